@@ -1,0 +1,104 @@
+package main
+
+import (
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+
+	"github.com/prelu-go/prelu/asm/spec"
+)
+
+// avx512 compares into a mask register and multiplies under that mask, so
+// lanes where x > 0 keep their value untouched; the remainder of a span is
+// one vector under a mask of its first rem lanes.
+type avx512 struct{}
+
+func (avx512) name() string         { return "AVX512" }
+func (avx512) vecBytes() int        { return 64 }
+func (avx512) vec() VecVirtual      { return ZMM() }
+func (avx512) maxAccSlots(elem) int { return 4 }
+
+func (avx512) tail(e elem, rem GPVirtual) tail {
+	ones, bits := GP64(), GP64()
+	MOVQ(I32(-1), ones)
+	BZHIQ(rem, ones, bits) // the low rem bits
+	m := K()
+	KMOVW(bits.As32(), m)
+	return m
+}
+
+func (a avx512) step(k *kernel, j GPVirtual, slot int, t tail) {
+	e := k.e
+	lanes, masked := t.(OpmaskVirtual)
+	load := func(m Mem) VecVirtual {
+		v := ZMM()
+		if masked {
+			e.movZ(m, lanes, v)
+		} else {
+			e.mov(m, v)
+		}
+		return v
+	}
+	gate := load(k.at(k.gate, j, slot))
+	slope := K() // the lanes that take the slope branch: !(x > 0)
+	if masked {
+		e.cmp(U8(ngtUQ), k.zero, gate, lanes, slope)
+	} else {
+		e.cmp(U8(ngtUQ), k.zero, gate, slope)
+	}
+	value := gate
+	if k.value != k.gate {
+		value = load(k.at(k.value, j, slot))
+	}
+	if k.v.Dalpha {
+		a.accumulate(k, j, slot, gate, value, slope)
+	}
+	if k.v.Dx {
+		var alpha Op = k.alpha
+		if k.l == spec.Pattern {
+			// Masked lanes of a memory operand are not read, so the
+			// remainder needs no separate masked load.
+			alpha = k.at(k.pattern, j, slot)
+		}
+		e.mul(alpha, value, slope, value)
+		if masked {
+			e.mov(value, lanes, k.at(k.out, j, slot))
+		} else {
+			e.mov(value, k.at(k.out, j, slot))
+		}
+	}
+}
+
+// accumulate adds value*gate in float64 where slope is set. float32 halves
+// are widened from memory under the mask, which also keeps the remainder
+// from reading past the slices.
+func (a avx512) accumulate(k *kernel, j GPVirtual, slot int, gate, value VecVirtual, slope OpmaskVirtual) {
+	if k.e.Size == 8 {
+		a.fma(k, j, slot, 0, value, gate, slope)
+		return
+	}
+	for h := range k.e.Halves() {
+		m := slope
+		if h == 1 {
+			m = K()
+			KSHIFTRW(U8(8), slope, m)
+		}
+		g, v := ZMM(), ZMM()
+		VCVTPS2PD_Z(k.at(k.gate, j, slot).Offset(32*h), m, g)
+		VCVTPS2PD_Z(k.at(k.value, j, slot).Offset(32*h), m, v)
+		a.fma(k, j, slot, h, v, g, m)
+	}
+}
+
+// fma adds v*g to the sums under mask m. For float32 data the product is
+// exact, so the fused form rounds exactly as a multiply then add would.
+func (avx512) fma(k *kernel, j GPVirtual, slot, h int, v, g VecVirtual, m OpmaskVirtual) {
+	if k.registerAccs() {
+		VFMADD231PD(v, g, m, k.accFor(slot, h))
+		return
+	}
+	sums, at := ZMM(), k.accAt(j, slot, h)
+	VMOVUPD_Z(at, m, sums)
+	VFMADD231PD(v, g, m, sums)
+	VMOVUPD(sums, m, at)
+}

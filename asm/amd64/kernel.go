@@ -1,0 +1,292 @@
+package main
+
+import (
+	"github.com/mmcloughlin/avo/gotypes"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+
+	"github.com/prelu-go/prelu/asm/spec"
+)
+
+// isa is what differs between AVX2 and AVX-512: vector width, how one vector
+// of work is done, and how the remainder is masked.
+type isa interface {
+	name() string
+	vecBytes() int
+	vec() VecVirtual
+	// maxAccSlots is how many unroll slots get their own accumulators.
+	maxAccSlots(e elem) int
+	// tail prepares the mask that limits a vector to the first rem elements.
+	tail(e elem, rem GPVirtual) tail
+	// step does one vector of work at element index j plus slot vectors;
+	// t is nil for a full vector.
+	step(k *kernel, j GPVirtual, slot int, t tail)
+}
+
+// tail is an ISA's mask for a partial vector.
+type tail any
+
+// unroll is the number of vectors per iteration of the main loop.
+const unroll = 4
+
+// kernel is the state of the kernel being generated.
+type kernel struct {
+	isa isa
+	e   elem
+	v   spec.Variant
+	l   spec.Layout
+
+	out, value, gate Register   // data pointers; value == gate forward
+	pattern, acc     Register   // slope pattern and float64 sums (non-shared layouts)
+	alpha            VecVirtual // the broadcast slope (shared and planes layouts)
+	accs             []VecVirtual
+	zero             VecVirtual
+	n                GPVirtual // len(x)
+}
+
+func newKernel(isa isa, sk spec.Kernel) *kernel {
+	e, v, l := elem{sk.Elem, opsFor[sk.Size]}, sk.Variant, sk.Layout
+	k := &kernel{isa: isa, e: e, v: v, l: l}
+	if v.Dx {
+		k.out = Load(Param(v.Out()).Base(), GP64())
+	}
+	k.gate = Load(Param("x").Base(), GP64())
+	k.value = k.gate
+	if v.HasValue() {
+		k.value = Load(Param("dy").Base(), GP64())
+	}
+	k.n = GP64()
+	Load(Param("x").Len(), k.n)
+	if v.Dx && l == spec.Pattern {
+		k.pattern = Load(Param("pattern").Base(), GP64())
+	}
+	if v.Dalpha && l != spec.Shared {
+		k.acc = Load(Param("acc").Base(), GP64())
+	}
+	k.zero = isa.vec()
+	zero(k.zero)
+	if v.Dalpha && l != spec.Pattern {
+		slots := min(unroll, isa.maxAccSlots(e))
+		for range slots * e.Halves() {
+			k.accs = append(k.accs, isa.vec())
+		}
+	}
+	return k
+}
+
+// lanes is the number of elements in one vector.
+func (k *kernel) lanes() int { return k.isa.vecBytes() / k.e.Size }
+
+// at addresses vector slot of a data stream at element j.
+func (k *kernel) at(base Register, j GPVirtual, slot int) Mem {
+	return Mem{Base: base, Index: j, Scale: uint8(k.e.Size), Disp: slot * k.isa.vecBytes()}
+}
+
+// accAt addresses half h of slot's float64 sums in the acc array.
+func (k *kernel) accAt(j GPVirtual, slot, h int) Mem {
+	return Mem{Base: k.acc, Index: j, Scale: 8, Disp: (slot*k.e.Halves() + h) * k.isa.vecBytes()}
+}
+
+// accFor is the register accumulator of slot's half h.
+func (k *kernel) accFor(slot, h int) VecVirtual {
+	slots := len(k.accs) / k.e.Halves()
+	return k.accs[(slot%slots)*k.e.Halves()+h]
+}
+
+func (k *kernel) broadcastAlpha(src Mem) {
+	k.alpha = k.isa.vec()
+	k.e.broadcast(src, k.alpha)
+}
+
+func (k *kernel) zeroAccs() {
+	for _, a := range k.accs {
+		zero(a)
+	}
+}
+
+// uniform: one slope for the whole slice; the sum is returned.
+func (k *kernel) uniform() {
+	if k.v.Dx {
+		k.broadcastAlpha(addr(Param("alpha")))
+	}
+	k.zeroAccs()
+	k.span(k.n)
+	if k.v.Dalpha {
+		VMOVSD(k.reduce(), addr(ReturnIndex(0)))
+	}
+}
+
+// planar: runs of inner elements, the c-th using alpha[c] and adding its sum
+// to acc[c], with c wrapping at the number of channels.
+func (k *kernel) planar() {
+	inner := GP64()
+	Load(Param("inner"), inner)
+	channels := GP64()
+	if k.v.Dx {
+		Load(Param("alpha").Len(), channels)
+	} else {
+		Load(Param("acc").Len(), channels)
+	}
+	var alphas Register
+	if k.v.Dx {
+		alphas = Load(Param("alpha").Base(), GP64())
+	}
+	stride := GP64() // bytes per plane
+	MOVQ(inner, stride)
+	SHLQ(U8(log2(k.e.Size)), stride)
+	c := GP64()
+	XORQ(c, c)
+	loop, done := newLabel("plane"), newLabel("planes_done")
+	Label(loop)
+	CMPQ(k.n, U8(0))
+	JE(LabelRef(done))
+	if k.v.Dx {
+		k.broadcastAlpha(Mem{Base: alphas, Index: c, Scale: uint8(k.e.Size)})
+	}
+	k.zeroAccs()
+	k.span(inner)
+	if k.v.Dalpha {
+		sum := k.reduce()
+		dst := Mem{Base: k.acc, Index: c, Scale: 8}
+		VADDSD(dst, sum, sum) // VEX forms: no SSE/AVX transition
+		VMOVSD(sum, dst)
+	}
+	k.advance(stride)
+	next := newLabel("same_pass")
+	INCQ(c)
+	CMPQ(c, channels)
+	JNE(LabelRef(next))
+	XORQ(c, c)
+	Label(next)
+	SUBQ(inner, k.n)
+	JMP(LabelRef(loop))
+	Label(done)
+}
+
+// patterned: rows of len(pattern) elements (the last may be shorter), element
+// j of each row using pattern[j] and adding to acc[j].
+func (k *kernel) patterned() {
+	period := GP64()
+	if k.v.Dx {
+		Load(Param("pattern").Len(), period)
+	} else {
+		Load(Param("acc").Len(), period)
+	}
+	row, stride := GP64(), GP64()
+	loop, done := newLabel("row"), newLabel("rows_done")
+	Label(loop)
+	CMPQ(k.n, U8(0))
+	JE(LabelRef(done))
+	MOVQ(period, row)
+	CMPQ(k.n, row)
+	CMOVQLT(k.n, row)
+	k.span(row)
+	MOVQ(row, stride)
+	SHLQ(U8(log2(k.e.Size)), stride)
+	k.advance(stride)
+	SUBQ(row, k.n)
+	JMP(LabelRef(loop))
+	Label(done)
+}
+
+// advance moves the data pointers on by bytes.
+func (k *kernel) advance(bytes GPVirtual) {
+	ADDQ(bytes, k.gate)
+	if k.value != k.gate {
+		ADDQ(bytes, k.value)
+	}
+	if k.out != nil {
+		ADDQ(bytes, k.out)
+	}
+}
+
+// span processes n elements from the current data pointers: unrolled full
+// vectors, single full vectors, then one masked vector for the remainder.
+func (k *kernel) span(n GPVirtual) {
+	w := k.lanes()
+	j, limit := GP64(), GP64()
+	XORQ(j, j)
+	unrolled, single, singleLoop, remainder, done :=
+		newLabel("unrolled"), newLabel("single"), newLabel("single_loop"), newLabel("remainder"), newLabel("span_done")
+
+	// The limits are signed: n - unroll*w is negative for short spans.
+	MOVQ(n, limit)
+	SUBQ(U32(unroll*w), limit)
+	Label(unrolled)
+	CMPQ(j, limit)
+	JGT(LabelRef(single))
+	for slot := range unroll {
+		k.isa.step(k, j, slot, nil)
+	}
+	ADDQ(U32(unroll*w), j)
+	JMP(LabelRef(unrolled))
+
+	Label(single)
+	MOVQ(n, limit)
+	SUBQ(U32(w), limit)
+	Label(singleLoop)
+	CMPQ(j, limit)
+	JGT(LabelRef(remainder))
+	k.isa.step(k, j, 0, nil)
+	ADDQ(U32(w), j)
+	JMP(LabelRef(singleLoop))
+
+	Label(remainder)
+	rem := GP64()
+	MOVQ(n, rem)
+	SUBQ(j, rem)
+	JE(LabelRef(done))
+	k.isa.step(k, j, 0, k.isa.tail(k.e, rem))
+	Label(done)
+}
+
+func log2(size int) int {
+	return map[int]int{4: 2, 8: 3}[size]
+}
+
+// zero clears a vector register through its VEX ymm form, which also clears
+// the upper half of a zmm register and needs only AVX.
+func zero(v VecVirtual) {
+	y := v.AsY()
+	VXORPS(y, y, y)
+}
+
+// registerAccs reports whether the sums live in registers (shared and planes)
+// rather than in the acc array (pattern).
+func (k *kernel) registerAccs() bool { return len(k.accs) > 0 }
+
+// reduce adds all lanes of all accumulators into the low lane of an xmm
+// register, in a fixed order so that results are reproducible.
+func (k *kernel) reduce() VecVirtual {
+	accs := k.accs
+	for step := 1; step < len(accs); step *= 2 {
+		for i := 0; i+step < len(accs); i += 2 * step {
+			VADDPD(accs[i+step], accs[i], accs[i])
+		}
+	}
+	v := accs[0]
+	if k.isa.vecBytes() == 64 {
+		y := YMM()
+		VEXTRACTF64X4(U8(1), v, y)
+		VADDPD(y, v.AsY(), y)
+		v = y
+	}
+	x := XMM()
+	VEXTRACTF128(U8(1), v, x)
+	VADDPD(x, v.AsX(), x)
+	s := XMM()
+	VPERMILPD(U8(1), x, s)
+	VADDSD(s, x, x)
+	return x
+}
+
+// addr is the memory address of a scalar parameter.
+func addr(c gotypes.Component) Mem {
+	b, err := c.Resolve()
+	if err != nil {
+		panic(err)
+	}
+	return b.Addr
+}

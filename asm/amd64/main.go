@@ -1,0 +1,85 @@
+// Command amd64 generates prelu_amd64.s, its Go declarations (with avo) and
+// the Go dispatch file for the AVX2 and AVX-512 kernels.
+//
+// It loops over ISA × element type × variant × slope layout (see package
+// spec). All kernels share one loop structure (span): an unrolled loop of
+// full vectors, a loop of single vectors, then one masked vector for the
+// remainder, so no kernel touches memory outside its slices.
+//
+// Run it through `go generate ./...` at the repository root.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+
+	"github.com/prelu-go/prelu/asm/spec"
+)
+
+var isas = []isa{avx2{}, avx512{}}
+
+func main() {
+	dispatch := flag.String("dispatch", "", "write the Go dispatch file here")
+	flag.Parse()
+	ConstraintExpr("!purego")
+	defineTailMasks()
+	var ids []spec.ISA
+	for _, isa := range isas {
+		ids = append(ids, spec.ISA{Name: isa.name(), ID: "isa" + isa.name()})
+		for _, k := range spec.All() {
+			generate(isa, k)
+		}
+	}
+	if *dispatch != "" {
+		if err := spec.WriteDispatch(*dispatch, "asm/amd64", "!purego", ids); err != nil {
+			log.Fatal(err)
+		}
+	}
+	Generate()
+}
+
+// generate emits one kernel.
+func generate(isa isa, sk spec.Kernel) {
+	name := sk.Name(isa.name())
+	TEXT(name, NOSPLIT, sk.Signature(sk.GoType))
+	Pragma("noescape")
+	Doc(name + " " + sk.Doc())
+	k := newKernel(isa, sk)
+	switch sk.Layout {
+	case spec.Shared:
+		k.uniform()
+	case spec.Planes:
+		k.planar()
+	case spec.Pattern:
+		k.patterned()
+	}
+	VZEROUPPER() // Go's scalar float code is SSE: leave no dirty upper halves.
+	RET()
+}
+
+// labels makes label names unique within the file.
+var labelCount int
+
+func newLabel(name string) string {
+	labelCount++
+	return fmt.Sprintf("%s_%d", name, labelCount)
+}
+
+// defineTailMasks emits the AVX2 tail mask table: 32 bytes of ones, then 32
+// of zeros. Loading 32 bytes at offset 32-r*size sets the first r lanes.
+func defineTailMasks() {
+	tailMasks = GLOBL("tailmask", RODATA|NOPTR)
+	for i := 0; i < 16; i++ {
+		v := uint32(0)
+		if i < 8 {
+			v = 0xffffffff
+		}
+		DATA(4*i, U32(v))
+	}
+}
+
+var tailMasks Mem

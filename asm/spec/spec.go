@@ -1,0 +1,173 @@
+// Package spec describes the set of kernels that every architecture's
+// generator emits: their names, Go signatures and meaning, and writes the Go
+// file that dispatches each kernel to the implementation chosen at run time.
+//
+// A kernel is one point of element type × variant × slope layout:
+//
+//	type:     float32 or float64
+//	variant:  forward; backward computing dx and the slope gradient, dx only,
+//	          or the slope gradient only
+//	layout:   one shared slope; planes (one slope per run of inner elements,
+//	          NCHW); or a repeating pattern of slopes (channel-last)
+package spec
+
+import (
+	"strings"
+)
+
+// Elem is an element type.
+type Elem struct {
+	Name   string // suffix of kernel names: "F32"
+	GoType string // "float32"
+	Size   int    // bytes
+}
+
+// Elems are the element types, in generation order.
+var Elems = []Elem{{"F32", "float32", 4}, {"F64", "float64", 8}}
+
+// Halves is how many float64 vectors hold the widened products of one vector
+// of elements: float32 products are exact in float64, so they are summed there.
+func (e Elem) Halves() int { return 8 / e.Size }
+
+// Variant says what a kernel computes. The gate (x) decides the branch,
+// x > 0; the value is what passes through or is scaled (x forward, dy
+// backward).
+type Variant struct {
+	Kind   string // "forward" or "backward"
+	Suffix string // "", "Dx" or "Dalpha"
+	Dx     bool   // writes an output: dst forward, dx backward
+	Dalpha bool   // sums value*gate in float64 where !(gate > 0)
+}
+
+// Variants are the variants, in generation order.
+var Variants = []Variant{
+	{Kind: "forward", Dx: true},
+	{Kind: "backward", Dx: true, Dalpha: true},
+	{Kind: "backward", Suffix: "Dx", Dx: true},
+	{Kind: "backward", Suffix: "Dalpha", Dalpha: true},
+}
+
+// Out is the name of the output slice.
+func (v Variant) Out() string {
+	if v.Kind == "forward" {
+		return "dst"
+	}
+	return "dx"
+}
+
+// HasValue reports whether the value is a stream of its own (dy).
+func (v Variant) HasValue() bool { return v.Kind == "backward" }
+
+// Layout says where each element's slope comes from.
+type Layout string
+
+const (
+	Shared  Layout = ""        // one slope for all elements
+	Planes  Layout = "Planes"  // alpha[c] for the c-th run of inner elements, c cycling through len(alpha)
+	Pattern Layout = "Pattern" // pattern[i % len(pattern)]
+)
+
+// Layouts are the layouts, in generation order.
+var Layouts = []Layout{Shared, Planes, Pattern}
+
+// Kernel is one kernel of the set.
+type Kernel struct {
+	Elem
+	Variant
+	Layout
+}
+
+// All lists every kernel, in generation order.
+func All() []Kernel {
+	var ks []Kernel
+	for _, e := range Elems {
+		for _, v := range Variants {
+			for _, l := range Layouts {
+				ks = append(ks, Kernel{e, v, l})
+			}
+		}
+	}
+	return ks
+}
+
+// Base is the kernel's name without ISA and type: "backwardPlanesDx".
+func (k Kernel) Base() string { return k.Kind + string(k.Layout) + k.Suffix }
+
+// Name is the assembly function's name for an ISA: "backwardPlanesDxAVX512F32".
+func (k Kernel) Name(isa string) string { return k.Base() + isa + k.Elem.Name }
+
+// Param is one parameter of a kernel.
+type Param struct {
+	Name string
+	Kind string // "slice", "acc" ([]float64), "scalar" (element), "int"
+}
+
+// Params lists the parameters in order: slices, then scalars.
+func (k Kernel) Params() []Param {
+	var ps []Param
+	if k.Dx {
+		ps = append(ps, Param{k.Out(), "slice"})
+	}
+	if k.HasValue() {
+		ps = append(ps, Param{"dy", "slice"})
+	}
+	ps = append(ps, Param{"x", "slice"})
+	if k.Dx && k.Layout == Planes {
+		ps = append(ps, Param{"alpha", "slice"})
+	}
+	if k.Dx && k.Layout == Pattern {
+		ps = append(ps, Param{"pattern", "slice"})
+	}
+	if k.Dalpha && k.Layout != Shared {
+		ps = append(ps, Param{"acc", "acc"})
+	}
+	if k.Dx && k.Layout == Shared {
+		ps = append(ps, Param{"alpha", "scalar"})
+	}
+	if k.Layout == Planes {
+		ps = append(ps, Param{"inner", "int"})
+	}
+	return ps
+}
+
+// Returns reports whether the kernel returns its float64 sum.
+func (k Kernel) Returns() bool { return k.Dalpha && k.Layout == Shared }
+
+// Signature is the Go signature with element type elem (a concrete type or
+// a type parameter's name).
+func (k Kernel) Signature(elem string) string {
+	var parts []string
+	for _, p := range k.Params() {
+		t := map[string]string{"slice": "[]" + elem, "acc": "[]float64", "scalar": elem, "int": "int"}[p.Kind]
+		parts = append(parts, p.Name+" "+t)
+	}
+	sig := "func(" + strings.Join(parts, ", ") + ")"
+	if k.Returns() {
+		sig += " float64"
+	}
+	return sig
+}
+
+// Doc says what the kernel computes.
+func (k Kernel) Doc() string {
+	what := map[string]string{
+		"forward":        "computes dst = x > 0 ? x : slope*x",
+		"backward":       "computes dx = x > 0 ? dy : slope*dy and sums dy*x where !(x > 0) in float64",
+		"backwardDx":     "computes dx = x > 0 ? dy : slope*dy",
+		"backwardDalpha": "sums dy*x where !(x > 0) in float64",
+	}[k.Kind+k.Suffix]
+	where := map[Layout]string{
+		Shared:  "with one shared slope",
+		Planes:  "with the slope alpha[c] for the c-th run of inner elements, c cycling",
+		Pattern: "with the slope pattern[i % len(pattern)]",
+	}[k.Layout]
+	sums := ""
+	if k.Dalpha {
+		sums = map[Layout]string{
+			Shared:  ", and returns the sum",
+			Planes:  ", adding each run's sum to acc[c]",
+			Pattern: ", adding to acc[i % len(acc)]",
+		}[k.Layout]
+	}
+	return what + " " + where + sums + "."
+}

@@ -1,0 +1,96 @@
+package prelu
+
+import "unsafe"
+
+// Channel layouts run on two kinds of kernel. Planes of at least a vector
+// (NCHW with inner >= lanes) run the planes kernel, one broadcast slope per
+// plane. Channel-last data and small planes run the pattern kernel, whose
+// slopes are a vector stream of their own: the per-channel slopes repeated,
+// when that makes whole vectors, into a small pattern on the stack (C = 3 with
+// 16 lanes becomes a 48-slope pattern, so no vector straddles two rows).
+
+// scratch is the number of elements in the on-stack slope pattern and
+// float64 sums.
+const scratch = 512
+
+// accPad is the room past len(acc) that the AVX2 kernels may add zeros to.
+const accPad = 16
+
+func sizeOf[E elems]() int {
+	var zero E
+	return int(unsafe.Sizeof(zero))
+}
+
+// patternLength says whether a layout of n elements with the given channels
+// and inner runs as a pattern, and how long the pattern is: channels itself
+// (the slopes as they are, inner = 1) or a multiple of channels*inner that
+// fits in scratch, preferring whole vectors.
+func patternLength(channels, inner, lanes, n int) (int, bool) {
+	period := channels * inner // no overflow: at most n
+	if inner == 1 && (period%lanes == 0 || period > scratch || n < 2*period) {
+		return period, true
+	}
+	if inner > 1 && (inner >= lanes || period > scratch) {
+		return 0, false
+	}
+	length := lcm(period, lanes)
+	if length > scratch {
+		length = scratch / period * period
+	}
+	return min(length, n), true
+}
+
+func lcm(a, b int) int {
+	x, y := a, b
+	for y != 0 {
+		x, y = y, x%y
+	}
+	return a / x * b
+}
+
+// expand fills pattern with the slope of each position: alpha[(j/inner) % C].
+func expand[E elems](pattern, alpha []E, inner int) []E {
+	for j := 0; j < len(pattern); {
+		for _, a := range alpha {
+			for r := 0; r < inner && j < len(pattern); r++ {
+				pattern[j] = a
+				j++
+			}
+		}
+	}
+	return pattern
+}
+
+// foldPattern adds the sums of a pattern's positions into one per channel,
+// in place, and returns them.
+func foldPattern(acc []float64, channels, inner int) []float64 {
+	period := channels * inner
+	for j := period; j < len(acc); j++ {
+		acc[j%period] += acc[j]
+	}
+	if inner > 1 {
+		for c := range channels {
+			s := 0.0
+			for _, v := range acc[c*inner : (c+1)*inner] {
+				s += v
+			}
+			acc[c] = s // c <= c*inner: no later channel's sums are overwritten
+		}
+	}
+	return acc[:channels]
+}
+
+// addSums adds float64 sums to the slope gradients, rounding once.
+func addSums[E elems](dalpha []E, sums []float64) {
+	for c, s := range sums {
+		dalpha[c] = E(float64(dalpha[c]) + s)
+	}
+}
+
+// part is s[lo:hi], or nil for a nil s (an output that is not wanted).
+func part[E elems](s []E, lo, hi int) []E {
+	if s == nil {
+		return nil
+	}
+	return s[lo:hi]
+}

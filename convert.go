@@ -1,0 +1,20 @@
+package prelu
+
+import "unsafe"
+
+// isFloat32 reports whether E is four bytes wide. It is a constant in each
+// instantiation, so the untaken branch compiles away.
+func isFloat32[E Float]() bool {
+	var zero E
+	return unsafe.Sizeof(zero) == 4
+}
+
+// as reinterprets a slice of one float type as another of the same width:
+// a defined type such as `type F32 float32` as float32, or, in an
+// instantiation where the widths are known to match, float32 as E.
+func as[To, From Float](s []From) []To {
+	return unsafe.Slice((*To)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
+}
+
+// elems is the kernel element type for T: float32 or float64.
+type elems interface{ float32 | float64 }

@@ -1,0 +1,85 @@
+// Package prelu computes the Parametric ReLU activation and its gradients
+// with SIMD kernels (AVX2 and AVX-512 on amd64, NEON on arm64) and a pure-Go
+// fallback that is also the specification.
+//
+// Forward:
+//
+//	y = x        where x > 0
+//	y = alpha*x  otherwise (including x = ±0 and NaN)
+//
+// Backward, given the gradient dy of the output:
+//
+//	dx     = dy                         where x > 0, else alpha*dy
+//	dalpha = sum of dy*x over all elements where !(x > 0)
+//
+// The test is the ordered comparison x > 0, exactly as PyTorch does: NaN, +0
+// and -0 take the slope branch, whose result is one IEEE multiply (no fused
+// multiply-add, no flushing of subnormals). Every SIMD kernel returns results
+// bit-identical to the pure-Go code, except that a NaN result only has to be
+// a NaN. Slope gradients are summed in float64.
+//
+// The slope alpha is one shared scalar ([Forward], [Backward]) or one per
+// channel ([ForwardChannels], [BackwardChannels]), for channel-first (NCHW)
+// and channel-last (NHWC, NC) layouts.
+//
+// All functions take plain slices, allocate nothing, start no goroutines and
+// are safe for concurrent use on disjoint data. An output may be the same
+// slice as an input where the function says so; any other overlap, and every
+// length or layout mismatch, panics with a message starting "prelu: " before
+// anything is written.
+//
+// The implementation is chosen at init from the CPU's features; [ISA] names
+// it. The environment variable PRELU_ISA (generic, avx2, avx512 or neon) caps
+// the choice, for debugging and A/B benchmarks; the build tag purego selects
+// the pure-Go code everywhere.
+package prelu
+
+// Float is the element type: float32, float64, or a type defined on them.
+type Float interface{ ~float32 | ~float64 }
+
+// Forward computes dst[i] = x[i] if x[i] > 0, else alpha*x[i].
+//
+// dst may be x itself (in place); otherwise the slices must not overlap, and
+// they must have the same length.
+func Forward[T Float](dst, x []T, alpha T) {
+	forward(activeISA(), dst, x, alpha)
+}
+
+// ForwardChannels computes the forward pass with one slope per channel.
+//
+// x is laid out as [outer][C][inner] with C = len(alpha): element i uses
+// alpha[(i/inner) % C]. inner = H*W gives NCHW; inner = 1 gives
+// channel-last (NHWC, or NC for a fully connected layer). len(x) must be a
+// multiple of C*inner. dst may be x itself; it must not overlap alpha.
+func ForwardChannels[T Float](dst, x, alpha []T, inner int) {
+	forwardChannels(activeISA(), dst, x, alpha, inner)
+}
+
+// ISA names the implementation in use: "avx512", "avx2", "neon" or
+// "generic".
+func ISA() string { return activeISA().String() }
+
+// Backward computes the input gradient dx[i] = dy[i] if x[i] > 0, else
+// alpha*dy[i], and returns the slope gradient: the sum over the elements
+// with !(x[i] > 0) of dy[i]*x[i] (NaN inputs included, which make it NaN).
+// The sum is taken in float64 and rounded to T once.
+//
+// A nil dx computes only the slope gradient, with a kernel that skips the
+// input gradient. dx may be dy or x itself; otherwise the slices must not
+// overlap, and they must have the same length.
+func Backward[T Float](dx, dy, x []T, alpha T) (dalpha T) {
+	return backward(activeISA(), dx, dy, x, alpha)
+}
+
+// BackwardChannels is the backward pass of [ForwardChannels], with the same
+// layout. It sets dx as [Backward] does and adds to dalpha[c] the sum over
+// channel c's elements with !(x > 0) of dy*x: it accumulates, so the caller
+// zeroes dalpha between steps. Each sum is taken in float64 and added to
+// dalpha[c] in float64, rounding once.
+//
+// A nil dx computes only the slope gradients; a nil dalpha only dx (frozen
+// slopes). Each runs a kernel that skips the other's work. dx may be dy or
+// x itself; no other overlap is allowed.
+func BackwardChannels[T Float](dx, dalpha, dy, x, alpha []T, inner int) {
+	backwardChannels(activeISA(), dx, dalpha, dy, x, alpha, inner)
+}
