@@ -54,8 +54,8 @@ func backwardGeneric[E elems](dx, dy, x []E, alpha E) float64 {
 		if v > 0 {
 			dx[i] = dy[i]
 		} else {
+			sum += product(dy[i], v) // before dx[i]: dx may be dy
 			dx[i] = alpha * dy[i]
-			sum += product(dy[i], v)
 		}
 	}
 	return sum
@@ -117,8 +117,8 @@ func backwardPatternGeneric[E elems](dx, dy, x, pattern []E, acc []float64) {
 			if v > 0 {
 				dx[i+j] = dy[i+j]
 			} else {
+				acc[j] += product(dy[i+j], v) // before dx: dx may be dy
 				dx[i+j] = pattern[j] * dy[i+j]
-				acc[j] += product(dy[i+j], v)
 			}
 		}
 	}
