@@ -51,7 +51,7 @@ func (a avx512) step(k *kernel, j GPVirtual, slot int, t tail) {
 		value = load(k.at(k.value, j, slot))
 	}
 	if k.v.Dalpha {
-		a.accumulate(k, j, slot, gate, value, slope)
+		a.accumulate(k, j, slot, gate, value, slope, masked)
 	}
 	if k.v.Dx {
 		var alpha Op = k.alpha
@@ -70,9 +70,9 @@ func (a avx512) step(k *kernel, j GPVirtual, slot int, t tail) {
 }
 
 // accumulate adds value*gate in float64 where slope is set. float32 halves
-// are widened from memory under the mask, which also keeps the remainder
+// are widened from memory; in the remainder under the mask, which keeps them
 // from reading past the slices.
-func (a avx512) accumulate(k *kernel, j GPVirtual, slot int, gate, value VecVirtual, slope OpmaskVirtual) {
+func (a avx512) accumulate(k *kernel, j GPVirtual, slot int, gate, value VecVirtual, slope OpmaskVirtual, masked bool) {
 	if k.e.Size == 8 {
 		a.fma(k, j, slot, 0, value, gate, slope)
 		return
@@ -84,8 +84,15 @@ func (a avx512) accumulate(k *kernel, j GPVirtual, slot int, gate, value VecVirt
 			KSHIFTRW(U8(8), slope, m)
 		}
 		g, v := ZMM(), ZMM()
-		VCVTPS2PD_Z(k.at(k.gate, j, slot).Offset(32*h), m, g)
-		VCVTPS2PD_Z(k.at(k.value, j, slot).Offset(32*h), m, v)
+		gm, vm := k.at(k.gate, j, slot).Offset(32*h), k.at(k.value, j, slot).Offset(32*h)
+		if masked {
+			VCVTPS2PD_Z(gm, m, g)
+			VCVTPS2PD_Z(vm, m, v)
+		} else {
+			// Unmasked, the conversions need not wait for the compare.
+			VCVTPS2PD(gm, g)
+			VCVTPS2PD(vm, v)
+		}
 		a.fma(k, j, slot, h, v, g, m)
 	}
 }
