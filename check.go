@@ -6,8 +6,10 @@ import (
 )
 
 // The checks run before any element is written, so that a programmer error
-// panics with a clear message and leaves every output as it was.
+// panics with a clear message and leaves every output as it was. Each check
+// is small enough to inline; the failures are kept out of line.
 
+//go:noinline
 func fail(format string, args ...any) {
 	panic(fmt.Sprintf("prelu: "+format, args...))
 }
@@ -18,33 +20,28 @@ func checkLen[T any](name string, s []T, wantName string, want int) {
 	}
 }
 
-// span is the address range of a slice's elements.
-func span[T any](s []T) (lo, hi uintptr) {
-	if len(s) == 0 {
-		return 0, 0
+// overlap reports whether two slices share memory, and whether they are the
+// very same slice.
+func overlap[T any](a, b []T) (any, same bool) {
+	if len(a) == 0 || len(b) == 0 {
+		return false, false
 	}
-	var zero T
-	lo = uintptr(unsafe.Pointer(unsafe.SliceData(s)))
-	return lo, lo + uintptr(len(s))*unsafe.Sizeof(zero)
-}
-
-func overlaps[T any](a, b []T) bool {
-	alo, ahi := span(a)
-	blo, bhi := span(b)
-	return alo < bhi && blo < ahi
+	pa, pb := uintptr(unsafe.Pointer(unsafe.SliceData(a))), uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+	size := unsafe.Sizeof(a[0])
+	return pa < pb+uintptr(len(b))*size && pb < pa+uintptr(len(a))*size, pa == pb && len(a) == len(b)
 }
 
 // checkAlias allows out to be exactly in (same start and length) but no
 // other overlap.
 func checkAlias[T any](outName string, out []T, inName string, in []T) {
-	if overlaps(out, in) && !(unsafe.SliceData(out) == unsafe.SliceData(in) && len(out) == len(in)) {
+	if any, same := overlap(out, in); any && !same {
 		fail("%s and %s overlap partially: an output may only be the very same slice as an input", outName, inName)
 	}
 }
 
 // checkDisjoint allows no overlap at all.
 func checkDisjoint[T any](outName string, out []T, inName string, in []T) {
-	if overlaps(out, in) {
+	if any, _ := overlap(out, in); any {
 		fail("%s overlaps %s", outName, inName)
 	}
 }
