@@ -140,7 +140,7 @@ func benchBackward[T Float](b *testing.B) {
 		for _, variant := range []string{"full", "dalpha-only"} {
 			for _, n := range benchSizes {
 				b.Run(fmt.Sprintf("%s/n=%d", variant, n), func(b *testing.B) {
-					dy, x := randomData[T](n), randomData[T](n+1)[1:]
+					dy, x := randomData[T](n), randomData[T](n + 1)[1:]
 					var dx []T
 					bytes := 2 * sizeOfT[T]() * int64(n)
 					if variant == "full" {
@@ -172,7 +172,7 @@ func benchBackwardChannels[T Float](b *testing.B) {
 				n := layoutSize(n, l.channels, l.inner)
 				for _, variant := range []string{"full", "dx-only", "dalpha-only", "two-pass"} {
 					b.Run(fmt.Sprintf("%s/%s/n=%d", l.name, variant, n), func(b *testing.B) {
-						dy, x, alpha := randomData[T](n), randomData[T](n+1)[1:], randomData[T](l.channels)
+						dy, x, alpha := randomData[T](n), randomData[T](n + 1)[1:], randomData[T](l.channels)
 						dx, dalpha := output[T](n), output[T](l.channels)
 						size := sizeOfT[T]() * int64(n)
 						// Bytes of the fused call, so that MB/s compare across variants.
