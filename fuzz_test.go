@@ -1,0 +1,294 @@
+package prelu
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// The fuzz targets decode their bytes into a call: element type, length,
+// slice offsets, layout (valid, or one of the invalid ones that must panic
+// with a "prelu: " message), slopes and values, with ±0, NaN, ±Inf,
+// subnormals, ±max and values near zero common. Every ISA the CPU supports
+// must agree with the generic code: bit for bit for outputs and dx, and
+// within the exact-sum bound for slope gradients.
+
+// decoder reads fuzz bytes; when they run out it continues from a PRNG
+// seeded by them, so short inputs still make long slices.
+type decoder struct {
+	data []byte
+	rng  *rand.Rand
+}
+
+func newDecoder(data []byte) *decoder {
+	var seed [8]byte
+	copy(seed[:], data)
+	return &decoder{data: data, rng: rand.New(rand.NewPCG(binary.LittleEndian.Uint64(seed[:]), uint64(len(data))))}
+}
+
+func (d *decoder) byte() byte {
+	if len(d.data) == 0 {
+		return byte(d.rng.Uint32())
+	}
+	b := d.data[0]
+	d.data = d.data[1:]
+	return b
+}
+
+func (d *decoder) intn(n int) int {
+	return int(uint16(d.byte())|uint16(d.byte())<<8) % n
+}
+
+// value draws an element: mostly from a list of hard cases, else raw bits.
+func value[T Float](d *decoder) T {
+	sel := d.byte()
+	sp := specials[T]()
+	switch {
+	case int(sel) < 2*len(sp):
+		return sp[int(sel)%len(sp)]
+	case sel < 200:
+		return T(float64(int8(d.byte())) / 16) // small values near zero, both signs
+	}
+	if isFloat32[T]() {
+		return T(math.Float32frombits(uint32(d.byte()) | uint32(d.byte())<<8 | uint32(d.byte())<<16 | uint32(d.byte())<<24))
+	}
+	var b [8]byte
+	for i := range b {
+		b[i] = d.byte()
+	}
+	return T(math.Float64frombits(binary.LittleEndian.Uint64(b[:])))
+}
+
+func values[T Float](d *decoder, n int) []T {
+	s := window[T](n, d.intn(offsets))
+	for i := range s {
+		s[i] = value[T](d)
+	}
+	return s
+}
+
+// fuzzLayout is a channel layout, possibly invalid.
+type fuzzLayout struct {
+	channels, inner, outer int
+	invalid                string // "" or what is wrong
+}
+
+func decodeLayout(d *decoder) fuzzLayout {
+	l := fuzzLayout{channels: 1 + d.intn(70), inner: 1 + d.intn(60), outer: d.intn(4)}
+	switch d.byte() % 16 {
+	case 0:
+		l.inner = 1
+	case 1:
+		l.channels = 1
+	case 2:
+		l.invalid = "inner"
+		l.inner = -d.intn(3)
+	case 3:
+		l.invalid = "multiple" // len(x) one past a whole layout
+		if l.channels*l.inner == 1 {
+			l.channels = 2
+		}
+	}
+	return l
+}
+
+func fuzzTypes(f *testing.F, body func(t *testing.T, d *decoder, isFloat64 bool)) {
+	f.Fuzz(func(t *testing.T, data []byte) {
+		d := newDecoder(data)
+		body(t, d, d.byte()&1 == 1)
+	})
+}
+
+func FuzzForward(f *testing.F) {
+	f.Add([]byte{0, 16, 0})
+	fuzzTypes(f, func(t *testing.T, d *decoder, isFloat64 bool) {
+		if isFloat64 {
+			fuzzForward[float64](t, d)
+		} else {
+			fuzzForward[float32](t, d)
+		}
+	})
+}
+
+func fuzzForward[T Float](t *testing.T, d *decoder) {
+	n := d.intn(300)
+	x, alpha, inPlace := values[T](d, n), value[T](d), d.byte()&1 == 1
+	want := make([]T, n)
+	forward(isaGeneric, want, x, alpha)
+	for _, isa := range supported {
+		dst := window[T](n, d.intn(offsets))
+		if inPlace {
+			copy(dst, x)
+			forward(isa, dst, dst, alpha)
+		} else {
+			forward(isa, dst, x, alpha)
+		}
+		requireSameSlice(t, want, dst, fmt.Sprintf("%v %T n=%d alpha=%v", isa, alpha, n, alpha))
+	}
+}
+
+func FuzzForwardChannels(f *testing.F) {
+	f.Add([]byte{0, 3, 0, 1, 0, 2, 0, 5})
+	fuzzTypes(f, func(t *testing.T, d *decoder, isFloat64 bool) {
+		if isFloat64 {
+			fuzzForwardChannels[float64](t, d)
+		} else {
+			fuzzForwardChannels[float32](t, d)
+		}
+	})
+}
+
+func fuzzForwardChannels[T Float](t *testing.T, d *decoder) {
+	l := decodeLayout(d)
+	n := l.outer * l.channels * max(l.inner, 1)
+	if l.invalid == "multiple" {
+		n++
+	}
+	x, alpha := values[T](d, n), values[T](d, l.channels)
+	what := fmt.Sprintf("%T C=%d inner=%d outer=%d", x, l.channels, l.inner, l.outer)
+	if l.invalid != "" {
+		for _, isa := range supported {
+			dst := window[T](n, 0)
+			requirePanic(t, map[string]string{"inner": "want at least 1", "multiple": "is not a multiple"}[l.invalid],
+				func() { forwardChannels(isa, dst, x, alpha, l.inner) }, what)
+			requireSameSlice(t, make([]T, n), dst, what+": written before the panic")
+		}
+		return
+	}
+	want := make([]T, n)
+	forwardChannels(isaGeneric, want, x, alpha, l.inner)
+	for _, isa := range supported {
+		dst := window[T](n, d.intn(offsets))
+		forwardChannels(isa, dst, x, alpha, l.inner)
+		requireSameSlice(t, want, dst, fmt.Sprintf("%v %s", isa, what))
+	}
+}
+
+func FuzzBackward(f *testing.F) {
+	f.Add([]byte{1, 40, 0})
+	fuzzTypes(f, func(t *testing.T, d *decoder, isFloat64 bool) {
+		if isFloat64 {
+			fuzzBackward[float64](t, d)
+		} else {
+			fuzzBackward[float32](t, d)
+		}
+	})
+}
+
+func fuzzBackward[T Float](t *testing.T, d *decoder) {
+	n := d.intn(300)
+	dy, x, alpha := values[T](d, n), values[T](d, n), value[T](d)
+	sum := exactSum(dy, x, 0)
+	want := make([]T, n)
+	backward(isaGeneric, want, dy, x, alpha)
+	for _, isa := range supported {
+		what := fmt.Sprintf("%v %T n=%d alpha=%v", isa, alpha, n, alpha)
+		dx := window[T](n, d.intn(offsets))
+		got := backward(isa, dx, dy, x, alpha)
+		requireSameSlice(t, want, dx, what)
+		if err := sum.check(float64(got), isFloat32[T]()); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		if err := sum.check(float64(backward(isa, nil, dy, x, alpha)), isFloat32[T]()); err != nil {
+			t.Fatalf("%s dx == nil: %v", what, err)
+		}
+	}
+}
+
+func FuzzBackwardChannels(f *testing.F) {
+	f.Add([]byte{1, 3, 0, 1, 0, 2, 0, 5})
+	fuzzTypes(f, func(t *testing.T, d *decoder, isFloat64 bool) {
+		if isFloat64 {
+			fuzzBackwardChannels[float64](t, d)
+		} else {
+			fuzzBackwardChannels[float32](t, d)
+		}
+	})
+}
+
+func fuzzBackwardChannels[T Float](t *testing.T, d *decoder) {
+	l := decodeLayout(d)
+	n := l.outer * l.channels * max(l.inner, 1)
+	if l.invalid == "multiple" {
+		n++
+	}
+	dy, x, alpha, start := values[T](d, n), values[T](d, n), values[T](d, l.channels), make([]T, l.channels)
+	for c := range start {
+		start[c] = T(float64(int8(d.byte())) / 8) // finite: the sums are checked from it
+	}
+	variant := d.byte() % 3 // full, dx only, dalpha only
+	what := fmt.Sprintf("%T C=%d inner=%d outer=%d variant=%d", x, l.channels, l.inner, l.outer, variant)
+	if l.invalid != "" {
+		for _, isa := range supported {
+			dx, dalpha := window[T](n, 0), append([]T(nil), start...)
+			requirePanic(t, map[string]string{"inner": "want at least 1", "multiple": "is not a multiple"}[l.invalid],
+				func() { backwardChannels(isa, dx, dalpha, dy, x, alpha, l.inner) }, what)
+			requireSameSlice(t, make([]T, n), dx, what+": dx written before the panic")
+			requireSameSlice(t, start, dalpha, what+": dalpha written before the panic")
+		}
+		return
+	}
+	sums := make([]sumCheck, l.channels)
+	chDy, chX := make([][]T, l.channels), make([][]T, l.channels)
+	for i := range x {
+		c := (i / l.inner) % l.channels
+		chDy[c], chX[c] = append(chDy[c], dy[i]), append(chX[c], x[i])
+	}
+	for c := range sums {
+		sums[c] = exactSum(chDy[c], chX[c], float64(start[c]))
+	}
+	want := make([]T, n)
+	backwardChannels(isaGeneric, want, nil, dy, x, alpha, l.inner)
+	for _, isa := range supported {
+		dx, dalpha := window[T](n, d.intn(offsets)), append([]T(nil), start...)
+		switch variant {
+		case 1:
+			dalpha = nil
+		case 2:
+			dx = nil
+		}
+		backwardChannels(isa, dx, dalpha, dy, x, alpha, l.inner)
+		if dx != nil {
+			requireSameSlice(t, want, dx, fmt.Sprintf("%v %s", isa, what))
+		}
+		for c := range dalpha {
+			if err := sums[c].check(float64(dalpha[c]), isFloat32[T]()); err != nil {
+				t.Fatalf("%v %s dalpha[%d]: %v", isa, what, c, err)
+			}
+		}
+	}
+}
+
+// TestFuzzDecoderCoversLayouts guards the decoder against drift: random
+// inputs must reach valid and invalid layouts and every special value.
+func TestFuzzDecoderCoversLayouts(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	seen := map[string]bool{}
+	for range 2000 {
+		data := make([]byte, rng.IntN(64))
+		for i := range data {
+			data[i] = byte(rng.Uint32())
+		}
+		d := newDecoder(data)
+		l := decodeLayout(d)
+		seen["layout:"+l.invalid] = true
+		v := value[float32](d)
+		seen[fmt.Sprint("nan:", math.IsNaN(float64(v)))] = true
+	}
+	for _, k := range []string{"layout:", "layout:inner", "layout:multiple", "nan:true", "nan:false"} {
+		if !seen[k] {
+			t.Errorf("decoder never produced %s (saw %v)", k, strings.Join(keys(seen), " "))
+		}
+	}
+}
+
+func keys(m map[string]bool) []string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	return ks
+}
