@@ -10,6 +10,9 @@ func backward[T Float](isa isaID, dx, dy, x []T, alpha T) T {
 	if len(x) == 0 {
 		return 0
 	}
+	raceRead(dy)
+	raceRead(x)
+	raceWrite(dx)
 	var sum float64
 	if isFloat32[T]() {
 		sum = backwardOf(isa, as[float32](dx), as[float32](dy), as[float32](x), float32(alpha))
@@ -45,6 +48,11 @@ func backwardChannels[T Float](isa isaID, dx, dalpha, dy, x, alpha []T, inner in
 	if len(x) == 0 || dx == nil && dalpha == nil {
 		return
 	}
+	raceRead(dy)
+	raceRead(x)
+	raceRead(alpha)
+	raceWrite(dx)
+	raceWrite(dalpha)
 	if isFloat32[T]() {
 		backwardChannelsOf(isa, as[float32](dx), as[float32](dalpha), as[float32](dy), as[float32](x), as[float32](alpha), inner)
 	} else {

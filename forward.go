@@ -8,6 +8,8 @@ func forward[T Float](isa isaID, dst, x []T, alpha T) {
 	if len(x) == 0 {
 		return
 	}
+	raceRead(x)
+	raceWrite(dst)
 	if isFloat32[T]() {
 		forwardKernel(isa, as[float32](dst), as[float32](x), float32(alpha))
 	} else {
@@ -23,6 +25,9 @@ func forwardChannels[T Float](isa isaID, dst, x, alpha []T, inner int) {
 	if len(x) == 0 {
 		return
 	}
+	raceRead(x)
+	raceRead(alpha)
+	raceWrite(dst)
 	if isFloat32[T]() {
 		forwardChannelsOf(isa, as[float32](dst), as[float32](x), as[float32](alpha), inner)
 	} else {
