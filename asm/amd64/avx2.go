@@ -67,7 +67,7 @@ func (a avx2) step(k *kernel, j GPVirtual, slot int, t tail) {
 		if masked {
 			e.maskmov(out, lanes, k.at(k.out, j, slot))
 		} else {
-			e.mov(out, k.at(k.out, j, slot))
+			k.store(out, k.at(k.out, j, slot))
 		}
 	}
 }

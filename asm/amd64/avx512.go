@@ -64,7 +64,7 @@ func (a avx512) step(k *kernel, j GPVirtual, slot int, t tail) {
 		if masked {
 			e.mov(value, lanes, k.at(k.out, j, slot))
 		} else {
-			e.mov(value, k.at(k.out, j, slot))
+			k.store(value, k.at(k.out, j, slot))
 		}
 	}
 }

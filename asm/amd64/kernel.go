@@ -44,6 +44,7 @@ type kernel struct {
 	accs             []VecVirtual
 	zero             VecVirtual
 	n                GPVirtual // len(x)
+	stream           bool      // full vectors are stored non-temporally
 }
 
 func newKernel(isa isa, sk spec.Kernel) *kernel {
@@ -112,7 +113,11 @@ func (k *kernel) uniform() {
 		k.broadcastAlpha(addr(Param("alpha")))
 	}
 	k.zeroAccs()
-	k.span(k.n)
+	if k.v.Dx {
+		k.streamOrSpan()
+	} else {
+		k.span(k.n)
+	}
 	if k.v.Dalpha {
 		VMOVSD(k.reduce(), addr(ReturnIndex(0)))
 	}
@@ -191,6 +196,31 @@ func (k *kernel) patterned() {
 	Label(done)
 }
 
+// streamOrSpan runs the span with non-temporal stores when the output is
+// at least ·streamThreshold bytes and is not also an input: an output that
+// will not fit in the caches is then written without first being read for
+// ownership. The Go side sets the threshold from the cache sizes.
+func (k *kernel) streamOrSpan() {
+	normal, done := newLabel("cached"), newLabel("stored")
+	bytes := GP64()
+	MOVQ(k.n, bytes)
+	SHLQ(U8(log2(k.e.Size)), bytes)
+	CMPQ(bytes, NewDataAddr(Symbol{Name: "·streamThreshold"}, 0))
+	JB(LabelRef(normal))
+	CMPQ(k.out, k.value)
+	JE(LabelRef(normal))
+	CMPQ(k.out, k.gate)
+	JE(LabelRef(normal))
+	k.stream = true
+	k.span(k.n)
+	k.stream = false
+	SFENCE() // order the non-temporal stores before any later store
+	JMP(LabelRef(done))
+	Label(normal)
+	k.span(k.n)
+	Label(done)
+}
+
 // advance moves the data pointers on by bytes.
 func (k *kernel) advance(bytes GPVirtual) {
 	ADDQ(bytes, k.gate)
@@ -208,6 +238,9 @@ func (k *kernel) span(n GPVirtual) {
 	w := k.lanes()
 	j, limit := GP64(), GP64()
 	XORQ(j, j)
+	if k.stream {
+		k.alignOutput(n, j)
+	}
 	unrolled, single, singleLoop, remainder, done :=
 		newLabel("unrolled"), newLabel("single"), newLabel("single_loop"), newLabel("remainder"), newLabel("span_done")
 
@@ -289,4 +322,35 @@ func addr(c gotypes.Component) Mem {
 		panic(err)
 	}
 	return b.Addr
+}
+
+// alignOutput does the first elements under a mask, as many as bring the
+// output to a vector boundary (non-temporal stores need it), and sets j past
+// them.
+func (k *kernel) alignOutput(n, j GPVirtual) {
+	head, skip := GP64(), newLabel("aligned")
+	MOVQ(k.out, head)
+	NEGQ(head)
+	ANDQ(U32(k.isa.vecBytes()-1), head)
+	SHRQ(U8(log2(k.e.Size)), head) // elements to the boundary (float slices are element-aligned)
+	CMPQ(head, n)
+	CMOVQGT(n, head)
+	TESTQ(head, head)
+	JE(LabelRef(skip))
+	rem := GP64()
+	MOVQ(head, rem)
+	k.stream = false
+	k.isa.step(k, j, 0, k.isa.tail(k.e, rem))
+	k.stream = true
+	MOVQ(head, j)
+	Label(skip)
+}
+
+// store writes a full vector of output, non-temporally when streaming.
+func (k *kernel) store(v VecVirtual, m Mem) {
+	if k.stream {
+		k.e.movnt(v, m)
+	} else {
+		k.e.mov(v, m)
+	}
 }
