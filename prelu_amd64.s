@@ -23,20 +23,112 @@ DATA tailmask<>+60(SB)/4, $0x00000000
 GLOBL tailmask<>(SB), RODATA|NOPTR, $64
 
 // func forwardAVX2F32(dst []float32, x []float32, alpha float32)
-// Requires: AVX
+// Requires: AVX, CMOV, MMX+
 TEXT ·forwardAVX2F32(SB), NOSPLIT, $0-52
 	MOVQ         dst_base+0(FP), AX
 	MOVQ         x_base+24(FP), CX
 	MOVQ         x_len+32(FP), DX
 	VXORPS       Y0, Y0, Y0
 	VBROADCASTSS alpha+48(FP), Y1
+	MOVQ         DX, BX
+	SHLQ         $0x02, BX
+	CMPQ         BX, ·streamThreshold+0(SB)
+	JB           cached_1
+	CMPQ         AX, CX
+	JE           cached_1
+	CMPQ         AX, CX
+	JE           cached_1
 	XORQ         BX, BX
-	MOVQ         DX, SI
-	SUBQ         $0x00000020, SI
+	MOVQ         AX, SI
+	NEGQ         SI
+	ANDQ         $0x0000001f, SI
+	SHRQ         $0x02, SI
+	CMPQ         SI, DX
+	CMOVQGT      DX, SI
+	TESTQ        SI, SI
+	JE           aligned_3
+	MOVQ         SI, DI
+	SHLQ         $0x02, DI
+	NEGQ         DI
+	LEAQ         tailmask<>+32(SB), R8
+	VMOVDQU      (R8)(DI*1), Y2
+	VMASKMOVPS   (CX)(BX*4), Y2, Y3
+	VCMPPS       $0x1e, Y0, Y3, Y4
+	VMULPS       Y1, Y3, Y5
+	VBLENDVPS    Y4, Y3, Y5, Y5
+	VMASKMOVPS   Y5, Y2, (AX)(BX*4)
+	MOVQ         SI, BX
 
-unrolled_1:
+aligned_3:
+	MOVQ DX, SI
+	SUBQ $0x00000020, SI
+
+unrolled_4:
 	CMPQ      BX, SI
-	JGT       single_2
+	JGT       single_5
+	VMOVUPS   (CX)(BX*4), Y2
+	VCMPPS    $0x1e, Y0, Y2, Y3
+	VMULPS    Y1, Y2, Y4
+	VBLENDVPS Y3, Y2, Y4, Y4
+	VMOVNTPS  Y4, (AX)(BX*4)
+	VMOVUPS   32(CX)(BX*4), Y2
+	VCMPPS    $0x1e, Y0, Y2, Y3
+	VMULPS    Y1, Y2, Y4
+	VBLENDVPS Y3, Y2, Y4, Y4
+	VMOVNTPS  Y4, 32(AX)(BX*4)
+	VMOVUPS   64(CX)(BX*4), Y2
+	VCMPPS    $0x1e, Y0, Y2, Y3
+	VMULPS    Y1, Y2, Y4
+	VBLENDVPS Y3, Y2, Y4, Y4
+	VMOVNTPS  Y4, 64(AX)(BX*4)
+	VMOVUPS   96(CX)(BX*4), Y2
+	VCMPPS    $0x1e, Y0, Y2, Y3
+	VMULPS    Y1, Y2, Y4
+	VBLENDVPS Y3, Y2, Y4, Y4
+	VMOVNTPS  Y4, 96(AX)(BX*4)
+	ADDQ      $0x00000020, BX
+	JMP       unrolled_4
+
+single_5:
+	MOVQ DX, SI
+	SUBQ $0x00000008, SI
+
+single_loop_6:
+	CMPQ      BX, SI
+	JGT       remainder_7
+	VMOVUPS   (CX)(BX*4), Y2
+	VCMPPS    $0x1e, Y0, Y2, Y3
+	VMULPS    Y1, Y2, Y4
+	VBLENDVPS Y3, Y2, Y4, Y4
+	VMOVNTPS  Y4, (AX)(BX*4)
+	ADDQ      $0x00000008, BX
+	JMP       single_loop_6
+
+remainder_7:
+	SUBQ       BX, DX
+	JE         span_done_8
+	SHLQ       $0x02, DX
+	NEGQ       DX
+	LEAQ       tailmask<>+32(SB), SI
+	VMOVDQU    (SI)(DX*1), Y2
+	VMASKMOVPS (CX)(BX*4), Y2, Y3
+	VCMPPS     $0x1e, Y0, Y3, Y0
+	VMULPS     Y1, Y3, Y1
+	VBLENDVPS  Y0, Y3, Y1, Y1
+	VMASKMOVPS Y1, Y2, (AX)(BX*4)
+
+span_done_8:
+	SFENCE
+	JMP stored_2
+
+cached_1:
+	XORQ BX, BX
+	MOVQ DX, SI
+	SUBQ $0x00000020, SI
+
+unrolled_9:
+	CMPQ      BX, SI
+	JGT       single_10
 	VMOVUPS   (CX)(BX*4), Y2
 	VCMPPS    $0x1e, Y0, Y2, Y3
 	VMULPS    Y1, Y2, Y4
@@ -58,26 +150,26 @@ unrolled_1:
 	VBLENDVPS Y3, Y2, Y4, Y4
 	VMOVUPS   Y4, 96(AX)(BX*4)
 	ADDQ      $0x00000020, BX
-	JMP       unrolled_1
+	JMP       unrolled_9
 
-single_2:
+single_10:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_3:
+single_loop_11:
 	CMPQ      BX, SI
-	JGT       remainder_4
+	JGT       remainder_12
 	VMOVUPS   (CX)(BX*4), Y2
 	VCMPPS    $0x1e, Y0, Y2, Y3
 	VMULPS    Y1, Y2, Y4
 	VBLENDVPS Y3, Y2, Y4, Y4
 	VMOVUPS   Y4, (AX)(BX*4)
 	ADDQ      $0x00000008, BX
-	JMP       single_loop_3
+	JMP       single_loop_11
 
-remainder_4:
+remainder_12:
 	SUBQ       BX, DX
-	JE         span_done_5
+	JE         span_done_13
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), SI
@@ -88,7 +180,8 @@ remainder_4:
 	VBLENDVPS  Y0, Y3, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(BX*4)
 
-span_done_5:
+span_done_13:
+stored_2:
 	VZEROUPPER
 	RET
 
@@ -106,17 +199,17 @@ TEXT ·forwardPlanesAVX2F32(SB), NOSPLIT, $0-80
 	SHLQ   $0x02, R8
 	XORQ   R9, R9
 
-plane_6:
+plane_14:
 	CMPQ         DX, $0x00
-	JE           planes_done_7
+	JE           planes_done_15
 	VBROADCASTSS (DI)(R9*4), Y1
 	XORQ         R10, R10
 	MOVQ         BX, R11
 	SUBQ         $0x00000020, R11
 
-unrolled_8:
+unrolled_16:
 	CMPQ      R10, R11
-	JGT       single_9
+	JGT       single_17
 	VMOVUPS   (CX)(R10*4), Y2
 	VCMPPS    $0x1e, Y0, Y2, Y3
 	VMULPS    Y1, Y2, Y4
@@ -138,27 +231,27 @@ unrolled_8:
 	VBLENDVPS Y3, Y2, Y4, Y4
 	VMOVUPS   Y4, 96(AX)(R10*4)
 	ADDQ      $0x00000020, R10
-	JMP       unrolled_8
+	JMP       unrolled_16
 
-single_9:
+single_17:
 	MOVQ BX, R11
 	SUBQ $0x00000008, R11
 
-single_loop_10:
+single_loop_18:
 	CMPQ      R10, R11
-	JGT       remainder_11
+	JGT       remainder_19
 	VMOVUPS   (CX)(R10*4), Y2
 	VCMPPS    $0x1e, Y0, Y2, Y3
 	VMULPS    Y1, Y2, Y4
 	VBLENDVPS Y3, Y2, Y4, Y4
 	VMOVUPS   Y4, (AX)(R10*4)
 	ADDQ      $0x00000008, R10
-	JMP       single_loop_10
+	JMP       single_loop_18
 
-remainder_11:
+remainder_19:
 	MOVQ       BX, R11
 	SUBQ       R10, R11
-	JE         span_done_12
+	JE         span_done_20
 	SHLQ       $0x02, R11
 	NEGQ       R11
 	LEAQ       tailmask<>+32(SB), R12
@@ -169,19 +262,19 @@ remainder_11:
 	VBLENDVPS  Y4, Y3, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(R10*4)
 
-span_done_12:
+span_done_20:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_13
+	JNE  same_pass_21
 	XORQ R9, R9
 
-same_pass_13:
+same_pass_21:
 	SUBQ BX, DX
-	JMP  plane_6
+	JMP  plane_14
 
-planes_done_7:
+planes_done_15:
 	VZEROUPPER
 	RET
 
@@ -195,9 +288,9 @@ TEXT ·forwardPatternAVX2F32(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+56(FP), SI
 
-row_14:
+row_22:
 	CMPQ    DX, $0x00
-	JE      rows_done_15
+	JE      rows_done_23
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -205,9 +298,9 @@ row_14:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_16:
+unrolled_24:
 	CMPQ      R8, R9
-	JGT       single_17
+	JGT       single_25
 	VMOVUPS   (CX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (BX)(R8*4), Y1, Y3
@@ -229,27 +322,27 @@ unrolled_16:
 	VBLENDVPS Y2, Y1, Y3, Y3
 	VMOVUPS   Y3, 96(AX)(R8*4)
 	ADDQ      $0x00000020, R8
-	JMP       unrolled_16
+	JMP       unrolled_24
 
-single_17:
+single_25:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_18:
+single_loop_26:
 	CMPQ      R8, R9
-	JGT       remainder_19
+	JGT       remainder_27
 	VMOVUPS   (CX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (BX)(R8*4), Y1, Y3
 	VBLENDVPS Y2, Y1, Y3, Y3
 	VMOVUPS   Y3, (AX)(R8*4)
 	ADDQ      $0x00000008, R8
-	JMP       single_loop_18
+	JMP       single_loop_26
 
-remainder_19:
+remainder_27:
 	MOVQ       DI, R9
 	SUBQ       R8, R9
-	JE         span_done_20
+	JE         span_done_28
 	SHLQ       $0x02, R9
 	NEGQ       R9
 	LEAQ       tailmask<>+32(SB), R10
@@ -261,20 +354,20 @@ remainder_19:
 	VBLENDVPS  Y3, Y2, Y4, Y4
 	VMASKMOVPS Y4, Y1, (AX)(R8*4)
 
-span_done_20:
+span_done_28:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_14
+	JMP  row_22
 
-rows_done_15:
+rows_done_23:
 	VZEROUPPER
 	RET
 
 // func backwardAVX2F32(dx []float32, dy []float32, x []float32, alpha float32) float64
-// Requires: AVX
+// Requires: AVX, CMOV, MMX+
 TEXT ·backwardAVX2F32(SB), NOSPLIT, $0-88
 	MOVQ         dx_base+0(FP), AX
 	MOVQ         x_base+48(FP), CX
@@ -286,13 +379,210 @@ TEXT ·backwardAVX2F32(SB), NOSPLIT, $0-88
 	VXORPS       Y2, Y2, Y2
 	VXORPS       Y3, Y3, Y3
 	VXORPS       Y4, Y4, Y4
+	MOVQ         BX, SI
+	SHLQ         $0x02, SI
+	CMPQ         SI, ·streamThreshold+0(SB)
+	JB           cached_29
+	CMPQ         AX, DX
+	JE           cached_29
+	CMPQ         AX, CX
+	JE           cached_29
 	XORQ         SI, SI
-	MOVQ         BX, DI
-	SUBQ         $0x00000020, DI
+	MOVQ         AX, DI
+	NEGQ         DI
+	ANDQ         $0x0000001f, DI
+	SHRQ         $0x02, DI
+	CMPQ         DI, BX
+	CMOVQGT      BX, DI
+	TESTQ        DI, DI
+	JE           aligned_31
+	MOVQ         DI, R8
+	SHLQ         $0x02, R8
+	NEGQ         R8
+	LEAQ         tailmask<>+32(SB), R9
+	VMOVDQU      (R9)(R8*1), Y6
+	VMASKMOVPS   (CX)(SI*4), Y6, Y7
+	VMASKMOVPS   (DX)(SI*4), Y6, Y8
+	VCVTPS2PD    X7, Y9
+	VCVTPS2PD    X8, Y10
+	VCMPPD       $0x1a, Y0, Y9, Y11
+	VMULPD       Y10, Y9, Y9
+	VANDPD       Y11, Y9, Y9
+	VADDPD       Y9, Y1, Y1
+	VEXTRACTF128 $0x01, Y7, X9
+	VCVTPS2PD    X9, Y9
+	VEXTRACTF128 $0x01, Y8, X10
+	VCVTPS2PD    X10, Y10
+	VCMPPD       $0x1a, Y0, Y9, Y11
+	VMULPD       Y10, Y9, Y9
+	VANDPD       Y11, Y9, Y9
+	VADDPD       Y9, Y2, Y2
+	VCMPPS       $0x1e, Y0, Y7, Y7
+	VMULPS       Y5, Y8, Y9
+	VBLENDVPS    Y7, Y8, Y9, Y9
+	VMASKMOVPS   Y9, Y6, (AX)(SI*4)
+	MOVQ         DI, SI
 
-unrolled_21:
+aligned_31:
+	MOVQ BX, DI
+	SUBQ $0x00000020, DI
+
+unrolled_32:
 	CMPQ         SI, DI
-	JGT          single_22
+	JGT          single_33
+	VMOVUPS      (CX)(SI*4), Y6
+	VMOVUPS      (DX)(SI*4), Y7
+	VCVTPS2PD    X6, Y8
+	VCVTPS2PD    X7, Y9
+	VCMPPD       $0x1a, Y0, Y8, Y10
+	VMULPD       Y9, Y8, Y8
+	VANDPD       Y10, Y8, Y8
+	VADDPD       Y8, Y1, Y1
+	VEXTRACTF128 $0x01, Y6, X8
+	VCVTPS2PD    X8, Y8
+	VEXTRACTF128 $0x01, Y7, X9
+	VCVTPS2PD    X9, Y9
+	VCMPPD       $0x1a, Y0, Y8, Y10
+	VMULPD       Y9, Y8, Y8
+	VANDPD       Y10, Y8, Y8
+	VADDPD       Y8, Y2, Y2
+	VCMPPS       $0x1e, Y0, Y6, Y6
+	VMULPS       Y5, Y7, Y8
+	VBLENDVPS    Y6, Y7, Y8, Y8
+	VMOVNTPS     Y8, (AX)(SI*4)
+	VMOVUPS      32(CX)(SI*4), Y6
+	VMOVUPS      32(DX)(SI*4), Y7
+	VCVTPS2PD    X6, Y8
+	VCVTPS2PD    X7, Y9
+	VCMPPD       $0x1a, Y0, Y8, Y10
+	VMULPD       Y9, Y8, Y8
+	VANDPD       Y10, Y8, Y8
+	VADDPD       Y8, Y3, Y3
+	VEXTRACTF128 $0x01, Y6, X8
+	VCVTPS2PD    X8, Y8
+	VEXTRACTF128 $0x01, Y7, X9
+	VCVTPS2PD    X9, Y9
+	VCMPPD       $0x1a, Y0, Y8, Y10
+	VMULPD       Y9, Y8, Y8
+	VANDPD       Y10, Y8, Y8
+	VADDPD       Y8, Y4, Y4
+	VCMPPS       $0x1e, Y0, Y6, Y6
+	VMULPS       Y5, Y7, Y8
+	VBLENDVPS    Y6, Y7, Y8, Y8
+	VMOVNTPS     Y8, 32(AX)(SI*4)
+	VMOVUPS      64(CX)(SI*4), Y6
+	VMOVUPS      64(DX)(SI*4), Y7
+	VCVTPS2PD    X6, Y8
+	VCVTPS2PD    X7, Y9
+	VCMPPD       $0x1a, Y0, Y8, Y10
+	VMULPD       Y9, Y8, Y8
+	VANDPD       Y10, Y8, Y8
+	VADDPD       Y8, Y1, Y1
+	VEXTRACTF128 $0x01, Y6, X8
+	VCVTPS2PD    X8, Y8
+	VEXTRACTF128 $0x01, Y7, X9
+	VCVTPS2PD    X9, Y9
+	VCMPPD       $0x1a, Y0, Y8, Y10
+	VMULPD       Y9, Y8, Y8
+	VANDPD       Y10, Y8, Y8
+	VADDPD       Y8, Y2, Y2
+	VCMPPS       $0x1e, Y0, Y6, Y6
+	VMULPS       Y5, Y7, Y8
+	VBLENDVPS    Y6, Y7, Y8, Y8
+	VMOVNTPS     Y8, 64(AX)(SI*4)
+	VMOVUPS      96(CX)(SI*4), Y6
+	VMOVUPS      96(DX)(SI*4), Y7
+	VCVTPS2PD    X6, Y8
+	VCVTPS2PD    X7, Y9
+	VCMPPD       $0x1a, Y0, Y8, Y10
+	VMULPD       Y9, Y8, Y8
+	VANDPD       Y10, Y8, Y8
+	VADDPD       Y8, Y3, Y3
+	VEXTRACTF128 $0x01, Y6, X8
+	VCVTPS2PD    X8, Y8
+	VEXTRACTF128 $0x01, Y7, X9
+	VCVTPS2PD    X9, Y9
+	VCMPPD       $0x1a, Y0, Y8, Y10
+	VMULPD       Y9, Y8, Y8
+	VANDPD       Y10, Y8, Y8
+	VADDPD       Y8, Y4, Y4
+	VCMPPS       $0x1e, Y0, Y6, Y6
+	VMULPS       Y5, Y7, Y8
+	VBLENDVPS    Y6, Y7, Y8, Y8
+	VMOVNTPS     Y8, 96(AX)(SI*4)
+	ADDQ         $0x00000020, SI
+	JMP          unrolled_32
+
+single_33:
+	MOVQ BX, DI
+	SUBQ $0x00000008, DI
+
+single_loop_34:
+	CMPQ         SI, DI
+	JGT          remainder_35
+	VMOVUPS      (CX)(SI*4), Y6
+	VMOVUPS      (DX)(SI*4), Y7
+	VCVTPS2PD    X6, Y8
+	VCVTPS2PD    X7, Y9
+	VCMPPD       $0x1a, Y0, Y8, Y10
+	VMULPD       Y9, Y8, Y8
+	VANDPD       Y10, Y8, Y8
+	VADDPD       Y8, Y1, Y1
+	VEXTRACTF128 $0x01, Y6, X8
+	VCVTPS2PD    X8, Y8
+	VEXTRACTF128 $0x01, Y7, X9
+	VCVTPS2PD    X9, Y9
+	VCMPPD       $0x1a, Y0, Y8, Y10
+	VMULPD       Y9, Y8, Y8
+	VANDPD       Y10, Y8, Y8
+	VADDPD       Y8, Y2, Y2
+	VCMPPS       $0x1e, Y0, Y6, Y6
+	VMULPS       Y5, Y7, Y8
+	VBLENDVPS    Y6, Y7, Y8, Y8
+	VMOVNTPS     Y8, (AX)(SI*4)
+	ADDQ         $0x00000008, SI
+	JMP          single_loop_34
+
+remainder_35:
+	SUBQ         SI, BX
+	JE           span_done_36
+	SHLQ         $0x02, BX
+	NEGQ         BX
+	LEAQ         tailmask<>+32(SB), DI
+	VMOVDQU      (DI)(BX*1), Y6
+	VMASKMOVPS   (CX)(SI*4), Y6, Y7
+	VMASKMOVPS   (DX)(SI*4), Y6, Y8
+	VCVTPS2PD    X7, Y9
+	VCVTPS2PD    X8, Y10
+	VCMPPD       $0x1a, Y0, Y9, Y11
+	VMULPD       Y10, Y9, Y9
+	VANDPD       Y11, Y9, Y9
+	VADDPD       Y9, Y1, Y1
+	VEXTRACTF128 $0x01, Y7, X9
+	VCVTPS2PD    X9, Y9
+	VEXTRACTF128 $0x01, Y8, X10
+	VCVTPS2PD    X10, Y10
+	VCMPPD       $0x1a, Y0, Y9, Y11
+	VMULPD       Y10, Y9, Y9
+	VANDPD       Y11, Y9, Y9
+	VADDPD       Y9, Y2, Y2
+	VCMPPS       $0x1e, Y0, Y7, Y0
+	VMULPS       Y5, Y8, Y5
+	VBLENDVPS    Y0, Y8, Y5, Y5
+	VMASKMOVPS   Y5, Y6, (AX)(SI*4)
+
+span_done_36:
+	SFENCE
+	JMP stored_30
+
+cached_29:
+	XORQ SI, SI
+	MOVQ BX, DI
+	SUBQ $0x00000020, DI
+
+unrolled_37:
+	CMPQ         SI, DI
+	JGT          single_38
 	VMOVUPS      (CX)(SI*4), Y6
 	VMOVUPS      (DX)(SI*4), Y7
 	VCVTPS2PD    X6, Y8
@@ -374,15 +664,15 @@ unrolled_21:
 	VBLENDVPS    Y6, Y7, Y8, Y8
 	VMOVUPS      Y8, 96(AX)(SI*4)
 	ADDQ         $0x00000020, SI
-	JMP          unrolled_21
+	JMP          unrolled_37
 
-single_22:
+single_38:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_23:
+single_loop_39:
 	CMPQ         SI, DI
-	JGT          remainder_24
+	JGT          remainder_40
 	VMOVUPS      (CX)(SI*4), Y6
 	VMOVUPS      (DX)(SI*4), Y7
 	VCVTPS2PD    X6, Y8
@@ -404,11 +694,11 @@ single_loop_23:
 	VBLENDVPS    Y6, Y7, Y8, Y8
 	VMOVUPS      Y8, (AX)(SI*4)
 	ADDQ         $0x00000008, SI
-	JMP          single_loop_23
+	JMP          single_loop_39
 
-remainder_24:
+remainder_40:
 	SUBQ         SI, BX
-	JE           span_done_25
+	JE           span_done_41
 	SHLQ         $0x02, BX
 	NEGQ         BX
 	LEAQ         tailmask<>+32(SB), DI
@@ -434,7 +724,8 @@ remainder_24:
 	VBLENDVPS    Y0, Y8, Y5, Y5
 	VMASKMOVPS   Y5, Y6, (AX)(SI*4)
 
-span_done_25:
+span_done_41:
+stored_30:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -462,9 +753,9 @@ TEXT ·backwardPlanesAVX2F32(SB), NOSPLIT, $0-128
 	SHLQ   $0x02, R10
 	XORQ   R11, R11
 
-plane_26:
+plane_42:
 	CMPQ         BX, $0x00
-	JE           planes_done_27
+	JE           planes_done_43
 	VBROADCASTSS (R9)(R11*4), Y5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -474,9 +765,9 @@ plane_26:
 	MOVQ         DI, R13
 	SUBQ         $0x00000020, R13
 
-unrolled_28:
+unrolled_44:
 	CMPQ         R12, R13
-	JGT          single_29
+	JGT          single_45
 	VMOVUPS      (CX)(R12*4), Y6
 	VMOVUPS      (DX)(R12*4), Y7
 	VCVTPS2PD    X6, Y8
@@ -558,15 +849,15 @@ unrolled_28:
 	VBLENDVPS    Y6, Y7, Y8, Y8
 	VMOVUPS      Y8, 96(AX)(R12*4)
 	ADDQ         $0x00000020, R12
-	JMP          unrolled_28
+	JMP          unrolled_44
 
-single_29:
+single_45:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 
-single_loop_30:
+single_loop_46:
 	CMPQ         R12, R13
-	JGT          remainder_31
+	JGT          remainder_47
 	VMOVUPS      (CX)(R12*4), Y6
 	VMOVUPS      (DX)(R12*4), Y7
 	VCVTPS2PD    X6, Y8
@@ -588,12 +879,12 @@ single_loop_30:
 	VBLENDVPS    Y6, Y7, Y8, Y8
 	VMOVUPS      Y8, (AX)(R12*4)
 	ADDQ         $0x00000008, R12
-	JMP          single_loop_30
+	JMP          single_loop_46
 
-remainder_31:
+remainder_47:
 	MOVQ         DI, R13
 	SUBQ         R12, R13
-	JE           span_done_32
+	JE           span_done_48
 	SHLQ         $0x02, R13
 	NEGQ         R13
 	LEAQ         tailmask<>+32(SB), R14
@@ -619,7 +910,7 @@ remainder_31:
 	VBLENDVPS    Y7, Y8, Y5, Y5
 	VMASKMOVPS   Y5, Y6, (AX)(R12*4)
 
-span_done_32:
+span_done_48:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -634,14 +925,14 @@ span_done_32:
 	ADDQ         R10, AX
 	INCQ         R11
 	CMPQ         R11, R8
-	JNE          same_pass_33
+	JNE          same_pass_49
 	XORQ         R11, R11
 
-same_pass_33:
+same_pass_49:
 	SUBQ DI, BX
-	JMP  plane_26
+	JMP  plane_42
 
-planes_done_27:
+planes_done_43:
 	VZEROUPPER
 	RET
 
@@ -657,9 +948,9 @@ TEXT ·backwardPatternAVX2F32(SB), NOSPLIT, $0-120
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), R8
 
-row_34:
+row_50:
 	CMPQ    BX, $0x00
-	JE      rows_done_35
+	JE      rows_done_51
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -667,9 +958,9 @@ row_34:
 	MOVQ    R9, R11
 	SUBQ    $0x00000020, R11
 
-unrolled_36:
+unrolled_52:
 	CMPQ         R10, R11
-	JGT          single_37
+	JGT          single_53
 	VMOVUPS      (CX)(R10*4), Y1
 	VMOVUPS      (DX)(R10*4), Y2
 	VCVTPS2PD    X1, Y3
@@ -759,15 +1050,15 @@ unrolled_36:
 	VBLENDVPS    Y1, Y2, Y3, Y3
 	VMOVUPS      Y3, 96(AX)(R10*4)
 	ADDQ         $0x00000020, R10
-	JMP          unrolled_36
+	JMP          unrolled_52
 
-single_37:
+single_53:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_38:
+single_loop_54:
 	CMPQ         R10, R11
-	JGT          remainder_39
+	JGT          remainder_55
 	VMOVUPS      (CX)(R10*4), Y1
 	VMOVUPS      (DX)(R10*4), Y2
 	VCVTPS2PD    X1, Y3
@@ -791,12 +1082,12 @@ single_loop_38:
 	VBLENDVPS    Y1, Y2, Y3, Y3
 	VMOVUPS      Y3, (AX)(R10*4)
 	ADDQ         $0x00000008, R10
-	JMP          single_loop_38
+	JMP          single_loop_54
 
-remainder_39:
+remainder_55:
 	MOVQ         R9, R11
 	SUBQ         R10, R11
-	JE           span_done_40
+	JE           span_done_56
 	SHLQ         $0x02, R11
 	NEGQ         R11
 	LEAQ         tailmask<>+32(SB), R12
@@ -825,21 +1116,21 @@ remainder_39:
 	VBLENDVPS    Y2, Y3, Y4, Y4
 	VMASKMOVPS   Y4, Y1, (AX)(R10*4)
 
-span_done_40:
+span_done_56:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_34
+	JMP  row_50
 
-rows_done_35:
+rows_done_51:
 	VZEROUPPER
 	RET
 
 // func backwardDxAVX2F32(dx []float32, dy []float32, x []float32, alpha float32)
-// Requires: AVX
+// Requires: AVX, CMOV, MMX+
 TEXT ·backwardDxAVX2F32(SB), NOSPLIT, $0-76
 	MOVQ         dx_base+0(FP), AX
 	MOVQ         x_base+48(FP), CX
@@ -847,13 +1138,112 @@ TEXT ·backwardDxAVX2F32(SB), NOSPLIT, $0-76
 	MOVQ         x_len+56(FP), BX
 	VXORPS       Y0, Y0, Y0
 	VBROADCASTSS alpha+72(FP), Y1
+	MOVQ         BX, SI
+	SHLQ         $0x02, SI
+	CMPQ         SI, ·streamThreshold+0(SB)
+	JB           cached_57
+	CMPQ         AX, DX
+	JE           cached_57
+	CMPQ         AX, CX
+	JE           cached_57
 	XORQ         SI, SI
-	MOVQ         BX, DI
-	SUBQ         $0x00000020, DI
+	MOVQ         AX, DI
+	NEGQ         DI
+	ANDQ         $0x0000001f, DI
+	SHRQ         $0x02, DI
+	CMPQ         DI, BX
+	CMOVQGT      BX, DI
+	TESTQ        DI, DI
+	JE           aligned_59
+	MOVQ         DI, R8
+	SHLQ         $0x02, R8
+	NEGQ         R8
+	LEAQ         tailmask<>+32(SB), R9
+	VMOVDQU      (R9)(R8*1), Y2
+	VMASKMOVPS   (CX)(SI*4), Y2, Y3
+	VMASKMOVPS   (DX)(SI*4), Y2, Y4
+	VCMPPS       $0x1e, Y0, Y3, Y3
+	VMULPS       Y1, Y4, Y5
+	VBLENDVPS    Y3, Y4, Y5, Y5
+	VMASKMOVPS   Y5, Y2, (AX)(SI*4)
+	MOVQ         DI, SI
 
-unrolled_41:
+aligned_59:
+	MOVQ BX, DI
+	SUBQ $0x00000020, DI
+
+unrolled_60:
 	CMPQ      SI, DI
-	JGT       single_42
+	JGT       single_61
+	VMOVUPS   (CX)(SI*4), Y2
+	VMOVUPS   (DX)(SI*4), Y3
+	VCMPPS    $0x1e, Y0, Y2, Y2
+	VMULPS    Y1, Y3, Y4
+	VBLENDVPS Y2, Y3, Y4, Y4
+	VMOVNTPS  Y4, (AX)(SI*4)
+	VMOVUPS   32(CX)(SI*4), Y2
+	VMOVUPS   32(DX)(SI*4), Y3
+	VCMPPS    $0x1e, Y0, Y2, Y2
+	VMULPS    Y1, Y3, Y4
+	VBLENDVPS Y2, Y3, Y4, Y4
+	VMOVNTPS  Y4, 32(AX)(SI*4)
+	VMOVUPS   64(CX)(SI*4), Y2
+	VMOVUPS   64(DX)(SI*4), Y3
+	VCMPPS    $0x1e, Y0, Y2, Y2
+	VMULPS    Y1, Y3, Y4
+	VBLENDVPS Y2, Y3, Y4, Y4
+	VMOVNTPS  Y4, 64(AX)(SI*4)
+	VMOVUPS   96(CX)(SI*4), Y2
+	VMOVUPS   96(DX)(SI*4), Y3
+	VCMPPS    $0x1e, Y0, Y2, Y2
+	VMULPS    Y1, Y3, Y4
+	VBLENDVPS Y2, Y3, Y4, Y4
+	VMOVNTPS  Y4, 96(AX)(SI*4)
+	ADDQ      $0x00000020, SI
+	JMP       unrolled_60
+
+single_61:
+	MOVQ BX, DI
+	SUBQ $0x00000008, DI
+
+single_loop_62:
+	CMPQ      SI, DI
+	JGT       remainder_63
+	VMOVUPS   (CX)(SI*4), Y2
+	VMOVUPS   (DX)(SI*4), Y3
+	VCMPPS    $0x1e, Y0, Y2, Y2
+	VMULPS    Y1, Y3, Y4
+	VBLENDVPS Y2, Y3, Y4, Y4
+	VMOVNTPS  Y4, (AX)(SI*4)
+	ADDQ      $0x00000008, SI
+	JMP       single_loop_62
+
+remainder_63:
+	SUBQ       SI, BX
+	JE         span_done_64
+	SHLQ       $0x02, BX
+	NEGQ       BX
+	LEAQ       tailmask<>+32(SB), DI
+	VMOVDQU    (DI)(BX*1), Y2
+	VMASKMOVPS (CX)(SI*4), Y2, Y3
+	VMASKMOVPS (DX)(SI*4), Y2, Y4
+	VCMPPS     $0x1e, Y0, Y3, Y0
+	VMULPS     Y1, Y4, Y1
+	VBLENDVPS  Y0, Y4, Y1, Y1
+	VMASKMOVPS Y1, Y2, (AX)(SI*4)
+
+span_done_64:
+	SFENCE
+	JMP stored_58
+
+cached_57:
+	XORQ SI, SI
+	MOVQ BX, DI
+	SUBQ $0x00000020, DI
+
+unrolled_65:
+	CMPQ      SI, DI
+	JGT       single_66
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -879,15 +1269,15 @@ unrolled_41:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVUPS   Y4, 96(AX)(SI*4)
 	ADDQ      $0x00000020, SI
-	JMP       unrolled_41
+	JMP       unrolled_65
 
-single_42:
+single_66:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_43:
+single_loop_67:
 	CMPQ      SI, DI
-	JGT       remainder_44
+	JGT       remainder_68
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -895,11 +1285,11 @@ single_loop_43:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVUPS   Y4, (AX)(SI*4)
 	ADDQ      $0x00000008, SI
-	JMP       single_loop_43
+	JMP       single_loop_67
 
-remainder_44:
+remainder_68:
 	SUBQ       SI, BX
-	JE         span_done_45
+	JE         span_done_69
 	SHLQ       $0x02, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -911,7 +1301,8 @@ remainder_44:
 	VBLENDVPS  Y0, Y4, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(SI*4)
 
-span_done_45:
+span_done_69:
+stored_58:
 	VZEROUPPER
 	RET
 
@@ -930,17 +1321,17 @@ TEXT ·backwardPlanesDxAVX2F32(SB), NOSPLIT, $0-104
 	SHLQ   $0x02, R9
 	XORQ   R10, R10
 
-plane_46:
+plane_70:
 	CMPQ         BX, $0x00
-	JE           planes_done_47
+	JE           planes_done_71
 	VBROADCASTSS (R8)(R10*4), Y1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000020, R12
 
-unrolled_48:
+unrolled_72:
 	CMPQ      R11, R12
-	JGT       single_49
+	JGT       single_73
 	VMOVUPS   (CX)(R11*4), Y2
 	VMOVUPS   (DX)(R11*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -966,15 +1357,15 @@ unrolled_48:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVUPS   Y4, 96(AX)(R11*4)
 	ADDQ      $0x00000020, R11
-	JMP       unrolled_48
+	JMP       unrolled_72
 
-single_49:
+single_73:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 
-single_loop_50:
+single_loop_74:
 	CMPQ      R11, R12
-	JGT       remainder_51
+	JGT       remainder_75
 	VMOVUPS   (CX)(R11*4), Y2
 	VMOVUPS   (DX)(R11*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -982,12 +1373,12 @@ single_loop_50:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVUPS   Y4, (AX)(R11*4)
 	ADDQ      $0x00000008, R11
-	JMP       single_loop_50
+	JMP       single_loop_74
 
-remainder_51:
+remainder_75:
 	MOVQ       SI, R12
 	SUBQ       R11, R12
-	JE         span_done_52
+	JE         span_done_76
 	SHLQ       $0x02, R12
 	NEGQ       R12
 	LEAQ       tailmask<>+32(SB), R13
@@ -999,20 +1390,20 @@ remainder_51:
 	VBLENDVPS  Y3, Y4, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(R11*4)
 
-span_done_52:
+span_done_76:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_53
+	JNE  same_pass_77
 	XORQ R10, R10
 
-same_pass_53:
+same_pass_77:
 	SUBQ SI, BX
-	JMP  plane_46
+	JMP  plane_70
 
-planes_done_47:
+planes_done_71:
 	VZEROUPPER
 	RET
 
@@ -1027,9 +1418,9 @@ TEXT ·backwardPatternDxAVX2F32(SB), NOSPLIT, $0-96
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), DI
 
-row_54:
+row_78:
 	CMPQ    BX, $0x00
-	JE      rows_done_55
+	JE      rows_done_79
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -1037,9 +1428,9 @@ row_54:
 	MOVQ    R8, R10
 	SUBQ    $0x00000020, R10
 
-unrolled_56:
+unrolled_80:
 	CMPQ      R9, R10
-	JGT       single_57
+	JGT       single_81
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -1065,15 +1456,15 @@ unrolled_56:
 	VBLENDVPS Y1, Y2, Y3, Y3
 	VMOVUPS   Y3, 96(AX)(R9*4)
 	ADDQ      $0x00000020, R9
-	JMP       unrolled_56
+	JMP       unrolled_80
 
-single_57:
+single_81:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-single_loop_58:
+single_loop_82:
 	CMPQ      R9, R10
-	JGT       remainder_59
+	JGT       remainder_83
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -1081,12 +1472,12 @@ single_loop_58:
 	VBLENDVPS Y1, Y2, Y3, Y3
 	VMOVUPS   Y3, (AX)(R9*4)
 	ADDQ      $0x00000008, R9
-	JMP       single_loop_58
+	JMP       single_loop_82
 
-remainder_59:
+remainder_83:
 	MOVQ       R8, R10
 	SUBQ       R9, R10
-	JE         span_done_60
+	JE         span_done_84
 	SHLQ       $0x02, R10
 	NEGQ       R10
 	LEAQ       tailmask<>+32(SB), R11
@@ -1099,16 +1490,16 @@ remainder_59:
 	VBLENDVPS  Y2, Y3, Y4, Y4
 	VMASKMOVPS Y4, Y1, (AX)(R9*4)
 
-span_done_60:
+span_done_84:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_54
+	JMP  row_78
 
-rows_done_55:
+rows_done_79:
 	VZEROUPPER
 	RET
 
@@ -1127,9 +1518,9 @@ TEXT ·backwardDalphaAVX2F32(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000020, SI
 
-unrolled_61:
+unrolled_85:
 	CMPQ         BX, SI
-	JGT          single_62
+	JGT          single_86
 	VMOVUPS      (AX)(BX*4), Y5
 	VMOVUPS      (CX)(BX*4), Y6
 	VCVTPS2PD    X5, Y7
@@ -1195,15 +1586,15 @@ unrolled_61:
 	VANDPD       Y7, Y5, Y5
 	VADDPD       Y5, Y4, Y4
 	ADDQ         $0x00000020, BX
-	JMP          unrolled_61
+	JMP          unrolled_85
 
-single_62:
+single_86:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_63:
+single_loop_87:
 	CMPQ         BX, SI
-	JGT          remainder_64
+	JGT          remainder_88
 	VMOVUPS      (AX)(BX*4), Y5
 	VMOVUPS      (CX)(BX*4), Y6
 	VCVTPS2PD    X5, Y7
@@ -1221,11 +1612,11 @@ single_loop_63:
 	VANDPD       Y7, Y5, Y5
 	VADDPD       Y5, Y2, Y2
 	ADDQ         $0x00000008, BX
-	JMP          single_loop_63
+	JMP          single_loop_87
 
-remainder_64:
+remainder_88:
 	SUBQ         BX, DX
-	JE           span_done_65
+	JE           span_done_89
 	SHLQ         $0x02, DX
 	NEGQ         DX
 	LEAQ         tailmask<>+32(SB), SI
@@ -1247,7 +1638,7 @@ remainder_64:
 	VANDPD       Y0, Y5, Y5
 	VADDPD       Y5, Y2, Y2
 
-span_done_65:
+span_done_89:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -1273,9 +1664,9 @@ TEXT ·backwardPlanesDalphaAVX2F32(SB), NOSPLIT, $0-80
 	SHLQ   $0x02, R8
 	XORQ   R9, R9
 
-plane_66:
+plane_90:
 	CMPQ   DX, $0x00
-	JE     planes_done_67
+	JE     planes_done_91
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -1284,9 +1675,9 @@ plane_66:
 	MOVQ   SI, R11
 	SUBQ   $0x00000020, R11
 
-unrolled_68:
+unrolled_92:
 	CMPQ         R10, R11
-	JGT          single_69
+	JGT          single_93
 	VMOVUPS      (AX)(R10*4), Y5
 	VMOVUPS      (CX)(R10*4), Y6
 	VCVTPS2PD    X5, Y7
@@ -1352,15 +1743,15 @@ unrolled_68:
 	VANDPD       Y7, Y5, Y5
 	VADDPD       Y5, Y4, Y4
 	ADDQ         $0x00000020, R10
-	JMP          unrolled_68
+	JMP          unrolled_92
 
-single_69:
+single_93:
 	MOVQ SI, R11
 	SUBQ $0x00000008, R11
 
-single_loop_70:
+single_loop_94:
 	CMPQ         R10, R11
-	JGT          remainder_71
+	JGT          remainder_95
 	VMOVUPS      (AX)(R10*4), Y5
 	VMOVUPS      (CX)(R10*4), Y6
 	VCVTPS2PD    X5, Y7
@@ -1378,12 +1769,12 @@ single_loop_70:
 	VANDPD       Y7, Y5, Y5
 	VADDPD       Y5, Y2, Y2
 	ADDQ         $0x00000008, R10
-	JMP          single_loop_70
+	JMP          single_loop_94
 
-remainder_71:
+remainder_95:
 	MOVQ         SI, R11
 	SUBQ         R10, R11
-	JE           span_done_72
+	JE           span_done_96
 	SHLQ         $0x02, R11
 	NEGQ         R11
 	LEAQ         tailmask<>+32(SB), R12
@@ -1405,7 +1796,7 @@ remainder_71:
 	VANDPD       Y7, Y5, Y5
 	VADDPD       Y5, Y2, Y2
 
-span_done_72:
+span_done_96:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -1419,14 +1810,14 @@ span_done_72:
 	ADDQ         R8, CX
 	INCQ         R9
 	CMPQ         R9, DI
-	JNE          same_pass_73
+	JNE          same_pass_97
 	XORQ         R9, R9
 
-same_pass_73:
+same_pass_97:
 	SUBQ SI, DX
-	JMP  plane_66
+	JMP  plane_90
 
-planes_done_67:
+planes_done_91:
 	VZEROUPPER
 	RET
 
@@ -1440,9 +1831,9 @@ TEXT ·backwardPatternDalphaAVX2F32(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
 
-row_74:
+row_98:
 	CMPQ    DX, $0x00
-	JE      rows_done_75
+	JE      rows_done_99
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -1450,9 +1841,9 @@ row_74:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_76:
+unrolled_100:
 	CMPQ         R8, R9
-	JGT          single_77
+	JGT          single_101
 	VMOVUPS      (AX)(R8*4), Y1
 	VMOVUPS      (CX)(R8*4), Y2
 	VCVTPS2PD    X1, Y3
@@ -1526,15 +1917,15 @@ unrolled_76:
 	VADDPD       224(BX)(R8*8), Y1, Y1
 	VMOVUPD      Y1, 224(BX)(R8*8)
 	ADDQ         $0x00000020, R8
-	JMP          unrolled_76
+	JMP          unrolled_100
 
-single_77:
+single_101:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_78:
+single_loop_102:
 	CMPQ         R8, R9
-	JGT          remainder_79
+	JGT          remainder_103
 	VMOVUPS      (AX)(R8*4), Y1
 	VMOVUPS      (CX)(R8*4), Y2
 	VCVTPS2PD    X1, Y3
@@ -1554,12 +1945,12 @@ single_loop_78:
 	VADDPD       32(BX)(R8*8), Y1, Y1
 	VMOVUPD      Y1, 32(BX)(R8*8)
 	ADDQ         $0x00000008, R8
-	JMP          single_loop_78
+	JMP          single_loop_102
 
-remainder_79:
+remainder_103:
 	MOVQ         DI, R9
 	SUBQ         R8, R9
-	JE           span_done_80
+	JE           span_done_104
 	SHLQ         $0x02, R9
 	NEGQ         R9
 	LEAQ         tailmask<>+32(SB), R10
@@ -1583,33 +1974,125 @@ remainder_79:
 	VADDPD       32(BX)(R8*8), Y1, Y1
 	VMOVUPD      Y1, 32(BX)(R8*8)
 
-span_done_80:
+span_done_104:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_74
+	JMP  row_98
 
-rows_done_75:
+rows_done_99:
 	VZEROUPPER
 	RET
 
 // func forwardAVX2F64(dst []float64, x []float64, alpha float64)
-// Requires: AVX
+// Requires: AVX, CMOV, MMX+
 TEXT ·forwardAVX2F64(SB), NOSPLIT, $0-56
 	MOVQ         dst_base+0(FP), AX
 	MOVQ         x_base+24(FP), CX
 	MOVQ         x_len+32(FP), DX
 	VXORPS       Y0, Y0, Y0
 	VBROADCASTSD alpha+48(FP), Y1
+	MOVQ         DX, BX
+	SHLQ         $0x03, BX
+	CMPQ         BX, ·streamThreshold+0(SB)
+	JB           cached_105
+	CMPQ         AX, CX
+	JE           cached_105
+	CMPQ         AX, CX
+	JE           cached_105
 	XORQ         BX, BX
-	MOVQ         DX, SI
-	SUBQ         $0x00000010, SI
+	MOVQ         AX, SI
+	NEGQ         SI
+	ANDQ         $0x0000001f, SI
+	SHRQ         $0x03, SI
+	CMPQ         SI, DX
+	CMOVQGT      DX, SI
+	TESTQ        SI, SI
+	JE           aligned_107
+	MOVQ         SI, DI
+	SHLQ         $0x03, DI
+	NEGQ         DI
+	LEAQ         tailmask<>+32(SB), R8
+	VMOVDQU      (R8)(DI*1), Y2
+	VMASKMOVPD   (CX)(BX*8), Y2, Y3
+	VCMPPD       $0x1e, Y0, Y3, Y4
+	VMULPD       Y1, Y3, Y5
+	VBLENDVPD    Y4, Y3, Y5, Y5
+	VMASKMOVPD   Y5, Y2, (AX)(BX*8)
+	MOVQ         SI, BX
 
-unrolled_81:
+aligned_107:
+	MOVQ DX, SI
+	SUBQ $0x00000010, SI
+
+unrolled_108:
 	CMPQ      BX, SI
-	JGT       single_82
+	JGT       single_109
+	VMOVUPD   (CX)(BX*8), Y2
+	VCMPPD    $0x1e, Y0, Y2, Y3
+	VMULPD    Y1, Y2, Y4
+	VBLENDVPD Y3, Y2, Y4, Y4
+	VMOVNTPD  Y4, (AX)(BX*8)
+	VMOVUPD   32(CX)(BX*8), Y2
+	VCMPPD    $0x1e, Y0, Y2, Y3
+	VMULPD    Y1, Y2, Y4
+	VBLENDVPD Y3, Y2, Y4, Y4
+	VMOVNTPD  Y4, 32(AX)(BX*8)
+	VMOVUPD   64(CX)(BX*8), Y2
+	VCMPPD    $0x1e, Y0, Y2, Y3
+	VMULPD    Y1, Y2, Y4
+	VBLENDVPD Y3, Y2, Y4, Y4
+	VMOVNTPD  Y4, 64(AX)(BX*8)
+	VMOVUPD   96(CX)(BX*8), Y2
+	VCMPPD    $0x1e, Y0, Y2, Y3
+	VMULPD    Y1, Y2, Y4
+	VBLENDVPD Y3, Y2, Y4, Y4
+	VMOVNTPD  Y4, 96(AX)(BX*8)
+	ADDQ      $0x00000010, BX
+	JMP       unrolled_108
+
+single_109:
+	MOVQ DX, SI
+	SUBQ $0x00000004, SI
+
+single_loop_110:
+	CMPQ      BX, SI
+	JGT       remainder_111
+	VMOVUPD   (CX)(BX*8), Y2
+	VCMPPD    $0x1e, Y0, Y2, Y3
+	VMULPD    Y1, Y2, Y4
+	VBLENDVPD Y3, Y2, Y4, Y4
+	VMOVNTPD  Y4, (AX)(BX*8)
+	ADDQ      $0x00000004, BX
+	JMP       single_loop_110
+
+remainder_111:
+	SUBQ       BX, DX
+	JE         span_done_112
+	SHLQ       $0x03, DX
+	NEGQ       DX
+	LEAQ       tailmask<>+32(SB), SI
+	VMOVDQU    (SI)(DX*1), Y2
+	VMASKMOVPD (CX)(BX*8), Y2, Y3
+	VCMPPD     $0x1e, Y0, Y3, Y0
+	VMULPD     Y1, Y3, Y1
+	VBLENDVPD  Y0, Y3, Y1, Y1
+	VMASKMOVPD Y1, Y2, (AX)(BX*8)
+
+span_done_112:
+	SFENCE
+	JMP stored_106
+
+cached_105:
+	XORQ BX, BX
+	MOVQ DX, SI
+	SUBQ $0x00000010, SI
+
+unrolled_113:
+	CMPQ      BX, SI
+	JGT       single_114
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
@@ -1631,26 +2114,26 @@ unrolled_81:
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVUPD   Y4, 96(AX)(BX*8)
 	ADDQ      $0x00000010, BX
-	JMP       unrolled_81
+	JMP       unrolled_113
 
-single_82:
+single_114:
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-single_loop_83:
+single_loop_115:
 	CMPQ      BX, SI
-	JGT       remainder_84
+	JGT       remainder_116
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVUPD   Y4, (AX)(BX*8)
 	ADDQ      $0x00000004, BX
-	JMP       single_loop_83
+	JMP       single_loop_115
 
-remainder_84:
+remainder_116:
 	SUBQ       BX, DX
-	JE         span_done_85
+	JE         span_done_117
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), SI
@@ -1661,7 +2144,8 @@ remainder_84:
 	VBLENDVPD  Y0, Y3, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(BX*8)
 
-span_done_85:
+span_done_117:
+stored_106:
 	VZEROUPPER
 	RET
 
@@ -1679,17 +2163,17 @@ TEXT ·forwardPlanesAVX2F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
 
-plane_86:
+plane_118:
 	CMPQ         DX, $0x00
-	JE           planes_done_87
+	JE           planes_done_119
 	VBROADCASTSD (DI)(R9*8), Y1
 	XORQ         R10, R10
 	MOVQ         BX, R11
 	SUBQ         $0x00000010, R11
 
-unrolled_88:
+unrolled_120:
 	CMPQ      R10, R11
-	JGT       single_89
+	JGT       single_121
 	VMOVUPD   (CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
@@ -1711,27 +2195,27 @@ unrolled_88:
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVUPD   Y4, 96(AX)(R10*8)
 	ADDQ      $0x00000010, R10
-	JMP       unrolled_88
+	JMP       unrolled_120
 
-single_89:
+single_121:
 	MOVQ BX, R11
 	SUBQ $0x00000004, R11
 
-single_loop_90:
+single_loop_122:
 	CMPQ      R10, R11
-	JGT       remainder_91
+	JGT       remainder_123
 	VMOVUPD   (CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVUPD   Y4, (AX)(R10*8)
 	ADDQ      $0x00000004, R10
-	JMP       single_loop_90
+	JMP       single_loop_122
 
-remainder_91:
+remainder_123:
 	MOVQ       BX, R11
 	SUBQ       R10, R11
-	JE         span_done_92
+	JE         span_done_124
 	SHLQ       $0x03, R11
 	NEGQ       R11
 	LEAQ       tailmask<>+32(SB), R12
@@ -1742,19 +2226,19 @@ remainder_91:
 	VBLENDVPD  Y4, Y3, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(R10*8)
 
-span_done_92:
+span_done_124:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_93
+	JNE  same_pass_125
 	XORQ R9, R9
 
-same_pass_93:
+same_pass_125:
 	SUBQ BX, DX
-	JMP  plane_86
+	JMP  plane_118
 
-planes_done_87:
+planes_done_119:
 	VZEROUPPER
 	RET
 
@@ -1768,9 +2252,9 @@ TEXT ·forwardPatternAVX2F64(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+56(FP), SI
 
-row_94:
+row_126:
 	CMPQ    DX, $0x00
-	JE      rows_done_95
+	JE      rows_done_127
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -1778,9 +2262,9 @@ row_94:
 	MOVQ    DI, R9
 	SUBQ    $0x00000010, R9
 
-unrolled_96:
+unrolled_128:
 	CMPQ      R8, R9
-	JGT       single_97
+	JGT       single_129
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y3
@@ -1802,27 +2286,27 @@ unrolled_96:
 	VBLENDVPD Y2, Y1, Y3, Y3
 	VMOVUPD   Y3, 96(AX)(R8*8)
 	ADDQ      $0x00000010, R8
-	JMP       unrolled_96
+	JMP       unrolled_128
 
-single_97:
+single_129:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 
-single_loop_98:
+single_loop_130:
 	CMPQ      R8, R9
-	JGT       remainder_99
+	JGT       remainder_131
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y3
 	VBLENDVPD Y2, Y1, Y3, Y3
 	VMOVUPD   Y3, (AX)(R8*8)
 	ADDQ      $0x00000004, R8
-	JMP       single_loop_98
+	JMP       single_loop_130
 
-remainder_99:
+remainder_131:
 	MOVQ       DI, R9
 	SUBQ       R8, R9
-	JE         span_done_100
+	JE         span_done_132
 	SHLQ       $0x03, R9
 	NEGQ       R9
 	LEAQ       tailmask<>+32(SB), R10
@@ -1834,20 +2318,20 @@ remainder_99:
 	VBLENDVPD  Y3, Y2, Y4, Y4
 	VMASKMOVPD Y4, Y1, (AX)(R8*8)
 
-span_done_100:
+span_done_132:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_94
+	JMP  row_126
 
-rows_done_95:
+rows_done_127:
 	VZEROUPPER
 	RET
 
 // func backwardAVX2F64(dx []float64, dy []float64, x []float64, alpha float64) float64
-// Requires: AVX
+// Requires: AVX, CMOV, MMX+
 TEXT ·backwardAVX2F64(SB), NOSPLIT, $0-88
 	MOVQ         dx_base+0(FP), AX
 	MOVQ         x_base+48(FP), CX
@@ -1859,13 +2343,140 @@ TEXT ·backwardAVX2F64(SB), NOSPLIT, $0-88
 	VXORPS       Y2, Y2, Y2
 	VXORPS       Y3, Y3, Y3
 	VXORPS       Y4, Y4, Y4
+	MOVQ         BX, SI
+	SHLQ         $0x03, SI
+	CMPQ         SI, ·streamThreshold+0(SB)
+	JB           cached_133
+	CMPQ         AX, DX
+	JE           cached_133
+	CMPQ         AX, CX
+	JE           cached_133
 	XORQ         SI, SI
-	MOVQ         BX, DI
-	SUBQ         $0x00000010, DI
+	MOVQ         AX, DI
+	NEGQ         DI
+	ANDQ         $0x0000001f, DI
+	SHRQ         $0x03, DI
+	CMPQ         DI, BX
+	CMOVQGT      BX, DI
+	TESTQ        DI, DI
+	JE           aligned_135
+	MOVQ         DI, R8
+	SHLQ         $0x03, R8
+	NEGQ         R8
+	LEAQ         tailmask<>+32(SB), R9
+	VMOVDQU      (R9)(R8*1), Y6
+	VMASKMOVPD   (CX)(SI*8), Y6, Y7
+	VMASKMOVPD   (DX)(SI*8), Y6, Y8
+	VCMPPD       $0x1a, Y0, Y7, Y9
+	VMULPD       Y8, Y7, Y10
+	VANDPD       Y9, Y10, Y10
+	VADDPD       Y10, Y1, Y1
+	VCMPPD       $0x1e, Y0, Y7, Y7
+	VMULPD       Y5, Y8, Y9
+	VBLENDVPD    Y7, Y8, Y9, Y9
+	VMASKMOVPD   Y9, Y6, (AX)(SI*8)
+	MOVQ         DI, SI
 
-unrolled_101:
+aligned_135:
+	MOVQ BX, DI
+	SUBQ $0x00000010, DI
+
+unrolled_136:
 	CMPQ      SI, DI
-	JGT       single_102
+	JGT       single_137
+	VMOVUPD   (CX)(SI*8), Y6
+	VMOVUPD   (DX)(SI*8), Y7
+	VCMPPD    $0x1a, Y0, Y6, Y8
+	VMULPD    Y7, Y6, Y9
+	VANDPD    Y8, Y9, Y9
+	VADDPD    Y9, Y1, Y1
+	VCMPPD    $0x1e, Y0, Y6, Y6
+	VMULPD    Y5, Y7, Y8
+	VBLENDVPD Y6, Y7, Y8, Y8
+	VMOVNTPD  Y8, (AX)(SI*8)
+	VMOVUPD   32(CX)(SI*8), Y6
+	VMOVUPD   32(DX)(SI*8), Y7
+	VCMPPD    $0x1a, Y0, Y6, Y8
+	VMULPD    Y7, Y6, Y9
+	VANDPD    Y8, Y9, Y9
+	VADDPD    Y9, Y2, Y2
+	VCMPPD    $0x1e, Y0, Y6, Y6
+	VMULPD    Y5, Y7, Y8
+	VBLENDVPD Y6, Y7, Y8, Y8
+	VMOVNTPD  Y8, 32(AX)(SI*8)
+	VMOVUPD   64(CX)(SI*8), Y6
+	VMOVUPD   64(DX)(SI*8), Y7
+	VCMPPD    $0x1a, Y0, Y6, Y8
+	VMULPD    Y7, Y6, Y9
+	VANDPD    Y8, Y9, Y9
+	VADDPD    Y9, Y3, Y3
+	VCMPPD    $0x1e, Y0, Y6, Y6
+	VMULPD    Y5, Y7, Y8
+	VBLENDVPD Y6, Y7, Y8, Y8
+	VMOVNTPD  Y8, 64(AX)(SI*8)
+	VMOVUPD   96(CX)(SI*8), Y6
+	VMOVUPD   96(DX)(SI*8), Y7
+	VCMPPD    $0x1a, Y0, Y6, Y8
+	VMULPD    Y7, Y6, Y9
+	VANDPD    Y8, Y9, Y9
+	VADDPD    Y9, Y4, Y4
+	VCMPPD    $0x1e, Y0, Y6, Y6
+	VMULPD    Y5, Y7, Y8
+	VBLENDVPD Y6, Y7, Y8, Y8
+	VMOVNTPD  Y8, 96(AX)(SI*8)
+	ADDQ      $0x00000010, SI
+	JMP       unrolled_136
+
+single_137:
+	MOVQ BX, DI
+	SUBQ $0x00000004, DI
+
+single_loop_138:
+	CMPQ      SI, DI
+	JGT       remainder_139
+	VMOVUPD   (CX)(SI*8), Y6
+	VMOVUPD   (DX)(SI*8), Y7
+	VCMPPD    $0x1a, Y0, Y6, Y8
+	VMULPD    Y7, Y6, Y9
+	VANDPD    Y8, Y9, Y9
+	VADDPD    Y9, Y1, Y1
+	VCMPPD    $0x1e, Y0, Y6, Y6
+	VMULPD    Y5, Y7, Y8
+	VBLENDVPD Y6, Y7, Y8, Y8
+	VMOVNTPD  Y8, (AX)(SI*8)
+	ADDQ      $0x00000004, SI
+	JMP       single_loop_138
+
+remainder_139:
+	SUBQ       SI, BX
+	JE         span_done_140
+	SHLQ       $0x03, BX
+	NEGQ       BX
+	LEAQ       tailmask<>+32(SB), DI
+	VMOVDQU    (DI)(BX*1), Y6
+	VMASKMOVPD (CX)(SI*8), Y6, Y7
+	VMASKMOVPD (DX)(SI*8), Y6, Y8
+	VCMPPD     $0x1a, Y0, Y7, Y9
+	VMULPD     Y8, Y7, Y10
+	VANDPD     Y9, Y10, Y10
+	VADDPD     Y10, Y1, Y1
+	VCMPPD     $0x1e, Y0, Y7, Y0
+	VMULPD     Y5, Y8, Y5
+	VBLENDVPD  Y0, Y8, Y5, Y5
+	VMASKMOVPD Y5, Y6, (AX)(SI*8)
+
+span_done_140:
+	SFENCE
+	JMP stored_134
+
+cached_133:
+	XORQ SI, SI
+	MOVQ BX, DI
+	SUBQ $0x00000010, DI
+
+unrolled_141:
+	CMPQ      SI, DI
+	JGT       single_142
 	VMOVUPD   (CX)(SI*8), Y6
 	VMOVUPD   (DX)(SI*8), Y7
 	VCMPPD    $0x1a, Y0, Y6, Y8
@@ -1907,15 +2518,15 @@ unrolled_101:
 	VBLENDVPD Y6, Y7, Y8, Y8
 	VMOVUPD   Y8, 96(AX)(SI*8)
 	ADDQ      $0x00000010, SI
-	JMP       unrolled_101
+	JMP       unrolled_141
 
-single_102:
+single_142:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
 
-single_loop_103:
+single_loop_143:
 	CMPQ      SI, DI
-	JGT       remainder_104
+	JGT       remainder_144
 	VMOVUPD   (CX)(SI*8), Y6
 	VMOVUPD   (DX)(SI*8), Y7
 	VCMPPD    $0x1a, Y0, Y6, Y8
@@ -1927,11 +2538,11 @@ single_loop_103:
 	VBLENDVPD Y6, Y7, Y8, Y8
 	VMOVUPD   Y8, (AX)(SI*8)
 	ADDQ      $0x00000004, SI
-	JMP       single_loop_103
+	JMP       single_loop_143
 
-remainder_104:
+remainder_144:
 	SUBQ       SI, BX
-	JE         span_done_105
+	JE         span_done_145
 	SHLQ       $0x03, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -1947,7 +2558,8 @@ remainder_104:
 	VBLENDVPD  Y0, Y8, Y5, Y5
 	VMASKMOVPD Y5, Y6, (AX)(SI*8)
 
-span_done_105:
+span_done_145:
+stored_134:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -1975,9 +2587,9 @@ TEXT ·backwardPlanesAVX2F64(SB), NOSPLIT, $0-128
 	SHLQ   $0x03, R10
 	XORQ   R11, R11
 
-plane_106:
+plane_146:
 	CMPQ         BX, $0x00
-	JE           planes_done_107
+	JE           planes_done_147
 	VBROADCASTSD (R9)(R11*8), Y5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -1987,9 +2599,9 @@ plane_106:
 	MOVQ         DI, R13
 	SUBQ         $0x00000010, R13
 
-unrolled_108:
+unrolled_148:
 	CMPQ      R12, R13
-	JGT       single_109
+	JGT       single_149
 	VMOVUPD   (CX)(R12*8), Y6
 	VMOVUPD   (DX)(R12*8), Y7
 	VCMPPD    $0x1a, Y0, Y6, Y8
@@ -2031,15 +2643,15 @@ unrolled_108:
 	VBLENDVPD Y6, Y7, Y8, Y8
 	VMOVUPD   Y8, 96(AX)(R12*8)
 	ADDQ      $0x00000010, R12
-	JMP       unrolled_108
+	JMP       unrolled_148
 
-single_109:
+single_149:
 	MOVQ DI, R13
 	SUBQ $0x00000004, R13
 
-single_loop_110:
+single_loop_150:
 	CMPQ      R12, R13
-	JGT       remainder_111
+	JGT       remainder_151
 	VMOVUPD   (CX)(R12*8), Y6
 	VMOVUPD   (DX)(R12*8), Y7
 	VCMPPD    $0x1a, Y0, Y6, Y8
@@ -2051,12 +2663,12 @@ single_loop_110:
 	VBLENDVPD Y6, Y7, Y8, Y8
 	VMOVUPD   Y8, (AX)(R12*8)
 	ADDQ      $0x00000004, R12
-	JMP       single_loop_110
+	JMP       single_loop_150
 
-remainder_111:
+remainder_151:
 	MOVQ       DI, R13
 	SUBQ       R12, R13
-	JE         span_done_112
+	JE         span_done_152
 	SHLQ       $0x03, R13
 	NEGQ       R13
 	LEAQ       tailmask<>+32(SB), R14
@@ -2072,7 +2684,7 @@ remainder_111:
 	VBLENDVPD  Y7, Y8, Y5, Y5
 	VMASKMOVPD Y5, Y6, (AX)(R12*8)
 
-span_done_112:
+span_done_152:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -2087,14 +2699,14 @@ span_done_112:
 	ADDQ         R10, AX
 	INCQ         R11
 	CMPQ         R11, R8
-	JNE          same_pass_113
+	JNE          same_pass_153
 	XORQ         R11, R11
 
-same_pass_113:
+same_pass_153:
 	SUBQ DI, BX
-	JMP  plane_106
+	JMP  plane_146
 
-planes_done_107:
+planes_done_147:
 	VZEROUPPER
 	RET
 
@@ -2110,9 +2722,9 @@ TEXT ·backwardPatternAVX2F64(SB), NOSPLIT, $0-120
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), R8
 
-row_114:
+row_154:
 	CMPQ    BX, $0x00
-	JE      rows_done_115
+	JE      rows_done_155
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -2120,9 +2732,9 @@ row_114:
 	MOVQ    R9, R11
 	SUBQ    $0x00000010, R11
 
-unrolled_116:
+unrolled_156:
 	CMPQ      R10, R11
-	JGT       single_117
+	JGT       single_157
 	VMOVUPD   (CX)(R10*8), Y1
 	VMOVUPD   (DX)(R10*8), Y2
 	VCMPPD    $0x1a, Y0, Y1, Y3
@@ -2168,15 +2780,15 @@ unrolled_116:
 	VBLENDVPD Y1, Y2, Y3, Y3
 	VMOVUPD   Y3, 96(AX)(R10*8)
 	ADDQ      $0x00000010, R10
-	JMP       unrolled_116
+	JMP       unrolled_156
 
-single_117:
+single_157:
 	MOVQ R9, R11
 	SUBQ $0x00000004, R11
 
-single_loop_118:
+single_loop_158:
 	CMPQ      R10, R11
-	JGT       remainder_119
+	JGT       remainder_159
 	VMOVUPD   (CX)(R10*8), Y1
 	VMOVUPD   (DX)(R10*8), Y2
 	VCMPPD    $0x1a, Y0, Y1, Y3
@@ -2189,12 +2801,12 @@ single_loop_118:
 	VBLENDVPD Y1, Y2, Y3, Y3
 	VMOVUPD   Y3, (AX)(R10*8)
 	ADDQ      $0x00000004, R10
-	JMP       single_loop_118
+	JMP       single_loop_158
 
-remainder_119:
+remainder_159:
 	MOVQ       R9, R11
 	SUBQ       R10, R11
-	JE         span_done_120
+	JE         span_done_160
 	SHLQ       $0x03, R11
 	NEGQ       R11
 	LEAQ       tailmask<>+32(SB), R12
@@ -2212,21 +2824,21 @@ remainder_119:
 	VBLENDVPD  Y2, Y3, Y4, Y4
 	VMASKMOVPD Y4, Y1, (AX)(R10*8)
 
-span_done_120:
+span_done_160:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_114
+	JMP  row_154
 
-rows_done_115:
+rows_done_155:
 	VZEROUPPER
 	RET
 
 // func backwardDxAVX2F64(dx []float64, dy []float64, x []float64, alpha float64)
-// Requires: AVX
+// Requires: AVX, CMOV, MMX+
 TEXT ·backwardDxAVX2F64(SB), NOSPLIT, $0-80
 	MOVQ         dx_base+0(FP), AX
 	MOVQ         x_base+48(FP), CX
@@ -2234,13 +2846,112 @@ TEXT ·backwardDxAVX2F64(SB), NOSPLIT, $0-80
 	MOVQ         x_len+56(FP), BX
 	VXORPS       Y0, Y0, Y0
 	VBROADCASTSD alpha+72(FP), Y1
+	MOVQ         BX, SI
+	SHLQ         $0x03, SI
+	CMPQ         SI, ·streamThreshold+0(SB)
+	JB           cached_161
+	CMPQ         AX, DX
+	JE           cached_161
+	CMPQ         AX, CX
+	JE           cached_161
 	XORQ         SI, SI
-	MOVQ         BX, DI
-	SUBQ         $0x00000010, DI
+	MOVQ         AX, DI
+	NEGQ         DI
+	ANDQ         $0x0000001f, DI
+	SHRQ         $0x03, DI
+	CMPQ         DI, BX
+	CMOVQGT      BX, DI
+	TESTQ        DI, DI
+	JE           aligned_163
+	MOVQ         DI, R8
+	SHLQ         $0x03, R8
+	NEGQ         R8
+	LEAQ         tailmask<>+32(SB), R9
+	VMOVDQU      (R9)(R8*1), Y2
+	VMASKMOVPD   (CX)(SI*8), Y2, Y3
+	VMASKMOVPD   (DX)(SI*8), Y2, Y4
+	VCMPPD       $0x1e, Y0, Y3, Y3
+	VMULPD       Y1, Y4, Y5
+	VBLENDVPD    Y3, Y4, Y5, Y5
+	VMASKMOVPD   Y5, Y2, (AX)(SI*8)
+	MOVQ         DI, SI
 
-unrolled_121:
+aligned_163:
+	MOVQ BX, DI
+	SUBQ $0x00000010, DI
+
+unrolled_164:
 	CMPQ      SI, DI
-	JGT       single_122
+	JGT       single_165
+	VMOVUPD   (CX)(SI*8), Y2
+	VMOVUPD   (DX)(SI*8), Y3
+	VCMPPD    $0x1e, Y0, Y2, Y2
+	VMULPD    Y1, Y3, Y4
+	VBLENDVPD Y2, Y3, Y4, Y4
+	VMOVNTPD  Y4, (AX)(SI*8)
+	VMOVUPD   32(CX)(SI*8), Y2
+	VMOVUPD   32(DX)(SI*8), Y3
+	VCMPPD    $0x1e, Y0, Y2, Y2
+	VMULPD    Y1, Y3, Y4
+	VBLENDVPD Y2, Y3, Y4, Y4
+	VMOVNTPD  Y4, 32(AX)(SI*8)
+	VMOVUPD   64(CX)(SI*8), Y2
+	VMOVUPD   64(DX)(SI*8), Y3
+	VCMPPD    $0x1e, Y0, Y2, Y2
+	VMULPD    Y1, Y3, Y4
+	VBLENDVPD Y2, Y3, Y4, Y4
+	VMOVNTPD  Y4, 64(AX)(SI*8)
+	VMOVUPD   96(CX)(SI*8), Y2
+	VMOVUPD   96(DX)(SI*8), Y3
+	VCMPPD    $0x1e, Y0, Y2, Y2
+	VMULPD    Y1, Y3, Y4
+	VBLENDVPD Y2, Y3, Y4, Y4
+	VMOVNTPD  Y4, 96(AX)(SI*8)
+	ADDQ      $0x00000010, SI
+	JMP       unrolled_164
+
+single_165:
+	MOVQ BX, DI
+	SUBQ $0x00000004, DI
+
+single_loop_166:
+	CMPQ      SI, DI
+	JGT       remainder_167
+	VMOVUPD   (CX)(SI*8), Y2
+	VMOVUPD   (DX)(SI*8), Y3
+	VCMPPD    $0x1e, Y0, Y2, Y2
+	VMULPD    Y1, Y3, Y4
+	VBLENDVPD Y2, Y3, Y4, Y4
+	VMOVNTPD  Y4, (AX)(SI*8)
+	ADDQ      $0x00000004, SI
+	JMP       single_loop_166
+
+remainder_167:
+	SUBQ       SI, BX
+	JE         span_done_168
+	SHLQ       $0x03, BX
+	NEGQ       BX
+	LEAQ       tailmask<>+32(SB), DI
+	VMOVDQU    (DI)(BX*1), Y2
+	VMASKMOVPD (CX)(SI*8), Y2, Y3
+	VMASKMOVPD (DX)(SI*8), Y2, Y4
+	VCMPPD     $0x1e, Y0, Y3, Y0
+	VMULPD     Y1, Y4, Y1
+	VBLENDVPD  Y0, Y4, Y1, Y1
+	VMASKMOVPD Y1, Y2, (AX)(SI*8)
+
+span_done_168:
+	SFENCE
+	JMP stored_162
+
+cached_161:
+	XORQ SI, SI
+	MOVQ BX, DI
+	SUBQ $0x00000010, DI
+
+unrolled_169:
+	CMPQ      SI, DI
+	JGT       single_170
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -2266,15 +2977,15 @@ unrolled_121:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVUPD   Y4, 96(AX)(SI*8)
 	ADDQ      $0x00000010, SI
-	JMP       unrolled_121
+	JMP       unrolled_169
 
-single_122:
+single_170:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
 
-single_loop_123:
+single_loop_171:
 	CMPQ      SI, DI
-	JGT       remainder_124
+	JGT       remainder_172
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -2282,11 +2993,11 @@ single_loop_123:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVUPD   Y4, (AX)(SI*8)
 	ADDQ      $0x00000004, SI
-	JMP       single_loop_123
+	JMP       single_loop_171
 
-remainder_124:
+remainder_172:
 	SUBQ       SI, BX
-	JE         span_done_125
+	JE         span_done_173
 	SHLQ       $0x03, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -2298,7 +3009,8 @@ remainder_124:
 	VBLENDVPD  Y0, Y4, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(SI*8)
 
-span_done_125:
+span_done_173:
+stored_162:
 	VZEROUPPER
 	RET
 
@@ -2317,17 +3029,17 @@ TEXT ·backwardPlanesDxAVX2F64(SB), NOSPLIT, $0-104
 	SHLQ   $0x03, R9
 	XORQ   R10, R10
 
-plane_126:
+plane_174:
 	CMPQ         BX, $0x00
-	JE           planes_done_127
+	JE           planes_done_175
 	VBROADCASTSD (R8)(R10*8), Y1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000010, R12
 
-unrolled_128:
+unrolled_176:
 	CMPQ      R11, R12
-	JGT       single_129
+	JGT       single_177
 	VMOVUPD   (CX)(R11*8), Y2
 	VMOVUPD   (DX)(R11*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -2353,15 +3065,15 @@ unrolled_128:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVUPD   Y4, 96(AX)(R11*8)
 	ADDQ      $0x00000010, R11
-	JMP       unrolled_128
+	JMP       unrolled_176
 
-single_129:
+single_177:
 	MOVQ SI, R12
 	SUBQ $0x00000004, R12
 
-single_loop_130:
+single_loop_178:
 	CMPQ      R11, R12
-	JGT       remainder_131
+	JGT       remainder_179
 	VMOVUPD   (CX)(R11*8), Y2
 	VMOVUPD   (DX)(R11*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -2369,12 +3081,12 @@ single_loop_130:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVUPD   Y4, (AX)(R11*8)
 	ADDQ      $0x00000004, R11
-	JMP       single_loop_130
+	JMP       single_loop_178
 
-remainder_131:
+remainder_179:
 	MOVQ       SI, R12
 	SUBQ       R11, R12
-	JE         span_done_132
+	JE         span_done_180
 	SHLQ       $0x03, R12
 	NEGQ       R12
 	LEAQ       tailmask<>+32(SB), R13
@@ -2386,20 +3098,20 @@ remainder_131:
 	VBLENDVPD  Y3, Y4, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(R11*8)
 
-span_done_132:
+span_done_180:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_133
+	JNE  same_pass_181
 	XORQ R10, R10
 
-same_pass_133:
+same_pass_181:
 	SUBQ SI, BX
-	JMP  plane_126
+	JMP  plane_174
 
-planes_done_127:
+planes_done_175:
 	VZEROUPPER
 	RET
 
@@ -2414,9 +3126,9 @@ TEXT ·backwardPatternDxAVX2F64(SB), NOSPLIT, $0-96
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), DI
 
-row_134:
+row_182:
 	CMPQ    BX, $0x00
-	JE      rows_done_135
+	JE      rows_done_183
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -2424,9 +3136,9 @@ row_134:
 	MOVQ    R8, R10
 	SUBQ    $0x00000010, R10
 
-unrolled_136:
+unrolled_184:
 	CMPQ      R9, R10
-	JGT       single_137
+	JGT       single_185
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -2452,15 +3164,15 @@ unrolled_136:
 	VBLENDVPD Y1, Y2, Y3, Y3
 	VMOVUPD   Y3, 96(AX)(R9*8)
 	ADDQ      $0x00000010, R9
-	JMP       unrolled_136
+	JMP       unrolled_184
 
-single_137:
+single_185:
 	MOVQ R8, R10
 	SUBQ $0x00000004, R10
 
-single_loop_138:
+single_loop_186:
 	CMPQ      R9, R10
-	JGT       remainder_139
+	JGT       remainder_187
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -2468,12 +3180,12 @@ single_loop_138:
 	VBLENDVPD Y1, Y2, Y3, Y3
 	VMOVUPD   Y3, (AX)(R9*8)
 	ADDQ      $0x00000004, R9
-	JMP       single_loop_138
+	JMP       single_loop_186
 
-remainder_139:
+remainder_187:
 	MOVQ       R8, R10
 	SUBQ       R9, R10
-	JE         span_done_140
+	JE         span_done_188
 	SHLQ       $0x03, R10
 	NEGQ       R10
 	LEAQ       tailmask<>+32(SB), R11
@@ -2486,16 +3198,16 @@ remainder_139:
 	VBLENDVPD  Y2, Y3, Y4, Y4
 	VMASKMOVPD Y4, Y1, (AX)(R9*8)
 
-span_done_140:
+span_done_188:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_134
+	JMP  row_182
 
-rows_done_135:
+rows_done_183:
 	VZEROUPPER
 	RET
 
@@ -2514,9 +3226,9 @@ TEXT ·backwardDalphaAVX2F64(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000010, SI
 
-unrolled_141:
+unrolled_189:
 	CMPQ    BX, SI
-	JGT     single_142
+	JGT     single_190
 	VMOVUPD (AX)(BX*8), Y5
 	VMOVUPD (CX)(BX*8), Y6
 	VCMPPD  $0x1a, Y0, Y5, Y7
@@ -2542,15 +3254,15 @@ unrolled_141:
 	VANDPD  Y7, Y5, Y5
 	VADDPD  Y5, Y4, Y4
 	ADDQ    $0x00000010, BX
-	JMP     unrolled_141
+	JMP     unrolled_189
 
-single_142:
+single_190:
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-single_loop_143:
+single_loop_191:
 	CMPQ    BX, SI
-	JGT     remainder_144
+	JGT     remainder_192
 	VMOVUPD (AX)(BX*8), Y5
 	VMOVUPD (CX)(BX*8), Y6
 	VCMPPD  $0x1a, Y0, Y5, Y7
@@ -2558,11 +3270,11 @@ single_loop_143:
 	VANDPD  Y7, Y5, Y5
 	VADDPD  Y5, Y1, Y1
 	ADDQ    $0x00000004, BX
-	JMP     single_loop_143
+	JMP     single_loop_191
 
-remainder_144:
+remainder_192:
 	SUBQ       BX, DX
-	JE         span_done_145
+	JE         span_done_193
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), SI
@@ -2574,7 +3286,7 @@ remainder_144:
 	VANDPD     Y0, Y5, Y5
 	VADDPD     Y5, Y1, Y1
 
-span_done_145:
+span_done_193:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -2600,9 +3312,9 @@ TEXT ·backwardPlanesDalphaAVX2F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
 
-plane_146:
+plane_194:
 	CMPQ   DX, $0x00
-	JE     planes_done_147
+	JE     planes_done_195
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -2611,9 +3323,9 @@ plane_146:
 	MOVQ   SI, R11
 	SUBQ   $0x00000010, R11
 
-unrolled_148:
+unrolled_196:
 	CMPQ    R10, R11
-	JGT     single_149
+	JGT     single_197
 	VMOVUPD (AX)(R10*8), Y5
 	VMOVUPD (CX)(R10*8), Y6
 	VCMPPD  $0x1a, Y0, Y5, Y7
@@ -2639,15 +3351,15 @@ unrolled_148:
 	VANDPD  Y7, Y5, Y5
 	VADDPD  Y5, Y4, Y4
 	ADDQ    $0x00000010, R10
-	JMP     unrolled_148
+	JMP     unrolled_196
 
-single_149:
+single_197:
 	MOVQ SI, R11
 	SUBQ $0x00000004, R11
 
-single_loop_150:
+single_loop_198:
 	CMPQ    R10, R11
-	JGT     remainder_151
+	JGT     remainder_199
 	VMOVUPD (AX)(R10*8), Y5
 	VMOVUPD (CX)(R10*8), Y6
 	VCMPPD  $0x1a, Y0, Y5, Y7
@@ -2655,12 +3367,12 @@ single_loop_150:
 	VANDPD  Y7, Y5, Y5
 	VADDPD  Y5, Y1, Y1
 	ADDQ    $0x00000004, R10
-	JMP     single_loop_150
+	JMP     single_loop_198
 
-remainder_151:
+remainder_199:
 	MOVQ       SI, R11
 	SUBQ       R10, R11
-	JE         span_done_152
+	JE         span_done_200
 	SHLQ       $0x03, R11
 	NEGQ       R11
 	LEAQ       tailmask<>+32(SB), R12
@@ -2672,7 +3384,7 @@ remainder_151:
 	VANDPD     Y7, Y5, Y5
 	VADDPD     Y5, Y1, Y1
 
-span_done_152:
+span_done_200:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -2686,14 +3398,14 @@ span_done_152:
 	ADDQ         R8, CX
 	INCQ         R9
 	CMPQ         R9, DI
-	JNE          same_pass_153
+	JNE          same_pass_201
 	XORQ         R9, R9
 
-same_pass_153:
+same_pass_201:
 	SUBQ SI, DX
-	JMP  plane_146
+	JMP  plane_194
 
-planes_done_147:
+planes_done_195:
 	VZEROUPPER
 	RET
 
@@ -2707,9 +3419,9 @@ TEXT ·backwardPatternDalphaAVX2F64(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
 
-row_154:
+row_202:
 	CMPQ    DX, $0x00
-	JE      rows_done_155
+	JE      rows_done_203
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -2717,9 +3429,9 @@ row_154:
 	MOVQ    DI, R9
 	SUBQ    $0x00000010, R9
 
-unrolled_156:
+unrolled_204:
 	CMPQ    R8, R9
-	JGT     single_157
+	JGT     single_205
 	VMOVUPD (AX)(R8*8), Y1
 	VMOVUPD (CX)(R8*8), Y2
 	VCMPPD  $0x1a, Y0, Y1, Y3
@@ -2749,15 +3461,15 @@ unrolled_156:
 	VADDPD  96(BX)(R8*8), Y1, Y1
 	VMOVUPD Y1, 96(BX)(R8*8)
 	ADDQ    $0x00000010, R8
-	JMP     unrolled_156
+	JMP     unrolled_204
 
-single_157:
+single_205:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 
-single_loop_158:
+single_loop_206:
 	CMPQ    R8, R9
-	JGT     remainder_159
+	JGT     remainder_207
 	VMOVUPD (AX)(R8*8), Y1
 	VMOVUPD (CX)(R8*8), Y2
 	VCMPPD  $0x1a, Y0, Y1, Y3
@@ -2766,12 +3478,12 @@ single_loop_158:
 	VADDPD  (BX)(R8*8), Y1, Y1
 	VMOVUPD Y1, (BX)(R8*8)
 	ADDQ    $0x00000004, R8
-	JMP     single_loop_158
+	JMP     single_loop_206
 
-remainder_159:
+remainder_207:
 	MOVQ       DI, R9
 	SUBQ       R8, R9
-	JE         span_done_160
+	JE         span_done_208
 	SHLQ       $0x03, R9
 	NEGQ       R9
 	LEAQ       tailmask<>+32(SB), R10
@@ -2784,33 +3496,116 @@ remainder_159:
 	VADDPD     (BX)(R8*8), Y1, Y1
 	VMOVUPD    Y1, (BX)(R8*8)
 
-span_done_160:
+span_done_208:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_154
+	JMP  row_202
 
-rows_done_155:
+rows_done_203:
 	VZEROUPPER
 	RET
 
 // func forwardAVX512F32(dst []float32, x []float32, alpha float32)
-// Requires: AVX, AVX512F, BMI2
+// Requires: AVX, AVX512F, BMI2, CMOV, MMX+
 TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	MOVQ         dst_base+0(FP), AX
 	MOVQ         x_base+24(FP), CX
 	MOVQ         x_len+32(FP), DX
 	VXORPS       Y0, Y0, Y0
 	VBROADCASTSS alpha+48(FP), Z1
+	MOVQ         DX, BX
+	SHLQ         $0x02, BX
+	CMPQ         BX, ·streamThreshold+0(SB)
+	JB           cached_209
+	CMPQ         AX, CX
+	JE           cached_209
+	CMPQ         AX, CX
+	JE           cached_209
 	XORQ         BX, BX
-	MOVQ         DX, SI
-	SUBQ         $0x00000040, SI
+	MOVQ         AX, SI
+	NEGQ         SI
+	ANDQ         $0x0000003f, SI
+	SHRQ         $0x02, SI
+	CMPQ         SI, DX
+	CMOVQGT      DX, SI
+	TESTQ        SI, SI
+	JE           aligned_211
+	MOVQ         SI, DI
+	MOVQ         $-1, R8
+	BZHIQ        DI, R8, DI
+	KMOVW        DI, K1
+	VMOVUPS.Z    (CX)(BX*4), K1, Z2
+	VCMPPS       $0x1a, Z0, Z2, K1, K2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, K1, (AX)(BX*4)
+	MOVQ         SI, BX
 
-unrolled_161:
+aligned_211:
+	MOVQ DX, SI
+	SUBQ $0x00000040, SI
+
+unrolled_212:
+	CMPQ     BX, SI
+	JGT      single_213
+	VMOVUPS  (CX)(BX*4), Z2
+	VCMPPS   $0x1a, Z0, Z2, K1
+	VMULPS   Z1, Z2, K1, Z2
+	VMOVNTPS Z2, (AX)(BX*4)
+	VMOVUPS  64(CX)(BX*4), Z2
+	VCMPPS   $0x1a, Z0, Z2, K1
+	VMULPS   Z1, Z2, K1, Z2
+	VMOVNTPS Z2, 64(AX)(BX*4)
+	VMOVUPS  128(CX)(BX*4), Z2
+	VCMPPS   $0x1a, Z0, Z2, K1
+	VMULPS   Z1, Z2, K1, Z2
+	VMOVNTPS Z2, 128(AX)(BX*4)
+	VMOVUPS  192(CX)(BX*4), Z2
+	VCMPPS   $0x1a, Z0, Z2, K1
+	VMULPS   Z1, Z2, K1, Z2
+	VMOVNTPS Z2, 192(AX)(BX*4)
+	ADDQ     $0x00000040, BX
+	JMP      unrolled_212
+
+single_213:
+	MOVQ DX, SI
+	SUBQ $0x00000010, SI
+
+single_loop_214:
+	CMPQ     BX, SI
+	JGT      remainder_215
+	VMOVUPS  (CX)(BX*4), Z2
+	VCMPPS   $0x1a, Z0, Z2, K1
+	VMULPS   Z1, Z2, K1, Z2
+	VMOVNTPS Z2, (AX)(BX*4)
+	ADDQ     $0x00000010, BX
+	JMP      single_loop_214
+
+remainder_215:
+	SUBQ      BX, DX
+	JE        span_done_216
+	MOVQ      $-1, SI
+	BZHIQ     DX, SI, DX
+	KMOVW     DX, K1
+	VMOVUPS.Z (CX)(BX*4), K1, Z2
+	VCMPPS    $0x1a, Z0, Z2, K1, K2
+	VMULPS    Z1, Z2, K2, Z2
+	VMOVUPS   Z2, K1, (AX)(BX*4)
+
+span_done_216:
+	SFENCE
+	JMP stored_210
+
+cached_209:
+	XORQ BX, BX
+	MOVQ DX, SI
+	SUBQ $0x00000040, SI
+
+unrolled_217:
 	CMPQ    BX, SI
-	JGT     single_162
+	JGT     single_218
 	VMOVUPS (CX)(BX*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
@@ -2828,25 +3623,25 @@ unrolled_161:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(BX*4)
 	ADDQ    $0x00000040, BX
-	JMP     unrolled_161
+	JMP     unrolled_217
 
-single_162:
+single_218:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_163:
+single_loop_219:
 	CMPQ    BX, SI
-	JGT     remainder_164
+	JGT     remainder_220
 	VMOVUPS (CX)(BX*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(BX*4)
 	ADDQ    $0x00000010, BX
-	JMP     single_loop_163
+	JMP     single_loop_219
 
-remainder_164:
+remainder_220:
 	SUBQ      BX, DX
-	JE        span_done_165
+	JE        span_done_221
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -2855,7 +3650,8 @@ remainder_164:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(BX*4)
 
-span_done_165:
+span_done_221:
+stored_210:
 	VZEROUPPER
 	RET
 
@@ -2873,17 +3669,17 @@ TEXT ·forwardPlanesAVX512F32(SB), NOSPLIT, $0-80
 	SHLQ   $0x02, R8
 	XORQ   R9, R9
 
-plane_166:
+plane_222:
 	CMPQ         DX, $0x00
-	JE           planes_done_167
+	JE           planes_done_223
 	VBROADCASTSS (DI)(R9*4), Z1
 	XORQ         R10, R10
 	MOVQ         BX, R11
 	SUBQ         $0x00000040, R11
 
-unrolled_168:
+unrolled_224:
 	CMPQ    R10, R11
-	JGT     single_169
+	JGT     single_225
 	VMOVUPS (CX)(R10*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
@@ -2901,26 +3697,26 @@ unrolled_168:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(R10*4)
 	ADDQ    $0x00000040, R10
-	JMP     unrolled_168
+	JMP     unrolled_224
 
-single_169:
+single_225:
 	MOVQ BX, R11
 	SUBQ $0x00000010, R11
 
-single_loop_170:
+single_loop_226:
 	CMPQ    R10, R11
-	JGT     remainder_171
+	JGT     remainder_227
 	VMOVUPS (CX)(R10*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(R10*4)
 	ADDQ    $0x00000010, R10
-	JMP     single_loop_170
+	JMP     single_loop_226
 
-remainder_171:
+remainder_227:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_172
+	JE        span_done_228
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -2929,19 +3725,19 @@ remainder_171:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R10*4)
 
-span_done_172:
+span_done_228:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_173
+	JNE  same_pass_229
 	XORQ R9, R9
 
-same_pass_173:
+same_pass_229:
 	SUBQ BX, DX
-	JMP  plane_166
+	JMP  plane_222
 
-planes_done_167:
+planes_done_223:
 	VZEROUPPER
 	RET
 
@@ -2955,9 +3751,9 @@ TEXT ·forwardPatternAVX512F32(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+56(FP), SI
 
-row_174:
+row_230:
 	CMPQ    DX, $0x00
-	JE      rows_done_175
+	JE      rows_done_231
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -2965,9 +3761,9 @@ row_174:
 	MOVQ    DI, R9
 	SUBQ    $0x00000040, R9
 
-unrolled_176:
+unrolled_232:
 	CMPQ    R8, R9
-	JGT     single_177
+	JGT     single_233
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
@@ -2985,26 +3781,26 @@ unrolled_176:
 	VMULPS  192(BX)(R8*4), Z1, K1, Z1
 	VMOVUPS Z1, 192(AX)(R8*4)
 	ADDQ    $0x00000040, R8
-	JMP     unrolled_176
+	JMP     unrolled_232
 
-single_177:
+single_233:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_178:
+single_loop_234:
 	CMPQ    R8, R9
-	JGT     remainder_179
+	JGT     remainder_235
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
 	VMOVUPS Z1, (AX)(R8*4)
 	ADDQ    $0x00000010, R8
-	JMP     single_loop_178
+	JMP     single_loop_234
 
-remainder_179:
+remainder_235:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_180
+	JE        span_done_236
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -3013,20 +3809,20 @@ remainder_179:
 	VMULPS    (BX)(R8*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 
-span_done_180:
+span_done_236:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_174
+	JMP  row_230
 
-rows_done_175:
+rows_done_231:
 	VZEROUPPER
 	RET
 
 // func backwardAVX512F32(dx []float32, dy []float32, x []float32, alpha float32) float64
-// Requires: AVX, AVX512F, BMI2
+// Requires: AVX, AVX512F, BMI2, CMOV, MMX+
 TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	MOVQ         dx_base+0(FP), AX
 	MOVQ         x_base+48(FP), CX
@@ -3042,13 +3838,152 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	VXORPS       Y6, Y6, Y6
 	VXORPS       Y7, Y7, Y7
 	VXORPS       Y8, Y8, Y8
+	MOVQ         BX, SI
+	SHLQ         $0x02, SI
+	CMPQ         SI, ·streamThreshold+0(SB)
+	JB           cached_237
+	CMPQ         AX, DX
+	JE           cached_237
+	CMPQ         AX, CX
+	JE           cached_237
 	XORQ         SI, SI
-	MOVQ         BX, DI
-	SUBQ         $0x00000040, DI
+	MOVQ         AX, DI
+	NEGQ         DI
+	ANDQ         $0x0000003f, DI
+	SHRQ         $0x02, DI
+	CMPQ         DI, BX
+	CMOVQGT      BX, DI
+	TESTQ        DI, DI
+	JE           aligned_239
+	MOVQ         DI, R8
+	MOVQ         $-1, R9
+	BZHIQ        R8, R9, R8
+	KMOVW        R8, K1
+	VMOVUPS.Z    (CX)(SI*4), K1, Z10
+	VCMPPS       $0x1a, Z0, Z10, K1, K2
+	VMOVUPS.Z    (DX)(SI*4), K1, Z10
+	VCVTPS2PD.Z  (CX)(SI*4), K2, Z11
+	VCVTPS2PD.Z  (DX)(SI*4), K2, Z12
+	VFMADD231PD  Z12, Z11, K2, Z1
+	KSHIFTRW     $0x08, K2, K3
+	VCVTPS2PD.Z  32(CX)(SI*4), K3, Z11
+	VCVTPS2PD.Z  32(DX)(SI*4), K3, Z12
+	VFMADD231PD  Z12, Z11, K3, Z2
+	VMULPS       Z9, Z10, K2, Z10
+	VMOVUPS      Z10, K1, (AX)(SI*4)
+	MOVQ         DI, SI
 
-unrolled_181:
+aligned_239:
+	MOVQ BX, DI
+	SUBQ $0x00000040, DI
+
+unrolled_240:
 	CMPQ        SI, DI
-	JGT         single_182
+	JGT         single_241
+	VMOVUPS     (CX)(SI*4), Z10
+	VCMPPS      $0x1a, Z0, Z10, K1
+	VMOVUPS     (DX)(SI*4), Z10
+	VCVTPS2PD   (CX)(SI*4), Z11
+	VCVTPS2PD   (DX)(SI*4), Z12
+	VFMADD231PD Z12, Z11, K1, Z1
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   32(CX)(SI*4), Z11
+	VCVTPS2PD   32(DX)(SI*4), Z12
+	VFMADD231PD Z12, Z11, K2, Z2
+	VMULPS      Z9, Z10, K1, Z10
+	VMOVNTPS    Z10, (AX)(SI*4)
+	VMOVUPS     64(CX)(SI*4), Z10
+	VCMPPS      $0x1a, Z0, Z10, K1
+	VMOVUPS     64(DX)(SI*4), Z10
+	VCVTPS2PD   64(CX)(SI*4), Z11
+	VCVTPS2PD   64(DX)(SI*4), Z12
+	VFMADD231PD Z12, Z11, K1, Z3
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   96(CX)(SI*4), Z11
+	VCVTPS2PD   96(DX)(SI*4), Z12
+	VFMADD231PD Z12, Z11, K2, Z4
+	VMULPS      Z9, Z10, K1, Z10
+	VMOVNTPS    Z10, 64(AX)(SI*4)
+	VMOVUPS     128(CX)(SI*4), Z10
+	VCMPPS      $0x1a, Z0, Z10, K1
+	VMOVUPS     128(DX)(SI*4), Z10
+	VCVTPS2PD   128(CX)(SI*4), Z11
+	VCVTPS2PD   128(DX)(SI*4), Z12
+	VFMADD231PD Z12, Z11, K1, Z5
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   160(CX)(SI*4), Z11
+	VCVTPS2PD   160(DX)(SI*4), Z12
+	VFMADD231PD Z12, Z11, K2, Z6
+	VMULPS      Z9, Z10, K1, Z10
+	VMOVNTPS    Z10, 128(AX)(SI*4)
+	VMOVUPS     192(CX)(SI*4), Z10
+	VCMPPS      $0x1a, Z0, Z10, K1
+	VMOVUPS     192(DX)(SI*4), Z10
+	VCVTPS2PD   192(CX)(SI*4), Z11
+	VCVTPS2PD   192(DX)(SI*4), Z12
+	VFMADD231PD Z12, Z11, K1, Z7
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   224(CX)(SI*4), Z11
+	VCVTPS2PD   224(DX)(SI*4), Z12
+	VFMADD231PD Z12, Z11, K2, Z8
+	VMULPS      Z9, Z10, K1, Z10
+	VMOVNTPS    Z10, 192(AX)(SI*4)
+	ADDQ        $0x00000040, SI
+	JMP         unrolled_240
+
+single_241:
+	MOVQ BX, DI
+	SUBQ $0x00000010, DI
+
+single_loop_242:
+	CMPQ        SI, DI
+	JGT         remainder_243
+	VMOVUPS     (CX)(SI*4), Z10
+	VCMPPS      $0x1a, Z0, Z10, K1
+	VMOVUPS     (DX)(SI*4), Z10
+	VCVTPS2PD   (CX)(SI*4), Z11
+	VCVTPS2PD   (DX)(SI*4), Z12
+	VFMADD231PD Z12, Z11, K1, Z1
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   32(CX)(SI*4), Z11
+	VCVTPS2PD   32(DX)(SI*4), Z12
+	VFMADD231PD Z12, Z11, K2, Z2
+	VMULPS      Z9, Z10, K1, Z10
+	VMOVNTPS    Z10, (AX)(SI*4)
+	ADDQ        $0x00000010, SI
+	JMP         single_loop_242
+
+remainder_243:
+	SUBQ        SI, BX
+	JE          span_done_244
+	MOVQ        $-1, DI
+	BZHIQ       BX, DI, BX
+	KMOVW       BX, K1
+	VMOVUPS.Z   (CX)(SI*4), K1, Z10
+	VCMPPS      $0x1a, Z0, Z10, K1, K2
+	VMOVUPS.Z   (DX)(SI*4), K1, Z0
+	VCVTPS2PD.Z (CX)(SI*4), K2, Z10
+	VCVTPS2PD.Z (DX)(SI*4), K2, Z11
+	VFMADD231PD Z11, Z10, K2, Z1
+	KSHIFTRW    $0x08, K2, K3
+	VCVTPS2PD.Z 32(CX)(SI*4), K3, Z10
+	VCVTPS2PD.Z 32(DX)(SI*4), K3, Z11
+	VFMADD231PD Z11, Z10, K3, Z2
+	VMULPS      Z9, Z0, K2, Z0
+	VMOVUPS     Z0, K1, (AX)(SI*4)
+
+span_done_244:
+	SFENCE
+	JMP stored_238
+
+cached_237:
+	XORQ SI, SI
+	MOVQ BX, DI
+	SUBQ $0x00000040, DI
+
+unrolled_245:
+	CMPQ        SI, DI
+	JGT         single_246
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -3098,15 +4033,15 @@ unrolled_181:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
-	JMP         unrolled_181
+	JMP         unrolled_245
 
-single_182:
+single_246:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_183:
+single_loop_247:
 	CMPQ        SI, DI
-	JGT         remainder_184
+	JGT         remainder_248
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -3120,11 +4055,11 @@ single_loop_183:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
-	JMP         single_loop_183
+	JMP         single_loop_247
 
-remainder_184:
+remainder_248:
 	SUBQ        SI, BX
-	JE          span_done_185
+	JE          span_done_249
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -3141,7 +4076,8 @@ remainder_184:
 	VMULPS      Z9, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(SI*4)
 
-span_done_185:
+span_done_249:
+stored_238:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -3175,9 +4111,9 @@ TEXT ·backwardPlanesAVX512F32(SB), NOSPLIT, $0-128
 	SHLQ   $0x02, R10
 	XORQ   R11, R11
 
-plane_186:
+plane_250:
 	CMPQ         BX, $0x00
-	JE           planes_done_187
+	JE           planes_done_251
 	VBROADCASTSS (R9)(R11*4), Z9
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -3191,9 +4127,9 @@ plane_186:
 	MOVQ         DI, R13
 	SUBQ         $0x00000040, R13
 
-unrolled_188:
+unrolled_252:
 	CMPQ        R12, R13
-	JGT         single_189
+	JGT         single_253
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -3243,15 +4179,15 @@ unrolled_188:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, 192(AX)(R12*4)
 	ADDQ        $0x00000040, R12
-	JMP         unrolled_188
+	JMP         unrolled_252
 
-single_189:
+single_253:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 
-single_loop_190:
+single_loop_254:
 	CMPQ        R12, R13
-	JGT         remainder_191
+	JGT         remainder_255
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -3265,12 +4201,12 @@ single_loop_190:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, (AX)(R12*4)
 	ADDQ        $0x00000010, R12
-	JMP         single_loop_190
+	JMP         single_loop_254
 
-remainder_191:
+remainder_255:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_192
+	JE          span_done_256
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -3287,7 +4223,7 @@ remainder_191:
 	VMULPS      Z9, Z10, K2, Z10
 	VMOVUPS     Z10, K1, (AX)(R12*4)
 
-span_done_192:
+span_done_256:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -3308,14 +4244,14 @@ span_done_192:
 	ADDQ          R10, AX
 	INCQ          R11
 	CMPQ          R11, R8
-	JNE           same_pass_193
+	JNE           same_pass_257
 	XORQ          R11, R11
 
-same_pass_193:
+same_pass_257:
 	SUBQ DI, BX
-	JMP  plane_186
+	JMP  plane_250
 
-planes_done_187:
+planes_done_251:
 	VZEROUPPER
 	RET
 
@@ -3331,9 +4267,9 @@ TEXT ·backwardPatternAVX512F32(SB), NOSPLIT, $0-120
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), R8
 
-row_194:
+row_258:
 	CMPQ    BX, $0x00
-	JE      rows_done_195
+	JE      rows_done_259
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -3341,9 +4277,9 @@ row_194:
 	MOVQ    R9, R11
 	SUBQ    $0x00000040, R11
 
-unrolled_196:
+unrolled_260:
 	CMPQ        R10, R11
-	JGT         single_197
+	JGT         single_261
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -3409,15 +4345,15 @@ unrolled_196:
 	VMULPS      192(SI)(R10*4), Z1, K1, Z1
 	VMOVUPS     Z1, 192(AX)(R10*4)
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_196
+	JMP         unrolled_260
 
-single_197:
+single_261:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-single_loop_198:
+single_loop_262:
 	CMPQ        R10, R11
-	JGT         remainder_199
+	JGT         remainder_263
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -3435,12 +4371,12 @@ single_loop_198:
 	VMULPS      (SI)(R10*4), Z1, K1, Z1
 	VMOVUPS     Z1, (AX)(R10*4)
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_198
+	JMP         single_loop_262
 
-remainder_199:
+remainder_263:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_200
+	JE          span_done_264
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -3461,21 +4397,21 @@ remainder_199:
 	VMULPS      (SI)(R10*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_200:
+span_done_264:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_194
+	JMP  row_258
 
-rows_done_195:
+rows_done_259:
 	VZEROUPPER
 	RET
 
 // func backwardDxAVX512F32(dx []float32, dy []float32, x []float32, alpha float32)
-// Requires: AVX, AVX512F, BMI2
+// Requires: AVX, AVX512F, BMI2, CMOV, MMX+
 TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	MOVQ         dx_base+0(FP), AX
 	MOVQ         x_base+48(FP), CX
@@ -3483,13 +4419,103 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	MOVQ         x_len+56(FP), BX
 	VXORPS       Y0, Y0, Y0
 	VBROADCASTSS alpha+72(FP), Z1
+	MOVQ         BX, SI
+	SHLQ         $0x02, SI
+	CMPQ         SI, ·streamThreshold+0(SB)
+	JB           cached_265
+	CMPQ         AX, DX
+	JE           cached_265
+	CMPQ         AX, CX
+	JE           cached_265
 	XORQ         SI, SI
-	MOVQ         BX, DI
-	SUBQ         $0x00000040, DI
+	MOVQ         AX, DI
+	NEGQ         DI
+	ANDQ         $0x0000003f, DI
+	SHRQ         $0x02, DI
+	CMPQ         DI, BX
+	CMOVQGT      BX, DI
+	TESTQ        DI, DI
+	JE           aligned_267
+	MOVQ         DI, R8
+	MOVQ         $-1, R9
+	BZHIQ        R8, R9, R8
+	KMOVW        R8, K1
+	VMOVUPS.Z    (CX)(SI*4), K1, Z2
+	VCMPPS       $0x1a, Z0, Z2, K1, K2
+	VMOVUPS.Z    (DX)(SI*4), K1, Z2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, K1, (AX)(SI*4)
+	MOVQ         DI, SI
 
-unrolled_201:
+aligned_267:
+	MOVQ BX, DI
+	SUBQ $0x00000040, DI
+
+unrolled_268:
+	CMPQ     SI, DI
+	JGT      single_269
+	VMOVUPS  (CX)(SI*4), Z2
+	VCMPPS   $0x1a, Z0, Z2, K1
+	VMOVUPS  (DX)(SI*4), Z2
+	VMULPS   Z1, Z2, K1, Z2
+	VMOVNTPS Z2, (AX)(SI*4)
+	VMOVUPS  64(CX)(SI*4), Z2
+	VCMPPS   $0x1a, Z0, Z2, K1
+	VMOVUPS  64(DX)(SI*4), Z2
+	VMULPS   Z1, Z2, K1, Z2
+	VMOVNTPS Z2, 64(AX)(SI*4)
+	VMOVUPS  128(CX)(SI*4), Z2
+	VCMPPS   $0x1a, Z0, Z2, K1
+	VMOVUPS  128(DX)(SI*4), Z2
+	VMULPS   Z1, Z2, K1, Z2
+	VMOVNTPS Z2, 128(AX)(SI*4)
+	VMOVUPS  192(CX)(SI*4), Z2
+	VCMPPS   $0x1a, Z0, Z2, K1
+	VMOVUPS  192(DX)(SI*4), Z2
+	VMULPS   Z1, Z2, K1, Z2
+	VMOVNTPS Z2, 192(AX)(SI*4)
+	ADDQ     $0x00000040, SI
+	JMP      unrolled_268
+
+single_269:
+	MOVQ BX, DI
+	SUBQ $0x00000010, DI
+
+single_loop_270:
+	CMPQ     SI, DI
+	JGT      remainder_271
+	VMOVUPS  (CX)(SI*4), Z2
+	VCMPPS   $0x1a, Z0, Z2, K1
+	VMOVUPS  (DX)(SI*4), Z2
+	VMULPS   Z1, Z2, K1, Z2
+	VMOVNTPS Z2, (AX)(SI*4)
+	ADDQ     $0x00000010, SI
+	JMP      single_loop_270
+
+remainder_271:
+	SUBQ      SI, BX
+	JE        span_done_272
+	MOVQ      $-1, DI
+	BZHIQ     BX, DI, BX
+	KMOVW     BX, K1
+	VMOVUPS.Z (CX)(SI*4), K1, Z2
+	VCMPPS    $0x1a, Z0, Z2, K1, K2
+	VMOVUPS.Z (DX)(SI*4), K1, Z0
+	VMULPS    Z1, Z0, K2, Z0
+	VMOVUPS   Z0, K1, (AX)(SI*4)
+
+span_done_272:
+	SFENCE
+	JMP stored_266
+
+cached_265:
+	XORQ SI, SI
+	MOVQ BX, DI
+	SUBQ $0x00000040, DI
+
+unrolled_273:
 	CMPQ    SI, DI
-	JGT     single_202
+	JGT     single_274
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
@@ -3511,26 +4537,26 @@ unrolled_201:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(SI*4)
 	ADDQ    $0x00000040, SI
-	JMP     unrolled_201
+	JMP     unrolled_273
 
-single_202:
+single_274:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_203:
+single_loop_275:
 	CMPQ    SI, DI
-	JGT     remainder_204
+	JGT     remainder_276
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(SI*4)
 	ADDQ    $0x00000010, SI
-	JMP     single_loop_203
+	JMP     single_loop_275
 
-remainder_204:
+remainder_276:
 	SUBQ      SI, BX
-	JE        span_done_205
+	JE        span_done_277
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -3540,7 +4566,8 @@ remainder_204:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_205:
+span_done_277:
+stored_266:
 	VZEROUPPER
 	RET
 
@@ -3559,17 +4586,17 @@ TEXT ·backwardPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	SHLQ   $0x02, R9
 	XORQ   R10, R10
 
-plane_206:
+plane_278:
 	CMPQ         BX, $0x00
-	JE           planes_done_207
+	JE           planes_done_279
 	VBROADCASTSS (R8)(R10*4), Z1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000040, R12
 
-unrolled_208:
+unrolled_280:
 	CMPQ    R11, R12
-	JGT     single_209
+	JGT     single_281
 	VMOVUPS (CX)(R11*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R11*4), Z2
@@ -3591,27 +4618,27 @@ unrolled_208:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(R11*4)
 	ADDQ    $0x00000040, R11
-	JMP     unrolled_208
+	JMP     unrolled_280
 
-single_209:
+single_281:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 
-single_loop_210:
+single_loop_282:
 	CMPQ    R11, R12
-	JGT     remainder_211
+	JGT     remainder_283
 	VMOVUPS (CX)(R11*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R11*4), Z2
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(R11*4)
 	ADDQ    $0x00000010, R11
-	JMP     single_loop_210
+	JMP     single_loop_282
 
-remainder_211:
+remainder_283:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_212
+	JE        span_done_284
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -3621,20 +4648,20 @@ remainder_211:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R11*4)
 
-span_done_212:
+span_done_284:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_213
+	JNE  same_pass_285
 	XORQ R10, R10
 
-same_pass_213:
+same_pass_285:
 	SUBQ SI, BX
-	JMP  plane_206
+	JMP  plane_278
 
-planes_done_207:
+planes_done_279:
 	VZEROUPPER
 	RET
 
@@ -3649,9 +4676,9 @@ TEXT ·backwardPatternDxAVX512F32(SB), NOSPLIT, $0-96
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), DI
 
-row_214:
+row_286:
 	CMPQ    BX, $0x00
-	JE      rows_done_215
+	JE      rows_done_287
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -3659,9 +4686,9 @@ row_214:
 	MOVQ    R8, R10
 	SUBQ    $0x00000040, R10
 
-unrolled_216:
+unrolled_288:
 	CMPQ    R9, R10
-	JGT     single_217
+	JGT     single_289
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
@@ -3683,27 +4710,27 @@ unrolled_216:
 	VMULPS  192(SI)(R9*4), Z1, K1, Z1
 	VMOVUPS Z1, 192(AX)(R9*4)
 	ADDQ    $0x00000040, R9
-	JMP     unrolled_216
+	JMP     unrolled_288
 
-single_217:
+single_289:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
-single_loop_218:
+single_loop_290:
 	CMPQ    R9, R10
-	JGT     remainder_219
+	JGT     remainder_291
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
 	VMULPS  (SI)(R9*4), Z1, K1, Z1
 	VMOVUPS Z1, (AX)(R9*4)
 	ADDQ    $0x00000010, R9
-	JMP     single_loop_218
+	JMP     single_loop_290
 
-remainder_219:
+remainder_291:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_220
+	JE        span_done_292
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -3713,16 +4740,16 @@ remainder_219:
 	VMULPS    (SI)(R9*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 
-span_done_220:
+span_done_292:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_214
+	JMP  row_286
 
-rows_done_215:
+rows_done_287:
 	VZEROUPPER
 	RET
 
@@ -3745,9 +4772,9 @@ TEXT ·backwardDalphaAVX512F32(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000040, SI
 
-unrolled_221:
+unrolled_293:
 	CMPQ        BX, SI
-	JGT         single_222
+	JGT         single_294
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -3789,15 +4816,15 @@ unrolled_221:
 	VCVTPS2PD   224(CX)(BX*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, BX
-	JMP         unrolled_221
+	JMP         unrolled_293
 
-single_222:
+single_294:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_223:
+single_loop_295:
 	CMPQ        BX, SI
-	JGT         remainder_224
+	JGT         remainder_296
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -3809,11 +4836,11 @@ single_loop_223:
 	VCVTPS2PD   32(CX)(BX*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, BX
-	JMP         single_loop_223
+	JMP         single_loop_295
 
-remainder_224:
+remainder_296:
 	SUBQ        BX, DX
-	JE          span_done_225
+	JE          span_done_297
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -3828,7 +4855,7 @@ remainder_224:
 	VCVTPS2PD.Z 32(CX)(BX*4), K1, Z9
 	VFMADD231PD Z9, Z0, K1, Z2
 
-span_done_225:
+span_done_297:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -3860,9 +4887,9 @@ TEXT ·backwardPlanesDalphaAVX512F32(SB), NOSPLIT, $0-80
 	SHLQ   $0x02, R8
 	XORQ   R9, R9
 
-plane_226:
+plane_298:
 	CMPQ   DX, $0x00
-	JE     planes_done_227
+	JE     planes_done_299
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -3875,9 +4902,9 @@ plane_226:
 	MOVQ   SI, R11
 	SUBQ   $0x00000040, R11
 
-unrolled_228:
+unrolled_300:
 	CMPQ        R10, R11
-	JGT         single_229
+	JGT         single_301
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -3919,15 +4946,15 @@ unrolled_228:
 	VCVTPS2PD   224(CX)(R10*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_228
+	JMP         unrolled_300
 
-single_229:
+single_301:
 	MOVQ SI, R11
 	SUBQ $0x00000010, R11
 
-single_loop_230:
+single_loop_302:
 	CMPQ        R10, R11
-	JGT         remainder_231
+	JGT         remainder_303
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -3939,12 +4966,12 @@ single_loop_230:
 	VCVTPS2PD   32(CX)(R10*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_230
+	JMP         single_loop_302
 
-remainder_231:
+remainder_303:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_232
+	JE          span_done_304
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -3959,7 +4986,7 @@ remainder_231:
 	VCVTPS2PD.Z 32(CX)(R10*4), K1, Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 
-span_done_232:
+span_done_304:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -3979,14 +5006,14 @@ span_done_232:
 	ADDQ          R8, CX
 	INCQ          R9
 	CMPQ          R9, DI
-	JNE           same_pass_233
+	JNE           same_pass_305
 	XORQ          R9, R9
 
-same_pass_233:
+same_pass_305:
 	SUBQ SI, DX
-	JMP  plane_226
+	JMP  plane_298
 
-planes_done_227:
+planes_done_299:
 	VZEROUPPER
 	RET
 
@@ -4000,9 +5027,9 @@ TEXT ·backwardPatternDalphaAVX512F32(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
 
-row_234:
+row_306:
 	CMPQ    DX, $0x00
-	JE      rows_done_235
+	JE      rows_done_307
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -4010,9 +5037,9 @@ row_234:
 	MOVQ    DI, R9
 	SUBQ    $0x00000040, R9
 
-unrolled_236:
+unrolled_308:
 	CMPQ        R8, R9
-	JGT         single_237
+	JGT         single_309
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -4070,15 +5097,15 @@ unrolled_236:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 448(BX)(R8*8)
 	ADDQ        $0x00000040, R8
-	JMP         unrolled_236
+	JMP         unrolled_308
 
-single_237:
+single_309:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_238:
+single_loop_310:
 	CMPQ        R8, R9
-	JGT         remainder_239
+	JGT         remainder_311
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -4094,12 +5121,12 @@ single_loop_238:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 	ADDQ        $0x00000010, R8
-	JMP         single_loop_238
+	JMP         single_loop_310
 
-remainder_239:
+remainder_311:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_240
+	JE          span_done_312
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -4118,33 +5145,116 @@ remainder_239:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 
-span_done_240:
+span_done_312:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_234
+	JMP  row_306
 
-rows_done_235:
+rows_done_307:
 	VZEROUPPER
 	RET
 
 // func forwardAVX512F64(dst []float64, x []float64, alpha float64)
-// Requires: AVX, AVX512F, BMI2
+// Requires: AVX, AVX512F, BMI2, CMOV, MMX+
 TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	MOVQ         dst_base+0(FP), AX
 	MOVQ         x_base+24(FP), CX
 	MOVQ         x_len+32(FP), DX
 	VXORPS       Y0, Y0, Y0
 	VBROADCASTSD alpha+48(FP), Z1
+	MOVQ         DX, BX
+	SHLQ         $0x03, BX
+	CMPQ         BX, ·streamThreshold+0(SB)
+	JB           cached_313
+	CMPQ         AX, CX
+	JE           cached_313
+	CMPQ         AX, CX
+	JE           cached_313
 	XORQ         BX, BX
-	MOVQ         DX, SI
-	SUBQ         $0x00000020, SI
+	MOVQ         AX, SI
+	NEGQ         SI
+	ANDQ         $0x0000003f, SI
+	SHRQ         $0x03, SI
+	CMPQ         SI, DX
+	CMOVQGT      DX, SI
+	TESTQ        SI, SI
+	JE           aligned_315
+	MOVQ         SI, DI
+	MOVQ         $-1, R8
+	BZHIQ        DI, R8, DI
+	KMOVW        DI, K1
+	VMOVUPD.Z    (CX)(BX*8), K1, Z2
+	VCMPPD       $0x1a, Z0, Z2, K1, K2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, K1, (AX)(BX*8)
+	MOVQ         SI, BX
 
-unrolled_241:
+aligned_315:
+	MOVQ DX, SI
+	SUBQ $0x00000020, SI
+
+unrolled_316:
+	CMPQ     BX, SI
+	JGT      single_317
+	VMOVUPD  (CX)(BX*8), Z2
+	VCMPPD   $0x1a, Z0, Z2, K1
+	VMULPD   Z1, Z2, K1, Z2
+	VMOVNTPD Z2, (AX)(BX*8)
+	VMOVUPD  64(CX)(BX*8), Z2
+	VCMPPD   $0x1a, Z0, Z2, K1
+	VMULPD   Z1, Z2, K1, Z2
+	VMOVNTPD Z2, 64(AX)(BX*8)
+	VMOVUPD  128(CX)(BX*8), Z2
+	VCMPPD   $0x1a, Z0, Z2, K1
+	VMULPD   Z1, Z2, K1, Z2
+	VMOVNTPD Z2, 128(AX)(BX*8)
+	VMOVUPD  192(CX)(BX*8), Z2
+	VCMPPD   $0x1a, Z0, Z2, K1
+	VMULPD   Z1, Z2, K1, Z2
+	VMOVNTPD Z2, 192(AX)(BX*8)
+	ADDQ     $0x00000020, BX
+	JMP      unrolled_316
+
+single_317:
+	MOVQ DX, SI
+	SUBQ $0x00000008, SI
+
+single_loop_318:
+	CMPQ     BX, SI
+	JGT      remainder_319
+	VMOVUPD  (CX)(BX*8), Z2
+	VCMPPD   $0x1a, Z0, Z2, K1
+	VMULPD   Z1, Z2, K1, Z2
+	VMOVNTPD Z2, (AX)(BX*8)
+	ADDQ     $0x00000008, BX
+	JMP      single_loop_318
+
+remainder_319:
+	SUBQ      BX, DX
+	JE        span_done_320
+	MOVQ      $-1, SI
+	BZHIQ     DX, SI, DX
+	KMOVW     DX, K1
+	VMOVUPD.Z (CX)(BX*8), K1, Z2
+	VCMPPD    $0x1a, Z0, Z2, K1, K2
+	VMULPD    Z1, Z2, K2, Z2
+	VMOVUPD   Z2, K1, (AX)(BX*8)
+
+span_done_320:
+	SFENCE
+	JMP stored_314
+
+cached_313:
+	XORQ BX, BX
+	MOVQ DX, SI
+	SUBQ $0x00000020, SI
+
+unrolled_321:
 	CMPQ    BX, SI
-	JGT     single_242
+	JGT     single_322
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -4162,25 +5272,25 @@ unrolled_241:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(BX*8)
 	ADDQ    $0x00000020, BX
-	JMP     unrolled_241
+	JMP     unrolled_321
 
-single_242:
+single_322:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_243:
+single_loop_323:
 	CMPQ    BX, SI
-	JGT     remainder_244
+	JGT     remainder_324
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(BX*8)
 	ADDQ    $0x00000008, BX
-	JMP     single_loop_243
+	JMP     single_loop_323
 
-remainder_244:
+remainder_324:
 	SUBQ      BX, DX
-	JE        span_done_245
+	JE        span_done_325
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -4189,7 +5299,8 @@ remainder_244:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_245:
+span_done_325:
+stored_314:
 	VZEROUPPER
 	RET
 
@@ -4207,17 +5318,17 @@ TEXT ·forwardPlanesAVX512F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
 
-plane_246:
+plane_326:
 	CMPQ         DX, $0x00
-	JE           planes_done_247
+	JE           planes_done_327
 	VBROADCASTSD (DI)(R9*8), Z1
 	XORQ         R10, R10
 	MOVQ         BX, R11
 	SUBQ         $0x00000020, R11
 
-unrolled_248:
+unrolled_328:
 	CMPQ    R10, R11
-	JGT     single_249
+	JGT     single_329
 	VMOVUPD (CX)(R10*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -4235,26 +5346,26 @@ unrolled_248:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(R10*8)
 	ADDQ    $0x00000020, R10
-	JMP     unrolled_248
+	JMP     unrolled_328
 
-single_249:
+single_329:
 	MOVQ BX, R11
 	SUBQ $0x00000008, R11
 
-single_loop_250:
+single_loop_330:
 	CMPQ    R10, R11
-	JGT     remainder_251
+	JGT     remainder_331
 	VMOVUPD (CX)(R10*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(R10*8)
 	ADDQ    $0x00000008, R10
-	JMP     single_loop_250
+	JMP     single_loop_330
 
-remainder_251:
+remainder_331:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_252
+	JE        span_done_332
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -4263,19 +5374,19 @@ remainder_251:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R10*8)
 
-span_done_252:
+span_done_332:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_253
+	JNE  same_pass_333
 	XORQ R9, R9
 
-same_pass_253:
+same_pass_333:
 	SUBQ BX, DX
-	JMP  plane_246
+	JMP  plane_326
 
-planes_done_247:
+planes_done_327:
 	VZEROUPPER
 	RET
 
@@ -4289,9 +5400,9 @@ TEXT ·forwardPatternAVX512F64(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+56(FP), SI
 
-row_254:
+row_334:
 	CMPQ    DX, $0x00
-	JE      rows_done_255
+	JE      rows_done_335
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -4299,9 +5410,9 @@ row_254:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_256:
+unrolled_336:
 	CMPQ    R8, R9
-	JGT     single_257
+	JGT     single_337
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
@@ -4319,26 +5430,26 @@ unrolled_256:
 	VMULPD  192(BX)(R8*8), Z1, K1, Z1
 	VMOVUPD Z1, 192(AX)(R8*8)
 	ADDQ    $0x00000020, R8
-	JMP     unrolled_256
+	JMP     unrolled_336
 
-single_257:
+single_337:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_258:
+single_loop_338:
 	CMPQ    R8, R9
-	JGT     remainder_259
+	JGT     remainder_339
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
 	VMOVUPD Z1, (AX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     single_loop_258
+	JMP     single_loop_338
 
-remainder_259:
+remainder_339:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_260
+	JE        span_done_340
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -4347,20 +5458,20 @@ remainder_259:
 	VMULPD    (BX)(R8*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 
-span_done_260:
+span_done_340:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_254
+	JMP  row_334
 
-rows_done_255:
+rows_done_335:
 	VZEROUPPER
 	RET
 
 // func backwardAVX512F64(dx []float64, dy []float64, x []float64, alpha float64) float64
-// Requires: AVX, AVX512F, BMI2
+// Requires: AVX, AVX512F, BMI2, CMOV, MMX+
 TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	MOVQ         dx_base+0(FP), AX
 	MOVQ         x_base+48(FP), CX
@@ -4372,13 +5483,110 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	VXORPS       Y2, Y2, Y2
 	VXORPS       Y3, Y3, Y3
 	VXORPS       Y4, Y4, Y4
+	MOVQ         BX, SI
+	SHLQ         $0x03, SI
+	CMPQ         SI, ·streamThreshold+0(SB)
+	JB           cached_341
+	CMPQ         AX, DX
+	JE           cached_341
+	CMPQ         AX, CX
+	JE           cached_341
 	XORQ         SI, SI
-	MOVQ         BX, DI
-	SUBQ         $0x00000020, DI
+	MOVQ         AX, DI
+	NEGQ         DI
+	ANDQ         $0x0000003f, DI
+	SHRQ         $0x03, DI
+	CMPQ         DI, BX
+	CMOVQGT      BX, DI
+	TESTQ        DI, DI
+	JE           aligned_343
+	MOVQ         DI, R8
+	MOVQ         $-1, R9
+	BZHIQ        R8, R9, R8
+	KMOVW        R8, K1
+	VMOVUPD.Z    (CX)(SI*8), K1, Z6
+	VCMPPD       $0x1a, Z0, Z6, K1, K2
+	VMOVUPD.Z    (DX)(SI*8), K1, Z7
+	VFMADD231PD  Z7, Z6, K2, Z1
+	VMULPD       Z5, Z7, K2, Z7
+	VMOVUPD      Z7, K1, (AX)(SI*8)
+	MOVQ         DI, SI
 
-unrolled_261:
+aligned_343:
+	MOVQ BX, DI
+	SUBQ $0x00000020, DI
+
+unrolled_344:
 	CMPQ        SI, DI
-	JGT         single_262
+	JGT         single_345
+	VMOVUPD     (CX)(SI*8), Z6
+	VCMPPD      $0x1a, Z0, Z6, K1
+	VMOVUPD     (DX)(SI*8), Z7
+	VFMADD231PD Z7, Z6, K1, Z1
+	VMULPD      Z5, Z7, K1, Z7
+	VMOVNTPD    Z7, (AX)(SI*8)
+	VMOVUPD     64(CX)(SI*8), Z6
+	VCMPPD      $0x1a, Z0, Z6, K1
+	VMOVUPD     64(DX)(SI*8), Z7
+	VFMADD231PD Z7, Z6, K1, Z2
+	VMULPD      Z5, Z7, K1, Z7
+	VMOVNTPD    Z7, 64(AX)(SI*8)
+	VMOVUPD     128(CX)(SI*8), Z6
+	VCMPPD      $0x1a, Z0, Z6, K1
+	VMOVUPD     128(DX)(SI*8), Z7
+	VFMADD231PD Z7, Z6, K1, Z3
+	VMULPD      Z5, Z7, K1, Z7
+	VMOVNTPD    Z7, 128(AX)(SI*8)
+	VMOVUPD     192(CX)(SI*8), Z6
+	VCMPPD      $0x1a, Z0, Z6, K1
+	VMOVUPD     192(DX)(SI*8), Z7
+	VFMADD231PD Z7, Z6, K1, Z4
+	VMULPD      Z5, Z7, K1, Z7
+	VMOVNTPD    Z7, 192(AX)(SI*8)
+	ADDQ        $0x00000020, SI
+	JMP         unrolled_344
+
+single_345:
+	MOVQ BX, DI
+	SUBQ $0x00000008, DI
+
+single_loop_346:
+	CMPQ        SI, DI
+	JGT         remainder_347
+	VMOVUPD     (CX)(SI*8), Z6
+	VCMPPD      $0x1a, Z0, Z6, K1
+	VMOVUPD     (DX)(SI*8), Z7
+	VFMADD231PD Z7, Z6, K1, Z1
+	VMULPD      Z5, Z7, K1, Z7
+	VMOVNTPD    Z7, (AX)(SI*8)
+	ADDQ        $0x00000008, SI
+	JMP         single_loop_346
+
+remainder_347:
+	SUBQ        SI, BX
+	JE          span_done_348
+	MOVQ        $-1, DI
+	BZHIQ       BX, DI, BX
+	KMOVW       BX, K1
+	VMOVUPD.Z   (CX)(SI*8), K1, Z6
+	VCMPPD      $0x1a, Z0, Z6, K1, K2
+	VMOVUPD.Z   (DX)(SI*8), K1, Z0
+	VFMADD231PD Z0, Z6, K2, Z1
+	VMULPD      Z5, Z0, K2, Z0
+	VMOVUPD     Z0, K1, (AX)(SI*8)
+
+span_done_348:
+	SFENCE
+	JMP stored_342
+
+cached_341:
+	XORQ SI, SI
+	MOVQ BX, DI
+	SUBQ $0x00000020, DI
+
+unrolled_349:
+	CMPQ        SI, DI
+	JGT         single_350
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -4404,15 +5612,15 @@ unrolled_261:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
-	JMP         unrolled_261
+	JMP         unrolled_349
 
-single_262:
+single_350:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_263:
+single_loop_351:
 	CMPQ        SI, DI
-	JGT         remainder_264
+	JGT         remainder_352
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -4420,11 +5628,11 @@ single_loop_263:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
-	JMP         single_loop_263
+	JMP         single_loop_351
 
-remainder_264:
+remainder_352:
 	SUBQ        SI, BX
-	JE          span_done_265
+	JE          span_done_353
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -4435,7 +5643,8 @@ remainder_264:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_265:
+span_done_353:
+stored_342:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -4465,9 +5674,9 @@ TEXT ·backwardPlanesAVX512F64(SB), NOSPLIT, $0-128
 	SHLQ   $0x03, R10
 	XORQ   R11, R11
 
-plane_266:
+plane_354:
 	CMPQ         BX, $0x00
-	JE           planes_done_267
+	JE           planes_done_355
 	VBROADCASTSD (R9)(R11*8), Z5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -4477,9 +5686,9 @@ plane_266:
 	MOVQ         DI, R13
 	SUBQ         $0x00000020, R13
 
-unrolled_268:
+unrolled_356:
 	CMPQ        R12, R13
-	JGT         single_269
+	JGT         single_357
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -4505,15 +5714,15 @@ unrolled_268:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, 192(AX)(R12*8)
 	ADDQ        $0x00000020, R12
-	JMP         unrolled_268
+	JMP         unrolled_356
 
-single_269:
+single_357:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 
-single_loop_270:
+single_loop_358:
 	CMPQ        R12, R13
-	JGT         remainder_271
+	JGT         remainder_359
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -4521,12 +5730,12 @@ single_loop_270:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, (AX)(R12*8)
 	ADDQ        $0x00000008, R12
-	JMP         single_loop_270
+	JMP         single_loop_358
 
-remainder_271:
+remainder_359:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_272
+	JE          span_done_360
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -4537,7 +5746,7 @@ remainder_271:
 	VMULPD      Z5, Z7, K2, Z7
 	VMOVUPD     Z7, K1, (AX)(R12*8)
 
-span_done_272:
+span_done_360:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -4554,14 +5763,14 @@ span_done_272:
 	ADDQ          R10, AX
 	INCQ          R11
 	CMPQ          R11, R8
-	JNE           same_pass_273
+	JNE           same_pass_361
 	XORQ          R11, R11
 
-same_pass_273:
+same_pass_361:
 	SUBQ DI, BX
-	JMP  plane_266
+	JMP  plane_354
 
-planes_done_267:
+planes_done_355:
 	VZEROUPPER
 	RET
 
@@ -4577,9 +5786,9 @@ TEXT ·backwardPatternAVX512F64(SB), NOSPLIT, $0-120
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), R8
 
-row_274:
+row_362:
 	CMPQ    BX, $0x00
-	JE      rows_done_275
+	JE      rows_done_363
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -4587,9 +5796,9 @@ row_274:
 	MOVQ    R9, R11
 	SUBQ    $0x00000020, R11
 
-unrolled_276:
+unrolled_364:
 	CMPQ        R10, R11
-	JGT         single_277
+	JGT         single_365
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -4623,15 +5832,15 @@ unrolled_276:
 	VMULPD      192(SI)(R10*8), Z2, K1, Z2
 	VMOVUPD     Z2, 192(AX)(R10*8)
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_276
+	JMP         unrolled_364
 
-single_277:
+single_365:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_278:
+single_loop_366:
 	CMPQ        R10, R11
-	JGT         remainder_279
+	JGT         remainder_367
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -4641,12 +5850,12 @@ single_loop_278:
 	VMULPD      (SI)(R10*8), Z2, K1, Z2
 	VMOVUPD     Z2, (AX)(R10*8)
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_278
+	JMP         single_loop_366
 
-remainder_279:
+remainder_367:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_280
+	JE          span_done_368
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -4659,21 +5868,21 @@ remainder_279:
 	VMULPD      (SI)(R10*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_280:
+span_done_368:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_274
+	JMP  row_362
 
-rows_done_275:
+rows_done_363:
 	VZEROUPPER
 	RET
 
 // func backwardDxAVX512F64(dx []float64, dy []float64, x []float64, alpha float64)
-// Requires: AVX, AVX512F, BMI2
+// Requires: AVX, AVX512F, BMI2, CMOV, MMX+
 TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	MOVQ         dx_base+0(FP), AX
 	MOVQ         x_base+48(FP), CX
@@ -4681,13 +5890,103 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	MOVQ         x_len+56(FP), BX
 	VXORPS       Y0, Y0, Y0
 	VBROADCASTSD alpha+72(FP), Z1
+	MOVQ         BX, SI
+	SHLQ         $0x03, SI
+	CMPQ         SI, ·streamThreshold+0(SB)
+	JB           cached_369
+	CMPQ         AX, DX
+	JE           cached_369
+	CMPQ         AX, CX
+	JE           cached_369
 	XORQ         SI, SI
-	MOVQ         BX, DI
-	SUBQ         $0x00000020, DI
+	MOVQ         AX, DI
+	NEGQ         DI
+	ANDQ         $0x0000003f, DI
+	SHRQ         $0x03, DI
+	CMPQ         DI, BX
+	CMOVQGT      BX, DI
+	TESTQ        DI, DI
+	JE           aligned_371
+	MOVQ         DI, R8
+	MOVQ         $-1, R9
+	BZHIQ        R8, R9, R8
+	KMOVW        R8, K1
+	VMOVUPD.Z    (CX)(SI*8), K1, Z2
+	VCMPPD       $0x1a, Z0, Z2, K1, K2
+	VMOVUPD.Z    (DX)(SI*8), K1, Z2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, K1, (AX)(SI*8)
+	MOVQ         DI, SI
 
-unrolled_281:
+aligned_371:
+	MOVQ BX, DI
+	SUBQ $0x00000020, DI
+
+unrolled_372:
+	CMPQ     SI, DI
+	JGT      single_373
+	VMOVUPD  (CX)(SI*8), Z2
+	VCMPPD   $0x1a, Z0, Z2, K1
+	VMOVUPD  (DX)(SI*8), Z2
+	VMULPD   Z1, Z2, K1, Z2
+	VMOVNTPD Z2, (AX)(SI*8)
+	VMOVUPD  64(CX)(SI*8), Z2
+	VCMPPD   $0x1a, Z0, Z2, K1
+	VMOVUPD  64(DX)(SI*8), Z2
+	VMULPD   Z1, Z2, K1, Z2
+	VMOVNTPD Z2, 64(AX)(SI*8)
+	VMOVUPD  128(CX)(SI*8), Z2
+	VCMPPD   $0x1a, Z0, Z2, K1
+	VMOVUPD  128(DX)(SI*8), Z2
+	VMULPD   Z1, Z2, K1, Z2
+	VMOVNTPD Z2, 128(AX)(SI*8)
+	VMOVUPD  192(CX)(SI*8), Z2
+	VCMPPD   $0x1a, Z0, Z2, K1
+	VMOVUPD  192(DX)(SI*8), Z2
+	VMULPD   Z1, Z2, K1, Z2
+	VMOVNTPD Z2, 192(AX)(SI*8)
+	ADDQ     $0x00000020, SI
+	JMP      unrolled_372
+
+single_373:
+	MOVQ BX, DI
+	SUBQ $0x00000008, DI
+
+single_loop_374:
+	CMPQ     SI, DI
+	JGT      remainder_375
+	VMOVUPD  (CX)(SI*8), Z2
+	VCMPPD   $0x1a, Z0, Z2, K1
+	VMOVUPD  (DX)(SI*8), Z2
+	VMULPD   Z1, Z2, K1, Z2
+	VMOVNTPD Z2, (AX)(SI*8)
+	ADDQ     $0x00000008, SI
+	JMP      single_loop_374
+
+remainder_375:
+	SUBQ      SI, BX
+	JE        span_done_376
+	MOVQ      $-1, DI
+	BZHIQ     BX, DI, BX
+	KMOVW     BX, K1
+	VMOVUPD.Z (CX)(SI*8), K1, Z2
+	VCMPPD    $0x1a, Z0, Z2, K1, K2
+	VMOVUPD.Z (DX)(SI*8), K1, Z0
+	VMULPD    Z1, Z0, K2, Z0
+	VMOVUPD   Z0, K1, (AX)(SI*8)
+
+span_done_376:
+	SFENCE
+	JMP stored_370
+
+cached_369:
+	XORQ SI, SI
+	MOVQ BX, DI
+	SUBQ $0x00000020, DI
+
+unrolled_377:
 	CMPQ    SI, DI
-	JGT     single_282
+	JGT     single_378
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
@@ -4709,26 +6008,26 @@ unrolled_281:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(SI*8)
 	ADDQ    $0x00000020, SI
-	JMP     unrolled_281
+	JMP     unrolled_377
 
-single_282:
+single_378:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_283:
+single_loop_379:
 	CMPQ    SI, DI
-	JGT     remainder_284
+	JGT     remainder_380
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     single_loop_283
+	JMP     single_loop_379
 
-remainder_284:
+remainder_380:
 	SUBQ      SI, BX
-	JE        span_done_285
+	JE        span_done_381
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -4738,7 +6037,8 @@ remainder_284:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_285:
+span_done_381:
+stored_370:
 	VZEROUPPER
 	RET
 
@@ -4757,17 +6057,17 @@ TEXT ·backwardPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	SHLQ   $0x03, R9
 	XORQ   R10, R10
 
-plane_286:
+plane_382:
 	CMPQ         BX, $0x00
-	JE           planes_done_287
+	JE           planes_done_383
 	VBROADCASTSD (R8)(R10*8), Z1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000020, R12
 
-unrolled_288:
+unrolled_384:
 	CMPQ    R11, R12
-	JGT     single_289
+	JGT     single_385
 	VMOVUPD (CX)(R11*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R11*8), Z2
@@ -4789,27 +6089,27 @@ unrolled_288:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(R11*8)
 	ADDQ    $0x00000020, R11
-	JMP     unrolled_288
+	JMP     unrolled_384
 
-single_289:
+single_385:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 
-single_loop_290:
+single_loop_386:
 	CMPQ    R11, R12
-	JGT     remainder_291
+	JGT     remainder_387
 	VMOVUPD (CX)(R11*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R11*8), Z2
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(R11*8)
 	ADDQ    $0x00000008, R11
-	JMP     single_loop_290
+	JMP     single_loop_386
 
-remainder_291:
+remainder_387:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_292
+	JE        span_done_388
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -4819,20 +6119,20 @@ remainder_291:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R11*8)
 
-span_done_292:
+span_done_388:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_293
+	JNE  same_pass_389
 	XORQ R10, R10
 
-same_pass_293:
+same_pass_389:
 	SUBQ SI, BX
-	JMP  plane_286
+	JMP  plane_382
 
-planes_done_287:
+planes_done_383:
 	VZEROUPPER
 	RET
 
@@ -4847,9 +6147,9 @@ TEXT ·backwardPatternDxAVX512F64(SB), NOSPLIT, $0-96
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), DI
 
-row_294:
+row_390:
 	CMPQ    BX, $0x00
-	JE      rows_done_295
+	JE      rows_done_391
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -4857,9 +6157,9 @@ row_294:
 	MOVQ    R8, R10
 	SUBQ    $0x00000020, R10
 
-unrolled_296:
+unrolled_392:
 	CMPQ    R9, R10
-	JGT     single_297
+	JGT     single_393
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
@@ -4881,27 +6181,27 @@ unrolled_296:
 	VMULPD  192(SI)(R9*8), Z1, K1, Z1
 	VMOVUPD Z1, 192(AX)(R9*8)
 	ADDQ    $0x00000020, R9
-	JMP     unrolled_296
+	JMP     unrolled_392
 
-single_297:
+single_393:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-single_loop_298:
+single_loop_394:
 	CMPQ    R9, R10
-	JGT     remainder_299
+	JGT     remainder_395
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
 	VMULPD  (SI)(R9*8), Z1, K1, Z1
 	VMOVUPD Z1, (AX)(R9*8)
 	ADDQ    $0x00000008, R9
-	JMP     single_loop_298
+	JMP     single_loop_394
 
-remainder_299:
+remainder_395:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_300
+	JE        span_done_396
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -4911,16 +6211,16 @@ remainder_299:
 	VMULPD    (SI)(R9*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 
-span_done_300:
+span_done_396:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_294
+	JMP  row_390
 
-rows_done_295:
+rows_done_391:
 	VZEROUPPER
 	RET
 
@@ -4939,9 +6239,9 @@ TEXT ·backwardDalphaAVX512F64(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000020, SI
 
-unrolled_301:
+unrolled_397:
 	CMPQ        BX, SI
-	JGT         single_302
+	JGT         single_398
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
@@ -4959,25 +6259,25 @@ unrolled_301:
 	VMOVUPD     192(CX)(BX*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, BX
-	JMP         unrolled_301
+	JMP         unrolled_397
 
-single_302:
+single_398:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_303:
+single_loop_399:
 	CMPQ        BX, SI
-	JGT         remainder_304
+	JGT         remainder_400
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, BX
-	JMP         single_loop_303
+	JMP         single_loop_399
 
-remainder_304:
+remainder_400:
 	SUBQ        BX, DX
-	JE          span_done_305
+	JE          span_done_401
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -4986,7 +6286,7 @@ remainder_304:
 	VMOVUPD.Z   (CX)(BX*8), K1, Z0
 	VFMADD231PD Z0, Z5, K2, Z1
 
-span_done_305:
+span_done_401:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -5014,9 +6314,9 @@ TEXT ·backwardPlanesDalphaAVX512F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
 
-plane_306:
+plane_402:
 	CMPQ   DX, $0x00
-	JE     planes_done_307
+	JE     planes_done_403
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -5025,9 +6325,9 @@ plane_306:
 	MOVQ   SI, R11
 	SUBQ   $0x00000020, R11
 
-unrolled_308:
+unrolled_404:
 	CMPQ        R10, R11
-	JGT         single_309
+	JGT         single_405
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
@@ -5045,26 +6345,26 @@ unrolled_308:
 	VMOVUPD     192(CX)(R10*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_308
+	JMP         unrolled_404
 
-single_309:
+single_405:
 	MOVQ SI, R11
 	SUBQ $0x00000008, R11
 
-single_loop_310:
+single_loop_406:
 	CMPQ        R10, R11
-	JGT         remainder_311
+	JGT         remainder_407
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_310
+	JMP         single_loop_406
 
-remainder_311:
+remainder_407:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_312
+	JE          span_done_408
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -5073,7 +6373,7 @@ remainder_311:
 	VMOVUPD.Z   (CX)(R10*8), K1, Z6
 	VFMADD231PD Z6, Z5, K2, Z1
 
-span_done_312:
+span_done_408:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -5089,14 +6389,14 @@ span_done_312:
 	ADDQ          R8, CX
 	INCQ          R9
 	CMPQ          R9, DI
-	JNE           same_pass_313
+	JNE           same_pass_409
 	XORQ          R9, R9
 
-same_pass_313:
+same_pass_409:
 	SUBQ SI, DX
-	JMP  plane_306
+	JMP  plane_402
 
-planes_done_307:
+planes_done_403:
 	VZEROUPPER
 	RET
 
@@ -5110,9 +6410,9 @@ TEXT ·backwardPatternDalphaAVX512F64(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
 
-row_314:
+row_410:
 	CMPQ    DX, $0x00
-	JE      rows_done_315
+	JE      rows_done_411
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -5120,9 +6420,9 @@ row_314:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_316:
+unrolled_412:
 	CMPQ        R8, R9
-	JGT         single_317
+	JGT         single_413
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -5148,15 +6448,15 @@ unrolled_316:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 192(BX)(R8*8)
 	ADDQ        $0x00000020, R8
-	JMP         unrolled_316
+	JMP         unrolled_412
 
-single_317:
+single_413:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_318:
+single_loop_414:
 	CMPQ        R8, R9
-	JGT         remainder_319
+	JGT         remainder_415
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -5164,12 +6464,12 @@ single_loop_318:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, (BX)(R8*8)
 	ADDQ        $0x00000008, R8
-	JMP         single_loop_318
+	JMP         single_loop_414
 
-remainder_319:
+remainder_415:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_320
+	JE          span_done_416
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -5180,14 +6480,14 @@ remainder_319:
 	VFMADD231PD Z2, Z1, K2, Z3
 	VMOVUPD     Z3, K2, (BX)(R8*8)
 
-span_done_320:
+span_done_416:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_314
+	JMP  row_410
 
-rows_done_315:
+rows_done_411:
 	VZEROUPPER
 	RET
