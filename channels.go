@@ -24,10 +24,11 @@ func sizeOf[E elems]() int {
 // patternLength says whether a layout of n elements with the given channels
 // and inner runs as a pattern, and how long the pattern is: channels itself
 // (the slopes as they are, inner = 1) or a multiple of channels*inner that
-// fits in scratch, preferring whole vectors.
+// fits in scratch, in whole vectors where it can, and long enough (at least
+// minPattern) that each row runs the kernels' unrolled loop.
 func patternLength(channels, inner, lanes, n int) (int, bool) {
 	period := channels * inner // no overflow: at most n
-	if inner == 1 && (period%lanes == 0 || period > scratch || n < 2*period) {
+	if inner == 1 && (period%lanes == 0 && period >= minPattern || period > scratch || n < 2*period) {
 		return period, true
 	}
 	if inner > 1 && (inner >= lanes || period > scratch) {
@@ -37,8 +38,13 @@ func patternLength(channels, inner, lanes, n int) (int, bool) {
 	if length > scratch {
 		length = scratch / period * period
 	}
+	length *= max(1, min(minPattern, scratch)/length) // whole vectors still
 	return min(length, n), true
 }
+
+// minPattern is the shortest pattern worth a row loop of its own: four
+// unrolled AVX-512 iterations of float32.
+const minPattern = 256
 
 func lcm(a, b int) int {
 	x, y := a, b

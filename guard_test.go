@@ -56,35 +56,46 @@ func TestGuardPages(t *testing.T) {
 }
 
 func testGuardPages[T Float](t *testing.T) {
-	// Every length up to five of the widest vectors (16 float32) plus one.
-	const maxLen = 5*16 + 1
 	rng := rand.New(rand.NewPCG(13, 14))
 	regions := map[string]*guarded{}
 	for _, name := range []string{"out", "dy", "x", "alpha", "dalpha"} {
 		regions[name] = newGuarded(t)
 	}
 	forEachISA(t, func(t *testing.T, isa isaID) {
-		for n := 0; n <= maxLen; n++ {
-			for _, atEnd := range []bool{false, true} {
-				at := func(role string, n int) []T { return guardedSlice[T](regions[role], n, atEnd, rng) }
-				what := fmt.Sprintf("n=%d atEnd=%v", n, atEnd)
-				x, dy, out := at("x", n), at("dy", n), at("out", n)
-				want := make([]T, n)
-				forward(isaGeneric, want, x, 0.25)
-				forward(isa, out, x, 0.25)
-				requireSameSlice(t, want, out, what)
-				backward(isa, out, dy, x, 0.25)
-				backward(isa, nil, dy, x, 0.25)
-				for _, l := range guardLayouts(n) {
-					alpha, dalpha := at("alpha", l[0]), at("dalpha", l[0])
-					forwardChannels(isa, out, x, alpha, l[1])
-					backwardChannels(isa, out, dalpha, dy, x, alpha, l[1])
-					backwardChannels(isa, out, nil, dy, x, alpha, l[1])
-					backwardChannels(isa, nil, dalpha, dy, x, alpha, l[1])
-				}
+		for _, threshold := range streamingThresholds {
+			if threshold < 0 {
+				guardPagesOnce[T](t, isa, regions, rng)
+			} else {
+				withStreaming(threshold, func() { guardPagesOnce[T](t, isa, regions, rng) })
 			}
 		}
 	})
+}
+
+// guardPagesOnce runs every kernel for every length up to five of the
+// widest vectors (16 float32) plus one.
+func guardPagesOnce[T Float](t *testing.T, isa isaID, regions map[string]*guarded, rng *rand.Rand) {
+	const maxLen = 5*16 + 1
+	for n := 0; n <= maxLen; n++ {
+		for _, atEnd := range []bool{false, true} {
+			at := func(role string, n int) []T { return guardedSlice[T](regions[role], n, atEnd, rng) }
+			what := fmt.Sprintf("n=%d atEnd=%v", n, atEnd)
+			x, dy, out := at("x", n), at("dy", n), at("out", n)
+			want := make([]T, n)
+			forward(isaGeneric, want, x, 0.25)
+			forward(isa, out, x, 0.25)
+			requireSameSlice(t, want, out, what)
+			backward(isa, out, dy, x, 0.25)
+			backward(isa, nil, dy, x, 0.25)
+			for _, l := range guardLayouts(n) {
+				alpha, dalpha := at("alpha", l[0]), at("dalpha", l[0])
+				forwardChannels(isa, out, x, alpha, l[1])
+				backwardChannels(isa, out, dalpha, dy, x, alpha, l[1])
+				backwardChannels(isa, out, nil, dy, x, alpha, l[1])
+				backwardChannels(isa, nil, dalpha, dy, x, alpha, l[1])
+			}
+		}
+	}
 }
 
 // guardLayouts are the (channels, inner) layouts of n elements tested at
