@@ -135,3 +135,29 @@ func lanes(isa isaID, size int) int {
 	}
 	return 1
 }
+
+// Implementation describes one implementation compiled into this build.
+type Implementation struct {
+	Name     string   // "avx512", "avx2", "neon" or "generic"
+	Requires []string // the CPU features its kernels use
+	Missing  []string // those this CPU lacks: empty when it can run here
+}
+
+// Implementations lists the implementations compiled into this build, best
+// first, ending with "generic", and what each needs from the CPU: the
+// reasons behind the choice [ISA] reports.
+func Implementations() []Implementation {
+	var list []Implementation
+	for i := len(compiled) - 1; i >= 0; i-- {
+		id := compiled[i]
+		im := Implementation{Name: id.String()}
+		for _, f := range requires[id] {
+			im.Requires = append(im.Requires, f.String())
+			if !cpuid.CPU.Supports(f) {
+				im.Missing = append(im.Missing, f.String())
+			}
+		}
+		list = append(list, im)
+	}
+	return append(list, Implementation{Name: isaGeneric.String()})
+}

@@ -120,3 +120,15 @@ func TestRequiresCoversGeneratedCode(t *testing.T) {
 		}
 	}
 }
+
+func TestImplementations(t *testing.T) {
+	list := Implementations()
+	require.Equal(t, "generic", list[len(list)-1].Name)
+	var runnable []string
+	for _, im := range list {
+		if len(im.Missing) == 0 {
+			runnable = append(runnable, im.Name)
+		}
+	}
+	require.Equal(t, ISAs(), runnable, "the implementations with nothing missing are the ones ISAs lists")
+}

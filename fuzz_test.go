@@ -95,22 +95,36 @@ func decodeLayout(d *decoder) fuzzLayout {
 	return l
 }
 
-func fuzzTypes(f *testing.F, body func(t *testing.T, d *decoder, isFloat64 bool)) {
+// len is the number of elements of x: whole layouts, or one past them for
+// the "multiple" error.
+func (l fuzzLayout) len() int {
+	n := l.outer * l.channels * max(l.inner, 1)
+	if l.invalid == "multiple" {
+		n++
+	}
+	return n
+}
+
+// panicText is what the panic for an invalid layout must say.
+func (l fuzzLayout) panicText() string {
+	return map[string]string{"inner": "want at least 1", "multiple": "is not a multiple"}[l.invalid]
+}
+
+// fuzzTypes runs one target for both element types, the first byte choosing.
+func fuzzTypes(f *testing.F, f32 func(*testing.T, *decoder), f64 func(*testing.T, *decoder)) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		d := newDecoder(data)
-		body(t, d, d.byte()&1 == 1)
+		if d.byte()&1 == 1 {
+			f64(t, d)
+		} else {
+			f32(t, d)
+		}
 	})
 }
 
 func FuzzForward(f *testing.F) {
 	f.Add([]byte{0, 16, 0})
-	fuzzTypes(f, func(t *testing.T, d *decoder, isFloat64 bool) {
-		if isFloat64 {
-			fuzzForward[float64](t, d)
-		} else {
-			fuzzForward[float32](t, d)
-		}
-	})
+	fuzzTypes(f, fuzzForward[float32], fuzzForward[float64])
 }
 
 func fuzzForward[T Float](t *testing.T, d *decoder) {
@@ -132,27 +146,18 @@ func fuzzForward[T Float](t *testing.T, d *decoder) {
 
 func FuzzForwardChannels(f *testing.F) {
 	f.Add([]byte{0, 3, 0, 1, 0, 2, 0, 5})
-	fuzzTypes(f, func(t *testing.T, d *decoder, isFloat64 bool) {
-		if isFloat64 {
-			fuzzForwardChannels[float64](t, d)
-		} else {
-			fuzzForwardChannels[float32](t, d)
-		}
-	})
+	fuzzTypes(f, fuzzForwardChannels[float32], fuzzForwardChannels[float64])
 }
 
 func fuzzForwardChannels[T Float](t *testing.T, d *decoder) {
 	l := decodeLayout(d)
-	n := l.outer * l.channels * max(l.inner, 1)
-	if l.invalid == "multiple" {
-		n++
-	}
+	n := l.len()
 	x, alpha := values[T](d, n), values[T](d, l.channels)
 	what := fmt.Sprintf("%T C=%d inner=%d outer=%d", x, l.channels, l.inner, l.outer)
 	if l.invalid != "" {
 		for _, isa := range supported {
 			dst := window[T](n, 0)
-			requirePanic(t, map[string]string{"inner": "want at least 1", "multiple": "is not a multiple"}[l.invalid],
+			requirePanic(t, l.panicText(),
 				func() { forwardChannels(isa, dst, x, alpha, l.inner) }, what)
 			requireSameSlice(t, make([]T, n), dst, what+": written before the panic")
 		}
@@ -169,13 +174,7 @@ func fuzzForwardChannels[T Float](t *testing.T, d *decoder) {
 
 func FuzzBackward(f *testing.F) {
 	f.Add([]byte{1, 40, 0})
-	fuzzTypes(f, func(t *testing.T, d *decoder, isFloat64 bool) {
-		if isFloat64 {
-			fuzzBackward[float64](t, d)
-		} else {
-			fuzzBackward[float32](t, d)
-		}
-	})
+	fuzzTypes(f, fuzzBackward[float32], fuzzBackward[float64])
 }
 
 func fuzzBackward[T Float](t *testing.T, d *decoder) {
@@ -200,21 +199,12 @@ func fuzzBackward[T Float](t *testing.T, d *decoder) {
 
 func FuzzBackwardChannels(f *testing.F) {
 	f.Add([]byte{1, 3, 0, 1, 0, 2, 0, 5})
-	fuzzTypes(f, func(t *testing.T, d *decoder, isFloat64 bool) {
-		if isFloat64 {
-			fuzzBackwardChannels[float64](t, d)
-		} else {
-			fuzzBackwardChannels[float32](t, d)
-		}
-	})
+	fuzzTypes(f, fuzzBackwardChannels[float32], fuzzBackwardChannels[float64])
 }
 
 func fuzzBackwardChannels[T Float](t *testing.T, d *decoder) {
 	l := decodeLayout(d)
-	n := l.outer * l.channels * max(l.inner, 1)
-	if l.invalid == "multiple" {
-		n++
-	}
+	n := l.len()
 	dy, x, alpha, start := values[T](d, n), values[T](d, n), values[T](d, l.channels), make([]T, l.channels)
 	for c := range start {
 		start[c] = T(float64(int8(d.byte())) / 8) // finite: the sums are checked from it
@@ -224,7 +214,7 @@ func fuzzBackwardChannels[T Float](t *testing.T, d *decoder) {
 	if l.invalid != "" {
 		for _, isa := range supported {
 			dx, dalpha := window[T](n, 0), append([]T(nil), start...)
-			requirePanic(t, map[string]string{"inner": "want at least 1", "multiple": "is not a multiple"}[l.invalid],
+			requirePanic(t, l.panicText(),
 				func() { backwardChannels(isa, dx, dalpha, dy, x, alpha, l.inner) }, what)
 			requireSameSlice(t, make([]T, n), dx, what+": dx written before the panic")
 			requireSameSlice(t, start, dalpha, what+": dalpha written before the panic")
