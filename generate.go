@@ -5,4 +5,5 @@ package prelu
 // depend on the generators.
 
 //go:generate go run -C asm ./amd64 -out ../prelu_amd64.s -stubs ../prelu_amd64.go -pkg prelu -dispatch ../kernels_amd64.go
+//go:generate go run -C asm ./arm64 -out ../prelu_arm64.s -stubs ../prelu_arm64.go -pkg prelu -dispatch ../kernels_arm64.go
 //go:generate go run -C asm ./generic -out ../kernels_generic.go

@@ -1,0 +1,45 @@
+package main
+
+// The register plan, fixed for every kernel. Blocks that VLD1/VST1 move
+// together are consecutive registers, one per unroll slot, because a
+// register list must be. Temporaries are shared by the slots: an
+// out-of-order core renames them, so reuse costs no parallelism.
+//
+// General-purpose registers avoid R18 (platform), R26-R30 (closure context,
+// assembler temporary, g, frame pointer, link).
+const (
+	rOut    gp = 0  // dst or dx, post-incremented
+	rValue  gp = 1  // dy, post-incremented (backward only)
+	rGate   gp = 2  // x, post-incremented
+	rLeft   gp = 3  // elements of x not yet given to a span
+	rCount  gp = 4  // elements left in the current span
+	rSlope  gp = 5  // next slope: alpha[c] (planes) or pattern[j] (pattern)
+	rAccIn  gp = 6  // next float64 sum to read: acc[c] (planes) or acc[j] (pattern)
+	rAccOut gp = 7  // next float64 sum to write back (pattern)
+	rPeriod gp = 8  // channels (planes) or the pattern's length
+	rInner  gp = 9  // elements per plane
+	rSlopes gp = 10 // alpha or pattern base
+	rAccs   gp = 11 // acc base
+	rPlanes gp = 12 // planes left in this pass over the channels
+)
+
+const (
+	vGate     vr = 0        // V0-V3: x
+	vValue    vr = 4        // V4-V7: dy
+	vOut      vr = 8        // V8-V11: results; the pattern's slopes are loaded here and scaled in place
+	vAlpha    vr = 12       // the broadcast slope (shared and planes)
+	vPass     vr = 13       // x > 0 in element lanes
+	vGateLo   vr = 14       // x widened to float64: low half,
+	vGateHi   vr = 15       // high half
+	vValueLo  vr = 16       // dy widened: low half, then the product; for float64 data the product
+	vValueHi  vr = 17       // high half, then the product
+	vPassLo   vr = 18       // x > 0 in float64 lanes: low half,
+	vPassHi   vr = 19       // high half
+	vAcc      vr = 20       // V20-V27: float64 sums, in registers or loaded from acc
+	vSum      vr = vAcc     // the reduced sum (its low lane, F20), or acc[j] in the scalar tail
+	vSumTmp   vr = 17       // the scalar sum plus a term, before the select
+	vScalarX  vr = vGate    // the scalar tail's x (F0)
+	vScalarDy vr = vValue   // its dy (F4)
+	vScalarP  vr = vOut     // its pattern slope (F8)
+	vScalarO  vr = vOut + 1 // its result (F9)
+)

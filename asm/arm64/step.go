@@ -1,0 +1,192 @@
+package main
+
+import (
+	"github.com/prelu-go/prelu/asm/arm64/enc"
+	"github.com/prelu-go/prelu/asm/spec"
+)
+
+// registerAccs reports whether the sums live in registers (shared and
+// planes) rather than in the acc array (pattern).
+func (k *kernel) registerAccs() bool { return k.v.Dalpha && k.l != spec.Pattern }
+
+// accFor is the float64 sum register of slot's half h: each unroll slot has
+// its own, so the additions of one block do not wait on each other. In the
+// pattern layout it is where the block's acc[j..] were loaded.
+func (k *kernel) accFor(slot, h int) vr {
+	return vAcc + vr(slot*k.e.Halves()+h)
+}
+
+// zeroAccs clears the register sums at the start of a span.
+func (k *kernel) zeroAccs() {
+	if !k.registerAccs() {
+		return
+	}
+	for i := range unroll * k.e.Halves() {
+		a := vAcc + vr(i)
+		k.op("VEOR", a.b16(), a.b16(), a.b16())
+	}
+}
+
+// block does slots vectors of work: one multi-register load per stream,
+// the lanes, one store.
+func (k *kernel) block(slots int) {
+	e, n := k.e, slots*vecBytes
+	k.op("VLD1.P", rGate.post(n), vGate.list(slots, e.arr))
+	if k.v.HasValue() {
+		k.op("VLD1.P", rValue.post(n), vValue.list(slots, e.arr))
+	}
+	if k.v.Dx && k.l == spec.Pattern {
+		k.op("VLD1.P", rSlope.post(n), vOut.list(slots, e.arr))
+	}
+	if k.v.Dalpha && !k.registerAccs() {
+		k.moveAccs("VLD1.P", rAccIn, slots)
+	}
+	for s := range slots {
+		k.vector(s)
+	}
+	if k.v.Dx {
+		k.op("VST1.P", vOut.list(slots, e.arr), rOut.post(n))
+	}
+	if k.v.Dalpha && !k.registerAccs() {
+		k.moveAccs("VST1.P", rAccOut, slots)
+	}
+}
+
+// moveAccs loads or stores the float64 sums of slots vectors of elements
+// (halves registers each) at ptr, four registers per instruction.
+func (k *kernel) moveAccs(op string, ptr gp, slots int) {
+	n := slots * k.e.Halves()
+	for i := 0; i < n; i += unroll {
+		g := min(unroll, n-i)
+		list := (vAcc + vr(i)).list(g, "D2")
+		if op == "VLD1.P" {
+			k.op(op, ptr.post(g*vecBytes), list)
+		} else {
+			k.op(op, list, ptr.post(g*vecBytes))
+		}
+	}
+}
+
+// vector does the lanes of one loaded vector, slot s of the block.
+func (k *kernel) vector(s int) {
+	e := k.e
+	gate := vGate + vr(s)
+	value := gate
+	if k.v.HasValue() {
+		value = vValue + vr(s)
+	}
+	// float64 sums share the pass mask; float32 ones compare the widened x.
+	if k.v.Dx || e.Size == 8 {
+		k.word(enc.FCMGTZero(e.enc, int(vPass), int(gate)))
+	}
+	if k.v.Dalpha {
+		k.accumulate(s, gate, value)
+	}
+	if k.v.Dx {
+		out := vOut + vr(s)
+		slope := vAlpha
+		if k.l == spec.Pattern {
+			slope = out // the loaded slopes, scaled in place
+		}
+		// One IEEE multiply, then x > 0 lanes take the value back: a fused
+		// 0 + alpha*x would turn alpha*(-0) into +0.
+		k.word(enc.FMUL(e.enc, int(out), int(slope), int(value)))
+		k.op("VBIT", vPass.b16(), value.b16(), out.b16())
+	}
+}
+
+// accumulate adds value*gate in float64 to slot's sums where !(gate > 0).
+// float32 halves are widened first: their products are exact in float64.
+// The product is masked after the multiply, so a passing lane contributes
+// +0 even when its product is Inf*0 = NaN.
+func (k *kernel) accumulate(s int, gate, value vr) {
+	if k.e.Size == 8 {
+		k.word(enc.FMUL(enc.D2, int(vValueLo), int(value), int(gate)))
+		k.word(enc.BIC16B(int(vValueLo), int(vValueLo), int(vPass)))
+		acc := k.accFor(s, 0)
+		k.word(enc.FADD(enc.D2, int(acc), int(acc), int(vValueLo)))
+		return
+	}
+	g := [2]vr{vGateLo, vGateHi}
+	v := [2]vr{vValueLo, vValueHi}
+	m := [2]vr{vPassLo, vPassHi}
+	k.word(enc.FCVTL(int(g[0]), int(gate)))
+	k.word(enc.FCVTL2(int(g[1]), int(gate)))
+	k.word(enc.FCVTL(int(v[0]), int(value)))
+	k.word(enc.FCVTL2(int(v[1]), int(value)))
+	for h := range 2 {
+		k.word(enc.FMUL(enc.D2, int(v[h]), int(v[h]), int(g[h])))
+	}
+	for h := range 2 {
+		k.word(enc.FCMGTZero(enc.D2, int(m[h]), int(g[h])))
+	}
+	for h := range 2 {
+		k.word(enc.BIC16B(int(v[h]), int(v[h]), int(m[h])))
+	}
+	for h := range 2 {
+		acc := k.accFor(s, h)
+		k.word(enc.FADD(enc.D2, int(acc), int(acc), int(v[h])))
+	}
+}
+
+// reduce adds the sum registers into vSum's low lane, in a fixed order so
+// that results are reproducible.
+func (k *kernel) reduce() {
+	if !k.registerAccs() {
+		return
+	}
+	n := unroll * k.e.Halves()
+	for step := 1; step < n; step *= 2 {
+		for i := 0; i+step < n; i += 2 * step {
+			a, b := int(vAcc)+i, int(vAcc)+i+step
+			k.word(enc.FADD(enc.D2, a, a, b))
+		}
+	}
+	k.word(enc.FADDPScalarD(int(vSum), int(vAcc)))
+}
+
+// scalar does one element, with the scalar forms of the vector code: the
+// flags of one ordered compare (GT is false for NaN and ±0) select both the
+// output and whether the product joins the sum.
+func (k *kernel) scalar() {
+	e := k.e
+	mov := e.scalar("FMOV") + ".P"
+	x, value := vScalarX, vScalarX
+	k.op(mov, rGate.post(e.Size), x.f())
+	if k.v.HasValue() {
+		value = vScalarDy
+		k.op(mov, rValue.post(e.Size), value.f())
+	}
+	k.op(e.scalar("FCMP"), "$(0.0)", x.f())
+	if k.v.Dx {
+		slope := vAlpha // its low lane
+		if k.l == spec.Pattern {
+			slope = vScalarP
+			k.op(mov, rSlope.post(e.Size), slope.f())
+		}
+		k.op(e.scalar("FMUL"), slope.f(), value.f(), vScalarO.f())
+		k.op(e.scalar("FCSEL"), "GT", value.f(), vScalarO.f(), vScalarO.f())
+		k.op(mov, vScalarO.f(), rOut.post(e.Size))
+	}
+	if k.v.Dalpha {
+		p := vValueLo
+		if e.Size == 4 {
+			k.op("FCVTSD", x.f(), vGateLo.f())
+			k.op("FCVTSD", value.f(), p.f())
+			k.op("FMULD", vGateLo.f(), p.f(), p.f())
+		} else {
+			k.op("FMULD", x.f(), value.f(), p.f())
+		}
+		// A scalar write clears the rest of its vector register, so the
+		// sum must not be a live vector accumulator: with sums in registers
+		// the tail runs after reduce, otherwise it is acc[j].
+		if !k.registerAccs() {
+			k.op("FMOVD.P", rAccIn.post(8), vSum.f())
+		}
+		k.op("FADDD", p.f(), vSum.f(), vSumTmp.f())
+		k.op("FCSELD", "GT", vSum.f(), vSumTmp.f(), vSum.f())
+		if !k.registerAccs() {
+			k.op("FMOVD.P", vSum.f(), rAccOut.post(8))
+		}
+	}
+}
