@@ -1,5 +1,7 @@
 package prelu
 
+import "math"
+
 // This file is the specification: the pure-Go kernels that every SIMD kernel
 // must match, and the fallback where there is no SIMD. They have the
 // signatures of the assembly kernels (see asm/spec) and run through the same
@@ -8,10 +10,47 @@ package prelu
 // forwardOne is PReLU of one element. The comparison is ordered, so NaN and
 // both zeros take the slope branch.
 func forwardOne[E elems](x, alpha E) E {
-	if x > 0 {
-		return x
+	return pick(x, x, alpha*x)
+}
+
+// pick returns pass where x > 0, else slope. The choice is made on the
+// bits, not with a branch: activations have random signs, and a mispredicted
+// branch per element costs more than the rest of the work (a select of
+// integers compiles to a conditional move).
+func pick[E elems](x, pass, slope E) E {
+	if isFloat32[E]() {
+		m := passMask32(x)
+		return E(math.Float32frombits(math.Float32bits(float32(pass))&m | math.Float32bits(float32(slope))&^m))
 	}
-	return alpha * x
+	m := passMask64(x)
+	return E(math.Float64frombits(math.Float64bits(float64(pass))&m | math.Float64bits(float64(slope))&^m))
+}
+
+// slopeTerm is term where !(x > 0), else +0: the slope gradient's summand.
+func slopeTerm[E elems](x E, term float64) float64 {
+	var m uint64
+	if isFloat32[E]() {
+		m = uint64(passMask32(x))<<32 | uint64(passMask32(x))
+	} else {
+		m = passMask64(x)
+	}
+	return math.Float64frombits(math.Float64bits(term) &^ m)
+}
+
+func passMask32[E elems](x E) uint32 {
+	var m uint32
+	if x > 0 {
+		m = ^uint32(0)
+	}
+	return m
+}
+
+func passMask64[E elems](x E) uint64 {
+	var m uint64
+	if x > 0 {
+		m = ^uint64(0)
+	}
+	return m
 }
 
 // product is the slope gradient's term dy*x in float64. For float32 data it
@@ -51,12 +90,9 @@ func backwardGeneric[E elems](dx, dy, x []E, alpha E) float64 {
 	dx, dy = dx[:len(x)], dy[:len(x)]
 	sum := 0.0
 	for i, v := range x {
-		if v > 0 {
-			dx[i] = dy[i]
-		} else {
-			sum += product(dy[i], v) // before dx[i]: dx may be dy
-			dx[i] = alpha * dy[i]
-		}
+		d := dy[i] // read before writing dx[i]: dx may be dy
+		sum += slopeTerm(v, product(d, v))
+		dx[i] = pick(v, d, alpha*d)
 	}
 	return sum
 }
@@ -64,11 +100,7 @@ func backwardGeneric[E elems](dx, dy, x []E, alpha E) float64 {
 func backwardDxGeneric[E elems](dx, dy, x []E, alpha E) {
 	dx, dy = dx[:len(x)], dy[:len(x)]
 	for i, v := range x {
-		if v > 0 {
-			dx[i] = dy[i]
-		} else {
-			dx[i] = alpha * dy[i]
-		}
+		dx[i] = pick(v, dy[i], alpha*dy[i])
 	}
 }
 
@@ -76,9 +108,7 @@ func backwardDalphaGeneric[E elems](dy, x []E) float64 {
 	dy = dy[:len(x)]
 	sum := 0.0
 	for i, v := range x {
-		if !(v > 0) {
-			sum += product(dy[i], v)
-		}
+		sum += slopeTerm(v, product(dy[i], v))
 	}
 	return sum
 }
@@ -114,12 +144,9 @@ func backwardPatternGeneric[E elems](dx, dy, x, pattern []E, acc []float64) {
 	for i := 0; i < len(x); i += len(pattern) {
 		row := x[i:min(i+len(pattern), len(x))]
 		for j, v := range row {
-			if v > 0 {
-				dx[i+j] = dy[i+j]
-			} else {
-				acc[j] += product(dy[i+j], v) // before dx: dx may be dy
-				dx[i+j] = pattern[j] * dy[i+j]
-			}
+			d := dy[i+j] // read before writing dx: dx may be dy
+			acc[j] += slopeTerm(v, product(d, v))
+			dx[i+j] = pick(v, d, pattern[j]*d)
 		}
 	}
 }
@@ -128,11 +155,7 @@ func backwardPatternDxGeneric[E elems](dx, dy, x, pattern []E) {
 	for i := 0; i < len(x); i += len(pattern) {
 		row := x[i:min(i+len(pattern), len(x))]
 		for j, v := range row {
-			if v > 0 {
-				dx[i+j] = dy[i+j]
-			} else {
-				dx[i+j] = pattern[j] * dy[i+j]
-			}
+			dx[i+j] = pick(v, dy[i+j], pattern[j]*dy[i+j])
 		}
 	}
 }
@@ -141,9 +164,7 @@ func backwardPatternDalphaGeneric[E elems](dy, x []E, acc []float64) {
 	for i := 0; i < len(x); i += len(acc) {
 		row := x[i:min(i+len(acc), len(x))]
 		for j, v := range row {
-			if !(v > 0) {
-				acc[j] += product(dy[i+j], v)
-			}
+			acc[j] += slopeTerm(v, product(dy[i+j], v))
 		}
 	}
 }
