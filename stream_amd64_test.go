@@ -52,8 +52,9 @@ func TestStreamingStores(t *testing.T) {
 }
 
 func TestChooseStreamThreshold(t *testing.T) {
-	require.Equal(t, 32<<20, chooseStreamThreshold(32<<20))
-	require.Equal(t, 16<<20, chooseStreamThreshold(-1), "unknown")
-	require.Equal(t, 16<<20, chooseStreamThreshold(512), "implausibly small")
-	require.Equal(t, 16<<20, chooseStreamThreshold(1<<40), "implausibly large")
+	require.Equal(t, 8<<20, chooseStreamThreshold(32<<20))
+	require.Equal(t, 8<<20, chooseStreamThreshold(-1), "unknown")
+	require.Equal(t, 8<<20, chooseStreamThreshold(512), "implausibly small")
+	require.Equal(t, 8<<20, chooseStreamThreshold(1<<40), "implausibly large")
+	require.Equal(t, 24<<20, chooseStreamThreshold(96<<20))
 }
