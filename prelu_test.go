@@ -183,3 +183,26 @@ func TestNoAllocations(t *testing.T) {
 		require.Zerof(t, testing.AllocsPerRun(20, call), "%s allocates", name)
 	}
 }
+
+// F32 and F64 are defined types: the API takes them as it takes float32
+// and float64.
+type (
+	F32 float32
+	F64 float64
+)
+
+func TestNamedTypes(t *testing.T) {
+	x32 := []F32{-2, 0, 3}
+	y32 := make([]F32, 3)
+	Forward(y32, x32, 0.5)
+	require.Equal(t, []F32{-1, 0, 3}, y32)
+	ForwardChannels(y32, x32, []F32{0.25, 1, 2}, 1)
+	require.Equal(t, []F32{-0.5, 0, 3}, y32)
+
+	x64, dy := []F64{-2, 4}, []F64{1, 1}
+	dx, dalpha := make([]F64, 2), make([]F64, 1)
+	require.Equal(t, F64(-2), Backward(dx, dy, x64, 0.5))
+	require.Equal(t, []F64{0.5, 1}, dx)
+	BackwardChannels(dx, dalpha, dy, x64, []F64{0.5}, 2)
+	require.Equal(t, []F64{-2}, dalpha)
+}
