@@ -62,19 +62,20 @@ func backwardChannels[T Float](isa isaID, dx, dalpha, dy, x, alpha []T, inner in
 
 func backwardChannelsOf[E elems](isa isaID, dx, dalpha, dy, x, alpha []E, inner int) {
 	channels := len(alpha)
-	n, isPattern := patternLength(channels, inner, lanes(isa, sizeOf[E]()), len(x))
 	if dalpha == nil {
+		n, isPattern := patternLength(channels, inner, lanes(isa, sizeOf[E]()), len(x), wideScratch)
 		switch {
 		case !isPattern:
 			backwardPlanesDxKernel(isa, dx, dy, x, alpha, inner)
 		case n == channels:
 			backwardPatternDxKernel(isa, dx, dy, x, alpha)
 		default:
-			var buf [scratch]E
+			var buf [wideScratch]E
 			backwardPatternDxKernel(isa, dx, dy, x, expand(buf[:n], alpha, inner))
 		}
 		return
 	}
+	n, isPattern := patternLength(channels, inner, lanes(isa, sizeOf[E]()), len(x), scratch)
 	var sums [scratch + accPad]float64
 	if isPattern && n <= scratch {
 		pattern := alpha

@@ -10,8 +10,14 @@ import "unsafe"
 // 16 lanes becomes a 48-slope pattern, so no vector straddles two rows).
 
 // scratch is the number of elements in the on-stack slope pattern and
-// float64 sums.
+// float64 sums of the backward pass.
 const scratch = 512
+
+// wideScratch is the on-stack slope pattern of the passes without sums
+// (forward, and backward with frozen slopes): long enough for small planes
+// of many channels, such as 64 planes of 7x7, whose planes are too short
+// for the planes kernel's per-plane set-up to pay off.
+const wideScratch = 4096
 
 // accPad is the room past len(acc) that the AVX2 kernels may add zeros to.
 const accPad = 16
@@ -23,22 +29,23 @@ func sizeOf[E elems]() int {
 
 // patternLength says whether a layout of n elements with the given channels
 // and inner runs as a pattern, and how long the pattern is: channels itself
-// (the slopes as they are, inner = 1) or a multiple of channels*inner that
-// fits in scratch, in whole vectors where it can, and long enough (at least
-// minPattern) that each row runs the kernels' unrolled loop.
-func patternLength(channels, inner, lanes, n int) (int, bool) {
+// (the slopes as they are, inner = 1) or a multiple of channels*inner of at
+// most limit elements, in whole vectors where it can, and long enough (at
+// least minPattern) that each row runs the kernels' unrolled loop. Planes
+// of four vectors or more run the planes kernel.
+func patternLength(channels, inner, lanes, n, limit int) (int, bool) {
 	period := channels * inner // no overflow: at most n
-	if inner == 1 && (period%lanes == 0 && period >= minPattern || period > scratch || n < 2*period) {
+	if inner == 1 && (period%lanes == 0 && period >= minPattern || period > limit || n < 2*period) {
 		return period, true
 	}
-	if inner > 1 && (inner >= lanes || period > scratch) {
+	if inner > 1 && (inner >= 4*lanes || period > limit || n < 2*period) {
 		return 0, false
 	}
 	length := lcm(period, lanes)
-	if length > scratch {
-		length = scratch / period * period
+	if length > limit {
+		length = limit / period * period
 	}
-	length *= max(1, min(minPattern, scratch)/length) // whole vectors still
+	length *= max(1, min(minPattern, limit)/length) // whole vectors still
 	return min(length, n), true
 }
 

@@ -36,14 +36,14 @@ func forwardChannels[T Float](isa isaID, dst, x, alpha []T, inner int) {
 }
 
 func forwardChannelsOf[E elems](isa isaID, dst, x, alpha []E, inner int) {
-	n, ok := patternLength(len(alpha), inner, lanes(isa, sizeOf[E]()), len(x))
+	n, ok := patternLength(len(alpha), inner, lanes(isa, sizeOf[E]()), len(x), wideScratch)
 	switch {
 	case !ok:
 		forwardPlanesKernel(isa, dst, x, alpha, inner)
 	case n == len(alpha):
 		forwardPatternKernel(isa, dst, x, alpha)
 	default:
-		var buf [scratch]E
+		var buf [wideScratch]E
 		forwardPatternKernel(isa, dst, x, expand(buf[:n], alpha, inner))
 	}
 }
