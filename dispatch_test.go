@@ -91,6 +91,9 @@ func cpuFlags(t *testing.T) map[string]bool {
 			}
 		}
 	}
+	if err := sc.Err(); err != nil {
+		t.Fatalf("reading /proc/cpuinfo: %v", err)
+	}
 	return flags
 }
 
