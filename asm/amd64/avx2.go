@@ -47,12 +47,12 @@ func (a avx2) step(k *kernel, j GPVirtual, slot int, t tail) {
 	if k.value != k.gate {
 		value = load(k.at(k.value, j, slot))
 	}
+	pass := YMM() // x > 0
+	e.cmp(U8(gtOQ), k.zero, gate, pass)
 	if k.v.Dalpha {
-		a.accumulate(k, j, slot, gate, value)
+		a.accumulate(k, j, slot, gate, value, pass)
 	}
 	if k.v.Dx {
-		pass := YMM() // x > 0
-		e.cmp(U8(gtOQ), k.zero, gate, pass)
 		var alpha Op = k.alpha
 		if k.l == spec.Pattern {
 			if masked {
@@ -72,27 +72,31 @@ func (a avx2) step(k *kernel, j GPVirtual, slot int, t tail) {
 	}
 }
 
-// accumulate adds value*gate in float64 where !(gate > 0). Lanes past the
-// remainder hold zeros, whose product adds nothing.
-func (avx2) accumulate(k *kernel, j GPVirtual, slot int, gate, value VecVirtual) {
+// accumulate adds value*gate in float64 where !(gate > 0). Both factors are
+// cleared to +0 where gate > 0 before they are widened, so those lanes add
+// +0 (as the reference's slope term does) even when the value is Inf or
+// NaN, and no float64 compare or mask is needed. Lanes past the remainder
+// hold zeros, whose product adds nothing. The products of float32 data are
+// exact in float64, so the fused multiply-add rounds as a multiply then add
+// would; for float64 data it rounds once instead of twice, which the slope
+// gradient's error bound allows (as in the AVX-512 kernels).
+func (avx2) accumulate(k *kernel, j GPVirtual, slot int, gate, value, pass VecVirtual) {
+	g, v := YMM(), YMM()
+	k.e.andn(gate, pass, g)
+	k.e.andn(value, pass, v)
 	for h := range k.e.Halves() {
-		g, v := gate, value
+		gw, vw := g, v
 		if k.e.Size == 4 {
-			g, v = widen(gate, h), widen(value, h)
+			gw, vw = widen(g, h), widen(v, h)
 		}
-		slope := YMM()
-		VCMPPD(U8(ngtUQ), k.zero, g, slope)
-		p := YMM()
-		VMULPD(v, g, p)
-		VANDPD(slope, p, p)
 		if k.registerAccs() {
-			acc := k.accFor(slot, h)
-			VADDPD(p, acc, acc)
+			VFMADD231PD(vw, gw, k.accFor(slot, h))
 		} else {
 			// The acc array is padded to whole vectors (see the Go wrappers).
-			at := k.accAt(j, slot, h)
-			VADDPD(at, p, p)
-			VMOVUPD(p, at)
+			at, sums := k.accAt(j, slot, h), YMM()
+			VMOVUPD(at, sums)
+			VFMADD231PD(vw, gw, sums)
+			VMOVUPD(sums, at)
 		}
 	}
 }

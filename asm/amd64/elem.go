@@ -10,15 +10,16 @@ import (
 // ops are the instructions that differ between single and double precision.
 type ops struct {
 	mov, mul, cmp, broadcast func(...Op)
+	andn                     func(...Op) // andn(src, mask, dst): dst = src &^ mask
 	movnt                    func(v, m Op)
 	movZ, maskmov            func(a, b, c Op)
 	blendv                   func(mask, a, b, dst Op)
 }
 
 var opsFor = map[int]ops{
-	4: {mov: VMOVUPS, movnt: VMOVNTPS, movZ: VMOVUPS_Z, mul: VMULPS, cmp: VCMPPS,
+	4: {andn: VANDNPS, mov: VMOVUPS, movnt: VMOVNTPS, movZ: VMOVUPS_Z, mul: VMULPS, cmp: VCMPPS,
 		blendv: VBLENDVPS, maskmov: VMASKMOVPS, broadcast: VBROADCASTSS},
-	8: {mov: VMOVUPD, movnt: VMOVNTPD, movZ: VMOVUPD_Z, mul: VMULPD, cmp: VCMPPD,
+	8: {andn: VANDNPD, mov: VMOVUPD, movnt: VMOVNTPD, movZ: VMOVUPD_Z, mul: VMULPD, cmp: VCMPPD,
 		blendv: VBLENDVPD, maskmov: VMASKMOVPD, broadcast: VBROADCASTSD},
 }
 
