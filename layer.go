@@ -22,6 +22,19 @@ const InitialSlope = 0.25
 // The fields may be changed between steps (an optimiser updates Alpha after
 // Backward and before the next Forward); Alpha and Grad must keep their
 // length. A Layer is not safe for concurrent use.
+//
+// Frozen may be set and cleared between steps, to freeze the slopes part of
+// the way through training and to thaw them again: while it is set,
+// Backward, [Layer.AddDecay] and [Layer.Clamp] leave Alpha and Grad exactly
+// as they are (a training loop should also skip its optimiser's step on the
+// slopes, whose momentum would otherwise still move them).
+//
+// Several layers may share one set of slopes ("tied" slopes, say the same
+// activation after several hidden layers of equal width): give them the
+// very same Alpha and Grad slices. Each Backward then adds its layer's
+// gradient into the shared Grad, which after all of them is the gradient of
+// the loss with respect to the tied slopes; zero it, decay it and step on it
+// once per step, not once per layer. Each layer keeps its own saved input.
 type Layer[T Float] struct {
 	Alpha  []T  // the slopes: one shared, or one per channel
 	Grad   []T  // the slopes' gradient, accumulated by Backward
@@ -115,6 +128,51 @@ func (l *Layer[T]) Backward(dx, dy []T) {
 
 // ZeroGrad sets the slopes' gradient to zero.
 func (l *Layer[T]) ZeroGrad() { clear(l.Grad) }
+
+// Clamp sets every slope below lo to lo and every slope above hi to hi: the
+// projection step after an optimiser's update that keeps the slopes in
+// [lo, hi]. Clamp(0, 1) is the constraint "between ReLU and linear"; a bound
+// may be infinite (Clamp(0, inf) keeps the slopes non-negative). A NaN slope
+// stays NaN: the training has diverged, and a clamped value would hide it.
+// A Frozen layer is left as it is.
+//
+// Clamp panics if lo > hi or a bound is NaN.
+func (l *Layer[T]) Clamp(lo, hi T) {
+	if lo != lo || hi != hi || lo > hi {
+		fail("Layer.Clamp: bounds [%v, %v], want lo <= hi and neither NaN", lo, hi)
+	}
+	if l.Frozen {
+		return
+	}
+	for c, a := range l.Alpha {
+		if a < lo {
+			l.Alpha[c] = lo
+		} else if a > hi {
+			l.Alpha[c] = hi
+		}
+	}
+}
+
+// AddDecay adds the gradient of the L2 penalty lambda/2 * sum(Alpha[c]^2)
+// to Grad: Grad[c] += lambda*Alpha[c], the product rounded to T before the
+// sum (no fused multiply-add). Called after Backward and before the
+// optimiser's step, it applies weight decay to the slopes alone, whatever
+// the optimiser does with the weights. A Frozen layer is left as it is.
+//
+// AddDecay panics if lambda is negative or NaN, or if len(Grad) is not
+// len(Alpha).
+func (l *Layer[T]) AddDecay(lambda T) {
+	if !(lambda >= 0) {
+		fail("Layer.AddDecay: lambda = %v, want >= 0", lambda)
+	}
+	if l.Frozen {
+		return
+	}
+	l.check()
+	for c, a := range l.Alpha {
+		l.Grad[c] += T(lambda * a)
+	}
+}
 
 // check panics if the fields are inconsistent.
 func (l *Layer[T]) check() {
