@@ -3,6 +3,8 @@ package prelu
 import (
 	"fmt"
 	"math/rand/v2"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -195,4 +197,218 @@ func benchBackwardChannels[T Float](b *testing.B) {
 			}
 		}
 	})
+}
+
+// The shape suite of issue 12: BenchmarkNetworks runs the PReLU layers of
+// real networks at batch 1, BenchmarkShapes a sweep beyond them, each
+// operation beside copy() of the same n. cmd/prelubench -suite networks and
+// -suite shapes measure the same table (cmd/prelubench/shapes.go), through
+// the exported API; its TestShapesMatchBenchmarks fails when the copies of
+// the declarations below differ.
+//
+// The names read, for benchstat:
+//
+//	BenchmarkNetworks/f32/net=iresnet/shape=64x112x112/op=forward/isa=avx2
+//	BenchmarkNetworks/f32/net=iresnet/shape=64x112x112/op=copy
+//	BenchmarkShapes/f32/layout=channel-last/shape=4x17/op=backward/isa=avx2
+
+// suiteShape is one PReLU layer: a group (the network, or the layout of the
+// sweep), the layout of its dimensions, and the dimensions.
+type suiteShape struct {
+	net    string
+	layout string // "nchw": [N] C H W; "nhwc": H W C; "nc": N C; "shared": n, one slope
+	dims   []int
+	f64    bool // also measured in float64
+}
+
+// name is the dimensions joined by "x", as in the benchmark names.
+func (s suiteShape) name() string {
+	parts := make([]string, len(s.dims))
+	for i, d := range s.dims {
+		parts[i] = strconv.Itoa(d)
+	}
+	return strings.Join(parts, "x")
+}
+
+// n is the number of elements.
+func (s suiteShape) n() int {
+	n := 1
+	for _, d := range s.dims {
+		n *= d
+	}
+	return n
+}
+
+// channels and inner are the layout as ForwardChannels takes it; channels 0
+// is a shared slope (Forward and Backward).
+func (s suiteShape) channels() (channels, inner int) {
+	d := s.dims
+	switch s.layout {
+	case "nchw":
+		return d[len(d)-3], d[len(d)-2] * d[len(d)-1]
+	case "nhwc", "nc":
+		return d[len(d)-1], 1
+	}
+	return 0, 1
+}
+
+// networkShapes are the PReLU layers of real networks at batch 1.
+var networkShapes = []suiteShape{
+	// ArcFace iresnet, NCHW (C x H x W).
+	{"iresnet", "nchw", []int{64, 112, 112}, false},
+	{"iresnet", "nchw", []int{64, 56, 56}, false},
+	{"iresnet", "nchw", []int{128, 56, 56}, false},
+	{"iresnet", "nchw", []int{128, 28, 28}, false},
+	{"iresnet", "nchw", []int{256, 28, 28}, false},
+	{"iresnet", "nchw", []int{256, 14, 14}, false},
+	{"iresnet", "nchw", []int{512, 14, 14}, false},
+	{"iresnet", "nchw", []int{512, 7, 7}, true},
+	// MobileFaceNet-style, channel-last (H x W x C).
+	{"mobilefacenet", "nhwc", []int{56, 56, 64}, false},
+	{"mobilefacenet", "nhwc", []int{28, 28, 128}, false},
+	{"mobilefacenet", "nhwc", []int{14, 14, 256}, false},
+	{"mobilefacenet", "nhwc", []int{7, 7, 512}, true},
+	// MTCNN, NCHW (C x H x W): PNet, RNet, ONet.
+	{"mtcnn", "nchw", []int{10, 10, 10}, false},
+	{"mtcnn", "nchw", []int{16, 3, 3}, false},
+	{"mtcnn", "nchw", []int{32, 1, 1}, false},
+	{"mtcnn", "nchw", []int{28, 22, 22}, false},
+	{"mtcnn", "nchw", []int{48, 9, 9}, false},
+	{"mtcnn", "nchw", []int{64, 3, 3}, false},
+	{"mtcnn", "nchw", []int{32, 46, 46}, false},
+	{"mtcnn", "nchw", []int{64, 21, 21}, false},
+	{"mtcnn", "nchw", []int{64, 8, 8}, false},
+	{"mtcnn", "nchw", []int{128, 3, 3}, true},
+	// Fully connected rows (N x C, channel-last), batch 1, 4 and 32.
+	{"fc", "nc", []int{1, 10}, false},
+	{"fc", "nc", []int{1, 64}, false},
+	{"fc", "nc", []int{1, 128}, true},
+	{"fc", "nc", []int{1, 256}, false},
+	{"fc", "nc", []int{1, 512}, false},
+	{"fc", "nc", []int{4, 10}, false},
+	{"fc", "nc", []int{4, 64}, true},
+	{"fc", "nc", []int{4, 128}, false},
+	{"fc", "nc", []int{4, 256}, false},
+	{"fc", "nc", []int{4, 512}, false},
+	{"fc", "nc", []int{32, 10}, true},
+	{"fc", "nc", []int{32, 64}, false},
+	{"fc", "nc", []int{32, 128}, false},
+	{"fc", "nc", []int{32, 256}, false},
+	{"fc", "nc", []int{32, 512}, false},
+	// One slope shared by every element.
+	{"shared", "shared", []int{16}, true},
+	{"shared", "shared", []int{64}, false},
+	{"shared", "shared", []int{256}, false},
+	{"shared", "shared", []int{1000}, false},
+	{"shared", "shared", []int{4096}, true},
+}
+
+// sweepShapes go beyond the sample: odd channel counts channel-last, and
+// small planes NCHW, with N > 1.
+func sweepShapes() []suiteShape {
+	var s []suiteShape
+	for _, c := range []int{2, 3, 10, 17, 24, 100, 1000} {
+		for _, n := range []int{1, 4, 32} {
+			s = append(s, suiteShape{"channel-last", "nc", []int{n, c}, false})
+		}
+	}
+	for _, hw := range []int{1, 2, 3, 5, 7} {
+		for _, c := range []int{16, 64, 512} {
+			for _, n := range []int{1, 4} {
+				s = append(s, suiteShape{"nchw", "nchw", []int{n, c, hw, hw}, false})
+			}
+		}
+	}
+	return s
+}
+
+// networkOps and sweepOps are the operations of each suite; copy() runs
+// beside them as op=copy.
+var (
+	networkOps = []string{"forward", "backward", "dx-only", "dalpha-only"}
+	sweepOps   = []string{"forward", "backward"}
+)
+
+func BenchmarkNetworks(b *testing.B) {
+	var f64 []suiteShape
+	for _, s := range networkShapes {
+		if s.f64 {
+			f64 = append(f64, s)
+		}
+	}
+	b.Run("f32", func(b *testing.B) { benchSuite[float32](b, "net", networkShapes, networkOps) })
+	b.Run("f64", func(b *testing.B) { benchSuite[float64](b, "net", f64, networkOps) })
+}
+
+func BenchmarkShapes(b *testing.B) {
+	b.Run("f32", func(b *testing.B) { benchSuite[float32](b, "layout", sweepShapes(), sweepOps) })
+}
+
+// benchSuite runs every shape: copy() of its n, then each op on each ISA.
+// group is the key of the shape's group in the names ("net" or "layout").
+func benchSuite[T Float](b *testing.B, group string, shapes []suiteShape, ops []string) {
+	for _, s := range shapes {
+		b.Run(fmt.Sprintf("%s=%s/shape=%s", group, s.net, s.name()), func(b *testing.B) {
+			n := s.n()
+			b.Run("op=copy", func(b *testing.B) {
+				x, dst := randomData[T](n), output[T](n)
+				b.SetBytes(2 * sizeOfT[T]() * int64(n))
+				for b.Loop() {
+					copy(dst, x)
+				}
+			})
+			for _, op := range ops {
+				b.Run("op="+op, func(b *testing.B) {
+					eachISA(b, func(b *testing.B, isa isaID) { benchSuiteOp[T](b, isa, s, op) })
+				})
+			}
+		})
+	}
+}
+
+// benchSuiteOp times one op on one shape. The bytes are those of the
+// fused call: 2 elements forward and dalpha-only, 3 backward and dx-only.
+// A shared slope's dx-only runs BackwardChannels with one slope, the
+// exported way to freeze a shared slope.
+func benchSuiteOp[T Float](b *testing.B, isa isaID, s suiteShape, op string) {
+	n := s.n()
+	channels, inner := s.channels()
+	x, dy := randomData[T](n), randomData[T](n + 1)[:n] // another seed, same alignment
+	dst, dalpha := output[T](n), output[T](max(channels, 1))
+	alpha := randomData[T](max(channels, 1))
+	elems := map[string]int64{"forward": 2, "backward": 3, "dx-only": 3, "dalpha-only": 2}[op]
+	b.SetBytes(elems * sizeOfT[T]() * int64(n))
+	shared := channels == 0
+	switch {
+	case op == "forward" && shared:
+		for b.Loop() {
+			forward(isa, dst, x, 0.25)
+		}
+	case op == "forward":
+		for b.Loop() {
+			forwardChannels(isa, dst, x, alpha, inner)
+		}
+	case op == "backward" && shared:
+		for b.Loop() {
+			backward(isa, dst, dy, x, 0.25)
+		}
+	case op == "backward":
+		for b.Loop() {
+			backwardChannels(isa, dst, dalpha, dy, x, alpha, inner)
+		}
+	case op == "dx-only":
+		for b.Loop() {
+			backwardChannels(isa, dst, nil, dy, x, alpha, inner)
+		}
+	case op == "dalpha-only" && shared:
+		for b.Loop() {
+			backward(isa, nil, dy, x, 0.25)
+		}
+	case op == "dalpha-only":
+		for b.Loop() {
+			backwardChannels(isa, nil, dalpha, dy, x, alpha, inner)
+		}
+	default:
+		b.Fatalf("unknown op %q", op)
+	}
 }
