@@ -8,14 +8,23 @@
 //	go run ./cmd/prelubench                 # the default: under a minute
 //	go run ./cmd/prelubench -json > r.json  # machine-readable
 //	go run ./cmd/prelubench -ops forward -sizes 1024,1048576 -time 1s
+//	go run ./cmd/prelubench -suite networks # real networks' layers (about a minute)
+//	go run ./cmd/prelubench -suite shapes   # channel counts and planes beyond them
+//
+// With -suite it measures, per shape, the time per call of forward,
+// backward and the backward variants and their ratio to copy() of the same
+// n (time over copy's time: lower is better), sums the times per network,
+// and plots the ratios per shape.
 package main
 
 import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -33,44 +42,72 @@ type config struct {
 	out       string
 	png       bool
 	json      bool
+	suites    []string
 }
 
 func main() {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fatalf("%v", err)
+	}
+}
+
+// run is the command with its arguments and where its output goes.
+func run(args []string, stdout, stderr io.Writer) error {
 	var c config
-	ops := flag.String("ops", "forward,forward-nchw,forward-nhwc,backward,backward-nchw",
+	fs := flag.NewFlagSet("prelubench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	ops := fs.String("ops", "forward,forward-nchw,forward-nhwc,backward,backward-nchw",
 		"operations: "+strings.Join(opNames(), ","))
-	isas := flag.String("isas", strings.Join(prelu.ISAs(), ","), "implementations to measure")
-	flag.StringVar(&c.elem, "type", "f32", "element type: f32 or f64")
-	sizes := flag.String("sizes", "16,256,4096,65536,1048576,16777216", "element counts (rounded to whole layouts for channel ops)")
-	flag.Float64Var(&c.perPoint, "time", 0.08, "seconds of measurement per point")
-	flag.StringVar(&c.out, "out", "prelubench", "plots are written to <out>-<op>.svg (or .png); empty for none")
-	flag.BoolVar(&c.png, "png", false, "write PNG instead of SVG")
-	flag.BoolVar(&c.json, "json", false, "print results as JSON on stdout (progress goes to stderr)")
-	flag.Parse()
-	c.ops, c.isas = split(*ops), split(*isas)
+	isas := fs.String("isas", strings.Join(prelu.ISAs(), ","), "implementations to measure")
+	fs.StringVar(&c.elem, "type", "f32", "element type: f32 or f64 (ignored by -suite)")
+	sizes := fs.String("sizes", "16,256,4096,65536,1048576,16777216", "element counts (rounded to whole layouts for channel ops)")
+	fs.Float64Var(&c.perPoint, "time", 0.08, "seconds of measurement per point")
+	fs.StringVar(&c.out, "out", "prelubench", "plots are written to <out>-<op>.svg (or .png); empty for none")
+	fs.BoolVar(&c.png, "png", false, "write PNG instead of SVG")
+	fs.BoolVar(&c.json, "json", false, "print results as JSON on stdout (progress goes to stderr)")
+	suiteFlag := fs.String("suite", "", "instead of -ops and -sizes, measure the shape suite(s): "+strings.Join(suiteNames(), ",")+
+		" (the layers of real networks, or a sweep of channel counts and planes)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	c.ops, c.isas, c.suites = split(*ops), split(*isas), split(*suiteFlag)
 	for _, s := range split(*sizes) {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 {
-			fatalf("bad size %q", s)
+			return fmt.Errorf("bad size %q", s)
 		}
 		c.sizes = append(c.sizes, n)
 	}
 	for _, op := range c.ops {
 		if _, ok := operations[op]; !ok {
-			fatalf("unknown operation %q (have %s)", op, strings.Join(opNames(), ", "))
+			return fmt.Errorf("unknown operation %q (have %s)", op, strings.Join(opNames(), ", "))
+		}
+	}
+	for _, s := range c.suites {
+		if _, ok := suites[s]; !ok {
+			return fmt.Errorf("unknown suite %q (have %s)", s, strings.Join(suiteNames(), ", "))
 		}
 	}
 	if c.elem != "f32" && c.elem != "f64" {
-		fatalf("-type must be f32 or f64")
+		return fmt.Errorf("-type must be f32 or f64")
+	}
+	for _, isa := range c.isas {
+		if !slices.Contains(prelu.ISAs(), isa) {
+			return fmt.Errorf("ISA %q cannot run here (have %s)", isa, strings.Join(prelu.ISAs(), ", "))
+		}
 	}
 
-	info := os.Stdout
+	info := stdout
 	if c.json {
-		info = os.Stderr
+		info = stderr
 	}
+	progressTo = stderr
 	describe(info)
 	if !selfCheck(info, c.isas) {
-		os.Exit(1)
+		return fmt.Errorf("self-check failed")
+	}
+	if len(c.suites) > 0 {
+		return runSuites(c, info, stdout)
 	}
 	var results []result
 	for _, op := range c.ops {
@@ -80,22 +117,23 @@ func main() {
 		if c.out != "" {
 			path, err := plotOp(c, op, rs)
 			if err != nil {
-				fatalf("plot: %v", err)
+				return fmt.Errorf("plot: %v", err)
 			}
 			fmt.Fprintf(info, "plot: %s\n\n", path)
 		}
 	}
 	if c.json {
-		enc := json.NewEncoder(os.Stdout)
+		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(results); err != nil {
-			fatalf("%v", err)
+			return err
 		}
 	}
+	return nil
 }
 
 // describe prints the machine and the reasons behind the ISA choice.
-func describe(w *os.File) {
+func describe(w io.Writer) {
 	fmt.Fprintf(w, "CPU:      %s, %d logical cores, %s/%s, L2 %d KiB, L3 %d MiB\n", cpuid.CPU.BrandName,
 		cpuid.CPU.LogicalCores, runtime.GOOS, runtime.GOARCH, cpuid.CPU.Cache.L2>>10, cpuid.CPU.Cache.L3>>20)
 	fmt.Fprintf(w, "features: %s\n", strings.Join(cpuid.CPU.FeatureSet(), " "))
@@ -117,7 +155,7 @@ func describe(w *os.File) {
 	fmt.Fprintf(w, "ISA:      %s (%s)\n\n", prelu.ISA(), why)
 }
 
-func selfCheck(w *os.File, isas []string) bool {
+func selfCheck(w io.Writer, isas []string) bool {
 	chosen := prelu.ISA()
 	defer prelu.SetISA(chosen)
 	ok := true

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"slices"
@@ -15,8 +16,8 @@ import (
 type operation struct {
 	channels, inner int // the layout; channels 0: shared slope
 	bytesPerElem    int // moved per element, in units of the element size
-	run32           func(b *buffers[float32])
-	run64           func(b *buffers[float64])
+	loop32          func(b *buffers[float32], k int)
+	loop64          func(b *buffers[float64], k int)
 }
 
 // buffers are an operation's data.
@@ -26,13 +27,13 @@ type buffers[T prelu.Float] struct {
 }
 
 var operations = map[string]operation{
-	"forward":          {bytesPerElem: 2, run32: forward[float32], run64: forward[float64]},
-	"forward-nchw":     {channels: 64, inner: 3136, bytesPerElem: 2, run32: forwardChannels[float32], run64: forwardChannels[float64]},
-	"forward-nhwc":     {channels: 64, inner: 1, bytesPerElem: 2, run32: forwardChannels[float32], run64: forwardChannels[float64]},
-	"forward-nhwc-c24": {channels: 24, inner: 1, bytesPerElem: 2, run32: forwardChannels[float32], run64: forwardChannels[float64]},
-	"backward":         {bytesPerElem: 3, run32: backward[float32], run64: backward[float64]},
-	"backward-nchw":    {channels: 64, inner: 3136, bytesPerElem: 3, run32: backwardChannels[float32], run64: backwardChannels[float64]},
-	"backward-nhwc":    {channels: 64, inner: 1, bytesPerElem: 3, run32: backwardChannels[float32], run64: backwardChannels[float64]},
+	"forward":          {bytesPerElem: 2, loop32: forward[float32], loop64: forward[float64]},
+	"forward-nchw":     {channels: 64, inner: 3136, bytesPerElem: 2, loop32: forwardChannels[float32], loop64: forwardChannels[float64]},
+	"forward-nhwc":     {channels: 64, inner: 1, bytesPerElem: 2, loop32: forwardChannels[float32], loop64: forwardChannels[float64]},
+	"forward-nhwc-c24": {channels: 24, inner: 1, bytesPerElem: 2, loop32: forwardChannels[float32], loop64: forwardChannels[float64]},
+	"backward":         {bytesPerElem: 3, loop32: backward[float32], loop64: backward[float64]},
+	"backward-nchw":    {channels: 64, inner: 3136, bytesPerElem: 3, loop32: backwardChannels[float32], loop64: backwardChannels[float64]},
+	"backward-nhwc":    {channels: 64, inner: 1, bytesPerElem: 3, loop32: backwardChannels[float32], loop64: backwardChannels[float64]},
 }
 
 func opNames() []string {
@@ -44,13 +45,31 @@ func opNames() []string {
 	return names
 }
 
-func forward[T prelu.Float](b *buffers[T])  { prelu.Forward(b.out, b.x, 0.25) }
-func backward[T prelu.Float](b *buffers[T]) { prelu.Backward(b.out, b.dy, b.x, 0.25) }
-func forwardChannels[T prelu.Float](b *buffers[T]) {
-	prelu.ForwardChannels(b.out, b.x, b.alpha, b.inner)
+// The operations call the library k times in a loop of their own, as
+// copy() is timed, so that small n do not time an indirect call per call.
+
+func forward[T prelu.Float](b *buffers[T], k int) {
+	for range k {
+		prelu.Forward(b.out, b.x, 0.25)
+	}
 }
-func backwardChannels[T prelu.Float](b *buffers[T]) {
-	prelu.BackwardChannels(b.out, b.dalpha, b.dy, b.x, b.alpha, b.inner)
+
+func backward[T prelu.Float](b *buffers[T], k int) {
+	for range k {
+		prelu.Backward(b.out, b.dy, b.x, 0.25)
+	}
+}
+
+func forwardChannels[T prelu.Float](b *buffers[T], k int) {
+	for range k {
+		prelu.ForwardChannels(b.out, b.x, b.alpha, b.inner)
+	}
+}
+
+func backwardChannels[T prelu.Float](b *buffers[T], k int) {
+	for range k {
+		prelu.BackwardChannels(b.out, b.dalpha, b.dy, b.x, b.alpha, b.inner)
+	}
 }
 
 func newBuffers[T prelu.Float](n, channels, inner int) *buffers[T] {
@@ -96,9 +115,9 @@ func measureOp(c config, op string) []result {
 		size := map[string]int{"f32": 4, "f64": 8}[c.elem]
 		var runs map[string]timed
 		if c.elem == "f32" {
-			runs = setup(o, o.run32, n, c.isas)
+			runs = setup(o, o.loop32, n, c.isas)
 		} else {
-			runs = setup(o, o.run64, n, c.isas)
+			runs = setup(o, o.loop64, n, c.isas)
 		}
 		progress("measuring %s n=%d", op, n)
 		times := timeInterleaved(runs, c.perPoint)
@@ -117,47 +136,68 @@ func measureOp(c config, op string) []result {
 	return results
 }
 
-// timed is a call to time, and what to do before each batch of calls.
+// timed is a loop of k calls to time, and what to do before each batch.
 type timed struct {
-	before, call func()
+	before func()
+	loop   func(k int)
+}
+
+// copyLoop times copy() of n elements.
+func copyLoop[T prelu.Float](n int) timed {
+	src, dst := make([]T, n), make([]T, n)
+	for i := range src {
+		src[i] = T(i%7) - 3
+	}
+	copy(dst, src) // touch the pages before timing
+	return timed{func() {}, func(k int) {
+		for range k {
+			copy(dst, src)
+		}
+	}}
+}
+
+// onISA is a loop run with isa selected.
+func onISA(isa string, loop func(k int)) timed {
+	return timed{
+		before: func() {
+			if err := prelu.SetISA(isa); err != nil {
+				fatalf("%v", err)
+			}
+		},
+		loop: loop,
+	}
 }
 
 // setup makes the calls to time: copy() of n elements, and op on each ISA.
-func setup[T prelu.Float](o operation, run func(*buffers[T]), n int, isas []string) map[string]timed {
+func setup[T prelu.Float](o operation, loop func(*buffers[T], int), n int, isas []string) map[string]timed {
 	b := newBuffers[T](n, o.channels, o.inner)
-	src, dst := b.x, make([]T, n)
-	copy(dst, src) // touch the pages before timing
-	runs := map[string]timed{"copy": {func() {}, func() { copy(dst, src) }}}
+	runs := map[string]timed{"copy": copyLoop[T](n)}
 	for _, isa := range isas {
-		runs[isa] = timed{
-			before: func() {
-				if err := prelu.SetISA(isa); err != nil {
-					fatalf("%v", err)
-				}
-			},
-			call: func() { run(b) },
-		}
+		runs[isa] = onISA(isa, func(k int) { loop(b, k) })
 	}
 	return runs
 }
 
 // timeInterleaved returns ns per call of each function: it calibrates a
 // batch size, then times batches in rounds that visit every function in
-// turn, so that a noisy moment hits them all, and takes medians.
+// turn (in a new random order each round), so that a noisy moment hits
+// them all, and takes medians.
 func timeInterleaved(runs map[string]timed, seconds float64) map[string]float64 {
-	const rounds = 7
+	// Batches of about 3 ms (7 to 25 rounds): short enough that most escape
+	// a preemption on a busy machine, and the median ignores those that don't.
+	rounds := min(25, max(7, int(seconds/0.003)))
+	// Calibrate on 2 ms, or less for a very short -time (tests).
+	enough := min(2*time.Millisecond, time.Duration(seconds*1e9/20))
 	batch := map[string]int{}
 	for name, t := range runs {
 		t.before()
 		k := 1
 		for {
 			start := time.Now()
-			for range k {
-				t.call()
-			}
-			if d := time.Since(start); d > 2*time.Millisecond || k > 1<<24 {
+			t.loop(k)
+			if d := time.Since(start); d > enough || k > 1<<24 {
 				per := float64(d) / float64(k)
-				batch[name] = max(1, int(seconds*1e9/rounds/per))
+				batch[name] = max(1, int(seconds*1e9/float64(rounds)/per))
 				break
 			}
 			k *= 4
@@ -169,9 +209,7 @@ func timeInterleaved(runs map[string]timed, seconds float64) map[string]float64 
 			t.before()
 			k := batch[name]
 			start := time.Now()
-			for range k {
-				t.call()
-			}
+			t.loop(k)
 			samples[name] = append(samples[name], float64(time.Since(start))/float64(k))
 		}
 	}
@@ -188,9 +226,17 @@ func timeInterleaved(runs map[string]timed, seconds float64) map[string]float64 
 // lines, so logs stay readable.
 func progress(format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
-	if fi, err := os.Stderr.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
-		fmt.Fprintf(os.Stderr, "\r%-60s\r%s", "", msg)
+	if f, ok := progressTo.(*os.File); ok && isTerminal(f) {
+		fmt.Fprintf(f, "\r%-60s\r%s", "", msg)
 	} else if msg != "" {
-		fmt.Fprintln(os.Stderr, msg)
+		fmt.Fprintln(progressTo, msg)
 	}
+}
+
+// progressTo is where progress writes: the command's stderr.
+var progressTo io.Writer = os.Stderr
+
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }

@@ -2,13 +2,13 @@ package main
 
 import (
 	"fmt"
-	"os"
+	"io"
 	"strings"
 )
 
 // printTable prints one operation: a row per n, per ISA GB/s, ns per
 // element and the ratio to copy() of the same n.
-func printTable(w *os.File, op string, c config, rs []result) {
+func printTable(w io.Writer, op string, c config, rs []result) {
 	fmt.Fprintf(w, "%s (%s): GB/s, ns/element, ratio to copy()\n", op, c.elem)
 	fmt.Fprintf(w, "%10s %18s", "n", "copy()")
 	for _, isa := range c.isas {
