@@ -33,6 +33,11 @@ import (
 )
 
 type config struct {
+	task                              string // mnist or xor
+	seeds                             int    // seeds seed, seed+1, ...
+	biasInit                          float64
+	steps, perCorner                  int      // XOR: the budget, noisy points per corner
+	data                              []string // XOR: clean, noisy
 	train, test, epochs, batch, probe int
 	hidden                            []int
 	models                            []activation
@@ -48,9 +53,14 @@ type config struct {
 // presets are the -quick and -full settings: each applies to the flags not
 // given on the command line.
 var presets = map[string]map[string]string{
-	"quick": {"train": "2000", "test": "2000", "epochs": "2", "probe": "500"},
-	"full":  {"train": "60000", "epochs": "20"},
+	"quick":     {"train": "2000", "test": "2000", "epochs": "2", "probe": "500"},
+	"full":      {"train": "60000", "epochs": "20"},
+	"quick-xor": {"seeds": "20", "steps": "300", "corner": "10"},
+	"full-xor":  {"seeds": "1000"},
 }
+
+// xorDefaults are the defaults that differ for -task xor.
+var xorDefaults = map[string]string{"hidden": "2,4", "lr": "0.1", "seeds": "200"}
 
 func main() {
 	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
@@ -64,33 +74,62 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	start := time.Now()
+	if c.task == "xor" {
+		return runXOR(c, stdout, stderr)
+	}
+	begin := time.Now()
 	train, test, dir, err := loadMNIST(c.mnist, c.train, c.test)
 	if err != nil {
 		return err
 	}
 	c.train, c.test = train.count(), test.count()
-	if err := os.MkdirAll(c.out, 0o755); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "prelutrain: %s\n", c.describe())
-	fmt.Fprintf(stdout, "MNIST from %s; prelu ISA %s; %s/%s, %d CPUs, GOMAXPROCS %d\n",
-		dir, prelu.ISA(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.GOMAXPROCS(0))
+	var exps []*experiment
+	for k := range c.seeds {
+		start := time.Now()
+		c := c
+		c.seed += uint64(k)
+		if c.seeds > 1 { // each seed's files in a directory of its own
+			c.out = filepath.Join(c.out, fmt.Sprintf("seed%d", c.seed))
+		}
+		if err := os.MkdirAll(c.out, 0o755); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "prelutrain: %s\n", c.describe())
+		fmt.Fprintf(stdout, "MNIST from %s; prelu ISA %s; %s/%s, %d CPUs, GOMAXPROCS %d\n",
+			dir, prelu.ISA(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.GOMAXPROCS(0))
 
-	e := newExperiment(c, train, test)
-	stop := progress(e, stderr, c.quiet)
-	t := newTable(stdout, len(c.hidden))
-	e.run(t.epoch)
-	stop()
-	elapsed := time.Since(start)
-	fmt.Fprintln(stdout)
-	writeSummary(stdout, e, false)
+		e := newExperiment(c, train, test)
+		stop := progress(e, stderr, c.quiet)
+		t := newTable(stdout, len(c.hidden))
+		e.run(t.epoch)
+		stop()
+		elapsed := time.Since(start)
+		fmt.Fprintln(stdout)
+		writeSummary(stdout, e, false)
 
-	files, err := writeOutputs(e, elapsed)
-	if err != nil {
-		return err
+		files, err := writeOutputs(e, elapsed)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "\nwrote %s in %s\n\n", strings.Join(files, ", "), elapsed.Round(time.Second))
+		exps = append(exps, e)
 	}
-	fmt.Fprintf(stdout, "\nwrote %s in %s\n", strings.Join(files, ", "), elapsed.Round(time.Second))
+	if c.seeds > 1 {
+		fmt.Fprintf(stdout, "over seeds %d..%d:\n", c.seed, c.seed+uint64(c.seeds)-1)
+		writeSeedSummary(stdout, exps, false)
+		path := filepath.Join(c.out, "seeds.md")
+		f, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(f, "`go run ./cmd/prelutrain %s`\n\n%s, seeds %d..%d; prelu ISA %s; %s/%s, %d CPUs; %s.\n\n",
+			c.cmdline, c.describe(), c.seed, c.seed+uint64(c.seeds)-1, prelu.ISA(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), time.Since(begin).Round(time.Second))
+		writeSeedSummary(f, exps, true)
+		if err := f.Close(); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "\nwrote %s\n", path)
+	}
 	return nil
 }
 
@@ -98,17 +137,23 @@ func parse(args []string, stderr io.Writer) (config, error) {
 	fs := flag.NewFlagSet("prelutrain", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	c := config{cmdline: strings.Join(args, " ")}
-	var hidden, models string
+	var hidden, models, data string
 	var quick, full bool
+	fs.StringVar(&c.task, "task", "mnist", "mnist, or xor: the XOR problem on 2-h-1 MLPs over many seeds")
+	fs.IntVar(&c.seeds, "seeds", 1, "seeds: -seed, -seed+1, ... (xor: 200)")
+	fs.Float64Var(&c.biasInit, "bias-init", 0, "initial bias of every hidden unit (mnist)")
+	fs.IntVar(&c.steps, "steps", 2000, "xor: the budget of full-batch steps")
+	fs.IntVar(&c.perCorner, "corner", 50, "xor: noisy points per corner")
+	fs.StringVar(&data, "data", "clean,noisy", "xor: clean (the four corners) and/or noisy (points around them)")
 	fs.IntVar(&c.train, "train", 20000, "training examples: the first n of the 60000 (0 for all)")
 	fs.IntVar(&c.test, "test", 10000, "test examples: the first n of the 10000 (0 for all)")
 	fs.IntVar(&c.epochs, "epochs", 10, "epochs")
 	fs.IntVar(&c.batch, "batch", 64, "mini-batch size")
 	fs.IntVar(&c.probe, "probe", 1000, "probe batch for dead units: the first n training examples")
-	fs.StringVar(&hidden, "hidden", "256,256", "hidden layer sizes")
-	fs.StringVar(&models, "models", "relu,leaky,prelu-shared,prelu-unit", "activations to train")
+	fs.StringVar(&hidden, "hidden", "256,256", "hidden layer sizes (xor: the widths of the one hidden layer, each a task; default 2,4)")
+	fs.StringVar(&models, "models", "relu,leaky,prelu-shared,prelu-unit", "activations to train, each with options: +clamp, +l2=λ, +freeze[=n], +gain")
 	fs.StringVar(&c.opt, "opt", "sgd", "optimiser: sgd (with momentum) or adam")
-	fs.Float64Var(&c.lr, "lr", 0.01, "learning rate")
+	fs.Float64Var(&c.lr, "lr", 0.01, "learning rate (xor: 0.1)")
 	fs.Float64Var(&c.momentum, "momentum", 0.9, "momentum for sgd")
 	fs.Uint64Var(&c.seed, "seed", 1, "seed of the initial weights and the data order")
 	fs.IntVar(&c.workers, "workers", runtime.GOMAXPROCS(0), "models trained at the same time")
@@ -127,20 +172,45 @@ func parse(args []string, stderr io.Writer) (config, error) {
 	if quick && full {
 		return c, fmt.Errorf("-quick and -full exclude each other")
 	}
+	if c.task != "mnist" && c.task != "xor" {
+		return c, fmt.Errorf("-task must be mnist or xor")
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	defaults := map[string]string{}
 	if quick || full {
 		preset := "quick"
 		if full {
 			preset = "full"
 		}
-		set := map[string]bool{}
-		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-		for name, v := range presets[preset] {
-			if !set[name] {
-				if err := fs.Set(name, v); err != nil {
-					return c, err
-				}
+		if c.task == "xor" {
+			preset += "-xor"
+		}
+		defaults = presets[preset]
+	}
+	if c.task == "xor" {
+		for name, v := range xorDefaults {
+			if _, ok := defaults[name]; !ok {
+				defaults[name] = v
 			}
 		}
+	}
+	for name, v := range defaults {
+		if !set[name] {
+			if err := fs.Set(name, v); err != nil {
+				return c, err
+			}
+		}
+	}
+	if c.task == "xor" && !set["hidden"] {
+		hidden = xorDefaults["hidden"]
+	}
+	for _, d := range strings.Split(data, ",") {
+		d = strings.TrimSpace(d)
+		if d != "clean" && d != "noisy" {
+			return c, fmt.Errorf("bad -data %q: clean or noisy", d)
+		}
+		c.data = append(c.data, d)
 	}
 	for _, s := range strings.Split(hidden, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
@@ -150,21 +220,17 @@ func parse(args []string, stderr io.Writer) (config, error) {
 		c.hidden = append(c.hidden, n)
 	}
 	for _, name := range strings.Split(models, ",") {
-		name = strings.TrimSpace(name)
-		found := false
-		for _, a := range activations {
-			if a.name == name {
-				c.models = append(c.models, a)
-				found = true
-			}
+		act, err := parseModel(name)
+		if err != nil {
+			return c, err
 		}
-		if !found {
-			return c, fmt.Errorf("unknown model %q (have relu, leaky, prelu-shared, prelu-unit)", name)
-		}
+		c.models = append(c.models, act)
 	}
 	switch {
 	case c.epochs < 1 || c.batch < 1 || c.probe < 1 || c.train < 0 || c.test < 0:
 		return c, fmt.Errorf("-epochs, -batch and -probe must be at least 1, -train and -test at least 0")
+	case c.seeds < 1 || c.steps < 1 || c.perCorner < 1:
+		return c, fmt.Errorf("-seeds, -steps and -corner must be at least 1")
 	case c.opt != "sgd" && c.opt != "adam":
 		return c, fmt.Errorf("-opt must be sgd or adam")
 	case !(c.lr > 0):
@@ -174,13 +240,18 @@ func parse(args []string, stderr io.Writer) (config, error) {
 }
 
 func describePreset(name string) string {
-	var parts []string
+	var parts, xor []string
 	for _, k := range []string{"train", "test", "epochs", "probe"} {
 		if v, ok := presets[name][k]; ok {
 			parts = append(parts, "-"+k+" "+v)
 		}
 	}
-	return strings.Join(parts, " ") + " unless given"
+	for _, k := range []string{"seeds", "steps", "corner"} {
+		if v, ok := presets[name+"-xor"][k]; ok {
+			xor = append(xor, "-"+k+" "+v)
+		}
+	}
+	return strings.Join(parts, " ") + " (xor: " + strings.Join(xor, " ") + ") unless given"
 }
 
 func (c config) describe() string {
@@ -192,8 +263,12 @@ func (c config) describe() string {
 	if c.opt == "adam" {
 		opt = fmt.Sprintf("Adam lr %g", c.lr)
 	}
-	return fmt.Sprintf("MLP 784-%s-10, %d training / %d test images, %d epochs, batch %d, %s, seed %d, probe %d",
-		strings.Join(hidden, "-"), c.train, c.test, c.epochs, c.batch, opt, c.seed, c.probe)
+	bias := ""
+	if c.biasInit != 0 {
+		bias = fmt.Sprintf(", hidden biases initialised to %g", c.biasInit)
+	}
+	return fmt.Sprintf("MLP 784-%s-10, %d training / %d test images, %d epochs, batch %d, %s, seed %d, probe %d%s",
+		strings.Join(hidden, "-"), c.train, c.test, c.epochs, c.batch, opt, c.seed, c.probe, bias)
 }
 
 // progress reports on w how far training is, about every few seconds, until

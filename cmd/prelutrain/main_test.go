@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/prelu-go/prelu"
 )
 
 // TestQuick runs the -quick experiment and checks that its numbers are sane
@@ -171,8 +173,22 @@ func TestFlags(t *testing.T) {
 	if c.train != 60000 || c.epochs != 3 {
 		t.Errorf("-full -epochs 3: train %d epochs %d, want 60000 and 3", c.train, c.epochs)
 	}
+	c, err = parse([]string{"-task", "xor", "-quick", "-lr", "0.2"}, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.seeds != 20 || c.steps != 300 || c.lr != 0.2 || len(c.hidden) != 2 || c.hidden[0] != 2 || c.hidden[1] != 4 {
+		t.Errorf("-task xor -quick -lr 0.2: seeds %d steps %d lr %v hidden %v", c.seeds, c.steps, c.lr, c.hidden)
+	}
+	if c, _ := parse([]string{"-task", "xor"}, &bytes.Buffer{}); c.seeds != 200 || c.lr != 0.1 || c.steps != 2000 {
+		t.Errorf("-task xor: seeds %d lr %v steps %d, want 200, 0.1, 2000", c.seeds, c.lr, c.steps)
+	}
+	if c, _ := parse(nil, &bytes.Buffer{}); c.seeds != 1 || c.lr != 0.01 || c.task != "mnist" {
+		t.Errorf("defaults: task %s seeds %d lr %v", c.task, c.seeds, c.lr)
+	}
 	for _, bad := range [][]string{
 		{"-quick", "-full"}, {"-models", "tanh"}, {"-hidden", "256,x"}, {"-opt", "rmsprop"}, {"-lr", "0"}, {"extra"},
+		{"-task", "cifar"}, {"-models", "relu+clamp"}, {"-seeds", "0"}, {"-task", "xor", "-data", "fuzzy"}, {"-task", "xor", "-steps", "0"},
 	} {
 		if _, err := parse(bad, &bytes.Buffer{}); err == nil {
 			t.Errorf("%q: no error", bad)
@@ -204,7 +220,7 @@ func TestGradients(t *testing.T) {
 	const n = 5
 	for _, act := range activations {
 		t.Run(act.name, func(t *testing.T) {
-			m := newMLP(act, []int{6, 5}, n, 3, optimiser{lr: 0.1})
+			m := newMLP(act, []int{6, 5}, n, 3, optimiser{lr: 0.1}, 0)
 			for i := range m.acts { // slopes of both signs
 				for c := range m.acts[i].Alpha {
 					if !act.frozen {
@@ -307,5 +323,243 @@ func TestDiverged(t *testing.T) {
 	}
 	if !bytes.Contains(b, []byte("null")) || !json.Valid(b) {
 		t.Errorf("results.json of a diverged run: valid %v, has null %v", json.Valid(b), bytes.Contains(b, []byte("null")))
+	}
+}
+
+// TestQuickXOR runs the -quick XOR experiment: every task and model has
+// an outcome per seed within the budget, the models start from the same
+// weights, and the files are written.
+func TestQuickXOR(t *testing.T) {
+	out := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	if err := run([]string{"-task", "xor", "-quick", "-out", out}, &stdout, &stderr); err != nil {
+		t.Fatalf("run: %v\nstderr:\n%s", err, stderr.String())
+	}
+	t.Logf("stdout:\n%s", stdout.String())
+	for _, name := range []string{"xor-2-2-1.svg", "xor-2-4-1.svg", "xor-2-2-1-noisy.svg", "xor-2-4-1-noisy.svg", "summary.md", "results.json"} {
+		fi, err := os.Stat(filepath.Join(out, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Size() < 500 {
+			t.Errorf("%s: %d bytes", name, fi.Size())
+		}
+	}
+	var res struct{ Results []xorResult }
+	b, err := os.ReadFile(filepath.Join(out, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &res); err != nil {
+		t.Fatal(err)
+	}
+	const seeds, steps = 20, 300 // the -quick preset
+	if len(res.Results) != 16 {
+		t.Fatalf("%d results, want 4 tasks × 4 models", len(res.Results))
+	}
+	solved := map[string]int{}
+	for i, r := range res.Results {
+		if len(r.Outcomes) != seeds {
+			t.Fatalf("%s %s: %d outcomes, want %d", r.Task, r.Model, len(r.Outcomes), seeds)
+		}
+		first := res.Results[i/4*4] // relu on the same task
+		for s, o := range r.Outcomes {
+			if o.Steps < -1 || o.Steps > steps || o.Dead < 0 || o.Dead > taskWidth(r.Task) {
+				t.Errorf("%s %s seed %d: %+v", r.Task, r.Model, s, o)
+			}
+			if o.DeadInit != first.Outcomes[s].DeadInit {
+				t.Errorf("%s seed %d: %d dead units at init for %s, %d for %s: not the same weights", r.Task, s, o.DeadInit, r.Model, first.Outcomes[s].DeadInit, first.Model)
+			}
+			if o.Steps >= 0 {
+				solved[r.Task]++
+			}
+		}
+	}
+	for task, n := range solved {
+		if n == 0 {
+			t.Errorf("%s: no seed of any model solved it", task)
+		}
+	}
+	if !strings.Contains(stdout.String(), "steps to solve") {
+		t.Errorf("stdout lacks the summary")
+	}
+}
+
+// TestXORSolves: a net that solves XOR does classify every point, and a
+// dead ReLU net stays where it is.
+func TestXORSolves(t *testing.T) {
+	c, err := parse([]string{"-task", "xor"}, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	task := xorTask{width: 4}
+	act, _ := parseModel("prelu-unit")
+	for seed := uint64(1); seed <= 5; seed++ {
+		o := trainXOR(act, task, seed, c)
+		if o.Steps < 0 {
+			continue
+		}
+		// Train again to the step it reports, and check every point.
+		x, y := xorData(task, seed, c.perCorner)
+		m := newXORNet(act, task.width, len(y), seed)
+		opt := optimiser{lr: c.lr, momentum: c.momentum}
+		for step := range o.Steps {
+			m.forward(x, y)
+			m.backward(x, y)
+			m.update(act, opt, step+1)
+		}
+		m.forward(x, y)
+		for r := range y {
+			if (m.o[r] > 0) != (y[r] == 1) {
+				t.Fatalf("seed %d: solved at step %d, but point %d (%v) has logit %v", seed, o.Steps, r, x[2*r:2*r+2], m.o[r])
+			}
+		}
+		return
+	}
+	t.Fatal("no seed of 1..5 solved XOR 2-4-1 with per-unit PReLU")
+}
+
+func TestParseModel(t *testing.T) {
+	a, err := parseModel("prelu-unit+clamp+l2=0.01+freeze=3+gain")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !a.perUnit || !a.clamp || a.decay != 0.01 || a.freezePoint(10) != 3 || !a.gain || a.name != "prelu-unit+clamp+l2=0.01+freeze=3+gain" {
+		t.Errorf("parsed %+v", a)
+	}
+	if a, _ := parseModel("prelu-shared+freeze"); a.freezePoint(10) != 5 || a.freezePoint(1) != 1 {
+		t.Errorf("+freeze: freezes after %d of 10 and %d of 1 epochs, want 5 and 1", a.freezePoint(10), a.freezePoint(1))
+	}
+	if a, err := parseModel("relu+gain"); err != nil || !a.gain || !a.frozen {
+		t.Errorf("relu+gain: %+v, %v", a, err)
+	}
+	for _, bad := range []string{"tanh", "relu+clamp", "leaky+l2=0.1", "prelu-shared+l2=-1", "prelu-shared+l2=x", "prelu-shared+freeze=0", "prelu-shared+bogus", "prelu-shared+clamp=1"} {
+		if _, err := parseModel(bad); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
+	}
+}
+
+// TestSlopeOptions: the options change what the training loop does with
+// the slopes, and only that.
+func TestSlopeOptions(t *testing.T) {
+	model := func(name string, bias float32) *mlp {
+		act, err := parseModel(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return newMLP(act, []int{6, 5}, 4, 3, optimiser{lr: 0.1, momentum: 0.9}, bias)
+	}
+	// Clamp: a step that would take the slopes out of [0, 1] ends on its
+	// edges.
+	m := model("prelu-unit+clamp", 0)
+	for i, l := range m.acts {
+		for c := range l.Grad {
+			l.Grad[c] = float32(20 * (1 - 2*((c+i)%2))) // ±20: alpha ∓ 2
+		}
+	}
+	m.update()
+	for i, l := range m.acts {
+		for c, a := range l.Alpha {
+			if want := float32((c + i) % 2); a != want {
+				t.Fatalf("clamped slope L%d[%d] = %v, want %v", i+1, c, a, want)
+			}
+		}
+	}
+	// L2: with no data gradient, the slopes shrink by lr*λ*alpha.
+	m = model("prelu-shared+l2=0.5", 0)
+	m.update()
+	if got, want := m.acts[0].Alpha[0], float32(0.25-0.1*float32(0.5*0.25)); got != want {
+		t.Errorf("decayed slope %v, want %v", got, want)
+	}
+	// Frozen: no step, although the momentum would move them.
+	m = model("prelu-shared", 0)
+	m.acts[0].Grad[0] = 1
+	m.update()
+	moved := m.acts[0].Alpha[0]
+	setFrozen(m.slopeL, true)
+	m.acts[0].Grad[0] = 1
+	m.update()
+	if m.acts[0].Alpha[0] != moved || m.acts[1].Alpha[0] != 0.25 {
+		t.Errorf("frozen slopes moved: %v, %v", m.acts[0].Alpha[0], m.acts[1].Alpha[0])
+	}
+	// Gain: the hidden layers' weights scaled by Gain(0.25)/Gain(0), the
+	// output layer's as they were; the bias initialisation.
+	plain, gained := model("prelu-unit", -1), model("prelu-unit+gain", -1)
+	for i := range plain.layers {
+		ratio := 1.0
+		if i < len(plain.acts) {
+			ratio = prelu.Gain(0.25) / prelu.Gain(0)
+		}
+		for j, w := range plain.layers[i].w.v {
+			if g := gained.layers[i].w.v[j]; math.Abs(float64(g)-ratio*float64(w)) > 1e-6*math.Abs(float64(w)) {
+				t.Fatalf("layer %d weight %d: %v with +gain, %v without: want the ratio %v", i, j, g, w, ratio)
+			}
+		}
+		for _, b := range plain.layers[i].b.v {
+			if want := map[bool]float32{true: -1, false: 0}[i < len(plain.acts)]; b != want {
+				t.Fatalf("layer %d bias %v, want %v", i, b, want)
+			}
+		}
+	}
+}
+
+// TestFreezeRun: with +freeze=1 the slopes move in the first epoch and
+// not after it.
+func TestFreezeRun(t *testing.T) {
+	out := t.TempDir()
+	args := []string{"-q", "-train", "640", "-test", "200", "-probe", "100", "-epochs", "3", "-models", "prelu-shared+freeze=1,prelu-unit+freeze", "-out", out}
+	if err := run(args, &bytes.Buffer{}, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	var res struct {
+		Models []struct {
+			Name    string
+			Records []struct {
+				Slopes []struct{ Mean, Min, Max float64 }
+			}
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(out, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &res); err != nil {
+		t.Fatal(err)
+	}
+	for i, frozenFrom := range []int{1, 1} { // 3 epochs: +freeze freezes after 1
+		m := res.Models[i]
+		for e := 1; e < len(m.Records); e++ {
+			before, after := m.Records[e-1].Slopes, m.Records[e].Slopes
+			for l := range after {
+				same := before[l] == after[l]
+				if wantSame := e > frozenFrom; same != wantSame {
+					t.Errorf("%s epoch %d layer %d: slopes %+v after %+v", m.Name, e, l+1, after[l], before[l])
+				}
+			}
+		}
+	}
+}
+
+// TestSeeds: -seeds runs each seed into a directory of its own and
+// writes the table over them.
+func TestSeeds(t *testing.T) {
+	out := t.TempDir()
+	var stdout bytes.Buffer
+	args := []string{"-q", "-train", "320", "-test", "200", "-probe", "100", "-epochs", "1", "-seeds", "2", "-seed", "5", "-models", "relu,prelu-shared", "-out", out}
+	if err := run(args, &stdout, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"seed5/summary.md", "seed6/summary.md", "seeds.md"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	md, err := os.ReadFile(filepath.Join(out, "seeds.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(md), "| prelu-shared |") || !strings.Contains(string(md), "seeds 5..6") {
+		t.Errorf("seeds.md:\n%s", md)
 	}
 }

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"strconv"
+	"strings"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas32"
@@ -12,11 +15,77 @@ import (
 
 // activation says how a model's hidden layers are activated: ReLU and
 // Leaky ReLU are PReLU layers with a frozen slope.
+//
+// A trainable activation may carry options after its name, each after a
+// "+" (see parseModel): what the training loop does with the slopes, and
+// how the weights before it are initialised.
 type activation struct {
 	name    string
 	perUnit bool    // one slope per unit, else one shared per layer
 	slope   float32 // initial (or fixed) slope
 	frozen  bool
+
+	clamp    bool    // +clamp: Layer.Clamp(0, 1) after every step
+	decay    float32 // +l2=λ: Layer.AddDecay(λ) before every step
+	freezeAt int     // +freeze (half the epochs, or steps for XOR) or +freeze=n: frozen after n epochs; 0 for never
+	freeze   bool    // +freeze without a number: after half of the training
+	gain     bool    // +gain: He initialisation with prelu.Gain(slope) instead of Gain(0)
+}
+
+// parseModel reads a model name: a base activation (relu, leaky,
+// prelu-shared, prelu-unit) and options, each after a "+": clamp, l2=λ,
+// freeze, freeze=n, gain. The slope options need a trainable base.
+func parseModel(name string) (activation, error) {
+	parts := strings.Split(strings.TrimSpace(name), "+")
+	var act activation
+	found := false
+	for _, a := range activations {
+		if a.name == parts[0] {
+			act, found = a, true
+		}
+	}
+	if !found {
+		return act, fmt.Errorf("unknown model %q (have relu, leaky, prelu-shared, prelu-unit, with options +clamp +l2=λ +freeze[=n] +gain)", parts[0])
+	}
+	act.name = strings.TrimSpace(name)
+	for _, o := range parts[1:] {
+		key, val, hasVal := strings.Cut(o, "=")
+		switch {
+		case key == "gain" && !hasVal:
+			act.gain = true
+			continue
+		case act.frozen:
+			return act, fmt.Errorf("model %q: +%s needs trainable slopes", name, o)
+		case key == "clamp" && !hasVal:
+			act.clamp = true
+		case key == "l2" && hasVal:
+			v, err := strconv.ParseFloat(val, 32)
+			if err != nil || !(v > 0) {
+				return act, fmt.Errorf("model %q: bad l2 strength %q", name, val)
+			}
+			act.decay = float32(v)
+		case key == "freeze" && !hasVal:
+			act.freeze = true
+		case key == "freeze" && hasVal:
+			n, err := strconv.Atoi(val)
+			if err != nil || n < 1 {
+				return act, fmt.Errorf("model %q: bad freeze point %q", name, val)
+			}
+			act.freezeAt = n
+		default:
+			return act, fmt.Errorf("model %q: unknown option %q (have clamp, l2=λ, freeze, freeze=n, gain)", name, o)
+		}
+	}
+	return act, nil
+}
+
+// freezePoint is when the slopes freeze in a training of total epochs (or
+// steps): 0 for never.
+func (a activation) freezePoint(total int) int {
+	if a.freeze {
+		return max(1, total/2)
+	}
+	return a.freezeAt
 }
 
 var activations = []activation{
@@ -52,23 +121,33 @@ type mlp struct {
 	logits []float32               // maxBatch × classes
 	dlog   []float32               // gradient of the loss w.r.t. logits
 	slopes []param                 // views of the trainable slopes, for the optimiser
+	slopeL []*prelu.Layer[float32] // the layer of each of slopes
 	step   int                     // optimiser steps taken (Adam's bias correction)
 	opt    optimiser
 	sizes  []int // units per layer, input and output included
 }
 
 // newMLP builds the model with He-initialised weights drawn from seed:
-// every activation gets the very same initial weights.
-func newMLP(act activation, hidden []int, maxBatch int, seed uint64, opt optimiser) *mlp {
+// every activation gets the very same initial weights (scaled by
+// Gain(slope)/Gain(0) with +gain), and the hidden layers' biases bias.
+func newMLP(act activation, hidden []int, maxBatch int, seed uint64, opt optimiser, bias float32) *mlp {
 	m := &mlp{act: act, opt: opt}
 	m.sizes = append(append([]int{pixels}, hidden...), classes)
 	for i := 0; i+1 < len(m.sizes); i++ {
 		in, out := m.sizes[i], m.sizes[i+1]
 		d := &dense{in: in, out: out, w: newParam(in * out), b: newParam(out)}
 		rng := rand.New(rand.NewPCG(seed, uint64(1000+i)))
-		std := math.Sqrt(2 / float64(in)) // He et al. (2015), for ReLU
+		std := math.Sqrt(2 / float64(in)) // He et al. (2015), for ReLU: Gain(0)/sqrt(in)
+		if act.gain && i < len(hidden) {
+			std = prelu.Gain(float64(act.slope)) / math.Sqrt(float64(in)) // for the slope this layer's activation starts with
+		}
 		for j := range d.w.v {
 			d.w.v[j] = float32(rng.NormFloat64() * std)
+		}
+		if i < len(hidden) {
+			for j := range d.b.v {
+				d.b.v[j] = bias
+			}
 		}
 		m.layers = append(m.layers, d)
 	}
@@ -85,6 +164,7 @@ func newMLP(act activation, hidden []int, maxBatch int, seed uint64, opt optimis
 		if !l.Frozen {
 			// The optimiser updates Alpha from Grad in place.
 			m.slopes = append(m.slopes, param{v: l.Alpha, g: l.Grad, m: make([]float32, channels), s: make([]float32, channels)})
+			m.slopeL = append(m.slopeL, l)
 		}
 		m.acts = append(m.acts, l)
 		m.z = append(m.z, make([]float32, maxBatch*units))
@@ -197,15 +277,40 @@ func (m *mlp) backward(x []float32, n int) {
 }
 
 // update takes one optimiser step on every parameter: weights, biases and
-// the trainable slopes (no weight decay anywhere).
+// the trainable slopes. No weight decay on the weights; on the slopes the
+// model's options: L2 (AddDecay before the step), the projection into
+// [0, 1] (Clamp after it), and no step at all once they are frozen (their
+// momentum would still move them).
 func (m *mlp) update() {
 	m.step++
 	for _, d := range m.layers {
 		m.opt.apply(&d.w, m.step)
 		m.opt.apply(&d.b, m.step)
 	}
-	for i := range m.slopes {
-		m.opt.apply(&m.slopes[i], m.step)
+	stepSlopes(m.act, m.slopes, m.slopeL, m.opt, m.step)
+}
+
+// stepSlopes is the optimiser's step on the trainable slopes, with the
+// options of act.
+func stepSlopes(act activation, slopes []param, layers []*prelu.Layer[float32], opt optimiser, step int) {
+	for i, l := range layers {
+		if l.Frozen {
+			continue
+		}
+		if act.decay > 0 {
+			l.AddDecay(act.decay)
+		}
+		opt.apply(&slopes[i], step)
+		if act.clamp {
+			l.Clamp(0, 1)
+		}
+	}
+}
+
+// setFrozen freezes (or thaws) the trainable slopes.
+func setFrozen(layers []*prelu.Layer[float32], frozen bool) {
+	for _, l := range layers {
+		l.Frozen = frozen
 	}
 }
 

@@ -21,6 +21,15 @@ var modelColors = map[string]color.Color{
 	"prelu-unit":   color.RGBA{R: 0x2c, G: 0xa0, B: 0x2c, A: 0xff},
 }
 
+// colorOf is the colour of the i-th model: its own for the four plain
+// activations, else one of plotutil's, by position.
+func colorOf(name string, i int) color.Color {
+	if c, ok := modelColors[name]; ok {
+		return c
+	}
+	return plotutil.Color(i)
+}
+
 // layerDashes tells hidden layers apart: solid for the first, dashed for
 // the second, and so on.
 func layerDashes(l int) []vg.Length { return plotutil.Dashes(l) }
@@ -142,7 +151,7 @@ func lossPlot(e *experiment) (*plot.Plot, error) {
 				xy = append(xy, plotter.XY{X: float64(lo+win) / float64(e.steps), Y: sum / float64(win)})
 			}
 		}
-		l, err := line(xy, modelColors[r.Name], 1, nil)
+		l, err := line(xy, r.color, 1, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -159,7 +168,7 @@ func accuracyPlot(e *experiment) (*plot.Plot, error) {
 		for _, rec := range r.Records[1:] {
 			xy = append(xy, plotter.XY{X: float64(rec.Epoch), Y: 100 * float64(rec.TestAcc)})
 		}
-		l, err := line(xy, modelColors[r.Name], 1.5, nil)
+		l, err := line(xy, r.color, 1.5, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -167,7 +176,7 @@ func accuracyPlot(e *experiment) (*plot.Plot, error) {
 		if err != nil {
 			return nil, err
 		}
-		s.Color = modelColors[r.Name]
+		s.Color = r.color
 		p.Add(l, s)
 		p.Legend.Add(r.Name, l, s)
 	}
@@ -183,7 +192,7 @@ func deadPlot(e *experiment) (*plot.Plot, error) {
 			for _, rec := range r.Records {
 				xy = append(xy, plotter.XY{X: float64(rec.Epoch), Y: 100 * float64(rec.Dead[layer])})
 			}
-			l, err := line(xy, modelColors[r.Name], 1.5, layerDashes(layer))
+			l, err := line(xy, r.color, 1.5, layerDashes(layer))
 			if err != nil {
 				return nil, err
 			}
@@ -214,7 +223,7 @@ func slopePlot(e *experiment) (*plot.Plot, error) {
 				lo = append(lo, plotter.XY{X: sp.Epoch, Y: float64(s.Min)})
 				hi = append(hi, plotter.XY{X: sp.Epoch, Y: float64(s.Max)})
 			}
-			c, dash := modelColors[r.Name], layerDashes(layer)
+			c, dash := r.color, layerDashes(layer)
 			l, err := line(mean, c, 2, dash)
 			if err != nil {
 				return nil, err

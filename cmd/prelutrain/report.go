@@ -176,3 +176,83 @@ func writeGrid(w io.Writer, cols []string, rows [][]string, markdown bool) {
 		line(r)
 	}
 }
+
+// writeSeedSummary writes one row per model over the runs of several
+// seeds: the final test accuracy of each, their mean and sample standard
+// deviation, the diverged runs, the dead units and the final slopes.
+func writeSeedSummary(w io.Writer, exps []*experiment, markdown bool) {
+	layers := len(exps[0].c.hidden)
+	cols := []string{"model", "final test acc per seed", "mean ± sd", "diverged"}
+	for l := range layers {
+		cols = append(cols, fmt.Sprintf("dead L%d max (per seed)", l+1))
+	}
+	for l := range layers {
+		cols = append(cols, fmt.Sprintf("slopes L%d mean at the end (per seed)", l+1))
+	}
+	var rows [][]string
+	for i, r := range exps[0].runs {
+		var accs, finite []float64
+		diverged := 0
+		dead := make([][]string, layers)
+		slopes := make([][]string, layers)
+		for _, e := range exps {
+			run := e.runs[i]
+			last := run.Records[len(run.Records)-1]
+			accs = append(accs, float64(last.TestAcc))
+			if math.IsNaN(float64(last.TestLoss)) {
+				diverged++
+			} else {
+				finite = append(finite, float64(last.TestAcc))
+			}
+			for l := range layers {
+				m := 0.0
+				for _, rec := range run.Records {
+					if d := float64(rec.Dead[l]); !math.IsNaN(d) {
+						m = math.Max(m, d)
+					}
+				}
+				dead[l] = append(dead[l], fmt.Sprintf("%.1f", 100*m))
+				slopes[l] = append(slopes[l], fmt.Sprintf("%.2f", last.Slopes[l].Mean))
+			}
+		}
+		acc := make([]string, len(accs))
+		for k, a := range accs {
+			acc[k] = fmt.Sprintf("%.2f", 100*a)
+		}
+		mean, sd := meanSD(finite)
+		ms := "-"
+		if len(finite) > 0 {
+			ms = fmt.Sprintf("%.2f ± %.2f%%", 100*mean, 100*sd)
+			if diverged > 0 {
+				ms += " (the others)"
+			}
+		}
+		row := []string{r.Name, strings.Join(acc, " / ") + "%", ms, fmt.Sprintf("%d of %d", diverged, len(exps))}
+		for l := range layers {
+			row = append(row, strings.Join(dead[l], " / ")+"%")
+		}
+		for l := range layers {
+			row = append(row, strings.Join(slopes[l], " / "))
+		}
+		rows = append(rows, row)
+	}
+	writeGrid(w, cols, rows, markdown)
+}
+
+// meanSD is the mean and sample standard deviation of v (sd 0 for one).
+func meanSD(v []float64) (mean, sd float64) {
+	if len(v) == 0 {
+		return math.NaN(), math.NaN()
+	}
+	for _, x := range v {
+		mean += x
+	}
+	mean /= float64(len(v))
+	if len(v) < 2 {
+		return mean, 0
+	}
+	for _, x := range v {
+		sd += (x - mean) * (x - mean)
+	}
+	return mean, math.Sqrt(sd / float64(len(v)-1))
+}

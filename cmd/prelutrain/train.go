@@ -1,6 +1,7 @@
 package main
 
 import (
+	"image/color"
 	"math"
 	"math/rand/v2"
 	"strconv"
@@ -59,6 +60,7 @@ type slopePoint struct {
 type modelRun struct {
 	Name    string
 	act     activation
+	color   color.Color
 	m       *mlp
 	x       []float32 // a batch of inputs (maxBatch rows)
 	y       []uint8
@@ -83,14 +85,15 @@ func newExperiment(c config, train, test *dataset) *experiment {
 	e := &experiment{c: c, train: train, test: test}
 	e.steps = (train.count() + c.batch - 1) / c.batch
 	maxBatch := max(c.batch, evalBatch)
-	for _, act := range c.models {
+	for i, act := range c.models {
 		opt := optimiser{adam: c.opt == "adam", lr: c.lr, momentum: c.momentum}
 		r := &modelRun{
-			Name: act.name,
-			act:  act,
-			m:    newMLP(act, c.hidden, maxBatch, c.seed, opt),
-			x:    make([]float32, maxBatch*pixels),
-			y:    make([]uint8, maxBatch),
+			Name:  act.name,
+			act:   act,
+			color: colorOf(act.name, i),
+			m:     newMLP(act, c.hidden, maxBatch, c.seed, opt, float32(c.biasInit)),
+			x:     make([]float32, maxBatch*pixels),
+			y:     make([]uint8, maxBatch),
 		}
 		r.Losses = make([]metric, 0, c.epochs*e.steps)
 		e.runs = append(e.runs, r)
@@ -171,6 +174,9 @@ func (e *experiment) forEach(f func(r *modelRun)) {
 // the mean loss and its roughness.
 func (e *experiment) trainEpoch(r *modelRun, epoch int, perm []int) (loss, roughness float64) {
 	b := e.c.batch
+	if at := r.act.freezePoint(e.c.epochs); at > 0 {
+		setFrozen(r.m.slopeL, epoch > at)
+	}
 	every := max(1, e.steps*e.c.epochs/200) // about 200 slope snapshots in all
 	start := len(r.Losses)
 	total, jumps := 0.0, 0.0
