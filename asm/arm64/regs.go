@@ -31,10 +31,10 @@ const (
 	vPass     vr = 13       // x > 0 in element lanes
 	vGateLo   vr = 14       // x widened to float64: low half,
 	vGateHi   vr = 15       // high half
-	vValueLo  vr = 16       // dy widened: low half, then the product; for float64 data the product
-	vValueHi  vr = 17       // high half, then the product
-	vPassLo   vr = 18       // x > 0 in float64 lanes: low half,
-	vPassHi   vr = 19       // high half
+	vValueLo  vr = 16       // dy widened: low half; the product of float64 data and of the scalar tail
+	vValueHi  vr = 17       // high half
+	vTermX    vr = 18       // float32 x with the x > 0 lanes cleared to +0, before widening
+	vTermDy   vr = 19       // float32 dy, likewise
 	vAcc      vr = 20       // V20-V27: float64 sums, in registers or loaded from acc
 	vSum      vr = vAcc     // the reduced sum (its low lane, F20), or acc[j] in the scalar tail
 	vSumTmp   vr = 17       // the scalar sum plus a term, before the select

@@ -75,10 +75,9 @@ func (k *kernel) vector(s int) {
 	if k.v.HasValue() {
 		value = vValue + vr(s)
 	}
-	// float64 sums share the pass mask; float32 ones compare the widened x.
-	if k.v.Dx || e.Size == 8 {
-		k.word(enc.FCMGTZero(e.enc, int(vPass), int(gate)))
-	}
+	// One ordered compare at element width serves the output's select and
+	// the sums' mask.
+	k.word(enc.FCMGTZero(e.enc, int(vPass), int(gate)))
 	if k.v.Dalpha {
 		k.accumulate(s, gate, value)
 	}
@@ -95,10 +94,23 @@ func (k *kernel) vector(s int) {
 	}
 }
 
-// accumulate adds value*gate in float64 to slot's sums where !(gate > 0).
-// float32 halves are widened first: their products are exact in float64.
-// The product is masked after the multiply, so a passing lane contributes
-// +0 even when its product is Inf*0 = NaN.
+// accumulate adds value*gate in float64 to slot's sums where !(gate > 0);
+// the lanes where gate > 0 add +0, as the reference's slopeTerm does, even
+// when a factor there is Inf or NaN.
+//
+// For float64 data the product is cleared under the pass mask: one BIC per
+// vector. For float32 data both factors are cleared to +0 under the pass
+// mask at float32 width, before they are widened (two BICs per four lanes,
+// where clearing the two widened products would take a float64 compare and
+// a BIC per half, four). +0 * +0 is +0; clearing one factor would not do,
+// as 0 * Inf and 0 * NaN are NaN.
+//
+// The widened products are exact in float64, so a fused multiply-add
+// rounds exactly as a multiply then an add would (only a NaN's payload may
+// differ, and a NaN sum only has to be a NaN), in one instruction instead
+// of two. float64 data keeps the multiply, BIC and add: clearing both
+// factors for an FMLA would take as many instructions, and round once
+// where the reference rounds twice.
 func (k *kernel) accumulate(s int, gate, value vr) {
 	if k.e.Size == 8 {
 		k.word(enc.FMUL(enc.D2, int(vValueLo), int(value), int(gate)))
@@ -107,25 +119,17 @@ func (k *kernel) accumulate(s int, gate, value vr) {
 		k.word(enc.FADD(enc.D2, int(acc), int(acc), int(vValueLo)))
 		return
 	}
+	k.word(enc.BIC16B(int(vTermX), int(gate), int(vPass)))
+	k.word(enc.BIC16B(int(vTermDy), int(value), int(vPass)))
 	g := [2]vr{vGateLo, vGateHi}
 	v := [2]vr{vValueLo, vValueHi}
-	m := [2]vr{vPassLo, vPassHi}
-	k.word(enc.FCVTL(int(g[0]), int(gate)))
-	k.word(enc.FCVTL2(int(g[1]), int(gate)))
-	k.word(enc.FCVTL(int(v[0]), int(value)))
-	k.word(enc.FCVTL2(int(v[1]), int(value)))
-	for h := range 2 {
-		k.word(enc.FMUL(enc.D2, int(v[h]), int(v[h]), int(g[h])))
-	}
-	for h := range 2 {
-		k.word(enc.FCMGTZero(enc.D2, int(m[h]), int(g[h])))
-	}
-	for h := range 2 {
-		k.word(enc.BIC16B(int(v[h]), int(v[h]), int(m[h])))
-	}
+	k.word(enc.FCVTL(int(g[0]), int(vTermX)))
+	k.word(enc.FCVTL2(int(g[1]), int(vTermX)))
+	k.word(enc.FCVTL(int(v[0]), int(vTermDy)))
+	k.word(enc.FCVTL2(int(v[1]), int(vTermDy)))
 	for h := range 2 {
 		acc := k.accFor(s, h)
-		k.word(enc.FADD(enc.D2, int(acc), int(acc), int(v[h])))
+		k.word(enc.FMLA(enc.D2, int(acc), int(v[h]), int(g[h])))
 	}
 }
 
