@@ -235,63 +235,47 @@ unrolled_24:
 	VLD1.P  64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VLD1.P  64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
 	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
-	WORD    $0x0e61780e // fcvtl v14.2d, v0.2s
-	WORD    $0x4e61780f // fcvtl2 v15.2d, v0.4s
-	WORD    $0x0e617890 // fcvtl v16.2d, v4.2s
-	WORD    $0x4e617891 // fcvtl2 v17.2d, v4.4s
-	WORD    $0x6e6ede10 // fmul v16.2d, v16.2d, v14.2d
-	WORD    $0x6e6fde31 // fmul v17.2d, v17.2d, v15.2d
-	WORD    $0x4ee0c9d2 // fcmgt v18.2d, v14.2d, #0.0
-	WORD    $0x4ee0c9f3 // fcmgt v19.2d, v15.2d, #0.0
-	WORD    $0x4e721e10 // bic v16.16b, v16.16b, v18.16b
-	WORD    $0x4e731e31 // bic v17.16b, v17.16b, v19.16b
-	WORD    $0x4e70d694 // fadd v20.2d, v20.2d, v16.2d
-	WORD    $0x4e71d6b5 // fadd v21.2d, v21.2d, v17.2d
+	WORD    $0x4e6d1c12 // bic v18.16b, v0.16b, v13.16b
+	WORD    $0x4e6d1c93 // bic v19.16b, v4.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece14 // fmla v20.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce35 // fmla v21.2d, v17.2d, v15.2d
 	WORD    $0x6e24dd88 // fmul v8.4s, v12.4s, v4.4s
 	VBIT    V13.B16, V4.B16, V8.B16
 	WORD    $0x4ea0c82d // fcmgt v13.4s, v1.4s, #0.0
-	WORD    $0x0e61782e // fcvtl v14.2d, v1.2s
-	WORD    $0x4e61782f // fcvtl2 v15.2d, v1.4s
-	WORD    $0x0e6178b0 // fcvtl v16.2d, v5.2s
-	WORD    $0x4e6178b1 // fcvtl2 v17.2d, v5.4s
-	WORD    $0x6e6ede10 // fmul v16.2d, v16.2d, v14.2d
-	WORD    $0x6e6fde31 // fmul v17.2d, v17.2d, v15.2d
-	WORD    $0x4ee0c9d2 // fcmgt v18.2d, v14.2d, #0.0
-	WORD    $0x4ee0c9f3 // fcmgt v19.2d, v15.2d, #0.0
-	WORD    $0x4e721e10 // bic v16.16b, v16.16b, v18.16b
-	WORD    $0x4e731e31 // bic v17.16b, v17.16b, v19.16b
-	WORD    $0x4e70d6d6 // fadd v22.2d, v22.2d, v16.2d
-	WORD    $0x4e71d6f7 // fadd v23.2d, v23.2d, v17.2d
+	WORD    $0x4e6d1c32 // bic v18.16b, v1.16b, v13.16b
+	WORD    $0x4e6d1cb3 // bic v19.16b, v5.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece16 // fmla v22.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce37 // fmla v23.2d, v17.2d, v15.2d
 	WORD    $0x6e25dd89 // fmul v9.4s, v12.4s, v5.4s
 	VBIT    V13.B16, V5.B16, V9.B16
 	WORD    $0x4ea0c84d // fcmgt v13.4s, v2.4s, #0.0
-	WORD    $0x0e61784e // fcvtl v14.2d, v2.2s
-	WORD    $0x4e61784f // fcvtl2 v15.2d, v2.4s
-	WORD    $0x0e6178d0 // fcvtl v16.2d, v6.2s
-	WORD    $0x4e6178d1 // fcvtl2 v17.2d, v6.4s
-	WORD    $0x6e6ede10 // fmul v16.2d, v16.2d, v14.2d
-	WORD    $0x6e6fde31 // fmul v17.2d, v17.2d, v15.2d
-	WORD    $0x4ee0c9d2 // fcmgt v18.2d, v14.2d, #0.0
-	WORD    $0x4ee0c9f3 // fcmgt v19.2d, v15.2d, #0.0
-	WORD    $0x4e721e10 // bic v16.16b, v16.16b, v18.16b
-	WORD    $0x4e731e31 // bic v17.16b, v17.16b, v19.16b
-	WORD    $0x4e70d718 // fadd v24.2d, v24.2d, v16.2d
-	WORD    $0x4e71d739 // fadd v25.2d, v25.2d, v17.2d
+	WORD    $0x4e6d1c52 // bic v18.16b, v2.16b, v13.16b
+	WORD    $0x4e6d1cd3 // bic v19.16b, v6.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece18 // fmla v24.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce39 // fmla v25.2d, v17.2d, v15.2d
 	WORD    $0x6e26dd8a // fmul v10.4s, v12.4s, v6.4s
 	VBIT    V13.B16, V6.B16, V10.B16
 	WORD    $0x4ea0c86d // fcmgt v13.4s, v3.4s, #0.0
-	WORD    $0x0e61786e // fcvtl v14.2d, v3.2s
-	WORD    $0x4e61786f // fcvtl2 v15.2d, v3.4s
-	WORD    $0x0e6178f0 // fcvtl v16.2d, v7.2s
-	WORD    $0x4e6178f1 // fcvtl2 v17.2d, v7.4s
-	WORD    $0x6e6ede10 // fmul v16.2d, v16.2d, v14.2d
-	WORD    $0x6e6fde31 // fmul v17.2d, v17.2d, v15.2d
-	WORD    $0x4ee0c9d2 // fcmgt v18.2d, v14.2d, #0.0
-	WORD    $0x4ee0c9f3 // fcmgt v19.2d, v15.2d, #0.0
-	WORD    $0x4e721e10 // bic v16.16b, v16.16b, v18.16b
-	WORD    $0x4e731e31 // bic v17.16b, v17.16b, v19.16b
-	WORD    $0x4e70d75a // fadd v26.2d, v26.2d, v16.2d
-	WORD    $0x4e71d77b // fadd v27.2d, v27.2d, v17.2d
+	WORD    $0x4e6d1c72 // bic v18.16b, v3.16b, v13.16b
+	WORD    $0x4e6d1cf3 // bic v19.16b, v7.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece1a // fmla v26.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce3b // fmla v27.2d, v17.2d, v15.2d
 	WORD    $0x6e27dd8b // fmul v11.4s, v12.4s, v7.4s
 	VBIT    V13.B16, V7.B16, V11.B16
 	VST1.P  [V8.S4, V9.S4, V10.S4, V11.S4], 64(R0)
@@ -306,18 +290,14 @@ single_loop_26:
 	VLD1.P  16(R2), [V0.S4]
 	VLD1.P  16(R1), [V4.S4]
 	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
-	WORD    $0x0e61780e // fcvtl v14.2d, v0.2s
-	WORD    $0x4e61780f // fcvtl2 v15.2d, v0.4s
-	WORD    $0x0e617890 // fcvtl v16.2d, v4.2s
-	WORD    $0x4e617891 // fcvtl2 v17.2d, v4.4s
-	WORD    $0x6e6ede10 // fmul v16.2d, v16.2d, v14.2d
-	WORD    $0x6e6fde31 // fmul v17.2d, v17.2d, v15.2d
-	WORD    $0x4ee0c9d2 // fcmgt v18.2d, v14.2d, #0.0
-	WORD    $0x4ee0c9f3 // fcmgt v19.2d, v15.2d, #0.0
-	WORD    $0x4e721e10 // bic v16.16b, v16.16b, v18.16b
-	WORD    $0x4e731e31 // bic v17.16b, v17.16b, v19.16b
-	WORD    $0x4e70d694 // fadd v20.2d, v20.2d, v16.2d
-	WORD    $0x4e71d6b5 // fadd v21.2d, v21.2d, v17.2d
+	WORD    $0x4e6d1c12 // bic v18.16b, v0.16b, v13.16b
+	WORD    $0x4e6d1c93 // bic v19.16b, v4.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece14 // fmla v20.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce35 // fmla v21.2d, v17.2d, v15.2d
 	WORD    $0x6e24dd88 // fmul v8.4s, v12.4s, v4.4s
 	VBIT    V13.B16, V4.B16, V8.B16
 	VST1.P  [V8.S4], 16(R0)
@@ -395,63 +375,47 @@ unrolled_33:
 	VLD1.P  64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VLD1.P  64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
 	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
-	WORD    $0x0e61780e // fcvtl v14.2d, v0.2s
-	WORD    $0x4e61780f // fcvtl2 v15.2d, v0.4s
-	WORD    $0x0e617890 // fcvtl v16.2d, v4.2s
-	WORD    $0x4e617891 // fcvtl2 v17.2d, v4.4s
-	WORD    $0x6e6ede10 // fmul v16.2d, v16.2d, v14.2d
-	WORD    $0x6e6fde31 // fmul v17.2d, v17.2d, v15.2d
-	WORD    $0x4ee0c9d2 // fcmgt v18.2d, v14.2d, #0.0
-	WORD    $0x4ee0c9f3 // fcmgt v19.2d, v15.2d, #0.0
-	WORD    $0x4e721e10 // bic v16.16b, v16.16b, v18.16b
-	WORD    $0x4e731e31 // bic v17.16b, v17.16b, v19.16b
-	WORD    $0x4e70d694 // fadd v20.2d, v20.2d, v16.2d
-	WORD    $0x4e71d6b5 // fadd v21.2d, v21.2d, v17.2d
+	WORD    $0x4e6d1c12 // bic v18.16b, v0.16b, v13.16b
+	WORD    $0x4e6d1c93 // bic v19.16b, v4.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece14 // fmla v20.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce35 // fmla v21.2d, v17.2d, v15.2d
 	WORD    $0x6e24dd88 // fmul v8.4s, v12.4s, v4.4s
 	VBIT    V13.B16, V4.B16, V8.B16
 	WORD    $0x4ea0c82d // fcmgt v13.4s, v1.4s, #0.0
-	WORD    $0x0e61782e // fcvtl v14.2d, v1.2s
-	WORD    $0x4e61782f // fcvtl2 v15.2d, v1.4s
-	WORD    $0x0e6178b0 // fcvtl v16.2d, v5.2s
-	WORD    $0x4e6178b1 // fcvtl2 v17.2d, v5.4s
-	WORD    $0x6e6ede10 // fmul v16.2d, v16.2d, v14.2d
-	WORD    $0x6e6fde31 // fmul v17.2d, v17.2d, v15.2d
-	WORD    $0x4ee0c9d2 // fcmgt v18.2d, v14.2d, #0.0
-	WORD    $0x4ee0c9f3 // fcmgt v19.2d, v15.2d, #0.0
-	WORD    $0x4e721e10 // bic v16.16b, v16.16b, v18.16b
-	WORD    $0x4e731e31 // bic v17.16b, v17.16b, v19.16b
-	WORD    $0x4e70d6d6 // fadd v22.2d, v22.2d, v16.2d
-	WORD    $0x4e71d6f7 // fadd v23.2d, v23.2d, v17.2d
+	WORD    $0x4e6d1c32 // bic v18.16b, v1.16b, v13.16b
+	WORD    $0x4e6d1cb3 // bic v19.16b, v5.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece16 // fmla v22.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce37 // fmla v23.2d, v17.2d, v15.2d
 	WORD    $0x6e25dd89 // fmul v9.4s, v12.4s, v5.4s
 	VBIT    V13.B16, V5.B16, V9.B16
 	WORD    $0x4ea0c84d // fcmgt v13.4s, v2.4s, #0.0
-	WORD    $0x0e61784e // fcvtl v14.2d, v2.2s
-	WORD    $0x4e61784f // fcvtl2 v15.2d, v2.4s
-	WORD    $0x0e6178d0 // fcvtl v16.2d, v6.2s
-	WORD    $0x4e6178d1 // fcvtl2 v17.2d, v6.4s
-	WORD    $0x6e6ede10 // fmul v16.2d, v16.2d, v14.2d
-	WORD    $0x6e6fde31 // fmul v17.2d, v17.2d, v15.2d
-	WORD    $0x4ee0c9d2 // fcmgt v18.2d, v14.2d, #0.0
-	WORD    $0x4ee0c9f3 // fcmgt v19.2d, v15.2d, #0.0
-	WORD    $0x4e721e10 // bic v16.16b, v16.16b, v18.16b
-	WORD    $0x4e731e31 // bic v17.16b, v17.16b, v19.16b
-	WORD    $0x4e70d718 // fadd v24.2d, v24.2d, v16.2d
-	WORD    $0x4e71d739 // fadd v25.2d, v25.2d, v17.2d
+	WORD    $0x4e6d1c52 // bic v18.16b, v2.16b, v13.16b
+	WORD    $0x4e6d1cd3 // bic v19.16b, v6.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece18 // fmla v24.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce39 // fmla v25.2d, v17.2d, v15.2d
 	WORD    $0x6e26dd8a // fmul v10.4s, v12.4s, v6.4s
 	VBIT    V13.B16, V6.B16, V10.B16
 	WORD    $0x4ea0c86d // fcmgt v13.4s, v3.4s, #0.0
-	WORD    $0x0e61786e // fcvtl v14.2d, v3.2s
-	WORD    $0x4e61786f // fcvtl2 v15.2d, v3.4s
-	WORD    $0x0e6178f0 // fcvtl v16.2d, v7.2s
-	WORD    $0x4e6178f1 // fcvtl2 v17.2d, v7.4s
-	WORD    $0x6e6ede10 // fmul v16.2d, v16.2d, v14.2d
-	WORD    $0x6e6fde31 // fmul v17.2d, v17.2d, v15.2d
-	WORD    $0x4ee0c9d2 // fcmgt v18.2d, v14.2d, #0.0
-	WORD    $0x4ee0c9f3 // fcmgt v19.2d, v15.2d, #0.0
-	WORD    $0x4e721e10 // bic v16.16b, v16.16b, v18.16b
-	WORD    $0x4e731e31 // bic v17.16b, v17.16b, v19.16b
-	WORD    $0x4e70d75a // fadd v26.2d, v26.2d, v16.2d
-	WORD    $0x4e71d77b // fadd v27.2d, v27.2d, v17.2d
+	WORD    $0x4e6d1c72 // bic v18.16b, v3.16b, v13.16b
+	WORD    $0x4e6d1cf3 // bic v19.16b, v7.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece1a // fmla v26.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce3b // fmla v27.2d, v17.2d, v15.2d
 	WORD    $0x6e27dd8b // fmul v11.4s, v12.4s, v7.4s
 	VBIT    V13.B16, V7.B16, V11.B16
 	VST1.P  [V8.S4, V9.S4, V10.S4, V11.S4], 64(R0)
@@ -466,18 +430,14 @@ single_loop_35:
 	VLD1.P  16(R2), [V0.S4]
 	VLD1.P  16(R1), [V4.S4]
 	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
-	WORD    $0x0e61780e // fcvtl v14.2d, v0.2s
-	WORD    $0x4e61780f // fcvtl2 v15.2d, v0.4s
-	WORD    $0x0e617890 // fcvtl v16.2d, v4.2s
-	WORD    $0x4e617891 // fcvtl2 v17.2d, v4.4s
-	WORD    $0x6e6ede10 // fmul v16.2d, v16.2d, v14.2d
-	WORD    $0x6e6fde31 // fmul v17.2d, v17.2d, v15.2d
-	WORD    $0x4ee0c9d2 // fcmgt v18.2d, v14.2d, #0.0
-	WORD    $0x4ee0c9f3 // fcmgt v19.2d, v15.2d, #0.0
-	WORD    $0x4e721e10 // bic v16.16b, v16.16b, v18.16b
-	WORD    $0x4e731e31 // bic v17.16b, v17.16b, v19.16b
-	WORD    $0x4e70d694 // fadd v20.2d, v20.2d, v16.2d
-	WORD    $0x4e71d6b5 // fadd v21.2d, v21.2d, v17.2d
+	WORD    $0x4e6d1c12 // bic v18.16b, v0.16b, v13.16b
+	WORD    $0x4e6d1c93 // bic v19.16b, v4.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece14 // fmla v20.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce35 // fmla v21.2d, v17.2d, v15.2d
 	WORD    $0x6e24dd88 // fmul v8.4s, v12.4s, v4.4s
 	VBIT    V13.B16, V4.B16, V8.B16
 	VST1.P  [V8.S4], 16(R0)
@@ -552,63 +512,47 @@ unrolled_41:
 	VLD1.P  64(R6), [V20.D2, V21.D2, V22.D2, V23.D2]
 	VLD1.P  64(R6), [V24.D2, V25.D2, V26.D2, V27.D2]
 	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
-	WORD    $0x0e61780e // fcvtl v14.2d, v0.2s
-	WORD    $0x4e61780f // fcvtl2 v15.2d, v0.4s
-	WORD    $0x0e617890 // fcvtl v16.2d, v4.2s
-	WORD    $0x4e617891 // fcvtl2 v17.2d, v4.4s
-	WORD    $0x6e6ede10 // fmul v16.2d, v16.2d, v14.2d
-	WORD    $0x6e6fde31 // fmul v17.2d, v17.2d, v15.2d
-	WORD    $0x4ee0c9d2 // fcmgt v18.2d, v14.2d, #0.0
-	WORD    $0x4ee0c9f3 // fcmgt v19.2d, v15.2d, #0.0
-	WORD    $0x4e721e10 // bic v16.16b, v16.16b, v18.16b
-	WORD    $0x4e731e31 // bic v17.16b, v17.16b, v19.16b
-	WORD    $0x4e70d694 // fadd v20.2d, v20.2d, v16.2d
-	WORD    $0x4e71d6b5 // fadd v21.2d, v21.2d, v17.2d
+	WORD    $0x4e6d1c12 // bic v18.16b, v0.16b, v13.16b
+	WORD    $0x4e6d1c93 // bic v19.16b, v4.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece14 // fmla v20.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce35 // fmla v21.2d, v17.2d, v15.2d
 	WORD    $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
 	VBIT    V13.B16, V4.B16, V8.B16
 	WORD    $0x4ea0c82d // fcmgt v13.4s, v1.4s, #0.0
-	WORD    $0x0e61782e // fcvtl v14.2d, v1.2s
-	WORD    $0x4e61782f // fcvtl2 v15.2d, v1.4s
-	WORD    $0x0e6178b0 // fcvtl v16.2d, v5.2s
-	WORD    $0x4e6178b1 // fcvtl2 v17.2d, v5.4s
-	WORD    $0x6e6ede10 // fmul v16.2d, v16.2d, v14.2d
-	WORD    $0x6e6fde31 // fmul v17.2d, v17.2d, v15.2d
-	WORD    $0x4ee0c9d2 // fcmgt v18.2d, v14.2d, #0.0
-	WORD    $0x4ee0c9f3 // fcmgt v19.2d, v15.2d, #0.0
-	WORD    $0x4e721e10 // bic v16.16b, v16.16b, v18.16b
-	WORD    $0x4e731e31 // bic v17.16b, v17.16b, v19.16b
-	WORD    $0x4e70d6d6 // fadd v22.2d, v22.2d, v16.2d
-	WORD    $0x4e71d6f7 // fadd v23.2d, v23.2d, v17.2d
+	WORD    $0x4e6d1c32 // bic v18.16b, v1.16b, v13.16b
+	WORD    $0x4e6d1cb3 // bic v19.16b, v5.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece16 // fmla v22.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce37 // fmla v23.2d, v17.2d, v15.2d
 	WORD    $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
 	VBIT    V13.B16, V5.B16, V9.B16
 	WORD    $0x4ea0c84d // fcmgt v13.4s, v2.4s, #0.0
-	WORD    $0x0e61784e // fcvtl v14.2d, v2.2s
-	WORD    $0x4e61784f // fcvtl2 v15.2d, v2.4s
-	WORD    $0x0e6178d0 // fcvtl v16.2d, v6.2s
-	WORD    $0x4e6178d1 // fcvtl2 v17.2d, v6.4s
-	WORD    $0x6e6ede10 // fmul v16.2d, v16.2d, v14.2d
-	WORD    $0x6e6fde31 // fmul v17.2d, v17.2d, v15.2d
-	WORD    $0x4ee0c9d2 // fcmgt v18.2d, v14.2d, #0.0
-	WORD    $0x4ee0c9f3 // fcmgt v19.2d, v15.2d, #0.0
-	WORD    $0x4e721e10 // bic v16.16b, v16.16b, v18.16b
-	WORD    $0x4e731e31 // bic v17.16b, v17.16b, v19.16b
-	WORD    $0x4e70d718 // fadd v24.2d, v24.2d, v16.2d
-	WORD    $0x4e71d739 // fadd v25.2d, v25.2d, v17.2d
+	WORD    $0x4e6d1c52 // bic v18.16b, v2.16b, v13.16b
+	WORD    $0x4e6d1cd3 // bic v19.16b, v6.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece18 // fmla v24.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce39 // fmla v25.2d, v17.2d, v15.2d
 	WORD    $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
 	VBIT    V13.B16, V6.B16, V10.B16
 	WORD    $0x4ea0c86d // fcmgt v13.4s, v3.4s, #0.0
-	WORD    $0x0e61786e // fcvtl v14.2d, v3.2s
-	WORD    $0x4e61786f // fcvtl2 v15.2d, v3.4s
-	WORD    $0x0e6178f0 // fcvtl v16.2d, v7.2s
-	WORD    $0x4e6178f1 // fcvtl2 v17.2d, v7.4s
-	WORD    $0x6e6ede10 // fmul v16.2d, v16.2d, v14.2d
-	WORD    $0x6e6fde31 // fmul v17.2d, v17.2d, v15.2d
-	WORD    $0x4ee0c9d2 // fcmgt v18.2d, v14.2d, #0.0
-	WORD    $0x4ee0c9f3 // fcmgt v19.2d, v15.2d, #0.0
-	WORD    $0x4e721e10 // bic v16.16b, v16.16b, v18.16b
-	WORD    $0x4e731e31 // bic v17.16b, v17.16b, v19.16b
-	WORD    $0x4e70d75a // fadd v26.2d, v26.2d, v16.2d
-	WORD    $0x4e71d77b // fadd v27.2d, v27.2d, v17.2d
+	WORD    $0x4e6d1c72 // bic v18.16b, v3.16b, v13.16b
+	WORD    $0x4e6d1cf3 // bic v19.16b, v7.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece1a // fmla v26.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce3b // fmla v27.2d, v17.2d, v15.2d
 	WORD    $0x6e27dd6b // fmul v11.4s, v11.4s, v7.4s
 	VBIT    V13.B16, V7.B16, V11.B16
 	VST1.P  [V8.S4, V9.S4, V10.S4, V11.S4], 64(R0)
@@ -627,18 +571,14 @@ single_loop_43:
 	VLD1.P  16(R5), [V8.S4]
 	VLD1.P  32(R6), [V20.D2, V21.D2]
 	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
-	WORD    $0x0e61780e // fcvtl v14.2d, v0.2s
-	WORD    $0x4e61780f // fcvtl2 v15.2d, v0.4s
-	WORD    $0x0e617890 // fcvtl v16.2d, v4.2s
-	WORD    $0x4e617891 // fcvtl2 v17.2d, v4.4s
-	WORD    $0x6e6ede10 // fmul v16.2d, v16.2d, v14.2d
-	WORD    $0x6e6fde31 // fmul v17.2d, v17.2d, v15.2d
-	WORD    $0x4ee0c9d2 // fcmgt v18.2d, v14.2d, #0.0
-	WORD    $0x4ee0c9f3 // fcmgt v19.2d, v15.2d, #0.0
-	WORD    $0x4e721e10 // bic v16.16b, v16.16b, v18.16b
-	WORD    $0x4e731e31 // bic v17.16b, v17.16b, v19.16b
-	WORD    $0x4e70d694 // fadd v20.2d, v20.2d, v16.2d
-	WORD    $0x4e71d6b5 // fadd v21.2d, v21.2d, v17.2d
+	WORD    $0x4e6d1c12 // bic v18.16b, v0.16b, v13.16b
+	WORD    $0x4e6d1c93 // bic v19.16b, v4.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece14 // fmla v20.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce35 // fmla v21.2d, v17.2d, v15.2d
 	WORD    $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
 	VBIT    V13.B16, V4.B16, V8.B16
 	VST1.P  [V8.S4], 16(R0)
@@ -913,54 +853,42 @@ TEXT ·backwardDalphaNEONF32(SB), NOSPLIT, $0-56
 unrolled_70:
 	VLD1.P  64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VLD1.P  64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
-	WORD    $0x0e61780e // fcvtl v14.2d, v0.2s
-	WORD    $0x4e61780f // fcvtl2 v15.2d, v0.4s
-	WORD    $0x0e617890 // fcvtl v16.2d, v4.2s
-	WORD    $0x4e617891 // fcvtl2 v17.2d, v4.4s
-	WORD    $0x6e6ede10 // fmul v16.2d, v16.2d, v14.2d
-	WORD    $0x6e6fde31 // fmul v17.2d, v17.2d, v15.2d
-	WORD    $0x4ee0c9d2 // fcmgt v18.2d, v14.2d, #0.0
-	WORD    $0x4ee0c9f3 // fcmgt v19.2d, v15.2d, #0.0
-	WORD    $0x4e721e10 // bic v16.16b, v16.16b, v18.16b
-	WORD    $0x4e731e31 // bic v17.16b, v17.16b, v19.16b
-	WORD    $0x4e70d694 // fadd v20.2d, v20.2d, v16.2d
-	WORD    $0x4e71d6b5 // fadd v21.2d, v21.2d, v17.2d
-	WORD    $0x0e61782e // fcvtl v14.2d, v1.2s
-	WORD    $0x4e61782f // fcvtl2 v15.2d, v1.4s
-	WORD    $0x0e6178b0 // fcvtl v16.2d, v5.2s
-	WORD    $0x4e6178b1 // fcvtl2 v17.2d, v5.4s
-	WORD    $0x6e6ede10 // fmul v16.2d, v16.2d, v14.2d
-	WORD    $0x6e6fde31 // fmul v17.2d, v17.2d, v15.2d
-	WORD    $0x4ee0c9d2 // fcmgt v18.2d, v14.2d, #0.0
-	WORD    $0x4ee0c9f3 // fcmgt v19.2d, v15.2d, #0.0
-	WORD    $0x4e721e10 // bic v16.16b, v16.16b, v18.16b
-	WORD    $0x4e731e31 // bic v17.16b, v17.16b, v19.16b
-	WORD    $0x4e70d6d6 // fadd v22.2d, v22.2d, v16.2d
-	WORD    $0x4e71d6f7 // fadd v23.2d, v23.2d, v17.2d
-	WORD    $0x0e61784e // fcvtl v14.2d, v2.2s
-	WORD    $0x4e61784f // fcvtl2 v15.2d, v2.4s
-	WORD    $0x0e6178d0 // fcvtl v16.2d, v6.2s
-	WORD    $0x4e6178d1 // fcvtl2 v17.2d, v6.4s
-	WORD    $0x6e6ede10 // fmul v16.2d, v16.2d, v14.2d
-	WORD    $0x6e6fde31 // fmul v17.2d, v17.2d, v15.2d
-	WORD    $0x4ee0c9d2 // fcmgt v18.2d, v14.2d, #0.0
-	WORD    $0x4ee0c9f3 // fcmgt v19.2d, v15.2d, #0.0
-	WORD    $0x4e721e10 // bic v16.16b, v16.16b, v18.16b
-	WORD    $0x4e731e31 // bic v17.16b, v17.16b, v19.16b
-	WORD    $0x4e70d718 // fadd v24.2d, v24.2d, v16.2d
-	WORD    $0x4e71d739 // fadd v25.2d, v25.2d, v17.2d
-	WORD    $0x0e61786e // fcvtl v14.2d, v3.2s
-	WORD    $0x4e61786f // fcvtl2 v15.2d, v3.4s
-	WORD    $0x0e6178f0 // fcvtl v16.2d, v7.2s
-	WORD    $0x4e6178f1 // fcvtl2 v17.2d, v7.4s
-	WORD    $0x6e6ede10 // fmul v16.2d, v16.2d, v14.2d
-	WORD    $0x6e6fde31 // fmul v17.2d, v17.2d, v15.2d
-	WORD    $0x4ee0c9d2 // fcmgt v18.2d, v14.2d, #0.0
-	WORD    $0x4ee0c9f3 // fcmgt v19.2d, v15.2d, #0.0
-	WORD    $0x4e721e10 // bic v16.16b, v16.16b, v18.16b
-	WORD    $0x4e731e31 // bic v17.16b, v17.16b, v19.16b
-	WORD    $0x4e70d75a // fadd v26.2d, v26.2d, v16.2d
-	WORD    $0x4e71d77b // fadd v27.2d, v27.2d, v17.2d
+	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
+	WORD    $0x4e6d1c12 // bic v18.16b, v0.16b, v13.16b
+	WORD    $0x4e6d1c93 // bic v19.16b, v4.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece14 // fmla v20.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce35 // fmla v21.2d, v17.2d, v15.2d
+	WORD    $0x4ea0c82d // fcmgt v13.4s, v1.4s, #0.0
+	WORD    $0x4e6d1c32 // bic v18.16b, v1.16b, v13.16b
+	WORD    $0x4e6d1cb3 // bic v19.16b, v5.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece16 // fmla v22.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce37 // fmla v23.2d, v17.2d, v15.2d
+	WORD    $0x4ea0c84d // fcmgt v13.4s, v2.4s, #0.0
+	WORD    $0x4e6d1c52 // bic v18.16b, v2.16b, v13.16b
+	WORD    $0x4e6d1cd3 // bic v19.16b, v6.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece18 // fmla v24.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce39 // fmla v25.2d, v17.2d, v15.2d
+	WORD    $0x4ea0c86d // fcmgt v13.4s, v3.4s, #0.0
+	WORD    $0x4e6d1c72 // bic v18.16b, v3.16b, v13.16b
+	WORD    $0x4e6d1cf3 // bic v19.16b, v7.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece1a // fmla v26.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce3b // fmla v27.2d, v17.2d, v15.2d
 	SUBS    $16, R4, R4
 	BGE     unrolled_70
 
@@ -971,18 +899,15 @@ single_71:
 single_loop_72:
 	VLD1.P  16(R2), [V0.S4]
 	VLD1.P  16(R1), [V4.S4]
-	WORD    $0x0e61780e // fcvtl v14.2d, v0.2s
-	WORD    $0x4e61780f // fcvtl2 v15.2d, v0.4s
-	WORD    $0x0e617890 // fcvtl v16.2d, v4.2s
-	WORD    $0x4e617891 // fcvtl2 v17.2d, v4.4s
-	WORD    $0x6e6ede10 // fmul v16.2d, v16.2d, v14.2d
-	WORD    $0x6e6fde31 // fmul v17.2d, v17.2d, v15.2d
-	WORD    $0x4ee0c9d2 // fcmgt v18.2d, v14.2d, #0.0
-	WORD    $0x4ee0c9f3 // fcmgt v19.2d, v15.2d, #0.0
-	WORD    $0x4e721e10 // bic v16.16b, v16.16b, v18.16b
-	WORD    $0x4e731e31 // bic v17.16b, v17.16b, v19.16b
-	WORD    $0x4e70d694 // fadd v20.2d, v20.2d, v16.2d
-	WORD    $0x4e71d6b5 // fadd v21.2d, v21.2d, v17.2d
+	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
+	WORD    $0x4e6d1c12 // bic v18.16b, v0.16b, v13.16b
+	WORD    $0x4e6d1c93 // bic v19.16b, v4.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece14 // fmla v20.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce35 // fmla v21.2d, v17.2d, v15.2d
 	SUBS    $4, R4, R4
 	BGE     single_loop_72
 
@@ -1049,54 +974,42 @@ plane_78:
 unrolled_79:
 	VLD1.P  64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VLD1.P  64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
-	WORD    $0x0e61780e // fcvtl v14.2d, v0.2s
-	WORD    $0x4e61780f // fcvtl2 v15.2d, v0.4s
-	WORD    $0x0e617890 // fcvtl v16.2d, v4.2s
-	WORD    $0x4e617891 // fcvtl2 v17.2d, v4.4s
-	WORD    $0x6e6ede10 // fmul v16.2d, v16.2d, v14.2d
-	WORD    $0x6e6fde31 // fmul v17.2d, v17.2d, v15.2d
-	WORD    $0x4ee0c9d2 // fcmgt v18.2d, v14.2d, #0.0
-	WORD    $0x4ee0c9f3 // fcmgt v19.2d, v15.2d, #0.0
-	WORD    $0x4e721e10 // bic v16.16b, v16.16b, v18.16b
-	WORD    $0x4e731e31 // bic v17.16b, v17.16b, v19.16b
-	WORD    $0x4e70d694 // fadd v20.2d, v20.2d, v16.2d
-	WORD    $0x4e71d6b5 // fadd v21.2d, v21.2d, v17.2d
-	WORD    $0x0e61782e // fcvtl v14.2d, v1.2s
-	WORD    $0x4e61782f // fcvtl2 v15.2d, v1.4s
-	WORD    $0x0e6178b0 // fcvtl v16.2d, v5.2s
-	WORD    $0x4e6178b1 // fcvtl2 v17.2d, v5.4s
-	WORD    $0x6e6ede10 // fmul v16.2d, v16.2d, v14.2d
-	WORD    $0x6e6fde31 // fmul v17.2d, v17.2d, v15.2d
-	WORD    $0x4ee0c9d2 // fcmgt v18.2d, v14.2d, #0.0
-	WORD    $0x4ee0c9f3 // fcmgt v19.2d, v15.2d, #0.0
-	WORD    $0x4e721e10 // bic v16.16b, v16.16b, v18.16b
-	WORD    $0x4e731e31 // bic v17.16b, v17.16b, v19.16b
-	WORD    $0x4e70d6d6 // fadd v22.2d, v22.2d, v16.2d
-	WORD    $0x4e71d6f7 // fadd v23.2d, v23.2d, v17.2d
-	WORD    $0x0e61784e // fcvtl v14.2d, v2.2s
-	WORD    $0x4e61784f // fcvtl2 v15.2d, v2.4s
-	WORD    $0x0e6178d0 // fcvtl v16.2d, v6.2s
-	WORD    $0x4e6178d1 // fcvtl2 v17.2d, v6.4s
-	WORD    $0x6e6ede10 // fmul v16.2d, v16.2d, v14.2d
-	WORD    $0x6e6fde31 // fmul v17.2d, v17.2d, v15.2d
-	WORD    $0x4ee0c9d2 // fcmgt v18.2d, v14.2d, #0.0
-	WORD    $0x4ee0c9f3 // fcmgt v19.2d, v15.2d, #0.0
-	WORD    $0x4e721e10 // bic v16.16b, v16.16b, v18.16b
-	WORD    $0x4e731e31 // bic v17.16b, v17.16b, v19.16b
-	WORD    $0x4e70d718 // fadd v24.2d, v24.2d, v16.2d
-	WORD    $0x4e71d739 // fadd v25.2d, v25.2d, v17.2d
-	WORD    $0x0e61786e // fcvtl v14.2d, v3.2s
-	WORD    $0x4e61786f // fcvtl2 v15.2d, v3.4s
-	WORD    $0x0e6178f0 // fcvtl v16.2d, v7.2s
-	WORD    $0x4e6178f1 // fcvtl2 v17.2d, v7.4s
-	WORD    $0x6e6ede10 // fmul v16.2d, v16.2d, v14.2d
-	WORD    $0x6e6fde31 // fmul v17.2d, v17.2d, v15.2d
-	WORD    $0x4ee0c9d2 // fcmgt v18.2d, v14.2d, #0.0
-	WORD    $0x4ee0c9f3 // fcmgt v19.2d, v15.2d, #0.0
-	WORD    $0x4e721e10 // bic v16.16b, v16.16b, v18.16b
-	WORD    $0x4e731e31 // bic v17.16b, v17.16b, v19.16b
-	WORD    $0x4e70d75a // fadd v26.2d, v26.2d, v16.2d
-	WORD    $0x4e71d77b // fadd v27.2d, v27.2d, v17.2d
+	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
+	WORD    $0x4e6d1c12 // bic v18.16b, v0.16b, v13.16b
+	WORD    $0x4e6d1c93 // bic v19.16b, v4.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece14 // fmla v20.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce35 // fmla v21.2d, v17.2d, v15.2d
+	WORD    $0x4ea0c82d // fcmgt v13.4s, v1.4s, #0.0
+	WORD    $0x4e6d1c32 // bic v18.16b, v1.16b, v13.16b
+	WORD    $0x4e6d1cb3 // bic v19.16b, v5.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece16 // fmla v22.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce37 // fmla v23.2d, v17.2d, v15.2d
+	WORD    $0x4ea0c84d // fcmgt v13.4s, v2.4s, #0.0
+	WORD    $0x4e6d1c52 // bic v18.16b, v2.16b, v13.16b
+	WORD    $0x4e6d1cd3 // bic v19.16b, v6.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece18 // fmla v24.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce39 // fmla v25.2d, v17.2d, v15.2d
+	WORD    $0x4ea0c86d // fcmgt v13.4s, v3.4s, #0.0
+	WORD    $0x4e6d1c72 // bic v18.16b, v3.16b, v13.16b
+	WORD    $0x4e6d1cf3 // bic v19.16b, v7.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece1a // fmla v26.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce3b // fmla v27.2d, v17.2d, v15.2d
 	SUBS    $16, R4, R4
 	BGE     unrolled_79
 
@@ -1107,18 +1020,15 @@ single_80:
 single_loop_81:
 	VLD1.P  16(R2), [V0.S4]
 	VLD1.P  16(R1), [V4.S4]
-	WORD    $0x0e61780e // fcvtl v14.2d, v0.2s
-	WORD    $0x4e61780f // fcvtl2 v15.2d, v0.4s
-	WORD    $0x0e617890 // fcvtl v16.2d, v4.2s
-	WORD    $0x4e617891 // fcvtl2 v17.2d, v4.4s
-	WORD    $0x6e6ede10 // fmul v16.2d, v16.2d, v14.2d
-	WORD    $0x6e6fde31 // fmul v17.2d, v17.2d, v15.2d
-	WORD    $0x4ee0c9d2 // fcmgt v18.2d, v14.2d, #0.0
-	WORD    $0x4ee0c9f3 // fcmgt v19.2d, v15.2d, #0.0
-	WORD    $0x4e721e10 // bic v16.16b, v16.16b, v18.16b
-	WORD    $0x4e731e31 // bic v17.16b, v17.16b, v19.16b
-	WORD    $0x4e70d694 // fadd v20.2d, v20.2d, v16.2d
-	WORD    $0x4e71d6b5 // fadd v21.2d, v21.2d, v17.2d
+	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
+	WORD    $0x4e6d1c12 // bic v18.16b, v0.16b, v13.16b
+	WORD    $0x4e6d1c93 // bic v19.16b, v4.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece14 // fmla v20.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce35 // fmla v21.2d, v17.2d, v15.2d
 	SUBS    $4, R4, R4
 	BGE     single_loop_81
 
@@ -1182,54 +1092,42 @@ unrolled_87:
 	VLD1.P  64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
 	VLD1.P  64(R6), [V20.D2, V21.D2, V22.D2, V23.D2]
 	VLD1.P  64(R6), [V24.D2, V25.D2, V26.D2, V27.D2]
-	WORD    $0x0e61780e // fcvtl v14.2d, v0.2s
-	WORD    $0x4e61780f // fcvtl2 v15.2d, v0.4s
-	WORD    $0x0e617890 // fcvtl v16.2d, v4.2s
-	WORD    $0x4e617891 // fcvtl2 v17.2d, v4.4s
-	WORD    $0x6e6ede10 // fmul v16.2d, v16.2d, v14.2d
-	WORD    $0x6e6fde31 // fmul v17.2d, v17.2d, v15.2d
-	WORD    $0x4ee0c9d2 // fcmgt v18.2d, v14.2d, #0.0
-	WORD    $0x4ee0c9f3 // fcmgt v19.2d, v15.2d, #0.0
-	WORD    $0x4e721e10 // bic v16.16b, v16.16b, v18.16b
-	WORD    $0x4e731e31 // bic v17.16b, v17.16b, v19.16b
-	WORD    $0x4e70d694 // fadd v20.2d, v20.2d, v16.2d
-	WORD    $0x4e71d6b5 // fadd v21.2d, v21.2d, v17.2d
-	WORD    $0x0e61782e // fcvtl v14.2d, v1.2s
-	WORD    $0x4e61782f // fcvtl2 v15.2d, v1.4s
-	WORD    $0x0e6178b0 // fcvtl v16.2d, v5.2s
-	WORD    $0x4e6178b1 // fcvtl2 v17.2d, v5.4s
-	WORD    $0x6e6ede10 // fmul v16.2d, v16.2d, v14.2d
-	WORD    $0x6e6fde31 // fmul v17.2d, v17.2d, v15.2d
-	WORD    $0x4ee0c9d2 // fcmgt v18.2d, v14.2d, #0.0
-	WORD    $0x4ee0c9f3 // fcmgt v19.2d, v15.2d, #0.0
-	WORD    $0x4e721e10 // bic v16.16b, v16.16b, v18.16b
-	WORD    $0x4e731e31 // bic v17.16b, v17.16b, v19.16b
-	WORD    $0x4e70d6d6 // fadd v22.2d, v22.2d, v16.2d
-	WORD    $0x4e71d6f7 // fadd v23.2d, v23.2d, v17.2d
-	WORD    $0x0e61784e // fcvtl v14.2d, v2.2s
-	WORD    $0x4e61784f // fcvtl2 v15.2d, v2.4s
-	WORD    $0x0e6178d0 // fcvtl v16.2d, v6.2s
-	WORD    $0x4e6178d1 // fcvtl2 v17.2d, v6.4s
-	WORD    $0x6e6ede10 // fmul v16.2d, v16.2d, v14.2d
-	WORD    $0x6e6fde31 // fmul v17.2d, v17.2d, v15.2d
-	WORD    $0x4ee0c9d2 // fcmgt v18.2d, v14.2d, #0.0
-	WORD    $0x4ee0c9f3 // fcmgt v19.2d, v15.2d, #0.0
-	WORD    $0x4e721e10 // bic v16.16b, v16.16b, v18.16b
-	WORD    $0x4e731e31 // bic v17.16b, v17.16b, v19.16b
-	WORD    $0x4e70d718 // fadd v24.2d, v24.2d, v16.2d
-	WORD    $0x4e71d739 // fadd v25.2d, v25.2d, v17.2d
-	WORD    $0x0e61786e // fcvtl v14.2d, v3.2s
-	WORD    $0x4e61786f // fcvtl2 v15.2d, v3.4s
-	WORD    $0x0e6178f0 // fcvtl v16.2d, v7.2s
-	WORD    $0x4e6178f1 // fcvtl2 v17.2d, v7.4s
-	WORD    $0x6e6ede10 // fmul v16.2d, v16.2d, v14.2d
-	WORD    $0x6e6fde31 // fmul v17.2d, v17.2d, v15.2d
-	WORD    $0x4ee0c9d2 // fcmgt v18.2d, v14.2d, #0.0
-	WORD    $0x4ee0c9f3 // fcmgt v19.2d, v15.2d, #0.0
-	WORD    $0x4e721e10 // bic v16.16b, v16.16b, v18.16b
-	WORD    $0x4e731e31 // bic v17.16b, v17.16b, v19.16b
-	WORD    $0x4e70d75a // fadd v26.2d, v26.2d, v16.2d
-	WORD    $0x4e71d77b // fadd v27.2d, v27.2d, v17.2d
+	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
+	WORD    $0x4e6d1c12 // bic v18.16b, v0.16b, v13.16b
+	WORD    $0x4e6d1c93 // bic v19.16b, v4.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece14 // fmla v20.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce35 // fmla v21.2d, v17.2d, v15.2d
+	WORD    $0x4ea0c82d // fcmgt v13.4s, v1.4s, #0.0
+	WORD    $0x4e6d1c32 // bic v18.16b, v1.16b, v13.16b
+	WORD    $0x4e6d1cb3 // bic v19.16b, v5.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece16 // fmla v22.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce37 // fmla v23.2d, v17.2d, v15.2d
+	WORD    $0x4ea0c84d // fcmgt v13.4s, v2.4s, #0.0
+	WORD    $0x4e6d1c52 // bic v18.16b, v2.16b, v13.16b
+	WORD    $0x4e6d1cd3 // bic v19.16b, v6.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece18 // fmla v24.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce39 // fmla v25.2d, v17.2d, v15.2d
+	WORD    $0x4ea0c86d // fcmgt v13.4s, v3.4s, #0.0
+	WORD    $0x4e6d1c72 // bic v18.16b, v3.16b, v13.16b
+	WORD    $0x4e6d1cf3 // bic v19.16b, v7.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece1a // fmla v26.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce3b // fmla v27.2d, v17.2d, v15.2d
 	VST1.P  [V20.D2, V21.D2, V22.D2, V23.D2], 64(R7)
 	VST1.P  [V24.D2, V25.D2, V26.D2, V27.D2], 64(R7)
 	SUBS    $16, R4, R4
@@ -1243,18 +1141,15 @@ single_loop_89:
 	VLD1.P  16(R2), [V0.S4]
 	VLD1.P  16(R1), [V4.S4]
 	VLD1.P  32(R6), [V20.D2, V21.D2]
-	WORD    $0x0e61780e // fcvtl v14.2d, v0.2s
-	WORD    $0x4e61780f // fcvtl2 v15.2d, v0.4s
-	WORD    $0x0e617890 // fcvtl v16.2d, v4.2s
-	WORD    $0x4e617891 // fcvtl2 v17.2d, v4.4s
-	WORD    $0x6e6ede10 // fmul v16.2d, v16.2d, v14.2d
-	WORD    $0x6e6fde31 // fmul v17.2d, v17.2d, v15.2d
-	WORD    $0x4ee0c9d2 // fcmgt v18.2d, v14.2d, #0.0
-	WORD    $0x4ee0c9f3 // fcmgt v19.2d, v15.2d, #0.0
-	WORD    $0x4e721e10 // bic v16.16b, v16.16b, v18.16b
-	WORD    $0x4e731e31 // bic v17.16b, v17.16b, v19.16b
-	WORD    $0x4e70d694 // fadd v20.2d, v20.2d, v16.2d
-	WORD    $0x4e71d6b5 // fadd v21.2d, v21.2d, v17.2d
+	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
+	WORD    $0x4e6d1c12 // bic v18.16b, v0.16b, v13.16b
+	WORD    $0x4e6d1c93 // bic v19.16b, v4.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece14 // fmla v20.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce35 // fmla v21.2d, v17.2d, v15.2d
 	VST1.P  [V20.D2, V21.D2], 32(R7)
 	SUBS    $4, R4, R4
 	BGE     single_loop_89
