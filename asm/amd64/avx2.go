@@ -4,8 +4,6 @@ import (
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
-
-	"github.com/prelu-go/prelu/asm/spec"
 )
 
 // avx2 compares into a vector mask and blends the scaled and unscaled values;
@@ -28,6 +26,18 @@ func (avx2) tail(e elem, rem GPVirtual) tail {
 	m := YMM()
 	VMOVDQU(Mem{Base: p, Index: off, Scale: 1}, m) // the first rem lanes set
 	return m
+}
+
+func (avx2) loadPart(e elem, m Mem, t tail) VecVirtual {
+	v := YMM()
+	e.maskmov(m, t.(VecVirtual), v)
+	return v
+}
+
+func (avx2) narrow(d VecVirtual) VecVirtual {
+	x := XMM()
+	VCVTPD2PSY(d, x)
+	return x
 }
 
 func (a avx2) step(k *kernel, j GPVirtual, slot int, t tail) {
@@ -54,11 +64,11 @@ func (a avx2) step(k *kernel, j GPVirtual, slot int, t tail) {
 	}
 	if k.v.Dx {
 		var alpha Op = k.alpha
-		if k.l == spec.Pattern {
+		if slopes, ok := k.slopes(j, slot); ok {
 			if masked {
-				alpha = load(k.at(k.pattern, j, slot))
+				alpha = load(slopes)
 			} else {
-				alpha = k.at(k.pattern, j, slot)
+				alpha = slopes
 			}
 		}
 		out := YMM()
@@ -92,8 +102,9 @@ func (avx2) accumulate(k *kernel, j GPVirtual, slot int, gate, value, pass VecVi
 		if k.registerAccs() {
 			VFMADD231PD(vw, gw, k.accFor(slot, h))
 		} else {
-			// The acc array is padded to whole vectors (see the Go wrappers).
-			at, sums := k.accAt(j, slot, h), YMM()
+			// The sums are padded to whole vectors (the Go wrappers pad acc;
+			// a ring has a vector of room past its period).
+			at, sums := k.sums(j, slot, h), YMM()
 			VMOVUPD(at, sums)
 			VFMADD231PD(vw, gw, sums)
 			VMOVUPD(sums, at)

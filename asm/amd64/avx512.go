@@ -4,8 +4,6 @@ import (
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
-
-	"github.com/prelu-go/prelu/asm/spec"
 )
 
 // avx512 compares into a mask register and multiplies under that mask, so
@@ -25,6 +23,18 @@ func (avx512) tail(e elem, rem GPVirtual) tail {
 	m := K()
 	KMOVW(bits.As32(), m)
 	return m
+}
+
+func (avx512) loadPart(e elem, m Mem, t tail) VecVirtual {
+	v := ZMM()
+	e.movZ(m, t.(OpmaskVirtual), v)
+	return v
+}
+
+func (avx512) narrow(d VecVirtual) VecVirtual {
+	y := YMM()
+	VCVTPD2PS(d, y)
+	return y
 }
 
 func (a avx512) step(k *kernel, j GPVirtual, slot int, t tail) {
@@ -55,10 +65,10 @@ func (a avx512) step(k *kernel, j GPVirtual, slot int, t tail) {
 	}
 	if k.v.Dx {
 		var alpha Op = k.alpha
-		if k.l == spec.Pattern {
+		if slopes, ok := k.slopes(j, slot); ok {
 			// Masked lanes of a memory operand are not read, so the
 			// remainder needs no separate masked load.
-			alpha = k.at(k.pattern, j, slot)
+			alpha = slopes
 		}
 		e.mul(alpha, value, slope, value)
 		if masked {
@@ -104,7 +114,7 @@ func (avx512) fma(k *kernel, j GPVirtual, slot, h int, v, g VecVirtual, m Opmask
 		VFMADD231PD(v, g, m, k.accFor(slot, h))
 		return
 	}
-	sums, at := ZMM(), k.accAt(j, slot, h)
+	sums, at := ZMM(), k.sums(j, slot, h)
 	VMOVUPD_Z(at, m, sums)
 	VFMADD231PD(v, g, m, sums)
 	VMOVUPD(sums, m, at)

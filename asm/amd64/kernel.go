@@ -23,6 +23,10 @@ type isa interface {
 	// step does one vector of work at element index j plus slot vectors;
 	// t is nil for a full vector.
 	step(k *kernel, j GPVirtual, slot int, t tail)
+	// loadPart loads the lanes of m that t selects, and zeros the rest.
+	loadPart(e elem, m Mem, t tail) VecVirtual
+	// narrow rounds a vector of float64 to float32, in half the width.
+	narrow(d VecVirtual) VecVirtual
 }
 
 // tail is an ISA's mask for a partial vector.
@@ -45,6 +49,11 @@ type kernel struct {
 	zero             VecVirtual
 	n                GPVirtual // len(x)
 	stream           bool      // full vectors are stored non-temporally
+
+	// The Ring layout's slopes and sums live in the frame, at position r,
+	// which wraps at ringLen (a multiple of the period, at least a vector).
+	ring, sumRing Mem
+	r, ringLen    GPVirtual
 }
 
 func newKernel(isa isa, sk spec.Kernel) *kernel {
@@ -63,12 +72,12 @@ func newKernel(isa isa, sk spec.Kernel) *kernel {
 	if v.Dx && l == spec.Pattern {
 		k.pattern = Load(Param("pattern").Base(), GP64())
 	}
-	if v.Dalpha && l != spec.Shared {
+	if v.Dalpha && (l == spec.Planes || l == spec.Pattern) {
 		k.acc = Load(Param("acc").Base(), GP64())
 	}
 	k.zero = isa.vec()
 	zero(k.zero)
-	if v.Dalpha && l != spec.Pattern {
+	if v.Dalpha && (l == spec.Shared || l == spec.Planes) {
 		slots := min(unroll, isa.maxAccSlots(e))
 		for range slots * e.Halves() {
 			k.accs = append(k.accs, isa.vec())
@@ -88,6 +97,27 @@ func (k *kernel) at(base Register, j GPVirtual, slot int) Mem {
 // accAt addresses half h of slot's float64 sums in the acc array.
 func (k *kernel) accAt(j GPVirtual, slot, h int) Mem {
 	return Mem{Base: k.acc, Index: j, Scale: 8, Disp: (slot*k.e.Halves() + h) * k.isa.vecBytes()}
+}
+
+// slopes addresses the slopes of vector slot at element j, for the layouts
+// whose slopes are a stream in memory.
+func (k *kernel) slopes(j GPVirtual, slot int) (Mem, bool) {
+	switch k.l {
+	case spec.Pattern:
+		return k.at(k.pattern, j, slot), true
+	case spec.Ring:
+		return k.ring.Idx(k.r, uint8(k.e.Size)), true
+	}
+	return Mem{}, false
+}
+
+// sums addresses half h of the float64 sums of vector slot at element j,
+// for the layouts that keep them in memory.
+func (k *kernel) sums(j GPVirtual, slot, h int) Mem {
+	if k.l == spec.Ring {
+		return k.sumRing.Idx(k.r, 8).Offset(h * k.isa.vecBytes())
+	}
+	return k.accAt(j, slot, h)
 }
 
 // accFor is the register accumulator of slot's half h.
@@ -252,6 +282,7 @@ func (k *kernel) span(n GPVirtual) {
 	JGT(LabelRef(single))
 	for slot := range unroll {
 		k.isa.step(k, j, slot, nil)
+		k.advanceRing()
 	}
 	ADDQ(U32(unroll*w), j)
 	JMP(LabelRef(unrolled))
@@ -263,6 +294,7 @@ func (k *kernel) span(n GPVirtual) {
 	CMPQ(j, limit)
 	JGT(LabelRef(remainder))
 	k.isa.step(k, j, 0, nil)
+	k.advanceRing()
 	ADDQ(U32(w), j)
 	JMP(LabelRef(singleLoop))
 

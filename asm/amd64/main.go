@@ -29,7 +29,7 @@ func main() {
 	defineTailMasks()
 	var ids []spec.ISA
 	for _, isa := range isas {
-		ids = append(ids, spec.ISA{Name: isa.name(), ID: "isa" + isa.name()})
+		ids = append(ids, spec.ISA{Name: isa.name(), ID: "isa" + isa.name(), VecBytes: isa.vecBytes()})
 		for _, k := range spec.All() {
 			generate(isa, k)
 		}
@@ -45,7 +45,11 @@ func main() {
 // generate emits one kernel.
 func generate(isa isa, sk spec.Kernel) {
 	name := sk.Name(isa.name())
-	TEXT(name, NOSPLIT, sk.Signature(sk.GoType))
+	attr := NOSPLIT
+	if sk.Layout == spec.Ring {
+		attr = 0 // a frame too large for NOSPLIT: the stack check may grow the stack
+	}
+	TEXT(name, attr, sk.Signature(sk.GoType))
 	Pragma("noescape")
 	Doc(name + " " + sk.Doc())
 	k := newKernel(isa, sk)
@@ -56,6 +60,8 @@ func generate(isa isa, sk spec.Kernel) {
 		k.planar()
 	case spec.Pattern:
 		k.patterned()
+	case spec.Ring:
+		k.ringed()
 	}
 	VZEROUPPER() // Go's scalar float code is SSE: leave no dirty upper halves.
 	RET()

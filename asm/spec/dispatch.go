@@ -10,8 +10,9 @@ import (
 
 // ISA is one implementation that a generated dispatch file can call.
 type ISA struct {
-	Name string // in kernel names: "AVX512"
-	ID   string // the Go constant naming it: "isaAVX512"
+	Name     string // in kernel names: "AVX512"
+	ID       string // the Go constant naming it: "isaAVX512"
+	VecBytes int    // its vector width; 0 if it has no Ring kernels
 }
 
 // WriteDispatch writes the Go file that routes each kernel to the
@@ -28,6 +29,7 @@ func WriteDispatch(path, generator, constraint string, isas []ISA) error {
 		}
 		writeShim(&b, k, isas)
 	}
+	writeRingLimit(&b, isas)
 	src, err := format.Source(b.Bytes())
 	if err != nil {
 		return fmt.Errorf("formatting %s: %v\n%s", path, err, b.Bytes())
@@ -39,7 +41,7 @@ func writeShim(b *bytes.Buffer, k Kernel, isas []ISA) {
 	sig := strings.TrimPrefix(k.Signature("E"), "func")
 	open, close := strings.Index(sig, "("), strings.Index(sig, ")")
 	fmt.Fprintf(b, "\n// %sKernel runs %s on isa's kernel, or the pure-Go one.\n", k.Base(), k.Base())
-	fmt.Fprintf(b, "func %sKernel[E float32 | float64](isa isaID, %s%s {\n", k.Base(), sig[open+1:close], sig[close:])
+	fmt.Fprintf(b, "func %sKernel[E Float](isa isaID, %s%s {\n", k.Base(), sig[open+1:close], sig[close:])
 	ret := ""
 	if k.Returns() {
 		ret = "return "
@@ -53,6 +55,9 @@ func writeShim(b *bytes.Buffer, k Kernel, isas []ISA) {
 			}
 			fmt.Fprintf(b, "switch isa {\n")
 			for _, isa := range isas {
+				if k.Layout == Ring && isa.VecBytes == 0 {
+					continue
+				}
 				kk := Kernel{e, k.Variant, k.Layout}
 				fmt.Fprintf(b, "case %s:\n%s%s(%s)\n", isa.ID, ret, kk.Name(isa.Name), args(kk))
 				if ret == "" {
@@ -84,4 +89,29 @@ func args(k Kernel) string {
 		}
 	}
 	return strings.Join(as, ", ")
+}
+
+// writeRingLimit writes ringLimit: the longest period each ISA's Ring
+// kernels take (RingLimit), and genericRingLimit for the pure-Go twins.
+func writeRingLimit(b *bytes.Buffer, isas []ISA) {
+	fmt.Fprintf(b, "\n// ringLimit is the longest period (channels*inner) that isa's Ring kernel of\n")
+	fmt.Fprintf(b, "// the variant takes for elements of size bytes: its frame holds the ring.\n")
+	fmt.Fprintf(b, "// It is 0 where isa has no Ring kernels.\n")
+	fmt.Fprintf(b, "func ringLimit(isa isaID, size int, dx, dalpha bool) int {\n")
+	fmt.Fprintf(b, "switch isa {\n")
+	for _, isa := range isas {
+		fmt.Fprintf(b, "case %s:\n", isa.ID)
+		if isa.VecBytes == 0 {
+			fmt.Fprintf(b, "return 0\n")
+			continue
+		}
+		fmt.Fprintf(b, "switch {\n")
+		for _, e := range Elems {
+			for _, v := range Variants {
+				fmt.Fprintf(b, "case size == %d && dx == %v && dalpha == %v:\nreturn %d\n", e.Size, v.Dx, v.Dalpha, RingLimit(isa.VecBytes, e.Size, v.Dx, v.Dalpha))
+			}
+		}
+		fmt.Fprintf(b, "}\nreturn 0\n")
+	}
+	fmt.Fprintf(b, "}\nreturn genericRingLimit\n}\n")
 }

@@ -8,7 +8,9 @@
 //	variant:  forward; backward computing dx and the slope gradient, dx only,
 //	          or the slope gradient only
 //	layout:   one shared slope; planes (one slope per run of inner elements,
-//	          NCHW); or a repeating pattern of slopes (channel-last)
+//	          NCHW); a repeating pattern of slopes (channel-last rows); or a
+//	          ring: the planes' slopes with a short period, which the kernel
+//	          expands into its own frame
 package spec
 
 import (
@@ -65,10 +67,16 @@ const (
 	Shared  Layout = ""        // one slope for all elements
 	Planes  Layout = "Planes"  // alpha[c] for the c-th run of inner elements, c cycling through len(alpha)
 	Pattern Layout = "Pattern" // pattern[i % len(pattern)]
+	// Ring has the slopes of Planes, alpha[(i/inner) % len(alpha)], for a
+	// period len(alpha)*inner of at most RingLimit elements: the kernel
+	// expands them into a ring in its own stack frame, so that every vector
+	// of x, wherever the period starts, reads its slopes with one load. It
+	// adds each channel's float64 sum to dalpha[c] itself, rounding once.
+	Ring Layout = "Ring"
 )
 
 // Layouts are the layouts, in generation order.
-var Layouts = []Layout{Shared, Planes, Pattern}
+var Layouts = []Layout{Shared, Planes, Pattern, Ring}
 
 // Kernel is one kernel of the set.
 type Kernel struct {
@@ -112,19 +120,22 @@ func (k Kernel) Params() []Param {
 		ps = append(ps, Param{"dy", "slice"})
 	}
 	ps = append(ps, Param{"x", "slice"})
-	if k.Dx && k.Layout == Planes {
+	if k.Dx && (k.Layout == Planes || k.Layout == Ring) {
 		ps = append(ps, Param{"alpha", "slice"})
 	}
 	if k.Dx && k.Layout == Pattern {
 		ps = append(ps, Param{"pattern", "slice"})
 	}
-	if k.Dalpha && k.Layout != Shared {
+	if k.Dalpha && (k.Layout == Planes || k.Layout == Pattern) {
 		ps = append(ps, Param{"acc", "acc"})
+	}
+	if k.Dalpha && k.Layout == Ring {
+		ps = append(ps, Param{"dalpha", "slice"})
 	}
 	if k.Dx && k.Layout == Shared {
 		ps = append(ps, Param{"alpha", "scalar"})
 	}
-	if k.Layout == Planes {
+	if k.Layout == Planes || k.Layout == Ring {
 		ps = append(ps, Param{"inner", "int"})
 	}
 	return ps
@@ -160,6 +171,7 @@ func (k Kernel) Doc() string {
 		Shared:  "with one shared slope",
 		Planes:  "with the slope alpha[c] for the c-th run of inner elements, c cycling",
 		Pattern: "with the slope pattern[i % len(pattern)]",
+		Ring:    "with the slope alpha[(i/inner) % C] for a period C*inner of at most RingLimit elements, expanded in the kernel's frame",
 	}[k.Layout]
 	sums := ""
 	if k.Dalpha {
@@ -167,7 +179,44 @@ func (k Kernel) Doc() string {
 			Shared:  ", and returns the sum",
 			Planes:  ", adding each run's sum to acc[c]",
 			Pattern: ", adding to acc[i % len(acc)]",
+			Ring:    ", adding each channel's sum to dalpha[c] in float64 and rounding once",
 		}[k.Layout]
 	}
 	return what + " " + where + sums + "."
+}
+
+// RingFrame is the most stack a Ring kernel's frame may take, so that every
+// function of the library keeps its frame under 2 KiB.
+const RingFrame = 1792
+
+// RingSlopes is the number of slopes a Ring kernel's frame holds for a
+// vector of lanes elements and periods up to limit: the period repeated to
+// at least a vector (shorter than limit + lanes), then a vector more.
+func RingSlopes(lanes, limit int) int { return limit + 2*lanes }
+
+// RingSums is the number of float64 sums beside it: one per slope, and a
+// vector of room to clear them in whole vectors.
+func RingSums(lanes, limit int) int { return limit + 3*lanes }
+
+// RingLimit is the longest period (channels*inner) that a Ring kernel with
+// vectors of vecBytes takes for elements of size bytes, whole vectors of
+// it, given what the variant keeps in its frame: slopes (dx), float64 sums
+// (dalpha), or both.
+func RingLimit(vecBytes, size int, dx, dalpha bool) int {
+	lanes := vecBytes / size
+	bytes := func(limit int) int {
+		b := 0
+		if dx {
+			b += RingSlopes(lanes, limit) * size
+		}
+		if dalpha {
+			b += RingSums(lanes, limit) * 8
+		}
+		return b
+	}
+	limit := RingFrame / size / lanes * lanes
+	for limit > 0 && bytes(limit) > RingFrame {
+		limit -= lanes
+	}
+	return limit
 }
