@@ -5,7 +5,7 @@
 package prelu
 
 // forwardKernel runs forward on isa's kernel, or the pure-Go one.
-func forwardKernel[E float32 | float64](isa isaID, dst []E, x []E, alpha E) {
+func forwardKernel[E Float](isa isaID, dst []E, x []E, alpha E) {
 	if isFloat32[E]() {
 		switch isa {
 		case isaAVX2:
@@ -29,7 +29,7 @@ func forwardKernel[E float32 | float64](isa isaID, dst []E, x []E, alpha E) {
 }
 
 // forwardPlanesKernel runs forwardPlanes on isa's kernel, or the pure-Go one.
-func forwardPlanesKernel[E float32 | float64](isa isaID, dst []E, x []E, alpha []E, inner int) {
+func forwardPlanesKernel[E Float](isa isaID, dst []E, x []E, alpha []E, inner int) {
 	if isFloat32[E]() {
 		switch isa {
 		case isaAVX2:
@@ -53,7 +53,7 @@ func forwardPlanesKernel[E float32 | float64](isa isaID, dst []E, x []E, alpha [
 }
 
 // forwardPatternKernel runs forwardPattern on isa's kernel, or the pure-Go one.
-func forwardPatternKernel[E float32 | float64](isa isaID, dst []E, x []E, pattern []E) {
+func forwardPatternKernel[E Float](isa isaID, dst []E, x []E, pattern []E) {
 	if isFloat32[E]() {
 		switch isa {
 		case isaAVX2:
@@ -76,8 +76,32 @@ func forwardPatternKernel[E float32 | float64](isa isaID, dst []E, x []E, patter
 	forwardPatternGeneric(dst, x, pattern)
 }
 
+// forwardRingKernel runs forwardRing on isa's kernel, or the pure-Go one.
+func forwardRingKernel[E Float](isa isaID, dst []E, x []E, alpha []E, inner int) {
+	if isFloat32[E]() {
+		switch isa {
+		case isaAVX2:
+			forwardRingAVX2F32(as[float32](dst), as[float32](x), as[float32](alpha), inner)
+			return
+		case isaAVX512:
+			forwardRingAVX512F32(as[float32](dst), as[float32](x), as[float32](alpha), inner)
+			return
+		}
+	} else {
+		switch isa {
+		case isaAVX2:
+			forwardRingAVX2F64(as[float64](dst), as[float64](x), as[float64](alpha), inner)
+			return
+		case isaAVX512:
+			forwardRingAVX512F64(as[float64](dst), as[float64](x), as[float64](alpha), inner)
+			return
+		}
+	}
+	forwardRingGeneric(dst, x, alpha, inner)
+}
+
 // backwardKernel runs backward on isa's kernel, or the pure-Go one.
-func backwardKernel[E float32 | float64](isa isaID, dx []E, dy []E, x []E, alpha E) float64 {
+func backwardKernel[E Float](isa isaID, dx []E, dy []E, x []E, alpha E) float64 {
 	if isFloat32[E]() {
 		switch isa {
 		case isaAVX2:
@@ -97,7 +121,7 @@ func backwardKernel[E float32 | float64](isa isaID, dx []E, dy []E, x []E, alpha
 }
 
 // backwardPlanesKernel runs backwardPlanes on isa's kernel, or the pure-Go one.
-func backwardPlanesKernel[E float32 | float64](isa isaID, dx []E, dy []E, x []E, alpha []E, acc []float64, inner int) {
+func backwardPlanesKernel[E Float](isa isaID, dx []E, dy []E, x []E, alpha []E, acc []float64, inner int) {
 	if isFloat32[E]() {
 		switch isa {
 		case isaAVX2:
@@ -121,7 +145,7 @@ func backwardPlanesKernel[E float32 | float64](isa isaID, dx []E, dy []E, x []E,
 }
 
 // backwardPatternKernel runs backwardPattern on isa's kernel, or the pure-Go one.
-func backwardPatternKernel[E float32 | float64](isa isaID, dx []E, dy []E, x []E, pattern []E, acc []float64) {
+func backwardPatternKernel[E Float](isa isaID, dx []E, dy []E, x []E, pattern []E, acc []float64) {
 	if isFloat32[E]() {
 		switch isa {
 		case isaAVX2:
@@ -144,8 +168,32 @@ func backwardPatternKernel[E float32 | float64](isa isaID, dx []E, dy []E, x []E
 	backwardPatternGeneric(dx, dy, x, pattern, acc)
 }
 
+// backwardRingKernel runs backwardRing on isa's kernel, or the pure-Go one.
+func backwardRingKernel[E Float](isa isaID, dx []E, dy []E, x []E, alpha []E, dalpha []E, inner int) {
+	if isFloat32[E]() {
+		switch isa {
+		case isaAVX2:
+			backwardRingAVX2F32(as[float32](dx), as[float32](dy), as[float32](x), as[float32](alpha), as[float32](dalpha), inner)
+			return
+		case isaAVX512:
+			backwardRingAVX512F32(as[float32](dx), as[float32](dy), as[float32](x), as[float32](alpha), as[float32](dalpha), inner)
+			return
+		}
+	} else {
+		switch isa {
+		case isaAVX2:
+			backwardRingAVX2F64(as[float64](dx), as[float64](dy), as[float64](x), as[float64](alpha), as[float64](dalpha), inner)
+			return
+		case isaAVX512:
+			backwardRingAVX512F64(as[float64](dx), as[float64](dy), as[float64](x), as[float64](alpha), as[float64](dalpha), inner)
+			return
+		}
+	}
+	backwardRingGeneric(dx, dy, x, alpha, dalpha, inner)
+}
+
 // backwardDxKernel runs backwardDx on isa's kernel, or the pure-Go one.
-func backwardDxKernel[E float32 | float64](isa isaID, dx []E, dy []E, x []E, alpha E) {
+func backwardDxKernel[E Float](isa isaID, dx []E, dy []E, x []E, alpha E) {
 	if isFloat32[E]() {
 		switch isa {
 		case isaAVX2:
@@ -169,7 +217,7 @@ func backwardDxKernel[E float32 | float64](isa isaID, dx []E, dy []E, x []E, alp
 }
 
 // backwardPlanesDxKernel runs backwardPlanesDx on isa's kernel, or the pure-Go one.
-func backwardPlanesDxKernel[E float32 | float64](isa isaID, dx []E, dy []E, x []E, alpha []E, inner int) {
+func backwardPlanesDxKernel[E Float](isa isaID, dx []E, dy []E, x []E, alpha []E, inner int) {
 	if isFloat32[E]() {
 		switch isa {
 		case isaAVX2:
@@ -193,7 +241,7 @@ func backwardPlanesDxKernel[E float32 | float64](isa isaID, dx []E, dy []E, x []
 }
 
 // backwardPatternDxKernel runs backwardPatternDx on isa's kernel, or the pure-Go one.
-func backwardPatternDxKernel[E float32 | float64](isa isaID, dx []E, dy []E, x []E, pattern []E) {
+func backwardPatternDxKernel[E Float](isa isaID, dx []E, dy []E, x []E, pattern []E) {
 	if isFloat32[E]() {
 		switch isa {
 		case isaAVX2:
@@ -216,8 +264,32 @@ func backwardPatternDxKernel[E float32 | float64](isa isaID, dx []E, dy []E, x [
 	backwardPatternDxGeneric(dx, dy, x, pattern)
 }
 
+// backwardRingDxKernel runs backwardRingDx on isa's kernel, or the pure-Go one.
+func backwardRingDxKernel[E Float](isa isaID, dx []E, dy []E, x []E, alpha []E, inner int) {
+	if isFloat32[E]() {
+		switch isa {
+		case isaAVX2:
+			backwardRingDxAVX2F32(as[float32](dx), as[float32](dy), as[float32](x), as[float32](alpha), inner)
+			return
+		case isaAVX512:
+			backwardRingDxAVX512F32(as[float32](dx), as[float32](dy), as[float32](x), as[float32](alpha), inner)
+			return
+		}
+	} else {
+		switch isa {
+		case isaAVX2:
+			backwardRingDxAVX2F64(as[float64](dx), as[float64](dy), as[float64](x), as[float64](alpha), inner)
+			return
+		case isaAVX512:
+			backwardRingDxAVX512F64(as[float64](dx), as[float64](dy), as[float64](x), as[float64](alpha), inner)
+			return
+		}
+	}
+	backwardRingDxGeneric(dx, dy, x, alpha, inner)
+}
+
 // backwardDalphaKernel runs backwardDalpha on isa's kernel, or the pure-Go one.
-func backwardDalphaKernel[E float32 | float64](isa isaID, dy []E, x []E) float64 {
+func backwardDalphaKernel[E Float](isa isaID, dy []E, x []E) float64 {
 	if isFloat32[E]() {
 		switch isa {
 		case isaAVX2:
@@ -237,7 +309,7 @@ func backwardDalphaKernel[E float32 | float64](isa isaID, dy []E, x []E) float64
 }
 
 // backwardPlanesDalphaKernel runs backwardPlanesDalpha on isa's kernel, or the pure-Go one.
-func backwardPlanesDalphaKernel[E float32 | float64](isa isaID, dy []E, x []E, acc []float64, inner int) {
+func backwardPlanesDalphaKernel[E Float](isa isaID, dy []E, x []E, acc []float64, inner int) {
 	if isFloat32[E]() {
 		switch isa {
 		case isaAVX2:
@@ -261,7 +333,7 @@ func backwardPlanesDalphaKernel[E float32 | float64](isa isaID, dy []E, x []E, a
 }
 
 // backwardPatternDalphaKernel runs backwardPatternDalpha on isa's kernel, or the pure-Go one.
-func backwardPatternDalphaKernel[E float32 | float64](isa isaID, dy []E, x []E, acc []float64) {
+func backwardPatternDalphaKernel[E Float](isa isaID, dy []E, x []E, acc []float64) {
 	if isFloat32[E]() {
 		switch isa {
 		case isaAVX2:
@@ -282,4 +354,77 @@ func backwardPatternDalphaKernel[E float32 | float64](isa isaID, dy []E, x []E, 
 		}
 	}
 	backwardPatternDalphaGeneric(dy, x, acc)
+}
+
+// backwardRingDalphaKernel runs backwardRingDalpha on isa's kernel, or the pure-Go one.
+func backwardRingDalphaKernel[E Float](isa isaID, dy []E, x []E, dalpha []E, inner int) {
+	if isFloat32[E]() {
+		switch isa {
+		case isaAVX2:
+			backwardRingDalphaAVX2F32(as[float32](dy), as[float32](x), as[float32](dalpha), inner)
+			return
+		case isaAVX512:
+			backwardRingDalphaAVX512F32(as[float32](dy), as[float32](x), as[float32](dalpha), inner)
+			return
+		}
+	} else {
+		switch isa {
+		case isaAVX2:
+			backwardRingDalphaAVX2F64(as[float64](dy), as[float64](x), as[float64](dalpha), inner)
+			return
+		case isaAVX512:
+			backwardRingDalphaAVX512F64(as[float64](dy), as[float64](x), as[float64](dalpha), inner)
+			return
+		}
+	}
+	backwardRingDalphaGeneric(dy, x, dalpha, inner)
+}
+
+// ringLimit is the longest period (channels*inner) that isa's Ring kernel of
+// the variant takes for elements of size bytes: its frame holds the ring.
+// It is 0 where isa has no Ring kernels.
+func ringLimit(isa isaID, size int, dx, dalpha bool) int {
+	switch isa {
+	case isaAVX2:
+		switch {
+		case size == 4 && dx == true && dalpha == false:
+			return 432
+		case size == 4 && dx == true && dalpha == true:
+			return 128
+		case size == 4 && dx == true && dalpha == false:
+			return 432
+		case size == 4 && dx == false && dalpha == true:
+			return 200
+		case size == 8 && dx == true && dalpha == false:
+			return 216
+		case size == 8 && dx == true && dalpha == true:
+			return 100
+		case size == 8 && dx == true && dalpha == false:
+			return 216
+		case size == 8 && dx == false && dalpha == true:
+			return 212
+		}
+		return 0
+	case isaAVX512:
+		switch {
+		case size == 4 && dx == true && dalpha == false:
+			return 416
+		case size == 4 && dx == true && dalpha == true:
+			return 96
+		case size == 4 && dx == true && dalpha == false:
+			return 416
+		case size == 4 && dx == false && dalpha == true:
+			return 176
+		case size == 8 && dx == true && dalpha == false:
+			return 208
+		case size == 8 && dx == true && dalpha == true:
+			return 88
+		case size == 8 && dx == true && dalpha == false:
+			return 208
+		case size == 8 && dx == false && dalpha == true:
+			return 200
+		}
+		return 0
+	}
+	return genericRingLimit
 }

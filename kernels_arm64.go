@@ -5,7 +5,7 @@
 package prelu
 
 // forwardKernel runs forward on isa's kernel, or the pure-Go one.
-func forwardKernel[E float32 | float64](isa isaID, dst []E, x []E, alpha E) {
+func forwardKernel[E Float](isa isaID, dst []E, x []E, alpha E) {
 	if isFloat32[E]() {
 		switch isa {
 		case isaNEON:
@@ -23,7 +23,7 @@ func forwardKernel[E float32 | float64](isa isaID, dst []E, x []E, alpha E) {
 }
 
 // forwardPlanesKernel runs forwardPlanes on isa's kernel, or the pure-Go one.
-func forwardPlanesKernel[E float32 | float64](isa isaID, dst []E, x []E, alpha []E, inner int) {
+func forwardPlanesKernel[E Float](isa isaID, dst []E, x []E, alpha []E, inner int) {
 	if isFloat32[E]() {
 		switch isa {
 		case isaNEON:
@@ -41,7 +41,7 @@ func forwardPlanesKernel[E float32 | float64](isa isaID, dst []E, x []E, alpha [
 }
 
 // forwardPatternKernel runs forwardPattern on isa's kernel, or the pure-Go one.
-func forwardPatternKernel[E float32 | float64](isa isaID, dst []E, x []E, pattern []E) {
+func forwardPatternKernel[E Float](isa isaID, dst []E, x []E, pattern []E) {
 	if isFloat32[E]() {
 		switch isa {
 		case isaNEON:
@@ -58,8 +58,20 @@ func forwardPatternKernel[E float32 | float64](isa isaID, dst []E, x []E, patter
 	forwardPatternGeneric(dst, x, pattern)
 }
 
+// forwardRingKernel runs forwardRing on isa's kernel, or the pure-Go one.
+func forwardRingKernel[E Float](isa isaID, dst []E, x []E, alpha []E, inner int) {
+	if isFloat32[E]() {
+		switch isa {
+		}
+	} else {
+		switch isa {
+		}
+	}
+	forwardRingGeneric(dst, x, alpha, inner)
+}
+
 // backwardKernel runs backward on isa's kernel, or the pure-Go one.
-func backwardKernel[E float32 | float64](isa isaID, dx []E, dy []E, x []E, alpha E) float64 {
+func backwardKernel[E Float](isa isaID, dx []E, dy []E, x []E, alpha E) float64 {
 	if isFloat32[E]() {
 		switch isa {
 		case isaNEON:
@@ -75,7 +87,7 @@ func backwardKernel[E float32 | float64](isa isaID, dx []E, dy []E, x []E, alpha
 }
 
 // backwardPlanesKernel runs backwardPlanes on isa's kernel, or the pure-Go one.
-func backwardPlanesKernel[E float32 | float64](isa isaID, dx []E, dy []E, x []E, alpha []E, acc []float64, inner int) {
+func backwardPlanesKernel[E Float](isa isaID, dx []E, dy []E, x []E, alpha []E, acc []float64, inner int) {
 	if isFloat32[E]() {
 		switch isa {
 		case isaNEON:
@@ -93,7 +105,7 @@ func backwardPlanesKernel[E float32 | float64](isa isaID, dx []E, dy []E, x []E,
 }
 
 // backwardPatternKernel runs backwardPattern on isa's kernel, or the pure-Go one.
-func backwardPatternKernel[E float32 | float64](isa isaID, dx []E, dy []E, x []E, pattern []E, acc []float64) {
+func backwardPatternKernel[E Float](isa isaID, dx []E, dy []E, x []E, pattern []E, acc []float64) {
 	if isFloat32[E]() {
 		switch isa {
 		case isaNEON:
@@ -110,8 +122,20 @@ func backwardPatternKernel[E float32 | float64](isa isaID, dx []E, dy []E, x []E
 	backwardPatternGeneric(dx, dy, x, pattern, acc)
 }
 
+// backwardRingKernel runs backwardRing on isa's kernel, or the pure-Go one.
+func backwardRingKernel[E Float](isa isaID, dx []E, dy []E, x []E, alpha []E, dalpha []E, inner int) {
+	if isFloat32[E]() {
+		switch isa {
+		}
+	} else {
+		switch isa {
+		}
+	}
+	backwardRingGeneric(dx, dy, x, alpha, dalpha, inner)
+}
+
 // backwardDxKernel runs backwardDx on isa's kernel, or the pure-Go one.
-func backwardDxKernel[E float32 | float64](isa isaID, dx []E, dy []E, x []E, alpha E) {
+func backwardDxKernel[E Float](isa isaID, dx []E, dy []E, x []E, alpha E) {
 	if isFloat32[E]() {
 		switch isa {
 		case isaNEON:
@@ -129,7 +153,7 @@ func backwardDxKernel[E float32 | float64](isa isaID, dx []E, dy []E, x []E, alp
 }
 
 // backwardPlanesDxKernel runs backwardPlanesDx on isa's kernel, or the pure-Go one.
-func backwardPlanesDxKernel[E float32 | float64](isa isaID, dx []E, dy []E, x []E, alpha []E, inner int) {
+func backwardPlanesDxKernel[E Float](isa isaID, dx []E, dy []E, x []E, alpha []E, inner int) {
 	if isFloat32[E]() {
 		switch isa {
 		case isaNEON:
@@ -147,7 +171,7 @@ func backwardPlanesDxKernel[E float32 | float64](isa isaID, dx []E, dy []E, x []
 }
 
 // backwardPatternDxKernel runs backwardPatternDx on isa's kernel, or the pure-Go one.
-func backwardPatternDxKernel[E float32 | float64](isa isaID, dx []E, dy []E, x []E, pattern []E) {
+func backwardPatternDxKernel[E Float](isa isaID, dx []E, dy []E, x []E, pattern []E) {
 	if isFloat32[E]() {
 		switch isa {
 		case isaNEON:
@@ -164,8 +188,20 @@ func backwardPatternDxKernel[E float32 | float64](isa isaID, dx []E, dy []E, x [
 	backwardPatternDxGeneric(dx, dy, x, pattern)
 }
 
+// backwardRingDxKernel runs backwardRingDx on isa's kernel, or the pure-Go one.
+func backwardRingDxKernel[E Float](isa isaID, dx []E, dy []E, x []E, alpha []E, inner int) {
+	if isFloat32[E]() {
+		switch isa {
+		}
+	} else {
+		switch isa {
+		}
+	}
+	backwardRingDxGeneric(dx, dy, x, alpha, inner)
+}
+
 // backwardDalphaKernel runs backwardDalpha on isa's kernel, or the pure-Go one.
-func backwardDalphaKernel[E float32 | float64](isa isaID, dy []E, x []E) float64 {
+func backwardDalphaKernel[E Float](isa isaID, dy []E, x []E) float64 {
 	if isFloat32[E]() {
 		switch isa {
 		case isaNEON:
@@ -181,7 +217,7 @@ func backwardDalphaKernel[E float32 | float64](isa isaID, dy []E, x []E) float64
 }
 
 // backwardPlanesDalphaKernel runs backwardPlanesDalpha on isa's kernel, or the pure-Go one.
-func backwardPlanesDalphaKernel[E float32 | float64](isa isaID, dy []E, x []E, acc []float64, inner int) {
+func backwardPlanesDalphaKernel[E Float](isa isaID, dy []E, x []E, acc []float64, inner int) {
 	if isFloat32[E]() {
 		switch isa {
 		case isaNEON:
@@ -199,7 +235,7 @@ func backwardPlanesDalphaKernel[E float32 | float64](isa isaID, dy []E, x []E, a
 }
 
 // backwardPatternDalphaKernel runs backwardPatternDalpha on isa's kernel, or the pure-Go one.
-func backwardPatternDalphaKernel[E float32 | float64](isa isaID, dy []E, x []E, acc []float64) {
+func backwardPatternDalphaKernel[E Float](isa isaID, dy []E, x []E, acc []float64) {
 	if isFloat32[E]() {
 		switch isa {
 		case isaNEON:
@@ -214,4 +250,27 @@ func backwardPatternDalphaKernel[E float32 | float64](isa isaID, dy []E, x []E, 
 		}
 	}
 	backwardPatternDalphaGeneric(dy, x, acc)
+}
+
+// backwardRingDalphaKernel runs backwardRingDalpha on isa's kernel, or the pure-Go one.
+func backwardRingDalphaKernel[E Float](isa isaID, dy []E, x []E, dalpha []E, inner int) {
+	if isFloat32[E]() {
+		switch isa {
+		}
+	} else {
+		switch isa {
+		}
+	}
+	backwardRingDalphaGeneric(dy, x, dalpha, inner)
+}
+
+// ringLimit is the longest period (channels*inner) that isa's Ring kernel of
+// the variant takes for elements of size bytes: its frame holds the ring.
+// It is 0 where isa has no Ring kernels.
+func ringLimit(isa isaID, size int, dx, dalpha bool) int {
+	switch isa {
+	case isaNEON:
+		return 0
+	}
+	return genericRingLimit
 }

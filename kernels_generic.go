@@ -5,61 +5,90 @@
 package prelu
 
 // forwardKernel runs forward on isa's kernel, or the pure-Go one.
-func forwardKernel[E float32 | float64](isa isaID, dst []E, x []E, alpha E) {
+func forwardKernel[E Float](isa isaID, dst []E, x []E, alpha E) {
 	forwardGeneric(dst, x, alpha)
 }
 
 // forwardPlanesKernel runs forwardPlanes on isa's kernel, or the pure-Go one.
-func forwardPlanesKernel[E float32 | float64](isa isaID, dst []E, x []E, alpha []E, inner int) {
+func forwardPlanesKernel[E Float](isa isaID, dst []E, x []E, alpha []E, inner int) {
 	forwardPlanesGeneric(dst, x, alpha, inner)
 }
 
 // forwardPatternKernel runs forwardPattern on isa's kernel, or the pure-Go one.
-func forwardPatternKernel[E float32 | float64](isa isaID, dst []E, x []E, pattern []E) {
+func forwardPatternKernel[E Float](isa isaID, dst []E, x []E, pattern []E) {
 	forwardPatternGeneric(dst, x, pattern)
 }
 
+// forwardRingKernel runs forwardRing on isa's kernel, or the pure-Go one.
+func forwardRingKernel[E Float](isa isaID, dst []E, x []E, alpha []E, inner int) {
+	forwardRingGeneric(dst, x, alpha, inner)
+}
+
 // backwardKernel runs backward on isa's kernel, or the pure-Go one.
-func backwardKernel[E float32 | float64](isa isaID, dx []E, dy []E, x []E, alpha E) float64 {
+func backwardKernel[E Float](isa isaID, dx []E, dy []E, x []E, alpha E) float64 {
 	return backwardGeneric(dx, dy, x, alpha)
 }
 
 // backwardPlanesKernel runs backwardPlanes on isa's kernel, or the pure-Go one.
-func backwardPlanesKernel[E float32 | float64](isa isaID, dx []E, dy []E, x []E, alpha []E, acc []float64, inner int) {
+func backwardPlanesKernel[E Float](isa isaID, dx []E, dy []E, x []E, alpha []E, acc []float64, inner int) {
 	backwardPlanesGeneric(dx, dy, x, alpha, acc, inner)
 }
 
 // backwardPatternKernel runs backwardPattern on isa's kernel, or the pure-Go one.
-func backwardPatternKernel[E float32 | float64](isa isaID, dx []E, dy []E, x []E, pattern []E, acc []float64) {
+func backwardPatternKernel[E Float](isa isaID, dx []E, dy []E, x []E, pattern []E, acc []float64) {
 	backwardPatternGeneric(dx, dy, x, pattern, acc)
 }
 
+// backwardRingKernel runs backwardRing on isa's kernel, or the pure-Go one.
+func backwardRingKernel[E Float](isa isaID, dx []E, dy []E, x []E, alpha []E, dalpha []E, inner int) {
+	backwardRingGeneric(dx, dy, x, alpha, dalpha, inner)
+}
+
 // backwardDxKernel runs backwardDx on isa's kernel, or the pure-Go one.
-func backwardDxKernel[E float32 | float64](isa isaID, dx []E, dy []E, x []E, alpha E) {
+func backwardDxKernel[E Float](isa isaID, dx []E, dy []E, x []E, alpha E) {
 	backwardDxGeneric(dx, dy, x, alpha)
 }
 
 // backwardPlanesDxKernel runs backwardPlanesDx on isa's kernel, or the pure-Go one.
-func backwardPlanesDxKernel[E float32 | float64](isa isaID, dx []E, dy []E, x []E, alpha []E, inner int) {
+func backwardPlanesDxKernel[E Float](isa isaID, dx []E, dy []E, x []E, alpha []E, inner int) {
 	backwardPlanesDxGeneric(dx, dy, x, alpha, inner)
 }
 
 // backwardPatternDxKernel runs backwardPatternDx on isa's kernel, or the pure-Go one.
-func backwardPatternDxKernel[E float32 | float64](isa isaID, dx []E, dy []E, x []E, pattern []E) {
+func backwardPatternDxKernel[E Float](isa isaID, dx []E, dy []E, x []E, pattern []E) {
 	backwardPatternDxGeneric(dx, dy, x, pattern)
 }
 
+// backwardRingDxKernel runs backwardRingDx on isa's kernel, or the pure-Go one.
+func backwardRingDxKernel[E Float](isa isaID, dx []E, dy []E, x []E, alpha []E, inner int) {
+	backwardRingDxGeneric(dx, dy, x, alpha, inner)
+}
+
 // backwardDalphaKernel runs backwardDalpha on isa's kernel, or the pure-Go one.
-func backwardDalphaKernel[E float32 | float64](isa isaID, dy []E, x []E) float64 {
+func backwardDalphaKernel[E Float](isa isaID, dy []E, x []E) float64 {
 	return backwardDalphaGeneric(dy, x)
 }
 
 // backwardPlanesDalphaKernel runs backwardPlanesDalpha on isa's kernel, or the pure-Go one.
-func backwardPlanesDalphaKernel[E float32 | float64](isa isaID, dy []E, x []E, acc []float64, inner int) {
+func backwardPlanesDalphaKernel[E Float](isa isaID, dy []E, x []E, acc []float64, inner int) {
 	backwardPlanesDalphaGeneric(dy, x, acc, inner)
 }
 
 // backwardPatternDalphaKernel runs backwardPatternDalpha on isa's kernel, or the pure-Go one.
-func backwardPatternDalphaKernel[E float32 | float64](isa isaID, dy []E, x []E, acc []float64) {
+func backwardPatternDalphaKernel[E Float](isa isaID, dy []E, x []E, acc []float64) {
 	backwardPatternDalphaGeneric(dy, x, acc)
+}
+
+// backwardRingDalphaKernel runs backwardRingDalpha on isa's kernel, or the pure-Go one.
+func backwardRingDalphaKernel[E Float](isa isaID, dy []E, x []E, dalpha []E, inner int) {
+	backwardRingDalphaGeneric(dy, x, dalpha, inner)
+}
+
+// ringLimit is the longest period (channels*inner) that isa's Ring kernel of
+// the variant takes for elements of size bytes: its frame holds the ring.
+// It is 0 where isa has no Ring kernels.
+func ringLimit(isa isaID, size int, dx, dalpha bool) int {
+	switch isa {
+	}
+	return genericRingLimit
 }

@@ -19,6 +19,11 @@ func forwardPlanesAVX2F32(dst []float32, x []float32, alpha []float32, inner int
 //go:noescape
 func forwardPatternAVX2F32(dst []float32, x []float32, pattern []float32)
 
+// forwardRingAVX2F32 computes dst = x > 0 ? x : slope*x with the slope alpha[(i/inner) % C] for a period C*inner of at most RingLimit elements, expanded in the kernel's frame.
+//
+//go:noescape
+func forwardRingAVX2F32(dst []float32, x []float32, alpha []float32, inner int)
+
 // backwardAVX2F32 computes dx = x > 0 ? dy : slope*dy and sums dy*x where !(x > 0) in float64 with one shared slope, and returns the sum.
 //
 //go:noescape
@@ -33,6 +38,11 @@ func backwardPlanesAVX2F32(dx []float32, dy []float32, x []float32, alpha []floa
 //
 //go:noescape
 func backwardPatternAVX2F32(dx []float32, dy []float32, x []float32, pattern []float32, acc []float64)
+
+// backwardRingAVX2F32 computes dx = x > 0 ? dy : slope*dy and sums dy*x where !(x > 0) in float64 with the slope alpha[(i/inner) % C] for a period C*inner of at most RingLimit elements, expanded in the kernel's frame, adding each channel's sum to dalpha[c] in float64 and rounding once.
+//
+//go:noescape
+func backwardRingAVX2F32(dx []float32, dy []float32, x []float32, alpha []float32, dalpha []float32, inner int)
 
 // backwardDxAVX2F32 computes dx = x > 0 ? dy : slope*dy with one shared slope.
 //
@@ -49,6 +59,11 @@ func backwardPlanesDxAVX2F32(dx []float32, dy []float32, x []float32, alpha []fl
 //go:noescape
 func backwardPatternDxAVX2F32(dx []float32, dy []float32, x []float32, pattern []float32)
 
+// backwardRingDxAVX2F32 computes dx = x > 0 ? dy : slope*dy with the slope alpha[(i/inner) % C] for a period C*inner of at most RingLimit elements, expanded in the kernel's frame.
+//
+//go:noescape
+func backwardRingDxAVX2F32(dx []float32, dy []float32, x []float32, alpha []float32, inner int)
+
 // backwardDalphaAVX2F32 sums dy*x where !(x > 0) in float64 with one shared slope, and returns the sum.
 //
 //go:noescape
@@ -63,6 +78,11 @@ func backwardPlanesDalphaAVX2F32(dy []float32, x []float32, acc []float64, inner
 //
 //go:noescape
 func backwardPatternDalphaAVX2F32(dy []float32, x []float32, acc []float64)
+
+// backwardRingDalphaAVX2F32 sums dy*x where !(x > 0) in float64 with the slope alpha[(i/inner) % C] for a period C*inner of at most RingLimit elements, expanded in the kernel's frame, adding each channel's sum to dalpha[c] in float64 and rounding once.
+//
+//go:noescape
+func backwardRingDalphaAVX2F32(dy []float32, x []float32, dalpha []float32, inner int)
 
 // forwardAVX2F64 computes dst = x > 0 ? x : slope*x with one shared slope.
 //
@@ -79,6 +99,11 @@ func forwardPlanesAVX2F64(dst []float64, x []float64, alpha []float64, inner int
 //go:noescape
 func forwardPatternAVX2F64(dst []float64, x []float64, pattern []float64)
 
+// forwardRingAVX2F64 computes dst = x > 0 ? x : slope*x with the slope alpha[(i/inner) % C] for a period C*inner of at most RingLimit elements, expanded in the kernel's frame.
+//
+//go:noescape
+func forwardRingAVX2F64(dst []float64, x []float64, alpha []float64, inner int)
+
 // backwardAVX2F64 computes dx = x > 0 ? dy : slope*dy and sums dy*x where !(x > 0) in float64 with one shared slope, and returns the sum.
 //
 //go:noescape
@@ -93,6 +118,11 @@ func backwardPlanesAVX2F64(dx []float64, dy []float64, x []float64, alpha []floa
 //
 //go:noescape
 func backwardPatternAVX2F64(dx []float64, dy []float64, x []float64, pattern []float64, acc []float64)
+
+// backwardRingAVX2F64 computes dx = x > 0 ? dy : slope*dy and sums dy*x where !(x > 0) in float64 with the slope alpha[(i/inner) % C] for a period C*inner of at most RingLimit elements, expanded in the kernel's frame, adding each channel's sum to dalpha[c] in float64 and rounding once.
+//
+//go:noescape
+func backwardRingAVX2F64(dx []float64, dy []float64, x []float64, alpha []float64, dalpha []float64, inner int)
 
 // backwardDxAVX2F64 computes dx = x > 0 ? dy : slope*dy with one shared slope.
 //
@@ -109,6 +139,11 @@ func backwardPlanesDxAVX2F64(dx []float64, dy []float64, x []float64, alpha []fl
 //go:noescape
 func backwardPatternDxAVX2F64(dx []float64, dy []float64, x []float64, pattern []float64)
 
+// backwardRingDxAVX2F64 computes dx = x > 0 ? dy : slope*dy with the slope alpha[(i/inner) % C] for a period C*inner of at most RingLimit elements, expanded in the kernel's frame.
+//
+//go:noescape
+func backwardRingDxAVX2F64(dx []float64, dy []float64, x []float64, alpha []float64, inner int)
+
 // backwardDalphaAVX2F64 sums dy*x where !(x > 0) in float64 with one shared slope, and returns the sum.
 //
 //go:noescape
@@ -123,6 +158,11 @@ func backwardPlanesDalphaAVX2F64(dy []float64, x []float64, acc []float64, inner
 //
 //go:noescape
 func backwardPatternDalphaAVX2F64(dy []float64, x []float64, acc []float64)
+
+// backwardRingDalphaAVX2F64 sums dy*x where !(x > 0) in float64 with the slope alpha[(i/inner) % C] for a period C*inner of at most RingLimit elements, expanded in the kernel's frame, adding each channel's sum to dalpha[c] in float64 and rounding once.
+//
+//go:noescape
+func backwardRingDalphaAVX2F64(dy []float64, x []float64, dalpha []float64, inner int)
 
 // forwardAVX512F32 computes dst = x > 0 ? x : slope*x with one shared slope.
 //
@@ -139,6 +179,11 @@ func forwardPlanesAVX512F32(dst []float32, x []float32, alpha []float32, inner i
 //go:noescape
 func forwardPatternAVX512F32(dst []float32, x []float32, pattern []float32)
 
+// forwardRingAVX512F32 computes dst = x > 0 ? x : slope*x with the slope alpha[(i/inner) % C] for a period C*inner of at most RingLimit elements, expanded in the kernel's frame.
+//
+//go:noescape
+func forwardRingAVX512F32(dst []float32, x []float32, alpha []float32, inner int)
+
 // backwardAVX512F32 computes dx = x > 0 ? dy : slope*dy and sums dy*x where !(x > 0) in float64 with one shared slope, and returns the sum.
 //
 //go:noescape
@@ -153,6 +198,11 @@ func backwardPlanesAVX512F32(dx []float32, dy []float32, x []float32, alpha []fl
 //
 //go:noescape
 func backwardPatternAVX512F32(dx []float32, dy []float32, x []float32, pattern []float32, acc []float64)
+
+// backwardRingAVX512F32 computes dx = x > 0 ? dy : slope*dy and sums dy*x where !(x > 0) in float64 with the slope alpha[(i/inner) % C] for a period C*inner of at most RingLimit elements, expanded in the kernel's frame, adding each channel's sum to dalpha[c] in float64 and rounding once.
+//
+//go:noescape
+func backwardRingAVX512F32(dx []float32, dy []float32, x []float32, alpha []float32, dalpha []float32, inner int)
 
 // backwardDxAVX512F32 computes dx = x > 0 ? dy : slope*dy with one shared slope.
 //
@@ -169,6 +219,11 @@ func backwardPlanesDxAVX512F32(dx []float32, dy []float32, x []float32, alpha []
 //go:noescape
 func backwardPatternDxAVX512F32(dx []float32, dy []float32, x []float32, pattern []float32)
 
+// backwardRingDxAVX512F32 computes dx = x > 0 ? dy : slope*dy with the slope alpha[(i/inner) % C] for a period C*inner of at most RingLimit elements, expanded in the kernel's frame.
+//
+//go:noescape
+func backwardRingDxAVX512F32(dx []float32, dy []float32, x []float32, alpha []float32, inner int)
+
 // backwardDalphaAVX512F32 sums dy*x where !(x > 0) in float64 with one shared slope, and returns the sum.
 //
 //go:noescape
@@ -183,6 +238,11 @@ func backwardPlanesDalphaAVX512F32(dy []float32, x []float32, acc []float64, inn
 //
 //go:noescape
 func backwardPatternDalphaAVX512F32(dy []float32, x []float32, acc []float64)
+
+// backwardRingDalphaAVX512F32 sums dy*x where !(x > 0) in float64 with the slope alpha[(i/inner) % C] for a period C*inner of at most RingLimit elements, expanded in the kernel's frame, adding each channel's sum to dalpha[c] in float64 and rounding once.
+//
+//go:noescape
+func backwardRingDalphaAVX512F32(dy []float32, x []float32, dalpha []float32, inner int)
 
 // forwardAVX512F64 computes dst = x > 0 ? x : slope*x with one shared slope.
 //
@@ -199,6 +259,11 @@ func forwardPlanesAVX512F64(dst []float64, x []float64, alpha []float64, inner i
 //go:noescape
 func forwardPatternAVX512F64(dst []float64, x []float64, pattern []float64)
 
+// forwardRingAVX512F64 computes dst = x > 0 ? x : slope*x with the slope alpha[(i/inner) % C] for a period C*inner of at most RingLimit elements, expanded in the kernel's frame.
+//
+//go:noescape
+func forwardRingAVX512F64(dst []float64, x []float64, alpha []float64, inner int)
+
 // backwardAVX512F64 computes dx = x > 0 ? dy : slope*dy and sums dy*x where !(x > 0) in float64 with one shared slope, and returns the sum.
 //
 //go:noescape
@@ -213,6 +278,11 @@ func backwardPlanesAVX512F64(dx []float64, dy []float64, x []float64, alpha []fl
 //
 //go:noescape
 func backwardPatternAVX512F64(dx []float64, dy []float64, x []float64, pattern []float64, acc []float64)
+
+// backwardRingAVX512F64 computes dx = x > 0 ? dy : slope*dy and sums dy*x where !(x > 0) in float64 with the slope alpha[(i/inner) % C] for a period C*inner of at most RingLimit elements, expanded in the kernel's frame, adding each channel's sum to dalpha[c] in float64 and rounding once.
+//
+//go:noescape
+func backwardRingAVX512F64(dx []float64, dy []float64, x []float64, alpha []float64, dalpha []float64, inner int)
 
 // backwardDxAVX512F64 computes dx = x > 0 ? dy : slope*dy with one shared slope.
 //
@@ -229,6 +299,11 @@ func backwardPlanesDxAVX512F64(dx []float64, dy []float64, x []float64, alpha []
 //go:noescape
 func backwardPatternDxAVX512F64(dx []float64, dy []float64, x []float64, pattern []float64)
 
+// backwardRingDxAVX512F64 computes dx = x > 0 ? dy : slope*dy with the slope alpha[(i/inner) % C] for a period C*inner of at most RingLimit elements, expanded in the kernel's frame.
+//
+//go:noescape
+func backwardRingDxAVX512F64(dx []float64, dy []float64, x []float64, alpha []float64, inner int)
+
 // backwardDalphaAVX512F64 sums dy*x where !(x > 0) in float64 with one shared slope, and returns the sum.
 //
 //go:noescape
@@ -243,3 +318,8 @@ func backwardPlanesDalphaAVX512F64(dy []float64, x []float64, acc []float64, inn
 //
 //go:noescape
 func backwardPatternDalphaAVX512F64(dy []float64, x []float64, acc []float64)
+
+// backwardRingDalphaAVX512F64 sums dy*x where !(x > 0) in float64 with the slope alpha[(i/inner) % C] for a period C*inner of at most RingLimit elements, expanded in the kernel's frame, adding each channel's sum to dalpha[c] in float64 and rounding once.
+//
+//go:noescape
+func backwardRingDalphaAVX512F64(dy []float64, x []float64, dalpha []float64, inner int)

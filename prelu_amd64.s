@@ -366,6 +366,179 @@ rows_done_23:
 	VZEROUPPER
 	RET
 
+// func forwardRingAVX2F32(dst []float32, x []float32, alpha []float32, inner int)
+// Requires: AVX, CMOV
+TEXT ·forwardRingAVX2F32(SB), $1792-80
+	MOVQ   dst_base+0(FP), AX
+	MOVQ   x_base+24(FP), CX
+	MOVQ   x_len+32(FP), DX
+	VXORPS Y0, Y0, Y0
+	MOVQ   inner+72(FP), BX
+	MOVQ   alpha_len+56(FP), SI
+	MOVQ   SI, DI
+	IMULQ  BX, DI
+	MOVQ   DI, R8
+
+ring_len_29:
+	CMPQ R8, $0x00000008
+	JAE  ring_len_done_30
+	ADDQ DI, R8
+	JMP  ring_len_29
+
+ring_len_done_30:
+	MOVQ alpha_base+48(FP), R9
+	CMPQ BX, $0x01
+	JNE  ring_planes_31
+	XORQ BX, BX
+	MOVQ SI, R10
+	SUBQ $0x00000008, R10
+
+ring_copy_33:
+	CMPQ    BX, R10
+	JGT     ring_copy_tail_34
+	VMOVUPS (R9)(BX*4), Y1
+	VMOVUPS Y1, (SP)(BX*4)
+	ADDQ    $0x00000008, BX
+	JMP     ring_copy_33
+
+ring_copy_tail_34:
+	SUBQ       BX, SI
+	JE         ring_extend_32
+	SHLQ       $0x02, SI
+	NEGQ       SI
+	LEAQ       tailmask<>+32(SB), R10
+	VMOVDQU    (R10)(SI*1), Y1
+	VMASKMOVPS (R9)(BX*4), Y1, Y1
+	VMOVUPS    Y1, (SP)(BX*4)
+	JMP        ring_extend_32
+
+ring_planes_31:
+	XORQ R10, R10
+	XORQ R11, R11
+
+ring_channel_35:
+	CMPQ         R10, SI
+	JE           ring_extend_32
+	VBROADCASTSS (R9)(R10*4), Y1
+	XORQ         R12, R12
+
+ring_fill_36:
+	MOVQ    R11, R13
+	ADDQ    R12, R13
+	VMOVUPS Y1, (SP)(R13*4)
+	ADDQ    $0x00000008, R12
+	CMPQ    R12, BX
+	JB      ring_fill_36
+	ADDQ    BX, R11
+	INCQ    R10
+	JMP     ring_channel_35
+
+ring_extend_32:
+	CMPQ    DI, $0x00000008
+	JB      ring_short_37
+	VMOVUPS (SP), Y1
+	VMOVUPS Y1, (SP)(DI*4)
+	JMP     ring_built_38
+
+ring_short_37:
+	MOVQ DI, BX
+	MOVQ R8, SI
+	ADDQ $0x00000008, SI
+
+ring_element_39:
+	MOVQ BX, R9
+	SUBQ DI, R9
+	MOVL (SP)(R9*4), R9
+	MOVL R9, (SP)(BX*4)
+	INCQ BX
+	CMPQ BX, SI
+	JB   ring_element_39
+
+ring_built_38:
+	XORQ BX, BX
+	XORQ SI, SI
+	MOVQ DX, DI
+	SUBQ $0x00000020, DI
+
+unrolled_40:
+	CMPQ      SI, DI
+	JGT       single_41
+	VMOVUPS   (CX)(SI*4), Y1
+	VCMPPS    $0x1e, Y0, Y1, Y2
+	VMULPS    (SP)(BX*4), Y1, Y3
+	VBLENDVPS Y2, Y1, Y3, Y3
+	VMOVUPS   Y3, (AX)(SI*4)
+	ADDQ      $0x00000008, BX
+	MOVQ      BX, R9
+	SUBQ      R8, R9
+	CMOVQCC   R9, BX
+	VMOVUPS   32(CX)(SI*4), Y1
+	VCMPPS    $0x1e, Y0, Y1, Y2
+	VMULPS    (SP)(BX*4), Y1, Y3
+	VBLENDVPS Y2, Y1, Y3, Y3
+	VMOVUPS   Y3, 32(AX)(SI*4)
+	ADDQ      $0x00000008, BX
+	MOVQ      BX, R9
+	SUBQ      R8, R9
+	CMOVQCC   R9, BX
+	VMOVUPS   64(CX)(SI*4), Y1
+	VCMPPS    $0x1e, Y0, Y1, Y2
+	VMULPS    (SP)(BX*4), Y1, Y3
+	VBLENDVPS Y2, Y1, Y3, Y3
+	VMOVUPS   Y3, 64(AX)(SI*4)
+	ADDQ      $0x00000008, BX
+	MOVQ      BX, R9
+	SUBQ      R8, R9
+	CMOVQCC   R9, BX
+	VMOVUPS   96(CX)(SI*4), Y1
+	VCMPPS    $0x1e, Y0, Y1, Y2
+	VMULPS    (SP)(BX*4), Y1, Y3
+	VBLENDVPS Y2, Y1, Y3, Y3
+	VMOVUPS   Y3, 96(AX)(SI*4)
+	ADDQ      $0x00000008, BX
+	MOVQ      BX, R9
+	SUBQ      R8, R9
+	CMOVQCC   R9, BX
+	ADDQ      $0x00000020, SI
+	JMP       unrolled_40
+
+single_41:
+	MOVQ DX, DI
+	SUBQ $0x00000008, DI
+
+single_loop_42:
+	CMPQ      SI, DI
+	JGT       remainder_43
+	VMOVUPS   (CX)(SI*4), Y1
+	VCMPPS    $0x1e, Y0, Y1, Y2
+	VMULPS    (SP)(BX*4), Y1, Y3
+	VBLENDVPS Y2, Y1, Y3, Y3
+	VMOVUPS   Y3, (AX)(SI*4)
+	ADDQ      $0x00000008, BX
+	MOVQ      BX, R9
+	SUBQ      R8, R9
+	CMOVQCC   R9, BX
+	ADDQ      $0x00000008, SI
+	JMP       single_loop_42
+
+remainder_43:
+	SUBQ       SI, DX
+	JE         span_done_44
+	SHLQ       $0x02, DX
+	NEGQ       DX
+	LEAQ       tailmask<>+32(SB), DI
+	VMOVDQU    (DI)(DX*1), Y1
+	VMASKMOVPS (CX)(SI*4), Y1, Y2
+	VCMPPS     $0x1e, Y0, Y2, Y0
+	VMASKMOVPS (SP)(BX*4), Y1, Y3
+	VMULPS     Y3, Y2, Y3
+	VBLENDVPS  Y0, Y2, Y3, Y3
+	VMASKMOVPS Y3, Y1, (AX)(SI*4)
+
+span_done_44:
+	VZEROUPPER
+	RET
+
 // func backwardAVX2F32(dx []float32, dy []float32, x []float32, alpha float32) float64
 // Requires: AVX, CMOV, FMA3, MMX+
 TEXT ·backwardAVX2F32(SB), NOSPLIT, $0-88
@@ -382,11 +555,11 @@ TEXT ·backwardAVX2F32(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_29
+	JB           cached_45
 	CMPQ         AX, DX
-	JE           cached_29
+	JE           cached_45
 	CMPQ         AX, CX
-	JE           cached_29
+	JE           cached_45
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -395,7 +568,7 @@ TEXT ·backwardAVX2F32(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_31
+	JE           aligned_47
 	MOVQ         DI, R8
 	SHLQ         $0x02, R8
 	NEGQ         R8
@@ -419,13 +592,13 @@ TEXT ·backwardAVX2F32(SB), NOSPLIT, $0-88
 	VMASKMOVPS   Y7, Y6, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_31:
+aligned_47:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_32:
+unrolled_48:
 	CMPQ         SI, DI
-	JGT          single_33
+	JGT          single_49
 	VMOVUPS      (CX)(SI*4), Y6
 	VMOVUPS      (DX)(SI*4), Y7
 	VCMPPS       $0x1e, Y0, Y6, Y8
@@ -491,15 +664,15 @@ unrolled_32:
 	VBLENDVPS    Y8, Y7, Y6, Y6
 	VMOVNTPS     Y6, 96(AX)(SI*4)
 	ADDQ         $0x00000020, SI
-	JMP          unrolled_32
+	JMP          unrolled_48
 
-single_33:
+single_49:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_34:
+single_loop_50:
 	CMPQ         SI, DI
-	JGT          remainder_35
+	JGT          remainder_51
 	VMOVUPS      (CX)(SI*4), Y6
 	VMOVUPS      (DX)(SI*4), Y7
 	VCMPPS       $0x1e, Y0, Y6, Y8
@@ -517,11 +690,11 @@ single_loop_34:
 	VBLENDVPS    Y8, Y7, Y6, Y6
 	VMOVNTPS     Y6, (AX)(SI*4)
 	ADDQ         $0x00000008, SI
-	JMP          single_loop_34
+	JMP          single_loop_50
 
-remainder_35:
+remainder_51:
 	SUBQ         SI, BX
-	JE           span_done_36
+	JE           span_done_52
 	SHLQ         $0x02, BX
 	NEGQ         BX
 	LEAQ         tailmask<>+32(SB), DI
@@ -543,18 +716,18 @@ remainder_35:
 	VBLENDVPS    Y0, Y8, Y5, Y5
 	VMASKMOVPS   Y5, Y6, (AX)(SI*4)
 
-span_done_36:
+span_done_52:
 	SFENCE
-	JMP stored_30
+	JMP stored_46
 
-cached_29:
+cached_45:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_37:
+unrolled_53:
 	CMPQ         SI, DI
-	JGT          single_38
+	JGT          single_54
 	VMOVUPS      (CX)(SI*4), Y6
 	VMOVUPS      (DX)(SI*4), Y7
 	VCMPPS       $0x1e, Y0, Y6, Y8
@@ -620,15 +793,15 @@ unrolled_37:
 	VBLENDVPS    Y8, Y7, Y6, Y6
 	VMOVUPS      Y6, 96(AX)(SI*4)
 	ADDQ         $0x00000020, SI
-	JMP          unrolled_37
+	JMP          unrolled_53
 
-single_38:
+single_54:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_39:
+single_loop_55:
 	CMPQ         SI, DI
-	JGT          remainder_40
+	JGT          remainder_56
 	VMOVUPS      (CX)(SI*4), Y6
 	VMOVUPS      (DX)(SI*4), Y7
 	VCMPPS       $0x1e, Y0, Y6, Y8
@@ -646,11 +819,11 @@ single_loop_39:
 	VBLENDVPS    Y8, Y7, Y6, Y6
 	VMOVUPS      Y6, (AX)(SI*4)
 	ADDQ         $0x00000008, SI
-	JMP          single_loop_39
+	JMP          single_loop_55
 
-remainder_40:
+remainder_56:
 	SUBQ         SI, BX
-	JE           span_done_41
+	JE           span_done_57
 	SHLQ         $0x02, BX
 	NEGQ         BX
 	LEAQ         tailmask<>+32(SB), DI
@@ -672,8 +845,8 @@ remainder_40:
 	VBLENDVPS    Y0, Y8, Y5, Y5
 	VMASKMOVPS   Y5, Y6, (AX)(SI*4)
 
-span_done_41:
-stored_30:
+span_done_57:
+stored_46:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -701,9 +874,9 @@ TEXT ·backwardPlanesAVX2F32(SB), NOSPLIT, $0-128
 	SHLQ   $0x02, R10
 	XORQ   R11, R11
 
-plane_42:
+plane_58:
 	CMPQ         BX, $0x00
-	JE           planes_done_43
+	JE           planes_done_59
 	VBROADCASTSS (R9)(R11*4), Y5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -713,9 +886,9 @@ plane_42:
 	MOVQ         DI, R13
 	SUBQ         $0x00000020, R13
 
-unrolled_44:
+unrolled_60:
 	CMPQ         R12, R13
-	JGT          single_45
+	JGT          single_61
 	VMOVUPS      (CX)(R12*4), Y6
 	VMOVUPS      (DX)(R12*4), Y7
 	VCMPPS       $0x1e, Y0, Y6, Y8
@@ -781,15 +954,15 @@ unrolled_44:
 	VBLENDVPS    Y8, Y7, Y6, Y6
 	VMOVUPS      Y6, 96(AX)(R12*4)
 	ADDQ         $0x00000020, R12
-	JMP          unrolled_44
+	JMP          unrolled_60
 
-single_45:
+single_61:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 
-single_loop_46:
+single_loop_62:
 	CMPQ         R12, R13
-	JGT          remainder_47
+	JGT          remainder_63
 	VMOVUPS      (CX)(R12*4), Y6
 	VMOVUPS      (DX)(R12*4), Y7
 	VCMPPS       $0x1e, Y0, Y6, Y8
@@ -807,12 +980,12 @@ single_loop_46:
 	VBLENDVPS    Y8, Y7, Y6, Y6
 	VMOVUPS      Y6, (AX)(R12*4)
 	ADDQ         $0x00000008, R12
-	JMP          single_loop_46
+	JMP          single_loop_62
 
-remainder_47:
+remainder_63:
 	MOVQ         DI, R13
 	SUBQ         R12, R13
-	JE           span_done_48
+	JE           span_done_64
 	SHLQ         $0x02, R13
 	NEGQ         R13
 	LEAQ         tailmask<>+32(SB), R14
@@ -834,7 +1007,7 @@ remainder_47:
 	VBLENDVPS    Y9, Y8, Y5, Y5
 	VMASKMOVPS   Y5, Y6, (AX)(R12*4)
 
-span_done_48:
+span_done_64:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -849,14 +1022,14 @@ span_done_48:
 	ADDQ         R10, AX
 	INCQ         R11
 	CMPQ         R11, R8
-	JNE          same_pass_49
+	JNE          same_pass_65
 	XORQ         R11, R11
 
-same_pass_49:
+same_pass_65:
 	SUBQ DI, BX
-	JMP  plane_42
+	JMP  plane_58
 
-planes_done_43:
+planes_done_59:
 	VZEROUPPER
 	RET
 
@@ -872,9 +1045,9 @@ TEXT ·backwardPatternAVX2F32(SB), NOSPLIT, $0-120
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), R8
 
-row_50:
+row_66:
 	CMPQ    BX, $0x00
-	JE      rows_done_51
+	JE      rows_done_67
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -882,9 +1055,9 @@ row_50:
 	MOVQ    R9, R11
 	SUBQ    $0x00000020, R11
 
-unrolled_52:
+unrolled_68:
 	CMPQ         R10, R11
-	JGT          single_53
+	JGT          single_69
 	VMOVUPS      (CX)(R10*4), Y1
 	VMOVUPS      (DX)(R10*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -966,15 +1139,15 @@ unrolled_52:
 	VBLENDVPS    Y3, Y2, Y1, Y1
 	VMOVUPS      Y1, 96(AX)(R10*4)
 	ADDQ         $0x00000020, R10
-	JMP          unrolled_52
+	JMP          unrolled_68
 
-single_53:
+single_69:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_54:
+single_loop_70:
 	CMPQ         R10, R11
-	JGT          remainder_55
+	JGT          remainder_71
 	VMOVUPS      (CX)(R10*4), Y1
 	VMOVUPS      (DX)(R10*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -996,12 +1169,12 @@ single_loop_54:
 	VBLENDVPS    Y3, Y2, Y1, Y1
 	VMOVUPS      Y1, (AX)(R10*4)
 	ADDQ         $0x00000008, R10
-	JMP          single_loop_54
+	JMP          single_loop_70
 
-remainder_55:
+remainder_71:
 	MOVQ         R9, R11
 	SUBQ         R10, R11
-	JE           span_done_56
+	JE           span_done_72
 	SHLQ         $0x02, R11
 	NEGQ         R11
 	LEAQ         tailmask<>+32(SB), R12
@@ -1028,16 +1201,366 @@ remainder_55:
 	VBLENDVPS    Y4, Y3, Y2, Y2
 	VMASKMOVPS   Y2, Y1, (AX)(R10*4)
 
-span_done_56:
+span_done_72:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_50
+	JMP  row_66
 
-rows_done_51:
+rows_done_67:
+	VZEROUPPER
+	RET
+
+// func backwardRingAVX2F32(dx []float32, dy []float32, x []float32, alpha []float32, dalpha []float32, inner int)
+// Requires: AVX, CMOV, FMA3
+TEXT ·backwardRingAVX2F32(SB), $1792-128
+	MOVQ   dx_base+0(FP), AX
+	MOVQ   x_base+48(FP), CX
+	MOVQ   dy_base+24(FP), DX
+	MOVQ   x_len+56(FP), BX
+	VXORPS Y0, Y0, Y0
+	MOVQ   inner+120(FP), SI
+	MOVQ   alpha_len+80(FP), DI
+	MOVQ   DI, R8
+	IMULQ  SI, R8
+	MOVQ   R8, R9
+
+ring_len_73:
+	CMPQ R9, $0x00000008
+	JAE  ring_len_done_74
+	ADDQ R8, R9
+	JMP  ring_len_73
+
+ring_len_done_74:
+	MOVQ alpha_base+72(FP), R10
+	CMPQ SI, $0x01
+	JNE  ring_planes_75
+	XORQ R11, R11
+	MOVQ DI, R12
+	SUBQ $0x00000008, R12
+
+ring_copy_77:
+	CMPQ    R11, R12
+	JGT     ring_copy_tail_78
+	VMOVUPS (R10)(R11*4), Y1
+	VMOVUPS Y1, (SP)(R11*4)
+	ADDQ    $0x00000008, R11
+	JMP     ring_copy_77
+
+ring_copy_tail_78:
+	MOVQ       DI, R12
+	SUBQ       R11, R12
+	JE         ring_extend_76
+	SHLQ       $0x02, R12
+	NEGQ       R12
+	LEAQ       tailmask<>+32(SB), R13
+	VMOVDQU    (R13)(R12*1), Y1
+	VMASKMOVPS (R10)(R11*4), Y1, Y1
+	VMOVUPS    Y1, (SP)(R11*4)
+	JMP        ring_extend_76
+
+ring_planes_75:
+	XORQ R11, R11
+	XORQ R12, R12
+
+ring_channel_79:
+	CMPQ         R11, DI
+	JE           ring_extend_76
+	VBROADCASTSS (R10)(R11*4), Y1
+	XORQ         R13, R13
+
+ring_fill_80:
+	MOVQ    R12, R14
+	ADDQ    R13, R14
+	VMOVUPS Y1, (SP)(R14*4)
+	ADDQ    $0x00000008, R13
+	CMPQ    R13, SI
+	JB      ring_fill_80
+	ADDQ    SI, R12
+	INCQ    R11
+	JMP     ring_channel_79
+
+ring_extend_76:
+	CMPQ    R8, $0x00000008
+	JB      ring_short_81
+	VMOVUPS (SP), Y1
+	VMOVUPS Y1, (SP)(R8*4)
+	JMP     ring_built_82
+
+ring_short_81:
+	MOVQ R8, R11
+	MOVQ R9, R10
+	ADDQ $0x00000008, R10
+
+ring_element_83:
+	MOVQ R11, R12
+	SUBQ R8, R12
+	MOVL (SP)(R12*4), R12
+	MOVL R12, (SP)(R11*4)
+	INCQ R11
+	CMPQ R11, R10
+	JB   ring_element_83
+
+ring_built_82:
+	XORQ R10, R10
+	MOVQ R9, R11
+	ADDQ $0x00000008, R11
+
+sums_zero_84:
+	CMPQ    R10, R11
+	JAE     sums_zeroed_85
+	VMOVUPD Y0, 576(SP)(R10*8)
+	ADDQ    $0x00000004, R10
+	JMP     sums_zero_84
+
+sums_zeroed_85:
+	XORQ R10, R10
+	XORQ R11, R11
+	MOVQ BX, R12
+	SUBQ $0x00000020, R12
+
+unrolled_86:
+	CMPQ         R11, R12
+	JGT          single_87
+	VMOVUPS      (CX)(R11*4), Y1
+	VMOVUPS      (DX)(R11*4), Y2
+	VCMPPS       $0x1e, Y0, Y1, Y3
+	VANDNPS      Y1, Y3, Y1
+	VANDNPS      Y2, Y3, Y4
+	VCVTPS2PD    X1, Y5
+	VCVTPS2PD    X4, Y6
+	VMOVUPD      576(SP)(R10*8), Y7
+	VFMADD231PD  Y6, Y5, Y7
+	VMOVUPD      Y7, 576(SP)(R10*8)
+	VEXTRACTF128 $0x01, Y1, X1
+	VCVTPS2PD    X1, Y1
+	VEXTRACTF128 $0x01, Y4, X4
+	VCVTPS2PD    X4, Y4
+	VMOVUPD      608(SP)(R10*8), Y5
+	VFMADD231PD  Y4, Y1, Y5
+	VMOVUPD      Y5, 608(SP)(R10*8)
+	VMULPS       (SP)(R10*4), Y2, Y1
+	VBLENDVPS    Y3, Y2, Y1, Y1
+	VMOVUPS      Y1, (AX)(R11*4)
+	ADDQ         $0x00000008, R10
+	MOVQ         R10, R13
+	SUBQ         R9, R13
+	CMOVQCC      R13, R10
+	VMOVUPS      32(CX)(R11*4), Y1
+	VMOVUPS      32(DX)(R11*4), Y2
+	VCMPPS       $0x1e, Y0, Y1, Y3
+	VANDNPS      Y1, Y3, Y1
+	VANDNPS      Y2, Y3, Y4
+	VCVTPS2PD    X1, Y5
+	VCVTPS2PD    X4, Y6
+	VMOVUPD      576(SP)(R10*8), Y7
+	VFMADD231PD  Y6, Y5, Y7
+	VMOVUPD      Y7, 576(SP)(R10*8)
+	VEXTRACTF128 $0x01, Y1, X1
+	VCVTPS2PD    X1, Y1
+	VEXTRACTF128 $0x01, Y4, X4
+	VCVTPS2PD    X4, Y4
+	VMOVUPD      608(SP)(R10*8), Y5
+	VFMADD231PD  Y4, Y1, Y5
+	VMOVUPD      Y5, 608(SP)(R10*8)
+	VMULPS       (SP)(R10*4), Y2, Y1
+	VBLENDVPS    Y3, Y2, Y1, Y1
+	VMOVUPS      Y1, 32(AX)(R11*4)
+	ADDQ         $0x00000008, R10
+	MOVQ         R10, R13
+	SUBQ         R9, R13
+	CMOVQCC      R13, R10
+	VMOVUPS      64(CX)(R11*4), Y1
+	VMOVUPS      64(DX)(R11*4), Y2
+	VCMPPS       $0x1e, Y0, Y1, Y3
+	VANDNPS      Y1, Y3, Y1
+	VANDNPS      Y2, Y3, Y4
+	VCVTPS2PD    X1, Y5
+	VCVTPS2PD    X4, Y6
+	VMOVUPD      576(SP)(R10*8), Y7
+	VFMADD231PD  Y6, Y5, Y7
+	VMOVUPD      Y7, 576(SP)(R10*8)
+	VEXTRACTF128 $0x01, Y1, X1
+	VCVTPS2PD    X1, Y1
+	VEXTRACTF128 $0x01, Y4, X4
+	VCVTPS2PD    X4, Y4
+	VMOVUPD      608(SP)(R10*8), Y5
+	VFMADD231PD  Y4, Y1, Y5
+	VMOVUPD      Y5, 608(SP)(R10*8)
+	VMULPS       (SP)(R10*4), Y2, Y1
+	VBLENDVPS    Y3, Y2, Y1, Y1
+	VMOVUPS      Y1, 64(AX)(R11*4)
+	ADDQ         $0x00000008, R10
+	MOVQ         R10, R13
+	SUBQ         R9, R13
+	CMOVQCC      R13, R10
+	VMOVUPS      96(CX)(R11*4), Y1
+	VMOVUPS      96(DX)(R11*4), Y2
+	VCMPPS       $0x1e, Y0, Y1, Y3
+	VANDNPS      Y1, Y3, Y1
+	VANDNPS      Y2, Y3, Y4
+	VCVTPS2PD    X1, Y5
+	VCVTPS2PD    X4, Y6
+	VMOVUPD      576(SP)(R10*8), Y7
+	VFMADD231PD  Y6, Y5, Y7
+	VMOVUPD      Y7, 576(SP)(R10*8)
+	VEXTRACTF128 $0x01, Y1, X1
+	VCVTPS2PD    X1, Y1
+	VEXTRACTF128 $0x01, Y4, X4
+	VCVTPS2PD    X4, Y4
+	VMOVUPD      608(SP)(R10*8), Y5
+	VFMADD231PD  Y4, Y1, Y5
+	VMOVUPD      Y5, 608(SP)(R10*8)
+	VMULPS       (SP)(R10*4), Y2, Y1
+	VBLENDVPS    Y3, Y2, Y1, Y1
+	VMOVUPS      Y1, 96(AX)(R11*4)
+	ADDQ         $0x00000008, R10
+	MOVQ         R10, R13
+	SUBQ         R9, R13
+	CMOVQCC      R13, R10
+	ADDQ         $0x00000020, R11
+	JMP          unrolled_86
+
+single_87:
+	MOVQ BX, R12
+	SUBQ $0x00000008, R12
+
+single_loop_88:
+	CMPQ         R11, R12
+	JGT          remainder_89
+	VMOVUPS      (CX)(R11*4), Y1
+	VMOVUPS      (DX)(R11*4), Y2
+	VCMPPS       $0x1e, Y0, Y1, Y3
+	VANDNPS      Y1, Y3, Y1
+	VANDNPS      Y2, Y3, Y4
+	VCVTPS2PD    X1, Y5
+	VCVTPS2PD    X4, Y6
+	VMOVUPD      576(SP)(R10*8), Y7
+	VFMADD231PD  Y6, Y5, Y7
+	VMOVUPD      Y7, 576(SP)(R10*8)
+	VEXTRACTF128 $0x01, Y1, X1
+	VCVTPS2PD    X1, Y1
+	VEXTRACTF128 $0x01, Y4, X4
+	VCVTPS2PD    X4, Y4
+	VMOVUPD      608(SP)(R10*8), Y5
+	VFMADD231PD  Y4, Y1, Y5
+	VMOVUPD      Y5, 608(SP)(R10*8)
+	VMULPS       (SP)(R10*4), Y2, Y1
+	VBLENDVPS    Y3, Y2, Y1, Y1
+	VMOVUPS      Y1, (AX)(R11*4)
+	ADDQ         $0x00000008, R10
+	MOVQ         R10, R13
+	SUBQ         R9, R13
+	CMOVQCC      R13, R10
+	ADDQ         $0x00000008, R11
+	JMP          single_loop_88
+
+remainder_89:
+	SUBQ         R11, BX
+	JE           span_done_90
+	SHLQ         $0x02, BX
+	NEGQ         BX
+	LEAQ         tailmask<>+32(SB), R12
+	VMOVDQU      (R12)(BX*1), Y1
+	VMASKMOVPS   (CX)(R11*4), Y1, Y2
+	VMASKMOVPS   (DX)(R11*4), Y1, Y3
+	VCMPPS       $0x1e, Y0, Y2, Y0
+	VANDNPS      Y2, Y0, Y2
+	VANDNPS      Y3, Y0, Y4
+	VCVTPS2PD    X2, Y5
+	VCVTPS2PD    X4, Y6
+	VMOVUPD      576(SP)(R10*8), Y7
+	VFMADD231PD  Y6, Y5, Y7
+	VMOVUPD      Y7, 576(SP)(R10*8)
+	VEXTRACTF128 $0x01, Y2, X2
+	VCVTPS2PD    X2, Y2
+	VEXTRACTF128 $0x01, Y4, X4
+	VCVTPS2PD    X4, Y4
+	VMOVUPD      608(SP)(R10*8), Y5
+	VFMADD231PD  Y4, Y2, Y5
+	VMOVUPD      Y5, 608(SP)(R10*8)
+	VMASKMOVPS   (SP)(R10*4), Y1, Y2
+	VMULPS       Y2, Y3, Y2
+	VBLENDVPS    Y0, Y3, Y2, Y2
+	VMASKMOVPS   Y2, Y1, (AX)(R11*4)
+
+span_done_90:
+	VMOVUPD 576(SP), Y0
+	VADDPD  576(SP)(R9*8), Y0, Y0
+	VMOVUPD Y0, 576(SP)
+	VMOVUPD 608(SP), Y0
+	VADDPD  608(SP)(R9*8), Y0, Y0
+	VMOVUPD Y0, 608(SP)
+	MOVQ    R9, AX
+
+fold_91:
+	CMPQ   AX, R8
+	JBE    folded_92
+	DECQ   AX
+	MOVQ   AX, CX
+	SUBQ   R8, CX
+	VMOVSD 576(SP)(AX*8), X0
+	VADDSD 576(SP)(CX*8), X0, X0
+	VMOVSD X0, 576(SP)(CX*8)
+	JMP    fold_91
+
+folded_92:
+	MOVQ dalpha_base+96(FP), AX
+	XORQ CX, CX
+	CMPQ SI, $0x01
+	JNE  sums_planes_93
+	MOVQ DI, DX
+	SUBQ $0x00000004, DX
+
+sums_vector_96:
+	CMPQ       CX, DX
+	JGT        sums_scalar_94
+	VCVTPS2PD  (AX)(CX*4), Y0
+	VADDPD     576(SP)(CX*8), Y0, Y0
+	VCVTPD2PSY Y0, X0
+	VMOVUPS    X0, (AX)(CX*4)
+	ADDQ       $0x00000004, CX
+	JMP        sums_vector_96
+
+sums_scalar_94:
+	CMPQ      CX, DI
+	JE        sums_done_95
+	VMOVSD    576(SP)(CX*8), X0
+	VXORPS    X1, X1, X1
+	VCVTSS2SD (AX)(CX*4), X1, X1
+	VADDSD    X0, X1, X1
+	VCVTSD2SS X1, X1, X1
+	VMOVSS    X1, (AX)(CX*4)
+	INCQ      CX
+	JMP       sums_scalar_94
+
+sums_planes_93:
+	XORQ DX, DX
+
+sums_channel_97:
+	CMPQ   CX, DI
+	JE     sums_done_95
+	VXORPS X0, X0, X0
+	XORQ   BX, BX
+
+sums_plane_98:
+	VADDSD    576(SP)(DX*8), X0, X0
+	INCQ      DX
+	INCQ      BX
+	CMPQ      BX, SI
+	JB        sums_plane_98
+	VXORPS    X1, X1, X1
+	VCVTSS2SD (AX)(CX*4), X1, X1
+	VADDSD    X0, X1, X1
+	VCVTSD2SS X1, X1, X1
+	VMOVSS    X1, (AX)(CX*4)
+	INCQ      CX
+	JMP       sums_channel_97
+
+sums_done_95:
 	VZEROUPPER
 	RET
 
@@ -1053,11 +1576,11 @@ TEXT ·backwardDxAVX2F32(SB), NOSPLIT, $0-76
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_57
+	JB           cached_99
 	CMPQ         AX, DX
-	JE           cached_57
+	JE           cached_99
 	CMPQ         AX, CX
-	JE           cached_57
+	JE           cached_99
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -1066,7 +1589,7 @@ TEXT ·backwardDxAVX2F32(SB), NOSPLIT, $0-76
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_59
+	JE           aligned_101
 	MOVQ         DI, R8
 	SHLQ         $0x02, R8
 	NEGQ         R8
@@ -1080,13 +1603,13 @@ TEXT ·backwardDxAVX2F32(SB), NOSPLIT, $0-76
 	VMASKMOVPS   Y5, Y2, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_59:
+aligned_101:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_60:
+unrolled_102:
 	CMPQ      SI, DI
-	JGT       single_61
+	JGT       single_103
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -1112,15 +1635,15 @@ unrolled_60:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVNTPS  Y4, 96(AX)(SI*4)
 	ADDQ      $0x00000020, SI
-	JMP       unrolled_60
+	JMP       unrolled_102
 
-single_61:
+single_103:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_62:
+single_loop_104:
 	CMPQ      SI, DI
-	JGT       remainder_63
+	JGT       remainder_105
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -1128,11 +1651,11 @@ single_loop_62:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVNTPS  Y4, (AX)(SI*4)
 	ADDQ      $0x00000008, SI
-	JMP       single_loop_62
+	JMP       single_loop_104
 
-remainder_63:
+remainder_105:
 	SUBQ       SI, BX
-	JE         span_done_64
+	JE         span_done_106
 	SHLQ       $0x02, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -1144,18 +1667,18 @@ remainder_63:
 	VBLENDVPS  Y0, Y4, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(SI*4)
 
-span_done_64:
+span_done_106:
 	SFENCE
-	JMP stored_58
+	JMP stored_100
 
-cached_57:
+cached_99:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_65:
+unrolled_107:
 	CMPQ      SI, DI
-	JGT       single_66
+	JGT       single_108
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -1181,15 +1704,15 @@ unrolled_65:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVUPS   Y4, 96(AX)(SI*4)
 	ADDQ      $0x00000020, SI
-	JMP       unrolled_65
+	JMP       unrolled_107
 
-single_66:
+single_108:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_67:
+single_loop_109:
 	CMPQ      SI, DI
-	JGT       remainder_68
+	JGT       remainder_110
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -1197,11 +1720,11 @@ single_loop_67:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVUPS   Y4, (AX)(SI*4)
 	ADDQ      $0x00000008, SI
-	JMP       single_loop_67
+	JMP       single_loop_109
 
-remainder_68:
+remainder_110:
 	SUBQ       SI, BX
-	JE         span_done_69
+	JE         span_done_111
 	SHLQ       $0x02, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -1213,8 +1736,8 @@ remainder_68:
 	VBLENDVPS  Y0, Y4, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(SI*4)
 
-span_done_69:
-stored_58:
+span_done_111:
+stored_100:
 	VZEROUPPER
 	RET
 
@@ -1233,17 +1756,17 @@ TEXT ·backwardPlanesDxAVX2F32(SB), NOSPLIT, $0-104
 	SHLQ   $0x02, R9
 	XORQ   R10, R10
 
-plane_70:
+plane_112:
 	CMPQ         BX, $0x00
-	JE           planes_done_71
+	JE           planes_done_113
 	VBROADCASTSS (R8)(R10*4), Y1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000020, R12
 
-unrolled_72:
+unrolled_114:
 	CMPQ      R11, R12
-	JGT       single_73
+	JGT       single_115
 	VMOVUPS   (CX)(R11*4), Y2
 	VMOVUPS   (DX)(R11*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -1269,15 +1792,15 @@ unrolled_72:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVUPS   Y4, 96(AX)(R11*4)
 	ADDQ      $0x00000020, R11
-	JMP       unrolled_72
+	JMP       unrolled_114
 
-single_73:
+single_115:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 
-single_loop_74:
+single_loop_116:
 	CMPQ      R11, R12
-	JGT       remainder_75
+	JGT       remainder_117
 	VMOVUPS   (CX)(R11*4), Y2
 	VMOVUPS   (DX)(R11*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -1285,12 +1808,12 @@ single_loop_74:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVUPS   Y4, (AX)(R11*4)
 	ADDQ      $0x00000008, R11
-	JMP       single_loop_74
+	JMP       single_loop_116
 
-remainder_75:
+remainder_117:
 	MOVQ       SI, R12
 	SUBQ       R11, R12
-	JE         span_done_76
+	JE         span_done_118
 	SHLQ       $0x02, R12
 	NEGQ       R12
 	LEAQ       tailmask<>+32(SB), R13
@@ -1302,20 +1825,20 @@ remainder_75:
 	VBLENDVPS  Y3, Y4, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(R11*4)
 
-span_done_76:
+span_done_118:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_77
+	JNE  same_pass_119
 	XORQ R10, R10
 
-same_pass_77:
+same_pass_119:
 	SUBQ SI, BX
-	JMP  plane_70
+	JMP  plane_112
 
-planes_done_71:
+planes_done_113:
 	VZEROUPPER
 	RET
 
@@ -1330,9 +1853,9 @@ TEXT ·backwardPatternDxAVX2F32(SB), NOSPLIT, $0-96
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), DI
 
-row_78:
+row_120:
 	CMPQ    BX, $0x00
-	JE      rows_done_79
+	JE      rows_done_121
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -1340,9 +1863,9 @@ row_78:
 	MOVQ    R8, R10
 	SUBQ    $0x00000020, R10
 
-unrolled_80:
+unrolled_122:
 	CMPQ      R9, R10
-	JGT       single_81
+	JGT       single_123
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -1368,15 +1891,15 @@ unrolled_80:
 	VBLENDVPS Y1, Y2, Y3, Y3
 	VMOVUPS   Y3, 96(AX)(R9*4)
 	ADDQ      $0x00000020, R9
-	JMP       unrolled_80
+	JMP       unrolled_122
 
-single_81:
+single_123:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-single_loop_82:
+single_loop_124:
 	CMPQ      R9, R10
-	JGT       remainder_83
+	JGT       remainder_125
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -1384,12 +1907,12 @@ single_loop_82:
 	VBLENDVPS Y1, Y2, Y3, Y3
 	VMOVUPS   Y3, (AX)(R9*4)
 	ADDQ      $0x00000008, R9
-	JMP       single_loop_82
+	JMP       single_loop_124
 
-remainder_83:
+remainder_125:
 	MOVQ       R8, R10
 	SUBQ       R9, R10
-	JE         span_done_84
+	JE         span_done_126
 	SHLQ       $0x02, R10
 	NEGQ       R10
 	LEAQ       tailmask<>+32(SB), R11
@@ -1402,16 +1925,196 @@ remainder_83:
 	VBLENDVPS  Y2, Y3, Y4, Y4
 	VMASKMOVPS Y4, Y1, (AX)(R9*4)
 
-span_done_84:
+span_done_126:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_78
+	JMP  row_120
 
-rows_done_79:
+rows_done_121:
+	VZEROUPPER
+	RET
+
+// func backwardRingDxAVX2F32(dx []float32, dy []float32, x []float32, alpha []float32, inner int)
+// Requires: AVX, CMOV
+TEXT ·backwardRingDxAVX2F32(SB), $1792-104
+	MOVQ   dx_base+0(FP), AX
+	MOVQ   x_base+48(FP), CX
+	MOVQ   dy_base+24(FP), DX
+	MOVQ   x_len+56(FP), BX
+	VXORPS Y0, Y0, Y0
+	MOVQ   inner+96(FP), SI
+	MOVQ   alpha_len+80(FP), DI
+	MOVQ   DI, R8
+	IMULQ  SI, R8
+	MOVQ   R8, R9
+
+ring_len_127:
+	CMPQ R9, $0x00000008
+	JAE  ring_len_done_128
+	ADDQ R8, R9
+	JMP  ring_len_127
+
+ring_len_done_128:
+	MOVQ alpha_base+72(FP), R10
+	CMPQ SI, $0x01
+	JNE  ring_planes_129
+	XORQ SI, SI
+	MOVQ DI, R11
+	SUBQ $0x00000008, R11
+
+ring_copy_131:
+	CMPQ    SI, R11
+	JGT     ring_copy_tail_132
+	VMOVUPS (R10)(SI*4), Y1
+	VMOVUPS Y1, (SP)(SI*4)
+	ADDQ    $0x00000008, SI
+	JMP     ring_copy_131
+
+ring_copy_tail_132:
+	SUBQ       SI, DI
+	JE         ring_extend_130
+	SHLQ       $0x02, DI
+	NEGQ       DI
+	LEAQ       tailmask<>+32(SB), R11
+	VMOVDQU    (R11)(DI*1), Y1
+	VMASKMOVPS (R10)(SI*4), Y1, Y1
+	VMOVUPS    Y1, (SP)(SI*4)
+	JMP        ring_extend_130
+
+ring_planes_129:
+	XORQ R11, R11
+	XORQ R12, R12
+
+ring_channel_133:
+	CMPQ         R11, DI
+	JE           ring_extend_130
+	VBROADCASTSS (R10)(R11*4), Y1
+	XORQ         R13, R13
+
+ring_fill_134:
+	MOVQ    R12, R14
+	ADDQ    R13, R14
+	VMOVUPS Y1, (SP)(R14*4)
+	ADDQ    $0x00000008, R13
+	CMPQ    R13, SI
+	JB      ring_fill_134
+	ADDQ    SI, R12
+	INCQ    R11
+	JMP     ring_channel_133
+
+ring_extend_130:
+	CMPQ    R8, $0x00000008
+	JB      ring_short_135
+	VMOVUPS (SP), Y1
+	VMOVUPS Y1, (SP)(R8*4)
+	JMP     ring_built_136
+
+ring_short_135:
+	MOVQ R8, SI
+	MOVQ R9, DI
+	ADDQ $0x00000008, DI
+
+ring_element_137:
+	MOVQ SI, R10
+	SUBQ R8, R10
+	MOVL (SP)(R10*4), R10
+	MOVL R10, (SP)(SI*4)
+	INCQ SI
+	CMPQ SI, DI
+	JB   ring_element_137
+
+ring_built_136:
+	XORQ SI, SI
+	XORQ DI, DI
+	MOVQ BX, R8
+	SUBQ $0x00000020, R8
+
+unrolled_138:
+	CMPQ      DI, R8
+	JGT       single_139
+	VMOVUPS   (CX)(DI*4), Y1
+	VMOVUPS   (DX)(DI*4), Y2
+	VCMPPS    $0x1e, Y0, Y1, Y1
+	VMULPS    (SP)(SI*4), Y2, Y3
+	VBLENDVPS Y1, Y2, Y3, Y3
+	VMOVUPS   Y3, (AX)(DI*4)
+	ADDQ      $0x00000008, SI
+	MOVQ      SI, R10
+	SUBQ      R9, R10
+	CMOVQCC   R10, SI
+	VMOVUPS   32(CX)(DI*4), Y1
+	VMOVUPS   32(DX)(DI*4), Y2
+	VCMPPS    $0x1e, Y0, Y1, Y1
+	VMULPS    (SP)(SI*4), Y2, Y3
+	VBLENDVPS Y1, Y2, Y3, Y3
+	VMOVUPS   Y3, 32(AX)(DI*4)
+	ADDQ      $0x00000008, SI
+	MOVQ      SI, R10
+	SUBQ      R9, R10
+	CMOVQCC   R10, SI
+	VMOVUPS   64(CX)(DI*4), Y1
+	VMOVUPS   64(DX)(DI*4), Y2
+	VCMPPS    $0x1e, Y0, Y1, Y1
+	VMULPS    (SP)(SI*4), Y2, Y3
+	VBLENDVPS Y1, Y2, Y3, Y3
+	VMOVUPS   Y3, 64(AX)(DI*4)
+	ADDQ      $0x00000008, SI
+	MOVQ      SI, R10
+	SUBQ      R9, R10
+	CMOVQCC   R10, SI
+	VMOVUPS   96(CX)(DI*4), Y1
+	VMOVUPS   96(DX)(DI*4), Y2
+	VCMPPS    $0x1e, Y0, Y1, Y1
+	VMULPS    (SP)(SI*4), Y2, Y3
+	VBLENDVPS Y1, Y2, Y3, Y3
+	VMOVUPS   Y3, 96(AX)(DI*4)
+	ADDQ      $0x00000008, SI
+	MOVQ      SI, R10
+	SUBQ      R9, R10
+	CMOVQCC   R10, SI
+	ADDQ      $0x00000020, DI
+	JMP       unrolled_138
+
+single_139:
+	MOVQ BX, R8
+	SUBQ $0x00000008, R8
+
+single_loop_140:
+	CMPQ      DI, R8
+	JGT       remainder_141
+	VMOVUPS   (CX)(DI*4), Y1
+	VMOVUPS   (DX)(DI*4), Y2
+	VCMPPS    $0x1e, Y0, Y1, Y1
+	VMULPS    (SP)(SI*4), Y2, Y3
+	VBLENDVPS Y1, Y2, Y3, Y3
+	VMOVUPS   Y3, (AX)(DI*4)
+	ADDQ      $0x00000008, SI
+	MOVQ      SI, R10
+	SUBQ      R9, R10
+	CMOVQCC   R10, SI
+	ADDQ      $0x00000008, DI
+	JMP       single_loop_140
+
+remainder_141:
+	SUBQ       DI, BX
+	JE         span_done_142
+	SHLQ       $0x02, BX
+	NEGQ       BX
+	LEAQ       tailmask<>+32(SB), R8
+	VMOVDQU    (R8)(BX*1), Y1
+	VMASKMOVPS (CX)(DI*4), Y1, Y2
+	VMASKMOVPS (DX)(DI*4), Y1, Y3
+	VCMPPS     $0x1e, Y0, Y2, Y0
+	VMASKMOVPS (SP)(SI*4), Y1, Y2
+	VMULPS     Y2, Y3, Y2
+	VBLENDVPS  Y0, Y3, Y2, Y2
+	VMASKMOVPS Y2, Y1, (AX)(DI*4)
+
+span_done_142:
 	VZEROUPPER
 	RET
 
@@ -1430,9 +2133,9 @@ TEXT ·backwardDalphaAVX2F32(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000020, SI
 
-unrolled_85:
+unrolled_143:
 	CMPQ         BX, SI
-	JGT          single_86
+	JGT          single_144
 	VMOVUPS      (AX)(BX*4), Y5
 	VMOVUPS      (CX)(BX*4), Y6
 	VCMPPS       $0x1e, Y0, Y5, Y7
@@ -1486,15 +2189,15 @@ unrolled_85:
 	VCVTPS2PD    X6, Y6
 	VFMADD231PD  Y6, Y5, Y4
 	ADDQ         $0x00000020, BX
-	JMP          unrolled_85
+	JMP          unrolled_143
 
-single_86:
+single_144:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_87:
+single_loop_145:
 	CMPQ         BX, SI
-	JGT          remainder_88
+	JGT          remainder_146
 	VMOVUPS      (AX)(BX*4), Y5
 	VMOVUPS      (CX)(BX*4), Y6
 	VCMPPS       $0x1e, Y0, Y5, Y7
@@ -1509,11 +2212,11 @@ single_loop_87:
 	VCVTPS2PD    X6, Y6
 	VFMADD231PD  Y6, Y5, Y2
 	ADDQ         $0x00000008, BX
-	JMP          single_loop_87
+	JMP          single_loop_145
 
-remainder_88:
+remainder_146:
 	SUBQ         BX, DX
-	JE           span_done_89
+	JE           span_done_147
 	SHLQ         $0x02, DX
 	NEGQ         DX
 	LEAQ         tailmask<>+32(SB), SI
@@ -1532,7 +2235,7 @@ remainder_88:
 	VCVTPS2PD    X0, Y0
 	VFMADD231PD  Y0, Y5, Y2
 
-span_done_89:
+span_done_147:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -1558,9 +2261,9 @@ TEXT ·backwardPlanesDalphaAVX2F32(SB), NOSPLIT, $0-80
 	SHLQ   $0x02, R8
 	XORQ   R9, R9
 
-plane_90:
+plane_148:
 	CMPQ   DX, $0x00
-	JE     planes_done_91
+	JE     planes_done_149
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -1569,9 +2272,9 @@ plane_90:
 	MOVQ   SI, R11
 	SUBQ   $0x00000020, R11
 
-unrolled_92:
+unrolled_150:
 	CMPQ         R10, R11
-	JGT          single_93
+	JGT          single_151
 	VMOVUPS      (AX)(R10*4), Y5
 	VMOVUPS      (CX)(R10*4), Y6
 	VCMPPS       $0x1e, Y0, Y5, Y7
@@ -1625,15 +2328,15 @@ unrolled_92:
 	VCVTPS2PD    X6, Y6
 	VFMADD231PD  Y6, Y5, Y4
 	ADDQ         $0x00000020, R10
-	JMP          unrolled_92
+	JMP          unrolled_150
 
-single_93:
+single_151:
 	MOVQ SI, R11
 	SUBQ $0x00000008, R11
 
-single_loop_94:
+single_loop_152:
 	CMPQ         R10, R11
-	JGT          remainder_95
+	JGT          remainder_153
 	VMOVUPS      (AX)(R10*4), Y5
 	VMOVUPS      (CX)(R10*4), Y6
 	VCMPPS       $0x1e, Y0, Y5, Y7
@@ -1648,12 +2351,12 @@ single_loop_94:
 	VCVTPS2PD    X6, Y6
 	VFMADD231PD  Y6, Y5, Y2
 	ADDQ         $0x00000008, R10
-	JMP          single_loop_94
+	JMP          single_loop_152
 
-remainder_95:
+remainder_153:
 	MOVQ         SI, R11
 	SUBQ         R10, R11
-	JE           span_done_96
+	JE           span_done_154
 	SHLQ         $0x02, R11
 	NEGQ         R11
 	LEAQ         tailmask<>+32(SB), R12
@@ -1672,7 +2375,7 @@ remainder_95:
 	VCVTPS2PD    X5, Y5
 	VFMADD231PD  Y5, Y6, Y2
 
-span_done_96:
+span_done_154:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -1686,14 +2389,14 @@ span_done_96:
 	ADDQ         R8, CX
 	INCQ         R9
 	CMPQ         R9, DI
-	JNE          same_pass_97
+	JNE          same_pass_155
 	XORQ         R9, R9
 
-same_pass_97:
+same_pass_155:
 	SUBQ SI, DX
-	JMP  plane_90
+	JMP  plane_148
 
-planes_done_91:
+planes_done_149:
 	VZEROUPPER
 	RET
 
@@ -1707,9 +2410,9 @@ TEXT ·backwardPatternDalphaAVX2F32(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
 
-row_98:
+row_156:
 	CMPQ    DX, $0x00
-	JE      rows_done_99
+	JE      rows_done_157
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -1717,9 +2420,9 @@ row_98:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_100:
+unrolled_158:
 	CMPQ         R8, R9
-	JGT          single_101
+	JGT          single_159
 	VMOVUPS      (AX)(R8*4), Y1
 	VMOVUPS      (CX)(R8*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -1789,15 +2492,15 @@ unrolled_100:
 	VFMADD231PD  Y2, Y1, Y3
 	VMOVUPD      Y3, 224(BX)(R8*8)
 	ADDQ         $0x00000020, R8
-	JMP          unrolled_100
+	JMP          unrolled_158
 
-single_101:
+single_159:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_102:
+single_loop_160:
 	CMPQ         R8, R9
-	JGT          remainder_103
+	JGT          remainder_161
 	VMOVUPS      (AX)(R8*4), Y1
 	VMOVUPS      (CX)(R8*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -1816,12 +2519,12 @@ single_loop_102:
 	VFMADD231PD  Y2, Y1, Y3
 	VMOVUPD      Y3, 32(BX)(R8*8)
 	ADDQ         $0x00000008, R8
-	JMP          single_loop_102
+	JMP          single_loop_160
 
-remainder_103:
+remainder_161:
 	MOVQ         DI, R9
 	SUBQ         R8, R9
-	JE           span_done_104
+	JE           span_done_162
 	SHLQ         $0x02, R9
 	NEGQ         R9
 	LEAQ         tailmask<>+32(SB), R10
@@ -1844,15 +2547,275 @@ remainder_103:
 	VFMADD231PD  Y1, Y2, Y3
 	VMOVUPD      Y3, 32(BX)(R8*8)
 
-span_done_104:
+span_done_162:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_98
+	JMP  row_156
 
-rows_done_99:
+rows_done_157:
+	VZEROUPPER
+	RET
+
+// func backwardRingDalphaAVX2F32(dy []float32, x []float32, dalpha []float32, inner int)
+// Requires: AVX, CMOV, FMA3
+TEXT ·backwardRingDalphaAVX2F32(SB), $1792-80
+	MOVQ   x_base+24(FP), AX
+	MOVQ   dy_base+0(FP), CX
+	MOVQ   x_len+32(FP), DX
+	VXORPS Y0, Y0, Y0
+	MOVQ   inner+72(FP), BX
+	MOVQ   dalpha_len+56(FP), SI
+	MOVQ   SI, DI
+	IMULQ  BX, DI
+	MOVQ   DI, R8
+
+ring_len_163:
+	CMPQ R8, $0x00000008
+	JAE  ring_len_done_164
+	ADDQ DI, R8
+	JMP  ring_len_163
+
+ring_len_done_164:
+	XORQ R9, R9
+	MOVQ R8, R10
+	ADDQ $0x00000008, R10
+
+sums_zero_165:
+	CMPQ    R9, R10
+	JAE     sums_zeroed_166
+	VMOVUPD Y0, (SP)(R9*8)
+	ADDQ    $0x00000004, R9
+	JMP     sums_zero_165
+
+sums_zeroed_166:
+	XORQ R9, R9
+	XORQ R10, R10
+	MOVQ DX, R11
+	SUBQ $0x00000020, R11
+
+unrolled_167:
+	CMPQ         R10, R11
+	JGT          single_168
+	VMOVUPS      (AX)(R10*4), Y1
+	VMOVUPS      (CX)(R10*4), Y2
+	VCMPPS       $0x1e, Y0, Y1, Y3
+	VANDNPS      Y1, Y3, Y1
+	VANDNPS      Y2, Y3, Y2
+	VCVTPS2PD    X1, Y3
+	VCVTPS2PD    X2, Y4
+	VMOVUPD      (SP)(R9*8), Y5
+	VFMADD231PD  Y4, Y3, Y5
+	VMOVUPD      Y5, (SP)(R9*8)
+	VEXTRACTF128 $0x01, Y1, X1
+	VCVTPS2PD    X1, Y1
+	VEXTRACTF128 $0x01, Y2, X2
+	VCVTPS2PD    X2, Y2
+	VMOVUPD      32(SP)(R9*8), Y3
+	VFMADD231PD  Y2, Y1, Y3
+	VMOVUPD      Y3, 32(SP)(R9*8)
+	ADDQ         $0x00000008, R9
+	MOVQ         R9, R12
+	SUBQ         R8, R12
+	CMOVQCC      R12, R9
+	VMOVUPS      32(AX)(R10*4), Y1
+	VMOVUPS      32(CX)(R10*4), Y2
+	VCMPPS       $0x1e, Y0, Y1, Y3
+	VANDNPS      Y1, Y3, Y1
+	VANDNPS      Y2, Y3, Y2
+	VCVTPS2PD    X1, Y3
+	VCVTPS2PD    X2, Y4
+	VMOVUPD      (SP)(R9*8), Y5
+	VFMADD231PD  Y4, Y3, Y5
+	VMOVUPD      Y5, (SP)(R9*8)
+	VEXTRACTF128 $0x01, Y1, X1
+	VCVTPS2PD    X1, Y1
+	VEXTRACTF128 $0x01, Y2, X2
+	VCVTPS2PD    X2, Y2
+	VMOVUPD      32(SP)(R9*8), Y3
+	VFMADD231PD  Y2, Y1, Y3
+	VMOVUPD      Y3, 32(SP)(R9*8)
+	ADDQ         $0x00000008, R9
+	MOVQ         R9, R12
+	SUBQ         R8, R12
+	CMOVQCC      R12, R9
+	VMOVUPS      64(AX)(R10*4), Y1
+	VMOVUPS      64(CX)(R10*4), Y2
+	VCMPPS       $0x1e, Y0, Y1, Y3
+	VANDNPS      Y1, Y3, Y1
+	VANDNPS      Y2, Y3, Y2
+	VCVTPS2PD    X1, Y3
+	VCVTPS2PD    X2, Y4
+	VMOVUPD      (SP)(R9*8), Y5
+	VFMADD231PD  Y4, Y3, Y5
+	VMOVUPD      Y5, (SP)(R9*8)
+	VEXTRACTF128 $0x01, Y1, X1
+	VCVTPS2PD    X1, Y1
+	VEXTRACTF128 $0x01, Y2, X2
+	VCVTPS2PD    X2, Y2
+	VMOVUPD      32(SP)(R9*8), Y3
+	VFMADD231PD  Y2, Y1, Y3
+	VMOVUPD      Y3, 32(SP)(R9*8)
+	ADDQ         $0x00000008, R9
+	MOVQ         R9, R12
+	SUBQ         R8, R12
+	CMOVQCC      R12, R9
+	VMOVUPS      96(AX)(R10*4), Y1
+	VMOVUPS      96(CX)(R10*4), Y2
+	VCMPPS       $0x1e, Y0, Y1, Y3
+	VANDNPS      Y1, Y3, Y1
+	VANDNPS      Y2, Y3, Y2
+	VCVTPS2PD    X1, Y3
+	VCVTPS2PD    X2, Y4
+	VMOVUPD      (SP)(R9*8), Y5
+	VFMADD231PD  Y4, Y3, Y5
+	VMOVUPD      Y5, (SP)(R9*8)
+	VEXTRACTF128 $0x01, Y1, X1
+	VCVTPS2PD    X1, Y1
+	VEXTRACTF128 $0x01, Y2, X2
+	VCVTPS2PD    X2, Y2
+	VMOVUPD      32(SP)(R9*8), Y3
+	VFMADD231PD  Y2, Y1, Y3
+	VMOVUPD      Y3, 32(SP)(R9*8)
+	ADDQ         $0x00000008, R9
+	MOVQ         R9, R12
+	SUBQ         R8, R12
+	CMOVQCC      R12, R9
+	ADDQ         $0x00000020, R10
+	JMP          unrolled_167
+
+single_168:
+	MOVQ DX, R11
+	SUBQ $0x00000008, R11
+
+single_loop_169:
+	CMPQ         R10, R11
+	JGT          remainder_170
+	VMOVUPS      (AX)(R10*4), Y1
+	VMOVUPS      (CX)(R10*4), Y2
+	VCMPPS       $0x1e, Y0, Y1, Y3
+	VANDNPS      Y1, Y3, Y1
+	VANDNPS      Y2, Y3, Y2
+	VCVTPS2PD    X1, Y3
+	VCVTPS2PD    X2, Y4
+	VMOVUPD      (SP)(R9*8), Y5
+	VFMADD231PD  Y4, Y3, Y5
+	VMOVUPD      Y5, (SP)(R9*8)
+	VEXTRACTF128 $0x01, Y1, X1
+	VCVTPS2PD    X1, Y1
+	VEXTRACTF128 $0x01, Y2, X2
+	VCVTPS2PD    X2, Y2
+	VMOVUPD      32(SP)(R9*8), Y3
+	VFMADD231PD  Y2, Y1, Y3
+	VMOVUPD      Y3, 32(SP)(R9*8)
+	ADDQ         $0x00000008, R9
+	MOVQ         R9, R12
+	SUBQ         R8, R12
+	CMOVQCC      R12, R9
+	ADDQ         $0x00000008, R10
+	JMP          single_loop_169
+
+remainder_170:
+	SUBQ         R10, DX
+	JE           span_done_171
+	SHLQ         $0x02, DX
+	NEGQ         DX
+	LEAQ         tailmask<>+32(SB), R11
+	VMOVDQU      (R11)(DX*1), Y1
+	VMASKMOVPS   (AX)(R10*4), Y1, Y2
+	VMASKMOVPS   (CX)(R10*4), Y1, Y1
+	VCMPPS       $0x1e, Y0, Y2, Y0
+	VANDNPS      Y2, Y0, Y2
+	VANDNPS      Y1, Y0, Y0
+	VCVTPS2PD    X2, Y1
+	VCVTPS2PD    X0, Y3
+	VMOVUPD      (SP)(R9*8), Y4
+	VFMADD231PD  Y3, Y1, Y4
+	VMOVUPD      Y4, (SP)(R9*8)
+	VEXTRACTF128 $0x01, Y2, X1
+	VCVTPS2PD    X1, Y1
+	VEXTRACTF128 $0x01, Y0, X0
+	VCVTPS2PD    X0, Y0
+	VMOVUPD      32(SP)(R9*8), Y2
+	VFMADD231PD  Y0, Y1, Y2
+	VMOVUPD      Y2, 32(SP)(R9*8)
+
+span_done_171:
+	VMOVUPD (SP), Y0
+	VADDPD  (SP)(R8*8), Y0, Y0
+	VMOVUPD Y0, (SP)
+	VMOVUPD 32(SP), Y0
+	VADDPD  32(SP)(R8*8), Y0, Y0
+	VMOVUPD Y0, 32(SP)
+	MOVQ    R8, AX
+
+fold_172:
+	CMPQ   AX, DI
+	JBE    folded_173
+	DECQ   AX
+	MOVQ   AX, CX
+	SUBQ   DI, CX
+	VMOVSD (SP)(AX*8), X0
+	VADDSD (SP)(CX*8), X0, X0
+	VMOVSD X0, (SP)(CX*8)
+	JMP    fold_172
+
+folded_173:
+	MOVQ dalpha_base+48(FP), AX
+	XORQ CX, CX
+	CMPQ BX, $0x01
+	JNE  sums_planes_174
+	MOVQ SI, DX
+	SUBQ $0x00000004, DX
+
+sums_vector_177:
+	CMPQ       CX, DX
+	JGT        sums_scalar_175
+	VCVTPS2PD  (AX)(CX*4), Y0
+	VADDPD     (SP)(CX*8), Y0, Y0
+	VCVTPD2PSY Y0, X0
+	VMOVUPS    X0, (AX)(CX*4)
+	ADDQ       $0x00000004, CX
+	JMP        sums_vector_177
+
+sums_scalar_175:
+	CMPQ      CX, SI
+	JE        sums_done_176
+	VMOVSD    (SP)(CX*8), X0
+	VXORPS    X1, X1, X1
+	VCVTSS2SD (AX)(CX*4), X1, X1
+	VADDSD    X0, X1, X1
+	VCVTSD2SS X1, X1, X1
+	VMOVSS    X1, (AX)(CX*4)
+	INCQ      CX
+	JMP       sums_scalar_175
+
+sums_planes_174:
+	XORQ DX, DX
+
+sums_channel_178:
+	CMPQ   CX, SI
+	JE     sums_done_176
+	VXORPS X0, X0, X0
+	XORQ   DI, DI
+
+sums_plane_179:
+	VADDSD    (SP)(DX*8), X0, X0
+	INCQ      DX
+	INCQ      DI
+	CMPQ      DI, BX
+	JB        sums_plane_179
+	VXORPS    X1, X1, X1
+	VCVTSS2SD (AX)(CX*4), X1, X1
+	VADDSD    X0, X1, X1
+	VCVTSD2SS X1, X1, X1
+	VMOVSS    X1, (AX)(CX*4)
+	INCQ      CX
+	JMP       sums_channel_178
+
+sums_done_176:
 	VZEROUPPER
 	RET
 
@@ -1867,11 +2830,11 @@ TEXT ·forwardAVX2F64(SB), NOSPLIT, $0-56
 	MOVQ         DX, BX
 	SHLQ         $0x03, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_105
+	JB           cached_180
 	CMPQ         AX, CX
-	JE           cached_105
+	JE           cached_180
 	CMPQ         AX, CX
-	JE           cached_105
+	JE           cached_180
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -1880,7 +2843,7 @@ TEXT ·forwardAVX2F64(SB), NOSPLIT, $0-56
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_107
+	JE           aligned_182
 	MOVQ         SI, DI
 	SHLQ         $0x03, DI
 	NEGQ         DI
@@ -1893,13 +2856,13 @@ TEXT ·forwardAVX2F64(SB), NOSPLIT, $0-56
 	VMASKMOVPD   Y5, Y2, (AX)(BX*8)
 	MOVQ         SI, BX
 
-aligned_107:
+aligned_182:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-unrolled_108:
+unrolled_183:
 	CMPQ      BX, SI
-	JGT       single_109
+	JGT       single_184
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
@@ -1921,26 +2884,26 @@ unrolled_108:
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVNTPD  Y4, 96(AX)(BX*8)
 	ADDQ      $0x00000010, BX
-	JMP       unrolled_108
+	JMP       unrolled_183
 
-single_109:
+single_184:
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-single_loop_110:
+single_loop_185:
 	CMPQ      BX, SI
-	JGT       remainder_111
+	JGT       remainder_186
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVNTPD  Y4, (AX)(BX*8)
 	ADDQ      $0x00000004, BX
-	JMP       single_loop_110
+	JMP       single_loop_185
 
-remainder_111:
+remainder_186:
 	SUBQ       BX, DX
-	JE         span_done_112
+	JE         span_done_187
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), SI
@@ -1951,18 +2914,18 @@ remainder_111:
 	VBLENDVPD  Y0, Y3, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(BX*8)
 
-span_done_112:
+span_done_187:
 	SFENCE
-	JMP stored_106
+	JMP stored_181
 
-cached_105:
+cached_180:
 	XORQ BX, BX
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-unrolled_113:
+unrolled_188:
 	CMPQ      BX, SI
-	JGT       single_114
+	JGT       single_189
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
@@ -1984,26 +2947,26 @@ unrolled_113:
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVUPD   Y4, 96(AX)(BX*8)
 	ADDQ      $0x00000010, BX
-	JMP       unrolled_113
+	JMP       unrolled_188
 
-single_114:
+single_189:
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-single_loop_115:
+single_loop_190:
 	CMPQ      BX, SI
-	JGT       remainder_116
+	JGT       remainder_191
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVUPD   Y4, (AX)(BX*8)
 	ADDQ      $0x00000004, BX
-	JMP       single_loop_115
+	JMP       single_loop_190
 
-remainder_116:
+remainder_191:
 	SUBQ       BX, DX
-	JE         span_done_117
+	JE         span_done_192
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), SI
@@ -2014,8 +2977,8 @@ remainder_116:
 	VBLENDVPD  Y0, Y3, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(BX*8)
 
-span_done_117:
-stored_106:
+span_done_192:
+stored_181:
 	VZEROUPPER
 	RET
 
@@ -2033,17 +2996,17 @@ TEXT ·forwardPlanesAVX2F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
 
-plane_118:
+plane_193:
 	CMPQ         DX, $0x00
-	JE           planes_done_119
+	JE           planes_done_194
 	VBROADCASTSD (DI)(R9*8), Y1
 	XORQ         R10, R10
 	MOVQ         BX, R11
 	SUBQ         $0x00000010, R11
 
-unrolled_120:
+unrolled_195:
 	CMPQ      R10, R11
-	JGT       single_121
+	JGT       single_196
 	VMOVUPD   (CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
@@ -2065,27 +3028,27 @@ unrolled_120:
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVUPD   Y4, 96(AX)(R10*8)
 	ADDQ      $0x00000010, R10
-	JMP       unrolled_120
+	JMP       unrolled_195
 
-single_121:
+single_196:
 	MOVQ BX, R11
 	SUBQ $0x00000004, R11
 
-single_loop_122:
+single_loop_197:
 	CMPQ      R10, R11
-	JGT       remainder_123
+	JGT       remainder_198
 	VMOVUPD   (CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVUPD   Y4, (AX)(R10*8)
 	ADDQ      $0x00000004, R10
-	JMP       single_loop_122
+	JMP       single_loop_197
 
-remainder_123:
+remainder_198:
 	MOVQ       BX, R11
 	SUBQ       R10, R11
-	JE         span_done_124
+	JE         span_done_199
 	SHLQ       $0x03, R11
 	NEGQ       R11
 	LEAQ       tailmask<>+32(SB), R12
@@ -2096,19 +3059,19 @@ remainder_123:
 	VBLENDVPD  Y4, Y3, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(R10*8)
 
-span_done_124:
+span_done_199:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_125
+	JNE  same_pass_200
 	XORQ R9, R9
 
-same_pass_125:
+same_pass_200:
 	SUBQ BX, DX
-	JMP  plane_118
+	JMP  plane_193
 
-planes_done_119:
+planes_done_194:
 	VZEROUPPER
 	RET
 
@@ -2122,9 +3085,9 @@ TEXT ·forwardPatternAVX2F64(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+56(FP), SI
 
-row_126:
+row_201:
 	CMPQ    DX, $0x00
-	JE      rows_done_127
+	JE      rows_done_202
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -2132,9 +3095,9 @@ row_126:
 	MOVQ    DI, R9
 	SUBQ    $0x00000010, R9
 
-unrolled_128:
+unrolled_203:
 	CMPQ      R8, R9
-	JGT       single_129
+	JGT       single_204
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y3
@@ -2156,27 +3119,27 @@ unrolled_128:
 	VBLENDVPD Y2, Y1, Y3, Y3
 	VMOVUPD   Y3, 96(AX)(R8*8)
 	ADDQ      $0x00000010, R8
-	JMP       unrolled_128
+	JMP       unrolled_203
 
-single_129:
+single_204:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 
-single_loop_130:
+single_loop_205:
 	CMPQ      R8, R9
-	JGT       remainder_131
+	JGT       remainder_206
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y3
 	VBLENDVPD Y2, Y1, Y3, Y3
 	VMOVUPD   Y3, (AX)(R8*8)
 	ADDQ      $0x00000004, R8
-	JMP       single_loop_130
+	JMP       single_loop_205
 
-remainder_131:
+remainder_206:
 	MOVQ       DI, R9
 	SUBQ       R8, R9
-	JE         span_done_132
+	JE         span_done_207
 	SHLQ       $0x03, R9
 	NEGQ       R9
 	LEAQ       tailmask<>+32(SB), R10
@@ -2188,15 +3151,188 @@ remainder_131:
 	VBLENDVPD  Y3, Y2, Y4, Y4
 	VMASKMOVPD Y4, Y1, (AX)(R8*8)
 
-span_done_132:
+span_done_207:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_126
+	JMP  row_201
 
-rows_done_127:
+rows_done_202:
+	VZEROUPPER
+	RET
+
+// func forwardRingAVX2F64(dst []float64, x []float64, alpha []float64, inner int)
+// Requires: AVX, CMOV
+TEXT ·forwardRingAVX2F64(SB), $1792-80
+	MOVQ   dst_base+0(FP), AX
+	MOVQ   x_base+24(FP), CX
+	MOVQ   x_len+32(FP), DX
+	VXORPS Y0, Y0, Y0
+	MOVQ   inner+72(FP), BX
+	MOVQ   alpha_len+56(FP), SI
+	MOVQ   SI, DI
+	IMULQ  BX, DI
+	MOVQ   DI, R8
+
+ring_len_208:
+	CMPQ R8, $0x00000004
+	JAE  ring_len_done_209
+	ADDQ DI, R8
+	JMP  ring_len_208
+
+ring_len_done_209:
+	MOVQ alpha_base+48(FP), R9
+	CMPQ BX, $0x01
+	JNE  ring_planes_210
+	XORQ BX, BX
+	MOVQ SI, R10
+	SUBQ $0x00000004, R10
+
+ring_copy_212:
+	CMPQ    BX, R10
+	JGT     ring_copy_tail_213
+	VMOVUPD (R9)(BX*8), Y1
+	VMOVUPD Y1, (SP)(BX*8)
+	ADDQ    $0x00000004, BX
+	JMP     ring_copy_212
+
+ring_copy_tail_213:
+	SUBQ       BX, SI
+	JE         ring_extend_211
+	SHLQ       $0x03, SI
+	NEGQ       SI
+	LEAQ       tailmask<>+32(SB), R10
+	VMOVDQU    (R10)(SI*1), Y1
+	VMASKMOVPD (R9)(BX*8), Y1, Y1
+	VMOVUPD    Y1, (SP)(BX*8)
+	JMP        ring_extend_211
+
+ring_planes_210:
+	XORQ R10, R10
+	XORQ R11, R11
+
+ring_channel_214:
+	CMPQ         R10, SI
+	JE           ring_extend_211
+	VBROADCASTSD (R9)(R10*8), Y1
+	XORQ         R12, R12
+
+ring_fill_215:
+	MOVQ    R11, R13
+	ADDQ    R12, R13
+	VMOVUPD Y1, (SP)(R13*8)
+	ADDQ    $0x00000004, R12
+	CMPQ    R12, BX
+	JB      ring_fill_215
+	ADDQ    BX, R11
+	INCQ    R10
+	JMP     ring_channel_214
+
+ring_extend_211:
+	CMPQ    DI, $0x00000004
+	JB      ring_short_216
+	VMOVUPD (SP), Y1
+	VMOVUPD Y1, (SP)(DI*8)
+	JMP     ring_built_217
+
+ring_short_216:
+	MOVQ DI, BX
+	MOVQ R8, SI
+	ADDQ $0x00000004, SI
+
+ring_element_218:
+	MOVQ BX, R9
+	SUBQ DI, R9
+	MOVQ (SP)(R9*8), R9
+	MOVQ R9, (SP)(BX*8)
+	INCQ BX
+	CMPQ BX, SI
+	JB   ring_element_218
+
+ring_built_217:
+	XORQ BX, BX
+	XORQ SI, SI
+	MOVQ DX, DI
+	SUBQ $0x00000010, DI
+
+unrolled_219:
+	CMPQ      SI, DI
+	JGT       single_220
+	VMOVUPD   (CX)(SI*8), Y1
+	VCMPPD    $0x1e, Y0, Y1, Y2
+	VMULPD    (SP)(BX*8), Y1, Y3
+	VBLENDVPD Y2, Y1, Y3, Y3
+	VMOVUPD   Y3, (AX)(SI*8)
+	ADDQ      $0x00000004, BX
+	MOVQ      BX, R9
+	SUBQ      R8, R9
+	CMOVQCC   R9, BX
+	VMOVUPD   32(CX)(SI*8), Y1
+	VCMPPD    $0x1e, Y0, Y1, Y2
+	VMULPD    (SP)(BX*8), Y1, Y3
+	VBLENDVPD Y2, Y1, Y3, Y3
+	VMOVUPD   Y3, 32(AX)(SI*8)
+	ADDQ      $0x00000004, BX
+	MOVQ      BX, R9
+	SUBQ      R8, R9
+	CMOVQCC   R9, BX
+	VMOVUPD   64(CX)(SI*8), Y1
+	VCMPPD    $0x1e, Y0, Y1, Y2
+	VMULPD    (SP)(BX*8), Y1, Y3
+	VBLENDVPD Y2, Y1, Y3, Y3
+	VMOVUPD   Y3, 64(AX)(SI*8)
+	ADDQ      $0x00000004, BX
+	MOVQ      BX, R9
+	SUBQ      R8, R9
+	CMOVQCC   R9, BX
+	VMOVUPD   96(CX)(SI*8), Y1
+	VCMPPD    $0x1e, Y0, Y1, Y2
+	VMULPD    (SP)(BX*8), Y1, Y3
+	VBLENDVPD Y2, Y1, Y3, Y3
+	VMOVUPD   Y3, 96(AX)(SI*8)
+	ADDQ      $0x00000004, BX
+	MOVQ      BX, R9
+	SUBQ      R8, R9
+	CMOVQCC   R9, BX
+	ADDQ      $0x00000010, SI
+	JMP       unrolled_219
+
+single_220:
+	MOVQ DX, DI
+	SUBQ $0x00000004, DI
+
+single_loop_221:
+	CMPQ      SI, DI
+	JGT       remainder_222
+	VMOVUPD   (CX)(SI*8), Y1
+	VCMPPD    $0x1e, Y0, Y1, Y2
+	VMULPD    (SP)(BX*8), Y1, Y3
+	VBLENDVPD Y2, Y1, Y3, Y3
+	VMOVUPD   Y3, (AX)(SI*8)
+	ADDQ      $0x00000004, BX
+	MOVQ      BX, R9
+	SUBQ      R8, R9
+	CMOVQCC   R9, BX
+	ADDQ      $0x00000004, SI
+	JMP       single_loop_221
+
+remainder_222:
+	SUBQ       SI, DX
+	JE         span_done_223
+	SHLQ       $0x03, DX
+	NEGQ       DX
+	LEAQ       tailmask<>+32(SB), DI
+	VMOVDQU    (DI)(DX*1), Y1
+	VMASKMOVPD (CX)(SI*8), Y1, Y2
+	VCMPPD     $0x1e, Y0, Y2, Y0
+	VMASKMOVPD (SP)(BX*8), Y1, Y3
+	VMULPD     Y3, Y2, Y3
+	VBLENDVPD  Y0, Y2, Y3, Y3
+	VMASKMOVPD Y3, Y1, (AX)(SI*8)
+
+span_done_223:
 	VZEROUPPER
 	RET
 
@@ -2216,11 +3352,11 @@ TEXT ·backwardAVX2F64(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_133
+	JB           cached_224
 	CMPQ         AX, DX
-	JE           cached_133
+	JE           cached_224
 	CMPQ         AX, CX
-	JE           cached_133
+	JE           cached_224
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -2229,7 +3365,7 @@ TEXT ·backwardAVX2F64(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_135
+	JE           aligned_226
 	MOVQ         DI, R8
 	SHLQ         $0x03, R8
 	NEGQ         R8
@@ -2246,13 +3382,13 @@ TEXT ·backwardAVX2F64(SB), NOSPLIT, $0-88
 	VMASKMOVPD   Y7, Y6, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_135:
+aligned_226:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-unrolled_136:
+unrolled_227:
 	CMPQ        SI, DI
-	JGT         single_137
+	JGT         single_228
 	VMOVUPD     (CX)(SI*8), Y6
 	VMOVUPD     (DX)(SI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -2290,15 +3426,15 @@ unrolled_136:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVNTPD    Y6, 96(AX)(SI*8)
 	ADDQ        $0x00000010, SI
-	JMP         unrolled_136
+	JMP         unrolled_227
 
-single_137:
+single_228:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
 
-single_loop_138:
+single_loop_229:
 	CMPQ        SI, DI
-	JGT         remainder_139
+	JGT         remainder_230
 	VMOVUPD     (CX)(SI*8), Y6
 	VMOVUPD     (DX)(SI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -2309,11 +3445,11 @@ single_loop_138:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVNTPD    Y6, (AX)(SI*8)
 	ADDQ        $0x00000004, SI
-	JMP         single_loop_138
+	JMP         single_loop_229
 
-remainder_139:
+remainder_230:
 	SUBQ        SI, BX
-	JE          span_done_140
+	JE          span_done_231
 	SHLQ        $0x03, BX
 	NEGQ        BX
 	LEAQ        tailmask<>+32(SB), DI
@@ -2328,18 +3464,18 @@ remainder_139:
 	VBLENDVPD   Y0, Y8, Y5, Y5
 	VMASKMOVPD  Y5, Y6, (AX)(SI*8)
 
-span_done_140:
+span_done_231:
 	SFENCE
-	JMP stored_134
+	JMP stored_225
 
-cached_133:
+cached_224:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-unrolled_141:
+unrolled_232:
 	CMPQ        SI, DI
-	JGT         single_142
+	JGT         single_233
 	VMOVUPD     (CX)(SI*8), Y6
 	VMOVUPD     (DX)(SI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -2377,15 +3513,15 @@ unrolled_141:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVUPD     Y6, 96(AX)(SI*8)
 	ADDQ        $0x00000010, SI
-	JMP         unrolled_141
+	JMP         unrolled_232
 
-single_142:
+single_233:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
 
-single_loop_143:
+single_loop_234:
 	CMPQ        SI, DI
-	JGT         remainder_144
+	JGT         remainder_235
 	VMOVUPD     (CX)(SI*8), Y6
 	VMOVUPD     (DX)(SI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -2396,11 +3532,11 @@ single_loop_143:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVUPD     Y6, (AX)(SI*8)
 	ADDQ        $0x00000004, SI
-	JMP         single_loop_143
+	JMP         single_loop_234
 
-remainder_144:
+remainder_235:
 	SUBQ        SI, BX
-	JE          span_done_145
+	JE          span_done_236
 	SHLQ        $0x03, BX
 	NEGQ        BX
 	LEAQ        tailmask<>+32(SB), DI
@@ -2415,8 +3551,8 @@ remainder_144:
 	VBLENDVPD   Y0, Y8, Y5, Y5
 	VMASKMOVPD  Y5, Y6, (AX)(SI*8)
 
-span_done_145:
-stored_134:
+span_done_236:
+stored_225:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -2444,9 +3580,9 @@ TEXT ·backwardPlanesAVX2F64(SB), NOSPLIT, $0-128
 	SHLQ   $0x03, R10
 	XORQ   R11, R11
 
-plane_146:
+plane_237:
 	CMPQ         BX, $0x00
-	JE           planes_done_147
+	JE           planes_done_238
 	VBROADCASTSD (R9)(R11*8), Y5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -2456,9 +3592,9 @@ plane_146:
 	MOVQ         DI, R13
 	SUBQ         $0x00000010, R13
 
-unrolled_148:
+unrolled_239:
 	CMPQ        R12, R13
-	JGT         single_149
+	JGT         single_240
 	VMOVUPD     (CX)(R12*8), Y6
 	VMOVUPD     (DX)(R12*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -2496,15 +3632,15 @@ unrolled_148:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVUPD     Y6, 96(AX)(R12*8)
 	ADDQ        $0x00000010, R12
-	JMP         unrolled_148
+	JMP         unrolled_239
 
-single_149:
+single_240:
 	MOVQ DI, R13
 	SUBQ $0x00000004, R13
 
-single_loop_150:
+single_loop_241:
 	CMPQ        R12, R13
-	JGT         remainder_151
+	JGT         remainder_242
 	VMOVUPD     (CX)(R12*8), Y6
 	VMOVUPD     (DX)(R12*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -2515,12 +3651,12 @@ single_loop_150:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVUPD     Y6, (AX)(R12*8)
 	ADDQ        $0x00000004, R12
-	JMP         single_loop_150
+	JMP         single_loop_241
 
-remainder_151:
+remainder_242:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_152
+	JE          span_done_243
 	SHLQ        $0x03, R13
 	NEGQ        R13
 	LEAQ        tailmask<>+32(SB), R14
@@ -2535,7 +3671,7 @@ remainder_151:
 	VBLENDVPD   Y9, Y8, Y5, Y5
 	VMASKMOVPD  Y5, Y6, (AX)(R12*8)
 
-span_done_152:
+span_done_243:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -2550,14 +3686,14 @@ span_done_152:
 	ADDQ         R10, AX
 	INCQ         R11
 	CMPQ         R11, R8
-	JNE          same_pass_153
+	JNE          same_pass_244
 	XORQ         R11, R11
 
-same_pass_153:
+same_pass_244:
 	SUBQ DI, BX
-	JMP  plane_146
+	JMP  plane_237
 
-planes_done_147:
+planes_done_238:
 	VZEROUPPER
 	RET
 
@@ -2573,9 +3709,9 @@ TEXT ·backwardPatternAVX2F64(SB), NOSPLIT, $0-120
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), R8
 
-row_154:
+row_245:
 	CMPQ    BX, $0x00
-	JE      rows_done_155
+	JE      rows_done_246
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -2583,9 +3719,9 @@ row_154:
 	MOVQ    R9, R11
 	SUBQ    $0x00000010, R11
 
-unrolled_156:
+unrolled_247:
 	CMPQ        R10, R11
-	JGT         single_157
+	JGT         single_248
 	VMOVUPD     (CX)(R10*8), Y1
 	VMOVUPD     (DX)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -2631,15 +3767,15 @@ unrolled_156:
 	VBLENDVPD   Y3, Y2, Y1, Y1
 	VMOVUPD     Y1, 96(AX)(R10*8)
 	ADDQ        $0x00000010, R10
-	JMP         unrolled_156
+	JMP         unrolled_247
 
-single_157:
+single_248:
 	MOVQ R9, R11
 	SUBQ $0x00000004, R11
 
-single_loop_158:
+single_loop_249:
 	CMPQ        R10, R11
-	JGT         remainder_159
+	JGT         remainder_250
 	VMOVUPD     (CX)(R10*8), Y1
 	VMOVUPD     (DX)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -2652,12 +3788,12 @@ single_loop_158:
 	VBLENDVPD   Y3, Y2, Y1, Y1
 	VMOVUPD     Y1, (AX)(R10*8)
 	ADDQ        $0x00000004, R10
-	JMP         single_loop_158
+	JMP         single_loop_249
 
-remainder_159:
+remainder_250:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_160
+	JE          span_done_251
 	SHLQ        $0x03, R11
 	NEGQ        R11
 	LEAQ        tailmask<>+32(SB), R12
@@ -2675,16 +3811,302 @@ remainder_159:
 	VBLENDVPD   Y4, Y3, Y2, Y2
 	VMASKMOVPD  Y2, Y1, (AX)(R10*8)
 
-span_done_160:
+span_done_251:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_154
+	JMP  row_245
 
-rows_done_155:
+rows_done_246:
+	VZEROUPPER
+	RET
+
+// func backwardRingAVX2F64(dx []float64, dy []float64, x []float64, alpha []float64, dalpha []float64, inner int)
+// Requires: AVX, CMOV, FMA3
+TEXT ·backwardRingAVX2F64(SB), $1760-128
+	MOVQ   dx_base+0(FP), AX
+	MOVQ   x_base+48(FP), CX
+	MOVQ   dy_base+24(FP), DX
+	MOVQ   x_len+56(FP), BX
+	VXORPS Y0, Y0, Y0
+	MOVQ   inner+120(FP), SI
+	MOVQ   alpha_len+80(FP), DI
+	MOVQ   DI, R8
+	IMULQ  SI, R8
+	MOVQ   R8, R9
+
+ring_len_252:
+	CMPQ R9, $0x00000004
+	JAE  ring_len_done_253
+	ADDQ R8, R9
+	JMP  ring_len_252
+
+ring_len_done_253:
+	MOVQ alpha_base+72(FP), R10
+	CMPQ SI, $0x01
+	JNE  ring_planes_254
+	XORQ R11, R11
+	MOVQ DI, R12
+	SUBQ $0x00000004, R12
+
+ring_copy_256:
+	CMPQ    R11, R12
+	JGT     ring_copy_tail_257
+	VMOVUPD (R10)(R11*8), Y1
+	VMOVUPD Y1, (SP)(R11*8)
+	ADDQ    $0x00000004, R11
+	JMP     ring_copy_256
+
+ring_copy_tail_257:
+	MOVQ       DI, R12
+	SUBQ       R11, R12
+	JE         ring_extend_255
+	SHLQ       $0x03, R12
+	NEGQ       R12
+	LEAQ       tailmask<>+32(SB), R13
+	VMOVDQU    (R13)(R12*1), Y1
+	VMASKMOVPD (R10)(R11*8), Y1, Y1
+	VMOVUPD    Y1, (SP)(R11*8)
+	JMP        ring_extend_255
+
+ring_planes_254:
+	XORQ R11, R11
+	XORQ R12, R12
+
+ring_channel_258:
+	CMPQ         R11, DI
+	JE           ring_extend_255
+	VBROADCASTSD (R10)(R11*8), Y1
+	XORQ         R13, R13
+
+ring_fill_259:
+	MOVQ    R12, R14
+	ADDQ    R13, R14
+	VMOVUPD Y1, (SP)(R14*8)
+	ADDQ    $0x00000004, R13
+	CMPQ    R13, SI
+	JB      ring_fill_259
+	ADDQ    SI, R12
+	INCQ    R11
+	JMP     ring_channel_258
+
+ring_extend_255:
+	CMPQ    R8, $0x00000004
+	JB      ring_short_260
+	VMOVUPD (SP), Y1
+	VMOVUPD Y1, (SP)(R8*8)
+	JMP     ring_built_261
+
+ring_short_260:
+	MOVQ R8, R11
+	MOVQ R9, R10
+	ADDQ $0x00000004, R10
+
+ring_element_262:
+	MOVQ R11, R12
+	SUBQ R8, R12
+	MOVQ (SP)(R12*8), R12
+	MOVQ R12, (SP)(R11*8)
+	INCQ R11
+	CMPQ R11, R10
+	JB   ring_element_262
+
+ring_built_261:
+	XORQ R10, R10
+	MOVQ R9, R11
+	ADDQ $0x00000004, R11
+
+sums_zero_263:
+	CMPQ    R10, R11
+	JAE     sums_zeroed_264
+	VMOVUPD Y0, 864(SP)(R10*8)
+	ADDQ    $0x00000004, R10
+	JMP     sums_zero_263
+
+sums_zeroed_264:
+	XORQ R10, R10
+	XORQ R11, R11
+	MOVQ BX, R12
+	SUBQ $0x00000010, R12
+
+unrolled_265:
+	CMPQ        R11, R12
+	JGT         single_266
+	VMOVUPD     (CX)(R11*8), Y1
+	VMOVUPD     (DX)(R11*8), Y2
+	VCMPPD      $0x1e, Y0, Y1, Y3
+	VANDNPD     Y1, Y3, Y1
+	VANDNPD     Y2, Y3, Y4
+	VMOVUPD     864(SP)(R10*8), Y5
+	VFMADD231PD Y4, Y1, Y5
+	VMOVUPD     Y5, 864(SP)(R10*8)
+	VMULPD      (SP)(R10*8), Y2, Y1
+	VBLENDVPD   Y3, Y2, Y1, Y1
+	VMOVUPD     Y1, (AX)(R11*8)
+	ADDQ        $0x00000004, R10
+	MOVQ        R10, R13
+	SUBQ        R9, R13
+	CMOVQCC     R13, R10
+	VMOVUPD     32(CX)(R11*8), Y1
+	VMOVUPD     32(DX)(R11*8), Y2
+	VCMPPD      $0x1e, Y0, Y1, Y3
+	VANDNPD     Y1, Y3, Y1
+	VANDNPD     Y2, Y3, Y4
+	VMOVUPD     864(SP)(R10*8), Y5
+	VFMADD231PD Y4, Y1, Y5
+	VMOVUPD     Y5, 864(SP)(R10*8)
+	VMULPD      (SP)(R10*8), Y2, Y1
+	VBLENDVPD   Y3, Y2, Y1, Y1
+	VMOVUPD     Y1, 32(AX)(R11*8)
+	ADDQ        $0x00000004, R10
+	MOVQ        R10, R13
+	SUBQ        R9, R13
+	CMOVQCC     R13, R10
+	VMOVUPD     64(CX)(R11*8), Y1
+	VMOVUPD     64(DX)(R11*8), Y2
+	VCMPPD      $0x1e, Y0, Y1, Y3
+	VANDNPD     Y1, Y3, Y1
+	VANDNPD     Y2, Y3, Y4
+	VMOVUPD     864(SP)(R10*8), Y5
+	VFMADD231PD Y4, Y1, Y5
+	VMOVUPD     Y5, 864(SP)(R10*8)
+	VMULPD      (SP)(R10*8), Y2, Y1
+	VBLENDVPD   Y3, Y2, Y1, Y1
+	VMOVUPD     Y1, 64(AX)(R11*8)
+	ADDQ        $0x00000004, R10
+	MOVQ        R10, R13
+	SUBQ        R9, R13
+	CMOVQCC     R13, R10
+	VMOVUPD     96(CX)(R11*8), Y1
+	VMOVUPD     96(DX)(R11*8), Y2
+	VCMPPD      $0x1e, Y0, Y1, Y3
+	VANDNPD     Y1, Y3, Y1
+	VANDNPD     Y2, Y3, Y4
+	VMOVUPD     864(SP)(R10*8), Y5
+	VFMADD231PD Y4, Y1, Y5
+	VMOVUPD     Y5, 864(SP)(R10*8)
+	VMULPD      (SP)(R10*8), Y2, Y1
+	VBLENDVPD   Y3, Y2, Y1, Y1
+	VMOVUPD     Y1, 96(AX)(R11*8)
+	ADDQ        $0x00000004, R10
+	MOVQ        R10, R13
+	SUBQ        R9, R13
+	CMOVQCC     R13, R10
+	ADDQ        $0x00000010, R11
+	JMP         unrolled_265
+
+single_266:
+	MOVQ BX, R12
+	SUBQ $0x00000004, R12
+
+single_loop_267:
+	CMPQ        R11, R12
+	JGT         remainder_268
+	VMOVUPD     (CX)(R11*8), Y1
+	VMOVUPD     (DX)(R11*8), Y2
+	VCMPPD      $0x1e, Y0, Y1, Y3
+	VANDNPD     Y1, Y3, Y1
+	VANDNPD     Y2, Y3, Y4
+	VMOVUPD     864(SP)(R10*8), Y5
+	VFMADD231PD Y4, Y1, Y5
+	VMOVUPD     Y5, 864(SP)(R10*8)
+	VMULPD      (SP)(R10*8), Y2, Y1
+	VBLENDVPD   Y3, Y2, Y1, Y1
+	VMOVUPD     Y1, (AX)(R11*8)
+	ADDQ        $0x00000004, R10
+	MOVQ        R10, R13
+	SUBQ        R9, R13
+	CMOVQCC     R13, R10
+	ADDQ        $0x00000004, R11
+	JMP         single_loop_267
+
+remainder_268:
+	SUBQ        R11, BX
+	JE          span_done_269
+	SHLQ        $0x03, BX
+	NEGQ        BX
+	LEAQ        tailmask<>+32(SB), R12
+	VMOVDQU     (R12)(BX*1), Y1
+	VMASKMOVPD  (CX)(R11*8), Y1, Y2
+	VMASKMOVPD  (DX)(R11*8), Y1, Y3
+	VCMPPD      $0x1e, Y0, Y2, Y0
+	VANDNPD     Y2, Y0, Y2
+	VANDNPD     Y3, Y0, Y4
+	VMOVUPD     864(SP)(R10*8), Y5
+	VFMADD231PD Y4, Y2, Y5
+	VMOVUPD     Y5, 864(SP)(R10*8)
+	VMASKMOVPD  (SP)(R10*8), Y1, Y2
+	VMULPD      Y2, Y3, Y2
+	VBLENDVPD   Y0, Y3, Y2, Y2
+	VMASKMOVPD  Y2, Y1, (AX)(R11*8)
+
+span_done_269:
+	VMOVUPD 864(SP), Y0
+	VADDPD  864(SP)(R9*8), Y0, Y0
+	VMOVUPD Y0, 864(SP)
+	MOVQ    R9, AX
+
+fold_270:
+	CMPQ   AX, R8
+	JBE    folded_271
+	DECQ   AX
+	MOVQ   AX, CX
+	SUBQ   R8, CX
+	VMOVSD 864(SP)(AX*8), X0
+	VADDSD 864(SP)(CX*8), X0, X0
+	VMOVSD X0, 864(SP)(CX*8)
+	JMP    fold_270
+
+folded_271:
+	MOVQ dalpha_base+96(FP), AX
+	XORQ CX, CX
+	CMPQ SI, $0x01
+	JNE  sums_planes_272
+	MOVQ DI, DX
+	SUBQ $0x00000004, DX
+
+sums_vector_275:
+	CMPQ    CX, DX
+	JGT     sums_scalar_273
+	VMOVUPD (AX)(CX*8), Y0
+	VADDPD  864(SP)(CX*8), Y0, Y0
+	VMOVUPD Y0, (AX)(CX*8)
+	ADDQ    $0x00000004, CX
+	JMP     sums_vector_275
+
+sums_scalar_273:
+	CMPQ   CX, DI
+	JE     sums_done_274
+	VMOVSD 864(SP)(CX*8), X0
+	VADDSD (AX)(CX*8), X0, X0
+	VMOVSD X0, (AX)(CX*8)
+	INCQ   CX
+	JMP    sums_scalar_273
+
+sums_planes_272:
+	XORQ DX, DX
+
+sums_channel_276:
+	CMPQ   CX, DI
+	JE     sums_done_274
+	VXORPS X0, X0, X0
+	XORQ   BX, BX
+
+sums_plane_277:
+	VADDSD 864(SP)(DX*8), X0, X0
+	INCQ   DX
+	INCQ   BX
+	CMPQ   BX, SI
+	JB     sums_plane_277
+	VADDSD (AX)(CX*8), X0, X0
+	VMOVSD X0, (AX)(CX*8)
+	INCQ   CX
+	JMP    sums_channel_276
+
+sums_done_274:
 	VZEROUPPER
 	RET
 
@@ -2700,11 +4122,11 @@ TEXT ·backwardDxAVX2F64(SB), NOSPLIT, $0-80
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_161
+	JB           cached_278
 	CMPQ         AX, DX
-	JE           cached_161
+	JE           cached_278
 	CMPQ         AX, CX
-	JE           cached_161
+	JE           cached_278
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -2713,7 +4135,7 @@ TEXT ·backwardDxAVX2F64(SB), NOSPLIT, $0-80
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_163
+	JE           aligned_280
 	MOVQ         DI, R8
 	SHLQ         $0x03, R8
 	NEGQ         R8
@@ -2727,13 +4149,13 @@ TEXT ·backwardDxAVX2F64(SB), NOSPLIT, $0-80
 	VMASKMOVPD   Y5, Y2, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_163:
+aligned_280:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-unrolled_164:
+unrolled_281:
 	CMPQ      SI, DI
-	JGT       single_165
+	JGT       single_282
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -2759,15 +4181,15 @@ unrolled_164:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVNTPD  Y4, 96(AX)(SI*8)
 	ADDQ      $0x00000010, SI
-	JMP       unrolled_164
+	JMP       unrolled_281
 
-single_165:
+single_282:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
 
-single_loop_166:
+single_loop_283:
 	CMPQ      SI, DI
-	JGT       remainder_167
+	JGT       remainder_284
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -2775,11 +4197,11 @@ single_loop_166:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVNTPD  Y4, (AX)(SI*8)
 	ADDQ      $0x00000004, SI
-	JMP       single_loop_166
+	JMP       single_loop_283
 
-remainder_167:
+remainder_284:
 	SUBQ       SI, BX
-	JE         span_done_168
+	JE         span_done_285
 	SHLQ       $0x03, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -2791,18 +4213,18 @@ remainder_167:
 	VBLENDVPD  Y0, Y4, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(SI*8)
 
-span_done_168:
+span_done_285:
 	SFENCE
-	JMP stored_162
+	JMP stored_279
 
-cached_161:
+cached_278:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-unrolled_169:
+unrolled_286:
 	CMPQ      SI, DI
-	JGT       single_170
+	JGT       single_287
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -2828,15 +4250,15 @@ unrolled_169:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVUPD   Y4, 96(AX)(SI*8)
 	ADDQ      $0x00000010, SI
-	JMP       unrolled_169
+	JMP       unrolled_286
 
-single_170:
+single_287:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
 
-single_loop_171:
+single_loop_288:
 	CMPQ      SI, DI
-	JGT       remainder_172
+	JGT       remainder_289
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -2844,11 +4266,11 @@ single_loop_171:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVUPD   Y4, (AX)(SI*8)
 	ADDQ      $0x00000004, SI
-	JMP       single_loop_171
+	JMP       single_loop_288
 
-remainder_172:
+remainder_289:
 	SUBQ       SI, BX
-	JE         span_done_173
+	JE         span_done_290
 	SHLQ       $0x03, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -2860,8 +4282,8 @@ remainder_172:
 	VBLENDVPD  Y0, Y4, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(SI*8)
 
-span_done_173:
-stored_162:
+span_done_290:
+stored_279:
 	VZEROUPPER
 	RET
 
@@ -2880,17 +4302,17 @@ TEXT ·backwardPlanesDxAVX2F64(SB), NOSPLIT, $0-104
 	SHLQ   $0x03, R9
 	XORQ   R10, R10
 
-plane_174:
+plane_291:
 	CMPQ         BX, $0x00
-	JE           planes_done_175
+	JE           planes_done_292
 	VBROADCASTSD (R8)(R10*8), Y1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000010, R12
 
-unrolled_176:
+unrolled_293:
 	CMPQ      R11, R12
-	JGT       single_177
+	JGT       single_294
 	VMOVUPD   (CX)(R11*8), Y2
 	VMOVUPD   (DX)(R11*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -2916,15 +4338,15 @@ unrolled_176:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVUPD   Y4, 96(AX)(R11*8)
 	ADDQ      $0x00000010, R11
-	JMP       unrolled_176
+	JMP       unrolled_293
 
-single_177:
+single_294:
 	MOVQ SI, R12
 	SUBQ $0x00000004, R12
 
-single_loop_178:
+single_loop_295:
 	CMPQ      R11, R12
-	JGT       remainder_179
+	JGT       remainder_296
 	VMOVUPD   (CX)(R11*8), Y2
 	VMOVUPD   (DX)(R11*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -2932,12 +4354,12 @@ single_loop_178:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVUPD   Y4, (AX)(R11*8)
 	ADDQ      $0x00000004, R11
-	JMP       single_loop_178
+	JMP       single_loop_295
 
-remainder_179:
+remainder_296:
 	MOVQ       SI, R12
 	SUBQ       R11, R12
-	JE         span_done_180
+	JE         span_done_297
 	SHLQ       $0x03, R12
 	NEGQ       R12
 	LEAQ       tailmask<>+32(SB), R13
@@ -2949,20 +4371,20 @@ remainder_179:
 	VBLENDVPD  Y3, Y4, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(R11*8)
 
-span_done_180:
+span_done_297:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_181
+	JNE  same_pass_298
 	XORQ R10, R10
 
-same_pass_181:
+same_pass_298:
 	SUBQ SI, BX
-	JMP  plane_174
+	JMP  plane_291
 
-planes_done_175:
+planes_done_292:
 	VZEROUPPER
 	RET
 
@@ -2977,9 +4399,9 @@ TEXT ·backwardPatternDxAVX2F64(SB), NOSPLIT, $0-96
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), DI
 
-row_182:
+row_299:
 	CMPQ    BX, $0x00
-	JE      rows_done_183
+	JE      rows_done_300
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -2987,9 +4409,9 @@ row_182:
 	MOVQ    R8, R10
 	SUBQ    $0x00000010, R10
 
-unrolled_184:
+unrolled_301:
 	CMPQ      R9, R10
-	JGT       single_185
+	JGT       single_302
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -3015,15 +4437,15 @@ unrolled_184:
 	VBLENDVPD Y1, Y2, Y3, Y3
 	VMOVUPD   Y3, 96(AX)(R9*8)
 	ADDQ      $0x00000010, R9
-	JMP       unrolled_184
+	JMP       unrolled_301
 
-single_185:
+single_302:
 	MOVQ R8, R10
 	SUBQ $0x00000004, R10
 
-single_loop_186:
+single_loop_303:
 	CMPQ      R9, R10
-	JGT       remainder_187
+	JGT       remainder_304
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -3031,12 +4453,12 @@ single_loop_186:
 	VBLENDVPD Y1, Y2, Y3, Y3
 	VMOVUPD   Y3, (AX)(R9*8)
 	ADDQ      $0x00000004, R9
-	JMP       single_loop_186
+	JMP       single_loop_303
 
-remainder_187:
+remainder_304:
 	MOVQ       R8, R10
 	SUBQ       R9, R10
-	JE         span_done_188
+	JE         span_done_305
 	SHLQ       $0x03, R10
 	NEGQ       R10
 	LEAQ       tailmask<>+32(SB), R11
@@ -3049,16 +4471,196 @@ remainder_187:
 	VBLENDVPD  Y2, Y3, Y4, Y4
 	VMASKMOVPD Y4, Y1, (AX)(R9*8)
 
-span_done_188:
+span_done_305:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_182
+	JMP  row_299
 
-rows_done_183:
+rows_done_300:
+	VZEROUPPER
+	RET
+
+// func backwardRingDxAVX2F64(dx []float64, dy []float64, x []float64, alpha []float64, inner int)
+// Requires: AVX, CMOV
+TEXT ·backwardRingDxAVX2F64(SB), $1792-104
+	MOVQ   dx_base+0(FP), AX
+	MOVQ   x_base+48(FP), CX
+	MOVQ   dy_base+24(FP), DX
+	MOVQ   x_len+56(FP), BX
+	VXORPS Y0, Y0, Y0
+	MOVQ   inner+96(FP), SI
+	MOVQ   alpha_len+80(FP), DI
+	MOVQ   DI, R8
+	IMULQ  SI, R8
+	MOVQ   R8, R9
+
+ring_len_306:
+	CMPQ R9, $0x00000004
+	JAE  ring_len_done_307
+	ADDQ R8, R9
+	JMP  ring_len_306
+
+ring_len_done_307:
+	MOVQ alpha_base+72(FP), R10
+	CMPQ SI, $0x01
+	JNE  ring_planes_308
+	XORQ SI, SI
+	MOVQ DI, R11
+	SUBQ $0x00000004, R11
+
+ring_copy_310:
+	CMPQ    SI, R11
+	JGT     ring_copy_tail_311
+	VMOVUPD (R10)(SI*8), Y1
+	VMOVUPD Y1, (SP)(SI*8)
+	ADDQ    $0x00000004, SI
+	JMP     ring_copy_310
+
+ring_copy_tail_311:
+	SUBQ       SI, DI
+	JE         ring_extend_309
+	SHLQ       $0x03, DI
+	NEGQ       DI
+	LEAQ       tailmask<>+32(SB), R11
+	VMOVDQU    (R11)(DI*1), Y1
+	VMASKMOVPD (R10)(SI*8), Y1, Y1
+	VMOVUPD    Y1, (SP)(SI*8)
+	JMP        ring_extend_309
+
+ring_planes_308:
+	XORQ R11, R11
+	XORQ R12, R12
+
+ring_channel_312:
+	CMPQ         R11, DI
+	JE           ring_extend_309
+	VBROADCASTSD (R10)(R11*8), Y1
+	XORQ         R13, R13
+
+ring_fill_313:
+	MOVQ    R12, R14
+	ADDQ    R13, R14
+	VMOVUPD Y1, (SP)(R14*8)
+	ADDQ    $0x00000004, R13
+	CMPQ    R13, SI
+	JB      ring_fill_313
+	ADDQ    SI, R12
+	INCQ    R11
+	JMP     ring_channel_312
+
+ring_extend_309:
+	CMPQ    R8, $0x00000004
+	JB      ring_short_314
+	VMOVUPD (SP), Y1
+	VMOVUPD Y1, (SP)(R8*8)
+	JMP     ring_built_315
+
+ring_short_314:
+	MOVQ R8, SI
+	MOVQ R9, DI
+	ADDQ $0x00000004, DI
+
+ring_element_316:
+	MOVQ SI, R10
+	SUBQ R8, R10
+	MOVQ (SP)(R10*8), R10
+	MOVQ R10, (SP)(SI*8)
+	INCQ SI
+	CMPQ SI, DI
+	JB   ring_element_316
+
+ring_built_315:
+	XORQ SI, SI
+	XORQ DI, DI
+	MOVQ BX, R8
+	SUBQ $0x00000010, R8
+
+unrolled_317:
+	CMPQ      DI, R8
+	JGT       single_318
+	VMOVUPD   (CX)(DI*8), Y1
+	VMOVUPD   (DX)(DI*8), Y2
+	VCMPPD    $0x1e, Y0, Y1, Y1
+	VMULPD    (SP)(SI*8), Y2, Y3
+	VBLENDVPD Y1, Y2, Y3, Y3
+	VMOVUPD   Y3, (AX)(DI*8)
+	ADDQ      $0x00000004, SI
+	MOVQ      SI, R10
+	SUBQ      R9, R10
+	CMOVQCC   R10, SI
+	VMOVUPD   32(CX)(DI*8), Y1
+	VMOVUPD   32(DX)(DI*8), Y2
+	VCMPPD    $0x1e, Y0, Y1, Y1
+	VMULPD    (SP)(SI*8), Y2, Y3
+	VBLENDVPD Y1, Y2, Y3, Y3
+	VMOVUPD   Y3, 32(AX)(DI*8)
+	ADDQ      $0x00000004, SI
+	MOVQ      SI, R10
+	SUBQ      R9, R10
+	CMOVQCC   R10, SI
+	VMOVUPD   64(CX)(DI*8), Y1
+	VMOVUPD   64(DX)(DI*8), Y2
+	VCMPPD    $0x1e, Y0, Y1, Y1
+	VMULPD    (SP)(SI*8), Y2, Y3
+	VBLENDVPD Y1, Y2, Y3, Y3
+	VMOVUPD   Y3, 64(AX)(DI*8)
+	ADDQ      $0x00000004, SI
+	MOVQ      SI, R10
+	SUBQ      R9, R10
+	CMOVQCC   R10, SI
+	VMOVUPD   96(CX)(DI*8), Y1
+	VMOVUPD   96(DX)(DI*8), Y2
+	VCMPPD    $0x1e, Y0, Y1, Y1
+	VMULPD    (SP)(SI*8), Y2, Y3
+	VBLENDVPD Y1, Y2, Y3, Y3
+	VMOVUPD   Y3, 96(AX)(DI*8)
+	ADDQ      $0x00000004, SI
+	MOVQ      SI, R10
+	SUBQ      R9, R10
+	CMOVQCC   R10, SI
+	ADDQ      $0x00000010, DI
+	JMP       unrolled_317
+
+single_318:
+	MOVQ BX, R8
+	SUBQ $0x00000004, R8
+
+single_loop_319:
+	CMPQ      DI, R8
+	JGT       remainder_320
+	VMOVUPD   (CX)(DI*8), Y1
+	VMOVUPD   (DX)(DI*8), Y2
+	VCMPPD    $0x1e, Y0, Y1, Y1
+	VMULPD    (SP)(SI*8), Y2, Y3
+	VBLENDVPD Y1, Y2, Y3, Y3
+	VMOVUPD   Y3, (AX)(DI*8)
+	ADDQ      $0x00000004, SI
+	MOVQ      SI, R10
+	SUBQ      R9, R10
+	CMOVQCC   R10, SI
+	ADDQ      $0x00000004, DI
+	JMP       single_loop_319
+
+remainder_320:
+	SUBQ       DI, BX
+	JE         span_done_321
+	SHLQ       $0x03, BX
+	NEGQ       BX
+	LEAQ       tailmask<>+32(SB), R8
+	VMOVDQU    (R8)(BX*1), Y1
+	VMASKMOVPD (CX)(DI*8), Y1, Y2
+	VMASKMOVPD (DX)(DI*8), Y1, Y3
+	VCMPPD     $0x1e, Y0, Y2, Y0
+	VMASKMOVPD (SP)(SI*8), Y1, Y2
+	VMULPD     Y2, Y3, Y2
+	VBLENDVPD  Y0, Y3, Y2, Y2
+	VMASKMOVPD Y2, Y1, (AX)(DI*8)
+
+span_done_321:
 	VZEROUPPER
 	RET
 
@@ -3077,9 +4679,9 @@ TEXT ·backwardDalphaAVX2F64(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000010, SI
 
-unrolled_189:
+unrolled_322:
 	CMPQ        BX, SI
-	JGT         single_190
+	JGT         single_323
 	VMOVUPD     (AX)(BX*8), Y5
 	VMOVUPD     (CX)(BX*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -3105,15 +4707,15 @@ unrolled_189:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y4
 	ADDQ        $0x00000010, BX
-	JMP         unrolled_189
+	JMP         unrolled_322
 
-single_190:
+single_323:
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-single_loop_191:
+single_loop_324:
 	CMPQ        BX, SI
-	JGT         remainder_192
+	JGT         remainder_325
 	VMOVUPD     (AX)(BX*8), Y5
 	VMOVUPD     (CX)(BX*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -3121,11 +4723,11 @@ single_loop_191:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y1
 	ADDQ        $0x00000004, BX
-	JMP         single_loop_191
+	JMP         single_loop_324
 
-remainder_192:
+remainder_325:
 	SUBQ        BX, DX
-	JE          span_done_193
+	JE          span_done_326
 	SHLQ        $0x03, DX
 	NEGQ        DX
 	LEAQ        tailmask<>+32(SB), SI
@@ -3137,7 +4739,7 @@ remainder_192:
 	VANDNPD     Y5, Y0, Y0
 	VFMADD231PD Y0, Y6, Y1
 
-span_done_193:
+span_done_326:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -3163,9 +4765,9 @@ TEXT ·backwardPlanesDalphaAVX2F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
 
-plane_194:
+plane_327:
 	CMPQ   DX, $0x00
-	JE     planes_done_195
+	JE     planes_done_328
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -3174,9 +4776,9 @@ plane_194:
 	MOVQ   SI, R11
 	SUBQ   $0x00000010, R11
 
-unrolled_196:
+unrolled_329:
 	CMPQ        R10, R11
-	JGT         single_197
+	JGT         single_330
 	VMOVUPD     (AX)(R10*8), Y5
 	VMOVUPD     (CX)(R10*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -3202,15 +4804,15 @@ unrolled_196:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y4
 	ADDQ        $0x00000010, R10
-	JMP         unrolled_196
+	JMP         unrolled_329
 
-single_197:
+single_330:
 	MOVQ SI, R11
 	SUBQ $0x00000004, R11
 
-single_loop_198:
+single_loop_331:
 	CMPQ        R10, R11
-	JGT         remainder_199
+	JGT         remainder_332
 	VMOVUPD     (AX)(R10*8), Y5
 	VMOVUPD     (CX)(R10*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -3218,12 +4820,12 @@ single_loop_198:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y1
 	ADDQ        $0x00000004, R10
-	JMP         single_loop_198
+	JMP         single_loop_331
 
-remainder_199:
+remainder_332:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_200
+	JE          span_done_333
 	SHLQ        $0x03, R11
 	NEGQ        R11
 	LEAQ        tailmask<>+32(SB), R12
@@ -3235,7 +4837,7 @@ remainder_199:
 	VANDNPD     Y5, Y7, Y5
 	VFMADD231PD Y5, Y6, Y1
 
-span_done_200:
+span_done_333:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -3249,14 +4851,14 @@ span_done_200:
 	ADDQ         R8, CX
 	INCQ         R9
 	CMPQ         R9, DI
-	JNE          same_pass_201
+	JNE          same_pass_334
 	XORQ         R9, R9
 
-same_pass_201:
+same_pass_334:
 	SUBQ SI, DX
-	JMP  plane_194
+	JMP  plane_327
 
-planes_done_195:
+planes_done_328:
 	VZEROUPPER
 	RET
 
@@ -3270,9 +4872,9 @@ TEXT ·backwardPatternDalphaAVX2F64(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
 
-row_202:
+row_335:
 	CMPQ    DX, $0x00
-	JE      rows_done_203
+	JE      rows_done_336
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -3280,9 +4882,9 @@ row_202:
 	MOVQ    DI, R9
 	SUBQ    $0x00000010, R9
 
-unrolled_204:
+unrolled_337:
 	CMPQ        R8, R9
-	JGT         single_205
+	JGT         single_338
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (CX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -3316,15 +4918,15 @@ unrolled_204:
 	VFMADD231PD Y2, Y1, Y3
 	VMOVUPD     Y3, 96(BX)(R8*8)
 	ADDQ        $0x00000010, R8
-	JMP         unrolled_204
+	JMP         unrolled_337
 
-single_205:
+single_338:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 
-single_loop_206:
+single_loop_339:
 	CMPQ        R8, R9
-	JGT         remainder_207
+	JGT         remainder_340
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (CX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -3334,12 +4936,12 @@ single_loop_206:
 	VFMADD231PD Y2, Y1, Y3
 	VMOVUPD     Y3, (BX)(R8*8)
 	ADDQ        $0x00000004, R8
-	JMP         single_loop_206
+	JMP         single_loop_339
 
-remainder_207:
+remainder_340:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_208
+	JE          span_done_341
 	SHLQ        $0x03, R9
 	NEGQ        R9
 	LEAQ        tailmask<>+32(SB), R10
@@ -3353,15 +4955,211 @@ remainder_207:
 	VFMADD231PD Y1, Y2, Y3
 	VMOVUPD     Y3, (BX)(R8*8)
 
-span_done_208:
+span_done_341:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_202
+	JMP  row_335
 
-rows_done_203:
+rows_done_336:
+	VZEROUPPER
+	RET
+
+// func backwardRingDalphaAVX2F64(dy []float64, x []float64, dalpha []float64, inner int)
+// Requires: AVX, CMOV, FMA3
+TEXT ·backwardRingDalphaAVX2F64(SB), $1792-80
+	MOVQ   x_base+24(FP), AX
+	MOVQ   dy_base+0(FP), CX
+	MOVQ   x_len+32(FP), DX
+	VXORPS Y0, Y0, Y0
+	MOVQ   inner+72(FP), BX
+	MOVQ   dalpha_len+56(FP), SI
+	MOVQ   SI, DI
+	IMULQ  BX, DI
+	MOVQ   DI, R8
+
+ring_len_342:
+	CMPQ R8, $0x00000004
+	JAE  ring_len_done_343
+	ADDQ DI, R8
+	JMP  ring_len_342
+
+ring_len_done_343:
+	XORQ R9, R9
+	MOVQ R8, R10
+	ADDQ $0x00000004, R10
+
+sums_zero_344:
+	CMPQ    R9, R10
+	JAE     sums_zeroed_345
+	VMOVUPD Y0, (SP)(R9*8)
+	ADDQ    $0x00000004, R9
+	JMP     sums_zero_344
+
+sums_zeroed_345:
+	XORQ R9, R9
+	XORQ R10, R10
+	MOVQ DX, R11
+	SUBQ $0x00000010, R11
+
+unrolled_346:
+	CMPQ        R10, R11
+	JGT         single_347
+	VMOVUPD     (AX)(R10*8), Y1
+	VMOVUPD     (CX)(R10*8), Y2
+	VCMPPD      $0x1e, Y0, Y1, Y3
+	VANDNPD     Y1, Y3, Y1
+	VANDNPD     Y2, Y3, Y2
+	VMOVUPD     (SP)(R9*8), Y3
+	VFMADD231PD Y2, Y1, Y3
+	VMOVUPD     Y3, (SP)(R9*8)
+	ADDQ        $0x00000004, R9
+	MOVQ        R9, R12
+	SUBQ        R8, R12
+	CMOVQCC     R12, R9
+	VMOVUPD     32(AX)(R10*8), Y1
+	VMOVUPD     32(CX)(R10*8), Y2
+	VCMPPD      $0x1e, Y0, Y1, Y3
+	VANDNPD     Y1, Y3, Y1
+	VANDNPD     Y2, Y3, Y2
+	VMOVUPD     (SP)(R9*8), Y3
+	VFMADD231PD Y2, Y1, Y3
+	VMOVUPD     Y3, (SP)(R9*8)
+	ADDQ        $0x00000004, R9
+	MOVQ        R9, R12
+	SUBQ        R8, R12
+	CMOVQCC     R12, R9
+	VMOVUPD     64(AX)(R10*8), Y1
+	VMOVUPD     64(CX)(R10*8), Y2
+	VCMPPD      $0x1e, Y0, Y1, Y3
+	VANDNPD     Y1, Y3, Y1
+	VANDNPD     Y2, Y3, Y2
+	VMOVUPD     (SP)(R9*8), Y3
+	VFMADD231PD Y2, Y1, Y3
+	VMOVUPD     Y3, (SP)(R9*8)
+	ADDQ        $0x00000004, R9
+	MOVQ        R9, R12
+	SUBQ        R8, R12
+	CMOVQCC     R12, R9
+	VMOVUPD     96(AX)(R10*8), Y1
+	VMOVUPD     96(CX)(R10*8), Y2
+	VCMPPD      $0x1e, Y0, Y1, Y3
+	VANDNPD     Y1, Y3, Y1
+	VANDNPD     Y2, Y3, Y2
+	VMOVUPD     (SP)(R9*8), Y3
+	VFMADD231PD Y2, Y1, Y3
+	VMOVUPD     Y3, (SP)(R9*8)
+	ADDQ        $0x00000004, R9
+	MOVQ        R9, R12
+	SUBQ        R8, R12
+	CMOVQCC     R12, R9
+	ADDQ        $0x00000010, R10
+	JMP         unrolled_346
+
+single_347:
+	MOVQ DX, R11
+	SUBQ $0x00000004, R11
+
+single_loop_348:
+	CMPQ        R10, R11
+	JGT         remainder_349
+	VMOVUPD     (AX)(R10*8), Y1
+	VMOVUPD     (CX)(R10*8), Y2
+	VCMPPD      $0x1e, Y0, Y1, Y3
+	VANDNPD     Y1, Y3, Y1
+	VANDNPD     Y2, Y3, Y2
+	VMOVUPD     (SP)(R9*8), Y3
+	VFMADD231PD Y2, Y1, Y3
+	VMOVUPD     Y3, (SP)(R9*8)
+	ADDQ        $0x00000004, R9
+	MOVQ        R9, R12
+	SUBQ        R8, R12
+	CMOVQCC     R12, R9
+	ADDQ        $0x00000004, R10
+	JMP         single_loop_348
+
+remainder_349:
+	SUBQ        R10, DX
+	JE          span_done_350
+	SHLQ        $0x03, DX
+	NEGQ        DX
+	LEAQ        tailmask<>+32(SB), R11
+	VMOVDQU     (R11)(DX*1), Y1
+	VMASKMOVPD  (AX)(R10*8), Y1, Y2
+	VMASKMOVPD  (CX)(R10*8), Y1, Y1
+	VCMPPD      $0x1e, Y0, Y2, Y0
+	VANDNPD     Y2, Y0, Y2
+	VANDNPD     Y1, Y0, Y0
+	VMOVUPD     (SP)(R9*8), Y1
+	VFMADD231PD Y0, Y2, Y1
+	VMOVUPD     Y1, (SP)(R9*8)
+
+span_done_350:
+	VMOVUPD (SP), Y0
+	VADDPD  (SP)(R8*8), Y0, Y0
+	VMOVUPD Y0, (SP)
+	MOVQ    R8, AX
+
+fold_351:
+	CMPQ   AX, DI
+	JBE    folded_352
+	DECQ   AX
+	MOVQ   AX, CX
+	SUBQ   DI, CX
+	VMOVSD (SP)(AX*8), X0
+	VADDSD (SP)(CX*8), X0, X0
+	VMOVSD X0, (SP)(CX*8)
+	JMP    fold_351
+
+folded_352:
+	MOVQ dalpha_base+48(FP), AX
+	XORQ CX, CX
+	CMPQ BX, $0x01
+	JNE  sums_planes_353
+	MOVQ SI, DX
+	SUBQ $0x00000004, DX
+
+sums_vector_356:
+	CMPQ    CX, DX
+	JGT     sums_scalar_354
+	VMOVUPD (AX)(CX*8), Y0
+	VADDPD  (SP)(CX*8), Y0, Y0
+	VMOVUPD Y0, (AX)(CX*8)
+	ADDQ    $0x00000004, CX
+	JMP     sums_vector_356
+
+sums_scalar_354:
+	CMPQ   CX, SI
+	JE     sums_done_355
+	VMOVSD (SP)(CX*8), X0
+	VADDSD (AX)(CX*8), X0, X0
+	VMOVSD X0, (AX)(CX*8)
+	INCQ   CX
+	JMP    sums_scalar_354
+
+sums_planes_353:
+	XORQ DX, DX
+
+sums_channel_357:
+	CMPQ   CX, SI
+	JE     sums_done_355
+	VXORPS X0, X0, X0
+	XORQ   DI, DI
+
+sums_plane_358:
+	VADDSD (SP)(DX*8), X0, X0
+	INCQ   DX
+	INCQ   DI
+	CMPQ   DI, BX
+	JB     sums_plane_358
+	VADDSD (AX)(CX*8), X0, X0
+	VMOVSD X0, (AX)(CX*8)
+	INCQ   CX
+	JMP    sums_channel_357
+
+sums_done_355:
 	VZEROUPPER
 	RET
 
@@ -3376,11 +5174,11 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	MOVQ         DX, BX
 	SHLQ         $0x02, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_209
+	JB           cached_359
 	CMPQ         AX, CX
-	JE           cached_209
+	JE           cached_359
 	CMPQ         AX, CX
-	JE           cached_209
+	JE           cached_359
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -3389,7 +5187,7 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_211
+	JE           aligned_361
 	MOVQ         SI, DI
 	MOVQ         $-1, R8
 	BZHIQ        DI, R8, DI
@@ -3400,13 +5198,13 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	VMOVUPS      Z2, K1, (AX)(BX*4)
 	MOVQ         SI, BX
 
-aligned_211:
+aligned_361:
 	MOVQ DX, SI
 	SUBQ $0x00000040, SI
 
-unrolled_212:
+unrolled_362:
 	CMPQ     BX, SI
-	JGT      single_213
+	JGT      single_363
 	VMOVUPS  (CX)(BX*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
@@ -3424,25 +5222,25 @@ unrolled_212:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(BX*4)
 	ADDQ     $0x00000040, BX
-	JMP      unrolled_212
+	JMP      unrolled_362
 
-single_213:
+single_363:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_214:
+single_loop_364:
 	CMPQ     BX, SI
-	JGT      remainder_215
+	JGT      remainder_365
 	VMOVUPS  (CX)(BX*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(BX*4)
 	ADDQ     $0x00000010, BX
-	JMP      single_loop_214
+	JMP      single_loop_364
 
-remainder_215:
+remainder_365:
 	SUBQ      BX, DX
-	JE        span_done_216
+	JE        span_done_366
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -3451,18 +5249,18 @@ remainder_215:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(BX*4)
 
-span_done_216:
+span_done_366:
 	SFENCE
-	JMP stored_210
+	JMP stored_360
 
-cached_209:
+cached_359:
 	XORQ BX, BX
 	MOVQ DX, SI
 	SUBQ $0x00000040, SI
 
-unrolled_217:
+unrolled_367:
 	CMPQ    BX, SI
-	JGT     single_218
+	JGT     single_368
 	VMOVUPS (CX)(BX*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
@@ -3480,25 +5278,25 @@ unrolled_217:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(BX*4)
 	ADDQ    $0x00000040, BX
-	JMP     unrolled_217
+	JMP     unrolled_367
 
-single_218:
+single_368:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_219:
+single_loop_369:
 	CMPQ    BX, SI
-	JGT     remainder_220
+	JGT     remainder_370
 	VMOVUPS (CX)(BX*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(BX*4)
 	ADDQ    $0x00000010, BX
-	JMP     single_loop_219
+	JMP     single_loop_369
 
-remainder_220:
+remainder_370:
 	SUBQ      BX, DX
-	JE        span_done_221
+	JE        span_done_371
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -3507,8 +5305,8 @@ remainder_220:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(BX*4)
 
-span_done_221:
-stored_210:
+span_done_371:
+stored_360:
 	VZEROUPPER
 	RET
 
@@ -3526,17 +5324,17 @@ TEXT ·forwardPlanesAVX512F32(SB), NOSPLIT, $0-80
 	SHLQ   $0x02, R8
 	XORQ   R9, R9
 
-plane_222:
+plane_372:
 	CMPQ         DX, $0x00
-	JE           planes_done_223
+	JE           planes_done_373
 	VBROADCASTSS (DI)(R9*4), Z1
 	XORQ         R10, R10
 	MOVQ         BX, R11
 	SUBQ         $0x00000040, R11
 
-unrolled_224:
+unrolled_374:
 	CMPQ    R10, R11
-	JGT     single_225
+	JGT     single_375
 	VMOVUPS (CX)(R10*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
@@ -3554,26 +5352,26 @@ unrolled_224:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(R10*4)
 	ADDQ    $0x00000040, R10
-	JMP     unrolled_224
+	JMP     unrolled_374
 
-single_225:
+single_375:
 	MOVQ BX, R11
 	SUBQ $0x00000010, R11
 
-single_loop_226:
+single_loop_376:
 	CMPQ    R10, R11
-	JGT     remainder_227
+	JGT     remainder_377
 	VMOVUPS (CX)(R10*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(R10*4)
 	ADDQ    $0x00000010, R10
-	JMP     single_loop_226
+	JMP     single_loop_376
 
-remainder_227:
+remainder_377:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_228
+	JE        span_done_378
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -3582,19 +5380,19 @@ remainder_227:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R10*4)
 
-span_done_228:
+span_done_378:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_229
+	JNE  same_pass_379
 	XORQ R9, R9
 
-same_pass_229:
+same_pass_379:
 	SUBQ BX, DX
-	JMP  plane_222
+	JMP  plane_372
 
-planes_done_223:
+planes_done_373:
 	VZEROUPPER
 	RET
 
@@ -3608,9 +5406,9 @@ TEXT ·forwardPatternAVX512F32(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+56(FP), SI
 
-row_230:
+row_380:
 	CMPQ    DX, $0x00
-	JE      rows_done_231
+	JE      rows_done_381
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -3618,9 +5416,9 @@ row_230:
 	MOVQ    DI, R9
 	SUBQ    $0x00000040, R9
 
-unrolled_232:
+unrolled_382:
 	CMPQ    R8, R9
-	JGT     single_233
+	JGT     single_383
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
@@ -3638,26 +5436,26 @@ unrolled_232:
 	VMULPS  192(BX)(R8*4), Z1, K1, Z1
 	VMOVUPS Z1, 192(AX)(R8*4)
 	ADDQ    $0x00000040, R8
-	JMP     unrolled_232
+	JMP     unrolled_382
 
-single_233:
+single_383:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_234:
+single_loop_384:
 	CMPQ    R8, R9
-	JGT     remainder_235
+	JGT     remainder_385
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
 	VMOVUPS Z1, (AX)(R8*4)
 	ADDQ    $0x00000010, R8
-	JMP     single_loop_234
+	JMP     single_loop_384
 
-remainder_235:
+remainder_385:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_236
+	JE        span_done_386
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -3666,15 +5464,179 @@ remainder_235:
 	VMULPS    (BX)(R8*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 
-span_done_236:
+span_done_386:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_230
+	JMP  row_380
 
-rows_done_231:
+rows_done_381:
+	VZEROUPPER
+	RET
+
+// func forwardRingAVX512F32(dst []float32, x []float32, alpha []float32, inner int)
+// Requires: AVX, AVX512F, BMI2, CMOV
+TEXT ·forwardRingAVX512F32(SB), $1792-80
+	MOVQ   dst_base+0(FP), AX
+	MOVQ   x_base+24(FP), CX
+	MOVQ   x_len+32(FP), DX
+	VXORPS Y0, Y0, Y0
+	MOVQ   inner+72(FP), BX
+	MOVQ   alpha_len+56(FP), SI
+	MOVQ   SI, DI
+	IMULQ  BX, DI
+	MOVQ   DI, R8
+
+ring_len_387:
+	CMPQ R8, $0x00000010
+	JAE  ring_len_done_388
+	ADDQ DI, R8
+	JMP  ring_len_387
+
+ring_len_done_388:
+	MOVQ alpha_base+48(FP), R9
+	CMPQ BX, $0x01
+	JNE  ring_planes_389
+	XORQ BX, BX
+	MOVQ SI, R10
+	SUBQ $0x00000010, R10
+
+ring_copy_391:
+	CMPQ    BX, R10
+	JGT     ring_copy_tail_392
+	VMOVUPS (R9)(BX*4), Z1
+	VMOVUPS Z1, (SP)(BX*4)
+	ADDQ    $0x00000010, BX
+	JMP     ring_copy_391
+
+ring_copy_tail_392:
+	SUBQ      BX, SI
+	JE        ring_extend_390
+	MOVQ      $-1, R10
+	BZHIQ     SI, R10, SI
+	KMOVW     SI, K1
+	VMOVUPS.Z (R9)(BX*4), K1, Z1
+	VMOVUPS   Z1, (SP)(BX*4)
+	JMP       ring_extend_390
+
+ring_planes_389:
+	XORQ R10, R10
+	XORQ R11, R11
+
+ring_channel_393:
+	CMPQ         R10, SI
+	JE           ring_extend_390
+	VBROADCASTSS (R9)(R10*4), Z1
+	XORQ         R12, R12
+
+ring_fill_394:
+	MOVQ    R11, R13
+	ADDQ    R12, R13
+	VMOVUPS Z1, (SP)(R13*4)
+	ADDQ    $0x00000010, R12
+	CMPQ    R12, BX
+	JB      ring_fill_394
+	ADDQ    BX, R11
+	INCQ    R10
+	JMP     ring_channel_393
+
+ring_extend_390:
+	CMPQ    DI, $0x00000010
+	JB      ring_short_395
+	VMOVUPS (SP), Z1
+	VMOVUPS Z1, (SP)(DI*4)
+	JMP     ring_built_396
+
+ring_short_395:
+	MOVQ DI, BX
+	MOVQ R8, SI
+	ADDQ $0x00000010, SI
+
+ring_element_397:
+	MOVQ BX, R9
+	SUBQ DI, R9
+	MOVL (SP)(R9*4), R9
+	MOVL R9, (SP)(BX*4)
+	INCQ BX
+	CMPQ BX, SI
+	JB   ring_element_397
+
+ring_built_396:
+	XORQ BX, BX
+	XORQ SI, SI
+	MOVQ DX, DI
+	SUBQ $0x00000040, DI
+
+unrolled_398:
+	CMPQ    SI, DI
+	JGT     single_399
+	VMOVUPS (CX)(SI*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMULPS  (SP)(BX*4), Z1, K1, Z1
+	VMOVUPS Z1, (AX)(SI*4)
+	ADDQ    $0x00000010, BX
+	MOVQ    BX, R9
+	SUBQ    R8, R9
+	CMOVQCC R9, BX
+	VMOVUPS 64(CX)(SI*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMULPS  (SP)(BX*4), Z1, K1, Z1
+	VMOVUPS Z1, 64(AX)(SI*4)
+	ADDQ    $0x00000010, BX
+	MOVQ    BX, R9
+	SUBQ    R8, R9
+	CMOVQCC R9, BX
+	VMOVUPS 128(CX)(SI*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMULPS  (SP)(BX*4), Z1, K1, Z1
+	VMOVUPS Z1, 128(AX)(SI*4)
+	ADDQ    $0x00000010, BX
+	MOVQ    BX, R9
+	SUBQ    R8, R9
+	CMOVQCC R9, BX
+	VMOVUPS 192(CX)(SI*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMULPS  (SP)(BX*4), Z1, K1, Z1
+	VMOVUPS Z1, 192(AX)(SI*4)
+	ADDQ    $0x00000010, BX
+	MOVQ    BX, R9
+	SUBQ    R8, R9
+	CMOVQCC R9, BX
+	ADDQ    $0x00000040, SI
+	JMP     unrolled_398
+
+single_399:
+	MOVQ DX, DI
+	SUBQ $0x00000010, DI
+
+single_loop_400:
+	CMPQ    SI, DI
+	JGT     remainder_401
+	VMOVUPS (CX)(SI*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMULPS  (SP)(BX*4), Z1, K1, Z1
+	VMOVUPS Z1, (AX)(SI*4)
+	ADDQ    $0x00000010, BX
+	MOVQ    BX, R9
+	SUBQ    R8, R9
+	CMOVQCC R9, BX
+	ADDQ    $0x00000010, SI
+	JMP     single_loop_400
+
+remainder_401:
+	SUBQ      SI, DX
+	JE        span_done_402
+	MOVQ      $-1, DI
+	BZHIQ     DX, DI, DX
+	KMOVW     DX, K1
+	VMOVUPS.Z (CX)(SI*4), K1, Z1
+	VCMPPS    $0x1a, Z0, Z1, K1, K2
+	VMULPS    (SP)(BX*4), Z1, K2, Z1
+	VMOVUPS   Z1, K1, (AX)(SI*4)
+
+span_done_402:
 	VZEROUPPER
 	RET
 
@@ -3698,11 +5660,11 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_237
+	JB           cached_403
 	CMPQ         AX, DX
-	JE           cached_237
+	JE           cached_403
 	CMPQ         AX, CX
-	JE           cached_237
+	JE           cached_403
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -3711,7 +5673,7 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_239
+	JE           aligned_405
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -3730,13 +5692,13 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	VMOVUPS      Z10, K1, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_239:
+aligned_405:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_240:
+unrolled_406:
 	CMPQ        SI, DI
-	JGT         single_241
+	JGT         single_407
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -3786,15 +5748,15 @@ unrolled_240:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
-	JMP         unrolled_240
+	JMP         unrolled_406
 
-single_241:
+single_407:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_242:
+single_loop_408:
 	CMPQ        SI, DI
-	JGT         remainder_243
+	JGT         remainder_409
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -3808,11 +5770,11 @@ single_loop_242:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
-	JMP         single_loop_242
+	JMP         single_loop_408
 
-remainder_243:
+remainder_409:
 	SUBQ        SI, BX
-	JE          span_done_244
+	JE          span_done_410
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -3829,18 +5791,18 @@ remainder_243:
 	VMULPS      Z9, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(SI*4)
 
-span_done_244:
+span_done_410:
 	SFENCE
-	JMP stored_238
+	JMP stored_404
 
-cached_237:
+cached_403:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_245:
+unrolled_411:
 	CMPQ        SI, DI
-	JGT         single_246
+	JGT         single_412
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -3890,15 +5852,15 @@ unrolled_245:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
-	JMP         unrolled_245
+	JMP         unrolled_411
 
-single_246:
+single_412:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_247:
+single_loop_413:
 	CMPQ        SI, DI
-	JGT         remainder_248
+	JGT         remainder_414
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -3912,11 +5874,11 @@ single_loop_247:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
-	JMP         single_loop_247
+	JMP         single_loop_413
 
-remainder_248:
+remainder_414:
 	SUBQ        SI, BX
-	JE          span_done_249
+	JE          span_done_415
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -3933,8 +5895,8 @@ remainder_248:
 	VMULPS      Z9, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(SI*4)
 
-span_done_249:
-stored_238:
+span_done_415:
+stored_404:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -3968,9 +5930,9 @@ TEXT ·backwardPlanesAVX512F32(SB), NOSPLIT, $0-128
 	SHLQ   $0x02, R10
 	XORQ   R11, R11
 
-plane_250:
+plane_416:
 	CMPQ         BX, $0x00
-	JE           planes_done_251
+	JE           planes_done_417
 	VBROADCASTSS (R9)(R11*4), Z9
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -3984,9 +5946,9 @@ plane_250:
 	MOVQ         DI, R13
 	SUBQ         $0x00000040, R13
 
-unrolled_252:
+unrolled_418:
 	CMPQ        R12, R13
-	JGT         single_253
+	JGT         single_419
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -4036,15 +5998,15 @@ unrolled_252:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, 192(AX)(R12*4)
 	ADDQ        $0x00000040, R12
-	JMP         unrolled_252
+	JMP         unrolled_418
 
-single_253:
+single_419:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 
-single_loop_254:
+single_loop_420:
 	CMPQ        R12, R13
-	JGT         remainder_255
+	JGT         remainder_421
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -4058,12 +6020,12 @@ single_loop_254:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, (AX)(R12*4)
 	ADDQ        $0x00000010, R12
-	JMP         single_loop_254
+	JMP         single_loop_420
 
-remainder_255:
+remainder_421:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_256
+	JE          span_done_422
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -4080,7 +6042,7 @@ remainder_255:
 	VMULPS      Z9, Z10, K2, Z10
 	VMOVUPS     Z10, K1, (AX)(R12*4)
 
-span_done_256:
+span_done_422:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -4101,14 +6063,14 @@ span_done_256:
 	ADDQ          R10, AX
 	INCQ          R11
 	CMPQ          R11, R8
-	JNE           same_pass_257
+	JNE           same_pass_423
 	XORQ          R11, R11
 
-same_pass_257:
+same_pass_423:
 	SUBQ DI, BX
-	JMP  plane_250
+	JMP  plane_416
 
-planes_done_251:
+planes_done_417:
 	VZEROUPPER
 	RET
 
@@ -4124,9 +6086,9 @@ TEXT ·backwardPatternAVX512F32(SB), NOSPLIT, $0-120
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), R8
 
-row_258:
+row_424:
 	CMPQ    BX, $0x00
-	JE      rows_done_259
+	JE      rows_done_425
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -4134,9 +6096,9 @@ row_258:
 	MOVQ    R9, R11
 	SUBQ    $0x00000040, R11
 
-unrolled_260:
+unrolled_426:
 	CMPQ        R10, R11
-	JGT         single_261
+	JGT         single_427
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -4202,15 +6164,15 @@ unrolled_260:
 	VMULPS      192(SI)(R10*4), Z1, K1, Z1
 	VMOVUPS     Z1, 192(AX)(R10*4)
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_260
+	JMP         unrolled_426
 
-single_261:
+single_427:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-single_loop_262:
+single_loop_428:
 	CMPQ        R10, R11
-	JGT         remainder_263
+	JGT         remainder_429
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -4228,12 +6190,12 @@ single_loop_262:
 	VMULPS      (SI)(R10*4), Z1, K1, Z1
 	VMOVUPS     Z1, (AX)(R10*4)
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_262
+	JMP         single_loop_428
 
-remainder_263:
+remainder_429:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_264
+	JE          span_done_430
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -4254,16 +6216,339 @@ remainder_263:
 	VMULPS      (SI)(R10*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_264:
+span_done_430:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_258
+	JMP  row_424
 
-rows_done_259:
+rows_done_425:
+	VZEROUPPER
+	RET
+
+// func backwardRingAVX512F32(dx []float32, dy []float32, x []float32, alpha []float32, dalpha []float32, inner int)
+// Requires: AVX, AVX512F, BMI2, CMOV
+TEXT ·backwardRingAVX512F32(SB), $1664-128
+	MOVQ   dx_base+0(FP), AX
+	MOVQ   x_base+48(FP), CX
+	MOVQ   dy_base+24(FP), DX
+	MOVQ   x_len+56(FP), BX
+	VXORPS Y0, Y0, Y0
+	MOVQ   inner+120(FP), SI
+	MOVQ   alpha_len+80(FP), DI
+	MOVQ   DI, R8
+	IMULQ  SI, R8
+	MOVQ   R8, R9
+
+ring_len_431:
+	CMPQ R9, $0x00000010
+	JAE  ring_len_done_432
+	ADDQ R8, R9
+	JMP  ring_len_431
+
+ring_len_done_432:
+	MOVQ alpha_base+72(FP), R10
+	CMPQ SI, $0x01
+	JNE  ring_planes_433
+	XORQ R11, R11
+	MOVQ DI, R12
+	SUBQ $0x00000010, R12
+
+ring_copy_435:
+	CMPQ    R11, R12
+	JGT     ring_copy_tail_436
+	VMOVUPS (R10)(R11*4), Z1
+	VMOVUPS Z1, (SP)(R11*4)
+	ADDQ    $0x00000010, R11
+	JMP     ring_copy_435
+
+ring_copy_tail_436:
+	MOVQ      DI, R12
+	SUBQ      R11, R12
+	JE        ring_extend_434
+	MOVQ      $-1, R13
+	BZHIQ     R12, R13, R12
+	KMOVW     R12, K1
+	VMOVUPS.Z (R10)(R11*4), K1, Z1
+	VMOVUPS   Z1, (SP)(R11*4)
+	JMP       ring_extend_434
+
+ring_planes_433:
+	XORQ R11, R11
+	XORQ R12, R12
+
+ring_channel_437:
+	CMPQ         R11, DI
+	JE           ring_extend_434
+	VBROADCASTSS (R10)(R11*4), Z1
+	XORQ         R13, R13
+
+ring_fill_438:
+	MOVQ    R12, R14
+	ADDQ    R13, R14
+	VMOVUPS Z1, (SP)(R14*4)
+	ADDQ    $0x00000010, R13
+	CMPQ    R13, SI
+	JB      ring_fill_438
+	ADDQ    SI, R12
+	INCQ    R11
+	JMP     ring_channel_437
+
+ring_extend_434:
+	CMPQ    R8, $0x00000010
+	JB      ring_short_439
+	VMOVUPS (SP), Z1
+	VMOVUPS Z1, (SP)(R8*4)
+	JMP     ring_built_440
+
+ring_short_439:
+	MOVQ R8, R11
+	MOVQ R9, R10
+	ADDQ $0x00000010, R10
+
+ring_element_441:
+	MOVQ R11, R12
+	SUBQ R8, R12
+	MOVL (SP)(R12*4), R12
+	MOVL R12, (SP)(R11*4)
+	INCQ R11
+	CMPQ R11, R10
+	JB   ring_element_441
+
+ring_built_440:
+	XORQ R10, R10
+	MOVQ R9, R11
+	ADDQ $0x00000010, R11
+
+sums_zero_442:
+	CMPQ    R10, R11
+	JAE     sums_zeroed_443
+	VMOVUPD Z0, 512(SP)(R10*8)
+	ADDQ    $0x00000008, R10
+	JMP     sums_zero_442
+
+sums_zeroed_443:
+	XORQ R10, R10
+	XORQ R11, R11
+	MOVQ BX, R12
+	SUBQ $0x00000040, R12
+
+unrolled_444:
+	CMPQ        R11, R12
+	JGT         single_445
+	VMOVUPS     (CX)(R11*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     (DX)(R11*4), Z1
+	VCVTPS2PD   (CX)(R11*4), Z2
+	VCVTPS2PD   (DX)(R11*4), Z3
+	VMOVUPD.Z   512(SP)(R10*8), K1, Z4
+	VFMADD231PD Z3, Z2, K1, Z4
+	VMOVUPD     Z4, K1, 512(SP)(R10*8)
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   32(CX)(R11*4), Z2
+	VCVTPS2PD   32(DX)(R11*4), Z3
+	VMOVUPD.Z   576(SP)(R10*8), K2, Z4
+	VFMADD231PD Z3, Z2, K2, Z4
+	VMOVUPD     Z4, K2, 576(SP)(R10*8)
+	VMULPS      (SP)(R10*4), Z1, K1, Z1
+	VMOVUPS     Z1, (AX)(R11*4)
+	ADDQ        $0x00000010, R10
+	MOVQ        R10, R13
+	SUBQ        R9, R13
+	CMOVQCC     R13, R10
+	VMOVUPS     64(CX)(R11*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     64(DX)(R11*4), Z1
+	VCVTPS2PD   64(CX)(R11*4), Z2
+	VCVTPS2PD   64(DX)(R11*4), Z3
+	VMOVUPD.Z   512(SP)(R10*8), K1, Z4
+	VFMADD231PD Z3, Z2, K1, Z4
+	VMOVUPD     Z4, K1, 512(SP)(R10*8)
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   96(CX)(R11*4), Z2
+	VCVTPS2PD   96(DX)(R11*4), Z3
+	VMOVUPD.Z   576(SP)(R10*8), K2, Z4
+	VFMADD231PD Z3, Z2, K2, Z4
+	VMOVUPD     Z4, K2, 576(SP)(R10*8)
+	VMULPS      (SP)(R10*4), Z1, K1, Z1
+	VMOVUPS     Z1, 64(AX)(R11*4)
+	ADDQ        $0x00000010, R10
+	MOVQ        R10, R13
+	SUBQ        R9, R13
+	CMOVQCC     R13, R10
+	VMOVUPS     128(CX)(R11*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     128(DX)(R11*4), Z1
+	VCVTPS2PD   128(CX)(R11*4), Z2
+	VCVTPS2PD   128(DX)(R11*4), Z3
+	VMOVUPD.Z   512(SP)(R10*8), K1, Z4
+	VFMADD231PD Z3, Z2, K1, Z4
+	VMOVUPD     Z4, K1, 512(SP)(R10*8)
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   160(CX)(R11*4), Z2
+	VCVTPS2PD   160(DX)(R11*4), Z3
+	VMOVUPD.Z   576(SP)(R10*8), K2, Z4
+	VFMADD231PD Z3, Z2, K2, Z4
+	VMOVUPD     Z4, K2, 576(SP)(R10*8)
+	VMULPS      (SP)(R10*4), Z1, K1, Z1
+	VMOVUPS     Z1, 128(AX)(R11*4)
+	ADDQ        $0x00000010, R10
+	MOVQ        R10, R13
+	SUBQ        R9, R13
+	CMOVQCC     R13, R10
+	VMOVUPS     192(CX)(R11*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     192(DX)(R11*4), Z1
+	VCVTPS2PD   192(CX)(R11*4), Z2
+	VCVTPS2PD   192(DX)(R11*4), Z3
+	VMOVUPD.Z   512(SP)(R10*8), K1, Z4
+	VFMADD231PD Z3, Z2, K1, Z4
+	VMOVUPD     Z4, K1, 512(SP)(R10*8)
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   224(CX)(R11*4), Z2
+	VCVTPS2PD   224(DX)(R11*4), Z3
+	VMOVUPD.Z   576(SP)(R10*8), K2, Z4
+	VFMADD231PD Z3, Z2, K2, Z4
+	VMOVUPD     Z4, K2, 576(SP)(R10*8)
+	VMULPS      (SP)(R10*4), Z1, K1, Z1
+	VMOVUPS     Z1, 192(AX)(R11*4)
+	ADDQ        $0x00000010, R10
+	MOVQ        R10, R13
+	SUBQ        R9, R13
+	CMOVQCC     R13, R10
+	ADDQ        $0x00000040, R11
+	JMP         unrolled_444
+
+single_445:
+	MOVQ BX, R12
+	SUBQ $0x00000010, R12
+
+single_loop_446:
+	CMPQ        R11, R12
+	JGT         remainder_447
+	VMOVUPS     (CX)(R11*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     (DX)(R11*4), Z1
+	VCVTPS2PD   (CX)(R11*4), Z2
+	VCVTPS2PD   (DX)(R11*4), Z3
+	VMOVUPD.Z   512(SP)(R10*8), K1, Z4
+	VFMADD231PD Z3, Z2, K1, Z4
+	VMOVUPD     Z4, K1, 512(SP)(R10*8)
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   32(CX)(R11*4), Z2
+	VCVTPS2PD   32(DX)(R11*4), Z3
+	VMOVUPD.Z   576(SP)(R10*8), K2, Z4
+	VFMADD231PD Z3, Z2, K2, Z4
+	VMOVUPD     Z4, K2, 576(SP)(R10*8)
+	VMULPS      (SP)(R10*4), Z1, K1, Z1
+	VMOVUPS     Z1, (AX)(R11*4)
+	ADDQ        $0x00000010, R10
+	MOVQ        R10, R13
+	SUBQ        R9, R13
+	CMOVQCC     R13, R10
+	ADDQ        $0x00000010, R11
+	JMP         single_loop_446
+
+remainder_447:
+	SUBQ        R11, BX
+	JE          span_done_448
+	MOVQ        $-1, R12
+	BZHIQ       BX, R12, BX
+	KMOVW       BX, K1
+	VMOVUPS.Z   (CX)(R11*4), K1, Z1
+	VCMPPS      $0x1a, Z0, Z1, K1, K2
+	VMOVUPS.Z   (DX)(R11*4), K1, Z0
+	VCVTPS2PD.Z (CX)(R11*4), K2, Z1
+	VCVTPS2PD.Z (DX)(R11*4), K2, Z2
+	VMOVUPD.Z   512(SP)(R10*8), K2, Z3
+	VFMADD231PD Z2, Z1, K2, Z3
+	VMOVUPD     Z3, K2, 512(SP)(R10*8)
+	KSHIFTRW    $0x08, K2, K3
+	VCVTPS2PD.Z 32(CX)(R11*4), K3, Z1
+	VCVTPS2PD.Z 32(DX)(R11*4), K3, Z2
+	VMOVUPD.Z   576(SP)(R10*8), K3, Z3
+	VFMADD231PD Z2, Z1, K3, Z3
+	VMOVUPD     Z3, K3, 576(SP)(R10*8)
+	VMULPS      (SP)(R10*4), Z0, K2, Z0
+	VMOVUPS     Z0, K1, (AX)(R11*4)
+
+span_done_448:
+	VMOVUPD 512(SP), Z0
+	VADDPD  512(SP)(R9*8), Z0, Z0
+	VMOVUPD Z0, 512(SP)
+	VMOVUPD 576(SP), Z0
+	VADDPD  576(SP)(R9*8), Z0, Z0
+	VMOVUPD Z0, 576(SP)
+	MOVQ    R9, AX
+
+fold_449:
+	CMPQ   AX, R8
+	JBE    folded_450
+	DECQ   AX
+	MOVQ   AX, CX
+	SUBQ   R8, CX
+	VMOVSD 512(SP)(AX*8), X0
+	VADDSD 512(SP)(CX*8), X0, X0
+	VMOVSD X0, 512(SP)(CX*8)
+	JMP    fold_449
+
+folded_450:
+	MOVQ dalpha_base+96(FP), AX
+	XORQ CX, CX
+	CMPQ SI, $0x01
+	JNE  sums_planes_451
+	MOVQ DI, DX
+	SUBQ $0x00000008, DX
+
+sums_vector_454:
+	CMPQ      CX, DX
+	JGT       sums_scalar_452
+	VCVTPS2PD (AX)(CX*4), Z0
+	VADDPD    512(SP)(CX*8), Z0, Z0
+	VCVTPD2PS Z0, Y0
+	VMOVUPS   Y0, (AX)(CX*4)
+	ADDQ      $0x00000008, CX
+	JMP       sums_vector_454
+
+sums_scalar_452:
+	CMPQ      CX, DI
+	JE        sums_done_453
+	VMOVSD    512(SP)(CX*8), X0
+	VXORPS    X1, X1, X1
+	VCVTSS2SD (AX)(CX*4), X1, X1
+	VADDSD    X0, X1, X1
+	VCVTSD2SS X1, X1, X1
+	VMOVSS    X1, (AX)(CX*4)
+	INCQ      CX
+	JMP       sums_scalar_452
+
+sums_planes_451:
+	XORQ DX, DX
+
+sums_channel_455:
+	CMPQ   CX, DI
+	JE     sums_done_453
+	VXORPS X0, X0, X0
+	XORQ   BX, BX
+
+sums_plane_456:
+	VADDSD    512(SP)(DX*8), X0, X0
+	INCQ      DX
+	INCQ      BX
+	CMPQ      BX, SI
+	JB        sums_plane_456
+	VXORPS    X1, X1, X1
+	VCVTSS2SD (AX)(CX*4), X1, X1
+	VADDSD    X0, X1, X1
+	VCVTSD2SS X1, X1, X1
+	VMOVSS    X1, (AX)(CX*4)
+	INCQ      CX
+	JMP       sums_channel_455
+
+sums_done_453:
 	VZEROUPPER
 	RET
 
@@ -4279,11 +6564,11 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_265
+	JB           cached_457
 	CMPQ         AX, DX
-	JE           cached_265
+	JE           cached_457
 	CMPQ         AX, CX
-	JE           cached_265
+	JE           cached_457
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -4292,7 +6577,7 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_267
+	JE           aligned_459
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -4304,13 +6589,13 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	VMOVUPS      Z2, K1, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_267:
+aligned_459:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_268:
+unrolled_460:
 	CMPQ     SI, DI
-	JGT      single_269
+	JGT      single_461
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
@@ -4332,26 +6617,26 @@ unrolled_268:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(SI*4)
 	ADDQ     $0x00000040, SI
-	JMP      unrolled_268
+	JMP      unrolled_460
 
-single_269:
+single_461:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_270:
+single_loop_462:
 	CMPQ     SI, DI
-	JGT      remainder_271
+	JGT      remainder_463
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(SI*4)
 	ADDQ     $0x00000010, SI
-	JMP      single_loop_270
+	JMP      single_loop_462
 
-remainder_271:
+remainder_463:
 	SUBQ      SI, BX
-	JE        span_done_272
+	JE        span_done_464
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -4361,18 +6646,18 @@ remainder_271:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_272:
+span_done_464:
 	SFENCE
-	JMP stored_266
+	JMP stored_458
 
-cached_265:
+cached_457:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_273:
+unrolled_465:
 	CMPQ    SI, DI
-	JGT     single_274
+	JGT     single_466
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
@@ -4394,26 +6679,26 @@ unrolled_273:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(SI*4)
 	ADDQ    $0x00000040, SI
-	JMP     unrolled_273
+	JMP     unrolled_465
 
-single_274:
+single_466:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_275:
+single_loop_467:
 	CMPQ    SI, DI
-	JGT     remainder_276
+	JGT     remainder_468
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(SI*4)
 	ADDQ    $0x00000010, SI
-	JMP     single_loop_275
+	JMP     single_loop_467
 
-remainder_276:
+remainder_468:
 	SUBQ      SI, BX
-	JE        span_done_277
+	JE        span_done_469
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -4423,8 +6708,8 @@ remainder_276:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_277:
-stored_266:
+span_done_469:
+stored_458:
 	VZEROUPPER
 	RET
 
@@ -4443,17 +6728,17 @@ TEXT ·backwardPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	SHLQ   $0x02, R9
 	XORQ   R10, R10
 
-plane_278:
+plane_470:
 	CMPQ         BX, $0x00
-	JE           planes_done_279
+	JE           planes_done_471
 	VBROADCASTSS (R8)(R10*4), Z1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000040, R12
 
-unrolled_280:
+unrolled_472:
 	CMPQ    R11, R12
-	JGT     single_281
+	JGT     single_473
 	VMOVUPS (CX)(R11*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R11*4), Z2
@@ -4475,27 +6760,27 @@ unrolled_280:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(R11*4)
 	ADDQ    $0x00000040, R11
-	JMP     unrolled_280
+	JMP     unrolled_472
 
-single_281:
+single_473:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 
-single_loop_282:
+single_loop_474:
 	CMPQ    R11, R12
-	JGT     remainder_283
+	JGT     remainder_475
 	VMOVUPS (CX)(R11*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R11*4), Z2
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(R11*4)
 	ADDQ    $0x00000010, R11
-	JMP     single_loop_282
+	JMP     single_loop_474
 
-remainder_283:
+remainder_475:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_284
+	JE        span_done_476
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -4505,20 +6790,20 @@ remainder_283:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R11*4)
 
-span_done_284:
+span_done_476:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_285
+	JNE  same_pass_477
 	XORQ R10, R10
 
-same_pass_285:
+same_pass_477:
 	SUBQ SI, BX
-	JMP  plane_278
+	JMP  plane_470
 
-planes_done_279:
+planes_done_471:
 	VZEROUPPER
 	RET
 
@@ -4533,9 +6818,9 @@ TEXT ·backwardPatternDxAVX512F32(SB), NOSPLIT, $0-96
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), DI
 
-row_286:
+row_478:
 	CMPQ    BX, $0x00
-	JE      rows_done_287
+	JE      rows_done_479
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -4543,9 +6828,9 @@ row_286:
 	MOVQ    R8, R10
 	SUBQ    $0x00000040, R10
 
-unrolled_288:
+unrolled_480:
 	CMPQ    R9, R10
-	JGT     single_289
+	JGT     single_481
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
@@ -4567,27 +6852,27 @@ unrolled_288:
 	VMULPS  192(SI)(R9*4), Z1, K1, Z1
 	VMOVUPS Z1, 192(AX)(R9*4)
 	ADDQ    $0x00000040, R9
-	JMP     unrolled_288
+	JMP     unrolled_480
 
-single_289:
+single_481:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
-single_loop_290:
+single_loop_482:
 	CMPQ    R9, R10
-	JGT     remainder_291
+	JGT     remainder_483
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
 	VMULPS  (SI)(R9*4), Z1, K1, Z1
 	VMOVUPS Z1, (AX)(R9*4)
 	ADDQ    $0x00000010, R9
-	JMP     single_loop_290
+	JMP     single_loop_482
 
-remainder_291:
+remainder_483:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_292
+	JE        span_done_484
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -4597,16 +6882,187 @@ remainder_291:
 	VMULPS    (SI)(R9*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 
-span_done_292:
+span_done_484:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_286
+	JMP  row_478
 
-rows_done_287:
+rows_done_479:
+	VZEROUPPER
+	RET
+
+// func backwardRingDxAVX512F32(dx []float32, dy []float32, x []float32, alpha []float32, inner int)
+// Requires: AVX, AVX512F, BMI2, CMOV
+TEXT ·backwardRingDxAVX512F32(SB), $1792-104
+	MOVQ   dx_base+0(FP), AX
+	MOVQ   x_base+48(FP), CX
+	MOVQ   dy_base+24(FP), DX
+	MOVQ   x_len+56(FP), BX
+	VXORPS Y0, Y0, Y0
+	MOVQ   inner+96(FP), SI
+	MOVQ   alpha_len+80(FP), DI
+	MOVQ   DI, R8
+	IMULQ  SI, R8
+	MOVQ   R8, R9
+
+ring_len_485:
+	CMPQ R9, $0x00000010
+	JAE  ring_len_done_486
+	ADDQ R8, R9
+	JMP  ring_len_485
+
+ring_len_done_486:
+	MOVQ alpha_base+72(FP), R10
+	CMPQ SI, $0x01
+	JNE  ring_planes_487
+	XORQ SI, SI
+	MOVQ DI, R11
+	SUBQ $0x00000010, R11
+
+ring_copy_489:
+	CMPQ    SI, R11
+	JGT     ring_copy_tail_490
+	VMOVUPS (R10)(SI*4), Z1
+	VMOVUPS Z1, (SP)(SI*4)
+	ADDQ    $0x00000010, SI
+	JMP     ring_copy_489
+
+ring_copy_tail_490:
+	SUBQ      SI, DI
+	JE        ring_extend_488
+	MOVQ      $-1, R11
+	BZHIQ     DI, R11, DI
+	KMOVW     DI, K1
+	VMOVUPS.Z (R10)(SI*4), K1, Z1
+	VMOVUPS   Z1, (SP)(SI*4)
+	JMP       ring_extend_488
+
+ring_planes_487:
+	XORQ R11, R11
+	XORQ R12, R12
+
+ring_channel_491:
+	CMPQ         R11, DI
+	JE           ring_extend_488
+	VBROADCASTSS (R10)(R11*4), Z1
+	XORQ         R13, R13
+
+ring_fill_492:
+	MOVQ    R12, R14
+	ADDQ    R13, R14
+	VMOVUPS Z1, (SP)(R14*4)
+	ADDQ    $0x00000010, R13
+	CMPQ    R13, SI
+	JB      ring_fill_492
+	ADDQ    SI, R12
+	INCQ    R11
+	JMP     ring_channel_491
+
+ring_extend_488:
+	CMPQ    R8, $0x00000010
+	JB      ring_short_493
+	VMOVUPS (SP), Z1
+	VMOVUPS Z1, (SP)(R8*4)
+	JMP     ring_built_494
+
+ring_short_493:
+	MOVQ R8, SI
+	MOVQ R9, DI
+	ADDQ $0x00000010, DI
+
+ring_element_495:
+	MOVQ SI, R10
+	SUBQ R8, R10
+	MOVL (SP)(R10*4), R10
+	MOVL R10, (SP)(SI*4)
+	INCQ SI
+	CMPQ SI, DI
+	JB   ring_element_495
+
+ring_built_494:
+	XORQ SI, SI
+	XORQ DI, DI
+	MOVQ BX, R8
+	SUBQ $0x00000040, R8
+
+unrolled_496:
+	CMPQ    DI, R8
+	JGT     single_497
+	VMOVUPS (CX)(DI*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMOVUPS (DX)(DI*4), Z1
+	VMULPS  (SP)(SI*4), Z1, K1, Z1
+	VMOVUPS Z1, (AX)(DI*4)
+	ADDQ    $0x00000010, SI
+	MOVQ    SI, R10
+	SUBQ    R9, R10
+	CMOVQCC R10, SI
+	VMOVUPS 64(CX)(DI*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMOVUPS 64(DX)(DI*4), Z1
+	VMULPS  (SP)(SI*4), Z1, K1, Z1
+	VMOVUPS Z1, 64(AX)(DI*4)
+	ADDQ    $0x00000010, SI
+	MOVQ    SI, R10
+	SUBQ    R9, R10
+	CMOVQCC R10, SI
+	VMOVUPS 128(CX)(DI*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMOVUPS 128(DX)(DI*4), Z1
+	VMULPS  (SP)(SI*4), Z1, K1, Z1
+	VMOVUPS Z1, 128(AX)(DI*4)
+	ADDQ    $0x00000010, SI
+	MOVQ    SI, R10
+	SUBQ    R9, R10
+	CMOVQCC R10, SI
+	VMOVUPS 192(CX)(DI*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMOVUPS 192(DX)(DI*4), Z1
+	VMULPS  (SP)(SI*4), Z1, K1, Z1
+	VMOVUPS Z1, 192(AX)(DI*4)
+	ADDQ    $0x00000010, SI
+	MOVQ    SI, R10
+	SUBQ    R9, R10
+	CMOVQCC R10, SI
+	ADDQ    $0x00000040, DI
+	JMP     unrolled_496
+
+single_497:
+	MOVQ BX, R8
+	SUBQ $0x00000010, R8
+
+single_loop_498:
+	CMPQ    DI, R8
+	JGT     remainder_499
+	VMOVUPS (CX)(DI*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMOVUPS (DX)(DI*4), Z1
+	VMULPS  (SP)(SI*4), Z1, K1, Z1
+	VMOVUPS Z1, (AX)(DI*4)
+	ADDQ    $0x00000010, SI
+	MOVQ    SI, R10
+	SUBQ    R9, R10
+	CMOVQCC R10, SI
+	ADDQ    $0x00000010, DI
+	JMP     single_loop_498
+
+remainder_499:
+	SUBQ      DI, BX
+	JE        span_done_500
+	MOVQ      $-1, R8
+	BZHIQ     BX, R8, BX
+	KMOVW     BX, K1
+	VMOVUPS.Z (CX)(DI*4), K1, Z1
+	VCMPPS    $0x1a, Z0, Z1, K1, K2
+	VMOVUPS.Z (DX)(DI*4), K1, Z0
+	VMULPS    (SP)(SI*4), Z0, K2, Z0
+	VMOVUPS   Z0, K1, (AX)(DI*4)
+
+span_done_500:
 	VZEROUPPER
 	RET
 
@@ -4629,9 +7085,9 @@ TEXT ·backwardDalphaAVX512F32(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000040, SI
 
-unrolled_293:
+unrolled_501:
 	CMPQ        BX, SI
-	JGT         single_294
+	JGT         single_502
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -4673,15 +7129,15 @@ unrolled_293:
 	VCVTPS2PD   224(CX)(BX*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, BX
-	JMP         unrolled_293
+	JMP         unrolled_501
 
-single_294:
+single_502:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_295:
+single_loop_503:
 	CMPQ        BX, SI
-	JGT         remainder_296
+	JGT         remainder_504
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -4693,11 +7149,11 @@ single_loop_295:
 	VCVTPS2PD   32(CX)(BX*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, BX
-	JMP         single_loop_295
+	JMP         single_loop_503
 
-remainder_296:
+remainder_504:
 	SUBQ        BX, DX
-	JE          span_done_297
+	JE          span_done_505
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -4712,7 +7168,7 @@ remainder_296:
 	VCVTPS2PD.Z 32(CX)(BX*4), K1, Z9
 	VFMADD231PD Z9, Z0, K1, Z2
 
-span_done_297:
+span_done_505:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -4744,9 +7200,9 @@ TEXT ·backwardPlanesDalphaAVX512F32(SB), NOSPLIT, $0-80
 	SHLQ   $0x02, R8
 	XORQ   R9, R9
 
-plane_298:
+plane_506:
 	CMPQ   DX, $0x00
-	JE     planes_done_299
+	JE     planes_done_507
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -4759,9 +7215,9 @@ plane_298:
 	MOVQ   SI, R11
 	SUBQ   $0x00000040, R11
 
-unrolled_300:
+unrolled_508:
 	CMPQ        R10, R11
-	JGT         single_301
+	JGT         single_509
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -4803,15 +7259,15 @@ unrolled_300:
 	VCVTPS2PD   224(CX)(R10*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_300
+	JMP         unrolled_508
 
-single_301:
+single_509:
 	MOVQ SI, R11
 	SUBQ $0x00000010, R11
 
-single_loop_302:
+single_loop_510:
 	CMPQ        R10, R11
-	JGT         remainder_303
+	JGT         remainder_511
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -4823,12 +7279,12 @@ single_loop_302:
 	VCVTPS2PD   32(CX)(R10*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_302
+	JMP         single_loop_510
 
-remainder_303:
+remainder_511:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_304
+	JE          span_done_512
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -4843,7 +7299,7 @@ remainder_303:
 	VCVTPS2PD.Z 32(CX)(R10*4), K1, Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 
-span_done_304:
+span_done_512:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -4863,14 +7319,14 @@ span_done_304:
 	ADDQ          R8, CX
 	INCQ          R9
 	CMPQ          R9, DI
-	JNE           same_pass_305
+	JNE           same_pass_513
 	XORQ          R9, R9
 
-same_pass_305:
+same_pass_513:
 	SUBQ SI, DX
-	JMP  plane_298
+	JMP  plane_506
 
-planes_done_299:
+planes_done_507:
 	VZEROUPPER
 	RET
 
@@ -4884,9 +7340,9 @@ TEXT ·backwardPatternDalphaAVX512F32(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
 
-row_306:
+row_514:
 	CMPQ    DX, $0x00
-	JE      rows_done_307
+	JE      rows_done_515
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -4894,9 +7350,9 @@ row_306:
 	MOVQ    DI, R9
 	SUBQ    $0x00000040, R9
 
-unrolled_308:
+unrolled_516:
 	CMPQ        R8, R9
-	JGT         single_309
+	JGT         single_517
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -4954,15 +7410,15 @@ unrolled_308:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 448(BX)(R8*8)
 	ADDQ        $0x00000040, R8
-	JMP         unrolled_308
+	JMP         unrolled_516
 
-single_309:
+single_517:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_310:
+single_loop_518:
 	CMPQ        R8, R9
-	JGT         remainder_311
+	JGT         remainder_519
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -4978,12 +7434,12 @@ single_loop_310:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 	ADDQ        $0x00000010, R8
-	JMP         single_loop_310
+	JMP         single_loop_518
 
-remainder_311:
+remainder_519:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_312
+	JE          span_done_520
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -5002,15 +7458,256 @@ remainder_311:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 
-span_done_312:
+span_done_520:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_306
+	JMP  row_514
 
-rows_done_307:
+rows_done_515:
+	VZEROUPPER
+	RET
+
+// func backwardRingDalphaAVX512F32(dy []float32, x []float32, dalpha []float32, inner int)
+// Requires: AVX, AVX512F, BMI2, CMOV
+TEXT ·backwardRingDalphaAVX512F32(SB), $1792-80
+	MOVQ   x_base+24(FP), AX
+	MOVQ   dy_base+0(FP), CX
+	MOVQ   x_len+32(FP), DX
+	VXORPS Y0, Y0, Y0
+	MOVQ   inner+72(FP), BX
+	MOVQ   dalpha_len+56(FP), SI
+	MOVQ   SI, DI
+	IMULQ  BX, DI
+	MOVQ   DI, R8
+
+ring_len_521:
+	CMPQ R8, $0x00000010
+	JAE  ring_len_done_522
+	ADDQ DI, R8
+	JMP  ring_len_521
+
+ring_len_done_522:
+	XORQ R9, R9
+	MOVQ R8, R10
+	ADDQ $0x00000010, R10
+
+sums_zero_523:
+	CMPQ    R9, R10
+	JAE     sums_zeroed_524
+	VMOVUPD Z0, (SP)(R9*8)
+	ADDQ    $0x00000008, R9
+	JMP     sums_zero_523
+
+sums_zeroed_524:
+	XORQ R9, R9
+	XORQ R10, R10
+	MOVQ DX, R11
+	SUBQ $0x00000040, R11
+
+unrolled_525:
+	CMPQ        R10, R11
+	JGT         single_526
+	VMOVUPS     (AX)(R10*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     (CX)(R10*4), Z1
+	VCVTPS2PD   (AX)(R10*4), Z1
+	VCVTPS2PD   (CX)(R10*4), Z2
+	VMOVUPD.Z   (SP)(R9*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, (SP)(R9*8)
+	KSHIFTRW    $0x08, K1, K1
+	VCVTPS2PD   32(AX)(R10*4), Z1
+	VCVTPS2PD   32(CX)(R10*4), Z2
+	VMOVUPD.Z   64(SP)(R9*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 64(SP)(R9*8)
+	ADDQ        $0x00000010, R9
+	MOVQ        R9, R12
+	SUBQ        R8, R12
+	CMOVQCC     R12, R9
+	VMOVUPS     64(AX)(R10*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     64(CX)(R10*4), Z1
+	VCVTPS2PD   64(AX)(R10*4), Z1
+	VCVTPS2PD   64(CX)(R10*4), Z2
+	VMOVUPD.Z   (SP)(R9*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, (SP)(R9*8)
+	KSHIFTRW    $0x08, K1, K1
+	VCVTPS2PD   96(AX)(R10*4), Z1
+	VCVTPS2PD   96(CX)(R10*4), Z2
+	VMOVUPD.Z   64(SP)(R9*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 64(SP)(R9*8)
+	ADDQ        $0x00000010, R9
+	MOVQ        R9, R12
+	SUBQ        R8, R12
+	CMOVQCC     R12, R9
+	VMOVUPS     128(AX)(R10*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     128(CX)(R10*4), Z1
+	VCVTPS2PD   128(AX)(R10*4), Z1
+	VCVTPS2PD   128(CX)(R10*4), Z2
+	VMOVUPD.Z   (SP)(R9*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, (SP)(R9*8)
+	KSHIFTRW    $0x08, K1, K1
+	VCVTPS2PD   160(AX)(R10*4), Z1
+	VCVTPS2PD   160(CX)(R10*4), Z2
+	VMOVUPD.Z   64(SP)(R9*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 64(SP)(R9*8)
+	ADDQ        $0x00000010, R9
+	MOVQ        R9, R12
+	SUBQ        R8, R12
+	CMOVQCC     R12, R9
+	VMOVUPS     192(AX)(R10*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     192(CX)(R10*4), Z1
+	VCVTPS2PD   192(AX)(R10*4), Z1
+	VCVTPS2PD   192(CX)(R10*4), Z2
+	VMOVUPD.Z   (SP)(R9*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, (SP)(R9*8)
+	KSHIFTRW    $0x08, K1, K1
+	VCVTPS2PD   224(AX)(R10*4), Z1
+	VCVTPS2PD   224(CX)(R10*4), Z2
+	VMOVUPD.Z   64(SP)(R9*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 64(SP)(R9*8)
+	ADDQ        $0x00000010, R9
+	MOVQ        R9, R12
+	SUBQ        R8, R12
+	CMOVQCC     R12, R9
+	ADDQ        $0x00000040, R10
+	JMP         unrolled_525
+
+single_526:
+	MOVQ DX, R11
+	SUBQ $0x00000010, R11
+
+single_loop_527:
+	CMPQ        R10, R11
+	JGT         remainder_528
+	VMOVUPS     (AX)(R10*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     (CX)(R10*4), Z1
+	VCVTPS2PD   (AX)(R10*4), Z1
+	VCVTPS2PD   (CX)(R10*4), Z2
+	VMOVUPD.Z   (SP)(R9*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, (SP)(R9*8)
+	KSHIFTRW    $0x08, K1, K1
+	VCVTPS2PD   32(AX)(R10*4), Z1
+	VCVTPS2PD   32(CX)(R10*4), Z2
+	VMOVUPD.Z   64(SP)(R9*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 64(SP)(R9*8)
+	ADDQ        $0x00000010, R9
+	MOVQ        R9, R12
+	SUBQ        R8, R12
+	CMOVQCC     R12, R9
+	ADDQ        $0x00000010, R10
+	JMP         single_loop_527
+
+remainder_528:
+	SUBQ        R10, DX
+	JE          span_done_529
+	MOVQ        $-1, R11
+	BZHIQ       DX, R11, DX
+	KMOVW       DX, K1
+	VMOVUPS.Z   (AX)(R10*4), K1, Z1
+	VCMPPS      $0x1a, Z0, Z1, K1, K2
+	VMOVUPS.Z   (CX)(R10*4), K1, Z0
+	VCVTPS2PD.Z (AX)(R10*4), K2, Z0
+	VCVTPS2PD.Z (CX)(R10*4), K2, Z1
+	VMOVUPD.Z   (SP)(R9*8), K2, Z2
+	VFMADD231PD Z1, Z0, K2, Z2
+	VMOVUPD     Z2, K2, (SP)(R9*8)
+	KSHIFTRW    $0x08, K2, K1
+	VCVTPS2PD.Z 32(AX)(R10*4), K1, Z0
+	VCVTPS2PD.Z 32(CX)(R10*4), K1, Z1
+	VMOVUPD.Z   64(SP)(R9*8), K1, Z2
+	VFMADD231PD Z1, Z0, K1, Z2
+	VMOVUPD     Z2, K1, 64(SP)(R9*8)
+
+span_done_529:
+	VMOVUPD (SP), Z0
+	VADDPD  (SP)(R8*8), Z0, Z0
+	VMOVUPD Z0, (SP)
+	VMOVUPD 64(SP), Z0
+	VADDPD  64(SP)(R8*8), Z0, Z0
+	VMOVUPD Z0, 64(SP)
+	MOVQ    R8, AX
+
+fold_530:
+	CMPQ   AX, DI
+	JBE    folded_531
+	DECQ   AX
+	MOVQ   AX, CX
+	SUBQ   DI, CX
+	VMOVSD (SP)(AX*8), X0
+	VADDSD (SP)(CX*8), X0, X0
+	VMOVSD X0, (SP)(CX*8)
+	JMP    fold_530
+
+folded_531:
+	MOVQ dalpha_base+48(FP), AX
+	XORQ CX, CX
+	CMPQ BX, $0x01
+	JNE  sums_planes_532
+	MOVQ SI, DX
+	SUBQ $0x00000008, DX
+
+sums_vector_535:
+	CMPQ      CX, DX
+	JGT       sums_scalar_533
+	VCVTPS2PD (AX)(CX*4), Z0
+	VADDPD    (SP)(CX*8), Z0, Z0
+	VCVTPD2PS Z0, Y0
+	VMOVUPS   Y0, (AX)(CX*4)
+	ADDQ      $0x00000008, CX
+	JMP       sums_vector_535
+
+sums_scalar_533:
+	CMPQ      CX, SI
+	JE        sums_done_534
+	VMOVSD    (SP)(CX*8), X0
+	VXORPS    X1, X1, X1
+	VCVTSS2SD (AX)(CX*4), X1, X1
+	VADDSD    X0, X1, X1
+	VCVTSD2SS X1, X1, X1
+	VMOVSS    X1, (AX)(CX*4)
+	INCQ      CX
+	JMP       sums_scalar_533
+
+sums_planes_532:
+	XORQ DX, DX
+
+sums_channel_536:
+	CMPQ   CX, SI
+	JE     sums_done_534
+	VXORPS X0, X0, X0
+	XORQ   DI, DI
+
+sums_plane_537:
+	VADDSD    (SP)(DX*8), X0, X0
+	INCQ      DX
+	INCQ      DI
+	CMPQ      DI, BX
+	JB        sums_plane_537
+	VXORPS    X1, X1, X1
+	VCVTSS2SD (AX)(CX*4), X1, X1
+	VADDSD    X0, X1, X1
+	VCVTSD2SS X1, X1, X1
+	VMOVSS    X1, (AX)(CX*4)
+	INCQ      CX
+	JMP       sums_channel_536
+
+sums_done_534:
 	VZEROUPPER
 	RET
 
@@ -5025,11 +7722,11 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	MOVQ         DX, BX
 	SHLQ         $0x03, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_313
+	JB           cached_538
 	CMPQ         AX, CX
-	JE           cached_313
+	JE           cached_538
 	CMPQ         AX, CX
-	JE           cached_313
+	JE           cached_538
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -5038,7 +7735,7 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_315
+	JE           aligned_540
 	MOVQ         SI, DI
 	MOVQ         $-1, R8
 	BZHIQ        DI, R8, DI
@@ -5049,13 +7746,13 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	VMOVUPD      Z2, K1, (AX)(BX*8)
 	MOVQ         SI, BX
 
-aligned_315:
+aligned_540:
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 
-unrolled_316:
+unrolled_541:
 	CMPQ     BX, SI
-	JGT      single_317
+	JGT      single_542
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
@@ -5073,25 +7770,25 @@ unrolled_316:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(BX*8)
 	ADDQ     $0x00000020, BX
-	JMP      unrolled_316
+	JMP      unrolled_541
 
-single_317:
+single_542:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_318:
+single_loop_543:
 	CMPQ     BX, SI
-	JGT      remainder_319
+	JGT      remainder_544
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(BX*8)
 	ADDQ     $0x00000008, BX
-	JMP      single_loop_318
+	JMP      single_loop_543
 
-remainder_319:
+remainder_544:
 	SUBQ      BX, DX
-	JE        span_done_320
+	JE        span_done_545
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -5100,18 +7797,18 @@ remainder_319:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_320:
+span_done_545:
 	SFENCE
-	JMP stored_314
+	JMP stored_539
 
-cached_313:
+cached_538:
 	XORQ BX, BX
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 
-unrolled_321:
+unrolled_546:
 	CMPQ    BX, SI
-	JGT     single_322
+	JGT     single_547
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -5129,25 +7826,25 @@ unrolled_321:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(BX*8)
 	ADDQ    $0x00000020, BX
-	JMP     unrolled_321
+	JMP     unrolled_546
 
-single_322:
+single_547:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_323:
+single_loop_548:
 	CMPQ    BX, SI
-	JGT     remainder_324
+	JGT     remainder_549
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(BX*8)
 	ADDQ    $0x00000008, BX
-	JMP     single_loop_323
+	JMP     single_loop_548
 
-remainder_324:
+remainder_549:
 	SUBQ      BX, DX
-	JE        span_done_325
+	JE        span_done_550
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -5156,8 +7853,8 @@ remainder_324:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_325:
-stored_314:
+span_done_550:
+stored_539:
 	VZEROUPPER
 	RET
 
@@ -5175,17 +7872,17 @@ TEXT ·forwardPlanesAVX512F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
 
-plane_326:
+plane_551:
 	CMPQ         DX, $0x00
-	JE           planes_done_327
+	JE           planes_done_552
 	VBROADCASTSD (DI)(R9*8), Z1
 	XORQ         R10, R10
 	MOVQ         BX, R11
 	SUBQ         $0x00000020, R11
 
-unrolled_328:
+unrolled_553:
 	CMPQ    R10, R11
-	JGT     single_329
+	JGT     single_554
 	VMOVUPD (CX)(R10*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -5203,26 +7900,26 @@ unrolled_328:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(R10*8)
 	ADDQ    $0x00000020, R10
-	JMP     unrolled_328
+	JMP     unrolled_553
 
-single_329:
+single_554:
 	MOVQ BX, R11
 	SUBQ $0x00000008, R11
 
-single_loop_330:
+single_loop_555:
 	CMPQ    R10, R11
-	JGT     remainder_331
+	JGT     remainder_556
 	VMOVUPD (CX)(R10*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(R10*8)
 	ADDQ    $0x00000008, R10
-	JMP     single_loop_330
+	JMP     single_loop_555
 
-remainder_331:
+remainder_556:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_332
+	JE        span_done_557
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -5231,19 +7928,19 @@ remainder_331:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R10*8)
 
-span_done_332:
+span_done_557:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_333
+	JNE  same_pass_558
 	XORQ R9, R9
 
-same_pass_333:
+same_pass_558:
 	SUBQ BX, DX
-	JMP  plane_326
+	JMP  plane_551
 
-planes_done_327:
+planes_done_552:
 	VZEROUPPER
 	RET
 
@@ -5257,9 +7954,9 @@ TEXT ·forwardPatternAVX512F64(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+56(FP), SI
 
-row_334:
+row_559:
 	CMPQ    DX, $0x00
-	JE      rows_done_335
+	JE      rows_done_560
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -5267,9 +7964,9 @@ row_334:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_336:
+unrolled_561:
 	CMPQ    R8, R9
-	JGT     single_337
+	JGT     single_562
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
@@ -5287,26 +7984,26 @@ unrolled_336:
 	VMULPD  192(BX)(R8*8), Z1, K1, Z1
 	VMOVUPD Z1, 192(AX)(R8*8)
 	ADDQ    $0x00000020, R8
-	JMP     unrolled_336
+	JMP     unrolled_561
 
-single_337:
+single_562:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_338:
+single_loop_563:
 	CMPQ    R8, R9
-	JGT     remainder_339
+	JGT     remainder_564
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
 	VMOVUPD Z1, (AX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     single_loop_338
+	JMP     single_loop_563
 
-remainder_339:
+remainder_564:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_340
+	JE        span_done_565
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -5315,15 +8012,179 @@ remainder_339:
 	VMULPD    (BX)(R8*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 
-span_done_340:
+span_done_565:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_334
+	JMP  row_559
 
-rows_done_335:
+rows_done_560:
+	VZEROUPPER
+	RET
+
+// func forwardRingAVX512F64(dst []float64, x []float64, alpha []float64, inner int)
+// Requires: AVX, AVX512F, BMI2, CMOV
+TEXT ·forwardRingAVX512F64(SB), $1792-80
+	MOVQ   dst_base+0(FP), AX
+	MOVQ   x_base+24(FP), CX
+	MOVQ   x_len+32(FP), DX
+	VXORPS Y0, Y0, Y0
+	MOVQ   inner+72(FP), BX
+	MOVQ   alpha_len+56(FP), SI
+	MOVQ   SI, DI
+	IMULQ  BX, DI
+	MOVQ   DI, R8
+
+ring_len_566:
+	CMPQ R8, $0x00000008
+	JAE  ring_len_done_567
+	ADDQ DI, R8
+	JMP  ring_len_566
+
+ring_len_done_567:
+	MOVQ alpha_base+48(FP), R9
+	CMPQ BX, $0x01
+	JNE  ring_planes_568
+	XORQ BX, BX
+	MOVQ SI, R10
+	SUBQ $0x00000008, R10
+
+ring_copy_570:
+	CMPQ    BX, R10
+	JGT     ring_copy_tail_571
+	VMOVUPD (R9)(BX*8), Z1
+	VMOVUPD Z1, (SP)(BX*8)
+	ADDQ    $0x00000008, BX
+	JMP     ring_copy_570
+
+ring_copy_tail_571:
+	SUBQ      BX, SI
+	JE        ring_extend_569
+	MOVQ      $-1, R10
+	BZHIQ     SI, R10, SI
+	KMOVW     SI, K1
+	VMOVUPD.Z (R9)(BX*8), K1, Z1
+	VMOVUPD   Z1, (SP)(BX*8)
+	JMP       ring_extend_569
+
+ring_planes_568:
+	XORQ R10, R10
+	XORQ R11, R11
+
+ring_channel_572:
+	CMPQ         R10, SI
+	JE           ring_extend_569
+	VBROADCASTSD (R9)(R10*8), Z1
+	XORQ         R12, R12
+
+ring_fill_573:
+	MOVQ    R11, R13
+	ADDQ    R12, R13
+	VMOVUPD Z1, (SP)(R13*8)
+	ADDQ    $0x00000008, R12
+	CMPQ    R12, BX
+	JB      ring_fill_573
+	ADDQ    BX, R11
+	INCQ    R10
+	JMP     ring_channel_572
+
+ring_extend_569:
+	CMPQ    DI, $0x00000008
+	JB      ring_short_574
+	VMOVUPD (SP), Z1
+	VMOVUPD Z1, (SP)(DI*8)
+	JMP     ring_built_575
+
+ring_short_574:
+	MOVQ DI, BX
+	MOVQ R8, SI
+	ADDQ $0x00000008, SI
+
+ring_element_576:
+	MOVQ BX, R9
+	SUBQ DI, R9
+	MOVQ (SP)(R9*8), R9
+	MOVQ R9, (SP)(BX*8)
+	INCQ BX
+	CMPQ BX, SI
+	JB   ring_element_576
+
+ring_built_575:
+	XORQ BX, BX
+	XORQ SI, SI
+	MOVQ DX, DI
+	SUBQ $0x00000020, DI
+
+unrolled_577:
+	CMPQ    SI, DI
+	JGT     single_578
+	VMOVUPD (CX)(SI*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMULPD  (SP)(BX*8), Z1, K1, Z1
+	VMOVUPD Z1, (AX)(SI*8)
+	ADDQ    $0x00000008, BX
+	MOVQ    BX, R9
+	SUBQ    R8, R9
+	CMOVQCC R9, BX
+	VMOVUPD 64(CX)(SI*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMULPD  (SP)(BX*8), Z1, K1, Z1
+	VMOVUPD Z1, 64(AX)(SI*8)
+	ADDQ    $0x00000008, BX
+	MOVQ    BX, R9
+	SUBQ    R8, R9
+	CMOVQCC R9, BX
+	VMOVUPD 128(CX)(SI*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMULPD  (SP)(BX*8), Z1, K1, Z1
+	VMOVUPD Z1, 128(AX)(SI*8)
+	ADDQ    $0x00000008, BX
+	MOVQ    BX, R9
+	SUBQ    R8, R9
+	CMOVQCC R9, BX
+	VMOVUPD 192(CX)(SI*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMULPD  (SP)(BX*8), Z1, K1, Z1
+	VMOVUPD Z1, 192(AX)(SI*8)
+	ADDQ    $0x00000008, BX
+	MOVQ    BX, R9
+	SUBQ    R8, R9
+	CMOVQCC R9, BX
+	ADDQ    $0x00000020, SI
+	JMP     unrolled_577
+
+single_578:
+	MOVQ DX, DI
+	SUBQ $0x00000008, DI
+
+single_loop_579:
+	CMPQ    SI, DI
+	JGT     remainder_580
+	VMOVUPD (CX)(SI*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMULPD  (SP)(BX*8), Z1, K1, Z1
+	VMOVUPD Z1, (AX)(SI*8)
+	ADDQ    $0x00000008, BX
+	MOVQ    BX, R9
+	SUBQ    R8, R9
+	CMOVQCC R9, BX
+	ADDQ    $0x00000008, SI
+	JMP     single_loop_579
+
+remainder_580:
+	SUBQ      SI, DX
+	JE        span_done_581
+	MOVQ      $-1, DI
+	BZHIQ     DX, DI, DX
+	KMOVW     DX, K1
+	VMOVUPD.Z (CX)(SI*8), K1, Z1
+	VCMPPD    $0x1a, Z0, Z1, K1, K2
+	VMULPD    (SP)(BX*8), Z1, K2, Z1
+	VMOVUPD   Z1, K1, (AX)(SI*8)
+
+span_done_581:
 	VZEROUPPER
 	RET
 
@@ -5343,11 +8204,11 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_341
+	JB           cached_582
 	CMPQ         AX, DX
-	JE           cached_341
+	JE           cached_582
 	CMPQ         AX, CX
-	JE           cached_341
+	JE           cached_582
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -5356,7 +8217,7 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_343
+	JE           aligned_584
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -5369,13 +8230,13 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	VMOVUPD      Z7, K1, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_343:
+aligned_584:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_344:
+unrolled_585:
 	CMPQ        SI, DI
-	JGT         single_345
+	JGT         single_586
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -5401,15 +8262,15 @@ unrolled_344:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
-	JMP         unrolled_344
+	JMP         unrolled_585
 
-single_345:
+single_586:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_346:
+single_loop_587:
 	CMPQ        SI, DI
-	JGT         remainder_347
+	JGT         remainder_588
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -5417,11 +8278,11 @@ single_loop_346:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
-	JMP         single_loop_346
+	JMP         single_loop_587
 
-remainder_347:
+remainder_588:
 	SUBQ        SI, BX
-	JE          span_done_348
+	JE          span_done_589
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -5432,18 +8293,18 @@ remainder_347:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_348:
+span_done_589:
 	SFENCE
-	JMP stored_342
+	JMP stored_583
 
-cached_341:
+cached_582:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_349:
+unrolled_590:
 	CMPQ        SI, DI
-	JGT         single_350
+	JGT         single_591
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -5469,15 +8330,15 @@ unrolled_349:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
-	JMP         unrolled_349
+	JMP         unrolled_590
 
-single_350:
+single_591:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_351:
+single_loop_592:
 	CMPQ        SI, DI
-	JGT         remainder_352
+	JGT         remainder_593
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -5485,11 +8346,11 @@ single_loop_351:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
-	JMP         single_loop_351
+	JMP         single_loop_592
 
-remainder_352:
+remainder_593:
 	SUBQ        SI, BX
-	JE          span_done_353
+	JE          span_done_594
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -5500,8 +8361,8 @@ remainder_352:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_353:
-stored_342:
+span_done_594:
+stored_583:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -5531,9 +8392,9 @@ TEXT ·backwardPlanesAVX512F64(SB), NOSPLIT, $0-128
 	SHLQ   $0x03, R10
 	XORQ   R11, R11
 
-plane_354:
+plane_595:
 	CMPQ         BX, $0x00
-	JE           planes_done_355
+	JE           planes_done_596
 	VBROADCASTSD (R9)(R11*8), Z5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -5543,9 +8404,9 @@ plane_354:
 	MOVQ         DI, R13
 	SUBQ         $0x00000020, R13
 
-unrolled_356:
+unrolled_597:
 	CMPQ        R12, R13
-	JGT         single_357
+	JGT         single_598
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -5571,15 +8432,15 @@ unrolled_356:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, 192(AX)(R12*8)
 	ADDQ        $0x00000020, R12
-	JMP         unrolled_356
+	JMP         unrolled_597
 
-single_357:
+single_598:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 
-single_loop_358:
+single_loop_599:
 	CMPQ        R12, R13
-	JGT         remainder_359
+	JGT         remainder_600
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -5587,12 +8448,12 @@ single_loop_358:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, (AX)(R12*8)
 	ADDQ        $0x00000008, R12
-	JMP         single_loop_358
+	JMP         single_loop_599
 
-remainder_359:
+remainder_600:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_360
+	JE          span_done_601
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -5603,7 +8464,7 @@ remainder_359:
 	VMULPD      Z5, Z7, K2, Z7
 	VMOVUPD     Z7, K1, (AX)(R12*8)
 
-span_done_360:
+span_done_601:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -5620,14 +8481,14 @@ span_done_360:
 	ADDQ          R10, AX
 	INCQ          R11
 	CMPQ          R11, R8
-	JNE           same_pass_361
+	JNE           same_pass_602
 	XORQ          R11, R11
 
-same_pass_361:
+same_pass_602:
 	SUBQ DI, BX
-	JMP  plane_354
+	JMP  plane_595
 
-planes_done_355:
+planes_done_596:
 	VZEROUPPER
 	RET
 
@@ -5643,9 +8504,9 @@ TEXT ·backwardPatternAVX512F64(SB), NOSPLIT, $0-120
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), R8
 
-row_362:
+row_603:
 	CMPQ    BX, $0x00
-	JE      rows_done_363
+	JE      rows_done_604
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -5653,9 +8514,9 @@ row_362:
 	MOVQ    R9, R11
 	SUBQ    $0x00000020, R11
 
-unrolled_364:
+unrolled_605:
 	CMPQ        R10, R11
-	JGT         single_365
+	JGT         single_606
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -5689,15 +8550,15 @@ unrolled_364:
 	VMULPD      192(SI)(R10*8), Z2, K1, Z2
 	VMOVUPD     Z2, 192(AX)(R10*8)
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_364
+	JMP         unrolled_605
 
-single_365:
+single_606:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_366:
+single_loop_607:
 	CMPQ        R10, R11
-	JGT         remainder_367
+	JGT         remainder_608
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -5707,12 +8568,12 @@ single_loop_366:
 	VMULPD      (SI)(R10*8), Z2, K1, Z2
 	VMOVUPD     Z2, (AX)(R10*8)
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_366
+	JMP         single_loop_607
 
-remainder_367:
+remainder_608:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_368
+	JE          span_done_609
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -5725,16 +8586,281 @@ remainder_367:
 	VMULPD      (SI)(R10*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_368:
+span_done_609:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_362
+	JMP  row_603
 
-rows_done_363:
+rows_done_604:
+	VZEROUPPER
+	RET
+
+// func backwardRingAVX512F64(dx []float64, dy []float64, x []float64, alpha []float64, dalpha []float64, inner int)
+// Requires: AVX, AVX512F, BMI2, CMOV
+TEXT ·backwardRingAVX512F64(SB), $1728-128
+	MOVQ   dx_base+0(FP), AX
+	MOVQ   x_base+48(FP), CX
+	MOVQ   dy_base+24(FP), DX
+	MOVQ   x_len+56(FP), BX
+	VXORPS Y0, Y0, Y0
+	MOVQ   inner+120(FP), SI
+	MOVQ   alpha_len+80(FP), DI
+	MOVQ   DI, R8
+	IMULQ  SI, R8
+	MOVQ   R8, R9
+
+ring_len_610:
+	CMPQ R9, $0x00000008
+	JAE  ring_len_done_611
+	ADDQ R8, R9
+	JMP  ring_len_610
+
+ring_len_done_611:
+	MOVQ alpha_base+72(FP), R10
+	CMPQ SI, $0x01
+	JNE  ring_planes_612
+	XORQ R11, R11
+	MOVQ DI, R12
+	SUBQ $0x00000008, R12
+
+ring_copy_614:
+	CMPQ    R11, R12
+	JGT     ring_copy_tail_615
+	VMOVUPD (R10)(R11*8), Z1
+	VMOVUPD Z1, (SP)(R11*8)
+	ADDQ    $0x00000008, R11
+	JMP     ring_copy_614
+
+ring_copy_tail_615:
+	MOVQ      DI, R12
+	SUBQ      R11, R12
+	JE        ring_extend_613
+	MOVQ      $-1, R13
+	BZHIQ     R12, R13, R12
+	KMOVW     R12, K1
+	VMOVUPD.Z (R10)(R11*8), K1, Z1
+	VMOVUPD   Z1, (SP)(R11*8)
+	JMP       ring_extend_613
+
+ring_planes_612:
+	XORQ R11, R11
+	XORQ R12, R12
+
+ring_channel_616:
+	CMPQ         R11, DI
+	JE           ring_extend_613
+	VBROADCASTSD (R10)(R11*8), Z1
+	XORQ         R13, R13
+
+ring_fill_617:
+	MOVQ    R12, R14
+	ADDQ    R13, R14
+	VMOVUPD Z1, (SP)(R14*8)
+	ADDQ    $0x00000008, R13
+	CMPQ    R13, SI
+	JB      ring_fill_617
+	ADDQ    SI, R12
+	INCQ    R11
+	JMP     ring_channel_616
+
+ring_extend_613:
+	CMPQ    R8, $0x00000008
+	JB      ring_short_618
+	VMOVUPD (SP), Z1
+	VMOVUPD Z1, (SP)(R8*8)
+	JMP     ring_built_619
+
+ring_short_618:
+	MOVQ R8, R11
+	MOVQ R9, R10
+	ADDQ $0x00000008, R10
+
+ring_element_620:
+	MOVQ R11, R12
+	SUBQ R8, R12
+	MOVQ (SP)(R12*8), R12
+	MOVQ R12, (SP)(R11*8)
+	INCQ R11
+	CMPQ R11, R10
+	JB   ring_element_620
+
+ring_built_619:
+	XORQ R10, R10
+	MOVQ R9, R11
+	ADDQ $0x00000008, R11
+
+sums_zero_621:
+	CMPQ    R10, R11
+	JAE     sums_zeroed_622
+	VMOVUPD Z0, 832(SP)(R10*8)
+	ADDQ    $0x00000008, R10
+	JMP     sums_zero_621
+
+sums_zeroed_622:
+	XORQ R10, R10
+	XORQ R11, R11
+	MOVQ BX, R12
+	SUBQ $0x00000020, R12
+
+unrolled_623:
+	CMPQ        R11, R12
+	JGT         single_624
+	VMOVUPD     (CX)(R11*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     (DX)(R11*8), Z2
+	VMOVUPD.Z   832(SP)(R10*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 832(SP)(R10*8)
+	VMULPD      (SP)(R10*8), Z2, K1, Z2
+	VMOVUPD     Z2, (AX)(R11*8)
+	ADDQ        $0x00000008, R10
+	MOVQ        R10, R13
+	SUBQ        R9, R13
+	CMOVQCC     R13, R10
+	VMOVUPD     64(CX)(R11*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     64(DX)(R11*8), Z2
+	VMOVUPD.Z   832(SP)(R10*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 832(SP)(R10*8)
+	VMULPD      (SP)(R10*8), Z2, K1, Z2
+	VMOVUPD     Z2, 64(AX)(R11*8)
+	ADDQ        $0x00000008, R10
+	MOVQ        R10, R13
+	SUBQ        R9, R13
+	CMOVQCC     R13, R10
+	VMOVUPD     128(CX)(R11*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     128(DX)(R11*8), Z2
+	VMOVUPD.Z   832(SP)(R10*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 832(SP)(R10*8)
+	VMULPD      (SP)(R10*8), Z2, K1, Z2
+	VMOVUPD     Z2, 128(AX)(R11*8)
+	ADDQ        $0x00000008, R10
+	MOVQ        R10, R13
+	SUBQ        R9, R13
+	CMOVQCC     R13, R10
+	VMOVUPD     192(CX)(R11*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     192(DX)(R11*8), Z2
+	VMOVUPD.Z   832(SP)(R10*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 832(SP)(R10*8)
+	VMULPD      (SP)(R10*8), Z2, K1, Z2
+	VMOVUPD     Z2, 192(AX)(R11*8)
+	ADDQ        $0x00000008, R10
+	MOVQ        R10, R13
+	SUBQ        R9, R13
+	CMOVQCC     R13, R10
+	ADDQ        $0x00000020, R11
+	JMP         unrolled_623
+
+single_624:
+	MOVQ BX, R12
+	SUBQ $0x00000008, R12
+
+single_loop_625:
+	CMPQ        R11, R12
+	JGT         remainder_626
+	VMOVUPD     (CX)(R11*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     (DX)(R11*8), Z2
+	VMOVUPD.Z   832(SP)(R10*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 832(SP)(R10*8)
+	VMULPD      (SP)(R10*8), Z2, K1, Z2
+	VMOVUPD     Z2, (AX)(R11*8)
+	ADDQ        $0x00000008, R10
+	MOVQ        R10, R13
+	SUBQ        R9, R13
+	CMOVQCC     R13, R10
+	ADDQ        $0x00000008, R11
+	JMP         single_loop_625
+
+remainder_626:
+	SUBQ        R11, BX
+	JE          span_done_627
+	MOVQ        $-1, R12
+	BZHIQ       BX, R12, BX
+	KMOVW       BX, K1
+	VMOVUPD.Z   (CX)(R11*8), K1, Z1
+	VCMPPD      $0x1a, Z0, Z1, K1, K2
+	VMOVUPD.Z   (DX)(R11*8), K1, Z0
+	VMOVUPD.Z   832(SP)(R10*8), K2, Z2
+	VFMADD231PD Z0, Z1, K2, Z2
+	VMOVUPD     Z2, K2, 832(SP)(R10*8)
+	VMULPD      (SP)(R10*8), Z0, K2, Z0
+	VMOVUPD     Z0, K1, (AX)(R11*8)
+
+span_done_627:
+	VMOVUPD 832(SP), Z0
+	VADDPD  832(SP)(R9*8), Z0, Z0
+	VMOVUPD Z0, 832(SP)
+	MOVQ    R9, AX
+
+fold_628:
+	CMPQ   AX, R8
+	JBE    folded_629
+	DECQ   AX
+	MOVQ   AX, CX
+	SUBQ   R8, CX
+	VMOVSD 832(SP)(AX*8), X0
+	VADDSD 832(SP)(CX*8), X0, X0
+	VMOVSD X0, 832(SP)(CX*8)
+	JMP    fold_628
+
+folded_629:
+	MOVQ dalpha_base+96(FP), AX
+	XORQ CX, CX
+	CMPQ SI, $0x01
+	JNE  sums_planes_630
+	MOVQ DI, DX
+	SUBQ $0x00000008, DX
+
+sums_vector_633:
+	CMPQ    CX, DX
+	JGT     sums_scalar_631
+	VMOVUPD (AX)(CX*8), Z0
+	VADDPD  832(SP)(CX*8), Z0, Z0
+	VMOVUPD Z0, (AX)(CX*8)
+	ADDQ    $0x00000008, CX
+	JMP     sums_vector_633
+
+sums_scalar_631:
+	CMPQ   CX, DI
+	JE     sums_done_632
+	VMOVSD 832(SP)(CX*8), X0
+	VADDSD (AX)(CX*8), X0, X0
+	VMOVSD X0, (AX)(CX*8)
+	INCQ   CX
+	JMP    sums_scalar_631
+
+sums_planes_630:
+	XORQ DX, DX
+
+sums_channel_634:
+	CMPQ   CX, DI
+	JE     sums_done_632
+	VXORPS X0, X0, X0
+	XORQ   BX, BX
+
+sums_plane_635:
+	VADDSD 832(SP)(DX*8), X0, X0
+	INCQ   DX
+	INCQ   BX
+	CMPQ   BX, SI
+	JB     sums_plane_635
+	VADDSD (AX)(CX*8), X0, X0
+	VMOVSD X0, (AX)(CX*8)
+	INCQ   CX
+	JMP    sums_channel_634
+
+sums_done_632:
 	VZEROUPPER
 	RET
 
@@ -5750,11 +8876,11 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_369
+	JB           cached_636
 	CMPQ         AX, DX
-	JE           cached_369
+	JE           cached_636
 	CMPQ         AX, CX
-	JE           cached_369
+	JE           cached_636
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -5763,7 +8889,7 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_371
+	JE           aligned_638
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -5775,13 +8901,13 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	VMOVUPD      Z2, K1, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_371:
+aligned_638:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_372:
+unrolled_639:
 	CMPQ     SI, DI
-	JGT      single_373
+	JGT      single_640
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
@@ -5803,26 +8929,26 @@ unrolled_372:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(SI*8)
 	ADDQ     $0x00000020, SI
-	JMP      unrolled_372
+	JMP      unrolled_639
 
-single_373:
+single_640:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_374:
+single_loop_641:
 	CMPQ     SI, DI
-	JGT      remainder_375
+	JGT      remainder_642
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(SI*8)
 	ADDQ     $0x00000008, SI
-	JMP      single_loop_374
+	JMP      single_loop_641
 
-remainder_375:
+remainder_642:
 	SUBQ      SI, BX
-	JE        span_done_376
+	JE        span_done_643
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -5832,18 +8958,18 @@ remainder_375:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_376:
+span_done_643:
 	SFENCE
-	JMP stored_370
+	JMP stored_637
 
-cached_369:
+cached_636:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_377:
+unrolled_644:
 	CMPQ    SI, DI
-	JGT     single_378
+	JGT     single_645
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
@@ -5865,26 +8991,26 @@ unrolled_377:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(SI*8)
 	ADDQ    $0x00000020, SI
-	JMP     unrolled_377
+	JMP     unrolled_644
 
-single_378:
+single_645:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_379:
+single_loop_646:
 	CMPQ    SI, DI
-	JGT     remainder_380
+	JGT     remainder_647
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     single_loop_379
+	JMP     single_loop_646
 
-remainder_380:
+remainder_647:
 	SUBQ      SI, BX
-	JE        span_done_381
+	JE        span_done_648
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -5894,8 +9020,8 @@ remainder_380:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_381:
-stored_370:
+span_done_648:
+stored_637:
 	VZEROUPPER
 	RET
 
@@ -5914,17 +9040,17 @@ TEXT ·backwardPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	SHLQ   $0x03, R9
 	XORQ   R10, R10
 
-plane_382:
+plane_649:
 	CMPQ         BX, $0x00
-	JE           planes_done_383
+	JE           planes_done_650
 	VBROADCASTSD (R8)(R10*8), Z1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000020, R12
 
-unrolled_384:
+unrolled_651:
 	CMPQ    R11, R12
-	JGT     single_385
+	JGT     single_652
 	VMOVUPD (CX)(R11*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R11*8), Z2
@@ -5946,27 +9072,27 @@ unrolled_384:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(R11*8)
 	ADDQ    $0x00000020, R11
-	JMP     unrolled_384
+	JMP     unrolled_651
 
-single_385:
+single_652:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 
-single_loop_386:
+single_loop_653:
 	CMPQ    R11, R12
-	JGT     remainder_387
+	JGT     remainder_654
 	VMOVUPD (CX)(R11*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R11*8), Z2
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(R11*8)
 	ADDQ    $0x00000008, R11
-	JMP     single_loop_386
+	JMP     single_loop_653
 
-remainder_387:
+remainder_654:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_388
+	JE        span_done_655
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -5976,20 +9102,20 @@ remainder_387:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R11*8)
 
-span_done_388:
+span_done_655:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_389
+	JNE  same_pass_656
 	XORQ R10, R10
 
-same_pass_389:
+same_pass_656:
 	SUBQ SI, BX
-	JMP  plane_382
+	JMP  plane_649
 
-planes_done_383:
+planes_done_650:
 	VZEROUPPER
 	RET
 
@@ -6004,9 +9130,9 @@ TEXT ·backwardPatternDxAVX512F64(SB), NOSPLIT, $0-96
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), DI
 
-row_390:
+row_657:
 	CMPQ    BX, $0x00
-	JE      rows_done_391
+	JE      rows_done_658
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -6014,9 +9140,9 @@ row_390:
 	MOVQ    R8, R10
 	SUBQ    $0x00000020, R10
 
-unrolled_392:
+unrolled_659:
 	CMPQ    R9, R10
-	JGT     single_393
+	JGT     single_660
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
@@ -6038,27 +9164,27 @@ unrolled_392:
 	VMULPD  192(SI)(R9*8), Z1, K1, Z1
 	VMOVUPD Z1, 192(AX)(R9*8)
 	ADDQ    $0x00000020, R9
-	JMP     unrolled_392
+	JMP     unrolled_659
 
-single_393:
+single_660:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-single_loop_394:
+single_loop_661:
 	CMPQ    R9, R10
-	JGT     remainder_395
+	JGT     remainder_662
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
 	VMULPD  (SI)(R9*8), Z1, K1, Z1
 	VMOVUPD Z1, (AX)(R9*8)
 	ADDQ    $0x00000008, R9
-	JMP     single_loop_394
+	JMP     single_loop_661
 
-remainder_395:
+remainder_662:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_396
+	JE        span_done_663
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -6068,16 +9194,187 @@ remainder_395:
 	VMULPD    (SI)(R9*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 
-span_done_396:
+span_done_663:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_390
+	JMP  row_657
 
-rows_done_391:
+rows_done_658:
+	VZEROUPPER
+	RET
+
+// func backwardRingDxAVX512F64(dx []float64, dy []float64, x []float64, alpha []float64, inner int)
+// Requires: AVX, AVX512F, BMI2, CMOV
+TEXT ·backwardRingDxAVX512F64(SB), $1792-104
+	MOVQ   dx_base+0(FP), AX
+	MOVQ   x_base+48(FP), CX
+	MOVQ   dy_base+24(FP), DX
+	MOVQ   x_len+56(FP), BX
+	VXORPS Y0, Y0, Y0
+	MOVQ   inner+96(FP), SI
+	MOVQ   alpha_len+80(FP), DI
+	MOVQ   DI, R8
+	IMULQ  SI, R8
+	MOVQ   R8, R9
+
+ring_len_664:
+	CMPQ R9, $0x00000008
+	JAE  ring_len_done_665
+	ADDQ R8, R9
+	JMP  ring_len_664
+
+ring_len_done_665:
+	MOVQ alpha_base+72(FP), R10
+	CMPQ SI, $0x01
+	JNE  ring_planes_666
+	XORQ SI, SI
+	MOVQ DI, R11
+	SUBQ $0x00000008, R11
+
+ring_copy_668:
+	CMPQ    SI, R11
+	JGT     ring_copy_tail_669
+	VMOVUPD (R10)(SI*8), Z1
+	VMOVUPD Z1, (SP)(SI*8)
+	ADDQ    $0x00000008, SI
+	JMP     ring_copy_668
+
+ring_copy_tail_669:
+	SUBQ      SI, DI
+	JE        ring_extend_667
+	MOVQ      $-1, R11
+	BZHIQ     DI, R11, DI
+	KMOVW     DI, K1
+	VMOVUPD.Z (R10)(SI*8), K1, Z1
+	VMOVUPD   Z1, (SP)(SI*8)
+	JMP       ring_extend_667
+
+ring_planes_666:
+	XORQ R11, R11
+	XORQ R12, R12
+
+ring_channel_670:
+	CMPQ         R11, DI
+	JE           ring_extend_667
+	VBROADCASTSD (R10)(R11*8), Z1
+	XORQ         R13, R13
+
+ring_fill_671:
+	MOVQ    R12, R14
+	ADDQ    R13, R14
+	VMOVUPD Z1, (SP)(R14*8)
+	ADDQ    $0x00000008, R13
+	CMPQ    R13, SI
+	JB      ring_fill_671
+	ADDQ    SI, R12
+	INCQ    R11
+	JMP     ring_channel_670
+
+ring_extend_667:
+	CMPQ    R8, $0x00000008
+	JB      ring_short_672
+	VMOVUPD (SP), Z1
+	VMOVUPD Z1, (SP)(R8*8)
+	JMP     ring_built_673
+
+ring_short_672:
+	MOVQ R8, SI
+	MOVQ R9, DI
+	ADDQ $0x00000008, DI
+
+ring_element_674:
+	MOVQ SI, R10
+	SUBQ R8, R10
+	MOVQ (SP)(R10*8), R10
+	MOVQ R10, (SP)(SI*8)
+	INCQ SI
+	CMPQ SI, DI
+	JB   ring_element_674
+
+ring_built_673:
+	XORQ SI, SI
+	XORQ DI, DI
+	MOVQ BX, R8
+	SUBQ $0x00000020, R8
+
+unrolled_675:
+	CMPQ    DI, R8
+	JGT     single_676
+	VMOVUPD (CX)(DI*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMOVUPD (DX)(DI*8), Z1
+	VMULPD  (SP)(SI*8), Z1, K1, Z1
+	VMOVUPD Z1, (AX)(DI*8)
+	ADDQ    $0x00000008, SI
+	MOVQ    SI, R10
+	SUBQ    R9, R10
+	CMOVQCC R10, SI
+	VMOVUPD 64(CX)(DI*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMOVUPD 64(DX)(DI*8), Z1
+	VMULPD  (SP)(SI*8), Z1, K1, Z1
+	VMOVUPD Z1, 64(AX)(DI*8)
+	ADDQ    $0x00000008, SI
+	MOVQ    SI, R10
+	SUBQ    R9, R10
+	CMOVQCC R10, SI
+	VMOVUPD 128(CX)(DI*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMOVUPD 128(DX)(DI*8), Z1
+	VMULPD  (SP)(SI*8), Z1, K1, Z1
+	VMOVUPD Z1, 128(AX)(DI*8)
+	ADDQ    $0x00000008, SI
+	MOVQ    SI, R10
+	SUBQ    R9, R10
+	CMOVQCC R10, SI
+	VMOVUPD 192(CX)(DI*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMOVUPD 192(DX)(DI*8), Z1
+	VMULPD  (SP)(SI*8), Z1, K1, Z1
+	VMOVUPD Z1, 192(AX)(DI*8)
+	ADDQ    $0x00000008, SI
+	MOVQ    SI, R10
+	SUBQ    R9, R10
+	CMOVQCC R10, SI
+	ADDQ    $0x00000020, DI
+	JMP     unrolled_675
+
+single_676:
+	MOVQ BX, R8
+	SUBQ $0x00000008, R8
+
+single_loop_677:
+	CMPQ    DI, R8
+	JGT     remainder_678
+	VMOVUPD (CX)(DI*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMOVUPD (DX)(DI*8), Z1
+	VMULPD  (SP)(SI*8), Z1, K1, Z1
+	VMOVUPD Z1, (AX)(DI*8)
+	ADDQ    $0x00000008, SI
+	MOVQ    SI, R10
+	SUBQ    R9, R10
+	CMOVQCC R10, SI
+	ADDQ    $0x00000008, DI
+	JMP     single_loop_677
+
+remainder_678:
+	SUBQ      DI, BX
+	JE        span_done_679
+	MOVQ      $-1, R8
+	BZHIQ     BX, R8, BX
+	KMOVW     BX, K1
+	VMOVUPD.Z (CX)(DI*8), K1, Z1
+	VCMPPD    $0x1a, Z0, Z1, K1, K2
+	VMOVUPD.Z (DX)(DI*8), K1, Z0
+	VMULPD    (SP)(SI*8), Z0, K2, Z0
+	VMOVUPD   Z0, K1, (AX)(DI*8)
+
+span_done_679:
 	VZEROUPPER
 	RET
 
@@ -6096,9 +9393,9 @@ TEXT ·backwardDalphaAVX512F64(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000020, SI
 
-unrolled_397:
+unrolled_680:
 	CMPQ        BX, SI
-	JGT         single_398
+	JGT         single_681
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
@@ -6116,25 +9413,25 @@ unrolled_397:
 	VMOVUPD     192(CX)(BX*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, BX
-	JMP         unrolled_397
+	JMP         unrolled_680
 
-single_398:
+single_681:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_399:
+single_loop_682:
 	CMPQ        BX, SI
-	JGT         remainder_400
+	JGT         remainder_683
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, BX
-	JMP         single_loop_399
+	JMP         single_loop_682
 
-remainder_400:
+remainder_683:
 	SUBQ        BX, DX
-	JE          span_done_401
+	JE          span_done_684
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -6143,7 +9440,7 @@ remainder_400:
 	VMOVUPD.Z   (CX)(BX*8), K1, Z0
 	VFMADD231PD Z0, Z5, K2, Z1
 
-span_done_401:
+span_done_684:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -6171,9 +9468,9 @@ TEXT ·backwardPlanesDalphaAVX512F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
 
-plane_402:
+plane_685:
 	CMPQ   DX, $0x00
-	JE     planes_done_403
+	JE     planes_done_686
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -6182,9 +9479,9 @@ plane_402:
 	MOVQ   SI, R11
 	SUBQ   $0x00000020, R11
 
-unrolled_404:
+unrolled_687:
 	CMPQ        R10, R11
-	JGT         single_405
+	JGT         single_688
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
@@ -6202,26 +9499,26 @@ unrolled_404:
 	VMOVUPD     192(CX)(R10*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_404
+	JMP         unrolled_687
 
-single_405:
+single_688:
 	MOVQ SI, R11
 	SUBQ $0x00000008, R11
 
-single_loop_406:
+single_loop_689:
 	CMPQ        R10, R11
-	JGT         remainder_407
+	JGT         remainder_690
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_406
+	JMP         single_loop_689
 
-remainder_407:
+remainder_690:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_408
+	JE          span_done_691
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -6230,7 +9527,7 @@ remainder_407:
 	VMOVUPD.Z   (CX)(R10*8), K1, Z6
 	VFMADD231PD Z6, Z5, K2, Z1
 
-span_done_408:
+span_done_691:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -6246,14 +9543,14 @@ span_done_408:
 	ADDQ          R8, CX
 	INCQ          R9
 	CMPQ          R9, DI
-	JNE           same_pass_409
+	JNE           same_pass_692
 	XORQ          R9, R9
 
-same_pass_409:
+same_pass_692:
 	SUBQ SI, DX
-	JMP  plane_402
+	JMP  plane_685
 
-planes_done_403:
+planes_done_686:
 	VZEROUPPER
 	RET
 
@@ -6267,9 +9564,9 @@ TEXT ·backwardPatternDalphaAVX512F64(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
 
-row_410:
+row_693:
 	CMPQ    DX, $0x00
-	JE      rows_done_411
+	JE      rows_done_694
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -6277,9 +9574,9 @@ row_410:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_412:
+unrolled_695:
 	CMPQ        R8, R9
-	JGT         single_413
+	JGT         single_696
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -6305,15 +9602,15 @@ unrolled_412:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 192(BX)(R8*8)
 	ADDQ        $0x00000020, R8
-	JMP         unrolled_412
+	JMP         unrolled_695
 
-single_413:
+single_696:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_414:
+single_loop_697:
 	CMPQ        R8, R9
-	JGT         remainder_415
+	JGT         remainder_698
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -6321,12 +9618,12 @@ single_loop_414:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, (BX)(R8*8)
 	ADDQ        $0x00000008, R8
-	JMP         single_loop_414
+	JMP         single_loop_697
 
-remainder_415:
+remainder_698:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_416
+	JE          span_done_699
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -6337,14 +9634,197 @@ remainder_415:
 	VFMADD231PD Z2, Z1, K2, Z3
 	VMOVUPD     Z3, K2, (BX)(R8*8)
 
-span_done_416:
+span_done_699:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_410
+	JMP  row_693
 
-rows_done_411:
+rows_done_694:
+	VZEROUPPER
+	RET
+
+// func backwardRingDalphaAVX512F64(dy []float64, x []float64, dalpha []float64, inner int)
+// Requires: AVX, AVX512F, BMI2, CMOV
+TEXT ·backwardRingDalphaAVX512F64(SB), $1792-80
+	MOVQ   x_base+24(FP), AX
+	MOVQ   dy_base+0(FP), CX
+	MOVQ   x_len+32(FP), DX
+	VXORPS Y0, Y0, Y0
+	MOVQ   inner+72(FP), BX
+	MOVQ   dalpha_len+56(FP), SI
+	MOVQ   SI, DI
+	IMULQ  BX, DI
+	MOVQ   DI, R8
+
+ring_len_700:
+	CMPQ R8, $0x00000008
+	JAE  ring_len_done_701
+	ADDQ DI, R8
+	JMP  ring_len_700
+
+ring_len_done_701:
+	XORQ R9, R9
+	MOVQ R8, R10
+	ADDQ $0x00000008, R10
+
+sums_zero_702:
+	CMPQ    R9, R10
+	JAE     sums_zeroed_703
+	VMOVUPD Z0, (SP)(R9*8)
+	ADDQ    $0x00000008, R9
+	JMP     sums_zero_702
+
+sums_zeroed_703:
+	XORQ R9, R9
+	XORQ R10, R10
+	MOVQ DX, R11
+	SUBQ $0x00000020, R11
+
+unrolled_704:
+	CMPQ        R10, R11
+	JGT         single_705
+	VMOVUPD     (AX)(R10*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     (CX)(R10*8), Z2
+	VMOVUPD.Z   (SP)(R9*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, (SP)(R9*8)
+	ADDQ        $0x00000008, R9
+	MOVQ        R9, R12
+	SUBQ        R8, R12
+	CMOVQCC     R12, R9
+	VMOVUPD     64(AX)(R10*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     64(CX)(R10*8), Z2
+	VMOVUPD.Z   (SP)(R9*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, (SP)(R9*8)
+	ADDQ        $0x00000008, R9
+	MOVQ        R9, R12
+	SUBQ        R8, R12
+	CMOVQCC     R12, R9
+	VMOVUPD     128(AX)(R10*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     128(CX)(R10*8), Z2
+	VMOVUPD.Z   (SP)(R9*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, (SP)(R9*8)
+	ADDQ        $0x00000008, R9
+	MOVQ        R9, R12
+	SUBQ        R8, R12
+	CMOVQCC     R12, R9
+	VMOVUPD     192(AX)(R10*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     192(CX)(R10*8), Z2
+	VMOVUPD.Z   (SP)(R9*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, (SP)(R9*8)
+	ADDQ        $0x00000008, R9
+	MOVQ        R9, R12
+	SUBQ        R8, R12
+	CMOVQCC     R12, R9
+	ADDQ        $0x00000020, R10
+	JMP         unrolled_704
+
+single_705:
+	MOVQ DX, R11
+	SUBQ $0x00000008, R11
+
+single_loop_706:
+	CMPQ        R10, R11
+	JGT         remainder_707
+	VMOVUPD     (AX)(R10*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     (CX)(R10*8), Z2
+	VMOVUPD.Z   (SP)(R9*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, (SP)(R9*8)
+	ADDQ        $0x00000008, R9
+	MOVQ        R9, R12
+	SUBQ        R8, R12
+	CMOVQCC     R12, R9
+	ADDQ        $0x00000008, R10
+	JMP         single_loop_706
+
+remainder_707:
+	SUBQ        R10, DX
+	JE          span_done_708
+	MOVQ        $-1, R11
+	BZHIQ       DX, R11, DX
+	KMOVW       DX, K1
+	VMOVUPD.Z   (AX)(R10*8), K1, Z1
+	VCMPPD      $0x1a, Z0, Z1, K1, K2
+	VMOVUPD.Z   (CX)(R10*8), K1, Z0
+	VMOVUPD.Z   (SP)(R9*8), K2, Z2
+	VFMADD231PD Z0, Z1, K2, Z2
+	VMOVUPD     Z2, K2, (SP)(R9*8)
+
+span_done_708:
+	VMOVUPD (SP), Z0
+	VADDPD  (SP)(R8*8), Z0, Z0
+	VMOVUPD Z0, (SP)
+	MOVQ    R8, AX
+
+fold_709:
+	CMPQ   AX, DI
+	JBE    folded_710
+	DECQ   AX
+	MOVQ   AX, CX
+	SUBQ   DI, CX
+	VMOVSD (SP)(AX*8), X0
+	VADDSD (SP)(CX*8), X0, X0
+	VMOVSD X0, (SP)(CX*8)
+	JMP    fold_709
+
+folded_710:
+	MOVQ dalpha_base+48(FP), AX
+	XORQ CX, CX
+	CMPQ BX, $0x01
+	JNE  sums_planes_711
+	MOVQ SI, DX
+	SUBQ $0x00000008, DX
+
+sums_vector_714:
+	CMPQ    CX, DX
+	JGT     sums_scalar_712
+	VMOVUPD (AX)(CX*8), Z0
+	VADDPD  (SP)(CX*8), Z0, Z0
+	VMOVUPD Z0, (AX)(CX*8)
+	ADDQ    $0x00000008, CX
+	JMP     sums_vector_714
+
+sums_scalar_712:
+	CMPQ   CX, SI
+	JE     sums_done_713
+	VMOVSD (SP)(CX*8), X0
+	VADDSD (AX)(CX*8), X0, X0
+	VMOVSD X0, (AX)(CX*8)
+	INCQ   CX
+	JMP    sums_scalar_712
+
+sums_planes_711:
+	XORQ DX, DX
+
+sums_channel_715:
+	CMPQ   CX, SI
+	JE     sums_done_713
+	VXORPS X0, X0, X0
+	XORQ   DI, DI
+
+sums_plane_716:
+	VADDSD (SP)(DX*8), X0, X0
+	INCQ   DX
+	INCQ   DI
+	CMPQ   DI, BX
+	JB     sums_plane_716
+	VADDSD (AX)(CX*8), X0, X0
+	VMOVSD X0, (AX)(CX*8)
+	INCQ   CX
+	JMP    sums_channel_715
+
+sums_done_713:
 	VZEROUPPER
 	RET
