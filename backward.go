@@ -13,16 +13,10 @@ func backward[T Float](isa isaID, dx, dy, x []T, alpha T) T {
 	raceRead(dy)
 	raceRead(x)
 	raceWrite(dx)
-	var sum float64
-	if isFloat32[T]() {
-		sum = backwardOf(isa, as[float32](dx), as[float32](dy), as[float32](x), float32(alpha))
-	} else {
-		sum = backwardOf(isa, as[float64](dx), as[float64](dy), as[float64](x), float64(alpha))
-	}
-	return T(sum)
+	return T(backwardOf(isa, dx, dy, x, alpha))
 }
 
-func backwardOf[E elems](isa isaID, dx, dy, x []E, alpha E) float64 {
+func backwardOf[E Float](isa isaID, dx, dy, x []E, alpha E) float64 {
 	if dx == nil {
 		return backwardDalphaKernel(isa, dy, x)
 	}
@@ -53,59 +47,71 @@ func backwardChannels[T Float](isa isaID, dx, dalpha, dy, x, alpha []T, inner in
 	raceRead(alpha)
 	raceWrite(dx)
 	raceWrite(dalpha)
-	if isFloat32[T]() {
-		backwardChannelsOf(isa, as[float32](dx), as[float32](dalpha), as[float32](dy), as[float32](x), as[float32](alpha), inner)
-	} else {
-		backwardChannelsOf(isa, as[float64](dx), as[float64](dalpha), as[float64](dy), as[float64](x), as[float64](alpha), inner)
+	// The kernel that suits the layout and variant (see channels.go).
+	channels := len(alpha)
+	wantDx, wantDalpha := dx != nil, dalpha != nil
+	switch {
+	case channels == 1 && !wantDalpha:
+		backwardDxKernel(isa, dx, dy, x, alpha[0])
+	case channels == 1:
+		dalpha[0] = T(float64(dalpha[0]) + backwardOf(isa, dx, dy, x, alpha[0]))
+	case ringFits[T](isa, len(x), channels, inner, wantDalpha):
+		switch {
+		case !wantDalpha:
+			backwardRingDxKernel(isa, dx, dy, x, alpha, inner)
+		case !wantDx:
+			backwardRingDalphaKernel(isa, dy, x, dalpha, inner)
+		default:
+			backwardRingKernel(isa, dx, dy, x, alpha, dalpha, inner)
+		}
+	case !wantDalpha && inner == 1:
+		backwardPatternDxKernel(isa, dx, dy, x, alpha)
+	case !wantDalpha:
+		backwardPlanesDxKernel(isa, dx, dy, x, alpha, inner)
+	case channels <= smallSums:
+		backwardSumsSmall(isa, dx, dalpha, dy, x, alpha, inner)
+	default:
+		backwardSumsLarge(isa, dx, dalpha, dy, x, alpha, inner)
 	}
 }
 
-func backwardChannelsOf[E elems](isa isaID, dx, dalpha, dy, x, alpha []E, inner int) {
+// The slope gradients of layouts too long for a Ring kernel are summed in
+// float64 on the stack, a block of channels at a time. Go zeroes the
+// buffer on every call, so it comes in two sizes: few channels pay for few.
+const (
+	smallSums = 32
+	largeSums = 208 // with accPad, 1792 bytes: the frame stays under 2 KiB
+)
+
+func backwardSumsSmall[E Float](isa isaID, dx, dalpha, dy, x, alpha []E, inner int) {
+	var sums [smallSums + accPad]float64
+	backwardSums(isa, dx, dalpha, dy, x, alpha, inner, sums[:])
+}
+
+func backwardSumsLarge[E Float](isa isaID, dx, dalpha, dy, x, alpha []E, inner int) {
+	var sums [largeSums + accPad]float64
+	backwardSums(isa, dx, dalpha, dy, x, alpha, inner, sums[:])
+}
+
+// backwardSums sums the channels in blocks that fit in sums, each block
+// over every outer index before it is added to dalpha, so that each slope's
+// gradient is rounded once. Channel-last rows run the pattern kernel with
+// the slopes themselves; planes the planes kernel.
+func backwardSums[E Float](isa isaID, dx, dalpha, dy, x, alpha []E, inner int, sums []float64) {
 	channels := len(alpha)
-	if dalpha == nil {
-		n, isPattern := patternLength(channels, inner, lanes(isa, sizeOf[E]()), len(x), wideScratch)
-		switch {
-		case !isPattern:
-			backwardPlanesDxKernel(isa, dx, dy, x, alpha, inner)
-		case n == channels:
-			backwardPatternDxKernel(isa, dx, dy, x, alpha)
-		default:
-			var buf [wideScratch]E
-			backwardPatternDxKernel(isa, dx, dy, x, expand(buf[:n], alpha, inner))
-		}
-		return
-	}
-	n, isPattern := patternLength(channels, inner, lanes(isa, sizeOf[E]()), len(x), scratch)
-	var sums [scratch + accPad]float64
-	if isPattern && n <= scratch {
-		pattern := alpha
-		var buf [scratch]E
-		if n != channels {
-			pattern = expand(buf[:n], alpha, inner)
-		}
-		acc := sums[:n]
-		if dx == nil {
-			backwardPatternDalphaKernel(isa, dy, x, acc)
-		} else {
-			backwardPatternKernel(isa, dx, dy, x, pattern, acc)
-		}
-		addSums(dalpha, foldPattern(acc, channels, inner))
-		return
-	}
-	// Planes, or channel-last rows longer than scratch: the channels in
-	// blocks whose float64 sums fit on the stack, each block summed over
-	// every outer index before it is added to dalpha, so that each slope's
-	// gradient is rounded once.
+	block := len(sums) - accPad
 	outer := len(x) / (channels * inner)
-	whole := channels <= scratch // then one call covers all of x
+	whole := channels <= block // then one call covers all of x
 	rows := outer
 	if whole {
 		rows = 1
 	}
-	for c0 := 0; c0 < channels; c0 += scratch {
-		c1 := min(c0+scratch, channels)
+	for c0 := 0; c0 < channels; c0 += block {
+		c1 := min(c0+block, channels)
 		acc := sums[:c1-c0]
-		clear(acc)
+		if c0 > 0 {
+			clear(acc)
+		}
 		for o := range rows {
 			lo, hi := 0, len(x)
 			if !whole {

@@ -2,106 +2,60 @@ package prelu
 
 import "unsafe"
 
-// Channel layouts run on two kinds of kernel. Planes of at least a vector
-// (NCHW with inner >= lanes) run the planes kernel, one broadcast slope per
-// plane. Channel-last data and small planes run the pattern kernel, whose
-// slopes are a vector stream of their own: the per-channel slopes repeated,
-// when that makes whole vectors, into a small pattern on the stack (C = 3 with
-// 16 lanes becomes a 48-slope pattern, so no vector straddles two rows).
+// Channel layouts, x as [outer][C][inner], run on three kinds of kernel,
+// chosen per call in O(1) and with no per-call set-up in Go:
+//
+//   - Ring, when the period P = C*inner is short (at most ringLimit: a
+//     few hundred elements): the kernel expands the slopes of one period
+//     into a ring in its own stack frame and streams x through it, so
+//     channel-last data with small C and small planes of few channels run
+//     at the speed of the shared kernel, whatever the period's phase
+//     against the vector width. Its float64 sums stay in the frame too.
+//   - Pattern, for channel-last rows longer than that: the slopes
+//     themselves are the pattern, one row of C at a time.
+//   - Planes, for planes of many channels: one broadcast slope per plane.
+//
+// C = 1 is the shared-slope kernel. Slope gradients that do not fit a
+// Ring kernel are summed into a small float64 buffer in blocks of channels
+// (sumsBlock).
 
-// scratch is the number of elements in the on-stack slope pattern and
-// float64 sums of the backward pass.
-const scratch = 512
-
-// wideScratch is the on-stack slope pattern of the passes without sums
-// (forward, and backward with frozen slopes): long enough for small planes
-// of many channels, such as 64 planes of 7x7, whose planes are too short
-// for the planes kernel's per-plane set-up to pay off.
-const wideScratch = 4096
+// genericRingLimit is the longest period given to the pure-Go Ring twins,
+// which have no frame to fit: the same order as the SIMD kernels', so that
+// the generic code runs the same plans.
+const genericRingLimit = 256
 
 // accPad is the room past len(acc) that the AVX2 kernels may add zeros to.
 const accPad = 16
 
-func sizeOf[E elems]() int {
+func sizeOf[E Float]() int {
 	var zero E
 	return int(unsafe.Sizeof(zero))
 }
 
-// patternLength says whether a layout of n elements with the given channels
-// and inner runs as a pattern, and how long the pattern is: channels itself
-// (the slopes as they are, inner = 1) or a multiple of channels*inner of at
-// most limit elements, in whole vectors where it can, and long enough (at
-// least minPattern) that each row runs the kernels' unrolled loop. Planes
-// of four vectors or more run the planes kernel.
-func patternLength(channels, inner, lanes, n, limit int) (int, bool) {
+// ringFits reports whether the period of channels*inner elements is short
+// enough for isa's Ring kernel: of the forward pass or dx alone (sums
+// false), or of the variants with slope gradients, which all take the
+// limit of the fused one, so that the gradient comes out the same whether
+// dx is computed or not. A single period of channel-last data is the
+// slopes themselves: the pattern kernel reads them in place, with nothing
+// to expand.
+func ringFits[E Float](isa isaID, n, channels, inner int, sums bool) bool {
 	period := channels * inner // no overflow: at most n
-	if inner == 1 && (period%lanes == 0 && period >= minPattern || period > limit || n < 2*period) {
-		return period, true
+	if inner == 1 && n == period {
+		return false
 	}
-	if inner > 1 && (inner >= 4*lanes || period > limit || n < 2*period) {
-		return 0, false
-	}
-	length := lcm(period, lanes)
-	if length > limit {
-		length = limit / period * period
-	}
-	length *= max(1, min(minPattern, limit)/length) // whole vectors still
-	return min(length, n), true
-}
-
-// minPattern is the shortest pattern worth a row loop of its own: four
-// unrolled AVX-512 iterations of float32.
-const minPattern = 256
-
-func lcm(a, b int) int {
-	x, y := a, b
-	for y != 0 {
-		x, y = y, x%y
-	}
-	return a / x * b
-}
-
-// expand fills pattern with the slope of each position: alpha[(j/inner) % C].
-func expand[E elems](pattern, alpha []E, inner int) []E {
-	for j := 0; j < len(pattern); {
-		for _, a := range alpha {
-			for r := 0; r < inner && j < len(pattern); r++ {
-				pattern[j] = a
-				j++
-			}
-		}
-	}
-	return pattern
-}
-
-// foldPattern adds the sums of a pattern's positions into one per channel,
-// in place, and returns them.
-func foldPattern(acc []float64, channels, inner int) []float64 {
-	period := channels * inner
-	for j := period; j < len(acc); j++ {
-		acc[j%period] += acc[j]
-	}
-	if inner > 1 {
-		for c := range channels {
-			s := 0.0
-			for _, v := range acc[c*inner : (c+1)*inner] {
-				s += v
-			}
-			acc[c] = s // c <= c*inner: no later channel's sums are overwritten
-		}
-	}
-	return acc[:channels]
+	return period <= ringLimit(isa, sizeOf[E](), true, sums)
 }
 
 // addSums adds float64 sums to the slope gradients, rounding once.
-func addSums[E elems](dalpha []E, sums []float64) {
+func addSums[E Float](dalpha []E, sums []float64) {
 	for c, s := range sums {
 		dalpha[c] = E(float64(dalpha[c]) + s)
 	}
 }
 
 // part is s[lo:hi], or nil for a nil s (an output that is not wanted).
-func part[E elems](s []E, lo, hi int) []E {
+func part[E Float](s []E, lo, hi int) []E {
 	if s == nil {
 		return nil
 	}

@@ -10,11 +10,7 @@ func forward[T Float](isa isaID, dst, x []T, alpha T) {
 	}
 	raceRead(x)
 	raceWrite(dst)
-	if isFloat32[T]() {
-		forwardKernel(isa, as[float32](dst), as[float32](x), float32(alpha))
-	} else {
-		forwardKernel(isa, as[float64](dst), as[float64](x), float64(alpha))
-	}
+	forwardKernel(isa, dst, x, alpha)
 }
 
 func forwardChannels[T Float](isa isaID, dst, x, alpha []T, inner int) {
@@ -28,22 +24,15 @@ func forwardChannels[T Float](isa isaID, dst, x, alpha []T, inner int) {
 	raceRead(x)
 	raceRead(alpha)
 	raceWrite(dst)
-	if isFloat32[T]() {
-		forwardChannelsOf(isa, as[float32](dst), as[float32](x), as[float32](alpha), inner)
-	} else {
-		forwardChannelsOf(isa, as[float64](dst), as[float64](x), as[float64](alpha), inner)
-	}
-}
-
-func forwardChannelsOf[E elems](isa isaID, dst, x, alpha []E, inner int) {
-	n, ok := patternLength(len(alpha), inner, lanes(isa, sizeOf[E]()), len(x), wideScratch)
+	// The kernel that suits the layout (see channels.go).
 	switch {
-	case !ok:
-		forwardPlanesKernel(isa, dst, x, alpha, inner)
-	case n == len(alpha):
+	case len(alpha) == 1:
+		forwardKernel(isa, dst, x, alpha[0])
+	case ringFits[T](isa, len(x), len(alpha), inner, false):
+		forwardRingKernel(isa, dst, x, alpha, inner)
+	case inner == 1:
 		forwardPatternKernel(isa, dst, x, alpha)
 	default:
-		var buf [wideScratch]E
-		forwardPatternKernel(isa, dst, x, expand(buf[:n], alpha, inner))
+		forwardPlanesKernel(isa, dst, x, alpha, inner)
 	}
 }

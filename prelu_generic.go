@@ -9,7 +9,7 @@ import "math"
 
 // forwardOne is PReLU of one element. The comparison is ordered, so NaN and
 // both zeros take the slope branch.
-func forwardOne[E elems](x, alpha E) E {
+func forwardOne[E Float](x, alpha E) E {
 	return pick(x, x, alpha*x)
 }
 
@@ -17,7 +17,7 @@ func forwardOne[E elems](x, alpha E) E {
 // bits, not with a branch: activations have random signs, and a mispredicted
 // branch per element costs more than the rest of the work (a select of
 // integers compiles to a conditional move).
-func pick[E elems](x, pass, slope E) E {
+func pick[E Float](x, pass, slope E) E {
 	if isFloat32[E]() {
 		m := passMask32(x)
 		return E(math.Float32frombits(math.Float32bits(float32(pass))&m | math.Float32bits(float32(slope))&^m))
@@ -27,7 +27,7 @@ func pick[E elems](x, pass, slope E) E {
 }
 
 // slopeTerm is term where !(x > 0), else +0: the slope gradient's summand.
-func slopeTerm[E elems](x E, term float64) float64 {
+func slopeTerm[E Float](x E, term float64) float64 {
 	var m uint64
 	if isFloat32[E]() {
 		m = uint64(passMask32(x))<<32 | uint64(passMask32(x))
@@ -37,7 +37,7 @@ func slopeTerm[E elems](x E, term float64) float64 {
 	return math.Float64frombits(math.Float64bits(term) &^ m)
 }
 
-func passMask32[E elems](x E) uint32 {
+func passMask32[E Float](x E) uint32 {
 	var m uint32
 	if x > 0 {
 		m = ^uint32(0)
@@ -45,7 +45,7 @@ func passMask32[E elems](x E) uint32 {
 	return m
 }
 
-func passMask64[E elems](x E) uint64 {
+func passMask64[E Float](x E) uint64 {
 	var m uint64
 	if x > 0 {
 		m = ^uint64(0)
@@ -56,18 +56,18 @@ func passMask64[E elems](x E) uint64 {
 // product is the slope gradient's term dy*x in float64. For float32 data it
 // is exact; the explicit conversion keeps the compiler from fusing it with
 // the addition that follows, so every platform rounds alike.
-func product[E elems](dy, x E) float64 {
+func product[E Float](dy, x E) float64 {
 	return float64(float64(dy) * float64(x))
 }
 
-func forwardGeneric[E elems](dst, x []E, alpha E) {
+func forwardGeneric[E Float](dst, x []E, alpha E) {
 	dst = dst[:len(x)]
 	for i, v := range x {
 		dst[i] = forwardOne(v, alpha)
 	}
 }
 
-func forwardPlanesGeneric[E elems](dst, x, alpha []E, inner int) {
+func forwardPlanesGeneric[E Float](dst, x, alpha []E, inner int) {
 	for p, c := 0, 0; p < len(x); p += inner {
 		forwardGeneric(dst[p:p+inner], x[p:p+inner], alpha[c])
 		if c++; c == len(alpha) {
@@ -76,7 +76,7 @@ func forwardPlanesGeneric[E elems](dst, x, alpha []E, inner int) {
 	}
 }
 
-func forwardPatternGeneric[E elems](dst, x, pattern []E) {
+func forwardPatternGeneric[E Float](dst, x, pattern []E) {
 	for i := 0; i < len(x); i += len(pattern) {
 		row := x[i:min(i+len(pattern), len(x))]
 		out := dst[i : i+len(row)]
@@ -86,7 +86,7 @@ func forwardPatternGeneric[E elems](dst, x, pattern []E) {
 	}
 }
 
-func backwardGeneric[E elems](dx, dy, x []E, alpha E) float64 {
+func backwardGeneric[E Float](dx, dy, x []E, alpha E) float64 {
 	dx, dy = dx[:len(x)], dy[:len(x)]
 	sum := 0.0
 	for i, v := range x {
@@ -97,14 +97,14 @@ func backwardGeneric[E elems](dx, dy, x []E, alpha E) float64 {
 	return sum
 }
 
-func backwardDxGeneric[E elems](dx, dy, x []E, alpha E) {
+func backwardDxGeneric[E Float](dx, dy, x []E, alpha E) {
 	dx, dy = dx[:len(x)], dy[:len(x)]
 	for i, v := range x {
 		dx[i] = pick(v, dy[i], alpha*dy[i])
 	}
 }
 
-func backwardDalphaGeneric[E elems](dy, x []E) float64 {
+func backwardDalphaGeneric[E Float](dy, x []E) float64 {
 	dy = dy[:len(x)]
 	sum := 0.0
 	for i, v := range x {
@@ -113,7 +113,7 @@ func backwardDalphaGeneric[E elems](dy, x []E) float64 {
 	return sum
 }
 
-func backwardPlanesGeneric[E elems](dx, dy, x, alpha []E, acc []float64, inner int) {
+func backwardPlanesGeneric[E Float](dx, dy, x, alpha []E, acc []float64, inner int) {
 	for p, c := 0, 0; p < len(x); p += inner {
 		acc[c] += backwardGeneric(dx[p:p+inner], dy[p:p+inner], x[p:p+inner], alpha[c])
 		if c++; c == len(alpha) {
@@ -122,7 +122,7 @@ func backwardPlanesGeneric[E elems](dx, dy, x, alpha []E, acc []float64, inner i
 	}
 }
 
-func backwardPlanesDxGeneric[E elems](dx, dy, x, alpha []E, inner int) {
+func backwardPlanesDxGeneric[E Float](dx, dy, x, alpha []E, inner int) {
 	for p, c := 0, 0; p < len(x); p += inner {
 		backwardDxGeneric(dx[p:p+inner], dy[p:p+inner], x[p:p+inner], alpha[c])
 		if c++; c == len(alpha) {
@@ -131,7 +131,7 @@ func backwardPlanesDxGeneric[E elems](dx, dy, x, alpha []E, inner int) {
 	}
 }
 
-func backwardPlanesDalphaGeneric[E elems](dy, x []E, acc []float64, inner int) {
+func backwardPlanesDalphaGeneric[E Float](dy, x []E, acc []float64, inner int) {
 	for p, c := 0, 0; p < len(x); p += inner {
 		acc[c] += backwardDalphaGeneric(dy[p:p+inner], x[p:p+inner])
 		if c++; c == len(acc) {
@@ -140,7 +140,7 @@ func backwardPlanesDalphaGeneric[E elems](dy, x []E, acc []float64, inner int) {
 	}
 }
 
-func backwardPatternGeneric[E elems](dx, dy, x, pattern []E, acc []float64) {
+func backwardPatternGeneric[E Float](dx, dy, x, pattern []E, acc []float64) {
 	for i := 0; i < len(x); i += len(pattern) {
 		row := x[i:min(i+len(pattern), len(x))]
 		for j, v := range row {
@@ -151,7 +151,7 @@ func backwardPatternGeneric[E elems](dx, dy, x, pattern []E, acc []float64) {
 	}
 }
 
-func backwardPatternDxGeneric[E elems](dx, dy, x, pattern []E) {
+func backwardPatternDxGeneric[E Float](dx, dy, x, pattern []E) {
 	for i := 0; i < len(x); i += len(pattern) {
 		row := x[i:min(i+len(pattern), len(x))]
 		for j, v := range row {
@@ -160,11 +160,45 @@ func backwardPatternDxGeneric[E elems](dx, dy, x, pattern []E) {
 	}
 }
 
-func backwardPatternDalphaGeneric[E elems](dy, x []E, acc []float64) {
+func backwardPatternDalphaGeneric[E Float](dy, x []E, acc []float64) {
 	for i := 0; i < len(x); i += len(acc) {
 		row := x[i:min(i+len(acc), len(x))]
 		for j, v := range row {
 			acc[j] += slopeTerm(v, product(dy[i+j], v))
 		}
+	}
+}
+
+// The Ring kernels have the slopes of the planes kernels; the ring is how
+// the assembly lays them out. They add each channel's sum to dalpha, in
+// float64, rounding once.
+
+func forwardRingGeneric[E Float](dst, x, alpha []E, inner int) {
+	forwardPlanesGeneric(dst, x, alpha, inner)
+}
+
+func backwardRingDxGeneric[E Float](dx, dy, x, alpha []E, inner int) {
+	backwardPlanesDxGeneric(dx, dy, x, alpha, inner)
+}
+
+func backwardRingGeneric[E Float](dx, dy, x, alpha, dalpha []E, inner int) {
+	period := len(alpha) * inner
+	for c, a := range alpha {
+		sum := 0.0
+		for p := c * inner; p < len(x); p += period {
+			sum += backwardGeneric(dx[p:p+inner], dy[p:p+inner], x[p:p+inner], a)
+		}
+		dalpha[c] = E(float64(dalpha[c]) + sum)
+	}
+}
+
+func backwardRingDalphaGeneric[E Float](dy, x, dalpha []E, inner int) {
+	period := len(dalpha) * inner
+	for c := range dalpha {
+		sum := 0.0
+		for p := c * inner; p < len(x); p += period {
+			sum += backwardDalphaGeneric(dy[p:p+inner], x[p:p+inner])
+		}
+		dalpha[c] = E(float64(dalpha[c]) + sum)
 	}
 }
