@@ -8,49 +8,132 @@ import (
 	"github.com/prelu-go/prelu/asm/spec"
 )
 
-// ringed: the slopes of the planes layout, alpha[(i/inner) % C], for a
-// short period P = C*inner. The kernel expands them into a ring in its own
-// frame: the period repeated to ringLen, at least a vector, then a vector
-// more, so that the vector at any position r < ringLen reads its slopes
-// with one load, and r wraps at ringLen. Nothing is expanded by the caller,
-// so a call costs the O(P) expansion and the span, and no stack scratch has
-// to be zeroed. The float64 sums are kept per ring position beside it and
-// folded into dalpha at the end.
+// ringed: the slopes of the planes layout, alpha[(i/inner) % C]. The
+// kernel expands them into a ring in its own frame: a period repeated to
+// ringLen, at least a vector, then a vector more, so that the vector at any
+// position r < ringLen reads its slopes with one load, and r wraps at
+// ringLen. Nothing is expanded by the caller and no stack scratch has to
+// be zeroed; a call costs the O(P) expansion and the span. The float64
+// sums are kept per ring position beside it and folded into dalpha.
+//
+// A period P = C*inner of at most RingLimit elements is expanded once and
+// x streams through it. A longer one (small planes of many channels) runs
+// in segments of as many whole planes as fit, each expanded and streamed
+// once; the caller asks for slope gradients that way only when x is a
+// single period, so that each channel's sum is still added once.
 func (k *kernel) ringed() {
-	w := k.lanes()
-	limit := spec.RingLimit(k.isa.vecBytes(), k.e.Size, k.v.Dx, k.v.Dalpha)
-	inner, channels, period := GP64(), GP64(), GP64()
-	Load(Param("inner"), inner)
+	w, size := k.lanes(), k.e.Size
+	limit := spec.RingLimit(k.isa.vecBytes(), size, k.v.Dx, k.v.Dalpha)
 	if k.v.Dx {
-		Load(Param("alpha").Len(), channels)
-	} else {
-		Load(Param("dalpha").Len(), channels)
-	}
-	MOVQ(channels, period)
-	IMULQ(inner, period)
-	k.ringLen = GP64()
-	MOVQ(period, k.ringLen)
-	more, enough := newLabel("ring_len"), newLabel("ring_len_done")
-	Label(more)
-	CMPQ(k.ringLen, U32(w))
-	JAE(LabelRef(enough))
-	ADDQ(period, k.ringLen)
-	JMP(LabelRef(more))
-	Label(enough)
-	if k.v.Dx {
-		k.ring = AllocLocal(spec.RingSlopes(w, limit) * k.e.Size)
-		k.buildRing(channels, inner, period)
+		k.ring = AllocLocal(spec.RingSlopes(w, limit) * size)
 	}
 	if k.v.Dalpha {
 		k.sumRing = AllocLocal(spec.RingSums(w, limit) * 8)
+	}
+	// What the segments need between spans lives in the frame, so that
+	// the spans have the registers.
+	vars := AllocLocal(4 * 8)
+	c0At, perSegmentAt, wholeAt, kcAt := vars, vars.Offset(8), vars.Offset(16), vars.Offset(24)
+	param := func(name string, len bool) GPVirtual {
+		r := GP64()
+		if len {
+			Load(Param(name).Len(), r)
+		} else if name == "inner" {
+			Load(Param(name), r)
+		} else {
+			Load(Param(name).Base(), r)
+		}
+		return r
+	}
+	get := func(m Mem) GPVirtual { r := GP64(); MOVQ(m, r); return r }
+	channelsParam := "dalpha"
+	if k.v.Dx {
+		channelsParam = "alpha"
+	}
+
+	// perSegment channels, and the elements of x a segment covers: all of
+	// x (whole) for a short period, else one segment's planes (whole = 0).
+	{
+		inner, channels, period := param("inner", false), param(channelsParam, true), GP64()
+		MOVQ(channels, period)
+		IMULQ(inner, period)
+		MOVQ(channels, perSegmentAt)
+		MOVQ(k.n, wholeAt)
+		short := newLabel("ring_whole")
+		CMPQ(period, U32(limit))
+		JBE(LabelRef(short))
+		MOVQ(U32(limit), RAX)
+		XORQ(RDX, RDX)
+		DIVQ(inner)
+		MOVQ(RAX, perSegmentAt)
+		MOVQ(U32(0), wholeAt)
+		Label(short)
+		MOVQ(U32(0), c0At)
+	}
+	k.ringLen, k.r = GP64(), GP64()
+	segN := GP64()
+	segment, done := newLabel("ring_segment"), newLabel("ring_done")
+	Label(segment)
+	CMPQ(k.n, U8(0))
+	JE(LabelRef(done))
+	{
+		// kc = min(perSegment, channels - c0) channels from c0 on.
+		c0, kc, inner, segPeriod := get(c0At), param(channelsParam, true), param("inner", false), GP64()
+		SUBQ(c0, kc)
+		perSegment := get(perSegmentAt)
+		CMPQ(kc, perSegment)
+		CMOVQHI(perSegment, kc)
+		MOVQ(kc, kcAt)
+		MOVQ(kc, segPeriod)
+		IMULQ(inner, segPeriod)
+		MOVQ(wholeAt, segN)
+		TESTQ(segN, segN)
+		CMOVQEQ(segPeriod, segN)
+		// ringLen: the segment's period repeated to at least a vector.
+		MOVQ(segPeriod, k.ringLen)
+		more, enough := newLabel("ring_len"), newLabel("ring_len_done")
+		Label(more)
+		CMPQ(k.ringLen, U32(w))
+		JAE(LabelRef(enough))
+		ADDQ(segPeriod, k.ringLen)
+		JMP(LabelRef(more))
+		Label(enough)
+		if k.v.Dx {
+			from := param("alpha", false)
+			LEAQ(Mem{Base: from, Index: c0, Scale: uint8(size)}, from)
+			k.buildRing(from, kc, inner, segPeriod)
+		}
+	}
+	if k.v.Dalpha {
 		k.zeroSums()
 	}
-	k.r = GP64()
 	XORQ(k.r, k.r)
-	k.span(k.n)
-	if k.v.Dalpha {
-		k.foldRing(channels, inner, period)
+	k.span(segN)
+	{
+		c0, kc := get(c0At), get(kcAt)
+		if k.v.Dalpha {
+			inner, to := param("inner", false), param("dalpha", false)
+			segPeriod := GP64()
+			MOVQ(kc, segPeriod)
+			IMULQ(inner, segPeriod)
+			LEAQ(Mem{Base: to, Index: c0, Scale: uint8(size)}, to)
+			k.foldRing(to, kc, inner, segPeriod)
+		}
+		bytes := GP64()
+		MOVQ(segN, bytes)
+		SHLQ(U8(log2(size)), bytes)
+		k.advance(bytes)
+		SUBQ(segN, k.n)
+		ADDQ(kc, c0)
+		wrap := newLabel("ring_next")
+		CMPQ(c0, param(channelsParam, true))
+		JNE(LabelRef(wrap))
+		XORQ(c0, c0)
+		Label(wrap)
+		MOVQ(c0, c0At)
 	}
+	JMP(LabelRef(segment))
+	Label(done)
 }
 
 // advanceRing moves the ring position on by a vector, wrapping at ringLen
@@ -69,9 +152,8 @@ func (k *kernel) advanceRing() {
 // buildRing writes the slopes of positions [0, ringLen + lanes) into the
 // ring: the period first (the slopes themselves for inner = 1, else each
 // slope broadcast over its plane), then copies of it.
-func (k *kernel) buildRing(channels, inner, period GPVirtual) {
+func (k *kernel) buildRing(alphas, channels, inner, period GPVirtual) {
 	w, size := k.lanes(), uint8(k.e.Size)
-	alphas := Load(Param("alpha").Base(), GP64())
 	planes, extend := newLabel("ring_planes"), newLabel("ring_extend")
 	CMPQ(inner, U8(1))
 	JNE(LabelRef(planes))
@@ -177,7 +259,7 @@ func (k *kernel) zeroSums() {
 
 // foldRing adds the sums of every ring position into its channel's
 // dalpha[c], rounding once.
-func (k *kernel) foldRing(channels, inner, period GPVirtual) {
+func (k *kernel) foldRing(dalpha, channels, inner, period GPVirtual) {
 	w, vb := k.lanes(), k.isa.vecBytes()
 	// Positions [ringLen, ringLen + lanes) repeat [0, lanes); ringLen is
 	// at least a vector, so the two do not overlap.
@@ -205,16 +287,15 @@ func (k *kernel) foldRing(channels, inner, period GPVirtual) {
 	VMOVSD(s, k.sumRing.Idx(d, 8))
 	JMP(LabelRef(loop))
 	Label(done)
-	k.addChannelSums(channels, inner)
+	k.addChannelSums(dalpha, channels, inner)
 }
 
 // addChannelSums adds to dalpha[c] the sum of positions [c*inner,
 // (c+1)*inner) in float64 and rounds once: dalpha[c] = T(float64(dalpha[c])
 // + sum), as the pure-Go code does. Channel-last (inner = 1) runs a vector
 // of channels at a time.
-func (k *kernel) addChannelSums(channels, inner GPVirtual) {
+func (k *kernel) addChannelSums(dalpha, channels, inner GPVirtual) {
 	size, perVec := uint8(k.e.Size), k.isa.vecBytes()/8
-	dalpha := Load(Param("dalpha").Base(), GP64())
 	c, limit := GP64(), GP64()
 	XORQ(c, c)
 	planes, scalar, done := newLabel("sums_planes"), newLabel("sums_scalar"), newLabel("sums_done")
