@@ -368,174 +368,223 @@ rows_done_23:
 
 // func forwardRingAVX2F32(dst []float32, x []float32, alpha []float32, inner int)
 // Requires: AVX, CMOV
-TEXT ·forwardRingAVX2F32(SB), $1792-80
-	MOVQ   dst_base+0(FP), AX
-	MOVQ   x_base+24(FP), CX
-	MOVQ   x_len+32(FP), DX
+TEXT ·forwardRingAVX2F32(SB), $1824-80
+	MOVQ   dst_base+0(FP), CX
+	MOVQ   x_base+24(FP), BX
+	MOVQ   x_len+32(FP), SI
 	VXORPS Y0, Y0, Y0
-	MOVQ   inner+72(FP), BX
-	MOVQ   alpha_len+56(FP), SI
-	MOVQ   SI, DI
-	IMULQ  BX, DI
-	MOVQ   DI, R8
+	MOVQ   inner+72(FP), DI
+	MOVQ   alpha_len+56(FP), AX
+	MOVQ   AX, DX
+	IMULQ  DI, DX
+	MOVQ   AX, 1800(SP)
+	MOVQ   SI, 1808(SP)
+	CMPQ   DX, $0x000001b0
+	JBE    ring_whole_29
+	MOVQ   $0x000001b0, AX
+	XORQ   DX, DX
+	DIVQ   DI
+	MOVQ   AX, 1800(SP)
+	MOVQ   $0x00000000, 1808(SP)
 
-ring_len_29:
-	CMPQ R8, $0x00000008
-	JAE  ring_len_done_30
-	ADDQ DI, R8
-	JMP  ring_len_29
+ring_whole_29:
+	MOVQ $0x00000000, 1792(SP)
 
-ring_len_done_30:
-	MOVQ alpha_base+48(FP), R9
-	CMPQ BX, $0x01
-	JNE  ring_planes_31
-	XORQ BX, BX
-	MOVQ SI, R10
-	SUBQ $0x00000008, R10
+ring_segment_30:
+	CMPQ    SI, $0x00
+	JE      ring_done_31
+	MOVQ    1792(SP), DX
+	MOVQ    alpha_len+56(FP), R8
+	MOVQ    inner+72(FP), R9
+	SUBQ    DX, R8
+	MOVQ    1800(SP), AX
+	CMPQ    R8, AX
+	CMOVQHI AX, R8
+	MOVQ    R8, 1816(SP)
+	MOVQ    R8, R10
+	IMULQ   R9, R10
+	MOVQ    1808(SP), DI
+	TESTQ   DI, DI
+	CMOVQEQ R10, DI
+	MOVQ    R10, AX
 
-ring_copy_33:
-	CMPQ    BX, R10
-	JGT     ring_copy_tail_34
-	VMOVUPS (R9)(BX*4), Y1
-	VMOVUPS Y1, (SP)(BX*4)
-	ADDQ    $0x00000008, BX
-	JMP     ring_copy_33
+ring_len_32:
+	CMPQ AX, $0x00000008
+	JAE  ring_len_done_33
+	ADDQ R10, AX
+	JMP  ring_len_32
 
-ring_copy_tail_34:
-	SUBQ       BX, SI
-	JE         ring_extend_32
-	SHLQ       $0x02, SI
-	NEGQ       SI
-	LEAQ       tailmask<>+32(SB), R10
-	VMOVDQU    (R10)(SI*1), Y1
-	VMASKMOVPS (R9)(BX*4), Y1, Y1
-	VMOVUPS    Y1, (SP)(BX*4)
-	JMP        ring_extend_32
+ring_len_done_33:
+	MOVQ alpha_base+48(FP), R11
+	LEAQ (R11)(DX*4), R11
+	CMPQ R9, $0x01
+	JNE  ring_planes_34
+	XORQ DX, DX
+	MOVQ R8, R9
+	SUBQ $0x00000008, R9
 
-ring_planes_31:
-	XORQ R10, R10
-	XORQ R11, R11
+ring_copy_36:
+	CMPQ    DX, R9
+	JGT     ring_copy_tail_37
+	VMOVUPS (R11)(DX*4), Y1
+	VMOVUPS Y1, (SP)(DX*4)
+	ADDQ    $0x00000008, DX
+	JMP     ring_copy_36
 
-ring_channel_35:
-	CMPQ         R10, SI
-	JE           ring_extend_32
-	VBROADCASTSS (R9)(R10*4), Y1
-	XORQ         R12, R12
+ring_copy_tail_37:
+	SUBQ       DX, R8
+	JE         ring_extend_35
+	SHLQ       $0x02, R8
+	NEGQ       R8
+	LEAQ       tailmask<>+32(SB), R9
+	VMOVDQU    (R9)(R8*1), Y1
+	VMASKMOVPS (R11)(DX*4), Y1, Y1
+	VMOVUPS    Y1, (SP)(DX*4)
+	JMP        ring_extend_35
 
-ring_fill_36:
-	MOVQ    R11, R13
-	ADDQ    R12, R13
-	VMOVUPS Y1, (SP)(R13*4)
-	ADDQ    $0x00000008, R12
-	CMPQ    R12, BX
-	JB      ring_fill_36
-	ADDQ    BX, R11
-	INCQ    R10
-	JMP     ring_channel_35
+ring_planes_34:
+	XORQ DX, DX
+	XORQ R12, R12
 
-ring_extend_32:
-	CMPQ    DI, $0x00000008
-	JB      ring_short_37
+ring_channel_38:
+	CMPQ         DX, R8
+	JE           ring_extend_35
+	VBROADCASTSS (R11)(DX*4), Y1
+	XORQ         R13, R13
+
+ring_fill_39:
+	MOVQ    R12, R14
+	ADDQ    R13, R14
+	VMOVUPS Y1, (SP)(R14*4)
+	ADDQ    $0x00000008, R13
+	CMPQ    R13, R9
+	JB      ring_fill_39
+	ADDQ    R9, R12
+	INCQ    DX
+	JMP     ring_channel_38
+
+ring_extend_35:
+	CMPQ    R10, $0x00000008
+	JB      ring_short_40
 	VMOVUPS (SP), Y1
-	VMOVUPS Y1, (SP)(DI*4)
-	JMP     ring_built_38
+	VMOVUPS Y1, (SP)(R10*4)
+	JMP     ring_built_41
 
-ring_short_37:
-	MOVQ DI, BX
-	MOVQ R8, SI
-	ADDQ $0x00000008, SI
+ring_short_40:
+	MOVQ R10, DX
+	MOVQ AX, R8
+	ADDQ $0x00000008, R8
 
-ring_element_39:
-	MOVQ BX, R9
-	SUBQ DI, R9
+ring_element_42:
+	MOVQ DX, R9
+	SUBQ R10, R9
 	MOVL (SP)(R9*4), R9
-	MOVL R9, (SP)(BX*4)
-	INCQ BX
-	CMPQ BX, SI
-	JB   ring_element_39
+	MOVL R9, (SP)(DX*4)
+	INCQ DX
+	CMPQ DX, R8
+	JB   ring_element_42
 
-ring_built_38:
-	XORQ BX, BX
-	XORQ SI, SI
-	MOVQ DX, DI
-	SUBQ $0x00000020, DI
+ring_built_41:
+	XORQ DX, DX
+	XORQ R8, R8
+	MOVQ DI, R9
+	SUBQ $0x00000020, R9
 
-unrolled_40:
-	CMPQ      SI, DI
-	JGT       single_41
-	VMOVUPS   (CX)(SI*4), Y1
+unrolled_43:
+	CMPQ      R8, R9
+	JGT       single_44
+	VMOVUPS   (BX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
-	VMULPS    (SP)(BX*4), Y1, Y3
+	VMULPS    (SP)(DX*4), Y1, Y3
 	VBLENDVPS Y2, Y1, Y3, Y3
-	VMOVUPS   Y3, (AX)(SI*4)
-	ADDQ      $0x00000008, BX
-	MOVQ      BX, R9
-	SUBQ      R8, R9
-	CMOVQCC   R9, BX
-	VMOVUPS   32(CX)(SI*4), Y1
+	VMOVUPS   Y3, (CX)(R8*4)
+	ADDQ      $0x00000008, DX
+	MOVQ      DX, R10
+	SUBQ      AX, R10
+	CMOVQCC   R10, DX
+	VMOVUPS   32(BX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
-	VMULPS    (SP)(BX*4), Y1, Y3
+	VMULPS    (SP)(DX*4), Y1, Y3
 	VBLENDVPS Y2, Y1, Y3, Y3
-	VMOVUPS   Y3, 32(AX)(SI*4)
-	ADDQ      $0x00000008, BX
-	MOVQ      BX, R9
-	SUBQ      R8, R9
-	CMOVQCC   R9, BX
-	VMOVUPS   64(CX)(SI*4), Y1
+	VMOVUPS   Y3, 32(CX)(R8*4)
+	ADDQ      $0x00000008, DX
+	MOVQ      DX, R10
+	SUBQ      AX, R10
+	CMOVQCC   R10, DX
+	VMOVUPS   64(BX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
-	VMULPS    (SP)(BX*4), Y1, Y3
+	VMULPS    (SP)(DX*4), Y1, Y3
 	VBLENDVPS Y2, Y1, Y3, Y3
-	VMOVUPS   Y3, 64(AX)(SI*4)
-	ADDQ      $0x00000008, BX
-	MOVQ      BX, R9
-	SUBQ      R8, R9
-	CMOVQCC   R9, BX
-	VMOVUPS   96(CX)(SI*4), Y1
+	VMOVUPS   Y3, 64(CX)(R8*4)
+	ADDQ      $0x00000008, DX
+	MOVQ      DX, R10
+	SUBQ      AX, R10
+	CMOVQCC   R10, DX
+	VMOVUPS   96(BX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
-	VMULPS    (SP)(BX*4), Y1, Y3
+	VMULPS    (SP)(DX*4), Y1, Y3
 	VBLENDVPS Y2, Y1, Y3, Y3
-	VMOVUPS   Y3, 96(AX)(SI*4)
-	ADDQ      $0x00000008, BX
-	MOVQ      BX, R9
-	SUBQ      R8, R9
-	CMOVQCC   R9, BX
-	ADDQ      $0x00000020, SI
-	JMP       unrolled_40
+	VMOVUPS   Y3, 96(CX)(R8*4)
+	ADDQ      $0x00000008, DX
+	MOVQ      DX, R10
+	SUBQ      AX, R10
+	CMOVQCC   R10, DX
+	ADDQ      $0x00000020, R8
+	JMP       unrolled_43
 
-single_41:
-	MOVQ DX, DI
-	SUBQ $0x00000008, DI
+single_44:
+	MOVQ DI, R9
+	SUBQ $0x00000008, R9
 
-single_loop_42:
-	CMPQ      SI, DI
-	JGT       remainder_43
-	VMOVUPS   (CX)(SI*4), Y1
+single_loop_45:
+	CMPQ      R8, R9
+	JGT       remainder_46
+	VMOVUPS   (BX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
-	VMULPS    (SP)(BX*4), Y1, Y3
+	VMULPS    (SP)(DX*4), Y1, Y3
 	VBLENDVPS Y2, Y1, Y3, Y3
-	VMOVUPS   Y3, (AX)(SI*4)
-	ADDQ      $0x00000008, BX
-	MOVQ      BX, R9
-	SUBQ      R8, R9
-	CMOVQCC   R9, BX
-	ADDQ      $0x00000008, SI
-	JMP       single_loop_42
+	VMOVUPS   Y3, (CX)(R8*4)
+	ADDQ      $0x00000008, DX
+	MOVQ      DX, R10
+	SUBQ      AX, R10
+	CMOVQCC   R10, DX
+	ADDQ      $0x00000008, R8
+	JMP       single_loop_45
 
-remainder_43:
-	SUBQ       SI, DX
-	JE         span_done_44
-	SHLQ       $0x02, DX
-	NEGQ       DX
-	LEAQ       tailmask<>+32(SB), DI
-	VMOVDQU    (DI)(DX*1), Y1
-	VMASKMOVPS (CX)(SI*4), Y1, Y2
-	VCMPPS     $0x1e, Y0, Y2, Y0
-	VMASKMOVPS (SP)(BX*4), Y1, Y3
-	VMULPS     Y3, Y2, Y3
-	VBLENDVPS  Y0, Y2, Y3, Y3
-	VMASKMOVPS Y3, Y1, (AX)(SI*4)
+remainder_46:
+	MOVQ       DI, AX
+	SUBQ       R8, AX
+	JE         span_done_47
+	SHLQ       $0x02, AX
+	NEGQ       AX
+	LEAQ       tailmask<>+32(SB), R9
+	VMOVDQU    (R9)(AX*1), Y1
+	VMASKMOVPS (BX)(R8*4), Y1, Y2
+	VCMPPS     $0x1e, Y0, Y2, Y3
+	VMASKMOVPS (SP)(DX*4), Y1, Y4
+	VMULPS     Y4, Y2, Y4
+	VBLENDVPS  Y3, Y2, Y4, Y4
+	VMASKMOVPS Y4, Y1, (CX)(R8*4)
 
-span_done_44:
+span_done_47:
+	MOVQ 1792(SP), AX
+	MOVQ 1816(SP), DX
+	MOVQ DI, R8
+	SHLQ $0x02, R8
+	ADDQ R8, BX
+	ADDQ R8, CX
+	SUBQ DI, SI
+	ADDQ DX, AX
+	MOVQ alpha_len+56(FP), DX
+	CMPQ AX, DX
+	JNE  ring_next_48
+	XORQ AX, AX
+
+ring_next_48:
+	MOVQ AX, 1792(SP)
+	JMP  ring_segment_30
+
+ring_done_31:
 	VZEROUPPER
 	RET
 
@@ -555,11 +604,11 @@ TEXT ·backwardAVX2F32(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_45
+	JB           cached_49
 	CMPQ         AX, DX
-	JE           cached_45
+	JE           cached_49
 	CMPQ         AX, CX
-	JE           cached_45
+	JE           cached_49
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -568,7 +617,7 @@ TEXT ·backwardAVX2F32(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_47
+	JE           aligned_51
 	MOVQ         DI, R8
 	SHLQ         $0x02, R8
 	NEGQ         R8
@@ -592,13 +641,13 @@ TEXT ·backwardAVX2F32(SB), NOSPLIT, $0-88
 	VMASKMOVPS   Y7, Y6, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_47:
+aligned_51:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_48:
+unrolled_52:
 	CMPQ         SI, DI
-	JGT          single_49
+	JGT          single_53
 	VMOVUPS      (CX)(SI*4), Y6
 	VMOVUPS      (DX)(SI*4), Y7
 	VCMPPS       $0x1e, Y0, Y6, Y8
@@ -664,15 +713,15 @@ unrolled_48:
 	VBLENDVPS    Y8, Y7, Y6, Y6
 	VMOVNTPS     Y6, 96(AX)(SI*4)
 	ADDQ         $0x00000020, SI
-	JMP          unrolled_48
+	JMP          unrolled_52
 
-single_49:
+single_53:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_50:
+single_loop_54:
 	CMPQ         SI, DI
-	JGT          remainder_51
+	JGT          remainder_55
 	VMOVUPS      (CX)(SI*4), Y6
 	VMOVUPS      (DX)(SI*4), Y7
 	VCMPPS       $0x1e, Y0, Y6, Y8
@@ -690,11 +739,11 @@ single_loop_50:
 	VBLENDVPS    Y8, Y7, Y6, Y6
 	VMOVNTPS     Y6, (AX)(SI*4)
 	ADDQ         $0x00000008, SI
-	JMP          single_loop_50
+	JMP          single_loop_54
 
-remainder_51:
+remainder_55:
 	SUBQ         SI, BX
-	JE           span_done_52
+	JE           span_done_56
 	SHLQ         $0x02, BX
 	NEGQ         BX
 	LEAQ         tailmask<>+32(SB), DI
@@ -716,18 +765,18 @@ remainder_51:
 	VBLENDVPS    Y0, Y8, Y5, Y5
 	VMASKMOVPS   Y5, Y6, (AX)(SI*4)
 
-span_done_52:
+span_done_56:
 	SFENCE
-	JMP stored_46
+	JMP stored_50
 
-cached_45:
+cached_49:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_53:
+unrolled_57:
 	CMPQ         SI, DI
-	JGT          single_54
+	JGT          single_58
 	VMOVUPS      (CX)(SI*4), Y6
 	VMOVUPS      (DX)(SI*4), Y7
 	VCMPPS       $0x1e, Y0, Y6, Y8
@@ -793,15 +842,15 @@ unrolled_53:
 	VBLENDVPS    Y8, Y7, Y6, Y6
 	VMOVUPS      Y6, 96(AX)(SI*4)
 	ADDQ         $0x00000020, SI
-	JMP          unrolled_53
+	JMP          unrolled_57
 
-single_54:
+single_58:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_55:
+single_loop_59:
 	CMPQ         SI, DI
-	JGT          remainder_56
+	JGT          remainder_60
 	VMOVUPS      (CX)(SI*4), Y6
 	VMOVUPS      (DX)(SI*4), Y7
 	VCMPPS       $0x1e, Y0, Y6, Y8
@@ -819,11 +868,11 @@ single_loop_55:
 	VBLENDVPS    Y8, Y7, Y6, Y6
 	VMOVUPS      Y6, (AX)(SI*4)
 	ADDQ         $0x00000008, SI
-	JMP          single_loop_55
+	JMP          single_loop_59
 
-remainder_56:
+remainder_60:
 	SUBQ         SI, BX
-	JE           span_done_57
+	JE           span_done_61
 	SHLQ         $0x02, BX
 	NEGQ         BX
 	LEAQ         tailmask<>+32(SB), DI
@@ -845,8 +894,8 @@ remainder_56:
 	VBLENDVPS    Y0, Y8, Y5, Y5
 	VMASKMOVPS   Y5, Y6, (AX)(SI*4)
 
-span_done_57:
-stored_46:
+span_done_61:
+stored_50:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -874,9 +923,9 @@ TEXT ·backwardPlanesAVX2F32(SB), NOSPLIT, $0-128
 	SHLQ   $0x02, R10
 	XORQ   R11, R11
 
-plane_58:
+plane_62:
 	CMPQ         BX, $0x00
-	JE           planes_done_59
+	JE           planes_done_63
 	VBROADCASTSS (R9)(R11*4), Y5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -886,9 +935,9 @@ plane_58:
 	MOVQ         DI, R13
 	SUBQ         $0x00000020, R13
 
-unrolled_60:
+unrolled_64:
 	CMPQ         R12, R13
-	JGT          single_61
+	JGT          single_65
 	VMOVUPS      (CX)(R12*4), Y6
 	VMOVUPS      (DX)(R12*4), Y7
 	VCMPPS       $0x1e, Y0, Y6, Y8
@@ -954,15 +1003,15 @@ unrolled_60:
 	VBLENDVPS    Y8, Y7, Y6, Y6
 	VMOVUPS      Y6, 96(AX)(R12*4)
 	ADDQ         $0x00000020, R12
-	JMP          unrolled_60
+	JMP          unrolled_64
 
-single_61:
+single_65:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 
-single_loop_62:
+single_loop_66:
 	CMPQ         R12, R13
-	JGT          remainder_63
+	JGT          remainder_67
 	VMOVUPS      (CX)(R12*4), Y6
 	VMOVUPS      (DX)(R12*4), Y7
 	VCMPPS       $0x1e, Y0, Y6, Y8
@@ -980,12 +1029,12 @@ single_loop_62:
 	VBLENDVPS    Y8, Y7, Y6, Y6
 	VMOVUPS      Y6, (AX)(R12*4)
 	ADDQ         $0x00000008, R12
-	JMP          single_loop_62
+	JMP          single_loop_66
 
-remainder_63:
+remainder_67:
 	MOVQ         DI, R13
 	SUBQ         R12, R13
-	JE           span_done_64
+	JE           span_done_68
 	SHLQ         $0x02, R13
 	NEGQ         R13
 	LEAQ         tailmask<>+32(SB), R14
@@ -1007,7 +1056,7 @@ remainder_63:
 	VBLENDVPS    Y9, Y8, Y5, Y5
 	VMASKMOVPS   Y5, Y6, (AX)(R12*4)
 
-span_done_64:
+span_done_68:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -1022,14 +1071,14 @@ span_done_64:
 	ADDQ         R10, AX
 	INCQ         R11
 	CMPQ         R11, R8
-	JNE          same_pass_65
+	JNE          same_pass_69
 	XORQ         R11, R11
 
-same_pass_65:
+same_pass_69:
 	SUBQ DI, BX
-	JMP  plane_58
+	JMP  plane_62
 
-planes_done_59:
+planes_done_63:
 	VZEROUPPER
 	RET
 
@@ -1045,9 +1094,9 @@ TEXT ·backwardPatternAVX2F32(SB), NOSPLIT, $0-120
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), R8
 
-row_66:
+row_70:
 	CMPQ    BX, $0x00
-	JE      rows_done_67
+	JE      rows_done_71
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -1055,9 +1104,9 @@ row_66:
 	MOVQ    R9, R11
 	SUBQ    $0x00000020, R11
 
-unrolled_68:
+unrolled_72:
 	CMPQ         R10, R11
-	JGT          single_69
+	JGT          single_73
 	VMOVUPS      (CX)(R10*4), Y1
 	VMOVUPS      (DX)(R10*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -1139,15 +1188,15 @@ unrolled_68:
 	VBLENDVPS    Y3, Y2, Y1, Y1
 	VMOVUPS      Y1, 96(AX)(R10*4)
 	ADDQ         $0x00000020, R10
-	JMP          unrolled_68
+	JMP          unrolled_72
 
-single_69:
+single_73:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_70:
+single_loop_74:
 	CMPQ         R10, R11
-	JGT          remainder_71
+	JGT          remainder_75
 	VMOVUPS      (CX)(R10*4), Y1
 	VMOVUPS      (DX)(R10*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -1169,12 +1218,12 @@ single_loop_70:
 	VBLENDVPS    Y3, Y2, Y1, Y1
 	VMOVUPS      Y1, (AX)(R10*4)
 	ADDQ         $0x00000008, R10
-	JMP          single_loop_70
+	JMP          single_loop_74
 
-remainder_71:
+remainder_75:
 	MOVQ         R9, R11
 	SUBQ         R10, R11
-	JE           span_done_72
+	JE           span_done_76
 	SHLQ         $0x02, R11
 	NEGQ         R11
 	LEAQ         tailmask<>+32(SB), R12
@@ -1201,366 +1250,418 @@ remainder_71:
 	VBLENDVPS    Y4, Y3, Y2, Y2
 	VMASKMOVPS   Y2, Y1, (AX)(R10*4)
 
-span_done_72:
+span_done_76:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_66
+	JMP  row_70
 
-rows_done_67:
+rows_done_71:
 	VZEROUPPER
 	RET
 
 // func backwardRingAVX2F32(dx []float32, dy []float32, x []float32, alpha []float32, dalpha []float32, inner int)
 // Requires: AVX, CMOV, FMA3
-TEXT ·backwardRingAVX2F32(SB), $1792-128
-	MOVQ   dx_base+0(FP), AX
-	MOVQ   x_base+48(FP), CX
-	MOVQ   dy_base+24(FP), DX
-	MOVQ   x_len+56(FP), BX
+TEXT ·backwardRingAVX2F32(SB), $1824-128
+	MOVQ   dx_base+0(FP), CX
+	MOVQ   x_base+48(FP), BX
+	MOVQ   dy_base+24(FP), SI
+	MOVQ   x_len+56(FP), DI
 	VXORPS Y0, Y0, Y0
-	MOVQ   inner+120(FP), SI
-	MOVQ   alpha_len+80(FP), DI
-	MOVQ   DI, R8
-	IMULQ  SI, R8
-	MOVQ   R8, R9
+	MOVQ   inner+120(FP), R8
+	MOVQ   alpha_len+80(FP), AX
+	MOVQ   AX, DX
+	IMULQ  R8, DX
+	MOVQ   AX, 1800(SP)
+	MOVQ   DI, 1808(SP)
+	CMPQ   DX, $0x00000080
+	JBE    ring_whole_77
+	MOVQ   $0x00000080, AX
+	XORQ   DX, DX
+	DIVQ   R8
+	MOVQ   AX, 1800(SP)
+	MOVQ   $0x00000000, 1808(SP)
 
-ring_len_73:
-	CMPQ R9, $0x00000008
-	JAE  ring_len_done_74
-	ADDQ R8, R9
-	JMP  ring_len_73
+ring_whole_77:
+	MOVQ $0x00000000, 1792(SP)
 
-ring_len_done_74:
-	MOVQ alpha_base+72(FP), R10
-	CMPQ SI, $0x01
-	JNE  ring_planes_75
-	XORQ R11, R11
-	MOVQ DI, R12
-	SUBQ $0x00000008, R12
+ring_segment_78:
+	CMPQ    DI, $0x00
+	JE      ring_done_79
+	MOVQ    1792(SP), DX
+	MOVQ    alpha_len+80(FP), R9
+	MOVQ    inner+120(FP), R10
+	SUBQ    DX, R9
+	MOVQ    1800(SP), AX
+	CMPQ    R9, AX
+	CMOVQHI AX, R9
+	MOVQ    R9, 1816(SP)
+	MOVQ    R9, R11
+	IMULQ   R10, R11
+	MOVQ    1808(SP), R8
+	TESTQ   R8, R8
+	CMOVQEQ R11, R8
+	MOVQ    R11, AX
 
-ring_copy_77:
-	CMPQ    R11, R12
-	JGT     ring_copy_tail_78
-	VMOVUPS (R10)(R11*4), Y1
-	VMOVUPS Y1, (SP)(R11*4)
-	ADDQ    $0x00000008, R11
-	JMP     ring_copy_77
+ring_len_80:
+	CMPQ AX, $0x00000008
+	JAE  ring_len_done_81
+	ADDQ R11, AX
+	JMP  ring_len_80
 
-ring_copy_tail_78:
-	MOVQ       DI, R12
-	SUBQ       R11, R12
-	JE         ring_extend_76
-	SHLQ       $0x02, R12
-	NEGQ       R12
-	LEAQ       tailmask<>+32(SB), R13
-	VMOVDQU    (R13)(R12*1), Y1
-	VMASKMOVPS (R10)(R11*4), Y1, Y1
-	VMOVUPS    Y1, (SP)(R11*4)
-	JMP        ring_extend_76
-
-ring_planes_75:
-	XORQ R11, R11
-	XORQ R12, R12
-
-ring_channel_79:
-	CMPQ         R11, DI
-	JE           ring_extend_76
-	VBROADCASTSS (R10)(R11*4), Y1
-	XORQ         R13, R13
-
-ring_fill_80:
-	MOVQ    R12, R14
-	ADDQ    R13, R14
-	VMOVUPS Y1, (SP)(R14*4)
-	ADDQ    $0x00000008, R13
-	CMPQ    R13, SI
-	JB      ring_fill_80
-	ADDQ    SI, R12
-	INCQ    R11
-	JMP     ring_channel_79
-
-ring_extend_76:
-	CMPQ    R8, $0x00000008
-	JB      ring_short_81
-	VMOVUPS (SP), Y1
-	VMOVUPS Y1, (SP)(R8*4)
-	JMP     ring_built_82
-
-ring_short_81:
-	MOVQ R8, R11
+ring_len_done_81:
+	MOVQ alpha_base+72(FP), R12
+	LEAQ (R12)(DX*4), R12
+	CMPQ R10, $0x01
+	JNE  ring_planes_82
+	XORQ DX, DX
 	MOVQ R9, R10
-	ADDQ $0x00000008, R10
+	SUBQ $0x00000008, R10
 
-ring_element_83:
-	MOVQ R11, R12
-	SUBQ R8, R12
-	MOVL (SP)(R12*4), R12
-	MOVL R12, (SP)(R11*4)
-	INCQ R11
-	CMPQ R11, R10
-	JB   ring_element_83
+ring_copy_84:
+	CMPQ    DX, R10
+	JGT     ring_copy_tail_85
+	VMOVUPS (R12)(DX*4), Y1
+	VMOVUPS Y1, (SP)(DX*4)
+	ADDQ    $0x00000008, DX
+	JMP     ring_copy_84
 
-ring_built_82:
-	XORQ R10, R10
-	MOVQ R9, R11
-	ADDQ $0x00000008, R11
+ring_copy_tail_85:
+	SUBQ       DX, R9
+	JE         ring_extend_83
+	SHLQ       $0x02, R9
+	NEGQ       R9
+	LEAQ       tailmask<>+32(SB), R10
+	VMOVDQU    (R10)(R9*1), Y1
+	VMASKMOVPS (R12)(DX*4), Y1, Y1
+	VMOVUPS    Y1, (SP)(DX*4)
+	JMP        ring_extend_83
 
-sums_zero_84:
-	CMPQ    R10, R11
-	JAE     sums_zeroed_85
-	VMOVUPD Y0, 576(SP)(R10*8)
-	ADDQ    $0x00000004, R10
-	JMP     sums_zero_84
+ring_planes_82:
+	XORQ DX, DX
+	XORQ R13, R13
 
-sums_zeroed_85:
-	XORQ R10, R10
-	XORQ R11, R11
-	MOVQ BX, R12
-	SUBQ $0x00000020, R12
+ring_channel_86:
+	CMPQ         DX, R9
+	JE           ring_extend_83
+	VBROADCASTSS (R12)(DX*4), Y1
+	XORQ         R14, R14
 
-unrolled_86:
-	CMPQ         R11, R12
-	JGT          single_87
-	VMOVUPS      (CX)(R11*4), Y1
-	VMOVUPS      (DX)(R11*4), Y2
+ring_fill_87:
+	MOVQ    R13, R15
+	ADDQ    R14, R15
+	VMOVUPS Y1, (SP)(R15*4)
+	ADDQ    $0x00000008, R14
+	CMPQ    R14, R10
+	JB      ring_fill_87
+	ADDQ    R10, R13
+	INCQ    DX
+	JMP     ring_channel_86
+
+ring_extend_83:
+	CMPQ    R11, $0x00000008
+	JB      ring_short_88
+	VMOVUPS (SP), Y1
+	VMOVUPS Y1, (SP)(R11*4)
+	JMP     ring_built_89
+
+ring_short_88:
+	MOVQ R11, DX
+	MOVQ AX, R9
+	ADDQ $0x00000008, R9
+
+ring_element_90:
+	MOVQ DX, R10
+	SUBQ R11, R10
+	MOVL (SP)(R10*4), R10
+	MOVL R10, (SP)(DX*4)
+	INCQ DX
+	CMPQ DX, R9
+	JB   ring_element_90
+
+ring_built_89:
+	XORQ DX, DX
+	MOVQ AX, R9
+	ADDQ $0x00000008, R9
+
+sums_zero_91:
+	CMPQ    DX, R9
+	JAE     sums_zeroed_92
+	VMOVUPD Y0, 576(SP)(DX*8)
+	ADDQ    $0x00000004, DX
+	JMP     sums_zero_91
+
+sums_zeroed_92:
+	XORQ DX, DX
+	XORQ R9, R9
+	MOVQ R8, R10
+	SUBQ $0x00000020, R10
+
+unrolled_93:
+	CMPQ         R9, R10
+	JGT          single_94
+	VMOVUPS      (BX)(R9*4), Y1
+	VMOVUPS      (SI)(R9*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
 	VANDNPS      Y1, Y3, Y1
 	VANDNPS      Y2, Y3, Y4
 	VCVTPS2PD    X1, Y5
 	VCVTPS2PD    X4, Y6
-	VMOVUPD      576(SP)(R10*8), Y7
+	VMOVUPD      576(SP)(DX*8), Y7
 	VFMADD231PD  Y6, Y5, Y7
-	VMOVUPD      Y7, 576(SP)(R10*8)
+	VMOVUPD      Y7, 576(SP)(DX*8)
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
 	VEXTRACTF128 $0x01, Y4, X4
 	VCVTPS2PD    X4, Y4
-	VMOVUPD      608(SP)(R10*8), Y5
+	VMOVUPD      608(SP)(DX*8), Y5
 	VFMADD231PD  Y4, Y1, Y5
-	VMOVUPD      Y5, 608(SP)(R10*8)
-	VMULPS       (SP)(R10*4), Y2, Y1
+	VMOVUPD      Y5, 608(SP)(DX*8)
+	VMULPS       (SP)(DX*4), Y2, Y1
 	VBLENDVPS    Y3, Y2, Y1, Y1
-	VMOVUPS      Y1, (AX)(R11*4)
-	ADDQ         $0x00000008, R10
-	MOVQ         R10, R13
-	SUBQ         R9, R13
-	CMOVQCC      R13, R10
-	VMOVUPS      32(CX)(R11*4), Y1
-	VMOVUPS      32(DX)(R11*4), Y2
+	VMOVUPS      Y1, (CX)(R9*4)
+	ADDQ         $0x00000008, DX
+	MOVQ         DX, R11
+	SUBQ         AX, R11
+	CMOVQCC      R11, DX
+	VMOVUPS      32(BX)(R9*4), Y1
+	VMOVUPS      32(SI)(R9*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
 	VANDNPS      Y1, Y3, Y1
 	VANDNPS      Y2, Y3, Y4
 	VCVTPS2PD    X1, Y5
 	VCVTPS2PD    X4, Y6
-	VMOVUPD      576(SP)(R10*8), Y7
+	VMOVUPD      576(SP)(DX*8), Y7
 	VFMADD231PD  Y6, Y5, Y7
-	VMOVUPD      Y7, 576(SP)(R10*8)
+	VMOVUPD      Y7, 576(SP)(DX*8)
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
 	VEXTRACTF128 $0x01, Y4, X4
 	VCVTPS2PD    X4, Y4
-	VMOVUPD      608(SP)(R10*8), Y5
+	VMOVUPD      608(SP)(DX*8), Y5
 	VFMADD231PD  Y4, Y1, Y5
-	VMOVUPD      Y5, 608(SP)(R10*8)
-	VMULPS       (SP)(R10*4), Y2, Y1
+	VMOVUPD      Y5, 608(SP)(DX*8)
+	VMULPS       (SP)(DX*4), Y2, Y1
 	VBLENDVPS    Y3, Y2, Y1, Y1
-	VMOVUPS      Y1, 32(AX)(R11*4)
-	ADDQ         $0x00000008, R10
-	MOVQ         R10, R13
-	SUBQ         R9, R13
-	CMOVQCC      R13, R10
-	VMOVUPS      64(CX)(R11*4), Y1
-	VMOVUPS      64(DX)(R11*4), Y2
+	VMOVUPS      Y1, 32(CX)(R9*4)
+	ADDQ         $0x00000008, DX
+	MOVQ         DX, R11
+	SUBQ         AX, R11
+	CMOVQCC      R11, DX
+	VMOVUPS      64(BX)(R9*4), Y1
+	VMOVUPS      64(SI)(R9*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
 	VANDNPS      Y1, Y3, Y1
 	VANDNPS      Y2, Y3, Y4
 	VCVTPS2PD    X1, Y5
 	VCVTPS2PD    X4, Y6
-	VMOVUPD      576(SP)(R10*8), Y7
+	VMOVUPD      576(SP)(DX*8), Y7
 	VFMADD231PD  Y6, Y5, Y7
-	VMOVUPD      Y7, 576(SP)(R10*8)
+	VMOVUPD      Y7, 576(SP)(DX*8)
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
 	VEXTRACTF128 $0x01, Y4, X4
 	VCVTPS2PD    X4, Y4
-	VMOVUPD      608(SP)(R10*8), Y5
+	VMOVUPD      608(SP)(DX*8), Y5
 	VFMADD231PD  Y4, Y1, Y5
-	VMOVUPD      Y5, 608(SP)(R10*8)
-	VMULPS       (SP)(R10*4), Y2, Y1
+	VMOVUPD      Y5, 608(SP)(DX*8)
+	VMULPS       (SP)(DX*4), Y2, Y1
 	VBLENDVPS    Y3, Y2, Y1, Y1
-	VMOVUPS      Y1, 64(AX)(R11*4)
-	ADDQ         $0x00000008, R10
-	MOVQ         R10, R13
-	SUBQ         R9, R13
-	CMOVQCC      R13, R10
-	VMOVUPS      96(CX)(R11*4), Y1
-	VMOVUPS      96(DX)(R11*4), Y2
+	VMOVUPS      Y1, 64(CX)(R9*4)
+	ADDQ         $0x00000008, DX
+	MOVQ         DX, R11
+	SUBQ         AX, R11
+	CMOVQCC      R11, DX
+	VMOVUPS      96(BX)(R9*4), Y1
+	VMOVUPS      96(SI)(R9*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
 	VANDNPS      Y1, Y3, Y1
 	VANDNPS      Y2, Y3, Y4
 	VCVTPS2PD    X1, Y5
 	VCVTPS2PD    X4, Y6
-	VMOVUPD      576(SP)(R10*8), Y7
+	VMOVUPD      576(SP)(DX*8), Y7
 	VFMADD231PD  Y6, Y5, Y7
-	VMOVUPD      Y7, 576(SP)(R10*8)
+	VMOVUPD      Y7, 576(SP)(DX*8)
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
 	VEXTRACTF128 $0x01, Y4, X4
 	VCVTPS2PD    X4, Y4
-	VMOVUPD      608(SP)(R10*8), Y5
+	VMOVUPD      608(SP)(DX*8), Y5
 	VFMADD231PD  Y4, Y1, Y5
-	VMOVUPD      Y5, 608(SP)(R10*8)
-	VMULPS       (SP)(R10*4), Y2, Y1
+	VMOVUPD      Y5, 608(SP)(DX*8)
+	VMULPS       (SP)(DX*4), Y2, Y1
 	VBLENDVPS    Y3, Y2, Y1, Y1
-	VMOVUPS      Y1, 96(AX)(R11*4)
-	ADDQ         $0x00000008, R10
-	MOVQ         R10, R13
-	SUBQ         R9, R13
-	CMOVQCC      R13, R10
-	ADDQ         $0x00000020, R11
-	JMP          unrolled_86
+	VMOVUPS      Y1, 96(CX)(R9*4)
+	ADDQ         $0x00000008, DX
+	MOVQ         DX, R11
+	SUBQ         AX, R11
+	CMOVQCC      R11, DX
+	ADDQ         $0x00000020, R9
+	JMP          unrolled_93
 
-single_87:
-	MOVQ BX, R12
-	SUBQ $0x00000008, R12
+single_94:
+	MOVQ R8, R10
+	SUBQ $0x00000008, R10
 
-single_loop_88:
-	CMPQ         R11, R12
-	JGT          remainder_89
-	VMOVUPS      (CX)(R11*4), Y1
-	VMOVUPS      (DX)(R11*4), Y2
+single_loop_95:
+	CMPQ         R9, R10
+	JGT          remainder_96
+	VMOVUPS      (BX)(R9*4), Y1
+	VMOVUPS      (SI)(R9*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
 	VANDNPS      Y1, Y3, Y1
 	VANDNPS      Y2, Y3, Y4
 	VCVTPS2PD    X1, Y5
 	VCVTPS2PD    X4, Y6
-	VMOVUPD      576(SP)(R10*8), Y7
+	VMOVUPD      576(SP)(DX*8), Y7
 	VFMADD231PD  Y6, Y5, Y7
-	VMOVUPD      Y7, 576(SP)(R10*8)
+	VMOVUPD      Y7, 576(SP)(DX*8)
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
 	VEXTRACTF128 $0x01, Y4, X4
 	VCVTPS2PD    X4, Y4
-	VMOVUPD      608(SP)(R10*8), Y5
+	VMOVUPD      608(SP)(DX*8), Y5
 	VFMADD231PD  Y4, Y1, Y5
-	VMOVUPD      Y5, 608(SP)(R10*8)
-	VMULPS       (SP)(R10*4), Y2, Y1
+	VMOVUPD      Y5, 608(SP)(DX*8)
+	VMULPS       (SP)(DX*4), Y2, Y1
 	VBLENDVPS    Y3, Y2, Y1, Y1
-	VMOVUPS      Y1, (AX)(R11*4)
-	ADDQ         $0x00000008, R10
-	MOVQ         R10, R13
-	SUBQ         R9, R13
-	CMOVQCC      R13, R10
-	ADDQ         $0x00000008, R11
-	JMP          single_loop_88
+	VMOVUPS      Y1, (CX)(R9*4)
+	ADDQ         $0x00000008, DX
+	MOVQ         DX, R11
+	SUBQ         AX, R11
+	CMOVQCC      R11, DX
+	ADDQ         $0x00000008, R9
+	JMP          single_loop_95
 
-remainder_89:
-	SUBQ         R11, BX
-	JE           span_done_90
-	SHLQ         $0x02, BX
-	NEGQ         BX
-	LEAQ         tailmask<>+32(SB), R12
-	VMOVDQU      (R12)(BX*1), Y1
-	VMASKMOVPS   (CX)(R11*4), Y1, Y2
-	VMASKMOVPS   (DX)(R11*4), Y1, Y3
-	VCMPPS       $0x1e, Y0, Y2, Y0
-	VANDNPS      Y2, Y0, Y2
-	VANDNPS      Y3, Y0, Y4
-	VCVTPS2PD    X2, Y5
-	VCVTPS2PD    X4, Y6
-	VMOVUPD      576(SP)(R10*8), Y7
-	VFMADD231PD  Y6, Y5, Y7
-	VMOVUPD      Y7, 576(SP)(R10*8)
+remainder_96:
+	MOVQ         R8, R10
+	SUBQ         R9, R10
+	JE           span_done_97
+	SHLQ         $0x02, R10
+	NEGQ         R10
+	LEAQ         tailmask<>+32(SB), R11
+	VMOVDQU      (R11)(R10*1), Y1
+	VMASKMOVPS   (BX)(R9*4), Y1, Y2
+	VMASKMOVPS   (SI)(R9*4), Y1, Y3
+	VCMPPS       $0x1e, Y0, Y2, Y4
+	VANDNPS      Y2, Y4, Y2
+	VANDNPS      Y3, Y4, Y5
+	VCVTPS2PD    X2, Y6
+	VCVTPS2PD    X5, Y7
+	VMOVUPD      576(SP)(DX*8), Y8
+	VFMADD231PD  Y7, Y6, Y8
+	VMOVUPD      Y8, 576(SP)(DX*8)
 	VEXTRACTF128 $0x01, Y2, X2
 	VCVTPS2PD    X2, Y2
-	VEXTRACTF128 $0x01, Y4, X4
-	VCVTPS2PD    X4, Y4
-	VMOVUPD      608(SP)(R10*8), Y5
-	VFMADD231PD  Y4, Y2, Y5
-	VMOVUPD      Y5, 608(SP)(R10*8)
-	VMASKMOVPS   (SP)(R10*4), Y1, Y2
+	VEXTRACTF128 $0x01, Y5, X5
+	VCVTPS2PD    X5, Y5
+	VMOVUPD      608(SP)(DX*8), Y6
+	VFMADD231PD  Y5, Y2, Y6
+	VMOVUPD      Y6, 608(SP)(DX*8)
+	VMASKMOVPS   (SP)(DX*4), Y1, Y2
 	VMULPS       Y2, Y3, Y2
-	VBLENDVPS    Y0, Y3, Y2, Y2
-	VMASKMOVPS   Y2, Y1, (AX)(R11*4)
+	VBLENDVPS    Y4, Y3, Y2, Y2
+	VMASKMOVPS   Y2, Y1, (CX)(R9*4)
 
-span_done_90:
-	VMOVUPD 576(SP), Y0
-	VADDPD  576(SP)(R9*8), Y0, Y0
-	VMOVUPD Y0, 576(SP)
-	VMOVUPD 608(SP), Y0
-	VADDPD  608(SP)(R9*8), Y0, Y0
-	VMOVUPD Y0, 608(SP)
-	MOVQ    R9, AX
+span_done_97:
+	MOVQ    1792(SP), DX
+	MOVQ    1816(SP), R9
+	MOVQ    inner+120(FP), R10
+	MOVQ    dalpha_base+96(FP), R11
+	MOVQ    R9, R12
+	IMULQ   R10, R12
+	LEAQ    (R11)(DX*4), R11
+	VMOVUPD 576(SP), Y1
+	VADDPD  576(SP)(AX*8), Y1, Y1
+	VMOVUPD Y1, 576(SP)
+	VMOVUPD 608(SP), Y1
+	VADDPD  608(SP)(AX*8), Y1, Y1
+	VMOVUPD Y1, 608(SP)
 
-fold_91:
-	CMPQ   AX, R8
-	JBE    folded_92
+fold_98:
+	CMPQ   AX, R12
+	JBE    folded_99
 	DECQ   AX
-	MOVQ   AX, CX
-	SUBQ   R8, CX
-	VMOVSD 576(SP)(AX*8), X0
-	VADDSD 576(SP)(CX*8), X0, X0
-	VMOVSD X0, 576(SP)(CX*8)
-	JMP    fold_91
+	MOVQ   AX, R13
+	SUBQ   R12, R13
+	VMOVSD 576(SP)(AX*8), X1
+	VADDSD 576(SP)(R13*8), X1, X1
+	VMOVSD X1, 576(SP)(R13*8)
+	JMP    fold_98
 
-folded_92:
-	MOVQ dalpha_base+96(FP), AX
-	XORQ CX, CX
-	CMPQ SI, $0x01
-	JNE  sums_planes_93
-	MOVQ DI, DX
-	SUBQ $0x00000004, DX
+folded_99:
+	XORQ AX, AX
+	CMPQ R10, $0x01
+	JNE  sums_planes_100
+	MOVQ R9, R10
+	SUBQ $0x00000004, R10
 
-sums_vector_96:
-	CMPQ       CX, DX
-	JGT        sums_scalar_94
-	VCVTPS2PD  (AX)(CX*4), Y0
-	VADDPD     576(SP)(CX*8), Y0, Y0
-	VCVTPD2PSY Y0, X0
-	VMOVUPS    X0, (AX)(CX*4)
-	ADDQ       $0x00000004, CX
-	JMP        sums_vector_96
+sums_vector_103:
+	CMPQ       AX, R10
+	JGT        sums_scalar_101
+	VCVTPS2PD  (R11)(AX*4), Y1
+	VADDPD     576(SP)(AX*8), Y1, Y1
+	VCVTPD2PSY Y1, X1
+	VMOVUPS    X1, (R11)(AX*4)
+	ADDQ       $0x00000004, AX
+	JMP        sums_vector_103
 
-sums_scalar_94:
-	CMPQ      CX, DI
-	JE        sums_done_95
-	VMOVSD    576(SP)(CX*8), X0
-	VXORPS    X1, X1, X1
-	VCVTSS2SD (AX)(CX*4), X1, X1
-	VADDSD    X0, X1, X1
-	VCVTSD2SS X1, X1, X1
-	VMOVSS    X1, (AX)(CX*4)
-	INCQ      CX
-	JMP       sums_scalar_94
+sums_scalar_101:
+	CMPQ      AX, R9
+	JE        sums_done_102
+	VMOVSD    576(SP)(AX*8), X1
+	VXORPS    X2, X2, X2
+	VCVTSS2SD (R11)(AX*4), X2, X2
+	VADDSD    X1, X2, X2
+	VCVTSD2SS X2, X2, X2
+	VMOVSS    X2, (R11)(AX*4)
+	INCQ      AX
+	JMP       sums_scalar_101
 
-sums_planes_93:
+sums_planes_100:
+	XORQ R12, R12
+
+sums_channel_104:
+	CMPQ   AX, R9
+	JE     sums_done_102
+	VXORPS X1, X1, X1
+	XORQ   R13, R13
+
+sums_plane_105:
+	VADDSD    576(SP)(R12*8), X1, X1
+	INCQ      R12
+	INCQ      R13
+	CMPQ      R13, R10
+	JB        sums_plane_105
+	VXORPS    X2, X2, X2
+	VCVTSS2SD (R11)(AX*4), X2, X2
+	VADDSD    X1, X2, X2
+	VCVTSD2SS X2, X2, X2
+	VMOVSS    X2, (R11)(AX*4)
+	INCQ      AX
+	JMP       sums_channel_104
+
+sums_done_102:
+	MOVQ R8, AX
+	SHLQ $0x02, AX
+	ADDQ AX, BX
+	ADDQ AX, SI
+	ADDQ AX, CX
+	SUBQ R8, DI
+	ADDQ R9, DX
+	MOVQ alpha_len+80(FP), AX
+	CMPQ DX, AX
+	JNE  ring_next_106
 	XORQ DX, DX
 
-sums_channel_97:
-	CMPQ   CX, DI
-	JE     sums_done_95
-	VXORPS X0, X0, X0
-	XORQ   BX, BX
+ring_next_106:
+	MOVQ DX, 1792(SP)
+	JMP  ring_segment_78
 
-sums_plane_98:
-	VADDSD    576(SP)(DX*8), X0, X0
-	INCQ      DX
-	INCQ      BX
-	CMPQ      BX, SI
-	JB        sums_plane_98
-	VXORPS    X1, X1, X1
-	VCVTSS2SD (AX)(CX*4), X1, X1
-	VADDSD    X0, X1, X1
-	VCVTSD2SS X1, X1, X1
-	VMOVSS    X1, (AX)(CX*4)
-	INCQ      CX
-	JMP       sums_channel_97
-
-sums_done_95:
+ring_done_79:
 	VZEROUPPER
 	RET
 
@@ -1576,11 +1677,11 @@ TEXT ·backwardDxAVX2F32(SB), NOSPLIT, $0-76
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_99
+	JB           cached_107
 	CMPQ         AX, DX
-	JE           cached_99
+	JE           cached_107
 	CMPQ         AX, CX
-	JE           cached_99
+	JE           cached_107
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -1589,7 +1690,7 @@ TEXT ·backwardDxAVX2F32(SB), NOSPLIT, $0-76
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_101
+	JE           aligned_109
 	MOVQ         DI, R8
 	SHLQ         $0x02, R8
 	NEGQ         R8
@@ -1603,13 +1704,13 @@ TEXT ·backwardDxAVX2F32(SB), NOSPLIT, $0-76
 	VMASKMOVPS   Y5, Y2, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_101:
+aligned_109:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_102:
+unrolled_110:
 	CMPQ      SI, DI
-	JGT       single_103
+	JGT       single_111
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -1635,15 +1736,15 @@ unrolled_102:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVNTPS  Y4, 96(AX)(SI*4)
 	ADDQ      $0x00000020, SI
-	JMP       unrolled_102
+	JMP       unrolled_110
 
-single_103:
+single_111:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_104:
+single_loop_112:
 	CMPQ      SI, DI
-	JGT       remainder_105
+	JGT       remainder_113
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -1651,11 +1752,11 @@ single_loop_104:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVNTPS  Y4, (AX)(SI*4)
 	ADDQ      $0x00000008, SI
-	JMP       single_loop_104
+	JMP       single_loop_112
 
-remainder_105:
+remainder_113:
 	SUBQ       SI, BX
-	JE         span_done_106
+	JE         span_done_114
 	SHLQ       $0x02, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -1667,18 +1768,18 @@ remainder_105:
 	VBLENDVPS  Y0, Y4, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(SI*4)
 
-span_done_106:
+span_done_114:
 	SFENCE
-	JMP stored_100
+	JMP stored_108
 
-cached_99:
+cached_107:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_107:
+unrolled_115:
 	CMPQ      SI, DI
-	JGT       single_108
+	JGT       single_116
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -1704,15 +1805,15 @@ unrolled_107:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVUPS   Y4, 96(AX)(SI*4)
 	ADDQ      $0x00000020, SI
-	JMP       unrolled_107
+	JMP       unrolled_115
 
-single_108:
+single_116:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_109:
+single_loop_117:
 	CMPQ      SI, DI
-	JGT       remainder_110
+	JGT       remainder_118
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -1720,11 +1821,11 @@ single_loop_109:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVUPS   Y4, (AX)(SI*4)
 	ADDQ      $0x00000008, SI
-	JMP       single_loop_109
+	JMP       single_loop_117
 
-remainder_110:
+remainder_118:
 	SUBQ       SI, BX
-	JE         span_done_111
+	JE         span_done_119
 	SHLQ       $0x02, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -1736,8 +1837,8 @@ remainder_110:
 	VBLENDVPS  Y0, Y4, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(SI*4)
 
-span_done_111:
-stored_100:
+span_done_119:
+stored_108:
 	VZEROUPPER
 	RET
 
@@ -1756,17 +1857,17 @@ TEXT ·backwardPlanesDxAVX2F32(SB), NOSPLIT, $0-104
 	SHLQ   $0x02, R9
 	XORQ   R10, R10
 
-plane_112:
+plane_120:
 	CMPQ         BX, $0x00
-	JE           planes_done_113
+	JE           planes_done_121
 	VBROADCASTSS (R8)(R10*4), Y1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000020, R12
 
-unrolled_114:
+unrolled_122:
 	CMPQ      R11, R12
-	JGT       single_115
+	JGT       single_123
 	VMOVUPS   (CX)(R11*4), Y2
 	VMOVUPS   (DX)(R11*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -1792,15 +1893,15 @@ unrolled_114:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVUPS   Y4, 96(AX)(R11*4)
 	ADDQ      $0x00000020, R11
-	JMP       unrolled_114
+	JMP       unrolled_122
 
-single_115:
+single_123:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 
-single_loop_116:
+single_loop_124:
 	CMPQ      R11, R12
-	JGT       remainder_117
+	JGT       remainder_125
 	VMOVUPS   (CX)(R11*4), Y2
 	VMOVUPS   (DX)(R11*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -1808,12 +1909,12 @@ single_loop_116:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVUPS   Y4, (AX)(R11*4)
 	ADDQ      $0x00000008, R11
-	JMP       single_loop_116
+	JMP       single_loop_124
 
-remainder_117:
+remainder_125:
 	MOVQ       SI, R12
 	SUBQ       R11, R12
-	JE         span_done_118
+	JE         span_done_126
 	SHLQ       $0x02, R12
 	NEGQ       R12
 	LEAQ       tailmask<>+32(SB), R13
@@ -1825,20 +1926,20 @@ remainder_117:
 	VBLENDVPS  Y3, Y4, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(R11*4)
 
-span_done_118:
+span_done_126:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_119
+	JNE  same_pass_127
 	XORQ R10, R10
 
-same_pass_119:
+same_pass_127:
 	SUBQ SI, BX
-	JMP  plane_112
+	JMP  plane_120
 
-planes_done_113:
+planes_done_121:
 	VZEROUPPER
 	RET
 
@@ -1853,9 +1954,9 @@ TEXT ·backwardPatternDxAVX2F32(SB), NOSPLIT, $0-96
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), DI
 
-row_120:
+row_128:
 	CMPQ    BX, $0x00
-	JE      rows_done_121
+	JE      rows_done_129
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -1863,9 +1964,9 @@ row_120:
 	MOVQ    R8, R10
 	SUBQ    $0x00000020, R10
 
-unrolled_122:
+unrolled_130:
 	CMPQ      R9, R10
-	JGT       single_123
+	JGT       single_131
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -1891,15 +1992,15 @@ unrolled_122:
 	VBLENDVPS Y1, Y2, Y3, Y3
 	VMOVUPS   Y3, 96(AX)(R9*4)
 	ADDQ      $0x00000020, R9
-	JMP       unrolled_122
+	JMP       unrolled_130
 
-single_123:
+single_131:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-single_loop_124:
+single_loop_132:
 	CMPQ      R9, R10
-	JGT       remainder_125
+	JGT       remainder_133
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -1907,12 +2008,12 @@ single_loop_124:
 	VBLENDVPS Y1, Y2, Y3, Y3
 	VMOVUPS   Y3, (AX)(R9*4)
 	ADDQ      $0x00000008, R9
-	JMP       single_loop_124
+	JMP       single_loop_132
 
-remainder_125:
+remainder_133:
 	MOVQ       R8, R10
 	SUBQ       R9, R10
-	JE         span_done_126
+	JE         span_done_134
 	SHLQ       $0x02, R10
 	NEGQ       R10
 	LEAQ       tailmask<>+32(SB), R11
@@ -1925,196 +2026,246 @@ remainder_125:
 	VBLENDVPS  Y2, Y3, Y4, Y4
 	VMASKMOVPS Y4, Y1, (AX)(R9*4)
 
-span_done_126:
+span_done_134:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_120
+	JMP  row_128
 
-rows_done_121:
+rows_done_129:
 	VZEROUPPER
 	RET
 
 // func backwardRingDxAVX2F32(dx []float32, dy []float32, x []float32, alpha []float32, inner int)
 // Requires: AVX, CMOV
-TEXT ·backwardRingDxAVX2F32(SB), $1792-104
-	MOVQ   dx_base+0(FP), AX
-	MOVQ   x_base+48(FP), CX
-	MOVQ   dy_base+24(FP), DX
-	MOVQ   x_len+56(FP), BX
+TEXT ·backwardRingDxAVX2F32(SB), $1824-104
+	MOVQ   dx_base+0(FP), CX
+	MOVQ   x_base+48(FP), BX
+	MOVQ   dy_base+24(FP), SI
+	MOVQ   x_len+56(FP), DI
 	VXORPS Y0, Y0, Y0
-	MOVQ   inner+96(FP), SI
-	MOVQ   alpha_len+80(FP), DI
-	MOVQ   DI, R8
-	IMULQ  SI, R8
-	MOVQ   R8, R9
+	MOVQ   inner+96(FP), R8
+	MOVQ   alpha_len+80(FP), AX
+	MOVQ   AX, DX
+	IMULQ  R8, DX
+	MOVQ   AX, 1800(SP)
+	MOVQ   DI, 1808(SP)
+	CMPQ   DX, $0x000001b0
+	JBE    ring_whole_135
+	MOVQ   $0x000001b0, AX
+	XORQ   DX, DX
+	DIVQ   R8
+	MOVQ   AX, 1800(SP)
+	MOVQ   $0x00000000, 1808(SP)
 
-ring_len_127:
-	CMPQ R9, $0x00000008
-	JAE  ring_len_done_128
-	ADDQ R8, R9
-	JMP  ring_len_127
+ring_whole_135:
+	MOVQ $0x00000000, 1792(SP)
 
-ring_len_done_128:
-	MOVQ alpha_base+72(FP), R10
-	CMPQ SI, $0x01
-	JNE  ring_planes_129
-	XORQ SI, SI
-	MOVQ DI, R11
-	SUBQ $0x00000008, R11
+ring_segment_136:
+	CMPQ    DI, $0x00
+	JE      ring_done_137
+	MOVQ    1792(SP), DX
+	MOVQ    alpha_len+80(FP), R9
+	MOVQ    inner+96(FP), R10
+	SUBQ    DX, R9
+	MOVQ    1800(SP), AX
+	CMPQ    R9, AX
+	CMOVQHI AX, R9
+	MOVQ    R9, 1816(SP)
+	MOVQ    R9, R11
+	IMULQ   R10, R11
+	MOVQ    1808(SP), R8
+	TESTQ   R8, R8
+	CMOVQEQ R11, R8
+	MOVQ    R11, AX
 
-ring_copy_131:
-	CMPQ    SI, R11
-	JGT     ring_copy_tail_132
-	VMOVUPS (R10)(SI*4), Y1
-	VMOVUPS Y1, (SP)(SI*4)
-	ADDQ    $0x00000008, SI
-	JMP     ring_copy_131
+ring_len_138:
+	CMPQ AX, $0x00000008
+	JAE  ring_len_done_139
+	ADDQ R11, AX
+	JMP  ring_len_138
 
-ring_copy_tail_132:
-	SUBQ       SI, DI
-	JE         ring_extend_130
-	SHLQ       $0x02, DI
-	NEGQ       DI
-	LEAQ       tailmask<>+32(SB), R11
-	VMOVDQU    (R11)(DI*1), Y1
-	VMASKMOVPS (R10)(SI*4), Y1, Y1
-	VMOVUPS    Y1, (SP)(SI*4)
-	JMP        ring_extend_130
+ring_len_done_139:
+	MOVQ alpha_base+72(FP), R12
+	LEAQ (R12)(DX*4), R12
+	CMPQ R10, $0x01
+	JNE  ring_planes_140
+	XORQ DX, DX
+	MOVQ R9, R10
+	SUBQ $0x00000008, R10
 
-ring_planes_129:
-	XORQ R11, R11
-	XORQ R12, R12
+ring_copy_142:
+	CMPQ    DX, R10
+	JGT     ring_copy_tail_143
+	VMOVUPS (R12)(DX*4), Y1
+	VMOVUPS Y1, (SP)(DX*4)
+	ADDQ    $0x00000008, DX
+	JMP     ring_copy_142
 
-ring_channel_133:
-	CMPQ         R11, DI
-	JE           ring_extend_130
-	VBROADCASTSS (R10)(R11*4), Y1
-	XORQ         R13, R13
+ring_copy_tail_143:
+	SUBQ       DX, R9
+	JE         ring_extend_141
+	SHLQ       $0x02, R9
+	NEGQ       R9
+	LEAQ       tailmask<>+32(SB), R10
+	VMOVDQU    (R10)(R9*1), Y1
+	VMASKMOVPS (R12)(DX*4), Y1, Y1
+	VMOVUPS    Y1, (SP)(DX*4)
+	JMP        ring_extend_141
 
-ring_fill_134:
-	MOVQ    R12, R14
-	ADDQ    R13, R14
-	VMOVUPS Y1, (SP)(R14*4)
-	ADDQ    $0x00000008, R13
-	CMPQ    R13, SI
-	JB      ring_fill_134
-	ADDQ    SI, R12
-	INCQ    R11
-	JMP     ring_channel_133
+ring_planes_140:
+	XORQ DX, DX
+	XORQ R13, R13
 
-ring_extend_130:
-	CMPQ    R8, $0x00000008
-	JB      ring_short_135
+ring_channel_144:
+	CMPQ         DX, R9
+	JE           ring_extend_141
+	VBROADCASTSS (R12)(DX*4), Y1
+	XORQ         R14, R14
+
+ring_fill_145:
+	MOVQ    R13, R15
+	ADDQ    R14, R15
+	VMOVUPS Y1, (SP)(R15*4)
+	ADDQ    $0x00000008, R14
+	CMPQ    R14, R10
+	JB      ring_fill_145
+	ADDQ    R10, R13
+	INCQ    DX
+	JMP     ring_channel_144
+
+ring_extend_141:
+	CMPQ    R11, $0x00000008
+	JB      ring_short_146
 	VMOVUPS (SP), Y1
-	VMOVUPS Y1, (SP)(R8*4)
-	JMP     ring_built_136
+	VMOVUPS Y1, (SP)(R11*4)
+	JMP     ring_built_147
 
-ring_short_135:
-	MOVQ R8, SI
-	MOVQ R9, DI
-	ADDQ $0x00000008, DI
+ring_short_146:
+	MOVQ R11, DX
+	MOVQ AX, R9
+	ADDQ $0x00000008, R9
 
-ring_element_137:
-	MOVQ SI, R10
-	SUBQ R8, R10
+ring_element_148:
+	MOVQ DX, R10
+	SUBQ R11, R10
 	MOVL (SP)(R10*4), R10
-	MOVL R10, (SP)(SI*4)
-	INCQ SI
-	CMPQ SI, DI
-	JB   ring_element_137
+	MOVL R10, (SP)(DX*4)
+	INCQ DX
+	CMPQ DX, R9
+	JB   ring_element_148
 
-ring_built_136:
-	XORQ SI, SI
-	XORQ DI, DI
-	MOVQ BX, R8
-	SUBQ $0x00000020, R8
+ring_built_147:
+	XORQ DX, DX
+	XORQ R9, R9
+	MOVQ R8, R10
+	SUBQ $0x00000020, R10
 
-unrolled_138:
-	CMPQ      DI, R8
-	JGT       single_139
-	VMOVUPS   (CX)(DI*4), Y1
-	VMOVUPS   (DX)(DI*4), Y2
+unrolled_149:
+	CMPQ      R9, R10
+	JGT       single_150
+	VMOVUPS   (BX)(R9*4), Y1
+	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
-	VMULPS    (SP)(SI*4), Y2, Y3
+	VMULPS    (SP)(DX*4), Y2, Y3
 	VBLENDVPS Y1, Y2, Y3, Y3
-	VMOVUPS   Y3, (AX)(DI*4)
-	ADDQ      $0x00000008, SI
-	MOVQ      SI, R10
-	SUBQ      R9, R10
-	CMOVQCC   R10, SI
-	VMOVUPS   32(CX)(DI*4), Y1
-	VMOVUPS   32(DX)(DI*4), Y2
+	VMOVUPS   Y3, (CX)(R9*4)
+	ADDQ      $0x00000008, DX
+	MOVQ      DX, R11
+	SUBQ      AX, R11
+	CMOVQCC   R11, DX
+	VMOVUPS   32(BX)(R9*4), Y1
+	VMOVUPS   32(SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
-	VMULPS    (SP)(SI*4), Y2, Y3
+	VMULPS    (SP)(DX*4), Y2, Y3
 	VBLENDVPS Y1, Y2, Y3, Y3
-	VMOVUPS   Y3, 32(AX)(DI*4)
-	ADDQ      $0x00000008, SI
-	MOVQ      SI, R10
-	SUBQ      R9, R10
-	CMOVQCC   R10, SI
-	VMOVUPS   64(CX)(DI*4), Y1
-	VMOVUPS   64(DX)(DI*4), Y2
+	VMOVUPS   Y3, 32(CX)(R9*4)
+	ADDQ      $0x00000008, DX
+	MOVQ      DX, R11
+	SUBQ      AX, R11
+	CMOVQCC   R11, DX
+	VMOVUPS   64(BX)(R9*4), Y1
+	VMOVUPS   64(SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
-	VMULPS    (SP)(SI*4), Y2, Y3
+	VMULPS    (SP)(DX*4), Y2, Y3
 	VBLENDVPS Y1, Y2, Y3, Y3
-	VMOVUPS   Y3, 64(AX)(DI*4)
-	ADDQ      $0x00000008, SI
-	MOVQ      SI, R10
-	SUBQ      R9, R10
-	CMOVQCC   R10, SI
-	VMOVUPS   96(CX)(DI*4), Y1
-	VMOVUPS   96(DX)(DI*4), Y2
+	VMOVUPS   Y3, 64(CX)(R9*4)
+	ADDQ      $0x00000008, DX
+	MOVQ      DX, R11
+	SUBQ      AX, R11
+	CMOVQCC   R11, DX
+	VMOVUPS   96(BX)(R9*4), Y1
+	VMOVUPS   96(SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
-	VMULPS    (SP)(SI*4), Y2, Y3
+	VMULPS    (SP)(DX*4), Y2, Y3
 	VBLENDVPS Y1, Y2, Y3, Y3
-	VMOVUPS   Y3, 96(AX)(DI*4)
-	ADDQ      $0x00000008, SI
-	MOVQ      SI, R10
-	SUBQ      R9, R10
-	CMOVQCC   R10, SI
-	ADDQ      $0x00000020, DI
-	JMP       unrolled_138
+	VMOVUPS   Y3, 96(CX)(R9*4)
+	ADDQ      $0x00000008, DX
+	MOVQ      DX, R11
+	SUBQ      AX, R11
+	CMOVQCC   R11, DX
+	ADDQ      $0x00000020, R9
+	JMP       unrolled_149
 
-single_139:
-	MOVQ BX, R8
-	SUBQ $0x00000008, R8
+single_150:
+	MOVQ R8, R10
+	SUBQ $0x00000008, R10
 
-single_loop_140:
-	CMPQ      DI, R8
-	JGT       remainder_141
-	VMOVUPS   (CX)(DI*4), Y1
-	VMOVUPS   (DX)(DI*4), Y2
+single_loop_151:
+	CMPQ      R9, R10
+	JGT       remainder_152
+	VMOVUPS   (BX)(R9*4), Y1
+	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
-	VMULPS    (SP)(SI*4), Y2, Y3
+	VMULPS    (SP)(DX*4), Y2, Y3
 	VBLENDVPS Y1, Y2, Y3, Y3
-	VMOVUPS   Y3, (AX)(DI*4)
-	ADDQ      $0x00000008, SI
-	MOVQ      SI, R10
-	SUBQ      R9, R10
-	CMOVQCC   R10, SI
-	ADDQ      $0x00000008, DI
-	JMP       single_loop_140
+	VMOVUPS   Y3, (CX)(R9*4)
+	ADDQ      $0x00000008, DX
+	MOVQ      DX, R11
+	SUBQ      AX, R11
+	CMOVQCC   R11, DX
+	ADDQ      $0x00000008, R9
+	JMP       single_loop_151
 
-remainder_141:
-	SUBQ       DI, BX
-	JE         span_done_142
-	SHLQ       $0x02, BX
-	NEGQ       BX
-	LEAQ       tailmask<>+32(SB), R8
-	VMOVDQU    (R8)(BX*1), Y1
-	VMASKMOVPS (CX)(DI*4), Y1, Y2
-	VMASKMOVPS (DX)(DI*4), Y1, Y3
-	VCMPPS     $0x1e, Y0, Y2, Y0
-	VMASKMOVPS (SP)(SI*4), Y1, Y2
-	VMULPS     Y2, Y3, Y2
-	VBLENDVPS  Y0, Y3, Y2, Y2
-	VMASKMOVPS Y2, Y1, (AX)(DI*4)
+remainder_152:
+	MOVQ       R8, AX
+	SUBQ       R9, AX
+	JE         span_done_153
+	SHLQ       $0x02, AX
+	NEGQ       AX
+	LEAQ       tailmask<>+32(SB), R10
+	VMOVDQU    (R10)(AX*1), Y1
+	VMASKMOVPS (BX)(R9*4), Y1, Y2
+	VMASKMOVPS (SI)(R9*4), Y1, Y3
+	VCMPPS     $0x1e, Y0, Y2, Y2
+	VMASKMOVPS (SP)(DX*4), Y1, Y4
+	VMULPS     Y4, Y3, Y4
+	VBLENDVPS  Y2, Y3, Y4, Y4
+	VMASKMOVPS Y4, Y1, (CX)(R9*4)
 
-span_done_142:
+span_done_153:
+	MOVQ 1792(SP), AX
+	MOVQ 1816(SP), DX
+	MOVQ R8, R9
+	SHLQ $0x02, R9
+	ADDQ R9, BX
+	ADDQ R9, SI
+	ADDQ R9, CX
+	SUBQ R8, DI
+	ADDQ DX, AX
+	MOVQ alpha_len+80(FP), DX
+	CMPQ AX, DX
+	JNE  ring_next_154
+	XORQ AX, AX
+
+ring_next_154:
+	MOVQ AX, 1792(SP)
+	JMP  ring_segment_136
+
+ring_done_137:
 	VZEROUPPER
 	RET
 
@@ -2133,9 +2284,9 @@ TEXT ·backwardDalphaAVX2F32(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000020, SI
 
-unrolled_143:
+unrolled_155:
 	CMPQ         BX, SI
-	JGT          single_144
+	JGT          single_156
 	VMOVUPS      (AX)(BX*4), Y5
 	VMOVUPS      (CX)(BX*4), Y6
 	VCMPPS       $0x1e, Y0, Y5, Y7
@@ -2189,15 +2340,15 @@ unrolled_143:
 	VCVTPS2PD    X6, Y6
 	VFMADD231PD  Y6, Y5, Y4
 	ADDQ         $0x00000020, BX
-	JMP          unrolled_143
+	JMP          unrolled_155
 
-single_144:
+single_156:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_145:
+single_loop_157:
 	CMPQ         BX, SI
-	JGT          remainder_146
+	JGT          remainder_158
 	VMOVUPS      (AX)(BX*4), Y5
 	VMOVUPS      (CX)(BX*4), Y6
 	VCMPPS       $0x1e, Y0, Y5, Y7
@@ -2212,11 +2363,11 @@ single_loop_145:
 	VCVTPS2PD    X6, Y6
 	VFMADD231PD  Y6, Y5, Y2
 	ADDQ         $0x00000008, BX
-	JMP          single_loop_145
+	JMP          single_loop_157
 
-remainder_146:
+remainder_158:
 	SUBQ         BX, DX
-	JE           span_done_147
+	JE           span_done_159
 	SHLQ         $0x02, DX
 	NEGQ         DX
 	LEAQ         tailmask<>+32(SB), SI
@@ -2235,7 +2386,7 @@ remainder_146:
 	VCVTPS2PD    X0, Y0
 	VFMADD231PD  Y0, Y5, Y2
 
-span_done_147:
+span_done_159:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -2261,9 +2412,9 @@ TEXT ·backwardPlanesDalphaAVX2F32(SB), NOSPLIT, $0-80
 	SHLQ   $0x02, R8
 	XORQ   R9, R9
 
-plane_148:
+plane_160:
 	CMPQ   DX, $0x00
-	JE     planes_done_149
+	JE     planes_done_161
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -2272,9 +2423,9 @@ plane_148:
 	MOVQ   SI, R11
 	SUBQ   $0x00000020, R11
 
-unrolled_150:
+unrolled_162:
 	CMPQ         R10, R11
-	JGT          single_151
+	JGT          single_163
 	VMOVUPS      (AX)(R10*4), Y5
 	VMOVUPS      (CX)(R10*4), Y6
 	VCMPPS       $0x1e, Y0, Y5, Y7
@@ -2328,15 +2479,15 @@ unrolled_150:
 	VCVTPS2PD    X6, Y6
 	VFMADD231PD  Y6, Y5, Y4
 	ADDQ         $0x00000020, R10
-	JMP          unrolled_150
+	JMP          unrolled_162
 
-single_151:
+single_163:
 	MOVQ SI, R11
 	SUBQ $0x00000008, R11
 
-single_loop_152:
+single_loop_164:
 	CMPQ         R10, R11
-	JGT          remainder_153
+	JGT          remainder_165
 	VMOVUPS      (AX)(R10*4), Y5
 	VMOVUPS      (CX)(R10*4), Y6
 	VCMPPS       $0x1e, Y0, Y5, Y7
@@ -2351,12 +2502,12 @@ single_loop_152:
 	VCVTPS2PD    X6, Y6
 	VFMADD231PD  Y6, Y5, Y2
 	ADDQ         $0x00000008, R10
-	JMP          single_loop_152
+	JMP          single_loop_164
 
-remainder_153:
+remainder_165:
 	MOVQ         SI, R11
 	SUBQ         R10, R11
-	JE           span_done_154
+	JE           span_done_166
 	SHLQ         $0x02, R11
 	NEGQ         R11
 	LEAQ         tailmask<>+32(SB), R12
@@ -2375,7 +2526,7 @@ remainder_153:
 	VCVTPS2PD    X5, Y5
 	VFMADD231PD  Y5, Y6, Y2
 
-span_done_154:
+span_done_166:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -2389,14 +2540,14 @@ span_done_154:
 	ADDQ         R8, CX
 	INCQ         R9
 	CMPQ         R9, DI
-	JNE          same_pass_155
+	JNE          same_pass_167
 	XORQ         R9, R9
 
-same_pass_155:
+same_pass_167:
 	SUBQ SI, DX
-	JMP  plane_148
+	JMP  plane_160
 
-planes_done_149:
+planes_done_161:
 	VZEROUPPER
 	RET
 
@@ -2410,9 +2561,9 @@ TEXT ·backwardPatternDalphaAVX2F32(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
 
-row_156:
+row_168:
 	CMPQ    DX, $0x00
-	JE      rows_done_157
+	JE      rows_done_169
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -2420,9 +2571,9 @@ row_156:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_158:
+unrolled_170:
 	CMPQ         R8, R9
-	JGT          single_159
+	JGT          single_171
 	VMOVUPS      (AX)(R8*4), Y1
 	VMOVUPS      (CX)(R8*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -2492,15 +2643,15 @@ unrolled_158:
 	VFMADD231PD  Y2, Y1, Y3
 	VMOVUPD      Y3, 224(BX)(R8*8)
 	ADDQ         $0x00000020, R8
-	JMP          unrolled_158
+	JMP          unrolled_170
 
-single_159:
+single_171:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_160:
+single_loop_172:
 	CMPQ         R8, R9
-	JGT          remainder_161
+	JGT          remainder_173
 	VMOVUPS      (AX)(R8*4), Y1
 	VMOVUPS      (CX)(R8*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -2519,12 +2670,12 @@ single_loop_160:
 	VFMADD231PD  Y2, Y1, Y3
 	VMOVUPD      Y3, 32(BX)(R8*8)
 	ADDQ         $0x00000008, R8
-	JMP          single_loop_160
+	JMP          single_loop_172
 
-remainder_161:
+remainder_173:
 	MOVQ         DI, R9
 	SUBQ         R8, R9
-	JE           span_done_162
+	JE           span_done_174
 	SHLQ         $0x02, R9
 	NEGQ         R9
 	LEAQ         tailmask<>+32(SB), R10
@@ -2547,275 +2698,326 @@ remainder_161:
 	VFMADD231PD  Y1, Y2, Y3
 	VMOVUPD      Y3, 32(BX)(R8*8)
 
-span_done_162:
+span_done_174:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_156
+	JMP  row_168
 
-rows_done_157:
+rows_done_169:
 	VZEROUPPER
 	RET
 
 // func backwardRingDalphaAVX2F32(dy []float32, x []float32, dalpha []float32, inner int)
 // Requires: AVX, CMOV, FMA3
-TEXT ·backwardRingDalphaAVX2F32(SB), $1792-80
-	MOVQ   x_base+24(FP), AX
-	MOVQ   dy_base+0(FP), CX
-	MOVQ   x_len+32(FP), DX
+TEXT ·backwardRingDalphaAVX2F32(SB), $1824-80
+	MOVQ   x_base+24(FP), CX
+	MOVQ   dy_base+0(FP), BX
+	MOVQ   x_len+32(FP), SI
 	VXORPS Y0, Y0, Y0
-	MOVQ   inner+72(FP), BX
-	MOVQ   dalpha_len+56(FP), SI
-	MOVQ   SI, DI
-	IMULQ  BX, DI
-	MOVQ   DI, R8
+	MOVQ   inner+72(FP), DI
+	MOVQ   dalpha_len+56(FP), AX
+	MOVQ   AX, DX
+	IMULQ  DI, DX
+	MOVQ   AX, 1800(SP)
+	MOVQ   SI, 1808(SP)
+	CMPQ   DX, $0x000000c8
+	JBE    ring_whole_175
+	MOVQ   $0x000000c8, AX
+	XORQ   DX, DX
+	DIVQ   DI
+	MOVQ   AX, 1800(SP)
+	MOVQ   $0x00000000, 1808(SP)
 
-ring_len_163:
-	CMPQ R8, $0x00000008
-	JAE  ring_len_done_164
-	ADDQ DI, R8
-	JMP  ring_len_163
+ring_whole_175:
+	MOVQ $0x00000000, 1792(SP)
 
-ring_len_done_164:
-	XORQ R9, R9
-	MOVQ R8, R10
-	ADDQ $0x00000008, R10
+ring_segment_176:
+	CMPQ    SI, $0x00
+	JE      ring_done_177
+	MOVQ    1792(SP), DX
+	MOVQ    dalpha_len+56(FP), DI
+	MOVQ    inner+72(FP), AX
+	SUBQ    DX, DI
+	MOVQ    1800(SP), DX
+	CMPQ    DI, DX
+	CMOVQHI DX, DI
+	MOVQ    DI, 1816(SP)
+	MOVQ    DI, DX
+	IMULQ   AX, DX
+	MOVQ    1808(SP), DI
+	TESTQ   DI, DI
+	CMOVQEQ DX, DI
+	MOVQ    DX, AX
 
-sums_zero_165:
-	CMPQ    R9, R10
-	JAE     sums_zeroed_166
-	VMOVUPD Y0, (SP)(R9*8)
-	ADDQ    $0x00000004, R9
-	JMP     sums_zero_165
+ring_len_178:
+	CMPQ AX, $0x00000008
+	JAE  ring_len_done_179
+	ADDQ DX, AX
+	JMP  ring_len_178
 
-sums_zeroed_166:
-	XORQ R9, R9
-	XORQ R10, R10
-	MOVQ DX, R11
-	SUBQ $0x00000020, R11
+ring_len_done_179:
+	XORQ DX, DX
+	MOVQ AX, R8
+	ADDQ $0x00000008, R8
 
-unrolled_167:
-	CMPQ         R10, R11
-	JGT          single_168
-	VMOVUPS      (AX)(R10*4), Y1
-	VMOVUPS      (CX)(R10*4), Y2
+sums_zero_180:
+	CMPQ    DX, R8
+	JAE     sums_zeroed_181
+	VMOVUPD Y0, (SP)(DX*8)
+	ADDQ    $0x00000004, DX
+	JMP     sums_zero_180
+
+sums_zeroed_181:
+	XORQ DX, DX
+	XORQ R8, R8
+	MOVQ DI, R9
+	SUBQ $0x00000020, R9
+
+unrolled_182:
+	CMPQ         R8, R9
+	JGT          single_183
+	VMOVUPS      (CX)(R8*4), Y1
+	VMOVUPS      (BX)(R8*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
 	VANDNPS      Y1, Y3, Y1
 	VANDNPS      Y2, Y3, Y2
 	VCVTPS2PD    X1, Y3
 	VCVTPS2PD    X2, Y4
-	VMOVUPD      (SP)(R9*8), Y5
+	VMOVUPD      (SP)(DX*8), Y5
 	VFMADD231PD  Y4, Y3, Y5
-	VMOVUPD      Y5, (SP)(R9*8)
+	VMOVUPD      Y5, (SP)(DX*8)
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
 	VEXTRACTF128 $0x01, Y2, X2
 	VCVTPS2PD    X2, Y2
-	VMOVUPD      32(SP)(R9*8), Y3
+	VMOVUPD      32(SP)(DX*8), Y3
 	VFMADD231PD  Y2, Y1, Y3
-	VMOVUPD      Y3, 32(SP)(R9*8)
-	ADDQ         $0x00000008, R9
-	MOVQ         R9, R12
-	SUBQ         R8, R12
-	CMOVQCC      R12, R9
-	VMOVUPS      32(AX)(R10*4), Y1
-	VMOVUPS      32(CX)(R10*4), Y2
+	VMOVUPD      Y3, 32(SP)(DX*8)
+	ADDQ         $0x00000008, DX
+	MOVQ         DX, R10
+	SUBQ         AX, R10
+	CMOVQCC      R10, DX
+	VMOVUPS      32(CX)(R8*4), Y1
+	VMOVUPS      32(BX)(R8*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
 	VANDNPS      Y1, Y3, Y1
 	VANDNPS      Y2, Y3, Y2
 	VCVTPS2PD    X1, Y3
 	VCVTPS2PD    X2, Y4
-	VMOVUPD      (SP)(R9*8), Y5
+	VMOVUPD      (SP)(DX*8), Y5
 	VFMADD231PD  Y4, Y3, Y5
-	VMOVUPD      Y5, (SP)(R9*8)
+	VMOVUPD      Y5, (SP)(DX*8)
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
 	VEXTRACTF128 $0x01, Y2, X2
 	VCVTPS2PD    X2, Y2
-	VMOVUPD      32(SP)(R9*8), Y3
+	VMOVUPD      32(SP)(DX*8), Y3
 	VFMADD231PD  Y2, Y1, Y3
-	VMOVUPD      Y3, 32(SP)(R9*8)
-	ADDQ         $0x00000008, R9
-	MOVQ         R9, R12
-	SUBQ         R8, R12
-	CMOVQCC      R12, R9
-	VMOVUPS      64(AX)(R10*4), Y1
-	VMOVUPS      64(CX)(R10*4), Y2
+	VMOVUPD      Y3, 32(SP)(DX*8)
+	ADDQ         $0x00000008, DX
+	MOVQ         DX, R10
+	SUBQ         AX, R10
+	CMOVQCC      R10, DX
+	VMOVUPS      64(CX)(R8*4), Y1
+	VMOVUPS      64(BX)(R8*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
 	VANDNPS      Y1, Y3, Y1
 	VANDNPS      Y2, Y3, Y2
 	VCVTPS2PD    X1, Y3
 	VCVTPS2PD    X2, Y4
-	VMOVUPD      (SP)(R9*8), Y5
+	VMOVUPD      (SP)(DX*8), Y5
 	VFMADD231PD  Y4, Y3, Y5
-	VMOVUPD      Y5, (SP)(R9*8)
+	VMOVUPD      Y5, (SP)(DX*8)
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
 	VEXTRACTF128 $0x01, Y2, X2
 	VCVTPS2PD    X2, Y2
-	VMOVUPD      32(SP)(R9*8), Y3
+	VMOVUPD      32(SP)(DX*8), Y3
 	VFMADD231PD  Y2, Y1, Y3
-	VMOVUPD      Y3, 32(SP)(R9*8)
-	ADDQ         $0x00000008, R9
-	MOVQ         R9, R12
-	SUBQ         R8, R12
-	CMOVQCC      R12, R9
-	VMOVUPS      96(AX)(R10*4), Y1
-	VMOVUPS      96(CX)(R10*4), Y2
+	VMOVUPD      Y3, 32(SP)(DX*8)
+	ADDQ         $0x00000008, DX
+	MOVQ         DX, R10
+	SUBQ         AX, R10
+	CMOVQCC      R10, DX
+	VMOVUPS      96(CX)(R8*4), Y1
+	VMOVUPS      96(BX)(R8*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
 	VANDNPS      Y1, Y3, Y1
 	VANDNPS      Y2, Y3, Y2
 	VCVTPS2PD    X1, Y3
 	VCVTPS2PD    X2, Y4
-	VMOVUPD      (SP)(R9*8), Y5
+	VMOVUPD      (SP)(DX*8), Y5
 	VFMADD231PD  Y4, Y3, Y5
-	VMOVUPD      Y5, (SP)(R9*8)
+	VMOVUPD      Y5, (SP)(DX*8)
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
 	VEXTRACTF128 $0x01, Y2, X2
 	VCVTPS2PD    X2, Y2
-	VMOVUPD      32(SP)(R9*8), Y3
+	VMOVUPD      32(SP)(DX*8), Y3
 	VFMADD231PD  Y2, Y1, Y3
-	VMOVUPD      Y3, 32(SP)(R9*8)
-	ADDQ         $0x00000008, R9
-	MOVQ         R9, R12
-	SUBQ         R8, R12
-	CMOVQCC      R12, R9
-	ADDQ         $0x00000020, R10
-	JMP          unrolled_167
+	VMOVUPD      Y3, 32(SP)(DX*8)
+	ADDQ         $0x00000008, DX
+	MOVQ         DX, R10
+	SUBQ         AX, R10
+	CMOVQCC      R10, DX
+	ADDQ         $0x00000020, R8
+	JMP          unrolled_182
 
-single_168:
-	MOVQ DX, R11
-	SUBQ $0x00000008, R11
+single_183:
+	MOVQ DI, R9
+	SUBQ $0x00000008, R9
 
-single_loop_169:
-	CMPQ         R10, R11
-	JGT          remainder_170
-	VMOVUPS      (AX)(R10*4), Y1
-	VMOVUPS      (CX)(R10*4), Y2
+single_loop_184:
+	CMPQ         R8, R9
+	JGT          remainder_185
+	VMOVUPS      (CX)(R8*4), Y1
+	VMOVUPS      (BX)(R8*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
 	VANDNPS      Y1, Y3, Y1
 	VANDNPS      Y2, Y3, Y2
 	VCVTPS2PD    X1, Y3
 	VCVTPS2PD    X2, Y4
-	VMOVUPD      (SP)(R9*8), Y5
+	VMOVUPD      (SP)(DX*8), Y5
 	VFMADD231PD  Y4, Y3, Y5
-	VMOVUPD      Y5, (SP)(R9*8)
+	VMOVUPD      Y5, (SP)(DX*8)
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
 	VEXTRACTF128 $0x01, Y2, X2
 	VCVTPS2PD    X2, Y2
-	VMOVUPD      32(SP)(R9*8), Y3
+	VMOVUPD      32(SP)(DX*8), Y3
 	VFMADD231PD  Y2, Y1, Y3
-	VMOVUPD      Y3, 32(SP)(R9*8)
-	ADDQ         $0x00000008, R9
-	MOVQ         R9, R12
-	SUBQ         R8, R12
-	CMOVQCC      R12, R9
-	ADDQ         $0x00000008, R10
-	JMP          single_loop_169
+	VMOVUPD      Y3, 32(SP)(DX*8)
+	ADDQ         $0x00000008, DX
+	MOVQ         DX, R10
+	SUBQ         AX, R10
+	CMOVQCC      R10, DX
+	ADDQ         $0x00000008, R8
+	JMP          single_loop_184
 
-remainder_170:
-	SUBQ         R10, DX
-	JE           span_done_171
-	SHLQ         $0x02, DX
-	NEGQ         DX
-	LEAQ         tailmask<>+32(SB), R11
-	VMOVDQU      (R11)(DX*1), Y1
-	VMASKMOVPS   (AX)(R10*4), Y1, Y2
-	VMASKMOVPS   (CX)(R10*4), Y1, Y1
-	VCMPPS       $0x1e, Y0, Y2, Y0
-	VANDNPS      Y2, Y0, Y2
-	VANDNPS      Y1, Y0, Y0
-	VCVTPS2PD    X2, Y1
-	VCVTPS2PD    X0, Y3
-	VMOVUPD      (SP)(R9*8), Y4
-	VFMADD231PD  Y3, Y1, Y4
-	VMOVUPD      Y4, (SP)(R9*8)
-	VEXTRACTF128 $0x01, Y2, X1
+remainder_185:
+	MOVQ         DI, R9
+	SUBQ         R8, R9
+	JE           span_done_186
+	SHLQ         $0x02, R9
+	NEGQ         R9
+	LEAQ         tailmask<>+32(SB), R10
+	VMOVDQU      (R10)(R9*1), Y1
+	VMASKMOVPS   (CX)(R8*4), Y1, Y2
+	VMASKMOVPS   (BX)(R8*4), Y1, Y1
+	VCMPPS       $0x1e, Y0, Y2, Y3
+	VANDNPS      Y2, Y3, Y2
+	VANDNPS      Y1, Y3, Y1
+	VCVTPS2PD    X2, Y3
+	VCVTPS2PD    X1, Y4
+	VMOVUPD      (SP)(DX*8), Y5
+	VFMADD231PD  Y4, Y3, Y5
+	VMOVUPD      Y5, (SP)(DX*8)
+	VEXTRACTF128 $0x01, Y2, X2
+	VCVTPS2PD    X2, Y2
+	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
-	VEXTRACTF128 $0x01, Y0, X0
-	VCVTPS2PD    X0, Y0
-	VMOVUPD      32(SP)(R9*8), Y2
-	VFMADD231PD  Y0, Y1, Y2
-	VMOVUPD      Y2, 32(SP)(R9*8)
+	VMOVUPD      32(SP)(DX*8), Y3
+	VFMADD231PD  Y1, Y2, Y3
+	VMOVUPD      Y3, 32(SP)(DX*8)
 
-span_done_171:
-	VMOVUPD (SP), Y0
-	VADDPD  (SP)(R8*8), Y0, Y0
-	VMOVUPD Y0, (SP)
-	VMOVUPD 32(SP), Y0
-	VADDPD  32(SP)(R8*8), Y0, Y0
-	VMOVUPD Y0, 32(SP)
-	MOVQ    R8, AX
+span_done_186:
+	MOVQ    1792(SP), DX
+	MOVQ    1816(SP), R8
+	MOVQ    inner+72(FP), R9
+	MOVQ    dalpha_base+48(FP), R10
+	MOVQ    R8, R11
+	IMULQ   R9, R11
+	LEAQ    (R10)(DX*4), R10
+	VMOVUPD (SP), Y1
+	VADDPD  (SP)(AX*8), Y1, Y1
+	VMOVUPD Y1, (SP)
+	VMOVUPD 32(SP), Y1
+	VADDPD  32(SP)(AX*8), Y1, Y1
+	VMOVUPD Y1, 32(SP)
 
-fold_172:
-	CMPQ   AX, DI
-	JBE    folded_173
+fold_187:
+	CMPQ   AX, R11
+	JBE    folded_188
 	DECQ   AX
-	MOVQ   AX, CX
-	SUBQ   DI, CX
-	VMOVSD (SP)(AX*8), X0
-	VADDSD (SP)(CX*8), X0, X0
-	VMOVSD X0, (SP)(CX*8)
-	JMP    fold_172
+	MOVQ   AX, R12
+	SUBQ   R11, R12
+	VMOVSD (SP)(AX*8), X1
+	VADDSD (SP)(R12*8), X1, X1
+	VMOVSD X1, (SP)(R12*8)
+	JMP    fold_187
 
-folded_173:
-	MOVQ dalpha_base+48(FP), AX
-	XORQ CX, CX
-	CMPQ BX, $0x01
-	JNE  sums_planes_174
-	MOVQ SI, DX
-	SUBQ $0x00000004, DX
+folded_188:
+	XORQ AX, AX
+	CMPQ R9, $0x01
+	JNE  sums_planes_189
+	MOVQ R8, R9
+	SUBQ $0x00000004, R9
 
-sums_vector_177:
-	CMPQ       CX, DX
-	JGT        sums_scalar_175
-	VCVTPS2PD  (AX)(CX*4), Y0
-	VADDPD     (SP)(CX*8), Y0, Y0
-	VCVTPD2PSY Y0, X0
-	VMOVUPS    X0, (AX)(CX*4)
-	ADDQ       $0x00000004, CX
-	JMP        sums_vector_177
+sums_vector_192:
+	CMPQ       AX, R9
+	JGT        sums_scalar_190
+	VCVTPS2PD  (R10)(AX*4), Y1
+	VADDPD     (SP)(AX*8), Y1, Y1
+	VCVTPD2PSY Y1, X1
+	VMOVUPS    X1, (R10)(AX*4)
+	ADDQ       $0x00000004, AX
+	JMP        sums_vector_192
 
-sums_scalar_175:
-	CMPQ      CX, SI
-	JE        sums_done_176
-	VMOVSD    (SP)(CX*8), X0
-	VXORPS    X1, X1, X1
-	VCVTSS2SD (AX)(CX*4), X1, X1
-	VADDSD    X0, X1, X1
-	VCVTSD2SS X1, X1, X1
-	VMOVSS    X1, (AX)(CX*4)
-	INCQ      CX
-	JMP       sums_scalar_175
+sums_scalar_190:
+	CMPQ      AX, R8
+	JE        sums_done_191
+	VMOVSD    (SP)(AX*8), X1
+	VXORPS    X2, X2, X2
+	VCVTSS2SD (R10)(AX*4), X2, X2
+	VADDSD    X1, X2, X2
+	VCVTSD2SS X2, X2, X2
+	VMOVSS    X2, (R10)(AX*4)
+	INCQ      AX
+	JMP       sums_scalar_190
 
-sums_planes_174:
+sums_planes_189:
+	XORQ R11, R11
+
+sums_channel_193:
+	CMPQ   AX, R8
+	JE     sums_done_191
+	VXORPS X1, X1, X1
+	XORQ   R12, R12
+
+sums_plane_194:
+	VADDSD    (SP)(R11*8), X1, X1
+	INCQ      R11
+	INCQ      R12
+	CMPQ      R12, R9
+	JB        sums_plane_194
+	VXORPS    X2, X2, X2
+	VCVTSS2SD (R10)(AX*4), X2, X2
+	VADDSD    X1, X2, X2
+	VCVTSD2SS X2, X2, X2
+	VMOVSS    X2, (R10)(AX*4)
+	INCQ      AX
+	JMP       sums_channel_193
+
+sums_done_191:
+	MOVQ DI, AX
+	SHLQ $0x02, AX
+	ADDQ AX, CX
+	ADDQ AX, BX
+	SUBQ DI, SI
+	ADDQ R8, DX
+	MOVQ dalpha_len+56(FP), AX
+	CMPQ DX, AX
+	JNE  ring_next_195
 	XORQ DX, DX
 
-sums_channel_178:
-	CMPQ   CX, SI
-	JE     sums_done_176
-	VXORPS X0, X0, X0
-	XORQ   DI, DI
+ring_next_195:
+	MOVQ DX, 1792(SP)
+	JMP  ring_segment_176
 
-sums_plane_179:
-	VADDSD    (SP)(DX*8), X0, X0
-	INCQ      DX
-	INCQ      DI
-	CMPQ      DI, BX
-	JB        sums_plane_179
-	VXORPS    X1, X1, X1
-	VCVTSS2SD (AX)(CX*4), X1, X1
-	VADDSD    X0, X1, X1
-	VCVTSD2SS X1, X1, X1
-	VMOVSS    X1, (AX)(CX*4)
-	INCQ      CX
-	JMP       sums_channel_178
-
-sums_done_176:
+ring_done_177:
 	VZEROUPPER
 	RET
 
@@ -2830,11 +3032,11 @@ TEXT ·forwardAVX2F64(SB), NOSPLIT, $0-56
 	MOVQ         DX, BX
 	SHLQ         $0x03, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_180
+	JB           cached_196
 	CMPQ         AX, CX
-	JE           cached_180
+	JE           cached_196
 	CMPQ         AX, CX
-	JE           cached_180
+	JE           cached_196
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -2843,7 +3045,7 @@ TEXT ·forwardAVX2F64(SB), NOSPLIT, $0-56
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_182
+	JE           aligned_198
 	MOVQ         SI, DI
 	SHLQ         $0x03, DI
 	NEGQ         DI
@@ -2856,13 +3058,13 @@ TEXT ·forwardAVX2F64(SB), NOSPLIT, $0-56
 	VMASKMOVPD   Y5, Y2, (AX)(BX*8)
 	MOVQ         SI, BX
 
-aligned_182:
+aligned_198:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-unrolled_183:
+unrolled_199:
 	CMPQ      BX, SI
-	JGT       single_184
+	JGT       single_200
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
@@ -2884,26 +3086,26 @@ unrolled_183:
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVNTPD  Y4, 96(AX)(BX*8)
 	ADDQ      $0x00000010, BX
-	JMP       unrolled_183
+	JMP       unrolled_199
 
-single_184:
+single_200:
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-single_loop_185:
+single_loop_201:
 	CMPQ      BX, SI
-	JGT       remainder_186
+	JGT       remainder_202
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVNTPD  Y4, (AX)(BX*8)
 	ADDQ      $0x00000004, BX
-	JMP       single_loop_185
+	JMP       single_loop_201
 
-remainder_186:
+remainder_202:
 	SUBQ       BX, DX
-	JE         span_done_187
+	JE         span_done_203
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), SI
@@ -2914,18 +3116,18 @@ remainder_186:
 	VBLENDVPD  Y0, Y3, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(BX*8)
 
-span_done_187:
+span_done_203:
 	SFENCE
-	JMP stored_181
+	JMP stored_197
 
-cached_180:
+cached_196:
 	XORQ BX, BX
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-unrolled_188:
+unrolled_204:
 	CMPQ      BX, SI
-	JGT       single_189
+	JGT       single_205
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
@@ -2947,26 +3149,26 @@ unrolled_188:
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVUPD   Y4, 96(AX)(BX*8)
 	ADDQ      $0x00000010, BX
-	JMP       unrolled_188
+	JMP       unrolled_204
 
-single_189:
+single_205:
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-single_loop_190:
+single_loop_206:
 	CMPQ      BX, SI
-	JGT       remainder_191
+	JGT       remainder_207
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVUPD   Y4, (AX)(BX*8)
 	ADDQ      $0x00000004, BX
-	JMP       single_loop_190
+	JMP       single_loop_206
 
-remainder_191:
+remainder_207:
 	SUBQ       BX, DX
-	JE         span_done_192
+	JE         span_done_208
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), SI
@@ -2977,8 +3179,8 @@ remainder_191:
 	VBLENDVPD  Y0, Y3, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(BX*8)
 
-span_done_192:
-stored_181:
+span_done_208:
+stored_197:
 	VZEROUPPER
 	RET
 
@@ -2996,17 +3198,17 @@ TEXT ·forwardPlanesAVX2F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
 
-plane_193:
+plane_209:
 	CMPQ         DX, $0x00
-	JE           planes_done_194
+	JE           planes_done_210
 	VBROADCASTSD (DI)(R9*8), Y1
 	XORQ         R10, R10
 	MOVQ         BX, R11
 	SUBQ         $0x00000010, R11
 
-unrolled_195:
+unrolled_211:
 	CMPQ      R10, R11
-	JGT       single_196
+	JGT       single_212
 	VMOVUPD   (CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
@@ -3028,27 +3230,27 @@ unrolled_195:
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVUPD   Y4, 96(AX)(R10*8)
 	ADDQ      $0x00000010, R10
-	JMP       unrolled_195
+	JMP       unrolled_211
 
-single_196:
+single_212:
 	MOVQ BX, R11
 	SUBQ $0x00000004, R11
 
-single_loop_197:
+single_loop_213:
 	CMPQ      R10, R11
-	JGT       remainder_198
+	JGT       remainder_214
 	VMOVUPD   (CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVUPD   Y4, (AX)(R10*8)
 	ADDQ      $0x00000004, R10
-	JMP       single_loop_197
+	JMP       single_loop_213
 
-remainder_198:
+remainder_214:
 	MOVQ       BX, R11
 	SUBQ       R10, R11
-	JE         span_done_199
+	JE         span_done_215
 	SHLQ       $0x03, R11
 	NEGQ       R11
 	LEAQ       tailmask<>+32(SB), R12
@@ -3059,19 +3261,19 @@ remainder_198:
 	VBLENDVPD  Y4, Y3, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(R10*8)
 
-span_done_199:
+span_done_215:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_200
+	JNE  same_pass_216
 	XORQ R9, R9
 
-same_pass_200:
+same_pass_216:
 	SUBQ BX, DX
-	JMP  plane_193
+	JMP  plane_209
 
-planes_done_194:
+planes_done_210:
 	VZEROUPPER
 	RET
 
@@ -3085,9 +3287,9 @@ TEXT ·forwardPatternAVX2F64(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+56(FP), SI
 
-row_201:
+row_217:
 	CMPQ    DX, $0x00
-	JE      rows_done_202
+	JE      rows_done_218
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -3095,9 +3297,9 @@ row_201:
 	MOVQ    DI, R9
 	SUBQ    $0x00000010, R9
 
-unrolled_203:
+unrolled_219:
 	CMPQ      R8, R9
-	JGT       single_204
+	JGT       single_220
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y3
@@ -3119,27 +3321,27 @@ unrolled_203:
 	VBLENDVPD Y2, Y1, Y3, Y3
 	VMOVUPD   Y3, 96(AX)(R8*8)
 	ADDQ      $0x00000010, R8
-	JMP       unrolled_203
+	JMP       unrolled_219
 
-single_204:
+single_220:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 
-single_loop_205:
+single_loop_221:
 	CMPQ      R8, R9
-	JGT       remainder_206
+	JGT       remainder_222
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y3
 	VBLENDVPD Y2, Y1, Y3, Y3
 	VMOVUPD   Y3, (AX)(R8*8)
 	ADDQ      $0x00000004, R8
-	JMP       single_loop_205
+	JMP       single_loop_221
 
-remainder_206:
+remainder_222:
 	MOVQ       DI, R9
 	SUBQ       R8, R9
-	JE         span_done_207
+	JE         span_done_223
 	SHLQ       $0x03, R9
 	NEGQ       R9
 	LEAQ       tailmask<>+32(SB), R10
@@ -3151,188 +3353,237 @@ remainder_206:
 	VBLENDVPD  Y3, Y2, Y4, Y4
 	VMASKMOVPD Y4, Y1, (AX)(R8*8)
 
-span_done_207:
+span_done_223:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_201
+	JMP  row_217
 
-rows_done_202:
+rows_done_218:
 	VZEROUPPER
 	RET
 
 // func forwardRingAVX2F64(dst []float64, x []float64, alpha []float64, inner int)
 // Requires: AVX, CMOV
-TEXT ·forwardRingAVX2F64(SB), $1792-80
-	MOVQ   dst_base+0(FP), AX
-	MOVQ   x_base+24(FP), CX
-	MOVQ   x_len+32(FP), DX
+TEXT ·forwardRingAVX2F64(SB), $1824-80
+	MOVQ   dst_base+0(FP), CX
+	MOVQ   x_base+24(FP), BX
+	MOVQ   x_len+32(FP), SI
 	VXORPS Y0, Y0, Y0
-	MOVQ   inner+72(FP), BX
-	MOVQ   alpha_len+56(FP), SI
-	MOVQ   SI, DI
-	IMULQ  BX, DI
-	MOVQ   DI, R8
+	MOVQ   inner+72(FP), DI
+	MOVQ   alpha_len+56(FP), AX
+	MOVQ   AX, DX
+	IMULQ  DI, DX
+	MOVQ   AX, 1800(SP)
+	MOVQ   SI, 1808(SP)
+	CMPQ   DX, $0x000000d8
+	JBE    ring_whole_224
+	MOVQ   $0x000000d8, AX
+	XORQ   DX, DX
+	DIVQ   DI
+	MOVQ   AX, 1800(SP)
+	MOVQ   $0x00000000, 1808(SP)
 
-ring_len_208:
-	CMPQ R8, $0x00000004
-	JAE  ring_len_done_209
-	ADDQ DI, R8
-	JMP  ring_len_208
+ring_whole_224:
+	MOVQ $0x00000000, 1792(SP)
 
-ring_len_done_209:
-	MOVQ alpha_base+48(FP), R9
-	CMPQ BX, $0x01
-	JNE  ring_planes_210
-	XORQ BX, BX
-	MOVQ SI, R10
-	SUBQ $0x00000004, R10
+ring_segment_225:
+	CMPQ    SI, $0x00
+	JE      ring_done_226
+	MOVQ    1792(SP), DX
+	MOVQ    alpha_len+56(FP), R8
+	MOVQ    inner+72(FP), R9
+	SUBQ    DX, R8
+	MOVQ    1800(SP), AX
+	CMPQ    R8, AX
+	CMOVQHI AX, R8
+	MOVQ    R8, 1816(SP)
+	MOVQ    R8, R10
+	IMULQ   R9, R10
+	MOVQ    1808(SP), DI
+	TESTQ   DI, DI
+	CMOVQEQ R10, DI
+	MOVQ    R10, AX
 
-ring_copy_212:
-	CMPQ    BX, R10
-	JGT     ring_copy_tail_213
-	VMOVUPD (R9)(BX*8), Y1
-	VMOVUPD Y1, (SP)(BX*8)
-	ADDQ    $0x00000004, BX
-	JMP     ring_copy_212
+ring_len_227:
+	CMPQ AX, $0x00000004
+	JAE  ring_len_done_228
+	ADDQ R10, AX
+	JMP  ring_len_227
 
-ring_copy_tail_213:
-	SUBQ       BX, SI
-	JE         ring_extend_211
-	SHLQ       $0x03, SI
-	NEGQ       SI
-	LEAQ       tailmask<>+32(SB), R10
-	VMOVDQU    (R10)(SI*1), Y1
-	VMASKMOVPD (R9)(BX*8), Y1, Y1
-	VMOVUPD    Y1, (SP)(BX*8)
-	JMP        ring_extend_211
+ring_len_done_228:
+	MOVQ alpha_base+48(FP), R11
+	LEAQ (R11)(DX*8), R11
+	CMPQ R9, $0x01
+	JNE  ring_planes_229
+	XORQ DX, DX
+	MOVQ R8, R9
+	SUBQ $0x00000004, R9
 
-ring_planes_210:
-	XORQ R10, R10
-	XORQ R11, R11
+ring_copy_231:
+	CMPQ    DX, R9
+	JGT     ring_copy_tail_232
+	VMOVUPD (R11)(DX*8), Y1
+	VMOVUPD Y1, (SP)(DX*8)
+	ADDQ    $0x00000004, DX
+	JMP     ring_copy_231
 
-ring_channel_214:
-	CMPQ         R10, SI
-	JE           ring_extend_211
-	VBROADCASTSD (R9)(R10*8), Y1
-	XORQ         R12, R12
+ring_copy_tail_232:
+	SUBQ       DX, R8
+	JE         ring_extend_230
+	SHLQ       $0x03, R8
+	NEGQ       R8
+	LEAQ       tailmask<>+32(SB), R9
+	VMOVDQU    (R9)(R8*1), Y1
+	VMASKMOVPD (R11)(DX*8), Y1, Y1
+	VMOVUPD    Y1, (SP)(DX*8)
+	JMP        ring_extend_230
 
-ring_fill_215:
-	MOVQ    R11, R13
-	ADDQ    R12, R13
-	VMOVUPD Y1, (SP)(R13*8)
-	ADDQ    $0x00000004, R12
-	CMPQ    R12, BX
-	JB      ring_fill_215
-	ADDQ    BX, R11
-	INCQ    R10
-	JMP     ring_channel_214
+ring_planes_229:
+	XORQ DX, DX
+	XORQ R12, R12
 
-ring_extend_211:
-	CMPQ    DI, $0x00000004
-	JB      ring_short_216
+ring_channel_233:
+	CMPQ         DX, R8
+	JE           ring_extend_230
+	VBROADCASTSD (R11)(DX*8), Y1
+	XORQ         R13, R13
+
+ring_fill_234:
+	MOVQ    R12, R14
+	ADDQ    R13, R14
+	VMOVUPD Y1, (SP)(R14*8)
+	ADDQ    $0x00000004, R13
+	CMPQ    R13, R9
+	JB      ring_fill_234
+	ADDQ    R9, R12
+	INCQ    DX
+	JMP     ring_channel_233
+
+ring_extend_230:
+	CMPQ    R10, $0x00000004
+	JB      ring_short_235
 	VMOVUPD (SP), Y1
-	VMOVUPD Y1, (SP)(DI*8)
-	JMP     ring_built_217
+	VMOVUPD Y1, (SP)(R10*8)
+	JMP     ring_built_236
 
-ring_short_216:
-	MOVQ DI, BX
-	MOVQ R8, SI
-	ADDQ $0x00000004, SI
+ring_short_235:
+	MOVQ R10, DX
+	MOVQ AX, R8
+	ADDQ $0x00000004, R8
 
-ring_element_218:
-	MOVQ BX, R9
-	SUBQ DI, R9
+ring_element_237:
+	MOVQ DX, R9
+	SUBQ R10, R9
 	MOVQ (SP)(R9*8), R9
-	MOVQ R9, (SP)(BX*8)
-	INCQ BX
-	CMPQ BX, SI
-	JB   ring_element_218
+	MOVQ R9, (SP)(DX*8)
+	INCQ DX
+	CMPQ DX, R8
+	JB   ring_element_237
 
-ring_built_217:
-	XORQ BX, BX
-	XORQ SI, SI
-	MOVQ DX, DI
-	SUBQ $0x00000010, DI
+ring_built_236:
+	XORQ DX, DX
+	XORQ R8, R8
+	MOVQ DI, R9
+	SUBQ $0x00000010, R9
 
-unrolled_219:
-	CMPQ      SI, DI
-	JGT       single_220
-	VMOVUPD   (CX)(SI*8), Y1
+unrolled_238:
+	CMPQ      R8, R9
+	JGT       single_239
+	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
-	VMULPD    (SP)(BX*8), Y1, Y3
+	VMULPD    (SP)(DX*8), Y1, Y3
 	VBLENDVPD Y2, Y1, Y3, Y3
-	VMOVUPD   Y3, (AX)(SI*8)
-	ADDQ      $0x00000004, BX
-	MOVQ      BX, R9
-	SUBQ      R8, R9
-	CMOVQCC   R9, BX
-	VMOVUPD   32(CX)(SI*8), Y1
+	VMOVUPD   Y3, (CX)(R8*8)
+	ADDQ      $0x00000004, DX
+	MOVQ      DX, R10
+	SUBQ      AX, R10
+	CMOVQCC   R10, DX
+	VMOVUPD   32(BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
-	VMULPD    (SP)(BX*8), Y1, Y3
+	VMULPD    (SP)(DX*8), Y1, Y3
 	VBLENDVPD Y2, Y1, Y3, Y3
-	VMOVUPD   Y3, 32(AX)(SI*8)
-	ADDQ      $0x00000004, BX
-	MOVQ      BX, R9
-	SUBQ      R8, R9
-	CMOVQCC   R9, BX
-	VMOVUPD   64(CX)(SI*8), Y1
+	VMOVUPD   Y3, 32(CX)(R8*8)
+	ADDQ      $0x00000004, DX
+	MOVQ      DX, R10
+	SUBQ      AX, R10
+	CMOVQCC   R10, DX
+	VMOVUPD   64(BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
-	VMULPD    (SP)(BX*8), Y1, Y3
+	VMULPD    (SP)(DX*8), Y1, Y3
 	VBLENDVPD Y2, Y1, Y3, Y3
-	VMOVUPD   Y3, 64(AX)(SI*8)
-	ADDQ      $0x00000004, BX
-	MOVQ      BX, R9
-	SUBQ      R8, R9
-	CMOVQCC   R9, BX
-	VMOVUPD   96(CX)(SI*8), Y1
+	VMOVUPD   Y3, 64(CX)(R8*8)
+	ADDQ      $0x00000004, DX
+	MOVQ      DX, R10
+	SUBQ      AX, R10
+	CMOVQCC   R10, DX
+	VMOVUPD   96(BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
-	VMULPD    (SP)(BX*8), Y1, Y3
+	VMULPD    (SP)(DX*8), Y1, Y3
 	VBLENDVPD Y2, Y1, Y3, Y3
-	VMOVUPD   Y3, 96(AX)(SI*8)
-	ADDQ      $0x00000004, BX
-	MOVQ      BX, R9
-	SUBQ      R8, R9
-	CMOVQCC   R9, BX
-	ADDQ      $0x00000010, SI
-	JMP       unrolled_219
+	VMOVUPD   Y3, 96(CX)(R8*8)
+	ADDQ      $0x00000004, DX
+	MOVQ      DX, R10
+	SUBQ      AX, R10
+	CMOVQCC   R10, DX
+	ADDQ      $0x00000010, R8
+	JMP       unrolled_238
 
-single_220:
-	MOVQ DX, DI
-	SUBQ $0x00000004, DI
+single_239:
+	MOVQ DI, R9
+	SUBQ $0x00000004, R9
 
-single_loop_221:
-	CMPQ      SI, DI
-	JGT       remainder_222
-	VMOVUPD   (CX)(SI*8), Y1
+single_loop_240:
+	CMPQ      R8, R9
+	JGT       remainder_241
+	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
-	VMULPD    (SP)(BX*8), Y1, Y3
+	VMULPD    (SP)(DX*8), Y1, Y3
 	VBLENDVPD Y2, Y1, Y3, Y3
-	VMOVUPD   Y3, (AX)(SI*8)
-	ADDQ      $0x00000004, BX
-	MOVQ      BX, R9
-	SUBQ      R8, R9
-	CMOVQCC   R9, BX
-	ADDQ      $0x00000004, SI
-	JMP       single_loop_221
+	VMOVUPD   Y3, (CX)(R8*8)
+	ADDQ      $0x00000004, DX
+	MOVQ      DX, R10
+	SUBQ      AX, R10
+	CMOVQCC   R10, DX
+	ADDQ      $0x00000004, R8
+	JMP       single_loop_240
 
-remainder_222:
-	SUBQ       SI, DX
-	JE         span_done_223
-	SHLQ       $0x03, DX
-	NEGQ       DX
-	LEAQ       tailmask<>+32(SB), DI
-	VMOVDQU    (DI)(DX*1), Y1
-	VMASKMOVPD (CX)(SI*8), Y1, Y2
-	VCMPPD     $0x1e, Y0, Y2, Y0
-	VMASKMOVPD (SP)(BX*8), Y1, Y3
-	VMULPD     Y3, Y2, Y3
-	VBLENDVPD  Y0, Y2, Y3, Y3
-	VMASKMOVPD Y3, Y1, (AX)(SI*8)
+remainder_241:
+	MOVQ       DI, AX
+	SUBQ       R8, AX
+	JE         span_done_242
+	SHLQ       $0x03, AX
+	NEGQ       AX
+	LEAQ       tailmask<>+32(SB), R9
+	VMOVDQU    (R9)(AX*1), Y1
+	VMASKMOVPD (BX)(R8*8), Y1, Y2
+	VCMPPD     $0x1e, Y0, Y2, Y3
+	VMASKMOVPD (SP)(DX*8), Y1, Y4
+	VMULPD     Y4, Y2, Y4
+	VBLENDVPD  Y3, Y2, Y4, Y4
+	VMASKMOVPD Y4, Y1, (CX)(R8*8)
 
-span_done_223:
+span_done_242:
+	MOVQ 1792(SP), AX
+	MOVQ 1816(SP), DX
+	MOVQ DI, R8
+	SHLQ $0x03, R8
+	ADDQ R8, BX
+	ADDQ R8, CX
+	SUBQ DI, SI
+	ADDQ DX, AX
+	MOVQ alpha_len+56(FP), DX
+	CMPQ AX, DX
+	JNE  ring_next_243
+	XORQ AX, AX
+
+ring_next_243:
+	MOVQ AX, 1792(SP)
+	JMP  ring_segment_225
+
+ring_done_226:
 	VZEROUPPER
 	RET
 
@@ -3352,11 +3603,11 @@ TEXT ·backwardAVX2F64(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_224
+	JB           cached_244
 	CMPQ         AX, DX
-	JE           cached_224
+	JE           cached_244
 	CMPQ         AX, CX
-	JE           cached_224
+	JE           cached_244
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -3365,7 +3616,7 @@ TEXT ·backwardAVX2F64(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_226
+	JE           aligned_246
 	MOVQ         DI, R8
 	SHLQ         $0x03, R8
 	NEGQ         R8
@@ -3382,13 +3633,13 @@ TEXT ·backwardAVX2F64(SB), NOSPLIT, $0-88
 	VMASKMOVPD   Y7, Y6, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_226:
+aligned_246:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-unrolled_227:
+unrolled_247:
 	CMPQ        SI, DI
-	JGT         single_228
+	JGT         single_248
 	VMOVUPD     (CX)(SI*8), Y6
 	VMOVUPD     (DX)(SI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -3426,15 +3677,15 @@ unrolled_227:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVNTPD    Y6, 96(AX)(SI*8)
 	ADDQ        $0x00000010, SI
-	JMP         unrolled_227
+	JMP         unrolled_247
 
-single_228:
+single_248:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
 
-single_loop_229:
+single_loop_249:
 	CMPQ        SI, DI
-	JGT         remainder_230
+	JGT         remainder_250
 	VMOVUPD     (CX)(SI*8), Y6
 	VMOVUPD     (DX)(SI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -3445,11 +3696,11 @@ single_loop_229:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVNTPD    Y6, (AX)(SI*8)
 	ADDQ        $0x00000004, SI
-	JMP         single_loop_229
+	JMP         single_loop_249
 
-remainder_230:
+remainder_250:
 	SUBQ        SI, BX
-	JE          span_done_231
+	JE          span_done_251
 	SHLQ        $0x03, BX
 	NEGQ        BX
 	LEAQ        tailmask<>+32(SB), DI
@@ -3464,18 +3715,18 @@ remainder_230:
 	VBLENDVPD   Y0, Y8, Y5, Y5
 	VMASKMOVPD  Y5, Y6, (AX)(SI*8)
 
-span_done_231:
+span_done_251:
 	SFENCE
-	JMP stored_225
+	JMP stored_245
 
-cached_224:
+cached_244:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-unrolled_232:
+unrolled_252:
 	CMPQ        SI, DI
-	JGT         single_233
+	JGT         single_253
 	VMOVUPD     (CX)(SI*8), Y6
 	VMOVUPD     (DX)(SI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -3513,15 +3764,15 @@ unrolled_232:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVUPD     Y6, 96(AX)(SI*8)
 	ADDQ        $0x00000010, SI
-	JMP         unrolled_232
+	JMP         unrolled_252
 
-single_233:
+single_253:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
 
-single_loop_234:
+single_loop_254:
 	CMPQ        SI, DI
-	JGT         remainder_235
+	JGT         remainder_255
 	VMOVUPD     (CX)(SI*8), Y6
 	VMOVUPD     (DX)(SI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -3532,11 +3783,11 @@ single_loop_234:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVUPD     Y6, (AX)(SI*8)
 	ADDQ        $0x00000004, SI
-	JMP         single_loop_234
+	JMP         single_loop_254
 
-remainder_235:
+remainder_255:
 	SUBQ        SI, BX
-	JE          span_done_236
+	JE          span_done_256
 	SHLQ        $0x03, BX
 	NEGQ        BX
 	LEAQ        tailmask<>+32(SB), DI
@@ -3551,8 +3802,8 @@ remainder_235:
 	VBLENDVPD   Y0, Y8, Y5, Y5
 	VMASKMOVPD  Y5, Y6, (AX)(SI*8)
 
-span_done_236:
-stored_225:
+span_done_256:
+stored_245:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -3580,9 +3831,9 @@ TEXT ·backwardPlanesAVX2F64(SB), NOSPLIT, $0-128
 	SHLQ   $0x03, R10
 	XORQ   R11, R11
 
-plane_237:
+plane_257:
 	CMPQ         BX, $0x00
-	JE           planes_done_238
+	JE           planes_done_258
 	VBROADCASTSD (R9)(R11*8), Y5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -3592,9 +3843,9 @@ plane_237:
 	MOVQ         DI, R13
 	SUBQ         $0x00000010, R13
 
-unrolled_239:
+unrolled_259:
 	CMPQ        R12, R13
-	JGT         single_240
+	JGT         single_260
 	VMOVUPD     (CX)(R12*8), Y6
 	VMOVUPD     (DX)(R12*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -3632,15 +3883,15 @@ unrolled_239:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVUPD     Y6, 96(AX)(R12*8)
 	ADDQ        $0x00000010, R12
-	JMP         unrolled_239
+	JMP         unrolled_259
 
-single_240:
+single_260:
 	MOVQ DI, R13
 	SUBQ $0x00000004, R13
 
-single_loop_241:
+single_loop_261:
 	CMPQ        R12, R13
-	JGT         remainder_242
+	JGT         remainder_262
 	VMOVUPD     (CX)(R12*8), Y6
 	VMOVUPD     (DX)(R12*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -3651,12 +3902,12 @@ single_loop_241:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVUPD     Y6, (AX)(R12*8)
 	ADDQ        $0x00000004, R12
-	JMP         single_loop_241
+	JMP         single_loop_261
 
-remainder_242:
+remainder_262:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_243
+	JE          span_done_263
 	SHLQ        $0x03, R13
 	NEGQ        R13
 	LEAQ        tailmask<>+32(SB), R14
@@ -3671,7 +3922,7 @@ remainder_242:
 	VBLENDVPD   Y9, Y8, Y5, Y5
 	VMASKMOVPD  Y5, Y6, (AX)(R12*8)
 
-span_done_243:
+span_done_263:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -3686,14 +3937,14 @@ span_done_243:
 	ADDQ         R10, AX
 	INCQ         R11
 	CMPQ         R11, R8
-	JNE          same_pass_244
+	JNE          same_pass_264
 	XORQ         R11, R11
 
-same_pass_244:
+same_pass_264:
 	SUBQ DI, BX
-	JMP  plane_237
+	JMP  plane_257
 
-planes_done_238:
+planes_done_258:
 	VZEROUPPER
 	RET
 
@@ -3709,9 +3960,9 @@ TEXT ·backwardPatternAVX2F64(SB), NOSPLIT, $0-120
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), R8
 
-row_245:
+row_265:
 	CMPQ    BX, $0x00
-	JE      rows_done_246
+	JE      rows_done_266
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -3719,9 +3970,9 @@ row_245:
 	MOVQ    R9, R11
 	SUBQ    $0x00000010, R11
 
-unrolled_247:
+unrolled_267:
 	CMPQ        R10, R11
-	JGT         single_248
+	JGT         single_268
 	VMOVUPD     (CX)(R10*8), Y1
 	VMOVUPD     (DX)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -3767,15 +4018,15 @@ unrolled_247:
 	VBLENDVPD   Y3, Y2, Y1, Y1
 	VMOVUPD     Y1, 96(AX)(R10*8)
 	ADDQ        $0x00000010, R10
-	JMP         unrolled_247
+	JMP         unrolled_267
 
-single_248:
+single_268:
 	MOVQ R9, R11
 	SUBQ $0x00000004, R11
 
-single_loop_249:
+single_loop_269:
 	CMPQ        R10, R11
-	JGT         remainder_250
+	JGT         remainder_270
 	VMOVUPD     (CX)(R10*8), Y1
 	VMOVUPD     (DX)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -3788,12 +4039,12 @@ single_loop_249:
 	VBLENDVPD   Y3, Y2, Y1, Y1
 	VMOVUPD     Y1, (AX)(R10*8)
 	ADDQ        $0x00000004, R10
-	JMP         single_loop_249
+	JMP         single_loop_269
 
-remainder_250:
+remainder_270:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_251
+	JE          span_done_271
 	SHLQ        $0x03, R11
 	NEGQ        R11
 	LEAQ        tailmask<>+32(SB), R12
@@ -3811,302 +4062,354 @@ remainder_250:
 	VBLENDVPD   Y4, Y3, Y2, Y2
 	VMASKMOVPD  Y2, Y1, (AX)(R10*8)
 
-span_done_251:
+span_done_271:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_245
+	JMP  row_265
 
-rows_done_246:
+rows_done_266:
 	VZEROUPPER
 	RET
 
 // func backwardRingAVX2F64(dx []float64, dy []float64, x []float64, alpha []float64, dalpha []float64, inner int)
 // Requires: AVX, CMOV, FMA3
-TEXT ·backwardRingAVX2F64(SB), $1760-128
-	MOVQ   dx_base+0(FP), AX
-	MOVQ   x_base+48(FP), CX
-	MOVQ   dy_base+24(FP), DX
-	MOVQ   x_len+56(FP), BX
+TEXT ·backwardRingAVX2F64(SB), $1792-128
+	MOVQ   dx_base+0(FP), CX
+	MOVQ   x_base+48(FP), BX
+	MOVQ   dy_base+24(FP), SI
+	MOVQ   x_len+56(FP), DI
 	VXORPS Y0, Y0, Y0
-	MOVQ   inner+120(FP), SI
-	MOVQ   alpha_len+80(FP), DI
-	MOVQ   DI, R8
-	IMULQ  SI, R8
-	MOVQ   R8, R9
+	MOVQ   inner+120(FP), R8
+	MOVQ   alpha_len+80(FP), AX
+	MOVQ   AX, DX
+	IMULQ  R8, DX
+	MOVQ   AX, 1768(SP)
+	MOVQ   DI, 1776(SP)
+	CMPQ   DX, $0x00000064
+	JBE    ring_whole_272
+	MOVQ   $0x00000064, AX
+	XORQ   DX, DX
+	DIVQ   R8
+	MOVQ   AX, 1768(SP)
+	MOVQ   $0x00000000, 1776(SP)
 
-ring_len_252:
-	CMPQ R9, $0x00000004
-	JAE  ring_len_done_253
-	ADDQ R8, R9
-	JMP  ring_len_252
+ring_whole_272:
+	MOVQ $0x00000000, 1760(SP)
 
-ring_len_done_253:
-	MOVQ alpha_base+72(FP), R10
-	CMPQ SI, $0x01
-	JNE  ring_planes_254
-	XORQ R11, R11
-	MOVQ DI, R12
-	SUBQ $0x00000004, R12
+ring_segment_273:
+	CMPQ    DI, $0x00
+	JE      ring_done_274
+	MOVQ    1760(SP), DX
+	MOVQ    alpha_len+80(FP), R9
+	MOVQ    inner+120(FP), R10
+	SUBQ    DX, R9
+	MOVQ    1768(SP), AX
+	CMPQ    R9, AX
+	CMOVQHI AX, R9
+	MOVQ    R9, 1784(SP)
+	MOVQ    R9, R11
+	IMULQ   R10, R11
+	MOVQ    1776(SP), R8
+	TESTQ   R8, R8
+	CMOVQEQ R11, R8
+	MOVQ    R11, AX
 
-ring_copy_256:
-	CMPQ    R11, R12
-	JGT     ring_copy_tail_257
-	VMOVUPD (R10)(R11*8), Y1
+ring_len_275:
+	CMPQ AX, $0x00000004
+	JAE  ring_len_done_276
+	ADDQ R11, AX
+	JMP  ring_len_275
+
+ring_len_done_276:
+	MOVQ alpha_base+72(FP), R12
+	LEAQ (R12)(DX*8), R12
+	CMPQ R10, $0x01
+	JNE  ring_planes_277
+	XORQ DX, DX
+	MOVQ R9, R10
+	SUBQ $0x00000004, R10
+
+ring_copy_279:
+	CMPQ    DX, R10
+	JGT     ring_copy_tail_280
+	VMOVUPD (R12)(DX*8), Y1
+	VMOVUPD Y1, (SP)(DX*8)
+	ADDQ    $0x00000004, DX
+	JMP     ring_copy_279
+
+ring_copy_tail_280:
+	SUBQ       DX, R9
+	JE         ring_extend_278
+	SHLQ       $0x03, R9
+	NEGQ       R9
+	LEAQ       tailmask<>+32(SB), R10
+	VMOVDQU    (R10)(R9*1), Y1
+	VMASKMOVPD (R12)(DX*8), Y1, Y1
+	VMOVUPD    Y1, (SP)(DX*8)
+	JMP        ring_extend_278
+
+ring_planes_277:
+	XORQ DX, DX
+	XORQ R13, R13
+
+ring_channel_281:
+	CMPQ         DX, R9
+	JE           ring_extend_278
+	VBROADCASTSD (R12)(DX*8), Y1
+	XORQ         R14, R14
+
+ring_fill_282:
+	MOVQ    R13, R15
+	ADDQ    R14, R15
+	VMOVUPD Y1, (SP)(R15*8)
+	ADDQ    $0x00000004, R14
+	CMPQ    R14, R10
+	JB      ring_fill_282
+	ADDQ    R10, R13
+	INCQ    DX
+	JMP     ring_channel_281
+
+ring_extend_278:
+	CMPQ    R11, $0x00000004
+	JB      ring_short_283
+	VMOVUPD (SP), Y1
 	VMOVUPD Y1, (SP)(R11*8)
-	ADDQ    $0x00000004, R11
-	JMP     ring_copy_256
+	JMP     ring_built_284
 
-ring_copy_tail_257:
-	MOVQ       DI, R12
-	SUBQ       R11, R12
-	JE         ring_extend_255
-	SHLQ       $0x03, R12
-	NEGQ       R12
-	LEAQ       tailmask<>+32(SB), R13
-	VMOVDQU    (R13)(R12*1), Y1
-	VMASKMOVPD (R10)(R11*8), Y1, Y1
-	VMOVUPD    Y1, (SP)(R11*8)
-	JMP        ring_extend_255
+ring_short_283:
+	MOVQ R11, DX
+	MOVQ AX, R9
+	ADDQ $0x00000004, R9
 
-ring_planes_254:
-	XORQ R11, R11
+ring_element_285:
+	MOVQ DX, R10
+	SUBQ R11, R10
+	MOVQ (SP)(R10*8), R10
+	MOVQ R10, (SP)(DX*8)
+	INCQ DX
+	CMPQ DX, R9
+	JB   ring_element_285
+
+ring_built_284:
+	XORQ DX, DX
+	MOVQ AX, R9
+	ADDQ $0x00000004, R9
+
+sums_zero_286:
+	CMPQ    DX, R9
+	JAE     sums_zeroed_287
+	VMOVUPD Y0, 864(SP)(DX*8)
+	ADDQ    $0x00000004, DX
+	JMP     sums_zero_286
+
+sums_zeroed_287:
+	XORQ DX, DX
+	XORQ R9, R9
+	MOVQ R8, R10
+	SUBQ $0x00000010, R10
+
+unrolled_288:
+	CMPQ        R9, R10
+	JGT         single_289
+	VMOVUPD     (BX)(R9*8), Y1
+	VMOVUPD     (SI)(R9*8), Y2
+	VCMPPD      $0x1e, Y0, Y1, Y3
+	VANDNPD     Y1, Y3, Y1
+	VANDNPD     Y2, Y3, Y4
+	VMOVUPD     864(SP)(DX*8), Y5
+	VFMADD231PD Y4, Y1, Y5
+	VMOVUPD     Y5, 864(SP)(DX*8)
+	VMULPD      (SP)(DX*8), Y2, Y1
+	VBLENDVPD   Y3, Y2, Y1, Y1
+	VMOVUPD     Y1, (CX)(R9*8)
+	ADDQ        $0x00000004, DX
+	MOVQ        DX, R11
+	SUBQ        AX, R11
+	CMOVQCC     R11, DX
+	VMOVUPD     32(BX)(R9*8), Y1
+	VMOVUPD     32(SI)(R9*8), Y2
+	VCMPPD      $0x1e, Y0, Y1, Y3
+	VANDNPD     Y1, Y3, Y1
+	VANDNPD     Y2, Y3, Y4
+	VMOVUPD     864(SP)(DX*8), Y5
+	VFMADD231PD Y4, Y1, Y5
+	VMOVUPD     Y5, 864(SP)(DX*8)
+	VMULPD      (SP)(DX*8), Y2, Y1
+	VBLENDVPD   Y3, Y2, Y1, Y1
+	VMOVUPD     Y1, 32(CX)(R9*8)
+	ADDQ        $0x00000004, DX
+	MOVQ        DX, R11
+	SUBQ        AX, R11
+	CMOVQCC     R11, DX
+	VMOVUPD     64(BX)(R9*8), Y1
+	VMOVUPD     64(SI)(R9*8), Y2
+	VCMPPD      $0x1e, Y0, Y1, Y3
+	VANDNPD     Y1, Y3, Y1
+	VANDNPD     Y2, Y3, Y4
+	VMOVUPD     864(SP)(DX*8), Y5
+	VFMADD231PD Y4, Y1, Y5
+	VMOVUPD     Y5, 864(SP)(DX*8)
+	VMULPD      (SP)(DX*8), Y2, Y1
+	VBLENDVPD   Y3, Y2, Y1, Y1
+	VMOVUPD     Y1, 64(CX)(R9*8)
+	ADDQ        $0x00000004, DX
+	MOVQ        DX, R11
+	SUBQ        AX, R11
+	CMOVQCC     R11, DX
+	VMOVUPD     96(BX)(R9*8), Y1
+	VMOVUPD     96(SI)(R9*8), Y2
+	VCMPPD      $0x1e, Y0, Y1, Y3
+	VANDNPD     Y1, Y3, Y1
+	VANDNPD     Y2, Y3, Y4
+	VMOVUPD     864(SP)(DX*8), Y5
+	VFMADD231PD Y4, Y1, Y5
+	VMOVUPD     Y5, 864(SP)(DX*8)
+	VMULPD      (SP)(DX*8), Y2, Y1
+	VBLENDVPD   Y3, Y2, Y1, Y1
+	VMOVUPD     Y1, 96(CX)(R9*8)
+	ADDQ        $0x00000004, DX
+	MOVQ        DX, R11
+	SUBQ        AX, R11
+	CMOVQCC     R11, DX
+	ADDQ        $0x00000010, R9
+	JMP         unrolled_288
+
+single_289:
+	MOVQ R8, R10
+	SUBQ $0x00000004, R10
+
+single_loop_290:
+	CMPQ        R9, R10
+	JGT         remainder_291
+	VMOVUPD     (BX)(R9*8), Y1
+	VMOVUPD     (SI)(R9*8), Y2
+	VCMPPD      $0x1e, Y0, Y1, Y3
+	VANDNPD     Y1, Y3, Y1
+	VANDNPD     Y2, Y3, Y4
+	VMOVUPD     864(SP)(DX*8), Y5
+	VFMADD231PD Y4, Y1, Y5
+	VMOVUPD     Y5, 864(SP)(DX*8)
+	VMULPD      (SP)(DX*8), Y2, Y1
+	VBLENDVPD   Y3, Y2, Y1, Y1
+	VMOVUPD     Y1, (CX)(R9*8)
+	ADDQ        $0x00000004, DX
+	MOVQ        DX, R11
+	SUBQ        AX, R11
+	CMOVQCC     R11, DX
+	ADDQ        $0x00000004, R9
+	JMP         single_loop_290
+
+remainder_291:
+	MOVQ        R8, R10
+	SUBQ        R9, R10
+	JE          span_done_292
+	SHLQ        $0x03, R10
+	NEGQ        R10
+	LEAQ        tailmask<>+32(SB), R11
+	VMOVDQU     (R11)(R10*1), Y1
+	VMASKMOVPD  (BX)(R9*8), Y1, Y2
+	VMASKMOVPD  (SI)(R9*8), Y1, Y3
+	VCMPPD      $0x1e, Y0, Y2, Y4
+	VANDNPD     Y2, Y4, Y2
+	VANDNPD     Y3, Y4, Y5
+	VMOVUPD     864(SP)(DX*8), Y6
+	VFMADD231PD Y5, Y2, Y6
+	VMOVUPD     Y6, 864(SP)(DX*8)
+	VMASKMOVPD  (SP)(DX*8), Y1, Y2
+	VMULPD      Y2, Y3, Y2
+	VBLENDVPD   Y4, Y3, Y2, Y2
+	VMASKMOVPD  Y2, Y1, (CX)(R9*8)
+
+span_done_292:
+	MOVQ    1760(SP), DX
+	MOVQ    1784(SP), R9
+	MOVQ    inner+120(FP), R10
+	MOVQ    dalpha_base+96(FP), R11
+	MOVQ    R9, R12
+	IMULQ   R10, R12
+	LEAQ    (R11)(DX*8), R11
+	VMOVUPD 864(SP), Y1
+	VADDPD  864(SP)(AX*8), Y1, Y1
+	VMOVUPD Y1, 864(SP)
+
+fold_293:
+	CMPQ   AX, R12
+	JBE    folded_294
+	DECQ   AX
+	MOVQ   AX, R13
+	SUBQ   R12, R13
+	VMOVSD 864(SP)(AX*8), X1
+	VADDSD 864(SP)(R13*8), X1, X1
+	VMOVSD X1, 864(SP)(R13*8)
+	JMP    fold_293
+
+folded_294:
+	XORQ AX, AX
+	CMPQ R10, $0x01
+	JNE  sums_planes_295
+	MOVQ R9, R10
+	SUBQ $0x00000004, R10
+
+sums_vector_298:
+	CMPQ    AX, R10
+	JGT     sums_scalar_296
+	VMOVUPD (R11)(AX*8), Y1
+	VADDPD  864(SP)(AX*8), Y1, Y1
+	VMOVUPD Y1, (R11)(AX*8)
+	ADDQ    $0x00000004, AX
+	JMP     sums_vector_298
+
+sums_scalar_296:
+	CMPQ   AX, R9
+	JE     sums_done_297
+	VMOVSD 864(SP)(AX*8), X1
+	VADDSD (R11)(AX*8), X1, X1
+	VMOVSD X1, (R11)(AX*8)
+	INCQ   AX
+	JMP    sums_scalar_296
+
+sums_planes_295:
 	XORQ R12, R12
 
-ring_channel_258:
-	CMPQ         R11, DI
-	JE           ring_extend_255
-	VBROADCASTSD (R10)(R11*8), Y1
-	XORQ         R13, R13
+sums_channel_299:
+	CMPQ   AX, R9
+	JE     sums_done_297
+	VXORPS X1, X1, X1
+	XORQ   R13, R13
 
-ring_fill_259:
-	MOVQ    R12, R14
-	ADDQ    R13, R14
-	VMOVUPD Y1, (SP)(R14*8)
-	ADDQ    $0x00000004, R13
-	CMPQ    R13, SI
-	JB      ring_fill_259
-	ADDQ    SI, R12
-	INCQ    R11
-	JMP     ring_channel_258
+sums_plane_300:
+	VADDSD 864(SP)(R12*8), X1, X1
+	INCQ   R12
+	INCQ   R13
+	CMPQ   R13, R10
+	JB     sums_plane_300
+	VADDSD (R11)(AX*8), X1, X1
+	VMOVSD X1, (R11)(AX*8)
+	INCQ   AX
+	JMP    sums_channel_299
 
-ring_extend_255:
-	CMPQ    R8, $0x00000004
-	JB      ring_short_260
-	VMOVUPD (SP), Y1
-	VMOVUPD Y1, (SP)(R8*8)
-	JMP     ring_built_261
-
-ring_short_260:
-	MOVQ R8, R11
-	MOVQ R9, R10
-	ADDQ $0x00000004, R10
-
-ring_element_262:
-	MOVQ R11, R12
-	SUBQ R8, R12
-	MOVQ (SP)(R12*8), R12
-	MOVQ R12, (SP)(R11*8)
-	INCQ R11
-	CMPQ R11, R10
-	JB   ring_element_262
-
-ring_built_261:
-	XORQ R10, R10
-	MOVQ R9, R11
-	ADDQ $0x00000004, R11
-
-sums_zero_263:
-	CMPQ    R10, R11
-	JAE     sums_zeroed_264
-	VMOVUPD Y0, 864(SP)(R10*8)
-	ADDQ    $0x00000004, R10
-	JMP     sums_zero_263
-
-sums_zeroed_264:
-	XORQ R10, R10
-	XORQ R11, R11
-	MOVQ BX, R12
-	SUBQ $0x00000010, R12
-
-unrolled_265:
-	CMPQ        R11, R12
-	JGT         single_266
-	VMOVUPD     (CX)(R11*8), Y1
-	VMOVUPD     (DX)(R11*8), Y2
-	VCMPPD      $0x1e, Y0, Y1, Y3
-	VANDNPD     Y1, Y3, Y1
-	VANDNPD     Y2, Y3, Y4
-	VMOVUPD     864(SP)(R10*8), Y5
-	VFMADD231PD Y4, Y1, Y5
-	VMOVUPD     Y5, 864(SP)(R10*8)
-	VMULPD      (SP)(R10*8), Y2, Y1
-	VBLENDVPD   Y3, Y2, Y1, Y1
-	VMOVUPD     Y1, (AX)(R11*8)
-	ADDQ        $0x00000004, R10
-	MOVQ        R10, R13
-	SUBQ        R9, R13
-	CMOVQCC     R13, R10
-	VMOVUPD     32(CX)(R11*8), Y1
-	VMOVUPD     32(DX)(R11*8), Y2
-	VCMPPD      $0x1e, Y0, Y1, Y3
-	VANDNPD     Y1, Y3, Y1
-	VANDNPD     Y2, Y3, Y4
-	VMOVUPD     864(SP)(R10*8), Y5
-	VFMADD231PD Y4, Y1, Y5
-	VMOVUPD     Y5, 864(SP)(R10*8)
-	VMULPD      (SP)(R10*8), Y2, Y1
-	VBLENDVPD   Y3, Y2, Y1, Y1
-	VMOVUPD     Y1, 32(AX)(R11*8)
-	ADDQ        $0x00000004, R10
-	MOVQ        R10, R13
-	SUBQ        R9, R13
-	CMOVQCC     R13, R10
-	VMOVUPD     64(CX)(R11*8), Y1
-	VMOVUPD     64(DX)(R11*8), Y2
-	VCMPPD      $0x1e, Y0, Y1, Y3
-	VANDNPD     Y1, Y3, Y1
-	VANDNPD     Y2, Y3, Y4
-	VMOVUPD     864(SP)(R10*8), Y5
-	VFMADD231PD Y4, Y1, Y5
-	VMOVUPD     Y5, 864(SP)(R10*8)
-	VMULPD      (SP)(R10*8), Y2, Y1
-	VBLENDVPD   Y3, Y2, Y1, Y1
-	VMOVUPD     Y1, 64(AX)(R11*8)
-	ADDQ        $0x00000004, R10
-	MOVQ        R10, R13
-	SUBQ        R9, R13
-	CMOVQCC     R13, R10
-	VMOVUPD     96(CX)(R11*8), Y1
-	VMOVUPD     96(DX)(R11*8), Y2
-	VCMPPD      $0x1e, Y0, Y1, Y3
-	VANDNPD     Y1, Y3, Y1
-	VANDNPD     Y2, Y3, Y4
-	VMOVUPD     864(SP)(R10*8), Y5
-	VFMADD231PD Y4, Y1, Y5
-	VMOVUPD     Y5, 864(SP)(R10*8)
-	VMULPD      (SP)(R10*8), Y2, Y1
-	VBLENDVPD   Y3, Y2, Y1, Y1
-	VMOVUPD     Y1, 96(AX)(R11*8)
-	ADDQ        $0x00000004, R10
-	MOVQ        R10, R13
-	SUBQ        R9, R13
-	CMOVQCC     R13, R10
-	ADDQ        $0x00000010, R11
-	JMP         unrolled_265
-
-single_266:
-	MOVQ BX, R12
-	SUBQ $0x00000004, R12
-
-single_loop_267:
-	CMPQ        R11, R12
-	JGT         remainder_268
-	VMOVUPD     (CX)(R11*8), Y1
-	VMOVUPD     (DX)(R11*8), Y2
-	VCMPPD      $0x1e, Y0, Y1, Y3
-	VANDNPD     Y1, Y3, Y1
-	VANDNPD     Y2, Y3, Y4
-	VMOVUPD     864(SP)(R10*8), Y5
-	VFMADD231PD Y4, Y1, Y5
-	VMOVUPD     Y5, 864(SP)(R10*8)
-	VMULPD      (SP)(R10*8), Y2, Y1
-	VBLENDVPD   Y3, Y2, Y1, Y1
-	VMOVUPD     Y1, (AX)(R11*8)
-	ADDQ        $0x00000004, R10
-	MOVQ        R10, R13
-	SUBQ        R9, R13
-	CMOVQCC     R13, R10
-	ADDQ        $0x00000004, R11
-	JMP         single_loop_267
-
-remainder_268:
-	SUBQ        R11, BX
-	JE          span_done_269
-	SHLQ        $0x03, BX
-	NEGQ        BX
-	LEAQ        tailmask<>+32(SB), R12
-	VMOVDQU     (R12)(BX*1), Y1
-	VMASKMOVPD  (CX)(R11*8), Y1, Y2
-	VMASKMOVPD  (DX)(R11*8), Y1, Y3
-	VCMPPD      $0x1e, Y0, Y2, Y0
-	VANDNPD     Y2, Y0, Y2
-	VANDNPD     Y3, Y0, Y4
-	VMOVUPD     864(SP)(R10*8), Y5
-	VFMADD231PD Y4, Y2, Y5
-	VMOVUPD     Y5, 864(SP)(R10*8)
-	VMASKMOVPD  (SP)(R10*8), Y1, Y2
-	VMULPD      Y2, Y3, Y2
-	VBLENDVPD   Y0, Y3, Y2, Y2
-	VMASKMOVPD  Y2, Y1, (AX)(R11*8)
-
-span_done_269:
-	VMOVUPD 864(SP), Y0
-	VADDPD  864(SP)(R9*8), Y0, Y0
-	VMOVUPD Y0, 864(SP)
-	MOVQ    R9, AX
-
-fold_270:
-	CMPQ   AX, R8
-	JBE    folded_271
-	DECQ   AX
-	MOVQ   AX, CX
-	SUBQ   R8, CX
-	VMOVSD 864(SP)(AX*8), X0
-	VADDSD 864(SP)(CX*8), X0, X0
-	VMOVSD X0, 864(SP)(CX*8)
-	JMP    fold_270
-
-folded_271:
-	MOVQ dalpha_base+96(FP), AX
-	XORQ CX, CX
-	CMPQ SI, $0x01
-	JNE  sums_planes_272
-	MOVQ DI, DX
-	SUBQ $0x00000004, DX
-
-sums_vector_275:
-	CMPQ    CX, DX
-	JGT     sums_scalar_273
-	VMOVUPD (AX)(CX*8), Y0
-	VADDPD  864(SP)(CX*8), Y0, Y0
-	VMOVUPD Y0, (AX)(CX*8)
-	ADDQ    $0x00000004, CX
-	JMP     sums_vector_275
-
-sums_scalar_273:
-	CMPQ   CX, DI
-	JE     sums_done_274
-	VMOVSD 864(SP)(CX*8), X0
-	VADDSD (AX)(CX*8), X0, X0
-	VMOVSD X0, (AX)(CX*8)
-	INCQ   CX
-	JMP    sums_scalar_273
-
-sums_planes_272:
+sums_done_297:
+	MOVQ R8, AX
+	SHLQ $0x03, AX
+	ADDQ AX, BX
+	ADDQ AX, SI
+	ADDQ AX, CX
+	SUBQ R8, DI
+	ADDQ R9, DX
+	MOVQ alpha_len+80(FP), AX
+	CMPQ DX, AX
+	JNE  ring_next_301
 	XORQ DX, DX
 
-sums_channel_276:
-	CMPQ   CX, DI
-	JE     sums_done_274
-	VXORPS X0, X0, X0
-	XORQ   BX, BX
+ring_next_301:
+	MOVQ DX, 1760(SP)
+	JMP  ring_segment_273
 
-sums_plane_277:
-	VADDSD 864(SP)(DX*8), X0, X0
-	INCQ   DX
-	INCQ   BX
-	CMPQ   BX, SI
-	JB     sums_plane_277
-	VADDSD (AX)(CX*8), X0, X0
-	VMOVSD X0, (AX)(CX*8)
-	INCQ   CX
-	JMP    sums_channel_276
-
-sums_done_274:
+ring_done_274:
 	VZEROUPPER
 	RET
 
@@ -4122,11 +4425,11 @@ TEXT ·backwardDxAVX2F64(SB), NOSPLIT, $0-80
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_278
+	JB           cached_302
 	CMPQ         AX, DX
-	JE           cached_278
+	JE           cached_302
 	CMPQ         AX, CX
-	JE           cached_278
+	JE           cached_302
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -4135,7 +4438,7 @@ TEXT ·backwardDxAVX2F64(SB), NOSPLIT, $0-80
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_280
+	JE           aligned_304
 	MOVQ         DI, R8
 	SHLQ         $0x03, R8
 	NEGQ         R8
@@ -4149,13 +4452,13 @@ TEXT ·backwardDxAVX2F64(SB), NOSPLIT, $0-80
 	VMASKMOVPD   Y5, Y2, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_280:
+aligned_304:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-unrolled_281:
+unrolled_305:
 	CMPQ      SI, DI
-	JGT       single_282
+	JGT       single_306
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -4181,15 +4484,15 @@ unrolled_281:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVNTPD  Y4, 96(AX)(SI*8)
 	ADDQ      $0x00000010, SI
-	JMP       unrolled_281
+	JMP       unrolled_305
 
-single_282:
+single_306:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
 
-single_loop_283:
+single_loop_307:
 	CMPQ      SI, DI
-	JGT       remainder_284
+	JGT       remainder_308
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -4197,11 +4500,11 @@ single_loop_283:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVNTPD  Y4, (AX)(SI*8)
 	ADDQ      $0x00000004, SI
-	JMP       single_loop_283
+	JMP       single_loop_307
 
-remainder_284:
+remainder_308:
 	SUBQ       SI, BX
-	JE         span_done_285
+	JE         span_done_309
 	SHLQ       $0x03, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -4213,18 +4516,18 @@ remainder_284:
 	VBLENDVPD  Y0, Y4, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(SI*8)
 
-span_done_285:
+span_done_309:
 	SFENCE
-	JMP stored_279
+	JMP stored_303
 
-cached_278:
+cached_302:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-unrolled_286:
+unrolled_310:
 	CMPQ      SI, DI
-	JGT       single_287
+	JGT       single_311
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -4250,15 +4553,15 @@ unrolled_286:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVUPD   Y4, 96(AX)(SI*8)
 	ADDQ      $0x00000010, SI
-	JMP       unrolled_286
+	JMP       unrolled_310
 
-single_287:
+single_311:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
 
-single_loop_288:
+single_loop_312:
 	CMPQ      SI, DI
-	JGT       remainder_289
+	JGT       remainder_313
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -4266,11 +4569,11 @@ single_loop_288:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVUPD   Y4, (AX)(SI*8)
 	ADDQ      $0x00000004, SI
-	JMP       single_loop_288
+	JMP       single_loop_312
 
-remainder_289:
+remainder_313:
 	SUBQ       SI, BX
-	JE         span_done_290
+	JE         span_done_314
 	SHLQ       $0x03, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -4282,8 +4585,8 @@ remainder_289:
 	VBLENDVPD  Y0, Y4, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(SI*8)
 
-span_done_290:
-stored_279:
+span_done_314:
+stored_303:
 	VZEROUPPER
 	RET
 
@@ -4302,17 +4605,17 @@ TEXT ·backwardPlanesDxAVX2F64(SB), NOSPLIT, $0-104
 	SHLQ   $0x03, R9
 	XORQ   R10, R10
 
-plane_291:
+plane_315:
 	CMPQ         BX, $0x00
-	JE           planes_done_292
+	JE           planes_done_316
 	VBROADCASTSD (R8)(R10*8), Y1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000010, R12
 
-unrolled_293:
+unrolled_317:
 	CMPQ      R11, R12
-	JGT       single_294
+	JGT       single_318
 	VMOVUPD   (CX)(R11*8), Y2
 	VMOVUPD   (DX)(R11*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -4338,15 +4641,15 @@ unrolled_293:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVUPD   Y4, 96(AX)(R11*8)
 	ADDQ      $0x00000010, R11
-	JMP       unrolled_293
+	JMP       unrolled_317
 
-single_294:
+single_318:
 	MOVQ SI, R12
 	SUBQ $0x00000004, R12
 
-single_loop_295:
+single_loop_319:
 	CMPQ      R11, R12
-	JGT       remainder_296
+	JGT       remainder_320
 	VMOVUPD   (CX)(R11*8), Y2
 	VMOVUPD   (DX)(R11*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -4354,12 +4657,12 @@ single_loop_295:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVUPD   Y4, (AX)(R11*8)
 	ADDQ      $0x00000004, R11
-	JMP       single_loop_295
+	JMP       single_loop_319
 
-remainder_296:
+remainder_320:
 	MOVQ       SI, R12
 	SUBQ       R11, R12
-	JE         span_done_297
+	JE         span_done_321
 	SHLQ       $0x03, R12
 	NEGQ       R12
 	LEAQ       tailmask<>+32(SB), R13
@@ -4371,20 +4674,20 @@ remainder_296:
 	VBLENDVPD  Y3, Y4, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(R11*8)
 
-span_done_297:
+span_done_321:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_298
+	JNE  same_pass_322
 	XORQ R10, R10
 
-same_pass_298:
+same_pass_322:
 	SUBQ SI, BX
-	JMP  plane_291
+	JMP  plane_315
 
-planes_done_292:
+planes_done_316:
 	VZEROUPPER
 	RET
 
@@ -4399,9 +4702,9 @@ TEXT ·backwardPatternDxAVX2F64(SB), NOSPLIT, $0-96
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), DI
 
-row_299:
+row_323:
 	CMPQ    BX, $0x00
-	JE      rows_done_300
+	JE      rows_done_324
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -4409,9 +4712,9 @@ row_299:
 	MOVQ    R8, R10
 	SUBQ    $0x00000010, R10
 
-unrolled_301:
+unrolled_325:
 	CMPQ      R9, R10
-	JGT       single_302
+	JGT       single_326
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -4437,15 +4740,15 @@ unrolled_301:
 	VBLENDVPD Y1, Y2, Y3, Y3
 	VMOVUPD   Y3, 96(AX)(R9*8)
 	ADDQ      $0x00000010, R9
-	JMP       unrolled_301
+	JMP       unrolled_325
 
-single_302:
+single_326:
 	MOVQ R8, R10
 	SUBQ $0x00000004, R10
 
-single_loop_303:
+single_loop_327:
 	CMPQ      R9, R10
-	JGT       remainder_304
+	JGT       remainder_328
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -4453,12 +4756,12 @@ single_loop_303:
 	VBLENDVPD Y1, Y2, Y3, Y3
 	VMOVUPD   Y3, (AX)(R9*8)
 	ADDQ      $0x00000004, R9
-	JMP       single_loop_303
+	JMP       single_loop_327
 
-remainder_304:
+remainder_328:
 	MOVQ       R8, R10
 	SUBQ       R9, R10
-	JE         span_done_305
+	JE         span_done_329
 	SHLQ       $0x03, R10
 	NEGQ       R10
 	LEAQ       tailmask<>+32(SB), R11
@@ -4471,196 +4774,246 @@ remainder_304:
 	VBLENDVPD  Y2, Y3, Y4, Y4
 	VMASKMOVPD Y4, Y1, (AX)(R9*8)
 
-span_done_305:
+span_done_329:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_299
+	JMP  row_323
 
-rows_done_300:
+rows_done_324:
 	VZEROUPPER
 	RET
 
 // func backwardRingDxAVX2F64(dx []float64, dy []float64, x []float64, alpha []float64, inner int)
 // Requires: AVX, CMOV
-TEXT ·backwardRingDxAVX2F64(SB), $1792-104
-	MOVQ   dx_base+0(FP), AX
-	MOVQ   x_base+48(FP), CX
-	MOVQ   dy_base+24(FP), DX
-	MOVQ   x_len+56(FP), BX
+TEXT ·backwardRingDxAVX2F64(SB), $1824-104
+	MOVQ   dx_base+0(FP), CX
+	MOVQ   x_base+48(FP), BX
+	MOVQ   dy_base+24(FP), SI
+	MOVQ   x_len+56(FP), DI
 	VXORPS Y0, Y0, Y0
-	MOVQ   inner+96(FP), SI
-	MOVQ   alpha_len+80(FP), DI
-	MOVQ   DI, R8
-	IMULQ  SI, R8
-	MOVQ   R8, R9
+	MOVQ   inner+96(FP), R8
+	MOVQ   alpha_len+80(FP), AX
+	MOVQ   AX, DX
+	IMULQ  R8, DX
+	MOVQ   AX, 1800(SP)
+	MOVQ   DI, 1808(SP)
+	CMPQ   DX, $0x000000d8
+	JBE    ring_whole_330
+	MOVQ   $0x000000d8, AX
+	XORQ   DX, DX
+	DIVQ   R8
+	MOVQ   AX, 1800(SP)
+	MOVQ   $0x00000000, 1808(SP)
 
-ring_len_306:
-	CMPQ R9, $0x00000004
-	JAE  ring_len_done_307
-	ADDQ R8, R9
-	JMP  ring_len_306
+ring_whole_330:
+	MOVQ $0x00000000, 1792(SP)
 
-ring_len_done_307:
-	MOVQ alpha_base+72(FP), R10
-	CMPQ SI, $0x01
-	JNE  ring_planes_308
-	XORQ SI, SI
-	MOVQ DI, R11
-	SUBQ $0x00000004, R11
+ring_segment_331:
+	CMPQ    DI, $0x00
+	JE      ring_done_332
+	MOVQ    1792(SP), DX
+	MOVQ    alpha_len+80(FP), R9
+	MOVQ    inner+96(FP), R10
+	SUBQ    DX, R9
+	MOVQ    1800(SP), AX
+	CMPQ    R9, AX
+	CMOVQHI AX, R9
+	MOVQ    R9, 1816(SP)
+	MOVQ    R9, R11
+	IMULQ   R10, R11
+	MOVQ    1808(SP), R8
+	TESTQ   R8, R8
+	CMOVQEQ R11, R8
+	MOVQ    R11, AX
 
-ring_copy_310:
-	CMPQ    SI, R11
-	JGT     ring_copy_tail_311
-	VMOVUPD (R10)(SI*8), Y1
-	VMOVUPD Y1, (SP)(SI*8)
-	ADDQ    $0x00000004, SI
-	JMP     ring_copy_310
+ring_len_333:
+	CMPQ AX, $0x00000004
+	JAE  ring_len_done_334
+	ADDQ R11, AX
+	JMP  ring_len_333
 
-ring_copy_tail_311:
-	SUBQ       SI, DI
-	JE         ring_extend_309
-	SHLQ       $0x03, DI
-	NEGQ       DI
-	LEAQ       tailmask<>+32(SB), R11
-	VMOVDQU    (R11)(DI*1), Y1
-	VMASKMOVPD (R10)(SI*8), Y1, Y1
-	VMOVUPD    Y1, (SP)(SI*8)
-	JMP        ring_extend_309
+ring_len_done_334:
+	MOVQ alpha_base+72(FP), R12
+	LEAQ (R12)(DX*8), R12
+	CMPQ R10, $0x01
+	JNE  ring_planes_335
+	XORQ DX, DX
+	MOVQ R9, R10
+	SUBQ $0x00000004, R10
 
-ring_planes_308:
-	XORQ R11, R11
-	XORQ R12, R12
+ring_copy_337:
+	CMPQ    DX, R10
+	JGT     ring_copy_tail_338
+	VMOVUPD (R12)(DX*8), Y1
+	VMOVUPD Y1, (SP)(DX*8)
+	ADDQ    $0x00000004, DX
+	JMP     ring_copy_337
 
-ring_channel_312:
-	CMPQ         R11, DI
-	JE           ring_extend_309
-	VBROADCASTSD (R10)(R11*8), Y1
-	XORQ         R13, R13
+ring_copy_tail_338:
+	SUBQ       DX, R9
+	JE         ring_extend_336
+	SHLQ       $0x03, R9
+	NEGQ       R9
+	LEAQ       tailmask<>+32(SB), R10
+	VMOVDQU    (R10)(R9*1), Y1
+	VMASKMOVPD (R12)(DX*8), Y1, Y1
+	VMOVUPD    Y1, (SP)(DX*8)
+	JMP        ring_extend_336
 
-ring_fill_313:
-	MOVQ    R12, R14
-	ADDQ    R13, R14
-	VMOVUPD Y1, (SP)(R14*8)
-	ADDQ    $0x00000004, R13
-	CMPQ    R13, SI
-	JB      ring_fill_313
-	ADDQ    SI, R12
-	INCQ    R11
-	JMP     ring_channel_312
+ring_planes_335:
+	XORQ DX, DX
+	XORQ R13, R13
 
-ring_extend_309:
-	CMPQ    R8, $0x00000004
-	JB      ring_short_314
+ring_channel_339:
+	CMPQ         DX, R9
+	JE           ring_extend_336
+	VBROADCASTSD (R12)(DX*8), Y1
+	XORQ         R14, R14
+
+ring_fill_340:
+	MOVQ    R13, R15
+	ADDQ    R14, R15
+	VMOVUPD Y1, (SP)(R15*8)
+	ADDQ    $0x00000004, R14
+	CMPQ    R14, R10
+	JB      ring_fill_340
+	ADDQ    R10, R13
+	INCQ    DX
+	JMP     ring_channel_339
+
+ring_extend_336:
+	CMPQ    R11, $0x00000004
+	JB      ring_short_341
 	VMOVUPD (SP), Y1
-	VMOVUPD Y1, (SP)(R8*8)
-	JMP     ring_built_315
+	VMOVUPD Y1, (SP)(R11*8)
+	JMP     ring_built_342
 
-ring_short_314:
-	MOVQ R8, SI
-	MOVQ R9, DI
-	ADDQ $0x00000004, DI
+ring_short_341:
+	MOVQ R11, DX
+	MOVQ AX, R9
+	ADDQ $0x00000004, R9
 
-ring_element_316:
-	MOVQ SI, R10
-	SUBQ R8, R10
+ring_element_343:
+	MOVQ DX, R10
+	SUBQ R11, R10
 	MOVQ (SP)(R10*8), R10
-	MOVQ R10, (SP)(SI*8)
-	INCQ SI
-	CMPQ SI, DI
-	JB   ring_element_316
+	MOVQ R10, (SP)(DX*8)
+	INCQ DX
+	CMPQ DX, R9
+	JB   ring_element_343
 
-ring_built_315:
-	XORQ SI, SI
-	XORQ DI, DI
-	MOVQ BX, R8
-	SUBQ $0x00000010, R8
+ring_built_342:
+	XORQ DX, DX
+	XORQ R9, R9
+	MOVQ R8, R10
+	SUBQ $0x00000010, R10
 
-unrolled_317:
-	CMPQ      DI, R8
-	JGT       single_318
-	VMOVUPD   (CX)(DI*8), Y1
-	VMOVUPD   (DX)(DI*8), Y2
+unrolled_344:
+	CMPQ      R9, R10
+	JGT       single_345
+	VMOVUPD   (BX)(R9*8), Y1
+	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
-	VMULPD    (SP)(SI*8), Y2, Y3
+	VMULPD    (SP)(DX*8), Y2, Y3
 	VBLENDVPD Y1, Y2, Y3, Y3
-	VMOVUPD   Y3, (AX)(DI*8)
-	ADDQ      $0x00000004, SI
-	MOVQ      SI, R10
-	SUBQ      R9, R10
-	CMOVQCC   R10, SI
-	VMOVUPD   32(CX)(DI*8), Y1
-	VMOVUPD   32(DX)(DI*8), Y2
+	VMOVUPD   Y3, (CX)(R9*8)
+	ADDQ      $0x00000004, DX
+	MOVQ      DX, R11
+	SUBQ      AX, R11
+	CMOVQCC   R11, DX
+	VMOVUPD   32(BX)(R9*8), Y1
+	VMOVUPD   32(SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
-	VMULPD    (SP)(SI*8), Y2, Y3
+	VMULPD    (SP)(DX*8), Y2, Y3
 	VBLENDVPD Y1, Y2, Y3, Y3
-	VMOVUPD   Y3, 32(AX)(DI*8)
-	ADDQ      $0x00000004, SI
-	MOVQ      SI, R10
-	SUBQ      R9, R10
-	CMOVQCC   R10, SI
-	VMOVUPD   64(CX)(DI*8), Y1
-	VMOVUPD   64(DX)(DI*8), Y2
+	VMOVUPD   Y3, 32(CX)(R9*8)
+	ADDQ      $0x00000004, DX
+	MOVQ      DX, R11
+	SUBQ      AX, R11
+	CMOVQCC   R11, DX
+	VMOVUPD   64(BX)(R9*8), Y1
+	VMOVUPD   64(SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
-	VMULPD    (SP)(SI*8), Y2, Y3
+	VMULPD    (SP)(DX*8), Y2, Y3
 	VBLENDVPD Y1, Y2, Y3, Y3
-	VMOVUPD   Y3, 64(AX)(DI*8)
-	ADDQ      $0x00000004, SI
-	MOVQ      SI, R10
-	SUBQ      R9, R10
-	CMOVQCC   R10, SI
-	VMOVUPD   96(CX)(DI*8), Y1
-	VMOVUPD   96(DX)(DI*8), Y2
+	VMOVUPD   Y3, 64(CX)(R9*8)
+	ADDQ      $0x00000004, DX
+	MOVQ      DX, R11
+	SUBQ      AX, R11
+	CMOVQCC   R11, DX
+	VMOVUPD   96(BX)(R9*8), Y1
+	VMOVUPD   96(SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
-	VMULPD    (SP)(SI*8), Y2, Y3
+	VMULPD    (SP)(DX*8), Y2, Y3
 	VBLENDVPD Y1, Y2, Y3, Y3
-	VMOVUPD   Y3, 96(AX)(DI*8)
-	ADDQ      $0x00000004, SI
-	MOVQ      SI, R10
-	SUBQ      R9, R10
-	CMOVQCC   R10, SI
-	ADDQ      $0x00000010, DI
-	JMP       unrolled_317
+	VMOVUPD   Y3, 96(CX)(R9*8)
+	ADDQ      $0x00000004, DX
+	MOVQ      DX, R11
+	SUBQ      AX, R11
+	CMOVQCC   R11, DX
+	ADDQ      $0x00000010, R9
+	JMP       unrolled_344
 
-single_318:
-	MOVQ BX, R8
-	SUBQ $0x00000004, R8
+single_345:
+	MOVQ R8, R10
+	SUBQ $0x00000004, R10
 
-single_loop_319:
-	CMPQ      DI, R8
-	JGT       remainder_320
-	VMOVUPD   (CX)(DI*8), Y1
-	VMOVUPD   (DX)(DI*8), Y2
+single_loop_346:
+	CMPQ      R9, R10
+	JGT       remainder_347
+	VMOVUPD   (BX)(R9*8), Y1
+	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
-	VMULPD    (SP)(SI*8), Y2, Y3
+	VMULPD    (SP)(DX*8), Y2, Y3
 	VBLENDVPD Y1, Y2, Y3, Y3
-	VMOVUPD   Y3, (AX)(DI*8)
-	ADDQ      $0x00000004, SI
-	MOVQ      SI, R10
-	SUBQ      R9, R10
-	CMOVQCC   R10, SI
-	ADDQ      $0x00000004, DI
-	JMP       single_loop_319
+	VMOVUPD   Y3, (CX)(R9*8)
+	ADDQ      $0x00000004, DX
+	MOVQ      DX, R11
+	SUBQ      AX, R11
+	CMOVQCC   R11, DX
+	ADDQ      $0x00000004, R9
+	JMP       single_loop_346
 
-remainder_320:
-	SUBQ       DI, BX
-	JE         span_done_321
-	SHLQ       $0x03, BX
-	NEGQ       BX
-	LEAQ       tailmask<>+32(SB), R8
-	VMOVDQU    (R8)(BX*1), Y1
-	VMASKMOVPD (CX)(DI*8), Y1, Y2
-	VMASKMOVPD (DX)(DI*8), Y1, Y3
-	VCMPPD     $0x1e, Y0, Y2, Y0
-	VMASKMOVPD (SP)(SI*8), Y1, Y2
-	VMULPD     Y2, Y3, Y2
-	VBLENDVPD  Y0, Y3, Y2, Y2
-	VMASKMOVPD Y2, Y1, (AX)(DI*8)
+remainder_347:
+	MOVQ       R8, AX
+	SUBQ       R9, AX
+	JE         span_done_348
+	SHLQ       $0x03, AX
+	NEGQ       AX
+	LEAQ       tailmask<>+32(SB), R10
+	VMOVDQU    (R10)(AX*1), Y1
+	VMASKMOVPD (BX)(R9*8), Y1, Y2
+	VMASKMOVPD (SI)(R9*8), Y1, Y3
+	VCMPPD     $0x1e, Y0, Y2, Y2
+	VMASKMOVPD (SP)(DX*8), Y1, Y4
+	VMULPD     Y4, Y3, Y4
+	VBLENDVPD  Y2, Y3, Y4, Y4
+	VMASKMOVPD Y4, Y1, (CX)(R9*8)
 
-span_done_321:
+span_done_348:
+	MOVQ 1792(SP), AX
+	MOVQ 1816(SP), DX
+	MOVQ R8, R9
+	SHLQ $0x03, R9
+	ADDQ R9, BX
+	ADDQ R9, SI
+	ADDQ R9, CX
+	SUBQ R8, DI
+	ADDQ DX, AX
+	MOVQ alpha_len+80(FP), DX
+	CMPQ AX, DX
+	JNE  ring_next_349
+	XORQ AX, AX
+
+ring_next_349:
+	MOVQ AX, 1792(SP)
+	JMP  ring_segment_331
+
+ring_done_332:
 	VZEROUPPER
 	RET
 
@@ -4679,9 +5032,9 @@ TEXT ·backwardDalphaAVX2F64(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000010, SI
 
-unrolled_322:
+unrolled_350:
 	CMPQ        BX, SI
-	JGT         single_323
+	JGT         single_351
 	VMOVUPD     (AX)(BX*8), Y5
 	VMOVUPD     (CX)(BX*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -4707,15 +5060,15 @@ unrolled_322:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y4
 	ADDQ        $0x00000010, BX
-	JMP         unrolled_322
+	JMP         unrolled_350
 
-single_323:
+single_351:
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-single_loop_324:
+single_loop_352:
 	CMPQ        BX, SI
-	JGT         remainder_325
+	JGT         remainder_353
 	VMOVUPD     (AX)(BX*8), Y5
 	VMOVUPD     (CX)(BX*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -4723,11 +5076,11 @@ single_loop_324:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y1
 	ADDQ        $0x00000004, BX
-	JMP         single_loop_324
+	JMP         single_loop_352
 
-remainder_325:
+remainder_353:
 	SUBQ        BX, DX
-	JE          span_done_326
+	JE          span_done_354
 	SHLQ        $0x03, DX
 	NEGQ        DX
 	LEAQ        tailmask<>+32(SB), SI
@@ -4739,7 +5092,7 @@ remainder_325:
 	VANDNPD     Y5, Y0, Y0
 	VFMADD231PD Y0, Y6, Y1
 
-span_done_326:
+span_done_354:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -4765,9 +5118,9 @@ TEXT ·backwardPlanesDalphaAVX2F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
 
-plane_327:
+plane_355:
 	CMPQ   DX, $0x00
-	JE     planes_done_328
+	JE     planes_done_356
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -4776,9 +5129,9 @@ plane_327:
 	MOVQ   SI, R11
 	SUBQ   $0x00000010, R11
 
-unrolled_329:
+unrolled_357:
 	CMPQ        R10, R11
-	JGT         single_330
+	JGT         single_358
 	VMOVUPD     (AX)(R10*8), Y5
 	VMOVUPD     (CX)(R10*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -4804,15 +5157,15 @@ unrolled_329:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y4
 	ADDQ        $0x00000010, R10
-	JMP         unrolled_329
+	JMP         unrolled_357
 
-single_330:
+single_358:
 	MOVQ SI, R11
 	SUBQ $0x00000004, R11
 
-single_loop_331:
+single_loop_359:
 	CMPQ        R10, R11
-	JGT         remainder_332
+	JGT         remainder_360
 	VMOVUPD     (AX)(R10*8), Y5
 	VMOVUPD     (CX)(R10*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -4820,12 +5173,12 @@ single_loop_331:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y1
 	ADDQ        $0x00000004, R10
-	JMP         single_loop_331
+	JMP         single_loop_359
 
-remainder_332:
+remainder_360:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_333
+	JE          span_done_361
 	SHLQ        $0x03, R11
 	NEGQ        R11
 	LEAQ        tailmask<>+32(SB), R12
@@ -4837,7 +5190,7 @@ remainder_332:
 	VANDNPD     Y5, Y7, Y5
 	VFMADD231PD Y5, Y6, Y1
 
-span_done_333:
+span_done_361:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -4851,14 +5204,14 @@ span_done_333:
 	ADDQ         R8, CX
 	INCQ         R9
 	CMPQ         R9, DI
-	JNE          same_pass_334
+	JNE          same_pass_362
 	XORQ         R9, R9
 
-same_pass_334:
+same_pass_362:
 	SUBQ SI, DX
-	JMP  plane_327
+	JMP  plane_355
 
-planes_done_328:
+planes_done_356:
 	VZEROUPPER
 	RET
 
@@ -4872,9 +5225,9 @@ TEXT ·backwardPatternDalphaAVX2F64(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
 
-row_335:
+row_363:
 	CMPQ    DX, $0x00
-	JE      rows_done_336
+	JE      rows_done_364
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -4882,9 +5235,9 @@ row_335:
 	MOVQ    DI, R9
 	SUBQ    $0x00000010, R9
 
-unrolled_337:
+unrolled_365:
 	CMPQ        R8, R9
-	JGT         single_338
+	JGT         single_366
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (CX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -4918,15 +5271,15 @@ unrolled_337:
 	VFMADD231PD Y2, Y1, Y3
 	VMOVUPD     Y3, 96(BX)(R8*8)
 	ADDQ        $0x00000010, R8
-	JMP         unrolled_337
+	JMP         unrolled_365
 
-single_338:
+single_366:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 
-single_loop_339:
+single_loop_367:
 	CMPQ        R8, R9
-	JGT         remainder_340
+	JGT         remainder_368
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (CX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -4936,12 +5289,12 @@ single_loop_339:
 	VFMADD231PD Y2, Y1, Y3
 	VMOVUPD     Y3, (BX)(R8*8)
 	ADDQ        $0x00000004, R8
-	JMP         single_loop_339
+	JMP         single_loop_367
 
-remainder_340:
+remainder_368:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_341
+	JE          span_done_369
 	SHLQ        $0x03, R9
 	NEGQ        R9
 	LEAQ        tailmask<>+32(SB), R10
@@ -4955,211 +5308,262 @@ remainder_340:
 	VFMADD231PD Y1, Y2, Y3
 	VMOVUPD     Y3, (BX)(R8*8)
 
-span_done_341:
+span_done_369:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_335
+	JMP  row_363
 
-rows_done_336:
+rows_done_364:
 	VZEROUPPER
 	RET
 
 // func backwardRingDalphaAVX2F64(dy []float64, x []float64, dalpha []float64, inner int)
 // Requires: AVX, CMOV, FMA3
-TEXT ·backwardRingDalphaAVX2F64(SB), $1792-80
-	MOVQ   x_base+24(FP), AX
-	MOVQ   dy_base+0(FP), CX
-	MOVQ   x_len+32(FP), DX
+TEXT ·backwardRingDalphaAVX2F64(SB), $1824-80
+	MOVQ   x_base+24(FP), CX
+	MOVQ   dy_base+0(FP), BX
+	MOVQ   x_len+32(FP), SI
 	VXORPS Y0, Y0, Y0
-	MOVQ   inner+72(FP), BX
-	MOVQ   dalpha_len+56(FP), SI
-	MOVQ   SI, DI
-	IMULQ  BX, DI
-	MOVQ   DI, R8
+	MOVQ   inner+72(FP), DI
+	MOVQ   dalpha_len+56(FP), AX
+	MOVQ   AX, DX
+	IMULQ  DI, DX
+	MOVQ   AX, 1800(SP)
+	MOVQ   SI, 1808(SP)
+	CMPQ   DX, $0x000000d4
+	JBE    ring_whole_370
+	MOVQ   $0x000000d4, AX
+	XORQ   DX, DX
+	DIVQ   DI
+	MOVQ   AX, 1800(SP)
+	MOVQ   $0x00000000, 1808(SP)
 
-ring_len_342:
-	CMPQ R8, $0x00000004
-	JAE  ring_len_done_343
-	ADDQ DI, R8
-	JMP  ring_len_342
+ring_whole_370:
+	MOVQ $0x00000000, 1792(SP)
 
-ring_len_done_343:
-	XORQ R9, R9
-	MOVQ R8, R10
-	ADDQ $0x00000004, R10
+ring_segment_371:
+	CMPQ    SI, $0x00
+	JE      ring_done_372
+	MOVQ    1792(SP), DX
+	MOVQ    dalpha_len+56(FP), DI
+	MOVQ    inner+72(FP), AX
+	SUBQ    DX, DI
+	MOVQ    1800(SP), DX
+	CMPQ    DI, DX
+	CMOVQHI DX, DI
+	MOVQ    DI, 1816(SP)
+	MOVQ    DI, DX
+	IMULQ   AX, DX
+	MOVQ    1808(SP), DI
+	TESTQ   DI, DI
+	CMOVQEQ DX, DI
+	MOVQ    DX, AX
 
-sums_zero_344:
-	CMPQ    R9, R10
-	JAE     sums_zeroed_345
-	VMOVUPD Y0, (SP)(R9*8)
-	ADDQ    $0x00000004, R9
-	JMP     sums_zero_344
+ring_len_373:
+	CMPQ AX, $0x00000004
+	JAE  ring_len_done_374
+	ADDQ DX, AX
+	JMP  ring_len_373
 
-sums_zeroed_345:
-	XORQ R9, R9
-	XORQ R10, R10
-	MOVQ DX, R11
-	SUBQ $0x00000010, R11
+ring_len_done_374:
+	XORQ DX, DX
+	MOVQ AX, R8
+	ADDQ $0x00000004, R8
 
-unrolled_346:
-	CMPQ        R10, R11
-	JGT         single_347
-	VMOVUPD     (AX)(R10*8), Y1
-	VMOVUPD     (CX)(R10*8), Y2
+sums_zero_375:
+	CMPQ    DX, R8
+	JAE     sums_zeroed_376
+	VMOVUPD Y0, (SP)(DX*8)
+	ADDQ    $0x00000004, DX
+	JMP     sums_zero_375
+
+sums_zeroed_376:
+	XORQ DX, DX
+	XORQ R8, R8
+	MOVQ DI, R9
+	SUBQ $0x00000010, R9
+
+unrolled_377:
+	CMPQ        R8, R9
+	JGT         single_378
+	VMOVUPD     (CX)(R8*8), Y1
+	VMOVUPD     (BX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
 	VANDNPD     Y1, Y3, Y1
 	VANDNPD     Y2, Y3, Y2
-	VMOVUPD     (SP)(R9*8), Y3
+	VMOVUPD     (SP)(DX*8), Y3
 	VFMADD231PD Y2, Y1, Y3
-	VMOVUPD     Y3, (SP)(R9*8)
-	ADDQ        $0x00000004, R9
-	MOVQ        R9, R12
-	SUBQ        R8, R12
-	CMOVQCC     R12, R9
-	VMOVUPD     32(AX)(R10*8), Y1
-	VMOVUPD     32(CX)(R10*8), Y2
+	VMOVUPD     Y3, (SP)(DX*8)
+	ADDQ        $0x00000004, DX
+	MOVQ        DX, R10
+	SUBQ        AX, R10
+	CMOVQCC     R10, DX
+	VMOVUPD     32(CX)(R8*8), Y1
+	VMOVUPD     32(BX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
 	VANDNPD     Y1, Y3, Y1
 	VANDNPD     Y2, Y3, Y2
-	VMOVUPD     (SP)(R9*8), Y3
+	VMOVUPD     (SP)(DX*8), Y3
 	VFMADD231PD Y2, Y1, Y3
-	VMOVUPD     Y3, (SP)(R9*8)
-	ADDQ        $0x00000004, R9
-	MOVQ        R9, R12
-	SUBQ        R8, R12
-	CMOVQCC     R12, R9
-	VMOVUPD     64(AX)(R10*8), Y1
-	VMOVUPD     64(CX)(R10*8), Y2
+	VMOVUPD     Y3, (SP)(DX*8)
+	ADDQ        $0x00000004, DX
+	MOVQ        DX, R10
+	SUBQ        AX, R10
+	CMOVQCC     R10, DX
+	VMOVUPD     64(CX)(R8*8), Y1
+	VMOVUPD     64(BX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
 	VANDNPD     Y1, Y3, Y1
 	VANDNPD     Y2, Y3, Y2
-	VMOVUPD     (SP)(R9*8), Y3
+	VMOVUPD     (SP)(DX*8), Y3
 	VFMADD231PD Y2, Y1, Y3
-	VMOVUPD     Y3, (SP)(R9*8)
-	ADDQ        $0x00000004, R9
-	MOVQ        R9, R12
-	SUBQ        R8, R12
-	CMOVQCC     R12, R9
-	VMOVUPD     96(AX)(R10*8), Y1
-	VMOVUPD     96(CX)(R10*8), Y2
+	VMOVUPD     Y3, (SP)(DX*8)
+	ADDQ        $0x00000004, DX
+	MOVQ        DX, R10
+	SUBQ        AX, R10
+	CMOVQCC     R10, DX
+	VMOVUPD     96(CX)(R8*8), Y1
+	VMOVUPD     96(BX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
 	VANDNPD     Y1, Y3, Y1
 	VANDNPD     Y2, Y3, Y2
-	VMOVUPD     (SP)(R9*8), Y3
+	VMOVUPD     (SP)(DX*8), Y3
 	VFMADD231PD Y2, Y1, Y3
-	VMOVUPD     Y3, (SP)(R9*8)
-	ADDQ        $0x00000004, R9
-	MOVQ        R9, R12
-	SUBQ        R8, R12
-	CMOVQCC     R12, R9
-	ADDQ        $0x00000010, R10
-	JMP         unrolled_346
+	VMOVUPD     Y3, (SP)(DX*8)
+	ADDQ        $0x00000004, DX
+	MOVQ        DX, R10
+	SUBQ        AX, R10
+	CMOVQCC     R10, DX
+	ADDQ        $0x00000010, R8
+	JMP         unrolled_377
 
-single_347:
-	MOVQ DX, R11
-	SUBQ $0x00000004, R11
+single_378:
+	MOVQ DI, R9
+	SUBQ $0x00000004, R9
 
-single_loop_348:
-	CMPQ        R10, R11
-	JGT         remainder_349
-	VMOVUPD     (AX)(R10*8), Y1
-	VMOVUPD     (CX)(R10*8), Y2
+single_loop_379:
+	CMPQ        R8, R9
+	JGT         remainder_380
+	VMOVUPD     (CX)(R8*8), Y1
+	VMOVUPD     (BX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
 	VANDNPD     Y1, Y3, Y1
 	VANDNPD     Y2, Y3, Y2
-	VMOVUPD     (SP)(R9*8), Y3
+	VMOVUPD     (SP)(DX*8), Y3
 	VFMADD231PD Y2, Y1, Y3
-	VMOVUPD     Y3, (SP)(R9*8)
-	ADDQ        $0x00000004, R9
-	MOVQ        R9, R12
-	SUBQ        R8, R12
-	CMOVQCC     R12, R9
-	ADDQ        $0x00000004, R10
-	JMP         single_loop_348
+	VMOVUPD     Y3, (SP)(DX*8)
+	ADDQ        $0x00000004, DX
+	MOVQ        DX, R10
+	SUBQ        AX, R10
+	CMOVQCC     R10, DX
+	ADDQ        $0x00000004, R8
+	JMP         single_loop_379
 
-remainder_349:
-	SUBQ        R10, DX
-	JE          span_done_350
-	SHLQ        $0x03, DX
-	NEGQ        DX
-	LEAQ        tailmask<>+32(SB), R11
-	VMOVDQU     (R11)(DX*1), Y1
-	VMASKMOVPD  (AX)(R10*8), Y1, Y2
-	VMASKMOVPD  (CX)(R10*8), Y1, Y1
-	VCMPPD      $0x1e, Y0, Y2, Y0
-	VANDNPD     Y2, Y0, Y2
-	VANDNPD     Y1, Y0, Y0
-	VMOVUPD     (SP)(R9*8), Y1
-	VFMADD231PD Y0, Y2, Y1
-	VMOVUPD     Y1, (SP)(R9*8)
+remainder_380:
+	MOVQ        DI, R9
+	SUBQ        R8, R9
+	JE          span_done_381
+	SHLQ        $0x03, R9
+	NEGQ        R9
+	LEAQ        tailmask<>+32(SB), R10
+	VMOVDQU     (R10)(R9*1), Y1
+	VMASKMOVPD  (CX)(R8*8), Y1, Y2
+	VMASKMOVPD  (BX)(R8*8), Y1, Y1
+	VCMPPD      $0x1e, Y0, Y2, Y3
+	VANDNPD     Y2, Y3, Y2
+	VANDNPD     Y1, Y3, Y1
+	VMOVUPD     (SP)(DX*8), Y3
+	VFMADD231PD Y1, Y2, Y3
+	VMOVUPD     Y3, (SP)(DX*8)
 
-span_done_350:
-	VMOVUPD (SP), Y0
-	VADDPD  (SP)(R8*8), Y0, Y0
-	VMOVUPD Y0, (SP)
-	MOVQ    R8, AX
+span_done_381:
+	MOVQ    1792(SP), DX
+	MOVQ    1816(SP), R8
+	MOVQ    inner+72(FP), R9
+	MOVQ    dalpha_base+48(FP), R10
+	MOVQ    R8, R11
+	IMULQ   R9, R11
+	LEAQ    (R10)(DX*8), R10
+	VMOVUPD (SP), Y1
+	VADDPD  (SP)(AX*8), Y1, Y1
+	VMOVUPD Y1, (SP)
 
-fold_351:
-	CMPQ   AX, DI
-	JBE    folded_352
+fold_382:
+	CMPQ   AX, R11
+	JBE    folded_383
 	DECQ   AX
-	MOVQ   AX, CX
-	SUBQ   DI, CX
-	VMOVSD (SP)(AX*8), X0
-	VADDSD (SP)(CX*8), X0, X0
-	VMOVSD X0, (SP)(CX*8)
-	JMP    fold_351
+	MOVQ   AX, R12
+	SUBQ   R11, R12
+	VMOVSD (SP)(AX*8), X1
+	VADDSD (SP)(R12*8), X1, X1
+	VMOVSD X1, (SP)(R12*8)
+	JMP    fold_382
 
-folded_352:
-	MOVQ dalpha_base+48(FP), AX
-	XORQ CX, CX
-	CMPQ BX, $0x01
-	JNE  sums_planes_353
-	MOVQ SI, DX
-	SUBQ $0x00000004, DX
+folded_383:
+	XORQ AX, AX
+	CMPQ R9, $0x01
+	JNE  sums_planes_384
+	MOVQ R8, R9
+	SUBQ $0x00000004, R9
 
-sums_vector_356:
-	CMPQ    CX, DX
-	JGT     sums_scalar_354
-	VMOVUPD (AX)(CX*8), Y0
-	VADDPD  (SP)(CX*8), Y0, Y0
-	VMOVUPD Y0, (AX)(CX*8)
-	ADDQ    $0x00000004, CX
-	JMP     sums_vector_356
+sums_vector_387:
+	CMPQ    AX, R9
+	JGT     sums_scalar_385
+	VMOVUPD (R10)(AX*8), Y1
+	VADDPD  (SP)(AX*8), Y1, Y1
+	VMOVUPD Y1, (R10)(AX*8)
+	ADDQ    $0x00000004, AX
+	JMP     sums_vector_387
 
-sums_scalar_354:
-	CMPQ   CX, SI
-	JE     sums_done_355
-	VMOVSD (SP)(CX*8), X0
-	VADDSD (AX)(CX*8), X0, X0
-	VMOVSD X0, (AX)(CX*8)
-	INCQ   CX
-	JMP    sums_scalar_354
+sums_scalar_385:
+	CMPQ   AX, R8
+	JE     sums_done_386
+	VMOVSD (SP)(AX*8), X1
+	VADDSD (R10)(AX*8), X1, X1
+	VMOVSD X1, (R10)(AX*8)
+	INCQ   AX
+	JMP    sums_scalar_385
 
-sums_planes_353:
+sums_planes_384:
+	XORQ R11, R11
+
+sums_channel_388:
+	CMPQ   AX, R8
+	JE     sums_done_386
+	VXORPS X1, X1, X1
+	XORQ   R12, R12
+
+sums_plane_389:
+	VADDSD (SP)(R11*8), X1, X1
+	INCQ   R11
+	INCQ   R12
+	CMPQ   R12, R9
+	JB     sums_plane_389
+	VADDSD (R10)(AX*8), X1, X1
+	VMOVSD X1, (R10)(AX*8)
+	INCQ   AX
+	JMP    sums_channel_388
+
+sums_done_386:
+	MOVQ DI, AX
+	SHLQ $0x03, AX
+	ADDQ AX, CX
+	ADDQ AX, BX
+	SUBQ DI, SI
+	ADDQ R8, DX
+	MOVQ dalpha_len+56(FP), AX
+	CMPQ DX, AX
+	JNE  ring_next_390
 	XORQ DX, DX
 
-sums_channel_357:
-	CMPQ   CX, SI
-	JE     sums_done_355
-	VXORPS X0, X0, X0
-	XORQ   DI, DI
+ring_next_390:
+	MOVQ DX, 1792(SP)
+	JMP  ring_segment_371
 
-sums_plane_358:
-	VADDSD (SP)(DX*8), X0, X0
-	INCQ   DX
-	INCQ   DI
-	CMPQ   DI, BX
-	JB     sums_plane_358
-	VADDSD (AX)(CX*8), X0, X0
-	VMOVSD X0, (AX)(CX*8)
-	INCQ   CX
-	JMP    sums_channel_357
-
-sums_done_355:
+ring_done_372:
 	VZEROUPPER
 	RET
 
@@ -5174,11 +5578,11 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	MOVQ         DX, BX
 	SHLQ         $0x02, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_359
+	JB           cached_391
 	CMPQ         AX, CX
-	JE           cached_359
+	JE           cached_391
 	CMPQ         AX, CX
-	JE           cached_359
+	JE           cached_391
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -5187,7 +5591,7 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_361
+	JE           aligned_393
 	MOVQ         SI, DI
 	MOVQ         $-1, R8
 	BZHIQ        DI, R8, DI
@@ -5198,13 +5602,13 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	VMOVUPS      Z2, K1, (AX)(BX*4)
 	MOVQ         SI, BX
 
-aligned_361:
+aligned_393:
 	MOVQ DX, SI
 	SUBQ $0x00000040, SI
 
-unrolled_362:
+unrolled_394:
 	CMPQ     BX, SI
-	JGT      single_363
+	JGT      single_395
 	VMOVUPS  (CX)(BX*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
@@ -5222,25 +5626,25 @@ unrolled_362:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(BX*4)
 	ADDQ     $0x00000040, BX
-	JMP      unrolled_362
+	JMP      unrolled_394
 
-single_363:
+single_395:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_364:
+single_loop_396:
 	CMPQ     BX, SI
-	JGT      remainder_365
+	JGT      remainder_397
 	VMOVUPS  (CX)(BX*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(BX*4)
 	ADDQ     $0x00000010, BX
-	JMP      single_loop_364
+	JMP      single_loop_396
 
-remainder_365:
+remainder_397:
 	SUBQ      BX, DX
-	JE        span_done_366
+	JE        span_done_398
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -5249,18 +5653,18 @@ remainder_365:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(BX*4)
 
-span_done_366:
+span_done_398:
 	SFENCE
-	JMP stored_360
+	JMP stored_392
 
-cached_359:
+cached_391:
 	XORQ BX, BX
 	MOVQ DX, SI
 	SUBQ $0x00000040, SI
 
-unrolled_367:
+unrolled_399:
 	CMPQ    BX, SI
-	JGT     single_368
+	JGT     single_400
 	VMOVUPS (CX)(BX*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
@@ -5278,25 +5682,25 @@ unrolled_367:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(BX*4)
 	ADDQ    $0x00000040, BX
-	JMP     unrolled_367
+	JMP     unrolled_399
 
-single_368:
+single_400:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_369:
+single_loop_401:
 	CMPQ    BX, SI
-	JGT     remainder_370
+	JGT     remainder_402
 	VMOVUPS (CX)(BX*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(BX*4)
 	ADDQ    $0x00000010, BX
-	JMP     single_loop_369
+	JMP     single_loop_401
 
-remainder_370:
+remainder_402:
 	SUBQ      BX, DX
-	JE        span_done_371
+	JE        span_done_403
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -5305,8 +5709,8 @@ remainder_370:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(BX*4)
 
-span_done_371:
-stored_360:
+span_done_403:
+stored_392:
 	VZEROUPPER
 	RET
 
@@ -5324,17 +5728,17 @@ TEXT ·forwardPlanesAVX512F32(SB), NOSPLIT, $0-80
 	SHLQ   $0x02, R8
 	XORQ   R9, R9
 
-plane_372:
+plane_404:
 	CMPQ         DX, $0x00
-	JE           planes_done_373
+	JE           planes_done_405
 	VBROADCASTSS (DI)(R9*4), Z1
 	XORQ         R10, R10
 	MOVQ         BX, R11
 	SUBQ         $0x00000040, R11
 
-unrolled_374:
+unrolled_406:
 	CMPQ    R10, R11
-	JGT     single_375
+	JGT     single_407
 	VMOVUPS (CX)(R10*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
@@ -5352,26 +5756,26 @@ unrolled_374:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(R10*4)
 	ADDQ    $0x00000040, R10
-	JMP     unrolled_374
+	JMP     unrolled_406
 
-single_375:
+single_407:
 	MOVQ BX, R11
 	SUBQ $0x00000010, R11
 
-single_loop_376:
+single_loop_408:
 	CMPQ    R10, R11
-	JGT     remainder_377
+	JGT     remainder_409
 	VMOVUPS (CX)(R10*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(R10*4)
 	ADDQ    $0x00000010, R10
-	JMP     single_loop_376
+	JMP     single_loop_408
 
-remainder_377:
+remainder_409:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_378
+	JE        span_done_410
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -5380,19 +5784,19 @@ remainder_377:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R10*4)
 
-span_done_378:
+span_done_410:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_379
+	JNE  same_pass_411
 	XORQ R9, R9
 
-same_pass_379:
+same_pass_411:
 	SUBQ BX, DX
-	JMP  plane_372
+	JMP  plane_404
 
-planes_done_373:
+planes_done_405:
 	VZEROUPPER
 	RET
 
@@ -5406,9 +5810,9 @@ TEXT ·forwardPatternAVX512F32(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+56(FP), SI
 
-row_380:
+row_412:
 	CMPQ    DX, $0x00
-	JE      rows_done_381
+	JE      rows_done_413
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -5416,9 +5820,9 @@ row_380:
 	MOVQ    DI, R9
 	SUBQ    $0x00000040, R9
 
-unrolled_382:
+unrolled_414:
 	CMPQ    R8, R9
-	JGT     single_383
+	JGT     single_415
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
@@ -5436,26 +5840,26 @@ unrolled_382:
 	VMULPS  192(BX)(R8*4), Z1, K1, Z1
 	VMOVUPS Z1, 192(AX)(R8*4)
 	ADDQ    $0x00000040, R8
-	JMP     unrolled_382
+	JMP     unrolled_414
 
-single_383:
+single_415:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_384:
+single_loop_416:
 	CMPQ    R8, R9
-	JGT     remainder_385
+	JGT     remainder_417
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
 	VMOVUPS Z1, (AX)(R8*4)
 	ADDQ    $0x00000010, R8
-	JMP     single_loop_384
+	JMP     single_loop_416
 
-remainder_385:
+remainder_417:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_386
+	JE        span_done_418
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -5464,179 +5868,228 @@ remainder_385:
 	VMULPS    (BX)(R8*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 
-span_done_386:
+span_done_418:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_380
+	JMP  row_412
 
-rows_done_381:
+rows_done_413:
 	VZEROUPPER
 	RET
 
 // func forwardRingAVX512F32(dst []float32, x []float32, alpha []float32, inner int)
 // Requires: AVX, AVX512F, BMI2, CMOV
-TEXT ·forwardRingAVX512F32(SB), $1792-80
-	MOVQ   dst_base+0(FP), AX
-	MOVQ   x_base+24(FP), CX
-	MOVQ   x_len+32(FP), DX
+TEXT ·forwardRingAVX512F32(SB), $1824-80
+	MOVQ   dst_base+0(FP), CX
+	MOVQ   x_base+24(FP), BX
+	MOVQ   x_len+32(FP), SI
 	VXORPS Y0, Y0, Y0
-	MOVQ   inner+72(FP), BX
-	MOVQ   alpha_len+56(FP), SI
-	MOVQ   SI, DI
-	IMULQ  BX, DI
-	MOVQ   DI, R8
+	MOVQ   inner+72(FP), DI
+	MOVQ   alpha_len+56(FP), AX
+	MOVQ   AX, DX
+	IMULQ  DI, DX
+	MOVQ   AX, 1800(SP)
+	MOVQ   SI, 1808(SP)
+	CMPQ   DX, $0x000001a0
+	JBE    ring_whole_419
+	MOVQ   $0x000001a0, AX
+	XORQ   DX, DX
+	DIVQ   DI
+	MOVQ   AX, 1800(SP)
+	MOVQ   $0x00000000, 1808(SP)
 
-ring_len_387:
-	CMPQ R8, $0x00000010
-	JAE  ring_len_done_388
-	ADDQ DI, R8
-	JMP  ring_len_387
+ring_whole_419:
+	MOVQ $0x00000000, 1792(SP)
 
-ring_len_done_388:
-	MOVQ alpha_base+48(FP), R9
-	CMPQ BX, $0x01
-	JNE  ring_planes_389
-	XORQ BX, BX
-	MOVQ SI, R10
-	SUBQ $0x00000010, R10
+ring_segment_420:
+	CMPQ    SI, $0x00
+	JE      ring_done_421
+	MOVQ    1792(SP), DX
+	MOVQ    alpha_len+56(FP), R8
+	MOVQ    inner+72(FP), R9
+	SUBQ    DX, R8
+	MOVQ    1800(SP), AX
+	CMPQ    R8, AX
+	CMOVQHI AX, R8
+	MOVQ    R8, 1816(SP)
+	MOVQ    R8, R10
+	IMULQ   R9, R10
+	MOVQ    1808(SP), DI
+	TESTQ   DI, DI
+	CMOVQEQ R10, DI
+	MOVQ    R10, AX
 
-ring_copy_391:
-	CMPQ    BX, R10
-	JGT     ring_copy_tail_392
-	VMOVUPS (R9)(BX*4), Z1
-	VMOVUPS Z1, (SP)(BX*4)
-	ADDQ    $0x00000010, BX
-	JMP     ring_copy_391
+ring_len_422:
+	CMPQ AX, $0x00000010
+	JAE  ring_len_done_423
+	ADDQ R10, AX
+	JMP  ring_len_422
 
-ring_copy_tail_392:
-	SUBQ      BX, SI
-	JE        ring_extend_390
-	MOVQ      $-1, R10
-	BZHIQ     SI, R10, SI
-	KMOVW     SI, K1
-	VMOVUPS.Z (R9)(BX*4), K1, Z1
-	VMOVUPS   Z1, (SP)(BX*4)
-	JMP       ring_extend_390
+ring_len_done_423:
+	MOVQ alpha_base+48(FP), R11
+	LEAQ (R11)(DX*4), R11
+	CMPQ R9, $0x01
+	JNE  ring_planes_424
+	XORQ DX, DX
+	MOVQ R8, R9
+	SUBQ $0x00000010, R9
 
-ring_planes_389:
-	XORQ R10, R10
-	XORQ R11, R11
+ring_copy_426:
+	CMPQ    DX, R9
+	JGT     ring_copy_tail_427
+	VMOVUPS (R11)(DX*4), Z1
+	VMOVUPS Z1, (SP)(DX*4)
+	ADDQ    $0x00000010, DX
+	JMP     ring_copy_426
 
-ring_channel_393:
-	CMPQ         R10, SI
-	JE           ring_extend_390
-	VBROADCASTSS (R9)(R10*4), Z1
-	XORQ         R12, R12
+ring_copy_tail_427:
+	SUBQ      DX, R8
+	JE        ring_extend_425
+	MOVQ      $-1, R9
+	BZHIQ     R8, R9, R8
+	KMOVW     R8, K1
+	VMOVUPS.Z (R11)(DX*4), K1, Z1
+	VMOVUPS   Z1, (SP)(DX*4)
+	JMP       ring_extend_425
 
-ring_fill_394:
-	MOVQ    R11, R13
-	ADDQ    R12, R13
-	VMOVUPS Z1, (SP)(R13*4)
-	ADDQ    $0x00000010, R12
-	CMPQ    R12, BX
-	JB      ring_fill_394
-	ADDQ    BX, R11
-	INCQ    R10
-	JMP     ring_channel_393
+ring_planes_424:
+	XORQ DX, DX
+	XORQ R12, R12
 
-ring_extend_390:
-	CMPQ    DI, $0x00000010
-	JB      ring_short_395
+ring_channel_428:
+	CMPQ         DX, R8
+	JE           ring_extend_425
+	VBROADCASTSS (R11)(DX*4), Z1
+	XORQ         R13, R13
+
+ring_fill_429:
+	MOVQ    R12, R14
+	ADDQ    R13, R14
+	VMOVUPS Z1, (SP)(R14*4)
+	ADDQ    $0x00000010, R13
+	CMPQ    R13, R9
+	JB      ring_fill_429
+	ADDQ    R9, R12
+	INCQ    DX
+	JMP     ring_channel_428
+
+ring_extend_425:
+	CMPQ    R10, $0x00000010
+	JB      ring_short_430
 	VMOVUPS (SP), Z1
-	VMOVUPS Z1, (SP)(DI*4)
-	JMP     ring_built_396
+	VMOVUPS Z1, (SP)(R10*4)
+	JMP     ring_built_431
 
-ring_short_395:
-	MOVQ DI, BX
-	MOVQ R8, SI
-	ADDQ $0x00000010, SI
+ring_short_430:
+	MOVQ R10, DX
+	MOVQ AX, R8
+	ADDQ $0x00000010, R8
 
-ring_element_397:
-	MOVQ BX, R9
-	SUBQ DI, R9
+ring_element_432:
+	MOVQ DX, R9
+	SUBQ R10, R9
 	MOVL (SP)(R9*4), R9
-	MOVL R9, (SP)(BX*4)
-	INCQ BX
-	CMPQ BX, SI
-	JB   ring_element_397
+	MOVL R9, (SP)(DX*4)
+	INCQ DX
+	CMPQ DX, R8
+	JB   ring_element_432
 
-ring_built_396:
-	XORQ BX, BX
-	XORQ SI, SI
-	MOVQ DX, DI
-	SUBQ $0x00000040, DI
+ring_built_431:
+	XORQ DX, DX
+	XORQ R8, R8
+	MOVQ DI, R9
+	SUBQ $0x00000040, R9
 
-unrolled_398:
-	CMPQ    SI, DI
-	JGT     single_399
-	VMOVUPS (CX)(SI*4), Z1
+unrolled_433:
+	CMPQ    R8, R9
+	JGT     single_434
+	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
-	VMULPS  (SP)(BX*4), Z1, K1, Z1
-	VMOVUPS Z1, (AX)(SI*4)
-	ADDQ    $0x00000010, BX
-	MOVQ    BX, R9
-	SUBQ    R8, R9
-	CMOVQCC R9, BX
-	VMOVUPS 64(CX)(SI*4), Z1
+	VMULPS  (SP)(DX*4), Z1, K1, Z1
+	VMOVUPS Z1, (CX)(R8*4)
+	ADDQ    $0x00000010, DX
+	MOVQ    DX, R10
+	SUBQ    AX, R10
+	CMOVQCC R10, DX
+	VMOVUPS 64(BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
-	VMULPS  (SP)(BX*4), Z1, K1, Z1
-	VMOVUPS Z1, 64(AX)(SI*4)
-	ADDQ    $0x00000010, BX
-	MOVQ    BX, R9
-	SUBQ    R8, R9
-	CMOVQCC R9, BX
-	VMOVUPS 128(CX)(SI*4), Z1
+	VMULPS  (SP)(DX*4), Z1, K1, Z1
+	VMOVUPS Z1, 64(CX)(R8*4)
+	ADDQ    $0x00000010, DX
+	MOVQ    DX, R10
+	SUBQ    AX, R10
+	CMOVQCC R10, DX
+	VMOVUPS 128(BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
-	VMULPS  (SP)(BX*4), Z1, K1, Z1
-	VMOVUPS Z1, 128(AX)(SI*4)
-	ADDQ    $0x00000010, BX
-	MOVQ    BX, R9
-	SUBQ    R8, R9
-	CMOVQCC R9, BX
-	VMOVUPS 192(CX)(SI*4), Z1
+	VMULPS  (SP)(DX*4), Z1, K1, Z1
+	VMOVUPS Z1, 128(CX)(R8*4)
+	ADDQ    $0x00000010, DX
+	MOVQ    DX, R10
+	SUBQ    AX, R10
+	CMOVQCC R10, DX
+	VMOVUPS 192(BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
-	VMULPS  (SP)(BX*4), Z1, K1, Z1
-	VMOVUPS Z1, 192(AX)(SI*4)
-	ADDQ    $0x00000010, BX
-	MOVQ    BX, R9
-	SUBQ    R8, R9
-	CMOVQCC R9, BX
-	ADDQ    $0x00000040, SI
-	JMP     unrolled_398
+	VMULPS  (SP)(DX*4), Z1, K1, Z1
+	VMOVUPS Z1, 192(CX)(R8*4)
+	ADDQ    $0x00000010, DX
+	MOVQ    DX, R10
+	SUBQ    AX, R10
+	CMOVQCC R10, DX
+	ADDQ    $0x00000040, R8
+	JMP     unrolled_433
 
-single_399:
-	MOVQ DX, DI
-	SUBQ $0x00000010, DI
+single_434:
+	MOVQ DI, R9
+	SUBQ $0x00000010, R9
 
-single_loop_400:
-	CMPQ    SI, DI
-	JGT     remainder_401
-	VMOVUPS (CX)(SI*4), Z1
+single_loop_435:
+	CMPQ    R8, R9
+	JGT     remainder_436
+	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
-	VMULPS  (SP)(BX*4), Z1, K1, Z1
-	VMOVUPS Z1, (AX)(SI*4)
-	ADDQ    $0x00000010, BX
-	MOVQ    BX, R9
-	SUBQ    R8, R9
-	CMOVQCC R9, BX
-	ADDQ    $0x00000010, SI
-	JMP     single_loop_400
+	VMULPS  (SP)(DX*4), Z1, K1, Z1
+	VMOVUPS Z1, (CX)(R8*4)
+	ADDQ    $0x00000010, DX
+	MOVQ    DX, R10
+	SUBQ    AX, R10
+	CMOVQCC R10, DX
+	ADDQ    $0x00000010, R8
+	JMP     single_loop_435
 
-remainder_401:
-	SUBQ      SI, DX
-	JE        span_done_402
-	MOVQ      $-1, DI
-	BZHIQ     DX, DI, DX
-	KMOVW     DX, K1
-	VMOVUPS.Z (CX)(SI*4), K1, Z1
+remainder_436:
+	MOVQ      DI, AX
+	SUBQ      R8, AX
+	JE        span_done_437
+	MOVQ      $-1, R9
+	BZHIQ     AX, R9, AX
+	KMOVW     AX, K1
+	VMOVUPS.Z (BX)(R8*4), K1, Z1
 	VCMPPS    $0x1a, Z0, Z1, K1, K2
-	VMULPS    (SP)(BX*4), Z1, K2, Z1
-	VMOVUPS   Z1, K1, (AX)(SI*4)
+	VMULPS    (SP)(DX*4), Z1, K2, Z1
+	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-span_done_402:
+span_done_437:
+	MOVQ 1792(SP), AX
+	MOVQ 1816(SP), DX
+	MOVQ DI, R8
+	SHLQ $0x02, R8
+	ADDQ R8, BX
+	ADDQ R8, CX
+	SUBQ DI, SI
+	ADDQ DX, AX
+	MOVQ alpha_len+56(FP), DX
+	CMPQ AX, DX
+	JNE  ring_next_438
+	XORQ AX, AX
+
+ring_next_438:
+	MOVQ AX, 1792(SP)
+	JMP  ring_segment_420
+
+ring_done_421:
 	VZEROUPPER
 	RET
 
@@ -5660,11 +6113,11 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_403
+	JB           cached_439
 	CMPQ         AX, DX
-	JE           cached_403
+	JE           cached_439
 	CMPQ         AX, CX
-	JE           cached_403
+	JE           cached_439
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -5673,7 +6126,7 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_405
+	JE           aligned_441
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -5692,13 +6145,13 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	VMOVUPS      Z10, K1, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_405:
+aligned_441:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_406:
+unrolled_442:
 	CMPQ        SI, DI
-	JGT         single_407
+	JGT         single_443
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -5748,15 +6201,15 @@ unrolled_406:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
-	JMP         unrolled_406
+	JMP         unrolled_442
 
-single_407:
+single_443:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_408:
+single_loop_444:
 	CMPQ        SI, DI
-	JGT         remainder_409
+	JGT         remainder_445
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -5770,11 +6223,11 @@ single_loop_408:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
-	JMP         single_loop_408
+	JMP         single_loop_444
 
-remainder_409:
+remainder_445:
 	SUBQ        SI, BX
-	JE          span_done_410
+	JE          span_done_446
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -5791,18 +6244,18 @@ remainder_409:
 	VMULPS      Z9, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(SI*4)
 
-span_done_410:
+span_done_446:
 	SFENCE
-	JMP stored_404
+	JMP stored_440
 
-cached_403:
+cached_439:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_411:
+unrolled_447:
 	CMPQ        SI, DI
-	JGT         single_412
+	JGT         single_448
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -5852,15 +6305,15 @@ unrolled_411:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
-	JMP         unrolled_411
+	JMP         unrolled_447
 
-single_412:
+single_448:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_413:
+single_loop_449:
 	CMPQ        SI, DI
-	JGT         remainder_414
+	JGT         remainder_450
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -5874,11 +6327,11 @@ single_loop_413:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
-	JMP         single_loop_413
+	JMP         single_loop_449
 
-remainder_414:
+remainder_450:
 	SUBQ        SI, BX
-	JE          span_done_415
+	JE          span_done_451
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -5895,8 +6348,8 @@ remainder_414:
 	VMULPS      Z9, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(SI*4)
 
-span_done_415:
-stored_404:
+span_done_451:
+stored_440:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -5930,9 +6383,9 @@ TEXT ·backwardPlanesAVX512F32(SB), NOSPLIT, $0-128
 	SHLQ   $0x02, R10
 	XORQ   R11, R11
 
-plane_416:
+plane_452:
 	CMPQ         BX, $0x00
-	JE           planes_done_417
+	JE           planes_done_453
 	VBROADCASTSS (R9)(R11*4), Z9
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -5946,9 +6399,9 @@ plane_416:
 	MOVQ         DI, R13
 	SUBQ         $0x00000040, R13
 
-unrolled_418:
+unrolled_454:
 	CMPQ        R12, R13
-	JGT         single_419
+	JGT         single_455
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -5998,15 +6451,15 @@ unrolled_418:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, 192(AX)(R12*4)
 	ADDQ        $0x00000040, R12
-	JMP         unrolled_418
+	JMP         unrolled_454
 
-single_419:
+single_455:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 
-single_loop_420:
+single_loop_456:
 	CMPQ        R12, R13
-	JGT         remainder_421
+	JGT         remainder_457
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -6020,12 +6473,12 @@ single_loop_420:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, (AX)(R12*4)
 	ADDQ        $0x00000010, R12
-	JMP         single_loop_420
+	JMP         single_loop_456
 
-remainder_421:
+remainder_457:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_422
+	JE          span_done_458
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -6042,7 +6495,7 @@ remainder_421:
 	VMULPS      Z9, Z10, K2, Z10
 	VMOVUPS     Z10, K1, (AX)(R12*4)
 
-span_done_422:
+span_done_458:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -6063,14 +6516,14 @@ span_done_422:
 	ADDQ          R10, AX
 	INCQ          R11
 	CMPQ          R11, R8
-	JNE           same_pass_423
+	JNE           same_pass_459
 	XORQ          R11, R11
 
-same_pass_423:
+same_pass_459:
 	SUBQ DI, BX
-	JMP  plane_416
+	JMP  plane_452
 
-planes_done_417:
+planes_done_453:
 	VZEROUPPER
 	RET
 
@@ -6086,9 +6539,9 @@ TEXT ·backwardPatternAVX512F32(SB), NOSPLIT, $0-120
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), R8
 
-row_424:
+row_460:
 	CMPQ    BX, $0x00
-	JE      rows_done_425
+	JE      rows_done_461
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -6096,9 +6549,9 @@ row_424:
 	MOVQ    R9, R11
 	SUBQ    $0x00000040, R11
 
-unrolled_426:
+unrolled_462:
 	CMPQ        R10, R11
-	JGT         single_427
+	JGT         single_463
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -6164,15 +6617,15 @@ unrolled_426:
 	VMULPS      192(SI)(R10*4), Z1, K1, Z1
 	VMOVUPS     Z1, 192(AX)(R10*4)
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_426
+	JMP         unrolled_462
 
-single_427:
+single_463:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-single_loop_428:
+single_loop_464:
 	CMPQ        R10, R11
-	JGT         remainder_429
+	JGT         remainder_465
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -6190,12 +6643,12 @@ single_loop_428:
 	VMULPS      (SI)(R10*4), Z1, K1, Z1
 	VMOVUPS     Z1, (AX)(R10*4)
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_428
+	JMP         single_loop_464
 
-remainder_429:
+remainder_465:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_430
+	JE          span_done_466
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -6216,339 +6669,391 @@ remainder_429:
 	VMULPS      (SI)(R10*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_430:
+span_done_466:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_424
+	JMP  row_460
 
-rows_done_425:
+rows_done_461:
 	VZEROUPPER
 	RET
 
 // func backwardRingAVX512F32(dx []float32, dy []float32, x []float32, alpha []float32, dalpha []float32, inner int)
 // Requires: AVX, AVX512F, BMI2, CMOV
-TEXT ·backwardRingAVX512F32(SB), $1664-128
-	MOVQ   dx_base+0(FP), AX
-	MOVQ   x_base+48(FP), CX
-	MOVQ   dy_base+24(FP), DX
-	MOVQ   x_len+56(FP), BX
+TEXT ·backwardRingAVX512F32(SB), $1696-128
+	MOVQ   dx_base+0(FP), CX
+	MOVQ   x_base+48(FP), BX
+	MOVQ   dy_base+24(FP), SI
+	MOVQ   x_len+56(FP), DI
 	VXORPS Y0, Y0, Y0
-	MOVQ   inner+120(FP), SI
-	MOVQ   alpha_len+80(FP), DI
-	MOVQ   DI, R8
-	IMULQ  SI, R8
-	MOVQ   R8, R9
+	MOVQ   inner+120(FP), R8
+	MOVQ   alpha_len+80(FP), AX
+	MOVQ   AX, DX
+	IMULQ  R8, DX
+	MOVQ   AX, 1672(SP)
+	MOVQ   DI, 1680(SP)
+	CMPQ   DX, $0x00000060
+	JBE    ring_whole_467
+	MOVQ   $0x00000060, AX
+	XORQ   DX, DX
+	DIVQ   R8
+	MOVQ   AX, 1672(SP)
+	MOVQ   $0x00000000, 1680(SP)
 
-ring_len_431:
-	CMPQ R9, $0x00000010
-	JAE  ring_len_done_432
-	ADDQ R8, R9
-	JMP  ring_len_431
+ring_whole_467:
+	MOVQ $0x00000000, 1664(SP)
 
-ring_len_done_432:
-	MOVQ alpha_base+72(FP), R10
-	CMPQ SI, $0x01
-	JNE  ring_planes_433
-	XORQ R11, R11
-	MOVQ DI, R12
-	SUBQ $0x00000010, R12
+ring_segment_468:
+	CMPQ    DI, $0x00
+	JE      ring_done_469
+	MOVQ    1664(SP), DX
+	MOVQ    alpha_len+80(FP), R9
+	MOVQ    inner+120(FP), R10
+	SUBQ    DX, R9
+	MOVQ    1672(SP), AX
+	CMPQ    R9, AX
+	CMOVQHI AX, R9
+	MOVQ    R9, 1688(SP)
+	MOVQ    R9, R11
+	IMULQ   R10, R11
+	MOVQ    1680(SP), R8
+	TESTQ   R8, R8
+	CMOVQEQ R11, R8
+	MOVQ    R11, AX
 
-ring_copy_435:
-	CMPQ    R11, R12
-	JGT     ring_copy_tail_436
-	VMOVUPS (R10)(R11*4), Z1
+ring_len_470:
+	CMPQ AX, $0x00000010
+	JAE  ring_len_done_471
+	ADDQ R11, AX
+	JMP  ring_len_470
+
+ring_len_done_471:
+	MOVQ alpha_base+72(FP), R12
+	LEAQ (R12)(DX*4), R12
+	CMPQ R10, $0x01
+	JNE  ring_planes_472
+	XORQ DX, DX
+	MOVQ R9, R10
+	SUBQ $0x00000010, R10
+
+ring_copy_474:
+	CMPQ    DX, R10
+	JGT     ring_copy_tail_475
+	VMOVUPS (R12)(DX*4), Z1
+	VMOVUPS Z1, (SP)(DX*4)
+	ADDQ    $0x00000010, DX
+	JMP     ring_copy_474
+
+ring_copy_tail_475:
+	SUBQ      DX, R9
+	JE        ring_extend_473
+	MOVQ      $-1, R10
+	BZHIQ     R9, R10, R9
+	KMOVW     R9, K1
+	VMOVUPS.Z (R12)(DX*4), K1, Z1
+	VMOVUPS   Z1, (SP)(DX*4)
+	JMP       ring_extend_473
+
+ring_planes_472:
+	XORQ DX, DX
+	XORQ R13, R13
+
+ring_channel_476:
+	CMPQ         DX, R9
+	JE           ring_extend_473
+	VBROADCASTSS (R12)(DX*4), Z1
+	XORQ         R14, R14
+
+ring_fill_477:
+	MOVQ    R13, R15
+	ADDQ    R14, R15
+	VMOVUPS Z1, (SP)(R15*4)
+	ADDQ    $0x00000010, R14
+	CMPQ    R14, R10
+	JB      ring_fill_477
+	ADDQ    R10, R13
+	INCQ    DX
+	JMP     ring_channel_476
+
+ring_extend_473:
+	CMPQ    R11, $0x00000010
+	JB      ring_short_478
+	VMOVUPS (SP), Z1
 	VMOVUPS Z1, (SP)(R11*4)
-	ADDQ    $0x00000010, R11
-	JMP     ring_copy_435
+	JMP     ring_built_479
 
-ring_copy_tail_436:
-	MOVQ      DI, R12
-	SUBQ      R11, R12
-	JE        ring_extend_434
-	MOVQ      $-1, R13
-	BZHIQ     R12, R13, R12
-	KMOVW     R12, K1
-	VMOVUPS.Z (R10)(R11*4), K1, Z1
-	VMOVUPS   Z1, (SP)(R11*4)
-	JMP       ring_extend_434
+ring_short_478:
+	MOVQ R11, DX
+	MOVQ AX, R9
+	ADDQ $0x00000010, R9
 
-ring_planes_433:
-	XORQ R11, R11
+ring_element_480:
+	MOVQ DX, R10
+	SUBQ R11, R10
+	MOVL (SP)(R10*4), R10
+	MOVL R10, (SP)(DX*4)
+	INCQ DX
+	CMPQ DX, R9
+	JB   ring_element_480
+
+ring_built_479:
+	XORQ DX, DX
+	MOVQ AX, R9
+	ADDQ $0x00000010, R9
+
+sums_zero_481:
+	CMPQ    DX, R9
+	JAE     sums_zeroed_482
+	VMOVUPD Z0, 512(SP)(DX*8)
+	ADDQ    $0x00000008, DX
+	JMP     sums_zero_481
+
+sums_zeroed_482:
+	XORQ DX, DX
+	XORQ R9, R9
+	MOVQ R8, R10
+	SUBQ $0x00000040, R10
+
+unrolled_483:
+	CMPQ        R9, R10
+	JGT         single_484
+	VMOVUPS     (BX)(R9*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     (SI)(R9*4), Z1
+	VCVTPS2PD   (BX)(R9*4), Z2
+	VCVTPS2PD   (SI)(R9*4), Z3
+	VMOVUPD.Z   512(SP)(DX*8), K1, Z4
+	VFMADD231PD Z3, Z2, K1, Z4
+	VMOVUPD     Z4, K1, 512(SP)(DX*8)
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   32(BX)(R9*4), Z2
+	VCVTPS2PD   32(SI)(R9*4), Z3
+	VMOVUPD.Z   576(SP)(DX*8), K2, Z4
+	VFMADD231PD Z3, Z2, K2, Z4
+	VMOVUPD     Z4, K2, 576(SP)(DX*8)
+	VMULPS      (SP)(DX*4), Z1, K1, Z1
+	VMOVUPS     Z1, (CX)(R9*4)
+	ADDQ        $0x00000010, DX
+	MOVQ        DX, R11
+	SUBQ        AX, R11
+	CMOVQCC     R11, DX
+	VMOVUPS     64(BX)(R9*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     64(SI)(R9*4), Z1
+	VCVTPS2PD   64(BX)(R9*4), Z2
+	VCVTPS2PD   64(SI)(R9*4), Z3
+	VMOVUPD.Z   512(SP)(DX*8), K1, Z4
+	VFMADD231PD Z3, Z2, K1, Z4
+	VMOVUPD     Z4, K1, 512(SP)(DX*8)
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   96(BX)(R9*4), Z2
+	VCVTPS2PD   96(SI)(R9*4), Z3
+	VMOVUPD.Z   576(SP)(DX*8), K2, Z4
+	VFMADD231PD Z3, Z2, K2, Z4
+	VMOVUPD     Z4, K2, 576(SP)(DX*8)
+	VMULPS      (SP)(DX*4), Z1, K1, Z1
+	VMOVUPS     Z1, 64(CX)(R9*4)
+	ADDQ        $0x00000010, DX
+	MOVQ        DX, R11
+	SUBQ        AX, R11
+	CMOVQCC     R11, DX
+	VMOVUPS     128(BX)(R9*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     128(SI)(R9*4), Z1
+	VCVTPS2PD   128(BX)(R9*4), Z2
+	VCVTPS2PD   128(SI)(R9*4), Z3
+	VMOVUPD.Z   512(SP)(DX*8), K1, Z4
+	VFMADD231PD Z3, Z2, K1, Z4
+	VMOVUPD     Z4, K1, 512(SP)(DX*8)
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   160(BX)(R9*4), Z2
+	VCVTPS2PD   160(SI)(R9*4), Z3
+	VMOVUPD.Z   576(SP)(DX*8), K2, Z4
+	VFMADD231PD Z3, Z2, K2, Z4
+	VMOVUPD     Z4, K2, 576(SP)(DX*8)
+	VMULPS      (SP)(DX*4), Z1, K1, Z1
+	VMOVUPS     Z1, 128(CX)(R9*4)
+	ADDQ        $0x00000010, DX
+	MOVQ        DX, R11
+	SUBQ        AX, R11
+	CMOVQCC     R11, DX
+	VMOVUPS     192(BX)(R9*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     192(SI)(R9*4), Z1
+	VCVTPS2PD   192(BX)(R9*4), Z2
+	VCVTPS2PD   192(SI)(R9*4), Z3
+	VMOVUPD.Z   512(SP)(DX*8), K1, Z4
+	VFMADD231PD Z3, Z2, K1, Z4
+	VMOVUPD     Z4, K1, 512(SP)(DX*8)
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   224(BX)(R9*4), Z2
+	VCVTPS2PD   224(SI)(R9*4), Z3
+	VMOVUPD.Z   576(SP)(DX*8), K2, Z4
+	VFMADD231PD Z3, Z2, K2, Z4
+	VMOVUPD     Z4, K2, 576(SP)(DX*8)
+	VMULPS      (SP)(DX*4), Z1, K1, Z1
+	VMOVUPS     Z1, 192(CX)(R9*4)
+	ADDQ        $0x00000010, DX
+	MOVQ        DX, R11
+	SUBQ        AX, R11
+	CMOVQCC     R11, DX
+	ADDQ        $0x00000040, R9
+	JMP         unrolled_483
+
+single_484:
+	MOVQ R8, R10
+	SUBQ $0x00000010, R10
+
+single_loop_485:
+	CMPQ        R9, R10
+	JGT         remainder_486
+	VMOVUPS     (BX)(R9*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     (SI)(R9*4), Z1
+	VCVTPS2PD   (BX)(R9*4), Z2
+	VCVTPS2PD   (SI)(R9*4), Z3
+	VMOVUPD.Z   512(SP)(DX*8), K1, Z4
+	VFMADD231PD Z3, Z2, K1, Z4
+	VMOVUPD     Z4, K1, 512(SP)(DX*8)
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   32(BX)(R9*4), Z2
+	VCVTPS2PD   32(SI)(R9*4), Z3
+	VMOVUPD.Z   576(SP)(DX*8), K2, Z4
+	VFMADD231PD Z3, Z2, K2, Z4
+	VMOVUPD     Z4, K2, 576(SP)(DX*8)
+	VMULPS      (SP)(DX*4), Z1, K1, Z1
+	VMOVUPS     Z1, (CX)(R9*4)
+	ADDQ        $0x00000010, DX
+	MOVQ        DX, R11
+	SUBQ        AX, R11
+	CMOVQCC     R11, DX
+	ADDQ        $0x00000010, R9
+	JMP         single_loop_485
+
+remainder_486:
+	MOVQ        R8, R10
+	SUBQ        R9, R10
+	JE          span_done_487
+	MOVQ        $-1, R11
+	BZHIQ       R10, R11, R10
+	KMOVW       R10, K1
+	VMOVUPS.Z   (BX)(R9*4), K1, Z1
+	VCMPPS      $0x1a, Z0, Z1, K1, K2
+	VMOVUPS.Z   (SI)(R9*4), K1, Z1
+	VCVTPS2PD.Z (BX)(R9*4), K2, Z2
+	VCVTPS2PD.Z (SI)(R9*4), K2, Z3
+	VMOVUPD.Z   512(SP)(DX*8), K2, Z4
+	VFMADD231PD Z3, Z2, K2, Z4
+	VMOVUPD     Z4, K2, 512(SP)(DX*8)
+	KSHIFTRW    $0x08, K2, K3
+	VCVTPS2PD.Z 32(BX)(R9*4), K3, Z2
+	VCVTPS2PD.Z 32(SI)(R9*4), K3, Z3
+	VMOVUPD.Z   576(SP)(DX*8), K3, Z4
+	VFMADD231PD Z3, Z2, K3, Z4
+	VMOVUPD     Z4, K3, 576(SP)(DX*8)
+	VMULPS      (SP)(DX*4), Z1, K2, Z1
+	VMOVUPS     Z1, K1, (CX)(R9*4)
+
+span_done_487:
+	MOVQ    1664(SP), DX
+	MOVQ    1688(SP), R9
+	MOVQ    inner+120(FP), R10
+	MOVQ    dalpha_base+96(FP), R11
+	MOVQ    R9, R12
+	IMULQ   R10, R12
+	LEAQ    (R11)(DX*4), R11
+	VMOVUPD 512(SP), Z1
+	VADDPD  512(SP)(AX*8), Z1, Z1
+	VMOVUPD Z1, 512(SP)
+	VMOVUPD 576(SP), Z1
+	VADDPD  576(SP)(AX*8), Z1, Z1
+	VMOVUPD Z1, 576(SP)
+
+fold_488:
+	CMPQ   AX, R12
+	JBE    folded_489
+	DECQ   AX
+	MOVQ   AX, R13
+	SUBQ   R12, R13
+	VMOVSD 512(SP)(AX*8), X1
+	VADDSD 512(SP)(R13*8), X1, X1
+	VMOVSD X1, 512(SP)(R13*8)
+	JMP    fold_488
+
+folded_489:
+	XORQ AX, AX
+	CMPQ R10, $0x01
+	JNE  sums_planes_490
+	MOVQ R9, R10
+	SUBQ $0x00000008, R10
+
+sums_vector_493:
+	CMPQ      AX, R10
+	JGT       sums_scalar_491
+	VCVTPS2PD (R11)(AX*4), Z1
+	VADDPD    512(SP)(AX*8), Z1, Z1
+	VCVTPD2PS Z1, Y1
+	VMOVUPS   Y1, (R11)(AX*4)
+	ADDQ      $0x00000008, AX
+	JMP       sums_vector_493
+
+sums_scalar_491:
+	CMPQ      AX, R9
+	JE        sums_done_492
+	VMOVSD    512(SP)(AX*8), X1
+	VXORPS    X2, X2, X2
+	VCVTSS2SD (R11)(AX*4), X2, X2
+	VADDSD    X1, X2, X2
+	VCVTSD2SS X2, X2, X2
+	VMOVSS    X2, (R11)(AX*4)
+	INCQ      AX
+	JMP       sums_scalar_491
+
+sums_planes_490:
 	XORQ R12, R12
 
-ring_channel_437:
-	CMPQ         R11, DI
-	JE           ring_extend_434
-	VBROADCASTSS (R10)(R11*4), Z1
-	XORQ         R13, R13
+sums_channel_494:
+	CMPQ   AX, R9
+	JE     sums_done_492
+	VXORPS X1, X1, X1
+	XORQ   R13, R13
 
-ring_fill_438:
-	MOVQ    R12, R14
-	ADDQ    R13, R14
-	VMOVUPS Z1, (SP)(R14*4)
-	ADDQ    $0x00000010, R13
-	CMPQ    R13, SI
-	JB      ring_fill_438
-	ADDQ    SI, R12
-	INCQ    R11
-	JMP     ring_channel_437
+sums_plane_495:
+	VADDSD    512(SP)(R12*8), X1, X1
+	INCQ      R12
+	INCQ      R13
+	CMPQ      R13, R10
+	JB        sums_plane_495
+	VXORPS    X2, X2, X2
+	VCVTSS2SD (R11)(AX*4), X2, X2
+	VADDSD    X1, X2, X2
+	VCVTSD2SS X2, X2, X2
+	VMOVSS    X2, (R11)(AX*4)
+	INCQ      AX
+	JMP       sums_channel_494
 
-ring_extend_434:
-	CMPQ    R8, $0x00000010
-	JB      ring_short_439
-	VMOVUPS (SP), Z1
-	VMOVUPS Z1, (SP)(R8*4)
-	JMP     ring_built_440
-
-ring_short_439:
-	MOVQ R8, R11
-	MOVQ R9, R10
-	ADDQ $0x00000010, R10
-
-ring_element_441:
-	MOVQ R11, R12
-	SUBQ R8, R12
-	MOVL (SP)(R12*4), R12
-	MOVL R12, (SP)(R11*4)
-	INCQ R11
-	CMPQ R11, R10
-	JB   ring_element_441
-
-ring_built_440:
-	XORQ R10, R10
-	MOVQ R9, R11
-	ADDQ $0x00000010, R11
-
-sums_zero_442:
-	CMPQ    R10, R11
-	JAE     sums_zeroed_443
-	VMOVUPD Z0, 512(SP)(R10*8)
-	ADDQ    $0x00000008, R10
-	JMP     sums_zero_442
-
-sums_zeroed_443:
-	XORQ R10, R10
-	XORQ R11, R11
-	MOVQ BX, R12
-	SUBQ $0x00000040, R12
-
-unrolled_444:
-	CMPQ        R11, R12
-	JGT         single_445
-	VMOVUPS     (CX)(R11*4), Z1
-	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     (DX)(R11*4), Z1
-	VCVTPS2PD   (CX)(R11*4), Z2
-	VCVTPS2PD   (DX)(R11*4), Z3
-	VMOVUPD.Z   512(SP)(R10*8), K1, Z4
-	VFMADD231PD Z3, Z2, K1, Z4
-	VMOVUPD     Z4, K1, 512(SP)(R10*8)
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   32(CX)(R11*4), Z2
-	VCVTPS2PD   32(DX)(R11*4), Z3
-	VMOVUPD.Z   576(SP)(R10*8), K2, Z4
-	VFMADD231PD Z3, Z2, K2, Z4
-	VMOVUPD     Z4, K2, 576(SP)(R10*8)
-	VMULPS      (SP)(R10*4), Z1, K1, Z1
-	VMOVUPS     Z1, (AX)(R11*4)
-	ADDQ        $0x00000010, R10
-	MOVQ        R10, R13
-	SUBQ        R9, R13
-	CMOVQCC     R13, R10
-	VMOVUPS     64(CX)(R11*4), Z1
-	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     64(DX)(R11*4), Z1
-	VCVTPS2PD   64(CX)(R11*4), Z2
-	VCVTPS2PD   64(DX)(R11*4), Z3
-	VMOVUPD.Z   512(SP)(R10*8), K1, Z4
-	VFMADD231PD Z3, Z2, K1, Z4
-	VMOVUPD     Z4, K1, 512(SP)(R10*8)
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   96(CX)(R11*4), Z2
-	VCVTPS2PD   96(DX)(R11*4), Z3
-	VMOVUPD.Z   576(SP)(R10*8), K2, Z4
-	VFMADD231PD Z3, Z2, K2, Z4
-	VMOVUPD     Z4, K2, 576(SP)(R10*8)
-	VMULPS      (SP)(R10*4), Z1, K1, Z1
-	VMOVUPS     Z1, 64(AX)(R11*4)
-	ADDQ        $0x00000010, R10
-	MOVQ        R10, R13
-	SUBQ        R9, R13
-	CMOVQCC     R13, R10
-	VMOVUPS     128(CX)(R11*4), Z1
-	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     128(DX)(R11*4), Z1
-	VCVTPS2PD   128(CX)(R11*4), Z2
-	VCVTPS2PD   128(DX)(R11*4), Z3
-	VMOVUPD.Z   512(SP)(R10*8), K1, Z4
-	VFMADD231PD Z3, Z2, K1, Z4
-	VMOVUPD     Z4, K1, 512(SP)(R10*8)
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   160(CX)(R11*4), Z2
-	VCVTPS2PD   160(DX)(R11*4), Z3
-	VMOVUPD.Z   576(SP)(R10*8), K2, Z4
-	VFMADD231PD Z3, Z2, K2, Z4
-	VMOVUPD     Z4, K2, 576(SP)(R10*8)
-	VMULPS      (SP)(R10*4), Z1, K1, Z1
-	VMOVUPS     Z1, 128(AX)(R11*4)
-	ADDQ        $0x00000010, R10
-	MOVQ        R10, R13
-	SUBQ        R9, R13
-	CMOVQCC     R13, R10
-	VMOVUPS     192(CX)(R11*4), Z1
-	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     192(DX)(R11*4), Z1
-	VCVTPS2PD   192(CX)(R11*4), Z2
-	VCVTPS2PD   192(DX)(R11*4), Z3
-	VMOVUPD.Z   512(SP)(R10*8), K1, Z4
-	VFMADD231PD Z3, Z2, K1, Z4
-	VMOVUPD     Z4, K1, 512(SP)(R10*8)
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   224(CX)(R11*4), Z2
-	VCVTPS2PD   224(DX)(R11*4), Z3
-	VMOVUPD.Z   576(SP)(R10*8), K2, Z4
-	VFMADD231PD Z3, Z2, K2, Z4
-	VMOVUPD     Z4, K2, 576(SP)(R10*8)
-	VMULPS      (SP)(R10*4), Z1, K1, Z1
-	VMOVUPS     Z1, 192(AX)(R11*4)
-	ADDQ        $0x00000010, R10
-	MOVQ        R10, R13
-	SUBQ        R9, R13
-	CMOVQCC     R13, R10
-	ADDQ        $0x00000040, R11
-	JMP         unrolled_444
-
-single_445:
-	MOVQ BX, R12
-	SUBQ $0x00000010, R12
-
-single_loop_446:
-	CMPQ        R11, R12
-	JGT         remainder_447
-	VMOVUPS     (CX)(R11*4), Z1
-	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     (DX)(R11*4), Z1
-	VCVTPS2PD   (CX)(R11*4), Z2
-	VCVTPS2PD   (DX)(R11*4), Z3
-	VMOVUPD.Z   512(SP)(R10*8), K1, Z4
-	VFMADD231PD Z3, Z2, K1, Z4
-	VMOVUPD     Z4, K1, 512(SP)(R10*8)
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   32(CX)(R11*4), Z2
-	VCVTPS2PD   32(DX)(R11*4), Z3
-	VMOVUPD.Z   576(SP)(R10*8), K2, Z4
-	VFMADD231PD Z3, Z2, K2, Z4
-	VMOVUPD     Z4, K2, 576(SP)(R10*8)
-	VMULPS      (SP)(R10*4), Z1, K1, Z1
-	VMOVUPS     Z1, (AX)(R11*4)
-	ADDQ        $0x00000010, R10
-	MOVQ        R10, R13
-	SUBQ        R9, R13
-	CMOVQCC     R13, R10
-	ADDQ        $0x00000010, R11
-	JMP         single_loop_446
-
-remainder_447:
-	SUBQ        R11, BX
-	JE          span_done_448
-	MOVQ        $-1, R12
-	BZHIQ       BX, R12, BX
-	KMOVW       BX, K1
-	VMOVUPS.Z   (CX)(R11*4), K1, Z1
-	VCMPPS      $0x1a, Z0, Z1, K1, K2
-	VMOVUPS.Z   (DX)(R11*4), K1, Z0
-	VCVTPS2PD.Z (CX)(R11*4), K2, Z1
-	VCVTPS2PD.Z (DX)(R11*4), K2, Z2
-	VMOVUPD.Z   512(SP)(R10*8), K2, Z3
-	VFMADD231PD Z2, Z1, K2, Z3
-	VMOVUPD     Z3, K2, 512(SP)(R10*8)
-	KSHIFTRW    $0x08, K2, K3
-	VCVTPS2PD.Z 32(CX)(R11*4), K3, Z1
-	VCVTPS2PD.Z 32(DX)(R11*4), K3, Z2
-	VMOVUPD.Z   576(SP)(R10*8), K3, Z3
-	VFMADD231PD Z2, Z1, K3, Z3
-	VMOVUPD     Z3, K3, 576(SP)(R10*8)
-	VMULPS      (SP)(R10*4), Z0, K2, Z0
-	VMOVUPS     Z0, K1, (AX)(R11*4)
-
-span_done_448:
-	VMOVUPD 512(SP), Z0
-	VADDPD  512(SP)(R9*8), Z0, Z0
-	VMOVUPD Z0, 512(SP)
-	VMOVUPD 576(SP), Z0
-	VADDPD  576(SP)(R9*8), Z0, Z0
-	VMOVUPD Z0, 576(SP)
-	MOVQ    R9, AX
-
-fold_449:
-	CMPQ   AX, R8
-	JBE    folded_450
-	DECQ   AX
-	MOVQ   AX, CX
-	SUBQ   R8, CX
-	VMOVSD 512(SP)(AX*8), X0
-	VADDSD 512(SP)(CX*8), X0, X0
-	VMOVSD X0, 512(SP)(CX*8)
-	JMP    fold_449
-
-folded_450:
-	MOVQ dalpha_base+96(FP), AX
-	XORQ CX, CX
-	CMPQ SI, $0x01
-	JNE  sums_planes_451
-	MOVQ DI, DX
-	SUBQ $0x00000008, DX
-
-sums_vector_454:
-	CMPQ      CX, DX
-	JGT       sums_scalar_452
-	VCVTPS2PD (AX)(CX*4), Z0
-	VADDPD    512(SP)(CX*8), Z0, Z0
-	VCVTPD2PS Z0, Y0
-	VMOVUPS   Y0, (AX)(CX*4)
-	ADDQ      $0x00000008, CX
-	JMP       sums_vector_454
-
-sums_scalar_452:
-	CMPQ      CX, DI
-	JE        sums_done_453
-	VMOVSD    512(SP)(CX*8), X0
-	VXORPS    X1, X1, X1
-	VCVTSS2SD (AX)(CX*4), X1, X1
-	VADDSD    X0, X1, X1
-	VCVTSD2SS X1, X1, X1
-	VMOVSS    X1, (AX)(CX*4)
-	INCQ      CX
-	JMP       sums_scalar_452
-
-sums_planes_451:
+sums_done_492:
+	MOVQ R8, AX
+	SHLQ $0x02, AX
+	ADDQ AX, BX
+	ADDQ AX, SI
+	ADDQ AX, CX
+	SUBQ R8, DI
+	ADDQ R9, DX
+	MOVQ alpha_len+80(FP), AX
+	CMPQ DX, AX
+	JNE  ring_next_496
 	XORQ DX, DX
 
-sums_channel_455:
-	CMPQ   CX, DI
-	JE     sums_done_453
-	VXORPS X0, X0, X0
-	XORQ   BX, BX
+ring_next_496:
+	MOVQ DX, 1664(SP)
+	JMP  ring_segment_468
 
-sums_plane_456:
-	VADDSD    512(SP)(DX*8), X0, X0
-	INCQ      DX
-	INCQ      BX
-	CMPQ      BX, SI
-	JB        sums_plane_456
-	VXORPS    X1, X1, X1
-	VCVTSS2SD (AX)(CX*4), X1, X1
-	VADDSD    X0, X1, X1
-	VCVTSD2SS X1, X1, X1
-	VMOVSS    X1, (AX)(CX*4)
-	INCQ      CX
-	JMP       sums_channel_455
-
-sums_done_453:
+ring_done_469:
 	VZEROUPPER
 	RET
 
@@ -6564,11 +7069,11 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_457
+	JB           cached_497
 	CMPQ         AX, DX
-	JE           cached_457
+	JE           cached_497
 	CMPQ         AX, CX
-	JE           cached_457
+	JE           cached_497
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -6577,7 +7082,7 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_459
+	JE           aligned_499
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -6589,13 +7094,13 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	VMOVUPS      Z2, K1, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_459:
+aligned_499:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_460:
+unrolled_500:
 	CMPQ     SI, DI
-	JGT      single_461
+	JGT      single_501
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
@@ -6617,26 +7122,26 @@ unrolled_460:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(SI*4)
 	ADDQ     $0x00000040, SI
-	JMP      unrolled_460
+	JMP      unrolled_500
 
-single_461:
+single_501:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_462:
+single_loop_502:
 	CMPQ     SI, DI
-	JGT      remainder_463
+	JGT      remainder_503
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(SI*4)
 	ADDQ     $0x00000010, SI
-	JMP      single_loop_462
+	JMP      single_loop_502
 
-remainder_463:
+remainder_503:
 	SUBQ      SI, BX
-	JE        span_done_464
+	JE        span_done_504
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -6646,18 +7151,18 @@ remainder_463:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_464:
+span_done_504:
 	SFENCE
-	JMP stored_458
+	JMP stored_498
 
-cached_457:
+cached_497:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_465:
+unrolled_505:
 	CMPQ    SI, DI
-	JGT     single_466
+	JGT     single_506
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
@@ -6679,26 +7184,26 @@ unrolled_465:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(SI*4)
 	ADDQ    $0x00000040, SI
-	JMP     unrolled_465
+	JMP     unrolled_505
 
-single_466:
+single_506:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_467:
+single_loop_507:
 	CMPQ    SI, DI
-	JGT     remainder_468
+	JGT     remainder_508
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(SI*4)
 	ADDQ    $0x00000010, SI
-	JMP     single_loop_467
+	JMP     single_loop_507
 
-remainder_468:
+remainder_508:
 	SUBQ      SI, BX
-	JE        span_done_469
+	JE        span_done_509
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -6708,8 +7213,8 @@ remainder_468:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_469:
-stored_458:
+span_done_509:
+stored_498:
 	VZEROUPPER
 	RET
 
@@ -6728,17 +7233,17 @@ TEXT ·backwardPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	SHLQ   $0x02, R9
 	XORQ   R10, R10
 
-plane_470:
+plane_510:
 	CMPQ         BX, $0x00
-	JE           planes_done_471
+	JE           planes_done_511
 	VBROADCASTSS (R8)(R10*4), Z1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000040, R12
 
-unrolled_472:
+unrolled_512:
 	CMPQ    R11, R12
-	JGT     single_473
+	JGT     single_513
 	VMOVUPS (CX)(R11*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R11*4), Z2
@@ -6760,27 +7265,27 @@ unrolled_472:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(R11*4)
 	ADDQ    $0x00000040, R11
-	JMP     unrolled_472
+	JMP     unrolled_512
 
-single_473:
+single_513:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 
-single_loop_474:
+single_loop_514:
 	CMPQ    R11, R12
-	JGT     remainder_475
+	JGT     remainder_515
 	VMOVUPS (CX)(R11*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R11*4), Z2
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(R11*4)
 	ADDQ    $0x00000010, R11
-	JMP     single_loop_474
+	JMP     single_loop_514
 
-remainder_475:
+remainder_515:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_476
+	JE        span_done_516
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -6790,20 +7295,20 @@ remainder_475:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R11*4)
 
-span_done_476:
+span_done_516:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_477
+	JNE  same_pass_517
 	XORQ R10, R10
 
-same_pass_477:
+same_pass_517:
 	SUBQ SI, BX
-	JMP  plane_470
+	JMP  plane_510
 
-planes_done_471:
+planes_done_511:
 	VZEROUPPER
 	RET
 
@@ -6818,9 +7323,9 @@ TEXT ·backwardPatternDxAVX512F32(SB), NOSPLIT, $0-96
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), DI
 
-row_478:
+row_518:
 	CMPQ    BX, $0x00
-	JE      rows_done_479
+	JE      rows_done_519
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -6828,9 +7333,9 @@ row_478:
 	MOVQ    R8, R10
 	SUBQ    $0x00000040, R10
 
-unrolled_480:
+unrolled_520:
 	CMPQ    R9, R10
-	JGT     single_481
+	JGT     single_521
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
@@ -6852,27 +7357,27 @@ unrolled_480:
 	VMULPS  192(SI)(R9*4), Z1, K1, Z1
 	VMOVUPS Z1, 192(AX)(R9*4)
 	ADDQ    $0x00000040, R9
-	JMP     unrolled_480
+	JMP     unrolled_520
 
-single_481:
+single_521:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
-single_loop_482:
+single_loop_522:
 	CMPQ    R9, R10
-	JGT     remainder_483
+	JGT     remainder_523
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
 	VMULPS  (SI)(R9*4), Z1, K1, Z1
 	VMOVUPS Z1, (AX)(R9*4)
 	ADDQ    $0x00000010, R9
-	JMP     single_loop_482
+	JMP     single_loop_522
 
-remainder_483:
+remainder_523:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_484
+	JE        span_done_524
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -6882,187 +7387,237 @@ remainder_483:
 	VMULPS    (SI)(R9*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 
-span_done_484:
+span_done_524:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_478
+	JMP  row_518
 
-rows_done_479:
+rows_done_519:
 	VZEROUPPER
 	RET
 
 // func backwardRingDxAVX512F32(dx []float32, dy []float32, x []float32, alpha []float32, inner int)
 // Requires: AVX, AVX512F, BMI2, CMOV
-TEXT ·backwardRingDxAVX512F32(SB), $1792-104
-	MOVQ   dx_base+0(FP), AX
-	MOVQ   x_base+48(FP), CX
-	MOVQ   dy_base+24(FP), DX
-	MOVQ   x_len+56(FP), BX
+TEXT ·backwardRingDxAVX512F32(SB), $1824-104
+	MOVQ   dx_base+0(FP), CX
+	MOVQ   x_base+48(FP), BX
+	MOVQ   dy_base+24(FP), SI
+	MOVQ   x_len+56(FP), DI
 	VXORPS Y0, Y0, Y0
-	MOVQ   inner+96(FP), SI
-	MOVQ   alpha_len+80(FP), DI
-	MOVQ   DI, R8
-	IMULQ  SI, R8
-	MOVQ   R8, R9
+	MOVQ   inner+96(FP), R8
+	MOVQ   alpha_len+80(FP), AX
+	MOVQ   AX, DX
+	IMULQ  R8, DX
+	MOVQ   AX, 1800(SP)
+	MOVQ   DI, 1808(SP)
+	CMPQ   DX, $0x000001a0
+	JBE    ring_whole_525
+	MOVQ   $0x000001a0, AX
+	XORQ   DX, DX
+	DIVQ   R8
+	MOVQ   AX, 1800(SP)
+	MOVQ   $0x00000000, 1808(SP)
 
-ring_len_485:
-	CMPQ R9, $0x00000010
-	JAE  ring_len_done_486
-	ADDQ R8, R9
-	JMP  ring_len_485
+ring_whole_525:
+	MOVQ $0x00000000, 1792(SP)
 
-ring_len_done_486:
-	MOVQ alpha_base+72(FP), R10
-	CMPQ SI, $0x01
-	JNE  ring_planes_487
-	XORQ SI, SI
-	MOVQ DI, R11
-	SUBQ $0x00000010, R11
+ring_segment_526:
+	CMPQ    DI, $0x00
+	JE      ring_done_527
+	MOVQ    1792(SP), DX
+	MOVQ    alpha_len+80(FP), R9
+	MOVQ    inner+96(FP), R10
+	SUBQ    DX, R9
+	MOVQ    1800(SP), AX
+	CMPQ    R9, AX
+	CMOVQHI AX, R9
+	MOVQ    R9, 1816(SP)
+	MOVQ    R9, R11
+	IMULQ   R10, R11
+	MOVQ    1808(SP), R8
+	TESTQ   R8, R8
+	CMOVQEQ R11, R8
+	MOVQ    R11, AX
 
-ring_copy_489:
-	CMPQ    SI, R11
-	JGT     ring_copy_tail_490
-	VMOVUPS (R10)(SI*4), Z1
-	VMOVUPS Z1, (SP)(SI*4)
-	ADDQ    $0x00000010, SI
-	JMP     ring_copy_489
+ring_len_528:
+	CMPQ AX, $0x00000010
+	JAE  ring_len_done_529
+	ADDQ R11, AX
+	JMP  ring_len_528
 
-ring_copy_tail_490:
-	SUBQ      SI, DI
-	JE        ring_extend_488
-	MOVQ      $-1, R11
-	BZHIQ     DI, R11, DI
-	KMOVW     DI, K1
-	VMOVUPS.Z (R10)(SI*4), K1, Z1
-	VMOVUPS   Z1, (SP)(SI*4)
-	JMP       ring_extend_488
+ring_len_done_529:
+	MOVQ alpha_base+72(FP), R12
+	LEAQ (R12)(DX*4), R12
+	CMPQ R10, $0x01
+	JNE  ring_planes_530
+	XORQ DX, DX
+	MOVQ R9, R10
+	SUBQ $0x00000010, R10
 
-ring_planes_487:
-	XORQ R11, R11
-	XORQ R12, R12
+ring_copy_532:
+	CMPQ    DX, R10
+	JGT     ring_copy_tail_533
+	VMOVUPS (R12)(DX*4), Z1
+	VMOVUPS Z1, (SP)(DX*4)
+	ADDQ    $0x00000010, DX
+	JMP     ring_copy_532
 
-ring_channel_491:
-	CMPQ         R11, DI
-	JE           ring_extend_488
-	VBROADCASTSS (R10)(R11*4), Z1
-	XORQ         R13, R13
+ring_copy_tail_533:
+	SUBQ      DX, R9
+	JE        ring_extend_531
+	MOVQ      $-1, R10
+	BZHIQ     R9, R10, R9
+	KMOVW     R9, K1
+	VMOVUPS.Z (R12)(DX*4), K1, Z1
+	VMOVUPS   Z1, (SP)(DX*4)
+	JMP       ring_extend_531
 
-ring_fill_492:
-	MOVQ    R12, R14
-	ADDQ    R13, R14
-	VMOVUPS Z1, (SP)(R14*4)
-	ADDQ    $0x00000010, R13
-	CMPQ    R13, SI
-	JB      ring_fill_492
-	ADDQ    SI, R12
-	INCQ    R11
-	JMP     ring_channel_491
+ring_planes_530:
+	XORQ DX, DX
+	XORQ R13, R13
 
-ring_extend_488:
-	CMPQ    R8, $0x00000010
-	JB      ring_short_493
+ring_channel_534:
+	CMPQ         DX, R9
+	JE           ring_extend_531
+	VBROADCASTSS (R12)(DX*4), Z1
+	XORQ         R14, R14
+
+ring_fill_535:
+	MOVQ    R13, R15
+	ADDQ    R14, R15
+	VMOVUPS Z1, (SP)(R15*4)
+	ADDQ    $0x00000010, R14
+	CMPQ    R14, R10
+	JB      ring_fill_535
+	ADDQ    R10, R13
+	INCQ    DX
+	JMP     ring_channel_534
+
+ring_extend_531:
+	CMPQ    R11, $0x00000010
+	JB      ring_short_536
 	VMOVUPS (SP), Z1
-	VMOVUPS Z1, (SP)(R8*4)
-	JMP     ring_built_494
+	VMOVUPS Z1, (SP)(R11*4)
+	JMP     ring_built_537
 
-ring_short_493:
-	MOVQ R8, SI
-	MOVQ R9, DI
-	ADDQ $0x00000010, DI
+ring_short_536:
+	MOVQ R11, DX
+	MOVQ AX, R9
+	ADDQ $0x00000010, R9
 
-ring_element_495:
-	MOVQ SI, R10
-	SUBQ R8, R10
+ring_element_538:
+	MOVQ DX, R10
+	SUBQ R11, R10
 	MOVL (SP)(R10*4), R10
-	MOVL R10, (SP)(SI*4)
-	INCQ SI
-	CMPQ SI, DI
-	JB   ring_element_495
+	MOVL R10, (SP)(DX*4)
+	INCQ DX
+	CMPQ DX, R9
+	JB   ring_element_538
 
-ring_built_494:
-	XORQ SI, SI
-	XORQ DI, DI
-	MOVQ BX, R8
-	SUBQ $0x00000040, R8
+ring_built_537:
+	XORQ DX, DX
+	XORQ R9, R9
+	MOVQ R8, R10
+	SUBQ $0x00000040, R10
 
-unrolled_496:
-	CMPQ    DI, R8
-	JGT     single_497
-	VMOVUPS (CX)(DI*4), Z1
+unrolled_539:
+	CMPQ    R9, R10
+	JGT     single_540
+	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
-	VMOVUPS (DX)(DI*4), Z1
-	VMULPS  (SP)(SI*4), Z1, K1, Z1
-	VMOVUPS Z1, (AX)(DI*4)
-	ADDQ    $0x00000010, SI
-	MOVQ    SI, R10
-	SUBQ    R9, R10
-	CMOVQCC R10, SI
-	VMOVUPS 64(CX)(DI*4), Z1
+	VMOVUPS (SI)(R9*4), Z1
+	VMULPS  (SP)(DX*4), Z1, K1, Z1
+	VMOVUPS Z1, (CX)(R9*4)
+	ADDQ    $0x00000010, DX
+	MOVQ    DX, R11
+	SUBQ    AX, R11
+	CMOVQCC R11, DX
+	VMOVUPS 64(BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
-	VMOVUPS 64(DX)(DI*4), Z1
-	VMULPS  (SP)(SI*4), Z1, K1, Z1
-	VMOVUPS Z1, 64(AX)(DI*4)
-	ADDQ    $0x00000010, SI
-	MOVQ    SI, R10
-	SUBQ    R9, R10
-	CMOVQCC R10, SI
-	VMOVUPS 128(CX)(DI*4), Z1
+	VMOVUPS 64(SI)(R9*4), Z1
+	VMULPS  (SP)(DX*4), Z1, K1, Z1
+	VMOVUPS Z1, 64(CX)(R9*4)
+	ADDQ    $0x00000010, DX
+	MOVQ    DX, R11
+	SUBQ    AX, R11
+	CMOVQCC R11, DX
+	VMOVUPS 128(BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
-	VMOVUPS 128(DX)(DI*4), Z1
-	VMULPS  (SP)(SI*4), Z1, K1, Z1
-	VMOVUPS Z1, 128(AX)(DI*4)
-	ADDQ    $0x00000010, SI
-	MOVQ    SI, R10
-	SUBQ    R9, R10
-	CMOVQCC R10, SI
-	VMOVUPS 192(CX)(DI*4), Z1
+	VMOVUPS 128(SI)(R9*4), Z1
+	VMULPS  (SP)(DX*4), Z1, K1, Z1
+	VMOVUPS Z1, 128(CX)(R9*4)
+	ADDQ    $0x00000010, DX
+	MOVQ    DX, R11
+	SUBQ    AX, R11
+	CMOVQCC R11, DX
+	VMOVUPS 192(BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
-	VMOVUPS 192(DX)(DI*4), Z1
-	VMULPS  (SP)(SI*4), Z1, K1, Z1
-	VMOVUPS Z1, 192(AX)(DI*4)
-	ADDQ    $0x00000010, SI
-	MOVQ    SI, R10
-	SUBQ    R9, R10
-	CMOVQCC R10, SI
-	ADDQ    $0x00000040, DI
-	JMP     unrolled_496
+	VMOVUPS 192(SI)(R9*4), Z1
+	VMULPS  (SP)(DX*4), Z1, K1, Z1
+	VMOVUPS Z1, 192(CX)(R9*4)
+	ADDQ    $0x00000010, DX
+	MOVQ    DX, R11
+	SUBQ    AX, R11
+	CMOVQCC R11, DX
+	ADDQ    $0x00000040, R9
+	JMP     unrolled_539
 
-single_497:
-	MOVQ BX, R8
-	SUBQ $0x00000010, R8
+single_540:
+	MOVQ R8, R10
+	SUBQ $0x00000010, R10
 
-single_loop_498:
-	CMPQ    DI, R8
-	JGT     remainder_499
-	VMOVUPS (CX)(DI*4), Z1
+single_loop_541:
+	CMPQ    R9, R10
+	JGT     remainder_542
+	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
-	VMOVUPS (DX)(DI*4), Z1
-	VMULPS  (SP)(SI*4), Z1, K1, Z1
-	VMOVUPS Z1, (AX)(DI*4)
-	ADDQ    $0x00000010, SI
-	MOVQ    SI, R10
-	SUBQ    R9, R10
-	CMOVQCC R10, SI
-	ADDQ    $0x00000010, DI
-	JMP     single_loop_498
+	VMOVUPS (SI)(R9*4), Z1
+	VMULPS  (SP)(DX*4), Z1, K1, Z1
+	VMOVUPS Z1, (CX)(R9*4)
+	ADDQ    $0x00000010, DX
+	MOVQ    DX, R11
+	SUBQ    AX, R11
+	CMOVQCC R11, DX
+	ADDQ    $0x00000010, R9
+	JMP     single_loop_541
 
-remainder_499:
-	SUBQ      DI, BX
-	JE        span_done_500
-	MOVQ      $-1, R8
-	BZHIQ     BX, R8, BX
-	KMOVW     BX, K1
-	VMOVUPS.Z (CX)(DI*4), K1, Z1
+remainder_542:
+	MOVQ      R8, AX
+	SUBQ      R9, AX
+	JE        span_done_543
+	MOVQ      $-1, R10
+	BZHIQ     AX, R10, AX
+	KMOVW     AX, K1
+	VMOVUPS.Z (BX)(R9*4), K1, Z1
 	VCMPPS    $0x1a, Z0, Z1, K1, K2
-	VMOVUPS.Z (DX)(DI*4), K1, Z0
-	VMULPS    (SP)(SI*4), Z0, K2, Z0
-	VMOVUPS   Z0, K1, (AX)(DI*4)
+	VMOVUPS.Z (SI)(R9*4), K1, Z1
+	VMULPS    (SP)(DX*4), Z1, K2, Z1
+	VMOVUPS   Z1, K1, (CX)(R9*4)
 
-span_done_500:
+span_done_543:
+	MOVQ 1792(SP), AX
+	MOVQ 1816(SP), DX
+	MOVQ R8, R9
+	SHLQ $0x02, R9
+	ADDQ R9, BX
+	ADDQ R9, SI
+	ADDQ R9, CX
+	SUBQ R8, DI
+	ADDQ DX, AX
+	MOVQ alpha_len+80(FP), DX
+	CMPQ AX, DX
+	JNE  ring_next_544
+	XORQ AX, AX
+
+ring_next_544:
+	MOVQ AX, 1792(SP)
+	JMP  ring_segment_526
+
+ring_done_527:
 	VZEROUPPER
 	RET
 
@@ -7085,9 +7640,9 @@ TEXT ·backwardDalphaAVX512F32(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000040, SI
 
-unrolled_501:
+unrolled_545:
 	CMPQ        BX, SI
-	JGT         single_502
+	JGT         single_546
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -7129,15 +7684,15 @@ unrolled_501:
 	VCVTPS2PD   224(CX)(BX*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, BX
-	JMP         unrolled_501
+	JMP         unrolled_545
 
-single_502:
+single_546:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_503:
+single_loop_547:
 	CMPQ        BX, SI
-	JGT         remainder_504
+	JGT         remainder_548
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -7149,11 +7704,11 @@ single_loop_503:
 	VCVTPS2PD   32(CX)(BX*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, BX
-	JMP         single_loop_503
+	JMP         single_loop_547
 
-remainder_504:
+remainder_548:
 	SUBQ        BX, DX
-	JE          span_done_505
+	JE          span_done_549
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -7168,7 +7723,7 @@ remainder_504:
 	VCVTPS2PD.Z 32(CX)(BX*4), K1, Z9
 	VFMADD231PD Z9, Z0, K1, Z2
 
-span_done_505:
+span_done_549:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -7200,9 +7755,9 @@ TEXT ·backwardPlanesDalphaAVX512F32(SB), NOSPLIT, $0-80
 	SHLQ   $0x02, R8
 	XORQ   R9, R9
 
-plane_506:
+plane_550:
 	CMPQ   DX, $0x00
-	JE     planes_done_507
+	JE     planes_done_551
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -7215,9 +7770,9 @@ plane_506:
 	MOVQ   SI, R11
 	SUBQ   $0x00000040, R11
 
-unrolled_508:
+unrolled_552:
 	CMPQ        R10, R11
-	JGT         single_509
+	JGT         single_553
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -7259,15 +7814,15 @@ unrolled_508:
 	VCVTPS2PD   224(CX)(R10*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_508
+	JMP         unrolled_552
 
-single_509:
+single_553:
 	MOVQ SI, R11
 	SUBQ $0x00000010, R11
 
-single_loop_510:
+single_loop_554:
 	CMPQ        R10, R11
-	JGT         remainder_511
+	JGT         remainder_555
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -7279,12 +7834,12 @@ single_loop_510:
 	VCVTPS2PD   32(CX)(R10*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_510
+	JMP         single_loop_554
 
-remainder_511:
+remainder_555:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_512
+	JE          span_done_556
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -7299,7 +7854,7 @@ remainder_511:
 	VCVTPS2PD.Z 32(CX)(R10*4), K1, Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 
-span_done_512:
+span_done_556:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -7319,14 +7874,14 @@ span_done_512:
 	ADDQ          R8, CX
 	INCQ          R9
 	CMPQ          R9, DI
-	JNE           same_pass_513
+	JNE           same_pass_557
 	XORQ          R9, R9
 
-same_pass_513:
+same_pass_557:
 	SUBQ SI, DX
-	JMP  plane_506
+	JMP  plane_550
 
-planes_done_507:
+planes_done_551:
 	VZEROUPPER
 	RET
 
@@ -7340,9 +7895,9 @@ TEXT ·backwardPatternDalphaAVX512F32(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
 
-row_514:
+row_558:
 	CMPQ    DX, $0x00
-	JE      rows_done_515
+	JE      rows_done_559
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -7350,9 +7905,9 @@ row_514:
 	MOVQ    DI, R9
 	SUBQ    $0x00000040, R9
 
-unrolled_516:
+unrolled_560:
 	CMPQ        R8, R9
-	JGT         single_517
+	JGT         single_561
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -7410,15 +7965,15 @@ unrolled_516:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 448(BX)(R8*8)
 	ADDQ        $0x00000040, R8
-	JMP         unrolled_516
+	JMP         unrolled_560
 
-single_517:
+single_561:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_518:
+single_loop_562:
 	CMPQ        R8, R9
-	JGT         remainder_519
+	JGT         remainder_563
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -7434,12 +7989,12 @@ single_loop_518:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 	ADDQ        $0x00000010, R8
-	JMP         single_loop_518
+	JMP         single_loop_562
 
-remainder_519:
+remainder_563:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_520
+	JE          span_done_564
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -7458,256 +8013,307 @@ remainder_519:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 
-span_done_520:
+span_done_564:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_514
+	JMP  row_558
 
-rows_done_515:
+rows_done_559:
 	VZEROUPPER
 	RET
 
 // func backwardRingDalphaAVX512F32(dy []float32, x []float32, dalpha []float32, inner int)
 // Requires: AVX, AVX512F, BMI2, CMOV
-TEXT ·backwardRingDalphaAVX512F32(SB), $1792-80
-	MOVQ   x_base+24(FP), AX
-	MOVQ   dy_base+0(FP), CX
-	MOVQ   x_len+32(FP), DX
+TEXT ·backwardRingDalphaAVX512F32(SB), $1824-80
+	MOVQ   x_base+24(FP), CX
+	MOVQ   dy_base+0(FP), BX
+	MOVQ   x_len+32(FP), SI
 	VXORPS Y0, Y0, Y0
-	MOVQ   inner+72(FP), BX
-	MOVQ   dalpha_len+56(FP), SI
-	MOVQ   SI, DI
-	IMULQ  BX, DI
-	MOVQ   DI, R8
+	MOVQ   inner+72(FP), DI
+	MOVQ   dalpha_len+56(FP), AX
+	MOVQ   AX, DX
+	IMULQ  DI, DX
+	MOVQ   AX, 1800(SP)
+	MOVQ   SI, 1808(SP)
+	CMPQ   DX, $0x000000b0
+	JBE    ring_whole_565
+	MOVQ   $0x000000b0, AX
+	XORQ   DX, DX
+	DIVQ   DI
+	MOVQ   AX, 1800(SP)
+	MOVQ   $0x00000000, 1808(SP)
 
-ring_len_521:
-	CMPQ R8, $0x00000010
-	JAE  ring_len_done_522
-	ADDQ DI, R8
-	JMP  ring_len_521
+ring_whole_565:
+	MOVQ $0x00000000, 1792(SP)
 
-ring_len_done_522:
-	XORQ R9, R9
-	MOVQ R8, R10
-	ADDQ $0x00000010, R10
+ring_segment_566:
+	CMPQ    SI, $0x00
+	JE      ring_done_567
+	MOVQ    1792(SP), DX
+	MOVQ    dalpha_len+56(FP), DI
+	MOVQ    inner+72(FP), AX
+	SUBQ    DX, DI
+	MOVQ    1800(SP), DX
+	CMPQ    DI, DX
+	CMOVQHI DX, DI
+	MOVQ    DI, 1816(SP)
+	MOVQ    DI, DX
+	IMULQ   AX, DX
+	MOVQ    1808(SP), DI
+	TESTQ   DI, DI
+	CMOVQEQ DX, DI
+	MOVQ    DX, AX
 
-sums_zero_523:
-	CMPQ    R9, R10
-	JAE     sums_zeroed_524
-	VMOVUPD Z0, (SP)(R9*8)
-	ADDQ    $0x00000008, R9
-	JMP     sums_zero_523
+ring_len_568:
+	CMPQ AX, $0x00000010
+	JAE  ring_len_done_569
+	ADDQ DX, AX
+	JMP  ring_len_568
 
-sums_zeroed_524:
-	XORQ R9, R9
-	XORQ R10, R10
-	MOVQ DX, R11
-	SUBQ $0x00000040, R11
+ring_len_done_569:
+	XORQ DX, DX
+	MOVQ AX, R8
+	ADDQ $0x00000010, R8
 
-unrolled_525:
-	CMPQ        R10, R11
-	JGT         single_526
-	VMOVUPS     (AX)(R10*4), Z1
+sums_zero_570:
+	CMPQ    DX, R8
+	JAE     sums_zeroed_571
+	VMOVUPD Z0, (SP)(DX*8)
+	ADDQ    $0x00000008, DX
+	JMP     sums_zero_570
+
+sums_zeroed_571:
+	XORQ DX, DX
+	XORQ R8, R8
+	MOVQ DI, R9
+	SUBQ $0x00000040, R9
+
+unrolled_572:
+	CMPQ        R8, R9
+	JGT         single_573
+	VMOVUPS     (CX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     (CX)(R10*4), Z1
-	VCVTPS2PD   (AX)(R10*4), Z1
-	VCVTPS2PD   (CX)(R10*4), Z2
-	VMOVUPD.Z   (SP)(R9*8), K1, Z3
+	VMOVUPS     (BX)(R8*4), Z1
+	VCVTPS2PD   (CX)(R8*4), Z1
+	VCVTPS2PD   (BX)(R8*4), Z2
+	VMOVUPD.Z   (SP)(DX*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, (SP)(R9*8)
+	VMOVUPD     Z3, K1, (SP)(DX*8)
 	KSHIFTRW    $0x08, K1, K1
-	VCVTPS2PD   32(AX)(R10*4), Z1
-	VCVTPS2PD   32(CX)(R10*4), Z2
-	VMOVUPD.Z   64(SP)(R9*8), K1, Z3
+	VCVTPS2PD   32(CX)(R8*4), Z1
+	VCVTPS2PD   32(BX)(R8*4), Z2
+	VMOVUPD.Z   64(SP)(DX*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 64(SP)(R9*8)
-	ADDQ        $0x00000010, R9
-	MOVQ        R9, R12
-	SUBQ        R8, R12
-	CMOVQCC     R12, R9
-	VMOVUPS     64(AX)(R10*4), Z1
+	VMOVUPD     Z3, K1, 64(SP)(DX*8)
+	ADDQ        $0x00000010, DX
+	MOVQ        DX, R10
+	SUBQ        AX, R10
+	CMOVQCC     R10, DX
+	VMOVUPS     64(CX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     64(CX)(R10*4), Z1
-	VCVTPS2PD   64(AX)(R10*4), Z1
-	VCVTPS2PD   64(CX)(R10*4), Z2
-	VMOVUPD.Z   (SP)(R9*8), K1, Z3
+	VMOVUPS     64(BX)(R8*4), Z1
+	VCVTPS2PD   64(CX)(R8*4), Z1
+	VCVTPS2PD   64(BX)(R8*4), Z2
+	VMOVUPD.Z   (SP)(DX*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, (SP)(R9*8)
+	VMOVUPD     Z3, K1, (SP)(DX*8)
 	KSHIFTRW    $0x08, K1, K1
-	VCVTPS2PD   96(AX)(R10*4), Z1
-	VCVTPS2PD   96(CX)(R10*4), Z2
-	VMOVUPD.Z   64(SP)(R9*8), K1, Z3
+	VCVTPS2PD   96(CX)(R8*4), Z1
+	VCVTPS2PD   96(BX)(R8*4), Z2
+	VMOVUPD.Z   64(SP)(DX*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 64(SP)(R9*8)
-	ADDQ        $0x00000010, R9
-	MOVQ        R9, R12
-	SUBQ        R8, R12
-	CMOVQCC     R12, R9
-	VMOVUPS     128(AX)(R10*4), Z1
+	VMOVUPD     Z3, K1, 64(SP)(DX*8)
+	ADDQ        $0x00000010, DX
+	MOVQ        DX, R10
+	SUBQ        AX, R10
+	CMOVQCC     R10, DX
+	VMOVUPS     128(CX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     128(CX)(R10*4), Z1
-	VCVTPS2PD   128(AX)(R10*4), Z1
-	VCVTPS2PD   128(CX)(R10*4), Z2
-	VMOVUPD.Z   (SP)(R9*8), K1, Z3
+	VMOVUPS     128(BX)(R8*4), Z1
+	VCVTPS2PD   128(CX)(R8*4), Z1
+	VCVTPS2PD   128(BX)(R8*4), Z2
+	VMOVUPD.Z   (SP)(DX*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, (SP)(R9*8)
+	VMOVUPD     Z3, K1, (SP)(DX*8)
 	KSHIFTRW    $0x08, K1, K1
-	VCVTPS2PD   160(AX)(R10*4), Z1
-	VCVTPS2PD   160(CX)(R10*4), Z2
-	VMOVUPD.Z   64(SP)(R9*8), K1, Z3
+	VCVTPS2PD   160(CX)(R8*4), Z1
+	VCVTPS2PD   160(BX)(R8*4), Z2
+	VMOVUPD.Z   64(SP)(DX*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 64(SP)(R9*8)
-	ADDQ        $0x00000010, R9
-	MOVQ        R9, R12
-	SUBQ        R8, R12
-	CMOVQCC     R12, R9
-	VMOVUPS     192(AX)(R10*4), Z1
+	VMOVUPD     Z3, K1, 64(SP)(DX*8)
+	ADDQ        $0x00000010, DX
+	MOVQ        DX, R10
+	SUBQ        AX, R10
+	CMOVQCC     R10, DX
+	VMOVUPS     192(CX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     192(CX)(R10*4), Z1
-	VCVTPS2PD   192(AX)(R10*4), Z1
-	VCVTPS2PD   192(CX)(R10*4), Z2
-	VMOVUPD.Z   (SP)(R9*8), K1, Z3
+	VMOVUPS     192(BX)(R8*4), Z1
+	VCVTPS2PD   192(CX)(R8*4), Z1
+	VCVTPS2PD   192(BX)(R8*4), Z2
+	VMOVUPD.Z   (SP)(DX*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, (SP)(R9*8)
+	VMOVUPD     Z3, K1, (SP)(DX*8)
 	KSHIFTRW    $0x08, K1, K1
-	VCVTPS2PD   224(AX)(R10*4), Z1
-	VCVTPS2PD   224(CX)(R10*4), Z2
-	VMOVUPD.Z   64(SP)(R9*8), K1, Z3
+	VCVTPS2PD   224(CX)(R8*4), Z1
+	VCVTPS2PD   224(BX)(R8*4), Z2
+	VMOVUPD.Z   64(SP)(DX*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 64(SP)(R9*8)
-	ADDQ        $0x00000010, R9
-	MOVQ        R9, R12
-	SUBQ        R8, R12
-	CMOVQCC     R12, R9
-	ADDQ        $0x00000040, R10
-	JMP         unrolled_525
+	VMOVUPD     Z3, K1, 64(SP)(DX*8)
+	ADDQ        $0x00000010, DX
+	MOVQ        DX, R10
+	SUBQ        AX, R10
+	CMOVQCC     R10, DX
+	ADDQ        $0x00000040, R8
+	JMP         unrolled_572
 
-single_526:
-	MOVQ DX, R11
-	SUBQ $0x00000010, R11
+single_573:
+	MOVQ DI, R9
+	SUBQ $0x00000010, R9
 
-single_loop_527:
-	CMPQ        R10, R11
-	JGT         remainder_528
-	VMOVUPS     (AX)(R10*4), Z1
+single_loop_574:
+	CMPQ        R8, R9
+	JGT         remainder_575
+	VMOVUPS     (CX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     (CX)(R10*4), Z1
-	VCVTPS2PD   (AX)(R10*4), Z1
-	VCVTPS2PD   (CX)(R10*4), Z2
-	VMOVUPD.Z   (SP)(R9*8), K1, Z3
+	VMOVUPS     (BX)(R8*4), Z1
+	VCVTPS2PD   (CX)(R8*4), Z1
+	VCVTPS2PD   (BX)(R8*4), Z2
+	VMOVUPD.Z   (SP)(DX*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, (SP)(R9*8)
+	VMOVUPD     Z3, K1, (SP)(DX*8)
 	KSHIFTRW    $0x08, K1, K1
-	VCVTPS2PD   32(AX)(R10*4), Z1
-	VCVTPS2PD   32(CX)(R10*4), Z2
-	VMOVUPD.Z   64(SP)(R9*8), K1, Z3
+	VCVTPS2PD   32(CX)(R8*4), Z1
+	VCVTPS2PD   32(BX)(R8*4), Z2
+	VMOVUPD.Z   64(SP)(DX*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 64(SP)(R9*8)
-	ADDQ        $0x00000010, R9
-	MOVQ        R9, R12
-	SUBQ        R8, R12
-	CMOVQCC     R12, R9
-	ADDQ        $0x00000010, R10
-	JMP         single_loop_527
+	VMOVUPD     Z3, K1, 64(SP)(DX*8)
+	ADDQ        $0x00000010, DX
+	MOVQ        DX, R10
+	SUBQ        AX, R10
+	CMOVQCC     R10, DX
+	ADDQ        $0x00000010, R8
+	JMP         single_loop_574
 
-remainder_528:
-	SUBQ        R10, DX
-	JE          span_done_529
-	MOVQ        $-1, R11
-	BZHIQ       DX, R11, DX
-	KMOVW       DX, K1
-	VMOVUPS.Z   (AX)(R10*4), K1, Z1
+remainder_575:
+	MOVQ        DI, R9
+	SUBQ        R8, R9
+	JE          span_done_576
+	MOVQ        $-1, R10
+	BZHIQ       R9, R10, R9
+	KMOVW       R9, K1
+	VMOVUPS.Z   (CX)(R8*4), K1, Z1
 	VCMPPS      $0x1a, Z0, Z1, K1, K2
-	VMOVUPS.Z   (CX)(R10*4), K1, Z0
-	VCVTPS2PD.Z (AX)(R10*4), K2, Z0
-	VCVTPS2PD.Z (CX)(R10*4), K2, Z1
-	VMOVUPD.Z   (SP)(R9*8), K2, Z2
-	VFMADD231PD Z1, Z0, K2, Z2
-	VMOVUPD     Z2, K2, (SP)(R9*8)
+	VMOVUPS.Z   (BX)(R8*4), K1, Z1
+	VCVTPS2PD.Z (CX)(R8*4), K2, Z1
+	VCVTPS2PD.Z (BX)(R8*4), K2, Z2
+	VMOVUPD.Z   (SP)(DX*8), K2, Z3
+	VFMADD231PD Z2, Z1, K2, Z3
+	VMOVUPD     Z3, K2, (SP)(DX*8)
 	KSHIFTRW    $0x08, K2, K1
-	VCVTPS2PD.Z 32(AX)(R10*4), K1, Z0
-	VCVTPS2PD.Z 32(CX)(R10*4), K1, Z1
-	VMOVUPD.Z   64(SP)(R9*8), K1, Z2
-	VFMADD231PD Z1, Z0, K1, Z2
-	VMOVUPD     Z2, K1, 64(SP)(R9*8)
+	VCVTPS2PD.Z 32(CX)(R8*4), K1, Z1
+	VCVTPS2PD.Z 32(BX)(R8*4), K1, Z2
+	VMOVUPD.Z   64(SP)(DX*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 64(SP)(DX*8)
 
-span_done_529:
-	VMOVUPD (SP), Z0
-	VADDPD  (SP)(R8*8), Z0, Z0
-	VMOVUPD Z0, (SP)
-	VMOVUPD 64(SP), Z0
-	VADDPD  64(SP)(R8*8), Z0, Z0
-	VMOVUPD Z0, 64(SP)
-	MOVQ    R8, AX
+span_done_576:
+	MOVQ    1792(SP), DX
+	MOVQ    1816(SP), R8
+	MOVQ    inner+72(FP), R9
+	MOVQ    dalpha_base+48(FP), R10
+	MOVQ    R8, R11
+	IMULQ   R9, R11
+	LEAQ    (R10)(DX*4), R10
+	VMOVUPD (SP), Z1
+	VADDPD  (SP)(AX*8), Z1, Z1
+	VMOVUPD Z1, (SP)
+	VMOVUPD 64(SP), Z1
+	VADDPD  64(SP)(AX*8), Z1, Z1
+	VMOVUPD Z1, 64(SP)
 
-fold_530:
-	CMPQ   AX, DI
-	JBE    folded_531
+fold_577:
+	CMPQ   AX, R11
+	JBE    folded_578
 	DECQ   AX
-	MOVQ   AX, CX
-	SUBQ   DI, CX
-	VMOVSD (SP)(AX*8), X0
-	VADDSD (SP)(CX*8), X0, X0
-	VMOVSD X0, (SP)(CX*8)
-	JMP    fold_530
+	MOVQ   AX, R12
+	SUBQ   R11, R12
+	VMOVSD (SP)(AX*8), X1
+	VADDSD (SP)(R12*8), X1, X1
+	VMOVSD X1, (SP)(R12*8)
+	JMP    fold_577
 
-folded_531:
-	MOVQ dalpha_base+48(FP), AX
-	XORQ CX, CX
-	CMPQ BX, $0x01
-	JNE  sums_planes_532
-	MOVQ SI, DX
-	SUBQ $0x00000008, DX
+folded_578:
+	XORQ AX, AX
+	CMPQ R9, $0x01
+	JNE  sums_planes_579
+	MOVQ R8, R9
+	SUBQ $0x00000008, R9
 
-sums_vector_535:
-	CMPQ      CX, DX
-	JGT       sums_scalar_533
-	VCVTPS2PD (AX)(CX*4), Z0
-	VADDPD    (SP)(CX*8), Z0, Z0
-	VCVTPD2PS Z0, Y0
-	VMOVUPS   Y0, (AX)(CX*4)
-	ADDQ      $0x00000008, CX
-	JMP       sums_vector_535
+sums_vector_582:
+	CMPQ      AX, R9
+	JGT       sums_scalar_580
+	VCVTPS2PD (R10)(AX*4), Z1
+	VADDPD    (SP)(AX*8), Z1, Z1
+	VCVTPD2PS Z1, Y1
+	VMOVUPS   Y1, (R10)(AX*4)
+	ADDQ      $0x00000008, AX
+	JMP       sums_vector_582
 
-sums_scalar_533:
-	CMPQ      CX, SI
-	JE        sums_done_534
-	VMOVSD    (SP)(CX*8), X0
-	VXORPS    X1, X1, X1
-	VCVTSS2SD (AX)(CX*4), X1, X1
-	VADDSD    X0, X1, X1
-	VCVTSD2SS X1, X1, X1
-	VMOVSS    X1, (AX)(CX*4)
-	INCQ      CX
-	JMP       sums_scalar_533
+sums_scalar_580:
+	CMPQ      AX, R8
+	JE        sums_done_581
+	VMOVSD    (SP)(AX*8), X1
+	VXORPS    X2, X2, X2
+	VCVTSS2SD (R10)(AX*4), X2, X2
+	VADDSD    X1, X2, X2
+	VCVTSD2SS X2, X2, X2
+	VMOVSS    X2, (R10)(AX*4)
+	INCQ      AX
+	JMP       sums_scalar_580
 
-sums_planes_532:
+sums_planes_579:
+	XORQ R11, R11
+
+sums_channel_583:
+	CMPQ   AX, R8
+	JE     sums_done_581
+	VXORPS X1, X1, X1
+	XORQ   R12, R12
+
+sums_plane_584:
+	VADDSD    (SP)(R11*8), X1, X1
+	INCQ      R11
+	INCQ      R12
+	CMPQ      R12, R9
+	JB        sums_plane_584
+	VXORPS    X2, X2, X2
+	VCVTSS2SD (R10)(AX*4), X2, X2
+	VADDSD    X1, X2, X2
+	VCVTSD2SS X2, X2, X2
+	VMOVSS    X2, (R10)(AX*4)
+	INCQ      AX
+	JMP       sums_channel_583
+
+sums_done_581:
+	MOVQ DI, AX
+	SHLQ $0x02, AX
+	ADDQ AX, CX
+	ADDQ AX, BX
+	SUBQ DI, SI
+	ADDQ R8, DX
+	MOVQ dalpha_len+56(FP), AX
+	CMPQ DX, AX
+	JNE  ring_next_585
 	XORQ DX, DX
 
-sums_channel_536:
-	CMPQ   CX, SI
-	JE     sums_done_534
-	VXORPS X0, X0, X0
-	XORQ   DI, DI
+ring_next_585:
+	MOVQ DX, 1792(SP)
+	JMP  ring_segment_566
 
-sums_plane_537:
-	VADDSD    (SP)(DX*8), X0, X0
-	INCQ      DX
-	INCQ      DI
-	CMPQ      DI, BX
-	JB        sums_plane_537
-	VXORPS    X1, X1, X1
-	VCVTSS2SD (AX)(CX*4), X1, X1
-	VADDSD    X0, X1, X1
-	VCVTSD2SS X1, X1, X1
-	VMOVSS    X1, (AX)(CX*4)
-	INCQ      CX
-	JMP       sums_channel_536
-
-sums_done_534:
+ring_done_567:
 	VZEROUPPER
 	RET
 
@@ -7722,11 +8328,11 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	MOVQ         DX, BX
 	SHLQ         $0x03, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_538
+	JB           cached_586
 	CMPQ         AX, CX
-	JE           cached_538
+	JE           cached_586
 	CMPQ         AX, CX
-	JE           cached_538
+	JE           cached_586
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -7735,7 +8341,7 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_540
+	JE           aligned_588
 	MOVQ         SI, DI
 	MOVQ         $-1, R8
 	BZHIQ        DI, R8, DI
@@ -7746,13 +8352,13 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	VMOVUPD      Z2, K1, (AX)(BX*8)
 	MOVQ         SI, BX
 
-aligned_540:
+aligned_588:
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 
-unrolled_541:
+unrolled_589:
 	CMPQ     BX, SI
-	JGT      single_542
+	JGT      single_590
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
@@ -7770,25 +8376,25 @@ unrolled_541:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(BX*8)
 	ADDQ     $0x00000020, BX
-	JMP      unrolled_541
+	JMP      unrolled_589
 
-single_542:
+single_590:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_543:
+single_loop_591:
 	CMPQ     BX, SI
-	JGT      remainder_544
+	JGT      remainder_592
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(BX*8)
 	ADDQ     $0x00000008, BX
-	JMP      single_loop_543
+	JMP      single_loop_591
 
-remainder_544:
+remainder_592:
 	SUBQ      BX, DX
-	JE        span_done_545
+	JE        span_done_593
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -7797,18 +8403,18 @@ remainder_544:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_545:
+span_done_593:
 	SFENCE
-	JMP stored_539
+	JMP stored_587
 
-cached_538:
+cached_586:
 	XORQ BX, BX
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 
-unrolled_546:
+unrolled_594:
 	CMPQ    BX, SI
-	JGT     single_547
+	JGT     single_595
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -7826,25 +8432,25 @@ unrolled_546:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(BX*8)
 	ADDQ    $0x00000020, BX
-	JMP     unrolled_546
+	JMP     unrolled_594
 
-single_547:
+single_595:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_548:
+single_loop_596:
 	CMPQ    BX, SI
-	JGT     remainder_549
+	JGT     remainder_597
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(BX*8)
 	ADDQ    $0x00000008, BX
-	JMP     single_loop_548
+	JMP     single_loop_596
 
-remainder_549:
+remainder_597:
 	SUBQ      BX, DX
-	JE        span_done_550
+	JE        span_done_598
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -7853,8 +8459,8 @@ remainder_549:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_550:
-stored_539:
+span_done_598:
+stored_587:
 	VZEROUPPER
 	RET
 
@@ -7872,17 +8478,17 @@ TEXT ·forwardPlanesAVX512F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
 
-plane_551:
+plane_599:
 	CMPQ         DX, $0x00
-	JE           planes_done_552
+	JE           planes_done_600
 	VBROADCASTSD (DI)(R9*8), Z1
 	XORQ         R10, R10
 	MOVQ         BX, R11
 	SUBQ         $0x00000020, R11
 
-unrolled_553:
+unrolled_601:
 	CMPQ    R10, R11
-	JGT     single_554
+	JGT     single_602
 	VMOVUPD (CX)(R10*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -7900,26 +8506,26 @@ unrolled_553:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(R10*8)
 	ADDQ    $0x00000020, R10
-	JMP     unrolled_553
+	JMP     unrolled_601
 
-single_554:
+single_602:
 	MOVQ BX, R11
 	SUBQ $0x00000008, R11
 
-single_loop_555:
+single_loop_603:
 	CMPQ    R10, R11
-	JGT     remainder_556
+	JGT     remainder_604
 	VMOVUPD (CX)(R10*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(R10*8)
 	ADDQ    $0x00000008, R10
-	JMP     single_loop_555
+	JMP     single_loop_603
 
-remainder_556:
+remainder_604:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_557
+	JE        span_done_605
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -7928,19 +8534,19 @@ remainder_556:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R10*8)
 
-span_done_557:
+span_done_605:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_558
+	JNE  same_pass_606
 	XORQ R9, R9
 
-same_pass_558:
+same_pass_606:
 	SUBQ BX, DX
-	JMP  plane_551
+	JMP  plane_599
 
-planes_done_552:
+planes_done_600:
 	VZEROUPPER
 	RET
 
@@ -7954,9 +8560,9 @@ TEXT ·forwardPatternAVX512F64(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+56(FP), SI
 
-row_559:
+row_607:
 	CMPQ    DX, $0x00
-	JE      rows_done_560
+	JE      rows_done_608
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -7964,9 +8570,9 @@ row_559:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_561:
+unrolled_609:
 	CMPQ    R8, R9
-	JGT     single_562
+	JGT     single_610
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
@@ -7984,26 +8590,26 @@ unrolled_561:
 	VMULPD  192(BX)(R8*8), Z1, K1, Z1
 	VMOVUPD Z1, 192(AX)(R8*8)
 	ADDQ    $0x00000020, R8
-	JMP     unrolled_561
+	JMP     unrolled_609
 
-single_562:
+single_610:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_563:
+single_loop_611:
 	CMPQ    R8, R9
-	JGT     remainder_564
+	JGT     remainder_612
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
 	VMOVUPD Z1, (AX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     single_loop_563
+	JMP     single_loop_611
 
-remainder_564:
+remainder_612:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_565
+	JE        span_done_613
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -8012,179 +8618,228 @@ remainder_564:
 	VMULPD    (BX)(R8*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 
-span_done_565:
+span_done_613:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_559
+	JMP  row_607
 
-rows_done_560:
+rows_done_608:
 	VZEROUPPER
 	RET
 
 // func forwardRingAVX512F64(dst []float64, x []float64, alpha []float64, inner int)
 // Requires: AVX, AVX512F, BMI2, CMOV
-TEXT ·forwardRingAVX512F64(SB), $1792-80
-	MOVQ   dst_base+0(FP), AX
-	MOVQ   x_base+24(FP), CX
-	MOVQ   x_len+32(FP), DX
+TEXT ·forwardRingAVX512F64(SB), $1824-80
+	MOVQ   dst_base+0(FP), CX
+	MOVQ   x_base+24(FP), BX
+	MOVQ   x_len+32(FP), SI
 	VXORPS Y0, Y0, Y0
-	MOVQ   inner+72(FP), BX
-	MOVQ   alpha_len+56(FP), SI
-	MOVQ   SI, DI
-	IMULQ  BX, DI
-	MOVQ   DI, R8
+	MOVQ   inner+72(FP), DI
+	MOVQ   alpha_len+56(FP), AX
+	MOVQ   AX, DX
+	IMULQ  DI, DX
+	MOVQ   AX, 1800(SP)
+	MOVQ   SI, 1808(SP)
+	CMPQ   DX, $0x000000d0
+	JBE    ring_whole_614
+	MOVQ   $0x000000d0, AX
+	XORQ   DX, DX
+	DIVQ   DI
+	MOVQ   AX, 1800(SP)
+	MOVQ   $0x00000000, 1808(SP)
 
-ring_len_566:
-	CMPQ R8, $0x00000008
-	JAE  ring_len_done_567
-	ADDQ DI, R8
-	JMP  ring_len_566
+ring_whole_614:
+	MOVQ $0x00000000, 1792(SP)
 
-ring_len_done_567:
-	MOVQ alpha_base+48(FP), R9
-	CMPQ BX, $0x01
-	JNE  ring_planes_568
-	XORQ BX, BX
-	MOVQ SI, R10
-	SUBQ $0x00000008, R10
+ring_segment_615:
+	CMPQ    SI, $0x00
+	JE      ring_done_616
+	MOVQ    1792(SP), DX
+	MOVQ    alpha_len+56(FP), R8
+	MOVQ    inner+72(FP), R9
+	SUBQ    DX, R8
+	MOVQ    1800(SP), AX
+	CMPQ    R8, AX
+	CMOVQHI AX, R8
+	MOVQ    R8, 1816(SP)
+	MOVQ    R8, R10
+	IMULQ   R9, R10
+	MOVQ    1808(SP), DI
+	TESTQ   DI, DI
+	CMOVQEQ R10, DI
+	MOVQ    R10, AX
 
-ring_copy_570:
-	CMPQ    BX, R10
-	JGT     ring_copy_tail_571
-	VMOVUPD (R9)(BX*8), Z1
-	VMOVUPD Z1, (SP)(BX*8)
-	ADDQ    $0x00000008, BX
-	JMP     ring_copy_570
+ring_len_617:
+	CMPQ AX, $0x00000008
+	JAE  ring_len_done_618
+	ADDQ R10, AX
+	JMP  ring_len_617
 
-ring_copy_tail_571:
-	SUBQ      BX, SI
-	JE        ring_extend_569
-	MOVQ      $-1, R10
-	BZHIQ     SI, R10, SI
-	KMOVW     SI, K1
-	VMOVUPD.Z (R9)(BX*8), K1, Z1
-	VMOVUPD   Z1, (SP)(BX*8)
-	JMP       ring_extend_569
+ring_len_done_618:
+	MOVQ alpha_base+48(FP), R11
+	LEAQ (R11)(DX*8), R11
+	CMPQ R9, $0x01
+	JNE  ring_planes_619
+	XORQ DX, DX
+	MOVQ R8, R9
+	SUBQ $0x00000008, R9
 
-ring_planes_568:
-	XORQ R10, R10
-	XORQ R11, R11
+ring_copy_621:
+	CMPQ    DX, R9
+	JGT     ring_copy_tail_622
+	VMOVUPD (R11)(DX*8), Z1
+	VMOVUPD Z1, (SP)(DX*8)
+	ADDQ    $0x00000008, DX
+	JMP     ring_copy_621
 
-ring_channel_572:
-	CMPQ         R10, SI
-	JE           ring_extend_569
-	VBROADCASTSD (R9)(R10*8), Z1
-	XORQ         R12, R12
+ring_copy_tail_622:
+	SUBQ      DX, R8
+	JE        ring_extend_620
+	MOVQ      $-1, R9
+	BZHIQ     R8, R9, R8
+	KMOVW     R8, K1
+	VMOVUPD.Z (R11)(DX*8), K1, Z1
+	VMOVUPD   Z1, (SP)(DX*8)
+	JMP       ring_extend_620
 
-ring_fill_573:
-	MOVQ    R11, R13
-	ADDQ    R12, R13
-	VMOVUPD Z1, (SP)(R13*8)
-	ADDQ    $0x00000008, R12
-	CMPQ    R12, BX
-	JB      ring_fill_573
-	ADDQ    BX, R11
-	INCQ    R10
-	JMP     ring_channel_572
+ring_planes_619:
+	XORQ DX, DX
+	XORQ R12, R12
 
-ring_extend_569:
-	CMPQ    DI, $0x00000008
-	JB      ring_short_574
+ring_channel_623:
+	CMPQ         DX, R8
+	JE           ring_extend_620
+	VBROADCASTSD (R11)(DX*8), Z1
+	XORQ         R13, R13
+
+ring_fill_624:
+	MOVQ    R12, R14
+	ADDQ    R13, R14
+	VMOVUPD Z1, (SP)(R14*8)
+	ADDQ    $0x00000008, R13
+	CMPQ    R13, R9
+	JB      ring_fill_624
+	ADDQ    R9, R12
+	INCQ    DX
+	JMP     ring_channel_623
+
+ring_extend_620:
+	CMPQ    R10, $0x00000008
+	JB      ring_short_625
 	VMOVUPD (SP), Z1
-	VMOVUPD Z1, (SP)(DI*8)
-	JMP     ring_built_575
+	VMOVUPD Z1, (SP)(R10*8)
+	JMP     ring_built_626
 
-ring_short_574:
-	MOVQ DI, BX
-	MOVQ R8, SI
-	ADDQ $0x00000008, SI
+ring_short_625:
+	MOVQ R10, DX
+	MOVQ AX, R8
+	ADDQ $0x00000008, R8
 
-ring_element_576:
-	MOVQ BX, R9
-	SUBQ DI, R9
+ring_element_627:
+	MOVQ DX, R9
+	SUBQ R10, R9
 	MOVQ (SP)(R9*8), R9
-	MOVQ R9, (SP)(BX*8)
-	INCQ BX
-	CMPQ BX, SI
-	JB   ring_element_576
+	MOVQ R9, (SP)(DX*8)
+	INCQ DX
+	CMPQ DX, R8
+	JB   ring_element_627
 
-ring_built_575:
-	XORQ BX, BX
-	XORQ SI, SI
-	MOVQ DX, DI
-	SUBQ $0x00000020, DI
+ring_built_626:
+	XORQ DX, DX
+	XORQ R8, R8
+	MOVQ DI, R9
+	SUBQ $0x00000020, R9
 
-unrolled_577:
-	CMPQ    SI, DI
-	JGT     single_578
-	VMOVUPD (CX)(SI*8), Z1
+unrolled_628:
+	CMPQ    R8, R9
+	JGT     single_629
+	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
-	VMULPD  (SP)(BX*8), Z1, K1, Z1
-	VMOVUPD Z1, (AX)(SI*8)
-	ADDQ    $0x00000008, BX
-	MOVQ    BX, R9
-	SUBQ    R8, R9
-	CMOVQCC R9, BX
-	VMOVUPD 64(CX)(SI*8), Z1
+	VMULPD  (SP)(DX*8), Z1, K1, Z1
+	VMOVUPD Z1, (CX)(R8*8)
+	ADDQ    $0x00000008, DX
+	MOVQ    DX, R10
+	SUBQ    AX, R10
+	CMOVQCC R10, DX
+	VMOVUPD 64(BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
-	VMULPD  (SP)(BX*8), Z1, K1, Z1
-	VMOVUPD Z1, 64(AX)(SI*8)
-	ADDQ    $0x00000008, BX
-	MOVQ    BX, R9
-	SUBQ    R8, R9
-	CMOVQCC R9, BX
-	VMOVUPD 128(CX)(SI*8), Z1
+	VMULPD  (SP)(DX*8), Z1, K1, Z1
+	VMOVUPD Z1, 64(CX)(R8*8)
+	ADDQ    $0x00000008, DX
+	MOVQ    DX, R10
+	SUBQ    AX, R10
+	CMOVQCC R10, DX
+	VMOVUPD 128(BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
-	VMULPD  (SP)(BX*8), Z1, K1, Z1
-	VMOVUPD Z1, 128(AX)(SI*8)
-	ADDQ    $0x00000008, BX
-	MOVQ    BX, R9
-	SUBQ    R8, R9
-	CMOVQCC R9, BX
-	VMOVUPD 192(CX)(SI*8), Z1
+	VMULPD  (SP)(DX*8), Z1, K1, Z1
+	VMOVUPD Z1, 128(CX)(R8*8)
+	ADDQ    $0x00000008, DX
+	MOVQ    DX, R10
+	SUBQ    AX, R10
+	CMOVQCC R10, DX
+	VMOVUPD 192(BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
-	VMULPD  (SP)(BX*8), Z1, K1, Z1
-	VMOVUPD Z1, 192(AX)(SI*8)
-	ADDQ    $0x00000008, BX
-	MOVQ    BX, R9
-	SUBQ    R8, R9
-	CMOVQCC R9, BX
-	ADDQ    $0x00000020, SI
-	JMP     unrolled_577
+	VMULPD  (SP)(DX*8), Z1, K1, Z1
+	VMOVUPD Z1, 192(CX)(R8*8)
+	ADDQ    $0x00000008, DX
+	MOVQ    DX, R10
+	SUBQ    AX, R10
+	CMOVQCC R10, DX
+	ADDQ    $0x00000020, R8
+	JMP     unrolled_628
 
-single_578:
-	MOVQ DX, DI
-	SUBQ $0x00000008, DI
+single_629:
+	MOVQ DI, R9
+	SUBQ $0x00000008, R9
 
-single_loop_579:
-	CMPQ    SI, DI
-	JGT     remainder_580
-	VMOVUPD (CX)(SI*8), Z1
+single_loop_630:
+	CMPQ    R8, R9
+	JGT     remainder_631
+	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
-	VMULPD  (SP)(BX*8), Z1, K1, Z1
-	VMOVUPD Z1, (AX)(SI*8)
-	ADDQ    $0x00000008, BX
-	MOVQ    BX, R9
-	SUBQ    R8, R9
-	CMOVQCC R9, BX
-	ADDQ    $0x00000008, SI
-	JMP     single_loop_579
+	VMULPD  (SP)(DX*8), Z1, K1, Z1
+	VMOVUPD Z1, (CX)(R8*8)
+	ADDQ    $0x00000008, DX
+	MOVQ    DX, R10
+	SUBQ    AX, R10
+	CMOVQCC R10, DX
+	ADDQ    $0x00000008, R8
+	JMP     single_loop_630
 
-remainder_580:
-	SUBQ      SI, DX
-	JE        span_done_581
-	MOVQ      $-1, DI
-	BZHIQ     DX, DI, DX
-	KMOVW     DX, K1
-	VMOVUPD.Z (CX)(SI*8), K1, Z1
+remainder_631:
+	MOVQ      DI, AX
+	SUBQ      R8, AX
+	JE        span_done_632
+	MOVQ      $-1, R9
+	BZHIQ     AX, R9, AX
+	KMOVW     AX, K1
+	VMOVUPD.Z (BX)(R8*8), K1, Z1
 	VCMPPD    $0x1a, Z0, Z1, K1, K2
-	VMULPD    (SP)(BX*8), Z1, K2, Z1
-	VMOVUPD   Z1, K1, (AX)(SI*8)
+	VMULPD    (SP)(DX*8), Z1, K2, Z1
+	VMOVUPD   Z1, K1, (CX)(R8*8)
 
-span_done_581:
+span_done_632:
+	MOVQ 1792(SP), AX
+	MOVQ 1816(SP), DX
+	MOVQ DI, R8
+	SHLQ $0x03, R8
+	ADDQ R8, BX
+	ADDQ R8, CX
+	SUBQ DI, SI
+	ADDQ DX, AX
+	MOVQ alpha_len+56(FP), DX
+	CMPQ AX, DX
+	JNE  ring_next_633
+	XORQ AX, AX
+
+ring_next_633:
+	MOVQ AX, 1792(SP)
+	JMP  ring_segment_615
+
+ring_done_616:
 	VZEROUPPER
 	RET
 
@@ -8204,11 +8859,11 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_582
+	JB           cached_634
 	CMPQ         AX, DX
-	JE           cached_582
+	JE           cached_634
 	CMPQ         AX, CX
-	JE           cached_582
+	JE           cached_634
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -8217,7 +8872,7 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_584
+	JE           aligned_636
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -8230,13 +8885,13 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	VMOVUPD      Z7, K1, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_584:
+aligned_636:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_585:
+unrolled_637:
 	CMPQ        SI, DI
-	JGT         single_586
+	JGT         single_638
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -8262,15 +8917,15 @@ unrolled_585:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
-	JMP         unrolled_585
+	JMP         unrolled_637
 
-single_586:
+single_638:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_587:
+single_loop_639:
 	CMPQ        SI, DI
-	JGT         remainder_588
+	JGT         remainder_640
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -8278,11 +8933,11 @@ single_loop_587:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
-	JMP         single_loop_587
+	JMP         single_loop_639
 
-remainder_588:
+remainder_640:
 	SUBQ        SI, BX
-	JE          span_done_589
+	JE          span_done_641
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -8293,18 +8948,18 @@ remainder_588:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_589:
+span_done_641:
 	SFENCE
-	JMP stored_583
+	JMP stored_635
 
-cached_582:
+cached_634:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_590:
+unrolled_642:
 	CMPQ        SI, DI
-	JGT         single_591
+	JGT         single_643
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -8330,15 +8985,15 @@ unrolled_590:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
-	JMP         unrolled_590
+	JMP         unrolled_642
 
-single_591:
+single_643:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_592:
+single_loop_644:
 	CMPQ        SI, DI
-	JGT         remainder_593
+	JGT         remainder_645
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -8346,11 +9001,11 @@ single_loop_592:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
-	JMP         single_loop_592
+	JMP         single_loop_644
 
-remainder_593:
+remainder_645:
 	SUBQ        SI, BX
-	JE          span_done_594
+	JE          span_done_646
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -8361,8 +9016,8 @@ remainder_593:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_594:
-stored_583:
+span_done_646:
+stored_635:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -8392,9 +9047,9 @@ TEXT ·backwardPlanesAVX512F64(SB), NOSPLIT, $0-128
 	SHLQ   $0x03, R10
 	XORQ   R11, R11
 
-plane_595:
+plane_647:
 	CMPQ         BX, $0x00
-	JE           planes_done_596
+	JE           planes_done_648
 	VBROADCASTSD (R9)(R11*8), Z5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -8404,9 +9059,9 @@ plane_595:
 	MOVQ         DI, R13
 	SUBQ         $0x00000020, R13
 
-unrolled_597:
+unrolled_649:
 	CMPQ        R12, R13
-	JGT         single_598
+	JGT         single_650
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -8432,15 +9087,15 @@ unrolled_597:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, 192(AX)(R12*8)
 	ADDQ        $0x00000020, R12
-	JMP         unrolled_597
+	JMP         unrolled_649
 
-single_598:
+single_650:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 
-single_loop_599:
+single_loop_651:
 	CMPQ        R12, R13
-	JGT         remainder_600
+	JGT         remainder_652
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -8448,12 +9103,12 @@ single_loop_599:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, (AX)(R12*8)
 	ADDQ        $0x00000008, R12
-	JMP         single_loop_599
+	JMP         single_loop_651
 
-remainder_600:
+remainder_652:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_601
+	JE          span_done_653
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -8464,7 +9119,7 @@ remainder_600:
 	VMULPD      Z5, Z7, K2, Z7
 	VMOVUPD     Z7, K1, (AX)(R12*8)
 
-span_done_601:
+span_done_653:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -8481,14 +9136,14 @@ span_done_601:
 	ADDQ          R10, AX
 	INCQ          R11
 	CMPQ          R11, R8
-	JNE           same_pass_602
+	JNE           same_pass_654
 	XORQ          R11, R11
 
-same_pass_602:
+same_pass_654:
 	SUBQ DI, BX
-	JMP  plane_595
+	JMP  plane_647
 
-planes_done_596:
+planes_done_648:
 	VZEROUPPER
 	RET
 
@@ -8504,9 +9159,9 @@ TEXT ·backwardPatternAVX512F64(SB), NOSPLIT, $0-120
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), R8
 
-row_603:
+row_655:
 	CMPQ    BX, $0x00
-	JE      rows_done_604
+	JE      rows_done_656
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -8514,9 +9169,9 @@ row_603:
 	MOVQ    R9, R11
 	SUBQ    $0x00000020, R11
 
-unrolled_605:
+unrolled_657:
 	CMPQ        R10, R11
-	JGT         single_606
+	JGT         single_658
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -8550,15 +9205,15 @@ unrolled_605:
 	VMULPD      192(SI)(R10*8), Z2, K1, Z2
 	VMOVUPD     Z2, 192(AX)(R10*8)
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_605
+	JMP         unrolled_657
 
-single_606:
+single_658:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_607:
+single_loop_659:
 	CMPQ        R10, R11
-	JGT         remainder_608
+	JGT         remainder_660
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -8568,12 +9223,12 @@ single_loop_607:
 	VMULPD      (SI)(R10*8), Z2, K1, Z2
 	VMOVUPD     Z2, (AX)(R10*8)
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_607
+	JMP         single_loop_659
 
-remainder_608:
+remainder_660:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_609
+	JE          span_done_661
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -8586,281 +9241,333 @@ remainder_608:
 	VMULPD      (SI)(R10*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_609:
+span_done_661:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_603
+	JMP  row_655
 
-rows_done_604:
+rows_done_656:
 	VZEROUPPER
 	RET
 
 // func backwardRingAVX512F64(dx []float64, dy []float64, x []float64, alpha []float64, dalpha []float64, inner int)
 // Requires: AVX, AVX512F, BMI2, CMOV
-TEXT ·backwardRingAVX512F64(SB), $1728-128
-	MOVQ   dx_base+0(FP), AX
-	MOVQ   x_base+48(FP), CX
-	MOVQ   dy_base+24(FP), DX
-	MOVQ   x_len+56(FP), BX
+TEXT ·backwardRingAVX512F64(SB), $1760-128
+	MOVQ   dx_base+0(FP), CX
+	MOVQ   x_base+48(FP), BX
+	MOVQ   dy_base+24(FP), SI
+	MOVQ   x_len+56(FP), DI
 	VXORPS Y0, Y0, Y0
-	MOVQ   inner+120(FP), SI
-	MOVQ   alpha_len+80(FP), DI
-	MOVQ   DI, R8
-	IMULQ  SI, R8
-	MOVQ   R8, R9
+	MOVQ   inner+120(FP), R8
+	MOVQ   alpha_len+80(FP), AX
+	MOVQ   AX, DX
+	IMULQ  R8, DX
+	MOVQ   AX, 1736(SP)
+	MOVQ   DI, 1744(SP)
+	CMPQ   DX, $0x00000058
+	JBE    ring_whole_662
+	MOVQ   $0x00000058, AX
+	XORQ   DX, DX
+	DIVQ   R8
+	MOVQ   AX, 1736(SP)
+	MOVQ   $0x00000000, 1744(SP)
 
-ring_len_610:
-	CMPQ R9, $0x00000008
-	JAE  ring_len_done_611
-	ADDQ R8, R9
-	JMP  ring_len_610
+ring_whole_662:
+	MOVQ $0x00000000, 1728(SP)
 
-ring_len_done_611:
-	MOVQ alpha_base+72(FP), R10
-	CMPQ SI, $0x01
-	JNE  ring_planes_612
-	XORQ R11, R11
-	MOVQ DI, R12
-	SUBQ $0x00000008, R12
+ring_segment_663:
+	CMPQ    DI, $0x00
+	JE      ring_done_664
+	MOVQ    1728(SP), DX
+	MOVQ    alpha_len+80(FP), R9
+	MOVQ    inner+120(FP), R10
+	SUBQ    DX, R9
+	MOVQ    1736(SP), AX
+	CMPQ    R9, AX
+	CMOVQHI AX, R9
+	MOVQ    R9, 1752(SP)
+	MOVQ    R9, R11
+	IMULQ   R10, R11
+	MOVQ    1744(SP), R8
+	TESTQ   R8, R8
+	CMOVQEQ R11, R8
+	MOVQ    R11, AX
 
-ring_copy_614:
-	CMPQ    R11, R12
-	JGT     ring_copy_tail_615
-	VMOVUPD (R10)(R11*8), Z1
+ring_len_665:
+	CMPQ AX, $0x00000008
+	JAE  ring_len_done_666
+	ADDQ R11, AX
+	JMP  ring_len_665
+
+ring_len_done_666:
+	MOVQ alpha_base+72(FP), R12
+	LEAQ (R12)(DX*8), R12
+	CMPQ R10, $0x01
+	JNE  ring_planes_667
+	XORQ DX, DX
+	MOVQ R9, R10
+	SUBQ $0x00000008, R10
+
+ring_copy_669:
+	CMPQ    DX, R10
+	JGT     ring_copy_tail_670
+	VMOVUPD (R12)(DX*8), Z1
+	VMOVUPD Z1, (SP)(DX*8)
+	ADDQ    $0x00000008, DX
+	JMP     ring_copy_669
+
+ring_copy_tail_670:
+	SUBQ      DX, R9
+	JE        ring_extend_668
+	MOVQ      $-1, R10
+	BZHIQ     R9, R10, R9
+	KMOVW     R9, K1
+	VMOVUPD.Z (R12)(DX*8), K1, Z1
+	VMOVUPD   Z1, (SP)(DX*8)
+	JMP       ring_extend_668
+
+ring_planes_667:
+	XORQ DX, DX
+	XORQ R13, R13
+
+ring_channel_671:
+	CMPQ         DX, R9
+	JE           ring_extend_668
+	VBROADCASTSD (R12)(DX*8), Z1
+	XORQ         R14, R14
+
+ring_fill_672:
+	MOVQ    R13, R15
+	ADDQ    R14, R15
+	VMOVUPD Z1, (SP)(R15*8)
+	ADDQ    $0x00000008, R14
+	CMPQ    R14, R10
+	JB      ring_fill_672
+	ADDQ    R10, R13
+	INCQ    DX
+	JMP     ring_channel_671
+
+ring_extend_668:
+	CMPQ    R11, $0x00000008
+	JB      ring_short_673
+	VMOVUPD (SP), Z1
 	VMOVUPD Z1, (SP)(R11*8)
-	ADDQ    $0x00000008, R11
-	JMP     ring_copy_614
+	JMP     ring_built_674
 
-ring_copy_tail_615:
-	MOVQ      DI, R12
-	SUBQ      R11, R12
-	JE        ring_extend_613
-	MOVQ      $-1, R13
-	BZHIQ     R12, R13, R12
-	KMOVW     R12, K1
-	VMOVUPD.Z (R10)(R11*8), K1, Z1
-	VMOVUPD   Z1, (SP)(R11*8)
-	JMP       ring_extend_613
+ring_short_673:
+	MOVQ R11, DX
+	MOVQ AX, R9
+	ADDQ $0x00000008, R9
 
-ring_planes_612:
-	XORQ R11, R11
+ring_element_675:
+	MOVQ DX, R10
+	SUBQ R11, R10
+	MOVQ (SP)(R10*8), R10
+	MOVQ R10, (SP)(DX*8)
+	INCQ DX
+	CMPQ DX, R9
+	JB   ring_element_675
+
+ring_built_674:
+	XORQ DX, DX
+	MOVQ AX, R9
+	ADDQ $0x00000008, R9
+
+sums_zero_676:
+	CMPQ    DX, R9
+	JAE     sums_zeroed_677
+	VMOVUPD Z0, 832(SP)(DX*8)
+	ADDQ    $0x00000008, DX
+	JMP     sums_zero_676
+
+sums_zeroed_677:
+	XORQ DX, DX
+	XORQ R9, R9
+	MOVQ R8, R10
+	SUBQ $0x00000020, R10
+
+unrolled_678:
+	CMPQ        R9, R10
+	JGT         single_679
+	VMOVUPD     (BX)(R9*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     (SI)(R9*8), Z2
+	VMOVUPD.Z   832(SP)(DX*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 832(SP)(DX*8)
+	VMULPD      (SP)(DX*8), Z2, K1, Z2
+	VMOVUPD     Z2, (CX)(R9*8)
+	ADDQ        $0x00000008, DX
+	MOVQ        DX, R11
+	SUBQ        AX, R11
+	CMOVQCC     R11, DX
+	VMOVUPD     64(BX)(R9*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     64(SI)(R9*8), Z2
+	VMOVUPD.Z   832(SP)(DX*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 832(SP)(DX*8)
+	VMULPD      (SP)(DX*8), Z2, K1, Z2
+	VMOVUPD     Z2, 64(CX)(R9*8)
+	ADDQ        $0x00000008, DX
+	MOVQ        DX, R11
+	SUBQ        AX, R11
+	CMOVQCC     R11, DX
+	VMOVUPD     128(BX)(R9*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     128(SI)(R9*8), Z2
+	VMOVUPD.Z   832(SP)(DX*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 832(SP)(DX*8)
+	VMULPD      (SP)(DX*8), Z2, K1, Z2
+	VMOVUPD     Z2, 128(CX)(R9*8)
+	ADDQ        $0x00000008, DX
+	MOVQ        DX, R11
+	SUBQ        AX, R11
+	CMOVQCC     R11, DX
+	VMOVUPD     192(BX)(R9*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     192(SI)(R9*8), Z2
+	VMOVUPD.Z   832(SP)(DX*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 832(SP)(DX*8)
+	VMULPD      (SP)(DX*8), Z2, K1, Z2
+	VMOVUPD     Z2, 192(CX)(R9*8)
+	ADDQ        $0x00000008, DX
+	MOVQ        DX, R11
+	SUBQ        AX, R11
+	CMOVQCC     R11, DX
+	ADDQ        $0x00000020, R9
+	JMP         unrolled_678
+
+single_679:
+	MOVQ R8, R10
+	SUBQ $0x00000008, R10
+
+single_loop_680:
+	CMPQ        R9, R10
+	JGT         remainder_681
+	VMOVUPD     (BX)(R9*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     (SI)(R9*8), Z2
+	VMOVUPD.Z   832(SP)(DX*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 832(SP)(DX*8)
+	VMULPD      (SP)(DX*8), Z2, K1, Z2
+	VMOVUPD     Z2, (CX)(R9*8)
+	ADDQ        $0x00000008, DX
+	MOVQ        DX, R11
+	SUBQ        AX, R11
+	CMOVQCC     R11, DX
+	ADDQ        $0x00000008, R9
+	JMP         single_loop_680
+
+remainder_681:
+	MOVQ        R8, R10
+	SUBQ        R9, R10
+	JE          span_done_682
+	MOVQ        $-1, R11
+	BZHIQ       R10, R11, R10
+	KMOVW       R10, K1
+	VMOVUPD.Z   (BX)(R9*8), K1, Z1
+	VCMPPD      $0x1a, Z0, Z1, K1, K2
+	VMOVUPD.Z   (SI)(R9*8), K1, Z2
+	VMOVUPD.Z   832(SP)(DX*8), K2, Z3
+	VFMADD231PD Z2, Z1, K2, Z3
+	VMOVUPD     Z3, K2, 832(SP)(DX*8)
+	VMULPD      (SP)(DX*8), Z2, K2, Z2
+	VMOVUPD     Z2, K1, (CX)(R9*8)
+
+span_done_682:
+	MOVQ    1728(SP), DX
+	MOVQ    1752(SP), R9
+	MOVQ    inner+120(FP), R10
+	MOVQ    dalpha_base+96(FP), R11
+	MOVQ    R9, R12
+	IMULQ   R10, R12
+	LEAQ    (R11)(DX*8), R11
+	VMOVUPD 832(SP), Z1
+	VADDPD  832(SP)(AX*8), Z1, Z1
+	VMOVUPD Z1, 832(SP)
+
+fold_683:
+	CMPQ   AX, R12
+	JBE    folded_684
+	DECQ   AX
+	MOVQ   AX, R13
+	SUBQ   R12, R13
+	VMOVSD 832(SP)(AX*8), X1
+	VADDSD 832(SP)(R13*8), X1, X1
+	VMOVSD X1, 832(SP)(R13*8)
+	JMP    fold_683
+
+folded_684:
+	XORQ AX, AX
+	CMPQ R10, $0x01
+	JNE  sums_planes_685
+	MOVQ R9, R10
+	SUBQ $0x00000008, R10
+
+sums_vector_688:
+	CMPQ    AX, R10
+	JGT     sums_scalar_686
+	VMOVUPD (R11)(AX*8), Z1
+	VADDPD  832(SP)(AX*8), Z1, Z1
+	VMOVUPD Z1, (R11)(AX*8)
+	ADDQ    $0x00000008, AX
+	JMP     sums_vector_688
+
+sums_scalar_686:
+	CMPQ   AX, R9
+	JE     sums_done_687
+	VMOVSD 832(SP)(AX*8), X1
+	VADDSD (R11)(AX*8), X1, X1
+	VMOVSD X1, (R11)(AX*8)
+	INCQ   AX
+	JMP    sums_scalar_686
+
+sums_planes_685:
 	XORQ R12, R12
 
-ring_channel_616:
-	CMPQ         R11, DI
-	JE           ring_extend_613
-	VBROADCASTSD (R10)(R11*8), Z1
-	XORQ         R13, R13
+sums_channel_689:
+	CMPQ   AX, R9
+	JE     sums_done_687
+	VXORPS X1, X1, X1
+	XORQ   R13, R13
 
-ring_fill_617:
-	MOVQ    R12, R14
-	ADDQ    R13, R14
-	VMOVUPD Z1, (SP)(R14*8)
-	ADDQ    $0x00000008, R13
-	CMPQ    R13, SI
-	JB      ring_fill_617
-	ADDQ    SI, R12
-	INCQ    R11
-	JMP     ring_channel_616
+sums_plane_690:
+	VADDSD 832(SP)(R12*8), X1, X1
+	INCQ   R12
+	INCQ   R13
+	CMPQ   R13, R10
+	JB     sums_plane_690
+	VADDSD (R11)(AX*8), X1, X1
+	VMOVSD X1, (R11)(AX*8)
+	INCQ   AX
+	JMP    sums_channel_689
 
-ring_extend_613:
-	CMPQ    R8, $0x00000008
-	JB      ring_short_618
-	VMOVUPD (SP), Z1
-	VMOVUPD Z1, (SP)(R8*8)
-	JMP     ring_built_619
-
-ring_short_618:
-	MOVQ R8, R11
-	MOVQ R9, R10
-	ADDQ $0x00000008, R10
-
-ring_element_620:
-	MOVQ R11, R12
-	SUBQ R8, R12
-	MOVQ (SP)(R12*8), R12
-	MOVQ R12, (SP)(R11*8)
-	INCQ R11
-	CMPQ R11, R10
-	JB   ring_element_620
-
-ring_built_619:
-	XORQ R10, R10
-	MOVQ R9, R11
-	ADDQ $0x00000008, R11
-
-sums_zero_621:
-	CMPQ    R10, R11
-	JAE     sums_zeroed_622
-	VMOVUPD Z0, 832(SP)(R10*8)
-	ADDQ    $0x00000008, R10
-	JMP     sums_zero_621
-
-sums_zeroed_622:
-	XORQ R10, R10
-	XORQ R11, R11
-	MOVQ BX, R12
-	SUBQ $0x00000020, R12
-
-unrolled_623:
-	CMPQ        R11, R12
-	JGT         single_624
-	VMOVUPD     (CX)(R11*8), Z1
-	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     (DX)(R11*8), Z2
-	VMOVUPD.Z   832(SP)(R10*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 832(SP)(R10*8)
-	VMULPD      (SP)(R10*8), Z2, K1, Z2
-	VMOVUPD     Z2, (AX)(R11*8)
-	ADDQ        $0x00000008, R10
-	MOVQ        R10, R13
-	SUBQ        R9, R13
-	CMOVQCC     R13, R10
-	VMOVUPD     64(CX)(R11*8), Z1
-	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     64(DX)(R11*8), Z2
-	VMOVUPD.Z   832(SP)(R10*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 832(SP)(R10*8)
-	VMULPD      (SP)(R10*8), Z2, K1, Z2
-	VMOVUPD     Z2, 64(AX)(R11*8)
-	ADDQ        $0x00000008, R10
-	MOVQ        R10, R13
-	SUBQ        R9, R13
-	CMOVQCC     R13, R10
-	VMOVUPD     128(CX)(R11*8), Z1
-	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     128(DX)(R11*8), Z2
-	VMOVUPD.Z   832(SP)(R10*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 832(SP)(R10*8)
-	VMULPD      (SP)(R10*8), Z2, K1, Z2
-	VMOVUPD     Z2, 128(AX)(R11*8)
-	ADDQ        $0x00000008, R10
-	MOVQ        R10, R13
-	SUBQ        R9, R13
-	CMOVQCC     R13, R10
-	VMOVUPD     192(CX)(R11*8), Z1
-	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     192(DX)(R11*8), Z2
-	VMOVUPD.Z   832(SP)(R10*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 832(SP)(R10*8)
-	VMULPD      (SP)(R10*8), Z2, K1, Z2
-	VMOVUPD     Z2, 192(AX)(R11*8)
-	ADDQ        $0x00000008, R10
-	MOVQ        R10, R13
-	SUBQ        R9, R13
-	CMOVQCC     R13, R10
-	ADDQ        $0x00000020, R11
-	JMP         unrolled_623
-
-single_624:
-	MOVQ BX, R12
-	SUBQ $0x00000008, R12
-
-single_loop_625:
-	CMPQ        R11, R12
-	JGT         remainder_626
-	VMOVUPD     (CX)(R11*8), Z1
-	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     (DX)(R11*8), Z2
-	VMOVUPD.Z   832(SP)(R10*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 832(SP)(R10*8)
-	VMULPD      (SP)(R10*8), Z2, K1, Z2
-	VMOVUPD     Z2, (AX)(R11*8)
-	ADDQ        $0x00000008, R10
-	MOVQ        R10, R13
-	SUBQ        R9, R13
-	CMOVQCC     R13, R10
-	ADDQ        $0x00000008, R11
-	JMP         single_loop_625
-
-remainder_626:
-	SUBQ        R11, BX
-	JE          span_done_627
-	MOVQ        $-1, R12
-	BZHIQ       BX, R12, BX
-	KMOVW       BX, K1
-	VMOVUPD.Z   (CX)(R11*8), K1, Z1
-	VCMPPD      $0x1a, Z0, Z1, K1, K2
-	VMOVUPD.Z   (DX)(R11*8), K1, Z0
-	VMOVUPD.Z   832(SP)(R10*8), K2, Z2
-	VFMADD231PD Z0, Z1, K2, Z2
-	VMOVUPD     Z2, K2, 832(SP)(R10*8)
-	VMULPD      (SP)(R10*8), Z0, K2, Z0
-	VMOVUPD     Z0, K1, (AX)(R11*8)
-
-span_done_627:
-	VMOVUPD 832(SP), Z0
-	VADDPD  832(SP)(R9*8), Z0, Z0
-	VMOVUPD Z0, 832(SP)
-	MOVQ    R9, AX
-
-fold_628:
-	CMPQ   AX, R8
-	JBE    folded_629
-	DECQ   AX
-	MOVQ   AX, CX
-	SUBQ   R8, CX
-	VMOVSD 832(SP)(AX*8), X0
-	VADDSD 832(SP)(CX*8), X0, X0
-	VMOVSD X0, 832(SP)(CX*8)
-	JMP    fold_628
-
-folded_629:
-	MOVQ dalpha_base+96(FP), AX
-	XORQ CX, CX
-	CMPQ SI, $0x01
-	JNE  sums_planes_630
-	MOVQ DI, DX
-	SUBQ $0x00000008, DX
-
-sums_vector_633:
-	CMPQ    CX, DX
-	JGT     sums_scalar_631
-	VMOVUPD (AX)(CX*8), Z0
-	VADDPD  832(SP)(CX*8), Z0, Z0
-	VMOVUPD Z0, (AX)(CX*8)
-	ADDQ    $0x00000008, CX
-	JMP     sums_vector_633
-
-sums_scalar_631:
-	CMPQ   CX, DI
-	JE     sums_done_632
-	VMOVSD 832(SP)(CX*8), X0
-	VADDSD (AX)(CX*8), X0, X0
-	VMOVSD X0, (AX)(CX*8)
-	INCQ   CX
-	JMP    sums_scalar_631
-
-sums_planes_630:
+sums_done_687:
+	MOVQ R8, AX
+	SHLQ $0x03, AX
+	ADDQ AX, BX
+	ADDQ AX, SI
+	ADDQ AX, CX
+	SUBQ R8, DI
+	ADDQ R9, DX
+	MOVQ alpha_len+80(FP), AX
+	CMPQ DX, AX
+	JNE  ring_next_691
 	XORQ DX, DX
 
-sums_channel_634:
-	CMPQ   CX, DI
-	JE     sums_done_632
-	VXORPS X0, X0, X0
-	XORQ   BX, BX
+ring_next_691:
+	MOVQ DX, 1728(SP)
+	JMP  ring_segment_663
 
-sums_plane_635:
-	VADDSD 832(SP)(DX*8), X0, X0
-	INCQ   DX
-	INCQ   BX
-	CMPQ   BX, SI
-	JB     sums_plane_635
-	VADDSD (AX)(CX*8), X0, X0
-	VMOVSD X0, (AX)(CX*8)
-	INCQ   CX
-	JMP    sums_channel_634
-
-sums_done_632:
+ring_done_664:
 	VZEROUPPER
 	RET
 
@@ -8876,11 +9583,11 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_636
+	JB           cached_692
 	CMPQ         AX, DX
-	JE           cached_636
+	JE           cached_692
 	CMPQ         AX, CX
-	JE           cached_636
+	JE           cached_692
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -8889,7 +9596,7 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_638
+	JE           aligned_694
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -8901,13 +9608,13 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	VMOVUPD      Z2, K1, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_638:
+aligned_694:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_639:
+unrolled_695:
 	CMPQ     SI, DI
-	JGT      single_640
+	JGT      single_696
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
@@ -8929,26 +9636,26 @@ unrolled_639:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(SI*8)
 	ADDQ     $0x00000020, SI
-	JMP      unrolled_639
+	JMP      unrolled_695
 
-single_640:
+single_696:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_641:
+single_loop_697:
 	CMPQ     SI, DI
-	JGT      remainder_642
+	JGT      remainder_698
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(SI*8)
 	ADDQ     $0x00000008, SI
-	JMP      single_loop_641
+	JMP      single_loop_697
 
-remainder_642:
+remainder_698:
 	SUBQ      SI, BX
-	JE        span_done_643
+	JE        span_done_699
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -8958,18 +9665,18 @@ remainder_642:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_643:
+span_done_699:
 	SFENCE
-	JMP stored_637
+	JMP stored_693
 
-cached_636:
+cached_692:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_644:
+unrolled_700:
 	CMPQ    SI, DI
-	JGT     single_645
+	JGT     single_701
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
@@ -8991,26 +9698,26 @@ unrolled_644:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(SI*8)
 	ADDQ    $0x00000020, SI
-	JMP     unrolled_644
+	JMP     unrolled_700
 
-single_645:
+single_701:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_646:
+single_loop_702:
 	CMPQ    SI, DI
-	JGT     remainder_647
+	JGT     remainder_703
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     single_loop_646
+	JMP     single_loop_702
 
-remainder_647:
+remainder_703:
 	SUBQ      SI, BX
-	JE        span_done_648
+	JE        span_done_704
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -9020,8 +9727,8 @@ remainder_647:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_648:
-stored_637:
+span_done_704:
+stored_693:
 	VZEROUPPER
 	RET
 
@@ -9040,17 +9747,17 @@ TEXT ·backwardPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	SHLQ   $0x03, R9
 	XORQ   R10, R10
 
-plane_649:
+plane_705:
 	CMPQ         BX, $0x00
-	JE           planes_done_650
+	JE           planes_done_706
 	VBROADCASTSD (R8)(R10*8), Z1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000020, R12
 
-unrolled_651:
+unrolled_707:
 	CMPQ    R11, R12
-	JGT     single_652
+	JGT     single_708
 	VMOVUPD (CX)(R11*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R11*8), Z2
@@ -9072,27 +9779,27 @@ unrolled_651:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(R11*8)
 	ADDQ    $0x00000020, R11
-	JMP     unrolled_651
+	JMP     unrolled_707
 
-single_652:
+single_708:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 
-single_loop_653:
+single_loop_709:
 	CMPQ    R11, R12
-	JGT     remainder_654
+	JGT     remainder_710
 	VMOVUPD (CX)(R11*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R11*8), Z2
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(R11*8)
 	ADDQ    $0x00000008, R11
-	JMP     single_loop_653
+	JMP     single_loop_709
 
-remainder_654:
+remainder_710:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_655
+	JE        span_done_711
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -9102,20 +9809,20 @@ remainder_654:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R11*8)
 
-span_done_655:
+span_done_711:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_656
+	JNE  same_pass_712
 	XORQ R10, R10
 
-same_pass_656:
+same_pass_712:
 	SUBQ SI, BX
-	JMP  plane_649
+	JMP  plane_705
 
-planes_done_650:
+planes_done_706:
 	VZEROUPPER
 	RET
 
@@ -9130,9 +9837,9 @@ TEXT ·backwardPatternDxAVX512F64(SB), NOSPLIT, $0-96
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), DI
 
-row_657:
+row_713:
 	CMPQ    BX, $0x00
-	JE      rows_done_658
+	JE      rows_done_714
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -9140,9 +9847,9 @@ row_657:
 	MOVQ    R8, R10
 	SUBQ    $0x00000020, R10
 
-unrolled_659:
+unrolled_715:
 	CMPQ    R9, R10
-	JGT     single_660
+	JGT     single_716
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
@@ -9164,27 +9871,27 @@ unrolled_659:
 	VMULPD  192(SI)(R9*8), Z1, K1, Z1
 	VMOVUPD Z1, 192(AX)(R9*8)
 	ADDQ    $0x00000020, R9
-	JMP     unrolled_659
+	JMP     unrolled_715
 
-single_660:
+single_716:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-single_loop_661:
+single_loop_717:
 	CMPQ    R9, R10
-	JGT     remainder_662
+	JGT     remainder_718
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
 	VMULPD  (SI)(R9*8), Z1, K1, Z1
 	VMOVUPD Z1, (AX)(R9*8)
 	ADDQ    $0x00000008, R9
-	JMP     single_loop_661
+	JMP     single_loop_717
 
-remainder_662:
+remainder_718:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_663
+	JE        span_done_719
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -9194,187 +9901,237 @@ remainder_662:
 	VMULPD    (SI)(R9*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 
-span_done_663:
+span_done_719:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_657
+	JMP  row_713
 
-rows_done_658:
+rows_done_714:
 	VZEROUPPER
 	RET
 
 // func backwardRingDxAVX512F64(dx []float64, dy []float64, x []float64, alpha []float64, inner int)
 // Requires: AVX, AVX512F, BMI2, CMOV
-TEXT ·backwardRingDxAVX512F64(SB), $1792-104
-	MOVQ   dx_base+0(FP), AX
-	MOVQ   x_base+48(FP), CX
-	MOVQ   dy_base+24(FP), DX
-	MOVQ   x_len+56(FP), BX
+TEXT ·backwardRingDxAVX512F64(SB), $1824-104
+	MOVQ   dx_base+0(FP), CX
+	MOVQ   x_base+48(FP), BX
+	MOVQ   dy_base+24(FP), SI
+	MOVQ   x_len+56(FP), DI
 	VXORPS Y0, Y0, Y0
-	MOVQ   inner+96(FP), SI
-	MOVQ   alpha_len+80(FP), DI
-	MOVQ   DI, R8
-	IMULQ  SI, R8
-	MOVQ   R8, R9
+	MOVQ   inner+96(FP), R8
+	MOVQ   alpha_len+80(FP), AX
+	MOVQ   AX, DX
+	IMULQ  R8, DX
+	MOVQ   AX, 1800(SP)
+	MOVQ   DI, 1808(SP)
+	CMPQ   DX, $0x000000d0
+	JBE    ring_whole_720
+	MOVQ   $0x000000d0, AX
+	XORQ   DX, DX
+	DIVQ   R8
+	MOVQ   AX, 1800(SP)
+	MOVQ   $0x00000000, 1808(SP)
 
-ring_len_664:
-	CMPQ R9, $0x00000008
-	JAE  ring_len_done_665
-	ADDQ R8, R9
-	JMP  ring_len_664
+ring_whole_720:
+	MOVQ $0x00000000, 1792(SP)
 
-ring_len_done_665:
-	MOVQ alpha_base+72(FP), R10
-	CMPQ SI, $0x01
-	JNE  ring_planes_666
-	XORQ SI, SI
-	MOVQ DI, R11
-	SUBQ $0x00000008, R11
+ring_segment_721:
+	CMPQ    DI, $0x00
+	JE      ring_done_722
+	MOVQ    1792(SP), DX
+	MOVQ    alpha_len+80(FP), R9
+	MOVQ    inner+96(FP), R10
+	SUBQ    DX, R9
+	MOVQ    1800(SP), AX
+	CMPQ    R9, AX
+	CMOVQHI AX, R9
+	MOVQ    R9, 1816(SP)
+	MOVQ    R9, R11
+	IMULQ   R10, R11
+	MOVQ    1808(SP), R8
+	TESTQ   R8, R8
+	CMOVQEQ R11, R8
+	MOVQ    R11, AX
 
-ring_copy_668:
-	CMPQ    SI, R11
-	JGT     ring_copy_tail_669
-	VMOVUPD (R10)(SI*8), Z1
-	VMOVUPD Z1, (SP)(SI*8)
-	ADDQ    $0x00000008, SI
-	JMP     ring_copy_668
+ring_len_723:
+	CMPQ AX, $0x00000008
+	JAE  ring_len_done_724
+	ADDQ R11, AX
+	JMP  ring_len_723
 
-ring_copy_tail_669:
-	SUBQ      SI, DI
-	JE        ring_extend_667
-	MOVQ      $-1, R11
-	BZHIQ     DI, R11, DI
-	KMOVW     DI, K1
-	VMOVUPD.Z (R10)(SI*8), K1, Z1
-	VMOVUPD   Z1, (SP)(SI*8)
-	JMP       ring_extend_667
+ring_len_done_724:
+	MOVQ alpha_base+72(FP), R12
+	LEAQ (R12)(DX*8), R12
+	CMPQ R10, $0x01
+	JNE  ring_planes_725
+	XORQ DX, DX
+	MOVQ R9, R10
+	SUBQ $0x00000008, R10
 
-ring_planes_666:
-	XORQ R11, R11
-	XORQ R12, R12
+ring_copy_727:
+	CMPQ    DX, R10
+	JGT     ring_copy_tail_728
+	VMOVUPD (R12)(DX*8), Z1
+	VMOVUPD Z1, (SP)(DX*8)
+	ADDQ    $0x00000008, DX
+	JMP     ring_copy_727
 
-ring_channel_670:
-	CMPQ         R11, DI
-	JE           ring_extend_667
-	VBROADCASTSD (R10)(R11*8), Z1
-	XORQ         R13, R13
+ring_copy_tail_728:
+	SUBQ      DX, R9
+	JE        ring_extend_726
+	MOVQ      $-1, R10
+	BZHIQ     R9, R10, R9
+	KMOVW     R9, K1
+	VMOVUPD.Z (R12)(DX*8), K1, Z1
+	VMOVUPD   Z1, (SP)(DX*8)
+	JMP       ring_extend_726
 
-ring_fill_671:
-	MOVQ    R12, R14
-	ADDQ    R13, R14
-	VMOVUPD Z1, (SP)(R14*8)
-	ADDQ    $0x00000008, R13
-	CMPQ    R13, SI
-	JB      ring_fill_671
-	ADDQ    SI, R12
-	INCQ    R11
-	JMP     ring_channel_670
+ring_planes_725:
+	XORQ DX, DX
+	XORQ R13, R13
 
-ring_extend_667:
-	CMPQ    R8, $0x00000008
-	JB      ring_short_672
+ring_channel_729:
+	CMPQ         DX, R9
+	JE           ring_extend_726
+	VBROADCASTSD (R12)(DX*8), Z1
+	XORQ         R14, R14
+
+ring_fill_730:
+	MOVQ    R13, R15
+	ADDQ    R14, R15
+	VMOVUPD Z1, (SP)(R15*8)
+	ADDQ    $0x00000008, R14
+	CMPQ    R14, R10
+	JB      ring_fill_730
+	ADDQ    R10, R13
+	INCQ    DX
+	JMP     ring_channel_729
+
+ring_extend_726:
+	CMPQ    R11, $0x00000008
+	JB      ring_short_731
 	VMOVUPD (SP), Z1
-	VMOVUPD Z1, (SP)(R8*8)
-	JMP     ring_built_673
+	VMOVUPD Z1, (SP)(R11*8)
+	JMP     ring_built_732
 
-ring_short_672:
-	MOVQ R8, SI
-	MOVQ R9, DI
-	ADDQ $0x00000008, DI
+ring_short_731:
+	MOVQ R11, DX
+	MOVQ AX, R9
+	ADDQ $0x00000008, R9
 
-ring_element_674:
-	MOVQ SI, R10
-	SUBQ R8, R10
+ring_element_733:
+	MOVQ DX, R10
+	SUBQ R11, R10
 	MOVQ (SP)(R10*8), R10
-	MOVQ R10, (SP)(SI*8)
-	INCQ SI
-	CMPQ SI, DI
-	JB   ring_element_674
+	MOVQ R10, (SP)(DX*8)
+	INCQ DX
+	CMPQ DX, R9
+	JB   ring_element_733
 
-ring_built_673:
-	XORQ SI, SI
-	XORQ DI, DI
-	MOVQ BX, R8
-	SUBQ $0x00000020, R8
+ring_built_732:
+	XORQ DX, DX
+	XORQ R9, R9
+	MOVQ R8, R10
+	SUBQ $0x00000020, R10
 
-unrolled_675:
-	CMPQ    DI, R8
-	JGT     single_676
-	VMOVUPD (CX)(DI*8), Z1
+unrolled_734:
+	CMPQ    R9, R10
+	JGT     single_735
+	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
-	VMOVUPD (DX)(DI*8), Z1
-	VMULPD  (SP)(SI*8), Z1, K1, Z1
-	VMOVUPD Z1, (AX)(DI*8)
-	ADDQ    $0x00000008, SI
-	MOVQ    SI, R10
-	SUBQ    R9, R10
-	CMOVQCC R10, SI
-	VMOVUPD 64(CX)(DI*8), Z1
+	VMOVUPD (SI)(R9*8), Z1
+	VMULPD  (SP)(DX*8), Z1, K1, Z1
+	VMOVUPD Z1, (CX)(R9*8)
+	ADDQ    $0x00000008, DX
+	MOVQ    DX, R11
+	SUBQ    AX, R11
+	CMOVQCC R11, DX
+	VMOVUPD 64(BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
-	VMOVUPD 64(DX)(DI*8), Z1
-	VMULPD  (SP)(SI*8), Z1, K1, Z1
-	VMOVUPD Z1, 64(AX)(DI*8)
-	ADDQ    $0x00000008, SI
-	MOVQ    SI, R10
-	SUBQ    R9, R10
-	CMOVQCC R10, SI
-	VMOVUPD 128(CX)(DI*8), Z1
+	VMOVUPD 64(SI)(R9*8), Z1
+	VMULPD  (SP)(DX*8), Z1, K1, Z1
+	VMOVUPD Z1, 64(CX)(R9*8)
+	ADDQ    $0x00000008, DX
+	MOVQ    DX, R11
+	SUBQ    AX, R11
+	CMOVQCC R11, DX
+	VMOVUPD 128(BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
-	VMOVUPD 128(DX)(DI*8), Z1
-	VMULPD  (SP)(SI*8), Z1, K1, Z1
-	VMOVUPD Z1, 128(AX)(DI*8)
-	ADDQ    $0x00000008, SI
-	MOVQ    SI, R10
-	SUBQ    R9, R10
-	CMOVQCC R10, SI
-	VMOVUPD 192(CX)(DI*8), Z1
+	VMOVUPD 128(SI)(R9*8), Z1
+	VMULPD  (SP)(DX*8), Z1, K1, Z1
+	VMOVUPD Z1, 128(CX)(R9*8)
+	ADDQ    $0x00000008, DX
+	MOVQ    DX, R11
+	SUBQ    AX, R11
+	CMOVQCC R11, DX
+	VMOVUPD 192(BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
-	VMOVUPD 192(DX)(DI*8), Z1
-	VMULPD  (SP)(SI*8), Z1, K1, Z1
-	VMOVUPD Z1, 192(AX)(DI*8)
-	ADDQ    $0x00000008, SI
-	MOVQ    SI, R10
-	SUBQ    R9, R10
-	CMOVQCC R10, SI
-	ADDQ    $0x00000020, DI
-	JMP     unrolled_675
+	VMOVUPD 192(SI)(R9*8), Z1
+	VMULPD  (SP)(DX*8), Z1, K1, Z1
+	VMOVUPD Z1, 192(CX)(R9*8)
+	ADDQ    $0x00000008, DX
+	MOVQ    DX, R11
+	SUBQ    AX, R11
+	CMOVQCC R11, DX
+	ADDQ    $0x00000020, R9
+	JMP     unrolled_734
 
-single_676:
-	MOVQ BX, R8
-	SUBQ $0x00000008, R8
+single_735:
+	MOVQ R8, R10
+	SUBQ $0x00000008, R10
 
-single_loop_677:
-	CMPQ    DI, R8
-	JGT     remainder_678
-	VMOVUPD (CX)(DI*8), Z1
+single_loop_736:
+	CMPQ    R9, R10
+	JGT     remainder_737
+	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
-	VMOVUPD (DX)(DI*8), Z1
-	VMULPD  (SP)(SI*8), Z1, K1, Z1
-	VMOVUPD Z1, (AX)(DI*8)
-	ADDQ    $0x00000008, SI
-	MOVQ    SI, R10
-	SUBQ    R9, R10
-	CMOVQCC R10, SI
-	ADDQ    $0x00000008, DI
-	JMP     single_loop_677
+	VMOVUPD (SI)(R9*8), Z1
+	VMULPD  (SP)(DX*8), Z1, K1, Z1
+	VMOVUPD Z1, (CX)(R9*8)
+	ADDQ    $0x00000008, DX
+	MOVQ    DX, R11
+	SUBQ    AX, R11
+	CMOVQCC R11, DX
+	ADDQ    $0x00000008, R9
+	JMP     single_loop_736
 
-remainder_678:
-	SUBQ      DI, BX
-	JE        span_done_679
-	MOVQ      $-1, R8
-	BZHIQ     BX, R8, BX
-	KMOVW     BX, K1
-	VMOVUPD.Z (CX)(DI*8), K1, Z1
+remainder_737:
+	MOVQ      R8, AX
+	SUBQ      R9, AX
+	JE        span_done_738
+	MOVQ      $-1, R10
+	BZHIQ     AX, R10, AX
+	KMOVW     AX, K1
+	VMOVUPD.Z (BX)(R9*8), K1, Z1
 	VCMPPD    $0x1a, Z0, Z1, K1, K2
-	VMOVUPD.Z (DX)(DI*8), K1, Z0
-	VMULPD    (SP)(SI*8), Z0, K2, Z0
-	VMOVUPD   Z0, K1, (AX)(DI*8)
+	VMOVUPD.Z (SI)(R9*8), K1, Z1
+	VMULPD    (SP)(DX*8), Z1, K2, Z1
+	VMOVUPD   Z1, K1, (CX)(R9*8)
 
-span_done_679:
+span_done_738:
+	MOVQ 1792(SP), AX
+	MOVQ 1816(SP), DX
+	MOVQ R8, R9
+	SHLQ $0x03, R9
+	ADDQ R9, BX
+	ADDQ R9, SI
+	ADDQ R9, CX
+	SUBQ R8, DI
+	ADDQ DX, AX
+	MOVQ alpha_len+80(FP), DX
+	CMPQ AX, DX
+	JNE  ring_next_739
+	XORQ AX, AX
+
+ring_next_739:
+	MOVQ AX, 1792(SP)
+	JMP  ring_segment_721
+
+ring_done_722:
 	VZEROUPPER
 	RET
 
@@ -9393,9 +10150,9 @@ TEXT ·backwardDalphaAVX512F64(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000020, SI
 
-unrolled_680:
+unrolled_740:
 	CMPQ        BX, SI
-	JGT         single_681
+	JGT         single_741
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
@@ -9413,25 +10170,25 @@ unrolled_680:
 	VMOVUPD     192(CX)(BX*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, BX
-	JMP         unrolled_680
+	JMP         unrolled_740
 
-single_681:
+single_741:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_682:
+single_loop_742:
 	CMPQ        BX, SI
-	JGT         remainder_683
+	JGT         remainder_743
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, BX
-	JMP         single_loop_682
+	JMP         single_loop_742
 
-remainder_683:
+remainder_743:
 	SUBQ        BX, DX
-	JE          span_done_684
+	JE          span_done_744
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -9440,7 +10197,7 @@ remainder_683:
 	VMOVUPD.Z   (CX)(BX*8), K1, Z0
 	VFMADD231PD Z0, Z5, K2, Z1
 
-span_done_684:
+span_done_744:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -9468,9 +10225,9 @@ TEXT ·backwardPlanesDalphaAVX512F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
 
-plane_685:
+plane_745:
 	CMPQ   DX, $0x00
-	JE     planes_done_686
+	JE     planes_done_746
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -9479,9 +10236,9 @@ plane_685:
 	MOVQ   SI, R11
 	SUBQ   $0x00000020, R11
 
-unrolled_687:
+unrolled_747:
 	CMPQ        R10, R11
-	JGT         single_688
+	JGT         single_748
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
@@ -9499,26 +10256,26 @@ unrolled_687:
 	VMOVUPD     192(CX)(R10*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_687
+	JMP         unrolled_747
 
-single_688:
+single_748:
 	MOVQ SI, R11
 	SUBQ $0x00000008, R11
 
-single_loop_689:
+single_loop_749:
 	CMPQ        R10, R11
-	JGT         remainder_690
+	JGT         remainder_750
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_689
+	JMP         single_loop_749
 
-remainder_690:
+remainder_750:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_691
+	JE          span_done_751
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -9527,7 +10284,7 @@ remainder_690:
 	VMOVUPD.Z   (CX)(R10*8), K1, Z6
 	VFMADD231PD Z6, Z5, K2, Z1
 
-span_done_691:
+span_done_751:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -9543,14 +10300,14 @@ span_done_691:
 	ADDQ          R8, CX
 	INCQ          R9
 	CMPQ          R9, DI
-	JNE           same_pass_692
+	JNE           same_pass_752
 	XORQ          R9, R9
 
-same_pass_692:
+same_pass_752:
 	SUBQ SI, DX
-	JMP  plane_685
+	JMP  plane_745
 
-planes_done_686:
+planes_done_746:
 	VZEROUPPER
 	RET
 
@@ -9564,9 +10321,9 @@ TEXT ·backwardPatternDalphaAVX512F64(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
 
-row_693:
+row_753:
 	CMPQ    DX, $0x00
-	JE      rows_done_694
+	JE      rows_done_754
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -9574,9 +10331,9 @@ row_693:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_695:
+unrolled_755:
 	CMPQ        R8, R9
-	JGT         single_696
+	JGT         single_756
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -9602,15 +10359,15 @@ unrolled_695:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 192(BX)(R8*8)
 	ADDQ        $0x00000020, R8
-	JMP         unrolled_695
+	JMP         unrolled_755
 
-single_696:
+single_756:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_697:
+single_loop_757:
 	CMPQ        R8, R9
-	JGT         remainder_698
+	JGT         remainder_758
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -9618,12 +10375,12 @@ single_loop_697:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, (BX)(R8*8)
 	ADDQ        $0x00000008, R8
-	JMP         single_loop_697
+	JMP         single_loop_757
 
-remainder_698:
+remainder_758:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_699
+	JE          span_done_759
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -9634,197 +10391,248 @@ remainder_698:
 	VFMADD231PD Z2, Z1, K2, Z3
 	VMOVUPD     Z3, K2, (BX)(R8*8)
 
-span_done_699:
+span_done_759:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_693
+	JMP  row_753
 
-rows_done_694:
+rows_done_754:
 	VZEROUPPER
 	RET
 
 // func backwardRingDalphaAVX512F64(dy []float64, x []float64, dalpha []float64, inner int)
 // Requires: AVX, AVX512F, BMI2, CMOV
-TEXT ·backwardRingDalphaAVX512F64(SB), $1792-80
-	MOVQ   x_base+24(FP), AX
-	MOVQ   dy_base+0(FP), CX
-	MOVQ   x_len+32(FP), DX
+TEXT ·backwardRingDalphaAVX512F64(SB), $1824-80
+	MOVQ   x_base+24(FP), CX
+	MOVQ   dy_base+0(FP), BX
+	MOVQ   x_len+32(FP), SI
 	VXORPS Y0, Y0, Y0
-	MOVQ   inner+72(FP), BX
-	MOVQ   dalpha_len+56(FP), SI
-	MOVQ   SI, DI
-	IMULQ  BX, DI
-	MOVQ   DI, R8
+	MOVQ   inner+72(FP), DI
+	MOVQ   dalpha_len+56(FP), AX
+	MOVQ   AX, DX
+	IMULQ  DI, DX
+	MOVQ   AX, 1800(SP)
+	MOVQ   SI, 1808(SP)
+	CMPQ   DX, $0x000000c8
+	JBE    ring_whole_760
+	MOVQ   $0x000000c8, AX
+	XORQ   DX, DX
+	DIVQ   DI
+	MOVQ   AX, 1800(SP)
+	MOVQ   $0x00000000, 1808(SP)
 
-ring_len_700:
-	CMPQ R8, $0x00000008
-	JAE  ring_len_done_701
-	ADDQ DI, R8
-	JMP  ring_len_700
+ring_whole_760:
+	MOVQ $0x00000000, 1792(SP)
 
-ring_len_done_701:
-	XORQ R9, R9
-	MOVQ R8, R10
-	ADDQ $0x00000008, R10
+ring_segment_761:
+	CMPQ    SI, $0x00
+	JE      ring_done_762
+	MOVQ    1792(SP), DX
+	MOVQ    dalpha_len+56(FP), DI
+	MOVQ    inner+72(FP), AX
+	SUBQ    DX, DI
+	MOVQ    1800(SP), DX
+	CMPQ    DI, DX
+	CMOVQHI DX, DI
+	MOVQ    DI, 1816(SP)
+	MOVQ    DI, DX
+	IMULQ   AX, DX
+	MOVQ    1808(SP), DI
+	TESTQ   DI, DI
+	CMOVQEQ DX, DI
+	MOVQ    DX, AX
 
-sums_zero_702:
-	CMPQ    R9, R10
-	JAE     sums_zeroed_703
-	VMOVUPD Z0, (SP)(R9*8)
-	ADDQ    $0x00000008, R9
-	JMP     sums_zero_702
+ring_len_763:
+	CMPQ AX, $0x00000008
+	JAE  ring_len_done_764
+	ADDQ DX, AX
+	JMP  ring_len_763
 
-sums_zeroed_703:
-	XORQ R9, R9
-	XORQ R10, R10
-	MOVQ DX, R11
-	SUBQ $0x00000020, R11
+ring_len_done_764:
+	XORQ DX, DX
+	MOVQ AX, R8
+	ADDQ $0x00000008, R8
 
-unrolled_704:
-	CMPQ        R10, R11
-	JGT         single_705
-	VMOVUPD     (AX)(R10*8), Z1
+sums_zero_765:
+	CMPQ    DX, R8
+	JAE     sums_zeroed_766
+	VMOVUPD Z0, (SP)(DX*8)
+	ADDQ    $0x00000008, DX
+	JMP     sums_zero_765
+
+sums_zeroed_766:
+	XORQ DX, DX
+	XORQ R8, R8
+	MOVQ DI, R9
+	SUBQ $0x00000020, R9
+
+unrolled_767:
+	CMPQ        R8, R9
+	JGT         single_768
+	VMOVUPD     (CX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     (CX)(R10*8), Z2
-	VMOVUPD.Z   (SP)(R9*8), K1, Z3
+	VMOVUPD     (BX)(R8*8), Z2
+	VMOVUPD.Z   (SP)(DX*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, (SP)(R9*8)
-	ADDQ        $0x00000008, R9
-	MOVQ        R9, R12
-	SUBQ        R8, R12
-	CMOVQCC     R12, R9
-	VMOVUPD     64(AX)(R10*8), Z1
+	VMOVUPD     Z3, K1, (SP)(DX*8)
+	ADDQ        $0x00000008, DX
+	MOVQ        DX, R10
+	SUBQ        AX, R10
+	CMOVQCC     R10, DX
+	VMOVUPD     64(CX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     64(CX)(R10*8), Z2
-	VMOVUPD.Z   (SP)(R9*8), K1, Z3
+	VMOVUPD     64(BX)(R8*8), Z2
+	VMOVUPD.Z   (SP)(DX*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, (SP)(R9*8)
-	ADDQ        $0x00000008, R9
-	MOVQ        R9, R12
-	SUBQ        R8, R12
-	CMOVQCC     R12, R9
-	VMOVUPD     128(AX)(R10*8), Z1
+	VMOVUPD     Z3, K1, (SP)(DX*8)
+	ADDQ        $0x00000008, DX
+	MOVQ        DX, R10
+	SUBQ        AX, R10
+	CMOVQCC     R10, DX
+	VMOVUPD     128(CX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     128(CX)(R10*8), Z2
-	VMOVUPD.Z   (SP)(R9*8), K1, Z3
+	VMOVUPD     128(BX)(R8*8), Z2
+	VMOVUPD.Z   (SP)(DX*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, (SP)(R9*8)
-	ADDQ        $0x00000008, R9
-	MOVQ        R9, R12
-	SUBQ        R8, R12
-	CMOVQCC     R12, R9
-	VMOVUPD     192(AX)(R10*8), Z1
+	VMOVUPD     Z3, K1, (SP)(DX*8)
+	ADDQ        $0x00000008, DX
+	MOVQ        DX, R10
+	SUBQ        AX, R10
+	CMOVQCC     R10, DX
+	VMOVUPD     192(CX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     192(CX)(R10*8), Z2
-	VMOVUPD.Z   (SP)(R9*8), K1, Z3
+	VMOVUPD     192(BX)(R8*8), Z2
+	VMOVUPD.Z   (SP)(DX*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, (SP)(R9*8)
-	ADDQ        $0x00000008, R9
-	MOVQ        R9, R12
-	SUBQ        R8, R12
-	CMOVQCC     R12, R9
-	ADDQ        $0x00000020, R10
-	JMP         unrolled_704
+	VMOVUPD     Z3, K1, (SP)(DX*8)
+	ADDQ        $0x00000008, DX
+	MOVQ        DX, R10
+	SUBQ        AX, R10
+	CMOVQCC     R10, DX
+	ADDQ        $0x00000020, R8
+	JMP         unrolled_767
 
-single_705:
-	MOVQ DX, R11
-	SUBQ $0x00000008, R11
+single_768:
+	MOVQ DI, R9
+	SUBQ $0x00000008, R9
 
-single_loop_706:
-	CMPQ        R10, R11
-	JGT         remainder_707
-	VMOVUPD     (AX)(R10*8), Z1
+single_loop_769:
+	CMPQ        R8, R9
+	JGT         remainder_770
+	VMOVUPD     (CX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     (CX)(R10*8), Z2
-	VMOVUPD.Z   (SP)(R9*8), K1, Z3
+	VMOVUPD     (BX)(R8*8), Z2
+	VMOVUPD.Z   (SP)(DX*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, (SP)(R9*8)
-	ADDQ        $0x00000008, R9
-	MOVQ        R9, R12
-	SUBQ        R8, R12
-	CMOVQCC     R12, R9
-	ADDQ        $0x00000008, R10
-	JMP         single_loop_706
+	VMOVUPD     Z3, K1, (SP)(DX*8)
+	ADDQ        $0x00000008, DX
+	MOVQ        DX, R10
+	SUBQ        AX, R10
+	CMOVQCC     R10, DX
+	ADDQ        $0x00000008, R8
+	JMP         single_loop_769
 
-remainder_707:
-	SUBQ        R10, DX
-	JE          span_done_708
-	MOVQ        $-1, R11
-	BZHIQ       DX, R11, DX
-	KMOVW       DX, K1
-	VMOVUPD.Z   (AX)(R10*8), K1, Z1
+remainder_770:
+	MOVQ        DI, R9
+	SUBQ        R8, R9
+	JE          span_done_771
+	MOVQ        $-1, R10
+	BZHIQ       R9, R10, R9
+	KMOVW       R9, K1
+	VMOVUPD.Z   (CX)(R8*8), K1, Z1
 	VCMPPD      $0x1a, Z0, Z1, K1, K2
-	VMOVUPD.Z   (CX)(R10*8), K1, Z0
-	VMOVUPD.Z   (SP)(R9*8), K2, Z2
-	VFMADD231PD Z0, Z1, K2, Z2
-	VMOVUPD     Z2, K2, (SP)(R9*8)
+	VMOVUPD.Z   (BX)(R8*8), K1, Z2
+	VMOVUPD.Z   (SP)(DX*8), K2, Z3
+	VFMADD231PD Z2, Z1, K2, Z3
+	VMOVUPD     Z3, K2, (SP)(DX*8)
 
-span_done_708:
-	VMOVUPD (SP), Z0
-	VADDPD  (SP)(R8*8), Z0, Z0
-	VMOVUPD Z0, (SP)
-	MOVQ    R8, AX
+span_done_771:
+	MOVQ    1792(SP), DX
+	MOVQ    1816(SP), R8
+	MOVQ    inner+72(FP), R9
+	MOVQ    dalpha_base+48(FP), R10
+	MOVQ    R8, R11
+	IMULQ   R9, R11
+	LEAQ    (R10)(DX*8), R10
+	VMOVUPD (SP), Z1
+	VADDPD  (SP)(AX*8), Z1, Z1
+	VMOVUPD Z1, (SP)
 
-fold_709:
-	CMPQ   AX, DI
-	JBE    folded_710
+fold_772:
+	CMPQ   AX, R11
+	JBE    folded_773
 	DECQ   AX
-	MOVQ   AX, CX
-	SUBQ   DI, CX
-	VMOVSD (SP)(AX*8), X0
-	VADDSD (SP)(CX*8), X0, X0
-	VMOVSD X0, (SP)(CX*8)
-	JMP    fold_709
+	MOVQ   AX, R12
+	SUBQ   R11, R12
+	VMOVSD (SP)(AX*8), X1
+	VADDSD (SP)(R12*8), X1, X1
+	VMOVSD X1, (SP)(R12*8)
+	JMP    fold_772
 
-folded_710:
-	MOVQ dalpha_base+48(FP), AX
-	XORQ CX, CX
-	CMPQ BX, $0x01
-	JNE  sums_planes_711
-	MOVQ SI, DX
-	SUBQ $0x00000008, DX
+folded_773:
+	XORQ AX, AX
+	CMPQ R9, $0x01
+	JNE  sums_planes_774
+	MOVQ R8, R9
+	SUBQ $0x00000008, R9
 
-sums_vector_714:
-	CMPQ    CX, DX
-	JGT     sums_scalar_712
-	VMOVUPD (AX)(CX*8), Z0
-	VADDPD  (SP)(CX*8), Z0, Z0
-	VMOVUPD Z0, (AX)(CX*8)
-	ADDQ    $0x00000008, CX
-	JMP     sums_vector_714
+sums_vector_777:
+	CMPQ    AX, R9
+	JGT     sums_scalar_775
+	VMOVUPD (R10)(AX*8), Z1
+	VADDPD  (SP)(AX*8), Z1, Z1
+	VMOVUPD Z1, (R10)(AX*8)
+	ADDQ    $0x00000008, AX
+	JMP     sums_vector_777
 
-sums_scalar_712:
-	CMPQ   CX, SI
-	JE     sums_done_713
-	VMOVSD (SP)(CX*8), X0
-	VADDSD (AX)(CX*8), X0, X0
-	VMOVSD X0, (AX)(CX*8)
-	INCQ   CX
-	JMP    sums_scalar_712
+sums_scalar_775:
+	CMPQ   AX, R8
+	JE     sums_done_776
+	VMOVSD (SP)(AX*8), X1
+	VADDSD (R10)(AX*8), X1, X1
+	VMOVSD X1, (R10)(AX*8)
+	INCQ   AX
+	JMP    sums_scalar_775
 
-sums_planes_711:
+sums_planes_774:
+	XORQ R11, R11
+
+sums_channel_778:
+	CMPQ   AX, R8
+	JE     sums_done_776
+	VXORPS X1, X1, X1
+	XORQ   R12, R12
+
+sums_plane_779:
+	VADDSD (SP)(R11*8), X1, X1
+	INCQ   R11
+	INCQ   R12
+	CMPQ   R12, R9
+	JB     sums_plane_779
+	VADDSD (R10)(AX*8), X1, X1
+	VMOVSD X1, (R10)(AX*8)
+	INCQ   AX
+	JMP    sums_channel_778
+
+sums_done_776:
+	MOVQ DI, AX
+	SHLQ $0x03, AX
+	ADDQ AX, CX
+	ADDQ AX, BX
+	SUBQ DI, SI
+	ADDQ R8, DX
+	MOVQ dalpha_len+56(FP), AX
+	CMPQ DX, AX
+	JNE  ring_next_780
 	XORQ DX, DX
 
-sums_channel_715:
-	CMPQ   CX, SI
-	JE     sums_done_713
-	VXORPS X0, X0, X0
-	XORQ   DI, DI
+ring_next_780:
+	MOVQ DX, 1792(SP)
+	JMP  ring_segment_761
 
-sums_plane_716:
-	VADDSD (SP)(DX*8), X0, X0
-	INCQ   DX
-	INCQ   DI
-	CMPQ   DI, BX
-	JB     sums_plane_716
-	VADDSD (AX)(CX*8), X0, X0
-	VMOVSD X0, (AX)(CX*8)
-	INCQ   CX
-	JMP    sums_channel_715
-
-sums_done_713:
+ring_done_762:
 	VZEROUPPER
 	RET
