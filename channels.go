@@ -32,19 +32,25 @@ func sizeOf[E Float]() int {
 	return int(unsafe.Sizeof(zero))
 }
 
-// ringFits reports whether the period of channels*inner elements is short
-// enough for isa's Ring kernel: of the forward pass or dx alone (sums
-// false), or of the variants with slope gradients, which all take the
-// limit of the fused one, so that the gradient comes out the same whether
-// dx is computed or not. A single period of channel-last data is the
-// slopes themselves: the pattern kernel reads them in place, with nothing
-// to expand.
+// ringFits reports whether isa's Ring kernel takes the layout: a period
+// of channels*inner elements of at most ringLimit, or planes too small for
+// the planes kernel (shorter than four vectors), which the Ring kernel
+// runs in segments of whole planes. Slope gradients (sums) take the limit
+// of the fused kernel, so that the gradient comes out the same whether dx
+// is computed or not, and segments only for a single period, so that each
+// channel's sum is still added to dalpha once. A single period of
+// channel-last data is the slopes themselves: the pattern kernel reads
+// them in place, with nothing to expand.
 func ringFits[E Float](isa isaID, n, channels, inner int, sums bool) bool {
 	period := channels * inner // no overflow: at most n
 	if inner == 1 && n == period {
 		return false
 	}
-	return period <= ringLimit(isa, sizeOf[E](), true, sums)
+	limit := ringLimit(isa, sizeOf[E](), true, sums)
+	if period <= limit {
+		return true
+	}
+	return limit > 0 && inner > 1 && inner < 4*lanes(isa, sizeOf[E]()) && (!sums || n == period)
 }
 
 // addSums adds float64 sums to the slope gradients, rounding once.
