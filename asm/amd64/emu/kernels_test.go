@@ -1,0 +1,213 @@
+package emu
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prelu-go/prelu/asm/spec"
+)
+
+// genCases draws the cases of one kernel: every length 0..70 and a few
+// hundreds for the shared layout, a spread of channel counts, plane sizes
+// and pattern lengths for the others, each with random slice offsets,
+// aliasing, slopes, data and (for outputs) the streaming threshold.
+func genCases(k spec.Kernel, isa string, vecBytes int, long bool) []kcase {
+	name := k.Name(isa)
+	var seed uint64 = 14695981039346656037
+	for i := 0; i < len(name); i++ {
+		seed = (seed ^ uint64(name[i])) * 1099511628211
+	}
+	rng := rand.New(rand.NewPCG(seed, 7))
+	lanes := vecBytes / k.Size
+	reps := 1
+	if long {
+		reps = 6
+	}
+	slopeSet := []float64{0, 0.25, 1, -0.5, 2, math.NaN(), math.Inf(1), math.SmallestNonzeroFloat64, 0.01, -3}
+	if k.Size == 4 {
+		slopeSet[7] = math.SmallestNonzeroFloat32
+	}
+	var cases []kcase
+	add := func(n, channels, inner int) {
+		c := kcase{k: k, isa: isa, vecBytes: vecBytes, n: n, channels: channels, inner: inner,
+			seed: rng.Uint64(), finite: rng.IntN(2) == 0, stream: 8 << 20}
+		for i := range c.offs {
+			c.offs[i] = rng.IntN(64 / k.Size)
+		}
+		if k.Dx {
+			c.slope = slopeSet[rng.IntN(len(slopeSet))]
+			// Aliasing: the output may be the very same slice as an input.
+			switch r := rng.IntN(4); {
+			case r == 0:
+				c.alias = "x"
+			case r == 1 && k.HasValue():
+				c.alias = "dy"
+			}
+			// Streaming stores: from an output of streamThreshold bytes up,
+			// when the output is not an input (the kernel checks).
+			if rng.IntN(3) == 0 {
+				c.stream = rng.IntN(n*k.Size + 1)
+			}
+		}
+		cases = append(cases, c)
+	}
+	for r := 0; r < reps; r++ {
+		switch k.Layout {
+		case spec.Shared:
+			for n := 0; n <= 70; n++ {
+				add(n, 1, 1)
+			}
+			for _, n := range []int{127, 128, 129, 255, 256, 257, 300, 4*lanes*4 + 3, 517} {
+				add(n, 1, 1)
+			}
+		case spec.Planes:
+			inners := []int{1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100}
+			for i := 0; i < 40; i++ {
+				inner := inners[rng.IntN(len(inners))]
+				channels := 1 + rng.IntN(6)
+				outer := rng.IntN(4)
+				if rng.IntN(8) == 0 {
+					channels = 20 + rng.IntN(30)
+					outer = 1
+				}
+				add(outer*channels*inner, channels, inner)
+			}
+		case spec.Pattern:
+			plens := []int{1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 130}
+			for i := 0; i < 40; i++ {
+				p := plens[rng.IntN(len(plens))]
+				rows := rng.IntN(4)
+				n := rows * p
+				if rng.IntN(4) == 0 {
+					n += rng.IntN(p) // a partial last row: the reference defines it
+				}
+				add(n, p, 1)
+			}
+		case spec.Ring:
+			limit := spec.RingLimit(vecBytes, k.Size, k.Dx, k.Dalpha)
+			for i := 0; i < 40; i++ {
+				var channels, inner, outer int
+				if i%4 == 3 {
+					// A period too long for the frame: the kernel runs it in
+					// segments of whole planes; the library does that for
+					// planes shorter than four vectors, and with sums only
+					// for a single period.
+					inner = 2 + rng.IntN(4*lanes-2)
+					channels = limit/inner + 1 + rng.IntN(40)
+					outer = 1
+					if !k.Dalpha {
+						outer = 1 + rng.IntN(2)
+					}
+				} else {
+					inner = 1 + rng.IntN(24)
+					if rng.IntN(4) == 0 {
+						inner = 1
+					}
+					maxC := limit / inner
+					if maxC < 1 {
+						continue
+					}
+					channels = 1 + rng.IntN(min(maxC, 12))
+					if rng.IntN(6) == 0 {
+						channels = maxC // the longest period
+					}
+					outer = rng.IntN(5)
+					if outer == 0 && rng.IntN(2) == 0 {
+						outer = 1
+					}
+				}
+				add(outer*channels*inner, channels, inner)
+			}
+		}
+	}
+	return cases
+}
+
+// kernelRun is what one kernel's subtest saw, for the summary.
+type kernelRun struct {
+	name   string
+	cases  int
+	failed bool
+}
+
+var (
+	summaryMu sync.Mutex
+	summary   []kernelRun
+	totalOps  sync.Map // mnemonic -> *atomic.Int64
+)
+
+// TestKernels runs every kernel of asm/spec, for both ISAs, in the
+// emulator against the reference. The AVX2 kernels also run natively in
+// the root package's tests against the same reference, which cross-checks
+// the emulator's instruction semantics; the AVX-512 kernels can only be
+// tested here on a machine without AVX-512.
+func TestKernels(t *testing.T) {
+	f, _ := asmFile(t)
+	start := time.Now()
+	t.Run("all", func(t *testing.T) {
+		for _, isa := range isas {
+			for _, k := range spec.All() {
+				isa, k := isa, k
+				name := k.Name(isa.Name)
+				t.Run(name, func(t *testing.T) {
+					t.Parallel()
+					fn := f.Funcs[name]
+					if fn == nil {
+						t.Fatalf("%s is not in the file", name)
+					}
+					cases := genCases(k, isa.Name, isa.VecBytes, *long && !testing.Short())
+					ops := map[string]int{}
+					fails := 0
+					for _, c := range cases {
+						if err := run(c, f, fn, runOpts{strictFrame: true, ops: ops}); err != nil {
+							fails++
+							if fails <= 3 {
+								t.Error(err)
+							}
+						}
+					}
+					if fails > 3 {
+						t.Errorf("... %d of %d cases failed", fails, len(cases))
+					}
+					for op, n := range ops {
+						v, _ := totalOps.LoadOrStore(op, new(atomic.Int64))
+						v.(*atomic.Int64).Add(int64(n))
+					}
+					summaryMu.Lock()
+					summary = append(summary, kernelRun{name, len(cases), fails > 0})
+					summaryMu.Unlock()
+				})
+			}
+		}
+	})
+	sort.Slice(summary, func(i, j int) bool { return summary[i].name < summary[j].name })
+	var passed, failed []string
+	cases := 0
+	for _, r := range summary {
+		cases += r.cases
+		if r.failed {
+			failed = append(failed, r.name)
+		} else {
+			passed = append(passed, fmt.Sprintf("%s(%d)", r.name, r.cases))
+		}
+	}
+	var ops []string
+	totalOps.Range(func(k, v any) bool {
+		ops = append(ops, fmt.Sprintf("%s:%d", k, v.(*atomic.Int64).Load()))
+		return true
+	})
+	sort.Strings(ops)
+	t.Logf("%d kernels, %d cases in %v", len(summary), cases, time.Since(start).Round(time.Millisecond))
+	t.Logf("passed: %s", strings.Join(passed, " "))
+	if len(failed) > 0 {
+		t.Logf("FAILED: %s", strings.Join(failed, " "))
+	}
+	t.Logf("instructions executed: %s", strings.Join(ops, " "))
+}
