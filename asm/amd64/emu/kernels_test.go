@@ -26,9 +26,9 @@ func genCases(k spec.Kernel, isa string, vecBytes int, long bool) []kcase {
 	}
 	rng := rand.New(rand.NewPCG(seed, 7))
 	lanes := vecBytes / k.Size
-	reps := 1
+	reps := 6
 	if long {
-		reps = 6
+		reps = 60
 	}
 	slopeSet := []float64{0, 0.25, 1, -0.5, 2, math.NaN(), math.Inf(1), math.SmallestNonzeroFloat64, 0.01, -3}
 	if k.Size == 4 {
