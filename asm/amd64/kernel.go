@@ -33,7 +33,7 @@ type isa interface {
 type tail any
 
 // unroll is the number of vectors per iteration of the main loop.
-const unroll = 4
+const unroll = spec.RingUnroll // vectors per iteration of the main loop; the Ring kernels read as many past any position
 
 // kernel is the state of the kernel being generated.
 type kernel struct {
@@ -51,9 +51,11 @@ type kernel struct {
 	stream           bool      // full vectors are stored non-temporally
 
 	// The Ring layout's slopes and sums live in the frame, at position r,
-	// which wraps at ringLen (a multiple of the period, at least a vector).
+	// which wraps at the ring's length (a multiple of the period, at least
+	// a vector), kept in the frame with the steps r takes (ringVars).
 	ring, sumRing Mem
-	r, ringLen    GPVirtual
+	ringVars      Mem
+	r             GPVirtual
 }
 
 func newKernel(isa isa, sk spec.Kernel) *kernel {
@@ -106,7 +108,7 @@ func (k *kernel) slopes(j GPVirtual, slot int) (Mem, bool) {
 	case spec.Pattern:
 		return k.at(k.pattern, j, slot), true
 	case spec.Ring:
-		return k.ring.Idx(k.r, uint8(k.e.Size)), true
+		return k.ring.Idx(k.r, uint8(k.e.Size)).Offset(slot * k.isa.vecBytes()), true
 	}
 	return Mem{}, false
 }
@@ -115,7 +117,7 @@ func (k *kernel) slopes(j GPVirtual, slot int) (Mem, bool) {
 // for the layouts that keep them in memory.
 func (k *kernel) sums(j GPVirtual, slot, h int) Mem {
 	if k.l == spec.Ring {
-		return k.sumRing.Idx(k.r, 8).Offset(h * k.isa.vecBytes())
+		return k.sumRing.Idx(k.r, 8).Offset((slot*k.e.Halves() + h) * k.isa.vecBytes())
 	}
 	return k.accAt(j, slot, h)
 }
@@ -282,8 +284,8 @@ func (k *kernel) span(n GPVirtual) {
 	JGT(LabelRef(single))
 	for slot := range unroll {
 		k.isa.step(k, j, slot, nil)
-		k.advanceRing()
 	}
+	k.advanceRing(unroll)
 	ADDQ(U32(unroll*w), j)
 	JMP(LabelRef(unrolled))
 
@@ -294,7 +296,7 @@ func (k *kernel) span(n GPVirtual) {
 	CMPQ(j, limit)
 	JGT(LabelRef(remainder))
 	k.isa.step(k, j, 0, nil)
-	k.advanceRing()
+	k.advanceRing(1)
 	ADDQ(U32(w), j)
 	JMP(LabelRef(singleLoop))
 

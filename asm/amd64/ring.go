@@ -10,11 +10,12 @@ import (
 
 // ringed: the slopes of the planes layout, alpha[(i/inner) % C]. The
 // kernel expands them into a ring in its own frame: a period repeated to
-// ringLen, at least a vector, then a vector more, so that the vector at any
-// position r < ringLen reads its slopes with one load, and r wraps at
-// ringLen. Nothing is expanded by the caller and no stack scratch has to
-// be zeroed; a call costs the O(P) expansion and the span. The float64
-// sums are kept per ring position beside it and folded into dalpha.
+// the ring's length, at least a vector, then unroll vectors more, so that
+// the unrolled vectors at any position r below the length read their
+// slopes with one load each, and r wraps once per unrolled iteration.
+// Nothing is expanded by the caller and no stack scratch has to be zeroed;
+// a call costs the O(P) expansion and the span. The float64 sums are kept
+// per ring position beside it and folded into dalpha.
 //
 // A period P = C*inner of at most RingLimit elements is expanded once and
 // x streams through it. A longer one (small planes of many channels) runs
@@ -24,23 +25,35 @@ import (
 func (k *kernel) ringed() {
 	w, size := k.lanes(), k.e.Size
 	limit := spec.RingLimit(k.isa.vecBytes(), size, k.v.Dx, k.v.Dalpha)
+	// The rings start at a vector boundary, so that no vector access to
+	// them splits a cache line.
+	aligned := func(bytes int) Mem {
+		vb := k.isa.vecBytes()
+		base := GP64()
+		LEAQ(AllocLocal(bytes+vb), base)
+		ADDQ(U32(vb-1), base)
+		ANDQ(I32(-vb), base)
+		return Mem{Base: base}
+	}
 	if k.v.Dx {
-		k.ring = AllocLocal(spec.RingSlopes(w, limit) * size)
+		k.ring = aligned(spec.RingSlopes(w, limit) * size)
 	}
 	if k.v.Dalpha {
-		k.sumRing = AllocLocal(spec.RingSums(w, limit) * 8)
+		k.sumRing = aligned(spec.RingSums(w, limit) * 8)
 	}
 	// What the segments need between spans lives in the frame, so that
 	// the spans have the registers.
-	vars := AllocLocal(4 * 8)
-	c0At, perSegmentAt, wholeAt, kcAt := vars, vars.Offset(8), vars.Offset(16), vars.Offset(24)
+	vars := AllocLocal(8 * 8)
+	k.ringVars = vars
+	c0At, perSegmentAt, wholeAt, kcAt, segNAt := vars.Offset(24), vars.Offset(32), vars.Offset(40), vars.Offset(48), vars.Offset(56)
 	param := func(name string, len bool) GPVirtual {
 		r := GP64()
-		if len {
+		switch {
+		case len:
 			Load(Param(name).Len(), r)
-		} else if name == "inner" {
+		case name == "inner":
 			Load(Param(name), r)
-		} else {
+		default:
 			Load(Param(name).Base(), r)
 		}
 		return r
@@ -51,27 +64,45 @@ func (k *kernel) ringed() {
 		channelsParam = "alpha"
 	}
 
-	// perSegment channels, and the elements of x a segment covers: all of
-	// x (whole) for a short period, else one segment's planes (whole = 0).
+	// A short period: one ring for all of x, straight through.
+	segmented := newLabel("ring_segmented")
 	{
 		inner, channels, period := param("inner", false), param(channelsParam, true), GP64()
 		MOVQ(channels, period)
 		IMULQ(inner, period)
-		MOVQ(channels, perSegmentAt)
-		MOVQ(k.n, wholeAt)
-		short := newLabel("ring_whole")
 		CMPQ(period, U32(limit))
-		JBE(LabelRef(short))
+		JA(LabelRef(segmented))
+		k.ringLength(period)
+		if k.v.Dx {
+			k.buildRing(param("alpha", false), channels, inner, period)
+		}
+	}
+	if k.v.Dalpha {
+		k.zeroSums()
+	}
+	k.r = GP64()
+	XORQ(k.r, k.r)
+	k.span(k.n)
+	if k.v.Dalpha {
+		period := param(channelsParam, true)
+		IMULQ(addr(Param("inner")), period)
+		k.foldRing(param("dalpha", false), addr(Param(channelsParam).Len()), addr(Param("inner")), period)
+	}
+	finished := newLabel("ring_finished")
+	JMP(LabelRef(finished))
+
+	// A long period: segments of perSegment channels, the whole planes
+	// that fit (inner is at most the limit: the caller sees to it).
+	Label(segmented)
+	{
+		inner := param("inner", false)
 		MOVQ(U32(limit), RAX)
 		XORQ(RDX, RDX)
 		DIVQ(inner)
 		MOVQ(RAX, perSegmentAt)
 		MOVQ(U32(0), wholeAt)
-		Label(short)
 		MOVQ(U32(0), c0At)
 	}
-	k.ringLen, k.r = GP64(), GP64()
-	segN := GP64()
 	segment, done := newLabel("ring_segment"), newLabel("ring_done")
 	Label(segment)
 	CMPQ(k.n, U8(0))
@@ -86,18 +117,12 @@ func (k *kernel) ringed() {
 		MOVQ(kc, kcAt)
 		MOVQ(kc, segPeriod)
 		IMULQ(inner, segPeriod)
+		segN := GP64()
 		MOVQ(wholeAt, segN)
 		TESTQ(segN, segN)
 		CMOVQEQ(segPeriod, segN)
-		// ringLen: the segment's period repeated to at least a vector.
-		MOVQ(segPeriod, k.ringLen)
-		more, enough := newLabel("ring_len"), newLabel("ring_len_done")
-		Label(more)
-		CMPQ(k.ringLen, U32(w))
-		JAE(LabelRef(enough))
-		ADDQ(segPeriod, k.ringLen)
-		JMP(LabelRef(more))
-		Label(enough)
+		MOVQ(segN, segNAt)
+		k.ringLength(segPeriod)
 		if k.v.Dx {
 			from := param("alpha", false)
 			LEAQ(Mem{Base: from, Index: c0, Scale: uint8(size)}, from)
@@ -108,22 +133,21 @@ func (k *kernel) ringed() {
 		k.zeroSums()
 	}
 	XORQ(k.r, k.r)
-	k.span(segN)
+	k.span(get(segNAt))
 	{
 		c0, kc := get(c0At), get(kcAt)
 		if k.v.Dalpha {
-			inner, to := param("inner", false), param("dalpha", false)
+			to := param("dalpha", false)
 			segPeriod := GP64()
 			MOVQ(kc, segPeriod)
-			IMULQ(inner, segPeriod)
+			IMULQ(addr(Param("inner")), segPeriod)
 			LEAQ(Mem{Base: to, Index: c0, Scale: uint8(size)}, to)
-			k.foldRing(to, kc, inner, segPeriod)
+			k.foldRing(to, kcAt, addr(Param("inner")), segPeriod)
 		}
-		bytes := GP64()
-		MOVQ(segN, bytes)
+		bytes := get(segNAt)
+		SUBQ(bytes, k.n)
 		SHLQ(U8(log2(size)), bytes)
 		k.advance(bytes)
-		SUBQ(segN, k.n)
 		ADDQ(kc, c0)
 		wrap := newLabel("ring_next")
 		CMPQ(c0, param(channelsParam, true))
@@ -134,24 +158,65 @@ func (k *kernel) ringed() {
 	}
 	JMP(LabelRef(segment))
 	Label(done)
+	Label(finished)
 }
 
-// advanceRing moves the ring position on by a vector, wrapping at ringLen
-// (ringLen is at least a vector, so one subtraction is enough).
-func (k *kernel) advanceRing() {
+// The ring's length and the steps r takes past a vector and past the
+// unrolled vectors, modulo the length, kept in the frame.
+func (k *kernel) ringLenAt() Mem { return k.ringVars }
+func (k *kernel) stepAt(vectors int) Mem {
+	if vectors == 1 {
+		return k.ringVars.Offset(8)
+	}
+	return k.ringVars.Offset(16)
+}
+
+// ringLength sets the ring's length, the period repeated to at least a
+// vector, and the steps of one vector and of the unrolled vectors modulo
+// it (the length is at least a vector, so a few subtractions suffice).
+func (k *kernel) ringLength(period GPVirtual) {
+	w := k.lanes()
+	n := GP64()
+	MOVQ(period, n)
+	more, enough := newLabel("ring_len"), newLabel("ring_len_done")
+	Label(more)
+	CMPQ(n, U32(w))
+	JAE(LabelRef(enough))
+	ADDQ(period, n)
+	JMP(LabelRef(more))
+	Label(enough)
+	MOVQ(n, k.ringLenAt())
+	for _, vectors := range []int{1, unroll} {
+		step := GP64()
+		MOVQ(U32(vectors*w), step)
+		reduce, reduced := newLabel("ring_step"), newLabel("ring_step_done")
+		Label(reduce)
+		CMPQ(step, n)
+		JB(LabelRef(reduced))
+		SUBQ(n, step)
+		JMP(LabelRef(reduce))
+		Label(reduced)
+		MOVQ(step, k.stepAt(vectors))
+	}
+}
+
+// advanceRing moves the ring position on by the given number of vectors,
+// wrapping at the ring's length: one dependent add, subtract and move per
+// unrolled iteration.
+func (k *kernel) advanceRing(vectors int) {
 	if k.l != spec.Ring {
 		return
 	}
-	ADDQ(U32(k.lanes()), k.r)
+	ADDQ(k.stepAt(vectors), k.r)
 	t := GP64()
 	MOVQ(k.r, t)
-	SUBQ(k.ringLen, t)
+	SUBQ(k.ringLenAt(), t)
 	CMOVQCC(t, k.r)
 }
 
-// buildRing writes the slopes of positions [0, ringLen + lanes) into the
-// ring: the period first (the slopes themselves for inner = 1, else each
-// slope broadcast over its plane), then copies of it.
+// buildRing writes the slopes of positions [0, length + unroll*lanes) into
+// the ring: the period first (the slopes themselves for inner = 1, else
+// each slope broadcast over its plane), then copies of it.
 func (k *kernel) buildRing(alphas, channels, inner, period GPVirtual) {
 	w, size := k.lanes(), uint8(k.e.Size)
 	planes, extend := newLabel("ring_planes"), newLabel("ring_extend")
@@ -206,47 +271,46 @@ func (k *kernel) buildRing(alphas, channels, inner, period GPVirtual) {
 	INCQ(c)
 	JMP(LabelRef(channel))
 
-	// Positions [period, ringLen + lanes) repeat the period. A period of a
-	// vector or more has ringLen = period: one vector copy. A shorter one
-	// is copied an element at a time (fewer than two vectors of them).
+	// A period shorter than a vector is repeated up to the ring's length
+	// an element at a time (fewer than two vectors of them). Then the
+	// unrolled vectors past the length repeat its start: whole vector
+	// copies, since the length is at least a vector.
 	Label(extend)
-	short, built := newLabel("ring_short"), newLabel("ring_built")
-	CMPQ(period, U32(w))
-	JB(LabelRef(short))
-	head := k.isa.vec()
-	k.e.mov(k.ring, head)
-	k.e.mov(head, k.ring.Idx(period, size))
-	JMP(LabelRef(built))
-	Label(short)
-	end, src, e := GP64(), GP64(), GP64()
-	MOVQ(period, j)
-	MOVQ(k.ringLen, end)
-	ADDQ(U32(w), end)
-	element := newLabel("ring_element")
+	length := GP64()
+	MOVQ(k.ringLenAt(), length)
+	j2, src, e := GP64(), GP64(), GP64()
+	MOVQ(period, j2)
+	element, repeated := newLabel("ring_element"), newLabel("ring_repeated")
 	Label(element)
-	MOVQ(j, src)
+	CMPQ(j2, length)
+	JAE(LabelRef(repeated))
+	MOVQ(j2, src)
 	SUBQ(period, src)
 	if size == 4 {
 		MOVL(k.ring.Idx(src, size), e.As32())
-		MOVL(e.As32(), k.ring.Idx(j, size))
+		MOVL(e.As32(), k.ring.Idx(j2, size))
 	} else {
 		MOVQ(k.ring.Idx(src, size), e)
-		MOVQ(e, k.ring.Idx(j, size))
+		MOVQ(e, k.ring.Idx(j2, size))
 	}
-	INCQ(j)
-	CMPQ(j, end)
-	JB(LabelRef(element))
-	Label(built)
+	INCQ(j2)
+	JMP(LabelRef(element))
+	Label(repeated)
+	for slot := range unroll {
+		head := k.isa.vec()
+		k.e.mov(k.ring.Offset(slot*k.isa.vecBytes()), head)
+		k.e.mov(head, k.ring.Idx(length, size).Offset(slot*k.isa.vecBytes()))
+	}
 }
 
-// zeroSums clears the float64 sums of positions [0, ringLen + lanes), in
-// whole vectors.
+// zeroSums clears the float64 sums of positions [0, length + unroll*lanes),
+// in whole vectors.
 func (k *kernel) zeroSums() {
 	w, perVec := k.lanes(), k.isa.vecBytes()/8
 	p, end := GP64(), GP64()
 	XORQ(p, p)
-	MOVQ(k.ringLen, end)
-	ADDQ(U32(w), end)
+	MOVQ(k.ringLenAt(), end)
+	ADDQ(U32(unroll*w), end)
 	loop, done := newLabel("sums_zero"), newLabel("sums_zeroed")
 	Label(loop)
 	CMPQ(p, end)
@@ -259,30 +323,41 @@ func (k *kernel) zeroSums() {
 
 // foldRing adds the sums of every ring position into its channel's
 // dalpha[c], rounding once.
-func (k *kernel) foldRing(dalpha, channels, inner, period GPVirtual) {
-	w, vb := k.lanes(), k.isa.vecBytes()
-	// Positions [ringLen, ringLen + lanes) repeat [0, lanes); ringLen is
-	// at least a vector, so the two do not overlap.
-	for h := range w * 8 / vb {
-		a := k.isa.vec()
-		VMOVUPD(k.sumRing.Offset(h*vb), a)
-		VADDPD(k.sumRing.Idx(k.ringLen, 8).Offset(h*vb), a, a)
-		VMOVUPD(a, k.sumRing.Offset(h*vb))
-	}
-	// Positions [period, ringLen) repeat the period (only when it is
-	// shorter than a vector): from the top down, so that each position
-	// carries what was folded into it before it is folded itself.
-	j, d := GP64(), GP64()
-	MOVQ(k.ringLen, j)
+func (k *kernel) foldRing(dalpha GPVirtual, channels, inner Mem, period GPVirtual) {
+	w, perVec := k.lanes(), k.isa.vecBytes()/8
+	// Positions [length, length + unroll*lanes) repeat [0, ...) modulo the
+	// length: a vector at a time from the top down, each into the one a
+	// length below. The length is at least a vector of float64, so the
+	// two never overlap, and each position has what was folded into it
+	// before it is folded itself.
+	length, p, d := GP64(), GP64(), GP64()
+	MOVQ(k.ringLenAt(), length)
+	MOVQ(length, p)
+	ADDQ(U32(unroll*w), p)
+	ext, extDone := newLabel("fold_ext"), newLabel("fold_ext_done")
+	Label(ext)
+	CMPQ(p, length)
+	JBE(LabelRef(extDone))
+	SUBQ(U32(perVec), p)
+	MOVQ(p, d)
+	SUBQ(length, d)
+	a := k.isa.vec()
+	VMOVUPD(k.sumRing.Idx(d, 8), a)
+	VADDPD(k.sumRing.Idx(p, 8), a, a)
+	VMOVUPD(a, k.sumRing.Idx(d, 8))
+	JMP(LabelRef(ext))
+	Label(extDone)
+	// Positions [period, length) repeat the period (only when it is
+	// shorter than a vector): from the top down, an element at a time.
 	loop, done := newLabel("fold"), newLabel("folded")
 	Label(loop)
-	CMPQ(j, period)
+	CMPQ(length, period)
 	JBE(LabelRef(done))
-	DECQ(j)
-	MOVQ(j, d)
+	DECQ(length)
+	MOVQ(length, d)
 	SUBQ(period, d)
 	s := XMM()
-	VMOVSD(k.sumRing.Idx(j, 8), s)
+	VMOVSD(k.sumRing.Idx(length, 8), s)
 	VADDSD(k.sumRing.Idx(d, 8), s, s)
 	VMOVSD(s, k.sumRing.Idx(d, 8))
 	JMP(LabelRef(loop))
@@ -290,11 +365,15 @@ func (k *kernel) foldRing(dalpha, channels, inner, period GPVirtual) {
 	k.addChannelSums(dalpha, channels, inner)
 }
 
+// channelGroup is how many channels' plane sums are added side by side:
+// independent chains, so that the adds' latency does not serialise them.
+const channelGroup = 4 // addChannelSums steps a group as stride*4/8 positions
+
 // addChannelSums adds to dalpha[c] the sum of positions [c*inner,
 // (c+1)*inner) in float64 and rounds once: dalpha[c] = T(float64(dalpha[c])
 // + sum), as the pure-Go code does. Channel-last (inner = 1) runs a vector
-// of channels at a time.
-func (k *kernel) addChannelSums(dalpha, channels, inner GPVirtual) {
+// of channels at a time; planes a group of channels at a time.
+func (k *kernel) addChannelSums(dalpha GPVirtual, channels, inner Mem) {
 	size, perVec := uint8(k.e.Size), k.isa.vecBytes()/8
 	c, limit := GP64(), GP64()
 	XORQ(c, c)
@@ -316,8 +395,7 @@ func (k *kernel) addChannelSums(dalpha, channels, inner GPVirtual) {
 	}
 	VADDPD(k.sumRing.Idx(c, 8), d, d)
 	if size == 4 {
-		narrow := k.isa.narrow(d)
-		VMOVUPS(narrow, at)
+		VMOVUPS(k.isa.narrow(d), at)
 	} else {
 		VMOVUPD(d, at)
 	}
@@ -334,26 +412,66 @@ func (k *kernel) addChannelSums(dalpha, channels, inner GPVirtual) {
 	INCQ(c)
 	JMP(LabelRef(scalar))
 
-	// Planes: each channel's inner positions summed, then added.
+	// Planes: channelGroup channels side by side, each summing its inner
+	// positions (a stride of inner apart), then one at a time.
 	Label(planes)
 	pos, t := GP64(), GP64()
-	XORQ(pos, pos)
-	channel, plane := newLabel("sums_channel"), newLabel("sums_plane")
-	Label(channel)
+	XORQ(pos, pos) // position of channel c's plane
+	group, groupPlane, single, singlePlane := newLabel("sums_group"), newLabel("sums_group_plane"), newLabel("sums_single"), newLabel("sums_single_plane")
+	stride := GP64() // bytes between two channels' planes
+	MOVQ(inner, stride)
+	SHLQ(U8(3), stride)
+	Label(group)
+	MOVQ(channels, limit)
+	SUBQ(c, limit)
+	CMPQ(limit, U32(channelGroup))
+	JB(LabelRef(single))
+	var ps [channelGroup]VecVirtual
+	for g := range ps {
+		ps[g] = XMM()
+		VXORPS(ps[g], ps[g], ps[g])
+	}
+	// first and third channels' positions, as addresses; the second and
+	// fourth are a stride past them.
+	first, third := GP64(), GP64()
+	LEAQ(k.sumRing.Idx(pos, 8), first)
+	LEAQ(Mem{Base: first, Index: stride, Scale: 2}, third)
+	XORQ(t, t)
+	Label(groupPlane)
+	VADDSD(Mem{Base: first}, ps[0], ps[0])
+	VADDSD(Mem{Base: first, Index: stride, Scale: 1}, ps[1], ps[1])
+	VADDSD(Mem{Base: third}, ps[2], ps[2])
+	VADDSD(Mem{Base: third, Index: stride, Scale: 1}, ps[3], ps[3])
+	ADDQ(U8(8), first)
+	ADDQ(U8(8), third)
+	INCQ(t)
+	CMPQ(t, inner)
+	JB(LabelRef(groupPlane))
+	for g := range ps {
+		k.addOne(Mem{Base: dalpha, Index: c, Scale: size, Disp: g * int(size)}, ps[g])
+	}
+	skip := GP64() // the group's planes: channelGroup*inner positions
+	MOVQ(stride, skip)
+	SHRQ(U8(1), skip)
+	ADDQ(skip, pos)
+	ADDQ(U32(channelGroup), c)
+	JMP(LabelRef(group))
+
+	Label(single)
 	CMPQ(c, channels)
 	JE(LabelRef(done))
 	p := XMM()
 	VXORPS(p, p, p)
 	XORQ(t, t)
-	Label(plane)
+	Label(singlePlane)
 	VADDSD(k.sumRing.Idx(pos, 8), p, p)
 	INCQ(pos)
 	INCQ(t)
 	CMPQ(t, inner)
-	JB(LabelRef(plane))
+	JB(LabelRef(singlePlane))
 	k.addOne(Mem{Base: dalpha, Index: c, Scale: size}, p)
 	INCQ(c)
-	JMP(LabelRef(channel))
+	JMP(LabelRef(single))
 	Label(done)
 }
 

@@ -185,18 +185,24 @@ func (k Kernel) Doc() string {
 	return what + " " + where + sums + "."
 }
 
-// RingFrame is the most stack a Ring kernel's frame may take, so that every
-// function of the library keeps its frame under 2 KiB.
-const RingFrame = 1792
+// RingFrame is the most stack a Ring kernel's frame may hold for its
+// rings, so that every function of the library keeps its frame under
+// 2 KiB (a few words more are the kernel's own).
+const RingFrame = 1920
+
+// RingUnroll is how many vectors a Ring kernel reads past any position of
+// its ring: the unrolled loop's, so that it wraps once per iteration.
+const RingUnroll = 4
 
 // RingSlopes is the number of slopes a Ring kernel's frame holds for a
-// vector of lanes elements and periods up to limit: the period repeated to
-// at least a vector (shorter than limit + lanes), then a vector more.
-func RingSlopes(lanes, limit int) int { return limit + 2*lanes }
+// vector of lanes elements and periods up to limit (at least two vectors):
+// the period repeated to at least a vector (shorter than limit + lanes),
+// then RingUnroll vectors more.
+func RingSlopes(lanes, limit int) int { return limit + (1+RingUnroll)*lanes }
 
 // RingSums is the number of float64 sums beside it: one per slope, and a
 // vector of room to clear them in whole vectors.
-func RingSums(lanes, limit int) int { return limit + 3*lanes }
+func RingSums(lanes, limit int) int { return RingSlopes(lanes, limit) + lanes }
 
 // RingLimit is the longest period (channels*inner) that a Ring kernel with
 // vectors of vecBytes takes for elements of size bytes, whole vectors of
@@ -205,18 +211,21 @@ func RingSums(lanes, limit int) int { return limit + 3*lanes }
 func RingLimit(vecBytes, size int, dx, dalpha bool) int {
 	lanes := vecBytes / size
 	bytes := func(limit int) int {
-		b := 0
+		b := 0 // each ring has a vector of room to start at a vector boundary
 		if dx {
-			b += RingSlopes(lanes, limit) * size
+			b += RingSlopes(lanes, limit)*size + vecBytes
 		}
 		if dalpha {
-			b += RingSums(lanes, limit) * 8
+			b += RingSums(lanes, limit)*8 + vecBytes
 		}
 		return b
 	}
 	limit := RingFrame / size / lanes * lanes
-	for limit > 0 && bytes(limit) > RingFrame {
+	for limit >= 2*lanes && bytes(limit) > RingFrame {
 		limit -= lanes
+	}
+	if limit < 2*lanes {
+		return 0
 	}
 	return limit
 }
