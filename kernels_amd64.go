@@ -390,15 +390,15 @@ func ringLimit(isa isaID, size int, dx, dalpha bool) int {
 		case size == 4 && dx == true && dalpha == false:
 			return 432
 		case size == 4 && dx == true && dalpha == true:
-			return 128
+			return 104
 		case size == 4 && dx == true && dalpha == false:
 			return 432
 		case size == 4 && dx == false && dalpha == true:
-			return 200
+			return 184
 		case size == 8 && dx == true && dalpha == false:
 			return 216
 		case size == 8 && dx == true && dalpha == true:
-			return 100
+			return 92
 		case size == 8 && dx == true && dalpha == false:
 			return 216
 		case size == 8 && dx == false && dalpha == true:
@@ -408,21 +408,21 @@ func ringLimit(isa isaID, size int, dx, dalpha bool) int {
 	case isaAVX512:
 		switch {
 		case size == 4 && dx == true && dalpha == false:
-			return 416
+			return 384
 		case size == 4 && dx == true && dalpha == true:
-			return 96
+			return 48
 		case size == 4 && dx == true && dalpha == false:
-			return 416
+			return 384
 		case size == 4 && dx == false && dalpha == true:
-			return 176
+			return 128
 		case size == 8 && dx == true && dalpha == false:
-			return 208
+			return 192
 		case size == 8 && dx == true && dalpha == true:
-			return 88
+			return 64
 		case size == 8 && dx == true && dalpha == false:
-			return 208
+			return 192
 		case size == 8 && dx == false && dalpha == true:
-			return 200
+			return 184
 		}
 		return 0
 	}

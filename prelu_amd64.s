@@ -368,223 +368,407 @@ rows_done_23:
 
 // func forwardRingAVX2F32(dst []float32, x []float32, alpha []float32, inner int)
 // Requires: AVX, CMOV
-TEXT ·forwardRingAVX2F32(SB), $1824-80
+TEXT ·forwardRingAVX2F32(SB), $1984-80
 	MOVQ   dst_base+0(FP), CX
 	MOVQ   x_base+24(FP), BX
 	MOVQ   x_len+32(FP), SI
 	VXORPS Y0, Y0, Y0
-	MOVQ   inner+72(FP), DI
-	MOVQ   alpha_len+56(FP), AX
-	MOVQ   AX, DX
-	IMULQ  DI, DX
-	MOVQ   AX, 1800(SP)
-	MOVQ   SI, 1808(SP)
-	CMPQ   DX, $0x000001b0
-	JBE    ring_whole_29
-	MOVQ   $0x000001b0, AX
-	XORQ   DX, DX
-	DIVQ   DI
-	MOVQ   AX, 1800(SP)
-	MOVQ   $0x00000000, 1808(SP)
+	LEAQ   (SP), DI
+	ADDQ   $0x0000001f, DI
+	ANDQ   $-32, DI
+	MOVQ   inner+72(FP), AX
+	MOVQ   alpha_len+56(FP), DX
+	MOVQ   DX, R8
+	IMULQ  AX, R8
+	CMPQ   R8, $0x000001b0
+	JA     ring_segmented_29
+	MOVQ   R8, R9
 
-ring_whole_29:
-	MOVQ $0x00000000, 1792(SP)
+ring_len_30:
+	CMPQ R9, $0x00000008
+	JAE  ring_len_done_31
+	ADDQ R8, R9
+	JMP  ring_len_30
 
-ring_segment_30:
-	CMPQ    SI, $0x00
-	JE      ring_done_31
-	MOVQ    1792(SP), DX
-	MOVQ    alpha_len+56(FP), R8
-	MOVQ    inner+72(FP), R9
-	SUBQ    DX, R8
-	MOVQ    1800(SP), AX
-	CMPQ    R8, AX
-	CMOVQHI AX, R8
-	MOVQ    R8, 1816(SP)
-	MOVQ    R8, R10
-	IMULQ   R9, R10
-	MOVQ    1808(SP), DI
-	TESTQ   DI, DI
-	CMOVQEQ R10, DI
-	MOVQ    R10, AX
+ring_len_done_31:
+	MOVQ R9, 1920(SP)
+	MOVQ $0x00000008, R10
 
-ring_len_32:
-	CMPQ AX, $0x00000008
-	JAE  ring_len_done_33
-	ADDQ R10, AX
-	JMP  ring_len_32
+ring_step_32:
+	CMPQ R10, R9
+	JB   ring_step_done_33
+	SUBQ R9, R10
+	JMP  ring_step_32
 
-ring_len_done_33:
-	MOVQ alpha_base+48(FP), R11
-	LEAQ (R11)(DX*4), R11
-	CMPQ R9, $0x01
-	JNE  ring_planes_34
-	XORQ DX, DX
-	MOVQ R8, R9
-	SUBQ $0x00000008, R9
+ring_step_done_33:
+	MOVQ R10, 1928(SP)
+	MOVQ $0x00000020, R10
 
-ring_copy_36:
-	CMPQ    DX, R9
-	JGT     ring_copy_tail_37
-	VMOVUPS (R11)(DX*4), Y1
-	VMOVUPS Y1, (SP)(DX*4)
-	ADDQ    $0x00000008, DX
-	JMP     ring_copy_36
+ring_step_34:
+	CMPQ R10, R9
+	JB   ring_step_done_35
+	SUBQ R9, R10
+	JMP  ring_step_34
 
-ring_copy_tail_37:
-	SUBQ       DX, R8
-	JE         ring_extend_35
-	SHLQ       $0x02, R8
-	NEGQ       R8
-	LEAQ       tailmask<>+32(SB), R9
-	VMOVDQU    (R9)(R8*1), Y1
-	VMASKMOVPS (R11)(DX*4), Y1, Y1
-	VMOVUPS    Y1, (SP)(DX*4)
-	JMP        ring_extend_35
+ring_step_done_35:
+	MOVQ R10, 1936(SP)
+	MOVQ alpha_base+48(FP), R9
+	CMPQ AX, $0x01
+	JNE  ring_planes_36
+	XORQ AX, AX
+	MOVQ DX, R10
+	SUBQ $0x00000008, R10
 
-ring_planes_34:
-	XORQ DX, DX
-	XORQ R12, R12
+ring_copy_38:
+	CMPQ    AX, R10
+	JGT     ring_copy_tail_39
+	VMOVUPS (R9)(AX*4), Y1
+	VMOVUPS Y1, (DI)(AX*4)
+	ADDQ    $0x00000008, AX
+	JMP     ring_copy_38
 
-ring_channel_38:
-	CMPQ         DX, R8
-	JE           ring_extend_35
-	VBROADCASTSS (R11)(DX*4), Y1
-	XORQ         R13, R13
+ring_copy_tail_39:
+	SUBQ       AX, DX
+	JE         ring_extend_37
+	SHLQ       $0x02, DX
+	NEGQ       DX
+	LEAQ       tailmask<>+32(SB), R10
+	VMOVDQU    (R10)(DX*1), Y1
+	VMASKMOVPS (R9)(AX*4), Y1, Y1
+	VMOVUPS    Y1, (DI)(AX*4)
+	JMP        ring_extend_37
 
-ring_fill_39:
-	MOVQ    R12, R14
-	ADDQ    R13, R14
-	VMOVUPS Y1, (SP)(R14*4)
-	ADDQ    $0x00000008, R13
-	CMPQ    R13, R9
-	JB      ring_fill_39
-	ADDQ    R9, R12
-	INCQ    DX
-	JMP     ring_channel_38
+ring_planes_36:
+	XORQ R10, R10
+	XORQ R11, R11
 
-ring_extend_35:
-	CMPQ    R10, $0x00000008
-	JB      ring_short_40
-	VMOVUPS (SP), Y1
-	VMOVUPS Y1, (SP)(R10*4)
-	JMP     ring_built_41
+ring_channel_40:
+	CMPQ         R10, DX
+	JE           ring_extend_37
+	VBROADCASTSS (R9)(R10*4), Y1
+	XORQ         R12, R12
 
-ring_short_40:
-	MOVQ R10, DX
-	MOVQ AX, R8
-	ADDQ $0x00000008, R8
+ring_fill_41:
+	MOVQ    R11, R13
+	ADDQ    R12, R13
+	VMOVUPS Y1, (DI)(R13*4)
+	ADDQ    $0x00000008, R12
+	CMPQ    R12, AX
+	JB      ring_fill_41
+	ADDQ    AX, R11
+	INCQ    R10
+	JMP     ring_channel_40
+
+ring_extend_37:
+	MOVQ 1920(SP), AX
+	MOVQ R8, DX
 
 ring_element_42:
+	CMPQ DX, AX
+	JAE  ring_repeated_43
 	MOVQ DX, R9
-	SUBQ R10, R9
-	MOVL (SP)(R9*4), R9
-	MOVL R9, (SP)(DX*4)
+	SUBQ R8, R9
+	MOVL (DI)(R9*4), R9
+	MOVL R9, (DI)(DX*4)
 	INCQ DX
-	CMPQ DX, R8
-	JB   ring_element_42
+	JMP  ring_element_42
 
-ring_built_41:
+ring_repeated_43:
+	VMOVUPS (DI), Y1
+	VMOVUPS Y1, (DI)(AX*4)
+	VMOVUPS 32(DI), Y1
+	VMOVUPS Y1, 32(DI)(AX*4)
+	VMOVUPS 64(DI), Y1
+	VMOVUPS Y1, 64(DI)(AX*4)
+	VMOVUPS 96(DI), Y1
+	VMOVUPS Y1, 96(DI)(AX*4)
+	XORQ    AX, AX
+	XORQ    DX, DX
+	MOVQ    SI, R8
+	SUBQ    $0x00000020, R8
+
+unrolled_44:
+	CMPQ      DX, R8
+	JGT       single_45
+	VMOVUPS   (BX)(DX*4), Y1
+	VCMPPS    $0x1e, Y0, Y1, Y2
+	VMULPS    (DI)(AX*4), Y1, Y3
+	VBLENDVPS Y2, Y1, Y3, Y3
+	VMOVUPS   Y3, (CX)(DX*4)
+	VMOVUPS   32(BX)(DX*4), Y1
+	VCMPPS    $0x1e, Y0, Y1, Y2
+	VMULPS    32(DI)(AX*4), Y1, Y3
+	VBLENDVPS Y2, Y1, Y3, Y3
+	VMOVUPS   Y3, 32(CX)(DX*4)
+	VMOVUPS   64(BX)(DX*4), Y1
+	VCMPPS    $0x1e, Y0, Y1, Y2
+	VMULPS    64(DI)(AX*4), Y1, Y3
+	VBLENDVPS Y2, Y1, Y3, Y3
+	VMOVUPS   Y3, 64(CX)(DX*4)
+	VMOVUPS   96(BX)(DX*4), Y1
+	VCMPPS    $0x1e, Y0, Y1, Y2
+	VMULPS    96(DI)(AX*4), Y1, Y3
+	VBLENDVPS Y2, Y1, Y3, Y3
+	VMOVUPS   Y3, 96(CX)(DX*4)
+	ADDQ      1936(SP), AX
+	MOVQ      AX, R9
+	SUBQ      1920(SP), R9
+	CMOVQCC   R9, AX
+	ADDQ      $0x00000020, DX
+	JMP       unrolled_44
+
+single_45:
+	MOVQ SI, R8
+	SUBQ $0x00000008, R8
+
+single_loop_46:
+	CMPQ      DX, R8
+	JGT       remainder_47
+	VMOVUPS   (BX)(DX*4), Y1
+	VCMPPS    $0x1e, Y0, Y1, Y2
+	VMULPS    (DI)(AX*4), Y1, Y3
+	VBLENDVPS Y2, Y1, Y3, Y3
+	VMOVUPS   Y3, (CX)(DX*4)
+	ADDQ      1928(SP), AX
+	MOVQ      AX, R9
+	SUBQ      1920(SP), R9
+	CMOVQCC   R9, AX
+	ADDQ      $0x00000008, DX
+	JMP       single_loop_46
+
+remainder_47:
+	SUBQ       DX, SI
+	JE         span_done_48
+	SHLQ       $0x02, SI
+	NEGQ       SI
+	LEAQ       tailmask<>+32(SB), R8
+	VMOVDQU    (R8)(SI*1), Y1
+	VMASKMOVPS (BX)(DX*4), Y1, Y2
+	VCMPPS     $0x1e, Y0, Y2, Y0
+	VMASKMOVPS (DI)(AX*4), Y1, Y3
+	VMULPS     Y3, Y2, Y3
+	VBLENDVPS  Y0, Y2, Y3, Y3
+	VMASKMOVPS Y3, Y1, (CX)(DX*4)
+
+span_done_48:
+	JMP ring_finished_49
+
+ring_segmented_29:
+	MOVQ inner+72(FP), R8
+	MOVQ $0x000001b0, AX
 	XORQ DX, DX
-	XORQ R8, R8
-	MOVQ DI, R9
-	SUBQ $0x00000020, R9
+	DIVQ R8
+	MOVQ AX, 1952(SP)
+	MOVQ $0x00000000, 1960(SP)
+	MOVQ $0x00000000, 1944(SP)
 
-unrolled_43:
+ring_segment_50:
+	CMPQ    SI, $0x00
+	JE      ring_done_51
+	MOVQ    1944(SP), AX
+	MOVQ    alpha_len+56(FP), DX
+	MOVQ    inner+72(FP), R8
+	SUBQ    AX, DX
+	MOVQ    1952(SP), R9
+	CMPQ    DX, R9
+	CMOVQHI R9, DX
+	MOVQ    DX, 1968(SP)
+	MOVQ    DX, R9
+	IMULQ   R8, R9
+	MOVQ    1960(SP), R10
+	TESTQ   R10, R10
+	CMOVQEQ R9, R10
+	MOVQ    R10, 1976(SP)
+	MOVQ    R9, R10
+
+ring_len_52:
+	CMPQ R10, $0x00000008
+	JAE  ring_len_done_53
+	ADDQ R9, R10
+	JMP  ring_len_52
+
+ring_len_done_53:
+	MOVQ R10, 1920(SP)
+	MOVQ $0x00000008, R11
+
+ring_step_54:
+	CMPQ R11, R10
+	JB   ring_step_done_55
+	SUBQ R10, R11
+	JMP  ring_step_54
+
+ring_step_done_55:
+	MOVQ R11, 1928(SP)
+	MOVQ $0x00000020, R11
+
+ring_step_56:
+	CMPQ R11, R10
+	JB   ring_step_done_57
+	SUBQ R10, R11
+	JMP  ring_step_56
+
+ring_step_done_57:
+	MOVQ R11, 1936(SP)
+	MOVQ alpha_base+48(FP), R10
+	LEAQ (R10)(AX*4), R10
+	CMPQ R8, $0x01
+	JNE  ring_planes_58
+	XORQ AX, AX
+	MOVQ DX, R8
+	SUBQ $0x00000008, R8
+
+ring_copy_60:
+	CMPQ    AX, R8
+	JGT     ring_copy_tail_61
+	VMOVUPS (R10)(AX*4), Y1
+	VMOVUPS Y1, (DI)(AX*4)
+	ADDQ    $0x00000008, AX
+	JMP     ring_copy_60
+
+ring_copy_tail_61:
+	SUBQ       AX, DX
+	JE         ring_extend_59
+	SHLQ       $0x02, DX
+	NEGQ       DX
+	LEAQ       tailmask<>+32(SB), R8
+	VMOVDQU    (R8)(DX*1), Y1
+	VMASKMOVPS (R10)(AX*4), Y1, Y1
+	VMOVUPS    Y1, (DI)(AX*4)
+	JMP        ring_extend_59
+
+ring_planes_58:
+	XORQ AX, AX
+	XORQ R11, R11
+
+ring_channel_62:
+	CMPQ         AX, DX
+	JE           ring_extend_59
+	VBROADCASTSS (R10)(AX*4), Y1
+	XORQ         R12, R12
+
+ring_fill_63:
+	MOVQ    R11, R13
+	ADDQ    R12, R13
+	VMOVUPS Y1, (DI)(R13*4)
+	ADDQ    $0x00000008, R12
+	CMPQ    R12, R8
+	JB      ring_fill_63
+	ADDQ    R8, R11
+	INCQ    AX
+	JMP     ring_channel_62
+
+ring_extend_59:
+	MOVQ 1920(SP), AX
+	MOVQ R9, DX
+
+ring_element_64:
+	CMPQ DX, AX
+	JAE  ring_repeated_65
+	MOVQ DX, R8
+	SUBQ R9, R8
+	MOVL (DI)(R8*4), R8
+	MOVL R8, (DI)(DX*4)
+	INCQ DX
+	JMP  ring_element_64
+
+ring_repeated_65:
+	VMOVUPS (DI), Y1
+	VMOVUPS Y1, (DI)(AX*4)
+	VMOVUPS 32(DI), Y1
+	VMOVUPS Y1, 32(DI)(AX*4)
+	VMOVUPS 64(DI), Y1
+	VMOVUPS Y1, 64(DI)(AX*4)
+	VMOVUPS 96(DI), Y1
+	VMOVUPS Y1, 96(DI)(AX*4)
+	XORQ    AX, AX
+	MOVQ    1976(SP), DX
+	XORQ    R8, R8
+	MOVQ    DX, R9
+	SUBQ    $0x00000020, R9
+
+unrolled_66:
 	CMPQ      R8, R9
-	JGT       single_44
+	JGT       single_67
 	VMOVUPS   (BX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
-	VMULPS    (SP)(DX*4), Y1, Y3
+	VMULPS    (DI)(AX*4), Y1, Y3
 	VBLENDVPS Y2, Y1, Y3, Y3
 	VMOVUPS   Y3, (CX)(R8*4)
-	ADDQ      $0x00000008, DX
-	MOVQ      DX, R10
-	SUBQ      AX, R10
-	CMOVQCC   R10, DX
 	VMOVUPS   32(BX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
-	VMULPS    (SP)(DX*4), Y1, Y3
+	VMULPS    32(DI)(AX*4), Y1, Y3
 	VBLENDVPS Y2, Y1, Y3, Y3
 	VMOVUPS   Y3, 32(CX)(R8*4)
-	ADDQ      $0x00000008, DX
-	MOVQ      DX, R10
-	SUBQ      AX, R10
-	CMOVQCC   R10, DX
 	VMOVUPS   64(BX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
-	VMULPS    (SP)(DX*4), Y1, Y3
+	VMULPS    64(DI)(AX*4), Y1, Y3
 	VBLENDVPS Y2, Y1, Y3, Y3
 	VMOVUPS   Y3, 64(CX)(R8*4)
-	ADDQ      $0x00000008, DX
-	MOVQ      DX, R10
-	SUBQ      AX, R10
-	CMOVQCC   R10, DX
 	VMOVUPS   96(BX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
-	VMULPS    (SP)(DX*4), Y1, Y3
+	VMULPS    96(DI)(AX*4), Y1, Y3
 	VBLENDVPS Y2, Y1, Y3, Y3
 	VMOVUPS   Y3, 96(CX)(R8*4)
-	ADDQ      $0x00000008, DX
-	MOVQ      DX, R10
-	SUBQ      AX, R10
-	CMOVQCC   R10, DX
+	ADDQ      1936(SP), AX
+	MOVQ      AX, R10
+	SUBQ      1920(SP), R10
+	CMOVQCC   R10, AX
 	ADDQ      $0x00000020, R8
-	JMP       unrolled_43
+	JMP       unrolled_66
 
-single_44:
-	MOVQ DI, R9
+single_67:
+	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-single_loop_45:
+single_loop_68:
 	CMPQ      R8, R9
-	JGT       remainder_46
+	JGT       remainder_69
 	VMOVUPS   (BX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
-	VMULPS    (SP)(DX*4), Y1, Y3
+	VMULPS    (DI)(AX*4), Y1, Y3
 	VBLENDVPS Y2, Y1, Y3, Y3
 	VMOVUPS   Y3, (CX)(R8*4)
-	ADDQ      $0x00000008, DX
-	MOVQ      DX, R10
-	SUBQ      AX, R10
-	CMOVQCC   R10, DX
+	ADDQ      1928(SP), AX
+	MOVQ      AX, R10
+	SUBQ      1920(SP), R10
+	CMOVQCC   R10, AX
 	ADDQ      $0x00000008, R8
-	JMP       single_loop_45
+	JMP       single_loop_68
 
-remainder_46:
-	MOVQ       DI, AX
-	SUBQ       R8, AX
-	JE         span_done_47
-	SHLQ       $0x02, AX
-	NEGQ       AX
+remainder_69:
+	SUBQ       R8, DX
+	JE         span_done_70
+	SHLQ       $0x02, DX
+	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R9
-	VMOVDQU    (R9)(AX*1), Y1
+	VMOVDQU    (R9)(DX*1), Y1
 	VMASKMOVPS (BX)(R8*4), Y1, Y2
 	VCMPPS     $0x1e, Y0, Y2, Y3
-	VMASKMOVPS (SP)(DX*4), Y1, Y4
+	VMASKMOVPS (DI)(AX*4), Y1, Y4
 	VMULPS     Y4, Y2, Y4
 	VBLENDVPS  Y3, Y2, Y4, Y4
 	VMASKMOVPS Y4, Y1, (CX)(R8*4)
 
-span_done_47:
-	MOVQ 1792(SP), AX
-	MOVQ 1816(SP), DX
-	MOVQ DI, R8
+span_done_70:
+	MOVQ 1944(SP), AX
+	MOVQ 1968(SP), DX
+	MOVQ 1976(SP), R8
+	SUBQ R8, SI
 	SHLQ $0x02, R8
 	ADDQ R8, BX
 	ADDQ R8, CX
-	SUBQ DI, SI
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_48
+	JNE  ring_next_71
 	XORQ AX, AX
 
-ring_next_48:
-	MOVQ AX, 1792(SP)
-	JMP  ring_segment_30
+ring_next_71:
+	MOVQ AX, 1944(SP)
+	JMP  ring_segment_50
 
-ring_done_31:
+ring_done_51:
+ring_finished_49:
 	VZEROUPPER
 	RET
 
@@ -604,11 +788,11 @@ TEXT ·backwardAVX2F32(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_49
+	JB           cached_72
 	CMPQ         AX, DX
-	JE           cached_49
+	JE           cached_72
 	CMPQ         AX, CX
-	JE           cached_49
+	JE           cached_72
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -617,7 +801,7 @@ TEXT ·backwardAVX2F32(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_51
+	JE           aligned_74
 	MOVQ         DI, R8
 	SHLQ         $0x02, R8
 	NEGQ         R8
@@ -641,13 +825,13 @@ TEXT ·backwardAVX2F32(SB), NOSPLIT, $0-88
 	VMASKMOVPS   Y7, Y6, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_51:
+aligned_74:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_52:
+unrolled_75:
 	CMPQ         SI, DI
-	JGT          single_53
+	JGT          single_76
 	VMOVUPS      (CX)(SI*4), Y6
 	VMOVUPS      (DX)(SI*4), Y7
 	VCMPPS       $0x1e, Y0, Y6, Y8
@@ -713,15 +897,15 @@ unrolled_52:
 	VBLENDVPS    Y8, Y7, Y6, Y6
 	VMOVNTPS     Y6, 96(AX)(SI*4)
 	ADDQ         $0x00000020, SI
-	JMP          unrolled_52
+	JMP          unrolled_75
 
-single_53:
+single_76:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_54:
+single_loop_77:
 	CMPQ         SI, DI
-	JGT          remainder_55
+	JGT          remainder_78
 	VMOVUPS      (CX)(SI*4), Y6
 	VMOVUPS      (DX)(SI*4), Y7
 	VCMPPS       $0x1e, Y0, Y6, Y8
@@ -739,11 +923,11 @@ single_loop_54:
 	VBLENDVPS    Y8, Y7, Y6, Y6
 	VMOVNTPS     Y6, (AX)(SI*4)
 	ADDQ         $0x00000008, SI
-	JMP          single_loop_54
+	JMP          single_loop_77
 
-remainder_55:
+remainder_78:
 	SUBQ         SI, BX
-	JE           span_done_56
+	JE           span_done_79
 	SHLQ         $0x02, BX
 	NEGQ         BX
 	LEAQ         tailmask<>+32(SB), DI
@@ -765,18 +949,18 @@ remainder_55:
 	VBLENDVPS    Y0, Y8, Y5, Y5
 	VMASKMOVPS   Y5, Y6, (AX)(SI*4)
 
-span_done_56:
+span_done_79:
 	SFENCE
-	JMP stored_50
+	JMP stored_73
 
-cached_49:
+cached_72:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_57:
+unrolled_80:
 	CMPQ         SI, DI
-	JGT          single_58
+	JGT          single_81
 	VMOVUPS      (CX)(SI*4), Y6
 	VMOVUPS      (DX)(SI*4), Y7
 	VCMPPS       $0x1e, Y0, Y6, Y8
@@ -842,15 +1026,15 @@ unrolled_57:
 	VBLENDVPS    Y8, Y7, Y6, Y6
 	VMOVUPS      Y6, 96(AX)(SI*4)
 	ADDQ         $0x00000020, SI
-	JMP          unrolled_57
+	JMP          unrolled_80
 
-single_58:
+single_81:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_59:
+single_loop_82:
 	CMPQ         SI, DI
-	JGT          remainder_60
+	JGT          remainder_83
 	VMOVUPS      (CX)(SI*4), Y6
 	VMOVUPS      (DX)(SI*4), Y7
 	VCMPPS       $0x1e, Y0, Y6, Y8
@@ -868,11 +1052,11 @@ single_loop_59:
 	VBLENDVPS    Y8, Y7, Y6, Y6
 	VMOVUPS      Y6, (AX)(SI*4)
 	ADDQ         $0x00000008, SI
-	JMP          single_loop_59
+	JMP          single_loop_82
 
-remainder_60:
+remainder_83:
 	SUBQ         SI, BX
-	JE           span_done_61
+	JE           span_done_84
 	SHLQ         $0x02, BX
 	NEGQ         BX
 	LEAQ         tailmask<>+32(SB), DI
@@ -894,8 +1078,8 @@ remainder_60:
 	VBLENDVPS    Y0, Y8, Y5, Y5
 	VMASKMOVPS   Y5, Y6, (AX)(SI*4)
 
-span_done_61:
-stored_50:
+span_done_84:
+stored_73:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -923,9 +1107,9 @@ TEXT ·backwardPlanesAVX2F32(SB), NOSPLIT, $0-128
 	SHLQ   $0x02, R10
 	XORQ   R11, R11
 
-plane_62:
+plane_85:
 	CMPQ         BX, $0x00
-	JE           planes_done_63
+	JE           planes_done_86
 	VBROADCASTSS (R9)(R11*4), Y5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -935,9 +1119,9 @@ plane_62:
 	MOVQ         DI, R13
 	SUBQ         $0x00000020, R13
 
-unrolled_64:
+unrolled_87:
 	CMPQ         R12, R13
-	JGT          single_65
+	JGT          single_88
 	VMOVUPS      (CX)(R12*4), Y6
 	VMOVUPS      (DX)(R12*4), Y7
 	VCMPPS       $0x1e, Y0, Y6, Y8
@@ -1003,15 +1187,15 @@ unrolled_64:
 	VBLENDVPS    Y8, Y7, Y6, Y6
 	VMOVUPS      Y6, 96(AX)(R12*4)
 	ADDQ         $0x00000020, R12
-	JMP          unrolled_64
+	JMP          unrolled_87
 
-single_65:
+single_88:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 
-single_loop_66:
+single_loop_89:
 	CMPQ         R12, R13
-	JGT          remainder_67
+	JGT          remainder_90
 	VMOVUPS      (CX)(R12*4), Y6
 	VMOVUPS      (DX)(R12*4), Y7
 	VCMPPS       $0x1e, Y0, Y6, Y8
@@ -1029,12 +1213,12 @@ single_loop_66:
 	VBLENDVPS    Y8, Y7, Y6, Y6
 	VMOVUPS      Y6, (AX)(R12*4)
 	ADDQ         $0x00000008, R12
-	JMP          single_loop_66
+	JMP          single_loop_89
 
-remainder_67:
+remainder_90:
 	MOVQ         DI, R13
 	SUBQ         R12, R13
-	JE           span_done_68
+	JE           span_done_91
 	SHLQ         $0x02, R13
 	NEGQ         R13
 	LEAQ         tailmask<>+32(SB), R14
@@ -1056,7 +1240,7 @@ remainder_67:
 	VBLENDVPS    Y9, Y8, Y5, Y5
 	VMASKMOVPS   Y5, Y6, (AX)(R12*4)
 
-span_done_68:
+span_done_91:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -1071,14 +1255,14 @@ span_done_68:
 	ADDQ         R10, AX
 	INCQ         R11
 	CMPQ         R11, R8
-	JNE          same_pass_69
+	JNE          same_pass_92
 	XORQ         R11, R11
 
-same_pass_69:
+same_pass_92:
 	SUBQ DI, BX
-	JMP  plane_62
+	JMP  plane_85
 
-planes_done_63:
+planes_done_86:
 	VZEROUPPER
 	RET
 
@@ -1094,9 +1278,9 @@ TEXT ·backwardPatternAVX2F32(SB), NOSPLIT, $0-120
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), R8
 
-row_70:
+row_93:
 	CMPQ    BX, $0x00
-	JE      rows_done_71
+	JE      rows_done_94
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -1104,9 +1288,9 @@ row_70:
 	MOVQ    R9, R11
 	SUBQ    $0x00000020, R11
 
-unrolled_72:
+unrolled_95:
 	CMPQ         R10, R11
-	JGT          single_73
+	JGT          single_96
 	VMOVUPS      (CX)(R10*4), Y1
 	VMOVUPS      (DX)(R10*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -1188,15 +1372,15 @@ unrolled_72:
 	VBLENDVPS    Y3, Y2, Y1, Y1
 	VMOVUPS      Y1, 96(AX)(R10*4)
 	ADDQ         $0x00000020, R10
-	JMP          unrolled_72
+	JMP          unrolled_95
 
-single_73:
+single_96:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_74:
+single_loop_97:
 	CMPQ         R10, R11
-	JGT          remainder_75
+	JGT          remainder_98
 	VMOVUPS      (CX)(R10*4), Y1
 	VMOVUPS      (DX)(R10*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -1218,12 +1402,12 @@ single_loop_74:
 	VBLENDVPS    Y3, Y2, Y1, Y1
 	VMOVUPS      Y1, (AX)(R10*4)
 	ADDQ         $0x00000008, R10
-	JMP          single_loop_74
+	JMP          single_loop_97
 
-remainder_75:
+remainder_98:
 	MOVQ         R9, R11
 	SUBQ         R10, R11
-	JE           span_done_76
+	JE           span_done_99
 	SHLQ         $0x02, R11
 	NEGQ         R11
 	LEAQ         tailmask<>+32(SB), R12
@@ -1250,418 +1434,900 @@ remainder_75:
 	VBLENDVPS    Y4, Y3, Y2, Y2
 	VMASKMOVPS   Y2, Y1, (AX)(R10*4)
 
-span_done_76:
+span_done_99:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_70
+	JMP  row_93
 
-rows_done_71:
+rows_done_94:
 	VZEROUPPER
 	RET
 
 // func backwardRingAVX2F32(dx []float32, dy []float32, x []float32, alpha []float32, dalpha []float32, inner int)
 // Requires: AVX, CMOV, FMA3
-TEXT ·backwardRingAVX2F32(SB), $1824-128
+TEXT ·backwardRingAVX2F32(SB), $1920-128
 	MOVQ   dx_base+0(FP), CX
 	MOVQ   x_base+48(FP), BX
 	MOVQ   dy_base+24(FP), SI
 	MOVQ   x_len+56(FP), DI
 	VXORPS Y0, Y0, Y0
-	MOVQ   inner+120(FP), R8
-	MOVQ   alpha_len+80(FP), AX
-	MOVQ   AX, DX
-	IMULQ  R8, DX
-	MOVQ   AX, 1800(SP)
-	MOVQ   DI, 1808(SP)
-	CMPQ   DX, $0x00000080
-	JBE    ring_whole_77
-	MOVQ   $0x00000080, AX
-	XORQ   DX, DX
-	DIVQ   R8
-	MOVQ   AX, 1800(SP)
-	MOVQ   $0x00000000, 1808(SP)
+	LEAQ   (SP), R8
+	ADDQ   $0x0000001f, R8
+	ANDQ   $-32, R8
+	LEAQ   608(SP), R9
+	ADDQ   $0x0000001f, R9
+	ANDQ   $-32, R9
+	MOVQ   inner+120(FP), AX
+	MOVQ   alpha_len+80(FP), DX
+	MOVQ   DX, R10
+	IMULQ  AX, R10
+	CMPQ   R10, $0x00000068
+	JA     ring_segmented_100
+	MOVQ   R10, R11
 
-ring_whole_77:
-	MOVQ $0x00000000, 1792(SP)
+ring_len_101:
+	CMPQ R11, $0x00000008
+	JAE  ring_len_done_102
+	ADDQ R10, R11
+	JMP  ring_len_101
 
-ring_segment_78:
-	CMPQ    DI, $0x00
-	JE      ring_done_79
-	MOVQ    1792(SP), DX
-	MOVQ    alpha_len+80(FP), R9
-	MOVQ    inner+120(FP), R10
-	SUBQ    DX, R9
-	MOVQ    1800(SP), AX
-	CMPQ    R9, AX
-	CMOVQHI AX, R9
-	MOVQ    R9, 1816(SP)
-	MOVQ    R9, R11
-	IMULQ   R10, R11
-	MOVQ    1808(SP), R8
-	TESTQ   R8, R8
-	CMOVQEQ R11, R8
-	MOVQ    R11, AX
+ring_len_done_102:
+	MOVQ R11, 1856(SP)
+	MOVQ $0x00000008, R12
 
-ring_len_80:
-	CMPQ AX, $0x00000008
-	JAE  ring_len_done_81
-	ADDQ R11, AX
-	JMP  ring_len_80
+ring_step_103:
+	CMPQ R12, R11
+	JB   ring_step_done_104
+	SUBQ R11, R12
+	JMP  ring_step_103
 
-ring_len_done_81:
-	MOVQ alpha_base+72(FP), R12
-	LEAQ (R12)(DX*4), R12
-	CMPQ R10, $0x01
-	JNE  ring_planes_82
-	XORQ DX, DX
-	MOVQ R9, R10
-	SUBQ $0x00000008, R10
+ring_step_done_104:
+	MOVQ R12, 1864(SP)
+	MOVQ $0x00000020, R12
 
-ring_copy_84:
-	CMPQ    DX, R10
-	JGT     ring_copy_tail_85
-	VMOVUPS (R12)(DX*4), Y1
-	VMOVUPS Y1, (SP)(DX*4)
-	ADDQ    $0x00000008, DX
-	JMP     ring_copy_84
+ring_step_105:
+	CMPQ R12, R11
+	JB   ring_step_done_106
+	SUBQ R11, R12
+	JMP  ring_step_105
 
-ring_copy_tail_85:
-	SUBQ       DX, R9
-	JE         ring_extend_83
-	SHLQ       $0x02, R9
-	NEGQ       R9
-	LEAQ       tailmask<>+32(SB), R10
-	VMOVDQU    (R10)(R9*1), Y1
-	VMASKMOVPS (R12)(DX*4), Y1, Y1
-	VMOVUPS    Y1, (SP)(DX*4)
-	JMP        ring_extend_83
+ring_step_done_106:
+	MOVQ R12, 1872(SP)
+	MOVQ alpha_base+72(FP), R11
+	CMPQ AX, $0x01
+	JNE  ring_planes_107
+	XORQ AX, AX
+	MOVQ DX, R12
+	SUBQ $0x00000008, R12
 
-ring_planes_82:
-	XORQ DX, DX
+ring_copy_109:
+	CMPQ    AX, R12
+	JGT     ring_copy_tail_110
+	VMOVUPS (R11)(AX*4), Y1
+	VMOVUPS Y1, (R8)(AX*4)
+	ADDQ    $0x00000008, AX
+	JMP     ring_copy_109
+
+ring_copy_tail_110:
+	SUBQ       AX, DX
+	JE         ring_extend_108
+	SHLQ       $0x02, DX
+	NEGQ       DX
+	LEAQ       tailmask<>+32(SB), R12
+	VMOVDQU    (R12)(DX*1), Y1
+	VMASKMOVPS (R11)(AX*4), Y1, Y1
+	VMOVUPS    Y1, (R8)(AX*4)
+	JMP        ring_extend_108
+
+ring_planes_107:
+	XORQ R12, R12
 	XORQ R13, R13
 
-ring_channel_86:
-	CMPQ         DX, R9
-	JE           ring_extend_83
-	VBROADCASTSS (R12)(DX*4), Y1
+ring_channel_111:
+	CMPQ         R12, DX
+	JE           ring_extend_108
+	VBROADCASTSS (R11)(R12*4), Y1
 	XORQ         R14, R14
 
-ring_fill_87:
+ring_fill_112:
 	MOVQ    R13, R15
 	ADDQ    R14, R15
-	VMOVUPS Y1, (SP)(R15*4)
+	VMOVUPS Y1, (R8)(R15*4)
 	ADDQ    $0x00000008, R14
-	CMPQ    R14, R10
-	JB      ring_fill_87
-	ADDQ    R10, R13
-	INCQ    DX
-	JMP     ring_channel_86
+	CMPQ    R14, AX
+	JB      ring_fill_112
+	ADDQ    AX, R13
+	INCQ    R12
+	JMP     ring_channel_111
 
-ring_extend_83:
-	CMPQ    R11, $0x00000008
-	JB      ring_short_88
-	VMOVUPS (SP), Y1
-	VMOVUPS Y1, (SP)(R11*4)
-	JMP     ring_built_89
+ring_extend_108:
+	MOVQ 1856(SP), AX
+	MOVQ R10, DX
 
-ring_short_88:
-	MOVQ R11, DX
-	MOVQ AX, R9
-	ADDQ $0x00000008, R9
-
-ring_element_90:
-	MOVQ DX, R10
-	SUBQ R11, R10
-	MOVL (SP)(R10*4), R10
-	MOVL R10, (SP)(DX*4)
+ring_element_113:
+	CMPQ DX, AX
+	JAE  ring_repeated_114
+	MOVQ DX, R11
+	SUBQ R10, R11
+	MOVL (R8)(R11*4), R11
+	MOVL R11, (R8)(DX*4)
 	INCQ DX
-	CMPQ DX, R9
-	JB   ring_element_90
+	JMP  ring_element_113
 
-ring_built_89:
+ring_repeated_114:
+	VMOVUPS (R8), Y1
+	VMOVUPS Y1, (R8)(AX*4)
+	VMOVUPS 32(R8), Y1
+	VMOVUPS Y1, 32(R8)(AX*4)
+	VMOVUPS 64(R8), Y1
+	VMOVUPS Y1, 64(R8)(AX*4)
+	VMOVUPS 96(R8), Y1
+	VMOVUPS Y1, 96(R8)(AX*4)
+	XORQ    AX, AX
+	MOVQ    1856(SP), DX
+	ADDQ    $0x00000020, DX
+
+sums_zero_115:
+	CMPQ    AX, DX
+	JAE     sums_zeroed_116
+	VMOVUPD Y0, (R9)(AX*8)
+	ADDQ    $0x00000004, AX
+	JMP     sums_zero_115
+
+sums_zeroed_116:
+	XORQ AX, AX
 	XORQ DX, DX
-	MOVQ AX, R9
-	ADDQ $0x00000008, R9
-
-sums_zero_91:
-	CMPQ    DX, R9
-	JAE     sums_zeroed_92
-	VMOVUPD Y0, 576(SP)(DX*8)
-	ADDQ    $0x00000004, DX
-	JMP     sums_zero_91
-
-sums_zeroed_92:
-	XORQ DX, DX
-	XORQ R9, R9
-	MOVQ R8, R10
+	MOVQ DI, R10
 	SUBQ $0x00000020, R10
 
-unrolled_93:
-	CMPQ         R9, R10
-	JGT          single_94
-	VMOVUPS      (BX)(R9*4), Y1
-	VMOVUPS      (SI)(R9*4), Y2
+unrolled_117:
+	CMPQ         DX, R10
+	JGT          single_118
+	VMOVUPS      (BX)(DX*4), Y1
+	VMOVUPS      (SI)(DX*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
 	VANDNPS      Y1, Y3, Y1
 	VANDNPS      Y2, Y3, Y4
 	VCVTPS2PD    X1, Y5
 	VCVTPS2PD    X4, Y6
-	VMOVUPD      576(SP)(DX*8), Y7
+	VMOVUPD      (R9)(AX*8), Y7
 	VFMADD231PD  Y6, Y5, Y7
-	VMOVUPD      Y7, 576(SP)(DX*8)
+	VMOVUPD      Y7, (R9)(AX*8)
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
 	VEXTRACTF128 $0x01, Y4, X4
 	VCVTPS2PD    X4, Y4
-	VMOVUPD      608(SP)(DX*8), Y5
+	VMOVUPD      32(R9)(AX*8), Y5
 	VFMADD231PD  Y4, Y1, Y5
-	VMOVUPD      Y5, 608(SP)(DX*8)
-	VMULPS       (SP)(DX*4), Y2, Y1
+	VMOVUPD      Y5, 32(R9)(AX*8)
+	VMULPS       (R8)(AX*4), Y2, Y1
 	VBLENDVPS    Y3, Y2, Y1, Y1
-	VMOVUPS      Y1, (CX)(R9*4)
-	ADDQ         $0x00000008, DX
-	MOVQ         DX, R11
-	SUBQ         AX, R11
-	CMOVQCC      R11, DX
-	VMOVUPS      32(BX)(R9*4), Y1
-	VMOVUPS      32(SI)(R9*4), Y2
+	VMOVUPS      Y1, (CX)(DX*4)
+	VMOVUPS      32(BX)(DX*4), Y1
+	VMOVUPS      32(SI)(DX*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
 	VANDNPS      Y1, Y3, Y1
 	VANDNPS      Y2, Y3, Y4
 	VCVTPS2PD    X1, Y5
 	VCVTPS2PD    X4, Y6
-	VMOVUPD      576(SP)(DX*8), Y7
+	VMOVUPD      64(R9)(AX*8), Y7
 	VFMADD231PD  Y6, Y5, Y7
-	VMOVUPD      Y7, 576(SP)(DX*8)
+	VMOVUPD      Y7, 64(R9)(AX*8)
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
 	VEXTRACTF128 $0x01, Y4, X4
 	VCVTPS2PD    X4, Y4
-	VMOVUPD      608(SP)(DX*8), Y5
+	VMOVUPD      96(R9)(AX*8), Y5
 	VFMADD231PD  Y4, Y1, Y5
-	VMOVUPD      Y5, 608(SP)(DX*8)
-	VMULPS       (SP)(DX*4), Y2, Y1
+	VMOVUPD      Y5, 96(R9)(AX*8)
+	VMULPS       32(R8)(AX*4), Y2, Y1
 	VBLENDVPS    Y3, Y2, Y1, Y1
-	VMOVUPS      Y1, 32(CX)(R9*4)
-	ADDQ         $0x00000008, DX
-	MOVQ         DX, R11
-	SUBQ         AX, R11
-	CMOVQCC      R11, DX
-	VMOVUPS      64(BX)(R9*4), Y1
-	VMOVUPS      64(SI)(R9*4), Y2
+	VMOVUPS      Y1, 32(CX)(DX*4)
+	VMOVUPS      64(BX)(DX*4), Y1
+	VMOVUPS      64(SI)(DX*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
 	VANDNPS      Y1, Y3, Y1
 	VANDNPS      Y2, Y3, Y4
 	VCVTPS2PD    X1, Y5
 	VCVTPS2PD    X4, Y6
-	VMOVUPD      576(SP)(DX*8), Y7
+	VMOVUPD      128(R9)(AX*8), Y7
 	VFMADD231PD  Y6, Y5, Y7
-	VMOVUPD      Y7, 576(SP)(DX*8)
+	VMOVUPD      Y7, 128(R9)(AX*8)
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
 	VEXTRACTF128 $0x01, Y4, X4
 	VCVTPS2PD    X4, Y4
-	VMOVUPD      608(SP)(DX*8), Y5
+	VMOVUPD      160(R9)(AX*8), Y5
 	VFMADD231PD  Y4, Y1, Y5
-	VMOVUPD      Y5, 608(SP)(DX*8)
-	VMULPS       (SP)(DX*4), Y2, Y1
+	VMOVUPD      Y5, 160(R9)(AX*8)
+	VMULPS       64(R8)(AX*4), Y2, Y1
 	VBLENDVPS    Y3, Y2, Y1, Y1
-	VMOVUPS      Y1, 64(CX)(R9*4)
-	ADDQ         $0x00000008, DX
-	MOVQ         DX, R11
-	SUBQ         AX, R11
-	CMOVQCC      R11, DX
-	VMOVUPS      96(BX)(R9*4), Y1
-	VMOVUPS      96(SI)(R9*4), Y2
+	VMOVUPS      Y1, 64(CX)(DX*4)
+	VMOVUPS      96(BX)(DX*4), Y1
+	VMOVUPS      96(SI)(DX*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
 	VANDNPS      Y1, Y3, Y1
 	VANDNPS      Y2, Y3, Y4
 	VCVTPS2PD    X1, Y5
 	VCVTPS2PD    X4, Y6
-	VMOVUPD      576(SP)(DX*8), Y7
+	VMOVUPD      192(R9)(AX*8), Y7
 	VFMADD231PD  Y6, Y5, Y7
-	VMOVUPD      Y7, 576(SP)(DX*8)
+	VMOVUPD      Y7, 192(R9)(AX*8)
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
 	VEXTRACTF128 $0x01, Y4, X4
 	VCVTPS2PD    X4, Y4
-	VMOVUPD      608(SP)(DX*8), Y5
+	VMOVUPD      224(R9)(AX*8), Y5
 	VFMADD231PD  Y4, Y1, Y5
-	VMOVUPD      Y5, 608(SP)(DX*8)
-	VMULPS       (SP)(DX*4), Y2, Y1
+	VMOVUPD      Y5, 224(R9)(AX*8)
+	VMULPS       96(R8)(AX*4), Y2, Y1
 	VBLENDVPS    Y3, Y2, Y1, Y1
-	VMOVUPS      Y1, 96(CX)(R9*4)
-	ADDQ         $0x00000008, DX
-	MOVQ         DX, R11
-	SUBQ         AX, R11
-	CMOVQCC      R11, DX
-	ADDQ         $0x00000020, R9
-	JMP          unrolled_93
+	VMOVUPS      Y1, 96(CX)(DX*4)
+	ADDQ         1872(SP), AX
+	MOVQ         AX, R11
+	SUBQ         1856(SP), R11
+	CMOVQCC      R11, AX
+	ADDQ         $0x00000020, DX
+	JMP          unrolled_117
 
-single_94:
-	MOVQ R8, R10
+single_118:
+	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-single_loop_95:
-	CMPQ         R9, R10
-	JGT          remainder_96
-	VMOVUPS      (BX)(R9*4), Y1
-	VMOVUPS      (SI)(R9*4), Y2
+single_loop_119:
+	CMPQ         DX, R10
+	JGT          remainder_120
+	VMOVUPS      (BX)(DX*4), Y1
+	VMOVUPS      (SI)(DX*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
 	VANDNPS      Y1, Y3, Y1
 	VANDNPS      Y2, Y3, Y4
 	VCVTPS2PD    X1, Y5
 	VCVTPS2PD    X4, Y6
-	VMOVUPD      576(SP)(DX*8), Y7
+	VMOVUPD      (R9)(AX*8), Y7
 	VFMADD231PD  Y6, Y5, Y7
-	VMOVUPD      Y7, 576(SP)(DX*8)
+	VMOVUPD      Y7, (R9)(AX*8)
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
 	VEXTRACTF128 $0x01, Y4, X4
 	VCVTPS2PD    X4, Y4
-	VMOVUPD      608(SP)(DX*8), Y5
+	VMOVUPD      32(R9)(AX*8), Y5
 	VFMADD231PD  Y4, Y1, Y5
-	VMOVUPD      Y5, 608(SP)(DX*8)
-	VMULPS       (SP)(DX*4), Y2, Y1
+	VMOVUPD      Y5, 32(R9)(AX*8)
+	VMULPS       (R8)(AX*4), Y2, Y1
 	VBLENDVPS    Y3, Y2, Y1, Y1
-	VMOVUPS      Y1, (CX)(R9*4)
+	VMOVUPS      Y1, (CX)(DX*4)
+	ADDQ         1864(SP), AX
+	MOVQ         AX, R11
+	SUBQ         1856(SP), R11
+	CMOVQCC      R11, AX
 	ADDQ         $0x00000008, DX
-	MOVQ         DX, R11
-	SUBQ         AX, R11
-	CMOVQCC      R11, DX
-	ADDQ         $0x00000008, R9
-	JMP          single_loop_95
+	JMP          single_loop_119
 
-remainder_96:
-	MOVQ         R8, R10
-	SUBQ         R9, R10
-	JE           span_done_97
-	SHLQ         $0x02, R10
-	NEGQ         R10
+remainder_120:
+	SUBQ         DX, DI
+	JE           span_done_121
+	SHLQ         $0x02, DI
+	NEGQ         DI
+	LEAQ         tailmask<>+32(SB), R10
+	VMOVDQU      (R10)(DI*1), Y1
+	VMASKMOVPS   (BX)(DX*4), Y1, Y2
+	VMASKMOVPS   (SI)(DX*4), Y1, Y3
+	VCMPPS       $0x1e, Y0, Y2, Y0
+	VANDNPS      Y2, Y0, Y2
+	VANDNPS      Y3, Y0, Y4
+	VCVTPS2PD    X2, Y5
+	VCVTPS2PD    X4, Y6
+	VMOVUPD      (R9)(AX*8), Y7
+	VFMADD231PD  Y6, Y5, Y7
+	VMOVUPD      Y7, (R9)(AX*8)
+	VEXTRACTF128 $0x01, Y2, X2
+	VCVTPS2PD    X2, Y2
+	VEXTRACTF128 $0x01, Y4, X4
+	VCVTPS2PD    X4, Y4
+	VMOVUPD      32(R9)(AX*8), Y5
+	VFMADD231PD  Y4, Y2, Y5
+	VMOVUPD      Y5, 32(R9)(AX*8)
+	VMASKMOVPS   (R8)(AX*4), Y1, Y2
+	VMULPS       Y2, Y3, Y2
+	VBLENDVPS    Y0, Y3, Y2, Y2
+	VMASKMOVPS   Y2, Y1, (CX)(DX*4)
+
+span_done_121:
+	MOVQ  alpha_len+80(FP), AX
+	IMULQ inner+120(FP), AX
+	MOVQ  dalpha_base+96(FP), CX
+	MOVQ  1856(SP), DX
+	MOVQ  DX, BX
+	ADDQ  $0x00000020, BX
+
+fold_ext_122:
+	CMPQ    BX, DX
+	JBE     fold_ext_done_123
+	SUBQ    $0x00000004, BX
+	MOVQ    BX, SI
+	SUBQ    DX, SI
+	VMOVUPD (R9)(SI*8), Y0
+	VADDPD  (R9)(BX*8), Y0, Y0
+	VMOVUPD Y0, (R9)(SI*8)
+	JMP     fold_ext_122
+
+fold_ext_done_123:
+fold_124:
+	CMPQ   DX, AX
+	JBE    folded_125
+	DECQ   DX
+	MOVQ   DX, SI
+	SUBQ   AX, SI
+	VMOVSD (R9)(DX*8), X0
+	VADDSD (R9)(SI*8), X0, X0
+	VMOVSD X0, (R9)(SI*8)
+	JMP    fold_124
+
+folded_125:
+	XORQ AX, AX
+	CMPQ inner+120(FP), $0x01
+	JNE  sums_planes_126
+	MOVQ alpha_len+80(FP), DX
+	SUBQ $0x00000004, DX
+
+sums_vector_129:
+	CMPQ       AX, DX
+	JGT        sums_scalar_127
+	VCVTPS2PD  (CX)(AX*4), Y0
+	VADDPD     (R9)(AX*8), Y0, Y0
+	VCVTPD2PSY Y0, X0
+	VMOVUPS    X0, (CX)(AX*4)
+	ADDQ       $0x00000004, AX
+	JMP        sums_vector_129
+
+sums_scalar_127:
+	CMPQ      AX, alpha_len+80(FP)
+	JE        sums_done_128
+	VMOVSD    (R9)(AX*8), X0
+	VXORPS    X1, X1, X1
+	VCVTSS2SD (CX)(AX*4), X1, X1
+	VADDSD    X0, X1, X1
+	VCVTSD2SS X1, X1, X1
+	VMOVSS    X1, (CX)(AX*4)
+	INCQ      AX
+	JMP       sums_scalar_127
+
+sums_planes_126:
+	XORQ BX, BX
+	MOVQ inner+120(FP), SI
+	SHLQ $0x03, SI
+
+sums_group_130:
+	MOVQ   alpha_len+80(FP), DX
+	SUBQ   AX, DX
+	CMPQ   DX, $0x00000004
+	JB     sums_single_132
+	VXORPS X0, X0, X0
+	VXORPS X1, X1, X1
+	VXORPS X2, X2, X2
+	VXORPS X3, X3, X3
+	LEAQ   (R9)(BX*8), DI
+	LEAQ   (DI)(SI*2), R8
+	XORQ   DX, DX
+
+sums_group_plane_131:
+	VADDSD    (DI), X0, X0
+	VADDSD    (DI)(SI*1), X1, X1
+	VADDSD    (R8), X2, X2
+	VADDSD    (R8)(SI*1), X3, X3
+	ADDQ      $0x08, DI
+	ADDQ      $0x08, R8
+	INCQ      DX
+	CMPQ      DX, inner+120(FP)
+	JB        sums_group_plane_131
+	VXORPS    X4, X4, X4
+	VCVTSS2SD (CX)(AX*4), X4, X4
+	VADDSD    X0, X4, X4
+	VCVTSD2SS X4, X4, X4
+	VMOVSS    X4, (CX)(AX*4)
+	VXORPS    X0, X0, X0
+	VCVTSS2SD 4(CX)(AX*4), X0, X0
+	VADDSD    X1, X0, X0
+	VCVTSD2SS X0, X0, X0
+	VMOVSS    X0, 4(CX)(AX*4)
+	VXORPS    X0, X0, X0
+	VCVTSS2SD 8(CX)(AX*4), X0, X0
+	VADDSD    X2, X0, X0
+	VCVTSD2SS X0, X0, X0
+	VMOVSS    X0, 8(CX)(AX*4)
+	VXORPS    X0, X0, X0
+	VCVTSS2SD 12(CX)(AX*4), X0, X0
+	VADDSD    X3, X0, X0
+	VCVTSD2SS X0, X0, X0
+	VMOVSS    X0, 12(CX)(AX*4)
+	MOVQ      SI, DX
+	SHRQ      $0x01, DX
+	ADDQ      DX, BX
+	ADDQ      $0x00000004, AX
+	JMP       sums_group_130
+
+sums_single_132:
+	CMPQ   AX, alpha_len+80(FP)
+	JE     sums_done_128
+	VXORPS X0, X0, X0
+	XORQ   DX, DX
+
+sums_single_plane_133:
+	VADDSD    (R9)(BX*8), X0, X0
+	INCQ      BX
+	INCQ      DX
+	CMPQ      DX, inner+120(FP)
+	JB        sums_single_plane_133
+	VXORPS    X1, X1, X1
+	VCVTSS2SD (CX)(AX*4), X1, X1
+	VADDSD    X0, X1, X1
+	VCVTSD2SS X1, X1, X1
+	VMOVSS    X1, (CX)(AX*4)
+	INCQ      AX
+	JMP       sums_single_132
+
+sums_done_128:
+	JMP ring_finished_134
+
+ring_segmented_100:
+	MOVQ inner+120(FP), R10
+	MOVQ $0x00000068, AX
+	XORQ DX, DX
+	DIVQ R10
+	MOVQ AX, 1888(SP)
+	MOVQ $0x00000000, 1896(SP)
+	MOVQ $0x00000000, 1880(SP)
+
+ring_segment_135:
+	CMPQ    DI, $0x00
+	JE      ring_done_136
+	MOVQ    1880(SP), AX
+	MOVQ    alpha_len+80(FP), DX
+	MOVQ    inner+120(FP), R10
+	SUBQ    AX, DX
+	MOVQ    1888(SP), R11
+	CMPQ    DX, R11
+	CMOVQHI R11, DX
+	MOVQ    DX, 1904(SP)
+	MOVQ    DX, R11
+	IMULQ   R10, R11
+	MOVQ    1896(SP), R12
+	TESTQ   R12, R12
+	CMOVQEQ R11, R12
+	MOVQ    R12, 1912(SP)
+	MOVQ    R11, R12
+
+ring_len_137:
+	CMPQ R12, $0x00000008
+	JAE  ring_len_done_138
+	ADDQ R11, R12
+	JMP  ring_len_137
+
+ring_len_done_138:
+	MOVQ R12, 1856(SP)
+	MOVQ $0x00000008, R13
+
+ring_step_139:
+	CMPQ R13, R12
+	JB   ring_step_done_140
+	SUBQ R12, R13
+	JMP  ring_step_139
+
+ring_step_done_140:
+	MOVQ R13, 1864(SP)
+	MOVQ $0x00000020, R13
+
+ring_step_141:
+	CMPQ R13, R12
+	JB   ring_step_done_142
+	SUBQ R12, R13
+	JMP  ring_step_141
+
+ring_step_done_142:
+	MOVQ R13, 1872(SP)
+	MOVQ alpha_base+72(FP), R12
+	LEAQ (R12)(AX*4), R12
+	CMPQ R10, $0x01
+	JNE  ring_planes_143
+	XORQ AX, AX
+	MOVQ DX, R10
+	SUBQ $0x00000008, R10
+
+ring_copy_145:
+	CMPQ    AX, R10
+	JGT     ring_copy_tail_146
+	VMOVUPS (R12)(AX*4), Y1
+	VMOVUPS Y1, (R8)(AX*4)
+	ADDQ    $0x00000008, AX
+	JMP     ring_copy_145
+
+ring_copy_tail_146:
+	SUBQ       AX, DX
+	JE         ring_extend_144
+	SHLQ       $0x02, DX
+	NEGQ       DX
+	LEAQ       tailmask<>+32(SB), R10
+	VMOVDQU    (R10)(DX*1), Y1
+	VMASKMOVPS (R12)(AX*4), Y1, Y1
+	VMOVUPS    Y1, (R8)(AX*4)
+	JMP        ring_extend_144
+
+ring_planes_143:
+	XORQ AX, AX
+	XORQ R13, R13
+
+ring_channel_147:
+	CMPQ         AX, DX
+	JE           ring_extend_144
+	VBROADCASTSS (R12)(AX*4), Y1
+	XORQ         R14, R14
+
+ring_fill_148:
+	MOVQ    R13, R15
+	ADDQ    R14, R15
+	VMOVUPS Y1, (R8)(R15*4)
+	ADDQ    $0x00000008, R14
+	CMPQ    R14, R10
+	JB      ring_fill_148
+	ADDQ    R10, R13
+	INCQ    AX
+	JMP     ring_channel_147
+
+ring_extend_144:
+	MOVQ 1856(SP), AX
+	MOVQ R11, DX
+
+ring_element_149:
+	CMPQ DX, AX
+	JAE  ring_repeated_150
+	MOVQ DX, R10
+	SUBQ R11, R10
+	MOVL (R8)(R10*4), R10
+	MOVL R10, (R8)(DX*4)
+	INCQ DX
+	JMP  ring_element_149
+
+ring_repeated_150:
+	VMOVUPS (R8), Y1
+	VMOVUPS Y1, (R8)(AX*4)
+	VMOVUPS 32(R8), Y1
+	VMOVUPS Y1, 32(R8)(AX*4)
+	VMOVUPS 64(R8), Y1
+	VMOVUPS Y1, 64(R8)(AX*4)
+	VMOVUPS 96(R8), Y1
+	VMOVUPS Y1, 96(R8)(AX*4)
+	XORQ    AX, AX
+	MOVQ    1856(SP), DX
+	ADDQ    $0x00000020, DX
+
+sums_zero_151:
+	CMPQ    AX, DX
+	JAE     sums_zeroed_152
+	VMOVUPD Y0, (R9)(AX*8)
+	ADDQ    $0x00000004, AX
+	JMP     sums_zero_151
+
+sums_zeroed_152:
+	XORQ AX, AX
+	MOVQ 1912(SP), DX
+	XORQ R10, R10
+	MOVQ DX, R11
+	SUBQ $0x00000020, R11
+
+unrolled_153:
+	CMPQ         R10, R11
+	JGT          single_154
+	VMOVUPS      (BX)(R10*4), Y1
+	VMOVUPS      (SI)(R10*4), Y2
+	VCMPPS       $0x1e, Y0, Y1, Y3
+	VANDNPS      Y1, Y3, Y1
+	VANDNPS      Y2, Y3, Y4
+	VCVTPS2PD    X1, Y5
+	VCVTPS2PD    X4, Y6
+	VMOVUPD      (R9)(AX*8), Y7
+	VFMADD231PD  Y6, Y5, Y7
+	VMOVUPD      Y7, (R9)(AX*8)
+	VEXTRACTF128 $0x01, Y1, X1
+	VCVTPS2PD    X1, Y1
+	VEXTRACTF128 $0x01, Y4, X4
+	VCVTPS2PD    X4, Y4
+	VMOVUPD      32(R9)(AX*8), Y5
+	VFMADD231PD  Y4, Y1, Y5
+	VMOVUPD      Y5, 32(R9)(AX*8)
+	VMULPS       (R8)(AX*4), Y2, Y1
+	VBLENDVPS    Y3, Y2, Y1, Y1
+	VMOVUPS      Y1, (CX)(R10*4)
+	VMOVUPS      32(BX)(R10*4), Y1
+	VMOVUPS      32(SI)(R10*4), Y2
+	VCMPPS       $0x1e, Y0, Y1, Y3
+	VANDNPS      Y1, Y3, Y1
+	VANDNPS      Y2, Y3, Y4
+	VCVTPS2PD    X1, Y5
+	VCVTPS2PD    X4, Y6
+	VMOVUPD      64(R9)(AX*8), Y7
+	VFMADD231PD  Y6, Y5, Y7
+	VMOVUPD      Y7, 64(R9)(AX*8)
+	VEXTRACTF128 $0x01, Y1, X1
+	VCVTPS2PD    X1, Y1
+	VEXTRACTF128 $0x01, Y4, X4
+	VCVTPS2PD    X4, Y4
+	VMOVUPD      96(R9)(AX*8), Y5
+	VFMADD231PD  Y4, Y1, Y5
+	VMOVUPD      Y5, 96(R9)(AX*8)
+	VMULPS       32(R8)(AX*4), Y2, Y1
+	VBLENDVPS    Y3, Y2, Y1, Y1
+	VMOVUPS      Y1, 32(CX)(R10*4)
+	VMOVUPS      64(BX)(R10*4), Y1
+	VMOVUPS      64(SI)(R10*4), Y2
+	VCMPPS       $0x1e, Y0, Y1, Y3
+	VANDNPS      Y1, Y3, Y1
+	VANDNPS      Y2, Y3, Y4
+	VCVTPS2PD    X1, Y5
+	VCVTPS2PD    X4, Y6
+	VMOVUPD      128(R9)(AX*8), Y7
+	VFMADD231PD  Y6, Y5, Y7
+	VMOVUPD      Y7, 128(R9)(AX*8)
+	VEXTRACTF128 $0x01, Y1, X1
+	VCVTPS2PD    X1, Y1
+	VEXTRACTF128 $0x01, Y4, X4
+	VCVTPS2PD    X4, Y4
+	VMOVUPD      160(R9)(AX*8), Y5
+	VFMADD231PD  Y4, Y1, Y5
+	VMOVUPD      Y5, 160(R9)(AX*8)
+	VMULPS       64(R8)(AX*4), Y2, Y1
+	VBLENDVPS    Y3, Y2, Y1, Y1
+	VMOVUPS      Y1, 64(CX)(R10*4)
+	VMOVUPS      96(BX)(R10*4), Y1
+	VMOVUPS      96(SI)(R10*4), Y2
+	VCMPPS       $0x1e, Y0, Y1, Y3
+	VANDNPS      Y1, Y3, Y1
+	VANDNPS      Y2, Y3, Y4
+	VCVTPS2PD    X1, Y5
+	VCVTPS2PD    X4, Y6
+	VMOVUPD      192(R9)(AX*8), Y7
+	VFMADD231PD  Y6, Y5, Y7
+	VMOVUPD      Y7, 192(R9)(AX*8)
+	VEXTRACTF128 $0x01, Y1, X1
+	VCVTPS2PD    X1, Y1
+	VEXTRACTF128 $0x01, Y4, X4
+	VCVTPS2PD    X4, Y4
+	VMOVUPD      224(R9)(AX*8), Y5
+	VFMADD231PD  Y4, Y1, Y5
+	VMOVUPD      Y5, 224(R9)(AX*8)
+	VMULPS       96(R8)(AX*4), Y2, Y1
+	VBLENDVPS    Y3, Y2, Y1, Y1
+	VMOVUPS      Y1, 96(CX)(R10*4)
+	ADDQ         1872(SP), AX
+	MOVQ         AX, R12
+	SUBQ         1856(SP), R12
+	CMOVQCC      R12, AX
+	ADDQ         $0x00000020, R10
+	JMP          unrolled_153
+
+single_154:
+	MOVQ DX, R11
+	SUBQ $0x00000008, R11
+
+single_loop_155:
+	CMPQ         R10, R11
+	JGT          remainder_156
+	VMOVUPS      (BX)(R10*4), Y1
+	VMOVUPS      (SI)(R10*4), Y2
+	VCMPPS       $0x1e, Y0, Y1, Y3
+	VANDNPS      Y1, Y3, Y1
+	VANDNPS      Y2, Y3, Y4
+	VCVTPS2PD    X1, Y5
+	VCVTPS2PD    X4, Y6
+	VMOVUPD      (R9)(AX*8), Y7
+	VFMADD231PD  Y6, Y5, Y7
+	VMOVUPD      Y7, (R9)(AX*8)
+	VEXTRACTF128 $0x01, Y1, X1
+	VCVTPS2PD    X1, Y1
+	VEXTRACTF128 $0x01, Y4, X4
+	VCVTPS2PD    X4, Y4
+	VMOVUPD      32(R9)(AX*8), Y5
+	VFMADD231PD  Y4, Y1, Y5
+	VMOVUPD      Y5, 32(R9)(AX*8)
+	VMULPS       (R8)(AX*4), Y2, Y1
+	VBLENDVPS    Y3, Y2, Y1, Y1
+	VMOVUPS      Y1, (CX)(R10*4)
+	ADDQ         1864(SP), AX
+	MOVQ         AX, R12
+	SUBQ         1856(SP), R12
+	CMOVQCC      R12, AX
+	ADDQ         $0x00000008, R10
+	JMP          single_loop_155
+
+remainder_156:
+	SUBQ         R10, DX
+	JE           span_done_157
+	SHLQ         $0x02, DX
+	NEGQ         DX
 	LEAQ         tailmask<>+32(SB), R11
-	VMOVDQU      (R11)(R10*1), Y1
-	VMASKMOVPS   (BX)(R9*4), Y1, Y2
-	VMASKMOVPS   (SI)(R9*4), Y1, Y3
+	VMOVDQU      (R11)(DX*1), Y1
+	VMASKMOVPS   (BX)(R10*4), Y1, Y2
+	VMASKMOVPS   (SI)(R10*4), Y1, Y3
 	VCMPPS       $0x1e, Y0, Y2, Y4
 	VANDNPS      Y2, Y4, Y2
 	VANDNPS      Y3, Y4, Y5
 	VCVTPS2PD    X2, Y6
 	VCVTPS2PD    X5, Y7
-	VMOVUPD      576(SP)(DX*8), Y8
+	VMOVUPD      (R9)(AX*8), Y8
 	VFMADD231PD  Y7, Y6, Y8
-	VMOVUPD      Y8, 576(SP)(DX*8)
+	VMOVUPD      Y8, (R9)(AX*8)
 	VEXTRACTF128 $0x01, Y2, X2
 	VCVTPS2PD    X2, Y2
 	VEXTRACTF128 $0x01, Y5, X5
 	VCVTPS2PD    X5, Y5
-	VMOVUPD      608(SP)(DX*8), Y6
+	VMOVUPD      32(R9)(AX*8), Y6
 	VFMADD231PD  Y5, Y2, Y6
-	VMOVUPD      Y6, 608(SP)(DX*8)
-	VMASKMOVPS   (SP)(DX*4), Y1, Y2
+	VMOVUPD      Y6, 32(R9)(AX*8)
+	VMASKMOVPS   (R8)(AX*4), Y1, Y2
 	VMULPS       Y2, Y3, Y2
 	VBLENDVPS    Y4, Y3, Y2, Y2
-	VMASKMOVPS   Y2, Y1, (CX)(R9*4)
+	VMASKMOVPS   Y2, Y1, (CX)(R10*4)
 
-span_done_97:
-	MOVQ    1792(SP), DX
-	MOVQ    1816(SP), R9
-	MOVQ    inner+120(FP), R10
-	MOVQ    dalpha_base+96(FP), R11
-	MOVQ    R9, R12
-	IMULQ   R10, R12
-	LEAQ    (R11)(DX*4), R11
-	VMOVUPD 576(SP), Y1
-	VADDPD  576(SP)(AX*8), Y1, Y1
-	VMOVUPD Y1, 576(SP)
-	VMOVUPD 608(SP), Y1
-	VADDPD  608(SP)(AX*8), Y1, Y1
-	VMOVUPD Y1, 608(SP)
+span_done_157:
+	MOVQ  1880(SP), AX
+	MOVQ  1904(SP), DX
+	MOVQ  dalpha_base+96(FP), R10
+	MOVQ  DX, R11
+	IMULQ inner+120(FP), R11
+	LEAQ  (R10)(AX*4), R10
+	MOVQ  1856(SP), R12
+	MOVQ  R12, R13
+	ADDQ  $0x00000020, R13
 
-fold_98:
-	CMPQ   AX, R12
-	JBE    folded_99
-	DECQ   AX
-	MOVQ   AX, R13
-	SUBQ   R12, R13
-	VMOVSD 576(SP)(AX*8), X1
-	VADDSD 576(SP)(R13*8), X1, X1
-	VMOVSD X1, 576(SP)(R13*8)
-	JMP    fold_98
+fold_ext_158:
+	CMPQ    R13, R12
+	JBE     fold_ext_done_159
+	SUBQ    $0x00000004, R13
+	MOVQ    R13, R14
+	SUBQ    R12, R14
+	VMOVUPD (R9)(R14*8), Y1
+	VADDPD  (R9)(R13*8), Y1, Y1
+	VMOVUPD Y1, (R9)(R14*8)
+	JMP     fold_ext_158
 
-folded_99:
-	XORQ AX, AX
-	CMPQ R10, $0x01
-	JNE  sums_planes_100
-	MOVQ R9, R10
-	SUBQ $0x00000004, R10
+fold_ext_done_159:
+fold_160:
+	CMPQ   R12, R11
+	JBE    folded_161
+	DECQ   R12
+	MOVQ   R12, R14
+	SUBQ   R11, R14
+	VMOVSD (R9)(R12*8), X1
+	VADDSD (R9)(R14*8), X1, X1
+	VMOVSD X1, (R9)(R14*8)
+	JMP    fold_160
 
-sums_vector_103:
-	CMPQ       AX, R10
-	JGT        sums_scalar_101
-	VCVTPS2PD  (R11)(AX*4), Y1
-	VADDPD     576(SP)(AX*8), Y1, Y1
+folded_161:
+	XORQ R11, R11
+	CMPQ inner+120(FP), $0x01
+	JNE  sums_planes_162
+	MOVQ 1904(SP), R12
+	SUBQ $0x00000004, R12
+
+sums_vector_165:
+	CMPQ       R11, R12
+	JGT        sums_scalar_163
+	VCVTPS2PD  (R10)(R11*4), Y1
+	VADDPD     (R9)(R11*8), Y1, Y1
 	VCVTPD2PSY Y1, X1
-	VMOVUPS    X1, (R11)(AX*4)
-	ADDQ       $0x00000004, AX
-	JMP        sums_vector_103
+	VMOVUPS    X1, (R10)(R11*4)
+	ADDQ       $0x00000004, R11
+	JMP        sums_vector_165
 
-sums_scalar_101:
-	CMPQ      AX, R9
-	JE        sums_done_102
-	VMOVSD    576(SP)(AX*8), X1
+sums_scalar_163:
+	CMPQ      R11, 1904(SP)
+	JE        sums_done_164
+	VMOVSD    (R9)(R11*8), X1
 	VXORPS    X2, X2, X2
-	VCVTSS2SD (R11)(AX*4), X2, X2
+	VCVTSS2SD (R10)(R11*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
-	VMOVSS    X2, (R11)(AX*4)
-	INCQ      AX
-	JMP       sums_scalar_101
+	VMOVSS    X2, (R10)(R11*4)
+	INCQ      R11
+	JMP       sums_scalar_163
 
-sums_planes_100:
-	XORQ R12, R12
+sums_planes_162:
+	XORQ R13, R13
+	MOVQ inner+120(FP), R14
+	SHLQ $0x03, R14
 
-sums_channel_104:
-	CMPQ   AX, R9
-	JE     sums_done_102
+sums_group_166:
+	MOVQ   1904(SP), R12
+	SUBQ   R11, R12
+	CMPQ   R12, $0x00000004
+	JB     sums_single_168
 	VXORPS X1, X1, X1
-	XORQ   R13, R13
+	VXORPS X2, X2, X2
+	VXORPS X3, X3, X3
+	VXORPS X4, X4, X4
+	LEAQ   (R9)(R13*8), R15
+	LEAQ   (R15)(R14*2), BP
+	XORQ   R12, R12
 
-sums_plane_105:
-	VADDSD    576(SP)(R12*8), X1, X1
+sums_group_plane_167:
+	VADDSD    (R15), X1, X1
+	VADDSD    (R15)(R14*1), X2, X2
+	VADDSD    (BP), X3, X3
+	VADDSD    (BP)(R14*1), X4, X4
+	ADDQ      $0x08, R15
+	ADDQ      $0x08, BP
 	INCQ      R12
+	CMPQ      R12, inner+120(FP)
+	JB        sums_group_plane_167
+	VXORPS    X5, X5, X5
+	VCVTSS2SD (R10)(R11*4), X5, X5
+	VADDSD    X1, X5, X5
+	VCVTSD2SS X5, X5, X5
+	VMOVSS    X5, (R10)(R11*4)
+	VXORPS    X1, X1, X1
+	VCVTSS2SD 4(R10)(R11*4), X1, X1
+	VADDSD    X2, X1, X1
+	VCVTSD2SS X1, X1, X1
+	VMOVSS    X1, 4(R10)(R11*4)
+	VXORPS    X1, X1, X1
+	VCVTSS2SD 8(R10)(R11*4), X1, X1
+	VADDSD    X3, X1, X1
+	VCVTSD2SS X1, X1, X1
+	VMOVSS    X1, 8(R10)(R11*4)
+	VXORPS    X1, X1, X1
+	VCVTSS2SD 12(R10)(R11*4), X1, X1
+	VADDSD    X4, X1, X1
+	VCVTSD2SS X1, X1, X1
+	VMOVSS    X1, 12(R10)(R11*4)
+	MOVQ      R14, R12
+	SHRQ      $0x01, R12
+	ADDQ      R12, R13
+	ADDQ      $0x00000004, R11
+	JMP       sums_group_166
+
+sums_single_168:
+	CMPQ   R11, 1904(SP)
+	JE     sums_done_164
+	VXORPS X1, X1, X1
+	XORQ   R12, R12
+
+sums_single_plane_169:
+	VADDSD    (R9)(R13*8), X1, X1
 	INCQ      R13
-	CMPQ      R13, R10
-	JB        sums_plane_105
+	INCQ      R12
+	CMPQ      R12, inner+120(FP)
+	JB        sums_single_plane_169
 	VXORPS    X2, X2, X2
-	VCVTSS2SD (R11)(AX*4), X2, X2
+	VCVTSS2SD (R10)(R11*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
-	VMOVSS    X2, (R11)(AX*4)
-	INCQ      AX
-	JMP       sums_channel_104
+	VMOVSS    X2, (R10)(R11*4)
+	INCQ      R11
+	JMP       sums_single_168
 
-sums_done_102:
-	MOVQ R8, AX
-	SHLQ $0x02, AX
-	ADDQ AX, BX
-	ADDQ AX, SI
-	ADDQ AX, CX
-	SUBQ R8, DI
-	ADDQ R9, DX
-	MOVQ alpha_len+80(FP), AX
-	CMPQ DX, AX
-	JNE  ring_next_106
-	XORQ DX, DX
+sums_done_164:
+	MOVQ 1912(SP), R10
+	SUBQ R10, DI
+	SHLQ $0x02, R10
+	ADDQ R10, BX
+	ADDQ R10, SI
+	ADDQ R10, CX
+	ADDQ DX, AX
+	MOVQ alpha_len+80(FP), DX
+	CMPQ AX, DX
+	JNE  ring_next_170
+	XORQ AX, AX
 
-ring_next_106:
-	MOVQ DX, 1792(SP)
-	JMP  ring_segment_78
+ring_next_170:
+	MOVQ AX, 1880(SP)
+	JMP  ring_segment_135
 
-ring_done_79:
+ring_done_136:
+ring_finished_134:
 	VZEROUPPER
 	RET
 
@@ -1677,11 +2343,11 @@ TEXT ·backwardDxAVX2F32(SB), NOSPLIT, $0-76
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_107
+	JB           cached_171
 	CMPQ         AX, DX
-	JE           cached_107
+	JE           cached_171
 	CMPQ         AX, CX
-	JE           cached_107
+	JE           cached_171
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -1690,7 +2356,7 @@ TEXT ·backwardDxAVX2F32(SB), NOSPLIT, $0-76
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_109
+	JE           aligned_173
 	MOVQ         DI, R8
 	SHLQ         $0x02, R8
 	NEGQ         R8
@@ -1704,13 +2370,13 @@ TEXT ·backwardDxAVX2F32(SB), NOSPLIT, $0-76
 	VMASKMOVPS   Y5, Y2, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_109:
+aligned_173:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_110:
+unrolled_174:
 	CMPQ      SI, DI
-	JGT       single_111
+	JGT       single_175
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -1736,15 +2402,15 @@ unrolled_110:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVNTPS  Y4, 96(AX)(SI*4)
 	ADDQ      $0x00000020, SI
-	JMP       unrolled_110
+	JMP       unrolled_174
 
-single_111:
+single_175:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_112:
+single_loop_176:
 	CMPQ      SI, DI
-	JGT       remainder_113
+	JGT       remainder_177
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -1752,11 +2418,11 @@ single_loop_112:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVNTPS  Y4, (AX)(SI*4)
 	ADDQ      $0x00000008, SI
-	JMP       single_loop_112
+	JMP       single_loop_176
 
-remainder_113:
+remainder_177:
 	SUBQ       SI, BX
-	JE         span_done_114
+	JE         span_done_178
 	SHLQ       $0x02, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -1768,18 +2434,18 @@ remainder_113:
 	VBLENDVPS  Y0, Y4, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(SI*4)
 
-span_done_114:
+span_done_178:
 	SFENCE
-	JMP stored_108
+	JMP stored_172
 
-cached_107:
+cached_171:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_115:
+unrolled_179:
 	CMPQ      SI, DI
-	JGT       single_116
+	JGT       single_180
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -1805,15 +2471,15 @@ unrolled_115:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVUPS   Y4, 96(AX)(SI*4)
 	ADDQ      $0x00000020, SI
-	JMP       unrolled_115
+	JMP       unrolled_179
 
-single_116:
+single_180:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_117:
+single_loop_181:
 	CMPQ      SI, DI
-	JGT       remainder_118
+	JGT       remainder_182
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -1821,11 +2487,11 @@ single_loop_117:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVUPS   Y4, (AX)(SI*4)
 	ADDQ      $0x00000008, SI
-	JMP       single_loop_117
+	JMP       single_loop_181
 
-remainder_118:
+remainder_182:
 	SUBQ       SI, BX
-	JE         span_done_119
+	JE         span_done_183
 	SHLQ       $0x02, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -1837,8 +2503,8 @@ remainder_118:
 	VBLENDVPS  Y0, Y4, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(SI*4)
 
-span_done_119:
-stored_108:
+span_done_183:
+stored_172:
 	VZEROUPPER
 	RET
 
@@ -1857,17 +2523,17 @@ TEXT ·backwardPlanesDxAVX2F32(SB), NOSPLIT, $0-104
 	SHLQ   $0x02, R9
 	XORQ   R10, R10
 
-plane_120:
+plane_184:
 	CMPQ         BX, $0x00
-	JE           planes_done_121
+	JE           planes_done_185
 	VBROADCASTSS (R8)(R10*4), Y1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000020, R12
 
-unrolled_122:
+unrolled_186:
 	CMPQ      R11, R12
-	JGT       single_123
+	JGT       single_187
 	VMOVUPS   (CX)(R11*4), Y2
 	VMOVUPS   (DX)(R11*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -1893,15 +2559,15 @@ unrolled_122:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVUPS   Y4, 96(AX)(R11*4)
 	ADDQ      $0x00000020, R11
-	JMP       unrolled_122
+	JMP       unrolled_186
 
-single_123:
+single_187:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 
-single_loop_124:
+single_loop_188:
 	CMPQ      R11, R12
-	JGT       remainder_125
+	JGT       remainder_189
 	VMOVUPS   (CX)(R11*4), Y2
 	VMOVUPS   (DX)(R11*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -1909,12 +2575,12 @@ single_loop_124:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVUPS   Y4, (AX)(R11*4)
 	ADDQ      $0x00000008, R11
-	JMP       single_loop_124
+	JMP       single_loop_188
 
-remainder_125:
+remainder_189:
 	MOVQ       SI, R12
 	SUBQ       R11, R12
-	JE         span_done_126
+	JE         span_done_190
 	SHLQ       $0x02, R12
 	NEGQ       R12
 	LEAQ       tailmask<>+32(SB), R13
@@ -1926,20 +2592,20 @@ remainder_125:
 	VBLENDVPS  Y3, Y4, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(R11*4)
 
-span_done_126:
+span_done_190:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_127
+	JNE  same_pass_191
 	XORQ R10, R10
 
-same_pass_127:
+same_pass_191:
 	SUBQ SI, BX
-	JMP  plane_120
+	JMP  plane_184
 
-planes_done_121:
+planes_done_185:
 	VZEROUPPER
 	RET
 
@@ -1954,9 +2620,9 @@ TEXT ·backwardPatternDxAVX2F32(SB), NOSPLIT, $0-96
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), DI
 
-row_128:
+row_192:
 	CMPQ    BX, $0x00
-	JE      rows_done_129
+	JE      rows_done_193
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -1964,9 +2630,9 @@ row_128:
 	MOVQ    R8, R10
 	SUBQ    $0x00000020, R10
 
-unrolled_130:
+unrolled_194:
 	CMPQ      R9, R10
-	JGT       single_131
+	JGT       single_195
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -1992,15 +2658,15 @@ unrolled_130:
 	VBLENDVPS Y1, Y2, Y3, Y3
 	VMOVUPS   Y3, 96(AX)(R9*4)
 	ADDQ      $0x00000020, R9
-	JMP       unrolled_130
+	JMP       unrolled_194
 
-single_131:
+single_195:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-single_loop_132:
+single_loop_196:
 	CMPQ      R9, R10
-	JGT       remainder_133
+	JGT       remainder_197
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -2008,12 +2674,12 @@ single_loop_132:
 	VBLENDVPS Y1, Y2, Y3, Y3
 	VMOVUPS   Y3, (AX)(R9*4)
 	ADDQ      $0x00000008, R9
-	JMP       single_loop_132
+	JMP       single_loop_196
 
-remainder_133:
+remainder_197:
 	MOVQ       R8, R10
 	SUBQ       R9, R10
-	JE         span_done_134
+	JE         span_done_198
 	SHLQ       $0x02, R10
 	NEGQ       R10
 	LEAQ       tailmask<>+32(SB), R11
@@ -2026,246 +2692,436 @@ remainder_133:
 	VBLENDVPS  Y2, Y3, Y4, Y4
 	VMASKMOVPS Y4, Y1, (AX)(R9*4)
 
-span_done_134:
+span_done_198:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_128
+	JMP  row_192
 
-rows_done_129:
+rows_done_193:
 	VZEROUPPER
 	RET
 
 // func backwardRingDxAVX2F32(dx []float32, dy []float32, x []float32, alpha []float32, inner int)
 // Requires: AVX, CMOV
-TEXT ·backwardRingDxAVX2F32(SB), $1824-104
+TEXT ·backwardRingDxAVX2F32(SB), $1984-104
 	MOVQ   dx_base+0(FP), CX
 	MOVQ   x_base+48(FP), BX
 	MOVQ   dy_base+24(FP), SI
 	MOVQ   x_len+56(FP), DI
 	VXORPS Y0, Y0, Y0
-	MOVQ   inner+96(FP), R8
-	MOVQ   alpha_len+80(FP), AX
-	MOVQ   AX, DX
-	IMULQ  R8, DX
-	MOVQ   AX, 1800(SP)
-	MOVQ   DI, 1808(SP)
-	CMPQ   DX, $0x000001b0
-	JBE    ring_whole_135
-	MOVQ   $0x000001b0, AX
-	XORQ   DX, DX
-	DIVQ   R8
-	MOVQ   AX, 1800(SP)
-	MOVQ   $0x00000000, 1808(SP)
+	LEAQ   (SP), R8
+	ADDQ   $0x0000001f, R8
+	ANDQ   $-32, R8
+	MOVQ   inner+96(FP), AX
+	MOVQ   alpha_len+80(FP), DX
+	MOVQ   DX, R9
+	IMULQ  AX, R9
+	CMPQ   R9, $0x000001b0
+	JA     ring_segmented_199
+	MOVQ   R9, R10
 
-ring_whole_135:
-	MOVQ $0x00000000, 1792(SP)
+ring_len_200:
+	CMPQ R10, $0x00000008
+	JAE  ring_len_done_201
+	ADDQ R9, R10
+	JMP  ring_len_200
 
-ring_segment_136:
-	CMPQ    DI, $0x00
-	JE      ring_done_137
-	MOVQ    1792(SP), DX
-	MOVQ    alpha_len+80(FP), R9
-	MOVQ    inner+96(FP), R10
-	SUBQ    DX, R9
-	MOVQ    1800(SP), AX
-	CMPQ    R9, AX
-	CMOVQHI AX, R9
-	MOVQ    R9, 1816(SP)
-	MOVQ    R9, R11
-	IMULQ   R10, R11
-	MOVQ    1808(SP), R8
-	TESTQ   R8, R8
-	CMOVQEQ R11, R8
-	MOVQ    R11, AX
+ring_len_done_201:
+	MOVQ R10, 1920(SP)
+	MOVQ $0x00000008, R11
 
-ring_len_138:
-	CMPQ AX, $0x00000008
-	JAE  ring_len_done_139
-	ADDQ R11, AX
-	JMP  ring_len_138
+ring_step_202:
+	CMPQ R11, R10
+	JB   ring_step_done_203
+	SUBQ R10, R11
+	JMP  ring_step_202
 
-ring_len_done_139:
-	MOVQ alpha_base+72(FP), R12
-	LEAQ (R12)(DX*4), R12
-	CMPQ R10, $0x01
-	JNE  ring_planes_140
-	XORQ DX, DX
-	MOVQ R9, R10
-	SUBQ $0x00000008, R10
+ring_step_done_203:
+	MOVQ R11, 1928(SP)
+	MOVQ $0x00000020, R11
 
-ring_copy_142:
-	CMPQ    DX, R10
-	JGT     ring_copy_tail_143
-	VMOVUPS (R12)(DX*4), Y1
-	VMOVUPS Y1, (SP)(DX*4)
-	ADDQ    $0x00000008, DX
-	JMP     ring_copy_142
+ring_step_204:
+	CMPQ R11, R10
+	JB   ring_step_done_205
+	SUBQ R10, R11
+	JMP  ring_step_204
 
-ring_copy_tail_143:
-	SUBQ       DX, R9
-	JE         ring_extend_141
-	SHLQ       $0x02, R9
-	NEGQ       R9
-	LEAQ       tailmask<>+32(SB), R10
-	VMOVDQU    (R10)(R9*1), Y1
-	VMASKMOVPS (R12)(DX*4), Y1, Y1
-	VMOVUPS    Y1, (SP)(DX*4)
-	JMP        ring_extend_141
+ring_step_done_205:
+	MOVQ R11, 1936(SP)
+	MOVQ alpha_base+72(FP), R10
+	CMPQ AX, $0x01
+	JNE  ring_planes_206
+	XORQ AX, AX
+	MOVQ DX, R11
+	SUBQ $0x00000008, R11
 
-ring_planes_140:
-	XORQ DX, DX
-	XORQ R13, R13
+ring_copy_208:
+	CMPQ    AX, R11
+	JGT     ring_copy_tail_209
+	VMOVUPS (R10)(AX*4), Y1
+	VMOVUPS Y1, (R8)(AX*4)
+	ADDQ    $0x00000008, AX
+	JMP     ring_copy_208
 
-ring_channel_144:
-	CMPQ         DX, R9
-	JE           ring_extend_141
-	VBROADCASTSS (R12)(DX*4), Y1
-	XORQ         R14, R14
+ring_copy_tail_209:
+	SUBQ       AX, DX
+	JE         ring_extend_207
+	SHLQ       $0x02, DX
+	NEGQ       DX
+	LEAQ       tailmask<>+32(SB), R11
+	VMOVDQU    (R11)(DX*1), Y1
+	VMASKMOVPS (R10)(AX*4), Y1, Y1
+	VMOVUPS    Y1, (R8)(AX*4)
+	JMP        ring_extend_207
 
-ring_fill_145:
-	MOVQ    R13, R15
-	ADDQ    R14, R15
-	VMOVUPS Y1, (SP)(R15*4)
-	ADDQ    $0x00000008, R14
-	CMPQ    R14, R10
-	JB      ring_fill_145
-	ADDQ    R10, R13
-	INCQ    DX
-	JMP     ring_channel_144
+ring_planes_206:
+	XORQ R11, R11
+	XORQ R12, R12
 
-ring_extend_141:
-	CMPQ    R11, $0x00000008
-	JB      ring_short_146
-	VMOVUPS (SP), Y1
-	VMOVUPS Y1, (SP)(R11*4)
-	JMP     ring_built_147
+ring_channel_210:
+	CMPQ         R11, DX
+	JE           ring_extend_207
+	VBROADCASTSS (R10)(R11*4), Y1
+	XORQ         R13, R13
 
-ring_short_146:
-	MOVQ R11, DX
-	MOVQ AX, R9
-	ADDQ $0x00000008, R9
+ring_fill_211:
+	MOVQ    R12, R14
+	ADDQ    R13, R14
+	VMOVUPS Y1, (R8)(R14*4)
+	ADDQ    $0x00000008, R13
+	CMPQ    R13, AX
+	JB      ring_fill_211
+	ADDQ    AX, R12
+	INCQ    R11
+	JMP     ring_channel_210
 
-ring_element_148:
+ring_extend_207:
+	MOVQ 1920(SP), AX
+	MOVQ R9, DX
+
+ring_element_212:
+	CMPQ DX, AX
+	JAE  ring_repeated_213
 	MOVQ DX, R10
-	SUBQ R11, R10
-	MOVL (SP)(R10*4), R10
-	MOVL R10, (SP)(DX*4)
+	SUBQ R9, R10
+	MOVL (R8)(R10*4), R10
+	MOVL R10, (R8)(DX*4)
 	INCQ DX
-	CMPQ DX, R9
-	JB   ring_element_148
+	JMP  ring_element_212
 
-ring_built_147:
+ring_repeated_213:
+	VMOVUPS (R8), Y1
+	VMOVUPS Y1, (R8)(AX*4)
+	VMOVUPS 32(R8), Y1
+	VMOVUPS Y1, 32(R8)(AX*4)
+	VMOVUPS 64(R8), Y1
+	VMOVUPS Y1, 64(R8)(AX*4)
+	VMOVUPS 96(R8), Y1
+	VMOVUPS Y1, 96(R8)(AX*4)
+	XORQ    AX, AX
+	XORQ    DX, DX
+	MOVQ    DI, R9
+	SUBQ    $0x00000020, R9
+
+unrolled_214:
+	CMPQ      DX, R9
+	JGT       single_215
+	VMOVUPS   (BX)(DX*4), Y1
+	VMOVUPS   (SI)(DX*4), Y2
+	VCMPPS    $0x1e, Y0, Y1, Y1
+	VMULPS    (R8)(AX*4), Y2, Y3
+	VBLENDVPS Y1, Y2, Y3, Y3
+	VMOVUPS   Y3, (CX)(DX*4)
+	VMOVUPS   32(BX)(DX*4), Y1
+	VMOVUPS   32(SI)(DX*4), Y2
+	VCMPPS    $0x1e, Y0, Y1, Y1
+	VMULPS    32(R8)(AX*4), Y2, Y3
+	VBLENDVPS Y1, Y2, Y3, Y3
+	VMOVUPS   Y3, 32(CX)(DX*4)
+	VMOVUPS   64(BX)(DX*4), Y1
+	VMOVUPS   64(SI)(DX*4), Y2
+	VCMPPS    $0x1e, Y0, Y1, Y1
+	VMULPS    64(R8)(AX*4), Y2, Y3
+	VBLENDVPS Y1, Y2, Y3, Y3
+	VMOVUPS   Y3, 64(CX)(DX*4)
+	VMOVUPS   96(BX)(DX*4), Y1
+	VMOVUPS   96(SI)(DX*4), Y2
+	VCMPPS    $0x1e, Y0, Y1, Y1
+	VMULPS    96(R8)(AX*4), Y2, Y3
+	VBLENDVPS Y1, Y2, Y3, Y3
+	VMOVUPS   Y3, 96(CX)(DX*4)
+	ADDQ      1936(SP), AX
+	MOVQ      AX, R10
+	SUBQ      1920(SP), R10
+	CMOVQCC   R10, AX
+	ADDQ      $0x00000020, DX
+	JMP       unrolled_214
+
+single_215:
+	MOVQ DI, R9
+	SUBQ $0x00000008, R9
+
+single_loop_216:
+	CMPQ      DX, R9
+	JGT       remainder_217
+	VMOVUPS   (BX)(DX*4), Y1
+	VMOVUPS   (SI)(DX*4), Y2
+	VCMPPS    $0x1e, Y0, Y1, Y1
+	VMULPS    (R8)(AX*4), Y2, Y3
+	VBLENDVPS Y1, Y2, Y3, Y3
+	VMOVUPS   Y3, (CX)(DX*4)
+	ADDQ      1928(SP), AX
+	MOVQ      AX, R10
+	SUBQ      1920(SP), R10
+	CMOVQCC   R10, AX
+	ADDQ      $0x00000008, DX
+	JMP       single_loop_216
+
+remainder_217:
+	SUBQ       DX, DI
+	JE         span_done_218
+	SHLQ       $0x02, DI
+	NEGQ       DI
+	LEAQ       tailmask<>+32(SB), R9
+	VMOVDQU    (R9)(DI*1), Y1
+	VMASKMOVPS (BX)(DX*4), Y1, Y2
+	VMASKMOVPS (SI)(DX*4), Y1, Y3
+	VCMPPS     $0x1e, Y0, Y2, Y0
+	VMASKMOVPS (R8)(AX*4), Y1, Y2
+	VMULPS     Y2, Y3, Y2
+	VBLENDVPS  Y0, Y3, Y2, Y2
+	VMASKMOVPS Y2, Y1, (CX)(DX*4)
+
+span_done_218:
+	JMP ring_finished_219
+
+ring_segmented_199:
+	MOVQ inner+96(FP), R9
+	MOVQ $0x000001b0, AX
 	XORQ DX, DX
-	XORQ R9, R9
-	MOVQ R8, R10
-	SUBQ $0x00000020, R10
+	DIVQ R9
+	MOVQ AX, 1952(SP)
+	MOVQ $0x00000000, 1960(SP)
+	MOVQ $0x00000000, 1944(SP)
 
-unrolled_149:
+ring_segment_220:
+	CMPQ    DI, $0x00
+	JE      ring_done_221
+	MOVQ    1944(SP), AX
+	MOVQ    alpha_len+80(FP), DX
+	MOVQ    inner+96(FP), R9
+	SUBQ    AX, DX
+	MOVQ    1952(SP), R10
+	CMPQ    DX, R10
+	CMOVQHI R10, DX
+	MOVQ    DX, 1968(SP)
+	MOVQ    DX, R10
+	IMULQ   R9, R10
+	MOVQ    1960(SP), R11
+	TESTQ   R11, R11
+	CMOVQEQ R10, R11
+	MOVQ    R11, 1976(SP)
+	MOVQ    R10, R11
+
+ring_len_222:
+	CMPQ R11, $0x00000008
+	JAE  ring_len_done_223
+	ADDQ R10, R11
+	JMP  ring_len_222
+
+ring_len_done_223:
+	MOVQ R11, 1920(SP)
+	MOVQ $0x00000008, R12
+
+ring_step_224:
+	CMPQ R12, R11
+	JB   ring_step_done_225
+	SUBQ R11, R12
+	JMP  ring_step_224
+
+ring_step_done_225:
+	MOVQ R12, 1928(SP)
+	MOVQ $0x00000020, R12
+
+ring_step_226:
+	CMPQ R12, R11
+	JB   ring_step_done_227
+	SUBQ R11, R12
+	JMP  ring_step_226
+
+ring_step_done_227:
+	MOVQ R12, 1936(SP)
+	MOVQ alpha_base+72(FP), R11
+	LEAQ (R11)(AX*4), R11
+	CMPQ R9, $0x01
+	JNE  ring_planes_228
+	XORQ AX, AX
+	MOVQ DX, R9
+	SUBQ $0x00000008, R9
+
+ring_copy_230:
+	CMPQ    AX, R9
+	JGT     ring_copy_tail_231
+	VMOVUPS (R11)(AX*4), Y1
+	VMOVUPS Y1, (R8)(AX*4)
+	ADDQ    $0x00000008, AX
+	JMP     ring_copy_230
+
+ring_copy_tail_231:
+	SUBQ       AX, DX
+	JE         ring_extend_229
+	SHLQ       $0x02, DX
+	NEGQ       DX
+	LEAQ       tailmask<>+32(SB), R9
+	VMOVDQU    (R9)(DX*1), Y1
+	VMASKMOVPS (R11)(AX*4), Y1, Y1
+	VMOVUPS    Y1, (R8)(AX*4)
+	JMP        ring_extend_229
+
+ring_planes_228:
+	XORQ AX, AX
+	XORQ R12, R12
+
+ring_channel_232:
+	CMPQ         AX, DX
+	JE           ring_extend_229
+	VBROADCASTSS (R11)(AX*4), Y1
+	XORQ         R13, R13
+
+ring_fill_233:
+	MOVQ    R12, R14
+	ADDQ    R13, R14
+	VMOVUPS Y1, (R8)(R14*4)
+	ADDQ    $0x00000008, R13
+	CMPQ    R13, R9
+	JB      ring_fill_233
+	ADDQ    R9, R12
+	INCQ    AX
+	JMP     ring_channel_232
+
+ring_extend_229:
+	MOVQ 1920(SP), AX
+	MOVQ R10, DX
+
+ring_element_234:
+	CMPQ DX, AX
+	JAE  ring_repeated_235
+	MOVQ DX, R9
+	SUBQ R10, R9
+	MOVL (R8)(R9*4), R9
+	MOVL R9, (R8)(DX*4)
+	INCQ DX
+	JMP  ring_element_234
+
+ring_repeated_235:
+	VMOVUPS (R8), Y1
+	VMOVUPS Y1, (R8)(AX*4)
+	VMOVUPS 32(R8), Y1
+	VMOVUPS Y1, 32(R8)(AX*4)
+	VMOVUPS 64(R8), Y1
+	VMOVUPS Y1, 64(R8)(AX*4)
+	VMOVUPS 96(R8), Y1
+	VMOVUPS Y1, 96(R8)(AX*4)
+	XORQ    AX, AX
+	MOVQ    1976(SP), DX
+	XORQ    R9, R9
+	MOVQ    DX, R10
+	SUBQ    $0x00000020, R10
+
+unrolled_236:
 	CMPQ      R9, R10
-	JGT       single_150
+	JGT       single_237
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
-	VMULPS    (SP)(DX*4), Y2, Y3
+	VMULPS    (R8)(AX*4), Y2, Y3
 	VBLENDVPS Y1, Y2, Y3, Y3
 	VMOVUPS   Y3, (CX)(R9*4)
-	ADDQ      $0x00000008, DX
-	MOVQ      DX, R11
-	SUBQ      AX, R11
-	CMOVQCC   R11, DX
 	VMOVUPS   32(BX)(R9*4), Y1
 	VMOVUPS   32(SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
-	VMULPS    (SP)(DX*4), Y2, Y3
+	VMULPS    32(R8)(AX*4), Y2, Y3
 	VBLENDVPS Y1, Y2, Y3, Y3
 	VMOVUPS   Y3, 32(CX)(R9*4)
-	ADDQ      $0x00000008, DX
-	MOVQ      DX, R11
-	SUBQ      AX, R11
-	CMOVQCC   R11, DX
 	VMOVUPS   64(BX)(R9*4), Y1
 	VMOVUPS   64(SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
-	VMULPS    (SP)(DX*4), Y2, Y3
+	VMULPS    64(R8)(AX*4), Y2, Y3
 	VBLENDVPS Y1, Y2, Y3, Y3
 	VMOVUPS   Y3, 64(CX)(R9*4)
-	ADDQ      $0x00000008, DX
-	MOVQ      DX, R11
-	SUBQ      AX, R11
-	CMOVQCC   R11, DX
 	VMOVUPS   96(BX)(R9*4), Y1
 	VMOVUPS   96(SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
-	VMULPS    (SP)(DX*4), Y2, Y3
+	VMULPS    96(R8)(AX*4), Y2, Y3
 	VBLENDVPS Y1, Y2, Y3, Y3
 	VMOVUPS   Y3, 96(CX)(R9*4)
-	ADDQ      $0x00000008, DX
-	MOVQ      DX, R11
-	SUBQ      AX, R11
-	CMOVQCC   R11, DX
+	ADDQ      1936(SP), AX
+	MOVQ      AX, R11
+	SUBQ      1920(SP), R11
+	CMOVQCC   R11, AX
 	ADDQ      $0x00000020, R9
-	JMP       unrolled_149
+	JMP       unrolled_236
 
-single_150:
-	MOVQ R8, R10
+single_237:
+	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-single_loop_151:
+single_loop_238:
 	CMPQ      R9, R10
-	JGT       remainder_152
+	JGT       remainder_239
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
-	VMULPS    (SP)(DX*4), Y2, Y3
+	VMULPS    (R8)(AX*4), Y2, Y3
 	VBLENDVPS Y1, Y2, Y3, Y3
 	VMOVUPS   Y3, (CX)(R9*4)
-	ADDQ      $0x00000008, DX
-	MOVQ      DX, R11
-	SUBQ      AX, R11
-	CMOVQCC   R11, DX
+	ADDQ      1928(SP), AX
+	MOVQ      AX, R11
+	SUBQ      1920(SP), R11
+	CMOVQCC   R11, AX
 	ADDQ      $0x00000008, R9
-	JMP       single_loop_151
+	JMP       single_loop_238
 
-remainder_152:
-	MOVQ       R8, AX
-	SUBQ       R9, AX
-	JE         span_done_153
-	SHLQ       $0x02, AX
-	NEGQ       AX
+remainder_239:
+	SUBQ       R9, DX
+	JE         span_done_240
+	SHLQ       $0x02, DX
+	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
-	VMOVDQU    (R10)(AX*1), Y1
+	VMOVDQU    (R10)(DX*1), Y1
 	VMASKMOVPS (BX)(R9*4), Y1, Y2
 	VMASKMOVPS (SI)(R9*4), Y1, Y3
 	VCMPPS     $0x1e, Y0, Y2, Y2
-	VMASKMOVPS (SP)(DX*4), Y1, Y4
+	VMASKMOVPS (R8)(AX*4), Y1, Y4
 	VMULPS     Y4, Y3, Y4
 	VBLENDVPS  Y2, Y3, Y4, Y4
 	VMASKMOVPS Y4, Y1, (CX)(R9*4)
 
-span_done_153:
-	MOVQ 1792(SP), AX
-	MOVQ 1816(SP), DX
-	MOVQ R8, R9
+span_done_240:
+	MOVQ 1944(SP), AX
+	MOVQ 1968(SP), DX
+	MOVQ 1976(SP), R9
+	SUBQ R9, DI
 	SHLQ $0x02, R9
 	ADDQ R9, BX
 	ADDQ R9, SI
 	ADDQ R9, CX
-	SUBQ R8, DI
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_154
+	JNE  ring_next_241
 	XORQ AX, AX
 
-ring_next_154:
-	MOVQ AX, 1792(SP)
-	JMP  ring_segment_136
+ring_next_241:
+	MOVQ AX, 1944(SP)
+	JMP  ring_segment_220
 
-ring_done_137:
+ring_done_221:
+ring_finished_219:
 	VZEROUPPER
 	RET
 
@@ -2284,9 +3140,9 @@ TEXT ·backwardDalphaAVX2F32(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000020, SI
 
-unrolled_155:
+unrolled_242:
 	CMPQ         BX, SI
-	JGT          single_156
+	JGT          single_243
 	VMOVUPS      (AX)(BX*4), Y5
 	VMOVUPS      (CX)(BX*4), Y6
 	VCMPPS       $0x1e, Y0, Y5, Y7
@@ -2340,15 +3196,15 @@ unrolled_155:
 	VCVTPS2PD    X6, Y6
 	VFMADD231PD  Y6, Y5, Y4
 	ADDQ         $0x00000020, BX
-	JMP          unrolled_155
+	JMP          unrolled_242
 
-single_156:
+single_243:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_157:
+single_loop_244:
 	CMPQ         BX, SI
-	JGT          remainder_158
+	JGT          remainder_245
 	VMOVUPS      (AX)(BX*4), Y5
 	VMOVUPS      (CX)(BX*4), Y6
 	VCMPPS       $0x1e, Y0, Y5, Y7
@@ -2363,11 +3219,11 @@ single_loop_157:
 	VCVTPS2PD    X6, Y6
 	VFMADD231PD  Y6, Y5, Y2
 	ADDQ         $0x00000008, BX
-	JMP          single_loop_157
+	JMP          single_loop_244
 
-remainder_158:
+remainder_245:
 	SUBQ         BX, DX
-	JE           span_done_159
+	JE           span_done_246
 	SHLQ         $0x02, DX
 	NEGQ         DX
 	LEAQ         tailmask<>+32(SB), SI
@@ -2386,7 +3242,7 @@ remainder_158:
 	VCVTPS2PD    X0, Y0
 	VFMADD231PD  Y0, Y5, Y2
 
-span_done_159:
+span_done_246:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -2412,9 +3268,9 @@ TEXT ·backwardPlanesDalphaAVX2F32(SB), NOSPLIT, $0-80
 	SHLQ   $0x02, R8
 	XORQ   R9, R9
 
-plane_160:
+plane_247:
 	CMPQ   DX, $0x00
-	JE     planes_done_161
+	JE     planes_done_248
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -2423,9 +3279,9 @@ plane_160:
 	MOVQ   SI, R11
 	SUBQ   $0x00000020, R11
 
-unrolled_162:
+unrolled_249:
 	CMPQ         R10, R11
-	JGT          single_163
+	JGT          single_250
 	VMOVUPS      (AX)(R10*4), Y5
 	VMOVUPS      (CX)(R10*4), Y6
 	VCMPPS       $0x1e, Y0, Y5, Y7
@@ -2479,15 +3335,15 @@ unrolled_162:
 	VCVTPS2PD    X6, Y6
 	VFMADD231PD  Y6, Y5, Y4
 	ADDQ         $0x00000020, R10
-	JMP          unrolled_162
+	JMP          unrolled_249
 
-single_163:
+single_250:
 	MOVQ SI, R11
 	SUBQ $0x00000008, R11
 
-single_loop_164:
+single_loop_251:
 	CMPQ         R10, R11
-	JGT          remainder_165
+	JGT          remainder_252
 	VMOVUPS      (AX)(R10*4), Y5
 	VMOVUPS      (CX)(R10*4), Y6
 	VCMPPS       $0x1e, Y0, Y5, Y7
@@ -2502,12 +3358,12 @@ single_loop_164:
 	VCVTPS2PD    X6, Y6
 	VFMADD231PD  Y6, Y5, Y2
 	ADDQ         $0x00000008, R10
-	JMP          single_loop_164
+	JMP          single_loop_251
 
-remainder_165:
+remainder_252:
 	MOVQ         SI, R11
 	SUBQ         R10, R11
-	JE           span_done_166
+	JE           span_done_253
 	SHLQ         $0x02, R11
 	NEGQ         R11
 	LEAQ         tailmask<>+32(SB), R12
@@ -2526,7 +3382,7 @@ remainder_165:
 	VCVTPS2PD    X5, Y5
 	VFMADD231PD  Y5, Y6, Y2
 
-span_done_166:
+span_done_253:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -2540,14 +3396,14 @@ span_done_166:
 	ADDQ         R8, CX
 	INCQ         R9
 	CMPQ         R9, DI
-	JNE          same_pass_167
+	JNE          same_pass_254
 	XORQ         R9, R9
 
-same_pass_167:
+same_pass_254:
 	SUBQ SI, DX
-	JMP  plane_160
+	JMP  plane_247
 
-planes_done_161:
+planes_done_248:
 	VZEROUPPER
 	RET
 
@@ -2561,9 +3417,9 @@ TEXT ·backwardPatternDalphaAVX2F32(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
 
-row_168:
+row_255:
 	CMPQ    DX, $0x00
-	JE      rows_done_169
+	JE      rows_done_256
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -2571,9 +3427,9 @@ row_168:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_170:
+unrolled_257:
 	CMPQ         R8, R9
-	JGT          single_171
+	JGT          single_258
 	VMOVUPS      (AX)(R8*4), Y1
 	VMOVUPS      (CX)(R8*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -2643,15 +3499,15 @@ unrolled_170:
 	VFMADD231PD  Y2, Y1, Y3
 	VMOVUPD      Y3, 224(BX)(R8*8)
 	ADDQ         $0x00000020, R8
-	JMP          unrolled_170
+	JMP          unrolled_257
 
-single_171:
+single_258:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_172:
+single_loop_259:
 	CMPQ         R8, R9
-	JGT          remainder_173
+	JGT          remainder_260
 	VMOVUPS      (AX)(R8*4), Y1
 	VMOVUPS      (CX)(R8*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -2670,12 +3526,12 @@ single_loop_172:
 	VFMADD231PD  Y2, Y1, Y3
 	VMOVUPD      Y3, 32(BX)(R8*8)
 	ADDQ         $0x00000008, R8
-	JMP          single_loop_172
+	JMP          single_loop_259
 
-remainder_173:
+remainder_260:
 	MOVQ         DI, R9
 	SUBQ         R8, R9
-	JE           span_done_174
+	JE           span_done_261
 	SHLQ         $0x02, R9
 	NEGQ         R9
 	LEAQ         tailmask<>+32(SB), R10
@@ -2698,87 +3554,428 @@ remainder_173:
 	VFMADD231PD  Y1, Y2, Y3
 	VMOVUPD      Y3, 32(BX)(R8*8)
 
-span_done_174:
+span_done_261:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_168
+	JMP  row_255
 
-rows_done_169:
+rows_done_256:
 	VZEROUPPER
 	RET
 
 // func backwardRingDalphaAVX2F32(dy []float32, x []float32, dalpha []float32, inner int)
 // Requires: AVX, CMOV, FMA3
-TEXT ·backwardRingDalphaAVX2F32(SB), $1824-80
+TEXT ·backwardRingDalphaAVX2F32(SB), $1952-80
 	MOVQ   x_base+24(FP), CX
 	MOVQ   dy_base+0(FP), BX
 	MOVQ   x_len+32(FP), SI
 	VXORPS Y0, Y0, Y0
-	MOVQ   inner+72(FP), DI
-	MOVQ   dalpha_len+56(FP), AX
-	MOVQ   AX, DX
-	IMULQ  DI, DX
-	MOVQ   AX, 1800(SP)
-	MOVQ   SI, 1808(SP)
-	CMPQ   DX, $0x000000c8
-	JBE    ring_whole_175
-	MOVQ   $0x000000c8, AX
-	XORQ   DX, DX
-	DIVQ   DI
-	MOVQ   AX, 1800(SP)
-	MOVQ   $0x00000000, 1808(SP)
+	LEAQ   (SP), DI
+	ADDQ   $0x0000001f, DI
+	ANDQ   $-32, DI
+	MOVQ   inner+72(FP), AX
+	MOVQ   dalpha_len+56(FP), DX
+	IMULQ  AX, DX
+	CMPQ   DX, $0x000000b8
+	JA     ring_segmented_262
+	MOVQ   DX, AX
 
-ring_whole_175:
-	MOVQ $0x00000000, 1792(SP)
-
-ring_segment_176:
-	CMPQ    SI, $0x00
-	JE      ring_done_177
-	MOVQ    1792(SP), DX
-	MOVQ    dalpha_len+56(FP), DI
-	MOVQ    inner+72(FP), AX
-	SUBQ    DX, DI
-	MOVQ    1800(SP), DX
-	CMPQ    DI, DX
-	CMOVQHI DX, DI
-	MOVQ    DI, 1816(SP)
-	MOVQ    DI, DX
-	IMULQ   AX, DX
-	MOVQ    1808(SP), DI
-	TESTQ   DI, DI
-	CMOVQEQ DX, DI
-	MOVQ    DX, AX
-
-ring_len_178:
+ring_len_263:
 	CMPQ AX, $0x00000008
-	JAE  ring_len_done_179
+	JAE  ring_len_done_264
 	ADDQ DX, AX
-	JMP  ring_len_178
+	JMP  ring_len_263
 
-ring_len_done_179:
+ring_len_done_264:
+	MOVQ AX, 1888(SP)
+	MOVQ $0x00000008, DX
+
+ring_step_265:
+	CMPQ DX, AX
+	JB   ring_step_done_266
+	SUBQ AX, DX
+	JMP  ring_step_265
+
+ring_step_done_266:
+	MOVQ DX, 1896(SP)
+	MOVQ $0x00000020, DX
+
+ring_step_267:
+	CMPQ DX, AX
+	JB   ring_step_done_268
+	SUBQ AX, DX
+	JMP  ring_step_267
+
+ring_step_done_268:
+	MOVQ DX, 1904(SP)
+	XORQ AX, AX
+	MOVQ 1888(SP), DX
+	ADDQ $0x00000020, DX
+
+sums_zero_269:
+	CMPQ    AX, DX
+	JAE     sums_zeroed_270
+	VMOVUPD Y0, (DI)(AX*8)
+	ADDQ    $0x00000004, AX
+	JMP     sums_zero_269
+
+sums_zeroed_270:
+	XORQ AX, AX
 	XORQ DX, DX
-	MOVQ AX, R8
-	ADDQ $0x00000008, R8
+	MOVQ SI, R8
+	SUBQ $0x00000020, R8
 
-sums_zero_180:
-	CMPQ    DX, R8
-	JAE     sums_zeroed_181
-	VMOVUPD Y0, (SP)(DX*8)
-	ADDQ    $0x00000004, DX
-	JMP     sums_zero_180
+unrolled_271:
+	CMPQ         DX, R8
+	JGT          single_272
+	VMOVUPS      (CX)(DX*4), Y1
+	VMOVUPS      (BX)(DX*4), Y2
+	VCMPPS       $0x1e, Y0, Y1, Y3
+	VANDNPS      Y1, Y3, Y1
+	VANDNPS      Y2, Y3, Y2
+	VCVTPS2PD    X1, Y3
+	VCVTPS2PD    X2, Y4
+	VMOVUPD      (DI)(AX*8), Y5
+	VFMADD231PD  Y4, Y3, Y5
+	VMOVUPD      Y5, (DI)(AX*8)
+	VEXTRACTF128 $0x01, Y1, X1
+	VCVTPS2PD    X1, Y1
+	VEXTRACTF128 $0x01, Y2, X2
+	VCVTPS2PD    X2, Y2
+	VMOVUPD      32(DI)(AX*8), Y3
+	VFMADD231PD  Y2, Y1, Y3
+	VMOVUPD      Y3, 32(DI)(AX*8)
+	VMOVUPS      32(CX)(DX*4), Y1
+	VMOVUPS      32(BX)(DX*4), Y2
+	VCMPPS       $0x1e, Y0, Y1, Y3
+	VANDNPS      Y1, Y3, Y1
+	VANDNPS      Y2, Y3, Y2
+	VCVTPS2PD    X1, Y3
+	VCVTPS2PD    X2, Y4
+	VMOVUPD      64(DI)(AX*8), Y5
+	VFMADD231PD  Y4, Y3, Y5
+	VMOVUPD      Y5, 64(DI)(AX*8)
+	VEXTRACTF128 $0x01, Y1, X1
+	VCVTPS2PD    X1, Y1
+	VEXTRACTF128 $0x01, Y2, X2
+	VCVTPS2PD    X2, Y2
+	VMOVUPD      96(DI)(AX*8), Y3
+	VFMADD231PD  Y2, Y1, Y3
+	VMOVUPD      Y3, 96(DI)(AX*8)
+	VMOVUPS      64(CX)(DX*4), Y1
+	VMOVUPS      64(BX)(DX*4), Y2
+	VCMPPS       $0x1e, Y0, Y1, Y3
+	VANDNPS      Y1, Y3, Y1
+	VANDNPS      Y2, Y3, Y2
+	VCVTPS2PD    X1, Y3
+	VCVTPS2PD    X2, Y4
+	VMOVUPD      128(DI)(AX*8), Y5
+	VFMADD231PD  Y4, Y3, Y5
+	VMOVUPD      Y5, 128(DI)(AX*8)
+	VEXTRACTF128 $0x01, Y1, X1
+	VCVTPS2PD    X1, Y1
+	VEXTRACTF128 $0x01, Y2, X2
+	VCVTPS2PD    X2, Y2
+	VMOVUPD      160(DI)(AX*8), Y3
+	VFMADD231PD  Y2, Y1, Y3
+	VMOVUPD      Y3, 160(DI)(AX*8)
+	VMOVUPS      96(CX)(DX*4), Y1
+	VMOVUPS      96(BX)(DX*4), Y2
+	VCMPPS       $0x1e, Y0, Y1, Y3
+	VANDNPS      Y1, Y3, Y1
+	VANDNPS      Y2, Y3, Y2
+	VCVTPS2PD    X1, Y3
+	VCVTPS2PD    X2, Y4
+	VMOVUPD      192(DI)(AX*8), Y5
+	VFMADD231PD  Y4, Y3, Y5
+	VMOVUPD      Y5, 192(DI)(AX*8)
+	VEXTRACTF128 $0x01, Y1, X1
+	VCVTPS2PD    X1, Y1
+	VEXTRACTF128 $0x01, Y2, X2
+	VCVTPS2PD    X2, Y2
+	VMOVUPD      224(DI)(AX*8), Y3
+	VFMADD231PD  Y2, Y1, Y3
+	VMOVUPD      Y3, 224(DI)(AX*8)
+	ADDQ         1904(SP), AX
+	MOVQ         AX, R9
+	SUBQ         1888(SP), R9
+	CMOVQCC      R9, AX
+	ADDQ         $0x00000020, DX
+	JMP          unrolled_271
 
-sums_zeroed_181:
+single_272:
+	MOVQ SI, R8
+	SUBQ $0x00000008, R8
+
+single_loop_273:
+	CMPQ         DX, R8
+	JGT          remainder_274
+	VMOVUPS      (CX)(DX*4), Y1
+	VMOVUPS      (BX)(DX*4), Y2
+	VCMPPS       $0x1e, Y0, Y1, Y3
+	VANDNPS      Y1, Y3, Y1
+	VANDNPS      Y2, Y3, Y2
+	VCVTPS2PD    X1, Y3
+	VCVTPS2PD    X2, Y4
+	VMOVUPD      (DI)(AX*8), Y5
+	VFMADD231PD  Y4, Y3, Y5
+	VMOVUPD      Y5, (DI)(AX*8)
+	VEXTRACTF128 $0x01, Y1, X1
+	VCVTPS2PD    X1, Y1
+	VEXTRACTF128 $0x01, Y2, X2
+	VCVTPS2PD    X2, Y2
+	VMOVUPD      32(DI)(AX*8), Y3
+	VFMADD231PD  Y2, Y1, Y3
+	VMOVUPD      Y3, 32(DI)(AX*8)
+	ADDQ         1896(SP), AX
+	MOVQ         AX, R9
+	SUBQ         1888(SP), R9
+	CMOVQCC      R9, AX
+	ADDQ         $0x00000008, DX
+	JMP          single_loop_273
+
+remainder_274:
+	SUBQ         DX, SI
+	JE           span_done_275
+	SHLQ         $0x02, SI
+	NEGQ         SI
+	LEAQ         tailmask<>+32(SB), R8
+	VMOVDQU      (R8)(SI*1), Y1
+	VMASKMOVPS   (CX)(DX*4), Y1, Y2
+	VMASKMOVPS   (BX)(DX*4), Y1, Y1
+	VCMPPS       $0x1e, Y0, Y2, Y0
+	VANDNPS      Y2, Y0, Y2
+	VANDNPS      Y1, Y0, Y0
+	VCVTPS2PD    X2, Y1
+	VCVTPS2PD    X0, Y3
+	VMOVUPD      (DI)(AX*8), Y4
+	VFMADD231PD  Y3, Y1, Y4
+	VMOVUPD      Y4, (DI)(AX*8)
+	VEXTRACTF128 $0x01, Y2, X1
+	VCVTPS2PD    X1, Y1
+	VEXTRACTF128 $0x01, Y0, X0
+	VCVTPS2PD    X0, Y0
+	VMOVUPD      32(DI)(AX*8), Y2
+	VFMADD231PD  Y0, Y1, Y2
+	VMOVUPD      Y2, 32(DI)(AX*8)
+
+span_done_275:
+	MOVQ  dalpha_len+56(FP), AX
+	IMULQ inner+72(FP), AX
+	MOVQ  dalpha_base+48(FP), CX
+	MOVQ  1888(SP), DX
+	MOVQ  DX, BX
+	ADDQ  $0x00000020, BX
+
+fold_ext_276:
+	CMPQ    BX, DX
+	JBE     fold_ext_done_277
+	SUBQ    $0x00000004, BX
+	MOVQ    BX, SI
+	SUBQ    DX, SI
+	VMOVUPD (DI)(SI*8), Y0
+	VADDPD  (DI)(BX*8), Y0, Y0
+	VMOVUPD Y0, (DI)(SI*8)
+	JMP     fold_ext_276
+
+fold_ext_done_277:
+fold_278:
+	CMPQ   DX, AX
+	JBE    folded_279
+	DECQ   DX
+	MOVQ   DX, SI
+	SUBQ   AX, SI
+	VMOVSD (DI)(DX*8), X0
+	VADDSD (DI)(SI*8), X0, X0
+	VMOVSD X0, (DI)(SI*8)
+	JMP    fold_278
+
+folded_279:
+	XORQ AX, AX
+	CMPQ inner+72(FP), $0x01
+	JNE  sums_planes_280
+	MOVQ dalpha_len+56(FP), DX
+	SUBQ $0x00000004, DX
+
+sums_vector_283:
+	CMPQ       AX, DX
+	JGT        sums_scalar_281
+	VCVTPS2PD  (CX)(AX*4), Y0
+	VADDPD     (DI)(AX*8), Y0, Y0
+	VCVTPD2PSY Y0, X0
+	VMOVUPS    X0, (CX)(AX*4)
+	ADDQ       $0x00000004, AX
+	JMP        sums_vector_283
+
+sums_scalar_281:
+	CMPQ      AX, dalpha_len+56(FP)
+	JE        sums_done_282
+	VMOVSD    (DI)(AX*8), X0
+	VXORPS    X1, X1, X1
+	VCVTSS2SD (CX)(AX*4), X1, X1
+	VADDSD    X0, X1, X1
+	VCVTSD2SS X1, X1, X1
+	VMOVSS    X1, (CX)(AX*4)
+	INCQ      AX
+	JMP       sums_scalar_281
+
+sums_planes_280:
+	XORQ BX, BX
+	MOVQ inner+72(FP), SI
+	SHLQ $0x03, SI
+
+sums_group_284:
+	MOVQ   dalpha_len+56(FP), DX
+	SUBQ   AX, DX
+	CMPQ   DX, $0x00000004
+	JB     sums_single_286
+	VXORPS X0, X0, X0
+	VXORPS X1, X1, X1
+	VXORPS X2, X2, X2
+	VXORPS X3, X3, X3
+	LEAQ   (DI)(BX*8), R8
+	LEAQ   (R8)(SI*2), R9
+	XORQ   DX, DX
+
+sums_group_plane_285:
+	VADDSD    (R8), X0, X0
+	VADDSD    (R8)(SI*1), X1, X1
+	VADDSD    (R9), X2, X2
+	VADDSD    (R9)(SI*1), X3, X3
+	ADDQ      $0x08, R8
+	ADDQ      $0x08, R9
+	INCQ      DX
+	CMPQ      DX, inner+72(FP)
+	JB        sums_group_plane_285
+	VXORPS    X4, X4, X4
+	VCVTSS2SD (CX)(AX*4), X4, X4
+	VADDSD    X0, X4, X4
+	VCVTSD2SS X4, X4, X4
+	VMOVSS    X4, (CX)(AX*4)
+	VXORPS    X0, X0, X0
+	VCVTSS2SD 4(CX)(AX*4), X0, X0
+	VADDSD    X1, X0, X0
+	VCVTSD2SS X0, X0, X0
+	VMOVSS    X0, 4(CX)(AX*4)
+	VXORPS    X0, X0, X0
+	VCVTSS2SD 8(CX)(AX*4), X0, X0
+	VADDSD    X2, X0, X0
+	VCVTSD2SS X0, X0, X0
+	VMOVSS    X0, 8(CX)(AX*4)
+	VXORPS    X0, X0, X0
+	VCVTSS2SD 12(CX)(AX*4), X0, X0
+	VADDSD    X3, X0, X0
+	VCVTSD2SS X0, X0, X0
+	VMOVSS    X0, 12(CX)(AX*4)
+	MOVQ      SI, DX
+	SHRQ      $0x01, DX
+	ADDQ      DX, BX
+	ADDQ      $0x00000004, AX
+	JMP       sums_group_284
+
+sums_single_286:
+	CMPQ   AX, dalpha_len+56(FP)
+	JE     sums_done_282
+	VXORPS X0, X0, X0
+	XORQ   DX, DX
+
+sums_single_plane_287:
+	VADDSD    (DI)(BX*8), X0, X0
+	INCQ      BX
+	INCQ      DX
+	CMPQ      DX, inner+72(FP)
+	JB        sums_single_plane_287
+	VXORPS    X1, X1, X1
+	VCVTSS2SD (CX)(AX*4), X1, X1
+	VADDSD    X0, X1, X1
+	VCVTSD2SS X1, X1, X1
+	VMOVSS    X1, (CX)(AX*4)
+	INCQ      AX
+	JMP       sums_single_286
+
+sums_done_282:
+	JMP ring_finished_288
+
+ring_segmented_262:
+	MOVQ inner+72(FP), R8
+	MOVQ $0x000000b8, AX
 	XORQ DX, DX
+	DIVQ R8
+	MOVQ AX, 1920(SP)
+	MOVQ $0x00000000, 1928(SP)
+	MOVQ $0x00000000, 1912(SP)
+
+ring_segment_289:
+	CMPQ    SI, $0x00
+	JE      ring_done_290
+	MOVQ    1912(SP), AX
+	MOVQ    dalpha_len+56(FP), DX
+	MOVQ    inner+72(FP), R8
+	SUBQ    AX, DX
+	MOVQ    1920(SP), AX
+	CMPQ    DX, AX
+	CMOVQHI AX, DX
+	MOVQ    DX, 1936(SP)
+	MOVQ    DX, AX
+	IMULQ   R8, AX
+	MOVQ    1928(SP), DX
+	TESTQ   DX, DX
+	CMOVQEQ AX, DX
+	MOVQ    DX, 1944(SP)
+	MOVQ    AX, DX
+
+ring_len_291:
+	CMPQ DX, $0x00000008
+	JAE  ring_len_done_292
+	ADDQ AX, DX
+	JMP  ring_len_291
+
+ring_len_done_292:
+	MOVQ DX, 1888(SP)
+	MOVQ $0x00000008, AX
+
+ring_step_293:
+	CMPQ AX, DX
+	JB   ring_step_done_294
+	SUBQ DX, AX
+	JMP  ring_step_293
+
+ring_step_done_294:
+	MOVQ AX, 1896(SP)
+	MOVQ $0x00000020, AX
+
+ring_step_295:
+	CMPQ AX, DX
+	JB   ring_step_done_296
+	SUBQ DX, AX
+	JMP  ring_step_295
+
+ring_step_done_296:
+	MOVQ AX, 1904(SP)
+	XORQ AX, AX
+	MOVQ 1888(SP), DX
+	ADDQ $0x00000020, DX
+
+sums_zero_297:
+	CMPQ    AX, DX
+	JAE     sums_zeroed_298
+	VMOVUPD Y0, (DI)(AX*8)
+	ADDQ    $0x00000004, AX
+	JMP     sums_zero_297
+
+sums_zeroed_298:
+	XORQ AX, AX
+	MOVQ 1944(SP), DX
 	XORQ R8, R8
-	MOVQ DI, R9
+	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 
-unrolled_182:
+unrolled_299:
 	CMPQ         R8, R9
-	JGT          single_183
+	JGT          single_300
 	VMOVUPS      (CX)(R8*4), Y1
 	VMOVUPS      (BX)(R8*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -2786,20 +3983,16 @@ unrolled_182:
 	VANDNPS      Y2, Y3, Y2
 	VCVTPS2PD    X1, Y3
 	VCVTPS2PD    X2, Y4
-	VMOVUPD      (SP)(DX*8), Y5
+	VMOVUPD      (DI)(AX*8), Y5
 	VFMADD231PD  Y4, Y3, Y5
-	VMOVUPD      Y5, (SP)(DX*8)
+	VMOVUPD      Y5, (DI)(AX*8)
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
 	VEXTRACTF128 $0x01, Y2, X2
 	VCVTPS2PD    X2, Y2
-	VMOVUPD      32(SP)(DX*8), Y3
+	VMOVUPD      32(DI)(AX*8), Y3
 	VFMADD231PD  Y2, Y1, Y3
-	VMOVUPD      Y3, 32(SP)(DX*8)
-	ADDQ         $0x00000008, DX
-	MOVQ         DX, R10
-	SUBQ         AX, R10
-	CMOVQCC      R10, DX
+	VMOVUPD      Y3, 32(DI)(AX*8)
 	VMOVUPS      32(CX)(R8*4), Y1
 	VMOVUPS      32(BX)(R8*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -2807,20 +4000,16 @@ unrolled_182:
 	VANDNPS      Y2, Y3, Y2
 	VCVTPS2PD    X1, Y3
 	VCVTPS2PD    X2, Y4
-	VMOVUPD      (SP)(DX*8), Y5
+	VMOVUPD      64(DI)(AX*8), Y5
 	VFMADD231PD  Y4, Y3, Y5
-	VMOVUPD      Y5, (SP)(DX*8)
+	VMOVUPD      Y5, 64(DI)(AX*8)
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
 	VEXTRACTF128 $0x01, Y2, X2
 	VCVTPS2PD    X2, Y2
-	VMOVUPD      32(SP)(DX*8), Y3
+	VMOVUPD      96(DI)(AX*8), Y3
 	VFMADD231PD  Y2, Y1, Y3
-	VMOVUPD      Y3, 32(SP)(DX*8)
-	ADDQ         $0x00000008, DX
-	MOVQ         DX, R10
-	SUBQ         AX, R10
-	CMOVQCC      R10, DX
+	VMOVUPD      Y3, 96(DI)(AX*8)
 	VMOVUPS      64(CX)(R8*4), Y1
 	VMOVUPS      64(BX)(R8*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -2828,20 +4017,16 @@ unrolled_182:
 	VANDNPS      Y2, Y3, Y2
 	VCVTPS2PD    X1, Y3
 	VCVTPS2PD    X2, Y4
-	VMOVUPD      (SP)(DX*8), Y5
+	VMOVUPD      128(DI)(AX*8), Y5
 	VFMADD231PD  Y4, Y3, Y5
-	VMOVUPD      Y5, (SP)(DX*8)
+	VMOVUPD      Y5, 128(DI)(AX*8)
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
 	VEXTRACTF128 $0x01, Y2, X2
 	VCVTPS2PD    X2, Y2
-	VMOVUPD      32(SP)(DX*8), Y3
+	VMOVUPD      160(DI)(AX*8), Y3
 	VFMADD231PD  Y2, Y1, Y3
-	VMOVUPD      Y3, 32(SP)(DX*8)
-	ADDQ         $0x00000008, DX
-	MOVQ         DX, R10
-	SUBQ         AX, R10
-	CMOVQCC      R10, DX
+	VMOVUPD      Y3, 160(DI)(AX*8)
 	VMOVUPS      96(CX)(R8*4), Y1
 	VMOVUPS      96(BX)(R8*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -2849,30 +4034,30 @@ unrolled_182:
 	VANDNPS      Y2, Y3, Y2
 	VCVTPS2PD    X1, Y3
 	VCVTPS2PD    X2, Y4
-	VMOVUPD      (SP)(DX*8), Y5
+	VMOVUPD      192(DI)(AX*8), Y5
 	VFMADD231PD  Y4, Y3, Y5
-	VMOVUPD      Y5, (SP)(DX*8)
+	VMOVUPD      Y5, 192(DI)(AX*8)
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
 	VEXTRACTF128 $0x01, Y2, X2
 	VCVTPS2PD    X2, Y2
-	VMOVUPD      32(SP)(DX*8), Y3
+	VMOVUPD      224(DI)(AX*8), Y3
 	VFMADD231PD  Y2, Y1, Y3
-	VMOVUPD      Y3, 32(SP)(DX*8)
-	ADDQ         $0x00000008, DX
-	MOVQ         DX, R10
-	SUBQ         AX, R10
-	CMOVQCC      R10, DX
+	VMOVUPD      Y3, 224(DI)(AX*8)
+	ADDQ         1904(SP), AX
+	MOVQ         AX, R10
+	SUBQ         1888(SP), R10
+	CMOVQCC      R10, AX
 	ADDQ         $0x00000020, R8
-	JMP          unrolled_182
+	JMP          unrolled_299
 
-single_183:
-	MOVQ DI, R9
+single_300:
+	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-single_loop_184:
+single_loop_301:
 	CMPQ         R8, R9
-	JGT          remainder_185
+	JGT          remainder_302
 	VMOVUPS      (CX)(R8*4), Y1
 	VMOVUPS      (BX)(R8*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -2880,31 +4065,30 @@ single_loop_184:
 	VANDNPS      Y2, Y3, Y2
 	VCVTPS2PD    X1, Y3
 	VCVTPS2PD    X2, Y4
-	VMOVUPD      (SP)(DX*8), Y5
+	VMOVUPD      (DI)(AX*8), Y5
 	VFMADD231PD  Y4, Y3, Y5
-	VMOVUPD      Y5, (SP)(DX*8)
+	VMOVUPD      Y5, (DI)(AX*8)
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
 	VEXTRACTF128 $0x01, Y2, X2
 	VCVTPS2PD    X2, Y2
-	VMOVUPD      32(SP)(DX*8), Y3
+	VMOVUPD      32(DI)(AX*8), Y3
 	VFMADD231PD  Y2, Y1, Y3
-	VMOVUPD      Y3, 32(SP)(DX*8)
-	ADDQ         $0x00000008, DX
-	MOVQ         DX, R10
-	SUBQ         AX, R10
-	CMOVQCC      R10, DX
+	VMOVUPD      Y3, 32(DI)(AX*8)
+	ADDQ         1896(SP), AX
+	MOVQ         AX, R10
+	SUBQ         1888(SP), R10
+	CMOVQCC      R10, AX
 	ADDQ         $0x00000008, R8
-	JMP          single_loop_184
+	JMP          single_loop_301
 
-remainder_185:
-	MOVQ         DI, R9
-	SUBQ         R8, R9
-	JE           span_done_186
-	SHLQ         $0x02, R9
-	NEGQ         R9
-	LEAQ         tailmask<>+32(SB), R10
-	VMOVDQU      (R10)(R9*1), Y1
+remainder_302:
+	SUBQ         R8, DX
+	JE           span_done_303
+	SHLQ         $0x02, DX
+	NEGQ         DX
+	LEAQ         tailmask<>+32(SB), R9
+	VMOVDQU      (R9)(DX*1), Y1
 	VMASKMOVPS   (CX)(R8*4), Y1, Y2
 	VMASKMOVPS   (BX)(R8*4), Y1, Y1
 	VCMPPS       $0x1e, Y0, Y2, Y3
@@ -2912,112 +4096,172 @@ remainder_185:
 	VANDNPS      Y1, Y3, Y1
 	VCVTPS2PD    X2, Y3
 	VCVTPS2PD    X1, Y4
-	VMOVUPD      (SP)(DX*8), Y5
+	VMOVUPD      (DI)(AX*8), Y5
 	VFMADD231PD  Y4, Y3, Y5
-	VMOVUPD      Y5, (SP)(DX*8)
+	VMOVUPD      Y5, (DI)(AX*8)
 	VEXTRACTF128 $0x01, Y2, X2
 	VCVTPS2PD    X2, Y2
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
-	VMOVUPD      32(SP)(DX*8), Y3
+	VMOVUPD      32(DI)(AX*8), Y3
 	VFMADD231PD  Y1, Y2, Y3
-	VMOVUPD      Y3, 32(SP)(DX*8)
+	VMOVUPD      Y3, 32(DI)(AX*8)
 
-span_done_186:
-	MOVQ    1792(SP), DX
-	MOVQ    1816(SP), R8
-	MOVQ    inner+72(FP), R9
-	MOVQ    dalpha_base+48(FP), R10
-	MOVQ    R8, R11
-	IMULQ   R9, R11
-	LEAQ    (R10)(DX*4), R10
-	VMOVUPD (SP), Y1
-	VADDPD  (SP)(AX*8), Y1, Y1
-	VMOVUPD Y1, (SP)
-	VMOVUPD 32(SP), Y1
-	VADDPD  32(SP)(AX*8), Y1, Y1
-	VMOVUPD Y1, 32(SP)
+span_done_303:
+	MOVQ  1912(SP), AX
+	MOVQ  1936(SP), DX
+	MOVQ  dalpha_base+48(FP), R8
+	MOVQ  DX, R9
+	IMULQ inner+72(FP), R9
+	LEAQ  (R8)(AX*4), R8
+	MOVQ  1888(SP), R10
+	MOVQ  R10, R11
+	ADDQ  $0x00000020, R11
 
-fold_187:
-	CMPQ   AX, R11
-	JBE    folded_188
-	DECQ   AX
-	MOVQ   AX, R12
-	SUBQ   R11, R12
-	VMOVSD (SP)(AX*8), X1
-	VADDSD (SP)(R12*8), X1, X1
-	VMOVSD X1, (SP)(R12*8)
-	JMP    fold_187
+fold_ext_304:
+	CMPQ    R11, R10
+	JBE     fold_ext_done_305
+	SUBQ    $0x00000004, R11
+	MOVQ    R11, R12
+	SUBQ    R10, R12
+	VMOVUPD (DI)(R12*8), Y1
+	VADDPD  (DI)(R11*8), Y1, Y1
+	VMOVUPD Y1, (DI)(R12*8)
+	JMP     fold_ext_304
 
-folded_188:
-	XORQ AX, AX
-	CMPQ R9, $0x01
-	JNE  sums_planes_189
-	MOVQ R8, R9
-	SUBQ $0x00000004, R9
+fold_ext_done_305:
+fold_306:
+	CMPQ   R10, R9
+	JBE    folded_307
+	DECQ   R10
+	MOVQ   R10, R12
+	SUBQ   R9, R12
+	VMOVSD (DI)(R10*8), X1
+	VADDSD (DI)(R12*8), X1, X1
+	VMOVSD X1, (DI)(R12*8)
+	JMP    fold_306
 
-sums_vector_192:
-	CMPQ       AX, R9
-	JGT        sums_scalar_190
-	VCVTPS2PD  (R10)(AX*4), Y1
-	VADDPD     (SP)(AX*8), Y1, Y1
+folded_307:
+	XORQ R9, R9
+	CMPQ inner+72(FP), $0x01
+	JNE  sums_planes_308
+	MOVQ 1936(SP), R10
+	SUBQ $0x00000004, R10
+
+sums_vector_311:
+	CMPQ       R9, R10
+	JGT        sums_scalar_309
+	VCVTPS2PD  (R8)(R9*4), Y1
+	VADDPD     (DI)(R9*8), Y1, Y1
 	VCVTPD2PSY Y1, X1
-	VMOVUPS    X1, (R10)(AX*4)
-	ADDQ       $0x00000004, AX
-	JMP        sums_vector_192
+	VMOVUPS    X1, (R8)(R9*4)
+	ADDQ       $0x00000004, R9
+	JMP        sums_vector_311
 
-sums_scalar_190:
-	CMPQ      AX, R8
-	JE        sums_done_191
-	VMOVSD    (SP)(AX*8), X1
+sums_scalar_309:
+	CMPQ      R9, 1936(SP)
+	JE        sums_done_310
+	VMOVSD    (DI)(R9*8), X1
 	VXORPS    X2, X2, X2
-	VCVTSS2SD (R10)(AX*4), X2, X2
+	VCVTSS2SD (R8)(R9*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
-	VMOVSS    X2, (R10)(AX*4)
-	INCQ      AX
-	JMP       sums_scalar_190
+	VMOVSS    X2, (R8)(R9*4)
+	INCQ      R9
+	JMP       sums_scalar_309
 
-sums_planes_189:
+sums_planes_308:
 	XORQ R11, R11
+	MOVQ inner+72(FP), R12
+	SHLQ $0x03, R12
 
-sums_channel_193:
-	CMPQ   AX, R8
-	JE     sums_done_191
+sums_group_312:
+	MOVQ   1936(SP), R10
+	SUBQ   R9, R10
+	CMPQ   R10, $0x00000004
+	JB     sums_single_314
 	VXORPS X1, X1, X1
-	XORQ   R12, R12
+	VXORPS X2, X2, X2
+	VXORPS X3, X3, X3
+	VXORPS X4, X4, X4
+	LEAQ   (DI)(R11*8), R13
+	LEAQ   (R13)(R12*2), R14
+	XORQ   R10, R10
 
-sums_plane_194:
-	VADDSD    (SP)(R11*8), X1, X1
+sums_group_plane_313:
+	VADDSD    (R13), X1, X1
+	VADDSD    (R13)(R12*1), X2, X2
+	VADDSD    (R14), X3, X3
+	VADDSD    (R14)(R12*1), X4, X4
+	ADDQ      $0x08, R13
+	ADDQ      $0x08, R14
+	INCQ      R10
+	CMPQ      R10, inner+72(FP)
+	JB        sums_group_plane_313
+	VXORPS    X5, X5, X5
+	VCVTSS2SD (R8)(R9*4), X5, X5
+	VADDSD    X1, X5, X5
+	VCVTSD2SS X5, X5, X5
+	VMOVSS    X5, (R8)(R9*4)
+	VXORPS    X1, X1, X1
+	VCVTSS2SD 4(R8)(R9*4), X1, X1
+	VADDSD    X2, X1, X1
+	VCVTSD2SS X1, X1, X1
+	VMOVSS    X1, 4(R8)(R9*4)
+	VXORPS    X1, X1, X1
+	VCVTSS2SD 8(R8)(R9*4), X1, X1
+	VADDSD    X3, X1, X1
+	VCVTSD2SS X1, X1, X1
+	VMOVSS    X1, 8(R8)(R9*4)
+	VXORPS    X1, X1, X1
+	VCVTSS2SD 12(R8)(R9*4), X1, X1
+	VADDSD    X4, X1, X1
+	VCVTSD2SS X1, X1, X1
+	VMOVSS    X1, 12(R8)(R9*4)
+	MOVQ      R12, R10
+	SHRQ      $0x01, R10
+	ADDQ      R10, R11
+	ADDQ      $0x00000004, R9
+	JMP       sums_group_312
+
+sums_single_314:
+	CMPQ   R9, 1936(SP)
+	JE     sums_done_310
+	VXORPS X1, X1, X1
+	XORQ   R10, R10
+
+sums_single_plane_315:
+	VADDSD    (DI)(R11*8), X1, X1
 	INCQ      R11
-	INCQ      R12
-	CMPQ      R12, R9
-	JB        sums_plane_194
+	INCQ      R10
+	CMPQ      R10, inner+72(FP)
+	JB        sums_single_plane_315
 	VXORPS    X2, X2, X2
-	VCVTSS2SD (R10)(AX*4), X2, X2
+	VCVTSS2SD (R8)(R9*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
-	VMOVSS    X2, (R10)(AX*4)
-	INCQ      AX
-	JMP       sums_channel_193
+	VMOVSS    X2, (R8)(R9*4)
+	INCQ      R9
+	JMP       sums_single_314
 
-sums_done_191:
-	MOVQ DI, AX
-	SHLQ $0x02, AX
-	ADDQ AX, CX
-	ADDQ AX, BX
-	SUBQ DI, SI
-	ADDQ R8, DX
-	MOVQ dalpha_len+56(FP), AX
-	CMPQ DX, AX
-	JNE  ring_next_195
-	XORQ DX, DX
+sums_done_310:
+	MOVQ 1944(SP), R8
+	SUBQ R8, SI
+	SHLQ $0x02, R8
+	ADDQ R8, CX
+	ADDQ R8, BX
+	ADDQ DX, AX
+	MOVQ dalpha_len+56(FP), DX
+	CMPQ AX, DX
+	JNE  ring_next_316
+	XORQ AX, AX
 
-ring_next_195:
-	MOVQ DX, 1792(SP)
-	JMP  ring_segment_176
+ring_next_316:
+	MOVQ AX, 1912(SP)
+	JMP  ring_segment_289
 
-ring_done_177:
+ring_done_290:
+ring_finished_288:
 	VZEROUPPER
 	RET
 
@@ -3032,11 +4276,11 @@ TEXT ·forwardAVX2F64(SB), NOSPLIT, $0-56
 	MOVQ         DX, BX
 	SHLQ         $0x03, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_196
+	JB           cached_317
 	CMPQ         AX, CX
-	JE           cached_196
+	JE           cached_317
 	CMPQ         AX, CX
-	JE           cached_196
+	JE           cached_317
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -3045,7 +4289,7 @@ TEXT ·forwardAVX2F64(SB), NOSPLIT, $0-56
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_198
+	JE           aligned_319
 	MOVQ         SI, DI
 	SHLQ         $0x03, DI
 	NEGQ         DI
@@ -3058,13 +4302,13 @@ TEXT ·forwardAVX2F64(SB), NOSPLIT, $0-56
 	VMASKMOVPD   Y5, Y2, (AX)(BX*8)
 	MOVQ         SI, BX
 
-aligned_198:
+aligned_319:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-unrolled_199:
+unrolled_320:
 	CMPQ      BX, SI
-	JGT       single_200
+	JGT       single_321
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
@@ -3086,26 +4330,26 @@ unrolled_199:
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVNTPD  Y4, 96(AX)(BX*8)
 	ADDQ      $0x00000010, BX
-	JMP       unrolled_199
+	JMP       unrolled_320
 
-single_200:
+single_321:
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-single_loop_201:
+single_loop_322:
 	CMPQ      BX, SI
-	JGT       remainder_202
+	JGT       remainder_323
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVNTPD  Y4, (AX)(BX*8)
 	ADDQ      $0x00000004, BX
-	JMP       single_loop_201
+	JMP       single_loop_322
 
-remainder_202:
+remainder_323:
 	SUBQ       BX, DX
-	JE         span_done_203
+	JE         span_done_324
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), SI
@@ -3116,18 +4360,18 @@ remainder_202:
 	VBLENDVPD  Y0, Y3, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(BX*8)
 
-span_done_203:
+span_done_324:
 	SFENCE
-	JMP stored_197
+	JMP stored_318
 
-cached_196:
+cached_317:
 	XORQ BX, BX
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-unrolled_204:
+unrolled_325:
 	CMPQ      BX, SI
-	JGT       single_205
+	JGT       single_326
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
@@ -3149,26 +4393,26 @@ unrolled_204:
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVUPD   Y4, 96(AX)(BX*8)
 	ADDQ      $0x00000010, BX
-	JMP       unrolled_204
+	JMP       unrolled_325
 
-single_205:
+single_326:
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-single_loop_206:
+single_loop_327:
 	CMPQ      BX, SI
-	JGT       remainder_207
+	JGT       remainder_328
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVUPD   Y4, (AX)(BX*8)
 	ADDQ      $0x00000004, BX
-	JMP       single_loop_206
+	JMP       single_loop_327
 
-remainder_207:
+remainder_328:
 	SUBQ       BX, DX
-	JE         span_done_208
+	JE         span_done_329
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), SI
@@ -3179,8 +4423,8 @@ remainder_207:
 	VBLENDVPD  Y0, Y3, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(BX*8)
 
-span_done_208:
-stored_197:
+span_done_329:
+stored_318:
 	VZEROUPPER
 	RET
 
@@ -3198,17 +4442,17 @@ TEXT ·forwardPlanesAVX2F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
 
-plane_209:
+plane_330:
 	CMPQ         DX, $0x00
-	JE           planes_done_210
+	JE           planes_done_331
 	VBROADCASTSD (DI)(R9*8), Y1
 	XORQ         R10, R10
 	MOVQ         BX, R11
 	SUBQ         $0x00000010, R11
 
-unrolled_211:
+unrolled_332:
 	CMPQ      R10, R11
-	JGT       single_212
+	JGT       single_333
 	VMOVUPD   (CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
@@ -3230,27 +4474,27 @@ unrolled_211:
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVUPD   Y4, 96(AX)(R10*8)
 	ADDQ      $0x00000010, R10
-	JMP       unrolled_211
+	JMP       unrolled_332
 
-single_212:
+single_333:
 	MOVQ BX, R11
 	SUBQ $0x00000004, R11
 
-single_loop_213:
+single_loop_334:
 	CMPQ      R10, R11
-	JGT       remainder_214
+	JGT       remainder_335
 	VMOVUPD   (CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVUPD   Y4, (AX)(R10*8)
 	ADDQ      $0x00000004, R10
-	JMP       single_loop_213
+	JMP       single_loop_334
 
-remainder_214:
+remainder_335:
 	MOVQ       BX, R11
 	SUBQ       R10, R11
-	JE         span_done_215
+	JE         span_done_336
 	SHLQ       $0x03, R11
 	NEGQ       R11
 	LEAQ       tailmask<>+32(SB), R12
@@ -3261,19 +4505,19 @@ remainder_214:
 	VBLENDVPD  Y4, Y3, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(R10*8)
 
-span_done_215:
+span_done_336:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_216
+	JNE  same_pass_337
 	XORQ R9, R9
 
-same_pass_216:
+same_pass_337:
 	SUBQ BX, DX
-	JMP  plane_209
+	JMP  plane_330
 
-planes_done_210:
+planes_done_331:
 	VZEROUPPER
 	RET
 
@@ -3287,9 +4531,9 @@ TEXT ·forwardPatternAVX2F64(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+56(FP), SI
 
-row_217:
+row_338:
 	CMPQ    DX, $0x00
-	JE      rows_done_218
+	JE      rows_done_339
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -3297,9 +4541,9 @@ row_217:
 	MOVQ    DI, R9
 	SUBQ    $0x00000010, R9
 
-unrolled_219:
+unrolled_340:
 	CMPQ      R8, R9
-	JGT       single_220
+	JGT       single_341
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y3
@@ -3321,27 +4565,27 @@ unrolled_219:
 	VBLENDVPD Y2, Y1, Y3, Y3
 	VMOVUPD   Y3, 96(AX)(R8*8)
 	ADDQ      $0x00000010, R8
-	JMP       unrolled_219
+	JMP       unrolled_340
 
-single_220:
+single_341:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 
-single_loop_221:
+single_loop_342:
 	CMPQ      R8, R9
-	JGT       remainder_222
+	JGT       remainder_343
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y3
 	VBLENDVPD Y2, Y1, Y3, Y3
 	VMOVUPD   Y3, (AX)(R8*8)
 	ADDQ      $0x00000004, R8
-	JMP       single_loop_221
+	JMP       single_loop_342
 
-remainder_222:
+remainder_343:
 	MOVQ       DI, R9
 	SUBQ       R8, R9
-	JE         span_done_223
+	JE         span_done_344
 	SHLQ       $0x03, R9
 	NEGQ       R9
 	LEAQ       tailmask<>+32(SB), R10
@@ -3353,237 +4597,421 @@ remainder_222:
 	VBLENDVPD  Y3, Y2, Y4, Y4
 	VMASKMOVPD Y4, Y1, (AX)(R8*8)
 
-span_done_223:
+span_done_344:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_217
+	JMP  row_338
 
-rows_done_218:
+rows_done_339:
 	VZEROUPPER
 	RET
 
 // func forwardRingAVX2F64(dst []float64, x []float64, alpha []float64, inner int)
 // Requires: AVX, CMOV
-TEXT ·forwardRingAVX2F64(SB), $1824-80
+TEXT ·forwardRingAVX2F64(SB), $1984-80
 	MOVQ   dst_base+0(FP), CX
 	MOVQ   x_base+24(FP), BX
 	MOVQ   x_len+32(FP), SI
 	VXORPS Y0, Y0, Y0
-	MOVQ   inner+72(FP), DI
-	MOVQ   alpha_len+56(FP), AX
-	MOVQ   AX, DX
-	IMULQ  DI, DX
-	MOVQ   AX, 1800(SP)
-	MOVQ   SI, 1808(SP)
-	CMPQ   DX, $0x000000d8
-	JBE    ring_whole_224
-	MOVQ   $0x000000d8, AX
-	XORQ   DX, DX
-	DIVQ   DI
-	MOVQ   AX, 1800(SP)
-	MOVQ   $0x00000000, 1808(SP)
+	LEAQ   (SP), DI
+	ADDQ   $0x0000001f, DI
+	ANDQ   $-32, DI
+	MOVQ   inner+72(FP), AX
+	MOVQ   alpha_len+56(FP), DX
+	MOVQ   DX, R8
+	IMULQ  AX, R8
+	CMPQ   R8, $0x000000d8
+	JA     ring_segmented_345
+	MOVQ   R8, R9
 
-ring_whole_224:
-	MOVQ $0x00000000, 1792(SP)
+ring_len_346:
+	CMPQ R9, $0x00000004
+	JAE  ring_len_done_347
+	ADDQ R8, R9
+	JMP  ring_len_346
 
-ring_segment_225:
-	CMPQ    SI, $0x00
-	JE      ring_done_226
-	MOVQ    1792(SP), DX
-	MOVQ    alpha_len+56(FP), R8
-	MOVQ    inner+72(FP), R9
-	SUBQ    DX, R8
-	MOVQ    1800(SP), AX
-	CMPQ    R8, AX
-	CMOVQHI AX, R8
-	MOVQ    R8, 1816(SP)
-	MOVQ    R8, R10
-	IMULQ   R9, R10
-	MOVQ    1808(SP), DI
-	TESTQ   DI, DI
-	CMOVQEQ R10, DI
-	MOVQ    R10, AX
+ring_len_done_347:
+	MOVQ R9, 1920(SP)
+	MOVQ $0x00000004, R10
 
-ring_len_227:
-	CMPQ AX, $0x00000004
-	JAE  ring_len_done_228
-	ADDQ R10, AX
-	JMP  ring_len_227
+ring_step_348:
+	CMPQ R10, R9
+	JB   ring_step_done_349
+	SUBQ R9, R10
+	JMP  ring_step_348
 
-ring_len_done_228:
-	MOVQ alpha_base+48(FP), R11
-	LEAQ (R11)(DX*8), R11
-	CMPQ R9, $0x01
-	JNE  ring_planes_229
-	XORQ DX, DX
-	MOVQ R8, R9
-	SUBQ $0x00000004, R9
+ring_step_done_349:
+	MOVQ R10, 1928(SP)
+	MOVQ $0x00000010, R10
 
-ring_copy_231:
-	CMPQ    DX, R9
-	JGT     ring_copy_tail_232
-	VMOVUPD (R11)(DX*8), Y1
-	VMOVUPD Y1, (SP)(DX*8)
-	ADDQ    $0x00000004, DX
-	JMP     ring_copy_231
+ring_step_350:
+	CMPQ R10, R9
+	JB   ring_step_done_351
+	SUBQ R9, R10
+	JMP  ring_step_350
 
-ring_copy_tail_232:
-	SUBQ       DX, R8
-	JE         ring_extend_230
-	SHLQ       $0x03, R8
-	NEGQ       R8
-	LEAQ       tailmask<>+32(SB), R9
-	VMOVDQU    (R9)(R8*1), Y1
-	VMASKMOVPD (R11)(DX*8), Y1, Y1
-	VMOVUPD    Y1, (SP)(DX*8)
-	JMP        ring_extend_230
+ring_step_done_351:
+	MOVQ R10, 1936(SP)
+	MOVQ alpha_base+48(FP), R9
+	CMPQ AX, $0x01
+	JNE  ring_planes_352
+	XORQ AX, AX
+	MOVQ DX, R10
+	SUBQ $0x00000004, R10
 
-ring_planes_229:
-	XORQ DX, DX
-	XORQ R12, R12
+ring_copy_354:
+	CMPQ    AX, R10
+	JGT     ring_copy_tail_355
+	VMOVUPD (R9)(AX*8), Y1
+	VMOVUPD Y1, (DI)(AX*8)
+	ADDQ    $0x00000004, AX
+	JMP     ring_copy_354
 
-ring_channel_233:
-	CMPQ         DX, R8
-	JE           ring_extend_230
-	VBROADCASTSD (R11)(DX*8), Y1
-	XORQ         R13, R13
+ring_copy_tail_355:
+	SUBQ       AX, DX
+	JE         ring_extend_353
+	SHLQ       $0x03, DX
+	NEGQ       DX
+	LEAQ       tailmask<>+32(SB), R10
+	VMOVDQU    (R10)(DX*1), Y1
+	VMASKMOVPD (R9)(AX*8), Y1, Y1
+	VMOVUPD    Y1, (DI)(AX*8)
+	JMP        ring_extend_353
 
-ring_fill_234:
-	MOVQ    R12, R14
-	ADDQ    R13, R14
-	VMOVUPD Y1, (SP)(R14*8)
-	ADDQ    $0x00000004, R13
-	CMPQ    R13, R9
-	JB      ring_fill_234
-	ADDQ    R9, R12
-	INCQ    DX
-	JMP     ring_channel_233
+ring_planes_352:
+	XORQ R10, R10
+	XORQ R11, R11
 
-ring_extend_230:
-	CMPQ    R10, $0x00000004
-	JB      ring_short_235
-	VMOVUPD (SP), Y1
-	VMOVUPD Y1, (SP)(R10*8)
-	JMP     ring_built_236
+ring_channel_356:
+	CMPQ         R10, DX
+	JE           ring_extend_353
+	VBROADCASTSD (R9)(R10*8), Y1
+	XORQ         R12, R12
 
-ring_short_235:
-	MOVQ R10, DX
-	MOVQ AX, R8
-	ADDQ $0x00000004, R8
+ring_fill_357:
+	MOVQ    R11, R13
+	ADDQ    R12, R13
+	VMOVUPD Y1, (DI)(R13*8)
+	ADDQ    $0x00000004, R12
+	CMPQ    R12, AX
+	JB      ring_fill_357
+	ADDQ    AX, R11
+	INCQ    R10
+	JMP     ring_channel_356
 
-ring_element_237:
+ring_extend_353:
+	MOVQ 1920(SP), AX
+	MOVQ R8, DX
+
+ring_element_358:
+	CMPQ DX, AX
+	JAE  ring_repeated_359
 	MOVQ DX, R9
-	SUBQ R10, R9
-	MOVQ (SP)(R9*8), R9
-	MOVQ R9, (SP)(DX*8)
+	SUBQ R8, R9
+	MOVQ (DI)(R9*8), R9
+	MOVQ R9, (DI)(DX*8)
 	INCQ DX
-	CMPQ DX, R8
-	JB   ring_element_237
+	JMP  ring_element_358
 
-ring_built_236:
+ring_repeated_359:
+	VMOVUPD (DI), Y1
+	VMOVUPD Y1, (DI)(AX*8)
+	VMOVUPD 32(DI), Y1
+	VMOVUPD Y1, 32(DI)(AX*8)
+	VMOVUPD 64(DI), Y1
+	VMOVUPD Y1, 64(DI)(AX*8)
+	VMOVUPD 96(DI), Y1
+	VMOVUPD Y1, 96(DI)(AX*8)
+	XORQ    AX, AX
+	XORQ    DX, DX
+	MOVQ    SI, R8
+	SUBQ    $0x00000010, R8
+
+unrolled_360:
+	CMPQ      DX, R8
+	JGT       single_361
+	VMOVUPD   (BX)(DX*8), Y1
+	VCMPPD    $0x1e, Y0, Y1, Y2
+	VMULPD    (DI)(AX*8), Y1, Y3
+	VBLENDVPD Y2, Y1, Y3, Y3
+	VMOVUPD   Y3, (CX)(DX*8)
+	VMOVUPD   32(BX)(DX*8), Y1
+	VCMPPD    $0x1e, Y0, Y1, Y2
+	VMULPD    32(DI)(AX*8), Y1, Y3
+	VBLENDVPD Y2, Y1, Y3, Y3
+	VMOVUPD   Y3, 32(CX)(DX*8)
+	VMOVUPD   64(BX)(DX*8), Y1
+	VCMPPD    $0x1e, Y0, Y1, Y2
+	VMULPD    64(DI)(AX*8), Y1, Y3
+	VBLENDVPD Y2, Y1, Y3, Y3
+	VMOVUPD   Y3, 64(CX)(DX*8)
+	VMOVUPD   96(BX)(DX*8), Y1
+	VCMPPD    $0x1e, Y0, Y1, Y2
+	VMULPD    96(DI)(AX*8), Y1, Y3
+	VBLENDVPD Y2, Y1, Y3, Y3
+	VMOVUPD   Y3, 96(CX)(DX*8)
+	ADDQ      1936(SP), AX
+	MOVQ      AX, R9
+	SUBQ      1920(SP), R9
+	CMOVQCC   R9, AX
+	ADDQ      $0x00000010, DX
+	JMP       unrolled_360
+
+single_361:
+	MOVQ SI, R8
+	SUBQ $0x00000004, R8
+
+single_loop_362:
+	CMPQ      DX, R8
+	JGT       remainder_363
+	VMOVUPD   (BX)(DX*8), Y1
+	VCMPPD    $0x1e, Y0, Y1, Y2
+	VMULPD    (DI)(AX*8), Y1, Y3
+	VBLENDVPD Y2, Y1, Y3, Y3
+	VMOVUPD   Y3, (CX)(DX*8)
+	ADDQ      1928(SP), AX
+	MOVQ      AX, R9
+	SUBQ      1920(SP), R9
+	CMOVQCC   R9, AX
+	ADDQ      $0x00000004, DX
+	JMP       single_loop_362
+
+remainder_363:
+	SUBQ       DX, SI
+	JE         span_done_364
+	SHLQ       $0x03, SI
+	NEGQ       SI
+	LEAQ       tailmask<>+32(SB), R8
+	VMOVDQU    (R8)(SI*1), Y1
+	VMASKMOVPD (BX)(DX*8), Y1, Y2
+	VCMPPD     $0x1e, Y0, Y2, Y0
+	VMASKMOVPD (DI)(AX*8), Y1, Y3
+	VMULPD     Y3, Y2, Y3
+	VBLENDVPD  Y0, Y2, Y3, Y3
+	VMASKMOVPD Y3, Y1, (CX)(DX*8)
+
+span_done_364:
+	JMP ring_finished_365
+
+ring_segmented_345:
+	MOVQ inner+72(FP), R8
+	MOVQ $0x000000d8, AX
 	XORQ DX, DX
-	XORQ R8, R8
-	MOVQ DI, R9
-	SUBQ $0x00000010, R9
+	DIVQ R8
+	MOVQ AX, 1952(SP)
+	MOVQ $0x00000000, 1960(SP)
+	MOVQ $0x00000000, 1944(SP)
 
-unrolled_238:
+ring_segment_366:
+	CMPQ    SI, $0x00
+	JE      ring_done_367
+	MOVQ    1944(SP), AX
+	MOVQ    alpha_len+56(FP), DX
+	MOVQ    inner+72(FP), R8
+	SUBQ    AX, DX
+	MOVQ    1952(SP), R9
+	CMPQ    DX, R9
+	CMOVQHI R9, DX
+	MOVQ    DX, 1968(SP)
+	MOVQ    DX, R9
+	IMULQ   R8, R9
+	MOVQ    1960(SP), R10
+	TESTQ   R10, R10
+	CMOVQEQ R9, R10
+	MOVQ    R10, 1976(SP)
+	MOVQ    R9, R10
+
+ring_len_368:
+	CMPQ R10, $0x00000004
+	JAE  ring_len_done_369
+	ADDQ R9, R10
+	JMP  ring_len_368
+
+ring_len_done_369:
+	MOVQ R10, 1920(SP)
+	MOVQ $0x00000004, R11
+
+ring_step_370:
+	CMPQ R11, R10
+	JB   ring_step_done_371
+	SUBQ R10, R11
+	JMP  ring_step_370
+
+ring_step_done_371:
+	MOVQ R11, 1928(SP)
+	MOVQ $0x00000010, R11
+
+ring_step_372:
+	CMPQ R11, R10
+	JB   ring_step_done_373
+	SUBQ R10, R11
+	JMP  ring_step_372
+
+ring_step_done_373:
+	MOVQ R11, 1936(SP)
+	MOVQ alpha_base+48(FP), R10
+	LEAQ (R10)(AX*8), R10
+	CMPQ R8, $0x01
+	JNE  ring_planes_374
+	XORQ AX, AX
+	MOVQ DX, R8
+	SUBQ $0x00000004, R8
+
+ring_copy_376:
+	CMPQ    AX, R8
+	JGT     ring_copy_tail_377
+	VMOVUPD (R10)(AX*8), Y1
+	VMOVUPD Y1, (DI)(AX*8)
+	ADDQ    $0x00000004, AX
+	JMP     ring_copy_376
+
+ring_copy_tail_377:
+	SUBQ       AX, DX
+	JE         ring_extend_375
+	SHLQ       $0x03, DX
+	NEGQ       DX
+	LEAQ       tailmask<>+32(SB), R8
+	VMOVDQU    (R8)(DX*1), Y1
+	VMASKMOVPD (R10)(AX*8), Y1, Y1
+	VMOVUPD    Y1, (DI)(AX*8)
+	JMP        ring_extend_375
+
+ring_planes_374:
+	XORQ AX, AX
+	XORQ R11, R11
+
+ring_channel_378:
+	CMPQ         AX, DX
+	JE           ring_extend_375
+	VBROADCASTSD (R10)(AX*8), Y1
+	XORQ         R12, R12
+
+ring_fill_379:
+	MOVQ    R11, R13
+	ADDQ    R12, R13
+	VMOVUPD Y1, (DI)(R13*8)
+	ADDQ    $0x00000004, R12
+	CMPQ    R12, R8
+	JB      ring_fill_379
+	ADDQ    R8, R11
+	INCQ    AX
+	JMP     ring_channel_378
+
+ring_extend_375:
+	MOVQ 1920(SP), AX
+	MOVQ R9, DX
+
+ring_element_380:
+	CMPQ DX, AX
+	JAE  ring_repeated_381
+	MOVQ DX, R8
+	SUBQ R9, R8
+	MOVQ (DI)(R8*8), R8
+	MOVQ R8, (DI)(DX*8)
+	INCQ DX
+	JMP  ring_element_380
+
+ring_repeated_381:
+	VMOVUPD (DI), Y1
+	VMOVUPD Y1, (DI)(AX*8)
+	VMOVUPD 32(DI), Y1
+	VMOVUPD Y1, 32(DI)(AX*8)
+	VMOVUPD 64(DI), Y1
+	VMOVUPD Y1, 64(DI)(AX*8)
+	VMOVUPD 96(DI), Y1
+	VMOVUPD Y1, 96(DI)(AX*8)
+	XORQ    AX, AX
+	MOVQ    1976(SP), DX
+	XORQ    R8, R8
+	MOVQ    DX, R9
+	SUBQ    $0x00000010, R9
+
+unrolled_382:
 	CMPQ      R8, R9
-	JGT       single_239
+	JGT       single_383
 	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
-	VMULPD    (SP)(DX*8), Y1, Y3
+	VMULPD    (DI)(AX*8), Y1, Y3
 	VBLENDVPD Y2, Y1, Y3, Y3
 	VMOVUPD   Y3, (CX)(R8*8)
-	ADDQ      $0x00000004, DX
-	MOVQ      DX, R10
-	SUBQ      AX, R10
-	CMOVQCC   R10, DX
 	VMOVUPD   32(BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
-	VMULPD    (SP)(DX*8), Y1, Y3
+	VMULPD    32(DI)(AX*8), Y1, Y3
 	VBLENDVPD Y2, Y1, Y3, Y3
 	VMOVUPD   Y3, 32(CX)(R8*8)
-	ADDQ      $0x00000004, DX
-	MOVQ      DX, R10
-	SUBQ      AX, R10
-	CMOVQCC   R10, DX
 	VMOVUPD   64(BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
-	VMULPD    (SP)(DX*8), Y1, Y3
+	VMULPD    64(DI)(AX*8), Y1, Y3
 	VBLENDVPD Y2, Y1, Y3, Y3
 	VMOVUPD   Y3, 64(CX)(R8*8)
-	ADDQ      $0x00000004, DX
-	MOVQ      DX, R10
-	SUBQ      AX, R10
-	CMOVQCC   R10, DX
 	VMOVUPD   96(BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
-	VMULPD    (SP)(DX*8), Y1, Y3
+	VMULPD    96(DI)(AX*8), Y1, Y3
 	VBLENDVPD Y2, Y1, Y3, Y3
 	VMOVUPD   Y3, 96(CX)(R8*8)
-	ADDQ      $0x00000004, DX
-	MOVQ      DX, R10
-	SUBQ      AX, R10
-	CMOVQCC   R10, DX
+	ADDQ      1936(SP), AX
+	MOVQ      AX, R10
+	SUBQ      1920(SP), R10
+	CMOVQCC   R10, AX
 	ADDQ      $0x00000010, R8
-	JMP       unrolled_238
+	JMP       unrolled_382
 
-single_239:
-	MOVQ DI, R9
+single_383:
+	MOVQ DX, R9
 	SUBQ $0x00000004, R9
 
-single_loop_240:
+single_loop_384:
 	CMPQ      R8, R9
-	JGT       remainder_241
+	JGT       remainder_385
 	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
-	VMULPD    (SP)(DX*8), Y1, Y3
+	VMULPD    (DI)(AX*8), Y1, Y3
 	VBLENDVPD Y2, Y1, Y3, Y3
 	VMOVUPD   Y3, (CX)(R8*8)
-	ADDQ      $0x00000004, DX
-	MOVQ      DX, R10
-	SUBQ      AX, R10
-	CMOVQCC   R10, DX
+	ADDQ      1928(SP), AX
+	MOVQ      AX, R10
+	SUBQ      1920(SP), R10
+	CMOVQCC   R10, AX
 	ADDQ      $0x00000004, R8
-	JMP       single_loop_240
+	JMP       single_loop_384
 
-remainder_241:
-	MOVQ       DI, AX
-	SUBQ       R8, AX
-	JE         span_done_242
-	SHLQ       $0x03, AX
-	NEGQ       AX
+remainder_385:
+	SUBQ       R8, DX
+	JE         span_done_386
+	SHLQ       $0x03, DX
+	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R9
-	VMOVDQU    (R9)(AX*1), Y1
+	VMOVDQU    (R9)(DX*1), Y1
 	VMASKMOVPD (BX)(R8*8), Y1, Y2
 	VCMPPD     $0x1e, Y0, Y2, Y3
-	VMASKMOVPD (SP)(DX*8), Y1, Y4
+	VMASKMOVPD (DI)(AX*8), Y1, Y4
 	VMULPD     Y4, Y2, Y4
 	VBLENDVPD  Y3, Y2, Y4, Y4
 	VMASKMOVPD Y4, Y1, (CX)(R8*8)
 
-span_done_242:
-	MOVQ 1792(SP), AX
-	MOVQ 1816(SP), DX
-	MOVQ DI, R8
+span_done_386:
+	MOVQ 1944(SP), AX
+	MOVQ 1968(SP), DX
+	MOVQ 1976(SP), R8
+	SUBQ R8, SI
 	SHLQ $0x03, R8
 	ADDQ R8, BX
 	ADDQ R8, CX
-	SUBQ DI, SI
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_243
+	JNE  ring_next_387
 	XORQ AX, AX
 
-ring_next_243:
-	MOVQ AX, 1792(SP)
-	JMP  ring_segment_225
+ring_next_387:
+	MOVQ AX, 1944(SP)
+	JMP  ring_segment_366
 
-ring_done_226:
+ring_done_367:
+ring_finished_365:
 	VZEROUPPER
 	RET
 
@@ -3603,11 +5031,11 @@ TEXT ·backwardAVX2F64(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_244
+	JB           cached_388
 	CMPQ         AX, DX
-	JE           cached_244
+	JE           cached_388
 	CMPQ         AX, CX
-	JE           cached_244
+	JE           cached_388
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -3616,7 +5044,7 @@ TEXT ·backwardAVX2F64(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_246
+	JE           aligned_390
 	MOVQ         DI, R8
 	SHLQ         $0x03, R8
 	NEGQ         R8
@@ -3633,13 +5061,13 @@ TEXT ·backwardAVX2F64(SB), NOSPLIT, $0-88
 	VMASKMOVPD   Y7, Y6, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_246:
+aligned_390:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-unrolled_247:
+unrolled_391:
 	CMPQ        SI, DI
-	JGT         single_248
+	JGT         single_392
 	VMOVUPD     (CX)(SI*8), Y6
 	VMOVUPD     (DX)(SI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -3677,15 +5105,15 @@ unrolled_247:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVNTPD    Y6, 96(AX)(SI*8)
 	ADDQ        $0x00000010, SI
-	JMP         unrolled_247
+	JMP         unrolled_391
 
-single_248:
+single_392:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
 
-single_loop_249:
+single_loop_393:
 	CMPQ        SI, DI
-	JGT         remainder_250
+	JGT         remainder_394
 	VMOVUPD     (CX)(SI*8), Y6
 	VMOVUPD     (DX)(SI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -3696,11 +5124,11 @@ single_loop_249:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVNTPD    Y6, (AX)(SI*8)
 	ADDQ        $0x00000004, SI
-	JMP         single_loop_249
+	JMP         single_loop_393
 
-remainder_250:
+remainder_394:
 	SUBQ        SI, BX
-	JE          span_done_251
+	JE          span_done_395
 	SHLQ        $0x03, BX
 	NEGQ        BX
 	LEAQ        tailmask<>+32(SB), DI
@@ -3715,18 +5143,18 @@ remainder_250:
 	VBLENDVPD   Y0, Y8, Y5, Y5
 	VMASKMOVPD  Y5, Y6, (AX)(SI*8)
 
-span_done_251:
+span_done_395:
 	SFENCE
-	JMP stored_245
+	JMP stored_389
 
-cached_244:
+cached_388:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-unrolled_252:
+unrolled_396:
 	CMPQ        SI, DI
-	JGT         single_253
+	JGT         single_397
 	VMOVUPD     (CX)(SI*8), Y6
 	VMOVUPD     (DX)(SI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -3764,15 +5192,15 @@ unrolled_252:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVUPD     Y6, 96(AX)(SI*8)
 	ADDQ        $0x00000010, SI
-	JMP         unrolled_252
+	JMP         unrolled_396
 
-single_253:
+single_397:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
 
-single_loop_254:
+single_loop_398:
 	CMPQ        SI, DI
-	JGT         remainder_255
+	JGT         remainder_399
 	VMOVUPD     (CX)(SI*8), Y6
 	VMOVUPD     (DX)(SI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -3783,11 +5211,11 @@ single_loop_254:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVUPD     Y6, (AX)(SI*8)
 	ADDQ        $0x00000004, SI
-	JMP         single_loop_254
+	JMP         single_loop_398
 
-remainder_255:
+remainder_399:
 	SUBQ        SI, BX
-	JE          span_done_256
+	JE          span_done_400
 	SHLQ        $0x03, BX
 	NEGQ        BX
 	LEAQ        tailmask<>+32(SB), DI
@@ -3802,8 +5230,8 @@ remainder_255:
 	VBLENDVPD   Y0, Y8, Y5, Y5
 	VMASKMOVPD  Y5, Y6, (AX)(SI*8)
 
-span_done_256:
-stored_245:
+span_done_400:
+stored_389:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -3831,9 +5259,9 @@ TEXT ·backwardPlanesAVX2F64(SB), NOSPLIT, $0-128
 	SHLQ   $0x03, R10
 	XORQ   R11, R11
 
-plane_257:
+plane_401:
 	CMPQ         BX, $0x00
-	JE           planes_done_258
+	JE           planes_done_402
 	VBROADCASTSD (R9)(R11*8), Y5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -3843,9 +5271,9 @@ plane_257:
 	MOVQ         DI, R13
 	SUBQ         $0x00000010, R13
 
-unrolled_259:
+unrolled_403:
 	CMPQ        R12, R13
-	JGT         single_260
+	JGT         single_404
 	VMOVUPD     (CX)(R12*8), Y6
 	VMOVUPD     (DX)(R12*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -3883,15 +5311,15 @@ unrolled_259:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVUPD     Y6, 96(AX)(R12*8)
 	ADDQ        $0x00000010, R12
-	JMP         unrolled_259
+	JMP         unrolled_403
 
-single_260:
+single_404:
 	MOVQ DI, R13
 	SUBQ $0x00000004, R13
 
-single_loop_261:
+single_loop_405:
 	CMPQ        R12, R13
-	JGT         remainder_262
+	JGT         remainder_406
 	VMOVUPD     (CX)(R12*8), Y6
 	VMOVUPD     (DX)(R12*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -3902,12 +5330,12 @@ single_loop_261:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVUPD     Y6, (AX)(R12*8)
 	ADDQ        $0x00000004, R12
-	JMP         single_loop_261
+	JMP         single_loop_405
 
-remainder_262:
+remainder_406:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_263
+	JE          span_done_407
 	SHLQ        $0x03, R13
 	NEGQ        R13
 	LEAQ        tailmask<>+32(SB), R14
@@ -3922,7 +5350,7 @@ remainder_262:
 	VBLENDVPD   Y9, Y8, Y5, Y5
 	VMASKMOVPD  Y5, Y6, (AX)(R12*8)
 
-span_done_263:
+span_done_407:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -3937,14 +5365,14 @@ span_done_263:
 	ADDQ         R10, AX
 	INCQ         R11
 	CMPQ         R11, R8
-	JNE          same_pass_264
+	JNE          same_pass_408
 	XORQ         R11, R11
 
-same_pass_264:
+same_pass_408:
 	SUBQ DI, BX
-	JMP  plane_257
+	JMP  plane_401
 
-planes_done_258:
+planes_done_402:
 	VZEROUPPER
 	RET
 
@@ -3960,9 +5388,9 @@ TEXT ·backwardPatternAVX2F64(SB), NOSPLIT, $0-120
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), R8
 
-row_265:
+row_409:
 	CMPQ    BX, $0x00
-	JE      rows_done_266
+	JE      rows_done_410
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -3970,9 +5398,9 @@ row_265:
 	MOVQ    R9, R11
 	SUBQ    $0x00000010, R11
 
-unrolled_267:
+unrolled_411:
 	CMPQ        R10, R11
-	JGT         single_268
+	JGT         single_412
 	VMOVUPD     (CX)(R10*8), Y1
 	VMOVUPD     (DX)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -4018,15 +5446,15 @@ unrolled_267:
 	VBLENDVPD   Y3, Y2, Y1, Y1
 	VMOVUPD     Y1, 96(AX)(R10*8)
 	ADDQ        $0x00000010, R10
-	JMP         unrolled_267
+	JMP         unrolled_411
 
-single_268:
+single_412:
 	MOVQ R9, R11
 	SUBQ $0x00000004, R11
 
-single_loop_269:
+single_loop_413:
 	CMPQ        R10, R11
-	JGT         remainder_270
+	JGT         remainder_414
 	VMOVUPD     (CX)(R10*8), Y1
 	VMOVUPD     (DX)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -4039,12 +5467,12 @@ single_loop_269:
 	VBLENDVPD   Y3, Y2, Y1, Y1
 	VMOVUPD     Y1, (AX)(R10*8)
 	ADDQ        $0x00000004, R10
-	JMP         single_loop_269
+	JMP         single_loop_413
 
-remainder_270:
+remainder_414:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_271
+	JE          span_done_415
 	SHLQ        $0x03, R11
 	NEGQ        R11
 	LEAQ        tailmask<>+32(SB), R12
@@ -4062,354 +5490,754 @@ remainder_270:
 	VBLENDVPD   Y4, Y3, Y2, Y2
 	VMASKMOVPD  Y2, Y1, (AX)(R10*8)
 
-span_done_271:
+span_done_415:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_265
+	JMP  row_409
 
-rows_done_266:
+rows_done_410:
 	VZEROUPPER
 	RET
 
 // func backwardRingAVX2F64(dx []float64, dy []float64, x []float64, alpha []float64, dalpha []float64, inner int)
 // Requires: AVX, CMOV, FMA3
-TEXT ·backwardRingAVX2F64(SB), $1792-128
+TEXT ·backwardRingAVX2F64(SB), $1952-128
 	MOVQ   dx_base+0(FP), CX
 	MOVQ   x_base+48(FP), BX
 	MOVQ   dy_base+24(FP), SI
 	MOVQ   x_len+56(FP), DI
 	VXORPS Y0, Y0, Y0
-	MOVQ   inner+120(FP), R8
-	MOVQ   alpha_len+80(FP), AX
-	MOVQ   AX, DX
-	IMULQ  R8, DX
-	MOVQ   AX, 1768(SP)
-	MOVQ   DI, 1776(SP)
-	CMPQ   DX, $0x00000064
-	JBE    ring_whole_272
-	MOVQ   $0x00000064, AX
-	XORQ   DX, DX
-	DIVQ   R8
-	MOVQ   AX, 1768(SP)
-	MOVQ   $0x00000000, 1776(SP)
+	LEAQ   (SP), R8
+	ADDQ   $0x0000001f, R8
+	ANDQ   $-32, R8
+	LEAQ   928(SP), R9
+	ADDQ   $0x0000001f, R9
+	ANDQ   $-32, R9
+	MOVQ   inner+120(FP), AX
+	MOVQ   alpha_len+80(FP), DX
+	MOVQ   DX, R10
+	IMULQ  AX, R10
+	CMPQ   R10, $0x0000005c
+	JA     ring_segmented_416
+	MOVQ   R10, R11
 
-ring_whole_272:
-	MOVQ $0x00000000, 1760(SP)
+ring_len_417:
+	CMPQ R11, $0x00000004
+	JAE  ring_len_done_418
+	ADDQ R10, R11
+	JMP  ring_len_417
 
-ring_segment_273:
-	CMPQ    DI, $0x00
-	JE      ring_done_274
-	MOVQ    1760(SP), DX
-	MOVQ    alpha_len+80(FP), R9
-	MOVQ    inner+120(FP), R10
-	SUBQ    DX, R9
-	MOVQ    1768(SP), AX
-	CMPQ    R9, AX
-	CMOVQHI AX, R9
-	MOVQ    R9, 1784(SP)
-	MOVQ    R9, R11
-	IMULQ   R10, R11
-	MOVQ    1776(SP), R8
-	TESTQ   R8, R8
-	CMOVQEQ R11, R8
-	MOVQ    R11, AX
+ring_len_done_418:
+	MOVQ R11, 1888(SP)
+	MOVQ $0x00000004, R12
 
-ring_len_275:
-	CMPQ AX, $0x00000004
-	JAE  ring_len_done_276
-	ADDQ R11, AX
-	JMP  ring_len_275
+ring_step_419:
+	CMPQ R12, R11
+	JB   ring_step_done_420
+	SUBQ R11, R12
+	JMP  ring_step_419
 
-ring_len_done_276:
-	MOVQ alpha_base+72(FP), R12
-	LEAQ (R12)(DX*8), R12
-	CMPQ R10, $0x01
-	JNE  ring_planes_277
-	XORQ DX, DX
-	MOVQ R9, R10
-	SUBQ $0x00000004, R10
+ring_step_done_420:
+	MOVQ R12, 1896(SP)
+	MOVQ $0x00000010, R12
 
-ring_copy_279:
-	CMPQ    DX, R10
-	JGT     ring_copy_tail_280
-	VMOVUPD (R12)(DX*8), Y1
-	VMOVUPD Y1, (SP)(DX*8)
-	ADDQ    $0x00000004, DX
-	JMP     ring_copy_279
+ring_step_421:
+	CMPQ R12, R11
+	JB   ring_step_done_422
+	SUBQ R11, R12
+	JMP  ring_step_421
 
-ring_copy_tail_280:
-	SUBQ       DX, R9
-	JE         ring_extend_278
-	SHLQ       $0x03, R9
-	NEGQ       R9
-	LEAQ       tailmask<>+32(SB), R10
-	VMOVDQU    (R10)(R9*1), Y1
-	VMASKMOVPD (R12)(DX*8), Y1, Y1
-	VMOVUPD    Y1, (SP)(DX*8)
-	JMP        ring_extend_278
+ring_step_done_422:
+	MOVQ R12, 1904(SP)
+	MOVQ alpha_base+72(FP), R11
+	CMPQ AX, $0x01
+	JNE  ring_planes_423
+	XORQ AX, AX
+	MOVQ DX, R12
+	SUBQ $0x00000004, R12
 
-ring_planes_277:
-	XORQ DX, DX
+ring_copy_425:
+	CMPQ    AX, R12
+	JGT     ring_copy_tail_426
+	VMOVUPD (R11)(AX*8), Y1
+	VMOVUPD Y1, (R8)(AX*8)
+	ADDQ    $0x00000004, AX
+	JMP     ring_copy_425
+
+ring_copy_tail_426:
+	SUBQ       AX, DX
+	JE         ring_extend_424
+	SHLQ       $0x03, DX
+	NEGQ       DX
+	LEAQ       tailmask<>+32(SB), R12
+	VMOVDQU    (R12)(DX*1), Y1
+	VMASKMOVPD (R11)(AX*8), Y1, Y1
+	VMOVUPD    Y1, (R8)(AX*8)
+	JMP        ring_extend_424
+
+ring_planes_423:
+	XORQ R12, R12
 	XORQ R13, R13
 
-ring_channel_281:
-	CMPQ         DX, R9
-	JE           ring_extend_278
-	VBROADCASTSD (R12)(DX*8), Y1
+ring_channel_427:
+	CMPQ         R12, DX
+	JE           ring_extend_424
+	VBROADCASTSD (R11)(R12*8), Y1
 	XORQ         R14, R14
 
-ring_fill_282:
+ring_fill_428:
 	MOVQ    R13, R15
 	ADDQ    R14, R15
-	VMOVUPD Y1, (SP)(R15*8)
+	VMOVUPD Y1, (R8)(R15*8)
 	ADDQ    $0x00000004, R14
-	CMPQ    R14, R10
-	JB      ring_fill_282
-	ADDQ    R10, R13
-	INCQ    DX
-	JMP     ring_channel_281
+	CMPQ    R14, AX
+	JB      ring_fill_428
+	ADDQ    AX, R13
+	INCQ    R12
+	JMP     ring_channel_427
 
-ring_extend_278:
-	CMPQ    R11, $0x00000004
-	JB      ring_short_283
-	VMOVUPD (SP), Y1
-	VMOVUPD Y1, (SP)(R11*8)
-	JMP     ring_built_284
+ring_extend_424:
+	MOVQ 1888(SP), AX
+	MOVQ R10, DX
 
-ring_short_283:
-	MOVQ R11, DX
-	MOVQ AX, R9
-	ADDQ $0x00000004, R9
-
-ring_element_285:
-	MOVQ DX, R10
-	SUBQ R11, R10
-	MOVQ (SP)(R10*8), R10
-	MOVQ R10, (SP)(DX*8)
+ring_element_429:
+	CMPQ DX, AX
+	JAE  ring_repeated_430
+	MOVQ DX, R11
+	SUBQ R10, R11
+	MOVQ (R8)(R11*8), R11
+	MOVQ R11, (R8)(DX*8)
 	INCQ DX
-	CMPQ DX, R9
-	JB   ring_element_285
+	JMP  ring_element_429
 
-ring_built_284:
+ring_repeated_430:
+	VMOVUPD (R8), Y1
+	VMOVUPD Y1, (R8)(AX*8)
+	VMOVUPD 32(R8), Y1
+	VMOVUPD Y1, 32(R8)(AX*8)
+	VMOVUPD 64(R8), Y1
+	VMOVUPD Y1, 64(R8)(AX*8)
+	VMOVUPD 96(R8), Y1
+	VMOVUPD Y1, 96(R8)(AX*8)
+	XORQ    AX, AX
+	MOVQ    1888(SP), DX
+	ADDQ    $0x00000010, DX
+
+sums_zero_431:
+	CMPQ    AX, DX
+	JAE     sums_zeroed_432
+	VMOVUPD Y0, (R9)(AX*8)
+	ADDQ    $0x00000004, AX
+	JMP     sums_zero_431
+
+sums_zeroed_432:
+	XORQ AX, AX
 	XORQ DX, DX
-	MOVQ AX, R9
-	ADDQ $0x00000004, R9
-
-sums_zero_286:
-	CMPQ    DX, R9
-	JAE     sums_zeroed_287
-	VMOVUPD Y0, 864(SP)(DX*8)
-	ADDQ    $0x00000004, DX
-	JMP     sums_zero_286
-
-sums_zeroed_287:
-	XORQ DX, DX
-	XORQ R9, R9
-	MOVQ R8, R10
+	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 
-unrolled_288:
-	CMPQ        R9, R10
-	JGT         single_289
-	VMOVUPD     (BX)(R9*8), Y1
-	VMOVUPD     (SI)(R9*8), Y2
+unrolled_433:
+	CMPQ        DX, R10
+	JGT         single_434
+	VMOVUPD     (BX)(DX*8), Y1
+	VMOVUPD     (SI)(DX*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
 	VANDNPD     Y1, Y3, Y1
 	VANDNPD     Y2, Y3, Y4
-	VMOVUPD     864(SP)(DX*8), Y5
+	VMOVUPD     (R9)(AX*8), Y5
 	VFMADD231PD Y4, Y1, Y5
-	VMOVUPD     Y5, 864(SP)(DX*8)
-	VMULPD      (SP)(DX*8), Y2, Y1
+	VMOVUPD     Y5, (R9)(AX*8)
+	VMULPD      (R8)(AX*8), Y2, Y1
 	VBLENDVPD   Y3, Y2, Y1, Y1
-	VMOVUPD     Y1, (CX)(R9*8)
-	ADDQ        $0x00000004, DX
-	MOVQ        DX, R11
-	SUBQ        AX, R11
-	CMOVQCC     R11, DX
-	VMOVUPD     32(BX)(R9*8), Y1
-	VMOVUPD     32(SI)(R9*8), Y2
+	VMOVUPD     Y1, (CX)(DX*8)
+	VMOVUPD     32(BX)(DX*8), Y1
+	VMOVUPD     32(SI)(DX*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
 	VANDNPD     Y1, Y3, Y1
 	VANDNPD     Y2, Y3, Y4
-	VMOVUPD     864(SP)(DX*8), Y5
+	VMOVUPD     32(R9)(AX*8), Y5
 	VFMADD231PD Y4, Y1, Y5
-	VMOVUPD     Y5, 864(SP)(DX*8)
-	VMULPD      (SP)(DX*8), Y2, Y1
+	VMOVUPD     Y5, 32(R9)(AX*8)
+	VMULPD      32(R8)(AX*8), Y2, Y1
 	VBLENDVPD   Y3, Y2, Y1, Y1
-	VMOVUPD     Y1, 32(CX)(R9*8)
-	ADDQ        $0x00000004, DX
-	MOVQ        DX, R11
-	SUBQ        AX, R11
-	CMOVQCC     R11, DX
-	VMOVUPD     64(BX)(R9*8), Y1
-	VMOVUPD     64(SI)(R9*8), Y2
+	VMOVUPD     Y1, 32(CX)(DX*8)
+	VMOVUPD     64(BX)(DX*8), Y1
+	VMOVUPD     64(SI)(DX*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
 	VANDNPD     Y1, Y3, Y1
 	VANDNPD     Y2, Y3, Y4
-	VMOVUPD     864(SP)(DX*8), Y5
+	VMOVUPD     64(R9)(AX*8), Y5
 	VFMADD231PD Y4, Y1, Y5
-	VMOVUPD     Y5, 864(SP)(DX*8)
-	VMULPD      (SP)(DX*8), Y2, Y1
+	VMOVUPD     Y5, 64(R9)(AX*8)
+	VMULPD      64(R8)(AX*8), Y2, Y1
 	VBLENDVPD   Y3, Y2, Y1, Y1
-	VMOVUPD     Y1, 64(CX)(R9*8)
-	ADDQ        $0x00000004, DX
-	MOVQ        DX, R11
-	SUBQ        AX, R11
-	CMOVQCC     R11, DX
-	VMOVUPD     96(BX)(R9*8), Y1
-	VMOVUPD     96(SI)(R9*8), Y2
+	VMOVUPD     Y1, 64(CX)(DX*8)
+	VMOVUPD     96(BX)(DX*8), Y1
+	VMOVUPD     96(SI)(DX*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
 	VANDNPD     Y1, Y3, Y1
 	VANDNPD     Y2, Y3, Y4
-	VMOVUPD     864(SP)(DX*8), Y5
+	VMOVUPD     96(R9)(AX*8), Y5
 	VFMADD231PD Y4, Y1, Y5
-	VMOVUPD     Y5, 864(SP)(DX*8)
-	VMULPD      (SP)(DX*8), Y2, Y1
+	VMOVUPD     Y5, 96(R9)(AX*8)
+	VMULPD      96(R8)(AX*8), Y2, Y1
 	VBLENDVPD   Y3, Y2, Y1, Y1
-	VMOVUPD     Y1, 96(CX)(R9*8)
-	ADDQ        $0x00000004, DX
-	MOVQ        DX, R11
-	SUBQ        AX, R11
-	CMOVQCC     R11, DX
-	ADDQ        $0x00000010, R9
-	JMP         unrolled_288
+	VMOVUPD     Y1, 96(CX)(DX*8)
+	ADDQ        1904(SP), AX
+	MOVQ        AX, R11
+	SUBQ        1888(SP), R11
+	CMOVQCC     R11, AX
+	ADDQ        $0x00000010, DX
+	JMP         unrolled_433
 
-single_289:
-	MOVQ R8, R10
+single_434:
+	MOVQ DI, R10
 	SUBQ $0x00000004, R10
 
-single_loop_290:
-	CMPQ        R9, R10
-	JGT         remainder_291
-	VMOVUPD     (BX)(R9*8), Y1
-	VMOVUPD     (SI)(R9*8), Y2
+single_loop_435:
+	CMPQ        DX, R10
+	JGT         remainder_436
+	VMOVUPD     (BX)(DX*8), Y1
+	VMOVUPD     (SI)(DX*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
 	VANDNPD     Y1, Y3, Y1
 	VANDNPD     Y2, Y3, Y4
-	VMOVUPD     864(SP)(DX*8), Y5
+	VMOVUPD     (R9)(AX*8), Y5
 	VFMADD231PD Y4, Y1, Y5
-	VMOVUPD     Y5, 864(SP)(DX*8)
-	VMULPD      (SP)(DX*8), Y2, Y1
+	VMOVUPD     Y5, (R9)(AX*8)
+	VMULPD      (R8)(AX*8), Y2, Y1
 	VBLENDVPD   Y3, Y2, Y1, Y1
-	VMOVUPD     Y1, (CX)(R9*8)
+	VMOVUPD     Y1, (CX)(DX*8)
+	ADDQ        1896(SP), AX
+	MOVQ        AX, R11
+	SUBQ        1888(SP), R11
+	CMOVQCC     R11, AX
 	ADDQ        $0x00000004, DX
-	MOVQ        DX, R11
-	SUBQ        AX, R11
-	CMOVQCC     R11, DX
-	ADDQ        $0x00000004, R9
-	JMP         single_loop_290
+	JMP         single_loop_435
 
-remainder_291:
-	MOVQ        R8, R10
-	SUBQ        R9, R10
-	JE          span_done_292
-	SHLQ        $0x03, R10
-	NEGQ        R10
+remainder_436:
+	SUBQ        DX, DI
+	JE          span_done_437
+	SHLQ        $0x03, DI
+	NEGQ        DI
+	LEAQ        tailmask<>+32(SB), R10
+	VMOVDQU     (R10)(DI*1), Y1
+	VMASKMOVPD  (BX)(DX*8), Y1, Y2
+	VMASKMOVPD  (SI)(DX*8), Y1, Y3
+	VCMPPD      $0x1e, Y0, Y2, Y0
+	VANDNPD     Y2, Y0, Y2
+	VANDNPD     Y3, Y0, Y4
+	VMOVUPD     (R9)(AX*8), Y5
+	VFMADD231PD Y4, Y2, Y5
+	VMOVUPD     Y5, (R9)(AX*8)
+	VMASKMOVPD  (R8)(AX*8), Y1, Y2
+	VMULPD      Y2, Y3, Y2
+	VBLENDVPD   Y0, Y3, Y2, Y2
+	VMASKMOVPD  Y2, Y1, (CX)(DX*8)
+
+span_done_437:
+	MOVQ  alpha_len+80(FP), AX
+	IMULQ inner+120(FP), AX
+	MOVQ  dalpha_base+96(FP), CX
+	MOVQ  1888(SP), DX
+	MOVQ  DX, BX
+	ADDQ  $0x00000010, BX
+
+fold_ext_438:
+	CMPQ    BX, DX
+	JBE     fold_ext_done_439
+	SUBQ    $0x00000004, BX
+	MOVQ    BX, SI
+	SUBQ    DX, SI
+	VMOVUPD (R9)(SI*8), Y0
+	VADDPD  (R9)(BX*8), Y0, Y0
+	VMOVUPD Y0, (R9)(SI*8)
+	JMP     fold_ext_438
+
+fold_ext_done_439:
+fold_440:
+	CMPQ   DX, AX
+	JBE    folded_441
+	DECQ   DX
+	MOVQ   DX, SI
+	SUBQ   AX, SI
+	VMOVSD (R9)(DX*8), X0
+	VADDSD (R9)(SI*8), X0, X0
+	VMOVSD X0, (R9)(SI*8)
+	JMP    fold_440
+
+folded_441:
+	XORQ AX, AX
+	CMPQ inner+120(FP), $0x01
+	JNE  sums_planes_442
+	MOVQ alpha_len+80(FP), DX
+	SUBQ $0x00000004, DX
+
+sums_vector_445:
+	CMPQ    AX, DX
+	JGT     sums_scalar_443
+	VMOVUPD (CX)(AX*8), Y0
+	VADDPD  (R9)(AX*8), Y0, Y0
+	VMOVUPD Y0, (CX)(AX*8)
+	ADDQ    $0x00000004, AX
+	JMP     sums_vector_445
+
+sums_scalar_443:
+	CMPQ   AX, alpha_len+80(FP)
+	JE     sums_done_444
+	VMOVSD (R9)(AX*8), X0
+	VADDSD (CX)(AX*8), X0, X0
+	VMOVSD X0, (CX)(AX*8)
+	INCQ   AX
+	JMP    sums_scalar_443
+
+sums_planes_442:
+	XORQ BX, BX
+	MOVQ inner+120(FP), SI
+	SHLQ $0x03, SI
+
+sums_group_446:
+	MOVQ   alpha_len+80(FP), DX
+	SUBQ   AX, DX
+	CMPQ   DX, $0x00000004
+	JB     sums_single_448
+	VXORPS X0, X0, X0
+	VXORPS X1, X1, X1
+	VXORPS X2, X2, X2
+	VXORPS X3, X3, X3
+	LEAQ   (R9)(BX*8), DI
+	LEAQ   (DI)(SI*2), R8
+	XORQ   DX, DX
+
+sums_group_plane_447:
+	VADDSD (DI), X0, X0
+	VADDSD (DI)(SI*1), X1, X1
+	VADDSD (R8), X2, X2
+	VADDSD (R8)(SI*1), X3, X3
+	ADDQ   $0x08, DI
+	ADDQ   $0x08, R8
+	INCQ   DX
+	CMPQ   DX, inner+120(FP)
+	JB     sums_group_plane_447
+	VADDSD (CX)(AX*8), X0, X0
+	VMOVSD X0, (CX)(AX*8)
+	VADDSD 8(CX)(AX*8), X1, X1
+	VMOVSD X1, 8(CX)(AX*8)
+	VADDSD 16(CX)(AX*8), X2, X2
+	VMOVSD X2, 16(CX)(AX*8)
+	VADDSD 24(CX)(AX*8), X3, X3
+	VMOVSD X3, 24(CX)(AX*8)
+	MOVQ   SI, DX
+	SHRQ   $0x01, DX
+	ADDQ   DX, BX
+	ADDQ   $0x00000004, AX
+	JMP    sums_group_446
+
+sums_single_448:
+	CMPQ   AX, alpha_len+80(FP)
+	JE     sums_done_444
+	VXORPS X0, X0, X0
+	XORQ   DX, DX
+
+sums_single_plane_449:
+	VADDSD (R9)(BX*8), X0, X0
+	INCQ   BX
+	INCQ   DX
+	CMPQ   DX, inner+120(FP)
+	JB     sums_single_plane_449
+	VADDSD (CX)(AX*8), X0, X0
+	VMOVSD X0, (CX)(AX*8)
+	INCQ   AX
+	JMP    sums_single_448
+
+sums_done_444:
+	JMP ring_finished_450
+
+ring_segmented_416:
+	MOVQ inner+120(FP), R10
+	MOVQ $0x0000005c, AX
+	XORQ DX, DX
+	DIVQ R10
+	MOVQ AX, 1920(SP)
+	MOVQ $0x00000000, 1928(SP)
+	MOVQ $0x00000000, 1912(SP)
+
+ring_segment_451:
+	CMPQ    DI, $0x00
+	JE      ring_done_452
+	MOVQ    1912(SP), AX
+	MOVQ    alpha_len+80(FP), DX
+	MOVQ    inner+120(FP), R10
+	SUBQ    AX, DX
+	MOVQ    1920(SP), R11
+	CMPQ    DX, R11
+	CMOVQHI R11, DX
+	MOVQ    DX, 1936(SP)
+	MOVQ    DX, R11
+	IMULQ   R10, R11
+	MOVQ    1928(SP), R12
+	TESTQ   R12, R12
+	CMOVQEQ R11, R12
+	MOVQ    R12, 1944(SP)
+	MOVQ    R11, R12
+
+ring_len_453:
+	CMPQ R12, $0x00000004
+	JAE  ring_len_done_454
+	ADDQ R11, R12
+	JMP  ring_len_453
+
+ring_len_done_454:
+	MOVQ R12, 1888(SP)
+	MOVQ $0x00000004, R13
+
+ring_step_455:
+	CMPQ R13, R12
+	JB   ring_step_done_456
+	SUBQ R12, R13
+	JMP  ring_step_455
+
+ring_step_done_456:
+	MOVQ R13, 1896(SP)
+	MOVQ $0x00000010, R13
+
+ring_step_457:
+	CMPQ R13, R12
+	JB   ring_step_done_458
+	SUBQ R12, R13
+	JMP  ring_step_457
+
+ring_step_done_458:
+	MOVQ R13, 1904(SP)
+	MOVQ alpha_base+72(FP), R12
+	LEAQ (R12)(AX*8), R12
+	CMPQ R10, $0x01
+	JNE  ring_planes_459
+	XORQ AX, AX
+	MOVQ DX, R10
+	SUBQ $0x00000004, R10
+
+ring_copy_461:
+	CMPQ    AX, R10
+	JGT     ring_copy_tail_462
+	VMOVUPD (R12)(AX*8), Y1
+	VMOVUPD Y1, (R8)(AX*8)
+	ADDQ    $0x00000004, AX
+	JMP     ring_copy_461
+
+ring_copy_tail_462:
+	SUBQ       AX, DX
+	JE         ring_extend_460
+	SHLQ       $0x03, DX
+	NEGQ       DX
+	LEAQ       tailmask<>+32(SB), R10
+	VMOVDQU    (R10)(DX*1), Y1
+	VMASKMOVPD (R12)(AX*8), Y1, Y1
+	VMOVUPD    Y1, (R8)(AX*8)
+	JMP        ring_extend_460
+
+ring_planes_459:
+	XORQ AX, AX
+	XORQ R13, R13
+
+ring_channel_463:
+	CMPQ         AX, DX
+	JE           ring_extend_460
+	VBROADCASTSD (R12)(AX*8), Y1
+	XORQ         R14, R14
+
+ring_fill_464:
+	MOVQ    R13, R15
+	ADDQ    R14, R15
+	VMOVUPD Y1, (R8)(R15*8)
+	ADDQ    $0x00000004, R14
+	CMPQ    R14, R10
+	JB      ring_fill_464
+	ADDQ    R10, R13
+	INCQ    AX
+	JMP     ring_channel_463
+
+ring_extend_460:
+	MOVQ 1888(SP), AX
+	MOVQ R11, DX
+
+ring_element_465:
+	CMPQ DX, AX
+	JAE  ring_repeated_466
+	MOVQ DX, R10
+	SUBQ R11, R10
+	MOVQ (R8)(R10*8), R10
+	MOVQ R10, (R8)(DX*8)
+	INCQ DX
+	JMP  ring_element_465
+
+ring_repeated_466:
+	VMOVUPD (R8), Y1
+	VMOVUPD Y1, (R8)(AX*8)
+	VMOVUPD 32(R8), Y1
+	VMOVUPD Y1, 32(R8)(AX*8)
+	VMOVUPD 64(R8), Y1
+	VMOVUPD Y1, 64(R8)(AX*8)
+	VMOVUPD 96(R8), Y1
+	VMOVUPD Y1, 96(R8)(AX*8)
+	XORQ    AX, AX
+	MOVQ    1888(SP), DX
+	ADDQ    $0x00000010, DX
+
+sums_zero_467:
+	CMPQ    AX, DX
+	JAE     sums_zeroed_468
+	VMOVUPD Y0, (R9)(AX*8)
+	ADDQ    $0x00000004, AX
+	JMP     sums_zero_467
+
+sums_zeroed_468:
+	XORQ AX, AX
+	MOVQ 1944(SP), DX
+	XORQ R10, R10
+	MOVQ DX, R11
+	SUBQ $0x00000010, R11
+
+unrolled_469:
+	CMPQ        R10, R11
+	JGT         single_470
+	VMOVUPD     (BX)(R10*8), Y1
+	VMOVUPD     (SI)(R10*8), Y2
+	VCMPPD      $0x1e, Y0, Y1, Y3
+	VANDNPD     Y1, Y3, Y1
+	VANDNPD     Y2, Y3, Y4
+	VMOVUPD     (R9)(AX*8), Y5
+	VFMADD231PD Y4, Y1, Y5
+	VMOVUPD     Y5, (R9)(AX*8)
+	VMULPD      (R8)(AX*8), Y2, Y1
+	VBLENDVPD   Y3, Y2, Y1, Y1
+	VMOVUPD     Y1, (CX)(R10*8)
+	VMOVUPD     32(BX)(R10*8), Y1
+	VMOVUPD     32(SI)(R10*8), Y2
+	VCMPPD      $0x1e, Y0, Y1, Y3
+	VANDNPD     Y1, Y3, Y1
+	VANDNPD     Y2, Y3, Y4
+	VMOVUPD     32(R9)(AX*8), Y5
+	VFMADD231PD Y4, Y1, Y5
+	VMOVUPD     Y5, 32(R9)(AX*8)
+	VMULPD      32(R8)(AX*8), Y2, Y1
+	VBLENDVPD   Y3, Y2, Y1, Y1
+	VMOVUPD     Y1, 32(CX)(R10*8)
+	VMOVUPD     64(BX)(R10*8), Y1
+	VMOVUPD     64(SI)(R10*8), Y2
+	VCMPPD      $0x1e, Y0, Y1, Y3
+	VANDNPD     Y1, Y3, Y1
+	VANDNPD     Y2, Y3, Y4
+	VMOVUPD     64(R9)(AX*8), Y5
+	VFMADD231PD Y4, Y1, Y5
+	VMOVUPD     Y5, 64(R9)(AX*8)
+	VMULPD      64(R8)(AX*8), Y2, Y1
+	VBLENDVPD   Y3, Y2, Y1, Y1
+	VMOVUPD     Y1, 64(CX)(R10*8)
+	VMOVUPD     96(BX)(R10*8), Y1
+	VMOVUPD     96(SI)(R10*8), Y2
+	VCMPPD      $0x1e, Y0, Y1, Y3
+	VANDNPD     Y1, Y3, Y1
+	VANDNPD     Y2, Y3, Y4
+	VMOVUPD     96(R9)(AX*8), Y5
+	VFMADD231PD Y4, Y1, Y5
+	VMOVUPD     Y5, 96(R9)(AX*8)
+	VMULPD      96(R8)(AX*8), Y2, Y1
+	VBLENDVPD   Y3, Y2, Y1, Y1
+	VMOVUPD     Y1, 96(CX)(R10*8)
+	ADDQ        1904(SP), AX
+	MOVQ        AX, R12
+	SUBQ        1888(SP), R12
+	CMOVQCC     R12, AX
+	ADDQ        $0x00000010, R10
+	JMP         unrolled_469
+
+single_470:
+	MOVQ DX, R11
+	SUBQ $0x00000004, R11
+
+single_loop_471:
+	CMPQ        R10, R11
+	JGT         remainder_472
+	VMOVUPD     (BX)(R10*8), Y1
+	VMOVUPD     (SI)(R10*8), Y2
+	VCMPPD      $0x1e, Y0, Y1, Y3
+	VANDNPD     Y1, Y3, Y1
+	VANDNPD     Y2, Y3, Y4
+	VMOVUPD     (R9)(AX*8), Y5
+	VFMADD231PD Y4, Y1, Y5
+	VMOVUPD     Y5, (R9)(AX*8)
+	VMULPD      (R8)(AX*8), Y2, Y1
+	VBLENDVPD   Y3, Y2, Y1, Y1
+	VMOVUPD     Y1, (CX)(R10*8)
+	ADDQ        1896(SP), AX
+	MOVQ        AX, R12
+	SUBQ        1888(SP), R12
+	CMOVQCC     R12, AX
+	ADDQ        $0x00000004, R10
+	JMP         single_loop_471
+
+remainder_472:
+	SUBQ        R10, DX
+	JE          span_done_473
+	SHLQ        $0x03, DX
+	NEGQ        DX
 	LEAQ        tailmask<>+32(SB), R11
-	VMOVDQU     (R11)(R10*1), Y1
-	VMASKMOVPD  (BX)(R9*8), Y1, Y2
-	VMASKMOVPD  (SI)(R9*8), Y1, Y3
+	VMOVDQU     (R11)(DX*1), Y1
+	VMASKMOVPD  (BX)(R10*8), Y1, Y2
+	VMASKMOVPD  (SI)(R10*8), Y1, Y3
 	VCMPPD      $0x1e, Y0, Y2, Y4
 	VANDNPD     Y2, Y4, Y2
 	VANDNPD     Y3, Y4, Y5
-	VMOVUPD     864(SP)(DX*8), Y6
+	VMOVUPD     (R9)(AX*8), Y6
 	VFMADD231PD Y5, Y2, Y6
-	VMOVUPD     Y6, 864(SP)(DX*8)
-	VMASKMOVPD  (SP)(DX*8), Y1, Y2
+	VMOVUPD     Y6, (R9)(AX*8)
+	VMASKMOVPD  (R8)(AX*8), Y1, Y2
 	VMULPD      Y2, Y3, Y2
 	VBLENDVPD   Y4, Y3, Y2, Y2
-	VMASKMOVPD  Y2, Y1, (CX)(R9*8)
+	VMASKMOVPD  Y2, Y1, (CX)(R10*8)
 
-span_done_292:
-	MOVQ    1760(SP), DX
-	MOVQ    1784(SP), R9
-	MOVQ    inner+120(FP), R10
-	MOVQ    dalpha_base+96(FP), R11
-	MOVQ    R9, R12
-	IMULQ   R10, R12
-	LEAQ    (R11)(DX*8), R11
-	VMOVUPD 864(SP), Y1
-	VADDPD  864(SP)(AX*8), Y1, Y1
-	VMOVUPD Y1, 864(SP)
+span_done_473:
+	MOVQ  1912(SP), AX
+	MOVQ  1936(SP), DX
+	MOVQ  dalpha_base+96(FP), R10
+	MOVQ  DX, R11
+	IMULQ inner+120(FP), R11
+	LEAQ  (R10)(AX*8), R10
+	MOVQ  1888(SP), R12
+	MOVQ  R12, R13
+	ADDQ  $0x00000010, R13
 
-fold_293:
-	CMPQ   AX, R12
-	JBE    folded_294
-	DECQ   AX
-	MOVQ   AX, R13
-	SUBQ   R12, R13
-	VMOVSD 864(SP)(AX*8), X1
-	VADDSD 864(SP)(R13*8), X1, X1
-	VMOVSD X1, 864(SP)(R13*8)
-	JMP    fold_293
+fold_ext_474:
+	CMPQ    R13, R12
+	JBE     fold_ext_done_475
+	SUBQ    $0x00000004, R13
+	MOVQ    R13, R14
+	SUBQ    R12, R14
+	VMOVUPD (R9)(R14*8), Y1
+	VADDPD  (R9)(R13*8), Y1, Y1
+	VMOVUPD Y1, (R9)(R14*8)
+	JMP     fold_ext_474
 
-folded_294:
-	XORQ AX, AX
-	CMPQ R10, $0x01
-	JNE  sums_planes_295
-	MOVQ R9, R10
-	SUBQ $0x00000004, R10
+fold_ext_done_475:
+fold_476:
+	CMPQ   R12, R11
+	JBE    folded_477
+	DECQ   R12
+	MOVQ   R12, R14
+	SUBQ   R11, R14
+	VMOVSD (R9)(R12*8), X1
+	VADDSD (R9)(R14*8), X1, X1
+	VMOVSD X1, (R9)(R14*8)
+	JMP    fold_476
 
-sums_vector_298:
-	CMPQ    AX, R10
-	JGT     sums_scalar_296
-	VMOVUPD (R11)(AX*8), Y1
-	VADDPD  864(SP)(AX*8), Y1, Y1
-	VMOVUPD Y1, (R11)(AX*8)
-	ADDQ    $0x00000004, AX
-	JMP     sums_vector_298
+folded_477:
+	XORQ R11, R11
+	CMPQ inner+120(FP), $0x01
+	JNE  sums_planes_478
+	MOVQ 1936(SP), R12
+	SUBQ $0x00000004, R12
 
-sums_scalar_296:
-	CMPQ   AX, R9
-	JE     sums_done_297
-	VMOVSD 864(SP)(AX*8), X1
-	VADDSD (R11)(AX*8), X1, X1
-	VMOVSD X1, (R11)(AX*8)
-	INCQ   AX
-	JMP    sums_scalar_296
+sums_vector_481:
+	CMPQ    R11, R12
+	JGT     sums_scalar_479
+	VMOVUPD (R10)(R11*8), Y1
+	VADDPD  (R9)(R11*8), Y1, Y1
+	VMOVUPD Y1, (R10)(R11*8)
+	ADDQ    $0x00000004, R11
+	JMP     sums_vector_481
 
-sums_planes_295:
-	XORQ R12, R12
+sums_scalar_479:
+	CMPQ   R11, 1936(SP)
+	JE     sums_done_480
+	VMOVSD (R9)(R11*8), X1
+	VADDSD (R10)(R11*8), X1, X1
+	VMOVSD X1, (R10)(R11*8)
+	INCQ   R11
+	JMP    sums_scalar_479
 
-sums_channel_299:
-	CMPQ   AX, R9
-	JE     sums_done_297
+sums_planes_478:
+	XORQ R13, R13
+	MOVQ inner+120(FP), R14
+	SHLQ $0x03, R14
+
+sums_group_482:
+	MOVQ   1936(SP), R12
+	SUBQ   R11, R12
+	CMPQ   R12, $0x00000004
+	JB     sums_single_484
 	VXORPS X1, X1, X1
-	XORQ   R13, R13
+	VXORPS X2, X2, X2
+	VXORPS X3, X3, X3
+	VXORPS X4, X4, X4
+	LEAQ   (R9)(R13*8), R15
+	LEAQ   (R15)(R14*2), BP
+	XORQ   R12, R12
 
-sums_plane_300:
-	VADDSD 864(SP)(R12*8), X1, X1
+sums_group_plane_483:
+	VADDSD (R15), X1, X1
+	VADDSD (R15)(R14*1), X2, X2
+	VADDSD (BP), X3, X3
+	VADDSD (BP)(R14*1), X4, X4
+	ADDQ   $0x08, R15
+	ADDQ   $0x08, BP
 	INCQ   R12
+	CMPQ   R12, inner+120(FP)
+	JB     sums_group_plane_483
+	VADDSD (R10)(R11*8), X1, X1
+	VMOVSD X1, (R10)(R11*8)
+	VADDSD 8(R10)(R11*8), X2, X2
+	VMOVSD X2, 8(R10)(R11*8)
+	VADDSD 16(R10)(R11*8), X3, X3
+	VMOVSD X3, 16(R10)(R11*8)
+	VADDSD 24(R10)(R11*8), X4, X4
+	VMOVSD X4, 24(R10)(R11*8)
+	MOVQ   R14, R12
+	SHRQ   $0x01, R12
+	ADDQ   R12, R13
+	ADDQ   $0x00000004, R11
+	JMP    sums_group_482
+
+sums_single_484:
+	CMPQ   R11, 1936(SP)
+	JE     sums_done_480
+	VXORPS X1, X1, X1
+	XORQ   R12, R12
+
+sums_single_plane_485:
+	VADDSD (R9)(R13*8), X1, X1
 	INCQ   R13
-	CMPQ   R13, R10
-	JB     sums_plane_300
-	VADDSD (R11)(AX*8), X1, X1
-	VMOVSD X1, (R11)(AX*8)
-	INCQ   AX
-	JMP    sums_channel_299
+	INCQ   R12
+	CMPQ   R12, inner+120(FP)
+	JB     sums_single_plane_485
+	VADDSD (R10)(R11*8), X1, X1
+	VMOVSD X1, (R10)(R11*8)
+	INCQ   R11
+	JMP    sums_single_484
 
-sums_done_297:
-	MOVQ R8, AX
-	SHLQ $0x03, AX
-	ADDQ AX, BX
-	ADDQ AX, SI
-	ADDQ AX, CX
-	SUBQ R8, DI
-	ADDQ R9, DX
-	MOVQ alpha_len+80(FP), AX
-	CMPQ DX, AX
-	JNE  ring_next_301
-	XORQ DX, DX
+sums_done_480:
+	MOVQ 1944(SP), R10
+	SUBQ R10, DI
+	SHLQ $0x03, R10
+	ADDQ R10, BX
+	ADDQ R10, SI
+	ADDQ R10, CX
+	ADDQ DX, AX
+	MOVQ alpha_len+80(FP), DX
+	CMPQ AX, DX
+	JNE  ring_next_486
+	XORQ AX, AX
 
-ring_next_301:
-	MOVQ DX, 1760(SP)
-	JMP  ring_segment_273
+ring_next_486:
+	MOVQ AX, 1912(SP)
+	JMP  ring_segment_451
 
-ring_done_274:
+ring_done_452:
+ring_finished_450:
 	VZEROUPPER
 	RET
 
@@ -4425,11 +6253,11 @@ TEXT ·backwardDxAVX2F64(SB), NOSPLIT, $0-80
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_302
+	JB           cached_487
 	CMPQ         AX, DX
-	JE           cached_302
+	JE           cached_487
 	CMPQ         AX, CX
-	JE           cached_302
+	JE           cached_487
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -4438,7 +6266,7 @@ TEXT ·backwardDxAVX2F64(SB), NOSPLIT, $0-80
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_304
+	JE           aligned_489
 	MOVQ         DI, R8
 	SHLQ         $0x03, R8
 	NEGQ         R8
@@ -4452,13 +6280,13 @@ TEXT ·backwardDxAVX2F64(SB), NOSPLIT, $0-80
 	VMASKMOVPD   Y5, Y2, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_304:
+aligned_489:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-unrolled_305:
+unrolled_490:
 	CMPQ      SI, DI
-	JGT       single_306
+	JGT       single_491
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -4484,15 +6312,15 @@ unrolled_305:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVNTPD  Y4, 96(AX)(SI*8)
 	ADDQ      $0x00000010, SI
-	JMP       unrolled_305
+	JMP       unrolled_490
 
-single_306:
+single_491:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
 
-single_loop_307:
+single_loop_492:
 	CMPQ      SI, DI
-	JGT       remainder_308
+	JGT       remainder_493
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -4500,11 +6328,11 @@ single_loop_307:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVNTPD  Y4, (AX)(SI*8)
 	ADDQ      $0x00000004, SI
-	JMP       single_loop_307
+	JMP       single_loop_492
 
-remainder_308:
+remainder_493:
 	SUBQ       SI, BX
-	JE         span_done_309
+	JE         span_done_494
 	SHLQ       $0x03, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -4516,18 +6344,18 @@ remainder_308:
 	VBLENDVPD  Y0, Y4, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(SI*8)
 
-span_done_309:
+span_done_494:
 	SFENCE
-	JMP stored_303
+	JMP stored_488
 
-cached_302:
+cached_487:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-unrolled_310:
+unrolled_495:
 	CMPQ      SI, DI
-	JGT       single_311
+	JGT       single_496
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -4553,15 +6381,15 @@ unrolled_310:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVUPD   Y4, 96(AX)(SI*8)
 	ADDQ      $0x00000010, SI
-	JMP       unrolled_310
+	JMP       unrolled_495
 
-single_311:
+single_496:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
 
-single_loop_312:
+single_loop_497:
 	CMPQ      SI, DI
-	JGT       remainder_313
+	JGT       remainder_498
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -4569,11 +6397,11 @@ single_loop_312:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVUPD   Y4, (AX)(SI*8)
 	ADDQ      $0x00000004, SI
-	JMP       single_loop_312
+	JMP       single_loop_497
 
-remainder_313:
+remainder_498:
 	SUBQ       SI, BX
-	JE         span_done_314
+	JE         span_done_499
 	SHLQ       $0x03, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -4585,8 +6413,8 @@ remainder_313:
 	VBLENDVPD  Y0, Y4, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(SI*8)
 
-span_done_314:
-stored_303:
+span_done_499:
+stored_488:
 	VZEROUPPER
 	RET
 
@@ -4605,17 +6433,17 @@ TEXT ·backwardPlanesDxAVX2F64(SB), NOSPLIT, $0-104
 	SHLQ   $0x03, R9
 	XORQ   R10, R10
 
-plane_315:
+plane_500:
 	CMPQ         BX, $0x00
-	JE           planes_done_316
+	JE           planes_done_501
 	VBROADCASTSD (R8)(R10*8), Y1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000010, R12
 
-unrolled_317:
+unrolled_502:
 	CMPQ      R11, R12
-	JGT       single_318
+	JGT       single_503
 	VMOVUPD   (CX)(R11*8), Y2
 	VMOVUPD   (DX)(R11*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -4641,15 +6469,15 @@ unrolled_317:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVUPD   Y4, 96(AX)(R11*8)
 	ADDQ      $0x00000010, R11
-	JMP       unrolled_317
+	JMP       unrolled_502
 
-single_318:
+single_503:
 	MOVQ SI, R12
 	SUBQ $0x00000004, R12
 
-single_loop_319:
+single_loop_504:
 	CMPQ      R11, R12
-	JGT       remainder_320
+	JGT       remainder_505
 	VMOVUPD   (CX)(R11*8), Y2
 	VMOVUPD   (DX)(R11*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -4657,12 +6485,12 @@ single_loop_319:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVUPD   Y4, (AX)(R11*8)
 	ADDQ      $0x00000004, R11
-	JMP       single_loop_319
+	JMP       single_loop_504
 
-remainder_320:
+remainder_505:
 	MOVQ       SI, R12
 	SUBQ       R11, R12
-	JE         span_done_321
+	JE         span_done_506
 	SHLQ       $0x03, R12
 	NEGQ       R12
 	LEAQ       tailmask<>+32(SB), R13
@@ -4674,20 +6502,20 @@ remainder_320:
 	VBLENDVPD  Y3, Y4, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(R11*8)
 
-span_done_321:
+span_done_506:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_322
+	JNE  same_pass_507
 	XORQ R10, R10
 
-same_pass_322:
+same_pass_507:
 	SUBQ SI, BX
-	JMP  plane_315
+	JMP  plane_500
 
-planes_done_316:
+planes_done_501:
 	VZEROUPPER
 	RET
 
@@ -4702,9 +6530,9 @@ TEXT ·backwardPatternDxAVX2F64(SB), NOSPLIT, $0-96
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), DI
 
-row_323:
+row_508:
 	CMPQ    BX, $0x00
-	JE      rows_done_324
+	JE      rows_done_509
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -4712,9 +6540,9 @@ row_323:
 	MOVQ    R8, R10
 	SUBQ    $0x00000010, R10
 
-unrolled_325:
+unrolled_510:
 	CMPQ      R9, R10
-	JGT       single_326
+	JGT       single_511
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -4740,15 +6568,15 @@ unrolled_325:
 	VBLENDVPD Y1, Y2, Y3, Y3
 	VMOVUPD   Y3, 96(AX)(R9*8)
 	ADDQ      $0x00000010, R9
-	JMP       unrolled_325
+	JMP       unrolled_510
 
-single_326:
+single_511:
 	MOVQ R8, R10
 	SUBQ $0x00000004, R10
 
-single_loop_327:
+single_loop_512:
 	CMPQ      R9, R10
-	JGT       remainder_328
+	JGT       remainder_513
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -4756,12 +6584,12 @@ single_loop_327:
 	VBLENDVPD Y1, Y2, Y3, Y3
 	VMOVUPD   Y3, (AX)(R9*8)
 	ADDQ      $0x00000004, R9
-	JMP       single_loop_327
+	JMP       single_loop_512
 
-remainder_328:
+remainder_513:
 	MOVQ       R8, R10
 	SUBQ       R9, R10
-	JE         span_done_329
+	JE         span_done_514
 	SHLQ       $0x03, R10
 	NEGQ       R10
 	LEAQ       tailmask<>+32(SB), R11
@@ -4774,246 +6602,436 @@ remainder_328:
 	VBLENDVPD  Y2, Y3, Y4, Y4
 	VMASKMOVPD Y4, Y1, (AX)(R9*8)
 
-span_done_329:
+span_done_514:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_323
+	JMP  row_508
 
-rows_done_324:
+rows_done_509:
 	VZEROUPPER
 	RET
 
 // func backwardRingDxAVX2F64(dx []float64, dy []float64, x []float64, alpha []float64, inner int)
 // Requires: AVX, CMOV
-TEXT ·backwardRingDxAVX2F64(SB), $1824-104
+TEXT ·backwardRingDxAVX2F64(SB), $1984-104
 	MOVQ   dx_base+0(FP), CX
 	MOVQ   x_base+48(FP), BX
 	MOVQ   dy_base+24(FP), SI
 	MOVQ   x_len+56(FP), DI
 	VXORPS Y0, Y0, Y0
-	MOVQ   inner+96(FP), R8
-	MOVQ   alpha_len+80(FP), AX
-	MOVQ   AX, DX
-	IMULQ  R8, DX
-	MOVQ   AX, 1800(SP)
-	MOVQ   DI, 1808(SP)
-	CMPQ   DX, $0x000000d8
-	JBE    ring_whole_330
-	MOVQ   $0x000000d8, AX
-	XORQ   DX, DX
-	DIVQ   R8
-	MOVQ   AX, 1800(SP)
-	MOVQ   $0x00000000, 1808(SP)
+	LEAQ   (SP), R8
+	ADDQ   $0x0000001f, R8
+	ANDQ   $-32, R8
+	MOVQ   inner+96(FP), AX
+	MOVQ   alpha_len+80(FP), DX
+	MOVQ   DX, R9
+	IMULQ  AX, R9
+	CMPQ   R9, $0x000000d8
+	JA     ring_segmented_515
+	MOVQ   R9, R10
 
-ring_whole_330:
-	MOVQ $0x00000000, 1792(SP)
+ring_len_516:
+	CMPQ R10, $0x00000004
+	JAE  ring_len_done_517
+	ADDQ R9, R10
+	JMP  ring_len_516
 
-ring_segment_331:
-	CMPQ    DI, $0x00
-	JE      ring_done_332
-	MOVQ    1792(SP), DX
-	MOVQ    alpha_len+80(FP), R9
-	MOVQ    inner+96(FP), R10
-	SUBQ    DX, R9
-	MOVQ    1800(SP), AX
-	CMPQ    R9, AX
-	CMOVQHI AX, R9
-	MOVQ    R9, 1816(SP)
-	MOVQ    R9, R11
-	IMULQ   R10, R11
-	MOVQ    1808(SP), R8
-	TESTQ   R8, R8
-	CMOVQEQ R11, R8
-	MOVQ    R11, AX
+ring_len_done_517:
+	MOVQ R10, 1920(SP)
+	MOVQ $0x00000004, R11
 
-ring_len_333:
-	CMPQ AX, $0x00000004
-	JAE  ring_len_done_334
-	ADDQ R11, AX
-	JMP  ring_len_333
+ring_step_518:
+	CMPQ R11, R10
+	JB   ring_step_done_519
+	SUBQ R10, R11
+	JMP  ring_step_518
 
-ring_len_done_334:
-	MOVQ alpha_base+72(FP), R12
-	LEAQ (R12)(DX*8), R12
-	CMPQ R10, $0x01
-	JNE  ring_planes_335
-	XORQ DX, DX
-	MOVQ R9, R10
-	SUBQ $0x00000004, R10
+ring_step_done_519:
+	MOVQ R11, 1928(SP)
+	MOVQ $0x00000010, R11
 
-ring_copy_337:
-	CMPQ    DX, R10
-	JGT     ring_copy_tail_338
-	VMOVUPD (R12)(DX*8), Y1
-	VMOVUPD Y1, (SP)(DX*8)
-	ADDQ    $0x00000004, DX
-	JMP     ring_copy_337
+ring_step_520:
+	CMPQ R11, R10
+	JB   ring_step_done_521
+	SUBQ R10, R11
+	JMP  ring_step_520
 
-ring_copy_tail_338:
-	SUBQ       DX, R9
-	JE         ring_extend_336
-	SHLQ       $0x03, R9
-	NEGQ       R9
-	LEAQ       tailmask<>+32(SB), R10
-	VMOVDQU    (R10)(R9*1), Y1
-	VMASKMOVPD (R12)(DX*8), Y1, Y1
-	VMOVUPD    Y1, (SP)(DX*8)
-	JMP        ring_extend_336
+ring_step_done_521:
+	MOVQ R11, 1936(SP)
+	MOVQ alpha_base+72(FP), R10
+	CMPQ AX, $0x01
+	JNE  ring_planes_522
+	XORQ AX, AX
+	MOVQ DX, R11
+	SUBQ $0x00000004, R11
 
-ring_planes_335:
-	XORQ DX, DX
-	XORQ R13, R13
+ring_copy_524:
+	CMPQ    AX, R11
+	JGT     ring_copy_tail_525
+	VMOVUPD (R10)(AX*8), Y1
+	VMOVUPD Y1, (R8)(AX*8)
+	ADDQ    $0x00000004, AX
+	JMP     ring_copy_524
 
-ring_channel_339:
-	CMPQ         DX, R9
-	JE           ring_extend_336
-	VBROADCASTSD (R12)(DX*8), Y1
-	XORQ         R14, R14
+ring_copy_tail_525:
+	SUBQ       AX, DX
+	JE         ring_extend_523
+	SHLQ       $0x03, DX
+	NEGQ       DX
+	LEAQ       tailmask<>+32(SB), R11
+	VMOVDQU    (R11)(DX*1), Y1
+	VMASKMOVPD (R10)(AX*8), Y1, Y1
+	VMOVUPD    Y1, (R8)(AX*8)
+	JMP        ring_extend_523
 
-ring_fill_340:
-	MOVQ    R13, R15
-	ADDQ    R14, R15
-	VMOVUPD Y1, (SP)(R15*8)
-	ADDQ    $0x00000004, R14
-	CMPQ    R14, R10
-	JB      ring_fill_340
-	ADDQ    R10, R13
-	INCQ    DX
-	JMP     ring_channel_339
+ring_planes_522:
+	XORQ R11, R11
+	XORQ R12, R12
 
-ring_extend_336:
-	CMPQ    R11, $0x00000004
-	JB      ring_short_341
-	VMOVUPD (SP), Y1
-	VMOVUPD Y1, (SP)(R11*8)
-	JMP     ring_built_342
+ring_channel_526:
+	CMPQ         R11, DX
+	JE           ring_extend_523
+	VBROADCASTSD (R10)(R11*8), Y1
+	XORQ         R13, R13
 
-ring_short_341:
-	MOVQ R11, DX
-	MOVQ AX, R9
-	ADDQ $0x00000004, R9
+ring_fill_527:
+	MOVQ    R12, R14
+	ADDQ    R13, R14
+	VMOVUPD Y1, (R8)(R14*8)
+	ADDQ    $0x00000004, R13
+	CMPQ    R13, AX
+	JB      ring_fill_527
+	ADDQ    AX, R12
+	INCQ    R11
+	JMP     ring_channel_526
 
-ring_element_343:
+ring_extend_523:
+	MOVQ 1920(SP), AX
+	MOVQ R9, DX
+
+ring_element_528:
+	CMPQ DX, AX
+	JAE  ring_repeated_529
 	MOVQ DX, R10
-	SUBQ R11, R10
-	MOVQ (SP)(R10*8), R10
-	MOVQ R10, (SP)(DX*8)
+	SUBQ R9, R10
+	MOVQ (R8)(R10*8), R10
+	MOVQ R10, (R8)(DX*8)
 	INCQ DX
-	CMPQ DX, R9
-	JB   ring_element_343
+	JMP  ring_element_528
 
-ring_built_342:
+ring_repeated_529:
+	VMOVUPD (R8), Y1
+	VMOVUPD Y1, (R8)(AX*8)
+	VMOVUPD 32(R8), Y1
+	VMOVUPD Y1, 32(R8)(AX*8)
+	VMOVUPD 64(R8), Y1
+	VMOVUPD Y1, 64(R8)(AX*8)
+	VMOVUPD 96(R8), Y1
+	VMOVUPD Y1, 96(R8)(AX*8)
+	XORQ    AX, AX
+	XORQ    DX, DX
+	MOVQ    DI, R9
+	SUBQ    $0x00000010, R9
+
+unrolled_530:
+	CMPQ      DX, R9
+	JGT       single_531
+	VMOVUPD   (BX)(DX*8), Y1
+	VMOVUPD   (SI)(DX*8), Y2
+	VCMPPD    $0x1e, Y0, Y1, Y1
+	VMULPD    (R8)(AX*8), Y2, Y3
+	VBLENDVPD Y1, Y2, Y3, Y3
+	VMOVUPD   Y3, (CX)(DX*8)
+	VMOVUPD   32(BX)(DX*8), Y1
+	VMOVUPD   32(SI)(DX*8), Y2
+	VCMPPD    $0x1e, Y0, Y1, Y1
+	VMULPD    32(R8)(AX*8), Y2, Y3
+	VBLENDVPD Y1, Y2, Y3, Y3
+	VMOVUPD   Y3, 32(CX)(DX*8)
+	VMOVUPD   64(BX)(DX*8), Y1
+	VMOVUPD   64(SI)(DX*8), Y2
+	VCMPPD    $0x1e, Y0, Y1, Y1
+	VMULPD    64(R8)(AX*8), Y2, Y3
+	VBLENDVPD Y1, Y2, Y3, Y3
+	VMOVUPD   Y3, 64(CX)(DX*8)
+	VMOVUPD   96(BX)(DX*8), Y1
+	VMOVUPD   96(SI)(DX*8), Y2
+	VCMPPD    $0x1e, Y0, Y1, Y1
+	VMULPD    96(R8)(AX*8), Y2, Y3
+	VBLENDVPD Y1, Y2, Y3, Y3
+	VMOVUPD   Y3, 96(CX)(DX*8)
+	ADDQ      1936(SP), AX
+	MOVQ      AX, R10
+	SUBQ      1920(SP), R10
+	CMOVQCC   R10, AX
+	ADDQ      $0x00000010, DX
+	JMP       unrolled_530
+
+single_531:
+	MOVQ DI, R9
+	SUBQ $0x00000004, R9
+
+single_loop_532:
+	CMPQ      DX, R9
+	JGT       remainder_533
+	VMOVUPD   (BX)(DX*8), Y1
+	VMOVUPD   (SI)(DX*8), Y2
+	VCMPPD    $0x1e, Y0, Y1, Y1
+	VMULPD    (R8)(AX*8), Y2, Y3
+	VBLENDVPD Y1, Y2, Y3, Y3
+	VMOVUPD   Y3, (CX)(DX*8)
+	ADDQ      1928(SP), AX
+	MOVQ      AX, R10
+	SUBQ      1920(SP), R10
+	CMOVQCC   R10, AX
+	ADDQ      $0x00000004, DX
+	JMP       single_loop_532
+
+remainder_533:
+	SUBQ       DX, DI
+	JE         span_done_534
+	SHLQ       $0x03, DI
+	NEGQ       DI
+	LEAQ       tailmask<>+32(SB), R9
+	VMOVDQU    (R9)(DI*1), Y1
+	VMASKMOVPD (BX)(DX*8), Y1, Y2
+	VMASKMOVPD (SI)(DX*8), Y1, Y3
+	VCMPPD     $0x1e, Y0, Y2, Y0
+	VMASKMOVPD (R8)(AX*8), Y1, Y2
+	VMULPD     Y2, Y3, Y2
+	VBLENDVPD  Y0, Y3, Y2, Y2
+	VMASKMOVPD Y2, Y1, (CX)(DX*8)
+
+span_done_534:
+	JMP ring_finished_535
+
+ring_segmented_515:
+	MOVQ inner+96(FP), R9
+	MOVQ $0x000000d8, AX
 	XORQ DX, DX
-	XORQ R9, R9
-	MOVQ R8, R10
-	SUBQ $0x00000010, R10
+	DIVQ R9
+	MOVQ AX, 1952(SP)
+	MOVQ $0x00000000, 1960(SP)
+	MOVQ $0x00000000, 1944(SP)
 
-unrolled_344:
+ring_segment_536:
+	CMPQ    DI, $0x00
+	JE      ring_done_537
+	MOVQ    1944(SP), AX
+	MOVQ    alpha_len+80(FP), DX
+	MOVQ    inner+96(FP), R9
+	SUBQ    AX, DX
+	MOVQ    1952(SP), R10
+	CMPQ    DX, R10
+	CMOVQHI R10, DX
+	MOVQ    DX, 1968(SP)
+	MOVQ    DX, R10
+	IMULQ   R9, R10
+	MOVQ    1960(SP), R11
+	TESTQ   R11, R11
+	CMOVQEQ R10, R11
+	MOVQ    R11, 1976(SP)
+	MOVQ    R10, R11
+
+ring_len_538:
+	CMPQ R11, $0x00000004
+	JAE  ring_len_done_539
+	ADDQ R10, R11
+	JMP  ring_len_538
+
+ring_len_done_539:
+	MOVQ R11, 1920(SP)
+	MOVQ $0x00000004, R12
+
+ring_step_540:
+	CMPQ R12, R11
+	JB   ring_step_done_541
+	SUBQ R11, R12
+	JMP  ring_step_540
+
+ring_step_done_541:
+	MOVQ R12, 1928(SP)
+	MOVQ $0x00000010, R12
+
+ring_step_542:
+	CMPQ R12, R11
+	JB   ring_step_done_543
+	SUBQ R11, R12
+	JMP  ring_step_542
+
+ring_step_done_543:
+	MOVQ R12, 1936(SP)
+	MOVQ alpha_base+72(FP), R11
+	LEAQ (R11)(AX*8), R11
+	CMPQ R9, $0x01
+	JNE  ring_planes_544
+	XORQ AX, AX
+	MOVQ DX, R9
+	SUBQ $0x00000004, R9
+
+ring_copy_546:
+	CMPQ    AX, R9
+	JGT     ring_copy_tail_547
+	VMOVUPD (R11)(AX*8), Y1
+	VMOVUPD Y1, (R8)(AX*8)
+	ADDQ    $0x00000004, AX
+	JMP     ring_copy_546
+
+ring_copy_tail_547:
+	SUBQ       AX, DX
+	JE         ring_extend_545
+	SHLQ       $0x03, DX
+	NEGQ       DX
+	LEAQ       tailmask<>+32(SB), R9
+	VMOVDQU    (R9)(DX*1), Y1
+	VMASKMOVPD (R11)(AX*8), Y1, Y1
+	VMOVUPD    Y1, (R8)(AX*8)
+	JMP        ring_extend_545
+
+ring_planes_544:
+	XORQ AX, AX
+	XORQ R12, R12
+
+ring_channel_548:
+	CMPQ         AX, DX
+	JE           ring_extend_545
+	VBROADCASTSD (R11)(AX*8), Y1
+	XORQ         R13, R13
+
+ring_fill_549:
+	MOVQ    R12, R14
+	ADDQ    R13, R14
+	VMOVUPD Y1, (R8)(R14*8)
+	ADDQ    $0x00000004, R13
+	CMPQ    R13, R9
+	JB      ring_fill_549
+	ADDQ    R9, R12
+	INCQ    AX
+	JMP     ring_channel_548
+
+ring_extend_545:
+	MOVQ 1920(SP), AX
+	MOVQ R10, DX
+
+ring_element_550:
+	CMPQ DX, AX
+	JAE  ring_repeated_551
+	MOVQ DX, R9
+	SUBQ R10, R9
+	MOVQ (R8)(R9*8), R9
+	MOVQ R9, (R8)(DX*8)
+	INCQ DX
+	JMP  ring_element_550
+
+ring_repeated_551:
+	VMOVUPD (R8), Y1
+	VMOVUPD Y1, (R8)(AX*8)
+	VMOVUPD 32(R8), Y1
+	VMOVUPD Y1, 32(R8)(AX*8)
+	VMOVUPD 64(R8), Y1
+	VMOVUPD Y1, 64(R8)(AX*8)
+	VMOVUPD 96(R8), Y1
+	VMOVUPD Y1, 96(R8)(AX*8)
+	XORQ    AX, AX
+	MOVQ    1976(SP), DX
+	XORQ    R9, R9
+	MOVQ    DX, R10
+	SUBQ    $0x00000010, R10
+
+unrolled_552:
 	CMPQ      R9, R10
-	JGT       single_345
+	JGT       single_553
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
-	VMULPD    (SP)(DX*8), Y2, Y3
+	VMULPD    (R8)(AX*8), Y2, Y3
 	VBLENDVPD Y1, Y2, Y3, Y3
 	VMOVUPD   Y3, (CX)(R9*8)
-	ADDQ      $0x00000004, DX
-	MOVQ      DX, R11
-	SUBQ      AX, R11
-	CMOVQCC   R11, DX
 	VMOVUPD   32(BX)(R9*8), Y1
 	VMOVUPD   32(SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
-	VMULPD    (SP)(DX*8), Y2, Y3
+	VMULPD    32(R8)(AX*8), Y2, Y3
 	VBLENDVPD Y1, Y2, Y3, Y3
 	VMOVUPD   Y3, 32(CX)(R9*8)
-	ADDQ      $0x00000004, DX
-	MOVQ      DX, R11
-	SUBQ      AX, R11
-	CMOVQCC   R11, DX
 	VMOVUPD   64(BX)(R9*8), Y1
 	VMOVUPD   64(SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
-	VMULPD    (SP)(DX*8), Y2, Y3
+	VMULPD    64(R8)(AX*8), Y2, Y3
 	VBLENDVPD Y1, Y2, Y3, Y3
 	VMOVUPD   Y3, 64(CX)(R9*8)
-	ADDQ      $0x00000004, DX
-	MOVQ      DX, R11
-	SUBQ      AX, R11
-	CMOVQCC   R11, DX
 	VMOVUPD   96(BX)(R9*8), Y1
 	VMOVUPD   96(SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
-	VMULPD    (SP)(DX*8), Y2, Y3
+	VMULPD    96(R8)(AX*8), Y2, Y3
 	VBLENDVPD Y1, Y2, Y3, Y3
 	VMOVUPD   Y3, 96(CX)(R9*8)
-	ADDQ      $0x00000004, DX
-	MOVQ      DX, R11
-	SUBQ      AX, R11
-	CMOVQCC   R11, DX
+	ADDQ      1936(SP), AX
+	MOVQ      AX, R11
+	SUBQ      1920(SP), R11
+	CMOVQCC   R11, AX
 	ADDQ      $0x00000010, R9
-	JMP       unrolled_344
+	JMP       unrolled_552
 
-single_345:
-	MOVQ R8, R10
+single_553:
+	MOVQ DX, R10
 	SUBQ $0x00000004, R10
 
-single_loop_346:
+single_loop_554:
 	CMPQ      R9, R10
-	JGT       remainder_347
+	JGT       remainder_555
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
-	VMULPD    (SP)(DX*8), Y2, Y3
+	VMULPD    (R8)(AX*8), Y2, Y3
 	VBLENDVPD Y1, Y2, Y3, Y3
 	VMOVUPD   Y3, (CX)(R9*8)
-	ADDQ      $0x00000004, DX
-	MOVQ      DX, R11
-	SUBQ      AX, R11
-	CMOVQCC   R11, DX
+	ADDQ      1928(SP), AX
+	MOVQ      AX, R11
+	SUBQ      1920(SP), R11
+	CMOVQCC   R11, AX
 	ADDQ      $0x00000004, R9
-	JMP       single_loop_346
+	JMP       single_loop_554
 
-remainder_347:
-	MOVQ       R8, AX
-	SUBQ       R9, AX
-	JE         span_done_348
-	SHLQ       $0x03, AX
-	NEGQ       AX
+remainder_555:
+	SUBQ       R9, DX
+	JE         span_done_556
+	SHLQ       $0x03, DX
+	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
-	VMOVDQU    (R10)(AX*1), Y1
+	VMOVDQU    (R10)(DX*1), Y1
 	VMASKMOVPD (BX)(R9*8), Y1, Y2
 	VMASKMOVPD (SI)(R9*8), Y1, Y3
 	VCMPPD     $0x1e, Y0, Y2, Y2
-	VMASKMOVPD (SP)(DX*8), Y1, Y4
+	VMASKMOVPD (R8)(AX*8), Y1, Y4
 	VMULPD     Y4, Y3, Y4
 	VBLENDVPD  Y2, Y3, Y4, Y4
 	VMASKMOVPD Y4, Y1, (CX)(R9*8)
 
-span_done_348:
-	MOVQ 1792(SP), AX
-	MOVQ 1816(SP), DX
-	MOVQ R8, R9
+span_done_556:
+	MOVQ 1944(SP), AX
+	MOVQ 1968(SP), DX
+	MOVQ 1976(SP), R9
+	SUBQ R9, DI
 	SHLQ $0x03, R9
 	ADDQ R9, BX
 	ADDQ R9, SI
 	ADDQ R9, CX
-	SUBQ R8, DI
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_349
+	JNE  ring_next_557
 	XORQ AX, AX
 
-ring_next_349:
-	MOVQ AX, 1792(SP)
-	JMP  ring_segment_331
+ring_next_557:
+	MOVQ AX, 1944(SP)
+	JMP  ring_segment_536
 
-ring_done_332:
+ring_done_537:
+ring_finished_535:
 	VZEROUPPER
 	RET
 
@@ -5032,9 +7050,9 @@ TEXT ·backwardDalphaAVX2F64(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000010, SI
 
-unrolled_350:
+unrolled_558:
 	CMPQ        BX, SI
-	JGT         single_351
+	JGT         single_559
 	VMOVUPD     (AX)(BX*8), Y5
 	VMOVUPD     (CX)(BX*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -5060,15 +7078,15 @@ unrolled_350:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y4
 	ADDQ        $0x00000010, BX
-	JMP         unrolled_350
+	JMP         unrolled_558
 
-single_351:
+single_559:
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-single_loop_352:
+single_loop_560:
 	CMPQ        BX, SI
-	JGT         remainder_353
+	JGT         remainder_561
 	VMOVUPD     (AX)(BX*8), Y5
 	VMOVUPD     (CX)(BX*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -5076,11 +7094,11 @@ single_loop_352:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y1
 	ADDQ        $0x00000004, BX
-	JMP         single_loop_352
+	JMP         single_loop_560
 
-remainder_353:
+remainder_561:
 	SUBQ        BX, DX
-	JE          span_done_354
+	JE          span_done_562
 	SHLQ        $0x03, DX
 	NEGQ        DX
 	LEAQ        tailmask<>+32(SB), SI
@@ -5092,7 +7110,7 @@ remainder_353:
 	VANDNPD     Y5, Y0, Y0
 	VFMADD231PD Y0, Y6, Y1
 
-span_done_354:
+span_done_562:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -5118,9 +7136,9 @@ TEXT ·backwardPlanesDalphaAVX2F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
 
-plane_355:
+plane_563:
 	CMPQ   DX, $0x00
-	JE     planes_done_356
+	JE     planes_done_564
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -5129,9 +7147,9 @@ plane_355:
 	MOVQ   SI, R11
 	SUBQ   $0x00000010, R11
 
-unrolled_357:
+unrolled_565:
 	CMPQ        R10, R11
-	JGT         single_358
+	JGT         single_566
 	VMOVUPD     (AX)(R10*8), Y5
 	VMOVUPD     (CX)(R10*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -5157,15 +7175,15 @@ unrolled_357:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y4
 	ADDQ        $0x00000010, R10
-	JMP         unrolled_357
+	JMP         unrolled_565
 
-single_358:
+single_566:
 	MOVQ SI, R11
 	SUBQ $0x00000004, R11
 
-single_loop_359:
+single_loop_567:
 	CMPQ        R10, R11
-	JGT         remainder_360
+	JGT         remainder_568
 	VMOVUPD     (AX)(R10*8), Y5
 	VMOVUPD     (CX)(R10*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -5173,12 +7191,12 @@ single_loop_359:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y1
 	ADDQ        $0x00000004, R10
-	JMP         single_loop_359
+	JMP         single_loop_567
 
-remainder_360:
+remainder_568:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_361
+	JE          span_done_569
 	SHLQ        $0x03, R11
 	NEGQ        R11
 	LEAQ        tailmask<>+32(SB), R12
@@ -5190,7 +7208,7 @@ remainder_360:
 	VANDNPD     Y5, Y7, Y5
 	VFMADD231PD Y5, Y6, Y1
 
-span_done_361:
+span_done_569:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -5204,14 +7222,14 @@ span_done_361:
 	ADDQ         R8, CX
 	INCQ         R9
 	CMPQ         R9, DI
-	JNE          same_pass_362
+	JNE          same_pass_570
 	XORQ         R9, R9
 
-same_pass_362:
+same_pass_570:
 	SUBQ SI, DX
-	JMP  plane_355
+	JMP  plane_563
 
-planes_done_356:
+planes_done_564:
 	VZEROUPPER
 	RET
 
@@ -5225,9 +7243,9 @@ TEXT ·backwardPatternDalphaAVX2F64(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
 
-row_363:
+row_571:
 	CMPQ    DX, $0x00
-	JE      rows_done_364
+	JE      rows_done_572
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -5235,9 +7253,9 @@ row_363:
 	MOVQ    DI, R9
 	SUBQ    $0x00000010, R9
 
-unrolled_365:
+unrolled_573:
 	CMPQ        R8, R9
-	JGT         single_366
+	JGT         single_574
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (CX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -5271,15 +7289,15 @@ unrolled_365:
 	VFMADD231PD Y2, Y1, Y3
 	VMOVUPD     Y3, 96(BX)(R8*8)
 	ADDQ        $0x00000010, R8
-	JMP         unrolled_365
+	JMP         unrolled_573
 
-single_366:
+single_574:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 
-single_loop_367:
+single_loop_575:
 	CMPQ        R8, R9
-	JGT         remainder_368
+	JGT         remainder_576
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (CX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -5289,12 +7307,12 @@ single_loop_367:
 	VFMADD231PD Y2, Y1, Y3
 	VMOVUPD     Y3, (BX)(R8*8)
 	ADDQ        $0x00000004, R8
-	JMP         single_loop_367
+	JMP         single_loop_575
 
-remainder_368:
+remainder_576:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_369
+	JE          span_done_577
 	SHLQ        $0x03, R9
 	NEGQ        R9
 	LEAQ        tailmask<>+32(SB), R10
@@ -5308,262 +7326,568 @@ remainder_368:
 	VFMADD231PD Y1, Y2, Y3
 	VMOVUPD     Y3, (BX)(R8*8)
 
-span_done_369:
+span_done_577:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_363
+	JMP  row_571
 
-rows_done_364:
+rows_done_572:
 	VZEROUPPER
 	RET
 
 // func backwardRingDalphaAVX2F64(dy []float64, x []float64, dalpha []float64, inner int)
 // Requires: AVX, CMOV, FMA3
-TEXT ·backwardRingDalphaAVX2F64(SB), $1824-80
+TEXT ·backwardRingDalphaAVX2F64(SB), $1984-80
 	MOVQ   x_base+24(FP), CX
 	MOVQ   dy_base+0(FP), BX
 	MOVQ   x_len+32(FP), SI
 	VXORPS Y0, Y0, Y0
-	MOVQ   inner+72(FP), DI
-	MOVQ   dalpha_len+56(FP), AX
-	MOVQ   AX, DX
-	IMULQ  DI, DX
-	MOVQ   AX, 1800(SP)
-	MOVQ   SI, 1808(SP)
+	LEAQ   (SP), DI
+	ADDQ   $0x0000001f, DI
+	ANDQ   $-32, DI
+	MOVQ   inner+72(FP), AX
+	MOVQ   dalpha_len+56(FP), DX
+	IMULQ  AX, DX
 	CMPQ   DX, $0x000000d4
-	JBE    ring_whole_370
-	MOVQ   $0x000000d4, AX
-	XORQ   DX, DX
-	DIVQ   DI
-	MOVQ   AX, 1800(SP)
-	MOVQ   $0x00000000, 1808(SP)
+	JA     ring_segmented_578
+	MOVQ   DX, AX
 
-ring_whole_370:
-	MOVQ $0x00000000, 1792(SP)
-
-ring_segment_371:
-	CMPQ    SI, $0x00
-	JE      ring_done_372
-	MOVQ    1792(SP), DX
-	MOVQ    dalpha_len+56(FP), DI
-	MOVQ    inner+72(FP), AX
-	SUBQ    DX, DI
-	MOVQ    1800(SP), DX
-	CMPQ    DI, DX
-	CMOVQHI DX, DI
-	MOVQ    DI, 1816(SP)
-	MOVQ    DI, DX
-	IMULQ   AX, DX
-	MOVQ    1808(SP), DI
-	TESTQ   DI, DI
-	CMOVQEQ DX, DI
-	MOVQ    DX, AX
-
-ring_len_373:
+ring_len_579:
 	CMPQ AX, $0x00000004
-	JAE  ring_len_done_374
+	JAE  ring_len_done_580
 	ADDQ DX, AX
-	JMP  ring_len_373
+	JMP  ring_len_579
 
-ring_len_done_374:
+ring_len_done_580:
+	MOVQ AX, 1920(SP)
+	MOVQ $0x00000004, DX
+
+ring_step_581:
+	CMPQ DX, AX
+	JB   ring_step_done_582
+	SUBQ AX, DX
+	JMP  ring_step_581
+
+ring_step_done_582:
+	MOVQ DX, 1928(SP)
+	MOVQ $0x00000010, DX
+
+ring_step_583:
+	CMPQ DX, AX
+	JB   ring_step_done_584
+	SUBQ AX, DX
+	JMP  ring_step_583
+
+ring_step_done_584:
+	MOVQ DX, 1936(SP)
+	XORQ AX, AX
+	MOVQ 1920(SP), DX
+	ADDQ $0x00000010, DX
+
+sums_zero_585:
+	CMPQ    AX, DX
+	JAE     sums_zeroed_586
+	VMOVUPD Y0, (DI)(AX*8)
+	ADDQ    $0x00000004, AX
+	JMP     sums_zero_585
+
+sums_zeroed_586:
+	XORQ AX, AX
 	XORQ DX, DX
-	MOVQ AX, R8
-	ADDQ $0x00000004, R8
+	MOVQ SI, R8
+	SUBQ $0x00000010, R8
 
-sums_zero_375:
-	CMPQ    DX, R8
-	JAE     sums_zeroed_376
-	VMOVUPD Y0, (SP)(DX*8)
-	ADDQ    $0x00000004, DX
-	JMP     sums_zero_375
+unrolled_587:
+	CMPQ        DX, R8
+	JGT         single_588
+	VMOVUPD     (CX)(DX*8), Y1
+	VMOVUPD     (BX)(DX*8), Y2
+	VCMPPD      $0x1e, Y0, Y1, Y3
+	VANDNPD     Y1, Y3, Y1
+	VANDNPD     Y2, Y3, Y2
+	VMOVUPD     (DI)(AX*8), Y3
+	VFMADD231PD Y2, Y1, Y3
+	VMOVUPD     Y3, (DI)(AX*8)
+	VMOVUPD     32(CX)(DX*8), Y1
+	VMOVUPD     32(BX)(DX*8), Y2
+	VCMPPD      $0x1e, Y0, Y1, Y3
+	VANDNPD     Y1, Y3, Y1
+	VANDNPD     Y2, Y3, Y2
+	VMOVUPD     32(DI)(AX*8), Y3
+	VFMADD231PD Y2, Y1, Y3
+	VMOVUPD     Y3, 32(DI)(AX*8)
+	VMOVUPD     64(CX)(DX*8), Y1
+	VMOVUPD     64(BX)(DX*8), Y2
+	VCMPPD      $0x1e, Y0, Y1, Y3
+	VANDNPD     Y1, Y3, Y1
+	VANDNPD     Y2, Y3, Y2
+	VMOVUPD     64(DI)(AX*8), Y3
+	VFMADD231PD Y2, Y1, Y3
+	VMOVUPD     Y3, 64(DI)(AX*8)
+	VMOVUPD     96(CX)(DX*8), Y1
+	VMOVUPD     96(BX)(DX*8), Y2
+	VCMPPD      $0x1e, Y0, Y1, Y3
+	VANDNPD     Y1, Y3, Y1
+	VANDNPD     Y2, Y3, Y2
+	VMOVUPD     96(DI)(AX*8), Y3
+	VFMADD231PD Y2, Y1, Y3
+	VMOVUPD     Y3, 96(DI)(AX*8)
+	ADDQ        1936(SP), AX
+	MOVQ        AX, R9
+	SUBQ        1920(SP), R9
+	CMOVQCC     R9, AX
+	ADDQ        $0x00000010, DX
+	JMP         unrolled_587
 
-sums_zeroed_376:
+single_588:
+	MOVQ SI, R8
+	SUBQ $0x00000004, R8
+
+single_loop_589:
+	CMPQ        DX, R8
+	JGT         remainder_590
+	VMOVUPD     (CX)(DX*8), Y1
+	VMOVUPD     (BX)(DX*8), Y2
+	VCMPPD      $0x1e, Y0, Y1, Y3
+	VANDNPD     Y1, Y3, Y1
+	VANDNPD     Y2, Y3, Y2
+	VMOVUPD     (DI)(AX*8), Y3
+	VFMADD231PD Y2, Y1, Y3
+	VMOVUPD     Y3, (DI)(AX*8)
+	ADDQ        1928(SP), AX
+	MOVQ        AX, R9
+	SUBQ        1920(SP), R9
+	CMOVQCC     R9, AX
+	ADDQ        $0x00000004, DX
+	JMP         single_loop_589
+
+remainder_590:
+	SUBQ        DX, SI
+	JE          span_done_591
+	SHLQ        $0x03, SI
+	NEGQ        SI
+	LEAQ        tailmask<>+32(SB), R8
+	VMOVDQU     (R8)(SI*1), Y1
+	VMASKMOVPD  (CX)(DX*8), Y1, Y2
+	VMASKMOVPD  (BX)(DX*8), Y1, Y1
+	VCMPPD      $0x1e, Y0, Y2, Y0
+	VANDNPD     Y2, Y0, Y2
+	VANDNPD     Y1, Y0, Y0
+	VMOVUPD     (DI)(AX*8), Y1
+	VFMADD231PD Y0, Y2, Y1
+	VMOVUPD     Y1, (DI)(AX*8)
+
+span_done_591:
+	MOVQ  dalpha_len+56(FP), AX
+	IMULQ inner+72(FP), AX
+	MOVQ  dalpha_base+48(FP), CX
+	MOVQ  1920(SP), DX
+	MOVQ  DX, BX
+	ADDQ  $0x00000010, BX
+
+fold_ext_592:
+	CMPQ    BX, DX
+	JBE     fold_ext_done_593
+	SUBQ    $0x00000004, BX
+	MOVQ    BX, SI
+	SUBQ    DX, SI
+	VMOVUPD (DI)(SI*8), Y0
+	VADDPD  (DI)(BX*8), Y0, Y0
+	VMOVUPD Y0, (DI)(SI*8)
+	JMP     fold_ext_592
+
+fold_ext_done_593:
+fold_594:
+	CMPQ   DX, AX
+	JBE    folded_595
+	DECQ   DX
+	MOVQ   DX, SI
+	SUBQ   AX, SI
+	VMOVSD (DI)(DX*8), X0
+	VADDSD (DI)(SI*8), X0, X0
+	VMOVSD X0, (DI)(SI*8)
+	JMP    fold_594
+
+folded_595:
+	XORQ AX, AX
+	CMPQ inner+72(FP), $0x01
+	JNE  sums_planes_596
+	MOVQ dalpha_len+56(FP), DX
+	SUBQ $0x00000004, DX
+
+sums_vector_599:
+	CMPQ    AX, DX
+	JGT     sums_scalar_597
+	VMOVUPD (CX)(AX*8), Y0
+	VADDPD  (DI)(AX*8), Y0, Y0
+	VMOVUPD Y0, (CX)(AX*8)
+	ADDQ    $0x00000004, AX
+	JMP     sums_vector_599
+
+sums_scalar_597:
+	CMPQ   AX, dalpha_len+56(FP)
+	JE     sums_done_598
+	VMOVSD (DI)(AX*8), X0
+	VADDSD (CX)(AX*8), X0, X0
+	VMOVSD X0, (CX)(AX*8)
+	INCQ   AX
+	JMP    sums_scalar_597
+
+sums_planes_596:
+	XORQ BX, BX
+	MOVQ inner+72(FP), SI
+	SHLQ $0x03, SI
+
+sums_group_600:
+	MOVQ   dalpha_len+56(FP), DX
+	SUBQ   AX, DX
+	CMPQ   DX, $0x00000004
+	JB     sums_single_602
+	VXORPS X0, X0, X0
+	VXORPS X1, X1, X1
+	VXORPS X2, X2, X2
+	VXORPS X3, X3, X3
+	LEAQ   (DI)(BX*8), R8
+	LEAQ   (R8)(SI*2), R9
+	XORQ   DX, DX
+
+sums_group_plane_601:
+	VADDSD (R8), X0, X0
+	VADDSD (R8)(SI*1), X1, X1
+	VADDSD (R9), X2, X2
+	VADDSD (R9)(SI*1), X3, X3
+	ADDQ   $0x08, R8
+	ADDQ   $0x08, R9
+	INCQ   DX
+	CMPQ   DX, inner+72(FP)
+	JB     sums_group_plane_601
+	VADDSD (CX)(AX*8), X0, X0
+	VMOVSD X0, (CX)(AX*8)
+	VADDSD 8(CX)(AX*8), X1, X1
+	VMOVSD X1, 8(CX)(AX*8)
+	VADDSD 16(CX)(AX*8), X2, X2
+	VMOVSD X2, 16(CX)(AX*8)
+	VADDSD 24(CX)(AX*8), X3, X3
+	VMOVSD X3, 24(CX)(AX*8)
+	MOVQ   SI, DX
+	SHRQ   $0x01, DX
+	ADDQ   DX, BX
+	ADDQ   $0x00000004, AX
+	JMP    sums_group_600
+
+sums_single_602:
+	CMPQ   AX, dalpha_len+56(FP)
+	JE     sums_done_598
+	VXORPS X0, X0, X0
+	XORQ   DX, DX
+
+sums_single_plane_603:
+	VADDSD (DI)(BX*8), X0, X0
+	INCQ   BX
+	INCQ   DX
+	CMPQ   DX, inner+72(FP)
+	JB     sums_single_plane_603
+	VADDSD (CX)(AX*8), X0, X0
+	VMOVSD X0, (CX)(AX*8)
+	INCQ   AX
+	JMP    sums_single_602
+
+sums_done_598:
+	JMP ring_finished_604
+
+ring_segmented_578:
+	MOVQ inner+72(FP), R8
+	MOVQ $0x000000d4, AX
 	XORQ DX, DX
+	DIVQ R8
+	MOVQ AX, 1952(SP)
+	MOVQ $0x00000000, 1960(SP)
+	MOVQ $0x00000000, 1944(SP)
+
+ring_segment_605:
+	CMPQ    SI, $0x00
+	JE      ring_done_606
+	MOVQ    1944(SP), AX
+	MOVQ    dalpha_len+56(FP), DX
+	MOVQ    inner+72(FP), R8
+	SUBQ    AX, DX
+	MOVQ    1952(SP), AX
+	CMPQ    DX, AX
+	CMOVQHI AX, DX
+	MOVQ    DX, 1968(SP)
+	MOVQ    DX, AX
+	IMULQ   R8, AX
+	MOVQ    1960(SP), DX
+	TESTQ   DX, DX
+	CMOVQEQ AX, DX
+	MOVQ    DX, 1976(SP)
+	MOVQ    AX, DX
+
+ring_len_607:
+	CMPQ DX, $0x00000004
+	JAE  ring_len_done_608
+	ADDQ AX, DX
+	JMP  ring_len_607
+
+ring_len_done_608:
+	MOVQ DX, 1920(SP)
+	MOVQ $0x00000004, AX
+
+ring_step_609:
+	CMPQ AX, DX
+	JB   ring_step_done_610
+	SUBQ DX, AX
+	JMP  ring_step_609
+
+ring_step_done_610:
+	MOVQ AX, 1928(SP)
+	MOVQ $0x00000010, AX
+
+ring_step_611:
+	CMPQ AX, DX
+	JB   ring_step_done_612
+	SUBQ DX, AX
+	JMP  ring_step_611
+
+ring_step_done_612:
+	MOVQ AX, 1936(SP)
+	XORQ AX, AX
+	MOVQ 1920(SP), DX
+	ADDQ $0x00000010, DX
+
+sums_zero_613:
+	CMPQ    AX, DX
+	JAE     sums_zeroed_614
+	VMOVUPD Y0, (DI)(AX*8)
+	ADDQ    $0x00000004, AX
+	JMP     sums_zero_613
+
+sums_zeroed_614:
+	XORQ AX, AX
+	MOVQ 1976(SP), DX
 	XORQ R8, R8
-	MOVQ DI, R9
+	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-unrolled_377:
+unrolled_615:
 	CMPQ        R8, R9
-	JGT         single_378
+	JGT         single_616
 	VMOVUPD     (CX)(R8*8), Y1
 	VMOVUPD     (BX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
 	VANDNPD     Y1, Y3, Y1
 	VANDNPD     Y2, Y3, Y2
-	VMOVUPD     (SP)(DX*8), Y3
+	VMOVUPD     (DI)(AX*8), Y3
 	VFMADD231PD Y2, Y1, Y3
-	VMOVUPD     Y3, (SP)(DX*8)
-	ADDQ        $0x00000004, DX
-	MOVQ        DX, R10
-	SUBQ        AX, R10
-	CMOVQCC     R10, DX
+	VMOVUPD     Y3, (DI)(AX*8)
 	VMOVUPD     32(CX)(R8*8), Y1
 	VMOVUPD     32(BX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
 	VANDNPD     Y1, Y3, Y1
 	VANDNPD     Y2, Y3, Y2
-	VMOVUPD     (SP)(DX*8), Y3
+	VMOVUPD     32(DI)(AX*8), Y3
 	VFMADD231PD Y2, Y1, Y3
-	VMOVUPD     Y3, (SP)(DX*8)
-	ADDQ        $0x00000004, DX
-	MOVQ        DX, R10
-	SUBQ        AX, R10
-	CMOVQCC     R10, DX
+	VMOVUPD     Y3, 32(DI)(AX*8)
 	VMOVUPD     64(CX)(R8*8), Y1
 	VMOVUPD     64(BX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
 	VANDNPD     Y1, Y3, Y1
 	VANDNPD     Y2, Y3, Y2
-	VMOVUPD     (SP)(DX*8), Y3
+	VMOVUPD     64(DI)(AX*8), Y3
 	VFMADD231PD Y2, Y1, Y3
-	VMOVUPD     Y3, (SP)(DX*8)
-	ADDQ        $0x00000004, DX
-	MOVQ        DX, R10
-	SUBQ        AX, R10
-	CMOVQCC     R10, DX
+	VMOVUPD     Y3, 64(DI)(AX*8)
 	VMOVUPD     96(CX)(R8*8), Y1
 	VMOVUPD     96(BX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
 	VANDNPD     Y1, Y3, Y1
 	VANDNPD     Y2, Y3, Y2
-	VMOVUPD     (SP)(DX*8), Y3
+	VMOVUPD     96(DI)(AX*8), Y3
 	VFMADD231PD Y2, Y1, Y3
-	VMOVUPD     Y3, (SP)(DX*8)
-	ADDQ        $0x00000004, DX
-	MOVQ        DX, R10
-	SUBQ        AX, R10
-	CMOVQCC     R10, DX
+	VMOVUPD     Y3, 96(DI)(AX*8)
+	ADDQ        1936(SP), AX
+	MOVQ        AX, R10
+	SUBQ        1920(SP), R10
+	CMOVQCC     R10, AX
 	ADDQ        $0x00000010, R8
-	JMP         unrolled_377
+	JMP         unrolled_615
 
-single_378:
-	MOVQ DI, R9
+single_616:
+	MOVQ DX, R9
 	SUBQ $0x00000004, R9
 
-single_loop_379:
+single_loop_617:
 	CMPQ        R8, R9
-	JGT         remainder_380
+	JGT         remainder_618
 	VMOVUPD     (CX)(R8*8), Y1
 	VMOVUPD     (BX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
 	VANDNPD     Y1, Y3, Y1
 	VANDNPD     Y2, Y3, Y2
-	VMOVUPD     (SP)(DX*8), Y3
+	VMOVUPD     (DI)(AX*8), Y3
 	VFMADD231PD Y2, Y1, Y3
-	VMOVUPD     Y3, (SP)(DX*8)
-	ADDQ        $0x00000004, DX
-	MOVQ        DX, R10
-	SUBQ        AX, R10
-	CMOVQCC     R10, DX
+	VMOVUPD     Y3, (DI)(AX*8)
+	ADDQ        1928(SP), AX
+	MOVQ        AX, R10
+	SUBQ        1920(SP), R10
+	CMOVQCC     R10, AX
 	ADDQ        $0x00000004, R8
-	JMP         single_loop_379
+	JMP         single_loop_617
 
-remainder_380:
-	MOVQ        DI, R9
-	SUBQ        R8, R9
-	JE          span_done_381
-	SHLQ        $0x03, R9
-	NEGQ        R9
-	LEAQ        tailmask<>+32(SB), R10
-	VMOVDQU     (R10)(R9*1), Y1
+remainder_618:
+	SUBQ        R8, DX
+	JE          span_done_619
+	SHLQ        $0x03, DX
+	NEGQ        DX
+	LEAQ        tailmask<>+32(SB), R9
+	VMOVDQU     (R9)(DX*1), Y1
 	VMASKMOVPD  (CX)(R8*8), Y1, Y2
 	VMASKMOVPD  (BX)(R8*8), Y1, Y1
 	VCMPPD      $0x1e, Y0, Y2, Y3
 	VANDNPD     Y2, Y3, Y2
 	VANDNPD     Y1, Y3, Y1
-	VMOVUPD     (SP)(DX*8), Y3
+	VMOVUPD     (DI)(AX*8), Y3
 	VFMADD231PD Y1, Y2, Y3
-	VMOVUPD     Y3, (SP)(DX*8)
+	VMOVUPD     Y3, (DI)(AX*8)
 
-span_done_381:
-	MOVQ    1792(SP), DX
-	MOVQ    1816(SP), R8
-	MOVQ    inner+72(FP), R9
-	MOVQ    dalpha_base+48(FP), R10
-	MOVQ    R8, R11
-	IMULQ   R9, R11
-	LEAQ    (R10)(DX*8), R10
-	VMOVUPD (SP), Y1
-	VADDPD  (SP)(AX*8), Y1, Y1
-	VMOVUPD Y1, (SP)
+span_done_619:
+	MOVQ  1944(SP), AX
+	MOVQ  1968(SP), DX
+	MOVQ  dalpha_base+48(FP), R8
+	MOVQ  DX, R9
+	IMULQ inner+72(FP), R9
+	LEAQ  (R8)(AX*8), R8
+	MOVQ  1920(SP), R10
+	MOVQ  R10, R11
+	ADDQ  $0x00000010, R11
 
-fold_382:
-	CMPQ   AX, R11
-	JBE    folded_383
-	DECQ   AX
-	MOVQ   AX, R12
-	SUBQ   R11, R12
-	VMOVSD (SP)(AX*8), X1
-	VADDSD (SP)(R12*8), X1, X1
-	VMOVSD X1, (SP)(R12*8)
-	JMP    fold_382
+fold_ext_620:
+	CMPQ    R11, R10
+	JBE     fold_ext_done_621
+	SUBQ    $0x00000004, R11
+	MOVQ    R11, R12
+	SUBQ    R10, R12
+	VMOVUPD (DI)(R12*8), Y1
+	VADDPD  (DI)(R11*8), Y1, Y1
+	VMOVUPD Y1, (DI)(R12*8)
+	JMP     fold_ext_620
 
-folded_383:
-	XORQ AX, AX
-	CMPQ R9, $0x01
-	JNE  sums_planes_384
-	MOVQ R8, R9
-	SUBQ $0x00000004, R9
+fold_ext_done_621:
+fold_622:
+	CMPQ   R10, R9
+	JBE    folded_623
+	DECQ   R10
+	MOVQ   R10, R12
+	SUBQ   R9, R12
+	VMOVSD (DI)(R10*8), X1
+	VADDSD (DI)(R12*8), X1, X1
+	VMOVSD X1, (DI)(R12*8)
+	JMP    fold_622
 
-sums_vector_387:
-	CMPQ    AX, R9
-	JGT     sums_scalar_385
-	VMOVUPD (R10)(AX*8), Y1
-	VADDPD  (SP)(AX*8), Y1, Y1
-	VMOVUPD Y1, (R10)(AX*8)
-	ADDQ    $0x00000004, AX
-	JMP     sums_vector_387
+folded_623:
+	XORQ R9, R9
+	CMPQ inner+72(FP), $0x01
+	JNE  sums_planes_624
+	MOVQ 1968(SP), R10
+	SUBQ $0x00000004, R10
 
-sums_scalar_385:
-	CMPQ   AX, R8
-	JE     sums_done_386
-	VMOVSD (SP)(AX*8), X1
-	VADDSD (R10)(AX*8), X1, X1
-	VMOVSD X1, (R10)(AX*8)
-	INCQ   AX
-	JMP    sums_scalar_385
+sums_vector_627:
+	CMPQ    R9, R10
+	JGT     sums_scalar_625
+	VMOVUPD (R8)(R9*8), Y1
+	VADDPD  (DI)(R9*8), Y1, Y1
+	VMOVUPD Y1, (R8)(R9*8)
+	ADDQ    $0x00000004, R9
+	JMP     sums_vector_627
 
-sums_planes_384:
+sums_scalar_625:
+	CMPQ   R9, 1968(SP)
+	JE     sums_done_626
+	VMOVSD (DI)(R9*8), X1
+	VADDSD (R8)(R9*8), X1, X1
+	VMOVSD X1, (R8)(R9*8)
+	INCQ   R9
+	JMP    sums_scalar_625
+
+sums_planes_624:
 	XORQ R11, R11
+	MOVQ inner+72(FP), R12
+	SHLQ $0x03, R12
 
-sums_channel_388:
-	CMPQ   AX, R8
-	JE     sums_done_386
+sums_group_628:
+	MOVQ   1968(SP), R10
+	SUBQ   R9, R10
+	CMPQ   R10, $0x00000004
+	JB     sums_single_630
 	VXORPS X1, X1, X1
-	XORQ   R12, R12
+	VXORPS X2, X2, X2
+	VXORPS X3, X3, X3
+	VXORPS X4, X4, X4
+	LEAQ   (DI)(R11*8), R13
+	LEAQ   (R13)(R12*2), R14
+	XORQ   R10, R10
 
-sums_plane_389:
-	VADDSD (SP)(R11*8), X1, X1
+sums_group_plane_629:
+	VADDSD (R13), X1, X1
+	VADDSD (R13)(R12*1), X2, X2
+	VADDSD (R14), X3, X3
+	VADDSD (R14)(R12*1), X4, X4
+	ADDQ   $0x08, R13
+	ADDQ   $0x08, R14
+	INCQ   R10
+	CMPQ   R10, inner+72(FP)
+	JB     sums_group_plane_629
+	VADDSD (R8)(R9*8), X1, X1
+	VMOVSD X1, (R8)(R9*8)
+	VADDSD 8(R8)(R9*8), X2, X2
+	VMOVSD X2, 8(R8)(R9*8)
+	VADDSD 16(R8)(R9*8), X3, X3
+	VMOVSD X3, 16(R8)(R9*8)
+	VADDSD 24(R8)(R9*8), X4, X4
+	VMOVSD X4, 24(R8)(R9*8)
+	MOVQ   R12, R10
+	SHRQ   $0x01, R10
+	ADDQ   R10, R11
+	ADDQ   $0x00000004, R9
+	JMP    sums_group_628
+
+sums_single_630:
+	CMPQ   R9, 1968(SP)
+	JE     sums_done_626
+	VXORPS X1, X1, X1
+	XORQ   R10, R10
+
+sums_single_plane_631:
+	VADDSD (DI)(R11*8), X1, X1
 	INCQ   R11
-	INCQ   R12
-	CMPQ   R12, R9
-	JB     sums_plane_389
-	VADDSD (R10)(AX*8), X1, X1
-	VMOVSD X1, (R10)(AX*8)
-	INCQ   AX
-	JMP    sums_channel_388
+	INCQ   R10
+	CMPQ   R10, inner+72(FP)
+	JB     sums_single_plane_631
+	VADDSD (R8)(R9*8), X1, X1
+	VMOVSD X1, (R8)(R9*8)
+	INCQ   R9
+	JMP    sums_single_630
 
-sums_done_386:
-	MOVQ DI, AX
-	SHLQ $0x03, AX
-	ADDQ AX, CX
-	ADDQ AX, BX
-	SUBQ DI, SI
-	ADDQ R8, DX
-	MOVQ dalpha_len+56(FP), AX
-	CMPQ DX, AX
-	JNE  ring_next_390
-	XORQ DX, DX
+sums_done_626:
+	MOVQ 1976(SP), R8
+	SUBQ R8, SI
+	SHLQ $0x03, R8
+	ADDQ R8, CX
+	ADDQ R8, BX
+	ADDQ DX, AX
+	MOVQ dalpha_len+56(FP), DX
+	CMPQ AX, DX
+	JNE  ring_next_632
+	XORQ AX, AX
 
-ring_next_390:
-	MOVQ DX, 1792(SP)
-	JMP  ring_segment_371
+ring_next_632:
+	MOVQ AX, 1944(SP)
+	JMP  ring_segment_605
 
-ring_done_372:
+ring_done_606:
+ring_finished_604:
 	VZEROUPPER
 	RET
 
@@ -5578,11 +7902,11 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	MOVQ         DX, BX
 	SHLQ         $0x02, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_391
+	JB           cached_633
 	CMPQ         AX, CX
-	JE           cached_391
+	JE           cached_633
 	CMPQ         AX, CX
-	JE           cached_391
+	JE           cached_633
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -5591,7 +7915,7 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_393
+	JE           aligned_635
 	MOVQ         SI, DI
 	MOVQ         $-1, R8
 	BZHIQ        DI, R8, DI
@@ -5602,13 +7926,13 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	VMOVUPS      Z2, K1, (AX)(BX*4)
 	MOVQ         SI, BX
 
-aligned_393:
+aligned_635:
 	MOVQ DX, SI
 	SUBQ $0x00000040, SI
 
-unrolled_394:
+unrolled_636:
 	CMPQ     BX, SI
-	JGT      single_395
+	JGT      single_637
 	VMOVUPS  (CX)(BX*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
@@ -5626,25 +7950,25 @@ unrolled_394:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(BX*4)
 	ADDQ     $0x00000040, BX
-	JMP      unrolled_394
+	JMP      unrolled_636
 
-single_395:
+single_637:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_396:
+single_loop_638:
 	CMPQ     BX, SI
-	JGT      remainder_397
+	JGT      remainder_639
 	VMOVUPS  (CX)(BX*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(BX*4)
 	ADDQ     $0x00000010, BX
-	JMP      single_loop_396
+	JMP      single_loop_638
 
-remainder_397:
+remainder_639:
 	SUBQ      BX, DX
-	JE        span_done_398
+	JE        span_done_640
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -5653,18 +7977,18 @@ remainder_397:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(BX*4)
 
-span_done_398:
+span_done_640:
 	SFENCE
-	JMP stored_392
+	JMP stored_634
 
-cached_391:
+cached_633:
 	XORQ BX, BX
 	MOVQ DX, SI
 	SUBQ $0x00000040, SI
 
-unrolled_399:
+unrolled_641:
 	CMPQ    BX, SI
-	JGT     single_400
+	JGT     single_642
 	VMOVUPS (CX)(BX*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
@@ -5682,25 +8006,25 @@ unrolled_399:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(BX*4)
 	ADDQ    $0x00000040, BX
-	JMP     unrolled_399
+	JMP     unrolled_641
 
-single_400:
+single_642:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_401:
+single_loop_643:
 	CMPQ    BX, SI
-	JGT     remainder_402
+	JGT     remainder_644
 	VMOVUPS (CX)(BX*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(BX*4)
 	ADDQ    $0x00000010, BX
-	JMP     single_loop_401
+	JMP     single_loop_643
 
-remainder_402:
+remainder_644:
 	SUBQ      BX, DX
-	JE        span_done_403
+	JE        span_done_645
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -5709,8 +8033,8 @@ remainder_402:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(BX*4)
 
-span_done_403:
-stored_392:
+span_done_645:
+stored_634:
 	VZEROUPPER
 	RET
 
@@ -5728,17 +8052,17 @@ TEXT ·forwardPlanesAVX512F32(SB), NOSPLIT, $0-80
 	SHLQ   $0x02, R8
 	XORQ   R9, R9
 
-plane_404:
+plane_646:
 	CMPQ         DX, $0x00
-	JE           planes_done_405
+	JE           planes_done_647
 	VBROADCASTSS (DI)(R9*4), Z1
 	XORQ         R10, R10
 	MOVQ         BX, R11
 	SUBQ         $0x00000040, R11
 
-unrolled_406:
+unrolled_648:
 	CMPQ    R10, R11
-	JGT     single_407
+	JGT     single_649
 	VMOVUPS (CX)(R10*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
@@ -5756,26 +8080,26 @@ unrolled_406:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(R10*4)
 	ADDQ    $0x00000040, R10
-	JMP     unrolled_406
+	JMP     unrolled_648
 
-single_407:
+single_649:
 	MOVQ BX, R11
 	SUBQ $0x00000010, R11
 
-single_loop_408:
+single_loop_650:
 	CMPQ    R10, R11
-	JGT     remainder_409
+	JGT     remainder_651
 	VMOVUPS (CX)(R10*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(R10*4)
 	ADDQ    $0x00000010, R10
-	JMP     single_loop_408
+	JMP     single_loop_650
 
-remainder_409:
+remainder_651:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_410
+	JE        span_done_652
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -5784,19 +8108,19 @@ remainder_409:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R10*4)
 
-span_done_410:
+span_done_652:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_411
+	JNE  same_pass_653
 	XORQ R9, R9
 
-same_pass_411:
+same_pass_653:
 	SUBQ BX, DX
-	JMP  plane_404
+	JMP  plane_646
 
-planes_done_405:
+planes_done_647:
 	VZEROUPPER
 	RET
 
@@ -5810,9 +8134,9 @@ TEXT ·forwardPatternAVX512F32(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+56(FP), SI
 
-row_412:
+row_654:
 	CMPQ    DX, $0x00
-	JE      rows_done_413
+	JE      rows_done_655
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -5820,9 +8144,9 @@ row_412:
 	MOVQ    DI, R9
 	SUBQ    $0x00000040, R9
 
-unrolled_414:
+unrolled_656:
 	CMPQ    R8, R9
-	JGT     single_415
+	JGT     single_657
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
@@ -5840,26 +8164,26 @@ unrolled_414:
 	VMULPS  192(BX)(R8*4), Z1, K1, Z1
 	VMOVUPS Z1, 192(AX)(R8*4)
 	ADDQ    $0x00000040, R8
-	JMP     unrolled_414
+	JMP     unrolled_656
 
-single_415:
+single_657:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_416:
+single_loop_658:
 	CMPQ    R8, R9
-	JGT     remainder_417
+	JGT     remainder_659
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
 	VMOVUPS Z1, (AX)(R8*4)
 	ADDQ    $0x00000010, R8
-	JMP     single_loop_416
+	JMP     single_loop_658
 
-remainder_417:
+remainder_659:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_418
+	JE        span_done_660
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -5868,228 +8192,403 @@ remainder_417:
 	VMULPS    (BX)(R8*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 
-span_done_418:
+span_done_660:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_412
+	JMP  row_654
 
-rows_done_413:
+rows_done_655:
 	VZEROUPPER
 	RET
 
 // func forwardRingAVX512F32(dst []float32, x []float32, alpha []float32, inner int)
 // Requires: AVX, AVX512F, BMI2, CMOV
-TEXT ·forwardRingAVX512F32(SB), $1824-80
+TEXT ·forwardRingAVX512F32(SB), $1984-80
 	MOVQ   dst_base+0(FP), CX
 	MOVQ   x_base+24(FP), BX
 	MOVQ   x_len+32(FP), SI
 	VXORPS Y0, Y0, Y0
-	MOVQ   inner+72(FP), DI
-	MOVQ   alpha_len+56(FP), AX
-	MOVQ   AX, DX
-	IMULQ  DI, DX
-	MOVQ   AX, 1800(SP)
-	MOVQ   SI, 1808(SP)
-	CMPQ   DX, $0x000001a0
-	JBE    ring_whole_419
-	MOVQ   $0x000001a0, AX
-	XORQ   DX, DX
-	DIVQ   DI
-	MOVQ   AX, 1800(SP)
-	MOVQ   $0x00000000, 1808(SP)
+	LEAQ   (SP), DI
+	ADDQ   $0x0000003f, DI
+	ANDQ   $-64, DI
+	MOVQ   inner+72(FP), AX
+	MOVQ   alpha_len+56(FP), DX
+	MOVQ   DX, R8
+	IMULQ  AX, R8
+	CMPQ   R8, $0x00000180
+	JA     ring_segmented_661
+	MOVQ   R8, R9
 
-ring_whole_419:
-	MOVQ $0x00000000, 1792(SP)
+ring_len_662:
+	CMPQ R9, $0x00000010
+	JAE  ring_len_done_663
+	ADDQ R8, R9
+	JMP  ring_len_662
 
-ring_segment_420:
-	CMPQ    SI, $0x00
-	JE      ring_done_421
-	MOVQ    1792(SP), DX
-	MOVQ    alpha_len+56(FP), R8
-	MOVQ    inner+72(FP), R9
-	SUBQ    DX, R8
-	MOVQ    1800(SP), AX
-	CMPQ    R8, AX
-	CMOVQHI AX, R8
-	MOVQ    R8, 1816(SP)
-	MOVQ    R8, R10
-	IMULQ   R9, R10
-	MOVQ    1808(SP), DI
-	TESTQ   DI, DI
-	CMOVQEQ R10, DI
-	MOVQ    R10, AX
+ring_len_done_663:
+	MOVQ R9, 1920(SP)
+	MOVQ $0x00000010, R10
 
-ring_len_422:
-	CMPQ AX, $0x00000010
-	JAE  ring_len_done_423
-	ADDQ R10, AX
-	JMP  ring_len_422
+ring_step_664:
+	CMPQ R10, R9
+	JB   ring_step_done_665
+	SUBQ R9, R10
+	JMP  ring_step_664
 
-ring_len_done_423:
-	MOVQ alpha_base+48(FP), R11
-	LEAQ (R11)(DX*4), R11
-	CMPQ R9, $0x01
-	JNE  ring_planes_424
-	XORQ DX, DX
-	MOVQ R8, R9
-	SUBQ $0x00000010, R9
+ring_step_done_665:
+	MOVQ R10, 1928(SP)
+	MOVQ $0x00000040, R10
 
-ring_copy_426:
-	CMPQ    DX, R9
-	JGT     ring_copy_tail_427
-	VMOVUPS (R11)(DX*4), Z1
-	VMOVUPS Z1, (SP)(DX*4)
-	ADDQ    $0x00000010, DX
-	JMP     ring_copy_426
+ring_step_666:
+	CMPQ R10, R9
+	JB   ring_step_done_667
+	SUBQ R9, R10
+	JMP  ring_step_666
 
-ring_copy_tail_427:
-	SUBQ      DX, R8
-	JE        ring_extend_425
-	MOVQ      $-1, R9
-	BZHIQ     R8, R9, R8
-	KMOVW     R8, K1
-	VMOVUPS.Z (R11)(DX*4), K1, Z1
-	VMOVUPS   Z1, (SP)(DX*4)
-	JMP       ring_extend_425
+ring_step_done_667:
+	MOVQ R10, 1936(SP)
+	MOVQ alpha_base+48(FP), R9
+	CMPQ AX, $0x01
+	JNE  ring_planes_668
+	XORQ AX, AX
+	MOVQ DX, R10
+	SUBQ $0x00000010, R10
 
-ring_planes_424:
-	XORQ DX, DX
-	XORQ R12, R12
+ring_copy_670:
+	CMPQ    AX, R10
+	JGT     ring_copy_tail_671
+	VMOVUPS (R9)(AX*4), Z1
+	VMOVUPS Z1, (DI)(AX*4)
+	ADDQ    $0x00000010, AX
+	JMP     ring_copy_670
 
-ring_channel_428:
-	CMPQ         DX, R8
-	JE           ring_extend_425
-	VBROADCASTSS (R11)(DX*4), Z1
-	XORQ         R13, R13
+ring_copy_tail_671:
+	SUBQ      AX, DX
+	JE        ring_extend_669
+	MOVQ      $-1, R10
+	BZHIQ     DX, R10, DX
+	KMOVW     DX, K1
+	VMOVUPS.Z (R9)(AX*4), K1, Z1
+	VMOVUPS   Z1, (DI)(AX*4)
+	JMP       ring_extend_669
 
-ring_fill_429:
-	MOVQ    R12, R14
-	ADDQ    R13, R14
-	VMOVUPS Z1, (SP)(R14*4)
-	ADDQ    $0x00000010, R13
-	CMPQ    R13, R9
-	JB      ring_fill_429
-	ADDQ    R9, R12
-	INCQ    DX
-	JMP     ring_channel_428
+ring_planes_668:
+	XORQ R10, R10
+	XORQ R11, R11
 
-ring_extend_425:
-	CMPQ    R10, $0x00000010
-	JB      ring_short_430
-	VMOVUPS (SP), Z1
-	VMOVUPS Z1, (SP)(R10*4)
-	JMP     ring_built_431
+ring_channel_672:
+	CMPQ         R10, DX
+	JE           ring_extend_669
+	VBROADCASTSS (R9)(R10*4), Z1
+	XORQ         R12, R12
 
-ring_short_430:
-	MOVQ R10, DX
-	MOVQ AX, R8
-	ADDQ $0x00000010, R8
+ring_fill_673:
+	MOVQ    R11, R13
+	ADDQ    R12, R13
+	VMOVUPS Z1, (DI)(R13*4)
+	ADDQ    $0x00000010, R12
+	CMPQ    R12, AX
+	JB      ring_fill_673
+	ADDQ    AX, R11
+	INCQ    R10
+	JMP     ring_channel_672
 
-ring_element_432:
+ring_extend_669:
+	MOVQ 1920(SP), AX
+	MOVQ R8, DX
+
+ring_element_674:
+	CMPQ DX, AX
+	JAE  ring_repeated_675
 	MOVQ DX, R9
-	SUBQ R10, R9
-	MOVL (SP)(R9*4), R9
-	MOVL R9, (SP)(DX*4)
+	SUBQ R8, R9
+	MOVL (DI)(R9*4), R9
+	MOVL R9, (DI)(DX*4)
 	INCQ DX
-	CMPQ DX, R8
-	JB   ring_element_432
+	JMP  ring_element_674
 
-ring_built_431:
+ring_repeated_675:
+	VMOVUPS (DI), Z1
+	VMOVUPS Z1, (DI)(AX*4)
+	VMOVUPS 64(DI), Z1
+	VMOVUPS Z1, 64(DI)(AX*4)
+	VMOVUPS 128(DI), Z1
+	VMOVUPS Z1, 128(DI)(AX*4)
+	VMOVUPS 192(DI), Z1
+	VMOVUPS Z1, 192(DI)(AX*4)
+	XORQ    AX, AX
+	XORQ    DX, DX
+	MOVQ    SI, R8
+	SUBQ    $0x00000040, R8
+
+unrolled_676:
+	CMPQ    DX, R8
+	JGT     single_677
+	VMOVUPS (BX)(DX*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMULPS  (DI)(AX*4), Z1, K1, Z1
+	VMOVUPS Z1, (CX)(DX*4)
+	VMOVUPS 64(BX)(DX*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMULPS  64(DI)(AX*4), Z1, K1, Z1
+	VMOVUPS Z1, 64(CX)(DX*4)
+	VMOVUPS 128(BX)(DX*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMULPS  128(DI)(AX*4), Z1, K1, Z1
+	VMOVUPS Z1, 128(CX)(DX*4)
+	VMOVUPS 192(BX)(DX*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMULPS  192(DI)(AX*4), Z1, K1, Z1
+	VMOVUPS Z1, 192(CX)(DX*4)
+	ADDQ    1936(SP), AX
+	MOVQ    AX, R9
+	SUBQ    1920(SP), R9
+	CMOVQCC R9, AX
+	ADDQ    $0x00000040, DX
+	JMP     unrolled_676
+
+single_677:
+	MOVQ SI, R8
+	SUBQ $0x00000010, R8
+
+single_loop_678:
+	CMPQ    DX, R8
+	JGT     remainder_679
+	VMOVUPS (BX)(DX*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMULPS  (DI)(AX*4), Z1, K1, Z1
+	VMOVUPS Z1, (CX)(DX*4)
+	ADDQ    1928(SP), AX
+	MOVQ    AX, R9
+	SUBQ    1920(SP), R9
+	CMOVQCC R9, AX
+	ADDQ    $0x00000010, DX
+	JMP     single_loop_678
+
+remainder_679:
+	SUBQ      DX, SI
+	JE        span_done_680
+	MOVQ      $-1, R8
+	BZHIQ     SI, R8, SI
+	KMOVW     SI, K1
+	VMOVUPS.Z (BX)(DX*4), K1, Z1
+	VCMPPS    $0x1a, Z0, Z1, K1, K2
+	VMULPS    (DI)(AX*4), Z1, K2, Z1
+	VMOVUPS   Z1, K1, (CX)(DX*4)
+
+span_done_680:
+	JMP ring_finished_681
+
+ring_segmented_661:
+	MOVQ inner+72(FP), R8
+	MOVQ $0x00000180, AX
 	XORQ DX, DX
-	XORQ R8, R8
-	MOVQ DI, R9
-	SUBQ $0x00000040, R9
+	DIVQ R8
+	MOVQ AX, 1952(SP)
+	MOVQ $0x00000000, 1960(SP)
+	MOVQ $0x00000000, 1944(SP)
 
-unrolled_433:
+ring_segment_682:
+	CMPQ    SI, $0x00
+	JE      ring_done_683
+	MOVQ    1944(SP), AX
+	MOVQ    alpha_len+56(FP), DX
+	MOVQ    inner+72(FP), R8
+	SUBQ    AX, DX
+	MOVQ    1952(SP), R9
+	CMPQ    DX, R9
+	CMOVQHI R9, DX
+	MOVQ    DX, 1968(SP)
+	MOVQ    DX, R9
+	IMULQ   R8, R9
+	MOVQ    1960(SP), R10
+	TESTQ   R10, R10
+	CMOVQEQ R9, R10
+	MOVQ    R10, 1976(SP)
+	MOVQ    R9, R10
+
+ring_len_684:
+	CMPQ R10, $0x00000010
+	JAE  ring_len_done_685
+	ADDQ R9, R10
+	JMP  ring_len_684
+
+ring_len_done_685:
+	MOVQ R10, 1920(SP)
+	MOVQ $0x00000010, R11
+
+ring_step_686:
+	CMPQ R11, R10
+	JB   ring_step_done_687
+	SUBQ R10, R11
+	JMP  ring_step_686
+
+ring_step_done_687:
+	MOVQ R11, 1928(SP)
+	MOVQ $0x00000040, R11
+
+ring_step_688:
+	CMPQ R11, R10
+	JB   ring_step_done_689
+	SUBQ R10, R11
+	JMP  ring_step_688
+
+ring_step_done_689:
+	MOVQ R11, 1936(SP)
+	MOVQ alpha_base+48(FP), R10
+	LEAQ (R10)(AX*4), R10
+	CMPQ R8, $0x01
+	JNE  ring_planes_690
+	XORQ AX, AX
+	MOVQ DX, R8
+	SUBQ $0x00000010, R8
+
+ring_copy_692:
+	CMPQ    AX, R8
+	JGT     ring_copy_tail_693
+	VMOVUPS (R10)(AX*4), Z1
+	VMOVUPS Z1, (DI)(AX*4)
+	ADDQ    $0x00000010, AX
+	JMP     ring_copy_692
+
+ring_copy_tail_693:
+	SUBQ      AX, DX
+	JE        ring_extend_691
+	MOVQ      $-1, R8
+	BZHIQ     DX, R8, DX
+	KMOVW     DX, K1
+	VMOVUPS.Z (R10)(AX*4), K1, Z1
+	VMOVUPS   Z1, (DI)(AX*4)
+	JMP       ring_extend_691
+
+ring_planes_690:
+	XORQ AX, AX
+	XORQ R11, R11
+
+ring_channel_694:
+	CMPQ         AX, DX
+	JE           ring_extend_691
+	VBROADCASTSS (R10)(AX*4), Z1
+	XORQ         R12, R12
+
+ring_fill_695:
+	MOVQ    R11, R13
+	ADDQ    R12, R13
+	VMOVUPS Z1, (DI)(R13*4)
+	ADDQ    $0x00000010, R12
+	CMPQ    R12, R8
+	JB      ring_fill_695
+	ADDQ    R8, R11
+	INCQ    AX
+	JMP     ring_channel_694
+
+ring_extend_691:
+	MOVQ 1920(SP), AX
+	MOVQ R9, DX
+
+ring_element_696:
+	CMPQ DX, AX
+	JAE  ring_repeated_697
+	MOVQ DX, R8
+	SUBQ R9, R8
+	MOVL (DI)(R8*4), R8
+	MOVL R8, (DI)(DX*4)
+	INCQ DX
+	JMP  ring_element_696
+
+ring_repeated_697:
+	VMOVUPS (DI), Z1
+	VMOVUPS Z1, (DI)(AX*4)
+	VMOVUPS 64(DI), Z1
+	VMOVUPS Z1, 64(DI)(AX*4)
+	VMOVUPS 128(DI), Z1
+	VMOVUPS Z1, 128(DI)(AX*4)
+	VMOVUPS 192(DI), Z1
+	VMOVUPS Z1, 192(DI)(AX*4)
+	XORQ    AX, AX
+	MOVQ    1976(SP), DX
+	XORQ    R8, R8
+	MOVQ    DX, R9
+	SUBQ    $0x00000040, R9
+
+unrolled_698:
 	CMPQ    R8, R9
-	JGT     single_434
+	JGT     single_699
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
-	VMULPS  (SP)(DX*4), Z1, K1, Z1
+	VMULPS  (DI)(AX*4), Z1, K1, Z1
 	VMOVUPS Z1, (CX)(R8*4)
-	ADDQ    $0x00000010, DX
-	MOVQ    DX, R10
-	SUBQ    AX, R10
-	CMOVQCC R10, DX
 	VMOVUPS 64(BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
-	VMULPS  (SP)(DX*4), Z1, K1, Z1
+	VMULPS  64(DI)(AX*4), Z1, K1, Z1
 	VMOVUPS Z1, 64(CX)(R8*4)
-	ADDQ    $0x00000010, DX
-	MOVQ    DX, R10
-	SUBQ    AX, R10
-	CMOVQCC R10, DX
 	VMOVUPS 128(BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
-	VMULPS  (SP)(DX*4), Z1, K1, Z1
+	VMULPS  128(DI)(AX*4), Z1, K1, Z1
 	VMOVUPS Z1, 128(CX)(R8*4)
-	ADDQ    $0x00000010, DX
-	MOVQ    DX, R10
-	SUBQ    AX, R10
-	CMOVQCC R10, DX
 	VMOVUPS 192(BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
-	VMULPS  (SP)(DX*4), Z1, K1, Z1
+	VMULPS  192(DI)(AX*4), Z1, K1, Z1
 	VMOVUPS Z1, 192(CX)(R8*4)
-	ADDQ    $0x00000010, DX
-	MOVQ    DX, R10
-	SUBQ    AX, R10
-	CMOVQCC R10, DX
+	ADDQ    1936(SP), AX
+	MOVQ    AX, R10
+	SUBQ    1920(SP), R10
+	CMOVQCC R10, AX
 	ADDQ    $0x00000040, R8
-	JMP     unrolled_433
+	JMP     unrolled_698
 
-single_434:
-	MOVQ DI, R9
+single_699:
+	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-single_loop_435:
+single_loop_700:
 	CMPQ    R8, R9
-	JGT     remainder_436
+	JGT     remainder_701
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
-	VMULPS  (SP)(DX*4), Z1, K1, Z1
+	VMULPS  (DI)(AX*4), Z1, K1, Z1
 	VMOVUPS Z1, (CX)(R8*4)
-	ADDQ    $0x00000010, DX
-	MOVQ    DX, R10
-	SUBQ    AX, R10
-	CMOVQCC R10, DX
+	ADDQ    1928(SP), AX
+	MOVQ    AX, R10
+	SUBQ    1920(SP), R10
+	CMOVQCC R10, AX
 	ADDQ    $0x00000010, R8
-	JMP     single_loop_435
+	JMP     single_loop_700
 
-remainder_436:
-	MOVQ      DI, AX
-	SUBQ      R8, AX
-	JE        span_done_437
+remainder_701:
+	SUBQ      R8, DX
+	JE        span_done_702
 	MOVQ      $-1, R9
-	BZHIQ     AX, R9, AX
-	KMOVW     AX, K1
+	BZHIQ     DX, R9, DX
+	KMOVW     DX, K1
 	VMOVUPS.Z (BX)(R8*4), K1, Z1
 	VCMPPS    $0x1a, Z0, Z1, K1, K2
-	VMULPS    (SP)(DX*4), Z1, K2, Z1
+	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-span_done_437:
-	MOVQ 1792(SP), AX
-	MOVQ 1816(SP), DX
-	MOVQ DI, R8
+span_done_702:
+	MOVQ 1944(SP), AX
+	MOVQ 1968(SP), DX
+	MOVQ 1976(SP), R8
+	SUBQ R8, SI
 	SHLQ $0x02, R8
 	ADDQ R8, BX
 	ADDQ R8, CX
-	SUBQ DI, SI
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_438
+	JNE  ring_next_703
 	XORQ AX, AX
 
-ring_next_438:
-	MOVQ AX, 1792(SP)
-	JMP  ring_segment_420
+ring_next_703:
+	MOVQ AX, 1944(SP)
+	JMP  ring_segment_682
 
-ring_done_421:
+ring_done_683:
+ring_finished_681:
 	VZEROUPPER
 	RET
 
@@ -6113,11 +8612,11 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_439
+	JB           cached_704
 	CMPQ         AX, DX
-	JE           cached_439
+	JE           cached_704
 	CMPQ         AX, CX
-	JE           cached_439
+	JE           cached_704
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -6126,7 +8625,7 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_441
+	JE           aligned_706
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -6145,13 +8644,13 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	VMOVUPS      Z10, K1, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_441:
+aligned_706:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_442:
+unrolled_707:
 	CMPQ        SI, DI
-	JGT         single_443
+	JGT         single_708
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -6201,15 +8700,15 @@ unrolled_442:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
-	JMP         unrolled_442
+	JMP         unrolled_707
 
-single_443:
+single_708:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_444:
+single_loop_709:
 	CMPQ        SI, DI
-	JGT         remainder_445
+	JGT         remainder_710
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -6223,11 +8722,11 @@ single_loop_444:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
-	JMP         single_loop_444
+	JMP         single_loop_709
 
-remainder_445:
+remainder_710:
 	SUBQ        SI, BX
-	JE          span_done_446
+	JE          span_done_711
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -6244,18 +8743,18 @@ remainder_445:
 	VMULPS      Z9, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(SI*4)
 
-span_done_446:
+span_done_711:
 	SFENCE
-	JMP stored_440
+	JMP stored_705
 
-cached_439:
+cached_704:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_447:
+unrolled_712:
 	CMPQ        SI, DI
-	JGT         single_448
+	JGT         single_713
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -6305,15 +8804,15 @@ unrolled_447:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
-	JMP         unrolled_447
+	JMP         unrolled_712
 
-single_448:
+single_713:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_449:
+single_loop_714:
 	CMPQ        SI, DI
-	JGT         remainder_450
+	JGT         remainder_715
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -6327,11 +8826,11 @@ single_loop_449:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
-	JMP         single_loop_449
+	JMP         single_loop_714
 
-remainder_450:
+remainder_715:
 	SUBQ        SI, BX
-	JE          span_done_451
+	JE          span_done_716
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -6348,8 +8847,8 @@ remainder_450:
 	VMULPS      Z9, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(SI*4)
 
-span_done_451:
-stored_440:
+span_done_716:
+stored_705:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -6383,9 +8882,9 @@ TEXT ·backwardPlanesAVX512F32(SB), NOSPLIT, $0-128
 	SHLQ   $0x02, R10
 	XORQ   R11, R11
 
-plane_452:
+plane_717:
 	CMPQ         BX, $0x00
-	JE           planes_done_453
+	JE           planes_done_718
 	VBROADCASTSS (R9)(R11*4), Z9
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -6399,9 +8898,9 @@ plane_452:
 	MOVQ         DI, R13
 	SUBQ         $0x00000040, R13
 
-unrolled_454:
+unrolled_719:
 	CMPQ        R12, R13
-	JGT         single_455
+	JGT         single_720
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -6451,15 +8950,15 @@ unrolled_454:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, 192(AX)(R12*4)
 	ADDQ        $0x00000040, R12
-	JMP         unrolled_454
+	JMP         unrolled_719
 
-single_455:
+single_720:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 
-single_loop_456:
+single_loop_721:
 	CMPQ        R12, R13
-	JGT         remainder_457
+	JGT         remainder_722
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -6473,12 +8972,12 @@ single_loop_456:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, (AX)(R12*4)
 	ADDQ        $0x00000010, R12
-	JMP         single_loop_456
+	JMP         single_loop_721
 
-remainder_457:
+remainder_722:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_458
+	JE          span_done_723
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -6495,7 +8994,7 @@ remainder_457:
 	VMULPS      Z9, Z10, K2, Z10
 	VMOVUPS     Z10, K1, (AX)(R12*4)
 
-span_done_458:
+span_done_723:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -6516,14 +9015,14 @@ span_done_458:
 	ADDQ          R10, AX
 	INCQ          R11
 	CMPQ          R11, R8
-	JNE           same_pass_459
+	JNE           same_pass_724
 	XORQ          R11, R11
 
-same_pass_459:
+same_pass_724:
 	SUBQ DI, BX
-	JMP  plane_452
+	JMP  plane_717
 
-planes_done_453:
+planes_done_718:
 	VZEROUPPER
 	RET
 
@@ -6539,9 +9038,9 @@ TEXT ·backwardPatternAVX512F32(SB), NOSPLIT, $0-120
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), R8
 
-row_460:
+row_725:
 	CMPQ    BX, $0x00
-	JE      rows_done_461
+	JE      rows_done_726
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -6549,9 +9048,9 @@ row_460:
 	MOVQ    R9, R11
 	SUBQ    $0x00000040, R11
 
-unrolled_462:
+unrolled_727:
 	CMPQ        R10, R11
-	JGT         single_463
+	JGT         single_728
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -6617,15 +9116,15 @@ unrolled_462:
 	VMULPS      192(SI)(R10*4), Z1, K1, Z1
 	VMOVUPS     Z1, 192(AX)(R10*4)
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_462
+	JMP         unrolled_727
 
-single_463:
+single_728:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-single_loop_464:
+single_loop_729:
 	CMPQ        R10, R11
-	JGT         remainder_465
+	JGT         remainder_730
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -6643,12 +9142,12 @@ single_loop_464:
 	VMULPS      (SI)(R10*4), Z1, K1, Z1
 	VMOVUPS     Z1, (AX)(R10*4)
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_464
+	JMP         single_loop_729
 
-remainder_465:
+remainder_730:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_466
+	JE          span_done_731
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -6669,391 +9168,846 @@ remainder_465:
 	VMULPS      (SI)(R10*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_466:
+span_done_731:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_460
+	JMP  row_725
 
-rows_done_461:
+rows_done_726:
 	VZEROUPPER
 	RET
 
 // func backwardRingAVX512F32(dx []float32, dy []float32, x []float32, alpha []float32, dalpha []float32, inner int)
 // Requires: AVX, AVX512F, BMI2, CMOV
-TEXT ·backwardRingAVX512F32(SB), $1696-128
+TEXT ·backwardRingAVX512F32(SB), $1856-128
 	MOVQ   dx_base+0(FP), CX
 	MOVQ   x_base+48(FP), BX
 	MOVQ   dy_base+24(FP), SI
 	MOVQ   x_len+56(FP), DI
 	VXORPS Y0, Y0, Y0
-	MOVQ   inner+120(FP), R8
-	MOVQ   alpha_len+80(FP), AX
-	MOVQ   AX, DX
-	IMULQ  R8, DX
-	MOVQ   AX, 1672(SP)
-	MOVQ   DI, 1680(SP)
-	CMPQ   DX, $0x00000060
-	JBE    ring_whole_467
-	MOVQ   $0x00000060, AX
-	XORQ   DX, DX
-	DIVQ   R8
-	MOVQ   AX, 1672(SP)
-	MOVQ   $0x00000000, 1680(SP)
+	LEAQ   (SP), R8
+	ADDQ   $0x0000003f, R8
+	ANDQ   $-64, R8
+	LEAQ   576(SP), R9
+	ADDQ   $0x0000003f, R9
+	ANDQ   $-64, R9
+	MOVQ   inner+120(FP), AX
+	MOVQ   alpha_len+80(FP), DX
+	MOVQ   DX, R10
+	IMULQ  AX, R10
+	CMPQ   R10, $0x00000030
+	JA     ring_segmented_732
+	MOVQ   R10, R11
 
-ring_whole_467:
-	MOVQ $0x00000000, 1664(SP)
+ring_len_733:
+	CMPQ R11, $0x00000010
+	JAE  ring_len_done_734
+	ADDQ R10, R11
+	JMP  ring_len_733
 
-ring_segment_468:
-	CMPQ    DI, $0x00
-	JE      ring_done_469
-	MOVQ    1664(SP), DX
-	MOVQ    alpha_len+80(FP), R9
-	MOVQ    inner+120(FP), R10
-	SUBQ    DX, R9
-	MOVQ    1672(SP), AX
-	CMPQ    R9, AX
-	CMOVQHI AX, R9
-	MOVQ    R9, 1688(SP)
-	MOVQ    R9, R11
-	IMULQ   R10, R11
-	MOVQ    1680(SP), R8
-	TESTQ   R8, R8
-	CMOVQEQ R11, R8
-	MOVQ    R11, AX
+ring_len_done_734:
+	MOVQ R11, 1792(SP)
+	MOVQ $0x00000010, R12
 
-ring_len_470:
-	CMPQ AX, $0x00000010
-	JAE  ring_len_done_471
-	ADDQ R11, AX
-	JMP  ring_len_470
+ring_step_735:
+	CMPQ R12, R11
+	JB   ring_step_done_736
+	SUBQ R11, R12
+	JMP  ring_step_735
 
-ring_len_done_471:
-	MOVQ alpha_base+72(FP), R12
-	LEAQ (R12)(DX*4), R12
-	CMPQ R10, $0x01
-	JNE  ring_planes_472
-	XORQ DX, DX
-	MOVQ R9, R10
-	SUBQ $0x00000010, R10
+ring_step_done_736:
+	MOVQ R12, 1800(SP)
+	MOVQ $0x00000040, R12
 
-ring_copy_474:
-	CMPQ    DX, R10
-	JGT     ring_copy_tail_475
-	VMOVUPS (R12)(DX*4), Z1
-	VMOVUPS Z1, (SP)(DX*4)
-	ADDQ    $0x00000010, DX
-	JMP     ring_copy_474
+ring_step_737:
+	CMPQ R12, R11
+	JB   ring_step_done_738
+	SUBQ R11, R12
+	JMP  ring_step_737
 
-ring_copy_tail_475:
-	SUBQ      DX, R9
-	JE        ring_extend_473
-	MOVQ      $-1, R10
-	BZHIQ     R9, R10, R9
-	KMOVW     R9, K1
-	VMOVUPS.Z (R12)(DX*4), K1, Z1
-	VMOVUPS   Z1, (SP)(DX*4)
-	JMP       ring_extend_473
+ring_step_done_738:
+	MOVQ R12, 1808(SP)
+	MOVQ alpha_base+72(FP), R11
+	CMPQ AX, $0x01
+	JNE  ring_planes_739
+	XORQ AX, AX
+	MOVQ DX, R12
+	SUBQ $0x00000010, R12
 
-ring_planes_472:
-	XORQ DX, DX
+ring_copy_741:
+	CMPQ    AX, R12
+	JGT     ring_copy_tail_742
+	VMOVUPS (R11)(AX*4), Z1
+	VMOVUPS Z1, (R8)(AX*4)
+	ADDQ    $0x00000010, AX
+	JMP     ring_copy_741
+
+ring_copy_tail_742:
+	SUBQ      AX, DX
+	JE        ring_extend_740
+	MOVQ      $-1, R12
+	BZHIQ     DX, R12, DX
+	KMOVW     DX, K1
+	VMOVUPS.Z (R11)(AX*4), K1, Z1
+	VMOVUPS   Z1, (R8)(AX*4)
+	JMP       ring_extend_740
+
+ring_planes_739:
+	XORQ R12, R12
 	XORQ R13, R13
 
-ring_channel_476:
-	CMPQ         DX, R9
-	JE           ring_extend_473
-	VBROADCASTSS (R12)(DX*4), Z1
+ring_channel_743:
+	CMPQ         R12, DX
+	JE           ring_extend_740
+	VBROADCASTSS (R11)(R12*4), Z1
 	XORQ         R14, R14
 
-ring_fill_477:
+ring_fill_744:
 	MOVQ    R13, R15
 	ADDQ    R14, R15
-	VMOVUPS Z1, (SP)(R15*4)
+	VMOVUPS Z1, (R8)(R15*4)
 	ADDQ    $0x00000010, R14
-	CMPQ    R14, R10
-	JB      ring_fill_477
-	ADDQ    R10, R13
-	INCQ    DX
-	JMP     ring_channel_476
+	CMPQ    R14, AX
+	JB      ring_fill_744
+	ADDQ    AX, R13
+	INCQ    R12
+	JMP     ring_channel_743
 
-ring_extend_473:
-	CMPQ    R11, $0x00000010
-	JB      ring_short_478
-	VMOVUPS (SP), Z1
-	VMOVUPS Z1, (SP)(R11*4)
-	JMP     ring_built_479
+ring_extend_740:
+	MOVQ 1792(SP), AX
+	MOVQ R10, DX
 
-ring_short_478:
-	MOVQ R11, DX
-	MOVQ AX, R9
-	ADDQ $0x00000010, R9
-
-ring_element_480:
-	MOVQ DX, R10
-	SUBQ R11, R10
-	MOVL (SP)(R10*4), R10
-	MOVL R10, (SP)(DX*4)
+ring_element_745:
+	CMPQ DX, AX
+	JAE  ring_repeated_746
+	MOVQ DX, R11
+	SUBQ R10, R11
+	MOVL (R8)(R11*4), R11
+	MOVL R11, (R8)(DX*4)
 	INCQ DX
-	CMPQ DX, R9
-	JB   ring_element_480
+	JMP  ring_element_745
 
-ring_built_479:
+ring_repeated_746:
+	VMOVUPS (R8), Z1
+	VMOVUPS Z1, (R8)(AX*4)
+	VMOVUPS 64(R8), Z1
+	VMOVUPS Z1, 64(R8)(AX*4)
+	VMOVUPS 128(R8), Z1
+	VMOVUPS Z1, 128(R8)(AX*4)
+	VMOVUPS 192(R8), Z1
+	VMOVUPS Z1, 192(R8)(AX*4)
+	XORQ    AX, AX
+	MOVQ    1792(SP), DX
+	ADDQ    $0x00000040, DX
+
+sums_zero_747:
+	CMPQ    AX, DX
+	JAE     sums_zeroed_748
+	VMOVUPD Z0, (R9)(AX*8)
+	ADDQ    $0x00000008, AX
+	JMP     sums_zero_747
+
+sums_zeroed_748:
+	XORQ AX, AX
 	XORQ DX, DX
-	MOVQ AX, R9
-	ADDQ $0x00000010, R9
-
-sums_zero_481:
-	CMPQ    DX, R9
-	JAE     sums_zeroed_482
-	VMOVUPD Z0, 512(SP)(DX*8)
-	ADDQ    $0x00000008, DX
-	JMP     sums_zero_481
-
-sums_zeroed_482:
-	XORQ DX, DX
-	XORQ R9, R9
-	MOVQ R8, R10
+	MOVQ DI, R10
 	SUBQ $0x00000040, R10
 
-unrolled_483:
-	CMPQ        R9, R10
-	JGT         single_484
-	VMOVUPS     (BX)(R9*4), Z1
+unrolled_749:
+	CMPQ        DX, R10
+	JGT         single_750
+	VMOVUPS     (BX)(DX*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     (SI)(R9*4), Z1
-	VCVTPS2PD   (BX)(R9*4), Z2
-	VCVTPS2PD   (SI)(R9*4), Z3
-	VMOVUPD.Z   512(SP)(DX*8), K1, Z4
+	VMOVUPS     (SI)(DX*4), Z1
+	VCVTPS2PD   (BX)(DX*4), Z2
+	VCVTPS2PD   (SI)(DX*4), Z3
+	VMOVUPD.Z   (R9)(AX*8), K1, Z4
 	VFMADD231PD Z3, Z2, K1, Z4
-	VMOVUPD     Z4, K1, 512(SP)(DX*8)
+	VMOVUPD     Z4, K1, (R9)(AX*8)
 	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   32(BX)(R9*4), Z2
-	VCVTPS2PD   32(SI)(R9*4), Z3
-	VMOVUPD.Z   576(SP)(DX*8), K2, Z4
+	VCVTPS2PD   32(BX)(DX*4), Z2
+	VCVTPS2PD   32(SI)(DX*4), Z3
+	VMOVUPD.Z   64(R9)(AX*8), K2, Z4
 	VFMADD231PD Z3, Z2, K2, Z4
-	VMOVUPD     Z4, K2, 576(SP)(DX*8)
-	VMULPS      (SP)(DX*4), Z1, K1, Z1
-	VMOVUPS     Z1, (CX)(R9*4)
-	ADDQ        $0x00000010, DX
-	MOVQ        DX, R11
-	SUBQ        AX, R11
-	CMOVQCC     R11, DX
-	VMOVUPS     64(BX)(R9*4), Z1
+	VMOVUPD     Z4, K2, 64(R9)(AX*8)
+	VMULPS      (R8)(AX*4), Z1, K1, Z1
+	VMOVUPS     Z1, (CX)(DX*4)
+	VMOVUPS     64(BX)(DX*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     64(SI)(R9*4), Z1
-	VCVTPS2PD   64(BX)(R9*4), Z2
-	VCVTPS2PD   64(SI)(R9*4), Z3
-	VMOVUPD.Z   512(SP)(DX*8), K1, Z4
+	VMOVUPS     64(SI)(DX*4), Z1
+	VCVTPS2PD   64(BX)(DX*4), Z2
+	VCVTPS2PD   64(SI)(DX*4), Z3
+	VMOVUPD.Z   128(R9)(AX*8), K1, Z4
 	VFMADD231PD Z3, Z2, K1, Z4
-	VMOVUPD     Z4, K1, 512(SP)(DX*8)
+	VMOVUPD     Z4, K1, 128(R9)(AX*8)
 	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   96(BX)(R9*4), Z2
-	VCVTPS2PD   96(SI)(R9*4), Z3
-	VMOVUPD.Z   576(SP)(DX*8), K2, Z4
+	VCVTPS2PD   96(BX)(DX*4), Z2
+	VCVTPS2PD   96(SI)(DX*4), Z3
+	VMOVUPD.Z   192(R9)(AX*8), K2, Z4
 	VFMADD231PD Z3, Z2, K2, Z4
-	VMOVUPD     Z4, K2, 576(SP)(DX*8)
-	VMULPS      (SP)(DX*4), Z1, K1, Z1
-	VMOVUPS     Z1, 64(CX)(R9*4)
-	ADDQ        $0x00000010, DX
-	MOVQ        DX, R11
-	SUBQ        AX, R11
-	CMOVQCC     R11, DX
-	VMOVUPS     128(BX)(R9*4), Z1
+	VMOVUPD     Z4, K2, 192(R9)(AX*8)
+	VMULPS      64(R8)(AX*4), Z1, K1, Z1
+	VMOVUPS     Z1, 64(CX)(DX*4)
+	VMOVUPS     128(BX)(DX*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     128(SI)(R9*4), Z1
-	VCVTPS2PD   128(BX)(R9*4), Z2
-	VCVTPS2PD   128(SI)(R9*4), Z3
-	VMOVUPD.Z   512(SP)(DX*8), K1, Z4
+	VMOVUPS     128(SI)(DX*4), Z1
+	VCVTPS2PD   128(BX)(DX*4), Z2
+	VCVTPS2PD   128(SI)(DX*4), Z3
+	VMOVUPD.Z   256(R9)(AX*8), K1, Z4
 	VFMADD231PD Z3, Z2, K1, Z4
-	VMOVUPD     Z4, K1, 512(SP)(DX*8)
+	VMOVUPD     Z4, K1, 256(R9)(AX*8)
 	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   160(BX)(R9*4), Z2
-	VCVTPS2PD   160(SI)(R9*4), Z3
-	VMOVUPD.Z   576(SP)(DX*8), K2, Z4
+	VCVTPS2PD   160(BX)(DX*4), Z2
+	VCVTPS2PD   160(SI)(DX*4), Z3
+	VMOVUPD.Z   320(R9)(AX*8), K2, Z4
 	VFMADD231PD Z3, Z2, K2, Z4
-	VMOVUPD     Z4, K2, 576(SP)(DX*8)
-	VMULPS      (SP)(DX*4), Z1, K1, Z1
-	VMOVUPS     Z1, 128(CX)(R9*4)
-	ADDQ        $0x00000010, DX
-	MOVQ        DX, R11
-	SUBQ        AX, R11
-	CMOVQCC     R11, DX
-	VMOVUPS     192(BX)(R9*4), Z1
+	VMOVUPD     Z4, K2, 320(R9)(AX*8)
+	VMULPS      128(R8)(AX*4), Z1, K1, Z1
+	VMOVUPS     Z1, 128(CX)(DX*4)
+	VMOVUPS     192(BX)(DX*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     192(SI)(R9*4), Z1
-	VCVTPS2PD   192(BX)(R9*4), Z2
-	VCVTPS2PD   192(SI)(R9*4), Z3
-	VMOVUPD.Z   512(SP)(DX*8), K1, Z4
+	VMOVUPS     192(SI)(DX*4), Z1
+	VCVTPS2PD   192(BX)(DX*4), Z2
+	VCVTPS2PD   192(SI)(DX*4), Z3
+	VMOVUPD.Z   384(R9)(AX*8), K1, Z4
 	VFMADD231PD Z3, Z2, K1, Z4
-	VMOVUPD     Z4, K1, 512(SP)(DX*8)
+	VMOVUPD     Z4, K1, 384(R9)(AX*8)
 	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   224(BX)(R9*4), Z2
-	VCVTPS2PD   224(SI)(R9*4), Z3
-	VMOVUPD.Z   576(SP)(DX*8), K2, Z4
+	VCVTPS2PD   224(BX)(DX*4), Z2
+	VCVTPS2PD   224(SI)(DX*4), Z3
+	VMOVUPD.Z   448(R9)(AX*8), K2, Z4
 	VFMADD231PD Z3, Z2, K2, Z4
-	VMOVUPD     Z4, K2, 576(SP)(DX*8)
-	VMULPS      (SP)(DX*4), Z1, K1, Z1
-	VMOVUPS     Z1, 192(CX)(R9*4)
-	ADDQ        $0x00000010, DX
-	MOVQ        DX, R11
-	SUBQ        AX, R11
-	CMOVQCC     R11, DX
-	ADDQ        $0x00000040, R9
-	JMP         unrolled_483
+	VMOVUPD     Z4, K2, 448(R9)(AX*8)
+	VMULPS      192(R8)(AX*4), Z1, K1, Z1
+	VMOVUPS     Z1, 192(CX)(DX*4)
+	ADDQ        1808(SP), AX
+	MOVQ        AX, R11
+	SUBQ        1792(SP), R11
+	CMOVQCC     R11, AX
+	ADDQ        $0x00000040, DX
+	JMP         unrolled_749
 
-single_484:
-	MOVQ R8, R10
+single_750:
+	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 
-single_loop_485:
-	CMPQ        R9, R10
-	JGT         remainder_486
-	VMOVUPS     (BX)(R9*4), Z1
+single_loop_751:
+	CMPQ        DX, R10
+	JGT         remainder_752
+	VMOVUPS     (BX)(DX*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     (SI)(R9*4), Z1
-	VCVTPS2PD   (BX)(R9*4), Z2
-	VCVTPS2PD   (SI)(R9*4), Z3
-	VMOVUPD.Z   512(SP)(DX*8), K1, Z4
+	VMOVUPS     (SI)(DX*4), Z1
+	VCVTPS2PD   (BX)(DX*4), Z2
+	VCVTPS2PD   (SI)(DX*4), Z3
+	VMOVUPD.Z   (R9)(AX*8), K1, Z4
 	VFMADD231PD Z3, Z2, K1, Z4
-	VMOVUPD     Z4, K1, 512(SP)(DX*8)
+	VMOVUPD     Z4, K1, (R9)(AX*8)
 	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   32(BX)(R9*4), Z2
-	VCVTPS2PD   32(SI)(R9*4), Z3
-	VMOVUPD.Z   576(SP)(DX*8), K2, Z4
+	VCVTPS2PD   32(BX)(DX*4), Z2
+	VCVTPS2PD   32(SI)(DX*4), Z3
+	VMOVUPD.Z   64(R9)(AX*8), K2, Z4
 	VFMADD231PD Z3, Z2, K2, Z4
-	VMOVUPD     Z4, K2, 576(SP)(DX*8)
-	VMULPS      (SP)(DX*4), Z1, K1, Z1
-	VMOVUPS     Z1, (CX)(R9*4)
+	VMOVUPD     Z4, K2, 64(R9)(AX*8)
+	VMULPS      (R8)(AX*4), Z1, K1, Z1
+	VMOVUPS     Z1, (CX)(DX*4)
+	ADDQ        1800(SP), AX
+	MOVQ        AX, R11
+	SUBQ        1792(SP), R11
+	CMOVQCC     R11, AX
 	ADDQ        $0x00000010, DX
-	MOVQ        DX, R11
-	SUBQ        AX, R11
-	CMOVQCC     R11, DX
-	ADDQ        $0x00000010, R9
-	JMP         single_loop_485
+	JMP         single_loop_751
 
-remainder_486:
-	MOVQ        R8, R10
-	SUBQ        R9, R10
-	JE          span_done_487
-	MOVQ        $-1, R11
-	BZHIQ       R10, R11, R10
-	KMOVW       R10, K1
-	VMOVUPS.Z   (BX)(R9*4), K1, Z1
+remainder_752:
+	SUBQ        DX, DI
+	JE          span_done_753
+	MOVQ        $-1, R10
+	BZHIQ       DI, R10, DI
+	KMOVW       DI, K1
+	VMOVUPS.Z   (BX)(DX*4), K1, Z1
 	VCMPPS      $0x1a, Z0, Z1, K1, K2
-	VMOVUPS.Z   (SI)(R9*4), K1, Z1
-	VCVTPS2PD.Z (BX)(R9*4), K2, Z2
-	VCVTPS2PD.Z (SI)(R9*4), K2, Z3
-	VMOVUPD.Z   512(SP)(DX*8), K2, Z4
-	VFMADD231PD Z3, Z2, K2, Z4
-	VMOVUPD     Z4, K2, 512(SP)(DX*8)
+	VMOVUPS.Z   (SI)(DX*4), K1, Z0
+	VCVTPS2PD.Z (BX)(DX*4), K2, Z1
+	VCVTPS2PD.Z (SI)(DX*4), K2, Z2
+	VMOVUPD.Z   (R9)(AX*8), K2, Z3
+	VFMADD231PD Z2, Z1, K2, Z3
+	VMOVUPD     Z3, K2, (R9)(AX*8)
 	KSHIFTRW    $0x08, K2, K3
-	VCVTPS2PD.Z 32(BX)(R9*4), K3, Z2
-	VCVTPS2PD.Z 32(SI)(R9*4), K3, Z3
-	VMOVUPD.Z   576(SP)(DX*8), K3, Z4
-	VFMADD231PD Z3, Z2, K3, Z4
-	VMOVUPD     Z4, K3, 576(SP)(DX*8)
-	VMULPS      (SP)(DX*4), Z1, K2, Z1
-	VMOVUPS     Z1, K1, (CX)(R9*4)
+	VCVTPS2PD.Z 32(BX)(DX*4), K3, Z1
+	VCVTPS2PD.Z 32(SI)(DX*4), K3, Z2
+	VMOVUPD.Z   64(R9)(AX*8), K3, Z3
+	VFMADD231PD Z2, Z1, K3, Z3
+	VMOVUPD     Z3, K3, 64(R9)(AX*8)
+	VMULPS      (R8)(AX*4), Z0, K2, Z0
+	VMOVUPS     Z0, K1, (CX)(DX*4)
 
-span_done_487:
-	MOVQ    1664(SP), DX
-	MOVQ    1688(SP), R9
-	MOVQ    inner+120(FP), R10
-	MOVQ    dalpha_base+96(FP), R11
-	MOVQ    R9, R12
-	IMULQ   R10, R12
-	LEAQ    (R11)(DX*4), R11
-	VMOVUPD 512(SP), Z1
-	VADDPD  512(SP)(AX*8), Z1, Z1
-	VMOVUPD Z1, 512(SP)
-	VMOVUPD 576(SP), Z1
-	VADDPD  576(SP)(AX*8), Z1, Z1
-	VMOVUPD Z1, 576(SP)
+span_done_753:
+	MOVQ  alpha_len+80(FP), AX
+	IMULQ inner+120(FP), AX
+	MOVQ  dalpha_base+96(FP), CX
+	MOVQ  1792(SP), DX
+	MOVQ  DX, BX
+	ADDQ  $0x00000040, BX
 
-fold_488:
-	CMPQ   AX, R12
-	JBE    folded_489
-	DECQ   AX
-	MOVQ   AX, R13
-	SUBQ   R12, R13
-	VMOVSD 512(SP)(AX*8), X1
-	VADDSD 512(SP)(R13*8), X1, X1
-	VMOVSD X1, 512(SP)(R13*8)
-	JMP    fold_488
+fold_ext_754:
+	CMPQ    BX, DX
+	JBE     fold_ext_done_755
+	SUBQ    $0x00000008, BX
+	MOVQ    BX, SI
+	SUBQ    DX, SI
+	VMOVUPD (R9)(SI*8), Z0
+	VADDPD  (R9)(BX*8), Z0, Z0
+	VMOVUPD Z0, (R9)(SI*8)
+	JMP     fold_ext_754
 
-folded_489:
+fold_ext_done_755:
+fold_756:
+	CMPQ   DX, AX
+	JBE    folded_757
+	DECQ   DX
+	MOVQ   DX, SI
+	SUBQ   AX, SI
+	VMOVSD (R9)(DX*8), X0
+	VADDSD (R9)(SI*8), X0, X0
+	VMOVSD X0, (R9)(SI*8)
+	JMP    fold_756
+
+folded_757:
 	XORQ AX, AX
-	CMPQ R10, $0x01
-	JNE  sums_planes_490
-	MOVQ R9, R10
-	SUBQ $0x00000008, R10
+	CMPQ inner+120(FP), $0x01
+	JNE  sums_planes_758
+	MOVQ alpha_len+80(FP), DX
+	SUBQ $0x00000008, DX
 
-sums_vector_493:
-	CMPQ      AX, R10
-	JGT       sums_scalar_491
-	VCVTPS2PD (R11)(AX*4), Z1
-	VADDPD    512(SP)(AX*8), Z1, Z1
-	VCVTPD2PS Z1, Y1
-	VMOVUPS   Y1, (R11)(AX*4)
+sums_vector_761:
+	CMPQ      AX, DX
+	JGT       sums_scalar_759
+	VCVTPS2PD (CX)(AX*4), Z0
+	VADDPD    (R9)(AX*8), Z0, Z0
+	VCVTPD2PS Z0, Y0
+	VMOVUPS   Y0, (CX)(AX*4)
 	ADDQ      $0x00000008, AX
-	JMP       sums_vector_493
+	JMP       sums_vector_761
 
-sums_scalar_491:
-	CMPQ      AX, R9
-	JE        sums_done_492
-	VMOVSD    512(SP)(AX*8), X1
-	VXORPS    X2, X2, X2
-	VCVTSS2SD (R11)(AX*4), X2, X2
-	VADDSD    X1, X2, X2
-	VCVTSD2SS X2, X2, X2
-	VMOVSS    X2, (R11)(AX*4)
+sums_scalar_759:
+	CMPQ      AX, alpha_len+80(FP)
+	JE        sums_done_760
+	VMOVSD    (R9)(AX*8), X0
+	VXORPS    X1, X1, X1
+	VCVTSS2SD (CX)(AX*4), X1, X1
+	VADDSD    X0, X1, X1
+	VCVTSD2SS X1, X1, X1
+	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_491
+	JMP       sums_scalar_759
 
-sums_planes_490:
-	XORQ R12, R12
+sums_planes_758:
+	XORQ BX, BX
+	MOVQ inner+120(FP), SI
+	SHLQ $0x03, SI
 
-sums_channel_494:
-	CMPQ   AX, R9
-	JE     sums_done_492
+sums_group_762:
+	MOVQ   alpha_len+80(FP), DX
+	SUBQ   AX, DX
+	CMPQ   DX, $0x00000004
+	JB     sums_single_764
+	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
-	XORQ   R13, R13
+	VXORPS X2, X2, X2
+	VXORPS X3, X3, X3
+	LEAQ   (R9)(BX*8), DI
+	LEAQ   (DI)(SI*2), R8
+	XORQ   DX, DX
 
-sums_plane_495:
-	VADDSD    512(SP)(R12*8), X1, X1
-	INCQ      R12
-	INCQ      R13
-	CMPQ      R13, R10
-	JB        sums_plane_495
+sums_group_plane_763:
+	VADDSD    (DI), X0, X0
+	VADDSD    (DI)(SI*1), X1, X1
+	VADDSD    (R8), X2, X2
+	VADDSD    (R8)(SI*1), X3, X3
+	ADDQ      $0x08, DI
+	ADDQ      $0x08, R8
+	INCQ      DX
+	CMPQ      DX, inner+120(FP)
+	JB        sums_group_plane_763
+	VXORPS    X4, X4, X4
+	VCVTSS2SD (CX)(AX*4), X4, X4
+	VADDSD    X0, X4, X4
+	VCVTSD2SS X4, X4, X4
+	VMOVSS    X4, (CX)(AX*4)
+	VXORPS    X0, X0, X0
+	VCVTSS2SD 4(CX)(AX*4), X0, X0
+	VADDSD    X1, X0, X0
+	VCVTSD2SS X0, X0, X0
+	VMOVSS    X0, 4(CX)(AX*4)
+	VXORPS    X0, X0, X0
+	VCVTSS2SD 8(CX)(AX*4), X0, X0
+	VADDSD    X2, X0, X0
+	VCVTSD2SS X0, X0, X0
+	VMOVSS    X0, 8(CX)(AX*4)
+	VXORPS    X0, X0, X0
+	VCVTSS2SD 12(CX)(AX*4), X0, X0
+	VADDSD    X3, X0, X0
+	VCVTSD2SS X0, X0, X0
+	VMOVSS    X0, 12(CX)(AX*4)
+	MOVQ      SI, DX
+	SHRQ      $0x01, DX
+	ADDQ      DX, BX
+	ADDQ      $0x00000004, AX
+	JMP       sums_group_762
+
+sums_single_764:
+	CMPQ   AX, alpha_len+80(FP)
+	JE     sums_done_760
+	VXORPS X0, X0, X0
+	XORQ   DX, DX
+
+sums_single_plane_765:
+	VADDSD    (R9)(BX*8), X0, X0
+	INCQ      BX
+	INCQ      DX
+	CMPQ      DX, inner+120(FP)
+	JB        sums_single_plane_765
+	VXORPS    X1, X1, X1
+	VCVTSS2SD (CX)(AX*4), X1, X1
+	VADDSD    X0, X1, X1
+	VCVTSD2SS X1, X1, X1
+	VMOVSS    X1, (CX)(AX*4)
+	INCQ      AX
+	JMP       sums_single_764
+
+sums_done_760:
+	JMP ring_finished_766
+
+ring_segmented_732:
+	MOVQ inner+120(FP), R10
+	MOVQ $0x00000030, AX
+	XORQ DX, DX
+	DIVQ R10
+	MOVQ AX, 1824(SP)
+	MOVQ $0x00000000, 1832(SP)
+	MOVQ $0x00000000, 1816(SP)
+
+ring_segment_767:
+	CMPQ    DI, $0x00
+	JE      ring_done_768
+	MOVQ    1816(SP), AX
+	MOVQ    alpha_len+80(FP), DX
+	MOVQ    inner+120(FP), R10
+	SUBQ    AX, DX
+	MOVQ    1824(SP), R11
+	CMPQ    DX, R11
+	CMOVQHI R11, DX
+	MOVQ    DX, 1840(SP)
+	MOVQ    DX, R11
+	IMULQ   R10, R11
+	MOVQ    1832(SP), R12
+	TESTQ   R12, R12
+	CMOVQEQ R11, R12
+	MOVQ    R12, 1848(SP)
+	MOVQ    R11, R12
+
+ring_len_769:
+	CMPQ R12, $0x00000010
+	JAE  ring_len_done_770
+	ADDQ R11, R12
+	JMP  ring_len_769
+
+ring_len_done_770:
+	MOVQ R12, 1792(SP)
+	MOVQ $0x00000010, R13
+
+ring_step_771:
+	CMPQ R13, R12
+	JB   ring_step_done_772
+	SUBQ R12, R13
+	JMP  ring_step_771
+
+ring_step_done_772:
+	MOVQ R13, 1800(SP)
+	MOVQ $0x00000040, R13
+
+ring_step_773:
+	CMPQ R13, R12
+	JB   ring_step_done_774
+	SUBQ R12, R13
+	JMP  ring_step_773
+
+ring_step_done_774:
+	MOVQ R13, 1808(SP)
+	MOVQ alpha_base+72(FP), R12
+	LEAQ (R12)(AX*4), R12
+	CMPQ R10, $0x01
+	JNE  ring_planes_775
+	XORQ AX, AX
+	MOVQ DX, R10
+	SUBQ $0x00000010, R10
+
+ring_copy_777:
+	CMPQ    AX, R10
+	JGT     ring_copy_tail_778
+	VMOVUPS (R12)(AX*4), Z1
+	VMOVUPS Z1, (R8)(AX*4)
+	ADDQ    $0x00000010, AX
+	JMP     ring_copy_777
+
+ring_copy_tail_778:
+	SUBQ      AX, DX
+	JE        ring_extend_776
+	MOVQ      $-1, R10
+	BZHIQ     DX, R10, DX
+	KMOVW     DX, K1
+	VMOVUPS.Z (R12)(AX*4), K1, Z1
+	VMOVUPS   Z1, (R8)(AX*4)
+	JMP       ring_extend_776
+
+ring_planes_775:
+	XORQ AX, AX
+	XORQ R13, R13
+
+ring_channel_779:
+	CMPQ         AX, DX
+	JE           ring_extend_776
+	VBROADCASTSS (R12)(AX*4), Z1
+	XORQ         R14, R14
+
+ring_fill_780:
+	MOVQ    R13, R15
+	ADDQ    R14, R15
+	VMOVUPS Z1, (R8)(R15*4)
+	ADDQ    $0x00000010, R14
+	CMPQ    R14, R10
+	JB      ring_fill_780
+	ADDQ    R10, R13
+	INCQ    AX
+	JMP     ring_channel_779
+
+ring_extend_776:
+	MOVQ 1792(SP), AX
+	MOVQ R11, DX
+
+ring_element_781:
+	CMPQ DX, AX
+	JAE  ring_repeated_782
+	MOVQ DX, R10
+	SUBQ R11, R10
+	MOVL (R8)(R10*4), R10
+	MOVL R10, (R8)(DX*4)
+	INCQ DX
+	JMP  ring_element_781
+
+ring_repeated_782:
+	VMOVUPS (R8), Z1
+	VMOVUPS Z1, (R8)(AX*4)
+	VMOVUPS 64(R8), Z1
+	VMOVUPS Z1, 64(R8)(AX*4)
+	VMOVUPS 128(R8), Z1
+	VMOVUPS Z1, 128(R8)(AX*4)
+	VMOVUPS 192(R8), Z1
+	VMOVUPS Z1, 192(R8)(AX*4)
+	XORQ    AX, AX
+	MOVQ    1792(SP), DX
+	ADDQ    $0x00000040, DX
+
+sums_zero_783:
+	CMPQ    AX, DX
+	JAE     sums_zeroed_784
+	VMOVUPD Z0, (R9)(AX*8)
+	ADDQ    $0x00000008, AX
+	JMP     sums_zero_783
+
+sums_zeroed_784:
+	XORQ AX, AX
+	MOVQ 1848(SP), DX
+	XORQ R10, R10
+	MOVQ DX, R11
+	SUBQ $0x00000040, R11
+
+unrolled_785:
+	CMPQ        R10, R11
+	JGT         single_786
+	VMOVUPS     (BX)(R10*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     (SI)(R10*4), Z1
+	VCVTPS2PD   (BX)(R10*4), Z2
+	VCVTPS2PD   (SI)(R10*4), Z3
+	VMOVUPD.Z   (R9)(AX*8), K1, Z4
+	VFMADD231PD Z3, Z2, K1, Z4
+	VMOVUPD     Z4, K1, (R9)(AX*8)
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   32(BX)(R10*4), Z2
+	VCVTPS2PD   32(SI)(R10*4), Z3
+	VMOVUPD.Z   64(R9)(AX*8), K2, Z4
+	VFMADD231PD Z3, Z2, K2, Z4
+	VMOVUPD     Z4, K2, 64(R9)(AX*8)
+	VMULPS      (R8)(AX*4), Z1, K1, Z1
+	VMOVUPS     Z1, (CX)(R10*4)
+	VMOVUPS     64(BX)(R10*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     64(SI)(R10*4), Z1
+	VCVTPS2PD   64(BX)(R10*4), Z2
+	VCVTPS2PD   64(SI)(R10*4), Z3
+	VMOVUPD.Z   128(R9)(AX*8), K1, Z4
+	VFMADD231PD Z3, Z2, K1, Z4
+	VMOVUPD     Z4, K1, 128(R9)(AX*8)
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   96(BX)(R10*4), Z2
+	VCVTPS2PD   96(SI)(R10*4), Z3
+	VMOVUPD.Z   192(R9)(AX*8), K2, Z4
+	VFMADD231PD Z3, Z2, K2, Z4
+	VMOVUPD     Z4, K2, 192(R9)(AX*8)
+	VMULPS      64(R8)(AX*4), Z1, K1, Z1
+	VMOVUPS     Z1, 64(CX)(R10*4)
+	VMOVUPS     128(BX)(R10*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     128(SI)(R10*4), Z1
+	VCVTPS2PD   128(BX)(R10*4), Z2
+	VCVTPS2PD   128(SI)(R10*4), Z3
+	VMOVUPD.Z   256(R9)(AX*8), K1, Z4
+	VFMADD231PD Z3, Z2, K1, Z4
+	VMOVUPD     Z4, K1, 256(R9)(AX*8)
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   160(BX)(R10*4), Z2
+	VCVTPS2PD   160(SI)(R10*4), Z3
+	VMOVUPD.Z   320(R9)(AX*8), K2, Z4
+	VFMADD231PD Z3, Z2, K2, Z4
+	VMOVUPD     Z4, K2, 320(R9)(AX*8)
+	VMULPS      128(R8)(AX*4), Z1, K1, Z1
+	VMOVUPS     Z1, 128(CX)(R10*4)
+	VMOVUPS     192(BX)(R10*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     192(SI)(R10*4), Z1
+	VCVTPS2PD   192(BX)(R10*4), Z2
+	VCVTPS2PD   192(SI)(R10*4), Z3
+	VMOVUPD.Z   384(R9)(AX*8), K1, Z4
+	VFMADD231PD Z3, Z2, K1, Z4
+	VMOVUPD     Z4, K1, 384(R9)(AX*8)
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   224(BX)(R10*4), Z2
+	VCVTPS2PD   224(SI)(R10*4), Z3
+	VMOVUPD.Z   448(R9)(AX*8), K2, Z4
+	VFMADD231PD Z3, Z2, K2, Z4
+	VMOVUPD     Z4, K2, 448(R9)(AX*8)
+	VMULPS      192(R8)(AX*4), Z1, K1, Z1
+	VMOVUPS     Z1, 192(CX)(R10*4)
+	ADDQ        1808(SP), AX
+	MOVQ        AX, R12
+	SUBQ        1792(SP), R12
+	CMOVQCC     R12, AX
+	ADDQ        $0x00000040, R10
+	JMP         unrolled_785
+
+single_786:
+	MOVQ DX, R11
+	SUBQ $0x00000010, R11
+
+single_loop_787:
+	CMPQ        R10, R11
+	JGT         remainder_788
+	VMOVUPS     (BX)(R10*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     (SI)(R10*4), Z1
+	VCVTPS2PD   (BX)(R10*4), Z2
+	VCVTPS2PD   (SI)(R10*4), Z3
+	VMOVUPD.Z   (R9)(AX*8), K1, Z4
+	VFMADD231PD Z3, Z2, K1, Z4
+	VMOVUPD     Z4, K1, (R9)(AX*8)
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   32(BX)(R10*4), Z2
+	VCVTPS2PD   32(SI)(R10*4), Z3
+	VMOVUPD.Z   64(R9)(AX*8), K2, Z4
+	VFMADD231PD Z3, Z2, K2, Z4
+	VMOVUPD     Z4, K2, 64(R9)(AX*8)
+	VMULPS      (R8)(AX*4), Z1, K1, Z1
+	VMOVUPS     Z1, (CX)(R10*4)
+	ADDQ        1800(SP), AX
+	MOVQ        AX, R12
+	SUBQ        1792(SP), R12
+	CMOVQCC     R12, AX
+	ADDQ        $0x00000010, R10
+	JMP         single_loop_787
+
+remainder_788:
+	SUBQ        R10, DX
+	JE          span_done_789
+	MOVQ        $-1, R11
+	BZHIQ       DX, R11, DX
+	KMOVW       DX, K1
+	VMOVUPS.Z   (BX)(R10*4), K1, Z1
+	VCMPPS      $0x1a, Z0, Z1, K1, K2
+	VMOVUPS.Z   (SI)(R10*4), K1, Z1
+	VCVTPS2PD.Z (BX)(R10*4), K2, Z2
+	VCVTPS2PD.Z (SI)(R10*4), K2, Z3
+	VMOVUPD.Z   (R9)(AX*8), K2, Z4
+	VFMADD231PD Z3, Z2, K2, Z4
+	VMOVUPD     Z4, K2, (R9)(AX*8)
+	KSHIFTRW    $0x08, K2, K3
+	VCVTPS2PD.Z 32(BX)(R10*4), K3, Z2
+	VCVTPS2PD.Z 32(SI)(R10*4), K3, Z3
+	VMOVUPD.Z   64(R9)(AX*8), K3, Z4
+	VFMADD231PD Z3, Z2, K3, Z4
+	VMOVUPD     Z4, K3, 64(R9)(AX*8)
+	VMULPS      (R8)(AX*4), Z1, K2, Z1
+	VMOVUPS     Z1, K1, (CX)(R10*4)
+
+span_done_789:
+	MOVQ  1816(SP), AX
+	MOVQ  1840(SP), DX
+	MOVQ  dalpha_base+96(FP), R10
+	MOVQ  DX, R11
+	IMULQ inner+120(FP), R11
+	LEAQ  (R10)(AX*4), R10
+	MOVQ  1792(SP), R12
+	MOVQ  R12, R13
+	ADDQ  $0x00000040, R13
+
+fold_ext_790:
+	CMPQ    R13, R12
+	JBE     fold_ext_done_791
+	SUBQ    $0x00000008, R13
+	MOVQ    R13, R14
+	SUBQ    R12, R14
+	VMOVUPD (R9)(R14*8), Z1
+	VADDPD  (R9)(R13*8), Z1, Z1
+	VMOVUPD Z1, (R9)(R14*8)
+	JMP     fold_ext_790
+
+fold_ext_done_791:
+fold_792:
+	CMPQ   R12, R11
+	JBE    folded_793
+	DECQ   R12
+	MOVQ   R12, R14
+	SUBQ   R11, R14
+	VMOVSD (R9)(R12*8), X1
+	VADDSD (R9)(R14*8), X1, X1
+	VMOVSD X1, (R9)(R14*8)
+	JMP    fold_792
+
+folded_793:
+	XORQ R11, R11
+	CMPQ inner+120(FP), $0x01
+	JNE  sums_planes_794
+	MOVQ 1840(SP), R12
+	SUBQ $0x00000008, R12
+
+sums_vector_797:
+	CMPQ      R11, R12
+	JGT       sums_scalar_795
+	VCVTPS2PD (R10)(R11*4), Z1
+	VADDPD    (R9)(R11*8), Z1, Z1
+	VCVTPD2PS Z1, Y1
+	VMOVUPS   Y1, (R10)(R11*4)
+	ADDQ      $0x00000008, R11
+	JMP       sums_vector_797
+
+sums_scalar_795:
+	CMPQ      R11, 1840(SP)
+	JE        sums_done_796
+	VMOVSD    (R9)(R11*8), X1
 	VXORPS    X2, X2, X2
-	VCVTSS2SD (R11)(AX*4), X2, X2
+	VCVTSS2SD (R10)(R11*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
-	VMOVSS    X2, (R11)(AX*4)
-	INCQ      AX
-	JMP       sums_channel_494
+	VMOVSS    X2, (R10)(R11*4)
+	INCQ      R11
+	JMP       sums_scalar_795
 
-sums_done_492:
-	MOVQ R8, AX
-	SHLQ $0x02, AX
-	ADDQ AX, BX
-	ADDQ AX, SI
-	ADDQ AX, CX
-	SUBQ R8, DI
-	ADDQ R9, DX
-	MOVQ alpha_len+80(FP), AX
-	CMPQ DX, AX
-	JNE  ring_next_496
-	XORQ DX, DX
+sums_planes_794:
+	XORQ R13, R13
+	MOVQ inner+120(FP), R14
+	SHLQ $0x03, R14
 
-ring_next_496:
-	MOVQ DX, 1664(SP)
-	JMP  ring_segment_468
+sums_group_798:
+	MOVQ   1840(SP), R12
+	SUBQ   R11, R12
+	CMPQ   R12, $0x00000004
+	JB     sums_single_800
+	VXORPS X1, X1, X1
+	VXORPS X2, X2, X2
+	VXORPS X3, X3, X3
+	VXORPS X4, X4, X4
+	LEAQ   (R9)(R13*8), R15
+	LEAQ   (R15)(R14*2), BP
+	XORQ   R12, R12
 
-ring_done_469:
+sums_group_plane_799:
+	VADDSD    (R15), X1, X1
+	VADDSD    (R15)(R14*1), X2, X2
+	VADDSD    (BP), X3, X3
+	VADDSD    (BP)(R14*1), X4, X4
+	ADDQ      $0x08, R15
+	ADDQ      $0x08, BP
+	INCQ      R12
+	CMPQ      R12, inner+120(FP)
+	JB        sums_group_plane_799
+	VXORPS    X5, X5, X5
+	VCVTSS2SD (R10)(R11*4), X5, X5
+	VADDSD    X1, X5, X5
+	VCVTSD2SS X5, X5, X5
+	VMOVSS    X5, (R10)(R11*4)
+	VXORPS    X1, X1, X1
+	VCVTSS2SD 4(R10)(R11*4), X1, X1
+	VADDSD    X2, X1, X1
+	VCVTSD2SS X1, X1, X1
+	VMOVSS    X1, 4(R10)(R11*4)
+	VXORPS    X1, X1, X1
+	VCVTSS2SD 8(R10)(R11*4), X1, X1
+	VADDSD    X3, X1, X1
+	VCVTSD2SS X1, X1, X1
+	VMOVSS    X1, 8(R10)(R11*4)
+	VXORPS    X1, X1, X1
+	VCVTSS2SD 12(R10)(R11*4), X1, X1
+	VADDSD    X4, X1, X1
+	VCVTSD2SS X1, X1, X1
+	VMOVSS    X1, 12(R10)(R11*4)
+	MOVQ      R14, R12
+	SHRQ      $0x01, R12
+	ADDQ      R12, R13
+	ADDQ      $0x00000004, R11
+	JMP       sums_group_798
+
+sums_single_800:
+	CMPQ   R11, 1840(SP)
+	JE     sums_done_796
+	VXORPS X1, X1, X1
+	XORQ   R12, R12
+
+sums_single_plane_801:
+	VADDSD    (R9)(R13*8), X1, X1
+	INCQ      R13
+	INCQ      R12
+	CMPQ      R12, inner+120(FP)
+	JB        sums_single_plane_801
+	VXORPS    X2, X2, X2
+	VCVTSS2SD (R10)(R11*4), X2, X2
+	VADDSD    X1, X2, X2
+	VCVTSD2SS X2, X2, X2
+	VMOVSS    X2, (R10)(R11*4)
+	INCQ      R11
+	JMP       sums_single_800
+
+sums_done_796:
+	MOVQ 1848(SP), R10
+	SUBQ R10, DI
+	SHLQ $0x02, R10
+	ADDQ R10, BX
+	ADDQ R10, SI
+	ADDQ R10, CX
+	ADDQ DX, AX
+	MOVQ alpha_len+80(FP), DX
+	CMPQ AX, DX
+	JNE  ring_next_802
+	XORQ AX, AX
+
+ring_next_802:
+	MOVQ AX, 1816(SP)
+	JMP  ring_segment_767
+
+ring_done_768:
+ring_finished_766:
 	VZEROUPPER
 	RET
 
@@ -7069,11 +10023,11 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_497
+	JB           cached_803
 	CMPQ         AX, DX
-	JE           cached_497
+	JE           cached_803
 	CMPQ         AX, CX
-	JE           cached_497
+	JE           cached_803
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -7082,7 +10036,7 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_499
+	JE           aligned_805
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -7094,13 +10048,13 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	VMOVUPS      Z2, K1, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_499:
+aligned_805:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_500:
+unrolled_806:
 	CMPQ     SI, DI
-	JGT      single_501
+	JGT      single_807
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
@@ -7122,26 +10076,26 @@ unrolled_500:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(SI*4)
 	ADDQ     $0x00000040, SI
-	JMP      unrolled_500
+	JMP      unrolled_806
 
-single_501:
+single_807:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_502:
+single_loop_808:
 	CMPQ     SI, DI
-	JGT      remainder_503
+	JGT      remainder_809
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(SI*4)
 	ADDQ     $0x00000010, SI
-	JMP      single_loop_502
+	JMP      single_loop_808
 
-remainder_503:
+remainder_809:
 	SUBQ      SI, BX
-	JE        span_done_504
+	JE        span_done_810
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -7151,18 +10105,18 @@ remainder_503:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_504:
+span_done_810:
 	SFENCE
-	JMP stored_498
+	JMP stored_804
 
-cached_497:
+cached_803:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_505:
+unrolled_811:
 	CMPQ    SI, DI
-	JGT     single_506
+	JGT     single_812
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
@@ -7184,26 +10138,26 @@ unrolled_505:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(SI*4)
 	ADDQ    $0x00000040, SI
-	JMP     unrolled_505
+	JMP     unrolled_811
 
-single_506:
+single_812:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_507:
+single_loop_813:
 	CMPQ    SI, DI
-	JGT     remainder_508
+	JGT     remainder_814
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(SI*4)
 	ADDQ    $0x00000010, SI
-	JMP     single_loop_507
+	JMP     single_loop_813
 
-remainder_508:
+remainder_814:
 	SUBQ      SI, BX
-	JE        span_done_509
+	JE        span_done_815
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -7213,8 +10167,8 @@ remainder_508:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_509:
-stored_498:
+span_done_815:
+stored_804:
 	VZEROUPPER
 	RET
 
@@ -7233,17 +10187,17 @@ TEXT ·backwardPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	SHLQ   $0x02, R9
 	XORQ   R10, R10
 
-plane_510:
+plane_816:
 	CMPQ         BX, $0x00
-	JE           planes_done_511
+	JE           planes_done_817
 	VBROADCASTSS (R8)(R10*4), Z1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000040, R12
 
-unrolled_512:
+unrolled_818:
 	CMPQ    R11, R12
-	JGT     single_513
+	JGT     single_819
 	VMOVUPS (CX)(R11*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R11*4), Z2
@@ -7265,27 +10219,27 @@ unrolled_512:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(R11*4)
 	ADDQ    $0x00000040, R11
-	JMP     unrolled_512
+	JMP     unrolled_818
 
-single_513:
+single_819:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 
-single_loop_514:
+single_loop_820:
 	CMPQ    R11, R12
-	JGT     remainder_515
+	JGT     remainder_821
 	VMOVUPS (CX)(R11*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R11*4), Z2
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(R11*4)
 	ADDQ    $0x00000010, R11
-	JMP     single_loop_514
+	JMP     single_loop_820
 
-remainder_515:
+remainder_821:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_516
+	JE        span_done_822
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -7295,20 +10249,20 @@ remainder_515:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R11*4)
 
-span_done_516:
+span_done_822:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_517
+	JNE  same_pass_823
 	XORQ R10, R10
 
-same_pass_517:
+same_pass_823:
 	SUBQ SI, BX
-	JMP  plane_510
+	JMP  plane_816
 
-planes_done_511:
+planes_done_817:
 	VZEROUPPER
 	RET
 
@@ -7323,9 +10277,9 @@ TEXT ·backwardPatternDxAVX512F32(SB), NOSPLIT, $0-96
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), DI
 
-row_518:
+row_824:
 	CMPQ    BX, $0x00
-	JE      rows_done_519
+	JE      rows_done_825
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -7333,9 +10287,9 @@ row_518:
 	MOVQ    R8, R10
 	SUBQ    $0x00000040, R10
 
-unrolled_520:
+unrolled_826:
 	CMPQ    R9, R10
-	JGT     single_521
+	JGT     single_827
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
@@ -7357,27 +10311,27 @@ unrolled_520:
 	VMULPS  192(SI)(R9*4), Z1, K1, Z1
 	VMOVUPS Z1, 192(AX)(R9*4)
 	ADDQ    $0x00000040, R9
-	JMP     unrolled_520
+	JMP     unrolled_826
 
-single_521:
+single_827:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
-single_loop_522:
+single_loop_828:
 	CMPQ    R9, R10
-	JGT     remainder_523
+	JGT     remainder_829
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
 	VMULPS  (SI)(R9*4), Z1, K1, Z1
 	VMOVUPS Z1, (AX)(R9*4)
 	ADDQ    $0x00000010, R9
-	JMP     single_loop_522
+	JMP     single_loop_828
 
-remainder_523:
+remainder_829:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_524
+	JE        span_done_830
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -7387,237 +10341,418 @@ remainder_523:
 	VMULPS    (SI)(R9*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 
-span_done_524:
+span_done_830:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_518
+	JMP  row_824
 
-rows_done_519:
+rows_done_825:
 	VZEROUPPER
 	RET
 
 // func backwardRingDxAVX512F32(dx []float32, dy []float32, x []float32, alpha []float32, inner int)
 // Requires: AVX, AVX512F, BMI2, CMOV
-TEXT ·backwardRingDxAVX512F32(SB), $1824-104
+TEXT ·backwardRingDxAVX512F32(SB), $1984-104
 	MOVQ   dx_base+0(FP), CX
 	MOVQ   x_base+48(FP), BX
 	MOVQ   dy_base+24(FP), SI
 	MOVQ   x_len+56(FP), DI
 	VXORPS Y0, Y0, Y0
-	MOVQ   inner+96(FP), R8
-	MOVQ   alpha_len+80(FP), AX
-	MOVQ   AX, DX
-	IMULQ  R8, DX
-	MOVQ   AX, 1800(SP)
-	MOVQ   DI, 1808(SP)
-	CMPQ   DX, $0x000001a0
-	JBE    ring_whole_525
-	MOVQ   $0x000001a0, AX
-	XORQ   DX, DX
-	DIVQ   R8
-	MOVQ   AX, 1800(SP)
-	MOVQ   $0x00000000, 1808(SP)
+	LEAQ   (SP), R8
+	ADDQ   $0x0000003f, R8
+	ANDQ   $-64, R8
+	MOVQ   inner+96(FP), AX
+	MOVQ   alpha_len+80(FP), DX
+	MOVQ   DX, R9
+	IMULQ  AX, R9
+	CMPQ   R9, $0x00000180
+	JA     ring_segmented_831
+	MOVQ   R9, R10
 
-ring_whole_525:
-	MOVQ $0x00000000, 1792(SP)
+ring_len_832:
+	CMPQ R10, $0x00000010
+	JAE  ring_len_done_833
+	ADDQ R9, R10
+	JMP  ring_len_832
 
-ring_segment_526:
-	CMPQ    DI, $0x00
-	JE      ring_done_527
-	MOVQ    1792(SP), DX
-	MOVQ    alpha_len+80(FP), R9
-	MOVQ    inner+96(FP), R10
-	SUBQ    DX, R9
-	MOVQ    1800(SP), AX
-	CMPQ    R9, AX
-	CMOVQHI AX, R9
-	MOVQ    R9, 1816(SP)
-	MOVQ    R9, R11
-	IMULQ   R10, R11
-	MOVQ    1808(SP), R8
-	TESTQ   R8, R8
-	CMOVQEQ R11, R8
-	MOVQ    R11, AX
+ring_len_done_833:
+	MOVQ R10, 1920(SP)
+	MOVQ $0x00000010, R11
 
-ring_len_528:
-	CMPQ AX, $0x00000010
-	JAE  ring_len_done_529
-	ADDQ R11, AX
-	JMP  ring_len_528
+ring_step_834:
+	CMPQ R11, R10
+	JB   ring_step_done_835
+	SUBQ R10, R11
+	JMP  ring_step_834
 
-ring_len_done_529:
-	MOVQ alpha_base+72(FP), R12
-	LEAQ (R12)(DX*4), R12
-	CMPQ R10, $0x01
-	JNE  ring_planes_530
-	XORQ DX, DX
-	MOVQ R9, R10
-	SUBQ $0x00000010, R10
+ring_step_done_835:
+	MOVQ R11, 1928(SP)
+	MOVQ $0x00000040, R11
 
-ring_copy_532:
-	CMPQ    DX, R10
-	JGT     ring_copy_tail_533
-	VMOVUPS (R12)(DX*4), Z1
-	VMOVUPS Z1, (SP)(DX*4)
-	ADDQ    $0x00000010, DX
-	JMP     ring_copy_532
+ring_step_836:
+	CMPQ R11, R10
+	JB   ring_step_done_837
+	SUBQ R10, R11
+	JMP  ring_step_836
 
-ring_copy_tail_533:
-	SUBQ      DX, R9
-	JE        ring_extend_531
-	MOVQ      $-1, R10
-	BZHIQ     R9, R10, R9
-	KMOVW     R9, K1
-	VMOVUPS.Z (R12)(DX*4), K1, Z1
-	VMOVUPS   Z1, (SP)(DX*4)
-	JMP       ring_extend_531
+ring_step_done_837:
+	MOVQ R11, 1936(SP)
+	MOVQ alpha_base+72(FP), R10
+	CMPQ AX, $0x01
+	JNE  ring_planes_838
+	XORQ AX, AX
+	MOVQ DX, R11
+	SUBQ $0x00000010, R11
 
-ring_planes_530:
-	XORQ DX, DX
-	XORQ R13, R13
+ring_copy_840:
+	CMPQ    AX, R11
+	JGT     ring_copy_tail_841
+	VMOVUPS (R10)(AX*4), Z1
+	VMOVUPS Z1, (R8)(AX*4)
+	ADDQ    $0x00000010, AX
+	JMP     ring_copy_840
 
-ring_channel_534:
-	CMPQ         DX, R9
-	JE           ring_extend_531
-	VBROADCASTSS (R12)(DX*4), Z1
-	XORQ         R14, R14
+ring_copy_tail_841:
+	SUBQ      AX, DX
+	JE        ring_extend_839
+	MOVQ      $-1, R11
+	BZHIQ     DX, R11, DX
+	KMOVW     DX, K1
+	VMOVUPS.Z (R10)(AX*4), K1, Z1
+	VMOVUPS   Z1, (R8)(AX*4)
+	JMP       ring_extend_839
 
-ring_fill_535:
-	MOVQ    R13, R15
-	ADDQ    R14, R15
-	VMOVUPS Z1, (SP)(R15*4)
-	ADDQ    $0x00000010, R14
-	CMPQ    R14, R10
-	JB      ring_fill_535
-	ADDQ    R10, R13
-	INCQ    DX
-	JMP     ring_channel_534
+ring_planes_838:
+	XORQ R11, R11
+	XORQ R12, R12
 
-ring_extend_531:
-	CMPQ    R11, $0x00000010
-	JB      ring_short_536
-	VMOVUPS (SP), Z1
-	VMOVUPS Z1, (SP)(R11*4)
-	JMP     ring_built_537
+ring_channel_842:
+	CMPQ         R11, DX
+	JE           ring_extend_839
+	VBROADCASTSS (R10)(R11*4), Z1
+	XORQ         R13, R13
 
-ring_short_536:
-	MOVQ R11, DX
-	MOVQ AX, R9
-	ADDQ $0x00000010, R9
+ring_fill_843:
+	MOVQ    R12, R14
+	ADDQ    R13, R14
+	VMOVUPS Z1, (R8)(R14*4)
+	ADDQ    $0x00000010, R13
+	CMPQ    R13, AX
+	JB      ring_fill_843
+	ADDQ    AX, R12
+	INCQ    R11
+	JMP     ring_channel_842
 
-ring_element_538:
+ring_extend_839:
+	MOVQ 1920(SP), AX
+	MOVQ R9, DX
+
+ring_element_844:
+	CMPQ DX, AX
+	JAE  ring_repeated_845
 	MOVQ DX, R10
-	SUBQ R11, R10
-	MOVL (SP)(R10*4), R10
-	MOVL R10, (SP)(DX*4)
+	SUBQ R9, R10
+	MOVL (R8)(R10*4), R10
+	MOVL R10, (R8)(DX*4)
 	INCQ DX
-	CMPQ DX, R9
-	JB   ring_element_538
+	JMP  ring_element_844
 
-ring_built_537:
+ring_repeated_845:
+	VMOVUPS (R8), Z1
+	VMOVUPS Z1, (R8)(AX*4)
+	VMOVUPS 64(R8), Z1
+	VMOVUPS Z1, 64(R8)(AX*4)
+	VMOVUPS 128(R8), Z1
+	VMOVUPS Z1, 128(R8)(AX*4)
+	VMOVUPS 192(R8), Z1
+	VMOVUPS Z1, 192(R8)(AX*4)
+	XORQ    AX, AX
+	XORQ    DX, DX
+	MOVQ    DI, R9
+	SUBQ    $0x00000040, R9
+
+unrolled_846:
+	CMPQ    DX, R9
+	JGT     single_847
+	VMOVUPS (BX)(DX*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMOVUPS (SI)(DX*4), Z1
+	VMULPS  (R8)(AX*4), Z1, K1, Z1
+	VMOVUPS Z1, (CX)(DX*4)
+	VMOVUPS 64(BX)(DX*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMOVUPS 64(SI)(DX*4), Z1
+	VMULPS  64(R8)(AX*4), Z1, K1, Z1
+	VMOVUPS Z1, 64(CX)(DX*4)
+	VMOVUPS 128(BX)(DX*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMOVUPS 128(SI)(DX*4), Z1
+	VMULPS  128(R8)(AX*4), Z1, K1, Z1
+	VMOVUPS Z1, 128(CX)(DX*4)
+	VMOVUPS 192(BX)(DX*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMOVUPS 192(SI)(DX*4), Z1
+	VMULPS  192(R8)(AX*4), Z1, K1, Z1
+	VMOVUPS Z1, 192(CX)(DX*4)
+	ADDQ    1936(SP), AX
+	MOVQ    AX, R10
+	SUBQ    1920(SP), R10
+	CMOVQCC R10, AX
+	ADDQ    $0x00000040, DX
+	JMP     unrolled_846
+
+single_847:
+	MOVQ DI, R9
+	SUBQ $0x00000010, R9
+
+single_loop_848:
+	CMPQ    DX, R9
+	JGT     remainder_849
+	VMOVUPS (BX)(DX*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMOVUPS (SI)(DX*4), Z1
+	VMULPS  (R8)(AX*4), Z1, K1, Z1
+	VMOVUPS Z1, (CX)(DX*4)
+	ADDQ    1928(SP), AX
+	MOVQ    AX, R10
+	SUBQ    1920(SP), R10
+	CMOVQCC R10, AX
+	ADDQ    $0x00000010, DX
+	JMP     single_loop_848
+
+remainder_849:
+	SUBQ      DX, DI
+	JE        span_done_850
+	MOVQ      $-1, R9
+	BZHIQ     DI, R9, DI
+	KMOVW     DI, K1
+	VMOVUPS.Z (BX)(DX*4), K1, Z1
+	VCMPPS    $0x1a, Z0, Z1, K1, K2
+	VMOVUPS.Z (SI)(DX*4), K1, Z0
+	VMULPS    (R8)(AX*4), Z0, K2, Z0
+	VMOVUPS   Z0, K1, (CX)(DX*4)
+
+span_done_850:
+	JMP ring_finished_851
+
+ring_segmented_831:
+	MOVQ inner+96(FP), R9
+	MOVQ $0x00000180, AX
 	XORQ DX, DX
-	XORQ R9, R9
-	MOVQ R8, R10
-	SUBQ $0x00000040, R10
+	DIVQ R9
+	MOVQ AX, 1952(SP)
+	MOVQ $0x00000000, 1960(SP)
+	MOVQ $0x00000000, 1944(SP)
 
-unrolled_539:
+ring_segment_852:
+	CMPQ    DI, $0x00
+	JE      ring_done_853
+	MOVQ    1944(SP), AX
+	MOVQ    alpha_len+80(FP), DX
+	MOVQ    inner+96(FP), R9
+	SUBQ    AX, DX
+	MOVQ    1952(SP), R10
+	CMPQ    DX, R10
+	CMOVQHI R10, DX
+	MOVQ    DX, 1968(SP)
+	MOVQ    DX, R10
+	IMULQ   R9, R10
+	MOVQ    1960(SP), R11
+	TESTQ   R11, R11
+	CMOVQEQ R10, R11
+	MOVQ    R11, 1976(SP)
+	MOVQ    R10, R11
+
+ring_len_854:
+	CMPQ R11, $0x00000010
+	JAE  ring_len_done_855
+	ADDQ R10, R11
+	JMP  ring_len_854
+
+ring_len_done_855:
+	MOVQ R11, 1920(SP)
+	MOVQ $0x00000010, R12
+
+ring_step_856:
+	CMPQ R12, R11
+	JB   ring_step_done_857
+	SUBQ R11, R12
+	JMP  ring_step_856
+
+ring_step_done_857:
+	MOVQ R12, 1928(SP)
+	MOVQ $0x00000040, R12
+
+ring_step_858:
+	CMPQ R12, R11
+	JB   ring_step_done_859
+	SUBQ R11, R12
+	JMP  ring_step_858
+
+ring_step_done_859:
+	MOVQ R12, 1936(SP)
+	MOVQ alpha_base+72(FP), R11
+	LEAQ (R11)(AX*4), R11
+	CMPQ R9, $0x01
+	JNE  ring_planes_860
+	XORQ AX, AX
+	MOVQ DX, R9
+	SUBQ $0x00000010, R9
+
+ring_copy_862:
+	CMPQ    AX, R9
+	JGT     ring_copy_tail_863
+	VMOVUPS (R11)(AX*4), Z1
+	VMOVUPS Z1, (R8)(AX*4)
+	ADDQ    $0x00000010, AX
+	JMP     ring_copy_862
+
+ring_copy_tail_863:
+	SUBQ      AX, DX
+	JE        ring_extend_861
+	MOVQ      $-1, R9
+	BZHIQ     DX, R9, DX
+	KMOVW     DX, K1
+	VMOVUPS.Z (R11)(AX*4), K1, Z1
+	VMOVUPS   Z1, (R8)(AX*4)
+	JMP       ring_extend_861
+
+ring_planes_860:
+	XORQ AX, AX
+	XORQ R12, R12
+
+ring_channel_864:
+	CMPQ         AX, DX
+	JE           ring_extend_861
+	VBROADCASTSS (R11)(AX*4), Z1
+	XORQ         R13, R13
+
+ring_fill_865:
+	MOVQ    R12, R14
+	ADDQ    R13, R14
+	VMOVUPS Z1, (R8)(R14*4)
+	ADDQ    $0x00000010, R13
+	CMPQ    R13, R9
+	JB      ring_fill_865
+	ADDQ    R9, R12
+	INCQ    AX
+	JMP     ring_channel_864
+
+ring_extend_861:
+	MOVQ 1920(SP), AX
+	MOVQ R10, DX
+
+ring_element_866:
+	CMPQ DX, AX
+	JAE  ring_repeated_867
+	MOVQ DX, R9
+	SUBQ R10, R9
+	MOVL (R8)(R9*4), R9
+	MOVL R9, (R8)(DX*4)
+	INCQ DX
+	JMP  ring_element_866
+
+ring_repeated_867:
+	VMOVUPS (R8), Z1
+	VMOVUPS Z1, (R8)(AX*4)
+	VMOVUPS 64(R8), Z1
+	VMOVUPS Z1, 64(R8)(AX*4)
+	VMOVUPS 128(R8), Z1
+	VMOVUPS Z1, 128(R8)(AX*4)
+	VMOVUPS 192(R8), Z1
+	VMOVUPS Z1, 192(R8)(AX*4)
+	XORQ    AX, AX
+	MOVQ    1976(SP), DX
+	XORQ    R9, R9
+	MOVQ    DX, R10
+	SUBQ    $0x00000040, R10
+
+unrolled_868:
 	CMPQ    R9, R10
-	JGT     single_540
+	JGT     single_869
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
-	VMULPS  (SP)(DX*4), Z1, K1, Z1
+	VMULPS  (R8)(AX*4), Z1, K1, Z1
 	VMOVUPS Z1, (CX)(R9*4)
-	ADDQ    $0x00000010, DX
-	MOVQ    DX, R11
-	SUBQ    AX, R11
-	CMOVQCC R11, DX
 	VMOVUPS 64(BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS 64(SI)(R9*4), Z1
-	VMULPS  (SP)(DX*4), Z1, K1, Z1
+	VMULPS  64(R8)(AX*4), Z1, K1, Z1
 	VMOVUPS Z1, 64(CX)(R9*4)
-	ADDQ    $0x00000010, DX
-	MOVQ    DX, R11
-	SUBQ    AX, R11
-	CMOVQCC R11, DX
 	VMOVUPS 128(BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS 128(SI)(R9*4), Z1
-	VMULPS  (SP)(DX*4), Z1, K1, Z1
+	VMULPS  128(R8)(AX*4), Z1, K1, Z1
 	VMOVUPS Z1, 128(CX)(R9*4)
-	ADDQ    $0x00000010, DX
-	MOVQ    DX, R11
-	SUBQ    AX, R11
-	CMOVQCC R11, DX
 	VMOVUPS 192(BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS 192(SI)(R9*4), Z1
-	VMULPS  (SP)(DX*4), Z1, K1, Z1
+	VMULPS  192(R8)(AX*4), Z1, K1, Z1
 	VMOVUPS Z1, 192(CX)(R9*4)
-	ADDQ    $0x00000010, DX
-	MOVQ    DX, R11
-	SUBQ    AX, R11
-	CMOVQCC R11, DX
+	ADDQ    1936(SP), AX
+	MOVQ    AX, R11
+	SUBQ    1920(SP), R11
+	CMOVQCC R11, AX
 	ADDQ    $0x00000040, R9
-	JMP     unrolled_539
+	JMP     unrolled_868
 
-single_540:
-	MOVQ R8, R10
+single_869:
+	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 
-single_loop_541:
+single_loop_870:
 	CMPQ    R9, R10
-	JGT     remainder_542
+	JGT     remainder_871
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
-	VMULPS  (SP)(DX*4), Z1, K1, Z1
+	VMULPS  (R8)(AX*4), Z1, K1, Z1
 	VMOVUPS Z1, (CX)(R9*4)
-	ADDQ    $0x00000010, DX
-	MOVQ    DX, R11
-	SUBQ    AX, R11
-	CMOVQCC R11, DX
+	ADDQ    1928(SP), AX
+	MOVQ    AX, R11
+	SUBQ    1920(SP), R11
+	CMOVQCC R11, AX
 	ADDQ    $0x00000010, R9
-	JMP     single_loop_541
+	JMP     single_loop_870
 
-remainder_542:
-	MOVQ      R8, AX
-	SUBQ      R9, AX
-	JE        span_done_543
+remainder_871:
+	SUBQ      R9, DX
+	JE        span_done_872
 	MOVQ      $-1, R10
-	BZHIQ     AX, R10, AX
-	KMOVW     AX, K1
+	BZHIQ     DX, R10, DX
+	KMOVW     DX, K1
 	VMOVUPS.Z (BX)(R9*4), K1, Z1
 	VCMPPS    $0x1a, Z0, Z1, K1, K2
 	VMOVUPS.Z (SI)(R9*4), K1, Z1
-	VMULPS    (SP)(DX*4), Z1, K2, Z1
+	VMULPS    (R8)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R9*4)
 
-span_done_543:
-	MOVQ 1792(SP), AX
-	MOVQ 1816(SP), DX
-	MOVQ R8, R9
+span_done_872:
+	MOVQ 1944(SP), AX
+	MOVQ 1968(SP), DX
+	MOVQ 1976(SP), R9
+	SUBQ R9, DI
 	SHLQ $0x02, R9
 	ADDQ R9, BX
 	ADDQ R9, SI
 	ADDQ R9, CX
-	SUBQ R8, DI
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_544
+	JNE  ring_next_873
 	XORQ AX, AX
 
-ring_next_544:
-	MOVQ AX, 1792(SP)
-	JMP  ring_segment_526
+ring_next_873:
+	MOVQ AX, 1944(SP)
+	JMP  ring_segment_852
 
-ring_done_527:
+ring_done_853:
+ring_finished_851:
 	VZEROUPPER
 	RET
 
@@ -7640,9 +10775,9 @@ TEXT ·backwardDalphaAVX512F32(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000040, SI
 
-unrolled_545:
+unrolled_874:
 	CMPQ        BX, SI
-	JGT         single_546
+	JGT         single_875
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -7684,15 +10819,15 @@ unrolled_545:
 	VCVTPS2PD   224(CX)(BX*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, BX
-	JMP         unrolled_545
+	JMP         unrolled_874
 
-single_546:
+single_875:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_547:
+single_loop_876:
 	CMPQ        BX, SI
-	JGT         remainder_548
+	JGT         remainder_877
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -7704,11 +10839,11 @@ single_loop_547:
 	VCVTPS2PD   32(CX)(BX*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, BX
-	JMP         single_loop_547
+	JMP         single_loop_876
 
-remainder_548:
+remainder_877:
 	SUBQ        BX, DX
-	JE          span_done_549
+	JE          span_done_878
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -7723,7 +10858,7 @@ remainder_548:
 	VCVTPS2PD.Z 32(CX)(BX*4), K1, Z9
 	VFMADD231PD Z9, Z0, K1, Z2
 
-span_done_549:
+span_done_878:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -7755,9 +10890,9 @@ TEXT ·backwardPlanesDalphaAVX512F32(SB), NOSPLIT, $0-80
 	SHLQ   $0x02, R8
 	XORQ   R9, R9
 
-plane_550:
+plane_879:
 	CMPQ   DX, $0x00
-	JE     planes_done_551
+	JE     planes_done_880
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -7770,9 +10905,9 @@ plane_550:
 	MOVQ   SI, R11
 	SUBQ   $0x00000040, R11
 
-unrolled_552:
+unrolled_881:
 	CMPQ        R10, R11
-	JGT         single_553
+	JGT         single_882
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -7814,15 +10949,15 @@ unrolled_552:
 	VCVTPS2PD   224(CX)(R10*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_552
+	JMP         unrolled_881
 
-single_553:
+single_882:
 	MOVQ SI, R11
 	SUBQ $0x00000010, R11
 
-single_loop_554:
+single_loop_883:
 	CMPQ        R10, R11
-	JGT         remainder_555
+	JGT         remainder_884
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -7834,12 +10969,12 @@ single_loop_554:
 	VCVTPS2PD   32(CX)(R10*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_554
+	JMP         single_loop_883
 
-remainder_555:
+remainder_884:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_556
+	JE          span_done_885
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -7854,7 +10989,7 @@ remainder_555:
 	VCVTPS2PD.Z 32(CX)(R10*4), K1, Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 
-span_done_556:
+span_done_885:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -7874,14 +11009,14 @@ span_done_556:
 	ADDQ          R8, CX
 	INCQ          R9
 	CMPQ          R9, DI
-	JNE           same_pass_557
+	JNE           same_pass_886
 	XORQ          R9, R9
 
-same_pass_557:
+same_pass_886:
 	SUBQ SI, DX
-	JMP  plane_550
+	JMP  plane_879
 
-planes_done_551:
+planes_done_880:
 	VZEROUPPER
 	RET
 
@@ -7895,9 +11030,9 @@ TEXT ·backwardPatternDalphaAVX512F32(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
 
-row_558:
+row_887:
 	CMPQ    DX, $0x00
-	JE      rows_done_559
+	JE      rows_done_888
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -7905,9 +11040,9 @@ row_558:
 	MOVQ    DI, R9
 	SUBQ    $0x00000040, R9
 
-unrolled_560:
+unrolled_889:
 	CMPQ        R8, R9
-	JGT         single_561
+	JGT         single_890
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -7965,15 +11100,15 @@ unrolled_560:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 448(BX)(R8*8)
 	ADDQ        $0x00000040, R8
-	JMP         unrolled_560
+	JMP         unrolled_889
 
-single_561:
+single_890:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_562:
+single_loop_891:
 	CMPQ        R8, R9
-	JGT         remainder_563
+	JGT         remainder_892
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -7989,12 +11124,12 @@ single_loop_562:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 	ADDQ        $0x00000010, R8
-	JMP         single_loop_562
+	JMP         single_loop_891
 
-remainder_563:
+remainder_892:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_564
+	JE          span_done_893
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -8013,307 +11148,676 @@ remainder_563:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 
-span_done_564:
+span_done_893:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_558
+	JMP  row_887
 
-rows_done_559:
+rows_done_888:
 	VZEROUPPER
 	RET
 
 // func backwardRingDalphaAVX512F32(dy []float32, x []float32, dalpha []float32, inner int)
 // Requires: AVX, AVX512F, BMI2, CMOV
-TEXT ·backwardRingDalphaAVX512F32(SB), $1824-80
+TEXT ·backwardRingDalphaAVX512F32(SB), $1920-80
 	MOVQ   x_base+24(FP), CX
 	MOVQ   dy_base+0(FP), BX
 	MOVQ   x_len+32(FP), SI
 	VXORPS Y0, Y0, Y0
-	MOVQ   inner+72(FP), DI
-	MOVQ   dalpha_len+56(FP), AX
-	MOVQ   AX, DX
-	IMULQ  DI, DX
-	MOVQ   AX, 1800(SP)
-	MOVQ   SI, 1808(SP)
-	CMPQ   DX, $0x000000b0
-	JBE    ring_whole_565
-	MOVQ   $0x000000b0, AX
-	XORQ   DX, DX
-	DIVQ   DI
-	MOVQ   AX, 1800(SP)
-	MOVQ   $0x00000000, 1808(SP)
+	LEAQ   (SP), DI
+	ADDQ   $0x0000003f, DI
+	ANDQ   $-64, DI
+	MOVQ   inner+72(FP), AX
+	MOVQ   dalpha_len+56(FP), DX
+	IMULQ  AX, DX
+	CMPQ   DX, $0x00000080
+	JA     ring_segmented_894
+	MOVQ   DX, AX
 
-ring_whole_565:
-	MOVQ $0x00000000, 1792(SP)
-
-ring_segment_566:
-	CMPQ    SI, $0x00
-	JE      ring_done_567
-	MOVQ    1792(SP), DX
-	MOVQ    dalpha_len+56(FP), DI
-	MOVQ    inner+72(FP), AX
-	SUBQ    DX, DI
-	MOVQ    1800(SP), DX
-	CMPQ    DI, DX
-	CMOVQHI DX, DI
-	MOVQ    DI, 1816(SP)
-	MOVQ    DI, DX
-	IMULQ   AX, DX
-	MOVQ    1808(SP), DI
-	TESTQ   DI, DI
-	CMOVQEQ DX, DI
-	MOVQ    DX, AX
-
-ring_len_568:
+ring_len_895:
 	CMPQ AX, $0x00000010
-	JAE  ring_len_done_569
+	JAE  ring_len_done_896
 	ADDQ DX, AX
-	JMP  ring_len_568
+	JMP  ring_len_895
 
-ring_len_done_569:
+ring_len_done_896:
+	MOVQ AX, 1856(SP)
+	MOVQ $0x00000010, DX
+
+ring_step_897:
+	CMPQ DX, AX
+	JB   ring_step_done_898
+	SUBQ AX, DX
+	JMP  ring_step_897
+
+ring_step_done_898:
+	MOVQ DX, 1864(SP)
+	MOVQ $0x00000040, DX
+
+ring_step_899:
+	CMPQ DX, AX
+	JB   ring_step_done_900
+	SUBQ AX, DX
+	JMP  ring_step_899
+
+ring_step_done_900:
+	MOVQ DX, 1872(SP)
+	XORQ AX, AX
+	MOVQ 1856(SP), DX
+	ADDQ $0x00000040, DX
+
+sums_zero_901:
+	CMPQ    AX, DX
+	JAE     sums_zeroed_902
+	VMOVUPD Z0, (DI)(AX*8)
+	ADDQ    $0x00000008, AX
+	JMP     sums_zero_901
+
+sums_zeroed_902:
+	XORQ AX, AX
 	XORQ DX, DX
-	MOVQ AX, R8
-	ADDQ $0x00000010, R8
+	MOVQ SI, R8
+	SUBQ $0x00000040, R8
 
-sums_zero_570:
-	CMPQ    DX, R8
-	JAE     sums_zeroed_571
-	VMOVUPD Z0, (SP)(DX*8)
-	ADDQ    $0x00000008, DX
-	JMP     sums_zero_570
+unrolled_903:
+	CMPQ        DX, R8
+	JGT         single_904
+	VMOVUPS     (CX)(DX*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     (BX)(DX*4), Z1
+	VCVTPS2PD   (CX)(DX*4), Z1
+	VCVTPS2PD   (BX)(DX*4), Z2
+	VMOVUPD.Z   (DI)(AX*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, (DI)(AX*8)
+	KSHIFTRW    $0x08, K1, K1
+	VCVTPS2PD   32(CX)(DX*4), Z1
+	VCVTPS2PD   32(BX)(DX*4), Z2
+	VMOVUPD.Z   64(DI)(AX*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 64(DI)(AX*8)
+	VMOVUPS     64(CX)(DX*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     64(BX)(DX*4), Z1
+	VCVTPS2PD   64(CX)(DX*4), Z1
+	VCVTPS2PD   64(BX)(DX*4), Z2
+	VMOVUPD.Z   128(DI)(AX*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 128(DI)(AX*8)
+	KSHIFTRW    $0x08, K1, K1
+	VCVTPS2PD   96(CX)(DX*4), Z1
+	VCVTPS2PD   96(BX)(DX*4), Z2
+	VMOVUPD.Z   192(DI)(AX*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 192(DI)(AX*8)
+	VMOVUPS     128(CX)(DX*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     128(BX)(DX*4), Z1
+	VCVTPS2PD   128(CX)(DX*4), Z1
+	VCVTPS2PD   128(BX)(DX*4), Z2
+	VMOVUPD.Z   256(DI)(AX*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 256(DI)(AX*8)
+	KSHIFTRW    $0x08, K1, K1
+	VCVTPS2PD   160(CX)(DX*4), Z1
+	VCVTPS2PD   160(BX)(DX*4), Z2
+	VMOVUPD.Z   320(DI)(AX*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 320(DI)(AX*8)
+	VMOVUPS     192(CX)(DX*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     192(BX)(DX*4), Z1
+	VCVTPS2PD   192(CX)(DX*4), Z1
+	VCVTPS2PD   192(BX)(DX*4), Z2
+	VMOVUPD.Z   384(DI)(AX*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 384(DI)(AX*8)
+	KSHIFTRW    $0x08, K1, K1
+	VCVTPS2PD   224(CX)(DX*4), Z1
+	VCVTPS2PD   224(BX)(DX*4), Z2
+	VMOVUPD.Z   448(DI)(AX*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 448(DI)(AX*8)
+	ADDQ        1872(SP), AX
+	MOVQ        AX, R9
+	SUBQ        1856(SP), R9
+	CMOVQCC     R9, AX
+	ADDQ        $0x00000040, DX
+	JMP         unrolled_903
 
-sums_zeroed_571:
+single_904:
+	MOVQ SI, R8
+	SUBQ $0x00000010, R8
+
+single_loop_905:
+	CMPQ        DX, R8
+	JGT         remainder_906
+	VMOVUPS     (CX)(DX*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     (BX)(DX*4), Z1
+	VCVTPS2PD   (CX)(DX*4), Z1
+	VCVTPS2PD   (BX)(DX*4), Z2
+	VMOVUPD.Z   (DI)(AX*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, (DI)(AX*8)
+	KSHIFTRW    $0x08, K1, K1
+	VCVTPS2PD   32(CX)(DX*4), Z1
+	VCVTPS2PD   32(BX)(DX*4), Z2
+	VMOVUPD.Z   64(DI)(AX*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 64(DI)(AX*8)
+	ADDQ        1864(SP), AX
+	MOVQ        AX, R9
+	SUBQ        1856(SP), R9
+	CMOVQCC     R9, AX
+	ADDQ        $0x00000010, DX
+	JMP         single_loop_905
+
+remainder_906:
+	SUBQ        DX, SI
+	JE          span_done_907
+	MOVQ        $-1, R8
+	BZHIQ       SI, R8, SI
+	KMOVW       SI, K1
+	VMOVUPS.Z   (CX)(DX*4), K1, Z1
+	VCMPPS      $0x1a, Z0, Z1, K1, K2
+	VMOVUPS.Z   (BX)(DX*4), K1, Z0
+	VCVTPS2PD.Z (CX)(DX*4), K2, Z0
+	VCVTPS2PD.Z (BX)(DX*4), K2, Z1
+	VMOVUPD.Z   (DI)(AX*8), K2, Z2
+	VFMADD231PD Z1, Z0, K2, Z2
+	VMOVUPD     Z2, K2, (DI)(AX*8)
+	KSHIFTRW    $0x08, K2, K1
+	VCVTPS2PD.Z 32(CX)(DX*4), K1, Z0
+	VCVTPS2PD.Z 32(BX)(DX*4), K1, Z1
+	VMOVUPD.Z   64(DI)(AX*8), K1, Z2
+	VFMADD231PD Z1, Z0, K1, Z2
+	VMOVUPD     Z2, K1, 64(DI)(AX*8)
+
+span_done_907:
+	MOVQ  dalpha_len+56(FP), AX
+	IMULQ inner+72(FP), AX
+	MOVQ  dalpha_base+48(FP), CX
+	MOVQ  1856(SP), DX
+	MOVQ  DX, BX
+	ADDQ  $0x00000040, BX
+
+fold_ext_908:
+	CMPQ    BX, DX
+	JBE     fold_ext_done_909
+	SUBQ    $0x00000008, BX
+	MOVQ    BX, SI
+	SUBQ    DX, SI
+	VMOVUPD (DI)(SI*8), Z0
+	VADDPD  (DI)(BX*8), Z0, Z0
+	VMOVUPD Z0, (DI)(SI*8)
+	JMP     fold_ext_908
+
+fold_ext_done_909:
+fold_910:
+	CMPQ   DX, AX
+	JBE    folded_911
+	DECQ   DX
+	MOVQ   DX, SI
+	SUBQ   AX, SI
+	VMOVSD (DI)(DX*8), X0
+	VADDSD (DI)(SI*8), X0, X0
+	VMOVSD X0, (DI)(SI*8)
+	JMP    fold_910
+
+folded_911:
+	XORQ AX, AX
+	CMPQ inner+72(FP), $0x01
+	JNE  sums_planes_912
+	MOVQ dalpha_len+56(FP), DX
+	SUBQ $0x00000008, DX
+
+sums_vector_915:
+	CMPQ      AX, DX
+	JGT       sums_scalar_913
+	VCVTPS2PD (CX)(AX*4), Z0
+	VADDPD    (DI)(AX*8), Z0, Z0
+	VCVTPD2PS Z0, Y0
+	VMOVUPS   Y0, (CX)(AX*4)
+	ADDQ      $0x00000008, AX
+	JMP       sums_vector_915
+
+sums_scalar_913:
+	CMPQ      AX, dalpha_len+56(FP)
+	JE        sums_done_914
+	VMOVSD    (DI)(AX*8), X0
+	VXORPS    X1, X1, X1
+	VCVTSS2SD (CX)(AX*4), X1, X1
+	VADDSD    X0, X1, X1
+	VCVTSD2SS X1, X1, X1
+	VMOVSS    X1, (CX)(AX*4)
+	INCQ      AX
+	JMP       sums_scalar_913
+
+sums_planes_912:
+	XORQ BX, BX
+	MOVQ inner+72(FP), SI
+	SHLQ $0x03, SI
+
+sums_group_916:
+	MOVQ   dalpha_len+56(FP), DX
+	SUBQ   AX, DX
+	CMPQ   DX, $0x00000004
+	JB     sums_single_918
+	VXORPS X0, X0, X0
+	VXORPS X1, X1, X1
+	VXORPS X2, X2, X2
+	VXORPS X3, X3, X3
+	LEAQ   (DI)(BX*8), R8
+	LEAQ   (R8)(SI*2), R9
+	XORQ   DX, DX
+
+sums_group_plane_917:
+	VADDSD    (R8), X0, X0
+	VADDSD    (R8)(SI*1), X1, X1
+	VADDSD    (R9), X2, X2
+	VADDSD    (R9)(SI*1), X3, X3
+	ADDQ      $0x08, R8
+	ADDQ      $0x08, R9
+	INCQ      DX
+	CMPQ      DX, inner+72(FP)
+	JB        sums_group_plane_917
+	VXORPS    X4, X4, X4
+	VCVTSS2SD (CX)(AX*4), X4, X4
+	VADDSD    X0, X4, X4
+	VCVTSD2SS X4, X4, X4
+	VMOVSS    X4, (CX)(AX*4)
+	VXORPS    X0, X0, X0
+	VCVTSS2SD 4(CX)(AX*4), X0, X0
+	VADDSD    X1, X0, X0
+	VCVTSD2SS X0, X0, X0
+	VMOVSS    X0, 4(CX)(AX*4)
+	VXORPS    X0, X0, X0
+	VCVTSS2SD 8(CX)(AX*4), X0, X0
+	VADDSD    X2, X0, X0
+	VCVTSD2SS X0, X0, X0
+	VMOVSS    X0, 8(CX)(AX*4)
+	VXORPS    X0, X0, X0
+	VCVTSS2SD 12(CX)(AX*4), X0, X0
+	VADDSD    X3, X0, X0
+	VCVTSD2SS X0, X0, X0
+	VMOVSS    X0, 12(CX)(AX*4)
+	MOVQ      SI, DX
+	SHRQ      $0x01, DX
+	ADDQ      DX, BX
+	ADDQ      $0x00000004, AX
+	JMP       sums_group_916
+
+sums_single_918:
+	CMPQ   AX, dalpha_len+56(FP)
+	JE     sums_done_914
+	VXORPS X0, X0, X0
+	XORQ   DX, DX
+
+sums_single_plane_919:
+	VADDSD    (DI)(BX*8), X0, X0
+	INCQ      BX
+	INCQ      DX
+	CMPQ      DX, inner+72(FP)
+	JB        sums_single_plane_919
+	VXORPS    X1, X1, X1
+	VCVTSS2SD (CX)(AX*4), X1, X1
+	VADDSD    X0, X1, X1
+	VCVTSD2SS X1, X1, X1
+	VMOVSS    X1, (CX)(AX*4)
+	INCQ      AX
+	JMP       sums_single_918
+
+sums_done_914:
+	JMP ring_finished_920
+
+ring_segmented_894:
+	MOVQ inner+72(FP), R8
+	MOVQ $0x00000080, AX
 	XORQ DX, DX
+	DIVQ R8
+	MOVQ AX, 1888(SP)
+	MOVQ $0x00000000, 1896(SP)
+	MOVQ $0x00000000, 1880(SP)
+
+ring_segment_921:
+	CMPQ    SI, $0x00
+	JE      ring_done_922
+	MOVQ    1880(SP), AX
+	MOVQ    dalpha_len+56(FP), DX
+	MOVQ    inner+72(FP), R8
+	SUBQ    AX, DX
+	MOVQ    1888(SP), AX
+	CMPQ    DX, AX
+	CMOVQHI AX, DX
+	MOVQ    DX, 1904(SP)
+	MOVQ    DX, AX
+	IMULQ   R8, AX
+	MOVQ    1896(SP), DX
+	TESTQ   DX, DX
+	CMOVQEQ AX, DX
+	MOVQ    DX, 1912(SP)
+	MOVQ    AX, DX
+
+ring_len_923:
+	CMPQ DX, $0x00000010
+	JAE  ring_len_done_924
+	ADDQ AX, DX
+	JMP  ring_len_923
+
+ring_len_done_924:
+	MOVQ DX, 1856(SP)
+	MOVQ $0x00000010, AX
+
+ring_step_925:
+	CMPQ AX, DX
+	JB   ring_step_done_926
+	SUBQ DX, AX
+	JMP  ring_step_925
+
+ring_step_done_926:
+	MOVQ AX, 1864(SP)
+	MOVQ $0x00000040, AX
+
+ring_step_927:
+	CMPQ AX, DX
+	JB   ring_step_done_928
+	SUBQ DX, AX
+	JMP  ring_step_927
+
+ring_step_done_928:
+	MOVQ AX, 1872(SP)
+	XORQ AX, AX
+	MOVQ 1856(SP), DX
+	ADDQ $0x00000040, DX
+
+sums_zero_929:
+	CMPQ    AX, DX
+	JAE     sums_zeroed_930
+	VMOVUPD Z0, (DI)(AX*8)
+	ADDQ    $0x00000008, AX
+	JMP     sums_zero_929
+
+sums_zeroed_930:
+	XORQ AX, AX
+	MOVQ 1912(SP), DX
 	XORQ R8, R8
-	MOVQ DI, R9
+	MOVQ DX, R9
 	SUBQ $0x00000040, R9
 
-unrolled_572:
+unrolled_931:
 	CMPQ        R8, R9
-	JGT         single_573
+	JGT         single_932
 	VMOVUPS     (CX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (BX)(R8*4), Z1
 	VCVTPS2PD   (CX)(R8*4), Z1
 	VCVTPS2PD   (BX)(R8*4), Z2
-	VMOVUPD.Z   (SP)(DX*8), K1, Z3
+	VMOVUPD.Z   (DI)(AX*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, (SP)(DX*8)
+	VMOVUPD     Z3, K1, (DI)(AX*8)
 	KSHIFTRW    $0x08, K1, K1
 	VCVTPS2PD   32(CX)(R8*4), Z1
 	VCVTPS2PD   32(BX)(R8*4), Z2
-	VMOVUPD.Z   64(SP)(DX*8), K1, Z3
+	VMOVUPD.Z   64(DI)(AX*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 64(SP)(DX*8)
-	ADDQ        $0x00000010, DX
-	MOVQ        DX, R10
-	SUBQ        AX, R10
-	CMOVQCC     R10, DX
+	VMOVUPD     Z3, K1, 64(DI)(AX*8)
 	VMOVUPS     64(CX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     64(BX)(R8*4), Z1
 	VCVTPS2PD   64(CX)(R8*4), Z1
 	VCVTPS2PD   64(BX)(R8*4), Z2
-	VMOVUPD.Z   (SP)(DX*8), K1, Z3
+	VMOVUPD.Z   128(DI)(AX*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, (SP)(DX*8)
+	VMOVUPD     Z3, K1, 128(DI)(AX*8)
 	KSHIFTRW    $0x08, K1, K1
 	VCVTPS2PD   96(CX)(R8*4), Z1
 	VCVTPS2PD   96(BX)(R8*4), Z2
-	VMOVUPD.Z   64(SP)(DX*8), K1, Z3
+	VMOVUPD.Z   192(DI)(AX*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 64(SP)(DX*8)
-	ADDQ        $0x00000010, DX
-	MOVQ        DX, R10
-	SUBQ        AX, R10
-	CMOVQCC     R10, DX
+	VMOVUPD     Z3, K1, 192(DI)(AX*8)
 	VMOVUPS     128(CX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     128(BX)(R8*4), Z1
 	VCVTPS2PD   128(CX)(R8*4), Z1
 	VCVTPS2PD   128(BX)(R8*4), Z2
-	VMOVUPD.Z   (SP)(DX*8), K1, Z3
+	VMOVUPD.Z   256(DI)(AX*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, (SP)(DX*8)
+	VMOVUPD     Z3, K1, 256(DI)(AX*8)
 	KSHIFTRW    $0x08, K1, K1
 	VCVTPS2PD   160(CX)(R8*4), Z1
 	VCVTPS2PD   160(BX)(R8*4), Z2
-	VMOVUPD.Z   64(SP)(DX*8), K1, Z3
+	VMOVUPD.Z   320(DI)(AX*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 64(SP)(DX*8)
-	ADDQ        $0x00000010, DX
-	MOVQ        DX, R10
-	SUBQ        AX, R10
-	CMOVQCC     R10, DX
+	VMOVUPD     Z3, K1, 320(DI)(AX*8)
 	VMOVUPS     192(CX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     192(BX)(R8*4), Z1
 	VCVTPS2PD   192(CX)(R8*4), Z1
 	VCVTPS2PD   192(BX)(R8*4), Z2
-	VMOVUPD.Z   (SP)(DX*8), K1, Z3
+	VMOVUPD.Z   384(DI)(AX*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, (SP)(DX*8)
+	VMOVUPD     Z3, K1, 384(DI)(AX*8)
 	KSHIFTRW    $0x08, K1, K1
 	VCVTPS2PD   224(CX)(R8*4), Z1
 	VCVTPS2PD   224(BX)(R8*4), Z2
-	VMOVUPD.Z   64(SP)(DX*8), K1, Z3
+	VMOVUPD.Z   448(DI)(AX*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 64(SP)(DX*8)
-	ADDQ        $0x00000010, DX
-	MOVQ        DX, R10
-	SUBQ        AX, R10
-	CMOVQCC     R10, DX
+	VMOVUPD     Z3, K1, 448(DI)(AX*8)
+	ADDQ        1872(SP), AX
+	MOVQ        AX, R10
+	SUBQ        1856(SP), R10
+	CMOVQCC     R10, AX
 	ADDQ        $0x00000040, R8
-	JMP         unrolled_572
+	JMP         unrolled_931
 
-single_573:
-	MOVQ DI, R9
+single_932:
+	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-single_loop_574:
+single_loop_933:
 	CMPQ        R8, R9
-	JGT         remainder_575
+	JGT         remainder_934
 	VMOVUPS     (CX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (BX)(R8*4), Z1
 	VCVTPS2PD   (CX)(R8*4), Z1
 	VCVTPS2PD   (BX)(R8*4), Z2
-	VMOVUPD.Z   (SP)(DX*8), K1, Z3
+	VMOVUPD.Z   (DI)(AX*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, (SP)(DX*8)
+	VMOVUPD     Z3, K1, (DI)(AX*8)
 	KSHIFTRW    $0x08, K1, K1
 	VCVTPS2PD   32(CX)(R8*4), Z1
 	VCVTPS2PD   32(BX)(R8*4), Z2
-	VMOVUPD.Z   64(SP)(DX*8), K1, Z3
+	VMOVUPD.Z   64(DI)(AX*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 64(SP)(DX*8)
-	ADDQ        $0x00000010, DX
-	MOVQ        DX, R10
-	SUBQ        AX, R10
-	CMOVQCC     R10, DX
+	VMOVUPD     Z3, K1, 64(DI)(AX*8)
+	ADDQ        1864(SP), AX
+	MOVQ        AX, R10
+	SUBQ        1856(SP), R10
+	CMOVQCC     R10, AX
 	ADDQ        $0x00000010, R8
-	JMP         single_loop_574
+	JMP         single_loop_933
 
-remainder_575:
-	MOVQ        DI, R9
-	SUBQ        R8, R9
-	JE          span_done_576
-	MOVQ        $-1, R10
-	BZHIQ       R9, R10, R9
-	KMOVW       R9, K1
+remainder_934:
+	SUBQ        R8, DX
+	JE          span_done_935
+	MOVQ        $-1, R9
+	BZHIQ       DX, R9, DX
+	KMOVW       DX, K1
 	VMOVUPS.Z   (CX)(R8*4), K1, Z1
 	VCMPPS      $0x1a, Z0, Z1, K1, K2
 	VMOVUPS.Z   (BX)(R8*4), K1, Z1
 	VCVTPS2PD.Z (CX)(R8*4), K2, Z1
 	VCVTPS2PD.Z (BX)(R8*4), K2, Z2
-	VMOVUPD.Z   (SP)(DX*8), K2, Z3
+	VMOVUPD.Z   (DI)(AX*8), K2, Z3
 	VFMADD231PD Z2, Z1, K2, Z3
-	VMOVUPD     Z3, K2, (SP)(DX*8)
+	VMOVUPD     Z3, K2, (DI)(AX*8)
 	KSHIFTRW    $0x08, K2, K1
 	VCVTPS2PD.Z 32(CX)(R8*4), K1, Z1
 	VCVTPS2PD.Z 32(BX)(R8*4), K1, Z2
-	VMOVUPD.Z   64(SP)(DX*8), K1, Z3
+	VMOVUPD.Z   64(DI)(AX*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 64(SP)(DX*8)
+	VMOVUPD     Z3, K1, 64(DI)(AX*8)
 
-span_done_576:
-	MOVQ    1792(SP), DX
-	MOVQ    1816(SP), R8
-	MOVQ    inner+72(FP), R9
-	MOVQ    dalpha_base+48(FP), R10
-	MOVQ    R8, R11
-	IMULQ   R9, R11
-	LEAQ    (R10)(DX*4), R10
-	VMOVUPD (SP), Z1
-	VADDPD  (SP)(AX*8), Z1, Z1
-	VMOVUPD Z1, (SP)
-	VMOVUPD 64(SP), Z1
-	VADDPD  64(SP)(AX*8), Z1, Z1
-	VMOVUPD Z1, 64(SP)
+span_done_935:
+	MOVQ  1880(SP), AX
+	MOVQ  1904(SP), DX
+	MOVQ  dalpha_base+48(FP), R8
+	MOVQ  DX, R9
+	IMULQ inner+72(FP), R9
+	LEAQ  (R8)(AX*4), R8
+	MOVQ  1856(SP), R10
+	MOVQ  R10, R11
+	ADDQ  $0x00000040, R11
 
-fold_577:
-	CMPQ   AX, R11
-	JBE    folded_578
-	DECQ   AX
-	MOVQ   AX, R12
-	SUBQ   R11, R12
-	VMOVSD (SP)(AX*8), X1
-	VADDSD (SP)(R12*8), X1, X1
-	VMOVSD X1, (SP)(R12*8)
-	JMP    fold_577
+fold_ext_936:
+	CMPQ    R11, R10
+	JBE     fold_ext_done_937
+	SUBQ    $0x00000008, R11
+	MOVQ    R11, R12
+	SUBQ    R10, R12
+	VMOVUPD (DI)(R12*8), Z1
+	VADDPD  (DI)(R11*8), Z1, Z1
+	VMOVUPD Z1, (DI)(R12*8)
+	JMP     fold_ext_936
 
-folded_578:
-	XORQ AX, AX
-	CMPQ R9, $0x01
-	JNE  sums_planes_579
-	MOVQ R8, R9
-	SUBQ $0x00000008, R9
+fold_ext_done_937:
+fold_938:
+	CMPQ   R10, R9
+	JBE    folded_939
+	DECQ   R10
+	MOVQ   R10, R12
+	SUBQ   R9, R12
+	VMOVSD (DI)(R10*8), X1
+	VADDSD (DI)(R12*8), X1, X1
+	VMOVSD X1, (DI)(R12*8)
+	JMP    fold_938
 
-sums_vector_582:
-	CMPQ      AX, R9
-	JGT       sums_scalar_580
-	VCVTPS2PD (R10)(AX*4), Z1
-	VADDPD    (SP)(AX*8), Z1, Z1
+folded_939:
+	XORQ R9, R9
+	CMPQ inner+72(FP), $0x01
+	JNE  sums_planes_940
+	MOVQ 1904(SP), R10
+	SUBQ $0x00000008, R10
+
+sums_vector_943:
+	CMPQ      R9, R10
+	JGT       sums_scalar_941
+	VCVTPS2PD (R8)(R9*4), Z1
+	VADDPD    (DI)(R9*8), Z1, Z1
 	VCVTPD2PS Z1, Y1
-	VMOVUPS   Y1, (R10)(AX*4)
-	ADDQ      $0x00000008, AX
-	JMP       sums_vector_582
+	VMOVUPS   Y1, (R8)(R9*4)
+	ADDQ      $0x00000008, R9
+	JMP       sums_vector_943
 
-sums_scalar_580:
-	CMPQ      AX, R8
-	JE        sums_done_581
-	VMOVSD    (SP)(AX*8), X1
+sums_scalar_941:
+	CMPQ      R9, 1904(SP)
+	JE        sums_done_942
+	VMOVSD    (DI)(R9*8), X1
 	VXORPS    X2, X2, X2
-	VCVTSS2SD (R10)(AX*4), X2, X2
+	VCVTSS2SD (R8)(R9*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
-	VMOVSS    X2, (R10)(AX*4)
-	INCQ      AX
-	JMP       sums_scalar_580
+	VMOVSS    X2, (R8)(R9*4)
+	INCQ      R9
+	JMP       sums_scalar_941
 
-sums_planes_579:
+sums_planes_940:
 	XORQ R11, R11
+	MOVQ inner+72(FP), R12
+	SHLQ $0x03, R12
 
-sums_channel_583:
-	CMPQ   AX, R8
-	JE     sums_done_581
+sums_group_944:
+	MOVQ   1904(SP), R10
+	SUBQ   R9, R10
+	CMPQ   R10, $0x00000004
+	JB     sums_single_946
 	VXORPS X1, X1, X1
-	XORQ   R12, R12
+	VXORPS X2, X2, X2
+	VXORPS X3, X3, X3
+	VXORPS X4, X4, X4
+	LEAQ   (DI)(R11*8), R13
+	LEAQ   (R13)(R12*2), R14
+	XORQ   R10, R10
 
-sums_plane_584:
-	VADDSD    (SP)(R11*8), X1, X1
+sums_group_plane_945:
+	VADDSD    (R13), X1, X1
+	VADDSD    (R13)(R12*1), X2, X2
+	VADDSD    (R14), X3, X3
+	VADDSD    (R14)(R12*1), X4, X4
+	ADDQ      $0x08, R13
+	ADDQ      $0x08, R14
+	INCQ      R10
+	CMPQ      R10, inner+72(FP)
+	JB        sums_group_plane_945
+	VXORPS    X5, X5, X5
+	VCVTSS2SD (R8)(R9*4), X5, X5
+	VADDSD    X1, X5, X5
+	VCVTSD2SS X5, X5, X5
+	VMOVSS    X5, (R8)(R9*4)
+	VXORPS    X1, X1, X1
+	VCVTSS2SD 4(R8)(R9*4), X1, X1
+	VADDSD    X2, X1, X1
+	VCVTSD2SS X1, X1, X1
+	VMOVSS    X1, 4(R8)(R9*4)
+	VXORPS    X1, X1, X1
+	VCVTSS2SD 8(R8)(R9*4), X1, X1
+	VADDSD    X3, X1, X1
+	VCVTSD2SS X1, X1, X1
+	VMOVSS    X1, 8(R8)(R9*4)
+	VXORPS    X1, X1, X1
+	VCVTSS2SD 12(R8)(R9*4), X1, X1
+	VADDSD    X4, X1, X1
+	VCVTSD2SS X1, X1, X1
+	VMOVSS    X1, 12(R8)(R9*4)
+	MOVQ      R12, R10
+	SHRQ      $0x01, R10
+	ADDQ      R10, R11
+	ADDQ      $0x00000004, R9
+	JMP       sums_group_944
+
+sums_single_946:
+	CMPQ   R9, 1904(SP)
+	JE     sums_done_942
+	VXORPS X1, X1, X1
+	XORQ   R10, R10
+
+sums_single_plane_947:
+	VADDSD    (DI)(R11*8), X1, X1
 	INCQ      R11
-	INCQ      R12
-	CMPQ      R12, R9
-	JB        sums_plane_584
+	INCQ      R10
+	CMPQ      R10, inner+72(FP)
+	JB        sums_single_plane_947
 	VXORPS    X2, X2, X2
-	VCVTSS2SD (R10)(AX*4), X2, X2
+	VCVTSS2SD (R8)(R9*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
-	VMOVSS    X2, (R10)(AX*4)
-	INCQ      AX
-	JMP       sums_channel_583
+	VMOVSS    X2, (R8)(R9*4)
+	INCQ      R9
+	JMP       sums_single_946
 
-sums_done_581:
-	MOVQ DI, AX
-	SHLQ $0x02, AX
-	ADDQ AX, CX
-	ADDQ AX, BX
-	SUBQ DI, SI
-	ADDQ R8, DX
-	MOVQ dalpha_len+56(FP), AX
-	CMPQ DX, AX
-	JNE  ring_next_585
-	XORQ DX, DX
+sums_done_942:
+	MOVQ 1912(SP), R8
+	SUBQ R8, SI
+	SHLQ $0x02, R8
+	ADDQ R8, CX
+	ADDQ R8, BX
+	ADDQ DX, AX
+	MOVQ dalpha_len+56(FP), DX
+	CMPQ AX, DX
+	JNE  ring_next_948
+	XORQ AX, AX
 
-ring_next_585:
-	MOVQ DX, 1792(SP)
-	JMP  ring_segment_566
+ring_next_948:
+	MOVQ AX, 1880(SP)
+	JMP  ring_segment_921
 
-ring_done_567:
+ring_done_922:
+ring_finished_920:
 	VZEROUPPER
 	RET
 
@@ -8328,11 +11832,11 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	MOVQ         DX, BX
 	SHLQ         $0x03, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_586
+	JB           cached_949
 	CMPQ         AX, CX
-	JE           cached_586
+	JE           cached_949
 	CMPQ         AX, CX
-	JE           cached_586
+	JE           cached_949
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -8341,7 +11845,7 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_588
+	JE           aligned_951
 	MOVQ         SI, DI
 	MOVQ         $-1, R8
 	BZHIQ        DI, R8, DI
@@ -8352,13 +11856,13 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	VMOVUPD      Z2, K1, (AX)(BX*8)
 	MOVQ         SI, BX
 
-aligned_588:
+aligned_951:
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 
-unrolled_589:
+unrolled_952:
 	CMPQ     BX, SI
-	JGT      single_590
+	JGT      single_953
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
@@ -8376,25 +11880,25 @@ unrolled_589:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(BX*8)
 	ADDQ     $0x00000020, BX
-	JMP      unrolled_589
+	JMP      unrolled_952
 
-single_590:
+single_953:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_591:
+single_loop_954:
 	CMPQ     BX, SI
-	JGT      remainder_592
+	JGT      remainder_955
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(BX*8)
 	ADDQ     $0x00000008, BX
-	JMP      single_loop_591
+	JMP      single_loop_954
 
-remainder_592:
+remainder_955:
 	SUBQ      BX, DX
-	JE        span_done_593
+	JE        span_done_956
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -8403,18 +11907,18 @@ remainder_592:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_593:
+span_done_956:
 	SFENCE
-	JMP stored_587
+	JMP stored_950
 
-cached_586:
+cached_949:
 	XORQ BX, BX
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 
-unrolled_594:
+unrolled_957:
 	CMPQ    BX, SI
-	JGT     single_595
+	JGT     single_958
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -8432,25 +11936,25 @@ unrolled_594:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(BX*8)
 	ADDQ    $0x00000020, BX
-	JMP     unrolled_594
+	JMP     unrolled_957
 
-single_595:
+single_958:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_596:
+single_loop_959:
 	CMPQ    BX, SI
-	JGT     remainder_597
+	JGT     remainder_960
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(BX*8)
 	ADDQ    $0x00000008, BX
-	JMP     single_loop_596
+	JMP     single_loop_959
 
-remainder_597:
+remainder_960:
 	SUBQ      BX, DX
-	JE        span_done_598
+	JE        span_done_961
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -8459,8 +11963,8 @@ remainder_597:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_598:
-stored_587:
+span_done_961:
+stored_950:
 	VZEROUPPER
 	RET
 
@@ -8478,17 +11982,17 @@ TEXT ·forwardPlanesAVX512F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
 
-plane_599:
+plane_962:
 	CMPQ         DX, $0x00
-	JE           planes_done_600
+	JE           planes_done_963
 	VBROADCASTSD (DI)(R9*8), Z1
 	XORQ         R10, R10
 	MOVQ         BX, R11
 	SUBQ         $0x00000020, R11
 
-unrolled_601:
+unrolled_964:
 	CMPQ    R10, R11
-	JGT     single_602
+	JGT     single_965
 	VMOVUPD (CX)(R10*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -8506,26 +12010,26 @@ unrolled_601:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(R10*8)
 	ADDQ    $0x00000020, R10
-	JMP     unrolled_601
+	JMP     unrolled_964
 
-single_602:
+single_965:
 	MOVQ BX, R11
 	SUBQ $0x00000008, R11
 
-single_loop_603:
+single_loop_966:
 	CMPQ    R10, R11
-	JGT     remainder_604
+	JGT     remainder_967
 	VMOVUPD (CX)(R10*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(R10*8)
 	ADDQ    $0x00000008, R10
-	JMP     single_loop_603
+	JMP     single_loop_966
 
-remainder_604:
+remainder_967:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_605
+	JE        span_done_968
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -8534,19 +12038,19 @@ remainder_604:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R10*8)
 
-span_done_605:
+span_done_968:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_606
+	JNE  same_pass_969
 	XORQ R9, R9
 
-same_pass_606:
+same_pass_969:
 	SUBQ BX, DX
-	JMP  plane_599
+	JMP  plane_962
 
-planes_done_600:
+planes_done_963:
 	VZEROUPPER
 	RET
 
@@ -8560,9 +12064,9 @@ TEXT ·forwardPatternAVX512F64(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+56(FP), SI
 
-row_607:
+row_970:
 	CMPQ    DX, $0x00
-	JE      rows_done_608
+	JE      rows_done_971
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -8570,9 +12074,9 @@ row_607:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_609:
+unrolled_972:
 	CMPQ    R8, R9
-	JGT     single_610
+	JGT     single_973
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
@@ -8590,26 +12094,26 @@ unrolled_609:
 	VMULPD  192(BX)(R8*8), Z1, K1, Z1
 	VMOVUPD Z1, 192(AX)(R8*8)
 	ADDQ    $0x00000020, R8
-	JMP     unrolled_609
+	JMP     unrolled_972
 
-single_610:
+single_973:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_611:
+single_loop_974:
 	CMPQ    R8, R9
-	JGT     remainder_612
+	JGT     remainder_975
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
 	VMOVUPD Z1, (AX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     single_loop_611
+	JMP     single_loop_974
 
-remainder_612:
+remainder_975:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_613
+	JE        span_done_976
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -8618,228 +12122,403 @@ remainder_612:
 	VMULPD    (BX)(R8*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 
-span_done_613:
+span_done_976:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_607
+	JMP  row_970
 
-rows_done_608:
+rows_done_971:
 	VZEROUPPER
 	RET
 
 // func forwardRingAVX512F64(dst []float64, x []float64, alpha []float64, inner int)
 // Requires: AVX, AVX512F, BMI2, CMOV
-TEXT ·forwardRingAVX512F64(SB), $1824-80
+TEXT ·forwardRingAVX512F64(SB), $1984-80
 	MOVQ   dst_base+0(FP), CX
 	MOVQ   x_base+24(FP), BX
 	MOVQ   x_len+32(FP), SI
 	VXORPS Y0, Y0, Y0
-	MOVQ   inner+72(FP), DI
-	MOVQ   alpha_len+56(FP), AX
-	MOVQ   AX, DX
-	IMULQ  DI, DX
-	MOVQ   AX, 1800(SP)
-	MOVQ   SI, 1808(SP)
-	CMPQ   DX, $0x000000d0
-	JBE    ring_whole_614
-	MOVQ   $0x000000d0, AX
-	XORQ   DX, DX
-	DIVQ   DI
-	MOVQ   AX, 1800(SP)
-	MOVQ   $0x00000000, 1808(SP)
+	LEAQ   (SP), DI
+	ADDQ   $0x0000003f, DI
+	ANDQ   $-64, DI
+	MOVQ   inner+72(FP), AX
+	MOVQ   alpha_len+56(FP), DX
+	MOVQ   DX, R8
+	IMULQ  AX, R8
+	CMPQ   R8, $0x000000c0
+	JA     ring_segmented_977
+	MOVQ   R8, R9
 
-ring_whole_614:
-	MOVQ $0x00000000, 1792(SP)
+ring_len_978:
+	CMPQ R9, $0x00000008
+	JAE  ring_len_done_979
+	ADDQ R8, R9
+	JMP  ring_len_978
 
-ring_segment_615:
-	CMPQ    SI, $0x00
-	JE      ring_done_616
-	MOVQ    1792(SP), DX
-	MOVQ    alpha_len+56(FP), R8
-	MOVQ    inner+72(FP), R9
-	SUBQ    DX, R8
-	MOVQ    1800(SP), AX
-	CMPQ    R8, AX
-	CMOVQHI AX, R8
-	MOVQ    R8, 1816(SP)
-	MOVQ    R8, R10
-	IMULQ   R9, R10
-	MOVQ    1808(SP), DI
-	TESTQ   DI, DI
-	CMOVQEQ R10, DI
-	MOVQ    R10, AX
+ring_len_done_979:
+	MOVQ R9, 1920(SP)
+	MOVQ $0x00000008, R10
 
-ring_len_617:
-	CMPQ AX, $0x00000008
-	JAE  ring_len_done_618
-	ADDQ R10, AX
-	JMP  ring_len_617
+ring_step_980:
+	CMPQ R10, R9
+	JB   ring_step_done_981
+	SUBQ R9, R10
+	JMP  ring_step_980
 
-ring_len_done_618:
-	MOVQ alpha_base+48(FP), R11
-	LEAQ (R11)(DX*8), R11
-	CMPQ R9, $0x01
-	JNE  ring_planes_619
-	XORQ DX, DX
-	MOVQ R8, R9
-	SUBQ $0x00000008, R9
+ring_step_done_981:
+	MOVQ R10, 1928(SP)
+	MOVQ $0x00000020, R10
 
-ring_copy_621:
-	CMPQ    DX, R9
-	JGT     ring_copy_tail_622
-	VMOVUPD (R11)(DX*8), Z1
-	VMOVUPD Z1, (SP)(DX*8)
-	ADDQ    $0x00000008, DX
-	JMP     ring_copy_621
+ring_step_982:
+	CMPQ R10, R9
+	JB   ring_step_done_983
+	SUBQ R9, R10
+	JMP  ring_step_982
 
-ring_copy_tail_622:
-	SUBQ      DX, R8
-	JE        ring_extend_620
-	MOVQ      $-1, R9
-	BZHIQ     R8, R9, R8
-	KMOVW     R8, K1
-	VMOVUPD.Z (R11)(DX*8), K1, Z1
-	VMOVUPD   Z1, (SP)(DX*8)
-	JMP       ring_extend_620
+ring_step_done_983:
+	MOVQ R10, 1936(SP)
+	MOVQ alpha_base+48(FP), R9
+	CMPQ AX, $0x01
+	JNE  ring_planes_984
+	XORQ AX, AX
+	MOVQ DX, R10
+	SUBQ $0x00000008, R10
 
-ring_planes_619:
-	XORQ DX, DX
-	XORQ R12, R12
+ring_copy_986:
+	CMPQ    AX, R10
+	JGT     ring_copy_tail_987
+	VMOVUPD (R9)(AX*8), Z1
+	VMOVUPD Z1, (DI)(AX*8)
+	ADDQ    $0x00000008, AX
+	JMP     ring_copy_986
 
-ring_channel_623:
-	CMPQ         DX, R8
-	JE           ring_extend_620
-	VBROADCASTSD (R11)(DX*8), Z1
-	XORQ         R13, R13
+ring_copy_tail_987:
+	SUBQ      AX, DX
+	JE        ring_extend_985
+	MOVQ      $-1, R10
+	BZHIQ     DX, R10, DX
+	KMOVW     DX, K1
+	VMOVUPD.Z (R9)(AX*8), K1, Z1
+	VMOVUPD   Z1, (DI)(AX*8)
+	JMP       ring_extend_985
 
-ring_fill_624:
-	MOVQ    R12, R14
-	ADDQ    R13, R14
-	VMOVUPD Z1, (SP)(R14*8)
-	ADDQ    $0x00000008, R13
-	CMPQ    R13, R9
-	JB      ring_fill_624
-	ADDQ    R9, R12
-	INCQ    DX
-	JMP     ring_channel_623
+ring_planes_984:
+	XORQ R10, R10
+	XORQ R11, R11
 
-ring_extend_620:
-	CMPQ    R10, $0x00000008
-	JB      ring_short_625
-	VMOVUPD (SP), Z1
-	VMOVUPD Z1, (SP)(R10*8)
-	JMP     ring_built_626
+ring_channel_988:
+	CMPQ         R10, DX
+	JE           ring_extend_985
+	VBROADCASTSD (R9)(R10*8), Z1
+	XORQ         R12, R12
 
-ring_short_625:
-	MOVQ R10, DX
-	MOVQ AX, R8
-	ADDQ $0x00000008, R8
+ring_fill_989:
+	MOVQ    R11, R13
+	ADDQ    R12, R13
+	VMOVUPD Z1, (DI)(R13*8)
+	ADDQ    $0x00000008, R12
+	CMPQ    R12, AX
+	JB      ring_fill_989
+	ADDQ    AX, R11
+	INCQ    R10
+	JMP     ring_channel_988
 
-ring_element_627:
+ring_extend_985:
+	MOVQ 1920(SP), AX
+	MOVQ R8, DX
+
+ring_element_990:
+	CMPQ DX, AX
+	JAE  ring_repeated_991
 	MOVQ DX, R9
-	SUBQ R10, R9
-	MOVQ (SP)(R9*8), R9
-	MOVQ R9, (SP)(DX*8)
+	SUBQ R8, R9
+	MOVQ (DI)(R9*8), R9
+	MOVQ R9, (DI)(DX*8)
 	INCQ DX
-	CMPQ DX, R8
-	JB   ring_element_627
+	JMP  ring_element_990
 
-ring_built_626:
+ring_repeated_991:
+	VMOVUPD (DI), Z1
+	VMOVUPD Z1, (DI)(AX*8)
+	VMOVUPD 64(DI), Z1
+	VMOVUPD Z1, 64(DI)(AX*8)
+	VMOVUPD 128(DI), Z1
+	VMOVUPD Z1, 128(DI)(AX*8)
+	VMOVUPD 192(DI), Z1
+	VMOVUPD Z1, 192(DI)(AX*8)
+	XORQ    AX, AX
+	XORQ    DX, DX
+	MOVQ    SI, R8
+	SUBQ    $0x00000020, R8
+
+unrolled_992:
+	CMPQ    DX, R8
+	JGT     single_993
+	VMOVUPD (BX)(DX*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMULPD  (DI)(AX*8), Z1, K1, Z1
+	VMOVUPD Z1, (CX)(DX*8)
+	VMOVUPD 64(BX)(DX*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMULPD  64(DI)(AX*8), Z1, K1, Z1
+	VMOVUPD Z1, 64(CX)(DX*8)
+	VMOVUPD 128(BX)(DX*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMULPD  128(DI)(AX*8), Z1, K1, Z1
+	VMOVUPD Z1, 128(CX)(DX*8)
+	VMOVUPD 192(BX)(DX*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMULPD  192(DI)(AX*8), Z1, K1, Z1
+	VMOVUPD Z1, 192(CX)(DX*8)
+	ADDQ    1936(SP), AX
+	MOVQ    AX, R9
+	SUBQ    1920(SP), R9
+	CMOVQCC R9, AX
+	ADDQ    $0x00000020, DX
+	JMP     unrolled_992
+
+single_993:
+	MOVQ SI, R8
+	SUBQ $0x00000008, R8
+
+single_loop_994:
+	CMPQ    DX, R8
+	JGT     remainder_995
+	VMOVUPD (BX)(DX*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMULPD  (DI)(AX*8), Z1, K1, Z1
+	VMOVUPD Z1, (CX)(DX*8)
+	ADDQ    1928(SP), AX
+	MOVQ    AX, R9
+	SUBQ    1920(SP), R9
+	CMOVQCC R9, AX
+	ADDQ    $0x00000008, DX
+	JMP     single_loop_994
+
+remainder_995:
+	SUBQ      DX, SI
+	JE        span_done_996
+	MOVQ      $-1, R8
+	BZHIQ     SI, R8, SI
+	KMOVW     SI, K1
+	VMOVUPD.Z (BX)(DX*8), K1, Z1
+	VCMPPD    $0x1a, Z0, Z1, K1, K2
+	VMULPD    (DI)(AX*8), Z1, K2, Z1
+	VMOVUPD   Z1, K1, (CX)(DX*8)
+
+span_done_996:
+	JMP ring_finished_997
+
+ring_segmented_977:
+	MOVQ inner+72(FP), R8
+	MOVQ $0x000000c0, AX
 	XORQ DX, DX
-	XORQ R8, R8
-	MOVQ DI, R9
-	SUBQ $0x00000020, R9
+	DIVQ R8
+	MOVQ AX, 1952(SP)
+	MOVQ $0x00000000, 1960(SP)
+	MOVQ $0x00000000, 1944(SP)
 
-unrolled_628:
+ring_segment_998:
+	CMPQ    SI, $0x00
+	JE      ring_done_999
+	MOVQ    1944(SP), AX
+	MOVQ    alpha_len+56(FP), DX
+	MOVQ    inner+72(FP), R8
+	SUBQ    AX, DX
+	MOVQ    1952(SP), R9
+	CMPQ    DX, R9
+	CMOVQHI R9, DX
+	MOVQ    DX, 1968(SP)
+	MOVQ    DX, R9
+	IMULQ   R8, R9
+	MOVQ    1960(SP), R10
+	TESTQ   R10, R10
+	CMOVQEQ R9, R10
+	MOVQ    R10, 1976(SP)
+	MOVQ    R9, R10
+
+ring_len_1000:
+	CMPQ R10, $0x00000008
+	JAE  ring_len_done_1001
+	ADDQ R9, R10
+	JMP  ring_len_1000
+
+ring_len_done_1001:
+	MOVQ R10, 1920(SP)
+	MOVQ $0x00000008, R11
+
+ring_step_1002:
+	CMPQ R11, R10
+	JB   ring_step_done_1003
+	SUBQ R10, R11
+	JMP  ring_step_1002
+
+ring_step_done_1003:
+	MOVQ R11, 1928(SP)
+	MOVQ $0x00000020, R11
+
+ring_step_1004:
+	CMPQ R11, R10
+	JB   ring_step_done_1005
+	SUBQ R10, R11
+	JMP  ring_step_1004
+
+ring_step_done_1005:
+	MOVQ R11, 1936(SP)
+	MOVQ alpha_base+48(FP), R10
+	LEAQ (R10)(AX*8), R10
+	CMPQ R8, $0x01
+	JNE  ring_planes_1006
+	XORQ AX, AX
+	MOVQ DX, R8
+	SUBQ $0x00000008, R8
+
+ring_copy_1008:
+	CMPQ    AX, R8
+	JGT     ring_copy_tail_1009
+	VMOVUPD (R10)(AX*8), Z1
+	VMOVUPD Z1, (DI)(AX*8)
+	ADDQ    $0x00000008, AX
+	JMP     ring_copy_1008
+
+ring_copy_tail_1009:
+	SUBQ      AX, DX
+	JE        ring_extend_1007
+	MOVQ      $-1, R8
+	BZHIQ     DX, R8, DX
+	KMOVW     DX, K1
+	VMOVUPD.Z (R10)(AX*8), K1, Z1
+	VMOVUPD   Z1, (DI)(AX*8)
+	JMP       ring_extend_1007
+
+ring_planes_1006:
+	XORQ AX, AX
+	XORQ R11, R11
+
+ring_channel_1010:
+	CMPQ         AX, DX
+	JE           ring_extend_1007
+	VBROADCASTSD (R10)(AX*8), Z1
+	XORQ         R12, R12
+
+ring_fill_1011:
+	MOVQ    R11, R13
+	ADDQ    R12, R13
+	VMOVUPD Z1, (DI)(R13*8)
+	ADDQ    $0x00000008, R12
+	CMPQ    R12, R8
+	JB      ring_fill_1011
+	ADDQ    R8, R11
+	INCQ    AX
+	JMP     ring_channel_1010
+
+ring_extend_1007:
+	MOVQ 1920(SP), AX
+	MOVQ R9, DX
+
+ring_element_1012:
+	CMPQ DX, AX
+	JAE  ring_repeated_1013
+	MOVQ DX, R8
+	SUBQ R9, R8
+	MOVQ (DI)(R8*8), R8
+	MOVQ R8, (DI)(DX*8)
+	INCQ DX
+	JMP  ring_element_1012
+
+ring_repeated_1013:
+	VMOVUPD (DI), Z1
+	VMOVUPD Z1, (DI)(AX*8)
+	VMOVUPD 64(DI), Z1
+	VMOVUPD Z1, 64(DI)(AX*8)
+	VMOVUPD 128(DI), Z1
+	VMOVUPD Z1, 128(DI)(AX*8)
+	VMOVUPD 192(DI), Z1
+	VMOVUPD Z1, 192(DI)(AX*8)
+	XORQ    AX, AX
+	MOVQ    1976(SP), DX
+	XORQ    R8, R8
+	MOVQ    DX, R9
+	SUBQ    $0x00000020, R9
+
+unrolled_1014:
 	CMPQ    R8, R9
-	JGT     single_629
+	JGT     single_1015
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
-	VMULPD  (SP)(DX*8), Z1, K1, Z1
+	VMULPD  (DI)(AX*8), Z1, K1, Z1
 	VMOVUPD Z1, (CX)(R8*8)
-	ADDQ    $0x00000008, DX
-	MOVQ    DX, R10
-	SUBQ    AX, R10
-	CMOVQCC R10, DX
 	VMOVUPD 64(BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
-	VMULPD  (SP)(DX*8), Z1, K1, Z1
+	VMULPD  64(DI)(AX*8), Z1, K1, Z1
 	VMOVUPD Z1, 64(CX)(R8*8)
-	ADDQ    $0x00000008, DX
-	MOVQ    DX, R10
-	SUBQ    AX, R10
-	CMOVQCC R10, DX
 	VMOVUPD 128(BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
-	VMULPD  (SP)(DX*8), Z1, K1, Z1
+	VMULPD  128(DI)(AX*8), Z1, K1, Z1
 	VMOVUPD Z1, 128(CX)(R8*8)
-	ADDQ    $0x00000008, DX
-	MOVQ    DX, R10
-	SUBQ    AX, R10
-	CMOVQCC R10, DX
 	VMOVUPD 192(BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
-	VMULPD  (SP)(DX*8), Z1, K1, Z1
+	VMULPD  192(DI)(AX*8), Z1, K1, Z1
 	VMOVUPD Z1, 192(CX)(R8*8)
-	ADDQ    $0x00000008, DX
-	MOVQ    DX, R10
-	SUBQ    AX, R10
-	CMOVQCC R10, DX
+	ADDQ    1936(SP), AX
+	MOVQ    AX, R10
+	SUBQ    1920(SP), R10
+	CMOVQCC R10, AX
 	ADDQ    $0x00000020, R8
-	JMP     unrolled_628
+	JMP     unrolled_1014
 
-single_629:
-	MOVQ DI, R9
+single_1015:
+	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-single_loop_630:
+single_loop_1016:
 	CMPQ    R8, R9
-	JGT     remainder_631
+	JGT     remainder_1017
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
-	VMULPD  (SP)(DX*8), Z1, K1, Z1
+	VMULPD  (DI)(AX*8), Z1, K1, Z1
 	VMOVUPD Z1, (CX)(R8*8)
-	ADDQ    $0x00000008, DX
-	MOVQ    DX, R10
-	SUBQ    AX, R10
-	CMOVQCC R10, DX
+	ADDQ    1928(SP), AX
+	MOVQ    AX, R10
+	SUBQ    1920(SP), R10
+	CMOVQCC R10, AX
 	ADDQ    $0x00000008, R8
-	JMP     single_loop_630
+	JMP     single_loop_1016
 
-remainder_631:
-	MOVQ      DI, AX
-	SUBQ      R8, AX
-	JE        span_done_632
+remainder_1017:
+	SUBQ      R8, DX
+	JE        span_done_1018
 	MOVQ      $-1, R9
-	BZHIQ     AX, R9, AX
-	KMOVW     AX, K1
+	BZHIQ     DX, R9, DX
+	KMOVW     DX, K1
 	VMOVUPD.Z (BX)(R8*8), K1, Z1
 	VCMPPD    $0x1a, Z0, Z1, K1, K2
-	VMULPD    (SP)(DX*8), Z1, K2, Z1
+	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R8*8)
 
-span_done_632:
-	MOVQ 1792(SP), AX
-	MOVQ 1816(SP), DX
-	MOVQ DI, R8
+span_done_1018:
+	MOVQ 1944(SP), AX
+	MOVQ 1968(SP), DX
+	MOVQ 1976(SP), R8
+	SUBQ R8, SI
 	SHLQ $0x03, R8
 	ADDQ R8, BX
 	ADDQ R8, CX
-	SUBQ DI, SI
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_633
+	JNE  ring_next_1019
 	XORQ AX, AX
 
-ring_next_633:
-	MOVQ AX, 1792(SP)
-	JMP  ring_segment_615
+ring_next_1019:
+	MOVQ AX, 1944(SP)
+	JMP  ring_segment_998
 
-ring_done_616:
+ring_done_999:
+ring_finished_997:
 	VZEROUPPER
 	RET
 
@@ -8859,11 +12538,11 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_634
+	JB           cached_1020
 	CMPQ         AX, DX
-	JE           cached_634
+	JE           cached_1020
 	CMPQ         AX, CX
-	JE           cached_634
+	JE           cached_1020
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -8872,7 +12551,7 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_636
+	JE           aligned_1022
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -8885,13 +12564,13 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	VMOVUPD      Z7, K1, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_636:
+aligned_1022:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_637:
+unrolled_1023:
 	CMPQ        SI, DI
-	JGT         single_638
+	JGT         single_1024
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -8917,15 +12596,15 @@ unrolled_637:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
-	JMP         unrolled_637
+	JMP         unrolled_1023
 
-single_638:
+single_1024:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_639:
+single_loop_1025:
 	CMPQ        SI, DI
-	JGT         remainder_640
+	JGT         remainder_1026
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -8933,11 +12612,11 @@ single_loop_639:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
-	JMP         single_loop_639
+	JMP         single_loop_1025
 
-remainder_640:
+remainder_1026:
 	SUBQ        SI, BX
-	JE          span_done_641
+	JE          span_done_1027
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -8948,18 +12627,18 @@ remainder_640:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_641:
+span_done_1027:
 	SFENCE
-	JMP stored_635
+	JMP stored_1021
 
-cached_634:
+cached_1020:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_642:
+unrolled_1028:
 	CMPQ        SI, DI
-	JGT         single_643
+	JGT         single_1029
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -8985,15 +12664,15 @@ unrolled_642:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
-	JMP         unrolled_642
+	JMP         unrolled_1028
 
-single_643:
+single_1029:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_644:
+single_loop_1030:
 	CMPQ        SI, DI
-	JGT         remainder_645
+	JGT         remainder_1031
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -9001,11 +12680,11 @@ single_loop_644:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
-	JMP         single_loop_644
+	JMP         single_loop_1030
 
-remainder_645:
+remainder_1031:
 	SUBQ        SI, BX
-	JE          span_done_646
+	JE          span_done_1032
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -9016,8 +12695,8 @@ remainder_645:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_646:
-stored_635:
+span_done_1032:
+stored_1021:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -9047,9 +12726,9 @@ TEXT ·backwardPlanesAVX512F64(SB), NOSPLIT, $0-128
 	SHLQ   $0x03, R10
 	XORQ   R11, R11
 
-plane_647:
+plane_1033:
 	CMPQ         BX, $0x00
-	JE           planes_done_648
+	JE           planes_done_1034
 	VBROADCASTSD (R9)(R11*8), Z5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -9059,9 +12738,9 @@ plane_647:
 	MOVQ         DI, R13
 	SUBQ         $0x00000020, R13
 
-unrolled_649:
+unrolled_1035:
 	CMPQ        R12, R13
-	JGT         single_650
+	JGT         single_1036
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -9087,15 +12766,15 @@ unrolled_649:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, 192(AX)(R12*8)
 	ADDQ        $0x00000020, R12
-	JMP         unrolled_649
+	JMP         unrolled_1035
 
-single_650:
+single_1036:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 
-single_loop_651:
+single_loop_1037:
 	CMPQ        R12, R13
-	JGT         remainder_652
+	JGT         remainder_1038
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -9103,12 +12782,12 @@ single_loop_651:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, (AX)(R12*8)
 	ADDQ        $0x00000008, R12
-	JMP         single_loop_651
+	JMP         single_loop_1037
 
-remainder_652:
+remainder_1038:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_653
+	JE          span_done_1039
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -9119,7 +12798,7 @@ remainder_652:
 	VMULPD      Z5, Z7, K2, Z7
 	VMOVUPD     Z7, K1, (AX)(R12*8)
 
-span_done_653:
+span_done_1039:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -9136,14 +12815,14 @@ span_done_653:
 	ADDQ          R10, AX
 	INCQ          R11
 	CMPQ          R11, R8
-	JNE           same_pass_654
+	JNE           same_pass_1040
 	XORQ          R11, R11
 
-same_pass_654:
+same_pass_1040:
 	SUBQ DI, BX
-	JMP  plane_647
+	JMP  plane_1033
 
-planes_done_648:
+planes_done_1034:
 	VZEROUPPER
 	RET
 
@@ -9159,9 +12838,9 @@ TEXT ·backwardPatternAVX512F64(SB), NOSPLIT, $0-120
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), R8
 
-row_655:
+row_1041:
 	CMPQ    BX, $0x00
-	JE      rows_done_656
+	JE      rows_done_1042
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -9169,9 +12848,9 @@ row_655:
 	MOVQ    R9, R11
 	SUBQ    $0x00000020, R11
 
-unrolled_657:
+unrolled_1043:
 	CMPQ        R10, R11
-	JGT         single_658
+	JGT         single_1044
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -9205,15 +12884,15 @@ unrolled_657:
 	VMULPD      192(SI)(R10*8), Z2, K1, Z2
 	VMOVUPD     Z2, 192(AX)(R10*8)
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_657
+	JMP         unrolled_1043
 
-single_658:
+single_1044:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_659:
+single_loop_1045:
 	CMPQ        R10, R11
-	JGT         remainder_660
+	JGT         remainder_1046
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -9223,12 +12902,12 @@ single_loop_659:
 	VMULPD      (SI)(R10*8), Z2, K1, Z2
 	VMOVUPD     Z2, (AX)(R10*8)
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_659
+	JMP         single_loop_1045
 
-remainder_660:
+remainder_1046:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_661
+	JE          span_done_1047
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -9241,333 +12920,712 @@ remainder_660:
 	VMULPD      (SI)(R10*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_661:
+span_done_1047:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_655
+	JMP  row_1041
 
-rows_done_656:
+rows_done_1042:
 	VZEROUPPER
 	RET
 
 // func backwardRingAVX512F64(dx []float64, dy []float64, x []float64, alpha []float64, dalpha []float64, inner int)
 // Requires: AVX, AVX512F, BMI2, CMOV
-TEXT ·backwardRingAVX512F64(SB), $1760-128
+TEXT ·backwardRingAVX512F64(SB), $1920-128
 	MOVQ   dx_base+0(FP), CX
 	MOVQ   x_base+48(FP), BX
 	MOVQ   dy_base+24(FP), SI
 	MOVQ   x_len+56(FP), DI
 	VXORPS Y0, Y0, Y0
-	MOVQ   inner+120(FP), R8
-	MOVQ   alpha_len+80(FP), AX
-	MOVQ   AX, DX
-	IMULQ  R8, DX
-	MOVQ   AX, 1736(SP)
-	MOVQ   DI, 1744(SP)
-	CMPQ   DX, $0x00000058
-	JBE    ring_whole_662
-	MOVQ   $0x00000058, AX
-	XORQ   DX, DX
-	DIVQ   R8
-	MOVQ   AX, 1736(SP)
-	MOVQ   $0x00000000, 1744(SP)
+	LEAQ   (SP), R8
+	ADDQ   $0x0000003f, R8
+	ANDQ   $-64, R8
+	LEAQ   896(SP), R9
+	ADDQ   $0x0000003f, R9
+	ANDQ   $-64, R9
+	MOVQ   inner+120(FP), AX
+	MOVQ   alpha_len+80(FP), DX
+	MOVQ   DX, R10
+	IMULQ  AX, R10
+	CMPQ   R10, $0x00000040
+	JA     ring_segmented_1048
+	MOVQ   R10, R11
 
-ring_whole_662:
-	MOVQ $0x00000000, 1728(SP)
+ring_len_1049:
+	CMPQ R11, $0x00000008
+	JAE  ring_len_done_1050
+	ADDQ R10, R11
+	JMP  ring_len_1049
 
-ring_segment_663:
-	CMPQ    DI, $0x00
-	JE      ring_done_664
-	MOVQ    1728(SP), DX
-	MOVQ    alpha_len+80(FP), R9
-	MOVQ    inner+120(FP), R10
-	SUBQ    DX, R9
-	MOVQ    1736(SP), AX
-	CMPQ    R9, AX
-	CMOVQHI AX, R9
-	MOVQ    R9, 1752(SP)
-	MOVQ    R9, R11
-	IMULQ   R10, R11
-	MOVQ    1744(SP), R8
-	TESTQ   R8, R8
-	CMOVQEQ R11, R8
-	MOVQ    R11, AX
+ring_len_done_1050:
+	MOVQ R11, 1856(SP)
+	MOVQ $0x00000008, R12
 
-ring_len_665:
-	CMPQ AX, $0x00000008
-	JAE  ring_len_done_666
-	ADDQ R11, AX
-	JMP  ring_len_665
+ring_step_1051:
+	CMPQ R12, R11
+	JB   ring_step_done_1052
+	SUBQ R11, R12
+	JMP  ring_step_1051
 
-ring_len_done_666:
-	MOVQ alpha_base+72(FP), R12
-	LEAQ (R12)(DX*8), R12
-	CMPQ R10, $0x01
-	JNE  ring_planes_667
-	XORQ DX, DX
-	MOVQ R9, R10
-	SUBQ $0x00000008, R10
+ring_step_done_1052:
+	MOVQ R12, 1864(SP)
+	MOVQ $0x00000020, R12
 
-ring_copy_669:
-	CMPQ    DX, R10
-	JGT     ring_copy_tail_670
-	VMOVUPD (R12)(DX*8), Z1
-	VMOVUPD Z1, (SP)(DX*8)
-	ADDQ    $0x00000008, DX
-	JMP     ring_copy_669
+ring_step_1053:
+	CMPQ R12, R11
+	JB   ring_step_done_1054
+	SUBQ R11, R12
+	JMP  ring_step_1053
 
-ring_copy_tail_670:
-	SUBQ      DX, R9
-	JE        ring_extend_668
-	MOVQ      $-1, R10
-	BZHIQ     R9, R10, R9
-	KMOVW     R9, K1
-	VMOVUPD.Z (R12)(DX*8), K1, Z1
-	VMOVUPD   Z1, (SP)(DX*8)
-	JMP       ring_extend_668
+ring_step_done_1054:
+	MOVQ R12, 1872(SP)
+	MOVQ alpha_base+72(FP), R11
+	CMPQ AX, $0x01
+	JNE  ring_planes_1055
+	XORQ AX, AX
+	MOVQ DX, R12
+	SUBQ $0x00000008, R12
 
-ring_planes_667:
-	XORQ DX, DX
+ring_copy_1057:
+	CMPQ    AX, R12
+	JGT     ring_copy_tail_1058
+	VMOVUPD (R11)(AX*8), Z1
+	VMOVUPD Z1, (R8)(AX*8)
+	ADDQ    $0x00000008, AX
+	JMP     ring_copy_1057
+
+ring_copy_tail_1058:
+	SUBQ      AX, DX
+	JE        ring_extend_1056
+	MOVQ      $-1, R12
+	BZHIQ     DX, R12, DX
+	KMOVW     DX, K1
+	VMOVUPD.Z (R11)(AX*8), K1, Z1
+	VMOVUPD   Z1, (R8)(AX*8)
+	JMP       ring_extend_1056
+
+ring_planes_1055:
+	XORQ R12, R12
 	XORQ R13, R13
 
-ring_channel_671:
-	CMPQ         DX, R9
-	JE           ring_extend_668
-	VBROADCASTSD (R12)(DX*8), Z1
+ring_channel_1059:
+	CMPQ         R12, DX
+	JE           ring_extend_1056
+	VBROADCASTSD (R11)(R12*8), Z1
 	XORQ         R14, R14
 
-ring_fill_672:
+ring_fill_1060:
 	MOVQ    R13, R15
 	ADDQ    R14, R15
-	VMOVUPD Z1, (SP)(R15*8)
+	VMOVUPD Z1, (R8)(R15*8)
 	ADDQ    $0x00000008, R14
-	CMPQ    R14, R10
-	JB      ring_fill_672
-	ADDQ    R10, R13
-	INCQ    DX
-	JMP     ring_channel_671
+	CMPQ    R14, AX
+	JB      ring_fill_1060
+	ADDQ    AX, R13
+	INCQ    R12
+	JMP     ring_channel_1059
 
-ring_extend_668:
-	CMPQ    R11, $0x00000008
-	JB      ring_short_673
-	VMOVUPD (SP), Z1
-	VMOVUPD Z1, (SP)(R11*8)
-	JMP     ring_built_674
+ring_extend_1056:
+	MOVQ 1856(SP), AX
+	MOVQ R10, DX
 
-ring_short_673:
-	MOVQ R11, DX
-	MOVQ AX, R9
-	ADDQ $0x00000008, R9
-
-ring_element_675:
-	MOVQ DX, R10
-	SUBQ R11, R10
-	MOVQ (SP)(R10*8), R10
-	MOVQ R10, (SP)(DX*8)
+ring_element_1061:
+	CMPQ DX, AX
+	JAE  ring_repeated_1062
+	MOVQ DX, R11
+	SUBQ R10, R11
+	MOVQ (R8)(R11*8), R11
+	MOVQ R11, (R8)(DX*8)
 	INCQ DX
-	CMPQ DX, R9
-	JB   ring_element_675
+	JMP  ring_element_1061
 
-ring_built_674:
+ring_repeated_1062:
+	VMOVUPD (R8), Z1
+	VMOVUPD Z1, (R8)(AX*8)
+	VMOVUPD 64(R8), Z1
+	VMOVUPD Z1, 64(R8)(AX*8)
+	VMOVUPD 128(R8), Z1
+	VMOVUPD Z1, 128(R8)(AX*8)
+	VMOVUPD 192(R8), Z1
+	VMOVUPD Z1, 192(R8)(AX*8)
+	XORQ    AX, AX
+	MOVQ    1856(SP), DX
+	ADDQ    $0x00000020, DX
+
+sums_zero_1063:
+	CMPQ    AX, DX
+	JAE     sums_zeroed_1064
+	VMOVUPD Z0, (R9)(AX*8)
+	ADDQ    $0x00000008, AX
+	JMP     sums_zero_1063
+
+sums_zeroed_1064:
+	XORQ AX, AX
 	XORQ DX, DX
-	MOVQ AX, R9
-	ADDQ $0x00000008, R9
-
-sums_zero_676:
-	CMPQ    DX, R9
-	JAE     sums_zeroed_677
-	VMOVUPD Z0, 832(SP)(DX*8)
-	ADDQ    $0x00000008, DX
-	JMP     sums_zero_676
-
-sums_zeroed_677:
-	XORQ DX, DX
-	XORQ R9, R9
-	MOVQ R8, R10
+	MOVQ DI, R10
 	SUBQ $0x00000020, R10
 
-unrolled_678:
-	CMPQ        R9, R10
-	JGT         single_679
-	VMOVUPD     (BX)(R9*8), Z1
+unrolled_1065:
+	CMPQ        DX, R10
+	JGT         single_1066
+	VMOVUPD     (BX)(DX*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     (SI)(R9*8), Z2
-	VMOVUPD.Z   832(SP)(DX*8), K1, Z3
+	VMOVUPD     (SI)(DX*8), Z2
+	VMOVUPD.Z   (R9)(AX*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 832(SP)(DX*8)
-	VMULPD      (SP)(DX*8), Z2, K1, Z2
-	VMOVUPD     Z2, (CX)(R9*8)
-	ADDQ        $0x00000008, DX
-	MOVQ        DX, R11
-	SUBQ        AX, R11
-	CMOVQCC     R11, DX
-	VMOVUPD     64(BX)(R9*8), Z1
+	VMOVUPD     Z3, K1, (R9)(AX*8)
+	VMULPD      (R8)(AX*8), Z2, K1, Z2
+	VMOVUPD     Z2, (CX)(DX*8)
+	VMOVUPD     64(BX)(DX*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     64(SI)(R9*8), Z2
-	VMOVUPD.Z   832(SP)(DX*8), K1, Z3
+	VMOVUPD     64(SI)(DX*8), Z2
+	VMOVUPD.Z   64(R9)(AX*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 832(SP)(DX*8)
-	VMULPD      (SP)(DX*8), Z2, K1, Z2
-	VMOVUPD     Z2, 64(CX)(R9*8)
-	ADDQ        $0x00000008, DX
-	MOVQ        DX, R11
-	SUBQ        AX, R11
-	CMOVQCC     R11, DX
-	VMOVUPD     128(BX)(R9*8), Z1
+	VMOVUPD     Z3, K1, 64(R9)(AX*8)
+	VMULPD      64(R8)(AX*8), Z2, K1, Z2
+	VMOVUPD     Z2, 64(CX)(DX*8)
+	VMOVUPD     128(BX)(DX*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     128(SI)(R9*8), Z2
-	VMOVUPD.Z   832(SP)(DX*8), K1, Z3
+	VMOVUPD     128(SI)(DX*8), Z2
+	VMOVUPD.Z   128(R9)(AX*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 832(SP)(DX*8)
-	VMULPD      (SP)(DX*8), Z2, K1, Z2
-	VMOVUPD     Z2, 128(CX)(R9*8)
-	ADDQ        $0x00000008, DX
-	MOVQ        DX, R11
-	SUBQ        AX, R11
-	CMOVQCC     R11, DX
-	VMOVUPD     192(BX)(R9*8), Z1
+	VMOVUPD     Z3, K1, 128(R9)(AX*8)
+	VMULPD      128(R8)(AX*8), Z2, K1, Z2
+	VMOVUPD     Z2, 128(CX)(DX*8)
+	VMOVUPD     192(BX)(DX*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     192(SI)(R9*8), Z2
-	VMOVUPD.Z   832(SP)(DX*8), K1, Z3
+	VMOVUPD     192(SI)(DX*8), Z2
+	VMOVUPD.Z   192(R9)(AX*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 832(SP)(DX*8)
-	VMULPD      (SP)(DX*8), Z2, K1, Z2
-	VMOVUPD     Z2, 192(CX)(R9*8)
-	ADDQ        $0x00000008, DX
-	MOVQ        DX, R11
-	SUBQ        AX, R11
-	CMOVQCC     R11, DX
-	ADDQ        $0x00000020, R9
-	JMP         unrolled_678
+	VMOVUPD     Z3, K1, 192(R9)(AX*8)
+	VMULPD      192(R8)(AX*8), Z2, K1, Z2
+	VMOVUPD     Z2, 192(CX)(DX*8)
+	ADDQ        1872(SP), AX
+	MOVQ        AX, R11
+	SUBQ        1856(SP), R11
+	CMOVQCC     R11, AX
+	ADDQ        $0x00000020, DX
+	JMP         unrolled_1065
 
-single_679:
-	MOVQ R8, R10
+single_1066:
+	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-single_loop_680:
-	CMPQ        R9, R10
-	JGT         remainder_681
-	VMOVUPD     (BX)(R9*8), Z1
+single_loop_1067:
+	CMPQ        DX, R10
+	JGT         remainder_1068
+	VMOVUPD     (BX)(DX*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     (SI)(R9*8), Z2
-	VMOVUPD.Z   832(SP)(DX*8), K1, Z3
+	VMOVUPD     (SI)(DX*8), Z2
+	VMOVUPD.Z   (R9)(AX*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 832(SP)(DX*8)
-	VMULPD      (SP)(DX*8), Z2, K1, Z2
-	VMOVUPD     Z2, (CX)(R9*8)
+	VMOVUPD     Z3, K1, (R9)(AX*8)
+	VMULPD      (R8)(AX*8), Z2, K1, Z2
+	VMOVUPD     Z2, (CX)(DX*8)
+	ADDQ        1864(SP), AX
+	MOVQ        AX, R11
+	SUBQ        1856(SP), R11
+	CMOVQCC     R11, AX
 	ADDQ        $0x00000008, DX
-	MOVQ        DX, R11
-	SUBQ        AX, R11
-	CMOVQCC     R11, DX
-	ADDQ        $0x00000008, R9
-	JMP         single_loop_680
+	JMP         single_loop_1067
 
-remainder_681:
-	MOVQ        R8, R10
-	SUBQ        R9, R10
-	JE          span_done_682
-	MOVQ        $-1, R11
-	BZHIQ       R10, R11, R10
-	KMOVW       R10, K1
-	VMOVUPD.Z   (BX)(R9*8), K1, Z1
+remainder_1068:
+	SUBQ        DX, DI
+	JE          span_done_1069
+	MOVQ        $-1, R10
+	BZHIQ       DI, R10, DI
+	KMOVW       DI, K1
+	VMOVUPD.Z   (BX)(DX*8), K1, Z1
 	VCMPPD      $0x1a, Z0, Z1, K1, K2
-	VMOVUPD.Z   (SI)(R9*8), K1, Z2
-	VMOVUPD.Z   832(SP)(DX*8), K2, Z3
-	VFMADD231PD Z2, Z1, K2, Z3
-	VMOVUPD     Z3, K2, 832(SP)(DX*8)
-	VMULPD      (SP)(DX*8), Z2, K2, Z2
-	VMOVUPD     Z2, K1, (CX)(R9*8)
+	VMOVUPD.Z   (SI)(DX*8), K1, Z0
+	VMOVUPD.Z   (R9)(AX*8), K2, Z2
+	VFMADD231PD Z0, Z1, K2, Z2
+	VMOVUPD     Z2, K2, (R9)(AX*8)
+	VMULPD      (R8)(AX*8), Z0, K2, Z0
+	VMOVUPD     Z0, K1, (CX)(DX*8)
 
-span_done_682:
-	MOVQ    1728(SP), DX
-	MOVQ    1752(SP), R9
-	MOVQ    inner+120(FP), R10
-	MOVQ    dalpha_base+96(FP), R11
-	MOVQ    R9, R12
-	IMULQ   R10, R12
-	LEAQ    (R11)(DX*8), R11
-	VMOVUPD 832(SP), Z1
-	VADDPD  832(SP)(AX*8), Z1, Z1
-	VMOVUPD Z1, 832(SP)
+span_done_1069:
+	MOVQ  alpha_len+80(FP), AX
+	IMULQ inner+120(FP), AX
+	MOVQ  dalpha_base+96(FP), CX
+	MOVQ  1856(SP), DX
+	MOVQ  DX, BX
+	ADDQ  $0x00000020, BX
 
-fold_683:
-	CMPQ   AX, R12
-	JBE    folded_684
-	DECQ   AX
-	MOVQ   AX, R13
-	SUBQ   R12, R13
-	VMOVSD 832(SP)(AX*8), X1
-	VADDSD 832(SP)(R13*8), X1, X1
-	VMOVSD X1, 832(SP)(R13*8)
-	JMP    fold_683
+fold_ext_1070:
+	CMPQ    BX, DX
+	JBE     fold_ext_done_1071
+	SUBQ    $0x00000008, BX
+	MOVQ    BX, SI
+	SUBQ    DX, SI
+	VMOVUPD (R9)(SI*8), Z0
+	VADDPD  (R9)(BX*8), Z0, Z0
+	VMOVUPD Z0, (R9)(SI*8)
+	JMP     fold_ext_1070
 
-folded_684:
+fold_ext_done_1071:
+fold_1072:
+	CMPQ   DX, AX
+	JBE    folded_1073
+	DECQ   DX
+	MOVQ   DX, SI
+	SUBQ   AX, SI
+	VMOVSD (R9)(DX*8), X0
+	VADDSD (R9)(SI*8), X0, X0
+	VMOVSD X0, (R9)(SI*8)
+	JMP    fold_1072
+
+folded_1073:
 	XORQ AX, AX
+	CMPQ inner+120(FP), $0x01
+	JNE  sums_planes_1074
+	MOVQ alpha_len+80(FP), DX
+	SUBQ $0x00000008, DX
+
+sums_vector_1077:
+	CMPQ    AX, DX
+	JGT     sums_scalar_1075
+	VMOVUPD (CX)(AX*8), Z0
+	VADDPD  (R9)(AX*8), Z0, Z0
+	VMOVUPD Z0, (CX)(AX*8)
+	ADDQ    $0x00000008, AX
+	JMP     sums_vector_1077
+
+sums_scalar_1075:
+	CMPQ   AX, alpha_len+80(FP)
+	JE     sums_done_1076
+	VMOVSD (R9)(AX*8), X0
+	VADDSD (CX)(AX*8), X0, X0
+	VMOVSD X0, (CX)(AX*8)
+	INCQ   AX
+	JMP    sums_scalar_1075
+
+sums_planes_1074:
+	XORQ BX, BX
+	MOVQ inner+120(FP), SI
+	SHLQ $0x03, SI
+
+sums_group_1078:
+	MOVQ   alpha_len+80(FP), DX
+	SUBQ   AX, DX
+	CMPQ   DX, $0x00000004
+	JB     sums_single_1080
+	VXORPS X0, X0, X0
+	VXORPS X1, X1, X1
+	VXORPS X2, X2, X2
+	VXORPS X3, X3, X3
+	LEAQ   (R9)(BX*8), DI
+	LEAQ   (DI)(SI*2), R8
+	XORQ   DX, DX
+
+sums_group_plane_1079:
+	VADDSD (DI), X0, X0
+	VADDSD (DI)(SI*1), X1, X1
+	VADDSD (R8), X2, X2
+	VADDSD (R8)(SI*1), X3, X3
+	ADDQ   $0x08, DI
+	ADDQ   $0x08, R8
+	INCQ   DX
+	CMPQ   DX, inner+120(FP)
+	JB     sums_group_plane_1079
+	VADDSD (CX)(AX*8), X0, X0
+	VMOVSD X0, (CX)(AX*8)
+	VADDSD 8(CX)(AX*8), X1, X1
+	VMOVSD X1, 8(CX)(AX*8)
+	VADDSD 16(CX)(AX*8), X2, X2
+	VMOVSD X2, 16(CX)(AX*8)
+	VADDSD 24(CX)(AX*8), X3, X3
+	VMOVSD X3, 24(CX)(AX*8)
+	MOVQ   SI, DX
+	SHRQ   $0x01, DX
+	ADDQ   DX, BX
+	ADDQ   $0x00000004, AX
+	JMP    sums_group_1078
+
+sums_single_1080:
+	CMPQ   AX, alpha_len+80(FP)
+	JE     sums_done_1076
+	VXORPS X0, X0, X0
+	XORQ   DX, DX
+
+sums_single_plane_1081:
+	VADDSD (R9)(BX*8), X0, X0
+	INCQ   BX
+	INCQ   DX
+	CMPQ   DX, inner+120(FP)
+	JB     sums_single_plane_1081
+	VADDSD (CX)(AX*8), X0, X0
+	VMOVSD X0, (CX)(AX*8)
+	INCQ   AX
+	JMP    sums_single_1080
+
+sums_done_1076:
+	JMP ring_finished_1082
+
+ring_segmented_1048:
+	MOVQ inner+120(FP), R10
+	MOVQ $0x00000040, AX
+	XORQ DX, DX
+	DIVQ R10
+	MOVQ AX, 1888(SP)
+	MOVQ $0x00000000, 1896(SP)
+	MOVQ $0x00000000, 1880(SP)
+
+ring_segment_1083:
+	CMPQ    DI, $0x00
+	JE      ring_done_1084
+	MOVQ    1880(SP), AX
+	MOVQ    alpha_len+80(FP), DX
+	MOVQ    inner+120(FP), R10
+	SUBQ    AX, DX
+	MOVQ    1888(SP), R11
+	CMPQ    DX, R11
+	CMOVQHI R11, DX
+	MOVQ    DX, 1904(SP)
+	MOVQ    DX, R11
+	IMULQ   R10, R11
+	MOVQ    1896(SP), R12
+	TESTQ   R12, R12
+	CMOVQEQ R11, R12
+	MOVQ    R12, 1912(SP)
+	MOVQ    R11, R12
+
+ring_len_1085:
+	CMPQ R12, $0x00000008
+	JAE  ring_len_done_1086
+	ADDQ R11, R12
+	JMP  ring_len_1085
+
+ring_len_done_1086:
+	MOVQ R12, 1856(SP)
+	MOVQ $0x00000008, R13
+
+ring_step_1087:
+	CMPQ R13, R12
+	JB   ring_step_done_1088
+	SUBQ R12, R13
+	JMP  ring_step_1087
+
+ring_step_done_1088:
+	MOVQ R13, 1864(SP)
+	MOVQ $0x00000020, R13
+
+ring_step_1089:
+	CMPQ R13, R12
+	JB   ring_step_done_1090
+	SUBQ R12, R13
+	JMP  ring_step_1089
+
+ring_step_done_1090:
+	MOVQ R13, 1872(SP)
+	MOVQ alpha_base+72(FP), R12
+	LEAQ (R12)(AX*8), R12
 	CMPQ R10, $0x01
-	JNE  sums_planes_685
-	MOVQ R9, R10
+	JNE  ring_planes_1091
+	XORQ AX, AX
+	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-sums_vector_688:
+ring_copy_1093:
 	CMPQ    AX, R10
-	JGT     sums_scalar_686
-	VMOVUPD (R11)(AX*8), Z1
-	VADDPD  832(SP)(AX*8), Z1, Z1
-	VMOVUPD Z1, (R11)(AX*8)
+	JGT     ring_copy_tail_1094
+	VMOVUPD (R12)(AX*8), Z1
+	VMOVUPD Z1, (R8)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_vector_688
+	JMP     ring_copy_1093
 
-sums_scalar_686:
-	CMPQ   AX, R9
-	JE     sums_done_687
-	VMOVSD 832(SP)(AX*8), X1
-	VADDSD (R11)(AX*8), X1, X1
-	VMOVSD X1, (R11)(AX*8)
-	INCQ   AX
-	JMP    sums_scalar_686
+ring_copy_tail_1094:
+	SUBQ      AX, DX
+	JE        ring_extend_1092
+	MOVQ      $-1, R10
+	BZHIQ     DX, R10, DX
+	KMOVW     DX, K1
+	VMOVUPD.Z (R12)(AX*8), K1, Z1
+	VMOVUPD   Z1, (R8)(AX*8)
+	JMP       ring_extend_1092
 
-sums_planes_685:
-	XORQ R12, R12
+ring_planes_1091:
+	XORQ AX, AX
+	XORQ R13, R13
 
-sums_channel_689:
-	CMPQ   AX, R9
-	JE     sums_done_687
-	VXORPS X1, X1, X1
-	XORQ   R13, R13
+ring_channel_1095:
+	CMPQ         AX, DX
+	JE           ring_extend_1092
+	VBROADCASTSD (R12)(AX*8), Z1
+	XORQ         R14, R14
 
-sums_plane_690:
-	VADDSD 832(SP)(R12*8), X1, X1
-	INCQ   R12
-	INCQ   R13
-	CMPQ   R13, R10
-	JB     sums_plane_690
-	VADDSD (R11)(AX*8), X1, X1
-	VMOVSD X1, (R11)(AX*8)
-	INCQ   AX
-	JMP    sums_channel_689
+ring_fill_1096:
+	MOVQ    R13, R15
+	ADDQ    R14, R15
+	VMOVUPD Z1, (R8)(R15*8)
+	ADDQ    $0x00000008, R14
+	CMPQ    R14, R10
+	JB      ring_fill_1096
+	ADDQ    R10, R13
+	INCQ    AX
+	JMP     ring_channel_1095
 
-sums_done_687:
-	MOVQ R8, AX
-	SHLQ $0x03, AX
-	ADDQ AX, BX
-	ADDQ AX, SI
-	ADDQ AX, CX
-	SUBQ R8, DI
-	ADDQ R9, DX
-	MOVQ alpha_len+80(FP), AX
+ring_extend_1092:
+	MOVQ 1856(SP), AX
+	MOVQ R11, DX
+
+ring_element_1097:
 	CMPQ DX, AX
-	JNE  ring_next_691
-	XORQ DX, DX
+	JAE  ring_repeated_1098
+	MOVQ DX, R10
+	SUBQ R11, R10
+	MOVQ (R8)(R10*8), R10
+	MOVQ R10, (R8)(DX*8)
+	INCQ DX
+	JMP  ring_element_1097
 
-ring_next_691:
-	MOVQ DX, 1728(SP)
-	JMP  ring_segment_663
+ring_repeated_1098:
+	VMOVUPD (R8), Z1
+	VMOVUPD Z1, (R8)(AX*8)
+	VMOVUPD 64(R8), Z1
+	VMOVUPD Z1, 64(R8)(AX*8)
+	VMOVUPD 128(R8), Z1
+	VMOVUPD Z1, 128(R8)(AX*8)
+	VMOVUPD 192(R8), Z1
+	VMOVUPD Z1, 192(R8)(AX*8)
+	XORQ    AX, AX
+	MOVQ    1856(SP), DX
+	ADDQ    $0x00000020, DX
 
-ring_done_664:
+sums_zero_1099:
+	CMPQ    AX, DX
+	JAE     sums_zeroed_1100
+	VMOVUPD Z0, (R9)(AX*8)
+	ADDQ    $0x00000008, AX
+	JMP     sums_zero_1099
+
+sums_zeroed_1100:
+	XORQ AX, AX
+	MOVQ 1912(SP), DX
+	XORQ R10, R10
+	MOVQ DX, R11
+	SUBQ $0x00000020, R11
+
+unrolled_1101:
+	CMPQ        R10, R11
+	JGT         single_1102
+	VMOVUPD     (BX)(R10*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     (SI)(R10*8), Z2
+	VMOVUPD.Z   (R9)(AX*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, (R9)(AX*8)
+	VMULPD      (R8)(AX*8), Z2, K1, Z2
+	VMOVUPD     Z2, (CX)(R10*8)
+	VMOVUPD     64(BX)(R10*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     64(SI)(R10*8), Z2
+	VMOVUPD.Z   64(R9)(AX*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 64(R9)(AX*8)
+	VMULPD      64(R8)(AX*8), Z2, K1, Z2
+	VMOVUPD     Z2, 64(CX)(R10*8)
+	VMOVUPD     128(BX)(R10*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     128(SI)(R10*8), Z2
+	VMOVUPD.Z   128(R9)(AX*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 128(R9)(AX*8)
+	VMULPD      128(R8)(AX*8), Z2, K1, Z2
+	VMOVUPD     Z2, 128(CX)(R10*8)
+	VMOVUPD     192(BX)(R10*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     192(SI)(R10*8), Z2
+	VMOVUPD.Z   192(R9)(AX*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 192(R9)(AX*8)
+	VMULPD      192(R8)(AX*8), Z2, K1, Z2
+	VMOVUPD     Z2, 192(CX)(R10*8)
+	ADDQ        1872(SP), AX
+	MOVQ        AX, R12
+	SUBQ        1856(SP), R12
+	CMOVQCC     R12, AX
+	ADDQ        $0x00000020, R10
+	JMP         unrolled_1101
+
+single_1102:
+	MOVQ DX, R11
+	SUBQ $0x00000008, R11
+
+single_loop_1103:
+	CMPQ        R10, R11
+	JGT         remainder_1104
+	VMOVUPD     (BX)(R10*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     (SI)(R10*8), Z2
+	VMOVUPD.Z   (R9)(AX*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, (R9)(AX*8)
+	VMULPD      (R8)(AX*8), Z2, K1, Z2
+	VMOVUPD     Z2, (CX)(R10*8)
+	ADDQ        1864(SP), AX
+	MOVQ        AX, R12
+	SUBQ        1856(SP), R12
+	CMOVQCC     R12, AX
+	ADDQ        $0x00000008, R10
+	JMP         single_loop_1103
+
+remainder_1104:
+	SUBQ        R10, DX
+	JE          span_done_1105
+	MOVQ        $-1, R11
+	BZHIQ       DX, R11, DX
+	KMOVW       DX, K1
+	VMOVUPD.Z   (BX)(R10*8), K1, Z1
+	VCMPPD      $0x1a, Z0, Z1, K1, K2
+	VMOVUPD.Z   (SI)(R10*8), K1, Z2
+	VMOVUPD.Z   (R9)(AX*8), K2, Z3
+	VFMADD231PD Z2, Z1, K2, Z3
+	VMOVUPD     Z3, K2, (R9)(AX*8)
+	VMULPD      (R8)(AX*8), Z2, K2, Z2
+	VMOVUPD     Z2, K1, (CX)(R10*8)
+
+span_done_1105:
+	MOVQ  1880(SP), AX
+	MOVQ  1904(SP), DX
+	MOVQ  dalpha_base+96(FP), R10
+	MOVQ  DX, R11
+	IMULQ inner+120(FP), R11
+	LEAQ  (R10)(AX*8), R10
+	MOVQ  1856(SP), R12
+	MOVQ  R12, R13
+	ADDQ  $0x00000020, R13
+
+fold_ext_1106:
+	CMPQ    R13, R12
+	JBE     fold_ext_done_1107
+	SUBQ    $0x00000008, R13
+	MOVQ    R13, R14
+	SUBQ    R12, R14
+	VMOVUPD (R9)(R14*8), Z1
+	VADDPD  (R9)(R13*8), Z1, Z1
+	VMOVUPD Z1, (R9)(R14*8)
+	JMP     fold_ext_1106
+
+fold_ext_done_1107:
+fold_1108:
+	CMPQ   R12, R11
+	JBE    folded_1109
+	DECQ   R12
+	MOVQ   R12, R14
+	SUBQ   R11, R14
+	VMOVSD (R9)(R12*8), X1
+	VADDSD (R9)(R14*8), X1, X1
+	VMOVSD X1, (R9)(R14*8)
+	JMP    fold_1108
+
+folded_1109:
+	XORQ R11, R11
+	CMPQ inner+120(FP), $0x01
+	JNE  sums_planes_1110
+	MOVQ 1904(SP), R12
+	SUBQ $0x00000008, R12
+
+sums_vector_1113:
+	CMPQ    R11, R12
+	JGT     sums_scalar_1111
+	VMOVUPD (R10)(R11*8), Z1
+	VADDPD  (R9)(R11*8), Z1, Z1
+	VMOVUPD Z1, (R10)(R11*8)
+	ADDQ    $0x00000008, R11
+	JMP     sums_vector_1113
+
+sums_scalar_1111:
+	CMPQ   R11, 1904(SP)
+	JE     sums_done_1112
+	VMOVSD (R9)(R11*8), X1
+	VADDSD (R10)(R11*8), X1, X1
+	VMOVSD X1, (R10)(R11*8)
+	INCQ   R11
+	JMP    sums_scalar_1111
+
+sums_planes_1110:
+	XORQ R13, R13
+	MOVQ inner+120(FP), R14
+	SHLQ $0x03, R14
+
+sums_group_1114:
+	MOVQ   1904(SP), R12
+	SUBQ   R11, R12
+	CMPQ   R12, $0x00000004
+	JB     sums_single_1116
+	VXORPS X1, X1, X1
+	VXORPS X2, X2, X2
+	VXORPS X3, X3, X3
+	VXORPS X4, X4, X4
+	LEAQ   (R9)(R13*8), R15
+	LEAQ   (R15)(R14*2), BP
+	XORQ   R12, R12
+
+sums_group_plane_1115:
+	VADDSD (R15), X1, X1
+	VADDSD (R15)(R14*1), X2, X2
+	VADDSD (BP), X3, X3
+	VADDSD (BP)(R14*1), X4, X4
+	ADDQ   $0x08, R15
+	ADDQ   $0x08, BP
+	INCQ   R12
+	CMPQ   R12, inner+120(FP)
+	JB     sums_group_plane_1115
+	VADDSD (R10)(R11*8), X1, X1
+	VMOVSD X1, (R10)(R11*8)
+	VADDSD 8(R10)(R11*8), X2, X2
+	VMOVSD X2, 8(R10)(R11*8)
+	VADDSD 16(R10)(R11*8), X3, X3
+	VMOVSD X3, 16(R10)(R11*8)
+	VADDSD 24(R10)(R11*8), X4, X4
+	VMOVSD X4, 24(R10)(R11*8)
+	MOVQ   R14, R12
+	SHRQ   $0x01, R12
+	ADDQ   R12, R13
+	ADDQ   $0x00000004, R11
+	JMP    sums_group_1114
+
+sums_single_1116:
+	CMPQ   R11, 1904(SP)
+	JE     sums_done_1112
+	VXORPS X1, X1, X1
+	XORQ   R12, R12
+
+sums_single_plane_1117:
+	VADDSD (R9)(R13*8), X1, X1
+	INCQ   R13
+	INCQ   R12
+	CMPQ   R12, inner+120(FP)
+	JB     sums_single_plane_1117
+	VADDSD (R10)(R11*8), X1, X1
+	VMOVSD X1, (R10)(R11*8)
+	INCQ   R11
+	JMP    sums_single_1116
+
+sums_done_1112:
+	MOVQ 1912(SP), R10
+	SUBQ R10, DI
+	SHLQ $0x03, R10
+	ADDQ R10, BX
+	ADDQ R10, SI
+	ADDQ R10, CX
+	ADDQ DX, AX
+	MOVQ alpha_len+80(FP), DX
+	CMPQ AX, DX
+	JNE  ring_next_1118
+	XORQ AX, AX
+
+ring_next_1118:
+	MOVQ AX, 1880(SP)
+	JMP  ring_segment_1083
+
+ring_done_1084:
+ring_finished_1082:
 	VZEROUPPER
 	RET
 
@@ -9583,11 +13641,11 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_692
+	JB           cached_1119
 	CMPQ         AX, DX
-	JE           cached_692
+	JE           cached_1119
 	CMPQ         AX, CX
-	JE           cached_692
+	JE           cached_1119
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -9596,7 +13654,7 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_694
+	JE           aligned_1121
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -9608,13 +13666,13 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	VMOVUPD      Z2, K1, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_694:
+aligned_1121:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_695:
+unrolled_1122:
 	CMPQ     SI, DI
-	JGT      single_696
+	JGT      single_1123
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
@@ -9636,26 +13694,26 @@ unrolled_695:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(SI*8)
 	ADDQ     $0x00000020, SI
-	JMP      unrolled_695
+	JMP      unrolled_1122
 
-single_696:
+single_1123:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_697:
+single_loop_1124:
 	CMPQ     SI, DI
-	JGT      remainder_698
+	JGT      remainder_1125
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(SI*8)
 	ADDQ     $0x00000008, SI
-	JMP      single_loop_697
+	JMP      single_loop_1124
 
-remainder_698:
+remainder_1125:
 	SUBQ      SI, BX
-	JE        span_done_699
+	JE        span_done_1126
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -9665,18 +13723,18 @@ remainder_698:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_699:
+span_done_1126:
 	SFENCE
-	JMP stored_693
+	JMP stored_1120
 
-cached_692:
+cached_1119:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_700:
+unrolled_1127:
 	CMPQ    SI, DI
-	JGT     single_701
+	JGT     single_1128
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
@@ -9698,26 +13756,26 @@ unrolled_700:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(SI*8)
 	ADDQ    $0x00000020, SI
-	JMP     unrolled_700
+	JMP     unrolled_1127
 
-single_701:
+single_1128:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_702:
+single_loop_1129:
 	CMPQ    SI, DI
-	JGT     remainder_703
+	JGT     remainder_1130
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     single_loop_702
+	JMP     single_loop_1129
 
-remainder_703:
+remainder_1130:
 	SUBQ      SI, BX
-	JE        span_done_704
+	JE        span_done_1131
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -9727,8 +13785,8 @@ remainder_703:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_704:
-stored_693:
+span_done_1131:
+stored_1120:
 	VZEROUPPER
 	RET
 
@@ -9747,17 +13805,17 @@ TEXT ·backwardPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	SHLQ   $0x03, R9
 	XORQ   R10, R10
 
-plane_705:
+plane_1132:
 	CMPQ         BX, $0x00
-	JE           planes_done_706
+	JE           planes_done_1133
 	VBROADCASTSD (R8)(R10*8), Z1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000020, R12
 
-unrolled_707:
+unrolled_1134:
 	CMPQ    R11, R12
-	JGT     single_708
+	JGT     single_1135
 	VMOVUPD (CX)(R11*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R11*8), Z2
@@ -9779,27 +13837,27 @@ unrolled_707:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(R11*8)
 	ADDQ    $0x00000020, R11
-	JMP     unrolled_707
+	JMP     unrolled_1134
 
-single_708:
+single_1135:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 
-single_loop_709:
+single_loop_1136:
 	CMPQ    R11, R12
-	JGT     remainder_710
+	JGT     remainder_1137
 	VMOVUPD (CX)(R11*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R11*8), Z2
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(R11*8)
 	ADDQ    $0x00000008, R11
-	JMP     single_loop_709
+	JMP     single_loop_1136
 
-remainder_710:
+remainder_1137:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_711
+	JE        span_done_1138
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -9809,20 +13867,20 @@ remainder_710:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R11*8)
 
-span_done_711:
+span_done_1138:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_712
+	JNE  same_pass_1139
 	XORQ R10, R10
 
-same_pass_712:
+same_pass_1139:
 	SUBQ SI, BX
-	JMP  plane_705
+	JMP  plane_1132
 
-planes_done_706:
+planes_done_1133:
 	VZEROUPPER
 	RET
 
@@ -9837,9 +13895,9 @@ TEXT ·backwardPatternDxAVX512F64(SB), NOSPLIT, $0-96
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), DI
 
-row_713:
+row_1140:
 	CMPQ    BX, $0x00
-	JE      rows_done_714
+	JE      rows_done_1141
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -9847,9 +13905,9 @@ row_713:
 	MOVQ    R8, R10
 	SUBQ    $0x00000020, R10
 
-unrolled_715:
+unrolled_1142:
 	CMPQ    R9, R10
-	JGT     single_716
+	JGT     single_1143
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
@@ -9871,27 +13929,27 @@ unrolled_715:
 	VMULPD  192(SI)(R9*8), Z1, K1, Z1
 	VMOVUPD Z1, 192(AX)(R9*8)
 	ADDQ    $0x00000020, R9
-	JMP     unrolled_715
+	JMP     unrolled_1142
 
-single_716:
+single_1143:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-single_loop_717:
+single_loop_1144:
 	CMPQ    R9, R10
-	JGT     remainder_718
+	JGT     remainder_1145
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
 	VMULPD  (SI)(R9*8), Z1, K1, Z1
 	VMOVUPD Z1, (AX)(R9*8)
 	ADDQ    $0x00000008, R9
-	JMP     single_loop_717
+	JMP     single_loop_1144
 
-remainder_718:
+remainder_1145:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_719
+	JE        span_done_1146
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -9901,237 +13959,418 @@ remainder_718:
 	VMULPD    (SI)(R9*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 
-span_done_719:
+span_done_1146:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_713
+	JMP  row_1140
 
-rows_done_714:
+rows_done_1141:
 	VZEROUPPER
 	RET
 
 // func backwardRingDxAVX512F64(dx []float64, dy []float64, x []float64, alpha []float64, inner int)
 // Requires: AVX, AVX512F, BMI2, CMOV
-TEXT ·backwardRingDxAVX512F64(SB), $1824-104
+TEXT ·backwardRingDxAVX512F64(SB), $1984-104
 	MOVQ   dx_base+0(FP), CX
 	MOVQ   x_base+48(FP), BX
 	MOVQ   dy_base+24(FP), SI
 	MOVQ   x_len+56(FP), DI
 	VXORPS Y0, Y0, Y0
-	MOVQ   inner+96(FP), R8
-	MOVQ   alpha_len+80(FP), AX
-	MOVQ   AX, DX
-	IMULQ  R8, DX
-	MOVQ   AX, 1800(SP)
-	MOVQ   DI, 1808(SP)
-	CMPQ   DX, $0x000000d0
-	JBE    ring_whole_720
-	MOVQ   $0x000000d0, AX
-	XORQ   DX, DX
-	DIVQ   R8
-	MOVQ   AX, 1800(SP)
-	MOVQ   $0x00000000, 1808(SP)
+	LEAQ   (SP), R8
+	ADDQ   $0x0000003f, R8
+	ANDQ   $-64, R8
+	MOVQ   inner+96(FP), AX
+	MOVQ   alpha_len+80(FP), DX
+	MOVQ   DX, R9
+	IMULQ  AX, R9
+	CMPQ   R9, $0x000000c0
+	JA     ring_segmented_1147
+	MOVQ   R9, R10
 
-ring_whole_720:
-	MOVQ $0x00000000, 1792(SP)
+ring_len_1148:
+	CMPQ R10, $0x00000008
+	JAE  ring_len_done_1149
+	ADDQ R9, R10
+	JMP  ring_len_1148
 
-ring_segment_721:
-	CMPQ    DI, $0x00
-	JE      ring_done_722
-	MOVQ    1792(SP), DX
-	MOVQ    alpha_len+80(FP), R9
-	MOVQ    inner+96(FP), R10
-	SUBQ    DX, R9
-	MOVQ    1800(SP), AX
-	CMPQ    R9, AX
-	CMOVQHI AX, R9
-	MOVQ    R9, 1816(SP)
-	MOVQ    R9, R11
-	IMULQ   R10, R11
-	MOVQ    1808(SP), R8
-	TESTQ   R8, R8
-	CMOVQEQ R11, R8
-	MOVQ    R11, AX
+ring_len_done_1149:
+	MOVQ R10, 1920(SP)
+	MOVQ $0x00000008, R11
 
-ring_len_723:
-	CMPQ AX, $0x00000008
-	JAE  ring_len_done_724
-	ADDQ R11, AX
-	JMP  ring_len_723
+ring_step_1150:
+	CMPQ R11, R10
+	JB   ring_step_done_1151
+	SUBQ R10, R11
+	JMP  ring_step_1150
 
-ring_len_done_724:
-	MOVQ alpha_base+72(FP), R12
-	LEAQ (R12)(DX*8), R12
-	CMPQ R10, $0x01
-	JNE  ring_planes_725
-	XORQ DX, DX
-	MOVQ R9, R10
-	SUBQ $0x00000008, R10
+ring_step_done_1151:
+	MOVQ R11, 1928(SP)
+	MOVQ $0x00000020, R11
 
-ring_copy_727:
-	CMPQ    DX, R10
-	JGT     ring_copy_tail_728
-	VMOVUPD (R12)(DX*8), Z1
-	VMOVUPD Z1, (SP)(DX*8)
-	ADDQ    $0x00000008, DX
-	JMP     ring_copy_727
+ring_step_1152:
+	CMPQ R11, R10
+	JB   ring_step_done_1153
+	SUBQ R10, R11
+	JMP  ring_step_1152
 
-ring_copy_tail_728:
-	SUBQ      DX, R9
-	JE        ring_extend_726
-	MOVQ      $-1, R10
-	BZHIQ     R9, R10, R9
-	KMOVW     R9, K1
-	VMOVUPD.Z (R12)(DX*8), K1, Z1
-	VMOVUPD   Z1, (SP)(DX*8)
-	JMP       ring_extend_726
+ring_step_done_1153:
+	MOVQ R11, 1936(SP)
+	MOVQ alpha_base+72(FP), R10
+	CMPQ AX, $0x01
+	JNE  ring_planes_1154
+	XORQ AX, AX
+	MOVQ DX, R11
+	SUBQ $0x00000008, R11
 
-ring_planes_725:
-	XORQ DX, DX
-	XORQ R13, R13
+ring_copy_1156:
+	CMPQ    AX, R11
+	JGT     ring_copy_tail_1157
+	VMOVUPD (R10)(AX*8), Z1
+	VMOVUPD Z1, (R8)(AX*8)
+	ADDQ    $0x00000008, AX
+	JMP     ring_copy_1156
 
-ring_channel_729:
-	CMPQ         DX, R9
-	JE           ring_extend_726
-	VBROADCASTSD (R12)(DX*8), Z1
-	XORQ         R14, R14
+ring_copy_tail_1157:
+	SUBQ      AX, DX
+	JE        ring_extend_1155
+	MOVQ      $-1, R11
+	BZHIQ     DX, R11, DX
+	KMOVW     DX, K1
+	VMOVUPD.Z (R10)(AX*8), K1, Z1
+	VMOVUPD   Z1, (R8)(AX*8)
+	JMP       ring_extend_1155
 
-ring_fill_730:
-	MOVQ    R13, R15
-	ADDQ    R14, R15
-	VMOVUPD Z1, (SP)(R15*8)
-	ADDQ    $0x00000008, R14
-	CMPQ    R14, R10
-	JB      ring_fill_730
-	ADDQ    R10, R13
-	INCQ    DX
-	JMP     ring_channel_729
+ring_planes_1154:
+	XORQ R11, R11
+	XORQ R12, R12
 
-ring_extend_726:
-	CMPQ    R11, $0x00000008
-	JB      ring_short_731
-	VMOVUPD (SP), Z1
-	VMOVUPD Z1, (SP)(R11*8)
-	JMP     ring_built_732
+ring_channel_1158:
+	CMPQ         R11, DX
+	JE           ring_extend_1155
+	VBROADCASTSD (R10)(R11*8), Z1
+	XORQ         R13, R13
 
-ring_short_731:
-	MOVQ R11, DX
-	MOVQ AX, R9
-	ADDQ $0x00000008, R9
+ring_fill_1159:
+	MOVQ    R12, R14
+	ADDQ    R13, R14
+	VMOVUPD Z1, (R8)(R14*8)
+	ADDQ    $0x00000008, R13
+	CMPQ    R13, AX
+	JB      ring_fill_1159
+	ADDQ    AX, R12
+	INCQ    R11
+	JMP     ring_channel_1158
 
-ring_element_733:
+ring_extend_1155:
+	MOVQ 1920(SP), AX
+	MOVQ R9, DX
+
+ring_element_1160:
+	CMPQ DX, AX
+	JAE  ring_repeated_1161
 	MOVQ DX, R10
-	SUBQ R11, R10
-	MOVQ (SP)(R10*8), R10
-	MOVQ R10, (SP)(DX*8)
+	SUBQ R9, R10
+	MOVQ (R8)(R10*8), R10
+	MOVQ R10, (R8)(DX*8)
 	INCQ DX
-	CMPQ DX, R9
-	JB   ring_element_733
+	JMP  ring_element_1160
 
-ring_built_732:
+ring_repeated_1161:
+	VMOVUPD (R8), Z1
+	VMOVUPD Z1, (R8)(AX*8)
+	VMOVUPD 64(R8), Z1
+	VMOVUPD Z1, 64(R8)(AX*8)
+	VMOVUPD 128(R8), Z1
+	VMOVUPD Z1, 128(R8)(AX*8)
+	VMOVUPD 192(R8), Z1
+	VMOVUPD Z1, 192(R8)(AX*8)
+	XORQ    AX, AX
+	XORQ    DX, DX
+	MOVQ    DI, R9
+	SUBQ    $0x00000020, R9
+
+unrolled_1162:
+	CMPQ    DX, R9
+	JGT     single_1163
+	VMOVUPD (BX)(DX*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMOVUPD (SI)(DX*8), Z1
+	VMULPD  (R8)(AX*8), Z1, K1, Z1
+	VMOVUPD Z1, (CX)(DX*8)
+	VMOVUPD 64(BX)(DX*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMOVUPD 64(SI)(DX*8), Z1
+	VMULPD  64(R8)(AX*8), Z1, K1, Z1
+	VMOVUPD Z1, 64(CX)(DX*8)
+	VMOVUPD 128(BX)(DX*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMOVUPD 128(SI)(DX*8), Z1
+	VMULPD  128(R8)(AX*8), Z1, K1, Z1
+	VMOVUPD Z1, 128(CX)(DX*8)
+	VMOVUPD 192(BX)(DX*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMOVUPD 192(SI)(DX*8), Z1
+	VMULPD  192(R8)(AX*8), Z1, K1, Z1
+	VMOVUPD Z1, 192(CX)(DX*8)
+	ADDQ    1936(SP), AX
+	MOVQ    AX, R10
+	SUBQ    1920(SP), R10
+	CMOVQCC R10, AX
+	ADDQ    $0x00000020, DX
+	JMP     unrolled_1162
+
+single_1163:
+	MOVQ DI, R9
+	SUBQ $0x00000008, R9
+
+single_loop_1164:
+	CMPQ    DX, R9
+	JGT     remainder_1165
+	VMOVUPD (BX)(DX*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMOVUPD (SI)(DX*8), Z1
+	VMULPD  (R8)(AX*8), Z1, K1, Z1
+	VMOVUPD Z1, (CX)(DX*8)
+	ADDQ    1928(SP), AX
+	MOVQ    AX, R10
+	SUBQ    1920(SP), R10
+	CMOVQCC R10, AX
+	ADDQ    $0x00000008, DX
+	JMP     single_loop_1164
+
+remainder_1165:
+	SUBQ      DX, DI
+	JE        span_done_1166
+	MOVQ      $-1, R9
+	BZHIQ     DI, R9, DI
+	KMOVW     DI, K1
+	VMOVUPD.Z (BX)(DX*8), K1, Z1
+	VCMPPD    $0x1a, Z0, Z1, K1, K2
+	VMOVUPD.Z (SI)(DX*8), K1, Z0
+	VMULPD    (R8)(AX*8), Z0, K2, Z0
+	VMOVUPD   Z0, K1, (CX)(DX*8)
+
+span_done_1166:
+	JMP ring_finished_1167
+
+ring_segmented_1147:
+	MOVQ inner+96(FP), R9
+	MOVQ $0x000000c0, AX
 	XORQ DX, DX
-	XORQ R9, R9
-	MOVQ R8, R10
-	SUBQ $0x00000020, R10
+	DIVQ R9
+	MOVQ AX, 1952(SP)
+	MOVQ $0x00000000, 1960(SP)
+	MOVQ $0x00000000, 1944(SP)
 
-unrolled_734:
+ring_segment_1168:
+	CMPQ    DI, $0x00
+	JE      ring_done_1169
+	MOVQ    1944(SP), AX
+	MOVQ    alpha_len+80(FP), DX
+	MOVQ    inner+96(FP), R9
+	SUBQ    AX, DX
+	MOVQ    1952(SP), R10
+	CMPQ    DX, R10
+	CMOVQHI R10, DX
+	MOVQ    DX, 1968(SP)
+	MOVQ    DX, R10
+	IMULQ   R9, R10
+	MOVQ    1960(SP), R11
+	TESTQ   R11, R11
+	CMOVQEQ R10, R11
+	MOVQ    R11, 1976(SP)
+	MOVQ    R10, R11
+
+ring_len_1170:
+	CMPQ R11, $0x00000008
+	JAE  ring_len_done_1171
+	ADDQ R10, R11
+	JMP  ring_len_1170
+
+ring_len_done_1171:
+	MOVQ R11, 1920(SP)
+	MOVQ $0x00000008, R12
+
+ring_step_1172:
+	CMPQ R12, R11
+	JB   ring_step_done_1173
+	SUBQ R11, R12
+	JMP  ring_step_1172
+
+ring_step_done_1173:
+	MOVQ R12, 1928(SP)
+	MOVQ $0x00000020, R12
+
+ring_step_1174:
+	CMPQ R12, R11
+	JB   ring_step_done_1175
+	SUBQ R11, R12
+	JMP  ring_step_1174
+
+ring_step_done_1175:
+	MOVQ R12, 1936(SP)
+	MOVQ alpha_base+72(FP), R11
+	LEAQ (R11)(AX*8), R11
+	CMPQ R9, $0x01
+	JNE  ring_planes_1176
+	XORQ AX, AX
+	MOVQ DX, R9
+	SUBQ $0x00000008, R9
+
+ring_copy_1178:
+	CMPQ    AX, R9
+	JGT     ring_copy_tail_1179
+	VMOVUPD (R11)(AX*8), Z1
+	VMOVUPD Z1, (R8)(AX*8)
+	ADDQ    $0x00000008, AX
+	JMP     ring_copy_1178
+
+ring_copy_tail_1179:
+	SUBQ      AX, DX
+	JE        ring_extend_1177
+	MOVQ      $-1, R9
+	BZHIQ     DX, R9, DX
+	KMOVW     DX, K1
+	VMOVUPD.Z (R11)(AX*8), K1, Z1
+	VMOVUPD   Z1, (R8)(AX*8)
+	JMP       ring_extend_1177
+
+ring_planes_1176:
+	XORQ AX, AX
+	XORQ R12, R12
+
+ring_channel_1180:
+	CMPQ         AX, DX
+	JE           ring_extend_1177
+	VBROADCASTSD (R11)(AX*8), Z1
+	XORQ         R13, R13
+
+ring_fill_1181:
+	MOVQ    R12, R14
+	ADDQ    R13, R14
+	VMOVUPD Z1, (R8)(R14*8)
+	ADDQ    $0x00000008, R13
+	CMPQ    R13, R9
+	JB      ring_fill_1181
+	ADDQ    R9, R12
+	INCQ    AX
+	JMP     ring_channel_1180
+
+ring_extend_1177:
+	MOVQ 1920(SP), AX
+	MOVQ R10, DX
+
+ring_element_1182:
+	CMPQ DX, AX
+	JAE  ring_repeated_1183
+	MOVQ DX, R9
+	SUBQ R10, R9
+	MOVQ (R8)(R9*8), R9
+	MOVQ R9, (R8)(DX*8)
+	INCQ DX
+	JMP  ring_element_1182
+
+ring_repeated_1183:
+	VMOVUPD (R8), Z1
+	VMOVUPD Z1, (R8)(AX*8)
+	VMOVUPD 64(R8), Z1
+	VMOVUPD Z1, 64(R8)(AX*8)
+	VMOVUPD 128(R8), Z1
+	VMOVUPD Z1, 128(R8)(AX*8)
+	VMOVUPD 192(R8), Z1
+	VMOVUPD Z1, 192(R8)(AX*8)
+	XORQ    AX, AX
+	MOVQ    1976(SP), DX
+	XORQ    R9, R9
+	MOVQ    DX, R10
+	SUBQ    $0x00000020, R10
+
+unrolled_1184:
 	CMPQ    R9, R10
-	JGT     single_735
+	JGT     single_1185
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
-	VMULPD  (SP)(DX*8), Z1, K1, Z1
+	VMULPD  (R8)(AX*8), Z1, K1, Z1
 	VMOVUPD Z1, (CX)(R9*8)
-	ADDQ    $0x00000008, DX
-	MOVQ    DX, R11
-	SUBQ    AX, R11
-	CMOVQCC R11, DX
 	VMOVUPD 64(BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD 64(SI)(R9*8), Z1
-	VMULPD  (SP)(DX*8), Z1, K1, Z1
+	VMULPD  64(R8)(AX*8), Z1, K1, Z1
 	VMOVUPD Z1, 64(CX)(R9*8)
-	ADDQ    $0x00000008, DX
-	MOVQ    DX, R11
-	SUBQ    AX, R11
-	CMOVQCC R11, DX
 	VMOVUPD 128(BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD 128(SI)(R9*8), Z1
-	VMULPD  (SP)(DX*8), Z1, K1, Z1
+	VMULPD  128(R8)(AX*8), Z1, K1, Z1
 	VMOVUPD Z1, 128(CX)(R9*8)
-	ADDQ    $0x00000008, DX
-	MOVQ    DX, R11
-	SUBQ    AX, R11
-	CMOVQCC R11, DX
 	VMOVUPD 192(BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD 192(SI)(R9*8), Z1
-	VMULPD  (SP)(DX*8), Z1, K1, Z1
+	VMULPD  192(R8)(AX*8), Z1, K1, Z1
 	VMOVUPD Z1, 192(CX)(R9*8)
-	ADDQ    $0x00000008, DX
-	MOVQ    DX, R11
-	SUBQ    AX, R11
-	CMOVQCC R11, DX
+	ADDQ    1936(SP), AX
+	MOVQ    AX, R11
+	SUBQ    1920(SP), R11
+	CMOVQCC R11, AX
 	ADDQ    $0x00000020, R9
-	JMP     unrolled_734
+	JMP     unrolled_1184
 
-single_735:
-	MOVQ R8, R10
+single_1185:
+	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-single_loop_736:
+single_loop_1186:
 	CMPQ    R9, R10
-	JGT     remainder_737
+	JGT     remainder_1187
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
-	VMULPD  (SP)(DX*8), Z1, K1, Z1
+	VMULPD  (R8)(AX*8), Z1, K1, Z1
 	VMOVUPD Z1, (CX)(R9*8)
-	ADDQ    $0x00000008, DX
-	MOVQ    DX, R11
-	SUBQ    AX, R11
-	CMOVQCC R11, DX
+	ADDQ    1928(SP), AX
+	MOVQ    AX, R11
+	SUBQ    1920(SP), R11
+	CMOVQCC R11, AX
 	ADDQ    $0x00000008, R9
-	JMP     single_loop_736
+	JMP     single_loop_1186
 
-remainder_737:
-	MOVQ      R8, AX
-	SUBQ      R9, AX
-	JE        span_done_738
+remainder_1187:
+	SUBQ      R9, DX
+	JE        span_done_1188
 	MOVQ      $-1, R10
-	BZHIQ     AX, R10, AX
-	KMOVW     AX, K1
+	BZHIQ     DX, R10, DX
+	KMOVW     DX, K1
 	VMOVUPD.Z (BX)(R9*8), K1, Z1
 	VCMPPD    $0x1a, Z0, Z1, K1, K2
 	VMOVUPD.Z (SI)(R9*8), K1, Z1
-	VMULPD    (SP)(DX*8), Z1, K2, Z1
+	VMULPD    (R8)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R9*8)
 
-span_done_738:
-	MOVQ 1792(SP), AX
-	MOVQ 1816(SP), DX
-	MOVQ R8, R9
+span_done_1188:
+	MOVQ 1944(SP), AX
+	MOVQ 1968(SP), DX
+	MOVQ 1976(SP), R9
+	SUBQ R9, DI
 	SHLQ $0x03, R9
 	ADDQ R9, BX
 	ADDQ R9, SI
 	ADDQ R9, CX
-	SUBQ R8, DI
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_739
+	JNE  ring_next_1189
 	XORQ AX, AX
 
-ring_next_739:
-	MOVQ AX, 1792(SP)
-	JMP  ring_segment_721
+ring_next_1189:
+	MOVQ AX, 1944(SP)
+	JMP  ring_segment_1168
 
-ring_done_722:
+ring_done_1169:
+ring_finished_1167:
 	VZEROUPPER
 	RET
 
@@ -10150,9 +14389,9 @@ TEXT ·backwardDalphaAVX512F64(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000020, SI
 
-unrolled_740:
+unrolled_1190:
 	CMPQ        BX, SI
-	JGT         single_741
+	JGT         single_1191
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
@@ -10170,25 +14409,25 @@ unrolled_740:
 	VMOVUPD     192(CX)(BX*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, BX
-	JMP         unrolled_740
+	JMP         unrolled_1190
 
-single_741:
+single_1191:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_742:
+single_loop_1192:
 	CMPQ        BX, SI
-	JGT         remainder_743
+	JGT         remainder_1193
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, BX
-	JMP         single_loop_742
+	JMP         single_loop_1192
 
-remainder_743:
+remainder_1193:
 	SUBQ        BX, DX
-	JE          span_done_744
+	JE          span_done_1194
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -10197,7 +14436,7 @@ remainder_743:
 	VMOVUPD.Z   (CX)(BX*8), K1, Z0
 	VFMADD231PD Z0, Z5, K2, Z1
 
-span_done_744:
+span_done_1194:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -10225,9 +14464,9 @@ TEXT ·backwardPlanesDalphaAVX512F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
 
-plane_745:
+plane_1195:
 	CMPQ   DX, $0x00
-	JE     planes_done_746
+	JE     planes_done_1196
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -10236,9 +14475,9 @@ plane_745:
 	MOVQ   SI, R11
 	SUBQ   $0x00000020, R11
 
-unrolled_747:
+unrolled_1197:
 	CMPQ        R10, R11
-	JGT         single_748
+	JGT         single_1198
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
@@ -10256,26 +14495,26 @@ unrolled_747:
 	VMOVUPD     192(CX)(R10*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_747
+	JMP         unrolled_1197
 
-single_748:
+single_1198:
 	MOVQ SI, R11
 	SUBQ $0x00000008, R11
 
-single_loop_749:
+single_loop_1199:
 	CMPQ        R10, R11
-	JGT         remainder_750
+	JGT         remainder_1200
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_749
+	JMP         single_loop_1199
 
-remainder_750:
+remainder_1200:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_751
+	JE          span_done_1201
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -10284,7 +14523,7 @@ remainder_750:
 	VMOVUPD.Z   (CX)(R10*8), K1, Z6
 	VFMADD231PD Z6, Z5, K2, Z1
 
-span_done_751:
+span_done_1201:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -10300,14 +14539,14 @@ span_done_751:
 	ADDQ          R8, CX
 	INCQ          R9
 	CMPQ          R9, DI
-	JNE           same_pass_752
+	JNE           same_pass_1202
 	XORQ          R9, R9
 
-same_pass_752:
+same_pass_1202:
 	SUBQ SI, DX
-	JMP  plane_745
+	JMP  plane_1195
 
-planes_done_746:
+planes_done_1196:
 	VZEROUPPER
 	RET
 
@@ -10321,9 +14560,9 @@ TEXT ·backwardPatternDalphaAVX512F64(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
 
-row_753:
+row_1203:
 	CMPQ    DX, $0x00
-	JE      rows_done_754
+	JE      rows_done_1204
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -10331,9 +14570,9 @@ row_753:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_755:
+unrolled_1205:
 	CMPQ        R8, R9
-	JGT         single_756
+	JGT         single_1206
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -10359,15 +14598,15 @@ unrolled_755:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 192(BX)(R8*8)
 	ADDQ        $0x00000020, R8
-	JMP         unrolled_755
+	JMP         unrolled_1205
 
-single_756:
+single_1206:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_757:
+single_loop_1207:
 	CMPQ        R8, R9
-	JGT         remainder_758
+	JGT         remainder_1208
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -10375,12 +14614,12 @@ single_loop_757:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, (BX)(R8*8)
 	ADDQ        $0x00000008, R8
-	JMP         single_loop_757
+	JMP         single_loop_1207
 
-remainder_758:
+remainder_1208:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_759
+	JE          span_done_1209
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -10391,248 +14630,541 @@ remainder_758:
 	VFMADD231PD Z2, Z1, K2, Z3
 	VMOVUPD     Z3, K2, (BX)(R8*8)
 
-span_done_759:
+span_done_1209:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_753
+	JMP  row_1203
 
-rows_done_754:
+rows_done_1204:
 	VZEROUPPER
 	RET
 
 // func backwardRingDalphaAVX512F64(dy []float64, x []float64, dalpha []float64, inner int)
 // Requires: AVX, AVX512F, BMI2, CMOV
-TEXT ·backwardRingDalphaAVX512F64(SB), $1824-80
+TEXT ·backwardRingDalphaAVX512F64(SB), $1984-80
 	MOVQ   x_base+24(FP), CX
 	MOVQ   dy_base+0(FP), BX
 	MOVQ   x_len+32(FP), SI
 	VXORPS Y0, Y0, Y0
-	MOVQ   inner+72(FP), DI
-	MOVQ   dalpha_len+56(FP), AX
-	MOVQ   AX, DX
-	IMULQ  DI, DX
-	MOVQ   AX, 1800(SP)
-	MOVQ   SI, 1808(SP)
-	CMPQ   DX, $0x000000c8
-	JBE    ring_whole_760
-	MOVQ   $0x000000c8, AX
-	XORQ   DX, DX
-	DIVQ   DI
-	MOVQ   AX, 1800(SP)
-	MOVQ   $0x00000000, 1808(SP)
+	LEAQ   (SP), DI
+	ADDQ   $0x0000003f, DI
+	ANDQ   $-64, DI
+	MOVQ   inner+72(FP), AX
+	MOVQ   dalpha_len+56(FP), DX
+	IMULQ  AX, DX
+	CMPQ   DX, $0x000000b8
+	JA     ring_segmented_1210
+	MOVQ   DX, AX
 
-ring_whole_760:
-	MOVQ $0x00000000, 1792(SP)
-
-ring_segment_761:
-	CMPQ    SI, $0x00
-	JE      ring_done_762
-	MOVQ    1792(SP), DX
-	MOVQ    dalpha_len+56(FP), DI
-	MOVQ    inner+72(FP), AX
-	SUBQ    DX, DI
-	MOVQ    1800(SP), DX
-	CMPQ    DI, DX
-	CMOVQHI DX, DI
-	MOVQ    DI, 1816(SP)
-	MOVQ    DI, DX
-	IMULQ   AX, DX
-	MOVQ    1808(SP), DI
-	TESTQ   DI, DI
-	CMOVQEQ DX, DI
-	MOVQ    DX, AX
-
-ring_len_763:
+ring_len_1211:
 	CMPQ AX, $0x00000008
-	JAE  ring_len_done_764
+	JAE  ring_len_done_1212
 	ADDQ DX, AX
-	JMP  ring_len_763
+	JMP  ring_len_1211
 
-ring_len_done_764:
+ring_len_done_1212:
+	MOVQ AX, 1920(SP)
+	MOVQ $0x00000008, DX
+
+ring_step_1213:
+	CMPQ DX, AX
+	JB   ring_step_done_1214
+	SUBQ AX, DX
+	JMP  ring_step_1213
+
+ring_step_done_1214:
+	MOVQ DX, 1928(SP)
+	MOVQ $0x00000020, DX
+
+ring_step_1215:
+	CMPQ DX, AX
+	JB   ring_step_done_1216
+	SUBQ AX, DX
+	JMP  ring_step_1215
+
+ring_step_done_1216:
+	MOVQ DX, 1936(SP)
+	XORQ AX, AX
+	MOVQ 1920(SP), DX
+	ADDQ $0x00000020, DX
+
+sums_zero_1217:
+	CMPQ    AX, DX
+	JAE     sums_zeroed_1218
+	VMOVUPD Z0, (DI)(AX*8)
+	ADDQ    $0x00000008, AX
+	JMP     sums_zero_1217
+
+sums_zeroed_1218:
+	XORQ AX, AX
 	XORQ DX, DX
-	MOVQ AX, R8
-	ADDQ $0x00000008, R8
+	MOVQ SI, R8
+	SUBQ $0x00000020, R8
 
-sums_zero_765:
-	CMPQ    DX, R8
-	JAE     sums_zeroed_766
-	VMOVUPD Z0, (SP)(DX*8)
-	ADDQ    $0x00000008, DX
-	JMP     sums_zero_765
+unrolled_1219:
+	CMPQ        DX, R8
+	JGT         single_1220
+	VMOVUPD     (CX)(DX*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     (BX)(DX*8), Z2
+	VMOVUPD.Z   (DI)(AX*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, (DI)(AX*8)
+	VMOVUPD     64(CX)(DX*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     64(BX)(DX*8), Z2
+	VMOVUPD.Z   64(DI)(AX*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 64(DI)(AX*8)
+	VMOVUPD     128(CX)(DX*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     128(BX)(DX*8), Z2
+	VMOVUPD.Z   128(DI)(AX*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 128(DI)(AX*8)
+	VMOVUPD     192(CX)(DX*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     192(BX)(DX*8), Z2
+	VMOVUPD.Z   192(DI)(AX*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 192(DI)(AX*8)
+	ADDQ        1936(SP), AX
+	MOVQ        AX, R9
+	SUBQ        1920(SP), R9
+	CMOVQCC     R9, AX
+	ADDQ        $0x00000020, DX
+	JMP         unrolled_1219
 
-sums_zeroed_766:
+single_1220:
+	MOVQ SI, R8
+	SUBQ $0x00000008, R8
+
+single_loop_1221:
+	CMPQ        DX, R8
+	JGT         remainder_1222
+	VMOVUPD     (CX)(DX*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     (BX)(DX*8), Z2
+	VMOVUPD.Z   (DI)(AX*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, (DI)(AX*8)
+	ADDQ        1928(SP), AX
+	MOVQ        AX, R9
+	SUBQ        1920(SP), R9
+	CMOVQCC     R9, AX
+	ADDQ        $0x00000008, DX
+	JMP         single_loop_1221
+
+remainder_1222:
+	SUBQ        DX, SI
+	JE          span_done_1223
+	MOVQ        $-1, R8
+	BZHIQ       SI, R8, SI
+	KMOVW       SI, K1
+	VMOVUPD.Z   (CX)(DX*8), K1, Z1
+	VCMPPD      $0x1a, Z0, Z1, K1, K2
+	VMOVUPD.Z   (BX)(DX*8), K1, Z0
+	VMOVUPD.Z   (DI)(AX*8), K2, Z2
+	VFMADD231PD Z0, Z1, K2, Z2
+	VMOVUPD     Z2, K2, (DI)(AX*8)
+
+span_done_1223:
+	MOVQ  dalpha_len+56(FP), AX
+	IMULQ inner+72(FP), AX
+	MOVQ  dalpha_base+48(FP), CX
+	MOVQ  1920(SP), DX
+	MOVQ  DX, BX
+	ADDQ  $0x00000020, BX
+
+fold_ext_1224:
+	CMPQ    BX, DX
+	JBE     fold_ext_done_1225
+	SUBQ    $0x00000008, BX
+	MOVQ    BX, SI
+	SUBQ    DX, SI
+	VMOVUPD (DI)(SI*8), Z0
+	VADDPD  (DI)(BX*8), Z0, Z0
+	VMOVUPD Z0, (DI)(SI*8)
+	JMP     fold_ext_1224
+
+fold_ext_done_1225:
+fold_1226:
+	CMPQ   DX, AX
+	JBE    folded_1227
+	DECQ   DX
+	MOVQ   DX, SI
+	SUBQ   AX, SI
+	VMOVSD (DI)(DX*8), X0
+	VADDSD (DI)(SI*8), X0, X0
+	VMOVSD X0, (DI)(SI*8)
+	JMP    fold_1226
+
+folded_1227:
+	XORQ AX, AX
+	CMPQ inner+72(FP), $0x01
+	JNE  sums_planes_1228
+	MOVQ dalpha_len+56(FP), DX
+	SUBQ $0x00000008, DX
+
+sums_vector_1231:
+	CMPQ    AX, DX
+	JGT     sums_scalar_1229
+	VMOVUPD (CX)(AX*8), Z0
+	VADDPD  (DI)(AX*8), Z0, Z0
+	VMOVUPD Z0, (CX)(AX*8)
+	ADDQ    $0x00000008, AX
+	JMP     sums_vector_1231
+
+sums_scalar_1229:
+	CMPQ   AX, dalpha_len+56(FP)
+	JE     sums_done_1230
+	VMOVSD (DI)(AX*8), X0
+	VADDSD (CX)(AX*8), X0, X0
+	VMOVSD X0, (CX)(AX*8)
+	INCQ   AX
+	JMP    sums_scalar_1229
+
+sums_planes_1228:
+	XORQ BX, BX
+	MOVQ inner+72(FP), SI
+	SHLQ $0x03, SI
+
+sums_group_1232:
+	MOVQ   dalpha_len+56(FP), DX
+	SUBQ   AX, DX
+	CMPQ   DX, $0x00000004
+	JB     sums_single_1234
+	VXORPS X0, X0, X0
+	VXORPS X1, X1, X1
+	VXORPS X2, X2, X2
+	VXORPS X3, X3, X3
+	LEAQ   (DI)(BX*8), R8
+	LEAQ   (R8)(SI*2), R9
+	XORQ   DX, DX
+
+sums_group_plane_1233:
+	VADDSD (R8), X0, X0
+	VADDSD (R8)(SI*1), X1, X1
+	VADDSD (R9), X2, X2
+	VADDSD (R9)(SI*1), X3, X3
+	ADDQ   $0x08, R8
+	ADDQ   $0x08, R9
+	INCQ   DX
+	CMPQ   DX, inner+72(FP)
+	JB     sums_group_plane_1233
+	VADDSD (CX)(AX*8), X0, X0
+	VMOVSD X0, (CX)(AX*8)
+	VADDSD 8(CX)(AX*8), X1, X1
+	VMOVSD X1, 8(CX)(AX*8)
+	VADDSD 16(CX)(AX*8), X2, X2
+	VMOVSD X2, 16(CX)(AX*8)
+	VADDSD 24(CX)(AX*8), X3, X3
+	VMOVSD X3, 24(CX)(AX*8)
+	MOVQ   SI, DX
+	SHRQ   $0x01, DX
+	ADDQ   DX, BX
+	ADDQ   $0x00000004, AX
+	JMP    sums_group_1232
+
+sums_single_1234:
+	CMPQ   AX, dalpha_len+56(FP)
+	JE     sums_done_1230
+	VXORPS X0, X0, X0
+	XORQ   DX, DX
+
+sums_single_plane_1235:
+	VADDSD (DI)(BX*8), X0, X0
+	INCQ   BX
+	INCQ   DX
+	CMPQ   DX, inner+72(FP)
+	JB     sums_single_plane_1235
+	VADDSD (CX)(AX*8), X0, X0
+	VMOVSD X0, (CX)(AX*8)
+	INCQ   AX
+	JMP    sums_single_1234
+
+sums_done_1230:
+	JMP ring_finished_1236
+
+ring_segmented_1210:
+	MOVQ inner+72(FP), R8
+	MOVQ $0x000000b8, AX
 	XORQ DX, DX
+	DIVQ R8
+	MOVQ AX, 1952(SP)
+	MOVQ $0x00000000, 1960(SP)
+	MOVQ $0x00000000, 1944(SP)
+
+ring_segment_1237:
+	CMPQ    SI, $0x00
+	JE      ring_done_1238
+	MOVQ    1944(SP), AX
+	MOVQ    dalpha_len+56(FP), DX
+	MOVQ    inner+72(FP), R8
+	SUBQ    AX, DX
+	MOVQ    1952(SP), AX
+	CMPQ    DX, AX
+	CMOVQHI AX, DX
+	MOVQ    DX, 1968(SP)
+	MOVQ    DX, AX
+	IMULQ   R8, AX
+	MOVQ    1960(SP), DX
+	TESTQ   DX, DX
+	CMOVQEQ AX, DX
+	MOVQ    DX, 1976(SP)
+	MOVQ    AX, DX
+
+ring_len_1239:
+	CMPQ DX, $0x00000008
+	JAE  ring_len_done_1240
+	ADDQ AX, DX
+	JMP  ring_len_1239
+
+ring_len_done_1240:
+	MOVQ DX, 1920(SP)
+	MOVQ $0x00000008, AX
+
+ring_step_1241:
+	CMPQ AX, DX
+	JB   ring_step_done_1242
+	SUBQ DX, AX
+	JMP  ring_step_1241
+
+ring_step_done_1242:
+	MOVQ AX, 1928(SP)
+	MOVQ $0x00000020, AX
+
+ring_step_1243:
+	CMPQ AX, DX
+	JB   ring_step_done_1244
+	SUBQ DX, AX
+	JMP  ring_step_1243
+
+ring_step_done_1244:
+	MOVQ AX, 1936(SP)
+	XORQ AX, AX
+	MOVQ 1920(SP), DX
+	ADDQ $0x00000020, DX
+
+sums_zero_1245:
+	CMPQ    AX, DX
+	JAE     sums_zeroed_1246
+	VMOVUPD Z0, (DI)(AX*8)
+	ADDQ    $0x00000008, AX
+	JMP     sums_zero_1245
+
+sums_zeroed_1246:
+	XORQ AX, AX
+	MOVQ 1976(SP), DX
 	XORQ R8, R8
-	MOVQ DI, R9
+	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 
-unrolled_767:
+unrolled_1247:
 	CMPQ        R8, R9
-	JGT         single_768
+	JGT         single_1248
 	VMOVUPD     (CX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (BX)(R8*8), Z2
-	VMOVUPD.Z   (SP)(DX*8), K1, Z3
+	VMOVUPD.Z   (DI)(AX*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, (SP)(DX*8)
-	ADDQ        $0x00000008, DX
-	MOVQ        DX, R10
-	SUBQ        AX, R10
-	CMOVQCC     R10, DX
+	VMOVUPD     Z3, K1, (DI)(AX*8)
 	VMOVUPD     64(CX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     64(BX)(R8*8), Z2
-	VMOVUPD.Z   (SP)(DX*8), K1, Z3
+	VMOVUPD.Z   64(DI)(AX*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, (SP)(DX*8)
-	ADDQ        $0x00000008, DX
-	MOVQ        DX, R10
-	SUBQ        AX, R10
-	CMOVQCC     R10, DX
+	VMOVUPD     Z3, K1, 64(DI)(AX*8)
 	VMOVUPD     128(CX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     128(BX)(R8*8), Z2
-	VMOVUPD.Z   (SP)(DX*8), K1, Z3
+	VMOVUPD.Z   128(DI)(AX*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, (SP)(DX*8)
-	ADDQ        $0x00000008, DX
-	MOVQ        DX, R10
-	SUBQ        AX, R10
-	CMOVQCC     R10, DX
+	VMOVUPD     Z3, K1, 128(DI)(AX*8)
 	VMOVUPD     192(CX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     192(BX)(R8*8), Z2
-	VMOVUPD.Z   (SP)(DX*8), K1, Z3
+	VMOVUPD.Z   192(DI)(AX*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, (SP)(DX*8)
-	ADDQ        $0x00000008, DX
-	MOVQ        DX, R10
-	SUBQ        AX, R10
-	CMOVQCC     R10, DX
+	VMOVUPD     Z3, K1, 192(DI)(AX*8)
+	ADDQ        1936(SP), AX
+	MOVQ        AX, R10
+	SUBQ        1920(SP), R10
+	CMOVQCC     R10, AX
 	ADDQ        $0x00000020, R8
-	JMP         unrolled_767
+	JMP         unrolled_1247
 
-single_768:
-	MOVQ DI, R9
+single_1248:
+	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-single_loop_769:
+single_loop_1249:
 	CMPQ        R8, R9
-	JGT         remainder_770
+	JGT         remainder_1250
 	VMOVUPD     (CX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (BX)(R8*8), Z2
-	VMOVUPD.Z   (SP)(DX*8), K1, Z3
+	VMOVUPD.Z   (DI)(AX*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, (SP)(DX*8)
-	ADDQ        $0x00000008, DX
-	MOVQ        DX, R10
-	SUBQ        AX, R10
-	CMOVQCC     R10, DX
+	VMOVUPD     Z3, K1, (DI)(AX*8)
+	ADDQ        1928(SP), AX
+	MOVQ        AX, R10
+	SUBQ        1920(SP), R10
+	CMOVQCC     R10, AX
 	ADDQ        $0x00000008, R8
-	JMP         single_loop_769
+	JMP         single_loop_1249
 
-remainder_770:
-	MOVQ        DI, R9
-	SUBQ        R8, R9
-	JE          span_done_771
-	MOVQ        $-1, R10
-	BZHIQ       R9, R10, R9
-	KMOVW       R9, K1
+remainder_1250:
+	SUBQ        R8, DX
+	JE          span_done_1251
+	MOVQ        $-1, R9
+	BZHIQ       DX, R9, DX
+	KMOVW       DX, K1
 	VMOVUPD.Z   (CX)(R8*8), K1, Z1
 	VCMPPD      $0x1a, Z0, Z1, K1, K2
 	VMOVUPD.Z   (BX)(R8*8), K1, Z2
-	VMOVUPD.Z   (SP)(DX*8), K2, Z3
+	VMOVUPD.Z   (DI)(AX*8), K2, Z3
 	VFMADD231PD Z2, Z1, K2, Z3
-	VMOVUPD     Z3, K2, (SP)(DX*8)
+	VMOVUPD     Z3, K2, (DI)(AX*8)
 
-span_done_771:
-	MOVQ    1792(SP), DX
-	MOVQ    1816(SP), R8
-	MOVQ    inner+72(FP), R9
-	MOVQ    dalpha_base+48(FP), R10
-	MOVQ    R8, R11
-	IMULQ   R9, R11
-	LEAQ    (R10)(DX*8), R10
-	VMOVUPD (SP), Z1
-	VADDPD  (SP)(AX*8), Z1, Z1
-	VMOVUPD Z1, (SP)
+span_done_1251:
+	MOVQ  1944(SP), AX
+	MOVQ  1968(SP), DX
+	MOVQ  dalpha_base+48(FP), R8
+	MOVQ  DX, R9
+	IMULQ inner+72(FP), R9
+	LEAQ  (R8)(AX*8), R8
+	MOVQ  1920(SP), R10
+	MOVQ  R10, R11
+	ADDQ  $0x00000020, R11
 
-fold_772:
-	CMPQ   AX, R11
-	JBE    folded_773
-	DECQ   AX
-	MOVQ   AX, R12
-	SUBQ   R11, R12
-	VMOVSD (SP)(AX*8), X1
-	VADDSD (SP)(R12*8), X1, X1
-	VMOVSD X1, (SP)(R12*8)
-	JMP    fold_772
+fold_ext_1252:
+	CMPQ    R11, R10
+	JBE     fold_ext_done_1253
+	SUBQ    $0x00000008, R11
+	MOVQ    R11, R12
+	SUBQ    R10, R12
+	VMOVUPD (DI)(R12*8), Z1
+	VADDPD  (DI)(R11*8), Z1, Z1
+	VMOVUPD Z1, (DI)(R12*8)
+	JMP     fold_ext_1252
 
-folded_773:
-	XORQ AX, AX
-	CMPQ R9, $0x01
-	JNE  sums_planes_774
-	MOVQ R8, R9
-	SUBQ $0x00000008, R9
+fold_ext_done_1253:
+fold_1254:
+	CMPQ   R10, R9
+	JBE    folded_1255
+	DECQ   R10
+	MOVQ   R10, R12
+	SUBQ   R9, R12
+	VMOVSD (DI)(R10*8), X1
+	VADDSD (DI)(R12*8), X1, X1
+	VMOVSD X1, (DI)(R12*8)
+	JMP    fold_1254
 
-sums_vector_777:
-	CMPQ    AX, R9
-	JGT     sums_scalar_775
-	VMOVUPD (R10)(AX*8), Z1
-	VADDPD  (SP)(AX*8), Z1, Z1
-	VMOVUPD Z1, (R10)(AX*8)
-	ADDQ    $0x00000008, AX
-	JMP     sums_vector_777
+folded_1255:
+	XORQ R9, R9
+	CMPQ inner+72(FP), $0x01
+	JNE  sums_planes_1256
+	MOVQ 1968(SP), R10
+	SUBQ $0x00000008, R10
 
-sums_scalar_775:
-	CMPQ   AX, R8
-	JE     sums_done_776
-	VMOVSD (SP)(AX*8), X1
-	VADDSD (R10)(AX*8), X1, X1
-	VMOVSD X1, (R10)(AX*8)
-	INCQ   AX
-	JMP    sums_scalar_775
+sums_vector_1259:
+	CMPQ    R9, R10
+	JGT     sums_scalar_1257
+	VMOVUPD (R8)(R9*8), Z1
+	VADDPD  (DI)(R9*8), Z1, Z1
+	VMOVUPD Z1, (R8)(R9*8)
+	ADDQ    $0x00000008, R9
+	JMP     sums_vector_1259
 
-sums_planes_774:
+sums_scalar_1257:
+	CMPQ   R9, 1968(SP)
+	JE     sums_done_1258
+	VMOVSD (DI)(R9*8), X1
+	VADDSD (R8)(R9*8), X1, X1
+	VMOVSD X1, (R8)(R9*8)
+	INCQ   R9
+	JMP    sums_scalar_1257
+
+sums_planes_1256:
 	XORQ R11, R11
+	MOVQ inner+72(FP), R12
+	SHLQ $0x03, R12
 
-sums_channel_778:
-	CMPQ   AX, R8
-	JE     sums_done_776
+sums_group_1260:
+	MOVQ   1968(SP), R10
+	SUBQ   R9, R10
+	CMPQ   R10, $0x00000004
+	JB     sums_single_1262
 	VXORPS X1, X1, X1
-	XORQ   R12, R12
+	VXORPS X2, X2, X2
+	VXORPS X3, X3, X3
+	VXORPS X4, X4, X4
+	LEAQ   (DI)(R11*8), R13
+	LEAQ   (R13)(R12*2), R14
+	XORQ   R10, R10
 
-sums_plane_779:
-	VADDSD (SP)(R11*8), X1, X1
+sums_group_plane_1261:
+	VADDSD (R13), X1, X1
+	VADDSD (R13)(R12*1), X2, X2
+	VADDSD (R14), X3, X3
+	VADDSD (R14)(R12*1), X4, X4
+	ADDQ   $0x08, R13
+	ADDQ   $0x08, R14
+	INCQ   R10
+	CMPQ   R10, inner+72(FP)
+	JB     sums_group_plane_1261
+	VADDSD (R8)(R9*8), X1, X1
+	VMOVSD X1, (R8)(R9*8)
+	VADDSD 8(R8)(R9*8), X2, X2
+	VMOVSD X2, 8(R8)(R9*8)
+	VADDSD 16(R8)(R9*8), X3, X3
+	VMOVSD X3, 16(R8)(R9*8)
+	VADDSD 24(R8)(R9*8), X4, X4
+	VMOVSD X4, 24(R8)(R9*8)
+	MOVQ   R12, R10
+	SHRQ   $0x01, R10
+	ADDQ   R10, R11
+	ADDQ   $0x00000004, R9
+	JMP    sums_group_1260
+
+sums_single_1262:
+	CMPQ   R9, 1968(SP)
+	JE     sums_done_1258
+	VXORPS X1, X1, X1
+	XORQ   R10, R10
+
+sums_single_plane_1263:
+	VADDSD (DI)(R11*8), X1, X1
 	INCQ   R11
-	INCQ   R12
-	CMPQ   R12, R9
-	JB     sums_plane_779
-	VADDSD (R10)(AX*8), X1, X1
-	VMOVSD X1, (R10)(AX*8)
-	INCQ   AX
-	JMP    sums_channel_778
+	INCQ   R10
+	CMPQ   R10, inner+72(FP)
+	JB     sums_single_plane_1263
+	VADDSD (R8)(R9*8), X1, X1
+	VMOVSD X1, (R8)(R9*8)
+	INCQ   R9
+	JMP    sums_single_1262
 
-sums_done_776:
-	MOVQ DI, AX
-	SHLQ $0x03, AX
-	ADDQ AX, CX
-	ADDQ AX, BX
-	SUBQ DI, SI
-	ADDQ R8, DX
-	MOVQ dalpha_len+56(FP), AX
-	CMPQ DX, AX
-	JNE  ring_next_780
-	XORQ DX, DX
+sums_done_1258:
+	MOVQ 1976(SP), R8
+	SUBQ R8, SI
+	SHLQ $0x03, R8
+	ADDQ R8, CX
+	ADDQ R8, BX
+	ADDQ DX, AX
+	MOVQ dalpha_len+56(FP), DX
+	CMPQ AX, DX
+	JNE  ring_next_1264
+	XORQ AX, AX
 
-ring_next_780:
-	MOVQ DX, 1792(SP)
-	JMP  ring_segment_761
+ring_next_1264:
+	MOVQ AX, 1944(SP)
+	JMP  ring_segment_1237
 
-ring_done_762:
+ring_done_1238:
+ring_finished_1236:
 	VZEROUPPER
 	RET
