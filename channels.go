@@ -38,12 +38,12 @@ func sizeOf[E Float]() int {
 // runs in segments of whole planes. Slope gradients (sums) take the limit
 // of the fused kernel, so that the gradient comes out the same whether dx
 // is computed or not, and segments only for a single period, so that each
-// channel's sum is still added to dalpha once. A single period of
-// channel-last data is the slopes themselves: the pattern kernel reads
-// them in place, with nothing to expand.
+// channel's sum is still added to dalpha once. Without sums, a single
+// period of channel-last data is the slopes themselves: the pattern kernel
+// reads them in place, with nothing to expand.
 func ringFits[E Float](isa isaID, n, channels, inner int, sums bool) bool {
 	period := channels * inner // no overflow: at most n
-	if inner == 1 && n == period {
+	if inner == 1 && n == period && !sums {
 		return false
 	}
 	limit := ringLimit(isa, sizeOf[E](), true, sums)
