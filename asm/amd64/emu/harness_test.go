@@ -393,7 +393,10 @@ func emulate[E float](c kcase, f *File, fn *Func, o runOpts) error {
 		return err
 	}
 
-	m := &Machine{Mem: mem, Ops: o.ops}
+	// A generous bound on the instructions of a call (a few per element,
+	// the ring's expansion, the set-up), so that a kernel that loops
+	// forever fails in milliseconds.
+	m := &Machine{Mem: mem, Ops: o.ops, MaxSteps: 200_000 + 100*(c.n+c.channels*c.inner)}
 	if err := m.Call(fn, argBase, stackBase); err != nil {
 		return fmt.Errorf("%v: %w", c, err)
 	}
