@@ -88,14 +88,18 @@ func (k *kernel) ringed() {
 		IMULQ(addr(Param("inner")), period)
 		k.foldRing(param("dalpha", false), addr(Param(channelsParam).Len()), addr(Param("inner")), period)
 	}
-	finished := newLabel("ring_finished")
+	finished := "ring_finished_" + k.v.Kind + k.v.Suffix + k.isa.name() + k.e.Name
 	JMP(LabelRef(finished))
 
 	// A long period: segments of perSegment channels, the whole planes
-	// that fit (inner is at most the limit: the caller sees to it).
+	// that fit. A plane longer than the limit does not fit at all: the
+	// caller never asks for it (the spec says so), and the kernel does
+	// nothing rather than loop.
 	Label(segmented)
 	{
 		inner := param("inner", false)
+		CMPQ(inner, U32(limit))
+		JA(LabelRef(finished))
 		MOVQ(U32(limit), RAX)
 		XORQ(RDX, RDX)
 		DIVQ(inner)

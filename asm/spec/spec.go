@@ -67,11 +67,14 @@ const (
 	Shared  Layout = ""        // one slope for all elements
 	Planes  Layout = "Planes"  // alpha[c] for the c-th run of inner elements, c cycling through len(alpha)
 	Pattern Layout = "Pattern" // pattern[i % len(pattern)]
-	// Ring has the slopes of Planes, alpha[(i/inner) % len(alpha)], for a
-	// period len(alpha)*inner of at most RingLimit elements: the kernel
-	// expands them into a ring in its own stack frame, so that every vector
-	// of x, wherever the period starts, reads its slopes with one load. It
-	// adds each channel's float64 sum to dalpha[c] itself, rounding once.
+	// Ring has the slopes of Planes, alpha[(i/inner) % len(alpha)]: the
+	// kernel expands them into a ring in its own stack frame, so that every
+	// vector of x, wherever the period starts, reads its slopes with one
+	// load. A period len(alpha)*inner of at most RingLimit elements is
+	// expanded once; a longer one in segments of whole planes, so inner
+	// must be at most RingLimit, and the slope-gradient variants then take
+	// a single period. It adds each channel's float64 sum to dalpha[c]
+	// itself, rounding once.
 	Ring Layout = "Ring"
 )
 
