@@ -551,10 +551,12 @@ remainder_47:
 	VMASKMOVPS Y3, Y1, (CX)(DX*4)
 
 span_done_48:
-	JMP ring_finished_49
+	JMP ring_finished_forwardAVX2F32
 
 ring_segmented_29:
 	MOVQ inner+72(FP), R8
+	CMPQ R8, $0x000001b0
+	JA   ring_finished_forwardAVX2F32
 	MOVQ $0x000001b0, AX
 	XORQ DX, DX
 	DIVQ R8
@@ -562,9 +564,9 @@ ring_segmented_29:
 	MOVQ $0x00000000, 1960(SP)
 	MOVQ $0x00000000, 1944(SP)
 
-ring_segment_50:
+ring_segment_49:
 	CMPQ    SI, $0x00
-	JE      ring_done_51
+	JE      ring_done_50
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -581,97 +583,97 @@ ring_segment_50:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R10
 
-ring_len_52:
+ring_len_51:
 	CMPQ R10, $0x00000008
-	JAE  ring_len_done_53
+	JAE  ring_len_done_52
 	ADDQ R9, R10
-	JMP  ring_len_52
+	JMP  ring_len_51
 
-ring_len_done_53:
+ring_len_done_52:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000008, R11
 
-ring_step_54:
+ring_step_53:
 	CMPQ R11, R10
-	JB   ring_step_done_55
+	JB   ring_step_done_54
 	SUBQ R10, R11
-	JMP  ring_step_54
+	JMP  ring_step_53
 
-ring_step_done_55:
+ring_step_done_54:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000020, R11
 
-ring_step_56:
+ring_step_55:
 	CMPQ R11, R10
-	JB   ring_step_done_57
+	JB   ring_step_done_56
 	SUBQ R10, R11
-	JMP  ring_step_56
+	JMP  ring_step_55
 
-ring_step_done_57:
+ring_step_done_56:
 	MOVQ R11, 1936(SP)
 	MOVQ alpha_base+48(FP), R10
 	LEAQ (R10)(AX*4), R10
 	CMPQ R8, $0x01
-	JNE  ring_planes_58
+	JNE  ring_planes_57
 	XORQ AX, AX
 	MOVQ DX, R8
 	SUBQ $0x00000008, R8
 
-ring_copy_60:
+ring_copy_59:
 	CMPQ    AX, R8
-	JGT     ring_copy_tail_61
+	JGT     ring_copy_tail_60
 	VMOVUPS (R10)(AX*4), Y1
 	VMOVUPS Y1, (DI)(AX*4)
 	ADDQ    $0x00000008, AX
-	JMP     ring_copy_60
+	JMP     ring_copy_59
 
-ring_copy_tail_61:
+ring_copy_tail_60:
 	SUBQ       AX, DX
-	JE         ring_extend_59
+	JE         ring_extend_58
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R8
 	VMOVDQU    (R8)(DX*1), Y1
 	VMASKMOVPS (R10)(AX*4), Y1, Y1
 	VMOVUPS    Y1, (DI)(AX*4)
-	JMP        ring_extend_59
+	JMP        ring_extend_58
 
-ring_planes_58:
+ring_planes_57:
 	XORQ AX, AX
 	XORQ R11, R11
 
-ring_channel_62:
+ring_channel_61:
 	CMPQ         AX, DX
-	JE           ring_extend_59
+	JE           ring_extend_58
 	VBROADCASTSS (R10)(AX*4), Y1
 	XORQ         R12, R12
 
-ring_fill_63:
+ring_fill_62:
 	MOVQ    R11, R13
 	ADDQ    R12, R13
 	VMOVUPS Y1, (DI)(R13*4)
 	ADDQ    $0x00000008, R12
 	CMPQ    R12, R8
-	JB      ring_fill_63
+	JB      ring_fill_62
 	ADDQ    R8, R11
 	INCQ    AX
-	JMP     ring_channel_62
+	JMP     ring_channel_61
 
-ring_extend_59:
+ring_extend_58:
 	MOVQ 1920(SP), AX
 	MOVQ R9, DX
 
-ring_element_64:
+ring_element_63:
 	CMPQ DX, AX
-	JAE  ring_repeated_65
+	JAE  ring_repeated_64
 	MOVQ DX, R8
 	SUBQ R9, R8
 	MOVL (DI)(R8*4), R8
 	MOVL R8, (DI)(DX*4)
 	INCQ DX
-	JMP  ring_element_64
+	JMP  ring_element_63
 
-ring_repeated_65:
+ring_repeated_64:
 	VMOVUPS (DI), Y1
 	VMOVUPS Y1, (DI)(AX*4)
 	VMOVUPS 32(DI), Y1
@@ -686,9 +688,9 @@ ring_repeated_65:
 	MOVQ    DX, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_66:
+unrolled_65:
 	CMPQ      R8, R9
-	JGT       single_67
+	JGT       single_66
 	VMOVUPS   (BX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -714,15 +716,15 @@ unrolled_66:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000020, R8
-	JMP       unrolled_66
+	JMP       unrolled_65
 
-single_67:
+single_66:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-single_loop_68:
+single_loop_67:
 	CMPQ      R8, R9
-	JGT       remainder_69
+	JGT       remainder_68
 	VMOVUPS   (BX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -733,11 +735,11 @@ single_loop_68:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000008, R8
-	JMP       single_loop_68
+	JMP       single_loop_67
 
-remainder_69:
+remainder_68:
 	SUBQ       R8, DX
-	JE         span_done_70
+	JE         span_done_69
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R9
@@ -749,7 +751,7 @@ remainder_69:
 	VBLENDVPS  Y3, Y2, Y4, Y4
 	VMASKMOVPS Y4, Y1, (CX)(R8*4)
 
-span_done_70:
+span_done_69:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -760,15 +762,15 @@ span_done_70:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_71
+	JNE  ring_next_70
 	XORQ AX, AX
 
-ring_next_71:
+ring_next_70:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_50
+	JMP  ring_segment_49
 
-ring_done_51:
-ring_finished_49:
+ring_done_50:
+ring_finished_forwardAVX2F32:
 	VZEROUPPER
 	RET
 
@@ -788,11 +790,11 @@ TEXT ·backwardAVX2F32(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_72
+	JB           cached_71
 	CMPQ         AX, DX
-	JE           cached_72
+	JE           cached_71
 	CMPQ         AX, CX
-	JE           cached_72
+	JE           cached_71
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -801,7 +803,7 @@ TEXT ·backwardAVX2F32(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_74
+	JE           aligned_73
 	MOVQ         DI, R8
 	SHLQ         $0x02, R8
 	NEGQ         R8
@@ -825,13 +827,13 @@ TEXT ·backwardAVX2F32(SB), NOSPLIT, $0-88
 	VMASKMOVPS   Y7, Y6, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_74:
+aligned_73:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_75:
+unrolled_74:
 	CMPQ         SI, DI
-	JGT          single_76
+	JGT          single_75
 	VMOVUPS      (CX)(SI*4), Y6
 	VMOVUPS      (DX)(SI*4), Y7
 	VCMPPS       $0x1e, Y0, Y6, Y8
@@ -897,15 +899,15 @@ unrolled_75:
 	VBLENDVPS    Y8, Y7, Y6, Y6
 	VMOVNTPS     Y6, 96(AX)(SI*4)
 	ADDQ         $0x00000020, SI
-	JMP          unrolled_75
+	JMP          unrolled_74
 
-single_76:
+single_75:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_77:
+single_loop_76:
 	CMPQ         SI, DI
-	JGT          remainder_78
+	JGT          remainder_77
 	VMOVUPS      (CX)(SI*4), Y6
 	VMOVUPS      (DX)(SI*4), Y7
 	VCMPPS       $0x1e, Y0, Y6, Y8
@@ -923,11 +925,11 @@ single_loop_77:
 	VBLENDVPS    Y8, Y7, Y6, Y6
 	VMOVNTPS     Y6, (AX)(SI*4)
 	ADDQ         $0x00000008, SI
-	JMP          single_loop_77
+	JMP          single_loop_76
 
-remainder_78:
+remainder_77:
 	SUBQ         SI, BX
-	JE           span_done_79
+	JE           span_done_78
 	SHLQ         $0x02, BX
 	NEGQ         BX
 	LEAQ         tailmask<>+32(SB), DI
@@ -949,18 +951,18 @@ remainder_78:
 	VBLENDVPS    Y0, Y8, Y5, Y5
 	VMASKMOVPS   Y5, Y6, (AX)(SI*4)
 
-span_done_79:
+span_done_78:
 	SFENCE
-	JMP stored_73
+	JMP stored_72
 
-cached_72:
+cached_71:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_80:
+unrolled_79:
 	CMPQ         SI, DI
-	JGT          single_81
+	JGT          single_80
 	VMOVUPS      (CX)(SI*4), Y6
 	VMOVUPS      (DX)(SI*4), Y7
 	VCMPPS       $0x1e, Y0, Y6, Y8
@@ -1026,15 +1028,15 @@ unrolled_80:
 	VBLENDVPS    Y8, Y7, Y6, Y6
 	VMOVUPS      Y6, 96(AX)(SI*4)
 	ADDQ         $0x00000020, SI
-	JMP          unrolled_80
+	JMP          unrolled_79
 
-single_81:
+single_80:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_82:
+single_loop_81:
 	CMPQ         SI, DI
-	JGT          remainder_83
+	JGT          remainder_82
 	VMOVUPS      (CX)(SI*4), Y6
 	VMOVUPS      (DX)(SI*4), Y7
 	VCMPPS       $0x1e, Y0, Y6, Y8
@@ -1052,11 +1054,11 @@ single_loop_82:
 	VBLENDVPS    Y8, Y7, Y6, Y6
 	VMOVUPS      Y6, (AX)(SI*4)
 	ADDQ         $0x00000008, SI
-	JMP          single_loop_82
+	JMP          single_loop_81
 
-remainder_83:
+remainder_82:
 	SUBQ         SI, BX
-	JE           span_done_84
+	JE           span_done_83
 	SHLQ         $0x02, BX
 	NEGQ         BX
 	LEAQ         tailmask<>+32(SB), DI
@@ -1078,8 +1080,8 @@ remainder_83:
 	VBLENDVPS    Y0, Y8, Y5, Y5
 	VMASKMOVPS   Y5, Y6, (AX)(SI*4)
 
-span_done_84:
-stored_73:
+span_done_83:
+stored_72:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -1107,9 +1109,9 @@ TEXT ·backwardPlanesAVX2F32(SB), NOSPLIT, $0-128
 	SHLQ   $0x02, R10
 	XORQ   R11, R11
 
-plane_85:
+plane_84:
 	CMPQ         BX, $0x00
-	JE           planes_done_86
+	JE           planes_done_85
 	VBROADCASTSS (R9)(R11*4), Y5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -1119,9 +1121,9 @@ plane_85:
 	MOVQ         DI, R13
 	SUBQ         $0x00000020, R13
 
-unrolled_87:
+unrolled_86:
 	CMPQ         R12, R13
-	JGT          single_88
+	JGT          single_87
 	VMOVUPS      (CX)(R12*4), Y6
 	VMOVUPS      (DX)(R12*4), Y7
 	VCMPPS       $0x1e, Y0, Y6, Y8
@@ -1187,15 +1189,15 @@ unrolled_87:
 	VBLENDVPS    Y8, Y7, Y6, Y6
 	VMOVUPS      Y6, 96(AX)(R12*4)
 	ADDQ         $0x00000020, R12
-	JMP          unrolled_87
+	JMP          unrolled_86
 
-single_88:
+single_87:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 
-single_loop_89:
+single_loop_88:
 	CMPQ         R12, R13
-	JGT          remainder_90
+	JGT          remainder_89
 	VMOVUPS      (CX)(R12*4), Y6
 	VMOVUPS      (DX)(R12*4), Y7
 	VCMPPS       $0x1e, Y0, Y6, Y8
@@ -1213,12 +1215,12 @@ single_loop_89:
 	VBLENDVPS    Y8, Y7, Y6, Y6
 	VMOVUPS      Y6, (AX)(R12*4)
 	ADDQ         $0x00000008, R12
-	JMP          single_loop_89
+	JMP          single_loop_88
 
-remainder_90:
+remainder_89:
 	MOVQ         DI, R13
 	SUBQ         R12, R13
-	JE           span_done_91
+	JE           span_done_90
 	SHLQ         $0x02, R13
 	NEGQ         R13
 	LEAQ         tailmask<>+32(SB), R14
@@ -1240,7 +1242,7 @@ remainder_90:
 	VBLENDVPS    Y9, Y8, Y5, Y5
 	VMASKMOVPS   Y5, Y6, (AX)(R12*4)
 
-span_done_91:
+span_done_90:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -1255,14 +1257,14 @@ span_done_91:
 	ADDQ         R10, AX
 	INCQ         R11
 	CMPQ         R11, R8
-	JNE          same_pass_92
+	JNE          same_pass_91
 	XORQ         R11, R11
 
-same_pass_92:
+same_pass_91:
 	SUBQ DI, BX
-	JMP  plane_85
+	JMP  plane_84
 
-planes_done_86:
+planes_done_85:
 	VZEROUPPER
 	RET
 
@@ -1278,9 +1280,9 @@ TEXT ·backwardPatternAVX2F32(SB), NOSPLIT, $0-120
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), R8
 
-row_93:
+row_92:
 	CMPQ    BX, $0x00
-	JE      rows_done_94
+	JE      rows_done_93
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -1288,9 +1290,9 @@ row_93:
 	MOVQ    R9, R11
 	SUBQ    $0x00000020, R11
 
-unrolled_95:
+unrolled_94:
 	CMPQ         R10, R11
-	JGT          single_96
+	JGT          single_95
 	VMOVUPS      (CX)(R10*4), Y1
 	VMOVUPS      (DX)(R10*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -1372,15 +1374,15 @@ unrolled_95:
 	VBLENDVPS    Y3, Y2, Y1, Y1
 	VMOVUPS      Y1, 96(AX)(R10*4)
 	ADDQ         $0x00000020, R10
-	JMP          unrolled_95
+	JMP          unrolled_94
 
-single_96:
+single_95:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_97:
+single_loop_96:
 	CMPQ         R10, R11
-	JGT          remainder_98
+	JGT          remainder_97
 	VMOVUPS      (CX)(R10*4), Y1
 	VMOVUPS      (DX)(R10*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -1402,12 +1404,12 @@ single_loop_97:
 	VBLENDVPS    Y3, Y2, Y1, Y1
 	VMOVUPS      Y1, (AX)(R10*4)
 	ADDQ         $0x00000008, R10
-	JMP          single_loop_97
+	JMP          single_loop_96
 
-remainder_98:
+remainder_97:
 	MOVQ         R9, R11
 	SUBQ         R10, R11
-	JE           span_done_99
+	JE           span_done_98
 	SHLQ         $0x02, R11
 	NEGQ         R11
 	LEAQ         tailmask<>+32(SB), R12
@@ -1434,16 +1436,16 @@ remainder_98:
 	VBLENDVPS    Y4, Y3, Y2, Y2
 	VMASKMOVPS   Y2, Y1, (AX)(R10*4)
 
-span_done_99:
+span_done_98:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_93
+	JMP  row_92
 
-rows_done_94:
+rows_done_93:
 	VZEROUPPER
 	RET
 
@@ -1466,99 +1468,99 @@ TEXT ·backwardRingAVX2F32(SB), $1920-128
 	MOVQ   DX, R10
 	IMULQ  AX, R10
 	CMPQ   R10, $0x00000068
-	JA     ring_segmented_100
+	JA     ring_segmented_99
 	MOVQ   R10, R11
 
-ring_len_101:
+ring_len_100:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_102
+	JAE  ring_len_done_101
 	ADDQ R10, R11
-	JMP  ring_len_101
+	JMP  ring_len_100
 
-ring_len_done_102:
+ring_len_done_101:
 	MOVQ R11, 1856(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_103:
+ring_step_102:
 	CMPQ R12, R11
-	JB   ring_step_done_104
+	JB   ring_step_done_103
 	SUBQ R11, R12
-	JMP  ring_step_103
+	JMP  ring_step_102
 
-ring_step_done_104:
+ring_step_done_103:
 	MOVQ R12, 1864(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_105:
+ring_step_104:
 	CMPQ R12, R11
-	JB   ring_step_done_106
+	JB   ring_step_done_105
 	SUBQ R11, R12
-	JMP  ring_step_105
+	JMP  ring_step_104
 
-ring_step_done_106:
+ring_step_done_105:
 	MOVQ R12, 1872(SP)
 	MOVQ alpha_base+72(FP), R11
 	CMPQ AX, $0x01
-	JNE  ring_planes_107
+	JNE  ring_planes_106
 	XORQ AX, AX
 	MOVQ DX, R12
 	SUBQ $0x00000008, R12
 
-ring_copy_109:
+ring_copy_108:
 	CMPQ    AX, R12
-	JGT     ring_copy_tail_110
+	JGT     ring_copy_tail_109
 	VMOVUPS (R11)(AX*4), Y1
 	VMOVUPS Y1, (R8)(AX*4)
 	ADDQ    $0x00000008, AX
-	JMP     ring_copy_109
+	JMP     ring_copy_108
 
-ring_copy_tail_110:
+ring_copy_tail_109:
 	SUBQ       AX, DX
-	JE         ring_extend_108
+	JE         ring_extend_107
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R12
 	VMOVDQU    (R12)(DX*1), Y1
 	VMASKMOVPS (R11)(AX*4), Y1, Y1
 	VMOVUPS    Y1, (R8)(AX*4)
-	JMP        ring_extend_108
+	JMP        ring_extend_107
 
-ring_planes_107:
+ring_planes_106:
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_channel_111:
+ring_channel_110:
 	CMPQ         R12, DX
-	JE           ring_extend_108
+	JE           ring_extend_107
 	VBROADCASTSS (R11)(R12*4), Y1
 	XORQ         R14, R14
 
-ring_fill_112:
+ring_fill_111:
 	MOVQ    R13, R15
 	ADDQ    R14, R15
 	VMOVUPS Y1, (R8)(R15*4)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, AX
-	JB      ring_fill_112
+	JB      ring_fill_111
 	ADDQ    AX, R13
 	INCQ    R12
-	JMP     ring_channel_111
+	JMP     ring_channel_110
 
-ring_extend_108:
+ring_extend_107:
 	MOVQ 1856(SP), AX
 	MOVQ R10, DX
 
-ring_element_113:
+ring_element_112:
 	CMPQ DX, AX
-	JAE  ring_repeated_114
+	JAE  ring_repeated_113
 	MOVQ DX, R11
 	SUBQ R10, R11
 	MOVL (R8)(R11*4), R11
 	MOVL R11, (R8)(DX*4)
 	INCQ DX
-	JMP  ring_element_113
+	JMP  ring_element_112
 
-ring_repeated_114:
+ring_repeated_113:
 	VMOVUPS (R8), Y1
 	VMOVUPS Y1, (R8)(AX*4)
 	VMOVUPS 32(R8), Y1
@@ -1571,22 +1573,22 @@ ring_repeated_114:
 	MOVQ    1856(SP), DX
 	ADDQ    $0x00000020, DX
 
-sums_zero_115:
+sums_zero_114:
 	CMPQ    AX, DX
-	JAE     sums_zeroed_116
+	JAE     sums_zeroed_115
 	VMOVUPD Y0, (R9)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     sums_zero_115
+	JMP     sums_zero_114
 
-sums_zeroed_116:
+sums_zeroed_115:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ DI, R10
 	SUBQ $0x00000020, R10
 
-unrolled_117:
+unrolled_116:
 	CMPQ         DX, R10
-	JGT          single_118
+	JGT          single_117
 	VMOVUPS      (BX)(DX*4), Y1
 	VMOVUPS      (SI)(DX*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -1672,15 +1674,15 @@ unrolled_117:
 	SUBQ         1856(SP), R11
 	CMOVQCC      R11, AX
 	ADDQ         $0x00000020, DX
-	JMP          unrolled_117
+	JMP          unrolled_116
 
-single_118:
+single_117:
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-single_loop_119:
+single_loop_118:
 	CMPQ         DX, R10
-	JGT          remainder_120
+	JGT          remainder_119
 	VMOVUPS      (BX)(DX*4), Y1
 	VMOVUPS      (SI)(DX*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -1706,11 +1708,11 @@ single_loop_119:
 	SUBQ         1856(SP), R11
 	CMOVQCC      R11, AX
 	ADDQ         $0x00000008, DX
-	JMP          single_loop_119
+	JMP          single_loop_118
 
-remainder_120:
+remainder_119:
 	SUBQ         DX, DI
-	JE           span_done_121
+	JE           span_done_120
 	SHLQ         $0x02, DI
 	NEGQ         DI
 	LEAQ         tailmask<>+32(SB), R10
@@ -1737,7 +1739,7 @@ remainder_120:
 	VBLENDVPS    Y0, Y3, Y2, Y2
 	VMASKMOVPS   Y2, Y1, (CX)(DX*4)
 
-span_done_121:
+span_done_120:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
@@ -1745,49 +1747,49 @@ span_done_121:
 	MOVQ  DX, BX
 	ADDQ  $0x00000020, BX
 
-fold_ext_122:
+fold_ext_121:
 	CMPQ    BX, DX
-	JBE     fold_ext_done_123
+	JBE     fold_ext_done_122
 	SUBQ    $0x00000004, BX
 	MOVQ    BX, SI
 	SUBQ    DX, SI
 	VMOVUPD (R9)(SI*8), Y0
 	VADDPD  (R9)(BX*8), Y0, Y0
 	VMOVUPD Y0, (R9)(SI*8)
-	JMP     fold_ext_122
+	JMP     fold_ext_121
 
-fold_ext_done_123:
-fold_124:
+fold_ext_done_122:
+fold_123:
 	CMPQ   DX, AX
-	JBE    folded_125
+	JBE    folded_124
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (R9)(DX*8), X0
 	VADDSD (R9)(SI*8), X0, X0
 	VMOVSD X0, (R9)(SI*8)
-	JMP    fold_124
+	JMP    fold_123
 
-folded_125:
+folded_124:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_126
+	JNE  sums_planes_125
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000004, DX
 
-sums_vector_129:
+sums_vector_128:
 	CMPQ       AX, DX
-	JGT        sums_scalar_127
+	JGT        sums_scalar_126
 	VCVTPS2PD  (CX)(AX*4), Y0
 	VADDPD     (R9)(AX*8), Y0, Y0
 	VCVTPD2PSY Y0, X0
 	VMOVUPS    X0, (CX)(AX*4)
 	ADDQ       $0x00000004, AX
-	JMP        sums_vector_129
+	JMP        sums_vector_128
 
-sums_scalar_127:
+sums_scalar_126:
 	CMPQ      AX, alpha_len+80(FP)
-	JE        sums_done_128
+	JE        sums_done_127
 	VMOVSD    (R9)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
@@ -1795,18 +1797,18 @@ sums_scalar_127:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_127
+	JMP       sums_scalar_126
 
-sums_planes_126:
+sums_planes_125:
 	XORQ BX, BX
 	MOVQ inner+120(FP), SI
 	SHLQ $0x03, SI
 
-sums_group_130:
+sums_group_129:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_132
+	JB     sums_single_131
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -1815,7 +1817,7 @@ sums_group_130:
 	LEAQ   (DI)(SI*2), R8
 	XORQ   DX, DX
 
-sums_group_plane_131:
+sums_group_plane_130:
 	VADDSD    (DI), X0, X0
 	VADDSD    (DI)(SI*1), X1, X1
 	VADDSD    (R8), X2, X2
@@ -1824,7 +1826,7 @@ sums_group_plane_131:
 	ADDQ      $0x08, R8
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_group_plane_131
+	JB        sums_group_plane_130
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (CX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -1849,33 +1851,35 @@ sums_group_plane_131:
 	SHRQ      $0x01, DX
 	ADDQ      DX, BX
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_130
+	JMP       sums_group_129
 
-sums_single_132:
+sums_single_131:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_128
+	JE     sums_done_127
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_133:
+sums_single_plane_132:
 	VADDSD    (R9)(BX*8), X0, X0
 	INCQ      BX
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_single_plane_133
+	JB        sums_single_plane_132
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_132
+	JMP       sums_single_131
 
-sums_done_128:
-	JMP ring_finished_134
+sums_done_127:
+	JMP ring_finished_backwardAVX2F32
 
-ring_segmented_100:
+ring_segmented_99:
 	MOVQ inner+120(FP), R10
+	CMPQ R10, $0x00000068
+	JA   ring_finished_backwardAVX2F32
 	MOVQ $0x00000068, AX
 	XORQ DX, DX
 	DIVQ R10
@@ -1883,9 +1887,9 @@ ring_segmented_100:
 	MOVQ $0x00000000, 1896(SP)
 	MOVQ $0x00000000, 1880(SP)
 
-ring_segment_135:
+ring_segment_133:
 	CMPQ    DI, $0x00
-	JE      ring_done_136
+	JE      ring_done_134
 	MOVQ    1880(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+120(FP), R10
@@ -1902,15 +1906,25 @@ ring_segment_135:
 	MOVQ    R12, 1912(SP)
 	MOVQ    R11, R12
 
-ring_len_137:
+ring_len_135:
 	CMPQ R12, $0x00000008
-	JAE  ring_len_done_138
+	JAE  ring_len_done_136
 	ADDQ R11, R12
-	JMP  ring_len_137
+	JMP  ring_len_135
 
-ring_len_done_138:
+ring_len_done_136:
 	MOVQ R12, 1856(SP)
 	MOVQ $0x00000008, R13
+
+ring_step_137:
+	CMPQ R13, R12
+	JB   ring_step_done_138
+	SUBQ R12, R13
+	JMP  ring_step_137
+
+ring_step_done_138:
+	MOVQ R13, 1864(SP)
+	MOVQ $0x00000020, R13
 
 ring_step_139:
 	CMPQ R13, R12
@@ -1919,80 +1933,70 @@ ring_step_139:
 	JMP  ring_step_139
 
 ring_step_done_140:
-	MOVQ R13, 1864(SP)
-	MOVQ $0x00000020, R13
-
-ring_step_141:
-	CMPQ R13, R12
-	JB   ring_step_done_142
-	SUBQ R12, R13
-	JMP  ring_step_141
-
-ring_step_done_142:
 	MOVQ R13, 1872(SP)
 	MOVQ alpha_base+72(FP), R12
 	LEAQ (R12)(AX*4), R12
 	CMPQ R10, $0x01
-	JNE  ring_planes_143
+	JNE  ring_planes_141
 	XORQ AX, AX
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-ring_copy_145:
+ring_copy_143:
 	CMPQ    AX, R10
-	JGT     ring_copy_tail_146
+	JGT     ring_copy_tail_144
 	VMOVUPS (R12)(AX*4), Y1
 	VMOVUPS Y1, (R8)(AX*4)
 	ADDQ    $0x00000008, AX
-	JMP     ring_copy_145
+	JMP     ring_copy_143
 
-ring_copy_tail_146:
+ring_copy_tail_144:
 	SUBQ       AX, DX
-	JE         ring_extend_144
+	JE         ring_extend_142
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
 	VMOVDQU    (R10)(DX*1), Y1
 	VMASKMOVPS (R12)(AX*4), Y1, Y1
 	VMOVUPS    Y1, (R8)(AX*4)
-	JMP        ring_extend_144
+	JMP        ring_extend_142
 
-ring_planes_143:
+ring_planes_141:
 	XORQ AX, AX
 	XORQ R13, R13
 
-ring_channel_147:
+ring_channel_145:
 	CMPQ         AX, DX
-	JE           ring_extend_144
+	JE           ring_extend_142
 	VBROADCASTSS (R12)(AX*4), Y1
 	XORQ         R14, R14
 
-ring_fill_148:
+ring_fill_146:
 	MOVQ    R13, R15
 	ADDQ    R14, R15
 	VMOVUPS Y1, (R8)(R15*4)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R10
-	JB      ring_fill_148
+	JB      ring_fill_146
 	ADDQ    R10, R13
 	INCQ    AX
-	JMP     ring_channel_147
+	JMP     ring_channel_145
 
-ring_extend_144:
+ring_extend_142:
 	MOVQ 1856(SP), AX
 	MOVQ R11, DX
 
-ring_element_149:
+ring_element_147:
 	CMPQ DX, AX
-	JAE  ring_repeated_150
+	JAE  ring_repeated_148
 	MOVQ DX, R10
 	SUBQ R11, R10
 	MOVL (R8)(R10*4), R10
 	MOVL R10, (R8)(DX*4)
 	INCQ DX
-	JMP  ring_element_149
+	JMP  ring_element_147
 
-ring_repeated_150:
+ring_repeated_148:
 	VMOVUPS (R8), Y1
 	VMOVUPS Y1, (R8)(AX*4)
 	VMOVUPS 32(R8), Y1
@@ -2005,23 +2009,23 @@ ring_repeated_150:
 	MOVQ    1856(SP), DX
 	ADDQ    $0x00000020, DX
 
-sums_zero_151:
+sums_zero_149:
 	CMPQ    AX, DX
-	JAE     sums_zeroed_152
+	JAE     sums_zeroed_150
 	VMOVUPD Y0, (R9)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     sums_zero_151
+	JMP     sums_zero_149
 
-sums_zeroed_152:
+sums_zeroed_150:
 	XORQ AX, AX
 	MOVQ 1912(SP), DX
 	XORQ R10, R10
 	MOVQ DX, R11
 	SUBQ $0x00000020, R11
 
-unrolled_153:
+unrolled_151:
 	CMPQ         R10, R11
-	JGT          single_154
+	JGT          single_152
 	VMOVUPS      (BX)(R10*4), Y1
 	VMOVUPS      (SI)(R10*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -2107,15 +2111,15 @@ unrolled_153:
 	SUBQ         1856(SP), R12
 	CMOVQCC      R12, AX
 	ADDQ         $0x00000020, R10
-	JMP          unrolled_153
+	JMP          unrolled_151
 
-single_154:
+single_152:
 	MOVQ DX, R11
 	SUBQ $0x00000008, R11
 
-single_loop_155:
+single_loop_153:
 	CMPQ         R10, R11
-	JGT          remainder_156
+	JGT          remainder_154
 	VMOVUPS      (BX)(R10*4), Y1
 	VMOVUPS      (SI)(R10*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -2141,11 +2145,11 @@ single_loop_155:
 	SUBQ         1856(SP), R12
 	CMOVQCC      R12, AX
 	ADDQ         $0x00000008, R10
-	JMP          single_loop_155
+	JMP          single_loop_153
 
-remainder_156:
+remainder_154:
 	SUBQ         R10, DX
-	JE           span_done_157
+	JE           span_done_155
 	SHLQ         $0x02, DX
 	NEGQ         DX
 	LEAQ         tailmask<>+32(SB), R11
@@ -2172,7 +2176,7 @@ remainder_156:
 	VBLENDVPS    Y4, Y3, Y2, Y2
 	VMASKMOVPS   Y2, Y1, (CX)(R10*4)
 
-span_done_157:
+span_done_155:
 	MOVQ  1880(SP), AX
 	MOVQ  1904(SP), DX
 	MOVQ  dalpha_base+96(FP), R10
@@ -2183,49 +2187,49 @@ span_done_157:
 	MOVQ  R12, R13
 	ADDQ  $0x00000020, R13
 
-fold_ext_158:
+fold_ext_156:
 	CMPQ    R13, R12
-	JBE     fold_ext_done_159
+	JBE     fold_ext_done_157
 	SUBQ    $0x00000004, R13
 	MOVQ    R13, R14
 	SUBQ    R12, R14
 	VMOVUPD (R9)(R14*8), Y1
 	VADDPD  (R9)(R13*8), Y1, Y1
 	VMOVUPD Y1, (R9)(R14*8)
-	JMP     fold_ext_158
+	JMP     fold_ext_156
 
-fold_ext_done_159:
-fold_160:
+fold_ext_done_157:
+fold_158:
 	CMPQ   R12, R11
-	JBE    folded_161
+	JBE    folded_159
 	DECQ   R12
 	MOVQ   R12, R14
 	SUBQ   R11, R14
 	VMOVSD (R9)(R12*8), X1
 	VADDSD (R9)(R14*8), X1, X1
 	VMOVSD X1, (R9)(R14*8)
-	JMP    fold_160
+	JMP    fold_158
 
-folded_161:
+folded_159:
 	XORQ R11, R11
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_162
+	JNE  sums_planes_160
 	MOVQ 1904(SP), R12
 	SUBQ $0x00000004, R12
 
-sums_vector_165:
+sums_vector_163:
 	CMPQ       R11, R12
-	JGT        sums_scalar_163
+	JGT        sums_scalar_161
 	VCVTPS2PD  (R10)(R11*4), Y1
 	VADDPD     (R9)(R11*8), Y1, Y1
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, (R10)(R11*4)
 	ADDQ       $0x00000004, R11
-	JMP        sums_vector_165
+	JMP        sums_vector_163
 
-sums_scalar_163:
+sums_scalar_161:
 	CMPQ      R11, 1904(SP)
-	JE        sums_done_164
+	JE        sums_done_162
 	VMOVSD    (R9)(R11*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (R10)(R11*4), X2, X2
@@ -2233,18 +2237,18 @@ sums_scalar_163:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (R10)(R11*4)
 	INCQ      R11
-	JMP       sums_scalar_163
+	JMP       sums_scalar_161
 
-sums_planes_162:
+sums_planes_160:
 	XORQ R13, R13
 	MOVQ inner+120(FP), R14
 	SHLQ $0x03, R14
 
-sums_group_166:
+sums_group_164:
 	MOVQ   1904(SP), R12
 	SUBQ   R11, R12
 	CMPQ   R12, $0x00000004
-	JB     sums_single_168
+	JB     sums_single_166
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -2253,7 +2257,7 @@ sums_group_166:
 	LEAQ   (R15)(R14*2), BP
 	XORQ   R12, R12
 
-sums_group_plane_167:
+sums_group_plane_165:
 	VADDSD    (R15), X1, X1
 	VADDSD    (R15)(R14*1), X2, X2
 	VADDSD    (BP), X3, X3
@@ -2262,7 +2266,7 @@ sums_group_plane_167:
 	ADDQ      $0x08, BP
 	INCQ      R12
 	CMPQ      R12, inner+120(FP)
-	JB        sums_group_plane_167
+	JB        sums_group_plane_165
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (R10)(R11*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -2287,29 +2291,29 @@ sums_group_plane_167:
 	SHRQ      $0x01, R12
 	ADDQ      R12, R13
 	ADDQ      $0x00000004, R11
-	JMP       sums_group_166
+	JMP       sums_group_164
 
-sums_single_168:
+sums_single_166:
 	CMPQ   R11, 1904(SP)
-	JE     sums_done_164
+	JE     sums_done_162
 	VXORPS X1, X1, X1
 	XORQ   R12, R12
 
-sums_single_plane_169:
+sums_single_plane_167:
 	VADDSD    (R9)(R13*8), X1, X1
 	INCQ      R13
 	INCQ      R12
 	CMPQ      R12, inner+120(FP)
-	JB        sums_single_plane_169
+	JB        sums_single_plane_167
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (R10)(R11*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (R10)(R11*4)
 	INCQ      R11
-	JMP       sums_single_168
+	JMP       sums_single_166
 
-sums_done_164:
+sums_done_162:
 	MOVQ 1912(SP), R10
 	SUBQ R10, DI
 	SHLQ $0x02, R10
@@ -2319,15 +2323,15 @@ sums_done_164:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_170
+	JNE  ring_next_168
 	XORQ AX, AX
 
-ring_next_170:
+ring_next_168:
 	MOVQ AX, 1880(SP)
-	JMP  ring_segment_135
+	JMP  ring_segment_133
 
-ring_done_136:
-ring_finished_134:
+ring_done_134:
+ring_finished_backwardAVX2F32:
 	VZEROUPPER
 	RET
 
@@ -2343,11 +2347,11 @@ TEXT ·backwardDxAVX2F32(SB), NOSPLIT, $0-76
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_171
+	JB           cached_169
 	CMPQ         AX, DX
-	JE           cached_171
+	JE           cached_169
 	CMPQ         AX, CX
-	JE           cached_171
+	JE           cached_169
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -2356,7 +2360,7 @@ TEXT ·backwardDxAVX2F32(SB), NOSPLIT, $0-76
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_173
+	JE           aligned_171
 	MOVQ         DI, R8
 	SHLQ         $0x02, R8
 	NEGQ         R8
@@ -2370,13 +2374,13 @@ TEXT ·backwardDxAVX2F32(SB), NOSPLIT, $0-76
 	VMASKMOVPS   Y5, Y2, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_173:
+aligned_171:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_174:
+unrolled_172:
 	CMPQ      SI, DI
-	JGT       single_175
+	JGT       single_173
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -2402,15 +2406,15 @@ unrolled_174:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVNTPS  Y4, 96(AX)(SI*4)
 	ADDQ      $0x00000020, SI
-	JMP       unrolled_174
+	JMP       unrolled_172
 
-single_175:
+single_173:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_176:
+single_loop_174:
 	CMPQ      SI, DI
-	JGT       remainder_177
+	JGT       remainder_175
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -2418,11 +2422,11 @@ single_loop_176:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVNTPS  Y4, (AX)(SI*4)
 	ADDQ      $0x00000008, SI
-	JMP       single_loop_176
+	JMP       single_loop_174
 
-remainder_177:
+remainder_175:
 	SUBQ       SI, BX
-	JE         span_done_178
+	JE         span_done_176
 	SHLQ       $0x02, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -2434,18 +2438,18 @@ remainder_177:
 	VBLENDVPS  Y0, Y4, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(SI*4)
 
-span_done_178:
+span_done_176:
 	SFENCE
-	JMP stored_172
+	JMP stored_170
 
-cached_171:
+cached_169:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_179:
+unrolled_177:
 	CMPQ      SI, DI
-	JGT       single_180
+	JGT       single_178
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -2471,15 +2475,15 @@ unrolled_179:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVUPS   Y4, 96(AX)(SI*4)
 	ADDQ      $0x00000020, SI
-	JMP       unrolled_179
+	JMP       unrolled_177
 
-single_180:
+single_178:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_181:
+single_loop_179:
 	CMPQ      SI, DI
-	JGT       remainder_182
+	JGT       remainder_180
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -2487,11 +2491,11 @@ single_loop_181:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVUPS   Y4, (AX)(SI*4)
 	ADDQ      $0x00000008, SI
-	JMP       single_loop_181
+	JMP       single_loop_179
 
-remainder_182:
+remainder_180:
 	SUBQ       SI, BX
-	JE         span_done_183
+	JE         span_done_181
 	SHLQ       $0x02, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -2503,8 +2507,8 @@ remainder_182:
 	VBLENDVPS  Y0, Y4, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(SI*4)
 
-span_done_183:
-stored_172:
+span_done_181:
+stored_170:
 	VZEROUPPER
 	RET
 
@@ -2523,17 +2527,17 @@ TEXT ·backwardPlanesDxAVX2F32(SB), NOSPLIT, $0-104
 	SHLQ   $0x02, R9
 	XORQ   R10, R10
 
-plane_184:
+plane_182:
 	CMPQ         BX, $0x00
-	JE           planes_done_185
+	JE           planes_done_183
 	VBROADCASTSS (R8)(R10*4), Y1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000020, R12
 
-unrolled_186:
+unrolled_184:
 	CMPQ      R11, R12
-	JGT       single_187
+	JGT       single_185
 	VMOVUPS   (CX)(R11*4), Y2
 	VMOVUPS   (DX)(R11*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -2559,15 +2563,15 @@ unrolled_186:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVUPS   Y4, 96(AX)(R11*4)
 	ADDQ      $0x00000020, R11
-	JMP       unrolled_186
+	JMP       unrolled_184
 
-single_187:
+single_185:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 
-single_loop_188:
+single_loop_186:
 	CMPQ      R11, R12
-	JGT       remainder_189
+	JGT       remainder_187
 	VMOVUPS   (CX)(R11*4), Y2
 	VMOVUPS   (DX)(R11*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -2575,12 +2579,12 @@ single_loop_188:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVUPS   Y4, (AX)(R11*4)
 	ADDQ      $0x00000008, R11
-	JMP       single_loop_188
+	JMP       single_loop_186
 
-remainder_189:
+remainder_187:
 	MOVQ       SI, R12
 	SUBQ       R11, R12
-	JE         span_done_190
+	JE         span_done_188
 	SHLQ       $0x02, R12
 	NEGQ       R12
 	LEAQ       tailmask<>+32(SB), R13
@@ -2592,20 +2596,20 @@ remainder_189:
 	VBLENDVPS  Y3, Y4, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(R11*4)
 
-span_done_190:
+span_done_188:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_191
+	JNE  same_pass_189
 	XORQ R10, R10
 
-same_pass_191:
+same_pass_189:
 	SUBQ SI, BX
-	JMP  plane_184
+	JMP  plane_182
 
-planes_done_185:
+planes_done_183:
 	VZEROUPPER
 	RET
 
@@ -2620,9 +2624,9 @@ TEXT ·backwardPatternDxAVX2F32(SB), NOSPLIT, $0-96
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), DI
 
-row_192:
+row_190:
 	CMPQ    BX, $0x00
-	JE      rows_done_193
+	JE      rows_done_191
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -2630,9 +2634,9 @@ row_192:
 	MOVQ    R8, R10
 	SUBQ    $0x00000020, R10
 
-unrolled_194:
+unrolled_192:
 	CMPQ      R9, R10
-	JGT       single_195
+	JGT       single_193
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -2658,15 +2662,15 @@ unrolled_194:
 	VBLENDVPS Y1, Y2, Y3, Y3
 	VMOVUPS   Y3, 96(AX)(R9*4)
 	ADDQ      $0x00000020, R9
-	JMP       unrolled_194
+	JMP       unrolled_192
 
-single_195:
+single_193:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-single_loop_196:
+single_loop_194:
 	CMPQ      R9, R10
-	JGT       remainder_197
+	JGT       remainder_195
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -2674,12 +2678,12 @@ single_loop_196:
 	VBLENDVPS Y1, Y2, Y3, Y3
 	VMOVUPS   Y3, (AX)(R9*4)
 	ADDQ      $0x00000008, R9
-	JMP       single_loop_196
+	JMP       single_loop_194
 
-remainder_197:
+remainder_195:
 	MOVQ       R8, R10
 	SUBQ       R9, R10
-	JE         span_done_198
+	JE         span_done_196
 	SHLQ       $0x02, R10
 	NEGQ       R10
 	LEAQ       tailmask<>+32(SB), R11
@@ -2692,16 +2696,16 @@ remainder_197:
 	VBLENDVPS  Y2, Y3, Y4, Y4
 	VMASKMOVPS Y4, Y1, (AX)(R9*4)
 
-span_done_198:
+span_done_196:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_192
+	JMP  row_190
 
-rows_done_193:
+rows_done_191:
 	VZEROUPPER
 	RET
 
@@ -2721,18 +2725,28 @@ TEXT ·backwardRingDxAVX2F32(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x000001b0
-	JA     ring_segmented_199
+	JA     ring_segmented_197
 	MOVQ   R9, R10
 
-ring_len_200:
+ring_len_198:
 	CMPQ R10, $0x00000008
-	JAE  ring_len_done_201
+	JAE  ring_len_done_199
 	ADDQ R9, R10
-	JMP  ring_len_200
+	JMP  ring_len_198
 
-ring_len_done_201:
+ring_len_done_199:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000008, R11
+
+ring_step_200:
+	CMPQ R11, R10
+	JB   ring_step_done_201
+	SUBQ R10, R11
+	JMP  ring_step_200
+
+ring_step_done_201:
+	MOVQ R11, 1928(SP)
+	MOVQ $0x00000020, R11
 
 ring_step_202:
 	CMPQ R11, R10
@@ -2741,79 +2755,69 @@ ring_step_202:
 	JMP  ring_step_202
 
 ring_step_done_203:
-	MOVQ R11, 1928(SP)
-	MOVQ $0x00000020, R11
-
-ring_step_204:
-	CMPQ R11, R10
-	JB   ring_step_done_205
-	SUBQ R10, R11
-	JMP  ring_step_204
-
-ring_step_done_205:
 	MOVQ R11, 1936(SP)
 	MOVQ alpha_base+72(FP), R10
 	CMPQ AX, $0x01
-	JNE  ring_planes_206
+	JNE  ring_planes_204
 	XORQ AX, AX
 	MOVQ DX, R11
 	SUBQ $0x00000008, R11
 
-ring_copy_208:
+ring_copy_206:
 	CMPQ    AX, R11
-	JGT     ring_copy_tail_209
+	JGT     ring_copy_tail_207
 	VMOVUPS (R10)(AX*4), Y1
 	VMOVUPS Y1, (R8)(AX*4)
 	ADDQ    $0x00000008, AX
-	JMP     ring_copy_208
+	JMP     ring_copy_206
 
-ring_copy_tail_209:
+ring_copy_tail_207:
 	SUBQ       AX, DX
-	JE         ring_extend_207
+	JE         ring_extend_205
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R11
 	VMOVDQU    (R11)(DX*1), Y1
 	VMASKMOVPS (R10)(AX*4), Y1, Y1
 	VMOVUPS    Y1, (R8)(AX*4)
-	JMP        ring_extend_207
+	JMP        ring_extend_205
 
-ring_planes_206:
+ring_planes_204:
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_channel_210:
+ring_channel_208:
 	CMPQ         R11, DX
-	JE           ring_extend_207
+	JE           ring_extend_205
 	VBROADCASTSS (R10)(R11*4), Y1
 	XORQ         R13, R13
 
-ring_fill_211:
+ring_fill_209:
 	MOVQ    R12, R14
 	ADDQ    R13, R14
 	VMOVUPS Y1, (R8)(R14*4)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, AX
-	JB      ring_fill_211
+	JB      ring_fill_209
 	ADDQ    AX, R12
 	INCQ    R11
-	JMP     ring_channel_210
+	JMP     ring_channel_208
 
-ring_extend_207:
+ring_extend_205:
 	MOVQ 1920(SP), AX
 	MOVQ R9, DX
 
-ring_element_212:
+ring_element_210:
 	CMPQ DX, AX
-	JAE  ring_repeated_213
+	JAE  ring_repeated_211
 	MOVQ DX, R10
 	SUBQ R9, R10
 	MOVL (R8)(R10*4), R10
 	MOVL R10, (R8)(DX*4)
 	INCQ DX
-	JMP  ring_element_212
+	JMP  ring_element_210
 
-ring_repeated_213:
+ring_repeated_211:
 	VMOVUPS (R8), Y1
 	VMOVUPS Y1, (R8)(AX*4)
 	VMOVUPS 32(R8), Y1
@@ -2827,9 +2831,9 @@ ring_repeated_213:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_214:
+unrolled_212:
 	CMPQ      DX, R9
-	JGT       single_215
+	JGT       single_213
 	VMOVUPS   (BX)(DX*4), Y1
 	VMOVUPS   (SI)(DX*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -2859,15 +2863,15 @@ unrolled_214:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000020, DX
-	JMP       unrolled_214
+	JMP       unrolled_212
 
-single_215:
+single_213:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_216:
+single_loop_214:
 	CMPQ      DX, R9
-	JGT       remainder_217
+	JGT       remainder_215
 	VMOVUPS   (BX)(DX*4), Y1
 	VMOVUPS   (SI)(DX*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -2879,11 +2883,11 @@ single_loop_216:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000008, DX
-	JMP       single_loop_216
+	JMP       single_loop_214
 
-remainder_217:
+remainder_215:
 	SUBQ       DX, DI
-	JE         span_done_218
+	JE         span_done_216
 	SHLQ       $0x02, DI
 	NEGQ       DI
 	LEAQ       tailmask<>+32(SB), R9
@@ -2896,11 +2900,13 @@ remainder_217:
 	VBLENDVPS  Y0, Y3, Y2, Y2
 	VMASKMOVPS Y2, Y1, (CX)(DX*4)
 
-span_done_218:
-	JMP ring_finished_219
+span_done_216:
+	JMP ring_finished_backwardDxAVX2F32
 
-ring_segmented_199:
+ring_segmented_197:
 	MOVQ inner+96(FP), R9
+	CMPQ R9, $0x000001b0
+	JA   ring_finished_backwardDxAVX2F32
 	MOVQ $0x000001b0, AX
 	XORQ DX, DX
 	DIVQ R9
@@ -2908,9 +2914,9 @@ ring_segmented_199:
 	MOVQ $0x00000000, 1960(SP)
 	MOVQ $0x00000000, 1944(SP)
 
-ring_segment_220:
+ring_segment_217:
 	CMPQ    DI, $0x00
-	JE      ring_done_221
+	JE      ring_done_218
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -2927,97 +2933,97 @@ ring_segment_220:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R11
 
-ring_len_222:
+ring_len_219:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_223
+	JAE  ring_len_done_220
 	ADDQ R10, R11
-	JMP  ring_len_222
+	JMP  ring_len_219
 
-ring_len_done_223:
+ring_len_done_220:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_224:
+ring_step_221:
 	CMPQ R12, R11
-	JB   ring_step_done_225
+	JB   ring_step_done_222
 	SUBQ R11, R12
-	JMP  ring_step_224
+	JMP  ring_step_221
 
-ring_step_done_225:
+ring_step_done_222:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_226:
+ring_step_223:
 	CMPQ R12, R11
-	JB   ring_step_done_227
+	JB   ring_step_done_224
 	SUBQ R11, R12
-	JMP  ring_step_226
+	JMP  ring_step_223
 
-ring_step_done_227:
+ring_step_done_224:
 	MOVQ R12, 1936(SP)
 	MOVQ alpha_base+72(FP), R11
 	LEAQ (R11)(AX*4), R11
 	CMPQ R9, $0x01
-	JNE  ring_planes_228
+	JNE  ring_planes_225
 	XORQ AX, AX
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-ring_copy_230:
+ring_copy_227:
 	CMPQ    AX, R9
-	JGT     ring_copy_tail_231
+	JGT     ring_copy_tail_228
 	VMOVUPS (R11)(AX*4), Y1
 	VMOVUPS Y1, (R8)(AX*4)
 	ADDQ    $0x00000008, AX
-	JMP     ring_copy_230
+	JMP     ring_copy_227
 
-ring_copy_tail_231:
+ring_copy_tail_228:
 	SUBQ       AX, DX
-	JE         ring_extend_229
+	JE         ring_extend_226
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R9
 	VMOVDQU    (R9)(DX*1), Y1
 	VMASKMOVPS (R11)(AX*4), Y1, Y1
 	VMOVUPS    Y1, (R8)(AX*4)
-	JMP        ring_extend_229
+	JMP        ring_extend_226
 
-ring_planes_228:
+ring_planes_225:
 	XORQ AX, AX
 	XORQ R12, R12
 
-ring_channel_232:
+ring_channel_229:
 	CMPQ         AX, DX
-	JE           ring_extend_229
+	JE           ring_extend_226
 	VBROADCASTSS (R11)(AX*4), Y1
 	XORQ         R13, R13
 
-ring_fill_233:
+ring_fill_230:
 	MOVQ    R12, R14
 	ADDQ    R13, R14
 	VMOVUPS Y1, (R8)(R14*4)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R9
-	JB      ring_fill_233
+	JB      ring_fill_230
 	ADDQ    R9, R12
 	INCQ    AX
-	JMP     ring_channel_232
+	JMP     ring_channel_229
 
-ring_extend_229:
+ring_extend_226:
 	MOVQ 1920(SP), AX
 	MOVQ R10, DX
 
-ring_element_234:
+ring_element_231:
 	CMPQ DX, AX
-	JAE  ring_repeated_235
+	JAE  ring_repeated_232
 	MOVQ DX, R9
 	SUBQ R10, R9
 	MOVL (R8)(R9*4), R9
 	MOVL R9, (R8)(DX*4)
 	INCQ DX
-	JMP  ring_element_234
+	JMP  ring_element_231
 
-ring_repeated_235:
+ring_repeated_232:
 	VMOVUPS (R8), Y1
 	VMOVUPS Y1, (R8)(AX*4)
 	VMOVUPS 32(R8), Y1
@@ -3032,9 +3038,9 @@ ring_repeated_235:
 	MOVQ    DX, R10
 	SUBQ    $0x00000020, R10
 
-unrolled_236:
+unrolled_233:
 	CMPQ      R9, R10
-	JGT       single_237
+	JGT       single_234
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -3064,15 +3070,15 @@ unrolled_236:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000020, R9
-	JMP       unrolled_236
+	JMP       unrolled_233
 
-single_237:
+single_234:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-single_loop_238:
+single_loop_235:
 	CMPQ      R9, R10
-	JGT       remainder_239
+	JGT       remainder_236
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -3084,11 +3090,11 @@ single_loop_238:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000008, R9
-	JMP       single_loop_238
+	JMP       single_loop_235
 
-remainder_239:
+remainder_236:
 	SUBQ       R9, DX
-	JE         span_done_240
+	JE         span_done_237
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
@@ -3101,7 +3107,7 @@ remainder_239:
 	VBLENDVPS  Y2, Y3, Y4, Y4
 	VMASKMOVPS Y4, Y1, (CX)(R9*4)
 
-span_done_240:
+span_done_237:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -3113,15 +3119,15 @@ span_done_240:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_241
+	JNE  ring_next_238
 	XORQ AX, AX
 
-ring_next_241:
+ring_next_238:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_220
+	JMP  ring_segment_217
 
-ring_done_221:
-ring_finished_219:
+ring_done_218:
+ring_finished_backwardDxAVX2F32:
 	VZEROUPPER
 	RET
 
@@ -3140,9 +3146,9 @@ TEXT ·backwardDalphaAVX2F32(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000020, SI
 
-unrolled_242:
+unrolled_239:
 	CMPQ         BX, SI
-	JGT          single_243
+	JGT          single_240
 	VMOVUPS      (AX)(BX*4), Y5
 	VMOVUPS      (CX)(BX*4), Y6
 	VCMPPS       $0x1e, Y0, Y5, Y7
@@ -3196,15 +3202,15 @@ unrolled_242:
 	VCVTPS2PD    X6, Y6
 	VFMADD231PD  Y6, Y5, Y4
 	ADDQ         $0x00000020, BX
-	JMP          unrolled_242
+	JMP          unrolled_239
 
-single_243:
+single_240:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_244:
+single_loop_241:
 	CMPQ         BX, SI
-	JGT          remainder_245
+	JGT          remainder_242
 	VMOVUPS      (AX)(BX*4), Y5
 	VMOVUPS      (CX)(BX*4), Y6
 	VCMPPS       $0x1e, Y0, Y5, Y7
@@ -3219,11 +3225,11 @@ single_loop_244:
 	VCVTPS2PD    X6, Y6
 	VFMADD231PD  Y6, Y5, Y2
 	ADDQ         $0x00000008, BX
-	JMP          single_loop_244
+	JMP          single_loop_241
 
-remainder_245:
+remainder_242:
 	SUBQ         BX, DX
-	JE           span_done_246
+	JE           span_done_243
 	SHLQ         $0x02, DX
 	NEGQ         DX
 	LEAQ         tailmask<>+32(SB), SI
@@ -3242,7 +3248,7 @@ remainder_245:
 	VCVTPS2PD    X0, Y0
 	VFMADD231PD  Y0, Y5, Y2
 
-span_done_246:
+span_done_243:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -3268,9 +3274,9 @@ TEXT ·backwardPlanesDalphaAVX2F32(SB), NOSPLIT, $0-80
 	SHLQ   $0x02, R8
 	XORQ   R9, R9
 
-plane_247:
+plane_244:
 	CMPQ   DX, $0x00
-	JE     planes_done_248
+	JE     planes_done_245
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -3279,9 +3285,9 @@ plane_247:
 	MOVQ   SI, R11
 	SUBQ   $0x00000020, R11
 
-unrolled_249:
+unrolled_246:
 	CMPQ         R10, R11
-	JGT          single_250
+	JGT          single_247
 	VMOVUPS      (AX)(R10*4), Y5
 	VMOVUPS      (CX)(R10*4), Y6
 	VCMPPS       $0x1e, Y0, Y5, Y7
@@ -3335,15 +3341,15 @@ unrolled_249:
 	VCVTPS2PD    X6, Y6
 	VFMADD231PD  Y6, Y5, Y4
 	ADDQ         $0x00000020, R10
-	JMP          unrolled_249
+	JMP          unrolled_246
 
-single_250:
+single_247:
 	MOVQ SI, R11
 	SUBQ $0x00000008, R11
 
-single_loop_251:
+single_loop_248:
 	CMPQ         R10, R11
-	JGT          remainder_252
+	JGT          remainder_249
 	VMOVUPS      (AX)(R10*4), Y5
 	VMOVUPS      (CX)(R10*4), Y6
 	VCMPPS       $0x1e, Y0, Y5, Y7
@@ -3358,12 +3364,12 @@ single_loop_251:
 	VCVTPS2PD    X6, Y6
 	VFMADD231PD  Y6, Y5, Y2
 	ADDQ         $0x00000008, R10
-	JMP          single_loop_251
+	JMP          single_loop_248
 
-remainder_252:
+remainder_249:
 	MOVQ         SI, R11
 	SUBQ         R10, R11
-	JE           span_done_253
+	JE           span_done_250
 	SHLQ         $0x02, R11
 	NEGQ         R11
 	LEAQ         tailmask<>+32(SB), R12
@@ -3382,7 +3388,7 @@ remainder_252:
 	VCVTPS2PD    X5, Y5
 	VFMADD231PD  Y5, Y6, Y2
 
-span_done_253:
+span_done_250:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -3396,14 +3402,14 @@ span_done_253:
 	ADDQ         R8, CX
 	INCQ         R9
 	CMPQ         R9, DI
-	JNE          same_pass_254
+	JNE          same_pass_251
 	XORQ         R9, R9
 
-same_pass_254:
+same_pass_251:
 	SUBQ SI, DX
-	JMP  plane_247
+	JMP  plane_244
 
-planes_done_248:
+planes_done_245:
 	VZEROUPPER
 	RET
 
@@ -3417,9 +3423,9 @@ TEXT ·backwardPatternDalphaAVX2F32(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
 
-row_255:
+row_252:
 	CMPQ    DX, $0x00
-	JE      rows_done_256
+	JE      rows_done_253
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -3427,9 +3433,9 @@ row_255:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_257:
+unrolled_254:
 	CMPQ         R8, R9
-	JGT          single_258
+	JGT          single_255
 	VMOVUPS      (AX)(R8*4), Y1
 	VMOVUPS      (CX)(R8*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -3499,15 +3505,15 @@ unrolled_257:
 	VFMADD231PD  Y2, Y1, Y3
 	VMOVUPD      Y3, 224(BX)(R8*8)
 	ADDQ         $0x00000020, R8
-	JMP          unrolled_257
+	JMP          unrolled_254
 
-single_258:
+single_255:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_259:
+single_loop_256:
 	CMPQ         R8, R9
-	JGT          remainder_260
+	JGT          remainder_257
 	VMOVUPS      (AX)(R8*4), Y1
 	VMOVUPS      (CX)(R8*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -3526,12 +3532,12 @@ single_loop_259:
 	VFMADD231PD  Y2, Y1, Y3
 	VMOVUPD      Y3, 32(BX)(R8*8)
 	ADDQ         $0x00000008, R8
-	JMP          single_loop_259
+	JMP          single_loop_256
 
-remainder_260:
+remainder_257:
 	MOVQ         DI, R9
 	SUBQ         R8, R9
-	JE           span_done_261
+	JE           span_done_258
 	SHLQ         $0x02, R9
 	NEGQ         R9
 	LEAQ         tailmask<>+32(SB), R10
@@ -3554,15 +3560,15 @@ remainder_260:
 	VFMADD231PD  Y1, Y2, Y3
 	VMOVUPD      Y3, 32(BX)(R8*8)
 
-span_done_261:
+span_done_258:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_255
+	JMP  row_252
 
-rows_done_256:
+rows_done_253:
 	VZEROUPPER
 	RET
 
@@ -3580,57 +3586,57 @@ TEXT ·backwardRingDalphaAVX2F32(SB), $1952-80
 	MOVQ   dalpha_len+56(FP), DX
 	IMULQ  AX, DX
 	CMPQ   DX, $0x000000b8
-	JA     ring_segmented_262
+	JA     ring_segmented_259
 	MOVQ   DX, AX
 
-ring_len_263:
+ring_len_260:
 	CMPQ AX, $0x00000008
-	JAE  ring_len_done_264
+	JAE  ring_len_done_261
 	ADDQ DX, AX
-	JMP  ring_len_263
+	JMP  ring_len_260
 
-ring_len_done_264:
+ring_len_done_261:
 	MOVQ AX, 1888(SP)
 	MOVQ $0x00000008, DX
 
-ring_step_265:
+ring_step_262:
 	CMPQ DX, AX
-	JB   ring_step_done_266
+	JB   ring_step_done_263
 	SUBQ AX, DX
-	JMP  ring_step_265
+	JMP  ring_step_262
 
-ring_step_done_266:
+ring_step_done_263:
 	MOVQ DX, 1896(SP)
 	MOVQ $0x00000020, DX
 
-ring_step_267:
+ring_step_264:
 	CMPQ DX, AX
-	JB   ring_step_done_268
+	JB   ring_step_done_265
 	SUBQ AX, DX
-	JMP  ring_step_267
+	JMP  ring_step_264
 
-ring_step_done_268:
+ring_step_done_265:
 	MOVQ DX, 1904(SP)
 	XORQ AX, AX
 	MOVQ 1888(SP), DX
 	ADDQ $0x00000020, DX
 
-sums_zero_269:
+sums_zero_266:
 	CMPQ    AX, DX
-	JAE     sums_zeroed_270
+	JAE     sums_zeroed_267
 	VMOVUPD Y0, (DI)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     sums_zero_269
+	JMP     sums_zero_266
 
-sums_zeroed_270:
+sums_zeroed_267:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000020, R8
 
-unrolled_271:
+unrolled_268:
 	CMPQ         DX, R8
-	JGT          single_272
+	JGT          single_269
 	VMOVUPS      (CX)(DX*4), Y1
 	VMOVUPS      (BX)(DX*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -3704,15 +3710,15 @@ unrolled_271:
 	SUBQ         1888(SP), R9
 	CMOVQCC      R9, AX
 	ADDQ         $0x00000020, DX
-	JMP          unrolled_271
+	JMP          unrolled_268
 
-single_272:
+single_269:
 	MOVQ SI, R8
 	SUBQ $0x00000008, R8
 
-single_loop_273:
+single_loop_270:
 	CMPQ         DX, R8
-	JGT          remainder_274
+	JGT          remainder_271
 	VMOVUPS      (CX)(DX*4), Y1
 	VMOVUPS      (BX)(DX*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -3735,11 +3741,11 @@ single_loop_273:
 	SUBQ         1888(SP), R9
 	CMOVQCC      R9, AX
 	ADDQ         $0x00000008, DX
-	JMP          single_loop_273
+	JMP          single_loop_270
 
-remainder_274:
+remainder_271:
 	SUBQ         DX, SI
-	JE           span_done_275
+	JE           span_done_272
 	SHLQ         $0x02, SI
 	NEGQ         SI
 	LEAQ         tailmask<>+32(SB), R8
@@ -3762,7 +3768,7 @@ remainder_274:
 	VFMADD231PD  Y0, Y1, Y2
 	VMOVUPD      Y2, 32(DI)(AX*8)
 
-span_done_275:
+span_done_272:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), CX
@@ -3770,49 +3776,49 @@ span_done_275:
 	MOVQ  DX, BX
 	ADDQ  $0x00000020, BX
 
-fold_ext_276:
+fold_ext_273:
 	CMPQ    BX, DX
-	JBE     fold_ext_done_277
+	JBE     fold_ext_done_274
 	SUBQ    $0x00000004, BX
 	MOVQ    BX, SI
 	SUBQ    DX, SI
 	VMOVUPD (DI)(SI*8), Y0
 	VADDPD  (DI)(BX*8), Y0, Y0
 	VMOVUPD Y0, (DI)(SI*8)
-	JMP     fold_ext_276
+	JMP     fold_ext_273
 
-fold_ext_done_277:
-fold_278:
+fold_ext_done_274:
+fold_275:
 	CMPQ   DX, AX
-	JBE    folded_279
+	JBE    folded_276
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (DI)(DX*8), X0
 	VADDSD (DI)(SI*8), X0, X0
 	VMOVSD X0, (DI)(SI*8)
-	JMP    fold_278
+	JMP    fold_275
 
-folded_279:
+folded_276:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_280
+	JNE  sums_planes_277
 	MOVQ dalpha_len+56(FP), DX
 	SUBQ $0x00000004, DX
 
-sums_vector_283:
+sums_vector_280:
 	CMPQ       AX, DX
-	JGT        sums_scalar_281
+	JGT        sums_scalar_278
 	VCVTPS2PD  (CX)(AX*4), Y0
 	VADDPD     (DI)(AX*8), Y0, Y0
 	VCVTPD2PSY Y0, X0
 	VMOVUPS    X0, (CX)(AX*4)
 	ADDQ       $0x00000004, AX
-	JMP        sums_vector_283
+	JMP        sums_vector_280
 
-sums_scalar_281:
+sums_scalar_278:
 	CMPQ      AX, dalpha_len+56(FP)
-	JE        sums_done_282
+	JE        sums_done_279
 	VMOVSD    (DI)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
@@ -3820,18 +3826,18 @@ sums_scalar_281:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_281
+	JMP       sums_scalar_278
 
-sums_planes_280:
+sums_planes_277:
 	XORQ BX, BX
 	MOVQ inner+72(FP), SI
 	SHLQ $0x03, SI
 
-sums_group_284:
+sums_group_281:
 	MOVQ   dalpha_len+56(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_286
+	JB     sums_single_283
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -3840,7 +3846,7 @@ sums_group_284:
 	LEAQ   (R8)(SI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_285:
+sums_group_plane_282:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(SI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -3849,7 +3855,7 @@ sums_group_plane_285:
 	ADDQ      $0x08, R9
 	INCQ      DX
 	CMPQ      DX, inner+72(FP)
-	JB        sums_group_plane_285
+	JB        sums_group_plane_282
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (CX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -3874,33 +3880,35 @@ sums_group_plane_285:
 	SHRQ      $0x01, DX
 	ADDQ      DX, BX
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_284
+	JMP       sums_group_281
 
-sums_single_286:
+sums_single_283:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_282
+	JE     sums_done_279
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_287:
+sums_single_plane_284:
 	VADDSD    (DI)(BX*8), X0, X0
 	INCQ      BX
 	INCQ      DX
 	CMPQ      DX, inner+72(FP)
-	JB        sums_single_plane_287
+	JB        sums_single_plane_284
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_286
+	JMP       sums_single_283
 
-sums_done_282:
-	JMP ring_finished_288
+sums_done_279:
+	JMP ring_finished_backwardDalphaAVX2F32
 
-ring_segmented_262:
+ring_segmented_259:
 	MOVQ inner+72(FP), R8
+	CMPQ R8, $0x000000b8
+	JA   ring_finished_backwardDalphaAVX2F32
 	MOVQ $0x000000b8, AX
 	XORQ DX, DX
 	DIVQ R8
@@ -3908,9 +3916,9 @@ ring_segmented_262:
 	MOVQ $0x00000000, 1928(SP)
 	MOVQ $0x00000000, 1912(SP)
 
-ring_segment_289:
+ring_segment_285:
 	CMPQ    SI, $0x00
-	JE      ring_done_290
+	JE      ring_done_286
 	MOVQ    1912(SP), AX
 	MOVQ    dalpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -3927,55 +3935,55 @@ ring_segment_289:
 	MOVQ    DX, 1944(SP)
 	MOVQ    AX, DX
 
-ring_len_291:
+ring_len_287:
 	CMPQ DX, $0x00000008
-	JAE  ring_len_done_292
+	JAE  ring_len_done_288
 	ADDQ AX, DX
-	JMP  ring_len_291
+	JMP  ring_len_287
 
-ring_len_done_292:
+ring_len_done_288:
 	MOVQ DX, 1888(SP)
 	MOVQ $0x00000008, AX
 
-ring_step_293:
+ring_step_289:
 	CMPQ AX, DX
-	JB   ring_step_done_294
+	JB   ring_step_done_290
 	SUBQ DX, AX
-	JMP  ring_step_293
+	JMP  ring_step_289
 
-ring_step_done_294:
+ring_step_done_290:
 	MOVQ AX, 1896(SP)
 	MOVQ $0x00000020, AX
 
-ring_step_295:
+ring_step_291:
 	CMPQ AX, DX
-	JB   ring_step_done_296
+	JB   ring_step_done_292
 	SUBQ DX, AX
-	JMP  ring_step_295
+	JMP  ring_step_291
 
-ring_step_done_296:
+ring_step_done_292:
 	MOVQ AX, 1904(SP)
 	XORQ AX, AX
 	MOVQ 1888(SP), DX
 	ADDQ $0x00000020, DX
 
-sums_zero_297:
+sums_zero_293:
 	CMPQ    AX, DX
-	JAE     sums_zeroed_298
+	JAE     sums_zeroed_294
 	VMOVUPD Y0, (DI)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     sums_zero_297
+	JMP     sums_zero_293
 
-sums_zeroed_298:
+sums_zeroed_294:
 	XORQ AX, AX
 	MOVQ 1944(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 
-unrolled_299:
+unrolled_295:
 	CMPQ         R8, R9
-	JGT          single_300
+	JGT          single_296
 	VMOVUPS      (CX)(R8*4), Y1
 	VMOVUPS      (BX)(R8*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -4049,15 +4057,15 @@ unrolled_299:
 	SUBQ         1888(SP), R10
 	CMOVQCC      R10, AX
 	ADDQ         $0x00000020, R8
-	JMP          unrolled_299
+	JMP          unrolled_295
 
-single_300:
+single_296:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-single_loop_301:
+single_loop_297:
 	CMPQ         R8, R9
-	JGT          remainder_302
+	JGT          remainder_298
 	VMOVUPS      (CX)(R8*4), Y1
 	VMOVUPS      (BX)(R8*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -4080,11 +4088,11 @@ single_loop_301:
 	SUBQ         1888(SP), R10
 	CMOVQCC      R10, AX
 	ADDQ         $0x00000008, R8
-	JMP          single_loop_301
+	JMP          single_loop_297
 
-remainder_302:
+remainder_298:
 	SUBQ         R8, DX
-	JE           span_done_303
+	JE           span_done_299
 	SHLQ         $0x02, DX
 	NEGQ         DX
 	LEAQ         tailmask<>+32(SB), R9
@@ -4107,7 +4115,7 @@ remainder_302:
 	VFMADD231PD  Y1, Y2, Y3
 	VMOVUPD      Y3, 32(DI)(AX*8)
 
-span_done_303:
+span_done_299:
 	MOVQ  1912(SP), AX
 	MOVQ  1936(SP), DX
 	MOVQ  dalpha_base+48(FP), R8
@@ -4118,49 +4126,49 @@ span_done_303:
 	MOVQ  R10, R11
 	ADDQ  $0x00000020, R11
 
-fold_ext_304:
+fold_ext_300:
 	CMPQ    R11, R10
-	JBE     fold_ext_done_305
+	JBE     fold_ext_done_301
 	SUBQ    $0x00000004, R11
 	MOVQ    R11, R12
 	SUBQ    R10, R12
 	VMOVUPD (DI)(R12*8), Y1
 	VADDPD  (DI)(R11*8), Y1, Y1
 	VMOVUPD Y1, (DI)(R12*8)
-	JMP     fold_ext_304
+	JMP     fold_ext_300
 
-fold_ext_done_305:
-fold_306:
+fold_ext_done_301:
+fold_302:
 	CMPQ   R10, R9
-	JBE    folded_307
+	JBE    folded_303
 	DECQ   R10
 	MOVQ   R10, R12
 	SUBQ   R9, R12
 	VMOVSD (DI)(R10*8), X1
 	VADDSD (DI)(R12*8), X1, X1
 	VMOVSD X1, (DI)(R12*8)
-	JMP    fold_306
+	JMP    fold_302
 
-folded_307:
+folded_303:
 	XORQ R9, R9
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_308
+	JNE  sums_planes_304
 	MOVQ 1936(SP), R10
 	SUBQ $0x00000004, R10
 
-sums_vector_311:
+sums_vector_307:
 	CMPQ       R9, R10
-	JGT        sums_scalar_309
+	JGT        sums_scalar_305
 	VCVTPS2PD  (R8)(R9*4), Y1
 	VADDPD     (DI)(R9*8), Y1, Y1
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, (R8)(R9*4)
 	ADDQ       $0x00000004, R9
-	JMP        sums_vector_311
+	JMP        sums_vector_307
 
-sums_scalar_309:
+sums_scalar_305:
 	CMPQ      R9, 1936(SP)
-	JE        sums_done_310
+	JE        sums_done_306
 	VMOVSD    (DI)(R9*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (R8)(R9*4), X2, X2
@@ -4168,18 +4176,18 @@ sums_scalar_309:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (R8)(R9*4)
 	INCQ      R9
-	JMP       sums_scalar_309
+	JMP       sums_scalar_305
 
-sums_planes_308:
+sums_planes_304:
 	XORQ R11, R11
 	MOVQ inner+72(FP), R12
 	SHLQ $0x03, R12
 
-sums_group_312:
+sums_group_308:
 	MOVQ   1936(SP), R10
 	SUBQ   R9, R10
 	CMPQ   R10, $0x00000004
-	JB     sums_single_314
+	JB     sums_single_310
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -4188,7 +4196,7 @@ sums_group_312:
 	LEAQ   (R13)(R12*2), R14
 	XORQ   R10, R10
 
-sums_group_plane_313:
+sums_group_plane_309:
 	VADDSD    (R13), X1, X1
 	VADDSD    (R13)(R12*1), X2, X2
 	VADDSD    (R14), X3, X3
@@ -4197,7 +4205,7 @@ sums_group_plane_313:
 	ADDQ      $0x08, R14
 	INCQ      R10
 	CMPQ      R10, inner+72(FP)
-	JB        sums_group_plane_313
+	JB        sums_group_plane_309
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (R8)(R9*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -4222,29 +4230,29 @@ sums_group_plane_313:
 	SHRQ      $0x01, R10
 	ADDQ      R10, R11
 	ADDQ      $0x00000004, R9
-	JMP       sums_group_312
+	JMP       sums_group_308
 
-sums_single_314:
+sums_single_310:
 	CMPQ   R9, 1936(SP)
-	JE     sums_done_310
+	JE     sums_done_306
 	VXORPS X1, X1, X1
 	XORQ   R10, R10
 
-sums_single_plane_315:
+sums_single_plane_311:
 	VADDSD    (DI)(R11*8), X1, X1
 	INCQ      R11
 	INCQ      R10
 	CMPQ      R10, inner+72(FP)
-	JB        sums_single_plane_315
+	JB        sums_single_plane_311
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (R8)(R9*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (R8)(R9*4)
 	INCQ      R9
-	JMP       sums_single_314
+	JMP       sums_single_310
 
-sums_done_310:
+sums_done_306:
 	MOVQ 1944(SP), R8
 	SUBQ R8, SI
 	SHLQ $0x02, R8
@@ -4253,15 +4261,15 @@ sums_done_310:
 	ADDQ DX, AX
 	MOVQ dalpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_316
+	JNE  ring_next_312
 	XORQ AX, AX
 
-ring_next_316:
+ring_next_312:
 	MOVQ AX, 1912(SP)
-	JMP  ring_segment_289
+	JMP  ring_segment_285
 
-ring_done_290:
-ring_finished_288:
+ring_done_286:
+ring_finished_backwardDalphaAVX2F32:
 	VZEROUPPER
 	RET
 
@@ -4276,11 +4284,11 @@ TEXT ·forwardAVX2F64(SB), NOSPLIT, $0-56
 	MOVQ         DX, BX
 	SHLQ         $0x03, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_317
+	JB           cached_313
 	CMPQ         AX, CX
-	JE           cached_317
+	JE           cached_313
 	CMPQ         AX, CX
-	JE           cached_317
+	JE           cached_313
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -4289,7 +4297,7 @@ TEXT ·forwardAVX2F64(SB), NOSPLIT, $0-56
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_319
+	JE           aligned_315
 	MOVQ         SI, DI
 	SHLQ         $0x03, DI
 	NEGQ         DI
@@ -4302,13 +4310,13 @@ TEXT ·forwardAVX2F64(SB), NOSPLIT, $0-56
 	VMASKMOVPD   Y5, Y2, (AX)(BX*8)
 	MOVQ         SI, BX
 
-aligned_319:
+aligned_315:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-unrolled_320:
+unrolled_316:
 	CMPQ      BX, SI
-	JGT       single_321
+	JGT       single_317
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
@@ -4330,26 +4338,26 @@ unrolled_320:
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVNTPD  Y4, 96(AX)(BX*8)
 	ADDQ      $0x00000010, BX
-	JMP       unrolled_320
+	JMP       unrolled_316
 
-single_321:
+single_317:
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-single_loop_322:
+single_loop_318:
 	CMPQ      BX, SI
-	JGT       remainder_323
+	JGT       remainder_319
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVNTPD  Y4, (AX)(BX*8)
 	ADDQ      $0x00000004, BX
-	JMP       single_loop_322
+	JMP       single_loop_318
 
-remainder_323:
+remainder_319:
 	SUBQ       BX, DX
-	JE         span_done_324
+	JE         span_done_320
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), SI
@@ -4360,18 +4368,18 @@ remainder_323:
 	VBLENDVPD  Y0, Y3, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(BX*8)
 
-span_done_324:
+span_done_320:
 	SFENCE
-	JMP stored_318
+	JMP stored_314
 
-cached_317:
+cached_313:
 	XORQ BX, BX
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-unrolled_325:
+unrolled_321:
 	CMPQ      BX, SI
-	JGT       single_326
+	JGT       single_322
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
@@ -4393,26 +4401,26 @@ unrolled_325:
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVUPD   Y4, 96(AX)(BX*8)
 	ADDQ      $0x00000010, BX
-	JMP       unrolled_325
+	JMP       unrolled_321
 
-single_326:
+single_322:
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-single_loop_327:
+single_loop_323:
 	CMPQ      BX, SI
-	JGT       remainder_328
+	JGT       remainder_324
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVUPD   Y4, (AX)(BX*8)
 	ADDQ      $0x00000004, BX
-	JMP       single_loop_327
+	JMP       single_loop_323
 
-remainder_328:
+remainder_324:
 	SUBQ       BX, DX
-	JE         span_done_329
+	JE         span_done_325
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), SI
@@ -4423,8 +4431,8 @@ remainder_328:
 	VBLENDVPD  Y0, Y3, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(BX*8)
 
-span_done_329:
-stored_318:
+span_done_325:
+stored_314:
 	VZEROUPPER
 	RET
 
@@ -4442,17 +4450,17 @@ TEXT ·forwardPlanesAVX2F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
 
-plane_330:
+plane_326:
 	CMPQ         DX, $0x00
-	JE           planes_done_331
+	JE           planes_done_327
 	VBROADCASTSD (DI)(R9*8), Y1
 	XORQ         R10, R10
 	MOVQ         BX, R11
 	SUBQ         $0x00000010, R11
 
-unrolled_332:
+unrolled_328:
 	CMPQ      R10, R11
-	JGT       single_333
+	JGT       single_329
 	VMOVUPD   (CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
@@ -4474,27 +4482,27 @@ unrolled_332:
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVUPD   Y4, 96(AX)(R10*8)
 	ADDQ      $0x00000010, R10
-	JMP       unrolled_332
+	JMP       unrolled_328
 
-single_333:
+single_329:
 	MOVQ BX, R11
 	SUBQ $0x00000004, R11
 
-single_loop_334:
+single_loop_330:
 	CMPQ      R10, R11
-	JGT       remainder_335
+	JGT       remainder_331
 	VMOVUPD   (CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVUPD   Y4, (AX)(R10*8)
 	ADDQ      $0x00000004, R10
-	JMP       single_loop_334
+	JMP       single_loop_330
 
-remainder_335:
+remainder_331:
 	MOVQ       BX, R11
 	SUBQ       R10, R11
-	JE         span_done_336
+	JE         span_done_332
 	SHLQ       $0x03, R11
 	NEGQ       R11
 	LEAQ       tailmask<>+32(SB), R12
@@ -4505,19 +4513,19 @@ remainder_335:
 	VBLENDVPD  Y4, Y3, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(R10*8)
 
-span_done_336:
+span_done_332:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_337
+	JNE  same_pass_333
 	XORQ R9, R9
 
-same_pass_337:
+same_pass_333:
 	SUBQ BX, DX
-	JMP  plane_330
+	JMP  plane_326
 
-planes_done_331:
+planes_done_327:
 	VZEROUPPER
 	RET
 
@@ -4531,9 +4539,9 @@ TEXT ·forwardPatternAVX2F64(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+56(FP), SI
 
-row_338:
+row_334:
 	CMPQ    DX, $0x00
-	JE      rows_done_339
+	JE      rows_done_335
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -4541,9 +4549,9 @@ row_338:
 	MOVQ    DI, R9
 	SUBQ    $0x00000010, R9
 
-unrolled_340:
+unrolled_336:
 	CMPQ      R8, R9
-	JGT       single_341
+	JGT       single_337
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y3
@@ -4565,27 +4573,27 @@ unrolled_340:
 	VBLENDVPD Y2, Y1, Y3, Y3
 	VMOVUPD   Y3, 96(AX)(R8*8)
 	ADDQ      $0x00000010, R8
-	JMP       unrolled_340
+	JMP       unrolled_336
 
-single_341:
+single_337:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 
-single_loop_342:
+single_loop_338:
 	CMPQ      R8, R9
-	JGT       remainder_343
+	JGT       remainder_339
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y3
 	VBLENDVPD Y2, Y1, Y3, Y3
 	VMOVUPD   Y3, (AX)(R8*8)
 	ADDQ      $0x00000004, R8
-	JMP       single_loop_342
+	JMP       single_loop_338
 
-remainder_343:
+remainder_339:
 	MOVQ       DI, R9
 	SUBQ       R8, R9
-	JE         span_done_344
+	JE         span_done_340
 	SHLQ       $0x03, R9
 	NEGQ       R9
 	LEAQ       tailmask<>+32(SB), R10
@@ -4597,15 +4605,15 @@ remainder_343:
 	VBLENDVPD  Y3, Y2, Y4, Y4
 	VMASKMOVPD Y4, Y1, (AX)(R8*8)
 
-span_done_344:
+span_done_340:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_338
+	JMP  row_334
 
-rows_done_339:
+rows_done_335:
 	VZEROUPPER
 	RET
 
@@ -4624,99 +4632,99 @@ TEXT ·forwardRingAVX2F64(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x000000d8
-	JA     ring_segmented_345
+	JA     ring_segmented_341
 	MOVQ   R8, R9
 
-ring_len_346:
+ring_len_342:
 	CMPQ R9, $0x00000004
-	JAE  ring_len_done_347
+	JAE  ring_len_done_343
 	ADDQ R8, R9
-	JMP  ring_len_346
+	JMP  ring_len_342
 
-ring_len_done_347:
+ring_len_done_343:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000004, R10
 
-ring_step_348:
+ring_step_344:
 	CMPQ R10, R9
-	JB   ring_step_done_349
+	JB   ring_step_done_345
 	SUBQ R9, R10
-	JMP  ring_step_348
+	JMP  ring_step_344
 
-ring_step_done_349:
+ring_step_done_345:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000010, R10
 
-ring_step_350:
+ring_step_346:
 	CMPQ R10, R9
-	JB   ring_step_done_351
+	JB   ring_step_done_347
 	SUBQ R9, R10
-	JMP  ring_step_350
+	JMP  ring_step_346
 
-ring_step_done_351:
+ring_step_done_347:
 	MOVQ R10, 1936(SP)
 	MOVQ alpha_base+48(FP), R9
 	CMPQ AX, $0x01
-	JNE  ring_planes_352
+	JNE  ring_planes_348
 	XORQ AX, AX
 	MOVQ DX, R10
 	SUBQ $0x00000004, R10
 
-ring_copy_354:
+ring_copy_350:
 	CMPQ    AX, R10
-	JGT     ring_copy_tail_355
+	JGT     ring_copy_tail_351
 	VMOVUPD (R9)(AX*8), Y1
 	VMOVUPD Y1, (DI)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     ring_copy_354
+	JMP     ring_copy_350
 
-ring_copy_tail_355:
+ring_copy_tail_351:
 	SUBQ       AX, DX
-	JE         ring_extend_353
+	JE         ring_extend_349
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
 	VMOVDQU    (R10)(DX*1), Y1
 	VMASKMOVPD (R9)(AX*8), Y1, Y1
 	VMOVUPD    Y1, (DI)(AX*8)
-	JMP        ring_extend_353
+	JMP        ring_extend_349
 
-ring_planes_352:
+ring_planes_348:
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_channel_356:
+ring_channel_352:
 	CMPQ         R10, DX
-	JE           ring_extend_353
+	JE           ring_extend_349
 	VBROADCASTSD (R9)(R10*8), Y1
 	XORQ         R12, R12
 
-ring_fill_357:
+ring_fill_353:
 	MOVQ    R11, R13
 	ADDQ    R12, R13
 	VMOVUPD Y1, (DI)(R13*8)
 	ADDQ    $0x00000004, R12
 	CMPQ    R12, AX
-	JB      ring_fill_357
+	JB      ring_fill_353
 	ADDQ    AX, R11
 	INCQ    R10
-	JMP     ring_channel_356
+	JMP     ring_channel_352
 
-ring_extend_353:
+ring_extend_349:
 	MOVQ 1920(SP), AX
 	MOVQ R8, DX
 
-ring_element_358:
+ring_element_354:
 	CMPQ DX, AX
-	JAE  ring_repeated_359
+	JAE  ring_repeated_355
 	MOVQ DX, R9
 	SUBQ R8, R9
 	MOVQ (DI)(R9*8), R9
 	MOVQ R9, (DI)(DX*8)
 	INCQ DX
-	JMP  ring_element_358
+	JMP  ring_element_354
 
-ring_repeated_359:
+ring_repeated_355:
 	VMOVUPD (DI), Y1
 	VMOVUPD Y1, (DI)(AX*8)
 	VMOVUPD 32(DI), Y1
@@ -4730,9 +4738,9 @@ ring_repeated_359:
 	MOVQ    SI, R8
 	SUBQ    $0x00000010, R8
 
-unrolled_360:
+unrolled_356:
 	CMPQ      DX, R8
-	JGT       single_361
+	JGT       single_357
 	VMOVUPD   (BX)(DX*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -4758,15 +4766,15 @@ unrolled_360:
 	SUBQ      1920(SP), R9
 	CMOVQCC   R9, AX
 	ADDQ      $0x00000010, DX
-	JMP       unrolled_360
+	JMP       unrolled_356
 
-single_361:
+single_357:
 	MOVQ SI, R8
 	SUBQ $0x00000004, R8
 
-single_loop_362:
+single_loop_358:
 	CMPQ      DX, R8
-	JGT       remainder_363
+	JGT       remainder_359
 	VMOVUPD   (BX)(DX*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -4777,11 +4785,11 @@ single_loop_362:
 	SUBQ      1920(SP), R9
 	CMOVQCC   R9, AX
 	ADDQ      $0x00000004, DX
-	JMP       single_loop_362
+	JMP       single_loop_358
 
-remainder_363:
+remainder_359:
 	SUBQ       DX, SI
-	JE         span_done_364
+	JE         span_done_360
 	SHLQ       $0x03, SI
 	NEGQ       SI
 	LEAQ       tailmask<>+32(SB), R8
@@ -4793,11 +4801,13 @@ remainder_363:
 	VBLENDVPD  Y0, Y2, Y3, Y3
 	VMASKMOVPD Y3, Y1, (CX)(DX*8)
 
-span_done_364:
-	JMP ring_finished_365
+span_done_360:
+	JMP ring_finished_forwardAVX2F64
 
-ring_segmented_345:
+ring_segmented_341:
 	MOVQ inner+72(FP), R8
+	CMPQ R8, $0x000000d8
+	JA   ring_finished_forwardAVX2F64
 	MOVQ $0x000000d8, AX
 	XORQ DX, DX
 	DIVQ R8
@@ -4805,9 +4815,9 @@ ring_segmented_345:
 	MOVQ $0x00000000, 1960(SP)
 	MOVQ $0x00000000, 1944(SP)
 
-ring_segment_366:
+ring_segment_361:
 	CMPQ    SI, $0x00
-	JE      ring_done_367
+	JE      ring_done_362
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -4824,97 +4834,97 @@ ring_segment_366:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R10
 
-ring_len_368:
+ring_len_363:
 	CMPQ R10, $0x00000004
-	JAE  ring_len_done_369
+	JAE  ring_len_done_364
 	ADDQ R9, R10
-	JMP  ring_len_368
+	JMP  ring_len_363
 
-ring_len_done_369:
+ring_len_done_364:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000004, R11
 
-ring_step_370:
+ring_step_365:
 	CMPQ R11, R10
-	JB   ring_step_done_371
+	JB   ring_step_done_366
 	SUBQ R10, R11
-	JMP  ring_step_370
+	JMP  ring_step_365
 
-ring_step_done_371:
+ring_step_done_366:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000010, R11
 
-ring_step_372:
+ring_step_367:
 	CMPQ R11, R10
-	JB   ring_step_done_373
+	JB   ring_step_done_368
 	SUBQ R10, R11
-	JMP  ring_step_372
+	JMP  ring_step_367
 
-ring_step_done_373:
+ring_step_done_368:
 	MOVQ R11, 1936(SP)
 	MOVQ alpha_base+48(FP), R10
 	LEAQ (R10)(AX*8), R10
 	CMPQ R8, $0x01
-	JNE  ring_planes_374
+	JNE  ring_planes_369
 	XORQ AX, AX
 	MOVQ DX, R8
 	SUBQ $0x00000004, R8
 
-ring_copy_376:
+ring_copy_371:
 	CMPQ    AX, R8
-	JGT     ring_copy_tail_377
+	JGT     ring_copy_tail_372
 	VMOVUPD (R10)(AX*8), Y1
 	VMOVUPD Y1, (DI)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     ring_copy_376
+	JMP     ring_copy_371
 
-ring_copy_tail_377:
+ring_copy_tail_372:
 	SUBQ       AX, DX
-	JE         ring_extend_375
+	JE         ring_extend_370
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R8
 	VMOVDQU    (R8)(DX*1), Y1
 	VMASKMOVPD (R10)(AX*8), Y1, Y1
 	VMOVUPD    Y1, (DI)(AX*8)
-	JMP        ring_extend_375
+	JMP        ring_extend_370
 
-ring_planes_374:
+ring_planes_369:
 	XORQ AX, AX
 	XORQ R11, R11
 
-ring_channel_378:
+ring_channel_373:
 	CMPQ         AX, DX
-	JE           ring_extend_375
+	JE           ring_extend_370
 	VBROADCASTSD (R10)(AX*8), Y1
 	XORQ         R12, R12
 
-ring_fill_379:
+ring_fill_374:
 	MOVQ    R11, R13
 	ADDQ    R12, R13
 	VMOVUPD Y1, (DI)(R13*8)
 	ADDQ    $0x00000004, R12
 	CMPQ    R12, R8
-	JB      ring_fill_379
+	JB      ring_fill_374
 	ADDQ    R8, R11
 	INCQ    AX
-	JMP     ring_channel_378
+	JMP     ring_channel_373
 
-ring_extend_375:
+ring_extend_370:
 	MOVQ 1920(SP), AX
 	MOVQ R9, DX
 
-ring_element_380:
+ring_element_375:
 	CMPQ DX, AX
-	JAE  ring_repeated_381
+	JAE  ring_repeated_376
 	MOVQ DX, R8
 	SUBQ R9, R8
 	MOVQ (DI)(R8*8), R8
 	MOVQ R8, (DI)(DX*8)
 	INCQ DX
-	JMP  ring_element_380
+	JMP  ring_element_375
 
-ring_repeated_381:
+ring_repeated_376:
 	VMOVUPD (DI), Y1
 	VMOVUPD Y1, (DI)(AX*8)
 	VMOVUPD 32(DI), Y1
@@ -4929,9 +4939,9 @@ ring_repeated_381:
 	MOVQ    DX, R9
 	SUBQ    $0x00000010, R9
 
-unrolled_382:
+unrolled_377:
 	CMPQ      R8, R9
-	JGT       single_383
+	JGT       single_378
 	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -4957,15 +4967,15 @@ unrolled_382:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000010, R8
-	JMP       unrolled_382
+	JMP       unrolled_377
 
-single_383:
+single_378:
 	MOVQ DX, R9
 	SUBQ $0x00000004, R9
 
-single_loop_384:
+single_loop_379:
 	CMPQ      R8, R9
-	JGT       remainder_385
+	JGT       remainder_380
 	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -4976,11 +4986,11 @@ single_loop_384:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000004, R8
-	JMP       single_loop_384
+	JMP       single_loop_379
 
-remainder_385:
+remainder_380:
 	SUBQ       R8, DX
-	JE         span_done_386
+	JE         span_done_381
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R9
@@ -4992,7 +5002,7 @@ remainder_385:
 	VBLENDVPD  Y3, Y2, Y4, Y4
 	VMASKMOVPD Y4, Y1, (CX)(R8*8)
 
-span_done_386:
+span_done_381:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -5003,15 +5013,15 @@ span_done_386:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_387
+	JNE  ring_next_382
 	XORQ AX, AX
 
-ring_next_387:
+ring_next_382:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_366
+	JMP  ring_segment_361
 
-ring_done_367:
-ring_finished_365:
+ring_done_362:
+ring_finished_forwardAVX2F64:
 	VZEROUPPER
 	RET
 
@@ -5031,11 +5041,11 @@ TEXT ·backwardAVX2F64(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_388
+	JB           cached_383
 	CMPQ         AX, DX
-	JE           cached_388
+	JE           cached_383
 	CMPQ         AX, CX
-	JE           cached_388
+	JE           cached_383
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -5044,7 +5054,7 @@ TEXT ·backwardAVX2F64(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_390
+	JE           aligned_385
 	MOVQ         DI, R8
 	SHLQ         $0x03, R8
 	NEGQ         R8
@@ -5061,13 +5071,13 @@ TEXT ·backwardAVX2F64(SB), NOSPLIT, $0-88
 	VMASKMOVPD   Y7, Y6, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_390:
+aligned_385:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-unrolled_391:
+unrolled_386:
 	CMPQ        SI, DI
-	JGT         single_392
+	JGT         single_387
 	VMOVUPD     (CX)(SI*8), Y6
 	VMOVUPD     (DX)(SI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -5105,15 +5115,15 @@ unrolled_391:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVNTPD    Y6, 96(AX)(SI*8)
 	ADDQ        $0x00000010, SI
-	JMP         unrolled_391
+	JMP         unrolled_386
 
-single_392:
+single_387:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
 
-single_loop_393:
+single_loop_388:
 	CMPQ        SI, DI
-	JGT         remainder_394
+	JGT         remainder_389
 	VMOVUPD     (CX)(SI*8), Y6
 	VMOVUPD     (DX)(SI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -5124,11 +5134,11 @@ single_loop_393:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVNTPD    Y6, (AX)(SI*8)
 	ADDQ        $0x00000004, SI
-	JMP         single_loop_393
+	JMP         single_loop_388
 
-remainder_394:
+remainder_389:
 	SUBQ        SI, BX
-	JE          span_done_395
+	JE          span_done_390
 	SHLQ        $0x03, BX
 	NEGQ        BX
 	LEAQ        tailmask<>+32(SB), DI
@@ -5143,18 +5153,18 @@ remainder_394:
 	VBLENDVPD   Y0, Y8, Y5, Y5
 	VMASKMOVPD  Y5, Y6, (AX)(SI*8)
 
-span_done_395:
+span_done_390:
 	SFENCE
-	JMP stored_389
+	JMP stored_384
 
-cached_388:
+cached_383:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-unrolled_396:
+unrolled_391:
 	CMPQ        SI, DI
-	JGT         single_397
+	JGT         single_392
 	VMOVUPD     (CX)(SI*8), Y6
 	VMOVUPD     (DX)(SI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -5192,15 +5202,15 @@ unrolled_396:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVUPD     Y6, 96(AX)(SI*8)
 	ADDQ        $0x00000010, SI
-	JMP         unrolled_396
+	JMP         unrolled_391
 
-single_397:
+single_392:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
 
-single_loop_398:
+single_loop_393:
 	CMPQ        SI, DI
-	JGT         remainder_399
+	JGT         remainder_394
 	VMOVUPD     (CX)(SI*8), Y6
 	VMOVUPD     (DX)(SI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -5211,11 +5221,11 @@ single_loop_398:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVUPD     Y6, (AX)(SI*8)
 	ADDQ        $0x00000004, SI
-	JMP         single_loop_398
+	JMP         single_loop_393
 
-remainder_399:
+remainder_394:
 	SUBQ        SI, BX
-	JE          span_done_400
+	JE          span_done_395
 	SHLQ        $0x03, BX
 	NEGQ        BX
 	LEAQ        tailmask<>+32(SB), DI
@@ -5230,8 +5240,8 @@ remainder_399:
 	VBLENDVPD   Y0, Y8, Y5, Y5
 	VMASKMOVPD  Y5, Y6, (AX)(SI*8)
 
-span_done_400:
-stored_389:
+span_done_395:
+stored_384:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -5259,9 +5269,9 @@ TEXT ·backwardPlanesAVX2F64(SB), NOSPLIT, $0-128
 	SHLQ   $0x03, R10
 	XORQ   R11, R11
 
-plane_401:
+plane_396:
 	CMPQ         BX, $0x00
-	JE           planes_done_402
+	JE           planes_done_397
 	VBROADCASTSD (R9)(R11*8), Y5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -5271,9 +5281,9 @@ plane_401:
 	MOVQ         DI, R13
 	SUBQ         $0x00000010, R13
 
-unrolled_403:
+unrolled_398:
 	CMPQ        R12, R13
-	JGT         single_404
+	JGT         single_399
 	VMOVUPD     (CX)(R12*8), Y6
 	VMOVUPD     (DX)(R12*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -5311,15 +5321,15 @@ unrolled_403:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVUPD     Y6, 96(AX)(R12*8)
 	ADDQ        $0x00000010, R12
-	JMP         unrolled_403
+	JMP         unrolled_398
 
-single_404:
+single_399:
 	MOVQ DI, R13
 	SUBQ $0x00000004, R13
 
-single_loop_405:
+single_loop_400:
 	CMPQ        R12, R13
-	JGT         remainder_406
+	JGT         remainder_401
 	VMOVUPD     (CX)(R12*8), Y6
 	VMOVUPD     (DX)(R12*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -5330,12 +5340,12 @@ single_loop_405:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVUPD     Y6, (AX)(R12*8)
 	ADDQ        $0x00000004, R12
-	JMP         single_loop_405
+	JMP         single_loop_400
 
-remainder_406:
+remainder_401:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_407
+	JE          span_done_402
 	SHLQ        $0x03, R13
 	NEGQ        R13
 	LEAQ        tailmask<>+32(SB), R14
@@ -5350,7 +5360,7 @@ remainder_406:
 	VBLENDVPD   Y9, Y8, Y5, Y5
 	VMASKMOVPD  Y5, Y6, (AX)(R12*8)
 
-span_done_407:
+span_done_402:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -5365,14 +5375,14 @@ span_done_407:
 	ADDQ         R10, AX
 	INCQ         R11
 	CMPQ         R11, R8
-	JNE          same_pass_408
+	JNE          same_pass_403
 	XORQ         R11, R11
 
-same_pass_408:
+same_pass_403:
 	SUBQ DI, BX
-	JMP  plane_401
+	JMP  plane_396
 
-planes_done_402:
+planes_done_397:
 	VZEROUPPER
 	RET
 
@@ -5388,9 +5398,9 @@ TEXT ·backwardPatternAVX2F64(SB), NOSPLIT, $0-120
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), R8
 
-row_409:
+row_404:
 	CMPQ    BX, $0x00
-	JE      rows_done_410
+	JE      rows_done_405
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -5398,9 +5408,9 @@ row_409:
 	MOVQ    R9, R11
 	SUBQ    $0x00000010, R11
 
-unrolled_411:
+unrolled_406:
 	CMPQ        R10, R11
-	JGT         single_412
+	JGT         single_407
 	VMOVUPD     (CX)(R10*8), Y1
 	VMOVUPD     (DX)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -5446,15 +5456,15 @@ unrolled_411:
 	VBLENDVPD   Y3, Y2, Y1, Y1
 	VMOVUPD     Y1, 96(AX)(R10*8)
 	ADDQ        $0x00000010, R10
-	JMP         unrolled_411
+	JMP         unrolled_406
 
-single_412:
+single_407:
 	MOVQ R9, R11
 	SUBQ $0x00000004, R11
 
-single_loop_413:
+single_loop_408:
 	CMPQ        R10, R11
-	JGT         remainder_414
+	JGT         remainder_409
 	VMOVUPD     (CX)(R10*8), Y1
 	VMOVUPD     (DX)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -5467,12 +5477,12 @@ single_loop_413:
 	VBLENDVPD   Y3, Y2, Y1, Y1
 	VMOVUPD     Y1, (AX)(R10*8)
 	ADDQ        $0x00000004, R10
-	JMP         single_loop_413
+	JMP         single_loop_408
 
-remainder_414:
+remainder_409:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_415
+	JE          span_done_410
 	SHLQ        $0x03, R11
 	NEGQ        R11
 	LEAQ        tailmask<>+32(SB), R12
@@ -5490,16 +5500,16 @@ remainder_414:
 	VBLENDVPD   Y4, Y3, Y2, Y2
 	VMASKMOVPD  Y2, Y1, (AX)(R10*8)
 
-span_done_415:
+span_done_410:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_409
+	JMP  row_404
 
-rows_done_410:
+rows_done_405:
 	VZEROUPPER
 	RET
 
@@ -5522,99 +5532,99 @@ TEXT ·backwardRingAVX2F64(SB), $1952-128
 	MOVQ   DX, R10
 	IMULQ  AX, R10
 	CMPQ   R10, $0x0000005c
-	JA     ring_segmented_416
+	JA     ring_segmented_411
 	MOVQ   R10, R11
 
-ring_len_417:
+ring_len_412:
 	CMPQ R11, $0x00000004
-	JAE  ring_len_done_418
+	JAE  ring_len_done_413
 	ADDQ R10, R11
-	JMP  ring_len_417
+	JMP  ring_len_412
 
-ring_len_done_418:
+ring_len_done_413:
 	MOVQ R11, 1888(SP)
 	MOVQ $0x00000004, R12
 
-ring_step_419:
+ring_step_414:
 	CMPQ R12, R11
-	JB   ring_step_done_420
+	JB   ring_step_done_415
 	SUBQ R11, R12
-	JMP  ring_step_419
+	JMP  ring_step_414
 
-ring_step_done_420:
+ring_step_done_415:
 	MOVQ R12, 1896(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_421:
+ring_step_416:
 	CMPQ R12, R11
-	JB   ring_step_done_422
+	JB   ring_step_done_417
 	SUBQ R11, R12
-	JMP  ring_step_421
+	JMP  ring_step_416
 
-ring_step_done_422:
+ring_step_done_417:
 	MOVQ R12, 1904(SP)
 	MOVQ alpha_base+72(FP), R11
 	CMPQ AX, $0x01
-	JNE  ring_planes_423
+	JNE  ring_planes_418
 	XORQ AX, AX
 	MOVQ DX, R12
 	SUBQ $0x00000004, R12
 
-ring_copy_425:
+ring_copy_420:
 	CMPQ    AX, R12
-	JGT     ring_copy_tail_426
+	JGT     ring_copy_tail_421
 	VMOVUPD (R11)(AX*8), Y1
 	VMOVUPD Y1, (R8)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     ring_copy_425
+	JMP     ring_copy_420
 
-ring_copy_tail_426:
+ring_copy_tail_421:
 	SUBQ       AX, DX
-	JE         ring_extend_424
+	JE         ring_extend_419
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R12
 	VMOVDQU    (R12)(DX*1), Y1
 	VMASKMOVPD (R11)(AX*8), Y1, Y1
 	VMOVUPD    Y1, (R8)(AX*8)
-	JMP        ring_extend_424
+	JMP        ring_extend_419
 
-ring_planes_423:
+ring_planes_418:
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_channel_427:
+ring_channel_422:
 	CMPQ         R12, DX
-	JE           ring_extend_424
+	JE           ring_extend_419
 	VBROADCASTSD (R11)(R12*8), Y1
 	XORQ         R14, R14
 
-ring_fill_428:
+ring_fill_423:
 	MOVQ    R13, R15
 	ADDQ    R14, R15
 	VMOVUPD Y1, (R8)(R15*8)
 	ADDQ    $0x00000004, R14
 	CMPQ    R14, AX
-	JB      ring_fill_428
+	JB      ring_fill_423
 	ADDQ    AX, R13
 	INCQ    R12
-	JMP     ring_channel_427
+	JMP     ring_channel_422
 
-ring_extend_424:
+ring_extend_419:
 	MOVQ 1888(SP), AX
 	MOVQ R10, DX
 
-ring_element_429:
+ring_element_424:
 	CMPQ DX, AX
-	JAE  ring_repeated_430
+	JAE  ring_repeated_425
 	MOVQ DX, R11
 	SUBQ R10, R11
 	MOVQ (R8)(R11*8), R11
 	MOVQ R11, (R8)(DX*8)
 	INCQ DX
-	JMP  ring_element_429
+	JMP  ring_element_424
 
-ring_repeated_430:
+ring_repeated_425:
 	VMOVUPD (R8), Y1
 	VMOVUPD Y1, (R8)(AX*8)
 	VMOVUPD 32(R8), Y1
@@ -5627,22 +5637,22 @@ ring_repeated_430:
 	MOVQ    1888(SP), DX
 	ADDQ    $0x00000010, DX
 
-sums_zero_431:
+sums_zero_426:
 	CMPQ    AX, DX
-	JAE     sums_zeroed_432
+	JAE     sums_zeroed_427
 	VMOVUPD Y0, (R9)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     sums_zero_431
+	JMP     sums_zero_426
 
-sums_zeroed_432:
+sums_zeroed_427:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 
-unrolled_433:
+unrolled_428:
 	CMPQ        DX, R10
-	JGT         single_434
+	JGT         single_429
 	VMOVUPD     (BX)(DX*8), Y1
 	VMOVUPD     (SI)(DX*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -5692,15 +5702,15 @@ unrolled_433:
 	SUBQ        1888(SP), R11
 	CMOVQCC     R11, AX
 	ADDQ        $0x00000010, DX
-	JMP         unrolled_433
+	JMP         unrolled_428
 
-single_434:
+single_429:
 	MOVQ DI, R10
 	SUBQ $0x00000004, R10
 
-single_loop_435:
+single_loop_430:
 	CMPQ        DX, R10
-	JGT         remainder_436
+	JGT         remainder_431
 	VMOVUPD     (BX)(DX*8), Y1
 	VMOVUPD     (SI)(DX*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -5717,11 +5727,11 @@ single_loop_435:
 	SUBQ        1888(SP), R11
 	CMOVQCC     R11, AX
 	ADDQ        $0x00000004, DX
-	JMP         single_loop_435
+	JMP         single_loop_430
 
-remainder_436:
+remainder_431:
 	SUBQ        DX, DI
-	JE          span_done_437
+	JE          span_done_432
 	SHLQ        $0x03, DI
 	NEGQ        DI
 	LEAQ        tailmask<>+32(SB), R10
@@ -5739,7 +5749,7 @@ remainder_436:
 	VBLENDVPD   Y0, Y3, Y2, Y2
 	VMASKMOVPD  Y2, Y1, (CX)(DX*8)
 
-span_done_437:
+span_done_432:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
@@ -5747,64 +5757,64 @@ span_done_437:
 	MOVQ  DX, BX
 	ADDQ  $0x00000010, BX
 
-fold_ext_438:
+fold_ext_433:
 	CMPQ    BX, DX
-	JBE     fold_ext_done_439
+	JBE     fold_ext_done_434
 	SUBQ    $0x00000004, BX
 	MOVQ    BX, SI
 	SUBQ    DX, SI
 	VMOVUPD (R9)(SI*8), Y0
 	VADDPD  (R9)(BX*8), Y0, Y0
 	VMOVUPD Y0, (R9)(SI*8)
-	JMP     fold_ext_438
+	JMP     fold_ext_433
 
-fold_ext_done_439:
-fold_440:
+fold_ext_done_434:
+fold_435:
 	CMPQ   DX, AX
-	JBE    folded_441
+	JBE    folded_436
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (R9)(DX*8), X0
 	VADDSD (R9)(SI*8), X0, X0
 	VMOVSD X0, (R9)(SI*8)
-	JMP    fold_440
+	JMP    fold_435
 
-folded_441:
+folded_436:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_442
+	JNE  sums_planes_437
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000004, DX
 
-sums_vector_445:
+sums_vector_440:
 	CMPQ    AX, DX
-	JGT     sums_scalar_443
+	JGT     sums_scalar_438
 	VMOVUPD (CX)(AX*8), Y0
 	VADDPD  (R9)(AX*8), Y0, Y0
 	VMOVUPD Y0, (CX)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     sums_vector_445
+	JMP     sums_vector_440
 
-sums_scalar_443:
+sums_scalar_438:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_444
+	JE     sums_done_439
 	VMOVSD (R9)(AX*8), X0
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_443
+	JMP    sums_scalar_438
 
-sums_planes_442:
+sums_planes_437:
 	XORQ BX, BX
 	MOVQ inner+120(FP), SI
 	SHLQ $0x03, SI
 
-sums_group_446:
+sums_group_441:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_448
+	JB     sums_single_443
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -5813,7 +5823,7 @@ sums_group_446:
 	LEAQ   (DI)(SI*2), R8
 	XORQ   DX, DX
 
-sums_group_plane_447:
+sums_group_plane_442:
 	VADDSD (DI), X0, X0
 	VADDSD (DI)(SI*1), X1, X1
 	VADDSD (R8), X2, X2
@@ -5822,7 +5832,7 @@ sums_group_plane_447:
 	ADDQ   $0x08, R8
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_group_plane_447
+	JB     sums_group_plane_442
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	VADDSD 8(CX)(AX*8), X1, X1
@@ -5835,30 +5845,32 @@ sums_group_plane_447:
 	SHRQ   $0x01, DX
 	ADDQ   DX, BX
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_446
+	JMP    sums_group_441
 
-sums_single_448:
+sums_single_443:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_444
+	JE     sums_done_439
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_449:
+sums_single_plane_444:
 	VADDSD (R9)(BX*8), X0, X0
 	INCQ   BX
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_single_plane_449
+	JB     sums_single_plane_444
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_448
+	JMP    sums_single_443
 
-sums_done_444:
-	JMP ring_finished_450
+sums_done_439:
+	JMP ring_finished_backwardAVX2F64
 
-ring_segmented_416:
+ring_segmented_411:
 	MOVQ inner+120(FP), R10
+	CMPQ R10, $0x0000005c
+	JA   ring_finished_backwardAVX2F64
 	MOVQ $0x0000005c, AX
 	XORQ DX, DX
 	DIVQ R10
@@ -5866,9 +5878,9 @@ ring_segmented_416:
 	MOVQ $0x00000000, 1928(SP)
 	MOVQ $0x00000000, 1912(SP)
 
-ring_segment_451:
+ring_segment_445:
 	CMPQ    DI, $0x00
-	JE      ring_done_452
+	JE      ring_done_446
 	MOVQ    1912(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+120(FP), R10
@@ -5885,97 +5897,97 @@ ring_segment_451:
 	MOVQ    R12, 1944(SP)
 	MOVQ    R11, R12
 
-ring_len_453:
+ring_len_447:
 	CMPQ R12, $0x00000004
-	JAE  ring_len_done_454
+	JAE  ring_len_done_448
 	ADDQ R11, R12
-	JMP  ring_len_453
+	JMP  ring_len_447
 
-ring_len_done_454:
+ring_len_done_448:
 	MOVQ R12, 1888(SP)
 	MOVQ $0x00000004, R13
 
-ring_step_455:
+ring_step_449:
 	CMPQ R13, R12
-	JB   ring_step_done_456
+	JB   ring_step_done_450
 	SUBQ R12, R13
-	JMP  ring_step_455
+	JMP  ring_step_449
 
-ring_step_done_456:
+ring_step_done_450:
 	MOVQ R13, 1896(SP)
 	MOVQ $0x00000010, R13
 
-ring_step_457:
+ring_step_451:
 	CMPQ R13, R12
-	JB   ring_step_done_458
+	JB   ring_step_done_452
 	SUBQ R12, R13
-	JMP  ring_step_457
+	JMP  ring_step_451
 
-ring_step_done_458:
+ring_step_done_452:
 	MOVQ R13, 1904(SP)
 	MOVQ alpha_base+72(FP), R12
 	LEAQ (R12)(AX*8), R12
 	CMPQ R10, $0x01
-	JNE  ring_planes_459
+	JNE  ring_planes_453
 	XORQ AX, AX
 	MOVQ DX, R10
 	SUBQ $0x00000004, R10
 
-ring_copy_461:
+ring_copy_455:
 	CMPQ    AX, R10
-	JGT     ring_copy_tail_462
+	JGT     ring_copy_tail_456
 	VMOVUPD (R12)(AX*8), Y1
 	VMOVUPD Y1, (R8)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     ring_copy_461
+	JMP     ring_copy_455
 
-ring_copy_tail_462:
+ring_copy_tail_456:
 	SUBQ       AX, DX
-	JE         ring_extend_460
+	JE         ring_extend_454
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
 	VMOVDQU    (R10)(DX*1), Y1
 	VMASKMOVPD (R12)(AX*8), Y1, Y1
 	VMOVUPD    Y1, (R8)(AX*8)
-	JMP        ring_extend_460
+	JMP        ring_extend_454
 
-ring_planes_459:
+ring_planes_453:
 	XORQ AX, AX
 	XORQ R13, R13
 
-ring_channel_463:
+ring_channel_457:
 	CMPQ         AX, DX
-	JE           ring_extend_460
+	JE           ring_extend_454
 	VBROADCASTSD (R12)(AX*8), Y1
 	XORQ         R14, R14
 
-ring_fill_464:
+ring_fill_458:
 	MOVQ    R13, R15
 	ADDQ    R14, R15
 	VMOVUPD Y1, (R8)(R15*8)
 	ADDQ    $0x00000004, R14
 	CMPQ    R14, R10
-	JB      ring_fill_464
+	JB      ring_fill_458
 	ADDQ    R10, R13
 	INCQ    AX
-	JMP     ring_channel_463
+	JMP     ring_channel_457
 
-ring_extend_460:
+ring_extend_454:
 	MOVQ 1888(SP), AX
 	MOVQ R11, DX
 
-ring_element_465:
+ring_element_459:
 	CMPQ DX, AX
-	JAE  ring_repeated_466
+	JAE  ring_repeated_460
 	MOVQ DX, R10
 	SUBQ R11, R10
 	MOVQ (R8)(R10*8), R10
 	MOVQ R10, (R8)(DX*8)
 	INCQ DX
-	JMP  ring_element_465
+	JMP  ring_element_459
 
-ring_repeated_466:
+ring_repeated_460:
 	VMOVUPD (R8), Y1
 	VMOVUPD Y1, (R8)(AX*8)
 	VMOVUPD 32(R8), Y1
@@ -5988,23 +6000,23 @@ ring_repeated_466:
 	MOVQ    1888(SP), DX
 	ADDQ    $0x00000010, DX
 
-sums_zero_467:
+sums_zero_461:
 	CMPQ    AX, DX
-	JAE     sums_zeroed_468
+	JAE     sums_zeroed_462
 	VMOVUPD Y0, (R9)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     sums_zero_467
+	JMP     sums_zero_461
 
-sums_zeroed_468:
+sums_zeroed_462:
 	XORQ AX, AX
 	MOVQ 1944(SP), DX
 	XORQ R10, R10
 	MOVQ DX, R11
 	SUBQ $0x00000010, R11
 
-unrolled_469:
+unrolled_463:
 	CMPQ        R10, R11
-	JGT         single_470
+	JGT         single_464
 	VMOVUPD     (BX)(R10*8), Y1
 	VMOVUPD     (SI)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -6054,15 +6066,15 @@ unrolled_469:
 	SUBQ        1888(SP), R12
 	CMOVQCC     R12, AX
 	ADDQ        $0x00000010, R10
-	JMP         unrolled_469
+	JMP         unrolled_463
 
-single_470:
+single_464:
 	MOVQ DX, R11
 	SUBQ $0x00000004, R11
 
-single_loop_471:
+single_loop_465:
 	CMPQ        R10, R11
-	JGT         remainder_472
+	JGT         remainder_466
 	VMOVUPD     (BX)(R10*8), Y1
 	VMOVUPD     (SI)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -6079,11 +6091,11 @@ single_loop_471:
 	SUBQ        1888(SP), R12
 	CMOVQCC     R12, AX
 	ADDQ        $0x00000004, R10
-	JMP         single_loop_471
+	JMP         single_loop_465
 
-remainder_472:
+remainder_466:
 	SUBQ        R10, DX
-	JE          span_done_473
+	JE          span_done_467
 	SHLQ        $0x03, DX
 	NEGQ        DX
 	LEAQ        tailmask<>+32(SB), R11
@@ -6101,7 +6113,7 @@ remainder_472:
 	VBLENDVPD   Y4, Y3, Y2, Y2
 	VMASKMOVPD  Y2, Y1, (CX)(R10*8)
 
-span_done_473:
+span_done_467:
 	MOVQ  1912(SP), AX
 	MOVQ  1936(SP), DX
 	MOVQ  dalpha_base+96(FP), R10
@@ -6112,64 +6124,64 @@ span_done_473:
 	MOVQ  R12, R13
 	ADDQ  $0x00000010, R13
 
-fold_ext_474:
+fold_ext_468:
 	CMPQ    R13, R12
-	JBE     fold_ext_done_475
+	JBE     fold_ext_done_469
 	SUBQ    $0x00000004, R13
 	MOVQ    R13, R14
 	SUBQ    R12, R14
 	VMOVUPD (R9)(R14*8), Y1
 	VADDPD  (R9)(R13*8), Y1, Y1
 	VMOVUPD Y1, (R9)(R14*8)
-	JMP     fold_ext_474
+	JMP     fold_ext_468
 
-fold_ext_done_475:
-fold_476:
+fold_ext_done_469:
+fold_470:
 	CMPQ   R12, R11
-	JBE    folded_477
+	JBE    folded_471
 	DECQ   R12
 	MOVQ   R12, R14
 	SUBQ   R11, R14
 	VMOVSD (R9)(R12*8), X1
 	VADDSD (R9)(R14*8), X1, X1
 	VMOVSD X1, (R9)(R14*8)
-	JMP    fold_476
+	JMP    fold_470
 
-folded_477:
+folded_471:
 	XORQ R11, R11
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_478
+	JNE  sums_planes_472
 	MOVQ 1936(SP), R12
 	SUBQ $0x00000004, R12
 
-sums_vector_481:
+sums_vector_475:
 	CMPQ    R11, R12
-	JGT     sums_scalar_479
+	JGT     sums_scalar_473
 	VMOVUPD (R10)(R11*8), Y1
 	VADDPD  (R9)(R11*8), Y1, Y1
 	VMOVUPD Y1, (R10)(R11*8)
 	ADDQ    $0x00000004, R11
-	JMP     sums_vector_481
+	JMP     sums_vector_475
 
-sums_scalar_479:
+sums_scalar_473:
 	CMPQ   R11, 1936(SP)
-	JE     sums_done_480
+	JE     sums_done_474
 	VMOVSD (R9)(R11*8), X1
 	VADDSD (R10)(R11*8), X1, X1
 	VMOVSD X1, (R10)(R11*8)
 	INCQ   R11
-	JMP    sums_scalar_479
+	JMP    sums_scalar_473
 
-sums_planes_478:
+sums_planes_472:
 	XORQ R13, R13
 	MOVQ inner+120(FP), R14
 	SHLQ $0x03, R14
 
-sums_group_482:
+sums_group_476:
 	MOVQ   1936(SP), R12
 	SUBQ   R11, R12
 	CMPQ   R12, $0x00000004
-	JB     sums_single_484
+	JB     sums_single_478
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -6178,7 +6190,7 @@ sums_group_482:
 	LEAQ   (R15)(R14*2), BP
 	XORQ   R12, R12
 
-sums_group_plane_483:
+sums_group_plane_477:
 	VADDSD (R15), X1, X1
 	VADDSD (R15)(R14*1), X2, X2
 	VADDSD (BP), X3, X3
@@ -6187,7 +6199,7 @@ sums_group_plane_483:
 	ADDQ   $0x08, BP
 	INCQ   R12
 	CMPQ   R12, inner+120(FP)
-	JB     sums_group_plane_483
+	JB     sums_group_plane_477
 	VADDSD (R10)(R11*8), X1, X1
 	VMOVSD X1, (R10)(R11*8)
 	VADDSD 8(R10)(R11*8), X2, X2
@@ -6200,26 +6212,26 @@ sums_group_plane_483:
 	SHRQ   $0x01, R12
 	ADDQ   R12, R13
 	ADDQ   $0x00000004, R11
-	JMP    sums_group_482
+	JMP    sums_group_476
 
-sums_single_484:
+sums_single_478:
 	CMPQ   R11, 1936(SP)
-	JE     sums_done_480
+	JE     sums_done_474
 	VXORPS X1, X1, X1
 	XORQ   R12, R12
 
-sums_single_plane_485:
+sums_single_plane_479:
 	VADDSD (R9)(R13*8), X1, X1
 	INCQ   R13
 	INCQ   R12
 	CMPQ   R12, inner+120(FP)
-	JB     sums_single_plane_485
+	JB     sums_single_plane_479
 	VADDSD (R10)(R11*8), X1, X1
 	VMOVSD X1, (R10)(R11*8)
 	INCQ   R11
-	JMP    sums_single_484
+	JMP    sums_single_478
 
-sums_done_480:
+sums_done_474:
 	MOVQ 1944(SP), R10
 	SUBQ R10, DI
 	SHLQ $0x03, R10
@@ -6229,15 +6241,15 @@ sums_done_480:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_486
+	JNE  ring_next_480
 	XORQ AX, AX
 
-ring_next_486:
+ring_next_480:
 	MOVQ AX, 1912(SP)
-	JMP  ring_segment_451
+	JMP  ring_segment_445
 
-ring_done_452:
-ring_finished_450:
+ring_done_446:
+ring_finished_backwardAVX2F64:
 	VZEROUPPER
 	RET
 
@@ -6253,11 +6265,11 @@ TEXT ·backwardDxAVX2F64(SB), NOSPLIT, $0-80
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_487
+	JB           cached_481
 	CMPQ         AX, DX
-	JE           cached_487
+	JE           cached_481
 	CMPQ         AX, CX
-	JE           cached_487
+	JE           cached_481
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -6266,7 +6278,7 @@ TEXT ·backwardDxAVX2F64(SB), NOSPLIT, $0-80
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_489
+	JE           aligned_483
 	MOVQ         DI, R8
 	SHLQ         $0x03, R8
 	NEGQ         R8
@@ -6280,13 +6292,13 @@ TEXT ·backwardDxAVX2F64(SB), NOSPLIT, $0-80
 	VMASKMOVPD   Y5, Y2, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_489:
+aligned_483:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-unrolled_490:
+unrolled_484:
 	CMPQ      SI, DI
-	JGT       single_491
+	JGT       single_485
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -6312,15 +6324,15 @@ unrolled_490:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVNTPD  Y4, 96(AX)(SI*8)
 	ADDQ      $0x00000010, SI
-	JMP       unrolled_490
+	JMP       unrolled_484
 
-single_491:
+single_485:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
 
-single_loop_492:
+single_loop_486:
 	CMPQ      SI, DI
-	JGT       remainder_493
+	JGT       remainder_487
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -6328,11 +6340,11 @@ single_loop_492:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVNTPD  Y4, (AX)(SI*8)
 	ADDQ      $0x00000004, SI
-	JMP       single_loop_492
+	JMP       single_loop_486
 
-remainder_493:
+remainder_487:
 	SUBQ       SI, BX
-	JE         span_done_494
+	JE         span_done_488
 	SHLQ       $0x03, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -6344,18 +6356,18 @@ remainder_493:
 	VBLENDVPD  Y0, Y4, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(SI*8)
 
-span_done_494:
+span_done_488:
 	SFENCE
-	JMP stored_488
+	JMP stored_482
 
-cached_487:
+cached_481:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-unrolled_495:
+unrolled_489:
 	CMPQ      SI, DI
-	JGT       single_496
+	JGT       single_490
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -6381,15 +6393,15 @@ unrolled_495:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVUPD   Y4, 96(AX)(SI*8)
 	ADDQ      $0x00000010, SI
-	JMP       unrolled_495
+	JMP       unrolled_489
 
-single_496:
+single_490:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
 
-single_loop_497:
+single_loop_491:
 	CMPQ      SI, DI
-	JGT       remainder_498
+	JGT       remainder_492
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -6397,11 +6409,11 @@ single_loop_497:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVUPD   Y4, (AX)(SI*8)
 	ADDQ      $0x00000004, SI
-	JMP       single_loop_497
+	JMP       single_loop_491
 
-remainder_498:
+remainder_492:
 	SUBQ       SI, BX
-	JE         span_done_499
+	JE         span_done_493
 	SHLQ       $0x03, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -6413,8 +6425,8 @@ remainder_498:
 	VBLENDVPD  Y0, Y4, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(SI*8)
 
-span_done_499:
-stored_488:
+span_done_493:
+stored_482:
 	VZEROUPPER
 	RET
 
@@ -6433,17 +6445,17 @@ TEXT ·backwardPlanesDxAVX2F64(SB), NOSPLIT, $0-104
 	SHLQ   $0x03, R9
 	XORQ   R10, R10
 
-plane_500:
+plane_494:
 	CMPQ         BX, $0x00
-	JE           planes_done_501
+	JE           planes_done_495
 	VBROADCASTSD (R8)(R10*8), Y1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000010, R12
 
-unrolled_502:
+unrolled_496:
 	CMPQ      R11, R12
-	JGT       single_503
+	JGT       single_497
 	VMOVUPD   (CX)(R11*8), Y2
 	VMOVUPD   (DX)(R11*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -6469,15 +6481,15 @@ unrolled_502:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVUPD   Y4, 96(AX)(R11*8)
 	ADDQ      $0x00000010, R11
-	JMP       unrolled_502
+	JMP       unrolled_496
 
-single_503:
+single_497:
 	MOVQ SI, R12
 	SUBQ $0x00000004, R12
 
-single_loop_504:
+single_loop_498:
 	CMPQ      R11, R12
-	JGT       remainder_505
+	JGT       remainder_499
 	VMOVUPD   (CX)(R11*8), Y2
 	VMOVUPD   (DX)(R11*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -6485,12 +6497,12 @@ single_loop_504:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVUPD   Y4, (AX)(R11*8)
 	ADDQ      $0x00000004, R11
-	JMP       single_loop_504
+	JMP       single_loop_498
 
-remainder_505:
+remainder_499:
 	MOVQ       SI, R12
 	SUBQ       R11, R12
-	JE         span_done_506
+	JE         span_done_500
 	SHLQ       $0x03, R12
 	NEGQ       R12
 	LEAQ       tailmask<>+32(SB), R13
@@ -6502,20 +6514,20 @@ remainder_505:
 	VBLENDVPD  Y3, Y4, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(R11*8)
 
-span_done_506:
+span_done_500:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_507
+	JNE  same_pass_501
 	XORQ R10, R10
 
-same_pass_507:
+same_pass_501:
 	SUBQ SI, BX
-	JMP  plane_500
+	JMP  plane_494
 
-planes_done_501:
+planes_done_495:
 	VZEROUPPER
 	RET
 
@@ -6530,9 +6542,9 @@ TEXT ·backwardPatternDxAVX2F64(SB), NOSPLIT, $0-96
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), DI
 
-row_508:
+row_502:
 	CMPQ    BX, $0x00
-	JE      rows_done_509
+	JE      rows_done_503
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -6540,9 +6552,9 @@ row_508:
 	MOVQ    R8, R10
 	SUBQ    $0x00000010, R10
 
-unrolled_510:
+unrolled_504:
 	CMPQ      R9, R10
-	JGT       single_511
+	JGT       single_505
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -6568,15 +6580,15 @@ unrolled_510:
 	VBLENDVPD Y1, Y2, Y3, Y3
 	VMOVUPD   Y3, 96(AX)(R9*8)
 	ADDQ      $0x00000010, R9
-	JMP       unrolled_510
+	JMP       unrolled_504
 
-single_511:
+single_505:
 	MOVQ R8, R10
 	SUBQ $0x00000004, R10
 
-single_loop_512:
+single_loop_506:
 	CMPQ      R9, R10
-	JGT       remainder_513
+	JGT       remainder_507
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -6584,12 +6596,12 @@ single_loop_512:
 	VBLENDVPD Y1, Y2, Y3, Y3
 	VMOVUPD   Y3, (AX)(R9*8)
 	ADDQ      $0x00000004, R9
-	JMP       single_loop_512
+	JMP       single_loop_506
 
-remainder_513:
+remainder_507:
 	MOVQ       R8, R10
 	SUBQ       R9, R10
-	JE         span_done_514
+	JE         span_done_508
 	SHLQ       $0x03, R10
 	NEGQ       R10
 	LEAQ       tailmask<>+32(SB), R11
@@ -6602,16 +6614,16 @@ remainder_513:
 	VBLENDVPD  Y2, Y3, Y4, Y4
 	VMASKMOVPD Y4, Y1, (AX)(R9*8)
 
-span_done_514:
+span_done_508:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_508
+	JMP  row_502
 
-rows_done_509:
+rows_done_503:
 	VZEROUPPER
 	RET
 
@@ -6631,99 +6643,99 @@ TEXT ·backwardRingDxAVX2F64(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x000000d8
-	JA     ring_segmented_515
+	JA     ring_segmented_509
 	MOVQ   R9, R10
 
-ring_len_516:
+ring_len_510:
 	CMPQ R10, $0x00000004
-	JAE  ring_len_done_517
+	JAE  ring_len_done_511
 	ADDQ R9, R10
-	JMP  ring_len_516
+	JMP  ring_len_510
 
-ring_len_done_517:
+ring_len_done_511:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000004, R11
 
-ring_step_518:
+ring_step_512:
 	CMPQ R11, R10
-	JB   ring_step_done_519
+	JB   ring_step_done_513
 	SUBQ R10, R11
-	JMP  ring_step_518
+	JMP  ring_step_512
 
-ring_step_done_519:
+ring_step_done_513:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000010, R11
 
-ring_step_520:
+ring_step_514:
 	CMPQ R11, R10
-	JB   ring_step_done_521
+	JB   ring_step_done_515
 	SUBQ R10, R11
-	JMP  ring_step_520
+	JMP  ring_step_514
 
-ring_step_done_521:
+ring_step_done_515:
 	MOVQ R11, 1936(SP)
 	MOVQ alpha_base+72(FP), R10
 	CMPQ AX, $0x01
-	JNE  ring_planes_522
+	JNE  ring_planes_516
 	XORQ AX, AX
 	MOVQ DX, R11
 	SUBQ $0x00000004, R11
 
-ring_copy_524:
+ring_copy_518:
 	CMPQ    AX, R11
-	JGT     ring_copy_tail_525
+	JGT     ring_copy_tail_519
 	VMOVUPD (R10)(AX*8), Y1
 	VMOVUPD Y1, (R8)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     ring_copy_524
+	JMP     ring_copy_518
 
-ring_copy_tail_525:
+ring_copy_tail_519:
 	SUBQ       AX, DX
-	JE         ring_extend_523
+	JE         ring_extend_517
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R11
 	VMOVDQU    (R11)(DX*1), Y1
 	VMASKMOVPD (R10)(AX*8), Y1, Y1
 	VMOVUPD    Y1, (R8)(AX*8)
-	JMP        ring_extend_523
+	JMP        ring_extend_517
 
-ring_planes_522:
+ring_planes_516:
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_channel_526:
+ring_channel_520:
 	CMPQ         R11, DX
-	JE           ring_extend_523
+	JE           ring_extend_517
 	VBROADCASTSD (R10)(R11*8), Y1
 	XORQ         R13, R13
 
-ring_fill_527:
+ring_fill_521:
 	MOVQ    R12, R14
 	ADDQ    R13, R14
 	VMOVUPD Y1, (R8)(R14*8)
 	ADDQ    $0x00000004, R13
 	CMPQ    R13, AX
-	JB      ring_fill_527
+	JB      ring_fill_521
 	ADDQ    AX, R12
 	INCQ    R11
-	JMP     ring_channel_526
+	JMP     ring_channel_520
 
-ring_extend_523:
+ring_extend_517:
 	MOVQ 1920(SP), AX
 	MOVQ R9, DX
 
-ring_element_528:
+ring_element_522:
 	CMPQ DX, AX
-	JAE  ring_repeated_529
+	JAE  ring_repeated_523
 	MOVQ DX, R10
 	SUBQ R9, R10
 	MOVQ (R8)(R10*8), R10
 	MOVQ R10, (R8)(DX*8)
 	INCQ DX
-	JMP  ring_element_528
+	JMP  ring_element_522
 
-ring_repeated_529:
+ring_repeated_523:
 	VMOVUPD (R8), Y1
 	VMOVUPD Y1, (R8)(AX*8)
 	VMOVUPD 32(R8), Y1
@@ -6737,9 +6749,9 @@ ring_repeated_529:
 	MOVQ    DI, R9
 	SUBQ    $0x00000010, R9
 
-unrolled_530:
+unrolled_524:
 	CMPQ      DX, R9
-	JGT       single_531
+	JGT       single_525
 	VMOVUPD   (BX)(DX*8), Y1
 	VMOVUPD   (SI)(DX*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -6769,15 +6781,15 @@ unrolled_530:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000010, DX
-	JMP       unrolled_530
+	JMP       unrolled_524
 
-single_531:
+single_525:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 
-single_loop_532:
+single_loop_526:
 	CMPQ      DX, R9
-	JGT       remainder_533
+	JGT       remainder_527
 	VMOVUPD   (BX)(DX*8), Y1
 	VMOVUPD   (SI)(DX*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -6789,11 +6801,11 @@ single_loop_532:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000004, DX
-	JMP       single_loop_532
+	JMP       single_loop_526
 
-remainder_533:
+remainder_527:
 	SUBQ       DX, DI
-	JE         span_done_534
+	JE         span_done_528
 	SHLQ       $0x03, DI
 	NEGQ       DI
 	LEAQ       tailmask<>+32(SB), R9
@@ -6806,11 +6818,13 @@ remainder_533:
 	VBLENDVPD  Y0, Y3, Y2, Y2
 	VMASKMOVPD Y2, Y1, (CX)(DX*8)
 
-span_done_534:
-	JMP ring_finished_535
+span_done_528:
+	JMP ring_finished_backwardDxAVX2F64
 
-ring_segmented_515:
+ring_segmented_509:
 	MOVQ inner+96(FP), R9
+	CMPQ R9, $0x000000d8
+	JA   ring_finished_backwardDxAVX2F64
 	MOVQ $0x000000d8, AX
 	XORQ DX, DX
 	DIVQ R9
@@ -6818,9 +6832,9 @@ ring_segmented_515:
 	MOVQ $0x00000000, 1960(SP)
 	MOVQ $0x00000000, 1944(SP)
 
-ring_segment_536:
+ring_segment_529:
 	CMPQ    DI, $0x00
-	JE      ring_done_537
+	JE      ring_done_530
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -6837,97 +6851,97 @@ ring_segment_536:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R11
 
-ring_len_538:
+ring_len_531:
 	CMPQ R11, $0x00000004
-	JAE  ring_len_done_539
+	JAE  ring_len_done_532
 	ADDQ R10, R11
-	JMP  ring_len_538
+	JMP  ring_len_531
 
-ring_len_done_539:
+ring_len_done_532:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000004, R12
 
-ring_step_540:
+ring_step_533:
 	CMPQ R12, R11
-	JB   ring_step_done_541
+	JB   ring_step_done_534
 	SUBQ R11, R12
-	JMP  ring_step_540
+	JMP  ring_step_533
 
-ring_step_done_541:
+ring_step_done_534:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_542:
+ring_step_535:
 	CMPQ R12, R11
-	JB   ring_step_done_543
+	JB   ring_step_done_536
 	SUBQ R11, R12
-	JMP  ring_step_542
+	JMP  ring_step_535
 
-ring_step_done_543:
+ring_step_done_536:
 	MOVQ R12, 1936(SP)
 	MOVQ alpha_base+72(FP), R11
 	LEAQ (R11)(AX*8), R11
 	CMPQ R9, $0x01
-	JNE  ring_planes_544
+	JNE  ring_planes_537
 	XORQ AX, AX
 	MOVQ DX, R9
 	SUBQ $0x00000004, R9
 
-ring_copy_546:
+ring_copy_539:
 	CMPQ    AX, R9
-	JGT     ring_copy_tail_547
+	JGT     ring_copy_tail_540
 	VMOVUPD (R11)(AX*8), Y1
 	VMOVUPD Y1, (R8)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     ring_copy_546
+	JMP     ring_copy_539
 
-ring_copy_tail_547:
+ring_copy_tail_540:
 	SUBQ       AX, DX
-	JE         ring_extend_545
+	JE         ring_extend_538
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R9
 	VMOVDQU    (R9)(DX*1), Y1
 	VMASKMOVPD (R11)(AX*8), Y1, Y1
 	VMOVUPD    Y1, (R8)(AX*8)
-	JMP        ring_extend_545
+	JMP        ring_extend_538
 
-ring_planes_544:
+ring_planes_537:
 	XORQ AX, AX
 	XORQ R12, R12
 
-ring_channel_548:
+ring_channel_541:
 	CMPQ         AX, DX
-	JE           ring_extend_545
+	JE           ring_extend_538
 	VBROADCASTSD (R11)(AX*8), Y1
 	XORQ         R13, R13
 
-ring_fill_549:
+ring_fill_542:
 	MOVQ    R12, R14
 	ADDQ    R13, R14
 	VMOVUPD Y1, (R8)(R14*8)
 	ADDQ    $0x00000004, R13
 	CMPQ    R13, R9
-	JB      ring_fill_549
+	JB      ring_fill_542
 	ADDQ    R9, R12
 	INCQ    AX
-	JMP     ring_channel_548
+	JMP     ring_channel_541
 
-ring_extend_545:
+ring_extend_538:
 	MOVQ 1920(SP), AX
 	MOVQ R10, DX
 
-ring_element_550:
+ring_element_543:
 	CMPQ DX, AX
-	JAE  ring_repeated_551
+	JAE  ring_repeated_544
 	MOVQ DX, R9
 	SUBQ R10, R9
 	MOVQ (R8)(R9*8), R9
 	MOVQ R9, (R8)(DX*8)
 	INCQ DX
-	JMP  ring_element_550
+	JMP  ring_element_543
 
-ring_repeated_551:
+ring_repeated_544:
 	VMOVUPD (R8), Y1
 	VMOVUPD Y1, (R8)(AX*8)
 	VMOVUPD 32(R8), Y1
@@ -6942,9 +6956,9 @@ ring_repeated_551:
 	MOVQ    DX, R10
 	SUBQ    $0x00000010, R10
 
-unrolled_552:
+unrolled_545:
 	CMPQ      R9, R10
-	JGT       single_553
+	JGT       single_546
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -6974,15 +6988,15 @@ unrolled_552:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000010, R9
-	JMP       unrolled_552
+	JMP       unrolled_545
 
-single_553:
+single_546:
 	MOVQ DX, R10
 	SUBQ $0x00000004, R10
 
-single_loop_554:
+single_loop_547:
 	CMPQ      R9, R10
-	JGT       remainder_555
+	JGT       remainder_548
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -6994,11 +7008,11 @@ single_loop_554:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000004, R9
-	JMP       single_loop_554
+	JMP       single_loop_547
 
-remainder_555:
+remainder_548:
 	SUBQ       R9, DX
-	JE         span_done_556
+	JE         span_done_549
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
@@ -7011,7 +7025,7 @@ remainder_555:
 	VBLENDVPD  Y2, Y3, Y4, Y4
 	VMASKMOVPD Y4, Y1, (CX)(R9*8)
 
-span_done_556:
+span_done_549:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -7023,15 +7037,15 @@ span_done_556:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_557
+	JNE  ring_next_550
 	XORQ AX, AX
 
-ring_next_557:
+ring_next_550:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_536
+	JMP  ring_segment_529
 
-ring_done_537:
-ring_finished_535:
+ring_done_530:
+ring_finished_backwardDxAVX2F64:
 	VZEROUPPER
 	RET
 
@@ -7050,9 +7064,9 @@ TEXT ·backwardDalphaAVX2F64(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000010, SI
 
-unrolled_558:
+unrolled_551:
 	CMPQ        BX, SI
-	JGT         single_559
+	JGT         single_552
 	VMOVUPD     (AX)(BX*8), Y5
 	VMOVUPD     (CX)(BX*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -7078,15 +7092,15 @@ unrolled_558:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y4
 	ADDQ        $0x00000010, BX
-	JMP         unrolled_558
+	JMP         unrolled_551
 
-single_559:
+single_552:
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-single_loop_560:
+single_loop_553:
 	CMPQ        BX, SI
-	JGT         remainder_561
+	JGT         remainder_554
 	VMOVUPD     (AX)(BX*8), Y5
 	VMOVUPD     (CX)(BX*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -7094,11 +7108,11 @@ single_loop_560:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y1
 	ADDQ        $0x00000004, BX
-	JMP         single_loop_560
+	JMP         single_loop_553
 
-remainder_561:
+remainder_554:
 	SUBQ        BX, DX
-	JE          span_done_562
+	JE          span_done_555
 	SHLQ        $0x03, DX
 	NEGQ        DX
 	LEAQ        tailmask<>+32(SB), SI
@@ -7110,7 +7124,7 @@ remainder_561:
 	VANDNPD     Y5, Y0, Y0
 	VFMADD231PD Y0, Y6, Y1
 
-span_done_562:
+span_done_555:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -7136,9 +7150,9 @@ TEXT ·backwardPlanesDalphaAVX2F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
 
-plane_563:
+plane_556:
 	CMPQ   DX, $0x00
-	JE     planes_done_564
+	JE     planes_done_557
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -7147,9 +7161,9 @@ plane_563:
 	MOVQ   SI, R11
 	SUBQ   $0x00000010, R11
 
-unrolled_565:
+unrolled_558:
 	CMPQ        R10, R11
-	JGT         single_566
+	JGT         single_559
 	VMOVUPD     (AX)(R10*8), Y5
 	VMOVUPD     (CX)(R10*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -7175,15 +7189,15 @@ unrolled_565:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y4
 	ADDQ        $0x00000010, R10
-	JMP         unrolled_565
+	JMP         unrolled_558
 
-single_566:
+single_559:
 	MOVQ SI, R11
 	SUBQ $0x00000004, R11
 
-single_loop_567:
+single_loop_560:
 	CMPQ        R10, R11
-	JGT         remainder_568
+	JGT         remainder_561
 	VMOVUPD     (AX)(R10*8), Y5
 	VMOVUPD     (CX)(R10*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -7191,12 +7205,12 @@ single_loop_567:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y1
 	ADDQ        $0x00000004, R10
-	JMP         single_loop_567
+	JMP         single_loop_560
 
-remainder_568:
+remainder_561:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_569
+	JE          span_done_562
 	SHLQ        $0x03, R11
 	NEGQ        R11
 	LEAQ        tailmask<>+32(SB), R12
@@ -7208,7 +7222,7 @@ remainder_568:
 	VANDNPD     Y5, Y7, Y5
 	VFMADD231PD Y5, Y6, Y1
 
-span_done_569:
+span_done_562:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -7222,14 +7236,14 @@ span_done_569:
 	ADDQ         R8, CX
 	INCQ         R9
 	CMPQ         R9, DI
-	JNE          same_pass_570
+	JNE          same_pass_563
 	XORQ         R9, R9
 
-same_pass_570:
+same_pass_563:
 	SUBQ SI, DX
-	JMP  plane_563
+	JMP  plane_556
 
-planes_done_564:
+planes_done_557:
 	VZEROUPPER
 	RET
 
@@ -7243,9 +7257,9 @@ TEXT ·backwardPatternDalphaAVX2F64(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
 
-row_571:
+row_564:
 	CMPQ    DX, $0x00
-	JE      rows_done_572
+	JE      rows_done_565
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -7253,9 +7267,9 @@ row_571:
 	MOVQ    DI, R9
 	SUBQ    $0x00000010, R9
 
-unrolled_573:
+unrolled_566:
 	CMPQ        R8, R9
-	JGT         single_574
+	JGT         single_567
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (CX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -7289,15 +7303,15 @@ unrolled_573:
 	VFMADD231PD Y2, Y1, Y3
 	VMOVUPD     Y3, 96(BX)(R8*8)
 	ADDQ        $0x00000010, R8
-	JMP         unrolled_573
+	JMP         unrolled_566
 
-single_574:
+single_567:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 
-single_loop_575:
+single_loop_568:
 	CMPQ        R8, R9
-	JGT         remainder_576
+	JGT         remainder_569
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (CX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -7307,12 +7321,12 @@ single_loop_575:
 	VFMADD231PD Y2, Y1, Y3
 	VMOVUPD     Y3, (BX)(R8*8)
 	ADDQ        $0x00000004, R8
-	JMP         single_loop_575
+	JMP         single_loop_568
 
-remainder_576:
+remainder_569:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_577
+	JE          span_done_570
 	SHLQ        $0x03, R9
 	NEGQ        R9
 	LEAQ        tailmask<>+32(SB), R10
@@ -7326,15 +7340,15 @@ remainder_576:
 	VFMADD231PD Y1, Y2, Y3
 	VMOVUPD     Y3, (BX)(R8*8)
 
-span_done_577:
+span_done_570:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_571
+	JMP  row_564
 
-rows_done_572:
+rows_done_565:
 	VZEROUPPER
 	RET
 
@@ -7352,57 +7366,57 @@ TEXT ·backwardRingDalphaAVX2F64(SB), $1984-80
 	MOVQ   dalpha_len+56(FP), DX
 	IMULQ  AX, DX
 	CMPQ   DX, $0x000000d4
-	JA     ring_segmented_578
+	JA     ring_segmented_571
 	MOVQ   DX, AX
 
-ring_len_579:
+ring_len_572:
 	CMPQ AX, $0x00000004
-	JAE  ring_len_done_580
+	JAE  ring_len_done_573
 	ADDQ DX, AX
-	JMP  ring_len_579
+	JMP  ring_len_572
 
-ring_len_done_580:
+ring_len_done_573:
 	MOVQ AX, 1920(SP)
 	MOVQ $0x00000004, DX
 
-ring_step_581:
+ring_step_574:
 	CMPQ DX, AX
-	JB   ring_step_done_582
+	JB   ring_step_done_575
 	SUBQ AX, DX
-	JMP  ring_step_581
+	JMP  ring_step_574
 
-ring_step_done_582:
+ring_step_done_575:
 	MOVQ DX, 1928(SP)
 	MOVQ $0x00000010, DX
 
-ring_step_583:
+ring_step_576:
 	CMPQ DX, AX
-	JB   ring_step_done_584
+	JB   ring_step_done_577
 	SUBQ AX, DX
-	JMP  ring_step_583
+	JMP  ring_step_576
 
-ring_step_done_584:
+ring_step_done_577:
 	MOVQ DX, 1936(SP)
 	XORQ AX, AX
 	MOVQ 1920(SP), DX
 	ADDQ $0x00000010, DX
 
-sums_zero_585:
+sums_zero_578:
 	CMPQ    AX, DX
-	JAE     sums_zeroed_586
+	JAE     sums_zeroed_579
 	VMOVUPD Y0, (DI)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     sums_zero_585
+	JMP     sums_zero_578
 
-sums_zeroed_586:
+sums_zeroed_579:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000010, R8
 
-unrolled_587:
+unrolled_580:
 	CMPQ        DX, R8
-	JGT         single_588
+	JGT         single_581
 	VMOVUPD     (CX)(DX*8), Y1
 	VMOVUPD     (BX)(DX*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -7440,15 +7454,15 @@ unrolled_587:
 	SUBQ        1920(SP), R9
 	CMOVQCC     R9, AX
 	ADDQ        $0x00000010, DX
-	JMP         unrolled_587
+	JMP         unrolled_580
 
-single_588:
+single_581:
 	MOVQ SI, R8
 	SUBQ $0x00000004, R8
 
-single_loop_589:
+single_loop_582:
 	CMPQ        DX, R8
-	JGT         remainder_590
+	JGT         remainder_583
 	VMOVUPD     (CX)(DX*8), Y1
 	VMOVUPD     (BX)(DX*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -7462,11 +7476,11 @@ single_loop_589:
 	SUBQ        1920(SP), R9
 	CMOVQCC     R9, AX
 	ADDQ        $0x00000004, DX
-	JMP         single_loop_589
+	JMP         single_loop_582
 
-remainder_590:
+remainder_583:
 	SUBQ        DX, SI
-	JE          span_done_591
+	JE          span_done_584
 	SHLQ        $0x03, SI
 	NEGQ        SI
 	LEAQ        tailmask<>+32(SB), R8
@@ -7480,7 +7494,7 @@ remainder_590:
 	VFMADD231PD Y0, Y2, Y1
 	VMOVUPD     Y1, (DI)(AX*8)
 
-span_done_591:
+span_done_584:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), CX
@@ -7488,64 +7502,64 @@ span_done_591:
 	MOVQ  DX, BX
 	ADDQ  $0x00000010, BX
 
-fold_ext_592:
+fold_ext_585:
 	CMPQ    BX, DX
-	JBE     fold_ext_done_593
+	JBE     fold_ext_done_586
 	SUBQ    $0x00000004, BX
 	MOVQ    BX, SI
 	SUBQ    DX, SI
 	VMOVUPD (DI)(SI*8), Y0
 	VADDPD  (DI)(BX*8), Y0, Y0
 	VMOVUPD Y0, (DI)(SI*8)
-	JMP     fold_ext_592
+	JMP     fold_ext_585
 
-fold_ext_done_593:
-fold_594:
+fold_ext_done_586:
+fold_587:
 	CMPQ   DX, AX
-	JBE    folded_595
+	JBE    folded_588
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (DI)(DX*8), X0
 	VADDSD (DI)(SI*8), X0, X0
 	VMOVSD X0, (DI)(SI*8)
-	JMP    fold_594
+	JMP    fold_587
 
-folded_595:
+folded_588:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_596
+	JNE  sums_planes_589
 	MOVQ dalpha_len+56(FP), DX
 	SUBQ $0x00000004, DX
 
-sums_vector_599:
+sums_vector_592:
 	CMPQ    AX, DX
-	JGT     sums_scalar_597
+	JGT     sums_scalar_590
 	VMOVUPD (CX)(AX*8), Y0
 	VADDPD  (DI)(AX*8), Y0, Y0
 	VMOVUPD Y0, (CX)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     sums_vector_599
+	JMP     sums_vector_592
 
-sums_scalar_597:
+sums_scalar_590:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_598
+	JE     sums_done_591
 	VMOVSD (DI)(AX*8), X0
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_597
+	JMP    sums_scalar_590
 
-sums_planes_596:
+sums_planes_589:
 	XORQ BX, BX
 	MOVQ inner+72(FP), SI
 	SHLQ $0x03, SI
 
-sums_group_600:
+sums_group_593:
 	MOVQ   dalpha_len+56(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_602
+	JB     sums_single_595
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -7554,7 +7568,7 @@ sums_group_600:
 	LEAQ   (R8)(SI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_601:
+sums_group_plane_594:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(SI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -7563,7 +7577,7 @@ sums_group_plane_601:
 	ADDQ   $0x08, R9
 	INCQ   DX
 	CMPQ   DX, inner+72(FP)
-	JB     sums_group_plane_601
+	JB     sums_group_plane_594
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	VADDSD 8(CX)(AX*8), X1, X1
@@ -7576,30 +7590,32 @@ sums_group_plane_601:
 	SHRQ   $0x01, DX
 	ADDQ   DX, BX
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_600
+	JMP    sums_group_593
 
-sums_single_602:
+sums_single_595:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_598
+	JE     sums_done_591
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_603:
+sums_single_plane_596:
 	VADDSD (DI)(BX*8), X0, X0
 	INCQ   BX
 	INCQ   DX
 	CMPQ   DX, inner+72(FP)
-	JB     sums_single_plane_603
+	JB     sums_single_plane_596
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_602
+	JMP    sums_single_595
 
-sums_done_598:
-	JMP ring_finished_604
+sums_done_591:
+	JMP ring_finished_backwardDalphaAVX2F64
 
-ring_segmented_578:
+ring_segmented_571:
 	MOVQ inner+72(FP), R8
+	CMPQ R8, $0x000000d4
+	JA   ring_finished_backwardDalphaAVX2F64
 	MOVQ $0x000000d4, AX
 	XORQ DX, DX
 	DIVQ R8
@@ -7607,9 +7623,9 @@ ring_segmented_578:
 	MOVQ $0x00000000, 1960(SP)
 	MOVQ $0x00000000, 1944(SP)
 
-ring_segment_605:
+ring_segment_597:
 	CMPQ    SI, $0x00
-	JE      ring_done_606
+	JE      ring_done_598
 	MOVQ    1944(SP), AX
 	MOVQ    dalpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -7626,55 +7642,55 @@ ring_segment_605:
 	MOVQ    DX, 1976(SP)
 	MOVQ    AX, DX
 
-ring_len_607:
+ring_len_599:
 	CMPQ DX, $0x00000004
-	JAE  ring_len_done_608
+	JAE  ring_len_done_600
 	ADDQ AX, DX
-	JMP  ring_len_607
+	JMP  ring_len_599
 
-ring_len_done_608:
+ring_len_done_600:
 	MOVQ DX, 1920(SP)
 	MOVQ $0x00000004, AX
 
-ring_step_609:
+ring_step_601:
 	CMPQ AX, DX
-	JB   ring_step_done_610
+	JB   ring_step_done_602
 	SUBQ DX, AX
-	JMP  ring_step_609
+	JMP  ring_step_601
 
-ring_step_done_610:
+ring_step_done_602:
 	MOVQ AX, 1928(SP)
 	MOVQ $0x00000010, AX
 
-ring_step_611:
+ring_step_603:
 	CMPQ AX, DX
-	JB   ring_step_done_612
+	JB   ring_step_done_604
 	SUBQ DX, AX
-	JMP  ring_step_611
+	JMP  ring_step_603
 
-ring_step_done_612:
+ring_step_done_604:
 	MOVQ AX, 1936(SP)
 	XORQ AX, AX
 	MOVQ 1920(SP), DX
 	ADDQ $0x00000010, DX
 
-sums_zero_613:
+sums_zero_605:
 	CMPQ    AX, DX
-	JAE     sums_zeroed_614
+	JAE     sums_zeroed_606
 	VMOVUPD Y0, (DI)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     sums_zero_613
+	JMP     sums_zero_605
 
-sums_zeroed_614:
+sums_zeroed_606:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-unrolled_615:
+unrolled_607:
 	CMPQ        R8, R9
-	JGT         single_616
+	JGT         single_608
 	VMOVUPD     (CX)(R8*8), Y1
 	VMOVUPD     (BX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -7712,15 +7728,15 @@ unrolled_615:
 	SUBQ        1920(SP), R10
 	CMOVQCC     R10, AX
 	ADDQ        $0x00000010, R8
-	JMP         unrolled_615
+	JMP         unrolled_607
 
-single_616:
+single_608:
 	MOVQ DX, R9
 	SUBQ $0x00000004, R9
 
-single_loop_617:
+single_loop_609:
 	CMPQ        R8, R9
-	JGT         remainder_618
+	JGT         remainder_610
 	VMOVUPD     (CX)(R8*8), Y1
 	VMOVUPD     (BX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -7734,11 +7750,11 @@ single_loop_617:
 	SUBQ        1920(SP), R10
 	CMOVQCC     R10, AX
 	ADDQ        $0x00000004, R8
-	JMP         single_loop_617
+	JMP         single_loop_609
 
-remainder_618:
+remainder_610:
 	SUBQ        R8, DX
-	JE          span_done_619
+	JE          span_done_611
 	SHLQ        $0x03, DX
 	NEGQ        DX
 	LEAQ        tailmask<>+32(SB), R9
@@ -7752,7 +7768,7 @@ remainder_618:
 	VFMADD231PD Y1, Y2, Y3
 	VMOVUPD     Y3, (DI)(AX*8)
 
-span_done_619:
+span_done_611:
 	MOVQ  1944(SP), AX
 	MOVQ  1968(SP), DX
 	MOVQ  dalpha_base+48(FP), R8
@@ -7763,64 +7779,64 @@ span_done_619:
 	MOVQ  R10, R11
 	ADDQ  $0x00000010, R11
 
-fold_ext_620:
+fold_ext_612:
 	CMPQ    R11, R10
-	JBE     fold_ext_done_621
+	JBE     fold_ext_done_613
 	SUBQ    $0x00000004, R11
 	MOVQ    R11, R12
 	SUBQ    R10, R12
 	VMOVUPD (DI)(R12*8), Y1
 	VADDPD  (DI)(R11*8), Y1, Y1
 	VMOVUPD Y1, (DI)(R12*8)
-	JMP     fold_ext_620
+	JMP     fold_ext_612
 
-fold_ext_done_621:
-fold_622:
+fold_ext_done_613:
+fold_614:
 	CMPQ   R10, R9
-	JBE    folded_623
+	JBE    folded_615
 	DECQ   R10
 	MOVQ   R10, R12
 	SUBQ   R9, R12
 	VMOVSD (DI)(R10*8), X1
 	VADDSD (DI)(R12*8), X1, X1
 	VMOVSD X1, (DI)(R12*8)
-	JMP    fold_622
+	JMP    fold_614
 
-folded_623:
+folded_615:
 	XORQ R9, R9
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_624
+	JNE  sums_planes_616
 	MOVQ 1968(SP), R10
 	SUBQ $0x00000004, R10
 
-sums_vector_627:
+sums_vector_619:
 	CMPQ    R9, R10
-	JGT     sums_scalar_625
+	JGT     sums_scalar_617
 	VMOVUPD (R8)(R9*8), Y1
 	VADDPD  (DI)(R9*8), Y1, Y1
 	VMOVUPD Y1, (R8)(R9*8)
 	ADDQ    $0x00000004, R9
-	JMP     sums_vector_627
+	JMP     sums_vector_619
 
-sums_scalar_625:
+sums_scalar_617:
 	CMPQ   R9, 1968(SP)
-	JE     sums_done_626
+	JE     sums_done_618
 	VMOVSD (DI)(R9*8), X1
 	VADDSD (R8)(R9*8), X1, X1
 	VMOVSD X1, (R8)(R9*8)
 	INCQ   R9
-	JMP    sums_scalar_625
+	JMP    sums_scalar_617
 
-sums_planes_624:
+sums_planes_616:
 	XORQ R11, R11
 	MOVQ inner+72(FP), R12
 	SHLQ $0x03, R12
 
-sums_group_628:
+sums_group_620:
 	MOVQ   1968(SP), R10
 	SUBQ   R9, R10
 	CMPQ   R10, $0x00000004
-	JB     sums_single_630
+	JB     sums_single_622
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -7829,7 +7845,7 @@ sums_group_628:
 	LEAQ   (R13)(R12*2), R14
 	XORQ   R10, R10
 
-sums_group_plane_629:
+sums_group_plane_621:
 	VADDSD (R13), X1, X1
 	VADDSD (R13)(R12*1), X2, X2
 	VADDSD (R14), X3, X3
@@ -7838,7 +7854,7 @@ sums_group_plane_629:
 	ADDQ   $0x08, R14
 	INCQ   R10
 	CMPQ   R10, inner+72(FP)
-	JB     sums_group_plane_629
+	JB     sums_group_plane_621
 	VADDSD (R8)(R9*8), X1, X1
 	VMOVSD X1, (R8)(R9*8)
 	VADDSD 8(R8)(R9*8), X2, X2
@@ -7851,26 +7867,26 @@ sums_group_plane_629:
 	SHRQ   $0x01, R10
 	ADDQ   R10, R11
 	ADDQ   $0x00000004, R9
-	JMP    sums_group_628
+	JMP    sums_group_620
 
-sums_single_630:
+sums_single_622:
 	CMPQ   R9, 1968(SP)
-	JE     sums_done_626
+	JE     sums_done_618
 	VXORPS X1, X1, X1
 	XORQ   R10, R10
 
-sums_single_plane_631:
+sums_single_plane_623:
 	VADDSD (DI)(R11*8), X1, X1
 	INCQ   R11
 	INCQ   R10
 	CMPQ   R10, inner+72(FP)
-	JB     sums_single_plane_631
+	JB     sums_single_plane_623
 	VADDSD (R8)(R9*8), X1, X1
 	VMOVSD X1, (R8)(R9*8)
 	INCQ   R9
-	JMP    sums_single_630
+	JMP    sums_single_622
 
-sums_done_626:
+sums_done_618:
 	MOVQ 1976(SP), R8
 	SUBQ R8, SI
 	SHLQ $0x03, R8
@@ -7879,15 +7895,15 @@ sums_done_626:
 	ADDQ DX, AX
 	MOVQ dalpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_632
+	JNE  ring_next_624
 	XORQ AX, AX
 
-ring_next_632:
+ring_next_624:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_605
+	JMP  ring_segment_597
 
-ring_done_606:
-ring_finished_604:
+ring_done_598:
+ring_finished_backwardDalphaAVX2F64:
 	VZEROUPPER
 	RET
 
@@ -7902,11 +7918,11 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	MOVQ         DX, BX
 	SHLQ         $0x02, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_633
+	JB           cached_625
 	CMPQ         AX, CX
-	JE           cached_633
+	JE           cached_625
 	CMPQ         AX, CX
-	JE           cached_633
+	JE           cached_625
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -7915,7 +7931,7 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_635
+	JE           aligned_627
 	MOVQ         SI, DI
 	MOVQ         $-1, R8
 	BZHIQ        DI, R8, DI
@@ -7926,13 +7942,13 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	VMOVUPS      Z2, K1, (AX)(BX*4)
 	MOVQ         SI, BX
 
-aligned_635:
+aligned_627:
 	MOVQ DX, SI
 	SUBQ $0x00000040, SI
 
-unrolled_636:
+unrolled_628:
 	CMPQ     BX, SI
-	JGT      single_637
+	JGT      single_629
 	VMOVUPS  (CX)(BX*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
@@ -7950,25 +7966,25 @@ unrolled_636:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(BX*4)
 	ADDQ     $0x00000040, BX
-	JMP      unrolled_636
+	JMP      unrolled_628
 
-single_637:
+single_629:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_638:
+single_loop_630:
 	CMPQ     BX, SI
-	JGT      remainder_639
+	JGT      remainder_631
 	VMOVUPS  (CX)(BX*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(BX*4)
 	ADDQ     $0x00000010, BX
-	JMP      single_loop_638
+	JMP      single_loop_630
 
-remainder_639:
+remainder_631:
 	SUBQ      BX, DX
-	JE        span_done_640
+	JE        span_done_632
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -7977,18 +7993,18 @@ remainder_639:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(BX*4)
 
-span_done_640:
+span_done_632:
 	SFENCE
-	JMP stored_634
+	JMP stored_626
 
-cached_633:
+cached_625:
 	XORQ BX, BX
 	MOVQ DX, SI
 	SUBQ $0x00000040, SI
 
-unrolled_641:
+unrolled_633:
 	CMPQ    BX, SI
-	JGT     single_642
+	JGT     single_634
 	VMOVUPS (CX)(BX*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
@@ -8006,25 +8022,25 @@ unrolled_641:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(BX*4)
 	ADDQ    $0x00000040, BX
-	JMP     unrolled_641
+	JMP     unrolled_633
 
-single_642:
+single_634:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_643:
+single_loop_635:
 	CMPQ    BX, SI
-	JGT     remainder_644
+	JGT     remainder_636
 	VMOVUPS (CX)(BX*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(BX*4)
 	ADDQ    $0x00000010, BX
-	JMP     single_loop_643
+	JMP     single_loop_635
 
-remainder_644:
+remainder_636:
 	SUBQ      BX, DX
-	JE        span_done_645
+	JE        span_done_637
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -8033,8 +8049,8 @@ remainder_644:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(BX*4)
 
-span_done_645:
-stored_634:
+span_done_637:
+stored_626:
 	VZEROUPPER
 	RET
 
@@ -8052,17 +8068,17 @@ TEXT ·forwardPlanesAVX512F32(SB), NOSPLIT, $0-80
 	SHLQ   $0x02, R8
 	XORQ   R9, R9
 
-plane_646:
+plane_638:
 	CMPQ         DX, $0x00
-	JE           planes_done_647
+	JE           planes_done_639
 	VBROADCASTSS (DI)(R9*4), Z1
 	XORQ         R10, R10
 	MOVQ         BX, R11
 	SUBQ         $0x00000040, R11
 
-unrolled_648:
+unrolled_640:
 	CMPQ    R10, R11
-	JGT     single_649
+	JGT     single_641
 	VMOVUPS (CX)(R10*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
@@ -8080,26 +8096,26 @@ unrolled_648:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(R10*4)
 	ADDQ    $0x00000040, R10
-	JMP     unrolled_648
+	JMP     unrolled_640
 
-single_649:
+single_641:
 	MOVQ BX, R11
 	SUBQ $0x00000010, R11
 
-single_loop_650:
+single_loop_642:
 	CMPQ    R10, R11
-	JGT     remainder_651
+	JGT     remainder_643
 	VMOVUPS (CX)(R10*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(R10*4)
 	ADDQ    $0x00000010, R10
-	JMP     single_loop_650
+	JMP     single_loop_642
 
-remainder_651:
+remainder_643:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_652
+	JE        span_done_644
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -8108,19 +8124,19 @@ remainder_651:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R10*4)
 
-span_done_652:
+span_done_644:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_653
+	JNE  same_pass_645
 	XORQ R9, R9
 
-same_pass_653:
+same_pass_645:
 	SUBQ BX, DX
-	JMP  plane_646
+	JMP  plane_638
 
-planes_done_647:
+planes_done_639:
 	VZEROUPPER
 	RET
 
@@ -8134,9 +8150,9 @@ TEXT ·forwardPatternAVX512F32(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+56(FP), SI
 
-row_654:
+row_646:
 	CMPQ    DX, $0x00
-	JE      rows_done_655
+	JE      rows_done_647
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -8144,9 +8160,9 @@ row_654:
 	MOVQ    DI, R9
 	SUBQ    $0x00000040, R9
 
-unrolled_656:
+unrolled_648:
 	CMPQ    R8, R9
-	JGT     single_657
+	JGT     single_649
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
@@ -8164,26 +8180,26 @@ unrolled_656:
 	VMULPS  192(BX)(R8*4), Z1, K1, Z1
 	VMOVUPS Z1, 192(AX)(R8*4)
 	ADDQ    $0x00000040, R8
-	JMP     unrolled_656
+	JMP     unrolled_648
 
-single_657:
+single_649:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_658:
+single_loop_650:
 	CMPQ    R8, R9
-	JGT     remainder_659
+	JGT     remainder_651
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
 	VMOVUPS Z1, (AX)(R8*4)
 	ADDQ    $0x00000010, R8
-	JMP     single_loop_658
+	JMP     single_loop_650
 
-remainder_659:
+remainder_651:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_660
+	JE        span_done_652
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -8192,15 +8208,15 @@ remainder_659:
 	VMULPS    (BX)(R8*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 
-span_done_660:
+span_done_652:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_654
+	JMP  row_646
 
-rows_done_655:
+rows_done_647:
 	VZEROUPPER
 	RET
 
@@ -8219,98 +8235,98 @@ TEXT ·forwardRingAVX512F32(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x00000180
-	JA     ring_segmented_661
+	JA     ring_segmented_653
 	MOVQ   R8, R9
 
-ring_len_662:
+ring_len_654:
 	CMPQ R9, $0x00000010
-	JAE  ring_len_done_663
+	JAE  ring_len_done_655
 	ADDQ R8, R9
-	JMP  ring_len_662
+	JMP  ring_len_654
 
-ring_len_done_663:
+ring_len_done_655:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000010, R10
 
-ring_step_664:
+ring_step_656:
 	CMPQ R10, R9
-	JB   ring_step_done_665
+	JB   ring_step_done_657
 	SUBQ R9, R10
-	JMP  ring_step_664
+	JMP  ring_step_656
 
-ring_step_done_665:
+ring_step_done_657:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000040, R10
 
-ring_step_666:
+ring_step_658:
 	CMPQ R10, R9
-	JB   ring_step_done_667
+	JB   ring_step_done_659
 	SUBQ R9, R10
-	JMP  ring_step_666
+	JMP  ring_step_658
 
-ring_step_done_667:
+ring_step_done_659:
 	MOVQ R10, 1936(SP)
 	MOVQ alpha_base+48(FP), R9
 	CMPQ AX, $0x01
-	JNE  ring_planes_668
+	JNE  ring_planes_660
 	XORQ AX, AX
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 
-ring_copy_670:
+ring_copy_662:
 	CMPQ    AX, R10
-	JGT     ring_copy_tail_671
+	JGT     ring_copy_tail_663
 	VMOVUPS (R9)(AX*4), Z1
 	VMOVUPS Z1, (DI)(AX*4)
 	ADDQ    $0x00000010, AX
-	JMP     ring_copy_670
+	JMP     ring_copy_662
 
-ring_copy_tail_671:
+ring_copy_tail_663:
 	SUBQ      AX, DX
-	JE        ring_extend_669
+	JE        ring_extend_661
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
 	VMOVUPS.Z (R9)(AX*4), K1, Z1
 	VMOVUPS   Z1, (DI)(AX*4)
-	JMP       ring_extend_669
+	JMP       ring_extend_661
 
-ring_planes_668:
+ring_planes_660:
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_channel_672:
+ring_channel_664:
 	CMPQ         R10, DX
-	JE           ring_extend_669
+	JE           ring_extend_661
 	VBROADCASTSS (R9)(R10*4), Z1
 	XORQ         R12, R12
 
-ring_fill_673:
+ring_fill_665:
 	MOVQ    R11, R13
 	ADDQ    R12, R13
 	VMOVUPS Z1, (DI)(R13*4)
 	ADDQ    $0x00000010, R12
 	CMPQ    R12, AX
-	JB      ring_fill_673
+	JB      ring_fill_665
 	ADDQ    AX, R11
 	INCQ    R10
-	JMP     ring_channel_672
+	JMP     ring_channel_664
 
-ring_extend_669:
+ring_extend_661:
 	MOVQ 1920(SP), AX
 	MOVQ R8, DX
 
-ring_element_674:
+ring_element_666:
 	CMPQ DX, AX
-	JAE  ring_repeated_675
+	JAE  ring_repeated_667
 	MOVQ DX, R9
 	SUBQ R8, R9
 	MOVL (DI)(R9*4), R9
 	MOVL R9, (DI)(DX*4)
 	INCQ DX
-	JMP  ring_element_674
+	JMP  ring_element_666
 
-ring_repeated_675:
+ring_repeated_667:
 	VMOVUPS (DI), Z1
 	VMOVUPS Z1, (DI)(AX*4)
 	VMOVUPS 64(DI), Z1
@@ -8324,9 +8340,9 @@ ring_repeated_675:
 	MOVQ    SI, R8
 	SUBQ    $0x00000040, R8
 
-unrolled_676:
+unrolled_668:
 	CMPQ    DX, R8
-	JGT     single_677
+	JGT     single_669
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -8348,15 +8364,15 @@ unrolled_676:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000040, DX
-	JMP     unrolled_676
+	JMP     unrolled_668
 
-single_677:
+single_669:
 	MOVQ SI, R8
 	SUBQ $0x00000010, R8
 
-single_loop_678:
+single_loop_670:
 	CMPQ    DX, R8
-	JGT     remainder_679
+	JGT     remainder_671
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -8366,11 +8382,11 @@ single_loop_678:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000010, DX
-	JMP     single_loop_678
+	JMP     single_loop_670
 
-remainder_679:
+remainder_671:
 	SUBQ      DX, SI
-	JE        span_done_680
+	JE        span_done_672
 	MOVQ      $-1, R8
 	BZHIQ     SI, R8, SI
 	KMOVW     SI, K1
@@ -8379,11 +8395,13 @@ remainder_679:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(DX*4)
 
-span_done_680:
-	JMP ring_finished_681
+span_done_672:
+	JMP ring_finished_forwardAVX512F32
 
-ring_segmented_661:
+ring_segmented_653:
 	MOVQ inner+72(FP), R8
+	CMPQ R8, $0x00000180
+	JA   ring_finished_forwardAVX512F32
 	MOVQ $0x00000180, AX
 	XORQ DX, DX
 	DIVQ R8
@@ -8391,9 +8409,9 @@ ring_segmented_661:
 	MOVQ $0x00000000, 1960(SP)
 	MOVQ $0x00000000, 1944(SP)
 
-ring_segment_682:
+ring_segment_673:
 	CMPQ    SI, $0x00
-	JE      ring_done_683
+	JE      ring_done_674
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -8410,96 +8428,96 @@ ring_segment_682:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R10
 
-ring_len_684:
+ring_len_675:
 	CMPQ R10, $0x00000010
-	JAE  ring_len_done_685
+	JAE  ring_len_done_676
 	ADDQ R9, R10
-	JMP  ring_len_684
+	JMP  ring_len_675
 
-ring_len_done_685:
+ring_len_done_676:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000010, R11
 
-ring_step_686:
+ring_step_677:
 	CMPQ R11, R10
-	JB   ring_step_done_687
+	JB   ring_step_done_678
 	SUBQ R10, R11
-	JMP  ring_step_686
+	JMP  ring_step_677
 
-ring_step_done_687:
+ring_step_done_678:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000040, R11
 
-ring_step_688:
+ring_step_679:
 	CMPQ R11, R10
-	JB   ring_step_done_689
+	JB   ring_step_done_680
 	SUBQ R10, R11
-	JMP  ring_step_688
+	JMP  ring_step_679
 
-ring_step_done_689:
+ring_step_done_680:
 	MOVQ R11, 1936(SP)
 	MOVQ alpha_base+48(FP), R10
 	LEAQ (R10)(AX*4), R10
 	CMPQ R8, $0x01
-	JNE  ring_planes_690
+	JNE  ring_planes_681
 	XORQ AX, AX
 	MOVQ DX, R8
 	SUBQ $0x00000010, R8
 
-ring_copy_692:
+ring_copy_683:
 	CMPQ    AX, R8
-	JGT     ring_copy_tail_693
+	JGT     ring_copy_tail_684
 	VMOVUPS (R10)(AX*4), Z1
 	VMOVUPS Z1, (DI)(AX*4)
 	ADDQ    $0x00000010, AX
-	JMP     ring_copy_692
+	JMP     ring_copy_683
 
-ring_copy_tail_693:
+ring_copy_tail_684:
 	SUBQ      AX, DX
-	JE        ring_extend_691
+	JE        ring_extend_682
 	MOVQ      $-1, R8
 	BZHIQ     DX, R8, DX
 	KMOVW     DX, K1
 	VMOVUPS.Z (R10)(AX*4), K1, Z1
 	VMOVUPS   Z1, (DI)(AX*4)
-	JMP       ring_extend_691
+	JMP       ring_extend_682
 
-ring_planes_690:
+ring_planes_681:
 	XORQ AX, AX
 	XORQ R11, R11
 
-ring_channel_694:
+ring_channel_685:
 	CMPQ         AX, DX
-	JE           ring_extend_691
+	JE           ring_extend_682
 	VBROADCASTSS (R10)(AX*4), Z1
 	XORQ         R12, R12
 
-ring_fill_695:
+ring_fill_686:
 	MOVQ    R11, R13
 	ADDQ    R12, R13
 	VMOVUPS Z1, (DI)(R13*4)
 	ADDQ    $0x00000010, R12
 	CMPQ    R12, R8
-	JB      ring_fill_695
+	JB      ring_fill_686
 	ADDQ    R8, R11
 	INCQ    AX
-	JMP     ring_channel_694
+	JMP     ring_channel_685
 
-ring_extend_691:
+ring_extend_682:
 	MOVQ 1920(SP), AX
 	MOVQ R9, DX
 
-ring_element_696:
+ring_element_687:
 	CMPQ DX, AX
-	JAE  ring_repeated_697
+	JAE  ring_repeated_688
 	MOVQ DX, R8
 	SUBQ R9, R8
 	MOVL (DI)(R8*4), R8
 	MOVL R8, (DI)(DX*4)
 	INCQ DX
-	JMP  ring_element_696
+	JMP  ring_element_687
 
-ring_repeated_697:
+ring_repeated_688:
 	VMOVUPS (DI), Z1
 	VMOVUPS Z1, (DI)(AX*4)
 	VMOVUPS 64(DI), Z1
@@ -8514,9 +8532,9 @@ ring_repeated_697:
 	MOVQ    DX, R9
 	SUBQ    $0x00000040, R9
 
-unrolled_698:
+unrolled_689:
 	CMPQ    R8, R9
-	JGT     single_699
+	JGT     single_690
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -8538,15 +8556,15 @@ unrolled_698:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000040, R8
-	JMP     unrolled_698
+	JMP     unrolled_689
 
-single_699:
+single_690:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-single_loop_700:
+single_loop_691:
 	CMPQ    R8, R9
-	JGT     remainder_701
+	JGT     remainder_692
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -8556,11 +8574,11 @@ single_loop_700:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000010, R8
-	JMP     single_loop_700
+	JMP     single_loop_691
 
-remainder_701:
+remainder_692:
 	SUBQ      R8, DX
-	JE        span_done_702
+	JE        span_done_693
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -8569,7 +8587,7 @@ remainder_701:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-span_done_702:
+span_done_693:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -8580,15 +8598,15 @@ span_done_702:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_703
+	JNE  ring_next_694
 	XORQ AX, AX
 
-ring_next_703:
+ring_next_694:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_682
+	JMP  ring_segment_673
 
-ring_done_683:
-ring_finished_681:
+ring_done_674:
+ring_finished_forwardAVX512F32:
 	VZEROUPPER
 	RET
 
@@ -8612,11 +8630,11 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_704
+	JB           cached_695
 	CMPQ         AX, DX
-	JE           cached_704
+	JE           cached_695
 	CMPQ         AX, CX
-	JE           cached_704
+	JE           cached_695
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -8625,7 +8643,7 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_706
+	JE           aligned_697
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -8644,13 +8662,13 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	VMOVUPS      Z10, K1, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_706:
+aligned_697:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_707:
+unrolled_698:
 	CMPQ        SI, DI
-	JGT         single_708
+	JGT         single_699
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -8700,15 +8718,15 @@ unrolled_707:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
-	JMP         unrolled_707
+	JMP         unrolled_698
 
-single_708:
+single_699:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_709:
+single_loop_700:
 	CMPQ        SI, DI
-	JGT         remainder_710
+	JGT         remainder_701
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -8722,11 +8740,11 @@ single_loop_709:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
-	JMP         single_loop_709
+	JMP         single_loop_700
 
-remainder_710:
+remainder_701:
 	SUBQ        SI, BX
-	JE          span_done_711
+	JE          span_done_702
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -8743,18 +8761,18 @@ remainder_710:
 	VMULPS      Z9, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(SI*4)
 
-span_done_711:
+span_done_702:
 	SFENCE
-	JMP stored_705
+	JMP stored_696
 
-cached_704:
+cached_695:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_712:
+unrolled_703:
 	CMPQ        SI, DI
-	JGT         single_713
+	JGT         single_704
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -8804,15 +8822,15 @@ unrolled_712:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
-	JMP         unrolled_712
+	JMP         unrolled_703
 
-single_713:
+single_704:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_714:
+single_loop_705:
 	CMPQ        SI, DI
-	JGT         remainder_715
+	JGT         remainder_706
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -8826,11 +8844,11 @@ single_loop_714:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
-	JMP         single_loop_714
+	JMP         single_loop_705
 
-remainder_715:
+remainder_706:
 	SUBQ        SI, BX
-	JE          span_done_716
+	JE          span_done_707
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -8847,8 +8865,8 @@ remainder_715:
 	VMULPS      Z9, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(SI*4)
 
-span_done_716:
-stored_705:
+span_done_707:
+stored_696:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -8882,9 +8900,9 @@ TEXT ·backwardPlanesAVX512F32(SB), NOSPLIT, $0-128
 	SHLQ   $0x02, R10
 	XORQ   R11, R11
 
-plane_717:
+plane_708:
 	CMPQ         BX, $0x00
-	JE           planes_done_718
+	JE           planes_done_709
 	VBROADCASTSS (R9)(R11*4), Z9
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -8898,9 +8916,9 @@ plane_717:
 	MOVQ         DI, R13
 	SUBQ         $0x00000040, R13
 
-unrolled_719:
+unrolled_710:
 	CMPQ        R12, R13
-	JGT         single_720
+	JGT         single_711
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -8950,15 +8968,15 @@ unrolled_719:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, 192(AX)(R12*4)
 	ADDQ        $0x00000040, R12
-	JMP         unrolled_719
+	JMP         unrolled_710
 
-single_720:
+single_711:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 
-single_loop_721:
+single_loop_712:
 	CMPQ        R12, R13
-	JGT         remainder_722
+	JGT         remainder_713
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -8972,12 +8990,12 @@ single_loop_721:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, (AX)(R12*4)
 	ADDQ        $0x00000010, R12
-	JMP         single_loop_721
+	JMP         single_loop_712
 
-remainder_722:
+remainder_713:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_723
+	JE          span_done_714
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -8994,7 +9012,7 @@ remainder_722:
 	VMULPS      Z9, Z10, K2, Z10
 	VMOVUPS     Z10, K1, (AX)(R12*4)
 
-span_done_723:
+span_done_714:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -9015,14 +9033,14 @@ span_done_723:
 	ADDQ          R10, AX
 	INCQ          R11
 	CMPQ          R11, R8
-	JNE           same_pass_724
+	JNE           same_pass_715
 	XORQ          R11, R11
 
-same_pass_724:
+same_pass_715:
 	SUBQ DI, BX
-	JMP  plane_717
+	JMP  plane_708
 
-planes_done_718:
+planes_done_709:
 	VZEROUPPER
 	RET
 
@@ -9038,9 +9056,9 @@ TEXT ·backwardPatternAVX512F32(SB), NOSPLIT, $0-120
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), R8
 
-row_725:
+row_716:
 	CMPQ    BX, $0x00
-	JE      rows_done_726
+	JE      rows_done_717
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -9048,9 +9066,9 @@ row_725:
 	MOVQ    R9, R11
 	SUBQ    $0x00000040, R11
 
-unrolled_727:
+unrolled_718:
 	CMPQ        R10, R11
-	JGT         single_728
+	JGT         single_719
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -9116,15 +9134,15 @@ unrolled_727:
 	VMULPS      192(SI)(R10*4), Z1, K1, Z1
 	VMOVUPS     Z1, 192(AX)(R10*4)
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_727
+	JMP         unrolled_718
 
-single_728:
+single_719:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-single_loop_729:
+single_loop_720:
 	CMPQ        R10, R11
-	JGT         remainder_730
+	JGT         remainder_721
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -9142,12 +9160,12 @@ single_loop_729:
 	VMULPS      (SI)(R10*4), Z1, K1, Z1
 	VMOVUPS     Z1, (AX)(R10*4)
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_729
+	JMP         single_loop_720
 
-remainder_730:
+remainder_721:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_731
+	JE          span_done_722
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -9168,16 +9186,16 @@ remainder_730:
 	VMULPS      (SI)(R10*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_731:
+span_done_722:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_725
+	JMP  row_716
 
-rows_done_726:
+rows_done_717:
 	VZEROUPPER
 	RET
 
@@ -9200,98 +9218,98 @@ TEXT ·backwardRingAVX512F32(SB), $1856-128
 	MOVQ   DX, R10
 	IMULQ  AX, R10
 	CMPQ   R10, $0x00000030
-	JA     ring_segmented_732
+	JA     ring_segmented_723
 	MOVQ   R10, R11
 
-ring_len_733:
+ring_len_724:
 	CMPQ R11, $0x00000010
-	JAE  ring_len_done_734
+	JAE  ring_len_done_725
 	ADDQ R10, R11
-	JMP  ring_len_733
+	JMP  ring_len_724
 
-ring_len_done_734:
+ring_len_done_725:
 	MOVQ R11, 1792(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_735:
+ring_step_726:
 	CMPQ R12, R11
-	JB   ring_step_done_736
+	JB   ring_step_done_727
 	SUBQ R11, R12
-	JMP  ring_step_735
+	JMP  ring_step_726
 
-ring_step_done_736:
+ring_step_done_727:
 	MOVQ R12, 1800(SP)
 	MOVQ $0x00000040, R12
 
-ring_step_737:
+ring_step_728:
 	CMPQ R12, R11
-	JB   ring_step_done_738
+	JB   ring_step_done_729
 	SUBQ R11, R12
-	JMP  ring_step_737
+	JMP  ring_step_728
 
-ring_step_done_738:
+ring_step_done_729:
 	MOVQ R12, 1808(SP)
 	MOVQ alpha_base+72(FP), R11
 	CMPQ AX, $0x01
-	JNE  ring_planes_739
+	JNE  ring_planes_730
 	XORQ AX, AX
 	MOVQ DX, R12
 	SUBQ $0x00000010, R12
 
-ring_copy_741:
+ring_copy_732:
 	CMPQ    AX, R12
-	JGT     ring_copy_tail_742
+	JGT     ring_copy_tail_733
 	VMOVUPS (R11)(AX*4), Z1
 	VMOVUPS Z1, (R8)(AX*4)
 	ADDQ    $0x00000010, AX
-	JMP     ring_copy_741
+	JMP     ring_copy_732
 
-ring_copy_tail_742:
+ring_copy_tail_733:
 	SUBQ      AX, DX
-	JE        ring_extend_740
+	JE        ring_extend_731
 	MOVQ      $-1, R12
 	BZHIQ     DX, R12, DX
 	KMOVW     DX, K1
 	VMOVUPS.Z (R11)(AX*4), K1, Z1
 	VMOVUPS   Z1, (R8)(AX*4)
-	JMP       ring_extend_740
+	JMP       ring_extend_731
 
-ring_planes_739:
+ring_planes_730:
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_channel_743:
+ring_channel_734:
 	CMPQ         R12, DX
-	JE           ring_extend_740
+	JE           ring_extend_731
 	VBROADCASTSS (R11)(R12*4), Z1
 	XORQ         R14, R14
 
-ring_fill_744:
+ring_fill_735:
 	MOVQ    R13, R15
 	ADDQ    R14, R15
 	VMOVUPS Z1, (R8)(R15*4)
 	ADDQ    $0x00000010, R14
 	CMPQ    R14, AX
-	JB      ring_fill_744
+	JB      ring_fill_735
 	ADDQ    AX, R13
 	INCQ    R12
-	JMP     ring_channel_743
+	JMP     ring_channel_734
 
-ring_extend_740:
+ring_extend_731:
 	MOVQ 1792(SP), AX
 	MOVQ R10, DX
 
-ring_element_745:
+ring_element_736:
 	CMPQ DX, AX
-	JAE  ring_repeated_746
+	JAE  ring_repeated_737
 	MOVQ DX, R11
 	SUBQ R10, R11
 	MOVL (R8)(R11*4), R11
 	MOVL R11, (R8)(DX*4)
 	INCQ DX
-	JMP  ring_element_745
+	JMP  ring_element_736
 
-ring_repeated_746:
+ring_repeated_737:
 	VMOVUPS (R8), Z1
 	VMOVUPS Z1, (R8)(AX*4)
 	VMOVUPS 64(R8), Z1
@@ -9304,22 +9322,22 @@ ring_repeated_746:
 	MOVQ    1792(SP), DX
 	ADDQ    $0x00000040, DX
 
-sums_zero_747:
+sums_zero_738:
 	CMPQ    AX, DX
-	JAE     sums_zeroed_748
+	JAE     sums_zeroed_739
 	VMOVUPD Z0, (R9)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_zero_747
+	JMP     sums_zero_738
 
-sums_zeroed_748:
+sums_zeroed_739:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ DI, R10
 	SUBQ $0x00000040, R10
 
-unrolled_749:
+unrolled_740:
 	CMPQ        DX, R10
-	JGT         single_750
+	JGT         single_741
 	VMOVUPS     (BX)(DX*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(DX*4), Z1
@@ -9389,15 +9407,15 @@ unrolled_749:
 	SUBQ        1792(SP), R11
 	CMOVQCC     R11, AX
 	ADDQ        $0x00000040, DX
-	JMP         unrolled_749
+	JMP         unrolled_740
 
-single_750:
+single_741:
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 
-single_loop_751:
+single_loop_742:
 	CMPQ        DX, R10
-	JGT         remainder_752
+	JGT         remainder_743
 	VMOVUPS     (BX)(DX*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(DX*4), Z1
@@ -9419,11 +9437,11 @@ single_loop_751:
 	SUBQ        1792(SP), R11
 	CMOVQCC     R11, AX
 	ADDQ        $0x00000010, DX
-	JMP         single_loop_751
+	JMP         single_loop_742
 
-remainder_752:
+remainder_743:
 	SUBQ        DX, DI
-	JE          span_done_753
+	JE          span_done_744
 	MOVQ        $-1, R10
 	BZHIQ       DI, R10, DI
 	KMOVW       DI, K1
@@ -9444,7 +9462,7 @@ remainder_752:
 	VMULPS      (R8)(AX*4), Z0, K2, Z0
 	VMOVUPS     Z0, K1, (CX)(DX*4)
 
-span_done_753:
+span_done_744:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
@@ -9452,49 +9470,49 @@ span_done_753:
 	MOVQ  DX, BX
 	ADDQ  $0x00000040, BX
 
-fold_ext_754:
+fold_ext_745:
 	CMPQ    BX, DX
-	JBE     fold_ext_done_755
+	JBE     fold_ext_done_746
 	SUBQ    $0x00000008, BX
 	MOVQ    BX, SI
 	SUBQ    DX, SI
 	VMOVUPD (R9)(SI*8), Z0
 	VADDPD  (R9)(BX*8), Z0, Z0
 	VMOVUPD Z0, (R9)(SI*8)
-	JMP     fold_ext_754
+	JMP     fold_ext_745
 
-fold_ext_done_755:
-fold_756:
+fold_ext_done_746:
+fold_747:
 	CMPQ   DX, AX
-	JBE    folded_757
+	JBE    folded_748
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (R9)(DX*8), X0
 	VADDSD (R9)(SI*8), X0, X0
 	VMOVSD X0, (R9)(SI*8)
-	JMP    fold_756
+	JMP    fold_747
 
-folded_757:
+folded_748:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_758
+	JNE  sums_planes_749
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_761:
+sums_vector_752:
 	CMPQ      AX, DX
-	JGT       sums_scalar_759
+	JGT       sums_scalar_750
 	VCVTPS2PD (CX)(AX*4), Z0
 	VADDPD    (R9)(AX*8), Z0, Z0
 	VCVTPD2PS Z0, Y0
 	VMOVUPS   Y0, (CX)(AX*4)
 	ADDQ      $0x00000008, AX
-	JMP       sums_vector_761
+	JMP       sums_vector_752
 
-sums_scalar_759:
+sums_scalar_750:
 	CMPQ      AX, alpha_len+80(FP)
-	JE        sums_done_760
+	JE        sums_done_751
 	VMOVSD    (R9)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
@@ -9502,18 +9520,18 @@ sums_scalar_759:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_759
+	JMP       sums_scalar_750
 
-sums_planes_758:
+sums_planes_749:
 	XORQ BX, BX
 	MOVQ inner+120(FP), SI
 	SHLQ $0x03, SI
 
-sums_group_762:
+sums_group_753:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_764
+	JB     sums_single_755
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -9522,7 +9540,7 @@ sums_group_762:
 	LEAQ   (DI)(SI*2), R8
 	XORQ   DX, DX
 
-sums_group_plane_763:
+sums_group_plane_754:
 	VADDSD    (DI), X0, X0
 	VADDSD    (DI)(SI*1), X1, X1
 	VADDSD    (R8), X2, X2
@@ -9531,7 +9549,7 @@ sums_group_plane_763:
 	ADDQ      $0x08, R8
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_group_plane_763
+	JB        sums_group_plane_754
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (CX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -9556,33 +9574,35 @@ sums_group_plane_763:
 	SHRQ      $0x01, DX
 	ADDQ      DX, BX
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_762
+	JMP       sums_group_753
 
-sums_single_764:
+sums_single_755:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_760
+	JE     sums_done_751
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_765:
+sums_single_plane_756:
 	VADDSD    (R9)(BX*8), X0, X0
 	INCQ      BX
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_single_plane_765
+	JB        sums_single_plane_756
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_764
+	JMP       sums_single_755
 
-sums_done_760:
-	JMP ring_finished_766
+sums_done_751:
+	JMP ring_finished_backwardAVX512F32
 
-ring_segmented_732:
+ring_segmented_723:
 	MOVQ inner+120(FP), R10
+	CMPQ R10, $0x00000030
+	JA   ring_finished_backwardAVX512F32
 	MOVQ $0x00000030, AX
 	XORQ DX, DX
 	DIVQ R10
@@ -9590,9 +9610,9 @@ ring_segmented_732:
 	MOVQ $0x00000000, 1832(SP)
 	MOVQ $0x00000000, 1816(SP)
 
-ring_segment_767:
+ring_segment_757:
 	CMPQ    DI, $0x00
-	JE      ring_done_768
+	JE      ring_done_758
 	MOVQ    1816(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+120(FP), R10
@@ -9609,96 +9629,96 @@ ring_segment_767:
 	MOVQ    R12, 1848(SP)
 	MOVQ    R11, R12
 
-ring_len_769:
+ring_len_759:
 	CMPQ R12, $0x00000010
-	JAE  ring_len_done_770
+	JAE  ring_len_done_760
 	ADDQ R11, R12
-	JMP  ring_len_769
+	JMP  ring_len_759
 
-ring_len_done_770:
+ring_len_done_760:
 	MOVQ R12, 1792(SP)
 	MOVQ $0x00000010, R13
 
-ring_step_771:
+ring_step_761:
 	CMPQ R13, R12
-	JB   ring_step_done_772
+	JB   ring_step_done_762
 	SUBQ R12, R13
-	JMP  ring_step_771
+	JMP  ring_step_761
 
-ring_step_done_772:
+ring_step_done_762:
 	MOVQ R13, 1800(SP)
 	MOVQ $0x00000040, R13
 
-ring_step_773:
+ring_step_763:
 	CMPQ R13, R12
-	JB   ring_step_done_774
+	JB   ring_step_done_764
 	SUBQ R12, R13
-	JMP  ring_step_773
+	JMP  ring_step_763
 
-ring_step_done_774:
+ring_step_done_764:
 	MOVQ R13, 1808(SP)
 	MOVQ alpha_base+72(FP), R12
 	LEAQ (R12)(AX*4), R12
 	CMPQ R10, $0x01
-	JNE  ring_planes_775
+	JNE  ring_planes_765
 	XORQ AX, AX
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 
-ring_copy_777:
+ring_copy_767:
 	CMPQ    AX, R10
-	JGT     ring_copy_tail_778
+	JGT     ring_copy_tail_768
 	VMOVUPS (R12)(AX*4), Z1
 	VMOVUPS Z1, (R8)(AX*4)
 	ADDQ    $0x00000010, AX
-	JMP     ring_copy_777
+	JMP     ring_copy_767
 
-ring_copy_tail_778:
+ring_copy_tail_768:
 	SUBQ      AX, DX
-	JE        ring_extend_776
+	JE        ring_extend_766
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
 	VMOVUPS.Z (R12)(AX*4), K1, Z1
 	VMOVUPS   Z1, (R8)(AX*4)
-	JMP       ring_extend_776
+	JMP       ring_extend_766
 
-ring_planes_775:
+ring_planes_765:
 	XORQ AX, AX
 	XORQ R13, R13
 
-ring_channel_779:
+ring_channel_769:
 	CMPQ         AX, DX
-	JE           ring_extend_776
+	JE           ring_extend_766
 	VBROADCASTSS (R12)(AX*4), Z1
 	XORQ         R14, R14
 
-ring_fill_780:
+ring_fill_770:
 	MOVQ    R13, R15
 	ADDQ    R14, R15
 	VMOVUPS Z1, (R8)(R15*4)
 	ADDQ    $0x00000010, R14
 	CMPQ    R14, R10
-	JB      ring_fill_780
+	JB      ring_fill_770
 	ADDQ    R10, R13
 	INCQ    AX
-	JMP     ring_channel_779
+	JMP     ring_channel_769
 
-ring_extend_776:
+ring_extend_766:
 	MOVQ 1792(SP), AX
 	MOVQ R11, DX
 
-ring_element_781:
+ring_element_771:
 	CMPQ DX, AX
-	JAE  ring_repeated_782
+	JAE  ring_repeated_772
 	MOVQ DX, R10
 	SUBQ R11, R10
 	MOVL (R8)(R10*4), R10
 	MOVL R10, (R8)(DX*4)
 	INCQ DX
-	JMP  ring_element_781
+	JMP  ring_element_771
 
-ring_repeated_782:
+ring_repeated_772:
 	VMOVUPS (R8), Z1
 	VMOVUPS Z1, (R8)(AX*4)
 	VMOVUPS 64(R8), Z1
@@ -9711,23 +9731,23 @@ ring_repeated_782:
 	MOVQ    1792(SP), DX
 	ADDQ    $0x00000040, DX
 
-sums_zero_783:
+sums_zero_773:
 	CMPQ    AX, DX
-	JAE     sums_zeroed_784
+	JAE     sums_zeroed_774
 	VMOVUPD Z0, (R9)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_zero_783
+	JMP     sums_zero_773
 
-sums_zeroed_784:
+sums_zeroed_774:
 	XORQ AX, AX
 	MOVQ 1848(SP), DX
 	XORQ R10, R10
 	MOVQ DX, R11
 	SUBQ $0x00000040, R11
 
-unrolled_785:
+unrolled_775:
 	CMPQ        R10, R11
-	JGT         single_786
+	JGT         single_776
 	VMOVUPS     (BX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R10*4), Z1
@@ -9797,15 +9817,15 @@ unrolled_785:
 	SUBQ        1792(SP), R12
 	CMOVQCC     R12, AX
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_785
+	JMP         unrolled_775
 
-single_786:
+single_776:
 	MOVQ DX, R11
 	SUBQ $0x00000010, R11
 
-single_loop_787:
+single_loop_777:
 	CMPQ        R10, R11
-	JGT         remainder_788
+	JGT         remainder_778
 	VMOVUPS     (BX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R10*4), Z1
@@ -9827,11 +9847,11 @@ single_loop_787:
 	SUBQ        1792(SP), R12
 	CMOVQCC     R12, AX
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_787
+	JMP         single_loop_777
 
-remainder_788:
+remainder_778:
 	SUBQ        R10, DX
-	JE          span_done_789
+	JE          span_done_779
 	MOVQ        $-1, R11
 	BZHIQ       DX, R11, DX
 	KMOVW       DX, K1
@@ -9852,7 +9872,7 @@ remainder_788:
 	VMULPS      (R8)(AX*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (CX)(R10*4)
 
-span_done_789:
+span_done_779:
 	MOVQ  1816(SP), AX
 	MOVQ  1840(SP), DX
 	MOVQ  dalpha_base+96(FP), R10
@@ -9863,49 +9883,49 @@ span_done_789:
 	MOVQ  R12, R13
 	ADDQ  $0x00000040, R13
 
-fold_ext_790:
+fold_ext_780:
 	CMPQ    R13, R12
-	JBE     fold_ext_done_791
+	JBE     fold_ext_done_781
 	SUBQ    $0x00000008, R13
 	MOVQ    R13, R14
 	SUBQ    R12, R14
 	VMOVUPD (R9)(R14*8), Z1
 	VADDPD  (R9)(R13*8), Z1, Z1
 	VMOVUPD Z1, (R9)(R14*8)
-	JMP     fold_ext_790
+	JMP     fold_ext_780
 
-fold_ext_done_791:
-fold_792:
+fold_ext_done_781:
+fold_782:
 	CMPQ   R12, R11
-	JBE    folded_793
+	JBE    folded_783
 	DECQ   R12
 	MOVQ   R12, R14
 	SUBQ   R11, R14
 	VMOVSD (R9)(R12*8), X1
 	VADDSD (R9)(R14*8), X1, X1
 	VMOVSD X1, (R9)(R14*8)
-	JMP    fold_792
+	JMP    fold_782
 
-folded_793:
+folded_783:
 	XORQ R11, R11
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_794
+	JNE  sums_planes_784
 	MOVQ 1840(SP), R12
 	SUBQ $0x00000008, R12
 
-sums_vector_797:
+sums_vector_787:
 	CMPQ      R11, R12
-	JGT       sums_scalar_795
+	JGT       sums_scalar_785
 	VCVTPS2PD (R10)(R11*4), Z1
 	VADDPD    (R9)(R11*8), Z1, Z1
 	VCVTPD2PS Z1, Y1
 	VMOVUPS   Y1, (R10)(R11*4)
 	ADDQ      $0x00000008, R11
-	JMP       sums_vector_797
+	JMP       sums_vector_787
 
-sums_scalar_795:
+sums_scalar_785:
 	CMPQ      R11, 1840(SP)
-	JE        sums_done_796
+	JE        sums_done_786
 	VMOVSD    (R9)(R11*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (R10)(R11*4), X2, X2
@@ -9913,18 +9933,18 @@ sums_scalar_795:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (R10)(R11*4)
 	INCQ      R11
-	JMP       sums_scalar_795
+	JMP       sums_scalar_785
 
-sums_planes_794:
+sums_planes_784:
 	XORQ R13, R13
 	MOVQ inner+120(FP), R14
 	SHLQ $0x03, R14
 
-sums_group_798:
+sums_group_788:
 	MOVQ   1840(SP), R12
 	SUBQ   R11, R12
 	CMPQ   R12, $0x00000004
-	JB     sums_single_800
+	JB     sums_single_790
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -9933,7 +9953,7 @@ sums_group_798:
 	LEAQ   (R15)(R14*2), BP
 	XORQ   R12, R12
 
-sums_group_plane_799:
+sums_group_plane_789:
 	VADDSD    (R15), X1, X1
 	VADDSD    (R15)(R14*1), X2, X2
 	VADDSD    (BP), X3, X3
@@ -9942,7 +9962,7 @@ sums_group_plane_799:
 	ADDQ      $0x08, BP
 	INCQ      R12
 	CMPQ      R12, inner+120(FP)
-	JB        sums_group_plane_799
+	JB        sums_group_plane_789
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (R10)(R11*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -9967,29 +9987,29 @@ sums_group_plane_799:
 	SHRQ      $0x01, R12
 	ADDQ      R12, R13
 	ADDQ      $0x00000004, R11
-	JMP       sums_group_798
+	JMP       sums_group_788
 
-sums_single_800:
+sums_single_790:
 	CMPQ   R11, 1840(SP)
-	JE     sums_done_796
+	JE     sums_done_786
 	VXORPS X1, X1, X1
 	XORQ   R12, R12
 
-sums_single_plane_801:
+sums_single_plane_791:
 	VADDSD    (R9)(R13*8), X1, X1
 	INCQ      R13
 	INCQ      R12
 	CMPQ      R12, inner+120(FP)
-	JB        sums_single_plane_801
+	JB        sums_single_plane_791
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (R10)(R11*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (R10)(R11*4)
 	INCQ      R11
-	JMP       sums_single_800
+	JMP       sums_single_790
 
-sums_done_796:
+sums_done_786:
 	MOVQ 1848(SP), R10
 	SUBQ R10, DI
 	SHLQ $0x02, R10
@@ -9999,15 +10019,15 @@ sums_done_796:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_802
+	JNE  ring_next_792
 	XORQ AX, AX
 
-ring_next_802:
+ring_next_792:
 	MOVQ AX, 1816(SP)
-	JMP  ring_segment_767
+	JMP  ring_segment_757
 
-ring_done_768:
-ring_finished_766:
+ring_done_758:
+ring_finished_backwardAVX512F32:
 	VZEROUPPER
 	RET
 
@@ -10023,11 +10043,11 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_803
+	JB           cached_793
 	CMPQ         AX, DX
-	JE           cached_803
+	JE           cached_793
 	CMPQ         AX, CX
-	JE           cached_803
+	JE           cached_793
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -10036,7 +10056,7 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_805
+	JE           aligned_795
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -10048,13 +10068,13 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	VMOVUPS      Z2, K1, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_805:
+aligned_795:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_806:
+unrolled_796:
 	CMPQ     SI, DI
-	JGT      single_807
+	JGT      single_797
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
@@ -10076,26 +10096,26 @@ unrolled_806:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(SI*4)
 	ADDQ     $0x00000040, SI
-	JMP      unrolled_806
+	JMP      unrolled_796
 
-single_807:
+single_797:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_808:
+single_loop_798:
 	CMPQ     SI, DI
-	JGT      remainder_809
+	JGT      remainder_799
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(SI*4)
 	ADDQ     $0x00000010, SI
-	JMP      single_loop_808
+	JMP      single_loop_798
 
-remainder_809:
+remainder_799:
 	SUBQ      SI, BX
-	JE        span_done_810
+	JE        span_done_800
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -10105,18 +10125,18 @@ remainder_809:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_810:
+span_done_800:
 	SFENCE
-	JMP stored_804
+	JMP stored_794
 
-cached_803:
+cached_793:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_811:
+unrolled_801:
 	CMPQ    SI, DI
-	JGT     single_812
+	JGT     single_802
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
@@ -10138,26 +10158,26 @@ unrolled_811:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(SI*4)
 	ADDQ    $0x00000040, SI
-	JMP     unrolled_811
+	JMP     unrolled_801
 
-single_812:
+single_802:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_813:
+single_loop_803:
 	CMPQ    SI, DI
-	JGT     remainder_814
+	JGT     remainder_804
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(SI*4)
 	ADDQ    $0x00000010, SI
-	JMP     single_loop_813
+	JMP     single_loop_803
 
-remainder_814:
+remainder_804:
 	SUBQ      SI, BX
-	JE        span_done_815
+	JE        span_done_805
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -10167,8 +10187,8 @@ remainder_814:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_815:
-stored_804:
+span_done_805:
+stored_794:
 	VZEROUPPER
 	RET
 
@@ -10187,17 +10207,17 @@ TEXT ·backwardPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	SHLQ   $0x02, R9
 	XORQ   R10, R10
 
-plane_816:
+plane_806:
 	CMPQ         BX, $0x00
-	JE           planes_done_817
+	JE           planes_done_807
 	VBROADCASTSS (R8)(R10*4), Z1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000040, R12
 
-unrolled_818:
+unrolled_808:
 	CMPQ    R11, R12
-	JGT     single_819
+	JGT     single_809
 	VMOVUPS (CX)(R11*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R11*4), Z2
@@ -10219,27 +10239,27 @@ unrolled_818:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(R11*4)
 	ADDQ    $0x00000040, R11
-	JMP     unrolled_818
+	JMP     unrolled_808
 
-single_819:
+single_809:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 
-single_loop_820:
+single_loop_810:
 	CMPQ    R11, R12
-	JGT     remainder_821
+	JGT     remainder_811
 	VMOVUPS (CX)(R11*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R11*4), Z2
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(R11*4)
 	ADDQ    $0x00000010, R11
-	JMP     single_loop_820
+	JMP     single_loop_810
 
-remainder_821:
+remainder_811:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_822
+	JE        span_done_812
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -10249,20 +10269,20 @@ remainder_821:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R11*4)
 
-span_done_822:
+span_done_812:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_823
+	JNE  same_pass_813
 	XORQ R10, R10
 
-same_pass_823:
+same_pass_813:
 	SUBQ SI, BX
-	JMP  plane_816
+	JMP  plane_806
 
-planes_done_817:
+planes_done_807:
 	VZEROUPPER
 	RET
 
@@ -10277,9 +10297,9 @@ TEXT ·backwardPatternDxAVX512F32(SB), NOSPLIT, $0-96
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), DI
 
-row_824:
+row_814:
 	CMPQ    BX, $0x00
-	JE      rows_done_825
+	JE      rows_done_815
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -10287,9 +10307,9 @@ row_824:
 	MOVQ    R8, R10
 	SUBQ    $0x00000040, R10
 
-unrolled_826:
+unrolled_816:
 	CMPQ    R9, R10
-	JGT     single_827
+	JGT     single_817
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
@@ -10311,27 +10331,27 @@ unrolled_826:
 	VMULPS  192(SI)(R9*4), Z1, K1, Z1
 	VMOVUPS Z1, 192(AX)(R9*4)
 	ADDQ    $0x00000040, R9
-	JMP     unrolled_826
+	JMP     unrolled_816
 
-single_827:
+single_817:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
-single_loop_828:
+single_loop_818:
 	CMPQ    R9, R10
-	JGT     remainder_829
+	JGT     remainder_819
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
 	VMULPS  (SI)(R9*4), Z1, K1, Z1
 	VMOVUPS Z1, (AX)(R9*4)
 	ADDQ    $0x00000010, R9
-	JMP     single_loop_828
+	JMP     single_loop_818
 
-remainder_829:
+remainder_819:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_830
+	JE        span_done_820
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -10341,16 +10361,16 @@ remainder_829:
 	VMULPS    (SI)(R9*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 
-span_done_830:
+span_done_820:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_824
+	JMP  row_814
 
-rows_done_825:
+rows_done_815:
 	VZEROUPPER
 	RET
 
@@ -10370,98 +10390,98 @@ TEXT ·backwardRingDxAVX512F32(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x00000180
-	JA     ring_segmented_831
+	JA     ring_segmented_821
 	MOVQ   R9, R10
 
-ring_len_832:
+ring_len_822:
 	CMPQ R10, $0x00000010
-	JAE  ring_len_done_833
+	JAE  ring_len_done_823
 	ADDQ R9, R10
-	JMP  ring_len_832
+	JMP  ring_len_822
 
-ring_len_done_833:
+ring_len_done_823:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000010, R11
 
-ring_step_834:
+ring_step_824:
 	CMPQ R11, R10
-	JB   ring_step_done_835
+	JB   ring_step_done_825
 	SUBQ R10, R11
-	JMP  ring_step_834
+	JMP  ring_step_824
 
-ring_step_done_835:
+ring_step_done_825:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000040, R11
 
-ring_step_836:
+ring_step_826:
 	CMPQ R11, R10
-	JB   ring_step_done_837
+	JB   ring_step_done_827
 	SUBQ R10, R11
-	JMP  ring_step_836
+	JMP  ring_step_826
 
-ring_step_done_837:
+ring_step_done_827:
 	MOVQ R11, 1936(SP)
 	MOVQ alpha_base+72(FP), R10
 	CMPQ AX, $0x01
-	JNE  ring_planes_838
+	JNE  ring_planes_828
 	XORQ AX, AX
 	MOVQ DX, R11
 	SUBQ $0x00000010, R11
 
-ring_copy_840:
+ring_copy_830:
 	CMPQ    AX, R11
-	JGT     ring_copy_tail_841
+	JGT     ring_copy_tail_831
 	VMOVUPS (R10)(AX*4), Z1
 	VMOVUPS Z1, (R8)(AX*4)
 	ADDQ    $0x00000010, AX
-	JMP     ring_copy_840
+	JMP     ring_copy_830
 
-ring_copy_tail_841:
+ring_copy_tail_831:
 	SUBQ      AX, DX
-	JE        ring_extend_839
+	JE        ring_extend_829
 	MOVQ      $-1, R11
 	BZHIQ     DX, R11, DX
 	KMOVW     DX, K1
 	VMOVUPS.Z (R10)(AX*4), K1, Z1
 	VMOVUPS   Z1, (R8)(AX*4)
-	JMP       ring_extend_839
+	JMP       ring_extend_829
 
-ring_planes_838:
+ring_planes_828:
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_channel_842:
+ring_channel_832:
 	CMPQ         R11, DX
-	JE           ring_extend_839
+	JE           ring_extend_829
 	VBROADCASTSS (R10)(R11*4), Z1
 	XORQ         R13, R13
 
-ring_fill_843:
+ring_fill_833:
 	MOVQ    R12, R14
 	ADDQ    R13, R14
 	VMOVUPS Z1, (R8)(R14*4)
 	ADDQ    $0x00000010, R13
 	CMPQ    R13, AX
-	JB      ring_fill_843
+	JB      ring_fill_833
 	ADDQ    AX, R12
 	INCQ    R11
-	JMP     ring_channel_842
+	JMP     ring_channel_832
 
-ring_extend_839:
+ring_extend_829:
 	MOVQ 1920(SP), AX
 	MOVQ R9, DX
 
-ring_element_844:
+ring_element_834:
 	CMPQ DX, AX
-	JAE  ring_repeated_845
+	JAE  ring_repeated_835
 	MOVQ DX, R10
 	SUBQ R9, R10
 	MOVL (R8)(R10*4), R10
 	MOVL R10, (R8)(DX*4)
 	INCQ DX
-	JMP  ring_element_844
+	JMP  ring_element_834
 
-ring_repeated_845:
+ring_repeated_835:
 	VMOVUPS (R8), Z1
 	VMOVUPS Z1, (R8)(AX*4)
 	VMOVUPS 64(R8), Z1
@@ -10475,9 +10495,9 @@ ring_repeated_845:
 	MOVQ    DI, R9
 	SUBQ    $0x00000040, R9
 
-unrolled_846:
+unrolled_836:
 	CMPQ    DX, R9
-	JGT     single_847
+	JGT     single_837
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(DX*4), Z1
@@ -10503,15 +10523,15 @@ unrolled_846:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000040, DX
-	JMP     unrolled_846
+	JMP     unrolled_836
 
-single_847:
+single_837:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_848:
+single_loop_838:
 	CMPQ    DX, R9
-	JGT     remainder_849
+	JGT     remainder_839
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(DX*4), Z1
@@ -10522,11 +10542,11 @@ single_loop_848:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000010, DX
-	JMP     single_loop_848
+	JMP     single_loop_838
 
-remainder_849:
+remainder_839:
 	SUBQ      DX, DI
-	JE        span_done_850
+	JE        span_done_840
 	MOVQ      $-1, R9
 	BZHIQ     DI, R9, DI
 	KMOVW     DI, K1
@@ -10536,11 +10556,13 @@ remainder_849:
 	VMULPS    (R8)(AX*4), Z0, K2, Z0
 	VMOVUPS   Z0, K1, (CX)(DX*4)
 
-span_done_850:
-	JMP ring_finished_851
+span_done_840:
+	JMP ring_finished_backwardDxAVX512F32
 
-ring_segmented_831:
+ring_segmented_821:
 	MOVQ inner+96(FP), R9
+	CMPQ R9, $0x00000180
+	JA   ring_finished_backwardDxAVX512F32
 	MOVQ $0x00000180, AX
 	XORQ DX, DX
 	DIVQ R9
@@ -10548,9 +10570,9 @@ ring_segmented_831:
 	MOVQ $0x00000000, 1960(SP)
 	MOVQ $0x00000000, 1944(SP)
 
-ring_segment_852:
+ring_segment_841:
 	CMPQ    DI, $0x00
-	JE      ring_done_853
+	JE      ring_done_842
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -10567,96 +10589,96 @@ ring_segment_852:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R11
 
-ring_len_854:
+ring_len_843:
 	CMPQ R11, $0x00000010
-	JAE  ring_len_done_855
+	JAE  ring_len_done_844
 	ADDQ R10, R11
-	JMP  ring_len_854
+	JMP  ring_len_843
 
-ring_len_done_855:
+ring_len_done_844:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_856:
+ring_step_845:
 	CMPQ R12, R11
-	JB   ring_step_done_857
+	JB   ring_step_done_846
 	SUBQ R11, R12
-	JMP  ring_step_856
+	JMP  ring_step_845
 
-ring_step_done_857:
+ring_step_done_846:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000040, R12
 
-ring_step_858:
+ring_step_847:
 	CMPQ R12, R11
-	JB   ring_step_done_859
+	JB   ring_step_done_848
 	SUBQ R11, R12
-	JMP  ring_step_858
+	JMP  ring_step_847
 
-ring_step_done_859:
+ring_step_done_848:
 	MOVQ R12, 1936(SP)
 	MOVQ alpha_base+72(FP), R11
 	LEAQ (R11)(AX*4), R11
 	CMPQ R9, $0x01
-	JNE  ring_planes_860
+	JNE  ring_planes_849
 	XORQ AX, AX
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-ring_copy_862:
+ring_copy_851:
 	CMPQ    AX, R9
-	JGT     ring_copy_tail_863
+	JGT     ring_copy_tail_852
 	VMOVUPS (R11)(AX*4), Z1
 	VMOVUPS Z1, (R8)(AX*4)
 	ADDQ    $0x00000010, AX
-	JMP     ring_copy_862
+	JMP     ring_copy_851
 
-ring_copy_tail_863:
+ring_copy_tail_852:
 	SUBQ      AX, DX
-	JE        ring_extend_861
+	JE        ring_extend_850
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
 	VMOVUPS.Z (R11)(AX*4), K1, Z1
 	VMOVUPS   Z1, (R8)(AX*4)
-	JMP       ring_extend_861
+	JMP       ring_extend_850
 
-ring_planes_860:
+ring_planes_849:
 	XORQ AX, AX
 	XORQ R12, R12
 
-ring_channel_864:
+ring_channel_853:
 	CMPQ         AX, DX
-	JE           ring_extend_861
+	JE           ring_extend_850
 	VBROADCASTSS (R11)(AX*4), Z1
 	XORQ         R13, R13
 
-ring_fill_865:
+ring_fill_854:
 	MOVQ    R12, R14
 	ADDQ    R13, R14
 	VMOVUPS Z1, (R8)(R14*4)
 	ADDQ    $0x00000010, R13
 	CMPQ    R13, R9
-	JB      ring_fill_865
+	JB      ring_fill_854
 	ADDQ    R9, R12
 	INCQ    AX
-	JMP     ring_channel_864
+	JMP     ring_channel_853
 
-ring_extend_861:
+ring_extend_850:
 	MOVQ 1920(SP), AX
 	MOVQ R10, DX
 
-ring_element_866:
+ring_element_855:
 	CMPQ DX, AX
-	JAE  ring_repeated_867
+	JAE  ring_repeated_856
 	MOVQ DX, R9
 	SUBQ R10, R9
 	MOVL (R8)(R9*4), R9
 	MOVL R9, (R8)(DX*4)
 	INCQ DX
-	JMP  ring_element_866
+	JMP  ring_element_855
 
-ring_repeated_867:
+ring_repeated_856:
 	VMOVUPS (R8), Z1
 	VMOVUPS Z1, (R8)(AX*4)
 	VMOVUPS 64(R8), Z1
@@ -10671,9 +10693,9 @@ ring_repeated_867:
 	MOVQ    DX, R10
 	SUBQ    $0x00000040, R10
 
-unrolled_868:
+unrolled_857:
 	CMPQ    R9, R10
-	JGT     single_869
+	JGT     single_858
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -10699,15 +10721,15 @@ unrolled_868:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000040, R9
-	JMP     unrolled_868
+	JMP     unrolled_857
 
-single_869:
+single_858:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 
-single_loop_870:
+single_loop_859:
 	CMPQ    R9, R10
-	JGT     remainder_871
+	JGT     remainder_860
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -10718,11 +10740,11 @@ single_loop_870:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000010, R9
-	JMP     single_loop_870
+	JMP     single_loop_859
 
-remainder_871:
+remainder_860:
 	SUBQ      R9, DX
-	JE        span_done_872
+	JE        span_done_861
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -10732,7 +10754,7 @@ remainder_871:
 	VMULPS    (R8)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R9*4)
 
-span_done_872:
+span_done_861:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -10744,15 +10766,15 @@ span_done_872:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_873
+	JNE  ring_next_862
 	XORQ AX, AX
 
-ring_next_873:
+ring_next_862:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_852
+	JMP  ring_segment_841
 
-ring_done_853:
-ring_finished_851:
+ring_done_842:
+ring_finished_backwardDxAVX512F32:
 	VZEROUPPER
 	RET
 
@@ -10775,9 +10797,9 @@ TEXT ·backwardDalphaAVX512F32(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000040, SI
 
-unrolled_874:
+unrolled_863:
 	CMPQ        BX, SI
-	JGT         single_875
+	JGT         single_864
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -10819,15 +10841,15 @@ unrolled_874:
 	VCVTPS2PD   224(CX)(BX*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, BX
-	JMP         unrolled_874
+	JMP         unrolled_863
 
-single_875:
+single_864:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_876:
+single_loop_865:
 	CMPQ        BX, SI
-	JGT         remainder_877
+	JGT         remainder_866
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -10839,11 +10861,11 @@ single_loop_876:
 	VCVTPS2PD   32(CX)(BX*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, BX
-	JMP         single_loop_876
+	JMP         single_loop_865
 
-remainder_877:
+remainder_866:
 	SUBQ        BX, DX
-	JE          span_done_878
+	JE          span_done_867
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -10858,7 +10880,7 @@ remainder_877:
 	VCVTPS2PD.Z 32(CX)(BX*4), K1, Z9
 	VFMADD231PD Z9, Z0, K1, Z2
 
-span_done_878:
+span_done_867:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -10890,9 +10912,9 @@ TEXT ·backwardPlanesDalphaAVX512F32(SB), NOSPLIT, $0-80
 	SHLQ   $0x02, R8
 	XORQ   R9, R9
 
-plane_879:
+plane_868:
 	CMPQ   DX, $0x00
-	JE     planes_done_880
+	JE     planes_done_869
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -10905,9 +10927,9 @@ plane_879:
 	MOVQ   SI, R11
 	SUBQ   $0x00000040, R11
 
-unrolled_881:
+unrolled_870:
 	CMPQ        R10, R11
-	JGT         single_882
+	JGT         single_871
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -10949,15 +10971,15 @@ unrolled_881:
 	VCVTPS2PD   224(CX)(R10*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_881
+	JMP         unrolled_870
 
-single_882:
+single_871:
 	MOVQ SI, R11
 	SUBQ $0x00000010, R11
 
-single_loop_883:
+single_loop_872:
 	CMPQ        R10, R11
-	JGT         remainder_884
+	JGT         remainder_873
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -10969,12 +10991,12 @@ single_loop_883:
 	VCVTPS2PD   32(CX)(R10*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_883
+	JMP         single_loop_872
 
-remainder_884:
+remainder_873:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_885
+	JE          span_done_874
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -10989,7 +11011,7 @@ remainder_884:
 	VCVTPS2PD.Z 32(CX)(R10*4), K1, Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 
-span_done_885:
+span_done_874:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -11009,14 +11031,14 @@ span_done_885:
 	ADDQ          R8, CX
 	INCQ          R9
 	CMPQ          R9, DI
-	JNE           same_pass_886
+	JNE           same_pass_875
 	XORQ          R9, R9
 
-same_pass_886:
+same_pass_875:
 	SUBQ SI, DX
-	JMP  plane_879
+	JMP  plane_868
 
-planes_done_880:
+planes_done_869:
 	VZEROUPPER
 	RET
 
@@ -11030,9 +11052,9 @@ TEXT ·backwardPatternDalphaAVX512F32(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
 
-row_887:
+row_876:
 	CMPQ    DX, $0x00
-	JE      rows_done_888
+	JE      rows_done_877
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -11040,9 +11062,9 @@ row_887:
 	MOVQ    DI, R9
 	SUBQ    $0x00000040, R9
 
-unrolled_889:
+unrolled_878:
 	CMPQ        R8, R9
-	JGT         single_890
+	JGT         single_879
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -11100,15 +11122,15 @@ unrolled_889:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 448(BX)(R8*8)
 	ADDQ        $0x00000040, R8
-	JMP         unrolled_889
+	JMP         unrolled_878
 
-single_890:
+single_879:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_891:
+single_loop_880:
 	CMPQ        R8, R9
-	JGT         remainder_892
+	JGT         remainder_881
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -11124,12 +11146,12 @@ single_loop_891:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 	ADDQ        $0x00000010, R8
-	JMP         single_loop_891
+	JMP         single_loop_880
 
-remainder_892:
+remainder_881:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_893
+	JE          span_done_882
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -11148,15 +11170,15 @@ remainder_892:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 
-span_done_893:
+span_done_882:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_887
+	JMP  row_876
 
-rows_done_888:
+rows_done_877:
 	VZEROUPPER
 	RET
 
@@ -11174,57 +11196,57 @@ TEXT ·backwardRingDalphaAVX512F32(SB), $1920-80
 	MOVQ   dalpha_len+56(FP), DX
 	IMULQ  AX, DX
 	CMPQ   DX, $0x00000080
-	JA     ring_segmented_894
+	JA     ring_segmented_883
 	MOVQ   DX, AX
 
-ring_len_895:
+ring_len_884:
 	CMPQ AX, $0x00000010
-	JAE  ring_len_done_896
+	JAE  ring_len_done_885
 	ADDQ DX, AX
-	JMP  ring_len_895
+	JMP  ring_len_884
 
-ring_len_done_896:
+ring_len_done_885:
 	MOVQ AX, 1856(SP)
 	MOVQ $0x00000010, DX
 
-ring_step_897:
+ring_step_886:
 	CMPQ DX, AX
-	JB   ring_step_done_898
+	JB   ring_step_done_887
 	SUBQ AX, DX
-	JMP  ring_step_897
+	JMP  ring_step_886
 
-ring_step_done_898:
+ring_step_done_887:
 	MOVQ DX, 1864(SP)
 	MOVQ $0x00000040, DX
 
-ring_step_899:
+ring_step_888:
 	CMPQ DX, AX
-	JB   ring_step_done_900
+	JB   ring_step_done_889
 	SUBQ AX, DX
-	JMP  ring_step_899
+	JMP  ring_step_888
 
-ring_step_done_900:
+ring_step_done_889:
 	MOVQ DX, 1872(SP)
 	XORQ AX, AX
 	MOVQ 1856(SP), DX
 	ADDQ $0x00000040, DX
 
-sums_zero_901:
+sums_zero_890:
 	CMPQ    AX, DX
-	JAE     sums_zeroed_902
+	JAE     sums_zeroed_891
 	VMOVUPD Z0, (DI)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_zero_901
+	JMP     sums_zero_890
 
-sums_zeroed_902:
+sums_zeroed_891:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000040, R8
 
-unrolled_903:
+unrolled_892:
 	CMPQ        DX, R8
-	JGT         single_904
+	JGT         single_893
 	VMOVUPS     (CX)(DX*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (BX)(DX*4), Z1
@@ -11286,15 +11308,15 @@ unrolled_903:
 	SUBQ        1856(SP), R9
 	CMOVQCC     R9, AX
 	ADDQ        $0x00000040, DX
-	JMP         unrolled_903
+	JMP         unrolled_892
 
-single_904:
+single_893:
 	MOVQ SI, R8
 	SUBQ $0x00000010, R8
 
-single_loop_905:
+single_loop_894:
 	CMPQ        DX, R8
-	JGT         remainder_906
+	JGT         remainder_895
 	VMOVUPS     (CX)(DX*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (BX)(DX*4), Z1
@@ -11314,11 +11336,11 @@ single_loop_905:
 	SUBQ        1856(SP), R9
 	CMOVQCC     R9, AX
 	ADDQ        $0x00000010, DX
-	JMP         single_loop_905
+	JMP         single_loop_894
 
-remainder_906:
+remainder_895:
 	SUBQ        DX, SI
-	JE          span_done_907
+	JE          span_done_896
 	MOVQ        $-1, R8
 	BZHIQ       SI, R8, SI
 	KMOVW       SI, K1
@@ -11337,7 +11359,7 @@ remainder_906:
 	VFMADD231PD Z1, Z0, K1, Z2
 	VMOVUPD     Z2, K1, 64(DI)(AX*8)
 
-span_done_907:
+span_done_896:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), CX
@@ -11345,49 +11367,49 @@ span_done_907:
 	MOVQ  DX, BX
 	ADDQ  $0x00000040, BX
 
-fold_ext_908:
+fold_ext_897:
 	CMPQ    BX, DX
-	JBE     fold_ext_done_909
+	JBE     fold_ext_done_898
 	SUBQ    $0x00000008, BX
 	MOVQ    BX, SI
 	SUBQ    DX, SI
 	VMOVUPD (DI)(SI*8), Z0
 	VADDPD  (DI)(BX*8), Z0, Z0
 	VMOVUPD Z0, (DI)(SI*8)
-	JMP     fold_ext_908
+	JMP     fold_ext_897
 
-fold_ext_done_909:
-fold_910:
+fold_ext_done_898:
+fold_899:
 	CMPQ   DX, AX
-	JBE    folded_911
+	JBE    folded_900
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (DI)(DX*8), X0
 	VADDSD (DI)(SI*8), X0, X0
 	VMOVSD X0, (DI)(SI*8)
-	JMP    fold_910
+	JMP    fold_899
 
-folded_911:
+folded_900:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_912
+	JNE  sums_planes_901
 	MOVQ dalpha_len+56(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_915:
+sums_vector_904:
 	CMPQ      AX, DX
-	JGT       sums_scalar_913
+	JGT       sums_scalar_902
 	VCVTPS2PD (CX)(AX*4), Z0
 	VADDPD    (DI)(AX*8), Z0, Z0
 	VCVTPD2PS Z0, Y0
 	VMOVUPS   Y0, (CX)(AX*4)
 	ADDQ      $0x00000008, AX
-	JMP       sums_vector_915
+	JMP       sums_vector_904
 
-sums_scalar_913:
+sums_scalar_902:
 	CMPQ      AX, dalpha_len+56(FP)
-	JE        sums_done_914
+	JE        sums_done_903
 	VMOVSD    (DI)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
@@ -11395,18 +11417,18 @@ sums_scalar_913:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_913
+	JMP       sums_scalar_902
 
-sums_planes_912:
+sums_planes_901:
 	XORQ BX, BX
 	MOVQ inner+72(FP), SI
 	SHLQ $0x03, SI
 
-sums_group_916:
+sums_group_905:
 	MOVQ   dalpha_len+56(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_918
+	JB     sums_single_907
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -11415,7 +11437,7 @@ sums_group_916:
 	LEAQ   (R8)(SI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_917:
+sums_group_plane_906:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(SI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -11424,7 +11446,7 @@ sums_group_plane_917:
 	ADDQ      $0x08, R9
 	INCQ      DX
 	CMPQ      DX, inner+72(FP)
-	JB        sums_group_plane_917
+	JB        sums_group_plane_906
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (CX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -11449,33 +11471,35 @@ sums_group_plane_917:
 	SHRQ      $0x01, DX
 	ADDQ      DX, BX
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_916
+	JMP       sums_group_905
 
-sums_single_918:
+sums_single_907:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_914
+	JE     sums_done_903
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_919:
+sums_single_plane_908:
 	VADDSD    (DI)(BX*8), X0, X0
 	INCQ      BX
 	INCQ      DX
 	CMPQ      DX, inner+72(FP)
-	JB        sums_single_plane_919
+	JB        sums_single_plane_908
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_918
+	JMP       sums_single_907
 
-sums_done_914:
-	JMP ring_finished_920
+sums_done_903:
+	JMP ring_finished_backwardDalphaAVX512F32
 
-ring_segmented_894:
+ring_segmented_883:
 	MOVQ inner+72(FP), R8
+	CMPQ R8, $0x00000080
+	JA   ring_finished_backwardDalphaAVX512F32
 	MOVQ $0x00000080, AX
 	XORQ DX, DX
 	DIVQ R8
@@ -11483,9 +11507,9 @@ ring_segmented_894:
 	MOVQ $0x00000000, 1896(SP)
 	MOVQ $0x00000000, 1880(SP)
 
-ring_segment_921:
+ring_segment_909:
 	CMPQ    SI, $0x00
-	JE      ring_done_922
+	JE      ring_done_910
 	MOVQ    1880(SP), AX
 	MOVQ    dalpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -11502,55 +11526,55 @@ ring_segment_921:
 	MOVQ    DX, 1912(SP)
 	MOVQ    AX, DX
 
-ring_len_923:
+ring_len_911:
 	CMPQ DX, $0x00000010
-	JAE  ring_len_done_924
+	JAE  ring_len_done_912
 	ADDQ AX, DX
-	JMP  ring_len_923
+	JMP  ring_len_911
 
-ring_len_done_924:
+ring_len_done_912:
 	MOVQ DX, 1856(SP)
 	MOVQ $0x00000010, AX
 
-ring_step_925:
+ring_step_913:
 	CMPQ AX, DX
-	JB   ring_step_done_926
+	JB   ring_step_done_914
 	SUBQ DX, AX
-	JMP  ring_step_925
+	JMP  ring_step_913
 
-ring_step_done_926:
+ring_step_done_914:
 	MOVQ AX, 1864(SP)
 	MOVQ $0x00000040, AX
 
-ring_step_927:
+ring_step_915:
 	CMPQ AX, DX
-	JB   ring_step_done_928
+	JB   ring_step_done_916
 	SUBQ DX, AX
-	JMP  ring_step_927
+	JMP  ring_step_915
 
-ring_step_done_928:
+ring_step_done_916:
 	MOVQ AX, 1872(SP)
 	XORQ AX, AX
 	MOVQ 1856(SP), DX
 	ADDQ $0x00000040, DX
 
-sums_zero_929:
+sums_zero_917:
 	CMPQ    AX, DX
-	JAE     sums_zeroed_930
+	JAE     sums_zeroed_918
 	VMOVUPD Z0, (DI)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_zero_929
+	JMP     sums_zero_917
 
-sums_zeroed_930:
+sums_zeroed_918:
 	XORQ AX, AX
 	MOVQ 1912(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000040, R9
 
-unrolled_931:
+unrolled_919:
 	CMPQ        R8, R9
-	JGT         single_932
+	JGT         single_920
 	VMOVUPS     (CX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (BX)(R8*4), Z1
@@ -11612,15 +11636,15 @@ unrolled_931:
 	SUBQ        1856(SP), R10
 	CMOVQCC     R10, AX
 	ADDQ        $0x00000040, R8
-	JMP         unrolled_931
+	JMP         unrolled_919
 
-single_932:
+single_920:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-single_loop_933:
+single_loop_921:
 	CMPQ        R8, R9
-	JGT         remainder_934
+	JGT         remainder_922
 	VMOVUPS     (CX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (BX)(R8*4), Z1
@@ -11640,11 +11664,11 @@ single_loop_933:
 	SUBQ        1856(SP), R10
 	CMOVQCC     R10, AX
 	ADDQ        $0x00000010, R8
-	JMP         single_loop_933
+	JMP         single_loop_921
 
-remainder_934:
+remainder_922:
 	SUBQ        R8, DX
-	JE          span_done_935
+	JE          span_done_923
 	MOVQ        $-1, R9
 	BZHIQ       DX, R9, DX
 	KMOVW       DX, K1
@@ -11663,7 +11687,7 @@ remainder_934:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(DI)(AX*8)
 
-span_done_935:
+span_done_923:
 	MOVQ  1880(SP), AX
 	MOVQ  1904(SP), DX
 	MOVQ  dalpha_base+48(FP), R8
@@ -11674,49 +11698,49 @@ span_done_935:
 	MOVQ  R10, R11
 	ADDQ  $0x00000040, R11
 
-fold_ext_936:
+fold_ext_924:
 	CMPQ    R11, R10
-	JBE     fold_ext_done_937
+	JBE     fold_ext_done_925
 	SUBQ    $0x00000008, R11
 	MOVQ    R11, R12
 	SUBQ    R10, R12
 	VMOVUPD (DI)(R12*8), Z1
 	VADDPD  (DI)(R11*8), Z1, Z1
 	VMOVUPD Z1, (DI)(R12*8)
-	JMP     fold_ext_936
+	JMP     fold_ext_924
 
-fold_ext_done_937:
-fold_938:
+fold_ext_done_925:
+fold_926:
 	CMPQ   R10, R9
-	JBE    folded_939
+	JBE    folded_927
 	DECQ   R10
 	MOVQ   R10, R12
 	SUBQ   R9, R12
 	VMOVSD (DI)(R10*8), X1
 	VADDSD (DI)(R12*8), X1, X1
 	VMOVSD X1, (DI)(R12*8)
-	JMP    fold_938
+	JMP    fold_926
 
-folded_939:
+folded_927:
 	XORQ R9, R9
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_940
+	JNE  sums_planes_928
 	MOVQ 1904(SP), R10
 	SUBQ $0x00000008, R10
 
-sums_vector_943:
+sums_vector_931:
 	CMPQ      R9, R10
-	JGT       sums_scalar_941
+	JGT       sums_scalar_929
 	VCVTPS2PD (R8)(R9*4), Z1
 	VADDPD    (DI)(R9*8), Z1, Z1
 	VCVTPD2PS Z1, Y1
 	VMOVUPS   Y1, (R8)(R9*4)
 	ADDQ      $0x00000008, R9
-	JMP       sums_vector_943
+	JMP       sums_vector_931
 
-sums_scalar_941:
+sums_scalar_929:
 	CMPQ      R9, 1904(SP)
-	JE        sums_done_942
+	JE        sums_done_930
 	VMOVSD    (DI)(R9*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (R8)(R9*4), X2, X2
@@ -11724,18 +11748,18 @@ sums_scalar_941:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (R8)(R9*4)
 	INCQ      R9
-	JMP       sums_scalar_941
+	JMP       sums_scalar_929
 
-sums_planes_940:
+sums_planes_928:
 	XORQ R11, R11
 	MOVQ inner+72(FP), R12
 	SHLQ $0x03, R12
 
-sums_group_944:
+sums_group_932:
 	MOVQ   1904(SP), R10
 	SUBQ   R9, R10
 	CMPQ   R10, $0x00000004
-	JB     sums_single_946
+	JB     sums_single_934
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -11744,7 +11768,7 @@ sums_group_944:
 	LEAQ   (R13)(R12*2), R14
 	XORQ   R10, R10
 
-sums_group_plane_945:
+sums_group_plane_933:
 	VADDSD    (R13), X1, X1
 	VADDSD    (R13)(R12*1), X2, X2
 	VADDSD    (R14), X3, X3
@@ -11753,7 +11777,7 @@ sums_group_plane_945:
 	ADDQ      $0x08, R14
 	INCQ      R10
 	CMPQ      R10, inner+72(FP)
-	JB        sums_group_plane_945
+	JB        sums_group_plane_933
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (R8)(R9*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -11778,29 +11802,29 @@ sums_group_plane_945:
 	SHRQ      $0x01, R10
 	ADDQ      R10, R11
 	ADDQ      $0x00000004, R9
-	JMP       sums_group_944
+	JMP       sums_group_932
 
-sums_single_946:
+sums_single_934:
 	CMPQ   R9, 1904(SP)
-	JE     sums_done_942
+	JE     sums_done_930
 	VXORPS X1, X1, X1
 	XORQ   R10, R10
 
-sums_single_plane_947:
+sums_single_plane_935:
 	VADDSD    (DI)(R11*8), X1, X1
 	INCQ      R11
 	INCQ      R10
 	CMPQ      R10, inner+72(FP)
-	JB        sums_single_plane_947
+	JB        sums_single_plane_935
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (R8)(R9*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (R8)(R9*4)
 	INCQ      R9
-	JMP       sums_single_946
+	JMP       sums_single_934
 
-sums_done_942:
+sums_done_930:
 	MOVQ 1912(SP), R8
 	SUBQ R8, SI
 	SHLQ $0x02, R8
@@ -11809,15 +11833,15 @@ sums_done_942:
 	ADDQ DX, AX
 	MOVQ dalpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_948
+	JNE  ring_next_936
 	XORQ AX, AX
 
-ring_next_948:
+ring_next_936:
 	MOVQ AX, 1880(SP)
-	JMP  ring_segment_921
+	JMP  ring_segment_909
 
-ring_done_922:
-ring_finished_920:
+ring_done_910:
+ring_finished_backwardDalphaAVX512F32:
 	VZEROUPPER
 	RET
 
@@ -11832,11 +11856,11 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	MOVQ         DX, BX
 	SHLQ         $0x03, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_949
+	JB           cached_937
 	CMPQ         AX, CX
-	JE           cached_949
+	JE           cached_937
 	CMPQ         AX, CX
-	JE           cached_949
+	JE           cached_937
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -11845,7 +11869,7 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_951
+	JE           aligned_939
 	MOVQ         SI, DI
 	MOVQ         $-1, R8
 	BZHIQ        DI, R8, DI
@@ -11856,13 +11880,13 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	VMOVUPD      Z2, K1, (AX)(BX*8)
 	MOVQ         SI, BX
 
-aligned_951:
+aligned_939:
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 
-unrolled_952:
+unrolled_940:
 	CMPQ     BX, SI
-	JGT      single_953
+	JGT      single_941
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
@@ -11880,25 +11904,25 @@ unrolled_952:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(BX*8)
 	ADDQ     $0x00000020, BX
-	JMP      unrolled_952
+	JMP      unrolled_940
 
-single_953:
+single_941:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_954:
+single_loop_942:
 	CMPQ     BX, SI
-	JGT      remainder_955
+	JGT      remainder_943
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(BX*8)
 	ADDQ     $0x00000008, BX
-	JMP      single_loop_954
+	JMP      single_loop_942
 
-remainder_955:
+remainder_943:
 	SUBQ      BX, DX
-	JE        span_done_956
+	JE        span_done_944
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -11907,18 +11931,18 @@ remainder_955:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_956:
+span_done_944:
 	SFENCE
-	JMP stored_950
+	JMP stored_938
 
-cached_949:
+cached_937:
 	XORQ BX, BX
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 
-unrolled_957:
+unrolled_945:
 	CMPQ    BX, SI
-	JGT     single_958
+	JGT     single_946
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -11936,25 +11960,25 @@ unrolled_957:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(BX*8)
 	ADDQ    $0x00000020, BX
-	JMP     unrolled_957
+	JMP     unrolled_945
 
-single_958:
+single_946:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_959:
+single_loop_947:
 	CMPQ    BX, SI
-	JGT     remainder_960
+	JGT     remainder_948
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(BX*8)
 	ADDQ    $0x00000008, BX
-	JMP     single_loop_959
+	JMP     single_loop_947
 
-remainder_960:
+remainder_948:
 	SUBQ      BX, DX
-	JE        span_done_961
+	JE        span_done_949
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -11963,8 +11987,8 @@ remainder_960:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_961:
-stored_950:
+span_done_949:
+stored_938:
 	VZEROUPPER
 	RET
 
@@ -11982,17 +12006,17 @@ TEXT ·forwardPlanesAVX512F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
 
-plane_962:
+plane_950:
 	CMPQ         DX, $0x00
-	JE           planes_done_963
+	JE           planes_done_951
 	VBROADCASTSD (DI)(R9*8), Z1
 	XORQ         R10, R10
 	MOVQ         BX, R11
 	SUBQ         $0x00000020, R11
 
-unrolled_964:
+unrolled_952:
 	CMPQ    R10, R11
-	JGT     single_965
+	JGT     single_953
 	VMOVUPD (CX)(R10*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -12010,26 +12034,26 @@ unrolled_964:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(R10*8)
 	ADDQ    $0x00000020, R10
-	JMP     unrolled_964
+	JMP     unrolled_952
 
-single_965:
+single_953:
 	MOVQ BX, R11
 	SUBQ $0x00000008, R11
 
-single_loop_966:
+single_loop_954:
 	CMPQ    R10, R11
-	JGT     remainder_967
+	JGT     remainder_955
 	VMOVUPD (CX)(R10*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(R10*8)
 	ADDQ    $0x00000008, R10
-	JMP     single_loop_966
+	JMP     single_loop_954
 
-remainder_967:
+remainder_955:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_968
+	JE        span_done_956
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -12038,19 +12062,19 @@ remainder_967:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R10*8)
 
-span_done_968:
+span_done_956:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_969
+	JNE  same_pass_957
 	XORQ R9, R9
 
-same_pass_969:
+same_pass_957:
 	SUBQ BX, DX
-	JMP  plane_962
+	JMP  plane_950
 
-planes_done_963:
+planes_done_951:
 	VZEROUPPER
 	RET
 
@@ -12064,9 +12088,9 @@ TEXT ·forwardPatternAVX512F64(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+56(FP), SI
 
-row_970:
+row_958:
 	CMPQ    DX, $0x00
-	JE      rows_done_971
+	JE      rows_done_959
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -12074,9 +12098,9 @@ row_970:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_972:
+unrolled_960:
 	CMPQ    R8, R9
-	JGT     single_973
+	JGT     single_961
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
@@ -12094,26 +12118,26 @@ unrolled_972:
 	VMULPD  192(BX)(R8*8), Z1, K1, Z1
 	VMOVUPD Z1, 192(AX)(R8*8)
 	ADDQ    $0x00000020, R8
-	JMP     unrolled_972
+	JMP     unrolled_960
 
-single_973:
+single_961:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_974:
+single_loop_962:
 	CMPQ    R8, R9
-	JGT     remainder_975
+	JGT     remainder_963
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
 	VMOVUPD Z1, (AX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     single_loop_974
+	JMP     single_loop_962
 
-remainder_975:
+remainder_963:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_976
+	JE        span_done_964
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -12122,15 +12146,15 @@ remainder_975:
 	VMULPD    (BX)(R8*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 
-span_done_976:
+span_done_964:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_970
+	JMP  row_958
 
-rows_done_971:
+rows_done_959:
 	VZEROUPPER
 	RET
 
@@ -12149,98 +12173,98 @@ TEXT ·forwardRingAVX512F64(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x000000c0
-	JA     ring_segmented_977
+	JA     ring_segmented_965
 	MOVQ   R8, R9
 
-ring_len_978:
+ring_len_966:
 	CMPQ R9, $0x00000008
-	JAE  ring_len_done_979
+	JAE  ring_len_done_967
 	ADDQ R8, R9
-	JMP  ring_len_978
+	JMP  ring_len_966
 
-ring_len_done_979:
+ring_len_done_967:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000008, R10
 
-ring_step_980:
+ring_step_968:
 	CMPQ R10, R9
-	JB   ring_step_done_981
+	JB   ring_step_done_969
 	SUBQ R9, R10
-	JMP  ring_step_980
+	JMP  ring_step_968
 
-ring_step_done_981:
+ring_step_done_969:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000020, R10
 
-ring_step_982:
+ring_step_970:
 	CMPQ R10, R9
-	JB   ring_step_done_983
+	JB   ring_step_done_971
 	SUBQ R9, R10
-	JMP  ring_step_982
+	JMP  ring_step_970
 
-ring_step_done_983:
+ring_step_done_971:
 	MOVQ R10, 1936(SP)
 	MOVQ alpha_base+48(FP), R9
 	CMPQ AX, $0x01
-	JNE  ring_planes_984
+	JNE  ring_planes_972
 	XORQ AX, AX
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-ring_copy_986:
+ring_copy_974:
 	CMPQ    AX, R10
-	JGT     ring_copy_tail_987
+	JGT     ring_copy_tail_975
 	VMOVUPD (R9)(AX*8), Z1
 	VMOVUPD Z1, (DI)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     ring_copy_986
+	JMP     ring_copy_974
 
-ring_copy_tail_987:
+ring_copy_tail_975:
 	SUBQ      AX, DX
-	JE        ring_extend_985
+	JE        ring_extend_973
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
 	VMOVUPD.Z (R9)(AX*8), K1, Z1
 	VMOVUPD   Z1, (DI)(AX*8)
-	JMP       ring_extend_985
+	JMP       ring_extend_973
 
-ring_planes_984:
+ring_planes_972:
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_channel_988:
+ring_channel_976:
 	CMPQ         R10, DX
-	JE           ring_extend_985
+	JE           ring_extend_973
 	VBROADCASTSD (R9)(R10*8), Z1
 	XORQ         R12, R12
 
-ring_fill_989:
+ring_fill_977:
 	MOVQ    R11, R13
 	ADDQ    R12, R13
 	VMOVUPD Z1, (DI)(R13*8)
 	ADDQ    $0x00000008, R12
 	CMPQ    R12, AX
-	JB      ring_fill_989
+	JB      ring_fill_977
 	ADDQ    AX, R11
 	INCQ    R10
-	JMP     ring_channel_988
+	JMP     ring_channel_976
 
-ring_extend_985:
+ring_extend_973:
 	MOVQ 1920(SP), AX
 	MOVQ R8, DX
 
-ring_element_990:
+ring_element_978:
 	CMPQ DX, AX
-	JAE  ring_repeated_991
+	JAE  ring_repeated_979
 	MOVQ DX, R9
 	SUBQ R8, R9
 	MOVQ (DI)(R9*8), R9
 	MOVQ R9, (DI)(DX*8)
 	INCQ DX
-	JMP  ring_element_990
+	JMP  ring_element_978
 
-ring_repeated_991:
+ring_repeated_979:
 	VMOVUPD (DI), Z1
 	VMOVUPD Z1, (DI)(AX*8)
 	VMOVUPD 64(DI), Z1
@@ -12254,9 +12278,9 @@ ring_repeated_991:
 	MOVQ    SI, R8
 	SUBQ    $0x00000020, R8
 
-unrolled_992:
+unrolled_980:
 	CMPQ    DX, R8
-	JGT     single_993
+	JGT     single_981
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -12278,15 +12302,15 @@ unrolled_992:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000020, DX
-	JMP     unrolled_992
+	JMP     unrolled_980
 
-single_993:
+single_981:
 	MOVQ SI, R8
 	SUBQ $0x00000008, R8
 
-single_loop_994:
+single_loop_982:
 	CMPQ    DX, R8
-	JGT     remainder_995
+	JGT     remainder_983
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -12296,11 +12320,11 @@ single_loop_994:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000008, DX
-	JMP     single_loop_994
+	JMP     single_loop_982
 
-remainder_995:
+remainder_983:
 	SUBQ      DX, SI
-	JE        span_done_996
+	JE        span_done_984
 	MOVQ      $-1, R8
 	BZHIQ     SI, R8, SI
 	KMOVW     SI, K1
@@ -12309,11 +12333,13 @@ remainder_995:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(DX*8)
 
-span_done_996:
-	JMP ring_finished_997
+span_done_984:
+	JMP ring_finished_forwardAVX512F64
 
-ring_segmented_977:
+ring_segmented_965:
 	MOVQ inner+72(FP), R8
+	CMPQ R8, $0x000000c0
+	JA   ring_finished_forwardAVX512F64
 	MOVQ $0x000000c0, AX
 	XORQ DX, DX
 	DIVQ R8
@@ -12321,9 +12347,9 @@ ring_segmented_977:
 	MOVQ $0x00000000, 1960(SP)
 	MOVQ $0x00000000, 1944(SP)
 
-ring_segment_998:
+ring_segment_985:
 	CMPQ    SI, $0x00
-	JE      ring_done_999
+	JE      ring_done_986
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -12340,96 +12366,96 @@ ring_segment_998:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R10
 
-ring_len_1000:
+ring_len_987:
 	CMPQ R10, $0x00000008
-	JAE  ring_len_done_1001
+	JAE  ring_len_done_988
 	ADDQ R9, R10
-	JMP  ring_len_1000
+	JMP  ring_len_987
 
-ring_len_done_1001:
+ring_len_done_988:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000008, R11
 
-ring_step_1002:
+ring_step_989:
 	CMPQ R11, R10
-	JB   ring_step_done_1003
+	JB   ring_step_done_990
 	SUBQ R10, R11
-	JMP  ring_step_1002
+	JMP  ring_step_989
 
-ring_step_done_1003:
+ring_step_done_990:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000020, R11
 
-ring_step_1004:
+ring_step_991:
 	CMPQ R11, R10
-	JB   ring_step_done_1005
+	JB   ring_step_done_992
 	SUBQ R10, R11
-	JMP  ring_step_1004
+	JMP  ring_step_991
 
-ring_step_done_1005:
+ring_step_done_992:
 	MOVQ R11, 1936(SP)
 	MOVQ alpha_base+48(FP), R10
 	LEAQ (R10)(AX*8), R10
 	CMPQ R8, $0x01
-	JNE  ring_planes_1006
+	JNE  ring_planes_993
 	XORQ AX, AX
 	MOVQ DX, R8
 	SUBQ $0x00000008, R8
 
-ring_copy_1008:
+ring_copy_995:
 	CMPQ    AX, R8
-	JGT     ring_copy_tail_1009
+	JGT     ring_copy_tail_996
 	VMOVUPD (R10)(AX*8), Z1
 	VMOVUPD Z1, (DI)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     ring_copy_1008
+	JMP     ring_copy_995
 
-ring_copy_tail_1009:
+ring_copy_tail_996:
 	SUBQ      AX, DX
-	JE        ring_extend_1007
+	JE        ring_extend_994
 	MOVQ      $-1, R8
 	BZHIQ     DX, R8, DX
 	KMOVW     DX, K1
 	VMOVUPD.Z (R10)(AX*8), K1, Z1
 	VMOVUPD   Z1, (DI)(AX*8)
-	JMP       ring_extend_1007
+	JMP       ring_extend_994
 
-ring_planes_1006:
+ring_planes_993:
 	XORQ AX, AX
 	XORQ R11, R11
 
-ring_channel_1010:
+ring_channel_997:
 	CMPQ         AX, DX
-	JE           ring_extend_1007
+	JE           ring_extend_994
 	VBROADCASTSD (R10)(AX*8), Z1
 	XORQ         R12, R12
 
-ring_fill_1011:
+ring_fill_998:
 	MOVQ    R11, R13
 	ADDQ    R12, R13
 	VMOVUPD Z1, (DI)(R13*8)
 	ADDQ    $0x00000008, R12
 	CMPQ    R12, R8
-	JB      ring_fill_1011
+	JB      ring_fill_998
 	ADDQ    R8, R11
 	INCQ    AX
-	JMP     ring_channel_1010
+	JMP     ring_channel_997
 
-ring_extend_1007:
+ring_extend_994:
 	MOVQ 1920(SP), AX
 	MOVQ R9, DX
 
-ring_element_1012:
+ring_element_999:
 	CMPQ DX, AX
-	JAE  ring_repeated_1013
+	JAE  ring_repeated_1000
 	MOVQ DX, R8
 	SUBQ R9, R8
 	MOVQ (DI)(R8*8), R8
 	MOVQ R8, (DI)(DX*8)
 	INCQ DX
-	JMP  ring_element_1012
+	JMP  ring_element_999
 
-ring_repeated_1013:
+ring_repeated_1000:
 	VMOVUPD (DI), Z1
 	VMOVUPD Z1, (DI)(AX*8)
 	VMOVUPD 64(DI), Z1
@@ -12444,9 +12470,9 @@ ring_repeated_1013:
 	MOVQ    DX, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_1014:
+unrolled_1001:
 	CMPQ    R8, R9
-	JGT     single_1015
+	JGT     single_1002
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -12468,15 +12494,15 @@ unrolled_1014:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000020, R8
-	JMP     unrolled_1014
+	JMP     unrolled_1001
 
-single_1015:
+single_1002:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1016:
+single_loop_1003:
 	CMPQ    R8, R9
-	JGT     remainder_1017
+	JGT     remainder_1004
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -12486,11 +12512,11 @@ single_loop_1016:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000008, R8
-	JMP     single_loop_1016
+	JMP     single_loop_1003
 
-remainder_1017:
+remainder_1004:
 	SUBQ      R8, DX
-	JE        span_done_1018
+	JE        span_done_1005
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -12499,7 +12525,7 @@ remainder_1017:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R8*8)
 
-span_done_1018:
+span_done_1005:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -12510,15 +12536,15 @@ span_done_1018:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1019
+	JNE  ring_next_1006
 	XORQ AX, AX
 
-ring_next_1019:
+ring_next_1006:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_998
+	JMP  ring_segment_985
 
-ring_done_999:
-ring_finished_997:
+ring_done_986:
+ring_finished_forwardAVX512F64:
 	VZEROUPPER
 	RET
 
@@ -12538,11 +12564,11 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1020
+	JB           cached_1007
 	CMPQ         AX, DX
-	JE           cached_1020
+	JE           cached_1007
 	CMPQ         AX, CX
-	JE           cached_1020
+	JE           cached_1007
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -12551,7 +12577,7 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1022
+	JE           aligned_1009
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -12564,13 +12590,13 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	VMOVUPD      Z7, K1, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_1022:
+aligned_1009:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_1023:
+unrolled_1010:
 	CMPQ        SI, DI
-	JGT         single_1024
+	JGT         single_1011
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -12596,15 +12622,15 @@ unrolled_1023:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
-	JMP         unrolled_1023
+	JMP         unrolled_1010
 
-single_1024:
+single_1011:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_1025:
+single_loop_1012:
 	CMPQ        SI, DI
-	JGT         remainder_1026
+	JGT         remainder_1013
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -12612,11 +12638,11 @@ single_loop_1025:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
-	JMP         single_loop_1025
+	JMP         single_loop_1012
 
-remainder_1026:
+remainder_1013:
 	SUBQ        SI, BX
-	JE          span_done_1027
+	JE          span_done_1014
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -12627,18 +12653,18 @@ remainder_1026:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_1027:
+span_done_1014:
 	SFENCE
-	JMP stored_1021
+	JMP stored_1008
 
-cached_1020:
+cached_1007:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_1028:
+unrolled_1015:
 	CMPQ        SI, DI
-	JGT         single_1029
+	JGT         single_1016
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -12664,15 +12690,15 @@ unrolled_1028:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
-	JMP         unrolled_1028
+	JMP         unrolled_1015
 
-single_1029:
+single_1016:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_1030:
+single_loop_1017:
 	CMPQ        SI, DI
-	JGT         remainder_1031
+	JGT         remainder_1018
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -12680,11 +12706,11 @@ single_loop_1030:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
-	JMP         single_loop_1030
+	JMP         single_loop_1017
 
-remainder_1031:
+remainder_1018:
 	SUBQ        SI, BX
-	JE          span_done_1032
+	JE          span_done_1019
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -12695,8 +12721,8 @@ remainder_1031:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_1032:
-stored_1021:
+span_done_1019:
+stored_1008:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -12726,9 +12752,9 @@ TEXT ·backwardPlanesAVX512F64(SB), NOSPLIT, $0-128
 	SHLQ   $0x03, R10
 	XORQ   R11, R11
 
-plane_1033:
+plane_1020:
 	CMPQ         BX, $0x00
-	JE           planes_done_1034
+	JE           planes_done_1021
 	VBROADCASTSD (R9)(R11*8), Z5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -12738,9 +12764,9 @@ plane_1033:
 	MOVQ         DI, R13
 	SUBQ         $0x00000020, R13
 
-unrolled_1035:
+unrolled_1022:
 	CMPQ        R12, R13
-	JGT         single_1036
+	JGT         single_1023
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -12766,15 +12792,15 @@ unrolled_1035:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, 192(AX)(R12*8)
 	ADDQ        $0x00000020, R12
-	JMP         unrolled_1035
+	JMP         unrolled_1022
 
-single_1036:
+single_1023:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 
-single_loop_1037:
+single_loop_1024:
 	CMPQ        R12, R13
-	JGT         remainder_1038
+	JGT         remainder_1025
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -12782,12 +12808,12 @@ single_loop_1037:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, (AX)(R12*8)
 	ADDQ        $0x00000008, R12
-	JMP         single_loop_1037
+	JMP         single_loop_1024
 
-remainder_1038:
+remainder_1025:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_1039
+	JE          span_done_1026
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -12798,7 +12824,7 @@ remainder_1038:
 	VMULPD      Z5, Z7, K2, Z7
 	VMOVUPD     Z7, K1, (AX)(R12*8)
 
-span_done_1039:
+span_done_1026:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -12815,14 +12841,14 @@ span_done_1039:
 	ADDQ          R10, AX
 	INCQ          R11
 	CMPQ          R11, R8
-	JNE           same_pass_1040
+	JNE           same_pass_1027
 	XORQ          R11, R11
 
-same_pass_1040:
+same_pass_1027:
 	SUBQ DI, BX
-	JMP  plane_1033
+	JMP  plane_1020
 
-planes_done_1034:
+planes_done_1021:
 	VZEROUPPER
 	RET
 
@@ -12838,9 +12864,9 @@ TEXT ·backwardPatternAVX512F64(SB), NOSPLIT, $0-120
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), R8
 
-row_1041:
+row_1028:
 	CMPQ    BX, $0x00
-	JE      rows_done_1042
+	JE      rows_done_1029
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -12848,9 +12874,9 @@ row_1041:
 	MOVQ    R9, R11
 	SUBQ    $0x00000020, R11
 
-unrolled_1043:
+unrolled_1030:
 	CMPQ        R10, R11
-	JGT         single_1044
+	JGT         single_1031
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -12884,15 +12910,15 @@ unrolled_1043:
 	VMULPD      192(SI)(R10*8), Z2, K1, Z2
 	VMOVUPD     Z2, 192(AX)(R10*8)
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_1043
+	JMP         unrolled_1030
 
-single_1044:
+single_1031:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_1045:
+single_loop_1032:
 	CMPQ        R10, R11
-	JGT         remainder_1046
+	JGT         remainder_1033
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -12902,12 +12928,12 @@ single_loop_1045:
 	VMULPD      (SI)(R10*8), Z2, K1, Z2
 	VMOVUPD     Z2, (AX)(R10*8)
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_1045
+	JMP         single_loop_1032
 
-remainder_1046:
+remainder_1033:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1047
+	JE          span_done_1034
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -12920,16 +12946,16 @@ remainder_1046:
 	VMULPD      (SI)(R10*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_1047:
+span_done_1034:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_1041
+	JMP  row_1028
 
-rows_done_1042:
+rows_done_1029:
 	VZEROUPPER
 	RET
 
@@ -12952,98 +12978,98 @@ TEXT ·backwardRingAVX512F64(SB), $1920-128
 	MOVQ   DX, R10
 	IMULQ  AX, R10
 	CMPQ   R10, $0x00000040
-	JA     ring_segmented_1048
+	JA     ring_segmented_1035
 	MOVQ   R10, R11
 
-ring_len_1049:
+ring_len_1036:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_1050
+	JAE  ring_len_done_1037
 	ADDQ R10, R11
-	JMP  ring_len_1049
+	JMP  ring_len_1036
 
-ring_len_done_1050:
+ring_len_done_1037:
 	MOVQ R11, 1856(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_1051:
+ring_step_1038:
 	CMPQ R12, R11
-	JB   ring_step_done_1052
+	JB   ring_step_done_1039
 	SUBQ R11, R12
-	JMP  ring_step_1051
+	JMP  ring_step_1038
 
-ring_step_done_1052:
+ring_step_done_1039:
 	MOVQ R12, 1864(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_1053:
+ring_step_1040:
 	CMPQ R12, R11
-	JB   ring_step_done_1054
+	JB   ring_step_done_1041
 	SUBQ R11, R12
-	JMP  ring_step_1053
+	JMP  ring_step_1040
 
-ring_step_done_1054:
+ring_step_done_1041:
 	MOVQ R12, 1872(SP)
 	MOVQ alpha_base+72(FP), R11
 	CMPQ AX, $0x01
-	JNE  ring_planes_1055
+	JNE  ring_planes_1042
 	XORQ AX, AX
 	MOVQ DX, R12
 	SUBQ $0x00000008, R12
 
-ring_copy_1057:
+ring_copy_1044:
 	CMPQ    AX, R12
-	JGT     ring_copy_tail_1058
+	JGT     ring_copy_tail_1045
 	VMOVUPD (R11)(AX*8), Z1
 	VMOVUPD Z1, (R8)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     ring_copy_1057
+	JMP     ring_copy_1044
 
-ring_copy_tail_1058:
+ring_copy_tail_1045:
 	SUBQ      AX, DX
-	JE        ring_extend_1056
+	JE        ring_extend_1043
 	MOVQ      $-1, R12
 	BZHIQ     DX, R12, DX
 	KMOVW     DX, K1
 	VMOVUPD.Z (R11)(AX*8), K1, Z1
 	VMOVUPD   Z1, (R8)(AX*8)
-	JMP       ring_extend_1056
+	JMP       ring_extend_1043
 
-ring_planes_1055:
+ring_planes_1042:
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_channel_1059:
+ring_channel_1046:
 	CMPQ         R12, DX
-	JE           ring_extend_1056
+	JE           ring_extend_1043
 	VBROADCASTSD (R11)(R12*8), Z1
 	XORQ         R14, R14
 
-ring_fill_1060:
+ring_fill_1047:
 	MOVQ    R13, R15
 	ADDQ    R14, R15
 	VMOVUPD Z1, (R8)(R15*8)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, AX
-	JB      ring_fill_1060
+	JB      ring_fill_1047
 	ADDQ    AX, R13
 	INCQ    R12
-	JMP     ring_channel_1059
+	JMP     ring_channel_1046
 
-ring_extend_1056:
+ring_extend_1043:
 	MOVQ 1856(SP), AX
 	MOVQ R10, DX
 
-ring_element_1061:
+ring_element_1048:
 	CMPQ DX, AX
-	JAE  ring_repeated_1062
+	JAE  ring_repeated_1049
 	MOVQ DX, R11
 	SUBQ R10, R11
 	MOVQ (R8)(R11*8), R11
 	MOVQ R11, (R8)(DX*8)
 	INCQ DX
-	JMP  ring_element_1061
+	JMP  ring_element_1048
 
-ring_repeated_1062:
+ring_repeated_1049:
 	VMOVUPD (R8), Z1
 	VMOVUPD Z1, (R8)(AX*8)
 	VMOVUPD 64(R8), Z1
@@ -13056,22 +13082,22 @@ ring_repeated_1062:
 	MOVQ    1856(SP), DX
 	ADDQ    $0x00000020, DX
 
-sums_zero_1063:
+sums_zero_1050:
 	CMPQ    AX, DX
-	JAE     sums_zeroed_1064
+	JAE     sums_zeroed_1051
 	VMOVUPD Z0, (R9)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_zero_1063
+	JMP     sums_zero_1050
 
-sums_zeroed_1064:
+sums_zeroed_1051:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ DI, R10
 	SUBQ $0x00000020, R10
 
-unrolled_1065:
+unrolled_1052:
 	CMPQ        DX, R10
-	JGT         single_1066
+	JGT         single_1053
 	VMOVUPD     (BX)(DX*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(DX*8), Z2
@@ -13109,15 +13135,15 @@ unrolled_1065:
 	SUBQ        1856(SP), R11
 	CMOVQCC     R11, AX
 	ADDQ        $0x00000020, DX
-	JMP         unrolled_1065
+	JMP         unrolled_1052
 
-single_1066:
+single_1053:
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-single_loop_1067:
+single_loop_1054:
 	CMPQ        DX, R10
-	JGT         remainder_1068
+	JGT         remainder_1055
 	VMOVUPD     (BX)(DX*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(DX*8), Z2
@@ -13131,11 +13157,11 @@ single_loop_1067:
 	SUBQ        1856(SP), R11
 	CMOVQCC     R11, AX
 	ADDQ        $0x00000008, DX
-	JMP         single_loop_1067
+	JMP         single_loop_1054
 
-remainder_1068:
+remainder_1055:
 	SUBQ        DX, DI
-	JE          span_done_1069
+	JE          span_done_1056
 	MOVQ        $-1, R10
 	BZHIQ       DI, R10, DI
 	KMOVW       DI, K1
@@ -13148,7 +13174,7 @@ remainder_1068:
 	VMULPD      (R8)(AX*8), Z0, K2, Z0
 	VMOVUPD     Z0, K1, (CX)(DX*8)
 
-span_done_1069:
+span_done_1056:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
@@ -13156,64 +13182,64 @@ span_done_1069:
 	MOVQ  DX, BX
 	ADDQ  $0x00000020, BX
 
-fold_ext_1070:
+fold_ext_1057:
 	CMPQ    BX, DX
-	JBE     fold_ext_done_1071
+	JBE     fold_ext_done_1058
 	SUBQ    $0x00000008, BX
 	MOVQ    BX, SI
 	SUBQ    DX, SI
 	VMOVUPD (R9)(SI*8), Z0
 	VADDPD  (R9)(BX*8), Z0, Z0
 	VMOVUPD Z0, (R9)(SI*8)
-	JMP     fold_ext_1070
+	JMP     fold_ext_1057
 
-fold_ext_done_1071:
-fold_1072:
+fold_ext_done_1058:
+fold_1059:
 	CMPQ   DX, AX
-	JBE    folded_1073
+	JBE    folded_1060
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (R9)(DX*8), X0
 	VADDSD (R9)(SI*8), X0, X0
 	VMOVSD X0, (R9)(SI*8)
-	JMP    fold_1072
+	JMP    fold_1059
 
-folded_1073:
+folded_1060:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1074
+	JNE  sums_planes_1061
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_1077:
+sums_vector_1064:
 	CMPQ    AX, DX
-	JGT     sums_scalar_1075
+	JGT     sums_scalar_1062
 	VMOVUPD (CX)(AX*8), Z0
 	VADDPD  (R9)(AX*8), Z0, Z0
 	VMOVUPD Z0, (CX)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_vector_1077
+	JMP     sums_vector_1064
 
-sums_scalar_1075:
+sums_scalar_1062:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_1076
+	JE     sums_done_1063
 	VMOVSD (R9)(AX*8), X0
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_1075
+	JMP    sums_scalar_1062
 
-sums_planes_1074:
+sums_planes_1061:
 	XORQ BX, BX
 	MOVQ inner+120(FP), SI
 	SHLQ $0x03, SI
 
-sums_group_1078:
+sums_group_1065:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_1080
+	JB     sums_single_1067
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -13222,7 +13248,7 @@ sums_group_1078:
 	LEAQ   (DI)(SI*2), R8
 	XORQ   DX, DX
 
-sums_group_plane_1079:
+sums_group_plane_1066:
 	VADDSD (DI), X0, X0
 	VADDSD (DI)(SI*1), X1, X1
 	VADDSD (R8), X2, X2
@@ -13231,7 +13257,7 @@ sums_group_plane_1079:
 	ADDQ   $0x08, R8
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_group_plane_1079
+	JB     sums_group_plane_1066
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	VADDSD 8(CX)(AX*8), X1, X1
@@ -13244,30 +13270,32 @@ sums_group_plane_1079:
 	SHRQ   $0x01, DX
 	ADDQ   DX, BX
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_1078
+	JMP    sums_group_1065
 
-sums_single_1080:
+sums_single_1067:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_1076
+	JE     sums_done_1063
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_1081:
+sums_single_plane_1068:
 	VADDSD (R9)(BX*8), X0, X0
 	INCQ   BX
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_single_plane_1081
+	JB     sums_single_plane_1068
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_1080
+	JMP    sums_single_1067
 
-sums_done_1076:
-	JMP ring_finished_1082
+sums_done_1063:
+	JMP ring_finished_backwardAVX512F64
 
-ring_segmented_1048:
+ring_segmented_1035:
 	MOVQ inner+120(FP), R10
+	CMPQ R10, $0x00000040
+	JA   ring_finished_backwardAVX512F64
 	MOVQ $0x00000040, AX
 	XORQ DX, DX
 	DIVQ R10
@@ -13275,9 +13303,9 @@ ring_segmented_1048:
 	MOVQ $0x00000000, 1896(SP)
 	MOVQ $0x00000000, 1880(SP)
 
-ring_segment_1083:
+ring_segment_1069:
 	CMPQ    DI, $0x00
-	JE      ring_done_1084
+	JE      ring_done_1070
 	MOVQ    1880(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+120(FP), R10
@@ -13294,96 +13322,96 @@ ring_segment_1083:
 	MOVQ    R12, 1912(SP)
 	MOVQ    R11, R12
 
-ring_len_1085:
+ring_len_1071:
 	CMPQ R12, $0x00000008
-	JAE  ring_len_done_1086
+	JAE  ring_len_done_1072
 	ADDQ R11, R12
-	JMP  ring_len_1085
+	JMP  ring_len_1071
 
-ring_len_done_1086:
+ring_len_done_1072:
 	MOVQ R12, 1856(SP)
 	MOVQ $0x00000008, R13
 
-ring_step_1087:
+ring_step_1073:
 	CMPQ R13, R12
-	JB   ring_step_done_1088
+	JB   ring_step_done_1074
 	SUBQ R12, R13
-	JMP  ring_step_1087
+	JMP  ring_step_1073
 
-ring_step_done_1088:
+ring_step_done_1074:
 	MOVQ R13, 1864(SP)
 	MOVQ $0x00000020, R13
 
-ring_step_1089:
+ring_step_1075:
 	CMPQ R13, R12
-	JB   ring_step_done_1090
+	JB   ring_step_done_1076
 	SUBQ R12, R13
-	JMP  ring_step_1089
+	JMP  ring_step_1075
 
-ring_step_done_1090:
+ring_step_done_1076:
 	MOVQ R13, 1872(SP)
 	MOVQ alpha_base+72(FP), R12
 	LEAQ (R12)(AX*8), R12
 	CMPQ R10, $0x01
-	JNE  ring_planes_1091
+	JNE  ring_planes_1077
 	XORQ AX, AX
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-ring_copy_1093:
+ring_copy_1079:
 	CMPQ    AX, R10
-	JGT     ring_copy_tail_1094
+	JGT     ring_copy_tail_1080
 	VMOVUPD (R12)(AX*8), Z1
 	VMOVUPD Z1, (R8)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     ring_copy_1093
+	JMP     ring_copy_1079
 
-ring_copy_tail_1094:
+ring_copy_tail_1080:
 	SUBQ      AX, DX
-	JE        ring_extend_1092
+	JE        ring_extend_1078
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
 	VMOVUPD.Z (R12)(AX*8), K1, Z1
 	VMOVUPD   Z1, (R8)(AX*8)
-	JMP       ring_extend_1092
+	JMP       ring_extend_1078
 
-ring_planes_1091:
+ring_planes_1077:
 	XORQ AX, AX
 	XORQ R13, R13
 
-ring_channel_1095:
+ring_channel_1081:
 	CMPQ         AX, DX
-	JE           ring_extend_1092
+	JE           ring_extend_1078
 	VBROADCASTSD (R12)(AX*8), Z1
 	XORQ         R14, R14
 
-ring_fill_1096:
+ring_fill_1082:
 	MOVQ    R13, R15
 	ADDQ    R14, R15
 	VMOVUPD Z1, (R8)(R15*8)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R10
-	JB      ring_fill_1096
+	JB      ring_fill_1082
 	ADDQ    R10, R13
 	INCQ    AX
-	JMP     ring_channel_1095
+	JMP     ring_channel_1081
 
-ring_extend_1092:
+ring_extend_1078:
 	MOVQ 1856(SP), AX
 	MOVQ R11, DX
 
-ring_element_1097:
+ring_element_1083:
 	CMPQ DX, AX
-	JAE  ring_repeated_1098
+	JAE  ring_repeated_1084
 	MOVQ DX, R10
 	SUBQ R11, R10
 	MOVQ (R8)(R10*8), R10
 	MOVQ R10, (R8)(DX*8)
 	INCQ DX
-	JMP  ring_element_1097
+	JMP  ring_element_1083
 
-ring_repeated_1098:
+ring_repeated_1084:
 	VMOVUPD (R8), Z1
 	VMOVUPD Z1, (R8)(AX*8)
 	VMOVUPD 64(R8), Z1
@@ -13396,23 +13424,23 @@ ring_repeated_1098:
 	MOVQ    1856(SP), DX
 	ADDQ    $0x00000020, DX
 
-sums_zero_1099:
+sums_zero_1085:
 	CMPQ    AX, DX
-	JAE     sums_zeroed_1100
+	JAE     sums_zeroed_1086
 	VMOVUPD Z0, (R9)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_zero_1099
+	JMP     sums_zero_1085
 
-sums_zeroed_1100:
+sums_zeroed_1086:
 	XORQ AX, AX
 	MOVQ 1912(SP), DX
 	XORQ R10, R10
 	MOVQ DX, R11
 	SUBQ $0x00000020, R11
 
-unrolled_1101:
+unrolled_1087:
 	CMPQ        R10, R11
-	JGT         single_1102
+	JGT         single_1088
 	VMOVUPD     (BX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R10*8), Z2
@@ -13450,15 +13478,15 @@ unrolled_1101:
 	SUBQ        1856(SP), R12
 	CMOVQCC     R12, AX
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_1101
+	JMP         unrolled_1087
 
-single_1102:
+single_1088:
 	MOVQ DX, R11
 	SUBQ $0x00000008, R11
 
-single_loop_1103:
+single_loop_1089:
 	CMPQ        R10, R11
-	JGT         remainder_1104
+	JGT         remainder_1090
 	VMOVUPD     (BX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R10*8), Z2
@@ -13472,11 +13500,11 @@ single_loop_1103:
 	SUBQ        1856(SP), R12
 	CMOVQCC     R12, AX
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_1103
+	JMP         single_loop_1089
 
-remainder_1104:
+remainder_1090:
 	SUBQ        R10, DX
-	JE          span_done_1105
+	JE          span_done_1091
 	MOVQ        $-1, R11
 	BZHIQ       DX, R11, DX
 	KMOVW       DX, K1
@@ -13489,7 +13517,7 @@ remainder_1104:
 	VMULPD      (R8)(AX*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (CX)(R10*8)
 
-span_done_1105:
+span_done_1091:
 	MOVQ  1880(SP), AX
 	MOVQ  1904(SP), DX
 	MOVQ  dalpha_base+96(FP), R10
@@ -13500,64 +13528,64 @@ span_done_1105:
 	MOVQ  R12, R13
 	ADDQ  $0x00000020, R13
 
-fold_ext_1106:
+fold_ext_1092:
 	CMPQ    R13, R12
-	JBE     fold_ext_done_1107
+	JBE     fold_ext_done_1093
 	SUBQ    $0x00000008, R13
 	MOVQ    R13, R14
 	SUBQ    R12, R14
 	VMOVUPD (R9)(R14*8), Z1
 	VADDPD  (R9)(R13*8), Z1, Z1
 	VMOVUPD Z1, (R9)(R14*8)
-	JMP     fold_ext_1106
+	JMP     fold_ext_1092
 
-fold_ext_done_1107:
-fold_1108:
+fold_ext_done_1093:
+fold_1094:
 	CMPQ   R12, R11
-	JBE    folded_1109
+	JBE    folded_1095
 	DECQ   R12
 	MOVQ   R12, R14
 	SUBQ   R11, R14
 	VMOVSD (R9)(R12*8), X1
 	VADDSD (R9)(R14*8), X1, X1
 	VMOVSD X1, (R9)(R14*8)
-	JMP    fold_1108
+	JMP    fold_1094
 
-folded_1109:
+folded_1095:
 	XORQ R11, R11
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1110
+	JNE  sums_planes_1096
 	MOVQ 1904(SP), R12
 	SUBQ $0x00000008, R12
 
-sums_vector_1113:
+sums_vector_1099:
 	CMPQ    R11, R12
-	JGT     sums_scalar_1111
+	JGT     sums_scalar_1097
 	VMOVUPD (R10)(R11*8), Z1
 	VADDPD  (R9)(R11*8), Z1, Z1
 	VMOVUPD Z1, (R10)(R11*8)
 	ADDQ    $0x00000008, R11
-	JMP     sums_vector_1113
+	JMP     sums_vector_1099
 
-sums_scalar_1111:
+sums_scalar_1097:
 	CMPQ   R11, 1904(SP)
-	JE     sums_done_1112
+	JE     sums_done_1098
 	VMOVSD (R9)(R11*8), X1
 	VADDSD (R10)(R11*8), X1, X1
 	VMOVSD X1, (R10)(R11*8)
 	INCQ   R11
-	JMP    sums_scalar_1111
+	JMP    sums_scalar_1097
 
-sums_planes_1110:
+sums_planes_1096:
 	XORQ R13, R13
 	MOVQ inner+120(FP), R14
 	SHLQ $0x03, R14
 
-sums_group_1114:
+sums_group_1100:
 	MOVQ   1904(SP), R12
 	SUBQ   R11, R12
 	CMPQ   R12, $0x00000004
-	JB     sums_single_1116
+	JB     sums_single_1102
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -13566,7 +13594,7 @@ sums_group_1114:
 	LEAQ   (R15)(R14*2), BP
 	XORQ   R12, R12
 
-sums_group_plane_1115:
+sums_group_plane_1101:
 	VADDSD (R15), X1, X1
 	VADDSD (R15)(R14*1), X2, X2
 	VADDSD (BP), X3, X3
@@ -13575,7 +13603,7 @@ sums_group_plane_1115:
 	ADDQ   $0x08, BP
 	INCQ   R12
 	CMPQ   R12, inner+120(FP)
-	JB     sums_group_plane_1115
+	JB     sums_group_plane_1101
 	VADDSD (R10)(R11*8), X1, X1
 	VMOVSD X1, (R10)(R11*8)
 	VADDSD 8(R10)(R11*8), X2, X2
@@ -13588,26 +13616,26 @@ sums_group_plane_1115:
 	SHRQ   $0x01, R12
 	ADDQ   R12, R13
 	ADDQ   $0x00000004, R11
-	JMP    sums_group_1114
+	JMP    sums_group_1100
 
-sums_single_1116:
+sums_single_1102:
 	CMPQ   R11, 1904(SP)
-	JE     sums_done_1112
+	JE     sums_done_1098
 	VXORPS X1, X1, X1
 	XORQ   R12, R12
 
-sums_single_plane_1117:
+sums_single_plane_1103:
 	VADDSD (R9)(R13*8), X1, X1
 	INCQ   R13
 	INCQ   R12
 	CMPQ   R12, inner+120(FP)
-	JB     sums_single_plane_1117
+	JB     sums_single_plane_1103
 	VADDSD (R10)(R11*8), X1, X1
 	VMOVSD X1, (R10)(R11*8)
 	INCQ   R11
-	JMP    sums_single_1116
+	JMP    sums_single_1102
 
-sums_done_1112:
+sums_done_1098:
 	MOVQ 1912(SP), R10
 	SUBQ R10, DI
 	SHLQ $0x03, R10
@@ -13617,15 +13645,15 @@ sums_done_1112:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1118
+	JNE  ring_next_1104
 	XORQ AX, AX
 
-ring_next_1118:
+ring_next_1104:
 	MOVQ AX, 1880(SP)
-	JMP  ring_segment_1083
+	JMP  ring_segment_1069
 
-ring_done_1084:
-ring_finished_1082:
+ring_done_1070:
+ring_finished_backwardAVX512F64:
 	VZEROUPPER
 	RET
 
@@ -13641,11 +13669,11 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1119
+	JB           cached_1105
 	CMPQ         AX, DX
-	JE           cached_1119
+	JE           cached_1105
 	CMPQ         AX, CX
-	JE           cached_1119
+	JE           cached_1105
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -13654,7 +13682,7 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1121
+	JE           aligned_1107
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -13666,13 +13694,13 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	VMOVUPD      Z2, K1, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_1121:
+aligned_1107:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_1122:
+unrolled_1108:
 	CMPQ     SI, DI
-	JGT      single_1123
+	JGT      single_1109
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
@@ -13694,26 +13722,26 @@ unrolled_1122:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(SI*8)
 	ADDQ     $0x00000020, SI
-	JMP      unrolled_1122
+	JMP      unrolled_1108
 
-single_1123:
+single_1109:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_1124:
+single_loop_1110:
 	CMPQ     SI, DI
-	JGT      remainder_1125
+	JGT      remainder_1111
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(SI*8)
 	ADDQ     $0x00000008, SI
-	JMP      single_loop_1124
+	JMP      single_loop_1110
 
-remainder_1125:
+remainder_1111:
 	SUBQ      SI, BX
-	JE        span_done_1126
+	JE        span_done_1112
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -13723,18 +13751,18 @@ remainder_1125:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_1126:
+span_done_1112:
 	SFENCE
-	JMP stored_1120
+	JMP stored_1106
 
-cached_1119:
+cached_1105:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_1127:
+unrolled_1113:
 	CMPQ    SI, DI
-	JGT     single_1128
+	JGT     single_1114
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
@@ -13756,26 +13784,26 @@ unrolled_1127:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(SI*8)
 	ADDQ    $0x00000020, SI
-	JMP     unrolled_1127
+	JMP     unrolled_1113
 
-single_1128:
+single_1114:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_1129:
+single_loop_1115:
 	CMPQ    SI, DI
-	JGT     remainder_1130
+	JGT     remainder_1116
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     single_loop_1129
+	JMP     single_loop_1115
 
-remainder_1130:
+remainder_1116:
 	SUBQ      SI, BX
-	JE        span_done_1131
+	JE        span_done_1117
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -13785,8 +13813,8 @@ remainder_1130:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_1131:
-stored_1120:
+span_done_1117:
+stored_1106:
 	VZEROUPPER
 	RET
 
@@ -13805,17 +13833,17 @@ TEXT ·backwardPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	SHLQ   $0x03, R9
 	XORQ   R10, R10
 
-plane_1132:
+plane_1118:
 	CMPQ         BX, $0x00
-	JE           planes_done_1133
+	JE           planes_done_1119
 	VBROADCASTSD (R8)(R10*8), Z1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000020, R12
 
-unrolled_1134:
+unrolled_1120:
 	CMPQ    R11, R12
-	JGT     single_1135
+	JGT     single_1121
 	VMOVUPD (CX)(R11*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R11*8), Z2
@@ -13837,27 +13865,27 @@ unrolled_1134:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(R11*8)
 	ADDQ    $0x00000020, R11
-	JMP     unrolled_1134
+	JMP     unrolled_1120
 
-single_1135:
+single_1121:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 
-single_loop_1136:
+single_loop_1122:
 	CMPQ    R11, R12
-	JGT     remainder_1137
+	JGT     remainder_1123
 	VMOVUPD (CX)(R11*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R11*8), Z2
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(R11*8)
 	ADDQ    $0x00000008, R11
-	JMP     single_loop_1136
+	JMP     single_loop_1122
 
-remainder_1137:
+remainder_1123:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_1138
+	JE        span_done_1124
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -13867,20 +13895,20 @@ remainder_1137:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R11*8)
 
-span_done_1138:
+span_done_1124:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_1139
+	JNE  same_pass_1125
 	XORQ R10, R10
 
-same_pass_1139:
+same_pass_1125:
 	SUBQ SI, BX
-	JMP  plane_1132
+	JMP  plane_1118
 
-planes_done_1133:
+planes_done_1119:
 	VZEROUPPER
 	RET
 
@@ -13895,9 +13923,9 @@ TEXT ·backwardPatternDxAVX512F64(SB), NOSPLIT, $0-96
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), DI
 
-row_1140:
+row_1126:
 	CMPQ    BX, $0x00
-	JE      rows_done_1141
+	JE      rows_done_1127
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -13905,9 +13933,9 @@ row_1140:
 	MOVQ    R8, R10
 	SUBQ    $0x00000020, R10
 
-unrolled_1142:
+unrolled_1128:
 	CMPQ    R9, R10
-	JGT     single_1143
+	JGT     single_1129
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
@@ -13929,27 +13957,27 @@ unrolled_1142:
 	VMULPD  192(SI)(R9*8), Z1, K1, Z1
 	VMOVUPD Z1, 192(AX)(R9*8)
 	ADDQ    $0x00000020, R9
-	JMP     unrolled_1142
+	JMP     unrolled_1128
 
-single_1143:
+single_1129:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-single_loop_1144:
+single_loop_1130:
 	CMPQ    R9, R10
-	JGT     remainder_1145
+	JGT     remainder_1131
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
 	VMULPD  (SI)(R9*8), Z1, K1, Z1
 	VMOVUPD Z1, (AX)(R9*8)
 	ADDQ    $0x00000008, R9
-	JMP     single_loop_1144
+	JMP     single_loop_1130
 
-remainder_1145:
+remainder_1131:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_1146
+	JE        span_done_1132
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -13959,16 +13987,16 @@ remainder_1145:
 	VMULPD    (SI)(R9*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 
-span_done_1146:
+span_done_1132:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_1140
+	JMP  row_1126
 
-rows_done_1141:
+rows_done_1127:
 	VZEROUPPER
 	RET
 
@@ -13988,98 +14016,98 @@ TEXT ·backwardRingDxAVX512F64(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x000000c0
-	JA     ring_segmented_1147
+	JA     ring_segmented_1133
 	MOVQ   R9, R10
 
-ring_len_1148:
+ring_len_1134:
 	CMPQ R10, $0x00000008
-	JAE  ring_len_done_1149
+	JAE  ring_len_done_1135
 	ADDQ R9, R10
-	JMP  ring_len_1148
+	JMP  ring_len_1134
 
-ring_len_done_1149:
+ring_len_done_1135:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000008, R11
 
-ring_step_1150:
+ring_step_1136:
 	CMPQ R11, R10
-	JB   ring_step_done_1151
+	JB   ring_step_done_1137
 	SUBQ R10, R11
-	JMP  ring_step_1150
+	JMP  ring_step_1136
 
-ring_step_done_1151:
+ring_step_done_1137:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000020, R11
 
-ring_step_1152:
+ring_step_1138:
 	CMPQ R11, R10
-	JB   ring_step_done_1153
+	JB   ring_step_done_1139
 	SUBQ R10, R11
-	JMP  ring_step_1152
+	JMP  ring_step_1138
 
-ring_step_done_1153:
+ring_step_done_1139:
 	MOVQ R11, 1936(SP)
 	MOVQ alpha_base+72(FP), R10
 	CMPQ AX, $0x01
-	JNE  ring_planes_1154
+	JNE  ring_planes_1140
 	XORQ AX, AX
 	MOVQ DX, R11
 	SUBQ $0x00000008, R11
 
-ring_copy_1156:
+ring_copy_1142:
 	CMPQ    AX, R11
-	JGT     ring_copy_tail_1157
+	JGT     ring_copy_tail_1143
 	VMOVUPD (R10)(AX*8), Z1
 	VMOVUPD Z1, (R8)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     ring_copy_1156
+	JMP     ring_copy_1142
 
-ring_copy_tail_1157:
+ring_copy_tail_1143:
 	SUBQ      AX, DX
-	JE        ring_extend_1155
+	JE        ring_extend_1141
 	MOVQ      $-1, R11
 	BZHIQ     DX, R11, DX
 	KMOVW     DX, K1
 	VMOVUPD.Z (R10)(AX*8), K1, Z1
 	VMOVUPD   Z1, (R8)(AX*8)
-	JMP       ring_extend_1155
+	JMP       ring_extend_1141
 
-ring_planes_1154:
+ring_planes_1140:
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_channel_1158:
+ring_channel_1144:
 	CMPQ         R11, DX
-	JE           ring_extend_1155
+	JE           ring_extend_1141
 	VBROADCASTSD (R10)(R11*8), Z1
 	XORQ         R13, R13
 
-ring_fill_1159:
+ring_fill_1145:
 	MOVQ    R12, R14
 	ADDQ    R13, R14
 	VMOVUPD Z1, (R8)(R14*8)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, AX
-	JB      ring_fill_1159
+	JB      ring_fill_1145
 	ADDQ    AX, R12
 	INCQ    R11
-	JMP     ring_channel_1158
+	JMP     ring_channel_1144
 
-ring_extend_1155:
+ring_extend_1141:
 	MOVQ 1920(SP), AX
 	MOVQ R9, DX
 
-ring_element_1160:
+ring_element_1146:
 	CMPQ DX, AX
-	JAE  ring_repeated_1161
+	JAE  ring_repeated_1147
 	MOVQ DX, R10
 	SUBQ R9, R10
 	MOVQ (R8)(R10*8), R10
 	MOVQ R10, (R8)(DX*8)
 	INCQ DX
-	JMP  ring_element_1160
+	JMP  ring_element_1146
 
-ring_repeated_1161:
+ring_repeated_1147:
 	VMOVUPD (R8), Z1
 	VMOVUPD Z1, (R8)(AX*8)
 	VMOVUPD 64(R8), Z1
@@ -14093,9 +14121,9 @@ ring_repeated_1161:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_1162:
+unrolled_1148:
 	CMPQ    DX, R9
-	JGT     single_1163
+	JGT     single_1149
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(DX*8), Z1
@@ -14121,15 +14149,15 @@ unrolled_1162:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000020, DX
-	JMP     unrolled_1162
+	JMP     unrolled_1148
 
-single_1163:
+single_1149:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1164:
+single_loop_1150:
 	CMPQ    DX, R9
-	JGT     remainder_1165
+	JGT     remainder_1151
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(DX*8), Z1
@@ -14140,11 +14168,11 @@ single_loop_1164:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000008, DX
-	JMP     single_loop_1164
+	JMP     single_loop_1150
 
-remainder_1165:
+remainder_1151:
 	SUBQ      DX, DI
-	JE        span_done_1166
+	JE        span_done_1152
 	MOVQ      $-1, R9
 	BZHIQ     DI, R9, DI
 	KMOVW     DI, K1
@@ -14154,11 +14182,13 @@ remainder_1165:
 	VMULPD    (R8)(AX*8), Z0, K2, Z0
 	VMOVUPD   Z0, K1, (CX)(DX*8)
 
-span_done_1166:
-	JMP ring_finished_1167
+span_done_1152:
+	JMP ring_finished_backwardDxAVX512F64
 
-ring_segmented_1147:
+ring_segmented_1133:
 	MOVQ inner+96(FP), R9
+	CMPQ R9, $0x000000c0
+	JA   ring_finished_backwardDxAVX512F64
 	MOVQ $0x000000c0, AX
 	XORQ DX, DX
 	DIVQ R9
@@ -14166,9 +14196,9 @@ ring_segmented_1147:
 	MOVQ $0x00000000, 1960(SP)
 	MOVQ $0x00000000, 1944(SP)
 
-ring_segment_1168:
+ring_segment_1153:
 	CMPQ    DI, $0x00
-	JE      ring_done_1169
+	JE      ring_done_1154
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -14185,96 +14215,96 @@ ring_segment_1168:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R11
 
-ring_len_1170:
+ring_len_1155:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_1171
+	JAE  ring_len_done_1156
 	ADDQ R10, R11
-	JMP  ring_len_1170
+	JMP  ring_len_1155
 
-ring_len_done_1171:
+ring_len_done_1156:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_1172:
+ring_step_1157:
 	CMPQ R12, R11
-	JB   ring_step_done_1173
+	JB   ring_step_done_1158
 	SUBQ R11, R12
-	JMP  ring_step_1172
+	JMP  ring_step_1157
 
-ring_step_done_1173:
+ring_step_done_1158:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_1174:
+ring_step_1159:
 	CMPQ R12, R11
-	JB   ring_step_done_1175
+	JB   ring_step_done_1160
 	SUBQ R11, R12
-	JMP  ring_step_1174
+	JMP  ring_step_1159
 
-ring_step_done_1175:
+ring_step_done_1160:
 	MOVQ R12, 1936(SP)
 	MOVQ alpha_base+72(FP), R11
 	LEAQ (R11)(AX*8), R11
 	CMPQ R9, $0x01
-	JNE  ring_planes_1176
+	JNE  ring_planes_1161
 	XORQ AX, AX
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-ring_copy_1178:
+ring_copy_1163:
 	CMPQ    AX, R9
-	JGT     ring_copy_tail_1179
+	JGT     ring_copy_tail_1164
 	VMOVUPD (R11)(AX*8), Z1
 	VMOVUPD Z1, (R8)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     ring_copy_1178
+	JMP     ring_copy_1163
 
-ring_copy_tail_1179:
+ring_copy_tail_1164:
 	SUBQ      AX, DX
-	JE        ring_extend_1177
+	JE        ring_extend_1162
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
 	VMOVUPD.Z (R11)(AX*8), K1, Z1
 	VMOVUPD   Z1, (R8)(AX*8)
-	JMP       ring_extend_1177
+	JMP       ring_extend_1162
 
-ring_planes_1176:
+ring_planes_1161:
 	XORQ AX, AX
 	XORQ R12, R12
 
-ring_channel_1180:
+ring_channel_1165:
 	CMPQ         AX, DX
-	JE           ring_extend_1177
+	JE           ring_extend_1162
 	VBROADCASTSD (R11)(AX*8), Z1
 	XORQ         R13, R13
 
-ring_fill_1181:
+ring_fill_1166:
 	MOVQ    R12, R14
 	ADDQ    R13, R14
 	VMOVUPD Z1, (R8)(R14*8)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R9
-	JB      ring_fill_1181
+	JB      ring_fill_1166
 	ADDQ    R9, R12
 	INCQ    AX
-	JMP     ring_channel_1180
+	JMP     ring_channel_1165
 
-ring_extend_1177:
+ring_extend_1162:
 	MOVQ 1920(SP), AX
 	MOVQ R10, DX
 
-ring_element_1182:
+ring_element_1167:
 	CMPQ DX, AX
-	JAE  ring_repeated_1183
+	JAE  ring_repeated_1168
 	MOVQ DX, R9
 	SUBQ R10, R9
 	MOVQ (R8)(R9*8), R9
 	MOVQ R9, (R8)(DX*8)
 	INCQ DX
-	JMP  ring_element_1182
+	JMP  ring_element_1167
 
-ring_repeated_1183:
+ring_repeated_1168:
 	VMOVUPD (R8), Z1
 	VMOVUPD Z1, (R8)(AX*8)
 	VMOVUPD 64(R8), Z1
@@ -14289,9 +14319,9 @@ ring_repeated_1183:
 	MOVQ    DX, R10
 	SUBQ    $0x00000020, R10
 
-unrolled_1184:
+unrolled_1169:
 	CMPQ    R9, R10
-	JGT     single_1185
+	JGT     single_1170
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -14317,15 +14347,15 @@ unrolled_1184:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000020, R9
-	JMP     unrolled_1184
+	JMP     unrolled_1169
 
-single_1185:
+single_1170:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-single_loop_1186:
+single_loop_1171:
 	CMPQ    R9, R10
-	JGT     remainder_1187
+	JGT     remainder_1172
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -14336,11 +14366,11 @@ single_loop_1186:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000008, R9
-	JMP     single_loop_1186
+	JMP     single_loop_1171
 
-remainder_1187:
+remainder_1172:
 	SUBQ      R9, DX
-	JE        span_done_1188
+	JE        span_done_1173
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -14350,7 +14380,7 @@ remainder_1187:
 	VMULPD    (R8)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R9*8)
 
-span_done_1188:
+span_done_1173:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -14362,15 +14392,15 @@ span_done_1188:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1189
+	JNE  ring_next_1174
 	XORQ AX, AX
 
-ring_next_1189:
+ring_next_1174:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1168
+	JMP  ring_segment_1153
 
-ring_done_1169:
-ring_finished_1167:
+ring_done_1154:
+ring_finished_backwardDxAVX512F64:
 	VZEROUPPER
 	RET
 
@@ -14389,9 +14419,9 @@ TEXT ·backwardDalphaAVX512F64(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000020, SI
 
-unrolled_1190:
+unrolled_1175:
 	CMPQ        BX, SI
-	JGT         single_1191
+	JGT         single_1176
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
@@ -14409,25 +14439,25 @@ unrolled_1190:
 	VMOVUPD     192(CX)(BX*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, BX
-	JMP         unrolled_1190
+	JMP         unrolled_1175
 
-single_1191:
+single_1176:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_1192:
+single_loop_1177:
 	CMPQ        BX, SI
-	JGT         remainder_1193
+	JGT         remainder_1178
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, BX
-	JMP         single_loop_1192
+	JMP         single_loop_1177
 
-remainder_1193:
+remainder_1178:
 	SUBQ        BX, DX
-	JE          span_done_1194
+	JE          span_done_1179
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -14436,7 +14466,7 @@ remainder_1193:
 	VMOVUPD.Z   (CX)(BX*8), K1, Z0
 	VFMADD231PD Z0, Z5, K2, Z1
 
-span_done_1194:
+span_done_1179:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -14464,9 +14494,9 @@ TEXT ·backwardPlanesDalphaAVX512F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
 
-plane_1195:
+plane_1180:
 	CMPQ   DX, $0x00
-	JE     planes_done_1196
+	JE     planes_done_1181
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -14475,9 +14505,9 @@ plane_1195:
 	MOVQ   SI, R11
 	SUBQ   $0x00000020, R11
 
-unrolled_1197:
+unrolled_1182:
 	CMPQ        R10, R11
-	JGT         single_1198
+	JGT         single_1183
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
@@ -14495,26 +14525,26 @@ unrolled_1197:
 	VMOVUPD     192(CX)(R10*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_1197
+	JMP         unrolled_1182
 
-single_1198:
+single_1183:
 	MOVQ SI, R11
 	SUBQ $0x00000008, R11
 
-single_loop_1199:
+single_loop_1184:
 	CMPQ        R10, R11
-	JGT         remainder_1200
+	JGT         remainder_1185
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_1199
+	JMP         single_loop_1184
 
-remainder_1200:
+remainder_1185:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_1201
+	JE          span_done_1186
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -14523,7 +14553,7 @@ remainder_1200:
 	VMOVUPD.Z   (CX)(R10*8), K1, Z6
 	VFMADD231PD Z6, Z5, K2, Z1
 
-span_done_1201:
+span_done_1186:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -14539,14 +14569,14 @@ span_done_1201:
 	ADDQ          R8, CX
 	INCQ          R9
 	CMPQ          R9, DI
-	JNE           same_pass_1202
+	JNE           same_pass_1187
 	XORQ          R9, R9
 
-same_pass_1202:
+same_pass_1187:
 	SUBQ SI, DX
-	JMP  plane_1195
+	JMP  plane_1180
 
-planes_done_1196:
+planes_done_1181:
 	VZEROUPPER
 	RET
 
@@ -14560,9 +14590,9 @@ TEXT ·backwardPatternDalphaAVX512F64(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
 
-row_1203:
+row_1188:
 	CMPQ    DX, $0x00
-	JE      rows_done_1204
+	JE      rows_done_1189
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -14570,9 +14600,9 @@ row_1203:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_1205:
+unrolled_1190:
 	CMPQ        R8, R9
-	JGT         single_1206
+	JGT         single_1191
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -14598,15 +14628,15 @@ unrolled_1205:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 192(BX)(R8*8)
 	ADDQ        $0x00000020, R8
-	JMP         unrolled_1205
+	JMP         unrolled_1190
 
-single_1206:
+single_1191:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1207:
+single_loop_1192:
 	CMPQ        R8, R9
-	JGT         remainder_1208
+	JGT         remainder_1193
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -14614,12 +14644,12 @@ single_loop_1207:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, (BX)(R8*8)
 	ADDQ        $0x00000008, R8
-	JMP         single_loop_1207
+	JMP         single_loop_1192
 
-remainder_1208:
+remainder_1193:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_1209
+	JE          span_done_1194
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -14630,15 +14660,15 @@ remainder_1208:
 	VFMADD231PD Z2, Z1, K2, Z3
 	VMOVUPD     Z3, K2, (BX)(R8*8)
 
-span_done_1209:
+span_done_1194:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_1203
+	JMP  row_1188
 
-rows_done_1204:
+rows_done_1189:
 	VZEROUPPER
 	RET
 
@@ -14656,57 +14686,57 @@ TEXT ·backwardRingDalphaAVX512F64(SB), $1984-80
 	MOVQ   dalpha_len+56(FP), DX
 	IMULQ  AX, DX
 	CMPQ   DX, $0x000000b8
-	JA     ring_segmented_1210
+	JA     ring_segmented_1195
 	MOVQ   DX, AX
 
-ring_len_1211:
+ring_len_1196:
 	CMPQ AX, $0x00000008
-	JAE  ring_len_done_1212
+	JAE  ring_len_done_1197
 	ADDQ DX, AX
-	JMP  ring_len_1211
+	JMP  ring_len_1196
 
-ring_len_done_1212:
+ring_len_done_1197:
 	MOVQ AX, 1920(SP)
 	MOVQ $0x00000008, DX
 
-ring_step_1213:
+ring_step_1198:
 	CMPQ DX, AX
-	JB   ring_step_done_1214
+	JB   ring_step_done_1199
 	SUBQ AX, DX
-	JMP  ring_step_1213
+	JMP  ring_step_1198
 
-ring_step_done_1214:
+ring_step_done_1199:
 	MOVQ DX, 1928(SP)
 	MOVQ $0x00000020, DX
 
-ring_step_1215:
+ring_step_1200:
 	CMPQ DX, AX
-	JB   ring_step_done_1216
+	JB   ring_step_done_1201
 	SUBQ AX, DX
-	JMP  ring_step_1215
+	JMP  ring_step_1200
 
-ring_step_done_1216:
+ring_step_done_1201:
 	MOVQ DX, 1936(SP)
 	XORQ AX, AX
 	MOVQ 1920(SP), DX
 	ADDQ $0x00000020, DX
 
-sums_zero_1217:
+sums_zero_1202:
 	CMPQ    AX, DX
-	JAE     sums_zeroed_1218
+	JAE     sums_zeroed_1203
 	VMOVUPD Z0, (DI)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_zero_1217
+	JMP     sums_zero_1202
 
-sums_zeroed_1218:
+sums_zeroed_1203:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000020, R8
 
-unrolled_1219:
+unrolled_1204:
 	CMPQ        DX, R8
-	JGT         single_1220
+	JGT         single_1205
 	VMOVUPD     (CX)(DX*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (BX)(DX*8), Z2
@@ -14736,15 +14766,15 @@ unrolled_1219:
 	SUBQ        1920(SP), R9
 	CMOVQCC     R9, AX
 	ADDQ        $0x00000020, DX
-	JMP         unrolled_1219
+	JMP         unrolled_1204
 
-single_1220:
+single_1205:
 	MOVQ SI, R8
 	SUBQ $0x00000008, R8
 
-single_loop_1221:
+single_loop_1206:
 	CMPQ        DX, R8
-	JGT         remainder_1222
+	JGT         remainder_1207
 	VMOVUPD     (CX)(DX*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (BX)(DX*8), Z2
@@ -14756,11 +14786,11 @@ single_loop_1221:
 	SUBQ        1920(SP), R9
 	CMOVQCC     R9, AX
 	ADDQ        $0x00000008, DX
-	JMP         single_loop_1221
+	JMP         single_loop_1206
 
-remainder_1222:
+remainder_1207:
 	SUBQ        DX, SI
-	JE          span_done_1223
+	JE          span_done_1208
 	MOVQ        $-1, R8
 	BZHIQ       SI, R8, SI
 	KMOVW       SI, K1
@@ -14771,7 +14801,7 @@ remainder_1222:
 	VFMADD231PD Z0, Z1, K2, Z2
 	VMOVUPD     Z2, K2, (DI)(AX*8)
 
-span_done_1223:
+span_done_1208:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), CX
@@ -14779,64 +14809,64 @@ span_done_1223:
 	MOVQ  DX, BX
 	ADDQ  $0x00000020, BX
 
-fold_ext_1224:
+fold_ext_1209:
 	CMPQ    BX, DX
-	JBE     fold_ext_done_1225
+	JBE     fold_ext_done_1210
 	SUBQ    $0x00000008, BX
 	MOVQ    BX, SI
 	SUBQ    DX, SI
 	VMOVUPD (DI)(SI*8), Z0
 	VADDPD  (DI)(BX*8), Z0, Z0
 	VMOVUPD Z0, (DI)(SI*8)
-	JMP     fold_ext_1224
+	JMP     fold_ext_1209
 
-fold_ext_done_1225:
-fold_1226:
+fold_ext_done_1210:
+fold_1211:
 	CMPQ   DX, AX
-	JBE    folded_1227
+	JBE    folded_1212
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (DI)(DX*8), X0
 	VADDSD (DI)(SI*8), X0, X0
 	VMOVSD X0, (DI)(SI*8)
-	JMP    fold_1226
+	JMP    fold_1211
 
-folded_1227:
+folded_1212:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1228
+	JNE  sums_planes_1213
 	MOVQ dalpha_len+56(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_1231:
+sums_vector_1216:
 	CMPQ    AX, DX
-	JGT     sums_scalar_1229
+	JGT     sums_scalar_1214
 	VMOVUPD (CX)(AX*8), Z0
 	VADDPD  (DI)(AX*8), Z0, Z0
 	VMOVUPD Z0, (CX)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_vector_1231
+	JMP     sums_vector_1216
 
-sums_scalar_1229:
+sums_scalar_1214:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_1230
+	JE     sums_done_1215
 	VMOVSD (DI)(AX*8), X0
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_1229
+	JMP    sums_scalar_1214
 
-sums_planes_1228:
+sums_planes_1213:
 	XORQ BX, BX
 	MOVQ inner+72(FP), SI
 	SHLQ $0x03, SI
 
-sums_group_1232:
+sums_group_1217:
 	MOVQ   dalpha_len+56(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_1234
+	JB     sums_single_1219
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -14845,7 +14875,7 @@ sums_group_1232:
 	LEAQ   (R8)(SI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_1233:
+sums_group_plane_1218:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(SI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -14854,7 +14884,7 @@ sums_group_plane_1233:
 	ADDQ   $0x08, R9
 	INCQ   DX
 	CMPQ   DX, inner+72(FP)
-	JB     sums_group_plane_1233
+	JB     sums_group_plane_1218
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	VADDSD 8(CX)(AX*8), X1, X1
@@ -14867,30 +14897,32 @@ sums_group_plane_1233:
 	SHRQ   $0x01, DX
 	ADDQ   DX, BX
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_1232
+	JMP    sums_group_1217
 
-sums_single_1234:
+sums_single_1219:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_1230
+	JE     sums_done_1215
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_1235:
+sums_single_plane_1220:
 	VADDSD (DI)(BX*8), X0, X0
 	INCQ   BX
 	INCQ   DX
 	CMPQ   DX, inner+72(FP)
-	JB     sums_single_plane_1235
+	JB     sums_single_plane_1220
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_1234
+	JMP    sums_single_1219
 
-sums_done_1230:
-	JMP ring_finished_1236
+sums_done_1215:
+	JMP ring_finished_backwardDalphaAVX512F64
 
-ring_segmented_1210:
+ring_segmented_1195:
 	MOVQ inner+72(FP), R8
+	CMPQ R8, $0x000000b8
+	JA   ring_finished_backwardDalphaAVX512F64
 	MOVQ $0x000000b8, AX
 	XORQ DX, DX
 	DIVQ R8
@@ -14898,9 +14930,9 @@ ring_segmented_1210:
 	MOVQ $0x00000000, 1960(SP)
 	MOVQ $0x00000000, 1944(SP)
 
-ring_segment_1237:
+ring_segment_1221:
 	CMPQ    SI, $0x00
-	JE      ring_done_1238
+	JE      ring_done_1222
 	MOVQ    1944(SP), AX
 	MOVQ    dalpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -14917,55 +14949,55 @@ ring_segment_1237:
 	MOVQ    DX, 1976(SP)
 	MOVQ    AX, DX
 
-ring_len_1239:
+ring_len_1223:
 	CMPQ DX, $0x00000008
-	JAE  ring_len_done_1240
+	JAE  ring_len_done_1224
 	ADDQ AX, DX
-	JMP  ring_len_1239
+	JMP  ring_len_1223
 
-ring_len_done_1240:
+ring_len_done_1224:
 	MOVQ DX, 1920(SP)
 	MOVQ $0x00000008, AX
 
-ring_step_1241:
+ring_step_1225:
 	CMPQ AX, DX
-	JB   ring_step_done_1242
+	JB   ring_step_done_1226
 	SUBQ DX, AX
-	JMP  ring_step_1241
+	JMP  ring_step_1225
 
-ring_step_done_1242:
+ring_step_done_1226:
 	MOVQ AX, 1928(SP)
 	MOVQ $0x00000020, AX
 
-ring_step_1243:
+ring_step_1227:
 	CMPQ AX, DX
-	JB   ring_step_done_1244
+	JB   ring_step_done_1228
 	SUBQ DX, AX
-	JMP  ring_step_1243
+	JMP  ring_step_1227
 
-ring_step_done_1244:
+ring_step_done_1228:
 	MOVQ AX, 1936(SP)
 	XORQ AX, AX
 	MOVQ 1920(SP), DX
 	ADDQ $0x00000020, DX
 
-sums_zero_1245:
+sums_zero_1229:
 	CMPQ    AX, DX
-	JAE     sums_zeroed_1246
+	JAE     sums_zeroed_1230
 	VMOVUPD Z0, (DI)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_zero_1245
+	JMP     sums_zero_1229
 
-sums_zeroed_1246:
+sums_zeroed_1230:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 
-unrolled_1247:
+unrolled_1231:
 	CMPQ        R8, R9
-	JGT         single_1248
+	JGT         single_1232
 	VMOVUPD     (CX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (BX)(R8*8), Z2
@@ -14995,15 +15027,15 @@ unrolled_1247:
 	SUBQ        1920(SP), R10
 	CMOVQCC     R10, AX
 	ADDQ        $0x00000020, R8
-	JMP         unrolled_1247
+	JMP         unrolled_1231
 
-single_1248:
+single_1232:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1249:
+single_loop_1233:
 	CMPQ        R8, R9
-	JGT         remainder_1250
+	JGT         remainder_1234
 	VMOVUPD     (CX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (BX)(R8*8), Z2
@@ -15015,11 +15047,11 @@ single_loop_1249:
 	SUBQ        1920(SP), R10
 	CMOVQCC     R10, AX
 	ADDQ        $0x00000008, R8
-	JMP         single_loop_1249
+	JMP         single_loop_1233
 
-remainder_1250:
+remainder_1234:
 	SUBQ        R8, DX
-	JE          span_done_1251
+	JE          span_done_1235
 	MOVQ        $-1, R9
 	BZHIQ       DX, R9, DX
 	KMOVW       DX, K1
@@ -15030,7 +15062,7 @@ remainder_1250:
 	VFMADD231PD Z2, Z1, K2, Z3
 	VMOVUPD     Z3, K2, (DI)(AX*8)
 
-span_done_1251:
+span_done_1235:
 	MOVQ  1944(SP), AX
 	MOVQ  1968(SP), DX
 	MOVQ  dalpha_base+48(FP), R8
@@ -15041,64 +15073,64 @@ span_done_1251:
 	MOVQ  R10, R11
 	ADDQ  $0x00000020, R11
 
-fold_ext_1252:
+fold_ext_1236:
 	CMPQ    R11, R10
-	JBE     fold_ext_done_1253
+	JBE     fold_ext_done_1237
 	SUBQ    $0x00000008, R11
 	MOVQ    R11, R12
 	SUBQ    R10, R12
 	VMOVUPD (DI)(R12*8), Z1
 	VADDPD  (DI)(R11*8), Z1, Z1
 	VMOVUPD Z1, (DI)(R12*8)
-	JMP     fold_ext_1252
+	JMP     fold_ext_1236
 
-fold_ext_done_1253:
-fold_1254:
+fold_ext_done_1237:
+fold_1238:
 	CMPQ   R10, R9
-	JBE    folded_1255
+	JBE    folded_1239
 	DECQ   R10
 	MOVQ   R10, R12
 	SUBQ   R9, R12
 	VMOVSD (DI)(R10*8), X1
 	VADDSD (DI)(R12*8), X1, X1
 	VMOVSD X1, (DI)(R12*8)
-	JMP    fold_1254
+	JMP    fold_1238
 
-folded_1255:
+folded_1239:
 	XORQ R9, R9
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1256
+	JNE  sums_planes_1240
 	MOVQ 1968(SP), R10
 	SUBQ $0x00000008, R10
 
-sums_vector_1259:
+sums_vector_1243:
 	CMPQ    R9, R10
-	JGT     sums_scalar_1257
+	JGT     sums_scalar_1241
 	VMOVUPD (R8)(R9*8), Z1
 	VADDPD  (DI)(R9*8), Z1, Z1
 	VMOVUPD Z1, (R8)(R9*8)
 	ADDQ    $0x00000008, R9
-	JMP     sums_vector_1259
+	JMP     sums_vector_1243
 
-sums_scalar_1257:
+sums_scalar_1241:
 	CMPQ   R9, 1968(SP)
-	JE     sums_done_1258
+	JE     sums_done_1242
 	VMOVSD (DI)(R9*8), X1
 	VADDSD (R8)(R9*8), X1, X1
 	VMOVSD X1, (R8)(R9*8)
 	INCQ   R9
-	JMP    sums_scalar_1257
+	JMP    sums_scalar_1241
 
-sums_planes_1256:
+sums_planes_1240:
 	XORQ R11, R11
 	MOVQ inner+72(FP), R12
 	SHLQ $0x03, R12
 
-sums_group_1260:
+sums_group_1244:
 	MOVQ   1968(SP), R10
 	SUBQ   R9, R10
 	CMPQ   R10, $0x00000004
-	JB     sums_single_1262
+	JB     sums_single_1246
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -15107,7 +15139,7 @@ sums_group_1260:
 	LEAQ   (R13)(R12*2), R14
 	XORQ   R10, R10
 
-sums_group_plane_1261:
+sums_group_plane_1245:
 	VADDSD (R13), X1, X1
 	VADDSD (R13)(R12*1), X2, X2
 	VADDSD (R14), X3, X3
@@ -15116,7 +15148,7 @@ sums_group_plane_1261:
 	ADDQ   $0x08, R14
 	INCQ   R10
 	CMPQ   R10, inner+72(FP)
-	JB     sums_group_plane_1261
+	JB     sums_group_plane_1245
 	VADDSD (R8)(R9*8), X1, X1
 	VMOVSD X1, (R8)(R9*8)
 	VADDSD 8(R8)(R9*8), X2, X2
@@ -15129,26 +15161,26 @@ sums_group_plane_1261:
 	SHRQ   $0x01, R10
 	ADDQ   R10, R11
 	ADDQ   $0x00000004, R9
-	JMP    sums_group_1260
+	JMP    sums_group_1244
 
-sums_single_1262:
+sums_single_1246:
 	CMPQ   R9, 1968(SP)
-	JE     sums_done_1258
+	JE     sums_done_1242
 	VXORPS X1, X1, X1
 	XORQ   R10, R10
 
-sums_single_plane_1263:
+sums_single_plane_1247:
 	VADDSD (DI)(R11*8), X1, X1
 	INCQ   R11
 	INCQ   R10
 	CMPQ   R10, inner+72(FP)
-	JB     sums_single_plane_1263
+	JB     sums_single_plane_1247
 	VADDSD (R8)(R9*8), X1, X1
 	VMOVSD X1, (R8)(R9*8)
 	INCQ   R9
-	JMP    sums_single_1262
+	JMP    sums_single_1246
 
-sums_done_1258:
+sums_done_1242:
 	MOVQ 1976(SP), R8
 	SUBQ R8, SI
 	SHLQ $0x03, R8
@@ -15157,14 +15189,14 @@ sums_done_1258:
 	ADDQ DX, AX
 	MOVQ dalpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1264
+	JNE  ring_next_1248
 	XORQ AX, AX
 
-ring_next_1264:
+ring_next_1248:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1237
+	JMP  ring_segment_1221
 
-ring_done_1238:
-ring_finished_1236:
+ring_done_1222:
+ring_finished_backwardDalphaAVX512F64:
 	VZEROUPPER
 	RET
