@@ -50,7 +50,7 @@ func ringFits[E Float](isa isaID, n, channels, inner int, sums bool) bool {
 	if period <= limit {
 		return true
 	}
-	return limit > 0 && inner > 1 && inner < 4*lanes(isa, sizeOf[E]()) && (!sums || n == period)
+	return inner > 1 && inner <= limit && inner < 4*lanes(isa, sizeOf[E]()) && (!sums || n == period)
 }
 
 // addSums adds float64 sums to the slope gradients, rounding once.
