@@ -83,11 +83,16 @@ const (
 	largeSums = 208 // with accPad, 1792 bytes: the frame stays under 2 KiB
 )
 
+// The buffers live in functions of their own, never inlined into the
+// caller, whose frame would otherwise carry them on every call.
+//
+//go:noinline
 func backwardSumsSmall[E Float](isa isaID, dx, dalpha, dy, x, alpha []E, inner int) {
 	var sums [smallSums + accPad]float64
 	backwardSums(isa, dx, dalpha, dy, x, alpha, inner, sums[:])
 }
 
+//go:noinline
 func backwardSumsLarge[E Float](isa isaID, dx, dalpha, dy, x, alpha []E, inner int) {
 	var sums [largeSums + accPad]float64
 	backwardSums(isa, dx, dalpha, dy, x, alpha, inner, sums[:])

@@ -95,9 +95,10 @@ func genCases(k spec.Kernel, isa string, vecBytes int, long bool) []kcase {
 			if r == 0 {
 				// Every plane size that the library's ringFits sends to a
 				// Ring kernel in segments (inner > 1, shorter than four
-				// vectors), with the shortest period over the limit: one
-				// period (as the sums need), and for dx only, two.
-				for inner := 2; inner < 4*lanes; inner++ {
+				// vectors and at most the limit, as the spec requires),
+				// with the shortest period over the limit: one period (as
+				// the sums need), and for dx only, two.
+				for inner := 2; inner < 4*lanes && inner <= limit; inner++ {
 					channels := max(2, limit/inner+1) // one channel runs the shared kernel
 					add(channels*inner, channels, inner)
 					if !k.Dalpha {
@@ -112,7 +113,7 @@ func genCases(k spec.Kernel, isa string, vecBytes int, long bool) []kcase {
 					// segments of whole planes; the library does that for
 					// planes shorter than four vectors, and with sums only
 					// for a single period.
-					inner = 2 + rng.IntN(4*lanes-2)
+					inner = 2 + rng.IntN(min(4*lanes, limit+1)-2)
 					channels = limit/inner + 1 + rng.IntN(40)
 					outer = 1
 					if !k.Dalpha {
