@@ -47,15 +47,15 @@ func backwardChannels[T Float](isa isaID, dx, dalpha, dy, x, alpha []T, inner in
 	raceRead(alpha)
 	raceWrite(dx)
 	raceWrite(dalpha)
-	// The kernel that suits the layout and variant (see channels.go).
-	channels := len(alpha)
 	wantDx, wantDalpha := dx != nil, dalpha != nil
-	switch {
-	case channels == 1 && !wantDalpha:
-		backwardDxKernel(isa, dx, dy, x, alpha[0])
-	case channels == 1:
-		dalpha[0] = T(float64(dalpha[0]) + backwardOf(isa, dx, dy, x, alpha[0]))
-	case ringFits[T](isa, len(x), channels, inner, wantDalpha):
+	switch planChannels[T](isa, len(x), len(alpha), inner, wantDalpha) {
+	case planShared:
+		if wantDalpha {
+			dalpha[0] = T(float64(dalpha[0]) + backwardOf(isa, dx, dy, x, alpha[0]))
+		} else {
+			backwardDxKernel(isa, dx, dy, x, alpha[0])
+		}
+	case planRing:
 		switch {
 		case !wantDalpha:
 			backwardRingDxKernel(isa, dx, dy, x, alpha, inner)
@@ -64,18 +64,20 @@ func backwardChannels[T Float](isa isaID, dx, dalpha, dy, x, alpha []T, inner in
 		default:
 			backwardRingKernel(isa, dx, dy, x, alpha, dalpha, inner)
 		}
-	case !wantDalpha && inner == 1:
+	case planPattern:
 		backwardPatternDxKernel(isa, dx, dy, x, alpha)
-	case !wantDalpha:
+	case planPlanes:
 		backwardPlanesDxKernel(isa, dx, dy, x, alpha, inner)
-	case channels <= smallSums:
-		backwardSumsSmall(isa, dx, dalpha, dy, x, alpha, inner)
-	default:
-		backwardSumsLarge(isa, dx, dalpha, dy, x, alpha, inner)
+	case planSums:
+		if len(alpha) <= smallSums {
+			backwardSumsSmall(isa, dx, dalpha, dy, x, alpha, inner)
+		} else {
+			backwardSumsLarge(isa, dx, dalpha, dy, x, alpha, inner)
+		}
 	}
 }
 
-// The slope gradients of layouts too long for a Ring kernel are summed in
+// The slope gradients of layouts that no Ring kernel takes are summed in
 // float64 on the stack, a block of channels at a time. Go zeroes the
 // buffer on every call, so it comes in two sizes: few channels pay for few.
 const (

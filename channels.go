@@ -32,6 +32,33 @@ func sizeOf[E Float]() int {
 	return int(unsafe.Sizeof(zero))
 }
 
+// plan is the kind of kernel a channel layout runs on.
+type plan uint8
+
+const (
+	planShared  plan = iota // one slope: the shared-slope kernel
+	planRing                // the Ring kernel
+	planPattern             // channel-last rows, the slopes as the pattern
+	planPlanes              // one broadcast slope per plane
+	planSums                // slope gradients summed into a buffer in blocks (pattern or planes kernels)
+)
+
+// planChannels chooses the kernel for n elements of the layout, with slope
+// gradients (sums) or without (forward, or dx only).
+func planChannels[E Float](isa isaID, n, channels, inner int, sums bool) plan {
+	switch {
+	case channels == 1:
+		return planShared
+	case ringFits[E](isa, n, channels, inner, sums):
+		return planRing
+	case sums:
+		return planSums
+	case inner == 1:
+		return planPattern
+	}
+	return planPlanes
+}
+
 // ringFits reports whether isa's Ring kernel takes the layout: a period
 // of channels*inner elements of at most ringLimit, or planes too small for
 // the planes kernel (shorter than four vectors), which the Ring kernel

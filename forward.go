@@ -24,13 +24,12 @@ func forwardChannels[T Float](isa isaID, dst, x, alpha []T, inner int) {
 	raceRead(x)
 	raceRead(alpha)
 	raceWrite(dst)
-	// The kernel that suits the layout (see channels.go).
-	switch {
-	case len(alpha) == 1:
+	switch planChannels[T](isa, len(x), len(alpha), inner, false) {
+	case planShared:
 		forwardKernel(isa, dst, x, alpha[0])
-	case ringFits[T](isa, len(x), len(alpha), inner, false):
+	case planRing:
 		forwardRingKernel(isa, dst, x, alpha, inner)
-	case inner == 1:
+	case planPattern:
 		forwardPatternKernel(isa, dst, x, alpha)
 	default:
 		forwardPlanesKernel(isa, dst, x, alpha, inner)

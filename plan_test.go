@@ -1,0 +1,75 @@
+package prelu
+
+import (
+	"testing"
+)
+
+// TestLayoutsCoverEveryPlan: the layouts that the reference tests run
+// (channelCounts × inners × outers) reach every kind of kernel on every
+// ISA, forward and with slope gradients, so that no kernel the planner can
+// choose goes untested.
+func TestLayoutsCoverEveryPlan(t *testing.T) {
+	t.Run("f32", testLayoutsCoverEveryPlan[float32])
+	t.Run("f64", testLayoutsCoverEveryPlan[float64])
+}
+
+func testLayoutsCoverEveryPlan[T Float](t *testing.T) {
+	forEachISA(t, func(t *testing.T, isa isaID) {
+		forward, sums := map[plan]int{}, map[plan]int{}
+		for _, channels := range append(channelCounts, 600, 1100) {
+			for _, inner := range inners {
+				for _, outer := range outers(channels, inner) {
+					n := outer * channels * inner
+					forward[planChannels[T](isa, n, channels, inner, false)]++
+					sums[planChannels[T](isa, n, channels, inner, true)]++
+				}
+			}
+		}
+		for _, p := range []plan{planShared, planRing, planPattern, planPlanes} {
+			if forward[p] == 0 {
+				t.Errorf("no test layout runs plan %d forward (have %v)", p, forward)
+			}
+		}
+		for _, p := range []plan{planShared, planRing, planSums} {
+			if sums[p] == 0 {
+				t.Errorf("no test layout runs plan %d with slope gradients (have %v)", p, sums)
+			}
+		}
+		t.Logf("forward %v, with sums %v", forward, sums)
+	})
+}
+
+// TestRingNeverTooLong: whatever the layout, the planner sends a Ring
+// kernel only planes that fit its frame (inner <= ringLimit), and slope
+// gradients over a period longer than the limit only for a single period.
+func TestRingNeverTooLong(t *testing.T) {
+	for _, isa := range supported {
+		for _, size := range []int{4, 8} {
+			for _, sums := range []bool{false, true} {
+				limit := ringLimit(isa, size, true, sums)
+				for channels := 1; channels <= 70; channels++ {
+					for inner := 1; inner <= 130; inner++ {
+						for _, outer := range []int{1, 2} {
+							n := outer * channels * inner
+							var p plan
+							if size == 4 {
+								p = planChannels[float32](isa, n, channels, inner, sums)
+							} else {
+								p = planChannels[float64](isa, n, channels, inner, sums)
+							}
+							if p != planRing {
+								continue
+							}
+							if inner > limit {
+								t.Fatalf("%v size %d: Ring for inner %d > limit %d", isa, size, inner, limit)
+							}
+							if sums && channels*inner > limit && outer > 1 {
+								t.Fatalf("%v size %d: Ring sums in segments over %d periods", isa, size, outer)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
