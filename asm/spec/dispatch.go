@@ -92,26 +92,30 @@ func args(k Kernel) string {
 }
 
 // writeRingLimit writes ringLimit: the longest period each ISA's Ring
-// kernels take (RingLimit), and genericRingLimit for the pure-Go twins.
+// kernels take (RingLimit) without and with slope gradients, as a table,
+// and genericRingLimit for the pure-Go twins and the ISAs without Ring
+// kernels' entries left at 0.
 func writeRingLimit(b *bytes.Buffer, isas []ISA) {
-	fmt.Fprintf(b, "\n// ringLimit is the longest period (channels*inner) that isa's Ring kernel of\n")
-	fmt.Fprintf(b, "// the variant takes for elements of size bytes: its frame holds the ring.\n")
+	fmt.Fprintf(b, "\n// ringLimits[isa][size == 8][sums] is the longest period (channels*inner)\n")
+	fmt.Fprintf(b, "// that isa's Ring kernels take, without slope gradients (forward, dx)\n")
+	fmt.Fprintf(b, "// or with them (the fused kernel's limit): the frame holds the ring.\n")
 	fmt.Fprintf(b, "// It is 0 where isa has no Ring kernels.\n")
-	fmt.Fprintf(b, "func ringLimit(isa isaID, size int, dx, dalpha bool) int {\n")
-	fmt.Fprintf(b, "switch isa {\n")
+	fmt.Fprintf(b, "var ringLimits = [...][2][2]int{\n")
+	fmt.Fprintf(b, "isaGeneric: {{genericRingLimit, genericRingLimit}, {genericRingLimit, genericRingLimit}},\n")
 	for _, isa := range isas {
-		fmt.Fprintf(b, "case %s:\n", isa.ID)
 		if isa.VecBytes == 0 {
-			fmt.Fprintf(b, "return 0\n")
 			continue
 		}
-		fmt.Fprintf(b, "switch {\n")
+		fmt.Fprintf(b, "%s: {", isa.ID)
 		for _, e := range Elems {
-			for _, v := range Variants {
-				fmt.Fprintf(b, "case size == %d && dx == %v && dalpha == %v:\nreturn %d\n", e.Size, v.Dx, v.Dalpha, RingLimit(isa.VecBytes, e.Size, v.Dx, v.Dalpha))
-			}
+			fmt.Fprintf(b, "{%d, %d},", RingLimit(isa.VecBytes, e.Size, true, false), RingLimit(isa.VecBytes, e.Size, true, true))
 		}
-		fmt.Fprintf(b, "}\nreturn 0\n")
+		fmt.Fprintf(b, "},\n")
 	}
-	fmt.Fprintf(b, "}\nreturn genericRingLimit\n}\n")
+	fmt.Fprintf(b, "}\n")
+	fmt.Fprintf(b, "\n// ringLimit is ringLimits' entry for isa, elements of size bytes, and\n// kernels with slope gradients (sums) or without.\n")
+	fmt.Fprintf(b, "func ringLimit(isa isaID, size int, sums bool) int {\n")
+	fmt.Fprintf(b, "s := 0\nif sums {\ns = 1\n}\n")
+	fmt.Fprintf(b, "if int(isa) >= len(ringLimits) {\nreturn 0\n}\n")
+	fmt.Fprintf(b, "return ringLimits[isa][size>>3][s]\n}\n")
 }
