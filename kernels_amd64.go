@@ -380,51 +380,25 @@ func backwardRingDalphaKernel[E Float](isa isaID, dy []E, x []E, dalpha []E, inn
 	backwardRingDalphaGeneric(dy, x, dalpha, inner)
 }
 
-// ringLimit is the longest period (channels*inner) that isa's Ring kernel of
-// the variant takes for elements of size bytes: its frame holds the ring.
+// ringLimits[isa][size == 8][sums] is the longest period (channels*inner)
+// that isa's Ring kernels take, without slope gradients (forward, dx)
+// or with them (the fused kernel's limit): the frame holds the ring.
 // It is 0 where isa has no Ring kernels.
-func ringLimit(isa isaID, size int, dx, dalpha bool) int {
-	switch isa {
-	case isaAVX2:
-		switch {
-		case size == 4 && dx == true && dalpha == false:
-			return 432
-		case size == 4 && dx == true && dalpha == true:
-			return 104
-		case size == 4 && dx == true && dalpha == false:
-			return 432
-		case size == 4 && dx == false && dalpha == true:
-			return 184
-		case size == 8 && dx == true && dalpha == false:
-			return 216
-		case size == 8 && dx == true && dalpha == true:
-			return 92
-		case size == 8 && dx == true && dalpha == false:
-			return 216
-		case size == 8 && dx == false && dalpha == true:
-			return 212
-		}
-		return 0
-	case isaAVX512:
-		switch {
-		case size == 4 && dx == true && dalpha == false:
-			return 384
-		case size == 4 && dx == true && dalpha == true:
-			return 48
-		case size == 4 && dx == true && dalpha == false:
-			return 384
-		case size == 4 && dx == false && dalpha == true:
-			return 128
-		case size == 8 && dx == true && dalpha == false:
-			return 192
-		case size == 8 && dx == true && dalpha == true:
-			return 64
-		case size == 8 && dx == true && dalpha == false:
-			return 192
-		case size == 8 && dx == false && dalpha == true:
-			return 184
-		}
+var ringLimits = [...][2][2]int{
+	isaGeneric: {{genericRingLimit, genericRingLimit}, {genericRingLimit, genericRingLimit}},
+	isaAVX2:    {{432, 104}, {216, 92}},
+	isaAVX512:  {{384, 48}, {192, 64}},
+}
+
+// ringLimit is ringLimits' entry for isa, elements of size bytes, and
+// kernels with slope gradients (sums) or without.
+func ringLimit(isa isaID, size int, sums bool) int {
+	s := 0
+	if sums {
+		s = 1
+	}
+	if int(isa) >= len(ringLimits) {
 		return 0
 	}
-	return genericRingLimit
+	return ringLimits[isa][size>>3][s]
 }

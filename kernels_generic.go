@@ -84,11 +84,23 @@ func backwardRingDalphaKernel[E Float](isa isaID, dy []E, x []E, dalpha []E, inn
 	backwardRingDalphaGeneric(dy, x, dalpha, inner)
 }
 
-// ringLimit is the longest period (channels*inner) that isa's Ring kernel of
-// the variant takes for elements of size bytes: its frame holds the ring.
+// ringLimits[isa][size == 8][sums] is the longest period (channels*inner)
+// that isa's Ring kernels take, without slope gradients (forward, dx)
+// or with them (the fused kernel's limit): the frame holds the ring.
 // It is 0 where isa has no Ring kernels.
-func ringLimit(isa isaID, size int, dx, dalpha bool) int {
-	switch isa {
+var ringLimits = [...][2][2]int{
+	isaGeneric: {{genericRingLimit, genericRingLimit}, {genericRingLimit, genericRingLimit}},
+}
+
+// ringLimit is ringLimits' entry for isa, elements of size bytes, and
+// kernels with slope gradients (sums) or without.
+func ringLimit(isa isaID, size int, sums bool) int {
+	s := 0
+	if sums {
+		s = 1
 	}
-	return genericRingLimit
+	if int(isa) >= len(ringLimits) {
+		return 0
+	}
+	return ringLimits[isa][size>>3][s]
 }
