@@ -2,6 +2,7 @@ package prelu
 
 import (
 	"fmt"
+	"math/bits"
 	"unsafe"
 )
 
@@ -66,11 +67,25 @@ func checkDisjoint[T any](outName string, out []T, inName string, in []T) {
 	}
 }
 
-// checkLayout checks the channel layout [outer][C][inner] of n elements.
+// checkLayout checks the channel layout [outer][C][inner] of n elements:
+// with one division at most, none for a single period.
 func checkLayout(n, channels, inner int) {
-	if channels == 0 || inner < 1 || n > 0 && (inner > n/channels || n%(channels*inner) != 0) {
+	if channels == 0 || inner < 1 || n > 0 && !wholePeriods(n, channels, inner) {
 		failLayout(n, channels, inner)
 	}
+}
+
+// wholePeriods reports whether n is a multiple of channels*inner (both at
+// least 1), without overflowing.
+func wholePeriods(n, channels, inner int) bool {
+	hi, period := bits.Mul64(uint64(channels), uint64(inner))
+	switch {
+	case hi != 0 || period > uint64(n):
+		return false
+	case period == uint64(n):
+		return true
+	}
+	return uint64(n)%period == 0
 }
 
 //go:noinline

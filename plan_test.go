@@ -46,7 +46,7 @@ func TestRingNeverTooLong(t *testing.T) {
 	for _, isa := range supported {
 		for _, size := range []int{4, 8} {
 			for _, sums := range []bool{false, true} {
-				limit := ringLimit(isa, size, true, sums)
+				limit := ringLimit(isa, size, sums)
 				for channels := 1; channels <= 70; channels++ {
 					for inner := 1; inner <= 130; inner++ {
 						for _, outer := range []int{1, 2} {
