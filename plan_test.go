@@ -25,12 +25,18 @@ func testLayoutsCoverEveryPlan[T Float](t *testing.T) {
 				}
 			}
 		}
-		for _, p := range []plan{planShared, planRing, planPattern, planPlanes} {
+		want := []plan{planShared, planRing, planPattern, planPlanes}
+		wantSums := []plan{planShared, planRing, planSums}
+		if ringLimit(isa, sizeOf[T](), false) == 0 {
+			t.Logf("%v has no Ring kernels", isa)
+			want, wantSums = []plan{planShared, planPattern, planPlanes}, []plan{planShared, planSums}
+		}
+		for _, p := range want {
 			if forward[p] == 0 {
 				t.Errorf("no test layout runs plan %d forward (have %v)", p, forward)
 			}
 		}
-		for _, p := range []plan{planShared, planRing, planSums} {
+		for _, p := range wantSums {
 			if sums[p] == 0 {
 				t.Errorf("no test layout runs plan %d with slope gradients (have %v)", p, sums)
 			}
