@@ -91,10 +91,28 @@ func ringFits[E Float](isa isaID, n, channels, inner int, sums bool) bool {
 // segments with slope gradients.
 const minSegment = 8
 
-// addSums adds float64 sums to the slope gradients, rounding once.
+// addSums adds float64 sums to the slope gradients, rounding once. The
+// loops are written per type: the generic one ran at half their speed
+// (128 float32: 185 against 85-105 ns).
 func addSums[E Float](dalpha []E, sums []float64) {
+	if isFloat32[E]() {
+		addSums32(as[float32](dalpha), sums)
+	} else {
+		addSums64(as[float64](dalpha), sums)
+	}
+}
+
+func addSums32(dalpha []float32, sums []float64) {
+	dalpha = dalpha[:len(sums)]
 	for c, s := range sums {
-		dalpha[c] = E(float64(dalpha[c]) + s)
+		dalpha[c] = float32(float64(dalpha[c]) + s)
+	}
+}
+
+func addSums64(dalpha []float64, sums []float64) {
+	dalpha = dalpha[:len(sums)]
+	for c, s := range sums {
+		dalpha[c] += s
 	}
 }
 
