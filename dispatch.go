@@ -122,20 +122,6 @@ func SetISA(name string) error {
 	return fmt.Errorf("prelu: ISA %q is not available here (have %s)", name, strings.Join(ISAs(), ", "))
 }
 
-// lanes is the number of elements of size bytes in isa's widest vector, for
-// sizing slope patterns to whole vectors.
-func lanes(isa isaID, size int) int {
-	switch isa {
-	case isaAVX512:
-		return 64 / size
-	case isaAVX2:
-		return 32 / size
-	case isaNEON:
-		return 16 / size
-	}
-	return 1
-}
-
 // Implementation describes one implementation compiled into this build.
 type Implementation struct {
 	Name     string   // "avx512", "avx2", "neon" or "generic"
