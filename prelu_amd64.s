@@ -441,20 +441,33 @@ ring_copy_tail_39:
 ring_planes_36:
 	XORQ R10, R10
 	XORQ R11, R11
+	CMPQ AX, $0x00000010
+	JA   ring_long_planes_42
 
+ring_fill_41:
+	VBROADCASTSS (R9)(R10*4), Y1
+	VMOVUPS      Y1, (DI)(R11*4)
+	VMOVUPS      Y1, 32(DI)(R11*4)
+	ADDQ         AX, R11
+	INCQ         R10
+	CMPQ         R10, DX
+	JB           ring_fill_41
+	JMP          ring_extend_37
+
+ring_long_planes_42:
 ring_channel_40:
 	CMPQ         R10, DX
 	JE           ring_extend_37
 	VBROADCASTSS (R9)(R10*4), Y1
 	XORQ         R12, R12
 
-ring_fill_41:
+ring_plane_43:
 	MOVQ    R11, R13
 	ADDQ    R12, R13
 	VMOVUPS Y1, (DI)(R13*4)
 	ADDQ    $0x00000008, R12
 	CMPQ    R12, AX
-	JB      ring_fill_41
+	JB      ring_plane_43
 	ADDQ    AX, R11
 	INCQ    R10
 	JMP     ring_channel_40
@@ -463,17 +476,17 @@ ring_extend_37:
 	MOVQ 1920(SP), AX
 	MOVQ R8, DX
 
-ring_element_42:
+ring_element_44:
 	CMPQ DX, AX
-	JAE  ring_repeated_43
+	JAE  ring_repeated_45
 	MOVQ DX, R9
 	SUBQ R8, R9
 	MOVL (DI)(R9*4), R9
 	MOVL R9, (DI)(DX*4)
 	INCQ DX
-	JMP  ring_element_42
+	JMP  ring_element_44
 
-ring_repeated_43:
+ring_repeated_45:
 	VMOVUPS (DI), Y1
 	VMOVUPS Y1, (DI)(AX*4)
 	VMOVUPS 32(DI), Y1
@@ -487,9 +500,9 @@ ring_repeated_43:
 	MOVQ    SI, R8
 	SUBQ    $0x00000020, R8
 
-unrolled_44:
+unrolled_46:
 	CMPQ      DX, R8
-	JGT       single_45
+	JGT       single_47
 	VMOVUPS   (BX)(DX*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -515,15 +528,15 @@ unrolled_44:
 	SUBQ      1920(SP), R9
 	CMOVQCC   R9, AX
 	ADDQ      $0x00000020, DX
-	JMP       unrolled_44
+	JMP       unrolled_46
 
-single_45:
+single_47:
 	MOVQ SI, R8
 	SUBQ $0x00000008, R8
 
-single_loop_46:
+single_loop_48:
 	CMPQ      DX, R8
-	JGT       remainder_47
+	JGT       remainder_49
 	VMOVUPS   (BX)(DX*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -534,11 +547,11 @@ single_loop_46:
 	SUBQ      1920(SP), R9
 	CMOVQCC   R9, AX
 	ADDQ      $0x00000008, DX
-	JMP       single_loop_46
+	JMP       single_loop_48
 
-remainder_47:
+remainder_49:
 	SUBQ       DX, SI
-	JE         span_done_48
+	JE         span_done_50
 	SHLQ       $0x02, SI
 	NEGQ       SI
 	LEAQ       tailmask<>+32(SB), R8
@@ -550,7 +563,7 @@ remainder_47:
 	VBLENDVPS  Y0, Y2, Y3, Y3
 	VMASKMOVPS Y3, Y1, (CX)(DX*4)
 
-span_done_48:
+span_done_50:
 	JMP ring_finished_forwardAVX2F32
 
 ring_segmented_29:
@@ -564,9 +577,9 @@ ring_segmented_29:
 	MOVQ $0x00000000, 1960(SP)
 	MOVQ $0x00000000, 1944(SP)
 
-ring_segment_49:
+ring_segment_51:
 	CMPQ    SI, $0x00
-	JE      ring_done_50
+	JE      ring_done_52
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -583,25 +596,15 @@ ring_segment_49:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R10
 
-ring_len_51:
+ring_len_53:
 	CMPQ R10, $0x00000008
-	JAE  ring_len_done_52
+	JAE  ring_len_done_54
 	ADDQ R9, R10
-	JMP  ring_len_51
+	JMP  ring_len_53
 
-ring_len_done_52:
+ring_len_done_54:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000008, R11
-
-ring_step_53:
-	CMPQ R11, R10
-	JB   ring_step_done_54
-	SUBQ R10, R11
-	JMP  ring_step_53
-
-ring_step_done_54:
-	MOVQ R11, 1928(SP)
-	MOVQ $0x00000020, R11
 
 ring_step_55:
 	CMPQ R11, R10
@@ -610,70 +613,93 @@ ring_step_55:
 	JMP  ring_step_55
 
 ring_step_done_56:
+	MOVQ R11, 1928(SP)
+	MOVQ $0x00000020, R11
+
+ring_step_57:
+	CMPQ R11, R10
+	JB   ring_step_done_58
+	SUBQ R10, R11
+	JMP  ring_step_57
+
+ring_step_done_58:
 	MOVQ R11, 1936(SP)
 	MOVQ alpha_base+48(FP), R10
 	LEAQ (R10)(AX*4), R10
 	CMPQ R8, $0x01
-	JNE  ring_planes_57
+	JNE  ring_planes_59
 	XORQ AX, AX
 	MOVQ DX, R8
 	SUBQ $0x00000008, R8
 
-ring_copy_59:
+ring_copy_61:
 	CMPQ    AX, R8
-	JGT     ring_copy_tail_60
+	JGT     ring_copy_tail_62
 	VMOVUPS (R10)(AX*4), Y1
 	VMOVUPS Y1, (DI)(AX*4)
 	ADDQ    $0x00000008, AX
-	JMP     ring_copy_59
+	JMP     ring_copy_61
 
-ring_copy_tail_60:
+ring_copy_tail_62:
 	SUBQ       AX, DX
-	JE         ring_extend_58
+	JE         ring_extend_60
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R8
 	VMOVDQU    (R8)(DX*1), Y1
 	VMASKMOVPS (R10)(AX*4), Y1, Y1
 	VMOVUPS    Y1, (DI)(AX*4)
-	JMP        ring_extend_58
+	JMP        ring_extend_60
 
-ring_planes_57:
+ring_planes_59:
 	XORQ AX, AX
 	XORQ R11, R11
+	CMPQ R8, $0x00000010
+	JA   ring_long_planes_65
 
-ring_channel_61:
+ring_fill_64:
+	VBROADCASTSS (R10)(AX*4), Y1
+	VMOVUPS      Y1, (DI)(R11*4)
+	VMOVUPS      Y1, 32(DI)(R11*4)
+	ADDQ         R8, R11
+	INCQ         AX
 	CMPQ         AX, DX
-	JE           ring_extend_58
+	JB           ring_fill_64
+	JMP          ring_extend_60
+
+ring_long_planes_65:
+ring_channel_63:
+	CMPQ         AX, DX
+	JE           ring_extend_60
 	VBROADCASTSS (R10)(AX*4), Y1
 	XORQ         R12, R12
 
-ring_fill_62:
+ring_plane_66:
 	MOVQ    R11, R13
 	ADDQ    R12, R13
 	VMOVUPS Y1, (DI)(R13*4)
 	ADDQ    $0x00000008, R12
 	CMPQ    R12, R8
-	JB      ring_fill_62
+	JB      ring_plane_66
 	ADDQ    R8, R11
 	INCQ    AX
-	JMP     ring_channel_61
+	JMP     ring_channel_63
 
-ring_extend_58:
+ring_extend_60:
 	MOVQ 1920(SP), AX
 	MOVQ R9, DX
 
-ring_element_63:
+ring_element_67:
 	CMPQ DX, AX
-	JAE  ring_repeated_64
+	JAE  ring_repeated_68
 	MOVQ DX, R8
 	SUBQ R9, R8
 	MOVL (DI)(R8*4), R8
 	MOVL R8, (DI)(DX*4)
 	INCQ DX
-	JMP  ring_element_63
+	JMP  ring_element_67
 
-ring_repeated_64:
+ring_repeated_68:
 	VMOVUPS (DI), Y1
 	VMOVUPS Y1, (DI)(AX*4)
 	VMOVUPS 32(DI), Y1
@@ -688,9 +714,9 @@ ring_repeated_64:
 	MOVQ    DX, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_65:
+unrolled_69:
 	CMPQ      R8, R9
-	JGT       single_66
+	JGT       single_70
 	VMOVUPS   (BX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -716,15 +742,15 @@ unrolled_65:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000020, R8
-	JMP       unrolled_65
+	JMP       unrolled_69
 
-single_66:
+single_70:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-single_loop_67:
+single_loop_71:
 	CMPQ      R8, R9
-	JGT       remainder_68
+	JGT       remainder_72
 	VMOVUPS   (BX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -735,11 +761,11 @@ single_loop_67:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000008, R8
-	JMP       single_loop_67
+	JMP       single_loop_71
 
-remainder_68:
+remainder_72:
 	SUBQ       R8, DX
-	JE         span_done_69
+	JE         span_done_73
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R9
@@ -751,7 +777,7 @@ remainder_68:
 	VBLENDVPS  Y3, Y2, Y4, Y4
 	VMASKMOVPS Y4, Y1, (CX)(R8*4)
 
-span_done_69:
+span_done_73:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -762,14 +788,14 @@ span_done_69:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_70
+	JNE  ring_next_74
 	XORQ AX, AX
 
-ring_next_70:
+ring_next_74:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_49
+	JMP  ring_segment_51
 
-ring_done_50:
+ring_done_52:
 ring_finished_forwardAVX2F32:
 	VZEROUPPER
 	RET
@@ -790,11 +816,11 @@ TEXT ·backwardAVX2F32(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_71
+	JB           cached_75
 	CMPQ         AX, DX
-	JE           cached_71
+	JE           cached_75
 	CMPQ         AX, CX
-	JE           cached_71
+	JE           cached_75
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -803,7 +829,7 @@ TEXT ·backwardAVX2F32(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_73
+	JE           aligned_77
 	MOVQ         DI, R8
 	SHLQ         $0x02, R8
 	NEGQ         R8
@@ -827,13 +853,13 @@ TEXT ·backwardAVX2F32(SB), NOSPLIT, $0-88
 	VMASKMOVPS   Y7, Y6, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_73:
+aligned_77:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_74:
+unrolled_78:
 	CMPQ         SI, DI
-	JGT          single_75
+	JGT          single_79
 	VMOVUPS      (CX)(SI*4), Y6
 	VMOVUPS      (DX)(SI*4), Y7
 	VCMPPS       $0x1e, Y0, Y6, Y8
@@ -899,15 +925,15 @@ unrolled_74:
 	VBLENDVPS    Y8, Y7, Y6, Y6
 	VMOVNTPS     Y6, 96(AX)(SI*4)
 	ADDQ         $0x00000020, SI
-	JMP          unrolled_74
+	JMP          unrolled_78
 
-single_75:
+single_79:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_76:
+single_loop_80:
 	CMPQ         SI, DI
-	JGT          remainder_77
+	JGT          remainder_81
 	VMOVUPS      (CX)(SI*4), Y6
 	VMOVUPS      (DX)(SI*4), Y7
 	VCMPPS       $0x1e, Y0, Y6, Y8
@@ -925,11 +951,11 @@ single_loop_76:
 	VBLENDVPS    Y8, Y7, Y6, Y6
 	VMOVNTPS     Y6, (AX)(SI*4)
 	ADDQ         $0x00000008, SI
-	JMP          single_loop_76
+	JMP          single_loop_80
 
-remainder_77:
+remainder_81:
 	SUBQ         SI, BX
-	JE           span_done_78
+	JE           span_done_82
 	SHLQ         $0x02, BX
 	NEGQ         BX
 	LEAQ         tailmask<>+32(SB), DI
@@ -951,18 +977,18 @@ remainder_77:
 	VBLENDVPS    Y0, Y8, Y5, Y5
 	VMASKMOVPS   Y5, Y6, (AX)(SI*4)
 
-span_done_78:
+span_done_82:
 	SFENCE
-	JMP stored_72
+	JMP stored_76
 
-cached_71:
+cached_75:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_79:
+unrolled_83:
 	CMPQ         SI, DI
-	JGT          single_80
+	JGT          single_84
 	VMOVUPS      (CX)(SI*4), Y6
 	VMOVUPS      (DX)(SI*4), Y7
 	VCMPPS       $0x1e, Y0, Y6, Y8
@@ -1028,15 +1054,15 @@ unrolled_79:
 	VBLENDVPS    Y8, Y7, Y6, Y6
 	VMOVUPS      Y6, 96(AX)(SI*4)
 	ADDQ         $0x00000020, SI
-	JMP          unrolled_79
+	JMP          unrolled_83
 
-single_80:
+single_84:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_81:
+single_loop_85:
 	CMPQ         SI, DI
-	JGT          remainder_82
+	JGT          remainder_86
 	VMOVUPS      (CX)(SI*4), Y6
 	VMOVUPS      (DX)(SI*4), Y7
 	VCMPPS       $0x1e, Y0, Y6, Y8
@@ -1054,11 +1080,11 @@ single_loop_81:
 	VBLENDVPS    Y8, Y7, Y6, Y6
 	VMOVUPS      Y6, (AX)(SI*4)
 	ADDQ         $0x00000008, SI
-	JMP          single_loop_81
+	JMP          single_loop_85
 
-remainder_82:
+remainder_86:
 	SUBQ         SI, BX
-	JE           span_done_83
+	JE           span_done_87
 	SHLQ         $0x02, BX
 	NEGQ         BX
 	LEAQ         tailmask<>+32(SB), DI
@@ -1080,8 +1106,8 @@ remainder_82:
 	VBLENDVPS    Y0, Y8, Y5, Y5
 	VMASKMOVPS   Y5, Y6, (AX)(SI*4)
 
-span_done_83:
-stored_72:
+span_done_87:
+stored_76:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -1109,9 +1135,9 @@ TEXT ·backwardPlanesAVX2F32(SB), NOSPLIT, $0-128
 	SHLQ   $0x02, R10
 	XORQ   R11, R11
 
-plane_84:
+plane_88:
 	CMPQ         BX, $0x00
-	JE           planes_done_85
+	JE           planes_done_89
 	VBROADCASTSS (R9)(R11*4), Y5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -1121,9 +1147,9 @@ plane_84:
 	MOVQ         DI, R13
 	SUBQ         $0x00000020, R13
 
-unrolled_86:
+unrolled_90:
 	CMPQ         R12, R13
-	JGT          single_87
+	JGT          single_91
 	VMOVUPS      (CX)(R12*4), Y6
 	VMOVUPS      (DX)(R12*4), Y7
 	VCMPPS       $0x1e, Y0, Y6, Y8
@@ -1189,15 +1215,15 @@ unrolled_86:
 	VBLENDVPS    Y8, Y7, Y6, Y6
 	VMOVUPS      Y6, 96(AX)(R12*4)
 	ADDQ         $0x00000020, R12
-	JMP          unrolled_86
+	JMP          unrolled_90
 
-single_87:
+single_91:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 
-single_loop_88:
+single_loop_92:
 	CMPQ         R12, R13
-	JGT          remainder_89
+	JGT          remainder_93
 	VMOVUPS      (CX)(R12*4), Y6
 	VMOVUPS      (DX)(R12*4), Y7
 	VCMPPS       $0x1e, Y0, Y6, Y8
@@ -1215,12 +1241,12 @@ single_loop_88:
 	VBLENDVPS    Y8, Y7, Y6, Y6
 	VMOVUPS      Y6, (AX)(R12*4)
 	ADDQ         $0x00000008, R12
-	JMP          single_loop_88
+	JMP          single_loop_92
 
-remainder_89:
+remainder_93:
 	MOVQ         DI, R13
 	SUBQ         R12, R13
-	JE           span_done_90
+	JE           span_done_94
 	SHLQ         $0x02, R13
 	NEGQ         R13
 	LEAQ         tailmask<>+32(SB), R14
@@ -1242,7 +1268,7 @@ remainder_89:
 	VBLENDVPS    Y9, Y8, Y5, Y5
 	VMASKMOVPS   Y5, Y6, (AX)(R12*4)
 
-span_done_90:
+span_done_94:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -1257,14 +1283,14 @@ span_done_90:
 	ADDQ         R10, AX
 	INCQ         R11
 	CMPQ         R11, R8
-	JNE          same_pass_91
+	JNE          same_pass_95
 	XORQ         R11, R11
 
-same_pass_91:
+same_pass_95:
 	SUBQ DI, BX
-	JMP  plane_84
+	JMP  plane_88
 
-planes_done_85:
+planes_done_89:
 	VZEROUPPER
 	RET
 
@@ -1280,9 +1306,9 @@ TEXT ·backwardPatternAVX2F32(SB), NOSPLIT, $0-120
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), R8
 
-row_92:
+row_96:
 	CMPQ    BX, $0x00
-	JE      rows_done_93
+	JE      rows_done_97
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -1290,9 +1316,9 @@ row_92:
 	MOVQ    R9, R11
 	SUBQ    $0x00000020, R11
 
-unrolled_94:
+unrolled_98:
 	CMPQ         R10, R11
-	JGT          single_95
+	JGT          single_99
 	VMOVUPS      (CX)(R10*4), Y1
 	VMOVUPS      (DX)(R10*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -1374,15 +1400,15 @@ unrolled_94:
 	VBLENDVPS    Y3, Y2, Y1, Y1
 	VMOVUPS      Y1, 96(AX)(R10*4)
 	ADDQ         $0x00000020, R10
-	JMP          unrolled_94
+	JMP          unrolled_98
 
-single_95:
+single_99:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_96:
+single_loop_100:
 	CMPQ         R10, R11
-	JGT          remainder_97
+	JGT          remainder_101
 	VMOVUPS      (CX)(R10*4), Y1
 	VMOVUPS      (DX)(R10*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -1404,12 +1430,12 @@ single_loop_96:
 	VBLENDVPS    Y3, Y2, Y1, Y1
 	VMOVUPS      Y1, (AX)(R10*4)
 	ADDQ         $0x00000008, R10
-	JMP          single_loop_96
+	JMP          single_loop_100
 
-remainder_97:
+remainder_101:
 	MOVQ         R9, R11
 	SUBQ         R10, R11
-	JE           span_done_98
+	JE           span_done_102
 	SHLQ         $0x02, R11
 	NEGQ         R11
 	LEAQ         tailmask<>+32(SB), R12
@@ -1436,16 +1462,16 @@ remainder_97:
 	VBLENDVPS    Y4, Y3, Y2, Y2
 	VMASKMOVPS   Y2, Y1, (AX)(R10*4)
 
-span_done_98:
+span_done_102:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_92
+	JMP  row_96
 
-rows_done_93:
+rows_done_97:
 	VZEROUPPER
 	RET
 
@@ -1468,99 +1494,112 @@ TEXT ·backwardRingAVX2F32(SB), $1920-128
 	MOVQ   DX, R10
 	IMULQ  AX, R10
 	CMPQ   R10, $0x00000068
-	JA     ring_segmented_99
+	JA     ring_segmented_103
 	MOVQ   R10, R11
 
-ring_len_100:
+ring_len_104:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_101
+	JAE  ring_len_done_105
 	ADDQ R10, R11
-	JMP  ring_len_100
+	JMP  ring_len_104
 
-ring_len_done_101:
+ring_len_done_105:
 	MOVQ R11, 1856(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_102:
+ring_step_106:
 	CMPQ R12, R11
-	JB   ring_step_done_103
+	JB   ring_step_done_107
 	SUBQ R11, R12
-	JMP  ring_step_102
+	JMP  ring_step_106
 
-ring_step_done_103:
+ring_step_done_107:
 	MOVQ R12, 1864(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_104:
+ring_step_108:
 	CMPQ R12, R11
-	JB   ring_step_done_105
+	JB   ring_step_done_109
 	SUBQ R11, R12
-	JMP  ring_step_104
+	JMP  ring_step_108
 
-ring_step_done_105:
+ring_step_done_109:
 	MOVQ R12, 1872(SP)
 	MOVQ alpha_base+72(FP), R11
 	CMPQ AX, $0x01
-	JNE  ring_planes_106
+	JNE  ring_planes_110
 	XORQ AX, AX
 	MOVQ DX, R12
 	SUBQ $0x00000008, R12
 
-ring_copy_108:
+ring_copy_112:
 	CMPQ    AX, R12
-	JGT     ring_copy_tail_109
+	JGT     ring_copy_tail_113
 	VMOVUPS (R11)(AX*4), Y1
 	VMOVUPS Y1, (R8)(AX*4)
 	ADDQ    $0x00000008, AX
-	JMP     ring_copy_108
+	JMP     ring_copy_112
 
-ring_copy_tail_109:
+ring_copy_tail_113:
 	SUBQ       AX, DX
-	JE         ring_extend_107
+	JE         ring_extend_111
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R12
 	VMOVDQU    (R12)(DX*1), Y1
 	VMASKMOVPS (R11)(AX*4), Y1, Y1
 	VMOVUPS    Y1, (R8)(AX*4)
-	JMP        ring_extend_107
+	JMP        ring_extend_111
 
-ring_planes_106:
+ring_planes_110:
 	XORQ R12, R12
 	XORQ R13, R13
+	CMPQ AX, $0x00000010
+	JA   ring_long_planes_116
 
-ring_channel_110:
+ring_fill_115:
+	VBROADCASTSS (R11)(R12*4), Y1
+	VMOVUPS      Y1, (R8)(R13*4)
+	VMOVUPS      Y1, 32(R8)(R13*4)
+	ADDQ         AX, R13
+	INCQ         R12
 	CMPQ         R12, DX
-	JE           ring_extend_107
+	JB           ring_fill_115
+	JMP          ring_extend_111
+
+ring_long_planes_116:
+ring_channel_114:
+	CMPQ         R12, DX
+	JE           ring_extend_111
 	VBROADCASTSS (R11)(R12*4), Y1
 	XORQ         R14, R14
 
-ring_fill_111:
+ring_plane_117:
 	MOVQ    R13, R15
 	ADDQ    R14, R15
 	VMOVUPS Y1, (R8)(R15*4)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, AX
-	JB      ring_fill_111
+	JB      ring_plane_117
 	ADDQ    AX, R13
 	INCQ    R12
-	JMP     ring_channel_110
+	JMP     ring_channel_114
 
-ring_extend_107:
+ring_extend_111:
 	MOVQ 1856(SP), AX
 	MOVQ R10, DX
 
-ring_element_112:
+ring_element_118:
 	CMPQ DX, AX
-	JAE  ring_repeated_113
+	JAE  ring_repeated_119
 	MOVQ DX, R11
 	SUBQ R10, R11
 	MOVL (R8)(R11*4), R11
 	MOVL R11, (R8)(DX*4)
 	INCQ DX
-	JMP  ring_element_112
+	JMP  ring_element_118
 
-ring_repeated_113:
+ring_repeated_119:
 	VMOVUPS (R8), Y1
 	VMOVUPS Y1, (R8)(AX*4)
 	VMOVUPS 32(R8), Y1
@@ -1573,22 +1612,22 @@ ring_repeated_113:
 	MOVQ    1856(SP), DX
 	ADDQ    $0x00000020, DX
 
-sums_zero_114:
+sums_zero_120:
 	CMPQ    AX, DX
-	JAE     sums_zeroed_115
+	JAE     sums_zeroed_121
 	VMOVUPD Y0, (R9)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     sums_zero_114
+	JMP     sums_zero_120
 
-sums_zeroed_115:
+sums_zeroed_121:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ DI, R10
 	SUBQ $0x00000020, R10
 
-unrolled_116:
+unrolled_122:
 	CMPQ         DX, R10
-	JGT          single_117
+	JGT          single_123
 	VMOVUPS      (BX)(DX*4), Y1
 	VMOVUPS      (SI)(DX*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -1674,15 +1713,15 @@ unrolled_116:
 	SUBQ         1856(SP), R11
 	CMOVQCC      R11, AX
 	ADDQ         $0x00000020, DX
-	JMP          unrolled_116
+	JMP          unrolled_122
 
-single_117:
+single_123:
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-single_loop_118:
+single_loop_124:
 	CMPQ         DX, R10
-	JGT          remainder_119
+	JGT          remainder_125
 	VMOVUPS      (BX)(DX*4), Y1
 	VMOVUPS      (SI)(DX*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -1708,11 +1747,11 @@ single_loop_118:
 	SUBQ         1856(SP), R11
 	CMOVQCC      R11, AX
 	ADDQ         $0x00000008, DX
-	JMP          single_loop_118
+	JMP          single_loop_124
 
-remainder_119:
+remainder_125:
 	SUBQ         DX, DI
-	JE           span_done_120
+	JE           span_done_126
 	SHLQ         $0x02, DI
 	NEGQ         DI
 	LEAQ         tailmask<>+32(SB), R10
@@ -1739,7 +1778,7 @@ remainder_119:
 	VBLENDVPS    Y0, Y3, Y2, Y2
 	VMASKMOVPS   Y2, Y1, (CX)(DX*4)
 
-span_done_120:
+span_done_126:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
@@ -1747,49 +1786,49 @@ span_done_120:
 	MOVQ  DX, BX
 	ADDQ  $0x00000020, BX
 
-fold_ext_121:
+fold_ext_127:
 	CMPQ    BX, DX
-	JBE     fold_ext_done_122
+	JBE     fold_ext_done_128
 	SUBQ    $0x00000004, BX
 	MOVQ    BX, SI
 	SUBQ    DX, SI
 	VMOVUPD (R9)(SI*8), Y0
 	VADDPD  (R9)(BX*8), Y0, Y0
 	VMOVUPD Y0, (R9)(SI*8)
-	JMP     fold_ext_121
+	JMP     fold_ext_127
 
-fold_ext_done_122:
-fold_123:
+fold_ext_done_128:
+fold_129:
 	CMPQ   DX, AX
-	JBE    folded_124
+	JBE    folded_130
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (R9)(DX*8), X0
 	VADDSD (R9)(SI*8), X0, X0
 	VMOVSD X0, (R9)(SI*8)
-	JMP    fold_123
+	JMP    fold_129
 
-folded_124:
+folded_130:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_125
+	JNE  sums_planes_131
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000004, DX
 
-sums_vector_128:
+sums_vector_134:
 	CMPQ       AX, DX
-	JGT        sums_scalar_126
+	JGT        sums_scalar_132
 	VCVTPS2PD  (CX)(AX*4), Y0
 	VADDPD     (R9)(AX*8), Y0, Y0
 	VCVTPD2PSY Y0, X0
 	VMOVUPS    X0, (CX)(AX*4)
 	ADDQ       $0x00000004, AX
-	JMP        sums_vector_128
+	JMP        sums_vector_134
 
-sums_scalar_126:
+sums_scalar_132:
 	CMPQ      AX, alpha_len+80(FP)
-	JE        sums_done_127
+	JE        sums_done_133
 	VMOVSD    (R9)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
@@ -1797,18 +1836,18 @@ sums_scalar_126:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_126
+	JMP       sums_scalar_132
 
-sums_planes_125:
+sums_planes_131:
 	XORQ BX, BX
 	MOVQ inner+120(FP), SI
 	SHLQ $0x03, SI
 
-sums_group_129:
+sums_group_135:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_131
+	JB     sums_single_137
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -1817,7 +1856,7 @@ sums_group_129:
 	LEAQ   (DI)(SI*2), R8
 	XORQ   DX, DX
 
-sums_group_plane_130:
+sums_group_plane_136:
 	VADDSD    (DI), X0, X0
 	VADDSD    (DI)(SI*1), X1, X1
 	VADDSD    (R8), X2, X2
@@ -1826,7 +1865,7 @@ sums_group_plane_130:
 	ADDQ      $0x08, R8
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_group_plane_130
+	JB        sums_group_plane_136
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (CX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -1851,32 +1890,32 @@ sums_group_plane_130:
 	SHRQ      $0x01, DX
 	ADDQ      DX, BX
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_129
+	JMP       sums_group_135
 
-sums_single_131:
+sums_single_137:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_127
+	JE     sums_done_133
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_132:
+sums_single_plane_138:
 	VADDSD    (R9)(BX*8), X0, X0
 	INCQ      BX
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_single_plane_132
+	JB        sums_single_plane_138
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_131
+	JMP       sums_single_137
 
-sums_done_127:
+sums_done_133:
 	JMP ring_finished_backwardAVX2F32
 
-ring_segmented_99:
+ring_segmented_103:
 	MOVQ inner+120(FP), R10
 	CMPQ R10, $0x00000068
 	JA   ring_finished_backwardAVX2F32
@@ -1887,9 +1926,9 @@ ring_segmented_99:
 	MOVQ $0x00000000, 1896(SP)
 	MOVQ $0x00000000, 1880(SP)
 
-ring_segment_133:
+ring_segment_139:
 	CMPQ    DI, $0x00
-	JE      ring_done_134
+	JE      ring_done_140
 	MOVQ    1880(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+120(FP), R10
@@ -1906,97 +1945,110 @@ ring_segment_133:
 	MOVQ    R12, 1912(SP)
 	MOVQ    R11, R12
 
-ring_len_135:
+ring_len_141:
 	CMPQ R12, $0x00000008
-	JAE  ring_len_done_136
+	JAE  ring_len_done_142
 	ADDQ R11, R12
-	JMP  ring_len_135
+	JMP  ring_len_141
 
-ring_len_done_136:
+ring_len_done_142:
 	MOVQ R12, 1856(SP)
 	MOVQ $0x00000008, R13
 
-ring_step_137:
+ring_step_143:
 	CMPQ R13, R12
-	JB   ring_step_done_138
+	JB   ring_step_done_144
 	SUBQ R12, R13
-	JMP  ring_step_137
+	JMP  ring_step_143
 
-ring_step_done_138:
+ring_step_done_144:
 	MOVQ R13, 1864(SP)
 	MOVQ $0x00000020, R13
 
-ring_step_139:
+ring_step_145:
 	CMPQ R13, R12
-	JB   ring_step_done_140
+	JB   ring_step_done_146
 	SUBQ R12, R13
-	JMP  ring_step_139
+	JMP  ring_step_145
 
-ring_step_done_140:
+ring_step_done_146:
 	MOVQ R13, 1872(SP)
 	MOVQ alpha_base+72(FP), R12
 	LEAQ (R12)(AX*4), R12
 	CMPQ R10, $0x01
-	JNE  ring_planes_141
+	JNE  ring_planes_147
 	XORQ AX, AX
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-ring_copy_143:
+ring_copy_149:
 	CMPQ    AX, R10
-	JGT     ring_copy_tail_144
+	JGT     ring_copy_tail_150
 	VMOVUPS (R12)(AX*4), Y1
 	VMOVUPS Y1, (R8)(AX*4)
 	ADDQ    $0x00000008, AX
-	JMP     ring_copy_143
+	JMP     ring_copy_149
 
-ring_copy_tail_144:
+ring_copy_tail_150:
 	SUBQ       AX, DX
-	JE         ring_extend_142
+	JE         ring_extend_148
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
 	VMOVDQU    (R10)(DX*1), Y1
 	VMASKMOVPS (R12)(AX*4), Y1, Y1
 	VMOVUPS    Y1, (R8)(AX*4)
-	JMP        ring_extend_142
+	JMP        ring_extend_148
 
-ring_planes_141:
+ring_planes_147:
 	XORQ AX, AX
 	XORQ R13, R13
+	CMPQ R10, $0x00000010
+	JA   ring_long_planes_153
 
-ring_channel_145:
+ring_fill_152:
+	VBROADCASTSS (R12)(AX*4), Y1
+	VMOVUPS      Y1, (R8)(R13*4)
+	VMOVUPS      Y1, 32(R8)(R13*4)
+	ADDQ         R10, R13
+	INCQ         AX
 	CMPQ         AX, DX
-	JE           ring_extend_142
+	JB           ring_fill_152
+	JMP          ring_extend_148
+
+ring_long_planes_153:
+ring_channel_151:
+	CMPQ         AX, DX
+	JE           ring_extend_148
 	VBROADCASTSS (R12)(AX*4), Y1
 	XORQ         R14, R14
 
-ring_fill_146:
+ring_plane_154:
 	MOVQ    R13, R15
 	ADDQ    R14, R15
 	VMOVUPS Y1, (R8)(R15*4)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R10
-	JB      ring_fill_146
+	JB      ring_plane_154
 	ADDQ    R10, R13
 	INCQ    AX
-	JMP     ring_channel_145
+	JMP     ring_channel_151
 
-ring_extend_142:
+ring_extend_148:
 	MOVQ 1856(SP), AX
 	MOVQ R11, DX
 
-ring_element_147:
+ring_element_155:
 	CMPQ DX, AX
-	JAE  ring_repeated_148
+	JAE  ring_repeated_156
 	MOVQ DX, R10
 	SUBQ R11, R10
 	MOVL (R8)(R10*4), R10
 	MOVL R10, (R8)(DX*4)
 	INCQ DX
-	JMP  ring_element_147
+	JMP  ring_element_155
 
-ring_repeated_148:
+ring_repeated_156:
 	VMOVUPS (R8), Y1
 	VMOVUPS Y1, (R8)(AX*4)
 	VMOVUPS 32(R8), Y1
@@ -2009,23 +2061,23 @@ ring_repeated_148:
 	MOVQ    1856(SP), DX
 	ADDQ    $0x00000020, DX
 
-sums_zero_149:
+sums_zero_157:
 	CMPQ    AX, DX
-	JAE     sums_zeroed_150
+	JAE     sums_zeroed_158
 	VMOVUPD Y0, (R9)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     sums_zero_149
+	JMP     sums_zero_157
 
-sums_zeroed_150:
+sums_zeroed_158:
 	XORQ AX, AX
 	MOVQ 1912(SP), DX
 	XORQ R10, R10
 	MOVQ DX, R11
 	SUBQ $0x00000020, R11
 
-unrolled_151:
+unrolled_159:
 	CMPQ         R10, R11
-	JGT          single_152
+	JGT          single_160
 	VMOVUPS      (BX)(R10*4), Y1
 	VMOVUPS      (SI)(R10*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -2111,15 +2163,15 @@ unrolled_151:
 	SUBQ         1856(SP), R12
 	CMOVQCC      R12, AX
 	ADDQ         $0x00000020, R10
-	JMP          unrolled_151
+	JMP          unrolled_159
 
-single_152:
+single_160:
 	MOVQ DX, R11
 	SUBQ $0x00000008, R11
 
-single_loop_153:
+single_loop_161:
 	CMPQ         R10, R11
-	JGT          remainder_154
+	JGT          remainder_162
 	VMOVUPS      (BX)(R10*4), Y1
 	VMOVUPS      (SI)(R10*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -2145,11 +2197,11 @@ single_loop_153:
 	SUBQ         1856(SP), R12
 	CMOVQCC      R12, AX
 	ADDQ         $0x00000008, R10
-	JMP          single_loop_153
+	JMP          single_loop_161
 
-remainder_154:
+remainder_162:
 	SUBQ         R10, DX
-	JE           span_done_155
+	JE           span_done_163
 	SHLQ         $0x02, DX
 	NEGQ         DX
 	LEAQ         tailmask<>+32(SB), R11
@@ -2176,7 +2228,7 @@ remainder_154:
 	VBLENDVPS    Y4, Y3, Y2, Y2
 	VMASKMOVPS   Y2, Y1, (CX)(R10*4)
 
-span_done_155:
+span_done_163:
 	MOVQ  1880(SP), AX
 	MOVQ  1904(SP), DX
 	MOVQ  dalpha_base+96(FP), R10
@@ -2187,49 +2239,49 @@ span_done_155:
 	MOVQ  R12, R13
 	ADDQ  $0x00000020, R13
 
-fold_ext_156:
+fold_ext_164:
 	CMPQ    R13, R12
-	JBE     fold_ext_done_157
+	JBE     fold_ext_done_165
 	SUBQ    $0x00000004, R13
 	MOVQ    R13, R14
 	SUBQ    R12, R14
 	VMOVUPD (R9)(R14*8), Y1
 	VADDPD  (R9)(R13*8), Y1, Y1
 	VMOVUPD Y1, (R9)(R14*8)
-	JMP     fold_ext_156
+	JMP     fold_ext_164
 
-fold_ext_done_157:
-fold_158:
+fold_ext_done_165:
+fold_166:
 	CMPQ   R12, R11
-	JBE    folded_159
+	JBE    folded_167
 	DECQ   R12
 	MOVQ   R12, R14
 	SUBQ   R11, R14
 	VMOVSD (R9)(R12*8), X1
 	VADDSD (R9)(R14*8), X1, X1
 	VMOVSD X1, (R9)(R14*8)
-	JMP    fold_158
+	JMP    fold_166
 
-folded_159:
+folded_167:
 	XORQ R11, R11
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_160
+	JNE  sums_planes_168
 	MOVQ 1904(SP), R12
 	SUBQ $0x00000004, R12
 
-sums_vector_163:
+sums_vector_171:
 	CMPQ       R11, R12
-	JGT        sums_scalar_161
+	JGT        sums_scalar_169
 	VCVTPS2PD  (R10)(R11*4), Y1
 	VADDPD     (R9)(R11*8), Y1, Y1
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, (R10)(R11*4)
 	ADDQ       $0x00000004, R11
-	JMP        sums_vector_163
+	JMP        sums_vector_171
 
-sums_scalar_161:
+sums_scalar_169:
 	CMPQ      R11, 1904(SP)
-	JE        sums_done_162
+	JE        sums_done_170
 	VMOVSD    (R9)(R11*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (R10)(R11*4), X2, X2
@@ -2237,18 +2289,18 @@ sums_scalar_161:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (R10)(R11*4)
 	INCQ      R11
-	JMP       sums_scalar_161
+	JMP       sums_scalar_169
 
-sums_planes_160:
+sums_planes_168:
 	XORQ R13, R13
 	MOVQ inner+120(FP), R14
 	SHLQ $0x03, R14
 
-sums_group_164:
+sums_group_172:
 	MOVQ   1904(SP), R12
 	SUBQ   R11, R12
 	CMPQ   R12, $0x00000004
-	JB     sums_single_166
+	JB     sums_single_174
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -2257,7 +2309,7 @@ sums_group_164:
 	LEAQ   (R15)(R14*2), BP
 	XORQ   R12, R12
 
-sums_group_plane_165:
+sums_group_plane_173:
 	VADDSD    (R15), X1, X1
 	VADDSD    (R15)(R14*1), X2, X2
 	VADDSD    (BP), X3, X3
@@ -2266,7 +2318,7 @@ sums_group_plane_165:
 	ADDQ      $0x08, BP
 	INCQ      R12
 	CMPQ      R12, inner+120(FP)
-	JB        sums_group_plane_165
+	JB        sums_group_plane_173
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (R10)(R11*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -2291,29 +2343,29 @@ sums_group_plane_165:
 	SHRQ      $0x01, R12
 	ADDQ      R12, R13
 	ADDQ      $0x00000004, R11
-	JMP       sums_group_164
+	JMP       sums_group_172
 
-sums_single_166:
+sums_single_174:
 	CMPQ   R11, 1904(SP)
-	JE     sums_done_162
+	JE     sums_done_170
 	VXORPS X1, X1, X1
 	XORQ   R12, R12
 
-sums_single_plane_167:
+sums_single_plane_175:
 	VADDSD    (R9)(R13*8), X1, X1
 	INCQ      R13
 	INCQ      R12
 	CMPQ      R12, inner+120(FP)
-	JB        sums_single_plane_167
+	JB        sums_single_plane_175
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (R10)(R11*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (R10)(R11*4)
 	INCQ      R11
-	JMP       sums_single_166
+	JMP       sums_single_174
 
-sums_done_162:
+sums_done_170:
 	MOVQ 1912(SP), R10
 	SUBQ R10, DI
 	SHLQ $0x02, R10
@@ -2323,14 +2375,14 @@ sums_done_162:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_168
+	JNE  ring_next_176
 	XORQ AX, AX
 
-ring_next_168:
+ring_next_176:
 	MOVQ AX, 1880(SP)
-	JMP  ring_segment_133
+	JMP  ring_segment_139
 
-ring_done_134:
+ring_done_140:
 ring_finished_backwardAVX2F32:
 	VZEROUPPER
 	RET
@@ -2347,11 +2399,11 @@ TEXT ·backwardDxAVX2F32(SB), NOSPLIT, $0-76
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_169
+	JB           cached_177
 	CMPQ         AX, DX
-	JE           cached_169
+	JE           cached_177
 	CMPQ         AX, CX
-	JE           cached_169
+	JE           cached_177
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -2360,7 +2412,7 @@ TEXT ·backwardDxAVX2F32(SB), NOSPLIT, $0-76
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_171
+	JE           aligned_179
 	MOVQ         DI, R8
 	SHLQ         $0x02, R8
 	NEGQ         R8
@@ -2374,13 +2426,13 @@ TEXT ·backwardDxAVX2F32(SB), NOSPLIT, $0-76
 	VMASKMOVPS   Y5, Y2, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_171:
+aligned_179:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_172:
+unrolled_180:
 	CMPQ      SI, DI
-	JGT       single_173
+	JGT       single_181
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -2406,15 +2458,15 @@ unrolled_172:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVNTPS  Y4, 96(AX)(SI*4)
 	ADDQ      $0x00000020, SI
-	JMP       unrolled_172
+	JMP       unrolled_180
 
-single_173:
+single_181:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_174:
+single_loop_182:
 	CMPQ      SI, DI
-	JGT       remainder_175
+	JGT       remainder_183
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -2422,11 +2474,11 @@ single_loop_174:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVNTPS  Y4, (AX)(SI*4)
 	ADDQ      $0x00000008, SI
-	JMP       single_loop_174
+	JMP       single_loop_182
 
-remainder_175:
+remainder_183:
 	SUBQ       SI, BX
-	JE         span_done_176
+	JE         span_done_184
 	SHLQ       $0x02, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -2438,18 +2490,18 @@ remainder_175:
 	VBLENDVPS  Y0, Y4, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(SI*4)
 
-span_done_176:
+span_done_184:
 	SFENCE
-	JMP stored_170
+	JMP stored_178
 
-cached_169:
+cached_177:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_177:
+unrolled_185:
 	CMPQ      SI, DI
-	JGT       single_178
+	JGT       single_186
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -2475,15 +2527,15 @@ unrolled_177:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVUPS   Y4, 96(AX)(SI*4)
 	ADDQ      $0x00000020, SI
-	JMP       unrolled_177
+	JMP       unrolled_185
 
-single_178:
+single_186:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_179:
+single_loop_187:
 	CMPQ      SI, DI
-	JGT       remainder_180
+	JGT       remainder_188
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -2491,11 +2543,11 @@ single_loop_179:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVUPS   Y4, (AX)(SI*4)
 	ADDQ      $0x00000008, SI
-	JMP       single_loop_179
+	JMP       single_loop_187
 
-remainder_180:
+remainder_188:
 	SUBQ       SI, BX
-	JE         span_done_181
+	JE         span_done_189
 	SHLQ       $0x02, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -2507,8 +2559,8 @@ remainder_180:
 	VBLENDVPS  Y0, Y4, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(SI*4)
 
-span_done_181:
-stored_170:
+span_done_189:
+stored_178:
 	VZEROUPPER
 	RET
 
@@ -2527,17 +2579,17 @@ TEXT ·backwardPlanesDxAVX2F32(SB), NOSPLIT, $0-104
 	SHLQ   $0x02, R9
 	XORQ   R10, R10
 
-plane_182:
+plane_190:
 	CMPQ         BX, $0x00
-	JE           planes_done_183
+	JE           planes_done_191
 	VBROADCASTSS (R8)(R10*4), Y1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000020, R12
 
-unrolled_184:
+unrolled_192:
 	CMPQ      R11, R12
-	JGT       single_185
+	JGT       single_193
 	VMOVUPS   (CX)(R11*4), Y2
 	VMOVUPS   (DX)(R11*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -2563,15 +2615,15 @@ unrolled_184:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVUPS   Y4, 96(AX)(R11*4)
 	ADDQ      $0x00000020, R11
-	JMP       unrolled_184
+	JMP       unrolled_192
 
-single_185:
+single_193:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 
-single_loop_186:
+single_loop_194:
 	CMPQ      R11, R12
-	JGT       remainder_187
+	JGT       remainder_195
 	VMOVUPS   (CX)(R11*4), Y2
 	VMOVUPS   (DX)(R11*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -2579,12 +2631,12 @@ single_loop_186:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVUPS   Y4, (AX)(R11*4)
 	ADDQ      $0x00000008, R11
-	JMP       single_loop_186
+	JMP       single_loop_194
 
-remainder_187:
+remainder_195:
 	MOVQ       SI, R12
 	SUBQ       R11, R12
-	JE         span_done_188
+	JE         span_done_196
 	SHLQ       $0x02, R12
 	NEGQ       R12
 	LEAQ       tailmask<>+32(SB), R13
@@ -2596,20 +2648,20 @@ remainder_187:
 	VBLENDVPS  Y3, Y4, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(R11*4)
 
-span_done_188:
+span_done_196:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_189
+	JNE  same_pass_197
 	XORQ R10, R10
 
-same_pass_189:
+same_pass_197:
 	SUBQ SI, BX
-	JMP  plane_182
+	JMP  plane_190
 
-planes_done_183:
+planes_done_191:
 	VZEROUPPER
 	RET
 
@@ -2624,9 +2676,9 @@ TEXT ·backwardPatternDxAVX2F32(SB), NOSPLIT, $0-96
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), DI
 
-row_190:
+row_198:
 	CMPQ    BX, $0x00
-	JE      rows_done_191
+	JE      rows_done_199
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -2634,9 +2686,9 @@ row_190:
 	MOVQ    R8, R10
 	SUBQ    $0x00000020, R10
 
-unrolled_192:
+unrolled_200:
 	CMPQ      R9, R10
-	JGT       single_193
+	JGT       single_201
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -2662,15 +2714,15 @@ unrolled_192:
 	VBLENDVPS Y1, Y2, Y3, Y3
 	VMOVUPS   Y3, 96(AX)(R9*4)
 	ADDQ      $0x00000020, R9
-	JMP       unrolled_192
+	JMP       unrolled_200
 
-single_193:
+single_201:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-single_loop_194:
+single_loop_202:
 	CMPQ      R9, R10
-	JGT       remainder_195
+	JGT       remainder_203
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -2678,12 +2730,12 @@ single_loop_194:
 	VBLENDVPS Y1, Y2, Y3, Y3
 	VMOVUPS   Y3, (AX)(R9*4)
 	ADDQ      $0x00000008, R9
-	JMP       single_loop_194
+	JMP       single_loop_202
 
-remainder_195:
+remainder_203:
 	MOVQ       R8, R10
 	SUBQ       R9, R10
-	JE         span_done_196
+	JE         span_done_204
 	SHLQ       $0x02, R10
 	NEGQ       R10
 	LEAQ       tailmask<>+32(SB), R11
@@ -2696,16 +2748,16 @@ remainder_195:
 	VBLENDVPS  Y2, Y3, Y4, Y4
 	VMASKMOVPS Y4, Y1, (AX)(R9*4)
 
-span_done_196:
+span_done_204:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_190
+	JMP  row_198
 
-rows_done_191:
+rows_done_199:
 	VZEROUPPER
 	RET
 
@@ -2725,99 +2777,112 @@ TEXT ·backwardRingDxAVX2F32(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x000001b0
-	JA     ring_segmented_197
+	JA     ring_segmented_205
 	MOVQ   R9, R10
 
-ring_len_198:
+ring_len_206:
 	CMPQ R10, $0x00000008
-	JAE  ring_len_done_199
+	JAE  ring_len_done_207
 	ADDQ R9, R10
-	JMP  ring_len_198
+	JMP  ring_len_206
 
-ring_len_done_199:
+ring_len_done_207:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000008, R11
 
-ring_step_200:
+ring_step_208:
 	CMPQ R11, R10
-	JB   ring_step_done_201
+	JB   ring_step_done_209
 	SUBQ R10, R11
-	JMP  ring_step_200
+	JMP  ring_step_208
 
-ring_step_done_201:
+ring_step_done_209:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000020, R11
 
-ring_step_202:
+ring_step_210:
 	CMPQ R11, R10
-	JB   ring_step_done_203
+	JB   ring_step_done_211
 	SUBQ R10, R11
-	JMP  ring_step_202
+	JMP  ring_step_210
 
-ring_step_done_203:
+ring_step_done_211:
 	MOVQ R11, 1936(SP)
 	MOVQ alpha_base+72(FP), R10
 	CMPQ AX, $0x01
-	JNE  ring_planes_204
+	JNE  ring_planes_212
 	XORQ AX, AX
 	MOVQ DX, R11
 	SUBQ $0x00000008, R11
 
-ring_copy_206:
+ring_copy_214:
 	CMPQ    AX, R11
-	JGT     ring_copy_tail_207
+	JGT     ring_copy_tail_215
 	VMOVUPS (R10)(AX*4), Y1
 	VMOVUPS Y1, (R8)(AX*4)
 	ADDQ    $0x00000008, AX
-	JMP     ring_copy_206
+	JMP     ring_copy_214
 
-ring_copy_tail_207:
+ring_copy_tail_215:
 	SUBQ       AX, DX
-	JE         ring_extend_205
+	JE         ring_extend_213
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R11
 	VMOVDQU    (R11)(DX*1), Y1
 	VMASKMOVPS (R10)(AX*4), Y1, Y1
 	VMOVUPS    Y1, (R8)(AX*4)
-	JMP        ring_extend_205
+	JMP        ring_extend_213
 
-ring_planes_204:
+ring_planes_212:
 	XORQ R11, R11
 	XORQ R12, R12
+	CMPQ AX, $0x00000010
+	JA   ring_long_planes_218
 
-ring_channel_208:
+ring_fill_217:
+	VBROADCASTSS (R10)(R11*4), Y1
+	VMOVUPS      Y1, (R8)(R12*4)
+	VMOVUPS      Y1, 32(R8)(R12*4)
+	ADDQ         AX, R12
+	INCQ         R11
 	CMPQ         R11, DX
-	JE           ring_extend_205
+	JB           ring_fill_217
+	JMP          ring_extend_213
+
+ring_long_planes_218:
+ring_channel_216:
+	CMPQ         R11, DX
+	JE           ring_extend_213
 	VBROADCASTSS (R10)(R11*4), Y1
 	XORQ         R13, R13
 
-ring_fill_209:
+ring_plane_219:
 	MOVQ    R12, R14
 	ADDQ    R13, R14
 	VMOVUPS Y1, (R8)(R14*4)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, AX
-	JB      ring_fill_209
+	JB      ring_plane_219
 	ADDQ    AX, R12
 	INCQ    R11
-	JMP     ring_channel_208
+	JMP     ring_channel_216
 
-ring_extend_205:
+ring_extend_213:
 	MOVQ 1920(SP), AX
 	MOVQ R9, DX
 
-ring_element_210:
+ring_element_220:
 	CMPQ DX, AX
-	JAE  ring_repeated_211
+	JAE  ring_repeated_221
 	MOVQ DX, R10
 	SUBQ R9, R10
 	MOVL (R8)(R10*4), R10
 	MOVL R10, (R8)(DX*4)
 	INCQ DX
-	JMP  ring_element_210
+	JMP  ring_element_220
 
-ring_repeated_211:
+ring_repeated_221:
 	VMOVUPS (R8), Y1
 	VMOVUPS Y1, (R8)(AX*4)
 	VMOVUPS 32(R8), Y1
@@ -2831,9 +2896,9 @@ ring_repeated_211:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_212:
+unrolled_222:
 	CMPQ      DX, R9
-	JGT       single_213
+	JGT       single_223
 	VMOVUPS   (BX)(DX*4), Y1
 	VMOVUPS   (SI)(DX*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -2863,15 +2928,15 @@ unrolled_212:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000020, DX
-	JMP       unrolled_212
+	JMP       unrolled_222
 
-single_213:
+single_223:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_214:
+single_loop_224:
 	CMPQ      DX, R9
-	JGT       remainder_215
+	JGT       remainder_225
 	VMOVUPS   (BX)(DX*4), Y1
 	VMOVUPS   (SI)(DX*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -2883,11 +2948,11 @@ single_loop_214:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000008, DX
-	JMP       single_loop_214
+	JMP       single_loop_224
 
-remainder_215:
+remainder_225:
 	SUBQ       DX, DI
-	JE         span_done_216
+	JE         span_done_226
 	SHLQ       $0x02, DI
 	NEGQ       DI
 	LEAQ       tailmask<>+32(SB), R9
@@ -2900,10 +2965,10 @@ remainder_215:
 	VBLENDVPS  Y0, Y3, Y2, Y2
 	VMASKMOVPS Y2, Y1, (CX)(DX*4)
 
-span_done_216:
+span_done_226:
 	JMP ring_finished_backwardDxAVX2F32
 
-ring_segmented_197:
+ring_segmented_205:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x000001b0
 	JA   ring_finished_backwardDxAVX2F32
@@ -2914,9 +2979,9 @@ ring_segmented_197:
 	MOVQ $0x00000000, 1960(SP)
 	MOVQ $0x00000000, 1944(SP)
 
-ring_segment_217:
+ring_segment_227:
 	CMPQ    DI, $0x00
-	JE      ring_done_218
+	JE      ring_done_228
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -2933,97 +2998,110 @@ ring_segment_217:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R11
 
-ring_len_219:
+ring_len_229:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_220
+	JAE  ring_len_done_230
 	ADDQ R10, R11
-	JMP  ring_len_219
+	JMP  ring_len_229
 
-ring_len_done_220:
+ring_len_done_230:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_221:
+ring_step_231:
 	CMPQ R12, R11
-	JB   ring_step_done_222
+	JB   ring_step_done_232
 	SUBQ R11, R12
-	JMP  ring_step_221
+	JMP  ring_step_231
 
-ring_step_done_222:
+ring_step_done_232:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_223:
+ring_step_233:
 	CMPQ R12, R11
-	JB   ring_step_done_224
+	JB   ring_step_done_234
 	SUBQ R11, R12
-	JMP  ring_step_223
+	JMP  ring_step_233
 
-ring_step_done_224:
+ring_step_done_234:
 	MOVQ R12, 1936(SP)
 	MOVQ alpha_base+72(FP), R11
 	LEAQ (R11)(AX*4), R11
 	CMPQ R9, $0x01
-	JNE  ring_planes_225
+	JNE  ring_planes_235
 	XORQ AX, AX
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-ring_copy_227:
+ring_copy_237:
 	CMPQ    AX, R9
-	JGT     ring_copy_tail_228
+	JGT     ring_copy_tail_238
 	VMOVUPS (R11)(AX*4), Y1
 	VMOVUPS Y1, (R8)(AX*4)
 	ADDQ    $0x00000008, AX
-	JMP     ring_copy_227
+	JMP     ring_copy_237
 
-ring_copy_tail_228:
+ring_copy_tail_238:
 	SUBQ       AX, DX
-	JE         ring_extend_226
+	JE         ring_extend_236
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R9
 	VMOVDQU    (R9)(DX*1), Y1
 	VMASKMOVPS (R11)(AX*4), Y1, Y1
 	VMOVUPS    Y1, (R8)(AX*4)
-	JMP        ring_extend_226
+	JMP        ring_extend_236
 
-ring_planes_225:
+ring_planes_235:
 	XORQ AX, AX
 	XORQ R12, R12
+	CMPQ R9, $0x00000010
+	JA   ring_long_planes_241
 
-ring_channel_229:
+ring_fill_240:
+	VBROADCASTSS (R11)(AX*4), Y1
+	VMOVUPS      Y1, (R8)(R12*4)
+	VMOVUPS      Y1, 32(R8)(R12*4)
+	ADDQ         R9, R12
+	INCQ         AX
 	CMPQ         AX, DX
-	JE           ring_extend_226
+	JB           ring_fill_240
+	JMP          ring_extend_236
+
+ring_long_planes_241:
+ring_channel_239:
+	CMPQ         AX, DX
+	JE           ring_extend_236
 	VBROADCASTSS (R11)(AX*4), Y1
 	XORQ         R13, R13
 
-ring_fill_230:
+ring_plane_242:
 	MOVQ    R12, R14
 	ADDQ    R13, R14
 	VMOVUPS Y1, (R8)(R14*4)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R9
-	JB      ring_fill_230
+	JB      ring_plane_242
 	ADDQ    R9, R12
 	INCQ    AX
-	JMP     ring_channel_229
+	JMP     ring_channel_239
 
-ring_extend_226:
+ring_extend_236:
 	MOVQ 1920(SP), AX
 	MOVQ R10, DX
 
-ring_element_231:
+ring_element_243:
 	CMPQ DX, AX
-	JAE  ring_repeated_232
+	JAE  ring_repeated_244
 	MOVQ DX, R9
 	SUBQ R10, R9
 	MOVL (R8)(R9*4), R9
 	MOVL R9, (R8)(DX*4)
 	INCQ DX
-	JMP  ring_element_231
+	JMP  ring_element_243
 
-ring_repeated_232:
+ring_repeated_244:
 	VMOVUPS (R8), Y1
 	VMOVUPS Y1, (R8)(AX*4)
 	VMOVUPS 32(R8), Y1
@@ -3038,9 +3116,9 @@ ring_repeated_232:
 	MOVQ    DX, R10
 	SUBQ    $0x00000020, R10
 
-unrolled_233:
+unrolled_245:
 	CMPQ      R9, R10
-	JGT       single_234
+	JGT       single_246
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -3070,15 +3148,15 @@ unrolled_233:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000020, R9
-	JMP       unrolled_233
+	JMP       unrolled_245
 
-single_234:
+single_246:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-single_loop_235:
+single_loop_247:
 	CMPQ      R9, R10
-	JGT       remainder_236
+	JGT       remainder_248
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -3090,11 +3168,11 @@ single_loop_235:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000008, R9
-	JMP       single_loop_235
+	JMP       single_loop_247
 
-remainder_236:
+remainder_248:
 	SUBQ       R9, DX
-	JE         span_done_237
+	JE         span_done_249
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
@@ -3107,7 +3185,7 @@ remainder_236:
 	VBLENDVPS  Y2, Y3, Y4, Y4
 	VMASKMOVPS Y4, Y1, (CX)(R9*4)
 
-span_done_237:
+span_done_249:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -3119,14 +3197,14 @@ span_done_237:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_238
+	JNE  ring_next_250
 	XORQ AX, AX
 
-ring_next_238:
+ring_next_250:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_217
+	JMP  ring_segment_227
 
-ring_done_218:
+ring_done_228:
 ring_finished_backwardDxAVX2F32:
 	VZEROUPPER
 	RET
@@ -3146,9 +3224,9 @@ TEXT ·backwardDalphaAVX2F32(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000020, SI
 
-unrolled_239:
+unrolled_251:
 	CMPQ         BX, SI
-	JGT          single_240
+	JGT          single_252
 	VMOVUPS      (AX)(BX*4), Y5
 	VMOVUPS      (CX)(BX*4), Y6
 	VCMPPS       $0x1e, Y0, Y5, Y7
@@ -3202,15 +3280,15 @@ unrolled_239:
 	VCVTPS2PD    X6, Y6
 	VFMADD231PD  Y6, Y5, Y4
 	ADDQ         $0x00000020, BX
-	JMP          unrolled_239
+	JMP          unrolled_251
 
-single_240:
+single_252:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_241:
+single_loop_253:
 	CMPQ         BX, SI
-	JGT          remainder_242
+	JGT          remainder_254
 	VMOVUPS      (AX)(BX*4), Y5
 	VMOVUPS      (CX)(BX*4), Y6
 	VCMPPS       $0x1e, Y0, Y5, Y7
@@ -3225,11 +3303,11 @@ single_loop_241:
 	VCVTPS2PD    X6, Y6
 	VFMADD231PD  Y6, Y5, Y2
 	ADDQ         $0x00000008, BX
-	JMP          single_loop_241
+	JMP          single_loop_253
 
-remainder_242:
+remainder_254:
 	SUBQ         BX, DX
-	JE           span_done_243
+	JE           span_done_255
 	SHLQ         $0x02, DX
 	NEGQ         DX
 	LEAQ         tailmask<>+32(SB), SI
@@ -3248,7 +3326,7 @@ remainder_242:
 	VCVTPS2PD    X0, Y0
 	VFMADD231PD  Y0, Y5, Y2
 
-span_done_243:
+span_done_255:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -3274,9 +3352,9 @@ TEXT ·backwardPlanesDalphaAVX2F32(SB), NOSPLIT, $0-80
 	SHLQ   $0x02, R8
 	XORQ   R9, R9
 
-plane_244:
+plane_256:
 	CMPQ   DX, $0x00
-	JE     planes_done_245
+	JE     planes_done_257
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -3285,9 +3363,9 @@ plane_244:
 	MOVQ   SI, R11
 	SUBQ   $0x00000020, R11
 
-unrolled_246:
+unrolled_258:
 	CMPQ         R10, R11
-	JGT          single_247
+	JGT          single_259
 	VMOVUPS      (AX)(R10*4), Y5
 	VMOVUPS      (CX)(R10*4), Y6
 	VCMPPS       $0x1e, Y0, Y5, Y7
@@ -3341,15 +3419,15 @@ unrolled_246:
 	VCVTPS2PD    X6, Y6
 	VFMADD231PD  Y6, Y5, Y4
 	ADDQ         $0x00000020, R10
-	JMP          unrolled_246
+	JMP          unrolled_258
 
-single_247:
+single_259:
 	MOVQ SI, R11
 	SUBQ $0x00000008, R11
 
-single_loop_248:
+single_loop_260:
 	CMPQ         R10, R11
-	JGT          remainder_249
+	JGT          remainder_261
 	VMOVUPS      (AX)(R10*4), Y5
 	VMOVUPS      (CX)(R10*4), Y6
 	VCMPPS       $0x1e, Y0, Y5, Y7
@@ -3364,12 +3442,12 @@ single_loop_248:
 	VCVTPS2PD    X6, Y6
 	VFMADD231PD  Y6, Y5, Y2
 	ADDQ         $0x00000008, R10
-	JMP          single_loop_248
+	JMP          single_loop_260
 
-remainder_249:
+remainder_261:
 	MOVQ         SI, R11
 	SUBQ         R10, R11
-	JE           span_done_250
+	JE           span_done_262
 	SHLQ         $0x02, R11
 	NEGQ         R11
 	LEAQ         tailmask<>+32(SB), R12
@@ -3388,7 +3466,7 @@ remainder_249:
 	VCVTPS2PD    X5, Y5
 	VFMADD231PD  Y5, Y6, Y2
 
-span_done_250:
+span_done_262:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -3402,14 +3480,14 @@ span_done_250:
 	ADDQ         R8, CX
 	INCQ         R9
 	CMPQ         R9, DI
-	JNE          same_pass_251
+	JNE          same_pass_263
 	XORQ         R9, R9
 
-same_pass_251:
+same_pass_263:
 	SUBQ SI, DX
-	JMP  plane_244
+	JMP  plane_256
 
-planes_done_245:
+planes_done_257:
 	VZEROUPPER
 	RET
 
@@ -3423,9 +3501,9 @@ TEXT ·backwardPatternDalphaAVX2F32(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
 
-row_252:
+row_264:
 	CMPQ    DX, $0x00
-	JE      rows_done_253
+	JE      rows_done_265
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -3433,9 +3511,9 @@ row_252:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_254:
+unrolled_266:
 	CMPQ         R8, R9
-	JGT          single_255
+	JGT          single_267
 	VMOVUPS      (AX)(R8*4), Y1
 	VMOVUPS      (CX)(R8*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -3505,15 +3583,15 @@ unrolled_254:
 	VFMADD231PD  Y2, Y1, Y3
 	VMOVUPD      Y3, 224(BX)(R8*8)
 	ADDQ         $0x00000020, R8
-	JMP          unrolled_254
+	JMP          unrolled_266
 
-single_255:
+single_267:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_256:
+single_loop_268:
 	CMPQ         R8, R9
-	JGT          remainder_257
+	JGT          remainder_269
 	VMOVUPS      (AX)(R8*4), Y1
 	VMOVUPS      (CX)(R8*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -3532,12 +3610,12 @@ single_loop_256:
 	VFMADD231PD  Y2, Y1, Y3
 	VMOVUPD      Y3, 32(BX)(R8*8)
 	ADDQ         $0x00000008, R8
-	JMP          single_loop_256
+	JMP          single_loop_268
 
-remainder_257:
+remainder_269:
 	MOVQ         DI, R9
 	SUBQ         R8, R9
-	JE           span_done_258
+	JE           span_done_270
 	SHLQ         $0x02, R9
 	NEGQ         R9
 	LEAQ         tailmask<>+32(SB), R10
@@ -3560,15 +3638,15 @@ remainder_257:
 	VFMADD231PD  Y1, Y2, Y3
 	VMOVUPD      Y3, 32(BX)(R8*8)
 
-span_done_258:
+span_done_270:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_252
+	JMP  row_264
 
-rows_done_253:
+rows_done_265:
 	VZEROUPPER
 	RET
 
@@ -3586,57 +3664,57 @@ TEXT ·backwardRingDalphaAVX2F32(SB), $1952-80
 	MOVQ   dalpha_len+56(FP), DX
 	IMULQ  AX, DX
 	CMPQ   DX, $0x000000b8
-	JA     ring_segmented_259
+	JA     ring_segmented_271
 	MOVQ   DX, AX
 
-ring_len_260:
+ring_len_272:
 	CMPQ AX, $0x00000008
-	JAE  ring_len_done_261
+	JAE  ring_len_done_273
 	ADDQ DX, AX
-	JMP  ring_len_260
+	JMP  ring_len_272
 
-ring_len_done_261:
+ring_len_done_273:
 	MOVQ AX, 1888(SP)
 	MOVQ $0x00000008, DX
 
-ring_step_262:
+ring_step_274:
 	CMPQ DX, AX
-	JB   ring_step_done_263
+	JB   ring_step_done_275
 	SUBQ AX, DX
-	JMP  ring_step_262
+	JMP  ring_step_274
 
-ring_step_done_263:
+ring_step_done_275:
 	MOVQ DX, 1896(SP)
 	MOVQ $0x00000020, DX
 
-ring_step_264:
+ring_step_276:
 	CMPQ DX, AX
-	JB   ring_step_done_265
+	JB   ring_step_done_277
 	SUBQ AX, DX
-	JMP  ring_step_264
+	JMP  ring_step_276
 
-ring_step_done_265:
+ring_step_done_277:
 	MOVQ DX, 1904(SP)
 	XORQ AX, AX
 	MOVQ 1888(SP), DX
 	ADDQ $0x00000020, DX
 
-sums_zero_266:
+sums_zero_278:
 	CMPQ    AX, DX
-	JAE     sums_zeroed_267
+	JAE     sums_zeroed_279
 	VMOVUPD Y0, (DI)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     sums_zero_266
+	JMP     sums_zero_278
 
-sums_zeroed_267:
+sums_zeroed_279:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000020, R8
 
-unrolled_268:
+unrolled_280:
 	CMPQ         DX, R8
-	JGT          single_269
+	JGT          single_281
 	VMOVUPS      (CX)(DX*4), Y1
 	VMOVUPS      (BX)(DX*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -3710,15 +3788,15 @@ unrolled_268:
 	SUBQ         1888(SP), R9
 	CMOVQCC      R9, AX
 	ADDQ         $0x00000020, DX
-	JMP          unrolled_268
+	JMP          unrolled_280
 
-single_269:
+single_281:
 	MOVQ SI, R8
 	SUBQ $0x00000008, R8
 
-single_loop_270:
+single_loop_282:
 	CMPQ         DX, R8
-	JGT          remainder_271
+	JGT          remainder_283
 	VMOVUPS      (CX)(DX*4), Y1
 	VMOVUPS      (BX)(DX*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -3741,11 +3819,11 @@ single_loop_270:
 	SUBQ         1888(SP), R9
 	CMOVQCC      R9, AX
 	ADDQ         $0x00000008, DX
-	JMP          single_loop_270
+	JMP          single_loop_282
 
-remainder_271:
+remainder_283:
 	SUBQ         DX, SI
-	JE           span_done_272
+	JE           span_done_284
 	SHLQ         $0x02, SI
 	NEGQ         SI
 	LEAQ         tailmask<>+32(SB), R8
@@ -3768,7 +3846,7 @@ remainder_271:
 	VFMADD231PD  Y0, Y1, Y2
 	VMOVUPD      Y2, 32(DI)(AX*8)
 
-span_done_272:
+span_done_284:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), CX
@@ -3776,49 +3854,49 @@ span_done_272:
 	MOVQ  DX, BX
 	ADDQ  $0x00000020, BX
 
-fold_ext_273:
+fold_ext_285:
 	CMPQ    BX, DX
-	JBE     fold_ext_done_274
+	JBE     fold_ext_done_286
 	SUBQ    $0x00000004, BX
 	MOVQ    BX, SI
 	SUBQ    DX, SI
 	VMOVUPD (DI)(SI*8), Y0
 	VADDPD  (DI)(BX*8), Y0, Y0
 	VMOVUPD Y0, (DI)(SI*8)
-	JMP     fold_ext_273
+	JMP     fold_ext_285
 
-fold_ext_done_274:
-fold_275:
+fold_ext_done_286:
+fold_287:
 	CMPQ   DX, AX
-	JBE    folded_276
+	JBE    folded_288
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (DI)(DX*8), X0
 	VADDSD (DI)(SI*8), X0, X0
 	VMOVSD X0, (DI)(SI*8)
-	JMP    fold_275
+	JMP    fold_287
 
-folded_276:
+folded_288:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_277
+	JNE  sums_planes_289
 	MOVQ dalpha_len+56(FP), DX
 	SUBQ $0x00000004, DX
 
-sums_vector_280:
+sums_vector_292:
 	CMPQ       AX, DX
-	JGT        sums_scalar_278
+	JGT        sums_scalar_290
 	VCVTPS2PD  (CX)(AX*4), Y0
 	VADDPD     (DI)(AX*8), Y0, Y0
 	VCVTPD2PSY Y0, X0
 	VMOVUPS    X0, (CX)(AX*4)
 	ADDQ       $0x00000004, AX
-	JMP        sums_vector_280
+	JMP        sums_vector_292
 
-sums_scalar_278:
+sums_scalar_290:
 	CMPQ      AX, dalpha_len+56(FP)
-	JE        sums_done_279
+	JE        sums_done_291
 	VMOVSD    (DI)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
@@ -3826,18 +3904,18 @@ sums_scalar_278:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_278
+	JMP       sums_scalar_290
 
-sums_planes_277:
+sums_planes_289:
 	XORQ BX, BX
 	MOVQ inner+72(FP), SI
 	SHLQ $0x03, SI
 
-sums_group_281:
+sums_group_293:
 	MOVQ   dalpha_len+56(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_283
+	JB     sums_single_295
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -3846,7 +3924,7 @@ sums_group_281:
 	LEAQ   (R8)(SI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_282:
+sums_group_plane_294:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(SI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -3855,7 +3933,7 @@ sums_group_plane_282:
 	ADDQ      $0x08, R9
 	INCQ      DX
 	CMPQ      DX, inner+72(FP)
-	JB        sums_group_plane_282
+	JB        sums_group_plane_294
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (CX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -3880,32 +3958,32 @@ sums_group_plane_282:
 	SHRQ      $0x01, DX
 	ADDQ      DX, BX
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_281
+	JMP       sums_group_293
 
-sums_single_283:
+sums_single_295:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_279
+	JE     sums_done_291
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_284:
+sums_single_plane_296:
 	VADDSD    (DI)(BX*8), X0, X0
 	INCQ      BX
 	INCQ      DX
 	CMPQ      DX, inner+72(FP)
-	JB        sums_single_plane_284
+	JB        sums_single_plane_296
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_283
+	JMP       sums_single_295
 
-sums_done_279:
+sums_done_291:
 	JMP ring_finished_backwardDalphaAVX2F32
 
-ring_segmented_259:
+ring_segmented_271:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x000000b8
 	JA   ring_finished_backwardDalphaAVX2F32
@@ -3916,9 +3994,9 @@ ring_segmented_259:
 	MOVQ $0x00000000, 1928(SP)
 	MOVQ $0x00000000, 1912(SP)
 
-ring_segment_285:
+ring_segment_297:
 	CMPQ    SI, $0x00
-	JE      ring_done_286
+	JE      ring_done_298
 	MOVQ    1912(SP), AX
 	MOVQ    dalpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -3935,55 +4013,55 @@ ring_segment_285:
 	MOVQ    DX, 1944(SP)
 	MOVQ    AX, DX
 
-ring_len_287:
+ring_len_299:
 	CMPQ DX, $0x00000008
-	JAE  ring_len_done_288
+	JAE  ring_len_done_300
 	ADDQ AX, DX
-	JMP  ring_len_287
+	JMP  ring_len_299
 
-ring_len_done_288:
+ring_len_done_300:
 	MOVQ DX, 1888(SP)
 	MOVQ $0x00000008, AX
 
-ring_step_289:
+ring_step_301:
 	CMPQ AX, DX
-	JB   ring_step_done_290
+	JB   ring_step_done_302
 	SUBQ DX, AX
-	JMP  ring_step_289
+	JMP  ring_step_301
 
-ring_step_done_290:
+ring_step_done_302:
 	MOVQ AX, 1896(SP)
 	MOVQ $0x00000020, AX
 
-ring_step_291:
+ring_step_303:
 	CMPQ AX, DX
-	JB   ring_step_done_292
+	JB   ring_step_done_304
 	SUBQ DX, AX
-	JMP  ring_step_291
+	JMP  ring_step_303
 
-ring_step_done_292:
+ring_step_done_304:
 	MOVQ AX, 1904(SP)
 	XORQ AX, AX
 	MOVQ 1888(SP), DX
 	ADDQ $0x00000020, DX
 
-sums_zero_293:
+sums_zero_305:
 	CMPQ    AX, DX
-	JAE     sums_zeroed_294
+	JAE     sums_zeroed_306
 	VMOVUPD Y0, (DI)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     sums_zero_293
+	JMP     sums_zero_305
 
-sums_zeroed_294:
+sums_zeroed_306:
 	XORQ AX, AX
 	MOVQ 1944(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 
-unrolled_295:
+unrolled_307:
 	CMPQ         R8, R9
-	JGT          single_296
+	JGT          single_308
 	VMOVUPS      (CX)(R8*4), Y1
 	VMOVUPS      (BX)(R8*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -4057,15 +4135,15 @@ unrolled_295:
 	SUBQ         1888(SP), R10
 	CMOVQCC      R10, AX
 	ADDQ         $0x00000020, R8
-	JMP          unrolled_295
+	JMP          unrolled_307
 
-single_296:
+single_308:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-single_loop_297:
+single_loop_309:
 	CMPQ         R8, R9
-	JGT          remainder_298
+	JGT          remainder_310
 	VMOVUPS      (CX)(R8*4), Y1
 	VMOVUPS      (BX)(R8*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -4088,11 +4166,11 @@ single_loop_297:
 	SUBQ         1888(SP), R10
 	CMOVQCC      R10, AX
 	ADDQ         $0x00000008, R8
-	JMP          single_loop_297
+	JMP          single_loop_309
 
-remainder_298:
+remainder_310:
 	SUBQ         R8, DX
-	JE           span_done_299
+	JE           span_done_311
 	SHLQ         $0x02, DX
 	NEGQ         DX
 	LEAQ         tailmask<>+32(SB), R9
@@ -4115,7 +4193,7 @@ remainder_298:
 	VFMADD231PD  Y1, Y2, Y3
 	VMOVUPD      Y3, 32(DI)(AX*8)
 
-span_done_299:
+span_done_311:
 	MOVQ  1912(SP), AX
 	MOVQ  1936(SP), DX
 	MOVQ  dalpha_base+48(FP), R8
@@ -4126,49 +4204,49 @@ span_done_299:
 	MOVQ  R10, R11
 	ADDQ  $0x00000020, R11
 
-fold_ext_300:
+fold_ext_312:
 	CMPQ    R11, R10
-	JBE     fold_ext_done_301
+	JBE     fold_ext_done_313
 	SUBQ    $0x00000004, R11
 	MOVQ    R11, R12
 	SUBQ    R10, R12
 	VMOVUPD (DI)(R12*8), Y1
 	VADDPD  (DI)(R11*8), Y1, Y1
 	VMOVUPD Y1, (DI)(R12*8)
-	JMP     fold_ext_300
+	JMP     fold_ext_312
 
-fold_ext_done_301:
-fold_302:
+fold_ext_done_313:
+fold_314:
 	CMPQ   R10, R9
-	JBE    folded_303
+	JBE    folded_315
 	DECQ   R10
 	MOVQ   R10, R12
 	SUBQ   R9, R12
 	VMOVSD (DI)(R10*8), X1
 	VADDSD (DI)(R12*8), X1, X1
 	VMOVSD X1, (DI)(R12*8)
-	JMP    fold_302
+	JMP    fold_314
 
-folded_303:
+folded_315:
 	XORQ R9, R9
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_304
+	JNE  sums_planes_316
 	MOVQ 1936(SP), R10
 	SUBQ $0x00000004, R10
 
-sums_vector_307:
+sums_vector_319:
 	CMPQ       R9, R10
-	JGT        sums_scalar_305
+	JGT        sums_scalar_317
 	VCVTPS2PD  (R8)(R9*4), Y1
 	VADDPD     (DI)(R9*8), Y1, Y1
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, (R8)(R9*4)
 	ADDQ       $0x00000004, R9
-	JMP        sums_vector_307
+	JMP        sums_vector_319
 
-sums_scalar_305:
+sums_scalar_317:
 	CMPQ      R9, 1936(SP)
-	JE        sums_done_306
+	JE        sums_done_318
 	VMOVSD    (DI)(R9*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (R8)(R9*4), X2, X2
@@ -4176,18 +4254,18 @@ sums_scalar_305:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (R8)(R9*4)
 	INCQ      R9
-	JMP       sums_scalar_305
+	JMP       sums_scalar_317
 
-sums_planes_304:
+sums_planes_316:
 	XORQ R11, R11
 	MOVQ inner+72(FP), R12
 	SHLQ $0x03, R12
 
-sums_group_308:
+sums_group_320:
 	MOVQ   1936(SP), R10
 	SUBQ   R9, R10
 	CMPQ   R10, $0x00000004
-	JB     sums_single_310
+	JB     sums_single_322
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -4196,7 +4274,7 @@ sums_group_308:
 	LEAQ   (R13)(R12*2), R14
 	XORQ   R10, R10
 
-sums_group_plane_309:
+sums_group_plane_321:
 	VADDSD    (R13), X1, X1
 	VADDSD    (R13)(R12*1), X2, X2
 	VADDSD    (R14), X3, X3
@@ -4205,7 +4283,7 @@ sums_group_plane_309:
 	ADDQ      $0x08, R14
 	INCQ      R10
 	CMPQ      R10, inner+72(FP)
-	JB        sums_group_plane_309
+	JB        sums_group_plane_321
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (R8)(R9*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -4230,29 +4308,29 @@ sums_group_plane_309:
 	SHRQ      $0x01, R10
 	ADDQ      R10, R11
 	ADDQ      $0x00000004, R9
-	JMP       sums_group_308
+	JMP       sums_group_320
 
-sums_single_310:
+sums_single_322:
 	CMPQ   R9, 1936(SP)
-	JE     sums_done_306
+	JE     sums_done_318
 	VXORPS X1, X1, X1
 	XORQ   R10, R10
 
-sums_single_plane_311:
+sums_single_plane_323:
 	VADDSD    (DI)(R11*8), X1, X1
 	INCQ      R11
 	INCQ      R10
 	CMPQ      R10, inner+72(FP)
-	JB        sums_single_plane_311
+	JB        sums_single_plane_323
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (R8)(R9*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (R8)(R9*4)
 	INCQ      R9
-	JMP       sums_single_310
+	JMP       sums_single_322
 
-sums_done_306:
+sums_done_318:
 	MOVQ 1944(SP), R8
 	SUBQ R8, SI
 	SHLQ $0x02, R8
@@ -4261,14 +4339,14 @@ sums_done_306:
 	ADDQ DX, AX
 	MOVQ dalpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_312
+	JNE  ring_next_324
 	XORQ AX, AX
 
-ring_next_312:
+ring_next_324:
 	MOVQ AX, 1912(SP)
-	JMP  ring_segment_285
+	JMP  ring_segment_297
 
-ring_done_286:
+ring_done_298:
 ring_finished_backwardDalphaAVX2F32:
 	VZEROUPPER
 	RET
@@ -4284,11 +4362,11 @@ TEXT ·forwardAVX2F64(SB), NOSPLIT, $0-56
 	MOVQ         DX, BX
 	SHLQ         $0x03, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_313
+	JB           cached_325
 	CMPQ         AX, CX
-	JE           cached_313
+	JE           cached_325
 	CMPQ         AX, CX
-	JE           cached_313
+	JE           cached_325
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -4297,7 +4375,7 @@ TEXT ·forwardAVX2F64(SB), NOSPLIT, $0-56
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_315
+	JE           aligned_327
 	MOVQ         SI, DI
 	SHLQ         $0x03, DI
 	NEGQ         DI
@@ -4310,13 +4388,13 @@ TEXT ·forwardAVX2F64(SB), NOSPLIT, $0-56
 	VMASKMOVPD   Y5, Y2, (AX)(BX*8)
 	MOVQ         SI, BX
 
-aligned_315:
+aligned_327:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-unrolled_316:
+unrolled_328:
 	CMPQ      BX, SI
-	JGT       single_317
+	JGT       single_329
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
@@ -4338,26 +4416,26 @@ unrolled_316:
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVNTPD  Y4, 96(AX)(BX*8)
 	ADDQ      $0x00000010, BX
-	JMP       unrolled_316
+	JMP       unrolled_328
 
-single_317:
+single_329:
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-single_loop_318:
+single_loop_330:
 	CMPQ      BX, SI
-	JGT       remainder_319
+	JGT       remainder_331
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVNTPD  Y4, (AX)(BX*8)
 	ADDQ      $0x00000004, BX
-	JMP       single_loop_318
+	JMP       single_loop_330
 
-remainder_319:
+remainder_331:
 	SUBQ       BX, DX
-	JE         span_done_320
+	JE         span_done_332
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), SI
@@ -4368,18 +4446,18 @@ remainder_319:
 	VBLENDVPD  Y0, Y3, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(BX*8)
 
-span_done_320:
+span_done_332:
 	SFENCE
-	JMP stored_314
+	JMP stored_326
 
-cached_313:
+cached_325:
 	XORQ BX, BX
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-unrolled_321:
+unrolled_333:
 	CMPQ      BX, SI
-	JGT       single_322
+	JGT       single_334
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
@@ -4401,26 +4479,26 @@ unrolled_321:
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVUPD   Y4, 96(AX)(BX*8)
 	ADDQ      $0x00000010, BX
-	JMP       unrolled_321
+	JMP       unrolled_333
 
-single_322:
+single_334:
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-single_loop_323:
+single_loop_335:
 	CMPQ      BX, SI
-	JGT       remainder_324
+	JGT       remainder_336
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVUPD   Y4, (AX)(BX*8)
 	ADDQ      $0x00000004, BX
-	JMP       single_loop_323
+	JMP       single_loop_335
 
-remainder_324:
+remainder_336:
 	SUBQ       BX, DX
-	JE         span_done_325
+	JE         span_done_337
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), SI
@@ -4431,8 +4509,8 @@ remainder_324:
 	VBLENDVPD  Y0, Y3, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(BX*8)
 
-span_done_325:
-stored_314:
+span_done_337:
+stored_326:
 	VZEROUPPER
 	RET
 
@@ -4450,17 +4528,17 @@ TEXT ·forwardPlanesAVX2F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
 
-plane_326:
+plane_338:
 	CMPQ         DX, $0x00
-	JE           planes_done_327
+	JE           planes_done_339
 	VBROADCASTSD (DI)(R9*8), Y1
 	XORQ         R10, R10
 	MOVQ         BX, R11
 	SUBQ         $0x00000010, R11
 
-unrolled_328:
+unrolled_340:
 	CMPQ      R10, R11
-	JGT       single_329
+	JGT       single_341
 	VMOVUPD   (CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
@@ -4482,27 +4560,27 @@ unrolled_328:
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVUPD   Y4, 96(AX)(R10*8)
 	ADDQ      $0x00000010, R10
-	JMP       unrolled_328
+	JMP       unrolled_340
 
-single_329:
+single_341:
 	MOVQ BX, R11
 	SUBQ $0x00000004, R11
 
-single_loop_330:
+single_loop_342:
 	CMPQ      R10, R11
-	JGT       remainder_331
+	JGT       remainder_343
 	VMOVUPD   (CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVUPD   Y4, (AX)(R10*8)
 	ADDQ      $0x00000004, R10
-	JMP       single_loop_330
+	JMP       single_loop_342
 
-remainder_331:
+remainder_343:
 	MOVQ       BX, R11
 	SUBQ       R10, R11
-	JE         span_done_332
+	JE         span_done_344
 	SHLQ       $0x03, R11
 	NEGQ       R11
 	LEAQ       tailmask<>+32(SB), R12
@@ -4513,19 +4591,19 @@ remainder_331:
 	VBLENDVPD  Y4, Y3, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(R10*8)
 
-span_done_332:
+span_done_344:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_333
+	JNE  same_pass_345
 	XORQ R9, R9
 
-same_pass_333:
+same_pass_345:
 	SUBQ BX, DX
-	JMP  plane_326
+	JMP  plane_338
 
-planes_done_327:
+planes_done_339:
 	VZEROUPPER
 	RET
 
@@ -4539,9 +4617,9 @@ TEXT ·forwardPatternAVX2F64(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+56(FP), SI
 
-row_334:
+row_346:
 	CMPQ    DX, $0x00
-	JE      rows_done_335
+	JE      rows_done_347
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -4549,9 +4627,9 @@ row_334:
 	MOVQ    DI, R9
 	SUBQ    $0x00000010, R9
 
-unrolled_336:
+unrolled_348:
 	CMPQ      R8, R9
-	JGT       single_337
+	JGT       single_349
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y3
@@ -4573,27 +4651,27 @@ unrolled_336:
 	VBLENDVPD Y2, Y1, Y3, Y3
 	VMOVUPD   Y3, 96(AX)(R8*8)
 	ADDQ      $0x00000010, R8
-	JMP       unrolled_336
+	JMP       unrolled_348
 
-single_337:
+single_349:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 
-single_loop_338:
+single_loop_350:
 	CMPQ      R8, R9
-	JGT       remainder_339
+	JGT       remainder_351
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y3
 	VBLENDVPD Y2, Y1, Y3, Y3
 	VMOVUPD   Y3, (AX)(R8*8)
 	ADDQ      $0x00000004, R8
-	JMP       single_loop_338
+	JMP       single_loop_350
 
-remainder_339:
+remainder_351:
 	MOVQ       DI, R9
 	SUBQ       R8, R9
-	JE         span_done_340
+	JE         span_done_352
 	SHLQ       $0x03, R9
 	NEGQ       R9
 	LEAQ       tailmask<>+32(SB), R10
@@ -4605,15 +4683,15 @@ remainder_339:
 	VBLENDVPD  Y3, Y2, Y4, Y4
 	VMASKMOVPD Y4, Y1, (AX)(R8*8)
 
-span_done_340:
+span_done_352:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_334
+	JMP  row_346
 
-rows_done_335:
+rows_done_347:
 	VZEROUPPER
 	RET
 
@@ -4632,99 +4710,112 @@ TEXT ·forwardRingAVX2F64(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x000000d8
-	JA     ring_segmented_341
+	JA     ring_segmented_353
 	MOVQ   R8, R9
 
-ring_len_342:
+ring_len_354:
 	CMPQ R9, $0x00000004
-	JAE  ring_len_done_343
+	JAE  ring_len_done_355
 	ADDQ R8, R9
-	JMP  ring_len_342
+	JMP  ring_len_354
 
-ring_len_done_343:
+ring_len_done_355:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000004, R10
 
-ring_step_344:
+ring_step_356:
 	CMPQ R10, R9
-	JB   ring_step_done_345
+	JB   ring_step_done_357
 	SUBQ R9, R10
-	JMP  ring_step_344
+	JMP  ring_step_356
 
-ring_step_done_345:
+ring_step_done_357:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000010, R10
 
-ring_step_346:
+ring_step_358:
 	CMPQ R10, R9
-	JB   ring_step_done_347
+	JB   ring_step_done_359
 	SUBQ R9, R10
-	JMP  ring_step_346
+	JMP  ring_step_358
 
-ring_step_done_347:
+ring_step_done_359:
 	MOVQ R10, 1936(SP)
 	MOVQ alpha_base+48(FP), R9
 	CMPQ AX, $0x01
-	JNE  ring_planes_348
+	JNE  ring_planes_360
 	XORQ AX, AX
 	MOVQ DX, R10
 	SUBQ $0x00000004, R10
 
-ring_copy_350:
+ring_copy_362:
 	CMPQ    AX, R10
-	JGT     ring_copy_tail_351
+	JGT     ring_copy_tail_363
 	VMOVUPD (R9)(AX*8), Y1
 	VMOVUPD Y1, (DI)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     ring_copy_350
+	JMP     ring_copy_362
 
-ring_copy_tail_351:
+ring_copy_tail_363:
 	SUBQ       AX, DX
-	JE         ring_extend_349
+	JE         ring_extend_361
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
 	VMOVDQU    (R10)(DX*1), Y1
 	VMASKMOVPD (R9)(AX*8), Y1, Y1
 	VMOVUPD    Y1, (DI)(AX*8)
-	JMP        ring_extend_349
+	JMP        ring_extend_361
 
-ring_planes_348:
+ring_planes_360:
 	XORQ R10, R10
 	XORQ R11, R11
+	CMPQ AX, $0x00000008
+	JA   ring_long_planes_366
 
-ring_channel_352:
+ring_fill_365:
+	VBROADCASTSD (R9)(R10*8), Y1
+	VMOVUPD      Y1, (DI)(R11*8)
+	VMOVUPD      Y1, 32(DI)(R11*8)
+	ADDQ         AX, R11
+	INCQ         R10
 	CMPQ         R10, DX
-	JE           ring_extend_349
+	JB           ring_fill_365
+	JMP          ring_extend_361
+
+ring_long_planes_366:
+ring_channel_364:
+	CMPQ         R10, DX
+	JE           ring_extend_361
 	VBROADCASTSD (R9)(R10*8), Y1
 	XORQ         R12, R12
 
-ring_fill_353:
+ring_plane_367:
 	MOVQ    R11, R13
 	ADDQ    R12, R13
 	VMOVUPD Y1, (DI)(R13*8)
 	ADDQ    $0x00000004, R12
 	CMPQ    R12, AX
-	JB      ring_fill_353
+	JB      ring_plane_367
 	ADDQ    AX, R11
 	INCQ    R10
-	JMP     ring_channel_352
+	JMP     ring_channel_364
 
-ring_extend_349:
+ring_extend_361:
 	MOVQ 1920(SP), AX
 	MOVQ R8, DX
 
-ring_element_354:
+ring_element_368:
 	CMPQ DX, AX
-	JAE  ring_repeated_355
+	JAE  ring_repeated_369
 	MOVQ DX, R9
 	SUBQ R8, R9
 	MOVQ (DI)(R9*8), R9
 	MOVQ R9, (DI)(DX*8)
 	INCQ DX
-	JMP  ring_element_354
+	JMP  ring_element_368
 
-ring_repeated_355:
+ring_repeated_369:
 	VMOVUPD (DI), Y1
 	VMOVUPD Y1, (DI)(AX*8)
 	VMOVUPD 32(DI), Y1
@@ -4738,9 +4829,9 @@ ring_repeated_355:
 	MOVQ    SI, R8
 	SUBQ    $0x00000010, R8
 
-unrolled_356:
+unrolled_370:
 	CMPQ      DX, R8
-	JGT       single_357
+	JGT       single_371
 	VMOVUPD   (BX)(DX*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -4766,15 +4857,15 @@ unrolled_356:
 	SUBQ      1920(SP), R9
 	CMOVQCC   R9, AX
 	ADDQ      $0x00000010, DX
-	JMP       unrolled_356
+	JMP       unrolled_370
 
-single_357:
+single_371:
 	MOVQ SI, R8
 	SUBQ $0x00000004, R8
 
-single_loop_358:
+single_loop_372:
 	CMPQ      DX, R8
-	JGT       remainder_359
+	JGT       remainder_373
 	VMOVUPD   (BX)(DX*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -4785,11 +4876,11 @@ single_loop_358:
 	SUBQ      1920(SP), R9
 	CMOVQCC   R9, AX
 	ADDQ      $0x00000004, DX
-	JMP       single_loop_358
+	JMP       single_loop_372
 
-remainder_359:
+remainder_373:
 	SUBQ       DX, SI
-	JE         span_done_360
+	JE         span_done_374
 	SHLQ       $0x03, SI
 	NEGQ       SI
 	LEAQ       tailmask<>+32(SB), R8
@@ -4801,10 +4892,10 @@ remainder_359:
 	VBLENDVPD  Y0, Y2, Y3, Y3
 	VMASKMOVPD Y3, Y1, (CX)(DX*8)
 
-span_done_360:
+span_done_374:
 	JMP ring_finished_forwardAVX2F64
 
-ring_segmented_341:
+ring_segmented_353:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x000000d8
 	JA   ring_finished_forwardAVX2F64
@@ -4815,9 +4906,9 @@ ring_segmented_341:
 	MOVQ $0x00000000, 1960(SP)
 	MOVQ $0x00000000, 1944(SP)
 
-ring_segment_361:
+ring_segment_375:
 	CMPQ    SI, $0x00
-	JE      ring_done_362
+	JE      ring_done_376
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -4834,97 +4925,110 @@ ring_segment_361:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R10
 
-ring_len_363:
+ring_len_377:
 	CMPQ R10, $0x00000004
-	JAE  ring_len_done_364
+	JAE  ring_len_done_378
 	ADDQ R9, R10
-	JMP  ring_len_363
+	JMP  ring_len_377
 
-ring_len_done_364:
+ring_len_done_378:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000004, R11
 
-ring_step_365:
+ring_step_379:
 	CMPQ R11, R10
-	JB   ring_step_done_366
+	JB   ring_step_done_380
 	SUBQ R10, R11
-	JMP  ring_step_365
+	JMP  ring_step_379
 
-ring_step_done_366:
+ring_step_done_380:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000010, R11
 
-ring_step_367:
+ring_step_381:
 	CMPQ R11, R10
-	JB   ring_step_done_368
+	JB   ring_step_done_382
 	SUBQ R10, R11
-	JMP  ring_step_367
+	JMP  ring_step_381
 
-ring_step_done_368:
+ring_step_done_382:
 	MOVQ R11, 1936(SP)
 	MOVQ alpha_base+48(FP), R10
 	LEAQ (R10)(AX*8), R10
 	CMPQ R8, $0x01
-	JNE  ring_planes_369
+	JNE  ring_planes_383
 	XORQ AX, AX
 	MOVQ DX, R8
 	SUBQ $0x00000004, R8
 
-ring_copy_371:
+ring_copy_385:
 	CMPQ    AX, R8
-	JGT     ring_copy_tail_372
+	JGT     ring_copy_tail_386
 	VMOVUPD (R10)(AX*8), Y1
 	VMOVUPD Y1, (DI)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     ring_copy_371
+	JMP     ring_copy_385
 
-ring_copy_tail_372:
+ring_copy_tail_386:
 	SUBQ       AX, DX
-	JE         ring_extend_370
+	JE         ring_extend_384
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R8
 	VMOVDQU    (R8)(DX*1), Y1
 	VMASKMOVPD (R10)(AX*8), Y1, Y1
 	VMOVUPD    Y1, (DI)(AX*8)
-	JMP        ring_extend_370
+	JMP        ring_extend_384
 
-ring_planes_369:
+ring_planes_383:
 	XORQ AX, AX
 	XORQ R11, R11
+	CMPQ R8, $0x00000008
+	JA   ring_long_planes_389
 
-ring_channel_373:
+ring_fill_388:
+	VBROADCASTSD (R10)(AX*8), Y1
+	VMOVUPD      Y1, (DI)(R11*8)
+	VMOVUPD      Y1, 32(DI)(R11*8)
+	ADDQ         R8, R11
+	INCQ         AX
 	CMPQ         AX, DX
-	JE           ring_extend_370
+	JB           ring_fill_388
+	JMP          ring_extend_384
+
+ring_long_planes_389:
+ring_channel_387:
+	CMPQ         AX, DX
+	JE           ring_extend_384
 	VBROADCASTSD (R10)(AX*8), Y1
 	XORQ         R12, R12
 
-ring_fill_374:
+ring_plane_390:
 	MOVQ    R11, R13
 	ADDQ    R12, R13
 	VMOVUPD Y1, (DI)(R13*8)
 	ADDQ    $0x00000004, R12
 	CMPQ    R12, R8
-	JB      ring_fill_374
+	JB      ring_plane_390
 	ADDQ    R8, R11
 	INCQ    AX
-	JMP     ring_channel_373
+	JMP     ring_channel_387
 
-ring_extend_370:
+ring_extend_384:
 	MOVQ 1920(SP), AX
 	MOVQ R9, DX
 
-ring_element_375:
+ring_element_391:
 	CMPQ DX, AX
-	JAE  ring_repeated_376
+	JAE  ring_repeated_392
 	MOVQ DX, R8
 	SUBQ R9, R8
 	MOVQ (DI)(R8*8), R8
 	MOVQ R8, (DI)(DX*8)
 	INCQ DX
-	JMP  ring_element_375
+	JMP  ring_element_391
 
-ring_repeated_376:
+ring_repeated_392:
 	VMOVUPD (DI), Y1
 	VMOVUPD Y1, (DI)(AX*8)
 	VMOVUPD 32(DI), Y1
@@ -4939,9 +5043,9 @@ ring_repeated_376:
 	MOVQ    DX, R9
 	SUBQ    $0x00000010, R9
 
-unrolled_377:
+unrolled_393:
 	CMPQ      R8, R9
-	JGT       single_378
+	JGT       single_394
 	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -4967,15 +5071,15 @@ unrolled_377:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000010, R8
-	JMP       unrolled_377
+	JMP       unrolled_393
 
-single_378:
+single_394:
 	MOVQ DX, R9
 	SUBQ $0x00000004, R9
 
-single_loop_379:
+single_loop_395:
 	CMPQ      R8, R9
-	JGT       remainder_380
+	JGT       remainder_396
 	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -4986,11 +5090,11 @@ single_loop_379:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000004, R8
-	JMP       single_loop_379
+	JMP       single_loop_395
 
-remainder_380:
+remainder_396:
 	SUBQ       R8, DX
-	JE         span_done_381
+	JE         span_done_397
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R9
@@ -5002,7 +5106,7 @@ remainder_380:
 	VBLENDVPD  Y3, Y2, Y4, Y4
 	VMASKMOVPD Y4, Y1, (CX)(R8*8)
 
-span_done_381:
+span_done_397:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -5013,14 +5117,14 @@ span_done_381:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_382
+	JNE  ring_next_398
 	XORQ AX, AX
 
-ring_next_382:
+ring_next_398:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_361
+	JMP  ring_segment_375
 
-ring_done_362:
+ring_done_376:
 ring_finished_forwardAVX2F64:
 	VZEROUPPER
 	RET
@@ -5041,11 +5145,11 @@ TEXT ·backwardAVX2F64(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_383
+	JB           cached_399
 	CMPQ         AX, DX
-	JE           cached_383
+	JE           cached_399
 	CMPQ         AX, CX
-	JE           cached_383
+	JE           cached_399
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -5054,7 +5158,7 @@ TEXT ·backwardAVX2F64(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_385
+	JE           aligned_401
 	MOVQ         DI, R8
 	SHLQ         $0x03, R8
 	NEGQ         R8
@@ -5071,13 +5175,13 @@ TEXT ·backwardAVX2F64(SB), NOSPLIT, $0-88
 	VMASKMOVPD   Y7, Y6, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_385:
+aligned_401:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-unrolled_386:
+unrolled_402:
 	CMPQ        SI, DI
-	JGT         single_387
+	JGT         single_403
 	VMOVUPD     (CX)(SI*8), Y6
 	VMOVUPD     (DX)(SI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -5115,15 +5219,15 @@ unrolled_386:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVNTPD    Y6, 96(AX)(SI*8)
 	ADDQ        $0x00000010, SI
-	JMP         unrolled_386
+	JMP         unrolled_402
 
-single_387:
+single_403:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
 
-single_loop_388:
+single_loop_404:
 	CMPQ        SI, DI
-	JGT         remainder_389
+	JGT         remainder_405
 	VMOVUPD     (CX)(SI*8), Y6
 	VMOVUPD     (DX)(SI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -5134,11 +5238,11 @@ single_loop_388:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVNTPD    Y6, (AX)(SI*8)
 	ADDQ        $0x00000004, SI
-	JMP         single_loop_388
+	JMP         single_loop_404
 
-remainder_389:
+remainder_405:
 	SUBQ        SI, BX
-	JE          span_done_390
+	JE          span_done_406
 	SHLQ        $0x03, BX
 	NEGQ        BX
 	LEAQ        tailmask<>+32(SB), DI
@@ -5153,18 +5257,18 @@ remainder_389:
 	VBLENDVPD   Y0, Y8, Y5, Y5
 	VMASKMOVPD  Y5, Y6, (AX)(SI*8)
 
-span_done_390:
+span_done_406:
 	SFENCE
-	JMP stored_384
+	JMP stored_400
 
-cached_383:
+cached_399:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-unrolled_391:
+unrolled_407:
 	CMPQ        SI, DI
-	JGT         single_392
+	JGT         single_408
 	VMOVUPD     (CX)(SI*8), Y6
 	VMOVUPD     (DX)(SI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -5202,15 +5306,15 @@ unrolled_391:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVUPD     Y6, 96(AX)(SI*8)
 	ADDQ        $0x00000010, SI
-	JMP         unrolled_391
+	JMP         unrolled_407
 
-single_392:
+single_408:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
 
-single_loop_393:
+single_loop_409:
 	CMPQ        SI, DI
-	JGT         remainder_394
+	JGT         remainder_410
 	VMOVUPD     (CX)(SI*8), Y6
 	VMOVUPD     (DX)(SI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -5221,11 +5325,11 @@ single_loop_393:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVUPD     Y6, (AX)(SI*8)
 	ADDQ        $0x00000004, SI
-	JMP         single_loop_393
+	JMP         single_loop_409
 
-remainder_394:
+remainder_410:
 	SUBQ        SI, BX
-	JE          span_done_395
+	JE          span_done_411
 	SHLQ        $0x03, BX
 	NEGQ        BX
 	LEAQ        tailmask<>+32(SB), DI
@@ -5240,8 +5344,8 @@ remainder_394:
 	VBLENDVPD   Y0, Y8, Y5, Y5
 	VMASKMOVPD  Y5, Y6, (AX)(SI*8)
 
-span_done_395:
-stored_384:
+span_done_411:
+stored_400:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -5269,9 +5373,9 @@ TEXT ·backwardPlanesAVX2F64(SB), NOSPLIT, $0-128
 	SHLQ   $0x03, R10
 	XORQ   R11, R11
 
-plane_396:
+plane_412:
 	CMPQ         BX, $0x00
-	JE           planes_done_397
+	JE           planes_done_413
 	VBROADCASTSD (R9)(R11*8), Y5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -5281,9 +5385,9 @@ plane_396:
 	MOVQ         DI, R13
 	SUBQ         $0x00000010, R13
 
-unrolled_398:
+unrolled_414:
 	CMPQ        R12, R13
-	JGT         single_399
+	JGT         single_415
 	VMOVUPD     (CX)(R12*8), Y6
 	VMOVUPD     (DX)(R12*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -5321,15 +5425,15 @@ unrolled_398:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVUPD     Y6, 96(AX)(R12*8)
 	ADDQ        $0x00000010, R12
-	JMP         unrolled_398
+	JMP         unrolled_414
 
-single_399:
+single_415:
 	MOVQ DI, R13
 	SUBQ $0x00000004, R13
 
-single_loop_400:
+single_loop_416:
 	CMPQ        R12, R13
-	JGT         remainder_401
+	JGT         remainder_417
 	VMOVUPD     (CX)(R12*8), Y6
 	VMOVUPD     (DX)(R12*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -5340,12 +5444,12 @@ single_loop_400:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVUPD     Y6, (AX)(R12*8)
 	ADDQ        $0x00000004, R12
-	JMP         single_loop_400
+	JMP         single_loop_416
 
-remainder_401:
+remainder_417:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_402
+	JE          span_done_418
 	SHLQ        $0x03, R13
 	NEGQ        R13
 	LEAQ        tailmask<>+32(SB), R14
@@ -5360,7 +5464,7 @@ remainder_401:
 	VBLENDVPD   Y9, Y8, Y5, Y5
 	VMASKMOVPD  Y5, Y6, (AX)(R12*8)
 
-span_done_402:
+span_done_418:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -5375,14 +5479,14 @@ span_done_402:
 	ADDQ         R10, AX
 	INCQ         R11
 	CMPQ         R11, R8
-	JNE          same_pass_403
+	JNE          same_pass_419
 	XORQ         R11, R11
 
-same_pass_403:
+same_pass_419:
 	SUBQ DI, BX
-	JMP  plane_396
+	JMP  plane_412
 
-planes_done_397:
+planes_done_413:
 	VZEROUPPER
 	RET
 
@@ -5398,9 +5502,9 @@ TEXT ·backwardPatternAVX2F64(SB), NOSPLIT, $0-120
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), R8
 
-row_404:
+row_420:
 	CMPQ    BX, $0x00
-	JE      rows_done_405
+	JE      rows_done_421
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -5408,9 +5512,9 @@ row_404:
 	MOVQ    R9, R11
 	SUBQ    $0x00000010, R11
 
-unrolled_406:
+unrolled_422:
 	CMPQ        R10, R11
-	JGT         single_407
+	JGT         single_423
 	VMOVUPD     (CX)(R10*8), Y1
 	VMOVUPD     (DX)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -5456,15 +5560,15 @@ unrolled_406:
 	VBLENDVPD   Y3, Y2, Y1, Y1
 	VMOVUPD     Y1, 96(AX)(R10*8)
 	ADDQ        $0x00000010, R10
-	JMP         unrolled_406
+	JMP         unrolled_422
 
-single_407:
+single_423:
 	MOVQ R9, R11
 	SUBQ $0x00000004, R11
 
-single_loop_408:
+single_loop_424:
 	CMPQ        R10, R11
-	JGT         remainder_409
+	JGT         remainder_425
 	VMOVUPD     (CX)(R10*8), Y1
 	VMOVUPD     (DX)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -5477,12 +5581,12 @@ single_loop_408:
 	VBLENDVPD   Y3, Y2, Y1, Y1
 	VMOVUPD     Y1, (AX)(R10*8)
 	ADDQ        $0x00000004, R10
-	JMP         single_loop_408
+	JMP         single_loop_424
 
-remainder_409:
+remainder_425:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_410
+	JE          span_done_426
 	SHLQ        $0x03, R11
 	NEGQ        R11
 	LEAQ        tailmask<>+32(SB), R12
@@ -5500,16 +5604,16 @@ remainder_409:
 	VBLENDVPD   Y4, Y3, Y2, Y2
 	VMASKMOVPD  Y2, Y1, (AX)(R10*8)
 
-span_done_410:
+span_done_426:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_404
+	JMP  row_420
 
-rows_done_405:
+rows_done_421:
 	VZEROUPPER
 	RET
 
@@ -5532,99 +5636,112 @@ TEXT ·backwardRingAVX2F64(SB), $1952-128
 	MOVQ   DX, R10
 	IMULQ  AX, R10
 	CMPQ   R10, $0x0000005c
-	JA     ring_segmented_411
+	JA     ring_segmented_427
 	MOVQ   R10, R11
 
-ring_len_412:
+ring_len_428:
 	CMPQ R11, $0x00000004
-	JAE  ring_len_done_413
+	JAE  ring_len_done_429
 	ADDQ R10, R11
-	JMP  ring_len_412
+	JMP  ring_len_428
 
-ring_len_done_413:
+ring_len_done_429:
 	MOVQ R11, 1888(SP)
 	MOVQ $0x00000004, R12
 
-ring_step_414:
+ring_step_430:
 	CMPQ R12, R11
-	JB   ring_step_done_415
+	JB   ring_step_done_431
 	SUBQ R11, R12
-	JMP  ring_step_414
+	JMP  ring_step_430
 
-ring_step_done_415:
+ring_step_done_431:
 	MOVQ R12, 1896(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_416:
+ring_step_432:
 	CMPQ R12, R11
-	JB   ring_step_done_417
+	JB   ring_step_done_433
 	SUBQ R11, R12
-	JMP  ring_step_416
+	JMP  ring_step_432
 
-ring_step_done_417:
+ring_step_done_433:
 	MOVQ R12, 1904(SP)
 	MOVQ alpha_base+72(FP), R11
 	CMPQ AX, $0x01
-	JNE  ring_planes_418
+	JNE  ring_planes_434
 	XORQ AX, AX
 	MOVQ DX, R12
 	SUBQ $0x00000004, R12
 
-ring_copy_420:
+ring_copy_436:
 	CMPQ    AX, R12
-	JGT     ring_copy_tail_421
+	JGT     ring_copy_tail_437
 	VMOVUPD (R11)(AX*8), Y1
 	VMOVUPD Y1, (R8)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     ring_copy_420
+	JMP     ring_copy_436
 
-ring_copy_tail_421:
+ring_copy_tail_437:
 	SUBQ       AX, DX
-	JE         ring_extend_419
+	JE         ring_extend_435
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R12
 	VMOVDQU    (R12)(DX*1), Y1
 	VMASKMOVPD (R11)(AX*8), Y1, Y1
 	VMOVUPD    Y1, (R8)(AX*8)
-	JMP        ring_extend_419
+	JMP        ring_extend_435
 
-ring_planes_418:
+ring_planes_434:
 	XORQ R12, R12
 	XORQ R13, R13
+	CMPQ AX, $0x00000008
+	JA   ring_long_planes_440
 
-ring_channel_422:
+ring_fill_439:
+	VBROADCASTSD (R11)(R12*8), Y1
+	VMOVUPD      Y1, (R8)(R13*8)
+	VMOVUPD      Y1, 32(R8)(R13*8)
+	ADDQ         AX, R13
+	INCQ         R12
 	CMPQ         R12, DX
-	JE           ring_extend_419
+	JB           ring_fill_439
+	JMP          ring_extend_435
+
+ring_long_planes_440:
+ring_channel_438:
+	CMPQ         R12, DX
+	JE           ring_extend_435
 	VBROADCASTSD (R11)(R12*8), Y1
 	XORQ         R14, R14
 
-ring_fill_423:
+ring_plane_441:
 	MOVQ    R13, R15
 	ADDQ    R14, R15
 	VMOVUPD Y1, (R8)(R15*8)
 	ADDQ    $0x00000004, R14
 	CMPQ    R14, AX
-	JB      ring_fill_423
+	JB      ring_plane_441
 	ADDQ    AX, R13
 	INCQ    R12
-	JMP     ring_channel_422
+	JMP     ring_channel_438
 
-ring_extend_419:
+ring_extend_435:
 	MOVQ 1888(SP), AX
 	MOVQ R10, DX
 
-ring_element_424:
+ring_element_442:
 	CMPQ DX, AX
-	JAE  ring_repeated_425
+	JAE  ring_repeated_443
 	MOVQ DX, R11
 	SUBQ R10, R11
 	MOVQ (R8)(R11*8), R11
 	MOVQ R11, (R8)(DX*8)
 	INCQ DX
-	JMP  ring_element_424
+	JMP  ring_element_442
 
-ring_repeated_425:
+ring_repeated_443:
 	VMOVUPD (R8), Y1
 	VMOVUPD Y1, (R8)(AX*8)
 	VMOVUPD 32(R8), Y1
@@ -5637,22 +5754,22 @@ ring_repeated_425:
 	MOVQ    1888(SP), DX
 	ADDQ    $0x00000010, DX
 
-sums_zero_426:
+sums_zero_444:
 	CMPQ    AX, DX
-	JAE     sums_zeroed_427
+	JAE     sums_zeroed_445
 	VMOVUPD Y0, (R9)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     sums_zero_426
+	JMP     sums_zero_444
 
-sums_zeroed_427:
+sums_zeroed_445:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 
-unrolled_428:
+unrolled_446:
 	CMPQ        DX, R10
-	JGT         single_429
+	JGT         single_447
 	VMOVUPD     (BX)(DX*8), Y1
 	VMOVUPD     (SI)(DX*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -5702,15 +5819,15 @@ unrolled_428:
 	SUBQ        1888(SP), R11
 	CMOVQCC     R11, AX
 	ADDQ        $0x00000010, DX
-	JMP         unrolled_428
+	JMP         unrolled_446
 
-single_429:
+single_447:
 	MOVQ DI, R10
 	SUBQ $0x00000004, R10
 
-single_loop_430:
+single_loop_448:
 	CMPQ        DX, R10
-	JGT         remainder_431
+	JGT         remainder_449
 	VMOVUPD     (BX)(DX*8), Y1
 	VMOVUPD     (SI)(DX*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -5727,11 +5844,11 @@ single_loop_430:
 	SUBQ        1888(SP), R11
 	CMOVQCC     R11, AX
 	ADDQ        $0x00000004, DX
-	JMP         single_loop_430
+	JMP         single_loop_448
 
-remainder_431:
+remainder_449:
 	SUBQ        DX, DI
-	JE          span_done_432
+	JE          span_done_450
 	SHLQ        $0x03, DI
 	NEGQ        DI
 	LEAQ        tailmask<>+32(SB), R10
@@ -5749,7 +5866,7 @@ remainder_431:
 	VBLENDVPD   Y0, Y3, Y2, Y2
 	VMASKMOVPD  Y2, Y1, (CX)(DX*8)
 
-span_done_432:
+span_done_450:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
@@ -5757,64 +5874,64 @@ span_done_432:
 	MOVQ  DX, BX
 	ADDQ  $0x00000010, BX
 
-fold_ext_433:
+fold_ext_451:
 	CMPQ    BX, DX
-	JBE     fold_ext_done_434
+	JBE     fold_ext_done_452
 	SUBQ    $0x00000004, BX
 	MOVQ    BX, SI
 	SUBQ    DX, SI
 	VMOVUPD (R9)(SI*8), Y0
 	VADDPD  (R9)(BX*8), Y0, Y0
 	VMOVUPD Y0, (R9)(SI*8)
-	JMP     fold_ext_433
+	JMP     fold_ext_451
 
-fold_ext_done_434:
-fold_435:
+fold_ext_done_452:
+fold_453:
 	CMPQ   DX, AX
-	JBE    folded_436
+	JBE    folded_454
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (R9)(DX*8), X0
 	VADDSD (R9)(SI*8), X0, X0
 	VMOVSD X0, (R9)(SI*8)
-	JMP    fold_435
+	JMP    fold_453
 
-folded_436:
+folded_454:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_437
+	JNE  sums_planes_455
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000004, DX
 
-sums_vector_440:
+sums_vector_458:
 	CMPQ    AX, DX
-	JGT     sums_scalar_438
+	JGT     sums_scalar_456
 	VMOVUPD (CX)(AX*8), Y0
 	VADDPD  (R9)(AX*8), Y0, Y0
 	VMOVUPD Y0, (CX)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     sums_vector_440
+	JMP     sums_vector_458
 
-sums_scalar_438:
+sums_scalar_456:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_439
+	JE     sums_done_457
 	VMOVSD (R9)(AX*8), X0
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_438
+	JMP    sums_scalar_456
 
-sums_planes_437:
+sums_planes_455:
 	XORQ BX, BX
 	MOVQ inner+120(FP), SI
 	SHLQ $0x03, SI
 
-sums_group_441:
+sums_group_459:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_443
+	JB     sums_single_461
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -5823,7 +5940,7 @@ sums_group_441:
 	LEAQ   (DI)(SI*2), R8
 	XORQ   DX, DX
 
-sums_group_plane_442:
+sums_group_plane_460:
 	VADDSD (DI), X0, X0
 	VADDSD (DI)(SI*1), X1, X1
 	VADDSD (R8), X2, X2
@@ -5832,7 +5949,7 @@ sums_group_plane_442:
 	ADDQ   $0x08, R8
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_group_plane_442
+	JB     sums_group_plane_460
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	VADDSD 8(CX)(AX*8), X1, X1
@@ -5845,29 +5962,29 @@ sums_group_plane_442:
 	SHRQ   $0x01, DX
 	ADDQ   DX, BX
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_441
+	JMP    sums_group_459
 
-sums_single_443:
+sums_single_461:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_439
+	JE     sums_done_457
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_444:
+sums_single_plane_462:
 	VADDSD (R9)(BX*8), X0, X0
 	INCQ   BX
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_single_plane_444
+	JB     sums_single_plane_462
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_443
+	JMP    sums_single_461
 
-sums_done_439:
+sums_done_457:
 	JMP ring_finished_backwardAVX2F64
 
-ring_segmented_411:
+ring_segmented_427:
 	MOVQ inner+120(FP), R10
 	CMPQ R10, $0x0000005c
 	JA   ring_finished_backwardAVX2F64
@@ -5878,9 +5995,9 @@ ring_segmented_411:
 	MOVQ $0x00000000, 1928(SP)
 	MOVQ $0x00000000, 1912(SP)
 
-ring_segment_445:
+ring_segment_463:
 	CMPQ    DI, $0x00
-	JE      ring_done_446
+	JE      ring_done_464
 	MOVQ    1912(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+120(FP), R10
@@ -5897,97 +6014,110 @@ ring_segment_445:
 	MOVQ    R12, 1944(SP)
 	MOVQ    R11, R12
 
-ring_len_447:
+ring_len_465:
 	CMPQ R12, $0x00000004
-	JAE  ring_len_done_448
+	JAE  ring_len_done_466
 	ADDQ R11, R12
-	JMP  ring_len_447
+	JMP  ring_len_465
 
-ring_len_done_448:
+ring_len_done_466:
 	MOVQ R12, 1888(SP)
 	MOVQ $0x00000004, R13
 
-ring_step_449:
+ring_step_467:
 	CMPQ R13, R12
-	JB   ring_step_done_450
+	JB   ring_step_done_468
 	SUBQ R12, R13
-	JMP  ring_step_449
+	JMP  ring_step_467
 
-ring_step_done_450:
+ring_step_done_468:
 	MOVQ R13, 1896(SP)
 	MOVQ $0x00000010, R13
 
-ring_step_451:
+ring_step_469:
 	CMPQ R13, R12
-	JB   ring_step_done_452
+	JB   ring_step_done_470
 	SUBQ R12, R13
-	JMP  ring_step_451
+	JMP  ring_step_469
 
-ring_step_done_452:
+ring_step_done_470:
 	MOVQ R13, 1904(SP)
 	MOVQ alpha_base+72(FP), R12
 	LEAQ (R12)(AX*8), R12
 	CMPQ R10, $0x01
-	JNE  ring_planes_453
+	JNE  ring_planes_471
 	XORQ AX, AX
 	MOVQ DX, R10
 	SUBQ $0x00000004, R10
 
-ring_copy_455:
+ring_copy_473:
 	CMPQ    AX, R10
-	JGT     ring_copy_tail_456
+	JGT     ring_copy_tail_474
 	VMOVUPD (R12)(AX*8), Y1
 	VMOVUPD Y1, (R8)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     ring_copy_455
+	JMP     ring_copy_473
 
-ring_copy_tail_456:
+ring_copy_tail_474:
 	SUBQ       AX, DX
-	JE         ring_extend_454
+	JE         ring_extend_472
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
 	VMOVDQU    (R10)(DX*1), Y1
 	VMASKMOVPD (R12)(AX*8), Y1, Y1
 	VMOVUPD    Y1, (R8)(AX*8)
-	JMP        ring_extend_454
+	JMP        ring_extend_472
 
-ring_planes_453:
+ring_planes_471:
 	XORQ AX, AX
 	XORQ R13, R13
+	CMPQ R10, $0x00000008
+	JA   ring_long_planes_477
 
-ring_channel_457:
+ring_fill_476:
+	VBROADCASTSD (R12)(AX*8), Y1
+	VMOVUPD      Y1, (R8)(R13*8)
+	VMOVUPD      Y1, 32(R8)(R13*8)
+	ADDQ         R10, R13
+	INCQ         AX
 	CMPQ         AX, DX
-	JE           ring_extend_454
+	JB           ring_fill_476
+	JMP          ring_extend_472
+
+ring_long_planes_477:
+ring_channel_475:
+	CMPQ         AX, DX
+	JE           ring_extend_472
 	VBROADCASTSD (R12)(AX*8), Y1
 	XORQ         R14, R14
 
-ring_fill_458:
+ring_plane_478:
 	MOVQ    R13, R15
 	ADDQ    R14, R15
 	VMOVUPD Y1, (R8)(R15*8)
 	ADDQ    $0x00000004, R14
 	CMPQ    R14, R10
-	JB      ring_fill_458
+	JB      ring_plane_478
 	ADDQ    R10, R13
 	INCQ    AX
-	JMP     ring_channel_457
+	JMP     ring_channel_475
 
-ring_extend_454:
+ring_extend_472:
 	MOVQ 1888(SP), AX
 	MOVQ R11, DX
 
-ring_element_459:
+ring_element_479:
 	CMPQ DX, AX
-	JAE  ring_repeated_460
+	JAE  ring_repeated_480
 	MOVQ DX, R10
 	SUBQ R11, R10
 	MOVQ (R8)(R10*8), R10
 	MOVQ R10, (R8)(DX*8)
 	INCQ DX
-	JMP  ring_element_459
+	JMP  ring_element_479
 
-ring_repeated_460:
+ring_repeated_480:
 	VMOVUPD (R8), Y1
 	VMOVUPD Y1, (R8)(AX*8)
 	VMOVUPD 32(R8), Y1
@@ -6000,23 +6130,23 @@ ring_repeated_460:
 	MOVQ    1888(SP), DX
 	ADDQ    $0x00000010, DX
 
-sums_zero_461:
+sums_zero_481:
 	CMPQ    AX, DX
-	JAE     sums_zeroed_462
+	JAE     sums_zeroed_482
 	VMOVUPD Y0, (R9)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     sums_zero_461
+	JMP     sums_zero_481
 
-sums_zeroed_462:
+sums_zeroed_482:
 	XORQ AX, AX
 	MOVQ 1944(SP), DX
 	XORQ R10, R10
 	MOVQ DX, R11
 	SUBQ $0x00000010, R11
 
-unrolled_463:
+unrolled_483:
 	CMPQ        R10, R11
-	JGT         single_464
+	JGT         single_484
 	VMOVUPD     (BX)(R10*8), Y1
 	VMOVUPD     (SI)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -6066,15 +6196,15 @@ unrolled_463:
 	SUBQ        1888(SP), R12
 	CMOVQCC     R12, AX
 	ADDQ        $0x00000010, R10
-	JMP         unrolled_463
+	JMP         unrolled_483
 
-single_464:
+single_484:
 	MOVQ DX, R11
 	SUBQ $0x00000004, R11
 
-single_loop_465:
+single_loop_485:
 	CMPQ        R10, R11
-	JGT         remainder_466
+	JGT         remainder_486
 	VMOVUPD     (BX)(R10*8), Y1
 	VMOVUPD     (SI)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -6091,11 +6221,11 @@ single_loop_465:
 	SUBQ        1888(SP), R12
 	CMOVQCC     R12, AX
 	ADDQ        $0x00000004, R10
-	JMP         single_loop_465
+	JMP         single_loop_485
 
-remainder_466:
+remainder_486:
 	SUBQ        R10, DX
-	JE          span_done_467
+	JE          span_done_487
 	SHLQ        $0x03, DX
 	NEGQ        DX
 	LEAQ        tailmask<>+32(SB), R11
@@ -6113,7 +6243,7 @@ remainder_466:
 	VBLENDVPD   Y4, Y3, Y2, Y2
 	VMASKMOVPD  Y2, Y1, (CX)(R10*8)
 
-span_done_467:
+span_done_487:
 	MOVQ  1912(SP), AX
 	MOVQ  1936(SP), DX
 	MOVQ  dalpha_base+96(FP), R10
@@ -6124,64 +6254,64 @@ span_done_467:
 	MOVQ  R12, R13
 	ADDQ  $0x00000010, R13
 
-fold_ext_468:
+fold_ext_488:
 	CMPQ    R13, R12
-	JBE     fold_ext_done_469
+	JBE     fold_ext_done_489
 	SUBQ    $0x00000004, R13
 	MOVQ    R13, R14
 	SUBQ    R12, R14
 	VMOVUPD (R9)(R14*8), Y1
 	VADDPD  (R9)(R13*8), Y1, Y1
 	VMOVUPD Y1, (R9)(R14*8)
-	JMP     fold_ext_468
+	JMP     fold_ext_488
 
-fold_ext_done_469:
-fold_470:
+fold_ext_done_489:
+fold_490:
 	CMPQ   R12, R11
-	JBE    folded_471
+	JBE    folded_491
 	DECQ   R12
 	MOVQ   R12, R14
 	SUBQ   R11, R14
 	VMOVSD (R9)(R12*8), X1
 	VADDSD (R9)(R14*8), X1, X1
 	VMOVSD X1, (R9)(R14*8)
-	JMP    fold_470
+	JMP    fold_490
 
-folded_471:
+folded_491:
 	XORQ R11, R11
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_472
+	JNE  sums_planes_492
 	MOVQ 1936(SP), R12
 	SUBQ $0x00000004, R12
 
-sums_vector_475:
+sums_vector_495:
 	CMPQ    R11, R12
-	JGT     sums_scalar_473
+	JGT     sums_scalar_493
 	VMOVUPD (R10)(R11*8), Y1
 	VADDPD  (R9)(R11*8), Y1, Y1
 	VMOVUPD Y1, (R10)(R11*8)
 	ADDQ    $0x00000004, R11
-	JMP     sums_vector_475
+	JMP     sums_vector_495
 
-sums_scalar_473:
+sums_scalar_493:
 	CMPQ   R11, 1936(SP)
-	JE     sums_done_474
+	JE     sums_done_494
 	VMOVSD (R9)(R11*8), X1
 	VADDSD (R10)(R11*8), X1, X1
 	VMOVSD X1, (R10)(R11*8)
 	INCQ   R11
-	JMP    sums_scalar_473
+	JMP    sums_scalar_493
 
-sums_planes_472:
+sums_planes_492:
 	XORQ R13, R13
 	MOVQ inner+120(FP), R14
 	SHLQ $0x03, R14
 
-sums_group_476:
+sums_group_496:
 	MOVQ   1936(SP), R12
 	SUBQ   R11, R12
 	CMPQ   R12, $0x00000004
-	JB     sums_single_478
+	JB     sums_single_498
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -6190,7 +6320,7 @@ sums_group_476:
 	LEAQ   (R15)(R14*2), BP
 	XORQ   R12, R12
 
-sums_group_plane_477:
+sums_group_plane_497:
 	VADDSD (R15), X1, X1
 	VADDSD (R15)(R14*1), X2, X2
 	VADDSD (BP), X3, X3
@@ -6199,7 +6329,7 @@ sums_group_plane_477:
 	ADDQ   $0x08, BP
 	INCQ   R12
 	CMPQ   R12, inner+120(FP)
-	JB     sums_group_plane_477
+	JB     sums_group_plane_497
 	VADDSD (R10)(R11*8), X1, X1
 	VMOVSD X1, (R10)(R11*8)
 	VADDSD 8(R10)(R11*8), X2, X2
@@ -6212,26 +6342,26 @@ sums_group_plane_477:
 	SHRQ   $0x01, R12
 	ADDQ   R12, R13
 	ADDQ   $0x00000004, R11
-	JMP    sums_group_476
+	JMP    sums_group_496
 
-sums_single_478:
+sums_single_498:
 	CMPQ   R11, 1936(SP)
-	JE     sums_done_474
+	JE     sums_done_494
 	VXORPS X1, X1, X1
 	XORQ   R12, R12
 
-sums_single_plane_479:
+sums_single_plane_499:
 	VADDSD (R9)(R13*8), X1, X1
 	INCQ   R13
 	INCQ   R12
 	CMPQ   R12, inner+120(FP)
-	JB     sums_single_plane_479
+	JB     sums_single_plane_499
 	VADDSD (R10)(R11*8), X1, X1
 	VMOVSD X1, (R10)(R11*8)
 	INCQ   R11
-	JMP    sums_single_478
+	JMP    sums_single_498
 
-sums_done_474:
+sums_done_494:
 	MOVQ 1944(SP), R10
 	SUBQ R10, DI
 	SHLQ $0x03, R10
@@ -6241,14 +6371,14 @@ sums_done_474:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_480
+	JNE  ring_next_500
 	XORQ AX, AX
 
-ring_next_480:
+ring_next_500:
 	MOVQ AX, 1912(SP)
-	JMP  ring_segment_445
+	JMP  ring_segment_463
 
-ring_done_446:
+ring_done_464:
 ring_finished_backwardAVX2F64:
 	VZEROUPPER
 	RET
@@ -6265,11 +6395,11 @@ TEXT ·backwardDxAVX2F64(SB), NOSPLIT, $0-80
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_481
+	JB           cached_501
 	CMPQ         AX, DX
-	JE           cached_481
+	JE           cached_501
 	CMPQ         AX, CX
-	JE           cached_481
+	JE           cached_501
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -6278,7 +6408,7 @@ TEXT ·backwardDxAVX2F64(SB), NOSPLIT, $0-80
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_483
+	JE           aligned_503
 	MOVQ         DI, R8
 	SHLQ         $0x03, R8
 	NEGQ         R8
@@ -6292,13 +6422,13 @@ TEXT ·backwardDxAVX2F64(SB), NOSPLIT, $0-80
 	VMASKMOVPD   Y5, Y2, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_483:
+aligned_503:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-unrolled_484:
+unrolled_504:
 	CMPQ      SI, DI
-	JGT       single_485
+	JGT       single_505
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -6324,15 +6454,15 @@ unrolled_484:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVNTPD  Y4, 96(AX)(SI*8)
 	ADDQ      $0x00000010, SI
-	JMP       unrolled_484
+	JMP       unrolled_504
 
-single_485:
+single_505:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
 
-single_loop_486:
+single_loop_506:
 	CMPQ      SI, DI
-	JGT       remainder_487
+	JGT       remainder_507
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -6340,11 +6470,11 @@ single_loop_486:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVNTPD  Y4, (AX)(SI*8)
 	ADDQ      $0x00000004, SI
-	JMP       single_loop_486
+	JMP       single_loop_506
 
-remainder_487:
+remainder_507:
 	SUBQ       SI, BX
-	JE         span_done_488
+	JE         span_done_508
 	SHLQ       $0x03, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -6356,18 +6486,18 @@ remainder_487:
 	VBLENDVPD  Y0, Y4, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(SI*8)
 
-span_done_488:
+span_done_508:
 	SFENCE
-	JMP stored_482
+	JMP stored_502
 
-cached_481:
+cached_501:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-unrolled_489:
+unrolled_509:
 	CMPQ      SI, DI
-	JGT       single_490
+	JGT       single_510
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -6393,15 +6523,15 @@ unrolled_489:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVUPD   Y4, 96(AX)(SI*8)
 	ADDQ      $0x00000010, SI
-	JMP       unrolled_489
+	JMP       unrolled_509
 
-single_490:
+single_510:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
 
-single_loop_491:
+single_loop_511:
 	CMPQ      SI, DI
-	JGT       remainder_492
+	JGT       remainder_512
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -6409,11 +6539,11 @@ single_loop_491:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVUPD   Y4, (AX)(SI*8)
 	ADDQ      $0x00000004, SI
-	JMP       single_loop_491
+	JMP       single_loop_511
 
-remainder_492:
+remainder_512:
 	SUBQ       SI, BX
-	JE         span_done_493
+	JE         span_done_513
 	SHLQ       $0x03, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -6425,8 +6555,8 @@ remainder_492:
 	VBLENDVPD  Y0, Y4, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(SI*8)
 
-span_done_493:
-stored_482:
+span_done_513:
+stored_502:
 	VZEROUPPER
 	RET
 
@@ -6445,17 +6575,17 @@ TEXT ·backwardPlanesDxAVX2F64(SB), NOSPLIT, $0-104
 	SHLQ   $0x03, R9
 	XORQ   R10, R10
 
-plane_494:
+plane_514:
 	CMPQ         BX, $0x00
-	JE           planes_done_495
+	JE           planes_done_515
 	VBROADCASTSD (R8)(R10*8), Y1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000010, R12
 
-unrolled_496:
+unrolled_516:
 	CMPQ      R11, R12
-	JGT       single_497
+	JGT       single_517
 	VMOVUPD   (CX)(R11*8), Y2
 	VMOVUPD   (DX)(R11*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -6481,15 +6611,15 @@ unrolled_496:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVUPD   Y4, 96(AX)(R11*8)
 	ADDQ      $0x00000010, R11
-	JMP       unrolled_496
+	JMP       unrolled_516
 
-single_497:
+single_517:
 	MOVQ SI, R12
 	SUBQ $0x00000004, R12
 
-single_loop_498:
+single_loop_518:
 	CMPQ      R11, R12
-	JGT       remainder_499
+	JGT       remainder_519
 	VMOVUPD   (CX)(R11*8), Y2
 	VMOVUPD   (DX)(R11*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -6497,12 +6627,12 @@ single_loop_498:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVUPD   Y4, (AX)(R11*8)
 	ADDQ      $0x00000004, R11
-	JMP       single_loop_498
+	JMP       single_loop_518
 
-remainder_499:
+remainder_519:
 	MOVQ       SI, R12
 	SUBQ       R11, R12
-	JE         span_done_500
+	JE         span_done_520
 	SHLQ       $0x03, R12
 	NEGQ       R12
 	LEAQ       tailmask<>+32(SB), R13
@@ -6514,20 +6644,20 @@ remainder_499:
 	VBLENDVPD  Y3, Y4, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(R11*8)
 
-span_done_500:
+span_done_520:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_501
+	JNE  same_pass_521
 	XORQ R10, R10
 
-same_pass_501:
+same_pass_521:
 	SUBQ SI, BX
-	JMP  plane_494
+	JMP  plane_514
 
-planes_done_495:
+planes_done_515:
 	VZEROUPPER
 	RET
 
@@ -6542,9 +6672,9 @@ TEXT ·backwardPatternDxAVX2F64(SB), NOSPLIT, $0-96
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), DI
 
-row_502:
+row_522:
 	CMPQ    BX, $0x00
-	JE      rows_done_503
+	JE      rows_done_523
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -6552,9 +6682,9 @@ row_502:
 	MOVQ    R8, R10
 	SUBQ    $0x00000010, R10
 
-unrolled_504:
+unrolled_524:
 	CMPQ      R9, R10
-	JGT       single_505
+	JGT       single_525
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -6580,15 +6710,15 @@ unrolled_504:
 	VBLENDVPD Y1, Y2, Y3, Y3
 	VMOVUPD   Y3, 96(AX)(R9*8)
 	ADDQ      $0x00000010, R9
-	JMP       unrolled_504
+	JMP       unrolled_524
 
-single_505:
+single_525:
 	MOVQ R8, R10
 	SUBQ $0x00000004, R10
 
-single_loop_506:
+single_loop_526:
 	CMPQ      R9, R10
-	JGT       remainder_507
+	JGT       remainder_527
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -6596,12 +6726,12 @@ single_loop_506:
 	VBLENDVPD Y1, Y2, Y3, Y3
 	VMOVUPD   Y3, (AX)(R9*8)
 	ADDQ      $0x00000004, R9
-	JMP       single_loop_506
+	JMP       single_loop_526
 
-remainder_507:
+remainder_527:
 	MOVQ       R8, R10
 	SUBQ       R9, R10
-	JE         span_done_508
+	JE         span_done_528
 	SHLQ       $0x03, R10
 	NEGQ       R10
 	LEAQ       tailmask<>+32(SB), R11
@@ -6614,16 +6744,16 @@ remainder_507:
 	VBLENDVPD  Y2, Y3, Y4, Y4
 	VMASKMOVPD Y4, Y1, (AX)(R9*8)
 
-span_done_508:
+span_done_528:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_502
+	JMP  row_522
 
-rows_done_503:
+rows_done_523:
 	VZEROUPPER
 	RET
 
@@ -6643,99 +6773,112 @@ TEXT ·backwardRingDxAVX2F64(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x000000d8
-	JA     ring_segmented_509
+	JA     ring_segmented_529
 	MOVQ   R9, R10
 
-ring_len_510:
+ring_len_530:
 	CMPQ R10, $0x00000004
-	JAE  ring_len_done_511
+	JAE  ring_len_done_531
 	ADDQ R9, R10
-	JMP  ring_len_510
+	JMP  ring_len_530
 
-ring_len_done_511:
+ring_len_done_531:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000004, R11
 
-ring_step_512:
+ring_step_532:
 	CMPQ R11, R10
-	JB   ring_step_done_513
+	JB   ring_step_done_533
 	SUBQ R10, R11
-	JMP  ring_step_512
+	JMP  ring_step_532
 
-ring_step_done_513:
+ring_step_done_533:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000010, R11
 
-ring_step_514:
+ring_step_534:
 	CMPQ R11, R10
-	JB   ring_step_done_515
+	JB   ring_step_done_535
 	SUBQ R10, R11
-	JMP  ring_step_514
+	JMP  ring_step_534
 
-ring_step_done_515:
+ring_step_done_535:
 	MOVQ R11, 1936(SP)
 	MOVQ alpha_base+72(FP), R10
 	CMPQ AX, $0x01
-	JNE  ring_planes_516
+	JNE  ring_planes_536
 	XORQ AX, AX
 	MOVQ DX, R11
 	SUBQ $0x00000004, R11
 
-ring_copy_518:
+ring_copy_538:
 	CMPQ    AX, R11
-	JGT     ring_copy_tail_519
+	JGT     ring_copy_tail_539
 	VMOVUPD (R10)(AX*8), Y1
 	VMOVUPD Y1, (R8)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     ring_copy_518
+	JMP     ring_copy_538
 
-ring_copy_tail_519:
+ring_copy_tail_539:
 	SUBQ       AX, DX
-	JE         ring_extend_517
+	JE         ring_extend_537
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R11
 	VMOVDQU    (R11)(DX*1), Y1
 	VMASKMOVPD (R10)(AX*8), Y1, Y1
 	VMOVUPD    Y1, (R8)(AX*8)
-	JMP        ring_extend_517
+	JMP        ring_extend_537
 
-ring_planes_516:
+ring_planes_536:
 	XORQ R11, R11
 	XORQ R12, R12
+	CMPQ AX, $0x00000008
+	JA   ring_long_planes_542
 
-ring_channel_520:
+ring_fill_541:
+	VBROADCASTSD (R10)(R11*8), Y1
+	VMOVUPD      Y1, (R8)(R12*8)
+	VMOVUPD      Y1, 32(R8)(R12*8)
+	ADDQ         AX, R12
+	INCQ         R11
 	CMPQ         R11, DX
-	JE           ring_extend_517
+	JB           ring_fill_541
+	JMP          ring_extend_537
+
+ring_long_planes_542:
+ring_channel_540:
+	CMPQ         R11, DX
+	JE           ring_extend_537
 	VBROADCASTSD (R10)(R11*8), Y1
 	XORQ         R13, R13
 
-ring_fill_521:
+ring_plane_543:
 	MOVQ    R12, R14
 	ADDQ    R13, R14
 	VMOVUPD Y1, (R8)(R14*8)
 	ADDQ    $0x00000004, R13
 	CMPQ    R13, AX
-	JB      ring_fill_521
+	JB      ring_plane_543
 	ADDQ    AX, R12
 	INCQ    R11
-	JMP     ring_channel_520
+	JMP     ring_channel_540
 
-ring_extend_517:
+ring_extend_537:
 	MOVQ 1920(SP), AX
 	MOVQ R9, DX
 
-ring_element_522:
+ring_element_544:
 	CMPQ DX, AX
-	JAE  ring_repeated_523
+	JAE  ring_repeated_545
 	MOVQ DX, R10
 	SUBQ R9, R10
 	MOVQ (R8)(R10*8), R10
 	MOVQ R10, (R8)(DX*8)
 	INCQ DX
-	JMP  ring_element_522
+	JMP  ring_element_544
 
-ring_repeated_523:
+ring_repeated_545:
 	VMOVUPD (R8), Y1
 	VMOVUPD Y1, (R8)(AX*8)
 	VMOVUPD 32(R8), Y1
@@ -6749,9 +6892,9 @@ ring_repeated_523:
 	MOVQ    DI, R9
 	SUBQ    $0x00000010, R9
 
-unrolled_524:
+unrolled_546:
 	CMPQ      DX, R9
-	JGT       single_525
+	JGT       single_547
 	VMOVUPD   (BX)(DX*8), Y1
 	VMOVUPD   (SI)(DX*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -6781,15 +6924,15 @@ unrolled_524:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000010, DX
-	JMP       unrolled_524
+	JMP       unrolled_546
 
-single_525:
+single_547:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 
-single_loop_526:
+single_loop_548:
 	CMPQ      DX, R9
-	JGT       remainder_527
+	JGT       remainder_549
 	VMOVUPD   (BX)(DX*8), Y1
 	VMOVUPD   (SI)(DX*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -6801,11 +6944,11 @@ single_loop_526:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000004, DX
-	JMP       single_loop_526
+	JMP       single_loop_548
 
-remainder_527:
+remainder_549:
 	SUBQ       DX, DI
-	JE         span_done_528
+	JE         span_done_550
 	SHLQ       $0x03, DI
 	NEGQ       DI
 	LEAQ       tailmask<>+32(SB), R9
@@ -6818,10 +6961,10 @@ remainder_527:
 	VBLENDVPD  Y0, Y3, Y2, Y2
 	VMASKMOVPD Y2, Y1, (CX)(DX*8)
 
-span_done_528:
+span_done_550:
 	JMP ring_finished_backwardDxAVX2F64
 
-ring_segmented_509:
+ring_segmented_529:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x000000d8
 	JA   ring_finished_backwardDxAVX2F64
@@ -6832,9 +6975,9 @@ ring_segmented_509:
 	MOVQ $0x00000000, 1960(SP)
 	MOVQ $0x00000000, 1944(SP)
 
-ring_segment_529:
+ring_segment_551:
 	CMPQ    DI, $0x00
-	JE      ring_done_530
+	JE      ring_done_552
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -6851,97 +6994,110 @@ ring_segment_529:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R11
 
-ring_len_531:
+ring_len_553:
 	CMPQ R11, $0x00000004
-	JAE  ring_len_done_532
+	JAE  ring_len_done_554
 	ADDQ R10, R11
-	JMP  ring_len_531
+	JMP  ring_len_553
 
-ring_len_done_532:
+ring_len_done_554:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000004, R12
 
-ring_step_533:
+ring_step_555:
 	CMPQ R12, R11
-	JB   ring_step_done_534
+	JB   ring_step_done_556
 	SUBQ R11, R12
-	JMP  ring_step_533
+	JMP  ring_step_555
 
-ring_step_done_534:
+ring_step_done_556:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_535:
+ring_step_557:
 	CMPQ R12, R11
-	JB   ring_step_done_536
+	JB   ring_step_done_558
 	SUBQ R11, R12
-	JMP  ring_step_535
+	JMP  ring_step_557
 
-ring_step_done_536:
+ring_step_done_558:
 	MOVQ R12, 1936(SP)
 	MOVQ alpha_base+72(FP), R11
 	LEAQ (R11)(AX*8), R11
 	CMPQ R9, $0x01
-	JNE  ring_planes_537
+	JNE  ring_planes_559
 	XORQ AX, AX
 	MOVQ DX, R9
 	SUBQ $0x00000004, R9
 
-ring_copy_539:
+ring_copy_561:
 	CMPQ    AX, R9
-	JGT     ring_copy_tail_540
+	JGT     ring_copy_tail_562
 	VMOVUPD (R11)(AX*8), Y1
 	VMOVUPD Y1, (R8)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     ring_copy_539
+	JMP     ring_copy_561
 
-ring_copy_tail_540:
+ring_copy_tail_562:
 	SUBQ       AX, DX
-	JE         ring_extend_538
+	JE         ring_extend_560
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R9
 	VMOVDQU    (R9)(DX*1), Y1
 	VMASKMOVPD (R11)(AX*8), Y1, Y1
 	VMOVUPD    Y1, (R8)(AX*8)
-	JMP        ring_extend_538
+	JMP        ring_extend_560
 
-ring_planes_537:
+ring_planes_559:
 	XORQ AX, AX
 	XORQ R12, R12
+	CMPQ R9, $0x00000008
+	JA   ring_long_planes_565
 
-ring_channel_541:
+ring_fill_564:
+	VBROADCASTSD (R11)(AX*8), Y1
+	VMOVUPD      Y1, (R8)(R12*8)
+	VMOVUPD      Y1, 32(R8)(R12*8)
+	ADDQ         R9, R12
+	INCQ         AX
 	CMPQ         AX, DX
-	JE           ring_extend_538
+	JB           ring_fill_564
+	JMP          ring_extend_560
+
+ring_long_planes_565:
+ring_channel_563:
+	CMPQ         AX, DX
+	JE           ring_extend_560
 	VBROADCASTSD (R11)(AX*8), Y1
 	XORQ         R13, R13
 
-ring_fill_542:
+ring_plane_566:
 	MOVQ    R12, R14
 	ADDQ    R13, R14
 	VMOVUPD Y1, (R8)(R14*8)
 	ADDQ    $0x00000004, R13
 	CMPQ    R13, R9
-	JB      ring_fill_542
+	JB      ring_plane_566
 	ADDQ    R9, R12
 	INCQ    AX
-	JMP     ring_channel_541
+	JMP     ring_channel_563
 
-ring_extend_538:
+ring_extend_560:
 	MOVQ 1920(SP), AX
 	MOVQ R10, DX
 
-ring_element_543:
+ring_element_567:
 	CMPQ DX, AX
-	JAE  ring_repeated_544
+	JAE  ring_repeated_568
 	MOVQ DX, R9
 	SUBQ R10, R9
 	MOVQ (R8)(R9*8), R9
 	MOVQ R9, (R8)(DX*8)
 	INCQ DX
-	JMP  ring_element_543
+	JMP  ring_element_567
 
-ring_repeated_544:
+ring_repeated_568:
 	VMOVUPD (R8), Y1
 	VMOVUPD Y1, (R8)(AX*8)
 	VMOVUPD 32(R8), Y1
@@ -6956,9 +7112,9 @@ ring_repeated_544:
 	MOVQ    DX, R10
 	SUBQ    $0x00000010, R10
 
-unrolled_545:
+unrolled_569:
 	CMPQ      R9, R10
-	JGT       single_546
+	JGT       single_570
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -6988,15 +7144,15 @@ unrolled_545:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000010, R9
-	JMP       unrolled_545
+	JMP       unrolled_569
 
-single_546:
+single_570:
 	MOVQ DX, R10
 	SUBQ $0x00000004, R10
 
-single_loop_547:
+single_loop_571:
 	CMPQ      R9, R10
-	JGT       remainder_548
+	JGT       remainder_572
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -7008,11 +7164,11 @@ single_loop_547:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000004, R9
-	JMP       single_loop_547
+	JMP       single_loop_571
 
-remainder_548:
+remainder_572:
 	SUBQ       R9, DX
-	JE         span_done_549
+	JE         span_done_573
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
@@ -7025,7 +7181,7 @@ remainder_548:
 	VBLENDVPD  Y2, Y3, Y4, Y4
 	VMASKMOVPD Y4, Y1, (CX)(R9*8)
 
-span_done_549:
+span_done_573:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -7037,14 +7193,14 @@ span_done_549:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_550
+	JNE  ring_next_574
 	XORQ AX, AX
 
-ring_next_550:
+ring_next_574:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_529
+	JMP  ring_segment_551
 
-ring_done_530:
+ring_done_552:
 ring_finished_backwardDxAVX2F64:
 	VZEROUPPER
 	RET
@@ -7064,9 +7220,9 @@ TEXT ·backwardDalphaAVX2F64(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000010, SI
 
-unrolled_551:
+unrolled_575:
 	CMPQ        BX, SI
-	JGT         single_552
+	JGT         single_576
 	VMOVUPD     (AX)(BX*8), Y5
 	VMOVUPD     (CX)(BX*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -7092,15 +7248,15 @@ unrolled_551:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y4
 	ADDQ        $0x00000010, BX
-	JMP         unrolled_551
+	JMP         unrolled_575
 
-single_552:
+single_576:
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-single_loop_553:
+single_loop_577:
 	CMPQ        BX, SI
-	JGT         remainder_554
+	JGT         remainder_578
 	VMOVUPD     (AX)(BX*8), Y5
 	VMOVUPD     (CX)(BX*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -7108,11 +7264,11 @@ single_loop_553:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y1
 	ADDQ        $0x00000004, BX
-	JMP         single_loop_553
+	JMP         single_loop_577
 
-remainder_554:
+remainder_578:
 	SUBQ        BX, DX
-	JE          span_done_555
+	JE          span_done_579
 	SHLQ        $0x03, DX
 	NEGQ        DX
 	LEAQ        tailmask<>+32(SB), SI
@@ -7124,7 +7280,7 @@ remainder_554:
 	VANDNPD     Y5, Y0, Y0
 	VFMADD231PD Y0, Y6, Y1
 
-span_done_555:
+span_done_579:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -7150,9 +7306,9 @@ TEXT ·backwardPlanesDalphaAVX2F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
 
-plane_556:
+plane_580:
 	CMPQ   DX, $0x00
-	JE     planes_done_557
+	JE     planes_done_581
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -7161,9 +7317,9 @@ plane_556:
 	MOVQ   SI, R11
 	SUBQ   $0x00000010, R11
 
-unrolled_558:
+unrolled_582:
 	CMPQ        R10, R11
-	JGT         single_559
+	JGT         single_583
 	VMOVUPD     (AX)(R10*8), Y5
 	VMOVUPD     (CX)(R10*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -7189,15 +7345,15 @@ unrolled_558:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y4
 	ADDQ        $0x00000010, R10
-	JMP         unrolled_558
+	JMP         unrolled_582
 
-single_559:
+single_583:
 	MOVQ SI, R11
 	SUBQ $0x00000004, R11
 
-single_loop_560:
+single_loop_584:
 	CMPQ        R10, R11
-	JGT         remainder_561
+	JGT         remainder_585
 	VMOVUPD     (AX)(R10*8), Y5
 	VMOVUPD     (CX)(R10*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -7205,12 +7361,12 @@ single_loop_560:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y1
 	ADDQ        $0x00000004, R10
-	JMP         single_loop_560
+	JMP         single_loop_584
 
-remainder_561:
+remainder_585:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_562
+	JE          span_done_586
 	SHLQ        $0x03, R11
 	NEGQ        R11
 	LEAQ        tailmask<>+32(SB), R12
@@ -7222,7 +7378,7 @@ remainder_561:
 	VANDNPD     Y5, Y7, Y5
 	VFMADD231PD Y5, Y6, Y1
 
-span_done_562:
+span_done_586:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -7236,14 +7392,14 @@ span_done_562:
 	ADDQ         R8, CX
 	INCQ         R9
 	CMPQ         R9, DI
-	JNE          same_pass_563
+	JNE          same_pass_587
 	XORQ         R9, R9
 
-same_pass_563:
+same_pass_587:
 	SUBQ SI, DX
-	JMP  plane_556
+	JMP  plane_580
 
-planes_done_557:
+planes_done_581:
 	VZEROUPPER
 	RET
 
@@ -7257,9 +7413,9 @@ TEXT ·backwardPatternDalphaAVX2F64(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
 
-row_564:
+row_588:
 	CMPQ    DX, $0x00
-	JE      rows_done_565
+	JE      rows_done_589
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -7267,9 +7423,9 @@ row_564:
 	MOVQ    DI, R9
 	SUBQ    $0x00000010, R9
 
-unrolled_566:
+unrolled_590:
 	CMPQ        R8, R9
-	JGT         single_567
+	JGT         single_591
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (CX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -7303,15 +7459,15 @@ unrolled_566:
 	VFMADD231PD Y2, Y1, Y3
 	VMOVUPD     Y3, 96(BX)(R8*8)
 	ADDQ        $0x00000010, R8
-	JMP         unrolled_566
+	JMP         unrolled_590
 
-single_567:
+single_591:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 
-single_loop_568:
+single_loop_592:
 	CMPQ        R8, R9
-	JGT         remainder_569
+	JGT         remainder_593
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (CX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -7321,12 +7477,12 @@ single_loop_568:
 	VFMADD231PD Y2, Y1, Y3
 	VMOVUPD     Y3, (BX)(R8*8)
 	ADDQ        $0x00000004, R8
-	JMP         single_loop_568
+	JMP         single_loop_592
 
-remainder_569:
+remainder_593:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_570
+	JE          span_done_594
 	SHLQ        $0x03, R9
 	NEGQ        R9
 	LEAQ        tailmask<>+32(SB), R10
@@ -7340,15 +7496,15 @@ remainder_569:
 	VFMADD231PD Y1, Y2, Y3
 	VMOVUPD     Y3, (BX)(R8*8)
 
-span_done_570:
+span_done_594:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_564
+	JMP  row_588
 
-rows_done_565:
+rows_done_589:
 	VZEROUPPER
 	RET
 
@@ -7366,57 +7522,57 @@ TEXT ·backwardRingDalphaAVX2F64(SB), $1984-80
 	MOVQ   dalpha_len+56(FP), DX
 	IMULQ  AX, DX
 	CMPQ   DX, $0x000000d4
-	JA     ring_segmented_571
+	JA     ring_segmented_595
 	MOVQ   DX, AX
 
-ring_len_572:
+ring_len_596:
 	CMPQ AX, $0x00000004
-	JAE  ring_len_done_573
+	JAE  ring_len_done_597
 	ADDQ DX, AX
-	JMP  ring_len_572
+	JMP  ring_len_596
 
-ring_len_done_573:
+ring_len_done_597:
 	MOVQ AX, 1920(SP)
 	MOVQ $0x00000004, DX
 
-ring_step_574:
+ring_step_598:
 	CMPQ DX, AX
-	JB   ring_step_done_575
+	JB   ring_step_done_599
 	SUBQ AX, DX
-	JMP  ring_step_574
+	JMP  ring_step_598
 
-ring_step_done_575:
+ring_step_done_599:
 	MOVQ DX, 1928(SP)
 	MOVQ $0x00000010, DX
 
-ring_step_576:
+ring_step_600:
 	CMPQ DX, AX
-	JB   ring_step_done_577
+	JB   ring_step_done_601
 	SUBQ AX, DX
-	JMP  ring_step_576
+	JMP  ring_step_600
 
-ring_step_done_577:
+ring_step_done_601:
 	MOVQ DX, 1936(SP)
 	XORQ AX, AX
 	MOVQ 1920(SP), DX
 	ADDQ $0x00000010, DX
 
-sums_zero_578:
+sums_zero_602:
 	CMPQ    AX, DX
-	JAE     sums_zeroed_579
+	JAE     sums_zeroed_603
 	VMOVUPD Y0, (DI)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     sums_zero_578
+	JMP     sums_zero_602
 
-sums_zeroed_579:
+sums_zeroed_603:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000010, R8
 
-unrolled_580:
+unrolled_604:
 	CMPQ        DX, R8
-	JGT         single_581
+	JGT         single_605
 	VMOVUPD     (CX)(DX*8), Y1
 	VMOVUPD     (BX)(DX*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -7454,15 +7610,15 @@ unrolled_580:
 	SUBQ        1920(SP), R9
 	CMOVQCC     R9, AX
 	ADDQ        $0x00000010, DX
-	JMP         unrolled_580
+	JMP         unrolled_604
 
-single_581:
+single_605:
 	MOVQ SI, R8
 	SUBQ $0x00000004, R8
 
-single_loop_582:
+single_loop_606:
 	CMPQ        DX, R8
-	JGT         remainder_583
+	JGT         remainder_607
 	VMOVUPD     (CX)(DX*8), Y1
 	VMOVUPD     (BX)(DX*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -7476,11 +7632,11 @@ single_loop_582:
 	SUBQ        1920(SP), R9
 	CMOVQCC     R9, AX
 	ADDQ        $0x00000004, DX
-	JMP         single_loop_582
+	JMP         single_loop_606
 
-remainder_583:
+remainder_607:
 	SUBQ        DX, SI
-	JE          span_done_584
+	JE          span_done_608
 	SHLQ        $0x03, SI
 	NEGQ        SI
 	LEAQ        tailmask<>+32(SB), R8
@@ -7494,7 +7650,7 @@ remainder_583:
 	VFMADD231PD Y0, Y2, Y1
 	VMOVUPD     Y1, (DI)(AX*8)
 
-span_done_584:
+span_done_608:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), CX
@@ -7502,64 +7658,64 @@ span_done_584:
 	MOVQ  DX, BX
 	ADDQ  $0x00000010, BX
 
-fold_ext_585:
+fold_ext_609:
 	CMPQ    BX, DX
-	JBE     fold_ext_done_586
+	JBE     fold_ext_done_610
 	SUBQ    $0x00000004, BX
 	MOVQ    BX, SI
 	SUBQ    DX, SI
 	VMOVUPD (DI)(SI*8), Y0
 	VADDPD  (DI)(BX*8), Y0, Y0
 	VMOVUPD Y0, (DI)(SI*8)
-	JMP     fold_ext_585
+	JMP     fold_ext_609
 
-fold_ext_done_586:
-fold_587:
+fold_ext_done_610:
+fold_611:
 	CMPQ   DX, AX
-	JBE    folded_588
+	JBE    folded_612
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (DI)(DX*8), X0
 	VADDSD (DI)(SI*8), X0, X0
 	VMOVSD X0, (DI)(SI*8)
-	JMP    fold_587
+	JMP    fold_611
 
-folded_588:
+folded_612:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_589
+	JNE  sums_planes_613
 	MOVQ dalpha_len+56(FP), DX
 	SUBQ $0x00000004, DX
 
-sums_vector_592:
+sums_vector_616:
 	CMPQ    AX, DX
-	JGT     sums_scalar_590
+	JGT     sums_scalar_614
 	VMOVUPD (CX)(AX*8), Y0
 	VADDPD  (DI)(AX*8), Y0, Y0
 	VMOVUPD Y0, (CX)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     sums_vector_592
+	JMP     sums_vector_616
 
-sums_scalar_590:
+sums_scalar_614:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_591
+	JE     sums_done_615
 	VMOVSD (DI)(AX*8), X0
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_590
+	JMP    sums_scalar_614
 
-sums_planes_589:
+sums_planes_613:
 	XORQ BX, BX
 	MOVQ inner+72(FP), SI
 	SHLQ $0x03, SI
 
-sums_group_593:
+sums_group_617:
 	MOVQ   dalpha_len+56(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_595
+	JB     sums_single_619
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -7568,7 +7724,7 @@ sums_group_593:
 	LEAQ   (R8)(SI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_594:
+sums_group_plane_618:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(SI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -7577,7 +7733,7 @@ sums_group_plane_594:
 	ADDQ   $0x08, R9
 	INCQ   DX
 	CMPQ   DX, inner+72(FP)
-	JB     sums_group_plane_594
+	JB     sums_group_plane_618
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	VADDSD 8(CX)(AX*8), X1, X1
@@ -7590,29 +7746,29 @@ sums_group_plane_594:
 	SHRQ   $0x01, DX
 	ADDQ   DX, BX
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_593
+	JMP    sums_group_617
 
-sums_single_595:
+sums_single_619:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_591
+	JE     sums_done_615
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_596:
+sums_single_plane_620:
 	VADDSD (DI)(BX*8), X0, X0
 	INCQ   BX
 	INCQ   DX
 	CMPQ   DX, inner+72(FP)
-	JB     sums_single_plane_596
+	JB     sums_single_plane_620
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_595
+	JMP    sums_single_619
 
-sums_done_591:
+sums_done_615:
 	JMP ring_finished_backwardDalphaAVX2F64
 
-ring_segmented_571:
+ring_segmented_595:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x000000d4
 	JA   ring_finished_backwardDalphaAVX2F64
@@ -7623,9 +7779,9 @@ ring_segmented_571:
 	MOVQ $0x00000000, 1960(SP)
 	MOVQ $0x00000000, 1944(SP)
 
-ring_segment_597:
+ring_segment_621:
 	CMPQ    SI, $0x00
-	JE      ring_done_598
+	JE      ring_done_622
 	MOVQ    1944(SP), AX
 	MOVQ    dalpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -7642,55 +7798,55 @@ ring_segment_597:
 	MOVQ    DX, 1976(SP)
 	MOVQ    AX, DX
 
-ring_len_599:
+ring_len_623:
 	CMPQ DX, $0x00000004
-	JAE  ring_len_done_600
+	JAE  ring_len_done_624
 	ADDQ AX, DX
-	JMP  ring_len_599
+	JMP  ring_len_623
 
-ring_len_done_600:
+ring_len_done_624:
 	MOVQ DX, 1920(SP)
 	MOVQ $0x00000004, AX
 
-ring_step_601:
+ring_step_625:
 	CMPQ AX, DX
-	JB   ring_step_done_602
+	JB   ring_step_done_626
 	SUBQ DX, AX
-	JMP  ring_step_601
+	JMP  ring_step_625
 
-ring_step_done_602:
+ring_step_done_626:
 	MOVQ AX, 1928(SP)
 	MOVQ $0x00000010, AX
 
-ring_step_603:
+ring_step_627:
 	CMPQ AX, DX
-	JB   ring_step_done_604
+	JB   ring_step_done_628
 	SUBQ DX, AX
-	JMP  ring_step_603
+	JMP  ring_step_627
 
-ring_step_done_604:
+ring_step_done_628:
 	MOVQ AX, 1936(SP)
 	XORQ AX, AX
 	MOVQ 1920(SP), DX
 	ADDQ $0x00000010, DX
 
-sums_zero_605:
+sums_zero_629:
 	CMPQ    AX, DX
-	JAE     sums_zeroed_606
+	JAE     sums_zeroed_630
 	VMOVUPD Y0, (DI)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     sums_zero_605
+	JMP     sums_zero_629
 
-sums_zeroed_606:
+sums_zeroed_630:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-unrolled_607:
+unrolled_631:
 	CMPQ        R8, R9
-	JGT         single_608
+	JGT         single_632
 	VMOVUPD     (CX)(R8*8), Y1
 	VMOVUPD     (BX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -7728,15 +7884,15 @@ unrolled_607:
 	SUBQ        1920(SP), R10
 	CMOVQCC     R10, AX
 	ADDQ        $0x00000010, R8
-	JMP         unrolled_607
+	JMP         unrolled_631
 
-single_608:
+single_632:
 	MOVQ DX, R9
 	SUBQ $0x00000004, R9
 
-single_loop_609:
+single_loop_633:
 	CMPQ        R8, R9
-	JGT         remainder_610
+	JGT         remainder_634
 	VMOVUPD     (CX)(R8*8), Y1
 	VMOVUPD     (BX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -7750,11 +7906,11 @@ single_loop_609:
 	SUBQ        1920(SP), R10
 	CMOVQCC     R10, AX
 	ADDQ        $0x00000004, R8
-	JMP         single_loop_609
+	JMP         single_loop_633
 
-remainder_610:
+remainder_634:
 	SUBQ        R8, DX
-	JE          span_done_611
+	JE          span_done_635
 	SHLQ        $0x03, DX
 	NEGQ        DX
 	LEAQ        tailmask<>+32(SB), R9
@@ -7768,7 +7924,7 @@ remainder_610:
 	VFMADD231PD Y1, Y2, Y3
 	VMOVUPD     Y3, (DI)(AX*8)
 
-span_done_611:
+span_done_635:
 	MOVQ  1944(SP), AX
 	MOVQ  1968(SP), DX
 	MOVQ  dalpha_base+48(FP), R8
@@ -7779,64 +7935,64 @@ span_done_611:
 	MOVQ  R10, R11
 	ADDQ  $0x00000010, R11
 
-fold_ext_612:
+fold_ext_636:
 	CMPQ    R11, R10
-	JBE     fold_ext_done_613
+	JBE     fold_ext_done_637
 	SUBQ    $0x00000004, R11
 	MOVQ    R11, R12
 	SUBQ    R10, R12
 	VMOVUPD (DI)(R12*8), Y1
 	VADDPD  (DI)(R11*8), Y1, Y1
 	VMOVUPD Y1, (DI)(R12*8)
-	JMP     fold_ext_612
+	JMP     fold_ext_636
 
-fold_ext_done_613:
-fold_614:
+fold_ext_done_637:
+fold_638:
 	CMPQ   R10, R9
-	JBE    folded_615
+	JBE    folded_639
 	DECQ   R10
 	MOVQ   R10, R12
 	SUBQ   R9, R12
 	VMOVSD (DI)(R10*8), X1
 	VADDSD (DI)(R12*8), X1, X1
 	VMOVSD X1, (DI)(R12*8)
-	JMP    fold_614
+	JMP    fold_638
 
-folded_615:
+folded_639:
 	XORQ R9, R9
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_616
+	JNE  sums_planes_640
 	MOVQ 1968(SP), R10
 	SUBQ $0x00000004, R10
 
-sums_vector_619:
+sums_vector_643:
 	CMPQ    R9, R10
-	JGT     sums_scalar_617
+	JGT     sums_scalar_641
 	VMOVUPD (R8)(R9*8), Y1
 	VADDPD  (DI)(R9*8), Y1, Y1
 	VMOVUPD Y1, (R8)(R9*8)
 	ADDQ    $0x00000004, R9
-	JMP     sums_vector_619
+	JMP     sums_vector_643
 
-sums_scalar_617:
+sums_scalar_641:
 	CMPQ   R9, 1968(SP)
-	JE     sums_done_618
+	JE     sums_done_642
 	VMOVSD (DI)(R9*8), X1
 	VADDSD (R8)(R9*8), X1, X1
 	VMOVSD X1, (R8)(R9*8)
 	INCQ   R9
-	JMP    sums_scalar_617
+	JMP    sums_scalar_641
 
-sums_planes_616:
+sums_planes_640:
 	XORQ R11, R11
 	MOVQ inner+72(FP), R12
 	SHLQ $0x03, R12
 
-sums_group_620:
+sums_group_644:
 	MOVQ   1968(SP), R10
 	SUBQ   R9, R10
 	CMPQ   R10, $0x00000004
-	JB     sums_single_622
+	JB     sums_single_646
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -7845,7 +8001,7 @@ sums_group_620:
 	LEAQ   (R13)(R12*2), R14
 	XORQ   R10, R10
 
-sums_group_plane_621:
+sums_group_plane_645:
 	VADDSD (R13), X1, X1
 	VADDSD (R13)(R12*1), X2, X2
 	VADDSD (R14), X3, X3
@@ -7854,7 +8010,7 @@ sums_group_plane_621:
 	ADDQ   $0x08, R14
 	INCQ   R10
 	CMPQ   R10, inner+72(FP)
-	JB     sums_group_plane_621
+	JB     sums_group_plane_645
 	VADDSD (R8)(R9*8), X1, X1
 	VMOVSD X1, (R8)(R9*8)
 	VADDSD 8(R8)(R9*8), X2, X2
@@ -7867,26 +8023,26 @@ sums_group_plane_621:
 	SHRQ   $0x01, R10
 	ADDQ   R10, R11
 	ADDQ   $0x00000004, R9
-	JMP    sums_group_620
+	JMP    sums_group_644
 
-sums_single_622:
+sums_single_646:
 	CMPQ   R9, 1968(SP)
-	JE     sums_done_618
+	JE     sums_done_642
 	VXORPS X1, X1, X1
 	XORQ   R10, R10
 
-sums_single_plane_623:
+sums_single_plane_647:
 	VADDSD (DI)(R11*8), X1, X1
 	INCQ   R11
 	INCQ   R10
 	CMPQ   R10, inner+72(FP)
-	JB     sums_single_plane_623
+	JB     sums_single_plane_647
 	VADDSD (R8)(R9*8), X1, X1
 	VMOVSD X1, (R8)(R9*8)
 	INCQ   R9
-	JMP    sums_single_622
+	JMP    sums_single_646
 
-sums_done_618:
+sums_done_642:
 	MOVQ 1976(SP), R8
 	SUBQ R8, SI
 	SHLQ $0x03, R8
@@ -7895,14 +8051,14 @@ sums_done_618:
 	ADDQ DX, AX
 	MOVQ dalpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_624
+	JNE  ring_next_648
 	XORQ AX, AX
 
-ring_next_624:
+ring_next_648:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_597
+	JMP  ring_segment_621
 
-ring_done_598:
+ring_done_622:
 ring_finished_backwardDalphaAVX2F64:
 	VZEROUPPER
 	RET
@@ -7918,11 +8074,11 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	MOVQ         DX, BX
 	SHLQ         $0x02, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_625
+	JB           cached_649
 	CMPQ         AX, CX
-	JE           cached_625
+	JE           cached_649
 	CMPQ         AX, CX
-	JE           cached_625
+	JE           cached_649
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -7931,7 +8087,7 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_627
+	JE           aligned_651
 	MOVQ         SI, DI
 	MOVQ         $-1, R8
 	BZHIQ        DI, R8, DI
@@ -7942,13 +8098,13 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	VMOVUPS      Z2, K1, (AX)(BX*4)
 	MOVQ         SI, BX
 
-aligned_627:
+aligned_651:
 	MOVQ DX, SI
 	SUBQ $0x00000040, SI
 
-unrolled_628:
+unrolled_652:
 	CMPQ     BX, SI
-	JGT      single_629
+	JGT      single_653
 	VMOVUPS  (CX)(BX*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
@@ -7966,25 +8122,25 @@ unrolled_628:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(BX*4)
 	ADDQ     $0x00000040, BX
-	JMP      unrolled_628
+	JMP      unrolled_652
 
-single_629:
+single_653:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_630:
+single_loop_654:
 	CMPQ     BX, SI
-	JGT      remainder_631
+	JGT      remainder_655
 	VMOVUPS  (CX)(BX*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(BX*4)
 	ADDQ     $0x00000010, BX
-	JMP      single_loop_630
+	JMP      single_loop_654
 
-remainder_631:
+remainder_655:
 	SUBQ      BX, DX
-	JE        span_done_632
+	JE        span_done_656
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -7993,18 +8149,18 @@ remainder_631:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(BX*4)
 
-span_done_632:
+span_done_656:
 	SFENCE
-	JMP stored_626
+	JMP stored_650
 
-cached_625:
+cached_649:
 	XORQ BX, BX
 	MOVQ DX, SI
 	SUBQ $0x00000040, SI
 
-unrolled_633:
+unrolled_657:
 	CMPQ    BX, SI
-	JGT     single_634
+	JGT     single_658
 	VMOVUPS (CX)(BX*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
@@ -8022,25 +8178,25 @@ unrolled_633:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(BX*4)
 	ADDQ    $0x00000040, BX
-	JMP     unrolled_633
+	JMP     unrolled_657
 
-single_634:
+single_658:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_635:
+single_loop_659:
 	CMPQ    BX, SI
-	JGT     remainder_636
+	JGT     remainder_660
 	VMOVUPS (CX)(BX*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(BX*4)
 	ADDQ    $0x00000010, BX
-	JMP     single_loop_635
+	JMP     single_loop_659
 
-remainder_636:
+remainder_660:
 	SUBQ      BX, DX
-	JE        span_done_637
+	JE        span_done_661
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -8049,8 +8205,8 @@ remainder_636:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(BX*4)
 
-span_done_637:
-stored_626:
+span_done_661:
+stored_650:
 	VZEROUPPER
 	RET
 
@@ -8068,17 +8224,17 @@ TEXT ·forwardPlanesAVX512F32(SB), NOSPLIT, $0-80
 	SHLQ   $0x02, R8
 	XORQ   R9, R9
 
-plane_638:
+plane_662:
 	CMPQ         DX, $0x00
-	JE           planes_done_639
+	JE           planes_done_663
 	VBROADCASTSS (DI)(R9*4), Z1
 	XORQ         R10, R10
 	MOVQ         BX, R11
 	SUBQ         $0x00000040, R11
 
-unrolled_640:
+unrolled_664:
 	CMPQ    R10, R11
-	JGT     single_641
+	JGT     single_665
 	VMOVUPS (CX)(R10*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
@@ -8096,26 +8252,26 @@ unrolled_640:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(R10*4)
 	ADDQ    $0x00000040, R10
-	JMP     unrolled_640
+	JMP     unrolled_664
 
-single_641:
+single_665:
 	MOVQ BX, R11
 	SUBQ $0x00000010, R11
 
-single_loop_642:
+single_loop_666:
 	CMPQ    R10, R11
-	JGT     remainder_643
+	JGT     remainder_667
 	VMOVUPS (CX)(R10*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(R10*4)
 	ADDQ    $0x00000010, R10
-	JMP     single_loop_642
+	JMP     single_loop_666
 
-remainder_643:
+remainder_667:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_644
+	JE        span_done_668
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -8124,19 +8280,19 @@ remainder_643:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R10*4)
 
-span_done_644:
+span_done_668:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_645
+	JNE  same_pass_669
 	XORQ R9, R9
 
-same_pass_645:
+same_pass_669:
 	SUBQ BX, DX
-	JMP  plane_638
+	JMP  plane_662
 
-planes_done_639:
+planes_done_663:
 	VZEROUPPER
 	RET
 
@@ -8150,9 +8306,9 @@ TEXT ·forwardPatternAVX512F32(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+56(FP), SI
 
-row_646:
+row_670:
 	CMPQ    DX, $0x00
-	JE      rows_done_647
+	JE      rows_done_671
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -8160,9 +8316,9 @@ row_646:
 	MOVQ    DI, R9
 	SUBQ    $0x00000040, R9
 
-unrolled_648:
+unrolled_672:
 	CMPQ    R8, R9
-	JGT     single_649
+	JGT     single_673
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
@@ -8180,26 +8336,26 @@ unrolled_648:
 	VMULPS  192(BX)(R8*4), Z1, K1, Z1
 	VMOVUPS Z1, 192(AX)(R8*4)
 	ADDQ    $0x00000040, R8
-	JMP     unrolled_648
+	JMP     unrolled_672
 
-single_649:
+single_673:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_650:
+single_loop_674:
 	CMPQ    R8, R9
-	JGT     remainder_651
+	JGT     remainder_675
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
 	VMOVUPS Z1, (AX)(R8*4)
 	ADDQ    $0x00000010, R8
-	JMP     single_loop_650
+	JMP     single_loop_674
 
-remainder_651:
+remainder_675:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_652
+	JE        span_done_676
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -8208,15 +8364,15 @@ remainder_651:
 	VMULPS    (BX)(R8*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 
-span_done_652:
+span_done_676:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_646
+	JMP  row_670
 
-rows_done_647:
+rows_done_671:
 	VZEROUPPER
 	RET
 
@@ -8235,98 +8391,111 @@ TEXT ·forwardRingAVX512F32(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x00000180
-	JA     ring_segmented_653
+	JA     ring_segmented_677
 	MOVQ   R8, R9
 
-ring_len_654:
+ring_len_678:
 	CMPQ R9, $0x00000010
-	JAE  ring_len_done_655
+	JAE  ring_len_done_679
 	ADDQ R8, R9
-	JMP  ring_len_654
+	JMP  ring_len_678
 
-ring_len_done_655:
+ring_len_done_679:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000010, R10
 
-ring_step_656:
+ring_step_680:
 	CMPQ R10, R9
-	JB   ring_step_done_657
+	JB   ring_step_done_681
 	SUBQ R9, R10
-	JMP  ring_step_656
+	JMP  ring_step_680
 
-ring_step_done_657:
+ring_step_done_681:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000040, R10
 
-ring_step_658:
+ring_step_682:
 	CMPQ R10, R9
-	JB   ring_step_done_659
+	JB   ring_step_done_683
 	SUBQ R9, R10
-	JMP  ring_step_658
+	JMP  ring_step_682
 
-ring_step_done_659:
+ring_step_done_683:
 	MOVQ R10, 1936(SP)
 	MOVQ alpha_base+48(FP), R9
 	CMPQ AX, $0x01
-	JNE  ring_planes_660
+	JNE  ring_planes_684
 	XORQ AX, AX
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 
-ring_copy_662:
+ring_copy_686:
 	CMPQ    AX, R10
-	JGT     ring_copy_tail_663
+	JGT     ring_copy_tail_687
 	VMOVUPS (R9)(AX*4), Z1
 	VMOVUPS Z1, (DI)(AX*4)
 	ADDQ    $0x00000010, AX
-	JMP     ring_copy_662
+	JMP     ring_copy_686
 
-ring_copy_tail_663:
+ring_copy_tail_687:
 	SUBQ      AX, DX
-	JE        ring_extend_661
+	JE        ring_extend_685
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
 	VMOVUPS.Z (R9)(AX*4), K1, Z1
 	VMOVUPS   Z1, (DI)(AX*4)
-	JMP       ring_extend_661
+	JMP       ring_extend_685
 
-ring_planes_660:
+ring_planes_684:
 	XORQ R10, R10
 	XORQ R11, R11
+	CMPQ AX, $0x00000020
+	JA   ring_long_planes_690
 
-ring_channel_664:
+ring_fill_689:
+	VBROADCASTSS (R9)(R10*4), Z1
+	VMOVUPS      Z1, (DI)(R11*4)
+	VMOVUPS      Z1, 64(DI)(R11*4)
+	ADDQ         AX, R11
+	INCQ         R10
 	CMPQ         R10, DX
-	JE           ring_extend_661
+	JB           ring_fill_689
+	JMP          ring_extend_685
+
+ring_long_planes_690:
+ring_channel_688:
+	CMPQ         R10, DX
+	JE           ring_extend_685
 	VBROADCASTSS (R9)(R10*4), Z1
 	XORQ         R12, R12
 
-ring_fill_665:
+ring_plane_691:
 	MOVQ    R11, R13
 	ADDQ    R12, R13
 	VMOVUPS Z1, (DI)(R13*4)
 	ADDQ    $0x00000010, R12
 	CMPQ    R12, AX
-	JB      ring_fill_665
+	JB      ring_plane_691
 	ADDQ    AX, R11
 	INCQ    R10
-	JMP     ring_channel_664
+	JMP     ring_channel_688
 
-ring_extend_661:
+ring_extend_685:
 	MOVQ 1920(SP), AX
 	MOVQ R8, DX
 
-ring_element_666:
+ring_element_692:
 	CMPQ DX, AX
-	JAE  ring_repeated_667
+	JAE  ring_repeated_693
 	MOVQ DX, R9
 	SUBQ R8, R9
 	MOVL (DI)(R9*4), R9
 	MOVL R9, (DI)(DX*4)
 	INCQ DX
-	JMP  ring_element_666
+	JMP  ring_element_692
 
-ring_repeated_667:
+ring_repeated_693:
 	VMOVUPS (DI), Z1
 	VMOVUPS Z1, (DI)(AX*4)
 	VMOVUPS 64(DI), Z1
@@ -8340,9 +8509,9 @@ ring_repeated_667:
 	MOVQ    SI, R8
 	SUBQ    $0x00000040, R8
 
-unrolled_668:
+unrolled_694:
 	CMPQ    DX, R8
-	JGT     single_669
+	JGT     single_695
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -8364,15 +8533,15 @@ unrolled_668:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000040, DX
-	JMP     unrolled_668
+	JMP     unrolled_694
 
-single_669:
+single_695:
 	MOVQ SI, R8
 	SUBQ $0x00000010, R8
 
-single_loop_670:
+single_loop_696:
 	CMPQ    DX, R8
-	JGT     remainder_671
+	JGT     remainder_697
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -8382,11 +8551,11 @@ single_loop_670:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000010, DX
-	JMP     single_loop_670
+	JMP     single_loop_696
 
-remainder_671:
+remainder_697:
 	SUBQ      DX, SI
-	JE        span_done_672
+	JE        span_done_698
 	MOVQ      $-1, R8
 	BZHIQ     SI, R8, SI
 	KMOVW     SI, K1
@@ -8395,10 +8564,10 @@ remainder_671:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(DX*4)
 
-span_done_672:
+span_done_698:
 	JMP ring_finished_forwardAVX512F32
 
-ring_segmented_653:
+ring_segmented_677:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x00000180
 	JA   ring_finished_forwardAVX512F32
@@ -8409,9 +8578,9 @@ ring_segmented_653:
 	MOVQ $0x00000000, 1960(SP)
 	MOVQ $0x00000000, 1944(SP)
 
-ring_segment_673:
+ring_segment_699:
 	CMPQ    SI, $0x00
-	JE      ring_done_674
+	JE      ring_done_700
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -8428,96 +8597,109 @@ ring_segment_673:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R10
 
-ring_len_675:
+ring_len_701:
 	CMPQ R10, $0x00000010
-	JAE  ring_len_done_676
+	JAE  ring_len_done_702
 	ADDQ R9, R10
-	JMP  ring_len_675
+	JMP  ring_len_701
 
-ring_len_done_676:
+ring_len_done_702:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000010, R11
 
-ring_step_677:
+ring_step_703:
 	CMPQ R11, R10
-	JB   ring_step_done_678
+	JB   ring_step_done_704
 	SUBQ R10, R11
-	JMP  ring_step_677
+	JMP  ring_step_703
 
-ring_step_done_678:
+ring_step_done_704:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000040, R11
 
-ring_step_679:
+ring_step_705:
 	CMPQ R11, R10
-	JB   ring_step_done_680
+	JB   ring_step_done_706
 	SUBQ R10, R11
-	JMP  ring_step_679
+	JMP  ring_step_705
 
-ring_step_done_680:
+ring_step_done_706:
 	MOVQ R11, 1936(SP)
 	MOVQ alpha_base+48(FP), R10
 	LEAQ (R10)(AX*4), R10
 	CMPQ R8, $0x01
-	JNE  ring_planes_681
+	JNE  ring_planes_707
 	XORQ AX, AX
 	MOVQ DX, R8
 	SUBQ $0x00000010, R8
 
-ring_copy_683:
+ring_copy_709:
 	CMPQ    AX, R8
-	JGT     ring_copy_tail_684
+	JGT     ring_copy_tail_710
 	VMOVUPS (R10)(AX*4), Z1
 	VMOVUPS Z1, (DI)(AX*4)
 	ADDQ    $0x00000010, AX
-	JMP     ring_copy_683
+	JMP     ring_copy_709
 
-ring_copy_tail_684:
+ring_copy_tail_710:
 	SUBQ      AX, DX
-	JE        ring_extend_682
+	JE        ring_extend_708
 	MOVQ      $-1, R8
 	BZHIQ     DX, R8, DX
 	KMOVW     DX, K1
 	VMOVUPS.Z (R10)(AX*4), K1, Z1
 	VMOVUPS   Z1, (DI)(AX*4)
-	JMP       ring_extend_682
+	JMP       ring_extend_708
 
-ring_planes_681:
+ring_planes_707:
 	XORQ AX, AX
 	XORQ R11, R11
+	CMPQ R8, $0x00000020
+	JA   ring_long_planes_713
 
-ring_channel_685:
+ring_fill_712:
+	VBROADCASTSS (R10)(AX*4), Z1
+	VMOVUPS      Z1, (DI)(R11*4)
+	VMOVUPS      Z1, 64(DI)(R11*4)
+	ADDQ         R8, R11
+	INCQ         AX
 	CMPQ         AX, DX
-	JE           ring_extend_682
+	JB           ring_fill_712
+	JMP          ring_extend_708
+
+ring_long_planes_713:
+ring_channel_711:
+	CMPQ         AX, DX
+	JE           ring_extend_708
 	VBROADCASTSS (R10)(AX*4), Z1
 	XORQ         R12, R12
 
-ring_fill_686:
+ring_plane_714:
 	MOVQ    R11, R13
 	ADDQ    R12, R13
 	VMOVUPS Z1, (DI)(R13*4)
 	ADDQ    $0x00000010, R12
 	CMPQ    R12, R8
-	JB      ring_fill_686
+	JB      ring_plane_714
 	ADDQ    R8, R11
 	INCQ    AX
-	JMP     ring_channel_685
+	JMP     ring_channel_711
 
-ring_extend_682:
+ring_extend_708:
 	MOVQ 1920(SP), AX
 	MOVQ R9, DX
 
-ring_element_687:
+ring_element_715:
 	CMPQ DX, AX
-	JAE  ring_repeated_688
+	JAE  ring_repeated_716
 	MOVQ DX, R8
 	SUBQ R9, R8
 	MOVL (DI)(R8*4), R8
 	MOVL R8, (DI)(DX*4)
 	INCQ DX
-	JMP  ring_element_687
+	JMP  ring_element_715
 
-ring_repeated_688:
+ring_repeated_716:
 	VMOVUPS (DI), Z1
 	VMOVUPS Z1, (DI)(AX*4)
 	VMOVUPS 64(DI), Z1
@@ -8532,9 +8714,9 @@ ring_repeated_688:
 	MOVQ    DX, R9
 	SUBQ    $0x00000040, R9
 
-unrolled_689:
+unrolled_717:
 	CMPQ    R8, R9
-	JGT     single_690
+	JGT     single_718
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -8556,15 +8738,15 @@ unrolled_689:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000040, R8
-	JMP     unrolled_689
+	JMP     unrolled_717
 
-single_690:
+single_718:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-single_loop_691:
+single_loop_719:
 	CMPQ    R8, R9
-	JGT     remainder_692
+	JGT     remainder_720
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -8574,11 +8756,11 @@ single_loop_691:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000010, R8
-	JMP     single_loop_691
+	JMP     single_loop_719
 
-remainder_692:
+remainder_720:
 	SUBQ      R8, DX
-	JE        span_done_693
+	JE        span_done_721
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -8587,7 +8769,7 @@ remainder_692:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-span_done_693:
+span_done_721:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -8598,14 +8780,14 @@ span_done_693:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_694
+	JNE  ring_next_722
 	XORQ AX, AX
 
-ring_next_694:
+ring_next_722:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_673
+	JMP  ring_segment_699
 
-ring_done_674:
+ring_done_700:
 ring_finished_forwardAVX512F32:
 	VZEROUPPER
 	RET
@@ -8630,11 +8812,11 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_695
+	JB           cached_723
 	CMPQ         AX, DX
-	JE           cached_695
+	JE           cached_723
 	CMPQ         AX, CX
-	JE           cached_695
+	JE           cached_723
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -8643,7 +8825,7 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_697
+	JE           aligned_725
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -8662,13 +8844,13 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	VMOVUPS      Z10, K1, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_697:
+aligned_725:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_698:
+unrolled_726:
 	CMPQ        SI, DI
-	JGT         single_699
+	JGT         single_727
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -8718,15 +8900,15 @@ unrolled_698:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
-	JMP         unrolled_698
+	JMP         unrolled_726
 
-single_699:
+single_727:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_700:
+single_loop_728:
 	CMPQ        SI, DI
-	JGT         remainder_701
+	JGT         remainder_729
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -8740,11 +8922,11 @@ single_loop_700:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
-	JMP         single_loop_700
+	JMP         single_loop_728
 
-remainder_701:
+remainder_729:
 	SUBQ        SI, BX
-	JE          span_done_702
+	JE          span_done_730
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -8761,18 +8943,18 @@ remainder_701:
 	VMULPS      Z9, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(SI*4)
 
-span_done_702:
+span_done_730:
 	SFENCE
-	JMP stored_696
+	JMP stored_724
 
-cached_695:
+cached_723:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_703:
+unrolled_731:
 	CMPQ        SI, DI
-	JGT         single_704
+	JGT         single_732
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -8822,15 +9004,15 @@ unrolled_703:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
-	JMP         unrolled_703
+	JMP         unrolled_731
 
-single_704:
+single_732:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_705:
+single_loop_733:
 	CMPQ        SI, DI
-	JGT         remainder_706
+	JGT         remainder_734
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -8844,11 +9026,11 @@ single_loop_705:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
-	JMP         single_loop_705
+	JMP         single_loop_733
 
-remainder_706:
+remainder_734:
 	SUBQ        SI, BX
-	JE          span_done_707
+	JE          span_done_735
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -8865,8 +9047,8 @@ remainder_706:
 	VMULPS      Z9, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(SI*4)
 
-span_done_707:
-stored_696:
+span_done_735:
+stored_724:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -8900,9 +9082,9 @@ TEXT ·backwardPlanesAVX512F32(SB), NOSPLIT, $0-128
 	SHLQ   $0x02, R10
 	XORQ   R11, R11
 
-plane_708:
+plane_736:
 	CMPQ         BX, $0x00
-	JE           planes_done_709
+	JE           planes_done_737
 	VBROADCASTSS (R9)(R11*4), Z9
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -8916,9 +9098,9 @@ plane_708:
 	MOVQ         DI, R13
 	SUBQ         $0x00000040, R13
 
-unrolled_710:
+unrolled_738:
 	CMPQ        R12, R13
-	JGT         single_711
+	JGT         single_739
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -8968,15 +9150,15 @@ unrolled_710:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, 192(AX)(R12*4)
 	ADDQ        $0x00000040, R12
-	JMP         unrolled_710
+	JMP         unrolled_738
 
-single_711:
+single_739:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 
-single_loop_712:
+single_loop_740:
 	CMPQ        R12, R13
-	JGT         remainder_713
+	JGT         remainder_741
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -8990,12 +9172,12 @@ single_loop_712:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, (AX)(R12*4)
 	ADDQ        $0x00000010, R12
-	JMP         single_loop_712
+	JMP         single_loop_740
 
-remainder_713:
+remainder_741:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_714
+	JE          span_done_742
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -9012,7 +9194,7 @@ remainder_713:
 	VMULPS      Z9, Z10, K2, Z10
 	VMOVUPS     Z10, K1, (AX)(R12*4)
 
-span_done_714:
+span_done_742:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -9033,14 +9215,14 @@ span_done_714:
 	ADDQ          R10, AX
 	INCQ          R11
 	CMPQ          R11, R8
-	JNE           same_pass_715
+	JNE           same_pass_743
 	XORQ          R11, R11
 
-same_pass_715:
+same_pass_743:
 	SUBQ DI, BX
-	JMP  plane_708
+	JMP  plane_736
 
-planes_done_709:
+planes_done_737:
 	VZEROUPPER
 	RET
 
@@ -9056,9 +9238,9 @@ TEXT ·backwardPatternAVX512F32(SB), NOSPLIT, $0-120
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), R8
 
-row_716:
+row_744:
 	CMPQ    BX, $0x00
-	JE      rows_done_717
+	JE      rows_done_745
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -9066,9 +9248,9 @@ row_716:
 	MOVQ    R9, R11
 	SUBQ    $0x00000040, R11
 
-unrolled_718:
+unrolled_746:
 	CMPQ        R10, R11
-	JGT         single_719
+	JGT         single_747
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -9134,15 +9316,15 @@ unrolled_718:
 	VMULPS      192(SI)(R10*4), Z1, K1, Z1
 	VMOVUPS     Z1, 192(AX)(R10*4)
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_718
+	JMP         unrolled_746
 
-single_719:
+single_747:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-single_loop_720:
+single_loop_748:
 	CMPQ        R10, R11
-	JGT         remainder_721
+	JGT         remainder_749
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -9160,12 +9342,12 @@ single_loop_720:
 	VMULPS      (SI)(R10*4), Z1, K1, Z1
 	VMOVUPS     Z1, (AX)(R10*4)
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_720
+	JMP         single_loop_748
 
-remainder_721:
+remainder_749:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_722
+	JE          span_done_750
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -9186,16 +9368,16 @@ remainder_721:
 	VMULPS      (SI)(R10*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_722:
+span_done_750:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_716
+	JMP  row_744
 
-rows_done_717:
+rows_done_745:
 	VZEROUPPER
 	RET
 
@@ -9218,98 +9400,111 @@ TEXT ·backwardRingAVX512F32(SB), $1856-128
 	MOVQ   DX, R10
 	IMULQ  AX, R10
 	CMPQ   R10, $0x00000030
-	JA     ring_segmented_723
+	JA     ring_segmented_751
 	MOVQ   R10, R11
 
-ring_len_724:
+ring_len_752:
 	CMPQ R11, $0x00000010
-	JAE  ring_len_done_725
+	JAE  ring_len_done_753
 	ADDQ R10, R11
-	JMP  ring_len_724
+	JMP  ring_len_752
 
-ring_len_done_725:
+ring_len_done_753:
 	MOVQ R11, 1792(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_726:
+ring_step_754:
 	CMPQ R12, R11
-	JB   ring_step_done_727
+	JB   ring_step_done_755
 	SUBQ R11, R12
-	JMP  ring_step_726
+	JMP  ring_step_754
 
-ring_step_done_727:
+ring_step_done_755:
 	MOVQ R12, 1800(SP)
 	MOVQ $0x00000040, R12
 
-ring_step_728:
+ring_step_756:
 	CMPQ R12, R11
-	JB   ring_step_done_729
+	JB   ring_step_done_757
 	SUBQ R11, R12
-	JMP  ring_step_728
+	JMP  ring_step_756
 
-ring_step_done_729:
+ring_step_done_757:
 	MOVQ R12, 1808(SP)
 	MOVQ alpha_base+72(FP), R11
 	CMPQ AX, $0x01
-	JNE  ring_planes_730
+	JNE  ring_planes_758
 	XORQ AX, AX
 	MOVQ DX, R12
 	SUBQ $0x00000010, R12
 
-ring_copy_732:
+ring_copy_760:
 	CMPQ    AX, R12
-	JGT     ring_copy_tail_733
+	JGT     ring_copy_tail_761
 	VMOVUPS (R11)(AX*4), Z1
 	VMOVUPS Z1, (R8)(AX*4)
 	ADDQ    $0x00000010, AX
-	JMP     ring_copy_732
+	JMP     ring_copy_760
 
-ring_copy_tail_733:
+ring_copy_tail_761:
 	SUBQ      AX, DX
-	JE        ring_extend_731
+	JE        ring_extend_759
 	MOVQ      $-1, R12
 	BZHIQ     DX, R12, DX
 	KMOVW     DX, K1
 	VMOVUPS.Z (R11)(AX*4), K1, Z1
 	VMOVUPS   Z1, (R8)(AX*4)
-	JMP       ring_extend_731
+	JMP       ring_extend_759
 
-ring_planes_730:
+ring_planes_758:
 	XORQ R12, R12
 	XORQ R13, R13
+	CMPQ AX, $0x00000020
+	JA   ring_long_planes_764
 
-ring_channel_734:
+ring_fill_763:
+	VBROADCASTSS (R11)(R12*4), Z1
+	VMOVUPS      Z1, (R8)(R13*4)
+	VMOVUPS      Z1, 64(R8)(R13*4)
+	ADDQ         AX, R13
+	INCQ         R12
 	CMPQ         R12, DX
-	JE           ring_extend_731
+	JB           ring_fill_763
+	JMP          ring_extend_759
+
+ring_long_planes_764:
+ring_channel_762:
+	CMPQ         R12, DX
+	JE           ring_extend_759
 	VBROADCASTSS (R11)(R12*4), Z1
 	XORQ         R14, R14
 
-ring_fill_735:
+ring_plane_765:
 	MOVQ    R13, R15
 	ADDQ    R14, R15
 	VMOVUPS Z1, (R8)(R15*4)
 	ADDQ    $0x00000010, R14
 	CMPQ    R14, AX
-	JB      ring_fill_735
+	JB      ring_plane_765
 	ADDQ    AX, R13
 	INCQ    R12
-	JMP     ring_channel_734
+	JMP     ring_channel_762
 
-ring_extend_731:
+ring_extend_759:
 	MOVQ 1792(SP), AX
 	MOVQ R10, DX
 
-ring_element_736:
+ring_element_766:
 	CMPQ DX, AX
-	JAE  ring_repeated_737
+	JAE  ring_repeated_767
 	MOVQ DX, R11
 	SUBQ R10, R11
 	MOVL (R8)(R11*4), R11
 	MOVL R11, (R8)(DX*4)
 	INCQ DX
-	JMP  ring_element_736
+	JMP  ring_element_766
 
-ring_repeated_737:
+ring_repeated_767:
 	VMOVUPS (R8), Z1
 	VMOVUPS Z1, (R8)(AX*4)
 	VMOVUPS 64(R8), Z1
@@ -9322,22 +9517,22 @@ ring_repeated_737:
 	MOVQ    1792(SP), DX
 	ADDQ    $0x00000040, DX
 
-sums_zero_738:
+sums_zero_768:
 	CMPQ    AX, DX
-	JAE     sums_zeroed_739
+	JAE     sums_zeroed_769
 	VMOVUPD Z0, (R9)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_zero_738
+	JMP     sums_zero_768
 
-sums_zeroed_739:
+sums_zeroed_769:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ DI, R10
 	SUBQ $0x00000040, R10
 
-unrolled_740:
+unrolled_770:
 	CMPQ        DX, R10
-	JGT         single_741
+	JGT         single_771
 	VMOVUPS     (BX)(DX*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(DX*4), Z1
@@ -9407,15 +9602,15 @@ unrolled_740:
 	SUBQ        1792(SP), R11
 	CMOVQCC     R11, AX
 	ADDQ        $0x00000040, DX
-	JMP         unrolled_740
+	JMP         unrolled_770
 
-single_741:
+single_771:
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 
-single_loop_742:
+single_loop_772:
 	CMPQ        DX, R10
-	JGT         remainder_743
+	JGT         remainder_773
 	VMOVUPS     (BX)(DX*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(DX*4), Z1
@@ -9437,11 +9632,11 @@ single_loop_742:
 	SUBQ        1792(SP), R11
 	CMOVQCC     R11, AX
 	ADDQ        $0x00000010, DX
-	JMP         single_loop_742
+	JMP         single_loop_772
 
-remainder_743:
+remainder_773:
 	SUBQ        DX, DI
-	JE          span_done_744
+	JE          span_done_774
 	MOVQ        $-1, R10
 	BZHIQ       DI, R10, DI
 	KMOVW       DI, K1
@@ -9462,7 +9657,7 @@ remainder_743:
 	VMULPS      (R8)(AX*4), Z0, K2, Z0
 	VMOVUPS     Z0, K1, (CX)(DX*4)
 
-span_done_744:
+span_done_774:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
@@ -9470,49 +9665,49 @@ span_done_744:
 	MOVQ  DX, BX
 	ADDQ  $0x00000040, BX
 
-fold_ext_745:
+fold_ext_775:
 	CMPQ    BX, DX
-	JBE     fold_ext_done_746
+	JBE     fold_ext_done_776
 	SUBQ    $0x00000008, BX
 	MOVQ    BX, SI
 	SUBQ    DX, SI
 	VMOVUPD (R9)(SI*8), Z0
 	VADDPD  (R9)(BX*8), Z0, Z0
 	VMOVUPD Z0, (R9)(SI*8)
-	JMP     fold_ext_745
+	JMP     fold_ext_775
 
-fold_ext_done_746:
-fold_747:
+fold_ext_done_776:
+fold_777:
 	CMPQ   DX, AX
-	JBE    folded_748
+	JBE    folded_778
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (R9)(DX*8), X0
 	VADDSD (R9)(SI*8), X0, X0
 	VMOVSD X0, (R9)(SI*8)
-	JMP    fold_747
+	JMP    fold_777
 
-folded_748:
+folded_778:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_749
+	JNE  sums_planes_779
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_752:
+sums_vector_782:
 	CMPQ      AX, DX
-	JGT       sums_scalar_750
+	JGT       sums_scalar_780
 	VCVTPS2PD (CX)(AX*4), Z0
 	VADDPD    (R9)(AX*8), Z0, Z0
 	VCVTPD2PS Z0, Y0
 	VMOVUPS   Y0, (CX)(AX*4)
 	ADDQ      $0x00000008, AX
-	JMP       sums_vector_752
+	JMP       sums_vector_782
 
-sums_scalar_750:
+sums_scalar_780:
 	CMPQ      AX, alpha_len+80(FP)
-	JE        sums_done_751
+	JE        sums_done_781
 	VMOVSD    (R9)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
@@ -9520,18 +9715,18 @@ sums_scalar_750:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_750
+	JMP       sums_scalar_780
 
-sums_planes_749:
+sums_planes_779:
 	XORQ BX, BX
 	MOVQ inner+120(FP), SI
 	SHLQ $0x03, SI
 
-sums_group_753:
+sums_group_783:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_755
+	JB     sums_single_785
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -9540,7 +9735,7 @@ sums_group_753:
 	LEAQ   (DI)(SI*2), R8
 	XORQ   DX, DX
 
-sums_group_plane_754:
+sums_group_plane_784:
 	VADDSD    (DI), X0, X0
 	VADDSD    (DI)(SI*1), X1, X1
 	VADDSD    (R8), X2, X2
@@ -9549,7 +9744,7 @@ sums_group_plane_754:
 	ADDQ      $0x08, R8
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_group_plane_754
+	JB        sums_group_plane_784
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (CX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -9574,32 +9769,32 @@ sums_group_plane_754:
 	SHRQ      $0x01, DX
 	ADDQ      DX, BX
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_753
+	JMP       sums_group_783
 
-sums_single_755:
+sums_single_785:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_751
+	JE     sums_done_781
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_756:
+sums_single_plane_786:
 	VADDSD    (R9)(BX*8), X0, X0
 	INCQ      BX
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_single_plane_756
+	JB        sums_single_plane_786
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_755
+	JMP       sums_single_785
 
-sums_done_751:
+sums_done_781:
 	JMP ring_finished_backwardAVX512F32
 
-ring_segmented_723:
+ring_segmented_751:
 	MOVQ inner+120(FP), R10
 	CMPQ R10, $0x00000030
 	JA   ring_finished_backwardAVX512F32
@@ -9610,9 +9805,9 @@ ring_segmented_723:
 	MOVQ $0x00000000, 1832(SP)
 	MOVQ $0x00000000, 1816(SP)
 
-ring_segment_757:
+ring_segment_787:
 	CMPQ    DI, $0x00
-	JE      ring_done_758
+	JE      ring_done_788
 	MOVQ    1816(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+120(FP), R10
@@ -9629,96 +9824,109 @@ ring_segment_757:
 	MOVQ    R12, 1848(SP)
 	MOVQ    R11, R12
 
-ring_len_759:
+ring_len_789:
 	CMPQ R12, $0x00000010
-	JAE  ring_len_done_760
+	JAE  ring_len_done_790
 	ADDQ R11, R12
-	JMP  ring_len_759
+	JMP  ring_len_789
 
-ring_len_done_760:
+ring_len_done_790:
 	MOVQ R12, 1792(SP)
 	MOVQ $0x00000010, R13
 
-ring_step_761:
+ring_step_791:
 	CMPQ R13, R12
-	JB   ring_step_done_762
+	JB   ring_step_done_792
 	SUBQ R12, R13
-	JMP  ring_step_761
+	JMP  ring_step_791
 
-ring_step_done_762:
+ring_step_done_792:
 	MOVQ R13, 1800(SP)
 	MOVQ $0x00000040, R13
 
-ring_step_763:
+ring_step_793:
 	CMPQ R13, R12
-	JB   ring_step_done_764
+	JB   ring_step_done_794
 	SUBQ R12, R13
-	JMP  ring_step_763
+	JMP  ring_step_793
 
-ring_step_done_764:
+ring_step_done_794:
 	MOVQ R13, 1808(SP)
 	MOVQ alpha_base+72(FP), R12
 	LEAQ (R12)(AX*4), R12
 	CMPQ R10, $0x01
-	JNE  ring_planes_765
+	JNE  ring_planes_795
 	XORQ AX, AX
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 
-ring_copy_767:
+ring_copy_797:
 	CMPQ    AX, R10
-	JGT     ring_copy_tail_768
+	JGT     ring_copy_tail_798
 	VMOVUPS (R12)(AX*4), Z1
 	VMOVUPS Z1, (R8)(AX*4)
 	ADDQ    $0x00000010, AX
-	JMP     ring_copy_767
+	JMP     ring_copy_797
 
-ring_copy_tail_768:
+ring_copy_tail_798:
 	SUBQ      AX, DX
-	JE        ring_extend_766
+	JE        ring_extend_796
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
 	VMOVUPS.Z (R12)(AX*4), K1, Z1
 	VMOVUPS   Z1, (R8)(AX*4)
-	JMP       ring_extend_766
+	JMP       ring_extend_796
 
-ring_planes_765:
+ring_planes_795:
 	XORQ AX, AX
 	XORQ R13, R13
+	CMPQ R10, $0x00000020
+	JA   ring_long_planes_801
 
-ring_channel_769:
+ring_fill_800:
+	VBROADCASTSS (R12)(AX*4), Z1
+	VMOVUPS      Z1, (R8)(R13*4)
+	VMOVUPS      Z1, 64(R8)(R13*4)
+	ADDQ         R10, R13
+	INCQ         AX
 	CMPQ         AX, DX
-	JE           ring_extend_766
+	JB           ring_fill_800
+	JMP          ring_extend_796
+
+ring_long_planes_801:
+ring_channel_799:
+	CMPQ         AX, DX
+	JE           ring_extend_796
 	VBROADCASTSS (R12)(AX*4), Z1
 	XORQ         R14, R14
 
-ring_fill_770:
+ring_plane_802:
 	MOVQ    R13, R15
 	ADDQ    R14, R15
 	VMOVUPS Z1, (R8)(R15*4)
 	ADDQ    $0x00000010, R14
 	CMPQ    R14, R10
-	JB      ring_fill_770
+	JB      ring_plane_802
 	ADDQ    R10, R13
 	INCQ    AX
-	JMP     ring_channel_769
+	JMP     ring_channel_799
 
-ring_extend_766:
+ring_extend_796:
 	MOVQ 1792(SP), AX
 	MOVQ R11, DX
 
-ring_element_771:
+ring_element_803:
 	CMPQ DX, AX
-	JAE  ring_repeated_772
+	JAE  ring_repeated_804
 	MOVQ DX, R10
 	SUBQ R11, R10
 	MOVL (R8)(R10*4), R10
 	MOVL R10, (R8)(DX*4)
 	INCQ DX
-	JMP  ring_element_771
+	JMP  ring_element_803
 
-ring_repeated_772:
+ring_repeated_804:
 	VMOVUPS (R8), Z1
 	VMOVUPS Z1, (R8)(AX*4)
 	VMOVUPS 64(R8), Z1
@@ -9731,23 +9939,23 @@ ring_repeated_772:
 	MOVQ    1792(SP), DX
 	ADDQ    $0x00000040, DX
 
-sums_zero_773:
+sums_zero_805:
 	CMPQ    AX, DX
-	JAE     sums_zeroed_774
+	JAE     sums_zeroed_806
 	VMOVUPD Z0, (R9)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_zero_773
+	JMP     sums_zero_805
 
-sums_zeroed_774:
+sums_zeroed_806:
 	XORQ AX, AX
 	MOVQ 1848(SP), DX
 	XORQ R10, R10
 	MOVQ DX, R11
 	SUBQ $0x00000040, R11
 
-unrolled_775:
+unrolled_807:
 	CMPQ        R10, R11
-	JGT         single_776
+	JGT         single_808
 	VMOVUPS     (BX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R10*4), Z1
@@ -9817,15 +10025,15 @@ unrolled_775:
 	SUBQ        1792(SP), R12
 	CMOVQCC     R12, AX
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_775
+	JMP         unrolled_807
 
-single_776:
+single_808:
 	MOVQ DX, R11
 	SUBQ $0x00000010, R11
 
-single_loop_777:
+single_loop_809:
 	CMPQ        R10, R11
-	JGT         remainder_778
+	JGT         remainder_810
 	VMOVUPS     (BX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R10*4), Z1
@@ -9847,11 +10055,11 @@ single_loop_777:
 	SUBQ        1792(SP), R12
 	CMOVQCC     R12, AX
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_777
+	JMP         single_loop_809
 
-remainder_778:
+remainder_810:
 	SUBQ        R10, DX
-	JE          span_done_779
+	JE          span_done_811
 	MOVQ        $-1, R11
 	BZHIQ       DX, R11, DX
 	KMOVW       DX, K1
@@ -9872,7 +10080,7 @@ remainder_778:
 	VMULPS      (R8)(AX*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (CX)(R10*4)
 
-span_done_779:
+span_done_811:
 	MOVQ  1816(SP), AX
 	MOVQ  1840(SP), DX
 	MOVQ  dalpha_base+96(FP), R10
@@ -9883,49 +10091,49 @@ span_done_779:
 	MOVQ  R12, R13
 	ADDQ  $0x00000040, R13
 
-fold_ext_780:
+fold_ext_812:
 	CMPQ    R13, R12
-	JBE     fold_ext_done_781
+	JBE     fold_ext_done_813
 	SUBQ    $0x00000008, R13
 	MOVQ    R13, R14
 	SUBQ    R12, R14
 	VMOVUPD (R9)(R14*8), Z1
 	VADDPD  (R9)(R13*8), Z1, Z1
 	VMOVUPD Z1, (R9)(R14*8)
-	JMP     fold_ext_780
+	JMP     fold_ext_812
 
-fold_ext_done_781:
-fold_782:
+fold_ext_done_813:
+fold_814:
 	CMPQ   R12, R11
-	JBE    folded_783
+	JBE    folded_815
 	DECQ   R12
 	MOVQ   R12, R14
 	SUBQ   R11, R14
 	VMOVSD (R9)(R12*8), X1
 	VADDSD (R9)(R14*8), X1, X1
 	VMOVSD X1, (R9)(R14*8)
-	JMP    fold_782
+	JMP    fold_814
 
-folded_783:
+folded_815:
 	XORQ R11, R11
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_784
+	JNE  sums_planes_816
 	MOVQ 1840(SP), R12
 	SUBQ $0x00000008, R12
 
-sums_vector_787:
+sums_vector_819:
 	CMPQ      R11, R12
-	JGT       sums_scalar_785
+	JGT       sums_scalar_817
 	VCVTPS2PD (R10)(R11*4), Z1
 	VADDPD    (R9)(R11*8), Z1, Z1
 	VCVTPD2PS Z1, Y1
 	VMOVUPS   Y1, (R10)(R11*4)
 	ADDQ      $0x00000008, R11
-	JMP       sums_vector_787
+	JMP       sums_vector_819
 
-sums_scalar_785:
+sums_scalar_817:
 	CMPQ      R11, 1840(SP)
-	JE        sums_done_786
+	JE        sums_done_818
 	VMOVSD    (R9)(R11*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (R10)(R11*4), X2, X2
@@ -9933,18 +10141,18 @@ sums_scalar_785:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (R10)(R11*4)
 	INCQ      R11
-	JMP       sums_scalar_785
+	JMP       sums_scalar_817
 
-sums_planes_784:
+sums_planes_816:
 	XORQ R13, R13
 	MOVQ inner+120(FP), R14
 	SHLQ $0x03, R14
 
-sums_group_788:
+sums_group_820:
 	MOVQ   1840(SP), R12
 	SUBQ   R11, R12
 	CMPQ   R12, $0x00000004
-	JB     sums_single_790
+	JB     sums_single_822
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -9953,7 +10161,7 @@ sums_group_788:
 	LEAQ   (R15)(R14*2), BP
 	XORQ   R12, R12
 
-sums_group_plane_789:
+sums_group_plane_821:
 	VADDSD    (R15), X1, X1
 	VADDSD    (R15)(R14*1), X2, X2
 	VADDSD    (BP), X3, X3
@@ -9962,7 +10170,7 @@ sums_group_plane_789:
 	ADDQ      $0x08, BP
 	INCQ      R12
 	CMPQ      R12, inner+120(FP)
-	JB        sums_group_plane_789
+	JB        sums_group_plane_821
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (R10)(R11*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -9987,29 +10195,29 @@ sums_group_plane_789:
 	SHRQ      $0x01, R12
 	ADDQ      R12, R13
 	ADDQ      $0x00000004, R11
-	JMP       sums_group_788
+	JMP       sums_group_820
 
-sums_single_790:
+sums_single_822:
 	CMPQ   R11, 1840(SP)
-	JE     sums_done_786
+	JE     sums_done_818
 	VXORPS X1, X1, X1
 	XORQ   R12, R12
 
-sums_single_plane_791:
+sums_single_plane_823:
 	VADDSD    (R9)(R13*8), X1, X1
 	INCQ      R13
 	INCQ      R12
 	CMPQ      R12, inner+120(FP)
-	JB        sums_single_plane_791
+	JB        sums_single_plane_823
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (R10)(R11*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (R10)(R11*4)
 	INCQ      R11
-	JMP       sums_single_790
+	JMP       sums_single_822
 
-sums_done_786:
+sums_done_818:
 	MOVQ 1848(SP), R10
 	SUBQ R10, DI
 	SHLQ $0x02, R10
@@ -10019,14 +10227,14 @@ sums_done_786:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_792
+	JNE  ring_next_824
 	XORQ AX, AX
 
-ring_next_792:
+ring_next_824:
 	MOVQ AX, 1816(SP)
-	JMP  ring_segment_757
+	JMP  ring_segment_787
 
-ring_done_758:
+ring_done_788:
 ring_finished_backwardAVX512F32:
 	VZEROUPPER
 	RET
@@ -10043,11 +10251,11 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_793
+	JB           cached_825
 	CMPQ         AX, DX
-	JE           cached_793
+	JE           cached_825
 	CMPQ         AX, CX
-	JE           cached_793
+	JE           cached_825
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -10056,7 +10264,7 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_795
+	JE           aligned_827
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -10068,13 +10276,13 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	VMOVUPS      Z2, K1, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_795:
+aligned_827:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_796:
+unrolled_828:
 	CMPQ     SI, DI
-	JGT      single_797
+	JGT      single_829
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
@@ -10096,26 +10304,26 @@ unrolled_796:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(SI*4)
 	ADDQ     $0x00000040, SI
-	JMP      unrolled_796
+	JMP      unrolled_828
 
-single_797:
+single_829:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_798:
+single_loop_830:
 	CMPQ     SI, DI
-	JGT      remainder_799
+	JGT      remainder_831
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(SI*4)
 	ADDQ     $0x00000010, SI
-	JMP      single_loop_798
+	JMP      single_loop_830
 
-remainder_799:
+remainder_831:
 	SUBQ      SI, BX
-	JE        span_done_800
+	JE        span_done_832
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -10125,18 +10333,18 @@ remainder_799:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_800:
+span_done_832:
 	SFENCE
-	JMP stored_794
+	JMP stored_826
 
-cached_793:
+cached_825:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_801:
+unrolled_833:
 	CMPQ    SI, DI
-	JGT     single_802
+	JGT     single_834
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
@@ -10158,26 +10366,26 @@ unrolled_801:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(SI*4)
 	ADDQ    $0x00000040, SI
-	JMP     unrolled_801
+	JMP     unrolled_833
 
-single_802:
+single_834:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_803:
+single_loop_835:
 	CMPQ    SI, DI
-	JGT     remainder_804
+	JGT     remainder_836
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(SI*4)
 	ADDQ    $0x00000010, SI
-	JMP     single_loop_803
+	JMP     single_loop_835
 
-remainder_804:
+remainder_836:
 	SUBQ      SI, BX
-	JE        span_done_805
+	JE        span_done_837
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -10187,8 +10395,8 @@ remainder_804:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_805:
-stored_794:
+span_done_837:
+stored_826:
 	VZEROUPPER
 	RET
 
@@ -10207,17 +10415,17 @@ TEXT ·backwardPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	SHLQ   $0x02, R9
 	XORQ   R10, R10
 
-plane_806:
+plane_838:
 	CMPQ         BX, $0x00
-	JE           planes_done_807
+	JE           planes_done_839
 	VBROADCASTSS (R8)(R10*4), Z1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000040, R12
 
-unrolled_808:
+unrolled_840:
 	CMPQ    R11, R12
-	JGT     single_809
+	JGT     single_841
 	VMOVUPS (CX)(R11*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R11*4), Z2
@@ -10239,27 +10447,27 @@ unrolled_808:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(R11*4)
 	ADDQ    $0x00000040, R11
-	JMP     unrolled_808
+	JMP     unrolled_840
 
-single_809:
+single_841:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 
-single_loop_810:
+single_loop_842:
 	CMPQ    R11, R12
-	JGT     remainder_811
+	JGT     remainder_843
 	VMOVUPS (CX)(R11*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R11*4), Z2
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(R11*4)
 	ADDQ    $0x00000010, R11
-	JMP     single_loop_810
+	JMP     single_loop_842
 
-remainder_811:
+remainder_843:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_812
+	JE        span_done_844
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -10269,20 +10477,20 @@ remainder_811:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R11*4)
 
-span_done_812:
+span_done_844:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_813
+	JNE  same_pass_845
 	XORQ R10, R10
 
-same_pass_813:
+same_pass_845:
 	SUBQ SI, BX
-	JMP  plane_806
+	JMP  plane_838
 
-planes_done_807:
+planes_done_839:
 	VZEROUPPER
 	RET
 
@@ -10297,9 +10505,9 @@ TEXT ·backwardPatternDxAVX512F32(SB), NOSPLIT, $0-96
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), DI
 
-row_814:
+row_846:
 	CMPQ    BX, $0x00
-	JE      rows_done_815
+	JE      rows_done_847
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -10307,9 +10515,9 @@ row_814:
 	MOVQ    R8, R10
 	SUBQ    $0x00000040, R10
 
-unrolled_816:
+unrolled_848:
 	CMPQ    R9, R10
-	JGT     single_817
+	JGT     single_849
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
@@ -10331,27 +10539,27 @@ unrolled_816:
 	VMULPS  192(SI)(R9*4), Z1, K1, Z1
 	VMOVUPS Z1, 192(AX)(R9*4)
 	ADDQ    $0x00000040, R9
-	JMP     unrolled_816
+	JMP     unrolled_848
 
-single_817:
+single_849:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
-single_loop_818:
+single_loop_850:
 	CMPQ    R9, R10
-	JGT     remainder_819
+	JGT     remainder_851
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
 	VMULPS  (SI)(R9*4), Z1, K1, Z1
 	VMOVUPS Z1, (AX)(R9*4)
 	ADDQ    $0x00000010, R9
-	JMP     single_loop_818
+	JMP     single_loop_850
 
-remainder_819:
+remainder_851:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_820
+	JE        span_done_852
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -10361,16 +10569,16 @@ remainder_819:
 	VMULPS    (SI)(R9*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 
-span_done_820:
+span_done_852:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_814
+	JMP  row_846
 
-rows_done_815:
+rows_done_847:
 	VZEROUPPER
 	RET
 
@@ -10390,98 +10598,111 @@ TEXT ·backwardRingDxAVX512F32(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x00000180
-	JA     ring_segmented_821
+	JA     ring_segmented_853
 	MOVQ   R9, R10
 
-ring_len_822:
+ring_len_854:
 	CMPQ R10, $0x00000010
-	JAE  ring_len_done_823
+	JAE  ring_len_done_855
 	ADDQ R9, R10
-	JMP  ring_len_822
+	JMP  ring_len_854
 
-ring_len_done_823:
+ring_len_done_855:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000010, R11
 
-ring_step_824:
+ring_step_856:
 	CMPQ R11, R10
-	JB   ring_step_done_825
+	JB   ring_step_done_857
 	SUBQ R10, R11
-	JMP  ring_step_824
+	JMP  ring_step_856
 
-ring_step_done_825:
+ring_step_done_857:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000040, R11
 
-ring_step_826:
+ring_step_858:
 	CMPQ R11, R10
-	JB   ring_step_done_827
+	JB   ring_step_done_859
 	SUBQ R10, R11
-	JMP  ring_step_826
+	JMP  ring_step_858
 
-ring_step_done_827:
+ring_step_done_859:
 	MOVQ R11, 1936(SP)
 	MOVQ alpha_base+72(FP), R10
 	CMPQ AX, $0x01
-	JNE  ring_planes_828
+	JNE  ring_planes_860
 	XORQ AX, AX
 	MOVQ DX, R11
 	SUBQ $0x00000010, R11
 
-ring_copy_830:
+ring_copy_862:
 	CMPQ    AX, R11
-	JGT     ring_copy_tail_831
+	JGT     ring_copy_tail_863
 	VMOVUPS (R10)(AX*4), Z1
 	VMOVUPS Z1, (R8)(AX*4)
 	ADDQ    $0x00000010, AX
-	JMP     ring_copy_830
+	JMP     ring_copy_862
 
-ring_copy_tail_831:
+ring_copy_tail_863:
 	SUBQ      AX, DX
-	JE        ring_extend_829
+	JE        ring_extend_861
 	MOVQ      $-1, R11
 	BZHIQ     DX, R11, DX
 	KMOVW     DX, K1
 	VMOVUPS.Z (R10)(AX*4), K1, Z1
 	VMOVUPS   Z1, (R8)(AX*4)
-	JMP       ring_extend_829
+	JMP       ring_extend_861
 
-ring_planes_828:
+ring_planes_860:
 	XORQ R11, R11
 	XORQ R12, R12
+	CMPQ AX, $0x00000020
+	JA   ring_long_planes_866
 
-ring_channel_832:
+ring_fill_865:
+	VBROADCASTSS (R10)(R11*4), Z1
+	VMOVUPS      Z1, (R8)(R12*4)
+	VMOVUPS      Z1, 64(R8)(R12*4)
+	ADDQ         AX, R12
+	INCQ         R11
 	CMPQ         R11, DX
-	JE           ring_extend_829
+	JB           ring_fill_865
+	JMP          ring_extend_861
+
+ring_long_planes_866:
+ring_channel_864:
+	CMPQ         R11, DX
+	JE           ring_extend_861
 	VBROADCASTSS (R10)(R11*4), Z1
 	XORQ         R13, R13
 
-ring_fill_833:
+ring_plane_867:
 	MOVQ    R12, R14
 	ADDQ    R13, R14
 	VMOVUPS Z1, (R8)(R14*4)
 	ADDQ    $0x00000010, R13
 	CMPQ    R13, AX
-	JB      ring_fill_833
+	JB      ring_plane_867
 	ADDQ    AX, R12
 	INCQ    R11
-	JMP     ring_channel_832
+	JMP     ring_channel_864
 
-ring_extend_829:
+ring_extend_861:
 	MOVQ 1920(SP), AX
 	MOVQ R9, DX
 
-ring_element_834:
+ring_element_868:
 	CMPQ DX, AX
-	JAE  ring_repeated_835
+	JAE  ring_repeated_869
 	MOVQ DX, R10
 	SUBQ R9, R10
 	MOVL (R8)(R10*4), R10
 	MOVL R10, (R8)(DX*4)
 	INCQ DX
-	JMP  ring_element_834
+	JMP  ring_element_868
 
-ring_repeated_835:
+ring_repeated_869:
 	VMOVUPS (R8), Z1
 	VMOVUPS Z1, (R8)(AX*4)
 	VMOVUPS 64(R8), Z1
@@ -10495,9 +10716,9 @@ ring_repeated_835:
 	MOVQ    DI, R9
 	SUBQ    $0x00000040, R9
 
-unrolled_836:
+unrolled_870:
 	CMPQ    DX, R9
-	JGT     single_837
+	JGT     single_871
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(DX*4), Z1
@@ -10523,15 +10744,15 @@ unrolled_836:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000040, DX
-	JMP     unrolled_836
+	JMP     unrolled_870
 
-single_837:
+single_871:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_838:
+single_loop_872:
 	CMPQ    DX, R9
-	JGT     remainder_839
+	JGT     remainder_873
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(DX*4), Z1
@@ -10542,11 +10763,11 @@ single_loop_838:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000010, DX
-	JMP     single_loop_838
+	JMP     single_loop_872
 
-remainder_839:
+remainder_873:
 	SUBQ      DX, DI
-	JE        span_done_840
+	JE        span_done_874
 	MOVQ      $-1, R9
 	BZHIQ     DI, R9, DI
 	KMOVW     DI, K1
@@ -10556,10 +10777,10 @@ remainder_839:
 	VMULPS    (R8)(AX*4), Z0, K2, Z0
 	VMOVUPS   Z0, K1, (CX)(DX*4)
 
-span_done_840:
+span_done_874:
 	JMP ring_finished_backwardDxAVX512F32
 
-ring_segmented_821:
+ring_segmented_853:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x00000180
 	JA   ring_finished_backwardDxAVX512F32
@@ -10570,9 +10791,9 @@ ring_segmented_821:
 	MOVQ $0x00000000, 1960(SP)
 	MOVQ $0x00000000, 1944(SP)
 
-ring_segment_841:
+ring_segment_875:
 	CMPQ    DI, $0x00
-	JE      ring_done_842
+	JE      ring_done_876
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -10589,96 +10810,109 @@ ring_segment_841:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R11
 
-ring_len_843:
+ring_len_877:
 	CMPQ R11, $0x00000010
-	JAE  ring_len_done_844
+	JAE  ring_len_done_878
 	ADDQ R10, R11
-	JMP  ring_len_843
+	JMP  ring_len_877
 
-ring_len_done_844:
+ring_len_done_878:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_845:
+ring_step_879:
 	CMPQ R12, R11
-	JB   ring_step_done_846
+	JB   ring_step_done_880
 	SUBQ R11, R12
-	JMP  ring_step_845
+	JMP  ring_step_879
 
-ring_step_done_846:
+ring_step_done_880:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000040, R12
 
-ring_step_847:
+ring_step_881:
 	CMPQ R12, R11
-	JB   ring_step_done_848
+	JB   ring_step_done_882
 	SUBQ R11, R12
-	JMP  ring_step_847
+	JMP  ring_step_881
 
-ring_step_done_848:
+ring_step_done_882:
 	MOVQ R12, 1936(SP)
 	MOVQ alpha_base+72(FP), R11
 	LEAQ (R11)(AX*4), R11
 	CMPQ R9, $0x01
-	JNE  ring_planes_849
+	JNE  ring_planes_883
 	XORQ AX, AX
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-ring_copy_851:
+ring_copy_885:
 	CMPQ    AX, R9
-	JGT     ring_copy_tail_852
+	JGT     ring_copy_tail_886
 	VMOVUPS (R11)(AX*4), Z1
 	VMOVUPS Z1, (R8)(AX*4)
 	ADDQ    $0x00000010, AX
-	JMP     ring_copy_851
+	JMP     ring_copy_885
 
-ring_copy_tail_852:
+ring_copy_tail_886:
 	SUBQ      AX, DX
-	JE        ring_extend_850
+	JE        ring_extend_884
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
 	VMOVUPS.Z (R11)(AX*4), K1, Z1
 	VMOVUPS   Z1, (R8)(AX*4)
-	JMP       ring_extend_850
+	JMP       ring_extend_884
 
-ring_planes_849:
+ring_planes_883:
 	XORQ AX, AX
 	XORQ R12, R12
+	CMPQ R9, $0x00000020
+	JA   ring_long_planes_889
 
-ring_channel_853:
+ring_fill_888:
+	VBROADCASTSS (R11)(AX*4), Z1
+	VMOVUPS      Z1, (R8)(R12*4)
+	VMOVUPS      Z1, 64(R8)(R12*4)
+	ADDQ         R9, R12
+	INCQ         AX
 	CMPQ         AX, DX
-	JE           ring_extend_850
+	JB           ring_fill_888
+	JMP          ring_extend_884
+
+ring_long_planes_889:
+ring_channel_887:
+	CMPQ         AX, DX
+	JE           ring_extend_884
 	VBROADCASTSS (R11)(AX*4), Z1
 	XORQ         R13, R13
 
-ring_fill_854:
+ring_plane_890:
 	MOVQ    R12, R14
 	ADDQ    R13, R14
 	VMOVUPS Z1, (R8)(R14*4)
 	ADDQ    $0x00000010, R13
 	CMPQ    R13, R9
-	JB      ring_fill_854
+	JB      ring_plane_890
 	ADDQ    R9, R12
 	INCQ    AX
-	JMP     ring_channel_853
+	JMP     ring_channel_887
 
-ring_extend_850:
+ring_extend_884:
 	MOVQ 1920(SP), AX
 	MOVQ R10, DX
 
-ring_element_855:
+ring_element_891:
 	CMPQ DX, AX
-	JAE  ring_repeated_856
+	JAE  ring_repeated_892
 	MOVQ DX, R9
 	SUBQ R10, R9
 	MOVL (R8)(R9*4), R9
 	MOVL R9, (R8)(DX*4)
 	INCQ DX
-	JMP  ring_element_855
+	JMP  ring_element_891
 
-ring_repeated_856:
+ring_repeated_892:
 	VMOVUPS (R8), Z1
 	VMOVUPS Z1, (R8)(AX*4)
 	VMOVUPS 64(R8), Z1
@@ -10693,9 +10927,9 @@ ring_repeated_856:
 	MOVQ    DX, R10
 	SUBQ    $0x00000040, R10
 
-unrolled_857:
+unrolled_893:
 	CMPQ    R9, R10
-	JGT     single_858
+	JGT     single_894
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -10721,15 +10955,15 @@ unrolled_857:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000040, R9
-	JMP     unrolled_857
+	JMP     unrolled_893
 
-single_858:
+single_894:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 
-single_loop_859:
+single_loop_895:
 	CMPQ    R9, R10
-	JGT     remainder_860
+	JGT     remainder_896
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -10740,11 +10974,11 @@ single_loop_859:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000010, R9
-	JMP     single_loop_859
+	JMP     single_loop_895
 
-remainder_860:
+remainder_896:
 	SUBQ      R9, DX
-	JE        span_done_861
+	JE        span_done_897
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -10754,7 +10988,7 @@ remainder_860:
 	VMULPS    (R8)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R9*4)
 
-span_done_861:
+span_done_897:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -10766,14 +11000,14 @@ span_done_861:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_862
+	JNE  ring_next_898
 	XORQ AX, AX
 
-ring_next_862:
+ring_next_898:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_841
+	JMP  ring_segment_875
 
-ring_done_842:
+ring_done_876:
 ring_finished_backwardDxAVX512F32:
 	VZEROUPPER
 	RET
@@ -10797,9 +11031,9 @@ TEXT ·backwardDalphaAVX512F32(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000040, SI
 
-unrolled_863:
+unrolled_899:
 	CMPQ        BX, SI
-	JGT         single_864
+	JGT         single_900
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -10841,15 +11075,15 @@ unrolled_863:
 	VCVTPS2PD   224(CX)(BX*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, BX
-	JMP         unrolled_863
+	JMP         unrolled_899
 
-single_864:
+single_900:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_865:
+single_loop_901:
 	CMPQ        BX, SI
-	JGT         remainder_866
+	JGT         remainder_902
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -10861,11 +11095,11 @@ single_loop_865:
 	VCVTPS2PD   32(CX)(BX*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, BX
-	JMP         single_loop_865
+	JMP         single_loop_901
 
-remainder_866:
+remainder_902:
 	SUBQ        BX, DX
-	JE          span_done_867
+	JE          span_done_903
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -10880,7 +11114,7 @@ remainder_866:
 	VCVTPS2PD.Z 32(CX)(BX*4), K1, Z9
 	VFMADD231PD Z9, Z0, K1, Z2
 
-span_done_867:
+span_done_903:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -10912,9 +11146,9 @@ TEXT ·backwardPlanesDalphaAVX512F32(SB), NOSPLIT, $0-80
 	SHLQ   $0x02, R8
 	XORQ   R9, R9
 
-plane_868:
+plane_904:
 	CMPQ   DX, $0x00
-	JE     planes_done_869
+	JE     planes_done_905
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -10927,9 +11161,9 @@ plane_868:
 	MOVQ   SI, R11
 	SUBQ   $0x00000040, R11
 
-unrolled_870:
+unrolled_906:
 	CMPQ        R10, R11
-	JGT         single_871
+	JGT         single_907
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -10971,15 +11205,15 @@ unrolled_870:
 	VCVTPS2PD   224(CX)(R10*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_870
+	JMP         unrolled_906
 
-single_871:
+single_907:
 	MOVQ SI, R11
 	SUBQ $0x00000010, R11
 
-single_loop_872:
+single_loop_908:
 	CMPQ        R10, R11
-	JGT         remainder_873
+	JGT         remainder_909
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -10991,12 +11225,12 @@ single_loop_872:
 	VCVTPS2PD   32(CX)(R10*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_872
+	JMP         single_loop_908
 
-remainder_873:
+remainder_909:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_874
+	JE          span_done_910
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -11011,7 +11245,7 @@ remainder_873:
 	VCVTPS2PD.Z 32(CX)(R10*4), K1, Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 
-span_done_874:
+span_done_910:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -11031,14 +11265,14 @@ span_done_874:
 	ADDQ          R8, CX
 	INCQ          R9
 	CMPQ          R9, DI
-	JNE           same_pass_875
+	JNE           same_pass_911
 	XORQ          R9, R9
 
-same_pass_875:
+same_pass_911:
 	SUBQ SI, DX
-	JMP  plane_868
+	JMP  plane_904
 
-planes_done_869:
+planes_done_905:
 	VZEROUPPER
 	RET
 
@@ -11052,9 +11286,9 @@ TEXT ·backwardPatternDalphaAVX512F32(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
 
-row_876:
+row_912:
 	CMPQ    DX, $0x00
-	JE      rows_done_877
+	JE      rows_done_913
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -11062,9 +11296,9 @@ row_876:
 	MOVQ    DI, R9
 	SUBQ    $0x00000040, R9
 
-unrolled_878:
+unrolled_914:
 	CMPQ        R8, R9
-	JGT         single_879
+	JGT         single_915
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -11122,15 +11356,15 @@ unrolled_878:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 448(BX)(R8*8)
 	ADDQ        $0x00000040, R8
-	JMP         unrolled_878
+	JMP         unrolled_914
 
-single_879:
+single_915:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_880:
+single_loop_916:
 	CMPQ        R8, R9
-	JGT         remainder_881
+	JGT         remainder_917
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -11146,12 +11380,12 @@ single_loop_880:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 	ADDQ        $0x00000010, R8
-	JMP         single_loop_880
+	JMP         single_loop_916
 
-remainder_881:
+remainder_917:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_882
+	JE          span_done_918
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -11170,15 +11404,15 @@ remainder_881:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 
-span_done_882:
+span_done_918:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_876
+	JMP  row_912
 
-rows_done_877:
+rows_done_913:
 	VZEROUPPER
 	RET
 
@@ -11196,57 +11430,57 @@ TEXT ·backwardRingDalphaAVX512F32(SB), $1920-80
 	MOVQ   dalpha_len+56(FP), DX
 	IMULQ  AX, DX
 	CMPQ   DX, $0x00000080
-	JA     ring_segmented_883
+	JA     ring_segmented_919
 	MOVQ   DX, AX
 
-ring_len_884:
+ring_len_920:
 	CMPQ AX, $0x00000010
-	JAE  ring_len_done_885
+	JAE  ring_len_done_921
 	ADDQ DX, AX
-	JMP  ring_len_884
+	JMP  ring_len_920
 
-ring_len_done_885:
+ring_len_done_921:
 	MOVQ AX, 1856(SP)
 	MOVQ $0x00000010, DX
 
-ring_step_886:
+ring_step_922:
 	CMPQ DX, AX
-	JB   ring_step_done_887
+	JB   ring_step_done_923
 	SUBQ AX, DX
-	JMP  ring_step_886
+	JMP  ring_step_922
 
-ring_step_done_887:
+ring_step_done_923:
 	MOVQ DX, 1864(SP)
 	MOVQ $0x00000040, DX
 
-ring_step_888:
+ring_step_924:
 	CMPQ DX, AX
-	JB   ring_step_done_889
+	JB   ring_step_done_925
 	SUBQ AX, DX
-	JMP  ring_step_888
+	JMP  ring_step_924
 
-ring_step_done_889:
+ring_step_done_925:
 	MOVQ DX, 1872(SP)
 	XORQ AX, AX
 	MOVQ 1856(SP), DX
 	ADDQ $0x00000040, DX
 
-sums_zero_890:
+sums_zero_926:
 	CMPQ    AX, DX
-	JAE     sums_zeroed_891
+	JAE     sums_zeroed_927
 	VMOVUPD Z0, (DI)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_zero_890
+	JMP     sums_zero_926
 
-sums_zeroed_891:
+sums_zeroed_927:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000040, R8
 
-unrolled_892:
+unrolled_928:
 	CMPQ        DX, R8
-	JGT         single_893
+	JGT         single_929
 	VMOVUPS     (CX)(DX*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (BX)(DX*4), Z1
@@ -11308,15 +11542,15 @@ unrolled_892:
 	SUBQ        1856(SP), R9
 	CMOVQCC     R9, AX
 	ADDQ        $0x00000040, DX
-	JMP         unrolled_892
+	JMP         unrolled_928
 
-single_893:
+single_929:
 	MOVQ SI, R8
 	SUBQ $0x00000010, R8
 
-single_loop_894:
+single_loop_930:
 	CMPQ        DX, R8
-	JGT         remainder_895
+	JGT         remainder_931
 	VMOVUPS     (CX)(DX*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (BX)(DX*4), Z1
@@ -11336,11 +11570,11 @@ single_loop_894:
 	SUBQ        1856(SP), R9
 	CMOVQCC     R9, AX
 	ADDQ        $0x00000010, DX
-	JMP         single_loop_894
+	JMP         single_loop_930
 
-remainder_895:
+remainder_931:
 	SUBQ        DX, SI
-	JE          span_done_896
+	JE          span_done_932
 	MOVQ        $-1, R8
 	BZHIQ       SI, R8, SI
 	KMOVW       SI, K1
@@ -11359,7 +11593,7 @@ remainder_895:
 	VFMADD231PD Z1, Z0, K1, Z2
 	VMOVUPD     Z2, K1, 64(DI)(AX*8)
 
-span_done_896:
+span_done_932:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), CX
@@ -11367,49 +11601,49 @@ span_done_896:
 	MOVQ  DX, BX
 	ADDQ  $0x00000040, BX
 
-fold_ext_897:
+fold_ext_933:
 	CMPQ    BX, DX
-	JBE     fold_ext_done_898
+	JBE     fold_ext_done_934
 	SUBQ    $0x00000008, BX
 	MOVQ    BX, SI
 	SUBQ    DX, SI
 	VMOVUPD (DI)(SI*8), Z0
 	VADDPD  (DI)(BX*8), Z0, Z0
 	VMOVUPD Z0, (DI)(SI*8)
-	JMP     fold_ext_897
+	JMP     fold_ext_933
 
-fold_ext_done_898:
-fold_899:
+fold_ext_done_934:
+fold_935:
 	CMPQ   DX, AX
-	JBE    folded_900
+	JBE    folded_936
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (DI)(DX*8), X0
 	VADDSD (DI)(SI*8), X0, X0
 	VMOVSD X0, (DI)(SI*8)
-	JMP    fold_899
+	JMP    fold_935
 
-folded_900:
+folded_936:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_901
+	JNE  sums_planes_937
 	MOVQ dalpha_len+56(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_904:
+sums_vector_940:
 	CMPQ      AX, DX
-	JGT       sums_scalar_902
+	JGT       sums_scalar_938
 	VCVTPS2PD (CX)(AX*4), Z0
 	VADDPD    (DI)(AX*8), Z0, Z0
 	VCVTPD2PS Z0, Y0
 	VMOVUPS   Y0, (CX)(AX*4)
 	ADDQ      $0x00000008, AX
-	JMP       sums_vector_904
+	JMP       sums_vector_940
 
-sums_scalar_902:
+sums_scalar_938:
 	CMPQ      AX, dalpha_len+56(FP)
-	JE        sums_done_903
+	JE        sums_done_939
 	VMOVSD    (DI)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
@@ -11417,18 +11651,18 @@ sums_scalar_902:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_902
+	JMP       sums_scalar_938
 
-sums_planes_901:
+sums_planes_937:
 	XORQ BX, BX
 	MOVQ inner+72(FP), SI
 	SHLQ $0x03, SI
 
-sums_group_905:
+sums_group_941:
 	MOVQ   dalpha_len+56(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_907
+	JB     sums_single_943
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -11437,7 +11671,7 @@ sums_group_905:
 	LEAQ   (R8)(SI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_906:
+sums_group_plane_942:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(SI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -11446,7 +11680,7 @@ sums_group_plane_906:
 	ADDQ      $0x08, R9
 	INCQ      DX
 	CMPQ      DX, inner+72(FP)
-	JB        sums_group_plane_906
+	JB        sums_group_plane_942
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (CX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -11471,32 +11705,32 @@ sums_group_plane_906:
 	SHRQ      $0x01, DX
 	ADDQ      DX, BX
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_905
+	JMP       sums_group_941
 
-sums_single_907:
+sums_single_943:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_903
+	JE     sums_done_939
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_908:
+sums_single_plane_944:
 	VADDSD    (DI)(BX*8), X0, X0
 	INCQ      BX
 	INCQ      DX
 	CMPQ      DX, inner+72(FP)
-	JB        sums_single_plane_908
+	JB        sums_single_plane_944
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_907
+	JMP       sums_single_943
 
-sums_done_903:
+sums_done_939:
 	JMP ring_finished_backwardDalphaAVX512F32
 
-ring_segmented_883:
+ring_segmented_919:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x00000080
 	JA   ring_finished_backwardDalphaAVX512F32
@@ -11507,9 +11741,9 @@ ring_segmented_883:
 	MOVQ $0x00000000, 1896(SP)
 	MOVQ $0x00000000, 1880(SP)
 
-ring_segment_909:
+ring_segment_945:
 	CMPQ    SI, $0x00
-	JE      ring_done_910
+	JE      ring_done_946
 	MOVQ    1880(SP), AX
 	MOVQ    dalpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -11526,55 +11760,55 @@ ring_segment_909:
 	MOVQ    DX, 1912(SP)
 	MOVQ    AX, DX
 
-ring_len_911:
+ring_len_947:
 	CMPQ DX, $0x00000010
-	JAE  ring_len_done_912
+	JAE  ring_len_done_948
 	ADDQ AX, DX
-	JMP  ring_len_911
+	JMP  ring_len_947
 
-ring_len_done_912:
+ring_len_done_948:
 	MOVQ DX, 1856(SP)
 	MOVQ $0x00000010, AX
 
-ring_step_913:
+ring_step_949:
 	CMPQ AX, DX
-	JB   ring_step_done_914
+	JB   ring_step_done_950
 	SUBQ DX, AX
-	JMP  ring_step_913
+	JMP  ring_step_949
 
-ring_step_done_914:
+ring_step_done_950:
 	MOVQ AX, 1864(SP)
 	MOVQ $0x00000040, AX
 
-ring_step_915:
+ring_step_951:
 	CMPQ AX, DX
-	JB   ring_step_done_916
+	JB   ring_step_done_952
 	SUBQ DX, AX
-	JMP  ring_step_915
+	JMP  ring_step_951
 
-ring_step_done_916:
+ring_step_done_952:
 	MOVQ AX, 1872(SP)
 	XORQ AX, AX
 	MOVQ 1856(SP), DX
 	ADDQ $0x00000040, DX
 
-sums_zero_917:
+sums_zero_953:
 	CMPQ    AX, DX
-	JAE     sums_zeroed_918
+	JAE     sums_zeroed_954
 	VMOVUPD Z0, (DI)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_zero_917
+	JMP     sums_zero_953
 
-sums_zeroed_918:
+sums_zeroed_954:
 	XORQ AX, AX
 	MOVQ 1912(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000040, R9
 
-unrolled_919:
+unrolled_955:
 	CMPQ        R8, R9
-	JGT         single_920
+	JGT         single_956
 	VMOVUPS     (CX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (BX)(R8*4), Z1
@@ -11636,15 +11870,15 @@ unrolled_919:
 	SUBQ        1856(SP), R10
 	CMOVQCC     R10, AX
 	ADDQ        $0x00000040, R8
-	JMP         unrolled_919
+	JMP         unrolled_955
 
-single_920:
+single_956:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-single_loop_921:
+single_loop_957:
 	CMPQ        R8, R9
-	JGT         remainder_922
+	JGT         remainder_958
 	VMOVUPS     (CX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (BX)(R8*4), Z1
@@ -11664,11 +11898,11 @@ single_loop_921:
 	SUBQ        1856(SP), R10
 	CMOVQCC     R10, AX
 	ADDQ        $0x00000010, R8
-	JMP         single_loop_921
+	JMP         single_loop_957
 
-remainder_922:
+remainder_958:
 	SUBQ        R8, DX
-	JE          span_done_923
+	JE          span_done_959
 	MOVQ        $-1, R9
 	BZHIQ       DX, R9, DX
 	KMOVW       DX, K1
@@ -11687,7 +11921,7 @@ remainder_922:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(DI)(AX*8)
 
-span_done_923:
+span_done_959:
 	MOVQ  1880(SP), AX
 	MOVQ  1904(SP), DX
 	MOVQ  dalpha_base+48(FP), R8
@@ -11698,49 +11932,49 @@ span_done_923:
 	MOVQ  R10, R11
 	ADDQ  $0x00000040, R11
 
-fold_ext_924:
+fold_ext_960:
 	CMPQ    R11, R10
-	JBE     fold_ext_done_925
+	JBE     fold_ext_done_961
 	SUBQ    $0x00000008, R11
 	MOVQ    R11, R12
 	SUBQ    R10, R12
 	VMOVUPD (DI)(R12*8), Z1
 	VADDPD  (DI)(R11*8), Z1, Z1
 	VMOVUPD Z1, (DI)(R12*8)
-	JMP     fold_ext_924
+	JMP     fold_ext_960
 
-fold_ext_done_925:
-fold_926:
+fold_ext_done_961:
+fold_962:
 	CMPQ   R10, R9
-	JBE    folded_927
+	JBE    folded_963
 	DECQ   R10
 	MOVQ   R10, R12
 	SUBQ   R9, R12
 	VMOVSD (DI)(R10*8), X1
 	VADDSD (DI)(R12*8), X1, X1
 	VMOVSD X1, (DI)(R12*8)
-	JMP    fold_926
+	JMP    fold_962
 
-folded_927:
+folded_963:
 	XORQ R9, R9
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_928
+	JNE  sums_planes_964
 	MOVQ 1904(SP), R10
 	SUBQ $0x00000008, R10
 
-sums_vector_931:
+sums_vector_967:
 	CMPQ      R9, R10
-	JGT       sums_scalar_929
+	JGT       sums_scalar_965
 	VCVTPS2PD (R8)(R9*4), Z1
 	VADDPD    (DI)(R9*8), Z1, Z1
 	VCVTPD2PS Z1, Y1
 	VMOVUPS   Y1, (R8)(R9*4)
 	ADDQ      $0x00000008, R9
-	JMP       sums_vector_931
+	JMP       sums_vector_967
 
-sums_scalar_929:
+sums_scalar_965:
 	CMPQ      R9, 1904(SP)
-	JE        sums_done_930
+	JE        sums_done_966
 	VMOVSD    (DI)(R9*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (R8)(R9*4), X2, X2
@@ -11748,18 +11982,18 @@ sums_scalar_929:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (R8)(R9*4)
 	INCQ      R9
-	JMP       sums_scalar_929
+	JMP       sums_scalar_965
 
-sums_planes_928:
+sums_planes_964:
 	XORQ R11, R11
 	MOVQ inner+72(FP), R12
 	SHLQ $0x03, R12
 
-sums_group_932:
+sums_group_968:
 	MOVQ   1904(SP), R10
 	SUBQ   R9, R10
 	CMPQ   R10, $0x00000004
-	JB     sums_single_934
+	JB     sums_single_970
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -11768,7 +12002,7 @@ sums_group_932:
 	LEAQ   (R13)(R12*2), R14
 	XORQ   R10, R10
 
-sums_group_plane_933:
+sums_group_plane_969:
 	VADDSD    (R13), X1, X1
 	VADDSD    (R13)(R12*1), X2, X2
 	VADDSD    (R14), X3, X3
@@ -11777,7 +12011,7 @@ sums_group_plane_933:
 	ADDQ      $0x08, R14
 	INCQ      R10
 	CMPQ      R10, inner+72(FP)
-	JB        sums_group_plane_933
+	JB        sums_group_plane_969
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (R8)(R9*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -11802,29 +12036,29 @@ sums_group_plane_933:
 	SHRQ      $0x01, R10
 	ADDQ      R10, R11
 	ADDQ      $0x00000004, R9
-	JMP       sums_group_932
+	JMP       sums_group_968
 
-sums_single_934:
+sums_single_970:
 	CMPQ   R9, 1904(SP)
-	JE     sums_done_930
+	JE     sums_done_966
 	VXORPS X1, X1, X1
 	XORQ   R10, R10
 
-sums_single_plane_935:
+sums_single_plane_971:
 	VADDSD    (DI)(R11*8), X1, X1
 	INCQ      R11
 	INCQ      R10
 	CMPQ      R10, inner+72(FP)
-	JB        sums_single_plane_935
+	JB        sums_single_plane_971
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (R8)(R9*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (R8)(R9*4)
 	INCQ      R9
-	JMP       sums_single_934
+	JMP       sums_single_970
 
-sums_done_930:
+sums_done_966:
 	MOVQ 1912(SP), R8
 	SUBQ R8, SI
 	SHLQ $0x02, R8
@@ -11833,14 +12067,14 @@ sums_done_930:
 	ADDQ DX, AX
 	MOVQ dalpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_936
+	JNE  ring_next_972
 	XORQ AX, AX
 
-ring_next_936:
+ring_next_972:
 	MOVQ AX, 1880(SP)
-	JMP  ring_segment_909
+	JMP  ring_segment_945
 
-ring_done_910:
+ring_done_946:
 ring_finished_backwardDalphaAVX512F32:
 	VZEROUPPER
 	RET
@@ -11856,11 +12090,11 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	MOVQ         DX, BX
 	SHLQ         $0x03, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_937
+	JB           cached_973
 	CMPQ         AX, CX
-	JE           cached_937
+	JE           cached_973
 	CMPQ         AX, CX
-	JE           cached_937
+	JE           cached_973
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -11869,7 +12103,7 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_939
+	JE           aligned_975
 	MOVQ         SI, DI
 	MOVQ         $-1, R8
 	BZHIQ        DI, R8, DI
@@ -11880,13 +12114,13 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	VMOVUPD      Z2, K1, (AX)(BX*8)
 	MOVQ         SI, BX
 
-aligned_939:
+aligned_975:
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 
-unrolled_940:
+unrolled_976:
 	CMPQ     BX, SI
-	JGT      single_941
+	JGT      single_977
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
@@ -11904,25 +12138,25 @@ unrolled_940:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(BX*8)
 	ADDQ     $0x00000020, BX
-	JMP      unrolled_940
+	JMP      unrolled_976
 
-single_941:
+single_977:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_942:
+single_loop_978:
 	CMPQ     BX, SI
-	JGT      remainder_943
+	JGT      remainder_979
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(BX*8)
 	ADDQ     $0x00000008, BX
-	JMP      single_loop_942
+	JMP      single_loop_978
 
-remainder_943:
+remainder_979:
 	SUBQ      BX, DX
-	JE        span_done_944
+	JE        span_done_980
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -11931,18 +12165,18 @@ remainder_943:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_944:
+span_done_980:
 	SFENCE
-	JMP stored_938
+	JMP stored_974
 
-cached_937:
+cached_973:
 	XORQ BX, BX
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 
-unrolled_945:
+unrolled_981:
 	CMPQ    BX, SI
-	JGT     single_946
+	JGT     single_982
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -11960,25 +12194,25 @@ unrolled_945:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(BX*8)
 	ADDQ    $0x00000020, BX
-	JMP     unrolled_945
+	JMP     unrolled_981
 
-single_946:
+single_982:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_947:
+single_loop_983:
 	CMPQ    BX, SI
-	JGT     remainder_948
+	JGT     remainder_984
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(BX*8)
 	ADDQ    $0x00000008, BX
-	JMP     single_loop_947
+	JMP     single_loop_983
 
-remainder_948:
+remainder_984:
 	SUBQ      BX, DX
-	JE        span_done_949
+	JE        span_done_985
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -11987,8 +12221,8 @@ remainder_948:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_949:
-stored_938:
+span_done_985:
+stored_974:
 	VZEROUPPER
 	RET
 
@@ -12006,17 +12240,17 @@ TEXT ·forwardPlanesAVX512F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
 
-plane_950:
+plane_986:
 	CMPQ         DX, $0x00
-	JE           planes_done_951
+	JE           planes_done_987
 	VBROADCASTSD (DI)(R9*8), Z1
 	XORQ         R10, R10
 	MOVQ         BX, R11
 	SUBQ         $0x00000020, R11
 
-unrolled_952:
+unrolled_988:
 	CMPQ    R10, R11
-	JGT     single_953
+	JGT     single_989
 	VMOVUPD (CX)(R10*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -12034,26 +12268,26 @@ unrolled_952:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(R10*8)
 	ADDQ    $0x00000020, R10
-	JMP     unrolled_952
+	JMP     unrolled_988
 
-single_953:
+single_989:
 	MOVQ BX, R11
 	SUBQ $0x00000008, R11
 
-single_loop_954:
+single_loop_990:
 	CMPQ    R10, R11
-	JGT     remainder_955
+	JGT     remainder_991
 	VMOVUPD (CX)(R10*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(R10*8)
 	ADDQ    $0x00000008, R10
-	JMP     single_loop_954
+	JMP     single_loop_990
 
-remainder_955:
+remainder_991:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_956
+	JE        span_done_992
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -12062,19 +12296,19 @@ remainder_955:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R10*8)
 
-span_done_956:
+span_done_992:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_957
+	JNE  same_pass_993
 	XORQ R9, R9
 
-same_pass_957:
+same_pass_993:
 	SUBQ BX, DX
-	JMP  plane_950
+	JMP  plane_986
 
-planes_done_951:
+planes_done_987:
 	VZEROUPPER
 	RET
 
@@ -12088,9 +12322,9 @@ TEXT ·forwardPatternAVX512F64(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+56(FP), SI
 
-row_958:
+row_994:
 	CMPQ    DX, $0x00
-	JE      rows_done_959
+	JE      rows_done_995
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -12098,9 +12332,9 @@ row_958:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_960:
+unrolled_996:
 	CMPQ    R8, R9
-	JGT     single_961
+	JGT     single_997
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
@@ -12118,26 +12352,26 @@ unrolled_960:
 	VMULPD  192(BX)(R8*8), Z1, K1, Z1
 	VMOVUPD Z1, 192(AX)(R8*8)
 	ADDQ    $0x00000020, R8
-	JMP     unrolled_960
+	JMP     unrolled_996
 
-single_961:
+single_997:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_962:
+single_loop_998:
 	CMPQ    R8, R9
-	JGT     remainder_963
+	JGT     remainder_999
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
 	VMOVUPD Z1, (AX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     single_loop_962
+	JMP     single_loop_998
 
-remainder_963:
+remainder_999:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_964
+	JE        span_done_1000
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -12146,15 +12380,15 @@ remainder_963:
 	VMULPD    (BX)(R8*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 
-span_done_964:
+span_done_1000:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_958
+	JMP  row_994
 
-rows_done_959:
+rows_done_995:
 	VZEROUPPER
 	RET
 
@@ -12173,98 +12407,111 @@ TEXT ·forwardRingAVX512F64(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x000000c0
-	JA     ring_segmented_965
+	JA     ring_segmented_1001
 	MOVQ   R8, R9
 
-ring_len_966:
+ring_len_1002:
 	CMPQ R9, $0x00000008
-	JAE  ring_len_done_967
+	JAE  ring_len_done_1003
 	ADDQ R8, R9
-	JMP  ring_len_966
+	JMP  ring_len_1002
 
-ring_len_done_967:
+ring_len_done_1003:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000008, R10
 
-ring_step_968:
+ring_step_1004:
 	CMPQ R10, R9
-	JB   ring_step_done_969
+	JB   ring_step_done_1005
 	SUBQ R9, R10
-	JMP  ring_step_968
+	JMP  ring_step_1004
 
-ring_step_done_969:
+ring_step_done_1005:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000020, R10
 
-ring_step_970:
+ring_step_1006:
 	CMPQ R10, R9
-	JB   ring_step_done_971
+	JB   ring_step_done_1007
 	SUBQ R9, R10
-	JMP  ring_step_970
+	JMP  ring_step_1006
 
-ring_step_done_971:
+ring_step_done_1007:
 	MOVQ R10, 1936(SP)
 	MOVQ alpha_base+48(FP), R9
 	CMPQ AX, $0x01
-	JNE  ring_planes_972
+	JNE  ring_planes_1008
 	XORQ AX, AX
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-ring_copy_974:
+ring_copy_1010:
 	CMPQ    AX, R10
-	JGT     ring_copy_tail_975
+	JGT     ring_copy_tail_1011
 	VMOVUPD (R9)(AX*8), Z1
 	VMOVUPD Z1, (DI)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     ring_copy_974
+	JMP     ring_copy_1010
 
-ring_copy_tail_975:
+ring_copy_tail_1011:
 	SUBQ      AX, DX
-	JE        ring_extend_973
+	JE        ring_extend_1009
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
 	VMOVUPD.Z (R9)(AX*8), K1, Z1
 	VMOVUPD   Z1, (DI)(AX*8)
-	JMP       ring_extend_973
+	JMP       ring_extend_1009
 
-ring_planes_972:
+ring_planes_1008:
 	XORQ R10, R10
 	XORQ R11, R11
+	CMPQ AX, $0x00000010
+	JA   ring_long_planes_1014
 
-ring_channel_976:
+ring_fill_1013:
+	VBROADCASTSD (R9)(R10*8), Z1
+	VMOVUPD      Z1, (DI)(R11*8)
+	VMOVUPD      Z1, 64(DI)(R11*8)
+	ADDQ         AX, R11
+	INCQ         R10
 	CMPQ         R10, DX
-	JE           ring_extend_973
+	JB           ring_fill_1013
+	JMP          ring_extend_1009
+
+ring_long_planes_1014:
+ring_channel_1012:
+	CMPQ         R10, DX
+	JE           ring_extend_1009
 	VBROADCASTSD (R9)(R10*8), Z1
 	XORQ         R12, R12
 
-ring_fill_977:
+ring_plane_1015:
 	MOVQ    R11, R13
 	ADDQ    R12, R13
 	VMOVUPD Z1, (DI)(R13*8)
 	ADDQ    $0x00000008, R12
 	CMPQ    R12, AX
-	JB      ring_fill_977
+	JB      ring_plane_1015
 	ADDQ    AX, R11
 	INCQ    R10
-	JMP     ring_channel_976
+	JMP     ring_channel_1012
 
-ring_extend_973:
+ring_extend_1009:
 	MOVQ 1920(SP), AX
 	MOVQ R8, DX
 
-ring_element_978:
+ring_element_1016:
 	CMPQ DX, AX
-	JAE  ring_repeated_979
+	JAE  ring_repeated_1017
 	MOVQ DX, R9
 	SUBQ R8, R9
 	MOVQ (DI)(R9*8), R9
 	MOVQ R9, (DI)(DX*8)
 	INCQ DX
-	JMP  ring_element_978
+	JMP  ring_element_1016
 
-ring_repeated_979:
+ring_repeated_1017:
 	VMOVUPD (DI), Z1
 	VMOVUPD Z1, (DI)(AX*8)
 	VMOVUPD 64(DI), Z1
@@ -12278,9 +12525,9 @@ ring_repeated_979:
 	MOVQ    SI, R8
 	SUBQ    $0x00000020, R8
 
-unrolled_980:
+unrolled_1018:
 	CMPQ    DX, R8
-	JGT     single_981
+	JGT     single_1019
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -12302,15 +12549,15 @@ unrolled_980:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000020, DX
-	JMP     unrolled_980
+	JMP     unrolled_1018
 
-single_981:
+single_1019:
 	MOVQ SI, R8
 	SUBQ $0x00000008, R8
 
-single_loop_982:
+single_loop_1020:
 	CMPQ    DX, R8
-	JGT     remainder_983
+	JGT     remainder_1021
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -12320,11 +12567,11 @@ single_loop_982:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000008, DX
-	JMP     single_loop_982
+	JMP     single_loop_1020
 
-remainder_983:
+remainder_1021:
 	SUBQ      DX, SI
-	JE        span_done_984
+	JE        span_done_1022
 	MOVQ      $-1, R8
 	BZHIQ     SI, R8, SI
 	KMOVW     SI, K1
@@ -12333,10 +12580,10 @@ remainder_983:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(DX*8)
 
-span_done_984:
+span_done_1022:
 	JMP ring_finished_forwardAVX512F64
 
-ring_segmented_965:
+ring_segmented_1001:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x000000c0
 	JA   ring_finished_forwardAVX512F64
@@ -12347,9 +12594,9 @@ ring_segmented_965:
 	MOVQ $0x00000000, 1960(SP)
 	MOVQ $0x00000000, 1944(SP)
 
-ring_segment_985:
+ring_segment_1023:
 	CMPQ    SI, $0x00
-	JE      ring_done_986
+	JE      ring_done_1024
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -12366,96 +12613,109 @@ ring_segment_985:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R10
 
-ring_len_987:
+ring_len_1025:
 	CMPQ R10, $0x00000008
-	JAE  ring_len_done_988
+	JAE  ring_len_done_1026
 	ADDQ R9, R10
-	JMP  ring_len_987
+	JMP  ring_len_1025
 
-ring_len_done_988:
+ring_len_done_1026:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000008, R11
 
-ring_step_989:
+ring_step_1027:
 	CMPQ R11, R10
-	JB   ring_step_done_990
+	JB   ring_step_done_1028
 	SUBQ R10, R11
-	JMP  ring_step_989
+	JMP  ring_step_1027
 
-ring_step_done_990:
+ring_step_done_1028:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000020, R11
 
-ring_step_991:
+ring_step_1029:
 	CMPQ R11, R10
-	JB   ring_step_done_992
+	JB   ring_step_done_1030
 	SUBQ R10, R11
-	JMP  ring_step_991
+	JMP  ring_step_1029
 
-ring_step_done_992:
+ring_step_done_1030:
 	MOVQ R11, 1936(SP)
 	MOVQ alpha_base+48(FP), R10
 	LEAQ (R10)(AX*8), R10
 	CMPQ R8, $0x01
-	JNE  ring_planes_993
+	JNE  ring_planes_1031
 	XORQ AX, AX
 	MOVQ DX, R8
 	SUBQ $0x00000008, R8
 
-ring_copy_995:
+ring_copy_1033:
 	CMPQ    AX, R8
-	JGT     ring_copy_tail_996
+	JGT     ring_copy_tail_1034
 	VMOVUPD (R10)(AX*8), Z1
 	VMOVUPD Z1, (DI)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     ring_copy_995
+	JMP     ring_copy_1033
 
-ring_copy_tail_996:
+ring_copy_tail_1034:
 	SUBQ      AX, DX
-	JE        ring_extend_994
+	JE        ring_extend_1032
 	MOVQ      $-1, R8
 	BZHIQ     DX, R8, DX
 	KMOVW     DX, K1
 	VMOVUPD.Z (R10)(AX*8), K1, Z1
 	VMOVUPD   Z1, (DI)(AX*8)
-	JMP       ring_extend_994
+	JMP       ring_extend_1032
 
-ring_planes_993:
+ring_planes_1031:
 	XORQ AX, AX
 	XORQ R11, R11
+	CMPQ R8, $0x00000010
+	JA   ring_long_planes_1037
 
-ring_channel_997:
+ring_fill_1036:
+	VBROADCASTSD (R10)(AX*8), Z1
+	VMOVUPD      Z1, (DI)(R11*8)
+	VMOVUPD      Z1, 64(DI)(R11*8)
+	ADDQ         R8, R11
+	INCQ         AX
 	CMPQ         AX, DX
-	JE           ring_extend_994
+	JB           ring_fill_1036
+	JMP          ring_extend_1032
+
+ring_long_planes_1037:
+ring_channel_1035:
+	CMPQ         AX, DX
+	JE           ring_extend_1032
 	VBROADCASTSD (R10)(AX*8), Z1
 	XORQ         R12, R12
 
-ring_fill_998:
+ring_plane_1038:
 	MOVQ    R11, R13
 	ADDQ    R12, R13
 	VMOVUPD Z1, (DI)(R13*8)
 	ADDQ    $0x00000008, R12
 	CMPQ    R12, R8
-	JB      ring_fill_998
+	JB      ring_plane_1038
 	ADDQ    R8, R11
 	INCQ    AX
-	JMP     ring_channel_997
+	JMP     ring_channel_1035
 
-ring_extend_994:
+ring_extend_1032:
 	MOVQ 1920(SP), AX
 	MOVQ R9, DX
 
-ring_element_999:
+ring_element_1039:
 	CMPQ DX, AX
-	JAE  ring_repeated_1000
+	JAE  ring_repeated_1040
 	MOVQ DX, R8
 	SUBQ R9, R8
 	MOVQ (DI)(R8*8), R8
 	MOVQ R8, (DI)(DX*8)
 	INCQ DX
-	JMP  ring_element_999
+	JMP  ring_element_1039
 
-ring_repeated_1000:
+ring_repeated_1040:
 	VMOVUPD (DI), Z1
 	VMOVUPD Z1, (DI)(AX*8)
 	VMOVUPD 64(DI), Z1
@@ -12470,9 +12730,9 @@ ring_repeated_1000:
 	MOVQ    DX, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_1001:
+unrolled_1041:
 	CMPQ    R8, R9
-	JGT     single_1002
+	JGT     single_1042
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -12494,15 +12754,15 @@ unrolled_1001:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000020, R8
-	JMP     unrolled_1001
+	JMP     unrolled_1041
 
-single_1002:
+single_1042:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1003:
+single_loop_1043:
 	CMPQ    R8, R9
-	JGT     remainder_1004
+	JGT     remainder_1044
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -12512,11 +12772,11 @@ single_loop_1003:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000008, R8
-	JMP     single_loop_1003
+	JMP     single_loop_1043
 
-remainder_1004:
+remainder_1044:
 	SUBQ      R8, DX
-	JE        span_done_1005
+	JE        span_done_1045
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -12525,7 +12785,7 @@ remainder_1004:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R8*8)
 
-span_done_1005:
+span_done_1045:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -12536,14 +12796,14 @@ span_done_1005:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1006
+	JNE  ring_next_1046
 	XORQ AX, AX
 
-ring_next_1006:
+ring_next_1046:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_985
+	JMP  ring_segment_1023
 
-ring_done_986:
+ring_done_1024:
 ring_finished_forwardAVX512F64:
 	VZEROUPPER
 	RET
@@ -12564,11 +12824,11 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1007
+	JB           cached_1047
 	CMPQ         AX, DX
-	JE           cached_1007
+	JE           cached_1047
 	CMPQ         AX, CX
-	JE           cached_1007
+	JE           cached_1047
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -12577,7 +12837,7 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1009
+	JE           aligned_1049
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -12590,13 +12850,13 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	VMOVUPD      Z7, K1, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_1009:
+aligned_1049:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_1010:
+unrolled_1050:
 	CMPQ        SI, DI
-	JGT         single_1011
+	JGT         single_1051
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -12622,15 +12882,15 @@ unrolled_1010:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
-	JMP         unrolled_1010
+	JMP         unrolled_1050
 
-single_1011:
+single_1051:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_1012:
+single_loop_1052:
 	CMPQ        SI, DI
-	JGT         remainder_1013
+	JGT         remainder_1053
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -12638,11 +12898,11 @@ single_loop_1012:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
-	JMP         single_loop_1012
+	JMP         single_loop_1052
 
-remainder_1013:
+remainder_1053:
 	SUBQ        SI, BX
-	JE          span_done_1014
+	JE          span_done_1054
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -12653,18 +12913,18 @@ remainder_1013:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_1014:
+span_done_1054:
 	SFENCE
-	JMP stored_1008
+	JMP stored_1048
 
-cached_1007:
+cached_1047:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_1015:
+unrolled_1055:
 	CMPQ        SI, DI
-	JGT         single_1016
+	JGT         single_1056
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -12690,15 +12950,15 @@ unrolled_1015:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
-	JMP         unrolled_1015
+	JMP         unrolled_1055
 
-single_1016:
+single_1056:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_1017:
+single_loop_1057:
 	CMPQ        SI, DI
-	JGT         remainder_1018
+	JGT         remainder_1058
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -12706,11 +12966,11 @@ single_loop_1017:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
-	JMP         single_loop_1017
+	JMP         single_loop_1057
 
-remainder_1018:
+remainder_1058:
 	SUBQ        SI, BX
-	JE          span_done_1019
+	JE          span_done_1059
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -12721,8 +12981,8 @@ remainder_1018:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_1019:
-stored_1008:
+span_done_1059:
+stored_1048:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -12752,9 +13012,9 @@ TEXT ·backwardPlanesAVX512F64(SB), NOSPLIT, $0-128
 	SHLQ   $0x03, R10
 	XORQ   R11, R11
 
-plane_1020:
+plane_1060:
 	CMPQ         BX, $0x00
-	JE           planes_done_1021
+	JE           planes_done_1061
 	VBROADCASTSD (R9)(R11*8), Z5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -12764,9 +13024,9 @@ plane_1020:
 	MOVQ         DI, R13
 	SUBQ         $0x00000020, R13
 
-unrolled_1022:
+unrolled_1062:
 	CMPQ        R12, R13
-	JGT         single_1023
+	JGT         single_1063
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -12792,15 +13052,15 @@ unrolled_1022:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, 192(AX)(R12*8)
 	ADDQ        $0x00000020, R12
-	JMP         unrolled_1022
+	JMP         unrolled_1062
 
-single_1023:
+single_1063:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 
-single_loop_1024:
+single_loop_1064:
 	CMPQ        R12, R13
-	JGT         remainder_1025
+	JGT         remainder_1065
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -12808,12 +13068,12 @@ single_loop_1024:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, (AX)(R12*8)
 	ADDQ        $0x00000008, R12
-	JMP         single_loop_1024
+	JMP         single_loop_1064
 
-remainder_1025:
+remainder_1065:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_1026
+	JE          span_done_1066
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -12824,7 +13084,7 @@ remainder_1025:
 	VMULPD      Z5, Z7, K2, Z7
 	VMOVUPD     Z7, K1, (AX)(R12*8)
 
-span_done_1026:
+span_done_1066:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -12841,14 +13101,14 @@ span_done_1026:
 	ADDQ          R10, AX
 	INCQ          R11
 	CMPQ          R11, R8
-	JNE           same_pass_1027
+	JNE           same_pass_1067
 	XORQ          R11, R11
 
-same_pass_1027:
+same_pass_1067:
 	SUBQ DI, BX
-	JMP  plane_1020
+	JMP  plane_1060
 
-planes_done_1021:
+planes_done_1061:
 	VZEROUPPER
 	RET
 
@@ -12864,9 +13124,9 @@ TEXT ·backwardPatternAVX512F64(SB), NOSPLIT, $0-120
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), R8
 
-row_1028:
+row_1068:
 	CMPQ    BX, $0x00
-	JE      rows_done_1029
+	JE      rows_done_1069
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -12874,9 +13134,9 @@ row_1028:
 	MOVQ    R9, R11
 	SUBQ    $0x00000020, R11
 
-unrolled_1030:
+unrolled_1070:
 	CMPQ        R10, R11
-	JGT         single_1031
+	JGT         single_1071
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -12910,15 +13170,15 @@ unrolled_1030:
 	VMULPD      192(SI)(R10*8), Z2, K1, Z2
 	VMOVUPD     Z2, 192(AX)(R10*8)
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_1030
+	JMP         unrolled_1070
 
-single_1031:
+single_1071:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_1032:
+single_loop_1072:
 	CMPQ        R10, R11
-	JGT         remainder_1033
+	JGT         remainder_1073
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -12928,12 +13188,12 @@ single_loop_1032:
 	VMULPD      (SI)(R10*8), Z2, K1, Z2
 	VMOVUPD     Z2, (AX)(R10*8)
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_1032
+	JMP         single_loop_1072
 
-remainder_1033:
+remainder_1073:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1034
+	JE          span_done_1074
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -12946,16 +13206,16 @@ remainder_1033:
 	VMULPD      (SI)(R10*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_1034:
+span_done_1074:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_1028
+	JMP  row_1068
 
-rows_done_1029:
+rows_done_1069:
 	VZEROUPPER
 	RET
 
@@ -12978,98 +13238,111 @@ TEXT ·backwardRingAVX512F64(SB), $1920-128
 	MOVQ   DX, R10
 	IMULQ  AX, R10
 	CMPQ   R10, $0x00000040
-	JA     ring_segmented_1035
+	JA     ring_segmented_1075
 	MOVQ   R10, R11
 
-ring_len_1036:
+ring_len_1076:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_1037
+	JAE  ring_len_done_1077
 	ADDQ R10, R11
-	JMP  ring_len_1036
+	JMP  ring_len_1076
 
-ring_len_done_1037:
+ring_len_done_1077:
 	MOVQ R11, 1856(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_1038:
+ring_step_1078:
 	CMPQ R12, R11
-	JB   ring_step_done_1039
+	JB   ring_step_done_1079
 	SUBQ R11, R12
-	JMP  ring_step_1038
+	JMP  ring_step_1078
 
-ring_step_done_1039:
+ring_step_done_1079:
 	MOVQ R12, 1864(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_1040:
+ring_step_1080:
 	CMPQ R12, R11
-	JB   ring_step_done_1041
+	JB   ring_step_done_1081
 	SUBQ R11, R12
-	JMP  ring_step_1040
+	JMP  ring_step_1080
 
-ring_step_done_1041:
+ring_step_done_1081:
 	MOVQ R12, 1872(SP)
 	MOVQ alpha_base+72(FP), R11
 	CMPQ AX, $0x01
-	JNE  ring_planes_1042
+	JNE  ring_planes_1082
 	XORQ AX, AX
 	MOVQ DX, R12
 	SUBQ $0x00000008, R12
 
-ring_copy_1044:
+ring_copy_1084:
 	CMPQ    AX, R12
-	JGT     ring_copy_tail_1045
+	JGT     ring_copy_tail_1085
 	VMOVUPD (R11)(AX*8), Z1
 	VMOVUPD Z1, (R8)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     ring_copy_1044
+	JMP     ring_copy_1084
 
-ring_copy_tail_1045:
+ring_copy_tail_1085:
 	SUBQ      AX, DX
-	JE        ring_extend_1043
+	JE        ring_extend_1083
 	MOVQ      $-1, R12
 	BZHIQ     DX, R12, DX
 	KMOVW     DX, K1
 	VMOVUPD.Z (R11)(AX*8), K1, Z1
 	VMOVUPD   Z1, (R8)(AX*8)
-	JMP       ring_extend_1043
+	JMP       ring_extend_1083
 
-ring_planes_1042:
+ring_planes_1082:
 	XORQ R12, R12
 	XORQ R13, R13
+	CMPQ AX, $0x00000010
+	JA   ring_long_planes_1088
 
-ring_channel_1046:
+ring_fill_1087:
+	VBROADCASTSD (R11)(R12*8), Z1
+	VMOVUPD      Z1, (R8)(R13*8)
+	VMOVUPD      Z1, 64(R8)(R13*8)
+	ADDQ         AX, R13
+	INCQ         R12
 	CMPQ         R12, DX
-	JE           ring_extend_1043
+	JB           ring_fill_1087
+	JMP          ring_extend_1083
+
+ring_long_planes_1088:
+ring_channel_1086:
+	CMPQ         R12, DX
+	JE           ring_extend_1083
 	VBROADCASTSD (R11)(R12*8), Z1
 	XORQ         R14, R14
 
-ring_fill_1047:
+ring_plane_1089:
 	MOVQ    R13, R15
 	ADDQ    R14, R15
 	VMOVUPD Z1, (R8)(R15*8)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, AX
-	JB      ring_fill_1047
+	JB      ring_plane_1089
 	ADDQ    AX, R13
 	INCQ    R12
-	JMP     ring_channel_1046
+	JMP     ring_channel_1086
 
-ring_extend_1043:
+ring_extend_1083:
 	MOVQ 1856(SP), AX
 	MOVQ R10, DX
 
-ring_element_1048:
+ring_element_1090:
 	CMPQ DX, AX
-	JAE  ring_repeated_1049
+	JAE  ring_repeated_1091
 	MOVQ DX, R11
 	SUBQ R10, R11
 	MOVQ (R8)(R11*8), R11
 	MOVQ R11, (R8)(DX*8)
 	INCQ DX
-	JMP  ring_element_1048
+	JMP  ring_element_1090
 
-ring_repeated_1049:
+ring_repeated_1091:
 	VMOVUPD (R8), Z1
 	VMOVUPD Z1, (R8)(AX*8)
 	VMOVUPD 64(R8), Z1
@@ -13082,22 +13355,22 @@ ring_repeated_1049:
 	MOVQ    1856(SP), DX
 	ADDQ    $0x00000020, DX
 
-sums_zero_1050:
+sums_zero_1092:
 	CMPQ    AX, DX
-	JAE     sums_zeroed_1051
+	JAE     sums_zeroed_1093
 	VMOVUPD Z0, (R9)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_zero_1050
+	JMP     sums_zero_1092
 
-sums_zeroed_1051:
+sums_zeroed_1093:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ DI, R10
 	SUBQ $0x00000020, R10
 
-unrolled_1052:
+unrolled_1094:
 	CMPQ        DX, R10
-	JGT         single_1053
+	JGT         single_1095
 	VMOVUPD     (BX)(DX*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(DX*8), Z2
@@ -13135,15 +13408,15 @@ unrolled_1052:
 	SUBQ        1856(SP), R11
 	CMOVQCC     R11, AX
 	ADDQ        $0x00000020, DX
-	JMP         unrolled_1052
+	JMP         unrolled_1094
 
-single_1053:
+single_1095:
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-single_loop_1054:
+single_loop_1096:
 	CMPQ        DX, R10
-	JGT         remainder_1055
+	JGT         remainder_1097
 	VMOVUPD     (BX)(DX*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(DX*8), Z2
@@ -13157,11 +13430,11 @@ single_loop_1054:
 	SUBQ        1856(SP), R11
 	CMOVQCC     R11, AX
 	ADDQ        $0x00000008, DX
-	JMP         single_loop_1054
+	JMP         single_loop_1096
 
-remainder_1055:
+remainder_1097:
 	SUBQ        DX, DI
-	JE          span_done_1056
+	JE          span_done_1098
 	MOVQ        $-1, R10
 	BZHIQ       DI, R10, DI
 	KMOVW       DI, K1
@@ -13174,7 +13447,7 @@ remainder_1055:
 	VMULPD      (R8)(AX*8), Z0, K2, Z0
 	VMOVUPD     Z0, K1, (CX)(DX*8)
 
-span_done_1056:
+span_done_1098:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
@@ -13182,64 +13455,64 @@ span_done_1056:
 	MOVQ  DX, BX
 	ADDQ  $0x00000020, BX
 
-fold_ext_1057:
+fold_ext_1099:
 	CMPQ    BX, DX
-	JBE     fold_ext_done_1058
+	JBE     fold_ext_done_1100
 	SUBQ    $0x00000008, BX
 	MOVQ    BX, SI
 	SUBQ    DX, SI
 	VMOVUPD (R9)(SI*8), Z0
 	VADDPD  (R9)(BX*8), Z0, Z0
 	VMOVUPD Z0, (R9)(SI*8)
-	JMP     fold_ext_1057
+	JMP     fold_ext_1099
 
-fold_ext_done_1058:
-fold_1059:
+fold_ext_done_1100:
+fold_1101:
 	CMPQ   DX, AX
-	JBE    folded_1060
+	JBE    folded_1102
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (R9)(DX*8), X0
 	VADDSD (R9)(SI*8), X0, X0
 	VMOVSD X0, (R9)(SI*8)
-	JMP    fold_1059
+	JMP    fold_1101
 
-folded_1060:
+folded_1102:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1061
+	JNE  sums_planes_1103
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_1064:
+sums_vector_1106:
 	CMPQ    AX, DX
-	JGT     sums_scalar_1062
+	JGT     sums_scalar_1104
 	VMOVUPD (CX)(AX*8), Z0
 	VADDPD  (R9)(AX*8), Z0, Z0
 	VMOVUPD Z0, (CX)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_vector_1064
+	JMP     sums_vector_1106
 
-sums_scalar_1062:
+sums_scalar_1104:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_1063
+	JE     sums_done_1105
 	VMOVSD (R9)(AX*8), X0
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_1062
+	JMP    sums_scalar_1104
 
-sums_planes_1061:
+sums_planes_1103:
 	XORQ BX, BX
 	MOVQ inner+120(FP), SI
 	SHLQ $0x03, SI
 
-sums_group_1065:
+sums_group_1107:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_1067
+	JB     sums_single_1109
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -13248,7 +13521,7 @@ sums_group_1065:
 	LEAQ   (DI)(SI*2), R8
 	XORQ   DX, DX
 
-sums_group_plane_1066:
+sums_group_plane_1108:
 	VADDSD (DI), X0, X0
 	VADDSD (DI)(SI*1), X1, X1
 	VADDSD (R8), X2, X2
@@ -13257,7 +13530,7 @@ sums_group_plane_1066:
 	ADDQ   $0x08, R8
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_group_plane_1066
+	JB     sums_group_plane_1108
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	VADDSD 8(CX)(AX*8), X1, X1
@@ -13270,29 +13543,29 @@ sums_group_plane_1066:
 	SHRQ   $0x01, DX
 	ADDQ   DX, BX
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_1065
+	JMP    sums_group_1107
 
-sums_single_1067:
+sums_single_1109:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_1063
+	JE     sums_done_1105
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_1068:
+sums_single_plane_1110:
 	VADDSD (R9)(BX*8), X0, X0
 	INCQ   BX
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_single_plane_1068
+	JB     sums_single_plane_1110
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_1067
+	JMP    sums_single_1109
 
-sums_done_1063:
+sums_done_1105:
 	JMP ring_finished_backwardAVX512F64
 
-ring_segmented_1035:
+ring_segmented_1075:
 	MOVQ inner+120(FP), R10
 	CMPQ R10, $0x00000040
 	JA   ring_finished_backwardAVX512F64
@@ -13303,9 +13576,9 @@ ring_segmented_1035:
 	MOVQ $0x00000000, 1896(SP)
 	MOVQ $0x00000000, 1880(SP)
 
-ring_segment_1069:
+ring_segment_1111:
 	CMPQ    DI, $0x00
-	JE      ring_done_1070
+	JE      ring_done_1112
 	MOVQ    1880(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+120(FP), R10
@@ -13322,96 +13595,109 @@ ring_segment_1069:
 	MOVQ    R12, 1912(SP)
 	MOVQ    R11, R12
 
-ring_len_1071:
+ring_len_1113:
 	CMPQ R12, $0x00000008
-	JAE  ring_len_done_1072
+	JAE  ring_len_done_1114
 	ADDQ R11, R12
-	JMP  ring_len_1071
+	JMP  ring_len_1113
 
-ring_len_done_1072:
+ring_len_done_1114:
 	MOVQ R12, 1856(SP)
 	MOVQ $0x00000008, R13
 
-ring_step_1073:
+ring_step_1115:
 	CMPQ R13, R12
-	JB   ring_step_done_1074
+	JB   ring_step_done_1116
 	SUBQ R12, R13
-	JMP  ring_step_1073
+	JMP  ring_step_1115
 
-ring_step_done_1074:
+ring_step_done_1116:
 	MOVQ R13, 1864(SP)
 	MOVQ $0x00000020, R13
 
-ring_step_1075:
+ring_step_1117:
 	CMPQ R13, R12
-	JB   ring_step_done_1076
+	JB   ring_step_done_1118
 	SUBQ R12, R13
-	JMP  ring_step_1075
+	JMP  ring_step_1117
 
-ring_step_done_1076:
+ring_step_done_1118:
 	MOVQ R13, 1872(SP)
 	MOVQ alpha_base+72(FP), R12
 	LEAQ (R12)(AX*8), R12
 	CMPQ R10, $0x01
-	JNE  ring_planes_1077
+	JNE  ring_planes_1119
 	XORQ AX, AX
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-ring_copy_1079:
+ring_copy_1121:
 	CMPQ    AX, R10
-	JGT     ring_copy_tail_1080
+	JGT     ring_copy_tail_1122
 	VMOVUPD (R12)(AX*8), Z1
 	VMOVUPD Z1, (R8)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     ring_copy_1079
+	JMP     ring_copy_1121
 
-ring_copy_tail_1080:
+ring_copy_tail_1122:
 	SUBQ      AX, DX
-	JE        ring_extend_1078
+	JE        ring_extend_1120
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
 	VMOVUPD.Z (R12)(AX*8), K1, Z1
 	VMOVUPD   Z1, (R8)(AX*8)
-	JMP       ring_extend_1078
+	JMP       ring_extend_1120
 
-ring_planes_1077:
+ring_planes_1119:
 	XORQ AX, AX
 	XORQ R13, R13
+	CMPQ R10, $0x00000010
+	JA   ring_long_planes_1125
 
-ring_channel_1081:
+ring_fill_1124:
+	VBROADCASTSD (R12)(AX*8), Z1
+	VMOVUPD      Z1, (R8)(R13*8)
+	VMOVUPD      Z1, 64(R8)(R13*8)
+	ADDQ         R10, R13
+	INCQ         AX
 	CMPQ         AX, DX
-	JE           ring_extend_1078
+	JB           ring_fill_1124
+	JMP          ring_extend_1120
+
+ring_long_planes_1125:
+ring_channel_1123:
+	CMPQ         AX, DX
+	JE           ring_extend_1120
 	VBROADCASTSD (R12)(AX*8), Z1
 	XORQ         R14, R14
 
-ring_fill_1082:
+ring_plane_1126:
 	MOVQ    R13, R15
 	ADDQ    R14, R15
 	VMOVUPD Z1, (R8)(R15*8)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R10
-	JB      ring_fill_1082
+	JB      ring_plane_1126
 	ADDQ    R10, R13
 	INCQ    AX
-	JMP     ring_channel_1081
+	JMP     ring_channel_1123
 
-ring_extend_1078:
+ring_extend_1120:
 	MOVQ 1856(SP), AX
 	MOVQ R11, DX
 
-ring_element_1083:
+ring_element_1127:
 	CMPQ DX, AX
-	JAE  ring_repeated_1084
+	JAE  ring_repeated_1128
 	MOVQ DX, R10
 	SUBQ R11, R10
 	MOVQ (R8)(R10*8), R10
 	MOVQ R10, (R8)(DX*8)
 	INCQ DX
-	JMP  ring_element_1083
+	JMP  ring_element_1127
 
-ring_repeated_1084:
+ring_repeated_1128:
 	VMOVUPD (R8), Z1
 	VMOVUPD Z1, (R8)(AX*8)
 	VMOVUPD 64(R8), Z1
@@ -13424,23 +13710,23 @@ ring_repeated_1084:
 	MOVQ    1856(SP), DX
 	ADDQ    $0x00000020, DX
 
-sums_zero_1085:
+sums_zero_1129:
 	CMPQ    AX, DX
-	JAE     sums_zeroed_1086
+	JAE     sums_zeroed_1130
 	VMOVUPD Z0, (R9)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_zero_1085
+	JMP     sums_zero_1129
 
-sums_zeroed_1086:
+sums_zeroed_1130:
 	XORQ AX, AX
 	MOVQ 1912(SP), DX
 	XORQ R10, R10
 	MOVQ DX, R11
 	SUBQ $0x00000020, R11
 
-unrolled_1087:
+unrolled_1131:
 	CMPQ        R10, R11
-	JGT         single_1088
+	JGT         single_1132
 	VMOVUPD     (BX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R10*8), Z2
@@ -13478,15 +13764,15 @@ unrolled_1087:
 	SUBQ        1856(SP), R12
 	CMOVQCC     R12, AX
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_1087
+	JMP         unrolled_1131
 
-single_1088:
+single_1132:
 	MOVQ DX, R11
 	SUBQ $0x00000008, R11
 
-single_loop_1089:
+single_loop_1133:
 	CMPQ        R10, R11
-	JGT         remainder_1090
+	JGT         remainder_1134
 	VMOVUPD     (BX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R10*8), Z2
@@ -13500,11 +13786,11 @@ single_loop_1089:
 	SUBQ        1856(SP), R12
 	CMOVQCC     R12, AX
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_1089
+	JMP         single_loop_1133
 
-remainder_1090:
+remainder_1134:
 	SUBQ        R10, DX
-	JE          span_done_1091
+	JE          span_done_1135
 	MOVQ        $-1, R11
 	BZHIQ       DX, R11, DX
 	KMOVW       DX, K1
@@ -13517,7 +13803,7 @@ remainder_1090:
 	VMULPD      (R8)(AX*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (CX)(R10*8)
 
-span_done_1091:
+span_done_1135:
 	MOVQ  1880(SP), AX
 	MOVQ  1904(SP), DX
 	MOVQ  dalpha_base+96(FP), R10
@@ -13528,64 +13814,64 @@ span_done_1091:
 	MOVQ  R12, R13
 	ADDQ  $0x00000020, R13
 
-fold_ext_1092:
+fold_ext_1136:
 	CMPQ    R13, R12
-	JBE     fold_ext_done_1093
+	JBE     fold_ext_done_1137
 	SUBQ    $0x00000008, R13
 	MOVQ    R13, R14
 	SUBQ    R12, R14
 	VMOVUPD (R9)(R14*8), Z1
 	VADDPD  (R9)(R13*8), Z1, Z1
 	VMOVUPD Z1, (R9)(R14*8)
-	JMP     fold_ext_1092
+	JMP     fold_ext_1136
 
-fold_ext_done_1093:
-fold_1094:
+fold_ext_done_1137:
+fold_1138:
 	CMPQ   R12, R11
-	JBE    folded_1095
+	JBE    folded_1139
 	DECQ   R12
 	MOVQ   R12, R14
 	SUBQ   R11, R14
 	VMOVSD (R9)(R12*8), X1
 	VADDSD (R9)(R14*8), X1, X1
 	VMOVSD X1, (R9)(R14*8)
-	JMP    fold_1094
+	JMP    fold_1138
 
-folded_1095:
+folded_1139:
 	XORQ R11, R11
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1096
+	JNE  sums_planes_1140
 	MOVQ 1904(SP), R12
 	SUBQ $0x00000008, R12
 
-sums_vector_1099:
+sums_vector_1143:
 	CMPQ    R11, R12
-	JGT     sums_scalar_1097
+	JGT     sums_scalar_1141
 	VMOVUPD (R10)(R11*8), Z1
 	VADDPD  (R9)(R11*8), Z1, Z1
 	VMOVUPD Z1, (R10)(R11*8)
 	ADDQ    $0x00000008, R11
-	JMP     sums_vector_1099
+	JMP     sums_vector_1143
 
-sums_scalar_1097:
+sums_scalar_1141:
 	CMPQ   R11, 1904(SP)
-	JE     sums_done_1098
+	JE     sums_done_1142
 	VMOVSD (R9)(R11*8), X1
 	VADDSD (R10)(R11*8), X1, X1
 	VMOVSD X1, (R10)(R11*8)
 	INCQ   R11
-	JMP    sums_scalar_1097
+	JMP    sums_scalar_1141
 
-sums_planes_1096:
+sums_planes_1140:
 	XORQ R13, R13
 	MOVQ inner+120(FP), R14
 	SHLQ $0x03, R14
 
-sums_group_1100:
+sums_group_1144:
 	MOVQ   1904(SP), R12
 	SUBQ   R11, R12
 	CMPQ   R12, $0x00000004
-	JB     sums_single_1102
+	JB     sums_single_1146
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -13594,7 +13880,7 @@ sums_group_1100:
 	LEAQ   (R15)(R14*2), BP
 	XORQ   R12, R12
 
-sums_group_plane_1101:
+sums_group_plane_1145:
 	VADDSD (R15), X1, X1
 	VADDSD (R15)(R14*1), X2, X2
 	VADDSD (BP), X3, X3
@@ -13603,7 +13889,7 @@ sums_group_plane_1101:
 	ADDQ   $0x08, BP
 	INCQ   R12
 	CMPQ   R12, inner+120(FP)
-	JB     sums_group_plane_1101
+	JB     sums_group_plane_1145
 	VADDSD (R10)(R11*8), X1, X1
 	VMOVSD X1, (R10)(R11*8)
 	VADDSD 8(R10)(R11*8), X2, X2
@@ -13616,26 +13902,26 @@ sums_group_plane_1101:
 	SHRQ   $0x01, R12
 	ADDQ   R12, R13
 	ADDQ   $0x00000004, R11
-	JMP    sums_group_1100
+	JMP    sums_group_1144
 
-sums_single_1102:
+sums_single_1146:
 	CMPQ   R11, 1904(SP)
-	JE     sums_done_1098
+	JE     sums_done_1142
 	VXORPS X1, X1, X1
 	XORQ   R12, R12
 
-sums_single_plane_1103:
+sums_single_plane_1147:
 	VADDSD (R9)(R13*8), X1, X1
 	INCQ   R13
 	INCQ   R12
 	CMPQ   R12, inner+120(FP)
-	JB     sums_single_plane_1103
+	JB     sums_single_plane_1147
 	VADDSD (R10)(R11*8), X1, X1
 	VMOVSD X1, (R10)(R11*8)
 	INCQ   R11
-	JMP    sums_single_1102
+	JMP    sums_single_1146
 
-sums_done_1098:
+sums_done_1142:
 	MOVQ 1912(SP), R10
 	SUBQ R10, DI
 	SHLQ $0x03, R10
@@ -13645,14 +13931,14 @@ sums_done_1098:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1104
+	JNE  ring_next_1148
 	XORQ AX, AX
 
-ring_next_1104:
+ring_next_1148:
 	MOVQ AX, 1880(SP)
-	JMP  ring_segment_1069
+	JMP  ring_segment_1111
 
-ring_done_1070:
+ring_done_1112:
 ring_finished_backwardAVX512F64:
 	VZEROUPPER
 	RET
@@ -13669,11 +13955,11 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1105
+	JB           cached_1149
 	CMPQ         AX, DX
-	JE           cached_1105
+	JE           cached_1149
 	CMPQ         AX, CX
-	JE           cached_1105
+	JE           cached_1149
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -13682,7 +13968,7 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1107
+	JE           aligned_1151
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -13694,13 +13980,13 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	VMOVUPD      Z2, K1, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_1107:
+aligned_1151:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_1108:
+unrolled_1152:
 	CMPQ     SI, DI
-	JGT      single_1109
+	JGT      single_1153
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
@@ -13722,26 +14008,26 @@ unrolled_1108:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(SI*8)
 	ADDQ     $0x00000020, SI
-	JMP      unrolled_1108
+	JMP      unrolled_1152
 
-single_1109:
+single_1153:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_1110:
+single_loop_1154:
 	CMPQ     SI, DI
-	JGT      remainder_1111
+	JGT      remainder_1155
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(SI*8)
 	ADDQ     $0x00000008, SI
-	JMP      single_loop_1110
+	JMP      single_loop_1154
 
-remainder_1111:
+remainder_1155:
 	SUBQ      SI, BX
-	JE        span_done_1112
+	JE        span_done_1156
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -13751,18 +14037,18 @@ remainder_1111:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_1112:
+span_done_1156:
 	SFENCE
-	JMP stored_1106
+	JMP stored_1150
 
-cached_1105:
+cached_1149:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_1113:
+unrolled_1157:
 	CMPQ    SI, DI
-	JGT     single_1114
+	JGT     single_1158
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
@@ -13784,26 +14070,26 @@ unrolled_1113:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(SI*8)
 	ADDQ    $0x00000020, SI
-	JMP     unrolled_1113
+	JMP     unrolled_1157
 
-single_1114:
+single_1158:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_1115:
+single_loop_1159:
 	CMPQ    SI, DI
-	JGT     remainder_1116
+	JGT     remainder_1160
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     single_loop_1115
+	JMP     single_loop_1159
 
-remainder_1116:
+remainder_1160:
 	SUBQ      SI, BX
-	JE        span_done_1117
+	JE        span_done_1161
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -13813,8 +14099,8 @@ remainder_1116:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_1117:
-stored_1106:
+span_done_1161:
+stored_1150:
 	VZEROUPPER
 	RET
 
@@ -13833,17 +14119,17 @@ TEXT ·backwardPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	SHLQ   $0x03, R9
 	XORQ   R10, R10
 
-plane_1118:
+plane_1162:
 	CMPQ         BX, $0x00
-	JE           planes_done_1119
+	JE           planes_done_1163
 	VBROADCASTSD (R8)(R10*8), Z1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000020, R12
 
-unrolled_1120:
+unrolled_1164:
 	CMPQ    R11, R12
-	JGT     single_1121
+	JGT     single_1165
 	VMOVUPD (CX)(R11*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R11*8), Z2
@@ -13865,27 +14151,27 @@ unrolled_1120:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(R11*8)
 	ADDQ    $0x00000020, R11
-	JMP     unrolled_1120
+	JMP     unrolled_1164
 
-single_1121:
+single_1165:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 
-single_loop_1122:
+single_loop_1166:
 	CMPQ    R11, R12
-	JGT     remainder_1123
+	JGT     remainder_1167
 	VMOVUPD (CX)(R11*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R11*8), Z2
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(R11*8)
 	ADDQ    $0x00000008, R11
-	JMP     single_loop_1122
+	JMP     single_loop_1166
 
-remainder_1123:
+remainder_1167:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_1124
+	JE        span_done_1168
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -13895,20 +14181,20 @@ remainder_1123:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R11*8)
 
-span_done_1124:
+span_done_1168:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_1125
+	JNE  same_pass_1169
 	XORQ R10, R10
 
-same_pass_1125:
+same_pass_1169:
 	SUBQ SI, BX
-	JMP  plane_1118
+	JMP  plane_1162
 
-planes_done_1119:
+planes_done_1163:
 	VZEROUPPER
 	RET
 
@@ -13923,9 +14209,9 @@ TEXT ·backwardPatternDxAVX512F64(SB), NOSPLIT, $0-96
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), DI
 
-row_1126:
+row_1170:
 	CMPQ    BX, $0x00
-	JE      rows_done_1127
+	JE      rows_done_1171
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -13933,9 +14219,9 @@ row_1126:
 	MOVQ    R8, R10
 	SUBQ    $0x00000020, R10
 
-unrolled_1128:
+unrolled_1172:
 	CMPQ    R9, R10
-	JGT     single_1129
+	JGT     single_1173
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
@@ -13957,27 +14243,27 @@ unrolled_1128:
 	VMULPD  192(SI)(R9*8), Z1, K1, Z1
 	VMOVUPD Z1, 192(AX)(R9*8)
 	ADDQ    $0x00000020, R9
-	JMP     unrolled_1128
+	JMP     unrolled_1172
 
-single_1129:
+single_1173:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-single_loop_1130:
+single_loop_1174:
 	CMPQ    R9, R10
-	JGT     remainder_1131
+	JGT     remainder_1175
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
 	VMULPD  (SI)(R9*8), Z1, K1, Z1
 	VMOVUPD Z1, (AX)(R9*8)
 	ADDQ    $0x00000008, R9
-	JMP     single_loop_1130
+	JMP     single_loop_1174
 
-remainder_1131:
+remainder_1175:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_1132
+	JE        span_done_1176
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -13987,16 +14273,16 @@ remainder_1131:
 	VMULPD    (SI)(R9*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 
-span_done_1132:
+span_done_1176:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_1126
+	JMP  row_1170
 
-rows_done_1127:
+rows_done_1171:
 	VZEROUPPER
 	RET
 
@@ -14016,98 +14302,111 @@ TEXT ·backwardRingDxAVX512F64(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x000000c0
-	JA     ring_segmented_1133
+	JA     ring_segmented_1177
 	MOVQ   R9, R10
 
-ring_len_1134:
+ring_len_1178:
 	CMPQ R10, $0x00000008
-	JAE  ring_len_done_1135
+	JAE  ring_len_done_1179
 	ADDQ R9, R10
-	JMP  ring_len_1134
+	JMP  ring_len_1178
 
-ring_len_done_1135:
+ring_len_done_1179:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000008, R11
 
-ring_step_1136:
+ring_step_1180:
 	CMPQ R11, R10
-	JB   ring_step_done_1137
+	JB   ring_step_done_1181
 	SUBQ R10, R11
-	JMP  ring_step_1136
+	JMP  ring_step_1180
 
-ring_step_done_1137:
+ring_step_done_1181:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000020, R11
 
-ring_step_1138:
+ring_step_1182:
 	CMPQ R11, R10
-	JB   ring_step_done_1139
+	JB   ring_step_done_1183
 	SUBQ R10, R11
-	JMP  ring_step_1138
+	JMP  ring_step_1182
 
-ring_step_done_1139:
+ring_step_done_1183:
 	MOVQ R11, 1936(SP)
 	MOVQ alpha_base+72(FP), R10
 	CMPQ AX, $0x01
-	JNE  ring_planes_1140
+	JNE  ring_planes_1184
 	XORQ AX, AX
 	MOVQ DX, R11
 	SUBQ $0x00000008, R11
 
-ring_copy_1142:
+ring_copy_1186:
 	CMPQ    AX, R11
-	JGT     ring_copy_tail_1143
+	JGT     ring_copy_tail_1187
 	VMOVUPD (R10)(AX*8), Z1
 	VMOVUPD Z1, (R8)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     ring_copy_1142
+	JMP     ring_copy_1186
 
-ring_copy_tail_1143:
+ring_copy_tail_1187:
 	SUBQ      AX, DX
-	JE        ring_extend_1141
+	JE        ring_extend_1185
 	MOVQ      $-1, R11
 	BZHIQ     DX, R11, DX
 	KMOVW     DX, K1
 	VMOVUPD.Z (R10)(AX*8), K1, Z1
 	VMOVUPD   Z1, (R8)(AX*8)
-	JMP       ring_extend_1141
+	JMP       ring_extend_1185
 
-ring_planes_1140:
+ring_planes_1184:
 	XORQ R11, R11
 	XORQ R12, R12
+	CMPQ AX, $0x00000010
+	JA   ring_long_planes_1190
 
-ring_channel_1144:
+ring_fill_1189:
+	VBROADCASTSD (R10)(R11*8), Z1
+	VMOVUPD      Z1, (R8)(R12*8)
+	VMOVUPD      Z1, 64(R8)(R12*8)
+	ADDQ         AX, R12
+	INCQ         R11
 	CMPQ         R11, DX
-	JE           ring_extend_1141
+	JB           ring_fill_1189
+	JMP          ring_extend_1185
+
+ring_long_planes_1190:
+ring_channel_1188:
+	CMPQ         R11, DX
+	JE           ring_extend_1185
 	VBROADCASTSD (R10)(R11*8), Z1
 	XORQ         R13, R13
 
-ring_fill_1145:
+ring_plane_1191:
 	MOVQ    R12, R14
 	ADDQ    R13, R14
 	VMOVUPD Z1, (R8)(R14*8)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, AX
-	JB      ring_fill_1145
+	JB      ring_plane_1191
 	ADDQ    AX, R12
 	INCQ    R11
-	JMP     ring_channel_1144
+	JMP     ring_channel_1188
 
-ring_extend_1141:
+ring_extend_1185:
 	MOVQ 1920(SP), AX
 	MOVQ R9, DX
 
-ring_element_1146:
+ring_element_1192:
 	CMPQ DX, AX
-	JAE  ring_repeated_1147
+	JAE  ring_repeated_1193
 	MOVQ DX, R10
 	SUBQ R9, R10
 	MOVQ (R8)(R10*8), R10
 	MOVQ R10, (R8)(DX*8)
 	INCQ DX
-	JMP  ring_element_1146
+	JMP  ring_element_1192
 
-ring_repeated_1147:
+ring_repeated_1193:
 	VMOVUPD (R8), Z1
 	VMOVUPD Z1, (R8)(AX*8)
 	VMOVUPD 64(R8), Z1
@@ -14121,9 +14420,9 @@ ring_repeated_1147:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_1148:
+unrolled_1194:
 	CMPQ    DX, R9
-	JGT     single_1149
+	JGT     single_1195
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(DX*8), Z1
@@ -14149,15 +14448,15 @@ unrolled_1148:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000020, DX
-	JMP     unrolled_1148
+	JMP     unrolled_1194
 
-single_1149:
+single_1195:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1150:
+single_loop_1196:
 	CMPQ    DX, R9
-	JGT     remainder_1151
+	JGT     remainder_1197
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(DX*8), Z1
@@ -14168,11 +14467,11 @@ single_loop_1150:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000008, DX
-	JMP     single_loop_1150
+	JMP     single_loop_1196
 
-remainder_1151:
+remainder_1197:
 	SUBQ      DX, DI
-	JE        span_done_1152
+	JE        span_done_1198
 	MOVQ      $-1, R9
 	BZHIQ     DI, R9, DI
 	KMOVW     DI, K1
@@ -14182,10 +14481,10 @@ remainder_1151:
 	VMULPD    (R8)(AX*8), Z0, K2, Z0
 	VMOVUPD   Z0, K1, (CX)(DX*8)
 
-span_done_1152:
+span_done_1198:
 	JMP ring_finished_backwardDxAVX512F64
 
-ring_segmented_1133:
+ring_segmented_1177:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x000000c0
 	JA   ring_finished_backwardDxAVX512F64
@@ -14196,9 +14495,9 @@ ring_segmented_1133:
 	MOVQ $0x00000000, 1960(SP)
 	MOVQ $0x00000000, 1944(SP)
 
-ring_segment_1153:
+ring_segment_1199:
 	CMPQ    DI, $0x00
-	JE      ring_done_1154
+	JE      ring_done_1200
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -14215,96 +14514,109 @@ ring_segment_1153:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R11
 
-ring_len_1155:
+ring_len_1201:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_1156
+	JAE  ring_len_done_1202
 	ADDQ R10, R11
-	JMP  ring_len_1155
+	JMP  ring_len_1201
 
-ring_len_done_1156:
+ring_len_done_1202:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_1157:
+ring_step_1203:
 	CMPQ R12, R11
-	JB   ring_step_done_1158
+	JB   ring_step_done_1204
 	SUBQ R11, R12
-	JMP  ring_step_1157
+	JMP  ring_step_1203
 
-ring_step_done_1158:
+ring_step_done_1204:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_1159:
+ring_step_1205:
 	CMPQ R12, R11
-	JB   ring_step_done_1160
+	JB   ring_step_done_1206
 	SUBQ R11, R12
-	JMP  ring_step_1159
+	JMP  ring_step_1205
 
-ring_step_done_1160:
+ring_step_done_1206:
 	MOVQ R12, 1936(SP)
 	MOVQ alpha_base+72(FP), R11
 	LEAQ (R11)(AX*8), R11
 	CMPQ R9, $0x01
-	JNE  ring_planes_1161
+	JNE  ring_planes_1207
 	XORQ AX, AX
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-ring_copy_1163:
+ring_copy_1209:
 	CMPQ    AX, R9
-	JGT     ring_copy_tail_1164
+	JGT     ring_copy_tail_1210
 	VMOVUPD (R11)(AX*8), Z1
 	VMOVUPD Z1, (R8)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     ring_copy_1163
+	JMP     ring_copy_1209
 
-ring_copy_tail_1164:
+ring_copy_tail_1210:
 	SUBQ      AX, DX
-	JE        ring_extend_1162
+	JE        ring_extend_1208
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
 	VMOVUPD.Z (R11)(AX*8), K1, Z1
 	VMOVUPD   Z1, (R8)(AX*8)
-	JMP       ring_extend_1162
+	JMP       ring_extend_1208
 
-ring_planes_1161:
+ring_planes_1207:
 	XORQ AX, AX
 	XORQ R12, R12
+	CMPQ R9, $0x00000010
+	JA   ring_long_planes_1213
 
-ring_channel_1165:
+ring_fill_1212:
+	VBROADCASTSD (R11)(AX*8), Z1
+	VMOVUPD      Z1, (R8)(R12*8)
+	VMOVUPD      Z1, 64(R8)(R12*8)
+	ADDQ         R9, R12
+	INCQ         AX
 	CMPQ         AX, DX
-	JE           ring_extend_1162
+	JB           ring_fill_1212
+	JMP          ring_extend_1208
+
+ring_long_planes_1213:
+ring_channel_1211:
+	CMPQ         AX, DX
+	JE           ring_extend_1208
 	VBROADCASTSD (R11)(AX*8), Z1
 	XORQ         R13, R13
 
-ring_fill_1166:
+ring_plane_1214:
 	MOVQ    R12, R14
 	ADDQ    R13, R14
 	VMOVUPD Z1, (R8)(R14*8)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R9
-	JB      ring_fill_1166
+	JB      ring_plane_1214
 	ADDQ    R9, R12
 	INCQ    AX
-	JMP     ring_channel_1165
+	JMP     ring_channel_1211
 
-ring_extend_1162:
+ring_extend_1208:
 	MOVQ 1920(SP), AX
 	MOVQ R10, DX
 
-ring_element_1167:
+ring_element_1215:
 	CMPQ DX, AX
-	JAE  ring_repeated_1168
+	JAE  ring_repeated_1216
 	MOVQ DX, R9
 	SUBQ R10, R9
 	MOVQ (R8)(R9*8), R9
 	MOVQ R9, (R8)(DX*8)
 	INCQ DX
-	JMP  ring_element_1167
+	JMP  ring_element_1215
 
-ring_repeated_1168:
+ring_repeated_1216:
 	VMOVUPD (R8), Z1
 	VMOVUPD Z1, (R8)(AX*8)
 	VMOVUPD 64(R8), Z1
@@ -14319,9 +14631,9 @@ ring_repeated_1168:
 	MOVQ    DX, R10
 	SUBQ    $0x00000020, R10
 
-unrolled_1169:
+unrolled_1217:
 	CMPQ    R9, R10
-	JGT     single_1170
+	JGT     single_1218
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -14347,15 +14659,15 @@ unrolled_1169:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000020, R9
-	JMP     unrolled_1169
+	JMP     unrolled_1217
 
-single_1170:
+single_1218:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-single_loop_1171:
+single_loop_1219:
 	CMPQ    R9, R10
-	JGT     remainder_1172
+	JGT     remainder_1220
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -14366,11 +14678,11 @@ single_loop_1171:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000008, R9
-	JMP     single_loop_1171
+	JMP     single_loop_1219
 
-remainder_1172:
+remainder_1220:
 	SUBQ      R9, DX
-	JE        span_done_1173
+	JE        span_done_1221
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -14380,7 +14692,7 @@ remainder_1172:
 	VMULPD    (R8)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R9*8)
 
-span_done_1173:
+span_done_1221:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -14392,14 +14704,14 @@ span_done_1173:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1174
+	JNE  ring_next_1222
 	XORQ AX, AX
 
-ring_next_1174:
+ring_next_1222:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1153
+	JMP  ring_segment_1199
 
-ring_done_1154:
+ring_done_1200:
 ring_finished_backwardDxAVX512F64:
 	VZEROUPPER
 	RET
@@ -14419,9 +14731,9 @@ TEXT ·backwardDalphaAVX512F64(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000020, SI
 
-unrolled_1175:
+unrolled_1223:
 	CMPQ        BX, SI
-	JGT         single_1176
+	JGT         single_1224
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
@@ -14439,25 +14751,25 @@ unrolled_1175:
 	VMOVUPD     192(CX)(BX*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, BX
-	JMP         unrolled_1175
+	JMP         unrolled_1223
 
-single_1176:
+single_1224:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_1177:
+single_loop_1225:
 	CMPQ        BX, SI
-	JGT         remainder_1178
+	JGT         remainder_1226
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, BX
-	JMP         single_loop_1177
+	JMP         single_loop_1225
 
-remainder_1178:
+remainder_1226:
 	SUBQ        BX, DX
-	JE          span_done_1179
+	JE          span_done_1227
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -14466,7 +14778,7 @@ remainder_1178:
 	VMOVUPD.Z   (CX)(BX*8), K1, Z0
 	VFMADD231PD Z0, Z5, K2, Z1
 
-span_done_1179:
+span_done_1227:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -14494,9 +14806,9 @@ TEXT ·backwardPlanesDalphaAVX512F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
 
-plane_1180:
+plane_1228:
 	CMPQ   DX, $0x00
-	JE     planes_done_1181
+	JE     planes_done_1229
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -14505,9 +14817,9 @@ plane_1180:
 	MOVQ   SI, R11
 	SUBQ   $0x00000020, R11
 
-unrolled_1182:
+unrolled_1230:
 	CMPQ        R10, R11
-	JGT         single_1183
+	JGT         single_1231
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
@@ -14525,26 +14837,26 @@ unrolled_1182:
 	VMOVUPD     192(CX)(R10*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_1182
+	JMP         unrolled_1230
 
-single_1183:
+single_1231:
 	MOVQ SI, R11
 	SUBQ $0x00000008, R11
 
-single_loop_1184:
+single_loop_1232:
 	CMPQ        R10, R11
-	JGT         remainder_1185
+	JGT         remainder_1233
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_1184
+	JMP         single_loop_1232
 
-remainder_1185:
+remainder_1233:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_1186
+	JE          span_done_1234
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -14553,7 +14865,7 @@ remainder_1185:
 	VMOVUPD.Z   (CX)(R10*8), K1, Z6
 	VFMADD231PD Z6, Z5, K2, Z1
 
-span_done_1186:
+span_done_1234:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -14569,14 +14881,14 @@ span_done_1186:
 	ADDQ          R8, CX
 	INCQ          R9
 	CMPQ          R9, DI
-	JNE           same_pass_1187
+	JNE           same_pass_1235
 	XORQ          R9, R9
 
-same_pass_1187:
+same_pass_1235:
 	SUBQ SI, DX
-	JMP  plane_1180
+	JMP  plane_1228
 
-planes_done_1181:
+planes_done_1229:
 	VZEROUPPER
 	RET
 
@@ -14590,9 +14902,9 @@ TEXT ·backwardPatternDalphaAVX512F64(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
 
-row_1188:
+row_1236:
 	CMPQ    DX, $0x00
-	JE      rows_done_1189
+	JE      rows_done_1237
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -14600,9 +14912,9 @@ row_1188:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_1190:
+unrolled_1238:
 	CMPQ        R8, R9
-	JGT         single_1191
+	JGT         single_1239
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -14628,15 +14940,15 @@ unrolled_1190:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 192(BX)(R8*8)
 	ADDQ        $0x00000020, R8
-	JMP         unrolled_1190
+	JMP         unrolled_1238
 
-single_1191:
+single_1239:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1192:
+single_loop_1240:
 	CMPQ        R8, R9
-	JGT         remainder_1193
+	JGT         remainder_1241
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -14644,12 +14956,12 @@ single_loop_1192:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, (BX)(R8*8)
 	ADDQ        $0x00000008, R8
-	JMP         single_loop_1192
+	JMP         single_loop_1240
 
-remainder_1193:
+remainder_1241:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_1194
+	JE          span_done_1242
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -14660,15 +14972,15 @@ remainder_1193:
 	VFMADD231PD Z2, Z1, K2, Z3
 	VMOVUPD     Z3, K2, (BX)(R8*8)
 
-span_done_1194:
+span_done_1242:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_1188
+	JMP  row_1236
 
-rows_done_1189:
+rows_done_1237:
 	VZEROUPPER
 	RET
 
@@ -14686,57 +14998,57 @@ TEXT ·backwardRingDalphaAVX512F64(SB), $1984-80
 	MOVQ   dalpha_len+56(FP), DX
 	IMULQ  AX, DX
 	CMPQ   DX, $0x000000b8
-	JA     ring_segmented_1195
+	JA     ring_segmented_1243
 	MOVQ   DX, AX
 
-ring_len_1196:
+ring_len_1244:
 	CMPQ AX, $0x00000008
-	JAE  ring_len_done_1197
+	JAE  ring_len_done_1245
 	ADDQ DX, AX
-	JMP  ring_len_1196
+	JMP  ring_len_1244
 
-ring_len_done_1197:
+ring_len_done_1245:
 	MOVQ AX, 1920(SP)
 	MOVQ $0x00000008, DX
 
-ring_step_1198:
+ring_step_1246:
 	CMPQ DX, AX
-	JB   ring_step_done_1199
+	JB   ring_step_done_1247
 	SUBQ AX, DX
-	JMP  ring_step_1198
+	JMP  ring_step_1246
 
-ring_step_done_1199:
+ring_step_done_1247:
 	MOVQ DX, 1928(SP)
 	MOVQ $0x00000020, DX
 
-ring_step_1200:
+ring_step_1248:
 	CMPQ DX, AX
-	JB   ring_step_done_1201
+	JB   ring_step_done_1249
 	SUBQ AX, DX
-	JMP  ring_step_1200
+	JMP  ring_step_1248
 
-ring_step_done_1201:
+ring_step_done_1249:
 	MOVQ DX, 1936(SP)
 	XORQ AX, AX
 	MOVQ 1920(SP), DX
 	ADDQ $0x00000020, DX
 
-sums_zero_1202:
+sums_zero_1250:
 	CMPQ    AX, DX
-	JAE     sums_zeroed_1203
+	JAE     sums_zeroed_1251
 	VMOVUPD Z0, (DI)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_zero_1202
+	JMP     sums_zero_1250
 
-sums_zeroed_1203:
+sums_zeroed_1251:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000020, R8
 
-unrolled_1204:
+unrolled_1252:
 	CMPQ        DX, R8
-	JGT         single_1205
+	JGT         single_1253
 	VMOVUPD     (CX)(DX*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (BX)(DX*8), Z2
@@ -14766,15 +15078,15 @@ unrolled_1204:
 	SUBQ        1920(SP), R9
 	CMOVQCC     R9, AX
 	ADDQ        $0x00000020, DX
-	JMP         unrolled_1204
+	JMP         unrolled_1252
 
-single_1205:
+single_1253:
 	MOVQ SI, R8
 	SUBQ $0x00000008, R8
 
-single_loop_1206:
+single_loop_1254:
 	CMPQ        DX, R8
-	JGT         remainder_1207
+	JGT         remainder_1255
 	VMOVUPD     (CX)(DX*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (BX)(DX*8), Z2
@@ -14786,11 +15098,11 @@ single_loop_1206:
 	SUBQ        1920(SP), R9
 	CMOVQCC     R9, AX
 	ADDQ        $0x00000008, DX
-	JMP         single_loop_1206
+	JMP         single_loop_1254
 
-remainder_1207:
+remainder_1255:
 	SUBQ        DX, SI
-	JE          span_done_1208
+	JE          span_done_1256
 	MOVQ        $-1, R8
 	BZHIQ       SI, R8, SI
 	KMOVW       SI, K1
@@ -14801,7 +15113,7 @@ remainder_1207:
 	VFMADD231PD Z0, Z1, K2, Z2
 	VMOVUPD     Z2, K2, (DI)(AX*8)
 
-span_done_1208:
+span_done_1256:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), CX
@@ -14809,64 +15121,64 @@ span_done_1208:
 	MOVQ  DX, BX
 	ADDQ  $0x00000020, BX
 
-fold_ext_1209:
+fold_ext_1257:
 	CMPQ    BX, DX
-	JBE     fold_ext_done_1210
+	JBE     fold_ext_done_1258
 	SUBQ    $0x00000008, BX
 	MOVQ    BX, SI
 	SUBQ    DX, SI
 	VMOVUPD (DI)(SI*8), Z0
 	VADDPD  (DI)(BX*8), Z0, Z0
 	VMOVUPD Z0, (DI)(SI*8)
-	JMP     fold_ext_1209
+	JMP     fold_ext_1257
 
-fold_ext_done_1210:
-fold_1211:
+fold_ext_done_1258:
+fold_1259:
 	CMPQ   DX, AX
-	JBE    folded_1212
+	JBE    folded_1260
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (DI)(DX*8), X0
 	VADDSD (DI)(SI*8), X0, X0
 	VMOVSD X0, (DI)(SI*8)
-	JMP    fold_1211
+	JMP    fold_1259
 
-folded_1212:
+folded_1260:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1213
+	JNE  sums_planes_1261
 	MOVQ dalpha_len+56(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_1216:
+sums_vector_1264:
 	CMPQ    AX, DX
-	JGT     sums_scalar_1214
+	JGT     sums_scalar_1262
 	VMOVUPD (CX)(AX*8), Z0
 	VADDPD  (DI)(AX*8), Z0, Z0
 	VMOVUPD Z0, (CX)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_vector_1216
+	JMP     sums_vector_1264
 
-sums_scalar_1214:
+sums_scalar_1262:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_1215
+	JE     sums_done_1263
 	VMOVSD (DI)(AX*8), X0
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_1214
+	JMP    sums_scalar_1262
 
-sums_planes_1213:
+sums_planes_1261:
 	XORQ BX, BX
 	MOVQ inner+72(FP), SI
 	SHLQ $0x03, SI
 
-sums_group_1217:
+sums_group_1265:
 	MOVQ   dalpha_len+56(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_1219
+	JB     sums_single_1267
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -14875,7 +15187,7 @@ sums_group_1217:
 	LEAQ   (R8)(SI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_1218:
+sums_group_plane_1266:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(SI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -14884,7 +15196,7 @@ sums_group_plane_1218:
 	ADDQ   $0x08, R9
 	INCQ   DX
 	CMPQ   DX, inner+72(FP)
-	JB     sums_group_plane_1218
+	JB     sums_group_plane_1266
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	VADDSD 8(CX)(AX*8), X1, X1
@@ -14897,29 +15209,29 @@ sums_group_plane_1218:
 	SHRQ   $0x01, DX
 	ADDQ   DX, BX
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_1217
+	JMP    sums_group_1265
 
-sums_single_1219:
+sums_single_1267:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_1215
+	JE     sums_done_1263
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_1220:
+sums_single_plane_1268:
 	VADDSD (DI)(BX*8), X0, X0
 	INCQ   BX
 	INCQ   DX
 	CMPQ   DX, inner+72(FP)
-	JB     sums_single_plane_1220
+	JB     sums_single_plane_1268
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_1219
+	JMP    sums_single_1267
 
-sums_done_1215:
+sums_done_1263:
 	JMP ring_finished_backwardDalphaAVX512F64
 
-ring_segmented_1195:
+ring_segmented_1243:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x000000b8
 	JA   ring_finished_backwardDalphaAVX512F64
@@ -14930,9 +15242,9 @@ ring_segmented_1195:
 	MOVQ $0x00000000, 1960(SP)
 	MOVQ $0x00000000, 1944(SP)
 
-ring_segment_1221:
+ring_segment_1269:
 	CMPQ    SI, $0x00
-	JE      ring_done_1222
+	JE      ring_done_1270
 	MOVQ    1944(SP), AX
 	MOVQ    dalpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -14949,55 +15261,55 @@ ring_segment_1221:
 	MOVQ    DX, 1976(SP)
 	MOVQ    AX, DX
 
-ring_len_1223:
+ring_len_1271:
 	CMPQ DX, $0x00000008
-	JAE  ring_len_done_1224
+	JAE  ring_len_done_1272
 	ADDQ AX, DX
-	JMP  ring_len_1223
+	JMP  ring_len_1271
 
-ring_len_done_1224:
+ring_len_done_1272:
 	MOVQ DX, 1920(SP)
 	MOVQ $0x00000008, AX
 
-ring_step_1225:
+ring_step_1273:
 	CMPQ AX, DX
-	JB   ring_step_done_1226
+	JB   ring_step_done_1274
 	SUBQ DX, AX
-	JMP  ring_step_1225
+	JMP  ring_step_1273
 
-ring_step_done_1226:
+ring_step_done_1274:
 	MOVQ AX, 1928(SP)
 	MOVQ $0x00000020, AX
 
-ring_step_1227:
+ring_step_1275:
 	CMPQ AX, DX
-	JB   ring_step_done_1228
+	JB   ring_step_done_1276
 	SUBQ DX, AX
-	JMP  ring_step_1227
+	JMP  ring_step_1275
 
-ring_step_done_1228:
+ring_step_done_1276:
 	MOVQ AX, 1936(SP)
 	XORQ AX, AX
 	MOVQ 1920(SP), DX
 	ADDQ $0x00000020, DX
 
-sums_zero_1229:
+sums_zero_1277:
 	CMPQ    AX, DX
-	JAE     sums_zeroed_1230
+	JAE     sums_zeroed_1278
 	VMOVUPD Z0, (DI)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_zero_1229
+	JMP     sums_zero_1277
 
-sums_zeroed_1230:
+sums_zeroed_1278:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 
-unrolled_1231:
+unrolled_1279:
 	CMPQ        R8, R9
-	JGT         single_1232
+	JGT         single_1280
 	VMOVUPD     (CX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (BX)(R8*8), Z2
@@ -15027,15 +15339,15 @@ unrolled_1231:
 	SUBQ        1920(SP), R10
 	CMOVQCC     R10, AX
 	ADDQ        $0x00000020, R8
-	JMP         unrolled_1231
+	JMP         unrolled_1279
 
-single_1232:
+single_1280:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1233:
+single_loop_1281:
 	CMPQ        R8, R9
-	JGT         remainder_1234
+	JGT         remainder_1282
 	VMOVUPD     (CX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (BX)(R8*8), Z2
@@ -15047,11 +15359,11 @@ single_loop_1233:
 	SUBQ        1920(SP), R10
 	CMOVQCC     R10, AX
 	ADDQ        $0x00000008, R8
-	JMP         single_loop_1233
+	JMP         single_loop_1281
 
-remainder_1234:
+remainder_1282:
 	SUBQ        R8, DX
-	JE          span_done_1235
+	JE          span_done_1283
 	MOVQ        $-1, R9
 	BZHIQ       DX, R9, DX
 	KMOVW       DX, K1
@@ -15062,7 +15374,7 @@ remainder_1234:
 	VFMADD231PD Z2, Z1, K2, Z3
 	VMOVUPD     Z3, K2, (DI)(AX*8)
 
-span_done_1235:
+span_done_1283:
 	MOVQ  1944(SP), AX
 	MOVQ  1968(SP), DX
 	MOVQ  dalpha_base+48(FP), R8
@@ -15073,64 +15385,64 @@ span_done_1235:
 	MOVQ  R10, R11
 	ADDQ  $0x00000020, R11
 
-fold_ext_1236:
+fold_ext_1284:
 	CMPQ    R11, R10
-	JBE     fold_ext_done_1237
+	JBE     fold_ext_done_1285
 	SUBQ    $0x00000008, R11
 	MOVQ    R11, R12
 	SUBQ    R10, R12
 	VMOVUPD (DI)(R12*8), Z1
 	VADDPD  (DI)(R11*8), Z1, Z1
 	VMOVUPD Z1, (DI)(R12*8)
-	JMP     fold_ext_1236
+	JMP     fold_ext_1284
 
-fold_ext_done_1237:
-fold_1238:
+fold_ext_done_1285:
+fold_1286:
 	CMPQ   R10, R9
-	JBE    folded_1239
+	JBE    folded_1287
 	DECQ   R10
 	MOVQ   R10, R12
 	SUBQ   R9, R12
 	VMOVSD (DI)(R10*8), X1
 	VADDSD (DI)(R12*8), X1, X1
 	VMOVSD X1, (DI)(R12*8)
-	JMP    fold_1238
+	JMP    fold_1286
 
-folded_1239:
+folded_1287:
 	XORQ R9, R9
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1240
+	JNE  sums_planes_1288
 	MOVQ 1968(SP), R10
 	SUBQ $0x00000008, R10
 
-sums_vector_1243:
+sums_vector_1291:
 	CMPQ    R9, R10
-	JGT     sums_scalar_1241
+	JGT     sums_scalar_1289
 	VMOVUPD (R8)(R9*8), Z1
 	VADDPD  (DI)(R9*8), Z1, Z1
 	VMOVUPD Z1, (R8)(R9*8)
 	ADDQ    $0x00000008, R9
-	JMP     sums_vector_1243
+	JMP     sums_vector_1291
 
-sums_scalar_1241:
+sums_scalar_1289:
 	CMPQ   R9, 1968(SP)
-	JE     sums_done_1242
+	JE     sums_done_1290
 	VMOVSD (DI)(R9*8), X1
 	VADDSD (R8)(R9*8), X1, X1
 	VMOVSD X1, (R8)(R9*8)
 	INCQ   R9
-	JMP    sums_scalar_1241
+	JMP    sums_scalar_1289
 
-sums_planes_1240:
+sums_planes_1288:
 	XORQ R11, R11
 	MOVQ inner+72(FP), R12
 	SHLQ $0x03, R12
 
-sums_group_1244:
+sums_group_1292:
 	MOVQ   1968(SP), R10
 	SUBQ   R9, R10
 	CMPQ   R10, $0x00000004
-	JB     sums_single_1246
+	JB     sums_single_1294
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -15139,7 +15451,7 @@ sums_group_1244:
 	LEAQ   (R13)(R12*2), R14
 	XORQ   R10, R10
 
-sums_group_plane_1245:
+sums_group_plane_1293:
 	VADDSD (R13), X1, X1
 	VADDSD (R13)(R12*1), X2, X2
 	VADDSD (R14), X3, X3
@@ -15148,7 +15460,7 @@ sums_group_plane_1245:
 	ADDQ   $0x08, R14
 	INCQ   R10
 	CMPQ   R10, inner+72(FP)
-	JB     sums_group_plane_1245
+	JB     sums_group_plane_1293
 	VADDSD (R8)(R9*8), X1, X1
 	VMOVSD X1, (R8)(R9*8)
 	VADDSD 8(R8)(R9*8), X2, X2
@@ -15161,26 +15473,26 @@ sums_group_plane_1245:
 	SHRQ   $0x01, R10
 	ADDQ   R10, R11
 	ADDQ   $0x00000004, R9
-	JMP    sums_group_1244
+	JMP    sums_group_1292
 
-sums_single_1246:
+sums_single_1294:
 	CMPQ   R9, 1968(SP)
-	JE     sums_done_1242
+	JE     sums_done_1290
 	VXORPS X1, X1, X1
 	XORQ   R10, R10
 
-sums_single_plane_1247:
+sums_single_plane_1295:
 	VADDSD (DI)(R11*8), X1, X1
 	INCQ   R11
 	INCQ   R10
 	CMPQ   R10, inner+72(FP)
-	JB     sums_single_plane_1247
+	JB     sums_single_plane_1295
 	VADDSD (R8)(R9*8), X1, X1
 	VMOVSD X1, (R8)(R9*8)
 	INCQ   R9
-	JMP    sums_single_1246
+	JMP    sums_single_1294
 
-sums_done_1242:
+sums_done_1290:
 	MOVQ 1976(SP), R8
 	SUBQ R8, SI
 	SHLQ $0x03, R8
@@ -15189,14 +15501,14 @@ sums_done_1242:
 	ADDQ DX, AX
 	MOVQ dalpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1248
+	JNE  ring_next_1296
 	XORQ AX, AX
 
-ring_next_1248:
+ring_next_1296:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1221
+	JMP  ring_segment_1269
 
-ring_done_1222:
+ring_done_1270:
 ring_finished_backwardDalphaAVX512F64:
 	VZEROUPPER
 	RET
