@@ -27,7 +27,13 @@ func generate(f *file, isa string, sk spec.Kernel) {
 	name := sk.Name(isa)
 	fmt.Fprintf(&f.b, "\n// func %s%s\n", name, strings.TrimPrefix(sk.Signature(sk.GoType), "func"))
 	fmt.Fprintf(&f.b, "// Requires: ASIMD\n")
-	fmt.Fprintf(&f.b, "TEXT ·%s(SB), NOSPLIT, $0-%d\n", name, k.fr.size)
+	if k.l == spec.Ring {
+		// The rings are in the frame: too large for NOSPLIT, so the
+		// assembler adds the stack check.
+		fmt.Fprintf(&f.b, "TEXT ·%s(SB), $%d-%d\n", name, k.ringFrame(), k.fr.size)
+	} else {
+		fmt.Fprintf(&f.b, "TEXT ·%s(SB), NOSPLIT, $0-%d\n", name, k.fr.size)
+	}
 	if k.v.Dx {
 		k.op("MOVD", k.fr.base(k.v.Out()), rOut.String())
 	}
@@ -42,6 +48,8 @@ func generate(f *file, isa string, sk spec.Kernel) {
 		k.planar()
 	case spec.Pattern:
 		k.patterned()
+	case spec.Ring:
+		k.ringed()
 	}
 	k.op("RET")
 }
@@ -163,6 +171,7 @@ func (k *kernel) span() {
 	k.op("BLT", single)
 	k.label(unrolled)
 	k.block(unroll)
+	k.advanceRing(unroll)
 	k.op("SUBS", imm(unroll*w), c, c)
 	k.op("BGE", unrolled)
 
@@ -171,6 +180,7 @@ func (k *kernel) span() {
 	k.op("BLT", tail)
 	k.label(singleLoop)
 	k.block(1)
+	k.advanceRing(1)
 	k.op("SUBS", imm(w), c, c)
 	k.op("BGE", singleLoop)
 

@@ -7,6 +7,8 @@
 // (see package spec), and all kernels share one loop structure (span): an
 // unrolled loop of four vectors, a loop of single vectors, then a scalar
 // loop for the remainder, so no kernel touches memory outside its slices.
+// The Ring kernels (ring.go) expand their slopes and keep their sums in
+// their own frame, which is why they alone are not NOSPLIT.
 // Vector instructions that Go's assembler lacks (floating-point multiply,
 // add, compare, convert) are emitted as WORDs by package enc.
 //
@@ -52,25 +54,16 @@ func main() {
 		log.Fatal(err)
 	}
 	if *dispatch != "" {
-		ids := []spec.ISA{{Name: isa, ID: "isa" + isa}}
+		ids := []spec.ISA{{Name: isa, ID: "isa" + isa, VecBytes: vecBytes}}
 		if err := spec.WriteDispatch(*dispatch, generator, constraint, ids); err != nil {
 			log.Fatal(err)
 		}
 	}
 }
 
-// kernels are the kernels this generator emits: all but the Ring layout,
-// whose calls dispatch runs on the pure-Go code (ringLimit is 0 for NEON,
-// so the library does not plan them for it).
-func kernels() []spec.Kernel {
-	var ks []spec.Kernel
-	for _, k := range spec.All() {
-		if k.Layout != spec.Ring {
-			ks = append(ks, k)
-		}
-	}
-	return ks
-}
+// kernels are the kernels this generator emits: the whole set, Ring
+// layout included (ring.go), so that NEON runs the same plans as amd64.
+func kernels() []spec.Kernel { return spec.All() }
 
 // writeStubs writes the Go declarations of the kernels, each with the
 // spec's description and //go:noescape, as avo does for amd64.

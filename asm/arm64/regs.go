@@ -13,9 +13,9 @@ const (
 	rGate   gp = 2  // x, post-incremented
 	rLeft   gp = 3  // elements of x not yet given to a span
 	rCount  gp = 4  // elements left in the current span
-	rSlope  gp = 5  // next slope: alpha[c] (planes) or pattern[j] (pattern)
-	rAccIn  gp = 6  // next float64 sum to read: acc[c] (planes) or acc[j] (pattern)
-	rAccOut gp = 7  // next float64 sum to write back (pattern)
+	rSlope  gp = 5  // next slope: alpha[c] (planes), pattern[j] (pattern) or the ring's at r
+	rAccIn  gp = 6  // next float64 sum to read: acc[c] (planes), acc[j] (pattern) or the ring's at r
+	rAccOut gp = 7  // next float64 sum to write back (pattern, ring)
 	rPeriod gp = 8  // channels (planes) or the pattern's length
 	rInner  gp = 9  // elements per plane
 	rSlopes gp = 10 // alpha or pattern base
@@ -23,10 +23,29 @@ const (
 	rPlanes gp = 12 // planes left in this pass over the channels
 )
 
+// The Ring layout's registers (ring.go), in the ones no other layout uses.
+// rRing and the steps live only through a span; the expansion before it and
+// the fold after it take the span's registers (rCount to rAccOut, rRing,
+// the steps, rTmp) as temporaries, so the ones below that hold across the
+// segments keep their values.
+const (
+	rPeriodNow  gp = 12 // the period being expanded: channels*inner, or a segment's (rPlanes is the planes layout's)
+	rRing       gp = 13 // ring position r of the next vector, in elements
+	rRingLen    gp = 14 // the ring's length: the period repeated to at least a vector
+	rStep       gp = 15 // r's step past one vector, modulo the length
+	rSteps      gp = 19 // r's step past the unrolled vectors, modulo the length
+	rSlopeRing  gp = 20 // the slope ring, in the frame
+	rSumRing    gp = 21 // the float64 sums, one per ring position, in the frame
+	rTmp        gp = 22 // scratch
+	rFirst      gp = 23 // the segment's first channel
+	rChannels   gp = 24 // the segment's channels
+	rPerSegment gp = 25 // the most channels of a segment: whole planes that fit the limit
+)
+
 const (
 	vGate     vr = 0        // V0-V3: x
 	vValue    vr = 4        // V4-V7: dy
-	vOut      vr = 8        // V8-V11: results; the pattern's slopes are loaded here and scaled in place
+	vOut      vr = 8        // V8-V11: results; the pattern's and ring's slopes are loaded here and scaled in place
 	vAlpha    vr = 12       // the broadcast slope (shared and planes)
 	vPass     vr = 13       // x > 0 in element lanes
 	vGateLo   vr = 14       // x widened to float64: low half,

@@ -6,8 +6,14 @@ import (
 )
 
 // registerAccs reports whether the sums live in registers (shared and
-// planes) rather than in the acc array (pattern).
-func (k *kernel) registerAccs() bool { return k.v.Dalpha && k.l != spec.Pattern }
+// planes) rather than in memory: the acc array (pattern) or the ring's sums.
+func (k *kernel) registerAccs() bool {
+	return k.v.Dalpha && k.l != spec.Pattern && k.l != spec.Ring
+}
+
+// slopeStream reports whether the slopes are read from memory at rSlope,
+// a vector per vector of data (pattern and ring), rather than broadcast.
+func (k *kernel) slopeStream() bool { return k.l == spec.Pattern || k.l == spec.Ring }
 
 // accFor is the float64 sum register of slot's half h: each unroll slot has
 // its own, so the additions of one block do not wait on each other. In the
@@ -35,7 +41,7 @@ func (k *kernel) block(slots int) {
 	if k.v.HasValue() {
 		k.op("VLD1.P", rValue.post(n), vValue.list(slots, e.arr))
 	}
-	if k.v.Dx && k.l == spec.Pattern {
+	if k.v.Dx && k.slopeStream() {
 		k.op("VLD1.P", rSlope.post(n), vOut.list(slots, e.arr))
 	}
 	if k.v.Dalpha && !k.registerAccs() {
@@ -84,7 +90,7 @@ func (k *kernel) vector(s int) {
 	if k.v.Dx {
 		out := vOut + vr(s)
 		slope := vAlpha
-		if k.l == spec.Pattern {
+		if k.slopeStream() {
 			slope = out // the loaded slopes, scaled in place
 		}
 		// One IEEE multiply, then x > 0 lanes take the value back: a fused
@@ -164,7 +170,7 @@ func (k *kernel) scalar() {
 	k.op(e.scalar("FCMP"), "$(0.0)", x.f())
 	if k.v.Dx {
 		slope := vAlpha // its low lane
-		if k.l == spec.Pattern {
+		if k.slopeStream() {
 			slope = vScalarP
 			k.op(mov, rSlope.post(e.Size), slope.f())
 		}

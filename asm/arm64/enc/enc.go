@@ -141,6 +141,20 @@ func FCVTL2(d, n int) Inst {
 	return Inst{twoMisc(1, 0, 0b01, 0b10111, d, n), fmt.Sprintf("fcvtl2 v%d.2d, v%d.4s", d, n)}
 }
 
+// FCVTN encodes "fcvtn vd.2s, vn.2d": rounds the two float64 lanes of vn to
+// float32 in the low half of vd, clearing the high half.
+func FCVTN(d, n int) Inst {
+	// Q=0 writes the low half; sz=1 means the source is float64.
+	return Inst{twoMisc(0, 0, 0b01, 0b10110, d, n), fmt.Sprintf("fcvtn v%d.2s, v%d.2d", d, n)}
+}
+
+// FCVTN2 encodes "fcvtn2 vd.4s, vn.2d": rounds the two float64 lanes of vn
+// to float32 in the high half of vd, keeping the low half.
+func FCVTN2(d, n int) Inst {
+	// Q=1 writes the high half.
+	return Inst{twoMisc(1, 0, 0b01, 0b10110, d, n), fmt.Sprintf("fcvtn2 v%d.4s, v%d.2d", d, n)}
+}
+
 // FADDPScalarD encodes "faddp dd, vn.2d": dd = vn[0] + vn[1], the final step
 // of a float64 horizontal sum.
 func FADDPScalarD(d, n int) Inst {

@@ -36,7 +36,7 @@ func calls() []Inst {
 			}
 		}
 	}
-	for _, f := range []func(int, int) Inst{FCVTL, FCVTL2, FADDPScalarD} {
+	for _, f := range []func(int, int) Inst{FCVTL, FCVTL2, FCVTN, FCVTN2, FADDPScalarD} {
 		for i := range regs {
 			out = append(out, f(r(i), r(i+3)))
 		}
