@@ -62,9 +62,15 @@ func forwardPatternKernel[E Float](isa isaID, dst []E, x []E, pattern []E) {
 func forwardRingKernel[E Float](isa isaID, dst []E, x []E, alpha []E, inner int) {
 	if isFloat32[E]() {
 		switch isa {
+		case isaNEON:
+			forwardRingNEONF32(as[float32](dst), as[float32](x), as[float32](alpha), inner)
+			return
 		}
 	} else {
 		switch isa {
+		case isaNEON:
+			forwardRingNEONF64(as[float64](dst), as[float64](x), as[float64](alpha), inner)
+			return
 		}
 	}
 	forwardRingGeneric(dst, x, alpha, inner)
@@ -126,9 +132,15 @@ func backwardPatternKernel[E Float](isa isaID, dx []E, dy []E, x []E, pattern []
 func backwardRingKernel[E Float](isa isaID, dx []E, dy []E, x []E, alpha []E, dalpha []E, inner int) {
 	if isFloat32[E]() {
 		switch isa {
+		case isaNEON:
+			backwardRingNEONF32(as[float32](dx), as[float32](dy), as[float32](x), as[float32](alpha), as[float32](dalpha), inner)
+			return
 		}
 	} else {
 		switch isa {
+		case isaNEON:
+			backwardRingNEONF64(as[float64](dx), as[float64](dy), as[float64](x), as[float64](alpha), as[float64](dalpha), inner)
+			return
 		}
 	}
 	backwardRingGeneric(dx, dy, x, alpha, dalpha, inner)
@@ -192,9 +204,15 @@ func backwardPatternDxKernel[E Float](isa isaID, dx []E, dy []E, x []E, pattern 
 func backwardRingDxKernel[E Float](isa isaID, dx []E, dy []E, x []E, alpha []E, inner int) {
 	if isFloat32[E]() {
 		switch isa {
+		case isaNEON:
+			backwardRingDxNEONF32(as[float32](dx), as[float32](dy), as[float32](x), as[float32](alpha), inner)
+			return
 		}
 	} else {
 		switch isa {
+		case isaNEON:
+			backwardRingDxNEONF64(as[float64](dx), as[float64](dy), as[float64](x), as[float64](alpha), inner)
+			return
 		}
 	}
 	backwardRingDxGeneric(dx, dy, x, alpha, inner)
@@ -256,9 +274,15 @@ func backwardPatternDalphaKernel[E Float](isa isaID, dy []E, x []E, acc []float6
 func backwardRingDalphaKernel[E Float](isa isaID, dy []E, x []E, dalpha []E, inner int) {
 	if isFloat32[E]() {
 		switch isa {
+		case isaNEON:
+			backwardRingDalphaNEONF32(as[float32](dy), as[float32](x), as[float32](dalpha), inner)
+			return
 		}
 	} else {
 		switch isa {
+		case isaNEON:
+			backwardRingDalphaNEONF64(as[float64](dy), as[float64](x), as[float64](dalpha), inner)
+			return
 		}
 	}
 	backwardRingDalphaGeneric(dy, x, dalpha, inner)
@@ -270,6 +294,7 @@ func backwardRingDalphaKernel[E Float](isa isaID, dy []E, x []E, dalpha []E, inn
 // It is 0 where isa has no Ring kernels.
 var ringLimits = [...][2][2]int{
 	isaGeneric: {{genericRingLimit, genericRingLimit}, {genericRingLimit, genericRingLimit}},
+	isaNEON:    {{456, 132}, {228, 106}},
 }
 
 // ringLimit is ringLimits' entry for isa, elements of size bytes, and

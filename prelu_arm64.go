@@ -19,6 +19,11 @@ func forwardPlanesNEONF32(dst []float32, x []float32, alpha []float32, inner int
 //go:noescape
 func forwardPatternNEONF32(dst []float32, x []float32, pattern []float32)
 
+// forwardRingNEONF32 computes dst = x > 0 ? x : slope*x with the slope alpha[(i/inner) % C] for a period C*inner of at most RingLimit elements, expanded in the kernel's frame.
+//
+//go:noescape
+func forwardRingNEONF32(dst []float32, x []float32, alpha []float32, inner int)
+
 // backwardNEONF32 computes dx = x > 0 ? dy : slope*dy and sums dy*x where !(x > 0) in float64 with one shared slope, and returns the sum.
 //
 //go:noescape
@@ -33,6 +38,11 @@ func backwardPlanesNEONF32(dx []float32, dy []float32, x []float32, alpha []floa
 //
 //go:noescape
 func backwardPatternNEONF32(dx []float32, dy []float32, x []float32, pattern []float32, acc []float64)
+
+// backwardRingNEONF32 computes dx = x > 0 ? dy : slope*dy and sums dy*x where !(x > 0) in float64 with the slope alpha[(i/inner) % C] for a period C*inner of at most RingLimit elements, expanded in the kernel's frame, adding each channel's sum to dalpha[c] in float64 and rounding once.
+//
+//go:noescape
+func backwardRingNEONF32(dx []float32, dy []float32, x []float32, alpha []float32, dalpha []float32, inner int)
 
 // backwardDxNEONF32 computes dx = x > 0 ? dy : slope*dy with one shared slope.
 //
@@ -49,6 +59,11 @@ func backwardPlanesDxNEONF32(dx []float32, dy []float32, x []float32, alpha []fl
 //go:noescape
 func backwardPatternDxNEONF32(dx []float32, dy []float32, x []float32, pattern []float32)
 
+// backwardRingDxNEONF32 computes dx = x > 0 ? dy : slope*dy with the slope alpha[(i/inner) % C] for a period C*inner of at most RingLimit elements, expanded in the kernel's frame.
+//
+//go:noescape
+func backwardRingDxNEONF32(dx []float32, dy []float32, x []float32, alpha []float32, inner int)
+
 // backwardDalphaNEONF32 sums dy*x where !(x > 0) in float64 with one shared slope, and returns the sum.
 //
 //go:noescape
@@ -63,6 +78,11 @@ func backwardPlanesDalphaNEONF32(dy []float32, x []float32, acc []float64, inner
 //
 //go:noescape
 func backwardPatternDalphaNEONF32(dy []float32, x []float32, acc []float64)
+
+// backwardRingDalphaNEONF32 sums dy*x where !(x > 0) in float64 with the slope alpha[(i/inner) % C] for a period C*inner of at most RingLimit elements, expanded in the kernel's frame, adding each channel's sum to dalpha[c] in float64 and rounding once.
+//
+//go:noescape
+func backwardRingDalphaNEONF32(dy []float32, x []float32, dalpha []float32, inner int)
 
 // forwardNEONF64 computes dst = x > 0 ? x : slope*x with one shared slope.
 //
@@ -79,6 +99,11 @@ func forwardPlanesNEONF64(dst []float64, x []float64, alpha []float64, inner int
 //go:noescape
 func forwardPatternNEONF64(dst []float64, x []float64, pattern []float64)
 
+// forwardRingNEONF64 computes dst = x > 0 ? x : slope*x with the slope alpha[(i/inner) % C] for a period C*inner of at most RingLimit elements, expanded in the kernel's frame.
+//
+//go:noescape
+func forwardRingNEONF64(dst []float64, x []float64, alpha []float64, inner int)
+
 // backwardNEONF64 computes dx = x > 0 ? dy : slope*dy and sums dy*x where !(x > 0) in float64 with one shared slope, and returns the sum.
 //
 //go:noescape
@@ -93,6 +118,11 @@ func backwardPlanesNEONF64(dx []float64, dy []float64, x []float64, alpha []floa
 //
 //go:noescape
 func backwardPatternNEONF64(dx []float64, dy []float64, x []float64, pattern []float64, acc []float64)
+
+// backwardRingNEONF64 computes dx = x > 0 ? dy : slope*dy and sums dy*x where !(x > 0) in float64 with the slope alpha[(i/inner) % C] for a period C*inner of at most RingLimit elements, expanded in the kernel's frame, adding each channel's sum to dalpha[c] in float64 and rounding once.
+//
+//go:noescape
+func backwardRingNEONF64(dx []float64, dy []float64, x []float64, alpha []float64, dalpha []float64, inner int)
 
 // backwardDxNEONF64 computes dx = x > 0 ? dy : slope*dy with one shared slope.
 //
@@ -109,6 +139,11 @@ func backwardPlanesDxNEONF64(dx []float64, dy []float64, x []float64, alpha []fl
 //go:noescape
 func backwardPatternDxNEONF64(dx []float64, dy []float64, x []float64, pattern []float64)
 
+// backwardRingDxNEONF64 computes dx = x > 0 ? dy : slope*dy with the slope alpha[(i/inner) % C] for a period C*inner of at most RingLimit elements, expanded in the kernel's frame.
+//
+//go:noescape
+func backwardRingDxNEONF64(dx []float64, dy []float64, x []float64, alpha []float64, inner int)
+
 // backwardDalphaNEONF64 sums dy*x where !(x > 0) in float64 with one shared slope, and returns the sum.
 //
 //go:noescape
@@ -123,3 +158,8 @@ func backwardPlanesDalphaNEONF64(dy []float64, x []float64, acc []float64, inner
 //
 //go:noescape
 func backwardPatternDalphaNEONF64(dy []float64, x []float64, acc []float64)
+
+// backwardRingDalphaNEONF64 sums dy*x where !(x > 0) in float64 with the slope alpha[(i/inner) % C] for a period C*inner of at most RingLimit elements, expanded in the kernel's frame, adding each channel's sum to dalpha[c] in float64 and rounding once.
+//
+//go:noescape
+func backwardRingDalphaNEONF64(dy []float64, x []float64, dalpha []float64, inner int)

@@ -211,6 +211,351 @@ span_done_23:
 rows_done_17:
 	RET
 
+// func forwardRingNEONF32(dst []float32, x []float32, alpha []float32, inner int)
+// Requires: ASIMD
+TEXT ·forwardRingNEONF32(SB), $1912-80
+	MOVD    dst_base+0(FP), R0
+	MOVD    x_base+24(FP), R2
+	MOVD    x_len+32(FP), R3
+	MOVD    inner+72(FP), R9
+	MOVD    alpha_len+56(FP), R8
+	MOVD    alpha_base+48(FP), R10
+	ADD     $16, RSP, R20
+	CBZ     R8, ring_done_24
+	CBZ     R9, ring_done_24
+	MUL     R9, R8, R12
+	CMP     $456, R12
+	BHI     ring_segmented_25
+	MOVD    R12, R14
+
+ring_len_26:
+	CMP     $4, R14
+	BHS     ring_len_done_27
+	ADD     R12, R14, R14
+	B       ring_len_26
+
+ring_len_done_27:
+	MOVD    $4, R15
+
+ring_step_28:
+	CMP     R14, R15
+	BLO     ring_step_done_29
+	SUB     R14, R15, R15
+	B       ring_step_28
+
+ring_step_done_29:
+	MOVD    $16, R19
+
+ring_step_30:
+	CMP     R14, R19
+	BLO     ring_step_done_31
+	SUB     R14, R19, R19
+	B       ring_step_30
+
+ring_step_done_31:
+	MOVD    R10, R6
+	MOVD    R20, R5
+	CMP     $1, R9
+	BNE     ring_planes_32
+	SUBS    $4, R8, R4
+	BLT     ring_copy_tail_35
+
+ring_copy_34:
+	VLD1.P  16(R6), [V8.S4]
+	VST1.P  [V8.S4], 16(R5)
+	SUBS    $4, R4, R4
+	BGE     ring_copy_34
+
+ring_copy_tail_35:
+	ADDS    $4, R4, R4
+	BEQ     ring_extend_33
+
+ring_copy_element_36:
+	MOVWU.P 4(R6), R7
+	MOVW.P  R7, 4(R5)
+	SUBS    $1, R4, R4
+	BNE     ring_copy_element_36
+	B       ring_extend_33
+
+ring_planes_32:
+	ADD     R8<<2, R6, R4
+	MOVD    R5, R7
+
+ring_channel_37:
+	VLD1R.P 4(R6), [V8.S4]
+	MOVD    R7, R5
+	ADD     R9<<2, R7, R7
+
+ring_fill_38:
+	VST1.P  [V8.S4], 16(R5)
+	CMP     R7, R5
+	BLO     ring_fill_38
+	CMP     R4, R6
+	BLO     ring_channel_37
+
+ring_extend_33:
+	MOVD    R20, R6
+	ADD     R12<<2, R20, R5
+	SUBS    R12, R14, R4
+	BEQ     ring_repeated_39
+
+ring_element_40:
+	MOVWU.P 4(R6), R7
+	MOVW.P  R7, 4(R5)
+	SUBS    $1, R4, R4
+	BNE     ring_element_40
+
+ring_repeated_39:
+	MOVD    R20, R6
+	ADD     R14<<2, R20, R5
+	VLD1.P  16(R6), [V8.S4]
+	VST1.P  [V8.S4], 16(R5)
+	VLD1.P  16(R6), [V8.S4]
+	VST1.P  [V8.S4], 16(R5)
+	VLD1.P  16(R6), [V8.S4]
+	VST1.P  [V8.S4], 16(R5)
+	VLD1.P  16(R6), [V8.S4]
+	VST1.P  [V8.S4], 16(R5)
+	MOVD    R3, R4
+	MOVD    ZR, R13
+	MOVD    R20, R5
+	SUBS    $16, R4, R4
+	BLT     single_42
+
+unrolled_41:
+	VLD1.P  64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P  64(R5), [V8.S4, V9.S4, V10.S4, V11.S4]
+	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
+	WORD    $0x6e20dd08 // fmul v8.4s, v8.4s, v0.4s
+	VBIT    V13.B16, V0.B16, V8.B16
+	WORD    $0x4ea0c82d // fcmgt v13.4s, v1.4s, #0.0
+	WORD    $0x6e21dd29 // fmul v9.4s, v9.4s, v1.4s
+	VBIT    V13.B16, V1.B16, V9.B16
+	WORD    $0x4ea0c84d // fcmgt v13.4s, v2.4s, #0.0
+	WORD    $0x6e22dd4a // fmul v10.4s, v10.4s, v2.4s
+	VBIT    V13.B16, V2.B16, V10.B16
+	WORD    $0x4ea0c86d // fcmgt v13.4s, v3.4s, #0.0
+	WORD    $0x6e23dd6b // fmul v11.4s, v11.4s, v3.4s
+	VBIT    V13.B16, V3.B16, V11.B16
+	VST1.P  [V8.S4, V9.S4, V10.S4, V11.S4], 64(R0)
+	ADD     R19, R13, R13
+	SUBS    R14, R13, R22
+	CSEL    HS, R22, R13, R13
+	ADD     R13<<2, R20, R5
+	SUBS    $16, R4, R4
+	BGE     unrolled_41
+
+single_42:
+	ADDS    $12, R4, R4
+	BLT     tail_44
+
+single_loop_43:
+	VLD1.P  16(R2), [V0.S4]
+	VLD1.P  16(R5), [V8.S4]
+	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
+	WORD    $0x6e20dd08 // fmul v8.4s, v8.4s, v0.4s
+	VBIT    V13.B16, V0.B16, V8.B16
+	VST1.P  [V8.S4], 16(R0)
+	ADD     R15, R13, R13
+	SUBS    R14, R13, R22
+	CSEL    HS, R22, R13, R13
+	ADD     R13<<2, R20, R5
+	SUBS    $4, R4, R4
+	BGE     single_loop_43
+
+tail_44:
+	ADDS    $4, R4, R4
+	BEQ     span_done_46
+
+tail_loop_45:
+	FMOVS.P 4(R2), F0
+	FCMPS   $(0.0), F0
+	FMOVS.P 4(R5), F8
+	FMULS   F8, F0, F9
+	FCSELS  GT, F0, F9, F9
+	FMOVS.P F9, 4(R0)
+	SUBS    $1, R4, R4
+	BNE     tail_loop_45
+
+span_done_46:
+	B       ring_done_24
+
+ring_segmented_25:
+	CMP     $456, R9
+	BHI     ring_done_24
+	MOVD    $456, R22
+	UDIV    R9, R22, R25
+	MOVD    ZR, R23
+
+ring_segment_47:
+	CBZ     R3, ring_done_24
+	SUB     R23, R8, R24
+	CMP     R25, R24
+	CSEL    HI, R25, R24, R24
+	MUL     R9, R24, R12
+	ADD     R23<<2, R10, R22
+	MOVD    R12, R14
+
+ring_len_48:
+	CMP     $4, R14
+	BHS     ring_len_done_49
+	ADD     R12, R14, R14
+	B       ring_len_48
+
+ring_len_done_49:
+	MOVD    $4, R15
+
+ring_step_50:
+	CMP     R14, R15
+	BLO     ring_step_done_51
+	SUB     R14, R15, R15
+	B       ring_step_50
+
+ring_step_done_51:
+	MOVD    $16, R19
+
+ring_step_52:
+	CMP     R14, R19
+	BLO     ring_step_done_53
+	SUB     R14, R19, R19
+	B       ring_step_52
+
+ring_step_done_53:
+	MOVD    R22, R6
+	MOVD    R20, R5
+	CMP     $1, R9
+	BNE     ring_planes_54
+	SUBS    $4, R24, R4
+	BLT     ring_copy_tail_57
+
+ring_copy_56:
+	VLD1.P  16(R6), [V8.S4]
+	VST1.P  [V8.S4], 16(R5)
+	SUBS    $4, R4, R4
+	BGE     ring_copy_56
+
+ring_copy_tail_57:
+	ADDS    $4, R4, R4
+	BEQ     ring_extend_55
+
+ring_copy_element_58:
+	MOVWU.P 4(R6), R7
+	MOVW.P  R7, 4(R5)
+	SUBS    $1, R4, R4
+	BNE     ring_copy_element_58
+	B       ring_extend_55
+
+ring_planes_54:
+	ADD     R24<<2, R6, R4
+	MOVD    R5, R7
+
+ring_channel_59:
+	VLD1R.P 4(R6), [V8.S4]
+	MOVD    R7, R5
+	ADD     R9<<2, R7, R7
+
+ring_fill_60:
+	VST1.P  [V8.S4], 16(R5)
+	CMP     R7, R5
+	BLO     ring_fill_60
+	CMP     R4, R6
+	BLO     ring_channel_59
+
+ring_extend_55:
+	MOVD    R20, R6
+	ADD     R12<<2, R20, R5
+	SUBS    R12, R14, R4
+	BEQ     ring_repeated_61
+
+ring_element_62:
+	MOVWU.P 4(R6), R7
+	MOVW.P  R7, 4(R5)
+	SUBS    $1, R4, R4
+	BNE     ring_element_62
+
+ring_repeated_61:
+	MOVD    R20, R6
+	ADD     R14<<2, R20, R5
+	VLD1.P  16(R6), [V8.S4]
+	VST1.P  [V8.S4], 16(R5)
+	VLD1.P  16(R6), [V8.S4]
+	VST1.P  [V8.S4], 16(R5)
+	VLD1.P  16(R6), [V8.S4]
+	VST1.P  [V8.S4], 16(R5)
+	VLD1.P  16(R6), [V8.S4]
+	VST1.P  [V8.S4], 16(R5)
+	CMP     R12, R3
+	CSEL    LO, R3, R12, R4
+	SUB     R4, R3, R3
+	MOVD    ZR, R13
+	MOVD    R20, R5
+	SUBS    $16, R4, R4
+	BLT     single_64
+
+unrolled_63:
+	VLD1.P  64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P  64(R5), [V8.S4, V9.S4, V10.S4, V11.S4]
+	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
+	WORD    $0x6e20dd08 // fmul v8.4s, v8.4s, v0.4s
+	VBIT    V13.B16, V0.B16, V8.B16
+	WORD    $0x4ea0c82d // fcmgt v13.4s, v1.4s, #0.0
+	WORD    $0x6e21dd29 // fmul v9.4s, v9.4s, v1.4s
+	VBIT    V13.B16, V1.B16, V9.B16
+	WORD    $0x4ea0c84d // fcmgt v13.4s, v2.4s, #0.0
+	WORD    $0x6e22dd4a // fmul v10.4s, v10.4s, v2.4s
+	VBIT    V13.B16, V2.B16, V10.B16
+	WORD    $0x4ea0c86d // fcmgt v13.4s, v3.4s, #0.0
+	WORD    $0x6e23dd6b // fmul v11.4s, v11.4s, v3.4s
+	VBIT    V13.B16, V3.B16, V11.B16
+	VST1.P  [V8.S4, V9.S4, V10.S4, V11.S4], 64(R0)
+	ADD     R19, R13, R13
+	SUBS    R14, R13, R22
+	CSEL    HS, R22, R13, R13
+	ADD     R13<<2, R20, R5
+	SUBS    $16, R4, R4
+	BGE     unrolled_63
+
+single_64:
+	ADDS    $12, R4, R4
+	BLT     tail_66
+
+single_loop_65:
+	VLD1.P  16(R2), [V0.S4]
+	VLD1.P  16(R5), [V8.S4]
+	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
+	WORD    $0x6e20dd08 // fmul v8.4s, v8.4s, v0.4s
+	VBIT    V13.B16, V0.B16, V8.B16
+	VST1.P  [V8.S4], 16(R0)
+	ADD     R15, R13, R13
+	SUBS    R14, R13, R22
+	CSEL    HS, R22, R13, R13
+	ADD     R13<<2, R20, R5
+	SUBS    $4, R4, R4
+	BGE     single_loop_65
+
+tail_66:
+	ADDS    $4, R4, R4
+	BEQ     span_done_68
+
+tail_loop_67:
+	FMOVS.P 4(R2), F0
+	FCMPS   $(0.0), F0
+	FMOVS.P 4(R5), F8
+	FMULS   F8, F0, F9
+	FCSELS  GT, F0, F9, F9
+	FMOVS.P F9, 4(R0)
+	SUBS    $1, R4, R4
+	BNE     tail_loop_67
+
+span_done_68:
+	ADD     R24, R23, R23
+	CMP     R8, R23
+	CSEL    EQ, ZR, R23, R23
+	B       ring_segment_47
+
+ring_done_24:
+	RET
+
 // func backwardNEONF32(dx []float32, dy []float32, x []float32, alpha float32) float64
 // Requires: ASIMD
 TEXT ·backwardNEONF32(SB), NOSPLIT, $0-88
@@ -229,9 +574,9 @@ TEXT ·backwardNEONF32(SB), NOSPLIT, $0-88
 	VEOR    V26.B16, V26.B16, V26.B16
 	VEOR    V27.B16, V27.B16, V27.B16
 	SUBS    $16, R4, R4
-	BLT     single_25
+	BLT     single_70
 
-unrolled_24:
+unrolled_69:
 	VLD1.P  64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VLD1.P  64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
 	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
@@ -280,13 +625,13 @@ unrolled_24:
 	VBIT    V13.B16, V7.B16, V11.B16
 	VST1.P  [V8.S4, V9.S4, V10.S4, V11.S4], 64(R0)
 	SUBS    $16, R4, R4
-	BGE     unrolled_24
+	BGE     unrolled_69
 
-single_25:
+single_70:
 	ADDS    $12, R4, R4
-	BLT     tail_27
+	BLT     tail_72
 
-single_loop_26:
+single_loop_71:
 	VLD1.P  16(R2), [V0.S4]
 	VLD1.P  16(R1), [V4.S4]
 	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
@@ -302,9 +647,9 @@ single_loop_26:
 	VBIT    V13.B16, V4.B16, V8.B16
 	VST1.P  [V8.S4], 16(R0)
 	SUBS    $4, R4, R4
-	BGE     single_loop_26
+	BGE     single_loop_71
 
-tail_27:
+tail_72:
 	WORD    $0x4e75d694 // fadd v20.2d, v20.2d, v21.2d
 	WORD    $0x4e77d6d6 // fadd v22.2d, v22.2d, v23.2d
 	WORD    $0x4e79d718 // fadd v24.2d, v24.2d, v25.2d
@@ -314,9 +659,9 @@ tail_27:
 	WORD    $0x4e78d694 // fadd v20.2d, v20.2d, v24.2d
 	WORD    $0x7e70da94 // faddp d20, v20.2d
 	ADDS    $4, R4, R4
-	BEQ     span_done_29
+	BEQ     span_done_74
 
-tail_loop_28:
+tail_loop_73:
 	FMOVS.P 4(R2), F0
 	FMOVS.P 4(R1), F4
 	FCMPS   $(0.0), F0
@@ -329,9 +674,9 @@ tail_loop_28:
 	FADDD   F16, F20, F17
 	FCSELD  GT, F20, F17, F20
 	SUBS    $1, R4, R4
-	BNE     tail_loop_28
+	BNE     tail_loop_73
 
-span_done_29:
+span_done_74:
 	FMOVD   F20, ret+80(FP)
 	RET
 
@@ -346,16 +691,16 @@ TEXT ·backwardPlanesNEONF32(SB), NOSPLIT, $0-128
 	MOVD    alpha_len+80(FP), R8
 	MOVD    alpha_base+72(FP), R10
 	MOVD    acc_base+96(FP), R11
-	CBZ     R8, planes_done_30
-	CBZ     R9, planes_done_30
+	CBZ     R8, planes_done_75
+	CBZ     R9, planes_done_75
 
-pass_31:
+pass_76:
 	MOVD    R10, R5
 	MOVD    R11, R6
 	MOVD    R8, R12
 
-plane_32:
-	CBZ     R3, planes_done_30
+plane_77:
+	CBZ     R3, planes_done_75
 	CMP     R9, R3
 	CSEL    LO, R3, R9, R4
 	SUB     R4, R3, R3
@@ -369,9 +714,9 @@ plane_32:
 	VEOR    V26.B16, V26.B16, V26.B16
 	VEOR    V27.B16, V27.B16, V27.B16
 	SUBS    $16, R4, R4
-	BLT     single_34
+	BLT     single_79
 
-unrolled_33:
+unrolled_78:
 	VLD1.P  64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VLD1.P  64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
 	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
@@ -420,13 +765,13 @@ unrolled_33:
 	VBIT    V13.B16, V7.B16, V11.B16
 	VST1.P  [V8.S4, V9.S4, V10.S4, V11.S4], 64(R0)
 	SUBS    $16, R4, R4
-	BGE     unrolled_33
+	BGE     unrolled_78
 
-single_34:
+single_79:
 	ADDS    $12, R4, R4
-	BLT     tail_36
+	BLT     tail_81
 
-single_loop_35:
+single_loop_80:
 	VLD1.P  16(R2), [V0.S4]
 	VLD1.P  16(R1), [V4.S4]
 	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
@@ -442,9 +787,9 @@ single_loop_35:
 	VBIT    V13.B16, V4.B16, V8.B16
 	VST1.P  [V8.S4], 16(R0)
 	SUBS    $4, R4, R4
-	BGE     single_loop_35
+	BGE     single_loop_80
 
-tail_36:
+tail_81:
 	WORD    $0x4e75d694 // fadd v20.2d, v20.2d, v21.2d
 	WORD    $0x4e77d6d6 // fadd v22.2d, v22.2d, v23.2d
 	WORD    $0x4e79d718 // fadd v24.2d, v24.2d, v25.2d
@@ -454,9 +799,9 @@ tail_36:
 	WORD    $0x4e78d694 // fadd v20.2d, v20.2d, v24.2d
 	WORD    $0x7e70da94 // faddp d20, v20.2d
 	ADDS    $4, R4, R4
-	BEQ     span_done_38
+	BEQ     span_done_83
 
-tail_loop_37:
+tail_loop_82:
 	FMOVS.P 4(R2), F0
 	FMOVS.P 4(R1), F4
 	FCMPS   $(0.0), F0
@@ -469,17 +814,17 @@ tail_loop_37:
 	FADDD   F16, F20, F17
 	FCSELD  GT, F20, F17, F20
 	SUBS    $1, R4, R4
-	BNE     tail_loop_37
+	BNE     tail_loop_82
 
-span_done_38:
+span_done_83:
 	FMOVD   (R6), F17
 	FADDD   F20, F17, F17
 	FMOVD.P F17, 8(R6)
 	SUBS    $1, R12, R12
-	BNE     plane_32
-	B       pass_31
+	BNE     plane_77
+	B       pass_76
 
-planes_done_30:
+planes_done_75:
 	RET
 
 // func backwardPatternNEONF32(dx []float32, dy []float32, x []float32, pattern []float32, acc []float64)
@@ -492,10 +837,10 @@ TEXT ·backwardPatternNEONF32(SB), NOSPLIT, $0-120
 	MOVD    pattern_len+80(FP), R8
 	MOVD    pattern_base+72(FP), R10
 	MOVD    acc_base+96(FP), R11
-	CBZ     R8, rows_done_40
+	CBZ     R8, rows_done_85
 
-row_39:
-	CBZ     R3, rows_done_40
+row_84:
+	CBZ     R3, rows_done_85
 	CMP     R8, R3
 	CSEL    LO, R3, R8, R4
 	SUB     R4, R3, R3
@@ -503,9 +848,9 @@ row_39:
 	MOVD    R11, R6
 	MOVD    R11, R7
 	SUBS    $16, R4, R4
-	BLT     single_42
+	BLT     single_87
 
-unrolled_41:
+unrolled_86:
 	VLD1.P  64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VLD1.P  64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
 	VLD1.P  64(R5), [V8.S4, V9.S4, V10.S4, V11.S4]
@@ -559,13 +904,13 @@ unrolled_41:
 	VST1.P  [V20.D2, V21.D2, V22.D2, V23.D2], 64(R7)
 	VST1.P  [V24.D2, V25.D2, V26.D2, V27.D2], 64(R7)
 	SUBS    $16, R4, R4
-	BGE     unrolled_41
+	BGE     unrolled_86
 
-single_42:
+single_87:
 	ADDS    $12, R4, R4
-	BLT     tail_44
+	BLT     tail_89
 
-single_loop_43:
+single_loop_88:
 	VLD1.P  16(R2), [V0.S4]
 	VLD1.P  16(R1), [V4.S4]
 	VLD1.P  16(R5), [V8.S4]
@@ -584,13 +929,13 @@ single_loop_43:
 	VST1.P  [V8.S4], 16(R0)
 	VST1.P  [V20.D2, V21.D2], 32(R7)
 	SUBS    $4, R4, R4
-	BGE     single_loop_43
+	BGE     single_loop_88
 
-tail_44:
+tail_89:
 	ADDS    $4, R4, R4
-	BEQ     span_done_46
+	BEQ     span_done_91
 
-tail_loop_45:
+tail_loop_90:
 	FMOVS.P 4(R2), F0
 	FMOVS.P 4(R1), F4
 	FCMPS   $(0.0), F0
@@ -606,12 +951,809 @@ tail_loop_45:
 	FCSELD  GT, F20, F17, F20
 	FMOVD.P F20, 8(R7)
 	SUBS    $1, R4, R4
-	BNE     tail_loop_45
+	BNE     tail_loop_90
 
-span_done_46:
-	B       row_39
+span_done_91:
+	B       row_84
 
-rows_done_40:
+rows_done_85:
+	RET
+
+// func backwardRingNEONF32(dx []float32, dy []float32, x []float32, alpha []float32, dalpha []float32, inner int)
+// Requires: ASIMD
+TEXT ·backwardRingNEONF32(SB), $1864-128
+	MOVD    dx_base+0(FP), R0
+	MOVD    dy_base+24(FP), R1
+	MOVD    x_base+48(FP), R2
+	MOVD    x_len+56(FP), R3
+	MOVD    inner+120(FP), R9
+	MOVD    alpha_len+80(FP), R8
+	MOVD    alpha_base+72(FP), R10
+	ADD     $16, RSP, R20
+	MOVD    dalpha_base+96(FP), R11
+	ADD     $624, RSP, R21
+	CBZ     R8, ring_done_92
+	CBZ     R9, ring_done_92
+	MUL     R9, R8, R12
+	CMP     $132, R12
+	BHI     ring_segmented_93
+	MOVD    R12, R14
+
+ring_len_94:
+	CMP     $4, R14
+	BHS     ring_len_done_95
+	ADD     R12, R14, R14
+	B       ring_len_94
+
+ring_len_done_95:
+	MOVD    $4, R15
+
+ring_step_96:
+	CMP     R14, R15
+	BLO     ring_step_done_97
+	SUB     R14, R15, R15
+	B       ring_step_96
+
+ring_step_done_97:
+	MOVD    $16, R19
+
+ring_step_98:
+	CMP     R14, R19
+	BLO     ring_step_done_99
+	SUB     R14, R19, R19
+	B       ring_step_98
+
+ring_step_done_99:
+	MOVD    R10, R6
+	MOVD    R20, R5
+	CMP     $1, R9
+	BNE     ring_planes_100
+	SUBS    $4, R8, R4
+	BLT     ring_copy_tail_103
+
+ring_copy_102:
+	VLD1.P  16(R6), [V8.S4]
+	VST1.P  [V8.S4], 16(R5)
+	SUBS    $4, R4, R4
+	BGE     ring_copy_102
+
+ring_copy_tail_103:
+	ADDS    $4, R4, R4
+	BEQ     ring_extend_101
+
+ring_copy_element_104:
+	MOVWU.P 4(R6), R7
+	MOVW.P  R7, 4(R5)
+	SUBS    $1, R4, R4
+	BNE     ring_copy_element_104
+	B       ring_extend_101
+
+ring_planes_100:
+	ADD     R8<<2, R6, R4
+	MOVD    R5, R7
+
+ring_channel_105:
+	VLD1R.P 4(R6), [V8.S4]
+	MOVD    R7, R5
+	ADD     R9<<2, R7, R7
+
+ring_fill_106:
+	VST1.P  [V8.S4], 16(R5)
+	CMP     R7, R5
+	BLO     ring_fill_106
+	CMP     R4, R6
+	BLO     ring_channel_105
+
+ring_extend_101:
+	MOVD    R20, R6
+	ADD     R12<<2, R20, R5
+	SUBS    R12, R14, R4
+	BEQ     ring_repeated_107
+
+ring_element_108:
+	MOVWU.P 4(R6), R7
+	MOVW.P  R7, 4(R5)
+	SUBS    $1, R4, R4
+	BNE     ring_element_108
+
+ring_repeated_107:
+	MOVD    R20, R6
+	ADD     R14<<2, R20, R5
+	VLD1.P  16(R6), [V8.S4]
+	VST1.P  [V8.S4], 16(R5)
+	VLD1.P  16(R6), [V8.S4]
+	VST1.P  [V8.S4], 16(R5)
+	VLD1.P  16(R6), [V8.S4]
+	VST1.P  [V8.S4], 16(R5)
+	VLD1.P  16(R6), [V8.S4]
+	VST1.P  [V8.S4], 16(R5)
+	VEOR    V8.B16, V8.B16, V8.B16
+	MOVD    R21, R7
+	ADD     $16, R14, R4
+
+ring_zero_109:
+	VST1.P  [V8.D2], 16(R7)
+	SUBS    $2, R4, R4
+	BGT     ring_zero_109
+	MOVD    R3, R4
+	MOVD    ZR, R13
+	MOVD    R20, R5
+	MOVD    R21, R6
+	MOVD    R21, R7
+	SUBS    $16, R4, R4
+	BLT     single_111
+
+unrolled_110:
+	VLD1.P  64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P  64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
+	VLD1.P  64(R5), [V8.S4, V9.S4, V10.S4, V11.S4]
+	VLD1.P  64(R6), [V20.D2, V21.D2, V22.D2, V23.D2]
+	VLD1.P  64(R6), [V24.D2, V25.D2, V26.D2, V27.D2]
+	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
+	WORD    $0x4e6d1c12 // bic v18.16b, v0.16b, v13.16b
+	WORD    $0x4e6d1c93 // bic v19.16b, v4.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece14 // fmla v20.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce35 // fmla v21.2d, v17.2d, v15.2d
+	WORD    $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
+	VBIT    V13.B16, V4.B16, V8.B16
+	WORD    $0x4ea0c82d // fcmgt v13.4s, v1.4s, #0.0
+	WORD    $0x4e6d1c32 // bic v18.16b, v1.16b, v13.16b
+	WORD    $0x4e6d1cb3 // bic v19.16b, v5.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece16 // fmla v22.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce37 // fmla v23.2d, v17.2d, v15.2d
+	WORD    $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
+	VBIT    V13.B16, V5.B16, V9.B16
+	WORD    $0x4ea0c84d // fcmgt v13.4s, v2.4s, #0.0
+	WORD    $0x4e6d1c52 // bic v18.16b, v2.16b, v13.16b
+	WORD    $0x4e6d1cd3 // bic v19.16b, v6.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece18 // fmla v24.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce39 // fmla v25.2d, v17.2d, v15.2d
+	WORD    $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
+	VBIT    V13.B16, V6.B16, V10.B16
+	WORD    $0x4ea0c86d // fcmgt v13.4s, v3.4s, #0.0
+	WORD    $0x4e6d1c72 // bic v18.16b, v3.16b, v13.16b
+	WORD    $0x4e6d1cf3 // bic v19.16b, v7.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece1a // fmla v26.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce3b // fmla v27.2d, v17.2d, v15.2d
+	WORD    $0x6e27dd6b // fmul v11.4s, v11.4s, v7.4s
+	VBIT    V13.B16, V7.B16, V11.B16
+	VST1.P  [V8.S4, V9.S4, V10.S4, V11.S4], 64(R0)
+	VST1.P  [V20.D2, V21.D2, V22.D2, V23.D2], 64(R7)
+	VST1.P  [V24.D2, V25.D2, V26.D2, V27.D2], 64(R7)
+	ADD     R19, R13, R13
+	SUBS    R14, R13, R22
+	CSEL    HS, R22, R13, R13
+	ADD     R13<<2, R20, R5
+	ADD     R13<<3, R21, R6
+	ADD     R13<<3, R21, R7
+	SUBS    $16, R4, R4
+	BGE     unrolled_110
+
+single_111:
+	ADDS    $12, R4, R4
+	BLT     tail_113
+
+single_loop_112:
+	VLD1.P  16(R2), [V0.S4]
+	VLD1.P  16(R1), [V4.S4]
+	VLD1.P  16(R5), [V8.S4]
+	VLD1.P  32(R6), [V20.D2, V21.D2]
+	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
+	WORD    $0x4e6d1c12 // bic v18.16b, v0.16b, v13.16b
+	WORD    $0x4e6d1c93 // bic v19.16b, v4.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece14 // fmla v20.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce35 // fmla v21.2d, v17.2d, v15.2d
+	WORD    $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
+	VBIT    V13.B16, V4.B16, V8.B16
+	VST1.P  [V8.S4], 16(R0)
+	VST1.P  [V20.D2, V21.D2], 32(R7)
+	ADD     R15, R13, R13
+	SUBS    R14, R13, R22
+	CSEL    HS, R22, R13, R13
+	ADD     R13<<2, R20, R5
+	ADD     R13<<3, R21, R6
+	ADD     R13<<3, R21, R7
+	SUBS    $4, R4, R4
+	BGE     single_loop_112
+
+tail_113:
+	ADDS    $4, R4, R4
+	BEQ     span_done_115
+
+tail_loop_114:
+	FMOVS.P 4(R2), F0
+	FMOVS.P 4(R1), F4
+	FCMPS   $(0.0), F0
+	FMOVS.P 4(R5), F8
+	FMULS   F8, F4, F9
+	FCSELS  GT, F4, F9, F9
+	FMOVS.P F9, 4(R0)
+	FCVTSD  F0, F14
+	FCVTSD  F4, F16
+	FMULD   F14, F16, F16
+	FMOVD.P 8(R6), F20
+	FADDD   F16, F20, F17
+	FCSELD  GT, F20, F17, F20
+	FMOVD.P F20, 8(R7)
+	SUBS    $1, R4, R4
+	BNE     tail_loop_114
+
+span_done_115:
+	ADD     R14<<3, R21, R6
+	FMOVQ   112(R6), F8
+	FMOVQ   112(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 112(R21)
+	FMOVQ   96(R6), F8
+	FMOVQ   96(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 96(R21)
+	FMOVQ   80(R6), F8
+	FMOVQ   80(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 80(R21)
+	FMOVQ   64(R6), F8
+	FMOVQ   64(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 64(R21)
+	FMOVQ   48(R6), F8
+	FMOVQ   48(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 48(R21)
+	FMOVQ   32(R6), F8
+	FMOVQ   32(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 32(R21)
+	FMOVQ   16(R6), F8
+	FMOVQ   16(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 16(R21)
+	FMOVQ   0(R6), F8
+	FMOVQ   0(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 0(R21)
+	SUBS    R12, R14, R4
+	BEQ     ring_folded_117
+	ADD     R14<<3, R21, R6
+	ADD     R4<<3, R21, R7
+
+ring_fold_116:
+	SUB     $8, R6, R6
+	SUB     $8, R7, R7
+	FMOVD   (R6), F8
+	FMOVD   (R7), F12
+	FADDD   F8, F12, F12
+	FMOVD   F12, (R7)
+	SUBS    $1, R4, R4
+	BNE     ring_fold_116
+
+ring_folded_117:
+	MOVD    R11, R5
+	MOVD    R21, R6
+	CMP     $1, R9
+	BNE     ring_sums_planes_119
+	SUBS    $4, R8, R4
+	BLT     ring_sums_scalar_121
+
+ring_sums_vector_120:
+	VLD1    (R5), [V8.S4]
+	VLD1.P  32(R6), [V14.D2, V15.D2]
+	WORD    $0x0e617910 // fcvtl v16.2d, v8.2s
+	WORD    $0x4e617911 // fcvtl2 v17.2d, v8.4s
+	WORD    $0x4e6ed610 // fadd v16.2d, v16.2d, v14.2d
+	WORD    $0x4e6fd631 // fadd v17.2d, v17.2d, v15.2d
+	WORD    $0x0e616a08 // fcvtn v8.2s, v16.2d
+	WORD    $0x4e616a28 // fcvtn2 v8.4s, v17.2d
+	VST1.P  [V8.S4], 16(R5)
+	SUBS    $4, R4, R4
+	BGE     ring_sums_vector_120
+
+ring_sums_scalar_121:
+	ADDS    $4, R4, R4
+	BEQ     ring_sums_done_118
+
+ring_sums_one_122:
+	FMOVD.P 8(R6), F20
+	FMOVS   (R5), F8
+	FCVTSD  F8, F8
+	FADDD   F20, F8, F8
+	FCVTDS  F8, F8
+	FMOVS.P F8, 4(R5)
+	SUBS    $1, R4, R4
+	BNE     ring_sums_one_122
+	B       ring_sums_done_118
+
+ring_sums_planes_119:
+	MOVD    R8, R4
+	LSL     $3, R9, R22
+
+ring_sums_group_123:
+	CMP     $4, R4
+	BLO     ring_sums_single_125
+	VEOR    V20.B16, V20.B16, V20.B16
+	VEOR    V21.B16, V21.B16, V21.B16
+	ADD     R22, R6, R7
+	VEOR    V22.B16, V22.B16, V22.B16
+	ADD     R22, R7, R13
+	VEOR    V23.B16, V23.B16, V23.B16
+	ADD     R22, R13, R15
+	MOVD    R9, R19
+
+ring_sums_group_plane_124:
+	FMOVD.P 8(R6), F14
+	FMOVD.P 8(R7), F15
+	FMOVD.P 8(R13), F16
+	FMOVD.P 8(R15), F17
+	FADDD   F14, F20, F20
+	FADDD   F15, F21, F21
+	FADDD   F16, F22, F22
+	FADDD   F17, F23, F23
+	SUBS    $1, R19, R19
+	BNE     ring_sums_group_plane_124
+	FMOVS   (R5), F8
+	FCVTSD  F8, F8
+	FADDD   F20, F8, F8
+	FCVTDS  F8, F8
+	FMOVS.P F8, 4(R5)
+	FMOVS   (R5), F8
+	FCVTSD  F8, F8
+	FADDD   F21, F8, F8
+	FCVTDS  F8, F8
+	FMOVS.P F8, 4(R5)
+	FMOVS   (R5), F8
+	FCVTSD  F8, F8
+	FADDD   F22, F8, F8
+	FCVTDS  F8, F8
+	FMOVS.P F8, 4(R5)
+	FMOVS   (R5), F8
+	FCVTSD  F8, F8
+	FADDD   F23, F8, F8
+	FCVTDS  F8, F8
+	FMOVS.P F8, 4(R5)
+	MOVD    R15, R6
+	SUB     $4, R4, R4
+	B       ring_sums_group_123
+
+ring_sums_single_125:
+	CBZ     R4, ring_sums_done_118
+	VEOR    V20.B16, V20.B16, V20.B16
+	MOVD    R9, R19
+
+ring_sums_single_plane_126:
+	FMOVD.P 8(R6), F14
+	FADDD   F14, F20, F20
+	SUBS    $1, R19, R19
+	BNE     ring_sums_single_plane_126
+	FMOVS   (R5), F8
+	FCVTSD  F8, F8
+	FADDD   F20, F8, F8
+	FCVTDS  F8, F8
+	FMOVS.P F8, 4(R5)
+	SUB     $1, R4, R4
+	B       ring_sums_single_125
+
+ring_sums_done_118:
+	B       ring_done_92
+
+ring_segmented_93:
+	CMP     $132, R9
+	BHI     ring_done_92
+	MOVD    $132, R22
+	UDIV    R9, R22, R25
+	MOVD    ZR, R23
+
+ring_segment_127:
+	CBZ     R3, ring_done_92
+	SUB     R23, R8, R24
+	CMP     R25, R24
+	CSEL    HI, R25, R24, R24
+	MUL     R9, R24, R12
+	ADD     R23<<2, R10, R22
+	MOVD    R12, R14
+
+ring_len_128:
+	CMP     $4, R14
+	BHS     ring_len_done_129
+	ADD     R12, R14, R14
+	B       ring_len_128
+
+ring_len_done_129:
+	MOVD    $4, R15
+
+ring_step_130:
+	CMP     R14, R15
+	BLO     ring_step_done_131
+	SUB     R14, R15, R15
+	B       ring_step_130
+
+ring_step_done_131:
+	MOVD    $16, R19
+
+ring_step_132:
+	CMP     R14, R19
+	BLO     ring_step_done_133
+	SUB     R14, R19, R19
+	B       ring_step_132
+
+ring_step_done_133:
+	MOVD    R22, R6
+	MOVD    R20, R5
+	CMP     $1, R9
+	BNE     ring_planes_134
+	SUBS    $4, R24, R4
+	BLT     ring_copy_tail_137
+
+ring_copy_136:
+	VLD1.P  16(R6), [V8.S4]
+	VST1.P  [V8.S4], 16(R5)
+	SUBS    $4, R4, R4
+	BGE     ring_copy_136
+
+ring_copy_tail_137:
+	ADDS    $4, R4, R4
+	BEQ     ring_extend_135
+
+ring_copy_element_138:
+	MOVWU.P 4(R6), R7
+	MOVW.P  R7, 4(R5)
+	SUBS    $1, R4, R4
+	BNE     ring_copy_element_138
+	B       ring_extend_135
+
+ring_planes_134:
+	ADD     R24<<2, R6, R4
+	MOVD    R5, R7
+
+ring_channel_139:
+	VLD1R.P 4(R6), [V8.S4]
+	MOVD    R7, R5
+	ADD     R9<<2, R7, R7
+
+ring_fill_140:
+	VST1.P  [V8.S4], 16(R5)
+	CMP     R7, R5
+	BLO     ring_fill_140
+	CMP     R4, R6
+	BLO     ring_channel_139
+
+ring_extend_135:
+	MOVD    R20, R6
+	ADD     R12<<2, R20, R5
+	SUBS    R12, R14, R4
+	BEQ     ring_repeated_141
+
+ring_element_142:
+	MOVWU.P 4(R6), R7
+	MOVW.P  R7, 4(R5)
+	SUBS    $1, R4, R4
+	BNE     ring_element_142
+
+ring_repeated_141:
+	MOVD    R20, R6
+	ADD     R14<<2, R20, R5
+	VLD1.P  16(R6), [V8.S4]
+	VST1.P  [V8.S4], 16(R5)
+	VLD1.P  16(R6), [V8.S4]
+	VST1.P  [V8.S4], 16(R5)
+	VLD1.P  16(R6), [V8.S4]
+	VST1.P  [V8.S4], 16(R5)
+	VLD1.P  16(R6), [V8.S4]
+	VST1.P  [V8.S4], 16(R5)
+	VEOR    V8.B16, V8.B16, V8.B16
+	MOVD    R21, R7
+	ADD     $16, R14, R4
+
+ring_zero_143:
+	VST1.P  [V8.D2], 16(R7)
+	SUBS    $2, R4, R4
+	BGT     ring_zero_143
+	CMP     R12, R3
+	CSEL    LO, R3, R12, R4
+	SUB     R4, R3, R3
+	MOVD    ZR, R13
+	MOVD    R20, R5
+	MOVD    R21, R6
+	MOVD    R21, R7
+	SUBS    $16, R4, R4
+	BLT     single_145
+
+unrolled_144:
+	VLD1.P  64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P  64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
+	VLD1.P  64(R5), [V8.S4, V9.S4, V10.S4, V11.S4]
+	VLD1.P  64(R6), [V20.D2, V21.D2, V22.D2, V23.D2]
+	VLD1.P  64(R6), [V24.D2, V25.D2, V26.D2, V27.D2]
+	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
+	WORD    $0x4e6d1c12 // bic v18.16b, v0.16b, v13.16b
+	WORD    $0x4e6d1c93 // bic v19.16b, v4.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece14 // fmla v20.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce35 // fmla v21.2d, v17.2d, v15.2d
+	WORD    $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
+	VBIT    V13.B16, V4.B16, V8.B16
+	WORD    $0x4ea0c82d // fcmgt v13.4s, v1.4s, #0.0
+	WORD    $0x4e6d1c32 // bic v18.16b, v1.16b, v13.16b
+	WORD    $0x4e6d1cb3 // bic v19.16b, v5.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece16 // fmla v22.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce37 // fmla v23.2d, v17.2d, v15.2d
+	WORD    $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
+	VBIT    V13.B16, V5.B16, V9.B16
+	WORD    $0x4ea0c84d // fcmgt v13.4s, v2.4s, #0.0
+	WORD    $0x4e6d1c52 // bic v18.16b, v2.16b, v13.16b
+	WORD    $0x4e6d1cd3 // bic v19.16b, v6.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece18 // fmla v24.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce39 // fmla v25.2d, v17.2d, v15.2d
+	WORD    $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
+	VBIT    V13.B16, V6.B16, V10.B16
+	WORD    $0x4ea0c86d // fcmgt v13.4s, v3.4s, #0.0
+	WORD    $0x4e6d1c72 // bic v18.16b, v3.16b, v13.16b
+	WORD    $0x4e6d1cf3 // bic v19.16b, v7.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece1a // fmla v26.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce3b // fmla v27.2d, v17.2d, v15.2d
+	WORD    $0x6e27dd6b // fmul v11.4s, v11.4s, v7.4s
+	VBIT    V13.B16, V7.B16, V11.B16
+	VST1.P  [V8.S4, V9.S4, V10.S4, V11.S4], 64(R0)
+	VST1.P  [V20.D2, V21.D2, V22.D2, V23.D2], 64(R7)
+	VST1.P  [V24.D2, V25.D2, V26.D2, V27.D2], 64(R7)
+	ADD     R19, R13, R13
+	SUBS    R14, R13, R22
+	CSEL    HS, R22, R13, R13
+	ADD     R13<<2, R20, R5
+	ADD     R13<<3, R21, R6
+	ADD     R13<<3, R21, R7
+	SUBS    $16, R4, R4
+	BGE     unrolled_144
+
+single_145:
+	ADDS    $12, R4, R4
+	BLT     tail_147
+
+single_loop_146:
+	VLD1.P  16(R2), [V0.S4]
+	VLD1.P  16(R1), [V4.S4]
+	VLD1.P  16(R5), [V8.S4]
+	VLD1.P  32(R6), [V20.D2, V21.D2]
+	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
+	WORD    $0x4e6d1c12 // bic v18.16b, v0.16b, v13.16b
+	WORD    $0x4e6d1c93 // bic v19.16b, v4.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece14 // fmla v20.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce35 // fmla v21.2d, v17.2d, v15.2d
+	WORD    $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
+	VBIT    V13.B16, V4.B16, V8.B16
+	VST1.P  [V8.S4], 16(R0)
+	VST1.P  [V20.D2, V21.D2], 32(R7)
+	ADD     R15, R13, R13
+	SUBS    R14, R13, R22
+	CSEL    HS, R22, R13, R13
+	ADD     R13<<2, R20, R5
+	ADD     R13<<3, R21, R6
+	ADD     R13<<3, R21, R7
+	SUBS    $4, R4, R4
+	BGE     single_loop_146
+
+tail_147:
+	ADDS    $4, R4, R4
+	BEQ     span_done_149
+
+tail_loop_148:
+	FMOVS.P 4(R2), F0
+	FMOVS.P 4(R1), F4
+	FCMPS   $(0.0), F0
+	FMOVS.P 4(R5), F8
+	FMULS   F8, F4, F9
+	FCSELS  GT, F4, F9, F9
+	FMOVS.P F9, 4(R0)
+	FCVTSD  F0, F14
+	FCVTSD  F4, F16
+	FMULD   F14, F16, F16
+	FMOVD.P 8(R6), F20
+	FADDD   F16, F20, F17
+	FCSELD  GT, F20, F17, F20
+	FMOVD.P F20, 8(R7)
+	SUBS    $1, R4, R4
+	BNE     tail_loop_148
+
+span_done_149:
+	ADD     R23<<2, R11, R22
+	ADD     R14<<3, R21, R6
+	FMOVQ   112(R6), F8
+	FMOVQ   112(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 112(R21)
+	FMOVQ   96(R6), F8
+	FMOVQ   96(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 96(R21)
+	FMOVQ   80(R6), F8
+	FMOVQ   80(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 80(R21)
+	FMOVQ   64(R6), F8
+	FMOVQ   64(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 64(R21)
+	FMOVQ   48(R6), F8
+	FMOVQ   48(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 48(R21)
+	FMOVQ   32(R6), F8
+	FMOVQ   32(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 32(R21)
+	FMOVQ   16(R6), F8
+	FMOVQ   16(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 16(R21)
+	FMOVQ   0(R6), F8
+	FMOVQ   0(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 0(R21)
+	SUBS    R12, R14, R4
+	BEQ     ring_folded_151
+	ADD     R14<<3, R21, R6
+	ADD     R4<<3, R21, R7
+
+ring_fold_150:
+	SUB     $8, R6, R6
+	SUB     $8, R7, R7
+	FMOVD   (R6), F8
+	FMOVD   (R7), F12
+	FADDD   F8, F12, F12
+	FMOVD   F12, (R7)
+	SUBS    $1, R4, R4
+	BNE     ring_fold_150
+
+ring_folded_151:
+	MOVD    R22, R5
+	MOVD    R21, R6
+	CMP     $1, R9
+	BNE     ring_sums_planes_153
+	SUBS    $4, R24, R4
+	BLT     ring_sums_scalar_155
+
+ring_sums_vector_154:
+	VLD1    (R5), [V8.S4]
+	VLD1.P  32(R6), [V14.D2, V15.D2]
+	WORD    $0x0e617910 // fcvtl v16.2d, v8.2s
+	WORD    $0x4e617911 // fcvtl2 v17.2d, v8.4s
+	WORD    $0x4e6ed610 // fadd v16.2d, v16.2d, v14.2d
+	WORD    $0x4e6fd631 // fadd v17.2d, v17.2d, v15.2d
+	WORD    $0x0e616a08 // fcvtn v8.2s, v16.2d
+	WORD    $0x4e616a28 // fcvtn2 v8.4s, v17.2d
+	VST1.P  [V8.S4], 16(R5)
+	SUBS    $4, R4, R4
+	BGE     ring_sums_vector_154
+
+ring_sums_scalar_155:
+	ADDS    $4, R4, R4
+	BEQ     ring_sums_done_152
+
+ring_sums_one_156:
+	FMOVD.P 8(R6), F20
+	FMOVS   (R5), F8
+	FCVTSD  F8, F8
+	FADDD   F20, F8, F8
+	FCVTDS  F8, F8
+	FMOVS.P F8, 4(R5)
+	SUBS    $1, R4, R4
+	BNE     ring_sums_one_156
+	B       ring_sums_done_152
+
+ring_sums_planes_153:
+	MOVD    R24, R4
+	LSL     $3, R9, R22
+
+ring_sums_group_157:
+	CMP     $4, R4
+	BLO     ring_sums_single_159
+	VEOR    V20.B16, V20.B16, V20.B16
+	VEOR    V21.B16, V21.B16, V21.B16
+	ADD     R22, R6, R7
+	VEOR    V22.B16, V22.B16, V22.B16
+	ADD     R22, R7, R13
+	VEOR    V23.B16, V23.B16, V23.B16
+	ADD     R22, R13, R15
+	MOVD    R9, R19
+
+ring_sums_group_plane_158:
+	FMOVD.P 8(R6), F14
+	FMOVD.P 8(R7), F15
+	FMOVD.P 8(R13), F16
+	FMOVD.P 8(R15), F17
+	FADDD   F14, F20, F20
+	FADDD   F15, F21, F21
+	FADDD   F16, F22, F22
+	FADDD   F17, F23, F23
+	SUBS    $1, R19, R19
+	BNE     ring_sums_group_plane_158
+	FMOVS   (R5), F8
+	FCVTSD  F8, F8
+	FADDD   F20, F8, F8
+	FCVTDS  F8, F8
+	FMOVS.P F8, 4(R5)
+	FMOVS   (R5), F8
+	FCVTSD  F8, F8
+	FADDD   F21, F8, F8
+	FCVTDS  F8, F8
+	FMOVS.P F8, 4(R5)
+	FMOVS   (R5), F8
+	FCVTSD  F8, F8
+	FADDD   F22, F8, F8
+	FCVTDS  F8, F8
+	FMOVS.P F8, 4(R5)
+	FMOVS   (R5), F8
+	FCVTSD  F8, F8
+	FADDD   F23, F8, F8
+	FCVTDS  F8, F8
+	FMOVS.P F8, 4(R5)
+	MOVD    R15, R6
+	SUB     $4, R4, R4
+	B       ring_sums_group_157
+
+ring_sums_single_159:
+	CBZ     R4, ring_sums_done_152
+	VEOR    V20.B16, V20.B16, V20.B16
+	MOVD    R9, R19
+
+ring_sums_single_plane_160:
+	FMOVD.P 8(R6), F14
+	FADDD   F14, F20, F20
+	SUBS    $1, R19, R19
+	BNE     ring_sums_single_plane_160
+	FMOVS   (R5), F8
+	FCVTSD  F8, F8
+	FADDD   F20, F8, F8
+	FCVTDS  F8, F8
+	FMOVS.P F8, 4(R5)
+	SUB     $1, R4, R4
+	B       ring_sums_single_159
+
+ring_sums_done_152:
+	ADD     R24, R23, R23
+	CMP     R8, R23
+	CSEL    EQ, ZR, R23, R23
+	B       ring_segment_127
+
+ring_done_92:
 	RET
 
 // func backwardDxNEONF32(dx []float32, dy []float32, x []float32, alpha float32)
@@ -624,9 +1766,9 @@ TEXT ·backwardDxNEONF32(SB), NOSPLIT, $0-76
 	FMOVS   alpha+72(FP), F12
 	VDUP    V12.S[0], V12.S4
 	SUBS    $16, R4, R4
-	BLT     single_48
+	BLT     single_162
 
-unrolled_47:
+unrolled_161:
 	VLD1.P  64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VLD1.P  64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
 	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
@@ -643,13 +1785,13 @@ unrolled_47:
 	VBIT    V13.B16, V7.B16, V11.B16
 	VST1.P  [V8.S4, V9.S4, V10.S4, V11.S4], 64(R0)
 	SUBS    $16, R4, R4
-	BGE     unrolled_47
+	BGE     unrolled_161
 
-single_48:
+single_162:
 	ADDS    $12, R4, R4
-	BLT     tail_50
+	BLT     tail_164
 
-single_loop_49:
+single_loop_163:
 	VLD1.P  16(R2), [V0.S4]
 	VLD1.P  16(R1), [V4.S4]
 	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
@@ -657,13 +1799,13 @@ single_loop_49:
 	VBIT    V13.B16, V4.B16, V8.B16
 	VST1.P  [V8.S4], 16(R0)
 	SUBS    $4, R4, R4
-	BGE     single_loop_49
+	BGE     single_loop_163
 
-tail_50:
+tail_164:
 	ADDS    $4, R4, R4
-	BEQ     span_done_52
+	BEQ     span_done_166
 
-tail_loop_51:
+tail_loop_165:
 	FMOVS.P 4(R2), F0
 	FMOVS.P 4(R1), F4
 	FCMPS   $(0.0), F0
@@ -671,9 +1813,9 @@ tail_loop_51:
 	FCSELS  GT, F4, F9, F9
 	FMOVS.P F9, 4(R0)
 	SUBS    $1, R4, R4
-	BNE     tail_loop_51
+	BNE     tail_loop_165
 
-span_done_52:
+span_done_166:
 	RET
 
 // func backwardPlanesDxNEONF32(dx []float32, dy []float32, x []float32, alpha []float32, inner int)
@@ -686,23 +1828,23 @@ TEXT ·backwardPlanesDxNEONF32(SB), NOSPLIT, $0-104
 	MOVD    inner+96(FP), R9
 	MOVD    alpha_len+80(FP), R8
 	MOVD    alpha_base+72(FP), R10
-	CBZ     R8, planes_done_53
-	CBZ     R9, planes_done_53
+	CBZ     R8, planes_done_167
+	CBZ     R9, planes_done_167
 
-pass_54:
+pass_168:
 	MOVD    R10, R5
 	MOVD    R8, R12
 
-plane_55:
-	CBZ     R3, planes_done_53
+plane_169:
+	CBZ     R3, planes_done_167
 	CMP     R9, R3
 	CSEL    LO, R3, R9, R4
 	SUB     R4, R3, R3
 	VLD1R.P 4(R5), [V12.S4]
 	SUBS    $16, R4, R4
-	BLT     single_57
+	BLT     single_171
 
-unrolled_56:
+unrolled_170:
 	VLD1.P  64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VLD1.P  64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
 	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
@@ -719,13 +1861,13 @@ unrolled_56:
 	VBIT    V13.B16, V7.B16, V11.B16
 	VST1.P  [V8.S4, V9.S4, V10.S4, V11.S4], 64(R0)
 	SUBS    $16, R4, R4
-	BGE     unrolled_56
+	BGE     unrolled_170
 
-single_57:
+single_171:
 	ADDS    $12, R4, R4
-	BLT     tail_59
+	BLT     tail_173
 
-single_loop_58:
+single_loop_172:
 	VLD1.P  16(R2), [V0.S4]
 	VLD1.P  16(R1), [V4.S4]
 	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
@@ -733,13 +1875,13 @@ single_loop_58:
 	VBIT    V13.B16, V4.B16, V8.B16
 	VST1.P  [V8.S4], 16(R0)
 	SUBS    $4, R4, R4
-	BGE     single_loop_58
+	BGE     single_loop_172
 
-tail_59:
+tail_173:
 	ADDS    $4, R4, R4
-	BEQ     span_done_61
+	BEQ     span_done_175
 
-tail_loop_60:
+tail_loop_174:
 	FMOVS.P 4(R2), F0
 	FMOVS.P 4(R1), F4
 	FCMPS   $(0.0), F0
@@ -747,14 +1889,14 @@ tail_loop_60:
 	FCSELS  GT, F4, F9, F9
 	FMOVS.P F9, 4(R0)
 	SUBS    $1, R4, R4
-	BNE     tail_loop_60
+	BNE     tail_loop_174
 
-span_done_61:
+span_done_175:
 	SUBS    $1, R12, R12
-	BNE     plane_55
-	B       pass_54
+	BNE     plane_169
+	B       pass_168
 
-planes_done_53:
+planes_done_167:
 	RET
 
 // func backwardPatternDxNEONF32(dx []float32, dy []float32, x []float32, pattern []float32)
@@ -766,18 +1908,18 @@ TEXT ·backwardPatternDxNEONF32(SB), NOSPLIT, $0-96
 	MOVD    x_len+56(FP), R3
 	MOVD    pattern_len+80(FP), R8
 	MOVD    pattern_base+72(FP), R10
-	CBZ     R8, rows_done_63
+	CBZ     R8, rows_done_177
 
-row_62:
-	CBZ     R3, rows_done_63
+row_176:
+	CBZ     R3, rows_done_177
 	CMP     R8, R3
 	CSEL    LO, R3, R8, R4
 	SUB     R4, R3, R3
 	MOVD    R10, R5
 	SUBS    $16, R4, R4
-	BLT     single_65
+	BLT     single_179
 
-unrolled_64:
+unrolled_178:
 	VLD1.P  64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VLD1.P  64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
 	VLD1.P  64(R5), [V8.S4, V9.S4, V10.S4, V11.S4]
@@ -795,13 +1937,13 @@ unrolled_64:
 	VBIT    V13.B16, V7.B16, V11.B16
 	VST1.P  [V8.S4, V9.S4, V10.S4, V11.S4], 64(R0)
 	SUBS    $16, R4, R4
-	BGE     unrolled_64
+	BGE     unrolled_178
 
-single_65:
+single_179:
 	ADDS    $12, R4, R4
-	BLT     tail_67
+	BLT     tail_181
 
-single_loop_66:
+single_loop_180:
 	VLD1.P  16(R2), [V0.S4]
 	VLD1.P  16(R1), [V4.S4]
 	VLD1.P  16(R5), [V8.S4]
@@ -810,13 +1952,13 @@ single_loop_66:
 	VBIT    V13.B16, V4.B16, V8.B16
 	VST1.P  [V8.S4], 16(R0)
 	SUBS    $4, R4, R4
-	BGE     single_loop_66
+	BGE     single_loop_180
 
-tail_67:
+tail_181:
 	ADDS    $4, R4, R4
-	BEQ     span_done_69
+	BEQ     span_done_183
 
-tail_loop_68:
+tail_loop_182:
 	FMOVS.P 4(R2), F0
 	FMOVS.P 4(R1), F4
 	FCMPS   $(0.0), F0
@@ -825,12 +1967,364 @@ tail_loop_68:
 	FCSELS  GT, F4, F9, F9
 	FMOVS.P F9, 4(R0)
 	SUBS    $1, R4, R4
-	BNE     tail_loop_68
+	BNE     tail_loop_182
 
-span_done_69:
-	B       row_62
+span_done_183:
+	B       row_176
 
-rows_done_63:
+rows_done_177:
+	RET
+
+// func backwardRingDxNEONF32(dx []float32, dy []float32, x []float32, alpha []float32, inner int)
+// Requires: ASIMD
+TEXT ·backwardRingDxNEONF32(SB), $1912-104
+	MOVD    dx_base+0(FP), R0
+	MOVD    dy_base+24(FP), R1
+	MOVD    x_base+48(FP), R2
+	MOVD    x_len+56(FP), R3
+	MOVD    inner+96(FP), R9
+	MOVD    alpha_len+80(FP), R8
+	MOVD    alpha_base+72(FP), R10
+	ADD     $16, RSP, R20
+	CBZ     R8, ring_done_184
+	CBZ     R9, ring_done_184
+	MUL     R9, R8, R12
+	CMP     $456, R12
+	BHI     ring_segmented_185
+	MOVD    R12, R14
+
+ring_len_186:
+	CMP     $4, R14
+	BHS     ring_len_done_187
+	ADD     R12, R14, R14
+	B       ring_len_186
+
+ring_len_done_187:
+	MOVD    $4, R15
+
+ring_step_188:
+	CMP     R14, R15
+	BLO     ring_step_done_189
+	SUB     R14, R15, R15
+	B       ring_step_188
+
+ring_step_done_189:
+	MOVD    $16, R19
+
+ring_step_190:
+	CMP     R14, R19
+	BLO     ring_step_done_191
+	SUB     R14, R19, R19
+	B       ring_step_190
+
+ring_step_done_191:
+	MOVD    R10, R6
+	MOVD    R20, R5
+	CMP     $1, R9
+	BNE     ring_planes_192
+	SUBS    $4, R8, R4
+	BLT     ring_copy_tail_195
+
+ring_copy_194:
+	VLD1.P  16(R6), [V8.S4]
+	VST1.P  [V8.S4], 16(R5)
+	SUBS    $4, R4, R4
+	BGE     ring_copy_194
+
+ring_copy_tail_195:
+	ADDS    $4, R4, R4
+	BEQ     ring_extend_193
+
+ring_copy_element_196:
+	MOVWU.P 4(R6), R7
+	MOVW.P  R7, 4(R5)
+	SUBS    $1, R4, R4
+	BNE     ring_copy_element_196
+	B       ring_extend_193
+
+ring_planes_192:
+	ADD     R8<<2, R6, R4
+	MOVD    R5, R7
+
+ring_channel_197:
+	VLD1R.P 4(R6), [V8.S4]
+	MOVD    R7, R5
+	ADD     R9<<2, R7, R7
+
+ring_fill_198:
+	VST1.P  [V8.S4], 16(R5)
+	CMP     R7, R5
+	BLO     ring_fill_198
+	CMP     R4, R6
+	BLO     ring_channel_197
+
+ring_extend_193:
+	MOVD    R20, R6
+	ADD     R12<<2, R20, R5
+	SUBS    R12, R14, R4
+	BEQ     ring_repeated_199
+
+ring_element_200:
+	MOVWU.P 4(R6), R7
+	MOVW.P  R7, 4(R5)
+	SUBS    $1, R4, R4
+	BNE     ring_element_200
+
+ring_repeated_199:
+	MOVD    R20, R6
+	ADD     R14<<2, R20, R5
+	VLD1.P  16(R6), [V8.S4]
+	VST1.P  [V8.S4], 16(R5)
+	VLD1.P  16(R6), [V8.S4]
+	VST1.P  [V8.S4], 16(R5)
+	VLD1.P  16(R6), [V8.S4]
+	VST1.P  [V8.S4], 16(R5)
+	VLD1.P  16(R6), [V8.S4]
+	VST1.P  [V8.S4], 16(R5)
+	MOVD    R3, R4
+	MOVD    ZR, R13
+	MOVD    R20, R5
+	SUBS    $16, R4, R4
+	BLT     single_202
+
+unrolled_201:
+	VLD1.P  64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P  64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
+	VLD1.P  64(R5), [V8.S4, V9.S4, V10.S4, V11.S4]
+	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
+	WORD    $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
+	VBIT    V13.B16, V4.B16, V8.B16
+	WORD    $0x4ea0c82d // fcmgt v13.4s, v1.4s, #0.0
+	WORD    $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
+	VBIT    V13.B16, V5.B16, V9.B16
+	WORD    $0x4ea0c84d // fcmgt v13.4s, v2.4s, #0.0
+	WORD    $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
+	VBIT    V13.B16, V6.B16, V10.B16
+	WORD    $0x4ea0c86d // fcmgt v13.4s, v3.4s, #0.0
+	WORD    $0x6e27dd6b // fmul v11.4s, v11.4s, v7.4s
+	VBIT    V13.B16, V7.B16, V11.B16
+	VST1.P  [V8.S4, V9.S4, V10.S4, V11.S4], 64(R0)
+	ADD     R19, R13, R13
+	SUBS    R14, R13, R22
+	CSEL    HS, R22, R13, R13
+	ADD     R13<<2, R20, R5
+	SUBS    $16, R4, R4
+	BGE     unrolled_201
+
+single_202:
+	ADDS    $12, R4, R4
+	BLT     tail_204
+
+single_loop_203:
+	VLD1.P  16(R2), [V0.S4]
+	VLD1.P  16(R1), [V4.S4]
+	VLD1.P  16(R5), [V8.S4]
+	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
+	WORD    $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
+	VBIT    V13.B16, V4.B16, V8.B16
+	VST1.P  [V8.S4], 16(R0)
+	ADD     R15, R13, R13
+	SUBS    R14, R13, R22
+	CSEL    HS, R22, R13, R13
+	ADD     R13<<2, R20, R5
+	SUBS    $4, R4, R4
+	BGE     single_loop_203
+
+tail_204:
+	ADDS    $4, R4, R4
+	BEQ     span_done_206
+
+tail_loop_205:
+	FMOVS.P 4(R2), F0
+	FMOVS.P 4(R1), F4
+	FCMPS   $(0.0), F0
+	FMOVS.P 4(R5), F8
+	FMULS   F8, F4, F9
+	FCSELS  GT, F4, F9, F9
+	FMOVS.P F9, 4(R0)
+	SUBS    $1, R4, R4
+	BNE     tail_loop_205
+
+span_done_206:
+	B       ring_done_184
+
+ring_segmented_185:
+	CMP     $456, R9
+	BHI     ring_done_184
+	MOVD    $456, R22
+	UDIV    R9, R22, R25
+	MOVD    ZR, R23
+
+ring_segment_207:
+	CBZ     R3, ring_done_184
+	SUB     R23, R8, R24
+	CMP     R25, R24
+	CSEL    HI, R25, R24, R24
+	MUL     R9, R24, R12
+	ADD     R23<<2, R10, R22
+	MOVD    R12, R14
+
+ring_len_208:
+	CMP     $4, R14
+	BHS     ring_len_done_209
+	ADD     R12, R14, R14
+	B       ring_len_208
+
+ring_len_done_209:
+	MOVD    $4, R15
+
+ring_step_210:
+	CMP     R14, R15
+	BLO     ring_step_done_211
+	SUB     R14, R15, R15
+	B       ring_step_210
+
+ring_step_done_211:
+	MOVD    $16, R19
+
+ring_step_212:
+	CMP     R14, R19
+	BLO     ring_step_done_213
+	SUB     R14, R19, R19
+	B       ring_step_212
+
+ring_step_done_213:
+	MOVD    R22, R6
+	MOVD    R20, R5
+	CMP     $1, R9
+	BNE     ring_planes_214
+	SUBS    $4, R24, R4
+	BLT     ring_copy_tail_217
+
+ring_copy_216:
+	VLD1.P  16(R6), [V8.S4]
+	VST1.P  [V8.S4], 16(R5)
+	SUBS    $4, R4, R4
+	BGE     ring_copy_216
+
+ring_copy_tail_217:
+	ADDS    $4, R4, R4
+	BEQ     ring_extend_215
+
+ring_copy_element_218:
+	MOVWU.P 4(R6), R7
+	MOVW.P  R7, 4(R5)
+	SUBS    $1, R4, R4
+	BNE     ring_copy_element_218
+	B       ring_extend_215
+
+ring_planes_214:
+	ADD     R24<<2, R6, R4
+	MOVD    R5, R7
+
+ring_channel_219:
+	VLD1R.P 4(R6), [V8.S4]
+	MOVD    R7, R5
+	ADD     R9<<2, R7, R7
+
+ring_fill_220:
+	VST1.P  [V8.S4], 16(R5)
+	CMP     R7, R5
+	BLO     ring_fill_220
+	CMP     R4, R6
+	BLO     ring_channel_219
+
+ring_extend_215:
+	MOVD    R20, R6
+	ADD     R12<<2, R20, R5
+	SUBS    R12, R14, R4
+	BEQ     ring_repeated_221
+
+ring_element_222:
+	MOVWU.P 4(R6), R7
+	MOVW.P  R7, 4(R5)
+	SUBS    $1, R4, R4
+	BNE     ring_element_222
+
+ring_repeated_221:
+	MOVD    R20, R6
+	ADD     R14<<2, R20, R5
+	VLD1.P  16(R6), [V8.S4]
+	VST1.P  [V8.S4], 16(R5)
+	VLD1.P  16(R6), [V8.S4]
+	VST1.P  [V8.S4], 16(R5)
+	VLD1.P  16(R6), [V8.S4]
+	VST1.P  [V8.S4], 16(R5)
+	VLD1.P  16(R6), [V8.S4]
+	VST1.P  [V8.S4], 16(R5)
+	CMP     R12, R3
+	CSEL    LO, R3, R12, R4
+	SUB     R4, R3, R3
+	MOVD    ZR, R13
+	MOVD    R20, R5
+	SUBS    $16, R4, R4
+	BLT     single_224
+
+unrolled_223:
+	VLD1.P  64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P  64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
+	VLD1.P  64(R5), [V8.S4, V9.S4, V10.S4, V11.S4]
+	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
+	WORD    $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
+	VBIT    V13.B16, V4.B16, V8.B16
+	WORD    $0x4ea0c82d // fcmgt v13.4s, v1.4s, #0.0
+	WORD    $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
+	VBIT    V13.B16, V5.B16, V9.B16
+	WORD    $0x4ea0c84d // fcmgt v13.4s, v2.4s, #0.0
+	WORD    $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
+	VBIT    V13.B16, V6.B16, V10.B16
+	WORD    $0x4ea0c86d // fcmgt v13.4s, v3.4s, #0.0
+	WORD    $0x6e27dd6b // fmul v11.4s, v11.4s, v7.4s
+	VBIT    V13.B16, V7.B16, V11.B16
+	VST1.P  [V8.S4, V9.S4, V10.S4, V11.S4], 64(R0)
+	ADD     R19, R13, R13
+	SUBS    R14, R13, R22
+	CSEL    HS, R22, R13, R13
+	ADD     R13<<2, R20, R5
+	SUBS    $16, R4, R4
+	BGE     unrolled_223
+
+single_224:
+	ADDS    $12, R4, R4
+	BLT     tail_226
+
+single_loop_225:
+	VLD1.P  16(R2), [V0.S4]
+	VLD1.P  16(R1), [V4.S4]
+	VLD1.P  16(R5), [V8.S4]
+	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
+	WORD    $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
+	VBIT    V13.B16, V4.B16, V8.B16
+	VST1.P  [V8.S4], 16(R0)
+	ADD     R15, R13, R13
+	SUBS    R14, R13, R22
+	CSEL    HS, R22, R13, R13
+	ADD     R13<<2, R20, R5
+	SUBS    $4, R4, R4
+	BGE     single_loop_225
+
+tail_226:
+	ADDS    $4, R4, R4
+	BEQ     span_done_228
+
+tail_loop_227:
+	FMOVS.P 4(R2), F0
+	FMOVS.P 4(R1), F4
+	FCMPS   $(0.0), F0
+	FMOVS.P 4(R5), F8
+	FMULS   F8, F4, F9
+	FCSELS  GT, F4, F9, F9
+	FMOVS.P F9, 4(R0)
+	SUBS    $1, R4, R4
+	BNE     tail_loop_227
+
+span_done_228:
+	ADD     R24, R23, R23
+	CMP     R8, R23
+	CSEL    EQ, ZR, R23, R23
+	B       ring_segment_207
+
+ring_done_184:
 	RET
 
 // func backwardDalphaNEONF32(dy []float32, x []float32) float64
@@ -848,9 +2342,9 @@ TEXT ·backwardDalphaNEONF32(SB), NOSPLIT, $0-56
 	VEOR    V26.B16, V26.B16, V26.B16
 	VEOR    V27.B16, V27.B16, V27.B16
 	SUBS    $16, R4, R4
-	BLT     single_71
+	BLT     single_230
 
-unrolled_70:
+unrolled_229:
 	VLD1.P  64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VLD1.P  64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
 	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
@@ -890,13 +2384,13 @@ unrolled_70:
 	WORD    $0x4e6ece1a // fmla v26.2d, v16.2d, v14.2d
 	WORD    $0x4e6fce3b // fmla v27.2d, v17.2d, v15.2d
 	SUBS    $16, R4, R4
-	BGE     unrolled_70
+	BGE     unrolled_229
 
-single_71:
+single_230:
 	ADDS    $12, R4, R4
-	BLT     tail_73
+	BLT     tail_232
 
-single_loop_72:
+single_loop_231:
 	VLD1.P  16(R2), [V0.S4]
 	VLD1.P  16(R1), [V4.S4]
 	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
@@ -909,9 +2403,9 @@ single_loop_72:
 	WORD    $0x4e6ece14 // fmla v20.2d, v16.2d, v14.2d
 	WORD    $0x4e6fce35 // fmla v21.2d, v17.2d, v15.2d
 	SUBS    $4, R4, R4
-	BGE     single_loop_72
+	BGE     single_loop_231
 
-tail_73:
+tail_232:
 	WORD    $0x4e75d694 // fadd v20.2d, v20.2d, v21.2d
 	WORD    $0x4e77d6d6 // fadd v22.2d, v22.2d, v23.2d
 	WORD    $0x4e79d718 // fadd v24.2d, v24.2d, v25.2d
@@ -921,9 +2415,9 @@ tail_73:
 	WORD    $0x4e78d694 // fadd v20.2d, v20.2d, v24.2d
 	WORD    $0x7e70da94 // faddp d20, v20.2d
 	ADDS    $4, R4, R4
-	BEQ     span_done_75
+	BEQ     span_done_234
 
-tail_loop_74:
+tail_loop_233:
 	FMOVS.P 4(R2), F0
 	FMOVS.P 4(R1), F4
 	FCMPS   $(0.0), F0
@@ -933,9 +2427,9 @@ tail_loop_74:
 	FADDD   F16, F20, F17
 	FCSELD  GT, F20, F17, F20
 	SUBS    $1, R4, R4
-	BNE     tail_loop_74
+	BNE     tail_loop_233
 
-span_done_75:
+span_done_234:
 	FMOVD   F20, ret+48(FP)
 	RET
 
@@ -948,15 +2442,15 @@ TEXT ·backwardPlanesDalphaNEONF32(SB), NOSPLIT, $0-80
 	MOVD    inner+72(FP), R9
 	MOVD    acc_len+56(FP), R8
 	MOVD    acc_base+48(FP), R11
-	CBZ     R8, planes_done_76
-	CBZ     R9, planes_done_76
+	CBZ     R8, planes_done_235
+	CBZ     R9, planes_done_235
 
-pass_77:
+pass_236:
 	MOVD    R11, R6
 	MOVD    R8, R12
 
-plane_78:
-	CBZ     R3, planes_done_76
+plane_237:
+	CBZ     R3, planes_done_235
 	CMP     R9, R3
 	CSEL    LO, R3, R9, R4
 	SUB     R4, R3, R3
@@ -969,9 +2463,9 @@ plane_78:
 	VEOR    V26.B16, V26.B16, V26.B16
 	VEOR    V27.B16, V27.B16, V27.B16
 	SUBS    $16, R4, R4
-	BLT     single_80
+	BLT     single_239
 
-unrolled_79:
+unrolled_238:
 	VLD1.P  64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VLD1.P  64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
 	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
@@ -1011,13 +2505,13 @@ unrolled_79:
 	WORD    $0x4e6ece1a // fmla v26.2d, v16.2d, v14.2d
 	WORD    $0x4e6fce3b // fmla v27.2d, v17.2d, v15.2d
 	SUBS    $16, R4, R4
-	BGE     unrolled_79
+	BGE     unrolled_238
 
-single_80:
+single_239:
 	ADDS    $12, R4, R4
-	BLT     tail_82
+	BLT     tail_241
 
-single_loop_81:
+single_loop_240:
 	VLD1.P  16(R2), [V0.S4]
 	VLD1.P  16(R1), [V4.S4]
 	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
@@ -1030,9 +2524,9 @@ single_loop_81:
 	WORD    $0x4e6ece14 // fmla v20.2d, v16.2d, v14.2d
 	WORD    $0x4e6fce35 // fmla v21.2d, v17.2d, v15.2d
 	SUBS    $4, R4, R4
-	BGE     single_loop_81
+	BGE     single_loop_240
 
-tail_82:
+tail_241:
 	WORD    $0x4e75d694 // fadd v20.2d, v20.2d, v21.2d
 	WORD    $0x4e77d6d6 // fadd v22.2d, v22.2d, v23.2d
 	WORD    $0x4e79d718 // fadd v24.2d, v24.2d, v25.2d
@@ -1042,9 +2536,9 @@ tail_82:
 	WORD    $0x4e78d694 // fadd v20.2d, v20.2d, v24.2d
 	WORD    $0x7e70da94 // faddp d20, v20.2d
 	ADDS    $4, R4, R4
-	BEQ     span_done_84
+	BEQ     span_done_243
 
-tail_loop_83:
+tail_loop_242:
 	FMOVS.P 4(R2), F0
 	FMOVS.P 4(R1), F4
 	FCMPS   $(0.0), F0
@@ -1054,17 +2548,17 @@ tail_loop_83:
 	FADDD   F16, F20, F17
 	FCSELD  GT, F20, F17, F20
 	SUBS    $1, R4, R4
-	BNE     tail_loop_83
+	BNE     tail_loop_242
 
-span_done_84:
+span_done_243:
 	FMOVD   (R6), F17
 	FADDD   F20, F17, F17
 	FMOVD.P F17, 8(R6)
 	SUBS    $1, R12, R12
-	BNE     plane_78
-	B       pass_77
+	BNE     plane_237
+	B       pass_236
 
-planes_done_76:
+planes_done_235:
 	RET
 
 // func backwardPatternDalphaNEONF32(dy []float32, x []float32, acc []float64)
@@ -1075,19 +2569,19 @@ TEXT ·backwardPatternDalphaNEONF32(SB), NOSPLIT, $0-72
 	MOVD    x_len+32(FP), R3
 	MOVD    acc_len+56(FP), R8
 	MOVD    acc_base+48(FP), R11
-	CBZ     R8, rows_done_86
+	CBZ     R8, rows_done_245
 
-row_85:
-	CBZ     R3, rows_done_86
+row_244:
+	CBZ     R3, rows_done_245
 	CMP     R8, R3
 	CSEL    LO, R3, R8, R4
 	SUB     R4, R3, R3
 	MOVD    R11, R6
 	MOVD    R11, R7
 	SUBS    $16, R4, R4
-	BLT     single_88
+	BLT     single_247
 
-unrolled_87:
+unrolled_246:
 	VLD1.P  64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VLD1.P  64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
 	VLD1.P  64(R6), [V20.D2, V21.D2, V22.D2, V23.D2]
@@ -1131,13 +2625,13 @@ unrolled_87:
 	VST1.P  [V20.D2, V21.D2, V22.D2, V23.D2], 64(R7)
 	VST1.P  [V24.D2, V25.D2, V26.D2, V27.D2], 64(R7)
 	SUBS    $16, R4, R4
-	BGE     unrolled_87
+	BGE     unrolled_246
 
-single_88:
+single_247:
 	ADDS    $12, R4, R4
-	BLT     tail_90
+	BLT     tail_249
 
-single_loop_89:
+single_loop_248:
 	VLD1.P  16(R2), [V0.S4]
 	VLD1.P  16(R1), [V4.S4]
 	VLD1.P  32(R6), [V20.D2, V21.D2]
@@ -1152,13 +2646,13 @@ single_loop_89:
 	WORD    $0x4e6fce35 // fmla v21.2d, v17.2d, v15.2d
 	VST1.P  [V20.D2, V21.D2], 32(R7)
 	SUBS    $4, R4, R4
-	BGE     single_loop_89
+	BGE     single_loop_248
 
-tail_90:
+tail_249:
 	ADDS    $4, R4, R4
-	BEQ     span_done_92
+	BEQ     span_done_251
 
-tail_loop_91:
+tail_loop_250:
 	FMOVS.P 4(R2), F0
 	FMOVS.P 4(R1), F4
 	FCMPS   $(0.0), F0
@@ -1170,12 +2664,637 @@ tail_loop_91:
 	FCSELD  GT, F20, F17, F20
 	FMOVD.P F20, 8(R7)
 	SUBS    $1, R4, R4
-	BNE     tail_loop_91
+	BNE     tail_loop_250
 
-span_done_92:
-	B       row_85
+span_done_251:
+	B       row_244
 
-rows_done_86:
+rows_done_245:
+	RET
+
+// func backwardRingDalphaNEONF32(dy []float32, x []float32, dalpha []float32, inner int)
+// Requires: ASIMD
+TEXT ·backwardRingDalphaNEONF32(SB), $1896-80
+	MOVD    dy_base+0(FP), R1
+	MOVD    x_base+24(FP), R2
+	MOVD    x_len+32(FP), R3
+	MOVD    inner+72(FP), R9
+	MOVD    dalpha_len+56(FP), R8
+	MOVD    dalpha_base+48(FP), R11
+	ADD     $16, RSP, R21
+	CBZ     R8, ring_done_252
+	CBZ     R9, ring_done_252
+	MUL     R9, R8, R12
+	CMP     $212, R12
+	BHI     ring_segmented_253
+	MOVD    R12, R14
+
+ring_len_254:
+	CMP     $4, R14
+	BHS     ring_len_done_255
+	ADD     R12, R14, R14
+	B       ring_len_254
+
+ring_len_done_255:
+	MOVD    $4, R15
+
+ring_step_256:
+	CMP     R14, R15
+	BLO     ring_step_done_257
+	SUB     R14, R15, R15
+	B       ring_step_256
+
+ring_step_done_257:
+	MOVD    $16, R19
+
+ring_step_258:
+	CMP     R14, R19
+	BLO     ring_step_done_259
+	SUB     R14, R19, R19
+	B       ring_step_258
+
+ring_step_done_259:
+	VEOR    V8.B16, V8.B16, V8.B16
+	MOVD    R21, R7
+	ADD     $16, R14, R4
+
+ring_zero_260:
+	VST1.P  [V8.D2], 16(R7)
+	SUBS    $2, R4, R4
+	BGT     ring_zero_260
+	MOVD    R3, R4
+	MOVD    ZR, R13
+	MOVD    R21, R6
+	MOVD    R21, R7
+	SUBS    $16, R4, R4
+	BLT     single_262
+
+unrolled_261:
+	VLD1.P  64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P  64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
+	VLD1.P  64(R6), [V20.D2, V21.D2, V22.D2, V23.D2]
+	VLD1.P  64(R6), [V24.D2, V25.D2, V26.D2, V27.D2]
+	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
+	WORD    $0x4e6d1c12 // bic v18.16b, v0.16b, v13.16b
+	WORD    $0x4e6d1c93 // bic v19.16b, v4.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece14 // fmla v20.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce35 // fmla v21.2d, v17.2d, v15.2d
+	WORD    $0x4ea0c82d // fcmgt v13.4s, v1.4s, #0.0
+	WORD    $0x4e6d1c32 // bic v18.16b, v1.16b, v13.16b
+	WORD    $0x4e6d1cb3 // bic v19.16b, v5.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece16 // fmla v22.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce37 // fmla v23.2d, v17.2d, v15.2d
+	WORD    $0x4ea0c84d // fcmgt v13.4s, v2.4s, #0.0
+	WORD    $0x4e6d1c52 // bic v18.16b, v2.16b, v13.16b
+	WORD    $0x4e6d1cd3 // bic v19.16b, v6.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece18 // fmla v24.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce39 // fmla v25.2d, v17.2d, v15.2d
+	WORD    $0x4ea0c86d // fcmgt v13.4s, v3.4s, #0.0
+	WORD    $0x4e6d1c72 // bic v18.16b, v3.16b, v13.16b
+	WORD    $0x4e6d1cf3 // bic v19.16b, v7.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece1a // fmla v26.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce3b // fmla v27.2d, v17.2d, v15.2d
+	VST1.P  [V20.D2, V21.D2, V22.D2, V23.D2], 64(R7)
+	VST1.P  [V24.D2, V25.D2, V26.D2, V27.D2], 64(R7)
+	ADD     R19, R13, R13
+	SUBS    R14, R13, R22
+	CSEL    HS, R22, R13, R13
+	ADD     R13<<3, R21, R6
+	ADD     R13<<3, R21, R7
+	SUBS    $16, R4, R4
+	BGE     unrolled_261
+
+single_262:
+	ADDS    $12, R4, R4
+	BLT     tail_264
+
+single_loop_263:
+	VLD1.P  16(R2), [V0.S4]
+	VLD1.P  16(R1), [V4.S4]
+	VLD1.P  32(R6), [V20.D2, V21.D2]
+	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
+	WORD    $0x4e6d1c12 // bic v18.16b, v0.16b, v13.16b
+	WORD    $0x4e6d1c93 // bic v19.16b, v4.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece14 // fmla v20.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce35 // fmla v21.2d, v17.2d, v15.2d
+	VST1.P  [V20.D2, V21.D2], 32(R7)
+	ADD     R15, R13, R13
+	SUBS    R14, R13, R22
+	CSEL    HS, R22, R13, R13
+	ADD     R13<<3, R21, R6
+	ADD     R13<<3, R21, R7
+	SUBS    $4, R4, R4
+	BGE     single_loop_263
+
+tail_264:
+	ADDS    $4, R4, R4
+	BEQ     span_done_266
+
+tail_loop_265:
+	FMOVS.P 4(R2), F0
+	FMOVS.P 4(R1), F4
+	FCMPS   $(0.0), F0
+	FCVTSD  F0, F14
+	FCVTSD  F4, F16
+	FMULD   F14, F16, F16
+	FMOVD.P 8(R6), F20
+	FADDD   F16, F20, F17
+	FCSELD  GT, F20, F17, F20
+	FMOVD.P F20, 8(R7)
+	SUBS    $1, R4, R4
+	BNE     tail_loop_265
+
+span_done_266:
+	ADD     R14<<3, R21, R6
+	FMOVQ   112(R6), F8
+	FMOVQ   112(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 112(R21)
+	FMOVQ   96(R6), F8
+	FMOVQ   96(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 96(R21)
+	FMOVQ   80(R6), F8
+	FMOVQ   80(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 80(R21)
+	FMOVQ   64(R6), F8
+	FMOVQ   64(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 64(R21)
+	FMOVQ   48(R6), F8
+	FMOVQ   48(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 48(R21)
+	FMOVQ   32(R6), F8
+	FMOVQ   32(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 32(R21)
+	FMOVQ   16(R6), F8
+	FMOVQ   16(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 16(R21)
+	FMOVQ   0(R6), F8
+	FMOVQ   0(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 0(R21)
+	SUBS    R12, R14, R4
+	BEQ     ring_folded_268
+	ADD     R14<<3, R21, R6
+	ADD     R4<<3, R21, R7
+
+ring_fold_267:
+	SUB     $8, R6, R6
+	SUB     $8, R7, R7
+	FMOVD   (R6), F8
+	FMOVD   (R7), F12
+	FADDD   F8, F12, F12
+	FMOVD   F12, (R7)
+	SUBS    $1, R4, R4
+	BNE     ring_fold_267
+
+ring_folded_268:
+	MOVD    R11, R5
+	MOVD    R21, R6
+	CMP     $1, R9
+	BNE     ring_sums_planes_270
+	SUBS    $4, R8, R4
+	BLT     ring_sums_scalar_272
+
+ring_sums_vector_271:
+	VLD1    (R5), [V8.S4]
+	VLD1.P  32(R6), [V14.D2, V15.D2]
+	WORD    $0x0e617910 // fcvtl v16.2d, v8.2s
+	WORD    $0x4e617911 // fcvtl2 v17.2d, v8.4s
+	WORD    $0x4e6ed610 // fadd v16.2d, v16.2d, v14.2d
+	WORD    $0x4e6fd631 // fadd v17.2d, v17.2d, v15.2d
+	WORD    $0x0e616a08 // fcvtn v8.2s, v16.2d
+	WORD    $0x4e616a28 // fcvtn2 v8.4s, v17.2d
+	VST1.P  [V8.S4], 16(R5)
+	SUBS    $4, R4, R4
+	BGE     ring_sums_vector_271
+
+ring_sums_scalar_272:
+	ADDS    $4, R4, R4
+	BEQ     ring_sums_done_269
+
+ring_sums_one_273:
+	FMOVD.P 8(R6), F20
+	FMOVS   (R5), F8
+	FCVTSD  F8, F8
+	FADDD   F20, F8, F8
+	FCVTDS  F8, F8
+	FMOVS.P F8, 4(R5)
+	SUBS    $1, R4, R4
+	BNE     ring_sums_one_273
+	B       ring_sums_done_269
+
+ring_sums_planes_270:
+	MOVD    R8, R4
+	LSL     $3, R9, R22
+
+ring_sums_group_274:
+	CMP     $4, R4
+	BLO     ring_sums_single_276
+	VEOR    V20.B16, V20.B16, V20.B16
+	VEOR    V21.B16, V21.B16, V21.B16
+	ADD     R22, R6, R7
+	VEOR    V22.B16, V22.B16, V22.B16
+	ADD     R22, R7, R13
+	VEOR    V23.B16, V23.B16, V23.B16
+	ADD     R22, R13, R15
+	MOVD    R9, R19
+
+ring_sums_group_plane_275:
+	FMOVD.P 8(R6), F14
+	FMOVD.P 8(R7), F15
+	FMOVD.P 8(R13), F16
+	FMOVD.P 8(R15), F17
+	FADDD   F14, F20, F20
+	FADDD   F15, F21, F21
+	FADDD   F16, F22, F22
+	FADDD   F17, F23, F23
+	SUBS    $1, R19, R19
+	BNE     ring_sums_group_plane_275
+	FMOVS   (R5), F8
+	FCVTSD  F8, F8
+	FADDD   F20, F8, F8
+	FCVTDS  F8, F8
+	FMOVS.P F8, 4(R5)
+	FMOVS   (R5), F8
+	FCVTSD  F8, F8
+	FADDD   F21, F8, F8
+	FCVTDS  F8, F8
+	FMOVS.P F8, 4(R5)
+	FMOVS   (R5), F8
+	FCVTSD  F8, F8
+	FADDD   F22, F8, F8
+	FCVTDS  F8, F8
+	FMOVS.P F8, 4(R5)
+	FMOVS   (R5), F8
+	FCVTSD  F8, F8
+	FADDD   F23, F8, F8
+	FCVTDS  F8, F8
+	FMOVS.P F8, 4(R5)
+	MOVD    R15, R6
+	SUB     $4, R4, R4
+	B       ring_sums_group_274
+
+ring_sums_single_276:
+	CBZ     R4, ring_sums_done_269
+	VEOR    V20.B16, V20.B16, V20.B16
+	MOVD    R9, R19
+
+ring_sums_single_plane_277:
+	FMOVD.P 8(R6), F14
+	FADDD   F14, F20, F20
+	SUBS    $1, R19, R19
+	BNE     ring_sums_single_plane_277
+	FMOVS   (R5), F8
+	FCVTSD  F8, F8
+	FADDD   F20, F8, F8
+	FCVTDS  F8, F8
+	FMOVS.P F8, 4(R5)
+	SUB     $1, R4, R4
+	B       ring_sums_single_276
+
+ring_sums_done_269:
+	B       ring_done_252
+
+ring_segmented_253:
+	CMP     $212, R9
+	BHI     ring_done_252
+	MOVD    $212, R22
+	UDIV    R9, R22, R25
+	MOVD    ZR, R23
+
+ring_segment_278:
+	CBZ     R3, ring_done_252
+	SUB     R23, R8, R24
+	CMP     R25, R24
+	CSEL    HI, R25, R24, R24
+	MUL     R9, R24, R12
+	MOVD    R12, R14
+
+ring_len_279:
+	CMP     $4, R14
+	BHS     ring_len_done_280
+	ADD     R12, R14, R14
+	B       ring_len_279
+
+ring_len_done_280:
+	MOVD    $4, R15
+
+ring_step_281:
+	CMP     R14, R15
+	BLO     ring_step_done_282
+	SUB     R14, R15, R15
+	B       ring_step_281
+
+ring_step_done_282:
+	MOVD    $16, R19
+
+ring_step_283:
+	CMP     R14, R19
+	BLO     ring_step_done_284
+	SUB     R14, R19, R19
+	B       ring_step_283
+
+ring_step_done_284:
+	VEOR    V8.B16, V8.B16, V8.B16
+	MOVD    R21, R7
+	ADD     $16, R14, R4
+
+ring_zero_285:
+	VST1.P  [V8.D2], 16(R7)
+	SUBS    $2, R4, R4
+	BGT     ring_zero_285
+	CMP     R12, R3
+	CSEL    LO, R3, R12, R4
+	SUB     R4, R3, R3
+	MOVD    ZR, R13
+	MOVD    R21, R6
+	MOVD    R21, R7
+	SUBS    $16, R4, R4
+	BLT     single_287
+
+unrolled_286:
+	VLD1.P  64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P  64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
+	VLD1.P  64(R6), [V20.D2, V21.D2, V22.D2, V23.D2]
+	VLD1.P  64(R6), [V24.D2, V25.D2, V26.D2, V27.D2]
+	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
+	WORD    $0x4e6d1c12 // bic v18.16b, v0.16b, v13.16b
+	WORD    $0x4e6d1c93 // bic v19.16b, v4.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece14 // fmla v20.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce35 // fmla v21.2d, v17.2d, v15.2d
+	WORD    $0x4ea0c82d // fcmgt v13.4s, v1.4s, #0.0
+	WORD    $0x4e6d1c32 // bic v18.16b, v1.16b, v13.16b
+	WORD    $0x4e6d1cb3 // bic v19.16b, v5.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece16 // fmla v22.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce37 // fmla v23.2d, v17.2d, v15.2d
+	WORD    $0x4ea0c84d // fcmgt v13.4s, v2.4s, #0.0
+	WORD    $0x4e6d1c52 // bic v18.16b, v2.16b, v13.16b
+	WORD    $0x4e6d1cd3 // bic v19.16b, v6.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece18 // fmla v24.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce39 // fmla v25.2d, v17.2d, v15.2d
+	WORD    $0x4ea0c86d // fcmgt v13.4s, v3.4s, #0.0
+	WORD    $0x4e6d1c72 // bic v18.16b, v3.16b, v13.16b
+	WORD    $0x4e6d1cf3 // bic v19.16b, v7.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece1a // fmla v26.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce3b // fmla v27.2d, v17.2d, v15.2d
+	VST1.P  [V20.D2, V21.D2, V22.D2, V23.D2], 64(R7)
+	VST1.P  [V24.D2, V25.D2, V26.D2, V27.D2], 64(R7)
+	ADD     R19, R13, R13
+	SUBS    R14, R13, R22
+	CSEL    HS, R22, R13, R13
+	ADD     R13<<3, R21, R6
+	ADD     R13<<3, R21, R7
+	SUBS    $16, R4, R4
+	BGE     unrolled_286
+
+single_287:
+	ADDS    $12, R4, R4
+	BLT     tail_289
+
+single_loop_288:
+	VLD1.P  16(R2), [V0.S4]
+	VLD1.P  16(R1), [V4.S4]
+	VLD1.P  32(R6), [V20.D2, V21.D2]
+	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
+	WORD    $0x4e6d1c12 // bic v18.16b, v0.16b, v13.16b
+	WORD    $0x4e6d1c93 // bic v19.16b, v4.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece14 // fmla v20.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce35 // fmla v21.2d, v17.2d, v15.2d
+	VST1.P  [V20.D2, V21.D2], 32(R7)
+	ADD     R15, R13, R13
+	SUBS    R14, R13, R22
+	CSEL    HS, R22, R13, R13
+	ADD     R13<<3, R21, R6
+	ADD     R13<<3, R21, R7
+	SUBS    $4, R4, R4
+	BGE     single_loop_288
+
+tail_289:
+	ADDS    $4, R4, R4
+	BEQ     span_done_291
+
+tail_loop_290:
+	FMOVS.P 4(R2), F0
+	FMOVS.P 4(R1), F4
+	FCMPS   $(0.0), F0
+	FCVTSD  F0, F14
+	FCVTSD  F4, F16
+	FMULD   F14, F16, F16
+	FMOVD.P 8(R6), F20
+	FADDD   F16, F20, F17
+	FCSELD  GT, F20, F17, F20
+	FMOVD.P F20, 8(R7)
+	SUBS    $1, R4, R4
+	BNE     tail_loop_290
+
+span_done_291:
+	ADD     R23<<2, R11, R22
+	ADD     R14<<3, R21, R6
+	FMOVQ   112(R6), F8
+	FMOVQ   112(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 112(R21)
+	FMOVQ   96(R6), F8
+	FMOVQ   96(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 96(R21)
+	FMOVQ   80(R6), F8
+	FMOVQ   80(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 80(R21)
+	FMOVQ   64(R6), F8
+	FMOVQ   64(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 64(R21)
+	FMOVQ   48(R6), F8
+	FMOVQ   48(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 48(R21)
+	FMOVQ   32(R6), F8
+	FMOVQ   32(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 32(R21)
+	FMOVQ   16(R6), F8
+	FMOVQ   16(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 16(R21)
+	FMOVQ   0(R6), F8
+	FMOVQ   0(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 0(R21)
+	SUBS    R12, R14, R4
+	BEQ     ring_folded_293
+	ADD     R14<<3, R21, R6
+	ADD     R4<<3, R21, R7
+
+ring_fold_292:
+	SUB     $8, R6, R6
+	SUB     $8, R7, R7
+	FMOVD   (R6), F8
+	FMOVD   (R7), F12
+	FADDD   F8, F12, F12
+	FMOVD   F12, (R7)
+	SUBS    $1, R4, R4
+	BNE     ring_fold_292
+
+ring_folded_293:
+	MOVD    R22, R5
+	MOVD    R21, R6
+	CMP     $1, R9
+	BNE     ring_sums_planes_295
+	SUBS    $4, R24, R4
+	BLT     ring_sums_scalar_297
+
+ring_sums_vector_296:
+	VLD1    (R5), [V8.S4]
+	VLD1.P  32(R6), [V14.D2, V15.D2]
+	WORD    $0x0e617910 // fcvtl v16.2d, v8.2s
+	WORD    $0x4e617911 // fcvtl2 v17.2d, v8.4s
+	WORD    $0x4e6ed610 // fadd v16.2d, v16.2d, v14.2d
+	WORD    $0x4e6fd631 // fadd v17.2d, v17.2d, v15.2d
+	WORD    $0x0e616a08 // fcvtn v8.2s, v16.2d
+	WORD    $0x4e616a28 // fcvtn2 v8.4s, v17.2d
+	VST1.P  [V8.S4], 16(R5)
+	SUBS    $4, R4, R4
+	BGE     ring_sums_vector_296
+
+ring_sums_scalar_297:
+	ADDS    $4, R4, R4
+	BEQ     ring_sums_done_294
+
+ring_sums_one_298:
+	FMOVD.P 8(R6), F20
+	FMOVS   (R5), F8
+	FCVTSD  F8, F8
+	FADDD   F20, F8, F8
+	FCVTDS  F8, F8
+	FMOVS.P F8, 4(R5)
+	SUBS    $1, R4, R4
+	BNE     ring_sums_one_298
+	B       ring_sums_done_294
+
+ring_sums_planes_295:
+	MOVD    R24, R4
+	LSL     $3, R9, R22
+
+ring_sums_group_299:
+	CMP     $4, R4
+	BLO     ring_sums_single_301
+	VEOR    V20.B16, V20.B16, V20.B16
+	VEOR    V21.B16, V21.B16, V21.B16
+	ADD     R22, R6, R7
+	VEOR    V22.B16, V22.B16, V22.B16
+	ADD     R22, R7, R13
+	VEOR    V23.B16, V23.B16, V23.B16
+	ADD     R22, R13, R15
+	MOVD    R9, R19
+
+ring_sums_group_plane_300:
+	FMOVD.P 8(R6), F14
+	FMOVD.P 8(R7), F15
+	FMOVD.P 8(R13), F16
+	FMOVD.P 8(R15), F17
+	FADDD   F14, F20, F20
+	FADDD   F15, F21, F21
+	FADDD   F16, F22, F22
+	FADDD   F17, F23, F23
+	SUBS    $1, R19, R19
+	BNE     ring_sums_group_plane_300
+	FMOVS   (R5), F8
+	FCVTSD  F8, F8
+	FADDD   F20, F8, F8
+	FCVTDS  F8, F8
+	FMOVS.P F8, 4(R5)
+	FMOVS   (R5), F8
+	FCVTSD  F8, F8
+	FADDD   F21, F8, F8
+	FCVTDS  F8, F8
+	FMOVS.P F8, 4(R5)
+	FMOVS   (R5), F8
+	FCVTSD  F8, F8
+	FADDD   F22, F8, F8
+	FCVTDS  F8, F8
+	FMOVS.P F8, 4(R5)
+	FMOVS   (R5), F8
+	FCVTSD  F8, F8
+	FADDD   F23, F8, F8
+	FCVTDS  F8, F8
+	FMOVS.P F8, 4(R5)
+	MOVD    R15, R6
+	SUB     $4, R4, R4
+	B       ring_sums_group_299
+
+ring_sums_single_301:
+	CBZ     R4, ring_sums_done_294
+	VEOR    V20.B16, V20.B16, V20.B16
+	MOVD    R9, R19
+
+ring_sums_single_plane_302:
+	FMOVD.P 8(R6), F14
+	FADDD   F14, F20, F20
+	SUBS    $1, R19, R19
+	BNE     ring_sums_single_plane_302
+	FMOVS   (R5), F8
+	FCVTSD  F8, F8
+	FADDD   F20, F8, F8
+	FCVTDS  F8, F8
+	FMOVS.P F8, 4(R5)
+	SUB     $1, R4, R4
+	B       ring_sums_single_301
+
+ring_sums_done_294:
+	ADD     R24, R23, R23
+	CMP     R8, R23
+	CSEL    EQ, ZR, R23, R23
+	B       ring_segment_278
+
+ring_done_252:
 	RET
 
 // func forwardNEONF64(dst []float64, x []float64, alpha float64)
@@ -1187,9 +3306,9 @@ TEXT ·forwardNEONF64(SB), NOSPLIT, $0-56
 	FMOVD   alpha+48(FP), F12
 	VDUP    V12.D[0], V12.D2
 	SUBS    $8, R4, R4
-	BLT     single_94
+	BLT     single_304
 
-unrolled_93:
+unrolled_303:
 	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
 	WORD    $0x6e60dd88 // fmul v8.2d, v12.2d, v0.2d
@@ -1205,35 +3324,35 @@ unrolled_93:
 	VBIT    V13.B16, V3.B16, V11.B16
 	VST1.P  [V8.D2, V9.D2, V10.D2, V11.D2], 64(R0)
 	SUBS    $8, R4, R4
-	BGE     unrolled_93
+	BGE     unrolled_303
 
-single_94:
+single_304:
 	ADDS    $6, R4, R4
-	BLT     tail_96
+	BLT     tail_306
 
-single_loop_95:
+single_loop_305:
 	VLD1.P  16(R2), [V0.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
 	WORD    $0x6e60dd88 // fmul v8.2d, v12.2d, v0.2d
 	VBIT    V13.B16, V0.B16, V8.B16
 	VST1.P  [V8.D2], 16(R0)
 	SUBS    $2, R4, R4
-	BGE     single_loop_95
+	BGE     single_loop_305
 
-tail_96:
+tail_306:
 	ADDS    $2, R4, R4
-	BEQ     span_done_98
+	BEQ     span_done_308
 
-tail_loop_97:
+tail_loop_307:
 	FMOVD.P 8(R2), F0
 	FCMPD   $(0.0), F0
 	FMULD   F12, F0, F9
 	FCSELD  GT, F0, F9, F9
 	FMOVD.P F9, 8(R0)
 	SUBS    $1, R4, R4
-	BNE     tail_loop_97
+	BNE     tail_loop_307
 
-span_done_98:
+span_done_308:
 	RET
 
 // func forwardPlanesNEONF64(dst []float64, x []float64, alpha []float64, inner int)
@@ -1245,23 +3364,23 @@ TEXT ·forwardPlanesNEONF64(SB), NOSPLIT, $0-80
 	MOVD    inner+72(FP), R9
 	MOVD    alpha_len+56(FP), R8
 	MOVD    alpha_base+48(FP), R10
-	CBZ     R8, planes_done_99
-	CBZ     R9, planes_done_99
+	CBZ     R8, planes_done_309
+	CBZ     R9, planes_done_309
 
-pass_100:
+pass_310:
 	MOVD    R10, R5
 	MOVD    R8, R12
 
-plane_101:
-	CBZ     R3, planes_done_99
+plane_311:
+	CBZ     R3, planes_done_309
 	CMP     R9, R3
 	CSEL    LO, R3, R9, R4
 	SUB     R4, R3, R3
 	VLD1R.P 8(R5), [V12.D2]
 	SUBS    $8, R4, R4
-	BLT     single_103
+	BLT     single_313
 
-unrolled_102:
+unrolled_312:
 	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
 	WORD    $0x6e60dd88 // fmul v8.2d, v12.2d, v0.2d
@@ -1277,40 +3396,40 @@ unrolled_102:
 	VBIT    V13.B16, V3.B16, V11.B16
 	VST1.P  [V8.D2, V9.D2, V10.D2, V11.D2], 64(R0)
 	SUBS    $8, R4, R4
-	BGE     unrolled_102
+	BGE     unrolled_312
 
-single_103:
+single_313:
 	ADDS    $6, R4, R4
-	BLT     tail_105
+	BLT     tail_315
 
-single_loop_104:
+single_loop_314:
 	VLD1.P  16(R2), [V0.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
 	WORD    $0x6e60dd88 // fmul v8.2d, v12.2d, v0.2d
 	VBIT    V13.B16, V0.B16, V8.B16
 	VST1.P  [V8.D2], 16(R0)
 	SUBS    $2, R4, R4
-	BGE     single_loop_104
+	BGE     single_loop_314
 
-tail_105:
+tail_315:
 	ADDS    $2, R4, R4
-	BEQ     span_done_107
+	BEQ     span_done_317
 
-tail_loop_106:
+tail_loop_316:
 	FMOVD.P 8(R2), F0
 	FCMPD   $(0.0), F0
 	FMULD   F12, F0, F9
 	FCSELD  GT, F0, F9, F9
 	FMOVD.P F9, 8(R0)
 	SUBS    $1, R4, R4
-	BNE     tail_loop_106
+	BNE     tail_loop_316
 
-span_done_107:
+span_done_317:
 	SUBS    $1, R12, R12
-	BNE     plane_101
-	B       pass_100
+	BNE     plane_311
+	B       pass_310
 
-planes_done_99:
+planes_done_309:
 	RET
 
 // func forwardPatternNEONF64(dst []float64, x []float64, pattern []float64)
@@ -1321,18 +3440,18 @@ TEXT ·forwardPatternNEONF64(SB), NOSPLIT, $0-72
 	MOVD    x_len+32(FP), R3
 	MOVD    pattern_len+56(FP), R8
 	MOVD    pattern_base+48(FP), R10
-	CBZ     R8, rows_done_109
+	CBZ     R8, rows_done_319
 
-row_108:
-	CBZ     R3, rows_done_109
+row_318:
+	CBZ     R3, rows_done_319
 	CMP     R8, R3
 	CSEL    LO, R3, R8, R4
 	SUB     R4, R3, R3
 	MOVD    R10, R5
 	SUBS    $8, R4, R4
-	BLT     single_111
+	BLT     single_321
 
-unrolled_110:
+unrolled_320:
 	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
 	VLD1.P  64(R5), [V8.D2, V9.D2, V10.D2, V11.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
@@ -1349,13 +3468,13 @@ unrolled_110:
 	VBIT    V13.B16, V3.B16, V11.B16
 	VST1.P  [V8.D2, V9.D2, V10.D2, V11.D2], 64(R0)
 	SUBS    $8, R4, R4
-	BGE     unrolled_110
+	BGE     unrolled_320
 
-single_111:
+single_321:
 	ADDS    $6, R4, R4
-	BLT     tail_113
+	BLT     tail_323
 
-single_loop_112:
+single_loop_322:
 	VLD1.P  16(R2), [V0.D2]
 	VLD1.P  16(R5), [V8.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
@@ -1363,13 +3482,13 @@ single_loop_112:
 	VBIT    V13.B16, V0.B16, V8.B16
 	VST1.P  [V8.D2], 16(R0)
 	SUBS    $2, R4, R4
-	BGE     single_loop_112
+	BGE     single_loop_322
 
-tail_113:
+tail_323:
 	ADDS    $2, R4, R4
-	BEQ     span_done_115
+	BEQ     span_done_325
 
-tail_loop_114:
+tail_loop_324:
 	FMOVD.P 8(R2), F0
 	FCMPD   $(0.0), F0
 	FMOVD.P 8(R5), F8
@@ -1377,12 +3496,357 @@ tail_loop_114:
 	FCSELD  GT, F0, F9, F9
 	FMOVD.P F9, 8(R0)
 	SUBS    $1, R4, R4
-	BNE     tail_loop_114
+	BNE     tail_loop_324
 
-span_done_115:
-	B       row_108
+span_done_325:
+	B       row_318
 
-rows_done_109:
+rows_done_319:
+	RET
+
+// func forwardRingNEONF64(dst []float64, x []float64, alpha []float64, inner int)
+// Requires: ASIMD
+TEXT ·forwardRingNEONF64(SB), $1912-80
+	MOVD    dst_base+0(FP), R0
+	MOVD    x_base+24(FP), R2
+	MOVD    x_len+32(FP), R3
+	MOVD    inner+72(FP), R9
+	MOVD    alpha_len+56(FP), R8
+	MOVD    alpha_base+48(FP), R10
+	ADD     $16, RSP, R20
+	CBZ     R8, ring_done_326
+	CBZ     R9, ring_done_326
+	MUL     R9, R8, R12
+	CMP     $228, R12
+	BHI     ring_segmented_327
+	MOVD    R12, R14
+
+ring_len_328:
+	CMP     $2, R14
+	BHS     ring_len_done_329
+	ADD     R12, R14, R14
+	B       ring_len_328
+
+ring_len_done_329:
+	MOVD    $2, R15
+
+ring_step_330:
+	CMP     R14, R15
+	BLO     ring_step_done_331
+	SUB     R14, R15, R15
+	B       ring_step_330
+
+ring_step_done_331:
+	MOVD    $8, R19
+
+ring_step_332:
+	CMP     R14, R19
+	BLO     ring_step_done_333
+	SUB     R14, R19, R19
+	B       ring_step_332
+
+ring_step_done_333:
+	MOVD    R10, R6
+	MOVD    R20, R5
+	CMP     $1, R9
+	BNE     ring_planes_334
+	SUBS    $2, R8, R4
+	BLT     ring_copy_tail_337
+
+ring_copy_336:
+	VLD1.P  16(R6), [V8.D2]
+	VST1.P  [V8.D2], 16(R5)
+	SUBS    $2, R4, R4
+	BGE     ring_copy_336
+
+ring_copy_tail_337:
+	ADDS    $2, R4, R4
+	BEQ     ring_extend_335
+
+ring_copy_element_338:
+	MOVD.P  8(R6), R7
+	MOVD.P  R7, 8(R5)
+	SUBS    $1, R4, R4
+	BNE     ring_copy_element_338
+	B       ring_extend_335
+
+ring_planes_334:
+	ADD     R8<<3, R6, R4
+	MOVD    R5, R7
+
+ring_channel_339:
+	VLD1R.P 8(R6), [V8.D2]
+	MOVD    R7, R5
+	ADD     R9<<3, R7, R7
+
+ring_fill_340:
+	VST1.P  [V8.D2], 16(R5)
+	CMP     R7, R5
+	BLO     ring_fill_340
+	CMP     R4, R6
+	BLO     ring_channel_339
+
+ring_extend_335:
+	MOVD    R20, R6
+	ADD     R12<<3, R20, R5
+	SUBS    R12, R14, R4
+	BEQ     ring_repeated_341
+
+ring_element_342:
+	MOVD.P  8(R6), R7
+	MOVD.P  R7, 8(R5)
+	SUBS    $1, R4, R4
+	BNE     ring_element_342
+
+ring_repeated_341:
+	MOVD    R20, R6
+	ADD     R14<<3, R20, R5
+	VLD1.P  16(R6), [V8.D2]
+	VST1.P  [V8.D2], 16(R5)
+	VLD1.P  16(R6), [V8.D2]
+	VST1.P  [V8.D2], 16(R5)
+	VLD1.P  16(R6), [V8.D2]
+	VST1.P  [V8.D2], 16(R5)
+	VLD1.P  16(R6), [V8.D2]
+	VST1.P  [V8.D2], 16(R5)
+	MOVD    R3, R4
+	MOVD    ZR, R13
+	MOVD    R20, R5
+	SUBS    $8, R4, R4
+	BLT     single_344
+
+unrolled_343:
+	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
+	VLD1.P  64(R5), [V8.D2, V9.D2, V10.D2, V11.D2]
+	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
+	WORD    $0x6e60dd08 // fmul v8.2d, v8.2d, v0.2d
+	VBIT    V13.B16, V0.B16, V8.B16
+	WORD    $0x4ee0c82d // fcmgt v13.2d, v1.2d, #0.0
+	WORD    $0x6e61dd29 // fmul v9.2d, v9.2d, v1.2d
+	VBIT    V13.B16, V1.B16, V9.B16
+	WORD    $0x4ee0c84d // fcmgt v13.2d, v2.2d, #0.0
+	WORD    $0x6e62dd4a // fmul v10.2d, v10.2d, v2.2d
+	VBIT    V13.B16, V2.B16, V10.B16
+	WORD    $0x4ee0c86d // fcmgt v13.2d, v3.2d, #0.0
+	WORD    $0x6e63dd6b // fmul v11.2d, v11.2d, v3.2d
+	VBIT    V13.B16, V3.B16, V11.B16
+	VST1.P  [V8.D2, V9.D2, V10.D2, V11.D2], 64(R0)
+	ADD     R19, R13, R13
+	SUBS    R14, R13, R22
+	CSEL    HS, R22, R13, R13
+	ADD     R13<<3, R20, R5
+	SUBS    $8, R4, R4
+	BGE     unrolled_343
+
+single_344:
+	ADDS    $6, R4, R4
+	BLT     tail_346
+
+single_loop_345:
+	VLD1.P  16(R2), [V0.D2]
+	VLD1.P  16(R5), [V8.D2]
+	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
+	WORD    $0x6e60dd08 // fmul v8.2d, v8.2d, v0.2d
+	VBIT    V13.B16, V0.B16, V8.B16
+	VST1.P  [V8.D2], 16(R0)
+	ADD     R15, R13, R13
+	SUBS    R14, R13, R22
+	CSEL    HS, R22, R13, R13
+	ADD     R13<<3, R20, R5
+	SUBS    $2, R4, R4
+	BGE     single_loop_345
+
+tail_346:
+	ADDS    $2, R4, R4
+	BEQ     span_done_348
+
+tail_loop_347:
+	FMOVD.P 8(R2), F0
+	FCMPD   $(0.0), F0
+	FMOVD.P 8(R5), F8
+	FMULD   F8, F0, F9
+	FCSELD  GT, F0, F9, F9
+	FMOVD.P F9, 8(R0)
+	SUBS    $1, R4, R4
+	BNE     tail_loop_347
+
+span_done_348:
+	B       ring_done_326
+
+ring_segmented_327:
+	CMP     $228, R9
+	BHI     ring_done_326
+	MOVD    $228, R22
+	UDIV    R9, R22, R25
+	MOVD    ZR, R23
+
+ring_segment_349:
+	CBZ     R3, ring_done_326
+	SUB     R23, R8, R24
+	CMP     R25, R24
+	CSEL    HI, R25, R24, R24
+	MUL     R9, R24, R12
+	ADD     R23<<3, R10, R22
+	MOVD    R12, R14
+
+ring_len_350:
+	CMP     $2, R14
+	BHS     ring_len_done_351
+	ADD     R12, R14, R14
+	B       ring_len_350
+
+ring_len_done_351:
+	MOVD    $2, R15
+
+ring_step_352:
+	CMP     R14, R15
+	BLO     ring_step_done_353
+	SUB     R14, R15, R15
+	B       ring_step_352
+
+ring_step_done_353:
+	MOVD    $8, R19
+
+ring_step_354:
+	CMP     R14, R19
+	BLO     ring_step_done_355
+	SUB     R14, R19, R19
+	B       ring_step_354
+
+ring_step_done_355:
+	MOVD    R22, R6
+	MOVD    R20, R5
+	CMP     $1, R9
+	BNE     ring_planes_356
+	SUBS    $2, R24, R4
+	BLT     ring_copy_tail_359
+
+ring_copy_358:
+	VLD1.P  16(R6), [V8.D2]
+	VST1.P  [V8.D2], 16(R5)
+	SUBS    $2, R4, R4
+	BGE     ring_copy_358
+
+ring_copy_tail_359:
+	ADDS    $2, R4, R4
+	BEQ     ring_extend_357
+
+ring_copy_element_360:
+	MOVD.P  8(R6), R7
+	MOVD.P  R7, 8(R5)
+	SUBS    $1, R4, R4
+	BNE     ring_copy_element_360
+	B       ring_extend_357
+
+ring_planes_356:
+	ADD     R24<<3, R6, R4
+	MOVD    R5, R7
+
+ring_channel_361:
+	VLD1R.P 8(R6), [V8.D2]
+	MOVD    R7, R5
+	ADD     R9<<3, R7, R7
+
+ring_fill_362:
+	VST1.P  [V8.D2], 16(R5)
+	CMP     R7, R5
+	BLO     ring_fill_362
+	CMP     R4, R6
+	BLO     ring_channel_361
+
+ring_extend_357:
+	MOVD    R20, R6
+	ADD     R12<<3, R20, R5
+	SUBS    R12, R14, R4
+	BEQ     ring_repeated_363
+
+ring_element_364:
+	MOVD.P  8(R6), R7
+	MOVD.P  R7, 8(R5)
+	SUBS    $1, R4, R4
+	BNE     ring_element_364
+
+ring_repeated_363:
+	MOVD    R20, R6
+	ADD     R14<<3, R20, R5
+	VLD1.P  16(R6), [V8.D2]
+	VST1.P  [V8.D2], 16(R5)
+	VLD1.P  16(R6), [V8.D2]
+	VST1.P  [V8.D2], 16(R5)
+	VLD1.P  16(R6), [V8.D2]
+	VST1.P  [V8.D2], 16(R5)
+	VLD1.P  16(R6), [V8.D2]
+	VST1.P  [V8.D2], 16(R5)
+	CMP     R12, R3
+	CSEL    LO, R3, R12, R4
+	SUB     R4, R3, R3
+	MOVD    ZR, R13
+	MOVD    R20, R5
+	SUBS    $8, R4, R4
+	BLT     single_366
+
+unrolled_365:
+	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
+	VLD1.P  64(R5), [V8.D2, V9.D2, V10.D2, V11.D2]
+	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
+	WORD    $0x6e60dd08 // fmul v8.2d, v8.2d, v0.2d
+	VBIT    V13.B16, V0.B16, V8.B16
+	WORD    $0x4ee0c82d // fcmgt v13.2d, v1.2d, #0.0
+	WORD    $0x6e61dd29 // fmul v9.2d, v9.2d, v1.2d
+	VBIT    V13.B16, V1.B16, V9.B16
+	WORD    $0x4ee0c84d // fcmgt v13.2d, v2.2d, #0.0
+	WORD    $0x6e62dd4a // fmul v10.2d, v10.2d, v2.2d
+	VBIT    V13.B16, V2.B16, V10.B16
+	WORD    $0x4ee0c86d // fcmgt v13.2d, v3.2d, #0.0
+	WORD    $0x6e63dd6b // fmul v11.2d, v11.2d, v3.2d
+	VBIT    V13.B16, V3.B16, V11.B16
+	VST1.P  [V8.D2, V9.D2, V10.D2, V11.D2], 64(R0)
+	ADD     R19, R13, R13
+	SUBS    R14, R13, R22
+	CSEL    HS, R22, R13, R13
+	ADD     R13<<3, R20, R5
+	SUBS    $8, R4, R4
+	BGE     unrolled_365
+
+single_366:
+	ADDS    $6, R4, R4
+	BLT     tail_368
+
+single_loop_367:
+	VLD1.P  16(R2), [V0.D2]
+	VLD1.P  16(R5), [V8.D2]
+	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
+	WORD    $0x6e60dd08 // fmul v8.2d, v8.2d, v0.2d
+	VBIT    V13.B16, V0.B16, V8.B16
+	VST1.P  [V8.D2], 16(R0)
+	ADD     R15, R13, R13
+	SUBS    R14, R13, R22
+	CSEL    HS, R22, R13, R13
+	ADD     R13<<3, R20, R5
+	SUBS    $2, R4, R4
+	BGE     single_loop_367
+
+tail_368:
+	ADDS    $2, R4, R4
+	BEQ     span_done_370
+
+tail_loop_369:
+	FMOVD.P 8(R2), F0
+	FCMPD   $(0.0), F0
+	FMOVD.P 8(R5), F8
+	FMULD   F8, F0, F9
+	FCSELD  GT, F0, F9, F9
+	FMOVD.P F9, 8(R0)
+	SUBS    $1, R4, R4
+	BNE     tail_loop_369
+
+span_done_370:
+	ADD     R24, R23, R23
+	CMP     R8, R23
+	CSEL    EQ, ZR, R23, R23
+	B       ring_segment_349
+
+ring_done_326:
 	RET
 
 // func backwardNEONF64(dx []float64, dy []float64, x []float64, alpha float64) float64
@@ -1399,9 +3863,9 @@ TEXT ·backwardNEONF64(SB), NOSPLIT, $0-88
 	VEOR    V22.B16, V22.B16, V22.B16
 	VEOR    V23.B16, V23.B16, V23.B16
 	SUBS    $8, R4, R4
-	BLT     single_117
+	BLT     single_372
 
-unrolled_116:
+unrolled_371:
 	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
 	VLD1.P  64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
@@ -1430,13 +3894,13 @@ unrolled_116:
 	VBIT    V13.B16, V7.B16, V11.B16
 	VST1.P  [V8.D2, V9.D2, V10.D2, V11.D2], 64(R0)
 	SUBS    $8, R4, R4
-	BGE     unrolled_116
+	BGE     unrolled_371
 
-single_117:
+single_372:
 	ADDS    $6, R4, R4
-	BLT     tail_119
+	BLT     tail_374
 
-single_loop_118:
+single_loop_373:
 	VLD1.P  16(R2), [V0.D2]
 	VLD1.P  16(R1), [V4.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
@@ -1447,17 +3911,17 @@ single_loop_118:
 	VBIT    V13.B16, V4.B16, V8.B16
 	VST1.P  [V8.D2], 16(R0)
 	SUBS    $2, R4, R4
-	BGE     single_loop_118
+	BGE     single_loop_373
 
-tail_119:
+tail_374:
 	WORD    $0x4e75d694 // fadd v20.2d, v20.2d, v21.2d
 	WORD    $0x4e77d6d6 // fadd v22.2d, v22.2d, v23.2d
 	WORD    $0x4e76d694 // fadd v20.2d, v20.2d, v22.2d
 	WORD    $0x7e70da94 // faddp d20, v20.2d
 	ADDS    $2, R4, R4
-	BEQ     span_done_121
+	BEQ     span_done_376
 
-tail_loop_120:
+tail_loop_375:
 	FMOVD.P 8(R2), F0
 	FMOVD.P 8(R1), F4
 	FCMPD   $(0.0), F0
@@ -1468,9 +3932,9 @@ tail_loop_120:
 	FADDD   F16, F20, F17
 	FCSELD  GT, F20, F17, F20
 	SUBS    $1, R4, R4
-	BNE     tail_loop_120
+	BNE     tail_loop_375
 
-span_done_121:
+span_done_376:
 	FMOVD   F20, ret+80(FP)
 	RET
 
@@ -1485,16 +3949,16 @@ TEXT ·backwardPlanesNEONF64(SB), NOSPLIT, $0-128
 	MOVD    alpha_len+80(FP), R8
 	MOVD    alpha_base+72(FP), R10
 	MOVD    acc_base+96(FP), R11
-	CBZ     R8, planes_done_122
-	CBZ     R9, planes_done_122
+	CBZ     R8, planes_done_377
+	CBZ     R9, planes_done_377
 
-pass_123:
+pass_378:
 	MOVD    R10, R5
 	MOVD    R11, R6
 	MOVD    R8, R12
 
-plane_124:
-	CBZ     R3, planes_done_122
+plane_379:
+	CBZ     R3, planes_done_377
 	CMP     R9, R3
 	CSEL    LO, R3, R9, R4
 	SUB     R4, R3, R3
@@ -1504,9 +3968,9 @@ plane_124:
 	VEOR    V22.B16, V22.B16, V22.B16
 	VEOR    V23.B16, V23.B16, V23.B16
 	SUBS    $8, R4, R4
-	BLT     single_126
+	BLT     single_381
 
-unrolled_125:
+unrolled_380:
 	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
 	VLD1.P  64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
@@ -1535,13 +3999,13 @@ unrolled_125:
 	VBIT    V13.B16, V7.B16, V11.B16
 	VST1.P  [V8.D2, V9.D2, V10.D2, V11.D2], 64(R0)
 	SUBS    $8, R4, R4
-	BGE     unrolled_125
+	BGE     unrolled_380
 
-single_126:
+single_381:
 	ADDS    $6, R4, R4
-	BLT     tail_128
+	BLT     tail_383
 
-single_loop_127:
+single_loop_382:
 	VLD1.P  16(R2), [V0.D2]
 	VLD1.P  16(R1), [V4.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
@@ -1552,17 +4016,17 @@ single_loop_127:
 	VBIT    V13.B16, V4.B16, V8.B16
 	VST1.P  [V8.D2], 16(R0)
 	SUBS    $2, R4, R4
-	BGE     single_loop_127
+	BGE     single_loop_382
 
-tail_128:
+tail_383:
 	WORD    $0x4e75d694 // fadd v20.2d, v20.2d, v21.2d
 	WORD    $0x4e77d6d6 // fadd v22.2d, v22.2d, v23.2d
 	WORD    $0x4e76d694 // fadd v20.2d, v20.2d, v22.2d
 	WORD    $0x7e70da94 // faddp d20, v20.2d
 	ADDS    $2, R4, R4
-	BEQ     span_done_130
+	BEQ     span_done_385
 
-tail_loop_129:
+tail_loop_384:
 	FMOVD.P 8(R2), F0
 	FMOVD.P 8(R1), F4
 	FCMPD   $(0.0), F0
@@ -1573,17 +4037,17 @@ tail_loop_129:
 	FADDD   F16, F20, F17
 	FCSELD  GT, F20, F17, F20
 	SUBS    $1, R4, R4
-	BNE     tail_loop_129
+	BNE     tail_loop_384
 
-span_done_130:
+span_done_385:
 	FMOVD   (R6), F17
 	FADDD   F20, F17, F17
 	FMOVD.P F17, 8(R6)
 	SUBS    $1, R12, R12
-	BNE     plane_124
-	B       pass_123
+	BNE     plane_379
+	B       pass_378
 
-planes_done_122:
+planes_done_377:
 	RET
 
 // func backwardPatternNEONF64(dx []float64, dy []float64, x []float64, pattern []float64, acc []float64)
@@ -1596,10 +4060,10 @@ TEXT ·backwardPatternNEONF64(SB), NOSPLIT, $0-120
 	MOVD    pattern_len+80(FP), R8
 	MOVD    pattern_base+72(FP), R10
 	MOVD    acc_base+96(FP), R11
-	CBZ     R8, rows_done_132
+	CBZ     R8, rows_done_387
 
-row_131:
-	CBZ     R3, rows_done_132
+row_386:
+	CBZ     R3, rows_done_387
 	CMP     R8, R3
 	CSEL    LO, R3, R8, R4
 	SUB     R4, R3, R3
@@ -1607,9 +4071,9 @@ row_131:
 	MOVD    R11, R6
 	MOVD    R11, R7
 	SUBS    $8, R4, R4
-	BLT     single_134
+	BLT     single_389
 
-unrolled_133:
+unrolled_388:
 	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
 	VLD1.P  64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
 	VLD1.P  64(R5), [V8.D2, V9.D2, V10.D2, V11.D2]
@@ -1641,13 +4105,13 @@ unrolled_133:
 	VST1.P  [V8.D2, V9.D2, V10.D2, V11.D2], 64(R0)
 	VST1.P  [V20.D2, V21.D2, V22.D2, V23.D2], 64(R7)
 	SUBS    $8, R4, R4
-	BGE     unrolled_133
+	BGE     unrolled_388
 
-single_134:
+single_389:
 	ADDS    $6, R4, R4
-	BLT     tail_136
+	BLT     tail_391
 
-single_loop_135:
+single_loop_390:
 	VLD1.P  16(R2), [V0.D2]
 	VLD1.P  16(R1), [V4.D2]
 	VLD1.P  16(R5), [V8.D2]
@@ -1661,13 +4125,13 @@ single_loop_135:
 	VST1.P  [V8.D2], 16(R0)
 	VST1.P  [V20.D2], 16(R7)
 	SUBS    $2, R4, R4
-	BGE     single_loop_135
+	BGE     single_loop_390
 
-tail_136:
+tail_391:
 	ADDS    $2, R4, R4
-	BEQ     span_done_138
+	BEQ     span_done_393
 
-tail_loop_137:
+tail_loop_392:
 	FMOVD.P 8(R2), F0
 	FMOVD.P 8(R1), F4
 	FCMPD   $(0.0), F0
@@ -1681,12 +4145,685 @@ tail_loop_137:
 	FCSELD  GT, F20, F17, F20
 	FMOVD.P F20, 8(R7)
 	SUBS    $1, R4, R4
-	BNE     tail_loop_137
+	BNE     tail_loop_392
 
-span_done_138:
-	B       row_131
+span_done_393:
+	B       row_386
 
-rows_done_132:
+rows_done_387:
+	RET
+
+// func backwardRingNEONF64(dx []float64, dy []float64, x []float64, alpha []float64, dalpha []float64, inner int)
+// Requires: ASIMD
+TEXT ·backwardRingNEONF64(SB), $1880-128
+	MOVD    dx_base+0(FP), R0
+	MOVD    dy_base+24(FP), R1
+	MOVD    x_base+48(FP), R2
+	MOVD    x_len+56(FP), R3
+	MOVD    inner+120(FP), R9
+	MOVD    alpha_len+80(FP), R8
+	MOVD    alpha_base+72(FP), R10
+	ADD     $16, RSP, R20
+	MOVD    dalpha_base+96(FP), R11
+	ADD     $944, RSP, R21
+	CBZ     R8, ring_done_394
+	CBZ     R9, ring_done_394
+	MUL     R9, R8, R12
+	CMP     $106, R12
+	BHI     ring_segmented_395
+	MOVD    R12, R14
+
+ring_len_396:
+	CMP     $2, R14
+	BHS     ring_len_done_397
+	ADD     R12, R14, R14
+	B       ring_len_396
+
+ring_len_done_397:
+	MOVD    $2, R15
+
+ring_step_398:
+	CMP     R14, R15
+	BLO     ring_step_done_399
+	SUB     R14, R15, R15
+	B       ring_step_398
+
+ring_step_done_399:
+	MOVD    $8, R19
+
+ring_step_400:
+	CMP     R14, R19
+	BLO     ring_step_done_401
+	SUB     R14, R19, R19
+	B       ring_step_400
+
+ring_step_done_401:
+	MOVD    R10, R6
+	MOVD    R20, R5
+	CMP     $1, R9
+	BNE     ring_planes_402
+	SUBS    $2, R8, R4
+	BLT     ring_copy_tail_405
+
+ring_copy_404:
+	VLD1.P  16(R6), [V8.D2]
+	VST1.P  [V8.D2], 16(R5)
+	SUBS    $2, R4, R4
+	BGE     ring_copy_404
+
+ring_copy_tail_405:
+	ADDS    $2, R4, R4
+	BEQ     ring_extend_403
+
+ring_copy_element_406:
+	MOVD.P  8(R6), R7
+	MOVD.P  R7, 8(R5)
+	SUBS    $1, R4, R4
+	BNE     ring_copy_element_406
+	B       ring_extend_403
+
+ring_planes_402:
+	ADD     R8<<3, R6, R4
+	MOVD    R5, R7
+
+ring_channel_407:
+	VLD1R.P 8(R6), [V8.D2]
+	MOVD    R7, R5
+	ADD     R9<<3, R7, R7
+
+ring_fill_408:
+	VST1.P  [V8.D2], 16(R5)
+	CMP     R7, R5
+	BLO     ring_fill_408
+	CMP     R4, R6
+	BLO     ring_channel_407
+
+ring_extend_403:
+	MOVD    R20, R6
+	ADD     R12<<3, R20, R5
+	SUBS    R12, R14, R4
+	BEQ     ring_repeated_409
+
+ring_element_410:
+	MOVD.P  8(R6), R7
+	MOVD.P  R7, 8(R5)
+	SUBS    $1, R4, R4
+	BNE     ring_element_410
+
+ring_repeated_409:
+	MOVD    R20, R6
+	ADD     R14<<3, R20, R5
+	VLD1.P  16(R6), [V8.D2]
+	VST1.P  [V8.D2], 16(R5)
+	VLD1.P  16(R6), [V8.D2]
+	VST1.P  [V8.D2], 16(R5)
+	VLD1.P  16(R6), [V8.D2]
+	VST1.P  [V8.D2], 16(R5)
+	VLD1.P  16(R6), [V8.D2]
+	VST1.P  [V8.D2], 16(R5)
+	VEOR    V8.B16, V8.B16, V8.B16
+	MOVD    R21, R7
+	ADD     $8, R14, R4
+
+ring_zero_411:
+	VST1.P  [V8.D2], 16(R7)
+	SUBS    $2, R4, R4
+	BGT     ring_zero_411
+	MOVD    R3, R4
+	MOVD    ZR, R13
+	MOVD    R20, R5
+	MOVD    R21, R6
+	MOVD    R21, R7
+	SUBS    $8, R4, R4
+	BLT     single_413
+
+unrolled_412:
+	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
+	VLD1.P  64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
+	VLD1.P  64(R5), [V8.D2, V9.D2, V10.D2, V11.D2]
+	VLD1.P  64(R6), [V20.D2, V21.D2, V22.D2, V23.D2]
+	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
+	WORD    $0x6e60dc90 // fmul v16.2d, v4.2d, v0.2d
+	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
+	WORD    $0x4e70d694 // fadd v20.2d, v20.2d, v16.2d
+	WORD    $0x6e64dd08 // fmul v8.2d, v8.2d, v4.2d
+	VBIT    V13.B16, V4.B16, V8.B16
+	WORD    $0x4ee0c82d // fcmgt v13.2d, v1.2d, #0.0
+	WORD    $0x6e61dcb0 // fmul v16.2d, v5.2d, v1.2d
+	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
+	WORD    $0x4e70d6b5 // fadd v21.2d, v21.2d, v16.2d
+	WORD    $0x6e65dd29 // fmul v9.2d, v9.2d, v5.2d
+	VBIT    V13.B16, V5.B16, V9.B16
+	WORD    $0x4ee0c84d // fcmgt v13.2d, v2.2d, #0.0
+	WORD    $0x6e62dcd0 // fmul v16.2d, v6.2d, v2.2d
+	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
+	WORD    $0x4e70d6d6 // fadd v22.2d, v22.2d, v16.2d
+	WORD    $0x6e66dd4a // fmul v10.2d, v10.2d, v6.2d
+	VBIT    V13.B16, V6.B16, V10.B16
+	WORD    $0x4ee0c86d // fcmgt v13.2d, v3.2d, #0.0
+	WORD    $0x6e63dcf0 // fmul v16.2d, v7.2d, v3.2d
+	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
+	WORD    $0x4e70d6f7 // fadd v23.2d, v23.2d, v16.2d
+	WORD    $0x6e67dd6b // fmul v11.2d, v11.2d, v7.2d
+	VBIT    V13.B16, V7.B16, V11.B16
+	VST1.P  [V8.D2, V9.D2, V10.D2, V11.D2], 64(R0)
+	VST1.P  [V20.D2, V21.D2, V22.D2, V23.D2], 64(R7)
+	ADD     R19, R13, R13
+	SUBS    R14, R13, R22
+	CSEL    HS, R22, R13, R13
+	ADD     R13<<3, R20, R5
+	ADD     R13<<3, R21, R6
+	ADD     R13<<3, R21, R7
+	SUBS    $8, R4, R4
+	BGE     unrolled_412
+
+single_413:
+	ADDS    $6, R4, R4
+	BLT     tail_415
+
+single_loop_414:
+	VLD1.P  16(R2), [V0.D2]
+	VLD1.P  16(R1), [V4.D2]
+	VLD1.P  16(R5), [V8.D2]
+	VLD1.P  16(R6), [V20.D2]
+	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
+	WORD    $0x6e60dc90 // fmul v16.2d, v4.2d, v0.2d
+	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
+	WORD    $0x4e70d694 // fadd v20.2d, v20.2d, v16.2d
+	WORD    $0x6e64dd08 // fmul v8.2d, v8.2d, v4.2d
+	VBIT    V13.B16, V4.B16, V8.B16
+	VST1.P  [V8.D2], 16(R0)
+	VST1.P  [V20.D2], 16(R7)
+	ADD     R15, R13, R13
+	SUBS    R14, R13, R22
+	CSEL    HS, R22, R13, R13
+	ADD     R13<<3, R20, R5
+	ADD     R13<<3, R21, R6
+	ADD     R13<<3, R21, R7
+	SUBS    $2, R4, R4
+	BGE     single_loop_414
+
+tail_415:
+	ADDS    $2, R4, R4
+	BEQ     span_done_417
+
+tail_loop_416:
+	FMOVD.P 8(R2), F0
+	FMOVD.P 8(R1), F4
+	FCMPD   $(0.0), F0
+	FMOVD.P 8(R5), F8
+	FMULD   F8, F4, F9
+	FCSELD  GT, F4, F9, F9
+	FMOVD.P F9, 8(R0)
+	FMULD   F0, F4, F16
+	FMOVD.P 8(R6), F20
+	FADDD   F16, F20, F17
+	FCSELD  GT, F20, F17, F20
+	FMOVD.P F20, 8(R7)
+	SUBS    $1, R4, R4
+	BNE     tail_loop_416
+
+span_done_417:
+	ADD     R14<<3, R21, R6
+	FMOVQ   48(R6), F8
+	FMOVQ   48(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 48(R21)
+	FMOVQ   32(R6), F8
+	FMOVQ   32(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 32(R21)
+	FMOVQ   16(R6), F8
+	FMOVQ   16(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 16(R21)
+	FMOVQ   0(R6), F8
+	FMOVQ   0(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 0(R21)
+	SUBS    R12, R14, R4
+	BEQ     ring_folded_419
+	ADD     R14<<3, R21, R6
+	ADD     R4<<3, R21, R7
+
+ring_fold_418:
+	SUB     $8, R6, R6
+	SUB     $8, R7, R7
+	FMOVD   (R6), F8
+	FMOVD   (R7), F12
+	FADDD   F8, F12, F12
+	FMOVD   F12, (R7)
+	SUBS    $1, R4, R4
+	BNE     ring_fold_418
+
+ring_folded_419:
+	MOVD    R11, R5
+	MOVD    R21, R6
+	CMP     $1, R9
+	BNE     ring_sums_planes_421
+	SUBS    $2, R8, R4
+	BLT     ring_sums_scalar_423
+
+ring_sums_vector_422:
+	VLD1    (R5), [V8.D2]
+	VLD1.P  16(R6), [V14.D2]
+	WORD    $0x4e6ed508 // fadd v8.2d, v8.2d, v14.2d
+	VST1.P  [V8.D2], 16(R5)
+	SUBS    $2, R4, R4
+	BGE     ring_sums_vector_422
+
+ring_sums_scalar_423:
+	ADDS    $2, R4, R4
+	BEQ     ring_sums_done_420
+
+ring_sums_one_424:
+	FMOVD.P 8(R6), F20
+	FMOVD   (R5), F8
+	FADDD   F20, F8, F8
+	FMOVD.P F8, 8(R5)
+	SUBS    $1, R4, R4
+	BNE     ring_sums_one_424
+	B       ring_sums_done_420
+
+ring_sums_planes_421:
+	MOVD    R8, R4
+	LSL     $3, R9, R22
+
+ring_sums_group_425:
+	CMP     $4, R4
+	BLO     ring_sums_single_427
+	VEOR    V20.B16, V20.B16, V20.B16
+	VEOR    V21.B16, V21.B16, V21.B16
+	ADD     R22, R6, R7
+	VEOR    V22.B16, V22.B16, V22.B16
+	ADD     R22, R7, R13
+	VEOR    V23.B16, V23.B16, V23.B16
+	ADD     R22, R13, R15
+	MOVD    R9, R19
+
+ring_sums_group_plane_426:
+	FMOVD.P 8(R6), F14
+	FMOVD.P 8(R7), F15
+	FMOVD.P 8(R13), F16
+	FMOVD.P 8(R15), F17
+	FADDD   F14, F20, F20
+	FADDD   F15, F21, F21
+	FADDD   F16, F22, F22
+	FADDD   F17, F23, F23
+	SUBS    $1, R19, R19
+	BNE     ring_sums_group_plane_426
+	FMOVD   (R5), F8
+	FADDD   F20, F8, F8
+	FMOVD.P F8, 8(R5)
+	FMOVD   (R5), F8
+	FADDD   F21, F8, F8
+	FMOVD.P F8, 8(R5)
+	FMOVD   (R5), F8
+	FADDD   F22, F8, F8
+	FMOVD.P F8, 8(R5)
+	FMOVD   (R5), F8
+	FADDD   F23, F8, F8
+	FMOVD.P F8, 8(R5)
+	MOVD    R15, R6
+	SUB     $4, R4, R4
+	B       ring_sums_group_425
+
+ring_sums_single_427:
+	CBZ     R4, ring_sums_done_420
+	VEOR    V20.B16, V20.B16, V20.B16
+	MOVD    R9, R19
+
+ring_sums_single_plane_428:
+	FMOVD.P 8(R6), F14
+	FADDD   F14, F20, F20
+	SUBS    $1, R19, R19
+	BNE     ring_sums_single_plane_428
+	FMOVD   (R5), F8
+	FADDD   F20, F8, F8
+	FMOVD.P F8, 8(R5)
+	SUB     $1, R4, R4
+	B       ring_sums_single_427
+
+ring_sums_done_420:
+	B       ring_done_394
+
+ring_segmented_395:
+	CMP     $106, R9
+	BHI     ring_done_394
+	MOVD    $106, R22
+	UDIV    R9, R22, R25
+	MOVD    ZR, R23
+
+ring_segment_429:
+	CBZ     R3, ring_done_394
+	SUB     R23, R8, R24
+	CMP     R25, R24
+	CSEL    HI, R25, R24, R24
+	MUL     R9, R24, R12
+	ADD     R23<<3, R10, R22
+	MOVD    R12, R14
+
+ring_len_430:
+	CMP     $2, R14
+	BHS     ring_len_done_431
+	ADD     R12, R14, R14
+	B       ring_len_430
+
+ring_len_done_431:
+	MOVD    $2, R15
+
+ring_step_432:
+	CMP     R14, R15
+	BLO     ring_step_done_433
+	SUB     R14, R15, R15
+	B       ring_step_432
+
+ring_step_done_433:
+	MOVD    $8, R19
+
+ring_step_434:
+	CMP     R14, R19
+	BLO     ring_step_done_435
+	SUB     R14, R19, R19
+	B       ring_step_434
+
+ring_step_done_435:
+	MOVD    R22, R6
+	MOVD    R20, R5
+	CMP     $1, R9
+	BNE     ring_planes_436
+	SUBS    $2, R24, R4
+	BLT     ring_copy_tail_439
+
+ring_copy_438:
+	VLD1.P  16(R6), [V8.D2]
+	VST1.P  [V8.D2], 16(R5)
+	SUBS    $2, R4, R4
+	BGE     ring_copy_438
+
+ring_copy_tail_439:
+	ADDS    $2, R4, R4
+	BEQ     ring_extend_437
+
+ring_copy_element_440:
+	MOVD.P  8(R6), R7
+	MOVD.P  R7, 8(R5)
+	SUBS    $1, R4, R4
+	BNE     ring_copy_element_440
+	B       ring_extend_437
+
+ring_planes_436:
+	ADD     R24<<3, R6, R4
+	MOVD    R5, R7
+
+ring_channel_441:
+	VLD1R.P 8(R6), [V8.D2]
+	MOVD    R7, R5
+	ADD     R9<<3, R7, R7
+
+ring_fill_442:
+	VST1.P  [V8.D2], 16(R5)
+	CMP     R7, R5
+	BLO     ring_fill_442
+	CMP     R4, R6
+	BLO     ring_channel_441
+
+ring_extend_437:
+	MOVD    R20, R6
+	ADD     R12<<3, R20, R5
+	SUBS    R12, R14, R4
+	BEQ     ring_repeated_443
+
+ring_element_444:
+	MOVD.P  8(R6), R7
+	MOVD.P  R7, 8(R5)
+	SUBS    $1, R4, R4
+	BNE     ring_element_444
+
+ring_repeated_443:
+	MOVD    R20, R6
+	ADD     R14<<3, R20, R5
+	VLD1.P  16(R6), [V8.D2]
+	VST1.P  [V8.D2], 16(R5)
+	VLD1.P  16(R6), [V8.D2]
+	VST1.P  [V8.D2], 16(R5)
+	VLD1.P  16(R6), [V8.D2]
+	VST1.P  [V8.D2], 16(R5)
+	VLD1.P  16(R6), [V8.D2]
+	VST1.P  [V8.D2], 16(R5)
+	VEOR    V8.B16, V8.B16, V8.B16
+	MOVD    R21, R7
+	ADD     $8, R14, R4
+
+ring_zero_445:
+	VST1.P  [V8.D2], 16(R7)
+	SUBS    $2, R4, R4
+	BGT     ring_zero_445
+	CMP     R12, R3
+	CSEL    LO, R3, R12, R4
+	SUB     R4, R3, R3
+	MOVD    ZR, R13
+	MOVD    R20, R5
+	MOVD    R21, R6
+	MOVD    R21, R7
+	SUBS    $8, R4, R4
+	BLT     single_447
+
+unrolled_446:
+	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
+	VLD1.P  64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
+	VLD1.P  64(R5), [V8.D2, V9.D2, V10.D2, V11.D2]
+	VLD1.P  64(R6), [V20.D2, V21.D2, V22.D2, V23.D2]
+	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
+	WORD    $0x6e60dc90 // fmul v16.2d, v4.2d, v0.2d
+	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
+	WORD    $0x4e70d694 // fadd v20.2d, v20.2d, v16.2d
+	WORD    $0x6e64dd08 // fmul v8.2d, v8.2d, v4.2d
+	VBIT    V13.B16, V4.B16, V8.B16
+	WORD    $0x4ee0c82d // fcmgt v13.2d, v1.2d, #0.0
+	WORD    $0x6e61dcb0 // fmul v16.2d, v5.2d, v1.2d
+	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
+	WORD    $0x4e70d6b5 // fadd v21.2d, v21.2d, v16.2d
+	WORD    $0x6e65dd29 // fmul v9.2d, v9.2d, v5.2d
+	VBIT    V13.B16, V5.B16, V9.B16
+	WORD    $0x4ee0c84d // fcmgt v13.2d, v2.2d, #0.0
+	WORD    $0x6e62dcd0 // fmul v16.2d, v6.2d, v2.2d
+	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
+	WORD    $0x4e70d6d6 // fadd v22.2d, v22.2d, v16.2d
+	WORD    $0x6e66dd4a // fmul v10.2d, v10.2d, v6.2d
+	VBIT    V13.B16, V6.B16, V10.B16
+	WORD    $0x4ee0c86d // fcmgt v13.2d, v3.2d, #0.0
+	WORD    $0x6e63dcf0 // fmul v16.2d, v7.2d, v3.2d
+	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
+	WORD    $0x4e70d6f7 // fadd v23.2d, v23.2d, v16.2d
+	WORD    $0x6e67dd6b // fmul v11.2d, v11.2d, v7.2d
+	VBIT    V13.B16, V7.B16, V11.B16
+	VST1.P  [V8.D2, V9.D2, V10.D2, V11.D2], 64(R0)
+	VST1.P  [V20.D2, V21.D2, V22.D2, V23.D2], 64(R7)
+	ADD     R19, R13, R13
+	SUBS    R14, R13, R22
+	CSEL    HS, R22, R13, R13
+	ADD     R13<<3, R20, R5
+	ADD     R13<<3, R21, R6
+	ADD     R13<<3, R21, R7
+	SUBS    $8, R4, R4
+	BGE     unrolled_446
+
+single_447:
+	ADDS    $6, R4, R4
+	BLT     tail_449
+
+single_loop_448:
+	VLD1.P  16(R2), [V0.D2]
+	VLD1.P  16(R1), [V4.D2]
+	VLD1.P  16(R5), [V8.D2]
+	VLD1.P  16(R6), [V20.D2]
+	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
+	WORD    $0x6e60dc90 // fmul v16.2d, v4.2d, v0.2d
+	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
+	WORD    $0x4e70d694 // fadd v20.2d, v20.2d, v16.2d
+	WORD    $0x6e64dd08 // fmul v8.2d, v8.2d, v4.2d
+	VBIT    V13.B16, V4.B16, V8.B16
+	VST1.P  [V8.D2], 16(R0)
+	VST1.P  [V20.D2], 16(R7)
+	ADD     R15, R13, R13
+	SUBS    R14, R13, R22
+	CSEL    HS, R22, R13, R13
+	ADD     R13<<3, R20, R5
+	ADD     R13<<3, R21, R6
+	ADD     R13<<3, R21, R7
+	SUBS    $2, R4, R4
+	BGE     single_loop_448
+
+tail_449:
+	ADDS    $2, R4, R4
+	BEQ     span_done_451
+
+tail_loop_450:
+	FMOVD.P 8(R2), F0
+	FMOVD.P 8(R1), F4
+	FCMPD   $(0.0), F0
+	FMOVD.P 8(R5), F8
+	FMULD   F8, F4, F9
+	FCSELD  GT, F4, F9, F9
+	FMOVD.P F9, 8(R0)
+	FMULD   F0, F4, F16
+	FMOVD.P 8(R6), F20
+	FADDD   F16, F20, F17
+	FCSELD  GT, F20, F17, F20
+	FMOVD.P F20, 8(R7)
+	SUBS    $1, R4, R4
+	BNE     tail_loop_450
+
+span_done_451:
+	ADD     R23<<3, R11, R22
+	ADD     R14<<3, R21, R6
+	FMOVQ   48(R6), F8
+	FMOVQ   48(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 48(R21)
+	FMOVQ   32(R6), F8
+	FMOVQ   32(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 32(R21)
+	FMOVQ   16(R6), F8
+	FMOVQ   16(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 16(R21)
+	FMOVQ   0(R6), F8
+	FMOVQ   0(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 0(R21)
+	SUBS    R12, R14, R4
+	BEQ     ring_folded_453
+	ADD     R14<<3, R21, R6
+	ADD     R4<<3, R21, R7
+
+ring_fold_452:
+	SUB     $8, R6, R6
+	SUB     $8, R7, R7
+	FMOVD   (R6), F8
+	FMOVD   (R7), F12
+	FADDD   F8, F12, F12
+	FMOVD   F12, (R7)
+	SUBS    $1, R4, R4
+	BNE     ring_fold_452
+
+ring_folded_453:
+	MOVD    R22, R5
+	MOVD    R21, R6
+	CMP     $1, R9
+	BNE     ring_sums_planes_455
+	SUBS    $2, R24, R4
+	BLT     ring_sums_scalar_457
+
+ring_sums_vector_456:
+	VLD1    (R5), [V8.D2]
+	VLD1.P  16(R6), [V14.D2]
+	WORD    $0x4e6ed508 // fadd v8.2d, v8.2d, v14.2d
+	VST1.P  [V8.D2], 16(R5)
+	SUBS    $2, R4, R4
+	BGE     ring_sums_vector_456
+
+ring_sums_scalar_457:
+	ADDS    $2, R4, R4
+	BEQ     ring_sums_done_454
+
+ring_sums_one_458:
+	FMOVD.P 8(R6), F20
+	FMOVD   (R5), F8
+	FADDD   F20, F8, F8
+	FMOVD.P F8, 8(R5)
+	SUBS    $1, R4, R4
+	BNE     ring_sums_one_458
+	B       ring_sums_done_454
+
+ring_sums_planes_455:
+	MOVD    R24, R4
+	LSL     $3, R9, R22
+
+ring_sums_group_459:
+	CMP     $4, R4
+	BLO     ring_sums_single_461
+	VEOR    V20.B16, V20.B16, V20.B16
+	VEOR    V21.B16, V21.B16, V21.B16
+	ADD     R22, R6, R7
+	VEOR    V22.B16, V22.B16, V22.B16
+	ADD     R22, R7, R13
+	VEOR    V23.B16, V23.B16, V23.B16
+	ADD     R22, R13, R15
+	MOVD    R9, R19
+
+ring_sums_group_plane_460:
+	FMOVD.P 8(R6), F14
+	FMOVD.P 8(R7), F15
+	FMOVD.P 8(R13), F16
+	FMOVD.P 8(R15), F17
+	FADDD   F14, F20, F20
+	FADDD   F15, F21, F21
+	FADDD   F16, F22, F22
+	FADDD   F17, F23, F23
+	SUBS    $1, R19, R19
+	BNE     ring_sums_group_plane_460
+	FMOVD   (R5), F8
+	FADDD   F20, F8, F8
+	FMOVD.P F8, 8(R5)
+	FMOVD   (R5), F8
+	FADDD   F21, F8, F8
+	FMOVD.P F8, 8(R5)
+	FMOVD   (R5), F8
+	FADDD   F22, F8, F8
+	FMOVD.P F8, 8(R5)
+	FMOVD   (R5), F8
+	FADDD   F23, F8, F8
+	FMOVD.P F8, 8(R5)
+	MOVD    R15, R6
+	SUB     $4, R4, R4
+	B       ring_sums_group_459
+
+ring_sums_single_461:
+	CBZ     R4, ring_sums_done_454
+	VEOR    V20.B16, V20.B16, V20.B16
+	MOVD    R9, R19
+
+ring_sums_single_plane_462:
+	FMOVD.P 8(R6), F14
+	FADDD   F14, F20, F20
+	SUBS    $1, R19, R19
+	BNE     ring_sums_single_plane_462
+	FMOVD   (R5), F8
+	FADDD   F20, F8, F8
+	FMOVD.P F8, 8(R5)
+	SUB     $1, R4, R4
+	B       ring_sums_single_461
+
+ring_sums_done_454:
+	ADD     R24, R23, R23
+	CMP     R8, R23
+	CSEL    EQ, ZR, R23, R23
+	B       ring_segment_429
+
+ring_done_394:
 	RET
 
 // func backwardDxNEONF64(dx []float64, dy []float64, x []float64, alpha float64)
@@ -1699,9 +4836,9 @@ TEXT ·backwardDxNEONF64(SB), NOSPLIT, $0-80
 	FMOVD   alpha+72(FP), F12
 	VDUP    V12.D[0], V12.D2
 	SUBS    $8, R4, R4
-	BLT     single_140
+	BLT     single_464
 
-unrolled_139:
+unrolled_463:
 	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
 	VLD1.P  64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
@@ -1718,13 +4855,13 @@ unrolled_139:
 	VBIT    V13.B16, V7.B16, V11.B16
 	VST1.P  [V8.D2, V9.D2, V10.D2, V11.D2], 64(R0)
 	SUBS    $8, R4, R4
-	BGE     unrolled_139
+	BGE     unrolled_463
 
-single_140:
+single_464:
 	ADDS    $6, R4, R4
-	BLT     tail_142
+	BLT     tail_466
 
-single_loop_141:
+single_loop_465:
 	VLD1.P  16(R2), [V0.D2]
 	VLD1.P  16(R1), [V4.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
@@ -1732,13 +4869,13 @@ single_loop_141:
 	VBIT    V13.B16, V4.B16, V8.B16
 	VST1.P  [V8.D2], 16(R0)
 	SUBS    $2, R4, R4
-	BGE     single_loop_141
+	BGE     single_loop_465
 
-tail_142:
+tail_466:
 	ADDS    $2, R4, R4
-	BEQ     span_done_144
+	BEQ     span_done_468
 
-tail_loop_143:
+tail_loop_467:
 	FMOVD.P 8(R2), F0
 	FMOVD.P 8(R1), F4
 	FCMPD   $(0.0), F0
@@ -1746,9 +4883,9 @@ tail_loop_143:
 	FCSELD  GT, F4, F9, F9
 	FMOVD.P F9, 8(R0)
 	SUBS    $1, R4, R4
-	BNE     tail_loop_143
+	BNE     tail_loop_467
 
-span_done_144:
+span_done_468:
 	RET
 
 // func backwardPlanesDxNEONF64(dx []float64, dy []float64, x []float64, alpha []float64, inner int)
@@ -1761,23 +4898,23 @@ TEXT ·backwardPlanesDxNEONF64(SB), NOSPLIT, $0-104
 	MOVD    inner+96(FP), R9
 	MOVD    alpha_len+80(FP), R8
 	MOVD    alpha_base+72(FP), R10
-	CBZ     R8, planes_done_145
-	CBZ     R9, planes_done_145
+	CBZ     R8, planes_done_469
+	CBZ     R9, planes_done_469
 
-pass_146:
+pass_470:
 	MOVD    R10, R5
 	MOVD    R8, R12
 
-plane_147:
-	CBZ     R3, planes_done_145
+plane_471:
+	CBZ     R3, planes_done_469
 	CMP     R9, R3
 	CSEL    LO, R3, R9, R4
 	SUB     R4, R3, R3
 	VLD1R.P 8(R5), [V12.D2]
 	SUBS    $8, R4, R4
-	BLT     single_149
+	BLT     single_473
 
-unrolled_148:
+unrolled_472:
 	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
 	VLD1.P  64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
@@ -1794,13 +4931,13 @@ unrolled_148:
 	VBIT    V13.B16, V7.B16, V11.B16
 	VST1.P  [V8.D2, V9.D2, V10.D2, V11.D2], 64(R0)
 	SUBS    $8, R4, R4
-	BGE     unrolled_148
+	BGE     unrolled_472
 
-single_149:
+single_473:
 	ADDS    $6, R4, R4
-	BLT     tail_151
+	BLT     tail_475
 
-single_loop_150:
+single_loop_474:
 	VLD1.P  16(R2), [V0.D2]
 	VLD1.P  16(R1), [V4.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
@@ -1808,13 +4945,13 @@ single_loop_150:
 	VBIT    V13.B16, V4.B16, V8.B16
 	VST1.P  [V8.D2], 16(R0)
 	SUBS    $2, R4, R4
-	BGE     single_loop_150
+	BGE     single_loop_474
 
-tail_151:
+tail_475:
 	ADDS    $2, R4, R4
-	BEQ     span_done_153
+	BEQ     span_done_477
 
-tail_loop_152:
+tail_loop_476:
 	FMOVD.P 8(R2), F0
 	FMOVD.P 8(R1), F4
 	FCMPD   $(0.0), F0
@@ -1822,14 +4959,14 @@ tail_loop_152:
 	FCSELD  GT, F4, F9, F9
 	FMOVD.P F9, 8(R0)
 	SUBS    $1, R4, R4
-	BNE     tail_loop_152
+	BNE     tail_loop_476
 
-span_done_153:
+span_done_477:
 	SUBS    $1, R12, R12
-	BNE     plane_147
-	B       pass_146
+	BNE     plane_471
+	B       pass_470
 
-planes_done_145:
+planes_done_469:
 	RET
 
 // func backwardPatternDxNEONF64(dx []float64, dy []float64, x []float64, pattern []float64)
@@ -1841,18 +4978,18 @@ TEXT ·backwardPatternDxNEONF64(SB), NOSPLIT, $0-96
 	MOVD    x_len+56(FP), R3
 	MOVD    pattern_len+80(FP), R8
 	MOVD    pattern_base+72(FP), R10
-	CBZ     R8, rows_done_155
+	CBZ     R8, rows_done_479
 
-row_154:
-	CBZ     R3, rows_done_155
+row_478:
+	CBZ     R3, rows_done_479
 	CMP     R8, R3
 	CSEL    LO, R3, R8, R4
 	SUB     R4, R3, R3
 	MOVD    R10, R5
 	SUBS    $8, R4, R4
-	BLT     single_157
+	BLT     single_481
 
-unrolled_156:
+unrolled_480:
 	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
 	VLD1.P  64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
 	VLD1.P  64(R5), [V8.D2, V9.D2, V10.D2, V11.D2]
@@ -1870,13 +5007,13 @@ unrolled_156:
 	VBIT    V13.B16, V7.B16, V11.B16
 	VST1.P  [V8.D2, V9.D2, V10.D2, V11.D2], 64(R0)
 	SUBS    $8, R4, R4
-	BGE     unrolled_156
+	BGE     unrolled_480
 
-single_157:
+single_481:
 	ADDS    $6, R4, R4
-	BLT     tail_159
+	BLT     tail_483
 
-single_loop_158:
+single_loop_482:
 	VLD1.P  16(R2), [V0.D2]
 	VLD1.P  16(R1), [V4.D2]
 	VLD1.P  16(R5), [V8.D2]
@@ -1885,13 +5022,13 @@ single_loop_158:
 	VBIT    V13.B16, V4.B16, V8.B16
 	VST1.P  [V8.D2], 16(R0)
 	SUBS    $2, R4, R4
-	BGE     single_loop_158
+	BGE     single_loop_482
 
-tail_159:
+tail_483:
 	ADDS    $2, R4, R4
-	BEQ     span_done_161
+	BEQ     span_done_485
 
-tail_loop_160:
+tail_loop_484:
 	FMOVD.P 8(R2), F0
 	FMOVD.P 8(R1), F4
 	FCMPD   $(0.0), F0
@@ -1900,12 +5037,364 @@ tail_loop_160:
 	FCSELD  GT, F4, F9, F9
 	FMOVD.P F9, 8(R0)
 	SUBS    $1, R4, R4
-	BNE     tail_loop_160
+	BNE     tail_loop_484
 
-span_done_161:
-	B       row_154
+span_done_485:
+	B       row_478
 
-rows_done_155:
+rows_done_479:
+	RET
+
+// func backwardRingDxNEONF64(dx []float64, dy []float64, x []float64, alpha []float64, inner int)
+// Requires: ASIMD
+TEXT ·backwardRingDxNEONF64(SB), $1912-104
+	MOVD    dx_base+0(FP), R0
+	MOVD    dy_base+24(FP), R1
+	MOVD    x_base+48(FP), R2
+	MOVD    x_len+56(FP), R3
+	MOVD    inner+96(FP), R9
+	MOVD    alpha_len+80(FP), R8
+	MOVD    alpha_base+72(FP), R10
+	ADD     $16, RSP, R20
+	CBZ     R8, ring_done_486
+	CBZ     R9, ring_done_486
+	MUL     R9, R8, R12
+	CMP     $228, R12
+	BHI     ring_segmented_487
+	MOVD    R12, R14
+
+ring_len_488:
+	CMP     $2, R14
+	BHS     ring_len_done_489
+	ADD     R12, R14, R14
+	B       ring_len_488
+
+ring_len_done_489:
+	MOVD    $2, R15
+
+ring_step_490:
+	CMP     R14, R15
+	BLO     ring_step_done_491
+	SUB     R14, R15, R15
+	B       ring_step_490
+
+ring_step_done_491:
+	MOVD    $8, R19
+
+ring_step_492:
+	CMP     R14, R19
+	BLO     ring_step_done_493
+	SUB     R14, R19, R19
+	B       ring_step_492
+
+ring_step_done_493:
+	MOVD    R10, R6
+	MOVD    R20, R5
+	CMP     $1, R9
+	BNE     ring_planes_494
+	SUBS    $2, R8, R4
+	BLT     ring_copy_tail_497
+
+ring_copy_496:
+	VLD1.P  16(R6), [V8.D2]
+	VST1.P  [V8.D2], 16(R5)
+	SUBS    $2, R4, R4
+	BGE     ring_copy_496
+
+ring_copy_tail_497:
+	ADDS    $2, R4, R4
+	BEQ     ring_extend_495
+
+ring_copy_element_498:
+	MOVD.P  8(R6), R7
+	MOVD.P  R7, 8(R5)
+	SUBS    $1, R4, R4
+	BNE     ring_copy_element_498
+	B       ring_extend_495
+
+ring_planes_494:
+	ADD     R8<<3, R6, R4
+	MOVD    R5, R7
+
+ring_channel_499:
+	VLD1R.P 8(R6), [V8.D2]
+	MOVD    R7, R5
+	ADD     R9<<3, R7, R7
+
+ring_fill_500:
+	VST1.P  [V8.D2], 16(R5)
+	CMP     R7, R5
+	BLO     ring_fill_500
+	CMP     R4, R6
+	BLO     ring_channel_499
+
+ring_extend_495:
+	MOVD    R20, R6
+	ADD     R12<<3, R20, R5
+	SUBS    R12, R14, R4
+	BEQ     ring_repeated_501
+
+ring_element_502:
+	MOVD.P  8(R6), R7
+	MOVD.P  R7, 8(R5)
+	SUBS    $1, R4, R4
+	BNE     ring_element_502
+
+ring_repeated_501:
+	MOVD    R20, R6
+	ADD     R14<<3, R20, R5
+	VLD1.P  16(R6), [V8.D2]
+	VST1.P  [V8.D2], 16(R5)
+	VLD1.P  16(R6), [V8.D2]
+	VST1.P  [V8.D2], 16(R5)
+	VLD1.P  16(R6), [V8.D2]
+	VST1.P  [V8.D2], 16(R5)
+	VLD1.P  16(R6), [V8.D2]
+	VST1.P  [V8.D2], 16(R5)
+	MOVD    R3, R4
+	MOVD    ZR, R13
+	MOVD    R20, R5
+	SUBS    $8, R4, R4
+	BLT     single_504
+
+unrolled_503:
+	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
+	VLD1.P  64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
+	VLD1.P  64(R5), [V8.D2, V9.D2, V10.D2, V11.D2]
+	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
+	WORD    $0x6e64dd08 // fmul v8.2d, v8.2d, v4.2d
+	VBIT    V13.B16, V4.B16, V8.B16
+	WORD    $0x4ee0c82d // fcmgt v13.2d, v1.2d, #0.0
+	WORD    $0x6e65dd29 // fmul v9.2d, v9.2d, v5.2d
+	VBIT    V13.B16, V5.B16, V9.B16
+	WORD    $0x4ee0c84d // fcmgt v13.2d, v2.2d, #0.0
+	WORD    $0x6e66dd4a // fmul v10.2d, v10.2d, v6.2d
+	VBIT    V13.B16, V6.B16, V10.B16
+	WORD    $0x4ee0c86d // fcmgt v13.2d, v3.2d, #0.0
+	WORD    $0x6e67dd6b // fmul v11.2d, v11.2d, v7.2d
+	VBIT    V13.B16, V7.B16, V11.B16
+	VST1.P  [V8.D2, V9.D2, V10.D2, V11.D2], 64(R0)
+	ADD     R19, R13, R13
+	SUBS    R14, R13, R22
+	CSEL    HS, R22, R13, R13
+	ADD     R13<<3, R20, R5
+	SUBS    $8, R4, R4
+	BGE     unrolled_503
+
+single_504:
+	ADDS    $6, R4, R4
+	BLT     tail_506
+
+single_loop_505:
+	VLD1.P  16(R2), [V0.D2]
+	VLD1.P  16(R1), [V4.D2]
+	VLD1.P  16(R5), [V8.D2]
+	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
+	WORD    $0x6e64dd08 // fmul v8.2d, v8.2d, v4.2d
+	VBIT    V13.B16, V4.B16, V8.B16
+	VST1.P  [V8.D2], 16(R0)
+	ADD     R15, R13, R13
+	SUBS    R14, R13, R22
+	CSEL    HS, R22, R13, R13
+	ADD     R13<<3, R20, R5
+	SUBS    $2, R4, R4
+	BGE     single_loop_505
+
+tail_506:
+	ADDS    $2, R4, R4
+	BEQ     span_done_508
+
+tail_loop_507:
+	FMOVD.P 8(R2), F0
+	FMOVD.P 8(R1), F4
+	FCMPD   $(0.0), F0
+	FMOVD.P 8(R5), F8
+	FMULD   F8, F4, F9
+	FCSELD  GT, F4, F9, F9
+	FMOVD.P F9, 8(R0)
+	SUBS    $1, R4, R4
+	BNE     tail_loop_507
+
+span_done_508:
+	B       ring_done_486
+
+ring_segmented_487:
+	CMP     $228, R9
+	BHI     ring_done_486
+	MOVD    $228, R22
+	UDIV    R9, R22, R25
+	MOVD    ZR, R23
+
+ring_segment_509:
+	CBZ     R3, ring_done_486
+	SUB     R23, R8, R24
+	CMP     R25, R24
+	CSEL    HI, R25, R24, R24
+	MUL     R9, R24, R12
+	ADD     R23<<3, R10, R22
+	MOVD    R12, R14
+
+ring_len_510:
+	CMP     $2, R14
+	BHS     ring_len_done_511
+	ADD     R12, R14, R14
+	B       ring_len_510
+
+ring_len_done_511:
+	MOVD    $2, R15
+
+ring_step_512:
+	CMP     R14, R15
+	BLO     ring_step_done_513
+	SUB     R14, R15, R15
+	B       ring_step_512
+
+ring_step_done_513:
+	MOVD    $8, R19
+
+ring_step_514:
+	CMP     R14, R19
+	BLO     ring_step_done_515
+	SUB     R14, R19, R19
+	B       ring_step_514
+
+ring_step_done_515:
+	MOVD    R22, R6
+	MOVD    R20, R5
+	CMP     $1, R9
+	BNE     ring_planes_516
+	SUBS    $2, R24, R4
+	BLT     ring_copy_tail_519
+
+ring_copy_518:
+	VLD1.P  16(R6), [V8.D2]
+	VST1.P  [V8.D2], 16(R5)
+	SUBS    $2, R4, R4
+	BGE     ring_copy_518
+
+ring_copy_tail_519:
+	ADDS    $2, R4, R4
+	BEQ     ring_extend_517
+
+ring_copy_element_520:
+	MOVD.P  8(R6), R7
+	MOVD.P  R7, 8(R5)
+	SUBS    $1, R4, R4
+	BNE     ring_copy_element_520
+	B       ring_extend_517
+
+ring_planes_516:
+	ADD     R24<<3, R6, R4
+	MOVD    R5, R7
+
+ring_channel_521:
+	VLD1R.P 8(R6), [V8.D2]
+	MOVD    R7, R5
+	ADD     R9<<3, R7, R7
+
+ring_fill_522:
+	VST1.P  [V8.D2], 16(R5)
+	CMP     R7, R5
+	BLO     ring_fill_522
+	CMP     R4, R6
+	BLO     ring_channel_521
+
+ring_extend_517:
+	MOVD    R20, R6
+	ADD     R12<<3, R20, R5
+	SUBS    R12, R14, R4
+	BEQ     ring_repeated_523
+
+ring_element_524:
+	MOVD.P  8(R6), R7
+	MOVD.P  R7, 8(R5)
+	SUBS    $1, R4, R4
+	BNE     ring_element_524
+
+ring_repeated_523:
+	MOVD    R20, R6
+	ADD     R14<<3, R20, R5
+	VLD1.P  16(R6), [V8.D2]
+	VST1.P  [V8.D2], 16(R5)
+	VLD1.P  16(R6), [V8.D2]
+	VST1.P  [V8.D2], 16(R5)
+	VLD1.P  16(R6), [V8.D2]
+	VST1.P  [V8.D2], 16(R5)
+	VLD1.P  16(R6), [V8.D2]
+	VST1.P  [V8.D2], 16(R5)
+	CMP     R12, R3
+	CSEL    LO, R3, R12, R4
+	SUB     R4, R3, R3
+	MOVD    ZR, R13
+	MOVD    R20, R5
+	SUBS    $8, R4, R4
+	BLT     single_526
+
+unrolled_525:
+	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
+	VLD1.P  64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
+	VLD1.P  64(R5), [V8.D2, V9.D2, V10.D2, V11.D2]
+	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
+	WORD    $0x6e64dd08 // fmul v8.2d, v8.2d, v4.2d
+	VBIT    V13.B16, V4.B16, V8.B16
+	WORD    $0x4ee0c82d // fcmgt v13.2d, v1.2d, #0.0
+	WORD    $0x6e65dd29 // fmul v9.2d, v9.2d, v5.2d
+	VBIT    V13.B16, V5.B16, V9.B16
+	WORD    $0x4ee0c84d // fcmgt v13.2d, v2.2d, #0.0
+	WORD    $0x6e66dd4a // fmul v10.2d, v10.2d, v6.2d
+	VBIT    V13.B16, V6.B16, V10.B16
+	WORD    $0x4ee0c86d // fcmgt v13.2d, v3.2d, #0.0
+	WORD    $0x6e67dd6b // fmul v11.2d, v11.2d, v7.2d
+	VBIT    V13.B16, V7.B16, V11.B16
+	VST1.P  [V8.D2, V9.D2, V10.D2, V11.D2], 64(R0)
+	ADD     R19, R13, R13
+	SUBS    R14, R13, R22
+	CSEL    HS, R22, R13, R13
+	ADD     R13<<3, R20, R5
+	SUBS    $8, R4, R4
+	BGE     unrolled_525
+
+single_526:
+	ADDS    $6, R4, R4
+	BLT     tail_528
+
+single_loop_527:
+	VLD1.P  16(R2), [V0.D2]
+	VLD1.P  16(R1), [V4.D2]
+	VLD1.P  16(R5), [V8.D2]
+	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
+	WORD    $0x6e64dd08 // fmul v8.2d, v8.2d, v4.2d
+	VBIT    V13.B16, V4.B16, V8.B16
+	VST1.P  [V8.D2], 16(R0)
+	ADD     R15, R13, R13
+	SUBS    R14, R13, R22
+	CSEL    HS, R22, R13, R13
+	ADD     R13<<3, R20, R5
+	SUBS    $2, R4, R4
+	BGE     single_loop_527
+
+tail_528:
+	ADDS    $2, R4, R4
+	BEQ     span_done_530
+
+tail_loop_529:
+	FMOVD.P 8(R2), F0
+	FMOVD.P 8(R1), F4
+	FCMPD   $(0.0), F0
+	FMOVD.P 8(R5), F8
+	FMULD   F8, F4, F9
+	FCSELD  GT, F4, F9, F9
+	FMOVD.P F9, 8(R0)
+	SUBS    $1, R4, R4
+	BNE     tail_loop_529
+
+span_done_530:
+	ADD     R24, R23, R23
+	CMP     R8, R23
+	CSEL    EQ, ZR, R23, R23
+	B       ring_segment_509
+
+ring_done_486:
 	RET
 
 // func backwardDalphaNEONF64(dy []float64, x []float64) float64
@@ -1919,9 +5408,9 @@ TEXT ·backwardDalphaNEONF64(SB), NOSPLIT, $0-56
 	VEOR    V22.B16, V22.B16, V22.B16
 	VEOR    V23.B16, V23.B16, V23.B16
 	SUBS    $8, R4, R4
-	BLT     single_163
+	BLT     single_532
 
-unrolled_162:
+unrolled_531:
 	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
 	VLD1.P  64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
@@ -1941,13 +5430,13 @@ unrolled_162:
 	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
 	WORD    $0x4e70d6f7 // fadd v23.2d, v23.2d, v16.2d
 	SUBS    $8, R4, R4
-	BGE     unrolled_162
+	BGE     unrolled_531
 
-single_163:
+single_532:
 	ADDS    $6, R4, R4
-	BLT     tail_165
+	BLT     tail_534
 
-single_loop_164:
+single_loop_533:
 	VLD1.P  16(R2), [V0.D2]
 	VLD1.P  16(R1), [V4.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
@@ -1955,17 +5444,17 @@ single_loop_164:
 	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
 	WORD    $0x4e70d694 // fadd v20.2d, v20.2d, v16.2d
 	SUBS    $2, R4, R4
-	BGE     single_loop_164
+	BGE     single_loop_533
 
-tail_165:
+tail_534:
 	WORD    $0x4e75d694 // fadd v20.2d, v20.2d, v21.2d
 	WORD    $0x4e77d6d6 // fadd v22.2d, v22.2d, v23.2d
 	WORD    $0x4e76d694 // fadd v20.2d, v20.2d, v22.2d
 	WORD    $0x7e70da94 // faddp d20, v20.2d
 	ADDS    $2, R4, R4
-	BEQ     span_done_167
+	BEQ     span_done_536
 
-tail_loop_166:
+tail_loop_535:
 	FMOVD.P 8(R2), F0
 	FMOVD.P 8(R1), F4
 	FCMPD   $(0.0), F0
@@ -1973,9 +5462,9 @@ tail_loop_166:
 	FADDD   F16, F20, F17
 	FCSELD  GT, F20, F17, F20
 	SUBS    $1, R4, R4
-	BNE     tail_loop_166
+	BNE     tail_loop_535
 
-span_done_167:
+span_done_536:
 	FMOVD   F20, ret+48(FP)
 	RET
 
@@ -1988,15 +5477,15 @@ TEXT ·backwardPlanesDalphaNEONF64(SB), NOSPLIT, $0-80
 	MOVD    inner+72(FP), R9
 	MOVD    acc_len+56(FP), R8
 	MOVD    acc_base+48(FP), R11
-	CBZ     R8, planes_done_168
-	CBZ     R9, planes_done_168
+	CBZ     R8, planes_done_537
+	CBZ     R9, planes_done_537
 
-pass_169:
+pass_538:
 	MOVD    R11, R6
 	MOVD    R8, R12
 
-plane_170:
-	CBZ     R3, planes_done_168
+plane_539:
+	CBZ     R3, planes_done_537
 	CMP     R9, R3
 	CSEL    LO, R3, R9, R4
 	SUB     R4, R3, R3
@@ -2005,9 +5494,9 @@ plane_170:
 	VEOR    V22.B16, V22.B16, V22.B16
 	VEOR    V23.B16, V23.B16, V23.B16
 	SUBS    $8, R4, R4
-	BLT     single_172
+	BLT     single_541
 
-unrolled_171:
+unrolled_540:
 	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
 	VLD1.P  64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
@@ -2027,13 +5516,13 @@ unrolled_171:
 	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
 	WORD    $0x4e70d6f7 // fadd v23.2d, v23.2d, v16.2d
 	SUBS    $8, R4, R4
-	BGE     unrolled_171
+	BGE     unrolled_540
 
-single_172:
+single_541:
 	ADDS    $6, R4, R4
-	BLT     tail_174
+	BLT     tail_543
 
-single_loop_173:
+single_loop_542:
 	VLD1.P  16(R2), [V0.D2]
 	VLD1.P  16(R1), [V4.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
@@ -2041,17 +5530,17 @@ single_loop_173:
 	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
 	WORD    $0x4e70d694 // fadd v20.2d, v20.2d, v16.2d
 	SUBS    $2, R4, R4
-	BGE     single_loop_173
+	BGE     single_loop_542
 
-tail_174:
+tail_543:
 	WORD    $0x4e75d694 // fadd v20.2d, v20.2d, v21.2d
 	WORD    $0x4e77d6d6 // fadd v22.2d, v22.2d, v23.2d
 	WORD    $0x4e76d694 // fadd v20.2d, v20.2d, v22.2d
 	WORD    $0x7e70da94 // faddp d20, v20.2d
 	ADDS    $2, R4, R4
-	BEQ     span_done_176
+	BEQ     span_done_545
 
-tail_loop_175:
+tail_loop_544:
 	FMOVD.P 8(R2), F0
 	FMOVD.P 8(R1), F4
 	FCMPD   $(0.0), F0
@@ -2059,17 +5548,17 @@ tail_loop_175:
 	FADDD   F16, F20, F17
 	FCSELD  GT, F20, F17, F20
 	SUBS    $1, R4, R4
-	BNE     tail_loop_175
+	BNE     tail_loop_544
 
-span_done_176:
+span_done_545:
 	FMOVD   (R6), F17
 	FADDD   F20, F17, F17
 	FMOVD.P F17, 8(R6)
 	SUBS    $1, R12, R12
-	BNE     plane_170
-	B       pass_169
+	BNE     plane_539
+	B       pass_538
 
-planes_done_168:
+planes_done_537:
 	RET
 
 // func backwardPatternDalphaNEONF64(dy []float64, x []float64, acc []float64)
@@ -2080,19 +5569,19 @@ TEXT ·backwardPatternDalphaNEONF64(SB), NOSPLIT, $0-72
 	MOVD    x_len+32(FP), R3
 	MOVD    acc_len+56(FP), R8
 	MOVD    acc_base+48(FP), R11
-	CBZ     R8, rows_done_178
+	CBZ     R8, rows_done_547
 
-row_177:
-	CBZ     R3, rows_done_178
+row_546:
+	CBZ     R3, rows_done_547
 	CMP     R8, R3
 	CSEL    LO, R3, R8, R4
 	SUB     R4, R3, R3
 	MOVD    R11, R6
 	MOVD    R11, R7
 	SUBS    $8, R4, R4
-	BLT     single_180
+	BLT     single_549
 
-unrolled_179:
+unrolled_548:
 	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
 	VLD1.P  64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
 	VLD1.P  64(R6), [V20.D2, V21.D2, V22.D2, V23.D2]
@@ -2114,13 +5603,13 @@ unrolled_179:
 	WORD    $0x4e70d6f7 // fadd v23.2d, v23.2d, v16.2d
 	VST1.P  [V20.D2, V21.D2, V22.D2, V23.D2], 64(R7)
 	SUBS    $8, R4, R4
-	BGE     unrolled_179
+	BGE     unrolled_548
 
-single_180:
+single_549:
 	ADDS    $6, R4, R4
-	BLT     tail_182
+	BLT     tail_551
 
-single_loop_181:
+single_loop_550:
 	VLD1.P  16(R2), [V0.D2]
 	VLD1.P  16(R1), [V4.D2]
 	VLD1.P  16(R6), [V20.D2]
@@ -2130,13 +5619,13 @@ single_loop_181:
 	WORD    $0x4e70d694 // fadd v20.2d, v20.2d, v16.2d
 	VST1.P  [V20.D2], 16(R7)
 	SUBS    $2, R4, R4
-	BGE     single_loop_181
+	BGE     single_loop_550
 
-tail_182:
+tail_551:
 	ADDS    $2, R4, R4
-	BEQ     span_done_184
+	BEQ     span_done_553
 
-tail_loop_183:
+tail_loop_552:
 	FMOVD.P 8(R2), F0
 	FMOVD.P 8(R1), F4
 	FCMPD   $(0.0), F0
@@ -2146,10 +5635,511 @@ tail_loop_183:
 	FCSELD  GT, F20, F17, F20
 	FMOVD.P F20, 8(R7)
 	SUBS    $1, R4, R4
-	BNE     tail_loop_183
+	BNE     tail_loop_552
 
-span_done_184:
-	B       row_177
+span_done_553:
+	B       row_546
 
-rows_done_178:
+rows_done_547:
+	RET
+
+// func backwardRingDalphaNEONF64(dy []float64, x []float64, dalpha []float64, inner int)
+// Requires: ASIMD
+TEXT ·backwardRingDalphaNEONF64(SB), $1912-80
+	MOVD    dy_base+0(FP), R1
+	MOVD    x_base+24(FP), R2
+	MOVD    x_len+32(FP), R3
+	MOVD    inner+72(FP), R9
+	MOVD    dalpha_len+56(FP), R8
+	MOVD    dalpha_base+48(FP), R11
+	ADD     $16, RSP, R21
+	CBZ     R8, ring_done_554
+	CBZ     R9, ring_done_554
+	MUL     R9, R8, R12
+	CMP     $226, R12
+	BHI     ring_segmented_555
+	MOVD    R12, R14
+
+ring_len_556:
+	CMP     $2, R14
+	BHS     ring_len_done_557
+	ADD     R12, R14, R14
+	B       ring_len_556
+
+ring_len_done_557:
+	MOVD    $2, R15
+
+ring_step_558:
+	CMP     R14, R15
+	BLO     ring_step_done_559
+	SUB     R14, R15, R15
+	B       ring_step_558
+
+ring_step_done_559:
+	MOVD    $8, R19
+
+ring_step_560:
+	CMP     R14, R19
+	BLO     ring_step_done_561
+	SUB     R14, R19, R19
+	B       ring_step_560
+
+ring_step_done_561:
+	VEOR    V8.B16, V8.B16, V8.B16
+	MOVD    R21, R7
+	ADD     $8, R14, R4
+
+ring_zero_562:
+	VST1.P  [V8.D2], 16(R7)
+	SUBS    $2, R4, R4
+	BGT     ring_zero_562
+	MOVD    R3, R4
+	MOVD    ZR, R13
+	MOVD    R21, R6
+	MOVD    R21, R7
+	SUBS    $8, R4, R4
+	BLT     single_564
+
+unrolled_563:
+	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
+	VLD1.P  64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
+	VLD1.P  64(R6), [V20.D2, V21.D2, V22.D2, V23.D2]
+	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
+	WORD    $0x6e60dc90 // fmul v16.2d, v4.2d, v0.2d
+	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
+	WORD    $0x4e70d694 // fadd v20.2d, v20.2d, v16.2d
+	WORD    $0x4ee0c82d // fcmgt v13.2d, v1.2d, #0.0
+	WORD    $0x6e61dcb0 // fmul v16.2d, v5.2d, v1.2d
+	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
+	WORD    $0x4e70d6b5 // fadd v21.2d, v21.2d, v16.2d
+	WORD    $0x4ee0c84d // fcmgt v13.2d, v2.2d, #0.0
+	WORD    $0x6e62dcd0 // fmul v16.2d, v6.2d, v2.2d
+	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
+	WORD    $0x4e70d6d6 // fadd v22.2d, v22.2d, v16.2d
+	WORD    $0x4ee0c86d // fcmgt v13.2d, v3.2d, #0.0
+	WORD    $0x6e63dcf0 // fmul v16.2d, v7.2d, v3.2d
+	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
+	WORD    $0x4e70d6f7 // fadd v23.2d, v23.2d, v16.2d
+	VST1.P  [V20.D2, V21.D2, V22.D2, V23.D2], 64(R7)
+	ADD     R19, R13, R13
+	SUBS    R14, R13, R22
+	CSEL    HS, R22, R13, R13
+	ADD     R13<<3, R21, R6
+	ADD     R13<<3, R21, R7
+	SUBS    $8, R4, R4
+	BGE     unrolled_563
+
+single_564:
+	ADDS    $6, R4, R4
+	BLT     tail_566
+
+single_loop_565:
+	VLD1.P  16(R2), [V0.D2]
+	VLD1.P  16(R1), [V4.D2]
+	VLD1.P  16(R6), [V20.D2]
+	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
+	WORD    $0x6e60dc90 // fmul v16.2d, v4.2d, v0.2d
+	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
+	WORD    $0x4e70d694 // fadd v20.2d, v20.2d, v16.2d
+	VST1.P  [V20.D2], 16(R7)
+	ADD     R15, R13, R13
+	SUBS    R14, R13, R22
+	CSEL    HS, R22, R13, R13
+	ADD     R13<<3, R21, R6
+	ADD     R13<<3, R21, R7
+	SUBS    $2, R4, R4
+	BGE     single_loop_565
+
+tail_566:
+	ADDS    $2, R4, R4
+	BEQ     span_done_568
+
+tail_loop_567:
+	FMOVD.P 8(R2), F0
+	FMOVD.P 8(R1), F4
+	FCMPD   $(0.0), F0
+	FMULD   F0, F4, F16
+	FMOVD.P 8(R6), F20
+	FADDD   F16, F20, F17
+	FCSELD  GT, F20, F17, F20
+	FMOVD.P F20, 8(R7)
+	SUBS    $1, R4, R4
+	BNE     tail_loop_567
+
+span_done_568:
+	ADD     R14<<3, R21, R6
+	FMOVQ   48(R6), F8
+	FMOVQ   48(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 48(R21)
+	FMOVQ   32(R6), F8
+	FMOVQ   32(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 32(R21)
+	FMOVQ   16(R6), F8
+	FMOVQ   16(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 16(R21)
+	FMOVQ   0(R6), F8
+	FMOVQ   0(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 0(R21)
+	SUBS    R12, R14, R4
+	BEQ     ring_folded_570
+	ADD     R14<<3, R21, R6
+	ADD     R4<<3, R21, R7
+
+ring_fold_569:
+	SUB     $8, R6, R6
+	SUB     $8, R7, R7
+	FMOVD   (R6), F8
+	FMOVD   (R7), F12
+	FADDD   F8, F12, F12
+	FMOVD   F12, (R7)
+	SUBS    $1, R4, R4
+	BNE     ring_fold_569
+
+ring_folded_570:
+	MOVD    R11, R5
+	MOVD    R21, R6
+	CMP     $1, R9
+	BNE     ring_sums_planes_572
+	SUBS    $2, R8, R4
+	BLT     ring_sums_scalar_574
+
+ring_sums_vector_573:
+	VLD1    (R5), [V8.D2]
+	VLD1.P  16(R6), [V14.D2]
+	WORD    $0x4e6ed508 // fadd v8.2d, v8.2d, v14.2d
+	VST1.P  [V8.D2], 16(R5)
+	SUBS    $2, R4, R4
+	BGE     ring_sums_vector_573
+
+ring_sums_scalar_574:
+	ADDS    $2, R4, R4
+	BEQ     ring_sums_done_571
+
+ring_sums_one_575:
+	FMOVD.P 8(R6), F20
+	FMOVD   (R5), F8
+	FADDD   F20, F8, F8
+	FMOVD.P F8, 8(R5)
+	SUBS    $1, R4, R4
+	BNE     ring_sums_one_575
+	B       ring_sums_done_571
+
+ring_sums_planes_572:
+	MOVD    R8, R4
+	LSL     $3, R9, R22
+
+ring_sums_group_576:
+	CMP     $4, R4
+	BLO     ring_sums_single_578
+	VEOR    V20.B16, V20.B16, V20.B16
+	VEOR    V21.B16, V21.B16, V21.B16
+	ADD     R22, R6, R7
+	VEOR    V22.B16, V22.B16, V22.B16
+	ADD     R22, R7, R13
+	VEOR    V23.B16, V23.B16, V23.B16
+	ADD     R22, R13, R15
+	MOVD    R9, R19
+
+ring_sums_group_plane_577:
+	FMOVD.P 8(R6), F14
+	FMOVD.P 8(R7), F15
+	FMOVD.P 8(R13), F16
+	FMOVD.P 8(R15), F17
+	FADDD   F14, F20, F20
+	FADDD   F15, F21, F21
+	FADDD   F16, F22, F22
+	FADDD   F17, F23, F23
+	SUBS    $1, R19, R19
+	BNE     ring_sums_group_plane_577
+	FMOVD   (R5), F8
+	FADDD   F20, F8, F8
+	FMOVD.P F8, 8(R5)
+	FMOVD   (R5), F8
+	FADDD   F21, F8, F8
+	FMOVD.P F8, 8(R5)
+	FMOVD   (R5), F8
+	FADDD   F22, F8, F8
+	FMOVD.P F8, 8(R5)
+	FMOVD   (R5), F8
+	FADDD   F23, F8, F8
+	FMOVD.P F8, 8(R5)
+	MOVD    R15, R6
+	SUB     $4, R4, R4
+	B       ring_sums_group_576
+
+ring_sums_single_578:
+	CBZ     R4, ring_sums_done_571
+	VEOR    V20.B16, V20.B16, V20.B16
+	MOVD    R9, R19
+
+ring_sums_single_plane_579:
+	FMOVD.P 8(R6), F14
+	FADDD   F14, F20, F20
+	SUBS    $1, R19, R19
+	BNE     ring_sums_single_plane_579
+	FMOVD   (R5), F8
+	FADDD   F20, F8, F8
+	FMOVD.P F8, 8(R5)
+	SUB     $1, R4, R4
+	B       ring_sums_single_578
+
+ring_sums_done_571:
+	B       ring_done_554
+
+ring_segmented_555:
+	CMP     $226, R9
+	BHI     ring_done_554
+	MOVD    $226, R22
+	UDIV    R9, R22, R25
+	MOVD    ZR, R23
+
+ring_segment_580:
+	CBZ     R3, ring_done_554
+	SUB     R23, R8, R24
+	CMP     R25, R24
+	CSEL    HI, R25, R24, R24
+	MUL     R9, R24, R12
+	MOVD    R12, R14
+
+ring_len_581:
+	CMP     $2, R14
+	BHS     ring_len_done_582
+	ADD     R12, R14, R14
+	B       ring_len_581
+
+ring_len_done_582:
+	MOVD    $2, R15
+
+ring_step_583:
+	CMP     R14, R15
+	BLO     ring_step_done_584
+	SUB     R14, R15, R15
+	B       ring_step_583
+
+ring_step_done_584:
+	MOVD    $8, R19
+
+ring_step_585:
+	CMP     R14, R19
+	BLO     ring_step_done_586
+	SUB     R14, R19, R19
+	B       ring_step_585
+
+ring_step_done_586:
+	VEOR    V8.B16, V8.B16, V8.B16
+	MOVD    R21, R7
+	ADD     $8, R14, R4
+
+ring_zero_587:
+	VST1.P  [V8.D2], 16(R7)
+	SUBS    $2, R4, R4
+	BGT     ring_zero_587
+	CMP     R12, R3
+	CSEL    LO, R3, R12, R4
+	SUB     R4, R3, R3
+	MOVD    ZR, R13
+	MOVD    R21, R6
+	MOVD    R21, R7
+	SUBS    $8, R4, R4
+	BLT     single_589
+
+unrolled_588:
+	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
+	VLD1.P  64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
+	VLD1.P  64(R6), [V20.D2, V21.D2, V22.D2, V23.D2]
+	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
+	WORD    $0x6e60dc90 // fmul v16.2d, v4.2d, v0.2d
+	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
+	WORD    $0x4e70d694 // fadd v20.2d, v20.2d, v16.2d
+	WORD    $0x4ee0c82d // fcmgt v13.2d, v1.2d, #0.0
+	WORD    $0x6e61dcb0 // fmul v16.2d, v5.2d, v1.2d
+	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
+	WORD    $0x4e70d6b5 // fadd v21.2d, v21.2d, v16.2d
+	WORD    $0x4ee0c84d // fcmgt v13.2d, v2.2d, #0.0
+	WORD    $0x6e62dcd0 // fmul v16.2d, v6.2d, v2.2d
+	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
+	WORD    $0x4e70d6d6 // fadd v22.2d, v22.2d, v16.2d
+	WORD    $0x4ee0c86d // fcmgt v13.2d, v3.2d, #0.0
+	WORD    $0x6e63dcf0 // fmul v16.2d, v7.2d, v3.2d
+	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
+	WORD    $0x4e70d6f7 // fadd v23.2d, v23.2d, v16.2d
+	VST1.P  [V20.D2, V21.D2, V22.D2, V23.D2], 64(R7)
+	ADD     R19, R13, R13
+	SUBS    R14, R13, R22
+	CSEL    HS, R22, R13, R13
+	ADD     R13<<3, R21, R6
+	ADD     R13<<3, R21, R7
+	SUBS    $8, R4, R4
+	BGE     unrolled_588
+
+single_589:
+	ADDS    $6, R4, R4
+	BLT     tail_591
+
+single_loop_590:
+	VLD1.P  16(R2), [V0.D2]
+	VLD1.P  16(R1), [V4.D2]
+	VLD1.P  16(R6), [V20.D2]
+	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
+	WORD    $0x6e60dc90 // fmul v16.2d, v4.2d, v0.2d
+	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
+	WORD    $0x4e70d694 // fadd v20.2d, v20.2d, v16.2d
+	VST1.P  [V20.D2], 16(R7)
+	ADD     R15, R13, R13
+	SUBS    R14, R13, R22
+	CSEL    HS, R22, R13, R13
+	ADD     R13<<3, R21, R6
+	ADD     R13<<3, R21, R7
+	SUBS    $2, R4, R4
+	BGE     single_loop_590
+
+tail_591:
+	ADDS    $2, R4, R4
+	BEQ     span_done_593
+
+tail_loop_592:
+	FMOVD.P 8(R2), F0
+	FMOVD.P 8(R1), F4
+	FCMPD   $(0.0), F0
+	FMULD   F0, F4, F16
+	FMOVD.P 8(R6), F20
+	FADDD   F16, F20, F17
+	FCSELD  GT, F20, F17, F20
+	FMOVD.P F20, 8(R7)
+	SUBS    $1, R4, R4
+	BNE     tail_loop_592
+
+span_done_593:
+	ADD     R23<<3, R11, R22
+	ADD     R14<<3, R21, R6
+	FMOVQ   48(R6), F8
+	FMOVQ   48(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 48(R21)
+	FMOVQ   32(R6), F8
+	FMOVQ   32(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 32(R21)
+	FMOVQ   16(R6), F8
+	FMOVQ   16(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 16(R21)
+	FMOVQ   0(R6), F8
+	FMOVQ   0(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 0(R21)
+	SUBS    R12, R14, R4
+	BEQ     ring_folded_595
+	ADD     R14<<3, R21, R6
+	ADD     R4<<3, R21, R7
+
+ring_fold_594:
+	SUB     $8, R6, R6
+	SUB     $8, R7, R7
+	FMOVD   (R6), F8
+	FMOVD   (R7), F12
+	FADDD   F8, F12, F12
+	FMOVD   F12, (R7)
+	SUBS    $1, R4, R4
+	BNE     ring_fold_594
+
+ring_folded_595:
+	MOVD    R22, R5
+	MOVD    R21, R6
+	CMP     $1, R9
+	BNE     ring_sums_planes_597
+	SUBS    $2, R24, R4
+	BLT     ring_sums_scalar_599
+
+ring_sums_vector_598:
+	VLD1    (R5), [V8.D2]
+	VLD1.P  16(R6), [V14.D2]
+	WORD    $0x4e6ed508 // fadd v8.2d, v8.2d, v14.2d
+	VST1.P  [V8.D2], 16(R5)
+	SUBS    $2, R4, R4
+	BGE     ring_sums_vector_598
+
+ring_sums_scalar_599:
+	ADDS    $2, R4, R4
+	BEQ     ring_sums_done_596
+
+ring_sums_one_600:
+	FMOVD.P 8(R6), F20
+	FMOVD   (R5), F8
+	FADDD   F20, F8, F8
+	FMOVD.P F8, 8(R5)
+	SUBS    $1, R4, R4
+	BNE     ring_sums_one_600
+	B       ring_sums_done_596
+
+ring_sums_planes_597:
+	MOVD    R24, R4
+	LSL     $3, R9, R22
+
+ring_sums_group_601:
+	CMP     $4, R4
+	BLO     ring_sums_single_603
+	VEOR    V20.B16, V20.B16, V20.B16
+	VEOR    V21.B16, V21.B16, V21.B16
+	ADD     R22, R6, R7
+	VEOR    V22.B16, V22.B16, V22.B16
+	ADD     R22, R7, R13
+	VEOR    V23.B16, V23.B16, V23.B16
+	ADD     R22, R13, R15
+	MOVD    R9, R19
+
+ring_sums_group_plane_602:
+	FMOVD.P 8(R6), F14
+	FMOVD.P 8(R7), F15
+	FMOVD.P 8(R13), F16
+	FMOVD.P 8(R15), F17
+	FADDD   F14, F20, F20
+	FADDD   F15, F21, F21
+	FADDD   F16, F22, F22
+	FADDD   F17, F23, F23
+	SUBS    $1, R19, R19
+	BNE     ring_sums_group_plane_602
+	FMOVD   (R5), F8
+	FADDD   F20, F8, F8
+	FMOVD.P F8, 8(R5)
+	FMOVD   (R5), F8
+	FADDD   F21, F8, F8
+	FMOVD.P F8, 8(R5)
+	FMOVD   (R5), F8
+	FADDD   F22, F8, F8
+	FMOVD.P F8, 8(R5)
+	FMOVD   (R5), F8
+	FADDD   F23, F8, F8
+	FMOVD.P F8, 8(R5)
+	MOVD    R15, R6
+	SUB     $4, R4, R4
+	B       ring_sums_group_601
+
+ring_sums_single_603:
+	CBZ     R4, ring_sums_done_596
+	VEOR    V20.B16, V20.B16, V20.B16
+	MOVD    R9, R19
+
+ring_sums_single_plane_604:
+	FMOVD.P 8(R6), F14
+	FADDD   F14, F20, F20
+	SUBS    $1, R19, R19
+	BNE     ring_sums_single_plane_604
+	FMOVD   (R5), F8
+	FADDD   F20, F8, F8
+	FMOVD.P F8, 8(R5)
+	SUB     $1, R4, R4
+	B       ring_sums_single_603
+
+ring_sums_done_596:
+	ADD     R24, R23, R23
+	CMP     R8, R23
+	CSEL    EQ, ZR, R23, R23
+	B       ring_segment_580
+
+ring_done_554:
 	RET
