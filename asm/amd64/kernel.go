@@ -264,6 +264,20 @@ func (k *kernel) advance(bytes GPVirtual) {
 	}
 }
 
+// rewind sets the data pointers to the slices' starts plus bytes.
+func (k *kernel) rewind(bytes GPVirtual) {
+	Load(Param("x").Base(), k.gate)
+	ADDQ(bytes, k.gate)
+	if k.value != k.gate {
+		Load(Param("dy").Base(), k.value)
+		ADDQ(bytes, k.value)
+	}
+	if k.out != nil {
+		Load(Param(k.v.Out()).Base(), k.out)
+		ADDQ(bytes, k.out)
+	}
+}
+
 // span processes n elements from the current data pointers: unrolled full
 // vectors, single full vectors, then one masked vector for the remainder.
 func (k *kernel) span(n GPVirtual) {

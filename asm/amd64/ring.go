@@ -96,8 +96,11 @@ func (k *kernel) ringed() {
 	// caller never asks for it (the spec says so), and the kernel does
 	// nothing rather than loop.
 	Label(segmented)
+	rows := newLabel("ring_rows")
 	{
 		inner := param("inner", false)
+		CMPQ(inner, U8(1))
+		JE(LabelRef(rows))
 		CMPQ(inner, U32(limit))
 		JA(LabelRef(finished))
 		MOVQ(U32(limit), RAX)
@@ -162,6 +165,67 @@ func (k *kernel) ringed() {
 	}
 	JMP(LabelRef(segment))
 	Label(done)
+	JMP(LabelRef(finished))
+
+	// Channel-last rows longer than the limit: blocks of limit channels,
+	// each over every row (the rows a stride of C apart) before its sums
+	// are added, so that each channel's gradient is still rounded once,
+	// for any number of rows.
+	Label(rows)
+	MOVQ(U32(0), c0At)
+	block := newLabel("ring_block")
+	Label(block)
+	{
+		c0, kc := get(c0At), param(channelsParam, true)
+		CMPQ(c0, kc)
+		JE(LabelRef(finished))
+		SUBQ(c0, kc)
+		limitReg := GP64()
+		MOVQ(U32(limit), limitReg)
+		CMPQ(kc, limitReg)
+		CMOVQHI(limitReg, kc)
+		MOVQ(kc, kcAt)
+		k.ringLength(kc)
+		if k.v.Dx {
+			from := param("alpha", false)
+			LEAQ(Mem{Base: from, Index: c0, Scale: uint8(size)}, from)
+			k.buildRing(from, kc, param("inner", false), kc)
+		}
+		// The data pointers at row 0, channel c0; all of x to go.
+		bytes := GP64()
+		MOVQ(c0, bytes)
+		SHLQ(U8(log2(size)), bytes)
+		k.rewind(bytes)
+		Load(Param("x").Len(), k.n)
+	}
+	if k.v.Dalpha {
+		k.zeroSums()
+	}
+	row, rowsDone := newLabel("ring_row"), newLabel("ring_rows_done")
+	Label(row)
+	CMPQ(k.n, U8(0))
+	JE(LabelRef(rowsDone))
+	XORQ(k.r, k.r)
+	k.span(get(kcAt))
+	{
+		stride := param(channelsParam, true)
+		SUBQ(stride, k.n)
+		SHLQ(U8(log2(size)), stride)
+		k.advance(stride)
+	}
+	JMP(LabelRef(row))
+	Label(rowsDone)
+	{
+		c0 := get(c0At)
+		if k.v.Dalpha {
+			to := param("dalpha", false)
+			LEAQ(Mem{Base: to, Index: c0, Scale: uint8(size)}, to)
+			k.foldRing(to, kcAt, addr(Param("inner")), get(kcAt))
+		}
+		ADDQ(kcAt, c0)
+		MOVQ(c0, c0At)
+	}
+	JMP(LabelRef(block))
 	Label(finished)
 }
 

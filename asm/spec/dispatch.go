@@ -13,6 +13,9 @@ type ISA struct {
 	Name     string // in kernel names: "AVX512"
 	ID       string // the Go constant naming it: "isaAVX512"
 	VecBytes int    // its vector width; 0 if it has no Ring kernels
+	// RingRows: its Ring kernels run channel-last rows longer than the
+	// limit in blocks of channels over every row (see Ring).
+	RingRows bool
 }
 
 // WriteDispatch writes the Go file that routes each kernel to the
@@ -100,7 +103,7 @@ func writeRingLimit(b *bytes.Buffer, isas []ISA) {
 	fmt.Fprintf(b, "// that isa's Ring kernels take, without slope gradients (forward, dx)\n")
 	fmt.Fprintf(b, "// or with them (the fused kernel's limit): the frame holds the ring.\n")
 	fmt.Fprintf(b, "// It is 0 where isa has no Ring kernels.\n")
-	fmt.Fprintf(b, "var ringLimits = [...][2][2]int{\n")
+	fmt.Fprintf(b, "var ringLimits = [len(isaNames)][2][2]int{\n")
 	fmt.Fprintf(b, "isaGeneric: {{genericRingLimit, genericRingLimit}, {genericRingLimit, genericRingLimit}},\n")
 	for _, isa := range isas {
 		if isa.VecBytes == 0 {
@@ -113,9 +116,16 @@ func writeRingLimit(b *bytes.Buffer, isas []ISA) {
 		fmt.Fprintf(b, "},\n")
 	}
 	fmt.Fprintf(b, "}\n")
+	fmt.Fprintf(b, "\n// ringRows[isa] says whether isa's Ring kernels take channel-last rows\n// longer than the limit, in blocks of channels over every row.\n")
+	fmt.Fprintf(b, "var ringRows = [len(isaNames)]bool{\nisaGeneric: true,\n")
+	for _, isa := range isas {
+		if isa.RingRows {
+			fmt.Fprintf(b, "%s: true,\n", isa.ID)
+		}
+	}
+	fmt.Fprintf(b, "}\n")
 	fmt.Fprintf(b, "\n// ringLimit is ringLimits' entry for isa, elements of size bytes, and\n// kernels with slope gradients (sums) or without.\n")
 	fmt.Fprintf(b, "func ringLimit(isa isaID, size int, sums bool) int {\n")
 	fmt.Fprintf(b, "s := 0\nif sums {\ns = 1\n}\n")
-	fmt.Fprintf(b, "if int(isa) >= len(ringLimits) {\nreturn 0\n}\n")
 	fmt.Fprintf(b, "return ringLimits[isa][size>>3][s]\n}\n")
 }

@@ -73,8 +73,10 @@ const (
 	// load. A period len(alpha)*inner of at most RingLimit elements is
 	// expanded once; a longer one in segments of whole planes, so inner
 	// must be at most RingLimit, and the slope-gradient variants then take
-	// a single period. It adds each channel's float64 sum to dalpha[c]
-	// itself, rounding once.
+	// a single period. Channel-last data (inner = 1) longer than the limit
+	// runs, where the ISA says RingRows, in blocks of RingLimit channels,
+	// each over every row, for any number of rows. It adds each channel's
+	// float64 sum to dalpha[c] itself, rounding once.
 	Ring Layout = "Ring"
 )
 

@@ -105,6 +105,15 @@ func genCases(k spec.Kernel, isa string, vecBytes int, long bool) []kcase {
 						add(2*channels*inner, channels, inner)
 					}
 				}
+				// Channel-last rows longer than the limit run in blocks of
+				// limit channels over every row, for any number of rows:
+				// block edges at every offset against the vector, a last
+				// block shorter than a vector, and 1 to 3 rows.
+				for _, channels := range []int{limit + 1, limit + lanes - 1, 2*limit + 3, 3 * limit} {
+					for outer := 1; outer <= 3; outer++ {
+						add(outer*channels, channels, 1)
+					}
+				}
 			}
 			for i := 0; i < 40; i++ {
 				var channels, inner, outer int
