@@ -384,10 +384,18 @@ func backwardRingDalphaKernel[E Float](isa isaID, dy []E, x []E, dalpha []E, inn
 // that isa's Ring kernels take, without slope gradients (forward, dx)
 // or with them (the fused kernel's limit): the frame holds the ring.
 // It is 0 where isa has no Ring kernels.
-var ringLimits = [...][2][2]int{
+var ringLimits = [len(isaNames)][2][2]int{
 	isaGeneric: {{genericRingLimit, genericRingLimit}, {genericRingLimit, genericRingLimit}},
 	isaAVX2:    {{432, 104}, {216, 92}},
 	isaAVX512:  {{384, 48}, {192, 64}},
+}
+
+// ringRows[isa] says whether isa's Ring kernels take channel-last rows
+// longer than the limit, in blocks of channels over every row.
+var ringRows = [len(isaNames)]bool{
+	isaGeneric: true,
+	isaAVX2:    true,
+	isaAVX512:  true,
 }
 
 // ringLimit is ringLimits' entry for isa, elements of size bytes, and
@@ -396,9 +404,6 @@ func ringLimit(isa isaID, size int, sums bool) int {
 	s := 0
 	if sums {
 		s = 1
-	}
-	if int(isa) >= len(ringLimits) {
-		return 0
 	}
 	return ringLimits[isa][size>>3][s]
 }

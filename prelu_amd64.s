@@ -568,6 +568,8 @@ span_done_50:
 
 ring_segmented_29:
 	MOVQ inner+72(FP), R8
+	CMPQ R8, $0x01
+	JE   ring_rows_51
 	CMPQ R8, $0x000001b0
 	JA   ring_finished_forwardAVX2F32
 	MOVQ $0x000001b0, AX
@@ -577,9 +579,9 @@ ring_segmented_29:
 	MOVQ $0x00000000, 1960(SP)
 	MOVQ $0x00000000, 1944(SP)
 
-ring_segment_51:
+ring_segment_52:
 	CMPQ    SI, $0x00
-	JE      ring_done_52
+	JE      ring_done_53
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -596,110 +598,110 @@ ring_segment_51:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R10
 
-ring_len_53:
+ring_len_54:
 	CMPQ R10, $0x00000008
-	JAE  ring_len_done_54
+	JAE  ring_len_done_55
 	ADDQ R9, R10
-	JMP  ring_len_53
+	JMP  ring_len_54
 
-ring_len_done_54:
+ring_len_done_55:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000008, R11
 
-ring_step_55:
+ring_step_56:
 	CMPQ R11, R10
-	JB   ring_step_done_56
+	JB   ring_step_done_57
 	SUBQ R10, R11
-	JMP  ring_step_55
+	JMP  ring_step_56
 
-ring_step_done_56:
+ring_step_done_57:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000020, R11
 
-ring_step_57:
+ring_step_58:
 	CMPQ R11, R10
-	JB   ring_step_done_58
+	JB   ring_step_done_59
 	SUBQ R10, R11
-	JMP  ring_step_57
+	JMP  ring_step_58
 
-ring_step_done_58:
+ring_step_done_59:
 	MOVQ R11, 1936(SP)
 	MOVQ alpha_base+48(FP), R10
 	LEAQ (R10)(AX*4), R10
 	CMPQ R8, $0x01
-	JNE  ring_planes_59
+	JNE  ring_planes_60
 	XORQ AX, AX
 	MOVQ DX, R8
 	SUBQ $0x00000008, R8
 
-ring_copy_61:
+ring_copy_62:
 	CMPQ    AX, R8
-	JGT     ring_copy_tail_62
+	JGT     ring_copy_tail_63
 	VMOVUPS (R10)(AX*4), Y1
 	VMOVUPS Y1, (DI)(AX*4)
 	ADDQ    $0x00000008, AX
-	JMP     ring_copy_61
+	JMP     ring_copy_62
 
-ring_copy_tail_62:
+ring_copy_tail_63:
 	SUBQ       AX, DX
-	JE         ring_extend_60
+	JE         ring_extend_61
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R8
 	VMOVDQU    (R8)(DX*1), Y1
 	VMASKMOVPS (R10)(AX*4), Y1, Y1
 	VMOVUPS    Y1, (DI)(AX*4)
-	JMP        ring_extend_60
+	JMP        ring_extend_61
 
-ring_planes_59:
+ring_planes_60:
 	XORQ AX, AX
 	XORQ R11, R11
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_65
+	JA   ring_long_planes_66
 
-ring_fill_64:
+ring_fill_65:
 	VBROADCASTSS (R10)(AX*4), Y1
 	VMOVUPS      Y1, (DI)(R11*4)
 	VMOVUPS      Y1, 32(DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         AX
 	CMPQ         AX, DX
-	JB           ring_fill_64
-	JMP          ring_extend_60
+	JB           ring_fill_65
+	JMP          ring_extend_61
 
-ring_long_planes_65:
-ring_channel_63:
+ring_long_planes_66:
+ring_channel_64:
 	CMPQ         AX, DX
-	JE           ring_extend_60
+	JE           ring_extend_61
 	VBROADCASTSS (R10)(AX*4), Y1
 	XORQ         R12, R12
 
-ring_plane_66:
+ring_plane_67:
 	MOVQ    R11, R13
 	ADDQ    R12, R13
 	VMOVUPS Y1, (DI)(R13*4)
 	ADDQ    $0x00000008, R12
 	CMPQ    R12, R8
-	JB      ring_plane_66
+	JB      ring_plane_67
 	ADDQ    R8, R11
 	INCQ    AX
-	JMP     ring_channel_63
+	JMP     ring_channel_64
 
-ring_extend_60:
+ring_extend_61:
 	MOVQ 1920(SP), AX
 	MOVQ R9, DX
 
-ring_element_67:
+ring_element_68:
 	CMPQ DX, AX
-	JAE  ring_repeated_68
+	JAE  ring_repeated_69
 	MOVQ DX, R8
 	SUBQ R9, R8
 	MOVL (DI)(R8*4), R8
 	MOVL R8, (DI)(DX*4)
 	INCQ DX
-	JMP  ring_element_67
+	JMP  ring_element_68
 
-ring_repeated_68:
+ring_repeated_69:
 	VMOVUPS (DI), Y1
 	VMOVUPS Y1, (DI)(AX*4)
 	VMOVUPS 32(DI), Y1
@@ -714,9 +716,9 @@ ring_repeated_68:
 	MOVQ    DX, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_69:
+unrolled_70:
 	CMPQ      R8, R9
-	JGT       single_70
+	JGT       single_71
 	VMOVUPS   (BX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -742,15 +744,15 @@ unrolled_69:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000020, R8
-	JMP       unrolled_69
+	JMP       unrolled_70
 
-single_70:
+single_71:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-single_loop_71:
+single_loop_72:
 	CMPQ      R8, R9
-	JGT       remainder_72
+	JGT       remainder_73
 	VMOVUPS   (BX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -761,11 +763,11 @@ single_loop_71:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000008, R8
-	JMP       single_loop_71
+	JMP       single_loop_72
 
-remainder_72:
+remainder_73:
 	SUBQ       R8, DX
-	JE         span_done_73
+	JE         span_done_74
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R9
@@ -777,7 +779,7 @@ remainder_72:
 	VBLENDVPS  Y3, Y2, Y4, Y4
 	VMASKMOVPS Y4, Y1, (CX)(R8*4)
 
-span_done_73:
+span_done_74:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -788,14 +790,238 @@ span_done_73:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_74
+	JNE  ring_next_75
 	XORQ AX, AX
 
-ring_next_74:
+ring_next_75:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_51
+	JMP  ring_segment_52
 
-ring_done_52:
+ring_done_53:
+	JMP ring_finished_forwardAVX2F32
+
+ring_rows_51:
+	MOVQ $0x00000000, 1944(SP)
+
+ring_block_76:
+	MOVQ    1944(SP), AX
+	MOVQ    alpha_len+56(FP), CX
+	CMPQ    AX, CX
+	JE      ring_finished_forwardAVX2F32
+	SUBQ    AX, CX
+	MOVQ    $0x000001b0, DX
+	CMPQ    CX, DX
+	CMOVQHI DX, CX
+	MOVQ    CX, 1968(SP)
+	MOVQ    CX, DX
+
+ring_len_77:
+	CMPQ DX, $0x00000008
+	JAE  ring_len_done_78
+	ADDQ CX, DX
+	JMP  ring_len_77
+
+ring_len_done_78:
+	MOVQ DX, 1920(SP)
+	MOVQ $0x00000008, BX
+
+ring_step_79:
+	CMPQ BX, DX
+	JB   ring_step_done_80
+	SUBQ DX, BX
+	JMP  ring_step_79
+
+ring_step_done_80:
+	MOVQ BX, 1928(SP)
+	MOVQ $0x00000020, BX
+
+ring_step_81:
+	CMPQ BX, DX
+	JB   ring_step_done_82
+	SUBQ DX, BX
+	JMP  ring_step_81
+
+ring_step_done_82:
+	MOVQ BX, 1936(SP)
+	MOVQ alpha_base+48(FP), DX
+	LEAQ (DX)(AX*4), DX
+	MOVQ inner+72(FP), BX
+	CMPQ BX, $0x01
+	JNE  ring_planes_83
+	XORQ BX, BX
+	MOVQ CX, SI
+	SUBQ $0x00000008, SI
+
+ring_copy_85:
+	CMPQ    BX, SI
+	JGT     ring_copy_tail_86
+	VMOVUPS (DX)(BX*4), Y1
+	VMOVUPS Y1, (DI)(BX*4)
+	ADDQ    $0x00000008, BX
+	JMP     ring_copy_85
+
+ring_copy_tail_86:
+	MOVQ       CX, SI
+	SUBQ       BX, SI
+	JE         ring_extend_84
+	SHLQ       $0x02, SI
+	NEGQ       SI
+	LEAQ       tailmask<>+32(SB), R8
+	VMOVDQU    (R8)(SI*1), Y1
+	VMASKMOVPS (DX)(BX*4), Y1, Y1
+	VMOVUPS    Y1, (DI)(BX*4)
+	JMP        ring_extend_84
+
+ring_planes_83:
+	XORQ SI, SI
+	XORQ R8, R8
+	CMPQ BX, $0x00000010
+	JA   ring_long_planes_89
+
+ring_fill_88:
+	VBROADCASTSS (DX)(SI*4), Y1
+	VMOVUPS      Y1, (DI)(R8*4)
+	VMOVUPS      Y1, 32(DI)(R8*4)
+	ADDQ         BX, R8
+	INCQ         SI
+	CMPQ         SI, CX
+	JB           ring_fill_88
+	JMP          ring_extend_84
+
+ring_long_planes_89:
+ring_channel_87:
+	CMPQ         SI, CX
+	JE           ring_extend_84
+	VBROADCASTSS (DX)(SI*4), Y1
+	XORQ         R9, R9
+
+ring_plane_90:
+	MOVQ    R8, R10
+	ADDQ    R9, R10
+	VMOVUPS Y1, (DI)(R10*4)
+	ADDQ    $0x00000008, R9
+	CMPQ    R9, BX
+	JB      ring_plane_90
+	ADDQ    BX, R8
+	INCQ    SI
+	JMP     ring_channel_87
+
+ring_extend_84:
+	MOVQ 1920(SP), DX
+	MOVQ CX, BX
+
+ring_element_91:
+	CMPQ BX, DX
+	JAE  ring_repeated_92
+	MOVQ BX, SI
+	SUBQ CX, SI
+	MOVL (DI)(SI*4), SI
+	MOVL SI, (DI)(BX*4)
+	INCQ BX
+	JMP  ring_element_91
+
+ring_repeated_92:
+	VMOVUPS (DI), Y1
+	VMOVUPS Y1, (DI)(DX*4)
+	VMOVUPS 32(DI), Y1
+	VMOVUPS Y1, 32(DI)(DX*4)
+	VMOVUPS 64(DI), Y1
+	VMOVUPS Y1, 64(DI)(DX*4)
+	VMOVUPS 96(DI), Y1
+	VMOVUPS Y1, 96(DI)(DX*4)
+	SHLQ    $0x02, AX
+	MOVQ    x_base+24(FP), BX
+	ADDQ    AX, BX
+	MOVQ    dst_base+0(FP), CX
+	ADDQ    AX, CX
+	MOVQ    x_len+32(FP), SI
+
+ring_row_93:
+	CMPQ SI, $0x00
+	JE   ring_rows_done_94
+	XORQ AX, AX
+	MOVQ 1968(SP), DX
+	XORQ R8, R8
+	MOVQ DX, R9
+	SUBQ $0x00000020, R9
+
+unrolled_95:
+	CMPQ      R8, R9
+	JGT       single_96
+	VMOVUPS   (BX)(R8*4), Y1
+	VCMPPS    $0x1e, Y0, Y1, Y2
+	VMULPS    (DI)(AX*4), Y1, Y3
+	VBLENDVPS Y2, Y1, Y3, Y3
+	VMOVUPS   Y3, (CX)(R8*4)
+	VMOVUPS   32(BX)(R8*4), Y1
+	VCMPPS    $0x1e, Y0, Y1, Y2
+	VMULPS    32(DI)(AX*4), Y1, Y3
+	VBLENDVPS Y2, Y1, Y3, Y3
+	VMOVUPS   Y3, 32(CX)(R8*4)
+	VMOVUPS   64(BX)(R8*4), Y1
+	VCMPPS    $0x1e, Y0, Y1, Y2
+	VMULPS    64(DI)(AX*4), Y1, Y3
+	VBLENDVPS Y2, Y1, Y3, Y3
+	VMOVUPS   Y3, 64(CX)(R8*4)
+	VMOVUPS   96(BX)(R8*4), Y1
+	VCMPPS    $0x1e, Y0, Y1, Y2
+	VMULPS    96(DI)(AX*4), Y1, Y3
+	VBLENDVPS Y2, Y1, Y3, Y3
+	VMOVUPS   Y3, 96(CX)(R8*4)
+	ADDQ      1936(SP), AX
+	MOVQ      AX, R10
+	SUBQ      1920(SP), R10
+	CMOVQCC   R10, AX
+	ADDQ      $0x00000020, R8
+	JMP       unrolled_95
+
+single_96:
+	MOVQ DX, R9
+	SUBQ $0x00000008, R9
+
+single_loop_97:
+	CMPQ      R8, R9
+	JGT       remainder_98
+	VMOVUPS   (BX)(R8*4), Y1
+	VCMPPS    $0x1e, Y0, Y1, Y2
+	VMULPS    (DI)(AX*4), Y1, Y3
+	VBLENDVPS Y2, Y1, Y3, Y3
+	VMOVUPS   Y3, (CX)(R8*4)
+	ADDQ      1928(SP), AX
+	MOVQ      AX, R10
+	SUBQ      1920(SP), R10
+	CMOVQCC   R10, AX
+	ADDQ      $0x00000008, R8
+	JMP       single_loop_97
+
+remainder_98:
+	SUBQ       R8, DX
+	JE         span_done_99
+	SHLQ       $0x02, DX
+	NEGQ       DX
+	LEAQ       tailmask<>+32(SB), R9
+	VMOVDQU    (R9)(DX*1), Y1
+	VMASKMOVPS (BX)(R8*4), Y1, Y2
+	VCMPPS     $0x1e, Y0, Y2, Y3
+	VMASKMOVPS (DI)(AX*4), Y1, Y4
+	VMULPS     Y4, Y2, Y4
+	VBLENDVPS  Y3, Y2, Y4, Y4
+	VMASKMOVPS Y4, Y1, (CX)(R8*4)
+
+span_done_99:
+	MOVQ alpha_len+56(FP), AX
+	SUBQ AX, SI
+	SHLQ $0x02, AX
+	ADDQ AX, BX
+	ADDQ AX, CX
+	JMP  ring_row_93
+
+ring_rows_done_94:
+	MOVQ 1944(SP), AX
+	ADDQ 1968(SP), AX
+	MOVQ AX, 1944(SP)
+	JMP  ring_block_76
+
 ring_finished_forwardAVX2F32:
 	VZEROUPPER
 	RET
@@ -816,11 +1042,11 @@ TEXT ·backwardAVX2F32(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_75
+	JB           cached_100
 	CMPQ         AX, DX
-	JE           cached_75
+	JE           cached_100
 	CMPQ         AX, CX
-	JE           cached_75
+	JE           cached_100
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -829,7 +1055,7 @@ TEXT ·backwardAVX2F32(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_77
+	JE           aligned_102
 	MOVQ         DI, R8
 	SHLQ         $0x02, R8
 	NEGQ         R8
@@ -853,13 +1079,13 @@ TEXT ·backwardAVX2F32(SB), NOSPLIT, $0-88
 	VMASKMOVPS   Y7, Y6, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_77:
+aligned_102:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_78:
+unrolled_103:
 	CMPQ         SI, DI
-	JGT          single_79
+	JGT          single_104
 	VMOVUPS      (CX)(SI*4), Y6
 	VMOVUPS      (DX)(SI*4), Y7
 	VCMPPS       $0x1e, Y0, Y6, Y8
@@ -925,15 +1151,15 @@ unrolled_78:
 	VBLENDVPS    Y8, Y7, Y6, Y6
 	VMOVNTPS     Y6, 96(AX)(SI*4)
 	ADDQ         $0x00000020, SI
-	JMP          unrolled_78
+	JMP          unrolled_103
 
-single_79:
+single_104:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_80:
+single_loop_105:
 	CMPQ         SI, DI
-	JGT          remainder_81
+	JGT          remainder_106
 	VMOVUPS      (CX)(SI*4), Y6
 	VMOVUPS      (DX)(SI*4), Y7
 	VCMPPS       $0x1e, Y0, Y6, Y8
@@ -951,11 +1177,11 @@ single_loop_80:
 	VBLENDVPS    Y8, Y7, Y6, Y6
 	VMOVNTPS     Y6, (AX)(SI*4)
 	ADDQ         $0x00000008, SI
-	JMP          single_loop_80
+	JMP          single_loop_105
 
-remainder_81:
+remainder_106:
 	SUBQ         SI, BX
-	JE           span_done_82
+	JE           span_done_107
 	SHLQ         $0x02, BX
 	NEGQ         BX
 	LEAQ         tailmask<>+32(SB), DI
@@ -977,18 +1203,18 @@ remainder_81:
 	VBLENDVPS    Y0, Y8, Y5, Y5
 	VMASKMOVPS   Y5, Y6, (AX)(SI*4)
 
-span_done_82:
+span_done_107:
 	SFENCE
-	JMP stored_76
+	JMP stored_101
 
-cached_75:
+cached_100:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_83:
+unrolled_108:
 	CMPQ         SI, DI
-	JGT          single_84
+	JGT          single_109
 	VMOVUPS      (CX)(SI*4), Y6
 	VMOVUPS      (DX)(SI*4), Y7
 	VCMPPS       $0x1e, Y0, Y6, Y8
@@ -1054,15 +1280,15 @@ unrolled_83:
 	VBLENDVPS    Y8, Y7, Y6, Y6
 	VMOVUPS      Y6, 96(AX)(SI*4)
 	ADDQ         $0x00000020, SI
-	JMP          unrolled_83
+	JMP          unrolled_108
 
-single_84:
+single_109:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_85:
+single_loop_110:
 	CMPQ         SI, DI
-	JGT          remainder_86
+	JGT          remainder_111
 	VMOVUPS      (CX)(SI*4), Y6
 	VMOVUPS      (DX)(SI*4), Y7
 	VCMPPS       $0x1e, Y0, Y6, Y8
@@ -1080,11 +1306,11 @@ single_loop_85:
 	VBLENDVPS    Y8, Y7, Y6, Y6
 	VMOVUPS      Y6, (AX)(SI*4)
 	ADDQ         $0x00000008, SI
-	JMP          single_loop_85
+	JMP          single_loop_110
 
-remainder_86:
+remainder_111:
 	SUBQ         SI, BX
-	JE           span_done_87
+	JE           span_done_112
 	SHLQ         $0x02, BX
 	NEGQ         BX
 	LEAQ         tailmask<>+32(SB), DI
@@ -1106,8 +1332,8 @@ remainder_86:
 	VBLENDVPS    Y0, Y8, Y5, Y5
 	VMASKMOVPS   Y5, Y6, (AX)(SI*4)
 
-span_done_87:
-stored_76:
+span_done_112:
+stored_101:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -1135,9 +1361,9 @@ TEXT ·backwardPlanesAVX2F32(SB), NOSPLIT, $0-128
 	SHLQ   $0x02, R10
 	XORQ   R11, R11
 
-plane_88:
+plane_113:
 	CMPQ         BX, $0x00
-	JE           planes_done_89
+	JE           planes_done_114
 	VBROADCASTSS (R9)(R11*4), Y5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -1147,9 +1373,9 @@ plane_88:
 	MOVQ         DI, R13
 	SUBQ         $0x00000020, R13
 
-unrolled_90:
+unrolled_115:
 	CMPQ         R12, R13
-	JGT          single_91
+	JGT          single_116
 	VMOVUPS      (CX)(R12*4), Y6
 	VMOVUPS      (DX)(R12*4), Y7
 	VCMPPS       $0x1e, Y0, Y6, Y8
@@ -1215,15 +1441,15 @@ unrolled_90:
 	VBLENDVPS    Y8, Y7, Y6, Y6
 	VMOVUPS      Y6, 96(AX)(R12*4)
 	ADDQ         $0x00000020, R12
-	JMP          unrolled_90
+	JMP          unrolled_115
 
-single_91:
+single_116:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 
-single_loop_92:
+single_loop_117:
 	CMPQ         R12, R13
-	JGT          remainder_93
+	JGT          remainder_118
 	VMOVUPS      (CX)(R12*4), Y6
 	VMOVUPS      (DX)(R12*4), Y7
 	VCMPPS       $0x1e, Y0, Y6, Y8
@@ -1241,12 +1467,12 @@ single_loop_92:
 	VBLENDVPS    Y8, Y7, Y6, Y6
 	VMOVUPS      Y6, (AX)(R12*4)
 	ADDQ         $0x00000008, R12
-	JMP          single_loop_92
+	JMP          single_loop_117
 
-remainder_93:
+remainder_118:
 	MOVQ         DI, R13
 	SUBQ         R12, R13
-	JE           span_done_94
+	JE           span_done_119
 	SHLQ         $0x02, R13
 	NEGQ         R13
 	LEAQ         tailmask<>+32(SB), R14
@@ -1268,7 +1494,7 @@ remainder_93:
 	VBLENDVPS    Y9, Y8, Y5, Y5
 	VMASKMOVPS   Y5, Y6, (AX)(R12*4)
 
-span_done_94:
+span_done_119:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -1283,14 +1509,14 @@ span_done_94:
 	ADDQ         R10, AX
 	INCQ         R11
 	CMPQ         R11, R8
-	JNE          same_pass_95
+	JNE          same_pass_120
 	XORQ         R11, R11
 
-same_pass_95:
+same_pass_120:
 	SUBQ DI, BX
-	JMP  plane_88
+	JMP  plane_113
 
-planes_done_89:
+planes_done_114:
 	VZEROUPPER
 	RET
 
@@ -1306,9 +1532,9 @@ TEXT ·backwardPatternAVX2F32(SB), NOSPLIT, $0-120
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), R8
 
-row_96:
+row_121:
 	CMPQ    BX, $0x00
-	JE      rows_done_97
+	JE      rows_done_122
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -1316,9 +1542,9 @@ row_96:
 	MOVQ    R9, R11
 	SUBQ    $0x00000020, R11
 
-unrolled_98:
+unrolled_123:
 	CMPQ         R10, R11
-	JGT          single_99
+	JGT          single_124
 	VMOVUPS      (CX)(R10*4), Y1
 	VMOVUPS      (DX)(R10*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -1400,15 +1626,15 @@ unrolled_98:
 	VBLENDVPS    Y3, Y2, Y1, Y1
 	VMOVUPS      Y1, 96(AX)(R10*4)
 	ADDQ         $0x00000020, R10
-	JMP          unrolled_98
+	JMP          unrolled_123
 
-single_99:
+single_124:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_100:
+single_loop_125:
 	CMPQ         R10, R11
-	JGT          remainder_101
+	JGT          remainder_126
 	VMOVUPS      (CX)(R10*4), Y1
 	VMOVUPS      (DX)(R10*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -1430,12 +1656,12 @@ single_loop_100:
 	VBLENDVPS    Y3, Y2, Y1, Y1
 	VMOVUPS      Y1, (AX)(R10*4)
 	ADDQ         $0x00000008, R10
-	JMP          single_loop_100
+	JMP          single_loop_125
 
-remainder_101:
+remainder_126:
 	MOVQ         R9, R11
 	SUBQ         R10, R11
-	JE           span_done_102
+	JE           span_done_127
 	SHLQ         $0x02, R11
 	NEGQ         R11
 	LEAQ         tailmask<>+32(SB), R12
@@ -1462,16 +1688,16 @@ remainder_101:
 	VBLENDVPS    Y4, Y3, Y2, Y2
 	VMASKMOVPS   Y2, Y1, (AX)(R10*4)
 
-span_done_102:
+span_done_127:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_96
+	JMP  row_121
 
-rows_done_97:
+rows_done_122:
 	VZEROUPPER
 	RET
 
@@ -1494,112 +1720,112 @@ TEXT ·backwardRingAVX2F32(SB), $1920-128
 	MOVQ   DX, R10
 	IMULQ  AX, R10
 	CMPQ   R10, $0x00000068
-	JA     ring_segmented_103
+	JA     ring_segmented_128
 	MOVQ   R10, R11
 
-ring_len_104:
+ring_len_129:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_105
+	JAE  ring_len_done_130
 	ADDQ R10, R11
-	JMP  ring_len_104
+	JMP  ring_len_129
 
-ring_len_done_105:
+ring_len_done_130:
 	MOVQ R11, 1856(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_106:
+ring_step_131:
 	CMPQ R12, R11
-	JB   ring_step_done_107
+	JB   ring_step_done_132
 	SUBQ R11, R12
-	JMP  ring_step_106
+	JMP  ring_step_131
 
-ring_step_done_107:
+ring_step_done_132:
 	MOVQ R12, 1864(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_108:
+ring_step_133:
 	CMPQ R12, R11
-	JB   ring_step_done_109
+	JB   ring_step_done_134
 	SUBQ R11, R12
-	JMP  ring_step_108
+	JMP  ring_step_133
 
-ring_step_done_109:
+ring_step_done_134:
 	MOVQ R12, 1872(SP)
 	MOVQ alpha_base+72(FP), R11
 	CMPQ AX, $0x01
-	JNE  ring_planes_110
+	JNE  ring_planes_135
 	XORQ AX, AX
 	MOVQ DX, R12
 	SUBQ $0x00000008, R12
 
-ring_copy_112:
+ring_copy_137:
 	CMPQ    AX, R12
-	JGT     ring_copy_tail_113
+	JGT     ring_copy_tail_138
 	VMOVUPS (R11)(AX*4), Y1
 	VMOVUPS Y1, (R8)(AX*4)
 	ADDQ    $0x00000008, AX
-	JMP     ring_copy_112
+	JMP     ring_copy_137
 
-ring_copy_tail_113:
+ring_copy_tail_138:
 	SUBQ       AX, DX
-	JE         ring_extend_111
+	JE         ring_extend_136
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R12
 	VMOVDQU    (R12)(DX*1), Y1
 	VMASKMOVPS (R11)(AX*4), Y1, Y1
 	VMOVUPS    Y1, (R8)(AX*4)
-	JMP        ring_extend_111
+	JMP        ring_extend_136
 
-ring_planes_110:
+ring_planes_135:
 	XORQ R12, R12
 	XORQ R13, R13
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_116
+	JA   ring_long_planes_141
 
-ring_fill_115:
+ring_fill_140:
 	VBROADCASTSS (R11)(R12*4), Y1
 	VMOVUPS      Y1, (R8)(R13*4)
 	VMOVUPS      Y1, 32(R8)(R13*4)
 	ADDQ         AX, R13
 	INCQ         R12
 	CMPQ         R12, DX
-	JB           ring_fill_115
-	JMP          ring_extend_111
+	JB           ring_fill_140
+	JMP          ring_extend_136
 
-ring_long_planes_116:
-ring_channel_114:
+ring_long_planes_141:
+ring_channel_139:
 	CMPQ         R12, DX
-	JE           ring_extend_111
+	JE           ring_extend_136
 	VBROADCASTSS (R11)(R12*4), Y1
 	XORQ         R14, R14
 
-ring_plane_117:
+ring_plane_142:
 	MOVQ    R13, R15
 	ADDQ    R14, R15
 	VMOVUPS Y1, (R8)(R15*4)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, AX
-	JB      ring_plane_117
+	JB      ring_plane_142
 	ADDQ    AX, R13
 	INCQ    R12
-	JMP     ring_channel_114
+	JMP     ring_channel_139
 
-ring_extend_111:
+ring_extend_136:
 	MOVQ 1856(SP), AX
 	MOVQ R10, DX
 
-ring_element_118:
+ring_element_143:
 	CMPQ DX, AX
-	JAE  ring_repeated_119
+	JAE  ring_repeated_144
 	MOVQ DX, R11
 	SUBQ R10, R11
 	MOVL (R8)(R11*4), R11
 	MOVL R11, (R8)(DX*4)
 	INCQ DX
-	JMP  ring_element_118
+	JMP  ring_element_143
 
-ring_repeated_119:
+ring_repeated_144:
 	VMOVUPS (R8), Y1
 	VMOVUPS Y1, (R8)(AX*4)
 	VMOVUPS 32(R8), Y1
@@ -1612,22 +1838,22 @@ ring_repeated_119:
 	MOVQ    1856(SP), DX
 	ADDQ    $0x00000020, DX
 
-sums_zero_120:
+sums_zero_145:
 	CMPQ    AX, DX
-	JAE     sums_zeroed_121
+	JAE     sums_zeroed_146
 	VMOVUPD Y0, (R9)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     sums_zero_120
+	JMP     sums_zero_145
 
-sums_zeroed_121:
+sums_zeroed_146:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ DI, R10
 	SUBQ $0x00000020, R10
 
-unrolled_122:
+unrolled_147:
 	CMPQ         DX, R10
-	JGT          single_123
+	JGT          single_148
 	VMOVUPS      (BX)(DX*4), Y1
 	VMOVUPS      (SI)(DX*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -1713,15 +1939,15 @@ unrolled_122:
 	SUBQ         1856(SP), R11
 	CMOVQCC      R11, AX
 	ADDQ         $0x00000020, DX
-	JMP          unrolled_122
+	JMP          unrolled_147
 
-single_123:
+single_148:
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-single_loop_124:
+single_loop_149:
 	CMPQ         DX, R10
-	JGT          remainder_125
+	JGT          remainder_150
 	VMOVUPS      (BX)(DX*4), Y1
 	VMOVUPS      (SI)(DX*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -1747,11 +1973,11 @@ single_loop_124:
 	SUBQ         1856(SP), R11
 	CMOVQCC      R11, AX
 	ADDQ         $0x00000008, DX
-	JMP          single_loop_124
+	JMP          single_loop_149
 
-remainder_125:
+remainder_150:
 	SUBQ         DX, DI
-	JE           span_done_126
+	JE           span_done_151
 	SHLQ         $0x02, DI
 	NEGQ         DI
 	LEAQ         tailmask<>+32(SB), R10
@@ -1778,7 +2004,7 @@ remainder_125:
 	VBLENDVPS    Y0, Y3, Y2, Y2
 	VMASKMOVPS   Y2, Y1, (CX)(DX*4)
 
-span_done_126:
+span_done_151:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
@@ -1786,49 +2012,49 @@ span_done_126:
 	MOVQ  DX, BX
 	ADDQ  $0x00000020, BX
 
-fold_ext_127:
+fold_ext_152:
 	CMPQ    BX, DX
-	JBE     fold_ext_done_128
+	JBE     fold_ext_done_153
 	SUBQ    $0x00000004, BX
 	MOVQ    BX, SI
 	SUBQ    DX, SI
 	VMOVUPD (R9)(SI*8), Y0
 	VADDPD  (R9)(BX*8), Y0, Y0
 	VMOVUPD Y0, (R9)(SI*8)
-	JMP     fold_ext_127
+	JMP     fold_ext_152
 
-fold_ext_done_128:
-fold_129:
+fold_ext_done_153:
+fold_154:
 	CMPQ   DX, AX
-	JBE    folded_130
+	JBE    folded_155
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (R9)(DX*8), X0
 	VADDSD (R9)(SI*8), X0, X0
 	VMOVSD X0, (R9)(SI*8)
-	JMP    fold_129
+	JMP    fold_154
 
-folded_130:
+folded_155:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_131
+	JNE  sums_planes_156
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000004, DX
 
-sums_vector_134:
+sums_vector_159:
 	CMPQ       AX, DX
-	JGT        sums_scalar_132
+	JGT        sums_scalar_157
 	VCVTPS2PD  (CX)(AX*4), Y0
 	VADDPD     (R9)(AX*8), Y0, Y0
 	VCVTPD2PSY Y0, X0
 	VMOVUPS    X0, (CX)(AX*4)
 	ADDQ       $0x00000004, AX
-	JMP        sums_vector_134
+	JMP        sums_vector_159
 
-sums_scalar_132:
+sums_scalar_157:
 	CMPQ      AX, alpha_len+80(FP)
-	JE        sums_done_133
+	JE        sums_done_158
 	VMOVSD    (R9)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
@@ -1836,18 +2062,18 @@ sums_scalar_132:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_132
+	JMP       sums_scalar_157
 
-sums_planes_131:
+sums_planes_156:
 	XORQ BX, BX
 	MOVQ inner+120(FP), SI
 	SHLQ $0x03, SI
 
-sums_group_135:
+sums_group_160:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_137
+	JB     sums_single_162
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -1856,7 +2082,7 @@ sums_group_135:
 	LEAQ   (DI)(SI*2), R8
 	XORQ   DX, DX
 
-sums_group_plane_136:
+sums_group_plane_161:
 	VADDSD    (DI), X0, X0
 	VADDSD    (DI)(SI*1), X1, X1
 	VADDSD    (R8), X2, X2
@@ -1865,7 +2091,7 @@ sums_group_plane_136:
 	ADDQ      $0x08, R8
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_group_plane_136
+	JB        sums_group_plane_161
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (CX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -1890,33 +2116,35 @@ sums_group_plane_136:
 	SHRQ      $0x01, DX
 	ADDQ      DX, BX
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_135
+	JMP       sums_group_160
 
-sums_single_137:
+sums_single_162:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_133
+	JE     sums_done_158
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_138:
+sums_single_plane_163:
 	VADDSD    (R9)(BX*8), X0, X0
 	INCQ      BX
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_single_plane_138
+	JB        sums_single_plane_163
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_137
+	JMP       sums_single_162
 
-sums_done_133:
+sums_done_158:
 	JMP ring_finished_backwardAVX2F32
 
-ring_segmented_103:
+ring_segmented_128:
 	MOVQ inner+120(FP), R10
+	CMPQ R10, $0x01
+	JE   ring_rows_164
 	CMPQ R10, $0x00000068
 	JA   ring_finished_backwardAVX2F32
 	MOVQ $0x00000068, AX
@@ -1926,9 +2154,9 @@ ring_segmented_103:
 	MOVQ $0x00000000, 1896(SP)
 	MOVQ $0x00000000, 1880(SP)
 
-ring_segment_139:
+ring_segment_165:
 	CMPQ    DI, $0x00
-	JE      ring_done_140
+	JE      ring_done_166
 	MOVQ    1880(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+120(FP), R10
@@ -1945,110 +2173,110 @@ ring_segment_139:
 	MOVQ    R12, 1912(SP)
 	MOVQ    R11, R12
 
-ring_len_141:
+ring_len_167:
 	CMPQ R12, $0x00000008
-	JAE  ring_len_done_142
+	JAE  ring_len_done_168
 	ADDQ R11, R12
-	JMP  ring_len_141
+	JMP  ring_len_167
 
-ring_len_done_142:
+ring_len_done_168:
 	MOVQ R12, 1856(SP)
 	MOVQ $0x00000008, R13
 
-ring_step_143:
+ring_step_169:
 	CMPQ R13, R12
-	JB   ring_step_done_144
+	JB   ring_step_done_170
 	SUBQ R12, R13
-	JMP  ring_step_143
+	JMP  ring_step_169
 
-ring_step_done_144:
+ring_step_done_170:
 	MOVQ R13, 1864(SP)
 	MOVQ $0x00000020, R13
 
-ring_step_145:
+ring_step_171:
 	CMPQ R13, R12
-	JB   ring_step_done_146
+	JB   ring_step_done_172
 	SUBQ R12, R13
-	JMP  ring_step_145
+	JMP  ring_step_171
 
-ring_step_done_146:
+ring_step_done_172:
 	MOVQ R13, 1872(SP)
 	MOVQ alpha_base+72(FP), R12
 	LEAQ (R12)(AX*4), R12
 	CMPQ R10, $0x01
-	JNE  ring_planes_147
+	JNE  ring_planes_173
 	XORQ AX, AX
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-ring_copy_149:
+ring_copy_175:
 	CMPQ    AX, R10
-	JGT     ring_copy_tail_150
+	JGT     ring_copy_tail_176
 	VMOVUPS (R12)(AX*4), Y1
 	VMOVUPS Y1, (R8)(AX*4)
 	ADDQ    $0x00000008, AX
-	JMP     ring_copy_149
+	JMP     ring_copy_175
 
-ring_copy_tail_150:
+ring_copy_tail_176:
 	SUBQ       AX, DX
-	JE         ring_extend_148
+	JE         ring_extend_174
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
 	VMOVDQU    (R10)(DX*1), Y1
 	VMASKMOVPS (R12)(AX*4), Y1, Y1
 	VMOVUPS    Y1, (R8)(AX*4)
-	JMP        ring_extend_148
+	JMP        ring_extend_174
 
-ring_planes_147:
+ring_planes_173:
 	XORQ AX, AX
 	XORQ R13, R13
 	CMPQ R10, $0x00000010
-	JA   ring_long_planes_153
+	JA   ring_long_planes_179
 
-ring_fill_152:
+ring_fill_178:
 	VBROADCASTSS (R12)(AX*4), Y1
 	VMOVUPS      Y1, (R8)(R13*4)
 	VMOVUPS      Y1, 32(R8)(R13*4)
 	ADDQ         R10, R13
 	INCQ         AX
 	CMPQ         AX, DX
-	JB           ring_fill_152
-	JMP          ring_extend_148
+	JB           ring_fill_178
+	JMP          ring_extend_174
 
-ring_long_planes_153:
-ring_channel_151:
+ring_long_planes_179:
+ring_channel_177:
 	CMPQ         AX, DX
-	JE           ring_extend_148
+	JE           ring_extend_174
 	VBROADCASTSS (R12)(AX*4), Y1
 	XORQ         R14, R14
 
-ring_plane_154:
+ring_plane_180:
 	MOVQ    R13, R15
 	ADDQ    R14, R15
 	VMOVUPS Y1, (R8)(R15*4)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R10
-	JB      ring_plane_154
+	JB      ring_plane_180
 	ADDQ    R10, R13
 	INCQ    AX
-	JMP     ring_channel_151
+	JMP     ring_channel_177
 
-ring_extend_148:
+ring_extend_174:
 	MOVQ 1856(SP), AX
 	MOVQ R11, DX
 
-ring_element_155:
+ring_element_181:
 	CMPQ DX, AX
-	JAE  ring_repeated_156
+	JAE  ring_repeated_182
 	MOVQ DX, R10
 	SUBQ R11, R10
 	MOVL (R8)(R10*4), R10
 	MOVL R10, (R8)(DX*4)
 	INCQ DX
-	JMP  ring_element_155
+	JMP  ring_element_181
 
-ring_repeated_156:
+ring_repeated_182:
 	VMOVUPS (R8), Y1
 	VMOVUPS Y1, (R8)(AX*4)
 	VMOVUPS 32(R8), Y1
@@ -2061,23 +2289,23 @@ ring_repeated_156:
 	MOVQ    1856(SP), DX
 	ADDQ    $0x00000020, DX
 
-sums_zero_157:
+sums_zero_183:
 	CMPQ    AX, DX
-	JAE     sums_zeroed_158
+	JAE     sums_zeroed_184
 	VMOVUPD Y0, (R9)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     sums_zero_157
+	JMP     sums_zero_183
 
-sums_zeroed_158:
+sums_zeroed_184:
 	XORQ AX, AX
 	MOVQ 1912(SP), DX
 	XORQ R10, R10
 	MOVQ DX, R11
 	SUBQ $0x00000020, R11
 
-unrolled_159:
+unrolled_185:
 	CMPQ         R10, R11
-	JGT          single_160
+	JGT          single_186
 	VMOVUPS      (BX)(R10*4), Y1
 	VMOVUPS      (SI)(R10*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -2163,15 +2391,15 @@ unrolled_159:
 	SUBQ         1856(SP), R12
 	CMOVQCC      R12, AX
 	ADDQ         $0x00000020, R10
-	JMP          unrolled_159
+	JMP          unrolled_185
 
-single_160:
+single_186:
 	MOVQ DX, R11
 	SUBQ $0x00000008, R11
 
-single_loop_161:
+single_loop_187:
 	CMPQ         R10, R11
-	JGT          remainder_162
+	JGT          remainder_188
 	VMOVUPS      (BX)(R10*4), Y1
 	VMOVUPS      (SI)(R10*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -2197,11 +2425,11 @@ single_loop_161:
 	SUBQ         1856(SP), R12
 	CMOVQCC      R12, AX
 	ADDQ         $0x00000008, R10
-	JMP          single_loop_161
+	JMP          single_loop_187
 
-remainder_162:
+remainder_188:
 	SUBQ         R10, DX
-	JE           span_done_163
+	JE           span_done_189
 	SHLQ         $0x02, DX
 	NEGQ         DX
 	LEAQ         tailmask<>+32(SB), R11
@@ -2228,7 +2456,7 @@ remainder_162:
 	VBLENDVPS    Y4, Y3, Y2, Y2
 	VMASKMOVPS   Y2, Y1, (CX)(R10*4)
 
-span_done_163:
+span_done_189:
 	MOVQ  1880(SP), AX
 	MOVQ  1904(SP), DX
 	MOVQ  dalpha_base+96(FP), R10
@@ -2239,49 +2467,49 @@ span_done_163:
 	MOVQ  R12, R13
 	ADDQ  $0x00000020, R13
 
-fold_ext_164:
+fold_ext_190:
 	CMPQ    R13, R12
-	JBE     fold_ext_done_165
+	JBE     fold_ext_done_191
 	SUBQ    $0x00000004, R13
 	MOVQ    R13, R14
 	SUBQ    R12, R14
 	VMOVUPD (R9)(R14*8), Y1
 	VADDPD  (R9)(R13*8), Y1, Y1
 	VMOVUPD Y1, (R9)(R14*8)
-	JMP     fold_ext_164
+	JMP     fold_ext_190
 
-fold_ext_done_165:
-fold_166:
+fold_ext_done_191:
+fold_192:
 	CMPQ   R12, R11
-	JBE    folded_167
+	JBE    folded_193
 	DECQ   R12
 	MOVQ   R12, R14
 	SUBQ   R11, R14
 	VMOVSD (R9)(R12*8), X1
 	VADDSD (R9)(R14*8), X1, X1
 	VMOVSD X1, (R9)(R14*8)
-	JMP    fold_166
+	JMP    fold_192
 
-folded_167:
+folded_193:
 	XORQ R11, R11
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_168
+	JNE  sums_planes_194
 	MOVQ 1904(SP), R12
 	SUBQ $0x00000004, R12
 
-sums_vector_171:
+sums_vector_197:
 	CMPQ       R11, R12
-	JGT        sums_scalar_169
+	JGT        sums_scalar_195
 	VCVTPS2PD  (R10)(R11*4), Y1
 	VADDPD     (R9)(R11*8), Y1, Y1
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, (R10)(R11*4)
 	ADDQ       $0x00000004, R11
-	JMP        sums_vector_171
+	JMP        sums_vector_197
 
-sums_scalar_169:
+sums_scalar_195:
 	CMPQ      R11, 1904(SP)
-	JE        sums_done_170
+	JE        sums_done_196
 	VMOVSD    (R9)(R11*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (R10)(R11*4), X2, X2
@@ -2289,18 +2517,18 @@ sums_scalar_169:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (R10)(R11*4)
 	INCQ      R11
-	JMP       sums_scalar_169
+	JMP       sums_scalar_195
 
-sums_planes_168:
+sums_planes_194:
 	XORQ R13, R13
 	MOVQ inner+120(FP), R14
 	SHLQ $0x03, R14
 
-sums_group_172:
+sums_group_198:
 	MOVQ   1904(SP), R12
 	SUBQ   R11, R12
 	CMPQ   R12, $0x00000004
-	JB     sums_single_174
+	JB     sums_single_200
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -2309,7 +2537,7 @@ sums_group_172:
 	LEAQ   (R15)(R14*2), BP
 	XORQ   R12, R12
 
-sums_group_plane_173:
+sums_group_plane_199:
 	VADDSD    (R15), X1, X1
 	VADDSD    (R15)(R14*1), X2, X2
 	VADDSD    (BP), X3, X3
@@ -2318,7 +2546,7 @@ sums_group_plane_173:
 	ADDQ      $0x08, BP
 	INCQ      R12
 	CMPQ      R12, inner+120(FP)
-	JB        sums_group_plane_173
+	JB        sums_group_plane_199
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (R10)(R11*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -2343,29 +2571,29 @@ sums_group_plane_173:
 	SHRQ      $0x01, R12
 	ADDQ      R12, R13
 	ADDQ      $0x00000004, R11
-	JMP       sums_group_172
+	JMP       sums_group_198
 
-sums_single_174:
+sums_single_200:
 	CMPQ   R11, 1904(SP)
-	JE     sums_done_170
+	JE     sums_done_196
 	VXORPS X1, X1, X1
 	XORQ   R12, R12
 
-sums_single_plane_175:
+sums_single_plane_201:
 	VADDSD    (R9)(R13*8), X1, X1
 	INCQ      R13
 	INCQ      R12
 	CMPQ      R12, inner+120(FP)
-	JB        sums_single_plane_175
+	JB        sums_single_plane_201
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (R10)(R11*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (R10)(R11*4)
 	INCQ      R11
-	JMP       sums_single_174
+	JMP       sums_single_200
 
-sums_done_170:
+sums_done_196:
 	MOVQ 1912(SP), R10
 	SUBQ R10, DI
 	SHLQ $0x02, R10
@@ -2375,14 +2603,476 @@ sums_done_170:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_176
+	JNE  ring_next_202
 	XORQ AX, AX
 
-ring_next_176:
+ring_next_202:
 	MOVQ AX, 1880(SP)
-	JMP  ring_segment_139
+	JMP  ring_segment_165
 
-ring_done_140:
+ring_done_166:
+	JMP ring_finished_backwardAVX2F32
+
+ring_rows_164:
+	MOVQ $0x00000000, 1880(SP)
+
+ring_block_203:
+	MOVQ    1880(SP), AX
+	MOVQ    alpha_len+80(FP), CX
+	CMPQ    AX, CX
+	JE      ring_finished_backwardAVX2F32
+	SUBQ    AX, CX
+	MOVQ    $0x00000068, DX
+	CMPQ    CX, DX
+	CMOVQHI DX, CX
+	MOVQ    CX, 1904(SP)
+	MOVQ    CX, DX
+
+ring_len_204:
+	CMPQ DX, $0x00000008
+	JAE  ring_len_done_205
+	ADDQ CX, DX
+	JMP  ring_len_204
+
+ring_len_done_205:
+	MOVQ DX, 1856(SP)
+	MOVQ $0x00000008, BX
+
+ring_step_206:
+	CMPQ BX, DX
+	JB   ring_step_done_207
+	SUBQ DX, BX
+	JMP  ring_step_206
+
+ring_step_done_207:
+	MOVQ BX, 1864(SP)
+	MOVQ $0x00000020, BX
+
+ring_step_208:
+	CMPQ BX, DX
+	JB   ring_step_done_209
+	SUBQ DX, BX
+	JMP  ring_step_208
+
+ring_step_done_209:
+	MOVQ BX, 1872(SP)
+	MOVQ alpha_base+72(FP), DX
+	LEAQ (DX)(AX*4), DX
+	MOVQ inner+120(FP), BX
+	CMPQ BX, $0x01
+	JNE  ring_planes_210
+	XORQ BX, BX
+	MOVQ CX, SI
+	SUBQ $0x00000008, SI
+
+ring_copy_212:
+	CMPQ    BX, SI
+	JGT     ring_copy_tail_213
+	VMOVUPS (DX)(BX*4), Y1
+	VMOVUPS Y1, (R8)(BX*4)
+	ADDQ    $0x00000008, BX
+	JMP     ring_copy_212
+
+ring_copy_tail_213:
+	MOVQ       CX, SI
+	SUBQ       BX, SI
+	JE         ring_extend_211
+	SHLQ       $0x02, SI
+	NEGQ       SI
+	LEAQ       tailmask<>+32(SB), DI
+	VMOVDQU    (DI)(SI*1), Y1
+	VMASKMOVPS (DX)(BX*4), Y1, Y1
+	VMOVUPS    Y1, (R8)(BX*4)
+	JMP        ring_extend_211
+
+ring_planes_210:
+	XORQ SI, SI
+	XORQ DI, DI
+	CMPQ BX, $0x00000010
+	JA   ring_long_planes_216
+
+ring_fill_215:
+	VBROADCASTSS (DX)(SI*4), Y1
+	VMOVUPS      Y1, (R8)(DI*4)
+	VMOVUPS      Y1, 32(R8)(DI*4)
+	ADDQ         BX, DI
+	INCQ         SI
+	CMPQ         SI, CX
+	JB           ring_fill_215
+	JMP          ring_extend_211
+
+ring_long_planes_216:
+ring_channel_214:
+	CMPQ         SI, CX
+	JE           ring_extend_211
+	VBROADCASTSS (DX)(SI*4), Y1
+	XORQ         R10, R10
+
+ring_plane_217:
+	MOVQ    DI, R11
+	ADDQ    R10, R11
+	VMOVUPS Y1, (R8)(R11*4)
+	ADDQ    $0x00000008, R10
+	CMPQ    R10, BX
+	JB      ring_plane_217
+	ADDQ    BX, DI
+	INCQ    SI
+	JMP     ring_channel_214
+
+ring_extend_211:
+	MOVQ 1856(SP), DX
+	MOVQ CX, BX
+
+ring_element_218:
+	CMPQ BX, DX
+	JAE  ring_repeated_219
+	MOVQ BX, SI
+	SUBQ CX, SI
+	MOVL (R8)(SI*4), SI
+	MOVL SI, (R8)(BX*4)
+	INCQ BX
+	JMP  ring_element_218
+
+ring_repeated_219:
+	VMOVUPS (R8), Y1
+	VMOVUPS Y1, (R8)(DX*4)
+	VMOVUPS 32(R8), Y1
+	VMOVUPS Y1, 32(R8)(DX*4)
+	VMOVUPS 64(R8), Y1
+	VMOVUPS Y1, 64(R8)(DX*4)
+	VMOVUPS 96(R8), Y1
+	VMOVUPS Y1, 96(R8)(DX*4)
+	SHLQ    $0x02, AX
+	MOVQ    x_base+48(FP), BX
+	ADDQ    AX, BX
+	MOVQ    dy_base+24(FP), SI
+	ADDQ    AX, SI
+	MOVQ    dx_base+0(FP), CX
+	ADDQ    AX, CX
+	MOVQ    x_len+56(FP), DI
+	XORQ    AX, AX
+	MOVQ    1856(SP), DX
+	ADDQ    $0x00000020, DX
+
+sums_zero_220:
+	CMPQ    AX, DX
+	JAE     sums_zeroed_221
+	VMOVUPD Y0, (R9)(AX*8)
+	ADDQ    $0x00000004, AX
+	JMP     sums_zero_220
+
+sums_zeroed_221:
+ring_row_222:
+	CMPQ DI, $0x00
+	JE   ring_rows_done_223
+	XORQ AX, AX
+	MOVQ 1904(SP), DX
+	XORQ R10, R10
+	MOVQ DX, R11
+	SUBQ $0x00000020, R11
+
+unrolled_224:
+	CMPQ         R10, R11
+	JGT          single_225
+	VMOVUPS      (BX)(R10*4), Y1
+	VMOVUPS      (SI)(R10*4), Y2
+	VCMPPS       $0x1e, Y0, Y1, Y3
+	VANDNPS      Y1, Y3, Y1
+	VANDNPS      Y2, Y3, Y4
+	VCVTPS2PD    X1, Y5
+	VCVTPS2PD    X4, Y6
+	VMOVUPD      (R9)(AX*8), Y7
+	VFMADD231PD  Y6, Y5, Y7
+	VMOVUPD      Y7, (R9)(AX*8)
+	VEXTRACTF128 $0x01, Y1, X1
+	VCVTPS2PD    X1, Y1
+	VEXTRACTF128 $0x01, Y4, X4
+	VCVTPS2PD    X4, Y4
+	VMOVUPD      32(R9)(AX*8), Y5
+	VFMADD231PD  Y4, Y1, Y5
+	VMOVUPD      Y5, 32(R9)(AX*8)
+	VMULPS       (R8)(AX*4), Y2, Y1
+	VBLENDVPS    Y3, Y2, Y1, Y1
+	VMOVUPS      Y1, (CX)(R10*4)
+	VMOVUPS      32(BX)(R10*4), Y1
+	VMOVUPS      32(SI)(R10*4), Y2
+	VCMPPS       $0x1e, Y0, Y1, Y3
+	VANDNPS      Y1, Y3, Y1
+	VANDNPS      Y2, Y3, Y4
+	VCVTPS2PD    X1, Y5
+	VCVTPS2PD    X4, Y6
+	VMOVUPD      64(R9)(AX*8), Y7
+	VFMADD231PD  Y6, Y5, Y7
+	VMOVUPD      Y7, 64(R9)(AX*8)
+	VEXTRACTF128 $0x01, Y1, X1
+	VCVTPS2PD    X1, Y1
+	VEXTRACTF128 $0x01, Y4, X4
+	VCVTPS2PD    X4, Y4
+	VMOVUPD      96(R9)(AX*8), Y5
+	VFMADD231PD  Y4, Y1, Y5
+	VMOVUPD      Y5, 96(R9)(AX*8)
+	VMULPS       32(R8)(AX*4), Y2, Y1
+	VBLENDVPS    Y3, Y2, Y1, Y1
+	VMOVUPS      Y1, 32(CX)(R10*4)
+	VMOVUPS      64(BX)(R10*4), Y1
+	VMOVUPS      64(SI)(R10*4), Y2
+	VCMPPS       $0x1e, Y0, Y1, Y3
+	VANDNPS      Y1, Y3, Y1
+	VANDNPS      Y2, Y3, Y4
+	VCVTPS2PD    X1, Y5
+	VCVTPS2PD    X4, Y6
+	VMOVUPD      128(R9)(AX*8), Y7
+	VFMADD231PD  Y6, Y5, Y7
+	VMOVUPD      Y7, 128(R9)(AX*8)
+	VEXTRACTF128 $0x01, Y1, X1
+	VCVTPS2PD    X1, Y1
+	VEXTRACTF128 $0x01, Y4, X4
+	VCVTPS2PD    X4, Y4
+	VMOVUPD      160(R9)(AX*8), Y5
+	VFMADD231PD  Y4, Y1, Y5
+	VMOVUPD      Y5, 160(R9)(AX*8)
+	VMULPS       64(R8)(AX*4), Y2, Y1
+	VBLENDVPS    Y3, Y2, Y1, Y1
+	VMOVUPS      Y1, 64(CX)(R10*4)
+	VMOVUPS      96(BX)(R10*4), Y1
+	VMOVUPS      96(SI)(R10*4), Y2
+	VCMPPS       $0x1e, Y0, Y1, Y3
+	VANDNPS      Y1, Y3, Y1
+	VANDNPS      Y2, Y3, Y4
+	VCVTPS2PD    X1, Y5
+	VCVTPS2PD    X4, Y6
+	VMOVUPD      192(R9)(AX*8), Y7
+	VFMADD231PD  Y6, Y5, Y7
+	VMOVUPD      Y7, 192(R9)(AX*8)
+	VEXTRACTF128 $0x01, Y1, X1
+	VCVTPS2PD    X1, Y1
+	VEXTRACTF128 $0x01, Y4, X4
+	VCVTPS2PD    X4, Y4
+	VMOVUPD      224(R9)(AX*8), Y5
+	VFMADD231PD  Y4, Y1, Y5
+	VMOVUPD      Y5, 224(R9)(AX*8)
+	VMULPS       96(R8)(AX*4), Y2, Y1
+	VBLENDVPS    Y3, Y2, Y1, Y1
+	VMOVUPS      Y1, 96(CX)(R10*4)
+	ADDQ         1872(SP), AX
+	MOVQ         AX, R12
+	SUBQ         1856(SP), R12
+	CMOVQCC      R12, AX
+	ADDQ         $0x00000020, R10
+	JMP          unrolled_224
+
+single_225:
+	MOVQ DX, R11
+	SUBQ $0x00000008, R11
+
+single_loop_226:
+	CMPQ         R10, R11
+	JGT          remainder_227
+	VMOVUPS      (BX)(R10*4), Y1
+	VMOVUPS      (SI)(R10*4), Y2
+	VCMPPS       $0x1e, Y0, Y1, Y3
+	VANDNPS      Y1, Y3, Y1
+	VANDNPS      Y2, Y3, Y4
+	VCVTPS2PD    X1, Y5
+	VCVTPS2PD    X4, Y6
+	VMOVUPD      (R9)(AX*8), Y7
+	VFMADD231PD  Y6, Y5, Y7
+	VMOVUPD      Y7, (R9)(AX*8)
+	VEXTRACTF128 $0x01, Y1, X1
+	VCVTPS2PD    X1, Y1
+	VEXTRACTF128 $0x01, Y4, X4
+	VCVTPS2PD    X4, Y4
+	VMOVUPD      32(R9)(AX*8), Y5
+	VFMADD231PD  Y4, Y1, Y5
+	VMOVUPD      Y5, 32(R9)(AX*8)
+	VMULPS       (R8)(AX*4), Y2, Y1
+	VBLENDVPS    Y3, Y2, Y1, Y1
+	VMOVUPS      Y1, (CX)(R10*4)
+	ADDQ         1864(SP), AX
+	MOVQ         AX, R12
+	SUBQ         1856(SP), R12
+	CMOVQCC      R12, AX
+	ADDQ         $0x00000008, R10
+	JMP          single_loop_226
+
+remainder_227:
+	SUBQ         R10, DX
+	JE           span_done_228
+	SHLQ         $0x02, DX
+	NEGQ         DX
+	LEAQ         tailmask<>+32(SB), R11
+	VMOVDQU      (R11)(DX*1), Y1
+	VMASKMOVPS   (BX)(R10*4), Y1, Y2
+	VMASKMOVPS   (SI)(R10*4), Y1, Y3
+	VCMPPS       $0x1e, Y0, Y2, Y4
+	VANDNPS      Y2, Y4, Y2
+	VANDNPS      Y3, Y4, Y5
+	VCVTPS2PD    X2, Y6
+	VCVTPS2PD    X5, Y7
+	VMOVUPD      (R9)(AX*8), Y8
+	VFMADD231PD  Y7, Y6, Y8
+	VMOVUPD      Y8, (R9)(AX*8)
+	VEXTRACTF128 $0x01, Y2, X2
+	VCVTPS2PD    X2, Y2
+	VEXTRACTF128 $0x01, Y5, X5
+	VCVTPS2PD    X5, Y5
+	VMOVUPD      32(R9)(AX*8), Y6
+	VFMADD231PD  Y5, Y2, Y6
+	VMOVUPD      Y6, 32(R9)(AX*8)
+	VMASKMOVPS   (R8)(AX*4), Y1, Y2
+	VMULPS       Y2, Y3, Y2
+	VBLENDVPS    Y4, Y3, Y2, Y2
+	VMASKMOVPS   Y2, Y1, (CX)(R10*4)
+
+span_done_228:
+	MOVQ alpha_len+80(FP), AX
+	SUBQ AX, DI
+	SHLQ $0x02, AX
+	ADDQ AX, BX
+	ADDQ AX, SI
+	ADDQ AX, CX
+	JMP  ring_row_222
+
+ring_rows_done_223:
+	MOVQ 1880(SP), AX
+	MOVQ dalpha_base+96(FP), CX
+	LEAQ (CX)(AX*4), CX
+	MOVQ 1904(SP), DX
+	MOVQ 1856(SP), BX
+	MOVQ BX, SI
+	ADDQ $0x00000020, SI
+
+fold_ext_229:
+	CMPQ    SI, BX
+	JBE     fold_ext_done_230
+	SUBQ    $0x00000004, SI
+	MOVQ    SI, DI
+	SUBQ    BX, DI
+	VMOVUPD (R9)(DI*8), Y1
+	VADDPD  (R9)(SI*8), Y1, Y1
+	VMOVUPD Y1, (R9)(DI*8)
+	JMP     fold_ext_229
+
+fold_ext_done_230:
+fold_231:
+	CMPQ   BX, DX
+	JBE    folded_232
+	DECQ   BX
+	MOVQ   BX, DI
+	SUBQ   DX, DI
+	VMOVSD (R9)(BX*8), X1
+	VADDSD (R9)(DI*8), X1, X1
+	VMOVSD X1, (R9)(DI*8)
+	JMP    fold_231
+
+folded_232:
+	XORQ DX, DX
+	CMPQ inner+120(FP), $0x01
+	JNE  sums_planes_233
+	MOVQ 1904(SP), BX
+	SUBQ $0x00000004, BX
+
+sums_vector_236:
+	CMPQ       DX, BX
+	JGT        sums_scalar_234
+	VCVTPS2PD  (CX)(DX*4), Y1
+	VADDPD     (R9)(DX*8), Y1, Y1
+	VCVTPD2PSY Y1, X1
+	VMOVUPS    X1, (CX)(DX*4)
+	ADDQ       $0x00000004, DX
+	JMP        sums_vector_236
+
+sums_scalar_234:
+	CMPQ      DX, 1904(SP)
+	JE        sums_done_235
+	VMOVSD    (R9)(DX*8), X1
+	VXORPS    X2, X2, X2
+	VCVTSS2SD (CX)(DX*4), X2, X2
+	VADDSD    X1, X2, X2
+	VCVTSD2SS X2, X2, X2
+	VMOVSS    X2, (CX)(DX*4)
+	INCQ      DX
+	JMP       sums_scalar_234
+
+sums_planes_233:
+	XORQ SI, SI
+	MOVQ inner+120(FP), DI
+	SHLQ $0x03, DI
+
+sums_group_237:
+	MOVQ   1904(SP), BX
+	SUBQ   DX, BX
+	CMPQ   BX, $0x00000004
+	JB     sums_single_239
+	VXORPS X1, X1, X1
+	VXORPS X2, X2, X2
+	VXORPS X3, X3, X3
+	VXORPS X4, X4, X4
+	LEAQ   (R9)(SI*8), R10
+	LEAQ   (R10)(DI*2), R11
+	XORQ   BX, BX
+
+sums_group_plane_238:
+	VADDSD    (R10), X1, X1
+	VADDSD    (R10)(DI*1), X2, X2
+	VADDSD    (R11), X3, X3
+	VADDSD    (R11)(DI*1), X4, X4
+	ADDQ      $0x08, R10
+	ADDQ      $0x08, R11
+	INCQ      BX
+	CMPQ      BX, inner+120(FP)
+	JB        sums_group_plane_238
+	VXORPS    X5, X5, X5
+	VCVTSS2SD (CX)(DX*4), X5, X5
+	VADDSD    X1, X5, X5
+	VCVTSD2SS X5, X5, X5
+	VMOVSS    X5, (CX)(DX*4)
+	VXORPS    X1, X1, X1
+	VCVTSS2SD 4(CX)(DX*4), X1, X1
+	VADDSD    X2, X1, X1
+	VCVTSD2SS X1, X1, X1
+	VMOVSS    X1, 4(CX)(DX*4)
+	VXORPS    X1, X1, X1
+	VCVTSS2SD 8(CX)(DX*4), X1, X1
+	VADDSD    X3, X1, X1
+	VCVTSD2SS X1, X1, X1
+	VMOVSS    X1, 8(CX)(DX*4)
+	VXORPS    X1, X1, X1
+	VCVTSS2SD 12(CX)(DX*4), X1, X1
+	VADDSD    X4, X1, X1
+	VCVTSD2SS X1, X1, X1
+	VMOVSS    X1, 12(CX)(DX*4)
+	MOVQ      DI, BX
+	SHRQ      $0x01, BX
+	ADDQ      BX, SI
+	ADDQ      $0x00000004, DX
+	JMP       sums_group_237
+
+sums_single_239:
+	CMPQ   DX, 1904(SP)
+	JE     sums_done_235
+	VXORPS X1, X1, X1
+	XORQ   BX, BX
+
+sums_single_plane_240:
+	VADDSD    (R9)(SI*8), X1, X1
+	INCQ      SI
+	INCQ      BX
+	CMPQ      BX, inner+120(FP)
+	JB        sums_single_plane_240
+	VXORPS    X2, X2, X2
+	VCVTSS2SD (CX)(DX*4), X2, X2
+	VADDSD    X1, X2, X2
+	VCVTSD2SS X2, X2, X2
+	VMOVSS    X2, (CX)(DX*4)
+	INCQ      DX
+	JMP       sums_single_239
+
+sums_done_235:
+	ADDQ 1904(SP), AX
+	MOVQ AX, 1880(SP)
+	JMP  ring_block_203
+
 ring_finished_backwardAVX2F32:
 	VZEROUPPER
 	RET
@@ -2399,11 +3089,11 @@ TEXT ·backwardDxAVX2F32(SB), NOSPLIT, $0-76
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_177
+	JB           cached_241
 	CMPQ         AX, DX
-	JE           cached_177
+	JE           cached_241
 	CMPQ         AX, CX
-	JE           cached_177
+	JE           cached_241
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -2412,7 +3102,7 @@ TEXT ·backwardDxAVX2F32(SB), NOSPLIT, $0-76
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_179
+	JE           aligned_243
 	MOVQ         DI, R8
 	SHLQ         $0x02, R8
 	NEGQ         R8
@@ -2426,13 +3116,13 @@ TEXT ·backwardDxAVX2F32(SB), NOSPLIT, $0-76
 	VMASKMOVPS   Y5, Y2, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_179:
+aligned_243:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_180:
+unrolled_244:
 	CMPQ      SI, DI
-	JGT       single_181
+	JGT       single_245
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -2458,15 +3148,15 @@ unrolled_180:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVNTPS  Y4, 96(AX)(SI*4)
 	ADDQ      $0x00000020, SI
-	JMP       unrolled_180
+	JMP       unrolled_244
 
-single_181:
+single_245:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_182:
+single_loop_246:
 	CMPQ      SI, DI
-	JGT       remainder_183
+	JGT       remainder_247
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -2474,11 +3164,11 @@ single_loop_182:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVNTPS  Y4, (AX)(SI*4)
 	ADDQ      $0x00000008, SI
-	JMP       single_loop_182
+	JMP       single_loop_246
 
-remainder_183:
+remainder_247:
 	SUBQ       SI, BX
-	JE         span_done_184
+	JE         span_done_248
 	SHLQ       $0x02, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -2490,18 +3180,18 @@ remainder_183:
 	VBLENDVPS  Y0, Y4, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(SI*4)
 
-span_done_184:
+span_done_248:
 	SFENCE
-	JMP stored_178
+	JMP stored_242
 
-cached_177:
+cached_241:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_185:
+unrolled_249:
 	CMPQ      SI, DI
-	JGT       single_186
+	JGT       single_250
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -2527,15 +3217,15 @@ unrolled_185:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVUPS   Y4, 96(AX)(SI*4)
 	ADDQ      $0x00000020, SI
-	JMP       unrolled_185
+	JMP       unrolled_249
 
-single_186:
+single_250:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_187:
+single_loop_251:
 	CMPQ      SI, DI
-	JGT       remainder_188
+	JGT       remainder_252
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -2543,11 +3233,11 @@ single_loop_187:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVUPS   Y4, (AX)(SI*4)
 	ADDQ      $0x00000008, SI
-	JMP       single_loop_187
+	JMP       single_loop_251
 
-remainder_188:
+remainder_252:
 	SUBQ       SI, BX
-	JE         span_done_189
+	JE         span_done_253
 	SHLQ       $0x02, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -2559,8 +3249,8 @@ remainder_188:
 	VBLENDVPS  Y0, Y4, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(SI*4)
 
-span_done_189:
-stored_178:
+span_done_253:
+stored_242:
 	VZEROUPPER
 	RET
 
@@ -2579,17 +3269,17 @@ TEXT ·backwardPlanesDxAVX2F32(SB), NOSPLIT, $0-104
 	SHLQ   $0x02, R9
 	XORQ   R10, R10
 
-plane_190:
+plane_254:
 	CMPQ         BX, $0x00
-	JE           planes_done_191
+	JE           planes_done_255
 	VBROADCASTSS (R8)(R10*4), Y1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000020, R12
 
-unrolled_192:
+unrolled_256:
 	CMPQ      R11, R12
-	JGT       single_193
+	JGT       single_257
 	VMOVUPS   (CX)(R11*4), Y2
 	VMOVUPS   (DX)(R11*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -2615,15 +3305,15 @@ unrolled_192:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVUPS   Y4, 96(AX)(R11*4)
 	ADDQ      $0x00000020, R11
-	JMP       unrolled_192
+	JMP       unrolled_256
 
-single_193:
+single_257:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 
-single_loop_194:
+single_loop_258:
 	CMPQ      R11, R12
-	JGT       remainder_195
+	JGT       remainder_259
 	VMOVUPS   (CX)(R11*4), Y2
 	VMOVUPS   (DX)(R11*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -2631,12 +3321,12 @@ single_loop_194:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVUPS   Y4, (AX)(R11*4)
 	ADDQ      $0x00000008, R11
-	JMP       single_loop_194
+	JMP       single_loop_258
 
-remainder_195:
+remainder_259:
 	MOVQ       SI, R12
 	SUBQ       R11, R12
-	JE         span_done_196
+	JE         span_done_260
 	SHLQ       $0x02, R12
 	NEGQ       R12
 	LEAQ       tailmask<>+32(SB), R13
@@ -2648,20 +3338,20 @@ remainder_195:
 	VBLENDVPS  Y3, Y4, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(R11*4)
 
-span_done_196:
+span_done_260:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_197
+	JNE  same_pass_261
 	XORQ R10, R10
 
-same_pass_197:
+same_pass_261:
 	SUBQ SI, BX
-	JMP  plane_190
+	JMP  plane_254
 
-planes_done_191:
+planes_done_255:
 	VZEROUPPER
 	RET
 
@@ -2676,9 +3366,9 @@ TEXT ·backwardPatternDxAVX2F32(SB), NOSPLIT, $0-96
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), DI
 
-row_198:
+row_262:
 	CMPQ    BX, $0x00
-	JE      rows_done_199
+	JE      rows_done_263
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -2686,9 +3376,9 @@ row_198:
 	MOVQ    R8, R10
 	SUBQ    $0x00000020, R10
 
-unrolled_200:
+unrolled_264:
 	CMPQ      R9, R10
-	JGT       single_201
+	JGT       single_265
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -2714,15 +3404,15 @@ unrolled_200:
 	VBLENDVPS Y1, Y2, Y3, Y3
 	VMOVUPS   Y3, 96(AX)(R9*4)
 	ADDQ      $0x00000020, R9
-	JMP       unrolled_200
+	JMP       unrolled_264
 
-single_201:
+single_265:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-single_loop_202:
+single_loop_266:
 	CMPQ      R9, R10
-	JGT       remainder_203
+	JGT       remainder_267
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -2730,12 +3420,12 @@ single_loop_202:
 	VBLENDVPS Y1, Y2, Y3, Y3
 	VMOVUPS   Y3, (AX)(R9*4)
 	ADDQ      $0x00000008, R9
-	JMP       single_loop_202
+	JMP       single_loop_266
 
-remainder_203:
+remainder_267:
 	MOVQ       R8, R10
 	SUBQ       R9, R10
-	JE         span_done_204
+	JE         span_done_268
 	SHLQ       $0x02, R10
 	NEGQ       R10
 	LEAQ       tailmask<>+32(SB), R11
@@ -2748,16 +3438,16 @@ remainder_203:
 	VBLENDVPS  Y2, Y3, Y4, Y4
 	VMASKMOVPS Y4, Y1, (AX)(R9*4)
 
-span_done_204:
+span_done_268:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_198
+	JMP  row_262
 
-rows_done_199:
+rows_done_263:
 	VZEROUPPER
 	RET
 
@@ -2777,112 +3467,112 @@ TEXT ·backwardRingDxAVX2F32(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x000001b0
-	JA     ring_segmented_205
+	JA     ring_segmented_269
 	MOVQ   R9, R10
 
-ring_len_206:
+ring_len_270:
 	CMPQ R10, $0x00000008
-	JAE  ring_len_done_207
+	JAE  ring_len_done_271
 	ADDQ R9, R10
-	JMP  ring_len_206
+	JMP  ring_len_270
 
-ring_len_done_207:
+ring_len_done_271:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000008, R11
 
-ring_step_208:
+ring_step_272:
 	CMPQ R11, R10
-	JB   ring_step_done_209
+	JB   ring_step_done_273
 	SUBQ R10, R11
-	JMP  ring_step_208
+	JMP  ring_step_272
 
-ring_step_done_209:
+ring_step_done_273:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000020, R11
 
-ring_step_210:
+ring_step_274:
 	CMPQ R11, R10
-	JB   ring_step_done_211
+	JB   ring_step_done_275
 	SUBQ R10, R11
-	JMP  ring_step_210
+	JMP  ring_step_274
 
-ring_step_done_211:
+ring_step_done_275:
 	MOVQ R11, 1936(SP)
 	MOVQ alpha_base+72(FP), R10
 	CMPQ AX, $0x01
-	JNE  ring_planes_212
+	JNE  ring_planes_276
 	XORQ AX, AX
 	MOVQ DX, R11
 	SUBQ $0x00000008, R11
 
-ring_copy_214:
+ring_copy_278:
 	CMPQ    AX, R11
-	JGT     ring_copy_tail_215
+	JGT     ring_copy_tail_279
 	VMOVUPS (R10)(AX*4), Y1
 	VMOVUPS Y1, (R8)(AX*4)
 	ADDQ    $0x00000008, AX
-	JMP     ring_copy_214
+	JMP     ring_copy_278
 
-ring_copy_tail_215:
+ring_copy_tail_279:
 	SUBQ       AX, DX
-	JE         ring_extend_213
+	JE         ring_extend_277
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R11
 	VMOVDQU    (R11)(DX*1), Y1
 	VMASKMOVPS (R10)(AX*4), Y1, Y1
 	VMOVUPS    Y1, (R8)(AX*4)
-	JMP        ring_extend_213
+	JMP        ring_extend_277
 
-ring_planes_212:
+ring_planes_276:
 	XORQ R11, R11
 	XORQ R12, R12
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_218
+	JA   ring_long_planes_282
 
-ring_fill_217:
+ring_fill_281:
 	VBROADCASTSS (R10)(R11*4), Y1
 	VMOVUPS      Y1, (R8)(R12*4)
 	VMOVUPS      Y1, 32(R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R11
 	CMPQ         R11, DX
-	JB           ring_fill_217
-	JMP          ring_extend_213
+	JB           ring_fill_281
+	JMP          ring_extend_277
 
-ring_long_planes_218:
-ring_channel_216:
+ring_long_planes_282:
+ring_channel_280:
 	CMPQ         R11, DX
-	JE           ring_extend_213
+	JE           ring_extend_277
 	VBROADCASTSS (R10)(R11*4), Y1
 	XORQ         R13, R13
 
-ring_plane_219:
+ring_plane_283:
 	MOVQ    R12, R14
 	ADDQ    R13, R14
 	VMOVUPS Y1, (R8)(R14*4)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, AX
-	JB      ring_plane_219
+	JB      ring_plane_283
 	ADDQ    AX, R12
 	INCQ    R11
-	JMP     ring_channel_216
+	JMP     ring_channel_280
 
-ring_extend_213:
+ring_extend_277:
 	MOVQ 1920(SP), AX
 	MOVQ R9, DX
 
-ring_element_220:
+ring_element_284:
 	CMPQ DX, AX
-	JAE  ring_repeated_221
+	JAE  ring_repeated_285
 	MOVQ DX, R10
 	SUBQ R9, R10
 	MOVL (R8)(R10*4), R10
 	MOVL R10, (R8)(DX*4)
 	INCQ DX
-	JMP  ring_element_220
+	JMP  ring_element_284
 
-ring_repeated_221:
+ring_repeated_285:
 	VMOVUPS (R8), Y1
 	VMOVUPS Y1, (R8)(AX*4)
 	VMOVUPS 32(R8), Y1
@@ -2896,9 +3586,9 @@ ring_repeated_221:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_222:
+unrolled_286:
 	CMPQ      DX, R9
-	JGT       single_223
+	JGT       single_287
 	VMOVUPS   (BX)(DX*4), Y1
 	VMOVUPS   (SI)(DX*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -2928,15 +3618,15 @@ unrolled_222:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000020, DX
-	JMP       unrolled_222
+	JMP       unrolled_286
 
-single_223:
+single_287:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_224:
+single_loop_288:
 	CMPQ      DX, R9
-	JGT       remainder_225
+	JGT       remainder_289
 	VMOVUPS   (BX)(DX*4), Y1
 	VMOVUPS   (SI)(DX*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -2948,11 +3638,11 @@ single_loop_224:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000008, DX
-	JMP       single_loop_224
+	JMP       single_loop_288
 
-remainder_225:
+remainder_289:
 	SUBQ       DX, DI
-	JE         span_done_226
+	JE         span_done_290
 	SHLQ       $0x02, DI
 	NEGQ       DI
 	LEAQ       tailmask<>+32(SB), R9
@@ -2965,11 +3655,13 @@ remainder_225:
 	VBLENDVPS  Y0, Y3, Y2, Y2
 	VMASKMOVPS Y2, Y1, (CX)(DX*4)
 
-span_done_226:
+span_done_290:
 	JMP ring_finished_backwardDxAVX2F32
 
-ring_segmented_205:
+ring_segmented_269:
 	MOVQ inner+96(FP), R9
+	CMPQ R9, $0x01
+	JE   ring_rows_291
 	CMPQ R9, $0x000001b0
 	JA   ring_finished_backwardDxAVX2F32
 	MOVQ $0x000001b0, AX
@@ -2979,9 +3671,9 @@ ring_segmented_205:
 	MOVQ $0x00000000, 1960(SP)
 	MOVQ $0x00000000, 1944(SP)
 
-ring_segment_227:
+ring_segment_292:
 	CMPQ    DI, $0x00
-	JE      ring_done_228
+	JE      ring_done_293
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -2998,110 +3690,110 @@ ring_segment_227:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R11
 
-ring_len_229:
+ring_len_294:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_230
+	JAE  ring_len_done_295
 	ADDQ R10, R11
-	JMP  ring_len_229
+	JMP  ring_len_294
 
-ring_len_done_230:
+ring_len_done_295:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_231:
+ring_step_296:
 	CMPQ R12, R11
-	JB   ring_step_done_232
+	JB   ring_step_done_297
 	SUBQ R11, R12
-	JMP  ring_step_231
+	JMP  ring_step_296
 
-ring_step_done_232:
+ring_step_done_297:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_233:
+ring_step_298:
 	CMPQ R12, R11
-	JB   ring_step_done_234
+	JB   ring_step_done_299
 	SUBQ R11, R12
-	JMP  ring_step_233
+	JMP  ring_step_298
 
-ring_step_done_234:
+ring_step_done_299:
 	MOVQ R12, 1936(SP)
 	MOVQ alpha_base+72(FP), R11
 	LEAQ (R11)(AX*4), R11
 	CMPQ R9, $0x01
-	JNE  ring_planes_235
+	JNE  ring_planes_300
 	XORQ AX, AX
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-ring_copy_237:
+ring_copy_302:
 	CMPQ    AX, R9
-	JGT     ring_copy_tail_238
+	JGT     ring_copy_tail_303
 	VMOVUPS (R11)(AX*4), Y1
 	VMOVUPS Y1, (R8)(AX*4)
 	ADDQ    $0x00000008, AX
-	JMP     ring_copy_237
+	JMP     ring_copy_302
 
-ring_copy_tail_238:
+ring_copy_tail_303:
 	SUBQ       AX, DX
-	JE         ring_extend_236
+	JE         ring_extend_301
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R9
 	VMOVDQU    (R9)(DX*1), Y1
 	VMASKMOVPS (R11)(AX*4), Y1, Y1
 	VMOVUPS    Y1, (R8)(AX*4)
-	JMP        ring_extend_236
+	JMP        ring_extend_301
 
-ring_planes_235:
+ring_planes_300:
 	XORQ AX, AX
 	XORQ R12, R12
 	CMPQ R9, $0x00000010
-	JA   ring_long_planes_241
+	JA   ring_long_planes_306
 
-ring_fill_240:
+ring_fill_305:
 	VBROADCASTSS (R11)(AX*4), Y1
 	VMOVUPS      Y1, (R8)(R12*4)
 	VMOVUPS      Y1, 32(R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         AX
 	CMPQ         AX, DX
-	JB           ring_fill_240
-	JMP          ring_extend_236
+	JB           ring_fill_305
+	JMP          ring_extend_301
 
-ring_long_planes_241:
-ring_channel_239:
+ring_long_planes_306:
+ring_channel_304:
 	CMPQ         AX, DX
-	JE           ring_extend_236
+	JE           ring_extend_301
 	VBROADCASTSS (R11)(AX*4), Y1
 	XORQ         R13, R13
 
-ring_plane_242:
+ring_plane_307:
 	MOVQ    R12, R14
 	ADDQ    R13, R14
 	VMOVUPS Y1, (R8)(R14*4)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R9
-	JB      ring_plane_242
+	JB      ring_plane_307
 	ADDQ    R9, R12
 	INCQ    AX
-	JMP     ring_channel_239
+	JMP     ring_channel_304
 
-ring_extend_236:
+ring_extend_301:
 	MOVQ 1920(SP), AX
 	MOVQ R10, DX
 
-ring_element_243:
+ring_element_308:
 	CMPQ DX, AX
-	JAE  ring_repeated_244
+	JAE  ring_repeated_309
 	MOVQ DX, R9
 	SUBQ R10, R9
 	MOVL (R8)(R9*4), R9
 	MOVL R9, (R8)(DX*4)
 	INCQ DX
-	JMP  ring_element_243
+	JMP  ring_element_308
 
-ring_repeated_244:
+ring_repeated_309:
 	VMOVUPS (R8), Y1
 	VMOVUPS Y1, (R8)(AX*4)
 	VMOVUPS 32(R8), Y1
@@ -3116,9 +3808,9 @@ ring_repeated_244:
 	MOVQ    DX, R10
 	SUBQ    $0x00000020, R10
 
-unrolled_245:
+unrolled_310:
 	CMPQ      R9, R10
-	JGT       single_246
+	JGT       single_311
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -3148,15 +3840,15 @@ unrolled_245:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000020, R9
-	JMP       unrolled_245
+	JMP       unrolled_310
 
-single_246:
+single_311:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-single_loop_247:
+single_loop_312:
 	CMPQ      R9, R10
-	JGT       remainder_248
+	JGT       remainder_313
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -3168,11 +3860,11 @@ single_loop_247:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000008, R9
-	JMP       single_loop_247
+	JMP       single_loop_312
 
-remainder_248:
+remainder_313:
 	SUBQ       R9, DX
-	JE         span_done_249
+	JE         span_done_314
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
@@ -3185,7 +3877,7 @@ remainder_248:
 	VBLENDVPS  Y2, Y3, Y4, Y4
 	VMASKMOVPS Y4, Y1, (CX)(R9*4)
 
-span_done_249:
+span_done_314:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -3197,14 +3889,247 @@ span_done_249:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_250
+	JNE  ring_next_315
 	XORQ AX, AX
 
-ring_next_250:
+ring_next_315:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_227
+	JMP  ring_segment_292
 
-ring_done_228:
+ring_done_293:
+	JMP ring_finished_backwardDxAVX2F32
+
+ring_rows_291:
+	MOVQ $0x00000000, 1944(SP)
+
+ring_block_316:
+	MOVQ    1944(SP), AX
+	MOVQ    alpha_len+80(FP), CX
+	CMPQ    AX, CX
+	JE      ring_finished_backwardDxAVX2F32
+	SUBQ    AX, CX
+	MOVQ    $0x000001b0, DX
+	CMPQ    CX, DX
+	CMOVQHI DX, CX
+	MOVQ    CX, 1968(SP)
+	MOVQ    CX, DX
+
+ring_len_317:
+	CMPQ DX, $0x00000008
+	JAE  ring_len_done_318
+	ADDQ CX, DX
+	JMP  ring_len_317
+
+ring_len_done_318:
+	MOVQ DX, 1920(SP)
+	MOVQ $0x00000008, BX
+
+ring_step_319:
+	CMPQ BX, DX
+	JB   ring_step_done_320
+	SUBQ DX, BX
+	JMP  ring_step_319
+
+ring_step_done_320:
+	MOVQ BX, 1928(SP)
+	MOVQ $0x00000020, BX
+
+ring_step_321:
+	CMPQ BX, DX
+	JB   ring_step_done_322
+	SUBQ DX, BX
+	JMP  ring_step_321
+
+ring_step_done_322:
+	MOVQ BX, 1936(SP)
+	MOVQ alpha_base+72(FP), DX
+	LEAQ (DX)(AX*4), DX
+	MOVQ inner+96(FP), BX
+	CMPQ BX, $0x01
+	JNE  ring_planes_323
+	XORQ BX, BX
+	MOVQ CX, SI
+	SUBQ $0x00000008, SI
+
+ring_copy_325:
+	CMPQ    BX, SI
+	JGT     ring_copy_tail_326
+	VMOVUPS (DX)(BX*4), Y1
+	VMOVUPS Y1, (R8)(BX*4)
+	ADDQ    $0x00000008, BX
+	JMP     ring_copy_325
+
+ring_copy_tail_326:
+	MOVQ       CX, SI
+	SUBQ       BX, SI
+	JE         ring_extend_324
+	SHLQ       $0x02, SI
+	NEGQ       SI
+	LEAQ       tailmask<>+32(SB), DI
+	VMOVDQU    (DI)(SI*1), Y1
+	VMASKMOVPS (DX)(BX*4), Y1, Y1
+	VMOVUPS    Y1, (R8)(BX*4)
+	JMP        ring_extend_324
+
+ring_planes_323:
+	XORQ SI, SI
+	XORQ DI, DI
+	CMPQ BX, $0x00000010
+	JA   ring_long_planes_329
+
+ring_fill_328:
+	VBROADCASTSS (DX)(SI*4), Y1
+	VMOVUPS      Y1, (R8)(DI*4)
+	VMOVUPS      Y1, 32(R8)(DI*4)
+	ADDQ         BX, DI
+	INCQ         SI
+	CMPQ         SI, CX
+	JB           ring_fill_328
+	JMP          ring_extend_324
+
+ring_long_planes_329:
+ring_channel_327:
+	CMPQ         SI, CX
+	JE           ring_extend_324
+	VBROADCASTSS (DX)(SI*4), Y1
+	XORQ         R9, R9
+
+ring_plane_330:
+	MOVQ    DI, R10
+	ADDQ    R9, R10
+	VMOVUPS Y1, (R8)(R10*4)
+	ADDQ    $0x00000008, R9
+	CMPQ    R9, BX
+	JB      ring_plane_330
+	ADDQ    BX, DI
+	INCQ    SI
+	JMP     ring_channel_327
+
+ring_extend_324:
+	MOVQ 1920(SP), DX
+	MOVQ CX, BX
+
+ring_element_331:
+	CMPQ BX, DX
+	JAE  ring_repeated_332
+	MOVQ BX, SI
+	SUBQ CX, SI
+	MOVL (R8)(SI*4), SI
+	MOVL SI, (R8)(BX*4)
+	INCQ BX
+	JMP  ring_element_331
+
+ring_repeated_332:
+	VMOVUPS (R8), Y1
+	VMOVUPS Y1, (R8)(DX*4)
+	VMOVUPS 32(R8), Y1
+	VMOVUPS Y1, 32(R8)(DX*4)
+	VMOVUPS 64(R8), Y1
+	VMOVUPS Y1, 64(R8)(DX*4)
+	VMOVUPS 96(R8), Y1
+	VMOVUPS Y1, 96(R8)(DX*4)
+	SHLQ    $0x02, AX
+	MOVQ    x_base+48(FP), BX
+	ADDQ    AX, BX
+	MOVQ    dy_base+24(FP), SI
+	ADDQ    AX, SI
+	MOVQ    dx_base+0(FP), CX
+	ADDQ    AX, CX
+	MOVQ    x_len+56(FP), DI
+
+ring_row_333:
+	CMPQ DI, $0x00
+	JE   ring_rows_done_334
+	XORQ AX, AX
+	MOVQ 1968(SP), DX
+	XORQ R9, R9
+	MOVQ DX, R10
+	SUBQ $0x00000020, R10
+
+unrolled_335:
+	CMPQ      R9, R10
+	JGT       single_336
+	VMOVUPS   (BX)(R9*4), Y1
+	VMOVUPS   (SI)(R9*4), Y2
+	VCMPPS    $0x1e, Y0, Y1, Y1
+	VMULPS    (R8)(AX*4), Y2, Y3
+	VBLENDVPS Y1, Y2, Y3, Y3
+	VMOVUPS   Y3, (CX)(R9*4)
+	VMOVUPS   32(BX)(R9*4), Y1
+	VMOVUPS   32(SI)(R9*4), Y2
+	VCMPPS    $0x1e, Y0, Y1, Y1
+	VMULPS    32(R8)(AX*4), Y2, Y3
+	VBLENDVPS Y1, Y2, Y3, Y3
+	VMOVUPS   Y3, 32(CX)(R9*4)
+	VMOVUPS   64(BX)(R9*4), Y1
+	VMOVUPS   64(SI)(R9*4), Y2
+	VCMPPS    $0x1e, Y0, Y1, Y1
+	VMULPS    64(R8)(AX*4), Y2, Y3
+	VBLENDVPS Y1, Y2, Y3, Y3
+	VMOVUPS   Y3, 64(CX)(R9*4)
+	VMOVUPS   96(BX)(R9*4), Y1
+	VMOVUPS   96(SI)(R9*4), Y2
+	VCMPPS    $0x1e, Y0, Y1, Y1
+	VMULPS    96(R8)(AX*4), Y2, Y3
+	VBLENDVPS Y1, Y2, Y3, Y3
+	VMOVUPS   Y3, 96(CX)(R9*4)
+	ADDQ      1936(SP), AX
+	MOVQ      AX, R11
+	SUBQ      1920(SP), R11
+	CMOVQCC   R11, AX
+	ADDQ      $0x00000020, R9
+	JMP       unrolled_335
+
+single_336:
+	MOVQ DX, R10
+	SUBQ $0x00000008, R10
+
+single_loop_337:
+	CMPQ      R9, R10
+	JGT       remainder_338
+	VMOVUPS   (BX)(R9*4), Y1
+	VMOVUPS   (SI)(R9*4), Y2
+	VCMPPS    $0x1e, Y0, Y1, Y1
+	VMULPS    (R8)(AX*4), Y2, Y3
+	VBLENDVPS Y1, Y2, Y3, Y3
+	VMOVUPS   Y3, (CX)(R9*4)
+	ADDQ      1928(SP), AX
+	MOVQ      AX, R11
+	SUBQ      1920(SP), R11
+	CMOVQCC   R11, AX
+	ADDQ      $0x00000008, R9
+	JMP       single_loop_337
+
+remainder_338:
+	SUBQ       R9, DX
+	JE         span_done_339
+	SHLQ       $0x02, DX
+	NEGQ       DX
+	LEAQ       tailmask<>+32(SB), R10
+	VMOVDQU    (R10)(DX*1), Y1
+	VMASKMOVPS (BX)(R9*4), Y1, Y2
+	VMASKMOVPS (SI)(R9*4), Y1, Y3
+	VCMPPS     $0x1e, Y0, Y2, Y2
+	VMASKMOVPS (R8)(AX*4), Y1, Y4
+	VMULPS     Y4, Y3, Y4
+	VBLENDVPS  Y2, Y3, Y4, Y4
+	VMASKMOVPS Y4, Y1, (CX)(R9*4)
+
+span_done_339:
+	MOVQ alpha_len+80(FP), AX
+	SUBQ AX, DI
+	SHLQ $0x02, AX
+	ADDQ AX, BX
+	ADDQ AX, SI
+	ADDQ AX, CX
+	JMP  ring_row_333
+
+ring_rows_done_334:
+	MOVQ 1944(SP), AX
+	ADDQ 1968(SP), AX
+	MOVQ AX, 1944(SP)
+	JMP  ring_block_316
+
 ring_finished_backwardDxAVX2F32:
 	VZEROUPPER
 	RET
@@ -3224,9 +4149,9 @@ TEXT ·backwardDalphaAVX2F32(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000020, SI
 
-unrolled_251:
+unrolled_340:
 	CMPQ         BX, SI
-	JGT          single_252
+	JGT          single_341
 	VMOVUPS      (AX)(BX*4), Y5
 	VMOVUPS      (CX)(BX*4), Y6
 	VCMPPS       $0x1e, Y0, Y5, Y7
@@ -3280,15 +4205,15 @@ unrolled_251:
 	VCVTPS2PD    X6, Y6
 	VFMADD231PD  Y6, Y5, Y4
 	ADDQ         $0x00000020, BX
-	JMP          unrolled_251
+	JMP          unrolled_340
 
-single_252:
+single_341:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_253:
+single_loop_342:
 	CMPQ         BX, SI
-	JGT          remainder_254
+	JGT          remainder_343
 	VMOVUPS      (AX)(BX*4), Y5
 	VMOVUPS      (CX)(BX*4), Y6
 	VCMPPS       $0x1e, Y0, Y5, Y7
@@ -3303,11 +4228,11 @@ single_loop_253:
 	VCVTPS2PD    X6, Y6
 	VFMADD231PD  Y6, Y5, Y2
 	ADDQ         $0x00000008, BX
-	JMP          single_loop_253
+	JMP          single_loop_342
 
-remainder_254:
+remainder_343:
 	SUBQ         BX, DX
-	JE           span_done_255
+	JE           span_done_344
 	SHLQ         $0x02, DX
 	NEGQ         DX
 	LEAQ         tailmask<>+32(SB), SI
@@ -3326,7 +4251,7 @@ remainder_254:
 	VCVTPS2PD    X0, Y0
 	VFMADD231PD  Y0, Y5, Y2
 
-span_done_255:
+span_done_344:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -3352,9 +4277,9 @@ TEXT ·backwardPlanesDalphaAVX2F32(SB), NOSPLIT, $0-80
 	SHLQ   $0x02, R8
 	XORQ   R9, R9
 
-plane_256:
+plane_345:
 	CMPQ   DX, $0x00
-	JE     planes_done_257
+	JE     planes_done_346
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -3363,9 +4288,9 @@ plane_256:
 	MOVQ   SI, R11
 	SUBQ   $0x00000020, R11
 
-unrolled_258:
+unrolled_347:
 	CMPQ         R10, R11
-	JGT          single_259
+	JGT          single_348
 	VMOVUPS      (AX)(R10*4), Y5
 	VMOVUPS      (CX)(R10*4), Y6
 	VCMPPS       $0x1e, Y0, Y5, Y7
@@ -3419,15 +4344,15 @@ unrolled_258:
 	VCVTPS2PD    X6, Y6
 	VFMADD231PD  Y6, Y5, Y4
 	ADDQ         $0x00000020, R10
-	JMP          unrolled_258
+	JMP          unrolled_347
 
-single_259:
+single_348:
 	MOVQ SI, R11
 	SUBQ $0x00000008, R11
 
-single_loop_260:
+single_loop_349:
 	CMPQ         R10, R11
-	JGT          remainder_261
+	JGT          remainder_350
 	VMOVUPS      (AX)(R10*4), Y5
 	VMOVUPS      (CX)(R10*4), Y6
 	VCMPPS       $0x1e, Y0, Y5, Y7
@@ -3442,12 +4367,12 @@ single_loop_260:
 	VCVTPS2PD    X6, Y6
 	VFMADD231PD  Y6, Y5, Y2
 	ADDQ         $0x00000008, R10
-	JMP          single_loop_260
+	JMP          single_loop_349
 
-remainder_261:
+remainder_350:
 	MOVQ         SI, R11
 	SUBQ         R10, R11
-	JE           span_done_262
+	JE           span_done_351
 	SHLQ         $0x02, R11
 	NEGQ         R11
 	LEAQ         tailmask<>+32(SB), R12
@@ -3466,7 +4391,7 @@ remainder_261:
 	VCVTPS2PD    X5, Y5
 	VFMADD231PD  Y5, Y6, Y2
 
-span_done_262:
+span_done_351:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -3480,14 +4405,14 @@ span_done_262:
 	ADDQ         R8, CX
 	INCQ         R9
 	CMPQ         R9, DI
-	JNE          same_pass_263
+	JNE          same_pass_352
 	XORQ         R9, R9
 
-same_pass_263:
+same_pass_352:
 	SUBQ SI, DX
-	JMP  plane_256
+	JMP  plane_345
 
-planes_done_257:
+planes_done_346:
 	VZEROUPPER
 	RET
 
@@ -3501,9 +4426,9 @@ TEXT ·backwardPatternDalphaAVX2F32(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
 
-row_264:
+row_353:
 	CMPQ    DX, $0x00
-	JE      rows_done_265
+	JE      rows_done_354
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -3511,9 +4436,9 @@ row_264:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_266:
+unrolled_355:
 	CMPQ         R8, R9
-	JGT          single_267
+	JGT          single_356
 	VMOVUPS      (AX)(R8*4), Y1
 	VMOVUPS      (CX)(R8*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -3583,15 +4508,15 @@ unrolled_266:
 	VFMADD231PD  Y2, Y1, Y3
 	VMOVUPD      Y3, 224(BX)(R8*8)
 	ADDQ         $0x00000020, R8
-	JMP          unrolled_266
+	JMP          unrolled_355
 
-single_267:
+single_356:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_268:
+single_loop_357:
 	CMPQ         R8, R9
-	JGT          remainder_269
+	JGT          remainder_358
 	VMOVUPS      (AX)(R8*4), Y1
 	VMOVUPS      (CX)(R8*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -3610,12 +4535,12 @@ single_loop_268:
 	VFMADD231PD  Y2, Y1, Y3
 	VMOVUPD      Y3, 32(BX)(R8*8)
 	ADDQ         $0x00000008, R8
-	JMP          single_loop_268
+	JMP          single_loop_357
 
-remainder_269:
+remainder_358:
 	MOVQ         DI, R9
 	SUBQ         R8, R9
-	JE           span_done_270
+	JE           span_done_359
 	SHLQ         $0x02, R9
 	NEGQ         R9
 	LEAQ         tailmask<>+32(SB), R10
@@ -3638,15 +4563,15 @@ remainder_269:
 	VFMADD231PD  Y1, Y2, Y3
 	VMOVUPD      Y3, 32(BX)(R8*8)
 
-span_done_270:
+span_done_359:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_264
+	JMP  row_353
 
-rows_done_265:
+rows_done_354:
 	VZEROUPPER
 	RET
 
@@ -3664,57 +4589,57 @@ TEXT ·backwardRingDalphaAVX2F32(SB), $1952-80
 	MOVQ   dalpha_len+56(FP), DX
 	IMULQ  AX, DX
 	CMPQ   DX, $0x000000b8
-	JA     ring_segmented_271
+	JA     ring_segmented_360
 	MOVQ   DX, AX
 
-ring_len_272:
+ring_len_361:
 	CMPQ AX, $0x00000008
-	JAE  ring_len_done_273
+	JAE  ring_len_done_362
 	ADDQ DX, AX
-	JMP  ring_len_272
+	JMP  ring_len_361
 
-ring_len_done_273:
+ring_len_done_362:
 	MOVQ AX, 1888(SP)
 	MOVQ $0x00000008, DX
 
-ring_step_274:
+ring_step_363:
 	CMPQ DX, AX
-	JB   ring_step_done_275
+	JB   ring_step_done_364
 	SUBQ AX, DX
-	JMP  ring_step_274
+	JMP  ring_step_363
 
-ring_step_done_275:
+ring_step_done_364:
 	MOVQ DX, 1896(SP)
 	MOVQ $0x00000020, DX
 
-ring_step_276:
+ring_step_365:
 	CMPQ DX, AX
-	JB   ring_step_done_277
+	JB   ring_step_done_366
 	SUBQ AX, DX
-	JMP  ring_step_276
+	JMP  ring_step_365
 
-ring_step_done_277:
+ring_step_done_366:
 	MOVQ DX, 1904(SP)
 	XORQ AX, AX
 	MOVQ 1888(SP), DX
 	ADDQ $0x00000020, DX
 
-sums_zero_278:
+sums_zero_367:
 	CMPQ    AX, DX
-	JAE     sums_zeroed_279
+	JAE     sums_zeroed_368
 	VMOVUPD Y0, (DI)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     sums_zero_278
+	JMP     sums_zero_367
 
-sums_zeroed_279:
+sums_zeroed_368:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000020, R8
 
-unrolled_280:
+unrolled_369:
 	CMPQ         DX, R8
-	JGT          single_281
+	JGT          single_370
 	VMOVUPS      (CX)(DX*4), Y1
 	VMOVUPS      (BX)(DX*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -3788,15 +4713,15 @@ unrolled_280:
 	SUBQ         1888(SP), R9
 	CMOVQCC      R9, AX
 	ADDQ         $0x00000020, DX
-	JMP          unrolled_280
+	JMP          unrolled_369
 
-single_281:
+single_370:
 	MOVQ SI, R8
 	SUBQ $0x00000008, R8
 
-single_loop_282:
+single_loop_371:
 	CMPQ         DX, R8
-	JGT          remainder_283
+	JGT          remainder_372
 	VMOVUPS      (CX)(DX*4), Y1
 	VMOVUPS      (BX)(DX*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -3819,11 +4744,11 @@ single_loop_282:
 	SUBQ         1888(SP), R9
 	CMOVQCC      R9, AX
 	ADDQ         $0x00000008, DX
-	JMP          single_loop_282
+	JMP          single_loop_371
 
-remainder_283:
+remainder_372:
 	SUBQ         DX, SI
-	JE           span_done_284
+	JE           span_done_373
 	SHLQ         $0x02, SI
 	NEGQ         SI
 	LEAQ         tailmask<>+32(SB), R8
@@ -3846,7 +4771,7 @@ remainder_283:
 	VFMADD231PD  Y0, Y1, Y2
 	VMOVUPD      Y2, 32(DI)(AX*8)
 
-span_done_284:
+span_done_373:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), CX
@@ -3854,49 +4779,49 @@ span_done_284:
 	MOVQ  DX, BX
 	ADDQ  $0x00000020, BX
 
-fold_ext_285:
+fold_ext_374:
 	CMPQ    BX, DX
-	JBE     fold_ext_done_286
+	JBE     fold_ext_done_375
 	SUBQ    $0x00000004, BX
 	MOVQ    BX, SI
 	SUBQ    DX, SI
 	VMOVUPD (DI)(SI*8), Y0
 	VADDPD  (DI)(BX*8), Y0, Y0
 	VMOVUPD Y0, (DI)(SI*8)
-	JMP     fold_ext_285
+	JMP     fold_ext_374
 
-fold_ext_done_286:
-fold_287:
+fold_ext_done_375:
+fold_376:
 	CMPQ   DX, AX
-	JBE    folded_288
+	JBE    folded_377
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (DI)(DX*8), X0
 	VADDSD (DI)(SI*8), X0, X0
 	VMOVSD X0, (DI)(SI*8)
-	JMP    fold_287
+	JMP    fold_376
 
-folded_288:
+folded_377:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_289
+	JNE  sums_planes_378
 	MOVQ dalpha_len+56(FP), DX
 	SUBQ $0x00000004, DX
 
-sums_vector_292:
+sums_vector_381:
 	CMPQ       AX, DX
-	JGT        sums_scalar_290
+	JGT        sums_scalar_379
 	VCVTPS2PD  (CX)(AX*4), Y0
 	VADDPD     (DI)(AX*8), Y0, Y0
 	VCVTPD2PSY Y0, X0
 	VMOVUPS    X0, (CX)(AX*4)
 	ADDQ       $0x00000004, AX
-	JMP        sums_vector_292
+	JMP        sums_vector_381
 
-sums_scalar_290:
+sums_scalar_379:
 	CMPQ      AX, dalpha_len+56(FP)
-	JE        sums_done_291
+	JE        sums_done_380
 	VMOVSD    (DI)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
@@ -3904,18 +4829,18 @@ sums_scalar_290:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_290
+	JMP       sums_scalar_379
 
-sums_planes_289:
+sums_planes_378:
 	XORQ BX, BX
 	MOVQ inner+72(FP), SI
 	SHLQ $0x03, SI
 
-sums_group_293:
+sums_group_382:
 	MOVQ   dalpha_len+56(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_295
+	JB     sums_single_384
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -3924,7 +4849,7 @@ sums_group_293:
 	LEAQ   (R8)(SI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_294:
+sums_group_plane_383:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(SI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -3933,7 +4858,7 @@ sums_group_plane_294:
 	ADDQ      $0x08, R9
 	INCQ      DX
 	CMPQ      DX, inner+72(FP)
-	JB        sums_group_plane_294
+	JB        sums_group_plane_383
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (CX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -3958,33 +4883,35 @@ sums_group_plane_294:
 	SHRQ      $0x01, DX
 	ADDQ      DX, BX
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_293
+	JMP       sums_group_382
 
-sums_single_295:
+sums_single_384:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_291
+	JE     sums_done_380
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_296:
+sums_single_plane_385:
 	VADDSD    (DI)(BX*8), X0, X0
 	INCQ      BX
 	INCQ      DX
 	CMPQ      DX, inner+72(FP)
-	JB        sums_single_plane_296
+	JB        sums_single_plane_385
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_295
+	JMP       sums_single_384
 
-sums_done_291:
+sums_done_380:
 	JMP ring_finished_backwardDalphaAVX2F32
 
-ring_segmented_271:
+ring_segmented_360:
 	MOVQ inner+72(FP), R8
+	CMPQ R8, $0x01
+	JE   ring_rows_386
 	CMPQ R8, $0x000000b8
 	JA   ring_finished_backwardDalphaAVX2F32
 	MOVQ $0x000000b8, AX
@@ -3994,9 +4921,9 @@ ring_segmented_271:
 	MOVQ $0x00000000, 1928(SP)
 	MOVQ $0x00000000, 1912(SP)
 
-ring_segment_297:
+ring_segment_387:
 	CMPQ    SI, $0x00
-	JE      ring_done_298
+	JE      ring_done_388
 	MOVQ    1912(SP), AX
 	MOVQ    dalpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -4013,55 +4940,55 @@ ring_segment_297:
 	MOVQ    DX, 1944(SP)
 	MOVQ    AX, DX
 
-ring_len_299:
+ring_len_389:
 	CMPQ DX, $0x00000008
-	JAE  ring_len_done_300
+	JAE  ring_len_done_390
 	ADDQ AX, DX
-	JMP  ring_len_299
+	JMP  ring_len_389
 
-ring_len_done_300:
+ring_len_done_390:
 	MOVQ DX, 1888(SP)
 	MOVQ $0x00000008, AX
 
-ring_step_301:
+ring_step_391:
 	CMPQ AX, DX
-	JB   ring_step_done_302
+	JB   ring_step_done_392
 	SUBQ DX, AX
-	JMP  ring_step_301
+	JMP  ring_step_391
 
-ring_step_done_302:
+ring_step_done_392:
 	MOVQ AX, 1896(SP)
 	MOVQ $0x00000020, AX
 
-ring_step_303:
+ring_step_393:
 	CMPQ AX, DX
-	JB   ring_step_done_304
+	JB   ring_step_done_394
 	SUBQ DX, AX
-	JMP  ring_step_303
+	JMP  ring_step_393
 
-ring_step_done_304:
+ring_step_done_394:
 	MOVQ AX, 1904(SP)
 	XORQ AX, AX
 	MOVQ 1888(SP), DX
 	ADDQ $0x00000020, DX
 
-sums_zero_305:
+sums_zero_395:
 	CMPQ    AX, DX
-	JAE     sums_zeroed_306
+	JAE     sums_zeroed_396
 	VMOVUPD Y0, (DI)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     sums_zero_305
+	JMP     sums_zero_395
 
-sums_zeroed_306:
+sums_zeroed_396:
 	XORQ AX, AX
 	MOVQ 1944(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 
-unrolled_307:
+unrolled_397:
 	CMPQ         R8, R9
-	JGT          single_308
+	JGT          single_398
 	VMOVUPS      (CX)(R8*4), Y1
 	VMOVUPS      (BX)(R8*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -4135,15 +5062,15 @@ unrolled_307:
 	SUBQ         1888(SP), R10
 	CMOVQCC      R10, AX
 	ADDQ         $0x00000020, R8
-	JMP          unrolled_307
+	JMP          unrolled_397
 
-single_308:
+single_398:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-single_loop_309:
+single_loop_399:
 	CMPQ         R8, R9
-	JGT          remainder_310
+	JGT          remainder_400
 	VMOVUPS      (CX)(R8*4), Y1
 	VMOVUPS      (BX)(R8*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -4166,11 +5093,11 @@ single_loop_309:
 	SUBQ         1888(SP), R10
 	CMOVQCC      R10, AX
 	ADDQ         $0x00000008, R8
-	JMP          single_loop_309
+	JMP          single_loop_399
 
-remainder_310:
+remainder_400:
 	SUBQ         R8, DX
-	JE           span_done_311
+	JE           span_done_401
 	SHLQ         $0x02, DX
 	NEGQ         DX
 	LEAQ         tailmask<>+32(SB), R9
@@ -4193,7 +5120,7 @@ remainder_310:
 	VFMADD231PD  Y1, Y2, Y3
 	VMOVUPD      Y3, 32(DI)(AX*8)
 
-span_done_311:
+span_done_401:
 	MOVQ  1912(SP), AX
 	MOVQ  1936(SP), DX
 	MOVQ  dalpha_base+48(FP), R8
@@ -4204,49 +5131,49 @@ span_done_311:
 	MOVQ  R10, R11
 	ADDQ  $0x00000020, R11
 
-fold_ext_312:
+fold_ext_402:
 	CMPQ    R11, R10
-	JBE     fold_ext_done_313
+	JBE     fold_ext_done_403
 	SUBQ    $0x00000004, R11
 	MOVQ    R11, R12
 	SUBQ    R10, R12
 	VMOVUPD (DI)(R12*8), Y1
 	VADDPD  (DI)(R11*8), Y1, Y1
 	VMOVUPD Y1, (DI)(R12*8)
-	JMP     fold_ext_312
+	JMP     fold_ext_402
 
-fold_ext_done_313:
-fold_314:
+fold_ext_done_403:
+fold_404:
 	CMPQ   R10, R9
-	JBE    folded_315
+	JBE    folded_405
 	DECQ   R10
 	MOVQ   R10, R12
 	SUBQ   R9, R12
 	VMOVSD (DI)(R10*8), X1
 	VADDSD (DI)(R12*8), X1, X1
 	VMOVSD X1, (DI)(R12*8)
-	JMP    fold_314
+	JMP    fold_404
 
-folded_315:
+folded_405:
 	XORQ R9, R9
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_316
+	JNE  sums_planes_406
 	MOVQ 1936(SP), R10
 	SUBQ $0x00000004, R10
 
-sums_vector_319:
+sums_vector_409:
 	CMPQ       R9, R10
-	JGT        sums_scalar_317
+	JGT        sums_scalar_407
 	VCVTPS2PD  (R8)(R9*4), Y1
 	VADDPD     (DI)(R9*8), Y1, Y1
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, (R8)(R9*4)
 	ADDQ       $0x00000004, R9
-	JMP        sums_vector_319
+	JMP        sums_vector_409
 
-sums_scalar_317:
+sums_scalar_407:
 	CMPQ      R9, 1936(SP)
-	JE        sums_done_318
+	JE        sums_done_408
 	VMOVSD    (DI)(R9*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (R8)(R9*4), X2, X2
@@ -4254,18 +5181,18 @@ sums_scalar_317:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (R8)(R9*4)
 	INCQ      R9
-	JMP       sums_scalar_317
+	JMP       sums_scalar_407
 
-sums_planes_316:
+sums_planes_406:
 	XORQ R11, R11
 	MOVQ inner+72(FP), R12
 	SHLQ $0x03, R12
 
-sums_group_320:
+sums_group_410:
 	MOVQ   1936(SP), R10
 	SUBQ   R9, R10
 	CMPQ   R10, $0x00000004
-	JB     sums_single_322
+	JB     sums_single_412
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -4274,7 +5201,7 @@ sums_group_320:
 	LEAQ   (R13)(R12*2), R14
 	XORQ   R10, R10
 
-sums_group_plane_321:
+sums_group_plane_411:
 	VADDSD    (R13), X1, X1
 	VADDSD    (R13)(R12*1), X2, X2
 	VADDSD    (R14), X3, X3
@@ -4283,7 +5210,7 @@ sums_group_plane_321:
 	ADDQ      $0x08, R14
 	INCQ      R10
 	CMPQ      R10, inner+72(FP)
-	JB        sums_group_plane_321
+	JB        sums_group_plane_411
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (R8)(R9*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -4308,29 +5235,29 @@ sums_group_plane_321:
 	SHRQ      $0x01, R10
 	ADDQ      R10, R11
 	ADDQ      $0x00000004, R9
-	JMP       sums_group_320
+	JMP       sums_group_410
 
-sums_single_322:
+sums_single_412:
 	CMPQ   R9, 1936(SP)
-	JE     sums_done_318
+	JE     sums_done_408
 	VXORPS X1, X1, X1
 	XORQ   R10, R10
 
-sums_single_plane_323:
+sums_single_plane_413:
 	VADDSD    (DI)(R11*8), X1, X1
 	INCQ      R11
 	INCQ      R10
 	CMPQ      R10, inner+72(FP)
-	JB        sums_single_plane_323
+	JB        sums_single_plane_413
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (R8)(R9*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (R8)(R9*4)
 	INCQ      R9
-	JMP       sums_single_322
+	JMP       sums_single_412
 
-sums_done_318:
+sums_done_408:
 	MOVQ 1944(SP), R8
 	SUBQ R8, SI
 	SHLQ $0x02, R8
@@ -4339,14 +5266,368 @@ sums_done_318:
 	ADDQ DX, AX
 	MOVQ dalpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_324
+	JNE  ring_next_414
 	XORQ AX, AX
 
-ring_next_324:
+ring_next_414:
 	MOVQ AX, 1912(SP)
-	JMP  ring_segment_297
+	JMP  ring_segment_387
 
-ring_done_298:
+ring_done_388:
+	JMP ring_finished_backwardDalphaAVX2F32
+
+ring_rows_386:
+	MOVQ $0x00000000, 1912(SP)
+
+ring_block_415:
+	MOVQ    1912(SP), AX
+	MOVQ    dalpha_len+56(FP), CX
+	CMPQ    AX, CX
+	JE      ring_finished_backwardDalphaAVX2F32
+	SUBQ    AX, CX
+	MOVQ    $0x000000b8, DX
+	CMPQ    CX, DX
+	CMOVQHI DX, CX
+	MOVQ    CX, 1936(SP)
+	MOVQ    CX, DX
+
+ring_len_416:
+	CMPQ DX, $0x00000008
+	JAE  ring_len_done_417
+	ADDQ CX, DX
+	JMP  ring_len_416
+
+ring_len_done_417:
+	MOVQ DX, 1888(SP)
+	MOVQ $0x00000008, CX
+
+ring_step_418:
+	CMPQ CX, DX
+	JB   ring_step_done_419
+	SUBQ DX, CX
+	JMP  ring_step_418
+
+ring_step_done_419:
+	MOVQ CX, 1896(SP)
+	MOVQ $0x00000020, CX
+
+ring_step_420:
+	CMPQ CX, DX
+	JB   ring_step_done_421
+	SUBQ DX, CX
+	JMP  ring_step_420
+
+ring_step_done_421:
+	MOVQ CX, 1904(SP)
+	SHLQ $0x02, AX
+	MOVQ x_base+24(FP), CX
+	ADDQ AX, CX
+	MOVQ dy_base+0(FP), BX
+	ADDQ AX, BX
+	MOVQ x_len+32(FP), SI
+	XORQ AX, AX
+	MOVQ 1888(SP), DX
+	ADDQ $0x00000020, DX
+
+sums_zero_422:
+	CMPQ    AX, DX
+	JAE     sums_zeroed_423
+	VMOVUPD Y0, (DI)(AX*8)
+	ADDQ    $0x00000004, AX
+	JMP     sums_zero_422
+
+sums_zeroed_423:
+ring_row_424:
+	CMPQ SI, $0x00
+	JE   ring_rows_done_425
+	XORQ AX, AX
+	MOVQ 1936(SP), DX
+	XORQ R8, R8
+	MOVQ DX, R9
+	SUBQ $0x00000020, R9
+
+unrolled_426:
+	CMPQ         R8, R9
+	JGT          single_427
+	VMOVUPS      (CX)(R8*4), Y1
+	VMOVUPS      (BX)(R8*4), Y2
+	VCMPPS       $0x1e, Y0, Y1, Y3
+	VANDNPS      Y1, Y3, Y1
+	VANDNPS      Y2, Y3, Y2
+	VCVTPS2PD    X1, Y3
+	VCVTPS2PD    X2, Y4
+	VMOVUPD      (DI)(AX*8), Y5
+	VFMADD231PD  Y4, Y3, Y5
+	VMOVUPD      Y5, (DI)(AX*8)
+	VEXTRACTF128 $0x01, Y1, X1
+	VCVTPS2PD    X1, Y1
+	VEXTRACTF128 $0x01, Y2, X2
+	VCVTPS2PD    X2, Y2
+	VMOVUPD      32(DI)(AX*8), Y3
+	VFMADD231PD  Y2, Y1, Y3
+	VMOVUPD      Y3, 32(DI)(AX*8)
+	VMOVUPS      32(CX)(R8*4), Y1
+	VMOVUPS      32(BX)(R8*4), Y2
+	VCMPPS       $0x1e, Y0, Y1, Y3
+	VANDNPS      Y1, Y3, Y1
+	VANDNPS      Y2, Y3, Y2
+	VCVTPS2PD    X1, Y3
+	VCVTPS2PD    X2, Y4
+	VMOVUPD      64(DI)(AX*8), Y5
+	VFMADD231PD  Y4, Y3, Y5
+	VMOVUPD      Y5, 64(DI)(AX*8)
+	VEXTRACTF128 $0x01, Y1, X1
+	VCVTPS2PD    X1, Y1
+	VEXTRACTF128 $0x01, Y2, X2
+	VCVTPS2PD    X2, Y2
+	VMOVUPD      96(DI)(AX*8), Y3
+	VFMADD231PD  Y2, Y1, Y3
+	VMOVUPD      Y3, 96(DI)(AX*8)
+	VMOVUPS      64(CX)(R8*4), Y1
+	VMOVUPS      64(BX)(R8*4), Y2
+	VCMPPS       $0x1e, Y0, Y1, Y3
+	VANDNPS      Y1, Y3, Y1
+	VANDNPS      Y2, Y3, Y2
+	VCVTPS2PD    X1, Y3
+	VCVTPS2PD    X2, Y4
+	VMOVUPD      128(DI)(AX*8), Y5
+	VFMADD231PD  Y4, Y3, Y5
+	VMOVUPD      Y5, 128(DI)(AX*8)
+	VEXTRACTF128 $0x01, Y1, X1
+	VCVTPS2PD    X1, Y1
+	VEXTRACTF128 $0x01, Y2, X2
+	VCVTPS2PD    X2, Y2
+	VMOVUPD      160(DI)(AX*8), Y3
+	VFMADD231PD  Y2, Y1, Y3
+	VMOVUPD      Y3, 160(DI)(AX*8)
+	VMOVUPS      96(CX)(R8*4), Y1
+	VMOVUPS      96(BX)(R8*4), Y2
+	VCMPPS       $0x1e, Y0, Y1, Y3
+	VANDNPS      Y1, Y3, Y1
+	VANDNPS      Y2, Y3, Y2
+	VCVTPS2PD    X1, Y3
+	VCVTPS2PD    X2, Y4
+	VMOVUPD      192(DI)(AX*8), Y5
+	VFMADD231PD  Y4, Y3, Y5
+	VMOVUPD      Y5, 192(DI)(AX*8)
+	VEXTRACTF128 $0x01, Y1, X1
+	VCVTPS2PD    X1, Y1
+	VEXTRACTF128 $0x01, Y2, X2
+	VCVTPS2PD    X2, Y2
+	VMOVUPD      224(DI)(AX*8), Y3
+	VFMADD231PD  Y2, Y1, Y3
+	VMOVUPD      Y3, 224(DI)(AX*8)
+	ADDQ         1904(SP), AX
+	MOVQ         AX, R10
+	SUBQ         1888(SP), R10
+	CMOVQCC      R10, AX
+	ADDQ         $0x00000020, R8
+	JMP          unrolled_426
+
+single_427:
+	MOVQ DX, R9
+	SUBQ $0x00000008, R9
+
+single_loop_428:
+	CMPQ         R8, R9
+	JGT          remainder_429
+	VMOVUPS      (CX)(R8*4), Y1
+	VMOVUPS      (BX)(R8*4), Y2
+	VCMPPS       $0x1e, Y0, Y1, Y3
+	VANDNPS      Y1, Y3, Y1
+	VANDNPS      Y2, Y3, Y2
+	VCVTPS2PD    X1, Y3
+	VCVTPS2PD    X2, Y4
+	VMOVUPD      (DI)(AX*8), Y5
+	VFMADD231PD  Y4, Y3, Y5
+	VMOVUPD      Y5, (DI)(AX*8)
+	VEXTRACTF128 $0x01, Y1, X1
+	VCVTPS2PD    X1, Y1
+	VEXTRACTF128 $0x01, Y2, X2
+	VCVTPS2PD    X2, Y2
+	VMOVUPD      32(DI)(AX*8), Y3
+	VFMADD231PD  Y2, Y1, Y3
+	VMOVUPD      Y3, 32(DI)(AX*8)
+	ADDQ         1896(SP), AX
+	MOVQ         AX, R10
+	SUBQ         1888(SP), R10
+	CMOVQCC      R10, AX
+	ADDQ         $0x00000008, R8
+	JMP          single_loop_428
+
+remainder_429:
+	SUBQ         R8, DX
+	JE           span_done_430
+	SHLQ         $0x02, DX
+	NEGQ         DX
+	LEAQ         tailmask<>+32(SB), R9
+	VMOVDQU      (R9)(DX*1), Y1
+	VMASKMOVPS   (CX)(R8*4), Y1, Y2
+	VMASKMOVPS   (BX)(R8*4), Y1, Y1
+	VCMPPS       $0x1e, Y0, Y2, Y3
+	VANDNPS      Y2, Y3, Y2
+	VANDNPS      Y1, Y3, Y1
+	VCVTPS2PD    X2, Y3
+	VCVTPS2PD    X1, Y4
+	VMOVUPD      (DI)(AX*8), Y5
+	VFMADD231PD  Y4, Y3, Y5
+	VMOVUPD      Y5, (DI)(AX*8)
+	VEXTRACTF128 $0x01, Y2, X2
+	VCVTPS2PD    X2, Y2
+	VEXTRACTF128 $0x01, Y1, X1
+	VCVTPS2PD    X1, Y1
+	VMOVUPD      32(DI)(AX*8), Y3
+	VFMADD231PD  Y1, Y2, Y3
+	VMOVUPD      Y3, 32(DI)(AX*8)
+
+span_done_430:
+	MOVQ dalpha_len+56(FP), AX
+	SUBQ AX, SI
+	SHLQ $0x02, AX
+	ADDQ AX, CX
+	ADDQ AX, BX
+	JMP  ring_row_424
+
+ring_rows_done_425:
+	MOVQ 1912(SP), AX
+	MOVQ dalpha_base+48(FP), CX
+	LEAQ (CX)(AX*4), CX
+	MOVQ 1936(SP), DX
+	MOVQ 1888(SP), BX
+	MOVQ BX, SI
+	ADDQ $0x00000020, SI
+
+fold_ext_431:
+	CMPQ    SI, BX
+	JBE     fold_ext_done_432
+	SUBQ    $0x00000004, SI
+	MOVQ    SI, R8
+	SUBQ    BX, R8
+	VMOVUPD (DI)(R8*8), Y1
+	VADDPD  (DI)(SI*8), Y1, Y1
+	VMOVUPD Y1, (DI)(R8*8)
+	JMP     fold_ext_431
+
+fold_ext_done_432:
+fold_433:
+	CMPQ   BX, DX
+	JBE    folded_434
+	DECQ   BX
+	MOVQ   BX, R8
+	SUBQ   DX, R8
+	VMOVSD (DI)(BX*8), X1
+	VADDSD (DI)(R8*8), X1, X1
+	VMOVSD X1, (DI)(R8*8)
+	JMP    fold_433
+
+folded_434:
+	XORQ DX, DX
+	CMPQ inner+72(FP), $0x01
+	JNE  sums_planes_435
+	MOVQ 1936(SP), BX
+	SUBQ $0x00000004, BX
+
+sums_vector_438:
+	CMPQ       DX, BX
+	JGT        sums_scalar_436
+	VCVTPS2PD  (CX)(DX*4), Y1
+	VADDPD     (DI)(DX*8), Y1, Y1
+	VCVTPD2PSY Y1, X1
+	VMOVUPS    X1, (CX)(DX*4)
+	ADDQ       $0x00000004, DX
+	JMP        sums_vector_438
+
+sums_scalar_436:
+	CMPQ      DX, 1936(SP)
+	JE        sums_done_437
+	VMOVSD    (DI)(DX*8), X1
+	VXORPS    X2, X2, X2
+	VCVTSS2SD (CX)(DX*4), X2, X2
+	VADDSD    X1, X2, X2
+	VCVTSD2SS X2, X2, X2
+	VMOVSS    X2, (CX)(DX*4)
+	INCQ      DX
+	JMP       sums_scalar_436
+
+sums_planes_435:
+	XORQ SI, SI
+	MOVQ inner+72(FP), R8
+	SHLQ $0x03, R8
+
+sums_group_439:
+	MOVQ   1936(SP), BX
+	SUBQ   DX, BX
+	CMPQ   BX, $0x00000004
+	JB     sums_single_441
+	VXORPS X1, X1, X1
+	VXORPS X2, X2, X2
+	VXORPS X3, X3, X3
+	VXORPS X4, X4, X4
+	LEAQ   (DI)(SI*8), R9
+	LEAQ   (R9)(R8*2), R10
+	XORQ   BX, BX
+
+sums_group_plane_440:
+	VADDSD    (R9), X1, X1
+	VADDSD    (R9)(R8*1), X2, X2
+	VADDSD    (R10), X3, X3
+	VADDSD    (R10)(R8*1), X4, X4
+	ADDQ      $0x08, R9
+	ADDQ      $0x08, R10
+	INCQ      BX
+	CMPQ      BX, inner+72(FP)
+	JB        sums_group_plane_440
+	VXORPS    X5, X5, X5
+	VCVTSS2SD (CX)(DX*4), X5, X5
+	VADDSD    X1, X5, X5
+	VCVTSD2SS X5, X5, X5
+	VMOVSS    X5, (CX)(DX*4)
+	VXORPS    X1, X1, X1
+	VCVTSS2SD 4(CX)(DX*4), X1, X1
+	VADDSD    X2, X1, X1
+	VCVTSD2SS X1, X1, X1
+	VMOVSS    X1, 4(CX)(DX*4)
+	VXORPS    X1, X1, X1
+	VCVTSS2SD 8(CX)(DX*4), X1, X1
+	VADDSD    X3, X1, X1
+	VCVTSD2SS X1, X1, X1
+	VMOVSS    X1, 8(CX)(DX*4)
+	VXORPS    X1, X1, X1
+	VCVTSS2SD 12(CX)(DX*4), X1, X1
+	VADDSD    X4, X1, X1
+	VCVTSD2SS X1, X1, X1
+	VMOVSS    X1, 12(CX)(DX*4)
+	MOVQ      R8, BX
+	SHRQ      $0x01, BX
+	ADDQ      BX, SI
+	ADDQ      $0x00000004, DX
+	JMP       sums_group_439
+
+sums_single_441:
+	CMPQ   DX, 1936(SP)
+	JE     sums_done_437
+	VXORPS X1, X1, X1
+	XORQ   BX, BX
+
+sums_single_plane_442:
+	VADDSD    (DI)(SI*8), X1, X1
+	INCQ      SI
+	INCQ      BX
+	CMPQ      BX, inner+72(FP)
+	JB        sums_single_plane_442
+	VXORPS    X2, X2, X2
+	VCVTSS2SD (CX)(DX*4), X2, X2
+	VADDSD    X1, X2, X2
+	VCVTSD2SS X2, X2, X2
+	VMOVSS    X2, (CX)(DX*4)
+	INCQ      DX
+	JMP       sums_single_441
+
+sums_done_437:
+	ADDQ 1936(SP), AX
+	MOVQ AX, 1912(SP)
+	JMP  ring_block_415
+
 ring_finished_backwardDalphaAVX2F32:
 	VZEROUPPER
 	RET
@@ -4362,11 +5643,11 @@ TEXT ·forwardAVX2F64(SB), NOSPLIT, $0-56
 	MOVQ         DX, BX
 	SHLQ         $0x03, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_325
+	JB           cached_443
 	CMPQ         AX, CX
-	JE           cached_325
+	JE           cached_443
 	CMPQ         AX, CX
-	JE           cached_325
+	JE           cached_443
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -4375,7 +5656,7 @@ TEXT ·forwardAVX2F64(SB), NOSPLIT, $0-56
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_327
+	JE           aligned_445
 	MOVQ         SI, DI
 	SHLQ         $0x03, DI
 	NEGQ         DI
@@ -4388,13 +5669,13 @@ TEXT ·forwardAVX2F64(SB), NOSPLIT, $0-56
 	VMASKMOVPD   Y5, Y2, (AX)(BX*8)
 	MOVQ         SI, BX
 
-aligned_327:
+aligned_445:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-unrolled_328:
+unrolled_446:
 	CMPQ      BX, SI
-	JGT       single_329
+	JGT       single_447
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
@@ -4416,26 +5697,26 @@ unrolled_328:
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVNTPD  Y4, 96(AX)(BX*8)
 	ADDQ      $0x00000010, BX
-	JMP       unrolled_328
+	JMP       unrolled_446
 
-single_329:
+single_447:
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-single_loop_330:
+single_loop_448:
 	CMPQ      BX, SI
-	JGT       remainder_331
+	JGT       remainder_449
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVNTPD  Y4, (AX)(BX*8)
 	ADDQ      $0x00000004, BX
-	JMP       single_loop_330
+	JMP       single_loop_448
 
-remainder_331:
+remainder_449:
 	SUBQ       BX, DX
-	JE         span_done_332
+	JE         span_done_450
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), SI
@@ -4446,18 +5727,18 @@ remainder_331:
 	VBLENDVPD  Y0, Y3, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(BX*8)
 
-span_done_332:
+span_done_450:
 	SFENCE
-	JMP stored_326
+	JMP stored_444
 
-cached_325:
+cached_443:
 	XORQ BX, BX
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-unrolled_333:
+unrolled_451:
 	CMPQ      BX, SI
-	JGT       single_334
+	JGT       single_452
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
@@ -4479,26 +5760,26 @@ unrolled_333:
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVUPD   Y4, 96(AX)(BX*8)
 	ADDQ      $0x00000010, BX
-	JMP       unrolled_333
+	JMP       unrolled_451
 
-single_334:
+single_452:
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-single_loop_335:
+single_loop_453:
 	CMPQ      BX, SI
-	JGT       remainder_336
+	JGT       remainder_454
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVUPD   Y4, (AX)(BX*8)
 	ADDQ      $0x00000004, BX
-	JMP       single_loop_335
+	JMP       single_loop_453
 
-remainder_336:
+remainder_454:
 	SUBQ       BX, DX
-	JE         span_done_337
+	JE         span_done_455
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), SI
@@ -4509,8 +5790,8 @@ remainder_336:
 	VBLENDVPD  Y0, Y3, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(BX*8)
 
-span_done_337:
-stored_326:
+span_done_455:
+stored_444:
 	VZEROUPPER
 	RET
 
@@ -4528,17 +5809,17 @@ TEXT ·forwardPlanesAVX2F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
 
-plane_338:
+plane_456:
 	CMPQ         DX, $0x00
-	JE           planes_done_339
+	JE           planes_done_457
 	VBROADCASTSD (DI)(R9*8), Y1
 	XORQ         R10, R10
 	MOVQ         BX, R11
 	SUBQ         $0x00000010, R11
 
-unrolled_340:
+unrolled_458:
 	CMPQ      R10, R11
-	JGT       single_341
+	JGT       single_459
 	VMOVUPD   (CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
@@ -4560,27 +5841,27 @@ unrolled_340:
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVUPD   Y4, 96(AX)(R10*8)
 	ADDQ      $0x00000010, R10
-	JMP       unrolled_340
+	JMP       unrolled_458
 
-single_341:
+single_459:
 	MOVQ BX, R11
 	SUBQ $0x00000004, R11
 
-single_loop_342:
+single_loop_460:
 	CMPQ      R10, R11
-	JGT       remainder_343
+	JGT       remainder_461
 	VMOVUPD   (CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVUPD   Y4, (AX)(R10*8)
 	ADDQ      $0x00000004, R10
-	JMP       single_loop_342
+	JMP       single_loop_460
 
-remainder_343:
+remainder_461:
 	MOVQ       BX, R11
 	SUBQ       R10, R11
-	JE         span_done_344
+	JE         span_done_462
 	SHLQ       $0x03, R11
 	NEGQ       R11
 	LEAQ       tailmask<>+32(SB), R12
@@ -4591,19 +5872,19 @@ remainder_343:
 	VBLENDVPD  Y4, Y3, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(R10*8)
 
-span_done_344:
+span_done_462:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_345
+	JNE  same_pass_463
 	XORQ R9, R9
 
-same_pass_345:
+same_pass_463:
 	SUBQ BX, DX
-	JMP  plane_338
+	JMP  plane_456
 
-planes_done_339:
+planes_done_457:
 	VZEROUPPER
 	RET
 
@@ -4617,9 +5898,9 @@ TEXT ·forwardPatternAVX2F64(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+56(FP), SI
 
-row_346:
+row_464:
 	CMPQ    DX, $0x00
-	JE      rows_done_347
+	JE      rows_done_465
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -4627,9 +5908,9 @@ row_346:
 	MOVQ    DI, R9
 	SUBQ    $0x00000010, R9
 
-unrolled_348:
+unrolled_466:
 	CMPQ      R8, R9
-	JGT       single_349
+	JGT       single_467
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y3
@@ -4651,27 +5932,27 @@ unrolled_348:
 	VBLENDVPD Y2, Y1, Y3, Y3
 	VMOVUPD   Y3, 96(AX)(R8*8)
 	ADDQ      $0x00000010, R8
-	JMP       unrolled_348
+	JMP       unrolled_466
 
-single_349:
+single_467:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 
-single_loop_350:
+single_loop_468:
 	CMPQ      R8, R9
-	JGT       remainder_351
+	JGT       remainder_469
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y3
 	VBLENDVPD Y2, Y1, Y3, Y3
 	VMOVUPD   Y3, (AX)(R8*8)
 	ADDQ      $0x00000004, R8
-	JMP       single_loop_350
+	JMP       single_loop_468
 
-remainder_351:
+remainder_469:
 	MOVQ       DI, R9
 	SUBQ       R8, R9
-	JE         span_done_352
+	JE         span_done_470
 	SHLQ       $0x03, R9
 	NEGQ       R9
 	LEAQ       tailmask<>+32(SB), R10
@@ -4683,15 +5964,15 @@ remainder_351:
 	VBLENDVPD  Y3, Y2, Y4, Y4
 	VMASKMOVPD Y4, Y1, (AX)(R8*8)
 
-span_done_352:
+span_done_470:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_346
+	JMP  row_464
 
-rows_done_347:
+rows_done_465:
 	VZEROUPPER
 	RET
 
@@ -4710,112 +5991,112 @@ TEXT ·forwardRingAVX2F64(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x000000d8
-	JA     ring_segmented_353
+	JA     ring_segmented_471
 	MOVQ   R8, R9
 
-ring_len_354:
+ring_len_472:
 	CMPQ R9, $0x00000004
-	JAE  ring_len_done_355
+	JAE  ring_len_done_473
 	ADDQ R8, R9
-	JMP  ring_len_354
+	JMP  ring_len_472
 
-ring_len_done_355:
+ring_len_done_473:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000004, R10
 
-ring_step_356:
+ring_step_474:
 	CMPQ R10, R9
-	JB   ring_step_done_357
+	JB   ring_step_done_475
 	SUBQ R9, R10
-	JMP  ring_step_356
+	JMP  ring_step_474
 
-ring_step_done_357:
+ring_step_done_475:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000010, R10
 
-ring_step_358:
+ring_step_476:
 	CMPQ R10, R9
-	JB   ring_step_done_359
+	JB   ring_step_done_477
 	SUBQ R9, R10
-	JMP  ring_step_358
+	JMP  ring_step_476
 
-ring_step_done_359:
+ring_step_done_477:
 	MOVQ R10, 1936(SP)
 	MOVQ alpha_base+48(FP), R9
 	CMPQ AX, $0x01
-	JNE  ring_planes_360
+	JNE  ring_planes_478
 	XORQ AX, AX
 	MOVQ DX, R10
 	SUBQ $0x00000004, R10
 
-ring_copy_362:
+ring_copy_480:
 	CMPQ    AX, R10
-	JGT     ring_copy_tail_363
+	JGT     ring_copy_tail_481
 	VMOVUPD (R9)(AX*8), Y1
 	VMOVUPD Y1, (DI)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     ring_copy_362
+	JMP     ring_copy_480
 
-ring_copy_tail_363:
+ring_copy_tail_481:
 	SUBQ       AX, DX
-	JE         ring_extend_361
+	JE         ring_extend_479
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
 	VMOVDQU    (R10)(DX*1), Y1
 	VMASKMOVPD (R9)(AX*8), Y1, Y1
 	VMOVUPD    Y1, (DI)(AX*8)
-	JMP        ring_extend_361
+	JMP        ring_extend_479
 
-ring_planes_360:
+ring_planes_478:
 	XORQ R10, R10
 	XORQ R11, R11
 	CMPQ AX, $0x00000008
-	JA   ring_long_planes_366
+	JA   ring_long_planes_484
 
-ring_fill_365:
+ring_fill_483:
 	VBROADCASTSD (R9)(R10*8), Y1
 	VMOVUPD      Y1, (DI)(R11*8)
 	VMOVUPD      Y1, 32(DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R10
 	CMPQ         R10, DX
-	JB           ring_fill_365
-	JMP          ring_extend_361
+	JB           ring_fill_483
+	JMP          ring_extend_479
 
-ring_long_planes_366:
-ring_channel_364:
+ring_long_planes_484:
+ring_channel_482:
 	CMPQ         R10, DX
-	JE           ring_extend_361
+	JE           ring_extend_479
 	VBROADCASTSD (R9)(R10*8), Y1
 	XORQ         R12, R12
 
-ring_plane_367:
+ring_plane_485:
 	MOVQ    R11, R13
 	ADDQ    R12, R13
 	VMOVUPD Y1, (DI)(R13*8)
 	ADDQ    $0x00000004, R12
 	CMPQ    R12, AX
-	JB      ring_plane_367
+	JB      ring_plane_485
 	ADDQ    AX, R11
 	INCQ    R10
-	JMP     ring_channel_364
+	JMP     ring_channel_482
 
-ring_extend_361:
+ring_extend_479:
 	MOVQ 1920(SP), AX
 	MOVQ R8, DX
 
-ring_element_368:
+ring_element_486:
 	CMPQ DX, AX
-	JAE  ring_repeated_369
+	JAE  ring_repeated_487
 	MOVQ DX, R9
 	SUBQ R8, R9
 	MOVQ (DI)(R9*8), R9
 	MOVQ R9, (DI)(DX*8)
 	INCQ DX
-	JMP  ring_element_368
+	JMP  ring_element_486
 
-ring_repeated_369:
+ring_repeated_487:
 	VMOVUPD (DI), Y1
 	VMOVUPD Y1, (DI)(AX*8)
 	VMOVUPD 32(DI), Y1
@@ -4829,9 +6110,9 @@ ring_repeated_369:
 	MOVQ    SI, R8
 	SUBQ    $0x00000010, R8
 
-unrolled_370:
+unrolled_488:
 	CMPQ      DX, R8
-	JGT       single_371
+	JGT       single_489
 	VMOVUPD   (BX)(DX*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -4857,15 +6138,15 @@ unrolled_370:
 	SUBQ      1920(SP), R9
 	CMOVQCC   R9, AX
 	ADDQ      $0x00000010, DX
-	JMP       unrolled_370
+	JMP       unrolled_488
 
-single_371:
+single_489:
 	MOVQ SI, R8
 	SUBQ $0x00000004, R8
 
-single_loop_372:
+single_loop_490:
 	CMPQ      DX, R8
-	JGT       remainder_373
+	JGT       remainder_491
 	VMOVUPD   (BX)(DX*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -4876,11 +6157,11 @@ single_loop_372:
 	SUBQ      1920(SP), R9
 	CMOVQCC   R9, AX
 	ADDQ      $0x00000004, DX
-	JMP       single_loop_372
+	JMP       single_loop_490
 
-remainder_373:
+remainder_491:
 	SUBQ       DX, SI
-	JE         span_done_374
+	JE         span_done_492
 	SHLQ       $0x03, SI
 	NEGQ       SI
 	LEAQ       tailmask<>+32(SB), R8
@@ -4892,11 +6173,13 @@ remainder_373:
 	VBLENDVPD  Y0, Y2, Y3, Y3
 	VMASKMOVPD Y3, Y1, (CX)(DX*8)
 
-span_done_374:
+span_done_492:
 	JMP ring_finished_forwardAVX2F64
 
-ring_segmented_353:
+ring_segmented_471:
 	MOVQ inner+72(FP), R8
+	CMPQ R8, $0x01
+	JE   ring_rows_493
 	CMPQ R8, $0x000000d8
 	JA   ring_finished_forwardAVX2F64
 	MOVQ $0x000000d8, AX
@@ -4906,9 +6189,9 @@ ring_segmented_353:
 	MOVQ $0x00000000, 1960(SP)
 	MOVQ $0x00000000, 1944(SP)
 
-ring_segment_375:
+ring_segment_494:
 	CMPQ    SI, $0x00
-	JE      ring_done_376
+	JE      ring_done_495
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -4925,110 +6208,110 @@ ring_segment_375:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R10
 
-ring_len_377:
+ring_len_496:
 	CMPQ R10, $0x00000004
-	JAE  ring_len_done_378
+	JAE  ring_len_done_497
 	ADDQ R9, R10
-	JMP  ring_len_377
+	JMP  ring_len_496
 
-ring_len_done_378:
+ring_len_done_497:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000004, R11
 
-ring_step_379:
+ring_step_498:
 	CMPQ R11, R10
-	JB   ring_step_done_380
+	JB   ring_step_done_499
 	SUBQ R10, R11
-	JMP  ring_step_379
+	JMP  ring_step_498
 
-ring_step_done_380:
+ring_step_done_499:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000010, R11
 
-ring_step_381:
+ring_step_500:
 	CMPQ R11, R10
-	JB   ring_step_done_382
+	JB   ring_step_done_501
 	SUBQ R10, R11
-	JMP  ring_step_381
+	JMP  ring_step_500
 
-ring_step_done_382:
+ring_step_done_501:
 	MOVQ R11, 1936(SP)
 	MOVQ alpha_base+48(FP), R10
 	LEAQ (R10)(AX*8), R10
 	CMPQ R8, $0x01
-	JNE  ring_planes_383
+	JNE  ring_planes_502
 	XORQ AX, AX
 	MOVQ DX, R8
 	SUBQ $0x00000004, R8
 
-ring_copy_385:
+ring_copy_504:
 	CMPQ    AX, R8
-	JGT     ring_copy_tail_386
+	JGT     ring_copy_tail_505
 	VMOVUPD (R10)(AX*8), Y1
 	VMOVUPD Y1, (DI)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     ring_copy_385
+	JMP     ring_copy_504
 
-ring_copy_tail_386:
+ring_copy_tail_505:
 	SUBQ       AX, DX
-	JE         ring_extend_384
+	JE         ring_extend_503
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R8
 	VMOVDQU    (R8)(DX*1), Y1
 	VMASKMOVPD (R10)(AX*8), Y1, Y1
 	VMOVUPD    Y1, (DI)(AX*8)
-	JMP        ring_extend_384
+	JMP        ring_extend_503
 
-ring_planes_383:
+ring_planes_502:
 	XORQ AX, AX
 	XORQ R11, R11
 	CMPQ R8, $0x00000008
-	JA   ring_long_planes_389
+	JA   ring_long_planes_508
 
-ring_fill_388:
+ring_fill_507:
 	VBROADCASTSD (R10)(AX*8), Y1
 	VMOVUPD      Y1, (DI)(R11*8)
 	VMOVUPD      Y1, 32(DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         AX
 	CMPQ         AX, DX
-	JB           ring_fill_388
-	JMP          ring_extend_384
+	JB           ring_fill_507
+	JMP          ring_extend_503
 
-ring_long_planes_389:
-ring_channel_387:
+ring_long_planes_508:
+ring_channel_506:
 	CMPQ         AX, DX
-	JE           ring_extend_384
+	JE           ring_extend_503
 	VBROADCASTSD (R10)(AX*8), Y1
 	XORQ         R12, R12
 
-ring_plane_390:
+ring_plane_509:
 	MOVQ    R11, R13
 	ADDQ    R12, R13
 	VMOVUPD Y1, (DI)(R13*8)
 	ADDQ    $0x00000004, R12
 	CMPQ    R12, R8
-	JB      ring_plane_390
+	JB      ring_plane_509
 	ADDQ    R8, R11
 	INCQ    AX
-	JMP     ring_channel_387
+	JMP     ring_channel_506
 
-ring_extend_384:
+ring_extend_503:
 	MOVQ 1920(SP), AX
 	MOVQ R9, DX
 
-ring_element_391:
+ring_element_510:
 	CMPQ DX, AX
-	JAE  ring_repeated_392
+	JAE  ring_repeated_511
 	MOVQ DX, R8
 	SUBQ R9, R8
 	MOVQ (DI)(R8*8), R8
 	MOVQ R8, (DI)(DX*8)
 	INCQ DX
-	JMP  ring_element_391
+	JMP  ring_element_510
 
-ring_repeated_392:
+ring_repeated_511:
 	VMOVUPD (DI), Y1
 	VMOVUPD Y1, (DI)(AX*8)
 	VMOVUPD 32(DI), Y1
@@ -5043,9 +6326,9 @@ ring_repeated_392:
 	MOVQ    DX, R9
 	SUBQ    $0x00000010, R9
 
-unrolled_393:
+unrolled_512:
 	CMPQ      R8, R9
-	JGT       single_394
+	JGT       single_513
 	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -5071,15 +6354,15 @@ unrolled_393:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000010, R8
-	JMP       unrolled_393
+	JMP       unrolled_512
 
-single_394:
+single_513:
 	MOVQ DX, R9
 	SUBQ $0x00000004, R9
 
-single_loop_395:
+single_loop_514:
 	CMPQ      R8, R9
-	JGT       remainder_396
+	JGT       remainder_515
 	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -5090,11 +6373,11 @@ single_loop_395:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000004, R8
-	JMP       single_loop_395
+	JMP       single_loop_514
 
-remainder_396:
+remainder_515:
 	SUBQ       R8, DX
-	JE         span_done_397
+	JE         span_done_516
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R9
@@ -5106,7 +6389,7 @@ remainder_396:
 	VBLENDVPD  Y3, Y2, Y4, Y4
 	VMASKMOVPD Y4, Y1, (CX)(R8*8)
 
-span_done_397:
+span_done_516:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -5117,14 +6400,238 @@ span_done_397:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_398
+	JNE  ring_next_517
 	XORQ AX, AX
 
-ring_next_398:
+ring_next_517:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_375
+	JMP  ring_segment_494
 
-ring_done_376:
+ring_done_495:
+	JMP ring_finished_forwardAVX2F64
+
+ring_rows_493:
+	MOVQ $0x00000000, 1944(SP)
+
+ring_block_518:
+	MOVQ    1944(SP), AX
+	MOVQ    alpha_len+56(FP), CX
+	CMPQ    AX, CX
+	JE      ring_finished_forwardAVX2F64
+	SUBQ    AX, CX
+	MOVQ    $0x000000d8, DX
+	CMPQ    CX, DX
+	CMOVQHI DX, CX
+	MOVQ    CX, 1968(SP)
+	MOVQ    CX, DX
+
+ring_len_519:
+	CMPQ DX, $0x00000004
+	JAE  ring_len_done_520
+	ADDQ CX, DX
+	JMP  ring_len_519
+
+ring_len_done_520:
+	MOVQ DX, 1920(SP)
+	MOVQ $0x00000004, BX
+
+ring_step_521:
+	CMPQ BX, DX
+	JB   ring_step_done_522
+	SUBQ DX, BX
+	JMP  ring_step_521
+
+ring_step_done_522:
+	MOVQ BX, 1928(SP)
+	MOVQ $0x00000010, BX
+
+ring_step_523:
+	CMPQ BX, DX
+	JB   ring_step_done_524
+	SUBQ DX, BX
+	JMP  ring_step_523
+
+ring_step_done_524:
+	MOVQ BX, 1936(SP)
+	MOVQ alpha_base+48(FP), DX
+	LEAQ (DX)(AX*8), DX
+	MOVQ inner+72(FP), BX
+	CMPQ BX, $0x01
+	JNE  ring_planes_525
+	XORQ BX, BX
+	MOVQ CX, SI
+	SUBQ $0x00000004, SI
+
+ring_copy_527:
+	CMPQ    BX, SI
+	JGT     ring_copy_tail_528
+	VMOVUPD (DX)(BX*8), Y1
+	VMOVUPD Y1, (DI)(BX*8)
+	ADDQ    $0x00000004, BX
+	JMP     ring_copy_527
+
+ring_copy_tail_528:
+	MOVQ       CX, SI
+	SUBQ       BX, SI
+	JE         ring_extend_526
+	SHLQ       $0x03, SI
+	NEGQ       SI
+	LEAQ       tailmask<>+32(SB), R8
+	VMOVDQU    (R8)(SI*1), Y1
+	VMASKMOVPD (DX)(BX*8), Y1, Y1
+	VMOVUPD    Y1, (DI)(BX*8)
+	JMP        ring_extend_526
+
+ring_planes_525:
+	XORQ SI, SI
+	XORQ R8, R8
+	CMPQ BX, $0x00000008
+	JA   ring_long_planes_531
+
+ring_fill_530:
+	VBROADCASTSD (DX)(SI*8), Y1
+	VMOVUPD      Y1, (DI)(R8*8)
+	VMOVUPD      Y1, 32(DI)(R8*8)
+	ADDQ         BX, R8
+	INCQ         SI
+	CMPQ         SI, CX
+	JB           ring_fill_530
+	JMP          ring_extend_526
+
+ring_long_planes_531:
+ring_channel_529:
+	CMPQ         SI, CX
+	JE           ring_extend_526
+	VBROADCASTSD (DX)(SI*8), Y1
+	XORQ         R9, R9
+
+ring_plane_532:
+	MOVQ    R8, R10
+	ADDQ    R9, R10
+	VMOVUPD Y1, (DI)(R10*8)
+	ADDQ    $0x00000004, R9
+	CMPQ    R9, BX
+	JB      ring_plane_532
+	ADDQ    BX, R8
+	INCQ    SI
+	JMP     ring_channel_529
+
+ring_extend_526:
+	MOVQ 1920(SP), DX
+	MOVQ CX, BX
+
+ring_element_533:
+	CMPQ BX, DX
+	JAE  ring_repeated_534
+	MOVQ BX, SI
+	SUBQ CX, SI
+	MOVQ (DI)(SI*8), SI
+	MOVQ SI, (DI)(BX*8)
+	INCQ BX
+	JMP  ring_element_533
+
+ring_repeated_534:
+	VMOVUPD (DI), Y1
+	VMOVUPD Y1, (DI)(DX*8)
+	VMOVUPD 32(DI), Y1
+	VMOVUPD Y1, 32(DI)(DX*8)
+	VMOVUPD 64(DI), Y1
+	VMOVUPD Y1, 64(DI)(DX*8)
+	VMOVUPD 96(DI), Y1
+	VMOVUPD Y1, 96(DI)(DX*8)
+	SHLQ    $0x03, AX
+	MOVQ    x_base+24(FP), BX
+	ADDQ    AX, BX
+	MOVQ    dst_base+0(FP), CX
+	ADDQ    AX, CX
+	MOVQ    x_len+32(FP), SI
+
+ring_row_535:
+	CMPQ SI, $0x00
+	JE   ring_rows_done_536
+	XORQ AX, AX
+	MOVQ 1968(SP), DX
+	XORQ R8, R8
+	MOVQ DX, R9
+	SUBQ $0x00000010, R9
+
+unrolled_537:
+	CMPQ      R8, R9
+	JGT       single_538
+	VMOVUPD   (BX)(R8*8), Y1
+	VCMPPD    $0x1e, Y0, Y1, Y2
+	VMULPD    (DI)(AX*8), Y1, Y3
+	VBLENDVPD Y2, Y1, Y3, Y3
+	VMOVUPD   Y3, (CX)(R8*8)
+	VMOVUPD   32(BX)(R8*8), Y1
+	VCMPPD    $0x1e, Y0, Y1, Y2
+	VMULPD    32(DI)(AX*8), Y1, Y3
+	VBLENDVPD Y2, Y1, Y3, Y3
+	VMOVUPD   Y3, 32(CX)(R8*8)
+	VMOVUPD   64(BX)(R8*8), Y1
+	VCMPPD    $0x1e, Y0, Y1, Y2
+	VMULPD    64(DI)(AX*8), Y1, Y3
+	VBLENDVPD Y2, Y1, Y3, Y3
+	VMOVUPD   Y3, 64(CX)(R8*8)
+	VMOVUPD   96(BX)(R8*8), Y1
+	VCMPPD    $0x1e, Y0, Y1, Y2
+	VMULPD    96(DI)(AX*8), Y1, Y3
+	VBLENDVPD Y2, Y1, Y3, Y3
+	VMOVUPD   Y3, 96(CX)(R8*8)
+	ADDQ      1936(SP), AX
+	MOVQ      AX, R10
+	SUBQ      1920(SP), R10
+	CMOVQCC   R10, AX
+	ADDQ      $0x00000010, R8
+	JMP       unrolled_537
+
+single_538:
+	MOVQ DX, R9
+	SUBQ $0x00000004, R9
+
+single_loop_539:
+	CMPQ      R8, R9
+	JGT       remainder_540
+	VMOVUPD   (BX)(R8*8), Y1
+	VCMPPD    $0x1e, Y0, Y1, Y2
+	VMULPD    (DI)(AX*8), Y1, Y3
+	VBLENDVPD Y2, Y1, Y3, Y3
+	VMOVUPD   Y3, (CX)(R8*8)
+	ADDQ      1928(SP), AX
+	MOVQ      AX, R10
+	SUBQ      1920(SP), R10
+	CMOVQCC   R10, AX
+	ADDQ      $0x00000004, R8
+	JMP       single_loop_539
+
+remainder_540:
+	SUBQ       R8, DX
+	JE         span_done_541
+	SHLQ       $0x03, DX
+	NEGQ       DX
+	LEAQ       tailmask<>+32(SB), R9
+	VMOVDQU    (R9)(DX*1), Y1
+	VMASKMOVPD (BX)(R8*8), Y1, Y2
+	VCMPPD     $0x1e, Y0, Y2, Y3
+	VMASKMOVPD (DI)(AX*8), Y1, Y4
+	VMULPD     Y4, Y2, Y4
+	VBLENDVPD  Y3, Y2, Y4, Y4
+	VMASKMOVPD Y4, Y1, (CX)(R8*8)
+
+span_done_541:
+	MOVQ alpha_len+56(FP), AX
+	SUBQ AX, SI
+	SHLQ $0x03, AX
+	ADDQ AX, BX
+	ADDQ AX, CX
+	JMP  ring_row_535
+
+ring_rows_done_536:
+	MOVQ 1944(SP), AX
+	ADDQ 1968(SP), AX
+	MOVQ AX, 1944(SP)
+	JMP  ring_block_518
+
 ring_finished_forwardAVX2F64:
 	VZEROUPPER
 	RET
@@ -5145,11 +6652,11 @@ TEXT ·backwardAVX2F64(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_399
+	JB           cached_542
 	CMPQ         AX, DX
-	JE           cached_399
+	JE           cached_542
 	CMPQ         AX, CX
-	JE           cached_399
+	JE           cached_542
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -5158,7 +6665,7 @@ TEXT ·backwardAVX2F64(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_401
+	JE           aligned_544
 	MOVQ         DI, R8
 	SHLQ         $0x03, R8
 	NEGQ         R8
@@ -5175,13 +6682,13 @@ TEXT ·backwardAVX2F64(SB), NOSPLIT, $0-88
 	VMASKMOVPD   Y7, Y6, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_401:
+aligned_544:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-unrolled_402:
+unrolled_545:
 	CMPQ        SI, DI
-	JGT         single_403
+	JGT         single_546
 	VMOVUPD     (CX)(SI*8), Y6
 	VMOVUPD     (DX)(SI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -5219,15 +6726,15 @@ unrolled_402:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVNTPD    Y6, 96(AX)(SI*8)
 	ADDQ        $0x00000010, SI
-	JMP         unrolled_402
+	JMP         unrolled_545
 
-single_403:
+single_546:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
 
-single_loop_404:
+single_loop_547:
 	CMPQ        SI, DI
-	JGT         remainder_405
+	JGT         remainder_548
 	VMOVUPD     (CX)(SI*8), Y6
 	VMOVUPD     (DX)(SI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -5238,11 +6745,11 @@ single_loop_404:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVNTPD    Y6, (AX)(SI*8)
 	ADDQ        $0x00000004, SI
-	JMP         single_loop_404
+	JMP         single_loop_547
 
-remainder_405:
+remainder_548:
 	SUBQ        SI, BX
-	JE          span_done_406
+	JE          span_done_549
 	SHLQ        $0x03, BX
 	NEGQ        BX
 	LEAQ        tailmask<>+32(SB), DI
@@ -5257,18 +6764,18 @@ remainder_405:
 	VBLENDVPD   Y0, Y8, Y5, Y5
 	VMASKMOVPD  Y5, Y6, (AX)(SI*8)
 
-span_done_406:
+span_done_549:
 	SFENCE
-	JMP stored_400
+	JMP stored_543
 
-cached_399:
+cached_542:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-unrolled_407:
+unrolled_550:
 	CMPQ        SI, DI
-	JGT         single_408
+	JGT         single_551
 	VMOVUPD     (CX)(SI*8), Y6
 	VMOVUPD     (DX)(SI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -5306,15 +6813,15 @@ unrolled_407:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVUPD     Y6, 96(AX)(SI*8)
 	ADDQ        $0x00000010, SI
-	JMP         unrolled_407
+	JMP         unrolled_550
 
-single_408:
+single_551:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
 
-single_loop_409:
+single_loop_552:
 	CMPQ        SI, DI
-	JGT         remainder_410
+	JGT         remainder_553
 	VMOVUPD     (CX)(SI*8), Y6
 	VMOVUPD     (DX)(SI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -5325,11 +6832,11 @@ single_loop_409:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVUPD     Y6, (AX)(SI*8)
 	ADDQ        $0x00000004, SI
-	JMP         single_loop_409
+	JMP         single_loop_552
 
-remainder_410:
+remainder_553:
 	SUBQ        SI, BX
-	JE          span_done_411
+	JE          span_done_554
 	SHLQ        $0x03, BX
 	NEGQ        BX
 	LEAQ        tailmask<>+32(SB), DI
@@ -5344,8 +6851,8 @@ remainder_410:
 	VBLENDVPD   Y0, Y8, Y5, Y5
 	VMASKMOVPD  Y5, Y6, (AX)(SI*8)
 
-span_done_411:
-stored_400:
+span_done_554:
+stored_543:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -5373,9 +6880,9 @@ TEXT ·backwardPlanesAVX2F64(SB), NOSPLIT, $0-128
 	SHLQ   $0x03, R10
 	XORQ   R11, R11
 
-plane_412:
+plane_555:
 	CMPQ         BX, $0x00
-	JE           planes_done_413
+	JE           planes_done_556
 	VBROADCASTSD (R9)(R11*8), Y5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -5385,9 +6892,9 @@ plane_412:
 	MOVQ         DI, R13
 	SUBQ         $0x00000010, R13
 
-unrolled_414:
+unrolled_557:
 	CMPQ        R12, R13
-	JGT         single_415
+	JGT         single_558
 	VMOVUPD     (CX)(R12*8), Y6
 	VMOVUPD     (DX)(R12*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -5425,15 +6932,15 @@ unrolled_414:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVUPD     Y6, 96(AX)(R12*8)
 	ADDQ        $0x00000010, R12
-	JMP         unrolled_414
+	JMP         unrolled_557
 
-single_415:
+single_558:
 	MOVQ DI, R13
 	SUBQ $0x00000004, R13
 
-single_loop_416:
+single_loop_559:
 	CMPQ        R12, R13
-	JGT         remainder_417
+	JGT         remainder_560
 	VMOVUPD     (CX)(R12*8), Y6
 	VMOVUPD     (DX)(R12*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -5444,12 +6951,12 @@ single_loop_416:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVUPD     Y6, (AX)(R12*8)
 	ADDQ        $0x00000004, R12
-	JMP         single_loop_416
+	JMP         single_loop_559
 
-remainder_417:
+remainder_560:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_418
+	JE          span_done_561
 	SHLQ        $0x03, R13
 	NEGQ        R13
 	LEAQ        tailmask<>+32(SB), R14
@@ -5464,7 +6971,7 @@ remainder_417:
 	VBLENDVPD   Y9, Y8, Y5, Y5
 	VMASKMOVPD  Y5, Y6, (AX)(R12*8)
 
-span_done_418:
+span_done_561:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -5479,14 +6986,14 @@ span_done_418:
 	ADDQ         R10, AX
 	INCQ         R11
 	CMPQ         R11, R8
-	JNE          same_pass_419
+	JNE          same_pass_562
 	XORQ         R11, R11
 
-same_pass_419:
+same_pass_562:
 	SUBQ DI, BX
-	JMP  plane_412
+	JMP  plane_555
 
-planes_done_413:
+planes_done_556:
 	VZEROUPPER
 	RET
 
@@ -5502,9 +7009,9 @@ TEXT ·backwardPatternAVX2F64(SB), NOSPLIT, $0-120
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), R8
 
-row_420:
+row_563:
 	CMPQ    BX, $0x00
-	JE      rows_done_421
+	JE      rows_done_564
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -5512,9 +7019,9 @@ row_420:
 	MOVQ    R9, R11
 	SUBQ    $0x00000010, R11
 
-unrolled_422:
+unrolled_565:
 	CMPQ        R10, R11
-	JGT         single_423
+	JGT         single_566
 	VMOVUPD     (CX)(R10*8), Y1
 	VMOVUPD     (DX)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -5560,15 +7067,15 @@ unrolled_422:
 	VBLENDVPD   Y3, Y2, Y1, Y1
 	VMOVUPD     Y1, 96(AX)(R10*8)
 	ADDQ        $0x00000010, R10
-	JMP         unrolled_422
+	JMP         unrolled_565
 
-single_423:
+single_566:
 	MOVQ R9, R11
 	SUBQ $0x00000004, R11
 
-single_loop_424:
+single_loop_567:
 	CMPQ        R10, R11
-	JGT         remainder_425
+	JGT         remainder_568
 	VMOVUPD     (CX)(R10*8), Y1
 	VMOVUPD     (DX)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -5581,12 +7088,12 @@ single_loop_424:
 	VBLENDVPD   Y3, Y2, Y1, Y1
 	VMOVUPD     Y1, (AX)(R10*8)
 	ADDQ        $0x00000004, R10
-	JMP         single_loop_424
+	JMP         single_loop_567
 
-remainder_425:
+remainder_568:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_426
+	JE          span_done_569
 	SHLQ        $0x03, R11
 	NEGQ        R11
 	LEAQ        tailmask<>+32(SB), R12
@@ -5604,16 +7111,16 @@ remainder_425:
 	VBLENDVPD   Y4, Y3, Y2, Y2
 	VMASKMOVPD  Y2, Y1, (AX)(R10*8)
 
-span_done_426:
+span_done_569:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_420
+	JMP  row_563
 
-rows_done_421:
+rows_done_564:
 	VZEROUPPER
 	RET
 
@@ -5636,112 +7143,112 @@ TEXT ·backwardRingAVX2F64(SB), $1952-128
 	MOVQ   DX, R10
 	IMULQ  AX, R10
 	CMPQ   R10, $0x0000005c
-	JA     ring_segmented_427
+	JA     ring_segmented_570
 	MOVQ   R10, R11
 
-ring_len_428:
+ring_len_571:
 	CMPQ R11, $0x00000004
-	JAE  ring_len_done_429
+	JAE  ring_len_done_572
 	ADDQ R10, R11
-	JMP  ring_len_428
+	JMP  ring_len_571
 
-ring_len_done_429:
+ring_len_done_572:
 	MOVQ R11, 1888(SP)
 	MOVQ $0x00000004, R12
 
-ring_step_430:
+ring_step_573:
 	CMPQ R12, R11
-	JB   ring_step_done_431
+	JB   ring_step_done_574
 	SUBQ R11, R12
-	JMP  ring_step_430
+	JMP  ring_step_573
 
-ring_step_done_431:
+ring_step_done_574:
 	MOVQ R12, 1896(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_432:
+ring_step_575:
 	CMPQ R12, R11
-	JB   ring_step_done_433
+	JB   ring_step_done_576
 	SUBQ R11, R12
-	JMP  ring_step_432
+	JMP  ring_step_575
 
-ring_step_done_433:
+ring_step_done_576:
 	MOVQ R12, 1904(SP)
 	MOVQ alpha_base+72(FP), R11
 	CMPQ AX, $0x01
-	JNE  ring_planes_434
+	JNE  ring_planes_577
 	XORQ AX, AX
 	MOVQ DX, R12
 	SUBQ $0x00000004, R12
 
-ring_copy_436:
+ring_copy_579:
 	CMPQ    AX, R12
-	JGT     ring_copy_tail_437
+	JGT     ring_copy_tail_580
 	VMOVUPD (R11)(AX*8), Y1
 	VMOVUPD Y1, (R8)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     ring_copy_436
+	JMP     ring_copy_579
 
-ring_copy_tail_437:
+ring_copy_tail_580:
 	SUBQ       AX, DX
-	JE         ring_extend_435
+	JE         ring_extend_578
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R12
 	VMOVDQU    (R12)(DX*1), Y1
 	VMASKMOVPD (R11)(AX*8), Y1, Y1
 	VMOVUPD    Y1, (R8)(AX*8)
-	JMP        ring_extend_435
+	JMP        ring_extend_578
 
-ring_planes_434:
+ring_planes_577:
 	XORQ R12, R12
 	XORQ R13, R13
 	CMPQ AX, $0x00000008
-	JA   ring_long_planes_440
+	JA   ring_long_planes_583
 
-ring_fill_439:
+ring_fill_582:
 	VBROADCASTSD (R11)(R12*8), Y1
 	VMOVUPD      Y1, (R8)(R13*8)
 	VMOVUPD      Y1, 32(R8)(R13*8)
 	ADDQ         AX, R13
 	INCQ         R12
 	CMPQ         R12, DX
-	JB           ring_fill_439
-	JMP          ring_extend_435
+	JB           ring_fill_582
+	JMP          ring_extend_578
 
-ring_long_planes_440:
-ring_channel_438:
+ring_long_planes_583:
+ring_channel_581:
 	CMPQ         R12, DX
-	JE           ring_extend_435
+	JE           ring_extend_578
 	VBROADCASTSD (R11)(R12*8), Y1
 	XORQ         R14, R14
 
-ring_plane_441:
+ring_plane_584:
 	MOVQ    R13, R15
 	ADDQ    R14, R15
 	VMOVUPD Y1, (R8)(R15*8)
 	ADDQ    $0x00000004, R14
 	CMPQ    R14, AX
-	JB      ring_plane_441
+	JB      ring_plane_584
 	ADDQ    AX, R13
 	INCQ    R12
-	JMP     ring_channel_438
+	JMP     ring_channel_581
 
-ring_extend_435:
+ring_extend_578:
 	MOVQ 1888(SP), AX
 	MOVQ R10, DX
 
-ring_element_442:
+ring_element_585:
 	CMPQ DX, AX
-	JAE  ring_repeated_443
+	JAE  ring_repeated_586
 	MOVQ DX, R11
 	SUBQ R10, R11
 	MOVQ (R8)(R11*8), R11
 	MOVQ R11, (R8)(DX*8)
 	INCQ DX
-	JMP  ring_element_442
+	JMP  ring_element_585
 
-ring_repeated_443:
+ring_repeated_586:
 	VMOVUPD (R8), Y1
 	VMOVUPD Y1, (R8)(AX*8)
 	VMOVUPD 32(R8), Y1
@@ -5754,22 +7261,22 @@ ring_repeated_443:
 	MOVQ    1888(SP), DX
 	ADDQ    $0x00000010, DX
 
-sums_zero_444:
+sums_zero_587:
 	CMPQ    AX, DX
-	JAE     sums_zeroed_445
+	JAE     sums_zeroed_588
 	VMOVUPD Y0, (R9)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     sums_zero_444
+	JMP     sums_zero_587
 
-sums_zeroed_445:
+sums_zeroed_588:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 
-unrolled_446:
+unrolled_589:
 	CMPQ        DX, R10
-	JGT         single_447
+	JGT         single_590
 	VMOVUPD     (BX)(DX*8), Y1
 	VMOVUPD     (SI)(DX*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -5819,15 +7326,15 @@ unrolled_446:
 	SUBQ        1888(SP), R11
 	CMOVQCC     R11, AX
 	ADDQ        $0x00000010, DX
-	JMP         unrolled_446
+	JMP         unrolled_589
 
-single_447:
+single_590:
 	MOVQ DI, R10
 	SUBQ $0x00000004, R10
 
-single_loop_448:
+single_loop_591:
 	CMPQ        DX, R10
-	JGT         remainder_449
+	JGT         remainder_592
 	VMOVUPD     (BX)(DX*8), Y1
 	VMOVUPD     (SI)(DX*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -5844,11 +7351,11 @@ single_loop_448:
 	SUBQ        1888(SP), R11
 	CMOVQCC     R11, AX
 	ADDQ        $0x00000004, DX
-	JMP         single_loop_448
+	JMP         single_loop_591
 
-remainder_449:
+remainder_592:
 	SUBQ        DX, DI
-	JE          span_done_450
+	JE          span_done_593
 	SHLQ        $0x03, DI
 	NEGQ        DI
 	LEAQ        tailmask<>+32(SB), R10
@@ -5866,7 +7373,7 @@ remainder_449:
 	VBLENDVPD   Y0, Y3, Y2, Y2
 	VMASKMOVPD  Y2, Y1, (CX)(DX*8)
 
-span_done_450:
+span_done_593:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
@@ -5874,64 +7381,64 @@ span_done_450:
 	MOVQ  DX, BX
 	ADDQ  $0x00000010, BX
 
-fold_ext_451:
+fold_ext_594:
 	CMPQ    BX, DX
-	JBE     fold_ext_done_452
+	JBE     fold_ext_done_595
 	SUBQ    $0x00000004, BX
 	MOVQ    BX, SI
 	SUBQ    DX, SI
 	VMOVUPD (R9)(SI*8), Y0
 	VADDPD  (R9)(BX*8), Y0, Y0
 	VMOVUPD Y0, (R9)(SI*8)
-	JMP     fold_ext_451
+	JMP     fold_ext_594
 
-fold_ext_done_452:
-fold_453:
+fold_ext_done_595:
+fold_596:
 	CMPQ   DX, AX
-	JBE    folded_454
+	JBE    folded_597
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (R9)(DX*8), X0
 	VADDSD (R9)(SI*8), X0, X0
 	VMOVSD X0, (R9)(SI*8)
-	JMP    fold_453
+	JMP    fold_596
 
-folded_454:
+folded_597:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_455
+	JNE  sums_planes_598
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000004, DX
 
-sums_vector_458:
+sums_vector_601:
 	CMPQ    AX, DX
-	JGT     sums_scalar_456
+	JGT     sums_scalar_599
 	VMOVUPD (CX)(AX*8), Y0
 	VADDPD  (R9)(AX*8), Y0, Y0
 	VMOVUPD Y0, (CX)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     sums_vector_458
+	JMP     sums_vector_601
 
-sums_scalar_456:
+sums_scalar_599:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_457
+	JE     sums_done_600
 	VMOVSD (R9)(AX*8), X0
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_456
+	JMP    sums_scalar_599
 
-sums_planes_455:
+sums_planes_598:
 	XORQ BX, BX
 	MOVQ inner+120(FP), SI
 	SHLQ $0x03, SI
 
-sums_group_459:
+sums_group_602:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_461
+	JB     sums_single_604
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -5940,7 +7447,7 @@ sums_group_459:
 	LEAQ   (DI)(SI*2), R8
 	XORQ   DX, DX
 
-sums_group_plane_460:
+sums_group_plane_603:
 	VADDSD (DI), X0, X0
 	VADDSD (DI)(SI*1), X1, X1
 	VADDSD (R8), X2, X2
@@ -5949,7 +7456,7 @@ sums_group_plane_460:
 	ADDQ   $0x08, R8
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_group_plane_460
+	JB     sums_group_plane_603
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	VADDSD 8(CX)(AX*8), X1, X1
@@ -5962,30 +7469,32 @@ sums_group_plane_460:
 	SHRQ   $0x01, DX
 	ADDQ   DX, BX
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_459
+	JMP    sums_group_602
 
-sums_single_461:
+sums_single_604:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_457
+	JE     sums_done_600
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_462:
+sums_single_plane_605:
 	VADDSD (R9)(BX*8), X0, X0
 	INCQ   BX
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_single_plane_462
+	JB     sums_single_plane_605
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_461
+	JMP    sums_single_604
 
-sums_done_457:
+sums_done_600:
 	JMP ring_finished_backwardAVX2F64
 
-ring_segmented_427:
+ring_segmented_570:
 	MOVQ inner+120(FP), R10
+	CMPQ R10, $0x01
+	JE   ring_rows_606
 	CMPQ R10, $0x0000005c
 	JA   ring_finished_backwardAVX2F64
 	MOVQ $0x0000005c, AX
@@ -5995,9 +7504,9 @@ ring_segmented_427:
 	MOVQ $0x00000000, 1928(SP)
 	MOVQ $0x00000000, 1912(SP)
 
-ring_segment_463:
+ring_segment_607:
 	CMPQ    DI, $0x00
-	JE      ring_done_464
+	JE      ring_done_608
 	MOVQ    1912(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+120(FP), R10
@@ -6014,110 +7523,110 @@ ring_segment_463:
 	MOVQ    R12, 1944(SP)
 	MOVQ    R11, R12
 
-ring_len_465:
+ring_len_609:
 	CMPQ R12, $0x00000004
-	JAE  ring_len_done_466
+	JAE  ring_len_done_610
 	ADDQ R11, R12
-	JMP  ring_len_465
+	JMP  ring_len_609
 
-ring_len_done_466:
+ring_len_done_610:
 	MOVQ R12, 1888(SP)
 	MOVQ $0x00000004, R13
 
-ring_step_467:
+ring_step_611:
 	CMPQ R13, R12
-	JB   ring_step_done_468
+	JB   ring_step_done_612
 	SUBQ R12, R13
-	JMP  ring_step_467
+	JMP  ring_step_611
 
-ring_step_done_468:
+ring_step_done_612:
 	MOVQ R13, 1896(SP)
 	MOVQ $0x00000010, R13
 
-ring_step_469:
+ring_step_613:
 	CMPQ R13, R12
-	JB   ring_step_done_470
+	JB   ring_step_done_614
 	SUBQ R12, R13
-	JMP  ring_step_469
+	JMP  ring_step_613
 
-ring_step_done_470:
+ring_step_done_614:
 	MOVQ R13, 1904(SP)
 	MOVQ alpha_base+72(FP), R12
 	LEAQ (R12)(AX*8), R12
 	CMPQ R10, $0x01
-	JNE  ring_planes_471
+	JNE  ring_planes_615
 	XORQ AX, AX
 	MOVQ DX, R10
 	SUBQ $0x00000004, R10
 
-ring_copy_473:
+ring_copy_617:
 	CMPQ    AX, R10
-	JGT     ring_copy_tail_474
+	JGT     ring_copy_tail_618
 	VMOVUPD (R12)(AX*8), Y1
 	VMOVUPD Y1, (R8)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     ring_copy_473
+	JMP     ring_copy_617
 
-ring_copy_tail_474:
+ring_copy_tail_618:
 	SUBQ       AX, DX
-	JE         ring_extend_472
+	JE         ring_extend_616
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
 	VMOVDQU    (R10)(DX*1), Y1
 	VMASKMOVPD (R12)(AX*8), Y1, Y1
 	VMOVUPD    Y1, (R8)(AX*8)
-	JMP        ring_extend_472
+	JMP        ring_extend_616
 
-ring_planes_471:
+ring_planes_615:
 	XORQ AX, AX
 	XORQ R13, R13
 	CMPQ R10, $0x00000008
-	JA   ring_long_planes_477
+	JA   ring_long_planes_621
 
-ring_fill_476:
+ring_fill_620:
 	VBROADCASTSD (R12)(AX*8), Y1
 	VMOVUPD      Y1, (R8)(R13*8)
 	VMOVUPD      Y1, 32(R8)(R13*8)
 	ADDQ         R10, R13
 	INCQ         AX
 	CMPQ         AX, DX
-	JB           ring_fill_476
-	JMP          ring_extend_472
+	JB           ring_fill_620
+	JMP          ring_extend_616
 
-ring_long_planes_477:
-ring_channel_475:
+ring_long_planes_621:
+ring_channel_619:
 	CMPQ         AX, DX
-	JE           ring_extend_472
+	JE           ring_extend_616
 	VBROADCASTSD (R12)(AX*8), Y1
 	XORQ         R14, R14
 
-ring_plane_478:
+ring_plane_622:
 	MOVQ    R13, R15
 	ADDQ    R14, R15
 	VMOVUPD Y1, (R8)(R15*8)
 	ADDQ    $0x00000004, R14
 	CMPQ    R14, R10
-	JB      ring_plane_478
+	JB      ring_plane_622
 	ADDQ    R10, R13
 	INCQ    AX
-	JMP     ring_channel_475
+	JMP     ring_channel_619
 
-ring_extend_472:
+ring_extend_616:
 	MOVQ 1888(SP), AX
 	MOVQ R11, DX
 
-ring_element_479:
+ring_element_623:
 	CMPQ DX, AX
-	JAE  ring_repeated_480
+	JAE  ring_repeated_624
 	MOVQ DX, R10
 	SUBQ R11, R10
 	MOVQ (R8)(R10*8), R10
 	MOVQ R10, (R8)(DX*8)
 	INCQ DX
-	JMP  ring_element_479
+	JMP  ring_element_623
 
-ring_repeated_480:
+ring_repeated_624:
 	VMOVUPD (R8), Y1
 	VMOVUPD Y1, (R8)(AX*8)
 	VMOVUPD 32(R8), Y1
@@ -6130,23 +7639,23 @@ ring_repeated_480:
 	MOVQ    1888(SP), DX
 	ADDQ    $0x00000010, DX
 
-sums_zero_481:
+sums_zero_625:
 	CMPQ    AX, DX
-	JAE     sums_zeroed_482
+	JAE     sums_zeroed_626
 	VMOVUPD Y0, (R9)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     sums_zero_481
+	JMP     sums_zero_625
 
-sums_zeroed_482:
+sums_zeroed_626:
 	XORQ AX, AX
 	MOVQ 1944(SP), DX
 	XORQ R10, R10
 	MOVQ DX, R11
 	SUBQ $0x00000010, R11
 
-unrolled_483:
+unrolled_627:
 	CMPQ        R10, R11
-	JGT         single_484
+	JGT         single_628
 	VMOVUPD     (BX)(R10*8), Y1
 	VMOVUPD     (SI)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -6196,15 +7705,15 @@ unrolled_483:
 	SUBQ        1888(SP), R12
 	CMOVQCC     R12, AX
 	ADDQ        $0x00000010, R10
-	JMP         unrolled_483
+	JMP         unrolled_627
 
-single_484:
+single_628:
 	MOVQ DX, R11
 	SUBQ $0x00000004, R11
 
-single_loop_485:
+single_loop_629:
 	CMPQ        R10, R11
-	JGT         remainder_486
+	JGT         remainder_630
 	VMOVUPD     (BX)(R10*8), Y1
 	VMOVUPD     (SI)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -6221,11 +7730,11 @@ single_loop_485:
 	SUBQ        1888(SP), R12
 	CMOVQCC     R12, AX
 	ADDQ        $0x00000004, R10
-	JMP         single_loop_485
+	JMP         single_loop_629
 
-remainder_486:
+remainder_630:
 	SUBQ        R10, DX
-	JE          span_done_487
+	JE          span_done_631
 	SHLQ        $0x03, DX
 	NEGQ        DX
 	LEAQ        tailmask<>+32(SB), R11
@@ -6243,7 +7752,7 @@ remainder_486:
 	VBLENDVPD   Y4, Y3, Y2, Y2
 	VMASKMOVPD  Y2, Y1, (CX)(R10*8)
 
-span_done_487:
+span_done_631:
 	MOVQ  1912(SP), AX
 	MOVQ  1936(SP), DX
 	MOVQ  dalpha_base+96(FP), R10
@@ -6254,64 +7763,64 @@ span_done_487:
 	MOVQ  R12, R13
 	ADDQ  $0x00000010, R13
 
-fold_ext_488:
+fold_ext_632:
 	CMPQ    R13, R12
-	JBE     fold_ext_done_489
+	JBE     fold_ext_done_633
 	SUBQ    $0x00000004, R13
 	MOVQ    R13, R14
 	SUBQ    R12, R14
 	VMOVUPD (R9)(R14*8), Y1
 	VADDPD  (R9)(R13*8), Y1, Y1
 	VMOVUPD Y1, (R9)(R14*8)
-	JMP     fold_ext_488
+	JMP     fold_ext_632
 
-fold_ext_done_489:
-fold_490:
+fold_ext_done_633:
+fold_634:
 	CMPQ   R12, R11
-	JBE    folded_491
+	JBE    folded_635
 	DECQ   R12
 	MOVQ   R12, R14
 	SUBQ   R11, R14
 	VMOVSD (R9)(R12*8), X1
 	VADDSD (R9)(R14*8), X1, X1
 	VMOVSD X1, (R9)(R14*8)
-	JMP    fold_490
+	JMP    fold_634
 
-folded_491:
+folded_635:
 	XORQ R11, R11
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_492
+	JNE  sums_planes_636
 	MOVQ 1936(SP), R12
 	SUBQ $0x00000004, R12
 
-sums_vector_495:
+sums_vector_639:
 	CMPQ    R11, R12
-	JGT     sums_scalar_493
+	JGT     sums_scalar_637
 	VMOVUPD (R10)(R11*8), Y1
 	VADDPD  (R9)(R11*8), Y1, Y1
 	VMOVUPD Y1, (R10)(R11*8)
 	ADDQ    $0x00000004, R11
-	JMP     sums_vector_495
+	JMP     sums_vector_639
 
-sums_scalar_493:
+sums_scalar_637:
 	CMPQ   R11, 1936(SP)
-	JE     sums_done_494
+	JE     sums_done_638
 	VMOVSD (R9)(R11*8), X1
 	VADDSD (R10)(R11*8), X1, X1
 	VMOVSD X1, (R10)(R11*8)
 	INCQ   R11
-	JMP    sums_scalar_493
+	JMP    sums_scalar_637
 
-sums_planes_492:
+sums_planes_636:
 	XORQ R13, R13
 	MOVQ inner+120(FP), R14
 	SHLQ $0x03, R14
 
-sums_group_496:
+sums_group_640:
 	MOVQ   1936(SP), R12
 	SUBQ   R11, R12
 	CMPQ   R12, $0x00000004
-	JB     sums_single_498
+	JB     sums_single_642
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -6320,7 +7829,7 @@ sums_group_496:
 	LEAQ   (R15)(R14*2), BP
 	XORQ   R12, R12
 
-sums_group_plane_497:
+sums_group_plane_641:
 	VADDSD (R15), X1, X1
 	VADDSD (R15)(R14*1), X2, X2
 	VADDSD (BP), X3, X3
@@ -6329,7 +7838,7 @@ sums_group_plane_497:
 	ADDQ   $0x08, BP
 	INCQ   R12
 	CMPQ   R12, inner+120(FP)
-	JB     sums_group_plane_497
+	JB     sums_group_plane_641
 	VADDSD (R10)(R11*8), X1, X1
 	VMOVSD X1, (R10)(R11*8)
 	VADDSD 8(R10)(R11*8), X2, X2
@@ -6342,26 +7851,26 @@ sums_group_plane_497:
 	SHRQ   $0x01, R12
 	ADDQ   R12, R13
 	ADDQ   $0x00000004, R11
-	JMP    sums_group_496
+	JMP    sums_group_640
 
-sums_single_498:
+sums_single_642:
 	CMPQ   R11, 1936(SP)
-	JE     sums_done_494
+	JE     sums_done_638
 	VXORPS X1, X1, X1
 	XORQ   R12, R12
 
-sums_single_plane_499:
+sums_single_plane_643:
 	VADDSD (R9)(R13*8), X1, X1
 	INCQ   R13
 	INCQ   R12
 	CMPQ   R12, inner+120(FP)
-	JB     sums_single_plane_499
+	JB     sums_single_plane_643
 	VADDSD (R10)(R11*8), X1, X1
 	VMOVSD X1, (R10)(R11*8)
 	INCQ   R11
-	JMP    sums_single_498
+	JMP    sums_single_642
 
-sums_done_494:
+sums_done_638:
 	MOVQ 1944(SP), R10
 	SUBQ R10, DI
 	SHLQ $0x03, R10
@@ -6371,14 +7880,403 @@ sums_done_494:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_500
+	JNE  ring_next_644
 	XORQ AX, AX
 
-ring_next_500:
+ring_next_644:
 	MOVQ AX, 1912(SP)
-	JMP  ring_segment_463
+	JMP  ring_segment_607
 
-ring_done_464:
+ring_done_608:
+	JMP ring_finished_backwardAVX2F64
+
+ring_rows_606:
+	MOVQ $0x00000000, 1912(SP)
+
+ring_block_645:
+	MOVQ    1912(SP), AX
+	MOVQ    alpha_len+80(FP), CX
+	CMPQ    AX, CX
+	JE      ring_finished_backwardAVX2F64
+	SUBQ    AX, CX
+	MOVQ    $0x0000005c, DX
+	CMPQ    CX, DX
+	CMOVQHI DX, CX
+	MOVQ    CX, 1936(SP)
+	MOVQ    CX, DX
+
+ring_len_646:
+	CMPQ DX, $0x00000004
+	JAE  ring_len_done_647
+	ADDQ CX, DX
+	JMP  ring_len_646
+
+ring_len_done_647:
+	MOVQ DX, 1888(SP)
+	MOVQ $0x00000004, BX
+
+ring_step_648:
+	CMPQ BX, DX
+	JB   ring_step_done_649
+	SUBQ DX, BX
+	JMP  ring_step_648
+
+ring_step_done_649:
+	MOVQ BX, 1896(SP)
+	MOVQ $0x00000010, BX
+
+ring_step_650:
+	CMPQ BX, DX
+	JB   ring_step_done_651
+	SUBQ DX, BX
+	JMP  ring_step_650
+
+ring_step_done_651:
+	MOVQ BX, 1904(SP)
+	MOVQ alpha_base+72(FP), DX
+	LEAQ (DX)(AX*8), DX
+	MOVQ inner+120(FP), BX
+	CMPQ BX, $0x01
+	JNE  ring_planes_652
+	XORQ BX, BX
+	MOVQ CX, SI
+	SUBQ $0x00000004, SI
+
+ring_copy_654:
+	CMPQ    BX, SI
+	JGT     ring_copy_tail_655
+	VMOVUPD (DX)(BX*8), Y1
+	VMOVUPD Y1, (R8)(BX*8)
+	ADDQ    $0x00000004, BX
+	JMP     ring_copy_654
+
+ring_copy_tail_655:
+	MOVQ       CX, SI
+	SUBQ       BX, SI
+	JE         ring_extend_653
+	SHLQ       $0x03, SI
+	NEGQ       SI
+	LEAQ       tailmask<>+32(SB), DI
+	VMOVDQU    (DI)(SI*1), Y1
+	VMASKMOVPD (DX)(BX*8), Y1, Y1
+	VMOVUPD    Y1, (R8)(BX*8)
+	JMP        ring_extend_653
+
+ring_planes_652:
+	XORQ SI, SI
+	XORQ DI, DI
+	CMPQ BX, $0x00000008
+	JA   ring_long_planes_658
+
+ring_fill_657:
+	VBROADCASTSD (DX)(SI*8), Y1
+	VMOVUPD      Y1, (R8)(DI*8)
+	VMOVUPD      Y1, 32(R8)(DI*8)
+	ADDQ         BX, DI
+	INCQ         SI
+	CMPQ         SI, CX
+	JB           ring_fill_657
+	JMP          ring_extend_653
+
+ring_long_planes_658:
+ring_channel_656:
+	CMPQ         SI, CX
+	JE           ring_extend_653
+	VBROADCASTSD (DX)(SI*8), Y1
+	XORQ         R10, R10
+
+ring_plane_659:
+	MOVQ    DI, R11
+	ADDQ    R10, R11
+	VMOVUPD Y1, (R8)(R11*8)
+	ADDQ    $0x00000004, R10
+	CMPQ    R10, BX
+	JB      ring_plane_659
+	ADDQ    BX, DI
+	INCQ    SI
+	JMP     ring_channel_656
+
+ring_extend_653:
+	MOVQ 1888(SP), DX
+	MOVQ CX, BX
+
+ring_element_660:
+	CMPQ BX, DX
+	JAE  ring_repeated_661
+	MOVQ BX, SI
+	SUBQ CX, SI
+	MOVQ (R8)(SI*8), SI
+	MOVQ SI, (R8)(BX*8)
+	INCQ BX
+	JMP  ring_element_660
+
+ring_repeated_661:
+	VMOVUPD (R8), Y1
+	VMOVUPD Y1, (R8)(DX*8)
+	VMOVUPD 32(R8), Y1
+	VMOVUPD Y1, 32(R8)(DX*8)
+	VMOVUPD 64(R8), Y1
+	VMOVUPD Y1, 64(R8)(DX*8)
+	VMOVUPD 96(R8), Y1
+	VMOVUPD Y1, 96(R8)(DX*8)
+	SHLQ    $0x03, AX
+	MOVQ    x_base+48(FP), BX
+	ADDQ    AX, BX
+	MOVQ    dy_base+24(FP), SI
+	ADDQ    AX, SI
+	MOVQ    dx_base+0(FP), CX
+	ADDQ    AX, CX
+	MOVQ    x_len+56(FP), DI
+	XORQ    AX, AX
+	MOVQ    1888(SP), DX
+	ADDQ    $0x00000010, DX
+
+sums_zero_662:
+	CMPQ    AX, DX
+	JAE     sums_zeroed_663
+	VMOVUPD Y0, (R9)(AX*8)
+	ADDQ    $0x00000004, AX
+	JMP     sums_zero_662
+
+sums_zeroed_663:
+ring_row_664:
+	CMPQ DI, $0x00
+	JE   ring_rows_done_665
+	XORQ AX, AX
+	MOVQ 1936(SP), DX
+	XORQ R10, R10
+	MOVQ DX, R11
+	SUBQ $0x00000010, R11
+
+unrolled_666:
+	CMPQ        R10, R11
+	JGT         single_667
+	VMOVUPD     (BX)(R10*8), Y1
+	VMOVUPD     (SI)(R10*8), Y2
+	VCMPPD      $0x1e, Y0, Y1, Y3
+	VANDNPD     Y1, Y3, Y1
+	VANDNPD     Y2, Y3, Y4
+	VMOVUPD     (R9)(AX*8), Y5
+	VFMADD231PD Y4, Y1, Y5
+	VMOVUPD     Y5, (R9)(AX*8)
+	VMULPD      (R8)(AX*8), Y2, Y1
+	VBLENDVPD   Y3, Y2, Y1, Y1
+	VMOVUPD     Y1, (CX)(R10*8)
+	VMOVUPD     32(BX)(R10*8), Y1
+	VMOVUPD     32(SI)(R10*8), Y2
+	VCMPPD      $0x1e, Y0, Y1, Y3
+	VANDNPD     Y1, Y3, Y1
+	VANDNPD     Y2, Y3, Y4
+	VMOVUPD     32(R9)(AX*8), Y5
+	VFMADD231PD Y4, Y1, Y5
+	VMOVUPD     Y5, 32(R9)(AX*8)
+	VMULPD      32(R8)(AX*8), Y2, Y1
+	VBLENDVPD   Y3, Y2, Y1, Y1
+	VMOVUPD     Y1, 32(CX)(R10*8)
+	VMOVUPD     64(BX)(R10*8), Y1
+	VMOVUPD     64(SI)(R10*8), Y2
+	VCMPPD      $0x1e, Y0, Y1, Y3
+	VANDNPD     Y1, Y3, Y1
+	VANDNPD     Y2, Y3, Y4
+	VMOVUPD     64(R9)(AX*8), Y5
+	VFMADD231PD Y4, Y1, Y5
+	VMOVUPD     Y5, 64(R9)(AX*8)
+	VMULPD      64(R8)(AX*8), Y2, Y1
+	VBLENDVPD   Y3, Y2, Y1, Y1
+	VMOVUPD     Y1, 64(CX)(R10*8)
+	VMOVUPD     96(BX)(R10*8), Y1
+	VMOVUPD     96(SI)(R10*8), Y2
+	VCMPPD      $0x1e, Y0, Y1, Y3
+	VANDNPD     Y1, Y3, Y1
+	VANDNPD     Y2, Y3, Y4
+	VMOVUPD     96(R9)(AX*8), Y5
+	VFMADD231PD Y4, Y1, Y5
+	VMOVUPD     Y5, 96(R9)(AX*8)
+	VMULPD      96(R8)(AX*8), Y2, Y1
+	VBLENDVPD   Y3, Y2, Y1, Y1
+	VMOVUPD     Y1, 96(CX)(R10*8)
+	ADDQ        1904(SP), AX
+	MOVQ        AX, R12
+	SUBQ        1888(SP), R12
+	CMOVQCC     R12, AX
+	ADDQ        $0x00000010, R10
+	JMP         unrolled_666
+
+single_667:
+	MOVQ DX, R11
+	SUBQ $0x00000004, R11
+
+single_loop_668:
+	CMPQ        R10, R11
+	JGT         remainder_669
+	VMOVUPD     (BX)(R10*8), Y1
+	VMOVUPD     (SI)(R10*8), Y2
+	VCMPPD      $0x1e, Y0, Y1, Y3
+	VANDNPD     Y1, Y3, Y1
+	VANDNPD     Y2, Y3, Y4
+	VMOVUPD     (R9)(AX*8), Y5
+	VFMADD231PD Y4, Y1, Y5
+	VMOVUPD     Y5, (R9)(AX*8)
+	VMULPD      (R8)(AX*8), Y2, Y1
+	VBLENDVPD   Y3, Y2, Y1, Y1
+	VMOVUPD     Y1, (CX)(R10*8)
+	ADDQ        1896(SP), AX
+	MOVQ        AX, R12
+	SUBQ        1888(SP), R12
+	CMOVQCC     R12, AX
+	ADDQ        $0x00000004, R10
+	JMP         single_loop_668
+
+remainder_669:
+	SUBQ        R10, DX
+	JE          span_done_670
+	SHLQ        $0x03, DX
+	NEGQ        DX
+	LEAQ        tailmask<>+32(SB), R11
+	VMOVDQU     (R11)(DX*1), Y1
+	VMASKMOVPD  (BX)(R10*8), Y1, Y2
+	VMASKMOVPD  (SI)(R10*8), Y1, Y3
+	VCMPPD      $0x1e, Y0, Y2, Y4
+	VANDNPD     Y2, Y4, Y2
+	VANDNPD     Y3, Y4, Y5
+	VMOVUPD     (R9)(AX*8), Y6
+	VFMADD231PD Y5, Y2, Y6
+	VMOVUPD     Y6, (R9)(AX*8)
+	VMASKMOVPD  (R8)(AX*8), Y1, Y2
+	VMULPD      Y2, Y3, Y2
+	VBLENDVPD   Y4, Y3, Y2, Y2
+	VMASKMOVPD  Y2, Y1, (CX)(R10*8)
+
+span_done_670:
+	MOVQ alpha_len+80(FP), AX
+	SUBQ AX, DI
+	SHLQ $0x03, AX
+	ADDQ AX, BX
+	ADDQ AX, SI
+	ADDQ AX, CX
+	JMP  ring_row_664
+
+ring_rows_done_665:
+	MOVQ 1912(SP), AX
+	MOVQ dalpha_base+96(FP), CX
+	LEAQ (CX)(AX*8), CX
+	MOVQ 1936(SP), DX
+	MOVQ 1888(SP), BX
+	MOVQ BX, SI
+	ADDQ $0x00000010, SI
+
+fold_ext_671:
+	CMPQ    SI, BX
+	JBE     fold_ext_done_672
+	SUBQ    $0x00000004, SI
+	MOVQ    SI, DI
+	SUBQ    BX, DI
+	VMOVUPD (R9)(DI*8), Y1
+	VADDPD  (R9)(SI*8), Y1, Y1
+	VMOVUPD Y1, (R9)(DI*8)
+	JMP     fold_ext_671
+
+fold_ext_done_672:
+fold_673:
+	CMPQ   BX, DX
+	JBE    folded_674
+	DECQ   BX
+	MOVQ   BX, DI
+	SUBQ   DX, DI
+	VMOVSD (R9)(BX*8), X1
+	VADDSD (R9)(DI*8), X1, X1
+	VMOVSD X1, (R9)(DI*8)
+	JMP    fold_673
+
+folded_674:
+	XORQ DX, DX
+	CMPQ inner+120(FP), $0x01
+	JNE  sums_planes_675
+	MOVQ 1936(SP), BX
+	SUBQ $0x00000004, BX
+
+sums_vector_678:
+	CMPQ    DX, BX
+	JGT     sums_scalar_676
+	VMOVUPD (CX)(DX*8), Y1
+	VADDPD  (R9)(DX*8), Y1, Y1
+	VMOVUPD Y1, (CX)(DX*8)
+	ADDQ    $0x00000004, DX
+	JMP     sums_vector_678
+
+sums_scalar_676:
+	CMPQ   DX, 1936(SP)
+	JE     sums_done_677
+	VMOVSD (R9)(DX*8), X1
+	VADDSD (CX)(DX*8), X1, X1
+	VMOVSD X1, (CX)(DX*8)
+	INCQ   DX
+	JMP    sums_scalar_676
+
+sums_planes_675:
+	XORQ SI, SI
+	MOVQ inner+120(FP), DI
+	SHLQ $0x03, DI
+
+sums_group_679:
+	MOVQ   1936(SP), BX
+	SUBQ   DX, BX
+	CMPQ   BX, $0x00000004
+	JB     sums_single_681
+	VXORPS X1, X1, X1
+	VXORPS X2, X2, X2
+	VXORPS X3, X3, X3
+	VXORPS X4, X4, X4
+	LEAQ   (R9)(SI*8), R10
+	LEAQ   (R10)(DI*2), R11
+	XORQ   BX, BX
+
+sums_group_plane_680:
+	VADDSD (R10), X1, X1
+	VADDSD (R10)(DI*1), X2, X2
+	VADDSD (R11), X3, X3
+	VADDSD (R11)(DI*1), X4, X4
+	ADDQ   $0x08, R10
+	ADDQ   $0x08, R11
+	INCQ   BX
+	CMPQ   BX, inner+120(FP)
+	JB     sums_group_plane_680
+	VADDSD (CX)(DX*8), X1, X1
+	VMOVSD X1, (CX)(DX*8)
+	VADDSD 8(CX)(DX*8), X2, X2
+	VMOVSD X2, 8(CX)(DX*8)
+	VADDSD 16(CX)(DX*8), X3, X3
+	VMOVSD X3, 16(CX)(DX*8)
+	VADDSD 24(CX)(DX*8), X4, X4
+	VMOVSD X4, 24(CX)(DX*8)
+	MOVQ   DI, BX
+	SHRQ   $0x01, BX
+	ADDQ   BX, SI
+	ADDQ   $0x00000004, DX
+	JMP    sums_group_679
+
+sums_single_681:
+	CMPQ   DX, 1936(SP)
+	JE     sums_done_677
+	VXORPS X1, X1, X1
+	XORQ   BX, BX
+
+sums_single_plane_682:
+	VADDSD (R9)(SI*8), X1, X1
+	INCQ   SI
+	INCQ   BX
+	CMPQ   BX, inner+120(FP)
+	JB     sums_single_plane_682
+	VADDSD (CX)(DX*8), X1, X1
+	VMOVSD X1, (CX)(DX*8)
+	INCQ   DX
+	JMP    sums_single_681
+
+sums_done_677:
+	ADDQ 1936(SP), AX
+	MOVQ AX, 1912(SP)
+	JMP  ring_block_645
+
 ring_finished_backwardAVX2F64:
 	VZEROUPPER
 	RET
@@ -6395,11 +8293,11 @@ TEXT ·backwardDxAVX2F64(SB), NOSPLIT, $0-80
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_501
+	JB           cached_683
 	CMPQ         AX, DX
-	JE           cached_501
+	JE           cached_683
 	CMPQ         AX, CX
-	JE           cached_501
+	JE           cached_683
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -6408,7 +8306,7 @@ TEXT ·backwardDxAVX2F64(SB), NOSPLIT, $0-80
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_503
+	JE           aligned_685
 	MOVQ         DI, R8
 	SHLQ         $0x03, R8
 	NEGQ         R8
@@ -6422,13 +8320,13 @@ TEXT ·backwardDxAVX2F64(SB), NOSPLIT, $0-80
 	VMASKMOVPD   Y5, Y2, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_503:
+aligned_685:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-unrolled_504:
+unrolled_686:
 	CMPQ      SI, DI
-	JGT       single_505
+	JGT       single_687
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -6454,15 +8352,15 @@ unrolled_504:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVNTPD  Y4, 96(AX)(SI*8)
 	ADDQ      $0x00000010, SI
-	JMP       unrolled_504
+	JMP       unrolled_686
 
-single_505:
+single_687:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
 
-single_loop_506:
+single_loop_688:
 	CMPQ      SI, DI
-	JGT       remainder_507
+	JGT       remainder_689
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -6470,11 +8368,11 @@ single_loop_506:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVNTPD  Y4, (AX)(SI*8)
 	ADDQ      $0x00000004, SI
-	JMP       single_loop_506
+	JMP       single_loop_688
 
-remainder_507:
+remainder_689:
 	SUBQ       SI, BX
-	JE         span_done_508
+	JE         span_done_690
 	SHLQ       $0x03, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -6486,18 +8384,18 @@ remainder_507:
 	VBLENDVPD  Y0, Y4, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(SI*8)
 
-span_done_508:
+span_done_690:
 	SFENCE
-	JMP stored_502
+	JMP stored_684
 
-cached_501:
+cached_683:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-unrolled_509:
+unrolled_691:
 	CMPQ      SI, DI
-	JGT       single_510
+	JGT       single_692
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -6523,15 +8421,15 @@ unrolled_509:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVUPD   Y4, 96(AX)(SI*8)
 	ADDQ      $0x00000010, SI
-	JMP       unrolled_509
+	JMP       unrolled_691
 
-single_510:
+single_692:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
 
-single_loop_511:
+single_loop_693:
 	CMPQ      SI, DI
-	JGT       remainder_512
+	JGT       remainder_694
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -6539,11 +8437,11 @@ single_loop_511:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVUPD   Y4, (AX)(SI*8)
 	ADDQ      $0x00000004, SI
-	JMP       single_loop_511
+	JMP       single_loop_693
 
-remainder_512:
+remainder_694:
 	SUBQ       SI, BX
-	JE         span_done_513
+	JE         span_done_695
 	SHLQ       $0x03, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -6555,8 +8453,8 @@ remainder_512:
 	VBLENDVPD  Y0, Y4, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(SI*8)
 
-span_done_513:
-stored_502:
+span_done_695:
+stored_684:
 	VZEROUPPER
 	RET
 
@@ -6575,17 +8473,17 @@ TEXT ·backwardPlanesDxAVX2F64(SB), NOSPLIT, $0-104
 	SHLQ   $0x03, R9
 	XORQ   R10, R10
 
-plane_514:
+plane_696:
 	CMPQ         BX, $0x00
-	JE           planes_done_515
+	JE           planes_done_697
 	VBROADCASTSD (R8)(R10*8), Y1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000010, R12
 
-unrolled_516:
+unrolled_698:
 	CMPQ      R11, R12
-	JGT       single_517
+	JGT       single_699
 	VMOVUPD   (CX)(R11*8), Y2
 	VMOVUPD   (DX)(R11*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -6611,15 +8509,15 @@ unrolled_516:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVUPD   Y4, 96(AX)(R11*8)
 	ADDQ      $0x00000010, R11
-	JMP       unrolled_516
+	JMP       unrolled_698
 
-single_517:
+single_699:
 	MOVQ SI, R12
 	SUBQ $0x00000004, R12
 
-single_loop_518:
+single_loop_700:
 	CMPQ      R11, R12
-	JGT       remainder_519
+	JGT       remainder_701
 	VMOVUPD   (CX)(R11*8), Y2
 	VMOVUPD   (DX)(R11*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -6627,12 +8525,12 @@ single_loop_518:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVUPD   Y4, (AX)(R11*8)
 	ADDQ      $0x00000004, R11
-	JMP       single_loop_518
+	JMP       single_loop_700
 
-remainder_519:
+remainder_701:
 	MOVQ       SI, R12
 	SUBQ       R11, R12
-	JE         span_done_520
+	JE         span_done_702
 	SHLQ       $0x03, R12
 	NEGQ       R12
 	LEAQ       tailmask<>+32(SB), R13
@@ -6644,20 +8542,20 @@ remainder_519:
 	VBLENDVPD  Y3, Y4, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(R11*8)
 
-span_done_520:
+span_done_702:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_521
+	JNE  same_pass_703
 	XORQ R10, R10
 
-same_pass_521:
+same_pass_703:
 	SUBQ SI, BX
-	JMP  plane_514
+	JMP  plane_696
 
-planes_done_515:
+planes_done_697:
 	VZEROUPPER
 	RET
 
@@ -6672,9 +8570,9 @@ TEXT ·backwardPatternDxAVX2F64(SB), NOSPLIT, $0-96
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), DI
 
-row_522:
+row_704:
 	CMPQ    BX, $0x00
-	JE      rows_done_523
+	JE      rows_done_705
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -6682,9 +8580,9 @@ row_522:
 	MOVQ    R8, R10
 	SUBQ    $0x00000010, R10
 
-unrolled_524:
+unrolled_706:
 	CMPQ      R9, R10
-	JGT       single_525
+	JGT       single_707
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -6710,15 +8608,15 @@ unrolled_524:
 	VBLENDVPD Y1, Y2, Y3, Y3
 	VMOVUPD   Y3, 96(AX)(R9*8)
 	ADDQ      $0x00000010, R9
-	JMP       unrolled_524
+	JMP       unrolled_706
 
-single_525:
+single_707:
 	MOVQ R8, R10
 	SUBQ $0x00000004, R10
 
-single_loop_526:
+single_loop_708:
 	CMPQ      R9, R10
-	JGT       remainder_527
+	JGT       remainder_709
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -6726,12 +8624,12 @@ single_loop_526:
 	VBLENDVPD Y1, Y2, Y3, Y3
 	VMOVUPD   Y3, (AX)(R9*8)
 	ADDQ      $0x00000004, R9
-	JMP       single_loop_526
+	JMP       single_loop_708
 
-remainder_527:
+remainder_709:
 	MOVQ       R8, R10
 	SUBQ       R9, R10
-	JE         span_done_528
+	JE         span_done_710
 	SHLQ       $0x03, R10
 	NEGQ       R10
 	LEAQ       tailmask<>+32(SB), R11
@@ -6744,16 +8642,16 @@ remainder_527:
 	VBLENDVPD  Y2, Y3, Y4, Y4
 	VMASKMOVPD Y4, Y1, (AX)(R9*8)
 
-span_done_528:
+span_done_710:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_522
+	JMP  row_704
 
-rows_done_523:
+rows_done_705:
 	VZEROUPPER
 	RET
 
@@ -6773,112 +8671,112 @@ TEXT ·backwardRingDxAVX2F64(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x000000d8
-	JA     ring_segmented_529
+	JA     ring_segmented_711
 	MOVQ   R9, R10
 
-ring_len_530:
+ring_len_712:
 	CMPQ R10, $0x00000004
-	JAE  ring_len_done_531
+	JAE  ring_len_done_713
 	ADDQ R9, R10
-	JMP  ring_len_530
+	JMP  ring_len_712
 
-ring_len_done_531:
+ring_len_done_713:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000004, R11
 
-ring_step_532:
+ring_step_714:
 	CMPQ R11, R10
-	JB   ring_step_done_533
+	JB   ring_step_done_715
 	SUBQ R10, R11
-	JMP  ring_step_532
+	JMP  ring_step_714
 
-ring_step_done_533:
+ring_step_done_715:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000010, R11
 
-ring_step_534:
+ring_step_716:
 	CMPQ R11, R10
-	JB   ring_step_done_535
+	JB   ring_step_done_717
 	SUBQ R10, R11
-	JMP  ring_step_534
+	JMP  ring_step_716
 
-ring_step_done_535:
+ring_step_done_717:
 	MOVQ R11, 1936(SP)
 	MOVQ alpha_base+72(FP), R10
 	CMPQ AX, $0x01
-	JNE  ring_planes_536
+	JNE  ring_planes_718
 	XORQ AX, AX
 	MOVQ DX, R11
 	SUBQ $0x00000004, R11
 
-ring_copy_538:
+ring_copy_720:
 	CMPQ    AX, R11
-	JGT     ring_copy_tail_539
+	JGT     ring_copy_tail_721
 	VMOVUPD (R10)(AX*8), Y1
 	VMOVUPD Y1, (R8)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     ring_copy_538
+	JMP     ring_copy_720
 
-ring_copy_tail_539:
+ring_copy_tail_721:
 	SUBQ       AX, DX
-	JE         ring_extend_537
+	JE         ring_extend_719
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R11
 	VMOVDQU    (R11)(DX*1), Y1
 	VMASKMOVPD (R10)(AX*8), Y1, Y1
 	VMOVUPD    Y1, (R8)(AX*8)
-	JMP        ring_extend_537
+	JMP        ring_extend_719
 
-ring_planes_536:
+ring_planes_718:
 	XORQ R11, R11
 	XORQ R12, R12
 	CMPQ AX, $0x00000008
-	JA   ring_long_planes_542
+	JA   ring_long_planes_724
 
-ring_fill_541:
+ring_fill_723:
 	VBROADCASTSD (R10)(R11*8), Y1
 	VMOVUPD      Y1, (R8)(R12*8)
 	VMOVUPD      Y1, 32(R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R11
 	CMPQ         R11, DX
-	JB           ring_fill_541
-	JMP          ring_extend_537
+	JB           ring_fill_723
+	JMP          ring_extend_719
 
-ring_long_planes_542:
-ring_channel_540:
+ring_long_planes_724:
+ring_channel_722:
 	CMPQ         R11, DX
-	JE           ring_extend_537
+	JE           ring_extend_719
 	VBROADCASTSD (R10)(R11*8), Y1
 	XORQ         R13, R13
 
-ring_plane_543:
+ring_plane_725:
 	MOVQ    R12, R14
 	ADDQ    R13, R14
 	VMOVUPD Y1, (R8)(R14*8)
 	ADDQ    $0x00000004, R13
 	CMPQ    R13, AX
-	JB      ring_plane_543
+	JB      ring_plane_725
 	ADDQ    AX, R12
 	INCQ    R11
-	JMP     ring_channel_540
+	JMP     ring_channel_722
 
-ring_extend_537:
+ring_extend_719:
 	MOVQ 1920(SP), AX
 	MOVQ R9, DX
 
-ring_element_544:
+ring_element_726:
 	CMPQ DX, AX
-	JAE  ring_repeated_545
+	JAE  ring_repeated_727
 	MOVQ DX, R10
 	SUBQ R9, R10
 	MOVQ (R8)(R10*8), R10
 	MOVQ R10, (R8)(DX*8)
 	INCQ DX
-	JMP  ring_element_544
+	JMP  ring_element_726
 
-ring_repeated_545:
+ring_repeated_727:
 	VMOVUPD (R8), Y1
 	VMOVUPD Y1, (R8)(AX*8)
 	VMOVUPD 32(R8), Y1
@@ -6892,9 +8790,9 @@ ring_repeated_545:
 	MOVQ    DI, R9
 	SUBQ    $0x00000010, R9
 
-unrolled_546:
+unrolled_728:
 	CMPQ      DX, R9
-	JGT       single_547
+	JGT       single_729
 	VMOVUPD   (BX)(DX*8), Y1
 	VMOVUPD   (SI)(DX*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -6924,15 +8822,15 @@ unrolled_546:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000010, DX
-	JMP       unrolled_546
+	JMP       unrolled_728
 
-single_547:
+single_729:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 
-single_loop_548:
+single_loop_730:
 	CMPQ      DX, R9
-	JGT       remainder_549
+	JGT       remainder_731
 	VMOVUPD   (BX)(DX*8), Y1
 	VMOVUPD   (SI)(DX*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -6944,11 +8842,11 @@ single_loop_548:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000004, DX
-	JMP       single_loop_548
+	JMP       single_loop_730
 
-remainder_549:
+remainder_731:
 	SUBQ       DX, DI
-	JE         span_done_550
+	JE         span_done_732
 	SHLQ       $0x03, DI
 	NEGQ       DI
 	LEAQ       tailmask<>+32(SB), R9
@@ -6961,11 +8859,13 @@ remainder_549:
 	VBLENDVPD  Y0, Y3, Y2, Y2
 	VMASKMOVPD Y2, Y1, (CX)(DX*8)
 
-span_done_550:
+span_done_732:
 	JMP ring_finished_backwardDxAVX2F64
 
-ring_segmented_529:
+ring_segmented_711:
 	MOVQ inner+96(FP), R9
+	CMPQ R9, $0x01
+	JE   ring_rows_733
 	CMPQ R9, $0x000000d8
 	JA   ring_finished_backwardDxAVX2F64
 	MOVQ $0x000000d8, AX
@@ -6975,9 +8875,9 @@ ring_segmented_529:
 	MOVQ $0x00000000, 1960(SP)
 	MOVQ $0x00000000, 1944(SP)
 
-ring_segment_551:
+ring_segment_734:
 	CMPQ    DI, $0x00
-	JE      ring_done_552
+	JE      ring_done_735
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -6994,110 +8894,110 @@ ring_segment_551:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R11
 
-ring_len_553:
+ring_len_736:
 	CMPQ R11, $0x00000004
-	JAE  ring_len_done_554
+	JAE  ring_len_done_737
 	ADDQ R10, R11
-	JMP  ring_len_553
+	JMP  ring_len_736
 
-ring_len_done_554:
+ring_len_done_737:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000004, R12
 
-ring_step_555:
+ring_step_738:
 	CMPQ R12, R11
-	JB   ring_step_done_556
+	JB   ring_step_done_739
 	SUBQ R11, R12
-	JMP  ring_step_555
+	JMP  ring_step_738
 
-ring_step_done_556:
+ring_step_done_739:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_557:
+ring_step_740:
 	CMPQ R12, R11
-	JB   ring_step_done_558
+	JB   ring_step_done_741
 	SUBQ R11, R12
-	JMP  ring_step_557
+	JMP  ring_step_740
 
-ring_step_done_558:
+ring_step_done_741:
 	MOVQ R12, 1936(SP)
 	MOVQ alpha_base+72(FP), R11
 	LEAQ (R11)(AX*8), R11
 	CMPQ R9, $0x01
-	JNE  ring_planes_559
+	JNE  ring_planes_742
 	XORQ AX, AX
 	MOVQ DX, R9
 	SUBQ $0x00000004, R9
 
-ring_copy_561:
+ring_copy_744:
 	CMPQ    AX, R9
-	JGT     ring_copy_tail_562
+	JGT     ring_copy_tail_745
 	VMOVUPD (R11)(AX*8), Y1
 	VMOVUPD Y1, (R8)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     ring_copy_561
+	JMP     ring_copy_744
 
-ring_copy_tail_562:
+ring_copy_tail_745:
 	SUBQ       AX, DX
-	JE         ring_extend_560
+	JE         ring_extend_743
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R9
 	VMOVDQU    (R9)(DX*1), Y1
 	VMASKMOVPD (R11)(AX*8), Y1, Y1
 	VMOVUPD    Y1, (R8)(AX*8)
-	JMP        ring_extend_560
+	JMP        ring_extend_743
 
-ring_planes_559:
+ring_planes_742:
 	XORQ AX, AX
 	XORQ R12, R12
 	CMPQ R9, $0x00000008
-	JA   ring_long_planes_565
+	JA   ring_long_planes_748
 
-ring_fill_564:
+ring_fill_747:
 	VBROADCASTSD (R11)(AX*8), Y1
 	VMOVUPD      Y1, (R8)(R12*8)
 	VMOVUPD      Y1, 32(R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         AX
 	CMPQ         AX, DX
-	JB           ring_fill_564
-	JMP          ring_extend_560
+	JB           ring_fill_747
+	JMP          ring_extend_743
 
-ring_long_planes_565:
-ring_channel_563:
+ring_long_planes_748:
+ring_channel_746:
 	CMPQ         AX, DX
-	JE           ring_extend_560
+	JE           ring_extend_743
 	VBROADCASTSD (R11)(AX*8), Y1
 	XORQ         R13, R13
 
-ring_plane_566:
+ring_plane_749:
 	MOVQ    R12, R14
 	ADDQ    R13, R14
 	VMOVUPD Y1, (R8)(R14*8)
 	ADDQ    $0x00000004, R13
 	CMPQ    R13, R9
-	JB      ring_plane_566
+	JB      ring_plane_749
 	ADDQ    R9, R12
 	INCQ    AX
-	JMP     ring_channel_563
+	JMP     ring_channel_746
 
-ring_extend_560:
+ring_extend_743:
 	MOVQ 1920(SP), AX
 	MOVQ R10, DX
 
-ring_element_567:
+ring_element_750:
 	CMPQ DX, AX
-	JAE  ring_repeated_568
+	JAE  ring_repeated_751
 	MOVQ DX, R9
 	SUBQ R10, R9
 	MOVQ (R8)(R9*8), R9
 	MOVQ R9, (R8)(DX*8)
 	INCQ DX
-	JMP  ring_element_567
+	JMP  ring_element_750
 
-ring_repeated_568:
+ring_repeated_751:
 	VMOVUPD (R8), Y1
 	VMOVUPD Y1, (R8)(AX*8)
 	VMOVUPD 32(R8), Y1
@@ -7112,9 +9012,9 @@ ring_repeated_568:
 	MOVQ    DX, R10
 	SUBQ    $0x00000010, R10
 
-unrolled_569:
+unrolled_752:
 	CMPQ      R9, R10
-	JGT       single_570
+	JGT       single_753
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -7144,15 +9044,15 @@ unrolled_569:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000010, R9
-	JMP       unrolled_569
+	JMP       unrolled_752
 
-single_570:
+single_753:
 	MOVQ DX, R10
 	SUBQ $0x00000004, R10
 
-single_loop_571:
+single_loop_754:
 	CMPQ      R9, R10
-	JGT       remainder_572
+	JGT       remainder_755
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -7164,11 +9064,11 @@ single_loop_571:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000004, R9
-	JMP       single_loop_571
+	JMP       single_loop_754
 
-remainder_572:
+remainder_755:
 	SUBQ       R9, DX
-	JE         span_done_573
+	JE         span_done_756
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
@@ -7181,7 +9081,7 @@ remainder_572:
 	VBLENDVPD  Y2, Y3, Y4, Y4
 	VMASKMOVPD Y4, Y1, (CX)(R9*8)
 
-span_done_573:
+span_done_756:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -7193,14 +9093,247 @@ span_done_573:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_574
+	JNE  ring_next_757
 	XORQ AX, AX
 
-ring_next_574:
+ring_next_757:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_551
+	JMP  ring_segment_734
 
-ring_done_552:
+ring_done_735:
+	JMP ring_finished_backwardDxAVX2F64
+
+ring_rows_733:
+	MOVQ $0x00000000, 1944(SP)
+
+ring_block_758:
+	MOVQ    1944(SP), AX
+	MOVQ    alpha_len+80(FP), CX
+	CMPQ    AX, CX
+	JE      ring_finished_backwardDxAVX2F64
+	SUBQ    AX, CX
+	MOVQ    $0x000000d8, DX
+	CMPQ    CX, DX
+	CMOVQHI DX, CX
+	MOVQ    CX, 1968(SP)
+	MOVQ    CX, DX
+
+ring_len_759:
+	CMPQ DX, $0x00000004
+	JAE  ring_len_done_760
+	ADDQ CX, DX
+	JMP  ring_len_759
+
+ring_len_done_760:
+	MOVQ DX, 1920(SP)
+	MOVQ $0x00000004, BX
+
+ring_step_761:
+	CMPQ BX, DX
+	JB   ring_step_done_762
+	SUBQ DX, BX
+	JMP  ring_step_761
+
+ring_step_done_762:
+	MOVQ BX, 1928(SP)
+	MOVQ $0x00000010, BX
+
+ring_step_763:
+	CMPQ BX, DX
+	JB   ring_step_done_764
+	SUBQ DX, BX
+	JMP  ring_step_763
+
+ring_step_done_764:
+	MOVQ BX, 1936(SP)
+	MOVQ alpha_base+72(FP), DX
+	LEAQ (DX)(AX*8), DX
+	MOVQ inner+96(FP), BX
+	CMPQ BX, $0x01
+	JNE  ring_planes_765
+	XORQ BX, BX
+	MOVQ CX, SI
+	SUBQ $0x00000004, SI
+
+ring_copy_767:
+	CMPQ    BX, SI
+	JGT     ring_copy_tail_768
+	VMOVUPD (DX)(BX*8), Y1
+	VMOVUPD Y1, (R8)(BX*8)
+	ADDQ    $0x00000004, BX
+	JMP     ring_copy_767
+
+ring_copy_tail_768:
+	MOVQ       CX, SI
+	SUBQ       BX, SI
+	JE         ring_extend_766
+	SHLQ       $0x03, SI
+	NEGQ       SI
+	LEAQ       tailmask<>+32(SB), DI
+	VMOVDQU    (DI)(SI*1), Y1
+	VMASKMOVPD (DX)(BX*8), Y1, Y1
+	VMOVUPD    Y1, (R8)(BX*8)
+	JMP        ring_extend_766
+
+ring_planes_765:
+	XORQ SI, SI
+	XORQ DI, DI
+	CMPQ BX, $0x00000008
+	JA   ring_long_planes_771
+
+ring_fill_770:
+	VBROADCASTSD (DX)(SI*8), Y1
+	VMOVUPD      Y1, (R8)(DI*8)
+	VMOVUPD      Y1, 32(R8)(DI*8)
+	ADDQ         BX, DI
+	INCQ         SI
+	CMPQ         SI, CX
+	JB           ring_fill_770
+	JMP          ring_extend_766
+
+ring_long_planes_771:
+ring_channel_769:
+	CMPQ         SI, CX
+	JE           ring_extend_766
+	VBROADCASTSD (DX)(SI*8), Y1
+	XORQ         R9, R9
+
+ring_plane_772:
+	MOVQ    DI, R10
+	ADDQ    R9, R10
+	VMOVUPD Y1, (R8)(R10*8)
+	ADDQ    $0x00000004, R9
+	CMPQ    R9, BX
+	JB      ring_plane_772
+	ADDQ    BX, DI
+	INCQ    SI
+	JMP     ring_channel_769
+
+ring_extend_766:
+	MOVQ 1920(SP), DX
+	MOVQ CX, BX
+
+ring_element_773:
+	CMPQ BX, DX
+	JAE  ring_repeated_774
+	MOVQ BX, SI
+	SUBQ CX, SI
+	MOVQ (R8)(SI*8), SI
+	MOVQ SI, (R8)(BX*8)
+	INCQ BX
+	JMP  ring_element_773
+
+ring_repeated_774:
+	VMOVUPD (R8), Y1
+	VMOVUPD Y1, (R8)(DX*8)
+	VMOVUPD 32(R8), Y1
+	VMOVUPD Y1, 32(R8)(DX*8)
+	VMOVUPD 64(R8), Y1
+	VMOVUPD Y1, 64(R8)(DX*8)
+	VMOVUPD 96(R8), Y1
+	VMOVUPD Y1, 96(R8)(DX*8)
+	SHLQ    $0x03, AX
+	MOVQ    x_base+48(FP), BX
+	ADDQ    AX, BX
+	MOVQ    dy_base+24(FP), SI
+	ADDQ    AX, SI
+	MOVQ    dx_base+0(FP), CX
+	ADDQ    AX, CX
+	MOVQ    x_len+56(FP), DI
+
+ring_row_775:
+	CMPQ DI, $0x00
+	JE   ring_rows_done_776
+	XORQ AX, AX
+	MOVQ 1968(SP), DX
+	XORQ R9, R9
+	MOVQ DX, R10
+	SUBQ $0x00000010, R10
+
+unrolled_777:
+	CMPQ      R9, R10
+	JGT       single_778
+	VMOVUPD   (BX)(R9*8), Y1
+	VMOVUPD   (SI)(R9*8), Y2
+	VCMPPD    $0x1e, Y0, Y1, Y1
+	VMULPD    (R8)(AX*8), Y2, Y3
+	VBLENDVPD Y1, Y2, Y3, Y3
+	VMOVUPD   Y3, (CX)(R9*8)
+	VMOVUPD   32(BX)(R9*8), Y1
+	VMOVUPD   32(SI)(R9*8), Y2
+	VCMPPD    $0x1e, Y0, Y1, Y1
+	VMULPD    32(R8)(AX*8), Y2, Y3
+	VBLENDVPD Y1, Y2, Y3, Y3
+	VMOVUPD   Y3, 32(CX)(R9*8)
+	VMOVUPD   64(BX)(R9*8), Y1
+	VMOVUPD   64(SI)(R9*8), Y2
+	VCMPPD    $0x1e, Y0, Y1, Y1
+	VMULPD    64(R8)(AX*8), Y2, Y3
+	VBLENDVPD Y1, Y2, Y3, Y3
+	VMOVUPD   Y3, 64(CX)(R9*8)
+	VMOVUPD   96(BX)(R9*8), Y1
+	VMOVUPD   96(SI)(R9*8), Y2
+	VCMPPD    $0x1e, Y0, Y1, Y1
+	VMULPD    96(R8)(AX*8), Y2, Y3
+	VBLENDVPD Y1, Y2, Y3, Y3
+	VMOVUPD   Y3, 96(CX)(R9*8)
+	ADDQ      1936(SP), AX
+	MOVQ      AX, R11
+	SUBQ      1920(SP), R11
+	CMOVQCC   R11, AX
+	ADDQ      $0x00000010, R9
+	JMP       unrolled_777
+
+single_778:
+	MOVQ DX, R10
+	SUBQ $0x00000004, R10
+
+single_loop_779:
+	CMPQ      R9, R10
+	JGT       remainder_780
+	VMOVUPD   (BX)(R9*8), Y1
+	VMOVUPD   (SI)(R9*8), Y2
+	VCMPPD    $0x1e, Y0, Y1, Y1
+	VMULPD    (R8)(AX*8), Y2, Y3
+	VBLENDVPD Y1, Y2, Y3, Y3
+	VMOVUPD   Y3, (CX)(R9*8)
+	ADDQ      1928(SP), AX
+	MOVQ      AX, R11
+	SUBQ      1920(SP), R11
+	CMOVQCC   R11, AX
+	ADDQ      $0x00000004, R9
+	JMP       single_loop_779
+
+remainder_780:
+	SUBQ       R9, DX
+	JE         span_done_781
+	SHLQ       $0x03, DX
+	NEGQ       DX
+	LEAQ       tailmask<>+32(SB), R10
+	VMOVDQU    (R10)(DX*1), Y1
+	VMASKMOVPD (BX)(R9*8), Y1, Y2
+	VMASKMOVPD (SI)(R9*8), Y1, Y3
+	VCMPPD     $0x1e, Y0, Y2, Y2
+	VMASKMOVPD (R8)(AX*8), Y1, Y4
+	VMULPD     Y4, Y3, Y4
+	VBLENDVPD  Y2, Y3, Y4, Y4
+	VMASKMOVPD Y4, Y1, (CX)(R9*8)
+
+span_done_781:
+	MOVQ alpha_len+80(FP), AX
+	SUBQ AX, DI
+	SHLQ $0x03, AX
+	ADDQ AX, BX
+	ADDQ AX, SI
+	ADDQ AX, CX
+	JMP  ring_row_775
+
+ring_rows_done_776:
+	MOVQ 1944(SP), AX
+	ADDQ 1968(SP), AX
+	MOVQ AX, 1944(SP)
+	JMP  ring_block_758
+
 ring_finished_backwardDxAVX2F64:
 	VZEROUPPER
 	RET
@@ -7220,9 +9353,9 @@ TEXT ·backwardDalphaAVX2F64(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000010, SI
 
-unrolled_575:
+unrolled_782:
 	CMPQ        BX, SI
-	JGT         single_576
+	JGT         single_783
 	VMOVUPD     (AX)(BX*8), Y5
 	VMOVUPD     (CX)(BX*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -7248,15 +9381,15 @@ unrolled_575:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y4
 	ADDQ        $0x00000010, BX
-	JMP         unrolled_575
+	JMP         unrolled_782
 
-single_576:
+single_783:
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-single_loop_577:
+single_loop_784:
 	CMPQ        BX, SI
-	JGT         remainder_578
+	JGT         remainder_785
 	VMOVUPD     (AX)(BX*8), Y5
 	VMOVUPD     (CX)(BX*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -7264,11 +9397,11 @@ single_loop_577:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y1
 	ADDQ        $0x00000004, BX
-	JMP         single_loop_577
+	JMP         single_loop_784
 
-remainder_578:
+remainder_785:
 	SUBQ        BX, DX
-	JE          span_done_579
+	JE          span_done_786
 	SHLQ        $0x03, DX
 	NEGQ        DX
 	LEAQ        tailmask<>+32(SB), SI
@@ -7280,7 +9413,7 @@ remainder_578:
 	VANDNPD     Y5, Y0, Y0
 	VFMADD231PD Y0, Y6, Y1
 
-span_done_579:
+span_done_786:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -7306,9 +9439,9 @@ TEXT ·backwardPlanesDalphaAVX2F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
 
-plane_580:
+plane_787:
 	CMPQ   DX, $0x00
-	JE     planes_done_581
+	JE     planes_done_788
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -7317,9 +9450,9 @@ plane_580:
 	MOVQ   SI, R11
 	SUBQ   $0x00000010, R11
 
-unrolled_582:
+unrolled_789:
 	CMPQ        R10, R11
-	JGT         single_583
+	JGT         single_790
 	VMOVUPD     (AX)(R10*8), Y5
 	VMOVUPD     (CX)(R10*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -7345,15 +9478,15 @@ unrolled_582:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y4
 	ADDQ        $0x00000010, R10
-	JMP         unrolled_582
+	JMP         unrolled_789
 
-single_583:
+single_790:
 	MOVQ SI, R11
 	SUBQ $0x00000004, R11
 
-single_loop_584:
+single_loop_791:
 	CMPQ        R10, R11
-	JGT         remainder_585
+	JGT         remainder_792
 	VMOVUPD     (AX)(R10*8), Y5
 	VMOVUPD     (CX)(R10*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -7361,12 +9494,12 @@ single_loop_584:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y1
 	ADDQ        $0x00000004, R10
-	JMP         single_loop_584
+	JMP         single_loop_791
 
-remainder_585:
+remainder_792:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_586
+	JE          span_done_793
 	SHLQ        $0x03, R11
 	NEGQ        R11
 	LEAQ        tailmask<>+32(SB), R12
@@ -7378,7 +9511,7 @@ remainder_585:
 	VANDNPD     Y5, Y7, Y5
 	VFMADD231PD Y5, Y6, Y1
 
-span_done_586:
+span_done_793:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -7392,14 +9525,14 @@ span_done_586:
 	ADDQ         R8, CX
 	INCQ         R9
 	CMPQ         R9, DI
-	JNE          same_pass_587
+	JNE          same_pass_794
 	XORQ         R9, R9
 
-same_pass_587:
+same_pass_794:
 	SUBQ SI, DX
-	JMP  plane_580
+	JMP  plane_787
 
-planes_done_581:
+planes_done_788:
 	VZEROUPPER
 	RET
 
@@ -7413,9 +9546,9 @@ TEXT ·backwardPatternDalphaAVX2F64(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
 
-row_588:
+row_795:
 	CMPQ    DX, $0x00
-	JE      rows_done_589
+	JE      rows_done_796
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -7423,9 +9556,9 @@ row_588:
 	MOVQ    DI, R9
 	SUBQ    $0x00000010, R9
 
-unrolled_590:
+unrolled_797:
 	CMPQ        R8, R9
-	JGT         single_591
+	JGT         single_798
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (CX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -7459,15 +9592,15 @@ unrolled_590:
 	VFMADD231PD Y2, Y1, Y3
 	VMOVUPD     Y3, 96(BX)(R8*8)
 	ADDQ        $0x00000010, R8
-	JMP         unrolled_590
+	JMP         unrolled_797
 
-single_591:
+single_798:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 
-single_loop_592:
+single_loop_799:
 	CMPQ        R8, R9
-	JGT         remainder_593
+	JGT         remainder_800
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (CX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -7477,12 +9610,12 @@ single_loop_592:
 	VFMADD231PD Y2, Y1, Y3
 	VMOVUPD     Y3, (BX)(R8*8)
 	ADDQ        $0x00000004, R8
-	JMP         single_loop_592
+	JMP         single_loop_799
 
-remainder_593:
+remainder_800:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_594
+	JE          span_done_801
 	SHLQ        $0x03, R9
 	NEGQ        R9
 	LEAQ        tailmask<>+32(SB), R10
@@ -7496,15 +9629,15 @@ remainder_593:
 	VFMADD231PD Y1, Y2, Y3
 	VMOVUPD     Y3, (BX)(R8*8)
 
-span_done_594:
+span_done_801:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_588
+	JMP  row_795
 
-rows_done_589:
+rows_done_796:
 	VZEROUPPER
 	RET
 
@@ -7522,57 +9655,57 @@ TEXT ·backwardRingDalphaAVX2F64(SB), $1984-80
 	MOVQ   dalpha_len+56(FP), DX
 	IMULQ  AX, DX
 	CMPQ   DX, $0x000000d4
-	JA     ring_segmented_595
+	JA     ring_segmented_802
 	MOVQ   DX, AX
 
-ring_len_596:
+ring_len_803:
 	CMPQ AX, $0x00000004
-	JAE  ring_len_done_597
+	JAE  ring_len_done_804
 	ADDQ DX, AX
-	JMP  ring_len_596
+	JMP  ring_len_803
 
-ring_len_done_597:
+ring_len_done_804:
 	MOVQ AX, 1920(SP)
 	MOVQ $0x00000004, DX
 
-ring_step_598:
+ring_step_805:
 	CMPQ DX, AX
-	JB   ring_step_done_599
+	JB   ring_step_done_806
 	SUBQ AX, DX
-	JMP  ring_step_598
+	JMP  ring_step_805
 
-ring_step_done_599:
+ring_step_done_806:
 	MOVQ DX, 1928(SP)
 	MOVQ $0x00000010, DX
 
-ring_step_600:
+ring_step_807:
 	CMPQ DX, AX
-	JB   ring_step_done_601
+	JB   ring_step_done_808
 	SUBQ AX, DX
-	JMP  ring_step_600
+	JMP  ring_step_807
 
-ring_step_done_601:
+ring_step_done_808:
 	MOVQ DX, 1936(SP)
 	XORQ AX, AX
 	MOVQ 1920(SP), DX
 	ADDQ $0x00000010, DX
 
-sums_zero_602:
+sums_zero_809:
 	CMPQ    AX, DX
-	JAE     sums_zeroed_603
+	JAE     sums_zeroed_810
 	VMOVUPD Y0, (DI)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     sums_zero_602
+	JMP     sums_zero_809
 
-sums_zeroed_603:
+sums_zeroed_810:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000010, R8
 
-unrolled_604:
+unrolled_811:
 	CMPQ        DX, R8
-	JGT         single_605
+	JGT         single_812
 	VMOVUPD     (CX)(DX*8), Y1
 	VMOVUPD     (BX)(DX*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -7610,15 +9743,15 @@ unrolled_604:
 	SUBQ        1920(SP), R9
 	CMOVQCC     R9, AX
 	ADDQ        $0x00000010, DX
-	JMP         unrolled_604
+	JMP         unrolled_811
 
-single_605:
+single_812:
 	MOVQ SI, R8
 	SUBQ $0x00000004, R8
 
-single_loop_606:
+single_loop_813:
 	CMPQ        DX, R8
-	JGT         remainder_607
+	JGT         remainder_814
 	VMOVUPD     (CX)(DX*8), Y1
 	VMOVUPD     (BX)(DX*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -7632,11 +9765,11 @@ single_loop_606:
 	SUBQ        1920(SP), R9
 	CMOVQCC     R9, AX
 	ADDQ        $0x00000004, DX
-	JMP         single_loop_606
+	JMP         single_loop_813
 
-remainder_607:
+remainder_814:
 	SUBQ        DX, SI
-	JE          span_done_608
+	JE          span_done_815
 	SHLQ        $0x03, SI
 	NEGQ        SI
 	LEAQ        tailmask<>+32(SB), R8
@@ -7650,7 +9783,7 @@ remainder_607:
 	VFMADD231PD Y0, Y2, Y1
 	VMOVUPD     Y1, (DI)(AX*8)
 
-span_done_608:
+span_done_815:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), CX
@@ -7658,64 +9791,64 @@ span_done_608:
 	MOVQ  DX, BX
 	ADDQ  $0x00000010, BX
 
-fold_ext_609:
+fold_ext_816:
 	CMPQ    BX, DX
-	JBE     fold_ext_done_610
+	JBE     fold_ext_done_817
 	SUBQ    $0x00000004, BX
 	MOVQ    BX, SI
 	SUBQ    DX, SI
 	VMOVUPD (DI)(SI*8), Y0
 	VADDPD  (DI)(BX*8), Y0, Y0
 	VMOVUPD Y0, (DI)(SI*8)
-	JMP     fold_ext_609
+	JMP     fold_ext_816
 
-fold_ext_done_610:
-fold_611:
+fold_ext_done_817:
+fold_818:
 	CMPQ   DX, AX
-	JBE    folded_612
+	JBE    folded_819
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (DI)(DX*8), X0
 	VADDSD (DI)(SI*8), X0, X0
 	VMOVSD X0, (DI)(SI*8)
-	JMP    fold_611
+	JMP    fold_818
 
-folded_612:
+folded_819:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_613
+	JNE  sums_planes_820
 	MOVQ dalpha_len+56(FP), DX
 	SUBQ $0x00000004, DX
 
-sums_vector_616:
+sums_vector_823:
 	CMPQ    AX, DX
-	JGT     sums_scalar_614
+	JGT     sums_scalar_821
 	VMOVUPD (CX)(AX*8), Y0
 	VADDPD  (DI)(AX*8), Y0, Y0
 	VMOVUPD Y0, (CX)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     sums_vector_616
+	JMP     sums_vector_823
 
-sums_scalar_614:
+sums_scalar_821:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_615
+	JE     sums_done_822
 	VMOVSD (DI)(AX*8), X0
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_614
+	JMP    sums_scalar_821
 
-sums_planes_613:
+sums_planes_820:
 	XORQ BX, BX
 	MOVQ inner+72(FP), SI
 	SHLQ $0x03, SI
 
-sums_group_617:
+sums_group_824:
 	MOVQ   dalpha_len+56(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_619
+	JB     sums_single_826
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -7724,7 +9857,7 @@ sums_group_617:
 	LEAQ   (R8)(SI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_618:
+sums_group_plane_825:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(SI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -7733,7 +9866,7 @@ sums_group_plane_618:
 	ADDQ   $0x08, R9
 	INCQ   DX
 	CMPQ   DX, inner+72(FP)
-	JB     sums_group_plane_618
+	JB     sums_group_plane_825
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	VADDSD 8(CX)(AX*8), X1, X1
@@ -7746,30 +9879,32 @@ sums_group_plane_618:
 	SHRQ   $0x01, DX
 	ADDQ   DX, BX
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_617
+	JMP    sums_group_824
 
-sums_single_619:
+sums_single_826:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_615
+	JE     sums_done_822
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_620:
+sums_single_plane_827:
 	VADDSD (DI)(BX*8), X0, X0
 	INCQ   BX
 	INCQ   DX
 	CMPQ   DX, inner+72(FP)
-	JB     sums_single_plane_620
+	JB     sums_single_plane_827
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_619
+	JMP    sums_single_826
 
-sums_done_615:
+sums_done_822:
 	JMP ring_finished_backwardDalphaAVX2F64
 
-ring_segmented_595:
+ring_segmented_802:
 	MOVQ inner+72(FP), R8
+	CMPQ R8, $0x01
+	JE   ring_rows_828
 	CMPQ R8, $0x000000d4
 	JA   ring_finished_backwardDalphaAVX2F64
 	MOVQ $0x000000d4, AX
@@ -7779,9 +9914,9 @@ ring_segmented_595:
 	MOVQ $0x00000000, 1960(SP)
 	MOVQ $0x00000000, 1944(SP)
 
-ring_segment_621:
+ring_segment_829:
 	CMPQ    SI, $0x00
-	JE      ring_done_622
+	JE      ring_done_830
 	MOVQ    1944(SP), AX
 	MOVQ    dalpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -7798,55 +9933,55 @@ ring_segment_621:
 	MOVQ    DX, 1976(SP)
 	MOVQ    AX, DX
 
-ring_len_623:
+ring_len_831:
 	CMPQ DX, $0x00000004
-	JAE  ring_len_done_624
+	JAE  ring_len_done_832
 	ADDQ AX, DX
-	JMP  ring_len_623
+	JMP  ring_len_831
 
-ring_len_done_624:
+ring_len_done_832:
 	MOVQ DX, 1920(SP)
 	MOVQ $0x00000004, AX
 
-ring_step_625:
+ring_step_833:
 	CMPQ AX, DX
-	JB   ring_step_done_626
+	JB   ring_step_done_834
 	SUBQ DX, AX
-	JMP  ring_step_625
+	JMP  ring_step_833
 
-ring_step_done_626:
+ring_step_done_834:
 	MOVQ AX, 1928(SP)
 	MOVQ $0x00000010, AX
 
-ring_step_627:
+ring_step_835:
 	CMPQ AX, DX
-	JB   ring_step_done_628
+	JB   ring_step_done_836
 	SUBQ DX, AX
-	JMP  ring_step_627
+	JMP  ring_step_835
 
-ring_step_done_628:
+ring_step_done_836:
 	MOVQ AX, 1936(SP)
 	XORQ AX, AX
 	MOVQ 1920(SP), DX
 	ADDQ $0x00000010, DX
 
-sums_zero_629:
+sums_zero_837:
 	CMPQ    AX, DX
-	JAE     sums_zeroed_630
+	JAE     sums_zeroed_838
 	VMOVUPD Y0, (DI)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     sums_zero_629
+	JMP     sums_zero_837
 
-sums_zeroed_630:
+sums_zeroed_838:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-unrolled_631:
+unrolled_839:
 	CMPQ        R8, R9
-	JGT         single_632
+	JGT         single_840
 	VMOVUPD     (CX)(R8*8), Y1
 	VMOVUPD     (BX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -7884,15 +10019,15 @@ unrolled_631:
 	SUBQ        1920(SP), R10
 	CMOVQCC     R10, AX
 	ADDQ        $0x00000010, R8
-	JMP         unrolled_631
+	JMP         unrolled_839
 
-single_632:
+single_840:
 	MOVQ DX, R9
 	SUBQ $0x00000004, R9
 
-single_loop_633:
+single_loop_841:
 	CMPQ        R8, R9
-	JGT         remainder_634
+	JGT         remainder_842
 	VMOVUPD     (CX)(R8*8), Y1
 	VMOVUPD     (BX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -7906,11 +10041,11 @@ single_loop_633:
 	SUBQ        1920(SP), R10
 	CMOVQCC     R10, AX
 	ADDQ        $0x00000004, R8
-	JMP         single_loop_633
+	JMP         single_loop_841
 
-remainder_634:
+remainder_842:
 	SUBQ        R8, DX
-	JE          span_done_635
+	JE          span_done_843
 	SHLQ        $0x03, DX
 	NEGQ        DX
 	LEAQ        tailmask<>+32(SB), R9
@@ -7924,7 +10059,7 @@ remainder_634:
 	VFMADD231PD Y1, Y2, Y3
 	VMOVUPD     Y3, (DI)(AX*8)
 
-span_done_635:
+span_done_843:
 	MOVQ  1944(SP), AX
 	MOVQ  1968(SP), DX
 	MOVQ  dalpha_base+48(FP), R8
@@ -7935,64 +10070,64 @@ span_done_635:
 	MOVQ  R10, R11
 	ADDQ  $0x00000010, R11
 
-fold_ext_636:
+fold_ext_844:
 	CMPQ    R11, R10
-	JBE     fold_ext_done_637
+	JBE     fold_ext_done_845
 	SUBQ    $0x00000004, R11
 	MOVQ    R11, R12
 	SUBQ    R10, R12
 	VMOVUPD (DI)(R12*8), Y1
 	VADDPD  (DI)(R11*8), Y1, Y1
 	VMOVUPD Y1, (DI)(R12*8)
-	JMP     fold_ext_636
+	JMP     fold_ext_844
 
-fold_ext_done_637:
-fold_638:
+fold_ext_done_845:
+fold_846:
 	CMPQ   R10, R9
-	JBE    folded_639
+	JBE    folded_847
 	DECQ   R10
 	MOVQ   R10, R12
 	SUBQ   R9, R12
 	VMOVSD (DI)(R10*8), X1
 	VADDSD (DI)(R12*8), X1, X1
 	VMOVSD X1, (DI)(R12*8)
-	JMP    fold_638
+	JMP    fold_846
 
-folded_639:
+folded_847:
 	XORQ R9, R9
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_640
+	JNE  sums_planes_848
 	MOVQ 1968(SP), R10
 	SUBQ $0x00000004, R10
 
-sums_vector_643:
+sums_vector_851:
 	CMPQ    R9, R10
-	JGT     sums_scalar_641
+	JGT     sums_scalar_849
 	VMOVUPD (R8)(R9*8), Y1
 	VADDPD  (DI)(R9*8), Y1, Y1
 	VMOVUPD Y1, (R8)(R9*8)
 	ADDQ    $0x00000004, R9
-	JMP     sums_vector_643
+	JMP     sums_vector_851
 
-sums_scalar_641:
+sums_scalar_849:
 	CMPQ   R9, 1968(SP)
-	JE     sums_done_642
+	JE     sums_done_850
 	VMOVSD (DI)(R9*8), X1
 	VADDSD (R8)(R9*8), X1, X1
 	VMOVSD X1, (R8)(R9*8)
 	INCQ   R9
-	JMP    sums_scalar_641
+	JMP    sums_scalar_849
 
-sums_planes_640:
+sums_planes_848:
 	XORQ R11, R11
 	MOVQ inner+72(FP), R12
 	SHLQ $0x03, R12
 
-sums_group_644:
+sums_group_852:
 	MOVQ   1968(SP), R10
 	SUBQ   R9, R10
 	CMPQ   R10, $0x00000004
-	JB     sums_single_646
+	JB     sums_single_854
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -8001,7 +10136,7 @@ sums_group_644:
 	LEAQ   (R13)(R12*2), R14
 	XORQ   R10, R10
 
-sums_group_plane_645:
+sums_group_plane_853:
 	VADDSD (R13), X1, X1
 	VADDSD (R13)(R12*1), X2, X2
 	VADDSD (R14), X3, X3
@@ -8010,7 +10145,7 @@ sums_group_plane_645:
 	ADDQ   $0x08, R14
 	INCQ   R10
 	CMPQ   R10, inner+72(FP)
-	JB     sums_group_plane_645
+	JB     sums_group_plane_853
 	VADDSD (R8)(R9*8), X1, X1
 	VMOVSD X1, (R8)(R9*8)
 	VADDSD 8(R8)(R9*8), X2, X2
@@ -8023,26 +10158,26 @@ sums_group_plane_645:
 	SHRQ   $0x01, R10
 	ADDQ   R10, R11
 	ADDQ   $0x00000004, R9
-	JMP    sums_group_644
+	JMP    sums_group_852
 
-sums_single_646:
+sums_single_854:
 	CMPQ   R9, 1968(SP)
-	JE     sums_done_642
+	JE     sums_done_850
 	VXORPS X1, X1, X1
 	XORQ   R10, R10
 
-sums_single_plane_647:
+sums_single_plane_855:
 	VADDSD (DI)(R11*8), X1, X1
 	INCQ   R11
 	INCQ   R10
 	CMPQ   R10, inner+72(FP)
-	JB     sums_single_plane_647
+	JB     sums_single_plane_855
 	VADDSD (R8)(R9*8), X1, X1
 	VMOVSD X1, (R8)(R9*8)
 	INCQ   R9
-	JMP    sums_single_646
+	JMP    sums_single_854
 
-sums_done_642:
+sums_done_850:
 	MOVQ 1976(SP), R8
 	SUBQ R8, SI
 	SHLQ $0x03, R8
@@ -8051,14 +10186,295 @@ sums_done_642:
 	ADDQ DX, AX
 	MOVQ dalpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_648
+	JNE  ring_next_856
 	XORQ AX, AX
 
-ring_next_648:
+ring_next_856:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_621
+	JMP  ring_segment_829
 
-ring_done_622:
+ring_done_830:
+	JMP ring_finished_backwardDalphaAVX2F64
+
+ring_rows_828:
+	MOVQ $0x00000000, 1944(SP)
+
+ring_block_857:
+	MOVQ    1944(SP), AX
+	MOVQ    dalpha_len+56(FP), CX
+	CMPQ    AX, CX
+	JE      ring_finished_backwardDalphaAVX2F64
+	SUBQ    AX, CX
+	MOVQ    $0x000000d4, DX
+	CMPQ    CX, DX
+	CMOVQHI DX, CX
+	MOVQ    CX, 1968(SP)
+	MOVQ    CX, DX
+
+ring_len_858:
+	CMPQ DX, $0x00000004
+	JAE  ring_len_done_859
+	ADDQ CX, DX
+	JMP  ring_len_858
+
+ring_len_done_859:
+	MOVQ DX, 1920(SP)
+	MOVQ $0x00000004, CX
+
+ring_step_860:
+	CMPQ CX, DX
+	JB   ring_step_done_861
+	SUBQ DX, CX
+	JMP  ring_step_860
+
+ring_step_done_861:
+	MOVQ CX, 1928(SP)
+	MOVQ $0x00000010, CX
+
+ring_step_862:
+	CMPQ CX, DX
+	JB   ring_step_done_863
+	SUBQ DX, CX
+	JMP  ring_step_862
+
+ring_step_done_863:
+	MOVQ CX, 1936(SP)
+	SHLQ $0x03, AX
+	MOVQ x_base+24(FP), CX
+	ADDQ AX, CX
+	MOVQ dy_base+0(FP), BX
+	ADDQ AX, BX
+	MOVQ x_len+32(FP), SI
+	XORQ AX, AX
+	MOVQ 1920(SP), DX
+	ADDQ $0x00000010, DX
+
+sums_zero_864:
+	CMPQ    AX, DX
+	JAE     sums_zeroed_865
+	VMOVUPD Y0, (DI)(AX*8)
+	ADDQ    $0x00000004, AX
+	JMP     sums_zero_864
+
+sums_zeroed_865:
+ring_row_866:
+	CMPQ SI, $0x00
+	JE   ring_rows_done_867
+	XORQ AX, AX
+	MOVQ 1968(SP), DX
+	XORQ R8, R8
+	MOVQ DX, R9
+	SUBQ $0x00000010, R9
+
+unrolled_868:
+	CMPQ        R8, R9
+	JGT         single_869
+	VMOVUPD     (CX)(R8*8), Y1
+	VMOVUPD     (BX)(R8*8), Y2
+	VCMPPD      $0x1e, Y0, Y1, Y3
+	VANDNPD     Y1, Y3, Y1
+	VANDNPD     Y2, Y3, Y2
+	VMOVUPD     (DI)(AX*8), Y3
+	VFMADD231PD Y2, Y1, Y3
+	VMOVUPD     Y3, (DI)(AX*8)
+	VMOVUPD     32(CX)(R8*8), Y1
+	VMOVUPD     32(BX)(R8*8), Y2
+	VCMPPD      $0x1e, Y0, Y1, Y3
+	VANDNPD     Y1, Y3, Y1
+	VANDNPD     Y2, Y3, Y2
+	VMOVUPD     32(DI)(AX*8), Y3
+	VFMADD231PD Y2, Y1, Y3
+	VMOVUPD     Y3, 32(DI)(AX*8)
+	VMOVUPD     64(CX)(R8*8), Y1
+	VMOVUPD     64(BX)(R8*8), Y2
+	VCMPPD      $0x1e, Y0, Y1, Y3
+	VANDNPD     Y1, Y3, Y1
+	VANDNPD     Y2, Y3, Y2
+	VMOVUPD     64(DI)(AX*8), Y3
+	VFMADD231PD Y2, Y1, Y3
+	VMOVUPD     Y3, 64(DI)(AX*8)
+	VMOVUPD     96(CX)(R8*8), Y1
+	VMOVUPD     96(BX)(R8*8), Y2
+	VCMPPD      $0x1e, Y0, Y1, Y3
+	VANDNPD     Y1, Y3, Y1
+	VANDNPD     Y2, Y3, Y2
+	VMOVUPD     96(DI)(AX*8), Y3
+	VFMADD231PD Y2, Y1, Y3
+	VMOVUPD     Y3, 96(DI)(AX*8)
+	ADDQ        1936(SP), AX
+	MOVQ        AX, R10
+	SUBQ        1920(SP), R10
+	CMOVQCC     R10, AX
+	ADDQ        $0x00000010, R8
+	JMP         unrolled_868
+
+single_869:
+	MOVQ DX, R9
+	SUBQ $0x00000004, R9
+
+single_loop_870:
+	CMPQ        R8, R9
+	JGT         remainder_871
+	VMOVUPD     (CX)(R8*8), Y1
+	VMOVUPD     (BX)(R8*8), Y2
+	VCMPPD      $0x1e, Y0, Y1, Y3
+	VANDNPD     Y1, Y3, Y1
+	VANDNPD     Y2, Y3, Y2
+	VMOVUPD     (DI)(AX*8), Y3
+	VFMADD231PD Y2, Y1, Y3
+	VMOVUPD     Y3, (DI)(AX*8)
+	ADDQ        1928(SP), AX
+	MOVQ        AX, R10
+	SUBQ        1920(SP), R10
+	CMOVQCC     R10, AX
+	ADDQ        $0x00000004, R8
+	JMP         single_loop_870
+
+remainder_871:
+	SUBQ        R8, DX
+	JE          span_done_872
+	SHLQ        $0x03, DX
+	NEGQ        DX
+	LEAQ        tailmask<>+32(SB), R9
+	VMOVDQU     (R9)(DX*1), Y1
+	VMASKMOVPD  (CX)(R8*8), Y1, Y2
+	VMASKMOVPD  (BX)(R8*8), Y1, Y1
+	VCMPPD      $0x1e, Y0, Y2, Y3
+	VANDNPD     Y2, Y3, Y2
+	VANDNPD     Y1, Y3, Y1
+	VMOVUPD     (DI)(AX*8), Y3
+	VFMADD231PD Y1, Y2, Y3
+	VMOVUPD     Y3, (DI)(AX*8)
+
+span_done_872:
+	MOVQ dalpha_len+56(FP), AX
+	SUBQ AX, SI
+	SHLQ $0x03, AX
+	ADDQ AX, CX
+	ADDQ AX, BX
+	JMP  ring_row_866
+
+ring_rows_done_867:
+	MOVQ 1944(SP), AX
+	MOVQ dalpha_base+48(FP), CX
+	LEAQ (CX)(AX*8), CX
+	MOVQ 1968(SP), DX
+	MOVQ 1920(SP), BX
+	MOVQ BX, SI
+	ADDQ $0x00000010, SI
+
+fold_ext_873:
+	CMPQ    SI, BX
+	JBE     fold_ext_done_874
+	SUBQ    $0x00000004, SI
+	MOVQ    SI, R8
+	SUBQ    BX, R8
+	VMOVUPD (DI)(R8*8), Y1
+	VADDPD  (DI)(SI*8), Y1, Y1
+	VMOVUPD Y1, (DI)(R8*8)
+	JMP     fold_ext_873
+
+fold_ext_done_874:
+fold_875:
+	CMPQ   BX, DX
+	JBE    folded_876
+	DECQ   BX
+	MOVQ   BX, R8
+	SUBQ   DX, R8
+	VMOVSD (DI)(BX*8), X1
+	VADDSD (DI)(R8*8), X1, X1
+	VMOVSD X1, (DI)(R8*8)
+	JMP    fold_875
+
+folded_876:
+	XORQ DX, DX
+	CMPQ inner+72(FP), $0x01
+	JNE  sums_planes_877
+	MOVQ 1968(SP), BX
+	SUBQ $0x00000004, BX
+
+sums_vector_880:
+	CMPQ    DX, BX
+	JGT     sums_scalar_878
+	VMOVUPD (CX)(DX*8), Y1
+	VADDPD  (DI)(DX*8), Y1, Y1
+	VMOVUPD Y1, (CX)(DX*8)
+	ADDQ    $0x00000004, DX
+	JMP     sums_vector_880
+
+sums_scalar_878:
+	CMPQ   DX, 1968(SP)
+	JE     sums_done_879
+	VMOVSD (DI)(DX*8), X1
+	VADDSD (CX)(DX*8), X1, X1
+	VMOVSD X1, (CX)(DX*8)
+	INCQ   DX
+	JMP    sums_scalar_878
+
+sums_planes_877:
+	XORQ SI, SI
+	MOVQ inner+72(FP), R8
+	SHLQ $0x03, R8
+
+sums_group_881:
+	MOVQ   1968(SP), BX
+	SUBQ   DX, BX
+	CMPQ   BX, $0x00000004
+	JB     sums_single_883
+	VXORPS X1, X1, X1
+	VXORPS X2, X2, X2
+	VXORPS X3, X3, X3
+	VXORPS X4, X4, X4
+	LEAQ   (DI)(SI*8), R9
+	LEAQ   (R9)(R8*2), R10
+	XORQ   BX, BX
+
+sums_group_plane_882:
+	VADDSD (R9), X1, X1
+	VADDSD (R9)(R8*1), X2, X2
+	VADDSD (R10), X3, X3
+	VADDSD (R10)(R8*1), X4, X4
+	ADDQ   $0x08, R9
+	ADDQ   $0x08, R10
+	INCQ   BX
+	CMPQ   BX, inner+72(FP)
+	JB     sums_group_plane_882
+	VADDSD (CX)(DX*8), X1, X1
+	VMOVSD X1, (CX)(DX*8)
+	VADDSD 8(CX)(DX*8), X2, X2
+	VMOVSD X2, 8(CX)(DX*8)
+	VADDSD 16(CX)(DX*8), X3, X3
+	VMOVSD X3, 16(CX)(DX*8)
+	VADDSD 24(CX)(DX*8), X4, X4
+	VMOVSD X4, 24(CX)(DX*8)
+	MOVQ   R8, BX
+	SHRQ   $0x01, BX
+	ADDQ   BX, SI
+	ADDQ   $0x00000004, DX
+	JMP    sums_group_881
+
+sums_single_883:
+	CMPQ   DX, 1968(SP)
+	JE     sums_done_879
+	VXORPS X1, X1, X1
+	XORQ   BX, BX
+
+sums_single_plane_884:
+	VADDSD (DI)(SI*8), X1, X1
+	INCQ   SI
+	INCQ   BX
+	CMPQ   BX, inner+72(FP)
+	JB     sums_single_plane_884
+	VADDSD (CX)(DX*8), X1, X1
+	VMOVSD X1, (CX)(DX*8)
+	INCQ   DX
+	JMP    sums_single_883
+
+sums_done_879:
+	ADDQ 1968(SP), AX
+	MOVQ AX, 1944(SP)
+	JMP  ring_block_857
+
 ring_finished_backwardDalphaAVX2F64:
 	VZEROUPPER
 	RET
@@ -8074,11 +10490,11 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	MOVQ         DX, BX
 	SHLQ         $0x02, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_649
+	JB           cached_885
 	CMPQ         AX, CX
-	JE           cached_649
+	JE           cached_885
 	CMPQ         AX, CX
-	JE           cached_649
+	JE           cached_885
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -8087,7 +10503,7 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_651
+	JE           aligned_887
 	MOVQ         SI, DI
 	MOVQ         $-1, R8
 	BZHIQ        DI, R8, DI
@@ -8098,13 +10514,13 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	VMOVUPS      Z2, K1, (AX)(BX*4)
 	MOVQ         SI, BX
 
-aligned_651:
+aligned_887:
 	MOVQ DX, SI
 	SUBQ $0x00000040, SI
 
-unrolled_652:
+unrolled_888:
 	CMPQ     BX, SI
-	JGT      single_653
+	JGT      single_889
 	VMOVUPS  (CX)(BX*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
@@ -8122,25 +10538,25 @@ unrolled_652:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(BX*4)
 	ADDQ     $0x00000040, BX
-	JMP      unrolled_652
+	JMP      unrolled_888
 
-single_653:
+single_889:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_654:
+single_loop_890:
 	CMPQ     BX, SI
-	JGT      remainder_655
+	JGT      remainder_891
 	VMOVUPS  (CX)(BX*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(BX*4)
 	ADDQ     $0x00000010, BX
-	JMP      single_loop_654
+	JMP      single_loop_890
 
-remainder_655:
+remainder_891:
 	SUBQ      BX, DX
-	JE        span_done_656
+	JE        span_done_892
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -8149,18 +10565,18 @@ remainder_655:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(BX*4)
 
-span_done_656:
+span_done_892:
 	SFENCE
-	JMP stored_650
+	JMP stored_886
 
-cached_649:
+cached_885:
 	XORQ BX, BX
 	MOVQ DX, SI
 	SUBQ $0x00000040, SI
 
-unrolled_657:
+unrolled_893:
 	CMPQ    BX, SI
-	JGT     single_658
+	JGT     single_894
 	VMOVUPS (CX)(BX*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
@@ -8178,25 +10594,25 @@ unrolled_657:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(BX*4)
 	ADDQ    $0x00000040, BX
-	JMP     unrolled_657
+	JMP     unrolled_893
 
-single_658:
+single_894:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_659:
+single_loop_895:
 	CMPQ    BX, SI
-	JGT     remainder_660
+	JGT     remainder_896
 	VMOVUPS (CX)(BX*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(BX*4)
 	ADDQ    $0x00000010, BX
-	JMP     single_loop_659
+	JMP     single_loop_895
 
-remainder_660:
+remainder_896:
 	SUBQ      BX, DX
-	JE        span_done_661
+	JE        span_done_897
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -8205,8 +10621,8 @@ remainder_660:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(BX*4)
 
-span_done_661:
-stored_650:
+span_done_897:
+stored_886:
 	VZEROUPPER
 	RET
 
@@ -8224,17 +10640,17 @@ TEXT ·forwardPlanesAVX512F32(SB), NOSPLIT, $0-80
 	SHLQ   $0x02, R8
 	XORQ   R9, R9
 
-plane_662:
+plane_898:
 	CMPQ         DX, $0x00
-	JE           planes_done_663
+	JE           planes_done_899
 	VBROADCASTSS (DI)(R9*4), Z1
 	XORQ         R10, R10
 	MOVQ         BX, R11
 	SUBQ         $0x00000040, R11
 
-unrolled_664:
+unrolled_900:
 	CMPQ    R10, R11
-	JGT     single_665
+	JGT     single_901
 	VMOVUPS (CX)(R10*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
@@ -8252,26 +10668,26 @@ unrolled_664:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(R10*4)
 	ADDQ    $0x00000040, R10
-	JMP     unrolled_664
+	JMP     unrolled_900
 
-single_665:
+single_901:
 	MOVQ BX, R11
 	SUBQ $0x00000010, R11
 
-single_loop_666:
+single_loop_902:
 	CMPQ    R10, R11
-	JGT     remainder_667
+	JGT     remainder_903
 	VMOVUPS (CX)(R10*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(R10*4)
 	ADDQ    $0x00000010, R10
-	JMP     single_loop_666
+	JMP     single_loop_902
 
-remainder_667:
+remainder_903:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_668
+	JE        span_done_904
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -8280,19 +10696,19 @@ remainder_667:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R10*4)
 
-span_done_668:
+span_done_904:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_669
+	JNE  same_pass_905
 	XORQ R9, R9
 
-same_pass_669:
+same_pass_905:
 	SUBQ BX, DX
-	JMP  plane_662
+	JMP  plane_898
 
-planes_done_663:
+planes_done_899:
 	VZEROUPPER
 	RET
 
@@ -8306,9 +10722,9 @@ TEXT ·forwardPatternAVX512F32(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+56(FP), SI
 
-row_670:
+row_906:
 	CMPQ    DX, $0x00
-	JE      rows_done_671
+	JE      rows_done_907
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -8316,9 +10732,9 @@ row_670:
 	MOVQ    DI, R9
 	SUBQ    $0x00000040, R9
 
-unrolled_672:
+unrolled_908:
 	CMPQ    R8, R9
-	JGT     single_673
+	JGT     single_909
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
@@ -8336,26 +10752,26 @@ unrolled_672:
 	VMULPS  192(BX)(R8*4), Z1, K1, Z1
 	VMOVUPS Z1, 192(AX)(R8*4)
 	ADDQ    $0x00000040, R8
-	JMP     unrolled_672
+	JMP     unrolled_908
 
-single_673:
+single_909:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_674:
+single_loop_910:
 	CMPQ    R8, R9
-	JGT     remainder_675
+	JGT     remainder_911
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
 	VMOVUPS Z1, (AX)(R8*4)
 	ADDQ    $0x00000010, R8
-	JMP     single_loop_674
+	JMP     single_loop_910
 
-remainder_675:
+remainder_911:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_676
+	JE        span_done_912
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -8364,15 +10780,15 @@ remainder_675:
 	VMULPS    (BX)(R8*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 
-span_done_676:
+span_done_912:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_670
+	JMP  row_906
 
-rows_done_671:
+rows_done_907:
 	VZEROUPPER
 	RET
 
@@ -8391,111 +10807,111 @@ TEXT ·forwardRingAVX512F32(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x00000180
-	JA     ring_segmented_677
+	JA     ring_segmented_913
 	MOVQ   R8, R9
 
-ring_len_678:
+ring_len_914:
 	CMPQ R9, $0x00000010
-	JAE  ring_len_done_679
+	JAE  ring_len_done_915
 	ADDQ R8, R9
-	JMP  ring_len_678
+	JMP  ring_len_914
 
-ring_len_done_679:
+ring_len_done_915:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000010, R10
 
-ring_step_680:
+ring_step_916:
 	CMPQ R10, R9
-	JB   ring_step_done_681
+	JB   ring_step_done_917
 	SUBQ R9, R10
-	JMP  ring_step_680
+	JMP  ring_step_916
 
-ring_step_done_681:
+ring_step_done_917:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000040, R10
 
-ring_step_682:
+ring_step_918:
 	CMPQ R10, R9
-	JB   ring_step_done_683
+	JB   ring_step_done_919
 	SUBQ R9, R10
-	JMP  ring_step_682
+	JMP  ring_step_918
 
-ring_step_done_683:
+ring_step_done_919:
 	MOVQ R10, 1936(SP)
 	MOVQ alpha_base+48(FP), R9
 	CMPQ AX, $0x01
-	JNE  ring_planes_684
+	JNE  ring_planes_920
 	XORQ AX, AX
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 
-ring_copy_686:
+ring_copy_922:
 	CMPQ    AX, R10
-	JGT     ring_copy_tail_687
+	JGT     ring_copy_tail_923
 	VMOVUPS (R9)(AX*4), Z1
 	VMOVUPS Z1, (DI)(AX*4)
 	ADDQ    $0x00000010, AX
-	JMP     ring_copy_686
+	JMP     ring_copy_922
 
-ring_copy_tail_687:
+ring_copy_tail_923:
 	SUBQ      AX, DX
-	JE        ring_extend_685
+	JE        ring_extend_921
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
 	VMOVUPS.Z (R9)(AX*4), K1, Z1
 	VMOVUPS   Z1, (DI)(AX*4)
-	JMP       ring_extend_685
+	JMP       ring_extend_921
 
-ring_planes_684:
+ring_planes_920:
 	XORQ R10, R10
 	XORQ R11, R11
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_690
+	JA   ring_long_planes_926
 
-ring_fill_689:
+ring_fill_925:
 	VBROADCASTSS (R9)(R10*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	VMOVUPS      Z1, 64(DI)(R11*4)
 	ADDQ         AX, R11
 	INCQ         R10
 	CMPQ         R10, DX
-	JB           ring_fill_689
-	JMP          ring_extend_685
+	JB           ring_fill_925
+	JMP          ring_extend_921
 
-ring_long_planes_690:
-ring_channel_688:
+ring_long_planes_926:
+ring_channel_924:
 	CMPQ         R10, DX
-	JE           ring_extend_685
+	JE           ring_extend_921
 	VBROADCASTSS (R9)(R10*4), Z1
 	XORQ         R12, R12
 
-ring_plane_691:
+ring_plane_927:
 	MOVQ    R11, R13
 	ADDQ    R12, R13
 	VMOVUPS Z1, (DI)(R13*4)
 	ADDQ    $0x00000010, R12
 	CMPQ    R12, AX
-	JB      ring_plane_691
+	JB      ring_plane_927
 	ADDQ    AX, R11
 	INCQ    R10
-	JMP     ring_channel_688
+	JMP     ring_channel_924
 
-ring_extend_685:
+ring_extend_921:
 	MOVQ 1920(SP), AX
 	MOVQ R8, DX
 
-ring_element_692:
+ring_element_928:
 	CMPQ DX, AX
-	JAE  ring_repeated_693
+	JAE  ring_repeated_929
 	MOVQ DX, R9
 	SUBQ R8, R9
 	MOVL (DI)(R9*4), R9
 	MOVL R9, (DI)(DX*4)
 	INCQ DX
-	JMP  ring_element_692
+	JMP  ring_element_928
 
-ring_repeated_693:
+ring_repeated_929:
 	VMOVUPS (DI), Z1
 	VMOVUPS Z1, (DI)(AX*4)
 	VMOVUPS 64(DI), Z1
@@ -8509,9 +10925,9 @@ ring_repeated_693:
 	MOVQ    SI, R8
 	SUBQ    $0x00000040, R8
 
-unrolled_694:
+unrolled_930:
 	CMPQ    DX, R8
-	JGT     single_695
+	JGT     single_931
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -8533,15 +10949,15 @@ unrolled_694:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000040, DX
-	JMP     unrolled_694
+	JMP     unrolled_930
 
-single_695:
+single_931:
 	MOVQ SI, R8
 	SUBQ $0x00000010, R8
 
-single_loop_696:
+single_loop_932:
 	CMPQ    DX, R8
-	JGT     remainder_697
+	JGT     remainder_933
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -8551,11 +10967,11 @@ single_loop_696:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000010, DX
-	JMP     single_loop_696
+	JMP     single_loop_932
 
-remainder_697:
+remainder_933:
 	SUBQ      DX, SI
-	JE        span_done_698
+	JE        span_done_934
 	MOVQ      $-1, R8
 	BZHIQ     SI, R8, SI
 	KMOVW     SI, K1
@@ -8564,11 +10980,13 @@ remainder_697:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(DX*4)
 
-span_done_698:
+span_done_934:
 	JMP ring_finished_forwardAVX512F32
 
-ring_segmented_677:
+ring_segmented_913:
 	MOVQ inner+72(FP), R8
+	CMPQ R8, $0x01
+	JE   ring_rows_935
 	CMPQ R8, $0x00000180
 	JA   ring_finished_forwardAVX512F32
 	MOVQ $0x00000180, AX
@@ -8578,9 +10996,9 @@ ring_segmented_677:
 	MOVQ $0x00000000, 1960(SP)
 	MOVQ $0x00000000, 1944(SP)
 
-ring_segment_699:
+ring_segment_936:
 	CMPQ    SI, $0x00
-	JE      ring_done_700
+	JE      ring_done_937
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -8597,109 +11015,109 @@ ring_segment_699:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R10
 
-ring_len_701:
+ring_len_938:
 	CMPQ R10, $0x00000010
-	JAE  ring_len_done_702
+	JAE  ring_len_done_939
 	ADDQ R9, R10
-	JMP  ring_len_701
+	JMP  ring_len_938
 
-ring_len_done_702:
+ring_len_done_939:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000010, R11
 
-ring_step_703:
+ring_step_940:
 	CMPQ R11, R10
-	JB   ring_step_done_704
+	JB   ring_step_done_941
 	SUBQ R10, R11
-	JMP  ring_step_703
+	JMP  ring_step_940
 
-ring_step_done_704:
+ring_step_done_941:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000040, R11
 
-ring_step_705:
+ring_step_942:
 	CMPQ R11, R10
-	JB   ring_step_done_706
+	JB   ring_step_done_943
 	SUBQ R10, R11
-	JMP  ring_step_705
+	JMP  ring_step_942
 
-ring_step_done_706:
+ring_step_done_943:
 	MOVQ R11, 1936(SP)
 	MOVQ alpha_base+48(FP), R10
 	LEAQ (R10)(AX*4), R10
 	CMPQ R8, $0x01
-	JNE  ring_planes_707
+	JNE  ring_planes_944
 	XORQ AX, AX
 	MOVQ DX, R8
 	SUBQ $0x00000010, R8
 
-ring_copy_709:
+ring_copy_946:
 	CMPQ    AX, R8
-	JGT     ring_copy_tail_710
+	JGT     ring_copy_tail_947
 	VMOVUPS (R10)(AX*4), Z1
 	VMOVUPS Z1, (DI)(AX*4)
 	ADDQ    $0x00000010, AX
-	JMP     ring_copy_709
+	JMP     ring_copy_946
 
-ring_copy_tail_710:
+ring_copy_tail_947:
 	SUBQ      AX, DX
-	JE        ring_extend_708
+	JE        ring_extend_945
 	MOVQ      $-1, R8
 	BZHIQ     DX, R8, DX
 	KMOVW     DX, K1
 	VMOVUPS.Z (R10)(AX*4), K1, Z1
 	VMOVUPS   Z1, (DI)(AX*4)
-	JMP       ring_extend_708
+	JMP       ring_extend_945
 
-ring_planes_707:
+ring_planes_944:
 	XORQ AX, AX
 	XORQ R11, R11
 	CMPQ R8, $0x00000020
-	JA   ring_long_planes_713
+	JA   ring_long_planes_950
 
-ring_fill_712:
+ring_fill_949:
 	VBROADCASTSS (R10)(AX*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	VMOVUPS      Z1, 64(DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         AX
 	CMPQ         AX, DX
-	JB           ring_fill_712
-	JMP          ring_extend_708
+	JB           ring_fill_949
+	JMP          ring_extend_945
 
-ring_long_planes_713:
-ring_channel_711:
+ring_long_planes_950:
+ring_channel_948:
 	CMPQ         AX, DX
-	JE           ring_extend_708
+	JE           ring_extend_945
 	VBROADCASTSS (R10)(AX*4), Z1
 	XORQ         R12, R12
 
-ring_plane_714:
+ring_plane_951:
 	MOVQ    R11, R13
 	ADDQ    R12, R13
 	VMOVUPS Z1, (DI)(R13*4)
 	ADDQ    $0x00000010, R12
 	CMPQ    R12, R8
-	JB      ring_plane_714
+	JB      ring_plane_951
 	ADDQ    R8, R11
 	INCQ    AX
-	JMP     ring_channel_711
+	JMP     ring_channel_948
 
-ring_extend_708:
+ring_extend_945:
 	MOVQ 1920(SP), AX
 	MOVQ R9, DX
 
-ring_element_715:
+ring_element_952:
 	CMPQ DX, AX
-	JAE  ring_repeated_716
+	JAE  ring_repeated_953
 	MOVQ DX, R8
 	SUBQ R9, R8
 	MOVL (DI)(R8*4), R8
 	MOVL R8, (DI)(DX*4)
 	INCQ DX
-	JMP  ring_element_715
+	JMP  ring_element_952
 
-ring_repeated_716:
+ring_repeated_953:
 	VMOVUPS (DI), Z1
 	VMOVUPS Z1, (DI)(AX*4)
 	VMOVUPS 64(DI), Z1
@@ -8714,9 +11132,9 @@ ring_repeated_716:
 	MOVQ    DX, R9
 	SUBQ    $0x00000040, R9
 
-unrolled_717:
+unrolled_954:
 	CMPQ    R8, R9
-	JGT     single_718
+	JGT     single_955
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -8738,15 +11156,15 @@ unrolled_717:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000040, R8
-	JMP     unrolled_717
+	JMP     unrolled_954
 
-single_718:
+single_955:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-single_loop_719:
+single_loop_956:
 	CMPQ    R8, R9
-	JGT     remainder_720
+	JGT     remainder_957
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -8756,11 +11174,11 @@ single_loop_719:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000010, R8
-	JMP     single_loop_719
+	JMP     single_loop_956
 
-remainder_720:
+remainder_957:
 	SUBQ      R8, DX
-	JE        span_done_721
+	JE        span_done_958
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -8769,7 +11187,7 @@ remainder_720:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-span_done_721:
+span_done_958:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -8780,14 +11198,229 @@ span_done_721:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_722
+	JNE  ring_next_959
 	XORQ AX, AX
 
-ring_next_722:
+ring_next_959:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_699
+	JMP  ring_segment_936
 
-ring_done_700:
+ring_done_937:
+	JMP ring_finished_forwardAVX512F32
+
+ring_rows_935:
+	MOVQ $0x00000000, 1944(SP)
+
+ring_block_960:
+	MOVQ    1944(SP), AX
+	MOVQ    alpha_len+56(FP), CX
+	CMPQ    AX, CX
+	JE      ring_finished_forwardAVX512F32
+	SUBQ    AX, CX
+	MOVQ    $0x00000180, DX
+	CMPQ    CX, DX
+	CMOVQHI DX, CX
+	MOVQ    CX, 1968(SP)
+	MOVQ    CX, DX
+
+ring_len_961:
+	CMPQ DX, $0x00000010
+	JAE  ring_len_done_962
+	ADDQ CX, DX
+	JMP  ring_len_961
+
+ring_len_done_962:
+	MOVQ DX, 1920(SP)
+	MOVQ $0x00000010, BX
+
+ring_step_963:
+	CMPQ BX, DX
+	JB   ring_step_done_964
+	SUBQ DX, BX
+	JMP  ring_step_963
+
+ring_step_done_964:
+	MOVQ BX, 1928(SP)
+	MOVQ $0x00000040, BX
+
+ring_step_965:
+	CMPQ BX, DX
+	JB   ring_step_done_966
+	SUBQ DX, BX
+	JMP  ring_step_965
+
+ring_step_done_966:
+	MOVQ BX, 1936(SP)
+	MOVQ alpha_base+48(FP), DX
+	LEAQ (DX)(AX*4), DX
+	MOVQ inner+72(FP), BX
+	CMPQ BX, $0x01
+	JNE  ring_planes_967
+	XORQ BX, BX
+	MOVQ CX, SI
+	SUBQ $0x00000010, SI
+
+ring_copy_969:
+	CMPQ    BX, SI
+	JGT     ring_copy_tail_970
+	VMOVUPS (DX)(BX*4), Z1
+	VMOVUPS Z1, (DI)(BX*4)
+	ADDQ    $0x00000010, BX
+	JMP     ring_copy_969
+
+ring_copy_tail_970:
+	MOVQ      CX, SI
+	SUBQ      BX, SI
+	JE        ring_extend_968
+	MOVQ      $-1, R8
+	BZHIQ     SI, R8, SI
+	KMOVW     SI, K1
+	VMOVUPS.Z (DX)(BX*4), K1, Z1
+	VMOVUPS   Z1, (DI)(BX*4)
+	JMP       ring_extend_968
+
+ring_planes_967:
+	XORQ SI, SI
+	XORQ R8, R8
+	CMPQ BX, $0x00000020
+	JA   ring_long_planes_973
+
+ring_fill_972:
+	VBROADCASTSS (DX)(SI*4), Z1
+	VMOVUPS      Z1, (DI)(R8*4)
+	VMOVUPS      Z1, 64(DI)(R8*4)
+	ADDQ         BX, R8
+	INCQ         SI
+	CMPQ         SI, CX
+	JB           ring_fill_972
+	JMP          ring_extend_968
+
+ring_long_planes_973:
+ring_channel_971:
+	CMPQ         SI, CX
+	JE           ring_extend_968
+	VBROADCASTSS (DX)(SI*4), Z1
+	XORQ         R9, R9
+
+ring_plane_974:
+	MOVQ    R8, R10
+	ADDQ    R9, R10
+	VMOVUPS Z1, (DI)(R10*4)
+	ADDQ    $0x00000010, R9
+	CMPQ    R9, BX
+	JB      ring_plane_974
+	ADDQ    BX, R8
+	INCQ    SI
+	JMP     ring_channel_971
+
+ring_extend_968:
+	MOVQ 1920(SP), DX
+	MOVQ CX, BX
+
+ring_element_975:
+	CMPQ BX, DX
+	JAE  ring_repeated_976
+	MOVQ BX, SI
+	SUBQ CX, SI
+	MOVL (DI)(SI*4), SI
+	MOVL SI, (DI)(BX*4)
+	INCQ BX
+	JMP  ring_element_975
+
+ring_repeated_976:
+	VMOVUPS (DI), Z1
+	VMOVUPS Z1, (DI)(DX*4)
+	VMOVUPS 64(DI), Z1
+	VMOVUPS Z1, 64(DI)(DX*4)
+	VMOVUPS 128(DI), Z1
+	VMOVUPS Z1, 128(DI)(DX*4)
+	VMOVUPS 192(DI), Z1
+	VMOVUPS Z1, 192(DI)(DX*4)
+	SHLQ    $0x02, AX
+	MOVQ    x_base+24(FP), BX
+	ADDQ    AX, BX
+	MOVQ    dst_base+0(FP), CX
+	ADDQ    AX, CX
+	MOVQ    x_len+32(FP), SI
+
+ring_row_977:
+	CMPQ SI, $0x00
+	JE   ring_rows_done_978
+	XORQ AX, AX
+	MOVQ 1968(SP), DX
+	XORQ R8, R8
+	MOVQ DX, R9
+	SUBQ $0x00000040, R9
+
+unrolled_979:
+	CMPQ    R8, R9
+	JGT     single_980
+	VMOVUPS (BX)(R8*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMULPS  (DI)(AX*4), Z1, K1, Z1
+	VMOVUPS Z1, (CX)(R8*4)
+	VMOVUPS 64(BX)(R8*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMULPS  64(DI)(AX*4), Z1, K1, Z1
+	VMOVUPS Z1, 64(CX)(R8*4)
+	VMOVUPS 128(BX)(R8*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMULPS  128(DI)(AX*4), Z1, K1, Z1
+	VMOVUPS Z1, 128(CX)(R8*4)
+	VMOVUPS 192(BX)(R8*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMULPS  192(DI)(AX*4), Z1, K1, Z1
+	VMOVUPS Z1, 192(CX)(R8*4)
+	ADDQ    1936(SP), AX
+	MOVQ    AX, R10
+	SUBQ    1920(SP), R10
+	CMOVQCC R10, AX
+	ADDQ    $0x00000040, R8
+	JMP     unrolled_979
+
+single_980:
+	MOVQ DX, R9
+	SUBQ $0x00000010, R9
+
+single_loop_981:
+	CMPQ    R8, R9
+	JGT     remainder_982
+	VMOVUPS (BX)(R8*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMULPS  (DI)(AX*4), Z1, K1, Z1
+	VMOVUPS Z1, (CX)(R8*4)
+	ADDQ    1928(SP), AX
+	MOVQ    AX, R10
+	SUBQ    1920(SP), R10
+	CMOVQCC R10, AX
+	ADDQ    $0x00000010, R8
+	JMP     single_loop_981
+
+remainder_982:
+	SUBQ      R8, DX
+	JE        span_done_983
+	MOVQ      $-1, R9
+	BZHIQ     DX, R9, DX
+	KMOVW     DX, K1
+	VMOVUPS.Z (BX)(R8*4), K1, Z1
+	VCMPPS    $0x1a, Z0, Z1, K1, K2
+	VMULPS    (DI)(AX*4), Z1, K2, Z1
+	VMOVUPS   Z1, K1, (CX)(R8*4)
+
+span_done_983:
+	MOVQ alpha_len+56(FP), AX
+	SUBQ AX, SI
+	SHLQ $0x02, AX
+	ADDQ AX, BX
+	ADDQ AX, CX
+	JMP  ring_row_977
+
+ring_rows_done_978:
+	MOVQ 1944(SP), AX
+	ADDQ 1968(SP), AX
+	MOVQ AX, 1944(SP)
+	JMP  ring_block_960
+
 ring_finished_forwardAVX512F32:
 	VZEROUPPER
 	RET
@@ -8812,11 +11445,11 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_723
+	JB           cached_984
 	CMPQ         AX, DX
-	JE           cached_723
+	JE           cached_984
 	CMPQ         AX, CX
-	JE           cached_723
+	JE           cached_984
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -8825,7 +11458,7 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_725
+	JE           aligned_986
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -8844,13 +11477,13 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	VMOVUPS      Z10, K1, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_725:
+aligned_986:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_726:
+unrolled_987:
 	CMPQ        SI, DI
-	JGT         single_727
+	JGT         single_988
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -8900,15 +11533,15 @@ unrolled_726:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
-	JMP         unrolled_726
+	JMP         unrolled_987
 
-single_727:
+single_988:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_728:
+single_loop_989:
 	CMPQ        SI, DI
-	JGT         remainder_729
+	JGT         remainder_990
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -8922,11 +11555,11 @@ single_loop_728:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
-	JMP         single_loop_728
+	JMP         single_loop_989
 
-remainder_729:
+remainder_990:
 	SUBQ        SI, BX
-	JE          span_done_730
+	JE          span_done_991
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -8943,18 +11576,18 @@ remainder_729:
 	VMULPS      Z9, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(SI*4)
 
-span_done_730:
+span_done_991:
 	SFENCE
-	JMP stored_724
+	JMP stored_985
 
-cached_723:
+cached_984:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_731:
+unrolled_992:
 	CMPQ        SI, DI
-	JGT         single_732
+	JGT         single_993
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -9004,15 +11637,15 @@ unrolled_731:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
-	JMP         unrolled_731
+	JMP         unrolled_992
 
-single_732:
+single_993:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_733:
+single_loop_994:
 	CMPQ        SI, DI
-	JGT         remainder_734
+	JGT         remainder_995
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -9026,11 +11659,11 @@ single_loop_733:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
-	JMP         single_loop_733
+	JMP         single_loop_994
 
-remainder_734:
+remainder_995:
 	SUBQ        SI, BX
-	JE          span_done_735
+	JE          span_done_996
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -9047,8 +11680,8 @@ remainder_734:
 	VMULPS      Z9, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(SI*4)
 
-span_done_735:
-stored_724:
+span_done_996:
+stored_985:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -9082,9 +11715,9 @@ TEXT ·backwardPlanesAVX512F32(SB), NOSPLIT, $0-128
 	SHLQ   $0x02, R10
 	XORQ   R11, R11
 
-plane_736:
+plane_997:
 	CMPQ         BX, $0x00
-	JE           planes_done_737
+	JE           planes_done_998
 	VBROADCASTSS (R9)(R11*4), Z9
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -9098,9 +11731,9 @@ plane_736:
 	MOVQ         DI, R13
 	SUBQ         $0x00000040, R13
 
-unrolled_738:
+unrolled_999:
 	CMPQ        R12, R13
-	JGT         single_739
+	JGT         single_1000
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -9150,15 +11783,15 @@ unrolled_738:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, 192(AX)(R12*4)
 	ADDQ        $0x00000040, R12
-	JMP         unrolled_738
+	JMP         unrolled_999
 
-single_739:
+single_1000:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 
-single_loop_740:
+single_loop_1001:
 	CMPQ        R12, R13
-	JGT         remainder_741
+	JGT         remainder_1002
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -9172,12 +11805,12 @@ single_loop_740:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, (AX)(R12*4)
 	ADDQ        $0x00000010, R12
-	JMP         single_loop_740
+	JMP         single_loop_1001
 
-remainder_741:
+remainder_1002:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_742
+	JE          span_done_1003
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -9194,7 +11827,7 @@ remainder_741:
 	VMULPS      Z9, Z10, K2, Z10
 	VMOVUPS     Z10, K1, (AX)(R12*4)
 
-span_done_742:
+span_done_1003:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -9215,14 +11848,14 @@ span_done_742:
 	ADDQ          R10, AX
 	INCQ          R11
 	CMPQ          R11, R8
-	JNE           same_pass_743
+	JNE           same_pass_1004
 	XORQ          R11, R11
 
-same_pass_743:
+same_pass_1004:
 	SUBQ DI, BX
-	JMP  plane_736
+	JMP  plane_997
 
-planes_done_737:
+planes_done_998:
 	VZEROUPPER
 	RET
 
@@ -9238,9 +11871,9 @@ TEXT ·backwardPatternAVX512F32(SB), NOSPLIT, $0-120
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), R8
 
-row_744:
+row_1005:
 	CMPQ    BX, $0x00
-	JE      rows_done_745
+	JE      rows_done_1006
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -9248,9 +11881,9 @@ row_744:
 	MOVQ    R9, R11
 	SUBQ    $0x00000040, R11
 
-unrolled_746:
+unrolled_1007:
 	CMPQ        R10, R11
-	JGT         single_747
+	JGT         single_1008
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -9316,15 +11949,15 @@ unrolled_746:
 	VMULPS      192(SI)(R10*4), Z1, K1, Z1
 	VMOVUPS     Z1, 192(AX)(R10*4)
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_746
+	JMP         unrolled_1007
 
-single_747:
+single_1008:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-single_loop_748:
+single_loop_1009:
 	CMPQ        R10, R11
-	JGT         remainder_749
+	JGT         remainder_1010
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -9342,12 +11975,12 @@ single_loop_748:
 	VMULPS      (SI)(R10*4), Z1, K1, Z1
 	VMOVUPS     Z1, (AX)(R10*4)
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_748
+	JMP         single_loop_1009
 
-remainder_749:
+remainder_1010:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_750
+	JE          span_done_1011
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -9368,16 +12001,16 @@ remainder_749:
 	VMULPS      (SI)(R10*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_750:
+span_done_1011:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_744
+	JMP  row_1005
 
-rows_done_745:
+rows_done_1006:
 	VZEROUPPER
 	RET
 
@@ -9400,111 +12033,111 @@ TEXT ·backwardRingAVX512F32(SB), $1856-128
 	MOVQ   DX, R10
 	IMULQ  AX, R10
 	CMPQ   R10, $0x00000030
-	JA     ring_segmented_751
+	JA     ring_segmented_1012
 	MOVQ   R10, R11
 
-ring_len_752:
+ring_len_1013:
 	CMPQ R11, $0x00000010
-	JAE  ring_len_done_753
+	JAE  ring_len_done_1014
 	ADDQ R10, R11
-	JMP  ring_len_752
+	JMP  ring_len_1013
 
-ring_len_done_753:
+ring_len_done_1014:
 	MOVQ R11, 1792(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_754:
+ring_step_1015:
 	CMPQ R12, R11
-	JB   ring_step_done_755
+	JB   ring_step_done_1016
 	SUBQ R11, R12
-	JMP  ring_step_754
+	JMP  ring_step_1015
 
-ring_step_done_755:
+ring_step_done_1016:
 	MOVQ R12, 1800(SP)
 	MOVQ $0x00000040, R12
 
-ring_step_756:
+ring_step_1017:
 	CMPQ R12, R11
-	JB   ring_step_done_757
+	JB   ring_step_done_1018
 	SUBQ R11, R12
-	JMP  ring_step_756
+	JMP  ring_step_1017
 
-ring_step_done_757:
+ring_step_done_1018:
 	MOVQ R12, 1808(SP)
 	MOVQ alpha_base+72(FP), R11
 	CMPQ AX, $0x01
-	JNE  ring_planes_758
+	JNE  ring_planes_1019
 	XORQ AX, AX
 	MOVQ DX, R12
 	SUBQ $0x00000010, R12
 
-ring_copy_760:
+ring_copy_1021:
 	CMPQ    AX, R12
-	JGT     ring_copy_tail_761
+	JGT     ring_copy_tail_1022
 	VMOVUPS (R11)(AX*4), Z1
 	VMOVUPS Z1, (R8)(AX*4)
 	ADDQ    $0x00000010, AX
-	JMP     ring_copy_760
+	JMP     ring_copy_1021
 
-ring_copy_tail_761:
+ring_copy_tail_1022:
 	SUBQ      AX, DX
-	JE        ring_extend_759
+	JE        ring_extend_1020
 	MOVQ      $-1, R12
 	BZHIQ     DX, R12, DX
 	KMOVW     DX, K1
 	VMOVUPS.Z (R11)(AX*4), K1, Z1
 	VMOVUPS   Z1, (R8)(AX*4)
-	JMP       ring_extend_759
+	JMP       ring_extend_1020
 
-ring_planes_758:
+ring_planes_1019:
 	XORQ R12, R12
 	XORQ R13, R13
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_764
+	JA   ring_long_planes_1025
 
-ring_fill_763:
+ring_fill_1024:
 	VBROADCASTSS (R11)(R12*4), Z1
 	VMOVUPS      Z1, (R8)(R13*4)
 	VMOVUPS      Z1, 64(R8)(R13*4)
 	ADDQ         AX, R13
 	INCQ         R12
 	CMPQ         R12, DX
-	JB           ring_fill_763
-	JMP          ring_extend_759
+	JB           ring_fill_1024
+	JMP          ring_extend_1020
 
-ring_long_planes_764:
-ring_channel_762:
+ring_long_planes_1025:
+ring_channel_1023:
 	CMPQ         R12, DX
-	JE           ring_extend_759
+	JE           ring_extend_1020
 	VBROADCASTSS (R11)(R12*4), Z1
 	XORQ         R14, R14
 
-ring_plane_765:
+ring_plane_1026:
 	MOVQ    R13, R15
 	ADDQ    R14, R15
 	VMOVUPS Z1, (R8)(R15*4)
 	ADDQ    $0x00000010, R14
 	CMPQ    R14, AX
-	JB      ring_plane_765
+	JB      ring_plane_1026
 	ADDQ    AX, R13
 	INCQ    R12
-	JMP     ring_channel_762
+	JMP     ring_channel_1023
 
-ring_extend_759:
+ring_extend_1020:
 	MOVQ 1792(SP), AX
 	MOVQ R10, DX
 
-ring_element_766:
+ring_element_1027:
 	CMPQ DX, AX
-	JAE  ring_repeated_767
+	JAE  ring_repeated_1028
 	MOVQ DX, R11
 	SUBQ R10, R11
 	MOVL (R8)(R11*4), R11
 	MOVL R11, (R8)(DX*4)
 	INCQ DX
-	JMP  ring_element_766
+	JMP  ring_element_1027
 
-ring_repeated_767:
+ring_repeated_1028:
 	VMOVUPS (R8), Z1
 	VMOVUPS Z1, (R8)(AX*4)
 	VMOVUPS 64(R8), Z1
@@ -9517,22 +12150,22 @@ ring_repeated_767:
 	MOVQ    1792(SP), DX
 	ADDQ    $0x00000040, DX
 
-sums_zero_768:
+sums_zero_1029:
 	CMPQ    AX, DX
-	JAE     sums_zeroed_769
+	JAE     sums_zeroed_1030
 	VMOVUPD Z0, (R9)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_zero_768
+	JMP     sums_zero_1029
 
-sums_zeroed_769:
+sums_zeroed_1030:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ DI, R10
 	SUBQ $0x00000040, R10
 
-unrolled_770:
+unrolled_1031:
 	CMPQ        DX, R10
-	JGT         single_771
+	JGT         single_1032
 	VMOVUPS     (BX)(DX*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(DX*4), Z1
@@ -9602,15 +12235,15 @@ unrolled_770:
 	SUBQ        1792(SP), R11
 	CMOVQCC     R11, AX
 	ADDQ        $0x00000040, DX
-	JMP         unrolled_770
+	JMP         unrolled_1031
 
-single_771:
+single_1032:
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 
-single_loop_772:
+single_loop_1033:
 	CMPQ        DX, R10
-	JGT         remainder_773
+	JGT         remainder_1034
 	VMOVUPS     (BX)(DX*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(DX*4), Z1
@@ -9632,11 +12265,11 @@ single_loop_772:
 	SUBQ        1792(SP), R11
 	CMOVQCC     R11, AX
 	ADDQ        $0x00000010, DX
-	JMP         single_loop_772
+	JMP         single_loop_1033
 
-remainder_773:
+remainder_1034:
 	SUBQ        DX, DI
-	JE          span_done_774
+	JE          span_done_1035
 	MOVQ        $-1, R10
 	BZHIQ       DI, R10, DI
 	KMOVW       DI, K1
@@ -9657,7 +12290,7 @@ remainder_773:
 	VMULPS      (R8)(AX*4), Z0, K2, Z0
 	VMOVUPS     Z0, K1, (CX)(DX*4)
 
-span_done_774:
+span_done_1035:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
@@ -9665,49 +12298,49 @@ span_done_774:
 	MOVQ  DX, BX
 	ADDQ  $0x00000040, BX
 
-fold_ext_775:
+fold_ext_1036:
 	CMPQ    BX, DX
-	JBE     fold_ext_done_776
+	JBE     fold_ext_done_1037
 	SUBQ    $0x00000008, BX
 	MOVQ    BX, SI
 	SUBQ    DX, SI
 	VMOVUPD (R9)(SI*8), Z0
 	VADDPD  (R9)(BX*8), Z0, Z0
 	VMOVUPD Z0, (R9)(SI*8)
-	JMP     fold_ext_775
+	JMP     fold_ext_1036
 
-fold_ext_done_776:
-fold_777:
+fold_ext_done_1037:
+fold_1038:
 	CMPQ   DX, AX
-	JBE    folded_778
+	JBE    folded_1039
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (R9)(DX*8), X0
 	VADDSD (R9)(SI*8), X0, X0
 	VMOVSD X0, (R9)(SI*8)
-	JMP    fold_777
+	JMP    fold_1038
 
-folded_778:
+folded_1039:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_779
+	JNE  sums_planes_1040
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_782:
+sums_vector_1043:
 	CMPQ      AX, DX
-	JGT       sums_scalar_780
+	JGT       sums_scalar_1041
 	VCVTPS2PD (CX)(AX*4), Z0
 	VADDPD    (R9)(AX*8), Z0, Z0
 	VCVTPD2PS Z0, Y0
 	VMOVUPS   Y0, (CX)(AX*4)
 	ADDQ      $0x00000008, AX
-	JMP       sums_vector_782
+	JMP       sums_vector_1043
 
-sums_scalar_780:
+sums_scalar_1041:
 	CMPQ      AX, alpha_len+80(FP)
-	JE        sums_done_781
+	JE        sums_done_1042
 	VMOVSD    (R9)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
@@ -9715,18 +12348,18 @@ sums_scalar_780:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_780
+	JMP       sums_scalar_1041
 
-sums_planes_779:
+sums_planes_1040:
 	XORQ BX, BX
 	MOVQ inner+120(FP), SI
 	SHLQ $0x03, SI
 
-sums_group_783:
+sums_group_1044:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_785
+	JB     sums_single_1046
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -9735,7 +12368,7 @@ sums_group_783:
 	LEAQ   (DI)(SI*2), R8
 	XORQ   DX, DX
 
-sums_group_plane_784:
+sums_group_plane_1045:
 	VADDSD    (DI), X0, X0
 	VADDSD    (DI)(SI*1), X1, X1
 	VADDSD    (R8), X2, X2
@@ -9744,7 +12377,7 @@ sums_group_plane_784:
 	ADDQ      $0x08, R8
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_group_plane_784
+	JB        sums_group_plane_1045
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (CX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -9769,33 +12402,35 @@ sums_group_plane_784:
 	SHRQ      $0x01, DX
 	ADDQ      DX, BX
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_783
+	JMP       sums_group_1044
 
-sums_single_785:
+sums_single_1046:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_781
+	JE     sums_done_1042
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_786:
+sums_single_plane_1047:
 	VADDSD    (R9)(BX*8), X0, X0
 	INCQ      BX
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_single_plane_786
+	JB        sums_single_plane_1047
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_785
+	JMP       sums_single_1046
 
-sums_done_781:
+sums_done_1042:
 	JMP ring_finished_backwardAVX512F32
 
-ring_segmented_751:
+ring_segmented_1012:
 	MOVQ inner+120(FP), R10
+	CMPQ R10, $0x01
+	JE   ring_rows_1048
 	CMPQ R10, $0x00000030
 	JA   ring_finished_backwardAVX512F32
 	MOVQ $0x00000030, AX
@@ -9805,9 +12440,9 @@ ring_segmented_751:
 	MOVQ $0x00000000, 1832(SP)
 	MOVQ $0x00000000, 1816(SP)
 
-ring_segment_787:
+ring_segment_1049:
 	CMPQ    DI, $0x00
-	JE      ring_done_788
+	JE      ring_done_1050
 	MOVQ    1816(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+120(FP), R10
@@ -9824,109 +12459,109 @@ ring_segment_787:
 	MOVQ    R12, 1848(SP)
 	MOVQ    R11, R12
 
-ring_len_789:
+ring_len_1051:
 	CMPQ R12, $0x00000010
-	JAE  ring_len_done_790
+	JAE  ring_len_done_1052
 	ADDQ R11, R12
-	JMP  ring_len_789
+	JMP  ring_len_1051
 
-ring_len_done_790:
+ring_len_done_1052:
 	MOVQ R12, 1792(SP)
 	MOVQ $0x00000010, R13
 
-ring_step_791:
+ring_step_1053:
 	CMPQ R13, R12
-	JB   ring_step_done_792
+	JB   ring_step_done_1054
 	SUBQ R12, R13
-	JMP  ring_step_791
+	JMP  ring_step_1053
 
-ring_step_done_792:
+ring_step_done_1054:
 	MOVQ R13, 1800(SP)
 	MOVQ $0x00000040, R13
 
-ring_step_793:
+ring_step_1055:
 	CMPQ R13, R12
-	JB   ring_step_done_794
+	JB   ring_step_done_1056
 	SUBQ R12, R13
-	JMP  ring_step_793
+	JMP  ring_step_1055
 
-ring_step_done_794:
+ring_step_done_1056:
 	MOVQ R13, 1808(SP)
 	MOVQ alpha_base+72(FP), R12
 	LEAQ (R12)(AX*4), R12
 	CMPQ R10, $0x01
-	JNE  ring_planes_795
+	JNE  ring_planes_1057
 	XORQ AX, AX
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 
-ring_copy_797:
+ring_copy_1059:
 	CMPQ    AX, R10
-	JGT     ring_copy_tail_798
+	JGT     ring_copy_tail_1060
 	VMOVUPS (R12)(AX*4), Z1
 	VMOVUPS Z1, (R8)(AX*4)
 	ADDQ    $0x00000010, AX
-	JMP     ring_copy_797
+	JMP     ring_copy_1059
 
-ring_copy_tail_798:
+ring_copy_tail_1060:
 	SUBQ      AX, DX
-	JE        ring_extend_796
+	JE        ring_extend_1058
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
 	VMOVUPS.Z (R12)(AX*4), K1, Z1
 	VMOVUPS   Z1, (R8)(AX*4)
-	JMP       ring_extend_796
+	JMP       ring_extend_1058
 
-ring_planes_795:
+ring_planes_1057:
 	XORQ AX, AX
 	XORQ R13, R13
 	CMPQ R10, $0x00000020
-	JA   ring_long_planes_801
+	JA   ring_long_planes_1063
 
-ring_fill_800:
+ring_fill_1062:
 	VBROADCASTSS (R12)(AX*4), Z1
 	VMOVUPS      Z1, (R8)(R13*4)
 	VMOVUPS      Z1, 64(R8)(R13*4)
 	ADDQ         R10, R13
 	INCQ         AX
 	CMPQ         AX, DX
-	JB           ring_fill_800
-	JMP          ring_extend_796
+	JB           ring_fill_1062
+	JMP          ring_extend_1058
 
-ring_long_planes_801:
-ring_channel_799:
+ring_long_planes_1063:
+ring_channel_1061:
 	CMPQ         AX, DX
-	JE           ring_extend_796
+	JE           ring_extend_1058
 	VBROADCASTSS (R12)(AX*4), Z1
 	XORQ         R14, R14
 
-ring_plane_802:
+ring_plane_1064:
 	MOVQ    R13, R15
 	ADDQ    R14, R15
 	VMOVUPS Z1, (R8)(R15*4)
 	ADDQ    $0x00000010, R14
 	CMPQ    R14, R10
-	JB      ring_plane_802
+	JB      ring_plane_1064
 	ADDQ    R10, R13
 	INCQ    AX
-	JMP     ring_channel_799
+	JMP     ring_channel_1061
 
-ring_extend_796:
+ring_extend_1058:
 	MOVQ 1792(SP), AX
 	MOVQ R11, DX
 
-ring_element_803:
+ring_element_1065:
 	CMPQ DX, AX
-	JAE  ring_repeated_804
+	JAE  ring_repeated_1066
 	MOVQ DX, R10
 	SUBQ R11, R10
 	MOVL (R8)(R10*4), R10
 	MOVL R10, (R8)(DX*4)
 	INCQ DX
-	JMP  ring_element_803
+	JMP  ring_element_1065
 
-ring_repeated_804:
+ring_repeated_1066:
 	VMOVUPS (R8), Z1
 	VMOVUPS Z1, (R8)(AX*4)
 	VMOVUPS 64(R8), Z1
@@ -9939,23 +12574,23 @@ ring_repeated_804:
 	MOVQ    1792(SP), DX
 	ADDQ    $0x00000040, DX
 
-sums_zero_805:
+sums_zero_1067:
 	CMPQ    AX, DX
-	JAE     sums_zeroed_806
+	JAE     sums_zeroed_1068
 	VMOVUPD Z0, (R9)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_zero_805
+	JMP     sums_zero_1067
 
-sums_zeroed_806:
+sums_zeroed_1068:
 	XORQ AX, AX
 	MOVQ 1848(SP), DX
 	XORQ R10, R10
 	MOVQ DX, R11
 	SUBQ $0x00000040, R11
 
-unrolled_807:
+unrolled_1069:
 	CMPQ        R10, R11
-	JGT         single_808
+	JGT         single_1070
 	VMOVUPS     (BX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R10*4), Z1
@@ -10025,15 +12660,15 @@ unrolled_807:
 	SUBQ        1792(SP), R12
 	CMOVQCC     R12, AX
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_807
+	JMP         unrolled_1069
 
-single_808:
+single_1070:
 	MOVQ DX, R11
 	SUBQ $0x00000010, R11
 
-single_loop_809:
+single_loop_1071:
 	CMPQ        R10, R11
-	JGT         remainder_810
+	JGT         remainder_1072
 	VMOVUPS     (BX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R10*4), Z1
@@ -10055,11 +12690,11 @@ single_loop_809:
 	SUBQ        1792(SP), R12
 	CMOVQCC     R12, AX
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_809
+	JMP         single_loop_1071
 
-remainder_810:
+remainder_1072:
 	SUBQ        R10, DX
-	JE          span_done_811
+	JE          span_done_1073
 	MOVQ        $-1, R11
 	BZHIQ       DX, R11, DX
 	KMOVW       DX, K1
@@ -10080,7 +12715,7 @@ remainder_810:
 	VMULPS      (R8)(AX*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (CX)(R10*4)
 
-span_done_811:
+span_done_1073:
 	MOVQ  1816(SP), AX
 	MOVQ  1840(SP), DX
 	MOVQ  dalpha_base+96(FP), R10
@@ -10091,49 +12726,49 @@ span_done_811:
 	MOVQ  R12, R13
 	ADDQ  $0x00000040, R13
 
-fold_ext_812:
+fold_ext_1074:
 	CMPQ    R13, R12
-	JBE     fold_ext_done_813
+	JBE     fold_ext_done_1075
 	SUBQ    $0x00000008, R13
 	MOVQ    R13, R14
 	SUBQ    R12, R14
 	VMOVUPD (R9)(R14*8), Z1
 	VADDPD  (R9)(R13*8), Z1, Z1
 	VMOVUPD Z1, (R9)(R14*8)
-	JMP     fold_ext_812
+	JMP     fold_ext_1074
 
-fold_ext_done_813:
-fold_814:
+fold_ext_done_1075:
+fold_1076:
 	CMPQ   R12, R11
-	JBE    folded_815
+	JBE    folded_1077
 	DECQ   R12
 	MOVQ   R12, R14
 	SUBQ   R11, R14
 	VMOVSD (R9)(R12*8), X1
 	VADDSD (R9)(R14*8), X1, X1
 	VMOVSD X1, (R9)(R14*8)
-	JMP    fold_814
+	JMP    fold_1076
 
-folded_815:
+folded_1077:
 	XORQ R11, R11
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_816
+	JNE  sums_planes_1078
 	MOVQ 1840(SP), R12
 	SUBQ $0x00000008, R12
 
-sums_vector_819:
+sums_vector_1081:
 	CMPQ      R11, R12
-	JGT       sums_scalar_817
+	JGT       sums_scalar_1079
 	VCVTPS2PD (R10)(R11*4), Z1
 	VADDPD    (R9)(R11*8), Z1, Z1
 	VCVTPD2PS Z1, Y1
 	VMOVUPS   Y1, (R10)(R11*4)
 	ADDQ      $0x00000008, R11
-	JMP       sums_vector_819
+	JMP       sums_vector_1081
 
-sums_scalar_817:
+sums_scalar_1079:
 	CMPQ      R11, 1840(SP)
-	JE        sums_done_818
+	JE        sums_done_1080
 	VMOVSD    (R9)(R11*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (R10)(R11*4), X2, X2
@@ -10141,18 +12776,18 @@ sums_scalar_817:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (R10)(R11*4)
 	INCQ      R11
-	JMP       sums_scalar_817
+	JMP       sums_scalar_1079
 
-sums_planes_816:
+sums_planes_1078:
 	XORQ R13, R13
 	MOVQ inner+120(FP), R14
 	SHLQ $0x03, R14
 
-sums_group_820:
+sums_group_1082:
 	MOVQ   1840(SP), R12
 	SUBQ   R11, R12
 	CMPQ   R12, $0x00000004
-	JB     sums_single_822
+	JB     sums_single_1084
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -10161,7 +12796,7 @@ sums_group_820:
 	LEAQ   (R15)(R14*2), BP
 	XORQ   R12, R12
 
-sums_group_plane_821:
+sums_group_plane_1083:
 	VADDSD    (R15), X1, X1
 	VADDSD    (R15)(R14*1), X2, X2
 	VADDSD    (BP), X3, X3
@@ -10170,7 +12805,7 @@ sums_group_plane_821:
 	ADDQ      $0x08, BP
 	INCQ      R12
 	CMPQ      R12, inner+120(FP)
-	JB        sums_group_plane_821
+	JB        sums_group_plane_1083
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (R10)(R11*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -10195,29 +12830,29 @@ sums_group_plane_821:
 	SHRQ      $0x01, R12
 	ADDQ      R12, R13
 	ADDQ      $0x00000004, R11
-	JMP       sums_group_820
+	JMP       sums_group_1082
 
-sums_single_822:
+sums_single_1084:
 	CMPQ   R11, 1840(SP)
-	JE     sums_done_818
+	JE     sums_done_1080
 	VXORPS X1, X1, X1
 	XORQ   R12, R12
 
-sums_single_plane_823:
+sums_single_plane_1085:
 	VADDSD    (R9)(R13*8), X1, X1
 	INCQ      R13
 	INCQ      R12
 	CMPQ      R12, inner+120(FP)
-	JB        sums_single_plane_823
+	JB        sums_single_plane_1085
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (R10)(R11*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (R10)(R11*4)
 	INCQ      R11
-	JMP       sums_single_822
+	JMP       sums_single_1084
 
-sums_done_818:
+sums_done_1080:
 	MOVQ 1848(SP), R10
 	SUBQ R10, DI
 	SHLQ $0x02, R10
@@ -10227,14 +12862,449 @@ sums_done_818:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_824
+	JNE  ring_next_1086
 	XORQ AX, AX
 
-ring_next_824:
+ring_next_1086:
 	MOVQ AX, 1816(SP)
-	JMP  ring_segment_787
+	JMP  ring_segment_1049
 
-ring_done_788:
+ring_done_1050:
+	JMP ring_finished_backwardAVX512F32
+
+ring_rows_1048:
+	MOVQ $0x00000000, 1816(SP)
+
+ring_block_1087:
+	MOVQ    1816(SP), AX
+	MOVQ    alpha_len+80(FP), CX
+	CMPQ    AX, CX
+	JE      ring_finished_backwardAVX512F32
+	SUBQ    AX, CX
+	MOVQ    $0x00000030, DX
+	CMPQ    CX, DX
+	CMOVQHI DX, CX
+	MOVQ    CX, 1840(SP)
+	MOVQ    CX, DX
+
+ring_len_1088:
+	CMPQ DX, $0x00000010
+	JAE  ring_len_done_1089
+	ADDQ CX, DX
+	JMP  ring_len_1088
+
+ring_len_done_1089:
+	MOVQ DX, 1792(SP)
+	MOVQ $0x00000010, BX
+
+ring_step_1090:
+	CMPQ BX, DX
+	JB   ring_step_done_1091
+	SUBQ DX, BX
+	JMP  ring_step_1090
+
+ring_step_done_1091:
+	MOVQ BX, 1800(SP)
+	MOVQ $0x00000040, BX
+
+ring_step_1092:
+	CMPQ BX, DX
+	JB   ring_step_done_1093
+	SUBQ DX, BX
+	JMP  ring_step_1092
+
+ring_step_done_1093:
+	MOVQ BX, 1808(SP)
+	MOVQ alpha_base+72(FP), DX
+	LEAQ (DX)(AX*4), DX
+	MOVQ inner+120(FP), BX
+	CMPQ BX, $0x01
+	JNE  ring_planes_1094
+	XORQ BX, BX
+	MOVQ CX, SI
+	SUBQ $0x00000010, SI
+
+ring_copy_1096:
+	CMPQ    BX, SI
+	JGT     ring_copy_tail_1097
+	VMOVUPS (DX)(BX*4), Z1
+	VMOVUPS Z1, (R8)(BX*4)
+	ADDQ    $0x00000010, BX
+	JMP     ring_copy_1096
+
+ring_copy_tail_1097:
+	MOVQ      CX, SI
+	SUBQ      BX, SI
+	JE        ring_extend_1095
+	MOVQ      $-1, DI
+	BZHIQ     SI, DI, SI
+	KMOVW     SI, K1
+	VMOVUPS.Z (DX)(BX*4), K1, Z1
+	VMOVUPS   Z1, (R8)(BX*4)
+	JMP       ring_extend_1095
+
+ring_planes_1094:
+	XORQ SI, SI
+	XORQ DI, DI
+	CMPQ BX, $0x00000020
+	JA   ring_long_planes_1100
+
+ring_fill_1099:
+	VBROADCASTSS (DX)(SI*4), Z1
+	VMOVUPS      Z1, (R8)(DI*4)
+	VMOVUPS      Z1, 64(R8)(DI*4)
+	ADDQ         BX, DI
+	INCQ         SI
+	CMPQ         SI, CX
+	JB           ring_fill_1099
+	JMP          ring_extend_1095
+
+ring_long_planes_1100:
+ring_channel_1098:
+	CMPQ         SI, CX
+	JE           ring_extend_1095
+	VBROADCASTSS (DX)(SI*4), Z1
+	XORQ         R10, R10
+
+ring_plane_1101:
+	MOVQ    DI, R11
+	ADDQ    R10, R11
+	VMOVUPS Z1, (R8)(R11*4)
+	ADDQ    $0x00000010, R10
+	CMPQ    R10, BX
+	JB      ring_plane_1101
+	ADDQ    BX, DI
+	INCQ    SI
+	JMP     ring_channel_1098
+
+ring_extend_1095:
+	MOVQ 1792(SP), DX
+	MOVQ CX, BX
+
+ring_element_1102:
+	CMPQ BX, DX
+	JAE  ring_repeated_1103
+	MOVQ BX, SI
+	SUBQ CX, SI
+	MOVL (R8)(SI*4), SI
+	MOVL SI, (R8)(BX*4)
+	INCQ BX
+	JMP  ring_element_1102
+
+ring_repeated_1103:
+	VMOVUPS (R8), Z1
+	VMOVUPS Z1, (R8)(DX*4)
+	VMOVUPS 64(R8), Z1
+	VMOVUPS Z1, 64(R8)(DX*4)
+	VMOVUPS 128(R8), Z1
+	VMOVUPS Z1, 128(R8)(DX*4)
+	VMOVUPS 192(R8), Z1
+	VMOVUPS Z1, 192(R8)(DX*4)
+	SHLQ    $0x02, AX
+	MOVQ    x_base+48(FP), BX
+	ADDQ    AX, BX
+	MOVQ    dy_base+24(FP), SI
+	ADDQ    AX, SI
+	MOVQ    dx_base+0(FP), CX
+	ADDQ    AX, CX
+	MOVQ    x_len+56(FP), DI
+	XORQ    AX, AX
+	MOVQ    1792(SP), DX
+	ADDQ    $0x00000040, DX
+
+sums_zero_1104:
+	CMPQ    AX, DX
+	JAE     sums_zeroed_1105
+	VMOVUPD Z0, (R9)(AX*8)
+	ADDQ    $0x00000008, AX
+	JMP     sums_zero_1104
+
+sums_zeroed_1105:
+ring_row_1106:
+	CMPQ DI, $0x00
+	JE   ring_rows_done_1107
+	XORQ AX, AX
+	MOVQ 1840(SP), DX
+	XORQ R10, R10
+	MOVQ DX, R11
+	SUBQ $0x00000040, R11
+
+unrolled_1108:
+	CMPQ        R10, R11
+	JGT         single_1109
+	VMOVUPS     (BX)(R10*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     (SI)(R10*4), Z1
+	VCVTPS2PD   (BX)(R10*4), Z2
+	VCVTPS2PD   (SI)(R10*4), Z3
+	VMOVUPD.Z   (R9)(AX*8), K1, Z4
+	VFMADD231PD Z3, Z2, K1, Z4
+	VMOVUPD     Z4, K1, (R9)(AX*8)
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   32(BX)(R10*4), Z2
+	VCVTPS2PD   32(SI)(R10*4), Z3
+	VMOVUPD.Z   64(R9)(AX*8), K2, Z4
+	VFMADD231PD Z3, Z2, K2, Z4
+	VMOVUPD     Z4, K2, 64(R9)(AX*8)
+	VMULPS      (R8)(AX*4), Z1, K1, Z1
+	VMOVUPS     Z1, (CX)(R10*4)
+	VMOVUPS     64(BX)(R10*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     64(SI)(R10*4), Z1
+	VCVTPS2PD   64(BX)(R10*4), Z2
+	VCVTPS2PD   64(SI)(R10*4), Z3
+	VMOVUPD.Z   128(R9)(AX*8), K1, Z4
+	VFMADD231PD Z3, Z2, K1, Z4
+	VMOVUPD     Z4, K1, 128(R9)(AX*8)
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   96(BX)(R10*4), Z2
+	VCVTPS2PD   96(SI)(R10*4), Z3
+	VMOVUPD.Z   192(R9)(AX*8), K2, Z4
+	VFMADD231PD Z3, Z2, K2, Z4
+	VMOVUPD     Z4, K2, 192(R9)(AX*8)
+	VMULPS      64(R8)(AX*4), Z1, K1, Z1
+	VMOVUPS     Z1, 64(CX)(R10*4)
+	VMOVUPS     128(BX)(R10*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     128(SI)(R10*4), Z1
+	VCVTPS2PD   128(BX)(R10*4), Z2
+	VCVTPS2PD   128(SI)(R10*4), Z3
+	VMOVUPD.Z   256(R9)(AX*8), K1, Z4
+	VFMADD231PD Z3, Z2, K1, Z4
+	VMOVUPD     Z4, K1, 256(R9)(AX*8)
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   160(BX)(R10*4), Z2
+	VCVTPS2PD   160(SI)(R10*4), Z3
+	VMOVUPD.Z   320(R9)(AX*8), K2, Z4
+	VFMADD231PD Z3, Z2, K2, Z4
+	VMOVUPD     Z4, K2, 320(R9)(AX*8)
+	VMULPS      128(R8)(AX*4), Z1, K1, Z1
+	VMOVUPS     Z1, 128(CX)(R10*4)
+	VMOVUPS     192(BX)(R10*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     192(SI)(R10*4), Z1
+	VCVTPS2PD   192(BX)(R10*4), Z2
+	VCVTPS2PD   192(SI)(R10*4), Z3
+	VMOVUPD.Z   384(R9)(AX*8), K1, Z4
+	VFMADD231PD Z3, Z2, K1, Z4
+	VMOVUPD     Z4, K1, 384(R9)(AX*8)
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   224(BX)(R10*4), Z2
+	VCVTPS2PD   224(SI)(R10*4), Z3
+	VMOVUPD.Z   448(R9)(AX*8), K2, Z4
+	VFMADD231PD Z3, Z2, K2, Z4
+	VMOVUPD     Z4, K2, 448(R9)(AX*8)
+	VMULPS      192(R8)(AX*4), Z1, K1, Z1
+	VMOVUPS     Z1, 192(CX)(R10*4)
+	ADDQ        1808(SP), AX
+	MOVQ        AX, R12
+	SUBQ        1792(SP), R12
+	CMOVQCC     R12, AX
+	ADDQ        $0x00000040, R10
+	JMP         unrolled_1108
+
+single_1109:
+	MOVQ DX, R11
+	SUBQ $0x00000010, R11
+
+single_loop_1110:
+	CMPQ        R10, R11
+	JGT         remainder_1111
+	VMOVUPS     (BX)(R10*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     (SI)(R10*4), Z1
+	VCVTPS2PD   (BX)(R10*4), Z2
+	VCVTPS2PD   (SI)(R10*4), Z3
+	VMOVUPD.Z   (R9)(AX*8), K1, Z4
+	VFMADD231PD Z3, Z2, K1, Z4
+	VMOVUPD     Z4, K1, (R9)(AX*8)
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   32(BX)(R10*4), Z2
+	VCVTPS2PD   32(SI)(R10*4), Z3
+	VMOVUPD.Z   64(R9)(AX*8), K2, Z4
+	VFMADD231PD Z3, Z2, K2, Z4
+	VMOVUPD     Z4, K2, 64(R9)(AX*8)
+	VMULPS      (R8)(AX*4), Z1, K1, Z1
+	VMOVUPS     Z1, (CX)(R10*4)
+	ADDQ        1800(SP), AX
+	MOVQ        AX, R12
+	SUBQ        1792(SP), R12
+	CMOVQCC     R12, AX
+	ADDQ        $0x00000010, R10
+	JMP         single_loop_1110
+
+remainder_1111:
+	SUBQ        R10, DX
+	JE          span_done_1112
+	MOVQ        $-1, R11
+	BZHIQ       DX, R11, DX
+	KMOVW       DX, K1
+	VMOVUPS.Z   (BX)(R10*4), K1, Z1
+	VCMPPS      $0x1a, Z0, Z1, K1, K2
+	VMOVUPS.Z   (SI)(R10*4), K1, Z1
+	VCVTPS2PD.Z (BX)(R10*4), K2, Z2
+	VCVTPS2PD.Z (SI)(R10*4), K2, Z3
+	VMOVUPD.Z   (R9)(AX*8), K2, Z4
+	VFMADD231PD Z3, Z2, K2, Z4
+	VMOVUPD     Z4, K2, (R9)(AX*8)
+	KSHIFTRW    $0x08, K2, K3
+	VCVTPS2PD.Z 32(BX)(R10*4), K3, Z2
+	VCVTPS2PD.Z 32(SI)(R10*4), K3, Z3
+	VMOVUPD.Z   64(R9)(AX*8), K3, Z4
+	VFMADD231PD Z3, Z2, K3, Z4
+	VMOVUPD     Z4, K3, 64(R9)(AX*8)
+	VMULPS      (R8)(AX*4), Z1, K2, Z1
+	VMOVUPS     Z1, K1, (CX)(R10*4)
+
+span_done_1112:
+	MOVQ alpha_len+80(FP), AX
+	SUBQ AX, DI
+	SHLQ $0x02, AX
+	ADDQ AX, BX
+	ADDQ AX, SI
+	ADDQ AX, CX
+	JMP  ring_row_1106
+
+ring_rows_done_1107:
+	MOVQ 1816(SP), AX
+	MOVQ dalpha_base+96(FP), CX
+	LEAQ (CX)(AX*4), CX
+	MOVQ 1840(SP), DX
+	MOVQ 1792(SP), BX
+	MOVQ BX, SI
+	ADDQ $0x00000040, SI
+
+fold_ext_1113:
+	CMPQ    SI, BX
+	JBE     fold_ext_done_1114
+	SUBQ    $0x00000008, SI
+	MOVQ    SI, DI
+	SUBQ    BX, DI
+	VMOVUPD (R9)(DI*8), Z1
+	VADDPD  (R9)(SI*8), Z1, Z1
+	VMOVUPD Z1, (R9)(DI*8)
+	JMP     fold_ext_1113
+
+fold_ext_done_1114:
+fold_1115:
+	CMPQ   BX, DX
+	JBE    folded_1116
+	DECQ   BX
+	MOVQ   BX, DI
+	SUBQ   DX, DI
+	VMOVSD (R9)(BX*8), X1
+	VADDSD (R9)(DI*8), X1, X1
+	VMOVSD X1, (R9)(DI*8)
+	JMP    fold_1115
+
+folded_1116:
+	XORQ DX, DX
+	CMPQ inner+120(FP), $0x01
+	JNE  sums_planes_1117
+	MOVQ 1840(SP), BX
+	SUBQ $0x00000008, BX
+
+sums_vector_1120:
+	CMPQ      DX, BX
+	JGT       sums_scalar_1118
+	VCVTPS2PD (CX)(DX*4), Z1
+	VADDPD    (R9)(DX*8), Z1, Z1
+	VCVTPD2PS Z1, Y1
+	VMOVUPS   Y1, (CX)(DX*4)
+	ADDQ      $0x00000008, DX
+	JMP       sums_vector_1120
+
+sums_scalar_1118:
+	CMPQ      DX, 1840(SP)
+	JE        sums_done_1119
+	VMOVSD    (R9)(DX*8), X1
+	VXORPS    X2, X2, X2
+	VCVTSS2SD (CX)(DX*4), X2, X2
+	VADDSD    X1, X2, X2
+	VCVTSD2SS X2, X2, X2
+	VMOVSS    X2, (CX)(DX*4)
+	INCQ      DX
+	JMP       sums_scalar_1118
+
+sums_planes_1117:
+	XORQ SI, SI
+	MOVQ inner+120(FP), DI
+	SHLQ $0x03, DI
+
+sums_group_1121:
+	MOVQ   1840(SP), BX
+	SUBQ   DX, BX
+	CMPQ   BX, $0x00000004
+	JB     sums_single_1123
+	VXORPS X1, X1, X1
+	VXORPS X2, X2, X2
+	VXORPS X3, X3, X3
+	VXORPS X4, X4, X4
+	LEAQ   (R9)(SI*8), R10
+	LEAQ   (R10)(DI*2), R11
+	XORQ   BX, BX
+
+sums_group_plane_1122:
+	VADDSD    (R10), X1, X1
+	VADDSD    (R10)(DI*1), X2, X2
+	VADDSD    (R11), X3, X3
+	VADDSD    (R11)(DI*1), X4, X4
+	ADDQ      $0x08, R10
+	ADDQ      $0x08, R11
+	INCQ      BX
+	CMPQ      BX, inner+120(FP)
+	JB        sums_group_plane_1122
+	VXORPS    X5, X5, X5
+	VCVTSS2SD (CX)(DX*4), X5, X5
+	VADDSD    X1, X5, X5
+	VCVTSD2SS X5, X5, X5
+	VMOVSS    X5, (CX)(DX*4)
+	VXORPS    X1, X1, X1
+	VCVTSS2SD 4(CX)(DX*4), X1, X1
+	VADDSD    X2, X1, X1
+	VCVTSD2SS X1, X1, X1
+	VMOVSS    X1, 4(CX)(DX*4)
+	VXORPS    X1, X1, X1
+	VCVTSS2SD 8(CX)(DX*4), X1, X1
+	VADDSD    X3, X1, X1
+	VCVTSD2SS X1, X1, X1
+	VMOVSS    X1, 8(CX)(DX*4)
+	VXORPS    X1, X1, X1
+	VCVTSS2SD 12(CX)(DX*4), X1, X1
+	VADDSD    X4, X1, X1
+	VCVTSD2SS X1, X1, X1
+	VMOVSS    X1, 12(CX)(DX*4)
+	MOVQ      DI, BX
+	SHRQ      $0x01, BX
+	ADDQ      BX, SI
+	ADDQ      $0x00000004, DX
+	JMP       sums_group_1121
+
+sums_single_1123:
+	CMPQ   DX, 1840(SP)
+	JE     sums_done_1119
+	VXORPS X1, X1, X1
+	XORQ   BX, BX
+
+sums_single_plane_1124:
+	VADDSD    (R9)(SI*8), X1, X1
+	INCQ      SI
+	INCQ      BX
+	CMPQ      BX, inner+120(FP)
+	JB        sums_single_plane_1124
+	VXORPS    X2, X2, X2
+	VCVTSS2SD (CX)(DX*4), X2, X2
+	VADDSD    X1, X2, X2
+	VCVTSD2SS X2, X2, X2
+	VMOVSS    X2, (CX)(DX*4)
+	INCQ      DX
+	JMP       sums_single_1123
+
+sums_done_1119:
+	ADDQ 1840(SP), AX
+	MOVQ AX, 1816(SP)
+	JMP  ring_block_1087
+
 ring_finished_backwardAVX512F32:
 	VZEROUPPER
 	RET
@@ -10251,11 +13321,11 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_825
+	JB           cached_1125
 	CMPQ         AX, DX
-	JE           cached_825
+	JE           cached_1125
 	CMPQ         AX, CX
-	JE           cached_825
+	JE           cached_1125
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -10264,7 +13334,7 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_827
+	JE           aligned_1127
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -10276,13 +13346,13 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	VMOVUPS      Z2, K1, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_827:
+aligned_1127:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_828:
+unrolled_1128:
 	CMPQ     SI, DI
-	JGT      single_829
+	JGT      single_1129
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
@@ -10304,26 +13374,26 @@ unrolled_828:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(SI*4)
 	ADDQ     $0x00000040, SI
-	JMP      unrolled_828
+	JMP      unrolled_1128
 
-single_829:
+single_1129:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_830:
+single_loop_1130:
 	CMPQ     SI, DI
-	JGT      remainder_831
+	JGT      remainder_1131
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(SI*4)
 	ADDQ     $0x00000010, SI
-	JMP      single_loop_830
+	JMP      single_loop_1130
 
-remainder_831:
+remainder_1131:
 	SUBQ      SI, BX
-	JE        span_done_832
+	JE        span_done_1132
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -10333,18 +13403,18 @@ remainder_831:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_832:
+span_done_1132:
 	SFENCE
-	JMP stored_826
+	JMP stored_1126
 
-cached_825:
+cached_1125:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_833:
+unrolled_1133:
 	CMPQ    SI, DI
-	JGT     single_834
+	JGT     single_1134
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
@@ -10366,26 +13436,26 @@ unrolled_833:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(SI*4)
 	ADDQ    $0x00000040, SI
-	JMP     unrolled_833
+	JMP     unrolled_1133
 
-single_834:
+single_1134:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_835:
+single_loop_1135:
 	CMPQ    SI, DI
-	JGT     remainder_836
+	JGT     remainder_1136
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(SI*4)
 	ADDQ    $0x00000010, SI
-	JMP     single_loop_835
+	JMP     single_loop_1135
 
-remainder_836:
+remainder_1136:
 	SUBQ      SI, BX
-	JE        span_done_837
+	JE        span_done_1137
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -10395,8 +13465,8 @@ remainder_836:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_837:
-stored_826:
+span_done_1137:
+stored_1126:
 	VZEROUPPER
 	RET
 
@@ -10415,17 +13485,17 @@ TEXT ·backwardPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	SHLQ   $0x02, R9
 	XORQ   R10, R10
 
-plane_838:
+plane_1138:
 	CMPQ         BX, $0x00
-	JE           planes_done_839
+	JE           planes_done_1139
 	VBROADCASTSS (R8)(R10*4), Z1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000040, R12
 
-unrolled_840:
+unrolled_1140:
 	CMPQ    R11, R12
-	JGT     single_841
+	JGT     single_1141
 	VMOVUPS (CX)(R11*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R11*4), Z2
@@ -10447,27 +13517,27 @@ unrolled_840:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(R11*4)
 	ADDQ    $0x00000040, R11
-	JMP     unrolled_840
+	JMP     unrolled_1140
 
-single_841:
+single_1141:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 
-single_loop_842:
+single_loop_1142:
 	CMPQ    R11, R12
-	JGT     remainder_843
+	JGT     remainder_1143
 	VMOVUPS (CX)(R11*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R11*4), Z2
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(R11*4)
 	ADDQ    $0x00000010, R11
-	JMP     single_loop_842
+	JMP     single_loop_1142
 
-remainder_843:
+remainder_1143:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_844
+	JE        span_done_1144
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -10477,20 +13547,20 @@ remainder_843:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R11*4)
 
-span_done_844:
+span_done_1144:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_845
+	JNE  same_pass_1145
 	XORQ R10, R10
 
-same_pass_845:
+same_pass_1145:
 	SUBQ SI, BX
-	JMP  plane_838
+	JMP  plane_1138
 
-planes_done_839:
+planes_done_1139:
 	VZEROUPPER
 	RET
 
@@ -10505,9 +13575,9 @@ TEXT ·backwardPatternDxAVX512F32(SB), NOSPLIT, $0-96
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), DI
 
-row_846:
+row_1146:
 	CMPQ    BX, $0x00
-	JE      rows_done_847
+	JE      rows_done_1147
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -10515,9 +13585,9 @@ row_846:
 	MOVQ    R8, R10
 	SUBQ    $0x00000040, R10
 
-unrolled_848:
+unrolled_1148:
 	CMPQ    R9, R10
-	JGT     single_849
+	JGT     single_1149
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
@@ -10539,27 +13609,27 @@ unrolled_848:
 	VMULPS  192(SI)(R9*4), Z1, K1, Z1
 	VMOVUPS Z1, 192(AX)(R9*4)
 	ADDQ    $0x00000040, R9
-	JMP     unrolled_848
+	JMP     unrolled_1148
 
-single_849:
+single_1149:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
-single_loop_850:
+single_loop_1150:
 	CMPQ    R9, R10
-	JGT     remainder_851
+	JGT     remainder_1151
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
 	VMULPS  (SI)(R9*4), Z1, K1, Z1
 	VMOVUPS Z1, (AX)(R9*4)
 	ADDQ    $0x00000010, R9
-	JMP     single_loop_850
+	JMP     single_loop_1150
 
-remainder_851:
+remainder_1151:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_852
+	JE        span_done_1152
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -10569,16 +13639,16 @@ remainder_851:
 	VMULPS    (SI)(R9*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 
-span_done_852:
+span_done_1152:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_846
+	JMP  row_1146
 
-rows_done_847:
+rows_done_1147:
 	VZEROUPPER
 	RET
 
@@ -10598,111 +13668,111 @@ TEXT ·backwardRingDxAVX512F32(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x00000180
-	JA     ring_segmented_853
+	JA     ring_segmented_1153
 	MOVQ   R9, R10
 
-ring_len_854:
+ring_len_1154:
 	CMPQ R10, $0x00000010
-	JAE  ring_len_done_855
+	JAE  ring_len_done_1155
 	ADDQ R9, R10
-	JMP  ring_len_854
+	JMP  ring_len_1154
 
-ring_len_done_855:
+ring_len_done_1155:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000010, R11
 
-ring_step_856:
+ring_step_1156:
 	CMPQ R11, R10
-	JB   ring_step_done_857
+	JB   ring_step_done_1157
 	SUBQ R10, R11
-	JMP  ring_step_856
+	JMP  ring_step_1156
 
-ring_step_done_857:
+ring_step_done_1157:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000040, R11
 
-ring_step_858:
+ring_step_1158:
 	CMPQ R11, R10
-	JB   ring_step_done_859
+	JB   ring_step_done_1159
 	SUBQ R10, R11
-	JMP  ring_step_858
+	JMP  ring_step_1158
 
-ring_step_done_859:
+ring_step_done_1159:
 	MOVQ R11, 1936(SP)
 	MOVQ alpha_base+72(FP), R10
 	CMPQ AX, $0x01
-	JNE  ring_planes_860
+	JNE  ring_planes_1160
 	XORQ AX, AX
 	MOVQ DX, R11
 	SUBQ $0x00000010, R11
 
-ring_copy_862:
+ring_copy_1162:
 	CMPQ    AX, R11
-	JGT     ring_copy_tail_863
+	JGT     ring_copy_tail_1163
 	VMOVUPS (R10)(AX*4), Z1
 	VMOVUPS Z1, (R8)(AX*4)
 	ADDQ    $0x00000010, AX
-	JMP     ring_copy_862
+	JMP     ring_copy_1162
 
-ring_copy_tail_863:
+ring_copy_tail_1163:
 	SUBQ      AX, DX
-	JE        ring_extend_861
+	JE        ring_extend_1161
 	MOVQ      $-1, R11
 	BZHIQ     DX, R11, DX
 	KMOVW     DX, K1
 	VMOVUPS.Z (R10)(AX*4), K1, Z1
 	VMOVUPS   Z1, (R8)(AX*4)
-	JMP       ring_extend_861
+	JMP       ring_extend_1161
 
-ring_planes_860:
+ring_planes_1160:
 	XORQ R11, R11
 	XORQ R12, R12
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_866
+	JA   ring_long_planes_1166
 
-ring_fill_865:
+ring_fill_1165:
 	VBROADCASTSS (R10)(R11*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	VMOVUPS      Z1, 64(R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R11
 	CMPQ         R11, DX
-	JB           ring_fill_865
-	JMP          ring_extend_861
+	JB           ring_fill_1165
+	JMP          ring_extend_1161
 
-ring_long_planes_866:
-ring_channel_864:
+ring_long_planes_1166:
+ring_channel_1164:
 	CMPQ         R11, DX
-	JE           ring_extend_861
+	JE           ring_extend_1161
 	VBROADCASTSS (R10)(R11*4), Z1
 	XORQ         R13, R13
 
-ring_plane_867:
+ring_plane_1167:
 	MOVQ    R12, R14
 	ADDQ    R13, R14
 	VMOVUPS Z1, (R8)(R14*4)
 	ADDQ    $0x00000010, R13
 	CMPQ    R13, AX
-	JB      ring_plane_867
+	JB      ring_plane_1167
 	ADDQ    AX, R12
 	INCQ    R11
-	JMP     ring_channel_864
+	JMP     ring_channel_1164
 
-ring_extend_861:
+ring_extend_1161:
 	MOVQ 1920(SP), AX
 	MOVQ R9, DX
 
-ring_element_868:
+ring_element_1168:
 	CMPQ DX, AX
-	JAE  ring_repeated_869
+	JAE  ring_repeated_1169
 	MOVQ DX, R10
 	SUBQ R9, R10
 	MOVL (R8)(R10*4), R10
 	MOVL R10, (R8)(DX*4)
 	INCQ DX
-	JMP  ring_element_868
+	JMP  ring_element_1168
 
-ring_repeated_869:
+ring_repeated_1169:
 	VMOVUPS (R8), Z1
 	VMOVUPS Z1, (R8)(AX*4)
 	VMOVUPS 64(R8), Z1
@@ -10716,9 +13786,9 @@ ring_repeated_869:
 	MOVQ    DI, R9
 	SUBQ    $0x00000040, R9
 
-unrolled_870:
+unrolled_1170:
 	CMPQ    DX, R9
-	JGT     single_871
+	JGT     single_1171
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(DX*4), Z1
@@ -10744,15 +13814,15 @@ unrolled_870:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000040, DX
-	JMP     unrolled_870
+	JMP     unrolled_1170
 
-single_871:
+single_1171:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_872:
+single_loop_1172:
 	CMPQ    DX, R9
-	JGT     remainder_873
+	JGT     remainder_1173
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(DX*4), Z1
@@ -10763,11 +13833,11 @@ single_loop_872:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000010, DX
-	JMP     single_loop_872
+	JMP     single_loop_1172
 
-remainder_873:
+remainder_1173:
 	SUBQ      DX, DI
-	JE        span_done_874
+	JE        span_done_1174
 	MOVQ      $-1, R9
 	BZHIQ     DI, R9, DI
 	KMOVW     DI, K1
@@ -10777,11 +13847,13 @@ remainder_873:
 	VMULPS    (R8)(AX*4), Z0, K2, Z0
 	VMOVUPS   Z0, K1, (CX)(DX*4)
 
-span_done_874:
+span_done_1174:
 	JMP ring_finished_backwardDxAVX512F32
 
-ring_segmented_853:
+ring_segmented_1153:
 	MOVQ inner+96(FP), R9
+	CMPQ R9, $0x01
+	JE   ring_rows_1175
 	CMPQ R9, $0x00000180
 	JA   ring_finished_backwardDxAVX512F32
 	MOVQ $0x00000180, AX
@@ -10791,9 +13863,9 @@ ring_segmented_853:
 	MOVQ $0x00000000, 1960(SP)
 	MOVQ $0x00000000, 1944(SP)
 
-ring_segment_875:
+ring_segment_1176:
 	CMPQ    DI, $0x00
-	JE      ring_done_876
+	JE      ring_done_1177
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -10810,109 +13882,109 @@ ring_segment_875:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R11
 
-ring_len_877:
+ring_len_1178:
 	CMPQ R11, $0x00000010
-	JAE  ring_len_done_878
+	JAE  ring_len_done_1179
 	ADDQ R10, R11
-	JMP  ring_len_877
+	JMP  ring_len_1178
 
-ring_len_done_878:
+ring_len_done_1179:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_879:
+ring_step_1180:
 	CMPQ R12, R11
-	JB   ring_step_done_880
+	JB   ring_step_done_1181
 	SUBQ R11, R12
-	JMP  ring_step_879
+	JMP  ring_step_1180
 
-ring_step_done_880:
+ring_step_done_1181:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000040, R12
 
-ring_step_881:
+ring_step_1182:
 	CMPQ R12, R11
-	JB   ring_step_done_882
+	JB   ring_step_done_1183
 	SUBQ R11, R12
-	JMP  ring_step_881
+	JMP  ring_step_1182
 
-ring_step_done_882:
+ring_step_done_1183:
 	MOVQ R12, 1936(SP)
 	MOVQ alpha_base+72(FP), R11
 	LEAQ (R11)(AX*4), R11
 	CMPQ R9, $0x01
-	JNE  ring_planes_883
+	JNE  ring_planes_1184
 	XORQ AX, AX
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-ring_copy_885:
+ring_copy_1186:
 	CMPQ    AX, R9
-	JGT     ring_copy_tail_886
+	JGT     ring_copy_tail_1187
 	VMOVUPS (R11)(AX*4), Z1
 	VMOVUPS Z1, (R8)(AX*4)
 	ADDQ    $0x00000010, AX
-	JMP     ring_copy_885
+	JMP     ring_copy_1186
 
-ring_copy_tail_886:
+ring_copy_tail_1187:
 	SUBQ      AX, DX
-	JE        ring_extend_884
+	JE        ring_extend_1185
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
 	VMOVUPS.Z (R11)(AX*4), K1, Z1
 	VMOVUPS   Z1, (R8)(AX*4)
-	JMP       ring_extend_884
+	JMP       ring_extend_1185
 
-ring_planes_883:
+ring_planes_1184:
 	XORQ AX, AX
 	XORQ R12, R12
 	CMPQ R9, $0x00000020
-	JA   ring_long_planes_889
+	JA   ring_long_planes_1190
 
-ring_fill_888:
+ring_fill_1189:
 	VBROADCASTSS (R11)(AX*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	VMOVUPS      Z1, 64(R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         AX
 	CMPQ         AX, DX
-	JB           ring_fill_888
-	JMP          ring_extend_884
+	JB           ring_fill_1189
+	JMP          ring_extend_1185
 
-ring_long_planes_889:
-ring_channel_887:
+ring_long_planes_1190:
+ring_channel_1188:
 	CMPQ         AX, DX
-	JE           ring_extend_884
+	JE           ring_extend_1185
 	VBROADCASTSS (R11)(AX*4), Z1
 	XORQ         R13, R13
 
-ring_plane_890:
+ring_plane_1191:
 	MOVQ    R12, R14
 	ADDQ    R13, R14
 	VMOVUPS Z1, (R8)(R14*4)
 	ADDQ    $0x00000010, R13
 	CMPQ    R13, R9
-	JB      ring_plane_890
+	JB      ring_plane_1191
 	ADDQ    R9, R12
 	INCQ    AX
-	JMP     ring_channel_887
+	JMP     ring_channel_1188
 
-ring_extend_884:
+ring_extend_1185:
 	MOVQ 1920(SP), AX
 	MOVQ R10, DX
 
-ring_element_891:
+ring_element_1192:
 	CMPQ DX, AX
-	JAE  ring_repeated_892
+	JAE  ring_repeated_1193
 	MOVQ DX, R9
 	SUBQ R10, R9
 	MOVL (R8)(R9*4), R9
 	MOVL R9, (R8)(DX*4)
 	INCQ DX
-	JMP  ring_element_891
+	JMP  ring_element_1192
 
-ring_repeated_892:
+ring_repeated_1193:
 	VMOVUPS (R8), Z1
 	VMOVUPS Z1, (R8)(AX*4)
 	VMOVUPS 64(R8), Z1
@@ -10927,9 +13999,9 @@ ring_repeated_892:
 	MOVQ    DX, R10
 	SUBQ    $0x00000040, R10
 
-unrolled_893:
+unrolled_1194:
 	CMPQ    R9, R10
-	JGT     single_894
+	JGT     single_1195
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -10955,15 +14027,15 @@ unrolled_893:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000040, R9
-	JMP     unrolled_893
+	JMP     unrolled_1194
 
-single_894:
+single_1195:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 
-single_loop_895:
+single_loop_1196:
 	CMPQ    R9, R10
-	JGT     remainder_896
+	JGT     remainder_1197
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -10974,11 +14046,11 @@ single_loop_895:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000010, R9
-	JMP     single_loop_895
+	JMP     single_loop_1196
 
-remainder_896:
+remainder_1197:
 	SUBQ      R9, DX
-	JE        span_done_897
+	JE        span_done_1198
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -10988,7 +14060,7 @@ remainder_896:
 	VMULPS    (R8)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R9*4)
 
-span_done_897:
+span_done_1198:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -11000,14 +14072,238 @@ span_done_897:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_898
+	JNE  ring_next_1199
 	XORQ AX, AX
 
-ring_next_898:
+ring_next_1199:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_875
+	JMP  ring_segment_1176
 
-ring_done_876:
+ring_done_1177:
+	JMP ring_finished_backwardDxAVX512F32
+
+ring_rows_1175:
+	MOVQ $0x00000000, 1944(SP)
+
+ring_block_1200:
+	MOVQ    1944(SP), AX
+	MOVQ    alpha_len+80(FP), CX
+	CMPQ    AX, CX
+	JE      ring_finished_backwardDxAVX512F32
+	SUBQ    AX, CX
+	MOVQ    $0x00000180, DX
+	CMPQ    CX, DX
+	CMOVQHI DX, CX
+	MOVQ    CX, 1968(SP)
+	MOVQ    CX, DX
+
+ring_len_1201:
+	CMPQ DX, $0x00000010
+	JAE  ring_len_done_1202
+	ADDQ CX, DX
+	JMP  ring_len_1201
+
+ring_len_done_1202:
+	MOVQ DX, 1920(SP)
+	MOVQ $0x00000010, BX
+
+ring_step_1203:
+	CMPQ BX, DX
+	JB   ring_step_done_1204
+	SUBQ DX, BX
+	JMP  ring_step_1203
+
+ring_step_done_1204:
+	MOVQ BX, 1928(SP)
+	MOVQ $0x00000040, BX
+
+ring_step_1205:
+	CMPQ BX, DX
+	JB   ring_step_done_1206
+	SUBQ DX, BX
+	JMP  ring_step_1205
+
+ring_step_done_1206:
+	MOVQ BX, 1936(SP)
+	MOVQ alpha_base+72(FP), DX
+	LEAQ (DX)(AX*4), DX
+	MOVQ inner+96(FP), BX
+	CMPQ BX, $0x01
+	JNE  ring_planes_1207
+	XORQ BX, BX
+	MOVQ CX, SI
+	SUBQ $0x00000010, SI
+
+ring_copy_1209:
+	CMPQ    BX, SI
+	JGT     ring_copy_tail_1210
+	VMOVUPS (DX)(BX*4), Z1
+	VMOVUPS Z1, (R8)(BX*4)
+	ADDQ    $0x00000010, BX
+	JMP     ring_copy_1209
+
+ring_copy_tail_1210:
+	MOVQ      CX, SI
+	SUBQ      BX, SI
+	JE        ring_extend_1208
+	MOVQ      $-1, DI
+	BZHIQ     SI, DI, SI
+	KMOVW     SI, K1
+	VMOVUPS.Z (DX)(BX*4), K1, Z1
+	VMOVUPS   Z1, (R8)(BX*4)
+	JMP       ring_extend_1208
+
+ring_planes_1207:
+	XORQ SI, SI
+	XORQ DI, DI
+	CMPQ BX, $0x00000020
+	JA   ring_long_planes_1213
+
+ring_fill_1212:
+	VBROADCASTSS (DX)(SI*4), Z1
+	VMOVUPS      Z1, (R8)(DI*4)
+	VMOVUPS      Z1, 64(R8)(DI*4)
+	ADDQ         BX, DI
+	INCQ         SI
+	CMPQ         SI, CX
+	JB           ring_fill_1212
+	JMP          ring_extend_1208
+
+ring_long_planes_1213:
+ring_channel_1211:
+	CMPQ         SI, CX
+	JE           ring_extend_1208
+	VBROADCASTSS (DX)(SI*4), Z1
+	XORQ         R9, R9
+
+ring_plane_1214:
+	MOVQ    DI, R10
+	ADDQ    R9, R10
+	VMOVUPS Z1, (R8)(R10*4)
+	ADDQ    $0x00000010, R9
+	CMPQ    R9, BX
+	JB      ring_plane_1214
+	ADDQ    BX, DI
+	INCQ    SI
+	JMP     ring_channel_1211
+
+ring_extend_1208:
+	MOVQ 1920(SP), DX
+	MOVQ CX, BX
+
+ring_element_1215:
+	CMPQ BX, DX
+	JAE  ring_repeated_1216
+	MOVQ BX, SI
+	SUBQ CX, SI
+	MOVL (R8)(SI*4), SI
+	MOVL SI, (R8)(BX*4)
+	INCQ BX
+	JMP  ring_element_1215
+
+ring_repeated_1216:
+	VMOVUPS (R8), Z1
+	VMOVUPS Z1, (R8)(DX*4)
+	VMOVUPS 64(R8), Z1
+	VMOVUPS Z1, 64(R8)(DX*4)
+	VMOVUPS 128(R8), Z1
+	VMOVUPS Z1, 128(R8)(DX*4)
+	VMOVUPS 192(R8), Z1
+	VMOVUPS Z1, 192(R8)(DX*4)
+	SHLQ    $0x02, AX
+	MOVQ    x_base+48(FP), BX
+	ADDQ    AX, BX
+	MOVQ    dy_base+24(FP), SI
+	ADDQ    AX, SI
+	MOVQ    dx_base+0(FP), CX
+	ADDQ    AX, CX
+	MOVQ    x_len+56(FP), DI
+
+ring_row_1217:
+	CMPQ DI, $0x00
+	JE   ring_rows_done_1218
+	XORQ AX, AX
+	MOVQ 1968(SP), DX
+	XORQ R9, R9
+	MOVQ DX, R10
+	SUBQ $0x00000040, R10
+
+unrolled_1219:
+	CMPQ    R9, R10
+	JGT     single_1220
+	VMOVUPS (BX)(R9*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMOVUPS (SI)(R9*4), Z1
+	VMULPS  (R8)(AX*4), Z1, K1, Z1
+	VMOVUPS Z1, (CX)(R9*4)
+	VMOVUPS 64(BX)(R9*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMOVUPS 64(SI)(R9*4), Z1
+	VMULPS  64(R8)(AX*4), Z1, K1, Z1
+	VMOVUPS Z1, 64(CX)(R9*4)
+	VMOVUPS 128(BX)(R9*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMOVUPS 128(SI)(R9*4), Z1
+	VMULPS  128(R8)(AX*4), Z1, K1, Z1
+	VMOVUPS Z1, 128(CX)(R9*4)
+	VMOVUPS 192(BX)(R9*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMOVUPS 192(SI)(R9*4), Z1
+	VMULPS  192(R8)(AX*4), Z1, K1, Z1
+	VMOVUPS Z1, 192(CX)(R9*4)
+	ADDQ    1936(SP), AX
+	MOVQ    AX, R11
+	SUBQ    1920(SP), R11
+	CMOVQCC R11, AX
+	ADDQ    $0x00000040, R9
+	JMP     unrolled_1219
+
+single_1220:
+	MOVQ DX, R10
+	SUBQ $0x00000010, R10
+
+single_loop_1221:
+	CMPQ    R9, R10
+	JGT     remainder_1222
+	VMOVUPS (BX)(R9*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMOVUPS (SI)(R9*4), Z1
+	VMULPS  (R8)(AX*4), Z1, K1, Z1
+	VMOVUPS Z1, (CX)(R9*4)
+	ADDQ    1928(SP), AX
+	MOVQ    AX, R11
+	SUBQ    1920(SP), R11
+	CMOVQCC R11, AX
+	ADDQ    $0x00000010, R9
+	JMP     single_loop_1221
+
+remainder_1222:
+	SUBQ      R9, DX
+	JE        span_done_1223
+	MOVQ      $-1, R10
+	BZHIQ     DX, R10, DX
+	KMOVW     DX, K1
+	VMOVUPS.Z (BX)(R9*4), K1, Z1
+	VCMPPS    $0x1a, Z0, Z1, K1, K2
+	VMOVUPS.Z (SI)(R9*4), K1, Z1
+	VMULPS    (R8)(AX*4), Z1, K2, Z1
+	VMOVUPS   Z1, K1, (CX)(R9*4)
+
+span_done_1223:
+	MOVQ alpha_len+80(FP), AX
+	SUBQ AX, DI
+	SHLQ $0x02, AX
+	ADDQ AX, BX
+	ADDQ AX, SI
+	ADDQ AX, CX
+	JMP  ring_row_1217
+
+ring_rows_done_1218:
+	MOVQ 1944(SP), AX
+	ADDQ 1968(SP), AX
+	MOVQ AX, 1944(SP)
+	JMP  ring_block_1200
+
 ring_finished_backwardDxAVX512F32:
 	VZEROUPPER
 	RET
@@ -11031,9 +14327,9 @@ TEXT ·backwardDalphaAVX512F32(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000040, SI
 
-unrolled_899:
+unrolled_1224:
 	CMPQ        BX, SI
-	JGT         single_900
+	JGT         single_1225
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -11075,15 +14371,15 @@ unrolled_899:
 	VCVTPS2PD   224(CX)(BX*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, BX
-	JMP         unrolled_899
+	JMP         unrolled_1224
 
-single_900:
+single_1225:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_901:
+single_loop_1226:
 	CMPQ        BX, SI
-	JGT         remainder_902
+	JGT         remainder_1227
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -11095,11 +14391,11 @@ single_loop_901:
 	VCVTPS2PD   32(CX)(BX*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, BX
-	JMP         single_loop_901
+	JMP         single_loop_1226
 
-remainder_902:
+remainder_1227:
 	SUBQ        BX, DX
-	JE          span_done_903
+	JE          span_done_1228
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -11114,7 +14410,7 @@ remainder_902:
 	VCVTPS2PD.Z 32(CX)(BX*4), K1, Z9
 	VFMADD231PD Z9, Z0, K1, Z2
 
-span_done_903:
+span_done_1228:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -11146,9 +14442,9 @@ TEXT ·backwardPlanesDalphaAVX512F32(SB), NOSPLIT, $0-80
 	SHLQ   $0x02, R8
 	XORQ   R9, R9
 
-plane_904:
+plane_1229:
 	CMPQ   DX, $0x00
-	JE     planes_done_905
+	JE     planes_done_1230
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -11161,9 +14457,9 @@ plane_904:
 	MOVQ   SI, R11
 	SUBQ   $0x00000040, R11
 
-unrolled_906:
+unrolled_1231:
 	CMPQ        R10, R11
-	JGT         single_907
+	JGT         single_1232
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -11205,15 +14501,15 @@ unrolled_906:
 	VCVTPS2PD   224(CX)(R10*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_906
+	JMP         unrolled_1231
 
-single_907:
+single_1232:
 	MOVQ SI, R11
 	SUBQ $0x00000010, R11
 
-single_loop_908:
+single_loop_1233:
 	CMPQ        R10, R11
-	JGT         remainder_909
+	JGT         remainder_1234
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -11225,12 +14521,12 @@ single_loop_908:
 	VCVTPS2PD   32(CX)(R10*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_908
+	JMP         single_loop_1233
 
-remainder_909:
+remainder_1234:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_910
+	JE          span_done_1235
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -11245,7 +14541,7 @@ remainder_909:
 	VCVTPS2PD.Z 32(CX)(R10*4), K1, Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 
-span_done_910:
+span_done_1235:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -11265,14 +14561,14 @@ span_done_910:
 	ADDQ          R8, CX
 	INCQ          R9
 	CMPQ          R9, DI
-	JNE           same_pass_911
+	JNE           same_pass_1236
 	XORQ          R9, R9
 
-same_pass_911:
+same_pass_1236:
 	SUBQ SI, DX
-	JMP  plane_904
+	JMP  plane_1229
 
-planes_done_905:
+planes_done_1230:
 	VZEROUPPER
 	RET
 
@@ -11286,9 +14582,9 @@ TEXT ·backwardPatternDalphaAVX512F32(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
 
-row_912:
+row_1237:
 	CMPQ    DX, $0x00
-	JE      rows_done_913
+	JE      rows_done_1238
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -11296,9 +14592,9 @@ row_912:
 	MOVQ    DI, R9
 	SUBQ    $0x00000040, R9
 
-unrolled_914:
+unrolled_1239:
 	CMPQ        R8, R9
-	JGT         single_915
+	JGT         single_1240
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -11356,15 +14652,15 @@ unrolled_914:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 448(BX)(R8*8)
 	ADDQ        $0x00000040, R8
-	JMP         unrolled_914
+	JMP         unrolled_1239
 
-single_915:
+single_1240:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_916:
+single_loop_1241:
 	CMPQ        R8, R9
-	JGT         remainder_917
+	JGT         remainder_1242
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -11380,12 +14676,12 @@ single_loop_916:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 	ADDQ        $0x00000010, R8
-	JMP         single_loop_916
+	JMP         single_loop_1241
 
-remainder_917:
+remainder_1242:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_918
+	JE          span_done_1243
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -11404,15 +14700,15 @@ remainder_917:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 
-span_done_918:
+span_done_1243:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_912
+	JMP  row_1237
 
-rows_done_913:
+rows_done_1238:
 	VZEROUPPER
 	RET
 
@@ -11430,57 +14726,57 @@ TEXT ·backwardRingDalphaAVX512F32(SB), $1920-80
 	MOVQ   dalpha_len+56(FP), DX
 	IMULQ  AX, DX
 	CMPQ   DX, $0x00000080
-	JA     ring_segmented_919
+	JA     ring_segmented_1244
 	MOVQ   DX, AX
 
-ring_len_920:
+ring_len_1245:
 	CMPQ AX, $0x00000010
-	JAE  ring_len_done_921
+	JAE  ring_len_done_1246
 	ADDQ DX, AX
-	JMP  ring_len_920
+	JMP  ring_len_1245
 
-ring_len_done_921:
+ring_len_done_1246:
 	MOVQ AX, 1856(SP)
 	MOVQ $0x00000010, DX
 
-ring_step_922:
+ring_step_1247:
 	CMPQ DX, AX
-	JB   ring_step_done_923
+	JB   ring_step_done_1248
 	SUBQ AX, DX
-	JMP  ring_step_922
+	JMP  ring_step_1247
 
-ring_step_done_923:
+ring_step_done_1248:
 	MOVQ DX, 1864(SP)
 	MOVQ $0x00000040, DX
 
-ring_step_924:
+ring_step_1249:
 	CMPQ DX, AX
-	JB   ring_step_done_925
+	JB   ring_step_done_1250
 	SUBQ AX, DX
-	JMP  ring_step_924
+	JMP  ring_step_1249
 
-ring_step_done_925:
+ring_step_done_1250:
 	MOVQ DX, 1872(SP)
 	XORQ AX, AX
 	MOVQ 1856(SP), DX
 	ADDQ $0x00000040, DX
 
-sums_zero_926:
+sums_zero_1251:
 	CMPQ    AX, DX
-	JAE     sums_zeroed_927
+	JAE     sums_zeroed_1252
 	VMOVUPD Z0, (DI)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_zero_926
+	JMP     sums_zero_1251
 
-sums_zeroed_927:
+sums_zeroed_1252:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000040, R8
 
-unrolled_928:
+unrolled_1253:
 	CMPQ        DX, R8
-	JGT         single_929
+	JGT         single_1254
 	VMOVUPS     (CX)(DX*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (BX)(DX*4), Z1
@@ -11542,15 +14838,15 @@ unrolled_928:
 	SUBQ        1856(SP), R9
 	CMOVQCC     R9, AX
 	ADDQ        $0x00000040, DX
-	JMP         unrolled_928
+	JMP         unrolled_1253
 
-single_929:
+single_1254:
 	MOVQ SI, R8
 	SUBQ $0x00000010, R8
 
-single_loop_930:
+single_loop_1255:
 	CMPQ        DX, R8
-	JGT         remainder_931
+	JGT         remainder_1256
 	VMOVUPS     (CX)(DX*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (BX)(DX*4), Z1
@@ -11570,11 +14866,11 @@ single_loop_930:
 	SUBQ        1856(SP), R9
 	CMOVQCC     R9, AX
 	ADDQ        $0x00000010, DX
-	JMP         single_loop_930
+	JMP         single_loop_1255
 
-remainder_931:
+remainder_1256:
 	SUBQ        DX, SI
-	JE          span_done_932
+	JE          span_done_1257
 	MOVQ        $-1, R8
 	BZHIQ       SI, R8, SI
 	KMOVW       SI, K1
@@ -11593,7 +14889,7 @@ remainder_931:
 	VFMADD231PD Z1, Z0, K1, Z2
 	VMOVUPD     Z2, K1, 64(DI)(AX*8)
 
-span_done_932:
+span_done_1257:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), CX
@@ -11601,49 +14897,49 @@ span_done_932:
 	MOVQ  DX, BX
 	ADDQ  $0x00000040, BX
 
-fold_ext_933:
+fold_ext_1258:
 	CMPQ    BX, DX
-	JBE     fold_ext_done_934
+	JBE     fold_ext_done_1259
 	SUBQ    $0x00000008, BX
 	MOVQ    BX, SI
 	SUBQ    DX, SI
 	VMOVUPD (DI)(SI*8), Z0
 	VADDPD  (DI)(BX*8), Z0, Z0
 	VMOVUPD Z0, (DI)(SI*8)
-	JMP     fold_ext_933
+	JMP     fold_ext_1258
 
-fold_ext_done_934:
-fold_935:
+fold_ext_done_1259:
+fold_1260:
 	CMPQ   DX, AX
-	JBE    folded_936
+	JBE    folded_1261
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (DI)(DX*8), X0
 	VADDSD (DI)(SI*8), X0, X0
 	VMOVSD X0, (DI)(SI*8)
-	JMP    fold_935
+	JMP    fold_1260
 
-folded_936:
+folded_1261:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_937
+	JNE  sums_planes_1262
 	MOVQ dalpha_len+56(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_940:
+sums_vector_1265:
 	CMPQ      AX, DX
-	JGT       sums_scalar_938
+	JGT       sums_scalar_1263
 	VCVTPS2PD (CX)(AX*4), Z0
 	VADDPD    (DI)(AX*8), Z0, Z0
 	VCVTPD2PS Z0, Y0
 	VMOVUPS   Y0, (CX)(AX*4)
 	ADDQ      $0x00000008, AX
-	JMP       sums_vector_940
+	JMP       sums_vector_1265
 
-sums_scalar_938:
+sums_scalar_1263:
 	CMPQ      AX, dalpha_len+56(FP)
-	JE        sums_done_939
+	JE        sums_done_1264
 	VMOVSD    (DI)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
@@ -11651,18 +14947,18 @@ sums_scalar_938:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_938
+	JMP       sums_scalar_1263
 
-sums_planes_937:
+sums_planes_1262:
 	XORQ BX, BX
 	MOVQ inner+72(FP), SI
 	SHLQ $0x03, SI
 
-sums_group_941:
+sums_group_1266:
 	MOVQ   dalpha_len+56(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_943
+	JB     sums_single_1268
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -11671,7 +14967,7 @@ sums_group_941:
 	LEAQ   (R8)(SI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_942:
+sums_group_plane_1267:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(SI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -11680,7 +14976,7 @@ sums_group_plane_942:
 	ADDQ      $0x08, R9
 	INCQ      DX
 	CMPQ      DX, inner+72(FP)
-	JB        sums_group_plane_942
+	JB        sums_group_plane_1267
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (CX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -11705,33 +15001,35 @@ sums_group_plane_942:
 	SHRQ      $0x01, DX
 	ADDQ      DX, BX
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_941
+	JMP       sums_group_1266
 
-sums_single_943:
+sums_single_1268:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_939
+	JE     sums_done_1264
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_944:
+sums_single_plane_1269:
 	VADDSD    (DI)(BX*8), X0, X0
 	INCQ      BX
 	INCQ      DX
 	CMPQ      DX, inner+72(FP)
-	JB        sums_single_plane_944
+	JB        sums_single_plane_1269
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_943
+	JMP       sums_single_1268
 
-sums_done_939:
+sums_done_1264:
 	JMP ring_finished_backwardDalphaAVX512F32
 
-ring_segmented_919:
+ring_segmented_1244:
 	MOVQ inner+72(FP), R8
+	CMPQ R8, $0x01
+	JE   ring_rows_1270
 	CMPQ R8, $0x00000080
 	JA   ring_finished_backwardDalphaAVX512F32
 	MOVQ $0x00000080, AX
@@ -11741,9 +15039,9 @@ ring_segmented_919:
 	MOVQ $0x00000000, 1896(SP)
 	MOVQ $0x00000000, 1880(SP)
 
-ring_segment_945:
+ring_segment_1271:
 	CMPQ    SI, $0x00
-	JE      ring_done_946
+	JE      ring_done_1272
 	MOVQ    1880(SP), AX
 	MOVQ    dalpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -11760,55 +15058,55 @@ ring_segment_945:
 	MOVQ    DX, 1912(SP)
 	MOVQ    AX, DX
 
-ring_len_947:
+ring_len_1273:
 	CMPQ DX, $0x00000010
-	JAE  ring_len_done_948
+	JAE  ring_len_done_1274
 	ADDQ AX, DX
-	JMP  ring_len_947
+	JMP  ring_len_1273
 
-ring_len_done_948:
+ring_len_done_1274:
 	MOVQ DX, 1856(SP)
 	MOVQ $0x00000010, AX
 
-ring_step_949:
+ring_step_1275:
 	CMPQ AX, DX
-	JB   ring_step_done_950
+	JB   ring_step_done_1276
 	SUBQ DX, AX
-	JMP  ring_step_949
+	JMP  ring_step_1275
 
-ring_step_done_950:
+ring_step_done_1276:
 	MOVQ AX, 1864(SP)
 	MOVQ $0x00000040, AX
 
-ring_step_951:
+ring_step_1277:
 	CMPQ AX, DX
-	JB   ring_step_done_952
+	JB   ring_step_done_1278
 	SUBQ DX, AX
-	JMP  ring_step_951
+	JMP  ring_step_1277
 
-ring_step_done_952:
+ring_step_done_1278:
 	MOVQ AX, 1872(SP)
 	XORQ AX, AX
 	MOVQ 1856(SP), DX
 	ADDQ $0x00000040, DX
 
-sums_zero_953:
+sums_zero_1279:
 	CMPQ    AX, DX
-	JAE     sums_zeroed_954
+	JAE     sums_zeroed_1280
 	VMOVUPD Z0, (DI)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_zero_953
+	JMP     sums_zero_1279
 
-sums_zeroed_954:
+sums_zeroed_1280:
 	XORQ AX, AX
 	MOVQ 1912(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000040, R9
 
-unrolled_955:
+unrolled_1281:
 	CMPQ        R8, R9
-	JGT         single_956
+	JGT         single_1282
 	VMOVUPS     (CX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (BX)(R8*4), Z1
@@ -11870,15 +15168,15 @@ unrolled_955:
 	SUBQ        1856(SP), R10
 	CMOVQCC     R10, AX
 	ADDQ        $0x00000040, R8
-	JMP         unrolled_955
+	JMP         unrolled_1281
 
-single_956:
+single_1282:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-single_loop_957:
+single_loop_1283:
 	CMPQ        R8, R9
-	JGT         remainder_958
+	JGT         remainder_1284
 	VMOVUPS     (CX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (BX)(R8*4), Z1
@@ -11898,11 +15196,11 @@ single_loop_957:
 	SUBQ        1856(SP), R10
 	CMOVQCC     R10, AX
 	ADDQ        $0x00000010, R8
-	JMP         single_loop_957
+	JMP         single_loop_1283
 
-remainder_958:
+remainder_1284:
 	SUBQ        R8, DX
-	JE          span_done_959
+	JE          span_done_1285
 	MOVQ        $-1, R9
 	BZHIQ       DX, R9, DX
 	KMOVW       DX, K1
@@ -11921,7 +15219,7 @@ remainder_958:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(DI)(AX*8)
 
-span_done_959:
+span_done_1285:
 	MOVQ  1880(SP), AX
 	MOVQ  1904(SP), DX
 	MOVQ  dalpha_base+48(FP), R8
@@ -11932,49 +15230,49 @@ span_done_959:
 	MOVQ  R10, R11
 	ADDQ  $0x00000040, R11
 
-fold_ext_960:
+fold_ext_1286:
 	CMPQ    R11, R10
-	JBE     fold_ext_done_961
+	JBE     fold_ext_done_1287
 	SUBQ    $0x00000008, R11
 	MOVQ    R11, R12
 	SUBQ    R10, R12
 	VMOVUPD (DI)(R12*8), Z1
 	VADDPD  (DI)(R11*8), Z1, Z1
 	VMOVUPD Z1, (DI)(R12*8)
-	JMP     fold_ext_960
+	JMP     fold_ext_1286
 
-fold_ext_done_961:
-fold_962:
+fold_ext_done_1287:
+fold_1288:
 	CMPQ   R10, R9
-	JBE    folded_963
+	JBE    folded_1289
 	DECQ   R10
 	MOVQ   R10, R12
 	SUBQ   R9, R12
 	VMOVSD (DI)(R10*8), X1
 	VADDSD (DI)(R12*8), X1, X1
 	VMOVSD X1, (DI)(R12*8)
-	JMP    fold_962
+	JMP    fold_1288
 
-folded_963:
+folded_1289:
 	XORQ R9, R9
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_964
+	JNE  sums_planes_1290
 	MOVQ 1904(SP), R10
 	SUBQ $0x00000008, R10
 
-sums_vector_967:
+sums_vector_1293:
 	CMPQ      R9, R10
-	JGT       sums_scalar_965
+	JGT       sums_scalar_1291
 	VCVTPS2PD (R8)(R9*4), Z1
 	VADDPD    (DI)(R9*8), Z1, Z1
 	VCVTPD2PS Z1, Y1
 	VMOVUPS   Y1, (R8)(R9*4)
 	ADDQ      $0x00000008, R9
-	JMP       sums_vector_967
+	JMP       sums_vector_1293
 
-sums_scalar_965:
+sums_scalar_1291:
 	CMPQ      R9, 1904(SP)
-	JE        sums_done_966
+	JE        sums_done_1292
 	VMOVSD    (DI)(R9*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (R8)(R9*4), X2, X2
@@ -11982,18 +15280,18 @@ sums_scalar_965:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (R8)(R9*4)
 	INCQ      R9
-	JMP       sums_scalar_965
+	JMP       sums_scalar_1291
 
-sums_planes_964:
+sums_planes_1290:
 	XORQ R11, R11
 	MOVQ inner+72(FP), R12
 	SHLQ $0x03, R12
 
-sums_group_968:
+sums_group_1294:
 	MOVQ   1904(SP), R10
 	SUBQ   R9, R10
 	CMPQ   R10, $0x00000004
-	JB     sums_single_970
+	JB     sums_single_1296
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -12002,7 +15300,7 @@ sums_group_968:
 	LEAQ   (R13)(R12*2), R14
 	XORQ   R10, R10
 
-sums_group_plane_969:
+sums_group_plane_1295:
 	VADDSD    (R13), X1, X1
 	VADDSD    (R13)(R12*1), X2, X2
 	VADDSD    (R14), X3, X3
@@ -12011,7 +15309,7 @@ sums_group_plane_969:
 	ADDQ      $0x08, R14
 	INCQ      R10
 	CMPQ      R10, inner+72(FP)
-	JB        sums_group_plane_969
+	JB        sums_group_plane_1295
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (R8)(R9*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -12036,29 +15334,29 @@ sums_group_plane_969:
 	SHRQ      $0x01, R10
 	ADDQ      R10, R11
 	ADDQ      $0x00000004, R9
-	JMP       sums_group_968
+	JMP       sums_group_1294
 
-sums_single_970:
+sums_single_1296:
 	CMPQ   R9, 1904(SP)
-	JE     sums_done_966
+	JE     sums_done_1292
 	VXORPS X1, X1, X1
 	XORQ   R10, R10
 
-sums_single_plane_971:
+sums_single_plane_1297:
 	VADDSD    (DI)(R11*8), X1, X1
 	INCQ      R11
 	INCQ      R10
 	CMPQ      R10, inner+72(FP)
-	JB        sums_single_plane_971
+	JB        sums_single_plane_1297
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (R8)(R9*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (R8)(R9*4)
 	INCQ      R9
-	JMP       sums_single_970
+	JMP       sums_single_1296
 
-sums_done_966:
+sums_done_1292:
 	MOVQ 1912(SP), R8
 	SUBQ R8, SI
 	SHLQ $0x02, R8
@@ -12067,14 +15365,349 @@ sums_done_966:
 	ADDQ DX, AX
 	MOVQ dalpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_972
+	JNE  ring_next_1298
 	XORQ AX, AX
 
-ring_next_972:
+ring_next_1298:
 	MOVQ AX, 1880(SP)
-	JMP  ring_segment_945
+	JMP  ring_segment_1271
 
-ring_done_946:
+ring_done_1272:
+	JMP ring_finished_backwardDalphaAVX512F32
+
+ring_rows_1270:
+	MOVQ $0x00000000, 1880(SP)
+
+ring_block_1299:
+	MOVQ    1880(SP), AX
+	MOVQ    dalpha_len+56(FP), CX
+	CMPQ    AX, CX
+	JE      ring_finished_backwardDalphaAVX512F32
+	SUBQ    AX, CX
+	MOVQ    $0x00000080, DX
+	CMPQ    CX, DX
+	CMOVQHI DX, CX
+	MOVQ    CX, 1904(SP)
+	MOVQ    CX, DX
+
+ring_len_1300:
+	CMPQ DX, $0x00000010
+	JAE  ring_len_done_1301
+	ADDQ CX, DX
+	JMP  ring_len_1300
+
+ring_len_done_1301:
+	MOVQ DX, 1856(SP)
+	MOVQ $0x00000010, CX
+
+ring_step_1302:
+	CMPQ CX, DX
+	JB   ring_step_done_1303
+	SUBQ DX, CX
+	JMP  ring_step_1302
+
+ring_step_done_1303:
+	MOVQ CX, 1864(SP)
+	MOVQ $0x00000040, CX
+
+ring_step_1304:
+	CMPQ CX, DX
+	JB   ring_step_done_1305
+	SUBQ DX, CX
+	JMP  ring_step_1304
+
+ring_step_done_1305:
+	MOVQ CX, 1872(SP)
+	SHLQ $0x02, AX
+	MOVQ x_base+24(FP), CX
+	ADDQ AX, CX
+	MOVQ dy_base+0(FP), BX
+	ADDQ AX, BX
+	MOVQ x_len+32(FP), SI
+	XORQ AX, AX
+	MOVQ 1856(SP), DX
+	ADDQ $0x00000040, DX
+
+sums_zero_1306:
+	CMPQ    AX, DX
+	JAE     sums_zeroed_1307
+	VMOVUPD Z0, (DI)(AX*8)
+	ADDQ    $0x00000008, AX
+	JMP     sums_zero_1306
+
+sums_zeroed_1307:
+ring_row_1308:
+	CMPQ SI, $0x00
+	JE   ring_rows_done_1309
+	XORQ AX, AX
+	MOVQ 1904(SP), DX
+	XORQ R8, R8
+	MOVQ DX, R9
+	SUBQ $0x00000040, R9
+
+unrolled_1310:
+	CMPQ        R8, R9
+	JGT         single_1311
+	VMOVUPS     (CX)(R8*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     (BX)(R8*4), Z1
+	VCVTPS2PD   (CX)(R8*4), Z1
+	VCVTPS2PD   (BX)(R8*4), Z2
+	VMOVUPD.Z   (DI)(AX*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, (DI)(AX*8)
+	KSHIFTRW    $0x08, K1, K1
+	VCVTPS2PD   32(CX)(R8*4), Z1
+	VCVTPS2PD   32(BX)(R8*4), Z2
+	VMOVUPD.Z   64(DI)(AX*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 64(DI)(AX*8)
+	VMOVUPS     64(CX)(R8*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     64(BX)(R8*4), Z1
+	VCVTPS2PD   64(CX)(R8*4), Z1
+	VCVTPS2PD   64(BX)(R8*4), Z2
+	VMOVUPD.Z   128(DI)(AX*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 128(DI)(AX*8)
+	KSHIFTRW    $0x08, K1, K1
+	VCVTPS2PD   96(CX)(R8*4), Z1
+	VCVTPS2PD   96(BX)(R8*4), Z2
+	VMOVUPD.Z   192(DI)(AX*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 192(DI)(AX*8)
+	VMOVUPS     128(CX)(R8*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     128(BX)(R8*4), Z1
+	VCVTPS2PD   128(CX)(R8*4), Z1
+	VCVTPS2PD   128(BX)(R8*4), Z2
+	VMOVUPD.Z   256(DI)(AX*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 256(DI)(AX*8)
+	KSHIFTRW    $0x08, K1, K1
+	VCVTPS2PD   160(CX)(R8*4), Z1
+	VCVTPS2PD   160(BX)(R8*4), Z2
+	VMOVUPD.Z   320(DI)(AX*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 320(DI)(AX*8)
+	VMOVUPS     192(CX)(R8*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     192(BX)(R8*4), Z1
+	VCVTPS2PD   192(CX)(R8*4), Z1
+	VCVTPS2PD   192(BX)(R8*4), Z2
+	VMOVUPD.Z   384(DI)(AX*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 384(DI)(AX*8)
+	KSHIFTRW    $0x08, K1, K1
+	VCVTPS2PD   224(CX)(R8*4), Z1
+	VCVTPS2PD   224(BX)(R8*4), Z2
+	VMOVUPD.Z   448(DI)(AX*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 448(DI)(AX*8)
+	ADDQ        1872(SP), AX
+	MOVQ        AX, R10
+	SUBQ        1856(SP), R10
+	CMOVQCC     R10, AX
+	ADDQ        $0x00000040, R8
+	JMP         unrolled_1310
+
+single_1311:
+	MOVQ DX, R9
+	SUBQ $0x00000010, R9
+
+single_loop_1312:
+	CMPQ        R8, R9
+	JGT         remainder_1313
+	VMOVUPS     (CX)(R8*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     (BX)(R8*4), Z1
+	VCVTPS2PD   (CX)(R8*4), Z1
+	VCVTPS2PD   (BX)(R8*4), Z2
+	VMOVUPD.Z   (DI)(AX*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, (DI)(AX*8)
+	KSHIFTRW    $0x08, K1, K1
+	VCVTPS2PD   32(CX)(R8*4), Z1
+	VCVTPS2PD   32(BX)(R8*4), Z2
+	VMOVUPD.Z   64(DI)(AX*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 64(DI)(AX*8)
+	ADDQ        1864(SP), AX
+	MOVQ        AX, R10
+	SUBQ        1856(SP), R10
+	CMOVQCC     R10, AX
+	ADDQ        $0x00000010, R8
+	JMP         single_loop_1312
+
+remainder_1313:
+	SUBQ        R8, DX
+	JE          span_done_1314
+	MOVQ        $-1, R9
+	BZHIQ       DX, R9, DX
+	KMOVW       DX, K1
+	VMOVUPS.Z   (CX)(R8*4), K1, Z1
+	VCMPPS      $0x1a, Z0, Z1, K1, K2
+	VMOVUPS.Z   (BX)(R8*4), K1, Z1
+	VCVTPS2PD.Z (CX)(R8*4), K2, Z1
+	VCVTPS2PD.Z (BX)(R8*4), K2, Z2
+	VMOVUPD.Z   (DI)(AX*8), K2, Z3
+	VFMADD231PD Z2, Z1, K2, Z3
+	VMOVUPD     Z3, K2, (DI)(AX*8)
+	KSHIFTRW    $0x08, K2, K1
+	VCVTPS2PD.Z 32(CX)(R8*4), K1, Z1
+	VCVTPS2PD.Z 32(BX)(R8*4), K1, Z2
+	VMOVUPD.Z   64(DI)(AX*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 64(DI)(AX*8)
+
+span_done_1314:
+	MOVQ dalpha_len+56(FP), AX
+	SUBQ AX, SI
+	SHLQ $0x02, AX
+	ADDQ AX, CX
+	ADDQ AX, BX
+	JMP  ring_row_1308
+
+ring_rows_done_1309:
+	MOVQ 1880(SP), AX
+	MOVQ dalpha_base+48(FP), CX
+	LEAQ (CX)(AX*4), CX
+	MOVQ 1904(SP), DX
+	MOVQ 1856(SP), BX
+	MOVQ BX, SI
+	ADDQ $0x00000040, SI
+
+fold_ext_1315:
+	CMPQ    SI, BX
+	JBE     fold_ext_done_1316
+	SUBQ    $0x00000008, SI
+	MOVQ    SI, R8
+	SUBQ    BX, R8
+	VMOVUPD (DI)(R8*8), Z1
+	VADDPD  (DI)(SI*8), Z1, Z1
+	VMOVUPD Z1, (DI)(R8*8)
+	JMP     fold_ext_1315
+
+fold_ext_done_1316:
+fold_1317:
+	CMPQ   BX, DX
+	JBE    folded_1318
+	DECQ   BX
+	MOVQ   BX, R8
+	SUBQ   DX, R8
+	VMOVSD (DI)(BX*8), X1
+	VADDSD (DI)(R8*8), X1, X1
+	VMOVSD X1, (DI)(R8*8)
+	JMP    fold_1317
+
+folded_1318:
+	XORQ DX, DX
+	CMPQ inner+72(FP), $0x01
+	JNE  sums_planes_1319
+	MOVQ 1904(SP), BX
+	SUBQ $0x00000008, BX
+
+sums_vector_1322:
+	CMPQ      DX, BX
+	JGT       sums_scalar_1320
+	VCVTPS2PD (CX)(DX*4), Z1
+	VADDPD    (DI)(DX*8), Z1, Z1
+	VCVTPD2PS Z1, Y1
+	VMOVUPS   Y1, (CX)(DX*4)
+	ADDQ      $0x00000008, DX
+	JMP       sums_vector_1322
+
+sums_scalar_1320:
+	CMPQ      DX, 1904(SP)
+	JE        sums_done_1321
+	VMOVSD    (DI)(DX*8), X1
+	VXORPS    X2, X2, X2
+	VCVTSS2SD (CX)(DX*4), X2, X2
+	VADDSD    X1, X2, X2
+	VCVTSD2SS X2, X2, X2
+	VMOVSS    X2, (CX)(DX*4)
+	INCQ      DX
+	JMP       sums_scalar_1320
+
+sums_planes_1319:
+	XORQ SI, SI
+	MOVQ inner+72(FP), R8
+	SHLQ $0x03, R8
+
+sums_group_1323:
+	MOVQ   1904(SP), BX
+	SUBQ   DX, BX
+	CMPQ   BX, $0x00000004
+	JB     sums_single_1325
+	VXORPS X1, X1, X1
+	VXORPS X2, X2, X2
+	VXORPS X3, X3, X3
+	VXORPS X4, X4, X4
+	LEAQ   (DI)(SI*8), R9
+	LEAQ   (R9)(R8*2), R10
+	XORQ   BX, BX
+
+sums_group_plane_1324:
+	VADDSD    (R9), X1, X1
+	VADDSD    (R9)(R8*1), X2, X2
+	VADDSD    (R10), X3, X3
+	VADDSD    (R10)(R8*1), X4, X4
+	ADDQ      $0x08, R9
+	ADDQ      $0x08, R10
+	INCQ      BX
+	CMPQ      BX, inner+72(FP)
+	JB        sums_group_plane_1324
+	VXORPS    X5, X5, X5
+	VCVTSS2SD (CX)(DX*4), X5, X5
+	VADDSD    X1, X5, X5
+	VCVTSD2SS X5, X5, X5
+	VMOVSS    X5, (CX)(DX*4)
+	VXORPS    X1, X1, X1
+	VCVTSS2SD 4(CX)(DX*4), X1, X1
+	VADDSD    X2, X1, X1
+	VCVTSD2SS X1, X1, X1
+	VMOVSS    X1, 4(CX)(DX*4)
+	VXORPS    X1, X1, X1
+	VCVTSS2SD 8(CX)(DX*4), X1, X1
+	VADDSD    X3, X1, X1
+	VCVTSD2SS X1, X1, X1
+	VMOVSS    X1, 8(CX)(DX*4)
+	VXORPS    X1, X1, X1
+	VCVTSS2SD 12(CX)(DX*4), X1, X1
+	VADDSD    X4, X1, X1
+	VCVTSD2SS X1, X1, X1
+	VMOVSS    X1, 12(CX)(DX*4)
+	MOVQ      R8, BX
+	SHRQ      $0x01, BX
+	ADDQ      BX, SI
+	ADDQ      $0x00000004, DX
+	JMP       sums_group_1323
+
+sums_single_1325:
+	CMPQ   DX, 1904(SP)
+	JE     sums_done_1321
+	VXORPS X1, X1, X1
+	XORQ   BX, BX
+
+sums_single_plane_1326:
+	VADDSD    (DI)(SI*8), X1, X1
+	INCQ      SI
+	INCQ      BX
+	CMPQ      BX, inner+72(FP)
+	JB        sums_single_plane_1326
+	VXORPS    X2, X2, X2
+	VCVTSS2SD (CX)(DX*4), X2, X2
+	VADDSD    X1, X2, X2
+	VCVTSD2SS X2, X2, X2
+	VMOVSS    X2, (CX)(DX*4)
+	INCQ      DX
+	JMP       sums_single_1325
+
+sums_done_1321:
+	ADDQ 1904(SP), AX
+	MOVQ AX, 1880(SP)
+	JMP  ring_block_1299
+
 ring_finished_backwardDalphaAVX512F32:
 	VZEROUPPER
 	RET
@@ -12090,11 +15723,11 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	MOVQ         DX, BX
 	SHLQ         $0x03, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_973
+	JB           cached_1327
 	CMPQ         AX, CX
-	JE           cached_973
+	JE           cached_1327
 	CMPQ         AX, CX
-	JE           cached_973
+	JE           cached_1327
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -12103,7 +15736,7 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_975
+	JE           aligned_1329
 	MOVQ         SI, DI
 	MOVQ         $-1, R8
 	BZHIQ        DI, R8, DI
@@ -12114,13 +15747,13 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	VMOVUPD      Z2, K1, (AX)(BX*8)
 	MOVQ         SI, BX
 
-aligned_975:
+aligned_1329:
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 
-unrolled_976:
+unrolled_1330:
 	CMPQ     BX, SI
-	JGT      single_977
+	JGT      single_1331
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
@@ -12138,25 +15771,25 @@ unrolled_976:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(BX*8)
 	ADDQ     $0x00000020, BX
-	JMP      unrolled_976
+	JMP      unrolled_1330
 
-single_977:
+single_1331:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_978:
+single_loop_1332:
 	CMPQ     BX, SI
-	JGT      remainder_979
+	JGT      remainder_1333
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(BX*8)
 	ADDQ     $0x00000008, BX
-	JMP      single_loop_978
+	JMP      single_loop_1332
 
-remainder_979:
+remainder_1333:
 	SUBQ      BX, DX
-	JE        span_done_980
+	JE        span_done_1334
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -12165,18 +15798,18 @@ remainder_979:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_980:
+span_done_1334:
 	SFENCE
-	JMP stored_974
+	JMP stored_1328
 
-cached_973:
+cached_1327:
 	XORQ BX, BX
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 
-unrolled_981:
+unrolled_1335:
 	CMPQ    BX, SI
-	JGT     single_982
+	JGT     single_1336
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -12194,25 +15827,25 @@ unrolled_981:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(BX*8)
 	ADDQ    $0x00000020, BX
-	JMP     unrolled_981
+	JMP     unrolled_1335
 
-single_982:
+single_1336:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_983:
+single_loop_1337:
 	CMPQ    BX, SI
-	JGT     remainder_984
+	JGT     remainder_1338
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(BX*8)
 	ADDQ    $0x00000008, BX
-	JMP     single_loop_983
+	JMP     single_loop_1337
 
-remainder_984:
+remainder_1338:
 	SUBQ      BX, DX
-	JE        span_done_985
+	JE        span_done_1339
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -12221,8 +15854,8 @@ remainder_984:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_985:
-stored_974:
+span_done_1339:
+stored_1328:
 	VZEROUPPER
 	RET
 
@@ -12240,17 +15873,17 @@ TEXT ·forwardPlanesAVX512F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
 
-plane_986:
+plane_1340:
 	CMPQ         DX, $0x00
-	JE           planes_done_987
+	JE           planes_done_1341
 	VBROADCASTSD (DI)(R9*8), Z1
 	XORQ         R10, R10
 	MOVQ         BX, R11
 	SUBQ         $0x00000020, R11
 
-unrolled_988:
+unrolled_1342:
 	CMPQ    R10, R11
-	JGT     single_989
+	JGT     single_1343
 	VMOVUPD (CX)(R10*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -12268,26 +15901,26 @@ unrolled_988:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(R10*8)
 	ADDQ    $0x00000020, R10
-	JMP     unrolled_988
+	JMP     unrolled_1342
 
-single_989:
+single_1343:
 	MOVQ BX, R11
 	SUBQ $0x00000008, R11
 
-single_loop_990:
+single_loop_1344:
 	CMPQ    R10, R11
-	JGT     remainder_991
+	JGT     remainder_1345
 	VMOVUPD (CX)(R10*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(R10*8)
 	ADDQ    $0x00000008, R10
-	JMP     single_loop_990
+	JMP     single_loop_1344
 
-remainder_991:
+remainder_1345:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_992
+	JE        span_done_1346
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -12296,19 +15929,19 @@ remainder_991:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R10*8)
 
-span_done_992:
+span_done_1346:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_993
+	JNE  same_pass_1347
 	XORQ R9, R9
 
-same_pass_993:
+same_pass_1347:
 	SUBQ BX, DX
-	JMP  plane_986
+	JMP  plane_1340
 
-planes_done_987:
+planes_done_1341:
 	VZEROUPPER
 	RET
 
@@ -12322,9 +15955,9 @@ TEXT ·forwardPatternAVX512F64(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+56(FP), SI
 
-row_994:
+row_1348:
 	CMPQ    DX, $0x00
-	JE      rows_done_995
+	JE      rows_done_1349
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -12332,9 +15965,9 @@ row_994:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_996:
+unrolled_1350:
 	CMPQ    R8, R9
-	JGT     single_997
+	JGT     single_1351
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
@@ -12352,26 +15985,26 @@ unrolled_996:
 	VMULPD  192(BX)(R8*8), Z1, K1, Z1
 	VMOVUPD Z1, 192(AX)(R8*8)
 	ADDQ    $0x00000020, R8
-	JMP     unrolled_996
+	JMP     unrolled_1350
 
-single_997:
+single_1351:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_998:
+single_loop_1352:
 	CMPQ    R8, R9
-	JGT     remainder_999
+	JGT     remainder_1353
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
 	VMOVUPD Z1, (AX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     single_loop_998
+	JMP     single_loop_1352
 
-remainder_999:
+remainder_1353:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1000
+	JE        span_done_1354
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -12380,15 +16013,15 @@ remainder_999:
 	VMULPD    (BX)(R8*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 
-span_done_1000:
+span_done_1354:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_994
+	JMP  row_1348
 
-rows_done_995:
+rows_done_1349:
 	VZEROUPPER
 	RET
 
@@ -12407,111 +16040,111 @@ TEXT ·forwardRingAVX512F64(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x000000c0
-	JA     ring_segmented_1001
+	JA     ring_segmented_1355
 	MOVQ   R8, R9
 
-ring_len_1002:
+ring_len_1356:
 	CMPQ R9, $0x00000008
-	JAE  ring_len_done_1003
+	JAE  ring_len_done_1357
 	ADDQ R8, R9
-	JMP  ring_len_1002
+	JMP  ring_len_1356
 
-ring_len_done_1003:
+ring_len_done_1357:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000008, R10
 
-ring_step_1004:
+ring_step_1358:
 	CMPQ R10, R9
-	JB   ring_step_done_1005
+	JB   ring_step_done_1359
 	SUBQ R9, R10
-	JMP  ring_step_1004
+	JMP  ring_step_1358
 
-ring_step_done_1005:
+ring_step_done_1359:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000020, R10
 
-ring_step_1006:
+ring_step_1360:
 	CMPQ R10, R9
-	JB   ring_step_done_1007
+	JB   ring_step_done_1361
 	SUBQ R9, R10
-	JMP  ring_step_1006
+	JMP  ring_step_1360
 
-ring_step_done_1007:
+ring_step_done_1361:
 	MOVQ R10, 1936(SP)
 	MOVQ alpha_base+48(FP), R9
 	CMPQ AX, $0x01
-	JNE  ring_planes_1008
+	JNE  ring_planes_1362
 	XORQ AX, AX
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-ring_copy_1010:
+ring_copy_1364:
 	CMPQ    AX, R10
-	JGT     ring_copy_tail_1011
+	JGT     ring_copy_tail_1365
 	VMOVUPD (R9)(AX*8), Z1
 	VMOVUPD Z1, (DI)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     ring_copy_1010
+	JMP     ring_copy_1364
 
-ring_copy_tail_1011:
+ring_copy_tail_1365:
 	SUBQ      AX, DX
-	JE        ring_extend_1009
+	JE        ring_extend_1363
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
 	VMOVUPD.Z (R9)(AX*8), K1, Z1
 	VMOVUPD   Z1, (DI)(AX*8)
-	JMP       ring_extend_1009
+	JMP       ring_extend_1363
 
-ring_planes_1008:
+ring_planes_1362:
 	XORQ R10, R10
 	XORQ R11, R11
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_1014
+	JA   ring_long_planes_1368
 
-ring_fill_1013:
+ring_fill_1367:
 	VBROADCASTSD (R9)(R10*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	VMOVUPD      Z1, 64(DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R10
 	CMPQ         R10, DX
-	JB           ring_fill_1013
-	JMP          ring_extend_1009
+	JB           ring_fill_1367
+	JMP          ring_extend_1363
 
-ring_long_planes_1014:
-ring_channel_1012:
+ring_long_planes_1368:
+ring_channel_1366:
 	CMPQ         R10, DX
-	JE           ring_extend_1009
+	JE           ring_extend_1363
 	VBROADCASTSD (R9)(R10*8), Z1
 	XORQ         R12, R12
 
-ring_plane_1015:
+ring_plane_1369:
 	MOVQ    R11, R13
 	ADDQ    R12, R13
 	VMOVUPD Z1, (DI)(R13*8)
 	ADDQ    $0x00000008, R12
 	CMPQ    R12, AX
-	JB      ring_plane_1015
+	JB      ring_plane_1369
 	ADDQ    AX, R11
 	INCQ    R10
-	JMP     ring_channel_1012
+	JMP     ring_channel_1366
 
-ring_extend_1009:
+ring_extend_1363:
 	MOVQ 1920(SP), AX
 	MOVQ R8, DX
 
-ring_element_1016:
+ring_element_1370:
 	CMPQ DX, AX
-	JAE  ring_repeated_1017
+	JAE  ring_repeated_1371
 	MOVQ DX, R9
 	SUBQ R8, R9
 	MOVQ (DI)(R9*8), R9
 	MOVQ R9, (DI)(DX*8)
 	INCQ DX
-	JMP  ring_element_1016
+	JMP  ring_element_1370
 
-ring_repeated_1017:
+ring_repeated_1371:
 	VMOVUPD (DI), Z1
 	VMOVUPD Z1, (DI)(AX*8)
 	VMOVUPD 64(DI), Z1
@@ -12525,9 +16158,9 @@ ring_repeated_1017:
 	MOVQ    SI, R8
 	SUBQ    $0x00000020, R8
 
-unrolled_1018:
+unrolled_1372:
 	CMPQ    DX, R8
-	JGT     single_1019
+	JGT     single_1373
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -12549,15 +16182,15 @@ unrolled_1018:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000020, DX
-	JMP     unrolled_1018
+	JMP     unrolled_1372
 
-single_1019:
+single_1373:
 	MOVQ SI, R8
 	SUBQ $0x00000008, R8
 
-single_loop_1020:
+single_loop_1374:
 	CMPQ    DX, R8
-	JGT     remainder_1021
+	JGT     remainder_1375
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -12567,11 +16200,11 @@ single_loop_1020:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000008, DX
-	JMP     single_loop_1020
+	JMP     single_loop_1374
 
-remainder_1021:
+remainder_1375:
 	SUBQ      DX, SI
-	JE        span_done_1022
+	JE        span_done_1376
 	MOVQ      $-1, R8
 	BZHIQ     SI, R8, SI
 	KMOVW     SI, K1
@@ -12580,11 +16213,13 @@ remainder_1021:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(DX*8)
 
-span_done_1022:
+span_done_1376:
 	JMP ring_finished_forwardAVX512F64
 
-ring_segmented_1001:
+ring_segmented_1355:
 	MOVQ inner+72(FP), R8
+	CMPQ R8, $0x01
+	JE   ring_rows_1377
 	CMPQ R8, $0x000000c0
 	JA   ring_finished_forwardAVX512F64
 	MOVQ $0x000000c0, AX
@@ -12594,9 +16229,9 @@ ring_segmented_1001:
 	MOVQ $0x00000000, 1960(SP)
 	MOVQ $0x00000000, 1944(SP)
 
-ring_segment_1023:
+ring_segment_1378:
 	CMPQ    SI, $0x00
-	JE      ring_done_1024
+	JE      ring_done_1379
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -12613,109 +16248,109 @@ ring_segment_1023:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R10
 
-ring_len_1025:
+ring_len_1380:
 	CMPQ R10, $0x00000008
-	JAE  ring_len_done_1026
+	JAE  ring_len_done_1381
 	ADDQ R9, R10
-	JMP  ring_len_1025
+	JMP  ring_len_1380
 
-ring_len_done_1026:
+ring_len_done_1381:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000008, R11
 
-ring_step_1027:
+ring_step_1382:
 	CMPQ R11, R10
-	JB   ring_step_done_1028
+	JB   ring_step_done_1383
 	SUBQ R10, R11
-	JMP  ring_step_1027
+	JMP  ring_step_1382
 
-ring_step_done_1028:
+ring_step_done_1383:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000020, R11
 
-ring_step_1029:
+ring_step_1384:
 	CMPQ R11, R10
-	JB   ring_step_done_1030
+	JB   ring_step_done_1385
 	SUBQ R10, R11
-	JMP  ring_step_1029
+	JMP  ring_step_1384
 
-ring_step_done_1030:
+ring_step_done_1385:
 	MOVQ R11, 1936(SP)
 	MOVQ alpha_base+48(FP), R10
 	LEAQ (R10)(AX*8), R10
 	CMPQ R8, $0x01
-	JNE  ring_planes_1031
+	JNE  ring_planes_1386
 	XORQ AX, AX
 	MOVQ DX, R8
 	SUBQ $0x00000008, R8
 
-ring_copy_1033:
+ring_copy_1388:
 	CMPQ    AX, R8
-	JGT     ring_copy_tail_1034
+	JGT     ring_copy_tail_1389
 	VMOVUPD (R10)(AX*8), Z1
 	VMOVUPD Z1, (DI)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     ring_copy_1033
+	JMP     ring_copy_1388
 
-ring_copy_tail_1034:
+ring_copy_tail_1389:
 	SUBQ      AX, DX
-	JE        ring_extend_1032
+	JE        ring_extend_1387
 	MOVQ      $-1, R8
 	BZHIQ     DX, R8, DX
 	KMOVW     DX, K1
 	VMOVUPD.Z (R10)(AX*8), K1, Z1
 	VMOVUPD   Z1, (DI)(AX*8)
-	JMP       ring_extend_1032
+	JMP       ring_extend_1387
 
-ring_planes_1031:
+ring_planes_1386:
 	XORQ AX, AX
 	XORQ R11, R11
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_1037
+	JA   ring_long_planes_1392
 
-ring_fill_1036:
+ring_fill_1391:
 	VBROADCASTSD (R10)(AX*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	VMOVUPD      Z1, 64(DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         AX
 	CMPQ         AX, DX
-	JB           ring_fill_1036
-	JMP          ring_extend_1032
+	JB           ring_fill_1391
+	JMP          ring_extend_1387
 
-ring_long_planes_1037:
-ring_channel_1035:
+ring_long_planes_1392:
+ring_channel_1390:
 	CMPQ         AX, DX
-	JE           ring_extend_1032
+	JE           ring_extend_1387
 	VBROADCASTSD (R10)(AX*8), Z1
 	XORQ         R12, R12
 
-ring_plane_1038:
+ring_plane_1393:
 	MOVQ    R11, R13
 	ADDQ    R12, R13
 	VMOVUPD Z1, (DI)(R13*8)
 	ADDQ    $0x00000008, R12
 	CMPQ    R12, R8
-	JB      ring_plane_1038
+	JB      ring_plane_1393
 	ADDQ    R8, R11
 	INCQ    AX
-	JMP     ring_channel_1035
+	JMP     ring_channel_1390
 
-ring_extend_1032:
+ring_extend_1387:
 	MOVQ 1920(SP), AX
 	MOVQ R9, DX
 
-ring_element_1039:
+ring_element_1394:
 	CMPQ DX, AX
-	JAE  ring_repeated_1040
+	JAE  ring_repeated_1395
 	MOVQ DX, R8
 	SUBQ R9, R8
 	MOVQ (DI)(R8*8), R8
 	MOVQ R8, (DI)(DX*8)
 	INCQ DX
-	JMP  ring_element_1039
+	JMP  ring_element_1394
 
-ring_repeated_1040:
+ring_repeated_1395:
 	VMOVUPD (DI), Z1
 	VMOVUPD Z1, (DI)(AX*8)
 	VMOVUPD 64(DI), Z1
@@ -12730,9 +16365,9 @@ ring_repeated_1040:
 	MOVQ    DX, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_1041:
+unrolled_1396:
 	CMPQ    R8, R9
-	JGT     single_1042
+	JGT     single_1397
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -12754,15 +16389,15 @@ unrolled_1041:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000020, R8
-	JMP     unrolled_1041
+	JMP     unrolled_1396
 
-single_1042:
+single_1397:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1043:
+single_loop_1398:
 	CMPQ    R8, R9
-	JGT     remainder_1044
+	JGT     remainder_1399
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -12772,11 +16407,11 @@ single_loop_1043:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000008, R8
-	JMP     single_loop_1043
+	JMP     single_loop_1398
 
-remainder_1044:
+remainder_1399:
 	SUBQ      R8, DX
-	JE        span_done_1045
+	JE        span_done_1400
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -12785,7 +16420,7 @@ remainder_1044:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R8*8)
 
-span_done_1045:
+span_done_1400:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -12796,14 +16431,229 @@ span_done_1045:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1046
+	JNE  ring_next_1401
 	XORQ AX, AX
 
-ring_next_1046:
+ring_next_1401:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1023
+	JMP  ring_segment_1378
 
-ring_done_1024:
+ring_done_1379:
+	JMP ring_finished_forwardAVX512F64
+
+ring_rows_1377:
+	MOVQ $0x00000000, 1944(SP)
+
+ring_block_1402:
+	MOVQ    1944(SP), AX
+	MOVQ    alpha_len+56(FP), CX
+	CMPQ    AX, CX
+	JE      ring_finished_forwardAVX512F64
+	SUBQ    AX, CX
+	MOVQ    $0x000000c0, DX
+	CMPQ    CX, DX
+	CMOVQHI DX, CX
+	MOVQ    CX, 1968(SP)
+	MOVQ    CX, DX
+
+ring_len_1403:
+	CMPQ DX, $0x00000008
+	JAE  ring_len_done_1404
+	ADDQ CX, DX
+	JMP  ring_len_1403
+
+ring_len_done_1404:
+	MOVQ DX, 1920(SP)
+	MOVQ $0x00000008, BX
+
+ring_step_1405:
+	CMPQ BX, DX
+	JB   ring_step_done_1406
+	SUBQ DX, BX
+	JMP  ring_step_1405
+
+ring_step_done_1406:
+	MOVQ BX, 1928(SP)
+	MOVQ $0x00000020, BX
+
+ring_step_1407:
+	CMPQ BX, DX
+	JB   ring_step_done_1408
+	SUBQ DX, BX
+	JMP  ring_step_1407
+
+ring_step_done_1408:
+	MOVQ BX, 1936(SP)
+	MOVQ alpha_base+48(FP), DX
+	LEAQ (DX)(AX*8), DX
+	MOVQ inner+72(FP), BX
+	CMPQ BX, $0x01
+	JNE  ring_planes_1409
+	XORQ BX, BX
+	MOVQ CX, SI
+	SUBQ $0x00000008, SI
+
+ring_copy_1411:
+	CMPQ    BX, SI
+	JGT     ring_copy_tail_1412
+	VMOVUPD (DX)(BX*8), Z1
+	VMOVUPD Z1, (DI)(BX*8)
+	ADDQ    $0x00000008, BX
+	JMP     ring_copy_1411
+
+ring_copy_tail_1412:
+	MOVQ      CX, SI
+	SUBQ      BX, SI
+	JE        ring_extend_1410
+	MOVQ      $-1, R8
+	BZHIQ     SI, R8, SI
+	KMOVW     SI, K1
+	VMOVUPD.Z (DX)(BX*8), K1, Z1
+	VMOVUPD   Z1, (DI)(BX*8)
+	JMP       ring_extend_1410
+
+ring_planes_1409:
+	XORQ SI, SI
+	XORQ R8, R8
+	CMPQ BX, $0x00000010
+	JA   ring_long_planes_1415
+
+ring_fill_1414:
+	VBROADCASTSD (DX)(SI*8), Z1
+	VMOVUPD      Z1, (DI)(R8*8)
+	VMOVUPD      Z1, 64(DI)(R8*8)
+	ADDQ         BX, R8
+	INCQ         SI
+	CMPQ         SI, CX
+	JB           ring_fill_1414
+	JMP          ring_extend_1410
+
+ring_long_planes_1415:
+ring_channel_1413:
+	CMPQ         SI, CX
+	JE           ring_extend_1410
+	VBROADCASTSD (DX)(SI*8), Z1
+	XORQ         R9, R9
+
+ring_plane_1416:
+	MOVQ    R8, R10
+	ADDQ    R9, R10
+	VMOVUPD Z1, (DI)(R10*8)
+	ADDQ    $0x00000008, R9
+	CMPQ    R9, BX
+	JB      ring_plane_1416
+	ADDQ    BX, R8
+	INCQ    SI
+	JMP     ring_channel_1413
+
+ring_extend_1410:
+	MOVQ 1920(SP), DX
+	MOVQ CX, BX
+
+ring_element_1417:
+	CMPQ BX, DX
+	JAE  ring_repeated_1418
+	MOVQ BX, SI
+	SUBQ CX, SI
+	MOVQ (DI)(SI*8), SI
+	MOVQ SI, (DI)(BX*8)
+	INCQ BX
+	JMP  ring_element_1417
+
+ring_repeated_1418:
+	VMOVUPD (DI), Z1
+	VMOVUPD Z1, (DI)(DX*8)
+	VMOVUPD 64(DI), Z1
+	VMOVUPD Z1, 64(DI)(DX*8)
+	VMOVUPD 128(DI), Z1
+	VMOVUPD Z1, 128(DI)(DX*8)
+	VMOVUPD 192(DI), Z1
+	VMOVUPD Z1, 192(DI)(DX*8)
+	SHLQ    $0x03, AX
+	MOVQ    x_base+24(FP), BX
+	ADDQ    AX, BX
+	MOVQ    dst_base+0(FP), CX
+	ADDQ    AX, CX
+	MOVQ    x_len+32(FP), SI
+
+ring_row_1419:
+	CMPQ SI, $0x00
+	JE   ring_rows_done_1420
+	XORQ AX, AX
+	MOVQ 1968(SP), DX
+	XORQ R8, R8
+	MOVQ DX, R9
+	SUBQ $0x00000020, R9
+
+unrolled_1421:
+	CMPQ    R8, R9
+	JGT     single_1422
+	VMOVUPD (BX)(R8*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMULPD  (DI)(AX*8), Z1, K1, Z1
+	VMOVUPD Z1, (CX)(R8*8)
+	VMOVUPD 64(BX)(R8*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMULPD  64(DI)(AX*8), Z1, K1, Z1
+	VMOVUPD Z1, 64(CX)(R8*8)
+	VMOVUPD 128(BX)(R8*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMULPD  128(DI)(AX*8), Z1, K1, Z1
+	VMOVUPD Z1, 128(CX)(R8*8)
+	VMOVUPD 192(BX)(R8*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMULPD  192(DI)(AX*8), Z1, K1, Z1
+	VMOVUPD Z1, 192(CX)(R8*8)
+	ADDQ    1936(SP), AX
+	MOVQ    AX, R10
+	SUBQ    1920(SP), R10
+	CMOVQCC R10, AX
+	ADDQ    $0x00000020, R8
+	JMP     unrolled_1421
+
+single_1422:
+	MOVQ DX, R9
+	SUBQ $0x00000008, R9
+
+single_loop_1423:
+	CMPQ    R8, R9
+	JGT     remainder_1424
+	VMOVUPD (BX)(R8*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMULPD  (DI)(AX*8), Z1, K1, Z1
+	VMOVUPD Z1, (CX)(R8*8)
+	ADDQ    1928(SP), AX
+	MOVQ    AX, R10
+	SUBQ    1920(SP), R10
+	CMOVQCC R10, AX
+	ADDQ    $0x00000008, R8
+	JMP     single_loop_1423
+
+remainder_1424:
+	SUBQ      R8, DX
+	JE        span_done_1425
+	MOVQ      $-1, R9
+	BZHIQ     DX, R9, DX
+	KMOVW     DX, K1
+	VMOVUPD.Z (BX)(R8*8), K1, Z1
+	VCMPPD    $0x1a, Z0, Z1, K1, K2
+	VMULPD    (DI)(AX*8), Z1, K2, Z1
+	VMOVUPD   Z1, K1, (CX)(R8*8)
+
+span_done_1425:
+	MOVQ alpha_len+56(FP), AX
+	SUBQ AX, SI
+	SHLQ $0x03, AX
+	ADDQ AX, BX
+	ADDQ AX, CX
+	JMP  ring_row_1419
+
+ring_rows_done_1420:
+	MOVQ 1944(SP), AX
+	ADDQ 1968(SP), AX
+	MOVQ AX, 1944(SP)
+	JMP  ring_block_1402
+
 ring_finished_forwardAVX512F64:
 	VZEROUPPER
 	RET
@@ -12824,11 +16674,11 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1047
+	JB           cached_1426
 	CMPQ         AX, DX
-	JE           cached_1047
+	JE           cached_1426
 	CMPQ         AX, CX
-	JE           cached_1047
+	JE           cached_1426
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -12837,7 +16687,7 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1049
+	JE           aligned_1428
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -12850,13 +16700,13 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	VMOVUPD      Z7, K1, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_1049:
+aligned_1428:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_1050:
+unrolled_1429:
 	CMPQ        SI, DI
-	JGT         single_1051
+	JGT         single_1430
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -12882,15 +16732,15 @@ unrolled_1050:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
-	JMP         unrolled_1050
+	JMP         unrolled_1429
 
-single_1051:
+single_1430:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_1052:
+single_loop_1431:
 	CMPQ        SI, DI
-	JGT         remainder_1053
+	JGT         remainder_1432
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -12898,11 +16748,11 @@ single_loop_1052:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
-	JMP         single_loop_1052
+	JMP         single_loop_1431
 
-remainder_1053:
+remainder_1432:
 	SUBQ        SI, BX
-	JE          span_done_1054
+	JE          span_done_1433
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -12913,18 +16763,18 @@ remainder_1053:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_1054:
+span_done_1433:
 	SFENCE
-	JMP stored_1048
+	JMP stored_1427
 
-cached_1047:
+cached_1426:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_1055:
+unrolled_1434:
 	CMPQ        SI, DI
-	JGT         single_1056
+	JGT         single_1435
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -12950,15 +16800,15 @@ unrolled_1055:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
-	JMP         unrolled_1055
+	JMP         unrolled_1434
 
-single_1056:
+single_1435:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_1057:
+single_loop_1436:
 	CMPQ        SI, DI
-	JGT         remainder_1058
+	JGT         remainder_1437
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -12966,11 +16816,11 @@ single_loop_1057:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
-	JMP         single_loop_1057
+	JMP         single_loop_1436
 
-remainder_1058:
+remainder_1437:
 	SUBQ        SI, BX
-	JE          span_done_1059
+	JE          span_done_1438
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -12981,8 +16831,8 @@ remainder_1058:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_1059:
-stored_1048:
+span_done_1438:
+stored_1427:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -13012,9 +16862,9 @@ TEXT ·backwardPlanesAVX512F64(SB), NOSPLIT, $0-128
 	SHLQ   $0x03, R10
 	XORQ   R11, R11
 
-plane_1060:
+plane_1439:
 	CMPQ         BX, $0x00
-	JE           planes_done_1061
+	JE           planes_done_1440
 	VBROADCASTSD (R9)(R11*8), Z5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -13024,9 +16874,9 @@ plane_1060:
 	MOVQ         DI, R13
 	SUBQ         $0x00000020, R13
 
-unrolled_1062:
+unrolled_1441:
 	CMPQ        R12, R13
-	JGT         single_1063
+	JGT         single_1442
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -13052,15 +16902,15 @@ unrolled_1062:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, 192(AX)(R12*8)
 	ADDQ        $0x00000020, R12
-	JMP         unrolled_1062
+	JMP         unrolled_1441
 
-single_1063:
+single_1442:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 
-single_loop_1064:
+single_loop_1443:
 	CMPQ        R12, R13
-	JGT         remainder_1065
+	JGT         remainder_1444
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -13068,12 +16918,12 @@ single_loop_1064:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, (AX)(R12*8)
 	ADDQ        $0x00000008, R12
-	JMP         single_loop_1064
+	JMP         single_loop_1443
 
-remainder_1065:
+remainder_1444:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_1066
+	JE          span_done_1445
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -13084,7 +16934,7 @@ remainder_1065:
 	VMULPD      Z5, Z7, K2, Z7
 	VMOVUPD     Z7, K1, (AX)(R12*8)
 
-span_done_1066:
+span_done_1445:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -13101,14 +16951,14 @@ span_done_1066:
 	ADDQ          R10, AX
 	INCQ          R11
 	CMPQ          R11, R8
-	JNE           same_pass_1067
+	JNE           same_pass_1446
 	XORQ          R11, R11
 
-same_pass_1067:
+same_pass_1446:
 	SUBQ DI, BX
-	JMP  plane_1060
+	JMP  plane_1439
 
-planes_done_1061:
+planes_done_1440:
 	VZEROUPPER
 	RET
 
@@ -13124,9 +16974,9 @@ TEXT ·backwardPatternAVX512F64(SB), NOSPLIT, $0-120
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), R8
 
-row_1068:
+row_1447:
 	CMPQ    BX, $0x00
-	JE      rows_done_1069
+	JE      rows_done_1448
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -13134,9 +16984,9 @@ row_1068:
 	MOVQ    R9, R11
 	SUBQ    $0x00000020, R11
 
-unrolled_1070:
+unrolled_1449:
 	CMPQ        R10, R11
-	JGT         single_1071
+	JGT         single_1450
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -13170,15 +17020,15 @@ unrolled_1070:
 	VMULPD      192(SI)(R10*8), Z2, K1, Z2
 	VMOVUPD     Z2, 192(AX)(R10*8)
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_1070
+	JMP         unrolled_1449
 
-single_1071:
+single_1450:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_1072:
+single_loop_1451:
 	CMPQ        R10, R11
-	JGT         remainder_1073
+	JGT         remainder_1452
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -13188,12 +17038,12 @@ single_loop_1072:
 	VMULPD      (SI)(R10*8), Z2, K1, Z2
 	VMOVUPD     Z2, (AX)(R10*8)
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_1072
+	JMP         single_loop_1451
 
-remainder_1073:
+remainder_1452:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1074
+	JE          span_done_1453
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -13206,16 +17056,16 @@ remainder_1073:
 	VMULPD      (SI)(R10*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_1074:
+span_done_1453:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_1068
+	JMP  row_1447
 
-rows_done_1069:
+rows_done_1448:
 	VZEROUPPER
 	RET
 
@@ -13238,111 +17088,111 @@ TEXT ·backwardRingAVX512F64(SB), $1920-128
 	MOVQ   DX, R10
 	IMULQ  AX, R10
 	CMPQ   R10, $0x00000040
-	JA     ring_segmented_1075
+	JA     ring_segmented_1454
 	MOVQ   R10, R11
 
-ring_len_1076:
+ring_len_1455:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_1077
+	JAE  ring_len_done_1456
 	ADDQ R10, R11
-	JMP  ring_len_1076
+	JMP  ring_len_1455
 
-ring_len_done_1077:
+ring_len_done_1456:
 	MOVQ R11, 1856(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_1078:
+ring_step_1457:
 	CMPQ R12, R11
-	JB   ring_step_done_1079
+	JB   ring_step_done_1458
 	SUBQ R11, R12
-	JMP  ring_step_1078
+	JMP  ring_step_1457
 
-ring_step_done_1079:
+ring_step_done_1458:
 	MOVQ R12, 1864(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_1080:
+ring_step_1459:
 	CMPQ R12, R11
-	JB   ring_step_done_1081
+	JB   ring_step_done_1460
 	SUBQ R11, R12
-	JMP  ring_step_1080
+	JMP  ring_step_1459
 
-ring_step_done_1081:
+ring_step_done_1460:
 	MOVQ R12, 1872(SP)
 	MOVQ alpha_base+72(FP), R11
 	CMPQ AX, $0x01
-	JNE  ring_planes_1082
+	JNE  ring_planes_1461
 	XORQ AX, AX
 	MOVQ DX, R12
 	SUBQ $0x00000008, R12
 
-ring_copy_1084:
+ring_copy_1463:
 	CMPQ    AX, R12
-	JGT     ring_copy_tail_1085
+	JGT     ring_copy_tail_1464
 	VMOVUPD (R11)(AX*8), Z1
 	VMOVUPD Z1, (R8)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     ring_copy_1084
+	JMP     ring_copy_1463
 
-ring_copy_tail_1085:
+ring_copy_tail_1464:
 	SUBQ      AX, DX
-	JE        ring_extend_1083
+	JE        ring_extend_1462
 	MOVQ      $-1, R12
 	BZHIQ     DX, R12, DX
 	KMOVW     DX, K1
 	VMOVUPD.Z (R11)(AX*8), K1, Z1
 	VMOVUPD   Z1, (R8)(AX*8)
-	JMP       ring_extend_1083
+	JMP       ring_extend_1462
 
-ring_planes_1082:
+ring_planes_1461:
 	XORQ R12, R12
 	XORQ R13, R13
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_1088
+	JA   ring_long_planes_1467
 
-ring_fill_1087:
+ring_fill_1466:
 	VBROADCASTSD (R11)(R12*8), Z1
 	VMOVUPD      Z1, (R8)(R13*8)
 	VMOVUPD      Z1, 64(R8)(R13*8)
 	ADDQ         AX, R13
 	INCQ         R12
 	CMPQ         R12, DX
-	JB           ring_fill_1087
-	JMP          ring_extend_1083
+	JB           ring_fill_1466
+	JMP          ring_extend_1462
 
-ring_long_planes_1088:
-ring_channel_1086:
+ring_long_planes_1467:
+ring_channel_1465:
 	CMPQ         R12, DX
-	JE           ring_extend_1083
+	JE           ring_extend_1462
 	VBROADCASTSD (R11)(R12*8), Z1
 	XORQ         R14, R14
 
-ring_plane_1089:
+ring_plane_1468:
 	MOVQ    R13, R15
 	ADDQ    R14, R15
 	VMOVUPD Z1, (R8)(R15*8)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, AX
-	JB      ring_plane_1089
+	JB      ring_plane_1468
 	ADDQ    AX, R13
 	INCQ    R12
-	JMP     ring_channel_1086
+	JMP     ring_channel_1465
 
-ring_extend_1083:
+ring_extend_1462:
 	MOVQ 1856(SP), AX
 	MOVQ R10, DX
 
-ring_element_1090:
+ring_element_1469:
 	CMPQ DX, AX
-	JAE  ring_repeated_1091
+	JAE  ring_repeated_1470
 	MOVQ DX, R11
 	SUBQ R10, R11
 	MOVQ (R8)(R11*8), R11
 	MOVQ R11, (R8)(DX*8)
 	INCQ DX
-	JMP  ring_element_1090
+	JMP  ring_element_1469
 
-ring_repeated_1091:
+ring_repeated_1470:
 	VMOVUPD (R8), Z1
 	VMOVUPD Z1, (R8)(AX*8)
 	VMOVUPD 64(R8), Z1
@@ -13355,22 +17205,22 @@ ring_repeated_1091:
 	MOVQ    1856(SP), DX
 	ADDQ    $0x00000020, DX
 
-sums_zero_1092:
+sums_zero_1471:
 	CMPQ    AX, DX
-	JAE     sums_zeroed_1093
+	JAE     sums_zeroed_1472
 	VMOVUPD Z0, (R9)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_zero_1092
+	JMP     sums_zero_1471
 
-sums_zeroed_1093:
+sums_zeroed_1472:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ DI, R10
 	SUBQ $0x00000020, R10
 
-unrolled_1094:
+unrolled_1473:
 	CMPQ        DX, R10
-	JGT         single_1095
+	JGT         single_1474
 	VMOVUPD     (BX)(DX*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(DX*8), Z2
@@ -13408,15 +17258,15 @@ unrolled_1094:
 	SUBQ        1856(SP), R11
 	CMOVQCC     R11, AX
 	ADDQ        $0x00000020, DX
-	JMP         unrolled_1094
+	JMP         unrolled_1473
 
-single_1095:
+single_1474:
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-single_loop_1096:
+single_loop_1475:
 	CMPQ        DX, R10
-	JGT         remainder_1097
+	JGT         remainder_1476
 	VMOVUPD     (BX)(DX*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(DX*8), Z2
@@ -13430,11 +17280,11 @@ single_loop_1096:
 	SUBQ        1856(SP), R11
 	CMOVQCC     R11, AX
 	ADDQ        $0x00000008, DX
-	JMP         single_loop_1096
+	JMP         single_loop_1475
 
-remainder_1097:
+remainder_1476:
 	SUBQ        DX, DI
-	JE          span_done_1098
+	JE          span_done_1477
 	MOVQ        $-1, R10
 	BZHIQ       DI, R10, DI
 	KMOVW       DI, K1
@@ -13447,7 +17297,7 @@ remainder_1097:
 	VMULPD      (R8)(AX*8), Z0, K2, Z0
 	VMOVUPD     Z0, K1, (CX)(DX*8)
 
-span_done_1098:
+span_done_1477:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
@@ -13455,64 +17305,64 @@ span_done_1098:
 	MOVQ  DX, BX
 	ADDQ  $0x00000020, BX
 
-fold_ext_1099:
+fold_ext_1478:
 	CMPQ    BX, DX
-	JBE     fold_ext_done_1100
+	JBE     fold_ext_done_1479
 	SUBQ    $0x00000008, BX
 	MOVQ    BX, SI
 	SUBQ    DX, SI
 	VMOVUPD (R9)(SI*8), Z0
 	VADDPD  (R9)(BX*8), Z0, Z0
 	VMOVUPD Z0, (R9)(SI*8)
-	JMP     fold_ext_1099
+	JMP     fold_ext_1478
 
-fold_ext_done_1100:
-fold_1101:
+fold_ext_done_1479:
+fold_1480:
 	CMPQ   DX, AX
-	JBE    folded_1102
+	JBE    folded_1481
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (R9)(DX*8), X0
 	VADDSD (R9)(SI*8), X0, X0
 	VMOVSD X0, (R9)(SI*8)
-	JMP    fold_1101
+	JMP    fold_1480
 
-folded_1102:
+folded_1481:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1103
+	JNE  sums_planes_1482
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_1106:
+sums_vector_1485:
 	CMPQ    AX, DX
-	JGT     sums_scalar_1104
+	JGT     sums_scalar_1483
 	VMOVUPD (CX)(AX*8), Z0
 	VADDPD  (R9)(AX*8), Z0, Z0
 	VMOVUPD Z0, (CX)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_vector_1106
+	JMP     sums_vector_1485
 
-sums_scalar_1104:
+sums_scalar_1483:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_1105
+	JE     sums_done_1484
 	VMOVSD (R9)(AX*8), X0
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_1104
+	JMP    sums_scalar_1483
 
-sums_planes_1103:
+sums_planes_1482:
 	XORQ BX, BX
 	MOVQ inner+120(FP), SI
 	SHLQ $0x03, SI
 
-sums_group_1107:
+sums_group_1486:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_1109
+	JB     sums_single_1488
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -13521,7 +17371,7 @@ sums_group_1107:
 	LEAQ   (DI)(SI*2), R8
 	XORQ   DX, DX
 
-sums_group_plane_1108:
+sums_group_plane_1487:
 	VADDSD (DI), X0, X0
 	VADDSD (DI)(SI*1), X1, X1
 	VADDSD (R8), X2, X2
@@ -13530,7 +17380,7 @@ sums_group_plane_1108:
 	ADDQ   $0x08, R8
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_group_plane_1108
+	JB     sums_group_plane_1487
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	VADDSD 8(CX)(AX*8), X1, X1
@@ -13543,30 +17393,32 @@ sums_group_plane_1108:
 	SHRQ   $0x01, DX
 	ADDQ   DX, BX
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_1107
+	JMP    sums_group_1486
 
-sums_single_1109:
+sums_single_1488:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_1105
+	JE     sums_done_1484
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_1110:
+sums_single_plane_1489:
 	VADDSD (R9)(BX*8), X0, X0
 	INCQ   BX
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_single_plane_1110
+	JB     sums_single_plane_1489
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_1109
+	JMP    sums_single_1488
 
-sums_done_1105:
+sums_done_1484:
 	JMP ring_finished_backwardAVX512F64
 
-ring_segmented_1075:
+ring_segmented_1454:
 	MOVQ inner+120(FP), R10
+	CMPQ R10, $0x01
+	JE   ring_rows_1490
 	CMPQ R10, $0x00000040
 	JA   ring_finished_backwardAVX512F64
 	MOVQ $0x00000040, AX
@@ -13576,9 +17428,9 @@ ring_segmented_1075:
 	MOVQ $0x00000000, 1896(SP)
 	MOVQ $0x00000000, 1880(SP)
 
-ring_segment_1111:
+ring_segment_1491:
 	CMPQ    DI, $0x00
-	JE      ring_done_1112
+	JE      ring_done_1492
 	MOVQ    1880(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+120(FP), R10
@@ -13595,109 +17447,109 @@ ring_segment_1111:
 	MOVQ    R12, 1912(SP)
 	MOVQ    R11, R12
 
-ring_len_1113:
+ring_len_1493:
 	CMPQ R12, $0x00000008
-	JAE  ring_len_done_1114
+	JAE  ring_len_done_1494
 	ADDQ R11, R12
-	JMP  ring_len_1113
+	JMP  ring_len_1493
 
-ring_len_done_1114:
+ring_len_done_1494:
 	MOVQ R12, 1856(SP)
 	MOVQ $0x00000008, R13
 
-ring_step_1115:
+ring_step_1495:
 	CMPQ R13, R12
-	JB   ring_step_done_1116
+	JB   ring_step_done_1496
 	SUBQ R12, R13
-	JMP  ring_step_1115
+	JMP  ring_step_1495
 
-ring_step_done_1116:
+ring_step_done_1496:
 	MOVQ R13, 1864(SP)
 	MOVQ $0x00000020, R13
 
-ring_step_1117:
+ring_step_1497:
 	CMPQ R13, R12
-	JB   ring_step_done_1118
+	JB   ring_step_done_1498
 	SUBQ R12, R13
-	JMP  ring_step_1117
+	JMP  ring_step_1497
 
-ring_step_done_1118:
+ring_step_done_1498:
 	MOVQ R13, 1872(SP)
 	MOVQ alpha_base+72(FP), R12
 	LEAQ (R12)(AX*8), R12
 	CMPQ R10, $0x01
-	JNE  ring_planes_1119
+	JNE  ring_planes_1499
 	XORQ AX, AX
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-ring_copy_1121:
+ring_copy_1501:
 	CMPQ    AX, R10
-	JGT     ring_copy_tail_1122
+	JGT     ring_copy_tail_1502
 	VMOVUPD (R12)(AX*8), Z1
 	VMOVUPD Z1, (R8)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     ring_copy_1121
+	JMP     ring_copy_1501
 
-ring_copy_tail_1122:
+ring_copy_tail_1502:
 	SUBQ      AX, DX
-	JE        ring_extend_1120
+	JE        ring_extend_1500
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
 	VMOVUPD.Z (R12)(AX*8), K1, Z1
 	VMOVUPD   Z1, (R8)(AX*8)
-	JMP       ring_extend_1120
+	JMP       ring_extend_1500
 
-ring_planes_1119:
+ring_planes_1499:
 	XORQ AX, AX
 	XORQ R13, R13
 	CMPQ R10, $0x00000010
-	JA   ring_long_planes_1125
+	JA   ring_long_planes_1505
 
-ring_fill_1124:
+ring_fill_1504:
 	VBROADCASTSD (R12)(AX*8), Z1
 	VMOVUPD      Z1, (R8)(R13*8)
 	VMOVUPD      Z1, 64(R8)(R13*8)
 	ADDQ         R10, R13
 	INCQ         AX
 	CMPQ         AX, DX
-	JB           ring_fill_1124
-	JMP          ring_extend_1120
+	JB           ring_fill_1504
+	JMP          ring_extend_1500
 
-ring_long_planes_1125:
-ring_channel_1123:
+ring_long_planes_1505:
+ring_channel_1503:
 	CMPQ         AX, DX
-	JE           ring_extend_1120
+	JE           ring_extend_1500
 	VBROADCASTSD (R12)(AX*8), Z1
 	XORQ         R14, R14
 
-ring_plane_1126:
+ring_plane_1506:
 	MOVQ    R13, R15
 	ADDQ    R14, R15
 	VMOVUPD Z1, (R8)(R15*8)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R10
-	JB      ring_plane_1126
+	JB      ring_plane_1506
 	ADDQ    R10, R13
 	INCQ    AX
-	JMP     ring_channel_1123
+	JMP     ring_channel_1503
 
-ring_extend_1120:
+ring_extend_1500:
 	MOVQ 1856(SP), AX
 	MOVQ R11, DX
 
-ring_element_1127:
+ring_element_1507:
 	CMPQ DX, AX
-	JAE  ring_repeated_1128
+	JAE  ring_repeated_1508
 	MOVQ DX, R10
 	SUBQ R11, R10
 	MOVQ (R8)(R10*8), R10
 	MOVQ R10, (R8)(DX*8)
 	INCQ DX
-	JMP  ring_element_1127
+	JMP  ring_element_1507
 
-ring_repeated_1128:
+ring_repeated_1508:
 	VMOVUPD (R8), Z1
 	VMOVUPD Z1, (R8)(AX*8)
 	VMOVUPD 64(R8), Z1
@@ -13710,23 +17562,23 @@ ring_repeated_1128:
 	MOVQ    1856(SP), DX
 	ADDQ    $0x00000020, DX
 
-sums_zero_1129:
+sums_zero_1509:
 	CMPQ    AX, DX
-	JAE     sums_zeroed_1130
+	JAE     sums_zeroed_1510
 	VMOVUPD Z0, (R9)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_zero_1129
+	JMP     sums_zero_1509
 
-sums_zeroed_1130:
+sums_zeroed_1510:
 	XORQ AX, AX
 	MOVQ 1912(SP), DX
 	XORQ R10, R10
 	MOVQ DX, R11
 	SUBQ $0x00000020, R11
 
-unrolled_1131:
+unrolled_1511:
 	CMPQ        R10, R11
-	JGT         single_1132
+	JGT         single_1512
 	VMOVUPD     (BX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R10*8), Z2
@@ -13764,15 +17616,15 @@ unrolled_1131:
 	SUBQ        1856(SP), R12
 	CMOVQCC     R12, AX
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_1131
+	JMP         unrolled_1511
 
-single_1132:
+single_1512:
 	MOVQ DX, R11
 	SUBQ $0x00000008, R11
 
-single_loop_1133:
+single_loop_1513:
 	CMPQ        R10, R11
-	JGT         remainder_1134
+	JGT         remainder_1514
 	VMOVUPD     (BX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R10*8), Z2
@@ -13786,11 +17638,11 @@ single_loop_1133:
 	SUBQ        1856(SP), R12
 	CMOVQCC     R12, AX
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_1133
+	JMP         single_loop_1513
 
-remainder_1134:
+remainder_1514:
 	SUBQ        R10, DX
-	JE          span_done_1135
+	JE          span_done_1515
 	MOVQ        $-1, R11
 	BZHIQ       DX, R11, DX
 	KMOVW       DX, K1
@@ -13803,7 +17655,7 @@ remainder_1134:
 	VMULPD      (R8)(AX*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (CX)(R10*8)
 
-span_done_1135:
+span_done_1515:
 	MOVQ  1880(SP), AX
 	MOVQ  1904(SP), DX
 	MOVQ  dalpha_base+96(FP), R10
@@ -13814,64 +17666,64 @@ span_done_1135:
 	MOVQ  R12, R13
 	ADDQ  $0x00000020, R13
 
-fold_ext_1136:
+fold_ext_1516:
 	CMPQ    R13, R12
-	JBE     fold_ext_done_1137
+	JBE     fold_ext_done_1517
 	SUBQ    $0x00000008, R13
 	MOVQ    R13, R14
 	SUBQ    R12, R14
 	VMOVUPD (R9)(R14*8), Z1
 	VADDPD  (R9)(R13*8), Z1, Z1
 	VMOVUPD Z1, (R9)(R14*8)
-	JMP     fold_ext_1136
+	JMP     fold_ext_1516
 
-fold_ext_done_1137:
-fold_1138:
+fold_ext_done_1517:
+fold_1518:
 	CMPQ   R12, R11
-	JBE    folded_1139
+	JBE    folded_1519
 	DECQ   R12
 	MOVQ   R12, R14
 	SUBQ   R11, R14
 	VMOVSD (R9)(R12*8), X1
 	VADDSD (R9)(R14*8), X1, X1
 	VMOVSD X1, (R9)(R14*8)
-	JMP    fold_1138
+	JMP    fold_1518
 
-folded_1139:
+folded_1519:
 	XORQ R11, R11
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1140
+	JNE  sums_planes_1520
 	MOVQ 1904(SP), R12
 	SUBQ $0x00000008, R12
 
-sums_vector_1143:
+sums_vector_1523:
 	CMPQ    R11, R12
-	JGT     sums_scalar_1141
+	JGT     sums_scalar_1521
 	VMOVUPD (R10)(R11*8), Z1
 	VADDPD  (R9)(R11*8), Z1, Z1
 	VMOVUPD Z1, (R10)(R11*8)
 	ADDQ    $0x00000008, R11
-	JMP     sums_vector_1143
+	JMP     sums_vector_1523
 
-sums_scalar_1141:
+sums_scalar_1521:
 	CMPQ   R11, 1904(SP)
-	JE     sums_done_1142
+	JE     sums_done_1522
 	VMOVSD (R9)(R11*8), X1
 	VADDSD (R10)(R11*8), X1, X1
 	VMOVSD X1, (R10)(R11*8)
 	INCQ   R11
-	JMP    sums_scalar_1141
+	JMP    sums_scalar_1521
 
-sums_planes_1140:
+sums_planes_1520:
 	XORQ R13, R13
 	MOVQ inner+120(FP), R14
 	SHLQ $0x03, R14
 
-sums_group_1144:
+sums_group_1524:
 	MOVQ   1904(SP), R12
 	SUBQ   R11, R12
 	CMPQ   R12, $0x00000004
-	JB     sums_single_1146
+	JB     sums_single_1526
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -13880,7 +17732,7 @@ sums_group_1144:
 	LEAQ   (R15)(R14*2), BP
 	XORQ   R12, R12
 
-sums_group_plane_1145:
+sums_group_plane_1525:
 	VADDSD (R15), X1, X1
 	VADDSD (R15)(R14*1), X2, X2
 	VADDSD (BP), X3, X3
@@ -13889,7 +17741,7 @@ sums_group_plane_1145:
 	ADDQ   $0x08, BP
 	INCQ   R12
 	CMPQ   R12, inner+120(FP)
-	JB     sums_group_plane_1145
+	JB     sums_group_plane_1525
 	VADDSD (R10)(R11*8), X1, X1
 	VMOVSD X1, (R10)(R11*8)
 	VADDSD 8(R10)(R11*8), X2, X2
@@ -13902,26 +17754,26 @@ sums_group_plane_1145:
 	SHRQ   $0x01, R12
 	ADDQ   R12, R13
 	ADDQ   $0x00000004, R11
-	JMP    sums_group_1144
+	JMP    sums_group_1524
 
-sums_single_1146:
+sums_single_1526:
 	CMPQ   R11, 1904(SP)
-	JE     sums_done_1142
+	JE     sums_done_1522
 	VXORPS X1, X1, X1
 	XORQ   R12, R12
 
-sums_single_plane_1147:
+sums_single_plane_1527:
 	VADDSD (R9)(R13*8), X1, X1
 	INCQ   R13
 	INCQ   R12
 	CMPQ   R12, inner+120(FP)
-	JB     sums_single_plane_1147
+	JB     sums_single_plane_1527
 	VADDSD (R10)(R11*8), X1, X1
 	VMOVSD X1, (R10)(R11*8)
 	INCQ   R11
-	JMP    sums_single_1146
+	JMP    sums_single_1526
 
-sums_done_1142:
+sums_done_1522:
 	MOVQ 1912(SP), R10
 	SUBQ R10, DI
 	SHLQ $0x03, R10
@@ -13931,14 +17783,382 @@ sums_done_1142:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1148
+	JNE  ring_next_1528
 	XORQ AX, AX
 
-ring_next_1148:
+ring_next_1528:
 	MOVQ AX, 1880(SP)
-	JMP  ring_segment_1111
+	JMP  ring_segment_1491
 
-ring_done_1112:
+ring_done_1492:
+	JMP ring_finished_backwardAVX512F64
+
+ring_rows_1490:
+	MOVQ $0x00000000, 1880(SP)
+
+ring_block_1529:
+	MOVQ    1880(SP), AX
+	MOVQ    alpha_len+80(FP), CX
+	CMPQ    AX, CX
+	JE      ring_finished_backwardAVX512F64
+	SUBQ    AX, CX
+	MOVQ    $0x00000040, DX
+	CMPQ    CX, DX
+	CMOVQHI DX, CX
+	MOVQ    CX, 1904(SP)
+	MOVQ    CX, DX
+
+ring_len_1530:
+	CMPQ DX, $0x00000008
+	JAE  ring_len_done_1531
+	ADDQ CX, DX
+	JMP  ring_len_1530
+
+ring_len_done_1531:
+	MOVQ DX, 1856(SP)
+	MOVQ $0x00000008, BX
+
+ring_step_1532:
+	CMPQ BX, DX
+	JB   ring_step_done_1533
+	SUBQ DX, BX
+	JMP  ring_step_1532
+
+ring_step_done_1533:
+	MOVQ BX, 1864(SP)
+	MOVQ $0x00000020, BX
+
+ring_step_1534:
+	CMPQ BX, DX
+	JB   ring_step_done_1535
+	SUBQ DX, BX
+	JMP  ring_step_1534
+
+ring_step_done_1535:
+	MOVQ BX, 1872(SP)
+	MOVQ alpha_base+72(FP), DX
+	LEAQ (DX)(AX*8), DX
+	MOVQ inner+120(FP), BX
+	CMPQ BX, $0x01
+	JNE  ring_planes_1536
+	XORQ BX, BX
+	MOVQ CX, SI
+	SUBQ $0x00000008, SI
+
+ring_copy_1538:
+	CMPQ    BX, SI
+	JGT     ring_copy_tail_1539
+	VMOVUPD (DX)(BX*8), Z1
+	VMOVUPD Z1, (R8)(BX*8)
+	ADDQ    $0x00000008, BX
+	JMP     ring_copy_1538
+
+ring_copy_tail_1539:
+	MOVQ      CX, SI
+	SUBQ      BX, SI
+	JE        ring_extend_1537
+	MOVQ      $-1, DI
+	BZHIQ     SI, DI, SI
+	KMOVW     SI, K1
+	VMOVUPD.Z (DX)(BX*8), K1, Z1
+	VMOVUPD   Z1, (R8)(BX*8)
+	JMP       ring_extend_1537
+
+ring_planes_1536:
+	XORQ SI, SI
+	XORQ DI, DI
+	CMPQ BX, $0x00000010
+	JA   ring_long_planes_1542
+
+ring_fill_1541:
+	VBROADCASTSD (DX)(SI*8), Z1
+	VMOVUPD      Z1, (R8)(DI*8)
+	VMOVUPD      Z1, 64(R8)(DI*8)
+	ADDQ         BX, DI
+	INCQ         SI
+	CMPQ         SI, CX
+	JB           ring_fill_1541
+	JMP          ring_extend_1537
+
+ring_long_planes_1542:
+ring_channel_1540:
+	CMPQ         SI, CX
+	JE           ring_extend_1537
+	VBROADCASTSD (DX)(SI*8), Z1
+	XORQ         R10, R10
+
+ring_plane_1543:
+	MOVQ    DI, R11
+	ADDQ    R10, R11
+	VMOVUPD Z1, (R8)(R11*8)
+	ADDQ    $0x00000008, R10
+	CMPQ    R10, BX
+	JB      ring_plane_1543
+	ADDQ    BX, DI
+	INCQ    SI
+	JMP     ring_channel_1540
+
+ring_extend_1537:
+	MOVQ 1856(SP), DX
+	MOVQ CX, BX
+
+ring_element_1544:
+	CMPQ BX, DX
+	JAE  ring_repeated_1545
+	MOVQ BX, SI
+	SUBQ CX, SI
+	MOVQ (R8)(SI*8), SI
+	MOVQ SI, (R8)(BX*8)
+	INCQ BX
+	JMP  ring_element_1544
+
+ring_repeated_1545:
+	VMOVUPD (R8), Z1
+	VMOVUPD Z1, (R8)(DX*8)
+	VMOVUPD 64(R8), Z1
+	VMOVUPD Z1, 64(R8)(DX*8)
+	VMOVUPD 128(R8), Z1
+	VMOVUPD Z1, 128(R8)(DX*8)
+	VMOVUPD 192(R8), Z1
+	VMOVUPD Z1, 192(R8)(DX*8)
+	SHLQ    $0x03, AX
+	MOVQ    x_base+48(FP), BX
+	ADDQ    AX, BX
+	MOVQ    dy_base+24(FP), SI
+	ADDQ    AX, SI
+	MOVQ    dx_base+0(FP), CX
+	ADDQ    AX, CX
+	MOVQ    x_len+56(FP), DI
+	XORQ    AX, AX
+	MOVQ    1856(SP), DX
+	ADDQ    $0x00000020, DX
+
+sums_zero_1546:
+	CMPQ    AX, DX
+	JAE     sums_zeroed_1547
+	VMOVUPD Z0, (R9)(AX*8)
+	ADDQ    $0x00000008, AX
+	JMP     sums_zero_1546
+
+sums_zeroed_1547:
+ring_row_1548:
+	CMPQ DI, $0x00
+	JE   ring_rows_done_1549
+	XORQ AX, AX
+	MOVQ 1904(SP), DX
+	XORQ R10, R10
+	MOVQ DX, R11
+	SUBQ $0x00000020, R11
+
+unrolled_1550:
+	CMPQ        R10, R11
+	JGT         single_1551
+	VMOVUPD     (BX)(R10*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     (SI)(R10*8), Z2
+	VMOVUPD.Z   (R9)(AX*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, (R9)(AX*8)
+	VMULPD      (R8)(AX*8), Z2, K1, Z2
+	VMOVUPD     Z2, (CX)(R10*8)
+	VMOVUPD     64(BX)(R10*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     64(SI)(R10*8), Z2
+	VMOVUPD.Z   64(R9)(AX*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 64(R9)(AX*8)
+	VMULPD      64(R8)(AX*8), Z2, K1, Z2
+	VMOVUPD     Z2, 64(CX)(R10*8)
+	VMOVUPD     128(BX)(R10*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     128(SI)(R10*8), Z2
+	VMOVUPD.Z   128(R9)(AX*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 128(R9)(AX*8)
+	VMULPD      128(R8)(AX*8), Z2, K1, Z2
+	VMOVUPD     Z2, 128(CX)(R10*8)
+	VMOVUPD     192(BX)(R10*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     192(SI)(R10*8), Z2
+	VMOVUPD.Z   192(R9)(AX*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 192(R9)(AX*8)
+	VMULPD      192(R8)(AX*8), Z2, K1, Z2
+	VMOVUPD     Z2, 192(CX)(R10*8)
+	ADDQ        1872(SP), AX
+	MOVQ        AX, R12
+	SUBQ        1856(SP), R12
+	CMOVQCC     R12, AX
+	ADDQ        $0x00000020, R10
+	JMP         unrolled_1550
+
+single_1551:
+	MOVQ DX, R11
+	SUBQ $0x00000008, R11
+
+single_loop_1552:
+	CMPQ        R10, R11
+	JGT         remainder_1553
+	VMOVUPD     (BX)(R10*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     (SI)(R10*8), Z2
+	VMOVUPD.Z   (R9)(AX*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, (R9)(AX*8)
+	VMULPD      (R8)(AX*8), Z2, K1, Z2
+	VMOVUPD     Z2, (CX)(R10*8)
+	ADDQ        1864(SP), AX
+	MOVQ        AX, R12
+	SUBQ        1856(SP), R12
+	CMOVQCC     R12, AX
+	ADDQ        $0x00000008, R10
+	JMP         single_loop_1552
+
+remainder_1553:
+	SUBQ        R10, DX
+	JE          span_done_1554
+	MOVQ        $-1, R11
+	BZHIQ       DX, R11, DX
+	KMOVW       DX, K1
+	VMOVUPD.Z   (BX)(R10*8), K1, Z1
+	VCMPPD      $0x1a, Z0, Z1, K1, K2
+	VMOVUPD.Z   (SI)(R10*8), K1, Z2
+	VMOVUPD.Z   (R9)(AX*8), K2, Z3
+	VFMADD231PD Z2, Z1, K2, Z3
+	VMOVUPD     Z3, K2, (R9)(AX*8)
+	VMULPD      (R8)(AX*8), Z2, K2, Z2
+	VMOVUPD     Z2, K1, (CX)(R10*8)
+
+span_done_1554:
+	MOVQ alpha_len+80(FP), AX
+	SUBQ AX, DI
+	SHLQ $0x03, AX
+	ADDQ AX, BX
+	ADDQ AX, SI
+	ADDQ AX, CX
+	JMP  ring_row_1548
+
+ring_rows_done_1549:
+	MOVQ 1880(SP), AX
+	MOVQ dalpha_base+96(FP), CX
+	LEAQ (CX)(AX*8), CX
+	MOVQ 1904(SP), DX
+	MOVQ 1856(SP), BX
+	MOVQ BX, SI
+	ADDQ $0x00000020, SI
+
+fold_ext_1555:
+	CMPQ    SI, BX
+	JBE     fold_ext_done_1556
+	SUBQ    $0x00000008, SI
+	MOVQ    SI, DI
+	SUBQ    BX, DI
+	VMOVUPD (R9)(DI*8), Z1
+	VADDPD  (R9)(SI*8), Z1, Z1
+	VMOVUPD Z1, (R9)(DI*8)
+	JMP     fold_ext_1555
+
+fold_ext_done_1556:
+fold_1557:
+	CMPQ   BX, DX
+	JBE    folded_1558
+	DECQ   BX
+	MOVQ   BX, DI
+	SUBQ   DX, DI
+	VMOVSD (R9)(BX*8), X1
+	VADDSD (R9)(DI*8), X1, X1
+	VMOVSD X1, (R9)(DI*8)
+	JMP    fold_1557
+
+folded_1558:
+	XORQ DX, DX
+	CMPQ inner+120(FP), $0x01
+	JNE  sums_planes_1559
+	MOVQ 1904(SP), BX
+	SUBQ $0x00000008, BX
+
+sums_vector_1562:
+	CMPQ    DX, BX
+	JGT     sums_scalar_1560
+	VMOVUPD (CX)(DX*8), Z1
+	VADDPD  (R9)(DX*8), Z1, Z1
+	VMOVUPD Z1, (CX)(DX*8)
+	ADDQ    $0x00000008, DX
+	JMP     sums_vector_1562
+
+sums_scalar_1560:
+	CMPQ   DX, 1904(SP)
+	JE     sums_done_1561
+	VMOVSD (R9)(DX*8), X1
+	VADDSD (CX)(DX*8), X1, X1
+	VMOVSD X1, (CX)(DX*8)
+	INCQ   DX
+	JMP    sums_scalar_1560
+
+sums_planes_1559:
+	XORQ SI, SI
+	MOVQ inner+120(FP), DI
+	SHLQ $0x03, DI
+
+sums_group_1563:
+	MOVQ   1904(SP), BX
+	SUBQ   DX, BX
+	CMPQ   BX, $0x00000004
+	JB     sums_single_1565
+	VXORPS X1, X1, X1
+	VXORPS X2, X2, X2
+	VXORPS X3, X3, X3
+	VXORPS X4, X4, X4
+	LEAQ   (R9)(SI*8), R10
+	LEAQ   (R10)(DI*2), R11
+	XORQ   BX, BX
+
+sums_group_plane_1564:
+	VADDSD (R10), X1, X1
+	VADDSD (R10)(DI*1), X2, X2
+	VADDSD (R11), X3, X3
+	VADDSD (R11)(DI*1), X4, X4
+	ADDQ   $0x08, R10
+	ADDQ   $0x08, R11
+	INCQ   BX
+	CMPQ   BX, inner+120(FP)
+	JB     sums_group_plane_1564
+	VADDSD (CX)(DX*8), X1, X1
+	VMOVSD X1, (CX)(DX*8)
+	VADDSD 8(CX)(DX*8), X2, X2
+	VMOVSD X2, 8(CX)(DX*8)
+	VADDSD 16(CX)(DX*8), X3, X3
+	VMOVSD X3, 16(CX)(DX*8)
+	VADDSD 24(CX)(DX*8), X4, X4
+	VMOVSD X4, 24(CX)(DX*8)
+	MOVQ   DI, BX
+	SHRQ   $0x01, BX
+	ADDQ   BX, SI
+	ADDQ   $0x00000004, DX
+	JMP    sums_group_1563
+
+sums_single_1565:
+	CMPQ   DX, 1904(SP)
+	JE     sums_done_1561
+	VXORPS X1, X1, X1
+	XORQ   BX, BX
+
+sums_single_plane_1566:
+	VADDSD (R9)(SI*8), X1, X1
+	INCQ   SI
+	INCQ   BX
+	CMPQ   BX, inner+120(FP)
+	JB     sums_single_plane_1566
+	VADDSD (CX)(DX*8), X1, X1
+	VMOVSD X1, (CX)(DX*8)
+	INCQ   DX
+	JMP    sums_single_1565
+
+sums_done_1561:
+	ADDQ 1904(SP), AX
+	MOVQ AX, 1880(SP)
+	JMP  ring_block_1529
+
 ring_finished_backwardAVX512F64:
 	VZEROUPPER
 	RET
@@ -13955,11 +18175,11 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1149
+	JB           cached_1567
 	CMPQ         AX, DX
-	JE           cached_1149
+	JE           cached_1567
 	CMPQ         AX, CX
-	JE           cached_1149
+	JE           cached_1567
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -13968,7 +18188,7 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1151
+	JE           aligned_1569
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -13980,13 +18200,13 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	VMOVUPD      Z2, K1, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_1151:
+aligned_1569:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_1152:
+unrolled_1570:
 	CMPQ     SI, DI
-	JGT      single_1153
+	JGT      single_1571
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
@@ -14008,26 +18228,26 @@ unrolled_1152:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(SI*8)
 	ADDQ     $0x00000020, SI
-	JMP      unrolled_1152
+	JMP      unrolled_1570
 
-single_1153:
+single_1571:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_1154:
+single_loop_1572:
 	CMPQ     SI, DI
-	JGT      remainder_1155
+	JGT      remainder_1573
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(SI*8)
 	ADDQ     $0x00000008, SI
-	JMP      single_loop_1154
+	JMP      single_loop_1572
 
-remainder_1155:
+remainder_1573:
 	SUBQ      SI, BX
-	JE        span_done_1156
+	JE        span_done_1574
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -14037,18 +18257,18 @@ remainder_1155:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_1156:
+span_done_1574:
 	SFENCE
-	JMP stored_1150
+	JMP stored_1568
 
-cached_1149:
+cached_1567:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_1157:
+unrolled_1575:
 	CMPQ    SI, DI
-	JGT     single_1158
+	JGT     single_1576
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
@@ -14070,26 +18290,26 @@ unrolled_1157:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(SI*8)
 	ADDQ    $0x00000020, SI
-	JMP     unrolled_1157
+	JMP     unrolled_1575
 
-single_1158:
+single_1576:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_1159:
+single_loop_1577:
 	CMPQ    SI, DI
-	JGT     remainder_1160
+	JGT     remainder_1578
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     single_loop_1159
+	JMP     single_loop_1577
 
-remainder_1160:
+remainder_1578:
 	SUBQ      SI, BX
-	JE        span_done_1161
+	JE        span_done_1579
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -14099,8 +18319,8 @@ remainder_1160:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_1161:
-stored_1150:
+span_done_1579:
+stored_1568:
 	VZEROUPPER
 	RET
 
@@ -14119,17 +18339,17 @@ TEXT ·backwardPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	SHLQ   $0x03, R9
 	XORQ   R10, R10
 
-plane_1162:
+plane_1580:
 	CMPQ         BX, $0x00
-	JE           planes_done_1163
+	JE           planes_done_1581
 	VBROADCASTSD (R8)(R10*8), Z1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000020, R12
 
-unrolled_1164:
+unrolled_1582:
 	CMPQ    R11, R12
-	JGT     single_1165
+	JGT     single_1583
 	VMOVUPD (CX)(R11*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R11*8), Z2
@@ -14151,27 +18371,27 @@ unrolled_1164:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(R11*8)
 	ADDQ    $0x00000020, R11
-	JMP     unrolled_1164
+	JMP     unrolled_1582
 
-single_1165:
+single_1583:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 
-single_loop_1166:
+single_loop_1584:
 	CMPQ    R11, R12
-	JGT     remainder_1167
+	JGT     remainder_1585
 	VMOVUPD (CX)(R11*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R11*8), Z2
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(R11*8)
 	ADDQ    $0x00000008, R11
-	JMP     single_loop_1166
+	JMP     single_loop_1584
 
-remainder_1167:
+remainder_1585:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_1168
+	JE        span_done_1586
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -14181,20 +18401,20 @@ remainder_1167:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R11*8)
 
-span_done_1168:
+span_done_1586:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_1169
+	JNE  same_pass_1587
 	XORQ R10, R10
 
-same_pass_1169:
+same_pass_1587:
 	SUBQ SI, BX
-	JMP  plane_1162
+	JMP  plane_1580
 
-planes_done_1163:
+planes_done_1581:
 	VZEROUPPER
 	RET
 
@@ -14209,9 +18429,9 @@ TEXT ·backwardPatternDxAVX512F64(SB), NOSPLIT, $0-96
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), DI
 
-row_1170:
+row_1588:
 	CMPQ    BX, $0x00
-	JE      rows_done_1171
+	JE      rows_done_1589
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -14219,9 +18439,9 @@ row_1170:
 	MOVQ    R8, R10
 	SUBQ    $0x00000020, R10
 
-unrolled_1172:
+unrolled_1590:
 	CMPQ    R9, R10
-	JGT     single_1173
+	JGT     single_1591
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
@@ -14243,27 +18463,27 @@ unrolled_1172:
 	VMULPD  192(SI)(R9*8), Z1, K1, Z1
 	VMOVUPD Z1, 192(AX)(R9*8)
 	ADDQ    $0x00000020, R9
-	JMP     unrolled_1172
+	JMP     unrolled_1590
 
-single_1173:
+single_1591:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-single_loop_1174:
+single_loop_1592:
 	CMPQ    R9, R10
-	JGT     remainder_1175
+	JGT     remainder_1593
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
 	VMULPD  (SI)(R9*8), Z1, K1, Z1
 	VMOVUPD Z1, (AX)(R9*8)
 	ADDQ    $0x00000008, R9
-	JMP     single_loop_1174
+	JMP     single_loop_1592
 
-remainder_1175:
+remainder_1593:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_1176
+	JE        span_done_1594
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -14273,16 +18493,16 @@ remainder_1175:
 	VMULPD    (SI)(R9*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 
-span_done_1176:
+span_done_1594:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_1170
+	JMP  row_1588
 
-rows_done_1171:
+rows_done_1589:
 	VZEROUPPER
 	RET
 
@@ -14302,111 +18522,111 @@ TEXT ·backwardRingDxAVX512F64(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x000000c0
-	JA     ring_segmented_1177
+	JA     ring_segmented_1595
 	MOVQ   R9, R10
 
-ring_len_1178:
+ring_len_1596:
 	CMPQ R10, $0x00000008
-	JAE  ring_len_done_1179
+	JAE  ring_len_done_1597
 	ADDQ R9, R10
-	JMP  ring_len_1178
+	JMP  ring_len_1596
 
-ring_len_done_1179:
+ring_len_done_1597:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000008, R11
 
-ring_step_1180:
+ring_step_1598:
 	CMPQ R11, R10
-	JB   ring_step_done_1181
+	JB   ring_step_done_1599
 	SUBQ R10, R11
-	JMP  ring_step_1180
+	JMP  ring_step_1598
 
-ring_step_done_1181:
+ring_step_done_1599:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000020, R11
 
-ring_step_1182:
+ring_step_1600:
 	CMPQ R11, R10
-	JB   ring_step_done_1183
+	JB   ring_step_done_1601
 	SUBQ R10, R11
-	JMP  ring_step_1182
+	JMP  ring_step_1600
 
-ring_step_done_1183:
+ring_step_done_1601:
 	MOVQ R11, 1936(SP)
 	MOVQ alpha_base+72(FP), R10
 	CMPQ AX, $0x01
-	JNE  ring_planes_1184
+	JNE  ring_planes_1602
 	XORQ AX, AX
 	MOVQ DX, R11
 	SUBQ $0x00000008, R11
 
-ring_copy_1186:
+ring_copy_1604:
 	CMPQ    AX, R11
-	JGT     ring_copy_tail_1187
+	JGT     ring_copy_tail_1605
 	VMOVUPD (R10)(AX*8), Z1
 	VMOVUPD Z1, (R8)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     ring_copy_1186
+	JMP     ring_copy_1604
 
-ring_copy_tail_1187:
+ring_copy_tail_1605:
 	SUBQ      AX, DX
-	JE        ring_extend_1185
+	JE        ring_extend_1603
 	MOVQ      $-1, R11
 	BZHIQ     DX, R11, DX
 	KMOVW     DX, K1
 	VMOVUPD.Z (R10)(AX*8), K1, Z1
 	VMOVUPD   Z1, (R8)(AX*8)
-	JMP       ring_extend_1185
+	JMP       ring_extend_1603
 
-ring_planes_1184:
+ring_planes_1602:
 	XORQ R11, R11
 	XORQ R12, R12
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_1190
+	JA   ring_long_planes_1608
 
-ring_fill_1189:
+ring_fill_1607:
 	VBROADCASTSD (R10)(R11*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	VMOVUPD      Z1, 64(R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R11
 	CMPQ         R11, DX
-	JB           ring_fill_1189
-	JMP          ring_extend_1185
+	JB           ring_fill_1607
+	JMP          ring_extend_1603
 
-ring_long_planes_1190:
-ring_channel_1188:
+ring_long_planes_1608:
+ring_channel_1606:
 	CMPQ         R11, DX
-	JE           ring_extend_1185
+	JE           ring_extend_1603
 	VBROADCASTSD (R10)(R11*8), Z1
 	XORQ         R13, R13
 
-ring_plane_1191:
+ring_plane_1609:
 	MOVQ    R12, R14
 	ADDQ    R13, R14
 	VMOVUPD Z1, (R8)(R14*8)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, AX
-	JB      ring_plane_1191
+	JB      ring_plane_1609
 	ADDQ    AX, R12
 	INCQ    R11
-	JMP     ring_channel_1188
+	JMP     ring_channel_1606
 
-ring_extend_1185:
+ring_extend_1603:
 	MOVQ 1920(SP), AX
 	MOVQ R9, DX
 
-ring_element_1192:
+ring_element_1610:
 	CMPQ DX, AX
-	JAE  ring_repeated_1193
+	JAE  ring_repeated_1611
 	MOVQ DX, R10
 	SUBQ R9, R10
 	MOVQ (R8)(R10*8), R10
 	MOVQ R10, (R8)(DX*8)
 	INCQ DX
-	JMP  ring_element_1192
+	JMP  ring_element_1610
 
-ring_repeated_1193:
+ring_repeated_1611:
 	VMOVUPD (R8), Z1
 	VMOVUPD Z1, (R8)(AX*8)
 	VMOVUPD 64(R8), Z1
@@ -14420,9 +18640,9 @@ ring_repeated_1193:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_1194:
+unrolled_1612:
 	CMPQ    DX, R9
-	JGT     single_1195
+	JGT     single_1613
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(DX*8), Z1
@@ -14448,15 +18668,15 @@ unrolled_1194:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000020, DX
-	JMP     unrolled_1194
+	JMP     unrolled_1612
 
-single_1195:
+single_1613:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1196:
+single_loop_1614:
 	CMPQ    DX, R9
-	JGT     remainder_1197
+	JGT     remainder_1615
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(DX*8), Z1
@@ -14467,11 +18687,11 @@ single_loop_1196:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000008, DX
-	JMP     single_loop_1196
+	JMP     single_loop_1614
 
-remainder_1197:
+remainder_1615:
 	SUBQ      DX, DI
-	JE        span_done_1198
+	JE        span_done_1616
 	MOVQ      $-1, R9
 	BZHIQ     DI, R9, DI
 	KMOVW     DI, K1
@@ -14481,11 +18701,13 @@ remainder_1197:
 	VMULPD    (R8)(AX*8), Z0, K2, Z0
 	VMOVUPD   Z0, K1, (CX)(DX*8)
 
-span_done_1198:
+span_done_1616:
 	JMP ring_finished_backwardDxAVX512F64
 
-ring_segmented_1177:
+ring_segmented_1595:
 	MOVQ inner+96(FP), R9
+	CMPQ R9, $0x01
+	JE   ring_rows_1617
 	CMPQ R9, $0x000000c0
 	JA   ring_finished_backwardDxAVX512F64
 	MOVQ $0x000000c0, AX
@@ -14495,9 +18717,9 @@ ring_segmented_1177:
 	MOVQ $0x00000000, 1960(SP)
 	MOVQ $0x00000000, 1944(SP)
 
-ring_segment_1199:
+ring_segment_1618:
 	CMPQ    DI, $0x00
-	JE      ring_done_1200
+	JE      ring_done_1619
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -14514,109 +18736,109 @@ ring_segment_1199:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R11
 
-ring_len_1201:
+ring_len_1620:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_1202
+	JAE  ring_len_done_1621
 	ADDQ R10, R11
-	JMP  ring_len_1201
+	JMP  ring_len_1620
 
-ring_len_done_1202:
+ring_len_done_1621:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_1203:
+ring_step_1622:
 	CMPQ R12, R11
-	JB   ring_step_done_1204
+	JB   ring_step_done_1623
 	SUBQ R11, R12
-	JMP  ring_step_1203
+	JMP  ring_step_1622
 
-ring_step_done_1204:
+ring_step_done_1623:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_1205:
+ring_step_1624:
 	CMPQ R12, R11
-	JB   ring_step_done_1206
+	JB   ring_step_done_1625
 	SUBQ R11, R12
-	JMP  ring_step_1205
+	JMP  ring_step_1624
 
-ring_step_done_1206:
+ring_step_done_1625:
 	MOVQ R12, 1936(SP)
 	MOVQ alpha_base+72(FP), R11
 	LEAQ (R11)(AX*8), R11
 	CMPQ R9, $0x01
-	JNE  ring_planes_1207
+	JNE  ring_planes_1626
 	XORQ AX, AX
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-ring_copy_1209:
+ring_copy_1628:
 	CMPQ    AX, R9
-	JGT     ring_copy_tail_1210
+	JGT     ring_copy_tail_1629
 	VMOVUPD (R11)(AX*8), Z1
 	VMOVUPD Z1, (R8)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     ring_copy_1209
+	JMP     ring_copy_1628
 
-ring_copy_tail_1210:
+ring_copy_tail_1629:
 	SUBQ      AX, DX
-	JE        ring_extend_1208
+	JE        ring_extend_1627
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
 	VMOVUPD.Z (R11)(AX*8), K1, Z1
 	VMOVUPD   Z1, (R8)(AX*8)
-	JMP       ring_extend_1208
+	JMP       ring_extend_1627
 
-ring_planes_1207:
+ring_planes_1626:
 	XORQ AX, AX
 	XORQ R12, R12
 	CMPQ R9, $0x00000010
-	JA   ring_long_planes_1213
+	JA   ring_long_planes_1632
 
-ring_fill_1212:
+ring_fill_1631:
 	VBROADCASTSD (R11)(AX*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	VMOVUPD      Z1, 64(R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         AX
 	CMPQ         AX, DX
-	JB           ring_fill_1212
-	JMP          ring_extend_1208
+	JB           ring_fill_1631
+	JMP          ring_extend_1627
 
-ring_long_planes_1213:
-ring_channel_1211:
+ring_long_planes_1632:
+ring_channel_1630:
 	CMPQ         AX, DX
-	JE           ring_extend_1208
+	JE           ring_extend_1627
 	VBROADCASTSD (R11)(AX*8), Z1
 	XORQ         R13, R13
 
-ring_plane_1214:
+ring_plane_1633:
 	MOVQ    R12, R14
 	ADDQ    R13, R14
 	VMOVUPD Z1, (R8)(R14*8)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R9
-	JB      ring_plane_1214
+	JB      ring_plane_1633
 	ADDQ    R9, R12
 	INCQ    AX
-	JMP     ring_channel_1211
+	JMP     ring_channel_1630
 
-ring_extend_1208:
+ring_extend_1627:
 	MOVQ 1920(SP), AX
 	MOVQ R10, DX
 
-ring_element_1215:
+ring_element_1634:
 	CMPQ DX, AX
-	JAE  ring_repeated_1216
+	JAE  ring_repeated_1635
 	MOVQ DX, R9
 	SUBQ R10, R9
 	MOVQ (R8)(R9*8), R9
 	MOVQ R9, (R8)(DX*8)
 	INCQ DX
-	JMP  ring_element_1215
+	JMP  ring_element_1634
 
-ring_repeated_1216:
+ring_repeated_1635:
 	VMOVUPD (R8), Z1
 	VMOVUPD Z1, (R8)(AX*8)
 	VMOVUPD 64(R8), Z1
@@ -14631,9 +18853,9 @@ ring_repeated_1216:
 	MOVQ    DX, R10
 	SUBQ    $0x00000020, R10
 
-unrolled_1217:
+unrolled_1636:
 	CMPQ    R9, R10
-	JGT     single_1218
+	JGT     single_1637
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -14659,15 +18881,15 @@ unrolled_1217:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000020, R9
-	JMP     unrolled_1217
+	JMP     unrolled_1636
 
-single_1218:
+single_1637:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-single_loop_1219:
+single_loop_1638:
 	CMPQ    R9, R10
-	JGT     remainder_1220
+	JGT     remainder_1639
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -14678,11 +18900,11 @@ single_loop_1219:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000008, R9
-	JMP     single_loop_1219
+	JMP     single_loop_1638
 
-remainder_1220:
+remainder_1639:
 	SUBQ      R9, DX
-	JE        span_done_1221
+	JE        span_done_1640
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -14692,7 +18914,7 @@ remainder_1220:
 	VMULPD    (R8)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R9*8)
 
-span_done_1221:
+span_done_1640:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -14704,14 +18926,238 @@ span_done_1221:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1222
+	JNE  ring_next_1641
 	XORQ AX, AX
 
-ring_next_1222:
+ring_next_1641:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1199
+	JMP  ring_segment_1618
 
-ring_done_1200:
+ring_done_1619:
+	JMP ring_finished_backwardDxAVX512F64
+
+ring_rows_1617:
+	MOVQ $0x00000000, 1944(SP)
+
+ring_block_1642:
+	MOVQ    1944(SP), AX
+	MOVQ    alpha_len+80(FP), CX
+	CMPQ    AX, CX
+	JE      ring_finished_backwardDxAVX512F64
+	SUBQ    AX, CX
+	MOVQ    $0x000000c0, DX
+	CMPQ    CX, DX
+	CMOVQHI DX, CX
+	MOVQ    CX, 1968(SP)
+	MOVQ    CX, DX
+
+ring_len_1643:
+	CMPQ DX, $0x00000008
+	JAE  ring_len_done_1644
+	ADDQ CX, DX
+	JMP  ring_len_1643
+
+ring_len_done_1644:
+	MOVQ DX, 1920(SP)
+	MOVQ $0x00000008, BX
+
+ring_step_1645:
+	CMPQ BX, DX
+	JB   ring_step_done_1646
+	SUBQ DX, BX
+	JMP  ring_step_1645
+
+ring_step_done_1646:
+	MOVQ BX, 1928(SP)
+	MOVQ $0x00000020, BX
+
+ring_step_1647:
+	CMPQ BX, DX
+	JB   ring_step_done_1648
+	SUBQ DX, BX
+	JMP  ring_step_1647
+
+ring_step_done_1648:
+	MOVQ BX, 1936(SP)
+	MOVQ alpha_base+72(FP), DX
+	LEAQ (DX)(AX*8), DX
+	MOVQ inner+96(FP), BX
+	CMPQ BX, $0x01
+	JNE  ring_planes_1649
+	XORQ BX, BX
+	MOVQ CX, SI
+	SUBQ $0x00000008, SI
+
+ring_copy_1651:
+	CMPQ    BX, SI
+	JGT     ring_copy_tail_1652
+	VMOVUPD (DX)(BX*8), Z1
+	VMOVUPD Z1, (R8)(BX*8)
+	ADDQ    $0x00000008, BX
+	JMP     ring_copy_1651
+
+ring_copy_tail_1652:
+	MOVQ      CX, SI
+	SUBQ      BX, SI
+	JE        ring_extend_1650
+	MOVQ      $-1, DI
+	BZHIQ     SI, DI, SI
+	KMOVW     SI, K1
+	VMOVUPD.Z (DX)(BX*8), K1, Z1
+	VMOVUPD   Z1, (R8)(BX*8)
+	JMP       ring_extend_1650
+
+ring_planes_1649:
+	XORQ SI, SI
+	XORQ DI, DI
+	CMPQ BX, $0x00000010
+	JA   ring_long_planes_1655
+
+ring_fill_1654:
+	VBROADCASTSD (DX)(SI*8), Z1
+	VMOVUPD      Z1, (R8)(DI*8)
+	VMOVUPD      Z1, 64(R8)(DI*8)
+	ADDQ         BX, DI
+	INCQ         SI
+	CMPQ         SI, CX
+	JB           ring_fill_1654
+	JMP          ring_extend_1650
+
+ring_long_planes_1655:
+ring_channel_1653:
+	CMPQ         SI, CX
+	JE           ring_extend_1650
+	VBROADCASTSD (DX)(SI*8), Z1
+	XORQ         R9, R9
+
+ring_plane_1656:
+	MOVQ    DI, R10
+	ADDQ    R9, R10
+	VMOVUPD Z1, (R8)(R10*8)
+	ADDQ    $0x00000008, R9
+	CMPQ    R9, BX
+	JB      ring_plane_1656
+	ADDQ    BX, DI
+	INCQ    SI
+	JMP     ring_channel_1653
+
+ring_extend_1650:
+	MOVQ 1920(SP), DX
+	MOVQ CX, BX
+
+ring_element_1657:
+	CMPQ BX, DX
+	JAE  ring_repeated_1658
+	MOVQ BX, SI
+	SUBQ CX, SI
+	MOVQ (R8)(SI*8), SI
+	MOVQ SI, (R8)(BX*8)
+	INCQ BX
+	JMP  ring_element_1657
+
+ring_repeated_1658:
+	VMOVUPD (R8), Z1
+	VMOVUPD Z1, (R8)(DX*8)
+	VMOVUPD 64(R8), Z1
+	VMOVUPD Z1, 64(R8)(DX*8)
+	VMOVUPD 128(R8), Z1
+	VMOVUPD Z1, 128(R8)(DX*8)
+	VMOVUPD 192(R8), Z1
+	VMOVUPD Z1, 192(R8)(DX*8)
+	SHLQ    $0x03, AX
+	MOVQ    x_base+48(FP), BX
+	ADDQ    AX, BX
+	MOVQ    dy_base+24(FP), SI
+	ADDQ    AX, SI
+	MOVQ    dx_base+0(FP), CX
+	ADDQ    AX, CX
+	MOVQ    x_len+56(FP), DI
+
+ring_row_1659:
+	CMPQ DI, $0x00
+	JE   ring_rows_done_1660
+	XORQ AX, AX
+	MOVQ 1968(SP), DX
+	XORQ R9, R9
+	MOVQ DX, R10
+	SUBQ $0x00000020, R10
+
+unrolled_1661:
+	CMPQ    R9, R10
+	JGT     single_1662
+	VMOVUPD (BX)(R9*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMOVUPD (SI)(R9*8), Z1
+	VMULPD  (R8)(AX*8), Z1, K1, Z1
+	VMOVUPD Z1, (CX)(R9*8)
+	VMOVUPD 64(BX)(R9*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMOVUPD 64(SI)(R9*8), Z1
+	VMULPD  64(R8)(AX*8), Z1, K1, Z1
+	VMOVUPD Z1, 64(CX)(R9*8)
+	VMOVUPD 128(BX)(R9*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMOVUPD 128(SI)(R9*8), Z1
+	VMULPD  128(R8)(AX*8), Z1, K1, Z1
+	VMOVUPD Z1, 128(CX)(R9*8)
+	VMOVUPD 192(BX)(R9*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMOVUPD 192(SI)(R9*8), Z1
+	VMULPD  192(R8)(AX*8), Z1, K1, Z1
+	VMOVUPD Z1, 192(CX)(R9*8)
+	ADDQ    1936(SP), AX
+	MOVQ    AX, R11
+	SUBQ    1920(SP), R11
+	CMOVQCC R11, AX
+	ADDQ    $0x00000020, R9
+	JMP     unrolled_1661
+
+single_1662:
+	MOVQ DX, R10
+	SUBQ $0x00000008, R10
+
+single_loop_1663:
+	CMPQ    R9, R10
+	JGT     remainder_1664
+	VMOVUPD (BX)(R9*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMOVUPD (SI)(R9*8), Z1
+	VMULPD  (R8)(AX*8), Z1, K1, Z1
+	VMOVUPD Z1, (CX)(R9*8)
+	ADDQ    1928(SP), AX
+	MOVQ    AX, R11
+	SUBQ    1920(SP), R11
+	CMOVQCC R11, AX
+	ADDQ    $0x00000008, R9
+	JMP     single_loop_1663
+
+remainder_1664:
+	SUBQ      R9, DX
+	JE        span_done_1665
+	MOVQ      $-1, R10
+	BZHIQ     DX, R10, DX
+	KMOVW     DX, K1
+	VMOVUPD.Z (BX)(R9*8), K1, Z1
+	VCMPPD    $0x1a, Z0, Z1, K1, K2
+	VMOVUPD.Z (SI)(R9*8), K1, Z1
+	VMULPD    (R8)(AX*8), Z1, K2, Z1
+	VMOVUPD   Z1, K1, (CX)(R9*8)
+
+span_done_1665:
+	MOVQ alpha_len+80(FP), AX
+	SUBQ AX, DI
+	SHLQ $0x03, AX
+	ADDQ AX, BX
+	ADDQ AX, SI
+	ADDQ AX, CX
+	JMP  ring_row_1659
+
+ring_rows_done_1660:
+	MOVQ 1944(SP), AX
+	ADDQ 1968(SP), AX
+	MOVQ AX, 1944(SP)
+	JMP  ring_block_1642
+
 ring_finished_backwardDxAVX512F64:
 	VZEROUPPER
 	RET
@@ -14731,9 +19177,9 @@ TEXT ·backwardDalphaAVX512F64(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000020, SI
 
-unrolled_1223:
+unrolled_1666:
 	CMPQ        BX, SI
-	JGT         single_1224
+	JGT         single_1667
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
@@ -14751,25 +19197,25 @@ unrolled_1223:
 	VMOVUPD     192(CX)(BX*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, BX
-	JMP         unrolled_1223
+	JMP         unrolled_1666
 
-single_1224:
+single_1667:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_1225:
+single_loop_1668:
 	CMPQ        BX, SI
-	JGT         remainder_1226
+	JGT         remainder_1669
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, BX
-	JMP         single_loop_1225
+	JMP         single_loop_1668
 
-remainder_1226:
+remainder_1669:
 	SUBQ        BX, DX
-	JE          span_done_1227
+	JE          span_done_1670
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -14778,7 +19224,7 @@ remainder_1226:
 	VMOVUPD.Z   (CX)(BX*8), K1, Z0
 	VFMADD231PD Z0, Z5, K2, Z1
 
-span_done_1227:
+span_done_1670:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -14806,9 +19252,9 @@ TEXT ·backwardPlanesDalphaAVX512F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
 
-plane_1228:
+plane_1671:
 	CMPQ   DX, $0x00
-	JE     planes_done_1229
+	JE     planes_done_1672
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -14817,9 +19263,9 @@ plane_1228:
 	MOVQ   SI, R11
 	SUBQ   $0x00000020, R11
 
-unrolled_1230:
+unrolled_1673:
 	CMPQ        R10, R11
-	JGT         single_1231
+	JGT         single_1674
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
@@ -14837,26 +19283,26 @@ unrolled_1230:
 	VMOVUPD     192(CX)(R10*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_1230
+	JMP         unrolled_1673
 
-single_1231:
+single_1674:
 	MOVQ SI, R11
 	SUBQ $0x00000008, R11
 
-single_loop_1232:
+single_loop_1675:
 	CMPQ        R10, R11
-	JGT         remainder_1233
+	JGT         remainder_1676
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_1232
+	JMP         single_loop_1675
 
-remainder_1233:
+remainder_1676:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_1234
+	JE          span_done_1677
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -14865,7 +19311,7 @@ remainder_1233:
 	VMOVUPD.Z   (CX)(R10*8), K1, Z6
 	VFMADD231PD Z6, Z5, K2, Z1
 
-span_done_1234:
+span_done_1677:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -14881,14 +19327,14 @@ span_done_1234:
 	ADDQ          R8, CX
 	INCQ          R9
 	CMPQ          R9, DI
-	JNE           same_pass_1235
+	JNE           same_pass_1678
 	XORQ          R9, R9
 
-same_pass_1235:
+same_pass_1678:
 	SUBQ SI, DX
-	JMP  plane_1228
+	JMP  plane_1671
 
-planes_done_1229:
+planes_done_1672:
 	VZEROUPPER
 	RET
 
@@ -14902,9 +19348,9 @@ TEXT ·backwardPatternDalphaAVX512F64(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
 
-row_1236:
+row_1679:
 	CMPQ    DX, $0x00
-	JE      rows_done_1237
+	JE      rows_done_1680
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -14912,9 +19358,9 @@ row_1236:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_1238:
+unrolled_1681:
 	CMPQ        R8, R9
-	JGT         single_1239
+	JGT         single_1682
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -14940,15 +19386,15 @@ unrolled_1238:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 192(BX)(R8*8)
 	ADDQ        $0x00000020, R8
-	JMP         unrolled_1238
+	JMP         unrolled_1681
 
-single_1239:
+single_1682:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1240:
+single_loop_1683:
 	CMPQ        R8, R9
-	JGT         remainder_1241
+	JGT         remainder_1684
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -14956,12 +19402,12 @@ single_loop_1240:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, (BX)(R8*8)
 	ADDQ        $0x00000008, R8
-	JMP         single_loop_1240
+	JMP         single_loop_1683
 
-remainder_1241:
+remainder_1684:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_1242
+	JE          span_done_1685
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -14972,15 +19418,15 @@ remainder_1241:
 	VFMADD231PD Z2, Z1, K2, Z3
 	VMOVUPD     Z3, K2, (BX)(R8*8)
 
-span_done_1242:
+span_done_1685:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_1236
+	JMP  row_1679
 
-rows_done_1237:
+rows_done_1680:
 	VZEROUPPER
 	RET
 
@@ -14998,57 +19444,57 @@ TEXT ·backwardRingDalphaAVX512F64(SB), $1984-80
 	MOVQ   dalpha_len+56(FP), DX
 	IMULQ  AX, DX
 	CMPQ   DX, $0x000000b8
-	JA     ring_segmented_1243
+	JA     ring_segmented_1686
 	MOVQ   DX, AX
 
-ring_len_1244:
+ring_len_1687:
 	CMPQ AX, $0x00000008
-	JAE  ring_len_done_1245
+	JAE  ring_len_done_1688
 	ADDQ DX, AX
-	JMP  ring_len_1244
+	JMP  ring_len_1687
 
-ring_len_done_1245:
+ring_len_done_1688:
 	MOVQ AX, 1920(SP)
 	MOVQ $0x00000008, DX
 
-ring_step_1246:
+ring_step_1689:
 	CMPQ DX, AX
-	JB   ring_step_done_1247
+	JB   ring_step_done_1690
 	SUBQ AX, DX
-	JMP  ring_step_1246
+	JMP  ring_step_1689
 
-ring_step_done_1247:
+ring_step_done_1690:
 	MOVQ DX, 1928(SP)
 	MOVQ $0x00000020, DX
 
-ring_step_1248:
+ring_step_1691:
 	CMPQ DX, AX
-	JB   ring_step_done_1249
+	JB   ring_step_done_1692
 	SUBQ AX, DX
-	JMP  ring_step_1248
+	JMP  ring_step_1691
 
-ring_step_done_1249:
+ring_step_done_1692:
 	MOVQ DX, 1936(SP)
 	XORQ AX, AX
 	MOVQ 1920(SP), DX
 	ADDQ $0x00000020, DX
 
-sums_zero_1250:
+sums_zero_1693:
 	CMPQ    AX, DX
-	JAE     sums_zeroed_1251
+	JAE     sums_zeroed_1694
 	VMOVUPD Z0, (DI)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_zero_1250
+	JMP     sums_zero_1693
 
-sums_zeroed_1251:
+sums_zeroed_1694:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000020, R8
 
-unrolled_1252:
+unrolled_1695:
 	CMPQ        DX, R8
-	JGT         single_1253
+	JGT         single_1696
 	VMOVUPD     (CX)(DX*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (BX)(DX*8), Z2
@@ -15078,15 +19524,15 @@ unrolled_1252:
 	SUBQ        1920(SP), R9
 	CMOVQCC     R9, AX
 	ADDQ        $0x00000020, DX
-	JMP         unrolled_1252
+	JMP         unrolled_1695
 
-single_1253:
+single_1696:
 	MOVQ SI, R8
 	SUBQ $0x00000008, R8
 
-single_loop_1254:
+single_loop_1697:
 	CMPQ        DX, R8
-	JGT         remainder_1255
+	JGT         remainder_1698
 	VMOVUPD     (CX)(DX*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (BX)(DX*8), Z2
@@ -15098,11 +19544,11 @@ single_loop_1254:
 	SUBQ        1920(SP), R9
 	CMOVQCC     R9, AX
 	ADDQ        $0x00000008, DX
-	JMP         single_loop_1254
+	JMP         single_loop_1697
 
-remainder_1255:
+remainder_1698:
 	SUBQ        DX, SI
-	JE          span_done_1256
+	JE          span_done_1699
 	MOVQ        $-1, R8
 	BZHIQ       SI, R8, SI
 	KMOVW       SI, K1
@@ -15113,7 +19559,7 @@ remainder_1255:
 	VFMADD231PD Z0, Z1, K2, Z2
 	VMOVUPD     Z2, K2, (DI)(AX*8)
 
-span_done_1256:
+span_done_1699:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), CX
@@ -15121,64 +19567,64 @@ span_done_1256:
 	MOVQ  DX, BX
 	ADDQ  $0x00000020, BX
 
-fold_ext_1257:
+fold_ext_1700:
 	CMPQ    BX, DX
-	JBE     fold_ext_done_1258
+	JBE     fold_ext_done_1701
 	SUBQ    $0x00000008, BX
 	MOVQ    BX, SI
 	SUBQ    DX, SI
 	VMOVUPD (DI)(SI*8), Z0
 	VADDPD  (DI)(BX*8), Z0, Z0
 	VMOVUPD Z0, (DI)(SI*8)
-	JMP     fold_ext_1257
+	JMP     fold_ext_1700
 
-fold_ext_done_1258:
-fold_1259:
+fold_ext_done_1701:
+fold_1702:
 	CMPQ   DX, AX
-	JBE    folded_1260
+	JBE    folded_1703
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (DI)(DX*8), X0
 	VADDSD (DI)(SI*8), X0, X0
 	VMOVSD X0, (DI)(SI*8)
-	JMP    fold_1259
+	JMP    fold_1702
 
-folded_1260:
+folded_1703:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1261
+	JNE  sums_planes_1704
 	MOVQ dalpha_len+56(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_1264:
+sums_vector_1707:
 	CMPQ    AX, DX
-	JGT     sums_scalar_1262
+	JGT     sums_scalar_1705
 	VMOVUPD (CX)(AX*8), Z0
 	VADDPD  (DI)(AX*8), Z0, Z0
 	VMOVUPD Z0, (CX)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_vector_1264
+	JMP     sums_vector_1707
 
-sums_scalar_1262:
+sums_scalar_1705:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_1263
+	JE     sums_done_1706
 	VMOVSD (DI)(AX*8), X0
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_1262
+	JMP    sums_scalar_1705
 
-sums_planes_1261:
+sums_planes_1704:
 	XORQ BX, BX
 	MOVQ inner+72(FP), SI
 	SHLQ $0x03, SI
 
-sums_group_1265:
+sums_group_1708:
 	MOVQ   dalpha_len+56(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_1267
+	JB     sums_single_1710
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -15187,7 +19633,7 @@ sums_group_1265:
 	LEAQ   (R8)(SI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_1266:
+sums_group_plane_1709:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(SI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -15196,7 +19642,7 @@ sums_group_plane_1266:
 	ADDQ   $0x08, R9
 	INCQ   DX
 	CMPQ   DX, inner+72(FP)
-	JB     sums_group_plane_1266
+	JB     sums_group_plane_1709
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	VADDSD 8(CX)(AX*8), X1, X1
@@ -15209,30 +19655,32 @@ sums_group_plane_1266:
 	SHRQ   $0x01, DX
 	ADDQ   DX, BX
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_1265
+	JMP    sums_group_1708
 
-sums_single_1267:
+sums_single_1710:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_1263
+	JE     sums_done_1706
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_1268:
+sums_single_plane_1711:
 	VADDSD (DI)(BX*8), X0, X0
 	INCQ   BX
 	INCQ   DX
 	CMPQ   DX, inner+72(FP)
-	JB     sums_single_plane_1268
+	JB     sums_single_plane_1711
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_1267
+	JMP    sums_single_1710
 
-sums_done_1263:
+sums_done_1706:
 	JMP ring_finished_backwardDalphaAVX512F64
 
-ring_segmented_1243:
+ring_segmented_1686:
 	MOVQ inner+72(FP), R8
+	CMPQ R8, $0x01
+	JE   ring_rows_1712
 	CMPQ R8, $0x000000b8
 	JA   ring_finished_backwardDalphaAVX512F64
 	MOVQ $0x000000b8, AX
@@ -15242,9 +19690,9 @@ ring_segmented_1243:
 	MOVQ $0x00000000, 1960(SP)
 	MOVQ $0x00000000, 1944(SP)
 
-ring_segment_1269:
+ring_segment_1713:
 	CMPQ    SI, $0x00
-	JE      ring_done_1270
+	JE      ring_done_1714
 	MOVQ    1944(SP), AX
 	MOVQ    dalpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -15261,55 +19709,55 @@ ring_segment_1269:
 	MOVQ    DX, 1976(SP)
 	MOVQ    AX, DX
 
-ring_len_1271:
+ring_len_1715:
 	CMPQ DX, $0x00000008
-	JAE  ring_len_done_1272
+	JAE  ring_len_done_1716
 	ADDQ AX, DX
-	JMP  ring_len_1271
+	JMP  ring_len_1715
 
-ring_len_done_1272:
+ring_len_done_1716:
 	MOVQ DX, 1920(SP)
 	MOVQ $0x00000008, AX
 
-ring_step_1273:
+ring_step_1717:
 	CMPQ AX, DX
-	JB   ring_step_done_1274
+	JB   ring_step_done_1718
 	SUBQ DX, AX
-	JMP  ring_step_1273
+	JMP  ring_step_1717
 
-ring_step_done_1274:
+ring_step_done_1718:
 	MOVQ AX, 1928(SP)
 	MOVQ $0x00000020, AX
 
-ring_step_1275:
+ring_step_1719:
 	CMPQ AX, DX
-	JB   ring_step_done_1276
+	JB   ring_step_done_1720
 	SUBQ DX, AX
-	JMP  ring_step_1275
+	JMP  ring_step_1719
 
-ring_step_done_1276:
+ring_step_done_1720:
 	MOVQ AX, 1936(SP)
 	XORQ AX, AX
 	MOVQ 1920(SP), DX
 	ADDQ $0x00000020, DX
 
-sums_zero_1277:
+sums_zero_1721:
 	CMPQ    AX, DX
-	JAE     sums_zeroed_1278
+	JAE     sums_zeroed_1722
 	VMOVUPD Z0, (DI)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_zero_1277
+	JMP     sums_zero_1721
 
-sums_zeroed_1278:
+sums_zeroed_1722:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 
-unrolled_1279:
+unrolled_1723:
 	CMPQ        R8, R9
-	JGT         single_1280
+	JGT         single_1724
 	VMOVUPD     (CX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (BX)(R8*8), Z2
@@ -15339,15 +19787,15 @@ unrolled_1279:
 	SUBQ        1920(SP), R10
 	CMOVQCC     R10, AX
 	ADDQ        $0x00000020, R8
-	JMP         unrolled_1279
+	JMP         unrolled_1723
 
-single_1280:
+single_1724:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1281:
+single_loop_1725:
 	CMPQ        R8, R9
-	JGT         remainder_1282
+	JGT         remainder_1726
 	VMOVUPD     (CX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (BX)(R8*8), Z2
@@ -15359,11 +19807,11 @@ single_loop_1281:
 	SUBQ        1920(SP), R10
 	CMOVQCC     R10, AX
 	ADDQ        $0x00000008, R8
-	JMP         single_loop_1281
+	JMP         single_loop_1725
 
-remainder_1282:
+remainder_1726:
 	SUBQ        R8, DX
-	JE          span_done_1283
+	JE          span_done_1727
 	MOVQ        $-1, R9
 	BZHIQ       DX, R9, DX
 	KMOVW       DX, K1
@@ -15374,7 +19822,7 @@ remainder_1282:
 	VFMADD231PD Z2, Z1, K2, Z3
 	VMOVUPD     Z3, K2, (DI)(AX*8)
 
-span_done_1283:
+span_done_1727:
 	MOVQ  1944(SP), AX
 	MOVQ  1968(SP), DX
 	MOVQ  dalpha_base+48(FP), R8
@@ -15385,64 +19833,64 @@ span_done_1283:
 	MOVQ  R10, R11
 	ADDQ  $0x00000020, R11
 
-fold_ext_1284:
+fold_ext_1728:
 	CMPQ    R11, R10
-	JBE     fold_ext_done_1285
+	JBE     fold_ext_done_1729
 	SUBQ    $0x00000008, R11
 	MOVQ    R11, R12
 	SUBQ    R10, R12
 	VMOVUPD (DI)(R12*8), Z1
 	VADDPD  (DI)(R11*8), Z1, Z1
 	VMOVUPD Z1, (DI)(R12*8)
-	JMP     fold_ext_1284
+	JMP     fold_ext_1728
 
-fold_ext_done_1285:
-fold_1286:
+fold_ext_done_1729:
+fold_1730:
 	CMPQ   R10, R9
-	JBE    folded_1287
+	JBE    folded_1731
 	DECQ   R10
 	MOVQ   R10, R12
 	SUBQ   R9, R12
 	VMOVSD (DI)(R10*8), X1
 	VADDSD (DI)(R12*8), X1, X1
 	VMOVSD X1, (DI)(R12*8)
-	JMP    fold_1286
+	JMP    fold_1730
 
-folded_1287:
+folded_1731:
 	XORQ R9, R9
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1288
+	JNE  sums_planes_1732
 	MOVQ 1968(SP), R10
 	SUBQ $0x00000008, R10
 
-sums_vector_1291:
+sums_vector_1735:
 	CMPQ    R9, R10
-	JGT     sums_scalar_1289
+	JGT     sums_scalar_1733
 	VMOVUPD (R8)(R9*8), Z1
 	VADDPD  (DI)(R9*8), Z1, Z1
 	VMOVUPD Z1, (R8)(R9*8)
 	ADDQ    $0x00000008, R9
-	JMP     sums_vector_1291
+	JMP     sums_vector_1735
 
-sums_scalar_1289:
+sums_scalar_1733:
 	CMPQ   R9, 1968(SP)
-	JE     sums_done_1290
+	JE     sums_done_1734
 	VMOVSD (DI)(R9*8), X1
 	VADDSD (R8)(R9*8), X1, X1
 	VMOVSD X1, (R8)(R9*8)
 	INCQ   R9
-	JMP    sums_scalar_1289
+	JMP    sums_scalar_1733
 
-sums_planes_1288:
+sums_planes_1732:
 	XORQ R11, R11
 	MOVQ inner+72(FP), R12
 	SHLQ $0x03, R12
 
-sums_group_1292:
+sums_group_1736:
 	MOVQ   1968(SP), R10
 	SUBQ   R9, R10
 	CMPQ   R10, $0x00000004
-	JB     sums_single_1294
+	JB     sums_single_1738
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -15451,7 +19899,7 @@ sums_group_1292:
 	LEAQ   (R13)(R12*2), R14
 	XORQ   R10, R10
 
-sums_group_plane_1293:
+sums_group_plane_1737:
 	VADDSD (R13), X1, X1
 	VADDSD (R13)(R12*1), X2, X2
 	VADDSD (R14), X3, X3
@@ -15460,7 +19908,7 @@ sums_group_plane_1293:
 	ADDQ   $0x08, R14
 	INCQ   R10
 	CMPQ   R10, inner+72(FP)
-	JB     sums_group_plane_1293
+	JB     sums_group_plane_1737
 	VADDSD (R8)(R9*8), X1, X1
 	VMOVSD X1, (R8)(R9*8)
 	VADDSD 8(R8)(R9*8), X2, X2
@@ -15473,26 +19921,26 @@ sums_group_plane_1293:
 	SHRQ   $0x01, R10
 	ADDQ   R10, R11
 	ADDQ   $0x00000004, R9
-	JMP    sums_group_1292
+	JMP    sums_group_1736
 
-sums_single_1294:
+sums_single_1738:
 	CMPQ   R9, 1968(SP)
-	JE     sums_done_1290
+	JE     sums_done_1734
 	VXORPS X1, X1, X1
 	XORQ   R10, R10
 
-sums_single_plane_1295:
+sums_single_plane_1739:
 	VADDSD (DI)(R11*8), X1, X1
 	INCQ   R11
 	INCQ   R10
 	CMPQ   R10, inner+72(FP)
-	JB     sums_single_plane_1295
+	JB     sums_single_plane_1739
 	VADDSD (R8)(R9*8), X1, X1
 	VMOVSD X1, (R8)(R9*8)
 	INCQ   R9
-	JMP    sums_single_1294
+	JMP    sums_single_1738
 
-sums_done_1290:
+sums_done_1734:
 	MOVQ 1976(SP), R8
 	SUBQ R8, SI
 	SHLQ $0x03, R8
@@ -15501,14 +19949,282 @@ sums_done_1290:
 	ADDQ DX, AX
 	MOVQ dalpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1296
+	JNE  ring_next_1740
 	XORQ AX, AX
 
-ring_next_1296:
+ring_next_1740:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1269
+	JMP  ring_segment_1713
 
-ring_done_1270:
+ring_done_1714:
+	JMP ring_finished_backwardDalphaAVX512F64
+
+ring_rows_1712:
+	MOVQ $0x00000000, 1944(SP)
+
+ring_block_1741:
+	MOVQ    1944(SP), AX
+	MOVQ    dalpha_len+56(FP), CX
+	CMPQ    AX, CX
+	JE      ring_finished_backwardDalphaAVX512F64
+	SUBQ    AX, CX
+	MOVQ    $0x000000b8, DX
+	CMPQ    CX, DX
+	CMOVQHI DX, CX
+	MOVQ    CX, 1968(SP)
+	MOVQ    CX, DX
+
+ring_len_1742:
+	CMPQ DX, $0x00000008
+	JAE  ring_len_done_1743
+	ADDQ CX, DX
+	JMP  ring_len_1742
+
+ring_len_done_1743:
+	MOVQ DX, 1920(SP)
+	MOVQ $0x00000008, CX
+
+ring_step_1744:
+	CMPQ CX, DX
+	JB   ring_step_done_1745
+	SUBQ DX, CX
+	JMP  ring_step_1744
+
+ring_step_done_1745:
+	MOVQ CX, 1928(SP)
+	MOVQ $0x00000020, CX
+
+ring_step_1746:
+	CMPQ CX, DX
+	JB   ring_step_done_1747
+	SUBQ DX, CX
+	JMP  ring_step_1746
+
+ring_step_done_1747:
+	MOVQ CX, 1936(SP)
+	SHLQ $0x03, AX
+	MOVQ x_base+24(FP), CX
+	ADDQ AX, CX
+	MOVQ dy_base+0(FP), BX
+	ADDQ AX, BX
+	MOVQ x_len+32(FP), SI
+	XORQ AX, AX
+	MOVQ 1920(SP), DX
+	ADDQ $0x00000020, DX
+
+sums_zero_1748:
+	CMPQ    AX, DX
+	JAE     sums_zeroed_1749
+	VMOVUPD Z0, (DI)(AX*8)
+	ADDQ    $0x00000008, AX
+	JMP     sums_zero_1748
+
+sums_zeroed_1749:
+ring_row_1750:
+	CMPQ SI, $0x00
+	JE   ring_rows_done_1751
+	XORQ AX, AX
+	MOVQ 1968(SP), DX
+	XORQ R8, R8
+	MOVQ DX, R9
+	SUBQ $0x00000020, R9
+
+unrolled_1752:
+	CMPQ        R8, R9
+	JGT         single_1753
+	VMOVUPD     (CX)(R8*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     (BX)(R8*8), Z2
+	VMOVUPD.Z   (DI)(AX*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, (DI)(AX*8)
+	VMOVUPD     64(CX)(R8*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     64(BX)(R8*8), Z2
+	VMOVUPD.Z   64(DI)(AX*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 64(DI)(AX*8)
+	VMOVUPD     128(CX)(R8*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     128(BX)(R8*8), Z2
+	VMOVUPD.Z   128(DI)(AX*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 128(DI)(AX*8)
+	VMOVUPD     192(CX)(R8*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     192(BX)(R8*8), Z2
+	VMOVUPD.Z   192(DI)(AX*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 192(DI)(AX*8)
+	ADDQ        1936(SP), AX
+	MOVQ        AX, R10
+	SUBQ        1920(SP), R10
+	CMOVQCC     R10, AX
+	ADDQ        $0x00000020, R8
+	JMP         unrolled_1752
+
+single_1753:
+	MOVQ DX, R9
+	SUBQ $0x00000008, R9
+
+single_loop_1754:
+	CMPQ        R8, R9
+	JGT         remainder_1755
+	VMOVUPD     (CX)(R8*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     (BX)(R8*8), Z2
+	VMOVUPD.Z   (DI)(AX*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, (DI)(AX*8)
+	ADDQ        1928(SP), AX
+	MOVQ        AX, R10
+	SUBQ        1920(SP), R10
+	CMOVQCC     R10, AX
+	ADDQ        $0x00000008, R8
+	JMP         single_loop_1754
+
+remainder_1755:
+	SUBQ        R8, DX
+	JE          span_done_1756
+	MOVQ        $-1, R9
+	BZHIQ       DX, R9, DX
+	KMOVW       DX, K1
+	VMOVUPD.Z   (CX)(R8*8), K1, Z1
+	VCMPPD      $0x1a, Z0, Z1, K1, K2
+	VMOVUPD.Z   (BX)(R8*8), K1, Z2
+	VMOVUPD.Z   (DI)(AX*8), K2, Z3
+	VFMADD231PD Z2, Z1, K2, Z3
+	VMOVUPD     Z3, K2, (DI)(AX*8)
+
+span_done_1756:
+	MOVQ dalpha_len+56(FP), AX
+	SUBQ AX, SI
+	SHLQ $0x03, AX
+	ADDQ AX, CX
+	ADDQ AX, BX
+	JMP  ring_row_1750
+
+ring_rows_done_1751:
+	MOVQ 1944(SP), AX
+	MOVQ dalpha_base+48(FP), CX
+	LEAQ (CX)(AX*8), CX
+	MOVQ 1968(SP), DX
+	MOVQ 1920(SP), BX
+	MOVQ BX, SI
+	ADDQ $0x00000020, SI
+
+fold_ext_1757:
+	CMPQ    SI, BX
+	JBE     fold_ext_done_1758
+	SUBQ    $0x00000008, SI
+	MOVQ    SI, R8
+	SUBQ    BX, R8
+	VMOVUPD (DI)(R8*8), Z1
+	VADDPD  (DI)(SI*8), Z1, Z1
+	VMOVUPD Z1, (DI)(R8*8)
+	JMP     fold_ext_1757
+
+fold_ext_done_1758:
+fold_1759:
+	CMPQ   BX, DX
+	JBE    folded_1760
+	DECQ   BX
+	MOVQ   BX, R8
+	SUBQ   DX, R8
+	VMOVSD (DI)(BX*8), X1
+	VADDSD (DI)(R8*8), X1, X1
+	VMOVSD X1, (DI)(R8*8)
+	JMP    fold_1759
+
+folded_1760:
+	XORQ DX, DX
+	CMPQ inner+72(FP), $0x01
+	JNE  sums_planes_1761
+	MOVQ 1968(SP), BX
+	SUBQ $0x00000008, BX
+
+sums_vector_1764:
+	CMPQ    DX, BX
+	JGT     sums_scalar_1762
+	VMOVUPD (CX)(DX*8), Z1
+	VADDPD  (DI)(DX*8), Z1, Z1
+	VMOVUPD Z1, (CX)(DX*8)
+	ADDQ    $0x00000008, DX
+	JMP     sums_vector_1764
+
+sums_scalar_1762:
+	CMPQ   DX, 1968(SP)
+	JE     sums_done_1763
+	VMOVSD (DI)(DX*8), X1
+	VADDSD (CX)(DX*8), X1, X1
+	VMOVSD X1, (CX)(DX*8)
+	INCQ   DX
+	JMP    sums_scalar_1762
+
+sums_planes_1761:
+	XORQ SI, SI
+	MOVQ inner+72(FP), R8
+	SHLQ $0x03, R8
+
+sums_group_1765:
+	MOVQ   1968(SP), BX
+	SUBQ   DX, BX
+	CMPQ   BX, $0x00000004
+	JB     sums_single_1767
+	VXORPS X1, X1, X1
+	VXORPS X2, X2, X2
+	VXORPS X3, X3, X3
+	VXORPS X4, X4, X4
+	LEAQ   (DI)(SI*8), R9
+	LEAQ   (R9)(R8*2), R10
+	XORQ   BX, BX
+
+sums_group_plane_1766:
+	VADDSD (R9), X1, X1
+	VADDSD (R9)(R8*1), X2, X2
+	VADDSD (R10), X3, X3
+	VADDSD (R10)(R8*1), X4, X4
+	ADDQ   $0x08, R9
+	ADDQ   $0x08, R10
+	INCQ   BX
+	CMPQ   BX, inner+72(FP)
+	JB     sums_group_plane_1766
+	VADDSD (CX)(DX*8), X1, X1
+	VMOVSD X1, (CX)(DX*8)
+	VADDSD 8(CX)(DX*8), X2, X2
+	VMOVSD X2, 8(CX)(DX*8)
+	VADDSD 16(CX)(DX*8), X3, X3
+	VMOVSD X3, 16(CX)(DX*8)
+	VADDSD 24(CX)(DX*8), X4, X4
+	VMOVSD X4, 24(CX)(DX*8)
+	MOVQ   R8, BX
+	SHRQ   $0x01, BX
+	ADDQ   BX, SI
+	ADDQ   $0x00000004, DX
+	JMP    sums_group_1765
+
+sums_single_1767:
+	CMPQ   DX, 1968(SP)
+	JE     sums_done_1763
+	VXORPS X1, X1, X1
+	XORQ   BX, BX
+
+sums_single_plane_1768:
+	VADDSD (DI)(SI*8), X1, X1
+	INCQ   SI
+	INCQ   BX
+	CMPQ   BX, inner+72(FP)
+	JB     sums_single_plane_1768
+	VADDSD (CX)(DX*8), X1, X1
+	VMOVSD X1, (CX)(DX*8)
+	INCQ   DX
+	JMP    sums_single_1767
+
+sums_done_1763:
+	ADDQ 1968(SP), AX
+	MOVQ AX, 1944(SP)
+	JMP  ring_block_1741
+
 ring_finished_backwardDalphaAVX512F64:
 	VZEROUPPER
 	RET
