@@ -81,10 +81,15 @@ func ringFits[E Float](isa isaID, n, channels, inner int, sums bool) bool {
 	if period <= limit {
 		return true
 	}
-	if sums {
-		return n == period && inner > 1 && inner*minSegment <= limit
+	if inner == 1 {
+		// Rows longer than the limit: in blocks of channels, with sums
+		// (without, the pattern kernel reads the slopes in place).
+		return sums && ringRows[isa]
 	}
-	return inner > 1 && inner <= limit && inner*sizeOf[E]() < 256
+	if sums {
+		return n == period && inner*minSegment <= limit
+	}
+	return inner <= limit && inner*sizeOf[E]() < 256
 }
 
 // minSegment is the fewest planes per segment worth a Ring kernel's
