@@ -1,11 +1,8 @@
 package prelu
 
 func backward[T Float](isa isaID, dx, dy, x []T, alpha T) T {
-	checkLen("dy", dy, "x", len(x))
-	if dx != nil {
-		checkLen("dx", dx, "x", len(x))
-		checkAlias("dx", dx, "dy", dy)
-		checkAlias("dx", dx, "x", x)
+	if len(dy) != len(x) || dx != nil && (len(dx) != len(x) || partlyOverlaps(dx, dy) || partlyOverlaps(dx, x)) {
+		backwardMisuse(dx, dy, x)
 	}
 	if len(x) == 0 {
 		return 0
@@ -23,7 +20,41 @@ func backwardOf[E Float](isa isaID, dx, dy, x []E, alpha E) float64 {
 	return backwardKernel(isa, dx, dy, x, alpha)
 }
 
+// backwardMisuse panics with the message for Backward's misuse.
+//
+//go:noinline
+func backwardMisuse[T Float](dx, dy, x []T) {
+	checkLen("dy", dy, "x", len(x))
+	if dx != nil {
+		checkLen("dx", dx, "x", len(x))
+		checkAlias("dx", dx, "dy", dy)
+		checkAlias("dx", dx, "x", x)
+	}
+	misused()
+}
+
 func backwardChannels[T Float](isa isaID, dx, dalpha, dy, x, alpha []T, inner int) {
+	if len(dy) != len(x) || !layoutOK(len(x), len(alpha), inner) ||
+		dx != nil && (len(dx) != len(x) || partlyOverlaps(dx, dy) || partlyOverlaps(dx, x) || overlaps(dx, alpha) || overlaps(dx, dalpha)) ||
+		dalpha != nil && (len(dalpha) != len(alpha) || overlaps(dalpha, dy) || overlaps(dalpha, x) || overlaps(dalpha, alpha)) {
+		backwardChannelsMisuse(dx, dalpha, dy, x, alpha, inner)
+	}
+	if len(x) == 0 || dx == nil && dalpha == nil {
+		return
+	}
+	raceRead(dy)
+	raceRead(x)
+	raceRead(alpha)
+	raceWrite(dx)
+	raceWrite(dalpha)
+	backwardChannelsOf(isa, dx, dalpha, dy, x, alpha, inner)
+}
+
+// backwardChannelsMisuse panics with the message for BackwardChannels'
+// misuse, checking in the documented order.
+//
+//go:noinline
+func backwardChannelsMisuse[T Float](dx, dalpha, dy, x, alpha []T, inner int) {
 	checkLen("dy", dy, "x", len(x))
 	if dx != nil {
 		checkLen("dx", dx, "x", len(x))
@@ -39,14 +70,11 @@ func backwardChannels[T Float](isa isaID, dx, dalpha, dy, x, alpha []T, inner in
 		checkDisjoint("dalpha", dalpha, "alpha", alpha)
 	}
 	checkLayout(len(x), len(alpha), inner)
-	if len(x) == 0 || dx == nil && dalpha == nil {
-		return
-	}
-	raceRead(dy)
-	raceRead(x)
-	raceRead(alpha)
-	raceWrite(dx)
-	raceWrite(dalpha)
+	misused()
+}
+
+// backwardChannelsOf runs the kernel the plan chooses.
+func backwardChannelsOf[T Float](isa isaID, dx, dalpha, dy, x, alpha []T, inner int) {
 	wantDx, wantDalpha := dx != nil, dalpha != nil
 	switch planChannels[T](isa, len(x), len(alpha), inner, wantDalpha) {
 	case planShared:

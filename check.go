@@ -99,3 +99,32 @@ func failLayout(n, channels, inner int) {
 	// inner > n/channels also catches channels*inner overflowing int.
 	fail("len(x) = %d is not a multiple of len(alpha)*inner = %d*%d", n, channels, inner)
 }
+
+// overlaps reports whether two slices share memory, inlined on the fast
+// path.
+func overlaps[T any](a, b []T) bool {
+	pa, pb := uintptr(unsafe.Pointer(unsafe.SliceData(a))), uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+	size := unsafe.Sizeof(*new(T))
+	return len(a) > 0 && len(b) > 0 && pa < pb+uintptr(len(b))*size && pb < pa+uintptr(len(a))*size
+}
+
+// layoutOK reports whether checkLayout passes.
+func layoutOK(n, channels, inner int) bool {
+	return channels != 0 && inner >= 1 && (n == 0 || wholePeriods(n, channels, inner))
+}
+
+// misused is the end of every misuse function: its checks were to panic
+// with a message; reaching here means the fast test and the messages
+// disagree, which is a bug in the library.
+func misused() {
+	panic("prelu: internal error: an argument check failed without its message")
+}
+
+// partlyOverlaps reports whether out and in share memory without being
+// the very same slice: the one overlap an output may have with an input.
+// It is small enough to inline into the exported functions' fast path.
+func partlyOverlaps[T any](out, in []T) bool {
+	o, i := uintptr(unsafe.Pointer(unsafe.SliceData(out))), uintptr(unsafe.Pointer(unsafe.SliceData(in)))
+	size := unsafe.Sizeof(*new(T))
+	return len(out) > 0 && len(in) > 0 && o < i+uintptr(len(in))*size && i < o+uintptr(len(out))*size && (o != i || len(out) != len(in))
+}

@@ -3,8 +3,11 @@ package prelu
 // forward is Forward on a given implementation: the tests call it once per
 // ISA, the exported function with the one chosen at init.
 func forward[T Float](isa isaID, dst, x []T, alpha T) {
-	checkLen("dst", dst, "x", len(x))
-	checkAlias("dst", dst, "x", x)
+	// One test on the fast path, the messages out of line: the call then
+	// costs little more than the kernel's.
+	if len(dst) != len(x) || partlyOverlaps(dst, x) {
+		forwardMisuse(dst, x)
+	}
 	if len(x) == 0 {
 		return
 	}
@@ -14,10 +17,9 @@ func forward[T Float](isa isaID, dst, x []T, alpha T) {
 }
 
 func forwardChannels[T Float](isa isaID, dst, x, alpha []T, inner int) {
-	checkLen("dst", dst, "x", len(x))
-	checkAlias("dst", dst, "x", x)
-	checkDisjoint("dst", dst, "alpha", alpha)
-	checkLayout(len(x), len(alpha), inner)
+	if len(dst) != len(x) || partlyOverlaps(dst, x) || overlaps(dst, alpha) || !layoutOK(len(x), len(alpha), inner) {
+		forwardChannelsMisuse(dst, x, alpha, inner)
+	}
 	if len(x) == 0 {
 		return
 	}
@@ -34,4 +36,25 @@ func forwardChannels[T Float](isa isaID, dst, x, alpha []T, inner int) {
 	default:
 		forwardPlanesKernel(isa, dst, x, alpha, inner)
 	}
+}
+
+// forwardMisuse panics with the message for Forward's misuse.
+//
+//go:noinline
+func forwardMisuse[T Float](dst, x []T) {
+	checkLen("dst", dst, "x", len(x))
+	checkAlias("dst", dst, "x", x)
+	misused()
+}
+
+// forwardChannelsMisuse panics with the message for ForwardChannels'
+// misuse.
+//
+//go:noinline
+func forwardChannelsMisuse[T Float](dst, x, alpha []T, inner int) {
+	checkLen("dst", dst, "x", len(x))
+	checkAlias("dst", dst, "x", x)
+	checkDisjoint("dst", dst, "alpha", alpha)
+	checkLayout(len(x), len(alpha), inner)
+	misused()
 }
