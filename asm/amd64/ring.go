@@ -18,10 +18,11 @@ import (
 // per ring position beside it and folded into dalpha.
 //
 // A period P = C*inner of at most RingLimit elements is expanded once and
-// x streams through it. A longer one (small planes of many channels) runs
-// in segments of as many whole planes as fit, each expanded and streamed
-// once; the caller asks for slope gradients that way only when x is a
-// single period, so that each channel's sum is still added once.
+// x streams through it. A longer one of small planes runs in segments of
+// as many whole planes as fit, each expanded and streamed once; the caller
+// asks for slope gradients that way only when x is a single period, so
+// that each channel's sum is still added once. Channel-last rows longer
+// than the limit run in blocks of channels, each over every row.
 func (k *kernel) ringed() {
 	w, size := k.lanes(), k.e.Size
 	limit := spec.RingLimit(k.isa.vecBytes(), size, k.v.Dx, k.v.Dalpha)
@@ -45,7 +46,7 @@ func (k *kernel) ringed() {
 	// the spans have the registers.
 	vars := AllocLocal(8 * 8)
 	k.ringVars = vars
-	c0At, perSegmentAt, wholeAt, kcAt, segNAt := vars.Offset(24), vars.Offset(32), vars.Offset(40), vars.Offset(48), vars.Offset(56)
+	c0At, perSegmentAt, kcAt, segNAt := vars.Offset(24), vars.Offset(32), vars.Offset(48), vars.Offset(56)
 	param := func(name string, len bool) GPVirtual {
 		r := GP64()
 		switch {
@@ -107,7 +108,6 @@ func (k *kernel) ringed() {
 		XORQ(RDX, RDX)
 		DIVQ(inner)
 		MOVQ(RAX, perSegmentAt)
-		MOVQ(U32(0), wholeAt)
 		MOVQ(U32(0), c0At)
 	}
 	segment, done := newLabel("ring_segment"), newLabel("ring_done")
@@ -124,10 +124,13 @@ func (k *kernel) ringed() {
 		MOVQ(kc, kcAt)
 		MOVQ(kc, segPeriod)
 		IMULQ(inner, segPeriod)
+		// The segment's elements: its period, or what is left of x if
+		// less (x is whole periods; this keeps a kernel told otherwise
+		// inside its slices).
 		segN := GP64()
-		MOVQ(wholeAt, segN)
-		TESTQ(segN, segN)
-		CMOVQEQ(segPeriod, segN)
+		MOVQ(segPeriod, segN)
+		CMPQ(k.n, segN)
+		CMOVQLT(k.n, segN)
 		MOVQ(segN, segNAt)
 		k.ringLength(segPeriod)
 		if k.v.Dx {
