@@ -63,7 +63,7 @@ func savePlot(p *plot.Plot, w, h vg.Length, path string) error {
 	legend.Top, legend.Left = true, true
 	pad := vg.Points(8)
 	r := legend.Rectangle(dc)
-	width := r.Max.X - r.Min.X + 2*pad
+	width := r.Max.X - r.Min.X + 4*pad // room for a viewer whose font runs wider than the metrics
 	p.Draw(draw.Crop(dc, 0, -width, 0, 0))
 	legend.Draw(draw.Crop(dc, w-width+pad, 0, 0, -3*pad))
 	f, err := os.Create(path)
