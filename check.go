@@ -85,6 +85,8 @@ func wholePeriods(n, channels, inner int) bool {
 		return false
 	case period == uint64(n):
 		return true
+	case period&(period-1) == 0: // one slope, or a power of two: no division
+		return uint64(n)&(period-1) == 0
 	case uint64(n) <= math.MaxUint32:
 		return uint32(n)%uint32(period) == 0 // a 32-bit division is the quicker
 	}
