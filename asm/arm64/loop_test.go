@@ -12,8 +12,8 @@ import (
 // unrolled loop from its label to its branch back: four vectors, 16 float32
 // or 8 float64 elements. A change that lengthens a loop must say so here;
 // go test -v prints the counts. Every kernel of the set must be listed. (A
-// Ring kernel has two spans, for a short period and for segments; they
-// emit the same loop, and the first is counted.)
+// Ring kernel has three spans, for a short period, for segments and for
+// channel-last rows; they emit the same loop, and the first is counted.)
 func TestUnrolledLoop(t *testing.T) {
 	want := map[string]int{
 		// The float32 sums clear both factors before widening them and add

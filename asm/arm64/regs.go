@@ -37,9 +37,9 @@ const (
 	rSlopeRing  gp = 20 // the slope ring, in the frame
 	rSumRing    gp = 21 // the float64 sums, one per ring position, in the frame
 	rTmp        gp = 22 // scratch
-	rFirst      gp = 23 // the segment's first channel
-	rChannels   gp = 24 // the segment's channels
-	rPerSegment gp = 25 // the most channels of a segment: whole planes that fit the limit
+	rFirst      gp = 23 // the segment's (or rows' block's) first channel
+	rChannels   gp = 24 // the segment's (or block's) channels
+	rPerSegment gp = 25 // the most channels of a segment (whole planes that fit the limit) or block (the limit)
 )
 
 const (

@@ -18,12 +18,14 @@ import (
 // and folded into dalpha at the end.
 //
 // A period P = C*inner of at most RingLimit elements is expanded once and
-// x streams through it. A longer one runs in segments of as many whole
-// planes as fit, each expanded and streamed once; the caller asks for
-// slope gradients that way only when x is a single period, so that each
-// channel's sum is still added once. A plane longer than the limit does
-// not fit at all: the caller never asks for it, and the kernel returns
-// without work rather than loop.
+// x streams through it. A longer one of channel-last data (inner = 1)
+// runs as rows (see rows): blocks of channels, each over every row, for
+// any number of rows. A longer one with planes (inner > 1) runs in
+// segments of as many whole planes as fit, each expanded and streamed
+// once; the caller asks for slope gradients that way only when x is a
+// single period, so that each channel's sum is still added once. A plane
+// longer than the limit does not fit at all: the caller never asks for
+// it, and the kernel returns without work rather than loop.
 //
 // Within a span the ring is read like the pattern layout's slopes and
 // sums (block and scalar take them from rSlope, rAccIn and rAccOut); only
@@ -66,6 +68,9 @@ func (k *kernel) ringed() {
 	// A long period: segments of rChannels planes from rFirst on, at most
 	// rPerSegment of them, cycling through the channels.
 	k.label(segmented)
+	rows := k.newLabel("ring_rows")
+	k.op("CMP", imm(1), rInner.String())
+	k.op("BEQ", rows)
 	k.op("CMP", imm(limit), rInner.String())
 	k.op("BHI", done)
 	k.op("MOVD", imm(limit), rTmp.String())
@@ -93,7 +98,72 @@ func (k *kernel) ringed() {
 	k.op("CMP", rPeriod.String(), rFirst.String())
 	k.op("CSEL", "EQ", "ZR", rFirst.String(), rFirst.String())
 	k.op("B", segment)
+
+	k.rows(limit, rows, done)
 	k.label(done)
+}
+
+// rows runs channel-last rows (inner = 1) longer than the limit: blocks of
+// rChannels = min(limit, C - rFirst) channels from rFirst on, each over
+// every row before its sums are added, so that each channel's gradient is
+// still rounded once, for any number of rows. x is [rows][C]: each row's
+// block, a stride of C elements after the last, streams through the ring
+// from position 0. A row cut short by the end of x (the callers pass whole
+// rows) takes what is left, as the pure-Go twins do, so nothing outside
+// the slices is touched.
+func (k *kernel) rows(limit int, rows, done string) {
+	e := k.e
+	block, row, rowsDone := k.newLabel("ring_block"), k.newLabel("ring_row"), k.newLabel("ring_rows_done")
+	k.label(rows)
+	k.op("MOVD", imm(limit), rPerSegment.String())
+	k.op("MOVD", "ZR", rFirst.String())
+	k.label(block)
+	k.op("CMP", rPeriod.String(), rFirst.String())
+	k.op("BHS", done)
+	k.op("SUB", rFirst.String(), rPeriod.String(), rChannels.String())
+	k.op("CMP", rPerSegment.String(), rChannels.String())
+	k.op("CSEL", "HI", rPerSegment.String(), rChannels.String(), rChannels.String())
+	k.op("MOVD", rChannels.String(), rPeriodNow.String())
+	if k.v.Dx {
+		k.op("ADD", k.scaled(rFirst, e.Size), rSlopes.String(), rTmp.String())
+	}
+	k.expand(rTmp, rChannels)
+	// The data pointers at row 0, channel rFirst; rLeft the elements from
+	// there to the end of x.
+	ptrs, names := []gp{rGate}, []string{"x"}
+	if k.v.HasValue() {
+		ptrs, names = append(ptrs, rValue), append(names, "dy")
+	}
+	if k.v.Dx {
+		ptrs, names = append(ptrs, rOut), append(names, k.v.Out())
+	}
+	for i, p := range ptrs {
+		k.op("MOVD", k.fr.base(names[i]), p.String())
+		k.op("ADD", k.scaled(rFirst, e.Size), p.String(), p.String())
+	}
+	k.op("MOVD", k.fr.len("x"), rLeft.String())
+	k.op("SUBS", rFirst.String(), rLeft.String(), rLeft.String())
+	k.op("BLE", rowsDone)
+	k.label(row)
+	k.op("CMP", rChannels.String(), rLeft.String())
+	k.op("CSEL", "LO", rLeft.String(), rChannels.String(), rCount.String())
+	k.streamRing()
+	// The next row's block: C elements on from this one's start, which
+	// the span has moved kc on.
+	k.op("SUBS", rPeriod.String(), rLeft.String(), rLeft.String())
+	k.op("BLE", rowsDone)
+	k.op("SUB", rChannels.String(), rPeriod.String(), rTmp.String())
+	for _, p := range ptrs {
+		k.op("ADD", k.scaled(rTmp, e.Size), p.String(), p.String())
+	}
+	k.op("B", row)
+	k.label(rowsDone)
+	if k.v.Dalpha {
+		k.op("ADD", k.scaled(rFirst, e.Size), rAccs.String(), rTmp.String())
+		k.foldRing(rTmp, rChannels)
+	}
+	k.op("ADD", rChannels.String(), rFirst.String(), rFirst.String())
+	k.op("B", block)
 }
 
 // ringAt is where the rings start in the frame: locals begin at 8(RSP),
