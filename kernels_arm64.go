@@ -301,6 +301,7 @@ var ringLimits = [len(isaNames)][2][2]int{
 // longer than the limit, in blocks of channels over every row.
 var ringRows = [len(isaNames)]bool{
 	isaGeneric: true,
+	isaNEON:    true,
 }
 
 // ringLimit is ringLimits' entry for isa, elements of size bytes, and

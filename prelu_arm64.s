@@ -381,13 +381,15 @@ span_done_46:
 	B       ring_done_24
 
 ring_segmented_25:
+	CMP     $1, R9
+	BEQ     ring_rows_47
 	CMP     $456, R9
 	BHI     ring_done_24
 	MOVD    $456, R22
 	UDIV    R9, R22, R25
 	MOVD    ZR, R23
 
-ring_segment_47:
+ring_segment_48:
 	CBZ     R3, ring_done_24
 	SUB     R23, R8, R24
 	CMP     R25, R24
@@ -396,84 +398,84 @@ ring_segment_47:
 	ADD     R23<<2, R10, R22
 	MOVD    R12, R14
 
-ring_len_48:
+ring_len_49:
 	CMP     $4, R14
-	BHS     ring_len_done_49
+	BHS     ring_len_done_50
 	ADD     R12, R14, R14
-	B       ring_len_48
+	B       ring_len_49
 
-ring_len_done_49:
+ring_len_done_50:
 	MOVD    $4, R15
 
-ring_step_50:
+ring_step_51:
 	CMP     R14, R15
-	BLO     ring_step_done_51
+	BLO     ring_step_done_52
 	SUB     R14, R15, R15
-	B       ring_step_50
+	B       ring_step_51
 
-ring_step_done_51:
+ring_step_done_52:
 	MOVD    $16, R19
 
-ring_step_52:
+ring_step_53:
 	CMP     R14, R19
-	BLO     ring_step_done_53
+	BLO     ring_step_done_54
 	SUB     R14, R19, R19
-	B       ring_step_52
+	B       ring_step_53
 
-ring_step_done_53:
+ring_step_done_54:
 	MOVD    R22, R6
 	MOVD    R20, R5
 	CMP     $1, R9
-	BNE     ring_planes_54
+	BNE     ring_planes_55
 	SUBS    $4, R24, R4
-	BLT     ring_copy_tail_57
+	BLT     ring_copy_tail_58
 
-ring_copy_56:
+ring_copy_57:
 	VLD1.P  16(R6), [V8.S4]
 	VST1.P  [V8.S4], 16(R5)
 	SUBS    $4, R4, R4
-	BGE     ring_copy_56
+	BGE     ring_copy_57
 
-ring_copy_tail_57:
+ring_copy_tail_58:
 	ADDS    $4, R4, R4
-	BEQ     ring_extend_55
+	BEQ     ring_extend_56
 
-ring_copy_element_58:
+ring_copy_element_59:
 	MOVWU.P 4(R6), R7
 	MOVW.P  R7, 4(R5)
 	SUBS    $1, R4, R4
-	BNE     ring_copy_element_58
-	B       ring_extend_55
+	BNE     ring_copy_element_59
+	B       ring_extend_56
 
-ring_planes_54:
+ring_planes_55:
 	ADD     R24<<2, R6, R4
 	MOVD    R5, R7
 
-ring_channel_59:
+ring_channel_60:
 	VLD1R.P 4(R6), [V8.S4]
 	MOVD    R7, R5
 	ADD     R9<<2, R7, R7
 
-ring_fill_60:
+ring_fill_61:
 	VST1.P  [V8.S4], 16(R5)
 	CMP     R7, R5
-	BLO     ring_fill_60
+	BLO     ring_fill_61
 	CMP     R4, R6
-	BLO     ring_channel_59
+	BLO     ring_channel_60
 
-ring_extend_55:
+ring_extend_56:
 	MOVD    R20, R6
 	ADD     R12<<2, R20, R5
 	SUBS    R12, R14, R4
-	BEQ     ring_repeated_61
+	BEQ     ring_repeated_62
 
-ring_element_62:
+ring_element_63:
 	MOVWU.P 4(R6), R7
 	MOVW.P  R7, 4(R5)
 	SUBS    $1, R4, R4
-	BNE     ring_element_62
+	BNE     ring_element_63
 
-ring_repeated_61:
+ring_repeated_62:
 	MOVD    R20, R6
 	ADD     R14<<2, R20, R5
 	VLD1.P  16(R6), [V8.S4]
@@ -490,9 +492,9 @@ ring_repeated_61:
 	MOVD    ZR, R13
 	MOVD    R20, R5
 	SUBS    $16, R4, R4
-	BLT     single_64
+	BLT     single_65
 
-unrolled_63:
+unrolled_64:
 	VLD1.P  64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VLD1.P  64(R5), [V8.S4, V9.S4, V10.S4, V11.S4]
 	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
@@ -513,13 +515,13 @@ unrolled_63:
 	CSEL    HS, R22, R13, R13
 	ADD     R13<<2, R20, R5
 	SUBS    $16, R4, R4
-	BGE     unrolled_63
+	BGE     unrolled_64
 
-single_64:
+single_65:
 	ADDS    $12, R4, R4
-	BLT     tail_66
+	BLT     tail_67
 
-single_loop_65:
+single_loop_66:
 	VLD1.P  16(R2), [V0.S4]
 	VLD1.P  16(R5), [V8.S4]
 	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
@@ -531,13 +533,13 @@ single_loop_65:
 	CSEL    HS, R22, R13, R13
 	ADD     R13<<2, R20, R5
 	SUBS    $4, R4, R4
-	BGE     single_loop_65
+	BGE     single_loop_66
 
-tail_66:
+tail_67:
 	ADDS    $4, R4, R4
-	BEQ     span_done_68
+	BEQ     span_done_69
 
-tail_loop_67:
+tail_loop_68:
 	FMOVS.P 4(R2), F0
 	FCMPS   $(0.0), F0
 	FMOVS.P 4(R5), F8
@@ -545,13 +547,198 @@ tail_loop_67:
 	FCSELS  GT, F0, F9, F9
 	FMOVS.P F9, 4(R0)
 	SUBS    $1, R4, R4
-	BNE     tail_loop_67
+	BNE     tail_loop_68
 
-span_done_68:
+span_done_69:
 	ADD     R24, R23, R23
 	CMP     R8, R23
 	CSEL    EQ, ZR, R23, R23
-	B       ring_segment_47
+	B       ring_segment_48
+
+ring_rows_47:
+	MOVD    $456, R25
+	MOVD    ZR, R23
+
+ring_block_70:
+	CMP     R8, R23
+	BHS     ring_done_24
+	SUB     R23, R8, R24
+	CMP     R25, R24
+	CSEL    HI, R25, R24, R24
+	MOVD    R24, R12
+	ADD     R23<<2, R10, R22
+	MOVD    R12, R14
+
+ring_len_73:
+	CMP     $4, R14
+	BHS     ring_len_done_74
+	ADD     R12, R14, R14
+	B       ring_len_73
+
+ring_len_done_74:
+	MOVD    $4, R15
+
+ring_step_75:
+	CMP     R14, R15
+	BLO     ring_step_done_76
+	SUB     R14, R15, R15
+	B       ring_step_75
+
+ring_step_done_76:
+	MOVD    $16, R19
+
+ring_step_77:
+	CMP     R14, R19
+	BLO     ring_step_done_78
+	SUB     R14, R19, R19
+	B       ring_step_77
+
+ring_step_done_78:
+	MOVD    R22, R6
+	MOVD    R20, R5
+	CMP     $1, R9
+	BNE     ring_planes_79
+	SUBS    $4, R24, R4
+	BLT     ring_copy_tail_82
+
+ring_copy_81:
+	VLD1.P  16(R6), [V8.S4]
+	VST1.P  [V8.S4], 16(R5)
+	SUBS    $4, R4, R4
+	BGE     ring_copy_81
+
+ring_copy_tail_82:
+	ADDS    $4, R4, R4
+	BEQ     ring_extend_80
+
+ring_copy_element_83:
+	MOVWU.P 4(R6), R7
+	MOVW.P  R7, 4(R5)
+	SUBS    $1, R4, R4
+	BNE     ring_copy_element_83
+	B       ring_extend_80
+
+ring_planes_79:
+	ADD     R24<<2, R6, R4
+	MOVD    R5, R7
+
+ring_channel_84:
+	VLD1R.P 4(R6), [V8.S4]
+	MOVD    R7, R5
+	ADD     R9<<2, R7, R7
+
+ring_fill_85:
+	VST1.P  [V8.S4], 16(R5)
+	CMP     R7, R5
+	BLO     ring_fill_85
+	CMP     R4, R6
+	BLO     ring_channel_84
+
+ring_extend_80:
+	MOVD    R20, R6
+	ADD     R12<<2, R20, R5
+	SUBS    R12, R14, R4
+	BEQ     ring_repeated_86
+
+ring_element_87:
+	MOVWU.P 4(R6), R7
+	MOVW.P  R7, 4(R5)
+	SUBS    $1, R4, R4
+	BNE     ring_element_87
+
+ring_repeated_86:
+	MOVD    R20, R6
+	ADD     R14<<2, R20, R5
+	VLD1.P  16(R6), [V8.S4]
+	VST1.P  [V8.S4], 16(R5)
+	VLD1.P  16(R6), [V8.S4]
+	VST1.P  [V8.S4], 16(R5)
+	VLD1.P  16(R6), [V8.S4]
+	VST1.P  [V8.S4], 16(R5)
+	VLD1.P  16(R6), [V8.S4]
+	VST1.P  [V8.S4], 16(R5)
+	MOVD    x_base+24(FP), R2
+	ADD     R23<<2, R2, R2
+	MOVD    dst_base+0(FP), R0
+	ADD     R23<<2, R0, R0
+	MOVD    x_len+32(FP), R3
+	SUBS    R23, R3, R3
+	BLE     ring_rows_done_72
+
+ring_row_71:
+	CMP     R24, R3
+	CSEL    LO, R3, R24, R4
+	MOVD    ZR, R13
+	MOVD    R20, R5
+	SUBS    $16, R4, R4
+	BLT     single_89
+
+unrolled_88:
+	VLD1.P  64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P  64(R5), [V8.S4, V9.S4, V10.S4, V11.S4]
+	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
+	WORD    $0x6e20dd08 // fmul v8.4s, v8.4s, v0.4s
+	VBIT    V13.B16, V0.B16, V8.B16
+	WORD    $0x4ea0c82d // fcmgt v13.4s, v1.4s, #0.0
+	WORD    $0x6e21dd29 // fmul v9.4s, v9.4s, v1.4s
+	VBIT    V13.B16, V1.B16, V9.B16
+	WORD    $0x4ea0c84d // fcmgt v13.4s, v2.4s, #0.0
+	WORD    $0x6e22dd4a // fmul v10.4s, v10.4s, v2.4s
+	VBIT    V13.B16, V2.B16, V10.B16
+	WORD    $0x4ea0c86d // fcmgt v13.4s, v3.4s, #0.0
+	WORD    $0x6e23dd6b // fmul v11.4s, v11.4s, v3.4s
+	VBIT    V13.B16, V3.B16, V11.B16
+	VST1.P  [V8.S4, V9.S4, V10.S4, V11.S4], 64(R0)
+	ADD     R19, R13, R13
+	SUBS    R14, R13, R22
+	CSEL    HS, R22, R13, R13
+	ADD     R13<<2, R20, R5
+	SUBS    $16, R4, R4
+	BGE     unrolled_88
+
+single_89:
+	ADDS    $12, R4, R4
+	BLT     tail_91
+
+single_loop_90:
+	VLD1.P  16(R2), [V0.S4]
+	VLD1.P  16(R5), [V8.S4]
+	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
+	WORD    $0x6e20dd08 // fmul v8.4s, v8.4s, v0.4s
+	VBIT    V13.B16, V0.B16, V8.B16
+	VST1.P  [V8.S4], 16(R0)
+	ADD     R15, R13, R13
+	SUBS    R14, R13, R22
+	CSEL    HS, R22, R13, R13
+	ADD     R13<<2, R20, R5
+	SUBS    $4, R4, R4
+	BGE     single_loop_90
+
+tail_91:
+	ADDS    $4, R4, R4
+	BEQ     span_done_93
+
+tail_loop_92:
+	FMOVS.P 4(R2), F0
+	FCMPS   $(0.0), F0
+	FMOVS.P 4(R5), F8
+	FMULS   F8, F0, F9
+	FCSELS  GT, F0, F9, F9
+	FMOVS.P F9, 4(R0)
+	SUBS    $1, R4, R4
+	BNE     tail_loop_92
+
+span_done_93:
+	SUBS    R8, R3, R3
+	BLE     ring_rows_done_72
+	SUB     R24, R8, R22
+	ADD     R22<<2, R2, R2
+	ADD     R22<<2, R0, R0
+	B       ring_row_71
+
+ring_rows_done_72:
+	ADD     R24, R23, R23
+	B       ring_block_70
 
 ring_done_24:
 	RET
@@ -574,9 +761,9 @@ TEXT ·backwardNEONF32(SB), NOSPLIT, $0-88
 	VEOR    V26.B16, V26.B16, V26.B16
 	VEOR    V27.B16, V27.B16, V27.B16
 	SUBS    $16, R4, R4
-	BLT     single_70
+	BLT     single_95
 
-unrolled_69:
+unrolled_94:
 	VLD1.P  64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VLD1.P  64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
 	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
@@ -625,13 +812,13 @@ unrolled_69:
 	VBIT    V13.B16, V7.B16, V11.B16
 	VST1.P  [V8.S4, V9.S4, V10.S4, V11.S4], 64(R0)
 	SUBS    $16, R4, R4
-	BGE     unrolled_69
+	BGE     unrolled_94
 
-single_70:
+single_95:
 	ADDS    $12, R4, R4
-	BLT     tail_72
+	BLT     tail_97
 
-single_loop_71:
+single_loop_96:
 	VLD1.P  16(R2), [V0.S4]
 	VLD1.P  16(R1), [V4.S4]
 	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
@@ -647,9 +834,9 @@ single_loop_71:
 	VBIT    V13.B16, V4.B16, V8.B16
 	VST1.P  [V8.S4], 16(R0)
 	SUBS    $4, R4, R4
-	BGE     single_loop_71
+	BGE     single_loop_96
 
-tail_72:
+tail_97:
 	WORD    $0x4e75d694 // fadd v20.2d, v20.2d, v21.2d
 	WORD    $0x4e77d6d6 // fadd v22.2d, v22.2d, v23.2d
 	WORD    $0x4e79d718 // fadd v24.2d, v24.2d, v25.2d
@@ -659,9 +846,9 @@ tail_72:
 	WORD    $0x4e78d694 // fadd v20.2d, v20.2d, v24.2d
 	WORD    $0x7e70da94 // faddp d20, v20.2d
 	ADDS    $4, R4, R4
-	BEQ     span_done_74
+	BEQ     span_done_99
 
-tail_loop_73:
+tail_loop_98:
 	FMOVS.P 4(R2), F0
 	FMOVS.P 4(R1), F4
 	FCMPS   $(0.0), F0
@@ -674,9 +861,9 @@ tail_loop_73:
 	FADDD   F16, F20, F17
 	FCSELD  GT, F20, F17, F20
 	SUBS    $1, R4, R4
-	BNE     tail_loop_73
+	BNE     tail_loop_98
 
-span_done_74:
+span_done_99:
 	FMOVD   F20, ret+80(FP)
 	RET
 
@@ -691,16 +878,16 @@ TEXT ·backwardPlanesNEONF32(SB), NOSPLIT, $0-128
 	MOVD    alpha_len+80(FP), R8
 	MOVD    alpha_base+72(FP), R10
 	MOVD    acc_base+96(FP), R11
-	CBZ     R8, planes_done_75
-	CBZ     R9, planes_done_75
+	CBZ     R8, planes_done_100
+	CBZ     R9, planes_done_100
 
-pass_76:
+pass_101:
 	MOVD    R10, R5
 	MOVD    R11, R6
 	MOVD    R8, R12
 
-plane_77:
-	CBZ     R3, planes_done_75
+plane_102:
+	CBZ     R3, planes_done_100
 	CMP     R9, R3
 	CSEL    LO, R3, R9, R4
 	SUB     R4, R3, R3
@@ -714,9 +901,9 @@ plane_77:
 	VEOR    V26.B16, V26.B16, V26.B16
 	VEOR    V27.B16, V27.B16, V27.B16
 	SUBS    $16, R4, R4
-	BLT     single_79
+	BLT     single_104
 
-unrolled_78:
+unrolled_103:
 	VLD1.P  64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VLD1.P  64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
 	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
@@ -765,13 +952,13 @@ unrolled_78:
 	VBIT    V13.B16, V7.B16, V11.B16
 	VST1.P  [V8.S4, V9.S4, V10.S4, V11.S4], 64(R0)
 	SUBS    $16, R4, R4
-	BGE     unrolled_78
+	BGE     unrolled_103
 
-single_79:
+single_104:
 	ADDS    $12, R4, R4
-	BLT     tail_81
+	BLT     tail_106
 
-single_loop_80:
+single_loop_105:
 	VLD1.P  16(R2), [V0.S4]
 	VLD1.P  16(R1), [V4.S4]
 	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
@@ -787,9 +974,9 @@ single_loop_80:
 	VBIT    V13.B16, V4.B16, V8.B16
 	VST1.P  [V8.S4], 16(R0)
 	SUBS    $4, R4, R4
-	BGE     single_loop_80
+	BGE     single_loop_105
 
-tail_81:
+tail_106:
 	WORD    $0x4e75d694 // fadd v20.2d, v20.2d, v21.2d
 	WORD    $0x4e77d6d6 // fadd v22.2d, v22.2d, v23.2d
 	WORD    $0x4e79d718 // fadd v24.2d, v24.2d, v25.2d
@@ -799,9 +986,9 @@ tail_81:
 	WORD    $0x4e78d694 // fadd v20.2d, v20.2d, v24.2d
 	WORD    $0x7e70da94 // faddp d20, v20.2d
 	ADDS    $4, R4, R4
-	BEQ     span_done_83
+	BEQ     span_done_108
 
-tail_loop_82:
+tail_loop_107:
 	FMOVS.P 4(R2), F0
 	FMOVS.P 4(R1), F4
 	FCMPS   $(0.0), F0
@@ -814,17 +1001,17 @@ tail_loop_82:
 	FADDD   F16, F20, F17
 	FCSELD  GT, F20, F17, F20
 	SUBS    $1, R4, R4
-	BNE     tail_loop_82
+	BNE     tail_loop_107
 
-span_done_83:
+span_done_108:
 	FMOVD   (R6), F17
 	FADDD   F20, F17, F17
 	FMOVD.P F17, 8(R6)
 	SUBS    $1, R12, R12
-	BNE     plane_77
-	B       pass_76
+	BNE     plane_102
+	B       pass_101
 
-planes_done_75:
+planes_done_100:
 	RET
 
 // func backwardPatternNEONF32(dx []float32, dy []float32, x []float32, pattern []float32, acc []float64)
@@ -837,10 +1024,10 @@ TEXT ·backwardPatternNEONF32(SB), NOSPLIT, $0-120
 	MOVD    pattern_len+80(FP), R8
 	MOVD    pattern_base+72(FP), R10
 	MOVD    acc_base+96(FP), R11
-	CBZ     R8, rows_done_85
+	CBZ     R8, rows_done_110
 
-row_84:
-	CBZ     R3, rows_done_85
+row_109:
+	CBZ     R3, rows_done_110
 	CMP     R8, R3
 	CSEL    LO, R3, R8, R4
 	SUB     R4, R3, R3
@@ -848,9 +1035,9 @@ row_84:
 	MOVD    R11, R6
 	MOVD    R11, R7
 	SUBS    $16, R4, R4
-	BLT     single_87
+	BLT     single_112
 
-unrolled_86:
+unrolled_111:
 	VLD1.P  64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VLD1.P  64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
 	VLD1.P  64(R5), [V8.S4, V9.S4, V10.S4, V11.S4]
@@ -904,13 +1091,13 @@ unrolled_86:
 	VST1.P  [V20.D2, V21.D2, V22.D2, V23.D2], 64(R7)
 	VST1.P  [V24.D2, V25.D2, V26.D2, V27.D2], 64(R7)
 	SUBS    $16, R4, R4
-	BGE     unrolled_86
+	BGE     unrolled_111
 
-single_87:
+single_112:
 	ADDS    $12, R4, R4
-	BLT     tail_89
+	BLT     tail_114
 
-single_loop_88:
+single_loop_113:
 	VLD1.P  16(R2), [V0.S4]
 	VLD1.P  16(R1), [V4.S4]
 	VLD1.P  16(R5), [V8.S4]
@@ -929,13 +1116,13 @@ single_loop_88:
 	VST1.P  [V8.S4], 16(R0)
 	VST1.P  [V20.D2, V21.D2], 32(R7)
 	SUBS    $4, R4, R4
-	BGE     single_loop_88
+	BGE     single_loop_113
 
-tail_89:
+tail_114:
 	ADDS    $4, R4, R4
-	BEQ     span_done_91
+	BEQ     span_done_116
 
-tail_loop_90:
+tail_loop_115:
 	FMOVS.P 4(R2), F0
 	FMOVS.P 4(R1), F4
 	FCMPS   $(0.0), F0
@@ -951,12 +1138,12 @@ tail_loop_90:
 	FCSELD  GT, F20, F17, F20
 	FMOVD.P F20, 8(R7)
 	SUBS    $1, R4, R4
-	BNE     tail_loop_90
+	BNE     tail_loop_115
 
-span_done_91:
-	B       row_84
+span_done_116:
+	B       row_109
 
-rows_done_85:
+rows_done_110:
 	RET
 
 // func backwardRingNEONF32(dx []float32, dy []float32, x []float32, alpha []float32, dalpha []float32, inner int)
@@ -972,91 +1159,91 @@ TEXT ·backwardRingNEONF32(SB), $1864-128
 	ADD     $16, RSP, R20
 	MOVD    dalpha_base+96(FP), R11
 	ADD     $624, RSP, R21
-	CBZ     R8, ring_done_92
-	CBZ     R9, ring_done_92
+	CBZ     R8, ring_done_117
+	CBZ     R9, ring_done_117
 	MUL     R9, R8, R12
 	CMP     $132, R12
-	BHI     ring_segmented_93
+	BHI     ring_segmented_118
 	MOVD    R12, R14
 
-ring_len_94:
+ring_len_119:
 	CMP     $4, R14
-	BHS     ring_len_done_95
+	BHS     ring_len_done_120
 	ADD     R12, R14, R14
-	B       ring_len_94
+	B       ring_len_119
 
-ring_len_done_95:
+ring_len_done_120:
 	MOVD    $4, R15
 
-ring_step_96:
+ring_step_121:
 	CMP     R14, R15
-	BLO     ring_step_done_97
+	BLO     ring_step_done_122
 	SUB     R14, R15, R15
-	B       ring_step_96
+	B       ring_step_121
 
-ring_step_done_97:
+ring_step_done_122:
 	MOVD    $16, R19
 
-ring_step_98:
+ring_step_123:
 	CMP     R14, R19
-	BLO     ring_step_done_99
+	BLO     ring_step_done_124
 	SUB     R14, R19, R19
-	B       ring_step_98
+	B       ring_step_123
 
-ring_step_done_99:
+ring_step_done_124:
 	MOVD    R10, R6
 	MOVD    R20, R5
 	CMP     $1, R9
-	BNE     ring_planes_100
+	BNE     ring_planes_125
 	SUBS    $4, R8, R4
-	BLT     ring_copy_tail_103
+	BLT     ring_copy_tail_128
 
-ring_copy_102:
+ring_copy_127:
 	VLD1.P  16(R6), [V8.S4]
 	VST1.P  [V8.S4], 16(R5)
 	SUBS    $4, R4, R4
-	BGE     ring_copy_102
+	BGE     ring_copy_127
 
-ring_copy_tail_103:
+ring_copy_tail_128:
 	ADDS    $4, R4, R4
-	BEQ     ring_extend_101
+	BEQ     ring_extend_126
 
-ring_copy_element_104:
+ring_copy_element_129:
 	MOVWU.P 4(R6), R7
 	MOVW.P  R7, 4(R5)
 	SUBS    $1, R4, R4
-	BNE     ring_copy_element_104
-	B       ring_extend_101
+	BNE     ring_copy_element_129
+	B       ring_extend_126
 
-ring_planes_100:
+ring_planes_125:
 	ADD     R8<<2, R6, R4
 	MOVD    R5, R7
 
-ring_channel_105:
+ring_channel_130:
 	VLD1R.P 4(R6), [V8.S4]
 	MOVD    R7, R5
 	ADD     R9<<2, R7, R7
 
-ring_fill_106:
+ring_fill_131:
 	VST1.P  [V8.S4], 16(R5)
 	CMP     R7, R5
-	BLO     ring_fill_106
+	BLO     ring_fill_131
 	CMP     R4, R6
-	BLO     ring_channel_105
+	BLO     ring_channel_130
 
-ring_extend_101:
+ring_extend_126:
 	MOVD    R20, R6
 	ADD     R12<<2, R20, R5
 	SUBS    R12, R14, R4
-	BEQ     ring_repeated_107
+	BEQ     ring_repeated_132
 
-ring_element_108:
+ring_element_133:
 	MOVWU.P 4(R6), R7
 	MOVW.P  R7, 4(R5)
 	SUBS    $1, R4, R4
-	BNE     ring_element_108
+	BNE     ring_element_133
 
-ring_repeated_107:
+ring_repeated_132:
 	MOVD    R20, R6
 	ADD     R14<<2, R20, R5
 	VLD1.P  16(R6), [V8.S4]
@@ -1071,19 +1258,19 @@ ring_repeated_107:
 	MOVD    R21, R7
 	ADD     $16, R14, R4
 
-ring_zero_109:
+ring_zero_134:
 	VST1.P  [V8.D2], 16(R7)
 	SUBS    $2, R4, R4
-	BGT     ring_zero_109
+	BGT     ring_zero_134
 	MOVD    R3, R4
 	MOVD    ZR, R13
 	MOVD    R20, R5
 	MOVD    R21, R6
 	MOVD    R21, R7
 	SUBS    $16, R4, R4
-	BLT     single_111
+	BLT     single_136
 
-unrolled_110:
+unrolled_135:
 	VLD1.P  64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VLD1.P  64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
 	VLD1.P  64(R5), [V8.S4, V9.S4, V10.S4, V11.S4]
@@ -1143,13 +1330,13 @@ unrolled_110:
 	ADD     R13<<3, R21, R6
 	ADD     R13<<3, R21, R7
 	SUBS    $16, R4, R4
-	BGE     unrolled_110
+	BGE     unrolled_135
 
-single_111:
+single_136:
 	ADDS    $12, R4, R4
-	BLT     tail_113
+	BLT     tail_138
 
-single_loop_112:
+single_loop_137:
 	VLD1.P  16(R2), [V0.S4]
 	VLD1.P  16(R1), [V4.S4]
 	VLD1.P  16(R5), [V8.S4]
@@ -1174,13 +1361,13 @@ single_loop_112:
 	ADD     R13<<3, R21, R6
 	ADD     R13<<3, R21, R7
 	SUBS    $4, R4, R4
-	BGE     single_loop_112
+	BGE     single_loop_137
 
-tail_113:
+tail_138:
 	ADDS    $4, R4, R4
-	BEQ     span_done_115
+	BEQ     span_done_140
 
-tail_loop_114:
+tail_loop_139:
 	FMOVS.P 4(R2), F0
 	FMOVS.P 4(R1), F4
 	FCMPS   $(0.0), F0
@@ -1196,9 +1383,9 @@ tail_loop_114:
 	FCSELD  GT, F20, F17, F20
 	FMOVD.P F20, 8(R7)
 	SUBS    $1, R4, R4
-	BNE     tail_loop_114
+	BNE     tail_loop_139
 
-span_done_115:
+span_done_140:
 	ADD     R14<<3, R21, R6
 	FMOVQ   112(R6), F8
 	FMOVQ   112(R21), F12
@@ -1233,11 +1420,11 @@ span_done_115:
 	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
 	FMOVQ   F12, 0(R21)
 	SUBS    R12, R14, R4
-	BEQ     ring_folded_117
+	BEQ     ring_folded_142
 	ADD     R14<<3, R21, R6
 	ADD     R4<<3, R21, R7
 
-ring_fold_116:
+ring_fold_141:
 	SUB     $8, R6, R6
 	SUB     $8, R7, R7
 	FMOVD   (R6), F8
@@ -1245,17 +1432,17 @@ ring_fold_116:
 	FADDD   F8, F12, F12
 	FMOVD   F12, (R7)
 	SUBS    $1, R4, R4
-	BNE     ring_fold_116
+	BNE     ring_fold_141
 
-ring_folded_117:
+ring_folded_142:
 	MOVD    R11, R5
 	MOVD    R21, R6
 	CMP     $1, R9
-	BNE     ring_sums_planes_119
+	BNE     ring_sums_planes_144
 	SUBS    $4, R8, R4
-	BLT     ring_sums_scalar_121
+	BLT     ring_sums_scalar_146
 
-ring_sums_vector_120:
+ring_sums_vector_145:
 	VLD1    (R5), [V8.S4]
 	VLD1.P  32(R6), [V14.D2, V15.D2]
 	WORD    $0x0e617910 // fcvtl v16.2d, v8.2s
@@ -1266,13 +1453,13 @@ ring_sums_vector_120:
 	WORD    $0x4e616a28 // fcvtn2 v8.4s, v17.2d
 	VST1.P  [V8.S4], 16(R5)
 	SUBS    $4, R4, R4
-	BGE     ring_sums_vector_120
+	BGE     ring_sums_vector_145
 
-ring_sums_scalar_121:
+ring_sums_scalar_146:
 	ADDS    $4, R4, R4
-	BEQ     ring_sums_done_118
+	BEQ     ring_sums_done_143
 
-ring_sums_one_122:
+ring_sums_one_147:
 	FMOVD.P 8(R6), F20
 	FMOVS   (R5), F8
 	FCVTSD  F8, F8
@@ -1280,16 +1467,16 @@ ring_sums_one_122:
 	FCVTDS  F8, F8
 	FMOVS.P F8, 4(R5)
 	SUBS    $1, R4, R4
-	BNE     ring_sums_one_122
-	B       ring_sums_done_118
+	BNE     ring_sums_one_147
+	B       ring_sums_done_143
 
-ring_sums_planes_119:
+ring_sums_planes_144:
 	MOVD    R8, R4
 	LSL     $3, R9, R22
 
-ring_sums_group_123:
+ring_sums_group_148:
 	CMP     $4, R4
-	BLO     ring_sums_single_125
+	BLO     ring_sums_single_150
 	VEOR    V20.B16, V20.B16, V20.B16
 	VEOR    V21.B16, V21.B16, V21.B16
 	ADD     R22, R6, R7
@@ -1299,7 +1486,7 @@ ring_sums_group_123:
 	ADD     R22, R13, R15
 	MOVD    R9, R19
 
-ring_sums_group_plane_124:
+ring_sums_group_plane_149:
 	FMOVD.P 8(R6), F14
 	FMOVD.P 8(R7), F15
 	FMOVD.P 8(R13), F16
@@ -1309,7 +1496,7 @@ ring_sums_group_plane_124:
 	FADDD   F16, F22, F22
 	FADDD   F17, F23, F23
 	SUBS    $1, R19, R19
-	BNE     ring_sums_group_plane_124
+	BNE     ring_sums_group_plane_149
 	FMOVS   (R5), F8
 	FCVTSD  F8, F8
 	FADDD   F20, F8, F8
@@ -1332,38 +1519,40 @@ ring_sums_group_plane_124:
 	FMOVS.P F8, 4(R5)
 	MOVD    R15, R6
 	SUB     $4, R4, R4
-	B       ring_sums_group_123
+	B       ring_sums_group_148
 
-ring_sums_single_125:
-	CBZ     R4, ring_sums_done_118
+ring_sums_single_150:
+	CBZ     R4, ring_sums_done_143
 	VEOR    V20.B16, V20.B16, V20.B16
 	MOVD    R9, R19
 
-ring_sums_single_plane_126:
+ring_sums_single_plane_151:
 	FMOVD.P 8(R6), F14
 	FADDD   F14, F20, F20
 	SUBS    $1, R19, R19
-	BNE     ring_sums_single_plane_126
+	BNE     ring_sums_single_plane_151
 	FMOVS   (R5), F8
 	FCVTSD  F8, F8
 	FADDD   F20, F8, F8
 	FCVTDS  F8, F8
 	FMOVS.P F8, 4(R5)
 	SUB     $1, R4, R4
-	B       ring_sums_single_125
+	B       ring_sums_single_150
 
-ring_sums_done_118:
-	B       ring_done_92
+ring_sums_done_143:
+	B       ring_done_117
 
-ring_segmented_93:
+ring_segmented_118:
+	CMP     $1, R9
+	BEQ     ring_rows_152
 	CMP     $132, R9
-	BHI     ring_done_92
+	BHI     ring_done_117
 	MOVD    $132, R22
 	UDIV    R9, R22, R25
 	MOVD    ZR, R23
 
-ring_segment_127:
-	CBZ     R3, ring_done_92
+ring_segment_153:
+	CBZ     R3, ring_done_117
 	SUB     R23, R8, R24
 	CMP     R25, R24
 	CSEL    HI, R25, R24, R24
@@ -1371,84 +1560,84 @@ ring_segment_127:
 	ADD     R23<<2, R10, R22
 	MOVD    R12, R14
 
-ring_len_128:
+ring_len_154:
 	CMP     $4, R14
-	BHS     ring_len_done_129
+	BHS     ring_len_done_155
 	ADD     R12, R14, R14
-	B       ring_len_128
+	B       ring_len_154
 
-ring_len_done_129:
+ring_len_done_155:
 	MOVD    $4, R15
 
-ring_step_130:
+ring_step_156:
 	CMP     R14, R15
-	BLO     ring_step_done_131
+	BLO     ring_step_done_157
 	SUB     R14, R15, R15
-	B       ring_step_130
+	B       ring_step_156
 
-ring_step_done_131:
+ring_step_done_157:
 	MOVD    $16, R19
 
-ring_step_132:
+ring_step_158:
 	CMP     R14, R19
-	BLO     ring_step_done_133
+	BLO     ring_step_done_159
 	SUB     R14, R19, R19
-	B       ring_step_132
+	B       ring_step_158
 
-ring_step_done_133:
+ring_step_done_159:
 	MOVD    R22, R6
 	MOVD    R20, R5
 	CMP     $1, R9
-	BNE     ring_planes_134
+	BNE     ring_planes_160
 	SUBS    $4, R24, R4
-	BLT     ring_copy_tail_137
+	BLT     ring_copy_tail_163
 
-ring_copy_136:
+ring_copy_162:
 	VLD1.P  16(R6), [V8.S4]
 	VST1.P  [V8.S4], 16(R5)
 	SUBS    $4, R4, R4
-	BGE     ring_copy_136
+	BGE     ring_copy_162
 
-ring_copy_tail_137:
+ring_copy_tail_163:
 	ADDS    $4, R4, R4
-	BEQ     ring_extend_135
+	BEQ     ring_extend_161
 
-ring_copy_element_138:
+ring_copy_element_164:
 	MOVWU.P 4(R6), R7
 	MOVW.P  R7, 4(R5)
 	SUBS    $1, R4, R4
-	BNE     ring_copy_element_138
-	B       ring_extend_135
+	BNE     ring_copy_element_164
+	B       ring_extend_161
 
-ring_planes_134:
+ring_planes_160:
 	ADD     R24<<2, R6, R4
 	MOVD    R5, R7
 
-ring_channel_139:
+ring_channel_165:
 	VLD1R.P 4(R6), [V8.S4]
 	MOVD    R7, R5
 	ADD     R9<<2, R7, R7
 
-ring_fill_140:
+ring_fill_166:
 	VST1.P  [V8.S4], 16(R5)
 	CMP     R7, R5
-	BLO     ring_fill_140
+	BLO     ring_fill_166
 	CMP     R4, R6
-	BLO     ring_channel_139
+	BLO     ring_channel_165
 
-ring_extend_135:
+ring_extend_161:
 	MOVD    R20, R6
 	ADD     R12<<2, R20, R5
 	SUBS    R12, R14, R4
-	BEQ     ring_repeated_141
+	BEQ     ring_repeated_167
 
-ring_element_142:
+ring_element_168:
 	MOVWU.P 4(R6), R7
 	MOVW.P  R7, 4(R5)
 	SUBS    $1, R4, R4
-	BNE     ring_element_142
+	BNE     ring_element_168
 
-ring_repeated_141:
+ring_repeated_167:
 	MOVD    R20, R6
 	ADD     R14<<2, R20, R5
 	VLD1.P  16(R6), [V8.S4]
@@ -1463,10 +1652,10 @@ ring_repeated_141:
 	MOVD    R21, R7
 	ADD     $16, R14, R4
 
-ring_zero_143:
+ring_zero_169:
 	VST1.P  [V8.D2], 16(R7)
 	SUBS    $2, R4, R4
-	BGT     ring_zero_143
+	BGT     ring_zero_169
 	CMP     R12, R3
 	CSEL    LO, R3, R12, R4
 	SUB     R4, R3, R3
@@ -1475,9 +1664,9 @@ ring_zero_143:
 	MOVD    R21, R6
 	MOVD    R21, R7
 	SUBS    $16, R4, R4
-	BLT     single_145
+	BLT     single_171
 
-unrolled_144:
+unrolled_170:
 	VLD1.P  64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VLD1.P  64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
 	VLD1.P  64(R5), [V8.S4, V9.S4, V10.S4, V11.S4]
@@ -1537,13 +1726,13 @@ unrolled_144:
 	ADD     R13<<3, R21, R6
 	ADD     R13<<3, R21, R7
 	SUBS    $16, R4, R4
-	BGE     unrolled_144
+	BGE     unrolled_170
 
-single_145:
+single_171:
 	ADDS    $12, R4, R4
-	BLT     tail_147
+	BLT     tail_173
 
-single_loop_146:
+single_loop_172:
 	VLD1.P  16(R2), [V0.S4]
 	VLD1.P  16(R1), [V4.S4]
 	VLD1.P  16(R5), [V8.S4]
@@ -1568,13 +1757,13 @@ single_loop_146:
 	ADD     R13<<3, R21, R6
 	ADD     R13<<3, R21, R7
 	SUBS    $4, R4, R4
-	BGE     single_loop_146
+	BGE     single_loop_172
 
-tail_147:
+tail_173:
 	ADDS    $4, R4, R4
-	BEQ     span_done_149
+	BEQ     span_done_175
 
-tail_loop_148:
+tail_loop_174:
 	FMOVS.P 4(R2), F0
 	FMOVS.P 4(R1), F4
 	FCMPS   $(0.0), F0
@@ -1590,9 +1779,9 @@ tail_loop_148:
 	FCSELD  GT, F20, F17, F20
 	FMOVD.P F20, 8(R7)
 	SUBS    $1, R4, R4
-	BNE     tail_loop_148
+	BNE     tail_loop_174
 
-span_done_149:
+span_done_175:
 	ADD     R23<<2, R11, R22
 	ADD     R14<<3, R21, R6
 	FMOVQ   112(R6), F8
@@ -1628,11 +1817,11 @@ span_done_149:
 	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
 	FMOVQ   F12, 0(R21)
 	SUBS    R12, R14, R4
-	BEQ     ring_folded_151
+	BEQ     ring_folded_177
 	ADD     R14<<3, R21, R6
 	ADD     R4<<3, R21, R7
 
-ring_fold_150:
+ring_fold_176:
 	SUB     $8, R6, R6
 	SUB     $8, R7, R7
 	FMOVD   (R6), F8
@@ -1640,17 +1829,17 @@ ring_fold_150:
 	FADDD   F8, F12, F12
 	FMOVD   F12, (R7)
 	SUBS    $1, R4, R4
-	BNE     ring_fold_150
+	BNE     ring_fold_176
 
-ring_folded_151:
+ring_folded_177:
 	MOVD    R22, R5
 	MOVD    R21, R6
 	CMP     $1, R9
-	BNE     ring_sums_planes_153
+	BNE     ring_sums_planes_179
 	SUBS    $4, R24, R4
-	BLT     ring_sums_scalar_155
+	BLT     ring_sums_scalar_181
 
-ring_sums_vector_154:
+ring_sums_vector_180:
 	VLD1    (R5), [V8.S4]
 	VLD1.P  32(R6), [V14.D2, V15.D2]
 	WORD    $0x0e617910 // fcvtl v16.2d, v8.2s
@@ -1661,13 +1850,13 @@ ring_sums_vector_154:
 	WORD    $0x4e616a28 // fcvtn2 v8.4s, v17.2d
 	VST1.P  [V8.S4], 16(R5)
 	SUBS    $4, R4, R4
-	BGE     ring_sums_vector_154
+	BGE     ring_sums_vector_180
 
-ring_sums_scalar_155:
+ring_sums_scalar_181:
 	ADDS    $4, R4, R4
-	BEQ     ring_sums_done_152
+	BEQ     ring_sums_done_178
 
-ring_sums_one_156:
+ring_sums_one_182:
 	FMOVD.P 8(R6), F20
 	FMOVS   (R5), F8
 	FCVTSD  F8, F8
@@ -1675,16 +1864,16 @@ ring_sums_one_156:
 	FCVTDS  F8, F8
 	FMOVS.P F8, 4(R5)
 	SUBS    $1, R4, R4
-	BNE     ring_sums_one_156
-	B       ring_sums_done_152
+	BNE     ring_sums_one_182
+	B       ring_sums_done_178
 
-ring_sums_planes_153:
+ring_sums_planes_179:
 	MOVD    R24, R4
 	LSL     $3, R9, R22
 
-ring_sums_group_157:
+ring_sums_group_183:
 	CMP     $4, R4
-	BLO     ring_sums_single_159
+	BLO     ring_sums_single_185
 	VEOR    V20.B16, V20.B16, V20.B16
 	VEOR    V21.B16, V21.B16, V21.B16
 	ADD     R22, R6, R7
@@ -1694,7 +1883,7 @@ ring_sums_group_157:
 	ADD     R22, R13, R15
 	MOVD    R9, R19
 
-ring_sums_group_plane_158:
+ring_sums_group_plane_184:
 	FMOVD.P 8(R6), F14
 	FMOVD.P 8(R7), F15
 	FMOVD.P 8(R13), F16
@@ -1704,7 +1893,7 @@ ring_sums_group_plane_158:
 	FADDD   F16, F22, F22
 	FADDD   F17, F23, F23
 	SUBS    $1, R19, R19
-	BNE     ring_sums_group_plane_158
+	BNE     ring_sums_group_plane_184
 	FMOVS   (R5), F8
 	FCVTSD  F8, F8
 	FADDD   F20, F8, F8
@@ -1727,33 +1916,446 @@ ring_sums_group_plane_158:
 	FMOVS.P F8, 4(R5)
 	MOVD    R15, R6
 	SUB     $4, R4, R4
-	B       ring_sums_group_157
+	B       ring_sums_group_183
 
-ring_sums_single_159:
-	CBZ     R4, ring_sums_done_152
+ring_sums_single_185:
+	CBZ     R4, ring_sums_done_178
 	VEOR    V20.B16, V20.B16, V20.B16
 	MOVD    R9, R19
 
-ring_sums_single_plane_160:
+ring_sums_single_plane_186:
 	FMOVD.P 8(R6), F14
 	FADDD   F14, F20, F20
 	SUBS    $1, R19, R19
-	BNE     ring_sums_single_plane_160
+	BNE     ring_sums_single_plane_186
 	FMOVS   (R5), F8
 	FCVTSD  F8, F8
 	FADDD   F20, F8, F8
 	FCVTDS  F8, F8
 	FMOVS.P F8, 4(R5)
 	SUB     $1, R4, R4
-	B       ring_sums_single_159
+	B       ring_sums_single_185
 
-ring_sums_done_152:
+ring_sums_done_178:
 	ADD     R24, R23, R23
 	CMP     R8, R23
 	CSEL    EQ, ZR, R23, R23
-	B       ring_segment_127
+	B       ring_segment_153
 
-ring_done_92:
+ring_rows_152:
+	MOVD    $132, R25
+	MOVD    ZR, R23
+
+ring_block_187:
+	CMP     R8, R23
+	BHS     ring_done_117
+	SUB     R23, R8, R24
+	CMP     R25, R24
+	CSEL    HI, R25, R24, R24
+	MOVD    R24, R12
+	ADD     R23<<2, R10, R22
+	MOVD    R12, R14
+
+ring_len_190:
+	CMP     $4, R14
+	BHS     ring_len_done_191
+	ADD     R12, R14, R14
+	B       ring_len_190
+
+ring_len_done_191:
+	MOVD    $4, R15
+
+ring_step_192:
+	CMP     R14, R15
+	BLO     ring_step_done_193
+	SUB     R14, R15, R15
+	B       ring_step_192
+
+ring_step_done_193:
+	MOVD    $16, R19
+
+ring_step_194:
+	CMP     R14, R19
+	BLO     ring_step_done_195
+	SUB     R14, R19, R19
+	B       ring_step_194
+
+ring_step_done_195:
+	MOVD    R22, R6
+	MOVD    R20, R5
+	CMP     $1, R9
+	BNE     ring_planes_196
+	SUBS    $4, R24, R4
+	BLT     ring_copy_tail_199
+
+ring_copy_198:
+	VLD1.P  16(R6), [V8.S4]
+	VST1.P  [V8.S4], 16(R5)
+	SUBS    $4, R4, R4
+	BGE     ring_copy_198
+
+ring_copy_tail_199:
+	ADDS    $4, R4, R4
+	BEQ     ring_extend_197
+
+ring_copy_element_200:
+	MOVWU.P 4(R6), R7
+	MOVW.P  R7, 4(R5)
+	SUBS    $1, R4, R4
+	BNE     ring_copy_element_200
+	B       ring_extend_197
+
+ring_planes_196:
+	ADD     R24<<2, R6, R4
+	MOVD    R5, R7
+
+ring_channel_201:
+	VLD1R.P 4(R6), [V8.S4]
+	MOVD    R7, R5
+	ADD     R9<<2, R7, R7
+
+ring_fill_202:
+	VST1.P  [V8.S4], 16(R5)
+	CMP     R7, R5
+	BLO     ring_fill_202
+	CMP     R4, R6
+	BLO     ring_channel_201
+
+ring_extend_197:
+	MOVD    R20, R6
+	ADD     R12<<2, R20, R5
+	SUBS    R12, R14, R4
+	BEQ     ring_repeated_203
+
+ring_element_204:
+	MOVWU.P 4(R6), R7
+	MOVW.P  R7, 4(R5)
+	SUBS    $1, R4, R4
+	BNE     ring_element_204
+
+ring_repeated_203:
+	MOVD    R20, R6
+	ADD     R14<<2, R20, R5
+	VLD1.P  16(R6), [V8.S4]
+	VST1.P  [V8.S4], 16(R5)
+	VLD1.P  16(R6), [V8.S4]
+	VST1.P  [V8.S4], 16(R5)
+	VLD1.P  16(R6), [V8.S4]
+	VST1.P  [V8.S4], 16(R5)
+	VLD1.P  16(R6), [V8.S4]
+	VST1.P  [V8.S4], 16(R5)
+	VEOR    V8.B16, V8.B16, V8.B16
+	MOVD    R21, R7
+	ADD     $16, R14, R4
+
+ring_zero_205:
+	VST1.P  [V8.D2], 16(R7)
+	SUBS    $2, R4, R4
+	BGT     ring_zero_205
+	MOVD    x_base+48(FP), R2
+	ADD     R23<<2, R2, R2
+	MOVD    dy_base+24(FP), R1
+	ADD     R23<<2, R1, R1
+	MOVD    dx_base+0(FP), R0
+	ADD     R23<<2, R0, R0
+	MOVD    x_len+56(FP), R3
+	SUBS    R23, R3, R3
+	BLE     ring_rows_done_189
+
+ring_row_188:
+	CMP     R24, R3
+	CSEL    LO, R3, R24, R4
+	MOVD    ZR, R13
+	MOVD    R20, R5
+	MOVD    R21, R6
+	MOVD    R21, R7
+	SUBS    $16, R4, R4
+	BLT     single_207
+
+unrolled_206:
+	VLD1.P  64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P  64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
+	VLD1.P  64(R5), [V8.S4, V9.S4, V10.S4, V11.S4]
+	VLD1.P  64(R6), [V20.D2, V21.D2, V22.D2, V23.D2]
+	VLD1.P  64(R6), [V24.D2, V25.D2, V26.D2, V27.D2]
+	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
+	WORD    $0x4e6d1c12 // bic v18.16b, v0.16b, v13.16b
+	WORD    $0x4e6d1c93 // bic v19.16b, v4.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece14 // fmla v20.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce35 // fmla v21.2d, v17.2d, v15.2d
+	WORD    $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
+	VBIT    V13.B16, V4.B16, V8.B16
+	WORD    $0x4ea0c82d // fcmgt v13.4s, v1.4s, #0.0
+	WORD    $0x4e6d1c32 // bic v18.16b, v1.16b, v13.16b
+	WORD    $0x4e6d1cb3 // bic v19.16b, v5.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece16 // fmla v22.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce37 // fmla v23.2d, v17.2d, v15.2d
+	WORD    $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
+	VBIT    V13.B16, V5.B16, V9.B16
+	WORD    $0x4ea0c84d // fcmgt v13.4s, v2.4s, #0.0
+	WORD    $0x4e6d1c52 // bic v18.16b, v2.16b, v13.16b
+	WORD    $0x4e6d1cd3 // bic v19.16b, v6.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece18 // fmla v24.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce39 // fmla v25.2d, v17.2d, v15.2d
+	WORD    $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
+	VBIT    V13.B16, V6.B16, V10.B16
+	WORD    $0x4ea0c86d // fcmgt v13.4s, v3.4s, #0.0
+	WORD    $0x4e6d1c72 // bic v18.16b, v3.16b, v13.16b
+	WORD    $0x4e6d1cf3 // bic v19.16b, v7.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece1a // fmla v26.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce3b // fmla v27.2d, v17.2d, v15.2d
+	WORD    $0x6e27dd6b // fmul v11.4s, v11.4s, v7.4s
+	VBIT    V13.B16, V7.B16, V11.B16
+	VST1.P  [V8.S4, V9.S4, V10.S4, V11.S4], 64(R0)
+	VST1.P  [V20.D2, V21.D2, V22.D2, V23.D2], 64(R7)
+	VST1.P  [V24.D2, V25.D2, V26.D2, V27.D2], 64(R7)
+	ADD     R19, R13, R13
+	SUBS    R14, R13, R22
+	CSEL    HS, R22, R13, R13
+	ADD     R13<<2, R20, R5
+	ADD     R13<<3, R21, R6
+	ADD     R13<<3, R21, R7
+	SUBS    $16, R4, R4
+	BGE     unrolled_206
+
+single_207:
+	ADDS    $12, R4, R4
+	BLT     tail_209
+
+single_loop_208:
+	VLD1.P  16(R2), [V0.S4]
+	VLD1.P  16(R1), [V4.S4]
+	VLD1.P  16(R5), [V8.S4]
+	VLD1.P  32(R6), [V20.D2, V21.D2]
+	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
+	WORD    $0x4e6d1c12 // bic v18.16b, v0.16b, v13.16b
+	WORD    $0x4e6d1c93 // bic v19.16b, v4.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece14 // fmla v20.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce35 // fmla v21.2d, v17.2d, v15.2d
+	WORD    $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
+	VBIT    V13.B16, V4.B16, V8.B16
+	VST1.P  [V8.S4], 16(R0)
+	VST1.P  [V20.D2, V21.D2], 32(R7)
+	ADD     R15, R13, R13
+	SUBS    R14, R13, R22
+	CSEL    HS, R22, R13, R13
+	ADD     R13<<2, R20, R5
+	ADD     R13<<3, R21, R6
+	ADD     R13<<3, R21, R7
+	SUBS    $4, R4, R4
+	BGE     single_loop_208
+
+tail_209:
+	ADDS    $4, R4, R4
+	BEQ     span_done_211
+
+tail_loop_210:
+	FMOVS.P 4(R2), F0
+	FMOVS.P 4(R1), F4
+	FCMPS   $(0.0), F0
+	FMOVS.P 4(R5), F8
+	FMULS   F8, F4, F9
+	FCSELS  GT, F4, F9, F9
+	FMOVS.P F9, 4(R0)
+	FCVTSD  F0, F14
+	FCVTSD  F4, F16
+	FMULD   F14, F16, F16
+	FMOVD.P 8(R6), F20
+	FADDD   F16, F20, F17
+	FCSELD  GT, F20, F17, F20
+	FMOVD.P F20, 8(R7)
+	SUBS    $1, R4, R4
+	BNE     tail_loop_210
+
+span_done_211:
+	SUBS    R8, R3, R3
+	BLE     ring_rows_done_189
+	SUB     R24, R8, R22
+	ADD     R22<<2, R2, R2
+	ADD     R22<<2, R1, R1
+	ADD     R22<<2, R0, R0
+	B       ring_row_188
+
+ring_rows_done_189:
+	ADD     R23<<2, R11, R22
+	ADD     R14<<3, R21, R6
+	FMOVQ   112(R6), F8
+	FMOVQ   112(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 112(R21)
+	FMOVQ   96(R6), F8
+	FMOVQ   96(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 96(R21)
+	FMOVQ   80(R6), F8
+	FMOVQ   80(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 80(R21)
+	FMOVQ   64(R6), F8
+	FMOVQ   64(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 64(R21)
+	FMOVQ   48(R6), F8
+	FMOVQ   48(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 48(R21)
+	FMOVQ   32(R6), F8
+	FMOVQ   32(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 32(R21)
+	FMOVQ   16(R6), F8
+	FMOVQ   16(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 16(R21)
+	FMOVQ   0(R6), F8
+	FMOVQ   0(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 0(R21)
+	SUBS    R12, R14, R4
+	BEQ     ring_folded_213
+	ADD     R14<<3, R21, R6
+	ADD     R4<<3, R21, R7
+
+ring_fold_212:
+	SUB     $8, R6, R6
+	SUB     $8, R7, R7
+	FMOVD   (R6), F8
+	FMOVD   (R7), F12
+	FADDD   F8, F12, F12
+	FMOVD   F12, (R7)
+	SUBS    $1, R4, R4
+	BNE     ring_fold_212
+
+ring_folded_213:
+	MOVD    R22, R5
+	MOVD    R21, R6
+	CMP     $1, R9
+	BNE     ring_sums_planes_215
+	SUBS    $4, R24, R4
+	BLT     ring_sums_scalar_217
+
+ring_sums_vector_216:
+	VLD1    (R5), [V8.S4]
+	VLD1.P  32(R6), [V14.D2, V15.D2]
+	WORD    $0x0e617910 // fcvtl v16.2d, v8.2s
+	WORD    $0x4e617911 // fcvtl2 v17.2d, v8.4s
+	WORD    $0x4e6ed610 // fadd v16.2d, v16.2d, v14.2d
+	WORD    $0x4e6fd631 // fadd v17.2d, v17.2d, v15.2d
+	WORD    $0x0e616a08 // fcvtn v8.2s, v16.2d
+	WORD    $0x4e616a28 // fcvtn2 v8.4s, v17.2d
+	VST1.P  [V8.S4], 16(R5)
+	SUBS    $4, R4, R4
+	BGE     ring_sums_vector_216
+
+ring_sums_scalar_217:
+	ADDS    $4, R4, R4
+	BEQ     ring_sums_done_214
+
+ring_sums_one_218:
+	FMOVD.P 8(R6), F20
+	FMOVS   (R5), F8
+	FCVTSD  F8, F8
+	FADDD   F20, F8, F8
+	FCVTDS  F8, F8
+	FMOVS.P F8, 4(R5)
+	SUBS    $1, R4, R4
+	BNE     ring_sums_one_218
+	B       ring_sums_done_214
+
+ring_sums_planes_215:
+	MOVD    R24, R4
+	LSL     $3, R9, R22
+
+ring_sums_group_219:
+	CMP     $4, R4
+	BLO     ring_sums_single_221
+	VEOR    V20.B16, V20.B16, V20.B16
+	VEOR    V21.B16, V21.B16, V21.B16
+	ADD     R22, R6, R7
+	VEOR    V22.B16, V22.B16, V22.B16
+	ADD     R22, R7, R13
+	VEOR    V23.B16, V23.B16, V23.B16
+	ADD     R22, R13, R15
+	MOVD    R9, R19
+
+ring_sums_group_plane_220:
+	FMOVD.P 8(R6), F14
+	FMOVD.P 8(R7), F15
+	FMOVD.P 8(R13), F16
+	FMOVD.P 8(R15), F17
+	FADDD   F14, F20, F20
+	FADDD   F15, F21, F21
+	FADDD   F16, F22, F22
+	FADDD   F17, F23, F23
+	SUBS    $1, R19, R19
+	BNE     ring_sums_group_plane_220
+	FMOVS   (R5), F8
+	FCVTSD  F8, F8
+	FADDD   F20, F8, F8
+	FCVTDS  F8, F8
+	FMOVS.P F8, 4(R5)
+	FMOVS   (R5), F8
+	FCVTSD  F8, F8
+	FADDD   F21, F8, F8
+	FCVTDS  F8, F8
+	FMOVS.P F8, 4(R5)
+	FMOVS   (R5), F8
+	FCVTSD  F8, F8
+	FADDD   F22, F8, F8
+	FCVTDS  F8, F8
+	FMOVS.P F8, 4(R5)
+	FMOVS   (R5), F8
+	FCVTSD  F8, F8
+	FADDD   F23, F8, F8
+	FCVTDS  F8, F8
+	FMOVS.P F8, 4(R5)
+	MOVD    R15, R6
+	SUB     $4, R4, R4
+	B       ring_sums_group_219
+
+ring_sums_single_221:
+	CBZ     R4, ring_sums_done_214
+	VEOR    V20.B16, V20.B16, V20.B16
+	MOVD    R9, R19
+
+ring_sums_single_plane_222:
+	FMOVD.P 8(R6), F14
+	FADDD   F14, F20, F20
+	SUBS    $1, R19, R19
+	BNE     ring_sums_single_plane_222
+	FMOVS   (R5), F8
+	FCVTSD  F8, F8
+	FADDD   F20, F8, F8
+	FCVTDS  F8, F8
+	FMOVS.P F8, 4(R5)
+	SUB     $1, R4, R4
+	B       ring_sums_single_221
+
+ring_sums_done_214:
+	ADD     R24, R23, R23
+	B       ring_block_187
+
+ring_done_117:
 	RET
 
 // func backwardDxNEONF32(dx []float32, dy []float32, x []float32, alpha float32)
@@ -1766,9 +2368,9 @@ TEXT ·backwardDxNEONF32(SB), NOSPLIT, $0-76
 	FMOVS   alpha+72(FP), F12
 	VDUP    V12.S[0], V12.S4
 	SUBS    $16, R4, R4
-	BLT     single_162
+	BLT     single_224
 
-unrolled_161:
+unrolled_223:
 	VLD1.P  64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VLD1.P  64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
 	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
@@ -1785,13 +2387,13 @@ unrolled_161:
 	VBIT    V13.B16, V7.B16, V11.B16
 	VST1.P  [V8.S4, V9.S4, V10.S4, V11.S4], 64(R0)
 	SUBS    $16, R4, R4
-	BGE     unrolled_161
+	BGE     unrolled_223
 
-single_162:
+single_224:
 	ADDS    $12, R4, R4
-	BLT     tail_164
+	BLT     tail_226
 
-single_loop_163:
+single_loop_225:
 	VLD1.P  16(R2), [V0.S4]
 	VLD1.P  16(R1), [V4.S4]
 	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
@@ -1799,13 +2401,13 @@ single_loop_163:
 	VBIT    V13.B16, V4.B16, V8.B16
 	VST1.P  [V8.S4], 16(R0)
 	SUBS    $4, R4, R4
-	BGE     single_loop_163
+	BGE     single_loop_225
 
-tail_164:
+tail_226:
 	ADDS    $4, R4, R4
-	BEQ     span_done_166
+	BEQ     span_done_228
 
-tail_loop_165:
+tail_loop_227:
 	FMOVS.P 4(R2), F0
 	FMOVS.P 4(R1), F4
 	FCMPS   $(0.0), F0
@@ -1813,9 +2415,9 @@ tail_loop_165:
 	FCSELS  GT, F4, F9, F9
 	FMOVS.P F9, 4(R0)
 	SUBS    $1, R4, R4
-	BNE     tail_loop_165
+	BNE     tail_loop_227
 
-span_done_166:
+span_done_228:
 	RET
 
 // func backwardPlanesDxNEONF32(dx []float32, dy []float32, x []float32, alpha []float32, inner int)
@@ -1828,23 +2430,23 @@ TEXT ·backwardPlanesDxNEONF32(SB), NOSPLIT, $0-104
 	MOVD    inner+96(FP), R9
 	MOVD    alpha_len+80(FP), R8
 	MOVD    alpha_base+72(FP), R10
-	CBZ     R8, planes_done_167
-	CBZ     R9, planes_done_167
+	CBZ     R8, planes_done_229
+	CBZ     R9, planes_done_229
 
-pass_168:
+pass_230:
 	MOVD    R10, R5
 	MOVD    R8, R12
 
-plane_169:
-	CBZ     R3, planes_done_167
+plane_231:
+	CBZ     R3, planes_done_229
 	CMP     R9, R3
 	CSEL    LO, R3, R9, R4
 	SUB     R4, R3, R3
 	VLD1R.P 4(R5), [V12.S4]
 	SUBS    $16, R4, R4
-	BLT     single_171
+	BLT     single_233
 
-unrolled_170:
+unrolled_232:
 	VLD1.P  64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VLD1.P  64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
 	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
@@ -1861,13 +2463,13 @@ unrolled_170:
 	VBIT    V13.B16, V7.B16, V11.B16
 	VST1.P  [V8.S4, V9.S4, V10.S4, V11.S4], 64(R0)
 	SUBS    $16, R4, R4
-	BGE     unrolled_170
+	BGE     unrolled_232
 
-single_171:
+single_233:
 	ADDS    $12, R4, R4
-	BLT     tail_173
+	BLT     tail_235
 
-single_loop_172:
+single_loop_234:
 	VLD1.P  16(R2), [V0.S4]
 	VLD1.P  16(R1), [V4.S4]
 	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
@@ -1875,13 +2477,13 @@ single_loop_172:
 	VBIT    V13.B16, V4.B16, V8.B16
 	VST1.P  [V8.S4], 16(R0)
 	SUBS    $4, R4, R4
-	BGE     single_loop_172
+	BGE     single_loop_234
 
-tail_173:
+tail_235:
 	ADDS    $4, R4, R4
-	BEQ     span_done_175
+	BEQ     span_done_237
 
-tail_loop_174:
+tail_loop_236:
 	FMOVS.P 4(R2), F0
 	FMOVS.P 4(R1), F4
 	FCMPS   $(0.0), F0
@@ -1889,14 +2491,14 @@ tail_loop_174:
 	FCSELS  GT, F4, F9, F9
 	FMOVS.P F9, 4(R0)
 	SUBS    $1, R4, R4
-	BNE     tail_loop_174
+	BNE     tail_loop_236
 
-span_done_175:
+span_done_237:
 	SUBS    $1, R12, R12
-	BNE     plane_169
-	B       pass_168
+	BNE     plane_231
+	B       pass_230
 
-planes_done_167:
+planes_done_229:
 	RET
 
 // func backwardPatternDxNEONF32(dx []float32, dy []float32, x []float32, pattern []float32)
@@ -1908,18 +2510,18 @@ TEXT ·backwardPatternDxNEONF32(SB), NOSPLIT, $0-96
 	MOVD    x_len+56(FP), R3
 	MOVD    pattern_len+80(FP), R8
 	MOVD    pattern_base+72(FP), R10
-	CBZ     R8, rows_done_177
+	CBZ     R8, rows_done_239
 
-row_176:
-	CBZ     R3, rows_done_177
+row_238:
+	CBZ     R3, rows_done_239
 	CMP     R8, R3
 	CSEL    LO, R3, R8, R4
 	SUB     R4, R3, R3
 	MOVD    R10, R5
 	SUBS    $16, R4, R4
-	BLT     single_179
+	BLT     single_241
 
-unrolled_178:
+unrolled_240:
 	VLD1.P  64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VLD1.P  64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
 	VLD1.P  64(R5), [V8.S4, V9.S4, V10.S4, V11.S4]
@@ -1937,13 +2539,13 @@ unrolled_178:
 	VBIT    V13.B16, V7.B16, V11.B16
 	VST1.P  [V8.S4, V9.S4, V10.S4, V11.S4], 64(R0)
 	SUBS    $16, R4, R4
-	BGE     unrolled_178
+	BGE     unrolled_240
 
-single_179:
+single_241:
 	ADDS    $12, R4, R4
-	BLT     tail_181
+	BLT     tail_243
 
-single_loop_180:
+single_loop_242:
 	VLD1.P  16(R2), [V0.S4]
 	VLD1.P  16(R1), [V4.S4]
 	VLD1.P  16(R5), [V8.S4]
@@ -1952,13 +2554,13 @@ single_loop_180:
 	VBIT    V13.B16, V4.B16, V8.B16
 	VST1.P  [V8.S4], 16(R0)
 	SUBS    $4, R4, R4
-	BGE     single_loop_180
+	BGE     single_loop_242
 
-tail_181:
+tail_243:
 	ADDS    $4, R4, R4
-	BEQ     span_done_183
+	BEQ     span_done_245
 
-tail_loop_182:
+tail_loop_244:
 	FMOVS.P 4(R2), F0
 	FMOVS.P 4(R1), F4
 	FCMPS   $(0.0), F0
@@ -1967,12 +2569,12 @@ tail_loop_182:
 	FCSELS  GT, F4, F9, F9
 	FMOVS.P F9, 4(R0)
 	SUBS    $1, R4, R4
-	BNE     tail_loop_182
+	BNE     tail_loop_244
 
-span_done_183:
-	B       row_176
+span_done_245:
+	B       row_238
 
-rows_done_177:
+rows_done_239:
 	RET
 
 // func backwardRingDxNEONF32(dx []float32, dy []float32, x []float32, alpha []float32, inner int)
@@ -1986,91 +2588,91 @@ TEXT ·backwardRingDxNEONF32(SB), $1912-104
 	MOVD    alpha_len+80(FP), R8
 	MOVD    alpha_base+72(FP), R10
 	ADD     $16, RSP, R20
-	CBZ     R8, ring_done_184
-	CBZ     R9, ring_done_184
+	CBZ     R8, ring_done_246
+	CBZ     R9, ring_done_246
 	MUL     R9, R8, R12
 	CMP     $456, R12
-	BHI     ring_segmented_185
+	BHI     ring_segmented_247
 	MOVD    R12, R14
 
-ring_len_186:
+ring_len_248:
 	CMP     $4, R14
-	BHS     ring_len_done_187
+	BHS     ring_len_done_249
 	ADD     R12, R14, R14
-	B       ring_len_186
+	B       ring_len_248
 
-ring_len_done_187:
+ring_len_done_249:
 	MOVD    $4, R15
 
-ring_step_188:
+ring_step_250:
 	CMP     R14, R15
-	BLO     ring_step_done_189
+	BLO     ring_step_done_251
 	SUB     R14, R15, R15
-	B       ring_step_188
+	B       ring_step_250
 
-ring_step_done_189:
+ring_step_done_251:
 	MOVD    $16, R19
 
-ring_step_190:
+ring_step_252:
 	CMP     R14, R19
-	BLO     ring_step_done_191
+	BLO     ring_step_done_253
 	SUB     R14, R19, R19
-	B       ring_step_190
+	B       ring_step_252
 
-ring_step_done_191:
+ring_step_done_253:
 	MOVD    R10, R6
 	MOVD    R20, R5
 	CMP     $1, R9
-	BNE     ring_planes_192
+	BNE     ring_planes_254
 	SUBS    $4, R8, R4
-	BLT     ring_copy_tail_195
+	BLT     ring_copy_tail_257
 
-ring_copy_194:
+ring_copy_256:
 	VLD1.P  16(R6), [V8.S4]
 	VST1.P  [V8.S4], 16(R5)
 	SUBS    $4, R4, R4
-	BGE     ring_copy_194
+	BGE     ring_copy_256
 
-ring_copy_tail_195:
+ring_copy_tail_257:
 	ADDS    $4, R4, R4
-	BEQ     ring_extend_193
+	BEQ     ring_extend_255
 
-ring_copy_element_196:
+ring_copy_element_258:
 	MOVWU.P 4(R6), R7
 	MOVW.P  R7, 4(R5)
 	SUBS    $1, R4, R4
-	BNE     ring_copy_element_196
-	B       ring_extend_193
+	BNE     ring_copy_element_258
+	B       ring_extend_255
 
-ring_planes_192:
+ring_planes_254:
 	ADD     R8<<2, R6, R4
 	MOVD    R5, R7
 
-ring_channel_197:
+ring_channel_259:
 	VLD1R.P 4(R6), [V8.S4]
 	MOVD    R7, R5
 	ADD     R9<<2, R7, R7
 
-ring_fill_198:
+ring_fill_260:
 	VST1.P  [V8.S4], 16(R5)
 	CMP     R7, R5
-	BLO     ring_fill_198
+	BLO     ring_fill_260
 	CMP     R4, R6
-	BLO     ring_channel_197
+	BLO     ring_channel_259
 
-ring_extend_193:
+ring_extend_255:
 	MOVD    R20, R6
 	ADD     R12<<2, R20, R5
 	SUBS    R12, R14, R4
-	BEQ     ring_repeated_199
+	BEQ     ring_repeated_261
 
-ring_element_200:
+ring_element_262:
 	MOVWU.P 4(R6), R7
 	MOVW.P  R7, 4(R5)
 	SUBS    $1, R4, R4
-	BNE     ring_element_200
+	BNE     ring_element_262
 
-ring_repeated_199:
+ring_repeated_261:
 	MOVD    R20, R6
 	ADD     R14<<2, R20, R5
 	VLD1.P  16(R6), [V8.S4]
@@ -2085,9 +2687,9 @@ ring_repeated_199:
 	MOVD    ZR, R13
 	MOVD    R20, R5
 	SUBS    $16, R4, R4
-	BLT     single_202
+	BLT     single_264
 
-unrolled_201:
+unrolled_263:
 	VLD1.P  64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VLD1.P  64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
 	VLD1.P  64(R5), [V8.S4, V9.S4, V10.S4, V11.S4]
@@ -2109,13 +2711,13 @@ unrolled_201:
 	CSEL    HS, R22, R13, R13
 	ADD     R13<<2, R20, R5
 	SUBS    $16, R4, R4
-	BGE     unrolled_201
+	BGE     unrolled_263
 
-single_202:
+single_264:
 	ADDS    $12, R4, R4
-	BLT     tail_204
+	BLT     tail_266
 
-single_loop_203:
+single_loop_265:
 	VLD1.P  16(R2), [V0.S4]
 	VLD1.P  16(R1), [V4.S4]
 	VLD1.P  16(R5), [V8.S4]
@@ -2128,13 +2730,13 @@ single_loop_203:
 	CSEL    HS, R22, R13, R13
 	ADD     R13<<2, R20, R5
 	SUBS    $4, R4, R4
-	BGE     single_loop_203
+	BGE     single_loop_265
 
-tail_204:
+tail_266:
 	ADDS    $4, R4, R4
-	BEQ     span_done_206
+	BEQ     span_done_268
 
-tail_loop_205:
+tail_loop_267:
 	FMOVS.P 4(R2), F0
 	FMOVS.P 4(R1), F4
 	FCMPS   $(0.0), F0
@@ -2143,20 +2745,22 @@ tail_loop_205:
 	FCSELS  GT, F4, F9, F9
 	FMOVS.P F9, 4(R0)
 	SUBS    $1, R4, R4
-	BNE     tail_loop_205
+	BNE     tail_loop_267
 
-span_done_206:
-	B       ring_done_184
+span_done_268:
+	B       ring_done_246
 
-ring_segmented_185:
+ring_segmented_247:
+	CMP     $1, R9
+	BEQ     ring_rows_269
 	CMP     $456, R9
-	BHI     ring_done_184
+	BHI     ring_done_246
 	MOVD    $456, R22
 	UDIV    R9, R22, R25
 	MOVD    ZR, R23
 
-ring_segment_207:
-	CBZ     R3, ring_done_184
+ring_segment_270:
+	CBZ     R3, ring_done_246
 	SUB     R23, R8, R24
 	CMP     R25, R24
 	CSEL    HI, R25, R24, R24
@@ -2164,84 +2768,84 @@ ring_segment_207:
 	ADD     R23<<2, R10, R22
 	MOVD    R12, R14
 
-ring_len_208:
+ring_len_271:
 	CMP     $4, R14
-	BHS     ring_len_done_209
+	BHS     ring_len_done_272
 	ADD     R12, R14, R14
-	B       ring_len_208
+	B       ring_len_271
 
-ring_len_done_209:
+ring_len_done_272:
 	MOVD    $4, R15
 
-ring_step_210:
+ring_step_273:
 	CMP     R14, R15
-	BLO     ring_step_done_211
+	BLO     ring_step_done_274
 	SUB     R14, R15, R15
-	B       ring_step_210
+	B       ring_step_273
 
-ring_step_done_211:
+ring_step_done_274:
 	MOVD    $16, R19
 
-ring_step_212:
+ring_step_275:
 	CMP     R14, R19
-	BLO     ring_step_done_213
+	BLO     ring_step_done_276
 	SUB     R14, R19, R19
-	B       ring_step_212
+	B       ring_step_275
 
-ring_step_done_213:
+ring_step_done_276:
 	MOVD    R22, R6
 	MOVD    R20, R5
 	CMP     $1, R9
-	BNE     ring_planes_214
+	BNE     ring_planes_277
 	SUBS    $4, R24, R4
-	BLT     ring_copy_tail_217
+	BLT     ring_copy_tail_280
 
-ring_copy_216:
+ring_copy_279:
 	VLD1.P  16(R6), [V8.S4]
 	VST1.P  [V8.S4], 16(R5)
 	SUBS    $4, R4, R4
-	BGE     ring_copy_216
+	BGE     ring_copy_279
 
-ring_copy_tail_217:
+ring_copy_tail_280:
 	ADDS    $4, R4, R4
-	BEQ     ring_extend_215
+	BEQ     ring_extend_278
 
-ring_copy_element_218:
+ring_copy_element_281:
 	MOVWU.P 4(R6), R7
 	MOVW.P  R7, 4(R5)
 	SUBS    $1, R4, R4
-	BNE     ring_copy_element_218
-	B       ring_extend_215
+	BNE     ring_copy_element_281
+	B       ring_extend_278
 
-ring_planes_214:
+ring_planes_277:
 	ADD     R24<<2, R6, R4
 	MOVD    R5, R7
 
-ring_channel_219:
+ring_channel_282:
 	VLD1R.P 4(R6), [V8.S4]
 	MOVD    R7, R5
 	ADD     R9<<2, R7, R7
 
-ring_fill_220:
+ring_fill_283:
 	VST1.P  [V8.S4], 16(R5)
 	CMP     R7, R5
-	BLO     ring_fill_220
+	BLO     ring_fill_283
 	CMP     R4, R6
-	BLO     ring_channel_219
+	BLO     ring_channel_282
 
-ring_extend_215:
+ring_extend_278:
 	MOVD    R20, R6
 	ADD     R12<<2, R20, R5
 	SUBS    R12, R14, R4
-	BEQ     ring_repeated_221
+	BEQ     ring_repeated_284
 
-ring_element_222:
+ring_element_285:
 	MOVWU.P 4(R6), R7
 	MOVW.P  R7, 4(R5)
 	SUBS    $1, R4, R4
-	BNE     ring_element_222
+	BNE     ring_element_285
 
-ring_repeated_221:
+ring_repeated_284:
 	MOVD    R20, R6
 	ADD     R14<<2, R20, R5
 	VLD1.P  16(R6), [V8.S4]
@@ -2258,9 +2862,9 @@ ring_repeated_221:
 	MOVD    ZR, R13
 	MOVD    R20, R5
 	SUBS    $16, R4, R4
-	BLT     single_224
+	BLT     single_287
 
-unrolled_223:
+unrolled_286:
 	VLD1.P  64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VLD1.P  64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
 	VLD1.P  64(R5), [V8.S4, V9.S4, V10.S4, V11.S4]
@@ -2282,13 +2886,13 @@ unrolled_223:
 	CSEL    HS, R22, R13, R13
 	ADD     R13<<2, R20, R5
 	SUBS    $16, R4, R4
-	BGE     unrolled_223
+	BGE     unrolled_286
 
-single_224:
+single_287:
 	ADDS    $12, R4, R4
-	BLT     tail_226
+	BLT     tail_289
 
-single_loop_225:
+single_loop_288:
 	VLD1.P  16(R2), [V0.S4]
 	VLD1.P  16(R1), [V4.S4]
 	VLD1.P  16(R5), [V8.S4]
@@ -2301,13 +2905,13 @@ single_loop_225:
 	CSEL    HS, R22, R13, R13
 	ADD     R13<<2, R20, R5
 	SUBS    $4, R4, R4
-	BGE     single_loop_225
+	BGE     single_loop_288
 
-tail_226:
+tail_289:
 	ADDS    $4, R4, R4
-	BEQ     span_done_228
+	BEQ     span_done_291
 
-tail_loop_227:
+tail_loop_290:
 	FMOVS.P 4(R2), F0
 	FMOVS.P 4(R1), F4
 	FCMPS   $(0.0), F0
@@ -2316,15 +2920,206 @@ tail_loop_227:
 	FCSELS  GT, F4, F9, F9
 	FMOVS.P F9, 4(R0)
 	SUBS    $1, R4, R4
-	BNE     tail_loop_227
+	BNE     tail_loop_290
 
-span_done_228:
+span_done_291:
 	ADD     R24, R23, R23
 	CMP     R8, R23
 	CSEL    EQ, ZR, R23, R23
-	B       ring_segment_207
+	B       ring_segment_270
 
-ring_done_184:
+ring_rows_269:
+	MOVD    $456, R25
+	MOVD    ZR, R23
+
+ring_block_292:
+	CMP     R8, R23
+	BHS     ring_done_246
+	SUB     R23, R8, R24
+	CMP     R25, R24
+	CSEL    HI, R25, R24, R24
+	MOVD    R24, R12
+	ADD     R23<<2, R10, R22
+	MOVD    R12, R14
+
+ring_len_295:
+	CMP     $4, R14
+	BHS     ring_len_done_296
+	ADD     R12, R14, R14
+	B       ring_len_295
+
+ring_len_done_296:
+	MOVD    $4, R15
+
+ring_step_297:
+	CMP     R14, R15
+	BLO     ring_step_done_298
+	SUB     R14, R15, R15
+	B       ring_step_297
+
+ring_step_done_298:
+	MOVD    $16, R19
+
+ring_step_299:
+	CMP     R14, R19
+	BLO     ring_step_done_300
+	SUB     R14, R19, R19
+	B       ring_step_299
+
+ring_step_done_300:
+	MOVD    R22, R6
+	MOVD    R20, R5
+	CMP     $1, R9
+	BNE     ring_planes_301
+	SUBS    $4, R24, R4
+	BLT     ring_copy_tail_304
+
+ring_copy_303:
+	VLD1.P  16(R6), [V8.S4]
+	VST1.P  [V8.S4], 16(R5)
+	SUBS    $4, R4, R4
+	BGE     ring_copy_303
+
+ring_copy_tail_304:
+	ADDS    $4, R4, R4
+	BEQ     ring_extend_302
+
+ring_copy_element_305:
+	MOVWU.P 4(R6), R7
+	MOVW.P  R7, 4(R5)
+	SUBS    $1, R4, R4
+	BNE     ring_copy_element_305
+	B       ring_extend_302
+
+ring_planes_301:
+	ADD     R24<<2, R6, R4
+	MOVD    R5, R7
+
+ring_channel_306:
+	VLD1R.P 4(R6), [V8.S4]
+	MOVD    R7, R5
+	ADD     R9<<2, R7, R7
+
+ring_fill_307:
+	VST1.P  [V8.S4], 16(R5)
+	CMP     R7, R5
+	BLO     ring_fill_307
+	CMP     R4, R6
+	BLO     ring_channel_306
+
+ring_extend_302:
+	MOVD    R20, R6
+	ADD     R12<<2, R20, R5
+	SUBS    R12, R14, R4
+	BEQ     ring_repeated_308
+
+ring_element_309:
+	MOVWU.P 4(R6), R7
+	MOVW.P  R7, 4(R5)
+	SUBS    $1, R4, R4
+	BNE     ring_element_309
+
+ring_repeated_308:
+	MOVD    R20, R6
+	ADD     R14<<2, R20, R5
+	VLD1.P  16(R6), [V8.S4]
+	VST1.P  [V8.S4], 16(R5)
+	VLD1.P  16(R6), [V8.S4]
+	VST1.P  [V8.S4], 16(R5)
+	VLD1.P  16(R6), [V8.S4]
+	VST1.P  [V8.S4], 16(R5)
+	VLD1.P  16(R6), [V8.S4]
+	VST1.P  [V8.S4], 16(R5)
+	MOVD    x_base+48(FP), R2
+	ADD     R23<<2, R2, R2
+	MOVD    dy_base+24(FP), R1
+	ADD     R23<<2, R1, R1
+	MOVD    dx_base+0(FP), R0
+	ADD     R23<<2, R0, R0
+	MOVD    x_len+56(FP), R3
+	SUBS    R23, R3, R3
+	BLE     ring_rows_done_294
+
+ring_row_293:
+	CMP     R24, R3
+	CSEL    LO, R3, R24, R4
+	MOVD    ZR, R13
+	MOVD    R20, R5
+	SUBS    $16, R4, R4
+	BLT     single_311
+
+unrolled_310:
+	VLD1.P  64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P  64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
+	VLD1.P  64(R5), [V8.S4, V9.S4, V10.S4, V11.S4]
+	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
+	WORD    $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
+	VBIT    V13.B16, V4.B16, V8.B16
+	WORD    $0x4ea0c82d // fcmgt v13.4s, v1.4s, #0.0
+	WORD    $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
+	VBIT    V13.B16, V5.B16, V9.B16
+	WORD    $0x4ea0c84d // fcmgt v13.4s, v2.4s, #0.0
+	WORD    $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
+	VBIT    V13.B16, V6.B16, V10.B16
+	WORD    $0x4ea0c86d // fcmgt v13.4s, v3.4s, #0.0
+	WORD    $0x6e27dd6b // fmul v11.4s, v11.4s, v7.4s
+	VBIT    V13.B16, V7.B16, V11.B16
+	VST1.P  [V8.S4, V9.S4, V10.S4, V11.S4], 64(R0)
+	ADD     R19, R13, R13
+	SUBS    R14, R13, R22
+	CSEL    HS, R22, R13, R13
+	ADD     R13<<2, R20, R5
+	SUBS    $16, R4, R4
+	BGE     unrolled_310
+
+single_311:
+	ADDS    $12, R4, R4
+	BLT     tail_313
+
+single_loop_312:
+	VLD1.P  16(R2), [V0.S4]
+	VLD1.P  16(R1), [V4.S4]
+	VLD1.P  16(R5), [V8.S4]
+	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
+	WORD    $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
+	VBIT    V13.B16, V4.B16, V8.B16
+	VST1.P  [V8.S4], 16(R0)
+	ADD     R15, R13, R13
+	SUBS    R14, R13, R22
+	CSEL    HS, R22, R13, R13
+	ADD     R13<<2, R20, R5
+	SUBS    $4, R4, R4
+	BGE     single_loop_312
+
+tail_313:
+	ADDS    $4, R4, R4
+	BEQ     span_done_315
+
+tail_loop_314:
+	FMOVS.P 4(R2), F0
+	FMOVS.P 4(R1), F4
+	FCMPS   $(0.0), F0
+	FMOVS.P 4(R5), F8
+	FMULS   F8, F4, F9
+	FCSELS  GT, F4, F9, F9
+	FMOVS.P F9, 4(R0)
+	SUBS    $1, R4, R4
+	BNE     tail_loop_314
+
+span_done_315:
+	SUBS    R8, R3, R3
+	BLE     ring_rows_done_294
+	SUB     R24, R8, R22
+	ADD     R22<<2, R2, R2
+	ADD     R22<<2, R1, R1
+	ADD     R22<<2, R0, R0
+	B       ring_row_293
+
+ring_rows_done_294:
+	ADD     R24, R23, R23
+	B       ring_block_292
+
+ring_done_246:
 	RET
 
 // func backwardDalphaNEONF32(dy []float32, x []float32) float64
@@ -2342,9 +3137,9 @@ TEXT ·backwardDalphaNEONF32(SB), NOSPLIT, $0-56
 	VEOR    V26.B16, V26.B16, V26.B16
 	VEOR    V27.B16, V27.B16, V27.B16
 	SUBS    $16, R4, R4
-	BLT     single_230
+	BLT     single_317
 
-unrolled_229:
+unrolled_316:
 	VLD1.P  64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VLD1.P  64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
 	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
@@ -2384,13 +3179,13 @@ unrolled_229:
 	WORD    $0x4e6ece1a // fmla v26.2d, v16.2d, v14.2d
 	WORD    $0x4e6fce3b // fmla v27.2d, v17.2d, v15.2d
 	SUBS    $16, R4, R4
-	BGE     unrolled_229
+	BGE     unrolled_316
 
-single_230:
+single_317:
 	ADDS    $12, R4, R4
-	BLT     tail_232
+	BLT     tail_319
 
-single_loop_231:
+single_loop_318:
 	VLD1.P  16(R2), [V0.S4]
 	VLD1.P  16(R1), [V4.S4]
 	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
@@ -2403,9 +3198,9 @@ single_loop_231:
 	WORD    $0x4e6ece14 // fmla v20.2d, v16.2d, v14.2d
 	WORD    $0x4e6fce35 // fmla v21.2d, v17.2d, v15.2d
 	SUBS    $4, R4, R4
-	BGE     single_loop_231
+	BGE     single_loop_318
 
-tail_232:
+tail_319:
 	WORD    $0x4e75d694 // fadd v20.2d, v20.2d, v21.2d
 	WORD    $0x4e77d6d6 // fadd v22.2d, v22.2d, v23.2d
 	WORD    $0x4e79d718 // fadd v24.2d, v24.2d, v25.2d
@@ -2415,9 +3210,9 @@ tail_232:
 	WORD    $0x4e78d694 // fadd v20.2d, v20.2d, v24.2d
 	WORD    $0x7e70da94 // faddp d20, v20.2d
 	ADDS    $4, R4, R4
-	BEQ     span_done_234
+	BEQ     span_done_321
 
-tail_loop_233:
+tail_loop_320:
 	FMOVS.P 4(R2), F0
 	FMOVS.P 4(R1), F4
 	FCMPS   $(0.0), F0
@@ -2427,9 +3222,9 @@ tail_loop_233:
 	FADDD   F16, F20, F17
 	FCSELD  GT, F20, F17, F20
 	SUBS    $1, R4, R4
-	BNE     tail_loop_233
+	BNE     tail_loop_320
 
-span_done_234:
+span_done_321:
 	FMOVD   F20, ret+48(FP)
 	RET
 
@@ -2442,15 +3237,15 @@ TEXT ·backwardPlanesDalphaNEONF32(SB), NOSPLIT, $0-80
 	MOVD    inner+72(FP), R9
 	MOVD    acc_len+56(FP), R8
 	MOVD    acc_base+48(FP), R11
-	CBZ     R8, planes_done_235
-	CBZ     R9, planes_done_235
+	CBZ     R8, planes_done_322
+	CBZ     R9, planes_done_322
 
-pass_236:
+pass_323:
 	MOVD    R11, R6
 	MOVD    R8, R12
 
-plane_237:
-	CBZ     R3, planes_done_235
+plane_324:
+	CBZ     R3, planes_done_322
 	CMP     R9, R3
 	CSEL    LO, R3, R9, R4
 	SUB     R4, R3, R3
@@ -2463,9 +3258,9 @@ plane_237:
 	VEOR    V26.B16, V26.B16, V26.B16
 	VEOR    V27.B16, V27.B16, V27.B16
 	SUBS    $16, R4, R4
-	BLT     single_239
+	BLT     single_326
 
-unrolled_238:
+unrolled_325:
 	VLD1.P  64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VLD1.P  64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
 	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
@@ -2505,13 +3300,13 @@ unrolled_238:
 	WORD    $0x4e6ece1a // fmla v26.2d, v16.2d, v14.2d
 	WORD    $0x4e6fce3b // fmla v27.2d, v17.2d, v15.2d
 	SUBS    $16, R4, R4
-	BGE     unrolled_238
+	BGE     unrolled_325
 
-single_239:
+single_326:
 	ADDS    $12, R4, R4
-	BLT     tail_241
+	BLT     tail_328
 
-single_loop_240:
+single_loop_327:
 	VLD1.P  16(R2), [V0.S4]
 	VLD1.P  16(R1), [V4.S4]
 	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
@@ -2524,9 +3319,9 @@ single_loop_240:
 	WORD    $0x4e6ece14 // fmla v20.2d, v16.2d, v14.2d
 	WORD    $0x4e6fce35 // fmla v21.2d, v17.2d, v15.2d
 	SUBS    $4, R4, R4
-	BGE     single_loop_240
+	BGE     single_loop_327
 
-tail_241:
+tail_328:
 	WORD    $0x4e75d694 // fadd v20.2d, v20.2d, v21.2d
 	WORD    $0x4e77d6d6 // fadd v22.2d, v22.2d, v23.2d
 	WORD    $0x4e79d718 // fadd v24.2d, v24.2d, v25.2d
@@ -2536,9 +3331,9 @@ tail_241:
 	WORD    $0x4e78d694 // fadd v20.2d, v20.2d, v24.2d
 	WORD    $0x7e70da94 // faddp d20, v20.2d
 	ADDS    $4, R4, R4
-	BEQ     span_done_243
+	BEQ     span_done_330
 
-tail_loop_242:
+tail_loop_329:
 	FMOVS.P 4(R2), F0
 	FMOVS.P 4(R1), F4
 	FCMPS   $(0.0), F0
@@ -2548,17 +3343,17 @@ tail_loop_242:
 	FADDD   F16, F20, F17
 	FCSELD  GT, F20, F17, F20
 	SUBS    $1, R4, R4
-	BNE     tail_loop_242
+	BNE     tail_loop_329
 
-span_done_243:
+span_done_330:
 	FMOVD   (R6), F17
 	FADDD   F20, F17, F17
 	FMOVD.P F17, 8(R6)
 	SUBS    $1, R12, R12
-	BNE     plane_237
-	B       pass_236
+	BNE     plane_324
+	B       pass_323
 
-planes_done_235:
+planes_done_322:
 	RET
 
 // func backwardPatternDalphaNEONF32(dy []float32, x []float32, acc []float64)
@@ -2569,19 +3364,19 @@ TEXT ·backwardPatternDalphaNEONF32(SB), NOSPLIT, $0-72
 	MOVD    x_len+32(FP), R3
 	MOVD    acc_len+56(FP), R8
 	MOVD    acc_base+48(FP), R11
-	CBZ     R8, rows_done_245
+	CBZ     R8, rows_done_332
 
-row_244:
-	CBZ     R3, rows_done_245
+row_331:
+	CBZ     R3, rows_done_332
 	CMP     R8, R3
 	CSEL    LO, R3, R8, R4
 	SUB     R4, R3, R3
 	MOVD    R11, R6
 	MOVD    R11, R7
 	SUBS    $16, R4, R4
-	BLT     single_247
+	BLT     single_334
 
-unrolled_246:
+unrolled_333:
 	VLD1.P  64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VLD1.P  64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
 	VLD1.P  64(R6), [V20.D2, V21.D2, V22.D2, V23.D2]
@@ -2625,13 +3420,13 @@ unrolled_246:
 	VST1.P  [V20.D2, V21.D2, V22.D2, V23.D2], 64(R7)
 	VST1.P  [V24.D2, V25.D2, V26.D2, V27.D2], 64(R7)
 	SUBS    $16, R4, R4
-	BGE     unrolled_246
+	BGE     unrolled_333
 
-single_247:
+single_334:
 	ADDS    $12, R4, R4
-	BLT     tail_249
+	BLT     tail_336
 
-single_loop_248:
+single_loop_335:
 	VLD1.P  16(R2), [V0.S4]
 	VLD1.P  16(R1), [V4.S4]
 	VLD1.P  32(R6), [V20.D2, V21.D2]
@@ -2646,13 +3441,13 @@ single_loop_248:
 	WORD    $0x4e6fce35 // fmla v21.2d, v17.2d, v15.2d
 	VST1.P  [V20.D2, V21.D2], 32(R7)
 	SUBS    $4, R4, R4
-	BGE     single_loop_248
+	BGE     single_loop_335
 
-tail_249:
+tail_336:
 	ADDS    $4, R4, R4
-	BEQ     span_done_251
+	BEQ     span_done_338
 
-tail_loop_250:
+tail_loop_337:
 	FMOVS.P 4(R2), F0
 	FMOVS.P 4(R1), F4
 	FCMPS   $(0.0), F0
@@ -2664,12 +3459,12 @@ tail_loop_250:
 	FCSELD  GT, F20, F17, F20
 	FMOVD.P F20, 8(R7)
 	SUBS    $1, R4, R4
-	BNE     tail_loop_250
+	BNE     tail_loop_337
 
-span_done_251:
-	B       row_244
+span_done_338:
+	B       row_331
 
-rows_done_245:
+rows_done_332:
 	RET
 
 // func backwardRingDalphaNEONF32(dy []float32, x []float32, dalpha []float32, inner int)
@@ -2682,54 +3477,54 @@ TEXT ·backwardRingDalphaNEONF32(SB), $1896-80
 	MOVD    dalpha_len+56(FP), R8
 	MOVD    dalpha_base+48(FP), R11
 	ADD     $16, RSP, R21
-	CBZ     R8, ring_done_252
-	CBZ     R9, ring_done_252
+	CBZ     R8, ring_done_339
+	CBZ     R9, ring_done_339
 	MUL     R9, R8, R12
 	CMP     $212, R12
-	BHI     ring_segmented_253
+	BHI     ring_segmented_340
 	MOVD    R12, R14
 
-ring_len_254:
+ring_len_341:
 	CMP     $4, R14
-	BHS     ring_len_done_255
+	BHS     ring_len_done_342
 	ADD     R12, R14, R14
-	B       ring_len_254
+	B       ring_len_341
 
-ring_len_done_255:
+ring_len_done_342:
 	MOVD    $4, R15
 
-ring_step_256:
+ring_step_343:
 	CMP     R14, R15
-	BLO     ring_step_done_257
+	BLO     ring_step_done_344
 	SUB     R14, R15, R15
-	B       ring_step_256
+	B       ring_step_343
 
-ring_step_done_257:
+ring_step_done_344:
 	MOVD    $16, R19
 
-ring_step_258:
+ring_step_345:
 	CMP     R14, R19
-	BLO     ring_step_done_259
+	BLO     ring_step_done_346
 	SUB     R14, R19, R19
-	B       ring_step_258
+	B       ring_step_345
 
-ring_step_done_259:
+ring_step_done_346:
 	VEOR    V8.B16, V8.B16, V8.B16
 	MOVD    R21, R7
 	ADD     $16, R14, R4
 
-ring_zero_260:
+ring_zero_347:
 	VST1.P  [V8.D2], 16(R7)
 	SUBS    $2, R4, R4
-	BGT     ring_zero_260
+	BGT     ring_zero_347
 	MOVD    R3, R4
 	MOVD    ZR, R13
 	MOVD    R21, R6
 	MOVD    R21, R7
 	SUBS    $16, R4, R4
-	BLT     single_262
+	BLT     single_349
 
-unrolled_261:
+unrolled_348:
 	VLD1.P  64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VLD1.P  64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
 	VLD1.P  64(R6), [V20.D2, V21.D2, V22.D2, V23.D2]
@@ -2778,13 +3573,13 @@ unrolled_261:
 	ADD     R13<<3, R21, R6
 	ADD     R13<<3, R21, R7
 	SUBS    $16, R4, R4
-	BGE     unrolled_261
+	BGE     unrolled_348
 
-single_262:
+single_349:
 	ADDS    $12, R4, R4
-	BLT     tail_264
+	BLT     tail_351
 
-single_loop_263:
+single_loop_350:
 	VLD1.P  16(R2), [V0.S4]
 	VLD1.P  16(R1), [V4.S4]
 	VLD1.P  32(R6), [V20.D2, V21.D2]
@@ -2804,13 +3599,13 @@ single_loop_263:
 	ADD     R13<<3, R21, R6
 	ADD     R13<<3, R21, R7
 	SUBS    $4, R4, R4
-	BGE     single_loop_263
+	BGE     single_loop_350
 
-tail_264:
+tail_351:
 	ADDS    $4, R4, R4
-	BEQ     span_done_266
+	BEQ     span_done_353
 
-tail_loop_265:
+tail_loop_352:
 	FMOVS.P 4(R2), F0
 	FMOVS.P 4(R1), F4
 	FCMPS   $(0.0), F0
@@ -2822,9 +3617,9 @@ tail_loop_265:
 	FCSELD  GT, F20, F17, F20
 	FMOVD.P F20, 8(R7)
 	SUBS    $1, R4, R4
-	BNE     tail_loop_265
+	BNE     tail_loop_352
 
-span_done_266:
+span_done_353:
 	ADD     R14<<3, R21, R6
 	FMOVQ   112(R6), F8
 	FMOVQ   112(R21), F12
@@ -2859,11 +3654,11 @@ span_done_266:
 	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
 	FMOVQ   F12, 0(R21)
 	SUBS    R12, R14, R4
-	BEQ     ring_folded_268
+	BEQ     ring_folded_355
 	ADD     R14<<3, R21, R6
 	ADD     R4<<3, R21, R7
 
-ring_fold_267:
+ring_fold_354:
 	SUB     $8, R6, R6
 	SUB     $8, R7, R7
 	FMOVD   (R6), F8
@@ -2871,17 +3666,17 @@ ring_fold_267:
 	FADDD   F8, F12, F12
 	FMOVD   F12, (R7)
 	SUBS    $1, R4, R4
-	BNE     ring_fold_267
+	BNE     ring_fold_354
 
-ring_folded_268:
+ring_folded_355:
 	MOVD    R11, R5
 	MOVD    R21, R6
 	CMP     $1, R9
-	BNE     ring_sums_planes_270
+	BNE     ring_sums_planes_357
 	SUBS    $4, R8, R4
-	BLT     ring_sums_scalar_272
+	BLT     ring_sums_scalar_359
 
-ring_sums_vector_271:
+ring_sums_vector_358:
 	VLD1    (R5), [V8.S4]
 	VLD1.P  32(R6), [V14.D2, V15.D2]
 	WORD    $0x0e617910 // fcvtl v16.2d, v8.2s
@@ -2892,13 +3687,13 @@ ring_sums_vector_271:
 	WORD    $0x4e616a28 // fcvtn2 v8.4s, v17.2d
 	VST1.P  [V8.S4], 16(R5)
 	SUBS    $4, R4, R4
-	BGE     ring_sums_vector_271
+	BGE     ring_sums_vector_358
 
-ring_sums_scalar_272:
+ring_sums_scalar_359:
 	ADDS    $4, R4, R4
-	BEQ     ring_sums_done_269
+	BEQ     ring_sums_done_356
 
-ring_sums_one_273:
+ring_sums_one_360:
 	FMOVD.P 8(R6), F20
 	FMOVS   (R5), F8
 	FCVTSD  F8, F8
@@ -2906,16 +3701,16 @@ ring_sums_one_273:
 	FCVTDS  F8, F8
 	FMOVS.P F8, 4(R5)
 	SUBS    $1, R4, R4
-	BNE     ring_sums_one_273
-	B       ring_sums_done_269
+	BNE     ring_sums_one_360
+	B       ring_sums_done_356
 
-ring_sums_planes_270:
+ring_sums_planes_357:
 	MOVD    R8, R4
 	LSL     $3, R9, R22
 
-ring_sums_group_274:
+ring_sums_group_361:
 	CMP     $4, R4
-	BLO     ring_sums_single_276
+	BLO     ring_sums_single_363
 	VEOR    V20.B16, V20.B16, V20.B16
 	VEOR    V21.B16, V21.B16, V21.B16
 	ADD     R22, R6, R7
@@ -2925,7 +3720,7 @@ ring_sums_group_274:
 	ADD     R22, R13, R15
 	MOVD    R9, R19
 
-ring_sums_group_plane_275:
+ring_sums_group_plane_362:
 	FMOVD.P 8(R6), F14
 	FMOVD.P 8(R7), F15
 	FMOVD.P 8(R13), F16
@@ -2935,7 +3730,7 @@ ring_sums_group_plane_275:
 	FADDD   F16, F22, F22
 	FADDD   F17, F23, F23
 	SUBS    $1, R19, R19
-	BNE     ring_sums_group_plane_275
+	BNE     ring_sums_group_plane_362
 	FMOVS   (R5), F8
 	FCVTSD  F8, F8
 	FADDD   F20, F8, F8
@@ -2958,77 +3753,79 @@ ring_sums_group_plane_275:
 	FMOVS.P F8, 4(R5)
 	MOVD    R15, R6
 	SUB     $4, R4, R4
-	B       ring_sums_group_274
+	B       ring_sums_group_361
 
-ring_sums_single_276:
-	CBZ     R4, ring_sums_done_269
+ring_sums_single_363:
+	CBZ     R4, ring_sums_done_356
 	VEOR    V20.B16, V20.B16, V20.B16
 	MOVD    R9, R19
 
-ring_sums_single_plane_277:
+ring_sums_single_plane_364:
 	FMOVD.P 8(R6), F14
 	FADDD   F14, F20, F20
 	SUBS    $1, R19, R19
-	BNE     ring_sums_single_plane_277
+	BNE     ring_sums_single_plane_364
 	FMOVS   (R5), F8
 	FCVTSD  F8, F8
 	FADDD   F20, F8, F8
 	FCVTDS  F8, F8
 	FMOVS.P F8, 4(R5)
 	SUB     $1, R4, R4
-	B       ring_sums_single_276
+	B       ring_sums_single_363
 
-ring_sums_done_269:
-	B       ring_done_252
+ring_sums_done_356:
+	B       ring_done_339
 
-ring_segmented_253:
+ring_segmented_340:
+	CMP     $1, R9
+	BEQ     ring_rows_365
 	CMP     $212, R9
-	BHI     ring_done_252
+	BHI     ring_done_339
 	MOVD    $212, R22
 	UDIV    R9, R22, R25
 	MOVD    ZR, R23
 
-ring_segment_278:
-	CBZ     R3, ring_done_252
+ring_segment_366:
+	CBZ     R3, ring_done_339
 	SUB     R23, R8, R24
 	CMP     R25, R24
 	CSEL    HI, R25, R24, R24
 	MUL     R9, R24, R12
 	MOVD    R12, R14
 
-ring_len_279:
+ring_len_367:
 	CMP     $4, R14
-	BHS     ring_len_done_280
+	BHS     ring_len_done_368
 	ADD     R12, R14, R14
-	B       ring_len_279
+	B       ring_len_367
 
-ring_len_done_280:
+ring_len_done_368:
 	MOVD    $4, R15
 
-ring_step_281:
+ring_step_369:
 	CMP     R14, R15
-	BLO     ring_step_done_282
+	BLO     ring_step_done_370
 	SUB     R14, R15, R15
-	B       ring_step_281
+	B       ring_step_369
 
-ring_step_done_282:
+ring_step_done_370:
 	MOVD    $16, R19
 
-ring_step_283:
+ring_step_371:
 	CMP     R14, R19
-	BLO     ring_step_done_284
+	BLO     ring_step_done_372
 	SUB     R14, R19, R19
-	B       ring_step_283
+	B       ring_step_371
 
-ring_step_done_284:
+ring_step_done_372:
 	VEOR    V8.B16, V8.B16, V8.B16
 	MOVD    R21, R7
 	ADD     $16, R14, R4
 
-ring_zero_285:
+ring_zero_373:
 	VST1.P  [V8.D2], 16(R7)
 	SUBS    $2, R4, R4
-	BGT     ring_zero_285
+	BGT     ring_zero_373
 	CMP     R12, R3
 	CSEL    LO, R3, R12, R4
 	SUB     R4, R3, R3
@@ -3036,9 +3833,9 @@ ring_zero_285:
 	MOVD    R21, R6
 	MOVD    R21, R7
 	SUBS    $16, R4, R4
-	BLT     single_287
+	BLT     single_375
 
-unrolled_286:
+unrolled_374:
 	VLD1.P  64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VLD1.P  64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
 	VLD1.P  64(R6), [V20.D2, V21.D2, V22.D2, V23.D2]
@@ -3087,13 +3884,13 @@ unrolled_286:
 	ADD     R13<<3, R21, R6
 	ADD     R13<<3, R21, R7
 	SUBS    $16, R4, R4
-	BGE     unrolled_286
+	BGE     unrolled_374
 
-single_287:
+single_375:
 	ADDS    $12, R4, R4
-	BLT     tail_289
+	BLT     tail_377
 
-single_loop_288:
+single_loop_376:
 	VLD1.P  16(R2), [V0.S4]
 	VLD1.P  16(R1), [V4.S4]
 	VLD1.P  32(R6), [V20.D2, V21.D2]
@@ -3113,13 +3910,13 @@ single_loop_288:
 	ADD     R13<<3, R21, R6
 	ADD     R13<<3, R21, R7
 	SUBS    $4, R4, R4
-	BGE     single_loop_288
+	BGE     single_loop_376
 
-tail_289:
+tail_377:
 	ADDS    $4, R4, R4
-	BEQ     span_done_291
+	BEQ     span_done_379
 
-tail_loop_290:
+tail_loop_378:
 	FMOVS.P 4(R2), F0
 	FMOVS.P 4(R1), F4
 	FCMPS   $(0.0), F0
@@ -3131,9 +3928,9 @@ tail_loop_290:
 	FCSELD  GT, F20, F17, F20
 	FMOVD.P F20, 8(R7)
 	SUBS    $1, R4, R4
-	BNE     tail_loop_290
+	BNE     tail_loop_378
 
-span_done_291:
+span_done_379:
 	ADD     R23<<2, R11, R22
 	ADD     R14<<3, R21, R6
 	FMOVQ   112(R6), F8
@@ -3169,11 +3966,11 @@ span_done_291:
 	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
 	FMOVQ   F12, 0(R21)
 	SUBS    R12, R14, R4
-	BEQ     ring_folded_293
+	BEQ     ring_folded_381
 	ADD     R14<<3, R21, R6
 	ADD     R4<<3, R21, R7
 
-ring_fold_292:
+ring_fold_380:
 	SUB     $8, R6, R6
 	SUB     $8, R7, R7
 	FMOVD   (R6), F8
@@ -3181,17 +3978,17 @@ ring_fold_292:
 	FADDD   F8, F12, F12
 	FMOVD   F12, (R7)
 	SUBS    $1, R4, R4
-	BNE     ring_fold_292
+	BNE     ring_fold_380
 
-ring_folded_293:
+ring_folded_381:
 	MOVD    R22, R5
 	MOVD    R21, R6
 	CMP     $1, R9
-	BNE     ring_sums_planes_295
+	BNE     ring_sums_planes_383
 	SUBS    $4, R24, R4
-	BLT     ring_sums_scalar_297
+	BLT     ring_sums_scalar_385
 
-ring_sums_vector_296:
+ring_sums_vector_384:
 	VLD1    (R5), [V8.S4]
 	VLD1.P  32(R6), [V14.D2, V15.D2]
 	WORD    $0x0e617910 // fcvtl v16.2d, v8.2s
@@ -3202,13 +3999,13 @@ ring_sums_vector_296:
 	WORD    $0x4e616a28 // fcvtn2 v8.4s, v17.2d
 	VST1.P  [V8.S4], 16(R5)
 	SUBS    $4, R4, R4
-	BGE     ring_sums_vector_296
+	BGE     ring_sums_vector_384
 
-ring_sums_scalar_297:
+ring_sums_scalar_385:
 	ADDS    $4, R4, R4
-	BEQ     ring_sums_done_294
+	BEQ     ring_sums_done_382
 
-ring_sums_one_298:
+ring_sums_one_386:
 	FMOVD.P 8(R6), F20
 	FMOVS   (R5), F8
 	FCVTSD  F8, F8
@@ -3216,16 +4013,16 @@ ring_sums_one_298:
 	FCVTDS  F8, F8
 	FMOVS.P F8, 4(R5)
 	SUBS    $1, R4, R4
-	BNE     ring_sums_one_298
-	B       ring_sums_done_294
+	BNE     ring_sums_one_386
+	B       ring_sums_done_382
 
-ring_sums_planes_295:
+ring_sums_planes_383:
 	MOVD    R24, R4
 	LSL     $3, R9, R22
 
-ring_sums_group_299:
+ring_sums_group_387:
 	CMP     $4, R4
-	BLO     ring_sums_single_301
+	BLO     ring_sums_single_389
 	VEOR    V20.B16, V20.B16, V20.B16
 	VEOR    V21.B16, V21.B16, V21.B16
 	ADD     R22, R6, R7
@@ -3235,7 +4032,7 @@ ring_sums_group_299:
 	ADD     R22, R13, R15
 	MOVD    R9, R19
 
-ring_sums_group_plane_300:
+ring_sums_group_plane_388:
 	FMOVD.P 8(R6), F14
 	FMOVD.P 8(R7), F15
 	FMOVD.P 8(R13), F16
@@ -3245,7 +4042,7 @@ ring_sums_group_plane_300:
 	FADDD   F16, F22, F22
 	FADDD   F17, F23, F23
 	SUBS    $1, R19, R19
-	BNE     ring_sums_group_plane_300
+	BNE     ring_sums_group_plane_388
 	FMOVS   (R5), F8
 	FCVTSD  F8, F8
 	FADDD   F20, F8, F8
@@ -3268,33 +4065,358 @@ ring_sums_group_plane_300:
 	FMOVS.P F8, 4(R5)
 	MOVD    R15, R6
 	SUB     $4, R4, R4
-	B       ring_sums_group_299
+	B       ring_sums_group_387
 
-ring_sums_single_301:
-	CBZ     R4, ring_sums_done_294
+ring_sums_single_389:
+	CBZ     R4, ring_sums_done_382
 	VEOR    V20.B16, V20.B16, V20.B16
 	MOVD    R9, R19
 
-ring_sums_single_plane_302:
+ring_sums_single_plane_390:
 	FMOVD.P 8(R6), F14
 	FADDD   F14, F20, F20
 	SUBS    $1, R19, R19
-	BNE     ring_sums_single_plane_302
+	BNE     ring_sums_single_plane_390
 	FMOVS   (R5), F8
 	FCVTSD  F8, F8
 	FADDD   F20, F8, F8
 	FCVTDS  F8, F8
 	FMOVS.P F8, 4(R5)
 	SUB     $1, R4, R4
-	B       ring_sums_single_301
+	B       ring_sums_single_389
 
-ring_sums_done_294:
+ring_sums_done_382:
 	ADD     R24, R23, R23
 	CMP     R8, R23
 	CSEL    EQ, ZR, R23, R23
-	B       ring_segment_278
+	B       ring_segment_366
 
-ring_done_252:
+ring_rows_365:
+	MOVD    $212, R25
+	MOVD    ZR, R23
+
+ring_block_391:
+	CMP     R8, R23
+	BHS     ring_done_339
+	SUB     R23, R8, R24
+	CMP     R25, R24
+	CSEL    HI, R25, R24, R24
+	MOVD    R24, R12
+	MOVD    R12, R14
+
+ring_len_394:
+	CMP     $4, R14
+	BHS     ring_len_done_395
+	ADD     R12, R14, R14
+	B       ring_len_394
+
+ring_len_done_395:
+	MOVD    $4, R15
+
+ring_step_396:
+	CMP     R14, R15
+	BLO     ring_step_done_397
+	SUB     R14, R15, R15
+	B       ring_step_396
+
+ring_step_done_397:
+	MOVD    $16, R19
+
+ring_step_398:
+	CMP     R14, R19
+	BLO     ring_step_done_399
+	SUB     R14, R19, R19
+	B       ring_step_398
+
+ring_step_done_399:
+	VEOR    V8.B16, V8.B16, V8.B16
+	MOVD    R21, R7
+	ADD     $16, R14, R4
+
+ring_zero_400:
+	VST1.P  [V8.D2], 16(R7)
+	SUBS    $2, R4, R4
+	BGT     ring_zero_400
+	MOVD    x_base+24(FP), R2
+	ADD     R23<<2, R2, R2
+	MOVD    dy_base+0(FP), R1
+	ADD     R23<<2, R1, R1
+	MOVD    x_len+32(FP), R3
+	SUBS    R23, R3, R3
+	BLE     ring_rows_done_393
+
+ring_row_392:
+	CMP     R24, R3
+	CSEL    LO, R3, R24, R4
+	MOVD    ZR, R13
+	MOVD    R21, R6
+	MOVD    R21, R7
+	SUBS    $16, R4, R4
+	BLT     single_402
+
+unrolled_401:
+	VLD1.P  64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P  64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
+	VLD1.P  64(R6), [V20.D2, V21.D2, V22.D2, V23.D2]
+	VLD1.P  64(R6), [V24.D2, V25.D2, V26.D2, V27.D2]
+	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
+	WORD    $0x4e6d1c12 // bic v18.16b, v0.16b, v13.16b
+	WORD    $0x4e6d1c93 // bic v19.16b, v4.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece14 // fmla v20.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce35 // fmla v21.2d, v17.2d, v15.2d
+	WORD    $0x4ea0c82d // fcmgt v13.4s, v1.4s, #0.0
+	WORD    $0x4e6d1c32 // bic v18.16b, v1.16b, v13.16b
+	WORD    $0x4e6d1cb3 // bic v19.16b, v5.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece16 // fmla v22.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce37 // fmla v23.2d, v17.2d, v15.2d
+	WORD    $0x4ea0c84d // fcmgt v13.4s, v2.4s, #0.0
+	WORD    $0x4e6d1c52 // bic v18.16b, v2.16b, v13.16b
+	WORD    $0x4e6d1cd3 // bic v19.16b, v6.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece18 // fmla v24.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce39 // fmla v25.2d, v17.2d, v15.2d
+	WORD    $0x4ea0c86d // fcmgt v13.4s, v3.4s, #0.0
+	WORD    $0x4e6d1c72 // bic v18.16b, v3.16b, v13.16b
+	WORD    $0x4e6d1cf3 // bic v19.16b, v7.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece1a // fmla v26.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce3b // fmla v27.2d, v17.2d, v15.2d
+	VST1.P  [V20.D2, V21.D2, V22.D2, V23.D2], 64(R7)
+	VST1.P  [V24.D2, V25.D2, V26.D2, V27.D2], 64(R7)
+	ADD     R19, R13, R13
+	SUBS    R14, R13, R22
+	CSEL    HS, R22, R13, R13
+	ADD     R13<<3, R21, R6
+	ADD     R13<<3, R21, R7
+	SUBS    $16, R4, R4
+	BGE     unrolled_401
+
+single_402:
+	ADDS    $12, R4, R4
+	BLT     tail_404
+
+single_loop_403:
+	VLD1.P  16(R2), [V0.S4]
+	VLD1.P  16(R1), [V4.S4]
+	VLD1.P  32(R6), [V20.D2, V21.D2]
+	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
+	WORD    $0x4e6d1c12 // bic v18.16b, v0.16b, v13.16b
+	WORD    $0x4e6d1c93 // bic v19.16b, v4.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece14 // fmla v20.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce35 // fmla v21.2d, v17.2d, v15.2d
+	VST1.P  [V20.D2, V21.D2], 32(R7)
+	ADD     R15, R13, R13
+	SUBS    R14, R13, R22
+	CSEL    HS, R22, R13, R13
+	ADD     R13<<3, R21, R6
+	ADD     R13<<3, R21, R7
+	SUBS    $4, R4, R4
+	BGE     single_loop_403
+
+tail_404:
+	ADDS    $4, R4, R4
+	BEQ     span_done_406
+
+tail_loop_405:
+	FMOVS.P 4(R2), F0
+	FMOVS.P 4(R1), F4
+	FCMPS   $(0.0), F0
+	FCVTSD  F0, F14
+	FCVTSD  F4, F16
+	FMULD   F14, F16, F16
+	FMOVD.P 8(R6), F20
+	FADDD   F16, F20, F17
+	FCSELD  GT, F20, F17, F20
+	FMOVD.P F20, 8(R7)
+	SUBS    $1, R4, R4
+	BNE     tail_loop_405
+
+span_done_406:
+	SUBS    R8, R3, R3
+	BLE     ring_rows_done_393
+	SUB     R24, R8, R22
+	ADD     R22<<2, R2, R2
+	ADD     R22<<2, R1, R1
+	B       ring_row_392
+
+ring_rows_done_393:
+	ADD     R23<<2, R11, R22
+	ADD     R14<<3, R21, R6
+	FMOVQ   112(R6), F8
+	FMOVQ   112(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 112(R21)
+	FMOVQ   96(R6), F8
+	FMOVQ   96(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 96(R21)
+	FMOVQ   80(R6), F8
+	FMOVQ   80(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 80(R21)
+	FMOVQ   64(R6), F8
+	FMOVQ   64(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 64(R21)
+	FMOVQ   48(R6), F8
+	FMOVQ   48(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 48(R21)
+	FMOVQ   32(R6), F8
+	FMOVQ   32(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 32(R21)
+	FMOVQ   16(R6), F8
+	FMOVQ   16(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 16(R21)
+	FMOVQ   0(R6), F8
+	FMOVQ   0(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 0(R21)
+	SUBS    R12, R14, R4
+	BEQ     ring_folded_408
+	ADD     R14<<3, R21, R6
+	ADD     R4<<3, R21, R7
+
+ring_fold_407:
+	SUB     $8, R6, R6
+	SUB     $8, R7, R7
+	FMOVD   (R6), F8
+	FMOVD   (R7), F12
+	FADDD   F8, F12, F12
+	FMOVD   F12, (R7)
+	SUBS    $1, R4, R4
+	BNE     ring_fold_407
+
+ring_folded_408:
+	MOVD    R22, R5
+	MOVD    R21, R6
+	CMP     $1, R9
+	BNE     ring_sums_planes_410
+	SUBS    $4, R24, R4
+	BLT     ring_sums_scalar_412
+
+ring_sums_vector_411:
+	VLD1    (R5), [V8.S4]
+	VLD1.P  32(R6), [V14.D2, V15.D2]
+	WORD    $0x0e617910 // fcvtl v16.2d, v8.2s
+	WORD    $0x4e617911 // fcvtl2 v17.2d, v8.4s
+	WORD    $0x4e6ed610 // fadd v16.2d, v16.2d, v14.2d
+	WORD    $0x4e6fd631 // fadd v17.2d, v17.2d, v15.2d
+	WORD    $0x0e616a08 // fcvtn v8.2s, v16.2d
+	WORD    $0x4e616a28 // fcvtn2 v8.4s, v17.2d
+	VST1.P  [V8.S4], 16(R5)
+	SUBS    $4, R4, R4
+	BGE     ring_sums_vector_411
+
+ring_sums_scalar_412:
+	ADDS    $4, R4, R4
+	BEQ     ring_sums_done_409
+
+ring_sums_one_413:
+	FMOVD.P 8(R6), F20
+	FMOVS   (R5), F8
+	FCVTSD  F8, F8
+	FADDD   F20, F8, F8
+	FCVTDS  F8, F8
+	FMOVS.P F8, 4(R5)
+	SUBS    $1, R4, R4
+	BNE     ring_sums_one_413
+	B       ring_sums_done_409
+
+ring_sums_planes_410:
+	MOVD    R24, R4
+	LSL     $3, R9, R22
+
+ring_sums_group_414:
+	CMP     $4, R4
+	BLO     ring_sums_single_416
+	VEOR    V20.B16, V20.B16, V20.B16
+	VEOR    V21.B16, V21.B16, V21.B16
+	ADD     R22, R6, R7
+	VEOR    V22.B16, V22.B16, V22.B16
+	ADD     R22, R7, R13
+	VEOR    V23.B16, V23.B16, V23.B16
+	ADD     R22, R13, R15
+	MOVD    R9, R19
+
+ring_sums_group_plane_415:
+	FMOVD.P 8(R6), F14
+	FMOVD.P 8(R7), F15
+	FMOVD.P 8(R13), F16
+	FMOVD.P 8(R15), F17
+	FADDD   F14, F20, F20
+	FADDD   F15, F21, F21
+	FADDD   F16, F22, F22
+	FADDD   F17, F23, F23
+	SUBS    $1, R19, R19
+	BNE     ring_sums_group_plane_415
+	FMOVS   (R5), F8
+	FCVTSD  F8, F8
+	FADDD   F20, F8, F8
+	FCVTDS  F8, F8
+	FMOVS.P F8, 4(R5)
+	FMOVS   (R5), F8
+	FCVTSD  F8, F8
+	FADDD   F21, F8, F8
+	FCVTDS  F8, F8
+	FMOVS.P F8, 4(R5)
+	FMOVS   (R5), F8
+	FCVTSD  F8, F8
+	FADDD   F22, F8, F8
+	FCVTDS  F8, F8
+	FMOVS.P F8, 4(R5)
+	FMOVS   (R5), F8
+	FCVTSD  F8, F8
+	FADDD   F23, F8, F8
+	FCVTDS  F8, F8
+	FMOVS.P F8, 4(R5)
+	MOVD    R15, R6
+	SUB     $4, R4, R4
+	B       ring_sums_group_414
+
+ring_sums_single_416:
+	CBZ     R4, ring_sums_done_409
+	VEOR    V20.B16, V20.B16, V20.B16
+	MOVD    R9, R19
+
+ring_sums_single_plane_417:
+	FMOVD.P 8(R6), F14
+	FADDD   F14, F20, F20
+	SUBS    $1, R19, R19
+	BNE     ring_sums_single_plane_417
+	FMOVS   (R5), F8
+	FCVTSD  F8, F8
+	FADDD   F20, F8, F8
+	FCVTDS  F8, F8
+	FMOVS.P F8, 4(R5)
+	SUB     $1, R4, R4
+	B       ring_sums_single_416
+
+ring_sums_done_409:
+	ADD     R24, R23, R23
+	B       ring_block_391
+
+ring_done_339:
 	RET
 
 // func forwardNEONF64(dst []float64, x []float64, alpha float64)
@@ -3306,9 +4428,9 @@ TEXT ·forwardNEONF64(SB), NOSPLIT, $0-56
 	FMOVD   alpha+48(FP), F12
 	VDUP    V12.D[0], V12.D2
 	SUBS    $8, R4, R4
-	BLT     single_304
+	BLT     single_419
 
-unrolled_303:
+unrolled_418:
 	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
 	WORD    $0x6e60dd88 // fmul v8.2d, v12.2d, v0.2d
@@ -3324,35 +4446,35 @@ unrolled_303:
 	VBIT    V13.B16, V3.B16, V11.B16
 	VST1.P  [V8.D2, V9.D2, V10.D2, V11.D2], 64(R0)
 	SUBS    $8, R4, R4
-	BGE     unrolled_303
+	BGE     unrolled_418
 
-single_304:
+single_419:
 	ADDS    $6, R4, R4
-	BLT     tail_306
+	BLT     tail_421
 
-single_loop_305:
+single_loop_420:
 	VLD1.P  16(R2), [V0.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
 	WORD    $0x6e60dd88 // fmul v8.2d, v12.2d, v0.2d
 	VBIT    V13.B16, V0.B16, V8.B16
 	VST1.P  [V8.D2], 16(R0)
 	SUBS    $2, R4, R4
-	BGE     single_loop_305
+	BGE     single_loop_420
 
-tail_306:
+tail_421:
 	ADDS    $2, R4, R4
-	BEQ     span_done_308
+	BEQ     span_done_423
 
-tail_loop_307:
+tail_loop_422:
 	FMOVD.P 8(R2), F0
 	FCMPD   $(0.0), F0
 	FMULD   F12, F0, F9
 	FCSELD  GT, F0, F9, F9
 	FMOVD.P F9, 8(R0)
 	SUBS    $1, R4, R4
-	BNE     tail_loop_307
+	BNE     tail_loop_422
 
-span_done_308:
+span_done_423:
 	RET
 
 // func forwardPlanesNEONF64(dst []float64, x []float64, alpha []float64, inner int)
@@ -3364,23 +4486,23 @@ TEXT ·forwardPlanesNEONF64(SB), NOSPLIT, $0-80
 	MOVD    inner+72(FP), R9
 	MOVD    alpha_len+56(FP), R8
 	MOVD    alpha_base+48(FP), R10
-	CBZ     R8, planes_done_309
-	CBZ     R9, planes_done_309
+	CBZ     R8, planes_done_424
+	CBZ     R9, planes_done_424
 
-pass_310:
+pass_425:
 	MOVD    R10, R5
 	MOVD    R8, R12
 
-plane_311:
-	CBZ     R3, planes_done_309
+plane_426:
+	CBZ     R3, planes_done_424
 	CMP     R9, R3
 	CSEL    LO, R3, R9, R4
 	SUB     R4, R3, R3
 	VLD1R.P 8(R5), [V12.D2]
 	SUBS    $8, R4, R4
-	BLT     single_313
+	BLT     single_428
 
-unrolled_312:
+unrolled_427:
 	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
 	WORD    $0x6e60dd88 // fmul v8.2d, v12.2d, v0.2d
@@ -3396,40 +4518,40 @@ unrolled_312:
 	VBIT    V13.B16, V3.B16, V11.B16
 	VST1.P  [V8.D2, V9.D2, V10.D2, V11.D2], 64(R0)
 	SUBS    $8, R4, R4
-	BGE     unrolled_312
+	BGE     unrolled_427
 
-single_313:
+single_428:
 	ADDS    $6, R4, R4
-	BLT     tail_315
+	BLT     tail_430
 
-single_loop_314:
+single_loop_429:
 	VLD1.P  16(R2), [V0.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
 	WORD    $0x6e60dd88 // fmul v8.2d, v12.2d, v0.2d
 	VBIT    V13.B16, V0.B16, V8.B16
 	VST1.P  [V8.D2], 16(R0)
 	SUBS    $2, R4, R4
-	BGE     single_loop_314
+	BGE     single_loop_429
 
-tail_315:
+tail_430:
 	ADDS    $2, R4, R4
-	BEQ     span_done_317
+	BEQ     span_done_432
 
-tail_loop_316:
+tail_loop_431:
 	FMOVD.P 8(R2), F0
 	FCMPD   $(0.0), F0
 	FMULD   F12, F0, F9
 	FCSELD  GT, F0, F9, F9
 	FMOVD.P F9, 8(R0)
 	SUBS    $1, R4, R4
-	BNE     tail_loop_316
+	BNE     tail_loop_431
 
-span_done_317:
+span_done_432:
 	SUBS    $1, R12, R12
-	BNE     plane_311
-	B       pass_310
+	BNE     plane_426
+	B       pass_425
 
-planes_done_309:
+planes_done_424:
 	RET
 
 // func forwardPatternNEONF64(dst []float64, x []float64, pattern []float64)
@@ -3440,18 +4562,18 @@ TEXT ·forwardPatternNEONF64(SB), NOSPLIT, $0-72
 	MOVD    x_len+32(FP), R3
 	MOVD    pattern_len+56(FP), R8
 	MOVD    pattern_base+48(FP), R10
-	CBZ     R8, rows_done_319
+	CBZ     R8, rows_done_434
 
-row_318:
-	CBZ     R3, rows_done_319
+row_433:
+	CBZ     R3, rows_done_434
 	CMP     R8, R3
 	CSEL    LO, R3, R8, R4
 	SUB     R4, R3, R3
 	MOVD    R10, R5
 	SUBS    $8, R4, R4
-	BLT     single_321
+	BLT     single_436
 
-unrolled_320:
+unrolled_435:
 	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
 	VLD1.P  64(R5), [V8.D2, V9.D2, V10.D2, V11.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
@@ -3468,13 +4590,13 @@ unrolled_320:
 	VBIT    V13.B16, V3.B16, V11.B16
 	VST1.P  [V8.D2, V9.D2, V10.D2, V11.D2], 64(R0)
 	SUBS    $8, R4, R4
-	BGE     unrolled_320
+	BGE     unrolled_435
 
-single_321:
+single_436:
 	ADDS    $6, R4, R4
-	BLT     tail_323
+	BLT     tail_438
 
-single_loop_322:
+single_loop_437:
 	VLD1.P  16(R2), [V0.D2]
 	VLD1.P  16(R5), [V8.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
@@ -3482,13 +4604,13 @@ single_loop_322:
 	VBIT    V13.B16, V0.B16, V8.B16
 	VST1.P  [V8.D2], 16(R0)
 	SUBS    $2, R4, R4
-	BGE     single_loop_322
+	BGE     single_loop_437
 
-tail_323:
+tail_438:
 	ADDS    $2, R4, R4
-	BEQ     span_done_325
+	BEQ     span_done_440
 
-tail_loop_324:
+tail_loop_439:
 	FMOVD.P 8(R2), F0
 	FCMPD   $(0.0), F0
 	FMOVD.P 8(R5), F8
@@ -3496,12 +4618,12 @@ tail_loop_324:
 	FCSELD  GT, F0, F9, F9
 	FMOVD.P F9, 8(R0)
 	SUBS    $1, R4, R4
-	BNE     tail_loop_324
+	BNE     tail_loop_439
 
-span_done_325:
-	B       row_318
+span_done_440:
+	B       row_433
 
-rows_done_319:
+rows_done_434:
 	RET
 
 // func forwardRingNEONF64(dst []float64, x []float64, alpha []float64, inner int)
@@ -3514,91 +4636,91 @@ TEXT ·forwardRingNEONF64(SB), $1912-80
 	MOVD    alpha_len+56(FP), R8
 	MOVD    alpha_base+48(FP), R10
 	ADD     $16, RSP, R20
-	CBZ     R8, ring_done_326
-	CBZ     R9, ring_done_326
+	CBZ     R8, ring_done_441
+	CBZ     R9, ring_done_441
 	MUL     R9, R8, R12
 	CMP     $228, R12
-	BHI     ring_segmented_327
+	BHI     ring_segmented_442
 	MOVD    R12, R14
 
-ring_len_328:
+ring_len_443:
 	CMP     $2, R14
-	BHS     ring_len_done_329
+	BHS     ring_len_done_444
 	ADD     R12, R14, R14
-	B       ring_len_328
+	B       ring_len_443
 
-ring_len_done_329:
+ring_len_done_444:
 	MOVD    $2, R15
 
-ring_step_330:
+ring_step_445:
 	CMP     R14, R15
-	BLO     ring_step_done_331
+	BLO     ring_step_done_446
 	SUB     R14, R15, R15
-	B       ring_step_330
+	B       ring_step_445
 
-ring_step_done_331:
+ring_step_done_446:
 	MOVD    $8, R19
 
-ring_step_332:
+ring_step_447:
 	CMP     R14, R19
-	BLO     ring_step_done_333
+	BLO     ring_step_done_448
 	SUB     R14, R19, R19
-	B       ring_step_332
+	B       ring_step_447
 
-ring_step_done_333:
+ring_step_done_448:
 	MOVD    R10, R6
 	MOVD    R20, R5
 	CMP     $1, R9
-	BNE     ring_planes_334
+	BNE     ring_planes_449
 	SUBS    $2, R8, R4
-	BLT     ring_copy_tail_337
+	BLT     ring_copy_tail_452
 
-ring_copy_336:
+ring_copy_451:
 	VLD1.P  16(R6), [V8.D2]
 	VST1.P  [V8.D2], 16(R5)
 	SUBS    $2, R4, R4
-	BGE     ring_copy_336
+	BGE     ring_copy_451
 
-ring_copy_tail_337:
+ring_copy_tail_452:
 	ADDS    $2, R4, R4
-	BEQ     ring_extend_335
+	BEQ     ring_extend_450
 
-ring_copy_element_338:
+ring_copy_element_453:
 	MOVD.P  8(R6), R7
 	MOVD.P  R7, 8(R5)
 	SUBS    $1, R4, R4
-	BNE     ring_copy_element_338
-	B       ring_extend_335
+	BNE     ring_copy_element_453
+	B       ring_extend_450
 
-ring_planes_334:
+ring_planes_449:
 	ADD     R8<<3, R6, R4
 	MOVD    R5, R7
 
-ring_channel_339:
+ring_channel_454:
 	VLD1R.P 8(R6), [V8.D2]
 	MOVD    R7, R5
 	ADD     R9<<3, R7, R7
 
-ring_fill_340:
+ring_fill_455:
 	VST1.P  [V8.D2], 16(R5)
 	CMP     R7, R5
-	BLO     ring_fill_340
+	BLO     ring_fill_455
 	CMP     R4, R6
-	BLO     ring_channel_339
+	BLO     ring_channel_454
 
-ring_extend_335:
+ring_extend_450:
 	MOVD    R20, R6
 	ADD     R12<<3, R20, R5
 	SUBS    R12, R14, R4
-	BEQ     ring_repeated_341
+	BEQ     ring_repeated_456
 
-ring_element_342:
+ring_element_457:
 	MOVD.P  8(R6), R7
 	MOVD.P  R7, 8(R5)
 	SUBS    $1, R4, R4
-	BNE     ring_element_342
+	BNE     ring_element_457
 
-ring_repeated_341:
+ring_repeated_456:
 	MOVD    R20, R6
 	ADD     R14<<3, R20, R5
 	VLD1.P  16(R6), [V8.D2]
@@ -3613,9 +4735,9 @@ ring_repeated_341:
 	MOVD    ZR, R13
 	MOVD    R20, R5
 	SUBS    $8, R4, R4
-	BLT     single_344
+	BLT     single_459
 
-unrolled_343:
+unrolled_458:
 	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
 	VLD1.P  64(R5), [V8.D2, V9.D2, V10.D2, V11.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
@@ -3636,13 +4758,13 @@ unrolled_343:
 	CSEL    HS, R22, R13, R13
 	ADD     R13<<3, R20, R5
 	SUBS    $8, R4, R4
-	BGE     unrolled_343
+	BGE     unrolled_458
 
-single_344:
+single_459:
 	ADDS    $6, R4, R4
-	BLT     tail_346
+	BLT     tail_461
 
-single_loop_345:
+single_loop_460:
 	VLD1.P  16(R2), [V0.D2]
 	VLD1.P  16(R5), [V8.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
@@ -3654,13 +4776,13 @@ single_loop_345:
 	CSEL    HS, R22, R13, R13
 	ADD     R13<<3, R20, R5
 	SUBS    $2, R4, R4
-	BGE     single_loop_345
+	BGE     single_loop_460
 
-tail_346:
+tail_461:
 	ADDS    $2, R4, R4
-	BEQ     span_done_348
+	BEQ     span_done_463
 
-tail_loop_347:
+tail_loop_462:
 	FMOVD.P 8(R2), F0
 	FCMPD   $(0.0), F0
 	FMOVD.P 8(R5), F8
@@ -3668,20 +4790,22 @@ tail_loop_347:
 	FCSELD  GT, F0, F9, F9
 	FMOVD.P F9, 8(R0)
 	SUBS    $1, R4, R4
-	BNE     tail_loop_347
+	BNE     tail_loop_462
 
-span_done_348:
-	B       ring_done_326
+span_done_463:
+	B       ring_done_441
 
-ring_segmented_327:
+ring_segmented_442:
+	CMP     $1, R9
+	BEQ     ring_rows_464
 	CMP     $228, R9
-	BHI     ring_done_326
+	BHI     ring_done_441
 	MOVD    $228, R22
 	UDIV    R9, R22, R25
 	MOVD    ZR, R23
 
-ring_segment_349:
-	CBZ     R3, ring_done_326
+ring_segment_465:
+	CBZ     R3, ring_done_441
 	SUB     R23, R8, R24
 	CMP     R25, R24
 	CSEL    HI, R25, R24, R24
@@ -3689,84 +4813,84 @@ ring_segment_349:
 	ADD     R23<<3, R10, R22
 	MOVD    R12, R14
 
-ring_len_350:
+ring_len_466:
 	CMP     $2, R14
-	BHS     ring_len_done_351
+	BHS     ring_len_done_467
 	ADD     R12, R14, R14
-	B       ring_len_350
+	B       ring_len_466
 
-ring_len_done_351:
+ring_len_done_467:
 	MOVD    $2, R15
 
-ring_step_352:
+ring_step_468:
 	CMP     R14, R15
-	BLO     ring_step_done_353
+	BLO     ring_step_done_469
 	SUB     R14, R15, R15
-	B       ring_step_352
+	B       ring_step_468
 
-ring_step_done_353:
+ring_step_done_469:
 	MOVD    $8, R19
 
-ring_step_354:
+ring_step_470:
 	CMP     R14, R19
-	BLO     ring_step_done_355
+	BLO     ring_step_done_471
 	SUB     R14, R19, R19
-	B       ring_step_354
+	B       ring_step_470
 
-ring_step_done_355:
+ring_step_done_471:
 	MOVD    R22, R6
 	MOVD    R20, R5
 	CMP     $1, R9
-	BNE     ring_planes_356
+	BNE     ring_planes_472
 	SUBS    $2, R24, R4
-	BLT     ring_copy_tail_359
+	BLT     ring_copy_tail_475
 
-ring_copy_358:
+ring_copy_474:
 	VLD1.P  16(R6), [V8.D2]
 	VST1.P  [V8.D2], 16(R5)
 	SUBS    $2, R4, R4
-	BGE     ring_copy_358
+	BGE     ring_copy_474
 
-ring_copy_tail_359:
+ring_copy_tail_475:
 	ADDS    $2, R4, R4
-	BEQ     ring_extend_357
+	BEQ     ring_extend_473
 
-ring_copy_element_360:
+ring_copy_element_476:
 	MOVD.P  8(R6), R7
 	MOVD.P  R7, 8(R5)
 	SUBS    $1, R4, R4
-	BNE     ring_copy_element_360
-	B       ring_extend_357
+	BNE     ring_copy_element_476
+	B       ring_extend_473
 
-ring_planes_356:
+ring_planes_472:
 	ADD     R24<<3, R6, R4
 	MOVD    R5, R7
 
-ring_channel_361:
+ring_channel_477:
 	VLD1R.P 8(R6), [V8.D2]
 	MOVD    R7, R5
 	ADD     R9<<3, R7, R7
 
-ring_fill_362:
+ring_fill_478:
 	VST1.P  [V8.D2], 16(R5)
 	CMP     R7, R5
-	BLO     ring_fill_362
+	BLO     ring_fill_478
 	CMP     R4, R6
-	BLO     ring_channel_361
+	BLO     ring_channel_477
 
-ring_extend_357:
+ring_extend_473:
 	MOVD    R20, R6
 	ADD     R12<<3, R20, R5
 	SUBS    R12, R14, R4
-	BEQ     ring_repeated_363
+	BEQ     ring_repeated_479
 
-ring_element_364:
+ring_element_480:
 	MOVD.P  8(R6), R7
 	MOVD.P  R7, 8(R5)
 	SUBS    $1, R4, R4
-	BNE     ring_element_364
+	BNE     ring_element_480
 
-ring_repeated_363:
+ring_repeated_479:
 	MOVD    R20, R6
 	ADD     R14<<3, R20, R5
 	VLD1.P  16(R6), [V8.D2]
@@ -3783,9 +4907,9 @@ ring_repeated_363:
 	MOVD    ZR, R13
 	MOVD    R20, R5
 	SUBS    $8, R4, R4
-	BLT     single_366
+	BLT     single_482
 
-unrolled_365:
+unrolled_481:
 	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
 	VLD1.P  64(R5), [V8.D2, V9.D2, V10.D2, V11.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
@@ -3806,13 +4930,13 @@ unrolled_365:
 	CSEL    HS, R22, R13, R13
 	ADD     R13<<3, R20, R5
 	SUBS    $8, R4, R4
-	BGE     unrolled_365
+	BGE     unrolled_481
 
-single_366:
+single_482:
 	ADDS    $6, R4, R4
-	BLT     tail_368
+	BLT     tail_484
 
-single_loop_367:
+single_loop_483:
 	VLD1.P  16(R2), [V0.D2]
 	VLD1.P  16(R5), [V8.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
@@ -3824,13 +4948,13 @@ single_loop_367:
 	CSEL    HS, R22, R13, R13
 	ADD     R13<<3, R20, R5
 	SUBS    $2, R4, R4
-	BGE     single_loop_367
+	BGE     single_loop_483
 
-tail_368:
+tail_484:
 	ADDS    $2, R4, R4
-	BEQ     span_done_370
+	BEQ     span_done_486
 
-tail_loop_369:
+tail_loop_485:
 	FMOVD.P 8(R2), F0
 	FCMPD   $(0.0), F0
 	FMOVD.P 8(R5), F8
@@ -3838,15 +4962,200 @@ tail_loop_369:
 	FCSELD  GT, F0, F9, F9
 	FMOVD.P F9, 8(R0)
 	SUBS    $1, R4, R4
-	BNE     tail_loop_369
+	BNE     tail_loop_485
 
-span_done_370:
+span_done_486:
 	ADD     R24, R23, R23
 	CMP     R8, R23
 	CSEL    EQ, ZR, R23, R23
-	B       ring_segment_349
+	B       ring_segment_465
 
-ring_done_326:
+ring_rows_464:
+	MOVD    $228, R25
+	MOVD    ZR, R23
+
+ring_block_487:
+	CMP     R8, R23
+	BHS     ring_done_441
+	SUB     R23, R8, R24
+	CMP     R25, R24
+	CSEL    HI, R25, R24, R24
+	MOVD    R24, R12
+	ADD     R23<<3, R10, R22
+	MOVD    R12, R14
+
+ring_len_490:
+	CMP     $2, R14
+	BHS     ring_len_done_491
+	ADD     R12, R14, R14
+	B       ring_len_490
+
+ring_len_done_491:
+	MOVD    $2, R15
+
+ring_step_492:
+	CMP     R14, R15
+	BLO     ring_step_done_493
+	SUB     R14, R15, R15
+	B       ring_step_492
+
+ring_step_done_493:
+	MOVD    $8, R19
+
+ring_step_494:
+	CMP     R14, R19
+	BLO     ring_step_done_495
+	SUB     R14, R19, R19
+	B       ring_step_494
+
+ring_step_done_495:
+	MOVD    R22, R6
+	MOVD    R20, R5
+	CMP     $1, R9
+	BNE     ring_planes_496
+	SUBS    $2, R24, R4
+	BLT     ring_copy_tail_499
+
+ring_copy_498:
+	VLD1.P  16(R6), [V8.D2]
+	VST1.P  [V8.D2], 16(R5)
+	SUBS    $2, R4, R4
+	BGE     ring_copy_498
+
+ring_copy_tail_499:
+	ADDS    $2, R4, R4
+	BEQ     ring_extend_497
+
+ring_copy_element_500:
+	MOVD.P  8(R6), R7
+	MOVD.P  R7, 8(R5)
+	SUBS    $1, R4, R4
+	BNE     ring_copy_element_500
+	B       ring_extend_497
+
+ring_planes_496:
+	ADD     R24<<3, R6, R4
+	MOVD    R5, R7
+
+ring_channel_501:
+	VLD1R.P 8(R6), [V8.D2]
+	MOVD    R7, R5
+	ADD     R9<<3, R7, R7
+
+ring_fill_502:
+	VST1.P  [V8.D2], 16(R5)
+	CMP     R7, R5
+	BLO     ring_fill_502
+	CMP     R4, R6
+	BLO     ring_channel_501
+
+ring_extend_497:
+	MOVD    R20, R6
+	ADD     R12<<3, R20, R5
+	SUBS    R12, R14, R4
+	BEQ     ring_repeated_503
+
+ring_element_504:
+	MOVD.P  8(R6), R7
+	MOVD.P  R7, 8(R5)
+	SUBS    $1, R4, R4
+	BNE     ring_element_504
+
+ring_repeated_503:
+	MOVD    R20, R6
+	ADD     R14<<3, R20, R5
+	VLD1.P  16(R6), [V8.D2]
+	VST1.P  [V8.D2], 16(R5)
+	VLD1.P  16(R6), [V8.D2]
+	VST1.P  [V8.D2], 16(R5)
+	VLD1.P  16(R6), [V8.D2]
+	VST1.P  [V8.D2], 16(R5)
+	VLD1.P  16(R6), [V8.D2]
+	VST1.P  [V8.D2], 16(R5)
+	MOVD    x_base+24(FP), R2
+	ADD     R23<<3, R2, R2
+	MOVD    dst_base+0(FP), R0
+	ADD     R23<<3, R0, R0
+	MOVD    x_len+32(FP), R3
+	SUBS    R23, R3, R3
+	BLE     ring_rows_done_489
+
+ring_row_488:
+	CMP     R24, R3
+	CSEL    LO, R3, R24, R4
+	MOVD    ZR, R13
+	MOVD    R20, R5
+	SUBS    $8, R4, R4
+	BLT     single_506
+
+unrolled_505:
+	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
+	VLD1.P  64(R5), [V8.D2, V9.D2, V10.D2, V11.D2]
+	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
+	WORD    $0x6e60dd08 // fmul v8.2d, v8.2d, v0.2d
+	VBIT    V13.B16, V0.B16, V8.B16
+	WORD    $0x4ee0c82d // fcmgt v13.2d, v1.2d, #0.0
+	WORD    $0x6e61dd29 // fmul v9.2d, v9.2d, v1.2d
+	VBIT    V13.B16, V1.B16, V9.B16
+	WORD    $0x4ee0c84d // fcmgt v13.2d, v2.2d, #0.0
+	WORD    $0x6e62dd4a // fmul v10.2d, v10.2d, v2.2d
+	VBIT    V13.B16, V2.B16, V10.B16
+	WORD    $0x4ee0c86d // fcmgt v13.2d, v3.2d, #0.0
+	WORD    $0x6e63dd6b // fmul v11.2d, v11.2d, v3.2d
+	VBIT    V13.B16, V3.B16, V11.B16
+	VST1.P  [V8.D2, V9.D2, V10.D2, V11.D2], 64(R0)
+	ADD     R19, R13, R13
+	SUBS    R14, R13, R22
+	CSEL    HS, R22, R13, R13
+	ADD     R13<<3, R20, R5
+	SUBS    $8, R4, R4
+	BGE     unrolled_505
+
+single_506:
+	ADDS    $6, R4, R4
+	BLT     tail_508
+
+single_loop_507:
+	VLD1.P  16(R2), [V0.D2]
+	VLD1.P  16(R5), [V8.D2]
+	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
+	WORD    $0x6e60dd08 // fmul v8.2d, v8.2d, v0.2d
+	VBIT    V13.B16, V0.B16, V8.B16
+	VST1.P  [V8.D2], 16(R0)
+	ADD     R15, R13, R13
+	SUBS    R14, R13, R22
+	CSEL    HS, R22, R13, R13
+	ADD     R13<<3, R20, R5
+	SUBS    $2, R4, R4
+	BGE     single_loop_507
+
+tail_508:
+	ADDS    $2, R4, R4
+	BEQ     span_done_510
+
+tail_loop_509:
+	FMOVD.P 8(R2), F0
+	FCMPD   $(0.0), F0
+	FMOVD.P 8(R5), F8
+	FMULD   F8, F0, F9
+	FCSELD  GT, F0, F9, F9
+	FMOVD.P F9, 8(R0)
+	SUBS    $1, R4, R4
+	BNE     tail_loop_509
+
+span_done_510:
+	SUBS    R8, R3, R3
+	BLE     ring_rows_done_489
+	SUB     R24, R8, R22
+	ADD     R22<<3, R2, R2
+	ADD     R22<<3, R0, R0
+	B       ring_row_488
+
+ring_rows_done_489:
+	ADD     R24, R23, R23
+	B       ring_block_487
+
+ring_done_441:
 	RET
 
 // func backwardNEONF64(dx []float64, dy []float64, x []float64, alpha float64) float64
@@ -3863,9 +5172,9 @@ TEXT ·backwardNEONF64(SB), NOSPLIT, $0-88
 	VEOR    V22.B16, V22.B16, V22.B16
 	VEOR    V23.B16, V23.B16, V23.B16
 	SUBS    $8, R4, R4
-	BLT     single_372
+	BLT     single_512
 
-unrolled_371:
+unrolled_511:
 	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
 	VLD1.P  64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
@@ -3894,13 +5203,13 @@ unrolled_371:
 	VBIT    V13.B16, V7.B16, V11.B16
 	VST1.P  [V8.D2, V9.D2, V10.D2, V11.D2], 64(R0)
 	SUBS    $8, R4, R4
-	BGE     unrolled_371
+	BGE     unrolled_511
 
-single_372:
+single_512:
 	ADDS    $6, R4, R4
-	BLT     tail_374
+	BLT     tail_514
 
-single_loop_373:
+single_loop_513:
 	VLD1.P  16(R2), [V0.D2]
 	VLD1.P  16(R1), [V4.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
@@ -3911,17 +5220,17 @@ single_loop_373:
 	VBIT    V13.B16, V4.B16, V8.B16
 	VST1.P  [V8.D2], 16(R0)
 	SUBS    $2, R4, R4
-	BGE     single_loop_373
+	BGE     single_loop_513
 
-tail_374:
+tail_514:
 	WORD    $0x4e75d694 // fadd v20.2d, v20.2d, v21.2d
 	WORD    $0x4e77d6d6 // fadd v22.2d, v22.2d, v23.2d
 	WORD    $0x4e76d694 // fadd v20.2d, v20.2d, v22.2d
 	WORD    $0x7e70da94 // faddp d20, v20.2d
 	ADDS    $2, R4, R4
-	BEQ     span_done_376
+	BEQ     span_done_516
 
-tail_loop_375:
+tail_loop_515:
 	FMOVD.P 8(R2), F0
 	FMOVD.P 8(R1), F4
 	FCMPD   $(0.0), F0
@@ -3932,9 +5241,9 @@ tail_loop_375:
 	FADDD   F16, F20, F17
 	FCSELD  GT, F20, F17, F20
 	SUBS    $1, R4, R4
-	BNE     tail_loop_375
+	BNE     tail_loop_515
 
-span_done_376:
+span_done_516:
 	FMOVD   F20, ret+80(FP)
 	RET
 
@@ -3949,16 +5258,16 @@ TEXT ·backwardPlanesNEONF64(SB), NOSPLIT, $0-128
 	MOVD    alpha_len+80(FP), R8
 	MOVD    alpha_base+72(FP), R10
 	MOVD    acc_base+96(FP), R11
-	CBZ     R8, planes_done_377
-	CBZ     R9, planes_done_377
+	CBZ     R8, planes_done_517
+	CBZ     R9, planes_done_517
 
-pass_378:
+pass_518:
 	MOVD    R10, R5
 	MOVD    R11, R6
 	MOVD    R8, R12
 
-plane_379:
-	CBZ     R3, planes_done_377
+plane_519:
+	CBZ     R3, planes_done_517
 	CMP     R9, R3
 	CSEL    LO, R3, R9, R4
 	SUB     R4, R3, R3
@@ -3968,9 +5277,9 @@ plane_379:
 	VEOR    V22.B16, V22.B16, V22.B16
 	VEOR    V23.B16, V23.B16, V23.B16
 	SUBS    $8, R4, R4
-	BLT     single_381
+	BLT     single_521
 
-unrolled_380:
+unrolled_520:
 	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
 	VLD1.P  64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
@@ -3999,13 +5308,13 @@ unrolled_380:
 	VBIT    V13.B16, V7.B16, V11.B16
 	VST1.P  [V8.D2, V9.D2, V10.D2, V11.D2], 64(R0)
 	SUBS    $8, R4, R4
-	BGE     unrolled_380
+	BGE     unrolled_520
 
-single_381:
+single_521:
 	ADDS    $6, R4, R4
-	BLT     tail_383
+	BLT     tail_523
 
-single_loop_382:
+single_loop_522:
 	VLD1.P  16(R2), [V0.D2]
 	VLD1.P  16(R1), [V4.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
@@ -4016,17 +5325,17 @@ single_loop_382:
 	VBIT    V13.B16, V4.B16, V8.B16
 	VST1.P  [V8.D2], 16(R0)
 	SUBS    $2, R4, R4
-	BGE     single_loop_382
+	BGE     single_loop_522
 
-tail_383:
+tail_523:
 	WORD    $0x4e75d694 // fadd v20.2d, v20.2d, v21.2d
 	WORD    $0x4e77d6d6 // fadd v22.2d, v22.2d, v23.2d
 	WORD    $0x4e76d694 // fadd v20.2d, v20.2d, v22.2d
 	WORD    $0x7e70da94 // faddp d20, v20.2d
 	ADDS    $2, R4, R4
-	BEQ     span_done_385
+	BEQ     span_done_525
 
-tail_loop_384:
+tail_loop_524:
 	FMOVD.P 8(R2), F0
 	FMOVD.P 8(R1), F4
 	FCMPD   $(0.0), F0
@@ -4037,17 +5346,17 @@ tail_loop_384:
 	FADDD   F16, F20, F17
 	FCSELD  GT, F20, F17, F20
 	SUBS    $1, R4, R4
-	BNE     tail_loop_384
+	BNE     tail_loop_524
 
-span_done_385:
+span_done_525:
 	FMOVD   (R6), F17
 	FADDD   F20, F17, F17
 	FMOVD.P F17, 8(R6)
 	SUBS    $1, R12, R12
-	BNE     plane_379
-	B       pass_378
+	BNE     plane_519
+	B       pass_518
 
-planes_done_377:
+planes_done_517:
 	RET
 
 // func backwardPatternNEONF64(dx []float64, dy []float64, x []float64, pattern []float64, acc []float64)
@@ -4060,10 +5369,10 @@ TEXT ·backwardPatternNEONF64(SB), NOSPLIT, $0-120
 	MOVD    pattern_len+80(FP), R8
 	MOVD    pattern_base+72(FP), R10
 	MOVD    acc_base+96(FP), R11
-	CBZ     R8, rows_done_387
+	CBZ     R8, rows_done_527
 
-row_386:
-	CBZ     R3, rows_done_387
+row_526:
+	CBZ     R3, rows_done_527
 	CMP     R8, R3
 	CSEL    LO, R3, R8, R4
 	SUB     R4, R3, R3
@@ -4071,9 +5380,9 @@ row_386:
 	MOVD    R11, R6
 	MOVD    R11, R7
 	SUBS    $8, R4, R4
-	BLT     single_389
+	BLT     single_529
 
-unrolled_388:
+unrolled_528:
 	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
 	VLD1.P  64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
 	VLD1.P  64(R5), [V8.D2, V9.D2, V10.D2, V11.D2]
@@ -4105,13 +5414,13 @@ unrolled_388:
 	VST1.P  [V8.D2, V9.D2, V10.D2, V11.D2], 64(R0)
 	VST1.P  [V20.D2, V21.D2, V22.D2, V23.D2], 64(R7)
 	SUBS    $8, R4, R4
-	BGE     unrolled_388
+	BGE     unrolled_528
 
-single_389:
+single_529:
 	ADDS    $6, R4, R4
-	BLT     tail_391
+	BLT     tail_531
 
-single_loop_390:
+single_loop_530:
 	VLD1.P  16(R2), [V0.D2]
 	VLD1.P  16(R1), [V4.D2]
 	VLD1.P  16(R5), [V8.D2]
@@ -4125,13 +5434,13 @@ single_loop_390:
 	VST1.P  [V8.D2], 16(R0)
 	VST1.P  [V20.D2], 16(R7)
 	SUBS    $2, R4, R4
-	BGE     single_loop_390
+	BGE     single_loop_530
 
-tail_391:
+tail_531:
 	ADDS    $2, R4, R4
-	BEQ     span_done_393
+	BEQ     span_done_533
 
-tail_loop_392:
+tail_loop_532:
 	FMOVD.P 8(R2), F0
 	FMOVD.P 8(R1), F4
 	FCMPD   $(0.0), F0
@@ -4145,12 +5454,12 @@ tail_loop_392:
 	FCSELD  GT, F20, F17, F20
 	FMOVD.P F20, 8(R7)
 	SUBS    $1, R4, R4
-	BNE     tail_loop_392
+	BNE     tail_loop_532
 
-span_done_393:
-	B       row_386
+span_done_533:
+	B       row_526
 
-rows_done_387:
+rows_done_527:
 	RET
 
 // func backwardRingNEONF64(dx []float64, dy []float64, x []float64, alpha []float64, dalpha []float64, inner int)
@@ -4166,91 +5475,91 @@ TEXT ·backwardRingNEONF64(SB), $1880-128
 	ADD     $16, RSP, R20
 	MOVD    dalpha_base+96(FP), R11
 	ADD     $944, RSP, R21
-	CBZ     R8, ring_done_394
-	CBZ     R9, ring_done_394
+	CBZ     R8, ring_done_534
+	CBZ     R9, ring_done_534
 	MUL     R9, R8, R12
 	CMP     $106, R12
-	BHI     ring_segmented_395
+	BHI     ring_segmented_535
 	MOVD    R12, R14
 
-ring_len_396:
+ring_len_536:
 	CMP     $2, R14
-	BHS     ring_len_done_397
+	BHS     ring_len_done_537
 	ADD     R12, R14, R14
-	B       ring_len_396
+	B       ring_len_536
 
-ring_len_done_397:
+ring_len_done_537:
 	MOVD    $2, R15
 
-ring_step_398:
+ring_step_538:
 	CMP     R14, R15
-	BLO     ring_step_done_399
+	BLO     ring_step_done_539
 	SUB     R14, R15, R15
-	B       ring_step_398
+	B       ring_step_538
 
-ring_step_done_399:
+ring_step_done_539:
 	MOVD    $8, R19
 
-ring_step_400:
+ring_step_540:
 	CMP     R14, R19
-	BLO     ring_step_done_401
+	BLO     ring_step_done_541
 	SUB     R14, R19, R19
-	B       ring_step_400
+	B       ring_step_540
 
-ring_step_done_401:
+ring_step_done_541:
 	MOVD    R10, R6
 	MOVD    R20, R5
 	CMP     $1, R9
-	BNE     ring_planes_402
+	BNE     ring_planes_542
 	SUBS    $2, R8, R4
-	BLT     ring_copy_tail_405
+	BLT     ring_copy_tail_545
 
-ring_copy_404:
+ring_copy_544:
 	VLD1.P  16(R6), [V8.D2]
 	VST1.P  [V8.D2], 16(R5)
 	SUBS    $2, R4, R4
-	BGE     ring_copy_404
+	BGE     ring_copy_544
 
-ring_copy_tail_405:
+ring_copy_tail_545:
 	ADDS    $2, R4, R4
-	BEQ     ring_extend_403
+	BEQ     ring_extend_543
 
-ring_copy_element_406:
+ring_copy_element_546:
 	MOVD.P  8(R6), R7
 	MOVD.P  R7, 8(R5)
 	SUBS    $1, R4, R4
-	BNE     ring_copy_element_406
-	B       ring_extend_403
+	BNE     ring_copy_element_546
+	B       ring_extend_543
 
-ring_planes_402:
+ring_planes_542:
 	ADD     R8<<3, R6, R4
 	MOVD    R5, R7
 
-ring_channel_407:
+ring_channel_547:
 	VLD1R.P 8(R6), [V8.D2]
 	MOVD    R7, R5
 	ADD     R9<<3, R7, R7
 
-ring_fill_408:
+ring_fill_548:
 	VST1.P  [V8.D2], 16(R5)
 	CMP     R7, R5
-	BLO     ring_fill_408
+	BLO     ring_fill_548
 	CMP     R4, R6
-	BLO     ring_channel_407
+	BLO     ring_channel_547
 
-ring_extend_403:
+ring_extend_543:
 	MOVD    R20, R6
 	ADD     R12<<3, R20, R5
 	SUBS    R12, R14, R4
-	BEQ     ring_repeated_409
+	BEQ     ring_repeated_549
 
-ring_element_410:
+ring_element_550:
 	MOVD.P  8(R6), R7
 	MOVD.P  R7, 8(R5)
 	SUBS    $1, R4, R4
-	BNE     ring_element_410
+	BNE     ring_element_550
 
-ring_repeated_409:
+ring_repeated_549:
 	MOVD    R20, R6
 	ADD     R14<<3, R20, R5
 	VLD1.P  16(R6), [V8.D2]
@@ -4265,19 +5574,19 @@ ring_repeated_409:
 	MOVD    R21, R7
 	ADD     $8, R14, R4
 
-ring_zero_411:
+ring_zero_551:
 	VST1.P  [V8.D2], 16(R7)
 	SUBS    $2, R4, R4
-	BGT     ring_zero_411
+	BGT     ring_zero_551
 	MOVD    R3, R4
 	MOVD    ZR, R13
 	MOVD    R20, R5
 	MOVD    R21, R6
 	MOVD    R21, R7
 	SUBS    $8, R4, R4
-	BLT     single_413
+	BLT     single_553
 
-unrolled_412:
+unrolled_552:
 	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
 	VLD1.P  64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
 	VLD1.P  64(R5), [V8.D2, V9.D2, V10.D2, V11.D2]
@@ -4315,13 +5624,13 @@ unrolled_412:
 	ADD     R13<<3, R21, R6
 	ADD     R13<<3, R21, R7
 	SUBS    $8, R4, R4
-	BGE     unrolled_412
+	BGE     unrolled_552
 
-single_413:
+single_553:
 	ADDS    $6, R4, R4
-	BLT     tail_415
+	BLT     tail_555
 
-single_loop_414:
+single_loop_554:
 	VLD1.P  16(R2), [V0.D2]
 	VLD1.P  16(R1), [V4.D2]
 	VLD1.P  16(R5), [V8.D2]
@@ -4341,13 +5650,13 @@ single_loop_414:
 	ADD     R13<<3, R21, R6
 	ADD     R13<<3, R21, R7
 	SUBS    $2, R4, R4
-	BGE     single_loop_414
+	BGE     single_loop_554
 
-tail_415:
+tail_555:
 	ADDS    $2, R4, R4
-	BEQ     span_done_417
+	BEQ     span_done_557
 
-tail_loop_416:
+tail_loop_556:
 	FMOVD.P 8(R2), F0
 	FMOVD.P 8(R1), F4
 	FCMPD   $(0.0), F0
@@ -4361,9 +5670,9 @@ tail_loop_416:
 	FCSELD  GT, F20, F17, F20
 	FMOVD.P F20, 8(R7)
 	SUBS    $1, R4, R4
-	BNE     tail_loop_416
+	BNE     tail_loop_556
 
-span_done_417:
+span_done_557:
 	ADD     R14<<3, R21, R6
 	FMOVQ   48(R6), F8
 	FMOVQ   48(R21), F12
@@ -4382,11 +5691,11 @@ span_done_417:
 	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
 	FMOVQ   F12, 0(R21)
 	SUBS    R12, R14, R4
-	BEQ     ring_folded_419
+	BEQ     ring_folded_559
 	ADD     R14<<3, R21, R6
 	ADD     R4<<3, R21, R7
 
-ring_fold_418:
+ring_fold_558:
 	SUB     $8, R6, R6
 	SUB     $8, R7, R7
 	FMOVD   (R6), F8
@@ -4394,44 +5703,44 @@ ring_fold_418:
 	FADDD   F8, F12, F12
 	FMOVD   F12, (R7)
 	SUBS    $1, R4, R4
-	BNE     ring_fold_418
+	BNE     ring_fold_558
 
-ring_folded_419:
+ring_folded_559:
 	MOVD    R11, R5
 	MOVD    R21, R6
 	CMP     $1, R9
-	BNE     ring_sums_planes_421
+	BNE     ring_sums_planes_561
 	SUBS    $2, R8, R4
-	BLT     ring_sums_scalar_423
+	BLT     ring_sums_scalar_563
 
-ring_sums_vector_422:
+ring_sums_vector_562:
 	VLD1    (R5), [V8.D2]
 	VLD1.P  16(R6), [V14.D2]
 	WORD    $0x4e6ed508 // fadd v8.2d, v8.2d, v14.2d
 	VST1.P  [V8.D2], 16(R5)
 	SUBS    $2, R4, R4
-	BGE     ring_sums_vector_422
+	BGE     ring_sums_vector_562
 
-ring_sums_scalar_423:
+ring_sums_scalar_563:
 	ADDS    $2, R4, R4
-	BEQ     ring_sums_done_420
+	BEQ     ring_sums_done_560
 
-ring_sums_one_424:
+ring_sums_one_564:
 	FMOVD.P 8(R6), F20
 	FMOVD   (R5), F8
 	FADDD   F20, F8, F8
 	FMOVD.P F8, 8(R5)
 	SUBS    $1, R4, R4
-	BNE     ring_sums_one_424
-	B       ring_sums_done_420
+	BNE     ring_sums_one_564
+	B       ring_sums_done_560
 
-ring_sums_planes_421:
+ring_sums_planes_561:
 	MOVD    R8, R4
 	LSL     $3, R9, R22
 
-ring_sums_group_425:
+ring_sums_group_565:
 	CMP     $4, R4
-	BLO     ring_sums_single_427
+	BLO     ring_sums_single_567
 	VEOR    V20.B16, V20.B16, V20.B16
 	VEOR    V21.B16, V21.B16, V21.B16
 	ADD     R22, R6, R7
@@ -4441,7 +5750,7 @@ ring_sums_group_425:
 	ADD     R22, R13, R15
 	MOVD    R9, R19
 
-ring_sums_group_plane_426:
+ring_sums_group_plane_566:
 	FMOVD.P 8(R6), F14
 	FMOVD.P 8(R7), F15
 	FMOVD.P 8(R13), F16
@@ -4451,7 +5760,7 @@ ring_sums_group_plane_426:
 	FADDD   F16, F22, F22
 	FADDD   F17, F23, F23
 	SUBS    $1, R19, R19
-	BNE     ring_sums_group_plane_426
+	BNE     ring_sums_group_plane_566
 	FMOVD   (R5), F8
 	FADDD   F20, F8, F8
 	FMOVD.P F8, 8(R5)
@@ -4466,36 +5775,38 @@ ring_sums_group_plane_426:
 	FMOVD.P F8, 8(R5)
 	MOVD    R15, R6
 	SUB     $4, R4, R4
-	B       ring_sums_group_425
+	B       ring_sums_group_565
 
-ring_sums_single_427:
-	CBZ     R4, ring_sums_done_420
+ring_sums_single_567:
+	CBZ     R4, ring_sums_done_560
 	VEOR    V20.B16, V20.B16, V20.B16
 	MOVD    R9, R19
 
-ring_sums_single_plane_428:
+ring_sums_single_plane_568:
 	FMOVD.P 8(R6), F14
 	FADDD   F14, F20, F20
 	SUBS    $1, R19, R19
-	BNE     ring_sums_single_plane_428
+	BNE     ring_sums_single_plane_568
 	FMOVD   (R5), F8
 	FADDD   F20, F8, F8
 	FMOVD.P F8, 8(R5)
 	SUB     $1, R4, R4
-	B       ring_sums_single_427
+	B       ring_sums_single_567
 
-ring_sums_done_420:
-	B       ring_done_394
+ring_sums_done_560:
+	B       ring_done_534
 
-ring_segmented_395:
+ring_segmented_535:
+	CMP     $1, R9
+	BEQ     ring_rows_569
 	CMP     $106, R9
-	BHI     ring_done_394
+	BHI     ring_done_534
 	MOVD    $106, R22
 	UDIV    R9, R22, R25
 	MOVD    ZR, R23
 
-ring_segment_429:
-	CBZ     R3, ring_done_394
+ring_segment_570:
+	CBZ     R3, ring_done_534
 	SUB     R23, R8, R24
 	CMP     R25, R24
 	CSEL    HI, R25, R24, R24
@@ -4503,84 +5814,84 @@ ring_segment_429:
 	ADD     R23<<3, R10, R22
 	MOVD    R12, R14
 
-ring_len_430:
+ring_len_571:
 	CMP     $2, R14
-	BHS     ring_len_done_431
+	BHS     ring_len_done_572
 	ADD     R12, R14, R14
-	B       ring_len_430
+	B       ring_len_571
 
-ring_len_done_431:
+ring_len_done_572:
 	MOVD    $2, R15
 
-ring_step_432:
+ring_step_573:
 	CMP     R14, R15
-	BLO     ring_step_done_433
+	BLO     ring_step_done_574
 	SUB     R14, R15, R15
-	B       ring_step_432
+	B       ring_step_573
 
-ring_step_done_433:
+ring_step_done_574:
 	MOVD    $8, R19
 
-ring_step_434:
+ring_step_575:
 	CMP     R14, R19
-	BLO     ring_step_done_435
+	BLO     ring_step_done_576
 	SUB     R14, R19, R19
-	B       ring_step_434
+	B       ring_step_575
 
-ring_step_done_435:
+ring_step_done_576:
 	MOVD    R22, R6
 	MOVD    R20, R5
 	CMP     $1, R9
-	BNE     ring_planes_436
+	BNE     ring_planes_577
 	SUBS    $2, R24, R4
-	BLT     ring_copy_tail_439
+	BLT     ring_copy_tail_580
 
-ring_copy_438:
+ring_copy_579:
 	VLD1.P  16(R6), [V8.D2]
 	VST1.P  [V8.D2], 16(R5)
 	SUBS    $2, R4, R4
-	BGE     ring_copy_438
+	BGE     ring_copy_579
 
-ring_copy_tail_439:
+ring_copy_tail_580:
 	ADDS    $2, R4, R4
-	BEQ     ring_extend_437
+	BEQ     ring_extend_578
 
-ring_copy_element_440:
+ring_copy_element_581:
 	MOVD.P  8(R6), R7
 	MOVD.P  R7, 8(R5)
 	SUBS    $1, R4, R4
-	BNE     ring_copy_element_440
-	B       ring_extend_437
+	BNE     ring_copy_element_581
+	B       ring_extend_578
 
-ring_planes_436:
+ring_planes_577:
 	ADD     R24<<3, R6, R4
 	MOVD    R5, R7
 
-ring_channel_441:
+ring_channel_582:
 	VLD1R.P 8(R6), [V8.D2]
 	MOVD    R7, R5
 	ADD     R9<<3, R7, R7
 
-ring_fill_442:
+ring_fill_583:
 	VST1.P  [V8.D2], 16(R5)
 	CMP     R7, R5
-	BLO     ring_fill_442
+	BLO     ring_fill_583
 	CMP     R4, R6
-	BLO     ring_channel_441
+	BLO     ring_channel_582
 
-ring_extend_437:
+ring_extend_578:
 	MOVD    R20, R6
 	ADD     R12<<3, R20, R5
 	SUBS    R12, R14, R4
-	BEQ     ring_repeated_443
+	BEQ     ring_repeated_584
 
-ring_element_444:
+ring_element_585:
 	MOVD.P  8(R6), R7
 	MOVD.P  R7, 8(R5)
 	SUBS    $1, R4, R4
-	BNE     ring_element_444
+	BNE     ring_element_585
 
-ring_repeated_443:
+ring_repeated_584:
 	MOVD    R20, R6
 	ADD     R14<<3, R20, R5
 	VLD1.P  16(R6), [V8.D2]
@@ -4595,10 +5906,10 @@ ring_repeated_443:
 	MOVD    R21, R7
 	ADD     $8, R14, R4
 
-ring_zero_445:
+ring_zero_586:
 	VST1.P  [V8.D2], 16(R7)
 	SUBS    $2, R4, R4
-	BGT     ring_zero_445
+	BGT     ring_zero_586
 	CMP     R12, R3
 	CSEL    LO, R3, R12, R4
 	SUB     R4, R3, R3
@@ -4607,9 +5918,9 @@ ring_zero_445:
 	MOVD    R21, R6
 	MOVD    R21, R7
 	SUBS    $8, R4, R4
-	BLT     single_447
+	BLT     single_588
 
-unrolled_446:
+unrolled_587:
 	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
 	VLD1.P  64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
 	VLD1.P  64(R5), [V8.D2, V9.D2, V10.D2, V11.D2]
@@ -4647,13 +5958,13 @@ unrolled_446:
 	ADD     R13<<3, R21, R6
 	ADD     R13<<3, R21, R7
 	SUBS    $8, R4, R4
-	BGE     unrolled_446
+	BGE     unrolled_587
 
-single_447:
+single_588:
 	ADDS    $6, R4, R4
-	BLT     tail_449
+	BLT     tail_590
 
-single_loop_448:
+single_loop_589:
 	VLD1.P  16(R2), [V0.D2]
 	VLD1.P  16(R1), [V4.D2]
 	VLD1.P  16(R5), [V8.D2]
@@ -4673,13 +5984,13 @@ single_loop_448:
 	ADD     R13<<3, R21, R6
 	ADD     R13<<3, R21, R7
 	SUBS    $2, R4, R4
-	BGE     single_loop_448
+	BGE     single_loop_589
 
-tail_449:
+tail_590:
 	ADDS    $2, R4, R4
-	BEQ     span_done_451
+	BEQ     span_done_592
 
-tail_loop_450:
+tail_loop_591:
 	FMOVD.P 8(R2), F0
 	FMOVD.P 8(R1), F4
 	FCMPD   $(0.0), F0
@@ -4693,9 +6004,9 @@ tail_loop_450:
 	FCSELD  GT, F20, F17, F20
 	FMOVD.P F20, 8(R7)
 	SUBS    $1, R4, R4
-	BNE     tail_loop_450
+	BNE     tail_loop_591
 
-span_done_451:
+span_done_592:
 	ADD     R23<<3, R11, R22
 	ADD     R14<<3, R21, R6
 	FMOVQ   48(R6), F8
@@ -4715,11 +6026,11 @@ span_done_451:
 	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
 	FMOVQ   F12, 0(R21)
 	SUBS    R12, R14, R4
-	BEQ     ring_folded_453
+	BEQ     ring_folded_594
 	ADD     R14<<3, R21, R6
 	ADD     R4<<3, R21, R7
 
-ring_fold_452:
+ring_fold_593:
 	SUB     $8, R6, R6
 	SUB     $8, R7, R7
 	FMOVD   (R6), F8
@@ -4727,44 +6038,44 @@ ring_fold_452:
 	FADDD   F8, F12, F12
 	FMOVD   F12, (R7)
 	SUBS    $1, R4, R4
-	BNE     ring_fold_452
+	BNE     ring_fold_593
 
-ring_folded_453:
+ring_folded_594:
 	MOVD    R22, R5
 	MOVD    R21, R6
 	CMP     $1, R9
-	BNE     ring_sums_planes_455
+	BNE     ring_sums_planes_596
 	SUBS    $2, R24, R4
-	BLT     ring_sums_scalar_457
+	BLT     ring_sums_scalar_598
 
-ring_sums_vector_456:
+ring_sums_vector_597:
 	VLD1    (R5), [V8.D2]
 	VLD1.P  16(R6), [V14.D2]
 	WORD    $0x4e6ed508 // fadd v8.2d, v8.2d, v14.2d
 	VST1.P  [V8.D2], 16(R5)
 	SUBS    $2, R4, R4
-	BGE     ring_sums_vector_456
+	BGE     ring_sums_vector_597
 
-ring_sums_scalar_457:
+ring_sums_scalar_598:
 	ADDS    $2, R4, R4
-	BEQ     ring_sums_done_454
+	BEQ     ring_sums_done_595
 
-ring_sums_one_458:
+ring_sums_one_599:
 	FMOVD.P 8(R6), F20
 	FMOVD   (R5), F8
 	FADDD   F20, F8, F8
 	FMOVD.P F8, 8(R5)
 	SUBS    $1, R4, R4
-	BNE     ring_sums_one_458
-	B       ring_sums_done_454
+	BNE     ring_sums_one_599
+	B       ring_sums_done_595
 
-ring_sums_planes_455:
+ring_sums_planes_596:
 	MOVD    R24, R4
 	LSL     $3, R9, R22
 
-ring_sums_group_459:
+ring_sums_group_600:
 	CMP     $4, R4
-	BLO     ring_sums_single_461
+	BLO     ring_sums_single_602
 	VEOR    V20.B16, V20.B16, V20.B16
 	VEOR    V21.B16, V21.B16, V21.B16
 	ADD     R22, R6, R7
@@ -4774,7 +6085,7 @@ ring_sums_group_459:
 	ADD     R22, R13, R15
 	MOVD    R9, R19
 
-ring_sums_group_plane_460:
+ring_sums_group_plane_601:
 	FMOVD.P 8(R6), F14
 	FMOVD.P 8(R7), F15
 	FMOVD.P 8(R13), F16
@@ -4784,7 +6095,7 @@ ring_sums_group_plane_460:
 	FADDD   F16, F22, F22
 	FADDD   F17, F23, F23
 	SUBS    $1, R19, R19
-	BNE     ring_sums_group_plane_460
+	BNE     ring_sums_group_plane_601
 	FMOVD   (R5), F8
 	FADDD   F20, F8, F8
 	FMOVD.P F8, 8(R5)
@@ -4799,31 +6110,382 @@ ring_sums_group_plane_460:
 	FMOVD.P F8, 8(R5)
 	MOVD    R15, R6
 	SUB     $4, R4, R4
-	B       ring_sums_group_459
+	B       ring_sums_group_600
 
-ring_sums_single_461:
-	CBZ     R4, ring_sums_done_454
+ring_sums_single_602:
+	CBZ     R4, ring_sums_done_595
 	VEOR    V20.B16, V20.B16, V20.B16
 	MOVD    R9, R19
 
-ring_sums_single_plane_462:
+ring_sums_single_plane_603:
 	FMOVD.P 8(R6), F14
 	FADDD   F14, F20, F20
 	SUBS    $1, R19, R19
-	BNE     ring_sums_single_plane_462
+	BNE     ring_sums_single_plane_603
 	FMOVD   (R5), F8
 	FADDD   F20, F8, F8
 	FMOVD.P F8, 8(R5)
 	SUB     $1, R4, R4
-	B       ring_sums_single_461
+	B       ring_sums_single_602
 
-ring_sums_done_454:
+ring_sums_done_595:
 	ADD     R24, R23, R23
 	CMP     R8, R23
 	CSEL    EQ, ZR, R23, R23
-	B       ring_segment_429
+	B       ring_segment_570
 
-ring_done_394:
+ring_rows_569:
+	MOVD    $106, R25
+	MOVD    ZR, R23
+
+ring_block_604:
+	CMP     R8, R23
+	BHS     ring_done_534
+	SUB     R23, R8, R24
+	CMP     R25, R24
+	CSEL    HI, R25, R24, R24
+	MOVD    R24, R12
+	ADD     R23<<3, R10, R22
+	MOVD    R12, R14
+
+ring_len_607:
+	CMP     $2, R14
+	BHS     ring_len_done_608
+	ADD     R12, R14, R14
+	B       ring_len_607
+
+ring_len_done_608:
+	MOVD    $2, R15
+
+ring_step_609:
+	CMP     R14, R15
+	BLO     ring_step_done_610
+	SUB     R14, R15, R15
+	B       ring_step_609
+
+ring_step_done_610:
+	MOVD    $8, R19
+
+ring_step_611:
+	CMP     R14, R19
+	BLO     ring_step_done_612
+	SUB     R14, R19, R19
+	B       ring_step_611
+
+ring_step_done_612:
+	MOVD    R22, R6
+	MOVD    R20, R5
+	CMP     $1, R9
+	BNE     ring_planes_613
+	SUBS    $2, R24, R4
+	BLT     ring_copy_tail_616
+
+ring_copy_615:
+	VLD1.P  16(R6), [V8.D2]
+	VST1.P  [V8.D2], 16(R5)
+	SUBS    $2, R4, R4
+	BGE     ring_copy_615
+
+ring_copy_tail_616:
+	ADDS    $2, R4, R4
+	BEQ     ring_extend_614
+
+ring_copy_element_617:
+	MOVD.P  8(R6), R7
+	MOVD.P  R7, 8(R5)
+	SUBS    $1, R4, R4
+	BNE     ring_copy_element_617
+	B       ring_extend_614
+
+ring_planes_613:
+	ADD     R24<<3, R6, R4
+	MOVD    R5, R7
+
+ring_channel_618:
+	VLD1R.P 8(R6), [V8.D2]
+	MOVD    R7, R5
+	ADD     R9<<3, R7, R7
+
+ring_fill_619:
+	VST1.P  [V8.D2], 16(R5)
+	CMP     R7, R5
+	BLO     ring_fill_619
+	CMP     R4, R6
+	BLO     ring_channel_618
+
+ring_extend_614:
+	MOVD    R20, R6
+	ADD     R12<<3, R20, R5
+	SUBS    R12, R14, R4
+	BEQ     ring_repeated_620
+
+ring_element_621:
+	MOVD.P  8(R6), R7
+	MOVD.P  R7, 8(R5)
+	SUBS    $1, R4, R4
+	BNE     ring_element_621
+
+ring_repeated_620:
+	MOVD    R20, R6
+	ADD     R14<<3, R20, R5
+	VLD1.P  16(R6), [V8.D2]
+	VST1.P  [V8.D2], 16(R5)
+	VLD1.P  16(R6), [V8.D2]
+	VST1.P  [V8.D2], 16(R5)
+	VLD1.P  16(R6), [V8.D2]
+	VST1.P  [V8.D2], 16(R5)
+	VLD1.P  16(R6), [V8.D2]
+	VST1.P  [V8.D2], 16(R5)
+	VEOR    V8.B16, V8.B16, V8.B16
+	MOVD    R21, R7
+	ADD     $8, R14, R4
+
+ring_zero_622:
+	VST1.P  [V8.D2], 16(R7)
+	SUBS    $2, R4, R4
+	BGT     ring_zero_622
+	MOVD    x_base+48(FP), R2
+	ADD     R23<<3, R2, R2
+	MOVD    dy_base+24(FP), R1
+	ADD     R23<<3, R1, R1
+	MOVD    dx_base+0(FP), R0
+	ADD     R23<<3, R0, R0
+	MOVD    x_len+56(FP), R3
+	SUBS    R23, R3, R3
+	BLE     ring_rows_done_606
+
+ring_row_605:
+	CMP     R24, R3
+	CSEL    LO, R3, R24, R4
+	MOVD    ZR, R13
+	MOVD    R20, R5
+	MOVD    R21, R6
+	MOVD    R21, R7
+	SUBS    $8, R4, R4
+	BLT     single_624
+
+unrolled_623:
+	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
+	VLD1.P  64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
+	VLD1.P  64(R5), [V8.D2, V9.D2, V10.D2, V11.D2]
+	VLD1.P  64(R6), [V20.D2, V21.D2, V22.D2, V23.D2]
+	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
+	WORD    $0x6e60dc90 // fmul v16.2d, v4.2d, v0.2d
+	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
+	WORD    $0x4e70d694 // fadd v20.2d, v20.2d, v16.2d
+	WORD    $0x6e64dd08 // fmul v8.2d, v8.2d, v4.2d
+	VBIT    V13.B16, V4.B16, V8.B16
+	WORD    $0x4ee0c82d // fcmgt v13.2d, v1.2d, #0.0
+	WORD    $0x6e61dcb0 // fmul v16.2d, v5.2d, v1.2d
+	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
+	WORD    $0x4e70d6b5 // fadd v21.2d, v21.2d, v16.2d
+	WORD    $0x6e65dd29 // fmul v9.2d, v9.2d, v5.2d
+	VBIT    V13.B16, V5.B16, V9.B16
+	WORD    $0x4ee0c84d // fcmgt v13.2d, v2.2d, #0.0
+	WORD    $0x6e62dcd0 // fmul v16.2d, v6.2d, v2.2d
+	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
+	WORD    $0x4e70d6d6 // fadd v22.2d, v22.2d, v16.2d
+	WORD    $0x6e66dd4a // fmul v10.2d, v10.2d, v6.2d
+	VBIT    V13.B16, V6.B16, V10.B16
+	WORD    $0x4ee0c86d // fcmgt v13.2d, v3.2d, #0.0
+	WORD    $0x6e63dcf0 // fmul v16.2d, v7.2d, v3.2d
+	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
+	WORD    $0x4e70d6f7 // fadd v23.2d, v23.2d, v16.2d
+	WORD    $0x6e67dd6b // fmul v11.2d, v11.2d, v7.2d
+	VBIT    V13.B16, V7.B16, V11.B16
+	VST1.P  [V8.D2, V9.D2, V10.D2, V11.D2], 64(R0)
+	VST1.P  [V20.D2, V21.D2, V22.D2, V23.D2], 64(R7)
+	ADD     R19, R13, R13
+	SUBS    R14, R13, R22
+	CSEL    HS, R22, R13, R13
+	ADD     R13<<3, R20, R5
+	ADD     R13<<3, R21, R6
+	ADD     R13<<3, R21, R7
+	SUBS    $8, R4, R4
+	BGE     unrolled_623
+
+single_624:
+	ADDS    $6, R4, R4
+	BLT     tail_626
+
+single_loop_625:
+	VLD1.P  16(R2), [V0.D2]
+	VLD1.P  16(R1), [V4.D2]
+	VLD1.P  16(R5), [V8.D2]
+	VLD1.P  16(R6), [V20.D2]
+	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
+	WORD    $0x6e60dc90 // fmul v16.2d, v4.2d, v0.2d
+	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
+	WORD    $0x4e70d694 // fadd v20.2d, v20.2d, v16.2d
+	WORD    $0x6e64dd08 // fmul v8.2d, v8.2d, v4.2d
+	VBIT    V13.B16, V4.B16, V8.B16
+	VST1.P  [V8.D2], 16(R0)
+	VST1.P  [V20.D2], 16(R7)
+	ADD     R15, R13, R13
+	SUBS    R14, R13, R22
+	CSEL    HS, R22, R13, R13
+	ADD     R13<<3, R20, R5
+	ADD     R13<<3, R21, R6
+	ADD     R13<<3, R21, R7
+	SUBS    $2, R4, R4
+	BGE     single_loop_625
+
+tail_626:
+	ADDS    $2, R4, R4
+	BEQ     span_done_628
+
+tail_loop_627:
+	FMOVD.P 8(R2), F0
+	FMOVD.P 8(R1), F4
+	FCMPD   $(0.0), F0
+	FMOVD.P 8(R5), F8
+	FMULD   F8, F4, F9
+	FCSELD  GT, F4, F9, F9
+	FMOVD.P F9, 8(R0)
+	FMULD   F0, F4, F16
+	FMOVD.P 8(R6), F20
+	FADDD   F16, F20, F17
+	FCSELD  GT, F20, F17, F20
+	FMOVD.P F20, 8(R7)
+	SUBS    $1, R4, R4
+	BNE     tail_loop_627
+
+span_done_628:
+	SUBS    R8, R3, R3
+	BLE     ring_rows_done_606
+	SUB     R24, R8, R22
+	ADD     R22<<3, R2, R2
+	ADD     R22<<3, R1, R1
+	ADD     R22<<3, R0, R0
+	B       ring_row_605
+
+ring_rows_done_606:
+	ADD     R23<<3, R11, R22
+	ADD     R14<<3, R21, R6
+	FMOVQ   48(R6), F8
+	FMOVQ   48(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 48(R21)
+	FMOVQ   32(R6), F8
+	FMOVQ   32(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 32(R21)
+	FMOVQ   16(R6), F8
+	FMOVQ   16(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 16(R21)
+	FMOVQ   0(R6), F8
+	FMOVQ   0(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 0(R21)
+	SUBS    R12, R14, R4
+	BEQ     ring_folded_630
+	ADD     R14<<3, R21, R6
+	ADD     R4<<3, R21, R7
+
+ring_fold_629:
+	SUB     $8, R6, R6
+	SUB     $8, R7, R7
+	FMOVD   (R6), F8
+	FMOVD   (R7), F12
+	FADDD   F8, F12, F12
+	FMOVD   F12, (R7)
+	SUBS    $1, R4, R4
+	BNE     ring_fold_629
+
+ring_folded_630:
+	MOVD    R22, R5
+	MOVD    R21, R6
+	CMP     $1, R9
+	BNE     ring_sums_planes_632
+	SUBS    $2, R24, R4
+	BLT     ring_sums_scalar_634
+
+ring_sums_vector_633:
+	VLD1    (R5), [V8.D2]
+	VLD1.P  16(R6), [V14.D2]
+	WORD    $0x4e6ed508 // fadd v8.2d, v8.2d, v14.2d
+	VST1.P  [V8.D2], 16(R5)
+	SUBS    $2, R4, R4
+	BGE     ring_sums_vector_633
+
+ring_sums_scalar_634:
+	ADDS    $2, R4, R4
+	BEQ     ring_sums_done_631
+
+ring_sums_one_635:
+	FMOVD.P 8(R6), F20
+	FMOVD   (R5), F8
+	FADDD   F20, F8, F8
+	FMOVD.P F8, 8(R5)
+	SUBS    $1, R4, R4
+	BNE     ring_sums_one_635
+	B       ring_sums_done_631
+
+ring_sums_planes_632:
+	MOVD    R24, R4
+	LSL     $3, R9, R22
+
+ring_sums_group_636:
+	CMP     $4, R4
+	BLO     ring_sums_single_638
+	VEOR    V20.B16, V20.B16, V20.B16
+	VEOR    V21.B16, V21.B16, V21.B16
+	ADD     R22, R6, R7
+	VEOR    V22.B16, V22.B16, V22.B16
+	ADD     R22, R7, R13
+	VEOR    V23.B16, V23.B16, V23.B16
+	ADD     R22, R13, R15
+	MOVD    R9, R19
+
+ring_sums_group_plane_637:
+	FMOVD.P 8(R6), F14
+	FMOVD.P 8(R7), F15
+	FMOVD.P 8(R13), F16
+	FMOVD.P 8(R15), F17
+	FADDD   F14, F20, F20
+	FADDD   F15, F21, F21
+	FADDD   F16, F22, F22
+	FADDD   F17, F23, F23
+	SUBS    $1, R19, R19
+	BNE     ring_sums_group_plane_637
+	FMOVD   (R5), F8
+	FADDD   F20, F8, F8
+	FMOVD.P F8, 8(R5)
+	FMOVD   (R5), F8
+	FADDD   F21, F8, F8
+	FMOVD.P F8, 8(R5)
+	FMOVD   (R5), F8
+	FADDD   F22, F8, F8
+	FMOVD.P F8, 8(R5)
+	FMOVD   (R5), F8
+	FADDD   F23, F8, F8
+	FMOVD.P F8, 8(R5)
+	MOVD    R15, R6
+	SUB     $4, R4, R4
+	B       ring_sums_group_636
+
+ring_sums_single_638:
+	CBZ     R4, ring_sums_done_631
+	VEOR    V20.B16, V20.B16, V20.B16
+	MOVD    R9, R19
+
+ring_sums_single_plane_639:
+	FMOVD.P 8(R6), F14
+	FADDD   F14, F20, F20
+	SUBS    $1, R19, R19
+	BNE     ring_sums_single_plane_639
+	FMOVD   (R5), F8
+	FADDD   F20, F8, F8
+	FMOVD.P F8, 8(R5)
+	SUB     $1, R4, R4
+	B       ring_sums_single_638
+
+ring_sums_done_631:
+	ADD     R24, R23, R23
+	B       ring_block_604
+
+ring_done_534:
 	RET
 
 // func backwardDxNEONF64(dx []float64, dy []float64, x []float64, alpha float64)
@@ -4836,9 +6498,9 @@ TEXT ·backwardDxNEONF64(SB), NOSPLIT, $0-80
 	FMOVD   alpha+72(FP), F12
 	VDUP    V12.D[0], V12.D2
 	SUBS    $8, R4, R4
-	BLT     single_464
+	BLT     single_641
 
-unrolled_463:
+unrolled_640:
 	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
 	VLD1.P  64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
@@ -4855,13 +6517,13 @@ unrolled_463:
 	VBIT    V13.B16, V7.B16, V11.B16
 	VST1.P  [V8.D2, V9.D2, V10.D2, V11.D2], 64(R0)
 	SUBS    $8, R4, R4
-	BGE     unrolled_463
+	BGE     unrolled_640
 
-single_464:
+single_641:
 	ADDS    $6, R4, R4
-	BLT     tail_466
+	BLT     tail_643
 
-single_loop_465:
+single_loop_642:
 	VLD1.P  16(R2), [V0.D2]
 	VLD1.P  16(R1), [V4.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
@@ -4869,13 +6531,13 @@ single_loop_465:
 	VBIT    V13.B16, V4.B16, V8.B16
 	VST1.P  [V8.D2], 16(R0)
 	SUBS    $2, R4, R4
-	BGE     single_loop_465
+	BGE     single_loop_642
 
-tail_466:
+tail_643:
 	ADDS    $2, R4, R4
-	BEQ     span_done_468
+	BEQ     span_done_645
 
-tail_loop_467:
+tail_loop_644:
 	FMOVD.P 8(R2), F0
 	FMOVD.P 8(R1), F4
 	FCMPD   $(0.0), F0
@@ -4883,9 +6545,9 @@ tail_loop_467:
 	FCSELD  GT, F4, F9, F9
 	FMOVD.P F9, 8(R0)
 	SUBS    $1, R4, R4
-	BNE     tail_loop_467
+	BNE     tail_loop_644
 
-span_done_468:
+span_done_645:
 	RET
 
 // func backwardPlanesDxNEONF64(dx []float64, dy []float64, x []float64, alpha []float64, inner int)
@@ -4898,23 +6560,23 @@ TEXT ·backwardPlanesDxNEONF64(SB), NOSPLIT, $0-104
 	MOVD    inner+96(FP), R9
 	MOVD    alpha_len+80(FP), R8
 	MOVD    alpha_base+72(FP), R10
-	CBZ     R8, planes_done_469
-	CBZ     R9, planes_done_469
+	CBZ     R8, planes_done_646
+	CBZ     R9, planes_done_646
 
-pass_470:
+pass_647:
 	MOVD    R10, R5
 	MOVD    R8, R12
 
-plane_471:
-	CBZ     R3, planes_done_469
+plane_648:
+	CBZ     R3, planes_done_646
 	CMP     R9, R3
 	CSEL    LO, R3, R9, R4
 	SUB     R4, R3, R3
 	VLD1R.P 8(R5), [V12.D2]
 	SUBS    $8, R4, R4
-	BLT     single_473
+	BLT     single_650
 
-unrolled_472:
+unrolled_649:
 	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
 	VLD1.P  64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
@@ -4931,13 +6593,13 @@ unrolled_472:
 	VBIT    V13.B16, V7.B16, V11.B16
 	VST1.P  [V8.D2, V9.D2, V10.D2, V11.D2], 64(R0)
 	SUBS    $8, R4, R4
-	BGE     unrolled_472
+	BGE     unrolled_649
 
-single_473:
+single_650:
 	ADDS    $6, R4, R4
-	BLT     tail_475
+	BLT     tail_652
 
-single_loop_474:
+single_loop_651:
 	VLD1.P  16(R2), [V0.D2]
 	VLD1.P  16(R1), [V4.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
@@ -4945,13 +6607,13 @@ single_loop_474:
 	VBIT    V13.B16, V4.B16, V8.B16
 	VST1.P  [V8.D2], 16(R0)
 	SUBS    $2, R4, R4
-	BGE     single_loop_474
+	BGE     single_loop_651
 
-tail_475:
+tail_652:
 	ADDS    $2, R4, R4
-	BEQ     span_done_477
+	BEQ     span_done_654
 
-tail_loop_476:
+tail_loop_653:
 	FMOVD.P 8(R2), F0
 	FMOVD.P 8(R1), F4
 	FCMPD   $(0.0), F0
@@ -4959,14 +6621,14 @@ tail_loop_476:
 	FCSELD  GT, F4, F9, F9
 	FMOVD.P F9, 8(R0)
 	SUBS    $1, R4, R4
-	BNE     tail_loop_476
+	BNE     tail_loop_653
 
-span_done_477:
+span_done_654:
 	SUBS    $1, R12, R12
-	BNE     plane_471
-	B       pass_470
+	BNE     plane_648
+	B       pass_647
 
-planes_done_469:
+planes_done_646:
 	RET
 
 // func backwardPatternDxNEONF64(dx []float64, dy []float64, x []float64, pattern []float64)
@@ -4978,18 +6640,18 @@ TEXT ·backwardPatternDxNEONF64(SB), NOSPLIT, $0-96
 	MOVD    x_len+56(FP), R3
 	MOVD    pattern_len+80(FP), R8
 	MOVD    pattern_base+72(FP), R10
-	CBZ     R8, rows_done_479
+	CBZ     R8, rows_done_656
 
-row_478:
-	CBZ     R3, rows_done_479
+row_655:
+	CBZ     R3, rows_done_656
 	CMP     R8, R3
 	CSEL    LO, R3, R8, R4
 	SUB     R4, R3, R3
 	MOVD    R10, R5
 	SUBS    $8, R4, R4
-	BLT     single_481
+	BLT     single_658
 
-unrolled_480:
+unrolled_657:
 	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
 	VLD1.P  64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
 	VLD1.P  64(R5), [V8.D2, V9.D2, V10.D2, V11.D2]
@@ -5007,13 +6669,13 @@ unrolled_480:
 	VBIT    V13.B16, V7.B16, V11.B16
 	VST1.P  [V8.D2, V9.D2, V10.D2, V11.D2], 64(R0)
 	SUBS    $8, R4, R4
-	BGE     unrolled_480
+	BGE     unrolled_657
 
-single_481:
+single_658:
 	ADDS    $6, R4, R4
-	BLT     tail_483
+	BLT     tail_660
 
-single_loop_482:
+single_loop_659:
 	VLD1.P  16(R2), [V0.D2]
 	VLD1.P  16(R1), [V4.D2]
 	VLD1.P  16(R5), [V8.D2]
@@ -5022,13 +6684,13 @@ single_loop_482:
 	VBIT    V13.B16, V4.B16, V8.B16
 	VST1.P  [V8.D2], 16(R0)
 	SUBS    $2, R4, R4
-	BGE     single_loop_482
+	BGE     single_loop_659
 
-tail_483:
+tail_660:
 	ADDS    $2, R4, R4
-	BEQ     span_done_485
+	BEQ     span_done_662
 
-tail_loop_484:
+tail_loop_661:
 	FMOVD.P 8(R2), F0
 	FMOVD.P 8(R1), F4
 	FCMPD   $(0.0), F0
@@ -5037,12 +6699,12 @@ tail_loop_484:
 	FCSELD  GT, F4, F9, F9
 	FMOVD.P F9, 8(R0)
 	SUBS    $1, R4, R4
-	BNE     tail_loop_484
+	BNE     tail_loop_661
 
-span_done_485:
-	B       row_478
+span_done_662:
+	B       row_655
 
-rows_done_479:
+rows_done_656:
 	RET
 
 // func backwardRingDxNEONF64(dx []float64, dy []float64, x []float64, alpha []float64, inner int)
@@ -5056,91 +6718,91 @@ TEXT ·backwardRingDxNEONF64(SB), $1912-104
 	MOVD    alpha_len+80(FP), R8
 	MOVD    alpha_base+72(FP), R10
 	ADD     $16, RSP, R20
-	CBZ     R8, ring_done_486
-	CBZ     R9, ring_done_486
+	CBZ     R8, ring_done_663
+	CBZ     R9, ring_done_663
 	MUL     R9, R8, R12
 	CMP     $228, R12
-	BHI     ring_segmented_487
+	BHI     ring_segmented_664
 	MOVD    R12, R14
 
-ring_len_488:
+ring_len_665:
 	CMP     $2, R14
-	BHS     ring_len_done_489
+	BHS     ring_len_done_666
 	ADD     R12, R14, R14
-	B       ring_len_488
+	B       ring_len_665
 
-ring_len_done_489:
+ring_len_done_666:
 	MOVD    $2, R15
 
-ring_step_490:
+ring_step_667:
 	CMP     R14, R15
-	BLO     ring_step_done_491
+	BLO     ring_step_done_668
 	SUB     R14, R15, R15
-	B       ring_step_490
+	B       ring_step_667
 
-ring_step_done_491:
+ring_step_done_668:
 	MOVD    $8, R19
 
-ring_step_492:
+ring_step_669:
 	CMP     R14, R19
-	BLO     ring_step_done_493
+	BLO     ring_step_done_670
 	SUB     R14, R19, R19
-	B       ring_step_492
+	B       ring_step_669
 
-ring_step_done_493:
+ring_step_done_670:
 	MOVD    R10, R6
 	MOVD    R20, R5
 	CMP     $1, R9
-	BNE     ring_planes_494
+	BNE     ring_planes_671
 	SUBS    $2, R8, R4
-	BLT     ring_copy_tail_497
+	BLT     ring_copy_tail_674
 
-ring_copy_496:
+ring_copy_673:
 	VLD1.P  16(R6), [V8.D2]
 	VST1.P  [V8.D2], 16(R5)
 	SUBS    $2, R4, R4
-	BGE     ring_copy_496
+	BGE     ring_copy_673
 
-ring_copy_tail_497:
+ring_copy_tail_674:
 	ADDS    $2, R4, R4
-	BEQ     ring_extend_495
+	BEQ     ring_extend_672
 
-ring_copy_element_498:
+ring_copy_element_675:
 	MOVD.P  8(R6), R7
 	MOVD.P  R7, 8(R5)
 	SUBS    $1, R4, R4
-	BNE     ring_copy_element_498
-	B       ring_extend_495
+	BNE     ring_copy_element_675
+	B       ring_extend_672
 
-ring_planes_494:
+ring_planes_671:
 	ADD     R8<<3, R6, R4
 	MOVD    R5, R7
 
-ring_channel_499:
+ring_channel_676:
 	VLD1R.P 8(R6), [V8.D2]
 	MOVD    R7, R5
 	ADD     R9<<3, R7, R7
 
-ring_fill_500:
+ring_fill_677:
 	VST1.P  [V8.D2], 16(R5)
 	CMP     R7, R5
-	BLO     ring_fill_500
+	BLO     ring_fill_677
 	CMP     R4, R6
-	BLO     ring_channel_499
+	BLO     ring_channel_676
 
-ring_extend_495:
+ring_extend_672:
 	MOVD    R20, R6
 	ADD     R12<<3, R20, R5
 	SUBS    R12, R14, R4
-	BEQ     ring_repeated_501
+	BEQ     ring_repeated_678
 
-ring_element_502:
+ring_element_679:
 	MOVD.P  8(R6), R7
 	MOVD.P  R7, 8(R5)
 	SUBS    $1, R4, R4
-	BNE     ring_element_502
+	BNE     ring_element_679
 
-ring_repeated_501:
+ring_repeated_678:
 	MOVD    R20, R6
 	ADD     R14<<3, R20, R5
 	VLD1.P  16(R6), [V8.D2]
@@ -5155,9 +6817,9 @@ ring_repeated_501:
 	MOVD    ZR, R13
 	MOVD    R20, R5
 	SUBS    $8, R4, R4
-	BLT     single_504
+	BLT     single_681
 
-unrolled_503:
+unrolled_680:
 	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
 	VLD1.P  64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
 	VLD1.P  64(R5), [V8.D2, V9.D2, V10.D2, V11.D2]
@@ -5179,13 +6841,13 @@ unrolled_503:
 	CSEL    HS, R22, R13, R13
 	ADD     R13<<3, R20, R5
 	SUBS    $8, R4, R4
-	BGE     unrolled_503
+	BGE     unrolled_680
 
-single_504:
+single_681:
 	ADDS    $6, R4, R4
-	BLT     tail_506
+	BLT     tail_683
 
-single_loop_505:
+single_loop_682:
 	VLD1.P  16(R2), [V0.D2]
 	VLD1.P  16(R1), [V4.D2]
 	VLD1.P  16(R5), [V8.D2]
@@ -5198,13 +6860,13 @@ single_loop_505:
 	CSEL    HS, R22, R13, R13
 	ADD     R13<<3, R20, R5
 	SUBS    $2, R4, R4
-	BGE     single_loop_505
+	BGE     single_loop_682
 
-tail_506:
+tail_683:
 	ADDS    $2, R4, R4
-	BEQ     span_done_508
+	BEQ     span_done_685
 
-tail_loop_507:
+tail_loop_684:
 	FMOVD.P 8(R2), F0
 	FMOVD.P 8(R1), F4
 	FCMPD   $(0.0), F0
@@ -5213,20 +6875,22 @@ tail_loop_507:
 	FCSELD  GT, F4, F9, F9
 	FMOVD.P F9, 8(R0)
 	SUBS    $1, R4, R4
-	BNE     tail_loop_507
+	BNE     tail_loop_684
 
-span_done_508:
-	B       ring_done_486
+span_done_685:
+	B       ring_done_663
 
-ring_segmented_487:
+ring_segmented_664:
+	CMP     $1, R9
+	BEQ     ring_rows_686
 	CMP     $228, R9
-	BHI     ring_done_486
+	BHI     ring_done_663
 	MOVD    $228, R22
 	UDIV    R9, R22, R25
 	MOVD    ZR, R23
 
-ring_segment_509:
-	CBZ     R3, ring_done_486
+ring_segment_687:
+	CBZ     R3, ring_done_663
 	SUB     R23, R8, R24
 	CMP     R25, R24
 	CSEL    HI, R25, R24, R24
@@ -5234,84 +6898,84 @@ ring_segment_509:
 	ADD     R23<<3, R10, R22
 	MOVD    R12, R14
 
-ring_len_510:
+ring_len_688:
 	CMP     $2, R14
-	BHS     ring_len_done_511
+	BHS     ring_len_done_689
 	ADD     R12, R14, R14
-	B       ring_len_510
+	B       ring_len_688
 
-ring_len_done_511:
+ring_len_done_689:
 	MOVD    $2, R15
 
-ring_step_512:
+ring_step_690:
 	CMP     R14, R15
-	BLO     ring_step_done_513
+	BLO     ring_step_done_691
 	SUB     R14, R15, R15
-	B       ring_step_512
+	B       ring_step_690
 
-ring_step_done_513:
+ring_step_done_691:
 	MOVD    $8, R19
 
-ring_step_514:
+ring_step_692:
 	CMP     R14, R19
-	BLO     ring_step_done_515
+	BLO     ring_step_done_693
 	SUB     R14, R19, R19
-	B       ring_step_514
+	B       ring_step_692
 
-ring_step_done_515:
+ring_step_done_693:
 	MOVD    R22, R6
 	MOVD    R20, R5
 	CMP     $1, R9
-	BNE     ring_planes_516
+	BNE     ring_planes_694
 	SUBS    $2, R24, R4
-	BLT     ring_copy_tail_519
+	BLT     ring_copy_tail_697
 
-ring_copy_518:
+ring_copy_696:
 	VLD1.P  16(R6), [V8.D2]
 	VST1.P  [V8.D2], 16(R5)
 	SUBS    $2, R4, R4
-	BGE     ring_copy_518
+	BGE     ring_copy_696
 
-ring_copy_tail_519:
+ring_copy_tail_697:
 	ADDS    $2, R4, R4
-	BEQ     ring_extend_517
+	BEQ     ring_extend_695
 
-ring_copy_element_520:
+ring_copy_element_698:
 	MOVD.P  8(R6), R7
 	MOVD.P  R7, 8(R5)
 	SUBS    $1, R4, R4
-	BNE     ring_copy_element_520
-	B       ring_extend_517
+	BNE     ring_copy_element_698
+	B       ring_extend_695
 
-ring_planes_516:
+ring_planes_694:
 	ADD     R24<<3, R6, R4
 	MOVD    R5, R7
 
-ring_channel_521:
+ring_channel_699:
 	VLD1R.P 8(R6), [V8.D2]
 	MOVD    R7, R5
 	ADD     R9<<3, R7, R7
 
-ring_fill_522:
+ring_fill_700:
 	VST1.P  [V8.D2], 16(R5)
 	CMP     R7, R5
-	BLO     ring_fill_522
+	BLO     ring_fill_700
 	CMP     R4, R6
-	BLO     ring_channel_521
+	BLO     ring_channel_699
 
-ring_extend_517:
+ring_extend_695:
 	MOVD    R20, R6
 	ADD     R12<<3, R20, R5
 	SUBS    R12, R14, R4
-	BEQ     ring_repeated_523
+	BEQ     ring_repeated_701
 
-ring_element_524:
+ring_element_702:
 	MOVD.P  8(R6), R7
 	MOVD.P  R7, 8(R5)
 	SUBS    $1, R4, R4
-	BNE     ring_element_524
+	BNE     ring_element_702
 
-ring_repeated_523:
+ring_repeated_701:
 	MOVD    R20, R6
 	ADD     R14<<3, R20, R5
 	VLD1.P  16(R6), [V8.D2]
@@ -5328,9 +6992,9 @@ ring_repeated_523:
 	MOVD    ZR, R13
 	MOVD    R20, R5
 	SUBS    $8, R4, R4
-	BLT     single_526
+	BLT     single_704
 
-unrolled_525:
+unrolled_703:
 	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
 	VLD1.P  64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
 	VLD1.P  64(R5), [V8.D2, V9.D2, V10.D2, V11.D2]
@@ -5352,13 +7016,13 @@ unrolled_525:
 	CSEL    HS, R22, R13, R13
 	ADD     R13<<3, R20, R5
 	SUBS    $8, R4, R4
-	BGE     unrolled_525
+	BGE     unrolled_703
 
-single_526:
+single_704:
 	ADDS    $6, R4, R4
-	BLT     tail_528
+	BLT     tail_706
 
-single_loop_527:
+single_loop_705:
 	VLD1.P  16(R2), [V0.D2]
 	VLD1.P  16(R1), [V4.D2]
 	VLD1.P  16(R5), [V8.D2]
@@ -5371,13 +7035,13 @@ single_loop_527:
 	CSEL    HS, R22, R13, R13
 	ADD     R13<<3, R20, R5
 	SUBS    $2, R4, R4
-	BGE     single_loop_527
+	BGE     single_loop_705
 
-tail_528:
+tail_706:
 	ADDS    $2, R4, R4
-	BEQ     span_done_530
+	BEQ     span_done_708
 
-tail_loop_529:
+tail_loop_707:
 	FMOVD.P 8(R2), F0
 	FMOVD.P 8(R1), F4
 	FCMPD   $(0.0), F0
@@ -5386,15 +7050,206 @@ tail_loop_529:
 	FCSELD  GT, F4, F9, F9
 	FMOVD.P F9, 8(R0)
 	SUBS    $1, R4, R4
-	BNE     tail_loop_529
+	BNE     tail_loop_707
 
-span_done_530:
+span_done_708:
 	ADD     R24, R23, R23
 	CMP     R8, R23
 	CSEL    EQ, ZR, R23, R23
-	B       ring_segment_509
+	B       ring_segment_687
 
-ring_done_486:
+ring_rows_686:
+	MOVD    $228, R25
+	MOVD    ZR, R23
+
+ring_block_709:
+	CMP     R8, R23
+	BHS     ring_done_663
+	SUB     R23, R8, R24
+	CMP     R25, R24
+	CSEL    HI, R25, R24, R24
+	MOVD    R24, R12
+	ADD     R23<<3, R10, R22
+	MOVD    R12, R14
+
+ring_len_712:
+	CMP     $2, R14
+	BHS     ring_len_done_713
+	ADD     R12, R14, R14
+	B       ring_len_712
+
+ring_len_done_713:
+	MOVD    $2, R15
+
+ring_step_714:
+	CMP     R14, R15
+	BLO     ring_step_done_715
+	SUB     R14, R15, R15
+	B       ring_step_714
+
+ring_step_done_715:
+	MOVD    $8, R19
+
+ring_step_716:
+	CMP     R14, R19
+	BLO     ring_step_done_717
+	SUB     R14, R19, R19
+	B       ring_step_716
+
+ring_step_done_717:
+	MOVD    R22, R6
+	MOVD    R20, R5
+	CMP     $1, R9
+	BNE     ring_planes_718
+	SUBS    $2, R24, R4
+	BLT     ring_copy_tail_721
+
+ring_copy_720:
+	VLD1.P  16(R6), [V8.D2]
+	VST1.P  [V8.D2], 16(R5)
+	SUBS    $2, R4, R4
+	BGE     ring_copy_720
+
+ring_copy_tail_721:
+	ADDS    $2, R4, R4
+	BEQ     ring_extend_719
+
+ring_copy_element_722:
+	MOVD.P  8(R6), R7
+	MOVD.P  R7, 8(R5)
+	SUBS    $1, R4, R4
+	BNE     ring_copy_element_722
+	B       ring_extend_719
+
+ring_planes_718:
+	ADD     R24<<3, R6, R4
+	MOVD    R5, R7
+
+ring_channel_723:
+	VLD1R.P 8(R6), [V8.D2]
+	MOVD    R7, R5
+	ADD     R9<<3, R7, R7
+
+ring_fill_724:
+	VST1.P  [V8.D2], 16(R5)
+	CMP     R7, R5
+	BLO     ring_fill_724
+	CMP     R4, R6
+	BLO     ring_channel_723
+
+ring_extend_719:
+	MOVD    R20, R6
+	ADD     R12<<3, R20, R5
+	SUBS    R12, R14, R4
+	BEQ     ring_repeated_725
+
+ring_element_726:
+	MOVD.P  8(R6), R7
+	MOVD.P  R7, 8(R5)
+	SUBS    $1, R4, R4
+	BNE     ring_element_726
+
+ring_repeated_725:
+	MOVD    R20, R6
+	ADD     R14<<3, R20, R5
+	VLD1.P  16(R6), [V8.D2]
+	VST1.P  [V8.D2], 16(R5)
+	VLD1.P  16(R6), [V8.D2]
+	VST1.P  [V8.D2], 16(R5)
+	VLD1.P  16(R6), [V8.D2]
+	VST1.P  [V8.D2], 16(R5)
+	VLD1.P  16(R6), [V8.D2]
+	VST1.P  [V8.D2], 16(R5)
+	MOVD    x_base+48(FP), R2
+	ADD     R23<<3, R2, R2
+	MOVD    dy_base+24(FP), R1
+	ADD     R23<<3, R1, R1
+	MOVD    dx_base+0(FP), R0
+	ADD     R23<<3, R0, R0
+	MOVD    x_len+56(FP), R3
+	SUBS    R23, R3, R3
+	BLE     ring_rows_done_711
+
+ring_row_710:
+	CMP     R24, R3
+	CSEL    LO, R3, R24, R4
+	MOVD    ZR, R13
+	MOVD    R20, R5
+	SUBS    $8, R4, R4
+	BLT     single_728
+
+unrolled_727:
+	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
+	VLD1.P  64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
+	VLD1.P  64(R5), [V8.D2, V9.D2, V10.D2, V11.D2]
+	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
+	WORD    $0x6e64dd08 // fmul v8.2d, v8.2d, v4.2d
+	VBIT    V13.B16, V4.B16, V8.B16
+	WORD    $0x4ee0c82d // fcmgt v13.2d, v1.2d, #0.0
+	WORD    $0x6e65dd29 // fmul v9.2d, v9.2d, v5.2d
+	VBIT    V13.B16, V5.B16, V9.B16
+	WORD    $0x4ee0c84d // fcmgt v13.2d, v2.2d, #0.0
+	WORD    $0x6e66dd4a // fmul v10.2d, v10.2d, v6.2d
+	VBIT    V13.B16, V6.B16, V10.B16
+	WORD    $0x4ee0c86d // fcmgt v13.2d, v3.2d, #0.0
+	WORD    $0x6e67dd6b // fmul v11.2d, v11.2d, v7.2d
+	VBIT    V13.B16, V7.B16, V11.B16
+	VST1.P  [V8.D2, V9.D2, V10.D2, V11.D2], 64(R0)
+	ADD     R19, R13, R13
+	SUBS    R14, R13, R22
+	CSEL    HS, R22, R13, R13
+	ADD     R13<<3, R20, R5
+	SUBS    $8, R4, R4
+	BGE     unrolled_727
+
+single_728:
+	ADDS    $6, R4, R4
+	BLT     tail_730
+
+single_loop_729:
+	VLD1.P  16(R2), [V0.D2]
+	VLD1.P  16(R1), [V4.D2]
+	VLD1.P  16(R5), [V8.D2]
+	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
+	WORD    $0x6e64dd08 // fmul v8.2d, v8.2d, v4.2d
+	VBIT    V13.B16, V4.B16, V8.B16
+	VST1.P  [V8.D2], 16(R0)
+	ADD     R15, R13, R13
+	SUBS    R14, R13, R22
+	CSEL    HS, R22, R13, R13
+	ADD     R13<<3, R20, R5
+	SUBS    $2, R4, R4
+	BGE     single_loop_729
+
+tail_730:
+	ADDS    $2, R4, R4
+	BEQ     span_done_732
+
+tail_loop_731:
+	FMOVD.P 8(R2), F0
+	FMOVD.P 8(R1), F4
+	FCMPD   $(0.0), F0
+	FMOVD.P 8(R5), F8
+	FMULD   F8, F4, F9
+	FCSELD  GT, F4, F9, F9
+	FMOVD.P F9, 8(R0)
+	SUBS    $1, R4, R4
+	BNE     tail_loop_731
+
+span_done_732:
+	SUBS    R8, R3, R3
+	BLE     ring_rows_done_711
+	SUB     R24, R8, R22
+	ADD     R22<<3, R2, R2
+	ADD     R22<<3, R1, R1
+	ADD     R22<<3, R0, R0
+	B       ring_row_710
+
+ring_rows_done_711:
+	ADD     R24, R23, R23
+	B       ring_block_709
+
+ring_done_663:
 	RET
 
 // func backwardDalphaNEONF64(dy []float64, x []float64) float64
@@ -5408,9 +7263,9 @@ TEXT ·backwardDalphaNEONF64(SB), NOSPLIT, $0-56
 	VEOR    V22.B16, V22.B16, V22.B16
 	VEOR    V23.B16, V23.B16, V23.B16
 	SUBS    $8, R4, R4
-	BLT     single_532
+	BLT     single_734
 
-unrolled_531:
+unrolled_733:
 	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
 	VLD1.P  64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
@@ -5430,13 +7285,13 @@ unrolled_531:
 	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
 	WORD    $0x4e70d6f7 // fadd v23.2d, v23.2d, v16.2d
 	SUBS    $8, R4, R4
-	BGE     unrolled_531
+	BGE     unrolled_733
 
-single_532:
+single_734:
 	ADDS    $6, R4, R4
-	BLT     tail_534
+	BLT     tail_736
 
-single_loop_533:
+single_loop_735:
 	VLD1.P  16(R2), [V0.D2]
 	VLD1.P  16(R1), [V4.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
@@ -5444,17 +7299,17 @@ single_loop_533:
 	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
 	WORD    $0x4e70d694 // fadd v20.2d, v20.2d, v16.2d
 	SUBS    $2, R4, R4
-	BGE     single_loop_533
+	BGE     single_loop_735
 
-tail_534:
+tail_736:
 	WORD    $0x4e75d694 // fadd v20.2d, v20.2d, v21.2d
 	WORD    $0x4e77d6d6 // fadd v22.2d, v22.2d, v23.2d
 	WORD    $0x4e76d694 // fadd v20.2d, v20.2d, v22.2d
 	WORD    $0x7e70da94 // faddp d20, v20.2d
 	ADDS    $2, R4, R4
-	BEQ     span_done_536
+	BEQ     span_done_738
 
-tail_loop_535:
+tail_loop_737:
 	FMOVD.P 8(R2), F0
 	FMOVD.P 8(R1), F4
 	FCMPD   $(0.0), F0
@@ -5462,9 +7317,9 @@ tail_loop_535:
 	FADDD   F16, F20, F17
 	FCSELD  GT, F20, F17, F20
 	SUBS    $1, R4, R4
-	BNE     tail_loop_535
+	BNE     tail_loop_737
 
-span_done_536:
+span_done_738:
 	FMOVD   F20, ret+48(FP)
 	RET
 
@@ -5477,15 +7332,15 @@ TEXT ·backwardPlanesDalphaNEONF64(SB), NOSPLIT, $0-80
 	MOVD    inner+72(FP), R9
 	MOVD    acc_len+56(FP), R8
 	MOVD    acc_base+48(FP), R11
-	CBZ     R8, planes_done_537
-	CBZ     R9, planes_done_537
+	CBZ     R8, planes_done_739
+	CBZ     R9, planes_done_739
 
-pass_538:
+pass_740:
 	MOVD    R11, R6
 	MOVD    R8, R12
 
-plane_539:
-	CBZ     R3, planes_done_537
+plane_741:
+	CBZ     R3, planes_done_739
 	CMP     R9, R3
 	CSEL    LO, R3, R9, R4
 	SUB     R4, R3, R3
@@ -5494,9 +7349,9 @@ plane_539:
 	VEOR    V22.B16, V22.B16, V22.B16
 	VEOR    V23.B16, V23.B16, V23.B16
 	SUBS    $8, R4, R4
-	BLT     single_541
+	BLT     single_743
 
-unrolled_540:
+unrolled_742:
 	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
 	VLD1.P  64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
@@ -5516,13 +7371,13 @@ unrolled_540:
 	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
 	WORD    $0x4e70d6f7 // fadd v23.2d, v23.2d, v16.2d
 	SUBS    $8, R4, R4
-	BGE     unrolled_540
+	BGE     unrolled_742
 
-single_541:
+single_743:
 	ADDS    $6, R4, R4
-	BLT     tail_543
+	BLT     tail_745
 
-single_loop_542:
+single_loop_744:
 	VLD1.P  16(R2), [V0.D2]
 	VLD1.P  16(R1), [V4.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
@@ -5530,17 +7385,17 @@ single_loop_542:
 	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
 	WORD    $0x4e70d694 // fadd v20.2d, v20.2d, v16.2d
 	SUBS    $2, R4, R4
-	BGE     single_loop_542
+	BGE     single_loop_744
 
-tail_543:
+tail_745:
 	WORD    $0x4e75d694 // fadd v20.2d, v20.2d, v21.2d
 	WORD    $0x4e77d6d6 // fadd v22.2d, v22.2d, v23.2d
 	WORD    $0x4e76d694 // fadd v20.2d, v20.2d, v22.2d
 	WORD    $0x7e70da94 // faddp d20, v20.2d
 	ADDS    $2, R4, R4
-	BEQ     span_done_545
+	BEQ     span_done_747
 
-tail_loop_544:
+tail_loop_746:
 	FMOVD.P 8(R2), F0
 	FMOVD.P 8(R1), F4
 	FCMPD   $(0.0), F0
@@ -5548,17 +7403,17 @@ tail_loop_544:
 	FADDD   F16, F20, F17
 	FCSELD  GT, F20, F17, F20
 	SUBS    $1, R4, R4
-	BNE     tail_loop_544
+	BNE     tail_loop_746
 
-span_done_545:
+span_done_747:
 	FMOVD   (R6), F17
 	FADDD   F20, F17, F17
 	FMOVD.P F17, 8(R6)
 	SUBS    $1, R12, R12
-	BNE     plane_539
-	B       pass_538
+	BNE     plane_741
+	B       pass_740
 
-planes_done_537:
+planes_done_739:
 	RET
 
 // func backwardPatternDalphaNEONF64(dy []float64, x []float64, acc []float64)
@@ -5569,19 +7424,19 @@ TEXT ·backwardPatternDalphaNEONF64(SB), NOSPLIT, $0-72
 	MOVD    x_len+32(FP), R3
 	MOVD    acc_len+56(FP), R8
 	MOVD    acc_base+48(FP), R11
-	CBZ     R8, rows_done_547
+	CBZ     R8, rows_done_749
 
-row_546:
-	CBZ     R3, rows_done_547
+row_748:
+	CBZ     R3, rows_done_749
 	CMP     R8, R3
 	CSEL    LO, R3, R8, R4
 	SUB     R4, R3, R3
 	MOVD    R11, R6
 	MOVD    R11, R7
 	SUBS    $8, R4, R4
-	BLT     single_549
+	BLT     single_751
 
-unrolled_548:
+unrolled_750:
 	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
 	VLD1.P  64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
 	VLD1.P  64(R6), [V20.D2, V21.D2, V22.D2, V23.D2]
@@ -5603,13 +7458,13 @@ unrolled_548:
 	WORD    $0x4e70d6f7 // fadd v23.2d, v23.2d, v16.2d
 	VST1.P  [V20.D2, V21.D2, V22.D2, V23.D2], 64(R7)
 	SUBS    $8, R4, R4
-	BGE     unrolled_548
+	BGE     unrolled_750
 
-single_549:
+single_751:
 	ADDS    $6, R4, R4
-	BLT     tail_551
+	BLT     tail_753
 
-single_loop_550:
+single_loop_752:
 	VLD1.P  16(R2), [V0.D2]
 	VLD1.P  16(R1), [V4.D2]
 	VLD1.P  16(R6), [V20.D2]
@@ -5619,13 +7474,13 @@ single_loop_550:
 	WORD    $0x4e70d694 // fadd v20.2d, v20.2d, v16.2d
 	VST1.P  [V20.D2], 16(R7)
 	SUBS    $2, R4, R4
-	BGE     single_loop_550
+	BGE     single_loop_752
 
-tail_551:
+tail_753:
 	ADDS    $2, R4, R4
-	BEQ     span_done_553
+	BEQ     span_done_755
 
-tail_loop_552:
+tail_loop_754:
 	FMOVD.P 8(R2), F0
 	FMOVD.P 8(R1), F4
 	FCMPD   $(0.0), F0
@@ -5635,12 +7490,12 @@ tail_loop_552:
 	FCSELD  GT, F20, F17, F20
 	FMOVD.P F20, 8(R7)
 	SUBS    $1, R4, R4
-	BNE     tail_loop_552
+	BNE     tail_loop_754
 
-span_done_553:
-	B       row_546
+span_done_755:
+	B       row_748
 
-rows_done_547:
+rows_done_749:
 	RET
 
 // func backwardRingDalphaNEONF64(dy []float64, x []float64, dalpha []float64, inner int)
@@ -5653,54 +7508,54 @@ TEXT ·backwardRingDalphaNEONF64(SB), $1912-80
 	MOVD    dalpha_len+56(FP), R8
 	MOVD    dalpha_base+48(FP), R11
 	ADD     $16, RSP, R21
-	CBZ     R8, ring_done_554
-	CBZ     R9, ring_done_554
+	CBZ     R8, ring_done_756
+	CBZ     R9, ring_done_756
 	MUL     R9, R8, R12
 	CMP     $226, R12
-	BHI     ring_segmented_555
+	BHI     ring_segmented_757
 	MOVD    R12, R14
 
-ring_len_556:
+ring_len_758:
 	CMP     $2, R14
-	BHS     ring_len_done_557
+	BHS     ring_len_done_759
 	ADD     R12, R14, R14
-	B       ring_len_556
+	B       ring_len_758
 
-ring_len_done_557:
+ring_len_done_759:
 	MOVD    $2, R15
 
-ring_step_558:
+ring_step_760:
 	CMP     R14, R15
-	BLO     ring_step_done_559
+	BLO     ring_step_done_761
 	SUB     R14, R15, R15
-	B       ring_step_558
+	B       ring_step_760
 
-ring_step_done_559:
+ring_step_done_761:
 	MOVD    $8, R19
 
-ring_step_560:
+ring_step_762:
 	CMP     R14, R19
-	BLO     ring_step_done_561
+	BLO     ring_step_done_763
 	SUB     R14, R19, R19
-	B       ring_step_560
+	B       ring_step_762
 
-ring_step_done_561:
+ring_step_done_763:
 	VEOR    V8.B16, V8.B16, V8.B16
 	MOVD    R21, R7
 	ADD     $8, R14, R4
 
-ring_zero_562:
+ring_zero_764:
 	VST1.P  [V8.D2], 16(R7)
 	SUBS    $2, R4, R4
-	BGT     ring_zero_562
+	BGT     ring_zero_764
 	MOVD    R3, R4
 	MOVD    ZR, R13
 	MOVD    R21, R6
 	MOVD    R21, R7
 	SUBS    $8, R4, R4
-	BLT     single_564
+	BLT     single_766
 
-unrolled_563:
+unrolled_765:
 	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
 	VLD1.P  64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
 	VLD1.P  64(R6), [V20.D2, V21.D2, V22.D2, V23.D2]
@@ -5727,13 +7582,13 @@ unrolled_563:
 	ADD     R13<<3, R21, R6
 	ADD     R13<<3, R21, R7
 	SUBS    $8, R4, R4
-	BGE     unrolled_563
+	BGE     unrolled_765
 
-single_564:
+single_766:
 	ADDS    $6, R4, R4
-	BLT     tail_566
+	BLT     tail_768
 
-single_loop_565:
+single_loop_767:
 	VLD1.P  16(R2), [V0.D2]
 	VLD1.P  16(R1), [V4.D2]
 	VLD1.P  16(R6), [V20.D2]
@@ -5748,13 +7603,13 @@ single_loop_565:
 	ADD     R13<<3, R21, R6
 	ADD     R13<<3, R21, R7
 	SUBS    $2, R4, R4
-	BGE     single_loop_565
+	BGE     single_loop_767
 
-tail_566:
+tail_768:
 	ADDS    $2, R4, R4
-	BEQ     span_done_568
+	BEQ     span_done_770
 
-tail_loop_567:
+tail_loop_769:
 	FMOVD.P 8(R2), F0
 	FMOVD.P 8(R1), F4
 	FCMPD   $(0.0), F0
@@ -5764,9 +7619,9 @@ tail_loop_567:
 	FCSELD  GT, F20, F17, F20
 	FMOVD.P F20, 8(R7)
 	SUBS    $1, R4, R4
-	BNE     tail_loop_567
+	BNE     tail_loop_769
 
-span_done_568:
+span_done_770:
 	ADD     R14<<3, R21, R6
 	FMOVQ   48(R6), F8
 	FMOVQ   48(R21), F12
@@ -5785,11 +7640,11 @@ span_done_568:
 	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
 	FMOVQ   F12, 0(R21)
 	SUBS    R12, R14, R4
-	BEQ     ring_folded_570
+	BEQ     ring_folded_772
 	ADD     R14<<3, R21, R6
 	ADD     R4<<3, R21, R7
 
-ring_fold_569:
+ring_fold_771:
 	SUB     $8, R6, R6
 	SUB     $8, R7, R7
 	FMOVD   (R6), F8
@@ -5797,44 +7652,44 @@ ring_fold_569:
 	FADDD   F8, F12, F12
 	FMOVD   F12, (R7)
 	SUBS    $1, R4, R4
-	BNE     ring_fold_569
+	BNE     ring_fold_771
 
-ring_folded_570:
+ring_folded_772:
 	MOVD    R11, R5
 	MOVD    R21, R6
 	CMP     $1, R9
-	BNE     ring_sums_planes_572
+	BNE     ring_sums_planes_774
 	SUBS    $2, R8, R4
-	BLT     ring_sums_scalar_574
+	BLT     ring_sums_scalar_776
 
-ring_sums_vector_573:
+ring_sums_vector_775:
 	VLD1    (R5), [V8.D2]
 	VLD1.P  16(R6), [V14.D2]
 	WORD    $0x4e6ed508 // fadd v8.2d, v8.2d, v14.2d
 	VST1.P  [V8.D2], 16(R5)
 	SUBS    $2, R4, R4
-	BGE     ring_sums_vector_573
+	BGE     ring_sums_vector_775
 
-ring_sums_scalar_574:
+ring_sums_scalar_776:
 	ADDS    $2, R4, R4
-	BEQ     ring_sums_done_571
+	BEQ     ring_sums_done_773
 
-ring_sums_one_575:
+ring_sums_one_777:
 	FMOVD.P 8(R6), F20
 	FMOVD   (R5), F8
 	FADDD   F20, F8, F8
 	FMOVD.P F8, 8(R5)
 	SUBS    $1, R4, R4
-	BNE     ring_sums_one_575
-	B       ring_sums_done_571
+	BNE     ring_sums_one_777
+	B       ring_sums_done_773
 
-ring_sums_planes_572:
+ring_sums_planes_774:
 	MOVD    R8, R4
 	LSL     $3, R9, R22
 
-ring_sums_group_576:
+ring_sums_group_778:
 	CMP     $4, R4
-	BLO     ring_sums_single_578
+	BLO     ring_sums_single_780
 	VEOR    V20.B16, V20.B16, V20.B16
 	VEOR    V21.B16, V21.B16, V21.B16
 	ADD     R22, R6, R7
@@ -5844,7 +7699,7 @@ ring_sums_group_576:
 	ADD     R22, R13, R15
 	MOVD    R9, R19
 
-ring_sums_group_plane_577:
+ring_sums_group_plane_779:
 	FMOVD.P 8(R6), F14
 	FMOVD.P 8(R7), F15
 	FMOVD.P 8(R13), F16
@@ -5854,7 +7709,7 @@ ring_sums_group_plane_577:
 	FADDD   F16, F22, F22
 	FADDD   F17, F23, F23
 	SUBS    $1, R19, R19
-	BNE     ring_sums_group_plane_577
+	BNE     ring_sums_group_plane_779
 	FMOVD   (R5), F8
 	FADDD   F20, F8, F8
 	FMOVD.P F8, 8(R5)
@@ -5869,75 +7724,77 @@ ring_sums_group_plane_577:
 	FMOVD.P F8, 8(R5)
 	MOVD    R15, R6
 	SUB     $4, R4, R4
-	B       ring_sums_group_576
+	B       ring_sums_group_778
 
-ring_sums_single_578:
-	CBZ     R4, ring_sums_done_571
+ring_sums_single_780:
+	CBZ     R4, ring_sums_done_773
 	VEOR    V20.B16, V20.B16, V20.B16
 	MOVD    R9, R19
 
-ring_sums_single_plane_579:
+ring_sums_single_plane_781:
 	FMOVD.P 8(R6), F14
 	FADDD   F14, F20, F20
 	SUBS    $1, R19, R19
-	BNE     ring_sums_single_plane_579
+	BNE     ring_sums_single_plane_781
 	FMOVD   (R5), F8
 	FADDD   F20, F8, F8
 	FMOVD.P F8, 8(R5)
 	SUB     $1, R4, R4
-	B       ring_sums_single_578
+	B       ring_sums_single_780
 
-ring_sums_done_571:
-	B       ring_done_554
+ring_sums_done_773:
+	B       ring_done_756
 
-ring_segmented_555:
+ring_segmented_757:
+	CMP     $1, R9
+	BEQ     ring_rows_782
 	CMP     $226, R9
-	BHI     ring_done_554
+	BHI     ring_done_756
 	MOVD    $226, R22
 	UDIV    R9, R22, R25
 	MOVD    ZR, R23
 
-ring_segment_580:
-	CBZ     R3, ring_done_554
+ring_segment_783:
+	CBZ     R3, ring_done_756
 	SUB     R23, R8, R24
 	CMP     R25, R24
 	CSEL    HI, R25, R24, R24
 	MUL     R9, R24, R12
 	MOVD    R12, R14
 
-ring_len_581:
+ring_len_784:
 	CMP     $2, R14
-	BHS     ring_len_done_582
+	BHS     ring_len_done_785
 	ADD     R12, R14, R14
-	B       ring_len_581
+	B       ring_len_784
 
-ring_len_done_582:
+ring_len_done_785:
 	MOVD    $2, R15
 
-ring_step_583:
+ring_step_786:
 	CMP     R14, R15
-	BLO     ring_step_done_584
+	BLO     ring_step_done_787
 	SUB     R14, R15, R15
-	B       ring_step_583
+	B       ring_step_786
 
-ring_step_done_584:
+ring_step_done_787:
 	MOVD    $8, R19
 
-ring_step_585:
+ring_step_788:
 	CMP     R14, R19
-	BLO     ring_step_done_586
+	BLO     ring_step_done_789
 	SUB     R14, R19, R19
-	B       ring_step_585
+	B       ring_step_788
 
-ring_step_done_586:
+ring_step_done_789:
 	VEOR    V8.B16, V8.B16, V8.B16
 	MOVD    R21, R7
 	ADD     $8, R14, R4
 
-ring_zero_587:
+ring_zero_790:
 	VST1.P  [V8.D2], 16(R7)
 	SUBS    $2, R4, R4
-	BGT     ring_zero_587
+	BGT     ring_zero_790
 	CMP     R12, R3
 	CSEL    LO, R3, R12, R4
 	SUB     R4, R3, R3
@@ -5945,9 +7802,9 @@ ring_zero_587:
 	MOVD    R21, R6
 	MOVD    R21, R7
 	SUBS    $8, R4, R4
-	BLT     single_589
+	BLT     single_792
 
-unrolled_588:
+unrolled_791:
 	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
 	VLD1.P  64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
 	VLD1.P  64(R6), [V20.D2, V21.D2, V22.D2, V23.D2]
@@ -5974,13 +7831,13 @@ unrolled_588:
 	ADD     R13<<3, R21, R6
 	ADD     R13<<3, R21, R7
 	SUBS    $8, R4, R4
-	BGE     unrolled_588
+	BGE     unrolled_791
 
-single_589:
+single_792:
 	ADDS    $6, R4, R4
-	BLT     tail_591
+	BLT     tail_794
 
-single_loop_590:
+single_loop_793:
 	VLD1.P  16(R2), [V0.D2]
 	VLD1.P  16(R1), [V4.D2]
 	VLD1.P  16(R6), [V20.D2]
@@ -5995,13 +7852,13 @@ single_loop_590:
 	ADD     R13<<3, R21, R6
 	ADD     R13<<3, R21, R7
 	SUBS    $2, R4, R4
-	BGE     single_loop_590
+	BGE     single_loop_793
 
-tail_591:
+tail_794:
 	ADDS    $2, R4, R4
-	BEQ     span_done_593
+	BEQ     span_done_796
 
-tail_loop_592:
+tail_loop_795:
 	FMOVD.P 8(R2), F0
 	FMOVD.P 8(R1), F4
 	FCMPD   $(0.0), F0
@@ -6011,9 +7868,9 @@ tail_loop_592:
 	FCSELD  GT, F20, F17, F20
 	FMOVD.P F20, 8(R7)
 	SUBS    $1, R4, R4
-	BNE     tail_loop_592
+	BNE     tail_loop_795
 
-span_done_593:
+span_done_796:
 	ADD     R23<<3, R11, R22
 	ADD     R14<<3, R21, R6
 	FMOVQ   48(R6), F8
@@ -6033,11 +7890,11 @@ span_done_593:
 	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
 	FMOVQ   F12, 0(R21)
 	SUBS    R12, R14, R4
-	BEQ     ring_folded_595
+	BEQ     ring_folded_798
 	ADD     R14<<3, R21, R6
 	ADD     R4<<3, R21, R7
 
-ring_fold_594:
+ring_fold_797:
 	SUB     $8, R6, R6
 	SUB     $8, R7, R7
 	FMOVD   (R6), F8
@@ -6045,44 +7902,44 @@ ring_fold_594:
 	FADDD   F8, F12, F12
 	FMOVD   F12, (R7)
 	SUBS    $1, R4, R4
-	BNE     ring_fold_594
+	BNE     ring_fold_797
 
-ring_folded_595:
+ring_folded_798:
 	MOVD    R22, R5
 	MOVD    R21, R6
 	CMP     $1, R9
-	BNE     ring_sums_planes_597
+	BNE     ring_sums_planes_800
 	SUBS    $2, R24, R4
-	BLT     ring_sums_scalar_599
+	BLT     ring_sums_scalar_802
 
-ring_sums_vector_598:
+ring_sums_vector_801:
 	VLD1    (R5), [V8.D2]
 	VLD1.P  16(R6), [V14.D2]
 	WORD    $0x4e6ed508 // fadd v8.2d, v8.2d, v14.2d
 	VST1.P  [V8.D2], 16(R5)
 	SUBS    $2, R4, R4
-	BGE     ring_sums_vector_598
+	BGE     ring_sums_vector_801
 
-ring_sums_scalar_599:
+ring_sums_scalar_802:
 	ADDS    $2, R4, R4
-	BEQ     ring_sums_done_596
+	BEQ     ring_sums_done_799
 
-ring_sums_one_600:
+ring_sums_one_803:
 	FMOVD.P 8(R6), F20
 	FMOVD   (R5), F8
 	FADDD   F20, F8, F8
 	FMOVD.P F8, 8(R5)
 	SUBS    $1, R4, R4
-	BNE     ring_sums_one_600
-	B       ring_sums_done_596
+	BNE     ring_sums_one_803
+	B       ring_sums_done_799
 
-ring_sums_planes_597:
+ring_sums_planes_800:
 	MOVD    R24, R4
 	LSL     $3, R9, R22
 
-ring_sums_group_601:
+ring_sums_group_804:
 	CMP     $4, R4
-	BLO     ring_sums_single_603
+	BLO     ring_sums_single_806
 	VEOR    V20.B16, V20.B16, V20.B16
 	VEOR    V21.B16, V21.B16, V21.B16
 	ADD     R22, R6, R7
@@ -6092,7 +7949,7 @@ ring_sums_group_601:
 	ADD     R22, R13, R15
 	MOVD    R9, R19
 
-ring_sums_group_plane_602:
+ring_sums_group_plane_805:
 	FMOVD.P 8(R6), F14
 	FMOVD.P 8(R7), F15
 	FMOVD.P 8(R13), F16
@@ -6102,7 +7959,7 @@ ring_sums_group_plane_602:
 	FADDD   F16, F22, F22
 	FADDD   F17, F23, F23
 	SUBS    $1, R19, R19
-	BNE     ring_sums_group_plane_602
+	BNE     ring_sums_group_plane_805
 	FMOVD   (R5), F8
 	FADDD   F20, F8, F8
 	FMOVD.P F8, 8(R5)
@@ -6117,29 +7974,292 @@ ring_sums_group_plane_602:
 	FMOVD.P F8, 8(R5)
 	MOVD    R15, R6
 	SUB     $4, R4, R4
-	B       ring_sums_group_601
+	B       ring_sums_group_804
 
-ring_sums_single_603:
-	CBZ     R4, ring_sums_done_596
+ring_sums_single_806:
+	CBZ     R4, ring_sums_done_799
 	VEOR    V20.B16, V20.B16, V20.B16
 	MOVD    R9, R19
 
-ring_sums_single_plane_604:
+ring_sums_single_plane_807:
 	FMOVD.P 8(R6), F14
 	FADDD   F14, F20, F20
 	SUBS    $1, R19, R19
-	BNE     ring_sums_single_plane_604
+	BNE     ring_sums_single_plane_807
 	FMOVD   (R5), F8
 	FADDD   F20, F8, F8
 	FMOVD.P F8, 8(R5)
 	SUB     $1, R4, R4
-	B       ring_sums_single_603
+	B       ring_sums_single_806
 
-ring_sums_done_596:
+ring_sums_done_799:
 	ADD     R24, R23, R23
 	CMP     R8, R23
 	CSEL    EQ, ZR, R23, R23
-	B       ring_segment_580
+	B       ring_segment_783
 
-ring_done_554:
+ring_rows_782:
+	MOVD    $226, R25
+	MOVD    ZR, R23
+
+ring_block_808:
+	CMP     R8, R23
+	BHS     ring_done_756
+	SUB     R23, R8, R24
+	CMP     R25, R24
+	CSEL    HI, R25, R24, R24
+	MOVD    R24, R12
+	MOVD    R12, R14
+
+ring_len_811:
+	CMP     $2, R14
+	BHS     ring_len_done_812
+	ADD     R12, R14, R14
+	B       ring_len_811
+
+ring_len_done_812:
+	MOVD    $2, R15
+
+ring_step_813:
+	CMP     R14, R15
+	BLO     ring_step_done_814
+	SUB     R14, R15, R15
+	B       ring_step_813
+
+ring_step_done_814:
+	MOVD    $8, R19
+
+ring_step_815:
+	CMP     R14, R19
+	BLO     ring_step_done_816
+	SUB     R14, R19, R19
+	B       ring_step_815
+
+ring_step_done_816:
+	VEOR    V8.B16, V8.B16, V8.B16
+	MOVD    R21, R7
+	ADD     $8, R14, R4
+
+ring_zero_817:
+	VST1.P  [V8.D2], 16(R7)
+	SUBS    $2, R4, R4
+	BGT     ring_zero_817
+	MOVD    x_base+24(FP), R2
+	ADD     R23<<3, R2, R2
+	MOVD    dy_base+0(FP), R1
+	ADD     R23<<3, R1, R1
+	MOVD    x_len+32(FP), R3
+	SUBS    R23, R3, R3
+	BLE     ring_rows_done_810
+
+ring_row_809:
+	CMP     R24, R3
+	CSEL    LO, R3, R24, R4
+	MOVD    ZR, R13
+	MOVD    R21, R6
+	MOVD    R21, R7
+	SUBS    $8, R4, R4
+	BLT     single_819
+
+unrolled_818:
+	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
+	VLD1.P  64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
+	VLD1.P  64(R6), [V20.D2, V21.D2, V22.D2, V23.D2]
+	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
+	WORD    $0x6e60dc90 // fmul v16.2d, v4.2d, v0.2d
+	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
+	WORD    $0x4e70d694 // fadd v20.2d, v20.2d, v16.2d
+	WORD    $0x4ee0c82d // fcmgt v13.2d, v1.2d, #0.0
+	WORD    $0x6e61dcb0 // fmul v16.2d, v5.2d, v1.2d
+	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
+	WORD    $0x4e70d6b5 // fadd v21.2d, v21.2d, v16.2d
+	WORD    $0x4ee0c84d // fcmgt v13.2d, v2.2d, #0.0
+	WORD    $0x6e62dcd0 // fmul v16.2d, v6.2d, v2.2d
+	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
+	WORD    $0x4e70d6d6 // fadd v22.2d, v22.2d, v16.2d
+	WORD    $0x4ee0c86d // fcmgt v13.2d, v3.2d, #0.0
+	WORD    $0x6e63dcf0 // fmul v16.2d, v7.2d, v3.2d
+	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
+	WORD    $0x4e70d6f7 // fadd v23.2d, v23.2d, v16.2d
+	VST1.P  [V20.D2, V21.D2, V22.D2, V23.D2], 64(R7)
+	ADD     R19, R13, R13
+	SUBS    R14, R13, R22
+	CSEL    HS, R22, R13, R13
+	ADD     R13<<3, R21, R6
+	ADD     R13<<3, R21, R7
+	SUBS    $8, R4, R4
+	BGE     unrolled_818
+
+single_819:
+	ADDS    $6, R4, R4
+	BLT     tail_821
+
+single_loop_820:
+	VLD1.P  16(R2), [V0.D2]
+	VLD1.P  16(R1), [V4.D2]
+	VLD1.P  16(R6), [V20.D2]
+	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
+	WORD    $0x6e60dc90 // fmul v16.2d, v4.2d, v0.2d
+	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
+	WORD    $0x4e70d694 // fadd v20.2d, v20.2d, v16.2d
+	VST1.P  [V20.D2], 16(R7)
+	ADD     R15, R13, R13
+	SUBS    R14, R13, R22
+	CSEL    HS, R22, R13, R13
+	ADD     R13<<3, R21, R6
+	ADD     R13<<3, R21, R7
+	SUBS    $2, R4, R4
+	BGE     single_loop_820
+
+tail_821:
+	ADDS    $2, R4, R4
+	BEQ     span_done_823
+
+tail_loop_822:
+	FMOVD.P 8(R2), F0
+	FMOVD.P 8(R1), F4
+	FCMPD   $(0.0), F0
+	FMULD   F0, F4, F16
+	FMOVD.P 8(R6), F20
+	FADDD   F16, F20, F17
+	FCSELD  GT, F20, F17, F20
+	FMOVD.P F20, 8(R7)
+	SUBS    $1, R4, R4
+	BNE     tail_loop_822
+
+span_done_823:
+	SUBS    R8, R3, R3
+	BLE     ring_rows_done_810
+	SUB     R24, R8, R22
+	ADD     R22<<3, R2, R2
+	ADD     R22<<3, R1, R1
+	B       ring_row_809
+
+ring_rows_done_810:
+	ADD     R23<<3, R11, R22
+	ADD     R14<<3, R21, R6
+	FMOVQ   48(R6), F8
+	FMOVQ   48(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 48(R21)
+	FMOVQ   32(R6), F8
+	FMOVQ   32(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 32(R21)
+	FMOVQ   16(R6), F8
+	FMOVQ   16(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 16(R21)
+	FMOVQ   0(R6), F8
+	FMOVQ   0(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 0(R21)
+	SUBS    R12, R14, R4
+	BEQ     ring_folded_825
+	ADD     R14<<3, R21, R6
+	ADD     R4<<3, R21, R7
+
+ring_fold_824:
+	SUB     $8, R6, R6
+	SUB     $8, R7, R7
+	FMOVD   (R6), F8
+	FMOVD   (R7), F12
+	FADDD   F8, F12, F12
+	FMOVD   F12, (R7)
+	SUBS    $1, R4, R4
+	BNE     ring_fold_824
+
+ring_folded_825:
+	MOVD    R22, R5
+	MOVD    R21, R6
+	CMP     $1, R9
+	BNE     ring_sums_planes_827
+	SUBS    $2, R24, R4
+	BLT     ring_sums_scalar_829
+
+ring_sums_vector_828:
+	VLD1    (R5), [V8.D2]
+	VLD1.P  16(R6), [V14.D2]
+	WORD    $0x4e6ed508 // fadd v8.2d, v8.2d, v14.2d
+	VST1.P  [V8.D2], 16(R5)
+	SUBS    $2, R4, R4
+	BGE     ring_sums_vector_828
+
+ring_sums_scalar_829:
+	ADDS    $2, R4, R4
+	BEQ     ring_sums_done_826
+
+ring_sums_one_830:
+	FMOVD.P 8(R6), F20
+	FMOVD   (R5), F8
+	FADDD   F20, F8, F8
+	FMOVD.P F8, 8(R5)
+	SUBS    $1, R4, R4
+	BNE     ring_sums_one_830
+	B       ring_sums_done_826
+
+ring_sums_planes_827:
+	MOVD    R24, R4
+	LSL     $3, R9, R22
+
+ring_sums_group_831:
+	CMP     $4, R4
+	BLO     ring_sums_single_833
+	VEOR    V20.B16, V20.B16, V20.B16
+	VEOR    V21.B16, V21.B16, V21.B16
+	ADD     R22, R6, R7
+	VEOR    V22.B16, V22.B16, V22.B16
+	ADD     R22, R7, R13
+	VEOR    V23.B16, V23.B16, V23.B16
+	ADD     R22, R13, R15
+	MOVD    R9, R19
+
+ring_sums_group_plane_832:
+	FMOVD.P 8(R6), F14
+	FMOVD.P 8(R7), F15
+	FMOVD.P 8(R13), F16
+	FMOVD.P 8(R15), F17
+	FADDD   F14, F20, F20
+	FADDD   F15, F21, F21
+	FADDD   F16, F22, F22
+	FADDD   F17, F23, F23
+	SUBS    $1, R19, R19
+	BNE     ring_sums_group_plane_832
+	FMOVD   (R5), F8
+	FADDD   F20, F8, F8
+	FMOVD.P F8, 8(R5)
+	FMOVD   (R5), F8
+	FADDD   F21, F8, F8
+	FMOVD.P F8, 8(R5)
+	FMOVD   (R5), F8
+	FADDD   F22, F8, F8
+	FMOVD.P F8, 8(R5)
+	FMOVD   (R5), F8
+	FADDD   F23, F8, F8
+	FMOVD.P F8, 8(R5)
+	MOVD    R15, R6
+	SUB     $4, R4, R4
+	B       ring_sums_group_831
+
+ring_sums_single_833:
+	CBZ     R4, ring_sums_done_826
+	VEOR    V20.B16, V20.B16, V20.B16
+	MOVD    R9, R19
+
+ring_sums_single_plane_834:
+	FMOVD.P 8(R6), F14
+	FADDD   F14, F20, F20
+	SUBS    $1, R19, R19
+	BNE     ring_sums_single_plane_834
+	FMOVD   (R5), F8
+	FADDD   F20, F8, F8
+	FMOVD.P F8, 8(R5)
+	SUB     $1, R4, R4
+	B       ring_sums_single_833
+
+ring_sums_done_826:
+	ADD     R24, R23, R23
+	B       ring_block_808
+
+ring_done_756:
 	RET

@@ -1,0 +1,158 @@
+//go:build arm64 && !purego && linux
+
+package prelu
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"testing"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// TestNEONRingRows runs the eight NEON Ring kernels directly on
+// channel-last rows (inner = 1) longer than each kernel's limit, which
+// they take in blocks of channels over every row, against their pure-Go
+// twins: dx bit for bit, each channel's slope gradient within the sums'
+// tolerance, over one to four whole rows and over rows whose last is cut
+// short. Every slice ends at an inaccessible page, so that a kernel that
+// reads or writes past one faults.
+func TestNEONRingRows(t *testing.T) {
+	t.Run("f32", testNEONRingRows[float32])
+	t.Run("f64", testNEONRingRows[float64])
+}
+
+// neonRing are one element type's NEON Ring kernels, their twins and
+// their limits (spec.RingLimit for 16-byte vectors).
+type neonRing[T Float] struct {
+	forward, forwardGo         func(dst, x, alpha []T, inner int)
+	backward, backwardGo       func(dx, dy, x, alpha, dalpha []T, inner int)
+	backwardDx, backwardDxGo   func(dx, dy, x, alpha []T, inner int)
+	backwardDa, backwardDaGo   func(dy, x, dalpha []T, inner int)
+	limit, fusedLimit, daLimit int
+}
+
+func neonRingKernels[T Float]() neonRing[T] {
+	if isFloat32[T]() {
+		k := neonRing[float32]{
+			forwardRingNEONF32, forwardRingGeneric[float32],
+			backwardRingNEONF32, backwardRingGeneric[float32],
+			backwardRingDxNEONF32, backwardRingDxGeneric[float32],
+			backwardRingDalphaNEONF32, backwardRingDalphaGeneric[float32],
+			456, 132, 212,
+		}
+		return any(k).(neonRing[T])
+	}
+	k := neonRing[float64]{
+		forwardRingNEONF64, forwardRingGeneric[float64],
+		backwardRingNEONF64, backwardRingGeneric[float64],
+		backwardRingDxNEONF64, backwardRingDxGeneric[float64],
+		backwardRingDalphaNEONF64, backwardRingDalphaGeneric[float64],
+		228, 106, 226,
+	}
+	return any(k).(neonRing[T])
+}
+
+// atGuard returns n elements that end right at an inaccessible page.
+func atGuard[T Float](t *testing.T, n int) []T {
+	ps := os.Getpagesize()
+	bytes := n * sizeOf[T]()
+	pages := (bytes + ps - 1) / ps
+	m, err := unix.Mmap(-1, 0, (pages+1)*ps, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANON)
+	if err != nil {
+		t.Fatalf("mmap: %v", err)
+	}
+	t.Cleanup(func() { unix.Munmap(m) })
+	if err := unix.Mprotect(m[pages*ps:], unix.PROT_NONE); err != nil {
+		t.Fatalf("mprotect: %v", err)
+	}
+	b := m[pages*ps-bytes : pages*ps]
+	if n == 0 {
+		return []T{}
+	}
+	return unsafe.Slice((*T)(unsafe.Pointer(&b[0])), n)
+}
+
+func testNEONRingRows[T Float](t *testing.T) {
+	k := neonRingKernels[T]()
+	size := sizeOf[T]()
+	if k.limit != ringLimit(isaNEON, size, false) || k.fusedLimit != ringLimit(isaNEON, size, true) {
+		t.Fatalf("limits %d, %d; ringLimits has %d, %d", k.limit, k.fusedLimit, ringLimit(isaNEON, size, false), ringLimit(isaNEON, size, true))
+	}
+	rng := rand.New(rand.NewPCG(11, 12))
+	sl := slopes[T]()
+	for _, kernel := range []string{"forward", "backward", "backwardDx", "backwardDalpha"} {
+		limit := map[string]int{"forward": k.limit, "backwardDx": k.limit, "backward": k.fusedLimit, "backwardDalpha": k.daLimit}[kernel]
+		for _, channels := range []int{limit + 1, limit + 3, 2*limit + 5, 3 * limit} {
+			for rows := 1; rows <= 5; rows++ {
+				// The fifth row is cut short, ending inside a block: the
+				// callers pass whole rows, but the kernels must stay
+				// inside x all the same.
+				n := rows * channels
+				if rows == 5 {
+					n -= channels/2 + 1
+				}
+				what := fmt.Sprintf("%s %T C=%d rows=%d n=%d", kernel, T(0), channels, rows, n)
+				x, dy := atGuard[T](t, n), atGuard[T](t, n)
+				fill := fillFinite[T]
+				if rng.IntN(3) == 0 {
+					fill = fillSpecial[T]
+				}
+				fill(rng, x)
+				fill(rng, dy)
+				alpha, dalpha, start := atGuard[T](t, channels), atGuard[T](t, channels), make([]T, channels)
+				for c := range alpha {
+					alpha[c] = sl[rng.IntN(len(sl))]
+					start[c] = T(rng.NormFloat64())
+				}
+				copy(dalpha, start)
+				dx, want := atGuard[T](t, n), make([]T, n)
+				wantDalpha := append([]T(nil), start...)
+				switch kernel {
+				case "forward":
+					k.forward(dx, x, alpha, 1)
+					k.forwardGo(want, x, alpha, 1)
+				case "backward":
+					k.backward(dx, dy, x, alpha, dalpha, 1)
+					k.backwardGo(want, dy, x, alpha, wantDalpha, 1)
+				case "backwardDx":
+					k.backwardDx(dx, dy, x, alpha, 1)
+					k.backwardDxGo(want, dy, x, alpha, 1)
+				case "backwardDalpha":
+					k.backwardDa(dy, x, dalpha, 1)
+					k.backwardDaGo(dy, x, wantDalpha, 1)
+				}
+				if kernel != "backwardDalpha" {
+					for i := range want {
+						if !sameBits(want[i], dx[i]) {
+							t.Fatalf("%s: dx[%d] = %v, want %v", what, i, dx[i], want[i])
+						}
+					}
+				}
+				if kernel == "backward" || kernel == "backwardDalpha" {
+					for c := range dalpha {
+						var chDy, chX []T
+						for i := c; i < n; i += channels {
+							chDy, chX = append(chDy, dy[i]), append(chX, x[i])
+						}
+						s := exactSum(chDy, chX, float64(start[c]))
+						if err := s.check(float64(wantDalpha[c]), isFloat32[T]()); err != nil {
+							t.Fatalf("%s: twin's dalpha[%d]: %v", what, c, err)
+						}
+						if err := s.check(float64(dalpha[c]), isFloat32[T]()); err != nil {
+							t.Fatalf("%s: dalpha[%d] = %v (twin %v): %v", what, c, dalpha[c], wantDalpha[c], err)
+						}
+					}
+				} else {
+					for c := range dalpha {
+						if !sameBits(dalpha[c], start[c]) {
+							t.Fatalf("%s: dalpha touched", what)
+						}
+					}
+				}
+			}
+		}
+	}
+}
