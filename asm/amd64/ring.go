@@ -100,82 +100,81 @@ func (k *kernel) ringed() {
 	rows := newLabel("ring_rows")
 	{
 		inner := param("inner", false)
-		CMPQ(inner, U8(1))
-		JE(LabelRef(rows))
 		CMPQ(inner, U32(limit))
 		JA(LabelRef(finished))
+		// perSegment: the whole planes that fit.
 		MOVQ(U32(limit), RAX)
 		XORQ(RDX, RDX)
 		DIVQ(inner)
 		MOVQ(RAX, perSegmentAt)
 		MOVQ(U32(0), c0At)
-	}
-	segment, done := newLabel("ring_segment"), newLabel("ring_done")
-	Label(segment)
-	CMPQ(k.n, U8(0))
-	JE(LabelRef(done))
-	{
-		// kc = min(perSegment, channels - c0) channels from c0 on.
-		c0, kc, inner, segPeriod := get(c0At), param(channelsParam, true), param("inner", false), GP64()
-		SUBQ(c0, kc)
-		perSegment := get(perSegmentAt)
-		CMPQ(kc, perSegment)
-		CMOVQHI(perSegment, kc)
-		MOVQ(kc, kcAt)
-		MOVQ(kc, segPeriod)
-		IMULQ(inner, segPeriod)
-		// The segment's elements: its period, or what is left of x if
-		// less (x is whole periods; this keeps a kernel told otherwise
-		// inside its slices).
-		segN := GP64()
-		MOVQ(segPeriod, segN)
-		CMPQ(k.n, segN)
-		CMOVQLT(k.n, segN)
-		MOVQ(segN, segNAt)
-		k.ringLength(segPeriod)
-		if k.v.Dx {
-			from := param("alpha", false)
-			LEAQ(Mem{Base: from, Index: c0, Scale: uint8(size)}, from)
-			k.buildRing(from, kc, inner, segPeriod)
-		}
-	}
-	if k.v.Dalpha {
-		k.zeroSums()
-	}
-	XORQ(k.r, k.r)
-	k.span(get(segNAt))
-	{
-		c0, kc := get(c0At), get(kcAt)
 		if k.v.Dalpha {
-			to := param("dalpha", false)
-			segPeriod := GP64()
-			MOVQ(kc, segPeriod)
-			IMULQ(addr(Param("inner")), segPeriod)
-			LEAQ(Mem{Base: to, Index: c0, Scale: uint8(size)}, to)
-			k.foldRing(to, kcAt, addr(Param("inner")), segPeriod)
+			// With sums every long period runs by rows (below).
+			JMP(LabelRef(rows))
+		} else {
+			// Without, planes stream through in order, in segments;
+			// channel-last rows take the blocks below.
+			CMPQ(inner, U8(1))
+			JE(LabelRef(rows))
 		}
-		bytes := get(segNAt)
-		SUBQ(bytes, k.n)
-		SHLQ(U8(log2(size)), bytes)
-		k.advance(bytes)
-		ADDQ(kc, c0)
-		wrap := newLabel("ring_next")
-		CMPQ(c0, param(channelsParam, true))
-		JNE(LabelRef(wrap))
-		XORQ(c0, c0)
-		Label(wrap)
-		MOVQ(c0, c0At)
 	}
-	JMP(LabelRef(segment))
-	Label(done)
-	JMP(LabelRef(finished))
-
-	// Channel-last rows longer than the limit: blocks of limit channels,
-	// each over every row (the rows a stride of C apart) before its sums
-	// are added, so that each channel's gradient is still rounded once,
-	// for any number of rows.
+	if !k.v.Dalpha {
+		// Segments of whole planes, one after another through x.
+		segment, done := newLabel("ring_segment"), newLabel("ring_done")
+		Label(segment)
+		CMPQ(k.n, U8(0))
+		JE(LabelRef(done))
+		{
+			// kc = min(perSegment, channels - c0) channels from c0 on.
+			c0, kc, inner, segPeriod := get(c0At), param(channelsParam, true), param("inner", false), GP64()
+			SUBQ(c0, kc)
+			perSegment := get(perSegmentAt)
+			CMPQ(kc, perSegment)
+			CMOVQHI(perSegment, kc)
+			MOVQ(kc, kcAt)
+			MOVQ(kc, segPeriod)
+			IMULQ(inner, segPeriod)
+			// The segment's elements: its period, or what is left of x if
+			// less (x is whole periods; this keeps a kernel told otherwise
+			// inside its slices).
+			segN := GP64()
+			MOVQ(segPeriod, segN)
+			CMPQ(k.n, segN)
+			CMOVQLT(k.n, segN)
+			MOVQ(segN, segNAt)
+			k.ringLength(segPeriod)
+			if k.v.Dx {
+				from := param("alpha", false)
+				LEAQ(Mem{Base: from, Index: c0, Scale: uint8(size)}, from)
+				k.buildRing(from, kc, inner, segPeriod)
+			}
+		}
+		XORQ(k.r, k.r)
+		k.span(get(segNAt))
+		{
+			c0, kc := get(c0At), get(kcAt)
+			bytes := get(segNAt)
+			SUBQ(bytes, k.n)
+			SHLQ(U8(log2(size)), bytes)
+			k.advance(bytes)
+			ADDQ(kc, c0)
+			wrap := newLabel("ring_next")
+			CMPQ(c0, param(channelsParam, true))
+			JNE(LabelRef(wrap))
+			XORQ(c0, c0)
+			Label(wrap)
+			MOVQ(c0, c0At)
+		}
+		JMP(LabelRef(segment))
+		Label(done)
+		JMP(LabelRef(finished))
+	}
+	// Rows longer than the limit (x is [outer][C][inner]): blocks of the
+	// channels whose planes fit, each over every row (the rows a stride of
+	// C*inner apart) before its sums are added, so that each channel's
+	// gradient is still rounded once, for any number of rows. Channel-
+	// last data (inner = 1) and every sums variant run this way.
 	Label(rows)
-	MOVQ(U32(0), c0At)
 	block := newLabel("ring_block")
 	Label(block)
 	{
@@ -183,20 +182,24 @@ func (k *kernel) ringed() {
 		CMPQ(c0, kc)
 		JE(LabelRef(finished))
 		SUBQ(c0, kc)
-		limitReg := GP64()
-		MOVQ(U32(limit), limitReg)
-		CMPQ(kc, limitReg)
-		CMOVQHI(limitReg, kc)
+		perBlock := get(perSegmentAt)
+		CMPQ(kc, perBlock)
+		CMOVQHI(perBlock, kc)
 		MOVQ(kc, kcAt)
-		k.ringLength(kc)
+		inner, blockLen := param("inner", false), GP64()
+		MOVQ(kc, blockLen)
+		IMULQ(inner, blockLen)
+		MOVQ(blockLen, segNAt)
+		k.ringLength(blockLen)
 		if k.v.Dx {
 			from := param("alpha", false)
 			LEAQ(Mem{Base: from, Index: c0, Scale: uint8(size)}, from)
-			k.buildRing(from, kc, param("inner", false), kc)
+			k.buildRing(from, kc, inner, blockLen)
 		}
 		// The data pointers at row 0, channel c0; all of x to go.
 		bytes := GP64()
 		MOVQ(c0, bytes)
+		IMULQ(inner, bytes)
 		SHLQ(U8(log2(size)), bytes)
 		k.rewind(bytes)
 		Load(Param("x").Len(), k.n)
@@ -209,9 +212,10 @@ func (k *kernel) ringed() {
 	CMPQ(k.n, U8(0))
 	JE(LabelRef(rowsDone))
 	XORQ(k.r, k.r)
-	k.span(get(kcAt))
+	k.span(get(segNAt))
 	{
 		stride := param(channelsParam, true)
+		IMULQ(addr(Param("inner")), stride)
 		SUBQ(stride, k.n)
 		SHLQ(U8(log2(size)), stride)
 		k.advance(stride)
@@ -223,7 +227,7 @@ func (k *kernel) ringed() {
 		if k.v.Dalpha {
 			to := param("dalpha", false)
 			LEAQ(Mem{Base: to, Index: c0, Scale: uint8(size)}, to)
-			k.foldRing(to, kcAt, addr(Param("inner")), get(kcAt))
+			k.foldRing(to, kcAt, addr(Param("inner")), get(segNAt))
 		}
 		ADDQ(kcAt, c0)
 		MOVQ(c0, c0At)

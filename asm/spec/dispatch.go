@@ -16,6 +16,10 @@ type ISA struct {
 	// RingRows: its Ring kernels run channel-last rows longer than the
 	// limit in blocks of channels over every row (see Ring).
 	RingRows bool
+	// RingPlaneRows: its slope-gradient Ring kernels run planes whose
+	// period is longer than the limit by rows too, for any number of
+	// rows (else only for a single period).
+	RingPlaneRows bool
 }
 
 // WriteDispatch writes the Go file that routes each kernel to the
@@ -120,6 +124,14 @@ func writeRingLimit(b *bytes.Buffer, isas []ISA) {
 	fmt.Fprintf(b, "var ringRows = [len(isaNames)]bool{\nisaGeneric: true,\n")
 	for _, isa := range isas {
 		if isa.RingRows {
+			fmt.Fprintf(b, "%s: true,\n", isa.ID)
+		}
+	}
+	fmt.Fprintf(b, "}\n")
+	fmt.Fprintf(b, "\n// ringPlaneRows[isa] says whether isa's Ring kernels with slope gradients\n// take planes longer than the limit over several rows.\n")
+	fmt.Fprintf(b, "var ringPlaneRows = [len(isaNames)]bool{\nisaGeneric: true,\n")
+	for _, isa := range isas {
+		if isa.RingPlaneRows {
 			fmt.Fprintf(b, "%s: true,\n", isa.ID)
 		}
 	}

@@ -75,7 +75,9 @@ const (
 	// must be at most RingLimit, and the slope-gradient variants then take
 	// a single period. Channel-last data (inner = 1) longer than the limit
 	// runs, where the ISA says RingRows, in blocks of RingLimit channels,
-	// each over every row, for any number of rows. It adds each channel's
+	// each over every row, for any number of rows; where it says
+	// RingPlaneRows, the slope-gradient variants run planes that way too
+	// (blocks of the channels whose planes fit). It adds each channel's
 	// float64 sum to dalpha[c] itself, rounding once.
 	Ring Layout = "Ring"
 )

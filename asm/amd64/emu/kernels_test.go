@@ -114,6 +114,20 @@ func genCases(k spec.Kernel, isa string, vecBytes int, long bool) []kcase {
 						add(outer*channels, channels, 1)
 					}
 				}
+				// With sums, planes past the limit run by rows too: blocks
+				// of the channels whose planes fit, over 1 to 3 rows.
+				if k.Dalpha {
+					for _, inner := range []int{2, 3, 7, 9} {
+						if inner*8 > limit {
+							continue
+						}
+						for _, channels := range []int{limit/inner + 1, 2*(limit/inner) + 3} {
+							for outer := 1; outer <= 3; outer++ {
+								add(outer*channels*inner, channels, inner)
+							}
+						}
+					}
+				}
 			}
 			for i := 0; i < 40; i++ {
 				var channels, inner, outer int
