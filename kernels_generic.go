@@ -98,6 +98,12 @@ var ringRows = [len(isaNames)]bool{
 	isaGeneric: true,
 }
 
+// ringPlaneRows[isa] says whether isa's Ring kernels with slope gradients
+// take planes longer than the limit over several rows.
+var ringPlaneRows = [len(isaNames)]bool{
+	isaGeneric: true,
+}
+
 // ringLimit is ringLimits' entry for isa, elements of size bytes, and
 // kernels with slope gradients (sums) or without.
 func ringLimit(isa isaID, size int, sums bool) int {

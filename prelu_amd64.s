@@ -568,8 +568,6 @@ span_done_50:
 
 ring_segmented_29:
 	MOVQ inner+72(FP), R8
-	CMPQ R8, $0x01
-	JE   ring_rows_51
 	CMPQ R8, $0x000001b0
 	JA   ring_finished_forwardAVX2F32
 	MOVQ $0x000001b0, AX
@@ -577,6 +575,8 @@ ring_segmented_29:
 	DIVQ R8
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
+	CMPQ R8, $0x01
+	JE   ring_rows_51
 
 ring_segment_52:
 	CMPQ    SI, $0x00
@@ -800,123 +800,123 @@ ring_done_53:
 	JMP ring_finished_forwardAVX2F32
 
 ring_rows_51:
-	MOVQ $0x00000000, 1944(SP)
-
 ring_block_76:
 	MOVQ    1944(SP), AX
-	MOVQ    alpha_len+56(FP), CX
-	CMPQ    AX, CX
+	MOVQ    alpha_len+56(FP), DX
+	CMPQ    AX, DX
 	JE      ring_finished_forwardAVX2F32
-	SUBQ    AX, CX
-	MOVQ    $0x000001b0, DX
-	CMPQ    CX, DX
-	CMOVQHI DX, CX
-	MOVQ    CX, 1968(SP)
-	MOVQ    CX, DX
+	SUBQ    AX, DX
+	MOVQ    1952(SP), CX
+	CMPQ    DX, CX
+	CMOVQHI CX, DX
+	MOVQ    DX, 1968(SP)
+	MOVQ    inner+72(FP), CX
+	MOVQ    DX, BX
+	IMULQ   CX, BX
+	MOVQ    BX, 1976(SP)
+	MOVQ    BX, SI
 
 ring_len_77:
-	CMPQ DX, $0x00000008
+	CMPQ SI, $0x00000008
 	JAE  ring_len_done_78
-	ADDQ CX, DX
+	ADDQ BX, SI
 	JMP  ring_len_77
 
 ring_len_done_78:
-	MOVQ DX, 1920(SP)
-	MOVQ $0x00000008, BX
+	MOVQ SI, 1920(SP)
+	MOVQ $0x00000008, R8
 
 ring_step_79:
-	CMPQ BX, DX
+	CMPQ R8, SI
 	JB   ring_step_done_80
-	SUBQ DX, BX
+	SUBQ SI, R8
 	JMP  ring_step_79
 
 ring_step_done_80:
-	MOVQ BX, 1928(SP)
-	MOVQ $0x00000020, BX
+	MOVQ R8, 1928(SP)
+	MOVQ $0x00000020, R8
 
 ring_step_81:
-	CMPQ BX, DX
+	CMPQ R8, SI
 	JB   ring_step_done_82
-	SUBQ DX, BX
+	SUBQ SI, R8
 	JMP  ring_step_81
 
 ring_step_done_82:
-	MOVQ BX, 1936(SP)
-	MOVQ alpha_base+48(FP), DX
-	LEAQ (DX)(AX*4), DX
-	MOVQ inner+72(FP), BX
-	CMPQ BX, $0x01
+	MOVQ R8, 1936(SP)
+	MOVQ alpha_base+48(FP), SI
+	LEAQ (SI)(AX*4), SI
+	CMPQ CX, $0x01
 	JNE  ring_planes_83
-	XORQ BX, BX
-	MOVQ CX, SI
-	SUBQ $0x00000008, SI
+	XORQ R8, R8
+	MOVQ DX, R9
+	SUBQ $0x00000008, R9
 
 ring_copy_85:
-	CMPQ    BX, SI
+	CMPQ    R8, R9
 	JGT     ring_copy_tail_86
-	VMOVUPS (DX)(BX*4), Y1
-	VMOVUPS Y1, (DI)(BX*4)
-	ADDQ    $0x00000008, BX
+	VMOVUPS (SI)(R8*4), Y1
+	VMOVUPS Y1, (DI)(R8*4)
+	ADDQ    $0x00000008, R8
 	JMP     ring_copy_85
 
 ring_copy_tail_86:
-	MOVQ       CX, SI
-	SUBQ       BX, SI
+	SUBQ       R8, DX
 	JE         ring_extend_84
-	SHLQ       $0x02, SI
-	NEGQ       SI
-	LEAQ       tailmask<>+32(SB), R8
-	VMOVDQU    (R8)(SI*1), Y1
-	VMASKMOVPS (DX)(BX*4), Y1, Y1
-	VMOVUPS    Y1, (DI)(BX*4)
+	SHLQ       $0x02, DX
+	NEGQ       DX
+	LEAQ       tailmask<>+32(SB), R9
+	VMOVDQU    (R9)(DX*1), Y1
+	VMASKMOVPS (SI)(R8*4), Y1, Y1
+	VMOVUPS    Y1, (DI)(R8*4)
 	JMP        ring_extend_84
 
 ring_planes_83:
-	XORQ SI, SI
 	XORQ R8, R8
-	CMPQ BX, $0x00000010
+	XORQ R9, R9
+	CMPQ CX, $0x00000010
 	JA   ring_long_planes_89
 
 ring_fill_88:
-	VBROADCASTSS (DX)(SI*4), Y1
-	VMOVUPS      Y1, (DI)(R8*4)
-	VMOVUPS      Y1, 32(DI)(R8*4)
-	ADDQ         BX, R8
-	INCQ         SI
-	CMPQ         SI, CX
+	VBROADCASTSS (SI)(R8*4), Y1
+	VMOVUPS      Y1, (DI)(R9*4)
+	VMOVUPS      Y1, 32(DI)(R9*4)
+	ADDQ         CX, R9
+	INCQ         R8
+	CMPQ         R8, DX
 	JB           ring_fill_88
 	JMP          ring_extend_84
 
 ring_long_planes_89:
 ring_channel_87:
-	CMPQ         SI, CX
+	CMPQ         R8, DX
 	JE           ring_extend_84
-	VBROADCASTSS (DX)(SI*4), Y1
-	XORQ         R9, R9
+	VBROADCASTSS (SI)(R8*4), Y1
+	XORQ         R10, R10
 
 ring_plane_90:
-	MOVQ    R8, R10
-	ADDQ    R9, R10
-	VMOVUPS Y1, (DI)(R10*4)
-	ADDQ    $0x00000008, R9
-	CMPQ    R9, BX
+	MOVQ    R9, R11
+	ADDQ    R10, R11
+	VMOVUPS Y1, (DI)(R11*4)
+	ADDQ    $0x00000008, R10
+	CMPQ    R10, CX
 	JB      ring_plane_90
-	ADDQ    BX, R8
-	INCQ    SI
+	ADDQ    CX, R9
+	INCQ    R8
 	JMP     ring_channel_87
 
 ring_extend_84:
 	MOVQ 1920(SP), DX
-	MOVQ CX, BX
+	MOVQ BX, SI
 
 ring_element_91:
-	CMPQ BX, DX
+	CMPQ SI, DX
 	JAE  ring_repeated_92
-	MOVQ BX, SI
-	SUBQ CX, SI
-	MOVL (DI)(SI*4), SI
-	MOVL SI, (DI)(BX*4)
-	INCQ BX
+	MOVQ SI, R8
+	SUBQ BX, R8
+	MOVL (DI)(R8*4), R8
+	MOVL R8, (DI)(SI*4)
+	INCQ SI
 	JMP  ring_element_91
 
 ring_repeated_92:
@@ -928,6 +928,7 @@ ring_repeated_92:
 	VMOVUPS Y1, 64(DI)(DX*4)
 	VMOVUPS 96(DI), Y1
 	VMOVUPS Y1, 96(DI)(DX*4)
+	IMULQ   CX, AX
 	SHLQ    $0x02, AX
 	MOVQ    x_base+24(FP), BX
 	ADDQ    AX, BX
@@ -939,7 +940,7 @@ ring_row_93:
 	CMPQ SI, $0x00
 	JE   ring_rows_done_94
 	XORQ AX, AX
-	MOVQ 1968(SP), DX
+	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
@@ -1008,12 +1009,13 @@ remainder_98:
 	VMASKMOVPS Y4, Y1, (CX)(R8*4)
 
 span_done_99:
-	MOVQ alpha_len+56(FP), AX
-	SUBQ AX, SI
-	SHLQ $0x02, AX
-	ADDQ AX, BX
-	ADDQ AX, CX
-	JMP  ring_row_93
+	MOVQ  alpha_len+56(FP), AX
+	IMULQ inner+72(FP), AX
+	SUBQ  AX, SI
+	SHLQ  $0x02, AX
+	ADDQ  AX, BX
+	ADDQ  AX, CX
+	JMP   ring_row_93
 
 ring_rows_done_94:
 	MOVQ 1944(SP), AX
@@ -1703,21 +1705,21 @@ rows_done_122:
 // func backwardRingAVX2F32(dx []float32, dy []float32, x []float32, alpha []float32, dalpha []float32, inner int)
 // Requires: AVX, CMOV, FMA3
 TEXT ·backwardRingAVX2F32(SB), $1920-128
-	MOVQ   dx_base+0(FP), CX
-	MOVQ   x_base+48(FP), BX
+	MOVQ   dx_base+0(FP), AX
+	MOVQ   x_base+48(FP), DX
 	MOVQ   dy_base+24(FP), SI
 	MOVQ   x_len+56(FP), DI
 	VXORPS Y0, Y0, Y0
-	LEAQ   (SP), R8
-	ADDQ   $0x0000001f, R8
-	ANDQ   $-32, R8
-	LEAQ   608(SP), R9
-	ADDQ   $0x0000001f, R9
-	ANDQ   $-32, R9
-	MOVQ   inner+120(FP), AX
-	MOVQ   alpha_len+80(FP), DX
-	MOVQ   DX, R10
-	IMULQ  AX, R10
+	LEAQ   (SP), CX
+	ADDQ   $0x0000001f, CX
+	ANDQ   $-32, CX
+	LEAQ   608(SP), BX
+	ADDQ   $0x0000001f, BX
+	ANDQ   $-32, BX
+	MOVQ   inner+120(FP), R8
+	MOVQ   alpha_len+80(FP), R9
+	MOVQ   R9, R10
+	IMULQ  R8, R10
 	CMPQ   R10, $0x00000068
 	JA     ring_segmented_128
 	MOVQ   R10, R11
@@ -1751,50 +1753,50 @@ ring_step_133:
 ring_step_done_134:
 	MOVQ R12, 1872(SP)
 	MOVQ alpha_base+72(FP), R11
-	CMPQ AX, $0x01
+	CMPQ R8, $0x01
 	JNE  ring_planes_135
-	XORQ AX, AX
-	MOVQ DX, R12
+	XORQ R8, R8
+	MOVQ R9, R12
 	SUBQ $0x00000008, R12
 
 ring_copy_137:
-	CMPQ    AX, R12
+	CMPQ    R8, R12
 	JGT     ring_copy_tail_138
-	VMOVUPS (R11)(AX*4), Y1
-	VMOVUPS Y1, (R8)(AX*4)
-	ADDQ    $0x00000008, AX
+	VMOVUPS (R11)(R8*4), Y1
+	VMOVUPS Y1, (CX)(R8*4)
+	ADDQ    $0x00000008, R8
 	JMP     ring_copy_137
 
 ring_copy_tail_138:
-	SUBQ       AX, DX
+	SUBQ       R8, R9
 	JE         ring_extend_136
-	SHLQ       $0x02, DX
-	NEGQ       DX
+	SHLQ       $0x02, R9
+	NEGQ       R9
 	LEAQ       tailmask<>+32(SB), R12
-	VMOVDQU    (R12)(DX*1), Y1
-	VMASKMOVPS (R11)(AX*4), Y1, Y1
-	VMOVUPS    Y1, (R8)(AX*4)
+	VMOVDQU    (R12)(R9*1), Y1
+	VMASKMOVPS (R11)(R8*4), Y1, Y1
+	VMOVUPS    Y1, (CX)(R8*4)
 	JMP        ring_extend_136
 
 ring_planes_135:
 	XORQ R12, R12
 	XORQ R13, R13
-	CMPQ AX, $0x00000010
+	CMPQ R8, $0x00000010
 	JA   ring_long_planes_141
 
 ring_fill_140:
 	VBROADCASTSS (R11)(R12*4), Y1
-	VMOVUPS      Y1, (R8)(R13*4)
-	VMOVUPS      Y1, 32(R8)(R13*4)
-	ADDQ         AX, R13
+	VMOVUPS      Y1, (CX)(R13*4)
+	VMOVUPS      Y1, 32(CX)(R13*4)
+	ADDQ         R8, R13
 	INCQ         R12
-	CMPQ         R12, DX
+	CMPQ         R12, R9
 	JB           ring_fill_140
 	JMP          ring_extend_136
 
 ring_long_planes_141:
 ring_channel_139:
-	CMPQ         R12, DX
+	CMPQ         R12, R9
 	JE           ring_extend_136
 	VBROADCASTSS (R11)(R12*4), Y1
 	XORQ         R14, R14
@@ -1802,142 +1804,142 @@ ring_channel_139:
 ring_plane_142:
 	MOVQ    R13, R15
 	ADDQ    R14, R15
-	VMOVUPS Y1, (R8)(R15*4)
+	VMOVUPS Y1, (CX)(R15*4)
 	ADDQ    $0x00000008, R14
-	CMPQ    R14, AX
+	CMPQ    R14, R8
 	JB      ring_plane_142
-	ADDQ    AX, R13
+	ADDQ    R8, R13
 	INCQ    R12
 	JMP     ring_channel_139
 
 ring_extend_136:
-	MOVQ 1856(SP), AX
-	MOVQ R10, DX
+	MOVQ 1856(SP), R8
+	MOVQ R10, R9
 
 ring_element_143:
-	CMPQ DX, AX
+	CMPQ R9, R8
 	JAE  ring_repeated_144
-	MOVQ DX, R11
+	MOVQ R9, R11
 	SUBQ R10, R11
-	MOVL (R8)(R11*4), R11
-	MOVL R11, (R8)(DX*4)
-	INCQ DX
+	MOVL (CX)(R11*4), R11
+	MOVL R11, (CX)(R9*4)
+	INCQ R9
 	JMP  ring_element_143
 
 ring_repeated_144:
-	VMOVUPS (R8), Y1
-	VMOVUPS Y1, (R8)(AX*4)
-	VMOVUPS 32(R8), Y1
-	VMOVUPS Y1, 32(R8)(AX*4)
-	VMOVUPS 64(R8), Y1
-	VMOVUPS Y1, 64(R8)(AX*4)
-	VMOVUPS 96(R8), Y1
-	VMOVUPS Y1, 96(R8)(AX*4)
-	XORQ    AX, AX
-	MOVQ    1856(SP), DX
-	ADDQ    $0x00000020, DX
+	VMOVUPS (CX), Y1
+	VMOVUPS Y1, (CX)(R8*4)
+	VMOVUPS 32(CX), Y1
+	VMOVUPS Y1, 32(CX)(R8*4)
+	VMOVUPS 64(CX), Y1
+	VMOVUPS Y1, 64(CX)(R8*4)
+	VMOVUPS 96(CX), Y1
+	VMOVUPS Y1, 96(CX)(R8*4)
+	XORQ    R8, R8
+	MOVQ    1856(SP), R9
+	ADDQ    $0x00000020, R9
 
 sums_zero_145:
-	CMPQ    AX, DX
+	CMPQ    R8, R9
 	JAE     sums_zeroed_146
-	VMOVUPD Y0, (R9)(AX*8)
-	ADDQ    $0x00000004, AX
+	VMOVUPD Y0, (BX)(R8*8)
+	ADDQ    $0x00000004, R8
 	JMP     sums_zero_145
 
 sums_zeroed_146:
-	XORQ AX, AX
-	XORQ DX, DX
+	XORQ R8, R8
+	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000020, R10
 
 unrolled_147:
-	CMPQ         DX, R10
+	CMPQ         R9, R10
 	JGT          single_148
-	VMOVUPS      (BX)(DX*4), Y1
-	VMOVUPS      (SI)(DX*4), Y2
+	VMOVUPS      (DX)(R9*4), Y1
+	VMOVUPS      (SI)(R9*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
 	VANDNPS      Y1, Y3, Y1
 	VANDNPS      Y2, Y3, Y4
 	VCVTPS2PD    X1, Y5
 	VCVTPS2PD    X4, Y6
-	VMOVUPD      (R9)(AX*8), Y7
+	VMOVUPD      (BX)(R8*8), Y7
 	VFMADD231PD  Y6, Y5, Y7
-	VMOVUPD      Y7, (R9)(AX*8)
+	VMOVUPD      Y7, (BX)(R8*8)
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
 	VEXTRACTF128 $0x01, Y4, X4
 	VCVTPS2PD    X4, Y4
-	VMOVUPD      32(R9)(AX*8), Y5
+	VMOVUPD      32(BX)(R8*8), Y5
 	VFMADD231PD  Y4, Y1, Y5
-	VMOVUPD      Y5, 32(R9)(AX*8)
-	VMULPS       (R8)(AX*4), Y2, Y1
+	VMOVUPD      Y5, 32(BX)(R8*8)
+	VMULPS       (CX)(R8*4), Y2, Y1
 	VBLENDVPS    Y3, Y2, Y1, Y1
-	VMOVUPS      Y1, (CX)(DX*4)
-	VMOVUPS      32(BX)(DX*4), Y1
-	VMOVUPS      32(SI)(DX*4), Y2
+	VMOVUPS      Y1, (AX)(R9*4)
+	VMOVUPS      32(DX)(R9*4), Y1
+	VMOVUPS      32(SI)(R9*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
 	VANDNPS      Y1, Y3, Y1
 	VANDNPS      Y2, Y3, Y4
 	VCVTPS2PD    X1, Y5
 	VCVTPS2PD    X4, Y6
-	VMOVUPD      64(R9)(AX*8), Y7
+	VMOVUPD      64(BX)(R8*8), Y7
 	VFMADD231PD  Y6, Y5, Y7
-	VMOVUPD      Y7, 64(R9)(AX*8)
+	VMOVUPD      Y7, 64(BX)(R8*8)
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
 	VEXTRACTF128 $0x01, Y4, X4
 	VCVTPS2PD    X4, Y4
-	VMOVUPD      96(R9)(AX*8), Y5
+	VMOVUPD      96(BX)(R8*8), Y5
 	VFMADD231PD  Y4, Y1, Y5
-	VMOVUPD      Y5, 96(R9)(AX*8)
-	VMULPS       32(R8)(AX*4), Y2, Y1
+	VMOVUPD      Y5, 96(BX)(R8*8)
+	VMULPS       32(CX)(R8*4), Y2, Y1
 	VBLENDVPS    Y3, Y2, Y1, Y1
-	VMOVUPS      Y1, 32(CX)(DX*4)
-	VMOVUPS      64(BX)(DX*4), Y1
-	VMOVUPS      64(SI)(DX*4), Y2
+	VMOVUPS      Y1, 32(AX)(R9*4)
+	VMOVUPS      64(DX)(R9*4), Y1
+	VMOVUPS      64(SI)(R9*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
 	VANDNPS      Y1, Y3, Y1
 	VANDNPS      Y2, Y3, Y4
 	VCVTPS2PD    X1, Y5
 	VCVTPS2PD    X4, Y6
-	VMOVUPD      128(R9)(AX*8), Y7
+	VMOVUPD      128(BX)(R8*8), Y7
 	VFMADD231PD  Y6, Y5, Y7
-	VMOVUPD      Y7, 128(R9)(AX*8)
+	VMOVUPD      Y7, 128(BX)(R8*8)
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
 	VEXTRACTF128 $0x01, Y4, X4
 	VCVTPS2PD    X4, Y4
-	VMOVUPD      160(R9)(AX*8), Y5
+	VMOVUPD      160(BX)(R8*8), Y5
 	VFMADD231PD  Y4, Y1, Y5
-	VMOVUPD      Y5, 160(R9)(AX*8)
-	VMULPS       64(R8)(AX*4), Y2, Y1
+	VMOVUPD      Y5, 160(BX)(R8*8)
+	VMULPS       64(CX)(R8*4), Y2, Y1
 	VBLENDVPS    Y3, Y2, Y1, Y1
-	VMOVUPS      Y1, 64(CX)(DX*4)
-	VMOVUPS      96(BX)(DX*4), Y1
-	VMOVUPS      96(SI)(DX*4), Y2
+	VMOVUPS      Y1, 64(AX)(R9*4)
+	VMOVUPS      96(DX)(R9*4), Y1
+	VMOVUPS      96(SI)(R9*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
 	VANDNPS      Y1, Y3, Y1
 	VANDNPS      Y2, Y3, Y4
 	VCVTPS2PD    X1, Y5
 	VCVTPS2PD    X4, Y6
-	VMOVUPD      192(R9)(AX*8), Y7
+	VMOVUPD      192(BX)(R8*8), Y7
 	VFMADD231PD  Y6, Y5, Y7
-	VMOVUPD      Y7, 192(R9)(AX*8)
+	VMOVUPD      Y7, 192(BX)(R8*8)
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
 	VEXTRACTF128 $0x01, Y4, X4
 	VCVTPS2PD    X4, Y4
-	VMOVUPD      224(R9)(AX*8), Y5
+	VMOVUPD      224(BX)(R8*8), Y5
 	VFMADD231PD  Y4, Y1, Y5
-	VMOVUPD      Y5, 224(R9)(AX*8)
-	VMULPS       96(R8)(AX*4), Y2, Y1
+	VMOVUPD      Y5, 224(BX)(R8*8)
+	VMULPS       96(CX)(R8*4), Y2, Y1
 	VBLENDVPS    Y3, Y2, Y1, Y1
-	VMOVUPS      Y1, 96(CX)(DX*4)
-	ADDQ         1872(SP), AX
-	MOVQ         AX, R11
+	VMOVUPS      Y1, 96(AX)(R9*4)
+	ADDQ         1872(SP), R8
+	MOVQ         R8, R11
 	SUBQ         1856(SP), R11
-	CMOVQCC      R11, AX
-	ADDQ         $0x00000020, DX
+	CMOVQCC      R11, R8
+	ADDQ         $0x00000020, R9
 	JMP          unrolled_147
 
 single_148:
@@ -1945,81 +1947,81 @@ single_148:
 	SUBQ $0x00000008, R10
 
 single_loop_149:
-	CMPQ         DX, R10
+	CMPQ         R9, R10
 	JGT          remainder_150
-	VMOVUPS      (BX)(DX*4), Y1
-	VMOVUPS      (SI)(DX*4), Y2
+	VMOVUPS      (DX)(R9*4), Y1
+	VMOVUPS      (SI)(R9*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
 	VANDNPS      Y1, Y3, Y1
 	VANDNPS      Y2, Y3, Y4
 	VCVTPS2PD    X1, Y5
 	VCVTPS2PD    X4, Y6
-	VMOVUPD      (R9)(AX*8), Y7
+	VMOVUPD      (BX)(R8*8), Y7
 	VFMADD231PD  Y6, Y5, Y7
-	VMOVUPD      Y7, (R9)(AX*8)
+	VMOVUPD      Y7, (BX)(R8*8)
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
 	VEXTRACTF128 $0x01, Y4, X4
 	VCVTPS2PD    X4, Y4
-	VMOVUPD      32(R9)(AX*8), Y5
+	VMOVUPD      32(BX)(R8*8), Y5
 	VFMADD231PD  Y4, Y1, Y5
-	VMOVUPD      Y5, 32(R9)(AX*8)
-	VMULPS       (R8)(AX*4), Y2, Y1
+	VMOVUPD      Y5, 32(BX)(R8*8)
+	VMULPS       (CX)(R8*4), Y2, Y1
 	VBLENDVPS    Y3, Y2, Y1, Y1
-	VMOVUPS      Y1, (CX)(DX*4)
-	ADDQ         1864(SP), AX
-	MOVQ         AX, R11
+	VMOVUPS      Y1, (AX)(R9*4)
+	ADDQ         1864(SP), R8
+	MOVQ         R8, R11
 	SUBQ         1856(SP), R11
-	CMOVQCC      R11, AX
-	ADDQ         $0x00000008, DX
+	CMOVQCC      R11, R8
+	ADDQ         $0x00000008, R9
 	JMP          single_loop_149
 
 remainder_150:
-	SUBQ         DX, DI
+	SUBQ         R9, DI
 	JE           span_done_151
 	SHLQ         $0x02, DI
 	NEGQ         DI
 	LEAQ         tailmask<>+32(SB), R10
 	VMOVDQU      (R10)(DI*1), Y1
-	VMASKMOVPS   (BX)(DX*4), Y1, Y2
-	VMASKMOVPS   (SI)(DX*4), Y1, Y3
+	VMASKMOVPS   (DX)(R9*4), Y1, Y2
+	VMASKMOVPS   (SI)(R9*4), Y1, Y3
 	VCMPPS       $0x1e, Y0, Y2, Y0
 	VANDNPS      Y2, Y0, Y2
 	VANDNPS      Y3, Y0, Y4
 	VCVTPS2PD    X2, Y5
 	VCVTPS2PD    X4, Y6
-	VMOVUPD      (R9)(AX*8), Y7
+	VMOVUPD      (BX)(R8*8), Y7
 	VFMADD231PD  Y6, Y5, Y7
-	VMOVUPD      Y7, (R9)(AX*8)
+	VMOVUPD      Y7, (BX)(R8*8)
 	VEXTRACTF128 $0x01, Y2, X2
 	VCVTPS2PD    X2, Y2
 	VEXTRACTF128 $0x01, Y4, X4
 	VCVTPS2PD    X4, Y4
-	VMOVUPD      32(R9)(AX*8), Y5
+	VMOVUPD      32(BX)(R8*8), Y5
 	VFMADD231PD  Y4, Y2, Y5
-	VMOVUPD      Y5, 32(R9)(AX*8)
-	VMASKMOVPS   (R8)(AX*4), Y1, Y2
+	VMOVUPD      Y5, 32(BX)(R8*8)
+	VMASKMOVPS   (CX)(R8*4), Y1, Y2
 	VMULPS       Y2, Y3, Y2
 	VBLENDVPS    Y0, Y3, Y2, Y2
-	VMASKMOVPS   Y2, Y1, (CX)(DX*4)
+	VMASKMOVPS   Y2, Y1, (AX)(R9*4)
 
 span_done_151:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1856(SP), DX
-	MOVQ  DX, BX
-	ADDQ  $0x00000020, BX
+	MOVQ  DX, SI
+	ADDQ  $0x00000020, SI
 
 fold_ext_152:
-	CMPQ    BX, DX
+	CMPQ    SI, DX
 	JBE     fold_ext_done_153
-	SUBQ    $0x00000004, BX
-	MOVQ    BX, SI
-	SUBQ    DX, SI
-	VMOVUPD (R9)(SI*8), Y0
-	VADDPD  (R9)(BX*8), Y0, Y0
-	VMOVUPD Y0, (R9)(SI*8)
+	SUBQ    $0x00000004, SI
+	MOVQ    SI, DI
+	SUBQ    DX, DI
+	VMOVUPD (BX)(DI*8), Y0
+	VADDPD  (BX)(SI*8), Y0, Y0
+	VMOVUPD Y0, (BX)(DI*8)
 	JMP     fold_ext_152
 
 fold_ext_done_153:
@@ -2027,11 +2029,11 @@ fold_154:
 	CMPQ   DX, AX
 	JBE    folded_155
 	DECQ   DX
-	MOVQ   DX, SI
-	SUBQ   AX, SI
-	VMOVSD (R9)(DX*8), X0
-	VADDSD (R9)(SI*8), X0, X0
-	VMOVSD X0, (R9)(SI*8)
+	MOVQ   DX, DI
+	SUBQ   AX, DI
+	VMOVSD (BX)(DX*8), X0
+	VADDSD (BX)(DI*8), X0, X0
+	VMOVSD X0, (BX)(DI*8)
 	JMP    fold_154
 
 folded_155:
@@ -2045,7 +2047,7 @@ sums_vector_159:
 	CMPQ       AX, DX
 	JGT        sums_scalar_157
 	VCVTPS2PD  (CX)(AX*4), Y0
-	VADDPD     (R9)(AX*8), Y0, Y0
+	VADDPD     (BX)(AX*8), Y0, Y0
 	VCVTPD2PSY Y0, X0
 	VMOVUPS    X0, (CX)(AX*4)
 	ADDQ       $0x00000004, AX
@@ -2054,7 +2056,7 @@ sums_vector_159:
 sums_scalar_157:
 	CMPQ      AX, alpha_len+80(FP)
 	JE        sums_done_158
-	VMOVSD    (R9)(AX*8), X0
+	VMOVSD    (BX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
@@ -2064,9 +2066,9 @@ sums_scalar_157:
 	JMP       sums_scalar_157
 
 sums_planes_156:
-	XORQ BX, BX
-	MOVQ inner+120(FP), SI
-	SHLQ $0x03, SI
+	XORQ SI, SI
+	MOVQ inner+120(FP), DI
+	SHLQ $0x03, DI
 
 sums_group_160:
 	MOVQ   alpha_len+80(FP), DX
@@ -2077,17 +2079,17 @@ sums_group_160:
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
-	LEAQ   (R9)(BX*8), DI
-	LEAQ   (DI)(SI*2), R8
+	LEAQ   (BX)(SI*8), R8
+	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
 sums_group_plane_161:
-	VADDSD    (DI), X0, X0
-	VADDSD    (DI)(SI*1), X1, X1
-	VADDSD    (R8), X2, X2
-	VADDSD    (R8)(SI*1), X3, X3
-	ADDQ      $0x08, DI
+	VADDSD    (R8), X0, X0
+	VADDSD    (R8)(DI*1), X1, X1
+	VADDSD    (R9), X2, X2
+	VADDSD    (R9)(DI*1), X3, X3
 	ADDQ      $0x08, R8
+	ADDQ      $0x08, R9
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
 	JB        sums_group_plane_161
@@ -2111,9 +2113,9 @@ sums_group_plane_161:
 	VADDSD    X3, X0, X0
 	VCVTSD2SS X0, X0, X0
 	VMOVSS    X0, 12(CX)(AX*4)
-	MOVQ      SI, DX
+	MOVQ      DI, DX
 	SHRQ      $0x01, DX
-	ADDQ      DX, BX
+	ADDQ      DX, SI
 	ADDQ      $0x00000004, AX
 	JMP       sums_group_160
 
@@ -2124,8 +2126,8 @@ sums_single_162:
 	XORQ   DX, DX
 
 sums_single_plane_163:
-	VADDSD    (R9)(BX*8), X0, X0
-	INCQ      BX
+	VADDSD    (BX)(SI*8), X0, X0
+	INCQ      SI
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
 	JB        sums_single_plane_163
@@ -2141,935 +2143,476 @@ sums_done_158:
 	JMP ring_finished_backwardAVX2F32
 
 ring_segmented_128:
-	MOVQ inner+120(FP), R10
-	CMPQ R10, $0x01
-	JE   ring_rows_164
-	CMPQ R10, $0x00000068
+	MOVQ inner+120(FP), SI
+	CMPQ SI, $0x00000068
 	JA   ring_finished_backwardAVX2F32
 	MOVQ $0x00000068, AX
 	XORQ DX, DX
-	DIVQ R10
+	DIVQ SI
 	MOVQ AX, 1888(SP)
 	MOVQ $0x00000000, 1880(SP)
 
-ring_segment_165:
-	CMPQ    DI, $0x00
-	JE      ring_done_166
-	MOVQ    1880(SP), AX
-	MOVQ    alpha_len+80(FP), DX
-	MOVQ    inner+120(FP), R10
-	SUBQ    AX, DX
-	MOVQ    1888(SP), R11
-	CMPQ    DX, R11
-	CMOVQHI R11, DX
-	MOVQ    DX, 1904(SP)
-	MOVQ    DX, R11
-	IMULQ   R10, R11
-	MOVQ    R11, R12
-	CMPQ    DI, R12
-	CMOVQLT DI, R12
-	MOVQ    R12, 1912(SP)
-	MOVQ    R11, R12
+ring_block_165:
+	MOVQ    1880(SP), DX
+	MOVQ    alpha_len+80(FP), SI
+	CMPQ    DX, SI
+	JE      ring_finished_backwardAVX2F32
+	SUBQ    DX, SI
+	MOVQ    1888(SP), AX
+	CMPQ    SI, AX
+	CMOVQHI AX, SI
+	MOVQ    SI, 1904(SP)
+	MOVQ    inner+120(FP), AX
+	MOVQ    SI, DI
+	IMULQ   AX, DI
+	MOVQ    DI, 1912(SP)
+	MOVQ    DI, R8
 
-ring_len_167:
-	CMPQ R12, $0x00000008
-	JAE  ring_len_done_168
-	ADDQ R11, R12
-	JMP  ring_len_167
+ring_len_166:
+	CMPQ R8, $0x00000008
+	JAE  ring_len_done_167
+	ADDQ DI, R8
+	JMP  ring_len_166
 
-ring_len_done_168:
-	MOVQ R12, 1856(SP)
-	MOVQ $0x00000008, R13
+ring_len_done_167:
+	MOVQ R8, 1856(SP)
+	MOVQ $0x00000008, R9
 
-ring_step_169:
-	CMPQ R13, R12
-	JB   ring_step_done_170
-	SUBQ R12, R13
-	JMP  ring_step_169
+ring_step_168:
+	CMPQ R9, R8
+	JB   ring_step_done_169
+	SUBQ R8, R9
+	JMP  ring_step_168
 
-ring_step_done_170:
-	MOVQ R13, 1864(SP)
-	MOVQ $0x00000020, R13
+ring_step_done_169:
+	MOVQ R9, 1864(SP)
+	MOVQ $0x00000020, R9
 
-ring_step_171:
-	CMPQ R13, R12
-	JB   ring_step_done_172
-	SUBQ R12, R13
-	JMP  ring_step_171
+ring_step_170:
+	CMPQ R9, R8
+	JB   ring_step_done_171
+	SUBQ R8, R9
+	JMP  ring_step_170
 
-ring_step_done_172:
-	MOVQ R13, 1872(SP)
-	MOVQ alpha_base+72(FP), R12
-	LEAQ (R12)(AX*4), R12
-	CMPQ R10, $0x01
-	JNE  ring_planes_173
-	XORQ AX, AX
-	MOVQ DX, R10
+ring_step_done_171:
+	MOVQ R9, 1872(SP)
+	MOVQ alpha_base+72(FP), R8
+	LEAQ (R8)(DX*4), R8
+	CMPQ AX, $0x01
+	JNE  ring_planes_172
+	XORQ R9, R9
+	MOVQ SI, R10
 	SUBQ $0x00000008, R10
 
-ring_copy_175:
-	CMPQ    AX, R10
-	JGT     ring_copy_tail_176
-	VMOVUPS (R12)(AX*4), Y1
-	VMOVUPS Y1, (R8)(AX*4)
-	ADDQ    $0x00000008, AX
-	JMP     ring_copy_175
+ring_copy_174:
+	CMPQ    R9, R10
+	JGT     ring_copy_tail_175
+	VMOVUPS (R8)(R9*4), Y1
+	VMOVUPS Y1, (CX)(R9*4)
+	ADDQ    $0x00000008, R9
+	JMP     ring_copy_174
 
-ring_copy_tail_176:
-	SUBQ       AX, DX
-	JE         ring_extend_174
-	SHLQ       $0x02, DX
-	NEGQ       DX
-	LEAQ       tailmask<>+32(SB), R10
-	VMOVDQU    (R10)(DX*1), Y1
-	VMASKMOVPS (R12)(AX*4), Y1, Y1
-	VMOVUPS    Y1, (R8)(AX*4)
-	JMP        ring_extend_174
-
-ring_planes_173:
-	XORQ AX, AX
-	XORQ R13, R13
-	CMPQ R10, $0x00000010
-	JA   ring_long_planes_179
-
-ring_fill_178:
-	VBROADCASTSS (R12)(AX*4), Y1
-	VMOVUPS      Y1, (R8)(R13*4)
-	VMOVUPS      Y1, 32(R8)(R13*4)
-	ADDQ         R10, R13
-	INCQ         AX
-	CMPQ         AX, DX
-	JB           ring_fill_178
-	JMP          ring_extend_174
-
-ring_long_planes_179:
-ring_channel_177:
-	CMPQ         AX, DX
-	JE           ring_extend_174
-	VBROADCASTSS (R12)(AX*4), Y1
-	XORQ         R14, R14
-
-ring_plane_180:
-	MOVQ    R13, R15
-	ADDQ    R14, R15
-	VMOVUPS Y1, (R8)(R15*4)
-	ADDQ    $0x00000008, R14
-	CMPQ    R14, R10
-	JB      ring_plane_180
-	ADDQ    R10, R13
-	INCQ    AX
-	JMP     ring_channel_177
-
-ring_extend_174:
-	MOVQ 1856(SP), AX
-	MOVQ R11, DX
-
-ring_element_181:
-	CMPQ DX, AX
-	JAE  ring_repeated_182
-	MOVQ DX, R10
-	SUBQ R11, R10
-	MOVL (R8)(R10*4), R10
-	MOVL R10, (R8)(DX*4)
-	INCQ DX
-	JMP  ring_element_181
-
-ring_repeated_182:
-	VMOVUPS (R8), Y1
-	VMOVUPS Y1, (R8)(AX*4)
-	VMOVUPS 32(R8), Y1
-	VMOVUPS Y1, 32(R8)(AX*4)
-	VMOVUPS 64(R8), Y1
-	VMOVUPS Y1, 64(R8)(AX*4)
-	VMOVUPS 96(R8), Y1
-	VMOVUPS Y1, 96(R8)(AX*4)
-	XORQ    AX, AX
-	MOVQ    1856(SP), DX
-	ADDQ    $0x00000020, DX
-
-sums_zero_183:
-	CMPQ    AX, DX
-	JAE     sums_zeroed_184
-	VMOVUPD Y0, (R9)(AX*8)
-	ADDQ    $0x00000004, AX
-	JMP     sums_zero_183
-
-sums_zeroed_184:
-	XORQ AX, AX
-	MOVQ 1912(SP), DX
-	XORQ R10, R10
-	MOVQ DX, R11
-	SUBQ $0x00000020, R11
-
-unrolled_185:
-	CMPQ         R10, R11
-	JGT          single_186
-	VMOVUPS      (BX)(R10*4), Y1
-	VMOVUPS      (SI)(R10*4), Y2
-	VCMPPS       $0x1e, Y0, Y1, Y3
-	VANDNPS      Y1, Y3, Y1
-	VANDNPS      Y2, Y3, Y4
-	VCVTPS2PD    X1, Y5
-	VCVTPS2PD    X4, Y6
-	VMOVUPD      (R9)(AX*8), Y7
-	VFMADD231PD  Y6, Y5, Y7
-	VMOVUPD      Y7, (R9)(AX*8)
-	VEXTRACTF128 $0x01, Y1, X1
-	VCVTPS2PD    X1, Y1
-	VEXTRACTF128 $0x01, Y4, X4
-	VCVTPS2PD    X4, Y4
-	VMOVUPD      32(R9)(AX*8), Y5
-	VFMADD231PD  Y4, Y1, Y5
-	VMOVUPD      Y5, 32(R9)(AX*8)
-	VMULPS       (R8)(AX*4), Y2, Y1
-	VBLENDVPS    Y3, Y2, Y1, Y1
-	VMOVUPS      Y1, (CX)(R10*4)
-	VMOVUPS      32(BX)(R10*4), Y1
-	VMOVUPS      32(SI)(R10*4), Y2
-	VCMPPS       $0x1e, Y0, Y1, Y3
-	VANDNPS      Y1, Y3, Y1
-	VANDNPS      Y2, Y3, Y4
-	VCVTPS2PD    X1, Y5
-	VCVTPS2PD    X4, Y6
-	VMOVUPD      64(R9)(AX*8), Y7
-	VFMADD231PD  Y6, Y5, Y7
-	VMOVUPD      Y7, 64(R9)(AX*8)
-	VEXTRACTF128 $0x01, Y1, X1
-	VCVTPS2PD    X1, Y1
-	VEXTRACTF128 $0x01, Y4, X4
-	VCVTPS2PD    X4, Y4
-	VMOVUPD      96(R9)(AX*8), Y5
-	VFMADD231PD  Y4, Y1, Y5
-	VMOVUPD      Y5, 96(R9)(AX*8)
-	VMULPS       32(R8)(AX*4), Y2, Y1
-	VBLENDVPS    Y3, Y2, Y1, Y1
-	VMOVUPS      Y1, 32(CX)(R10*4)
-	VMOVUPS      64(BX)(R10*4), Y1
-	VMOVUPS      64(SI)(R10*4), Y2
-	VCMPPS       $0x1e, Y0, Y1, Y3
-	VANDNPS      Y1, Y3, Y1
-	VANDNPS      Y2, Y3, Y4
-	VCVTPS2PD    X1, Y5
-	VCVTPS2PD    X4, Y6
-	VMOVUPD      128(R9)(AX*8), Y7
-	VFMADD231PD  Y6, Y5, Y7
-	VMOVUPD      Y7, 128(R9)(AX*8)
-	VEXTRACTF128 $0x01, Y1, X1
-	VCVTPS2PD    X1, Y1
-	VEXTRACTF128 $0x01, Y4, X4
-	VCVTPS2PD    X4, Y4
-	VMOVUPD      160(R9)(AX*8), Y5
-	VFMADD231PD  Y4, Y1, Y5
-	VMOVUPD      Y5, 160(R9)(AX*8)
-	VMULPS       64(R8)(AX*4), Y2, Y1
-	VBLENDVPS    Y3, Y2, Y1, Y1
-	VMOVUPS      Y1, 64(CX)(R10*4)
-	VMOVUPS      96(BX)(R10*4), Y1
-	VMOVUPS      96(SI)(R10*4), Y2
-	VCMPPS       $0x1e, Y0, Y1, Y3
-	VANDNPS      Y1, Y3, Y1
-	VANDNPS      Y2, Y3, Y4
-	VCVTPS2PD    X1, Y5
-	VCVTPS2PD    X4, Y6
-	VMOVUPD      192(R9)(AX*8), Y7
-	VFMADD231PD  Y6, Y5, Y7
-	VMOVUPD      Y7, 192(R9)(AX*8)
-	VEXTRACTF128 $0x01, Y1, X1
-	VCVTPS2PD    X1, Y1
-	VEXTRACTF128 $0x01, Y4, X4
-	VCVTPS2PD    X4, Y4
-	VMOVUPD      224(R9)(AX*8), Y5
-	VFMADD231PD  Y4, Y1, Y5
-	VMOVUPD      Y5, 224(R9)(AX*8)
-	VMULPS       96(R8)(AX*4), Y2, Y1
-	VBLENDVPS    Y3, Y2, Y1, Y1
-	VMOVUPS      Y1, 96(CX)(R10*4)
-	ADDQ         1872(SP), AX
-	MOVQ         AX, R12
-	SUBQ         1856(SP), R12
-	CMOVQCC      R12, AX
-	ADDQ         $0x00000020, R10
-	JMP          unrolled_185
-
-single_186:
-	MOVQ DX, R11
-	SUBQ $0x00000008, R11
-
-single_loop_187:
-	CMPQ         R10, R11
-	JGT          remainder_188
-	VMOVUPS      (BX)(R10*4), Y1
-	VMOVUPS      (SI)(R10*4), Y2
-	VCMPPS       $0x1e, Y0, Y1, Y3
-	VANDNPS      Y1, Y3, Y1
-	VANDNPS      Y2, Y3, Y4
-	VCVTPS2PD    X1, Y5
-	VCVTPS2PD    X4, Y6
-	VMOVUPD      (R9)(AX*8), Y7
-	VFMADD231PD  Y6, Y5, Y7
-	VMOVUPD      Y7, (R9)(AX*8)
-	VEXTRACTF128 $0x01, Y1, X1
-	VCVTPS2PD    X1, Y1
-	VEXTRACTF128 $0x01, Y4, X4
-	VCVTPS2PD    X4, Y4
-	VMOVUPD      32(R9)(AX*8), Y5
-	VFMADD231PD  Y4, Y1, Y5
-	VMOVUPD      Y5, 32(R9)(AX*8)
-	VMULPS       (R8)(AX*4), Y2, Y1
-	VBLENDVPS    Y3, Y2, Y1, Y1
-	VMOVUPS      Y1, (CX)(R10*4)
-	ADDQ         1864(SP), AX
-	MOVQ         AX, R12
-	SUBQ         1856(SP), R12
-	CMOVQCC      R12, AX
-	ADDQ         $0x00000008, R10
-	JMP          single_loop_187
-
-remainder_188:
-	SUBQ         R10, DX
-	JE           span_done_189
-	SHLQ         $0x02, DX
-	NEGQ         DX
-	LEAQ         tailmask<>+32(SB), R11
-	VMOVDQU      (R11)(DX*1), Y1
-	VMASKMOVPS   (BX)(R10*4), Y1, Y2
-	VMASKMOVPS   (SI)(R10*4), Y1, Y3
-	VCMPPS       $0x1e, Y0, Y2, Y4
-	VANDNPS      Y2, Y4, Y2
-	VANDNPS      Y3, Y4, Y5
-	VCVTPS2PD    X2, Y6
-	VCVTPS2PD    X5, Y7
-	VMOVUPD      (R9)(AX*8), Y8
-	VFMADD231PD  Y7, Y6, Y8
-	VMOVUPD      Y8, (R9)(AX*8)
-	VEXTRACTF128 $0x01, Y2, X2
-	VCVTPS2PD    X2, Y2
-	VEXTRACTF128 $0x01, Y5, X5
-	VCVTPS2PD    X5, Y5
-	VMOVUPD      32(R9)(AX*8), Y6
-	VFMADD231PD  Y5, Y2, Y6
-	VMOVUPD      Y6, 32(R9)(AX*8)
-	VMASKMOVPS   (R8)(AX*4), Y1, Y2
-	VMULPS       Y2, Y3, Y2
-	VBLENDVPS    Y4, Y3, Y2, Y2
-	VMASKMOVPS   Y2, Y1, (CX)(R10*4)
-
-span_done_189:
-	MOVQ  1880(SP), AX
-	MOVQ  1904(SP), DX
-	MOVQ  dalpha_base+96(FP), R10
-	MOVQ  DX, R11
-	IMULQ inner+120(FP), R11
-	LEAQ  (R10)(AX*4), R10
-	MOVQ  1856(SP), R12
-	MOVQ  R12, R13
-	ADDQ  $0x00000020, R13
-
-fold_ext_190:
-	CMPQ    R13, R12
-	JBE     fold_ext_done_191
-	SUBQ    $0x00000004, R13
-	MOVQ    R13, R14
-	SUBQ    R12, R14
-	VMOVUPD (R9)(R14*8), Y1
-	VADDPD  (R9)(R13*8), Y1, Y1
-	VMOVUPD Y1, (R9)(R14*8)
-	JMP     fold_ext_190
-
-fold_ext_done_191:
-fold_192:
-	CMPQ   R12, R11
-	JBE    folded_193
-	DECQ   R12
-	MOVQ   R12, R14
-	SUBQ   R11, R14
-	VMOVSD (R9)(R12*8), X1
-	VADDSD (R9)(R14*8), X1, X1
-	VMOVSD X1, (R9)(R14*8)
-	JMP    fold_192
-
-folded_193:
-	XORQ R11, R11
-	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_194
-	MOVQ 1904(SP), R12
-	SUBQ $0x00000004, R12
-
-sums_vector_197:
-	CMPQ       R11, R12
-	JGT        sums_scalar_195
-	VCVTPS2PD  (R10)(R11*4), Y1
-	VADDPD     (R9)(R11*8), Y1, Y1
-	VCVTPD2PSY Y1, X1
-	VMOVUPS    X1, (R10)(R11*4)
-	ADDQ       $0x00000004, R11
-	JMP        sums_vector_197
-
-sums_scalar_195:
-	CMPQ      R11, 1904(SP)
-	JE        sums_done_196
-	VMOVSD    (R9)(R11*8), X1
-	VXORPS    X2, X2, X2
-	VCVTSS2SD (R10)(R11*4), X2, X2
-	VADDSD    X1, X2, X2
-	VCVTSD2SS X2, X2, X2
-	VMOVSS    X2, (R10)(R11*4)
-	INCQ      R11
-	JMP       sums_scalar_195
-
-sums_planes_194:
-	XORQ R13, R13
-	MOVQ inner+120(FP), R14
-	SHLQ $0x03, R14
-
-sums_group_198:
-	MOVQ   1904(SP), R12
-	SUBQ   R11, R12
-	CMPQ   R12, $0x00000004
-	JB     sums_single_200
-	VXORPS X1, X1, X1
-	VXORPS X2, X2, X2
-	VXORPS X3, X3, X3
-	VXORPS X4, X4, X4
-	LEAQ   (R9)(R13*8), R15
-	LEAQ   (R15)(R14*2), BP
-	XORQ   R12, R12
-
-sums_group_plane_199:
-	VADDSD    (R15), X1, X1
-	VADDSD    (R15)(R14*1), X2, X2
-	VADDSD    (BP), X3, X3
-	VADDSD    (BP)(R14*1), X4, X4
-	ADDQ      $0x08, R15
-	ADDQ      $0x08, BP
-	INCQ      R12
-	CMPQ      R12, inner+120(FP)
-	JB        sums_group_plane_199
-	VXORPS    X5, X5, X5
-	VCVTSS2SD (R10)(R11*4), X5, X5
-	VADDSD    X1, X5, X5
-	VCVTSD2SS X5, X5, X5
-	VMOVSS    X5, (R10)(R11*4)
-	VXORPS    X1, X1, X1
-	VCVTSS2SD 4(R10)(R11*4), X1, X1
-	VADDSD    X2, X1, X1
-	VCVTSD2SS X1, X1, X1
-	VMOVSS    X1, 4(R10)(R11*4)
-	VXORPS    X1, X1, X1
-	VCVTSS2SD 8(R10)(R11*4), X1, X1
-	VADDSD    X3, X1, X1
-	VCVTSD2SS X1, X1, X1
-	VMOVSS    X1, 8(R10)(R11*4)
-	VXORPS    X1, X1, X1
-	VCVTSS2SD 12(R10)(R11*4), X1, X1
-	VADDSD    X4, X1, X1
-	VCVTSD2SS X1, X1, X1
-	VMOVSS    X1, 12(R10)(R11*4)
-	MOVQ      R14, R12
-	SHRQ      $0x01, R12
-	ADDQ      R12, R13
-	ADDQ      $0x00000004, R11
-	JMP       sums_group_198
-
-sums_single_200:
-	CMPQ   R11, 1904(SP)
-	JE     sums_done_196
-	VXORPS X1, X1, X1
-	XORQ   R12, R12
-
-sums_single_plane_201:
-	VADDSD    (R9)(R13*8), X1, X1
-	INCQ      R13
-	INCQ      R12
-	CMPQ      R12, inner+120(FP)
-	JB        sums_single_plane_201
-	VXORPS    X2, X2, X2
-	VCVTSS2SD (R10)(R11*4), X2, X2
-	VADDSD    X1, X2, X2
-	VCVTSD2SS X2, X2, X2
-	VMOVSS    X2, (R10)(R11*4)
-	INCQ      R11
-	JMP       sums_single_200
-
-sums_done_196:
-	MOVQ 1912(SP), R10
-	SUBQ R10, DI
-	SHLQ $0x02, R10
-	ADDQ R10, BX
-	ADDQ R10, SI
-	ADDQ R10, CX
-	ADDQ DX, AX
-	MOVQ alpha_len+80(FP), DX
-	CMPQ AX, DX
-	JNE  ring_next_202
-	XORQ AX, AX
-
-ring_next_202:
-	MOVQ AX, 1880(SP)
-	JMP  ring_segment_165
-
-ring_done_166:
-	JMP ring_finished_backwardAVX2F32
-
-ring_rows_164:
-	MOVQ $0x00000000, 1880(SP)
-
-ring_block_203:
-	MOVQ    1880(SP), AX
-	MOVQ    alpha_len+80(FP), CX
-	CMPQ    AX, CX
-	JE      ring_finished_backwardAVX2F32
-	SUBQ    AX, CX
-	MOVQ    $0x00000068, DX
-	CMPQ    CX, DX
-	CMOVQHI DX, CX
-	MOVQ    CX, 1904(SP)
-	MOVQ    CX, DX
-
-ring_len_204:
-	CMPQ DX, $0x00000008
-	JAE  ring_len_done_205
-	ADDQ CX, DX
-	JMP  ring_len_204
-
-ring_len_done_205:
-	MOVQ DX, 1856(SP)
-	MOVQ $0x00000008, BX
-
-ring_step_206:
-	CMPQ BX, DX
-	JB   ring_step_done_207
-	SUBQ DX, BX
-	JMP  ring_step_206
-
-ring_step_done_207:
-	MOVQ BX, 1864(SP)
-	MOVQ $0x00000020, BX
-
-ring_step_208:
-	CMPQ BX, DX
-	JB   ring_step_done_209
-	SUBQ DX, BX
-	JMP  ring_step_208
-
-ring_step_done_209:
-	MOVQ BX, 1872(SP)
-	MOVQ alpha_base+72(FP), DX
-	LEAQ (DX)(AX*4), DX
-	MOVQ inner+120(FP), BX
-	CMPQ BX, $0x01
-	JNE  ring_planes_210
-	XORQ BX, BX
-	MOVQ CX, SI
-	SUBQ $0x00000008, SI
-
-ring_copy_212:
-	CMPQ    BX, SI
-	JGT     ring_copy_tail_213
-	VMOVUPS (DX)(BX*4), Y1
-	VMOVUPS Y1, (R8)(BX*4)
-	ADDQ    $0x00000008, BX
-	JMP     ring_copy_212
-
-ring_copy_tail_213:
-	MOVQ       CX, SI
-	SUBQ       BX, SI
-	JE         ring_extend_211
+ring_copy_tail_175:
+	SUBQ       R9, SI
+	JE         ring_extend_173
 	SHLQ       $0x02, SI
 	NEGQ       SI
-	LEAQ       tailmask<>+32(SB), DI
-	VMOVDQU    (DI)(SI*1), Y1
-	VMASKMOVPS (DX)(BX*4), Y1, Y1
-	VMOVUPS    Y1, (R8)(BX*4)
-	JMP        ring_extend_211
+	LEAQ       tailmask<>+32(SB), R10
+	VMOVDQU    (R10)(SI*1), Y1
+	VMASKMOVPS (R8)(R9*4), Y1, Y1
+	VMOVUPS    Y1, (CX)(R9*4)
+	JMP        ring_extend_173
 
-ring_planes_210:
-	XORQ SI, SI
-	XORQ DI, DI
-	CMPQ BX, $0x00000010
-	JA   ring_long_planes_216
-
-ring_fill_215:
-	VBROADCASTSS (DX)(SI*4), Y1
-	VMOVUPS      Y1, (R8)(DI*4)
-	VMOVUPS      Y1, 32(R8)(DI*4)
-	ADDQ         BX, DI
-	INCQ         SI
-	CMPQ         SI, CX
-	JB           ring_fill_215
-	JMP          ring_extend_211
-
-ring_long_planes_216:
-ring_channel_214:
-	CMPQ         SI, CX
-	JE           ring_extend_211
-	VBROADCASTSS (DX)(SI*4), Y1
-	XORQ         R10, R10
-
-ring_plane_217:
-	MOVQ    DI, R11
-	ADDQ    R10, R11
-	VMOVUPS Y1, (R8)(R11*4)
-	ADDQ    $0x00000008, R10
-	CMPQ    R10, BX
-	JB      ring_plane_217
-	ADDQ    BX, DI
-	INCQ    SI
-	JMP     ring_channel_214
-
-ring_extend_211:
-	MOVQ 1856(SP), DX
-	MOVQ CX, BX
-
-ring_element_218:
-	CMPQ BX, DX
-	JAE  ring_repeated_219
-	MOVQ BX, SI
-	SUBQ CX, SI
-	MOVL (R8)(SI*4), SI
-	MOVL SI, (R8)(BX*4)
-	INCQ BX
-	JMP  ring_element_218
-
-ring_repeated_219:
-	VMOVUPS (R8), Y1
-	VMOVUPS Y1, (R8)(DX*4)
-	VMOVUPS 32(R8), Y1
-	VMOVUPS Y1, 32(R8)(DX*4)
-	VMOVUPS 64(R8), Y1
-	VMOVUPS Y1, 64(R8)(DX*4)
-	VMOVUPS 96(R8), Y1
-	VMOVUPS Y1, 96(R8)(DX*4)
-	SHLQ    $0x02, AX
-	MOVQ    x_base+48(FP), BX
-	ADDQ    AX, BX
-	MOVQ    dy_base+24(FP), SI
-	ADDQ    AX, SI
-	MOVQ    dx_base+0(FP), CX
-	ADDQ    AX, CX
-	MOVQ    x_len+56(FP), DI
-	XORQ    AX, AX
-	MOVQ    1856(SP), DX
-	ADDQ    $0x00000020, DX
-
-sums_zero_220:
-	CMPQ    AX, DX
-	JAE     sums_zeroed_221
-	VMOVUPD Y0, (R9)(AX*8)
-	ADDQ    $0x00000004, AX
-	JMP     sums_zero_220
-
-sums_zeroed_221:
-ring_row_222:
-	CMPQ DI, $0x00
-	JE   ring_rows_done_223
-	XORQ AX, AX
-	MOVQ 1904(SP), DX
+ring_planes_172:
+	XORQ R9, R9
 	XORQ R10, R10
-	MOVQ DX, R11
+	CMPQ AX, $0x00000010
+	JA   ring_long_planes_178
+
+ring_fill_177:
+	VBROADCASTSS (R8)(R9*4), Y1
+	VMOVUPS      Y1, (CX)(R10*4)
+	VMOVUPS      Y1, 32(CX)(R10*4)
+	ADDQ         AX, R10
+	INCQ         R9
+	CMPQ         R9, SI
+	JB           ring_fill_177
+	JMP          ring_extend_173
+
+ring_long_planes_178:
+ring_channel_176:
+	CMPQ         R9, SI
+	JE           ring_extend_173
+	VBROADCASTSS (R8)(R9*4), Y1
+	XORQ         R11, R11
+
+ring_plane_179:
+	MOVQ    R10, R12
+	ADDQ    R11, R12
+	VMOVUPS Y1, (CX)(R12*4)
+	ADDQ    $0x00000008, R11
+	CMPQ    R11, AX
+	JB      ring_plane_179
+	ADDQ    AX, R10
+	INCQ    R9
+	JMP     ring_channel_176
+
+ring_extend_173:
+	MOVQ 1856(SP), SI
+	MOVQ DI, R8
+
+ring_element_180:
+	CMPQ R8, SI
+	JAE  ring_repeated_181
+	MOVQ R8, R9
+	SUBQ DI, R9
+	MOVL (CX)(R9*4), R9
+	MOVL R9, (CX)(R8*4)
+	INCQ R8
+	JMP  ring_element_180
+
+ring_repeated_181:
+	VMOVUPS (CX), Y1
+	VMOVUPS Y1, (CX)(SI*4)
+	VMOVUPS 32(CX), Y1
+	VMOVUPS Y1, 32(CX)(SI*4)
+	VMOVUPS 64(CX), Y1
+	VMOVUPS Y1, 64(CX)(SI*4)
+	VMOVUPS 96(CX), Y1
+	VMOVUPS Y1, 96(CX)(SI*4)
+	MOVQ    DX, DI
+	IMULQ   AX, DI
+	SHLQ    $0x02, DI
+	MOVQ    x_base+48(FP), DX
+	ADDQ    DI, DX
+	MOVQ    dy_base+24(FP), SI
+	ADDQ    DI, SI
+	MOVQ    dx_base+0(FP), AX
+	ADDQ    DI, AX
+	MOVQ    x_len+56(FP), DI
+	XORQ    R8, R8
+	MOVQ    1856(SP), R9
+	ADDQ    $0x00000020, R9
+
+sums_zero_182:
+	CMPQ    R8, R9
+	JAE     sums_zeroed_183
+	VMOVUPD Y0, (BX)(R8*8)
+	ADDQ    $0x00000004, R8
+	JMP     sums_zero_182
+
+sums_zeroed_183:
+ring_row_184:
+	CMPQ DI, $0x00
+	JE   ring_rows_done_185
+	XORQ R8, R8
+	MOVQ 1912(SP), R9
+	XORQ R10, R10
+	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 
-unrolled_224:
+unrolled_186:
 	CMPQ         R10, R11
-	JGT          single_225
-	VMOVUPS      (BX)(R10*4), Y1
+	JGT          single_187
+	VMOVUPS      (DX)(R10*4), Y1
 	VMOVUPS      (SI)(R10*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
 	VANDNPS      Y1, Y3, Y1
 	VANDNPS      Y2, Y3, Y4
 	VCVTPS2PD    X1, Y5
 	VCVTPS2PD    X4, Y6
-	VMOVUPD      (R9)(AX*8), Y7
+	VMOVUPD      (BX)(R8*8), Y7
 	VFMADD231PD  Y6, Y5, Y7
-	VMOVUPD      Y7, (R9)(AX*8)
+	VMOVUPD      Y7, (BX)(R8*8)
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
 	VEXTRACTF128 $0x01, Y4, X4
 	VCVTPS2PD    X4, Y4
-	VMOVUPD      32(R9)(AX*8), Y5
+	VMOVUPD      32(BX)(R8*8), Y5
 	VFMADD231PD  Y4, Y1, Y5
-	VMOVUPD      Y5, 32(R9)(AX*8)
-	VMULPS       (R8)(AX*4), Y2, Y1
+	VMOVUPD      Y5, 32(BX)(R8*8)
+	VMULPS       (CX)(R8*4), Y2, Y1
 	VBLENDVPS    Y3, Y2, Y1, Y1
-	VMOVUPS      Y1, (CX)(R10*4)
-	VMOVUPS      32(BX)(R10*4), Y1
+	VMOVUPS      Y1, (AX)(R10*4)
+	VMOVUPS      32(DX)(R10*4), Y1
 	VMOVUPS      32(SI)(R10*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
 	VANDNPS      Y1, Y3, Y1
 	VANDNPS      Y2, Y3, Y4
 	VCVTPS2PD    X1, Y5
 	VCVTPS2PD    X4, Y6
-	VMOVUPD      64(R9)(AX*8), Y7
+	VMOVUPD      64(BX)(R8*8), Y7
 	VFMADD231PD  Y6, Y5, Y7
-	VMOVUPD      Y7, 64(R9)(AX*8)
+	VMOVUPD      Y7, 64(BX)(R8*8)
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
 	VEXTRACTF128 $0x01, Y4, X4
 	VCVTPS2PD    X4, Y4
-	VMOVUPD      96(R9)(AX*8), Y5
+	VMOVUPD      96(BX)(R8*8), Y5
 	VFMADD231PD  Y4, Y1, Y5
-	VMOVUPD      Y5, 96(R9)(AX*8)
-	VMULPS       32(R8)(AX*4), Y2, Y1
+	VMOVUPD      Y5, 96(BX)(R8*8)
+	VMULPS       32(CX)(R8*4), Y2, Y1
 	VBLENDVPS    Y3, Y2, Y1, Y1
-	VMOVUPS      Y1, 32(CX)(R10*4)
-	VMOVUPS      64(BX)(R10*4), Y1
+	VMOVUPS      Y1, 32(AX)(R10*4)
+	VMOVUPS      64(DX)(R10*4), Y1
 	VMOVUPS      64(SI)(R10*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
 	VANDNPS      Y1, Y3, Y1
 	VANDNPS      Y2, Y3, Y4
 	VCVTPS2PD    X1, Y5
 	VCVTPS2PD    X4, Y6
-	VMOVUPD      128(R9)(AX*8), Y7
+	VMOVUPD      128(BX)(R8*8), Y7
 	VFMADD231PD  Y6, Y5, Y7
-	VMOVUPD      Y7, 128(R9)(AX*8)
+	VMOVUPD      Y7, 128(BX)(R8*8)
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
 	VEXTRACTF128 $0x01, Y4, X4
 	VCVTPS2PD    X4, Y4
-	VMOVUPD      160(R9)(AX*8), Y5
+	VMOVUPD      160(BX)(R8*8), Y5
 	VFMADD231PD  Y4, Y1, Y5
-	VMOVUPD      Y5, 160(R9)(AX*8)
-	VMULPS       64(R8)(AX*4), Y2, Y1
+	VMOVUPD      Y5, 160(BX)(R8*8)
+	VMULPS       64(CX)(R8*4), Y2, Y1
 	VBLENDVPS    Y3, Y2, Y1, Y1
-	VMOVUPS      Y1, 64(CX)(R10*4)
-	VMOVUPS      96(BX)(R10*4), Y1
+	VMOVUPS      Y1, 64(AX)(R10*4)
+	VMOVUPS      96(DX)(R10*4), Y1
 	VMOVUPS      96(SI)(R10*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
 	VANDNPS      Y1, Y3, Y1
 	VANDNPS      Y2, Y3, Y4
 	VCVTPS2PD    X1, Y5
 	VCVTPS2PD    X4, Y6
-	VMOVUPD      192(R9)(AX*8), Y7
+	VMOVUPD      192(BX)(R8*8), Y7
 	VFMADD231PD  Y6, Y5, Y7
-	VMOVUPD      Y7, 192(R9)(AX*8)
+	VMOVUPD      Y7, 192(BX)(R8*8)
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
 	VEXTRACTF128 $0x01, Y4, X4
 	VCVTPS2PD    X4, Y4
-	VMOVUPD      224(R9)(AX*8), Y5
+	VMOVUPD      224(BX)(R8*8), Y5
 	VFMADD231PD  Y4, Y1, Y5
-	VMOVUPD      Y5, 224(R9)(AX*8)
-	VMULPS       96(R8)(AX*4), Y2, Y1
+	VMOVUPD      Y5, 224(BX)(R8*8)
+	VMULPS       96(CX)(R8*4), Y2, Y1
 	VBLENDVPS    Y3, Y2, Y1, Y1
-	VMOVUPS      Y1, 96(CX)(R10*4)
-	ADDQ         1872(SP), AX
-	MOVQ         AX, R12
+	VMOVUPS      Y1, 96(AX)(R10*4)
+	ADDQ         1872(SP), R8
+	MOVQ         R8, R12
 	SUBQ         1856(SP), R12
-	CMOVQCC      R12, AX
+	CMOVQCC      R12, R8
 	ADDQ         $0x00000020, R10
-	JMP          unrolled_224
+	JMP          unrolled_186
 
-single_225:
-	MOVQ DX, R11
+single_187:
+	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_226:
+single_loop_188:
 	CMPQ         R10, R11
-	JGT          remainder_227
-	VMOVUPS      (BX)(R10*4), Y1
+	JGT          remainder_189
+	VMOVUPS      (DX)(R10*4), Y1
 	VMOVUPS      (SI)(R10*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
 	VANDNPS      Y1, Y3, Y1
 	VANDNPS      Y2, Y3, Y4
 	VCVTPS2PD    X1, Y5
 	VCVTPS2PD    X4, Y6
-	VMOVUPD      (R9)(AX*8), Y7
+	VMOVUPD      (BX)(R8*8), Y7
 	VFMADD231PD  Y6, Y5, Y7
-	VMOVUPD      Y7, (R9)(AX*8)
+	VMOVUPD      Y7, (BX)(R8*8)
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
 	VEXTRACTF128 $0x01, Y4, X4
 	VCVTPS2PD    X4, Y4
-	VMOVUPD      32(R9)(AX*8), Y5
+	VMOVUPD      32(BX)(R8*8), Y5
 	VFMADD231PD  Y4, Y1, Y5
-	VMOVUPD      Y5, 32(R9)(AX*8)
-	VMULPS       (R8)(AX*4), Y2, Y1
+	VMOVUPD      Y5, 32(BX)(R8*8)
+	VMULPS       (CX)(R8*4), Y2, Y1
 	VBLENDVPS    Y3, Y2, Y1, Y1
-	VMOVUPS      Y1, (CX)(R10*4)
-	ADDQ         1864(SP), AX
-	MOVQ         AX, R12
+	VMOVUPS      Y1, (AX)(R10*4)
+	ADDQ         1864(SP), R8
+	MOVQ         R8, R12
 	SUBQ         1856(SP), R12
-	CMOVQCC      R12, AX
+	CMOVQCC      R12, R8
 	ADDQ         $0x00000008, R10
-	JMP          single_loop_226
+	JMP          single_loop_188
 
-remainder_227:
-	SUBQ         R10, DX
-	JE           span_done_228
-	SHLQ         $0x02, DX
-	NEGQ         DX
+remainder_189:
+	SUBQ         R10, R9
+	JE           span_done_190
+	SHLQ         $0x02, R9
+	NEGQ         R9
 	LEAQ         tailmask<>+32(SB), R11
-	VMOVDQU      (R11)(DX*1), Y1
-	VMASKMOVPS   (BX)(R10*4), Y1, Y2
+	VMOVDQU      (R11)(R9*1), Y1
+	VMASKMOVPS   (DX)(R10*4), Y1, Y2
 	VMASKMOVPS   (SI)(R10*4), Y1, Y3
 	VCMPPS       $0x1e, Y0, Y2, Y4
 	VANDNPS      Y2, Y4, Y2
 	VANDNPS      Y3, Y4, Y5
 	VCVTPS2PD    X2, Y6
 	VCVTPS2PD    X5, Y7
-	VMOVUPD      (R9)(AX*8), Y8
+	VMOVUPD      (BX)(R8*8), Y8
 	VFMADD231PD  Y7, Y6, Y8
-	VMOVUPD      Y8, (R9)(AX*8)
+	VMOVUPD      Y8, (BX)(R8*8)
 	VEXTRACTF128 $0x01, Y2, X2
 	VCVTPS2PD    X2, Y2
 	VEXTRACTF128 $0x01, Y5, X5
 	VCVTPS2PD    X5, Y5
-	VMOVUPD      32(R9)(AX*8), Y6
+	VMOVUPD      32(BX)(R8*8), Y6
 	VFMADD231PD  Y5, Y2, Y6
-	VMOVUPD      Y6, 32(R9)(AX*8)
-	VMASKMOVPS   (R8)(AX*4), Y1, Y2
+	VMOVUPD      Y6, 32(BX)(R8*8)
+	VMASKMOVPS   (CX)(R8*4), Y1, Y2
 	VMULPS       Y2, Y3, Y2
 	VBLENDVPS    Y4, Y3, Y2, Y2
-	VMASKMOVPS   Y2, Y1, (CX)(R10*4)
+	VMASKMOVPS   Y2, Y1, (AX)(R10*4)
 
-span_done_228:
-	MOVQ alpha_len+80(FP), AX
-	SUBQ AX, DI
-	SHLQ $0x02, AX
-	ADDQ AX, BX
-	ADDQ AX, SI
-	ADDQ AX, CX
-	JMP  ring_row_222
+span_done_190:
+	MOVQ  alpha_len+80(FP), R8
+	IMULQ inner+120(FP), R8
+	SUBQ  R8, DI
+	SHLQ  $0x02, R8
+	ADDQ  R8, DX
+	ADDQ  R8, SI
+	ADDQ  R8, AX
+	JMP   ring_row_184
 
-ring_rows_done_223:
+ring_rows_done_185:
 	MOVQ 1880(SP), AX
-	MOVQ dalpha_base+96(FP), CX
-	LEAQ (CX)(AX*4), CX
-	MOVQ 1904(SP), DX
-	MOVQ 1856(SP), BX
-	MOVQ BX, SI
-	ADDQ $0x00000020, SI
+	MOVQ dalpha_base+96(FP), DX
+	LEAQ (DX)(AX*4), DX
+	MOVQ 1912(SP), SI
+	MOVQ 1856(SP), DI
+	MOVQ DI, R8
+	ADDQ $0x00000020, R8
 
-fold_ext_229:
-	CMPQ    SI, BX
-	JBE     fold_ext_done_230
-	SUBQ    $0x00000004, SI
-	MOVQ    SI, DI
-	SUBQ    BX, DI
-	VMOVUPD (R9)(DI*8), Y1
-	VADDPD  (R9)(SI*8), Y1, Y1
-	VMOVUPD Y1, (R9)(DI*8)
-	JMP     fold_ext_229
+fold_ext_191:
+	CMPQ    R8, DI
+	JBE     fold_ext_done_192
+	SUBQ    $0x00000004, R8
+	MOVQ    R8, R9
+	SUBQ    DI, R9
+	VMOVUPD (BX)(R9*8), Y1
+	VADDPD  (BX)(R8*8), Y1, Y1
+	VMOVUPD Y1, (BX)(R9*8)
+	JMP     fold_ext_191
 
-fold_ext_done_230:
-fold_231:
-	CMPQ   BX, DX
-	JBE    folded_232
-	DECQ   BX
-	MOVQ   BX, DI
-	SUBQ   DX, DI
-	VMOVSD (R9)(BX*8), X1
-	VADDSD (R9)(DI*8), X1, X1
-	VMOVSD X1, (R9)(DI*8)
-	JMP    fold_231
+fold_ext_done_192:
+fold_193:
+	CMPQ   DI, SI
+	JBE    folded_194
+	DECQ   DI
+	MOVQ   DI, R9
+	SUBQ   SI, R9
+	VMOVSD (BX)(DI*8), X1
+	VADDSD (BX)(R9*8), X1, X1
+	VMOVSD X1, (BX)(R9*8)
+	JMP    fold_193
 
-folded_232:
-	XORQ DX, DX
+folded_194:
+	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_233
-	MOVQ 1904(SP), BX
-	SUBQ $0x00000004, BX
+	JNE  sums_planes_195
+	MOVQ 1904(SP), DI
+	SUBQ $0x00000004, DI
 
-sums_vector_236:
-	CMPQ       DX, BX
-	JGT        sums_scalar_234
-	VCVTPS2PD  (CX)(DX*4), Y1
-	VADDPD     (R9)(DX*8), Y1, Y1
+sums_vector_198:
+	CMPQ       SI, DI
+	JGT        sums_scalar_196
+	VCVTPS2PD  (DX)(SI*4), Y1
+	VADDPD     (BX)(SI*8), Y1, Y1
 	VCVTPD2PSY Y1, X1
-	VMOVUPS    X1, (CX)(DX*4)
-	ADDQ       $0x00000004, DX
-	JMP        sums_vector_236
+	VMOVUPS    X1, (DX)(SI*4)
+	ADDQ       $0x00000004, SI
+	JMP        sums_vector_198
 
-sums_scalar_234:
-	CMPQ      DX, 1904(SP)
-	JE        sums_done_235
-	VMOVSD    (R9)(DX*8), X1
+sums_scalar_196:
+	CMPQ      SI, 1904(SP)
+	JE        sums_done_197
+	VMOVSD    (BX)(SI*8), X1
 	VXORPS    X2, X2, X2
-	VCVTSS2SD (CX)(DX*4), X2, X2
+	VCVTSS2SD (DX)(SI*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
-	VMOVSS    X2, (CX)(DX*4)
-	INCQ      DX
-	JMP       sums_scalar_234
+	VMOVSS    X2, (DX)(SI*4)
+	INCQ      SI
+	JMP       sums_scalar_196
 
-sums_planes_233:
-	XORQ SI, SI
-	MOVQ inner+120(FP), DI
-	SHLQ $0x03, DI
+sums_planes_195:
+	XORQ R8, R8
+	MOVQ inner+120(FP), R9
+	SHLQ $0x03, R9
 
-sums_group_237:
-	MOVQ   1904(SP), BX
-	SUBQ   DX, BX
-	CMPQ   BX, $0x00000004
-	JB     sums_single_239
+sums_group_199:
+	MOVQ   1904(SP), DI
+	SUBQ   SI, DI
+	CMPQ   DI, $0x00000004
+	JB     sums_single_201
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
 	VXORPS X4, X4, X4
-	LEAQ   (R9)(SI*8), R10
-	LEAQ   (R10)(DI*2), R11
-	XORQ   BX, BX
+	LEAQ   (BX)(R8*8), R10
+	LEAQ   (R10)(R9*2), R11
+	XORQ   DI, DI
 
-sums_group_plane_238:
+sums_group_plane_200:
 	VADDSD    (R10), X1, X1
-	VADDSD    (R10)(DI*1), X2, X2
+	VADDSD    (R10)(R9*1), X2, X2
 	VADDSD    (R11), X3, X3
-	VADDSD    (R11)(DI*1), X4, X4
+	VADDSD    (R11)(R9*1), X4, X4
 	ADDQ      $0x08, R10
 	ADDQ      $0x08, R11
-	INCQ      BX
-	CMPQ      BX, inner+120(FP)
-	JB        sums_group_plane_238
+	INCQ      DI
+	CMPQ      DI, inner+120(FP)
+	JB        sums_group_plane_200
 	VXORPS    X5, X5, X5
-	VCVTSS2SD (CX)(DX*4), X5, X5
+	VCVTSS2SD (DX)(SI*4), X5, X5
 	VADDSD    X1, X5, X5
 	VCVTSD2SS X5, X5, X5
-	VMOVSS    X5, (CX)(DX*4)
+	VMOVSS    X5, (DX)(SI*4)
 	VXORPS    X1, X1, X1
-	VCVTSS2SD 4(CX)(DX*4), X1, X1
+	VCVTSS2SD 4(DX)(SI*4), X1, X1
 	VADDSD    X2, X1, X1
 	VCVTSD2SS X1, X1, X1
-	VMOVSS    X1, 4(CX)(DX*4)
+	VMOVSS    X1, 4(DX)(SI*4)
 	VXORPS    X1, X1, X1
-	VCVTSS2SD 8(CX)(DX*4), X1, X1
+	VCVTSS2SD 8(DX)(SI*4), X1, X1
 	VADDSD    X3, X1, X1
 	VCVTSD2SS X1, X1, X1
-	VMOVSS    X1, 8(CX)(DX*4)
+	VMOVSS    X1, 8(DX)(SI*4)
 	VXORPS    X1, X1, X1
-	VCVTSS2SD 12(CX)(DX*4), X1, X1
+	VCVTSS2SD 12(DX)(SI*4), X1, X1
 	VADDSD    X4, X1, X1
 	VCVTSD2SS X1, X1, X1
-	VMOVSS    X1, 12(CX)(DX*4)
-	MOVQ      DI, BX
-	SHRQ      $0x01, BX
-	ADDQ      BX, SI
-	ADDQ      $0x00000004, DX
-	JMP       sums_group_237
+	VMOVSS    X1, 12(DX)(SI*4)
+	MOVQ      R9, DI
+	SHRQ      $0x01, DI
+	ADDQ      DI, R8
+	ADDQ      $0x00000004, SI
+	JMP       sums_group_199
 
-sums_single_239:
-	CMPQ   DX, 1904(SP)
-	JE     sums_done_235
+sums_single_201:
+	CMPQ   SI, 1904(SP)
+	JE     sums_done_197
 	VXORPS X1, X1, X1
-	XORQ   BX, BX
+	XORQ   DI, DI
 
-sums_single_plane_240:
-	VADDSD    (R9)(SI*8), X1, X1
-	INCQ      SI
-	INCQ      BX
-	CMPQ      BX, inner+120(FP)
-	JB        sums_single_plane_240
+sums_single_plane_202:
+	VADDSD    (BX)(R8*8), X1, X1
+	INCQ      R8
+	INCQ      DI
+	CMPQ      DI, inner+120(FP)
+	JB        sums_single_plane_202
 	VXORPS    X2, X2, X2
-	VCVTSS2SD (CX)(DX*4), X2, X2
+	VCVTSS2SD (DX)(SI*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
-	VMOVSS    X2, (CX)(DX*4)
-	INCQ      DX
-	JMP       sums_single_239
+	VMOVSS    X2, (DX)(SI*4)
+	INCQ      SI
+	JMP       sums_single_201
 
-sums_done_235:
+sums_done_197:
 	ADDQ 1904(SP), AX
 	MOVQ AX, 1880(SP)
-	JMP  ring_block_203
+	JMP  ring_block_165
 
 ring_finished_backwardAVX2F32:
 	VZEROUPPER
@@ -3087,11 +2630,11 @@ TEXT ·backwardDxAVX2F32(SB), NOSPLIT, $0-76
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_241
+	JB           cached_203
 	CMPQ         AX, DX
-	JE           cached_241
+	JE           cached_203
 	CMPQ         AX, CX
-	JE           cached_241
+	JE           cached_203
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -3100,7 +2643,7 @@ TEXT ·backwardDxAVX2F32(SB), NOSPLIT, $0-76
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_243
+	JE           aligned_205
 	MOVQ         DI, R8
 	SHLQ         $0x02, R8
 	NEGQ         R8
@@ -3114,13 +2657,13 @@ TEXT ·backwardDxAVX2F32(SB), NOSPLIT, $0-76
 	VMASKMOVPS   Y5, Y2, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_243:
+aligned_205:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_244:
+unrolled_206:
 	CMPQ      SI, DI
-	JGT       single_245
+	JGT       single_207
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -3146,15 +2689,15 @@ unrolled_244:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVNTPS  Y4, 96(AX)(SI*4)
 	ADDQ      $0x00000020, SI
-	JMP       unrolled_244
+	JMP       unrolled_206
 
-single_245:
+single_207:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_246:
+single_loop_208:
 	CMPQ      SI, DI
-	JGT       remainder_247
+	JGT       remainder_209
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -3162,11 +2705,11 @@ single_loop_246:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVNTPS  Y4, (AX)(SI*4)
 	ADDQ      $0x00000008, SI
-	JMP       single_loop_246
+	JMP       single_loop_208
 
-remainder_247:
+remainder_209:
 	SUBQ       SI, BX
-	JE         span_done_248
+	JE         span_done_210
 	SHLQ       $0x02, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -3178,18 +2721,18 @@ remainder_247:
 	VBLENDVPS  Y0, Y4, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(SI*4)
 
-span_done_248:
+span_done_210:
 	SFENCE
-	JMP stored_242
+	JMP stored_204
 
-cached_241:
+cached_203:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_249:
+unrolled_211:
 	CMPQ      SI, DI
-	JGT       single_250
+	JGT       single_212
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -3215,15 +2758,15 @@ unrolled_249:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVUPS   Y4, 96(AX)(SI*4)
 	ADDQ      $0x00000020, SI
-	JMP       unrolled_249
+	JMP       unrolled_211
 
-single_250:
+single_212:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_251:
+single_loop_213:
 	CMPQ      SI, DI
-	JGT       remainder_252
+	JGT       remainder_214
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -3231,11 +2774,11 @@ single_loop_251:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVUPS   Y4, (AX)(SI*4)
 	ADDQ      $0x00000008, SI
-	JMP       single_loop_251
+	JMP       single_loop_213
 
-remainder_252:
+remainder_214:
 	SUBQ       SI, BX
-	JE         span_done_253
+	JE         span_done_215
 	SHLQ       $0x02, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -3247,8 +2790,8 @@ remainder_252:
 	VBLENDVPS  Y0, Y4, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(SI*4)
 
-span_done_253:
-stored_242:
+span_done_215:
+stored_204:
 	VZEROUPPER
 	RET
 
@@ -3267,17 +2810,17 @@ TEXT ·backwardPlanesDxAVX2F32(SB), NOSPLIT, $0-104
 	SHLQ   $0x02, R9
 	XORQ   R10, R10
 
-plane_254:
+plane_216:
 	CMPQ         BX, $0x00
-	JE           planes_done_255
+	JE           planes_done_217
 	VBROADCASTSS (R8)(R10*4), Y1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000020, R12
 
-unrolled_256:
+unrolled_218:
 	CMPQ      R11, R12
-	JGT       single_257
+	JGT       single_219
 	VMOVUPS   (CX)(R11*4), Y2
 	VMOVUPS   (DX)(R11*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -3303,15 +2846,15 @@ unrolled_256:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVUPS   Y4, 96(AX)(R11*4)
 	ADDQ      $0x00000020, R11
-	JMP       unrolled_256
+	JMP       unrolled_218
 
-single_257:
+single_219:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 
-single_loop_258:
+single_loop_220:
 	CMPQ      R11, R12
-	JGT       remainder_259
+	JGT       remainder_221
 	VMOVUPS   (CX)(R11*4), Y2
 	VMOVUPS   (DX)(R11*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -3319,12 +2862,12 @@ single_loop_258:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVUPS   Y4, (AX)(R11*4)
 	ADDQ      $0x00000008, R11
-	JMP       single_loop_258
+	JMP       single_loop_220
 
-remainder_259:
+remainder_221:
 	MOVQ       SI, R12
 	SUBQ       R11, R12
-	JE         span_done_260
+	JE         span_done_222
 	SHLQ       $0x02, R12
 	NEGQ       R12
 	LEAQ       tailmask<>+32(SB), R13
@@ -3336,20 +2879,20 @@ remainder_259:
 	VBLENDVPS  Y3, Y4, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(R11*4)
 
-span_done_260:
+span_done_222:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_261
+	JNE  same_pass_223
 	XORQ R10, R10
 
-same_pass_261:
+same_pass_223:
 	SUBQ SI, BX
-	JMP  plane_254
+	JMP  plane_216
 
-planes_done_255:
+planes_done_217:
 	VZEROUPPER
 	RET
 
@@ -3364,9 +2907,9 @@ TEXT ·backwardPatternDxAVX2F32(SB), NOSPLIT, $0-96
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), DI
 
-row_262:
+row_224:
 	CMPQ    BX, $0x00
-	JE      rows_done_263
+	JE      rows_done_225
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -3374,9 +2917,9 @@ row_262:
 	MOVQ    R8, R10
 	SUBQ    $0x00000020, R10
 
-unrolled_264:
+unrolled_226:
 	CMPQ      R9, R10
-	JGT       single_265
+	JGT       single_227
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -3402,15 +2945,15 @@ unrolled_264:
 	VBLENDVPS Y1, Y2, Y3, Y3
 	VMOVUPS   Y3, 96(AX)(R9*4)
 	ADDQ      $0x00000020, R9
-	JMP       unrolled_264
+	JMP       unrolled_226
 
-single_265:
+single_227:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-single_loop_266:
+single_loop_228:
 	CMPQ      R9, R10
-	JGT       remainder_267
+	JGT       remainder_229
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -3418,12 +2961,12 @@ single_loop_266:
 	VBLENDVPS Y1, Y2, Y3, Y3
 	VMOVUPS   Y3, (AX)(R9*4)
 	ADDQ      $0x00000008, R9
-	JMP       single_loop_266
+	JMP       single_loop_228
 
-remainder_267:
+remainder_229:
 	MOVQ       R8, R10
 	SUBQ       R9, R10
-	JE         span_done_268
+	JE         span_done_230
 	SHLQ       $0x02, R10
 	NEGQ       R10
 	LEAQ       tailmask<>+32(SB), R11
@@ -3436,16 +2979,16 @@ remainder_267:
 	VBLENDVPS  Y2, Y3, Y4, Y4
 	VMASKMOVPS Y4, Y1, (AX)(R9*4)
 
-span_done_268:
+span_done_230:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_262
+	JMP  row_224
 
-rows_done_263:
+rows_done_225:
 	VZEROUPPER
 	RET
 
@@ -3465,112 +3008,112 @@ TEXT ·backwardRingDxAVX2F32(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x000001b0
-	JA     ring_segmented_269
+	JA     ring_segmented_231
 	MOVQ   R9, R10
 
-ring_len_270:
+ring_len_232:
 	CMPQ R10, $0x00000008
-	JAE  ring_len_done_271
+	JAE  ring_len_done_233
 	ADDQ R9, R10
-	JMP  ring_len_270
+	JMP  ring_len_232
 
-ring_len_done_271:
+ring_len_done_233:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000008, R11
 
-ring_step_272:
+ring_step_234:
 	CMPQ R11, R10
-	JB   ring_step_done_273
+	JB   ring_step_done_235
 	SUBQ R10, R11
-	JMP  ring_step_272
+	JMP  ring_step_234
 
-ring_step_done_273:
+ring_step_done_235:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000020, R11
 
-ring_step_274:
+ring_step_236:
 	CMPQ R11, R10
-	JB   ring_step_done_275
+	JB   ring_step_done_237
 	SUBQ R10, R11
-	JMP  ring_step_274
+	JMP  ring_step_236
 
-ring_step_done_275:
+ring_step_done_237:
 	MOVQ R11, 1936(SP)
 	MOVQ alpha_base+72(FP), R10
 	CMPQ AX, $0x01
-	JNE  ring_planes_276
+	JNE  ring_planes_238
 	XORQ AX, AX
 	MOVQ DX, R11
 	SUBQ $0x00000008, R11
 
-ring_copy_278:
+ring_copy_240:
 	CMPQ    AX, R11
-	JGT     ring_copy_tail_279
+	JGT     ring_copy_tail_241
 	VMOVUPS (R10)(AX*4), Y1
 	VMOVUPS Y1, (R8)(AX*4)
 	ADDQ    $0x00000008, AX
-	JMP     ring_copy_278
+	JMP     ring_copy_240
 
-ring_copy_tail_279:
+ring_copy_tail_241:
 	SUBQ       AX, DX
-	JE         ring_extend_277
+	JE         ring_extend_239
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R11
 	VMOVDQU    (R11)(DX*1), Y1
 	VMASKMOVPS (R10)(AX*4), Y1, Y1
 	VMOVUPS    Y1, (R8)(AX*4)
-	JMP        ring_extend_277
+	JMP        ring_extend_239
 
-ring_planes_276:
+ring_planes_238:
 	XORQ R11, R11
 	XORQ R12, R12
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_282
+	JA   ring_long_planes_244
 
-ring_fill_281:
+ring_fill_243:
 	VBROADCASTSS (R10)(R11*4), Y1
 	VMOVUPS      Y1, (R8)(R12*4)
 	VMOVUPS      Y1, 32(R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R11
 	CMPQ         R11, DX
-	JB           ring_fill_281
-	JMP          ring_extend_277
+	JB           ring_fill_243
+	JMP          ring_extend_239
 
-ring_long_planes_282:
-ring_channel_280:
+ring_long_planes_244:
+ring_channel_242:
 	CMPQ         R11, DX
-	JE           ring_extend_277
+	JE           ring_extend_239
 	VBROADCASTSS (R10)(R11*4), Y1
 	XORQ         R13, R13
 
-ring_plane_283:
+ring_plane_245:
 	MOVQ    R12, R14
 	ADDQ    R13, R14
 	VMOVUPS Y1, (R8)(R14*4)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, AX
-	JB      ring_plane_283
+	JB      ring_plane_245
 	ADDQ    AX, R12
 	INCQ    R11
-	JMP     ring_channel_280
+	JMP     ring_channel_242
 
-ring_extend_277:
+ring_extend_239:
 	MOVQ 1920(SP), AX
 	MOVQ R9, DX
 
-ring_element_284:
+ring_element_246:
 	CMPQ DX, AX
-	JAE  ring_repeated_285
+	JAE  ring_repeated_247
 	MOVQ DX, R10
 	SUBQ R9, R10
 	MOVL (R8)(R10*4), R10
 	MOVL R10, (R8)(DX*4)
 	INCQ DX
-	JMP  ring_element_284
+	JMP  ring_element_246
 
-ring_repeated_285:
+ring_repeated_247:
 	VMOVUPS (R8), Y1
 	VMOVUPS Y1, (R8)(AX*4)
 	VMOVUPS 32(R8), Y1
@@ -3584,9 +3127,9 @@ ring_repeated_285:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_286:
+unrolled_248:
 	CMPQ      DX, R9
-	JGT       single_287
+	JGT       single_249
 	VMOVUPS   (BX)(DX*4), Y1
 	VMOVUPS   (SI)(DX*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -3616,15 +3159,15 @@ unrolled_286:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000020, DX
-	JMP       unrolled_286
+	JMP       unrolled_248
 
-single_287:
+single_249:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_288:
+single_loop_250:
 	CMPQ      DX, R9
-	JGT       remainder_289
+	JGT       remainder_251
 	VMOVUPS   (BX)(DX*4), Y1
 	VMOVUPS   (SI)(DX*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -3636,11 +3179,11 @@ single_loop_288:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000008, DX
-	JMP       single_loop_288
+	JMP       single_loop_250
 
-remainder_289:
+remainder_251:
 	SUBQ       DX, DI
-	JE         span_done_290
+	JE         span_done_252
 	SHLQ       $0x02, DI
 	NEGQ       DI
 	LEAQ       tailmask<>+32(SB), R9
@@ -3653,13 +3196,11 @@ remainder_289:
 	VBLENDVPS  Y0, Y3, Y2, Y2
 	VMASKMOVPS Y2, Y1, (CX)(DX*4)
 
-span_done_290:
+span_done_252:
 	JMP ring_finished_backwardDxAVX2F32
 
-ring_segmented_269:
+ring_segmented_231:
 	MOVQ inner+96(FP), R9
-	CMPQ R9, $0x01
-	JE   ring_rows_291
 	CMPQ R9, $0x000001b0
 	JA   ring_finished_backwardDxAVX2F32
 	MOVQ $0x000001b0, AX
@@ -3667,10 +3208,12 @@ ring_segmented_269:
 	DIVQ R9
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
+	CMPQ R9, $0x01
+	JE   ring_rows_253
 
-ring_segment_292:
+ring_segment_254:
 	CMPQ    DI, $0x00
-	JE      ring_done_293
+	JE      ring_done_255
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -3687,110 +3230,110 @@ ring_segment_292:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R11
 
-ring_len_294:
+ring_len_256:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_295
+	JAE  ring_len_done_257
 	ADDQ R10, R11
-	JMP  ring_len_294
+	JMP  ring_len_256
 
-ring_len_done_295:
+ring_len_done_257:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_296:
+ring_step_258:
 	CMPQ R12, R11
-	JB   ring_step_done_297
+	JB   ring_step_done_259
 	SUBQ R11, R12
-	JMP  ring_step_296
+	JMP  ring_step_258
 
-ring_step_done_297:
+ring_step_done_259:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_298:
+ring_step_260:
 	CMPQ R12, R11
-	JB   ring_step_done_299
+	JB   ring_step_done_261
 	SUBQ R11, R12
-	JMP  ring_step_298
+	JMP  ring_step_260
 
-ring_step_done_299:
+ring_step_done_261:
 	MOVQ R12, 1936(SP)
 	MOVQ alpha_base+72(FP), R11
 	LEAQ (R11)(AX*4), R11
 	CMPQ R9, $0x01
-	JNE  ring_planes_300
+	JNE  ring_planes_262
 	XORQ AX, AX
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-ring_copy_302:
+ring_copy_264:
 	CMPQ    AX, R9
-	JGT     ring_copy_tail_303
+	JGT     ring_copy_tail_265
 	VMOVUPS (R11)(AX*4), Y1
 	VMOVUPS Y1, (R8)(AX*4)
 	ADDQ    $0x00000008, AX
-	JMP     ring_copy_302
+	JMP     ring_copy_264
 
-ring_copy_tail_303:
+ring_copy_tail_265:
 	SUBQ       AX, DX
-	JE         ring_extend_301
+	JE         ring_extend_263
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R9
 	VMOVDQU    (R9)(DX*1), Y1
 	VMASKMOVPS (R11)(AX*4), Y1, Y1
 	VMOVUPS    Y1, (R8)(AX*4)
-	JMP        ring_extend_301
+	JMP        ring_extend_263
 
-ring_planes_300:
+ring_planes_262:
 	XORQ AX, AX
 	XORQ R12, R12
 	CMPQ R9, $0x00000010
-	JA   ring_long_planes_306
+	JA   ring_long_planes_268
 
-ring_fill_305:
+ring_fill_267:
 	VBROADCASTSS (R11)(AX*4), Y1
 	VMOVUPS      Y1, (R8)(R12*4)
 	VMOVUPS      Y1, 32(R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         AX
 	CMPQ         AX, DX
-	JB           ring_fill_305
-	JMP          ring_extend_301
+	JB           ring_fill_267
+	JMP          ring_extend_263
 
-ring_long_planes_306:
-ring_channel_304:
+ring_long_planes_268:
+ring_channel_266:
 	CMPQ         AX, DX
-	JE           ring_extend_301
+	JE           ring_extend_263
 	VBROADCASTSS (R11)(AX*4), Y1
 	XORQ         R13, R13
 
-ring_plane_307:
+ring_plane_269:
 	MOVQ    R12, R14
 	ADDQ    R13, R14
 	VMOVUPS Y1, (R8)(R14*4)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R9
-	JB      ring_plane_307
+	JB      ring_plane_269
 	ADDQ    R9, R12
 	INCQ    AX
-	JMP     ring_channel_304
+	JMP     ring_channel_266
 
-ring_extend_301:
+ring_extend_263:
 	MOVQ 1920(SP), AX
 	MOVQ R10, DX
 
-ring_element_308:
+ring_element_270:
 	CMPQ DX, AX
-	JAE  ring_repeated_309
+	JAE  ring_repeated_271
 	MOVQ DX, R9
 	SUBQ R10, R9
 	MOVL (R8)(R9*4), R9
 	MOVL R9, (R8)(DX*4)
 	INCQ DX
-	JMP  ring_element_308
+	JMP  ring_element_270
 
-ring_repeated_309:
+ring_repeated_271:
 	VMOVUPS (R8), Y1
 	VMOVUPS Y1, (R8)(AX*4)
 	VMOVUPS 32(R8), Y1
@@ -3805,9 +3348,9 @@ ring_repeated_309:
 	MOVQ    DX, R10
 	SUBQ    $0x00000020, R10
 
-unrolled_310:
+unrolled_272:
 	CMPQ      R9, R10
-	JGT       single_311
+	JGT       single_273
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -3837,15 +3380,15 @@ unrolled_310:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000020, R9
-	JMP       unrolled_310
+	JMP       unrolled_272
 
-single_311:
+single_273:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-single_loop_312:
+single_loop_274:
 	CMPQ      R9, R10
-	JGT       remainder_313
+	JGT       remainder_275
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -3857,11 +3400,11 @@ single_loop_312:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000008, R9
-	JMP       single_loop_312
+	JMP       single_loop_274
 
-remainder_313:
+remainder_275:
 	SUBQ       R9, DX
-	JE         span_done_314
+	JE         span_done_276
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
@@ -3874,7 +3417,7 @@ remainder_313:
 	VBLENDVPS  Y2, Y3, Y4, Y4
 	VMASKMOVPS Y4, Y1, (CX)(R9*4)
 
-span_done_314:
+span_done_276:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -3886,137 +3429,137 @@ span_done_314:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_315
+	JNE  ring_next_277
 	XORQ AX, AX
 
-ring_next_315:
+ring_next_277:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_292
+	JMP  ring_segment_254
 
-ring_done_293:
+ring_done_255:
 	JMP ring_finished_backwardDxAVX2F32
 
-ring_rows_291:
-	MOVQ $0x00000000, 1944(SP)
-
-ring_block_316:
+ring_rows_253:
+ring_block_278:
 	MOVQ    1944(SP), AX
-	MOVQ    alpha_len+80(FP), CX
-	CMPQ    AX, CX
+	MOVQ    alpha_len+80(FP), DX
+	CMPQ    AX, DX
 	JE      ring_finished_backwardDxAVX2F32
-	SUBQ    AX, CX
-	MOVQ    $0x000001b0, DX
-	CMPQ    CX, DX
-	CMOVQHI DX, CX
-	MOVQ    CX, 1968(SP)
-	MOVQ    CX, DX
+	SUBQ    AX, DX
+	MOVQ    1952(SP), CX
+	CMPQ    DX, CX
+	CMOVQHI CX, DX
+	MOVQ    DX, 1968(SP)
+	MOVQ    inner+96(FP), CX
+	MOVQ    DX, BX
+	IMULQ   CX, BX
+	MOVQ    BX, 1976(SP)
+	MOVQ    BX, SI
 
-ring_len_317:
-	CMPQ DX, $0x00000008
-	JAE  ring_len_done_318
-	ADDQ CX, DX
-	JMP  ring_len_317
+ring_len_279:
+	CMPQ SI, $0x00000008
+	JAE  ring_len_done_280
+	ADDQ BX, SI
+	JMP  ring_len_279
 
-ring_len_done_318:
-	MOVQ DX, 1920(SP)
-	MOVQ $0x00000008, BX
+ring_len_done_280:
+	MOVQ SI, 1920(SP)
+	MOVQ $0x00000008, DI
 
-ring_step_319:
-	CMPQ BX, DX
-	JB   ring_step_done_320
-	SUBQ DX, BX
-	JMP  ring_step_319
+ring_step_281:
+	CMPQ DI, SI
+	JB   ring_step_done_282
+	SUBQ SI, DI
+	JMP  ring_step_281
 
-ring_step_done_320:
-	MOVQ BX, 1928(SP)
-	MOVQ $0x00000020, BX
+ring_step_done_282:
+	MOVQ DI, 1928(SP)
+	MOVQ $0x00000020, DI
 
-ring_step_321:
-	CMPQ BX, DX
-	JB   ring_step_done_322
-	SUBQ DX, BX
-	JMP  ring_step_321
+ring_step_283:
+	CMPQ DI, SI
+	JB   ring_step_done_284
+	SUBQ SI, DI
+	JMP  ring_step_283
 
-ring_step_done_322:
-	MOVQ BX, 1936(SP)
-	MOVQ alpha_base+72(FP), DX
-	LEAQ (DX)(AX*4), DX
-	MOVQ inner+96(FP), BX
-	CMPQ BX, $0x01
-	JNE  ring_planes_323
-	XORQ BX, BX
-	MOVQ CX, SI
-	SUBQ $0x00000008, SI
-
-ring_copy_325:
-	CMPQ    BX, SI
-	JGT     ring_copy_tail_326
-	VMOVUPS (DX)(BX*4), Y1
-	VMOVUPS Y1, (R8)(BX*4)
-	ADDQ    $0x00000008, BX
-	JMP     ring_copy_325
-
-ring_copy_tail_326:
-	MOVQ       CX, SI
-	SUBQ       BX, SI
-	JE         ring_extend_324
-	SHLQ       $0x02, SI
-	NEGQ       SI
-	LEAQ       tailmask<>+32(SB), DI
-	VMOVDQU    (DI)(SI*1), Y1
-	VMASKMOVPS (DX)(BX*4), Y1, Y1
-	VMOVUPS    Y1, (R8)(BX*4)
-	JMP        ring_extend_324
-
-ring_planes_323:
-	XORQ SI, SI
+ring_step_done_284:
+	MOVQ DI, 1936(SP)
+	MOVQ alpha_base+72(FP), SI
+	LEAQ (SI)(AX*4), SI
+	CMPQ CX, $0x01
+	JNE  ring_planes_285
 	XORQ DI, DI
-	CMPQ BX, $0x00000010
-	JA   ring_long_planes_329
+	MOVQ DX, R9
+	SUBQ $0x00000008, R9
 
-ring_fill_328:
-	VBROADCASTSS (DX)(SI*4), Y1
-	VMOVUPS      Y1, (R8)(DI*4)
-	VMOVUPS      Y1, 32(R8)(DI*4)
-	ADDQ         BX, DI
-	INCQ         SI
-	CMPQ         SI, CX
-	JB           ring_fill_328
-	JMP          ring_extend_324
+ring_copy_287:
+	CMPQ    DI, R9
+	JGT     ring_copy_tail_288
+	VMOVUPS (SI)(DI*4), Y1
+	VMOVUPS Y1, (R8)(DI*4)
+	ADDQ    $0x00000008, DI
+	JMP     ring_copy_287
 
-ring_long_planes_329:
-ring_channel_327:
-	CMPQ         SI, CX
-	JE           ring_extend_324
-	VBROADCASTSS (DX)(SI*4), Y1
-	XORQ         R9, R9
+ring_copy_tail_288:
+	SUBQ       DI, DX
+	JE         ring_extend_286
+	SHLQ       $0x02, DX
+	NEGQ       DX
+	LEAQ       tailmask<>+32(SB), R9
+	VMOVDQU    (R9)(DX*1), Y1
+	VMASKMOVPS (SI)(DI*4), Y1, Y1
+	VMOVUPS    Y1, (R8)(DI*4)
+	JMP        ring_extend_286
 
-ring_plane_330:
-	MOVQ    DI, R10
-	ADDQ    R9, R10
-	VMOVUPS Y1, (R8)(R10*4)
-	ADDQ    $0x00000008, R9
-	CMPQ    R9, BX
-	JB      ring_plane_330
-	ADDQ    BX, DI
-	INCQ    SI
-	JMP     ring_channel_327
+ring_planes_285:
+	XORQ DI, DI
+	XORQ R9, R9
+	CMPQ CX, $0x00000010
+	JA   ring_long_planes_291
 
-ring_extend_324:
+ring_fill_290:
+	VBROADCASTSS (SI)(DI*4), Y1
+	VMOVUPS      Y1, (R8)(R9*4)
+	VMOVUPS      Y1, 32(R8)(R9*4)
+	ADDQ         CX, R9
+	INCQ         DI
+	CMPQ         DI, DX
+	JB           ring_fill_290
+	JMP          ring_extend_286
+
+ring_long_planes_291:
+ring_channel_289:
+	CMPQ         DI, DX
+	JE           ring_extend_286
+	VBROADCASTSS (SI)(DI*4), Y1
+	XORQ         R10, R10
+
+ring_plane_292:
+	MOVQ    R9, R11
+	ADDQ    R10, R11
+	VMOVUPS Y1, (R8)(R11*4)
+	ADDQ    $0x00000008, R10
+	CMPQ    R10, CX
+	JB      ring_plane_292
+	ADDQ    CX, R9
+	INCQ    DI
+	JMP     ring_channel_289
+
+ring_extend_286:
 	MOVQ 1920(SP), DX
-	MOVQ CX, BX
-
-ring_element_331:
-	CMPQ BX, DX
-	JAE  ring_repeated_332
 	MOVQ BX, SI
-	SUBQ CX, SI
-	MOVL (R8)(SI*4), SI
-	MOVL SI, (R8)(BX*4)
-	INCQ BX
-	JMP  ring_element_331
 
-ring_repeated_332:
+ring_element_293:
+	CMPQ SI, DX
+	JAE  ring_repeated_294
+	MOVQ SI, DI
+	SUBQ BX, DI
+	MOVL (R8)(DI*4), DI
+	MOVL DI, (R8)(SI*4)
+	INCQ SI
+	JMP  ring_element_293
+
+ring_repeated_294:
 	VMOVUPS (R8), Y1
 	VMOVUPS Y1, (R8)(DX*4)
 	VMOVUPS 32(R8), Y1
@@ -4025,6 +3568,7 @@ ring_repeated_332:
 	VMOVUPS Y1, 64(R8)(DX*4)
 	VMOVUPS 96(R8), Y1
 	VMOVUPS Y1, 96(R8)(DX*4)
+	IMULQ   CX, AX
 	SHLQ    $0x02, AX
 	MOVQ    x_base+48(FP), BX
 	ADDQ    AX, BX
@@ -4034,18 +3578,18 @@ ring_repeated_332:
 	ADDQ    AX, CX
 	MOVQ    x_len+56(FP), DI
 
-ring_row_333:
+ring_row_295:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_334
+	JE   ring_rows_done_296
 	XORQ AX, AX
-	MOVQ 1968(SP), DX
+	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 
-unrolled_335:
+unrolled_297:
 	CMPQ      R9, R10
-	JGT       single_336
+	JGT       single_298
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -4075,15 +3619,15 @@ unrolled_335:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000020, R9
-	JMP       unrolled_335
+	JMP       unrolled_297
 
-single_336:
+single_298:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-single_loop_337:
+single_loop_299:
 	CMPQ      R9, R10
-	JGT       remainder_338
+	JGT       remainder_300
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -4095,11 +3639,11 @@ single_loop_337:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000008, R9
-	JMP       single_loop_337
+	JMP       single_loop_299
 
-remainder_338:
+remainder_300:
 	SUBQ       R9, DX
-	JE         span_done_339
+	JE         span_done_301
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
@@ -4112,20 +3656,21 @@ remainder_338:
 	VBLENDVPS  Y2, Y3, Y4, Y4
 	VMASKMOVPS Y4, Y1, (CX)(R9*4)
 
-span_done_339:
-	MOVQ alpha_len+80(FP), AX
-	SUBQ AX, DI
-	SHLQ $0x02, AX
-	ADDQ AX, BX
-	ADDQ AX, SI
-	ADDQ AX, CX
-	JMP  ring_row_333
+span_done_301:
+	MOVQ  alpha_len+80(FP), AX
+	IMULQ inner+96(FP), AX
+	SUBQ  AX, DI
+	SHLQ  $0x02, AX
+	ADDQ  AX, BX
+	ADDQ  AX, SI
+	ADDQ  AX, CX
+	JMP   ring_row_295
 
-ring_rows_done_334:
+ring_rows_done_296:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_316
+	JMP  ring_block_278
 
 ring_finished_backwardDxAVX2F32:
 	VZEROUPPER
@@ -4146,9 +3691,9 @@ TEXT ·backwardDalphaAVX2F32(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000020, SI
 
-unrolled_340:
+unrolled_302:
 	CMPQ         BX, SI
-	JGT          single_341
+	JGT          single_303
 	VMOVUPS      (AX)(BX*4), Y5
 	VMOVUPS      (CX)(BX*4), Y6
 	VCMPPS       $0x1e, Y0, Y5, Y7
@@ -4202,15 +3747,15 @@ unrolled_340:
 	VCVTPS2PD    X6, Y6
 	VFMADD231PD  Y6, Y5, Y4
 	ADDQ         $0x00000020, BX
-	JMP          unrolled_340
+	JMP          unrolled_302
 
-single_341:
+single_303:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_342:
+single_loop_304:
 	CMPQ         BX, SI
-	JGT          remainder_343
+	JGT          remainder_305
 	VMOVUPS      (AX)(BX*4), Y5
 	VMOVUPS      (CX)(BX*4), Y6
 	VCMPPS       $0x1e, Y0, Y5, Y7
@@ -4225,11 +3770,11 @@ single_loop_342:
 	VCVTPS2PD    X6, Y6
 	VFMADD231PD  Y6, Y5, Y2
 	ADDQ         $0x00000008, BX
-	JMP          single_loop_342
+	JMP          single_loop_304
 
-remainder_343:
+remainder_305:
 	SUBQ         BX, DX
-	JE           span_done_344
+	JE           span_done_306
 	SHLQ         $0x02, DX
 	NEGQ         DX
 	LEAQ         tailmask<>+32(SB), SI
@@ -4248,7 +3793,7 @@ remainder_343:
 	VCVTPS2PD    X0, Y0
 	VFMADD231PD  Y0, Y5, Y2
 
-span_done_344:
+span_done_306:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -4274,9 +3819,9 @@ TEXT ·backwardPlanesDalphaAVX2F32(SB), NOSPLIT, $0-80
 	SHLQ   $0x02, R8
 	XORQ   R9, R9
 
-plane_345:
+plane_307:
 	CMPQ   DX, $0x00
-	JE     planes_done_346
+	JE     planes_done_308
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -4285,9 +3830,9 @@ plane_345:
 	MOVQ   SI, R11
 	SUBQ   $0x00000020, R11
 
-unrolled_347:
+unrolled_309:
 	CMPQ         R10, R11
-	JGT          single_348
+	JGT          single_310
 	VMOVUPS      (AX)(R10*4), Y5
 	VMOVUPS      (CX)(R10*4), Y6
 	VCMPPS       $0x1e, Y0, Y5, Y7
@@ -4341,15 +3886,15 @@ unrolled_347:
 	VCVTPS2PD    X6, Y6
 	VFMADD231PD  Y6, Y5, Y4
 	ADDQ         $0x00000020, R10
-	JMP          unrolled_347
+	JMP          unrolled_309
 
-single_348:
+single_310:
 	MOVQ SI, R11
 	SUBQ $0x00000008, R11
 
-single_loop_349:
+single_loop_311:
 	CMPQ         R10, R11
-	JGT          remainder_350
+	JGT          remainder_312
 	VMOVUPS      (AX)(R10*4), Y5
 	VMOVUPS      (CX)(R10*4), Y6
 	VCMPPS       $0x1e, Y0, Y5, Y7
@@ -4364,12 +3909,12 @@ single_loop_349:
 	VCVTPS2PD    X6, Y6
 	VFMADD231PD  Y6, Y5, Y2
 	ADDQ         $0x00000008, R10
-	JMP          single_loop_349
+	JMP          single_loop_311
 
-remainder_350:
+remainder_312:
 	MOVQ         SI, R11
 	SUBQ         R10, R11
-	JE           span_done_351
+	JE           span_done_313
 	SHLQ         $0x02, R11
 	NEGQ         R11
 	LEAQ         tailmask<>+32(SB), R12
@@ -4388,7 +3933,7 @@ remainder_350:
 	VCVTPS2PD    X5, Y5
 	VFMADD231PD  Y5, Y6, Y2
 
-span_done_351:
+span_done_313:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -4402,14 +3947,14 @@ span_done_351:
 	ADDQ         R8, CX
 	INCQ         R9
 	CMPQ         R9, DI
-	JNE          same_pass_352
+	JNE          same_pass_314
 	XORQ         R9, R9
 
-same_pass_352:
+same_pass_314:
 	SUBQ SI, DX
-	JMP  plane_345
+	JMP  plane_307
 
-planes_done_346:
+planes_done_308:
 	VZEROUPPER
 	RET
 
@@ -4423,9 +3968,9 @@ TEXT ·backwardPatternDalphaAVX2F32(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
 
-row_353:
+row_315:
 	CMPQ    DX, $0x00
-	JE      rows_done_354
+	JE      rows_done_316
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -4433,9 +3978,9 @@ row_353:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_355:
+unrolled_317:
 	CMPQ         R8, R9
-	JGT          single_356
+	JGT          single_318
 	VMOVUPS      (AX)(R8*4), Y1
 	VMOVUPS      (CX)(R8*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -4505,15 +4050,15 @@ unrolled_355:
 	VFMADD231PD  Y2, Y1, Y3
 	VMOVUPD      Y3, 224(BX)(R8*8)
 	ADDQ         $0x00000020, R8
-	JMP          unrolled_355
+	JMP          unrolled_317
 
-single_356:
+single_318:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_357:
+single_loop_319:
 	CMPQ         R8, R9
-	JGT          remainder_358
+	JGT          remainder_320
 	VMOVUPS      (AX)(R8*4), Y1
 	VMOVUPS      (CX)(R8*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -4532,12 +4077,12 @@ single_loop_357:
 	VFMADD231PD  Y2, Y1, Y3
 	VMOVUPD      Y3, 32(BX)(R8*8)
 	ADDQ         $0x00000008, R8
-	JMP          single_loop_357
+	JMP          single_loop_319
 
-remainder_358:
+remainder_320:
 	MOVQ         DI, R9
 	SUBQ         R8, R9
-	JE           span_done_359
+	JE           span_done_321
 	SHLQ         $0x02, R9
 	NEGQ         R9
 	LEAQ         tailmask<>+32(SB), R10
@@ -4560,1069 +4105,715 @@ remainder_358:
 	VFMADD231PD  Y1, Y2, Y3
 	VMOVUPD      Y3, 32(BX)(R8*8)
 
-span_done_359:
+span_done_321:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_353
+	JMP  row_315
 
-rows_done_354:
+rows_done_316:
 	VZEROUPPER
 	RET
 
 // func backwardRingDalphaAVX2F32(dy []float32, x []float32, dalpha []float32, inner int)
 // Requires: AVX, CMOV, FMA3
 TEXT ·backwardRingDalphaAVX2F32(SB), $1952-80
-	MOVQ   x_base+24(FP), CX
-	MOVQ   dy_base+0(FP), BX
-	MOVQ   x_len+32(FP), SI
+	MOVQ   x_base+24(FP), AX
+	MOVQ   dy_base+0(FP), DX
+	MOVQ   x_len+32(FP), BX
 	VXORPS Y0, Y0, Y0
-	LEAQ   (SP), DI
-	ADDQ   $0x0000001f, DI
-	ANDQ   $-32, DI
-	MOVQ   inner+72(FP), AX
-	MOVQ   dalpha_len+56(FP), DX
-	IMULQ  AX, DX
-	CMPQ   DX, $0x000000b8
-	JA     ring_segmented_360
-	MOVQ   DX, AX
+	LEAQ   (SP), CX
+	ADDQ   $0x0000001f, CX
+	ANDQ   $-32, CX
+	MOVQ   inner+72(FP), SI
+	MOVQ   dalpha_len+56(FP), DI
+	IMULQ  SI, DI
+	CMPQ   DI, $0x000000b8
+	JA     ring_segmented_322
+	MOVQ   DI, SI
 
-ring_len_361:
-	CMPQ AX, $0x00000008
-	JAE  ring_len_done_362
-	ADDQ DX, AX
-	JMP  ring_len_361
+ring_len_323:
+	CMPQ SI, $0x00000008
+	JAE  ring_len_done_324
+	ADDQ DI, SI
+	JMP  ring_len_323
 
-ring_len_done_362:
-	MOVQ AX, 1888(SP)
-	MOVQ $0x00000008, DX
+ring_len_done_324:
+	MOVQ SI, 1888(SP)
+	MOVQ $0x00000008, DI
 
-ring_step_363:
-	CMPQ DX, AX
-	JB   ring_step_done_364
-	SUBQ AX, DX
-	JMP  ring_step_363
+ring_step_325:
+	CMPQ DI, SI
+	JB   ring_step_done_326
+	SUBQ SI, DI
+	JMP  ring_step_325
 
-ring_step_done_364:
-	MOVQ DX, 1896(SP)
-	MOVQ $0x00000020, DX
+ring_step_done_326:
+	MOVQ DI, 1896(SP)
+	MOVQ $0x00000020, DI
 
-ring_step_365:
-	CMPQ DX, AX
-	JB   ring_step_done_366
-	SUBQ AX, DX
-	JMP  ring_step_365
+ring_step_327:
+	CMPQ DI, SI
+	JB   ring_step_done_328
+	SUBQ SI, DI
+	JMP  ring_step_327
 
-ring_step_done_366:
-	MOVQ DX, 1904(SP)
-	XORQ AX, AX
-	MOVQ 1888(SP), DX
-	ADDQ $0x00000020, DX
+ring_step_done_328:
+	MOVQ DI, 1904(SP)
+	XORQ SI, SI
+	MOVQ 1888(SP), DI
+	ADDQ $0x00000020, DI
 
-sums_zero_367:
-	CMPQ    AX, DX
-	JAE     sums_zeroed_368
-	VMOVUPD Y0, (DI)(AX*8)
-	ADDQ    $0x00000004, AX
-	JMP     sums_zero_367
+sums_zero_329:
+	CMPQ    SI, DI
+	JAE     sums_zeroed_330
+	VMOVUPD Y0, (CX)(SI*8)
+	ADDQ    $0x00000004, SI
+	JMP     sums_zero_329
 
-sums_zeroed_368:
-	XORQ AX, AX
-	XORQ DX, DX
-	MOVQ SI, R8
+sums_zeroed_330:
+	XORQ SI, SI
+	XORQ DI, DI
+	MOVQ BX, R8
 	SUBQ $0x00000020, R8
 
-unrolled_369:
-	CMPQ         DX, R8
-	JGT          single_370
-	VMOVUPS      (CX)(DX*4), Y1
-	VMOVUPS      (BX)(DX*4), Y2
+unrolled_331:
+	CMPQ         DI, R8
+	JGT          single_332
+	VMOVUPS      (AX)(DI*4), Y1
+	VMOVUPS      (DX)(DI*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
 	VANDNPS      Y1, Y3, Y1
 	VANDNPS      Y2, Y3, Y2
 	VCVTPS2PD    X1, Y3
 	VCVTPS2PD    X2, Y4
-	VMOVUPD      (DI)(AX*8), Y5
+	VMOVUPD      (CX)(SI*8), Y5
 	VFMADD231PD  Y4, Y3, Y5
-	VMOVUPD      Y5, (DI)(AX*8)
+	VMOVUPD      Y5, (CX)(SI*8)
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
 	VEXTRACTF128 $0x01, Y2, X2
 	VCVTPS2PD    X2, Y2
-	VMOVUPD      32(DI)(AX*8), Y3
+	VMOVUPD      32(CX)(SI*8), Y3
 	VFMADD231PD  Y2, Y1, Y3
-	VMOVUPD      Y3, 32(DI)(AX*8)
-	VMOVUPS      32(CX)(DX*4), Y1
-	VMOVUPS      32(BX)(DX*4), Y2
+	VMOVUPD      Y3, 32(CX)(SI*8)
+	VMOVUPS      32(AX)(DI*4), Y1
+	VMOVUPS      32(DX)(DI*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
 	VANDNPS      Y1, Y3, Y1
 	VANDNPS      Y2, Y3, Y2
 	VCVTPS2PD    X1, Y3
 	VCVTPS2PD    X2, Y4
-	VMOVUPD      64(DI)(AX*8), Y5
+	VMOVUPD      64(CX)(SI*8), Y5
 	VFMADD231PD  Y4, Y3, Y5
-	VMOVUPD      Y5, 64(DI)(AX*8)
+	VMOVUPD      Y5, 64(CX)(SI*8)
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
 	VEXTRACTF128 $0x01, Y2, X2
 	VCVTPS2PD    X2, Y2
-	VMOVUPD      96(DI)(AX*8), Y3
+	VMOVUPD      96(CX)(SI*8), Y3
 	VFMADD231PD  Y2, Y1, Y3
-	VMOVUPD      Y3, 96(DI)(AX*8)
-	VMOVUPS      64(CX)(DX*4), Y1
-	VMOVUPS      64(BX)(DX*4), Y2
+	VMOVUPD      Y3, 96(CX)(SI*8)
+	VMOVUPS      64(AX)(DI*4), Y1
+	VMOVUPS      64(DX)(DI*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
 	VANDNPS      Y1, Y3, Y1
 	VANDNPS      Y2, Y3, Y2
 	VCVTPS2PD    X1, Y3
 	VCVTPS2PD    X2, Y4
-	VMOVUPD      128(DI)(AX*8), Y5
+	VMOVUPD      128(CX)(SI*8), Y5
 	VFMADD231PD  Y4, Y3, Y5
-	VMOVUPD      Y5, 128(DI)(AX*8)
+	VMOVUPD      Y5, 128(CX)(SI*8)
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
 	VEXTRACTF128 $0x01, Y2, X2
 	VCVTPS2PD    X2, Y2
-	VMOVUPD      160(DI)(AX*8), Y3
+	VMOVUPD      160(CX)(SI*8), Y3
 	VFMADD231PD  Y2, Y1, Y3
-	VMOVUPD      Y3, 160(DI)(AX*8)
-	VMOVUPS      96(CX)(DX*4), Y1
-	VMOVUPS      96(BX)(DX*4), Y2
+	VMOVUPD      Y3, 160(CX)(SI*8)
+	VMOVUPS      96(AX)(DI*4), Y1
+	VMOVUPS      96(DX)(DI*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
 	VANDNPS      Y1, Y3, Y1
 	VANDNPS      Y2, Y3, Y2
 	VCVTPS2PD    X1, Y3
 	VCVTPS2PD    X2, Y4
-	VMOVUPD      192(DI)(AX*8), Y5
+	VMOVUPD      192(CX)(SI*8), Y5
 	VFMADD231PD  Y4, Y3, Y5
-	VMOVUPD      Y5, 192(DI)(AX*8)
+	VMOVUPD      Y5, 192(CX)(SI*8)
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
 	VEXTRACTF128 $0x01, Y2, X2
 	VCVTPS2PD    X2, Y2
-	VMOVUPD      224(DI)(AX*8), Y3
+	VMOVUPD      224(CX)(SI*8), Y3
 	VFMADD231PD  Y2, Y1, Y3
-	VMOVUPD      Y3, 224(DI)(AX*8)
-	ADDQ         1904(SP), AX
-	MOVQ         AX, R9
+	VMOVUPD      Y3, 224(CX)(SI*8)
+	ADDQ         1904(SP), SI
+	MOVQ         SI, R9
 	SUBQ         1888(SP), R9
-	CMOVQCC      R9, AX
-	ADDQ         $0x00000020, DX
-	JMP          unrolled_369
+	CMOVQCC      R9, SI
+	ADDQ         $0x00000020, DI
+	JMP          unrolled_331
 
-single_370:
-	MOVQ SI, R8
+single_332:
+	MOVQ BX, R8
 	SUBQ $0x00000008, R8
 
-single_loop_371:
-	CMPQ         DX, R8
-	JGT          remainder_372
-	VMOVUPS      (CX)(DX*4), Y1
-	VMOVUPS      (BX)(DX*4), Y2
+single_loop_333:
+	CMPQ         DI, R8
+	JGT          remainder_334
+	VMOVUPS      (AX)(DI*4), Y1
+	VMOVUPS      (DX)(DI*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
 	VANDNPS      Y1, Y3, Y1
 	VANDNPS      Y2, Y3, Y2
 	VCVTPS2PD    X1, Y3
 	VCVTPS2PD    X2, Y4
-	VMOVUPD      (DI)(AX*8), Y5
+	VMOVUPD      (CX)(SI*8), Y5
 	VFMADD231PD  Y4, Y3, Y5
-	VMOVUPD      Y5, (DI)(AX*8)
+	VMOVUPD      Y5, (CX)(SI*8)
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
 	VEXTRACTF128 $0x01, Y2, X2
 	VCVTPS2PD    X2, Y2
-	VMOVUPD      32(DI)(AX*8), Y3
+	VMOVUPD      32(CX)(SI*8), Y3
 	VFMADD231PD  Y2, Y1, Y3
-	VMOVUPD      Y3, 32(DI)(AX*8)
-	ADDQ         1896(SP), AX
-	MOVQ         AX, R9
+	VMOVUPD      Y3, 32(CX)(SI*8)
+	ADDQ         1896(SP), SI
+	MOVQ         SI, R9
 	SUBQ         1888(SP), R9
-	CMOVQCC      R9, AX
-	ADDQ         $0x00000008, DX
-	JMP          single_loop_371
+	CMOVQCC      R9, SI
+	ADDQ         $0x00000008, DI
+	JMP          single_loop_333
 
-remainder_372:
-	SUBQ         DX, SI
-	JE           span_done_373
-	SHLQ         $0x02, SI
-	NEGQ         SI
+remainder_334:
+	SUBQ         DI, BX
+	JE           span_done_335
+	SHLQ         $0x02, BX
+	NEGQ         BX
 	LEAQ         tailmask<>+32(SB), R8
-	VMOVDQU      (R8)(SI*1), Y1
-	VMASKMOVPS   (CX)(DX*4), Y1, Y2
-	VMASKMOVPS   (BX)(DX*4), Y1, Y1
+	VMOVDQU      (R8)(BX*1), Y1
+	VMASKMOVPS   (AX)(DI*4), Y1, Y2
+	VMASKMOVPS   (DX)(DI*4), Y1, Y1
 	VCMPPS       $0x1e, Y0, Y2, Y0
 	VANDNPS      Y2, Y0, Y2
 	VANDNPS      Y1, Y0, Y0
 	VCVTPS2PD    X2, Y1
 	VCVTPS2PD    X0, Y3
-	VMOVUPD      (DI)(AX*8), Y4
+	VMOVUPD      (CX)(SI*8), Y4
 	VFMADD231PD  Y3, Y1, Y4
-	VMOVUPD      Y4, (DI)(AX*8)
+	VMOVUPD      Y4, (CX)(SI*8)
 	VEXTRACTF128 $0x01, Y2, X1
 	VCVTPS2PD    X1, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
-	VMOVUPD      32(DI)(AX*8), Y2
+	VMOVUPD      32(CX)(SI*8), Y2
 	VFMADD231PD  Y0, Y1, Y2
-	VMOVUPD      Y2, 32(DI)(AX*8)
+	VMOVUPD      Y2, 32(CX)(SI*8)
 
-span_done_373:
+span_done_335:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
-	MOVQ  dalpha_base+48(FP), CX
-	MOVQ  1888(SP), DX
-	MOVQ  DX, BX
-	ADDQ  $0x00000020, BX
+	MOVQ  dalpha_base+48(FP), DX
+	MOVQ  1888(SP), BX
+	MOVQ  BX, SI
+	ADDQ  $0x00000020, SI
 
-fold_ext_374:
-	CMPQ    BX, DX
-	JBE     fold_ext_done_375
-	SUBQ    $0x00000004, BX
-	MOVQ    BX, SI
-	SUBQ    DX, SI
-	VMOVUPD (DI)(SI*8), Y0
-	VADDPD  (DI)(BX*8), Y0, Y0
-	VMOVUPD Y0, (DI)(SI*8)
-	JMP     fold_ext_374
+fold_ext_336:
+	CMPQ    SI, BX
+	JBE     fold_ext_done_337
+	SUBQ    $0x00000004, SI
+	MOVQ    SI, DI
+	SUBQ    BX, DI
+	VMOVUPD (CX)(DI*8), Y0
+	VADDPD  (CX)(SI*8), Y0, Y0
+	VMOVUPD Y0, (CX)(DI*8)
+	JMP     fold_ext_336
 
-fold_ext_done_375:
-fold_376:
-	CMPQ   DX, AX
-	JBE    folded_377
-	DECQ   DX
-	MOVQ   DX, SI
-	SUBQ   AX, SI
-	VMOVSD (DI)(DX*8), X0
-	VADDSD (DI)(SI*8), X0, X0
-	VMOVSD X0, (DI)(SI*8)
-	JMP    fold_376
+fold_ext_done_337:
+fold_338:
+	CMPQ   BX, AX
+	JBE    folded_339
+	DECQ   BX
+	MOVQ   BX, DI
+	SUBQ   AX, DI
+	VMOVSD (CX)(BX*8), X0
+	VADDSD (CX)(DI*8), X0, X0
+	VMOVSD X0, (CX)(DI*8)
+	JMP    fold_338
 
-folded_377:
+folded_339:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_378
-	MOVQ dalpha_len+56(FP), DX
-	SUBQ $0x00000004, DX
+	JNE  sums_planes_340
+	MOVQ dalpha_len+56(FP), BX
+	SUBQ $0x00000004, BX
 
-sums_vector_381:
-	CMPQ       AX, DX
-	JGT        sums_scalar_379
-	VCVTPS2PD  (CX)(AX*4), Y0
-	VADDPD     (DI)(AX*8), Y0, Y0
+sums_vector_343:
+	CMPQ       AX, BX
+	JGT        sums_scalar_341
+	VCVTPS2PD  (DX)(AX*4), Y0
+	VADDPD     (CX)(AX*8), Y0, Y0
 	VCVTPD2PSY Y0, X0
-	VMOVUPS    X0, (CX)(AX*4)
+	VMOVUPS    X0, (DX)(AX*4)
 	ADDQ       $0x00000004, AX
-	JMP        sums_vector_381
+	JMP        sums_vector_343
 
-sums_scalar_379:
+sums_scalar_341:
 	CMPQ      AX, dalpha_len+56(FP)
-	JE        sums_done_380
-	VMOVSD    (DI)(AX*8), X0
+	JE        sums_done_342
+	VMOVSD    (CX)(AX*8), X0
 	VXORPS    X1, X1, X1
-	VCVTSS2SD (CX)(AX*4), X1, X1
+	VCVTSS2SD (DX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
-	VMOVSS    X1, (CX)(AX*4)
+	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_379
+	JMP       sums_scalar_341
 
-sums_planes_378:
-	XORQ BX, BX
-	MOVQ inner+72(FP), SI
-	SHLQ $0x03, SI
+sums_planes_340:
+	XORQ SI, SI
+	MOVQ inner+72(FP), DI
+	SHLQ $0x03, DI
 
-sums_group_382:
-	MOVQ   dalpha_len+56(FP), DX
-	SUBQ   AX, DX
-	CMPQ   DX, $0x00000004
-	JB     sums_single_384
+sums_group_344:
+	MOVQ   dalpha_len+56(FP), BX
+	SUBQ   AX, BX
+	CMPQ   BX, $0x00000004
+	JB     sums_single_346
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
-	LEAQ   (DI)(BX*8), R8
-	LEAQ   (R8)(SI*2), R9
-	XORQ   DX, DX
+	LEAQ   (CX)(SI*8), R8
+	LEAQ   (R8)(DI*2), R9
+	XORQ   BX, BX
 
-sums_group_plane_383:
+sums_group_plane_345:
 	VADDSD    (R8), X0, X0
-	VADDSD    (R8)(SI*1), X1, X1
+	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
-	VADDSD    (R9)(SI*1), X3, X3
+	VADDSD    (R9)(DI*1), X3, X3
 	ADDQ      $0x08, R8
 	ADDQ      $0x08, R9
-	INCQ      DX
-	CMPQ      DX, inner+72(FP)
-	JB        sums_group_plane_383
+	INCQ      BX
+	CMPQ      BX, inner+72(FP)
+	JB        sums_group_plane_345
 	VXORPS    X4, X4, X4
-	VCVTSS2SD (CX)(AX*4), X4, X4
+	VCVTSS2SD (DX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
 	VCVTSD2SS X4, X4, X4
-	VMOVSS    X4, (CX)(AX*4)
+	VMOVSS    X4, (DX)(AX*4)
 	VXORPS    X0, X0, X0
-	VCVTSS2SD 4(CX)(AX*4), X0, X0
+	VCVTSS2SD 4(DX)(AX*4), X0, X0
 	VADDSD    X1, X0, X0
 	VCVTSD2SS X0, X0, X0
-	VMOVSS    X0, 4(CX)(AX*4)
+	VMOVSS    X0, 4(DX)(AX*4)
 	VXORPS    X0, X0, X0
-	VCVTSS2SD 8(CX)(AX*4), X0, X0
+	VCVTSS2SD 8(DX)(AX*4), X0, X0
 	VADDSD    X2, X0, X0
 	VCVTSD2SS X0, X0, X0
-	VMOVSS    X0, 8(CX)(AX*4)
+	VMOVSS    X0, 8(DX)(AX*4)
 	VXORPS    X0, X0, X0
-	VCVTSS2SD 12(CX)(AX*4), X0, X0
+	VCVTSS2SD 12(DX)(AX*4), X0, X0
 	VADDSD    X3, X0, X0
 	VCVTSD2SS X0, X0, X0
-	VMOVSS    X0, 12(CX)(AX*4)
-	MOVQ      SI, DX
-	SHRQ      $0x01, DX
-	ADDQ      DX, BX
+	VMOVSS    X0, 12(DX)(AX*4)
+	MOVQ      DI, BX
+	SHRQ      $0x01, BX
+	ADDQ      BX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_382
+	JMP       sums_group_344
 
-sums_single_384:
+sums_single_346:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_380
+	JE     sums_done_342
 	VXORPS X0, X0, X0
-	XORQ   DX, DX
+	XORQ   BX, BX
 
-sums_single_plane_385:
-	VADDSD    (DI)(BX*8), X0, X0
+sums_single_plane_347:
+	VADDSD    (CX)(SI*8), X0, X0
+	INCQ      SI
 	INCQ      BX
-	INCQ      DX
-	CMPQ      DX, inner+72(FP)
-	JB        sums_single_plane_385
+	CMPQ      BX, inner+72(FP)
+	JB        sums_single_plane_347
 	VXORPS    X1, X1, X1
-	VCVTSS2SD (CX)(AX*4), X1, X1
+	VCVTSS2SD (DX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
-	VMOVSS    X1, (CX)(AX*4)
+	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_384
+	JMP       sums_single_346
 
-sums_done_380:
+sums_done_342:
 	JMP ring_finished_backwardDalphaAVX2F32
 
-ring_segmented_360:
-	MOVQ inner+72(FP), R8
-	CMPQ R8, $0x01
-	JE   ring_rows_386
-	CMPQ R8, $0x000000b8
+ring_segmented_322:
+	MOVQ inner+72(FP), BX
+	CMPQ BX, $0x000000b8
 	JA   ring_finished_backwardDalphaAVX2F32
 	MOVQ $0x000000b8, AX
 	XORQ DX, DX
-	DIVQ R8
+	DIVQ BX
 	MOVQ AX, 1920(SP)
 	MOVQ $0x00000000, 1912(SP)
 
-ring_segment_387:
-	CMPQ    SI, $0x00
-	JE      ring_done_388
-	MOVQ    1912(SP), AX
-	MOVQ    dalpha_len+56(FP), DX
-	MOVQ    inner+72(FP), R8
-	SUBQ    AX, DX
-	MOVQ    1920(SP), AX
-	CMPQ    DX, AX
-	CMOVQHI AX, DX
-	MOVQ    DX, 1936(SP)
-	MOVQ    DX, AX
-	IMULQ   R8, AX
-	MOVQ    AX, DX
-	CMPQ    SI, DX
-	CMOVQLT SI, DX
-	MOVQ    DX, 1944(SP)
-	MOVQ    AX, DX
-
-ring_len_389:
-	CMPQ DX, $0x00000008
-	JAE  ring_len_done_390
-	ADDQ AX, DX
-	JMP  ring_len_389
-
-ring_len_done_390:
-	MOVQ DX, 1888(SP)
-	MOVQ $0x00000008, AX
-
-ring_step_391:
-	CMPQ AX, DX
-	JB   ring_step_done_392
-	SUBQ DX, AX
-	JMP  ring_step_391
-
-ring_step_done_392:
-	MOVQ AX, 1896(SP)
-	MOVQ $0x00000020, AX
-
-ring_step_393:
-	CMPQ AX, DX
-	JB   ring_step_done_394
-	SUBQ DX, AX
-	JMP  ring_step_393
-
-ring_step_done_394:
-	MOVQ AX, 1904(SP)
-	XORQ AX, AX
-	MOVQ 1888(SP), DX
-	ADDQ $0x00000020, DX
-
-sums_zero_395:
-	CMPQ    AX, DX
-	JAE     sums_zeroed_396
-	VMOVUPD Y0, (DI)(AX*8)
-	ADDQ    $0x00000004, AX
-	JMP     sums_zero_395
-
-sums_zeroed_396:
-	XORQ AX, AX
-	MOVQ 1944(SP), DX
-	XORQ R8, R8
-	MOVQ DX, R9
-	SUBQ $0x00000020, R9
-
-unrolled_397:
-	CMPQ         R8, R9
-	JGT          single_398
-	VMOVUPS      (CX)(R8*4), Y1
-	VMOVUPS      (BX)(R8*4), Y2
-	VCMPPS       $0x1e, Y0, Y1, Y3
-	VANDNPS      Y1, Y3, Y1
-	VANDNPS      Y2, Y3, Y2
-	VCVTPS2PD    X1, Y3
-	VCVTPS2PD    X2, Y4
-	VMOVUPD      (DI)(AX*8), Y5
-	VFMADD231PD  Y4, Y3, Y5
-	VMOVUPD      Y5, (DI)(AX*8)
-	VEXTRACTF128 $0x01, Y1, X1
-	VCVTPS2PD    X1, Y1
-	VEXTRACTF128 $0x01, Y2, X2
-	VCVTPS2PD    X2, Y2
-	VMOVUPD      32(DI)(AX*8), Y3
-	VFMADD231PD  Y2, Y1, Y3
-	VMOVUPD      Y3, 32(DI)(AX*8)
-	VMOVUPS      32(CX)(R8*4), Y1
-	VMOVUPS      32(BX)(R8*4), Y2
-	VCMPPS       $0x1e, Y0, Y1, Y3
-	VANDNPS      Y1, Y3, Y1
-	VANDNPS      Y2, Y3, Y2
-	VCVTPS2PD    X1, Y3
-	VCVTPS2PD    X2, Y4
-	VMOVUPD      64(DI)(AX*8), Y5
-	VFMADD231PD  Y4, Y3, Y5
-	VMOVUPD      Y5, 64(DI)(AX*8)
-	VEXTRACTF128 $0x01, Y1, X1
-	VCVTPS2PD    X1, Y1
-	VEXTRACTF128 $0x01, Y2, X2
-	VCVTPS2PD    X2, Y2
-	VMOVUPD      96(DI)(AX*8), Y3
-	VFMADD231PD  Y2, Y1, Y3
-	VMOVUPD      Y3, 96(DI)(AX*8)
-	VMOVUPS      64(CX)(R8*4), Y1
-	VMOVUPS      64(BX)(R8*4), Y2
-	VCMPPS       $0x1e, Y0, Y1, Y3
-	VANDNPS      Y1, Y3, Y1
-	VANDNPS      Y2, Y3, Y2
-	VCVTPS2PD    X1, Y3
-	VCVTPS2PD    X2, Y4
-	VMOVUPD      128(DI)(AX*8), Y5
-	VFMADD231PD  Y4, Y3, Y5
-	VMOVUPD      Y5, 128(DI)(AX*8)
-	VEXTRACTF128 $0x01, Y1, X1
-	VCVTPS2PD    X1, Y1
-	VEXTRACTF128 $0x01, Y2, X2
-	VCVTPS2PD    X2, Y2
-	VMOVUPD      160(DI)(AX*8), Y3
-	VFMADD231PD  Y2, Y1, Y3
-	VMOVUPD      Y3, 160(DI)(AX*8)
-	VMOVUPS      96(CX)(R8*4), Y1
-	VMOVUPS      96(BX)(R8*4), Y2
-	VCMPPS       $0x1e, Y0, Y1, Y3
-	VANDNPS      Y1, Y3, Y1
-	VANDNPS      Y2, Y3, Y2
-	VCVTPS2PD    X1, Y3
-	VCVTPS2PD    X2, Y4
-	VMOVUPD      192(DI)(AX*8), Y5
-	VFMADD231PD  Y4, Y3, Y5
-	VMOVUPD      Y5, 192(DI)(AX*8)
-	VEXTRACTF128 $0x01, Y1, X1
-	VCVTPS2PD    X1, Y1
-	VEXTRACTF128 $0x01, Y2, X2
-	VCVTPS2PD    X2, Y2
-	VMOVUPD      224(DI)(AX*8), Y3
-	VFMADD231PD  Y2, Y1, Y3
-	VMOVUPD      Y3, 224(DI)(AX*8)
-	ADDQ         1904(SP), AX
-	MOVQ         AX, R10
-	SUBQ         1888(SP), R10
-	CMOVQCC      R10, AX
-	ADDQ         $0x00000020, R8
-	JMP          unrolled_397
-
-single_398:
-	MOVQ DX, R9
-	SUBQ $0x00000008, R9
-
-single_loop_399:
-	CMPQ         R8, R9
-	JGT          remainder_400
-	VMOVUPS      (CX)(R8*4), Y1
-	VMOVUPS      (BX)(R8*4), Y2
-	VCMPPS       $0x1e, Y0, Y1, Y3
-	VANDNPS      Y1, Y3, Y1
-	VANDNPS      Y2, Y3, Y2
-	VCVTPS2PD    X1, Y3
-	VCVTPS2PD    X2, Y4
-	VMOVUPD      (DI)(AX*8), Y5
-	VFMADD231PD  Y4, Y3, Y5
-	VMOVUPD      Y5, (DI)(AX*8)
-	VEXTRACTF128 $0x01, Y1, X1
-	VCVTPS2PD    X1, Y1
-	VEXTRACTF128 $0x01, Y2, X2
-	VCVTPS2PD    X2, Y2
-	VMOVUPD      32(DI)(AX*8), Y3
-	VFMADD231PD  Y2, Y1, Y3
-	VMOVUPD      Y3, 32(DI)(AX*8)
-	ADDQ         1896(SP), AX
-	MOVQ         AX, R10
-	SUBQ         1888(SP), R10
-	CMOVQCC      R10, AX
-	ADDQ         $0x00000008, R8
-	JMP          single_loop_399
-
-remainder_400:
-	SUBQ         R8, DX
-	JE           span_done_401
-	SHLQ         $0x02, DX
-	NEGQ         DX
-	LEAQ         tailmask<>+32(SB), R9
-	VMOVDQU      (R9)(DX*1), Y1
-	VMASKMOVPS   (CX)(R8*4), Y1, Y2
-	VMASKMOVPS   (BX)(R8*4), Y1, Y1
-	VCMPPS       $0x1e, Y0, Y2, Y3
-	VANDNPS      Y2, Y3, Y2
-	VANDNPS      Y1, Y3, Y1
-	VCVTPS2PD    X2, Y3
-	VCVTPS2PD    X1, Y4
-	VMOVUPD      (DI)(AX*8), Y5
-	VFMADD231PD  Y4, Y3, Y5
-	VMOVUPD      Y5, (DI)(AX*8)
-	VEXTRACTF128 $0x01, Y2, X2
-	VCVTPS2PD    X2, Y2
-	VEXTRACTF128 $0x01, Y1, X1
-	VCVTPS2PD    X1, Y1
-	VMOVUPD      32(DI)(AX*8), Y3
-	VFMADD231PD  Y1, Y2, Y3
-	VMOVUPD      Y3, 32(DI)(AX*8)
-
-span_done_401:
-	MOVQ  1912(SP), AX
-	MOVQ  1936(SP), DX
-	MOVQ  dalpha_base+48(FP), R8
-	MOVQ  DX, R9
-	IMULQ inner+72(FP), R9
-	LEAQ  (R8)(AX*4), R8
-	MOVQ  1888(SP), R10
-	MOVQ  R10, R11
-	ADDQ  $0x00000020, R11
-
-fold_ext_402:
-	CMPQ    R11, R10
-	JBE     fold_ext_done_403
-	SUBQ    $0x00000004, R11
-	MOVQ    R11, R12
-	SUBQ    R10, R12
-	VMOVUPD (DI)(R12*8), Y1
-	VADDPD  (DI)(R11*8), Y1, Y1
-	VMOVUPD Y1, (DI)(R12*8)
-	JMP     fold_ext_402
-
-fold_ext_done_403:
-fold_404:
-	CMPQ   R10, R9
-	JBE    folded_405
-	DECQ   R10
-	MOVQ   R10, R12
-	SUBQ   R9, R12
-	VMOVSD (DI)(R10*8), X1
-	VADDSD (DI)(R12*8), X1, X1
-	VMOVSD X1, (DI)(R12*8)
-	JMP    fold_404
-
-folded_405:
-	XORQ R9, R9
-	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_406
-	MOVQ 1936(SP), R10
-	SUBQ $0x00000004, R10
-
-sums_vector_409:
-	CMPQ       R9, R10
-	JGT        sums_scalar_407
-	VCVTPS2PD  (R8)(R9*4), Y1
-	VADDPD     (DI)(R9*8), Y1, Y1
-	VCVTPD2PSY Y1, X1
-	VMOVUPS    X1, (R8)(R9*4)
-	ADDQ       $0x00000004, R9
-	JMP        sums_vector_409
-
-sums_scalar_407:
-	CMPQ      R9, 1936(SP)
-	JE        sums_done_408
-	VMOVSD    (DI)(R9*8), X1
-	VXORPS    X2, X2, X2
-	VCVTSS2SD (R8)(R9*4), X2, X2
-	VADDSD    X1, X2, X2
-	VCVTSD2SS X2, X2, X2
-	VMOVSS    X2, (R8)(R9*4)
-	INCQ      R9
-	JMP       sums_scalar_407
-
-sums_planes_406:
-	XORQ R11, R11
-	MOVQ inner+72(FP), R12
-	SHLQ $0x03, R12
-
-sums_group_410:
-	MOVQ   1936(SP), R10
-	SUBQ   R9, R10
-	CMPQ   R10, $0x00000004
-	JB     sums_single_412
-	VXORPS X1, X1, X1
-	VXORPS X2, X2, X2
-	VXORPS X3, X3, X3
-	VXORPS X4, X4, X4
-	LEAQ   (DI)(R11*8), R13
-	LEAQ   (R13)(R12*2), R14
-	XORQ   R10, R10
-
-sums_group_plane_411:
-	VADDSD    (R13), X1, X1
-	VADDSD    (R13)(R12*1), X2, X2
-	VADDSD    (R14), X3, X3
-	VADDSD    (R14)(R12*1), X4, X4
-	ADDQ      $0x08, R13
-	ADDQ      $0x08, R14
-	INCQ      R10
-	CMPQ      R10, inner+72(FP)
-	JB        sums_group_plane_411
-	VXORPS    X5, X5, X5
-	VCVTSS2SD (R8)(R9*4), X5, X5
-	VADDSD    X1, X5, X5
-	VCVTSD2SS X5, X5, X5
-	VMOVSS    X5, (R8)(R9*4)
-	VXORPS    X1, X1, X1
-	VCVTSS2SD 4(R8)(R9*4), X1, X1
-	VADDSD    X2, X1, X1
-	VCVTSD2SS X1, X1, X1
-	VMOVSS    X1, 4(R8)(R9*4)
-	VXORPS    X1, X1, X1
-	VCVTSS2SD 8(R8)(R9*4), X1, X1
-	VADDSD    X3, X1, X1
-	VCVTSD2SS X1, X1, X1
-	VMOVSS    X1, 8(R8)(R9*4)
-	VXORPS    X1, X1, X1
-	VCVTSS2SD 12(R8)(R9*4), X1, X1
-	VADDSD    X4, X1, X1
-	VCVTSD2SS X1, X1, X1
-	VMOVSS    X1, 12(R8)(R9*4)
-	MOVQ      R12, R10
-	SHRQ      $0x01, R10
-	ADDQ      R10, R11
-	ADDQ      $0x00000004, R9
-	JMP       sums_group_410
-
-sums_single_412:
-	CMPQ   R9, 1936(SP)
-	JE     sums_done_408
-	VXORPS X1, X1, X1
-	XORQ   R10, R10
-
-sums_single_plane_413:
-	VADDSD    (DI)(R11*8), X1, X1
-	INCQ      R11
-	INCQ      R10
-	CMPQ      R10, inner+72(FP)
-	JB        sums_single_plane_413
-	VXORPS    X2, X2, X2
-	VCVTSS2SD (R8)(R9*4), X2, X2
-	VADDSD    X1, X2, X2
-	VCVTSD2SS X2, X2, X2
-	VMOVSS    X2, (R8)(R9*4)
-	INCQ      R9
-	JMP       sums_single_412
-
-sums_done_408:
-	MOVQ 1944(SP), R8
-	SUBQ R8, SI
-	SHLQ $0x02, R8
-	ADDQ R8, CX
-	ADDQ R8, BX
-	ADDQ DX, AX
-	MOVQ dalpha_len+56(FP), DX
-	CMPQ AX, DX
-	JNE  ring_next_414
-	XORQ AX, AX
-
-ring_next_414:
-	MOVQ AX, 1912(SP)
-	JMP  ring_segment_387
-
-ring_done_388:
-	JMP ring_finished_backwardDalphaAVX2F32
-
-ring_rows_386:
-	MOVQ $0x00000000, 1912(SP)
-
-ring_block_415:
-	MOVQ    1912(SP), AX
-	MOVQ    dalpha_len+56(FP), CX
-	CMPQ    AX, CX
+ring_block_349:
+	MOVQ    1912(SP), DX
+	MOVQ    dalpha_len+56(FP), BX
+	CMPQ    DX, BX
 	JE      ring_finished_backwardDalphaAVX2F32
-	SUBQ    AX, CX
-	MOVQ    $0x000000b8, DX
-	CMPQ    CX, DX
-	CMOVQHI DX, CX
-	MOVQ    CX, 1936(SP)
-	MOVQ    CX, DX
+	SUBQ    DX, BX
+	MOVQ    1920(SP), AX
+	CMPQ    BX, AX
+	CMOVQHI AX, BX
+	MOVQ    BX, 1936(SP)
+	MOVQ    inner+72(FP), AX
+	IMULQ   AX, BX
+	MOVQ    BX, 1944(SP)
+	MOVQ    BX, SI
 
-ring_len_416:
-	CMPQ DX, $0x00000008
-	JAE  ring_len_done_417
-	ADDQ CX, DX
-	JMP  ring_len_416
+ring_len_350:
+	CMPQ SI, $0x00000008
+	JAE  ring_len_done_351
+	ADDQ BX, SI
+	JMP  ring_len_350
 
-ring_len_done_417:
-	MOVQ DX, 1888(SP)
-	MOVQ $0x00000008, CX
+ring_len_done_351:
+	MOVQ SI, 1888(SP)
+	MOVQ $0x00000008, BX
 
-ring_step_418:
-	CMPQ CX, DX
-	JB   ring_step_done_419
-	SUBQ DX, CX
-	JMP  ring_step_418
+ring_step_352:
+	CMPQ BX, SI
+	JB   ring_step_done_353
+	SUBQ SI, BX
+	JMP  ring_step_352
 
-ring_step_done_419:
-	MOVQ CX, 1896(SP)
-	MOVQ $0x00000020, CX
+ring_step_done_353:
+	MOVQ BX, 1896(SP)
+	MOVQ $0x00000020, BX
 
-ring_step_420:
-	CMPQ CX, DX
-	JB   ring_step_done_421
-	SUBQ DX, CX
-	JMP  ring_step_420
+ring_step_354:
+	CMPQ BX, SI
+	JB   ring_step_done_355
+	SUBQ SI, BX
+	JMP  ring_step_354
 
-ring_step_done_421:
-	MOVQ CX, 1904(SP)
-	SHLQ $0x02, AX
-	MOVQ x_base+24(FP), CX
-	ADDQ AX, CX
-	MOVQ dy_base+0(FP), BX
-	ADDQ AX, BX
-	MOVQ x_len+32(FP), SI
-	XORQ AX, AX
-	MOVQ 1888(SP), DX
-	ADDQ $0x00000020, DX
+ring_step_done_355:
+	MOVQ  BX, 1904(SP)
+	MOVQ  DX, BX
+	IMULQ AX, BX
+	SHLQ  $0x02, BX
+	MOVQ  x_base+24(FP), AX
+	ADDQ  BX, AX
+	MOVQ  dy_base+0(FP), DX
+	ADDQ  BX, DX
+	MOVQ  x_len+32(FP), BX
+	XORQ  SI, SI
+	MOVQ  1888(SP), DI
+	ADDQ  $0x00000020, DI
 
-sums_zero_422:
-	CMPQ    AX, DX
-	JAE     sums_zeroed_423
-	VMOVUPD Y0, (DI)(AX*8)
-	ADDQ    $0x00000004, AX
-	JMP     sums_zero_422
+sums_zero_356:
+	CMPQ    SI, DI
+	JAE     sums_zeroed_357
+	VMOVUPD Y0, (CX)(SI*8)
+	ADDQ    $0x00000004, SI
+	JMP     sums_zero_356
 
-sums_zeroed_423:
-ring_row_424:
-	CMPQ SI, $0x00
-	JE   ring_rows_done_425
-	XORQ AX, AX
-	MOVQ 1936(SP), DX
+sums_zeroed_357:
+ring_row_358:
+	CMPQ BX, $0x00
+	JE   ring_rows_done_359
+	XORQ SI, SI
+	MOVQ 1944(SP), DI
 	XORQ R8, R8
-	MOVQ DX, R9
+	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-unrolled_426:
+unrolled_360:
 	CMPQ         R8, R9
-	JGT          single_427
-	VMOVUPS      (CX)(R8*4), Y1
-	VMOVUPS      (BX)(R8*4), Y2
+	JGT          single_361
+	VMOVUPS      (AX)(R8*4), Y1
+	VMOVUPS      (DX)(R8*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
 	VANDNPS      Y1, Y3, Y1
 	VANDNPS      Y2, Y3, Y2
 	VCVTPS2PD    X1, Y3
 	VCVTPS2PD    X2, Y4
-	VMOVUPD      (DI)(AX*8), Y5
+	VMOVUPD      (CX)(SI*8), Y5
 	VFMADD231PD  Y4, Y3, Y5
-	VMOVUPD      Y5, (DI)(AX*8)
+	VMOVUPD      Y5, (CX)(SI*8)
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
 	VEXTRACTF128 $0x01, Y2, X2
 	VCVTPS2PD    X2, Y2
-	VMOVUPD      32(DI)(AX*8), Y3
+	VMOVUPD      32(CX)(SI*8), Y3
 	VFMADD231PD  Y2, Y1, Y3
-	VMOVUPD      Y3, 32(DI)(AX*8)
-	VMOVUPS      32(CX)(R8*4), Y1
-	VMOVUPS      32(BX)(R8*4), Y2
+	VMOVUPD      Y3, 32(CX)(SI*8)
+	VMOVUPS      32(AX)(R8*4), Y1
+	VMOVUPS      32(DX)(R8*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
 	VANDNPS      Y1, Y3, Y1
 	VANDNPS      Y2, Y3, Y2
 	VCVTPS2PD    X1, Y3
 	VCVTPS2PD    X2, Y4
-	VMOVUPD      64(DI)(AX*8), Y5
+	VMOVUPD      64(CX)(SI*8), Y5
 	VFMADD231PD  Y4, Y3, Y5
-	VMOVUPD      Y5, 64(DI)(AX*8)
+	VMOVUPD      Y5, 64(CX)(SI*8)
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
 	VEXTRACTF128 $0x01, Y2, X2
 	VCVTPS2PD    X2, Y2
-	VMOVUPD      96(DI)(AX*8), Y3
+	VMOVUPD      96(CX)(SI*8), Y3
 	VFMADD231PD  Y2, Y1, Y3
-	VMOVUPD      Y3, 96(DI)(AX*8)
-	VMOVUPS      64(CX)(R8*4), Y1
-	VMOVUPS      64(BX)(R8*4), Y2
+	VMOVUPD      Y3, 96(CX)(SI*8)
+	VMOVUPS      64(AX)(R8*4), Y1
+	VMOVUPS      64(DX)(R8*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
 	VANDNPS      Y1, Y3, Y1
 	VANDNPS      Y2, Y3, Y2
 	VCVTPS2PD    X1, Y3
 	VCVTPS2PD    X2, Y4
-	VMOVUPD      128(DI)(AX*8), Y5
+	VMOVUPD      128(CX)(SI*8), Y5
 	VFMADD231PD  Y4, Y3, Y5
-	VMOVUPD      Y5, 128(DI)(AX*8)
+	VMOVUPD      Y5, 128(CX)(SI*8)
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
 	VEXTRACTF128 $0x01, Y2, X2
 	VCVTPS2PD    X2, Y2
-	VMOVUPD      160(DI)(AX*8), Y3
+	VMOVUPD      160(CX)(SI*8), Y3
 	VFMADD231PD  Y2, Y1, Y3
-	VMOVUPD      Y3, 160(DI)(AX*8)
-	VMOVUPS      96(CX)(R8*4), Y1
-	VMOVUPS      96(BX)(R8*4), Y2
+	VMOVUPD      Y3, 160(CX)(SI*8)
+	VMOVUPS      96(AX)(R8*4), Y1
+	VMOVUPS      96(DX)(R8*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
 	VANDNPS      Y1, Y3, Y1
 	VANDNPS      Y2, Y3, Y2
 	VCVTPS2PD    X1, Y3
 	VCVTPS2PD    X2, Y4
-	VMOVUPD      192(DI)(AX*8), Y5
+	VMOVUPD      192(CX)(SI*8), Y5
 	VFMADD231PD  Y4, Y3, Y5
-	VMOVUPD      Y5, 192(DI)(AX*8)
+	VMOVUPD      Y5, 192(CX)(SI*8)
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
 	VEXTRACTF128 $0x01, Y2, X2
 	VCVTPS2PD    X2, Y2
-	VMOVUPD      224(DI)(AX*8), Y3
+	VMOVUPD      224(CX)(SI*8), Y3
 	VFMADD231PD  Y2, Y1, Y3
-	VMOVUPD      Y3, 224(DI)(AX*8)
-	ADDQ         1904(SP), AX
-	MOVQ         AX, R10
+	VMOVUPD      Y3, 224(CX)(SI*8)
+	ADDQ         1904(SP), SI
+	MOVQ         SI, R10
 	SUBQ         1888(SP), R10
-	CMOVQCC      R10, AX
+	CMOVQCC      R10, SI
 	ADDQ         $0x00000020, R8
-	JMP          unrolled_426
+	JMP          unrolled_360
 
-single_427:
-	MOVQ DX, R9
+single_361:
+	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_428:
+single_loop_362:
 	CMPQ         R8, R9
-	JGT          remainder_429
-	VMOVUPS      (CX)(R8*4), Y1
-	VMOVUPS      (BX)(R8*4), Y2
+	JGT          remainder_363
+	VMOVUPS      (AX)(R8*4), Y1
+	VMOVUPS      (DX)(R8*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
 	VANDNPS      Y1, Y3, Y1
 	VANDNPS      Y2, Y3, Y2
 	VCVTPS2PD    X1, Y3
 	VCVTPS2PD    X2, Y4
-	VMOVUPD      (DI)(AX*8), Y5
+	VMOVUPD      (CX)(SI*8), Y5
 	VFMADD231PD  Y4, Y3, Y5
-	VMOVUPD      Y5, (DI)(AX*8)
+	VMOVUPD      Y5, (CX)(SI*8)
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
 	VEXTRACTF128 $0x01, Y2, X2
 	VCVTPS2PD    X2, Y2
-	VMOVUPD      32(DI)(AX*8), Y3
+	VMOVUPD      32(CX)(SI*8), Y3
 	VFMADD231PD  Y2, Y1, Y3
-	VMOVUPD      Y3, 32(DI)(AX*8)
-	ADDQ         1896(SP), AX
-	MOVQ         AX, R10
+	VMOVUPD      Y3, 32(CX)(SI*8)
+	ADDQ         1896(SP), SI
+	MOVQ         SI, R10
 	SUBQ         1888(SP), R10
-	CMOVQCC      R10, AX
+	CMOVQCC      R10, SI
 	ADDQ         $0x00000008, R8
-	JMP          single_loop_428
+	JMP          single_loop_362
 
-remainder_429:
-	SUBQ         R8, DX
-	JE           span_done_430
-	SHLQ         $0x02, DX
-	NEGQ         DX
+remainder_363:
+	SUBQ         R8, DI
+	JE           span_done_364
+	SHLQ         $0x02, DI
+	NEGQ         DI
 	LEAQ         tailmask<>+32(SB), R9
-	VMOVDQU      (R9)(DX*1), Y1
-	VMASKMOVPS   (CX)(R8*4), Y1, Y2
-	VMASKMOVPS   (BX)(R8*4), Y1, Y1
+	VMOVDQU      (R9)(DI*1), Y1
+	VMASKMOVPS   (AX)(R8*4), Y1, Y2
+	VMASKMOVPS   (DX)(R8*4), Y1, Y1
 	VCMPPS       $0x1e, Y0, Y2, Y3
 	VANDNPS      Y2, Y3, Y2
 	VANDNPS      Y1, Y3, Y1
 	VCVTPS2PD    X2, Y3
 	VCVTPS2PD    X1, Y4
-	VMOVUPD      (DI)(AX*8), Y5
+	VMOVUPD      (CX)(SI*8), Y5
 	VFMADD231PD  Y4, Y3, Y5
-	VMOVUPD      Y5, (DI)(AX*8)
+	VMOVUPD      Y5, (CX)(SI*8)
 	VEXTRACTF128 $0x01, Y2, X2
 	VCVTPS2PD    X2, Y2
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
-	VMOVUPD      32(DI)(AX*8), Y3
+	VMOVUPD      32(CX)(SI*8), Y3
 	VFMADD231PD  Y1, Y2, Y3
-	VMOVUPD      Y3, 32(DI)(AX*8)
+	VMOVUPD      Y3, 32(CX)(SI*8)
 
-span_done_430:
-	MOVQ dalpha_len+56(FP), AX
-	SUBQ AX, SI
-	SHLQ $0x02, AX
-	ADDQ AX, CX
-	ADDQ AX, BX
-	JMP  ring_row_424
+span_done_364:
+	MOVQ  dalpha_len+56(FP), SI
+	IMULQ inner+72(FP), SI
+	SUBQ  SI, BX
+	SHLQ  $0x02, SI
+	ADDQ  SI, AX
+	ADDQ  SI, DX
+	JMP   ring_row_358
 
-ring_rows_done_425:
+ring_rows_done_359:
 	MOVQ 1912(SP), AX
-	MOVQ dalpha_base+48(FP), CX
-	LEAQ (CX)(AX*4), CX
-	MOVQ 1936(SP), DX
-	MOVQ 1888(SP), BX
-	MOVQ BX, SI
-	ADDQ $0x00000020, SI
+	MOVQ dalpha_base+48(FP), DX
+	LEAQ (DX)(AX*4), DX
+	MOVQ 1944(SP), BX
+	MOVQ 1888(SP), SI
+	MOVQ SI, DI
+	ADDQ $0x00000020, DI
 
-fold_ext_431:
-	CMPQ    SI, BX
-	JBE     fold_ext_done_432
-	SUBQ    $0x00000004, SI
-	MOVQ    SI, R8
-	SUBQ    BX, R8
-	VMOVUPD (DI)(R8*8), Y1
-	VADDPD  (DI)(SI*8), Y1, Y1
-	VMOVUPD Y1, (DI)(R8*8)
-	JMP     fold_ext_431
+fold_ext_365:
+	CMPQ    DI, SI
+	JBE     fold_ext_done_366
+	SUBQ    $0x00000004, DI
+	MOVQ    DI, R8
+	SUBQ    SI, R8
+	VMOVUPD (CX)(R8*8), Y1
+	VADDPD  (CX)(DI*8), Y1, Y1
+	VMOVUPD Y1, (CX)(R8*8)
+	JMP     fold_ext_365
 
-fold_ext_done_432:
-fold_433:
-	CMPQ   BX, DX
-	JBE    folded_434
-	DECQ   BX
-	MOVQ   BX, R8
-	SUBQ   DX, R8
-	VMOVSD (DI)(BX*8), X1
-	VADDSD (DI)(R8*8), X1, X1
-	VMOVSD X1, (DI)(R8*8)
-	JMP    fold_433
+fold_ext_done_366:
+fold_367:
+	CMPQ   SI, BX
+	JBE    folded_368
+	DECQ   SI
+	MOVQ   SI, R8
+	SUBQ   BX, R8
+	VMOVSD (CX)(SI*8), X1
+	VADDSD (CX)(R8*8), X1, X1
+	VMOVSD X1, (CX)(R8*8)
+	JMP    fold_367
 
-folded_434:
-	XORQ DX, DX
+folded_368:
+	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_435
-	MOVQ 1936(SP), BX
-	SUBQ $0x00000004, BX
+	JNE  sums_planes_369
+	MOVQ 1936(SP), SI
+	SUBQ $0x00000004, SI
 
-sums_vector_438:
-	CMPQ       DX, BX
-	JGT        sums_scalar_436
-	VCVTPS2PD  (CX)(DX*4), Y1
-	VADDPD     (DI)(DX*8), Y1, Y1
+sums_vector_372:
+	CMPQ       BX, SI
+	JGT        sums_scalar_370
+	VCVTPS2PD  (DX)(BX*4), Y1
+	VADDPD     (CX)(BX*8), Y1, Y1
 	VCVTPD2PSY Y1, X1
-	VMOVUPS    X1, (CX)(DX*4)
-	ADDQ       $0x00000004, DX
-	JMP        sums_vector_438
+	VMOVUPS    X1, (DX)(BX*4)
+	ADDQ       $0x00000004, BX
+	JMP        sums_vector_372
 
-sums_scalar_436:
-	CMPQ      DX, 1936(SP)
-	JE        sums_done_437
-	VMOVSD    (DI)(DX*8), X1
+sums_scalar_370:
+	CMPQ      BX, 1936(SP)
+	JE        sums_done_371
+	VMOVSD    (CX)(BX*8), X1
 	VXORPS    X2, X2, X2
-	VCVTSS2SD (CX)(DX*4), X2, X2
+	VCVTSS2SD (DX)(BX*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
-	VMOVSS    X2, (CX)(DX*4)
-	INCQ      DX
-	JMP       sums_scalar_436
+	VMOVSS    X2, (DX)(BX*4)
+	INCQ      BX
+	JMP       sums_scalar_370
 
-sums_planes_435:
-	XORQ SI, SI
+sums_planes_369:
+	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_439:
-	MOVQ   1936(SP), BX
-	SUBQ   DX, BX
-	CMPQ   BX, $0x00000004
-	JB     sums_single_441
+sums_group_373:
+	MOVQ   1936(SP), SI
+	SUBQ   BX, SI
+	CMPQ   SI, $0x00000004
+	JB     sums_single_375
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
 	VXORPS X4, X4, X4
-	LEAQ   (DI)(SI*8), R9
+	LEAQ   (CX)(DI*8), R9
 	LEAQ   (R9)(R8*2), R10
-	XORQ   BX, BX
+	XORQ   SI, SI
 
-sums_group_plane_440:
+sums_group_plane_374:
 	VADDSD    (R9), X1, X1
 	VADDSD    (R9)(R8*1), X2, X2
 	VADDSD    (R10), X3, X3
 	VADDSD    (R10)(R8*1), X4, X4
 	ADDQ      $0x08, R9
 	ADDQ      $0x08, R10
-	INCQ      BX
-	CMPQ      BX, inner+72(FP)
-	JB        sums_group_plane_440
+	INCQ      SI
+	CMPQ      SI, inner+72(FP)
+	JB        sums_group_plane_374
 	VXORPS    X5, X5, X5
-	VCVTSS2SD (CX)(DX*4), X5, X5
+	VCVTSS2SD (DX)(BX*4), X5, X5
 	VADDSD    X1, X5, X5
 	VCVTSD2SS X5, X5, X5
-	VMOVSS    X5, (CX)(DX*4)
+	VMOVSS    X5, (DX)(BX*4)
 	VXORPS    X1, X1, X1
-	VCVTSS2SD 4(CX)(DX*4), X1, X1
+	VCVTSS2SD 4(DX)(BX*4), X1, X1
 	VADDSD    X2, X1, X1
 	VCVTSD2SS X1, X1, X1
-	VMOVSS    X1, 4(CX)(DX*4)
+	VMOVSS    X1, 4(DX)(BX*4)
 	VXORPS    X1, X1, X1
-	VCVTSS2SD 8(CX)(DX*4), X1, X1
+	VCVTSS2SD 8(DX)(BX*4), X1, X1
 	VADDSD    X3, X1, X1
 	VCVTSD2SS X1, X1, X1
-	VMOVSS    X1, 8(CX)(DX*4)
+	VMOVSS    X1, 8(DX)(BX*4)
 	VXORPS    X1, X1, X1
-	VCVTSS2SD 12(CX)(DX*4), X1, X1
+	VCVTSS2SD 12(DX)(BX*4), X1, X1
 	VADDSD    X4, X1, X1
 	VCVTSD2SS X1, X1, X1
-	VMOVSS    X1, 12(CX)(DX*4)
-	MOVQ      R8, BX
-	SHRQ      $0x01, BX
-	ADDQ      BX, SI
-	ADDQ      $0x00000004, DX
-	JMP       sums_group_439
+	VMOVSS    X1, 12(DX)(BX*4)
+	MOVQ      R8, SI
+	SHRQ      $0x01, SI
+	ADDQ      SI, DI
+	ADDQ      $0x00000004, BX
+	JMP       sums_group_373
 
-sums_single_441:
-	CMPQ   DX, 1936(SP)
-	JE     sums_done_437
+sums_single_375:
+	CMPQ   BX, 1936(SP)
+	JE     sums_done_371
 	VXORPS X1, X1, X1
-	XORQ   BX, BX
+	XORQ   SI, SI
 
-sums_single_plane_442:
-	VADDSD    (DI)(SI*8), X1, X1
+sums_single_plane_376:
+	VADDSD    (CX)(DI*8), X1, X1
+	INCQ      DI
 	INCQ      SI
-	INCQ      BX
-	CMPQ      BX, inner+72(FP)
-	JB        sums_single_plane_442
+	CMPQ      SI, inner+72(FP)
+	JB        sums_single_plane_376
 	VXORPS    X2, X2, X2
-	VCVTSS2SD (CX)(DX*4), X2, X2
+	VCVTSS2SD (DX)(BX*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
-	VMOVSS    X2, (CX)(DX*4)
-	INCQ      DX
-	JMP       sums_single_441
+	VMOVSS    X2, (DX)(BX*4)
+	INCQ      BX
+	JMP       sums_single_375
 
-sums_done_437:
+sums_done_371:
 	ADDQ 1936(SP), AX
 	MOVQ AX, 1912(SP)
-	JMP  ring_block_415
+	JMP  ring_block_349
 
 ring_finished_backwardDalphaAVX2F32:
 	VZEROUPPER
@@ -5639,11 +4830,11 @@ TEXT ·forwardAVX2F64(SB), NOSPLIT, $0-56
 	MOVQ         DX, BX
 	SHLQ         $0x03, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_443
+	JB           cached_377
 	CMPQ         AX, CX
-	JE           cached_443
+	JE           cached_377
 	CMPQ         AX, CX
-	JE           cached_443
+	JE           cached_377
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -5652,7 +4843,7 @@ TEXT ·forwardAVX2F64(SB), NOSPLIT, $0-56
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_445
+	JE           aligned_379
 	MOVQ         SI, DI
 	SHLQ         $0x03, DI
 	NEGQ         DI
@@ -5665,13 +4856,13 @@ TEXT ·forwardAVX2F64(SB), NOSPLIT, $0-56
 	VMASKMOVPD   Y5, Y2, (AX)(BX*8)
 	MOVQ         SI, BX
 
-aligned_445:
+aligned_379:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-unrolled_446:
+unrolled_380:
 	CMPQ      BX, SI
-	JGT       single_447
+	JGT       single_381
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
@@ -5693,26 +4884,26 @@ unrolled_446:
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVNTPD  Y4, 96(AX)(BX*8)
 	ADDQ      $0x00000010, BX
-	JMP       unrolled_446
+	JMP       unrolled_380
 
-single_447:
+single_381:
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-single_loop_448:
+single_loop_382:
 	CMPQ      BX, SI
-	JGT       remainder_449
+	JGT       remainder_383
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVNTPD  Y4, (AX)(BX*8)
 	ADDQ      $0x00000004, BX
-	JMP       single_loop_448
+	JMP       single_loop_382
 
-remainder_449:
+remainder_383:
 	SUBQ       BX, DX
-	JE         span_done_450
+	JE         span_done_384
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), SI
@@ -5723,18 +4914,18 @@ remainder_449:
 	VBLENDVPD  Y0, Y3, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(BX*8)
 
-span_done_450:
+span_done_384:
 	SFENCE
-	JMP stored_444
+	JMP stored_378
 
-cached_443:
+cached_377:
 	XORQ BX, BX
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-unrolled_451:
+unrolled_385:
 	CMPQ      BX, SI
-	JGT       single_452
+	JGT       single_386
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
@@ -5756,26 +4947,26 @@ unrolled_451:
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVUPD   Y4, 96(AX)(BX*8)
 	ADDQ      $0x00000010, BX
-	JMP       unrolled_451
+	JMP       unrolled_385
 
-single_452:
+single_386:
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-single_loop_453:
+single_loop_387:
 	CMPQ      BX, SI
-	JGT       remainder_454
+	JGT       remainder_388
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVUPD   Y4, (AX)(BX*8)
 	ADDQ      $0x00000004, BX
-	JMP       single_loop_453
+	JMP       single_loop_387
 
-remainder_454:
+remainder_388:
 	SUBQ       BX, DX
-	JE         span_done_455
+	JE         span_done_389
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), SI
@@ -5786,8 +4977,8 @@ remainder_454:
 	VBLENDVPD  Y0, Y3, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(BX*8)
 
-span_done_455:
-stored_444:
+span_done_389:
+stored_378:
 	VZEROUPPER
 	RET
 
@@ -5805,17 +4996,17 @@ TEXT ·forwardPlanesAVX2F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
 
-plane_456:
+plane_390:
 	CMPQ         DX, $0x00
-	JE           planes_done_457
+	JE           planes_done_391
 	VBROADCASTSD (DI)(R9*8), Y1
 	XORQ         R10, R10
 	MOVQ         BX, R11
 	SUBQ         $0x00000010, R11
 
-unrolled_458:
+unrolled_392:
 	CMPQ      R10, R11
-	JGT       single_459
+	JGT       single_393
 	VMOVUPD   (CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
@@ -5837,27 +5028,27 @@ unrolled_458:
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVUPD   Y4, 96(AX)(R10*8)
 	ADDQ      $0x00000010, R10
-	JMP       unrolled_458
+	JMP       unrolled_392
 
-single_459:
+single_393:
 	MOVQ BX, R11
 	SUBQ $0x00000004, R11
 
-single_loop_460:
+single_loop_394:
 	CMPQ      R10, R11
-	JGT       remainder_461
+	JGT       remainder_395
 	VMOVUPD   (CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVUPD   Y4, (AX)(R10*8)
 	ADDQ      $0x00000004, R10
-	JMP       single_loop_460
+	JMP       single_loop_394
 
-remainder_461:
+remainder_395:
 	MOVQ       BX, R11
 	SUBQ       R10, R11
-	JE         span_done_462
+	JE         span_done_396
 	SHLQ       $0x03, R11
 	NEGQ       R11
 	LEAQ       tailmask<>+32(SB), R12
@@ -5868,19 +5059,19 @@ remainder_461:
 	VBLENDVPD  Y4, Y3, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(R10*8)
 
-span_done_462:
+span_done_396:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_463
+	JNE  same_pass_397
 	XORQ R9, R9
 
-same_pass_463:
+same_pass_397:
 	SUBQ BX, DX
-	JMP  plane_456
+	JMP  plane_390
 
-planes_done_457:
+planes_done_391:
 	VZEROUPPER
 	RET
 
@@ -5894,9 +5085,9 @@ TEXT ·forwardPatternAVX2F64(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+56(FP), SI
 
-row_464:
+row_398:
 	CMPQ    DX, $0x00
-	JE      rows_done_465
+	JE      rows_done_399
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -5904,9 +5095,9 @@ row_464:
 	MOVQ    DI, R9
 	SUBQ    $0x00000010, R9
 
-unrolled_466:
+unrolled_400:
 	CMPQ      R8, R9
-	JGT       single_467
+	JGT       single_401
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y3
@@ -5928,27 +5119,27 @@ unrolled_466:
 	VBLENDVPD Y2, Y1, Y3, Y3
 	VMOVUPD   Y3, 96(AX)(R8*8)
 	ADDQ      $0x00000010, R8
-	JMP       unrolled_466
+	JMP       unrolled_400
 
-single_467:
+single_401:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 
-single_loop_468:
+single_loop_402:
 	CMPQ      R8, R9
-	JGT       remainder_469
+	JGT       remainder_403
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y3
 	VBLENDVPD Y2, Y1, Y3, Y3
 	VMOVUPD   Y3, (AX)(R8*8)
 	ADDQ      $0x00000004, R8
-	JMP       single_loop_468
+	JMP       single_loop_402
 
-remainder_469:
+remainder_403:
 	MOVQ       DI, R9
 	SUBQ       R8, R9
-	JE         span_done_470
+	JE         span_done_404
 	SHLQ       $0x03, R9
 	NEGQ       R9
 	LEAQ       tailmask<>+32(SB), R10
@@ -5960,15 +5151,15 @@ remainder_469:
 	VBLENDVPD  Y3, Y2, Y4, Y4
 	VMASKMOVPD Y4, Y1, (AX)(R8*8)
 
-span_done_470:
+span_done_404:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_464
+	JMP  row_398
 
-rows_done_465:
+rows_done_399:
 	VZEROUPPER
 	RET
 
@@ -5987,112 +5178,112 @@ TEXT ·forwardRingAVX2F64(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x000000d8
-	JA     ring_segmented_471
+	JA     ring_segmented_405
 	MOVQ   R8, R9
 
-ring_len_472:
+ring_len_406:
 	CMPQ R9, $0x00000004
-	JAE  ring_len_done_473
+	JAE  ring_len_done_407
 	ADDQ R8, R9
-	JMP  ring_len_472
+	JMP  ring_len_406
 
-ring_len_done_473:
+ring_len_done_407:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000004, R10
 
-ring_step_474:
+ring_step_408:
 	CMPQ R10, R9
-	JB   ring_step_done_475
+	JB   ring_step_done_409
 	SUBQ R9, R10
-	JMP  ring_step_474
+	JMP  ring_step_408
 
-ring_step_done_475:
+ring_step_done_409:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000010, R10
 
-ring_step_476:
+ring_step_410:
 	CMPQ R10, R9
-	JB   ring_step_done_477
+	JB   ring_step_done_411
 	SUBQ R9, R10
-	JMP  ring_step_476
+	JMP  ring_step_410
 
-ring_step_done_477:
+ring_step_done_411:
 	MOVQ R10, 1936(SP)
 	MOVQ alpha_base+48(FP), R9
 	CMPQ AX, $0x01
-	JNE  ring_planes_478
+	JNE  ring_planes_412
 	XORQ AX, AX
 	MOVQ DX, R10
 	SUBQ $0x00000004, R10
 
-ring_copy_480:
+ring_copy_414:
 	CMPQ    AX, R10
-	JGT     ring_copy_tail_481
+	JGT     ring_copy_tail_415
 	VMOVUPD (R9)(AX*8), Y1
 	VMOVUPD Y1, (DI)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     ring_copy_480
+	JMP     ring_copy_414
 
-ring_copy_tail_481:
+ring_copy_tail_415:
 	SUBQ       AX, DX
-	JE         ring_extend_479
+	JE         ring_extend_413
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
 	VMOVDQU    (R10)(DX*1), Y1
 	VMASKMOVPD (R9)(AX*8), Y1, Y1
 	VMOVUPD    Y1, (DI)(AX*8)
-	JMP        ring_extend_479
+	JMP        ring_extend_413
 
-ring_planes_478:
+ring_planes_412:
 	XORQ R10, R10
 	XORQ R11, R11
 	CMPQ AX, $0x00000008
-	JA   ring_long_planes_484
+	JA   ring_long_planes_418
 
-ring_fill_483:
+ring_fill_417:
 	VBROADCASTSD (R9)(R10*8), Y1
 	VMOVUPD      Y1, (DI)(R11*8)
 	VMOVUPD      Y1, 32(DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R10
 	CMPQ         R10, DX
-	JB           ring_fill_483
-	JMP          ring_extend_479
+	JB           ring_fill_417
+	JMP          ring_extend_413
 
-ring_long_planes_484:
-ring_channel_482:
+ring_long_planes_418:
+ring_channel_416:
 	CMPQ         R10, DX
-	JE           ring_extend_479
+	JE           ring_extend_413
 	VBROADCASTSD (R9)(R10*8), Y1
 	XORQ         R12, R12
 
-ring_plane_485:
+ring_plane_419:
 	MOVQ    R11, R13
 	ADDQ    R12, R13
 	VMOVUPD Y1, (DI)(R13*8)
 	ADDQ    $0x00000004, R12
 	CMPQ    R12, AX
-	JB      ring_plane_485
+	JB      ring_plane_419
 	ADDQ    AX, R11
 	INCQ    R10
-	JMP     ring_channel_482
+	JMP     ring_channel_416
 
-ring_extend_479:
+ring_extend_413:
 	MOVQ 1920(SP), AX
 	MOVQ R8, DX
 
-ring_element_486:
+ring_element_420:
 	CMPQ DX, AX
-	JAE  ring_repeated_487
+	JAE  ring_repeated_421
 	MOVQ DX, R9
 	SUBQ R8, R9
 	MOVQ (DI)(R9*8), R9
 	MOVQ R9, (DI)(DX*8)
 	INCQ DX
-	JMP  ring_element_486
+	JMP  ring_element_420
 
-ring_repeated_487:
+ring_repeated_421:
 	VMOVUPD (DI), Y1
 	VMOVUPD Y1, (DI)(AX*8)
 	VMOVUPD 32(DI), Y1
@@ -6106,9 +5297,9 @@ ring_repeated_487:
 	MOVQ    SI, R8
 	SUBQ    $0x00000010, R8
 
-unrolled_488:
+unrolled_422:
 	CMPQ      DX, R8
-	JGT       single_489
+	JGT       single_423
 	VMOVUPD   (BX)(DX*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -6134,15 +5325,15 @@ unrolled_488:
 	SUBQ      1920(SP), R9
 	CMOVQCC   R9, AX
 	ADDQ      $0x00000010, DX
-	JMP       unrolled_488
+	JMP       unrolled_422
 
-single_489:
+single_423:
 	MOVQ SI, R8
 	SUBQ $0x00000004, R8
 
-single_loop_490:
+single_loop_424:
 	CMPQ      DX, R8
-	JGT       remainder_491
+	JGT       remainder_425
 	VMOVUPD   (BX)(DX*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -6153,11 +5344,11 @@ single_loop_490:
 	SUBQ      1920(SP), R9
 	CMOVQCC   R9, AX
 	ADDQ      $0x00000004, DX
-	JMP       single_loop_490
+	JMP       single_loop_424
 
-remainder_491:
+remainder_425:
 	SUBQ       DX, SI
-	JE         span_done_492
+	JE         span_done_426
 	SHLQ       $0x03, SI
 	NEGQ       SI
 	LEAQ       tailmask<>+32(SB), R8
@@ -6169,13 +5360,11 @@ remainder_491:
 	VBLENDVPD  Y0, Y2, Y3, Y3
 	VMASKMOVPD Y3, Y1, (CX)(DX*8)
 
-span_done_492:
+span_done_426:
 	JMP ring_finished_forwardAVX2F64
 
-ring_segmented_471:
+ring_segmented_405:
 	MOVQ inner+72(FP), R8
-	CMPQ R8, $0x01
-	JE   ring_rows_493
 	CMPQ R8, $0x000000d8
 	JA   ring_finished_forwardAVX2F64
 	MOVQ $0x000000d8, AX
@@ -6183,10 +5372,12 @@ ring_segmented_471:
 	DIVQ R8
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
+	CMPQ R8, $0x01
+	JE   ring_rows_427
 
-ring_segment_494:
+ring_segment_428:
 	CMPQ    SI, $0x00
-	JE      ring_done_495
+	JE      ring_done_429
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -6203,110 +5394,110 @@ ring_segment_494:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R10
 
-ring_len_496:
+ring_len_430:
 	CMPQ R10, $0x00000004
-	JAE  ring_len_done_497
+	JAE  ring_len_done_431
 	ADDQ R9, R10
-	JMP  ring_len_496
+	JMP  ring_len_430
 
-ring_len_done_497:
+ring_len_done_431:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000004, R11
 
-ring_step_498:
+ring_step_432:
 	CMPQ R11, R10
-	JB   ring_step_done_499
+	JB   ring_step_done_433
 	SUBQ R10, R11
-	JMP  ring_step_498
+	JMP  ring_step_432
 
-ring_step_done_499:
+ring_step_done_433:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000010, R11
 
-ring_step_500:
+ring_step_434:
 	CMPQ R11, R10
-	JB   ring_step_done_501
+	JB   ring_step_done_435
 	SUBQ R10, R11
-	JMP  ring_step_500
+	JMP  ring_step_434
 
-ring_step_done_501:
+ring_step_done_435:
 	MOVQ R11, 1936(SP)
 	MOVQ alpha_base+48(FP), R10
 	LEAQ (R10)(AX*8), R10
 	CMPQ R8, $0x01
-	JNE  ring_planes_502
+	JNE  ring_planes_436
 	XORQ AX, AX
 	MOVQ DX, R8
 	SUBQ $0x00000004, R8
 
-ring_copy_504:
+ring_copy_438:
 	CMPQ    AX, R8
-	JGT     ring_copy_tail_505
+	JGT     ring_copy_tail_439
 	VMOVUPD (R10)(AX*8), Y1
 	VMOVUPD Y1, (DI)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     ring_copy_504
+	JMP     ring_copy_438
 
-ring_copy_tail_505:
+ring_copy_tail_439:
 	SUBQ       AX, DX
-	JE         ring_extend_503
+	JE         ring_extend_437
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R8
 	VMOVDQU    (R8)(DX*1), Y1
 	VMASKMOVPD (R10)(AX*8), Y1, Y1
 	VMOVUPD    Y1, (DI)(AX*8)
-	JMP        ring_extend_503
+	JMP        ring_extend_437
 
-ring_planes_502:
+ring_planes_436:
 	XORQ AX, AX
 	XORQ R11, R11
 	CMPQ R8, $0x00000008
-	JA   ring_long_planes_508
+	JA   ring_long_planes_442
 
-ring_fill_507:
+ring_fill_441:
 	VBROADCASTSD (R10)(AX*8), Y1
 	VMOVUPD      Y1, (DI)(R11*8)
 	VMOVUPD      Y1, 32(DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         AX
 	CMPQ         AX, DX
-	JB           ring_fill_507
-	JMP          ring_extend_503
+	JB           ring_fill_441
+	JMP          ring_extend_437
 
-ring_long_planes_508:
-ring_channel_506:
+ring_long_planes_442:
+ring_channel_440:
 	CMPQ         AX, DX
-	JE           ring_extend_503
+	JE           ring_extend_437
 	VBROADCASTSD (R10)(AX*8), Y1
 	XORQ         R12, R12
 
-ring_plane_509:
+ring_plane_443:
 	MOVQ    R11, R13
 	ADDQ    R12, R13
 	VMOVUPD Y1, (DI)(R13*8)
 	ADDQ    $0x00000004, R12
 	CMPQ    R12, R8
-	JB      ring_plane_509
+	JB      ring_plane_443
 	ADDQ    R8, R11
 	INCQ    AX
-	JMP     ring_channel_506
+	JMP     ring_channel_440
 
-ring_extend_503:
+ring_extend_437:
 	MOVQ 1920(SP), AX
 	MOVQ R9, DX
 
-ring_element_510:
+ring_element_444:
 	CMPQ DX, AX
-	JAE  ring_repeated_511
+	JAE  ring_repeated_445
 	MOVQ DX, R8
 	SUBQ R9, R8
 	MOVQ (DI)(R8*8), R8
 	MOVQ R8, (DI)(DX*8)
 	INCQ DX
-	JMP  ring_element_510
+	JMP  ring_element_444
 
-ring_repeated_511:
+ring_repeated_445:
 	VMOVUPD (DI), Y1
 	VMOVUPD Y1, (DI)(AX*8)
 	VMOVUPD 32(DI), Y1
@@ -6321,9 +5512,9 @@ ring_repeated_511:
 	MOVQ    DX, R9
 	SUBQ    $0x00000010, R9
 
-unrolled_512:
+unrolled_446:
 	CMPQ      R8, R9
-	JGT       single_513
+	JGT       single_447
 	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -6349,15 +5540,15 @@ unrolled_512:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000010, R8
-	JMP       unrolled_512
+	JMP       unrolled_446
 
-single_513:
+single_447:
 	MOVQ DX, R9
 	SUBQ $0x00000004, R9
 
-single_loop_514:
+single_loop_448:
 	CMPQ      R8, R9
-	JGT       remainder_515
+	JGT       remainder_449
 	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -6368,11 +5559,11 @@ single_loop_514:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000004, R8
-	JMP       single_loop_514
+	JMP       single_loop_448
 
-remainder_515:
+remainder_449:
 	SUBQ       R8, DX
-	JE         span_done_516
+	JE         span_done_450
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R9
@@ -6384,7 +5575,7 @@ remainder_515:
 	VBLENDVPD  Y3, Y2, Y4, Y4
 	VMASKMOVPD Y4, Y1, (CX)(R8*8)
 
-span_done_516:
+span_done_450:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -6395,137 +5586,137 @@ span_done_516:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_517
+	JNE  ring_next_451
 	XORQ AX, AX
 
-ring_next_517:
+ring_next_451:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_494
+	JMP  ring_segment_428
 
-ring_done_495:
+ring_done_429:
 	JMP ring_finished_forwardAVX2F64
 
-ring_rows_493:
-	MOVQ $0x00000000, 1944(SP)
-
-ring_block_518:
+ring_rows_427:
+ring_block_452:
 	MOVQ    1944(SP), AX
-	MOVQ    alpha_len+56(FP), CX
-	CMPQ    AX, CX
+	MOVQ    alpha_len+56(FP), DX
+	CMPQ    AX, DX
 	JE      ring_finished_forwardAVX2F64
-	SUBQ    AX, CX
-	MOVQ    $0x000000d8, DX
-	CMPQ    CX, DX
-	CMOVQHI DX, CX
-	MOVQ    CX, 1968(SP)
-	MOVQ    CX, DX
+	SUBQ    AX, DX
+	MOVQ    1952(SP), CX
+	CMPQ    DX, CX
+	CMOVQHI CX, DX
+	MOVQ    DX, 1968(SP)
+	MOVQ    inner+72(FP), CX
+	MOVQ    DX, BX
+	IMULQ   CX, BX
+	MOVQ    BX, 1976(SP)
+	MOVQ    BX, SI
 
-ring_len_519:
-	CMPQ DX, $0x00000004
-	JAE  ring_len_done_520
-	ADDQ CX, DX
-	JMP  ring_len_519
+ring_len_453:
+	CMPQ SI, $0x00000004
+	JAE  ring_len_done_454
+	ADDQ BX, SI
+	JMP  ring_len_453
 
-ring_len_done_520:
-	MOVQ DX, 1920(SP)
-	MOVQ $0x00000004, BX
+ring_len_done_454:
+	MOVQ SI, 1920(SP)
+	MOVQ $0x00000004, R8
 
-ring_step_521:
-	CMPQ BX, DX
-	JB   ring_step_done_522
-	SUBQ DX, BX
-	JMP  ring_step_521
+ring_step_455:
+	CMPQ R8, SI
+	JB   ring_step_done_456
+	SUBQ SI, R8
+	JMP  ring_step_455
 
-ring_step_done_522:
-	MOVQ BX, 1928(SP)
-	MOVQ $0x00000010, BX
+ring_step_done_456:
+	MOVQ R8, 1928(SP)
+	MOVQ $0x00000010, R8
 
-ring_step_523:
-	CMPQ BX, DX
-	JB   ring_step_done_524
-	SUBQ DX, BX
-	JMP  ring_step_523
+ring_step_457:
+	CMPQ R8, SI
+	JB   ring_step_done_458
+	SUBQ SI, R8
+	JMP  ring_step_457
 
-ring_step_done_524:
-	MOVQ BX, 1936(SP)
-	MOVQ alpha_base+48(FP), DX
-	LEAQ (DX)(AX*8), DX
-	MOVQ inner+72(FP), BX
-	CMPQ BX, $0x01
-	JNE  ring_planes_525
-	XORQ BX, BX
-	MOVQ CX, SI
-	SUBQ $0x00000004, SI
-
-ring_copy_527:
-	CMPQ    BX, SI
-	JGT     ring_copy_tail_528
-	VMOVUPD (DX)(BX*8), Y1
-	VMOVUPD Y1, (DI)(BX*8)
-	ADDQ    $0x00000004, BX
-	JMP     ring_copy_527
-
-ring_copy_tail_528:
-	MOVQ       CX, SI
-	SUBQ       BX, SI
-	JE         ring_extend_526
-	SHLQ       $0x03, SI
-	NEGQ       SI
-	LEAQ       tailmask<>+32(SB), R8
-	VMOVDQU    (R8)(SI*1), Y1
-	VMASKMOVPD (DX)(BX*8), Y1, Y1
-	VMOVUPD    Y1, (DI)(BX*8)
-	JMP        ring_extend_526
-
-ring_planes_525:
-	XORQ SI, SI
+ring_step_done_458:
+	MOVQ R8, 1936(SP)
+	MOVQ alpha_base+48(FP), SI
+	LEAQ (SI)(AX*8), SI
+	CMPQ CX, $0x01
+	JNE  ring_planes_459
 	XORQ R8, R8
-	CMPQ BX, $0x00000008
-	JA   ring_long_planes_531
+	MOVQ DX, R9
+	SUBQ $0x00000004, R9
 
-ring_fill_530:
-	VBROADCASTSD (DX)(SI*8), Y1
-	VMOVUPD      Y1, (DI)(R8*8)
-	VMOVUPD      Y1, 32(DI)(R8*8)
-	ADDQ         BX, R8
-	INCQ         SI
-	CMPQ         SI, CX
-	JB           ring_fill_530
-	JMP          ring_extend_526
+ring_copy_461:
+	CMPQ    R8, R9
+	JGT     ring_copy_tail_462
+	VMOVUPD (SI)(R8*8), Y1
+	VMOVUPD Y1, (DI)(R8*8)
+	ADDQ    $0x00000004, R8
+	JMP     ring_copy_461
 
-ring_long_planes_531:
-ring_channel_529:
-	CMPQ         SI, CX
-	JE           ring_extend_526
-	VBROADCASTSD (DX)(SI*8), Y1
-	XORQ         R9, R9
+ring_copy_tail_462:
+	SUBQ       R8, DX
+	JE         ring_extend_460
+	SHLQ       $0x03, DX
+	NEGQ       DX
+	LEAQ       tailmask<>+32(SB), R9
+	VMOVDQU    (R9)(DX*1), Y1
+	VMASKMOVPD (SI)(R8*8), Y1, Y1
+	VMOVUPD    Y1, (DI)(R8*8)
+	JMP        ring_extend_460
 
-ring_plane_532:
-	MOVQ    R8, R10
-	ADDQ    R9, R10
-	VMOVUPD Y1, (DI)(R10*8)
-	ADDQ    $0x00000004, R9
-	CMPQ    R9, BX
-	JB      ring_plane_532
-	ADDQ    BX, R8
-	INCQ    SI
-	JMP     ring_channel_529
+ring_planes_459:
+	XORQ R8, R8
+	XORQ R9, R9
+	CMPQ CX, $0x00000008
+	JA   ring_long_planes_465
 
-ring_extend_526:
+ring_fill_464:
+	VBROADCASTSD (SI)(R8*8), Y1
+	VMOVUPD      Y1, (DI)(R9*8)
+	VMOVUPD      Y1, 32(DI)(R9*8)
+	ADDQ         CX, R9
+	INCQ         R8
+	CMPQ         R8, DX
+	JB           ring_fill_464
+	JMP          ring_extend_460
+
+ring_long_planes_465:
+ring_channel_463:
+	CMPQ         R8, DX
+	JE           ring_extend_460
+	VBROADCASTSD (SI)(R8*8), Y1
+	XORQ         R10, R10
+
+ring_plane_466:
+	MOVQ    R9, R11
+	ADDQ    R10, R11
+	VMOVUPD Y1, (DI)(R11*8)
+	ADDQ    $0x00000004, R10
+	CMPQ    R10, CX
+	JB      ring_plane_466
+	ADDQ    CX, R9
+	INCQ    R8
+	JMP     ring_channel_463
+
+ring_extend_460:
 	MOVQ 1920(SP), DX
-	MOVQ CX, BX
-
-ring_element_533:
-	CMPQ BX, DX
-	JAE  ring_repeated_534
 	MOVQ BX, SI
-	SUBQ CX, SI
-	MOVQ (DI)(SI*8), SI
-	MOVQ SI, (DI)(BX*8)
-	INCQ BX
-	JMP  ring_element_533
 
-ring_repeated_534:
+ring_element_467:
+	CMPQ SI, DX
+	JAE  ring_repeated_468
+	MOVQ SI, R8
+	SUBQ BX, R8
+	MOVQ (DI)(R8*8), R8
+	MOVQ R8, (DI)(SI*8)
+	INCQ SI
+	JMP  ring_element_467
+
+ring_repeated_468:
 	VMOVUPD (DI), Y1
 	VMOVUPD Y1, (DI)(DX*8)
 	VMOVUPD 32(DI), Y1
@@ -6534,6 +5725,7 @@ ring_repeated_534:
 	VMOVUPD Y1, 64(DI)(DX*8)
 	VMOVUPD 96(DI), Y1
 	VMOVUPD Y1, 96(DI)(DX*8)
+	IMULQ   CX, AX
 	SHLQ    $0x03, AX
 	MOVQ    x_base+24(FP), BX
 	ADDQ    AX, BX
@@ -6541,18 +5733,18 @@ ring_repeated_534:
 	ADDQ    AX, CX
 	MOVQ    x_len+32(FP), SI
 
-ring_row_535:
+ring_row_469:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_536
+	JE   ring_rows_done_470
 	XORQ AX, AX
-	MOVQ 1968(SP), DX
+	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-unrolled_537:
+unrolled_471:
 	CMPQ      R8, R9
-	JGT       single_538
+	JGT       single_472
 	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -6578,15 +5770,15 @@ unrolled_537:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000010, R8
-	JMP       unrolled_537
+	JMP       unrolled_471
 
-single_538:
+single_472:
 	MOVQ DX, R9
 	SUBQ $0x00000004, R9
 
-single_loop_539:
+single_loop_473:
 	CMPQ      R8, R9
-	JGT       remainder_540
+	JGT       remainder_474
 	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -6597,11 +5789,11 @@ single_loop_539:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000004, R8
-	JMP       single_loop_539
+	JMP       single_loop_473
 
-remainder_540:
+remainder_474:
 	SUBQ       R8, DX
-	JE         span_done_541
+	JE         span_done_475
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R9
@@ -6613,19 +5805,20 @@ remainder_540:
 	VBLENDVPD  Y3, Y2, Y4, Y4
 	VMASKMOVPD Y4, Y1, (CX)(R8*8)
 
-span_done_541:
-	MOVQ alpha_len+56(FP), AX
-	SUBQ AX, SI
-	SHLQ $0x03, AX
-	ADDQ AX, BX
-	ADDQ AX, CX
-	JMP  ring_row_535
+span_done_475:
+	MOVQ  alpha_len+56(FP), AX
+	IMULQ inner+72(FP), AX
+	SUBQ  AX, SI
+	SHLQ  $0x03, AX
+	ADDQ  AX, BX
+	ADDQ  AX, CX
+	JMP   ring_row_469
 
-ring_rows_done_536:
+ring_rows_done_470:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_518
+	JMP  ring_block_452
 
 ring_finished_forwardAVX2F64:
 	VZEROUPPER
@@ -6647,11 +5840,11 @@ TEXT ·backwardAVX2F64(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_542
+	JB           cached_476
 	CMPQ         AX, DX
-	JE           cached_542
+	JE           cached_476
 	CMPQ         AX, CX
-	JE           cached_542
+	JE           cached_476
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -6660,7 +5853,7 @@ TEXT ·backwardAVX2F64(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_544
+	JE           aligned_478
 	MOVQ         DI, R8
 	SHLQ         $0x03, R8
 	NEGQ         R8
@@ -6677,13 +5870,13 @@ TEXT ·backwardAVX2F64(SB), NOSPLIT, $0-88
 	VMASKMOVPD   Y7, Y6, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_544:
+aligned_478:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-unrolled_545:
+unrolled_479:
 	CMPQ        SI, DI
-	JGT         single_546
+	JGT         single_480
 	VMOVUPD     (CX)(SI*8), Y6
 	VMOVUPD     (DX)(SI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -6721,15 +5914,15 @@ unrolled_545:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVNTPD    Y6, 96(AX)(SI*8)
 	ADDQ        $0x00000010, SI
-	JMP         unrolled_545
+	JMP         unrolled_479
 
-single_546:
+single_480:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
 
-single_loop_547:
+single_loop_481:
 	CMPQ        SI, DI
-	JGT         remainder_548
+	JGT         remainder_482
 	VMOVUPD     (CX)(SI*8), Y6
 	VMOVUPD     (DX)(SI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -6740,11 +5933,11 @@ single_loop_547:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVNTPD    Y6, (AX)(SI*8)
 	ADDQ        $0x00000004, SI
-	JMP         single_loop_547
+	JMP         single_loop_481
 
-remainder_548:
+remainder_482:
 	SUBQ        SI, BX
-	JE          span_done_549
+	JE          span_done_483
 	SHLQ        $0x03, BX
 	NEGQ        BX
 	LEAQ        tailmask<>+32(SB), DI
@@ -6759,18 +5952,18 @@ remainder_548:
 	VBLENDVPD   Y0, Y8, Y5, Y5
 	VMASKMOVPD  Y5, Y6, (AX)(SI*8)
 
-span_done_549:
+span_done_483:
 	SFENCE
-	JMP stored_543
+	JMP stored_477
 
-cached_542:
+cached_476:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-unrolled_550:
+unrolled_484:
 	CMPQ        SI, DI
-	JGT         single_551
+	JGT         single_485
 	VMOVUPD     (CX)(SI*8), Y6
 	VMOVUPD     (DX)(SI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -6808,15 +6001,15 @@ unrolled_550:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVUPD     Y6, 96(AX)(SI*8)
 	ADDQ        $0x00000010, SI
-	JMP         unrolled_550
+	JMP         unrolled_484
 
-single_551:
+single_485:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
 
-single_loop_552:
+single_loop_486:
 	CMPQ        SI, DI
-	JGT         remainder_553
+	JGT         remainder_487
 	VMOVUPD     (CX)(SI*8), Y6
 	VMOVUPD     (DX)(SI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -6827,11 +6020,11 @@ single_loop_552:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVUPD     Y6, (AX)(SI*8)
 	ADDQ        $0x00000004, SI
-	JMP         single_loop_552
+	JMP         single_loop_486
 
-remainder_553:
+remainder_487:
 	SUBQ        SI, BX
-	JE          span_done_554
+	JE          span_done_488
 	SHLQ        $0x03, BX
 	NEGQ        BX
 	LEAQ        tailmask<>+32(SB), DI
@@ -6846,8 +6039,8 @@ remainder_553:
 	VBLENDVPD   Y0, Y8, Y5, Y5
 	VMASKMOVPD  Y5, Y6, (AX)(SI*8)
 
-span_done_554:
-stored_543:
+span_done_488:
+stored_477:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -6875,9 +6068,9 @@ TEXT ·backwardPlanesAVX2F64(SB), NOSPLIT, $0-128
 	SHLQ   $0x03, R10
 	XORQ   R11, R11
 
-plane_555:
+plane_489:
 	CMPQ         BX, $0x00
-	JE           planes_done_556
+	JE           planes_done_490
 	VBROADCASTSD (R9)(R11*8), Y5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -6887,9 +6080,9 @@ plane_555:
 	MOVQ         DI, R13
 	SUBQ         $0x00000010, R13
 
-unrolled_557:
+unrolled_491:
 	CMPQ        R12, R13
-	JGT         single_558
+	JGT         single_492
 	VMOVUPD     (CX)(R12*8), Y6
 	VMOVUPD     (DX)(R12*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -6927,15 +6120,15 @@ unrolled_557:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVUPD     Y6, 96(AX)(R12*8)
 	ADDQ        $0x00000010, R12
-	JMP         unrolled_557
+	JMP         unrolled_491
 
-single_558:
+single_492:
 	MOVQ DI, R13
 	SUBQ $0x00000004, R13
 
-single_loop_559:
+single_loop_493:
 	CMPQ        R12, R13
-	JGT         remainder_560
+	JGT         remainder_494
 	VMOVUPD     (CX)(R12*8), Y6
 	VMOVUPD     (DX)(R12*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -6946,12 +6139,12 @@ single_loop_559:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVUPD     Y6, (AX)(R12*8)
 	ADDQ        $0x00000004, R12
-	JMP         single_loop_559
+	JMP         single_loop_493
 
-remainder_560:
+remainder_494:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_561
+	JE          span_done_495
 	SHLQ        $0x03, R13
 	NEGQ        R13
 	LEAQ        tailmask<>+32(SB), R14
@@ -6966,7 +6159,7 @@ remainder_560:
 	VBLENDVPD   Y9, Y8, Y5, Y5
 	VMASKMOVPD  Y5, Y6, (AX)(R12*8)
 
-span_done_561:
+span_done_495:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -6981,14 +6174,14 @@ span_done_561:
 	ADDQ         R10, AX
 	INCQ         R11
 	CMPQ         R11, R8
-	JNE          same_pass_562
+	JNE          same_pass_496
 	XORQ         R11, R11
 
-same_pass_562:
+same_pass_496:
 	SUBQ DI, BX
-	JMP  plane_555
+	JMP  plane_489
 
-planes_done_556:
+planes_done_490:
 	VZEROUPPER
 	RET
 
@@ -7004,9 +6197,9 @@ TEXT ·backwardPatternAVX2F64(SB), NOSPLIT, $0-120
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), R8
 
-row_563:
+row_497:
 	CMPQ    BX, $0x00
-	JE      rows_done_564
+	JE      rows_done_498
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -7014,9 +6207,9 @@ row_563:
 	MOVQ    R9, R11
 	SUBQ    $0x00000010, R11
 
-unrolled_565:
+unrolled_499:
 	CMPQ        R10, R11
-	JGT         single_566
+	JGT         single_500
 	VMOVUPD     (CX)(R10*8), Y1
 	VMOVUPD     (DX)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -7062,15 +6255,15 @@ unrolled_565:
 	VBLENDVPD   Y3, Y2, Y1, Y1
 	VMOVUPD     Y1, 96(AX)(R10*8)
 	ADDQ        $0x00000010, R10
-	JMP         unrolled_565
+	JMP         unrolled_499
 
-single_566:
+single_500:
 	MOVQ R9, R11
 	SUBQ $0x00000004, R11
 
-single_loop_567:
+single_loop_501:
 	CMPQ        R10, R11
-	JGT         remainder_568
+	JGT         remainder_502
 	VMOVUPD     (CX)(R10*8), Y1
 	VMOVUPD     (DX)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -7083,12 +6276,12 @@ single_loop_567:
 	VBLENDVPD   Y3, Y2, Y1, Y1
 	VMOVUPD     Y1, (AX)(R10*8)
 	ADDQ        $0x00000004, R10
-	JMP         single_loop_567
+	JMP         single_loop_501
 
-remainder_568:
+remainder_502:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_569
+	JE          span_done_503
 	SHLQ        $0x03, R11
 	NEGQ        R11
 	LEAQ        tailmask<>+32(SB), R12
@@ -7106,352 +6299,352 @@ remainder_568:
 	VBLENDVPD   Y4, Y3, Y2, Y2
 	VMASKMOVPD  Y2, Y1, (AX)(R10*8)
 
-span_done_569:
+span_done_503:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_563
+	JMP  row_497
 
-rows_done_564:
+rows_done_498:
 	VZEROUPPER
 	RET
 
 // func backwardRingAVX2F64(dx []float64, dy []float64, x []float64, alpha []float64, dalpha []float64, inner int)
 // Requires: AVX, CMOV, FMA3
 TEXT ·backwardRingAVX2F64(SB), $1952-128
-	MOVQ   dx_base+0(FP), CX
-	MOVQ   x_base+48(FP), BX
+	MOVQ   dx_base+0(FP), AX
+	MOVQ   x_base+48(FP), DX
 	MOVQ   dy_base+24(FP), SI
 	MOVQ   x_len+56(FP), DI
 	VXORPS Y0, Y0, Y0
-	LEAQ   (SP), R8
-	ADDQ   $0x0000001f, R8
-	ANDQ   $-32, R8
-	LEAQ   928(SP), R9
-	ADDQ   $0x0000001f, R9
-	ANDQ   $-32, R9
-	MOVQ   inner+120(FP), AX
-	MOVQ   alpha_len+80(FP), DX
-	MOVQ   DX, R10
-	IMULQ  AX, R10
+	LEAQ   (SP), CX
+	ADDQ   $0x0000001f, CX
+	ANDQ   $-32, CX
+	LEAQ   928(SP), BX
+	ADDQ   $0x0000001f, BX
+	ANDQ   $-32, BX
+	MOVQ   inner+120(FP), R8
+	MOVQ   alpha_len+80(FP), R9
+	MOVQ   R9, R10
+	IMULQ  R8, R10
 	CMPQ   R10, $0x0000005c
-	JA     ring_segmented_570
+	JA     ring_segmented_504
 	MOVQ   R10, R11
 
-ring_len_571:
+ring_len_505:
 	CMPQ R11, $0x00000004
-	JAE  ring_len_done_572
+	JAE  ring_len_done_506
 	ADDQ R10, R11
-	JMP  ring_len_571
+	JMP  ring_len_505
 
-ring_len_done_572:
+ring_len_done_506:
 	MOVQ R11, 1888(SP)
 	MOVQ $0x00000004, R12
 
-ring_step_573:
+ring_step_507:
 	CMPQ R12, R11
-	JB   ring_step_done_574
+	JB   ring_step_done_508
 	SUBQ R11, R12
-	JMP  ring_step_573
+	JMP  ring_step_507
 
-ring_step_done_574:
+ring_step_done_508:
 	MOVQ R12, 1896(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_575:
+ring_step_509:
 	CMPQ R12, R11
-	JB   ring_step_done_576
+	JB   ring_step_done_510
 	SUBQ R11, R12
-	JMP  ring_step_575
+	JMP  ring_step_509
 
-ring_step_done_576:
+ring_step_done_510:
 	MOVQ R12, 1904(SP)
 	MOVQ alpha_base+72(FP), R11
-	CMPQ AX, $0x01
-	JNE  ring_planes_577
-	XORQ AX, AX
-	MOVQ DX, R12
+	CMPQ R8, $0x01
+	JNE  ring_planes_511
+	XORQ R8, R8
+	MOVQ R9, R12
 	SUBQ $0x00000004, R12
 
-ring_copy_579:
-	CMPQ    AX, R12
-	JGT     ring_copy_tail_580
-	VMOVUPD (R11)(AX*8), Y1
-	VMOVUPD Y1, (R8)(AX*8)
-	ADDQ    $0x00000004, AX
-	JMP     ring_copy_579
+ring_copy_513:
+	CMPQ    R8, R12
+	JGT     ring_copy_tail_514
+	VMOVUPD (R11)(R8*8), Y1
+	VMOVUPD Y1, (CX)(R8*8)
+	ADDQ    $0x00000004, R8
+	JMP     ring_copy_513
 
-ring_copy_tail_580:
-	SUBQ       AX, DX
-	JE         ring_extend_578
-	SHLQ       $0x03, DX
-	NEGQ       DX
+ring_copy_tail_514:
+	SUBQ       R8, R9
+	JE         ring_extend_512
+	SHLQ       $0x03, R9
+	NEGQ       R9
 	LEAQ       tailmask<>+32(SB), R12
-	VMOVDQU    (R12)(DX*1), Y1
-	VMASKMOVPD (R11)(AX*8), Y1, Y1
-	VMOVUPD    Y1, (R8)(AX*8)
-	JMP        ring_extend_578
+	VMOVDQU    (R12)(R9*1), Y1
+	VMASKMOVPD (R11)(R8*8), Y1, Y1
+	VMOVUPD    Y1, (CX)(R8*8)
+	JMP        ring_extend_512
 
-ring_planes_577:
+ring_planes_511:
 	XORQ R12, R12
 	XORQ R13, R13
-	CMPQ AX, $0x00000008
-	JA   ring_long_planes_583
+	CMPQ R8, $0x00000008
+	JA   ring_long_planes_517
 
-ring_fill_582:
+ring_fill_516:
 	VBROADCASTSD (R11)(R12*8), Y1
-	VMOVUPD      Y1, (R8)(R13*8)
-	VMOVUPD      Y1, 32(R8)(R13*8)
-	ADDQ         AX, R13
+	VMOVUPD      Y1, (CX)(R13*8)
+	VMOVUPD      Y1, 32(CX)(R13*8)
+	ADDQ         R8, R13
 	INCQ         R12
-	CMPQ         R12, DX
-	JB           ring_fill_582
-	JMP          ring_extend_578
+	CMPQ         R12, R9
+	JB           ring_fill_516
+	JMP          ring_extend_512
 
-ring_long_planes_583:
-ring_channel_581:
-	CMPQ         R12, DX
-	JE           ring_extend_578
+ring_long_planes_517:
+ring_channel_515:
+	CMPQ         R12, R9
+	JE           ring_extend_512
 	VBROADCASTSD (R11)(R12*8), Y1
 	XORQ         R14, R14
 
-ring_plane_584:
+ring_plane_518:
 	MOVQ    R13, R15
 	ADDQ    R14, R15
-	VMOVUPD Y1, (R8)(R15*8)
+	VMOVUPD Y1, (CX)(R15*8)
 	ADDQ    $0x00000004, R14
-	CMPQ    R14, AX
-	JB      ring_plane_584
-	ADDQ    AX, R13
+	CMPQ    R14, R8
+	JB      ring_plane_518
+	ADDQ    R8, R13
 	INCQ    R12
-	JMP     ring_channel_581
+	JMP     ring_channel_515
 
-ring_extend_578:
-	MOVQ 1888(SP), AX
-	MOVQ R10, DX
+ring_extend_512:
+	MOVQ 1888(SP), R8
+	MOVQ R10, R9
 
-ring_element_585:
-	CMPQ DX, AX
-	JAE  ring_repeated_586
-	MOVQ DX, R11
+ring_element_519:
+	CMPQ R9, R8
+	JAE  ring_repeated_520
+	MOVQ R9, R11
 	SUBQ R10, R11
-	MOVQ (R8)(R11*8), R11
-	MOVQ R11, (R8)(DX*8)
-	INCQ DX
-	JMP  ring_element_585
+	MOVQ (CX)(R11*8), R11
+	MOVQ R11, (CX)(R9*8)
+	INCQ R9
+	JMP  ring_element_519
 
-ring_repeated_586:
-	VMOVUPD (R8), Y1
-	VMOVUPD Y1, (R8)(AX*8)
-	VMOVUPD 32(R8), Y1
-	VMOVUPD Y1, 32(R8)(AX*8)
-	VMOVUPD 64(R8), Y1
-	VMOVUPD Y1, 64(R8)(AX*8)
-	VMOVUPD 96(R8), Y1
-	VMOVUPD Y1, 96(R8)(AX*8)
-	XORQ    AX, AX
-	MOVQ    1888(SP), DX
-	ADDQ    $0x00000010, DX
+ring_repeated_520:
+	VMOVUPD (CX), Y1
+	VMOVUPD Y1, (CX)(R8*8)
+	VMOVUPD 32(CX), Y1
+	VMOVUPD Y1, 32(CX)(R8*8)
+	VMOVUPD 64(CX), Y1
+	VMOVUPD Y1, 64(CX)(R8*8)
+	VMOVUPD 96(CX), Y1
+	VMOVUPD Y1, 96(CX)(R8*8)
+	XORQ    R8, R8
+	MOVQ    1888(SP), R9
+	ADDQ    $0x00000010, R9
 
-sums_zero_587:
-	CMPQ    AX, DX
-	JAE     sums_zeroed_588
-	VMOVUPD Y0, (R9)(AX*8)
-	ADDQ    $0x00000004, AX
-	JMP     sums_zero_587
+sums_zero_521:
+	CMPQ    R8, R9
+	JAE     sums_zeroed_522
+	VMOVUPD Y0, (BX)(R8*8)
+	ADDQ    $0x00000004, R8
+	JMP     sums_zero_521
 
-sums_zeroed_588:
-	XORQ AX, AX
-	XORQ DX, DX
+sums_zeroed_522:
+	XORQ R8, R8
+	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 
-unrolled_589:
-	CMPQ        DX, R10
-	JGT         single_590
-	VMOVUPD     (BX)(DX*8), Y1
-	VMOVUPD     (SI)(DX*8), Y2
+unrolled_523:
+	CMPQ        R9, R10
+	JGT         single_524
+	VMOVUPD     (DX)(R9*8), Y1
+	VMOVUPD     (SI)(R9*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
 	VANDNPD     Y1, Y3, Y1
 	VANDNPD     Y2, Y3, Y4
-	VMOVUPD     (R9)(AX*8), Y5
+	VMOVUPD     (BX)(R8*8), Y5
 	VFMADD231PD Y4, Y1, Y5
-	VMOVUPD     Y5, (R9)(AX*8)
-	VMULPD      (R8)(AX*8), Y2, Y1
+	VMOVUPD     Y5, (BX)(R8*8)
+	VMULPD      (CX)(R8*8), Y2, Y1
 	VBLENDVPD   Y3, Y2, Y1, Y1
-	VMOVUPD     Y1, (CX)(DX*8)
-	VMOVUPD     32(BX)(DX*8), Y1
-	VMOVUPD     32(SI)(DX*8), Y2
+	VMOVUPD     Y1, (AX)(R9*8)
+	VMOVUPD     32(DX)(R9*8), Y1
+	VMOVUPD     32(SI)(R9*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
 	VANDNPD     Y1, Y3, Y1
 	VANDNPD     Y2, Y3, Y4
-	VMOVUPD     32(R9)(AX*8), Y5
+	VMOVUPD     32(BX)(R8*8), Y5
 	VFMADD231PD Y4, Y1, Y5
-	VMOVUPD     Y5, 32(R9)(AX*8)
-	VMULPD      32(R8)(AX*8), Y2, Y1
+	VMOVUPD     Y5, 32(BX)(R8*8)
+	VMULPD      32(CX)(R8*8), Y2, Y1
 	VBLENDVPD   Y3, Y2, Y1, Y1
-	VMOVUPD     Y1, 32(CX)(DX*8)
-	VMOVUPD     64(BX)(DX*8), Y1
-	VMOVUPD     64(SI)(DX*8), Y2
+	VMOVUPD     Y1, 32(AX)(R9*8)
+	VMOVUPD     64(DX)(R9*8), Y1
+	VMOVUPD     64(SI)(R9*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
 	VANDNPD     Y1, Y3, Y1
 	VANDNPD     Y2, Y3, Y4
-	VMOVUPD     64(R9)(AX*8), Y5
+	VMOVUPD     64(BX)(R8*8), Y5
 	VFMADD231PD Y4, Y1, Y5
-	VMOVUPD     Y5, 64(R9)(AX*8)
-	VMULPD      64(R8)(AX*8), Y2, Y1
+	VMOVUPD     Y5, 64(BX)(R8*8)
+	VMULPD      64(CX)(R8*8), Y2, Y1
 	VBLENDVPD   Y3, Y2, Y1, Y1
-	VMOVUPD     Y1, 64(CX)(DX*8)
-	VMOVUPD     96(BX)(DX*8), Y1
-	VMOVUPD     96(SI)(DX*8), Y2
+	VMOVUPD     Y1, 64(AX)(R9*8)
+	VMOVUPD     96(DX)(R9*8), Y1
+	VMOVUPD     96(SI)(R9*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
 	VANDNPD     Y1, Y3, Y1
 	VANDNPD     Y2, Y3, Y4
-	VMOVUPD     96(R9)(AX*8), Y5
+	VMOVUPD     96(BX)(R8*8), Y5
 	VFMADD231PD Y4, Y1, Y5
-	VMOVUPD     Y5, 96(R9)(AX*8)
-	VMULPD      96(R8)(AX*8), Y2, Y1
+	VMOVUPD     Y5, 96(BX)(R8*8)
+	VMULPD      96(CX)(R8*8), Y2, Y1
 	VBLENDVPD   Y3, Y2, Y1, Y1
-	VMOVUPD     Y1, 96(CX)(DX*8)
-	ADDQ        1904(SP), AX
-	MOVQ        AX, R11
+	VMOVUPD     Y1, 96(AX)(R9*8)
+	ADDQ        1904(SP), R8
+	MOVQ        R8, R11
 	SUBQ        1888(SP), R11
-	CMOVQCC     R11, AX
-	ADDQ        $0x00000010, DX
-	JMP         unrolled_589
+	CMOVQCC     R11, R8
+	ADDQ        $0x00000010, R9
+	JMP         unrolled_523
 
-single_590:
+single_524:
 	MOVQ DI, R10
 	SUBQ $0x00000004, R10
 
-single_loop_591:
-	CMPQ        DX, R10
-	JGT         remainder_592
-	VMOVUPD     (BX)(DX*8), Y1
-	VMOVUPD     (SI)(DX*8), Y2
+single_loop_525:
+	CMPQ        R9, R10
+	JGT         remainder_526
+	VMOVUPD     (DX)(R9*8), Y1
+	VMOVUPD     (SI)(R9*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
 	VANDNPD     Y1, Y3, Y1
 	VANDNPD     Y2, Y3, Y4
-	VMOVUPD     (R9)(AX*8), Y5
+	VMOVUPD     (BX)(R8*8), Y5
 	VFMADD231PD Y4, Y1, Y5
-	VMOVUPD     Y5, (R9)(AX*8)
-	VMULPD      (R8)(AX*8), Y2, Y1
+	VMOVUPD     Y5, (BX)(R8*8)
+	VMULPD      (CX)(R8*8), Y2, Y1
 	VBLENDVPD   Y3, Y2, Y1, Y1
-	VMOVUPD     Y1, (CX)(DX*8)
-	ADDQ        1896(SP), AX
-	MOVQ        AX, R11
+	VMOVUPD     Y1, (AX)(R9*8)
+	ADDQ        1896(SP), R8
+	MOVQ        R8, R11
 	SUBQ        1888(SP), R11
-	CMOVQCC     R11, AX
-	ADDQ        $0x00000004, DX
-	JMP         single_loop_591
+	CMOVQCC     R11, R8
+	ADDQ        $0x00000004, R9
+	JMP         single_loop_525
 
-remainder_592:
-	SUBQ        DX, DI
-	JE          span_done_593
+remainder_526:
+	SUBQ        R9, DI
+	JE          span_done_527
 	SHLQ        $0x03, DI
 	NEGQ        DI
 	LEAQ        tailmask<>+32(SB), R10
 	VMOVDQU     (R10)(DI*1), Y1
-	VMASKMOVPD  (BX)(DX*8), Y1, Y2
-	VMASKMOVPD  (SI)(DX*8), Y1, Y3
+	VMASKMOVPD  (DX)(R9*8), Y1, Y2
+	VMASKMOVPD  (SI)(R9*8), Y1, Y3
 	VCMPPD      $0x1e, Y0, Y2, Y0
 	VANDNPD     Y2, Y0, Y2
 	VANDNPD     Y3, Y0, Y4
-	VMOVUPD     (R9)(AX*8), Y5
+	VMOVUPD     (BX)(R8*8), Y5
 	VFMADD231PD Y4, Y2, Y5
-	VMOVUPD     Y5, (R9)(AX*8)
-	VMASKMOVPD  (R8)(AX*8), Y1, Y2
+	VMOVUPD     Y5, (BX)(R8*8)
+	VMASKMOVPD  (CX)(R8*8), Y1, Y2
 	VMULPD      Y2, Y3, Y2
 	VBLENDVPD   Y0, Y3, Y2, Y2
-	VMASKMOVPD  Y2, Y1, (CX)(DX*8)
+	VMASKMOVPD  Y2, Y1, (AX)(R9*8)
 
-span_done_593:
+span_done_527:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1888(SP), DX
-	MOVQ  DX, BX
-	ADDQ  $0x00000010, BX
+	MOVQ  DX, SI
+	ADDQ  $0x00000010, SI
 
-fold_ext_594:
-	CMPQ    BX, DX
-	JBE     fold_ext_done_595
-	SUBQ    $0x00000004, BX
-	MOVQ    BX, SI
-	SUBQ    DX, SI
-	VMOVUPD (R9)(SI*8), Y0
-	VADDPD  (R9)(BX*8), Y0, Y0
-	VMOVUPD Y0, (R9)(SI*8)
-	JMP     fold_ext_594
+fold_ext_528:
+	CMPQ    SI, DX
+	JBE     fold_ext_done_529
+	SUBQ    $0x00000004, SI
+	MOVQ    SI, DI
+	SUBQ    DX, DI
+	VMOVUPD (BX)(DI*8), Y0
+	VADDPD  (BX)(SI*8), Y0, Y0
+	VMOVUPD Y0, (BX)(DI*8)
+	JMP     fold_ext_528
 
-fold_ext_done_595:
-fold_596:
+fold_ext_done_529:
+fold_530:
 	CMPQ   DX, AX
-	JBE    folded_597
+	JBE    folded_531
 	DECQ   DX
-	MOVQ   DX, SI
-	SUBQ   AX, SI
-	VMOVSD (R9)(DX*8), X0
-	VADDSD (R9)(SI*8), X0, X0
-	VMOVSD X0, (R9)(SI*8)
-	JMP    fold_596
+	MOVQ   DX, DI
+	SUBQ   AX, DI
+	VMOVSD (BX)(DX*8), X0
+	VADDSD (BX)(DI*8), X0, X0
+	VMOVSD X0, (BX)(DI*8)
+	JMP    fold_530
 
-folded_597:
+folded_531:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_598
+	JNE  sums_planes_532
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000004, DX
 
-sums_vector_601:
+sums_vector_535:
 	CMPQ    AX, DX
-	JGT     sums_scalar_599
+	JGT     sums_scalar_533
 	VMOVUPD (CX)(AX*8), Y0
-	VADDPD  (R9)(AX*8), Y0, Y0
+	VADDPD  (BX)(AX*8), Y0, Y0
 	VMOVUPD Y0, (CX)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     sums_vector_601
+	JMP     sums_vector_535
 
-sums_scalar_599:
+sums_scalar_533:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_600
-	VMOVSD (R9)(AX*8), X0
+	JE     sums_done_534
+	VMOVSD (BX)(AX*8), X0
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_599
+	JMP    sums_scalar_533
 
-sums_planes_598:
-	XORQ BX, BX
-	MOVQ inner+120(FP), SI
-	SHLQ $0x03, SI
+sums_planes_532:
+	XORQ SI, SI
+	MOVQ inner+120(FP), DI
+	SHLQ $0x03, DI
 
-sums_group_602:
+sums_group_536:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_604
+	JB     sums_single_538
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
-	LEAQ   (R9)(BX*8), DI
-	LEAQ   (DI)(SI*2), R8
+	LEAQ   (BX)(SI*8), R8
+	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_603:
-	VADDSD (DI), X0, X0
-	VADDSD (DI)(SI*1), X1, X1
-	VADDSD (R8), X2, X2
-	VADDSD (R8)(SI*1), X3, X3
-	ADDQ   $0x08, DI
+sums_group_plane_537:
+	VADDSD (R8), X0, X0
+	VADDSD (R8)(DI*1), X1, X1
+	VADDSD (R9), X2, X2
+	VADDSD (R9)(DI*1), X3, X3
 	ADDQ   $0x08, R8
+	ADDQ   $0x08, R9
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_group_plane_603
+	JB     sums_group_plane_537
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	VADDSD 8(CX)(AX*8), X1, X1
@@ -7460,816 +6653,430 @@ sums_group_plane_603:
 	VMOVSD X2, 16(CX)(AX*8)
 	VADDSD 24(CX)(AX*8), X3, X3
 	VMOVSD X3, 24(CX)(AX*8)
-	MOVQ   SI, DX
+	MOVQ   DI, DX
 	SHRQ   $0x01, DX
-	ADDQ   DX, BX
+	ADDQ   DX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_602
+	JMP    sums_group_536
 
-sums_single_604:
+sums_single_538:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_600
+	JE     sums_done_534
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_605:
-	VADDSD (R9)(BX*8), X0, X0
-	INCQ   BX
+sums_single_plane_539:
+	VADDSD (BX)(SI*8), X0, X0
+	INCQ   SI
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_single_plane_605
+	JB     sums_single_plane_539
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_604
+	JMP    sums_single_538
 
-sums_done_600:
+sums_done_534:
 	JMP ring_finished_backwardAVX2F64
 
-ring_segmented_570:
-	MOVQ inner+120(FP), R10
-	CMPQ R10, $0x01
-	JE   ring_rows_606
-	CMPQ R10, $0x0000005c
+ring_segmented_504:
+	MOVQ inner+120(FP), SI
+	CMPQ SI, $0x0000005c
 	JA   ring_finished_backwardAVX2F64
 	MOVQ $0x0000005c, AX
 	XORQ DX, DX
-	DIVQ R10
+	DIVQ SI
 	MOVQ AX, 1920(SP)
 	MOVQ $0x00000000, 1912(SP)
 
-ring_segment_607:
-	CMPQ    DI, $0x00
-	JE      ring_done_608
-	MOVQ    1912(SP), AX
-	MOVQ    alpha_len+80(FP), DX
-	MOVQ    inner+120(FP), R10
-	SUBQ    AX, DX
-	MOVQ    1920(SP), R11
-	CMPQ    DX, R11
-	CMOVQHI R11, DX
-	MOVQ    DX, 1936(SP)
-	MOVQ    DX, R11
-	IMULQ   R10, R11
-	MOVQ    R11, R12
-	CMPQ    DI, R12
-	CMOVQLT DI, R12
-	MOVQ    R12, 1944(SP)
-	MOVQ    R11, R12
+ring_block_541:
+	MOVQ    1912(SP), DX
+	MOVQ    alpha_len+80(FP), SI
+	CMPQ    DX, SI
+	JE      ring_finished_backwardAVX2F64
+	SUBQ    DX, SI
+	MOVQ    1920(SP), AX
+	CMPQ    SI, AX
+	CMOVQHI AX, SI
+	MOVQ    SI, 1936(SP)
+	MOVQ    inner+120(FP), AX
+	MOVQ    SI, DI
+	IMULQ   AX, DI
+	MOVQ    DI, 1944(SP)
+	MOVQ    DI, R8
 
-ring_len_609:
-	CMPQ R12, $0x00000004
-	JAE  ring_len_done_610
-	ADDQ R11, R12
-	JMP  ring_len_609
+ring_len_542:
+	CMPQ R8, $0x00000004
+	JAE  ring_len_done_543
+	ADDQ DI, R8
+	JMP  ring_len_542
 
-ring_len_done_610:
-	MOVQ R12, 1888(SP)
-	MOVQ $0x00000004, R13
+ring_len_done_543:
+	MOVQ R8, 1888(SP)
+	MOVQ $0x00000004, R9
 
-ring_step_611:
-	CMPQ R13, R12
-	JB   ring_step_done_612
-	SUBQ R12, R13
-	JMP  ring_step_611
+ring_step_544:
+	CMPQ R9, R8
+	JB   ring_step_done_545
+	SUBQ R8, R9
+	JMP  ring_step_544
 
-ring_step_done_612:
-	MOVQ R13, 1896(SP)
-	MOVQ $0x00000010, R13
+ring_step_done_545:
+	MOVQ R9, 1896(SP)
+	MOVQ $0x00000010, R9
 
-ring_step_613:
-	CMPQ R13, R12
-	JB   ring_step_done_614
-	SUBQ R12, R13
-	JMP  ring_step_613
+ring_step_546:
+	CMPQ R9, R8
+	JB   ring_step_done_547
+	SUBQ R8, R9
+	JMP  ring_step_546
 
-ring_step_done_614:
-	MOVQ R13, 1904(SP)
-	MOVQ alpha_base+72(FP), R12
-	LEAQ (R12)(AX*8), R12
-	CMPQ R10, $0x01
-	JNE  ring_planes_615
-	XORQ AX, AX
-	MOVQ DX, R10
+ring_step_done_547:
+	MOVQ R9, 1904(SP)
+	MOVQ alpha_base+72(FP), R8
+	LEAQ (R8)(DX*8), R8
+	CMPQ AX, $0x01
+	JNE  ring_planes_548
+	XORQ R9, R9
+	MOVQ SI, R10
 	SUBQ $0x00000004, R10
 
-ring_copy_617:
-	CMPQ    AX, R10
-	JGT     ring_copy_tail_618
-	VMOVUPD (R12)(AX*8), Y1
-	VMOVUPD Y1, (R8)(AX*8)
-	ADDQ    $0x00000004, AX
-	JMP     ring_copy_617
+ring_copy_550:
+	CMPQ    R9, R10
+	JGT     ring_copy_tail_551
+	VMOVUPD (R8)(R9*8), Y1
+	VMOVUPD Y1, (CX)(R9*8)
+	ADDQ    $0x00000004, R9
+	JMP     ring_copy_550
 
-ring_copy_tail_618:
-	SUBQ       AX, DX
-	JE         ring_extend_616
-	SHLQ       $0x03, DX
-	NEGQ       DX
-	LEAQ       tailmask<>+32(SB), R10
-	VMOVDQU    (R10)(DX*1), Y1
-	VMASKMOVPD (R12)(AX*8), Y1, Y1
-	VMOVUPD    Y1, (R8)(AX*8)
-	JMP        ring_extend_616
-
-ring_planes_615:
-	XORQ AX, AX
-	XORQ R13, R13
-	CMPQ R10, $0x00000008
-	JA   ring_long_planes_621
-
-ring_fill_620:
-	VBROADCASTSD (R12)(AX*8), Y1
-	VMOVUPD      Y1, (R8)(R13*8)
-	VMOVUPD      Y1, 32(R8)(R13*8)
-	ADDQ         R10, R13
-	INCQ         AX
-	CMPQ         AX, DX
-	JB           ring_fill_620
-	JMP          ring_extend_616
-
-ring_long_planes_621:
-ring_channel_619:
-	CMPQ         AX, DX
-	JE           ring_extend_616
-	VBROADCASTSD (R12)(AX*8), Y1
-	XORQ         R14, R14
-
-ring_plane_622:
-	MOVQ    R13, R15
-	ADDQ    R14, R15
-	VMOVUPD Y1, (R8)(R15*8)
-	ADDQ    $0x00000004, R14
-	CMPQ    R14, R10
-	JB      ring_plane_622
-	ADDQ    R10, R13
-	INCQ    AX
-	JMP     ring_channel_619
-
-ring_extend_616:
-	MOVQ 1888(SP), AX
-	MOVQ R11, DX
-
-ring_element_623:
-	CMPQ DX, AX
-	JAE  ring_repeated_624
-	MOVQ DX, R10
-	SUBQ R11, R10
-	MOVQ (R8)(R10*8), R10
-	MOVQ R10, (R8)(DX*8)
-	INCQ DX
-	JMP  ring_element_623
-
-ring_repeated_624:
-	VMOVUPD (R8), Y1
-	VMOVUPD Y1, (R8)(AX*8)
-	VMOVUPD 32(R8), Y1
-	VMOVUPD Y1, 32(R8)(AX*8)
-	VMOVUPD 64(R8), Y1
-	VMOVUPD Y1, 64(R8)(AX*8)
-	VMOVUPD 96(R8), Y1
-	VMOVUPD Y1, 96(R8)(AX*8)
-	XORQ    AX, AX
-	MOVQ    1888(SP), DX
-	ADDQ    $0x00000010, DX
-
-sums_zero_625:
-	CMPQ    AX, DX
-	JAE     sums_zeroed_626
-	VMOVUPD Y0, (R9)(AX*8)
-	ADDQ    $0x00000004, AX
-	JMP     sums_zero_625
-
-sums_zeroed_626:
-	XORQ AX, AX
-	MOVQ 1944(SP), DX
-	XORQ R10, R10
-	MOVQ DX, R11
-	SUBQ $0x00000010, R11
-
-unrolled_627:
-	CMPQ        R10, R11
-	JGT         single_628
-	VMOVUPD     (BX)(R10*8), Y1
-	VMOVUPD     (SI)(R10*8), Y2
-	VCMPPD      $0x1e, Y0, Y1, Y3
-	VANDNPD     Y1, Y3, Y1
-	VANDNPD     Y2, Y3, Y4
-	VMOVUPD     (R9)(AX*8), Y5
-	VFMADD231PD Y4, Y1, Y5
-	VMOVUPD     Y5, (R9)(AX*8)
-	VMULPD      (R8)(AX*8), Y2, Y1
-	VBLENDVPD   Y3, Y2, Y1, Y1
-	VMOVUPD     Y1, (CX)(R10*8)
-	VMOVUPD     32(BX)(R10*8), Y1
-	VMOVUPD     32(SI)(R10*8), Y2
-	VCMPPD      $0x1e, Y0, Y1, Y3
-	VANDNPD     Y1, Y3, Y1
-	VANDNPD     Y2, Y3, Y4
-	VMOVUPD     32(R9)(AX*8), Y5
-	VFMADD231PD Y4, Y1, Y5
-	VMOVUPD     Y5, 32(R9)(AX*8)
-	VMULPD      32(R8)(AX*8), Y2, Y1
-	VBLENDVPD   Y3, Y2, Y1, Y1
-	VMOVUPD     Y1, 32(CX)(R10*8)
-	VMOVUPD     64(BX)(R10*8), Y1
-	VMOVUPD     64(SI)(R10*8), Y2
-	VCMPPD      $0x1e, Y0, Y1, Y3
-	VANDNPD     Y1, Y3, Y1
-	VANDNPD     Y2, Y3, Y4
-	VMOVUPD     64(R9)(AX*8), Y5
-	VFMADD231PD Y4, Y1, Y5
-	VMOVUPD     Y5, 64(R9)(AX*8)
-	VMULPD      64(R8)(AX*8), Y2, Y1
-	VBLENDVPD   Y3, Y2, Y1, Y1
-	VMOVUPD     Y1, 64(CX)(R10*8)
-	VMOVUPD     96(BX)(R10*8), Y1
-	VMOVUPD     96(SI)(R10*8), Y2
-	VCMPPD      $0x1e, Y0, Y1, Y3
-	VANDNPD     Y1, Y3, Y1
-	VANDNPD     Y2, Y3, Y4
-	VMOVUPD     96(R9)(AX*8), Y5
-	VFMADD231PD Y4, Y1, Y5
-	VMOVUPD     Y5, 96(R9)(AX*8)
-	VMULPD      96(R8)(AX*8), Y2, Y1
-	VBLENDVPD   Y3, Y2, Y1, Y1
-	VMOVUPD     Y1, 96(CX)(R10*8)
-	ADDQ        1904(SP), AX
-	MOVQ        AX, R12
-	SUBQ        1888(SP), R12
-	CMOVQCC     R12, AX
-	ADDQ        $0x00000010, R10
-	JMP         unrolled_627
-
-single_628:
-	MOVQ DX, R11
-	SUBQ $0x00000004, R11
-
-single_loop_629:
-	CMPQ        R10, R11
-	JGT         remainder_630
-	VMOVUPD     (BX)(R10*8), Y1
-	VMOVUPD     (SI)(R10*8), Y2
-	VCMPPD      $0x1e, Y0, Y1, Y3
-	VANDNPD     Y1, Y3, Y1
-	VANDNPD     Y2, Y3, Y4
-	VMOVUPD     (R9)(AX*8), Y5
-	VFMADD231PD Y4, Y1, Y5
-	VMOVUPD     Y5, (R9)(AX*8)
-	VMULPD      (R8)(AX*8), Y2, Y1
-	VBLENDVPD   Y3, Y2, Y1, Y1
-	VMOVUPD     Y1, (CX)(R10*8)
-	ADDQ        1896(SP), AX
-	MOVQ        AX, R12
-	SUBQ        1888(SP), R12
-	CMOVQCC     R12, AX
-	ADDQ        $0x00000004, R10
-	JMP         single_loop_629
-
-remainder_630:
-	SUBQ        R10, DX
-	JE          span_done_631
-	SHLQ        $0x03, DX
-	NEGQ        DX
-	LEAQ        tailmask<>+32(SB), R11
-	VMOVDQU     (R11)(DX*1), Y1
-	VMASKMOVPD  (BX)(R10*8), Y1, Y2
-	VMASKMOVPD  (SI)(R10*8), Y1, Y3
-	VCMPPD      $0x1e, Y0, Y2, Y4
-	VANDNPD     Y2, Y4, Y2
-	VANDNPD     Y3, Y4, Y5
-	VMOVUPD     (R9)(AX*8), Y6
-	VFMADD231PD Y5, Y2, Y6
-	VMOVUPD     Y6, (R9)(AX*8)
-	VMASKMOVPD  (R8)(AX*8), Y1, Y2
-	VMULPD      Y2, Y3, Y2
-	VBLENDVPD   Y4, Y3, Y2, Y2
-	VMASKMOVPD  Y2, Y1, (CX)(R10*8)
-
-span_done_631:
-	MOVQ  1912(SP), AX
-	MOVQ  1936(SP), DX
-	MOVQ  dalpha_base+96(FP), R10
-	MOVQ  DX, R11
-	IMULQ inner+120(FP), R11
-	LEAQ  (R10)(AX*8), R10
-	MOVQ  1888(SP), R12
-	MOVQ  R12, R13
-	ADDQ  $0x00000010, R13
-
-fold_ext_632:
-	CMPQ    R13, R12
-	JBE     fold_ext_done_633
-	SUBQ    $0x00000004, R13
-	MOVQ    R13, R14
-	SUBQ    R12, R14
-	VMOVUPD (R9)(R14*8), Y1
-	VADDPD  (R9)(R13*8), Y1, Y1
-	VMOVUPD Y1, (R9)(R14*8)
-	JMP     fold_ext_632
-
-fold_ext_done_633:
-fold_634:
-	CMPQ   R12, R11
-	JBE    folded_635
-	DECQ   R12
-	MOVQ   R12, R14
-	SUBQ   R11, R14
-	VMOVSD (R9)(R12*8), X1
-	VADDSD (R9)(R14*8), X1, X1
-	VMOVSD X1, (R9)(R14*8)
-	JMP    fold_634
-
-folded_635:
-	XORQ R11, R11
-	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_636
-	MOVQ 1936(SP), R12
-	SUBQ $0x00000004, R12
-
-sums_vector_639:
-	CMPQ    R11, R12
-	JGT     sums_scalar_637
-	VMOVUPD (R10)(R11*8), Y1
-	VADDPD  (R9)(R11*8), Y1, Y1
-	VMOVUPD Y1, (R10)(R11*8)
-	ADDQ    $0x00000004, R11
-	JMP     sums_vector_639
-
-sums_scalar_637:
-	CMPQ   R11, 1936(SP)
-	JE     sums_done_638
-	VMOVSD (R9)(R11*8), X1
-	VADDSD (R10)(R11*8), X1, X1
-	VMOVSD X1, (R10)(R11*8)
-	INCQ   R11
-	JMP    sums_scalar_637
-
-sums_planes_636:
-	XORQ R13, R13
-	MOVQ inner+120(FP), R14
-	SHLQ $0x03, R14
-
-sums_group_640:
-	MOVQ   1936(SP), R12
-	SUBQ   R11, R12
-	CMPQ   R12, $0x00000004
-	JB     sums_single_642
-	VXORPS X1, X1, X1
-	VXORPS X2, X2, X2
-	VXORPS X3, X3, X3
-	VXORPS X4, X4, X4
-	LEAQ   (R9)(R13*8), R15
-	LEAQ   (R15)(R14*2), BP
-	XORQ   R12, R12
-
-sums_group_plane_641:
-	VADDSD (R15), X1, X1
-	VADDSD (R15)(R14*1), X2, X2
-	VADDSD (BP), X3, X3
-	VADDSD (BP)(R14*1), X4, X4
-	ADDQ   $0x08, R15
-	ADDQ   $0x08, BP
-	INCQ   R12
-	CMPQ   R12, inner+120(FP)
-	JB     sums_group_plane_641
-	VADDSD (R10)(R11*8), X1, X1
-	VMOVSD X1, (R10)(R11*8)
-	VADDSD 8(R10)(R11*8), X2, X2
-	VMOVSD X2, 8(R10)(R11*8)
-	VADDSD 16(R10)(R11*8), X3, X3
-	VMOVSD X3, 16(R10)(R11*8)
-	VADDSD 24(R10)(R11*8), X4, X4
-	VMOVSD X4, 24(R10)(R11*8)
-	MOVQ   R14, R12
-	SHRQ   $0x01, R12
-	ADDQ   R12, R13
-	ADDQ   $0x00000004, R11
-	JMP    sums_group_640
-
-sums_single_642:
-	CMPQ   R11, 1936(SP)
-	JE     sums_done_638
-	VXORPS X1, X1, X1
-	XORQ   R12, R12
-
-sums_single_plane_643:
-	VADDSD (R9)(R13*8), X1, X1
-	INCQ   R13
-	INCQ   R12
-	CMPQ   R12, inner+120(FP)
-	JB     sums_single_plane_643
-	VADDSD (R10)(R11*8), X1, X1
-	VMOVSD X1, (R10)(R11*8)
-	INCQ   R11
-	JMP    sums_single_642
-
-sums_done_638:
-	MOVQ 1944(SP), R10
-	SUBQ R10, DI
-	SHLQ $0x03, R10
-	ADDQ R10, BX
-	ADDQ R10, SI
-	ADDQ R10, CX
-	ADDQ DX, AX
-	MOVQ alpha_len+80(FP), DX
-	CMPQ AX, DX
-	JNE  ring_next_644
-	XORQ AX, AX
-
-ring_next_644:
-	MOVQ AX, 1912(SP)
-	JMP  ring_segment_607
-
-ring_done_608:
-	JMP ring_finished_backwardAVX2F64
-
-ring_rows_606:
-	MOVQ $0x00000000, 1912(SP)
-
-ring_block_645:
-	MOVQ    1912(SP), AX
-	MOVQ    alpha_len+80(FP), CX
-	CMPQ    AX, CX
-	JE      ring_finished_backwardAVX2F64
-	SUBQ    AX, CX
-	MOVQ    $0x0000005c, DX
-	CMPQ    CX, DX
-	CMOVQHI DX, CX
-	MOVQ    CX, 1936(SP)
-	MOVQ    CX, DX
-
-ring_len_646:
-	CMPQ DX, $0x00000004
-	JAE  ring_len_done_647
-	ADDQ CX, DX
-	JMP  ring_len_646
-
-ring_len_done_647:
-	MOVQ DX, 1888(SP)
-	MOVQ $0x00000004, BX
-
-ring_step_648:
-	CMPQ BX, DX
-	JB   ring_step_done_649
-	SUBQ DX, BX
-	JMP  ring_step_648
-
-ring_step_done_649:
-	MOVQ BX, 1896(SP)
-	MOVQ $0x00000010, BX
-
-ring_step_650:
-	CMPQ BX, DX
-	JB   ring_step_done_651
-	SUBQ DX, BX
-	JMP  ring_step_650
-
-ring_step_done_651:
-	MOVQ BX, 1904(SP)
-	MOVQ alpha_base+72(FP), DX
-	LEAQ (DX)(AX*8), DX
-	MOVQ inner+120(FP), BX
-	CMPQ BX, $0x01
-	JNE  ring_planes_652
-	XORQ BX, BX
-	MOVQ CX, SI
-	SUBQ $0x00000004, SI
-
-ring_copy_654:
-	CMPQ    BX, SI
-	JGT     ring_copy_tail_655
-	VMOVUPD (DX)(BX*8), Y1
-	VMOVUPD Y1, (R8)(BX*8)
-	ADDQ    $0x00000004, BX
-	JMP     ring_copy_654
-
-ring_copy_tail_655:
-	MOVQ       CX, SI
-	SUBQ       BX, SI
-	JE         ring_extend_653
+ring_copy_tail_551:
+	SUBQ       R9, SI
+	JE         ring_extend_549
 	SHLQ       $0x03, SI
 	NEGQ       SI
-	LEAQ       tailmask<>+32(SB), DI
-	VMOVDQU    (DI)(SI*1), Y1
-	VMASKMOVPD (DX)(BX*8), Y1, Y1
-	VMOVUPD    Y1, (R8)(BX*8)
-	JMP        ring_extend_653
+	LEAQ       tailmask<>+32(SB), R10
+	VMOVDQU    (R10)(SI*1), Y1
+	VMASKMOVPD (R8)(R9*8), Y1, Y1
+	VMOVUPD    Y1, (CX)(R9*8)
+	JMP        ring_extend_549
 
-ring_planes_652:
-	XORQ SI, SI
-	XORQ DI, DI
-	CMPQ BX, $0x00000008
-	JA   ring_long_planes_658
-
-ring_fill_657:
-	VBROADCASTSD (DX)(SI*8), Y1
-	VMOVUPD      Y1, (R8)(DI*8)
-	VMOVUPD      Y1, 32(R8)(DI*8)
-	ADDQ         BX, DI
-	INCQ         SI
-	CMPQ         SI, CX
-	JB           ring_fill_657
-	JMP          ring_extend_653
-
-ring_long_planes_658:
-ring_channel_656:
-	CMPQ         SI, CX
-	JE           ring_extend_653
-	VBROADCASTSD (DX)(SI*8), Y1
-	XORQ         R10, R10
-
-ring_plane_659:
-	MOVQ    DI, R11
-	ADDQ    R10, R11
-	VMOVUPD Y1, (R8)(R11*8)
-	ADDQ    $0x00000004, R10
-	CMPQ    R10, BX
-	JB      ring_plane_659
-	ADDQ    BX, DI
-	INCQ    SI
-	JMP     ring_channel_656
-
-ring_extend_653:
-	MOVQ 1888(SP), DX
-	MOVQ CX, BX
-
-ring_element_660:
-	CMPQ BX, DX
-	JAE  ring_repeated_661
-	MOVQ BX, SI
-	SUBQ CX, SI
-	MOVQ (R8)(SI*8), SI
-	MOVQ SI, (R8)(BX*8)
-	INCQ BX
-	JMP  ring_element_660
-
-ring_repeated_661:
-	VMOVUPD (R8), Y1
-	VMOVUPD Y1, (R8)(DX*8)
-	VMOVUPD 32(R8), Y1
-	VMOVUPD Y1, 32(R8)(DX*8)
-	VMOVUPD 64(R8), Y1
-	VMOVUPD Y1, 64(R8)(DX*8)
-	VMOVUPD 96(R8), Y1
-	VMOVUPD Y1, 96(R8)(DX*8)
-	SHLQ    $0x03, AX
-	MOVQ    x_base+48(FP), BX
-	ADDQ    AX, BX
-	MOVQ    dy_base+24(FP), SI
-	ADDQ    AX, SI
-	MOVQ    dx_base+0(FP), CX
-	ADDQ    AX, CX
-	MOVQ    x_len+56(FP), DI
-	XORQ    AX, AX
-	MOVQ    1888(SP), DX
-	ADDQ    $0x00000010, DX
-
-sums_zero_662:
-	CMPQ    AX, DX
-	JAE     sums_zeroed_663
-	VMOVUPD Y0, (R9)(AX*8)
-	ADDQ    $0x00000004, AX
-	JMP     sums_zero_662
-
-sums_zeroed_663:
-ring_row_664:
-	CMPQ DI, $0x00
-	JE   ring_rows_done_665
-	XORQ AX, AX
-	MOVQ 1936(SP), DX
+ring_planes_548:
+	XORQ R9, R9
 	XORQ R10, R10
-	MOVQ DX, R11
+	CMPQ AX, $0x00000008
+	JA   ring_long_planes_554
+
+ring_fill_553:
+	VBROADCASTSD (R8)(R9*8), Y1
+	VMOVUPD      Y1, (CX)(R10*8)
+	VMOVUPD      Y1, 32(CX)(R10*8)
+	ADDQ         AX, R10
+	INCQ         R9
+	CMPQ         R9, SI
+	JB           ring_fill_553
+	JMP          ring_extend_549
+
+ring_long_planes_554:
+ring_channel_552:
+	CMPQ         R9, SI
+	JE           ring_extend_549
+	VBROADCASTSD (R8)(R9*8), Y1
+	XORQ         R11, R11
+
+ring_plane_555:
+	MOVQ    R10, R12
+	ADDQ    R11, R12
+	VMOVUPD Y1, (CX)(R12*8)
+	ADDQ    $0x00000004, R11
+	CMPQ    R11, AX
+	JB      ring_plane_555
+	ADDQ    AX, R10
+	INCQ    R9
+	JMP     ring_channel_552
+
+ring_extend_549:
+	MOVQ 1888(SP), SI
+	MOVQ DI, R8
+
+ring_element_556:
+	CMPQ R8, SI
+	JAE  ring_repeated_557
+	MOVQ R8, R9
+	SUBQ DI, R9
+	MOVQ (CX)(R9*8), R9
+	MOVQ R9, (CX)(R8*8)
+	INCQ R8
+	JMP  ring_element_556
+
+ring_repeated_557:
+	VMOVUPD (CX), Y1
+	VMOVUPD Y1, (CX)(SI*8)
+	VMOVUPD 32(CX), Y1
+	VMOVUPD Y1, 32(CX)(SI*8)
+	VMOVUPD 64(CX), Y1
+	VMOVUPD Y1, 64(CX)(SI*8)
+	VMOVUPD 96(CX), Y1
+	VMOVUPD Y1, 96(CX)(SI*8)
+	MOVQ    DX, DI
+	IMULQ   AX, DI
+	SHLQ    $0x03, DI
+	MOVQ    x_base+48(FP), DX
+	ADDQ    DI, DX
+	MOVQ    dy_base+24(FP), SI
+	ADDQ    DI, SI
+	MOVQ    dx_base+0(FP), AX
+	ADDQ    DI, AX
+	MOVQ    x_len+56(FP), DI
+	XORQ    R8, R8
+	MOVQ    1888(SP), R9
+	ADDQ    $0x00000010, R9
+
+sums_zero_558:
+	CMPQ    R8, R9
+	JAE     sums_zeroed_559
+	VMOVUPD Y0, (BX)(R8*8)
+	ADDQ    $0x00000004, R8
+	JMP     sums_zero_558
+
+sums_zeroed_559:
+ring_row_560:
+	CMPQ DI, $0x00
+	JE   ring_rows_done_561
+	XORQ R8, R8
+	MOVQ 1944(SP), R9
+	XORQ R10, R10
+	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-unrolled_666:
+unrolled_562:
 	CMPQ        R10, R11
-	JGT         single_667
-	VMOVUPD     (BX)(R10*8), Y1
+	JGT         single_563
+	VMOVUPD     (DX)(R10*8), Y1
 	VMOVUPD     (SI)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
 	VANDNPD     Y1, Y3, Y1
 	VANDNPD     Y2, Y3, Y4
-	VMOVUPD     (R9)(AX*8), Y5
+	VMOVUPD     (BX)(R8*8), Y5
 	VFMADD231PD Y4, Y1, Y5
-	VMOVUPD     Y5, (R9)(AX*8)
-	VMULPD      (R8)(AX*8), Y2, Y1
+	VMOVUPD     Y5, (BX)(R8*8)
+	VMULPD      (CX)(R8*8), Y2, Y1
 	VBLENDVPD   Y3, Y2, Y1, Y1
-	VMOVUPD     Y1, (CX)(R10*8)
-	VMOVUPD     32(BX)(R10*8), Y1
+	VMOVUPD     Y1, (AX)(R10*8)
+	VMOVUPD     32(DX)(R10*8), Y1
 	VMOVUPD     32(SI)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
 	VANDNPD     Y1, Y3, Y1
 	VANDNPD     Y2, Y3, Y4
-	VMOVUPD     32(R9)(AX*8), Y5
+	VMOVUPD     32(BX)(R8*8), Y5
 	VFMADD231PD Y4, Y1, Y5
-	VMOVUPD     Y5, 32(R9)(AX*8)
-	VMULPD      32(R8)(AX*8), Y2, Y1
+	VMOVUPD     Y5, 32(BX)(R8*8)
+	VMULPD      32(CX)(R8*8), Y2, Y1
 	VBLENDVPD   Y3, Y2, Y1, Y1
-	VMOVUPD     Y1, 32(CX)(R10*8)
-	VMOVUPD     64(BX)(R10*8), Y1
+	VMOVUPD     Y1, 32(AX)(R10*8)
+	VMOVUPD     64(DX)(R10*8), Y1
 	VMOVUPD     64(SI)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
 	VANDNPD     Y1, Y3, Y1
 	VANDNPD     Y2, Y3, Y4
-	VMOVUPD     64(R9)(AX*8), Y5
+	VMOVUPD     64(BX)(R8*8), Y5
 	VFMADD231PD Y4, Y1, Y5
-	VMOVUPD     Y5, 64(R9)(AX*8)
-	VMULPD      64(R8)(AX*8), Y2, Y1
+	VMOVUPD     Y5, 64(BX)(R8*8)
+	VMULPD      64(CX)(R8*8), Y2, Y1
 	VBLENDVPD   Y3, Y2, Y1, Y1
-	VMOVUPD     Y1, 64(CX)(R10*8)
-	VMOVUPD     96(BX)(R10*8), Y1
+	VMOVUPD     Y1, 64(AX)(R10*8)
+	VMOVUPD     96(DX)(R10*8), Y1
 	VMOVUPD     96(SI)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
 	VANDNPD     Y1, Y3, Y1
 	VANDNPD     Y2, Y3, Y4
-	VMOVUPD     96(R9)(AX*8), Y5
+	VMOVUPD     96(BX)(R8*8), Y5
 	VFMADD231PD Y4, Y1, Y5
-	VMOVUPD     Y5, 96(R9)(AX*8)
-	VMULPD      96(R8)(AX*8), Y2, Y1
+	VMOVUPD     Y5, 96(BX)(R8*8)
+	VMULPD      96(CX)(R8*8), Y2, Y1
 	VBLENDVPD   Y3, Y2, Y1, Y1
-	VMOVUPD     Y1, 96(CX)(R10*8)
-	ADDQ        1904(SP), AX
-	MOVQ        AX, R12
+	VMOVUPD     Y1, 96(AX)(R10*8)
+	ADDQ        1904(SP), R8
+	MOVQ        R8, R12
 	SUBQ        1888(SP), R12
-	CMOVQCC     R12, AX
+	CMOVQCC     R12, R8
 	ADDQ        $0x00000010, R10
-	JMP         unrolled_666
+	JMP         unrolled_562
 
-single_667:
-	MOVQ DX, R11
+single_563:
+	MOVQ R9, R11
 	SUBQ $0x00000004, R11
 
-single_loop_668:
+single_loop_564:
 	CMPQ        R10, R11
-	JGT         remainder_669
-	VMOVUPD     (BX)(R10*8), Y1
+	JGT         remainder_565
+	VMOVUPD     (DX)(R10*8), Y1
 	VMOVUPD     (SI)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
 	VANDNPD     Y1, Y3, Y1
 	VANDNPD     Y2, Y3, Y4
-	VMOVUPD     (R9)(AX*8), Y5
+	VMOVUPD     (BX)(R8*8), Y5
 	VFMADD231PD Y4, Y1, Y5
-	VMOVUPD     Y5, (R9)(AX*8)
-	VMULPD      (R8)(AX*8), Y2, Y1
+	VMOVUPD     Y5, (BX)(R8*8)
+	VMULPD      (CX)(R8*8), Y2, Y1
 	VBLENDVPD   Y3, Y2, Y1, Y1
-	VMOVUPD     Y1, (CX)(R10*8)
-	ADDQ        1896(SP), AX
-	MOVQ        AX, R12
+	VMOVUPD     Y1, (AX)(R10*8)
+	ADDQ        1896(SP), R8
+	MOVQ        R8, R12
 	SUBQ        1888(SP), R12
-	CMOVQCC     R12, AX
+	CMOVQCC     R12, R8
 	ADDQ        $0x00000004, R10
-	JMP         single_loop_668
+	JMP         single_loop_564
 
-remainder_669:
-	SUBQ        R10, DX
-	JE          span_done_670
-	SHLQ        $0x03, DX
-	NEGQ        DX
+remainder_565:
+	SUBQ        R10, R9
+	JE          span_done_566
+	SHLQ        $0x03, R9
+	NEGQ        R9
 	LEAQ        tailmask<>+32(SB), R11
-	VMOVDQU     (R11)(DX*1), Y1
-	VMASKMOVPD  (BX)(R10*8), Y1, Y2
+	VMOVDQU     (R11)(R9*1), Y1
+	VMASKMOVPD  (DX)(R10*8), Y1, Y2
 	VMASKMOVPD  (SI)(R10*8), Y1, Y3
 	VCMPPD      $0x1e, Y0, Y2, Y4
 	VANDNPD     Y2, Y4, Y2
 	VANDNPD     Y3, Y4, Y5
-	VMOVUPD     (R9)(AX*8), Y6
+	VMOVUPD     (BX)(R8*8), Y6
 	VFMADD231PD Y5, Y2, Y6
-	VMOVUPD     Y6, (R9)(AX*8)
-	VMASKMOVPD  (R8)(AX*8), Y1, Y2
+	VMOVUPD     Y6, (BX)(R8*8)
+	VMASKMOVPD  (CX)(R8*8), Y1, Y2
 	VMULPD      Y2, Y3, Y2
 	VBLENDVPD   Y4, Y3, Y2, Y2
-	VMASKMOVPD  Y2, Y1, (CX)(R10*8)
+	VMASKMOVPD  Y2, Y1, (AX)(R10*8)
 
-span_done_670:
-	MOVQ alpha_len+80(FP), AX
-	SUBQ AX, DI
-	SHLQ $0x03, AX
-	ADDQ AX, BX
-	ADDQ AX, SI
-	ADDQ AX, CX
-	JMP  ring_row_664
+span_done_566:
+	MOVQ  alpha_len+80(FP), R8
+	IMULQ inner+120(FP), R8
+	SUBQ  R8, DI
+	SHLQ  $0x03, R8
+	ADDQ  R8, DX
+	ADDQ  R8, SI
+	ADDQ  R8, AX
+	JMP   ring_row_560
 
-ring_rows_done_665:
+ring_rows_done_561:
 	MOVQ 1912(SP), AX
-	MOVQ dalpha_base+96(FP), CX
-	LEAQ (CX)(AX*8), CX
-	MOVQ 1936(SP), DX
-	MOVQ 1888(SP), BX
-	MOVQ BX, SI
-	ADDQ $0x00000010, SI
+	MOVQ dalpha_base+96(FP), DX
+	LEAQ (DX)(AX*8), DX
+	MOVQ 1944(SP), SI
+	MOVQ 1888(SP), DI
+	MOVQ DI, R8
+	ADDQ $0x00000010, R8
 
-fold_ext_671:
-	CMPQ    SI, BX
-	JBE     fold_ext_done_672
-	SUBQ    $0x00000004, SI
-	MOVQ    SI, DI
-	SUBQ    BX, DI
-	VMOVUPD (R9)(DI*8), Y1
-	VADDPD  (R9)(SI*8), Y1, Y1
-	VMOVUPD Y1, (R9)(DI*8)
-	JMP     fold_ext_671
+fold_ext_567:
+	CMPQ    R8, DI
+	JBE     fold_ext_done_568
+	SUBQ    $0x00000004, R8
+	MOVQ    R8, R9
+	SUBQ    DI, R9
+	VMOVUPD (BX)(R9*8), Y1
+	VADDPD  (BX)(R8*8), Y1, Y1
+	VMOVUPD Y1, (BX)(R9*8)
+	JMP     fold_ext_567
 
-fold_ext_done_672:
-fold_673:
-	CMPQ   BX, DX
-	JBE    folded_674
-	DECQ   BX
-	MOVQ   BX, DI
-	SUBQ   DX, DI
-	VMOVSD (R9)(BX*8), X1
-	VADDSD (R9)(DI*8), X1, X1
-	VMOVSD X1, (R9)(DI*8)
-	JMP    fold_673
+fold_ext_done_568:
+fold_569:
+	CMPQ   DI, SI
+	JBE    folded_570
+	DECQ   DI
+	MOVQ   DI, R9
+	SUBQ   SI, R9
+	VMOVSD (BX)(DI*8), X1
+	VADDSD (BX)(R9*8), X1, X1
+	VMOVSD X1, (BX)(R9*8)
+	JMP    fold_569
 
-folded_674:
-	XORQ DX, DX
-	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_675
-	MOVQ 1936(SP), BX
-	SUBQ $0x00000004, BX
-
-sums_vector_678:
-	CMPQ    DX, BX
-	JGT     sums_scalar_676
-	VMOVUPD (CX)(DX*8), Y1
-	VADDPD  (R9)(DX*8), Y1, Y1
-	VMOVUPD Y1, (CX)(DX*8)
-	ADDQ    $0x00000004, DX
-	JMP     sums_vector_678
-
-sums_scalar_676:
-	CMPQ   DX, 1936(SP)
-	JE     sums_done_677
-	VMOVSD (R9)(DX*8), X1
-	VADDSD (CX)(DX*8), X1, X1
-	VMOVSD X1, (CX)(DX*8)
-	INCQ   DX
-	JMP    sums_scalar_676
-
-sums_planes_675:
+folded_570:
 	XORQ SI, SI
-	MOVQ inner+120(FP), DI
-	SHLQ $0x03, DI
+	CMPQ inner+120(FP), $0x01
+	JNE  sums_planes_571
+	MOVQ 1936(SP), DI
+	SUBQ $0x00000004, DI
 
-sums_group_679:
-	MOVQ   1936(SP), BX
-	SUBQ   DX, BX
-	CMPQ   BX, $0x00000004
-	JB     sums_single_681
+sums_vector_574:
+	CMPQ    SI, DI
+	JGT     sums_scalar_572
+	VMOVUPD (DX)(SI*8), Y1
+	VADDPD  (BX)(SI*8), Y1, Y1
+	VMOVUPD Y1, (DX)(SI*8)
+	ADDQ    $0x00000004, SI
+	JMP     sums_vector_574
+
+sums_scalar_572:
+	CMPQ   SI, 1936(SP)
+	JE     sums_done_573
+	VMOVSD (BX)(SI*8), X1
+	VADDSD (DX)(SI*8), X1, X1
+	VMOVSD X1, (DX)(SI*8)
+	INCQ   SI
+	JMP    sums_scalar_572
+
+sums_planes_571:
+	XORQ R8, R8
+	MOVQ inner+120(FP), R9
+	SHLQ $0x03, R9
+
+sums_group_575:
+	MOVQ   1936(SP), DI
+	SUBQ   SI, DI
+	CMPQ   DI, $0x00000004
+	JB     sums_single_577
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
 	VXORPS X4, X4, X4
-	LEAQ   (R9)(SI*8), R10
-	LEAQ   (R10)(DI*2), R11
-	XORQ   BX, BX
+	LEAQ   (BX)(R8*8), R10
+	LEAQ   (R10)(R9*2), R11
+	XORQ   DI, DI
 
-sums_group_plane_680:
+sums_group_plane_576:
 	VADDSD (R10), X1, X1
-	VADDSD (R10)(DI*1), X2, X2
+	VADDSD (R10)(R9*1), X2, X2
 	VADDSD (R11), X3, X3
-	VADDSD (R11)(DI*1), X4, X4
+	VADDSD (R11)(R9*1), X4, X4
 	ADDQ   $0x08, R10
 	ADDQ   $0x08, R11
-	INCQ   BX
-	CMPQ   BX, inner+120(FP)
-	JB     sums_group_plane_680
-	VADDSD (CX)(DX*8), X1, X1
-	VMOVSD X1, (CX)(DX*8)
-	VADDSD 8(CX)(DX*8), X2, X2
-	VMOVSD X2, 8(CX)(DX*8)
-	VADDSD 16(CX)(DX*8), X3, X3
-	VMOVSD X3, 16(CX)(DX*8)
-	VADDSD 24(CX)(DX*8), X4, X4
-	VMOVSD X4, 24(CX)(DX*8)
-	MOVQ   DI, BX
-	SHRQ   $0x01, BX
-	ADDQ   BX, SI
-	ADDQ   $0x00000004, DX
-	JMP    sums_group_679
+	INCQ   DI
+	CMPQ   DI, inner+120(FP)
+	JB     sums_group_plane_576
+	VADDSD (DX)(SI*8), X1, X1
+	VMOVSD X1, (DX)(SI*8)
+	VADDSD 8(DX)(SI*8), X2, X2
+	VMOVSD X2, 8(DX)(SI*8)
+	VADDSD 16(DX)(SI*8), X3, X3
+	VMOVSD X3, 16(DX)(SI*8)
+	VADDSD 24(DX)(SI*8), X4, X4
+	VMOVSD X4, 24(DX)(SI*8)
+	MOVQ   R9, DI
+	SHRQ   $0x01, DI
+	ADDQ   DI, R8
+	ADDQ   $0x00000004, SI
+	JMP    sums_group_575
 
-sums_single_681:
-	CMPQ   DX, 1936(SP)
-	JE     sums_done_677
+sums_single_577:
+	CMPQ   SI, 1936(SP)
+	JE     sums_done_573
 	VXORPS X1, X1, X1
-	XORQ   BX, BX
+	XORQ   DI, DI
 
-sums_single_plane_682:
-	VADDSD (R9)(SI*8), X1, X1
+sums_single_plane_578:
+	VADDSD (BX)(R8*8), X1, X1
+	INCQ   R8
+	INCQ   DI
+	CMPQ   DI, inner+120(FP)
+	JB     sums_single_plane_578
+	VADDSD (DX)(SI*8), X1, X1
+	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	INCQ   BX
-	CMPQ   BX, inner+120(FP)
-	JB     sums_single_plane_682
-	VADDSD (CX)(DX*8), X1, X1
-	VMOVSD X1, (CX)(DX*8)
-	INCQ   DX
-	JMP    sums_single_681
+	JMP    sums_single_577
 
-sums_done_677:
+sums_done_573:
 	ADDQ 1936(SP), AX
 	MOVQ AX, 1912(SP)
-	JMP  ring_block_645
+	JMP  ring_block_541
 
 ring_finished_backwardAVX2F64:
 	VZEROUPPER
@@ -8287,11 +7094,11 @@ TEXT ·backwardDxAVX2F64(SB), NOSPLIT, $0-80
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_683
+	JB           cached_579
 	CMPQ         AX, DX
-	JE           cached_683
+	JE           cached_579
 	CMPQ         AX, CX
-	JE           cached_683
+	JE           cached_579
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -8300,7 +7107,7 @@ TEXT ·backwardDxAVX2F64(SB), NOSPLIT, $0-80
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_685
+	JE           aligned_581
 	MOVQ         DI, R8
 	SHLQ         $0x03, R8
 	NEGQ         R8
@@ -8314,13 +7121,13 @@ TEXT ·backwardDxAVX2F64(SB), NOSPLIT, $0-80
 	VMASKMOVPD   Y5, Y2, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_685:
+aligned_581:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-unrolled_686:
+unrolled_582:
 	CMPQ      SI, DI
-	JGT       single_687
+	JGT       single_583
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -8346,15 +7153,15 @@ unrolled_686:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVNTPD  Y4, 96(AX)(SI*8)
 	ADDQ      $0x00000010, SI
-	JMP       unrolled_686
+	JMP       unrolled_582
 
-single_687:
+single_583:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
 
-single_loop_688:
+single_loop_584:
 	CMPQ      SI, DI
-	JGT       remainder_689
+	JGT       remainder_585
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -8362,11 +7169,11 @@ single_loop_688:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVNTPD  Y4, (AX)(SI*8)
 	ADDQ      $0x00000004, SI
-	JMP       single_loop_688
+	JMP       single_loop_584
 
-remainder_689:
+remainder_585:
 	SUBQ       SI, BX
-	JE         span_done_690
+	JE         span_done_586
 	SHLQ       $0x03, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -8378,18 +7185,18 @@ remainder_689:
 	VBLENDVPD  Y0, Y4, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(SI*8)
 
-span_done_690:
+span_done_586:
 	SFENCE
-	JMP stored_684
+	JMP stored_580
 
-cached_683:
+cached_579:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-unrolled_691:
+unrolled_587:
 	CMPQ      SI, DI
-	JGT       single_692
+	JGT       single_588
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -8415,15 +7222,15 @@ unrolled_691:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVUPD   Y4, 96(AX)(SI*8)
 	ADDQ      $0x00000010, SI
-	JMP       unrolled_691
+	JMP       unrolled_587
 
-single_692:
+single_588:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
 
-single_loop_693:
+single_loop_589:
 	CMPQ      SI, DI
-	JGT       remainder_694
+	JGT       remainder_590
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -8431,11 +7238,11 @@ single_loop_693:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVUPD   Y4, (AX)(SI*8)
 	ADDQ      $0x00000004, SI
-	JMP       single_loop_693
+	JMP       single_loop_589
 
-remainder_694:
+remainder_590:
 	SUBQ       SI, BX
-	JE         span_done_695
+	JE         span_done_591
 	SHLQ       $0x03, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -8447,8 +7254,8 @@ remainder_694:
 	VBLENDVPD  Y0, Y4, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(SI*8)
 
-span_done_695:
-stored_684:
+span_done_591:
+stored_580:
 	VZEROUPPER
 	RET
 
@@ -8467,17 +7274,17 @@ TEXT ·backwardPlanesDxAVX2F64(SB), NOSPLIT, $0-104
 	SHLQ   $0x03, R9
 	XORQ   R10, R10
 
-plane_696:
+plane_592:
 	CMPQ         BX, $0x00
-	JE           planes_done_697
+	JE           planes_done_593
 	VBROADCASTSD (R8)(R10*8), Y1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000010, R12
 
-unrolled_698:
+unrolled_594:
 	CMPQ      R11, R12
-	JGT       single_699
+	JGT       single_595
 	VMOVUPD   (CX)(R11*8), Y2
 	VMOVUPD   (DX)(R11*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -8503,15 +7310,15 @@ unrolled_698:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVUPD   Y4, 96(AX)(R11*8)
 	ADDQ      $0x00000010, R11
-	JMP       unrolled_698
+	JMP       unrolled_594
 
-single_699:
+single_595:
 	MOVQ SI, R12
 	SUBQ $0x00000004, R12
 
-single_loop_700:
+single_loop_596:
 	CMPQ      R11, R12
-	JGT       remainder_701
+	JGT       remainder_597
 	VMOVUPD   (CX)(R11*8), Y2
 	VMOVUPD   (DX)(R11*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -8519,12 +7326,12 @@ single_loop_700:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVUPD   Y4, (AX)(R11*8)
 	ADDQ      $0x00000004, R11
-	JMP       single_loop_700
+	JMP       single_loop_596
 
-remainder_701:
+remainder_597:
 	MOVQ       SI, R12
 	SUBQ       R11, R12
-	JE         span_done_702
+	JE         span_done_598
 	SHLQ       $0x03, R12
 	NEGQ       R12
 	LEAQ       tailmask<>+32(SB), R13
@@ -8536,20 +7343,20 @@ remainder_701:
 	VBLENDVPD  Y3, Y4, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(R11*8)
 
-span_done_702:
+span_done_598:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_703
+	JNE  same_pass_599
 	XORQ R10, R10
 
-same_pass_703:
+same_pass_599:
 	SUBQ SI, BX
-	JMP  plane_696
+	JMP  plane_592
 
-planes_done_697:
+planes_done_593:
 	VZEROUPPER
 	RET
 
@@ -8564,9 +7371,9 @@ TEXT ·backwardPatternDxAVX2F64(SB), NOSPLIT, $0-96
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), DI
 
-row_704:
+row_600:
 	CMPQ    BX, $0x00
-	JE      rows_done_705
+	JE      rows_done_601
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -8574,9 +7381,9 @@ row_704:
 	MOVQ    R8, R10
 	SUBQ    $0x00000010, R10
 
-unrolled_706:
+unrolled_602:
 	CMPQ      R9, R10
-	JGT       single_707
+	JGT       single_603
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -8602,15 +7409,15 @@ unrolled_706:
 	VBLENDVPD Y1, Y2, Y3, Y3
 	VMOVUPD   Y3, 96(AX)(R9*8)
 	ADDQ      $0x00000010, R9
-	JMP       unrolled_706
+	JMP       unrolled_602
 
-single_707:
+single_603:
 	MOVQ R8, R10
 	SUBQ $0x00000004, R10
 
-single_loop_708:
+single_loop_604:
 	CMPQ      R9, R10
-	JGT       remainder_709
+	JGT       remainder_605
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -8618,12 +7425,12 @@ single_loop_708:
 	VBLENDVPD Y1, Y2, Y3, Y3
 	VMOVUPD   Y3, (AX)(R9*8)
 	ADDQ      $0x00000004, R9
-	JMP       single_loop_708
+	JMP       single_loop_604
 
-remainder_709:
+remainder_605:
 	MOVQ       R8, R10
 	SUBQ       R9, R10
-	JE         span_done_710
+	JE         span_done_606
 	SHLQ       $0x03, R10
 	NEGQ       R10
 	LEAQ       tailmask<>+32(SB), R11
@@ -8636,16 +7443,16 @@ remainder_709:
 	VBLENDVPD  Y2, Y3, Y4, Y4
 	VMASKMOVPD Y4, Y1, (AX)(R9*8)
 
-span_done_710:
+span_done_606:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_704
+	JMP  row_600
 
-rows_done_705:
+rows_done_601:
 	VZEROUPPER
 	RET
 
@@ -8665,112 +7472,112 @@ TEXT ·backwardRingDxAVX2F64(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x000000d8
-	JA     ring_segmented_711
+	JA     ring_segmented_607
 	MOVQ   R9, R10
 
-ring_len_712:
+ring_len_608:
 	CMPQ R10, $0x00000004
-	JAE  ring_len_done_713
+	JAE  ring_len_done_609
 	ADDQ R9, R10
-	JMP  ring_len_712
+	JMP  ring_len_608
 
-ring_len_done_713:
+ring_len_done_609:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000004, R11
 
-ring_step_714:
+ring_step_610:
 	CMPQ R11, R10
-	JB   ring_step_done_715
+	JB   ring_step_done_611
 	SUBQ R10, R11
-	JMP  ring_step_714
+	JMP  ring_step_610
 
-ring_step_done_715:
+ring_step_done_611:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000010, R11
 
-ring_step_716:
+ring_step_612:
 	CMPQ R11, R10
-	JB   ring_step_done_717
+	JB   ring_step_done_613
 	SUBQ R10, R11
-	JMP  ring_step_716
+	JMP  ring_step_612
 
-ring_step_done_717:
+ring_step_done_613:
 	MOVQ R11, 1936(SP)
 	MOVQ alpha_base+72(FP), R10
 	CMPQ AX, $0x01
-	JNE  ring_planes_718
+	JNE  ring_planes_614
 	XORQ AX, AX
 	MOVQ DX, R11
 	SUBQ $0x00000004, R11
 
-ring_copy_720:
+ring_copy_616:
 	CMPQ    AX, R11
-	JGT     ring_copy_tail_721
+	JGT     ring_copy_tail_617
 	VMOVUPD (R10)(AX*8), Y1
 	VMOVUPD Y1, (R8)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     ring_copy_720
+	JMP     ring_copy_616
 
-ring_copy_tail_721:
+ring_copy_tail_617:
 	SUBQ       AX, DX
-	JE         ring_extend_719
+	JE         ring_extend_615
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R11
 	VMOVDQU    (R11)(DX*1), Y1
 	VMASKMOVPD (R10)(AX*8), Y1, Y1
 	VMOVUPD    Y1, (R8)(AX*8)
-	JMP        ring_extend_719
+	JMP        ring_extend_615
 
-ring_planes_718:
+ring_planes_614:
 	XORQ R11, R11
 	XORQ R12, R12
 	CMPQ AX, $0x00000008
-	JA   ring_long_planes_724
+	JA   ring_long_planes_620
 
-ring_fill_723:
+ring_fill_619:
 	VBROADCASTSD (R10)(R11*8), Y1
 	VMOVUPD      Y1, (R8)(R12*8)
 	VMOVUPD      Y1, 32(R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R11
 	CMPQ         R11, DX
-	JB           ring_fill_723
-	JMP          ring_extend_719
+	JB           ring_fill_619
+	JMP          ring_extend_615
 
-ring_long_planes_724:
-ring_channel_722:
+ring_long_planes_620:
+ring_channel_618:
 	CMPQ         R11, DX
-	JE           ring_extend_719
+	JE           ring_extend_615
 	VBROADCASTSD (R10)(R11*8), Y1
 	XORQ         R13, R13
 
-ring_plane_725:
+ring_plane_621:
 	MOVQ    R12, R14
 	ADDQ    R13, R14
 	VMOVUPD Y1, (R8)(R14*8)
 	ADDQ    $0x00000004, R13
 	CMPQ    R13, AX
-	JB      ring_plane_725
+	JB      ring_plane_621
 	ADDQ    AX, R12
 	INCQ    R11
-	JMP     ring_channel_722
+	JMP     ring_channel_618
 
-ring_extend_719:
+ring_extend_615:
 	MOVQ 1920(SP), AX
 	MOVQ R9, DX
 
-ring_element_726:
+ring_element_622:
 	CMPQ DX, AX
-	JAE  ring_repeated_727
+	JAE  ring_repeated_623
 	MOVQ DX, R10
 	SUBQ R9, R10
 	MOVQ (R8)(R10*8), R10
 	MOVQ R10, (R8)(DX*8)
 	INCQ DX
-	JMP  ring_element_726
+	JMP  ring_element_622
 
-ring_repeated_727:
+ring_repeated_623:
 	VMOVUPD (R8), Y1
 	VMOVUPD Y1, (R8)(AX*8)
 	VMOVUPD 32(R8), Y1
@@ -8784,9 +7591,9 @@ ring_repeated_727:
 	MOVQ    DI, R9
 	SUBQ    $0x00000010, R9
 
-unrolled_728:
+unrolled_624:
 	CMPQ      DX, R9
-	JGT       single_729
+	JGT       single_625
 	VMOVUPD   (BX)(DX*8), Y1
 	VMOVUPD   (SI)(DX*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -8816,15 +7623,15 @@ unrolled_728:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000010, DX
-	JMP       unrolled_728
+	JMP       unrolled_624
 
-single_729:
+single_625:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 
-single_loop_730:
+single_loop_626:
 	CMPQ      DX, R9
-	JGT       remainder_731
+	JGT       remainder_627
 	VMOVUPD   (BX)(DX*8), Y1
 	VMOVUPD   (SI)(DX*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -8836,11 +7643,11 @@ single_loop_730:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000004, DX
-	JMP       single_loop_730
+	JMP       single_loop_626
 
-remainder_731:
+remainder_627:
 	SUBQ       DX, DI
-	JE         span_done_732
+	JE         span_done_628
 	SHLQ       $0x03, DI
 	NEGQ       DI
 	LEAQ       tailmask<>+32(SB), R9
@@ -8853,13 +7660,11 @@ remainder_731:
 	VBLENDVPD  Y0, Y3, Y2, Y2
 	VMASKMOVPD Y2, Y1, (CX)(DX*8)
 
-span_done_732:
+span_done_628:
 	JMP ring_finished_backwardDxAVX2F64
 
-ring_segmented_711:
+ring_segmented_607:
 	MOVQ inner+96(FP), R9
-	CMPQ R9, $0x01
-	JE   ring_rows_733
 	CMPQ R9, $0x000000d8
 	JA   ring_finished_backwardDxAVX2F64
 	MOVQ $0x000000d8, AX
@@ -8867,10 +7672,12 @@ ring_segmented_711:
 	DIVQ R9
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
+	CMPQ R9, $0x01
+	JE   ring_rows_629
 
-ring_segment_734:
+ring_segment_630:
 	CMPQ    DI, $0x00
-	JE      ring_done_735
+	JE      ring_done_631
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -8887,110 +7694,110 @@ ring_segment_734:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R11
 
-ring_len_736:
+ring_len_632:
 	CMPQ R11, $0x00000004
-	JAE  ring_len_done_737
+	JAE  ring_len_done_633
 	ADDQ R10, R11
-	JMP  ring_len_736
+	JMP  ring_len_632
 
-ring_len_done_737:
+ring_len_done_633:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000004, R12
 
-ring_step_738:
+ring_step_634:
 	CMPQ R12, R11
-	JB   ring_step_done_739
+	JB   ring_step_done_635
 	SUBQ R11, R12
-	JMP  ring_step_738
+	JMP  ring_step_634
 
-ring_step_done_739:
+ring_step_done_635:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_740:
+ring_step_636:
 	CMPQ R12, R11
-	JB   ring_step_done_741
+	JB   ring_step_done_637
 	SUBQ R11, R12
-	JMP  ring_step_740
+	JMP  ring_step_636
 
-ring_step_done_741:
+ring_step_done_637:
 	MOVQ R12, 1936(SP)
 	MOVQ alpha_base+72(FP), R11
 	LEAQ (R11)(AX*8), R11
 	CMPQ R9, $0x01
-	JNE  ring_planes_742
+	JNE  ring_planes_638
 	XORQ AX, AX
 	MOVQ DX, R9
 	SUBQ $0x00000004, R9
 
-ring_copy_744:
+ring_copy_640:
 	CMPQ    AX, R9
-	JGT     ring_copy_tail_745
+	JGT     ring_copy_tail_641
 	VMOVUPD (R11)(AX*8), Y1
 	VMOVUPD Y1, (R8)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     ring_copy_744
+	JMP     ring_copy_640
 
-ring_copy_tail_745:
+ring_copy_tail_641:
 	SUBQ       AX, DX
-	JE         ring_extend_743
+	JE         ring_extend_639
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R9
 	VMOVDQU    (R9)(DX*1), Y1
 	VMASKMOVPD (R11)(AX*8), Y1, Y1
 	VMOVUPD    Y1, (R8)(AX*8)
-	JMP        ring_extend_743
+	JMP        ring_extend_639
 
-ring_planes_742:
+ring_planes_638:
 	XORQ AX, AX
 	XORQ R12, R12
 	CMPQ R9, $0x00000008
-	JA   ring_long_planes_748
+	JA   ring_long_planes_644
 
-ring_fill_747:
+ring_fill_643:
 	VBROADCASTSD (R11)(AX*8), Y1
 	VMOVUPD      Y1, (R8)(R12*8)
 	VMOVUPD      Y1, 32(R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         AX
 	CMPQ         AX, DX
-	JB           ring_fill_747
-	JMP          ring_extend_743
+	JB           ring_fill_643
+	JMP          ring_extend_639
 
-ring_long_planes_748:
-ring_channel_746:
+ring_long_planes_644:
+ring_channel_642:
 	CMPQ         AX, DX
-	JE           ring_extend_743
+	JE           ring_extend_639
 	VBROADCASTSD (R11)(AX*8), Y1
 	XORQ         R13, R13
 
-ring_plane_749:
+ring_plane_645:
 	MOVQ    R12, R14
 	ADDQ    R13, R14
 	VMOVUPD Y1, (R8)(R14*8)
 	ADDQ    $0x00000004, R13
 	CMPQ    R13, R9
-	JB      ring_plane_749
+	JB      ring_plane_645
 	ADDQ    R9, R12
 	INCQ    AX
-	JMP     ring_channel_746
+	JMP     ring_channel_642
 
-ring_extend_743:
+ring_extend_639:
 	MOVQ 1920(SP), AX
 	MOVQ R10, DX
 
-ring_element_750:
+ring_element_646:
 	CMPQ DX, AX
-	JAE  ring_repeated_751
+	JAE  ring_repeated_647
 	MOVQ DX, R9
 	SUBQ R10, R9
 	MOVQ (R8)(R9*8), R9
 	MOVQ R9, (R8)(DX*8)
 	INCQ DX
-	JMP  ring_element_750
+	JMP  ring_element_646
 
-ring_repeated_751:
+ring_repeated_647:
 	VMOVUPD (R8), Y1
 	VMOVUPD Y1, (R8)(AX*8)
 	VMOVUPD 32(R8), Y1
@@ -9005,9 +7812,9 @@ ring_repeated_751:
 	MOVQ    DX, R10
 	SUBQ    $0x00000010, R10
 
-unrolled_752:
+unrolled_648:
 	CMPQ      R9, R10
-	JGT       single_753
+	JGT       single_649
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -9037,15 +7844,15 @@ unrolled_752:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000010, R9
-	JMP       unrolled_752
+	JMP       unrolled_648
 
-single_753:
+single_649:
 	MOVQ DX, R10
 	SUBQ $0x00000004, R10
 
-single_loop_754:
+single_loop_650:
 	CMPQ      R9, R10
-	JGT       remainder_755
+	JGT       remainder_651
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -9057,11 +7864,11 @@ single_loop_754:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000004, R9
-	JMP       single_loop_754
+	JMP       single_loop_650
 
-remainder_755:
+remainder_651:
 	SUBQ       R9, DX
-	JE         span_done_756
+	JE         span_done_652
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
@@ -9074,7 +7881,7 @@ remainder_755:
 	VBLENDVPD  Y2, Y3, Y4, Y4
 	VMASKMOVPD Y4, Y1, (CX)(R9*8)
 
-span_done_756:
+span_done_652:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -9086,137 +7893,137 @@ span_done_756:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_757
+	JNE  ring_next_653
 	XORQ AX, AX
 
-ring_next_757:
+ring_next_653:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_734
+	JMP  ring_segment_630
 
-ring_done_735:
+ring_done_631:
 	JMP ring_finished_backwardDxAVX2F64
 
-ring_rows_733:
-	MOVQ $0x00000000, 1944(SP)
-
-ring_block_758:
+ring_rows_629:
+ring_block_654:
 	MOVQ    1944(SP), AX
-	MOVQ    alpha_len+80(FP), CX
-	CMPQ    AX, CX
+	MOVQ    alpha_len+80(FP), DX
+	CMPQ    AX, DX
 	JE      ring_finished_backwardDxAVX2F64
-	SUBQ    AX, CX
-	MOVQ    $0x000000d8, DX
-	CMPQ    CX, DX
-	CMOVQHI DX, CX
-	MOVQ    CX, 1968(SP)
-	MOVQ    CX, DX
+	SUBQ    AX, DX
+	MOVQ    1952(SP), CX
+	CMPQ    DX, CX
+	CMOVQHI CX, DX
+	MOVQ    DX, 1968(SP)
+	MOVQ    inner+96(FP), CX
+	MOVQ    DX, BX
+	IMULQ   CX, BX
+	MOVQ    BX, 1976(SP)
+	MOVQ    BX, SI
 
-ring_len_759:
-	CMPQ DX, $0x00000004
-	JAE  ring_len_done_760
-	ADDQ CX, DX
-	JMP  ring_len_759
+ring_len_655:
+	CMPQ SI, $0x00000004
+	JAE  ring_len_done_656
+	ADDQ BX, SI
+	JMP  ring_len_655
 
-ring_len_done_760:
-	MOVQ DX, 1920(SP)
-	MOVQ $0x00000004, BX
+ring_len_done_656:
+	MOVQ SI, 1920(SP)
+	MOVQ $0x00000004, DI
 
-ring_step_761:
-	CMPQ BX, DX
-	JB   ring_step_done_762
-	SUBQ DX, BX
-	JMP  ring_step_761
+ring_step_657:
+	CMPQ DI, SI
+	JB   ring_step_done_658
+	SUBQ SI, DI
+	JMP  ring_step_657
 
-ring_step_done_762:
-	MOVQ BX, 1928(SP)
-	MOVQ $0x00000010, BX
+ring_step_done_658:
+	MOVQ DI, 1928(SP)
+	MOVQ $0x00000010, DI
 
-ring_step_763:
-	CMPQ BX, DX
-	JB   ring_step_done_764
-	SUBQ DX, BX
-	JMP  ring_step_763
+ring_step_659:
+	CMPQ DI, SI
+	JB   ring_step_done_660
+	SUBQ SI, DI
+	JMP  ring_step_659
 
-ring_step_done_764:
-	MOVQ BX, 1936(SP)
-	MOVQ alpha_base+72(FP), DX
-	LEAQ (DX)(AX*8), DX
-	MOVQ inner+96(FP), BX
-	CMPQ BX, $0x01
-	JNE  ring_planes_765
-	XORQ BX, BX
-	MOVQ CX, SI
-	SUBQ $0x00000004, SI
-
-ring_copy_767:
-	CMPQ    BX, SI
-	JGT     ring_copy_tail_768
-	VMOVUPD (DX)(BX*8), Y1
-	VMOVUPD Y1, (R8)(BX*8)
-	ADDQ    $0x00000004, BX
-	JMP     ring_copy_767
-
-ring_copy_tail_768:
-	MOVQ       CX, SI
-	SUBQ       BX, SI
-	JE         ring_extend_766
-	SHLQ       $0x03, SI
-	NEGQ       SI
-	LEAQ       tailmask<>+32(SB), DI
-	VMOVDQU    (DI)(SI*1), Y1
-	VMASKMOVPD (DX)(BX*8), Y1, Y1
-	VMOVUPD    Y1, (R8)(BX*8)
-	JMP        ring_extend_766
-
-ring_planes_765:
-	XORQ SI, SI
+ring_step_done_660:
+	MOVQ DI, 1936(SP)
+	MOVQ alpha_base+72(FP), SI
+	LEAQ (SI)(AX*8), SI
+	CMPQ CX, $0x01
+	JNE  ring_planes_661
 	XORQ DI, DI
-	CMPQ BX, $0x00000008
-	JA   ring_long_planes_771
+	MOVQ DX, R9
+	SUBQ $0x00000004, R9
 
-ring_fill_770:
-	VBROADCASTSD (DX)(SI*8), Y1
-	VMOVUPD      Y1, (R8)(DI*8)
-	VMOVUPD      Y1, 32(R8)(DI*8)
-	ADDQ         BX, DI
-	INCQ         SI
-	CMPQ         SI, CX
-	JB           ring_fill_770
-	JMP          ring_extend_766
+ring_copy_663:
+	CMPQ    DI, R9
+	JGT     ring_copy_tail_664
+	VMOVUPD (SI)(DI*8), Y1
+	VMOVUPD Y1, (R8)(DI*8)
+	ADDQ    $0x00000004, DI
+	JMP     ring_copy_663
 
-ring_long_planes_771:
-ring_channel_769:
-	CMPQ         SI, CX
-	JE           ring_extend_766
-	VBROADCASTSD (DX)(SI*8), Y1
-	XORQ         R9, R9
+ring_copy_tail_664:
+	SUBQ       DI, DX
+	JE         ring_extend_662
+	SHLQ       $0x03, DX
+	NEGQ       DX
+	LEAQ       tailmask<>+32(SB), R9
+	VMOVDQU    (R9)(DX*1), Y1
+	VMASKMOVPD (SI)(DI*8), Y1, Y1
+	VMOVUPD    Y1, (R8)(DI*8)
+	JMP        ring_extend_662
 
-ring_plane_772:
-	MOVQ    DI, R10
-	ADDQ    R9, R10
-	VMOVUPD Y1, (R8)(R10*8)
-	ADDQ    $0x00000004, R9
-	CMPQ    R9, BX
-	JB      ring_plane_772
-	ADDQ    BX, DI
-	INCQ    SI
-	JMP     ring_channel_769
+ring_planes_661:
+	XORQ DI, DI
+	XORQ R9, R9
+	CMPQ CX, $0x00000008
+	JA   ring_long_planes_667
 
-ring_extend_766:
+ring_fill_666:
+	VBROADCASTSD (SI)(DI*8), Y1
+	VMOVUPD      Y1, (R8)(R9*8)
+	VMOVUPD      Y1, 32(R8)(R9*8)
+	ADDQ         CX, R9
+	INCQ         DI
+	CMPQ         DI, DX
+	JB           ring_fill_666
+	JMP          ring_extend_662
+
+ring_long_planes_667:
+ring_channel_665:
+	CMPQ         DI, DX
+	JE           ring_extend_662
+	VBROADCASTSD (SI)(DI*8), Y1
+	XORQ         R10, R10
+
+ring_plane_668:
+	MOVQ    R9, R11
+	ADDQ    R10, R11
+	VMOVUPD Y1, (R8)(R11*8)
+	ADDQ    $0x00000004, R10
+	CMPQ    R10, CX
+	JB      ring_plane_668
+	ADDQ    CX, R9
+	INCQ    DI
+	JMP     ring_channel_665
+
+ring_extend_662:
 	MOVQ 1920(SP), DX
-	MOVQ CX, BX
-
-ring_element_773:
-	CMPQ BX, DX
-	JAE  ring_repeated_774
 	MOVQ BX, SI
-	SUBQ CX, SI
-	MOVQ (R8)(SI*8), SI
-	MOVQ SI, (R8)(BX*8)
-	INCQ BX
-	JMP  ring_element_773
 
-ring_repeated_774:
+ring_element_669:
+	CMPQ SI, DX
+	JAE  ring_repeated_670
+	MOVQ SI, DI
+	SUBQ BX, DI
+	MOVQ (R8)(DI*8), DI
+	MOVQ DI, (R8)(SI*8)
+	INCQ SI
+	JMP  ring_element_669
+
+ring_repeated_670:
 	VMOVUPD (R8), Y1
 	VMOVUPD Y1, (R8)(DX*8)
 	VMOVUPD 32(R8), Y1
@@ -9225,6 +8032,7 @@ ring_repeated_774:
 	VMOVUPD Y1, 64(R8)(DX*8)
 	VMOVUPD 96(R8), Y1
 	VMOVUPD Y1, 96(R8)(DX*8)
+	IMULQ   CX, AX
 	SHLQ    $0x03, AX
 	MOVQ    x_base+48(FP), BX
 	ADDQ    AX, BX
@@ -9234,18 +8042,18 @@ ring_repeated_774:
 	ADDQ    AX, CX
 	MOVQ    x_len+56(FP), DI
 
-ring_row_775:
+ring_row_671:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_776
+	JE   ring_rows_done_672
 	XORQ AX, AX
-	MOVQ 1968(SP), DX
+	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 
-unrolled_777:
+unrolled_673:
 	CMPQ      R9, R10
-	JGT       single_778
+	JGT       single_674
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -9275,15 +8083,15 @@ unrolled_777:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000010, R9
-	JMP       unrolled_777
+	JMP       unrolled_673
 
-single_778:
+single_674:
 	MOVQ DX, R10
 	SUBQ $0x00000004, R10
 
-single_loop_779:
+single_loop_675:
 	CMPQ      R9, R10
-	JGT       remainder_780
+	JGT       remainder_676
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -9295,11 +8103,11 @@ single_loop_779:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000004, R9
-	JMP       single_loop_779
+	JMP       single_loop_675
 
-remainder_780:
+remainder_676:
 	SUBQ       R9, DX
-	JE         span_done_781
+	JE         span_done_677
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
@@ -9312,20 +8120,21 @@ remainder_780:
 	VBLENDVPD  Y2, Y3, Y4, Y4
 	VMASKMOVPD Y4, Y1, (CX)(R9*8)
 
-span_done_781:
-	MOVQ alpha_len+80(FP), AX
-	SUBQ AX, DI
-	SHLQ $0x03, AX
-	ADDQ AX, BX
-	ADDQ AX, SI
-	ADDQ AX, CX
-	JMP  ring_row_775
+span_done_677:
+	MOVQ  alpha_len+80(FP), AX
+	IMULQ inner+96(FP), AX
+	SUBQ  AX, DI
+	SHLQ  $0x03, AX
+	ADDQ  AX, BX
+	ADDQ  AX, SI
+	ADDQ  AX, CX
+	JMP   ring_row_671
 
-ring_rows_done_776:
+ring_rows_done_672:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_758
+	JMP  ring_block_654
 
 ring_finished_backwardDxAVX2F64:
 	VZEROUPPER
@@ -9346,9 +8155,9 @@ TEXT ·backwardDalphaAVX2F64(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000010, SI
 
-unrolled_782:
+unrolled_678:
 	CMPQ        BX, SI
-	JGT         single_783
+	JGT         single_679
 	VMOVUPD     (AX)(BX*8), Y5
 	VMOVUPD     (CX)(BX*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -9374,15 +8183,15 @@ unrolled_782:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y4
 	ADDQ        $0x00000010, BX
-	JMP         unrolled_782
+	JMP         unrolled_678
 
-single_783:
+single_679:
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-single_loop_784:
+single_loop_680:
 	CMPQ        BX, SI
-	JGT         remainder_785
+	JGT         remainder_681
 	VMOVUPD     (AX)(BX*8), Y5
 	VMOVUPD     (CX)(BX*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -9390,11 +8199,11 @@ single_loop_784:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y1
 	ADDQ        $0x00000004, BX
-	JMP         single_loop_784
+	JMP         single_loop_680
 
-remainder_785:
+remainder_681:
 	SUBQ        BX, DX
-	JE          span_done_786
+	JE          span_done_682
 	SHLQ        $0x03, DX
 	NEGQ        DX
 	LEAQ        tailmask<>+32(SB), SI
@@ -9406,7 +8215,7 @@ remainder_785:
 	VANDNPD     Y5, Y0, Y0
 	VFMADD231PD Y0, Y6, Y1
 
-span_done_786:
+span_done_682:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -9432,9 +8241,9 @@ TEXT ·backwardPlanesDalphaAVX2F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
 
-plane_787:
+plane_683:
 	CMPQ   DX, $0x00
-	JE     planes_done_788
+	JE     planes_done_684
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -9443,9 +8252,9 @@ plane_787:
 	MOVQ   SI, R11
 	SUBQ   $0x00000010, R11
 
-unrolled_789:
+unrolled_685:
 	CMPQ        R10, R11
-	JGT         single_790
+	JGT         single_686
 	VMOVUPD     (AX)(R10*8), Y5
 	VMOVUPD     (CX)(R10*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -9471,15 +8280,15 @@ unrolled_789:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y4
 	ADDQ        $0x00000010, R10
-	JMP         unrolled_789
+	JMP         unrolled_685
 
-single_790:
+single_686:
 	MOVQ SI, R11
 	SUBQ $0x00000004, R11
 
-single_loop_791:
+single_loop_687:
 	CMPQ        R10, R11
-	JGT         remainder_792
+	JGT         remainder_688
 	VMOVUPD     (AX)(R10*8), Y5
 	VMOVUPD     (CX)(R10*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -9487,12 +8296,12 @@ single_loop_791:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y1
 	ADDQ        $0x00000004, R10
-	JMP         single_loop_791
+	JMP         single_loop_687
 
-remainder_792:
+remainder_688:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_793
+	JE          span_done_689
 	SHLQ        $0x03, R11
 	NEGQ        R11
 	LEAQ        tailmask<>+32(SB), R12
@@ -9504,7 +8313,7 @@ remainder_792:
 	VANDNPD     Y5, Y7, Y5
 	VFMADD231PD Y5, Y6, Y1
 
-span_done_793:
+span_done_689:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -9518,14 +8327,14 @@ span_done_793:
 	ADDQ         R8, CX
 	INCQ         R9
 	CMPQ         R9, DI
-	JNE          same_pass_794
+	JNE          same_pass_690
 	XORQ         R9, R9
 
-same_pass_794:
+same_pass_690:
 	SUBQ SI, DX
-	JMP  plane_787
+	JMP  plane_683
 
-planes_done_788:
+planes_done_684:
 	VZEROUPPER
 	RET
 
@@ -9539,9 +8348,9 @@ TEXT ·backwardPatternDalphaAVX2F64(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
 
-row_795:
+row_691:
 	CMPQ    DX, $0x00
-	JE      rows_done_796
+	JE      rows_done_692
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -9549,9 +8358,9 @@ row_795:
 	MOVQ    DI, R9
 	SUBQ    $0x00000010, R9
 
-unrolled_797:
+unrolled_693:
 	CMPQ        R8, R9
-	JGT         single_798
+	JGT         single_694
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (CX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -9585,15 +8394,15 @@ unrolled_797:
 	VFMADD231PD Y2, Y1, Y3
 	VMOVUPD     Y3, 96(BX)(R8*8)
 	ADDQ        $0x00000010, R8
-	JMP         unrolled_797
+	JMP         unrolled_693
 
-single_798:
+single_694:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 
-single_loop_799:
+single_loop_695:
 	CMPQ        R8, R9
-	JGT         remainder_800
+	JGT         remainder_696
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (CX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -9603,12 +8412,12 @@ single_loop_799:
 	VFMADD231PD Y2, Y1, Y3
 	VMOVUPD     Y3, (BX)(R8*8)
 	ADDQ        $0x00000004, R8
-	JMP         single_loop_799
+	JMP         single_loop_695
 
-remainder_800:
+remainder_696:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_801
+	JE          span_done_697
 	SHLQ        $0x03, R9
 	NEGQ        R9
 	LEAQ        tailmask<>+32(SB), R10
@@ -9622,850 +8431,569 @@ remainder_800:
 	VFMADD231PD Y1, Y2, Y3
 	VMOVUPD     Y3, (BX)(R8*8)
 
-span_done_801:
+span_done_697:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_795
+	JMP  row_691
 
-rows_done_796:
+rows_done_692:
 	VZEROUPPER
 	RET
 
 // func backwardRingDalphaAVX2F64(dy []float64, x []float64, dalpha []float64, inner int)
 // Requires: AVX, CMOV, FMA3
 TEXT ·backwardRingDalphaAVX2F64(SB), $1984-80
-	MOVQ   x_base+24(FP), CX
-	MOVQ   dy_base+0(FP), BX
-	MOVQ   x_len+32(FP), SI
+	MOVQ   x_base+24(FP), AX
+	MOVQ   dy_base+0(FP), DX
+	MOVQ   x_len+32(FP), BX
 	VXORPS Y0, Y0, Y0
-	LEAQ   (SP), DI
-	ADDQ   $0x0000001f, DI
-	ANDQ   $-32, DI
-	MOVQ   inner+72(FP), AX
-	MOVQ   dalpha_len+56(FP), DX
-	IMULQ  AX, DX
-	CMPQ   DX, $0x000000d4
-	JA     ring_segmented_802
-	MOVQ   DX, AX
+	LEAQ   (SP), CX
+	ADDQ   $0x0000001f, CX
+	ANDQ   $-32, CX
+	MOVQ   inner+72(FP), SI
+	MOVQ   dalpha_len+56(FP), DI
+	IMULQ  SI, DI
+	CMPQ   DI, $0x000000d4
+	JA     ring_segmented_698
+	MOVQ   DI, SI
 
-ring_len_803:
-	CMPQ AX, $0x00000004
-	JAE  ring_len_done_804
-	ADDQ DX, AX
-	JMP  ring_len_803
+ring_len_699:
+	CMPQ SI, $0x00000004
+	JAE  ring_len_done_700
+	ADDQ DI, SI
+	JMP  ring_len_699
 
-ring_len_done_804:
-	MOVQ AX, 1920(SP)
-	MOVQ $0x00000004, DX
+ring_len_done_700:
+	MOVQ SI, 1920(SP)
+	MOVQ $0x00000004, DI
 
-ring_step_805:
-	CMPQ DX, AX
-	JB   ring_step_done_806
-	SUBQ AX, DX
-	JMP  ring_step_805
+ring_step_701:
+	CMPQ DI, SI
+	JB   ring_step_done_702
+	SUBQ SI, DI
+	JMP  ring_step_701
 
-ring_step_done_806:
-	MOVQ DX, 1928(SP)
-	MOVQ $0x00000010, DX
+ring_step_done_702:
+	MOVQ DI, 1928(SP)
+	MOVQ $0x00000010, DI
 
-ring_step_807:
-	CMPQ DX, AX
-	JB   ring_step_done_808
-	SUBQ AX, DX
-	JMP  ring_step_807
+ring_step_703:
+	CMPQ DI, SI
+	JB   ring_step_done_704
+	SUBQ SI, DI
+	JMP  ring_step_703
 
-ring_step_done_808:
-	MOVQ DX, 1936(SP)
-	XORQ AX, AX
-	MOVQ 1920(SP), DX
-	ADDQ $0x00000010, DX
+ring_step_done_704:
+	MOVQ DI, 1936(SP)
+	XORQ SI, SI
+	MOVQ 1920(SP), DI
+	ADDQ $0x00000010, DI
 
-sums_zero_809:
-	CMPQ    AX, DX
-	JAE     sums_zeroed_810
-	VMOVUPD Y0, (DI)(AX*8)
-	ADDQ    $0x00000004, AX
-	JMP     sums_zero_809
+sums_zero_705:
+	CMPQ    SI, DI
+	JAE     sums_zeroed_706
+	VMOVUPD Y0, (CX)(SI*8)
+	ADDQ    $0x00000004, SI
+	JMP     sums_zero_705
 
-sums_zeroed_810:
-	XORQ AX, AX
-	XORQ DX, DX
-	MOVQ SI, R8
+sums_zeroed_706:
+	XORQ SI, SI
+	XORQ DI, DI
+	MOVQ BX, R8
 	SUBQ $0x00000010, R8
 
-unrolled_811:
-	CMPQ        DX, R8
-	JGT         single_812
-	VMOVUPD     (CX)(DX*8), Y1
-	VMOVUPD     (BX)(DX*8), Y2
+unrolled_707:
+	CMPQ        DI, R8
+	JGT         single_708
+	VMOVUPD     (AX)(DI*8), Y1
+	VMOVUPD     (DX)(DI*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
 	VANDNPD     Y1, Y3, Y1
 	VANDNPD     Y2, Y3, Y2
-	VMOVUPD     (DI)(AX*8), Y3
+	VMOVUPD     (CX)(SI*8), Y3
 	VFMADD231PD Y2, Y1, Y3
-	VMOVUPD     Y3, (DI)(AX*8)
-	VMOVUPD     32(CX)(DX*8), Y1
-	VMOVUPD     32(BX)(DX*8), Y2
+	VMOVUPD     Y3, (CX)(SI*8)
+	VMOVUPD     32(AX)(DI*8), Y1
+	VMOVUPD     32(DX)(DI*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
 	VANDNPD     Y1, Y3, Y1
 	VANDNPD     Y2, Y3, Y2
-	VMOVUPD     32(DI)(AX*8), Y3
+	VMOVUPD     32(CX)(SI*8), Y3
 	VFMADD231PD Y2, Y1, Y3
-	VMOVUPD     Y3, 32(DI)(AX*8)
-	VMOVUPD     64(CX)(DX*8), Y1
-	VMOVUPD     64(BX)(DX*8), Y2
+	VMOVUPD     Y3, 32(CX)(SI*8)
+	VMOVUPD     64(AX)(DI*8), Y1
+	VMOVUPD     64(DX)(DI*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
 	VANDNPD     Y1, Y3, Y1
 	VANDNPD     Y2, Y3, Y2
-	VMOVUPD     64(DI)(AX*8), Y3
+	VMOVUPD     64(CX)(SI*8), Y3
 	VFMADD231PD Y2, Y1, Y3
-	VMOVUPD     Y3, 64(DI)(AX*8)
-	VMOVUPD     96(CX)(DX*8), Y1
-	VMOVUPD     96(BX)(DX*8), Y2
+	VMOVUPD     Y3, 64(CX)(SI*8)
+	VMOVUPD     96(AX)(DI*8), Y1
+	VMOVUPD     96(DX)(DI*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
 	VANDNPD     Y1, Y3, Y1
 	VANDNPD     Y2, Y3, Y2
-	VMOVUPD     96(DI)(AX*8), Y3
+	VMOVUPD     96(CX)(SI*8), Y3
 	VFMADD231PD Y2, Y1, Y3
-	VMOVUPD     Y3, 96(DI)(AX*8)
-	ADDQ        1936(SP), AX
-	MOVQ        AX, R9
+	VMOVUPD     Y3, 96(CX)(SI*8)
+	ADDQ        1936(SP), SI
+	MOVQ        SI, R9
 	SUBQ        1920(SP), R9
-	CMOVQCC     R9, AX
-	ADDQ        $0x00000010, DX
-	JMP         unrolled_811
+	CMOVQCC     R9, SI
+	ADDQ        $0x00000010, DI
+	JMP         unrolled_707
 
-single_812:
-	MOVQ SI, R8
+single_708:
+	MOVQ BX, R8
 	SUBQ $0x00000004, R8
 
-single_loop_813:
-	CMPQ        DX, R8
-	JGT         remainder_814
-	VMOVUPD     (CX)(DX*8), Y1
-	VMOVUPD     (BX)(DX*8), Y2
+single_loop_709:
+	CMPQ        DI, R8
+	JGT         remainder_710
+	VMOVUPD     (AX)(DI*8), Y1
+	VMOVUPD     (DX)(DI*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
 	VANDNPD     Y1, Y3, Y1
 	VANDNPD     Y2, Y3, Y2
-	VMOVUPD     (DI)(AX*8), Y3
+	VMOVUPD     (CX)(SI*8), Y3
 	VFMADD231PD Y2, Y1, Y3
-	VMOVUPD     Y3, (DI)(AX*8)
-	ADDQ        1928(SP), AX
-	MOVQ        AX, R9
+	VMOVUPD     Y3, (CX)(SI*8)
+	ADDQ        1928(SP), SI
+	MOVQ        SI, R9
 	SUBQ        1920(SP), R9
-	CMOVQCC     R9, AX
-	ADDQ        $0x00000004, DX
-	JMP         single_loop_813
+	CMOVQCC     R9, SI
+	ADDQ        $0x00000004, DI
+	JMP         single_loop_709
 
-remainder_814:
-	SUBQ        DX, SI
-	JE          span_done_815
-	SHLQ        $0x03, SI
-	NEGQ        SI
+remainder_710:
+	SUBQ        DI, BX
+	JE          span_done_711
+	SHLQ        $0x03, BX
+	NEGQ        BX
 	LEAQ        tailmask<>+32(SB), R8
-	VMOVDQU     (R8)(SI*1), Y1
-	VMASKMOVPD  (CX)(DX*8), Y1, Y2
-	VMASKMOVPD  (BX)(DX*8), Y1, Y1
+	VMOVDQU     (R8)(BX*1), Y1
+	VMASKMOVPD  (AX)(DI*8), Y1, Y2
+	VMASKMOVPD  (DX)(DI*8), Y1, Y1
 	VCMPPD      $0x1e, Y0, Y2, Y0
 	VANDNPD     Y2, Y0, Y2
 	VANDNPD     Y1, Y0, Y0
-	VMOVUPD     (DI)(AX*8), Y1
+	VMOVUPD     (CX)(SI*8), Y1
 	VFMADD231PD Y0, Y2, Y1
-	VMOVUPD     Y1, (DI)(AX*8)
+	VMOVUPD     Y1, (CX)(SI*8)
 
-span_done_815:
+span_done_711:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
-	MOVQ  dalpha_base+48(FP), CX
-	MOVQ  1920(SP), DX
-	MOVQ  DX, BX
-	ADDQ  $0x00000010, BX
+	MOVQ  dalpha_base+48(FP), DX
+	MOVQ  1920(SP), BX
+	MOVQ  BX, SI
+	ADDQ  $0x00000010, SI
 
-fold_ext_816:
-	CMPQ    BX, DX
-	JBE     fold_ext_done_817
-	SUBQ    $0x00000004, BX
-	MOVQ    BX, SI
-	SUBQ    DX, SI
-	VMOVUPD (DI)(SI*8), Y0
-	VADDPD  (DI)(BX*8), Y0, Y0
-	VMOVUPD Y0, (DI)(SI*8)
-	JMP     fold_ext_816
+fold_ext_712:
+	CMPQ    SI, BX
+	JBE     fold_ext_done_713
+	SUBQ    $0x00000004, SI
+	MOVQ    SI, DI
+	SUBQ    BX, DI
+	VMOVUPD (CX)(DI*8), Y0
+	VADDPD  (CX)(SI*8), Y0, Y0
+	VMOVUPD Y0, (CX)(DI*8)
+	JMP     fold_ext_712
 
-fold_ext_done_817:
-fold_818:
-	CMPQ   DX, AX
-	JBE    folded_819
-	DECQ   DX
-	MOVQ   DX, SI
-	SUBQ   AX, SI
-	VMOVSD (DI)(DX*8), X0
-	VADDSD (DI)(SI*8), X0, X0
-	VMOVSD X0, (DI)(SI*8)
-	JMP    fold_818
+fold_ext_done_713:
+fold_714:
+	CMPQ   BX, AX
+	JBE    folded_715
+	DECQ   BX
+	MOVQ   BX, DI
+	SUBQ   AX, DI
+	VMOVSD (CX)(BX*8), X0
+	VADDSD (CX)(DI*8), X0, X0
+	VMOVSD X0, (CX)(DI*8)
+	JMP    fold_714
 
-folded_819:
+folded_715:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_820
-	MOVQ dalpha_len+56(FP), DX
-	SUBQ $0x00000004, DX
+	JNE  sums_planes_716
+	MOVQ dalpha_len+56(FP), BX
+	SUBQ $0x00000004, BX
 
-sums_vector_823:
-	CMPQ    AX, DX
-	JGT     sums_scalar_821
-	VMOVUPD (CX)(AX*8), Y0
-	VADDPD  (DI)(AX*8), Y0, Y0
-	VMOVUPD Y0, (CX)(AX*8)
+sums_vector_719:
+	CMPQ    AX, BX
+	JGT     sums_scalar_717
+	VMOVUPD (DX)(AX*8), Y0
+	VADDPD  (CX)(AX*8), Y0, Y0
+	VMOVUPD Y0, (DX)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     sums_vector_823
+	JMP     sums_vector_719
 
-sums_scalar_821:
+sums_scalar_717:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_822
-	VMOVSD (DI)(AX*8), X0
-	VADDSD (CX)(AX*8), X0, X0
-	VMOVSD X0, (CX)(AX*8)
+	JE     sums_done_718
+	VMOVSD (CX)(AX*8), X0
+	VADDSD (DX)(AX*8), X0, X0
+	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_821
+	JMP    sums_scalar_717
 
-sums_planes_820:
-	XORQ BX, BX
-	MOVQ inner+72(FP), SI
-	SHLQ $0x03, SI
+sums_planes_716:
+	XORQ SI, SI
+	MOVQ inner+72(FP), DI
+	SHLQ $0x03, DI
 
-sums_group_824:
-	MOVQ   dalpha_len+56(FP), DX
-	SUBQ   AX, DX
-	CMPQ   DX, $0x00000004
-	JB     sums_single_826
+sums_group_720:
+	MOVQ   dalpha_len+56(FP), BX
+	SUBQ   AX, BX
+	CMPQ   BX, $0x00000004
+	JB     sums_single_722
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
-	LEAQ   (DI)(BX*8), R8
-	LEAQ   (R8)(SI*2), R9
-	XORQ   DX, DX
+	LEAQ   (CX)(SI*8), R8
+	LEAQ   (R8)(DI*2), R9
+	XORQ   BX, BX
 
-sums_group_plane_825:
+sums_group_plane_721:
 	VADDSD (R8), X0, X0
-	VADDSD (R8)(SI*1), X1, X1
+	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
-	VADDSD (R9)(SI*1), X3, X3
+	VADDSD (R9)(DI*1), X3, X3
 	ADDQ   $0x08, R8
 	ADDQ   $0x08, R9
-	INCQ   DX
-	CMPQ   DX, inner+72(FP)
-	JB     sums_group_plane_825
-	VADDSD (CX)(AX*8), X0, X0
-	VMOVSD X0, (CX)(AX*8)
-	VADDSD 8(CX)(AX*8), X1, X1
-	VMOVSD X1, 8(CX)(AX*8)
-	VADDSD 16(CX)(AX*8), X2, X2
-	VMOVSD X2, 16(CX)(AX*8)
-	VADDSD 24(CX)(AX*8), X3, X3
-	VMOVSD X3, 24(CX)(AX*8)
-	MOVQ   SI, DX
-	SHRQ   $0x01, DX
-	ADDQ   DX, BX
-	ADDQ   $0x00000004, AX
-	JMP    sums_group_824
-
-sums_single_826:
-	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_822
-	VXORPS X0, X0, X0
-	XORQ   DX, DX
-
-sums_single_plane_827:
-	VADDSD (DI)(BX*8), X0, X0
 	INCQ   BX
-	INCQ   DX
-	CMPQ   DX, inner+72(FP)
-	JB     sums_single_plane_827
-	VADDSD (CX)(AX*8), X0, X0
-	VMOVSD X0, (CX)(AX*8)
-	INCQ   AX
-	JMP    sums_single_826
+	CMPQ   BX, inner+72(FP)
+	JB     sums_group_plane_721
+	VADDSD (DX)(AX*8), X0, X0
+	VMOVSD X0, (DX)(AX*8)
+	VADDSD 8(DX)(AX*8), X1, X1
+	VMOVSD X1, 8(DX)(AX*8)
+	VADDSD 16(DX)(AX*8), X2, X2
+	VMOVSD X2, 16(DX)(AX*8)
+	VADDSD 24(DX)(AX*8), X3, X3
+	VMOVSD X3, 24(DX)(AX*8)
+	MOVQ   DI, BX
+	SHRQ   $0x01, BX
+	ADDQ   BX, SI
+	ADDQ   $0x00000004, AX
+	JMP    sums_group_720
 
-sums_done_822:
+sums_single_722:
+	CMPQ   AX, dalpha_len+56(FP)
+	JE     sums_done_718
+	VXORPS X0, X0, X0
+	XORQ   BX, BX
+
+sums_single_plane_723:
+	VADDSD (CX)(SI*8), X0, X0
+	INCQ   SI
+	INCQ   BX
+	CMPQ   BX, inner+72(FP)
+	JB     sums_single_plane_723
+	VADDSD (DX)(AX*8), X0, X0
+	VMOVSD X0, (DX)(AX*8)
+	INCQ   AX
+	JMP    sums_single_722
+
+sums_done_718:
 	JMP ring_finished_backwardDalphaAVX2F64
 
-ring_segmented_802:
-	MOVQ inner+72(FP), R8
-	CMPQ R8, $0x01
-	JE   ring_rows_828
-	CMPQ R8, $0x000000d4
+ring_segmented_698:
+	MOVQ inner+72(FP), BX
+	CMPQ BX, $0x000000d4
 	JA   ring_finished_backwardDalphaAVX2F64
 	MOVQ $0x000000d4, AX
 	XORQ DX, DX
-	DIVQ R8
+	DIVQ BX
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 
-ring_segment_829:
-	CMPQ    SI, $0x00
-	JE      ring_done_830
-	MOVQ    1944(SP), AX
-	MOVQ    dalpha_len+56(FP), DX
-	MOVQ    inner+72(FP), R8
-	SUBQ    AX, DX
-	MOVQ    1952(SP), AX
-	CMPQ    DX, AX
-	CMOVQHI AX, DX
-	MOVQ    DX, 1968(SP)
-	MOVQ    DX, AX
-	IMULQ   R8, AX
-	MOVQ    AX, DX
-	CMPQ    SI, DX
-	CMOVQLT SI, DX
-	MOVQ    DX, 1976(SP)
-	MOVQ    AX, DX
-
-ring_len_831:
-	CMPQ DX, $0x00000004
-	JAE  ring_len_done_832
-	ADDQ AX, DX
-	JMP  ring_len_831
-
-ring_len_done_832:
-	MOVQ DX, 1920(SP)
-	MOVQ $0x00000004, AX
-
-ring_step_833:
-	CMPQ AX, DX
-	JB   ring_step_done_834
-	SUBQ DX, AX
-	JMP  ring_step_833
-
-ring_step_done_834:
-	MOVQ AX, 1928(SP)
-	MOVQ $0x00000010, AX
-
-ring_step_835:
-	CMPQ AX, DX
-	JB   ring_step_done_836
-	SUBQ DX, AX
-	JMP  ring_step_835
-
-ring_step_done_836:
-	MOVQ AX, 1936(SP)
-	XORQ AX, AX
-	MOVQ 1920(SP), DX
-	ADDQ $0x00000010, DX
-
-sums_zero_837:
-	CMPQ    AX, DX
-	JAE     sums_zeroed_838
-	VMOVUPD Y0, (DI)(AX*8)
-	ADDQ    $0x00000004, AX
-	JMP     sums_zero_837
-
-sums_zeroed_838:
-	XORQ AX, AX
-	MOVQ 1976(SP), DX
-	XORQ R8, R8
-	MOVQ DX, R9
-	SUBQ $0x00000010, R9
-
-unrolled_839:
-	CMPQ        R8, R9
-	JGT         single_840
-	VMOVUPD     (CX)(R8*8), Y1
-	VMOVUPD     (BX)(R8*8), Y2
-	VCMPPD      $0x1e, Y0, Y1, Y3
-	VANDNPD     Y1, Y3, Y1
-	VANDNPD     Y2, Y3, Y2
-	VMOVUPD     (DI)(AX*8), Y3
-	VFMADD231PD Y2, Y1, Y3
-	VMOVUPD     Y3, (DI)(AX*8)
-	VMOVUPD     32(CX)(R8*8), Y1
-	VMOVUPD     32(BX)(R8*8), Y2
-	VCMPPD      $0x1e, Y0, Y1, Y3
-	VANDNPD     Y1, Y3, Y1
-	VANDNPD     Y2, Y3, Y2
-	VMOVUPD     32(DI)(AX*8), Y3
-	VFMADD231PD Y2, Y1, Y3
-	VMOVUPD     Y3, 32(DI)(AX*8)
-	VMOVUPD     64(CX)(R8*8), Y1
-	VMOVUPD     64(BX)(R8*8), Y2
-	VCMPPD      $0x1e, Y0, Y1, Y3
-	VANDNPD     Y1, Y3, Y1
-	VANDNPD     Y2, Y3, Y2
-	VMOVUPD     64(DI)(AX*8), Y3
-	VFMADD231PD Y2, Y1, Y3
-	VMOVUPD     Y3, 64(DI)(AX*8)
-	VMOVUPD     96(CX)(R8*8), Y1
-	VMOVUPD     96(BX)(R8*8), Y2
-	VCMPPD      $0x1e, Y0, Y1, Y3
-	VANDNPD     Y1, Y3, Y1
-	VANDNPD     Y2, Y3, Y2
-	VMOVUPD     96(DI)(AX*8), Y3
-	VFMADD231PD Y2, Y1, Y3
-	VMOVUPD     Y3, 96(DI)(AX*8)
-	ADDQ        1936(SP), AX
-	MOVQ        AX, R10
-	SUBQ        1920(SP), R10
-	CMOVQCC     R10, AX
-	ADDQ        $0x00000010, R8
-	JMP         unrolled_839
-
-single_840:
-	MOVQ DX, R9
-	SUBQ $0x00000004, R9
-
-single_loop_841:
-	CMPQ        R8, R9
-	JGT         remainder_842
-	VMOVUPD     (CX)(R8*8), Y1
-	VMOVUPD     (BX)(R8*8), Y2
-	VCMPPD      $0x1e, Y0, Y1, Y3
-	VANDNPD     Y1, Y3, Y1
-	VANDNPD     Y2, Y3, Y2
-	VMOVUPD     (DI)(AX*8), Y3
-	VFMADD231PD Y2, Y1, Y3
-	VMOVUPD     Y3, (DI)(AX*8)
-	ADDQ        1928(SP), AX
-	MOVQ        AX, R10
-	SUBQ        1920(SP), R10
-	CMOVQCC     R10, AX
-	ADDQ        $0x00000004, R8
-	JMP         single_loop_841
-
-remainder_842:
-	SUBQ        R8, DX
-	JE          span_done_843
-	SHLQ        $0x03, DX
-	NEGQ        DX
-	LEAQ        tailmask<>+32(SB), R9
-	VMOVDQU     (R9)(DX*1), Y1
-	VMASKMOVPD  (CX)(R8*8), Y1, Y2
-	VMASKMOVPD  (BX)(R8*8), Y1, Y1
-	VCMPPD      $0x1e, Y0, Y2, Y3
-	VANDNPD     Y2, Y3, Y2
-	VANDNPD     Y1, Y3, Y1
-	VMOVUPD     (DI)(AX*8), Y3
-	VFMADD231PD Y1, Y2, Y3
-	VMOVUPD     Y3, (DI)(AX*8)
-
-span_done_843:
-	MOVQ  1944(SP), AX
-	MOVQ  1968(SP), DX
-	MOVQ  dalpha_base+48(FP), R8
-	MOVQ  DX, R9
-	IMULQ inner+72(FP), R9
-	LEAQ  (R8)(AX*8), R8
-	MOVQ  1920(SP), R10
-	MOVQ  R10, R11
-	ADDQ  $0x00000010, R11
-
-fold_ext_844:
-	CMPQ    R11, R10
-	JBE     fold_ext_done_845
-	SUBQ    $0x00000004, R11
-	MOVQ    R11, R12
-	SUBQ    R10, R12
-	VMOVUPD (DI)(R12*8), Y1
-	VADDPD  (DI)(R11*8), Y1, Y1
-	VMOVUPD Y1, (DI)(R12*8)
-	JMP     fold_ext_844
-
-fold_ext_done_845:
-fold_846:
-	CMPQ   R10, R9
-	JBE    folded_847
-	DECQ   R10
-	MOVQ   R10, R12
-	SUBQ   R9, R12
-	VMOVSD (DI)(R10*8), X1
-	VADDSD (DI)(R12*8), X1, X1
-	VMOVSD X1, (DI)(R12*8)
-	JMP    fold_846
-
-folded_847:
-	XORQ R9, R9
-	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_848
-	MOVQ 1968(SP), R10
-	SUBQ $0x00000004, R10
-
-sums_vector_851:
-	CMPQ    R9, R10
-	JGT     sums_scalar_849
-	VMOVUPD (R8)(R9*8), Y1
-	VADDPD  (DI)(R9*8), Y1, Y1
-	VMOVUPD Y1, (R8)(R9*8)
-	ADDQ    $0x00000004, R9
-	JMP     sums_vector_851
-
-sums_scalar_849:
-	CMPQ   R9, 1968(SP)
-	JE     sums_done_850
-	VMOVSD (DI)(R9*8), X1
-	VADDSD (R8)(R9*8), X1, X1
-	VMOVSD X1, (R8)(R9*8)
-	INCQ   R9
-	JMP    sums_scalar_849
-
-sums_planes_848:
-	XORQ R11, R11
-	MOVQ inner+72(FP), R12
-	SHLQ $0x03, R12
-
-sums_group_852:
-	MOVQ   1968(SP), R10
-	SUBQ   R9, R10
-	CMPQ   R10, $0x00000004
-	JB     sums_single_854
-	VXORPS X1, X1, X1
-	VXORPS X2, X2, X2
-	VXORPS X3, X3, X3
-	VXORPS X4, X4, X4
-	LEAQ   (DI)(R11*8), R13
-	LEAQ   (R13)(R12*2), R14
-	XORQ   R10, R10
-
-sums_group_plane_853:
-	VADDSD (R13), X1, X1
-	VADDSD (R13)(R12*1), X2, X2
-	VADDSD (R14), X3, X3
-	VADDSD (R14)(R12*1), X4, X4
-	ADDQ   $0x08, R13
-	ADDQ   $0x08, R14
-	INCQ   R10
-	CMPQ   R10, inner+72(FP)
-	JB     sums_group_plane_853
-	VADDSD (R8)(R9*8), X1, X1
-	VMOVSD X1, (R8)(R9*8)
-	VADDSD 8(R8)(R9*8), X2, X2
-	VMOVSD X2, 8(R8)(R9*8)
-	VADDSD 16(R8)(R9*8), X3, X3
-	VMOVSD X3, 16(R8)(R9*8)
-	VADDSD 24(R8)(R9*8), X4, X4
-	VMOVSD X4, 24(R8)(R9*8)
-	MOVQ   R12, R10
-	SHRQ   $0x01, R10
-	ADDQ   R10, R11
-	ADDQ   $0x00000004, R9
-	JMP    sums_group_852
-
-sums_single_854:
-	CMPQ   R9, 1968(SP)
-	JE     sums_done_850
-	VXORPS X1, X1, X1
-	XORQ   R10, R10
-
-sums_single_plane_855:
-	VADDSD (DI)(R11*8), X1, X1
-	INCQ   R11
-	INCQ   R10
-	CMPQ   R10, inner+72(FP)
-	JB     sums_single_plane_855
-	VADDSD (R8)(R9*8), X1, X1
-	VMOVSD X1, (R8)(R9*8)
-	INCQ   R9
-	JMP    sums_single_854
-
-sums_done_850:
-	MOVQ 1976(SP), R8
-	SUBQ R8, SI
-	SHLQ $0x03, R8
-	ADDQ R8, CX
-	ADDQ R8, BX
-	ADDQ DX, AX
-	MOVQ dalpha_len+56(FP), DX
-	CMPQ AX, DX
-	JNE  ring_next_856
-	XORQ AX, AX
-
-ring_next_856:
-	MOVQ AX, 1944(SP)
-	JMP  ring_segment_829
-
-ring_done_830:
-	JMP ring_finished_backwardDalphaAVX2F64
-
-ring_rows_828:
-	MOVQ $0x00000000, 1944(SP)
-
-ring_block_857:
-	MOVQ    1944(SP), AX
-	MOVQ    dalpha_len+56(FP), CX
-	CMPQ    AX, CX
-	JE      ring_finished_backwardDalphaAVX2F64
-	SUBQ    AX, CX
-	MOVQ    $0x000000d4, DX
-	CMPQ    CX, DX
-	CMOVQHI DX, CX
-	MOVQ    CX, 1968(SP)
-	MOVQ    CX, DX
-
-ring_len_858:
-	CMPQ DX, $0x00000004
-	JAE  ring_len_done_859
-	ADDQ CX, DX
-	JMP  ring_len_858
-
-ring_len_done_859:
-	MOVQ DX, 1920(SP)
-	MOVQ $0x00000004, CX
-
-ring_step_860:
-	CMPQ CX, DX
-	JB   ring_step_done_861
-	SUBQ DX, CX
-	JMP  ring_step_860
-
-ring_step_done_861:
-	MOVQ CX, 1928(SP)
-	MOVQ $0x00000010, CX
-
-ring_step_862:
-	CMPQ CX, DX
-	JB   ring_step_done_863
-	SUBQ DX, CX
-	JMP  ring_step_862
-
-ring_step_done_863:
-	MOVQ CX, 1936(SP)
-	SHLQ $0x03, AX
-	MOVQ x_base+24(FP), CX
-	ADDQ AX, CX
-	MOVQ dy_base+0(FP), BX
-	ADDQ AX, BX
-	MOVQ x_len+32(FP), SI
-	XORQ AX, AX
-	MOVQ 1920(SP), DX
-	ADDQ $0x00000010, DX
-
-sums_zero_864:
-	CMPQ    AX, DX
-	JAE     sums_zeroed_865
-	VMOVUPD Y0, (DI)(AX*8)
-	ADDQ    $0x00000004, AX
-	JMP     sums_zero_864
-
-sums_zeroed_865:
-ring_row_866:
-	CMPQ SI, $0x00
-	JE   ring_rows_done_867
-	XORQ AX, AX
-	MOVQ 1968(SP), DX
-	XORQ R8, R8
-	MOVQ DX, R9
-	SUBQ $0x00000010, R9
-
-unrolled_868:
-	CMPQ        R8, R9
-	JGT         single_869
-	VMOVUPD     (CX)(R8*8), Y1
-	VMOVUPD     (BX)(R8*8), Y2
-	VCMPPD      $0x1e, Y0, Y1, Y3
-	VANDNPD     Y1, Y3, Y1
-	VANDNPD     Y2, Y3, Y2
-	VMOVUPD     (DI)(AX*8), Y3
-	VFMADD231PD Y2, Y1, Y3
-	VMOVUPD     Y3, (DI)(AX*8)
-	VMOVUPD     32(CX)(R8*8), Y1
-	VMOVUPD     32(BX)(R8*8), Y2
-	VCMPPD      $0x1e, Y0, Y1, Y3
-	VANDNPD     Y1, Y3, Y1
-	VANDNPD     Y2, Y3, Y2
-	VMOVUPD     32(DI)(AX*8), Y3
-	VFMADD231PD Y2, Y1, Y3
-	VMOVUPD     Y3, 32(DI)(AX*8)
-	VMOVUPD     64(CX)(R8*8), Y1
-	VMOVUPD     64(BX)(R8*8), Y2
-	VCMPPD      $0x1e, Y0, Y1, Y3
-	VANDNPD     Y1, Y3, Y1
-	VANDNPD     Y2, Y3, Y2
-	VMOVUPD     64(DI)(AX*8), Y3
-	VFMADD231PD Y2, Y1, Y3
-	VMOVUPD     Y3, 64(DI)(AX*8)
-	VMOVUPD     96(CX)(R8*8), Y1
-	VMOVUPD     96(BX)(R8*8), Y2
-	VCMPPD      $0x1e, Y0, Y1, Y3
-	VANDNPD     Y1, Y3, Y1
-	VANDNPD     Y2, Y3, Y2
-	VMOVUPD     96(DI)(AX*8), Y3
-	VFMADD231PD Y2, Y1, Y3
-	VMOVUPD     Y3, 96(DI)(AX*8)
-	ADDQ        1936(SP), AX
-	MOVQ        AX, R10
-	SUBQ        1920(SP), R10
-	CMOVQCC     R10, AX
-	ADDQ        $0x00000010, R8
-	JMP         unrolled_868
-
-single_869:
-	MOVQ DX, R9
-	SUBQ $0x00000004, R9
-
-single_loop_870:
-	CMPQ        R8, R9
-	JGT         remainder_871
-	VMOVUPD     (CX)(R8*8), Y1
-	VMOVUPD     (BX)(R8*8), Y2
-	VCMPPD      $0x1e, Y0, Y1, Y3
-	VANDNPD     Y1, Y3, Y1
-	VANDNPD     Y2, Y3, Y2
-	VMOVUPD     (DI)(AX*8), Y3
-	VFMADD231PD Y2, Y1, Y3
-	VMOVUPD     Y3, (DI)(AX*8)
-	ADDQ        1928(SP), AX
-	MOVQ        AX, R10
-	SUBQ        1920(SP), R10
-	CMOVQCC     R10, AX
-	ADDQ        $0x00000004, R8
-	JMP         single_loop_870
-
-remainder_871:
-	SUBQ        R8, DX
-	JE          span_done_872
-	SHLQ        $0x03, DX
-	NEGQ        DX
-	LEAQ        tailmask<>+32(SB), R9
-	VMOVDQU     (R9)(DX*1), Y1
-	VMASKMOVPD  (CX)(R8*8), Y1, Y2
-	VMASKMOVPD  (BX)(R8*8), Y1, Y1
-	VCMPPD      $0x1e, Y0, Y2, Y3
-	VANDNPD     Y2, Y3, Y2
-	VANDNPD     Y1, Y3, Y1
-	VMOVUPD     (DI)(AX*8), Y3
-	VFMADD231PD Y1, Y2, Y3
-	VMOVUPD     Y3, (DI)(AX*8)
-
-span_done_872:
-	MOVQ dalpha_len+56(FP), AX
-	SUBQ AX, SI
-	SHLQ $0x03, AX
-	ADDQ AX, CX
-	ADDQ AX, BX
-	JMP  ring_row_866
-
-ring_rows_done_867:
-	MOVQ 1944(SP), AX
-	MOVQ dalpha_base+48(FP), CX
-	LEAQ (CX)(AX*8), CX
-	MOVQ 1968(SP), DX
-	MOVQ 1920(SP), BX
-	MOVQ BX, SI
-	ADDQ $0x00000010, SI
-
-fold_ext_873:
-	CMPQ    SI, BX
-	JBE     fold_ext_done_874
-	SUBQ    $0x00000004, SI
-	MOVQ    SI, R8
-	SUBQ    BX, R8
-	VMOVUPD (DI)(R8*8), Y1
-	VADDPD  (DI)(SI*8), Y1, Y1
-	VMOVUPD Y1, (DI)(R8*8)
-	JMP     fold_ext_873
-
-fold_ext_done_874:
-fold_875:
-	CMPQ   BX, DX
-	JBE    folded_876
-	DECQ   BX
-	MOVQ   BX, R8
-	SUBQ   DX, R8
-	VMOVSD (DI)(BX*8), X1
-	VADDSD (DI)(R8*8), X1, X1
-	VMOVSD X1, (DI)(R8*8)
-	JMP    fold_875
-
-folded_876:
-	XORQ DX, DX
-	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_877
-	MOVQ 1968(SP), BX
-	SUBQ $0x00000004, BX
-
-sums_vector_880:
+ring_block_725:
+	MOVQ    1944(SP), DX
+	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
-	JGT     sums_scalar_878
-	VMOVUPD (CX)(DX*8), Y1
-	VADDPD  (DI)(DX*8), Y1, Y1
-	VMOVUPD Y1, (CX)(DX*8)
-	ADDQ    $0x00000004, DX
-	JMP     sums_vector_880
+	JE      ring_finished_backwardDalphaAVX2F64
+	SUBQ    DX, BX
+	MOVQ    1952(SP), AX
+	CMPQ    BX, AX
+	CMOVQHI AX, BX
+	MOVQ    BX, 1968(SP)
+	MOVQ    inner+72(FP), AX
+	IMULQ   AX, BX
+	MOVQ    BX, 1976(SP)
+	MOVQ    BX, SI
 
-sums_scalar_878:
-	CMPQ   DX, 1968(SP)
-	JE     sums_done_879
-	VMOVSD (DI)(DX*8), X1
-	VADDSD (CX)(DX*8), X1, X1
-	VMOVSD X1, (CX)(DX*8)
-	INCQ   DX
-	JMP    sums_scalar_878
+ring_len_726:
+	CMPQ SI, $0x00000004
+	JAE  ring_len_done_727
+	ADDQ BX, SI
+	JMP  ring_len_726
 
-sums_planes_877:
+ring_len_done_727:
+	MOVQ SI, 1920(SP)
+	MOVQ $0x00000004, BX
+
+ring_step_728:
+	CMPQ BX, SI
+	JB   ring_step_done_729
+	SUBQ SI, BX
+	JMP  ring_step_728
+
+ring_step_done_729:
+	MOVQ BX, 1928(SP)
+	MOVQ $0x00000010, BX
+
+ring_step_730:
+	CMPQ BX, SI
+	JB   ring_step_done_731
+	SUBQ SI, BX
+	JMP  ring_step_730
+
+ring_step_done_731:
+	MOVQ  BX, 1936(SP)
+	MOVQ  DX, BX
+	IMULQ AX, BX
+	SHLQ  $0x03, BX
+	MOVQ  x_base+24(FP), AX
+	ADDQ  BX, AX
+	MOVQ  dy_base+0(FP), DX
+	ADDQ  BX, DX
+	MOVQ  x_len+32(FP), BX
+	XORQ  SI, SI
+	MOVQ  1920(SP), DI
+	ADDQ  $0x00000010, DI
+
+sums_zero_732:
+	CMPQ    SI, DI
+	JAE     sums_zeroed_733
+	VMOVUPD Y0, (CX)(SI*8)
+	ADDQ    $0x00000004, SI
+	JMP     sums_zero_732
+
+sums_zeroed_733:
+ring_row_734:
+	CMPQ BX, $0x00
+	JE   ring_rows_done_735
 	XORQ SI, SI
+	MOVQ 1976(SP), DI
+	XORQ R8, R8
+	MOVQ DI, R9
+	SUBQ $0x00000010, R9
+
+unrolled_736:
+	CMPQ        R8, R9
+	JGT         single_737
+	VMOVUPD     (AX)(R8*8), Y1
+	VMOVUPD     (DX)(R8*8), Y2
+	VCMPPD      $0x1e, Y0, Y1, Y3
+	VANDNPD     Y1, Y3, Y1
+	VANDNPD     Y2, Y3, Y2
+	VMOVUPD     (CX)(SI*8), Y3
+	VFMADD231PD Y2, Y1, Y3
+	VMOVUPD     Y3, (CX)(SI*8)
+	VMOVUPD     32(AX)(R8*8), Y1
+	VMOVUPD     32(DX)(R8*8), Y2
+	VCMPPD      $0x1e, Y0, Y1, Y3
+	VANDNPD     Y1, Y3, Y1
+	VANDNPD     Y2, Y3, Y2
+	VMOVUPD     32(CX)(SI*8), Y3
+	VFMADD231PD Y2, Y1, Y3
+	VMOVUPD     Y3, 32(CX)(SI*8)
+	VMOVUPD     64(AX)(R8*8), Y1
+	VMOVUPD     64(DX)(R8*8), Y2
+	VCMPPD      $0x1e, Y0, Y1, Y3
+	VANDNPD     Y1, Y3, Y1
+	VANDNPD     Y2, Y3, Y2
+	VMOVUPD     64(CX)(SI*8), Y3
+	VFMADD231PD Y2, Y1, Y3
+	VMOVUPD     Y3, 64(CX)(SI*8)
+	VMOVUPD     96(AX)(R8*8), Y1
+	VMOVUPD     96(DX)(R8*8), Y2
+	VCMPPD      $0x1e, Y0, Y1, Y3
+	VANDNPD     Y1, Y3, Y1
+	VANDNPD     Y2, Y3, Y2
+	VMOVUPD     96(CX)(SI*8), Y3
+	VFMADD231PD Y2, Y1, Y3
+	VMOVUPD     Y3, 96(CX)(SI*8)
+	ADDQ        1936(SP), SI
+	MOVQ        SI, R10
+	SUBQ        1920(SP), R10
+	CMOVQCC     R10, SI
+	ADDQ        $0x00000010, R8
+	JMP         unrolled_736
+
+single_737:
+	MOVQ DI, R9
+	SUBQ $0x00000004, R9
+
+single_loop_738:
+	CMPQ        R8, R9
+	JGT         remainder_739
+	VMOVUPD     (AX)(R8*8), Y1
+	VMOVUPD     (DX)(R8*8), Y2
+	VCMPPD      $0x1e, Y0, Y1, Y3
+	VANDNPD     Y1, Y3, Y1
+	VANDNPD     Y2, Y3, Y2
+	VMOVUPD     (CX)(SI*8), Y3
+	VFMADD231PD Y2, Y1, Y3
+	VMOVUPD     Y3, (CX)(SI*8)
+	ADDQ        1928(SP), SI
+	MOVQ        SI, R10
+	SUBQ        1920(SP), R10
+	CMOVQCC     R10, SI
+	ADDQ        $0x00000004, R8
+	JMP         single_loop_738
+
+remainder_739:
+	SUBQ        R8, DI
+	JE          span_done_740
+	SHLQ        $0x03, DI
+	NEGQ        DI
+	LEAQ        tailmask<>+32(SB), R9
+	VMOVDQU     (R9)(DI*1), Y1
+	VMASKMOVPD  (AX)(R8*8), Y1, Y2
+	VMASKMOVPD  (DX)(R8*8), Y1, Y1
+	VCMPPD      $0x1e, Y0, Y2, Y3
+	VANDNPD     Y2, Y3, Y2
+	VANDNPD     Y1, Y3, Y1
+	VMOVUPD     (CX)(SI*8), Y3
+	VFMADD231PD Y1, Y2, Y3
+	VMOVUPD     Y3, (CX)(SI*8)
+
+span_done_740:
+	MOVQ  dalpha_len+56(FP), SI
+	IMULQ inner+72(FP), SI
+	SUBQ  SI, BX
+	SHLQ  $0x03, SI
+	ADDQ  SI, AX
+	ADDQ  SI, DX
+	JMP   ring_row_734
+
+ring_rows_done_735:
+	MOVQ 1944(SP), AX
+	MOVQ dalpha_base+48(FP), DX
+	LEAQ (DX)(AX*8), DX
+	MOVQ 1976(SP), BX
+	MOVQ 1920(SP), SI
+	MOVQ SI, DI
+	ADDQ $0x00000010, DI
+
+fold_ext_741:
+	CMPQ    DI, SI
+	JBE     fold_ext_done_742
+	SUBQ    $0x00000004, DI
+	MOVQ    DI, R8
+	SUBQ    SI, R8
+	VMOVUPD (CX)(R8*8), Y1
+	VADDPD  (CX)(DI*8), Y1, Y1
+	VMOVUPD Y1, (CX)(R8*8)
+	JMP     fold_ext_741
+
+fold_ext_done_742:
+fold_743:
+	CMPQ   SI, BX
+	JBE    folded_744
+	DECQ   SI
+	MOVQ   SI, R8
+	SUBQ   BX, R8
+	VMOVSD (CX)(SI*8), X1
+	VADDSD (CX)(R8*8), X1, X1
+	VMOVSD X1, (CX)(R8*8)
+	JMP    fold_743
+
+folded_744:
+	XORQ BX, BX
+	CMPQ inner+72(FP), $0x01
+	JNE  sums_planes_745
+	MOVQ 1968(SP), SI
+	SUBQ $0x00000004, SI
+
+sums_vector_748:
+	CMPQ    BX, SI
+	JGT     sums_scalar_746
+	VMOVUPD (DX)(BX*8), Y1
+	VADDPD  (CX)(BX*8), Y1, Y1
+	VMOVUPD Y1, (DX)(BX*8)
+	ADDQ    $0x00000004, BX
+	JMP     sums_vector_748
+
+sums_scalar_746:
+	CMPQ   BX, 1968(SP)
+	JE     sums_done_747
+	VMOVSD (CX)(BX*8), X1
+	VADDSD (DX)(BX*8), X1, X1
+	VMOVSD X1, (DX)(BX*8)
+	INCQ   BX
+	JMP    sums_scalar_746
+
+sums_planes_745:
+	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_881:
-	MOVQ   1968(SP), BX
-	SUBQ   DX, BX
-	CMPQ   BX, $0x00000004
-	JB     sums_single_883
+sums_group_749:
+	MOVQ   1968(SP), SI
+	SUBQ   BX, SI
+	CMPQ   SI, $0x00000004
+	JB     sums_single_751
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
 	VXORPS X4, X4, X4
-	LEAQ   (DI)(SI*8), R9
+	LEAQ   (CX)(DI*8), R9
 	LEAQ   (R9)(R8*2), R10
-	XORQ   BX, BX
+	XORQ   SI, SI
 
-sums_group_plane_882:
+sums_group_plane_750:
 	VADDSD (R9), X1, X1
 	VADDSD (R9)(R8*1), X2, X2
 	VADDSD (R10), X3, X3
 	VADDSD (R10)(R8*1), X4, X4
 	ADDQ   $0x08, R9
 	ADDQ   $0x08, R10
-	INCQ   BX
-	CMPQ   BX, inner+72(FP)
-	JB     sums_group_plane_882
-	VADDSD (CX)(DX*8), X1, X1
-	VMOVSD X1, (CX)(DX*8)
-	VADDSD 8(CX)(DX*8), X2, X2
-	VMOVSD X2, 8(CX)(DX*8)
-	VADDSD 16(CX)(DX*8), X3, X3
-	VMOVSD X3, 16(CX)(DX*8)
-	VADDSD 24(CX)(DX*8), X4, X4
-	VMOVSD X4, 24(CX)(DX*8)
-	MOVQ   R8, BX
-	SHRQ   $0x01, BX
-	ADDQ   BX, SI
-	ADDQ   $0x00000004, DX
-	JMP    sums_group_881
-
-sums_single_883:
-	CMPQ   DX, 1968(SP)
-	JE     sums_done_879
-	VXORPS X1, X1, X1
-	XORQ   BX, BX
-
-sums_single_plane_884:
-	VADDSD (DI)(SI*8), X1, X1
 	INCQ   SI
-	INCQ   BX
-	CMPQ   BX, inner+72(FP)
-	JB     sums_single_plane_884
-	VADDSD (CX)(DX*8), X1, X1
-	VMOVSD X1, (CX)(DX*8)
-	INCQ   DX
-	JMP    sums_single_883
+	CMPQ   SI, inner+72(FP)
+	JB     sums_group_plane_750
+	VADDSD (DX)(BX*8), X1, X1
+	VMOVSD X1, (DX)(BX*8)
+	VADDSD 8(DX)(BX*8), X2, X2
+	VMOVSD X2, 8(DX)(BX*8)
+	VADDSD 16(DX)(BX*8), X3, X3
+	VMOVSD X3, 16(DX)(BX*8)
+	VADDSD 24(DX)(BX*8), X4, X4
+	VMOVSD X4, 24(DX)(BX*8)
+	MOVQ   R8, SI
+	SHRQ   $0x01, SI
+	ADDQ   SI, DI
+	ADDQ   $0x00000004, BX
+	JMP    sums_group_749
 
-sums_done_879:
+sums_single_751:
+	CMPQ   BX, 1968(SP)
+	JE     sums_done_747
+	VXORPS X1, X1, X1
+	XORQ   SI, SI
+
+sums_single_plane_752:
+	VADDSD (CX)(DI*8), X1, X1
+	INCQ   DI
+	INCQ   SI
+	CMPQ   SI, inner+72(FP)
+	JB     sums_single_plane_752
+	VADDSD (DX)(BX*8), X1, X1
+	VMOVSD X1, (DX)(BX*8)
+	INCQ   BX
+	JMP    sums_single_751
+
+sums_done_747:
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_857
+	JMP  ring_block_725
 
 ring_finished_backwardDalphaAVX2F64:
 	VZEROUPPER
@@ -10482,11 +9010,11 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	MOVQ         DX, BX
 	SHLQ         $0x02, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_885
+	JB           cached_753
 	CMPQ         AX, CX
-	JE           cached_885
+	JE           cached_753
 	CMPQ         AX, CX
-	JE           cached_885
+	JE           cached_753
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -10495,7 +9023,7 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_887
+	JE           aligned_755
 	MOVQ         SI, DI
 	MOVQ         $-1, R8
 	BZHIQ        DI, R8, DI
@@ -10506,13 +9034,13 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	VMOVUPS      Z2, K1, (AX)(BX*4)
 	MOVQ         SI, BX
 
-aligned_887:
+aligned_755:
 	MOVQ DX, SI
 	SUBQ $0x00000040, SI
 
-unrolled_888:
+unrolled_756:
 	CMPQ     BX, SI
-	JGT      single_889
+	JGT      single_757
 	VMOVUPS  (CX)(BX*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
@@ -10530,25 +9058,25 @@ unrolled_888:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(BX*4)
 	ADDQ     $0x00000040, BX
-	JMP      unrolled_888
+	JMP      unrolled_756
 
-single_889:
+single_757:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_890:
+single_loop_758:
 	CMPQ     BX, SI
-	JGT      remainder_891
+	JGT      remainder_759
 	VMOVUPS  (CX)(BX*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(BX*4)
 	ADDQ     $0x00000010, BX
-	JMP      single_loop_890
+	JMP      single_loop_758
 
-remainder_891:
+remainder_759:
 	SUBQ      BX, DX
-	JE        span_done_892
+	JE        span_done_760
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -10557,18 +9085,18 @@ remainder_891:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(BX*4)
 
-span_done_892:
+span_done_760:
 	SFENCE
-	JMP stored_886
+	JMP stored_754
 
-cached_885:
+cached_753:
 	XORQ BX, BX
 	MOVQ DX, SI
 	SUBQ $0x00000040, SI
 
-unrolled_893:
+unrolled_761:
 	CMPQ    BX, SI
-	JGT     single_894
+	JGT     single_762
 	VMOVUPS (CX)(BX*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
@@ -10586,25 +9114,25 @@ unrolled_893:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(BX*4)
 	ADDQ    $0x00000040, BX
-	JMP     unrolled_893
+	JMP     unrolled_761
 
-single_894:
+single_762:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_895:
+single_loop_763:
 	CMPQ    BX, SI
-	JGT     remainder_896
+	JGT     remainder_764
 	VMOVUPS (CX)(BX*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(BX*4)
 	ADDQ    $0x00000010, BX
-	JMP     single_loop_895
+	JMP     single_loop_763
 
-remainder_896:
+remainder_764:
 	SUBQ      BX, DX
-	JE        span_done_897
+	JE        span_done_765
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -10613,8 +9141,8 @@ remainder_896:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(BX*4)
 
-span_done_897:
-stored_886:
+span_done_765:
+stored_754:
 	VZEROUPPER
 	RET
 
@@ -10632,17 +9160,17 @@ TEXT ·forwardPlanesAVX512F32(SB), NOSPLIT, $0-80
 	SHLQ   $0x02, R8
 	XORQ   R9, R9
 
-plane_898:
+plane_766:
 	CMPQ         DX, $0x00
-	JE           planes_done_899
+	JE           planes_done_767
 	VBROADCASTSS (DI)(R9*4), Z1
 	XORQ         R10, R10
 	MOVQ         BX, R11
 	SUBQ         $0x00000040, R11
 
-unrolled_900:
+unrolled_768:
 	CMPQ    R10, R11
-	JGT     single_901
+	JGT     single_769
 	VMOVUPS (CX)(R10*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
@@ -10660,26 +9188,26 @@ unrolled_900:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(R10*4)
 	ADDQ    $0x00000040, R10
-	JMP     unrolled_900
+	JMP     unrolled_768
 
-single_901:
+single_769:
 	MOVQ BX, R11
 	SUBQ $0x00000010, R11
 
-single_loop_902:
+single_loop_770:
 	CMPQ    R10, R11
-	JGT     remainder_903
+	JGT     remainder_771
 	VMOVUPS (CX)(R10*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(R10*4)
 	ADDQ    $0x00000010, R10
-	JMP     single_loop_902
+	JMP     single_loop_770
 
-remainder_903:
+remainder_771:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_904
+	JE        span_done_772
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -10688,19 +9216,19 @@ remainder_903:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R10*4)
 
-span_done_904:
+span_done_772:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_905
+	JNE  same_pass_773
 	XORQ R9, R9
 
-same_pass_905:
+same_pass_773:
 	SUBQ BX, DX
-	JMP  plane_898
+	JMP  plane_766
 
-planes_done_899:
+planes_done_767:
 	VZEROUPPER
 	RET
 
@@ -10714,9 +9242,9 @@ TEXT ·forwardPatternAVX512F32(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+56(FP), SI
 
-row_906:
+row_774:
 	CMPQ    DX, $0x00
-	JE      rows_done_907
+	JE      rows_done_775
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -10724,9 +9252,9 @@ row_906:
 	MOVQ    DI, R9
 	SUBQ    $0x00000040, R9
 
-unrolled_908:
+unrolled_776:
 	CMPQ    R8, R9
-	JGT     single_909
+	JGT     single_777
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
@@ -10744,26 +9272,26 @@ unrolled_908:
 	VMULPS  192(BX)(R8*4), Z1, K1, Z1
 	VMOVUPS Z1, 192(AX)(R8*4)
 	ADDQ    $0x00000040, R8
-	JMP     unrolled_908
+	JMP     unrolled_776
 
-single_909:
+single_777:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_910:
+single_loop_778:
 	CMPQ    R8, R9
-	JGT     remainder_911
+	JGT     remainder_779
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
 	VMOVUPS Z1, (AX)(R8*4)
 	ADDQ    $0x00000010, R8
-	JMP     single_loop_910
+	JMP     single_loop_778
 
-remainder_911:
+remainder_779:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_912
+	JE        span_done_780
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -10772,15 +9300,15 @@ remainder_911:
 	VMULPS    (BX)(R8*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 
-span_done_912:
+span_done_780:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_906
+	JMP  row_774
 
-rows_done_907:
+rows_done_775:
 	VZEROUPPER
 	RET
 
@@ -10799,111 +9327,111 @@ TEXT ·forwardRingAVX512F32(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x00000180
-	JA     ring_segmented_913
+	JA     ring_segmented_781
 	MOVQ   R8, R9
 
-ring_len_914:
+ring_len_782:
 	CMPQ R9, $0x00000010
-	JAE  ring_len_done_915
+	JAE  ring_len_done_783
 	ADDQ R8, R9
-	JMP  ring_len_914
+	JMP  ring_len_782
 
-ring_len_done_915:
+ring_len_done_783:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000010, R10
 
-ring_step_916:
+ring_step_784:
 	CMPQ R10, R9
-	JB   ring_step_done_917
+	JB   ring_step_done_785
 	SUBQ R9, R10
-	JMP  ring_step_916
+	JMP  ring_step_784
 
-ring_step_done_917:
+ring_step_done_785:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000040, R10
 
-ring_step_918:
+ring_step_786:
 	CMPQ R10, R9
-	JB   ring_step_done_919
+	JB   ring_step_done_787
 	SUBQ R9, R10
-	JMP  ring_step_918
+	JMP  ring_step_786
 
-ring_step_done_919:
+ring_step_done_787:
 	MOVQ R10, 1936(SP)
 	MOVQ alpha_base+48(FP), R9
 	CMPQ AX, $0x01
-	JNE  ring_planes_920
+	JNE  ring_planes_788
 	XORQ AX, AX
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 
-ring_copy_922:
+ring_copy_790:
 	CMPQ    AX, R10
-	JGT     ring_copy_tail_923
+	JGT     ring_copy_tail_791
 	VMOVUPS (R9)(AX*4), Z1
 	VMOVUPS Z1, (DI)(AX*4)
 	ADDQ    $0x00000010, AX
-	JMP     ring_copy_922
+	JMP     ring_copy_790
 
-ring_copy_tail_923:
+ring_copy_tail_791:
 	SUBQ      AX, DX
-	JE        ring_extend_921
+	JE        ring_extend_789
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
 	VMOVUPS.Z (R9)(AX*4), K1, Z1
 	VMOVUPS   Z1, (DI)(AX*4)
-	JMP       ring_extend_921
+	JMP       ring_extend_789
 
-ring_planes_920:
+ring_planes_788:
 	XORQ R10, R10
 	XORQ R11, R11
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_926
+	JA   ring_long_planes_794
 
-ring_fill_925:
+ring_fill_793:
 	VBROADCASTSS (R9)(R10*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	VMOVUPS      Z1, 64(DI)(R11*4)
 	ADDQ         AX, R11
 	INCQ         R10
 	CMPQ         R10, DX
-	JB           ring_fill_925
-	JMP          ring_extend_921
+	JB           ring_fill_793
+	JMP          ring_extend_789
 
-ring_long_planes_926:
-ring_channel_924:
+ring_long_planes_794:
+ring_channel_792:
 	CMPQ         R10, DX
-	JE           ring_extend_921
+	JE           ring_extend_789
 	VBROADCASTSS (R9)(R10*4), Z1
 	XORQ         R12, R12
 
-ring_plane_927:
+ring_plane_795:
 	MOVQ    R11, R13
 	ADDQ    R12, R13
 	VMOVUPS Z1, (DI)(R13*4)
 	ADDQ    $0x00000010, R12
 	CMPQ    R12, AX
-	JB      ring_plane_927
+	JB      ring_plane_795
 	ADDQ    AX, R11
 	INCQ    R10
-	JMP     ring_channel_924
+	JMP     ring_channel_792
 
-ring_extend_921:
+ring_extend_789:
 	MOVQ 1920(SP), AX
 	MOVQ R8, DX
 
-ring_element_928:
+ring_element_796:
 	CMPQ DX, AX
-	JAE  ring_repeated_929
+	JAE  ring_repeated_797
 	MOVQ DX, R9
 	SUBQ R8, R9
 	MOVL (DI)(R9*4), R9
 	MOVL R9, (DI)(DX*4)
 	INCQ DX
-	JMP  ring_element_928
+	JMP  ring_element_796
 
-ring_repeated_929:
+ring_repeated_797:
 	VMOVUPS (DI), Z1
 	VMOVUPS Z1, (DI)(AX*4)
 	VMOVUPS 64(DI), Z1
@@ -10917,9 +9445,9 @@ ring_repeated_929:
 	MOVQ    SI, R8
 	SUBQ    $0x00000040, R8
 
-unrolled_930:
+unrolled_798:
 	CMPQ    DX, R8
-	JGT     single_931
+	JGT     single_799
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -10941,15 +9469,15 @@ unrolled_930:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000040, DX
-	JMP     unrolled_930
+	JMP     unrolled_798
 
-single_931:
+single_799:
 	MOVQ SI, R8
 	SUBQ $0x00000010, R8
 
-single_loop_932:
+single_loop_800:
 	CMPQ    DX, R8
-	JGT     remainder_933
+	JGT     remainder_801
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -10959,11 +9487,11 @@ single_loop_932:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000010, DX
-	JMP     single_loop_932
+	JMP     single_loop_800
 
-remainder_933:
+remainder_801:
 	SUBQ      DX, SI
-	JE        span_done_934
+	JE        span_done_802
 	MOVQ      $-1, R8
 	BZHIQ     SI, R8, SI
 	KMOVW     SI, K1
@@ -10972,13 +9500,11 @@ remainder_933:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(DX*4)
 
-span_done_934:
+span_done_802:
 	JMP ring_finished_forwardAVX512F32
 
-ring_segmented_913:
+ring_segmented_781:
 	MOVQ inner+72(FP), R8
-	CMPQ R8, $0x01
-	JE   ring_rows_935
 	CMPQ R8, $0x00000180
 	JA   ring_finished_forwardAVX512F32
 	MOVQ $0x00000180, AX
@@ -10986,10 +9512,12 @@ ring_segmented_913:
 	DIVQ R8
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
+	CMPQ R8, $0x01
+	JE   ring_rows_803
 
-ring_segment_936:
+ring_segment_804:
 	CMPQ    SI, $0x00
-	JE      ring_done_937
+	JE      ring_done_805
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -11006,109 +9534,109 @@ ring_segment_936:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R10
 
-ring_len_938:
+ring_len_806:
 	CMPQ R10, $0x00000010
-	JAE  ring_len_done_939
+	JAE  ring_len_done_807
 	ADDQ R9, R10
-	JMP  ring_len_938
+	JMP  ring_len_806
 
-ring_len_done_939:
+ring_len_done_807:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000010, R11
 
-ring_step_940:
+ring_step_808:
 	CMPQ R11, R10
-	JB   ring_step_done_941
+	JB   ring_step_done_809
 	SUBQ R10, R11
-	JMP  ring_step_940
+	JMP  ring_step_808
 
-ring_step_done_941:
+ring_step_done_809:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000040, R11
 
-ring_step_942:
+ring_step_810:
 	CMPQ R11, R10
-	JB   ring_step_done_943
+	JB   ring_step_done_811
 	SUBQ R10, R11
-	JMP  ring_step_942
+	JMP  ring_step_810
 
-ring_step_done_943:
+ring_step_done_811:
 	MOVQ R11, 1936(SP)
 	MOVQ alpha_base+48(FP), R10
 	LEAQ (R10)(AX*4), R10
 	CMPQ R8, $0x01
-	JNE  ring_planes_944
+	JNE  ring_planes_812
 	XORQ AX, AX
 	MOVQ DX, R8
 	SUBQ $0x00000010, R8
 
-ring_copy_946:
+ring_copy_814:
 	CMPQ    AX, R8
-	JGT     ring_copy_tail_947
+	JGT     ring_copy_tail_815
 	VMOVUPS (R10)(AX*4), Z1
 	VMOVUPS Z1, (DI)(AX*4)
 	ADDQ    $0x00000010, AX
-	JMP     ring_copy_946
+	JMP     ring_copy_814
 
-ring_copy_tail_947:
+ring_copy_tail_815:
 	SUBQ      AX, DX
-	JE        ring_extend_945
+	JE        ring_extend_813
 	MOVQ      $-1, R8
 	BZHIQ     DX, R8, DX
 	KMOVW     DX, K1
 	VMOVUPS.Z (R10)(AX*4), K1, Z1
 	VMOVUPS   Z1, (DI)(AX*4)
-	JMP       ring_extend_945
+	JMP       ring_extend_813
 
-ring_planes_944:
+ring_planes_812:
 	XORQ AX, AX
 	XORQ R11, R11
 	CMPQ R8, $0x00000020
-	JA   ring_long_planes_950
+	JA   ring_long_planes_818
 
-ring_fill_949:
+ring_fill_817:
 	VBROADCASTSS (R10)(AX*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	VMOVUPS      Z1, 64(DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         AX
 	CMPQ         AX, DX
-	JB           ring_fill_949
-	JMP          ring_extend_945
+	JB           ring_fill_817
+	JMP          ring_extend_813
 
-ring_long_planes_950:
-ring_channel_948:
+ring_long_planes_818:
+ring_channel_816:
 	CMPQ         AX, DX
-	JE           ring_extend_945
+	JE           ring_extend_813
 	VBROADCASTSS (R10)(AX*4), Z1
 	XORQ         R12, R12
 
-ring_plane_951:
+ring_plane_819:
 	MOVQ    R11, R13
 	ADDQ    R12, R13
 	VMOVUPS Z1, (DI)(R13*4)
 	ADDQ    $0x00000010, R12
 	CMPQ    R12, R8
-	JB      ring_plane_951
+	JB      ring_plane_819
 	ADDQ    R8, R11
 	INCQ    AX
-	JMP     ring_channel_948
+	JMP     ring_channel_816
 
-ring_extend_945:
+ring_extend_813:
 	MOVQ 1920(SP), AX
 	MOVQ R9, DX
 
-ring_element_952:
+ring_element_820:
 	CMPQ DX, AX
-	JAE  ring_repeated_953
+	JAE  ring_repeated_821
 	MOVQ DX, R8
 	SUBQ R9, R8
 	MOVL (DI)(R8*4), R8
 	MOVL R8, (DI)(DX*4)
 	INCQ DX
-	JMP  ring_element_952
+	JMP  ring_element_820
 
-ring_repeated_953:
+ring_repeated_821:
 	VMOVUPS (DI), Z1
 	VMOVUPS Z1, (DI)(AX*4)
 	VMOVUPS 64(DI), Z1
@@ -11123,9 +9651,9 @@ ring_repeated_953:
 	MOVQ    DX, R9
 	SUBQ    $0x00000040, R9
 
-unrolled_954:
+unrolled_822:
 	CMPQ    R8, R9
-	JGT     single_955
+	JGT     single_823
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -11147,15 +9675,15 @@ unrolled_954:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000040, R8
-	JMP     unrolled_954
+	JMP     unrolled_822
 
-single_955:
+single_823:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-single_loop_956:
+single_loop_824:
 	CMPQ    R8, R9
-	JGT     remainder_957
+	JGT     remainder_825
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -11165,11 +9693,11 @@ single_loop_956:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000010, R8
-	JMP     single_loop_956
+	JMP     single_loop_824
 
-remainder_957:
+remainder_825:
 	SUBQ      R8, DX
-	JE        span_done_958
+	JE        span_done_826
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -11178,7 +9706,7 @@ remainder_957:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-span_done_958:
+span_done_826:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -11189,136 +9717,136 @@ span_done_958:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_959
+	JNE  ring_next_827
 	XORQ AX, AX
 
-ring_next_959:
+ring_next_827:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_936
+	JMP  ring_segment_804
 
-ring_done_937:
+ring_done_805:
 	JMP ring_finished_forwardAVX512F32
 
-ring_rows_935:
-	MOVQ $0x00000000, 1944(SP)
-
-ring_block_960:
+ring_rows_803:
+ring_block_828:
 	MOVQ    1944(SP), AX
-	MOVQ    alpha_len+56(FP), CX
-	CMPQ    AX, CX
+	MOVQ    alpha_len+56(FP), DX
+	CMPQ    AX, DX
 	JE      ring_finished_forwardAVX512F32
-	SUBQ    AX, CX
-	MOVQ    $0x00000180, DX
-	CMPQ    CX, DX
-	CMOVQHI DX, CX
-	MOVQ    CX, 1968(SP)
-	MOVQ    CX, DX
+	SUBQ    AX, DX
+	MOVQ    1952(SP), CX
+	CMPQ    DX, CX
+	CMOVQHI CX, DX
+	MOVQ    DX, 1968(SP)
+	MOVQ    inner+72(FP), CX
+	MOVQ    DX, BX
+	IMULQ   CX, BX
+	MOVQ    BX, 1976(SP)
+	MOVQ    BX, SI
 
-ring_len_961:
-	CMPQ DX, $0x00000010
-	JAE  ring_len_done_962
-	ADDQ CX, DX
-	JMP  ring_len_961
+ring_len_829:
+	CMPQ SI, $0x00000010
+	JAE  ring_len_done_830
+	ADDQ BX, SI
+	JMP  ring_len_829
 
-ring_len_done_962:
-	MOVQ DX, 1920(SP)
-	MOVQ $0x00000010, BX
+ring_len_done_830:
+	MOVQ SI, 1920(SP)
+	MOVQ $0x00000010, R8
 
-ring_step_963:
-	CMPQ BX, DX
-	JB   ring_step_done_964
-	SUBQ DX, BX
-	JMP  ring_step_963
+ring_step_831:
+	CMPQ R8, SI
+	JB   ring_step_done_832
+	SUBQ SI, R8
+	JMP  ring_step_831
 
-ring_step_done_964:
-	MOVQ BX, 1928(SP)
-	MOVQ $0x00000040, BX
+ring_step_done_832:
+	MOVQ R8, 1928(SP)
+	MOVQ $0x00000040, R8
 
-ring_step_965:
-	CMPQ BX, DX
-	JB   ring_step_done_966
-	SUBQ DX, BX
-	JMP  ring_step_965
+ring_step_833:
+	CMPQ R8, SI
+	JB   ring_step_done_834
+	SUBQ SI, R8
+	JMP  ring_step_833
 
-ring_step_done_966:
-	MOVQ BX, 1936(SP)
-	MOVQ alpha_base+48(FP), DX
-	LEAQ (DX)(AX*4), DX
-	MOVQ inner+72(FP), BX
-	CMPQ BX, $0x01
-	JNE  ring_planes_967
-	XORQ BX, BX
-	MOVQ CX, SI
-	SUBQ $0x00000010, SI
-
-ring_copy_969:
-	CMPQ    BX, SI
-	JGT     ring_copy_tail_970
-	VMOVUPS (DX)(BX*4), Z1
-	VMOVUPS Z1, (DI)(BX*4)
-	ADDQ    $0x00000010, BX
-	JMP     ring_copy_969
-
-ring_copy_tail_970:
-	MOVQ      CX, SI
-	SUBQ      BX, SI
-	JE        ring_extend_968
-	MOVQ      $-1, R8
-	BZHIQ     SI, R8, SI
-	KMOVW     SI, K1
-	VMOVUPS.Z (DX)(BX*4), K1, Z1
-	VMOVUPS   Z1, (DI)(BX*4)
-	JMP       ring_extend_968
-
-ring_planes_967:
-	XORQ SI, SI
+ring_step_done_834:
+	MOVQ R8, 1936(SP)
+	MOVQ alpha_base+48(FP), SI
+	LEAQ (SI)(AX*4), SI
+	CMPQ CX, $0x01
+	JNE  ring_planes_835
 	XORQ R8, R8
-	CMPQ BX, $0x00000020
-	JA   ring_long_planes_973
+	MOVQ DX, R9
+	SUBQ $0x00000010, R9
 
-ring_fill_972:
-	VBROADCASTSS (DX)(SI*4), Z1
-	VMOVUPS      Z1, (DI)(R8*4)
-	VMOVUPS      Z1, 64(DI)(R8*4)
-	ADDQ         BX, R8
-	INCQ         SI
-	CMPQ         SI, CX
-	JB           ring_fill_972
-	JMP          ring_extend_968
+ring_copy_837:
+	CMPQ    R8, R9
+	JGT     ring_copy_tail_838
+	VMOVUPS (SI)(R8*4), Z1
+	VMOVUPS Z1, (DI)(R8*4)
+	ADDQ    $0x00000010, R8
+	JMP     ring_copy_837
 
-ring_long_planes_973:
-ring_channel_971:
-	CMPQ         SI, CX
-	JE           ring_extend_968
-	VBROADCASTSS (DX)(SI*4), Z1
-	XORQ         R9, R9
+ring_copy_tail_838:
+	SUBQ      R8, DX
+	JE        ring_extend_836
+	MOVQ      $-1, R9
+	BZHIQ     DX, R9, DX
+	KMOVW     DX, K1
+	VMOVUPS.Z (SI)(R8*4), K1, Z1
+	VMOVUPS   Z1, (DI)(R8*4)
+	JMP       ring_extend_836
 
-ring_plane_974:
-	MOVQ    R8, R10
-	ADDQ    R9, R10
-	VMOVUPS Z1, (DI)(R10*4)
-	ADDQ    $0x00000010, R9
-	CMPQ    R9, BX
-	JB      ring_plane_974
-	ADDQ    BX, R8
-	INCQ    SI
-	JMP     ring_channel_971
+ring_planes_835:
+	XORQ R8, R8
+	XORQ R9, R9
+	CMPQ CX, $0x00000020
+	JA   ring_long_planes_841
 
-ring_extend_968:
+ring_fill_840:
+	VBROADCASTSS (SI)(R8*4), Z1
+	VMOVUPS      Z1, (DI)(R9*4)
+	VMOVUPS      Z1, 64(DI)(R9*4)
+	ADDQ         CX, R9
+	INCQ         R8
+	CMPQ         R8, DX
+	JB           ring_fill_840
+	JMP          ring_extend_836
+
+ring_long_planes_841:
+ring_channel_839:
+	CMPQ         R8, DX
+	JE           ring_extend_836
+	VBROADCASTSS (SI)(R8*4), Z1
+	XORQ         R10, R10
+
+ring_plane_842:
+	MOVQ    R9, R11
+	ADDQ    R10, R11
+	VMOVUPS Z1, (DI)(R11*4)
+	ADDQ    $0x00000010, R10
+	CMPQ    R10, CX
+	JB      ring_plane_842
+	ADDQ    CX, R9
+	INCQ    R8
+	JMP     ring_channel_839
+
+ring_extend_836:
 	MOVQ 1920(SP), DX
-	MOVQ CX, BX
-
-ring_element_975:
-	CMPQ BX, DX
-	JAE  ring_repeated_976
 	MOVQ BX, SI
-	SUBQ CX, SI
-	MOVL (DI)(SI*4), SI
-	MOVL SI, (DI)(BX*4)
-	INCQ BX
-	JMP  ring_element_975
 
-ring_repeated_976:
+ring_element_843:
+	CMPQ SI, DX
+	JAE  ring_repeated_844
+	MOVQ SI, R8
+	SUBQ BX, R8
+	MOVL (DI)(R8*4), R8
+	MOVL R8, (DI)(SI*4)
+	INCQ SI
+	JMP  ring_element_843
+
+ring_repeated_844:
 	VMOVUPS (DI), Z1
 	VMOVUPS Z1, (DI)(DX*4)
 	VMOVUPS 64(DI), Z1
@@ -11327,6 +9855,7 @@ ring_repeated_976:
 	VMOVUPS Z1, 128(DI)(DX*4)
 	VMOVUPS 192(DI), Z1
 	VMOVUPS Z1, 192(DI)(DX*4)
+	IMULQ   CX, AX
 	SHLQ    $0x02, AX
 	MOVQ    x_base+24(FP), BX
 	ADDQ    AX, BX
@@ -11334,18 +9863,18 @@ ring_repeated_976:
 	ADDQ    AX, CX
 	MOVQ    x_len+32(FP), SI
 
-ring_row_977:
+ring_row_845:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_978
+	JE   ring_rows_done_846
 	XORQ AX, AX
-	MOVQ 1968(SP), DX
+	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000040, R9
 
-unrolled_979:
+unrolled_847:
 	CMPQ    R8, R9
-	JGT     single_980
+	JGT     single_848
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -11367,15 +9896,15 @@ unrolled_979:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000040, R8
-	JMP     unrolled_979
+	JMP     unrolled_847
 
-single_980:
+single_848:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-single_loop_981:
+single_loop_849:
 	CMPQ    R8, R9
-	JGT     remainder_982
+	JGT     remainder_850
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -11385,11 +9914,11 @@ single_loop_981:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000010, R8
-	JMP     single_loop_981
+	JMP     single_loop_849
 
-remainder_982:
+remainder_850:
 	SUBQ      R8, DX
-	JE        span_done_983
+	JE        span_done_851
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -11398,19 +9927,20 @@ remainder_982:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-span_done_983:
-	MOVQ alpha_len+56(FP), AX
-	SUBQ AX, SI
-	SHLQ $0x02, AX
-	ADDQ AX, BX
-	ADDQ AX, CX
-	JMP  ring_row_977
+span_done_851:
+	MOVQ  alpha_len+56(FP), AX
+	IMULQ inner+72(FP), AX
+	SUBQ  AX, SI
+	SHLQ  $0x02, AX
+	ADDQ  AX, BX
+	ADDQ  AX, CX
+	JMP   ring_row_845
 
-ring_rows_done_978:
+ring_rows_done_846:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_960
+	JMP  ring_block_828
 
 ring_finished_forwardAVX512F32:
 	VZEROUPPER
@@ -11436,11 +9966,11 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_984
+	JB           cached_852
 	CMPQ         AX, DX
-	JE           cached_984
+	JE           cached_852
 	CMPQ         AX, CX
-	JE           cached_984
+	JE           cached_852
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -11449,7 +9979,7 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_986
+	JE           aligned_854
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -11468,13 +9998,13 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	VMOVUPS      Z10, K1, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_986:
+aligned_854:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_987:
+unrolled_855:
 	CMPQ        SI, DI
-	JGT         single_988
+	JGT         single_856
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -11524,15 +10054,15 @@ unrolled_987:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
-	JMP         unrolled_987
+	JMP         unrolled_855
 
-single_988:
+single_856:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_989:
+single_loop_857:
 	CMPQ        SI, DI
-	JGT         remainder_990
+	JGT         remainder_858
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -11546,11 +10076,11 @@ single_loop_989:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
-	JMP         single_loop_989
+	JMP         single_loop_857
 
-remainder_990:
+remainder_858:
 	SUBQ        SI, BX
-	JE          span_done_991
+	JE          span_done_859
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -11567,18 +10097,18 @@ remainder_990:
 	VMULPS      Z9, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(SI*4)
 
-span_done_991:
+span_done_859:
 	SFENCE
-	JMP stored_985
+	JMP stored_853
 
-cached_984:
+cached_852:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_992:
+unrolled_860:
 	CMPQ        SI, DI
-	JGT         single_993
+	JGT         single_861
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -11628,15 +10158,15 @@ unrolled_992:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
-	JMP         unrolled_992
+	JMP         unrolled_860
 
-single_993:
+single_861:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_994:
+single_loop_862:
 	CMPQ        SI, DI
-	JGT         remainder_995
+	JGT         remainder_863
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -11650,11 +10180,11 @@ single_loop_994:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
-	JMP         single_loop_994
+	JMP         single_loop_862
 
-remainder_995:
+remainder_863:
 	SUBQ        SI, BX
-	JE          span_done_996
+	JE          span_done_864
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -11671,8 +10201,8 @@ remainder_995:
 	VMULPS      Z9, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(SI*4)
 
-span_done_996:
-stored_985:
+span_done_864:
+stored_853:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -11706,9 +10236,9 @@ TEXT ·backwardPlanesAVX512F32(SB), NOSPLIT, $0-128
 	SHLQ   $0x02, R10
 	XORQ   R11, R11
 
-plane_997:
+plane_865:
 	CMPQ         BX, $0x00
-	JE           planes_done_998
+	JE           planes_done_866
 	VBROADCASTSS (R9)(R11*4), Z9
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -11722,9 +10252,9 @@ plane_997:
 	MOVQ         DI, R13
 	SUBQ         $0x00000040, R13
 
-unrolled_999:
+unrolled_867:
 	CMPQ        R12, R13
-	JGT         single_1000
+	JGT         single_868
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -11774,15 +10304,15 @@ unrolled_999:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, 192(AX)(R12*4)
 	ADDQ        $0x00000040, R12
-	JMP         unrolled_999
+	JMP         unrolled_867
 
-single_1000:
+single_868:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 
-single_loop_1001:
+single_loop_869:
 	CMPQ        R12, R13
-	JGT         remainder_1002
+	JGT         remainder_870
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -11796,12 +10326,12 @@ single_loop_1001:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, (AX)(R12*4)
 	ADDQ        $0x00000010, R12
-	JMP         single_loop_1001
+	JMP         single_loop_869
 
-remainder_1002:
+remainder_870:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_1003
+	JE          span_done_871
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -11818,7 +10348,7 @@ remainder_1002:
 	VMULPS      Z9, Z10, K2, Z10
 	VMOVUPS     Z10, K1, (AX)(R12*4)
 
-span_done_1003:
+span_done_871:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -11839,14 +10369,14 @@ span_done_1003:
 	ADDQ          R10, AX
 	INCQ          R11
 	CMPQ          R11, R8
-	JNE           same_pass_1004
+	JNE           same_pass_872
 	XORQ          R11, R11
 
-same_pass_1004:
+same_pass_872:
 	SUBQ DI, BX
-	JMP  plane_997
+	JMP  plane_865
 
-planes_done_998:
+planes_done_866:
 	VZEROUPPER
 	RET
 
@@ -11862,9 +10392,9 @@ TEXT ·backwardPatternAVX512F32(SB), NOSPLIT, $0-120
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), R8
 
-row_1005:
+row_873:
 	CMPQ    BX, $0x00
-	JE      rows_done_1006
+	JE      rows_done_874
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -11872,9 +10402,9 @@ row_1005:
 	MOVQ    R9, R11
 	SUBQ    $0x00000040, R11
 
-unrolled_1007:
+unrolled_875:
 	CMPQ        R10, R11
-	JGT         single_1008
+	JGT         single_876
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -11940,15 +10470,15 @@ unrolled_1007:
 	VMULPS      192(SI)(R10*4), Z1, K1, Z1
 	VMOVUPS     Z1, 192(AX)(R10*4)
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_1007
+	JMP         unrolled_875
 
-single_1008:
+single_876:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1009:
+single_loop_877:
 	CMPQ        R10, R11
-	JGT         remainder_1010
+	JGT         remainder_878
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -11966,12 +10496,12 @@ single_loop_1009:
 	VMULPS      (SI)(R10*4), Z1, K1, Z1
 	VMOVUPS     Z1, (AX)(R10*4)
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_1009
+	JMP         single_loop_877
 
-remainder_1010:
+remainder_878:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1011
+	JE          span_done_879
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -11992,383 +10522,383 @@ remainder_1010:
 	VMULPS      (SI)(R10*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1011:
+span_done_879:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_1005
+	JMP  row_873
 
-rows_done_1006:
+rows_done_874:
 	VZEROUPPER
 	RET
 
 // func backwardRingAVX512F32(dx []float32, dy []float32, x []float32, alpha []float32, dalpha []float32, inner int)
 // Requires: AVX, AVX512F, BMI2, CMOV
 TEXT ·backwardRingAVX512F32(SB), $1856-128
-	MOVQ   dx_base+0(FP), CX
-	MOVQ   x_base+48(FP), BX
+	MOVQ   dx_base+0(FP), AX
+	MOVQ   x_base+48(FP), DX
 	MOVQ   dy_base+24(FP), SI
 	MOVQ   x_len+56(FP), DI
 	VXORPS Y0, Y0, Y0
-	LEAQ   (SP), R8
-	ADDQ   $0x0000003f, R8
-	ANDQ   $-64, R8
-	LEAQ   576(SP), R9
-	ADDQ   $0x0000003f, R9
-	ANDQ   $-64, R9
-	MOVQ   inner+120(FP), AX
-	MOVQ   alpha_len+80(FP), DX
-	MOVQ   DX, R10
-	IMULQ  AX, R10
+	LEAQ   (SP), CX
+	ADDQ   $0x0000003f, CX
+	ANDQ   $-64, CX
+	LEAQ   576(SP), BX
+	ADDQ   $0x0000003f, BX
+	ANDQ   $-64, BX
+	MOVQ   inner+120(FP), R8
+	MOVQ   alpha_len+80(FP), R9
+	MOVQ   R9, R10
+	IMULQ  R8, R10
 	CMPQ   R10, $0x00000030
-	JA     ring_segmented_1012
+	JA     ring_segmented_880
 	MOVQ   R10, R11
 
-ring_len_1013:
+ring_len_881:
 	CMPQ R11, $0x00000010
-	JAE  ring_len_done_1014
+	JAE  ring_len_done_882
 	ADDQ R10, R11
-	JMP  ring_len_1013
+	JMP  ring_len_881
 
-ring_len_done_1014:
+ring_len_done_882:
 	MOVQ R11, 1792(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_1015:
+ring_step_883:
 	CMPQ R12, R11
-	JB   ring_step_done_1016
+	JB   ring_step_done_884
 	SUBQ R11, R12
-	JMP  ring_step_1015
+	JMP  ring_step_883
 
-ring_step_done_1016:
+ring_step_done_884:
 	MOVQ R12, 1800(SP)
 	MOVQ $0x00000040, R12
 
-ring_step_1017:
+ring_step_885:
 	CMPQ R12, R11
-	JB   ring_step_done_1018
+	JB   ring_step_done_886
 	SUBQ R11, R12
-	JMP  ring_step_1017
+	JMP  ring_step_885
 
-ring_step_done_1018:
+ring_step_done_886:
 	MOVQ R12, 1808(SP)
 	MOVQ alpha_base+72(FP), R11
-	CMPQ AX, $0x01
-	JNE  ring_planes_1019
-	XORQ AX, AX
-	MOVQ DX, R12
+	CMPQ R8, $0x01
+	JNE  ring_planes_887
+	XORQ R8, R8
+	MOVQ R9, R12
 	SUBQ $0x00000010, R12
 
-ring_copy_1021:
-	CMPQ    AX, R12
-	JGT     ring_copy_tail_1022
-	VMOVUPS (R11)(AX*4), Z1
-	VMOVUPS Z1, (R8)(AX*4)
-	ADDQ    $0x00000010, AX
-	JMP     ring_copy_1021
+ring_copy_889:
+	CMPQ    R8, R12
+	JGT     ring_copy_tail_890
+	VMOVUPS (R11)(R8*4), Z1
+	VMOVUPS Z1, (CX)(R8*4)
+	ADDQ    $0x00000010, R8
+	JMP     ring_copy_889
 
-ring_copy_tail_1022:
-	SUBQ      AX, DX
-	JE        ring_extend_1020
+ring_copy_tail_890:
+	SUBQ      R8, R9
+	JE        ring_extend_888
 	MOVQ      $-1, R12
-	BZHIQ     DX, R12, DX
-	KMOVW     DX, K1
-	VMOVUPS.Z (R11)(AX*4), K1, Z1
-	VMOVUPS   Z1, (R8)(AX*4)
-	JMP       ring_extend_1020
+	BZHIQ     R9, R12, R9
+	KMOVW     R9, K1
+	VMOVUPS.Z (R11)(R8*4), K1, Z1
+	VMOVUPS   Z1, (CX)(R8*4)
+	JMP       ring_extend_888
 
-ring_planes_1019:
+ring_planes_887:
 	XORQ R12, R12
 	XORQ R13, R13
-	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1025
+	CMPQ R8, $0x00000020
+	JA   ring_long_planes_893
 
-ring_fill_1024:
+ring_fill_892:
 	VBROADCASTSS (R11)(R12*4), Z1
-	VMOVUPS      Z1, (R8)(R13*4)
-	VMOVUPS      Z1, 64(R8)(R13*4)
-	ADDQ         AX, R13
+	VMOVUPS      Z1, (CX)(R13*4)
+	VMOVUPS      Z1, 64(CX)(R13*4)
+	ADDQ         R8, R13
 	INCQ         R12
-	CMPQ         R12, DX
-	JB           ring_fill_1024
-	JMP          ring_extend_1020
+	CMPQ         R12, R9
+	JB           ring_fill_892
+	JMP          ring_extend_888
 
-ring_long_planes_1025:
-ring_channel_1023:
-	CMPQ         R12, DX
-	JE           ring_extend_1020
+ring_long_planes_893:
+ring_channel_891:
+	CMPQ         R12, R9
+	JE           ring_extend_888
 	VBROADCASTSS (R11)(R12*4), Z1
 	XORQ         R14, R14
 
-ring_plane_1026:
+ring_plane_894:
 	MOVQ    R13, R15
 	ADDQ    R14, R15
-	VMOVUPS Z1, (R8)(R15*4)
+	VMOVUPS Z1, (CX)(R15*4)
 	ADDQ    $0x00000010, R14
-	CMPQ    R14, AX
-	JB      ring_plane_1026
-	ADDQ    AX, R13
+	CMPQ    R14, R8
+	JB      ring_plane_894
+	ADDQ    R8, R13
 	INCQ    R12
-	JMP     ring_channel_1023
+	JMP     ring_channel_891
 
-ring_extend_1020:
-	MOVQ 1792(SP), AX
-	MOVQ R10, DX
+ring_extend_888:
+	MOVQ 1792(SP), R8
+	MOVQ R10, R9
 
-ring_element_1027:
-	CMPQ DX, AX
-	JAE  ring_repeated_1028
-	MOVQ DX, R11
+ring_element_895:
+	CMPQ R9, R8
+	JAE  ring_repeated_896
+	MOVQ R9, R11
 	SUBQ R10, R11
-	MOVL (R8)(R11*4), R11
-	MOVL R11, (R8)(DX*4)
-	INCQ DX
-	JMP  ring_element_1027
+	MOVL (CX)(R11*4), R11
+	MOVL R11, (CX)(R9*4)
+	INCQ R9
+	JMP  ring_element_895
 
-ring_repeated_1028:
-	VMOVUPS (R8), Z1
-	VMOVUPS Z1, (R8)(AX*4)
-	VMOVUPS 64(R8), Z1
-	VMOVUPS Z1, 64(R8)(AX*4)
-	VMOVUPS 128(R8), Z1
-	VMOVUPS Z1, 128(R8)(AX*4)
-	VMOVUPS 192(R8), Z1
-	VMOVUPS Z1, 192(R8)(AX*4)
-	XORQ    AX, AX
-	MOVQ    1792(SP), DX
-	ADDQ    $0x00000040, DX
+ring_repeated_896:
+	VMOVUPS (CX), Z1
+	VMOVUPS Z1, (CX)(R8*4)
+	VMOVUPS 64(CX), Z1
+	VMOVUPS Z1, 64(CX)(R8*4)
+	VMOVUPS 128(CX), Z1
+	VMOVUPS Z1, 128(CX)(R8*4)
+	VMOVUPS 192(CX), Z1
+	VMOVUPS Z1, 192(CX)(R8*4)
+	XORQ    R8, R8
+	MOVQ    1792(SP), R9
+	ADDQ    $0x00000040, R9
 
-sums_zero_1029:
-	CMPQ    AX, DX
-	JAE     sums_zeroed_1030
-	VMOVUPD Z0, (R9)(AX*8)
-	ADDQ    $0x00000008, AX
-	JMP     sums_zero_1029
+sums_zero_897:
+	CMPQ    R8, R9
+	JAE     sums_zeroed_898
+	VMOVUPD Z0, (BX)(R8*8)
+	ADDQ    $0x00000008, R8
+	JMP     sums_zero_897
 
-sums_zeroed_1030:
-	XORQ AX, AX
-	XORQ DX, DX
+sums_zeroed_898:
+	XORQ R8, R8
+	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000040, R10
 
-unrolled_1031:
-	CMPQ        DX, R10
-	JGT         single_1032
-	VMOVUPS     (BX)(DX*4), Z1
+unrolled_899:
+	CMPQ        R9, R10
+	JGT         single_900
+	VMOVUPS     (DX)(R9*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     (SI)(DX*4), Z1
-	VCVTPS2PD   (BX)(DX*4), Z2
-	VCVTPS2PD   (SI)(DX*4), Z3
-	VMOVUPD.Z   (R9)(AX*8), K1, Z4
+	VMOVUPS     (SI)(R9*4), Z1
+	VCVTPS2PD   (DX)(R9*4), Z2
+	VCVTPS2PD   (SI)(R9*4), Z3
+	VMOVUPD.Z   (BX)(R8*8), K1, Z4
 	VFMADD231PD Z3, Z2, K1, Z4
-	VMOVUPD     Z4, K1, (R9)(AX*8)
+	VMOVUPD     Z4, K1, (BX)(R8*8)
 	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   32(BX)(DX*4), Z2
-	VCVTPS2PD   32(SI)(DX*4), Z3
-	VMOVUPD.Z   64(R9)(AX*8), K2, Z4
+	VCVTPS2PD   32(DX)(R9*4), Z2
+	VCVTPS2PD   32(SI)(R9*4), Z3
+	VMOVUPD.Z   64(BX)(R8*8), K2, Z4
 	VFMADD231PD Z3, Z2, K2, Z4
-	VMOVUPD     Z4, K2, 64(R9)(AX*8)
-	VMULPS      (R8)(AX*4), Z1, K1, Z1
-	VMOVUPS     Z1, (CX)(DX*4)
-	VMOVUPS     64(BX)(DX*4), Z1
+	VMOVUPD     Z4, K2, 64(BX)(R8*8)
+	VMULPS      (CX)(R8*4), Z1, K1, Z1
+	VMOVUPS     Z1, (AX)(R9*4)
+	VMOVUPS     64(DX)(R9*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     64(SI)(DX*4), Z1
-	VCVTPS2PD   64(BX)(DX*4), Z2
-	VCVTPS2PD   64(SI)(DX*4), Z3
-	VMOVUPD.Z   128(R9)(AX*8), K1, Z4
+	VMOVUPS     64(SI)(R9*4), Z1
+	VCVTPS2PD   64(DX)(R9*4), Z2
+	VCVTPS2PD   64(SI)(R9*4), Z3
+	VMOVUPD.Z   128(BX)(R8*8), K1, Z4
 	VFMADD231PD Z3, Z2, K1, Z4
-	VMOVUPD     Z4, K1, 128(R9)(AX*8)
+	VMOVUPD     Z4, K1, 128(BX)(R8*8)
 	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   96(BX)(DX*4), Z2
-	VCVTPS2PD   96(SI)(DX*4), Z3
-	VMOVUPD.Z   192(R9)(AX*8), K2, Z4
+	VCVTPS2PD   96(DX)(R9*4), Z2
+	VCVTPS2PD   96(SI)(R9*4), Z3
+	VMOVUPD.Z   192(BX)(R8*8), K2, Z4
 	VFMADD231PD Z3, Z2, K2, Z4
-	VMOVUPD     Z4, K2, 192(R9)(AX*8)
-	VMULPS      64(R8)(AX*4), Z1, K1, Z1
-	VMOVUPS     Z1, 64(CX)(DX*4)
-	VMOVUPS     128(BX)(DX*4), Z1
+	VMOVUPD     Z4, K2, 192(BX)(R8*8)
+	VMULPS      64(CX)(R8*4), Z1, K1, Z1
+	VMOVUPS     Z1, 64(AX)(R9*4)
+	VMOVUPS     128(DX)(R9*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     128(SI)(DX*4), Z1
-	VCVTPS2PD   128(BX)(DX*4), Z2
-	VCVTPS2PD   128(SI)(DX*4), Z3
-	VMOVUPD.Z   256(R9)(AX*8), K1, Z4
+	VMOVUPS     128(SI)(R9*4), Z1
+	VCVTPS2PD   128(DX)(R9*4), Z2
+	VCVTPS2PD   128(SI)(R9*4), Z3
+	VMOVUPD.Z   256(BX)(R8*8), K1, Z4
 	VFMADD231PD Z3, Z2, K1, Z4
-	VMOVUPD     Z4, K1, 256(R9)(AX*8)
+	VMOVUPD     Z4, K1, 256(BX)(R8*8)
 	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   160(BX)(DX*4), Z2
-	VCVTPS2PD   160(SI)(DX*4), Z3
-	VMOVUPD.Z   320(R9)(AX*8), K2, Z4
+	VCVTPS2PD   160(DX)(R9*4), Z2
+	VCVTPS2PD   160(SI)(R9*4), Z3
+	VMOVUPD.Z   320(BX)(R8*8), K2, Z4
 	VFMADD231PD Z3, Z2, K2, Z4
-	VMOVUPD     Z4, K2, 320(R9)(AX*8)
-	VMULPS      128(R8)(AX*4), Z1, K1, Z1
-	VMOVUPS     Z1, 128(CX)(DX*4)
-	VMOVUPS     192(BX)(DX*4), Z1
+	VMOVUPD     Z4, K2, 320(BX)(R8*8)
+	VMULPS      128(CX)(R8*4), Z1, K1, Z1
+	VMOVUPS     Z1, 128(AX)(R9*4)
+	VMOVUPS     192(DX)(R9*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     192(SI)(DX*4), Z1
-	VCVTPS2PD   192(BX)(DX*4), Z2
-	VCVTPS2PD   192(SI)(DX*4), Z3
-	VMOVUPD.Z   384(R9)(AX*8), K1, Z4
+	VMOVUPS     192(SI)(R9*4), Z1
+	VCVTPS2PD   192(DX)(R9*4), Z2
+	VCVTPS2PD   192(SI)(R9*4), Z3
+	VMOVUPD.Z   384(BX)(R8*8), K1, Z4
 	VFMADD231PD Z3, Z2, K1, Z4
-	VMOVUPD     Z4, K1, 384(R9)(AX*8)
+	VMOVUPD     Z4, K1, 384(BX)(R8*8)
 	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   224(BX)(DX*4), Z2
-	VCVTPS2PD   224(SI)(DX*4), Z3
-	VMOVUPD.Z   448(R9)(AX*8), K2, Z4
+	VCVTPS2PD   224(DX)(R9*4), Z2
+	VCVTPS2PD   224(SI)(R9*4), Z3
+	VMOVUPD.Z   448(BX)(R8*8), K2, Z4
 	VFMADD231PD Z3, Z2, K2, Z4
-	VMOVUPD     Z4, K2, 448(R9)(AX*8)
-	VMULPS      192(R8)(AX*4), Z1, K1, Z1
-	VMOVUPS     Z1, 192(CX)(DX*4)
-	ADDQ        1808(SP), AX
-	MOVQ        AX, R11
+	VMOVUPD     Z4, K2, 448(BX)(R8*8)
+	VMULPS      192(CX)(R8*4), Z1, K1, Z1
+	VMOVUPS     Z1, 192(AX)(R9*4)
+	ADDQ        1808(SP), R8
+	MOVQ        R8, R11
 	SUBQ        1792(SP), R11
-	CMOVQCC     R11, AX
-	ADDQ        $0x00000040, DX
-	JMP         unrolled_1031
+	CMOVQCC     R11, R8
+	ADDQ        $0x00000040, R9
+	JMP         unrolled_899
 
-single_1032:
+single_900:
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1033:
-	CMPQ        DX, R10
-	JGT         remainder_1034
-	VMOVUPS     (BX)(DX*4), Z1
+single_loop_901:
+	CMPQ        R9, R10
+	JGT         remainder_902
+	VMOVUPS     (DX)(R9*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     (SI)(DX*4), Z1
-	VCVTPS2PD   (BX)(DX*4), Z2
-	VCVTPS2PD   (SI)(DX*4), Z3
-	VMOVUPD.Z   (R9)(AX*8), K1, Z4
+	VMOVUPS     (SI)(R9*4), Z1
+	VCVTPS2PD   (DX)(R9*4), Z2
+	VCVTPS2PD   (SI)(R9*4), Z3
+	VMOVUPD.Z   (BX)(R8*8), K1, Z4
 	VFMADD231PD Z3, Z2, K1, Z4
-	VMOVUPD     Z4, K1, (R9)(AX*8)
+	VMOVUPD     Z4, K1, (BX)(R8*8)
 	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   32(BX)(DX*4), Z2
-	VCVTPS2PD   32(SI)(DX*4), Z3
-	VMOVUPD.Z   64(R9)(AX*8), K2, Z4
+	VCVTPS2PD   32(DX)(R9*4), Z2
+	VCVTPS2PD   32(SI)(R9*4), Z3
+	VMOVUPD.Z   64(BX)(R8*8), K2, Z4
 	VFMADD231PD Z3, Z2, K2, Z4
-	VMOVUPD     Z4, K2, 64(R9)(AX*8)
-	VMULPS      (R8)(AX*4), Z1, K1, Z1
-	VMOVUPS     Z1, (CX)(DX*4)
-	ADDQ        1800(SP), AX
-	MOVQ        AX, R11
+	VMOVUPD     Z4, K2, 64(BX)(R8*8)
+	VMULPS      (CX)(R8*4), Z1, K1, Z1
+	VMOVUPS     Z1, (AX)(R9*4)
+	ADDQ        1800(SP), R8
+	MOVQ        R8, R11
 	SUBQ        1792(SP), R11
-	CMOVQCC     R11, AX
-	ADDQ        $0x00000010, DX
-	JMP         single_loop_1033
+	CMOVQCC     R11, R8
+	ADDQ        $0x00000010, R9
+	JMP         single_loop_901
 
-remainder_1034:
-	SUBQ        DX, DI
-	JE          span_done_1035
+remainder_902:
+	SUBQ        R9, DI
+	JE          span_done_903
 	MOVQ        $-1, R10
 	BZHIQ       DI, R10, DI
 	KMOVW       DI, K1
-	VMOVUPS.Z   (BX)(DX*4), K1, Z1
+	VMOVUPS.Z   (DX)(R9*4), K1, Z1
 	VCMPPS      $0x1a, Z0, Z1, K1, K2
-	VMOVUPS.Z   (SI)(DX*4), K1, Z0
-	VCVTPS2PD.Z (BX)(DX*4), K2, Z1
-	VCVTPS2PD.Z (SI)(DX*4), K2, Z2
-	VMOVUPD.Z   (R9)(AX*8), K2, Z3
+	VMOVUPS.Z   (SI)(R9*4), K1, Z0
+	VCVTPS2PD.Z (DX)(R9*4), K2, Z1
+	VCVTPS2PD.Z (SI)(R9*4), K2, Z2
+	VMOVUPD.Z   (BX)(R8*8), K2, Z3
 	VFMADD231PD Z2, Z1, K2, Z3
-	VMOVUPD     Z3, K2, (R9)(AX*8)
+	VMOVUPD     Z3, K2, (BX)(R8*8)
 	KSHIFTRW    $0x08, K2, K3
-	VCVTPS2PD.Z 32(BX)(DX*4), K3, Z1
-	VCVTPS2PD.Z 32(SI)(DX*4), K3, Z2
-	VMOVUPD.Z   64(R9)(AX*8), K3, Z3
+	VCVTPS2PD.Z 32(DX)(R9*4), K3, Z1
+	VCVTPS2PD.Z 32(SI)(R9*4), K3, Z2
+	VMOVUPD.Z   64(BX)(R8*8), K3, Z3
 	VFMADD231PD Z2, Z1, K3, Z3
-	VMOVUPD     Z3, K3, 64(R9)(AX*8)
-	VMULPS      (R8)(AX*4), Z0, K2, Z0
-	VMOVUPS     Z0, K1, (CX)(DX*4)
+	VMOVUPD     Z3, K3, 64(BX)(R8*8)
+	VMULPS      (CX)(R8*4), Z0, K2, Z0
+	VMOVUPS     Z0, K1, (AX)(R9*4)
 
-span_done_1035:
+span_done_903:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1792(SP), DX
-	MOVQ  DX, BX
-	ADDQ  $0x00000040, BX
+	MOVQ  DX, SI
+	ADDQ  $0x00000040, SI
 
-fold_ext_1036:
-	CMPQ    BX, DX
-	JBE     fold_ext_done_1037
-	SUBQ    $0x00000008, BX
-	MOVQ    BX, SI
-	SUBQ    DX, SI
-	VMOVUPD (R9)(SI*8), Z0
-	VADDPD  (R9)(BX*8), Z0, Z0
-	VMOVUPD Z0, (R9)(SI*8)
-	JMP     fold_ext_1036
+fold_ext_904:
+	CMPQ    SI, DX
+	JBE     fold_ext_done_905
+	SUBQ    $0x00000008, SI
+	MOVQ    SI, DI
+	SUBQ    DX, DI
+	VMOVUPD (BX)(DI*8), Z0
+	VADDPD  (BX)(SI*8), Z0, Z0
+	VMOVUPD Z0, (BX)(DI*8)
+	JMP     fold_ext_904
 
-fold_ext_done_1037:
-fold_1038:
+fold_ext_done_905:
+fold_906:
 	CMPQ   DX, AX
-	JBE    folded_1039
+	JBE    folded_907
 	DECQ   DX
-	MOVQ   DX, SI
-	SUBQ   AX, SI
-	VMOVSD (R9)(DX*8), X0
-	VADDSD (R9)(SI*8), X0, X0
-	VMOVSD X0, (R9)(SI*8)
-	JMP    fold_1038
+	MOVQ   DX, DI
+	SUBQ   AX, DI
+	VMOVSD (BX)(DX*8), X0
+	VADDSD (BX)(DI*8), X0, X0
+	VMOVSD X0, (BX)(DI*8)
+	JMP    fold_906
 
-folded_1039:
+folded_907:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1040
+	JNE  sums_planes_908
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_1043:
+sums_vector_911:
 	CMPQ      AX, DX
-	JGT       sums_scalar_1041
+	JGT       sums_scalar_909
 	VCVTPS2PD (CX)(AX*4), Z0
-	VADDPD    (R9)(AX*8), Z0, Z0
+	VADDPD    (BX)(AX*8), Z0, Z0
 	VCVTPD2PS Z0, Y0
 	VMOVUPS   Y0, (CX)(AX*4)
 	ADDQ      $0x00000008, AX
-	JMP       sums_vector_1043
+	JMP       sums_vector_911
 
-sums_scalar_1041:
+sums_scalar_909:
 	CMPQ      AX, alpha_len+80(FP)
-	JE        sums_done_1042
-	VMOVSD    (R9)(AX*8), X0
+	JE        sums_done_910
+	VMOVSD    (BX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_1041
+	JMP       sums_scalar_909
 
-sums_planes_1040:
-	XORQ BX, BX
-	MOVQ inner+120(FP), SI
-	SHLQ $0x03, SI
+sums_planes_908:
+	XORQ SI, SI
+	MOVQ inner+120(FP), DI
+	SHLQ $0x03, DI
 
-sums_group_1044:
+sums_group_912:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_1046
+	JB     sums_single_914
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
-	LEAQ   (R9)(BX*8), DI
-	LEAQ   (DI)(SI*2), R8
+	LEAQ   (BX)(SI*8), R8
+	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_1045:
-	VADDSD    (DI), X0, X0
-	VADDSD    (DI)(SI*1), X1, X1
-	VADDSD    (R8), X2, X2
-	VADDSD    (R8)(SI*1), X3, X3
-	ADDQ      $0x08, DI
+sums_group_plane_913:
+	VADDSD    (R8), X0, X0
+	VADDSD    (R8)(DI*1), X1, X1
+	VADDSD    (R9), X2, X2
+	VADDSD    (R9)(DI*1), X3, X3
 	ADDQ      $0x08, R8
+	ADDQ      $0x08, R9
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_group_plane_1045
+	JB        sums_group_plane_913
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (CX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -12389,911 +10919,479 @@ sums_group_plane_1045:
 	VADDSD    X3, X0, X0
 	VCVTSD2SS X0, X0, X0
 	VMOVSS    X0, 12(CX)(AX*4)
-	MOVQ      SI, DX
+	MOVQ      DI, DX
 	SHRQ      $0x01, DX
-	ADDQ      DX, BX
+	ADDQ      DX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_1044
+	JMP       sums_group_912
 
-sums_single_1046:
+sums_single_914:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_1042
+	JE     sums_done_910
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_1047:
-	VADDSD    (R9)(BX*8), X0, X0
-	INCQ      BX
+sums_single_plane_915:
+	VADDSD    (BX)(SI*8), X0, X0
+	INCQ      SI
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_single_plane_1047
+	JB        sums_single_plane_915
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_1046
+	JMP       sums_single_914
 
-sums_done_1042:
+sums_done_910:
 	JMP ring_finished_backwardAVX512F32
 
-ring_segmented_1012:
-	MOVQ inner+120(FP), R10
-	CMPQ R10, $0x01
-	JE   ring_rows_1048
-	CMPQ R10, $0x00000030
+ring_segmented_880:
+	MOVQ inner+120(FP), SI
+	CMPQ SI, $0x00000030
 	JA   ring_finished_backwardAVX512F32
 	MOVQ $0x00000030, AX
 	XORQ DX, DX
-	DIVQ R10
+	DIVQ SI
 	MOVQ AX, 1824(SP)
 	MOVQ $0x00000000, 1816(SP)
 
-ring_segment_1049:
-	CMPQ    DI, $0x00
-	JE      ring_done_1050
-	MOVQ    1816(SP), AX
-	MOVQ    alpha_len+80(FP), DX
-	MOVQ    inner+120(FP), R10
-	SUBQ    AX, DX
-	MOVQ    1824(SP), R11
-	CMPQ    DX, R11
-	CMOVQHI R11, DX
-	MOVQ    DX, 1840(SP)
-	MOVQ    DX, R11
-	IMULQ   R10, R11
-	MOVQ    R11, R12
-	CMPQ    DI, R12
-	CMOVQLT DI, R12
-	MOVQ    R12, 1848(SP)
-	MOVQ    R11, R12
+ring_block_917:
+	MOVQ    1816(SP), DX
+	MOVQ    alpha_len+80(FP), SI
+	CMPQ    DX, SI
+	JE      ring_finished_backwardAVX512F32
+	SUBQ    DX, SI
+	MOVQ    1824(SP), AX
+	CMPQ    SI, AX
+	CMOVQHI AX, SI
+	MOVQ    SI, 1840(SP)
+	MOVQ    inner+120(FP), AX
+	MOVQ    SI, DI
+	IMULQ   AX, DI
+	MOVQ    DI, 1848(SP)
+	MOVQ    DI, R8
 
-ring_len_1051:
-	CMPQ R12, $0x00000010
-	JAE  ring_len_done_1052
-	ADDQ R11, R12
-	JMP  ring_len_1051
+ring_len_918:
+	CMPQ R8, $0x00000010
+	JAE  ring_len_done_919
+	ADDQ DI, R8
+	JMP  ring_len_918
 
-ring_len_done_1052:
-	MOVQ R12, 1792(SP)
-	MOVQ $0x00000010, R13
+ring_len_done_919:
+	MOVQ R8, 1792(SP)
+	MOVQ $0x00000010, R9
 
-ring_step_1053:
-	CMPQ R13, R12
-	JB   ring_step_done_1054
-	SUBQ R12, R13
-	JMP  ring_step_1053
+ring_step_920:
+	CMPQ R9, R8
+	JB   ring_step_done_921
+	SUBQ R8, R9
+	JMP  ring_step_920
 
-ring_step_done_1054:
-	MOVQ R13, 1800(SP)
-	MOVQ $0x00000040, R13
+ring_step_done_921:
+	MOVQ R9, 1800(SP)
+	MOVQ $0x00000040, R9
 
-ring_step_1055:
-	CMPQ R13, R12
-	JB   ring_step_done_1056
-	SUBQ R12, R13
-	JMP  ring_step_1055
+ring_step_922:
+	CMPQ R9, R8
+	JB   ring_step_done_923
+	SUBQ R8, R9
+	JMP  ring_step_922
 
-ring_step_done_1056:
-	MOVQ R13, 1808(SP)
-	MOVQ alpha_base+72(FP), R12
-	LEAQ (R12)(AX*4), R12
-	CMPQ R10, $0x01
-	JNE  ring_planes_1057
-	XORQ AX, AX
-	MOVQ DX, R10
+ring_step_done_923:
+	MOVQ R9, 1808(SP)
+	MOVQ alpha_base+72(FP), R8
+	LEAQ (R8)(DX*4), R8
+	CMPQ AX, $0x01
+	JNE  ring_planes_924
+	XORQ R9, R9
+	MOVQ SI, R10
 	SUBQ $0x00000010, R10
 
-ring_copy_1059:
-	CMPQ    AX, R10
-	JGT     ring_copy_tail_1060
-	VMOVUPS (R12)(AX*4), Z1
-	VMOVUPS Z1, (R8)(AX*4)
-	ADDQ    $0x00000010, AX
-	JMP     ring_copy_1059
+ring_copy_926:
+	CMPQ    R9, R10
+	JGT     ring_copy_tail_927
+	VMOVUPS (R8)(R9*4), Z1
+	VMOVUPS Z1, (CX)(R9*4)
+	ADDQ    $0x00000010, R9
+	JMP     ring_copy_926
 
-ring_copy_tail_1060:
-	SUBQ      AX, DX
-	JE        ring_extend_1058
+ring_copy_tail_927:
+	SUBQ      R9, SI
+	JE        ring_extend_925
 	MOVQ      $-1, R10
-	BZHIQ     DX, R10, DX
-	KMOVW     DX, K1
-	VMOVUPS.Z (R12)(AX*4), K1, Z1
-	VMOVUPS   Z1, (R8)(AX*4)
-	JMP       ring_extend_1058
-
-ring_planes_1057:
-	XORQ AX, AX
-	XORQ R13, R13
-	CMPQ R10, $0x00000020
-	JA   ring_long_planes_1063
-
-ring_fill_1062:
-	VBROADCASTSS (R12)(AX*4), Z1
-	VMOVUPS      Z1, (R8)(R13*4)
-	VMOVUPS      Z1, 64(R8)(R13*4)
-	ADDQ         R10, R13
-	INCQ         AX
-	CMPQ         AX, DX
-	JB           ring_fill_1062
-	JMP          ring_extend_1058
-
-ring_long_planes_1063:
-ring_channel_1061:
-	CMPQ         AX, DX
-	JE           ring_extend_1058
-	VBROADCASTSS (R12)(AX*4), Z1
-	XORQ         R14, R14
-
-ring_plane_1064:
-	MOVQ    R13, R15
-	ADDQ    R14, R15
-	VMOVUPS Z1, (R8)(R15*4)
-	ADDQ    $0x00000010, R14
-	CMPQ    R14, R10
-	JB      ring_plane_1064
-	ADDQ    R10, R13
-	INCQ    AX
-	JMP     ring_channel_1061
-
-ring_extend_1058:
-	MOVQ 1792(SP), AX
-	MOVQ R11, DX
-
-ring_element_1065:
-	CMPQ DX, AX
-	JAE  ring_repeated_1066
-	MOVQ DX, R10
-	SUBQ R11, R10
-	MOVL (R8)(R10*4), R10
-	MOVL R10, (R8)(DX*4)
-	INCQ DX
-	JMP  ring_element_1065
-
-ring_repeated_1066:
-	VMOVUPS (R8), Z1
-	VMOVUPS Z1, (R8)(AX*4)
-	VMOVUPS 64(R8), Z1
-	VMOVUPS Z1, 64(R8)(AX*4)
-	VMOVUPS 128(R8), Z1
-	VMOVUPS Z1, 128(R8)(AX*4)
-	VMOVUPS 192(R8), Z1
-	VMOVUPS Z1, 192(R8)(AX*4)
-	XORQ    AX, AX
-	MOVQ    1792(SP), DX
-	ADDQ    $0x00000040, DX
-
-sums_zero_1067:
-	CMPQ    AX, DX
-	JAE     sums_zeroed_1068
-	VMOVUPD Z0, (R9)(AX*8)
-	ADDQ    $0x00000008, AX
-	JMP     sums_zero_1067
-
-sums_zeroed_1068:
-	XORQ AX, AX
-	MOVQ 1848(SP), DX
-	XORQ R10, R10
-	MOVQ DX, R11
-	SUBQ $0x00000040, R11
-
-unrolled_1069:
-	CMPQ        R10, R11
-	JGT         single_1070
-	VMOVUPS     (BX)(R10*4), Z1
-	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     (SI)(R10*4), Z1
-	VCVTPS2PD   (BX)(R10*4), Z2
-	VCVTPS2PD   (SI)(R10*4), Z3
-	VMOVUPD.Z   (R9)(AX*8), K1, Z4
-	VFMADD231PD Z3, Z2, K1, Z4
-	VMOVUPD     Z4, K1, (R9)(AX*8)
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   32(BX)(R10*4), Z2
-	VCVTPS2PD   32(SI)(R10*4), Z3
-	VMOVUPD.Z   64(R9)(AX*8), K2, Z4
-	VFMADD231PD Z3, Z2, K2, Z4
-	VMOVUPD     Z4, K2, 64(R9)(AX*8)
-	VMULPS      (R8)(AX*4), Z1, K1, Z1
-	VMOVUPS     Z1, (CX)(R10*4)
-	VMOVUPS     64(BX)(R10*4), Z1
-	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     64(SI)(R10*4), Z1
-	VCVTPS2PD   64(BX)(R10*4), Z2
-	VCVTPS2PD   64(SI)(R10*4), Z3
-	VMOVUPD.Z   128(R9)(AX*8), K1, Z4
-	VFMADD231PD Z3, Z2, K1, Z4
-	VMOVUPD     Z4, K1, 128(R9)(AX*8)
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   96(BX)(R10*4), Z2
-	VCVTPS2PD   96(SI)(R10*4), Z3
-	VMOVUPD.Z   192(R9)(AX*8), K2, Z4
-	VFMADD231PD Z3, Z2, K2, Z4
-	VMOVUPD     Z4, K2, 192(R9)(AX*8)
-	VMULPS      64(R8)(AX*4), Z1, K1, Z1
-	VMOVUPS     Z1, 64(CX)(R10*4)
-	VMOVUPS     128(BX)(R10*4), Z1
-	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     128(SI)(R10*4), Z1
-	VCVTPS2PD   128(BX)(R10*4), Z2
-	VCVTPS2PD   128(SI)(R10*4), Z3
-	VMOVUPD.Z   256(R9)(AX*8), K1, Z4
-	VFMADD231PD Z3, Z2, K1, Z4
-	VMOVUPD     Z4, K1, 256(R9)(AX*8)
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   160(BX)(R10*4), Z2
-	VCVTPS2PD   160(SI)(R10*4), Z3
-	VMOVUPD.Z   320(R9)(AX*8), K2, Z4
-	VFMADD231PD Z3, Z2, K2, Z4
-	VMOVUPD     Z4, K2, 320(R9)(AX*8)
-	VMULPS      128(R8)(AX*4), Z1, K1, Z1
-	VMOVUPS     Z1, 128(CX)(R10*4)
-	VMOVUPS     192(BX)(R10*4), Z1
-	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     192(SI)(R10*4), Z1
-	VCVTPS2PD   192(BX)(R10*4), Z2
-	VCVTPS2PD   192(SI)(R10*4), Z3
-	VMOVUPD.Z   384(R9)(AX*8), K1, Z4
-	VFMADD231PD Z3, Z2, K1, Z4
-	VMOVUPD     Z4, K1, 384(R9)(AX*8)
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   224(BX)(R10*4), Z2
-	VCVTPS2PD   224(SI)(R10*4), Z3
-	VMOVUPD.Z   448(R9)(AX*8), K2, Z4
-	VFMADD231PD Z3, Z2, K2, Z4
-	VMOVUPD     Z4, K2, 448(R9)(AX*8)
-	VMULPS      192(R8)(AX*4), Z1, K1, Z1
-	VMOVUPS     Z1, 192(CX)(R10*4)
-	ADDQ        1808(SP), AX
-	MOVQ        AX, R12
-	SUBQ        1792(SP), R12
-	CMOVQCC     R12, AX
-	ADDQ        $0x00000040, R10
-	JMP         unrolled_1069
-
-single_1070:
-	MOVQ DX, R11
-	SUBQ $0x00000010, R11
-
-single_loop_1071:
-	CMPQ        R10, R11
-	JGT         remainder_1072
-	VMOVUPS     (BX)(R10*4), Z1
-	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     (SI)(R10*4), Z1
-	VCVTPS2PD   (BX)(R10*4), Z2
-	VCVTPS2PD   (SI)(R10*4), Z3
-	VMOVUPD.Z   (R9)(AX*8), K1, Z4
-	VFMADD231PD Z3, Z2, K1, Z4
-	VMOVUPD     Z4, K1, (R9)(AX*8)
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   32(BX)(R10*4), Z2
-	VCVTPS2PD   32(SI)(R10*4), Z3
-	VMOVUPD.Z   64(R9)(AX*8), K2, Z4
-	VFMADD231PD Z3, Z2, K2, Z4
-	VMOVUPD     Z4, K2, 64(R9)(AX*8)
-	VMULPS      (R8)(AX*4), Z1, K1, Z1
-	VMOVUPS     Z1, (CX)(R10*4)
-	ADDQ        1800(SP), AX
-	MOVQ        AX, R12
-	SUBQ        1792(SP), R12
-	CMOVQCC     R12, AX
-	ADDQ        $0x00000010, R10
-	JMP         single_loop_1071
-
-remainder_1072:
-	SUBQ        R10, DX
-	JE          span_done_1073
-	MOVQ        $-1, R11
-	BZHIQ       DX, R11, DX
-	KMOVW       DX, K1
-	VMOVUPS.Z   (BX)(R10*4), K1, Z1
-	VCMPPS      $0x1a, Z0, Z1, K1, K2
-	VMOVUPS.Z   (SI)(R10*4), K1, Z1
-	VCVTPS2PD.Z (BX)(R10*4), K2, Z2
-	VCVTPS2PD.Z (SI)(R10*4), K2, Z3
-	VMOVUPD.Z   (R9)(AX*8), K2, Z4
-	VFMADD231PD Z3, Z2, K2, Z4
-	VMOVUPD     Z4, K2, (R9)(AX*8)
-	KSHIFTRW    $0x08, K2, K3
-	VCVTPS2PD.Z 32(BX)(R10*4), K3, Z2
-	VCVTPS2PD.Z 32(SI)(R10*4), K3, Z3
-	VMOVUPD.Z   64(R9)(AX*8), K3, Z4
-	VFMADD231PD Z3, Z2, K3, Z4
-	VMOVUPD     Z4, K3, 64(R9)(AX*8)
-	VMULPS      (R8)(AX*4), Z1, K2, Z1
-	VMOVUPS     Z1, K1, (CX)(R10*4)
-
-span_done_1073:
-	MOVQ  1816(SP), AX
-	MOVQ  1840(SP), DX
-	MOVQ  dalpha_base+96(FP), R10
-	MOVQ  DX, R11
-	IMULQ inner+120(FP), R11
-	LEAQ  (R10)(AX*4), R10
-	MOVQ  1792(SP), R12
-	MOVQ  R12, R13
-	ADDQ  $0x00000040, R13
-
-fold_ext_1074:
-	CMPQ    R13, R12
-	JBE     fold_ext_done_1075
-	SUBQ    $0x00000008, R13
-	MOVQ    R13, R14
-	SUBQ    R12, R14
-	VMOVUPD (R9)(R14*8), Z1
-	VADDPD  (R9)(R13*8), Z1, Z1
-	VMOVUPD Z1, (R9)(R14*8)
-	JMP     fold_ext_1074
-
-fold_ext_done_1075:
-fold_1076:
-	CMPQ   R12, R11
-	JBE    folded_1077
-	DECQ   R12
-	MOVQ   R12, R14
-	SUBQ   R11, R14
-	VMOVSD (R9)(R12*8), X1
-	VADDSD (R9)(R14*8), X1, X1
-	VMOVSD X1, (R9)(R14*8)
-	JMP    fold_1076
-
-folded_1077:
-	XORQ R11, R11
-	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1078
-	MOVQ 1840(SP), R12
-	SUBQ $0x00000008, R12
-
-sums_vector_1081:
-	CMPQ      R11, R12
-	JGT       sums_scalar_1079
-	VCVTPS2PD (R10)(R11*4), Z1
-	VADDPD    (R9)(R11*8), Z1, Z1
-	VCVTPD2PS Z1, Y1
-	VMOVUPS   Y1, (R10)(R11*4)
-	ADDQ      $0x00000008, R11
-	JMP       sums_vector_1081
-
-sums_scalar_1079:
-	CMPQ      R11, 1840(SP)
-	JE        sums_done_1080
-	VMOVSD    (R9)(R11*8), X1
-	VXORPS    X2, X2, X2
-	VCVTSS2SD (R10)(R11*4), X2, X2
-	VADDSD    X1, X2, X2
-	VCVTSD2SS X2, X2, X2
-	VMOVSS    X2, (R10)(R11*4)
-	INCQ      R11
-	JMP       sums_scalar_1079
-
-sums_planes_1078:
-	XORQ R13, R13
-	MOVQ inner+120(FP), R14
-	SHLQ $0x03, R14
-
-sums_group_1082:
-	MOVQ   1840(SP), R12
-	SUBQ   R11, R12
-	CMPQ   R12, $0x00000004
-	JB     sums_single_1084
-	VXORPS X1, X1, X1
-	VXORPS X2, X2, X2
-	VXORPS X3, X3, X3
-	VXORPS X4, X4, X4
-	LEAQ   (R9)(R13*8), R15
-	LEAQ   (R15)(R14*2), BP
-	XORQ   R12, R12
-
-sums_group_plane_1083:
-	VADDSD    (R15), X1, X1
-	VADDSD    (R15)(R14*1), X2, X2
-	VADDSD    (BP), X3, X3
-	VADDSD    (BP)(R14*1), X4, X4
-	ADDQ      $0x08, R15
-	ADDQ      $0x08, BP
-	INCQ      R12
-	CMPQ      R12, inner+120(FP)
-	JB        sums_group_plane_1083
-	VXORPS    X5, X5, X5
-	VCVTSS2SD (R10)(R11*4), X5, X5
-	VADDSD    X1, X5, X5
-	VCVTSD2SS X5, X5, X5
-	VMOVSS    X5, (R10)(R11*4)
-	VXORPS    X1, X1, X1
-	VCVTSS2SD 4(R10)(R11*4), X1, X1
-	VADDSD    X2, X1, X1
-	VCVTSD2SS X1, X1, X1
-	VMOVSS    X1, 4(R10)(R11*4)
-	VXORPS    X1, X1, X1
-	VCVTSS2SD 8(R10)(R11*4), X1, X1
-	VADDSD    X3, X1, X1
-	VCVTSD2SS X1, X1, X1
-	VMOVSS    X1, 8(R10)(R11*4)
-	VXORPS    X1, X1, X1
-	VCVTSS2SD 12(R10)(R11*4), X1, X1
-	VADDSD    X4, X1, X1
-	VCVTSD2SS X1, X1, X1
-	VMOVSS    X1, 12(R10)(R11*4)
-	MOVQ      R14, R12
-	SHRQ      $0x01, R12
-	ADDQ      R12, R13
-	ADDQ      $0x00000004, R11
-	JMP       sums_group_1082
-
-sums_single_1084:
-	CMPQ   R11, 1840(SP)
-	JE     sums_done_1080
-	VXORPS X1, X1, X1
-	XORQ   R12, R12
-
-sums_single_plane_1085:
-	VADDSD    (R9)(R13*8), X1, X1
-	INCQ      R13
-	INCQ      R12
-	CMPQ      R12, inner+120(FP)
-	JB        sums_single_plane_1085
-	VXORPS    X2, X2, X2
-	VCVTSS2SD (R10)(R11*4), X2, X2
-	VADDSD    X1, X2, X2
-	VCVTSD2SS X2, X2, X2
-	VMOVSS    X2, (R10)(R11*4)
-	INCQ      R11
-	JMP       sums_single_1084
-
-sums_done_1080:
-	MOVQ 1848(SP), R10
-	SUBQ R10, DI
-	SHLQ $0x02, R10
-	ADDQ R10, BX
-	ADDQ R10, SI
-	ADDQ R10, CX
-	ADDQ DX, AX
-	MOVQ alpha_len+80(FP), DX
-	CMPQ AX, DX
-	JNE  ring_next_1086
-	XORQ AX, AX
-
-ring_next_1086:
-	MOVQ AX, 1816(SP)
-	JMP  ring_segment_1049
-
-ring_done_1050:
-	JMP ring_finished_backwardAVX512F32
-
-ring_rows_1048:
-	MOVQ $0x00000000, 1816(SP)
-
-ring_block_1087:
-	MOVQ    1816(SP), AX
-	MOVQ    alpha_len+80(FP), CX
-	CMPQ    AX, CX
-	JE      ring_finished_backwardAVX512F32
-	SUBQ    AX, CX
-	MOVQ    $0x00000030, DX
-	CMPQ    CX, DX
-	CMOVQHI DX, CX
-	MOVQ    CX, 1840(SP)
-	MOVQ    CX, DX
-
-ring_len_1088:
-	CMPQ DX, $0x00000010
-	JAE  ring_len_done_1089
-	ADDQ CX, DX
-	JMP  ring_len_1088
-
-ring_len_done_1089:
-	MOVQ DX, 1792(SP)
-	MOVQ $0x00000010, BX
-
-ring_step_1090:
-	CMPQ BX, DX
-	JB   ring_step_done_1091
-	SUBQ DX, BX
-	JMP  ring_step_1090
-
-ring_step_done_1091:
-	MOVQ BX, 1800(SP)
-	MOVQ $0x00000040, BX
-
-ring_step_1092:
-	CMPQ BX, DX
-	JB   ring_step_done_1093
-	SUBQ DX, BX
-	JMP  ring_step_1092
-
-ring_step_done_1093:
-	MOVQ BX, 1808(SP)
-	MOVQ alpha_base+72(FP), DX
-	LEAQ (DX)(AX*4), DX
-	MOVQ inner+120(FP), BX
-	CMPQ BX, $0x01
-	JNE  ring_planes_1094
-	XORQ BX, BX
-	MOVQ CX, SI
-	SUBQ $0x00000010, SI
-
-ring_copy_1096:
-	CMPQ    BX, SI
-	JGT     ring_copy_tail_1097
-	VMOVUPS (DX)(BX*4), Z1
-	VMOVUPS Z1, (R8)(BX*4)
-	ADDQ    $0x00000010, BX
-	JMP     ring_copy_1096
-
-ring_copy_tail_1097:
-	MOVQ      CX, SI
-	SUBQ      BX, SI
-	JE        ring_extend_1095
-	MOVQ      $-1, DI
-	BZHIQ     SI, DI, SI
+	BZHIQ     SI, R10, SI
 	KMOVW     SI, K1
-	VMOVUPS.Z (DX)(BX*4), K1, Z1
-	VMOVUPS   Z1, (R8)(BX*4)
-	JMP       ring_extend_1095
+	VMOVUPS.Z (R8)(R9*4), K1, Z1
+	VMOVUPS   Z1, (CX)(R9*4)
+	JMP       ring_extend_925
 
-ring_planes_1094:
-	XORQ SI, SI
-	XORQ DI, DI
-	CMPQ BX, $0x00000020
-	JA   ring_long_planes_1100
-
-ring_fill_1099:
-	VBROADCASTSS (DX)(SI*4), Z1
-	VMOVUPS      Z1, (R8)(DI*4)
-	VMOVUPS      Z1, 64(R8)(DI*4)
-	ADDQ         BX, DI
-	INCQ         SI
-	CMPQ         SI, CX
-	JB           ring_fill_1099
-	JMP          ring_extend_1095
-
-ring_long_planes_1100:
-ring_channel_1098:
-	CMPQ         SI, CX
-	JE           ring_extend_1095
-	VBROADCASTSS (DX)(SI*4), Z1
-	XORQ         R10, R10
-
-ring_plane_1101:
-	MOVQ    DI, R11
-	ADDQ    R10, R11
-	VMOVUPS Z1, (R8)(R11*4)
-	ADDQ    $0x00000010, R10
-	CMPQ    R10, BX
-	JB      ring_plane_1101
-	ADDQ    BX, DI
-	INCQ    SI
-	JMP     ring_channel_1098
-
-ring_extend_1095:
-	MOVQ 1792(SP), DX
-	MOVQ CX, BX
-
-ring_element_1102:
-	CMPQ BX, DX
-	JAE  ring_repeated_1103
-	MOVQ BX, SI
-	SUBQ CX, SI
-	MOVL (R8)(SI*4), SI
-	MOVL SI, (R8)(BX*4)
-	INCQ BX
-	JMP  ring_element_1102
-
-ring_repeated_1103:
-	VMOVUPS (R8), Z1
-	VMOVUPS Z1, (R8)(DX*4)
-	VMOVUPS 64(R8), Z1
-	VMOVUPS Z1, 64(R8)(DX*4)
-	VMOVUPS 128(R8), Z1
-	VMOVUPS Z1, 128(R8)(DX*4)
-	VMOVUPS 192(R8), Z1
-	VMOVUPS Z1, 192(R8)(DX*4)
-	SHLQ    $0x02, AX
-	MOVQ    x_base+48(FP), BX
-	ADDQ    AX, BX
-	MOVQ    dy_base+24(FP), SI
-	ADDQ    AX, SI
-	MOVQ    dx_base+0(FP), CX
-	ADDQ    AX, CX
-	MOVQ    x_len+56(FP), DI
-	XORQ    AX, AX
-	MOVQ    1792(SP), DX
-	ADDQ    $0x00000040, DX
-
-sums_zero_1104:
-	CMPQ    AX, DX
-	JAE     sums_zeroed_1105
-	VMOVUPD Z0, (R9)(AX*8)
-	ADDQ    $0x00000008, AX
-	JMP     sums_zero_1104
-
-sums_zeroed_1105:
-ring_row_1106:
-	CMPQ DI, $0x00
-	JE   ring_rows_done_1107
-	XORQ AX, AX
-	MOVQ 1840(SP), DX
+ring_planes_924:
+	XORQ R9, R9
 	XORQ R10, R10
-	MOVQ DX, R11
+	CMPQ AX, $0x00000020
+	JA   ring_long_planes_930
+
+ring_fill_929:
+	VBROADCASTSS (R8)(R9*4), Z1
+	VMOVUPS      Z1, (CX)(R10*4)
+	VMOVUPS      Z1, 64(CX)(R10*4)
+	ADDQ         AX, R10
+	INCQ         R9
+	CMPQ         R9, SI
+	JB           ring_fill_929
+	JMP          ring_extend_925
+
+ring_long_planes_930:
+ring_channel_928:
+	CMPQ         R9, SI
+	JE           ring_extend_925
+	VBROADCASTSS (R8)(R9*4), Z1
+	XORQ         R11, R11
+
+ring_plane_931:
+	MOVQ    R10, R12
+	ADDQ    R11, R12
+	VMOVUPS Z1, (CX)(R12*4)
+	ADDQ    $0x00000010, R11
+	CMPQ    R11, AX
+	JB      ring_plane_931
+	ADDQ    AX, R10
+	INCQ    R9
+	JMP     ring_channel_928
+
+ring_extend_925:
+	MOVQ 1792(SP), SI
+	MOVQ DI, R8
+
+ring_element_932:
+	CMPQ R8, SI
+	JAE  ring_repeated_933
+	MOVQ R8, R9
+	SUBQ DI, R9
+	MOVL (CX)(R9*4), R9
+	MOVL R9, (CX)(R8*4)
+	INCQ R8
+	JMP  ring_element_932
+
+ring_repeated_933:
+	VMOVUPS (CX), Z1
+	VMOVUPS Z1, (CX)(SI*4)
+	VMOVUPS 64(CX), Z1
+	VMOVUPS Z1, 64(CX)(SI*4)
+	VMOVUPS 128(CX), Z1
+	VMOVUPS Z1, 128(CX)(SI*4)
+	VMOVUPS 192(CX), Z1
+	VMOVUPS Z1, 192(CX)(SI*4)
+	MOVQ    DX, DI
+	IMULQ   AX, DI
+	SHLQ    $0x02, DI
+	MOVQ    x_base+48(FP), DX
+	ADDQ    DI, DX
+	MOVQ    dy_base+24(FP), SI
+	ADDQ    DI, SI
+	MOVQ    dx_base+0(FP), AX
+	ADDQ    DI, AX
+	MOVQ    x_len+56(FP), DI
+	XORQ    R8, R8
+	MOVQ    1792(SP), R9
+	ADDQ    $0x00000040, R9
+
+sums_zero_934:
+	CMPQ    R8, R9
+	JAE     sums_zeroed_935
+	VMOVUPD Z0, (BX)(R8*8)
+	ADDQ    $0x00000008, R8
+	JMP     sums_zero_934
+
+sums_zeroed_935:
+ring_row_936:
+	CMPQ DI, $0x00
+	JE   ring_rows_done_937
+	XORQ R8, R8
+	MOVQ 1848(SP), R9
+	XORQ R10, R10
+	MOVQ R9, R11
 	SUBQ $0x00000040, R11
 
-unrolled_1108:
+unrolled_938:
 	CMPQ        R10, R11
-	JGT         single_1109
-	VMOVUPS     (BX)(R10*4), Z1
+	JGT         single_939
+	VMOVUPS     (DX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R10*4), Z1
-	VCVTPS2PD   (BX)(R10*4), Z2
+	VCVTPS2PD   (DX)(R10*4), Z2
 	VCVTPS2PD   (SI)(R10*4), Z3
-	VMOVUPD.Z   (R9)(AX*8), K1, Z4
+	VMOVUPD.Z   (BX)(R8*8), K1, Z4
 	VFMADD231PD Z3, Z2, K1, Z4
-	VMOVUPD     Z4, K1, (R9)(AX*8)
+	VMOVUPD     Z4, K1, (BX)(R8*8)
 	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   32(BX)(R10*4), Z2
+	VCVTPS2PD   32(DX)(R10*4), Z2
 	VCVTPS2PD   32(SI)(R10*4), Z3
-	VMOVUPD.Z   64(R9)(AX*8), K2, Z4
+	VMOVUPD.Z   64(BX)(R8*8), K2, Z4
 	VFMADD231PD Z3, Z2, K2, Z4
-	VMOVUPD     Z4, K2, 64(R9)(AX*8)
-	VMULPS      (R8)(AX*4), Z1, K1, Z1
-	VMOVUPS     Z1, (CX)(R10*4)
-	VMOVUPS     64(BX)(R10*4), Z1
+	VMOVUPD     Z4, K2, 64(BX)(R8*8)
+	VMULPS      (CX)(R8*4), Z1, K1, Z1
+	VMOVUPS     Z1, (AX)(R10*4)
+	VMOVUPS     64(DX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     64(SI)(R10*4), Z1
-	VCVTPS2PD   64(BX)(R10*4), Z2
+	VCVTPS2PD   64(DX)(R10*4), Z2
 	VCVTPS2PD   64(SI)(R10*4), Z3
-	VMOVUPD.Z   128(R9)(AX*8), K1, Z4
+	VMOVUPD.Z   128(BX)(R8*8), K1, Z4
 	VFMADD231PD Z3, Z2, K1, Z4
-	VMOVUPD     Z4, K1, 128(R9)(AX*8)
+	VMOVUPD     Z4, K1, 128(BX)(R8*8)
 	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   96(BX)(R10*4), Z2
+	VCVTPS2PD   96(DX)(R10*4), Z2
 	VCVTPS2PD   96(SI)(R10*4), Z3
-	VMOVUPD.Z   192(R9)(AX*8), K2, Z4
+	VMOVUPD.Z   192(BX)(R8*8), K2, Z4
 	VFMADD231PD Z3, Z2, K2, Z4
-	VMOVUPD     Z4, K2, 192(R9)(AX*8)
-	VMULPS      64(R8)(AX*4), Z1, K1, Z1
-	VMOVUPS     Z1, 64(CX)(R10*4)
-	VMOVUPS     128(BX)(R10*4), Z1
+	VMOVUPD     Z4, K2, 192(BX)(R8*8)
+	VMULPS      64(CX)(R8*4), Z1, K1, Z1
+	VMOVUPS     Z1, 64(AX)(R10*4)
+	VMOVUPS     128(DX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     128(SI)(R10*4), Z1
-	VCVTPS2PD   128(BX)(R10*4), Z2
+	VCVTPS2PD   128(DX)(R10*4), Z2
 	VCVTPS2PD   128(SI)(R10*4), Z3
-	VMOVUPD.Z   256(R9)(AX*8), K1, Z4
+	VMOVUPD.Z   256(BX)(R8*8), K1, Z4
 	VFMADD231PD Z3, Z2, K1, Z4
-	VMOVUPD     Z4, K1, 256(R9)(AX*8)
+	VMOVUPD     Z4, K1, 256(BX)(R8*8)
 	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   160(BX)(R10*4), Z2
+	VCVTPS2PD   160(DX)(R10*4), Z2
 	VCVTPS2PD   160(SI)(R10*4), Z3
-	VMOVUPD.Z   320(R9)(AX*8), K2, Z4
+	VMOVUPD.Z   320(BX)(R8*8), K2, Z4
 	VFMADD231PD Z3, Z2, K2, Z4
-	VMOVUPD     Z4, K2, 320(R9)(AX*8)
-	VMULPS      128(R8)(AX*4), Z1, K1, Z1
-	VMOVUPS     Z1, 128(CX)(R10*4)
-	VMOVUPS     192(BX)(R10*4), Z1
+	VMOVUPD     Z4, K2, 320(BX)(R8*8)
+	VMULPS      128(CX)(R8*4), Z1, K1, Z1
+	VMOVUPS     Z1, 128(AX)(R10*4)
+	VMOVUPS     192(DX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     192(SI)(R10*4), Z1
-	VCVTPS2PD   192(BX)(R10*4), Z2
+	VCVTPS2PD   192(DX)(R10*4), Z2
 	VCVTPS2PD   192(SI)(R10*4), Z3
-	VMOVUPD.Z   384(R9)(AX*8), K1, Z4
+	VMOVUPD.Z   384(BX)(R8*8), K1, Z4
 	VFMADD231PD Z3, Z2, K1, Z4
-	VMOVUPD     Z4, K1, 384(R9)(AX*8)
+	VMOVUPD     Z4, K1, 384(BX)(R8*8)
 	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   224(BX)(R10*4), Z2
+	VCVTPS2PD   224(DX)(R10*4), Z2
 	VCVTPS2PD   224(SI)(R10*4), Z3
-	VMOVUPD.Z   448(R9)(AX*8), K2, Z4
+	VMOVUPD.Z   448(BX)(R8*8), K2, Z4
 	VFMADD231PD Z3, Z2, K2, Z4
-	VMOVUPD     Z4, K2, 448(R9)(AX*8)
-	VMULPS      192(R8)(AX*4), Z1, K1, Z1
-	VMOVUPS     Z1, 192(CX)(R10*4)
-	ADDQ        1808(SP), AX
-	MOVQ        AX, R12
+	VMOVUPD     Z4, K2, 448(BX)(R8*8)
+	VMULPS      192(CX)(R8*4), Z1, K1, Z1
+	VMOVUPS     Z1, 192(AX)(R10*4)
+	ADDQ        1808(SP), R8
+	MOVQ        R8, R12
 	SUBQ        1792(SP), R12
-	CMOVQCC     R12, AX
+	CMOVQCC     R12, R8
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_1108
+	JMP         unrolled_938
 
-single_1109:
-	MOVQ DX, R11
+single_939:
+	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1110:
+single_loop_940:
 	CMPQ        R10, R11
-	JGT         remainder_1111
-	VMOVUPS     (BX)(R10*4), Z1
+	JGT         remainder_941
+	VMOVUPS     (DX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R10*4), Z1
-	VCVTPS2PD   (BX)(R10*4), Z2
+	VCVTPS2PD   (DX)(R10*4), Z2
 	VCVTPS2PD   (SI)(R10*4), Z3
-	VMOVUPD.Z   (R9)(AX*8), K1, Z4
+	VMOVUPD.Z   (BX)(R8*8), K1, Z4
 	VFMADD231PD Z3, Z2, K1, Z4
-	VMOVUPD     Z4, K1, (R9)(AX*8)
+	VMOVUPD     Z4, K1, (BX)(R8*8)
 	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   32(BX)(R10*4), Z2
+	VCVTPS2PD   32(DX)(R10*4), Z2
 	VCVTPS2PD   32(SI)(R10*4), Z3
-	VMOVUPD.Z   64(R9)(AX*8), K2, Z4
+	VMOVUPD.Z   64(BX)(R8*8), K2, Z4
 	VFMADD231PD Z3, Z2, K2, Z4
-	VMOVUPD     Z4, K2, 64(R9)(AX*8)
-	VMULPS      (R8)(AX*4), Z1, K1, Z1
-	VMOVUPS     Z1, (CX)(R10*4)
-	ADDQ        1800(SP), AX
-	MOVQ        AX, R12
+	VMOVUPD     Z4, K2, 64(BX)(R8*8)
+	VMULPS      (CX)(R8*4), Z1, K1, Z1
+	VMOVUPS     Z1, (AX)(R10*4)
+	ADDQ        1800(SP), R8
+	MOVQ        R8, R12
 	SUBQ        1792(SP), R12
-	CMOVQCC     R12, AX
+	CMOVQCC     R12, R8
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_1110
+	JMP         single_loop_940
 
-remainder_1111:
-	SUBQ        R10, DX
-	JE          span_done_1112
+remainder_941:
+	SUBQ        R10, R9
+	JE          span_done_942
 	MOVQ        $-1, R11
-	BZHIQ       DX, R11, DX
-	KMOVW       DX, K1
-	VMOVUPS.Z   (BX)(R10*4), K1, Z1
+	BZHIQ       R9, R11, R9
+	KMOVW       R9, K1
+	VMOVUPS.Z   (DX)(R10*4), K1, Z1
 	VCMPPS      $0x1a, Z0, Z1, K1, K2
 	VMOVUPS.Z   (SI)(R10*4), K1, Z1
-	VCVTPS2PD.Z (BX)(R10*4), K2, Z2
+	VCVTPS2PD.Z (DX)(R10*4), K2, Z2
 	VCVTPS2PD.Z (SI)(R10*4), K2, Z3
-	VMOVUPD.Z   (R9)(AX*8), K2, Z4
+	VMOVUPD.Z   (BX)(R8*8), K2, Z4
 	VFMADD231PD Z3, Z2, K2, Z4
-	VMOVUPD     Z4, K2, (R9)(AX*8)
+	VMOVUPD     Z4, K2, (BX)(R8*8)
 	KSHIFTRW    $0x08, K2, K3
-	VCVTPS2PD.Z 32(BX)(R10*4), K3, Z2
+	VCVTPS2PD.Z 32(DX)(R10*4), K3, Z2
 	VCVTPS2PD.Z 32(SI)(R10*4), K3, Z3
-	VMOVUPD.Z   64(R9)(AX*8), K3, Z4
+	VMOVUPD.Z   64(BX)(R8*8), K3, Z4
 	VFMADD231PD Z3, Z2, K3, Z4
-	VMOVUPD     Z4, K3, 64(R9)(AX*8)
-	VMULPS      (R8)(AX*4), Z1, K2, Z1
-	VMOVUPS     Z1, K1, (CX)(R10*4)
+	VMOVUPD     Z4, K3, 64(BX)(R8*8)
+	VMULPS      (CX)(R8*4), Z1, K2, Z1
+	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1112:
-	MOVQ alpha_len+80(FP), AX
-	SUBQ AX, DI
-	SHLQ $0x02, AX
-	ADDQ AX, BX
-	ADDQ AX, SI
-	ADDQ AX, CX
-	JMP  ring_row_1106
+span_done_942:
+	MOVQ  alpha_len+80(FP), R8
+	IMULQ inner+120(FP), R8
+	SUBQ  R8, DI
+	SHLQ  $0x02, R8
+	ADDQ  R8, DX
+	ADDQ  R8, SI
+	ADDQ  R8, AX
+	JMP   ring_row_936
 
-ring_rows_done_1107:
+ring_rows_done_937:
 	MOVQ 1816(SP), AX
-	MOVQ dalpha_base+96(FP), CX
-	LEAQ (CX)(AX*4), CX
-	MOVQ 1840(SP), DX
-	MOVQ 1792(SP), BX
-	MOVQ BX, SI
-	ADDQ $0x00000040, SI
+	MOVQ dalpha_base+96(FP), DX
+	LEAQ (DX)(AX*4), DX
+	MOVQ 1848(SP), SI
+	MOVQ 1792(SP), DI
+	MOVQ DI, R8
+	ADDQ $0x00000040, R8
 
-fold_ext_1113:
-	CMPQ    SI, BX
-	JBE     fold_ext_done_1114
-	SUBQ    $0x00000008, SI
-	MOVQ    SI, DI
-	SUBQ    BX, DI
-	VMOVUPD (R9)(DI*8), Z1
-	VADDPD  (R9)(SI*8), Z1, Z1
-	VMOVUPD Z1, (R9)(DI*8)
-	JMP     fold_ext_1113
+fold_ext_943:
+	CMPQ    R8, DI
+	JBE     fold_ext_done_944
+	SUBQ    $0x00000008, R8
+	MOVQ    R8, R9
+	SUBQ    DI, R9
+	VMOVUPD (BX)(R9*8), Z1
+	VADDPD  (BX)(R8*8), Z1, Z1
+	VMOVUPD Z1, (BX)(R9*8)
+	JMP     fold_ext_943
 
-fold_ext_done_1114:
-fold_1115:
-	CMPQ   BX, DX
-	JBE    folded_1116
-	DECQ   BX
-	MOVQ   BX, DI
-	SUBQ   DX, DI
-	VMOVSD (R9)(BX*8), X1
-	VADDSD (R9)(DI*8), X1, X1
-	VMOVSD X1, (R9)(DI*8)
-	JMP    fold_1115
+fold_ext_done_944:
+fold_945:
+	CMPQ   DI, SI
+	JBE    folded_946
+	DECQ   DI
+	MOVQ   DI, R9
+	SUBQ   SI, R9
+	VMOVSD (BX)(DI*8), X1
+	VADDSD (BX)(R9*8), X1, X1
+	VMOVSD X1, (BX)(R9*8)
+	JMP    fold_945
 
-folded_1116:
-	XORQ DX, DX
+folded_946:
+	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1117
-	MOVQ 1840(SP), BX
-	SUBQ $0x00000008, BX
+	JNE  sums_planes_947
+	MOVQ 1840(SP), DI
+	SUBQ $0x00000008, DI
 
-sums_vector_1120:
-	CMPQ      DX, BX
-	JGT       sums_scalar_1118
-	VCVTPS2PD (CX)(DX*4), Z1
-	VADDPD    (R9)(DX*8), Z1, Z1
+sums_vector_950:
+	CMPQ      SI, DI
+	JGT       sums_scalar_948
+	VCVTPS2PD (DX)(SI*4), Z1
+	VADDPD    (BX)(SI*8), Z1, Z1
 	VCVTPD2PS Z1, Y1
-	VMOVUPS   Y1, (CX)(DX*4)
-	ADDQ      $0x00000008, DX
-	JMP       sums_vector_1120
+	VMOVUPS   Y1, (DX)(SI*4)
+	ADDQ      $0x00000008, SI
+	JMP       sums_vector_950
 
-sums_scalar_1118:
-	CMPQ      DX, 1840(SP)
-	JE        sums_done_1119
-	VMOVSD    (R9)(DX*8), X1
+sums_scalar_948:
+	CMPQ      SI, 1840(SP)
+	JE        sums_done_949
+	VMOVSD    (BX)(SI*8), X1
 	VXORPS    X2, X2, X2
-	VCVTSS2SD (CX)(DX*4), X2, X2
+	VCVTSS2SD (DX)(SI*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
-	VMOVSS    X2, (CX)(DX*4)
-	INCQ      DX
-	JMP       sums_scalar_1118
+	VMOVSS    X2, (DX)(SI*4)
+	INCQ      SI
+	JMP       sums_scalar_948
 
-sums_planes_1117:
-	XORQ SI, SI
-	MOVQ inner+120(FP), DI
-	SHLQ $0x03, DI
+sums_planes_947:
+	XORQ R8, R8
+	MOVQ inner+120(FP), R9
+	SHLQ $0x03, R9
 
-sums_group_1121:
-	MOVQ   1840(SP), BX
-	SUBQ   DX, BX
-	CMPQ   BX, $0x00000004
-	JB     sums_single_1123
+sums_group_951:
+	MOVQ   1840(SP), DI
+	SUBQ   SI, DI
+	CMPQ   DI, $0x00000004
+	JB     sums_single_953
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
 	VXORPS X4, X4, X4
-	LEAQ   (R9)(SI*8), R10
-	LEAQ   (R10)(DI*2), R11
-	XORQ   BX, BX
+	LEAQ   (BX)(R8*8), R10
+	LEAQ   (R10)(R9*2), R11
+	XORQ   DI, DI
 
-sums_group_plane_1122:
+sums_group_plane_952:
 	VADDSD    (R10), X1, X1
-	VADDSD    (R10)(DI*1), X2, X2
+	VADDSD    (R10)(R9*1), X2, X2
 	VADDSD    (R11), X3, X3
-	VADDSD    (R11)(DI*1), X4, X4
+	VADDSD    (R11)(R9*1), X4, X4
 	ADDQ      $0x08, R10
 	ADDQ      $0x08, R11
-	INCQ      BX
-	CMPQ      BX, inner+120(FP)
-	JB        sums_group_plane_1122
+	INCQ      DI
+	CMPQ      DI, inner+120(FP)
+	JB        sums_group_plane_952
 	VXORPS    X5, X5, X5
-	VCVTSS2SD (CX)(DX*4), X5, X5
+	VCVTSS2SD (DX)(SI*4), X5, X5
 	VADDSD    X1, X5, X5
 	VCVTSD2SS X5, X5, X5
-	VMOVSS    X5, (CX)(DX*4)
+	VMOVSS    X5, (DX)(SI*4)
 	VXORPS    X1, X1, X1
-	VCVTSS2SD 4(CX)(DX*4), X1, X1
+	VCVTSS2SD 4(DX)(SI*4), X1, X1
 	VADDSD    X2, X1, X1
 	VCVTSD2SS X1, X1, X1
-	VMOVSS    X1, 4(CX)(DX*4)
+	VMOVSS    X1, 4(DX)(SI*4)
 	VXORPS    X1, X1, X1
-	VCVTSS2SD 8(CX)(DX*4), X1, X1
+	VCVTSS2SD 8(DX)(SI*4), X1, X1
 	VADDSD    X3, X1, X1
 	VCVTSD2SS X1, X1, X1
-	VMOVSS    X1, 8(CX)(DX*4)
+	VMOVSS    X1, 8(DX)(SI*4)
 	VXORPS    X1, X1, X1
-	VCVTSS2SD 12(CX)(DX*4), X1, X1
+	VCVTSS2SD 12(DX)(SI*4), X1, X1
 	VADDSD    X4, X1, X1
 	VCVTSD2SS X1, X1, X1
-	VMOVSS    X1, 12(CX)(DX*4)
-	MOVQ      DI, BX
-	SHRQ      $0x01, BX
-	ADDQ      BX, SI
-	ADDQ      $0x00000004, DX
-	JMP       sums_group_1121
+	VMOVSS    X1, 12(DX)(SI*4)
+	MOVQ      R9, DI
+	SHRQ      $0x01, DI
+	ADDQ      DI, R8
+	ADDQ      $0x00000004, SI
+	JMP       sums_group_951
 
-sums_single_1123:
-	CMPQ   DX, 1840(SP)
-	JE     sums_done_1119
+sums_single_953:
+	CMPQ   SI, 1840(SP)
+	JE     sums_done_949
 	VXORPS X1, X1, X1
-	XORQ   BX, BX
+	XORQ   DI, DI
 
-sums_single_plane_1124:
-	VADDSD    (R9)(SI*8), X1, X1
-	INCQ      SI
-	INCQ      BX
-	CMPQ      BX, inner+120(FP)
-	JB        sums_single_plane_1124
+sums_single_plane_954:
+	VADDSD    (BX)(R8*8), X1, X1
+	INCQ      R8
+	INCQ      DI
+	CMPQ      DI, inner+120(FP)
+	JB        sums_single_plane_954
 	VXORPS    X2, X2, X2
-	VCVTSS2SD (CX)(DX*4), X2, X2
+	VCVTSS2SD (DX)(SI*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
-	VMOVSS    X2, (CX)(DX*4)
-	INCQ      DX
-	JMP       sums_single_1123
+	VMOVSS    X2, (DX)(SI*4)
+	INCQ      SI
+	JMP       sums_single_953
 
-sums_done_1119:
+sums_done_949:
 	ADDQ 1840(SP), AX
 	MOVQ AX, 1816(SP)
-	JMP  ring_block_1087
+	JMP  ring_block_917
 
 ring_finished_backwardAVX512F32:
 	VZEROUPPER
@@ -13311,11 +11409,11 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1125
+	JB           cached_955
 	CMPQ         AX, DX
-	JE           cached_1125
+	JE           cached_955
 	CMPQ         AX, CX
-	JE           cached_1125
+	JE           cached_955
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -13324,7 +11422,7 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1127
+	JE           aligned_957
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -13336,13 +11434,13 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	VMOVUPS      Z2, K1, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_1127:
+aligned_957:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_1128:
+unrolled_958:
 	CMPQ     SI, DI
-	JGT      single_1129
+	JGT      single_959
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
@@ -13364,26 +11462,26 @@ unrolled_1128:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(SI*4)
 	ADDQ     $0x00000040, SI
-	JMP      unrolled_1128
+	JMP      unrolled_958
 
-single_1129:
+single_959:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_1130:
+single_loop_960:
 	CMPQ     SI, DI
-	JGT      remainder_1131
+	JGT      remainder_961
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(SI*4)
 	ADDQ     $0x00000010, SI
-	JMP      single_loop_1130
+	JMP      single_loop_960
 
-remainder_1131:
+remainder_961:
 	SUBQ      SI, BX
-	JE        span_done_1132
+	JE        span_done_962
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -13393,18 +11491,18 @@ remainder_1131:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_1132:
+span_done_962:
 	SFENCE
-	JMP stored_1126
+	JMP stored_956
 
-cached_1125:
+cached_955:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_1133:
+unrolled_963:
 	CMPQ    SI, DI
-	JGT     single_1134
+	JGT     single_964
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
@@ -13426,26 +11524,26 @@ unrolled_1133:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(SI*4)
 	ADDQ    $0x00000040, SI
-	JMP     unrolled_1133
+	JMP     unrolled_963
 
-single_1134:
+single_964:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_1135:
+single_loop_965:
 	CMPQ    SI, DI
-	JGT     remainder_1136
+	JGT     remainder_966
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(SI*4)
 	ADDQ    $0x00000010, SI
-	JMP     single_loop_1135
+	JMP     single_loop_965
 
-remainder_1136:
+remainder_966:
 	SUBQ      SI, BX
-	JE        span_done_1137
+	JE        span_done_967
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -13455,8 +11553,8 @@ remainder_1136:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_1137:
-stored_1126:
+span_done_967:
+stored_956:
 	VZEROUPPER
 	RET
 
@@ -13475,17 +11573,17 @@ TEXT ·backwardPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	SHLQ   $0x02, R9
 	XORQ   R10, R10
 
-plane_1138:
+plane_968:
 	CMPQ         BX, $0x00
-	JE           planes_done_1139
+	JE           planes_done_969
 	VBROADCASTSS (R8)(R10*4), Z1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000040, R12
 
-unrolled_1140:
+unrolled_970:
 	CMPQ    R11, R12
-	JGT     single_1141
+	JGT     single_971
 	VMOVUPS (CX)(R11*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R11*4), Z2
@@ -13507,27 +11605,27 @@ unrolled_1140:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(R11*4)
 	ADDQ    $0x00000040, R11
-	JMP     unrolled_1140
+	JMP     unrolled_970
 
-single_1141:
+single_971:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 
-single_loop_1142:
+single_loop_972:
 	CMPQ    R11, R12
-	JGT     remainder_1143
+	JGT     remainder_973
 	VMOVUPS (CX)(R11*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R11*4), Z2
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(R11*4)
 	ADDQ    $0x00000010, R11
-	JMP     single_loop_1142
+	JMP     single_loop_972
 
-remainder_1143:
+remainder_973:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_1144
+	JE        span_done_974
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -13537,20 +11635,20 @@ remainder_1143:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R11*4)
 
-span_done_1144:
+span_done_974:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_1145
+	JNE  same_pass_975
 	XORQ R10, R10
 
-same_pass_1145:
+same_pass_975:
 	SUBQ SI, BX
-	JMP  plane_1138
+	JMP  plane_968
 
-planes_done_1139:
+planes_done_969:
 	VZEROUPPER
 	RET
 
@@ -13565,9 +11663,9 @@ TEXT ·backwardPatternDxAVX512F32(SB), NOSPLIT, $0-96
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), DI
 
-row_1146:
+row_976:
 	CMPQ    BX, $0x00
-	JE      rows_done_1147
+	JE      rows_done_977
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -13575,9 +11673,9 @@ row_1146:
 	MOVQ    R8, R10
 	SUBQ    $0x00000040, R10
 
-unrolled_1148:
+unrolled_978:
 	CMPQ    R9, R10
-	JGT     single_1149
+	JGT     single_979
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
@@ -13599,27 +11697,27 @@ unrolled_1148:
 	VMULPS  192(SI)(R9*4), Z1, K1, Z1
 	VMOVUPS Z1, 192(AX)(R9*4)
 	ADDQ    $0x00000040, R9
-	JMP     unrolled_1148
+	JMP     unrolled_978
 
-single_1149:
+single_979:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1150:
+single_loop_980:
 	CMPQ    R9, R10
-	JGT     remainder_1151
+	JGT     remainder_981
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
 	VMULPS  (SI)(R9*4), Z1, K1, Z1
 	VMOVUPS Z1, (AX)(R9*4)
 	ADDQ    $0x00000010, R9
-	JMP     single_loop_1150
+	JMP     single_loop_980
 
-remainder_1151:
+remainder_981:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_1152
+	JE        span_done_982
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -13629,16 +11727,16 @@ remainder_1151:
 	VMULPS    (SI)(R9*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 
-span_done_1152:
+span_done_982:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_1146
+	JMP  row_976
 
-rows_done_1147:
+rows_done_977:
 	VZEROUPPER
 	RET
 
@@ -13658,111 +11756,111 @@ TEXT ·backwardRingDxAVX512F32(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x00000180
-	JA     ring_segmented_1153
+	JA     ring_segmented_983
 	MOVQ   R9, R10
 
-ring_len_1154:
+ring_len_984:
 	CMPQ R10, $0x00000010
-	JAE  ring_len_done_1155
+	JAE  ring_len_done_985
 	ADDQ R9, R10
-	JMP  ring_len_1154
+	JMP  ring_len_984
 
-ring_len_done_1155:
+ring_len_done_985:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000010, R11
 
-ring_step_1156:
+ring_step_986:
 	CMPQ R11, R10
-	JB   ring_step_done_1157
+	JB   ring_step_done_987
 	SUBQ R10, R11
-	JMP  ring_step_1156
+	JMP  ring_step_986
 
-ring_step_done_1157:
+ring_step_done_987:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000040, R11
 
-ring_step_1158:
+ring_step_988:
 	CMPQ R11, R10
-	JB   ring_step_done_1159
+	JB   ring_step_done_989
 	SUBQ R10, R11
-	JMP  ring_step_1158
+	JMP  ring_step_988
 
-ring_step_done_1159:
+ring_step_done_989:
 	MOVQ R11, 1936(SP)
 	MOVQ alpha_base+72(FP), R10
 	CMPQ AX, $0x01
-	JNE  ring_planes_1160
+	JNE  ring_planes_990
 	XORQ AX, AX
 	MOVQ DX, R11
 	SUBQ $0x00000010, R11
 
-ring_copy_1162:
+ring_copy_992:
 	CMPQ    AX, R11
-	JGT     ring_copy_tail_1163
+	JGT     ring_copy_tail_993
 	VMOVUPS (R10)(AX*4), Z1
 	VMOVUPS Z1, (R8)(AX*4)
 	ADDQ    $0x00000010, AX
-	JMP     ring_copy_1162
+	JMP     ring_copy_992
 
-ring_copy_tail_1163:
+ring_copy_tail_993:
 	SUBQ      AX, DX
-	JE        ring_extend_1161
+	JE        ring_extend_991
 	MOVQ      $-1, R11
 	BZHIQ     DX, R11, DX
 	KMOVW     DX, K1
 	VMOVUPS.Z (R10)(AX*4), K1, Z1
 	VMOVUPS   Z1, (R8)(AX*4)
-	JMP       ring_extend_1161
+	JMP       ring_extend_991
 
-ring_planes_1160:
+ring_planes_990:
 	XORQ R11, R11
 	XORQ R12, R12
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1166
+	JA   ring_long_planes_996
 
-ring_fill_1165:
+ring_fill_995:
 	VBROADCASTSS (R10)(R11*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	VMOVUPS      Z1, 64(R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R11
 	CMPQ         R11, DX
-	JB           ring_fill_1165
-	JMP          ring_extend_1161
+	JB           ring_fill_995
+	JMP          ring_extend_991
 
-ring_long_planes_1166:
-ring_channel_1164:
+ring_long_planes_996:
+ring_channel_994:
 	CMPQ         R11, DX
-	JE           ring_extend_1161
+	JE           ring_extend_991
 	VBROADCASTSS (R10)(R11*4), Z1
 	XORQ         R13, R13
 
-ring_plane_1167:
+ring_plane_997:
 	MOVQ    R12, R14
 	ADDQ    R13, R14
 	VMOVUPS Z1, (R8)(R14*4)
 	ADDQ    $0x00000010, R13
 	CMPQ    R13, AX
-	JB      ring_plane_1167
+	JB      ring_plane_997
 	ADDQ    AX, R12
 	INCQ    R11
-	JMP     ring_channel_1164
+	JMP     ring_channel_994
 
-ring_extend_1161:
+ring_extend_991:
 	MOVQ 1920(SP), AX
 	MOVQ R9, DX
 
-ring_element_1168:
+ring_element_998:
 	CMPQ DX, AX
-	JAE  ring_repeated_1169
+	JAE  ring_repeated_999
 	MOVQ DX, R10
 	SUBQ R9, R10
 	MOVL (R8)(R10*4), R10
 	MOVL R10, (R8)(DX*4)
 	INCQ DX
-	JMP  ring_element_1168
+	JMP  ring_element_998
 
-ring_repeated_1169:
+ring_repeated_999:
 	VMOVUPS (R8), Z1
 	VMOVUPS Z1, (R8)(AX*4)
 	VMOVUPS 64(R8), Z1
@@ -13776,9 +11874,9 @@ ring_repeated_1169:
 	MOVQ    DI, R9
 	SUBQ    $0x00000040, R9
 
-unrolled_1170:
+unrolled_1000:
 	CMPQ    DX, R9
-	JGT     single_1171
+	JGT     single_1001
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(DX*4), Z1
@@ -13804,15 +11902,15 @@ unrolled_1170:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000040, DX
-	JMP     unrolled_1170
+	JMP     unrolled_1000
 
-single_1171:
+single_1001:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1172:
+single_loop_1002:
 	CMPQ    DX, R9
-	JGT     remainder_1173
+	JGT     remainder_1003
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(DX*4), Z1
@@ -13823,11 +11921,11 @@ single_loop_1172:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000010, DX
-	JMP     single_loop_1172
+	JMP     single_loop_1002
 
-remainder_1173:
+remainder_1003:
 	SUBQ      DX, DI
-	JE        span_done_1174
+	JE        span_done_1004
 	MOVQ      $-1, R9
 	BZHIQ     DI, R9, DI
 	KMOVW     DI, K1
@@ -13837,13 +11935,11 @@ remainder_1173:
 	VMULPS    (R8)(AX*4), Z0, K2, Z0
 	VMOVUPS   Z0, K1, (CX)(DX*4)
 
-span_done_1174:
+span_done_1004:
 	JMP ring_finished_backwardDxAVX512F32
 
-ring_segmented_1153:
+ring_segmented_983:
 	MOVQ inner+96(FP), R9
-	CMPQ R9, $0x01
-	JE   ring_rows_1175
 	CMPQ R9, $0x00000180
 	JA   ring_finished_backwardDxAVX512F32
 	MOVQ $0x00000180, AX
@@ -13851,10 +11947,12 @@ ring_segmented_1153:
 	DIVQ R9
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
+	CMPQ R9, $0x01
+	JE   ring_rows_1005
 
-ring_segment_1176:
+ring_segment_1006:
 	CMPQ    DI, $0x00
-	JE      ring_done_1177
+	JE      ring_done_1007
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -13871,109 +11969,109 @@ ring_segment_1176:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R11
 
-ring_len_1178:
+ring_len_1008:
 	CMPQ R11, $0x00000010
-	JAE  ring_len_done_1179
+	JAE  ring_len_done_1009
 	ADDQ R10, R11
-	JMP  ring_len_1178
+	JMP  ring_len_1008
 
-ring_len_done_1179:
+ring_len_done_1009:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_1180:
+ring_step_1010:
 	CMPQ R12, R11
-	JB   ring_step_done_1181
+	JB   ring_step_done_1011
 	SUBQ R11, R12
-	JMP  ring_step_1180
+	JMP  ring_step_1010
 
-ring_step_done_1181:
+ring_step_done_1011:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000040, R12
 
-ring_step_1182:
+ring_step_1012:
 	CMPQ R12, R11
-	JB   ring_step_done_1183
+	JB   ring_step_done_1013
 	SUBQ R11, R12
-	JMP  ring_step_1182
+	JMP  ring_step_1012
 
-ring_step_done_1183:
+ring_step_done_1013:
 	MOVQ R12, 1936(SP)
 	MOVQ alpha_base+72(FP), R11
 	LEAQ (R11)(AX*4), R11
 	CMPQ R9, $0x01
-	JNE  ring_planes_1184
+	JNE  ring_planes_1014
 	XORQ AX, AX
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-ring_copy_1186:
+ring_copy_1016:
 	CMPQ    AX, R9
-	JGT     ring_copy_tail_1187
+	JGT     ring_copy_tail_1017
 	VMOVUPS (R11)(AX*4), Z1
 	VMOVUPS Z1, (R8)(AX*4)
 	ADDQ    $0x00000010, AX
-	JMP     ring_copy_1186
+	JMP     ring_copy_1016
 
-ring_copy_tail_1187:
+ring_copy_tail_1017:
 	SUBQ      AX, DX
-	JE        ring_extend_1185
+	JE        ring_extend_1015
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
 	VMOVUPS.Z (R11)(AX*4), K1, Z1
 	VMOVUPS   Z1, (R8)(AX*4)
-	JMP       ring_extend_1185
+	JMP       ring_extend_1015
 
-ring_planes_1184:
+ring_planes_1014:
 	XORQ AX, AX
 	XORQ R12, R12
 	CMPQ R9, $0x00000020
-	JA   ring_long_planes_1190
+	JA   ring_long_planes_1020
 
-ring_fill_1189:
+ring_fill_1019:
 	VBROADCASTSS (R11)(AX*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	VMOVUPS      Z1, 64(R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         AX
 	CMPQ         AX, DX
-	JB           ring_fill_1189
-	JMP          ring_extend_1185
+	JB           ring_fill_1019
+	JMP          ring_extend_1015
 
-ring_long_planes_1190:
-ring_channel_1188:
+ring_long_planes_1020:
+ring_channel_1018:
 	CMPQ         AX, DX
-	JE           ring_extend_1185
+	JE           ring_extend_1015
 	VBROADCASTSS (R11)(AX*4), Z1
 	XORQ         R13, R13
 
-ring_plane_1191:
+ring_plane_1021:
 	MOVQ    R12, R14
 	ADDQ    R13, R14
 	VMOVUPS Z1, (R8)(R14*4)
 	ADDQ    $0x00000010, R13
 	CMPQ    R13, R9
-	JB      ring_plane_1191
+	JB      ring_plane_1021
 	ADDQ    R9, R12
 	INCQ    AX
-	JMP     ring_channel_1188
+	JMP     ring_channel_1018
 
-ring_extend_1185:
+ring_extend_1015:
 	MOVQ 1920(SP), AX
 	MOVQ R10, DX
 
-ring_element_1192:
+ring_element_1022:
 	CMPQ DX, AX
-	JAE  ring_repeated_1193
+	JAE  ring_repeated_1023
 	MOVQ DX, R9
 	SUBQ R10, R9
 	MOVL (R8)(R9*4), R9
 	MOVL R9, (R8)(DX*4)
 	INCQ DX
-	JMP  ring_element_1192
+	JMP  ring_element_1022
 
-ring_repeated_1193:
+ring_repeated_1023:
 	VMOVUPS (R8), Z1
 	VMOVUPS Z1, (R8)(AX*4)
 	VMOVUPS 64(R8), Z1
@@ -13988,9 +12086,9 @@ ring_repeated_1193:
 	MOVQ    DX, R10
 	SUBQ    $0x00000040, R10
 
-unrolled_1194:
+unrolled_1024:
 	CMPQ    R9, R10
-	JGT     single_1195
+	JGT     single_1025
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -14016,15 +12114,15 @@ unrolled_1194:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000040, R9
-	JMP     unrolled_1194
+	JMP     unrolled_1024
 
-single_1195:
+single_1025:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1196:
+single_loop_1026:
 	CMPQ    R9, R10
-	JGT     remainder_1197
+	JGT     remainder_1027
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -14035,11 +12133,11 @@ single_loop_1196:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000010, R9
-	JMP     single_loop_1196
+	JMP     single_loop_1026
 
-remainder_1197:
+remainder_1027:
 	SUBQ      R9, DX
-	JE        span_done_1198
+	JE        span_done_1028
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -14049,7 +12147,7 @@ remainder_1197:
 	VMULPS    (R8)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R9*4)
 
-span_done_1198:
+span_done_1028:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -14061,136 +12159,136 @@ span_done_1198:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1199
+	JNE  ring_next_1029
 	XORQ AX, AX
 
-ring_next_1199:
+ring_next_1029:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1176
+	JMP  ring_segment_1006
 
-ring_done_1177:
+ring_done_1007:
 	JMP ring_finished_backwardDxAVX512F32
 
-ring_rows_1175:
-	MOVQ $0x00000000, 1944(SP)
-
-ring_block_1200:
+ring_rows_1005:
+ring_block_1030:
 	MOVQ    1944(SP), AX
-	MOVQ    alpha_len+80(FP), CX
-	CMPQ    AX, CX
+	MOVQ    alpha_len+80(FP), DX
+	CMPQ    AX, DX
 	JE      ring_finished_backwardDxAVX512F32
-	SUBQ    AX, CX
-	MOVQ    $0x00000180, DX
-	CMPQ    CX, DX
-	CMOVQHI DX, CX
-	MOVQ    CX, 1968(SP)
-	MOVQ    CX, DX
+	SUBQ    AX, DX
+	MOVQ    1952(SP), CX
+	CMPQ    DX, CX
+	CMOVQHI CX, DX
+	MOVQ    DX, 1968(SP)
+	MOVQ    inner+96(FP), CX
+	MOVQ    DX, BX
+	IMULQ   CX, BX
+	MOVQ    BX, 1976(SP)
+	MOVQ    BX, SI
 
-ring_len_1201:
-	CMPQ DX, $0x00000010
-	JAE  ring_len_done_1202
-	ADDQ CX, DX
-	JMP  ring_len_1201
+ring_len_1031:
+	CMPQ SI, $0x00000010
+	JAE  ring_len_done_1032
+	ADDQ BX, SI
+	JMP  ring_len_1031
 
-ring_len_done_1202:
-	MOVQ DX, 1920(SP)
-	MOVQ $0x00000010, BX
+ring_len_done_1032:
+	MOVQ SI, 1920(SP)
+	MOVQ $0x00000010, DI
 
-ring_step_1203:
-	CMPQ BX, DX
-	JB   ring_step_done_1204
-	SUBQ DX, BX
-	JMP  ring_step_1203
+ring_step_1033:
+	CMPQ DI, SI
+	JB   ring_step_done_1034
+	SUBQ SI, DI
+	JMP  ring_step_1033
 
-ring_step_done_1204:
-	MOVQ BX, 1928(SP)
-	MOVQ $0x00000040, BX
+ring_step_done_1034:
+	MOVQ DI, 1928(SP)
+	MOVQ $0x00000040, DI
 
-ring_step_1205:
-	CMPQ BX, DX
-	JB   ring_step_done_1206
-	SUBQ DX, BX
-	JMP  ring_step_1205
+ring_step_1035:
+	CMPQ DI, SI
+	JB   ring_step_done_1036
+	SUBQ SI, DI
+	JMP  ring_step_1035
 
-ring_step_done_1206:
-	MOVQ BX, 1936(SP)
-	MOVQ alpha_base+72(FP), DX
-	LEAQ (DX)(AX*4), DX
-	MOVQ inner+96(FP), BX
-	CMPQ BX, $0x01
-	JNE  ring_planes_1207
-	XORQ BX, BX
-	MOVQ CX, SI
-	SUBQ $0x00000010, SI
-
-ring_copy_1209:
-	CMPQ    BX, SI
-	JGT     ring_copy_tail_1210
-	VMOVUPS (DX)(BX*4), Z1
-	VMOVUPS Z1, (R8)(BX*4)
-	ADDQ    $0x00000010, BX
-	JMP     ring_copy_1209
-
-ring_copy_tail_1210:
-	MOVQ      CX, SI
-	SUBQ      BX, SI
-	JE        ring_extend_1208
-	MOVQ      $-1, DI
-	BZHIQ     SI, DI, SI
-	KMOVW     SI, K1
-	VMOVUPS.Z (DX)(BX*4), K1, Z1
-	VMOVUPS   Z1, (R8)(BX*4)
-	JMP       ring_extend_1208
-
-ring_planes_1207:
-	XORQ SI, SI
+ring_step_done_1036:
+	MOVQ DI, 1936(SP)
+	MOVQ alpha_base+72(FP), SI
+	LEAQ (SI)(AX*4), SI
+	CMPQ CX, $0x01
+	JNE  ring_planes_1037
 	XORQ DI, DI
-	CMPQ BX, $0x00000020
-	JA   ring_long_planes_1213
+	MOVQ DX, R9
+	SUBQ $0x00000010, R9
 
-ring_fill_1212:
-	VBROADCASTSS (DX)(SI*4), Z1
-	VMOVUPS      Z1, (R8)(DI*4)
-	VMOVUPS      Z1, 64(R8)(DI*4)
-	ADDQ         BX, DI
-	INCQ         SI
-	CMPQ         SI, CX
-	JB           ring_fill_1212
-	JMP          ring_extend_1208
+ring_copy_1039:
+	CMPQ    DI, R9
+	JGT     ring_copy_tail_1040
+	VMOVUPS (SI)(DI*4), Z1
+	VMOVUPS Z1, (R8)(DI*4)
+	ADDQ    $0x00000010, DI
+	JMP     ring_copy_1039
 
-ring_long_planes_1213:
-ring_channel_1211:
-	CMPQ         SI, CX
-	JE           ring_extend_1208
-	VBROADCASTSS (DX)(SI*4), Z1
-	XORQ         R9, R9
+ring_copy_tail_1040:
+	SUBQ      DI, DX
+	JE        ring_extend_1038
+	MOVQ      $-1, R9
+	BZHIQ     DX, R9, DX
+	KMOVW     DX, K1
+	VMOVUPS.Z (SI)(DI*4), K1, Z1
+	VMOVUPS   Z1, (R8)(DI*4)
+	JMP       ring_extend_1038
 
-ring_plane_1214:
-	MOVQ    DI, R10
-	ADDQ    R9, R10
-	VMOVUPS Z1, (R8)(R10*4)
-	ADDQ    $0x00000010, R9
-	CMPQ    R9, BX
-	JB      ring_plane_1214
-	ADDQ    BX, DI
-	INCQ    SI
-	JMP     ring_channel_1211
+ring_planes_1037:
+	XORQ DI, DI
+	XORQ R9, R9
+	CMPQ CX, $0x00000020
+	JA   ring_long_planes_1043
 
-ring_extend_1208:
+ring_fill_1042:
+	VBROADCASTSS (SI)(DI*4), Z1
+	VMOVUPS      Z1, (R8)(R9*4)
+	VMOVUPS      Z1, 64(R8)(R9*4)
+	ADDQ         CX, R9
+	INCQ         DI
+	CMPQ         DI, DX
+	JB           ring_fill_1042
+	JMP          ring_extend_1038
+
+ring_long_planes_1043:
+ring_channel_1041:
+	CMPQ         DI, DX
+	JE           ring_extend_1038
+	VBROADCASTSS (SI)(DI*4), Z1
+	XORQ         R10, R10
+
+ring_plane_1044:
+	MOVQ    R9, R11
+	ADDQ    R10, R11
+	VMOVUPS Z1, (R8)(R11*4)
+	ADDQ    $0x00000010, R10
+	CMPQ    R10, CX
+	JB      ring_plane_1044
+	ADDQ    CX, R9
+	INCQ    DI
+	JMP     ring_channel_1041
+
+ring_extend_1038:
 	MOVQ 1920(SP), DX
-	MOVQ CX, BX
-
-ring_element_1215:
-	CMPQ BX, DX
-	JAE  ring_repeated_1216
 	MOVQ BX, SI
-	SUBQ CX, SI
-	MOVL (R8)(SI*4), SI
-	MOVL SI, (R8)(BX*4)
-	INCQ BX
-	JMP  ring_element_1215
 
-ring_repeated_1216:
+ring_element_1045:
+	CMPQ SI, DX
+	JAE  ring_repeated_1046
+	MOVQ SI, DI
+	SUBQ BX, DI
+	MOVL (R8)(DI*4), DI
+	MOVL DI, (R8)(SI*4)
+	INCQ SI
+	JMP  ring_element_1045
+
+ring_repeated_1046:
 	VMOVUPS (R8), Z1
 	VMOVUPS Z1, (R8)(DX*4)
 	VMOVUPS 64(R8), Z1
@@ -14199,6 +12297,7 @@ ring_repeated_1216:
 	VMOVUPS Z1, 128(R8)(DX*4)
 	VMOVUPS 192(R8), Z1
 	VMOVUPS Z1, 192(R8)(DX*4)
+	IMULQ   CX, AX
 	SHLQ    $0x02, AX
 	MOVQ    x_base+48(FP), BX
 	ADDQ    AX, BX
@@ -14208,18 +12307,18 @@ ring_repeated_1216:
 	ADDQ    AX, CX
 	MOVQ    x_len+56(FP), DI
 
-ring_row_1217:
+ring_row_1047:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1218
+	JE   ring_rows_done_1048
 	XORQ AX, AX
-	MOVQ 1968(SP), DX
+	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000040, R10
 
-unrolled_1219:
+unrolled_1049:
 	CMPQ    R9, R10
-	JGT     single_1220
+	JGT     single_1050
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -14245,15 +12344,15 @@ unrolled_1219:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000040, R9
-	JMP     unrolled_1219
+	JMP     unrolled_1049
 
-single_1220:
+single_1050:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1221:
+single_loop_1051:
 	CMPQ    R9, R10
-	JGT     remainder_1222
+	JGT     remainder_1052
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -14264,11 +12363,11 @@ single_loop_1221:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000010, R9
-	JMP     single_loop_1221
+	JMP     single_loop_1051
 
-remainder_1222:
+remainder_1052:
 	SUBQ      R9, DX
-	JE        span_done_1223
+	JE        span_done_1053
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -14278,20 +12377,21 @@ remainder_1222:
 	VMULPS    (R8)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R9*4)
 
-span_done_1223:
-	MOVQ alpha_len+80(FP), AX
-	SUBQ AX, DI
-	SHLQ $0x02, AX
-	ADDQ AX, BX
-	ADDQ AX, SI
-	ADDQ AX, CX
-	JMP  ring_row_1217
+span_done_1053:
+	MOVQ  alpha_len+80(FP), AX
+	IMULQ inner+96(FP), AX
+	SUBQ  AX, DI
+	SHLQ  $0x02, AX
+	ADDQ  AX, BX
+	ADDQ  AX, SI
+	ADDQ  AX, CX
+	JMP   ring_row_1047
 
-ring_rows_done_1218:
+ring_rows_done_1048:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1200
+	JMP  ring_block_1030
 
 ring_finished_backwardDxAVX512F32:
 	VZEROUPPER
@@ -14316,9 +12416,9 @@ TEXT ·backwardDalphaAVX512F32(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000040, SI
 
-unrolled_1224:
+unrolled_1054:
 	CMPQ        BX, SI
-	JGT         single_1225
+	JGT         single_1055
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -14360,15 +12460,15 @@ unrolled_1224:
 	VCVTPS2PD   224(CX)(BX*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, BX
-	JMP         unrolled_1224
+	JMP         unrolled_1054
 
-single_1225:
+single_1055:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_1226:
+single_loop_1056:
 	CMPQ        BX, SI
-	JGT         remainder_1227
+	JGT         remainder_1057
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -14380,11 +12480,11 @@ single_loop_1226:
 	VCVTPS2PD   32(CX)(BX*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, BX
-	JMP         single_loop_1226
+	JMP         single_loop_1056
 
-remainder_1227:
+remainder_1057:
 	SUBQ        BX, DX
-	JE          span_done_1228
+	JE          span_done_1058
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -14399,7 +12499,7 @@ remainder_1227:
 	VCVTPS2PD.Z 32(CX)(BX*4), K1, Z9
 	VFMADD231PD Z9, Z0, K1, Z2
 
-span_done_1228:
+span_done_1058:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -14431,9 +12531,9 @@ TEXT ·backwardPlanesDalphaAVX512F32(SB), NOSPLIT, $0-80
 	SHLQ   $0x02, R8
 	XORQ   R9, R9
 
-plane_1229:
+plane_1059:
 	CMPQ   DX, $0x00
-	JE     planes_done_1230
+	JE     planes_done_1060
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -14446,9 +12546,9 @@ plane_1229:
 	MOVQ   SI, R11
 	SUBQ   $0x00000040, R11
 
-unrolled_1231:
+unrolled_1061:
 	CMPQ        R10, R11
-	JGT         single_1232
+	JGT         single_1062
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -14490,15 +12590,15 @@ unrolled_1231:
 	VCVTPS2PD   224(CX)(R10*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_1231
+	JMP         unrolled_1061
 
-single_1232:
+single_1062:
 	MOVQ SI, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1233:
+single_loop_1063:
 	CMPQ        R10, R11
-	JGT         remainder_1234
+	JGT         remainder_1064
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -14510,12 +12610,12 @@ single_loop_1233:
 	VCVTPS2PD   32(CX)(R10*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_1233
+	JMP         single_loop_1063
 
-remainder_1234:
+remainder_1064:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_1235
+	JE          span_done_1065
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -14530,7 +12630,7 @@ remainder_1234:
 	VCVTPS2PD.Z 32(CX)(R10*4), K1, Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 
-span_done_1235:
+span_done_1065:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -14550,14 +12650,14 @@ span_done_1235:
 	ADDQ          R8, CX
 	INCQ          R9
 	CMPQ          R9, DI
-	JNE           same_pass_1236
+	JNE           same_pass_1066
 	XORQ          R9, R9
 
-same_pass_1236:
+same_pass_1066:
 	SUBQ SI, DX
-	JMP  plane_1229
+	JMP  plane_1059
 
-planes_done_1230:
+planes_done_1060:
 	VZEROUPPER
 	RET
 
@@ -14571,9 +12671,9 @@ TEXT ·backwardPatternDalphaAVX512F32(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
 
-row_1237:
+row_1067:
 	CMPQ    DX, $0x00
-	JE      rows_done_1238
+	JE      rows_done_1068
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -14581,9 +12681,9 @@ row_1237:
 	MOVQ    DI, R9
 	SUBQ    $0x00000040, R9
 
-unrolled_1239:
+unrolled_1069:
 	CMPQ        R8, R9
-	JGT         single_1240
+	JGT         single_1070
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -14641,15 +12741,15 @@ unrolled_1239:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 448(BX)(R8*8)
 	ADDQ        $0x00000040, R8
-	JMP         unrolled_1239
+	JMP         unrolled_1069
 
-single_1240:
+single_1070:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1241:
+single_loop_1071:
 	CMPQ        R8, R9
-	JGT         remainder_1242
+	JGT         remainder_1072
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -14665,12 +12765,12 @@ single_loop_1241:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 	ADDQ        $0x00000010, R8
-	JMP         single_loop_1241
+	JMP         single_loop_1071
 
-remainder_1242:
+remainder_1072:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_1243
+	JE          span_done_1073
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -14689,1012 +12789,677 @@ remainder_1242:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 
-span_done_1243:
+span_done_1073:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_1237
+	JMP  row_1067
 
-rows_done_1238:
+rows_done_1068:
 	VZEROUPPER
 	RET
 
 // func backwardRingDalphaAVX512F32(dy []float32, x []float32, dalpha []float32, inner int)
 // Requires: AVX, AVX512F, BMI2, CMOV
 TEXT ·backwardRingDalphaAVX512F32(SB), $1920-80
-	MOVQ   x_base+24(FP), CX
-	MOVQ   dy_base+0(FP), BX
-	MOVQ   x_len+32(FP), SI
+	MOVQ   x_base+24(FP), AX
+	MOVQ   dy_base+0(FP), DX
+	MOVQ   x_len+32(FP), BX
 	VXORPS Y0, Y0, Y0
-	LEAQ   (SP), DI
-	ADDQ   $0x0000003f, DI
-	ANDQ   $-64, DI
-	MOVQ   inner+72(FP), AX
-	MOVQ   dalpha_len+56(FP), DX
-	IMULQ  AX, DX
-	CMPQ   DX, $0x00000080
-	JA     ring_segmented_1244
-	MOVQ   DX, AX
+	LEAQ   (SP), CX
+	ADDQ   $0x0000003f, CX
+	ANDQ   $-64, CX
+	MOVQ   inner+72(FP), SI
+	MOVQ   dalpha_len+56(FP), DI
+	IMULQ  SI, DI
+	CMPQ   DI, $0x00000080
+	JA     ring_segmented_1074
+	MOVQ   DI, SI
 
-ring_len_1245:
-	CMPQ AX, $0x00000010
-	JAE  ring_len_done_1246
-	ADDQ DX, AX
-	JMP  ring_len_1245
+ring_len_1075:
+	CMPQ SI, $0x00000010
+	JAE  ring_len_done_1076
+	ADDQ DI, SI
+	JMP  ring_len_1075
 
-ring_len_done_1246:
-	MOVQ AX, 1856(SP)
-	MOVQ $0x00000010, DX
+ring_len_done_1076:
+	MOVQ SI, 1856(SP)
+	MOVQ $0x00000010, DI
 
-ring_step_1247:
-	CMPQ DX, AX
-	JB   ring_step_done_1248
-	SUBQ AX, DX
-	JMP  ring_step_1247
+ring_step_1077:
+	CMPQ DI, SI
+	JB   ring_step_done_1078
+	SUBQ SI, DI
+	JMP  ring_step_1077
 
-ring_step_done_1248:
-	MOVQ DX, 1864(SP)
-	MOVQ $0x00000040, DX
+ring_step_done_1078:
+	MOVQ DI, 1864(SP)
+	MOVQ $0x00000040, DI
 
-ring_step_1249:
-	CMPQ DX, AX
-	JB   ring_step_done_1250
-	SUBQ AX, DX
-	JMP  ring_step_1249
+ring_step_1079:
+	CMPQ DI, SI
+	JB   ring_step_done_1080
+	SUBQ SI, DI
+	JMP  ring_step_1079
 
-ring_step_done_1250:
-	MOVQ DX, 1872(SP)
-	XORQ AX, AX
-	MOVQ 1856(SP), DX
-	ADDQ $0x00000040, DX
+ring_step_done_1080:
+	MOVQ DI, 1872(SP)
+	XORQ SI, SI
+	MOVQ 1856(SP), DI
+	ADDQ $0x00000040, DI
 
-sums_zero_1251:
-	CMPQ    AX, DX
-	JAE     sums_zeroed_1252
-	VMOVUPD Z0, (DI)(AX*8)
-	ADDQ    $0x00000008, AX
-	JMP     sums_zero_1251
+sums_zero_1081:
+	CMPQ    SI, DI
+	JAE     sums_zeroed_1082
+	VMOVUPD Z0, (CX)(SI*8)
+	ADDQ    $0x00000008, SI
+	JMP     sums_zero_1081
 
-sums_zeroed_1252:
-	XORQ AX, AX
-	XORQ DX, DX
-	MOVQ SI, R8
+sums_zeroed_1082:
+	XORQ SI, SI
+	XORQ DI, DI
+	MOVQ BX, R8
 	SUBQ $0x00000040, R8
 
-unrolled_1253:
-	CMPQ        DX, R8
-	JGT         single_1254
-	VMOVUPS     (CX)(DX*4), Z1
+unrolled_1083:
+	CMPQ        DI, R8
+	JGT         single_1084
+	VMOVUPS     (AX)(DI*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     (BX)(DX*4), Z1
-	VCVTPS2PD   (CX)(DX*4), Z1
-	VCVTPS2PD   (BX)(DX*4), Z2
-	VMOVUPD.Z   (DI)(AX*8), K1, Z3
+	VMOVUPS     (DX)(DI*4), Z1
+	VCVTPS2PD   (AX)(DI*4), Z1
+	VCVTPS2PD   (DX)(DI*4), Z2
+	VMOVUPD.Z   (CX)(SI*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, (DI)(AX*8)
+	VMOVUPD     Z3, K1, (CX)(SI*8)
 	KSHIFTRW    $0x08, K1, K1
-	VCVTPS2PD   32(CX)(DX*4), Z1
-	VCVTPS2PD   32(BX)(DX*4), Z2
-	VMOVUPD.Z   64(DI)(AX*8), K1, Z3
+	VCVTPS2PD   32(AX)(DI*4), Z1
+	VCVTPS2PD   32(DX)(DI*4), Z2
+	VMOVUPD.Z   64(CX)(SI*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 64(DI)(AX*8)
-	VMOVUPS     64(CX)(DX*4), Z1
+	VMOVUPD     Z3, K1, 64(CX)(SI*8)
+	VMOVUPS     64(AX)(DI*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     64(BX)(DX*4), Z1
-	VCVTPS2PD   64(CX)(DX*4), Z1
-	VCVTPS2PD   64(BX)(DX*4), Z2
-	VMOVUPD.Z   128(DI)(AX*8), K1, Z3
+	VMOVUPS     64(DX)(DI*4), Z1
+	VCVTPS2PD   64(AX)(DI*4), Z1
+	VCVTPS2PD   64(DX)(DI*4), Z2
+	VMOVUPD.Z   128(CX)(SI*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 128(DI)(AX*8)
+	VMOVUPD     Z3, K1, 128(CX)(SI*8)
 	KSHIFTRW    $0x08, K1, K1
-	VCVTPS2PD   96(CX)(DX*4), Z1
-	VCVTPS2PD   96(BX)(DX*4), Z2
-	VMOVUPD.Z   192(DI)(AX*8), K1, Z3
+	VCVTPS2PD   96(AX)(DI*4), Z1
+	VCVTPS2PD   96(DX)(DI*4), Z2
+	VMOVUPD.Z   192(CX)(SI*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 192(DI)(AX*8)
-	VMOVUPS     128(CX)(DX*4), Z1
+	VMOVUPD     Z3, K1, 192(CX)(SI*8)
+	VMOVUPS     128(AX)(DI*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     128(BX)(DX*4), Z1
-	VCVTPS2PD   128(CX)(DX*4), Z1
-	VCVTPS2PD   128(BX)(DX*4), Z2
-	VMOVUPD.Z   256(DI)(AX*8), K1, Z3
+	VMOVUPS     128(DX)(DI*4), Z1
+	VCVTPS2PD   128(AX)(DI*4), Z1
+	VCVTPS2PD   128(DX)(DI*4), Z2
+	VMOVUPD.Z   256(CX)(SI*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 256(DI)(AX*8)
+	VMOVUPD     Z3, K1, 256(CX)(SI*8)
 	KSHIFTRW    $0x08, K1, K1
-	VCVTPS2PD   160(CX)(DX*4), Z1
-	VCVTPS2PD   160(BX)(DX*4), Z2
-	VMOVUPD.Z   320(DI)(AX*8), K1, Z3
+	VCVTPS2PD   160(AX)(DI*4), Z1
+	VCVTPS2PD   160(DX)(DI*4), Z2
+	VMOVUPD.Z   320(CX)(SI*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 320(DI)(AX*8)
-	VMOVUPS     192(CX)(DX*4), Z1
+	VMOVUPD     Z3, K1, 320(CX)(SI*8)
+	VMOVUPS     192(AX)(DI*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     192(BX)(DX*4), Z1
-	VCVTPS2PD   192(CX)(DX*4), Z1
-	VCVTPS2PD   192(BX)(DX*4), Z2
-	VMOVUPD.Z   384(DI)(AX*8), K1, Z3
+	VMOVUPS     192(DX)(DI*4), Z1
+	VCVTPS2PD   192(AX)(DI*4), Z1
+	VCVTPS2PD   192(DX)(DI*4), Z2
+	VMOVUPD.Z   384(CX)(SI*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 384(DI)(AX*8)
+	VMOVUPD     Z3, K1, 384(CX)(SI*8)
 	KSHIFTRW    $0x08, K1, K1
-	VCVTPS2PD   224(CX)(DX*4), Z1
-	VCVTPS2PD   224(BX)(DX*4), Z2
-	VMOVUPD.Z   448(DI)(AX*8), K1, Z3
+	VCVTPS2PD   224(AX)(DI*4), Z1
+	VCVTPS2PD   224(DX)(DI*4), Z2
+	VMOVUPD.Z   448(CX)(SI*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 448(DI)(AX*8)
-	ADDQ        1872(SP), AX
-	MOVQ        AX, R9
+	VMOVUPD     Z3, K1, 448(CX)(SI*8)
+	ADDQ        1872(SP), SI
+	MOVQ        SI, R9
 	SUBQ        1856(SP), R9
-	CMOVQCC     R9, AX
-	ADDQ        $0x00000040, DX
-	JMP         unrolled_1253
+	CMOVQCC     R9, SI
+	ADDQ        $0x00000040, DI
+	JMP         unrolled_1083
 
-single_1254:
-	MOVQ SI, R8
+single_1084:
+	MOVQ BX, R8
 	SUBQ $0x00000010, R8
 
-single_loop_1255:
-	CMPQ        DX, R8
-	JGT         remainder_1256
-	VMOVUPS     (CX)(DX*4), Z1
+single_loop_1085:
+	CMPQ        DI, R8
+	JGT         remainder_1086
+	VMOVUPS     (AX)(DI*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     (BX)(DX*4), Z1
-	VCVTPS2PD   (CX)(DX*4), Z1
-	VCVTPS2PD   (BX)(DX*4), Z2
-	VMOVUPD.Z   (DI)(AX*8), K1, Z3
+	VMOVUPS     (DX)(DI*4), Z1
+	VCVTPS2PD   (AX)(DI*4), Z1
+	VCVTPS2PD   (DX)(DI*4), Z2
+	VMOVUPD.Z   (CX)(SI*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, (DI)(AX*8)
+	VMOVUPD     Z3, K1, (CX)(SI*8)
 	KSHIFTRW    $0x08, K1, K1
-	VCVTPS2PD   32(CX)(DX*4), Z1
-	VCVTPS2PD   32(BX)(DX*4), Z2
-	VMOVUPD.Z   64(DI)(AX*8), K1, Z3
+	VCVTPS2PD   32(AX)(DI*4), Z1
+	VCVTPS2PD   32(DX)(DI*4), Z2
+	VMOVUPD.Z   64(CX)(SI*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 64(DI)(AX*8)
-	ADDQ        1864(SP), AX
-	MOVQ        AX, R9
+	VMOVUPD     Z3, K1, 64(CX)(SI*8)
+	ADDQ        1864(SP), SI
+	MOVQ        SI, R9
 	SUBQ        1856(SP), R9
-	CMOVQCC     R9, AX
-	ADDQ        $0x00000010, DX
-	JMP         single_loop_1255
+	CMOVQCC     R9, SI
+	ADDQ        $0x00000010, DI
+	JMP         single_loop_1085
 
-remainder_1256:
-	SUBQ        DX, SI
-	JE          span_done_1257
+remainder_1086:
+	SUBQ        DI, BX
+	JE          span_done_1087
 	MOVQ        $-1, R8
-	BZHIQ       SI, R8, SI
-	KMOVW       SI, K1
-	VMOVUPS.Z   (CX)(DX*4), K1, Z1
+	BZHIQ       BX, R8, BX
+	KMOVW       BX, K1
+	VMOVUPS.Z   (AX)(DI*4), K1, Z1
 	VCMPPS      $0x1a, Z0, Z1, K1, K2
-	VMOVUPS.Z   (BX)(DX*4), K1, Z0
-	VCVTPS2PD.Z (CX)(DX*4), K2, Z0
-	VCVTPS2PD.Z (BX)(DX*4), K2, Z1
-	VMOVUPD.Z   (DI)(AX*8), K2, Z2
+	VMOVUPS.Z   (DX)(DI*4), K1, Z0
+	VCVTPS2PD.Z (AX)(DI*4), K2, Z0
+	VCVTPS2PD.Z (DX)(DI*4), K2, Z1
+	VMOVUPD.Z   (CX)(SI*8), K2, Z2
 	VFMADD231PD Z1, Z0, K2, Z2
-	VMOVUPD     Z2, K2, (DI)(AX*8)
+	VMOVUPD     Z2, K2, (CX)(SI*8)
 	KSHIFTRW    $0x08, K2, K1
-	VCVTPS2PD.Z 32(CX)(DX*4), K1, Z0
-	VCVTPS2PD.Z 32(BX)(DX*4), K1, Z1
-	VMOVUPD.Z   64(DI)(AX*8), K1, Z2
+	VCVTPS2PD.Z 32(AX)(DI*4), K1, Z0
+	VCVTPS2PD.Z 32(DX)(DI*4), K1, Z1
+	VMOVUPD.Z   64(CX)(SI*8), K1, Z2
 	VFMADD231PD Z1, Z0, K1, Z2
-	VMOVUPD     Z2, K1, 64(DI)(AX*8)
+	VMOVUPD     Z2, K1, 64(CX)(SI*8)
 
-span_done_1257:
+span_done_1087:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
-	MOVQ  dalpha_base+48(FP), CX
-	MOVQ  1856(SP), DX
-	MOVQ  DX, BX
-	ADDQ  $0x00000040, BX
+	MOVQ  dalpha_base+48(FP), DX
+	MOVQ  1856(SP), BX
+	MOVQ  BX, SI
+	ADDQ  $0x00000040, SI
 
-fold_ext_1258:
-	CMPQ    BX, DX
-	JBE     fold_ext_done_1259
-	SUBQ    $0x00000008, BX
-	MOVQ    BX, SI
-	SUBQ    DX, SI
-	VMOVUPD (DI)(SI*8), Z0
-	VADDPD  (DI)(BX*8), Z0, Z0
-	VMOVUPD Z0, (DI)(SI*8)
-	JMP     fold_ext_1258
+fold_ext_1088:
+	CMPQ    SI, BX
+	JBE     fold_ext_done_1089
+	SUBQ    $0x00000008, SI
+	MOVQ    SI, DI
+	SUBQ    BX, DI
+	VMOVUPD (CX)(DI*8), Z0
+	VADDPD  (CX)(SI*8), Z0, Z0
+	VMOVUPD Z0, (CX)(DI*8)
+	JMP     fold_ext_1088
 
-fold_ext_done_1259:
-fold_1260:
-	CMPQ   DX, AX
-	JBE    folded_1261
-	DECQ   DX
-	MOVQ   DX, SI
-	SUBQ   AX, SI
-	VMOVSD (DI)(DX*8), X0
-	VADDSD (DI)(SI*8), X0, X0
-	VMOVSD X0, (DI)(SI*8)
-	JMP    fold_1260
+fold_ext_done_1089:
+fold_1090:
+	CMPQ   BX, AX
+	JBE    folded_1091
+	DECQ   BX
+	MOVQ   BX, DI
+	SUBQ   AX, DI
+	VMOVSD (CX)(BX*8), X0
+	VADDSD (CX)(DI*8), X0, X0
+	VMOVSD X0, (CX)(DI*8)
+	JMP    fold_1090
 
-folded_1261:
+folded_1091:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1262
-	MOVQ dalpha_len+56(FP), DX
-	SUBQ $0x00000008, DX
+	JNE  sums_planes_1092
+	MOVQ dalpha_len+56(FP), BX
+	SUBQ $0x00000008, BX
 
-sums_vector_1265:
-	CMPQ      AX, DX
-	JGT       sums_scalar_1263
-	VCVTPS2PD (CX)(AX*4), Z0
-	VADDPD    (DI)(AX*8), Z0, Z0
+sums_vector_1095:
+	CMPQ      AX, BX
+	JGT       sums_scalar_1093
+	VCVTPS2PD (DX)(AX*4), Z0
+	VADDPD    (CX)(AX*8), Z0, Z0
 	VCVTPD2PS Z0, Y0
-	VMOVUPS   Y0, (CX)(AX*4)
+	VMOVUPS   Y0, (DX)(AX*4)
 	ADDQ      $0x00000008, AX
-	JMP       sums_vector_1265
+	JMP       sums_vector_1095
 
-sums_scalar_1263:
+sums_scalar_1093:
 	CMPQ      AX, dalpha_len+56(FP)
-	JE        sums_done_1264
-	VMOVSD    (DI)(AX*8), X0
+	JE        sums_done_1094
+	VMOVSD    (CX)(AX*8), X0
 	VXORPS    X1, X1, X1
-	VCVTSS2SD (CX)(AX*4), X1, X1
+	VCVTSS2SD (DX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
-	VMOVSS    X1, (CX)(AX*4)
+	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_1263
+	JMP       sums_scalar_1093
 
-sums_planes_1262:
-	XORQ BX, BX
-	MOVQ inner+72(FP), SI
-	SHLQ $0x03, SI
+sums_planes_1092:
+	XORQ SI, SI
+	MOVQ inner+72(FP), DI
+	SHLQ $0x03, DI
 
-sums_group_1266:
-	MOVQ   dalpha_len+56(FP), DX
-	SUBQ   AX, DX
-	CMPQ   DX, $0x00000004
-	JB     sums_single_1268
+sums_group_1096:
+	MOVQ   dalpha_len+56(FP), BX
+	SUBQ   AX, BX
+	CMPQ   BX, $0x00000004
+	JB     sums_single_1098
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
-	LEAQ   (DI)(BX*8), R8
-	LEAQ   (R8)(SI*2), R9
-	XORQ   DX, DX
+	LEAQ   (CX)(SI*8), R8
+	LEAQ   (R8)(DI*2), R9
+	XORQ   BX, BX
 
-sums_group_plane_1267:
+sums_group_plane_1097:
 	VADDSD    (R8), X0, X0
-	VADDSD    (R8)(SI*1), X1, X1
+	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
-	VADDSD    (R9)(SI*1), X3, X3
+	VADDSD    (R9)(DI*1), X3, X3
 	ADDQ      $0x08, R8
 	ADDQ      $0x08, R9
-	INCQ      DX
-	CMPQ      DX, inner+72(FP)
-	JB        sums_group_plane_1267
+	INCQ      BX
+	CMPQ      BX, inner+72(FP)
+	JB        sums_group_plane_1097
 	VXORPS    X4, X4, X4
-	VCVTSS2SD (CX)(AX*4), X4, X4
+	VCVTSS2SD (DX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
 	VCVTSD2SS X4, X4, X4
-	VMOVSS    X4, (CX)(AX*4)
+	VMOVSS    X4, (DX)(AX*4)
 	VXORPS    X0, X0, X0
-	VCVTSS2SD 4(CX)(AX*4), X0, X0
+	VCVTSS2SD 4(DX)(AX*4), X0, X0
 	VADDSD    X1, X0, X0
 	VCVTSD2SS X0, X0, X0
-	VMOVSS    X0, 4(CX)(AX*4)
+	VMOVSS    X0, 4(DX)(AX*4)
 	VXORPS    X0, X0, X0
-	VCVTSS2SD 8(CX)(AX*4), X0, X0
+	VCVTSS2SD 8(DX)(AX*4), X0, X0
 	VADDSD    X2, X0, X0
 	VCVTSD2SS X0, X0, X0
-	VMOVSS    X0, 8(CX)(AX*4)
+	VMOVSS    X0, 8(DX)(AX*4)
 	VXORPS    X0, X0, X0
-	VCVTSS2SD 12(CX)(AX*4), X0, X0
+	VCVTSS2SD 12(DX)(AX*4), X0, X0
 	VADDSD    X3, X0, X0
 	VCVTSD2SS X0, X0, X0
-	VMOVSS    X0, 12(CX)(AX*4)
-	MOVQ      SI, DX
-	SHRQ      $0x01, DX
-	ADDQ      DX, BX
+	VMOVSS    X0, 12(DX)(AX*4)
+	MOVQ      DI, BX
+	SHRQ      $0x01, BX
+	ADDQ      BX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_1266
+	JMP       sums_group_1096
 
-sums_single_1268:
+sums_single_1098:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_1264
+	JE     sums_done_1094
 	VXORPS X0, X0, X0
-	XORQ   DX, DX
+	XORQ   BX, BX
 
-sums_single_plane_1269:
-	VADDSD    (DI)(BX*8), X0, X0
+sums_single_plane_1099:
+	VADDSD    (CX)(SI*8), X0, X0
+	INCQ      SI
 	INCQ      BX
-	INCQ      DX
-	CMPQ      DX, inner+72(FP)
-	JB        sums_single_plane_1269
+	CMPQ      BX, inner+72(FP)
+	JB        sums_single_plane_1099
 	VXORPS    X1, X1, X1
-	VCVTSS2SD (CX)(AX*4), X1, X1
+	VCVTSS2SD (DX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
-	VMOVSS    X1, (CX)(AX*4)
+	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_1268
+	JMP       sums_single_1098
 
-sums_done_1264:
+sums_done_1094:
 	JMP ring_finished_backwardDalphaAVX512F32
 
-ring_segmented_1244:
-	MOVQ inner+72(FP), R8
-	CMPQ R8, $0x01
-	JE   ring_rows_1270
-	CMPQ R8, $0x00000080
+ring_segmented_1074:
+	MOVQ inner+72(FP), BX
+	CMPQ BX, $0x00000080
 	JA   ring_finished_backwardDalphaAVX512F32
 	MOVQ $0x00000080, AX
 	XORQ DX, DX
-	DIVQ R8
+	DIVQ BX
 	MOVQ AX, 1888(SP)
 	MOVQ $0x00000000, 1880(SP)
 
-ring_segment_1271:
-	CMPQ    SI, $0x00
-	JE      ring_done_1272
-	MOVQ    1880(SP), AX
-	MOVQ    dalpha_len+56(FP), DX
-	MOVQ    inner+72(FP), R8
-	SUBQ    AX, DX
-	MOVQ    1888(SP), AX
-	CMPQ    DX, AX
-	CMOVQHI AX, DX
-	MOVQ    DX, 1904(SP)
-	MOVQ    DX, AX
-	IMULQ   R8, AX
-	MOVQ    AX, DX
-	CMPQ    SI, DX
-	CMOVQLT SI, DX
-	MOVQ    DX, 1912(SP)
-	MOVQ    AX, DX
-
-ring_len_1273:
-	CMPQ DX, $0x00000010
-	JAE  ring_len_done_1274
-	ADDQ AX, DX
-	JMP  ring_len_1273
-
-ring_len_done_1274:
-	MOVQ DX, 1856(SP)
-	MOVQ $0x00000010, AX
-
-ring_step_1275:
-	CMPQ AX, DX
-	JB   ring_step_done_1276
-	SUBQ DX, AX
-	JMP  ring_step_1275
-
-ring_step_done_1276:
-	MOVQ AX, 1864(SP)
-	MOVQ $0x00000040, AX
-
-ring_step_1277:
-	CMPQ AX, DX
-	JB   ring_step_done_1278
-	SUBQ DX, AX
-	JMP  ring_step_1277
-
-ring_step_done_1278:
-	MOVQ AX, 1872(SP)
-	XORQ AX, AX
-	MOVQ 1856(SP), DX
-	ADDQ $0x00000040, DX
-
-sums_zero_1279:
-	CMPQ    AX, DX
-	JAE     sums_zeroed_1280
-	VMOVUPD Z0, (DI)(AX*8)
-	ADDQ    $0x00000008, AX
-	JMP     sums_zero_1279
-
-sums_zeroed_1280:
-	XORQ AX, AX
-	MOVQ 1912(SP), DX
-	XORQ R8, R8
-	MOVQ DX, R9
-	SUBQ $0x00000040, R9
-
-unrolled_1281:
-	CMPQ        R8, R9
-	JGT         single_1282
-	VMOVUPS     (CX)(R8*4), Z1
-	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     (BX)(R8*4), Z1
-	VCVTPS2PD   (CX)(R8*4), Z1
-	VCVTPS2PD   (BX)(R8*4), Z2
-	VMOVUPD.Z   (DI)(AX*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, (DI)(AX*8)
-	KSHIFTRW    $0x08, K1, K1
-	VCVTPS2PD   32(CX)(R8*4), Z1
-	VCVTPS2PD   32(BX)(R8*4), Z2
-	VMOVUPD.Z   64(DI)(AX*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 64(DI)(AX*8)
-	VMOVUPS     64(CX)(R8*4), Z1
-	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     64(BX)(R8*4), Z1
-	VCVTPS2PD   64(CX)(R8*4), Z1
-	VCVTPS2PD   64(BX)(R8*4), Z2
-	VMOVUPD.Z   128(DI)(AX*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 128(DI)(AX*8)
-	KSHIFTRW    $0x08, K1, K1
-	VCVTPS2PD   96(CX)(R8*4), Z1
-	VCVTPS2PD   96(BX)(R8*4), Z2
-	VMOVUPD.Z   192(DI)(AX*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 192(DI)(AX*8)
-	VMOVUPS     128(CX)(R8*4), Z1
-	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     128(BX)(R8*4), Z1
-	VCVTPS2PD   128(CX)(R8*4), Z1
-	VCVTPS2PD   128(BX)(R8*4), Z2
-	VMOVUPD.Z   256(DI)(AX*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 256(DI)(AX*8)
-	KSHIFTRW    $0x08, K1, K1
-	VCVTPS2PD   160(CX)(R8*4), Z1
-	VCVTPS2PD   160(BX)(R8*4), Z2
-	VMOVUPD.Z   320(DI)(AX*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 320(DI)(AX*8)
-	VMOVUPS     192(CX)(R8*4), Z1
-	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     192(BX)(R8*4), Z1
-	VCVTPS2PD   192(CX)(R8*4), Z1
-	VCVTPS2PD   192(BX)(R8*4), Z2
-	VMOVUPD.Z   384(DI)(AX*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 384(DI)(AX*8)
-	KSHIFTRW    $0x08, K1, K1
-	VCVTPS2PD   224(CX)(R8*4), Z1
-	VCVTPS2PD   224(BX)(R8*4), Z2
-	VMOVUPD.Z   448(DI)(AX*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 448(DI)(AX*8)
-	ADDQ        1872(SP), AX
-	MOVQ        AX, R10
-	SUBQ        1856(SP), R10
-	CMOVQCC     R10, AX
-	ADDQ        $0x00000040, R8
-	JMP         unrolled_1281
-
-single_1282:
-	MOVQ DX, R9
-	SUBQ $0x00000010, R9
-
-single_loop_1283:
-	CMPQ        R8, R9
-	JGT         remainder_1284
-	VMOVUPS     (CX)(R8*4), Z1
-	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     (BX)(R8*4), Z1
-	VCVTPS2PD   (CX)(R8*4), Z1
-	VCVTPS2PD   (BX)(R8*4), Z2
-	VMOVUPD.Z   (DI)(AX*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, (DI)(AX*8)
-	KSHIFTRW    $0x08, K1, K1
-	VCVTPS2PD   32(CX)(R8*4), Z1
-	VCVTPS2PD   32(BX)(R8*4), Z2
-	VMOVUPD.Z   64(DI)(AX*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 64(DI)(AX*8)
-	ADDQ        1864(SP), AX
-	MOVQ        AX, R10
-	SUBQ        1856(SP), R10
-	CMOVQCC     R10, AX
-	ADDQ        $0x00000010, R8
-	JMP         single_loop_1283
-
-remainder_1284:
-	SUBQ        R8, DX
-	JE          span_done_1285
-	MOVQ        $-1, R9
-	BZHIQ       DX, R9, DX
-	KMOVW       DX, K1
-	VMOVUPS.Z   (CX)(R8*4), K1, Z1
-	VCMPPS      $0x1a, Z0, Z1, K1, K2
-	VMOVUPS.Z   (BX)(R8*4), K1, Z1
-	VCVTPS2PD.Z (CX)(R8*4), K2, Z1
-	VCVTPS2PD.Z (BX)(R8*4), K2, Z2
-	VMOVUPD.Z   (DI)(AX*8), K2, Z3
-	VFMADD231PD Z2, Z1, K2, Z3
-	VMOVUPD     Z3, K2, (DI)(AX*8)
-	KSHIFTRW    $0x08, K2, K1
-	VCVTPS2PD.Z 32(CX)(R8*4), K1, Z1
-	VCVTPS2PD.Z 32(BX)(R8*4), K1, Z2
-	VMOVUPD.Z   64(DI)(AX*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 64(DI)(AX*8)
-
-span_done_1285:
-	MOVQ  1880(SP), AX
-	MOVQ  1904(SP), DX
-	MOVQ  dalpha_base+48(FP), R8
-	MOVQ  DX, R9
-	IMULQ inner+72(FP), R9
-	LEAQ  (R8)(AX*4), R8
-	MOVQ  1856(SP), R10
-	MOVQ  R10, R11
-	ADDQ  $0x00000040, R11
-
-fold_ext_1286:
-	CMPQ    R11, R10
-	JBE     fold_ext_done_1287
-	SUBQ    $0x00000008, R11
-	MOVQ    R11, R12
-	SUBQ    R10, R12
-	VMOVUPD (DI)(R12*8), Z1
-	VADDPD  (DI)(R11*8), Z1, Z1
-	VMOVUPD Z1, (DI)(R12*8)
-	JMP     fold_ext_1286
-
-fold_ext_done_1287:
-fold_1288:
-	CMPQ   R10, R9
-	JBE    folded_1289
-	DECQ   R10
-	MOVQ   R10, R12
-	SUBQ   R9, R12
-	VMOVSD (DI)(R10*8), X1
-	VADDSD (DI)(R12*8), X1, X1
-	VMOVSD X1, (DI)(R12*8)
-	JMP    fold_1288
-
-folded_1289:
-	XORQ R9, R9
-	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1290
-	MOVQ 1904(SP), R10
-	SUBQ $0x00000008, R10
-
-sums_vector_1293:
-	CMPQ      R9, R10
-	JGT       sums_scalar_1291
-	VCVTPS2PD (R8)(R9*4), Z1
-	VADDPD    (DI)(R9*8), Z1, Z1
-	VCVTPD2PS Z1, Y1
-	VMOVUPS   Y1, (R8)(R9*4)
-	ADDQ      $0x00000008, R9
-	JMP       sums_vector_1293
-
-sums_scalar_1291:
-	CMPQ      R9, 1904(SP)
-	JE        sums_done_1292
-	VMOVSD    (DI)(R9*8), X1
-	VXORPS    X2, X2, X2
-	VCVTSS2SD (R8)(R9*4), X2, X2
-	VADDSD    X1, X2, X2
-	VCVTSD2SS X2, X2, X2
-	VMOVSS    X2, (R8)(R9*4)
-	INCQ      R9
-	JMP       sums_scalar_1291
-
-sums_planes_1290:
-	XORQ R11, R11
-	MOVQ inner+72(FP), R12
-	SHLQ $0x03, R12
-
-sums_group_1294:
-	MOVQ   1904(SP), R10
-	SUBQ   R9, R10
-	CMPQ   R10, $0x00000004
-	JB     sums_single_1296
-	VXORPS X1, X1, X1
-	VXORPS X2, X2, X2
-	VXORPS X3, X3, X3
-	VXORPS X4, X4, X4
-	LEAQ   (DI)(R11*8), R13
-	LEAQ   (R13)(R12*2), R14
-	XORQ   R10, R10
-
-sums_group_plane_1295:
-	VADDSD    (R13), X1, X1
-	VADDSD    (R13)(R12*1), X2, X2
-	VADDSD    (R14), X3, X3
-	VADDSD    (R14)(R12*1), X4, X4
-	ADDQ      $0x08, R13
-	ADDQ      $0x08, R14
-	INCQ      R10
-	CMPQ      R10, inner+72(FP)
-	JB        sums_group_plane_1295
-	VXORPS    X5, X5, X5
-	VCVTSS2SD (R8)(R9*4), X5, X5
-	VADDSD    X1, X5, X5
-	VCVTSD2SS X5, X5, X5
-	VMOVSS    X5, (R8)(R9*4)
-	VXORPS    X1, X1, X1
-	VCVTSS2SD 4(R8)(R9*4), X1, X1
-	VADDSD    X2, X1, X1
-	VCVTSD2SS X1, X1, X1
-	VMOVSS    X1, 4(R8)(R9*4)
-	VXORPS    X1, X1, X1
-	VCVTSS2SD 8(R8)(R9*4), X1, X1
-	VADDSD    X3, X1, X1
-	VCVTSD2SS X1, X1, X1
-	VMOVSS    X1, 8(R8)(R9*4)
-	VXORPS    X1, X1, X1
-	VCVTSS2SD 12(R8)(R9*4), X1, X1
-	VADDSD    X4, X1, X1
-	VCVTSD2SS X1, X1, X1
-	VMOVSS    X1, 12(R8)(R9*4)
-	MOVQ      R12, R10
-	SHRQ      $0x01, R10
-	ADDQ      R10, R11
-	ADDQ      $0x00000004, R9
-	JMP       sums_group_1294
-
-sums_single_1296:
-	CMPQ   R9, 1904(SP)
-	JE     sums_done_1292
-	VXORPS X1, X1, X1
-	XORQ   R10, R10
-
-sums_single_plane_1297:
-	VADDSD    (DI)(R11*8), X1, X1
-	INCQ      R11
-	INCQ      R10
-	CMPQ      R10, inner+72(FP)
-	JB        sums_single_plane_1297
-	VXORPS    X2, X2, X2
-	VCVTSS2SD (R8)(R9*4), X2, X2
-	VADDSD    X1, X2, X2
-	VCVTSD2SS X2, X2, X2
-	VMOVSS    X2, (R8)(R9*4)
-	INCQ      R9
-	JMP       sums_single_1296
-
-sums_done_1292:
-	MOVQ 1912(SP), R8
-	SUBQ R8, SI
-	SHLQ $0x02, R8
-	ADDQ R8, CX
-	ADDQ R8, BX
-	ADDQ DX, AX
-	MOVQ dalpha_len+56(FP), DX
-	CMPQ AX, DX
-	JNE  ring_next_1298
-	XORQ AX, AX
-
-ring_next_1298:
-	MOVQ AX, 1880(SP)
-	JMP  ring_segment_1271
-
-ring_done_1272:
-	JMP ring_finished_backwardDalphaAVX512F32
-
-ring_rows_1270:
-	MOVQ $0x00000000, 1880(SP)
-
-ring_block_1299:
-	MOVQ    1880(SP), AX
-	MOVQ    dalpha_len+56(FP), CX
-	CMPQ    AX, CX
+ring_block_1101:
+	MOVQ    1880(SP), DX
+	MOVQ    dalpha_len+56(FP), BX
+	CMPQ    DX, BX
 	JE      ring_finished_backwardDalphaAVX512F32
-	SUBQ    AX, CX
-	MOVQ    $0x00000080, DX
-	CMPQ    CX, DX
-	CMOVQHI DX, CX
-	MOVQ    CX, 1904(SP)
-	MOVQ    CX, DX
+	SUBQ    DX, BX
+	MOVQ    1888(SP), AX
+	CMPQ    BX, AX
+	CMOVQHI AX, BX
+	MOVQ    BX, 1904(SP)
+	MOVQ    inner+72(FP), AX
+	IMULQ   AX, BX
+	MOVQ    BX, 1912(SP)
+	MOVQ    BX, SI
 
-ring_len_1300:
-	CMPQ DX, $0x00000010
-	JAE  ring_len_done_1301
-	ADDQ CX, DX
-	JMP  ring_len_1300
+ring_len_1102:
+	CMPQ SI, $0x00000010
+	JAE  ring_len_done_1103
+	ADDQ BX, SI
+	JMP  ring_len_1102
 
-ring_len_done_1301:
-	MOVQ DX, 1856(SP)
-	MOVQ $0x00000010, CX
+ring_len_done_1103:
+	MOVQ SI, 1856(SP)
+	MOVQ $0x00000010, BX
 
-ring_step_1302:
-	CMPQ CX, DX
-	JB   ring_step_done_1303
-	SUBQ DX, CX
-	JMP  ring_step_1302
+ring_step_1104:
+	CMPQ BX, SI
+	JB   ring_step_done_1105
+	SUBQ SI, BX
+	JMP  ring_step_1104
 
-ring_step_done_1303:
-	MOVQ CX, 1864(SP)
-	MOVQ $0x00000040, CX
+ring_step_done_1105:
+	MOVQ BX, 1864(SP)
+	MOVQ $0x00000040, BX
 
-ring_step_1304:
-	CMPQ CX, DX
-	JB   ring_step_done_1305
-	SUBQ DX, CX
-	JMP  ring_step_1304
+ring_step_1106:
+	CMPQ BX, SI
+	JB   ring_step_done_1107
+	SUBQ SI, BX
+	JMP  ring_step_1106
 
-ring_step_done_1305:
-	MOVQ CX, 1872(SP)
-	SHLQ $0x02, AX
-	MOVQ x_base+24(FP), CX
-	ADDQ AX, CX
-	MOVQ dy_base+0(FP), BX
-	ADDQ AX, BX
-	MOVQ x_len+32(FP), SI
-	XORQ AX, AX
-	MOVQ 1856(SP), DX
-	ADDQ $0x00000040, DX
+ring_step_done_1107:
+	MOVQ  BX, 1872(SP)
+	MOVQ  DX, BX
+	IMULQ AX, BX
+	SHLQ  $0x02, BX
+	MOVQ  x_base+24(FP), AX
+	ADDQ  BX, AX
+	MOVQ  dy_base+0(FP), DX
+	ADDQ  BX, DX
+	MOVQ  x_len+32(FP), BX
+	XORQ  SI, SI
+	MOVQ  1856(SP), DI
+	ADDQ  $0x00000040, DI
 
-sums_zero_1306:
-	CMPQ    AX, DX
-	JAE     sums_zeroed_1307
-	VMOVUPD Z0, (DI)(AX*8)
-	ADDQ    $0x00000008, AX
-	JMP     sums_zero_1306
+sums_zero_1108:
+	CMPQ    SI, DI
+	JAE     sums_zeroed_1109
+	VMOVUPD Z0, (CX)(SI*8)
+	ADDQ    $0x00000008, SI
+	JMP     sums_zero_1108
 
-sums_zeroed_1307:
-ring_row_1308:
-	CMPQ SI, $0x00
-	JE   ring_rows_done_1309
-	XORQ AX, AX
-	MOVQ 1904(SP), DX
+sums_zeroed_1109:
+ring_row_1110:
+	CMPQ BX, $0x00
+	JE   ring_rows_done_1111
+	XORQ SI, SI
+	MOVQ 1912(SP), DI
 	XORQ R8, R8
-	MOVQ DX, R9
+	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 
-unrolled_1310:
+unrolled_1112:
 	CMPQ        R8, R9
-	JGT         single_1311
-	VMOVUPS     (CX)(R8*4), Z1
+	JGT         single_1113
+	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     (BX)(R8*4), Z1
-	VCVTPS2PD   (CX)(R8*4), Z1
-	VCVTPS2PD   (BX)(R8*4), Z2
-	VMOVUPD.Z   (DI)(AX*8), K1, Z3
+	VMOVUPS     (DX)(R8*4), Z1
+	VCVTPS2PD   (AX)(R8*4), Z1
+	VCVTPS2PD   (DX)(R8*4), Z2
+	VMOVUPD.Z   (CX)(SI*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, (DI)(AX*8)
+	VMOVUPD     Z3, K1, (CX)(SI*8)
 	KSHIFTRW    $0x08, K1, K1
-	VCVTPS2PD   32(CX)(R8*4), Z1
-	VCVTPS2PD   32(BX)(R8*4), Z2
-	VMOVUPD.Z   64(DI)(AX*8), K1, Z3
+	VCVTPS2PD   32(AX)(R8*4), Z1
+	VCVTPS2PD   32(DX)(R8*4), Z2
+	VMOVUPD.Z   64(CX)(SI*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 64(DI)(AX*8)
-	VMOVUPS     64(CX)(R8*4), Z1
+	VMOVUPD     Z3, K1, 64(CX)(SI*8)
+	VMOVUPS     64(AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     64(BX)(R8*4), Z1
-	VCVTPS2PD   64(CX)(R8*4), Z1
-	VCVTPS2PD   64(BX)(R8*4), Z2
-	VMOVUPD.Z   128(DI)(AX*8), K1, Z3
+	VMOVUPS     64(DX)(R8*4), Z1
+	VCVTPS2PD   64(AX)(R8*4), Z1
+	VCVTPS2PD   64(DX)(R8*4), Z2
+	VMOVUPD.Z   128(CX)(SI*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 128(DI)(AX*8)
+	VMOVUPD     Z3, K1, 128(CX)(SI*8)
 	KSHIFTRW    $0x08, K1, K1
-	VCVTPS2PD   96(CX)(R8*4), Z1
-	VCVTPS2PD   96(BX)(R8*4), Z2
-	VMOVUPD.Z   192(DI)(AX*8), K1, Z3
+	VCVTPS2PD   96(AX)(R8*4), Z1
+	VCVTPS2PD   96(DX)(R8*4), Z2
+	VMOVUPD.Z   192(CX)(SI*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 192(DI)(AX*8)
-	VMOVUPS     128(CX)(R8*4), Z1
+	VMOVUPD     Z3, K1, 192(CX)(SI*8)
+	VMOVUPS     128(AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     128(BX)(R8*4), Z1
-	VCVTPS2PD   128(CX)(R8*4), Z1
-	VCVTPS2PD   128(BX)(R8*4), Z2
-	VMOVUPD.Z   256(DI)(AX*8), K1, Z3
+	VMOVUPS     128(DX)(R8*4), Z1
+	VCVTPS2PD   128(AX)(R8*4), Z1
+	VCVTPS2PD   128(DX)(R8*4), Z2
+	VMOVUPD.Z   256(CX)(SI*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 256(DI)(AX*8)
+	VMOVUPD     Z3, K1, 256(CX)(SI*8)
 	KSHIFTRW    $0x08, K1, K1
-	VCVTPS2PD   160(CX)(R8*4), Z1
-	VCVTPS2PD   160(BX)(R8*4), Z2
-	VMOVUPD.Z   320(DI)(AX*8), K1, Z3
+	VCVTPS2PD   160(AX)(R8*4), Z1
+	VCVTPS2PD   160(DX)(R8*4), Z2
+	VMOVUPD.Z   320(CX)(SI*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 320(DI)(AX*8)
-	VMOVUPS     192(CX)(R8*4), Z1
+	VMOVUPD     Z3, K1, 320(CX)(SI*8)
+	VMOVUPS     192(AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     192(BX)(R8*4), Z1
-	VCVTPS2PD   192(CX)(R8*4), Z1
-	VCVTPS2PD   192(BX)(R8*4), Z2
-	VMOVUPD.Z   384(DI)(AX*8), K1, Z3
+	VMOVUPS     192(DX)(R8*4), Z1
+	VCVTPS2PD   192(AX)(R8*4), Z1
+	VCVTPS2PD   192(DX)(R8*4), Z2
+	VMOVUPD.Z   384(CX)(SI*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 384(DI)(AX*8)
+	VMOVUPD     Z3, K1, 384(CX)(SI*8)
 	KSHIFTRW    $0x08, K1, K1
-	VCVTPS2PD   224(CX)(R8*4), Z1
-	VCVTPS2PD   224(BX)(R8*4), Z2
-	VMOVUPD.Z   448(DI)(AX*8), K1, Z3
+	VCVTPS2PD   224(AX)(R8*4), Z1
+	VCVTPS2PD   224(DX)(R8*4), Z2
+	VMOVUPD.Z   448(CX)(SI*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 448(DI)(AX*8)
-	ADDQ        1872(SP), AX
-	MOVQ        AX, R10
+	VMOVUPD     Z3, K1, 448(CX)(SI*8)
+	ADDQ        1872(SP), SI
+	MOVQ        SI, R10
 	SUBQ        1856(SP), R10
-	CMOVQCC     R10, AX
+	CMOVQCC     R10, SI
 	ADDQ        $0x00000040, R8
-	JMP         unrolled_1310
+	JMP         unrolled_1112
 
-single_1311:
-	MOVQ DX, R9
+single_1113:
+	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1312:
+single_loop_1114:
 	CMPQ        R8, R9
-	JGT         remainder_1313
-	VMOVUPS     (CX)(R8*4), Z1
+	JGT         remainder_1115
+	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     (BX)(R8*4), Z1
-	VCVTPS2PD   (CX)(R8*4), Z1
-	VCVTPS2PD   (BX)(R8*4), Z2
-	VMOVUPD.Z   (DI)(AX*8), K1, Z3
+	VMOVUPS     (DX)(R8*4), Z1
+	VCVTPS2PD   (AX)(R8*4), Z1
+	VCVTPS2PD   (DX)(R8*4), Z2
+	VMOVUPD.Z   (CX)(SI*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, (DI)(AX*8)
+	VMOVUPD     Z3, K1, (CX)(SI*8)
 	KSHIFTRW    $0x08, K1, K1
-	VCVTPS2PD   32(CX)(R8*4), Z1
-	VCVTPS2PD   32(BX)(R8*4), Z2
-	VMOVUPD.Z   64(DI)(AX*8), K1, Z3
+	VCVTPS2PD   32(AX)(R8*4), Z1
+	VCVTPS2PD   32(DX)(R8*4), Z2
+	VMOVUPD.Z   64(CX)(SI*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 64(DI)(AX*8)
-	ADDQ        1864(SP), AX
-	MOVQ        AX, R10
+	VMOVUPD     Z3, K1, 64(CX)(SI*8)
+	ADDQ        1864(SP), SI
+	MOVQ        SI, R10
 	SUBQ        1856(SP), R10
-	CMOVQCC     R10, AX
+	CMOVQCC     R10, SI
 	ADDQ        $0x00000010, R8
-	JMP         single_loop_1312
+	JMP         single_loop_1114
 
-remainder_1313:
-	SUBQ        R8, DX
-	JE          span_done_1314
+remainder_1115:
+	SUBQ        R8, DI
+	JE          span_done_1116
 	MOVQ        $-1, R9
-	BZHIQ       DX, R9, DX
-	KMOVW       DX, K1
-	VMOVUPS.Z   (CX)(R8*4), K1, Z1
+	BZHIQ       DI, R9, DI
+	KMOVW       DI, K1
+	VMOVUPS.Z   (AX)(R8*4), K1, Z1
 	VCMPPS      $0x1a, Z0, Z1, K1, K2
-	VMOVUPS.Z   (BX)(R8*4), K1, Z1
-	VCVTPS2PD.Z (CX)(R8*4), K2, Z1
-	VCVTPS2PD.Z (BX)(R8*4), K2, Z2
-	VMOVUPD.Z   (DI)(AX*8), K2, Z3
+	VMOVUPS.Z   (DX)(R8*4), K1, Z1
+	VCVTPS2PD.Z (AX)(R8*4), K2, Z1
+	VCVTPS2PD.Z (DX)(R8*4), K2, Z2
+	VMOVUPD.Z   (CX)(SI*8), K2, Z3
 	VFMADD231PD Z2, Z1, K2, Z3
-	VMOVUPD     Z3, K2, (DI)(AX*8)
+	VMOVUPD     Z3, K2, (CX)(SI*8)
 	KSHIFTRW    $0x08, K2, K1
-	VCVTPS2PD.Z 32(CX)(R8*4), K1, Z1
-	VCVTPS2PD.Z 32(BX)(R8*4), K1, Z2
-	VMOVUPD.Z   64(DI)(AX*8), K1, Z3
+	VCVTPS2PD.Z 32(AX)(R8*4), K1, Z1
+	VCVTPS2PD.Z 32(DX)(R8*4), K1, Z2
+	VMOVUPD.Z   64(CX)(SI*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 64(DI)(AX*8)
+	VMOVUPD     Z3, K1, 64(CX)(SI*8)
 
-span_done_1314:
-	MOVQ dalpha_len+56(FP), AX
-	SUBQ AX, SI
-	SHLQ $0x02, AX
-	ADDQ AX, CX
-	ADDQ AX, BX
-	JMP  ring_row_1308
+span_done_1116:
+	MOVQ  dalpha_len+56(FP), SI
+	IMULQ inner+72(FP), SI
+	SUBQ  SI, BX
+	SHLQ  $0x02, SI
+	ADDQ  SI, AX
+	ADDQ  SI, DX
+	JMP   ring_row_1110
 
-ring_rows_done_1309:
+ring_rows_done_1111:
 	MOVQ 1880(SP), AX
-	MOVQ dalpha_base+48(FP), CX
-	LEAQ (CX)(AX*4), CX
-	MOVQ 1904(SP), DX
-	MOVQ 1856(SP), BX
-	MOVQ BX, SI
-	ADDQ $0x00000040, SI
+	MOVQ dalpha_base+48(FP), DX
+	LEAQ (DX)(AX*4), DX
+	MOVQ 1912(SP), BX
+	MOVQ 1856(SP), SI
+	MOVQ SI, DI
+	ADDQ $0x00000040, DI
 
-fold_ext_1315:
-	CMPQ    SI, BX
-	JBE     fold_ext_done_1316
-	SUBQ    $0x00000008, SI
-	MOVQ    SI, R8
-	SUBQ    BX, R8
-	VMOVUPD (DI)(R8*8), Z1
-	VADDPD  (DI)(SI*8), Z1, Z1
-	VMOVUPD Z1, (DI)(R8*8)
-	JMP     fold_ext_1315
+fold_ext_1117:
+	CMPQ    DI, SI
+	JBE     fold_ext_done_1118
+	SUBQ    $0x00000008, DI
+	MOVQ    DI, R8
+	SUBQ    SI, R8
+	VMOVUPD (CX)(R8*8), Z1
+	VADDPD  (CX)(DI*8), Z1, Z1
+	VMOVUPD Z1, (CX)(R8*8)
+	JMP     fold_ext_1117
 
-fold_ext_done_1316:
-fold_1317:
-	CMPQ   BX, DX
-	JBE    folded_1318
-	DECQ   BX
-	MOVQ   BX, R8
-	SUBQ   DX, R8
-	VMOVSD (DI)(BX*8), X1
-	VADDSD (DI)(R8*8), X1, X1
-	VMOVSD X1, (DI)(R8*8)
-	JMP    fold_1317
+fold_ext_done_1118:
+fold_1119:
+	CMPQ   SI, BX
+	JBE    folded_1120
+	DECQ   SI
+	MOVQ   SI, R8
+	SUBQ   BX, R8
+	VMOVSD (CX)(SI*8), X1
+	VADDSD (CX)(R8*8), X1, X1
+	VMOVSD X1, (CX)(R8*8)
+	JMP    fold_1119
 
-folded_1318:
-	XORQ DX, DX
+folded_1120:
+	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1319
-	MOVQ 1904(SP), BX
-	SUBQ $0x00000008, BX
+	JNE  sums_planes_1121
+	MOVQ 1904(SP), SI
+	SUBQ $0x00000008, SI
 
-sums_vector_1322:
-	CMPQ      DX, BX
-	JGT       sums_scalar_1320
-	VCVTPS2PD (CX)(DX*4), Z1
-	VADDPD    (DI)(DX*8), Z1, Z1
+sums_vector_1124:
+	CMPQ      BX, SI
+	JGT       sums_scalar_1122
+	VCVTPS2PD (DX)(BX*4), Z1
+	VADDPD    (CX)(BX*8), Z1, Z1
 	VCVTPD2PS Z1, Y1
-	VMOVUPS   Y1, (CX)(DX*4)
-	ADDQ      $0x00000008, DX
-	JMP       sums_vector_1322
+	VMOVUPS   Y1, (DX)(BX*4)
+	ADDQ      $0x00000008, BX
+	JMP       sums_vector_1124
 
-sums_scalar_1320:
-	CMPQ      DX, 1904(SP)
-	JE        sums_done_1321
-	VMOVSD    (DI)(DX*8), X1
+sums_scalar_1122:
+	CMPQ      BX, 1904(SP)
+	JE        sums_done_1123
+	VMOVSD    (CX)(BX*8), X1
 	VXORPS    X2, X2, X2
-	VCVTSS2SD (CX)(DX*4), X2, X2
+	VCVTSS2SD (DX)(BX*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
-	VMOVSS    X2, (CX)(DX*4)
-	INCQ      DX
-	JMP       sums_scalar_1320
+	VMOVSS    X2, (DX)(BX*4)
+	INCQ      BX
+	JMP       sums_scalar_1122
 
-sums_planes_1319:
-	XORQ SI, SI
+sums_planes_1121:
+	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_1323:
-	MOVQ   1904(SP), BX
-	SUBQ   DX, BX
-	CMPQ   BX, $0x00000004
-	JB     sums_single_1325
+sums_group_1125:
+	MOVQ   1904(SP), SI
+	SUBQ   BX, SI
+	CMPQ   SI, $0x00000004
+	JB     sums_single_1127
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
 	VXORPS X4, X4, X4
-	LEAQ   (DI)(SI*8), R9
+	LEAQ   (CX)(DI*8), R9
 	LEAQ   (R9)(R8*2), R10
-	XORQ   BX, BX
+	XORQ   SI, SI
 
-sums_group_plane_1324:
+sums_group_plane_1126:
 	VADDSD    (R9), X1, X1
 	VADDSD    (R9)(R8*1), X2, X2
 	VADDSD    (R10), X3, X3
 	VADDSD    (R10)(R8*1), X4, X4
 	ADDQ      $0x08, R9
 	ADDQ      $0x08, R10
-	INCQ      BX
-	CMPQ      BX, inner+72(FP)
-	JB        sums_group_plane_1324
+	INCQ      SI
+	CMPQ      SI, inner+72(FP)
+	JB        sums_group_plane_1126
 	VXORPS    X5, X5, X5
-	VCVTSS2SD (CX)(DX*4), X5, X5
+	VCVTSS2SD (DX)(BX*4), X5, X5
 	VADDSD    X1, X5, X5
 	VCVTSD2SS X5, X5, X5
-	VMOVSS    X5, (CX)(DX*4)
+	VMOVSS    X5, (DX)(BX*4)
 	VXORPS    X1, X1, X1
-	VCVTSS2SD 4(CX)(DX*4), X1, X1
+	VCVTSS2SD 4(DX)(BX*4), X1, X1
 	VADDSD    X2, X1, X1
 	VCVTSD2SS X1, X1, X1
-	VMOVSS    X1, 4(CX)(DX*4)
+	VMOVSS    X1, 4(DX)(BX*4)
 	VXORPS    X1, X1, X1
-	VCVTSS2SD 8(CX)(DX*4), X1, X1
+	VCVTSS2SD 8(DX)(BX*4), X1, X1
 	VADDSD    X3, X1, X1
 	VCVTSD2SS X1, X1, X1
-	VMOVSS    X1, 8(CX)(DX*4)
+	VMOVSS    X1, 8(DX)(BX*4)
 	VXORPS    X1, X1, X1
-	VCVTSS2SD 12(CX)(DX*4), X1, X1
+	VCVTSS2SD 12(DX)(BX*4), X1, X1
 	VADDSD    X4, X1, X1
 	VCVTSD2SS X1, X1, X1
-	VMOVSS    X1, 12(CX)(DX*4)
-	MOVQ      R8, BX
-	SHRQ      $0x01, BX
-	ADDQ      BX, SI
-	ADDQ      $0x00000004, DX
-	JMP       sums_group_1323
+	VMOVSS    X1, 12(DX)(BX*4)
+	MOVQ      R8, SI
+	SHRQ      $0x01, SI
+	ADDQ      SI, DI
+	ADDQ      $0x00000004, BX
+	JMP       sums_group_1125
 
-sums_single_1325:
-	CMPQ   DX, 1904(SP)
-	JE     sums_done_1321
+sums_single_1127:
+	CMPQ   BX, 1904(SP)
+	JE     sums_done_1123
 	VXORPS X1, X1, X1
-	XORQ   BX, BX
+	XORQ   SI, SI
 
-sums_single_plane_1326:
-	VADDSD    (DI)(SI*8), X1, X1
+sums_single_plane_1128:
+	VADDSD    (CX)(DI*8), X1, X1
+	INCQ      DI
 	INCQ      SI
-	INCQ      BX
-	CMPQ      BX, inner+72(FP)
-	JB        sums_single_plane_1326
+	CMPQ      SI, inner+72(FP)
+	JB        sums_single_plane_1128
 	VXORPS    X2, X2, X2
-	VCVTSS2SD (CX)(DX*4), X2, X2
+	VCVTSS2SD (DX)(BX*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
-	VMOVSS    X2, (CX)(DX*4)
-	INCQ      DX
-	JMP       sums_single_1325
+	VMOVSS    X2, (DX)(BX*4)
+	INCQ      BX
+	JMP       sums_single_1127
 
-sums_done_1321:
+sums_done_1123:
 	ADDQ 1904(SP), AX
 	MOVQ AX, 1880(SP)
-	JMP  ring_block_1299
+	JMP  ring_block_1101
 
 ring_finished_backwardDalphaAVX512F32:
 	VZEROUPPER
@@ -15711,11 +13476,11 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	MOVQ         DX, BX
 	SHLQ         $0x03, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_1327
+	JB           cached_1129
 	CMPQ         AX, CX
-	JE           cached_1327
+	JE           cached_1129
 	CMPQ         AX, CX
-	JE           cached_1327
+	JE           cached_1129
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -15724,7 +13489,7 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_1329
+	JE           aligned_1131
 	MOVQ         SI, DI
 	MOVQ         $-1, R8
 	BZHIQ        DI, R8, DI
@@ -15735,13 +13500,13 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	VMOVUPD      Z2, K1, (AX)(BX*8)
 	MOVQ         SI, BX
 
-aligned_1329:
+aligned_1131:
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 
-unrolled_1330:
+unrolled_1132:
 	CMPQ     BX, SI
-	JGT      single_1331
+	JGT      single_1133
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
@@ -15759,25 +13524,25 @@ unrolled_1330:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(BX*8)
 	ADDQ     $0x00000020, BX
-	JMP      unrolled_1330
+	JMP      unrolled_1132
 
-single_1331:
+single_1133:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_1332:
+single_loop_1134:
 	CMPQ     BX, SI
-	JGT      remainder_1333
+	JGT      remainder_1135
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(BX*8)
 	ADDQ     $0x00000008, BX
-	JMP      single_loop_1332
+	JMP      single_loop_1134
 
-remainder_1333:
+remainder_1135:
 	SUBQ      BX, DX
-	JE        span_done_1334
+	JE        span_done_1136
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -15786,18 +13551,18 @@ remainder_1333:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_1334:
+span_done_1136:
 	SFENCE
-	JMP stored_1328
+	JMP stored_1130
 
-cached_1327:
+cached_1129:
 	XORQ BX, BX
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 
-unrolled_1335:
+unrolled_1137:
 	CMPQ    BX, SI
-	JGT     single_1336
+	JGT     single_1138
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -15815,25 +13580,25 @@ unrolled_1335:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(BX*8)
 	ADDQ    $0x00000020, BX
-	JMP     unrolled_1335
+	JMP     unrolled_1137
 
-single_1336:
+single_1138:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_1337:
+single_loop_1139:
 	CMPQ    BX, SI
-	JGT     remainder_1338
+	JGT     remainder_1140
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(BX*8)
 	ADDQ    $0x00000008, BX
-	JMP     single_loop_1337
+	JMP     single_loop_1139
 
-remainder_1338:
+remainder_1140:
 	SUBQ      BX, DX
-	JE        span_done_1339
+	JE        span_done_1141
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -15842,8 +13607,8 @@ remainder_1338:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_1339:
-stored_1328:
+span_done_1141:
+stored_1130:
 	VZEROUPPER
 	RET
 
@@ -15861,17 +13626,17 @@ TEXT ·forwardPlanesAVX512F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
 
-plane_1340:
+plane_1142:
 	CMPQ         DX, $0x00
-	JE           planes_done_1341
+	JE           planes_done_1143
 	VBROADCASTSD (DI)(R9*8), Z1
 	XORQ         R10, R10
 	MOVQ         BX, R11
 	SUBQ         $0x00000020, R11
 
-unrolled_1342:
+unrolled_1144:
 	CMPQ    R10, R11
-	JGT     single_1343
+	JGT     single_1145
 	VMOVUPD (CX)(R10*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -15889,26 +13654,26 @@ unrolled_1342:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(R10*8)
 	ADDQ    $0x00000020, R10
-	JMP     unrolled_1342
+	JMP     unrolled_1144
 
-single_1343:
+single_1145:
 	MOVQ BX, R11
 	SUBQ $0x00000008, R11
 
-single_loop_1344:
+single_loop_1146:
 	CMPQ    R10, R11
-	JGT     remainder_1345
+	JGT     remainder_1147
 	VMOVUPD (CX)(R10*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(R10*8)
 	ADDQ    $0x00000008, R10
-	JMP     single_loop_1344
+	JMP     single_loop_1146
 
-remainder_1345:
+remainder_1147:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1346
+	JE        span_done_1148
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -15917,19 +13682,19 @@ remainder_1345:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R10*8)
 
-span_done_1346:
+span_done_1148:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_1347
+	JNE  same_pass_1149
 	XORQ R9, R9
 
-same_pass_1347:
+same_pass_1149:
 	SUBQ BX, DX
-	JMP  plane_1340
+	JMP  plane_1142
 
-planes_done_1341:
+planes_done_1143:
 	VZEROUPPER
 	RET
 
@@ -15943,9 +13708,9 @@ TEXT ·forwardPatternAVX512F64(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+56(FP), SI
 
-row_1348:
+row_1150:
 	CMPQ    DX, $0x00
-	JE      rows_done_1349
+	JE      rows_done_1151
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -15953,9 +13718,9 @@ row_1348:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_1350:
+unrolled_1152:
 	CMPQ    R8, R9
-	JGT     single_1351
+	JGT     single_1153
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
@@ -15973,26 +13738,26 @@ unrolled_1350:
 	VMULPD  192(BX)(R8*8), Z1, K1, Z1
 	VMOVUPD Z1, 192(AX)(R8*8)
 	ADDQ    $0x00000020, R8
-	JMP     unrolled_1350
+	JMP     unrolled_1152
 
-single_1351:
+single_1153:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1352:
+single_loop_1154:
 	CMPQ    R8, R9
-	JGT     remainder_1353
+	JGT     remainder_1155
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
 	VMOVUPD Z1, (AX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     single_loop_1352
+	JMP     single_loop_1154
 
-remainder_1353:
+remainder_1155:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1354
+	JE        span_done_1156
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -16001,15 +13766,15 @@ remainder_1353:
 	VMULPD    (BX)(R8*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 
-span_done_1354:
+span_done_1156:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_1348
+	JMP  row_1150
 
-rows_done_1349:
+rows_done_1151:
 	VZEROUPPER
 	RET
 
@@ -16028,111 +13793,111 @@ TEXT ·forwardRingAVX512F64(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x000000c0
-	JA     ring_segmented_1355
+	JA     ring_segmented_1157
 	MOVQ   R8, R9
 
-ring_len_1356:
+ring_len_1158:
 	CMPQ R9, $0x00000008
-	JAE  ring_len_done_1357
+	JAE  ring_len_done_1159
 	ADDQ R8, R9
-	JMP  ring_len_1356
+	JMP  ring_len_1158
 
-ring_len_done_1357:
+ring_len_done_1159:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000008, R10
 
-ring_step_1358:
+ring_step_1160:
 	CMPQ R10, R9
-	JB   ring_step_done_1359
+	JB   ring_step_done_1161
 	SUBQ R9, R10
-	JMP  ring_step_1358
+	JMP  ring_step_1160
 
-ring_step_done_1359:
+ring_step_done_1161:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000020, R10
 
-ring_step_1360:
+ring_step_1162:
 	CMPQ R10, R9
-	JB   ring_step_done_1361
+	JB   ring_step_done_1163
 	SUBQ R9, R10
-	JMP  ring_step_1360
+	JMP  ring_step_1162
 
-ring_step_done_1361:
+ring_step_done_1163:
 	MOVQ R10, 1936(SP)
 	MOVQ alpha_base+48(FP), R9
 	CMPQ AX, $0x01
-	JNE  ring_planes_1362
+	JNE  ring_planes_1164
 	XORQ AX, AX
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-ring_copy_1364:
+ring_copy_1166:
 	CMPQ    AX, R10
-	JGT     ring_copy_tail_1365
+	JGT     ring_copy_tail_1167
 	VMOVUPD (R9)(AX*8), Z1
 	VMOVUPD Z1, (DI)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     ring_copy_1364
+	JMP     ring_copy_1166
 
-ring_copy_tail_1365:
+ring_copy_tail_1167:
 	SUBQ      AX, DX
-	JE        ring_extend_1363
+	JE        ring_extend_1165
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
 	VMOVUPD.Z (R9)(AX*8), K1, Z1
 	VMOVUPD   Z1, (DI)(AX*8)
-	JMP       ring_extend_1363
+	JMP       ring_extend_1165
 
-ring_planes_1362:
+ring_planes_1164:
 	XORQ R10, R10
 	XORQ R11, R11
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_1368
+	JA   ring_long_planes_1170
 
-ring_fill_1367:
+ring_fill_1169:
 	VBROADCASTSD (R9)(R10*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	VMOVUPD      Z1, 64(DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R10
 	CMPQ         R10, DX
-	JB           ring_fill_1367
-	JMP          ring_extend_1363
+	JB           ring_fill_1169
+	JMP          ring_extend_1165
 
-ring_long_planes_1368:
-ring_channel_1366:
+ring_long_planes_1170:
+ring_channel_1168:
 	CMPQ         R10, DX
-	JE           ring_extend_1363
+	JE           ring_extend_1165
 	VBROADCASTSD (R9)(R10*8), Z1
 	XORQ         R12, R12
 
-ring_plane_1369:
+ring_plane_1171:
 	MOVQ    R11, R13
 	ADDQ    R12, R13
 	VMOVUPD Z1, (DI)(R13*8)
 	ADDQ    $0x00000008, R12
 	CMPQ    R12, AX
-	JB      ring_plane_1369
+	JB      ring_plane_1171
 	ADDQ    AX, R11
 	INCQ    R10
-	JMP     ring_channel_1366
+	JMP     ring_channel_1168
 
-ring_extend_1363:
+ring_extend_1165:
 	MOVQ 1920(SP), AX
 	MOVQ R8, DX
 
-ring_element_1370:
+ring_element_1172:
 	CMPQ DX, AX
-	JAE  ring_repeated_1371
+	JAE  ring_repeated_1173
 	MOVQ DX, R9
 	SUBQ R8, R9
 	MOVQ (DI)(R9*8), R9
 	MOVQ R9, (DI)(DX*8)
 	INCQ DX
-	JMP  ring_element_1370
+	JMP  ring_element_1172
 
-ring_repeated_1371:
+ring_repeated_1173:
 	VMOVUPD (DI), Z1
 	VMOVUPD Z1, (DI)(AX*8)
 	VMOVUPD 64(DI), Z1
@@ -16146,9 +13911,9 @@ ring_repeated_1371:
 	MOVQ    SI, R8
 	SUBQ    $0x00000020, R8
 
-unrolled_1372:
+unrolled_1174:
 	CMPQ    DX, R8
-	JGT     single_1373
+	JGT     single_1175
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -16170,15 +13935,15 @@ unrolled_1372:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000020, DX
-	JMP     unrolled_1372
+	JMP     unrolled_1174
 
-single_1373:
+single_1175:
 	MOVQ SI, R8
 	SUBQ $0x00000008, R8
 
-single_loop_1374:
+single_loop_1176:
 	CMPQ    DX, R8
-	JGT     remainder_1375
+	JGT     remainder_1177
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -16188,11 +13953,11 @@ single_loop_1374:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000008, DX
-	JMP     single_loop_1374
+	JMP     single_loop_1176
 
-remainder_1375:
+remainder_1177:
 	SUBQ      DX, SI
-	JE        span_done_1376
+	JE        span_done_1178
 	MOVQ      $-1, R8
 	BZHIQ     SI, R8, SI
 	KMOVW     SI, K1
@@ -16201,13 +13966,11 @@ remainder_1375:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(DX*8)
 
-span_done_1376:
+span_done_1178:
 	JMP ring_finished_forwardAVX512F64
 
-ring_segmented_1355:
+ring_segmented_1157:
 	MOVQ inner+72(FP), R8
-	CMPQ R8, $0x01
-	JE   ring_rows_1377
 	CMPQ R8, $0x000000c0
 	JA   ring_finished_forwardAVX512F64
 	MOVQ $0x000000c0, AX
@@ -16215,10 +13978,12 @@ ring_segmented_1355:
 	DIVQ R8
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
+	CMPQ R8, $0x01
+	JE   ring_rows_1179
 
-ring_segment_1378:
+ring_segment_1180:
 	CMPQ    SI, $0x00
-	JE      ring_done_1379
+	JE      ring_done_1181
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -16235,109 +14000,109 @@ ring_segment_1378:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R10
 
-ring_len_1380:
+ring_len_1182:
 	CMPQ R10, $0x00000008
-	JAE  ring_len_done_1381
+	JAE  ring_len_done_1183
 	ADDQ R9, R10
-	JMP  ring_len_1380
+	JMP  ring_len_1182
 
-ring_len_done_1381:
+ring_len_done_1183:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000008, R11
 
-ring_step_1382:
+ring_step_1184:
 	CMPQ R11, R10
-	JB   ring_step_done_1383
+	JB   ring_step_done_1185
 	SUBQ R10, R11
-	JMP  ring_step_1382
+	JMP  ring_step_1184
 
-ring_step_done_1383:
+ring_step_done_1185:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000020, R11
 
-ring_step_1384:
+ring_step_1186:
 	CMPQ R11, R10
-	JB   ring_step_done_1385
+	JB   ring_step_done_1187
 	SUBQ R10, R11
-	JMP  ring_step_1384
+	JMP  ring_step_1186
 
-ring_step_done_1385:
+ring_step_done_1187:
 	MOVQ R11, 1936(SP)
 	MOVQ alpha_base+48(FP), R10
 	LEAQ (R10)(AX*8), R10
 	CMPQ R8, $0x01
-	JNE  ring_planes_1386
+	JNE  ring_planes_1188
 	XORQ AX, AX
 	MOVQ DX, R8
 	SUBQ $0x00000008, R8
 
-ring_copy_1388:
+ring_copy_1190:
 	CMPQ    AX, R8
-	JGT     ring_copy_tail_1389
+	JGT     ring_copy_tail_1191
 	VMOVUPD (R10)(AX*8), Z1
 	VMOVUPD Z1, (DI)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     ring_copy_1388
+	JMP     ring_copy_1190
 
-ring_copy_tail_1389:
+ring_copy_tail_1191:
 	SUBQ      AX, DX
-	JE        ring_extend_1387
+	JE        ring_extend_1189
 	MOVQ      $-1, R8
 	BZHIQ     DX, R8, DX
 	KMOVW     DX, K1
 	VMOVUPD.Z (R10)(AX*8), K1, Z1
 	VMOVUPD   Z1, (DI)(AX*8)
-	JMP       ring_extend_1387
+	JMP       ring_extend_1189
 
-ring_planes_1386:
+ring_planes_1188:
 	XORQ AX, AX
 	XORQ R11, R11
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_1392
+	JA   ring_long_planes_1194
 
-ring_fill_1391:
+ring_fill_1193:
 	VBROADCASTSD (R10)(AX*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	VMOVUPD      Z1, 64(DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         AX
 	CMPQ         AX, DX
-	JB           ring_fill_1391
-	JMP          ring_extend_1387
+	JB           ring_fill_1193
+	JMP          ring_extend_1189
 
-ring_long_planes_1392:
-ring_channel_1390:
+ring_long_planes_1194:
+ring_channel_1192:
 	CMPQ         AX, DX
-	JE           ring_extend_1387
+	JE           ring_extend_1189
 	VBROADCASTSD (R10)(AX*8), Z1
 	XORQ         R12, R12
 
-ring_plane_1393:
+ring_plane_1195:
 	MOVQ    R11, R13
 	ADDQ    R12, R13
 	VMOVUPD Z1, (DI)(R13*8)
 	ADDQ    $0x00000008, R12
 	CMPQ    R12, R8
-	JB      ring_plane_1393
+	JB      ring_plane_1195
 	ADDQ    R8, R11
 	INCQ    AX
-	JMP     ring_channel_1390
+	JMP     ring_channel_1192
 
-ring_extend_1387:
+ring_extend_1189:
 	MOVQ 1920(SP), AX
 	MOVQ R9, DX
 
-ring_element_1394:
+ring_element_1196:
 	CMPQ DX, AX
-	JAE  ring_repeated_1395
+	JAE  ring_repeated_1197
 	MOVQ DX, R8
 	SUBQ R9, R8
 	MOVQ (DI)(R8*8), R8
 	MOVQ R8, (DI)(DX*8)
 	INCQ DX
-	JMP  ring_element_1394
+	JMP  ring_element_1196
 
-ring_repeated_1395:
+ring_repeated_1197:
 	VMOVUPD (DI), Z1
 	VMOVUPD Z1, (DI)(AX*8)
 	VMOVUPD 64(DI), Z1
@@ -16352,9 +14117,9 @@ ring_repeated_1395:
 	MOVQ    DX, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_1396:
+unrolled_1198:
 	CMPQ    R8, R9
-	JGT     single_1397
+	JGT     single_1199
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -16376,15 +14141,15 @@ unrolled_1396:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000020, R8
-	JMP     unrolled_1396
+	JMP     unrolled_1198
 
-single_1397:
+single_1199:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1398:
+single_loop_1200:
 	CMPQ    R8, R9
-	JGT     remainder_1399
+	JGT     remainder_1201
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -16394,11 +14159,11 @@ single_loop_1398:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000008, R8
-	JMP     single_loop_1398
+	JMP     single_loop_1200
 
-remainder_1399:
+remainder_1201:
 	SUBQ      R8, DX
-	JE        span_done_1400
+	JE        span_done_1202
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -16407,7 +14172,7 @@ remainder_1399:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R8*8)
 
-span_done_1400:
+span_done_1202:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -16418,136 +14183,136 @@ span_done_1400:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1401
+	JNE  ring_next_1203
 	XORQ AX, AX
 
-ring_next_1401:
+ring_next_1203:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1378
+	JMP  ring_segment_1180
 
-ring_done_1379:
+ring_done_1181:
 	JMP ring_finished_forwardAVX512F64
 
-ring_rows_1377:
-	MOVQ $0x00000000, 1944(SP)
-
-ring_block_1402:
+ring_rows_1179:
+ring_block_1204:
 	MOVQ    1944(SP), AX
-	MOVQ    alpha_len+56(FP), CX
-	CMPQ    AX, CX
+	MOVQ    alpha_len+56(FP), DX
+	CMPQ    AX, DX
 	JE      ring_finished_forwardAVX512F64
-	SUBQ    AX, CX
-	MOVQ    $0x000000c0, DX
-	CMPQ    CX, DX
-	CMOVQHI DX, CX
-	MOVQ    CX, 1968(SP)
-	MOVQ    CX, DX
+	SUBQ    AX, DX
+	MOVQ    1952(SP), CX
+	CMPQ    DX, CX
+	CMOVQHI CX, DX
+	MOVQ    DX, 1968(SP)
+	MOVQ    inner+72(FP), CX
+	MOVQ    DX, BX
+	IMULQ   CX, BX
+	MOVQ    BX, 1976(SP)
+	MOVQ    BX, SI
 
-ring_len_1403:
-	CMPQ DX, $0x00000008
-	JAE  ring_len_done_1404
-	ADDQ CX, DX
-	JMP  ring_len_1403
+ring_len_1205:
+	CMPQ SI, $0x00000008
+	JAE  ring_len_done_1206
+	ADDQ BX, SI
+	JMP  ring_len_1205
 
-ring_len_done_1404:
-	MOVQ DX, 1920(SP)
-	MOVQ $0x00000008, BX
+ring_len_done_1206:
+	MOVQ SI, 1920(SP)
+	MOVQ $0x00000008, R8
 
-ring_step_1405:
-	CMPQ BX, DX
-	JB   ring_step_done_1406
-	SUBQ DX, BX
-	JMP  ring_step_1405
+ring_step_1207:
+	CMPQ R8, SI
+	JB   ring_step_done_1208
+	SUBQ SI, R8
+	JMP  ring_step_1207
 
-ring_step_done_1406:
-	MOVQ BX, 1928(SP)
-	MOVQ $0x00000020, BX
+ring_step_done_1208:
+	MOVQ R8, 1928(SP)
+	MOVQ $0x00000020, R8
 
-ring_step_1407:
-	CMPQ BX, DX
-	JB   ring_step_done_1408
-	SUBQ DX, BX
-	JMP  ring_step_1407
+ring_step_1209:
+	CMPQ R8, SI
+	JB   ring_step_done_1210
+	SUBQ SI, R8
+	JMP  ring_step_1209
 
-ring_step_done_1408:
-	MOVQ BX, 1936(SP)
-	MOVQ alpha_base+48(FP), DX
-	LEAQ (DX)(AX*8), DX
-	MOVQ inner+72(FP), BX
-	CMPQ BX, $0x01
-	JNE  ring_planes_1409
-	XORQ BX, BX
-	MOVQ CX, SI
-	SUBQ $0x00000008, SI
-
-ring_copy_1411:
-	CMPQ    BX, SI
-	JGT     ring_copy_tail_1412
-	VMOVUPD (DX)(BX*8), Z1
-	VMOVUPD Z1, (DI)(BX*8)
-	ADDQ    $0x00000008, BX
-	JMP     ring_copy_1411
-
-ring_copy_tail_1412:
-	MOVQ      CX, SI
-	SUBQ      BX, SI
-	JE        ring_extend_1410
-	MOVQ      $-1, R8
-	BZHIQ     SI, R8, SI
-	KMOVW     SI, K1
-	VMOVUPD.Z (DX)(BX*8), K1, Z1
-	VMOVUPD   Z1, (DI)(BX*8)
-	JMP       ring_extend_1410
-
-ring_planes_1409:
-	XORQ SI, SI
+ring_step_done_1210:
+	MOVQ R8, 1936(SP)
+	MOVQ alpha_base+48(FP), SI
+	LEAQ (SI)(AX*8), SI
+	CMPQ CX, $0x01
+	JNE  ring_planes_1211
 	XORQ R8, R8
-	CMPQ BX, $0x00000010
-	JA   ring_long_planes_1415
+	MOVQ DX, R9
+	SUBQ $0x00000008, R9
 
-ring_fill_1414:
-	VBROADCASTSD (DX)(SI*8), Z1
-	VMOVUPD      Z1, (DI)(R8*8)
-	VMOVUPD      Z1, 64(DI)(R8*8)
-	ADDQ         BX, R8
-	INCQ         SI
-	CMPQ         SI, CX
-	JB           ring_fill_1414
-	JMP          ring_extend_1410
+ring_copy_1213:
+	CMPQ    R8, R9
+	JGT     ring_copy_tail_1214
+	VMOVUPD (SI)(R8*8), Z1
+	VMOVUPD Z1, (DI)(R8*8)
+	ADDQ    $0x00000008, R8
+	JMP     ring_copy_1213
 
-ring_long_planes_1415:
-ring_channel_1413:
-	CMPQ         SI, CX
-	JE           ring_extend_1410
-	VBROADCASTSD (DX)(SI*8), Z1
-	XORQ         R9, R9
+ring_copy_tail_1214:
+	SUBQ      R8, DX
+	JE        ring_extend_1212
+	MOVQ      $-1, R9
+	BZHIQ     DX, R9, DX
+	KMOVW     DX, K1
+	VMOVUPD.Z (SI)(R8*8), K1, Z1
+	VMOVUPD   Z1, (DI)(R8*8)
+	JMP       ring_extend_1212
 
-ring_plane_1416:
-	MOVQ    R8, R10
-	ADDQ    R9, R10
-	VMOVUPD Z1, (DI)(R10*8)
-	ADDQ    $0x00000008, R9
-	CMPQ    R9, BX
-	JB      ring_plane_1416
-	ADDQ    BX, R8
-	INCQ    SI
-	JMP     ring_channel_1413
+ring_planes_1211:
+	XORQ R8, R8
+	XORQ R9, R9
+	CMPQ CX, $0x00000010
+	JA   ring_long_planes_1217
 
-ring_extend_1410:
+ring_fill_1216:
+	VBROADCASTSD (SI)(R8*8), Z1
+	VMOVUPD      Z1, (DI)(R9*8)
+	VMOVUPD      Z1, 64(DI)(R9*8)
+	ADDQ         CX, R9
+	INCQ         R8
+	CMPQ         R8, DX
+	JB           ring_fill_1216
+	JMP          ring_extend_1212
+
+ring_long_planes_1217:
+ring_channel_1215:
+	CMPQ         R8, DX
+	JE           ring_extend_1212
+	VBROADCASTSD (SI)(R8*8), Z1
+	XORQ         R10, R10
+
+ring_plane_1218:
+	MOVQ    R9, R11
+	ADDQ    R10, R11
+	VMOVUPD Z1, (DI)(R11*8)
+	ADDQ    $0x00000008, R10
+	CMPQ    R10, CX
+	JB      ring_plane_1218
+	ADDQ    CX, R9
+	INCQ    R8
+	JMP     ring_channel_1215
+
+ring_extend_1212:
 	MOVQ 1920(SP), DX
-	MOVQ CX, BX
-
-ring_element_1417:
-	CMPQ BX, DX
-	JAE  ring_repeated_1418
 	MOVQ BX, SI
-	SUBQ CX, SI
-	MOVQ (DI)(SI*8), SI
-	MOVQ SI, (DI)(BX*8)
-	INCQ BX
-	JMP  ring_element_1417
 
-ring_repeated_1418:
+ring_element_1219:
+	CMPQ SI, DX
+	JAE  ring_repeated_1220
+	MOVQ SI, R8
+	SUBQ BX, R8
+	MOVQ (DI)(R8*8), R8
+	MOVQ R8, (DI)(SI*8)
+	INCQ SI
+	JMP  ring_element_1219
+
+ring_repeated_1220:
 	VMOVUPD (DI), Z1
 	VMOVUPD Z1, (DI)(DX*8)
 	VMOVUPD 64(DI), Z1
@@ -16556,6 +14321,7 @@ ring_repeated_1418:
 	VMOVUPD Z1, 128(DI)(DX*8)
 	VMOVUPD 192(DI), Z1
 	VMOVUPD Z1, 192(DI)(DX*8)
+	IMULQ   CX, AX
 	SHLQ    $0x03, AX
 	MOVQ    x_base+24(FP), BX
 	ADDQ    AX, BX
@@ -16563,18 +14329,18 @@ ring_repeated_1418:
 	ADDQ    AX, CX
 	MOVQ    x_len+32(FP), SI
 
-ring_row_1419:
+ring_row_1221:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_1420
+	JE   ring_rows_done_1222
 	XORQ AX, AX
-	MOVQ 1968(SP), DX
+	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 
-unrolled_1421:
+unrolled_1223:
 	CMPQ    R8, R9
-	JGT     single_1422
+	JGT     single_1224
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -16596,15 +14362,15 @@ unrolled_1421:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000020, R8
-	JMP     unrolled_1421
+	JMP     unrolled_1223
 
-single_1422:
+single_1224:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1423:
+single_loop_1225:
 	CMPQ    R8, R9
-	JGT     remainder_1424
+	JGT     remainder_1226
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -16614,11 +14380,11 @@ single_loop_1423:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000008, R8
-	JMP     single_loop_1423
+	JMP     single_loop_1225
 
-remainder_1424:
+remainder_1226:
 	SUBQ      R8, DX
-	JE        span_done_1425
+	JE        span_done_1227
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -16627,19 +14393,20 @@ remainder_1424:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R8*8)
 
-span_done_1425:
-	MOVQ alpha_len+56(FP), AX
-	SUBQ AX, SI
-	SHLQ $0x03, AX
-	ADDQ AX, BX
-	ADDQ AX, CX
-	JMP  ring_row_1419
+span_done_1227:
+	MOVQ  alpha_len+56(FP), AX
+	IMULQ inner+72(FP), AX
+	SUBQ  AX, SI
+	SHLQ  $0x03, AX
+	ADDQ  AX, BX
+	ADDQ  AX, CX
+	JMP   ring_row_1221
 
-ring_rows_done_1420:
+ring_rows_done_1222:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1402
+	JMP  ring_block_1204
 
 ring_finished_forwardAVX512F64:
 	VZEROUPPER
@@ -16661,11 +14428,11 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1426
+	JB           cached_1228
 	CMPQ         AX, DX
-	JE           cached_1426
+	JE           cached_1228
 	CMPQ         AX, CX
-	JE           cached_1426
+	JE           cached_1228
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -16674,7 +14441,7 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1428
+	JE           aligned_1230
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -16687,13 +14454,13 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	VMOVUPD      Z7, K1, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_1428:
+aligned_1230:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_1429:
+unrolled_1231:
 	CMPQ        SI, DI
-	JGT         single_1430
+	JGT         single_1232
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -16719,15 +14486,15 @@ unrolled_1429:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
-	JMP         unrolled_1429
+	JMP         unrolled_1231
 
-single_1430:
+single_1232:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_1431:
+single_loop_1233:
 	CMPQ        SI, DI
-	JGT         remainder_1432
+	JGT         remainder_1234
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -16735,11 +14502,11 @@ single_loop_1431:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
-	JMP         single_loop_1431
+	JMP         single_loop_1233
 
-remainder_1432:
+remainder_1234:
 	SUBQ        SI, BX
-	JE          span_done_1433
+	JE          span_done_1235
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -16750,18 +14517,18 @@ remainder_1432:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_1433:
+span_done_1235:
 	SFENCE
-	JMP stored_1427
+	JMP stored_1229
 
-cached_1426:
+cached_1228:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_1434:
+unrolled_1236:
 	CMPQ        SI, DI
-	JGT         single_1435
+	JGT         single_1237
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -16787,15 +14554,15 @@ unrolled_1434:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
-	JMP         unrolled_1434
+	JMP         unrolled_1236
 
-single_1435:
+single_1237:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_1436:
+single_loop_1238:
 	CMPQ        SI, DI
-	JGT         remainder_1437
+	JGT         remainder_1239
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -16803,11 +14570,11 @@ single_loop_1436:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
-	JMP         single_loop_1436
+	JMP         single_loop_1238
 
-remainder_1437:
+remainder_1239:
 	SUBQ        SI, BX
-	JE          span_done_1438
+	JE          span_done_1240
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -16818,8 +14585,8 @@ remainder_1437:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_1438:
-stored_1427:
+span_done_1240:
+stored_1229:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -16849,9 +14616,9 @@ TEXT ·backwardPlanesAVX512F64(SB), NOSPLIT, $0-128
 	SHLQ   $0x03, R10
 	XORQ   R11, R11
 
-plane_1439:
+plane_1241:
 	CMPQ         BX, $0x00
-	JE           planes_done_1440
+	JE           planes_done_1242
 	VBROADCASTSD (R9)(R11*8), Z5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -16861,9 +14628,9 @@ plane_1439:
 	MOVQ         DI, R13
 	SUBQ         $0x00000020, R13
 
-unrolled_1441:
+unrolled_1243:
 	CMPQ        R12, R13
-	JGT         single_1442
+	JGT         single_1244
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -16889,15 +14656,15 @@ unrolled_1441:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, 192(AX)(R12*8)
 	ADDQ        $0x00000020, R12
-	JMP         unrolled_1441
+	JMP         unrolled_1243
 
-single_1442:
+single_1244:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 
-single_loop_1443:
+single_loop_1245:
 	CMPQ        R12, R13
-	JGT         remainder_1444
+	JGT         remainder_1246
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -16905,12 +14672,12 @@ single_loop_1443:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, (AX)(R12*8)
 	ADDQ        $0x00000008, R12
-	JMP         single_loop_1443
+	JMP         single_loop_1245
 
-remainder_1444:
+remainder_1246:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_1445
+	JE          span_done_1247
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -16921,7 +14688,7 @@ remainder_1444:
 	VMULPD      Z5, Z7, K2, Z7
 	VMOVUPD     Z7, K1, (AX)(R12*8)
 
-span_done_1445:
+span_done_1247:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -16938,14 +14705,14 @@ span_done_1445:
 	ADDQ          R10, AX
 	INCQ          R11
 	CMPQ          R11, R8
-	JNE           same_pass_1446
+	JNE           same_pass_1248
 	XORQ          R11, R11
 
-same_pass_1446:
+same_pass_1248:
 	SUBQ DI, BX
-	JMP  plane_1439
+	JMP  plane_1241
 
-planes_done_1440:
+planes_done_1242:
 	VZEROUPPER
 	RET
 
@@ -16961,9 +14728,9 @@ TEXT ·backwardPatternAVX512F64(SB), NOSPLIT, $0-120
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), R8
 
-row_1447:
+row_1249:
 	CMPQ    BX, $0x00
-	JE      rows_done_1448
+	JE      rows_done_1250
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -16971,9 +14738,9 @@ row_1447:
 	MOVQ    R9, R11
 	SUBQ    $0x00000020, R11
 
-unrolled_1449:
+unrolled_1251:
 	CMPQ        R10, R11
-	JGT         single_1450
+	JGT         single_1252
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -17007,15 +14774,15 @@ unrolled_1449:
 	VMULPD      192(SI)(R10*8), Z2, K1, Z2
 	VMOVUPD     Z2, 192(AX)(R10*8)
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_1449
+	JMP         unrolled_1251
 
-single_1450:
+single_1252:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_1451:
+single_loop_1253:
 	CMPQ        R10, R11
-	JGT         remainder_1452
+	JGT         remainder_1254
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -17025,12 +14792,12 @@ single_loop_1451:
 	VMULPD      (SI)(R10*8), Z2, K1, Z2
 	VMOVUPD     Z2, (AX)(R10*8)
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_1451
+	JMP         single_loop_1253
 
-remainder_1452:
+remainder_1254:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1453
+	JE          span_done_1255
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -17043,331 +14810,331 @@ remainder_1452:
 	VMULPD      (SI)(R10*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_1453:
+span_done_1255:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_1447
+	JMP  row_1249
 
-rows_done_1448:
+rows_done_1250:
 	VZEROUPPER
 	RET
 
 // func backwardRingAVX512F64(dx []float64, dy []float64, x []float64, alpha []float64, dalpha []float64, inner int)
 // Requires: AVX, AVX512F, BMI2, CMOV
 TEXT ·backwardRingAVX512F64(SB), $1920-128
-	MOVQ   dx_base+0(FP), CX
-	MOVQ   x_base+48(FP), BX
+	MOVQ   dx_base+0(FP), AX
+	MOVQ   x_base+48(FP), DX
 	MOVQ   dy_base+24(FP), SI
 	MOVQ   x_len+56(FP), DI
 	VXORPS Y0, Y0, Y0
-	LEAQ   (SP), R8
-	ADDQ   $0x0000003f, R8
-	ANDQ   $-64, R8
-	LEAQ   896(SP), R9
-	ADDQ   $0x0000003f, R9
-	ANDQ   $-64, R9
-	MOVQ   inner+120(FP), AX
-	MOVQ   alpha_len+80(FP), DX
-	MOVQ   DX, R10
-	IMULQ  AX, R10
+	LEAQ   (SP), CX
+	ADDQ   $0x0000003f, CX
+	ANDQ   $-64, CX
+	LEAQ   896(SP), BX
+	ADDQ   $0x0000003f, BX
+	ANDQ   $-64, BX
+	MOVQ   inner+120(FP), R8
+	MOVQ   alpha_len+80(FP), R9
+	MOVQ   R9, R10
+	IMULQ  R8, R10
 	CMPQ   R10, $0x00000040
-	JA     ring_segmented_1454
+	JA     ring_segmented_1256
 	MOVQ   R10, R11
 
-ring_len_1455:
+ring_len_1257:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_1456
+	JAE  ring_len_done_1258
 	ADDQ R10, R11
-	JMP  ring_len_1455
+	JMP  ring_len_1257
 
-ring_len_done_1456:
+ring_len_done_1258:
 	MOVQ R11, 1856(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_1457:
+ring_step_1259:
 	CMPQ R12, R11
-	JB   ring_step_done_1458
+	JB   ring_step_done_1260
 	SUBQ R11, R12
-	JMP  ring_step_1457
+	JMP  ring_step_1259
 
-ring_step_done_1458:
+ring_step_done_1260:
 	MOVQ R12, 1864(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_1459:
+ring_step_1261:
 	CMPQ R12, R11
-	JB   ring_step_done_1460
+	JB   ring_step_done_1262
 	SUBQ R11, R12
-	JMP  ring_step_1459
+	JMP  ring_step_1261
 
-ring_step_done_1460:
+ring_step_done_1262:
 	MOVQ R12, 1872(SP)
 	MOVQ alpha_base+72(FP), R11
-	CMPQ AX, $0x01
-	JNE  ring_planes_1461
-	XORQ AX, AX
-	MOVQ DX, R12
+	CMPQ R8, $0x01
+	JNE  ring_planes_1263
+	XORQ R8, R8
+	MOVQ R9, R12
 	SUBQ $0x00000008, R12
 
-ring_copy_1463:
-	CMPQ    AX, R12
-	JGT     ring_copy_tail_1464
-	VMOVUPD (R11)(AX*8), Z1
-	VMOVUPD Z1, (R8)(AX*8)
-	ADDQ    $0x00000008, AX
-	JMP     ring_copy_1463
+ring_copy_1265:
+	CMPQ    R8, R12
+	JGT     ring_copy_tail_1266
+	VMOVUPD (R11)(R8*8), Z1
+	VMOVUPD Z1, (CX)(R8*8)
+	ADDQ    $0x00000008, R8
+	JMP     ring_copy_1265
 
-ring_copy_tail_1464:
-	SUBQ      AX, DX
-	JE        ring_extend_1462
+ring_copy_tail_1266:
+	SUBQ      R8, R9
+	JE        ring_extend_1264
 	MOVQ      $-1, R12
-	BZHIQ     DX, R12, DX
-	KMOVW     DX, K1
-	VMOVUPD.Z (R11)(AX*8), K1, Z1
-	VMOVUPD   Z1, (R8)(AX*8)
-	JMP       ring_extend_1462
+	BZHIQ     R9, R12, R9
+	KMOVW     R9, K1
+	VMOVUPD.Z (R11)(R8*8), K1, Z1
+	VMOVUPD   Z1, (CX)(R8*8)
+	JMP       ring_extend_1264
 
-ring_planes_1461:
+ring_planes_1263:
 	XORQ R12, R12
 	XORQ R13, R13
-	CMPQ AX, $0x00000010
-	JA   ring_long_planes_1467
+	CMPQ R8, $0x00000010
+	JA   ring_long_planes_1269
 
-ring_fill_1466:
+ring_fill_1268:
 	VBROADCASTSD (R11)(R12*8), Z1
-	VMOVUPD      Z1, (R8)(R13*8)
-	VMOVUPD      Z1, 64(R8)(R13*8)
-	ADDQ         AX, R13
+	VMOVUPD      Z1, (CX)(R13*8)
+	VMOVUPD      Z1, 64(CX)(R13*8)
+	ADDQ         R8, R13
 	INCQ         R12
-	CMPQ         R12, DX
-	JB           ring_fill_1466
-	JMP          ring_extend_1462
+	CMPQ         R12, R9
+	JB           ring_fill_1268
+	JMP          ring_extend_1264
 
-ring_long_planes_1467:
-ring_channel_1465:
-	CMPQ         R12, DX
-	JE           ring_extend_1462
+ring_long_planes_1269:
+ring_channel_1267:
+	CMPQ         R12, R9
+	JE           ring_extend_1264
 	VBROADCASTSD (R11)(R12*8), Z1
 	XORQ         R14, R14
 
-ring_plane_1468:
+ring_plane_1270:
 	MOVQ    R13, R15
 	ADDQ    R14, R15
-	VMOVUPD Z1, (R8)(R15*8)
+	VMOVUPD Z1, (CX)(R15*8)
 	ADDQ    $0x00000008, R14
-	CMPQ    R14, AX
-	JB      ring_plane_1468
-	ADDQ    AX, R13
+	CMPQ    R14, R8
+	JB      ring_plane_1270
+	ADDQ    R8, R13
 	INCQ    R12
-	JMP     ring_channel_1465
+	JMP     ring_channel_1267
 
-ring_extend_1462:
-	MOVQ 1856(SP), AX
-	MOVQ R10, DX
+ring_extend_1264:
+	MOVQ 1856(SP), R8
+	MOVQ R10, R9
 
-ring_element_1469:
-	CMPQ DX, AX
-	JAE  ring_repeated_1470
-	MOVQ DX, R11
+ring_element_1271:
+	CMPQ R9, R8
+	JAE  ring_repeated_1272
+	MOVQ R9, R11
 	SUBQ R10, R11
-	MOVQ (R8)(R11*8), R11
-	MOVQ R11, (R8)(DX*8)
-	INCQ DX
-	JMP  ring_element_1469
+	MOVQ (CX)(R11*8), R11
+	MOVQ R11, (CX)(R9*8)
+	INCQ R9
+	JMP  ring_element_1271
 
-ring_repeated_1470:
-	VMOVUPD (R8), Z1
-	VMOVUPD Z1, (R8)(AX*8)
-	VMOVUPD 64(R8), Z1
-	VMOVUPD Z1, 64(R8)(AX*8)
-	VMOVUPD 128(R8), Z1
-	VMOVUPD Z1, 128(R8)(AX*8)
-	VMOVUPD 192(R8), Z1
-	VMOVUPD Z1, 192(R8)(AX*8)
-	XORQ    AX, AX
-	MOVQ    1856(SP), DX
-	ADDQ    $0x00000020, DX
+ring_repeated_1272:
+	VMOVUPD (CX), Z1
+	VMOVUPD Z1, (CX)(R8*8)
+	VMOVUPD 64(CX), Z1
+	VMOVUPD Z1, 64(CX)(R8*8)
+	VMOVUPD 128(CX), Z1
+	VMOVUPD Z1, 128(CX)(R8*8)
+	VMOVUPD 192(CX), Z1
+	VMOVUPD Z1, 192(CX)(R8*8)
+	XORQ    R8, R8
+	MOVQ    1856(SP), R9
+	ADDQ    $0x00000020, R9
 
-sums_zero_1471:
-	CMPQ    AX, DX
-	JAE     sums_zeroed_1472
-	VMOVUPD Z0, (R9)(AX*8)
-	ADDQ    $0x00000008, AX
-	JMP     sums_zero_1471
+sums_zero_1273:
+	CMPQ    R8, R9
+	JAE     sums_zeroed_1274
+	VMOVUPD Z0, (BX)(R8*8)
+	ADDQ    $0x00000008, R8
+	JMP     sums_zero_1273
 
-sums_zeroed_1472:
-	XORQ AX, AX
-	XORQ DX, DX
+sums_zeroed_1274:
+	XORQ R8, R8
+	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000020, R10
 
-unrolled_1473:
-	CMPQ        DX, R10
-	JGT         single_1474
-	VMOVUPD     (BX)(DX*8), Z1
+unrolled_1275:
+	CMPQ        R9, R10
+	JGT         single_1276
+	VMOVUPD     (DX)(R9*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     (SI)(DX*8), Z2
-	VMOVUPD.Z   (R9)(AX*8), K1, Z3
+	VMOVUPD     (SI)(R9*8), Z2
+	VMOVUPD.Z   (BX)(R8*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, (R9)(AX*8)
-	VMULPD      (R8)(AX*8), Z2, K1, Z2
-	VMOVUPD     Z2, (CX)(DX*8)
-	VMOVUPD     64(BX)(DX*8), Z1
+	VMOVUPD     Z3, K1, (BX)(R8*8)
+	VMULPD      (CX)(R8*8), Z2, K1, Z2
+	VMOVUPD     Z2, (AX)(R9*8)
+	VMOVUPD     64(DX)(R9*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     64(SI)(DX*8), Z2
-	VMOVUPD.Z   64(R9)(AX*8), K1, Z3
+	VMOVUPD     64(SI)(R9*8), Z2
+	VMOVUPD.Z   64(BX)(R8*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 64(R9)(AX*8)
-	VMULPD      64(R8)(AX*8), Z2, K1, Z2
-	VMOVUPD     Z2, 64(CX)(DX*8)
-	VMOVUPD     128(BX)(DX*8), Z1
+	VMOVUPD     Z3, K1, 64(BX)(R8*8)
+	VMULPD      64(CX)(R8*8), Z2, K1, Z2
+	VMOVUPD     Z2, 64(AX)(R9*8)
+	VMOVUPD     128(DX)(R9*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     128(SI)(DX*8), Z2
-	VMOVUPD.Z   128(R9)(AX*8), K1, Z3
+	VMOVUPD     128(SI)(R9*8), Z2
+	VMOVUPD.Z   128(BX)(R8*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 128(R9)(AX*8)
-	VMULPD      128(R8)(AX*8), Z2, K1, Z2
-	VMOVUPD     Z2, 128(CX)(DX*8)
-	VMOVUPD     192(BX)(DX*8), Z1
+	VMOVUPD     Z3, K1, 128(BX)(R8*8)
+	VMULPD      128(CX)(R8*8), Z2, K1, Z2
+	VMOVUPD     Z2, 128(AX)(R9*8)
+	VMOVUPD     192(DX)(R9*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     192(SI)(DX*8), Z2
-	VMOVUPD.Z   192(R9)(AX*8), K1, Z3
+	VMOVUPD     192(SI)(R9*8), Z2
+	VMOVUPD.Z   192(BX)(R8*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 192(R9)(AX*8)
-	VMULPD      192(R8)(AX*8), Z2, K1, Z2
-	VMOVUPD     Z2, 192(CX)(DX*8)
-	ADDQ        1872(SP), AX
-	MOVQ        AX, R11
+	VMOVUPD     Z3, K1, 192(BX)(R8*8)
+	VMULPD      192(CX)(R8*8), Z2, K1, Z2
+	VMOVUPD     Z2, 192(AX)(R9*8)
+	ADDQ        1872(SP), R8
+	MOVQ        R8, R11
 	SUBQ        1856(SP), R11
-	CMOVQCC     R11, AX
-	ADDQ        $0x00000020, DX
-	JMP         unrolled_1473
+	CMOVQCC     R11, R8
+	ADDQ        $0x00000020, R9
+	JMP         unrolled_1275
 
-single_1474:
+single_1276:
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-single_loop_1475:
-	CMPQ        DX, R10
-	JGT         remainder_1476
-	VMOVUPD     (BX)(DX*8), Z1
+single_loop_1277:
+	CMPQ        R9, R10
+	JGT         remainder_1278
+	VMOVUPD     (DX)(R9*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     (SI)(DX*8), Z2
-	VMOVUPD.Z   (R9)(AX*8), K1, Z3
+	VMOVUPD     (SI)(R9*8), Z2
+	VMOVUPD.Z   (BX)(R8*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, (R9)(AX*8)
-	VMULPD      (R8)(AX*8), Z2, K1, Z2
-	VMOVUPD     Z2, (CX)(DX*8)
-	ADDQ        1864(SP), AX
-	MOVQ        AX, R11
+	VMOVUPD     Z3, K1, (BX)(R8*8)
+	VMULPD      (CX)(R8*8), Z2, K1, Z2
+	VMOVUPD     Z2, (AX)(R9*8)
+	ADDQ        1864(SP), R8
+	MOVQ        R8, R11
 	SUBQ        1856(SP), R11
-	CMOVQCC     R11, AX
-	ADDQ        $0x00000008, DX
-	JMP         single_loop_1475
+	CMOVQCC     R11, R8
+	ADDQ        $0x00000008, R9
+	JMP         single_loop_1277
 
-remainder_1476:
-	SUBQ        DX, DI
-	JE          span_done_1477
+remainder_1278:
+	SUBQ        R9, DI
+	JE          span_done_1279
 	MOVQ        $-1, R10
 	BZHIQ       DI, R10, DI
 	KMOVW       DI, K1
-	VMOVUPD.Z   (BX)(DX*8), K1, Z1
+	VMOVUPD.Z   (DX)(R9*8), K1, Z1
 	VCMPPD      $0x1a, Z0, Z1, K1, K2
-	VMOVUPD.Z   (SI)(DX*8), K1, Z0
-	VMOVUPD.Z   (R9)(AX*8), K2, Z2
+	VMOVUPD.Z   (SI)(R9*8), K1, Z0
+	VMOVUPD.Z   (BX)(R8*8), K2, Z2
 	VFMADD231PD Z0, Z1, K2, Z2
-	VMOVUPD     Z2, K2, (R9)(AX*8)
-	VMULPD      (R8)(AX*8), Z0, K2, Z0
-	VMOVUPD     Z0, K1, (CX)(DX*8)
+	VMOVUPD     Z2, K2, (BX)(R8*8)
+	VMULPD      (CX)(R8*8), Z0, K2, Z0
+	VMOVUPD     Z0, K1, (AX)(R9*8)
 
-span_done_1477:
+span_done_1279:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1856(SP), DX
-	MOVQ  DX, BX
-	ADDQ  $0x00000020, BX
+	MOVQ  DX, SI
+	ADDQ  $0x00000020, SI
 
-fold_ext_1478:
-	CMPQ    BX, DX
-	JBE     fold_ext_done_1479
-	SUBQ    $0x00000008, BX
-	MOVQ    BX, SI
-	SUBQ    DX, SI
-	VMOVUPD (R9)(SI*8), Z0
-	VADDPD  (R9)(BX*8), Z0, Z0
-	VMOVUPD Z0, (R9)(SI*8)
-	JMP     fold_ext_1478
+fold_ext_1280:
+	CMPQ    SI, DX
+	JBE     fold_ext_done_1281
+	SUBQ    $0x00000008, SI
+	MOVQ    SI, DI
+	SUBQ    DX, DI
+	VMOVUPD (BX)(DI*8), Z0
+	VADDPD  (BX)(SI*8), Z0, Z0
+	VMOVUPD Z0, (BX)(DI*8)
+	JMP     fold_ext_1280
 
-fold_ext_done_1479:
-fold_1480:
+fold_ext_done_1281:
+fold_1282:
 	CMPQ   DX, AX
-	JBE    folded_1481
+	JBE    folded_1283
 	DECQ   DX
-	MOVQ   DX, SI
-	SUBQ   AX, SI
-	VMOVSD (R9)(DX*8), X0
-	VADDSD (R9)(SI*8), X0, X0
-	VMOVSD X0, (R9)(SI*8)
-	JMP    fold_1480
+	MOVQ   DX, DI
+	SUBQ   AX, DI
+	VMOVSD (BX)(DX*8), X0
+	VADDSD (BX)(DI*8), X0, X0
+	VMOVSD X0, (BX)(DI*8)
+	JMP    fold_1282
 
-folded_1481:
+folded_1283:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1482
+	JNE  sums_planes_1284
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_1485:
+sums_vector_1287:
 	CMPQ    AX, DX
-	JGT     sums_scalar_1483
+	JGT     sums_scalar_1285
 	VMOVUPD (CX)(AX*8), Z0
-	VADDPD  (R9)(AX*8), Z0, Z0
+	VADDPD  (BX)(AX*8), Z0, Z0
 	VMOVUPD Z0, (CX)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_vector_1485
+	JMP     sums_vector_1287
 
-sums_scalar_1483:
+sums_scalar_1285:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_1484
-	VMOVSD (R9)(AX*8), X0
+	JE     sums_done_1286
+	VMOVSD (BX)(AX*8), X0
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_1483
+	JMP    sums_scalar_1285
 
-sums_planes_1482:
-	XORQ BX, BX
-	MOVQ inner+120(FP), SI
-	SHLQ $0x03, SI
+sums_planes_1284:
+	XORQ SI, SI
+	MOVQ inner+120(FP), DI
+	SHLQ $0x03, DI
 
-sums_group_1486:
+sums_group_1288:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_1488
+	JB     sums_single_1290
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
-	LEAQ   (R9)(BX*8), DI
-	LEAQ   (DI)(SI*2), R8
+	LEAQ   (BX)(SI*8), R8
+	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_1487:
-	VADDSD (DI), X0, X0
-	VADDSD (DI)(SI*1), X1, X1
-	VADDSD (R8), X2, X2
-	VADDSD (R8)(SI*1), X3, X3
-	ADDQ   $0x08, DI
+sums_group_plane_1289:
+	VADDSD (R8), X0, X0
+	VADDSD (R8)(DI*1), X1, X1
+	VADDSD (R9), X2, X2
+	VADDSD (R9)(DI*1), X3, X3
 	ADDQ   $0x08, R8
+	ADDQ   $0x08, R9
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_group_plane_1487
+	JB     sums_group_plane_1289
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	VADDSD 8(CX)(AX*8), X1, X1
@@ -17376,774 +15143,409 @@ sums_group_plane_1487:
 	VMOVSD X2, 16(CX)(AX*8)
 	VADDSD 24(CX)(AX*8), X3, X3
 	VMOVSD X3, 24(CX)(AX*8)
-	MOVQ   SI, DX
+	MOVQ   DI, DX
 	SHRQ   $0x01, DX
-	ADDQ   DX, BX
+	ADDQ   DX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_1486
+	JMP    sums_group_1288
 
-sums_single_1488:
+sums_single_1290:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_1484
+	JE     sums_done_1286
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_1489:
-	VADDSD (R9)(BX*8), X0, X0
-	INCQ   BX
+sums_single_plane_1291:
+	VADDSD (BX)(SI*8), X0, X0
+	INCQ   SI
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_single_plane_1489
+	JB     sums_single_plane_1291
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_1488
+	JMP    sums_single_1290
 
-sums_done_1484:
+sums_done_1286:
 	JMP ring_finished_backwardAVX512F64
 
-ring_segmented_1454:
-	MOVQ inner+120(FP), R10
-	CMPQ R10, $0x01
-	JE   ring_rows_1490
-	CMPQ R10, $0x00000040
+ring_segmented_1256:
+	MOVQ inner+120(FP), SI
+	CMPQ SI, $0x00000040
 	JA   ring_finished_backwardAVX512F64
 	MOVQ $0x00000040, AX
 	XORQ DX, DX
-	DIVQ R10
+	DIVQ SI
 	MOVQ AX, 1888(SP)
 	MOVQ $0x00000000, 1880(SP)
 
-ring_segment_1491:
-	CMPQ    DI, $0x00
-	JE      ring_done_1492
-	MOVQ    1880(SP), AX
-	MOVQ    alpha_len+80(FP), DX
-	MOVQ    inner+120(FP), R10
-	SUBQ    AX, DX
-	MOVQ    1888(SP), R11
-	CMPQ    DX, R11
-	CMOVQHI R11, DX
-	MOVQ    DX, 1904(SP)
-	MOVQ    DX, R11
-	IMULQ   R10, R11
-	MOVQ    R11, R12
-	CMPQ    DI, R12
-	CMOVQLT DI, R12
-	MOVQ    R12, 1912(SP)
-	MOVQ    R11, R12
+ring_block_1293:
+	MOVQ    1880(SP), DX
+	MOVQ    alpha_len+80(FP), SI
+	CMPQ    DX, SI
+	JE      ring_finished_backwardAVX512F64
+	SUBQ    DX, SI
+	MOVQ    1888(SP), AX
+	CMPQ    SI, AX
+	CMOVQHI AX, SI
+	MOVQ    SI, 1904(SP)
+	MOVQ    inner+120(FP), AX
+	MOVQ    SI, DI
+	IMULQ   AX, DI
+	MOVQ    DI, 1912(SP)
+	MOVQ    DI, R8
 
-ring_len_1493:
-	CMPQ R12, $0x00000008
-	JAE  ring_len_done_1494
-	ADDQ R11, R12
-	JMP  ring_len_1493
+ring_len_1294:
+	CMPQ R8, $0x00000008
+	JAE  ring_len_done_1295
+	ADDQ DI, R8
+	JMP  ring_len_1294
 
-ring_len_done_1494:
-	MOVQ R12, 1856(SP)
-	MOVQ $0x00000008, R13
+ring_len_done_1295:
+	MOVQ R8, 1856(SP)
+	MOVQ $0x00000008, R9
 
-ring_step_1495:
-	CMPQ R13, R12
-	JB   ring_step_done_1496
-	SUBQ R12, R13
-	JMP  ring_step_1495
+ring_step_1296:
+	CMPQ R9, R8
+	JB   ring_step_done_1297
+	SUBQ R8, R9
+	JMP  ring_step_1296
 
-ring_step_done_1496:
-	MOVQ R13, 1864(SP)
-	MOVQ $0x00000020, R13
+ring_step_done_1297:
+	MOVQ R9, 1864(SP)
+	MOVQ $0x00000020, R9
 
-ring_step_1497:
-	CMPQ R13, R12
-	JB   ring_step_done_1498
-	SUBQ R12, R13
-	JMP  ring_step_1497
+ring_step_1298:
+	CMPQ R9, R8
+	JB   ring_step_done_1299
+	SUBQ R8, R9
+	JMP  ring_step_1298
 
-ring_step_done_1498:
-	MOVQ R13, 1872(SP)
-	MOVQ alpha_base+72(FP), R12
-	LEAQ (R12)(AX*8), R12
-	CMPQ R10, $0x01
-	JNE  ring_planes_1499
-	XORQ AX, AX
-	MOVQ DX, R10
+ring_step_done_1299:
+	MOVQ R9, 1872(SP)
+	MOVQ alpha_base+72(FP), R8
+	LEAQ (R8)(DX*8), R8
+	CMPQ AX, $0x01
+	JNE  ring_planes_1300
+	XORQ R9, R9
+	MOVQ SI, R10
 	SUBQ $0x00000008, R10
 
-ring_copy_1501:
-	CMPQ    AX, R10
-	JGT     ring_copy_tail_1502
-	VMOVUPD (R12)(AX*8), Z1
-	VMOVUPD Z1, (R8)(AX*8)
-	ADDQ    $0x00000008, AX
-	JMP     ring_copy_1501
+ring_copy_1302:
+	CMPQ    R9, R10
+	JGT     ring_copy_tail_1303
+	VMOVUPD (R8)(R9*8), Z1
+	VMOVUPD Z1, (CX)(R9*8)
+	ADDQ    $0x00000008, R9
+	JMP     ring_copy_1302
 
-ring_copy_tail_1502:
-	SUBQ      AX, DX
-	JE        ring_extend_1500
+ring_copy_tail_1303:
+	SUBQ      R9, SI
+	JE        ring_extend_1301
 	MOVQ      $-1, R10
-	BZHIQ     DX, R10, DX
-	KMOVW     DX, K1
-	VMOVUPD.Z (R12)(AX*8), K1, Z1
-	VMOVUPD   Z1, (R8)(AX*8)
-	JMP       ring_extend_1500
-
-ring_planes_1499:
-	XORQ AX, AX
-	XORQ R13, R13
-	CMPQ R10, $0x00000010
-	JA   ring_long_planes_1505
-
-ring_fill_1504:
-	VBROADCASTSD (R12)(AX*8), Z1
-	VMOVUPD      Z1, (R8)(R13*8)
-	VMOVUPD      Z1, 64(R8)(R13*8)
-	ADDQ         R10, R13
-	INCQ         AX
-	CMPQ         AX, DX
-	JB           ring_fill_1504
-	JMP          ring_extend_1500
-
-ring_long_planes_1505:
-ring_channel_1503:
-	CMPQ         AX, DX
-	JE           ring_extend_1500
-	VBROADCASTSD (R12)(AX*8), Z1
-	XORQ         R14, R14
-
-ring_plane_1506:
-	MOVQ    R13, R15
-	ADDQ    R14, R15
-	VMOVUPD Z1, (R8)(R15*8)
-	ADDQ    $0x00000008, R14
-	CMPQ    R14, R10
-	JB      ring_plane_1506
-	ADDQ    R10, R13
-	INCQ    AX
-	JMP     ring_channel_1503
-
-ring_extend_1500:
-	MOVQ 1856(SP), AX
-	MOVQ R11, DX
-
-ring_element_1507:
-	CMPQ DX, AX
-	JAE  ring_repeated_1508
-	MOVQ DX, R10
-	SUBQ R11, R10
-	MOVQ (R8)(R10*8), R10
-	MOVQ R10, (R8)(DX*8)
-	INCQ DX
-	JMP  ring_element_1507
-
-ring_repeated_1508:
-	VMOVUPD (R8), Z1
-	VMOVUPD Z1, (R8)(AX*8)
-	VMOVUPD 64(R8), Z1
-	VMOVUPD Z1, 64(R8)(AX*8)
-	VMOVUPD 128(R8), Z1
-	VMOVUPD Z1, 128(R8)(AX*8)
-	VMOVUPD 192(R8), Z1
-	VMOVUPD Z1, 192(R8)(AX*8)
-	XORQ    AX, AX
-	MOVQ    1856(SP), DX
-	ADDQ    $0x00000020, DX
-
-sums_zero_1509:
-	CMPQ    AX, DX
-	JAE     sums_zeroed_1510
-	VMOVUPD Z0, (R9)(AX*8)
-	ADDQ    $0x00000008, AX
-	JMP     sums_zero_1509
-
-sums_zeroed_1510:
-	XORQ AX, AX
-	MOVQ 1912(SP), DX
-	XORQ R10, R10
-	MOVQ DX, R11
-	SUBQ $0x00000020, R11
-
-unrolled_1511:
-	CMPQ        R10, R11
-	JGT         single_1512
-	VMOVUPD     (BX)(R10*8), Z1
-	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     (SI)(R10*8), Z2
-	VMOVUPD.Z   (R9)(AX*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, (R9)(AX*8)
-	VMULPD      (R8)(AX*8), Z2, K1, Z2
-	VMOVUPD     Z2, (CX)(R10*8)
-	VMOVUPD     64(BX)(R10*8), Z1
-	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     64(SI)(R10*8), Z2
-	VMOVUPD.Z   64(R9)(AX*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 64(R9)(AX*8)
-	VMULPD      64(R8)(AX*8), Z2, K1, Z2
-	VMOVUPD     Z2, 64(CX)(R10*8)
-	VMOVUPD     128(BX)(R10*8), Z1
-	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     128(SI)(R10*8), Z2
-	VMOVUPD.Z   128(R9)(AX*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 128(R9)(AX*8)
-	VMULPD      128(R8)(AX*8), Z2, K1, Z2
-	VMOVUPD     Z2, 128(CX)(R10*8)
-	VMOVUPD     192(BX)(R10*8), Z1
-	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     192(SI)(R10*8), Z2
-	VMOVUPD.Z   192(R9)(AX*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 192(R9)(AX*8)
-	VMULPD      192(R8)(AX*8), Z2, K1, Z2
-	VMOVUPD     Z2, 192(CX)(R10*8)
-	ADDQ        1872(SP), AX
-	MOVQ        AX, R12
-	SUBQ        1856(SP), R12
-	CMOVQCC     R12, AX
-	ADDQ        $0x00000020, R10
-	JMP         unrolled_1511
-
-single_1512:
-	MOVQ DX, R11
-	SUBQ $0x00000008, R11
-
-single_loop_1513:
-	CMPQ        R10, R11
-	JGT         remainder_1514
-	VMOVUPD     (BX)(R10*8), Z1
-	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     (SI)(R10*8), Z2
-	VMOVUPD.Z   (R9)(AX*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, (R9)(AX*8)
-	VMULPD      (R8)(AX*8), Z2, K1, Z2
-	VMOVUPD     Z2, (CX)(R10*8)
-	ADDQ        1864(SP), AX
-	MOVQ        AX, R12
-	SUBQ        1856(SP), R12
-	CMOVQCC     R12, AX
-	ADDQ        $0x00000008, R10
-	JMP         single_loop_1513
-
-remainder_1514:
-	SUBQ        R10, DX
-	JE          span_done_1515
-	MOVQ        $-1, R11
-	BZHIQ       DX, R11, DX
-	KMOVW       DX, K1
-	VMOVUPD.Z   (BX)(R10*8), K1, Z1
-	VCMPPD      $0x1a, Z0, Z1, K1, K2
-	VMOVUPD.Z   (SI)(R10*8), K1, Z2
-	VMOVUPD.Z   (R9)(AX*8), K2, Z3
-	VFMADD231PD Z2, Z1, K2, Z3
-	VMOVUPD     Z3, K2, (R9)(AX*8)
-	VMULPD      (R8)(AX*8), Z2, K2, Z2
-	VMOVUPD     Z2, K1, (CX)(R10*8)
-
-span_done_1515:
-	MOVQ  1880(SP), AX
-	MOVQ  1904(SP), DX
-	MOVQ  dalpha_base+96(FP), R10
-	MOVQ  DX, R11
-	IMULQ inner+120(FP), R11
-	LEAQ  (R10)(AX*8), R10
-	MOVQ  1856(SP), R12
-	MOVQ  R12, R13
-	ADDQ  $0x00000020, R13
-
-fold_ext_1516:
-	CMPQ    R13, R12
-	JBE     fold_ext_done_1517
-	SUBQ    $0x00000008, R13
-	MOVQ    R13, R14
-	SUBQ    R12, R14
-	VMOVUPD (R9)(R14*8), Z1
-	VADDPD  (R9)(R13*8), Z1, Z1
-	VMOVUPD Z1, (R9)(R14*8)
-	JMP     fold_ext_1516
-
-fold_ext_done_1517:
-fold_1518:
-	CMPQ   R12, R11
-	JBE    folded_1519
-	DECQ   R12
-	MOVQ   R12, R14
-	SUBQ   R11, R14
-	VMOVSD (R9)(R12*8), X1
-	VADDSD (R9)(R14*8), X1, X1
-	VMOVSD X1, (R9)(R14*8)
-	JMP    fold_1518
-
-folded_1519:
-	XORQ R11, R11
-	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1520
-	MOVQ 1904(SP), R12
-	SUBQ $0x00000008, R12
-
-sums_vector_1523:
-	CMPQ    R11, R12
-	JGT     sums_scalar_1521
-	VMOVUPD (R10)(R11*8), Z1
-	VADDPD  (R9)(R11*8), Z1, Z1
-	VMOVUPD Z1, (R10)(R11*8)
-	ADDQ    $0x00000008, R11
-	JMP     sums_vector_1523
-
-sums_scalar_1521:
-	CMPQ   R11, 1904(SP)
-	JE     sums_done_1522
-	VMOVSD (R9)(R11*8), X1
-	VADDSD (R10)(R11*8), X1, X1
-	VMOVSD X1, (R10)(R11*8)
-	INCQ   R11
-	JMP    sums_scalar_1521
-
-sums_planes_1520:
-	XORQ R13, R13
-	MOVQ inner+120(FP), R14
-	SHLQ $0x03, R14
-
-sums_group_1524:
-	MOVQ   1904(SP), R12
-	SUBQ   R11, R12
-	CMPQ   R12, $0x00000004
-	JB     sums_single_1526
-	VXORPS X1, X1, X1
-	VXORPS X2, X2, X2
-	VXORPS X3, X3, X3
-	VXORPS X4, X4, X4
-	LEAQ   (R9)(R13*8), R15
-	LEAQ   (R15)(R14*2), BP
-	XORQ   R12, R12
-
-sums_group_plane_1525:
-	VADDSD (R15), X1, X1
-	VADDSD (R15)(R14*1), X2, X2
-	VADDSD (BP), X3, X3
-	VADDSD (BP)(R14*1), X4, X4
-	ADDQ   $0x08, R15
-	ADDQ   $0x08, BP
-	INCQ   R12
-	CMPQ   R12, inner+120(FP)
-	JB     sums_group_plane_1525
-	VADDSD (R10)(R11*8), X1, X1
-	VMOVSD X1, (R10)(R11*8)
-	VADDSD 8(R10)(R11*8), X2, X2
-	VMOVSD X2, 8(R10)(R11*8)
-	VADDSD 16(R10)(R11*8), X3, X3
-	VMOVSD X3, 16(R10)(R11*8)
-	VADDSD 24(R10)(R11*8), X4, X4
-	VMOVSD X4, 24(R10)(R11*8)
-	MOVQ   R14, R12
-	SHRQ   $0x01, R12
-	ADDQ   R12, R13
-	ADDQ   $0x00000004, R11
-	JMP    sums_group_1524
-
-sums_single_1526:
-	CMPQ   R11, 1904(SP)
-	JE     sums_done_1522
-	VXORPS X1, X1, X1
-	XORQ   R12, R12
-
-sums_single_plane_1527:
-	VADDSD (R9)(R13*8), X1, X1
-	INCQ   R13
-	INCQ   R12
-	CMPQ   R12, inner+120(FP)
-	JB     sums_single_plane_1527
-	VADDSD (R10)(R11*8), X1, X1
-	VMOVSD X1, (R10)(R11*8)
-	INCQ   R11
-	JMP    sums_single_1526
-
-sums_done_1522:
-	MOVQ 1912(SP), R10
-	SUBQ R10, DI
-	SHLQ $0x03, R10
-	ADDQ R10, BX
-	ADDQ R10, SI
-	ADDQ R10, CX
-	ADDQ DX, AX
-	MOVQ alpha_len+80(FP), DX
-	CMPQ AX, DX
-	JNE  ring_next_1528
-	XORQ AX, AX
-
-ring_next_1528:
-	MOVQ AX, 1880(SP)
-	JMP  ring_segment_1491
-
-ring_done_1492:
-	JMP ring_finished_backwardAVX512F64
-
-ring_rows_1490:
-	MOVQ $0x00000000, 1880(SP)
-
-ring_block_1529:
-	MOVQ    1880(SP), AX
-	MOVQ    alpha_len+80(FP), CX
-	CMPQ    AX, CX
-	JE      ring_finished_backwardAVX512F64
-	SUBQ    AX, CX
-	MOVQ    $0x00000040, DX
-	CMPQ    CX, DX
-	CMOVQHI DX, CX
-	MOVQ    CX, 1904(SP)
-	MOVQ    CX, DX
-
-ring_len_1530:
-	CMPQ DX, $0x00000008
-	JAE  ring_len_done_1531
-	ADDQ CX, DX
-	JMP  ring_len_1530
-
-ring_len_done_1531:
-	MOVQ DX, 1856(SP)
-	MOVQ $0x00000008, BX
-
-ring_step_1532:
-	CMPQ BX, DX
-	JB   ring_step_done_1533
-	SUBQ DX, BX
-	JMP  ring_step_1532
-
-ring_step_done_1533:
-	MOVQ BX, 1864(SP)
-	MOVQ $0x00000020, BX
-
-ring_step_1534:
-	CMPQ BX, DX
-	JB   ring_step_done_1535
-	SUBQ DX, BX
-	JMP  ring_step_1534
-
-ring_step_done_1535:
-	MOVQ BX, 1872(SP)
-	MOVQ alpha_base+72(FP), DX
-	LEAQ (DX)(AX*8), DX
-	MOVQ inner+120(FP), BX
-	CMPQ BX, $0x01
-	JNE  ring_planes_1536
-	XORQ BX, BX
-	MOVQ CX, SI
-	SUBQ $0x00000008, SI
-
-ring_copy_1538:
-	CMPQ    BX, SI
-	JGT     ring_copy_tail_1539
-	VMOVUPD (DX)(BX*8), Z1
-	VMOVUPD Z1, (R8)(BX*8)
-	ADDQ    $0x00000008, BX
-	JMP     ring_copy_1538
-
-ring_copy_tail_1539:
-	MOVQ      CX, SI
-	SUBQ      BX, SI
-	JE        ring_extend_1537
-	MOVQ      $-1, DI
-	BZHIQ     SI, DI, SI
+	BZHIQ     SI, R10, SI
 	KMOVW     SI, K1
-	VMOVUPD.Z (DX)(BX*8), K1, Z1
-	VMOVUPD   Z1, (R8)(BX*8)
-	JMP       ring_extend_1537
+	VMOVUPD.Z (R8)(R9*8), K1, Z1
+	VMOVUPD   Z1, (CX)(R9*8)
+	JMP       ring_extend_1301
 
-ring_planes_1536:
-	XORQ SI, SI
-	XORQ DI, DI
-	CMPQ BX, $0x00000010
-	JA   ring_long_planes_1542
-
-ring_fill_1541:
-	VBROADCASTSD (DX)(SI*8), Z1
-	VMOVUPD      Z1, (R8)(DI*8)
-	VMOVUPD      Z1, 64(R8)(DI*8)
-	ADDQ         BX, DI
-	INCQ         SI
-	CMPQ         SI, CX
-	JB           ring_fill_1541
-	JMP          ring_extend_1537
-
-ring_long_planes_1542:
-ring_channel_1540:
-	CMPQ         SI, CX
-	JE           ring_extend_1537
-	VBROADCASTSD (DX)(SI*8), Z1
-	XORQ         R10, R10
-
-ring_plane_1543:
-	MOVQ    DI, R11
-	ADDQ    R10, R11
-	VMOVUPD Z1, (R8)(R11*8)
-	ADDQ    $0x00000008, R10
-	CMPQ    R10, BX
-	JB      ring_plane_1543
-	ADDQ    BX, DI
-	INCQ    SI
-	JMP     ring_channel_1540
-
-ring_extend_1537:
-	MOVQ 1856(SP), DX
-	MOVQ CX, BX
-
-ring_element_1544:
-	CMPQ BX, DX
-	JAE  ring_repeated_1545
-	MOVQ BX, SI
-	SUBQ CX, SI
-	MOVQ (R8)(SI*8), SI
-	MOVQ SI, (R8)(BX*8)
-	INCQ BX
-	JMP  ring_element_1544
-
-ring_repeated_1545:
-	VMOVUPD (R8), Z1
-	VMOVUPD Z1, (R8)(DX*8)
-	VMOVUPD 64(R8), Z1
-	VMOVUPD Z1, 64(R8)(DX*8)
-	VMOVUPD 128(R8), Z1
-	VMOVUPD Z1, 128(R8)(DX*8)
-	VMOVUPD 192(R8), Z1
-	VMOVUPD Z1, 192(R8)(DX*8)
-	SHLQ    $0x03, AX
-	MOVQ    x_base+48(FP), BX
-	ADDQ    AX, BX
-	MOVQ    dy_base+24(FP), SI
-	ADDQ    AX, SI
-	MOVQ    dx_base+0(FP), CX
-	ADDQ    AX, CX
-	MOVQ    x_len+56(FP), DI
-	XORQ    AX, AX
-	MOVQ    1856(SP), DX
-	ADDQ    $0x00000020, DX
-
-sums_zero_1546:
-	CMPQ    AX, DX
-	JAE     sums_zeroed_1547
-	VMOVUPD Z0, (R9)(AX*8)
-	ADDQ    $0x00000008, AX
-	JMP     sums_zero_1546
-
-sums_zeroed_1547:
-ring_row_1548:
-	CMPQ DI, $0x00
-	JE   ring_rows_done_1549
-	XORQ AX, AX
-	MOVQ 1904(SP), DX
+ring_planes_1300:
+	XORQ R9, R9
 	XORQ R10, R10
-	MOVQ DX, R11
+	CMPQ AX, $0x00000010
+	JA   ring_long_planes_1306
+
+ring_fill_1305:
+	VBROADCASTSD (R8)(R9*8), Z1
+	VMOVUPD      Z1, (CX)(R10*8)
+	VMOVUPD      Z1, 64(CX)(R10*8)
+	ADDQ         AX, R10
+	INCQ         R9
+	CMPQ         R9, SI
+	JB           ring_fill_1305
+	JMP          ring_extend_1301
+
+ring_long_planes_1306:
+ring_channel_1304:
+	CMPQ         R9, SI
+	JE           ring_extend_1301
+	VBROADCASTSD (R8)(R9*8), Z1
+	XORQ         R11, R11
+
+ring_plane_1307:
+	MOVQ    R10, R12
+	ADDQ    R11, R12
+	VMOVUPD Z1, (CX)(R12*8)
+	ADDQ    $0x00000008, R11
+	CMPQ    R11, AX
+	JB      ring_plane_1307
+	ADDQ    AX, R10
+	INCQ    R9
+	JMP     ring_channel_1304
+
+ring_extend_1301:
+	MOVQ 1856(SP), SI
+	MOVQ DI, R8
+
+ring_element_1308:
+	CMPQ R8, SI
+	JAE  ring_repeated_1309
+	MOVQ R8, R9
+	SUBQ DI, R9
+	MOVQ (CX)(R9*8), R9
+	MOVQ R9, (CX)(R8*8)
+	INCQ R8
+	JMP  ring_element_1308
+
+ring_repeated_1309:
+	VMOVUPD (CX), Z1
+	VMOVUPD Z1, (CX)(SI*8)
+	VMOVUPD 64(CX), Z1
+	VMOVUPD Z1, 64(CX)(SI*8)
+	VMOVUPD 128(CX), Z1
+	VMOVUPD Z1, 128(CX)(SI*8)
+	VMOVUPD 192(CX), Z1
+	VMOVUPD Z1, 192(CX)(SI*8)
+	MOVQ    DX, DI
+	IMULQ   AX, DI
+	SHLQ    $0x03, DI
+	MOVQ    x_base+48(FP), DX
+	ADDQ    DI, DX
+	MOVQ    dy_base+24(FP), SI
+	ADDQ    DI, SI
+	MOVQ    dx_base+0(FP), AX
+	ADDQ    DI, AX
+	MOVQ    x_len+56(FP), DI
+	XORQ    R8, R8
+	MOVQ    1856(SP), R9
+	ADDQ    $0x00000020, R9
+
+sums_zero_1310:
+	CMPQ    R8, R9
+	JAE     sums_zeroed_1311
+	VMOVUPD Z0, (BX)(R8*8)
+	ADDQ    $0x00000008, R8
+	JMP     sums_zero_1310
+
+sums_zeroed_1311:
+ring_row_1312:
+	CMPQ DI, $0x00
+	JE   ring_rows_done_1313
+	XORQ R8, R8
+	MOVQ 1912(SP), R9
+	XORQ R10, R10
+	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 
-unrolled_1550:
+unrolled_1314:
 	CMPQ        R10, R11
-	JGT         single_1551
-	VMOVUPD     (BX)(R10*8), Z1
+	JGT         single_1315
+	VMOVUPD     (DX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R10*8), Z2
-	VMOVUPD.Z   (R9)(AX*8), K1, Z3
+	VMOVUPD.Z   (BX)(R8*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, (R9)(AX*8)
-	VMULPD      (R8)(AX*8), Z2, K1, Z2
-	VMOVUPD     Z2, (CX)(R10*8)
-	VMOVUPD     64(BX)(R10*8), Z1
+	VMOVUPD     Z3, K1, (BX)(R8*8)
+	VMULPD      (CX)(R8*8), Z2, K1, Z2
+	VMOVUPD     Z2, (AX)(R10*8)
+	VMOVUPD     64(DX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     64(SI)(R10*8), Z2
-	VMOVUPD.Z   64(R9)(AX*8), K1, Z3
+	VMOVUPD.Z   64(BX)(R8*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 64(R9)(AX*8)
-	VMULPD      64(R8)(AX*8), Z2, K1, Z2
-	VMOVUPD     Z2, 64(CX)(R10*8)
-	VMOVUPD     128(BX)(R10*8), Z1
+	VMOVUPD     Z3, K1, 64(BX)(R8*8)
+	VMULPD      64(CX)(R8*8), Z2, K1, Z2
+	VMOVUPD     Z2, 64(AX)(R10*8)
+	VMOVUPD     128(DX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     128(SI)(R10*8), Z2
-	VMOVUPD.Z   128(R9)(AX*8), K1, Z3
+	VMOVUPD.Z   128(BX)(R8*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 128(R9)(AX*8)
-	VMULPD      128(R8)(AX*8), Z2, K1, Z2
-	VMOVUPD     Z2, 128(CX)(R10*8)
-	VMOVUPD     192(BX)(R10*8), Z1
+	VMOVUPD     Z3, K1, 128(BX)(R8*8)
+	VMULPD      128(CX)(R8*8), Z2, K1, Z2
+	VMOVUPD     Z2, 128(AX)(R10*8)
+	VMOVUPD     192(DX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     192(SI)(R10*8), Z2
-	VMOVUPD.Z   192(R9)(AX*8), K1, Z3
+	VMOVUPD.Z   192(BX)(R8*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 192(R9)(AX*8)
-	VMULPD      192(R8)(AX*8), Z2, K1, Z2
-	VMOVUPD     Z2, 192(CX)(R10*8)
-	ADDQ        1872(SP), AX
-	MOVQ        AX, R12
+	VMOVUPD     Z3, K1, 192(BX)(R8*8)
+	VMULPD      192(CX)(R8*8), Z2, K1, Z2
+	VMOVUPD     Z2, 192(AX)(R10*8)
+	ADDQ        1872(SP), R8
+	MOVQ        R8, R12
 	SUBQ        1856(SP), R12
-	CMOVQCC     R12, AX
+	CMOVQCC     R12, R8
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_1550
+	JMP         unrolled_1314
 
-single_1551:
-	MOVQ DX, R11
+single_1315:
+	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_1552:
+single_loop_1316:
 	CMPQ        R10, R11
-	JGT         remainder_1553
-	VMOVUPD     (BX)(R10*8), Z1
+	JGT         remainder_1317
+	VMOVUPD     (DX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R10*8), Z2
-	VMOVUPD.Z   (R9)(AX*8), K1, Z3
+	VMOVUPD.Z   (BX)(R8*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, (R9)(AX*8)
-	VMULPD      (R8)(AX*8), Z2, K1, Z2
-	VMOVUPD     Z2, (CX)(R10*8)
-	ADDQ        1864(SP), AX
-	MOVQ        AX, R12
+	VMOVUPD     Z3, K1, (BX)(R8*8)
+	VMULPD      (CX)(R8*8), Z2, K1, Z2
+	VMOVUPD     Z2, (AX)(R10*8)
+	ADDQ        1864(SP), R8
+	MOVQ        R8, R12
 	SUBQ        1856(SP), R12
-	CMOVQCC     R12, AX
+	CMOVQCC     R12, R8
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_1552
+	JMP         single_loop_1316
 
-remainder_1553:
-	SUBQ        R10, DX
-	JE          span_done_1554
+remainder_1317:
+	SUBQ        R10, R9
+	JE          span_done_1318
 	MOVQ        $-1, R11
-	BZHIQ       DX, R11, DX
-	KMOVW       DX, K1
-	VMOVUPD.Z   (BX)(R10*8), K1, Z1
+	BZHIQ       R9, R11, R9
+	KMOVW       R9, K1
+	VMOVUPD.Z   (DX)(R10*8), K1, Z1
 	VCMPPD      $0x1a, Z0, Z1, K1, K2
 	VMOVUPD.Z   (SI)(R10*8), K1, Z2
-	VMOVUPD.Z   (R9)(AX*8), K2, Z3
+	VMOVUPD.Z   (BX)(R8*8), K2, Z3
 	VFMADD231PD Z2, Z1, K2, Z3
-	VMOVUPD     Z3, K2, (R9)(AX*8)
-	VMULPD      (R8)(AX*8), Z2, K2, Z2
-	VMOVUPD     Z2, K1, (CX)(R10*8)
+	VMOVUPD     Z3, K2, (BX)(R8*8)
+	VMULPD      (CX)(R8*8), Z2, K2, Z2
+	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_1554:
-	MOVQ alpha_len+80(FP), AX
-	SUBQ AX, DI
-	SHLQ $0x03, AX
-	ADDQ AX, BX
-	ADDQ AX, SI
-	ADDQ AX, CX
-	JMP  ring_row_1548
+span_done_1318:
+	MOVQ  alpha_len+80(FP), R8
+	IMULQ inner+120(FP), R8
+	SUBQ  R8, DI
+	SHLQ  $0x03, R8
+	ADDQ  R8, DX
+	ADDQ  R8, SI
+	ADDQ  R8, AX
+	JMP   ring_row_1312
 
-ring_rows_done_1549:
+ring_rows_done_1313:
 	MOVQ 1880(SP), AX
-	MOVQ dalpha_base+96(FP), CX
-	LEAQ (CX)(AX*8), CX
-	MOVQ 1904(SP), DX
-	MOVQ 1856(SP), BX
-	MOVQ BX, SI
-	ADDQ $0x00000020, SI
+	MOVQ dalpha_base+96(FP), DX
+	LEAQ (DX)(AX*8), DX
+	MOVQ 1912(SP), SI
+	MOVQ 1856(SP), DI
+	MOVQ DI, R8
+	ADDQ $0x00000020, R8
 
-fold_ext_1555:
-	CMPQ    SI, BX
-	JBE     fold_ext_done_1556
-	SUBQ    $0x00000008, SI
-	MOVQ    SI, DI
-	SUBQ    BX, DI
-	VMOVUPD (R9)(DI*8), Z1
-	VADDPD  (R9)(SI*8), Z1, Z1
-	VMOVUPD Z1, (R9)(DI*8)
-	JMP     fold_ext_1555
+fold_ext_1319:
+	CMPQ    R8, DI
+	JBE     fold_ext_done_1320
+	SUBQ    $0x00000008, R8
+	MOVQ    R8, R9
+	SUBQ    DI, R9
+	VMOVUPD (BX)(R9*8), Z1
+	VADDPD  (BX)(R8*8), Z1, Z1
+	VMOVUPD Z1, (BX)(R9*8)
+	JMP     fold_ext_1319
 
-fold_ext_done_1556:
-fold_1557:
-	CMPQ   BX, DX
-	JBE    folded_1558
-	DECQ   BX
-	MOVQ   BX, DI
-	SUBQ   DX, DI
-	VMOVSD (R9)(BX*8), X1
-	VADDSD (R9)(DI*8), X1, X1
-	VMOVSD X1, (R9)(DI*8)
-	JMP    fold_1557
+fold_ext_done_1320:
+fold_1321:
+	CMPQ   DI, SI
+	JBE    folded_1322
+	DECQ   DI
+	MOVQ   DI, R9
+	SUBQ   SI, R9
+	VMOVSD (BX)(DI*8), X1
+	VADDSD (BX)(R9*8), X1, X1
+	VMOVSD X1, (BX)(R9*8)
+	JMP    fold_1321
 
-folded_1558:
-	XORQ DX, DX
-	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1559
-	MOVQ 1904(SP), BX
-	SUBQ $0x00000008, BX
-
-sums_vector_1562:
-	CMPQ    DX, BX
-	JGT     sums_scalar_1560
-	VMOVUPD (CX)(DX*8), Z1
-	VADDPD  (R9)(DX*8), Z1, Z1
-	VMOVUPD Z1, (CX)(DX*8)
-	ADDQ    $0x00000008, DX
-	JMP     sums_vector_1562
-
-sums_scalar_1560:
-	CMPQ   DX, 1904(SP)
-	JE     sums_done_1561
-	VMOVSD (R9)(DX*8), X1
-	VADDSD (CX)(DX*8), X1, X1
-	VMOVSD X1, (CX)(DX*8)
-	INCQ   DX
-	JMP    sums_scalar_1560
-
-sums_planes_1559:
+folded_1322:
 	XORQ SI, SI
-	MOVQ inner+120(FP), DI
-	SHLQ $0x03, DI
+	CMPQ inner+120(FP), $0x01
+	JNE  sums_planes_1323
+	MOVQ 1904(SP), DI
+	SUBQ $0x00000008, DI
 
-sums_group_1563:
-	MOVQ   1904(SP), BX
-	SUBQ   DX, BX
-	CMPQ   BX, $0x00000004
-	JB     sums_single_1565
+sums_vector_1326:
+	CMPQ    SI, DI
+	JGT     sums_scalar_1324
+	VMOVUPD (DX)(SI*8), Z1
+	VADDPD  (BX)(SI*8), Z1, Z1
+	VMOVUPD Z1, (DX)(SI*8)
+	ADDQ    $0x00000008, SI
+	JMP     sums_vector_1326
+
+sums_scalar_1324:
+	CMPQ   SI, 1904(SP)
+	JE     sums_done_1325
+	VMOVSD (BX)(SI*8), X1
+	VADDSD (DX)(SI*8), X1, X1
+	VMOVSD X1, (DX)(SI*8)
+	INCQ   SI
+	JMP    sums_scalar_1324
+
+sums_planes_1323:
+	XORQ R8, R8
+	MOVQ inner+120(FP), R9
+	SHLQ $0x03, R9
+
+sums_group_1327:
+	MOVQ   1904(SP), DI
+	SUBQ   SI, DI
+	CMPQ   DI, $0x00000004
+	JB     sums_single_1329
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
 	VXORPS X4, X4, X4
-	LEAQ   (R9)(SI*8), R10
-	LEAQ   (R10)(DI*2), R11
-	XORQ   BX, BX
+	LEAQ   (BX)(R8*8), R10
+	LEAQ   (R10)(R9*2), R11
+	XORQ   DI, DI
 
-sums_group_plane_1564:
+sums_group_plane_1328:
 	VADDSD (R10), X1, X1
-	VADDSD (R10)(DI*1), X2, X2
+	VADDSD (R10)(R9*1), X2, X2
 	VADDSD (R11), X3, X3
-	VADDSD (R11)(DI*1), X4, X4
+	VADDSD (R11)(R9*1), X4, X4
 	ADDQ   $0x08, R10
 	ADDQ   $0x08, R11
-	INCQ   BX
-	CMPQ   BX, inner+120(FP)
-	JB     sums_group_plane_1564
-	VADDSD (CX)(DX*8), X1, X1
-	VMOVSD X1, (CX)(DX*8)
-	VADDSD 8(CX)(DX*8), X2, X2
-	VMOVSD X2, 8(CX)(DX*8)
-	VADDSD 16(CX)(DX*8), X3, X3
-	VMOVSD X3, 16(CX)(DX*8)
-	VADDSD 24(CX)(DX*8), X4, X4
-	VMOVSD X4, 24(CX)(DX*8)
-	MOVQ   DI, BX
-	SHRQ   $0x01, BX
-	ADDQ   BX, SI
-	ADDQ   $0x00000004, DX
-	JMP    sums_group_1563
+	INCQ   DI
+	CMPQ   DI, inner+120(FP)
+	JB     sums_group_plane_1328
+	VADDSD (DX)(SI*8), X1, X1
+	VMOVSD X1, (DX)(SI*8)
+	VADDSD 8(DX)(SI*8), X2, X2
+	VMOVSD X2, 8(DX)(SI*8)
+	VADDSD 16(DX)(SI*8), X3, X3
+	VMOVSD X3, 16(DX)(SI*8)
+	VADDSD 24(DX)(SI*8), X4, X4
+	VMOVSD X4, 24(DX)(SI*8)
+	MOVQ   R9, DI
+	SHRQ   $0x01, DI
+	ADDQ   DI, R8
+	ADDQ   $0x00000004, SI
+	JMP    sums_group_1327
 
-sums_single_1565:
-	CMPQ   DX, 1904(SP)
-	JE     sums_done_1561
+sums_single_1329:
+	CMPQ   SI, 1904(SP)
+	JE     sums_done_1325
 	VXORPS X1, X1, X1
-	XORQ   BX, BX
+	XORQ   DI, DI
 
-sums_single_plane_1566:
-	VADDSD (R9)(SI*8), X1, X1
+sums_single_plane_1330:
+	VADDSD (BX)(R8*8), X1, X1
+	INCQ   R8
+	INCQ   DI
+	CMPQ   DI, inner+120(FP)
+	JB     sums_single_plane_1330
+	VADDSD (DX)(SI*8), X1, X1
+	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	INCQ   BX
-	CMPQ   BX, inner+120(FP)
-	JB     sums_single_plane_1566
-	VADDSD (CX)(DX*8), X1, X1
-	VMOVSD X1, (CX)(DX*8)
-	INCQ   DX
-	JMP    sums_single_1565
+	JMP    sums_single_1329
 
-sums_done_1561:
+sums_done_1325:
 	ADDQ 1904(SP), AX
 	MOVQ AX, 1880(SP)
-	JMP  ring_block_1529
+	JMP  ring_block_1293
 
 ring_finished_backwardAVX512F64:
 	VZEROUPPER
@@ -18161,11 +15563,11 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1567
+	JB           cached_1331
 	CMPQ         AX, DX
-	JE           cached_1567
+	JE           cached_1331
 	CMPQ         AX, CX
-	JE           cached_1567
+	JE           cached_1331
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -18174,7 +15576,7 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1569
+	JE           aligned_1333
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -18186,13 +15588,13 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	VMOVUPD      Z2, K1, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_1569:
+aligned_1333:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_1570:
+unrolled_1334:
 	CMPQ     SI, DI
-	JGT      single_1571
+	JGT      single_1335
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
@@ -18214,26 +15616,26 @@ unrolled_1570:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(SI*8)
 	ADDQ     $0x00000020, SI
-	JMP      unrolled_1570
+	JMP      unrolled_1334
 
-single_1571:
+single_1335:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_1572:
+single_loop_1336:
 	CMPQ     SI, DI
-	JGT      remainder_1573
+	JGT      remainder_1337
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(SI*8)
 	ADDQ     $0x00000008, SI
-	JMP      single_loop_1572
+	JMP      single_loop_1336
 
-remainder_1573:
+remainder_1337:
 	SUBQ      SI, BX
-	JE        span_done_1574
+	JE        span_done_1338
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -18243,18 +15645,18 @@ remainder_1573:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_1574:
+span_done_1338:
 	SFENCE
-	JMP stored_1568
+	JMP stored_1332
 
-cached_1567:
+cached_1331:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_1575:
+unrolled_1339:
 	CMPQ    SI, DI
-	JGT     single_1576
+	JGT     single_1340
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
@@ -18276,26 +15678,26 @@ unrolled_1575:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(SI*8)
 	ADDQ    $0x00000020, SI
-	JMP     unrolled_1575
+	JMP     unrolled_1339
 
-single_1576:
+single_1340:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_1577:
+single_loop_1341:
 	CMPQ    SI, DI
-	JGT     remainder_1578
+	JGT     remainder_1342
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     single_loop_1577
+	JMP     single_loop_1341
 
-remainder_1578:
+remainder_1342:
 	SUBQ      SI, BX
-	JE        span_done_1579
+	JE        span_done_1343
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -18305,8 +15707,8 @@ remainder_1578:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_1579:
-stored_1568:
+span_done_1343:
+stored_1332:
 	VZEROUPPER
 	RET
 
@@ -18325,17 +15727,17 @@ TEXT ·backwardPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	SHLQ   $0x03, R9
 	XORQ   R10, R10
 
-plane_1580:
+plane_1344:
 	CMPQ         BX, $0x00
-	JE           planes_done_1581
+	JE           planes_done_1345
 	VBROADCASTSD (R8)(R10*8), Z1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000020, R12
 
-unrolled_1582:
+unrolled_1346:
 	CMPQ    R11, R12
-	JGT     single_1583
+	JGT     single_1347
 	VMOVUPD (CX)(R11*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R11*8), Z2
@@ -18357,27 +15759,27 @@ unrolled_1582:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(R11*8)
 	ADDQ    $0x00000020, R11
-	JMP     unrolled_1582
+	JMP     unrolled_1346
 
-single_1583:
+single_1347:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 
-single_loop_1584:
+single_loop_1348:
 	CMPQ    R11, R12
-	JGT     remainder_1585
+	JGT     remainder_1349
 	VMOVUPD (CX)(R11*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R11*8), Z2
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(R11*8)
 	ADDQ    $0x00000008, R11
-	JMP     single_loop_1584
+	JMP     single_loop_1348
 
-remainder_1585:
+remainder_1349:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_1586
+	JE        span_done_1350
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -18387,20 +15789,20 @@ remainder_1585:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R11*8)
 
-span_done_1586:
+span_done_1350:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_1587
+	JNE  same_pass_1351
 	XORQ R10, R10
 
-same_pass_1587:
+same_pass_1351:
 	SUBQ SI, BX
-	JMP  plane_1580
+	JMP  plane_1344
 
-planes_done_1581:
+planes_done_1345:
 	VZEROUPPER
 	RET
 
@@ -18415,9 +15817,9 @@ TEXT ·backwardPatternDxAVX512F64(SB), NOSPLIT, $0-96
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), DI
 
-row_1588:
+row_1352:
 	CMPQ    BX, $0x00
-	JE      rows_done_1589
+	JE      rows_done_1353
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -18425,9 +15827,9 @@ row_1588:
 	MOVQ    R8, R10
 	SUBQ    $0x00000020, R10
 
-unrolled_1590:
+unrolled_1354:
 	CMPQ    R9, R10
-	JGT     single_1591
+	JGT     single_1355
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
@@ -18449,27 +15851,27 @@ unrolled_1590:
 	VMULPD  192(SI)(R9*8), Z1, K1, Z1
 	VMOVUPD Z1, 192(AX)(R9*8)
 	ADDQ    $0x00000020, R9
-	JMP     unrolled_1590
+	JMP     unrolled_1354
 
-single_1591:
+single_1355:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-single_loop_1592:
+single_loop_1356:
 	CMPQ    R9, R10
-	JGT     remainder_1593
+	JGT     remainder_1357
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
 	VMULPD  (SI)(R9*8), Z1, K1, Z1
 	VMOVUPD Z1, (AX)(R9*8)
 	ADDQ    $0x00000008, R9
-	JMP     single_loop_1592
+	JMP     single_loop_1356
 
-remainder_1593:
+remainder_1357:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_1594
+	JE        span_done_1358
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -18479,16 +15881,16 @@ remainder_1593:
 	VMULPD    (SI)(R9*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 
-span_done_1594:
+span_done_1358:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_1588
+	JMP  row_1352
 
-rows_done_1589:
+rows_done_1353:
 	VZEROUPPER
 	RET
 
@@ -18508,111 +15910,111 @@ TEXT ·backwardRingDxAVX512F64(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x000000c0
-	JA     ring_segmented_1595
+	JA     ring_segmented_1359
 	MOVQ   R9, R10
 
-ring_len_1596:
+ring_len_1360:
 	CMPQ R10, $0x00000008
-	JAE  ring_len_done_1597
+	JAE  ring_len_done_1361
 	ADDQ R9, R10
-	JMP  ring_len_1596
+	JMP  ring_len_1360
 
-ring_len_done_1597:
+ring_len_done_1361:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000008, R11
 
-ring_step_1598:
+ring_step_1362:
 	CMPQ R11, R10
-	JB   ring_step_done_1599
+	JB   ring_step_done_1363
 	SUBQ R10, R11
-	JMP  ring_step_1598
+	JMP  ring_step_1362
 
-ring_step_done_1599:
+ring_step_done_1363:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000020, R11
 
-ring_step_1600:
+ring_step_1364:
 	CMPQ R11, R10
-	JB   ring_step_done_1601
+	JB   ring_step_done_1365
 	SUBQ R10, R11
-	JMP  ring_step_1600
+	JMP  ring_step_1364
 
-ring_step_done_1601:
+ring_step_done_1365:
 	MOVQ R11, 1936(SP)
 	MOVQ alpha_base+72(FP), R10
 	CMPQ AX, $0x01
-	JNE  ring_planes_1602
+	JNE  ring_planes_1366
 	XORQ AX, AX
 	MOVQ DX, R11
 	SUBQ $0x00000008, R11
 
-ring_copy_1604:
+ring_copy_1368:
 	CMPQ    AX, R11
-	JGT     ring_copy_tail_1605
+	JGT     ring_copy_tail_1369
 	VMOVUPD (R10)(AX*8), Z1
 	VMOVUPD Z1, (R8)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     ring_copy_1604
+	JMP     ring_copy_1368
 
-ring_copy_tail_1605:
+ring_copy_tail_1369:
 	SUBQ      AX, DX
-	JE        ring_extend_1603
+	JE        ring_extend_1367
 	MOVQ      $-1, R11
 	BZHIQ     DX, R11, DX
 	KMOVW     DX, K1
 	VMOVUPD.Z (R10)(AX*8), K1, Z1
 	VMOVUPD   Z1, (R8)(AX*8)
-	JMP       ring_extend_1603
+	JMP       ring_extend_1367
 
-ring_planes_1602:
+ring_planes_1366:
 	XORQ R11, R11
 	XORQ R12, R12
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_1608
+	JA   ring_long_planes_1372
 
-ring_fill_1607:
+ring_fill_1371:
 	VBROADCASTSD (R10)(R11*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	VMOVUPD      Z1, 64(R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R11
 	CMPQ         R11, DX
-	JB           ring_fill_1607
-	JMP          ring_extend_1603
+	JB           ring_fill_1371
+	JMP          ring_extend_1367
 
-ring_long_planes_1608:
-ring_channel_1606:
+ring_long_planes_1372:
+ring_channel_1370:
 	CMPQ         R11, DX
-	JE           ring_extend_1603
+	JE           ring_extend_1367
 	VBROADCASTSD (R10)(R11*8), Z1
 	XORQ         R13, R13
 
-ring_plane_1609:
+ring_plane_1373:
 	MOVQ    R12, R14
 	ADDQ    R13, R14
 	VMOVUPD Z1, (R8)(R14*8)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, AX
-	JB      ring_plane_1609
+	JB      ring_plane_1373
 	ADDQ    AX, R12
 	INCQ    R11
-	JMP     ring_channel_1606
+	JMP     ring_channel_1370
 
-ring_extend_1603:
+ring_extend_1367:
 	MOVQ 1920(SP), AX
 	MOVQ R9, DX
 
-ring_element_1610:
+ring_element_1374:
 	CMPQ DX, AX
-	JAE  ring_repeated_1611
+	JAE  ring_repeated_1375
 	MOVQ DX, R10
 	SUBQ R9, R10
 	MOVQ (R8)(R10*8), R10
 	MOVQ R10, (R8)(DX*8)
 	INCQ DX
-	JMP  ring_element_1610
+	JMP  ring_element_1374
 
-ring_repeated_1611:
+ring_repeated_1375:
 	VMOVUPD (R8), Z1
 	VMOVUPD Z1, (R8)(AX*8)
 	VMOVUPD 64(R8), Z1
@@ -18626,9 +16028,9 @@ ring_repeated_1611:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_1612:
+unrolled_1376:
 	CMPQ    DX, R9
-	JGT     single_1613
+	JGT     single_1377
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(DX*8), Z1
@@ -18654,15 +16056,15 @@ unrolled_1612:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000020, DX
-	JMP     unrolled_1612
+	JMP     unrolled_1376
 
-single_1613:
+single_1377:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1614:
+single_loop_1378:
 	CMPQ    DX, R9
-	JGT     remainder_1615
+	JGT     remainder_1379
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(DX*8), Z1
@@ -18673,11 +16075,11 @@ single_loop_1614:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000008, DX
-	JMP     single_loop_1614
+	JMP     single_loop_1378
 
-remainder_1615:
+remainder_1379:
 	SUBQ      DX, DI
-	JE        span_done_1616
+	JE        span_done_1380
 	MOVQ      $-1, R9
 	BZHIQ     DI, R9, DI
 	KMOVW     DI, K1
@@ -18687,13 +16089,11 @@ remainder_1615:
 	VMULPD    (R8)(AX*8), Z0, K2, Z0
 	VMOVUPD   Z0, K1, (CX)(DX*8)
 
-span_done_1616:
+span_done_1380:
 	JMP ring_finished_backwardDxAVX512F64
 
-ring_segmented_1595:
+ring_segmented_1359:
 	MOVQ inner+96(FP), R9
-	CMPQ R9, $0x01
-	JE   ring_rows_1617
 	CMPQ R9, $0x000000c0
 	JA   ring_finished_backwardDxAVX512F64
 	MOVQ $0x000000c0, AX
@@ -18701,10 +16101,12 @@ ring_segmented_1595:
 	DIVQ R9
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
+	CMPQ R9, $0x01
+	JE   ring_rows_1381
 
-ring_segment_1618:
+ring_segment_1382:
 	CMPQ    DI, $0x00
-	JE      ring_done_1619
+	JE      ring_done_1383
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -18721,109 +16123,109 @@ ring_segment_1618:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R11
 
-ring_len_1620:
+ring_len_1384:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_1621
+	JAE  ring_len_done_1385
 	ADDQ R10, R11
-	JMP  ring_len_1620
+	JMP  ring_len_1384
 
-ring_len_done_1621:
+ring_len_done_1385:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_1622:
+ring_step_1386:
 	CMPQ R12, R11
-	JB   ring_step_done_1623
+	JB   ring_step_done_1387
 	SUBQ R11, R12
-	JMP  ring_step_1622
+	JMP  ring_step_1386
 
-ring_step_done_1623:
+ring_step_done_1387:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_1624:
+ring_step_1388:
 	CMPQ R12, R11
-	JB   ring_step_done_1625
+	JB   ring_step_done_1389
 	SUBQ R11, R12
-	JMP  ring_step_1624
+	JMP  ring_step_1388
 
-ring_step_done_1625:
+ring_step_done_1389:
 	MOVQ R12, 1936(SP)
 	MOVQ alpha_base+72(FP), R11
 	LEAQ (R11)(AX*8), R11
 	CMPQ R9, $0x01
-	JNE  ring_planes_1626
+	JNE  ring_planes_1390
 	XORQ AX, AX
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-ring_copy_1628:
+ring_copy_1392:
 	CMPQ    AX, R9
-	JGT     ring_copy_tail_1629
+	JGT     ring_copy_tail_1393
 	VMOVUPD (R11)(AX*8), Z1
 	VMOVUPD Z1, (R8)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     ring_copy_1628
+	JMP     ring_copy_1392
 
-ring_copy_tail_1629:
+ring_copy_tail_1393:
 	SUBQ      AX, DX
-	JE        ring_extend_1627
+	JE        ring_extend_1391
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
 	VMOVUPD.Z (R11)(AX*8), K1, Z1
 	VMOVUPD   Z1, (R8)(AX*8)
-	JMP       ring_extend_1627
+	JMP       ring_extend_1391
 
-ring_planes_1626:
+ring_planes_1390:
 	XORQ AX, AX
 	XORQ R12, R12
 	CMPQ R9, $0x00000010
-	JA   ring_long_planes_1632
+	JA   ring_long_planes_1396
 
-ring_fill_1631:
+ring_fill_1395:
 	VBROADCASTSD (R11)(AX*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	VMOVUPD      Z1, 64(R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         AX
 	CMPQ         AX, DX
-	JB           ring_fill_1631
-	JMP          ring_extend_1627
+	JB           ring_fill_1395
+	JMP          ring_extend_1391
 
-ring_long_planes_1632:
-ring_channel_1630:
+ring_long_planes_1396:
+ring_channel_1394:
 	CMPQ         AX, DX
-	JE           ring_extend_1627
+	JE           ring_extend_1391
 	VBROADCASTSD (R11)(AX*8), Z1
 	XORQ         R13, R13
 
-ring_plane_1633:
+ring_plane_1397:
 	MOVQ    R12, R14
 	ADDQ    R13, R14
 	VMOVUPD Z1, (R8)(R14*8)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R9
-	JB      ring_plane_1633
+	JB      ring_plane_1397
 	ADDQ    R9, R12
 	INCQ    AX
-	JMP     ring_channel_1630
+	JMP     ring_channel_1394
 
-ring_extend_1627:
+ring_extend_1391:
 	MOVQ 1920(SP), AX
 	MOVQ R10, DX
 
-ring_element_1634:
+ring_element_1398:
 	CMPQ DX, AX
-	JAE  ring_repeated_1635
+	JAE  ring_repeated_1399
 	MOVQ DX, R9
 	SUBQ R10, R9
 	MOVQ (R8)(R9*8), R9
 	MOVQ R9, (R8)(DX*8)
 	INCQ DX
-	JMP  ring_element_1634
+	JMP  ring_element_1398
 
-ring_repeated_1635:
+ring_repeated_1399:
 	VMOVUPD (R8), Z1
 	VMOVUPD Z1, (R8)(AX*8)
 	VMOVUPD 64(R8), Z1
@@ -18838,9 +16240,9 @@ ring_repeated_1635:
 	MOVQ    DX, R10
 	SUBQ    $0x00000020, R10
 
-unrolled_1636:
+unrolled_1400:
 	CMPQ    R9, R10
-	JGT     single_1637
+	JGT     single_1401
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -18866,15 +16268,15 @@ unrolled_1636:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000020, R9
-	JMP     unrolled_1636
+	JMP     unrolled_1400
 
-single_1637:
+single_1401:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-single_loop_1638:
+single_loop_1402:
 	CMPQ    R9, R10
-	JGT     remainder_1639
+	JGT     remainder_1403
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -18885,11 +16287,11 @@ single_loop_1638:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000008, R9
-	JMP     single_loop_1638
+	JMP     single_loop_1402
 
-remainder_1639:
+remainder_1403:
 	SUBQ      R9, DX
-	JE        span_done_1640
+	JE        span_done_1404
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -18899,7 +16301,7 @@ remainder_1639:
 	VMULPD    (R8)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R9*8)
 
-span_done_1640:
+span_done_1404:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -18911,136 +16313,136 @@ span_done_1640:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1641
+	JNE  ring_next_1405
 	XORQ AX, AX
 
-ring_next_1641:
+ring_next_1405:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1618
+	JMP  ring_segment_1382
 
-ring_done_1619:
+ring_done_1383:
 	JMP ring_finished_backwardDxAVX512F64
 
-ring_rows_1617:
-	MOVQ $0x00000000, 1944(SP)
-
-ring_block_1642:
+ring_rows_1381:
+ring_block_1406:
 	MOVQ    1944(SP), AX
-	MOVQ    alpha_len+80(FP), CX
-	CMPQ    AX, CX
+	MOVQ    alpha_len+80(FP), DX
+	CMPQ    AX, DX
 	JE      ring_finished_backwardDxAVX512F64
-	SUBQ    AX, CX
-	MOVQ    $0x000000c0, DX
-	CMPQ    CX, DX
-	CMOVQHI DX, CX
-	MOVQ    CX, 1968(SP)
-	MOVQ    CX, DX
+	SUBQ    AX, DX
+	MOVQ    1952(SP), CX
+	CMPQ    DX, CX
+	CMOVQHI CX, DX
+	MOVQ    DX, 1968(SP)
+	MOVQ    inner+96(FP), CX
+	MOVQ    DX, BX
+	IMULQ   CX, BX
+	MOVQ    BX, 1976(SP)
+	MOVQ    BX, SI
 
-ring_len_1643:
-	CMPQ DX, $0x00000008
-	JAE  ring_len_done_1644
-	ADDQ CX, DX
-	JMP  ring_len_1643
+ring_len_1407:
+	CMPQ SI, $0x00000008
+	JAE  ring_len_done_1408
+	ADDQ BX, SI
+	JMP  ring_len_1407
 
-ring_len_done_1644:
-	MOVQ DX, 1920(SP)
-	MOVQ $0x00000008, BX
+ring_len_done_1408:
+	MOVQ SI, 1920(SP)
+	MOVQ $0x00000008, DI
 
-ring_step_1645:
-	CMPQ BX, DX
-	JB   ring_step_done_1646
-	SUBQ DX, BX
-	JMP  ring_step_1645
+ring_step_1409:
+	CMPQ DI, SI
+	JB   ring_step_done_1410
+	SUBQ SI, DI
+	JMP  ring_step_1409
 
-ring_step_done_1646:
-	MOVQ BX, 1928(SP)
-	MOVQ $0x00000020, BX
+ring_step_done_1410:
+	MOVQ DI, 1928(SP)
+	MOVQ $0x00000020, DI
 
-ring_step_1647:
-	CMPQ BX, DX
-	JB   ring_step_done_1648
-	SUBQ DX, BX
-	JMP  ring_step_1647
+ring_step_1411:
+	CMPQ DI, SI
+	JB   ring_step_done_1412
+	SUBQ SI, DI
+	JMP  ring_step_1411
 
-ring_step_done_1648:
-	MOVQ BX, 1936(SP)
-	MOVQ alpha_base+72(FP), DX
-	LEAQ (DX)(AX*8), DX
-	MOVQ inner+96(FP), BX
-	CMPQ BX, $0x01
-	JNE  ring_planes_1649
-	XORQ BX, BX
-	MOVQ CX, SI
-	SUBQ $0x00000008, SI
-
-ring_copy_1651:
-	CMPQ    BX, SI
-	JGT     ring_copy_tail_1652
-	VMOVUPD (DX)(BX*8), Z1
-	VMOVUPD Z1, (R8)(BX*8)
-	ADDQ    $0x00000008, BX
-	JMP     ring_copy_1651
-
-ring_copy_tail_1652:
-	MOVQ      CX, SI
-	SUBQ      BX, SI
-	JE        ring_extend_1650
-	MOVQ      $-1, DI
-	BZHIQ     SI, DI, SI
-	KMOVW     SI, K1
-	VMOVUPD.Z (DX)(BX*8), K1, Z1
-	VMOVUPD   Z1, (R8)(BX*8)
-	JMP       ring_extend_1650
-
-ring_planes_1649:
-	XORQ SI, SI
+ring_step_done_1412:
+	MOVQ DI, 1936(SP)
+	MOVQ alpha_base+72(FP), SI
+	LEAQ (SI)(AX*8), SI
+	CMPQ CX, $0x01
+	JNE  ring_planes_1413
 	XORQ DI, DI
-	CMPQ BX, $0x00000010
-	JA   ring_long_planes_1655
+	MOVQ DX, R9
+	SUBQ $0x00000008, R9
 
-ring_fill_1654:
-	VBROADCASTSD (DX)(SI*8), Z1
-	VMOVUPD      Z1, (R8)(DI*8)
-	VMOVUPD      Z1, 64(R8)(DI*8)
-	ADDQ         BX, DI
-	INCQ         SI
-	CMPQ         SI, CX
-	JB           ring_fill_1654
-	JMP          ring_extend_1650
+ring_copy_1415:
+	CMPQ    DI, R9
+	JGT     ring_copy_tail_1416
+	VMOVUPD (SI)(DI*8), Z1
+	VMOVUPD Z1, (R8)(DI*8)
+	ADDQ    $0x00000008, DI
+	JMP     ring_copy_1415
 
-ring_long_planes_1655:
-ring_channel_1653:
-	CMPQ         SI, CX
-	JE           ring_extend_1650
-	VBROADCASTSD (DX)(SI*8), Z1
-	XORQ         R9, R9
+ring_copy_tail_1416:
+	SUBQ      DI, DX
+	JE        ring_extend_1414
+	MOVQ      $-1, R9
+	BZHIQ     DX, R9, DX
+	KMOVW     DX, K1
+	VMOVUPD.Z (SI)(DI*8), K1, Z1
+	VMOVUPD   Z1, (R8)(DI*8)
+	JMP       ring_extend_1414
 
-ring_plane_1656:
-	MOVQ    DI, R10
-	ADDQ    R9, R10
-	VMOVUPD Z1, (R8)(R10*8)
-	ADDQ    $0x00000008, R9
-	CMPQ    R9, BX
-	JB      ring_plane_1656
-	ADDQ    BX, DI
-	INCQ    SI
-	JMP     ring_channel_1653
+ring_planes_1413:
+	XORQ DI, DI
+	XORQ R9, R9
+	CMPQ CX, $0x00000010
+	JA   ring_long_planes_1419
 
-ring_extend_1650:
+ring_fill_1418:
+	VBROADCASTSD (SI)(DI*8), Z1
+	VMOVUPD      Z1, (R8)(R9*8)
+	VMOVUPD      Z1, 64(R8)(R9*8)
+	ADDQ         CX, R9
+	INCQ         DI
+	CMPQ         DI, DX
+	JB           ring_fill_1418
+	JMP          ring_extend_1414
+
+ring_long_planes_1419:
+ring_channel_1417:
+	CMPQ         DI, DX
+	JE           ring_extend_1414
+	VBROADCASTSD (SI)(DI*8), Z1
+	XORQ         R10, R10
+
+ring_plane_1420:
+	MOVQ    R9, R11
+	ADDQ    R10, R11
+	VMOVUPD Z1, (R8)(R11*8)
+	ADDQ    $0x00000008, R10
+	CMPQ    R10, CX
+	JB      ring_plane_1420
+	ADDQ    CX, R9
+	INCQ    DI
+	JMP     ring_channel_1417
+
+ring_extend_1414:
 	MOVQ 1920(SP), DX
-	MOVQ CX, BX
-
-ring_element_1657:
-	CMPQ BX, DX
-	JAE  ring_repeated_1658
 	MOVQ BX, SI
-	SUBQ CX, SI
-	MOVQ (R8)(SI*8), SI
-	MOVQ SI, (R8)(BX*8)
-	INCQ BX
-	JMP  ring_element_1657
 
-ring_repeated_1658:
+ring_element_1421:
+	CMPQ SI, DX
+	JAE  ring_repeated_1422
+	MOVQ SI, DI
+	SUBQ BX, DI
+	MOVQ (R8)(DI*8), DI
+	MOVQ DI, (R8)(SI*8)
+	INCQ SI
+	JMP  ring_element_1421
+
+ring_repeated_1422:
 	VMOVUPD (R8), Z1
 	VMOVUPD Z1, (R8)(DX*8)
 	VMOVUPD 64(R8), Z1
@@ -19049,6 +16451,7 @@ ring_repeated_1658:
 	VMOVUPD Z1, 128(R8)(DX*8)
 	VMOVUPD 192(R8), Z1
 	VMOVUPD Z1, 192(R8)(DX*8)
+	IMULQ   CX, AX
 	SHLQ    $0x03, AX
 	MOVQ    x_base+48(FP), BX
 	ADDQ    AX, BX
@@ -19058,18 +16461,18 @@ ring_repeated_1658:
 	ADDQ    AX, CX
 	MOVQ    x_len+56(FP), DI
 
-ring_row_1659:
+ring_row_1423:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1660
+	JE   ring_rows_done_1424
 	XORQ AX, AX
-	MOVQ 1968(SP), DX
+	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 
-unrolled_1661:
+unrolled_1425:
 	CMPQ    R9, R10
-	JGT     single_1662
+	JGT     single_1426
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -19095,15 +16498,15 @@ unrolled_1661:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000020, R9
-	JMP     unrolled_1661
+	JMP     unrolled_1425
 
-single_1662:
+single_1426:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-single_loop_1663:
+single_loop_1427:
 	CMPQ    R9, R10
-	JGT     remainder_1664
+	JGT     remainder_1428
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -19114,11 +16517,11 @@ single_loop_1663:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000008, R9
-	JMP     single_loop_1663
+	JMP     single_loop_1427
 
-remainder_1664:
+remainder_1428:
 	SUBQ      R9, DX
-	JE        span_done_1665
+	JE        span_done_1429
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -19128,20 +16531,21 @@ remainder_1664:
 	VMULPD    (R8)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R9*8)
 
-span_done_1665:
-	MOVQ alpha_len+80(FP), AX
-	SUBQ AX, DI
-	SHLQ $0x03, AX
-	ADDQ AX, BX
-	ADDQ AX, SI
-	ADDQ AX, CX
-	JMP  ring_row_1659
+span_done_1429:
+	MOVQ  alpha_len+80(FP), AX
+	IMULQ inner+96(FP), AX
+	SUBQ  AX, DI
+	SHLQ  $0x03, AX
+	ADDQ  AX, BX
+	ADDQ  AX, SI
+	ADDQ  AX, CX
+	JMP   ring_row_1423
 
-ring_rows_done_1660:
+ring_rows_done_1424:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1642
+	JMP  ring_block_1406
 
 ring_finished_backwardDxAVX512F64:
 	VZEROUPPER
@@ -19162,9 +16566,9 @@ TEXT ·backwardDalphaAVX512F64(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000020, SI
 
-unrolled_1666:
+unrolled_1430:
 	CMPQ        BX, SI
-	JGT         single_1667
+	JGT         single_1431
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
@@ -19182,25 +16586,25 @@ unrolled_1666:
 	VMOVUPD     192(CX)(BX*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, BX
-	JMP         unrolled_1666
+	JMP         unrolled_1430
 
-single_1667:
+single_1431:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_1668:
+single_loop_1432:
 	CMPQ        BX, SI
-	JGT         remainder_1669
+	JGT         remainder_1433
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, BX
-	JMP         single_loop_1668
+	JMP         single_loop_1432
 
-remainder_1669:
+remainder_1433:
 	SUBQ        BX, DX
-	JE          span_done_1670
+	JE          span_done_1434
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -19209,7 +16613,7 @@ remainder_1669:
 	VMOVUPD.Z   (CX)(BX*8), K1, Z0
 	VFMADD231PD Z0, Z5, K2, Z1
 
-span_done_1670:
+span_done_1434:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -19237,9 +16641,9 @@ TEXT ·backwardPlanesDalphaAVX512F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
 
-plane_1671:
+plane_1435:
 	CMPQ   DX, $0x00
-	JE     planes_done_1672
+	JE     planes_done_1436
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -19248,9 +16652,9 @@ plane_1671:
 	MOVQ   SI, R11
 	SUBQ   $0x00000020, R11
 
-unrolled_1673:
+unrolled_1437:
 	CMPQ        R10, R11
-	JGT         single_1674
+	JGT         single_1438
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
@@ -19268,26 +16672,26 @@ unrolled_1673:
 	VMOVUPD     192(CX)(R10*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_1673
+	JMP         unrolled_1437
 
-single_1674:
+single_1438:
 	MOVQ SI, R11
 	SUBQ $0x00000008, R11
 
-single_loop_1675:
+single_loop_1439:
 	CMPQ        R10, R11
-	JGT         remainder_1676
+	JGT         remainder_1440
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_1675
+	JMP         single_loop_1439
 
-remainder_1676:
+remainder_1440:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_1677
+	JE          span_done_1441
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -19296,7 +16700,7 @@ remainder_1676:
 	VMOVUPD.Z   (CX)(R10*8), K1, Z6
 	VFMADD231PD Z6, Z5, K2, Z1
 
-span_done_1677:
+span_done_1441:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -19312,14 +16716,14 @@ span_done_1677:
 	ADDQ          R8, CX
 	INCQ          R9
 	CMPQ          R9, DI
-	JNE           same_pass_1678
+	JNE           same_pass_1442
 	XORQ          R9, R9
 
-same_pass_1678:
+same_pass_1442:
 	SUBQ SI, DX
-	JMP  plane_1671
+	JMP  plane_1435
 
-planes_done_1672:
+planes_done_1436:
 	VZEROUPPER
 	RET
 
@@ -19333,9 +16737,9 @@ TEXT ·backwardPatternDalphaAVX512F64(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
 
-row_1679:
+row_1443:
 	CMPQ    DX, $0x00
-	JE      rows_done_1680
+	JE      rows_done_1444
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -19343,9 +16747,9 @@ row_1679:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_1681:
+unrolled_1445:
 	CMPQ        R8, R9
-	JGT         single_1682
+	JGT         single_1446
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -19371,15 +16775,15 @@ unrolled_1681:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 192(BX)(R8*8)
 	ADDQ        $0x00000020, R8
-	JMP         unrolled_1681
+	JMP         unrolled_1445
 
-single_1682:
+single_1446:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1683:
+single_loop_1447:
 	CMPQ        R8, R9
-	JGT         remainder_1684
+	JGT         remainder_1448
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -19387,12 +16791,12 @@ single_loop_1683:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, (BX)(R8*8)
 	ADDQ        $0x00000008, R8
-	JMP         single_loop_1683
+	JMP         single_loop_1447
 
-remainder_1684:
+remainder_1448:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_1685
+	JE          span_done_1449
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -19403,811 +16807,543 @@ remainder_1684:
 	VFMADD231PD Z2, Z1, K2, Z3
 	VMOVUPD     Z3, K2, (BX)(R8*8)
 
-span_done_1685:
+span_done_1449:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_1679
+	JMP  row_1443
 
-rows_done_1680:
+rows_done_1444:
 	VZEROUPPER
 	RET
 
 // func backwardRingDalphaAVX512F64(dy []float64, x []float64, dalpha []float64, inner int)
 // Requires: AVX, AVX512F, BMI2, CMOV
 TEXT ·backwardRingDalphaAVX512F64(SB), $1984-80
-	MOVQ   x_base+24(FP), CX
-	MOVQ   dy_base+0(FP), BX
-	MOVQ   x_len+32(FP), SI
+	MOVQ   x_base+24(FP), AX
+	MOVQ   dy_base+0(FP), DX
+	MOVQ   x_len+32(FP), BX
 	VXORPS Y0, Y0, Y0
-	LEAQ   (SP), DI
-	ADDQ   $0x0000003f, DI
-	ANDQ   $-64, DI
-	MOVQ   inner+72(FP), AX
-	MOVQ   dalpha_len+56(FP), DX
-	IMULQ  AX, DX
-	CMPQ   DX, $0x000000b8
-	JA     ring_segmented_1686
-	MOVQ   DX, AX
+	LEAQ   (SP), CX
+	ADDQ   $0x0000003f, CX
+	ANDQ   $-64, CX
+	MOVQ   inner+72(FP), SI
+	MOVQ   dalpha_len+56(FP), DI
+	IMULQ  SI, DI
+	CMPQ   DI, $0x000000b8
+	JA     ring_segmented_1450
+	MOVQ   DI, SI
 
-ring_len_1687:
-	CMPQ AX, $0x00000008
-	JAE  ring_len_done_1688
-	ADDQ DX, AX
-	JMP  ring_len_1687
+ring_len_1451:
+	CMPQ SI, $0x00000008
+	JAE  ring_len_done_1452
+	ADDQ DI, SI
+	JMP  ring_len_1451
 
-ring_len_done_1688:
-	MOVQ AX, 1920(SP)
-	MOVQ $0x00000008, DX
+ring_len_done_1452:
+	MOVQ SI, 1920(SP)
+	MOVQ $0x00000008, DI
 
-ring_step_1689:
-	CMPQ DX, AX
-	JB   ring_step_done_1690
-	SUBQ AX, DX
-	JMP  ring_step_1689
+ring_step_1453:
+	CMPQ DI, SI
+	JB   ring_step_done_1454
+	SUBQ SI, DI
+	JMP  ring_step_1453
 
-ring_step_done_1690:
-	MOVQ DX, 1928(SP)
-	MOVQ $0x00000020, DX
+ring_step_done_1454:
+	MOVQ DI, 1928(SP)
+	MOVQ $0x00000020, DI
 
-ring_step_1691:
-	CMPQ DX, AX
-	JB   ring_step_done_1692
-	SUBQ AX, DX
-	JMP  ring_step_1691
+ring_step_1455:
+	CMPQ DI, SI
+	JB   ring_step_done_1456
+	SUBQ SI, DI
+	JMP  ring_step_1455
 
-ring_step_done_1692:
-	MOVQ DX, 1936(SP)
-	XORQ AX, AX
-	MOVQ 1920(SP), DX
-	ADDQ $0x00000020, DX
+ring_step_done_1456:
+	MOVQ DI, 1936(SP)
+	XORQ SI, SI
+	MOVQ 1920(SP), DI
+	ADDQ $0x00000020, DI
 
-sums_zero_1693:
-	CMPQ    AX, DX
-	JAE     sums_zeroed_1694
-	VMOVUPD Z0, (DI)(AX*8)
-	ADDQ    $0x00000008, AX
-	JMP     sums_zero_1693
+sums_zero_1457:
+	CMPQ    SI, DI
+	JAE     sums_zeroed_1458
+	VMOVUPD Z0, (CX)(SI*8)
+	ADDQ    $0x00000008, SI
+	JMP     sums_zero_1457
 
-sums_zeroed_1694:
-	XORQ AX, AX
-	XORQ DX, DX
-	MOVQ SI, R8
+sums_zeroed_1458:
+	XORQ SI, SI
+	XORQ DI, DI
+	MOVQ BX, R8
 	SUBQ $0x00000020, R8
 
-unrolled_1695:
-	CMPQ        DX, R8
-	JGT         single_1696
-	VMOVUPD     (CX)(DX*8), Z1
+unrolled_1459:
+	CMPQ        DI, R8
+	JGT         single_1460
+	VMOVUPD     (AX)(DI*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     (BX)(DX*8), Z2
-	VMOVUPD.Z   (DI)(AX*8), K1, Z3
+	VMOVUPD     (DX)(DI*8), Z2
+	VMOVUPD.Z   (CX)(SI*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, (DI)(AX*8)
-	VMOVUPD     64(CX)(DX*8), Z1
+	VMOVUPD     Z3, K1, (CX)(SI*8)
+	VMOVUPD     64(AX)(DI*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     64(BX)(DX*8), Z2
-	VMOVUPD.Z   64(DI)(AX*8), K1, Z3
+	VMOVUPD     64(DX)(DI*8), Z2
+	VMOVUPD.Z   64(CX)(SI*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 64(DI)(AX*8)
-	VMOVUPD     128(CX)(DX*8), Z1
+	VMOVUPD     Z3, K1, 64(CX)(SI*8)
+	VMOVUPD     128(AX)(DI*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     128(BX)(DX*8), Z2
-	VMOVUPD.Z   128(DI)(AX*8), K1, Z3
+	VMOVUPD     128(DX)(DI*8), Z2
+	VMOVUPD.Z   128(CX)(SI*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 128(DI)(AX*8)
-	VMOVUPD     192(CX)(DX*8), Z1
+	VMOVUPD     Z3, K1, 128(CX)(SI*8)
+	VMOVUPD     192(AX)(DI*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     192(BX)(DX*8), Z2
-	VMOVUPD.Z   192(DI)(AX*8), K1, Z3
+	VMOVUPD     192(DX)(DI*8), Z2
+	VMOVUPD.Z   192(CX)(SI*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 192(DI)(AX*8)
-	ADDQ        1936(SP), AX
-	MOVQ        AX, R9
+	VMOVUPD     Z3, K1, 192(CX)(SI*8)
+	ADDQ        1936(SP), SI
+	MOVQ        SI, R9
 	SUBQ        1920(SP), R9
-	CMOVQCC     R9, AX
-	ADDQ        $0x00000020, DX
-	JMP         unrolled_1695
+	CMOVQCC     R9, SI
+	ADDQ        $0x00000020, DI
+	JMP         unrolled_1459
 
-single_1696:
-	MOVQ SI, R8
+single_1460:
+	MOVQ BX, R8
 	SUBQ $0x00000008, R8
 
-single_loop_1697:
-	CMPQ        DX, R8
-	JGT         remainder_1698
-	VMOVUPD     (CX)(DX*8), Z1
+single_loop_1461:
+	CMPQ        DI, R8
+	JGT         remainder_1462
+	VMOVUPD     (AX)(DI*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     (BX)(DX*8), Z2
-	VMOVUPD.Z   (DI)(AX*8), K1, Z3
+	VMOVUPD     (DX)(DI*8), Z2
+	VMOVUPD.Z   (CX)(SI*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, (DI)(AX*8)
-	ADDQ        1928(SP), AX
-	MOVQ        AX, R9
+	VMOVUPD     Z3, K1, (CX)(SI*8)
+	ADDQ        1928(SP), SI
+	MOVQ        SI, R9
 	SUBQ        1920(SP), R9
-	CMOVQCC     R9, AX
-	ADDQ        $0x00000008, DX
-	JMP         single_loop_1697
+	CMOVQCC     R9, SI
+	ADDQ        $0x00000008, DI
+	JMP         single_loop_1461
 
-remainder_1698:
-	SUBQ        DX, SI
-	JE          span_done_1699
+remainder_1462:
+	SUBQ        DI, BX
+	JE          span_done_1463
 	MOVQ        $-1, R8
-	BZHIQ       SI, R8, SI
-	KMOVW       SI, K1
-	VMOVUPD.Z   (CX)(DX*8), K1, Z1
+	BZHIQ       BX, R8, BX
+	KMOVW       BX, K1
+	VMOVUPD.Z   (AX)(DI*8), K1, Z1
 	VCMPPD      $0x1a, Z0, Z1, K1, K2
-	VMOVUPD.Z   (BX)(DX*8), K1, Z0
-	VMOVUPD.Z   (DI)(AX*8), K2, Z2
+	VMOVUPD.Z   (DX)(DI*8), K1, Z0
+	VMOVUPD.Z   (CX)(SI*8), K2, Z2
 	VFMADD231PD Z0, Z1, K2, Z2
-	VMOVUPD     Z2, K2, (DI)(AX*8)
+	VMOVUPD     Z2, K2, (CX)(SI*8)
 
-span_done_1699:
+span_done_1463:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
-	MOVQ  dalpha_base+48(FP), CX
-	MOVQ  1920(SP), DX
-	MOVQ  DX, BX
-	ADDQ  $0x00000020, BX
+	MOVQ  dalpha_base+48(FP), DX
+	MOVQ  1920(SP), BX
+	MOVQ  BX, SI
+	ADDQ  $0x00000020, SI
 
-fold_ext_1700:
-	CMPQ    BX, DX
-	JBE     fold_ext_done_1701
-	SUBQ    $0x00000008, BX
-	MOVQ    BX, SI
-	SUBQ    DX, SI
-	VMOVUPD (DI)(SI*8), Z0
-	VADDPD  (DI)(BX*8), Z0, Z0
-	VMOVUPD Z0, (DI)(SI*8)
-	JMP     fold_ext_1700
+fold_ext_1464:
+	CMPQ    SI, BX
+	JBE     fold_ext_done_1465
+	SUBQ    $0x00000008, SI
+	MOVQ    SI, DI
+	SUBQ    BX, DI
+	VMOVUPD (CX)(DI*8), Z0
+	VADDPD  (CX)(SI*8), Z0, Z0
+	VMOVUPD Z0, (CX)(DI*8)
+	JMP     fold_ext_1464
 
-fold_ext_done_1701:
-fold_1702:
-	CMPQ   DX, AX
-	JBE    folded_1703
-	DECQ   DX
-	MOVQ   DX, SI
-	SUBQ   AX, SI
-	VMOVSD (DI)(DX*8), X0
-	VADDSD (DI)(SI*8), X0, X0
-	VMOVSD X0, (DI)(SI*8)
-	JMP    fold_1702
+fold_ext_done_1465:
+fold_1466:
+	CMPQ   BX, AX
+	JBE    folded_1467
+	DECQ   BX
+	MOVQ   BX, DI
+	SUBQ   AX, DI
+	VMOVSD (CX)(BX*8), X0
+	VADDSD (CX)(DI*8), X0, X0
+	VMOVSD X0, (CX)(DI*8)
+	JMP    fold_1466
 
-folded_1703:
+folded_1467:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1704
-	MOVQ dalpha_len+56(FP), DX
-	SUBQ $0x00000008, DX
+	JNE  sums_planes_1468
+	MOVQ dalpha_len+56(FP), BX
+	SUBQ $0x00000008, BX
 
-sums_vector_1707:
-	CMPQ    AX, DX
-	JGT     sums_scalar_1705
-	VMOVUPD (CX)(AX*8), Z0
-	VADDPD  (DI)(AX*8), Z0, Z0
-	VMOVUPD Z0, (CX)(AX*8)
+sums_vector_1471:
+	CMPQ    AX, BX
+	JGT     sums_scalar_1469
+	VMOVUPD (DX)(AX*8), Z0
+	VADDPD  (CX)(AX*8), Z0, Z0
+	VMOVUPD Z0, (DX)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_vector_1707
+	JMP     sums_vector_1471
 
-sums_scalar_1705:
+sums_scalar_1469:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_1706
-	VMOVSD (DI)(AX*8), X0
-	VADDSD (CX)(AX*8), X0, X0
-	VMOVSD X0, (CX)(AX*8)
+	JE     sums_done_1470
+	VMOVSD (CX)(AX*8), X0
+	VADDSD (DX)(AX*8), X0, X0
+	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_1705
+	JMP    sums_scalar_1469
 
-sums_planes_1704:
-	XORQ BX, BX
-	MOVQ inner+72(FP), SI
-	SHLQ $0x03, SI
+sums_planes_1468:
+	XORQ SI, SI
+	MOVQ inner+72(FP), DI
+	SHLQ $0x03, DI
 
-sums_group_1708:
-	MOVQ   dalpha_len+56(FP), DX
-	SUBQ   AX, DX
-	CMPQ   DX, $0x00000004
-	JB     sums_single_1710
+sums_group_1472:
+	MOVQ   dalpha_len+56(FP), BX
+	SUBQ   AX, BX
+	CMPQ   BX, $0x00000004
+	JB     sums_single_1474
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
-	LEAQ   (DI)(BX*8), R8
-	LEAQ   (R8)(SI*2), R9
-	XORQ   DX, DX
+	LEAQ   (CX)(SI*8), R8
+	LEAQ   (R8)(DI*2), R9
+	XORQ   BX, BX
 
-sums_group_plane_1709:
+sums_group_plane_1473:
 	VADDSD (R8), X0, X0
-	VADDSD (R8)(SI*1), X1, X1
+	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
-	VADDSD (R9)(SI*1), X3, X3
+	VADDSD (R9)(DI*1), X3, X3
 	ADDQ   $0x08, R8
 	ADDQ   $0x08, R9
-	INCQ   DX
-	CMPQ   DX, inner+72(FP)
-	JB     sums_group_plane_1709
-	VADDSD (CX)(AX*8), X0, X0
-	VMOVSD X0, (CX)(AX*8)
-	VADDSD 8(CX)(AX*8), X1, X1
-	VMOVSD X1, 8(CX)(AX*8)
-	VADDSD 16(CX)(AX*8), X2, X2
-	VMOVSD X2, 16(CX)(AX*8)
-	VADDSD 24(CX)(AX*8), X3, X3
-	VMOVSD X3, 24(CX)(AX*8)
-	MOVQ   SI, DX
-	SHRQ   $0x01, DX
-	ADDQ   DX, BX
-	ADDQ   $0x00000004, AX
-	JMP    sums_group_1708
-
-sums_single_1710:
-	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_1706
-	VXORPS X0, X0, X0
-	XORQ   DX, DX
-
-sums_single_plane_1711:
-	VADDSD (DI)(BX*8), X0, X0
 	INCQ   BX
-	INCQ   DX
-	CMPQ   DX, inner+72(FP)
-	JB     sums_single_plane_1711
-	VADDSD (CX)(AX*8), X0, X0
-	VMOVSD X0, (CX)(AX*8)
-	INCQ   AX
-	JMP    sums_single_1710
+	CMPQ   BX, inner+72(FP)
+	JB     sums_group_plane_1473
+	VADDSD (DX)(AX*8), X0, X0
+	VMOVSD X0, (DX)(AX*8)
+	VADDSD 8(DX)(AX*8), X1, X1
+	VMOVSD X1, 8(DX)(AX*8)
+	VADDSD 16(DX)(AX*8), X2, X2
+	VMOVSD X2, 16(DX)(AX*8)
+	VADDSD 24(DX)(AX*8), X3, X3
+	VMOVSD X3, 24(DX)(AX*8)
+	MOVQ   DI, BX
+	SHRQ   $0x01, BX
+	ADDQ   BX, SI
+	ADDQ   $0x00000004, AX
+	JMP    sums_group_1472
 
-sums_done_1706:
+sums_single_1474:
+	CMPQ   AX, dalpha_len+56(FP)
+	JE     sums_done_1470
+	VXORPS X0, X0, X0
+	XORQ   BX, BX
+
+sums_single_plane_1475:
+	VADDSD (CX)(SI*8), X0, X0
+	INCQ   SI
+	INCQ   BX
+	CMPQ   BX, inner+72(FP)
+	JB     sums_single_plane_1475
+	VADDSD (DX)(AX*8), X0, X0
+	VMOVSD X0, (DX)(AX*8)
+	INCQ   AX
+	JMP    sums_single_1474
+
+sums_done_1470:
 	JMP ring_finished_backwardDalphaAVX512F64
 
-ring_segmented_1686:
-	MOVQ inner+72(FP), R8
-	CMPQ R8, $0x01
-	JE   ring_rows_1712
-	CMPQ R8, $0x000000b8
+ring_segmented_1450:
+	MOVQ inner+72(FP), BX
+	CMPQ BX, $0x000000b8
 	JA   ring_finished_backwardDalphaAVX512F64
 	MOVQ $0x000000b8, AX
 	XORQ DX, DX
-	DIVQ R8
+	DIVQ BX
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 
-ring_segment_1713:
-	CMPQ    SI, $0x00
-	JE      ring_done_1714
-	MOVQ    1944(SP), AX
-	MOVQ    dalpha_len+56(FP), DX
-	MOVQ    inner+72(FP), R8
-	SUBQ    AX, DX
-	MOVQ    1952(SP), AX
-	CMPQ    DX, AX
-	CMOVQHI AX, DX
-	MOVQ    DX, 1968(SP)
-	MOVQ    DX, AX
-	IMULQ   R8, AX
-	MOVQ    AX, DX
-	CMPQ    SI, DX
-	CMOVQLT SI, DX
-	MOVQ    DX, 1976(SP)
-	MOVQ    AX, DX
-
-ring_len_1715:
-	CMPQ DX, $0x00000008
-	JAE  ring_len_done_1716
-	ADDQ AX, DX
-	JMP  ring_len_1715
-
-ring_len_done_1716:
-	MOVQ DX, 1920(SP)
-	MOVQ $0x00000008, AX
-
-ring_step_1717:
-	CMPQ AX, DX
-	JB   ring_step_done_1718
-	SUBQ DX, AX
-	JMP  ring_step_1717
-
-ring_step_done_1718:
-	MOVQ AX, 1928(SP)
-	MOVQ $0x00000020, AX
-
-ring_step_1719:
-	CMPQ AX, DX
-	JB   ring_step_done_1720
-	SUBQ DX, AX
-	JMP  ring_step_1719
-
-ring_step_done_1720:
-	MOVQ AX, 1936(SP)
-	XORQ AX, AX
-	MOVQ 1920(SP), DX
-	ADDQ $0x00000020, DX
-
-sums_zero_1721:
-	CMPQ    AX, DX
-	JAE     sums_zeroed_1722
-	VMOVUPD Z0, (DI)(AX*8)
-	ADDQ    $0x00000008, AX
-	JMP     sums_zero_1721
-
-sums_zeroed_1722:
-	XORQ AX, AX
-	MOVQ 1976(SP), DX
-	XORQ R8, R8
-	MOVQ DX, R9
-	SUBQ $0x00000020, R9
-
-unrolled_1723:
-	CMPQ        R8, R9
-	JGT         single_1724
-	VMOVUPD     (CX)(R8*8), Z1
-	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     (BX)(R8*8), Z2
-	VMOVUPD.Z   (DI)(AX*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, (DI)(AX*8)
-	VMOVUPD     64(CX)(R8*8), Z1
-	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     64(BX)(R8*8), Z2
-	VMOVUPD.Z   64(DI)(AX*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 64(DI)(AX*8)
-	VMOVUPD     128(CX)(R8*8), Z1
-	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     128(BX)(R8*8), Z2
-	VMOVUPD.Z   128(DI)(AX*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 128(DI)(AX*8)
-	VMOVUPD     192(CX)(R8*8), Z1
-	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     192(BX)(R8*8), Z2
-	VMOVUPD.Z   192(DI)(AX*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 192(DI)(AX*8)
-	ADDQ        1936(SP), AX
-	MOVQ        AX, R10
-	SUBQ        1920(SP), R10
-	CMOVQCC     R10, AX
-	ADDQ        $0x00000020, R8
-	JMP         unrolled_1723
-
-single_1724:
-	MOVQ DX, R9
-	SUBQ $0x00000008, R9
-
-single_loop_1725:
-	CMPQ        R8, R9
-	JGT         remainder_1726
-	VMOVUPD     (CX)(R8*8), Z1
-	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     (BX)(R8*8), Z2
-	VMOVUPD.Z   (DI)(AX*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, (DI)(AX*8)
-	ADDQ        1928(SP), AX
-	MOVQ        AX, R10
-	SUBQ        1920(SP), R10
-	CMOVQCC     R10, AX
-	ADDQ        $0x00000008, R8
-	JMP         single_loop_1725
-
-remainder_1726:
-	SUBQ        R8, DX
-	JE          span_done_1727
-	MOVQ        $-1, R9
-	BZHIQ       DX, R9, DX
-	KMOVW       DX, K1
-	VMOVUPD.Z   (CX)(R8*8), K1, Z1
-	VCMPPD      $0x1a, Z0, Z1, K1, K2
-	VMOVUPD.Z   (BX)(R8*8), K1, Z2
-	VMOVUPD.Z   (DI)(AX*8), K2, Z3
-	VFMADD231PD Z2, Z1, K2, Z3
-	VMOVUPD     Z3, K2, (DI)(AX*8)
-
-span_done_1727:
-	MOVQ  1944(SP), AX
-	MOVQ  1968(SP), DX
-	MOVQ  dalpha_base+48(FP), R8
-	MOVQ  DX, R9
-	IMULQ inner+72(FP), R9
-	LEAQ  (R8)(AX*8), R8
-	MOVQ  1920(SP), R10
-	MOVQ  R10, R11
-	ADDQ  $0x00000020, R11
-
-fold_ext_1728:
-	CMPQ    R11, R10
-	JBE     fold_ext_done_1729
-	SUBQ    $0x00000008, R11
-	MOVQ    R11, R12
-	SUBQ    R10, R12
-	VMOVUPD (DI)(R12*8), Z1
-	VADDPD  (DI)(R11*8), Z1, Z1
-	VMOVUPD Z1, (DI)(R12*8)
-	JMP     fold_ext_1728
-
-fold_ext_done_1729:
-fold_1730:
-	CMPQ   R10, R9
-	JBE    folded_1731
-	DECQ   R10
-	MOVQ   R10, R12
-	SUBQ   R9, R12
-	VMOVSD (DI)(R10*8), X1
-	VADDSD (DI)(R12*8), X1, X1
-	VMOVSD X1, (DI)(R12*8)
-	JMP    fold_1730
-
-folded_1731:
-	XORQ R9, R9
-	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1732
-	MOVQ 1968(SP), R10
-	SUBQ $0x00000008, R10
-
-sums_vector_1735:
-	CMPQ    R9, R10
-	JGT     sums_scalar_1733
-	VMOVUPD (R8)(R9*8), Z1
-	VADDPD  (DI)(R9*8), Z1, Z1
-	VMOVUPD Z1, (R8)(R9*8)
-	ADDQ    $0x00000008, R9
-	JMP     sums_vector_1735
-
-sums_scalar_1733:
-	CMPQ   R9, 1968(SP)
-	JE     sums_done_1734
-	VMOVSD (DI)(R9*8), X1
-	VADDSD (R8)(R9*8), X1, X1
-	VMOVSD X1, (R8)(R9*8)
-	INCQ   R9
-	JMP    sums_scalar_1733
-
-sums_planes_1732:
-	XORQ R11, R11
-	MOVQ inner+72(FP), R12
-	SHLQ $0x03, R12
-
-sums_group_1736:
-	MOVQ   1968(SP), R10
-	SUBQ   R9, R10
-	CMPQ   R10, $0x00000004
-	JB     sums_single_1738
-	VXORPS X1, X1, X1
-	VXORPS X2, X2, X2
-	VXORPS X3, X3, X3
-	VXORPS X4, X4, X4
-	LEAQ   (DI)(R11*8), R13
-	LEAQ   (R13)(R12*2), R14
-	XORQ   R10, R10
-
-sums_group_plane_1737:
-	VADDSD (R13), X1, X1
-	VADDSD (R13)(R12*1), X2, X2
-	VADDSD (R14), X3, X3
-	VADDSD (R14)(R12*1), X4, X4
-	ADDQ   $0x08, R13
-	ADDQ   $0x08, R14
-	INCQ   R10
-	CMPQ   R10, inner+72(FP)
-	JB     sums_group_plane_1737
-	VADDSD (R8)(R9*8), X1, X1
-	VMOVSD X1, (R8)(R9*8)
-	VADDSD 8(R8)(R9*8), X2, X2
-	VMOVSD X2, 8(R8)(R9*8)
-	VADDSD 16(R8)(R9*8), X3, X3
-	VMOVSD X3, 16(R8)(R9*8)
-	VADDSD 24(R8)(R9*8), X4, X4
-	VMOVSD X4, 24(R8)(R9*8)
-	MOVQ   R12, R10
-	SHRQ   $0x01, R10
-	ADDQ   R10, R11
-	ADDQ   $0x00000004, R9
-	JMP    sums_group_1736
-
-sums_single_1738:
-	CMPQ   R9, 1968(SP)
-	JE     sums_done_1734
-	VXORPS X1, X1, X1
-	XORQ   R10, R10
-
-sums_single_plane_1739:
-	VADDSD (DI)(R11*8), X1, X1
-	INCQ   R11
-	INCQ   R10
-	CMPQ   R10, inner+72(FP)
-	JB     sums_single_plane_1739
-	VADDSD (R8)(R9*8), X1, X1
-	VMOVSD X1, (R8)(R9*8)
-	INCQ   R9
-	JMP    sums_single_1738
-
-sums_done_1734:
-	MOVQ 1976(SP), R8
-	SUBQ R8, SI
-	SHLQ $0x03, R8
-	ADDQ R8, CX
-	ADDQ R8, BX
-	ADDQ DX, AX
-	MOVQ dalpha_len+56(FP), DX
-	CMPQ AX, DX
-	JNE  ring_next_1740
-	XORQ AX, AX
-
-ring_next_1740:
-	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1713
-
-ring_done_1714:
-	JMP ring_finished_backwardDalphaAVX512F64
-
-ring_rows_1712:
-	MOVQ $0x00000000, 1944(SP)
-
-ring_block_1741:
-	MOVQ    1944(SP), AX
-	MOVQ    dalpha_len+56(FP), CX
-	CMPQ    AX, CX
-	JE      ring_finished_backwardDalphaAVX512F64
-	SUBQ    AX, CX
-	MOVQ    $0x000000b8, DX
-	CMPQ    CX, DX
-	CMOVQHI DX, CX
-	MOVQ    CX, 1968(SP)
-	MOVQ    CX, DX
-
-ring_len_1742:
-	CMPQ DX, $0x00000008
-	JAE  ring_len_done_1743
-	ADDQ CX, DX
-	JMP  ring_len_1742
-
-ring_len_done_1743:
-	MOVQ DX, 1920(SP)
-	MOVQ $0x00000008, CX
-
-ring_step_1744:
-	CMPQ CX, DX
-	JB   ring_step_done_1745
-	SUBQ DX, CX
-	JMP  ring_step_1744
-
-ring_step_done_1745:
-	MOVQ CX, 1928(SP)
-	MOVQ $0x00000020, CX
-
-ring_step_1746:
-	CMPQ CX, DX
-	JB   ring_step_done_1747
-	SUBQ DX, CX
-	JMP  ring_step_1746
-
-ring_step_done_1747:
-	MOVQ CX, 1936(SP)
-	SHLQ $0x03, AX
-	MOVQ x_base+24(FP), CX
-	ADDQ AX, CX
-	MOVQ dy_base+0(FP), BX
-	ADDQ AX, BX
-	MOVQ x_len+32(FP), SI
-	XORQ AX, AX
-	MOVQ 1920(SP), DX
-	ADDQ $0x00000020, DX
-
-sums_zero_1748:
-	CMPQ    AX, DX
-	JAE     sums_zeroed_1749
-	VMOVUPD Z0, (DI)(AX*8)
-	ADDQ    $0x00000008, AX
-	JMP     sums_zero_1748
-
-sums_zeroed_1749:
-ring_row_1750:
-	CMPQ SI, $0x00
-	JE   ring_rows_done_1751
-	XORQ AX, AX
-	MOVQ 1968(SP), DX
-	XORQ R8, R8
-	MOVQ DX, R9
-	SUBQ $0x00000020, R9
-
-unrolled_1752:
-	CMPQ        R8, R9
-	JGT         single_1753
-	VMOVUPD     (CX)(R8*8), Z1
-	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     (BX)(R8*8), Z2
-	VMOVUPD.Z   (DI)(AX*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, (DI)(AX*8)
-	VMOVUPD     64(CX)(R8*8), Z1
-	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     64(BX)(R8*8), Z2
-	VMOVUPD.Z   64(DI)(AX*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 64(DI)(AX*8)
-	VMOVUPD     128(CX)(R8*8), Z1
-	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     128(BX)(R8*8), Z2
-	VMOVUPD.Z   128(DI)(AX*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 128(DI)(AX*8)
-	VMOVUPD     192(CX)(R8*8), Z1
-	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     192(BX)(R8*8), Z2
-	VMOVUPD.Z   192(DI)(AX*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 192(DI)(AX*8)
-	ADDQ        1936(SP), AX
-	MOVQ        AX, R10
-	SUBQ        1920(SP), R10
-	CMOVQCC     R10, AX
-	ADDQ        $0x00000020, R8
-	JMP         unrolled_1752
-
-single_1753:
-	MOVQ DX, R9
-	SUBQ $0x00000008, R9
-
-single_loop_1754:
-	CMPQ        R8, R9
-	JGT         remainder_1755
-	VMOVUPD     (CX)(R8*8), Z1
-	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     (BX)(R8*8), Z2
-	VMOVUPD.Z   (DI)(AX*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, (DI)(AX*8)
-	ADDQ        1928(SP), AX
-	MOVQ        AX, R10
-	SUBQ        1920(SP), R10
-	CMOVQCC     R10, AX
-	ADDQ        $0x00000008, R8
-	JMP         single_loop_1754
-
-remainder_1755:
-	SUBQ        R8, DX
-	JE          span_done_1756
-	MOVQ        $-1, R9
-	BZHIQ       DX, R9, DX
-	KMOVW       DX, K1
-	VMOVUPD.Z   (CX)(R8*8), K1, Z1
-	VCMPPD      $0x1a, Z0, Z1, K1, K2
-	VMOVUPD.Z   (BX)(R8*8), K1, Z2
-	VMOVUPD.Z   (DI)(AX*8), K2, Z3
-	VFMADD231PD Z2, Z1, K2, Z3
-	VMOVUPD     Z3, K2, (DI)(AX*8)
-
-span_done_1756:
-	MOVQ dalpha_len+56(FP), AX
-	SUBQ AX, SI
-	SHLQ $0x03, AX
-	ADDQ AX, CX
-	ADDQ AX, BX
-	JMP  ring_row_1750
-
-ring_rows_done_1751:
-	MOVQ 1944(SP), AX
-	MOVQ dalpha_base+48(FP), CX
-	LEAQ (CX)(AX*8), CX
-	MOVQ 1968(SP), DX
-	MOVQ 1920(SP), BX
-	MOVQ BX, SI
-	ADDQ $0x00000020, SI
-
-fold_ext_1757:
-	CMPQ    SI, BX
-	JBE     fold_ext_done_1758
-	SUBQ    $0x00000008, SI
-	MOVQ    SI, R8
-	SUBQ    BX, R8
-	VMOVUPD (DI)(R8*8), Z1
-	VADDPD  (DI)(SI*8), Z1, Z1
-	VMOVUPD Z1, (DI)(R8*8)
-	JMP     fold_ext_1757
-
-fold_ext_done_1758:
-fold_1759:
-	CMPQ   BX, DX
-	JBE    folded_1760
-	DECQ   BX
-	MOVQ   BX, R8
-	SUBQ   DX, R8
-	VMOVSD (DI)(BX*8), X1
-	VADDSD (DI)(R8*8), X1, X1
-	VMOVSD X1, (DI)(R8*8)
-	JMP    fold_1759
-
-folded_1760:
-	XORQ DX, DX
-	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1761
-	MOVQ 1968(SP), BX
-	SUBQ $0x00000008, BX
-
-sums_vector_1764:
+ring_block_1477:
+	MOVQ    1944(SP), DX
+	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
-	JGT     sums_scalar_1762
-	VMOVUPD (CX)(DX*8), Z1
-	VADDPD  (DI)(DX*8), Z1, Z1
-	VMOVUPD Z1, (CX)(DX*8)
-	ADDQ    $0x00000008, DX
-	JMP     sums_vector_1764
+	JE      ring_finished_backwardDalphaAVX512F64
+	SUBQ    DX, BX
+	MOVQ    1952(SP), AX
+	CMPQ    BX, AX
+	CMOVQHI AX, BX
+	MOVQ    BX, 1968(SP)
+	MOVQ    inner+72(FP), AX
+	IMULQ   AX, BX
+	MOVQ    BX, 1976(SP)
+	MOVQ    BX, SI
 
-sums_scalar_1762:
-	CMPQ   DX, 1968(SP)
-	JE     sums_done_1763
-	VMOVSD (DI)(DX*8), X1
-	VADDSD (CX)(DX*8), X1, X1
-	VMOVSD X1, (CX)(DX*8)
-	INCQ   DX
-	JMP    sums_scalar_1762
+ring_len_1478:
+	CMPQ SI, $0x00000008
+	JAE  ring_len_done_1479
+	ADDQ BX, SI
+	JMP  ring_len_1478
 
-sums_planes_1761:
+ring_len_done_1479:
+	MOVQ SI, 1920(SP)
+	MOVQ $0x00000008, BX
+
+ring_step_1480:
+	CMPQ BX, SI
+	JB   ring_step_done_1481
+	SUBQ SI, BX
+	JMP  ring_step_1480
+
+ring_step_done_1481:
+	MOVQ BX, 1928(SP)
+	MOVQ $0x00000020, BX
+
+ring_step_1482:
+	CMPQ BX, SI
+	JB   ring_step_done_1483
+	SUBQ SI, BX
+	JMP  ring_step_1482
+
+ring_step_done_1483:
+	MOVQ  BX, 1936(SP)
+	MOVQ  DX, BX
+	IMULQ AX, BX
+	SHLQ  $0x03, BX
+	MOVQ  x_base+24(FP), AX
+	ADDQ  BX, AX
+	MOVQ  dy_base+0(FP), DX
+	ADDQ  BX, DX
+	MOVQ  x_len+32(FP), BX
+	XORQ  SI, SI
+	MOVQ  1920(SP), DI
+	ADDQ  $0x00000020, DI
+
+sums_zero_1484:
+	CMPQ    SI, DI
+	JAE     sums_zeroed_1485
+	VMOVUPD Z0, (CX)(SI*8)
+	ADDQ    $0x00000008, SI
+	JMP     sums_zero_1484
+
+sums_zeroed_1485:
+ring_row_1486:
+	CMPQ BX, $0x00
+	JE   ring_rows_done_1487
 	XORQ SI, SI
+	MOVQ 1976(SP), DI
+	XORQ R8, R8
+	MOVQ DI, R9
+	SUBQ $0x00000020, R9
+
+unrolled_1488:
+	CMPQ        R8, R9
+	JGT         single_1489
+	VMOVUPD     (AX)(R8*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     (DX)(R8*8), Z2
+	VMOVUPD.Z   (CX)(SI*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, (CX)(SI*8)
+	VMOVUPD     64(AX)(R8*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     64(DX)(R8*8), Z2
+	VMOVUPD.Z   64(CX)(SI*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 64(CX)(SI*8)
+	VMOVUPD     128(AX)(R8*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     128(DX)(R8*8), Z2
+	VMOVUPD.Z   128(CX)(SI*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 128(CX)(SI*8)
+	VMOVUPD     192(AX)(R8*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     192(DX)(R8*8), Z2
+	VMOVUPD.Z   192(CX)(SI*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 192(CX)(SI*8)
+	ADDQ        1936(SP), SI
+	MOVQ        SI, R10
+	SUBQ        1920(SP), R10
+	CMOVQCC     R10, SI
+	ADDQ        $0x00000020, R8
+	JMP         unrolled_1488
+
+single_1489:
+	MOVQ DI, R9
+	SUBQ $0x00000008, R9
+
+single_loop_1490:
+	CMPQ        R8, R9
+	JGT         remainder_1491
+	VMOVUPD     (AX)(R8*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     (DX)(R8*8), Z2
+	VMOVUPD.Z   (CX)(SI*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, (CX)(SI*8)
+	ADDQ        1928(SP), SI
+	MOVQ        SI, R10
+	SUBQ        1920(SP), R10
+	CMOVQCC     R10, SI
+	ADDQ        $0x00000008, R8
+	JMP         single_loop_1490
+
+remainder_1491:
+	SUBQ        R8, DI
+	JE          span_done_1492
+	MOVQ        $-1, R9
+	BZHIQ       DI, R9, DI
+	KMOVW       DI, K1
+	VMOVUPD.Z   (AX)(R8*8), K1, Z1
+	VCMPPD      $0x1a, Z0, Z1, K1, K2
+	VMOVUPD.Z   (DX)(R8*8), K1, Z2
+	VMOVUPD.Z   (CX)(SI*8), K2, Z3
+	VFMADD231PD Z2, Z1, K2, Z3
+	VMOVUPD     Z3, K2, (CX)(SI*8)
+
+span_done_1492:
+	MOVQ  dalpha_len+56(FP), SI
+	IMULQ inner+72(FP), SI
+	SUBQ  SI, BX
+	SHLQ  $0x03, SI
+	ADDQ  SI, AX
+	ADDQ  SI, DX
+	JMP   ring_row_1486
+
+ring_rows_done_1487:
+	MOVQ 1944(SP), AX
+	MOVQ dalpha_base+48(FP), DX
+	LEAQ (DX)(AX*8), DX
+	MOVQ 1976(SP), BX
+	MOVQ 1920(SP), SI
+	MOVQ SI, DI
+	ADDQ $0x00000020, DI
+
+fold_ext_1493:
+	CMPQ    DI, SI
+	JBE     fold_ext_done_1494
+	SUBQ    $0x00000008, DI
+	MOVQ    DI, R8
+	SUBQ    SI, R8
+	VMOVUPD (CX)(R8*8), Z1
+	VADDPD  (CX)(DI*8), Z1, Z1
+	VMOVUPD Z1, (CX)(R8*8)
+	JMP     fold_ext_1493
+
+fold_ext_done_1494:
+fold_1495:
+	CMPQ   SI, BX
+	JBE    folded_1496
+	DECQ   SI
+	MOVQ   SI, R8
+	SUBQ   BX, R8
+	VMOVSD (CX)(SI*8), X1
+	VADDSD (CX)(R8*8), X1, X1
+	VMOVSD X1, (CX)(R8*8)
+	JMP    fold_1495
+
+folded_1496:
+	XORQ BX, BX
+	CMPQ inner+72(FP), $0x01
+	JNE  sums_planes_1497
+	MOVQ 1968(SP), SI
+	SUBQ $0x00000008, SI
+
+sums_vector_1500:
+	CMPQ    BX, SI
+	JGT     sums_scalar_1498
+	VMOVUPD (DX)(BX*8), Z1
+	VADDPD  (CX)(BX*8), Z1, Z1
+	VMOVUPD Z1, (DX)(BX*8)
+	ADDQ    $0x00000008, BX
+	JMP     sums_vector_1500
+
+sums_scalar_1498:
+	CMPQ   BX, 1968(SP)
+	JE     sums_done_1499
+	VMOVSD (CX)(BX*8), X1
+	VADDSD (DX)(BX*8), X1, X1
+	VMOVSD X1, (DX)(BX*8)
+	INCQ   BX
+	JMP    sums_scalar_1498
+
+sums_planes_1497:
+	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_1765:
-	MOVQ   1968(SP), BX
-	SUBQ   DX, BX
-	CMPQ   BX, $0x00000004
-	JB     sums_single_1767
+sums_group_1501:
+	MOVQ   1968(SP), SI
+	SUBQ   BX, SI
+	CMPQ   SI, $0x00000004
+	JB     sums_single_1503
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
 	VXORPS X4, X4, X4
-	LEAQ   (DI)(SI*8), R9
+	LEAQ   (CX)(DI*8), R9
 	LEAQ   (R9)(R8*2), R10
-	XORQ   BX, BX
+	XORQ   SI, SI
 
-sums_group_plane_1766:
+sums_group_plane_1502:
 	VADDSD (R9), X1, X1
 	VADDSD (R9)(R8*1), X2, X2
 	VADDSD (R10), X3, X3
 	VADDSD (R10)(R8*1), X4, X4
 	ADDQ   $0x08, R9
 	ADDQ   $0x08, R10
-	INCQ   BX
-	CMPQ   BX, inner+72(FP)
-	JB     sums_group_plane_1766
-	VADDSD (CX)(DX*8), X1, X1
-	VMOVSD X1, (CX)(DX*8)
-	VADDSD 8(CX)(DX*8), X2, X2
-	VMOVSD X2, 8(CX)(DX*8)
-	VADDSD 16(CX)(DX*8), X3, X3
-	VMOVSD X3, 16(CX)(DX*8)
-	VADDSD 24(CX)(DX*8), X4, X4
-	VMOVSD X4, 24(CX)(DX*8)
-	MOVQ   R8, BX
-	SHRQ   $0x01, BX
-	ADDQ   BX, SI
-	ADDQ   $0x00000004, DX
-	JMP    sums_group_1765
-
-sums_single_1767:
-	CMPQ   DX, 1968(SP)
-	JE     sums_done_1763
-	VXORPS X1, X1, X1
-	XORQ   BX, BX
-
-sums_single_plane_1768:
-	VADDSD (DI)(SI*8), X1, X1
 	INCQ   SI
-	INCQ   BX
-	CMPQ   BX, inner+72(FP)
-	JB     sums_single_plane_1768
-	VADDSD (CX)(DX*8), X1, X1
-	VMOVSD X1, (CX)(DX*8)
-	INCQ   DX
-	JMP    sums_single_1767
+	CMPQ   SI, inner+72(FP)
+	JB     sums_group_plane_1502
+	VADDSD (DX)(BX*8), X1, X1
+	VMOVSD X1, (DX)(BX*8)
+	VADDSD 8(DX)(BX*8), X2, X2
+	VMOVSD X2, 8(DX)(BX*8)
+	VADDSD 16(DX)(BX*8), X3, X3
+	VMOVSD X3, 16(DX)(BX*8)
+	VADDSD 24(DX)(BX*8), X4, X4
+	VMOVSD X4, 24(DX)(BX*8)
+	MOVQ   R8, SI
+	SHRQ   $0x01, SI
+	ADDQ   SI, DI
+	ADDQ   $0x00000004, BX
+	JMP    sums_group_1501
 
-sums_done_1763:
+sums_single_1503:
+	CMPQ   BX, 1968(SP)
+	JE     sums_done_1499
+	VXORPS X1, X1, X1
+	XORQ   SI, SI
+
+sums_single_plane_1504:
+	VADDSD (CX)(DI*8), X1, X1
+	INCQ   DI
+	INCQ   SI
+	CMPQ   SI, inner+72(FP)
+	JB     sums_single_plane_1504
+	VADDSD (DX)(BX*8), X1, X1
+	VMOVSD X1, (DX)(BX*8)
+	INCQ   BX
+	JMP    sums_single_1503
+
+sums_done_1499:
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1741
+	JMP  ring_block_1477
 
 ring_finished_backwardDalphaAVX512F64:
 	VZEROUPPER
