@@ -65,11 +65,12 @@ func planChannels[E Float](isa isaID, n, channels, inner int, sums bool) plan {
 // (measured on AVX2, float32, 64 planes, against the planes kernel: 25
 // elements 337 vs 581 ns, 49: 535 vs 700, 64: 694 vs 492). Slope
 // gradients (sums) take the limit of the fused kernel, so that the
-// gradient comes out the same whether dx is computed or not; in segments
-// only for a single period, so that each channel's sum is added to dalpha
-// once, and only when a segment holds at least minSegment planes (each
-// segment folds its sums: 64 planes of 49 took 5.9 us in segments of two
-// against 1.5 us on the planes kernel). Without sums, a single period of
+// gradient comes out the same whether dx is computed or not; past the
+// limit only in blocks of at least minSegment planes, each over every row
+// before its sums are added (so that each channel's sum is added once),
+// and over several rows only where the ISA's kernels do that (each block
+// folds its sums: 64 planes of 49 took 5.9 us in blocks of two against
+// 1.5 us on the planes kernel). Without sums, a single period of
 // channel-last data is the slopes themselves: the pattern kernel reads
 // them in place, with nothing to expand.
 func ringFits[E Float](isa isaID, n, channels, inner int, sums bool) bool {
@@ -93,7 +94,10 @@ func ringFits[E Float](isa isaID, n, channels, inner int, sums bool) bool {
 		return sums && ringRows[isa] && channels > largeSums
 	}
 	if sums {
-		return n == period && inner*minSegment <= limit
+		// Blocks of at least minSegment planes, over every row where the
+		// ISA's kernels take several rows (4 rows x 64 planes of 2x2 on
+		// AVX2: 4.1 us on the planes kernel).
+		return inner*minSegment <= limit && (n == period || ringPlaneRows[isa])
 	}
 	return inner <= limit && inner*sizeOf[E]() < 256
 }
