@@ -3,7 +3,7 @@ package prelu
 import "unsafe"
 
 // Channel layouts, x as [outer][C][inner], run on three kinds of kernel,
-// chosen per call in O(1) and with no per-call set-up in Go:
+// chosen per call in O(1) (planChannels) and with no set-up in Go:
 //
 //   - Ring, when the period P = C*inner is short (at most ringLimit: a
 //     few hundred elements): the kernel expands the slopes of one period
@@ -11,13 +11,16 @@ import "unsafe"
 //     channel-last data with small C and small planes of few channels run
 //     at the speed of the shared kernel, whatever the period's phase
 //     against the vector width. Its float64 sums stay in the frame too.
+//     Longer periods of small planes run in segments of planes, or, with
+//     slope gradients, in blocks of channels over every row (see
+//     ringFits).
 //   - Pattern, for channel-last rows longer than that: the slopes
 //     themselves are the pattern, one row of C at a time.
 //   - Planes, for planes of many channels: one broadcast slope per plane.
 //
-// C = 1 is the shared-slope kernel. Slope gradients that do not fit a
-// Ring kernel are summed into a small float64 buffer in blocks of channels
-// (sumsBlock).
+// C = 1 is the shared-slope kernel. Slope gradients that no Ring kernel
+// takes are summed in a small float64 buffer in blocks of channels
+// (backwardSums).
 
 // genericRingLimit is the longest period given to the pure-Go Ring twins,
 // which have no frame to fit: the same order as the SIMD kernels', so that
