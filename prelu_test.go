@@ -166,13 +166,25 @@ func TestNoAllocations(t *testing.T) {
 	}
 	x, dst := make([]float32, 1000), make([]float32, 1000)
 	alpha, dalpha := make([]float32, 5), make([]float32, 5)
+	// Layouts that reach every plan: 500 channels of one element (pattern
+	// forward; Ring rows with slope gradients), 250 planes of 2 over two
+	// rows (Ring segments forward; Ring plane rows with slope gradients),
+	// 125 channels of one element over 8 rows (buffered sums).
+	wide, wideD := make([]float32, 500), make([]float32, 500)
+	many, manyD := make([]float32, 250), make([]float32, 250)
+	mid, midD := make([]float32, 125), make([]float32, 125)
 	calls := map[string]func(){
 		"Forward":                        func() { Forward(dst, x, 0.25) },
-		"ForwardChannels/pattern":        func() { ForwardChannels(dst, x, alpha, 1) },
+		"ForwardChannels/ring":           func() { ForwardChannels(dst, x, alpha, 1) },
 		"ForwardChannels/planes":         func() { ForwardChannels(dst, x, alpha, 100) },
+		"ForwardChannels/pattern":        func() { ForwardChannels(dst[:500], x[:500], wide, 1) },
+		"ForwardChannels/ring segments":  func() { ForwardChannels(dst, x, many, 2) },
 		"Backward":                       func() { Backward(dst, x, x, 0.25) },
-		"BackwardChannels/pattern":       func() { BackwardChannels(dst, dalpha, x, x, alpha, 1) },
+		"BackwardChannels/ring":          func() { BackwardChannels(dst, dalpha, x, x, alpha, 1) },
 		"BackwardChannels/planes":        func() { BackwardChannels(dst, dalpha, x, x, alpha, 100) },
+		"BackwardChannels/ring rows":     func() { BackwardChannels(dst, wideD, x, x, wide, 1) },
+		"BackwardChannels/plane rows":    func() { BackwardChannels(dst, manyD, x, x, many, 2) },
+		"BackwardChannels/buffered sums": func() { BackwardChannels(dst, midD, x, x, mid, 1) },
 		"BackwardChannels/dx only":       func() { BackwardChannels(dst, nil, x, x, alpha, 2) },
 		"BackwardChannels/dalpha only":   func() { BackwardChannels(nil, dalpha, x, x, alpha, 2) },
 		"ForwardChannels/stack buffers":  func() { var b [64]float32; ForwardChannels(b[:60], b[:60], alpha, 3) },
