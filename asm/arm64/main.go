@@ -54,7 +54,7 @@ func main() {
 		log.Fatal(err)
 	}
 	if *dispatch != "" {
-		ids := []spec.ISA{{Name: isa, ID: "isa" + isa, VecBytes: vecBytes, RingRows: true}}
+		ids := []spec.ISA{{Name: isa, ID: "isa" + isa, VecBytes: vecBytes, RingRows: true, RingPlaneRows: true}}
 		if err := spec.WriteDispatch(*dispatch, generator, constraint, ids); err != nil {
 			log.Fatal(err)
 		}

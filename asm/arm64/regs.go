@@ -39,7 +39,7 @@ const (
 	rTmp        gp = 22 // scratch
 	rFirst      gp = 23 // the segment's (or rows' block's) first channel
 	rChannels   gp = 24 // the segment's (or block's) channels
-	rPerSegment gp = 25 // the most channels of a segment (whole planes that fit the limit) or block (the limit)
+	rPerSegment gp = 25 // the most channels of a segment or rows' block: the whole planes that fit the limit
 )
 
 const (

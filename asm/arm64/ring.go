@@ -18,14 +18,14 @@ import (
 // and folded into dalpha at the end.
 //
 // A period P = C*inner of at most RingLimit elements is expanded once and
-// x streams through it. A longer one of channel-last data (inner = 1)
-// runs as rows (see rows): blocks of channels, each over every row, for
-// any number of rows. A longer one with planes (inner > 1) runs in
-// segments of as many whole planes as fit, each expanded and streamed
-// once; the caller asks for slope gradients that way only when x is a
-// single period, so that each channel's sum is still added once. A plane
-// longer than the limit does not fit at all: the caller never asks for
-// it, and the kernel returns without work rather than loop.
+// x streams through it. A longer one runs as rows (see rows) when it is
+// channel-last data (inner = 1) or the kernel has sums: blocks of the
+// channels whose planes fit, each over every row, for any number of rows,
+// so that each channel's sum is still added once. Without sums a longer
+// one with planes (inner > 1) runs in segments of as many whole planes as
+// fit, each expanded and streamed once, one after another through x. A
+// plane longer than the limit does not fit at all: the caller never asks
+// for it, and the kernel returns without work rather than loop.
 //
 // Within a span the ring is read like the pattern layout's slopes and
 // sums (block and scalar take them from rSlope, rAccIn and rAccOut); only
@@ -65,57 +65,63 @@ func (k *kernel) ringed() {
 	}
 	k.op("B", done)
 
-	// A long period: segments of rChannels planes from rFirst on, at most
-	// rPerSegment of them, cycling through the channels.
+	// A long period: rows (sums, or channel-last), else segments of
+	// rChannels planes from rFirst on, at most rPerSegment of them,
+	// cycling through the channels.
 	k.label(segmented)
 	rows := k.newLabel("ring_rows")
-	k.op("CMP", imm(1), rInner.String())
-	k.op("BEQ", rows)
 	k.op("CMP", imm(limit), rInner.String())
 	k.op("BHI", done)
+	// rPerSegment: the whole planes that fit.
 	k.op("MOVD", imm(limit), rTmp.String())
 	k.op("UDIV", rInner.String(), rTmp.String(), rPerSegment.String())
-	k.op("MOVD", "ZR", rFirst.String())
-	segment := k.newLabel("ring_segment")
-	k.label(segment)
-	k.op("CBZ", rLeft.String(), done)
-	k.op("SUB", rFirst.String(), rPeriod.String(), rChannels.String())
-	k.op("CMP", rPerSegment.String(), rChannels.String())
-	k.op("CSEL", "HI", rPerSegment.String(), rChannels.String(), rChannels.String())
-	k.op("MUL", rInner.String(), rChannels.String(), rPeriodNow.String())
-	if k.v.Dx {
-		k.op("ADD", k.scaled(rFirst, k.e.Size), rSlopes.String(), rTmp.String())
-	}
-	k.expand(rTmp, rChannels)
-	// Even a length that is not a whole number of periods stays inside x.
-	k.takeSpan(rPeriodNow)
-	k.streamRing()
 	if k.v.Dalpha {
-		k.op("ADD", k.scaled(rFirst, k.e.Size), rAccs.String(), rTmp.String())
-		k.foldRing(rTmp, rChannels)
+		// With sums every long period runs by rows (see rows).
+		k.op("B", rows)
+	} else {
+		// Without, planes stream through in order, in segments;
+		// channel-last rows take the blocks of rows.
+		k.op("CMP", imm(1), rInner.String())
+		k.op("BEQ", rows)
+		k.op("MOVD", "ZR", rFirst.String())
+		segment := k.newLabel("ring_segment")
+		k.label(segment)
+		k.op("CBZ", rLeft.String(), done)
+		k.op("SUB", rFirst.String(), rPeriod.String(), rChannels.String())
+		k.op("CMP", rPerSegment.String(), rChannels.String())
+		k.op("CSEL", "HI", rPerSegment.String(), rChannels.String(), rChannels.String())
+		k.op("MUL", rInner.String(), rChannels.String(), rPeriodNow.String())
+		if k.v.Dx {
+			k.op("ADD", k.scaled(rFirst, k.e.Size), rSlopes.String(), rTmp.String())
+		}
+		k.expand(rTmp, rChannels)
+		// Even a length that is not a whole number of periods stays inside x.
+		k.takeSpan(rPeriodNow)
+		k.streamRing()
+		k.op("ADD", rChannels.String(), rFirst.String(), rFirst.String())
+		k.op("CMP", rPeriod.String(), rFirst.String())
+		k.op("CSEL", "EQ", "ZR", rFirst.String(), rFirst.String())
+		k.op("B", segment)
 	}
-	k.op("ADD", rChannels.String(), rFirst.String(), rFirst.String())
-	k.op("CMP", rPeriod.String(), rFirst.String())
-	k.op("CSEL", "EQ", "ZR", rFirst.String(), rFirst.String())
-	k.op("B", segment)
 
-	k.rows(limit, rows, done)
+	k.rows(rows, done)
 	k.label(done)
 }
 
-// rows runs channel-last rows (inner = 1) longer than the limit: blocks of
-// rChannels = min(limit, C - rFirst) channels from rFirst on, each over
-// every row before its sums are added, so that each channel's gradient is
-// still rounded once, for any number of rows. x is [rows][C]: each row's
-// block, a stride of C elements after the last, streams through the ring
-// from position 0. A row cut short by the end of x (the callers pass whole
-// rows) takes what is left, as the pure-Go twins do, so nothing outside
-// the slices is touched.
-func (k *kernel) rows(limit int, rows, done string) {
+// rows runs rows longer than the limit (x is [outer][C][inner]): blocks
+// of rChannels = min(rPerSegment, C - rFirst) channels from rFirst on, the
+// channels whose planes fit the limit, each over every row before its sums
+// are added, so that each channel's gradient is still rounded once, for
+// any number of rows. Each row's block, rChannels*inner contiguous
+// elements a stride of C*inner after the last row's, streams through the
+// ring from position 0. Channel-last data (inner = 1) and every sums
+// variant run this way. A row cut short by the end of x (the callers pass
+// whole rows) takes what is left, as the pure-Go twins do, so nothing
+// outside the slices is touched.
+func (k *kernel) rows(rows, done string) {
 	e := k.e
 	block, row, rowsDone := k.newLabel("ring_block"), k.newLabel("ring_row"), k.newLabel("ring_rows_done")
 	k.label(rows)
-	k.op("MOVD", imm(limit), rPerSegment.String())
 	k.op("MOVD", "ZR", rFirst.String())
 	k.label(block)
 	k.op("CMP", rPeriod.String(), rFirst.String())
@@ -123,13 +129,14 @@ func (k *kernel) rows(limit int, rows, done string) {
 	k.op("SUB", rFirst.String(), rPeriod.String(), rChannels.String())
 	k.op("CMP", rPerSegment.String(), rChannels.String())
 	k.op("CSEL", "HI", rPerSegment.String(), rChannels.String(), rChannels.String())
-	k.op("MOVD", rChannels.String(), rPeriodNow.String())
+	// The block's width: its planes.
+	k.op("MUL", rInner.String(), rChannels.String(), rPeriodNow.String())
 	if k.v.Dx {
 		k.op("ADD", k.scaled(rFirst, e.Size), rSlopes.String(), rTmp.String())
 	}
 	k.expand(rTmp, rChannels)
-	// The data pointers at row 0, channel rFirst; rLeft the elements from
-	// there to the end of x.
+	// The data pointers at row 0, channel rFirst (element rFirst*inner);
+	// rLeft the elements from there to the end of x.
 	ptrs, names := []gp{rGate}, []string{"x"}
 	if k.v.HasValue() {
 		ptrs, names = append(ptrs, rValue), append(names, "dy")
@@ -137,22 +144,24 @@ func (k *kernel) rows(limit int, rows, done string) {
 	if k.v.Dx {
 		ptrs, names = append(ptrs, rOut), append(names, k.v.Out())
 	}
+	k.op("MUL", rInner.String(), rFirst.String(), rTmp.String())
 	for i, p := range ptrs {
 		k.op("MOVD", k.fr.base(names[i]), p.String())
-		k.op("ADD", k.scaled(rFirst, e.Size), p.String(), p.String())
+		k.op("ADD", k.scaled(rTmp, e.Size), p.String(), p.String())
 	}
 	k.op("MOVD", k.fr.len("x"), rLeft.String())
-	k.op("SUBS", rFirst.String(), rLeft.String(), rLeft.String())
+	k.op("SUBS", rTmp.String(), rLeft.String(), rLeft.String())
 	k.op("BLE", rowsDone)
 	k.label(row)
-	k.op("CMP", rChannels.String(), rLeft.String())
-	k.op("CSEL", "LO", rLeft.String(), rChannels.String(), rCount.String())
+	k.op("CMP", rPeriodNow.String(), rLeft.String())
+	k.op("CSEL", "LO", rLeft.String(), rPeriodNow.String(), rCount.String())
 	k.streamRing()
-	// The next row's block: C elements on from this one's start, which
-	// the span has moved kc on.
-	k.op("SUBS", rPeriod.String(), rLeft.String(), rLeft.String())
+	// The next row's block: C*inner elements on from this one's start,
+	// which the span has moved the block's width on.
+	k.op("MUL", rInner.String(), rPeriod.String(), rTmp.String())
+	k.op("SUBS", rTmp.String(), rLeft.String(), rLeft.String())
 	k.op("BLE", rowsDone)
-	k.op("SUB", rChannels.String(), rPeriod.String(), rTmp.String())
+	k.op("SUB", rPeriodNow.String(), rTmp.String(), rTmp.String())
 	for _, p := range ptrs {
 		k.op("ADD", k.scaled(rTmp, e.Size), p.String(), p.String())
 	}
