@@ -308,6 +308,7 @@ var ringRows = [len(isaNames)]bool{
 // take planes longer than the limit over several rows.
 var ringPlaneRows = [len(isaNames)]bool{
 	isaGeneric: true,
+	isaNEON:    true,
 }
 
 // ringLimit is ringLimits' entry for isa, elements of size bytes, and

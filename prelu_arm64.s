@@ -381,12 +381,12 @@ span_done_46:
 	B       ring_done_24
 
 ring_segmented_25:
-	CMP     $1, R9
-	BEQ     ring_rows_47
 	CMP     $456, R9
 	BHI     ring_done_24
 	MOVD    $456, R22
 	UDIV    R9, R22, R25
+	CMP     $1, R9
+	BEQ     ring_rows_47
 	MOVD    ZR, R23
 
 ring_segment_48:
@@ -556,7 +556,6 @@ span_done_69:
 	B       ring_segment_48
 
 ring_rows_47:
-	MOVD    $456, R25
 	MOVD    ZR, R23
 
 ring_block_70:
@@ -565,7 +564,7 @@ ring_block_70:
 	SUB     R23, R8, R24
 	CMP     R25, R24
 	CSEL    HI, R25, R24, R24
-	MOVD    R24, R12
+	MUL     R9, R24, R12
 	ADD     R23<<2, R10, R22
 	MOVD    R12, R14
 
@@ -657,17 +656,18 @@ ring_repeated_86:
 	VST1.P  [V8.S4], 16(R5)
 	VLD1.P  16(R6), [V8.S4]
 	VST1.P  [V8.S4], 16(R5)
+	MUL     R9, R23, R22
 	MOVD    x_base+24(FP), R2
-	ADD     R23<<2, R2, R2
+	ADD     R22<<2, R2, R2
 	MOVD    dst_base+0(FP), R0
-	ADD     R23<<2, R0, R0
+	ADD     R22<<2, R0, R0
 	MOVD    x_len+32(FP), R3
-	SUBS    R23, R3, R3
+	SUBS    R22, R3, R3
 	BLE     ring_rows_done_72
 
 ring_row_71:
-	CMP     R24, R3
-	CSEL    LO, R3, R24, R4
+	CMP     R12, R3
+	CSEL    LO, R3, R12, R4
 	MOVD    ZR, R13
 	MOVD    R20, R5
 	SUBS    $16, R4, R4
@@ -729,9 +729,10 @@ tail_loop_92:
 	BNE     tail_loop_92
 
 span_done_93:
-	SUBS    R8, R3, R3
+	MUL     R9, R8, R22
+	SUBS    R22, R3, R3
 	BLE     ring_rows_done_72
-	SUB     R24, R8, R22
+	SUB     R12, R22, R22
 	ADD     R22<<2, R2, R2
 	ADD     R22<<2, R0, R0
 	B       ring_row_71
@@ -1543,16 +1544,18 @@ ring_sums_done_143:
 	B       ring_done_117
 
 ring_segmented_118:
-	CMP     $1, R9
-	BEQ     ring_rows_152
 	CMP     $132, R9
 	BHI     ring_done_117
 	MOVD    $132, R22
 	UDIV    R9, R22, R25
+	B       ring_rows_152
+
+ring_rows_152:
 	MOVD    ZR, R23
 
-ring_segment_153:
-	CBZ     R3, ring_done_117
+ring_block_153:
+	CMP     R8, R23
+	BHS     ring_done_117
 	SUB     R23, R8, R24
 	CMP     R25, R24
 	CSEL    HI, R25, R24, R24
@@ -1560,84 +1563,84 @@ ring_segment_153:
 	ADD     R23<<2, R10, R22
 	MOVD    R12, R14
 
-ring_len_154:
+ring_len_156:
 	CMP     $4, R14
-	BHS     ring_len_done_155
+	BHS     ring_len_done_157
 	ADD     R12, R14, R14
-	B       ring_len_154
+	B       ring_len_156
 
-ring_len_done_155:
+ring_len_done_157:
 	MOVD    $4, R15
 
-ring_step_156:
-	CMP     R14, R15
-	BLO     ring_step_done_157
-	SUB     R14, R15, R15
-	B       ring_step_156
-
-ring_step_done_157:
-	MOVD    $16, R19
-
 ring_step_158:
-	CMP     R14, R19
+	CMP     R14, R15
 	BLO     ring_step_done_159
-	SUB     R14, R19, R19
+	SUB     R14, R15, R15
 	B       ring_step_158
 
 ring_step_done_159:
+	MOVD    $16, R19
+
+ring_step_160:
+	CMP     R14, R19
+	BLO     ring_step_done_161
+	SUB     R14, R19, R19
+	B       ring_step_160
+
+ring_step_done_161:
 	MOVD    R22, R6
 	MOVD    R20, R5
 	CMP     $1, R9
-	BNE     ring_planes_160
+	BNE     ring_planes_162
 	SUBS    $4, R24, R4
-	BLT     ring_copy_tail_163
+	BLT     ring_copy_tail_165
 
-ring_copy_162:
+ring_copy_164:
 	VLD1.P  16(R6), [V8.S4]
 	VST1.P  [V8.S4], 16(R5)
 	SUBS    $4, R4, R4
-	BGE     ring_copy_162
+	BGE     ring_copy_164
 
-ring_copy_tail_163:
+ring_copy_tail_165:
 	ADDS    $4, R4, R4
-	BEQ     ring_extend_161
+	BEQ     ring_extend_163
 
-ring_copy_element_164:
+ring_copy_element_166:
 	MOVWU.P 4(R6), R7
 	MOVW.P  R7, 4(R5)
 	SUBS    $1, R4, R4
-	BNE     ring_copy_element_164
-	B       ring_extend_161
+	BNE     ring_copy_element_166
+	B       ring_extend_163
 
-ring_planes_160:
+ring_planes_162:
 	ADD     R24<<2, R6, R4
 	MOVD    R5, R7
 
-ring_channel_165:
+ring_channel_167:
 	VLD1R.P 4(R6), [V8.S4]
 	MOVD    R7, R5
 	ADD     R9<<2, R7, R7
 
-ring_fill_166:
+ring_fill_168:
 	VST1.P  [V8.S4], 16(R5)
 	CMP     R7, R5
-	BLO     ring_fill_166
+	BLO     ring_fill_168
 	CMP     R4, R6
-	BLO     ring_channel_165
+	BLO     ring_channel_167
 
-ring_extend_161:
+ring_extend_163:
 	MOVD    R20, R6
 	ADD     R12<<2, R20, R5
 	SUBS    R12, R14, R4
-	BEQ     ring_repeated_167
+	BEQ     ring_repeated_169
 
-ring_element_168:
+ring_element_170:
 	MOVWU.P 4(R6), R7
 	MOVW.P  R7, 4(R5)
 	SUBS    $1, R4, R4
-	BNE     ring_element_168
+	BNE     ring_element_170
 
-ring_repeated_167:
+ring_repeated_169:
 	MOVD    R20, R6
 	ADD     R14<<2, R20, R5
 	VLD1.P  16(R6), [V8.S4]
@@ -1652,21 +1655,32 @@ ring_repeated_167:
 	MOVD    R21, R7
 	ADD     $16, R14, R4
 
-ring_zero_169:
+ring_zero_171:
 	VST1.P  [V8.D2], 16(R7)
 	SUBS    $2, R4, R4
-	BGT     ring_zero_169
+	BGT     ring_zero_171
+	MUL     R9, R23, R22
+	MOVD    x_base+48(FP), R2
+	ADD     R22<<2, R2, R2
+	MOVD    dy_base+24(FP), R1
+	ADD     R22<<2, R1, R1
+	MOVD    dx_base+0(FP), R0
+	ADD     R22<<2, R0, R0
+	MOVD    x_len+56(FP), R3
+	SUBS    R22, R3, R3
+	BLE     ring_rows_done_155
+
+ring_row_154:
 	CMP     R12, R3
 	CSEL    LO, R3, R12, R4
-	SUB     R4, R3, R3
 	MOVD    ZR, R13
 	MOVD    R20, R5
 	MOVD    R21, R6
 	MOVD    R21, R7
 	SUBS    $16, R4, R4
-	BLT     single_171
+	BLT     single_173
 
-unrolled_170:
+unrolled_172:
 	VLD1.P  64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VLD1.P  64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
 	VLD1.P  64(R5), [V8.S4, V9.S4, V10.S4, V11.S4]
@@ -1726,13 +1740,13 @@ unrolled_170:
 	ADD     R13<<3, R21, R6
 	ADD     R13<<3, R21, R7
 	SUBS    $16, R4, R4
-	BGE     unrolled_170
+	BGE     unrolled_172
 
-single_171:
+single_173:
 	ADDS    $12, R4, R4
-	BLT     tail_173
+	BLT     tail_175
 
-single_loop_172:
+single_loop_174:
 	VLD1.P  16(R2), [V0.S4]
 	VLD1.P  16(R1), [V4.S4]
 	VLD1.P  16(R5), [V8.S4]
@@ -1757,13 +1771,13 @@ single_loop_172:
 	ADD     R13<<3, R21, R6
 	ADD     R13<<3, R21, R7
 	SUBS    $4, R4, R4
-	BGE     single_loop_172
+	BGE     single_loop_174
 
-tail_173:
+tail_175:
 	ADDS    $4, R4, R4
-	BEQ     span_done_175
+	BEQ     span_done_177
 
-tail_loop_174:
+tail_loop_176:
 	FMOVS.P 4(R2), F0
 	FMOVS.P 4(R1), F4
 	FCMPS   $(0.0), F0
@@ -1779,9 +1793,19 @@ tail_loop_174:
 	FCSELD  GT, F20, F17, F20
 	FMOVD.P F20, 8(R7)
 	SUBS    $1, R4, R4
-	BNE     tail_loop_174
+	BNE     tail_loop_176
 
-span_done_175:
+span_done_177:
+	MUL     R9, R8, R22
+	SUBS    R22, R3, R3
+	BLE     ring_rows_done_155
+	SUB     R12, R22, R22
+	ADD     R22<<2, R2, R2
+	ADD     R22<<2, R1, R1
+	ADD     R22<<2, R0, R0
+	B       ring_row_154
+
+ring_rows_done_155:
 	ADD     R23<<2, R11, R22
 	ADD     R14<<3, R21, R6
 	FMOVQ   112(R6), F8
@@ -1817,11 +1841,11 @@ span_done_175:
 	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
 	FMOVQ   F12, 0(R21)
 	SUBS    R12, R14, R4
-	BEQ     ring_folded_177
+	BEQ     ring_folded_179
 	ADD     R14<<3, R21, R6
 	ADD     R4<<3, R21, R7
 
-ring_fold_176:
+ring_fold_178:
 	SUB     $8, R6, R6
 	SUB     $8, R7, R7
 	FMOVD   (R6), F8
@@ -1829,17 +1853,17 @@ ring_fold_176:
 	FADDD   F8, F12, F12
 	FMOVD   F12, (R7)
 	SUBS    $1, R4, R4
-	BNE     ring_fold_176
+	BNE     ring_fold_178
 
-ring_folded_177:
+ring_folded_179:
 	MOVD    R22, R5
 	MOVD    R21, R6
 	CMP     $1, R9
-	BNE     ring_sums_planes_179
+	BNE     ring_sums_planes_181
 	SUBS    $4, R24, R4
-	BLT     ring_sums_scalar_181
+	BLT     ring_sums_scalar_183
 
-ring_sums_vector_180:
+ring_sums_vector_182:
 	VLD1    (R5), [V8.S4]
 	VLD1.P  32(R6), [V14.D2, V15.D2]
 	WORD    $0x0e617910 // fcvtl v16.2d, v8.2s
@@ -1850,13 +1874,13 @@ ring_sums_vector_180:
 	WORD    $0x4e616a28 // fcvtn2 v8.4s, v17.2d
 	VST1.P  [V8.S4], 16(R5)
 	SUBS    $4, R4, R4
-	BGE     ring_sums_vector_180
+	BGE     ring_sums_vector_182
 
-ring_sums_scalar_181:
+ring_sums_scalar_183:
 	ADDS    $4, R4, R4
-	BEQ     ring_sums_done_178
+	BEQ     ring_sums_done_180
 
-ring_sums_one_182:
+ring_sums_one_184:
 	FMOVD.P 8(R6), F20
 	FMOVS   (R5), F8
 	FCVTSD  F8, F8
@@ -1864,16 +1888,16 @@ ring_sums_one_182:
 	FCVTDS  F8, F8
 	FMOVS.P F8, 4(R5)
 	SUBS    $1, R4, R4
-	BNE     ring_sums_one_182
-	B       ring_sums_done_178
+	BNE     ring_sums_one_184
+	B       ring_sums_done_180
 
-ring_sums_planes_179:
+ring_sums_planes_181:
 	MOVD    R24, R4
 	LSL     $3, R9, R22
 
-ring_sums_group_183:
+ring_sums_group_185:
 	CMP     $4, R4
-	BLO     ring_sums_single_185
+	BLO     ring_sums_single_187
 	VEOR    V20.B16, V20.B16, V20.B16
 	VEOR    V21.B16, V21.B16, V21.B16
 	ADD     R22, R6, R7
@@ -1883,7 +1907,7 @@ ring_sums_group_183:
 	ADD     R22, R13, R15
 	MOVD    R9, R19
 
-ring_sums_group_plane_184:
+ring_sums_group_plane_186:
 	FMOVD.P 8(R6), F14
 	FMOVD.P 8(R7), F15
 	FMOVD.P 8(R13), F16
@@ -1893,7 +1917,7 @@ ring_sums_group_plane_184:
 	FADDD   F16, F22, F22
 	FADDD   F17, F23, F23
 	SUBS    $1, R19, R19
-	BNE     ring_sums_group_plane_184
+	BNE     ring_sums_group_plane_186
 	FMOVS   (R5), F8
 	FCVTSD  F8, F8
 	FADDD   F20, F8, F8
@@ -1916,159 +1940,193 @@ ring_sums_group_plane_184:
 	FMOVS.P F8, 4(R5)
 	MOVD    R15, R6
 	SUB     $4, R4, R4
-	B       ring_sums_group_183
+	B       ring_sums_group_185
 
-ring_sums_single_185:
-	CBZ     R4, ring_sums_done_178
+ring_sums_single_187:
+	CBZ     R4, ring_sums_done_180
 	VEOR    V20.B16, V20.B16, V20.B16
 	MOVD    R9, R19
 
-ring_sums_single_plane_186:
+ring_sums_single_plane_188:
 	FMOVD.P 8(R6), F14
 	FADDD   F14, F20, F20
 	SUBS    $1, R19, R19
-	BNE     ring_sums_single_plane_186
+	BNE     ring_sums_single_plane_188
 	FMOVS   (R5), F8
 	FCVTSD  F8, F8
 	FADDD   F20, F8, F8
 	FCVTDS  F8, F8
 	FMOVS.P F8, 4(R5)
 	SUB     $1, R4, R4
-	B       ring_sums_single_185
+	B       ring_sums_single_187
 
-ring_sums_done_178:
+ring_sums_done_180:
 	ADD     R24, R23, R23
-	CMP     R8, R23
-	CSEL    EQ, ZR, R23, R23
-	B       ring_segment_153
+	B       ring_block_153
 
-ring_rows_152:
-	MOVD    $132, R25
-	MOVD    ZR, R23
+ring_done_117:
+	RET
 
-ring_block_187:
-	CMP     R8, R23
-	BHS     ring_done_117
-	SUB     R23, R8, R24
-	CMP     R25, R24
-	CSEL    HI, R25, R24, R24
-	MOVD    R24, R12
-	ADD     R23<<2, R10, R22
-	MOVD    R12, R14
-
-ring_len_190:
-	CMP     $4, R14
-	BHS     ring_len_done_191
-	ADD     R12, R14, R14
-	B       ring_len_190
-
-ring_len_done_191:
-	MOVD    $4, R15
-
-ring_step_192:
-	CMP     R14, R15
-	BLO     ring_step_done_193
-	SUB     R14, R15, R15
-	B       ring_step_192
-
-ring_step_done_193:
-	MOVD    $16, R19
-
-ring_step_194:
-	CMP     R14, R19
-	BLO     ring_step_done_195
-	SUB     R14, R19, R19
-	B       ring_step_194
-
-ring_step_done_195:
-	MOVD    R22, R6
-	MOVD    R20, R5
-	CMP     $1, R9
-	BNE     ring_planes_196
-	SUBS    $4, R24, R4
-	BLT     ring_copy_tail_199
-
-ring_copy_198:
-	VLD1.P  16(R6), [V8.S4]
-	VST1.P  [V8.S4], 16(R5)
-	SUBS    $4, R4, R4
-	BGE     ring_copy_198
-
-ring_copy_tail_199:
-	ADDS    $4, R4, R4
-	BEQ     ring_extend_197
-
-ring_copy_element_200:
-	MOVWU.P 4(R6), R7
-	MOVW.P  R7, 4(R5)
-	SUBS    $1, R4, R4
-	BNE     ring_copy_element_200
-	B       ring_extend_197
-
-ring_planes_196:
-	ADD     R24<<2, R6, R4
-	MOVD    R5, R7
-
-ring_channel_201:
-	VLD1R.P 4(R6), [V8.S4]
-	MOVD    R7, R5
-	ADD     R9<<2, R7, R7
-
-ring_fill_202:
-	VST1.P  [V8.S4], 16(R5)
-	CMP     R7, R5
-	BLO     ring_fill_202
-	CMP     R4, R6
-	BLO     ring_channel_201
-
-ring_extend_197:
-	MOVD    R20, R6
-	ADD     R12<<2, R20, R5
-	SUBS    R12, R14, R4
-	BEQ     ring_repeated_203
-
-ring_element_204:
-	MOVWU.P 4(R6), R7
-	MOVW.P  R7, 4(R5)
-	SUBS    $1, R4, R4
-	BNE     ring_element_204
-
-ring_repeated_203:
-	MOVD    R20, R6
-	ADD     R14<<2, R20, R5
-	VLD1.P  16(R6), [V8.S4]
-	VST1.P  [V8.S4], 16(R5)
-	VLD1.P  16(R6), [V8.S4]
-	VST1.P  [V8.S4], 16(R5)
-	VLD1.P  16(R6), [V8.S4]
-	VST1.P  [V8.S4], 16(R5)
-	VLD1.P  16(R6), [V8.S4]
-	VST1.P  [V8.S4], 16(R5)
-	VEOR    V8.B16, V8.B16, V8.B16
-	MOVD    R21, R7
-	ADD     $16, R14, R4
-
-ring_zero_205:
-	VST1.P  [V8.D2], 16(R7)
-	SUBS    $2, R4, R4
-	BGT     ring_zero_205
-	MOVD    x_base+48(FP), R2
-	ADD     R23<<2, R2, R2
-	MOVD    dy_base+24(FP), R1
-	ADD     R23<<2, R1, R1
+// func backwardDxNEONF32(dx []float32, dy []float32, x []float32, alpha float32)
+// Requires: ASIMD
+TEXT ·backwardDxNEONF32(SB), NOSPLIT, $0-76
 	MOVD    dx_base+0(FP), R0
-	ADD     R23<<2, R0, R0
-	MOVD    x_len+56(FP), R3
-	SUBS    R23, R3, R3
-	BLE     ring_rows_done_189
+	MOVD    dy_base+24(FP), R1
+	MOVD    x_base+48(FP), R2
+	MOVD    x_len+56(FP), R4
+	FMOVS   alpha+72(FP), F12
+	VDUP    V12.S[0], V12.S4
+	SUBS    $16, R4, R4
+	BLT     single_190
 
-ring_row_188:
-	CMP     R24, R3
-	CSEL    LO, R3, R24, R4
-	MOVD    ZR, R13
-	MOVD    R20, R5
-	MOVD    R21, R6
-	MOVD    R21, R7
+unrolled_189:
+	VLD1.P  64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P  64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
+	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
+	WORD    $0x6e24dd88 // fmul v8.4s, v12.4s, v4.4s
+	VBIT    V13.B16, V4.B16, V8.B16
+	WORD    $0x4ea0c82d // fcmgt v13.4s, v1.4s, #0.0
+	WORD    $0x6e25dd89 // fmul v9.4s, v12.4s, v5.4s
+	VBIT    V13.B16, V5.B16, V9.B16
+	WORD    $0x4ea0c84d // fcmgt v13.4s, v2.4s, #0.0
+	WORD    $0x6e26dd8a // fmul v10.4s, v12.4s, v6.4s
+	VBIT    V13.B16, V6.B16, V10.B16
+	WORD    $0x4ea0c86d // fcmgt v13.4s, v3.4s, #0.0
+	WORD    $0x6e27dd8b // fmul v11.4s, v12.4s, v7.4s
+	VBIT    V13.B16, V7.B16, V11.B16
+	VST1.P  [V8.S4, V9.S4, V10.S4, V11.S4], 64(R0)
+	SUBS    $16, R4, R4
+	BGE     unrolled_189
+
+single_190:
+	ADDS    $12, R4, R4
+	BLT     tail_192
+
+single_loop_191:
+	VLD1.P  16(R2), [V0.S4]
+	VLD1.P  16(R1), [V4.S4]
+	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
+	WORD    $0x6e24dd88 // fmul v8.4s, v12.4s, v4.4s
+	VBIT    V13.B16, V4.B16, V8.B16
+	VST1.P  [V8.S4], 16(R0)
+	SUBS    $4, R4, R4
+	BGE     single_loop_191
+
+tail_192:
+	ADDS    $4, R4, R4
+	BEQ     span_done_194
+
+tail_loop_193:
+	FMOVS.P 4(R2), F0
+	FMOVS.P 4(R1), F4
+	FCMPS   $(0.0), F0
+	FMULS   F12, F4, F9
+	FCSELS  GT, F4, F9, F9
+	FMOVS.P F9, 4(R0)
+	SUBS    $1, R4, R4
+	BNE     tail_loop_193
+
+span_done_194:
+	RET
+
+// func backwardPlanesDxNEONF32(dx []float32, dy []float32, x []float32, alpha []float32, inner int)
+// Requires: ASIMD
+TEXT ·backwardPlanesDxNEONF32(SB), NOSPLIT, $0-104
+	MOVD    dx_base+0(FP), R0
+	MOVD    dy_base+24(FP), R1
+	MOVD    x_base+48(FP), R2
+	MOVD    x_len+56(FP), R3
+	MOVD    inner+96(FP), R9
+	MOVD    alpha_len+80(FP), R8
+	MOVD    alpha_base+72(FP), R10
+	CBZ     R8, planes_done_195
+	CBZ     R9, planes_done_195
+
+pass_196:
+	MOVD    R10, R5
+	MOVD    R8, R12
+
+plane_197:
+	CBZ     R3, planes_done_195
+	CMP     R9, R3
+	CSEL    LO, R3, R9, R4
+	SUB     R4, R3, R3
+	VLD1R.P 4(R5), [V12.S4]
+	SUBS    $16, R4, R4
+	BLT     single_199
+
+unrolled_198:
+	VLD1.P  64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P  64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
+	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
+	WORD    $0x6e24dd88 // fmul v8.4s, v12.4s, v4.4s
+	VBIT    V13.B16, V4.B16, V8.B16
+	WORD    $0x4ea0c82d // fcmgt v13.4s, v1.4s, #0.0
+	WORD    $0x6e25dd89 // fmul v9.4s, v12.4s, v5.4s
+	VBIT    V13.B16, V5.B16, V9.B16
+	WORD    $0x4ea0c84d // fcmgt v13.4s, v2.4s, #0.0
+	WORD    $0x6e26dd8a // fmul v10.4s, v12.4s, v6.4s
+	VBIT    V13.B16, V6.B16, V10.B16
+	WORD    $0x4ea0c86d // fcmgt v13.4s, v3.4s, #0.0
+	WORD    $0x6e27dd8b // fmul v11.4s, v12.4s, v7.4s
+	VBIT    V13.B16, V7.B16, V11.B16
+	VST1.P  [V8.S4, V9.S4, V10.S4, V11.S4], 64(R0)
+	SUBS    $16, R4, R4
+	BGE     unrolled_198
+
+single_199:
+	ADDS    $12, R4, R4
+	BLT     tail_201
+
+single_loop_200:
+	VLD1.P  16(R2), [V0.S4]
+	VLD1.P  16(R1), [V4.S4]
+	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
+	WORD    $0x6e24dd88 // fmul v8.4s, v12.4s, v4.4s
+	VBIT    V13.B16, V4.B16, V8.B16
+	VST1.P  [V8.S4], 16(R0)
+	SUBS    $4, R4, R4
+	BGE     single_loop_200
+
+tail_201:
+	ADDS    $4, R4, R4
+	BEQ     span_done_203
+
+tail_loop_202:
+	FMOVS.P 4(R2), F0
+	FMOVS.P 4(R1), F4
+	FCMPS   $(0.0), F0
+	FMULS   F12, F4, F9
+	FCSELS  GT, F4, F9, F9
+	FMOVS.P F9, 4(R0)
+	SUBS    $1, R4, R4
+	BNE     tail_loop_202
+
+span_done_203:
+	SUBS    $1, R12, R12
+	BNE     plane_197
+	B       pass_196
+
+planes_done_195:
+	RET
+
+// func backwardPatternDxNEONF32(dx []float32, dy []float32, x []float32, pattern []float32)
+// Requires: ASIMD
+TEXT ·backwardPatternDxNEONF32(SB), NOSPLIT, $0-96
+	MOVD    dx_base+0(FP), R0
+	MOVD    dy_base+24(FP), R1
+	MOVD    x_base+48(FP), R2
+	MOVD    x_len+56(FP), R3
+	MOVD    pattern_len+80(FP), R8
+	MOVD    pattern_base+72(FP), R10
+	CBZ     R8, rows_done_205
+
+row_204:
+	CBZ     R3, rows_done_205
+	CMP     R8, R3
+	CSEL    LO, R3, R8, R4
+	SUB     R4, R3, R3
+	MOVD    R10, R5
 	SUBS    $16, R4, R4
 	BLT     single_207
 
@@ -2076,61 +2134,19 @@ unrolled_206:
 	VLD1.P  64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VLD1.P  64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
 	VLD1.P  64(R5), [V8.S4, V9.S4, V10.S4, V11.S4]
-	VLD1.P  64(R6), [V20.D2, V21.D2, V22.D2, V23.D2]
-	VLD1.P  64(R6), [V24.D2, V25.D2, V26.D2, V27.D2]
 	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
-	WORD    $0x4e6d1c12 // bic v18.16b, v0.16b, v13.16b
-	WORD    $0x4e6d1c93 // bic v19.16b, v4.16b, v13.16b
-	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
-	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
-	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
-	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
-	WORD    $0x4e6ece14 // fmla v20.2d, v16.2d, v14.2d
-	WORD    $0x4e6fce35 // fmla v21.2d, v17.2d, v15.2d
 	WORD    $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
 	VBIT    V13.B16, V4.B16, V8.B16
 	WORD    $0x4ea0c82d // fcmgt v13.4s, v1.4s, #0.0
-	WORD    $0x4e6d1c32 // bic v18.16b, v1.16b, v13.16b
-	WORD    $0x4e6d1cb3 // bic v19.16b, v5.16b, v13.16b
-	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
-	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
-	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
-	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
-	WORD    $0x4e6ece16 // fmla v22.2d, v16.2d, v14.2d
-	WORD    $0x4e6fce37 // fmla v23.2d, v17.2d, v15.2d
 	WORD    $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
 	VBIT    V13.B16, V5.B16, V9.B16
 	WORD    $0x4ea0c84d // fcmgt v13.4s, v2.4s, #0.0
-	WORD    $0x4e6d1c52 // bic v18.16b, v2.16b, v13.16b
-	WORD    $0x4e6d1cd3 // bic v19.16b, v6.16b, v13.16b
-	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
-	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
-	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
-	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
-	WORD    $0x4e6ece18 // fmla v24.2d, v16.2d, v14.2d
-	WORD    $0x4e6fce39 // fmla v25.2d, v17.2d, v15.2d
 	WORD    $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
 	VBIT    V13.B16, V6.B16, V10.B16
 	WORD    $0x4ea0c86d // fcmgt v13.4s, v3.4s, #0.0
-	WORD    $0x4e6d1c72 // bic v18.16b, v3.16b, v13.16b
-	WORD    $0x4e6d1cf3 // bic v19.16b, v7.16b, v13.16b
-	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
-	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
-	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
-	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
-	WORD    $0x4e6ece1a // fmla v26.2d, v16.2d, v14.2d
-	WORD    $0x4e6fce3b // fmla v27.2d, v17.2d, v15.2d
 	WORD    $0x6e27dd6b // fmul v11.4s, v11.4s, v7.4s
 	VBIT    V13.B16, V7.B16, V11.B16
 	VST1.P  [V8.S4, V9.S4, V10.S4, V11.S4], 64(R0)
-	VST1.P  [V20.D2, V21.D2, V22.D2, V23.D2], 64(R7)
-	VST1.P  [V24.D2, V25.D2, V26.D2, V27.D2], 64(R7)
-	ADD     R19, R13, R13
-	SUBS    R14, R13, R22
-	CSEL    HS, R22, R13, R13
-	ADD     R13<<2, R20, R5
-	ADD     R13<<3, R21, R6
-	ADD     R13<<3, R21, R7
 	SUBS    $16, R4, R4
 	BGE     unrolled_206
 
@@ -2142,26 +2158,10 @@ single_loop_208:
 	VLD1.P  16(R2), [V0.S4]
 	VLD1.P  16(R1), [V4.S4]
 	VLD1.P  16(R5), [V8.S4]
-	VLD1.P  32(R6), [V20.D2, V21.D2]
 	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
-	WORD    $0x4e6d1c12 // bic v18.16b, v0.16b, v13.16b
-	WORD    $0x4e6d1c93 // bic v19.16b, v4.16b, v13.16b
-	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
-	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
-	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
-	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
-	WORD    $0x4e6ece14 // fmla v20.2d, v16.2d, v14.2d
-	WORD    $0x4e6fce35 // fmla v21.2d, v17.2d, v15.2d
 	WORD    $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
 	VBIT    V13.B16, V4.B16, V8.B16
 	VST1.P  [V8.S4], 16(R0)
-	VST1.P  [V20.D2, V21.D2], 32(R7)
-	ADD     R15, R13, R13
-	SUBS    R14, R13, R22
-	CSEL    HS, R22, R13, R13
-	ADD     R13<<2, R20, R5
-	ADD     R13<<3, R21, R6
-	ADD     R13<<3, R21, R7
 	SUBS    $4, R4, R4
 	BGE     single_loop_208
 
@@ -2177,404 +2177,13 @@ tail_loop_210:
 	FMULS   F8, F4, F9
 	FCSELS  GT, F4, F9, F9
 	FMOVS.P F9, 4(R0)
-	FCVTSD  F0, F14
-	FCVTSD  F4, F16
-	FMULD   F14, F16, F16
-	FMOVD.P 8(R6), F20
-	FADDD   F16, F20, F17
-	FCSELD  GT, F20, F17, F20
-	FMOVD.P F20, 8(R7)
 	SUBS    $1, R4, R4
 	BNE     tail_loop_210
 
 span_done_211:
-	SUBS    R8, R3, R3
-	BLE     ring_rows_done_189
-	SUB     R24, R8, R22
-	ADD     R22<<2, R2, R2
-	ADD     R22<<2, R1, R1
-	ADD     R22<<2, R0, R0
-	B       ring_row_188
+	B       row_204
 
-ring_rows_done_189:
-	ADD     R23<<2, R11, R22
-	ADD     R14<<3, R21, R6
-	FMOVQ   112(R6), F8
-	FMOVQ   112(R21), F12
-	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
-	FMOVQ   F12, 112(R21)
-	FMOVQ   96(R6), F8
-	FMOVQ   96(R21), F12
-	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
-	FMOVQ   F12, 96(R21)
-	FMOVQ   80(R6), F8
-	FMOVQ   80(R21), F12
-	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
-	FMOVQ   F12, 80(R21)
-	FMOVQ   64(R6), F8
-	FMOVQ   64(R21), F12
-	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
-	FMOVQ   F12, 64(R21)
-	FMOVQ   48(R6), F8
-	FMOVQ   48(R21), F12
-	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
-	FMOVQ   F12, 48(R21)
-	FMOVQ   32(R6), F8
-	FMOVQ   32(R21), F12
-	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
-	FMOVQ   F12, 32(R21)
-	FMOVQ   16(R6), F8
-	FMOVQ   16(R21), F12
-	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
-	FMOVQ   F12, 16(R21)
-	FMOVQ   0(R6), F8
-	FMOVQ   0(R21), F12
-	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
-	FMOVQ   F12, 0(R21)
-	SUBS    R12, R14, R4
-	BEQ     ring_folded_213
-	ADD     R14<<3, R21, R6
-	ADD     R4<<3, R21, R7
-
-ring_fold_212:
-	SUB     $8, R6, R6
-	SUB     $8, R7, R7
-	FMOVD   (R6), F8
-	FMOVD   (R7), F12
-	FADDD   F8, F12, F12
-	FMOVD   F12, (R7)
-	SUBS    $1, R4, R4
-	BNE     ring_fold_212
-
-ring_folded_213:
-	MOVD    R22, R5
-	MOVD    R21, R6
-	CMP     $1, R9
-	BNE     ring_sums_planes_215
-	SUBS    $4, R24, R4
-	BLT     ring_sums_scalar_217
-
-ring_sums_vector_216:
-	VLD1    (R5), [V8.S4]
-	VLD1.P  32(R6), [V14.D2, V15.D2]
-	WORD    $0x0e617910 // fcvtl v16.2d, v8.2s
-	WORD    $0x4e617911 // fcvtl2 v17.2d, v8.4s
-	WORD    $0x4e6ed610 // fadd v16.2d, v16.2d, v14.2d
-	WORD    $0x4e6fd631 // fadd v17.2d, v17.2d, v15.2d
-	WORD    $0x0e616a08 // fcvtn v8.2s, v16.2d
-	WORD    $0x4e616a28 // fcvtn2 v8.4s, v17.2d
-	VST1.P  [V8.S4], 16(R5)
-	SUBS    $4, R4, R4
-	BGE     ring_sums_vector_216
-
-ring_sums_scalar_217:
-	ADDS    $4, R4, R4
-	BEQ     ring_sums_done_214
-
-ring_sums_one_218:
-	FMOVD.P 8(R6), F20
-	FMOVS   (R5), F8
-	FCVTSD  F8, F8
-	FADDD   F20, F8, F8
-	FCVTDS  F8, F8
-	FMOVS.P F8, 4(R5)
-	SUBS    $1, R4, R4
-	BNE     ring_sums_one_218
-	B       ring_sums_done_214
-
-ring_sums_planes_215:
-	MOVD    R24, R4
-	LSL     $3, R9, R22
-
-ring_sums_group_219:
-	CMP     $4, R4
-	BLO     ring_sums_single_221
-	VEOR    V20.B16, V20.B16, V20.B16
-	VEOR    V21.B16, V21.B16, V21.B16
-	ADD     R22, R6, R7
-	VEOR    V22.B16, V22.B16, V22.B16
-	ADD     R22, R7, R13
-	VEOR    V23.B16, V23.B16, V23.B16
-	ADD     R22, R13, R15
-	MOVD    R9, R19
-
-ring_sums_group_plane_220:
-	FMOVD.P 8(R6), F14
-	FMOVD.P 8(R7), F15
-	FMOVD.P 8(R13), F16
-	FMOVD.P 8(R15), F17
-	FADDD   F14, F20, F20
-	FADDD   F15, F21, F21
-	FADDD   F16, F22, F22
-	FADDD   F17, F23, F23
-	SUBS    $1, R19, R19
-	BNE     ring_sums_group_plane_220
-	FMOVS   (R5), F8
-	FCVTSD  F8, F8
-	FADDD   F20, F8, F8
-	FCVTDS  F8, F8
-	FMOVS.P F8, 4(R5)
-	FMOVS   (R5), F8
-	FCVTSD  F8, F8
-	FADDD   F21, F8, F8
-	FCVTDS  F8, F8
-	FMOVS.P F8, 4(R5)
-	FMOVS   (R5), F8
-	FCVTSD  F8, F8
-	FADDD   F22, F8, F8
-	FCVTDS  F8, F8
-	FMOVS.P F8, 4(R5)
-	FMOVS   (R5), F8
-	FCVTSD  F8, F8
-	FADDD   F23, F8, F8
-	FCVTDS  F8, F8
-	FMOVS.P F8, 4(R5)
-	MOVD    R15, R6
-	SUB     $4, R4, R4
-	B       ring_sums_group_219
-
-ring_sums_single_221:
-	CBZ     R4, ring_sums_done_214
-	VEOR    V20.B16, V20.B16, V20.B16
-	MOVD    R9, R19
-
-ring_sums_single_plane_222:
-	FMOVD.P 8(R6), F14
-	FADDD   F14, F20, F20
-	SUBS    $1, R19, R19
-	BNE     ring_sums_single_plane_222
-	FMOVS   (R5), F8
-	FCVTSD  F8, F8
-	FADDD   F20, F8, F8
-	FCVTDS  F8, F8
-	FMOVS.P F8, 4(R5)
-	SUB     $1, R4, R4
-	B       ring_sums_single_221
-
-ring_sums_done_214:
-	ADD     R24, R23, R23
-	B       ring_block_187
-
-ring_done_117:
-	RET
-
-// func backwardDxNEONF32(dx []float32, dy []float32, x []float32, alpha float32)
-// Requires: ASIMD
-TEXT ·backwardDxNEONF32(SB), NOSPLIT, $0-76
-	MOVD    dx_base+0(FP), R0
-	MOVD    dy_base+24(FP), R1
-	MOVD    x_base+48(FP), R2
-	MOVD    x_len+56(FP), R4
-	FMOVS   alpha+72(FP), F12
-	VDUP    V12.S[0], V12.S4
-	SUBS    $16, R4, R4
-	BLT     single_224
-
-unrolled_223:
-	VLD1.P  64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
-	VLD1.P  64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
-	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
-	WORD    $0x6e24dd88 // fmul v8.4s, v12.4s, v4.4s
-	VBIT    V13.B16, V4.B16, V8.B16
-	WORD    $0x4ea0c82d // fcmgt v13.4s, v1.4s, #0.0
-	WORD    $0x6e25dd89 // fmul v9.4s, v12.4s, v5.4s
-	VBIT    V13.B16, V5.B16, V9.B16
-	WORD    $0x4ea0c84d // fcmgt v13.4s, v2.4s, #0.0
-	WORD    $0x6e26dd8a // fmul v10.4s, v12.4s, v6.4s
-	VBIT    V13.B16, V6.B16, V10.B16
-	WORD    $0x4ea0c86d // fcmgt v13.4s, v3.4s, #0.0
-	WORD    $0x6e27dd8b // fmul v11.4s, v12.4s, v7.4s
-	VBIT    V13.B16, V7.B16, V11.B16
-	VST1.P  [V8.S4, V9.S4, V10.S4, V11.S4], 64(R0)
-	SUBS    $16, R4, R4
-	BGE     unrolled_223
-
-single_224:
-	ADDS    $12, R4, R4
-	BLT     tail_226
-
-single_loop_225:
-	VLD1.P  16(R2), [V0.S4]
-	VLD1.P  16(R1), [V4.S4]
-	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
-	WORD    $0x6e24dd88 // fmul v8.4s, v12.4s, v4.4s
-	VBIT    V13.B16, V4.B16, V8.B16
-	VST1.P  [V8.S4], 16(R0)
-	SUBS    $4, R4, R4
-	BGE     single_loop_225
-
-tail_226:
-	ADDS    $4, R4, R4
-	BEQ     span_done_228
-
-tail_loop_227:
-	FMOVS.P 4(R2), F0
-	FMOVS.P 4(R1), F4
-	FCMPS   $(0.0), F0
-	FMULS   F12, F4, F9
-	FCSELS  GT, F4, F9, F9
-	FMOVS.P F9, 4(R0)
-	SUBS    $1, R4, R4
-	BNE     tail_loop_227
-
-span_done_228:
-	RET
-
-// func backwardPlanesDxNEONF32(dx []float32, dy []float32, x []float32, alpha []float32, inner int)
-// Requires: ASIMD
-TEXT ·backwardPlanesDxNEONF32(SB), NOSPLIT, $0-104
-	MOVD    dx_base+0(FP), R0
-	MOVD    dy_base+24(FP), R1
-	MOVD    x_base+48(FP), R2
-	MOVD    x_len+56(FP), R3
-	MOVD    inner+96(FP), R9
-	MOVD    alpha_len+80(FP), R8
-	MOVD    alpha_base+72(FP), R10
-	CBZ     R8, planes_done_229
-	CBZ     R9, planes_done_229
-
-pass_230:
-	MOVD    R10, R5
-	MOVD    R8, R12
-
-plane_231:
-	CBZ     R3, planes_done_229
-	CMP     R9, R3
-	CSEL    LO, R3, R9, R4
-	SUB     R4, R3, R3
-	VLD1R.P 4(R5), [V12.S4]
-	SUBS    $16, R4, R4
-	BLT     single_233
-
-unrolled_232:
-	VLD1.P  64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
-	VLD1.P  64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
-	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
-	WORD    $0x6e24dd88 // fmul v8.4s, v12.4s, v4.4s
-	VBIT    V13.B16, V4.B16, V8.B16
-	WORD    $0x4ea0c82d // fcmgt v13.4s, v1.4s, #0.0
-	WORD    $0x6e25dd89 // fmul v9.4s, v12.4s, v5.4s
-	VBIT    V13.B16, V5.B16, V9.B16
-	WORD    $0x4ea0c84d // fcmgt v13.4s, v2.4s, #0.0
-	WORD    $0x6e26dd8a // fmul v10.4s, v12.4s, v6.4s
-	VBIT    V13.B16, V6.B16, V10.B16
-	WORD    $0x4ea0c86d // fcmgt v13.4s, v3.4s, #0.0
-	WORD    $0x6e27dd8b // fmul v11.4s, v12.4s, v7.4s
-	VBIT    V13.B16, V7.B16, V11.B16
-	VST1.P  [V8.S4, V9.S4, V10.S4, V11.S4], 64(R0)
-	SUBS    $16, R4, R4
-	BGE     unrolled_232
-
-single_233:
-	ADDS    $12, R4, R4
-	BLT     tail_235
-
-single_loop_234:
-	VLD1.P  16(R2), [V0.S4]
-	VLD1.P  16(R1), [V4.S4]
-	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
-	WORD    $0x6e24dd88 // fmul v8.4s, v12.4s, v4.4s
-	VBIT    V13.B16, V4.B16, V8.B16
-	VST1.P  [V8.S4], 16(R0)
-	SUBS    $4, R4, R4
-	BGE     single_loop_234
-
-tail_235:
-	ADDS    $4, R4, R4
-	BEQ     span_done_237
-
-tail_loop_236:
-	FMOVS.P 4(R2), F0
-	FMOVS.P 4(R1), F4
-	FCMPS   $(0.0), F0
-	FMULS   F12, F4, F9
-	FCSELS  GT, F4, F9, F9
-	FMOVS.P F9, 4(R0)
-	SUBS    $1, R4, R4
-	BNE     tail_loop_236
-
-span_done_237:
-	SUBS    $1, R12, R12
-	BNE     plane_231
-	B       pass_230
-
-planes_done_229:
-	RET
-
-// func backwardPatternDxNEONF32(dx []float32, dy []float32, x []float32, pattern []float32)
-// Requires: ASIMD
-TEXT ·backwardPatternDxNEONF32(SB), NOSPLIT, $0-96
-	MOVD    dx_base+0(FP), R0
-	MOVD    dy_base+24(FP), R1
-	MOVD    x_base+48(FP), R2
-	MOVD    x_len+56(FP), R3
-	MOVD    pattern_len+80(FP), R8
-	MOVD    pattern_base+72(FP), R10
-	CBZ     R8, rows_done_239
-
-row_238:
-	CBZ     R3, rows_done_239
-	CMP     R8, R3
-	CSEL    LO, R3, R8, R4
-	SUB     R4, R3, R3
-	MOVD    R10, R5
-	SUBS    $16, R4, R4
-	BLT     single_241
-
-unrolled_240:
-	VLD1.P  64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
-	VLD1.P  64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
-	VLD1.P  64(R5), [V8.S4, V9.S4, V10.S4, V11.S4]
-	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
-	WORD    $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
-	VBIT    V13.B16, V4.B16, V8.B16
-	WORD    $0x4ea0c82d // fcmgt v13.4s, v1.4s, #0.0
-	WORD    $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
-	VBIT    V13.B16, V5.B16, V9.B16
-	WORD    $0x4ea0c84d // fcmgt v13.4s, v2.4s, #0.0
-	WORD    $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
-	VBIT    V13.B16, V6.B16, V10.B16
-	WORD    $0x4ea0c86d // fcmgt v13.4s, v3.4s, #0.0
-	WORD    $0x6e27dd6b // fmul v11.4s, v11.4s, v7.4s
-	VBIT    V13.B16, V7.B16, V11.B16
-	VST1.P  [V8.S4, V9.S4, V10.S4, V11.S4], 64(R0)
-	SUBS    $16, R4, R4
-	BGE     unrolled_240
-
-single_241:
-	ADDS    $12, R4, R4
-	BLT     tail_243
-
-single_loop_242:
-	VLD1.P  16(R2), [V0.S4]
-	VLD1.P  16(R1), [V4.S4]
-	VLD1.P  16(R5), [V8.S4]
-	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
-	WORD    $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
-	VBIT    V13.B16, V4.B16, V8.B16
-	VST1.P  [V8.S4], 16(R0)
-	SUBS    $4, R4, R4
-	BGE     single_loop_242
-
-tail_243:
-	ADDS    $4, R4, R4
-	BEQ     span_done_245
-
-tail_loop_244:
-	FMOVS.P 4(R2), F0
-	FMOVS.P 4(R1), F4
-	FCMPS   $(0.0), F0
-	FMOVS.P 4(R5), F8
-	FMULS   F8, F4, F9
-	FCSELS  GT, F4, F9, F9
-	FMOVS.P F9, 4(R0)
-	SUBS    $1, R4, R4
-	BNE     tail_loop_244
-
-span_done_245:
-	B       row_238
-
-rows_done_239:
+rows_done_205:
 	RET
 
 // func backwardRingDxNEONF32(dx []float32, dy []float32, x []float32, alpha []float32, inner int)
@@ -2588,91 +2197,91 @@ TEXT ·backwardRingDxNEONF32(SB), $1912-104
 	MOVD    alpha_len+80(FP), R8
 	MOVD    alpha_base+72(FP), R10
 	ADD     $16, RSP, R20
-	CBZ     R8, ring_done_246
-	CBZ     R9, ring_done_246
+	CBZ     R8, ring_done_212
+	CBZ     R9, ring_done_212
 	MUL     R9, R8, R12
 	CMP     $456, R12
-	BHI     ring_segmented_247
+	BHI     ring_segmented_213
 	MOVD    R12, R14
 
-ring_len_248:
+ring_len_214:
 	CMP     $4, R14
-	BHS     ring_len_done_249
+	BHS     ring_len_done_215
 	ADD     R12, R14, R14
-	B       ring_len_248
+	B       ring_len_214
 
-ring_len_done_249:
+ring_len_done_215:
 	MOVD    $4, R15
 
-ring_step_250:
+ring_step_216:
 	CMP     R14, R15
-	BLO     ring_step_done_251
+	BLO     ring_step_done_217
 	SUB     R14, R15, R15
-	B       ring_step_250
+	B       ring_step_216
 
-ring_step_done_251:
+ring_step_done_217:
 	MOVD    $16, R19
 
-ring_step_252:
+ring_step_218:
 	CMP     R14, R19
-	BLO     ring_step_done_253
+	BLO     ring_step_done_219
 	SUB     R14, R19, R19
-	B       ring_step_252
+	B       ring_step_218
 
-ring_step_done_253:
+ring_step_done_219:
 	MOVD    R10, R6
 	MOVD    R20, R5
 	CMP     $1, R9
-	BNE     ring_planes_254
+	BNE     ring_planes_220
 	SUBS    $4, R8, R4
-	BLT     ring_copy_tail_257
+	BLT     ring_copy_tail_223
 
-ring_copy_256:
+ring_copy_222:
 	VLD1.P  16(R6), [V8.S4]
 	VST1.P  [V8.S4], 16(R5)
 	SUBS    $4, R4, R4
-	BGE     ring_copy_256
+	BGE     ring_copy_222
 
-ring_copy_tail_257:
+ring_copy_tail_223:
 	ADDS    $4, R4, R4
-	BEQ     ring_extend_255
+	BEQ     ring_extend_221
 
-ring_copy_element_258:
+ring_copy_element_224:
 	MOVWU.P 4(R6), R7
 	MOVW.P  R7, 4(R5)
 	SUBS    $1, R4, R4
-	BNE     ring_copy_element_258
-	B       ring_extend_255
+	BNE     ring_copy_element_224
+	B       ring_extend_221
 
-ring_planes_254:
+ring_planes_220:
 	ADD     R8<<2, R6, R4
 	MOVD    R5, R7
 
-ring_channel_259:
+ring_channel_225:
 	VLD1R.P 4(R6), [V8.S4]
 	MOVD    R7, R5
 	ADD     R9<<2, R7, R7
 
-ring_fill_260:
+ring_fill_226:
 	VST1.P  [V8.S4], 16(R5)
 	CMP     R7, R5
-	BLO     ring_fill_260
+	BLO     ring_fill_226
 	CMP     R4, R6
-	BLO     ring_channel_259
+	BLO     ring_channel_225
 
-ring_extend_255:
+ring_extend_221:
 	MOVD    R20, R6
 	ADD     R12<<2, R20, R5
 	SUBS    R12, R14, R4
-	BEQ     ring_repeated_261
+	BEQ     ring_repeated_227
 
-ring_element_262:
+ring_element_228:
 	MOVWU.P 4(R6), R7
 	MOVW.P  R7, 4(R5)
 	SUBS    $1, R4, R4
-	BNE     ring_element_262
+	BNE     ring_element_228
 
-ring_repeated_261:
+ring_repeated_227:
 	MOVD    R20, R6
 	ADD     R14<<2, R20, R5
 	VLD1.P  16(R6), [V8.S4]
@@ -2687,9 +2296,9 @@ ring_repeated_261:
 	MOVD    ZR, R13
 	MOVD    R20, R5
 	SUBS    $16, R4, R4
-	BLT     single_264
+	BLT     single_230
 
-unrolled_263:
+unrolled_229:
 	VLD1.P  64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VLD1.P  64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
 	VLD1.P  64(R5), [V8.S4, V9.S4, V10.S4, V11.S4]
@@ -2711,13 +2320,13 @@ unrolled_263:
 	CSEL    HS, R22, R13, R13
 	ADD     R13<<2, R20, R5
 	SUBS    $16, R4, R4
-	BGE     unrolled_263
+	BGE     unrolled_229
 
-single_264:
+single_230:
 	ADDS    $12, R4, R4
-	BLT     tail_266
+	BLT     tail_232
 
-single_loop_265:
+single_loop_231:
 	VLD1.P  16(R2), [V0.S4]
 	VLD1.P  16(R1), [V4.S4]
 	VLD1.P  16(R5), [V8.S4]
@@ -2730,13 +2339,13 @@ single_loop_265:
 	CSEL    HS, R22, R13, R13
 	ADD     R13<<2, R20, R5
 	SUBS    $4, R4, R4
-	BGE     single_loop_265
+	BGE     single_loop_231
 
-tail_266:
+tail_232:
 	ADDS    $4, R4, R4
-	BEQ     span_done_268
+	BEQ     span_done_234
 
-tail_loop_267:
+tail_loop_233:
 	FMOVS.P 4(R2), F0
 	FMOVS.P 4(R1), F4
 	FCMPS   $(0.0), F0
@@ -2745,22 +2354,22 @@ tail_loop_267:
 	FCSELS  GT, F4, F9, F9
 	FMOVS.P F9, 4(R0)
 	SUBS    $1, R4, R4
-	BNE     tail_loop_267
+	BNE     tail_loop_233
 
-span_done_268:
-	B       ring_done_246
+span_done_234:
+	B       ring_done_212
 
-ring_segmented_247:
-	CMP     $1, R9
-	BEQ     ring_rows_269
+ring_segmented_213:
 	CMP     $456, R9
-	BHI     ring_done_246
+	BHI     ring_done_212
 	MOVD    $456, R22
 	UDIV    R9, R22, R25
+	CMP     $1, R9
+	BEQ     ring_rows_235
 	MOVD    ZR, R23
 
-ring_segment_270:
-	CBZ     R3, ring_done_246
+ring_segment_236:
+	CBZ     R3, ring_done_212
 	SUB     R23, R8, R24
 	CMP     R25, R24
 	CSEL    HI, R25, R24, R24
@@ -2768,84 +2377,84 @@ ring_segment_270:
 	ADD     R23<<2, R10, R22
 	MOVD    R12, R14
 
-ring_len_271:
+ring_len_237:
 	CMP     $4, R14
-	BHS     ring_len_done_272
+	BHS     ring_len_done_238
 	ADD     R12, R14, R14
-	B       ring_len_271
+	B       ring_len_237
 
-ring_len_done_272:
+ring_len_done_238:
 	MOVD    $4, R15
 
-ring_step_273:
+ring_step_239:
 	CMP     R14, R15
-	BLO     ring_step_done_274
+	BLO     ring_step_done_240
 	SUB     R14, R15, R15
-	B       ring_step_273
+	B       ring_step_239
 
-ring_step_done_274:
+ring_step_done_240:
 	MOVD    $16, R19
 
-ring_step_275:
+ring_step_241:
 	CMP     R14, R19
-	BLO     ring_step_done_276
+	BLO     ring_step_done_242
 	SUB     R14, R19, R19
-	B       ring_step_275
+	B       ring_step_241
 
-ring_step_done_276:
+ring_step_done_242:
 	MOVD    R22, R6
 	MOVD    R20, R5
 	CMP     $1, R9
-	BNE     ring_planes_277
+	BNE     ring_planes_243
 	SUBS    $4, R24, R4
-	BLT     ring_copy_tail_280
+	BLT     ring_copy_tail_246
 
-ring_copy_279:
+ring_copy_245:
 	VLD1.P  16(R6), [V8.S4]
 	VST1.P  [V8.S4], 16(R5)
 	SUBS    $4, R4, R4
-	BGE     ring_copy_279
+	BGE     ring_copy_245
 
-ring_copy_tail_280:
+ring_copy_tail_246:
 	ADDS    $4, R4, R4
-	BEQ     ring_extend_278
+	BEQ     ring_extend_244
 
-ring_copy_element_281:
+ring_copy_element_247:
 	MOVWU.P 4(R6), R7
 	MOVW.P  R7, 4(R5)
 	SUBS    $1, R4, R4
-	BNE     ring_copy_element_281
-	B       ring_extend_278
+	BNE     ring_copy_element_247
+	B       ring_extend_244
 
-ring_planes_277:
+ring_planes_243:
 	ADD     R24<<2, R6, R4
 	MOVD    R5, R7
 
-ring_channel_282:
+ring_channel_248:
 	VLD1R.P 4(R6), [V8.S4]
 	MOVD    R7, R5
 	ADD     R9<<2, R7, R7
 
-ring_fill_283:
+ring_fill_249:
 	VST1.P  [V8.S4], 16(R5)
 	CMP     R7, R5
-	BLO     ring_fill_283
+	BLO     ring_fill_249
 	CMP     R4, R6
-	BLO     ring_channel_282
+	BLO     ring_channel_248
 
-ring_extend_278:
+ring_extend_244:
 	MOVD    R20, R6
 	ADD     R12<<2, R20, R5
 	SUBS    R12, R14, R4
-	BEQ     ring_repeated_284
+	BEQ     ring_repeated_250
 
-ring_element_285:
+ring_element_251:
 	MOVWU.P 4(R6), R7
 	MOVW.P  R7, 4(R5)
 	SUBS    $1, R4, R4
-	BNE     ring_element_285
+	BNE     ring_element_251
 
-ring_repeated_284:
+ring_repeated_250:
 	MOVD    R20, R6
 	ADD     R14<<2, R20, R5
 	VLD1.P  16(R6), [V8.S4]
@@ -2862,9 +2471,9 @@ ring_repeated_284:
 	MOVD    ZR, R13
 	MOVD    R20, R5
 	SUBS    $16, R4, R4
-	BLT     single_287
+	BLT     single_253
 
-unrolled_286:
+unrolled_252:
 	VLD1.P  64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VLD1.P  64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
 	VLD1.P  64(R5), [V8.S4, V9.S4, V10.S4, V11.S4]
@@ -2886,13 +2495,13 @@ unrolled_286:
 	CSEL    HS, R22, R13, R13
 	ADD     R13<<2, R20, R5
 	SUBS    $16, R4, R4
-	BGE     unrolled_286
+	BGE     unrolled_252
 
-single_287:
+single_253:
 	ADDS    $12, R4, R4
-	BLT     tail_289
+	BLT     tail_255
 
-single_loop_288:
+single_loop_254:
 	VLD1.P  16(R2), [V0.S4]
 	VLD1.P  16(R1), [V4.S4]
 	VLD1.P  16(R5), [V8.S4]
@@ -2905,13 +2514,13 @@ single_loop_288:
 	CSEL    HS, R22, R13, R13
 	ADD     R13<<2, R20, R5
 	SUBS    $4, R4, R4
-	BGE     single_loop_288
+	BGE     single_loop_254
 
-tail_289:
+tail_255:
 	ADDS    $4, R4, R4
-	BEQ     span_done_291
+	BEQ     span_done_257
 
-tail_loop_290:
+tail_loop_256:
 	FMOVS.P 4(R2), F0
 	FMOVS.P 4(R1), F4
 	FCMPS   $(0.0), F0
@@ -2920,106 +2529,105 @@ tail_loop_290:
 	FCSELS  GT, F4, F9, F9
 	FMOVS.P F9, 4(R0)
 	SUBS    $1, R4, R4
-	BNE     tail_loop_290
+	BNE     tail_loop_256
 
-span_done_291:
+span_done_257:
 	ADD     R24, R23, R23
 	CMP     R8, R23
 	CSEL    EQ, ZR, R23, R23
-	B       ring_segment_270
+	B       ring_segment_236
 
-ring_rows_269:
-	MOVD    $456, R25
+ring_rows_235:
 	MOVD    ZR, R23
 
-ring_block_292:
+ring_block_258:
 	CMP     R8, R23
-	BHS     ring_done_246
+	BHS     ring_done_212
 	SUB     R23, R8, R24
 	CMP     R25, R24
 	CSEL    HI, R25, R24, R24
-	MOVD    R24, R12
+	MUL     R9, R24, R12
 	ADD     R23<<2, R10, R22
 	MOVD    R12, R14
 
-ring_len_295:
+ring_len_261:
 	CMP     $4, R14
-	BHS     ring_len_done_296
+	BHS     ring_len_done_262
 	ADD     R12, R14, R14
-	B       ring_len_295
+	B       ring_len_261
 
-ring_len_done_296:
+ring_len_done_262:
 	MOVD    $4, R15
 
-ring_step_297:
+ring_step_263:
 	CMP     R14, R15
-	BLO     ring_step_done_298
+	BLO     ring_step_done_264
 	SUB     R14, R15, R15
-	B       ring_step_297
+	B       ring_step_263
 
-ring_step_done_298:
+ring_step_done_264:
 	MOVD    $16, R19
 
-ring_step_299:
+ring_step_265:
 	CMP     R14, R19
-	BLO     ring_step_done_300
+	BLO     ring_step_done_266
 	SUB     R14, R19, R19
-	B       ring_step_299
+	B       ring_step_265
 
-ring_step_done_300:
+ring_step_done_266:
 	MOVD    R22, R6
 	MOVD    R20, R5
 	CMP     $1, R9
-	BNE     ring_planes_301
+	BNE     ring_planes_267
 	SUBS    $4, R24, R4
-	BLT     ring_copy_tail_304
+	BLT     ring_copy_tail_270
 
-ring_copy_303:
+ring_copy_269:
 	VLD1.P  16(R6), [V8.S4]
 	VST1.P  [V8.S4], 16(R5)
 	SUBS    $4, R4, R4
-	BGE     ring_copy_303
+	BGE     ring_copy_269
 
-ring_copy_tail_304:
+ring_copy_tail_270:
 	ADDS    $4, R4, R4
-	BEQ     ring_extend_302
+	BEQ     ring_extend_268
 
-ring_copy_element_305:
+ring_copy_element_271:
 	MOVWU.P 4(R6), R7
 	MOVW.P  R7, 4(R5)
 	SUBS    $1, R4, R4
-	BNE     ring_copy_element_305
-	B       ring_extend_302
+	BNE     ring_copy_element_271
+	B       ring_extend_268
 
-ring_planes_301:
+ring_planes_267:
 	ADD     R24<<2, R6, R4
 	MOVD    R5, R7
 
-ring_channel_306:
+ring_channel_272:
 	VLD1R.P 4(R6), [V8.S4]
 	MOVD    R7, R5
 	ADD     R9<<2, R7, R7
 
-ring_fill_307:
+ring_fill_273:
 	VST1.P  [V8.S4], 16(R5)
 	CMP     R7, R5
-	BLO     ring_fill_307
+	BLO     ring_fill_273
 	CMP     R4, R6
-	BLO     ring_channel_306
+	BLO     ring_channel_272
 
-ring_extend_302:
+ring_extend_268:
 	MOVD    R20, R6
 	ADD     R12<<2, R20, R5
 	SUBS    R12, R14, R4
-	BEQ     ring_repeated_308
+	BEQ     ring_repeated_274
 
-ring_element_309:
+ring_element_275:
 	MOVWU.P 4(R6), R7
 	MOVW.P  R7, 4(R5)
 	SUBS    $1, R4, R4
-	BNE     ring_element_309
+	BNE     ring_element_275
 
-ring_repeated_308:
+ring_repeated_274:
 	MOVD    R20, R6
 	ADD     R14<<2, R20, R5
 	VLD1.P  16(R6), [V8.S4]
@@ -3030,25 +2638,26 @@ ring_repeated_308:
 	VST1.P  [V8.S4], 16(R5)
 	VLD1.P  16(R6), [V8.S4]
 	VST1.P  [V8.S4], 16(R5)
+	MUL     R9, R23, R22
 	MOVD    x_base+48(FP), R2
-	ADD     R23<<2, R2, R2
+	ADD     R22<<2, R2, R2
 	MOVD    dy_base+24(FP), R1
-	ADD     R23<<2, R1, R1
+	ADD     R22<<2, R1, R1
 	MOVD    dx_base+0(FP), R0
-	ADD     R23<<2, R0, R0
+	ADD     R22<<2, R0, R0
 	MOVD    x_len+56(FP), R3
-	SUBS    R23, R3, R3
-	BLE     ring_rows_done_294
+	SUBS    R22, R3, R3
+	BLE     ring_rows_done_260
 
-ring_row_293:
-	CMP     R24, R3
-	CSEL    LO, R3, R24, R4
+ring_row_259:
+	CMP     R12, R3
+	CSEL    LO, R3, R12, R4
 	MOVD    ZR, R13
 	MOVD    R20, R5
 	SUBS    $16, R4, R4
-	BLT     single_311
+	BLT     single_277
 
-unrolled_310:
+unrolled_276:
 	VLD1.P  64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VLD1.P  64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
 	VLD1.P  64(R5), [V8.S4, V9.S4, V10.S4, V11.S4]
@@ -3070,13 +2679,13 @@ unrolled_310:
 	CSEL    HS, R22, R13, R13
 	ADD     R13<<2, R20, R5
 	SUBS    $16, R4, R4
-	BGE     unrolled_310
+	BGE     unrolled_276
 
-single_311:
+single_277:
 	ADDS    $12, R4, R4
-	BLT     tail_313
+	BLT     tail_279
 
-single_loop_312:
+single_loop_278:
 	VLD1.P  16(R2), [V0.S4]
 	VLD1.P  16(R1), [V4.S4]
 	VLD1.P  16(R5), [V8.S4]
@@ -3089,13 +2698,13 @@ single_loop_312:
 	CSEL    HS, R22, R13, R13
 	ADD     R13<<2, R20, R5
 	SUBS    $4, R4, R4
-	BGE     single_loop_312
+	BGE     single_loop_278
 
-tail_313:
+tail_279:
 	ADDS    $4, R4, R4
-	BEQ     span_done_315
+	BEQ     span_done_281
 
-tail_loop_314:
+tail_loop_280:
 	FMOVS.P 4(R2), F0
 	FMOVS.P 4(R1), F4
 	FCMPS   $(0.0), F0
@@ -3104,22 +2713,23 @@ tail_loop_314:
 	FCSELS  GT, F4, F9, F9
 	FMOVS.P F9, 4(R0)
 	SUBS    $1, R4, R4
-	BNE     tail_loop_314
+	BNE     tail_loop_280
 
-span_done_315:
-	SUBS    R8, R3, R3
-	BLE     ring_rows_done_294
-	SUB     R24, R8, R22
+span_done_281:
+	MUL     R9, R8, R22
+	SUBS    R22, R3, R3
+	BLE     ring_rows_done_260
+	SUB     R12, R22, R22
 	ADD     R22<<2, R2, R2
 	ADD     R22<<2, R1, R1
 	ADD     R22<<2, R0, R0
-	B       ring_row_293
+	B       ring_row_259
 
-ring_rows_done_294:
+ring_rows_done_260:
 	ADD     R24, R23, R23
-	B       ring_block_292
+	B       ring_block_258
 
-ring_done_246:
+ring_done_212:
 	RET
 
 // func backwardDalphaNEONF32(dy []float32, x []float32) float64
@@ -3137,9 +2747,9 @@ TEXT ·backwardDalphaNEONF32(SB), NOSPLIT, $0-56
 	VEOR    V26.B16, V26.B16, V26.B16
 	VEOR    V27.B16, V27.B16, V27.B16
 	SUBS    $16, R4, R4
-	BLT     single_317
+	BLT     single_283
 
-unrolled_316:
+unrolled_282:
 	VLD1.P  64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VLD1.P  64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
 	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
@@ -3179,13 +2789,13 @@ unrolled_316:
 	WORD    $0x4e6ece1a // fmla v26.2d, v16.2d, v14.2d
 	WORD    $0x4e6fce3b // fmla v27.2d, v17.2d, v15.2d
 	SUBS    $16, R4, R4
-	BGE     unrolled_316
+	BGE     unrolled_282
 
-single_317:
+single_283:
 	ADDS    $12, R4, R4
-	BLT     tail_319
+	BLT     tail_285
 
-single_loop_318:
+single_loop_284:
 	VLD1.P  16(R2), [V0.S4]
 	VLD1.P  16(R1), [V4.S4]
 	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
@@ -3198,9 +2808,9 @@ single_loop_318:
 	WORD    $0x4e6ece14 // fmla v20.2d, v16.2d, v14.2d
 	WORD    $0x4e6fce35 // fmla v21.2d, v17.2d, v15.2d
 	SUBS    $4, R4, R4
-	BGE     single_loop_318
+	BGE     single_loop_284
 
-tail_319:
+tail_285:
 	WORD    $0x4e75d694 // fadd v20.2d, v20.2d, v21.2d
 	WORD    $0x4e77d6d6 // fadd v22.2d, v22.2d, v23.2d
 	WORD    $0x4e79d718 // fadd v24.2d, v24.2d, v25.2d
@@ -3210,9 +2820,9 @@ tail_319:
 	WORD    $0x4e78d694 // fadd v20.2d, v20.2d, v24.2d
 	WORD    $0x7e70da94 // faddp d20, v20.2d
 	ADDS    $4, R4, R4
-	BEQ     span_done_321
+	BEQ     span_done_287
 
-tail_loop_320:
+tail_loop_286:
 	FMOVS.P 4(R2), F0
 	FMOVS.P 4(R1), F4
 	FCMPS   $(0.0), F0
@@ -3222,9 +2832,9 @@ tail_loop_320:
 	FADDD   F16, F20, F17
 	FCSELD  GT, F20, F17, F20
 	SUBS    $1, R4, R4
-	BNE     tail_loop_320
+	BNE     tail_loop_286
 
-span_done_321:
+span_done_287:
 	FMOVD   F20, ret+48(FP)
 	RET
 
@@ -3237,15 +2847,15 @@ TEXT ·backwardPlanesDalphaNEONF32(SB), NOSPLIT, $0-80
 	MOVD    inner+72(FP), R9
 	MOVD    acc_len+56(FP), R8
 	MOVD    acc_base+48(FP), R11
-	CBZ     R8, planes_done_322
-	CBZ     R9, planes_done_322
+	CBZ     R8, planes_done_288
+	CBZ     R9, planes_done_288
 
-pass_323:
+pass_289:
 	MOVD    R11, R6
 	MOVD    R8, R12
 
-plane_324:
-	CBZ     R3, planes_done_322
+plane_290:
+	CBZ     R3, planes_done_288
 	CMP     R9, R3
 	CSEL    LO, R3, R9, R4
 	SUB     R4, R3, R3
@@ -3258,9 +2868,9 @@ plane_324:
 	VEOR    V26.B16, V26.B16, V26.B16
 	VEOR    V27.B16, V27.B16, V27.B16
 	SUBS    $16, R4, R4
-	BLT     single_326
+	BLT     single_292
 
-unrolled_325:
+unrolled_291:
 	VLD1.P  64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VLD1.P  64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
 	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
@@ -3300,13 +2910,13 @@ unrolled_325:
 	WORD    $0x4e6ece1a // fmla v26.2d, v16.2d, v14.2d
 	WORD    $0x4e6fce3b // fmla v27.2d, v17.2d, v15.2d
 	SUBS    $16, R4, R4
-	BGE     unrolled_325
+	BGE     unrolled_291
 
-single_326:
+single_292:
 	ADDS    $12, R4, R4
-	BLT     tail_328
+	BLT     tail_294
 
-single_loop_327:
+single_loop_293:
 	VLD1.P  16(R2), [V0.S4]
 	VLD1.P  16(R1), [V4.S4]
 	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
@@ -3319,9 +2929,9 @@ single_loop_327:
 	WORD    $0x4e6ece14 // fmla v20.2d, v16.2d, v14.2d
 	WORD    $0x4e6fce35 // fmla v21.2d, v17.2d, v15.2d
 	SUBS    $4, R4, R4
-	BGE     single_loop_327
+	BGE     single_loop_293
 
-tail_328:
+tail_294:
 	WORD    $0x4e75d694 // fadd v20.2d, v20.2d, v21.2d
 	WORD    $0x4e77d6d6 // fadd v22.2d, v22.2d, v23.2d
 	WORD    $0x4e79d718 // fadd v24.2d, v24.2d, v25.2d
@@ -3331,9 +2941,9 @@ tail_328:
 	WORD    $0x4e78d694 // fadd v20.2d, v20.2d, v24.2d
 	WORD    $0x7e70da94 // faddp d20, v20.2d
 	ADDS    $4, R4, R4
-	BEQ     span_done_330
+	BEQ     span_done_296
 
-tail_loop_329:
+tail_loop_295:
 	FMOVS.P 4(R2), F0
 	FMOVS.P 4(R1), F4
 	FCMPS   $(0.0), F0
@@ -3343,17 +2953,17 @@ tail_loop_329:
 	FADDD   F16, F20, F17
 	FCSELD  GT, F20, F17, F20
 	SUBS    $1, R4, R4
-	BNE     tail_loop_329
+	BNE     tail_loop_295
 
-span_done_330:
+span_done_296:
 	FMOVD   (R6), F17
 	FADDD   F20, F17, F17
 	FMOVD.P F17, 8(R6)
 	SUBS    $1, R12, R12
-	BNE     plane_324
-	B       pass_323
+	BNE     plane_290
+	B       pass_289
 
-planes_done_322:
+planes_done_288:
 	RET
 
 // func backwardPatternDalphaNEONF32(dy []float32, x []float32, acc []float64)
@@ -3364,19 +2974,19 @@ TEXT ·backwardPatternDalphaNEONF32(SB), NOSPLIT, $0-72
 	MOVD    x_len+32(FP), R3
 	MOVD    acc_len+56(FP), R8
 	MOVD    acc_base+48(FP), R11
-	CBZ     R8, rows_done_332
+	CBZ     R8, rows_done_298
 
-row_331:
-	CBZ     R3, rows_done_332
+row_297:
+	CBZ     R3, rows_done_298
 	CMP     R8, R3
 	CSEL    LO, R3, R8, R4
 	SUB     R4, R3, R3
 	MOVD    R11, R6
 	MOVD    R11, R7
 	SUBS    $16, R4, R4
-	BLT     single_334
+	BLT     single_300
 
-unrolled_333:
+unrolled_299:
 	VLD1.P  64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VLD1.P  64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
 	VLD1.P  64(R6), [V20.D2, V21.D2, V22.D2, V23.D2]
@@ -3420,13 +3030,13 @@ unrolled_333:
 	VST1.P  [V20.D2, V21.D2, V22.D2, V23.D2], 64(R7)
 	VST1.P  [V24.D2, V25.D2, V26.D2, V27.D2], 64(R7)
 	SUBS    $16, R4, R4
-	BGE     unrolled_333
+	BGE     unrolled_299
 
-single_334:
+single_300:
 	ADDS    $12, R4, R4
-	BLT     tail_336
+	BLT     tail_302
 
-single_loop_335:
+single_loop_301:
 	VLD1.P  16(R2), [V0.S4]
 	VLD1.P  16(R1), [V4.S4]
 	VLD1.P  32(R6), [V20.D2, V21.D2]
@@ -3441,13 +3051,13 @@ single_loop_335:
 	WORD    $0x4e6fce35 // fmla v21.2d, v17.2d, v15.2d
 	VST1.P  [V20.D2, V21.D2], 32(R7)
 	SUBS    $4, R4, R4
-	BGE     single_loop_335
+	BGE     single_loop_301
 
-tail_336:
+tail_302:
 	ADDS    $4, R4, R4
-	BEQ     span_done_338
+	BEQ     span_done_304
 
-tail_loop_337:
+tail_loop_303:
 	FMOVS.P 4(R2), F0
 	FMOVS.P 4(R1), F4
 	FCMPS   $(0.0), F0
@@ -3459,12 +3069,12 @@ tail_loop_337:
 	FCSELD  GT, F20, F17, F20
 	FMOVD.P F20, 8(R7)
 	SUBS    $1, R4, R4
-	BNE     tail_loop_337
+	BNE     tail_loop_303
 
-span_done_338:
-	B       row_331
+span_done_304:
+	B       row_297
 
-rows_done_332:
+rows_done_298:
 	RET
 
 // func backwardRingDalphaNEONF32(dy []float32, x []float32, dalpha []float32, inner int)
@@ -3477,54 +3087,54 @@ TEXT ·backwardRingDalphaNEONF32(SB), $1896-80
 	MOVD    dalpha_len+56(FP), R8
 	MOVD    dalpha_base+48(FP), R11
 	ADD     $16, RSP, R21
-	CBZ     R8, ring_done_339
-	CBZ     R9, ring_done_339
+	CBZ     R8, ring_done_305
+	CBZ     R9, ring_done_305
 	MUL     R9, R8, R12
 	CMP     $212, R12
-	BHI     ring_segmented_340
+	BHI     ring_segmented_306
 	MOVD    R12, R14
 
-ring_len_341:
+ring_len_307:
 	CMP     $4, R14
-	BHS     ring_len_done_342
+	BHS     ring_len_done_308
 	ADD     R12, R14, R14
-	B       ring_len_341
+	B       ring_len_307
 
-ring_len_done_342:
+ring_len_done_308:
 	MOVD    $4, R15
 
-ring_step_343:
+ring_step_309:
 	CMP     R14, R15
-	BLO     ring_step_done_344
+	BLO     ring_step_done_310
 	SUB     R14, R15, R15
-	B       ring_step_343
+	B       ring_step_309
 
-ring_step_done_344:
+ring_step_done_310:
 	MOVD    $16, R19
 
-ring_step_345:
+ring_step_311:
 	CMP     R14, R19
-	BLO     ring_step_done_346
+	BLO     ring_step_done_312
 	SUB     R14, R19, R19
-	B       ring_step_345
+	B       ring_step_311
 
-ring_step_done_346:
+ring_step_done_312:
 	VEOR    V8.B16, V8.B16, V8.B16
 	MOVD    R21, R7
 	ADD     $16, R14, R4
 
-ring_zero_347:
+ring_zero_313:
 	VST1.P  [V8.D2], 16(R7)
 	SUBS    $2, R4, R4
-	BGT     ring_zero_347
+	BGT     ring_zero_313
 	MOVD    R3, R4
 	MOVD    ZR, R13
 	MOVD    R21, R6
 	MOVD    R21, R7
 	SUBS    $16, R4, R4
-	BLT     single_349
+	BLT     single_315
 
-unrolled_348:
+unrolled_314:
 	VLD1.P  64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VLD1.P  64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
 	VLD1.P  64(R6), [V20.D2, V21.D2, V22.D2, V23.D2]
@@ -3573,13 +3183,13 @@ unrolled_348:
 	ADD     R13<<3, R21, R6
 	ADD     R13<<3, R21, R7
 	SUBS    $16, R4, R4
-	BGE     unrolled_348
+	BGE     unrolled_314
 
-single_349:
+single_315:
 	ADDS    $12, R4, R4
-	BLT     tail_351
+	BLT     tail_317
 
-single_loop_350:
+single_loop_316:
 	VLD1.P  16(R2), [V0.S4]
 	VLD1.P  16(R1), [V4.S4]
 	VLD1.P  32(R6), [V20.D2, V21.D2]
@@ -3599,13 +3209,13 @@ single_loop_350:
 	ADD     R13<<3, R21, R6
 	ADD     R13<<3, R21, R7
 	SUBS    $4, R4, R4
-	BGE     single_loop_350
+	BGE     single_loop_316
 
-tail_351:
+tail_317:
 	ADDS    $4, R4, R4
-	BEQ     span_done_353
+	BEQ     span_done_319
 
-tail_loop_352:
+tail_loop_318:
 	FMOVS.P 4(R2), F0
 	FMOVS.P 4(R1), F4
 	FCMPS   $(0.0), F0
@@ -3617,9 +3227,9 @@ tail_loop_352:
 	FCSELD  GT, F20, F17, F20
 	FMOVD.P F20, 8(R7)
 	SUBS    $1, R4, R4
-	BNE     tail_loop_352
+	BNE     tail_loop_318
 
-span_done_353:
+span_done_319:
 	ADD     R14<<3, R21, R6
 	FMOVQ   112(R6), F8
 	FMOVQ   112(R21), F12
@@ -3654,11 +3264,11 @@ span_done_353:
 	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
 	FMOVQ   F12, 0(R21)
 	SUBS    R12, R14, R4
-	BEQ     ring_folded_355
+	BEQ     ring_folded_321
 	ADD     R14<<3, R21, R6
 	ADD     R4<<3, R21, R7
 
-ring_fold_354:
+ring_fold_320:
 	SUB     $8, R6, R6
 	SUB     $8, R7, R7
 	FMOVD   (R6), F8
@@ -3666,17 +3276,17 @@ ring_fold_354:
 	FADDD   F8, F12, F12
 	FMOVD   F12, (R7)
 	SUBS    $1, R4, R4
-	BNE     ring_fold_354
+	BNE     ring_fold_320
 
-ring_folded_355:
+ring_folded_321:
 	MOVD    R11, R5
 	MOVD    R21, R6
 	CMP     $1, R9
-	BNE     ring_sums_planes_357
+	BNE     ring_sums_planes_323
 	SUBS    $4, R8, R4
-	BLT     ring_sums_scalar_359
+	BLT     ring_sums_scalar_325
 
-ring_sums_vector_358:
+ring_sums_vector_324:
 	VLD1    (R5), [V8.S4]
 	VLD1.P  32(R6), [V14.D2, V15.D2]
 	WORD    $0x0e617910 // fcvtl v16.2d, v8.2s
@@ -3687,13 +3297,13 @@ ring_sums_vector_358:
 	WORD    $0x4e616a28 // fcvtn2 v8.4s, v17.2d
 	VST1.P  [V8.S4], 16(R5)
 	SUBS    $4, R4, R4
-	BGE     ring_sums_vector_358
+	BGE     ring_sums_vector_324
 
-ring_sums_scalar_359:
+ring_sums_scalar_325:
 	ADDS    $4, R4, R4
-	BEQ     ring_sums_done_356
+	BEQ     ring_sums_done_322
 
-ring_sums_one_360:
+ring_sums_one_326:
 	FMOVD.P 8(R6), F20
 	FMOVS   (R5), F8
 	FCVTSD  F8, F8
@@ -3701,16 +3311,16 @@ ring_sums_one_360:
 	FCVTDS  F8, F8
 	FMOVS.P F8, 4(R5)
 	SUBS    $1, R4, R4
-	BNE     ring_sums_one_360
-	B       ring_sums_done_356
+	BNE     ring_sums_one_326
+	B       ring_sums_done_322
 
-ring_sums_planes_357:
+ring_sums_planes_323:
 	MOVD    R8, R4
 	LSL     $3, R9, R22
 
-ring_sums_group_361:
+ring_sums_group_327:
 	CMP     $4, R4
-	BLO     ring_sums_single_363
+	BLO     ring_sums_single_329
 	VEOR    V20.B16, V20.B16, V20.B16
 	VEOR    V21.B16, V21.B16, V21.B16
 	ADD     R22, R6, R7
@@ -3720,7 +3330,7 @@ ring_sums_group_361:
 	ADD     R22, R13, R15
 	MOVD    R9, R19
 
-ring_sums_group_plane_362:
+ring_sums_group_plane_328:
 	FMOVD.P 8(R6), F14
 	FMOVD.P 8(R7), F15
 	FMOVD.P 8(R13), F16
@@ -3730,7 +3340,7 @@ ring_sums_group_plane_362:
 	FADDD   F16, F22, F22
 	FADDD   F17, F23, F23
 	SUBS    $1, R19, R19
-	BNE     ring_sums_group_plane_362
+	BNE     ring_sums_group_plane_328
 	FMOVS   (R5), F8
 	FCVTSD  F8, F8
 	FADDD   F20, F8, F8
@@ -3753,89 +3363,100 @@ ring_sums_group_plane_362:
 	FMOVS.P F8, 4(R5)
 	MOVD    R15, R6
 	SUB     $4, R4, R4
-	B       ring_sums_group_361
+	B       ring_sums_group_327
 
-ring_sums_single_363:
-	CBZ     R4, ring_sums_done_356
+ring_sums_single_329:
+	CBZ     R4, ring_sums_done_322
 	VEOR    V20.B16, V20.B16, V20.B16
 	MOVD    R9, R19
 
-ring_sums_single_plane_364:
+ring_sums_single_plane_330:
 	FMOVD.P 8(R6), F14
 	FADDD   F14, F20, F20
 	SUBS    $1, R19, R19
-	BNE     ring_sums_single_plane_364
+	BNE     ring_sums_single_plane_330
 	FMOVS   (R5), F8
 	FCVTSD  F8, F8
 	FADDD   F20, F8, F8
 	FCVTDS  F8, F8
 	FMOVS.P F8, 4(R5)
 	SUB     $1, R4, R4
-	B       ring_sums_single_363
+	B       ring_sums_single_329
 
-ring_sums_done_356:
-	B       ring_done_339
+ring_sums_done_322:
+	B       ring_done_305
 
-ring_segmented_340:
-	CMP     $1, R9
-	BEQ     ring_rows_365
+ring_segmented_306:
 	CMP     $212, R9
-	BHI     ring_done_339
+	BHI     ring_done_305
 	MOVD    $212, R22
 	UDIV    R9, R22, R25
+	B       ring_rows_331
+
+ring_rows_331:
 	MOVD    ZR, R23
 
-ring_segment_366:
-	CBZ     R3, ring_done_339
+ring_block_332:
+	CMP     R8, R23
+	BHS     ring_done_305
 	SUB     R23, R8, R24
 	CMP     R25, R24
 	CSEL    HI, R25, R24, R24
 	MUL     R9, R24, R12
 	MOVD    R12, R14
 
-ring_len_367:
+ring_len_335:
 	CMP     $4, R14
-	BHS     ring_len_done_368
+	BHS     ring_len_done_336
 	ADD     R12, R14, R14
-	B       ring_len_367
+	B       ring_len_335
 
-ring_len_done_368:
+ring_len_done_336:
 	MOVD    $4, R15
 
-ring_step_369:
+ring_step_337:
 	CMP     R14, R15
-	BLO     ring_step_done_370
+	BLO     ring_step_done_338
 	SUB     R14, R15, R15
-	B       ring_step_369
+	B       ring_step_337
 
-ring_step_done_370:
+ring_step_done_338:
 	MOVD    $16, R19
 
-ring_step_371:
+ring_step_339:
 	CMP     R14, R19
-	BLO     ring_step_done_372
+	BLO     ring_step_done_340
 	SUB     R14, R19, R19
-	B       ring_step_371
+	B       ring_step_339
 
-ring_step_done_372:
+ring_step_done_340:
 	VEOR    V8.B16, V8.B16, V8.B16
 	MOVD    R21, R7
 	ADD     $16, R14, R4
 
-ring_zero_373:
+ring_zero_341:
 	VST1.P  [V8.D2], 16(R7)
 	SUBS    $2, R4, R4
-	BGT     ring_zero_373
+	BGT     ring_zero_341
+	MUL     R9, R23, R22
+	MOVD    x_base+24(FP), R2
+	ADD     R22<<2, R2, R2
+	MOVD    dy_base+0(FP), R1
+	ADD     R22<<2, R1, R1
+	MOVD    x_len+32(FP), R3
+	SUBS    R22, R3, R3
+	BLE     ring_rows_done_334
+
+ring_row_333:
 	CMP     R12, R3
 	CSEL    LO, R3, R12, R4
-	SUB     R4, R3, R3
 	MOVD    ZR, R13
 	MOVD    R21, R6
 	MOVD    R21, R7
 	SUBS    $16, R4, R4
-	BLT     single_375
+	BLT     single_343
 
-unrolled_374:
+unrolled_342:
 	VLD1.P  64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VLD1.P  64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
 	VLD1.P  64(R6), [V20.D2, V21.D2, V22.D2, V23.D2]
@@ -3884,13 +3505,13 @@ unrolled_374:
 	ADD     R13<<3, R21, R6
 	ADD     R13<<3, R21, R7
 	SUBS    $16, R4, R4
-	BGE     unrolled_374
+	BGE     unrolled_342
 
-single_375:
+single_343:
 	ADDS    $12, R4, R4
-	BLT     tail_377
+	BLT     tail_345
 
-single_loop_376:
+single_loop_344:
 	VLD1.P  16(R2), [V0.S4]
 	VLD1.P  16(R1), [V4.S4]
 	VLD1.P  32(R6), [V20.D2, V21.D2]
@@ -3910,13 +3531,13 @@ single_loop_376:
 	ADD     R13<<3, R21, R6
 	ADD     R13<<3, R21, R7
 	SUBS    $4, R4, R4
-	BGE     single_loop_376
+	BGE     single_loop_344
 
-tail_377:
+tail_345:
 	ADDS    $4, R4, R4
-	BEQ     span_done_379
+	BEQ     span_done_347
 
-tail_loop_378:
+tail_loop_346:
 	FMOVS.P 4(R2), F0
 	FMOVS.P 4(R1), F4
 	FCMPS   $(0.0), F0
@@ -3928,336 +3549,18 @@ tail_loop_378:
 	FCSELD  GT, F20, F17, F20
 	FMOVD.P F20, 8(R7)
 	SUBS    $1, R4, R4
-	BNE     tail_loop_378
+	BNE     tail_loop_346
 
-span_done_379:
-	ADD     R23<<2, R11, R22
-	ADD     R14<<3, R21, R6
-	FMOVQ   112(R6), F8
-	FMOVQ   112(R21), F12
-	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
-	FMOVQ   F12, 112(R21)
-	FMOVQ   96(R6), F8
-	FMOVQ   96(R21), F12
-	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
-	FMOVQ   F12, 96(R21)
-	FMOVQ   80(R6), F8
-	FMOVQ   80(R21), F12
-	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
-	FMOVQ   F12, 80(R21)
-	FMOVQ   64(R6), F8
-	FMOVQ   64(R21), F12
-	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
-	FMOVQ   F12, 64(R21)
-	FMOVQ   48(R6), F8
-	FMOVQ   48(R21), F12
-	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
-	FMOVQ   F12, 48(R21)
-	FMOVQ   32(R6), F8
-	FMOVQ   32(R21), F12
-	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
-	FMOVQ   F12, 32(R21)
-	FMOVQ   16(R6), F8
-	FMOVQ   16(R21), F12
-	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
-	FMOVQ   F12, 16(R21)
-	FMOVQ   0(R6), F8
-	FMOVQ   0(R21), F12
-	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
-	FMOVQ   F12, 0(R21)
-	SUBS    R12, R14, R4
-	BEQ     ring_folded_381
-	ADD     R14<<3, R21, R6
-	ADD     R4<<3, R21, R7
-
-ring_fold_380:
-	SUB     $8, R6, R6
-	SUB     $8, R7, R7
-	FMOVD   (R6), F8
-	FMOVD   (R7), F12
-	FADDD   F8, F12, F12
-	FMOVD   F12, (R7)
-	SUBS    $1, R4, R4
-	BNE     ring_fold_380
-
-ring_folded_381:
-	MOVD    R22, R5
-	MOVD    R21, R6
-	CMP     $1, R9
-	BNE     ring_sums_planes_383
-	SUBS    $4, R24, R4
-	BLT     ring_sums_scalar_385
-
-ring_sums_vector_384:
-	VLD1    (R5), [V8.S4]
-	VLD1.P  32(R6), [V14.D2, V15.D2]
-	WORD    $0x0e617910 // fcvtl v16.2d, v8.2s
-	WORD    $0x4e617911 // fcvtl2 v17.2d, v8.4s
-	WORD    $0x4e6ed610 // fadd v16.2d, v16.2d, v14.2d
-	WORD    $0x4e6fd631 // fadd v17.2d, v17.2d, v15.2d
-	WORD    $0x0e616a08 // fcvtn v8.2s, v16.2d
-	WORD    $0x4e616a28 // fcvtn2 v8.4s, v17.2d
-	VST1.P  [V8.S4], 16(R5)
-	SUBS    $4, R4, R4
-	BGE     ring_sums_vector_384
-
-ring_sums_scalar_385:
-	ADDS    $4, R4, R4
-	BEQ     ring_sums_done_382
-
-ring_sums_one_386:
-	FMOVD.P 8(R6), F20
-	FMOVS   (R5), F8
-	FCVTSD  F8, F8
-	FADDD   F20, F8, F8
-	FCVTDS  F8, F8
-	FMOVS.P F8, 4(R5)
-	SUBS    $1, R4, R4
-	BNE     ring_sums_one_386
-	B       ring_sums_done_382
-
-ring_sums_planes_383:
-	MOVD    R24, R4
-	LSL     $3, R9, R22
-
-ring_sums_group_387:
-	CMP     $4, R4
-	BLO     ring_sums_single_389
-	VEOR    V20.B16, V20.B16, V20.B16
-	VEOR    V21.B16, V21.B16, V21.B16
-	ADD     R22, R6, R7
-	VEOR    V22.B16, V22.B16, V22.B16
-	ADD     R22, R7, R13
-	VEOR    V23.B16, V23.B16, V23.B16
-	ADD     R22, R13, R15
-	MOVD    R9, R19
-
-ring_sums_group_plane_388:
-	FMOVD.P 8(R6), F14
-	FMOVD.P 8(R7), F15
-	FMOVD.P 8(R13), F16
-	FMOVD.P 8(R15), F17
-	FADDD   F14, F20, F20
-	FADDD   F15, F21, F21
-	FADDD   F16, F22, F22
-	FADDD   F17, F23, F23
-	SUBS    $1, R19, R19
-	BNE     ring_sums_group_plane_388
-	FMOVS   (R5), F8
-	FCVTSD  F8, F8
-	FADDD   F20, F8, F8
-	FCVTDS  F8, F8
-	FMOVS.P F8, 4(R5)
-	FMOVS   (R5), F8
-	FCVTSD  F8, F8
-	FADDD   F21, F8, F8
-	FCVTDS  F8, F8
-	FMOVS.P F8, 4(R5)
-	FMOVS   (R5), F8
-	FCVTSD  F8, F8
-	FADDD   F22, F8, F8
-	FCVTDS  F8, F8
-	FMOVS.P F8, 4(R5)
-	FMOVS   (R5), F8
-	FCVTSD  F8, F8
-	FADDD   F23, F8, F8
-	FCVTDS  F8, F8
-	FMOVS.P F8, 4(R5)
-	MOVD    R15, R6
-	SUB     $4, R4, R4
-	B       ring_sums_group_387
-
-ring_sums_single_389:
-	CBZ     R4, ring_sums_done_382
-	VEOR    V20.B16, V20.B16, V20.B16
-	MOVD    R9, R19
-
-ring_sums_single_plane_390:
-	FMOVD.P 8(R6), F14
-	FADDD   F14, F20, F20
-	SUBS    $1, R19, R19
-	BNE     ring_sums_single_plane_390
-	FMOVS   (R5), F8
-	FCVTSD  F8, F8
-	FADDD   F20, F8, F8
-	FCVTDS  F8, F8
-	FMOVS.P F8, 4(R5)
-	SUB     $1, R4, R4
-	B       ring_sums_single_389
-
-ring_sums_done_382:
-	ADD     R24, R23, R23
-	CMP     R8, R23
-	CSEL    EQ, ZR, R23, R23
-	B       ring_segment_366
-
-ring_rows_365:
-	MOVD    $212, R25
-	MOVD    ZR, R23
-
-ring_block_391:
-	CMP     R8, R23
-	BHS     ring_done_339
-	SUB     R23, R8, R24
-	CMP     R25, R24
-	CSEL    HI, R25, R24, R24
-	MOVD    R24, R12
-	MOVD    R12, R14
-
-ring_len_394:
-	CMP     $4, R14
-	BHS     ring_len_done_395
-	ADD     R12, R14, R14
-	B       ring_len_394
-
-ring_len_done_395:
-	MOVD    $4, R15
-
-ring_step_396:
-	CMP     R14, R15
-	BLO     ring_step_done_397
-	SUB     R14, R15, R15
-	B       ring_step_396
-
-ring_step_done_397:
-	MOVD    $16, R19
-
-ring_step_398:
-	CMP     R14, R19
-	BLO     ring_step_done_399
-	SUB     R14, R19, R19
-	B       ring_step_398
-
-ring_step_done_399:
-	VEOR    V8.B16, V8.B16, V8.B16
-	MOVD    R21, R7
-	ADD     $16, R14, R4
-
-ring_zero_400:
-	VST1.P  [V8.D2], 16(R7)
-	SUBS    $2, R4, R4
-	BGT     ring_zero_400
-	MOVD    x_base+24(FP), R2
-	ADD     R23<<2, R2, R2
-	MOVD    dy_base+0(FP), R1
-	ADD     R23<<2, R1, R1
-	MOVD    x_len+32(FP), R3
-	SUBS    R23, R3, R3
-	BLE     ring_rows_done_393
-
-ring_row_392:
-	CMP     R24, R3
-	CSEL    LO, R3, R24, R4
-	MOVD    ZR, R13
-	MOVD    R21, R6
-	MOVD    R21, R7
-	SUBS    $16, R4, R4
-	BLT     single_402
-
-unrolled_401:
-	VLD1.P  64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
-	VLD1.P  64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
-	VLD1.P  64(R6), [V20.D2, V21.D2, V22.D2, V23.D2]
-	VLD1.P  64(R6), [V24.D2, V25.D2, V26.D2, V27.D2]
-	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
-	WORD    $0x4e6d1c12 // bic v18.16b, v0.16b, v13.16b
-	WORD    $0x4e6d1c93 // bic v19.16b, v4.16b, v13.16b
-	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
-	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
-	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
-	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
-	WORD    $0x4e6ece14 // fmla v20.2d, v16.2d, v14.2d
-	WORD    $0x4e6fce35 // fmla v21.2d, v17.2d, v15.2d
-	WORD    $0x4ea0c82d // fcmgt v13.4s, v1.4s, #0.0
-	WORD    $0x4e6d1c32 // bic v18.16b, v1.16b, v13.16b
-	WORD    $0x4e6d1cb3 // bic v19.16b, v5.16b, v13.16b
-	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
-	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
-	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
-	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
-	WORD    $0x4e6ece16 // fmla v22.2d, v16.2d, v14.2d
-	WORD    $0x4e6fce37 // fmla v23.2d, v17.2d, v15.2d
-	WORD    $0x4ea0c84d // fcmgt v13.4s, v2.4s, #0.0
-	WORD    $0x4e6d1c52 // bic v18.16b, v2.16b, v13.16b
-	WORD    $0x4e6d1cd3 // bic v19.16b, v6.16b, v13.16b
-	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
-	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
-	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
-	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
-	WORD    $0x4e6ece18 // fmla v24.2d, v16.2d, v14.2d
-	WORD    $0x4e6fce39 // fmla v25.2d, v17.2d, v15.2d
-	WORD    $0x4ea0c86d // fcmgt v13.4s, v3.4s, #0.0
-	WORD    $0x4e6d1c72 // bic v18.16b, v3.16b, v13.16b
-	WORD    $0x4e6d1cf3 // bic v19.16b, v7.16b, v13.16b
-	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
-	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
-	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
-	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
-	WORD    $0x4e6ece1a // fmla v26.2d, v16.2d, v14.2d
-	WORD    $0x4e6fce3b // fmla v27.2d, v17.2d, v15.2d
-	VST1.P  [V20.D2, V21.D2, V22.D2, V23.D2], 64(R7)
-	VST1.P  [V24.D2, V25.D2, V26.D2, V27.D2], 64(R7)
-	ADD     R19, R13, R13
-	SUBS    R14, R13, R22
-	CSEL    HS, R22, R13, R13
-	ADD     R13<<3, R21, R6
-	ADD     R13<<3, R21, R7
-	SUBS    $16, R4, R4
-	BGE     unrolled_401
-
-single_402:
-	ADDS    $12, R4, R4
-	BLT     tail_404
-
-single_loop_403:
-	VLD1.P  16(R2), [V0.S4]
-	VLD1.P  16(R1), [V4.S4]
-	VLD1.P  32(R6), [V20.D2, V21.D2]
-	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
-	WORD    $0x4e6d1c12 // bic v18.16b, v0.16b, v13.16b
-	WORD    $0x4e6d1c93 // bic v19.16b, v4.16b, v13.16b
-	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
-	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
-	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
-	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
-	WORD    $0x4e6ece14 // fmla v20.2d, v16.2d, v14.2d
-	WORD    $0x4e6fce35 // fmla v21.2d, v17.2d, v15.2d
-	VST1.P  [V20.D2, V21.D2], 32(R7)
-	ADD     R15, R13, R13
-	SUBS    R14, R13, R22
-	CSEL    HS, R22, R13, R13
-	ADD     R13<<3, R21, R6
-	ADD     R13<<3, R21, R7
-	SUBS    $4, R4, R4
-	BGE     single_loop_403
-
-tail_404:
-	ADDS    $4, R4, R4
-	BEQ     span_done_406
-
-tail_loop_405:
-	FMOVS.P 4(R2), F0
-	FMOVS.P 4(R1), F4
-	FCMPS   $(0.0), F0
-	FCVTSD  F0, F14
-	FCVTSD  F4, F16
-	FMULD   F14, F16, F16
-	FMOVD.P 8(R6), F20
-	FADDD   F16, F20, F17
-	FCSELD  GT, F20, F17, F20
-	FMOVD.P F20, 8(R7)
-	SUBS    $1, R4, R4
-	BNE     tail_loop_405
-
-span_done_406:
-	SUBS    R8, R3, R3
-	BLE     ring_rows_done_393
-	SUB     R24, R8, R22
+span_done_347:
+	MUL     R9, R8, R22
+	SUBS    R22, R3, R3
+	BLE     ring_rows_done_334
+	SUB     R12, R22, R22
 	ADD     R22<<2, R2, R2
 	ADD     R22<<2, R1, R1
-	B       ring_row_392
+	B       ring_row_333
 
-ring_rows_done_393:
+ring_rows_done_334:
 	ADD     R23<<2, R11, R22
 	ADD     R14<<3, R21, R6
 	FMOVQ   112(R6), F8
@@ -4293,11 +3596,11 @@ ring_rows_done_393:
 	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
 	FMOVQ   F12, 0(R21)
 	SUBS    R12, R14, R4
-	BEQ     ring_folded_408
+	BEQ     ring_folded_349
 	ADD     R14<<3, R21, R6
 	ADD     R4<<3, R21, R7
 
-ring_fold_407:
+ring_fold_348:
 	SUB     $8, R6, R6
 	SUB     $8, R7, R7
 	FMOVD   (R6), F8
@@ -4305,17 +3608,17 @@ ring_fold_407:
 	FADDD   F8, F12, F12
 	FMOVD   F12, (R7)
 	SUBS    $1, R4, R4
-	BNE     ring_fold_407
+	BNE     ring_fold_348
 
-ring_folded_408:
+ring_folded_349:
 	MOVD    R22, R5
 	MOVD    R21, R6
 	CMP     $1, R9
-	BNE     ring_sums_planes_410
+	BNE     ring_sums_planes_351
 	SUBS    $4, R24, R4
-	BLT     ring_sums_scalar_412
+	BLT     ring_sums_scalar_353
 
-ring_sums_vector_411:
+ring_sums_vector_352:
 	VLD1    (R5), [V8.S4]
 	VLD1.P  32(R6), [V14.D2, V15.D2]
 	WORD    $0x0e617910 // fcvtl v16.2d, v8.2s
@@ -4326,13 +3629,13 @@ ring_sums_vector_411:
 	WORD    $0x4e616a28 // fcvtn2 v8.4s, v17.2d
 	VST1.P  [V8.S4], 16(R5)
 	SUBS    $4, R4, R4
-	BGE     ring_sums_vector_411
+	BGE     ring_sums_vector_352
 
-ring_sums_scalar_412:
+ring_sums_scalar_353:
 	ADDS    $4, R4, R4
-	BEQ     ring_sums_done_409
+	BEQ     ring_sums_done_350
 
-ring_sums_one_413:
+ring_sums_one_354:
 	FMOVD.P 8(R6), F20
 	FMOVS   (R5), F8
 	FCVTSD  F8, F8
@@ -4340,16 +3643,16 @@ ring_sums_one_413:
 	FCVTDS  F8, F8
 	FMOVS.P F8, 4(R5)
 	SUBS    $1, R4, R4
-	BNE     ring_sums_one_413
-	B       ring_sums_done_409
+	BNE     ring_sums_one_354
+	B       ring_sums_done_350
 
-ring_sums_planes_410:
+ring_sums_planes_351:
 	MOVD    R24, R4
 	LSL     $3, R9, R22
 
-ring_sums_group_414:
+ring_sums_group_355:
 	CMP     $4, R4
-	BLO     ring_sums_single_416
+	BLO     ring_sums_single_357
 	VEOR    V20.B16, V20.B16, V20.B16
 	VEOR    V21.B16, V21.B16, V21.B16
 	ADD     R22, R6, R7
@@ -4359,7 +3662,7 @@ ring_sums_group_414:
 	ADD     R22, R13, R15
 	MOVD    R9, R19
 
-ring_sums_group_plane_415:
+ring_sums_group_plane_356:
 	FMOVD.P 8(R6), F14
 	FMOVD.P 8(R7), F15
 	FMOVD.P 8(R13), F16
@@ -4369,7 +3672,7 @@ ring_sums_group_plane_415:
 	FADDD   F16, F22, F22
 	FADDD   F17, F23, F23
 	SUBS    $1, R19, R19
-	BNE     ring_sums_group_plane_415
+	BNE     ring_sums_group_plane_356
 	FMOVS   (R5), F8
 	FCVTSD  F8, F8
 	FADDD   F20, F8, F8
@@ -4392,31 +3695,31 @@ ring_sums_group_plane_415:
 	FMOVS.P F8, 4(R5)
 	MOVD    R15, R6
 	SUB     $4, R4, R4
-	B       ring_sums_group_414
+	B       ring_sums_group_355
 
-ring_sums_single_416:
-	CBZ     R4, ring_sums_done_409
+ring_sums_single_357:
+	CBZ     R4, ring_sums_done_350
 	VEOR    V20.B16, V20.B16, V20.B16
 	MOVD    R9, R19
 
-ring_sums_single_plane_417:
+ring_sums_single_plane_358:
 	FMOVD.P 8(R6), F14
 	FADDD   F14, F20, F20
 	SUBS    $1, R19, R19
-	BNE     ring_sums_single_plane_417
+	BNE     ring_sums_single_plane_358
 	FMOVS   (R5), F8
 	FCVTSD  F8, F8
 	FADDD   F20, F8, F8
 	FCVTDS  F8, F8
 	FMOVS.P F8, 4(R5)
 	SUB     $1, R4, R4
-	B       ring_sums_single_416
+	B       ring_sums_single_357
 
-ring_sums_done_409:
+ring_sums_done_350:
 	ADD     R24, R23, R23
-	B       ring_block_391
+	B       ring_block_332
 
-ring_done_339:
+ring_done_305:
 	RET
 
 // func forwardNEONF64(dst []float64, x []float64, alpha float64)
@@ -4428,9 +3731,9 @@ TEXT ·forwardNEONF64(SB), NOSPLIT, $0-56
 	FMOVD   alpha+48(FP), F12
 	VDUP    V12.D[0], V12.D2
 	SUBS    $8, R4, R4
-	BLT     single_419
+	BLT     single_360
 
-unrolled_418:
+unrolled_359:
 	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
 	WORD    $0x6e60dd88 // fmul v8.2d, v12.2d, v0.2d
@@ -4446,35 +3749,35 @@ unrolled_418:
 	VBIT    V13.B16, V3.B16, V11.B16
 	VST1.P  [V8.D2, V9.D2, V10.D2, V11.D2], 64(R0)
 	SUBS    $8, R4, R4
-	BGE     unrolled_418
+	BGE     unrolled_359
 
-single_419:
+single_360:
 	ADDS    $6, R4, R4
-	BLT     tail_421
+	BLT     tail_362
 
-single_loop_420:
+single_loop_361:
 	VLD1.P  16(R2), [V0.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
 	WORD    $0x6e60dd88 // fmul v8.2d, v12.2d, v0.2d
 	VBIT    V13.B16, V0.B16, V8.B16
 	VST1.P  [V8.D2], 16(R0)
 	SUBS    $2, R4, R4
-	BGE     single_loop_420
+	BGE     single_loop_361
 
-tail_421:
+tail_362:
 	ADDS    $2, R4, R4
-	BEQ     span_done_423
+	BEQ     span_done_364
 
-tail_loop_422:
+tail_loop_363:
 	FMOVD.P 8(R2), F0
 	FCMPD   $(0.0), F0
 	FMULD   F12, F0, F9
 	FCSELD  GT, F0, F9, F9
 	FMOVD.P F9, 8(R0)
 	SUBS    $1, R4, R4
-	BNE     tail_loop_422
+	BNE     tail_loop_363
 
-span_done_423:
+span_done_364:
 	RET
 
 // func forwardPlanesNEONF64(dst []float64, x []float64, alpha []float64, inner int)
@@ -4486,23 +3789,23 @@ TEXT ·forwardPlanesNEONF64(SB), NOSPLIT, $0-80
 	MOVD    inner+72(FP), R9
 	MOVD    alpha_len+56(FP), R8
 	MOVD    alpha_base+48(FP), R10
-	CBZ     R8, planes_done_424
-	CBZ     R9, planes_done_424
+	CBZ     R8, planes_done_365
+	CBZ     R9, planes_done_365
 
-pass_425:
+pass_366:
 	MOVD    R10, R5
 	MOVD    R8, R12
 
-plane_426:
-	CBZ     R3, planes_done_424
+plane_367:
+	CBZ     R3, planes_done_365
 	CMP     R9, R3
 	CSEL    LO, R3, R9, R4
 	SUB     R4, R3, R3
 	VLD1R.P 8(R5), [V12.D2]
 	SUBS    $8, R4, R4
-	BLT     single_428
+	BLT     single_369
 
-unrolled_427:
+unrolled_368:
 	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
 	WORD    $0x6e60dd88 // fmul v8.2d, v12.2d, v0.2d
@@ -4518,40 +3821,40 @@ unrolled_427:
 	VBIT    V13.B16, V3.B16, V11.B16
 	VST1.P  [V8.D2, V9.D2, V10.D2, V11.D2], 64(R0)
 	SUBS    $8, R4, R4
-	BGE     unrolled_427
+	BGE     unrolled_368
 
-single_428:
+single_369:
 	ADDS    $6, R4, R4
-	BLT     tail_430
+	BLT     tail_371
 
-single_loop_429:
+single_loop_370:
 	VLD1.P  16(R2), [V0.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
 	WORD    $0x6e60dd88 // fmul v8.2d, v12.2d, v0.2d
 	VBIT    V13.B16, V0.B16, V8.B16
 	VST1.P  [V8.D2], 16(R0)
 	SUBS    $2, R4, R4
-	BGE     single_loop_429
+	BGE     single_loop_370
 
-tail_430:
+tail_371:
 	ADDS    $2, R4, R4
-	BEQ     span_done_432
+	BEQ     span_done_373
 
-tail_loop_431:
+tail_loop_372:
 	FMOVD.P 8(R2), F0
 	FCMPD   $(0.0), F0
 	FMULD   F12, F0, F9
 	FCSELD  GT, F0, F9, F9
 	FMOVD.P F9, 8(R0)
 	SUBS    $1, R4, R4
-	BNE     tail_loop_431
+	BNE     tail_loop_372
 
-span_done_432:
+span_done_373:
 	SUBS    $1, R12, R12
-	BNE     plane_426
-	B       pass_425
+	BNE     plane_367
+	B       pass_366
 
-planes_done_424:
+planes_done_365:
 	RET
 
 // func forwardPatternNEONF64(dst []float64, x []float64, pattern []float64)
@@ -4562,18 +3865,18 @@ TEXT ·forwardPatternNEONF64(SB), NOSPLIT, $0-72
 	MOVD    x_len+32(FP), R3
 	MOVD    pattern_len+56(FP), R8
 	MOVD    pattern_base+48(FP), R10
-	CBZ     R8, rows_done_434
+	CBZ     R8, rows_done_375
 
-row_433:
-	CBZ     R3, rows_done_434
+row_374:
+	CBZ     R3, rows_done_375
 	CMP     R8, R3
 	CSEL    LO, R3, R8, R4
 	SUB     R4, R3, R3
 	MOVD    R10, R5
 	SUBS    $8, R4, R4
-	BLT     single_436
+	BLT     single_377
 
-unrolled_435:
+unrolled_376:
 	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
 	VLD1.P  64(R5), [V8.D2, V9.D2, V10.D2, V11.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
@@ -4590,13 +3893,13 @@ unrolled_435:
 	VBIT    V13.B16, V3.B16, V11.B16
 	VST1.P  [V8.D2, V9.D2, V10.D2, V11.D2], 64(R0)
 	SUBS    $8, R4, R4
-	BGE     unrolled_435
+	BGE     unrolled_376
 
-single_436:
+single_377:
 	ADDS    $6, R4, R4
-	BLT     tail_438
+	BLT     tail_379
 
-single_loop_437:
+single_loop_378:
 	VLD1.P  16(R2), [V0.D2]
 	VLD1.P  16(R5), [V8.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
@@ -4604,13 +3907,13 @@ single_loop_437:
 	VBIT    V13.B16, V0.B16, V8.B16
 	VST1.P  [V8.D2], 16(R0)
 	SUBS    $2, R4, R4
-	BGE     single_loop_437
+	BGE     single_loop_378
 
-tail_438:
+tail_379:
 	ADDS    $2, R4, R4
-	BEQ     span_done_440
+	BEQ     span_done_381
 
-tail_loop_439:
+tail_loop_380:
 	FMOVD.P 8(R2), F0
 	FCMPD   $(0.0), F0
 	FMOVD.P 8(R5), F8
@@ -4618,12 +3921,12 @@ tail_loop_439:
 	FCSELD  GT, F0, F9, F9
 	FMOVD.P F9, 8(R0)
 	SUBS    $1, R4, R4
-	BNE     tail_loop_439
+	BNE     tail_loop_380
 
-span_done_440:
-	B       row_433
+span_done_381:
+	B       row_374
 
-rows_done_434:
+rows_done_375:
 	RET
 
 // func forwardRingNEONF64(dst []float64, x []float64, alpha []float64, inner int)
@@ -4636,91 +3939,91 @@ TEXT ·forwardRingNEONF64(SB), $1912-80
 	MOVD    alpha_len+56(FP), R8
 	MOVD    alpha_base+48(FP), R10
 	ADD     $16, RSP, R20
-	CBZ     R8, ring_done_441
-	CBZ     R9, ring_done_441
+	CBZ     R8, ring_done_382
+	CBZ     R9, ring_done_382
 	MUL     R9, R8, R12
 	CMP     $228, R12
-	BHI     ring_segmented_442
+	BHI     ring_segmented_383
 	MOVD    R12, R14
 
-ring_len_443:
+ring_len_384:
 	CMP     $2, R14
-	BHS     ring_len_done_444
+	BHS     ring_len_done_385
 	ADD     R12, R14, R14
-	B       ring_len_443
+	B       ring_len_384
 
-ring_len_done_444:
+ring_len_done_385:
 	MOVD    $2, R15
 
-ring_step_445:
+ring_step_386:
 	CMP     R14, R15
-	BLO     ring_step_done_446
+	BLO     ring_step_done_387
 	SUB     R14, R15, R15
-	B       ring_step_445
+	B       ring_step_386
 
-ring_step_done_446:
+ring_step_done_387:
 	MOVD    $8, R19
 
-ring_step_447:
+ring_step_388:
 	CMP     R14, R19
-	BLO     ring_step_done_448
+	BLO     ring_step_done_389
 	SUB     R14, R19, R19
-	B       ring_step_447
+	B       ring_step_388
 
-ring_step_done_448:
+ring_step_done_389:
 	MOVD    R10, R6
 	MOVD    R20, R5
 	CMP     $1, R9
-	BNE     ring_planes_449
+	BNE     ring_planes_390
 	SUBS    $2, R8, R4
-	BLT     ring_copy_tail_452
+	BLT     ring_copy_tail_393
 
-ring_copy_451:
+ring_copy_392:
 	VLD1.P  16(R6), [V8.D2]
 	VST1.P  [V8.D2], 16(R5)
 	SUBS    $2, R4, R4
-	BGE     ring_copy_451
+	BGE     ring_copy_392
 
-ring_copy_tail_452:
+ring_copy_tail_393:
 	ADDS    $2, R4, R4
-	BEQ     ring_extend_450
+	BEQ     ring_extend_391
 
-ring_copy_element_453:
+ring_copy_element_394:
 	MOVD.P  8(R6), R7
 	MOVD.P  R7, 8(R5)
 	SUBS    $1, R4, R4
-	BNE     ring_copy_element_453
-	B       ring_extend_450
+	BNE     ring_copy_element_394
+	B       ring_extend_391
 
-ring_planes_449:
+ring_planes_390:
 	ADD     R8<<3, R6, R4
 	MOVD    R5, R7
 
-ring_channel_454:
+ring_channel_395:
 	VLD1R.P 8(R6), [V8.D2]
 	MOVD    R7, R5
 	ADD     R9<<3, R7, R7
 
-ring_fill_455:
+ring_fill_396:
 	VST1.P  [V8.D2], 16(R5)
 	CMP     R7, R5
-	BLO     ring_fill_455
+	BLO     ring_fill_396
 	CMP     R4, R6
-	BLO     ring_channel_454
+	BLO     ring_channel_395
 
-ring_extend_450:
+ring_extend_391:
 	MOVD    R20, R6
 	ADD     R12<<3, R20, R5
 	SUBS    R12, R14, R4
-	BEQ     ring_repeated_456
+	BEQ     ring_repeated_397
 
-ring_element_457:
+ring_element_398:
 	MOVD.P  8(R6), R7
 	MOVD.P  R7, 8(R5)
 	SUBS    $1, R4, R4
-	BNE     ring_element_457
+	BNE     ring_element_398
 
-ring_repeated_456:
+ring_repeated_397:
 	MOVD    R20, R6
 	ADD     R14<<3, R20, R5
 	VLD1.P  16(R6), [V8.D2]
@@ -4735,9 +4038,9 @@ ring_repeated_456:
 	MOVD    ZR, R13
 	MOVD    R20, R5
 	SUBS    $8, R4, R4
-	BLT     single_459
+	BLT     single_400
 
-unrolled_458:
+unrolled_399:
 	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
 	VLD1.P  64(R5), [V8.D2, V9.D2, V10.D2, V11.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
@@ -4758,13 +4061,13 @@ unrolled_458:
 	CSEL    HS, R22, R13, R13
 	ADD     R13<<3, R20, R5
 	SUBS    $8, R4, R4
-	BGE     unrolled_458
+	BGE     unrolled_399
 
-single_459:
+single_400:
 	ADDS    $6, R4, R4
-	BLT     tail_461
+	BLT     tail_402
 
-single_loop_460:
+single_loop_401:
 	VLD1.P  16(R2), [V0.D2]
 	VLD1.P  16(R5), [V8.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
@@ -4776,13 +4079,13 @@ single_loop_460:
 	CSEL    HS, R22, R13, R13
 	ADD     R13<<3, R20, R5
 	SUBS    $2, R4, R4
-	BGE     single_loop_460
+	BGE     single_loop_401
 
-tail_461:
+tail_402:
 	ADDS    $2, R4, R4
-	BEQ     span_done_463
+	BEQ     span_done_404
 
-tail_loop_462:
+tail_loop_403:
 	FMOVD.P 8(R2), F0
 	FCMPD   $(0.0), F0
 	FMOVD.P 8(R5), F8
@@ -4790,22 +4093,22 @@ tail_loop_462:
 	FCSELD  GT, F0, F9, F9
 	FMOVD.P F9, 8(R0)
 	SUBS    $1, R4, R4
-	BNE     tail_loop_462
+	BNE     tail_loop_403
 
-span_done_463:
-	B       ring_done_441
+span_done_404:
+	B       ring_done_382
 
-ring_segmented_442:
-	CMP     $1, R9
-	BEQ     ring_rows_464
+ring_segmented_383:
 	CMP     $228, R9
-	BHI     ring_done_441
+	BHI     ring_done_382
 	MOVD    $228, R22
 	UDIV    R9, R22, R25
+	CMP     $1, R9
+	BEQ     ring_rows_405
 	MOVD    ZR, R23
 
-ring_segment_465:
-	CBZ     R3, ring_done_441
+ring_segment_406:
+	CBZ     R3, ring_done_382
 	SUB     R23, R8, R24
 	CMP     R25, R24
 	CSEL    HI, R25, R24, R24
@@ -4813,84 +4116,84 @@ ring_segment_465:
 	ADD     R23<<3, R10, R22
 	MOVD    R12, R14
 
-ring_len_466:
+ring_len_407:
 	CMP     $2, R14
-	BHS     ring_len_done_467
+	BHS     ring_len_done_408
 	ADD     R12, R14, R14
-	B       ring_len_466
+	B       ring_len_407
 
-ring_len_done_467:
+ring_len_done_408:
 	MOVD    $2, R15
 
-ring_step_468:
+ring_step_409:
 	CMP     R14, R15
-	BLO     ring_step_done_469
+	BLO     ring_step_done_410
 	SUB     R14, R15, R15
-	B       ring_step_468
+	B       ring_step_409
 
-ring_step_done_469:
+ring_step_done_410:
 	MOVD    $8, R19
 
-ring_step_470:
+ring_step_411:
 	CMP     R14, R19
-	BLO     ring_step_done_471
+	BLO     ring_step_done_412
 	SUB     R14, R19, R19
-	B       ring_step_470
+	B       ring_step_411
 
-ring_step_done_471:
+ring_step_done_412:
 	MOVD    R22, R6
 	MOVD    R20, R5
 	CMP     $1, R9
-	BNE     ring_planes_472
+	BNE     ring_planes_413
 	SUBS    $2, R24, R4
-	BLT     ring_copy_tail_475
+	BLT     ring_copy_tail_416
 
-ring_copy_474:
+ring_copy_415:
 	VLD1.P  16(R6), [V8.D2]
 	VST1.P  [V8.D2], 16(R5)
 	SUBS    $2, R4, R4
-	BGE     ring_copy_474
+	BGE     ring_copy_415
 
-ring_copy_tail_475:
+ring_copy_tail_416:
 	ADDS    $2, R4, R4
-	BEQ     ring_extend_473
+	BEQ     ring_extend_414
 
-ring_copy_element_476:
+ring_copy_element_417:
 	MOVD.P  8(R6), R7
 	MOVD.P  R7, 8(R5)
 	SUBS    $1, R4, R4
-	BNE     ring_copy_element_476
-	B       ring_extend_473
+	BNE     ring_copy_element_417
+	B       ring_extend_414
 
-ring_planes_472:
+ring_planes_413:
 	ADD     R24<<3, R6, R4
 	MOVD    R5, R7
 
-ring_channel_477:
+ring_channel_418:
 	VLD1R.P 8(R6), [V8.D2]
 	MOVD    R7, R5
 	ADD     R9<<3, R7, R7
 
-ring_fill_478:
+ring_fill_419:
 	VST1.P  [V8.D2], 16(R5)
 	CMP     R7, R5
-	BLO     ring_fill_478
+	BLO     ring_fill_419
 	CMP     R4, R6
-	BLO     ring_channel_477
+	BLO     ring_channel_418
 
-ring_extend_473:
+ring_extend_414:
 	MOVD    R20, R6
 	ADD     R12<<3, R20, R5
 	SUBS    R12, R14, R4
-	BEQ     ring_repeated_479
+	BEQ     ring_repeated_420
 
-ring_element_480:
+ring_element_421:
 	MOVD.P  8(R6), R7
 	MOVD.P  R7, 8(R5)
 	SUBS    $1, R4, R4
-	BNE     ring_element_480
+	BNE     ring_element_421
 
-ring_repeated_479:
+ring_repeated_420:
 	MOVD    R20, R6
 	ADD     R14<<3, R20, R5
 	VLD1.P  16(R6), [V8.D2]
@@ -4907,9 +4210,9 @@ ring_repeated_479:
 	MOVD    ZR, R13
 	MOVD    R20, R5
 	SUBS    $8, R4, R4
-	BLT     single_482
+	BLT     single_423
 
-unrolled_481:
+unrolled_422:
 	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
 	VLD1.P  64(R5), [V8.D2, V9.D2, V10.D2, V11.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
@@ -4930,13 +4233,13 @@ unrolled_481:
 	CSEL    HS, R22, R13, R13
 	ADD     R13<<3, R20, R5
 	SUBS    $8, R4, R4
-	BGE     unrolled_481
+	BGE     unrolled_422
 
-single_482:
+single_423:
 	ADDS    $6, R4, R4
-	BLT     tail_484
+	BLT     tail_425
 
-single_loop_483:
+single_loop_424:
 	VLD1.P  16(R2), [V0.D2]
 	VLD1.P  16(R5), [V8.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
@@ -4948,13 +4251,13 @@ single_loop_483:
 	CSEL    HS, R22, R13, R13
 	ADD     R13<<3, R20, R5
 	SUBS    $2, R4, R4
-	BGE     single_loop_483
+	BGE     single_loop_424
 
-tail_484:
+tail_425:
 	ADDS    $2, R4, R4
-	BEQ     span_done_486
+	BEQ     span_done_427
 
-tail_loop_485:
+tail_loop_426:
 	FMOVD.P 8(R2), F0
 	FCMPD   $(0.0), F0
 	FMOVD.P 8(R5), F8
@@ -4962,106 +4265,105 @@ tail_loop_485:
 	FCSELD  GT, F0, F9, F9
 	FMOVD.P F9, 8(R0)
 	SUBS    $1, R4, R4
-	BNE     tail_loop_485
+	BNE     tail_loop_426
 
-span_done_486:
+span_done_427:
 	ADD     R24, R23, R23
 	CMP     R8, R23
 	CSEL    EQ, ZR, R23, R23
-	B       ring_segment_465
+	B       ring_segment_406
 
-ring_rows_464:
-	MOVD    $228, R25
+ring_rows_405:
 	MOVD    ZR, R23
 
-ring_block_487:
+ring_block_428:
 	CMP     R8, R23
-	BHS     ring_done_441
+	BHS     ring_done_382
 	SUB     R23, R8, R24
 	CMP     R25, R24
 	CSEL    HI, R25, R24, R24
-	MOVD    R24, R12
+	MUL     R9, R24, R12
 	ADD     R23<<3, R10, R22
 	MOVD    R12, R14
 
-ring_len_490:
+ring_len_431:
 	CMP     $2, R14
-	BHS     ring_len_done_491
+	BHS     ring_len_done_432
 	ADD     R12, R14, R14
-	B       ring_len_490
+	B       ring_len_431
 
-ring_len_done_491:
+ring_len_done_432:
 	MOVD    $2, R15
 
-ring_step_492:
+ring_step_433:
 	CMP     R14, R15
-	BLO     ring_step_done_493
+	BLO     ring_step_done_434
 	SUB     R14, R15, R15
-	B       ring_step_492
+	B       ring_step_433
 
-ring_step_done_493:
+ring_step_done_434:
 	MOVD    $8, R19
 
-ring_step_494:
+ring_step_435:
 	CMP     R14, R19
-	BLO     ring_step_done_495
+	BLO     ring_step_done_436
 	SUB     R14, R19, R19
-	B       ring_step_494
+	B       ring_step_435
 
-ring_step_done_495:
+ring_step_done_436:
 	MOVD    R22, R6
 	MOVD    R20, R5
 	CMP     $1, R9
-	BNE     ring_planes_496
+	BNE     ring_planes_437
 	SUBS    $2, R24, R4
-	BLT     ring_copy_tail_499
+	BLT     ring_copy_tail_440
 
-ring_copy_498:
+ring_copy_439:
 	VLD1.P  16(R6), [V8.D2]
 	VST1.P  [V8.D2], 16(R5)
 	SUBS    $2, R4, R4
-	BGE     ring_copy_498
+	BGE     ring_copy_439
 
-ring_copy_tail_499:
+ring_copy_tail_440:
 	ADDS    $2, R4, R4
-	BEQ     ring_extend_497
+	BEQ     ring_extend_438
 
-ring_copy_element_500:
+ring_copy_element_441:
 	MOVD.P  8(R6), R7
 	MOVD.P  R7, 8(R5)
 	SUBS    $1, R4, R4
-	BNE     ring_copy_element_500
-	B       ring_extend_497
+	BNE     ring_copy_element_441
+	B       ring_extend_438
 
-ring_planes_496:
+ring_planes_437:
 	ADD     R24<<3, R6, R4
 	MOVD    R5, R7
 
-ring_channel_501:
+ring_channel_442:
 	VLD1R.P 8(R6), [V8.D2]
 	MOVD    R7, R5
 	ADD     R9<<3, R7, R7
 
-ring_fill_502:
+ring_fill_443:
 	VST1.P  [V8.D2], 16(R5)
 	CMP     R7, R5
-	BLO     ring_fill_502
+	BLO     ring_fill_443
 	CMP     R4, R6
-	BLO     ring_channel_501
+	BLO     ring_channel_442
 
-ring_extend_497:
+ring_extend_438:
 	MOVD    R20, R6
 	ADD     R12<<3, R20, R5
 	SUBS    R12, R14, R4
-	BEQ     ring_repeated_503
+	BEQ     ring_repeated_444
 
-ring_element_504:
+ring_element_445:
 	MOVD.P  8(R6), R7
 	MOVD.P  R7, 8(R5)
 	SUBS    $1, R4, R4
-	BNE     ring_element_504
+	BNE     ring_element_445
 
-ring_repeated_503:
+ring_repeated_444:
 	MOVD    R20, R6
 	ADD     R14<<3, R20, R5
 	VLD1.P  16(R6), [V8.D2]
@@ -5072,23 +4374,24 @@ ring_repeated_503:
 	VST1.P  [V8.D2], 16(R5)
 	VLD1.P  16(R6), [V8.D2]
 	VST1.P  [V8.D2], 16(R5)
+	MUL     R9, R23, R22
 	MOVD    x_base+24(FP), R2
-	ADD     R23<<3, R2, R2
+	ADD     R22<<3, R2, R2
 	MOVD    dst_base+0(FP), R0
-	ADD     R23<<3, R0, R0
+	ADD     R22<<3, R0, R0
 	MOVD    x_len+32(FP), R3
-	SUBS    R23, R3, R3
-	BLE     ring_rows_done_489
+	SUBS    R22, R3, R3
+	BLE     ring_rows_done_430
 
-ring_row_488:
-	CMP     R24, R3
-	CSEL    LO, R3, R24, R4
+ring_row_429:
+	CMP     R12, R3
+	CSEL    LO, R3, R12, R4
 	MOVD    ZR, R13
 	MOVD    R20, R5
 	SUBS    $8, R4, R4
-	BLT     single_506
+	BLT     single_447
 
-unrolled_505:
+unrolled_446:
 	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
 	VLD1.P  64(R5), [V8.D2, V9.D2, V10.D2, V11.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
@@ -5109,13 +4412,13 @@ unrolled_505:
 	CSEL    HS, R22, R13, R13
 	ADD     R13<<3, R20, R5
 	SUBS    $8, R4, R4
-	BGE     unrolled_505
+	BGE     unrolled_446
 
-single_506:
+single_447:
 	ADDS    $6, R4, R4
-	BLT     tail_508
+	BLT     tail_449
 
-single_loop_507:
+single_loop_448:
 	VLD1.P  16(R2), [V0.D2]
 	VLD1.P  16(R5), [V8.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
@@ -5127,13 +4430,13 @@ single_loop_507:
 	CSEL    HS, R22, R13, R13
 	ADD     R13<<3, R20, R5
 	SUBS    $2, R4, R4
-	BGE     single_loop_507
+	BGE     single_loop_448
 
-tail_508:
+tail_449:
 	ADDS    $2, R4, R4
-	BEQ     span_done_510
+	BEQ     span_done_451
 
-tail_loop_509:
+tail_loop_450:
 	FMOVD.P 8(R2), F0
 	FCMPD   $(0.0), F0
 	FMOVD.P 8(R5), F8
@@ -5141,21 +4444,22 @@ tail_loop_509:
 	FCSELD  GT, F0, F9, F9
 	FMOVD.P F9, 8(R0)
 	SUBS    $1, R4, R4
-	BNE     tail_loop_509
+	BNE     tail_loop_450
 
-span_done_510:
-	SUBS    R8, R3, R3
-	BLE     ring_rows_done_489
-	SUB     R24, R8, R22
+span_done_451:
+	MUL     R9, R8, R22
+	SUBS    R22, R3, R3
+	BLE     ring_rows_done_430
+	SUB     R12, R22, R22
 	ADD     R22<<3, R2, R2
 	ADD     R22<<3, R0, R0
-	B       ring_row_488
+	B       ring_row_429
 
-ring_rows_done_489:
+ring_rows_done_430:
 	ADD     R24, R23, R23
-	B       ring_block_487
+	B       ring_block_428
 
-ring_done_441:
+ring_done_382:
 	RET
 
 // func backwardNEONF64(dx []float64, dy []float64, x []float64, alpha float64) float64
@@ -5172,9 +4476,9 @@ TEXT ·backwardNEONF64(SB), NOSPLIT, $0-88
 	VEOR    V22.B16, V22.B16, V22.B16
 	VEOR    V23.B16, V23.B16, V23.B16
 	SUBS    $8, R4, R4
-	BLT     single_512
+	BLT     single_453
 
-unrolled_511:
+unrolled_452:
 	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
 	VLD1.P  64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
@@ -5203,13 +4507,13 @@ unrolled_511:
 	VBIT    V13.B16, V7.B16, V11.B16
 	VST1.P  [V8.D2, V9.D2, V10.D2, V11.D2], 64(R0)
 	SUBS    $8, R4, R4
-	BGE     unrolled_511
+	BGE     unrolled_452
 
-single_512:
+single_453:
 	ADDS    $6, R4, R4
-	BLT     tail_514
+	BLT     tail_455
 
-single_loop_513:
+single_loop_454:
 	VLD1.P  16(R2), [V0.D2]
 	VLD1.P  16(R1), [V4.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
@@ -5220,17 +4524,17 @@ single_loop_513:
 	VBIT    V13.B16, V4.B16, V8.B16
 	VST1.P  [V8.D2], 16(R0)
 	SUBS    $2, R4, R4
-	BGE     single_loop_513
+	BGE     single_loop_454
 
-tail_514:
+tail_455:
 	WORD    $0x4e75d694 // fadd v20.2d, v20.2d, v21.2d
 	WORD    $0x4e77d6d6 // fadd v22.2d, v22.2d, v23.2d
 	WORD    $0x4e76d694 // fadd v20.2d, v20.2d, v22.2d
 	WORD    $0x7e70da94 // faddp d20, v20.2d
 	ADDS    $2, R4, R4
-	BEQ     span_done_516
+	BEQ     span_done_457
 
-tail_loop_515:
+tail_loop_456:
 	FMOVD.P 8(R2), F0
 	FMOVD.P 8(R1), F4
 	FCMPD   $(0.0), F0
@@ -5241,9 +4545,9 @@ tail_loop_515:
 	FADDD   F16, F20, F17
 	FCSELD  GT, F20, F17, F20
 	SUBS    $1, R4, R4
-	BNE     tail_loop_515
+	BNE     tail_loop_456
 
-span_done_516:
+span_done_457:
 	FMOVD   F20, ret+80(FP)
 	RET
 
@@ -5258,16 +4562,16 @@ TEXT ·backwardPlanesNEONF64(SB), NOSPLIT, $0-128
 	MOVD    alpha_len+80(FP), R8
 	MOVD    alpha_base+72(FP), R10
 	MOVD    acc_base+96(FP), R11
-	CBZ     R8, planes_done_517
-	CBZ     R9, planes_done_517
+	CBZ     R8, planes_done_458
+	CBZ     R9, planes_done_458
 
-pass_518:
+pass_459:
 	MOVD    R10, R5
 	MOVD    R11, R6
 	MOVD    R8, R12
 
-plane_519:
-	CBZ     R3, planes_done_517
+plane_460:
+	CBZ     R3, planes_done_458
 	CMP     R9, R3
 	CSEL    LO, R3, R9, R4
 	SUB     R4, R3, R3
@@ -5277,9 +4581,9 @@ plane_519:
 	VEOR    V22.B16, V22.B16, V22.B16
 	VEOR    V23.B16, V23.B16, V23.B16
 	SUBS    $8, R4, R4
-	BLT     single_521
+	BLT     single_462
 
-unrolled_520:
+unrolled_461:
 	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
 	VLD1.P  64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
@@ -5308,13 +4612,13 @@ unrolled_520:
 	VBIT    V13.B16, V7.B16, V11.B16
 	VST1.P  [V8.D2, V9.D2, V10.D2, V11.D2], 64(R0)
 	SUBS    $8, R4, R4
-	BGE     unrolled_520
+	BGE     unrolled_461
 
-single_521:
+single_462:
 	ADDS    $6, R4, R4
-	BLT     tail_523
+	BLT     tail_464
 
-single_loop_522:
+single_loop_463:
 	VLD1.P  16(R2), [V0.D2]
 	VLD1.P  16(R1), [V4.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
@@ -5325,17 +4629,17 @@ single_loop_522:
 	VBIT    V13.B16, V4.B16, V8.B16
 	VST1.P  [V8.D2], 16(R0)
 	SUBS    $2, R4, R4
-	BGE     single_loop_522
+	BGE     single_loop_463
 
-tail_523:
+tail_464:
 	WORD    $0x4e75d694 // fadd v20.2d, v20.2d, v21.2d
 	WORD    $0x4e77d6d6 // fadd v22.2d, v22.2d, v23.2d
 	WORD    $0x4e76d694 // fadd v20.2d, v20.2d, v22.2d
 	WORD    $0x7e70da94 // faddp d20, v20.2d
 	ADDS    $2, R4, R4
-	BEQ     span_done_525
+	BEQ     span_done_466
 
-tail_loop_524:
+tail_loop_465:
 	FMOVD.P 8(R2), F0
 	FMOVD.P 8(R1), F4
 	FCMPD   $(0.0), F0
@@ -5346,17 +4650,17 @@ tail_loop_524:
 	FADDD   F16, F20, F17
 	FCSELD  GT, F20, F17, F20
 	SUBS    $1, R4, R4
-	BNE     tail_loop_524
+	BNE     tail_loop_465
 
-span_done_525:
+span_done_466:
 	FMOVD   (R6), F17
 	FADDD   F20, F17, F17
 	FMOVD.P F17, 8(R6)
 	SUBS    $1, R12, R12
-	BNE     plane_519
-	B       pass_518
+	BNE     plane_460
+	B       pass_459
 
-planes_done_517:
+planes_done_458:
 	RET
 
 // func backwardPatternNEONF64(dx []float64, dy []float64, x []float64, pattern []float64, acc []float64)
@@ -5369,10 +4673,10 @@ TEXT ·backwardPatternNEONF64(SB), NOSPLIT, $0-120
 	MOVD    pattern_len+80(FP), R8
 	MOVD    pattern_base+72(FP), R10
 	MOVD    acc_base+96(FP), R11
-	CBZ     R8, rows_done_527
+	CBZ     R8, rows_done_468
 
-row_526:
-	CBZ     R3, rows_done_527
+row_467:
+	CBZ     R3, rows_done_468
 	CMP     R8, R3
 	CSEL    LO, R3, R8, R4
 	SUB     R4, R3, R3
@@ -5380,9 +4684,9 @@ row_526:
 	MOVD    R11, R6
 	MOVD    R11, R7
 	SUBS    $8, R4, R4
-	BLT     single_529
+	BLT     single_470
 
-unrolled_528:
+unrolled_469:
 	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
 	VLD1.P  64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
 	VLD1.P  64(R5), [V8.D2, V9.D2, V10.D2, V11.D2]
@@ -5414,13 +4718,13 @@ unrolled_528:
 	VST1.P  [V8.D2, V9.D2, V10.D2, V11.D2], 64(R0)
 	VST1.P  [V20.D2, V21.D2, V22.D2, V23.D2], 64(R7)
 	SUBS    $8, R4, R4
-	BGE     unrolled_528
+	BGE     unrolled_469
 
-single_529:
+single_470:
 	ADDS    $6, R4, R4
-	BLT     tail_531
+	BLT     tail_472
 
-single_loop_530:
+single_loop_471:
 	VLD1.P  16(R2), [V0.D2]
 	VLD1.P  16(R1), [V4.D2]
 	VLD1.P  16(R5), [V8.D2]
@@ -5434,13 +4738,13 @@ single_loop_530:
 	VST1.P  [V8.D2], 16(R0)
 	VST1.P  [V20.D2], 16(R7)
 	SUBS    $2, R4, R4
-	BGE     single_loop_530
+	BGE     single_loop_471
 
-tail_531:
+tail_472:
 	ADDS    $2, R4, R4
-	BEQ     span_done_533
+	BEQ     span_done_474
 
-tail_loop_532:
+tail_loop_473:
 	FMOVD.P 8(R2), F0
 	FMOVD.P 8(R1), F4
 	FCMPD   $(0.0), F0
@@ -5454,12 +4758,12 @@ tail_loop_532:
 	FCSELD  GT, F20, F17, F20
 	FMOVD.P F20, 8(R7)
 	SUBS    $1, R4, R4
-	BNE     tail_loop_532
+	BNE     tail_loop_473
 
-span_done_533:
-	B       row_526
+span_done_474:
+	B       row_467
 
-rows_done_527:
+rows_done_468:
 	RET
 
 // func backwardRingNEONF64(dx []float64, dy []float64, x []float64, alpha []float64, dalpha []float64, inner int)
@@ -5475,91 +4779,91 @@ TEXT ·backwardRingNEONF64(SB), $1880-128
 	ADD     $16, RSP, R20
 	MOVD    dalpha_base+96(FP), R11
 	ADD     $944, RSP, R21
-	CBZ     R8, ring_done_534
-	CBZ     R9, ring_done_534
+	CBZ     R8, ring_done_475
+	CBZ     R9, ring_done_475
 	MUL     R9, R8, R12
 	CMP     $106, R12
-	BHI     ring_segmented_535
+	BHI     ring_segmented_476
 	MOVD    R12, R14
 
-ring_len_536:
+ring_len_477:
 	CMP     $2, R14
-	BHS     ring_len_done_537
+	BHS     ring_len_done_478
 	ADD     R12, R14, R14
-	B       ring_len_536
+	B       ring_len_477
 
-ring_len_done_537:
+ring_len_done_478:
 	MOVD    $2, R15
 
-ring_step_538:
+ring_step_479:
 	CMP     R14, R15
-	BLO     ring_step_done_539
+	BLO     ring_step_done_480
 	SUB     R14, R15, R15
-	B       ring_step_538
+	B       ring_step_479
 
-ring_step_done_539:
+ring_step_done_480:
 	MOVD    $8, R19
 
-ring_step_540:
+ring_step_481:
 	CMP     R14, R19
-	BLO     ring_step_done_541
+	BLO     ring_step_done_482
 	SUB     R14, R19, R19
-	B       ring_step_540
+	B       ring_step_481
 
-ring_step_done_541:
+ring_step_done_482:
 	MOVD    R10, R6
 	MOVD    R20, R5
 	CMP     $1, R9
-	BNE     ring_planes_542
+	BNE     ring_planes_483
 	SUBS    $2, R8, R4
-	BLT     ring_copy_tail_545
+	BLT     ring_copy_tail_486
 
-ring_copy_544:
+ring_copy_485:
 	VLD1.P  16(R6), [V8.D2]
 	VST1.P  [V8.D2], 16(R5)
 	SUBS    $2, R4, R4
-	BGE     ring_copy_544
+	BGE     ring_copy_485
 
-ring_copy_tail_545:
+ring_copy_tail_486:
 	ADDS    $2, R4, R4
-	BEQ     ring_extend_543
+	BEQ     ring_extend_484
 
-ring_copy_element_546:
+ring_copy_element_487:
 	MOVD.P  8(R6), R7
 	MOVD.P  R7, 8(R5)
 	SUBS    $1, R4, R4
-	BNE     ring_copy_element_546
-	B       ring_extend_543
+	BNE     ring_copy_element_487
+	B       ring_extend_484
 
-ring_planes_542:
+ring_planes_483:
 	ADD     R8<<3, R6, R4
 	MOVD    R5, R7
 
-ring_channel_547:
+ring_channel_488:
 	VLD1R.P 8(R6), [V8.D2]
 	MOVD    R7, R5
 	ADD     R9<<3, R7, R7
 
-ring_fill_548:
+ring_fill_489:
 	VST1.P  [V8.D2], 16(R5)
 	CMP     R7, R5
-	BLO     ring_fill_548
+	BLO     ring_fill_489
 	CMP     R4, R6
-	BLO     ring_channel_547
+	BLO     ring_channel_488
 
-ring_extend_543:
+ring_extend_484:
 	MOVD    R20, R6
 	ADD     R12<<3, R20, R5
 	SUBS    R12, R14, R4
-	BEQ     ring_repeated_549
+	BEQ     ring_repeated_490
 
-ring_element_550:
+ring_element_491:
 	MOVD.P  8(R6), R7
 	MOVD.P  R7, 8(R5)
 	SUBS    $1, R4, R4
-	BNE     ring_element_550
+	BNE     ring_element_491
 
-ring_repeated_549:
+ring_repeated_490:
 	MOVD    R20, R6
 	ADD     R14<<3, R20, R5
 	VLD1.P  16(R6), [V8.D2]
@@ -5574,19 +4878,19 @@ ring_repeated_549:
 	MOVD    R21, R7
 	ADD     $8, R14, R4
 
-ring_zero_551:
+ring_zero_492:
 	VST1.P  [V8.D2], 16(R7)
 	SUBS    $2, R4, R4
-	BGT     ring_zero_551
+	BGT     ring_zero_492
 	MOVD    R3, R4
 	MOVD    ZR, R13
 	MOVD    R20, R5
 	MOVD    R21, R6
 	MOVD    R21, R7
 	SUBS    $8, R4, R4
-	BLT     single_553
+	BLT     single_494
 
-unrolled_552:
+unrolled_493:
 	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
 	VLD1.P  64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
 	VLD1.P  64(R5), [V8.D2, V9.D2, V10.D2, V11.D2]
@@ -5624,13 +4928,13 @@ unrolled_552:
 	ADD     R13<<3, R21, R6
 	ADD     R13<<3, R21, R7
 	SUBS    $8, R4, R4
-	BGE     unrolled_552
+	BGE     unrolled_493
 
-single_553:
+single_494:
 	ADDS    $6, R4, R4
-	BLT     tail_555
+	BLT     tail_496
 
-single_loop_554:
+single_loop_495:
 	VLD1.P  16(R2), [V0.D2]
 	VLD1.P  16(R1), [V4.D2]
 	VLD1.P  16(R5), [V8.D2]
@@ -5650,13 +4954,13 @@ single_loop_554:
 	ADD     R13<<3, R21, R6
 	ADD     R13<<3, R21, R7
 	SUBS    $2, R4, R4
-	BGE     single_loop_554
+	BGE     single_loop_495
 
-tail_555:
+tail_496:
 	ADDS    $2, R4, R4
-	BEQ     span_done_557
+	BEQ     span_done_498
 
-tail_loop_556:
+tail_loop_497:
 	FMOVD.P 8(R2), F0
 	FMOVD.P 8(R1), F4
 	FCMPD   $(0.0), F0
@@ -5670,9 +4974,9 @@ tail_loop_556:
 	FCSELD  GT, F20, F17, F20
 	FMOVD.P F20, 8(R7)
 	SUBS    $1, R4, R4
-	BNE     tail_loop_556
+	BNE     tail_loop_497
 
-span_done_557:
+span_done_498:
 	ADD     R14<<3, R21, R6
 	FMOVQ   48(R6), F8
 	FMOVQ   48(R21), F12
@@ -5691,11 +4995,11 @@ span_done_557:
 	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
 	FMOVQ   F12, 0(R21)
 	SUBS    R12, R14, R4
-	BEQ     ring_folded_559
+	BEQ     ring_folded_500
 	ADD     R14<<3, R21, R6
 	ADD     R4<<3, R21, R7
 
-ring_fold_558:
+ring_fold_499:
 	SUB     $8, R6, R6
 	SUB     $8, R7, R7
 	FMOVD   (R6), F8
@@ -5703,44 +5007,44 @@ ring_fold_558:
 	FADDD   F8, F12, F12
 	FMOVD   F12, (R7)
 	SUBS    $1, R4, R4
-	BNE     ring_fold_558
+	BNE     ring_fold_499
 
-ring_folded_559:
+ring_folded_500:
 	MOVD    R11, R5
 	MOVD    R21, R6
 	CMP     $1, R9
-	BNE     ring_sums_planes_561
+	BNE     ring_sums_planes_502
 	SUBS    $2, R8, R4
-	BLT     ring_sums_scalar_563
+	BLT     ring_sums_scalar_504
 
-ring_sums_vector_562:
+ring_sums_vector_503:
 	VLD1    (R5), [V8.D2]
 	VLD1.P  16(R6), [V14.D2]
 	WORD    $0x4e6ed508 // fadd v8.2d, v8.2d, v14.2d
 	VST1.P  [V8.D2], 16(R5)
 	SUBS    $2, R4, R4
-	BGE     ring_sums_vector_562
+	BGE     ring_sums_vector_503
 
-ring_sums_scalar_563:
+ring_sums_scalar_504:
 	ADDS    $2, R4, R4
-	BEQ     ring_sums_done_560
+	BEQ     ring_sums_done_501
 
-ring_sums_one_564:
+ring_sums_one_505:
 	FMOVD.P 8(R6), F20
 	FMOVD   (R5), F8
 	FADDD   F20, F8, F8
 	FMOVD.P F8, 8(R5)
 	SUBS    $1, R4, R4
-	BNE     ring_sums_one_564
-	B       ring_sums_done_560
+	BNE     ring_sums_one_505
+	B       ring_sums_done_501
 
-ring_sums_planes_561:
+ring_sums_planes_502:
 	MOVD    R8, R4
 	LSL     $3, R9, R22
 
-ring_sums_group_565:
+ring_sums_group_506:
 	CMP     $4, R4
-	BLO     ring_sums_single_567
+	BLO     ring_sums_single_508
 	VEOR    V20.B16, V20.B16, V20.B16
 	VEOR    V21.B16, V21.B16, V21.B16
 	ADD     R22, R6, R7
@@ -5750,7 +5054,7 @@ ring_sums_group_565:
 	ADD     R22, R13, R15
 	MOVD    R9, R19
 
-ring_sums_group_plane_566:
+ring_sums_group_plane_507:
 	FMOVD.P 8(R6), F14
 	FMOVD.P 8(R7), F15
 	FMOVD.P 8(R13), F16
@@ -5760,7 +5064,7 @@ ring_sums_group_plane_566:
 	FADDD   F16, F22, F22
 	FADDD   F17, F23, F23
 	SUBS    $1, R19, R19
-	BNE     ring_sums_group_plane_566
+	BNE     ring_sums_group_plane_507
 	FMOVD   (R5), F8
 	FADDD   F20, F8, F8
 	FMOVD.P F8, 8(R5)
@@ -5775,38 +5079,40 @@ ring_sums_group_plane_566:
 	FMOVD.P F8, 8(R5)
 	MOVD    R15, R6
 	SUB     $4, R4, R4
-	B       ring_sums_group_565
+	B       ring_sums_group_506
 
-ring_sums_single_567:
-	CBZ     R4, ring_sums_done_560
+ring_sums_single_508:
+	CBZ     R4, ring_sums_done_501
 	VEOR    V20.B16, V20.B16, V20.B16
 	MOVD    R9, R19
 
-ring_sums_single_plane_568:
+ring_sums_single_plane_509:
 	FMOVD.P 8(R6), F14
 	FADDD   F14, F20, F20
 	SUBS    $1, R19, R19
-	BNE     ring_sums_single_plane_568
+	BNE     ring_sums_single_plane_509
 	FMOVD   (R5), F8
 	FADDD   F20, F8, F8
 	FMOVD.P F8, 8(R5)
 	SUB     $1, R4, R4
-	B       ring_sums_single_567
+	B       ring_sums_single_508
 
-ring_sums_done_560:
-	B       ring_done_534
+ring_sums_done_501:
+	B       ring_done_475
 
-ring_segmented_535:
-	CMP     $1, R9
-	BEQ     ring_rows_569
+ring_segmented_476:
 	CMP     $106, R9
-	BHI     ring_done_534
+	BHI     ring_done_475
 	MOVD    $106, R22
 	UDIV    R9, R22, R25
+	B       ring_rows_510
+
+ring_rows_510:
 	MOVD    ZR, R23
 
-ring_segment_570:
-	CBZ     R3, ring_done_534
+ring_block_511:
+	CMP     R8, R23
+	BHS     ring_done_475
 	SUB     R23, R8, R24
 	CMP     R25, R24
 	CSEL    HI, R25, R24, R24
@@ -5814,84 +5120,84 @@ ring_segment_570:
 	ADD     R23<<3, R10, R22
 	MOVD    R12, R14
 
-ring_len_571:
+ring_len_514:
 	CMP     $2, R14
-	BHS     ring_len_done_572
+	BHS     ring_len_done_515
 	ADD     R12, R14, R14
-	B       ring_len_571
+	B       ring_len_514
 
-ring_len_done_572:
+ring_len_done_515:
 	MOVD    $2, R15
 
-ring_step_573:
+ring_step_516:
 	CMP     R14, R15
-	BLO     ring_step_done_574
+	BLO     ring_step_done_517
 	SUB     R14, R15, R15
-	B       ring_step_573
+	B       ring_step_516
 
-ring_step_done_574:
+ring_step_done_517:
 	MOVD    $8, R19
 
-ring_step_575:
+ring_step_518:
 	CMP     R14, R19
-	BLO     ring_step_done_576
+	BLO     ring_step_done_519
 	SUB     R14, R19, R19
-	B       ring_step_575
+	B       ring_step_518
 
-ring_step_done_576:
+ring_step_done_519:
 	MOVD    R22, R6
 	MOVD    R20, R5
 	CMP     $1, R9
-	BNE     ring_planes_577
+	BNE     ring_planes_520
 	SUBS    $2, R24, R4
-	BLT     ring_copy_tail_580
+	BLT     ring_copy_tail_523
 
-ring_copy_579:
+ring_copy_522:
 	VLD1.P  16(R6), [V8.D2]
 	VST1.P  [V8.D2], 16(R5)
 	SUBS    $2, R4, R4
-	BGE     ring_copy_579
+	BGE     ring_copy_522
 
-ring_copy_tail_580:
+ring_copy_tail_523:
 	ADDS    $2, R4, R4
-	BEQ     ring_extend_578
+	BEQ     ring_extend_521
 
-ring_copy_element_581:
+ring_copy_element_524:
 	MOVD.P  8(R6), R7
 	MOVD.P  R7, 8(R5)
 	SUBS    $1, R4, R4
-	BNE     ring_copy_element_581
-	B       ring_extend_578
+	BNE     ring_copy_element_524
+	B       ring_extend_521
 
-ring_planes_577:
+ring_planes_520:
 	ADD     R24<<3, R6, R4
 	MOVD    R5, R7
 
-ring_channel_582:
+ring_channel_525:
 	VLD1R.P 8(R6), [V8.D2]
 	MOVD    R7, R5
 	ADD     R9<<3, R7, R7
 
-ring_fill_583:
+ring_fill_526:
 	VST1.P  [V8.D2], 16(R5)
 	CMP     R7, R5
-	BLO     ring_fill_583
+	BLO     ring_fill_526
 	CMP     R4, R6
-	BLO     ring_channel_582
+	BLO     ring_channel_525
 
-ring_extend_578:
+ring_extend_521:
 	MOVD    R20, R6
 	ADD     R12<<3, R20, R5
 	SUBS    R12, R14, R4
-	BEQ     ring_repeated_584
+	BEQ     ring_repeated_527
 
-ring_element_585:
+ring_element_528:
 	MOVD.P  8(R6), R7
 	MOVD.P  R7, 8(R5)
 	SUBS    $1, R4, R4
-	BNE     ring_element_585
+	BNE     ring_element_528
 
-ring_repeated_584:
+ring_repeated_527:
 	MOVD    R20, R6
 	ADD     R14<<3, R20, R5
 	VLD1.P  16(R6), [V8.D2]
@@ -5906,21 +5212,32 @@ ring_repeated_584:
 	MOVD    R21, R7
 	ADD     $8, R14, R4
 
-ring_zero_586:
+ring_zero_529:
 	VST1.P  [V8.D2], 16(R7)
 	SUBS    $2, R4, R4
-	BGT     ring_zero_586
+	BGT     ring_zero_529
+	MUL     R9, R23, R22
+	MOVD    x_base+48(FP), R2
+	ADD     R22<<3, R2, R2
+	MOVD    dy_base+24(FP), R1
+	ADD     R22<<3, R1, R1
+	MOVD    dx_base+0(FP), R0
+	ADD     R22<<3, R0, R0
+	MOVD    x_len+56(FP), R3
+	SUBS    R22, R3, R3
+	BLE     ring_rows_done_513
+
+ring_row_512:
 	CMP     R12, R3
 	CSEL    LO, R3, R12, R4
-	SUB     R4, R3, R3
 	MOVD    ZR, R13
 	MOVD    R20, R5
 	MOVD    R21, R6
 	MOVD    R21, R7
 	SUBS    $8, R4, R4
-	BLT     single_588
+	BLT     single_531
 
-unrolled_587:
+unrolled_530:
 	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
 	VLD1.P  64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
 	VLD1.P  64(R5), [V8.D2, V9.D2, V10.D2, V11.D2]
@@ -5958,13 +5275,13 @@ unrolled_587:
 	ADD     R13<<3, R21, R6
 	ADD     R13<<3, R21, R7
 	SUBS    $8, R4, R4
-	BGE     unrolled_587
+	BGE     unrolled_530
 
-single_588:
+single_531:
 	ADDS    $6, R4, R4
-	BLT     tail_590
+	BLT     tail_533
 
-single_loop_589:
+single_loop_532:
 	VLD1.P  16(R2), [V0.D2]
 	VLD1.P  16(R1), [V4.D2]
 	VLD1.P  16(R5), [V8.D2]
@@ -5983,6 +5300,539 @@ single_loop_589:
 	ADD     R13<<3, R20, R5
 	ADD     R13<<3, R21, R6
 	ADD     R13<<3, R21, R7
+	SUBS    $2, R4, R4
+	BGE     single_loop_532
+
+tail_533:
+	ADDS    $2, R4, R4
+	BEQ     span_done_535
+
+tail_loop_534:
+	FMOVD.P 8(R2), F0
+	FMOVD.P 8(R1), F4
+	FCMPD   $(0.0), F0
+	FMOVD.P 8(R5), F8
+	FMULD   F8, F4, F9
+	FCSELD  GT, F4, F9, F9
+	FMOVD.P F9, 8(R0)
+	FMULD   F0, F4, F16
+	FMOVD.P 8(R6), F20
+	FADDD   F16, F20, F17
+	FCSELD  GT, F20, F17, F20
+	FMOVD.P F20, 8(R7)
+	SUBS    $1, R4, R4
+	BNE     tail_loop_534
+
+span_done_535:
+	MUL     R9, R8, R22
+	SUBS    R22, R3, R3
+	BLE     ring_rows_done_513
+	SUB     R12, R22, R22
+	ADD     R22<<3, R2, R2
+	ADD     R22<<3, R1, R1
+	ADD     R22<<3, R0, R0
+	B       ring_row_512
+
+ring_rows_done_513:
+	ADD     R23<<3, R11, R22
+	ADD     R14<<3, R21, R6
+	FMOVQ   48(R6), F8
+	FMOVQ   48(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 48(R21)
+	FMOVQ   32(R6), F8
+	FMOVQ   32(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 32(R21)
+	FMOVQ   16(R6), F8
+	FMOVQ   16(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 16(R21)
+	FMOVQ   0(R6), F8
+	FMOVQ   0(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 0(R21)
+	SUBS    R12, R14, R4
+	BEQ     ring_folded_537
+	ADD     R14<<3, R21, R6
+	ADD     R4<<3, R21, R7
+
+ring_fold_536:
+	SUB     $8, R6, R6
+	SUB     $8, R7, R7
+	FMOVD   (R6), F8
+	FMOVD   (R7), F12
+	FADDD   F8, F12, F12
+	FMOVD   F12, (R7)
+	SUBS    $1, R4, R4
+	BNE     ring_fold_536
+
+ring_folded_537:
+	MOVD    R22, R5
+	MOVD    R21, R6
+	CMP     $1, R9
+	BNE     ring_sums_planes_539
+	SUBS    $2, R24, R4
+	BLT     ring_sums_scalar_541
+
+ring_sums_vector_540:
+	VLD1    (R5), [V8.D2]
+	VLD1.P  16(R6), [V14.D2]
+	WORD    $0x4e6ed508 // fadd v8.2d, v8.2d, v14.2d
+	VST1.P  [V8.D2], 16(R5)
+	SUBS    $2, R4, R4
+	BGE     ring_sums_vector_540
+
+ring_sums_scalar_541:
+	ADDS    $2, R4, R4
+	BEQ     ring_sums_done_538
+
+ring_sums_one_542:
+	FMOVD.P 8(R6), F20
+	FMOVD   (R5), F8
+	FADDD   F20, F8, F8
+	FMOVD.P F8, 8(R5)
+	SUBS    $1, R4, R4
+	BNE     ring_sums_one_542
+	B       ring_sums_done_538
+
+ring_sums_planes_539:
+	MOVD    R24, R4
+	LSL     $3, R9, R22
+
+ring_sums_group_543:
+	CMP     $4, R4
+	BLO     ring_sums_single_545
+	VEOR    V20.B16, V20.B16, V20.B16
+	VEOR    V21.B16, V21.B16, V21.B16
+	ADD     R22, R6, R7
+	VEOR    V22.B16, V22.B16, V22.B16
+	ADD     R22, R7, R13
+	VEOR    V23.B16, V23.B16, V23.B16
+	ADD     R22, R13, R15
+	MOVD    R9, R19
+
+ring_sums_group_plane_544:
+	FMOVD.P 8(R6), F14
+	FMOVD.P 8(R7), F15
+	FMOVD.P 8(R13), F16
+	FMOVD.P 8(R15), F17
+	FADDD   F14, F20, F20
+	FADDD   F15, F21, F21
+	FADDD   F16, F22, F22
+	FADDD   F17, F23, F23
+	SUBS    $1, R19, R19
+	BNE     ring_sums_group_plane_544
+	FMOVD   (R5), F8
+	FADDD   F20, F8, F8
+	FMOVD.P F8, 8(R5)
+	FMOVD   (R5), F8
+	FADDD   F21, F8, F8
+	FMOVD.P F8, 8(R5)
+	FMOVD   (R5), F8
+	FADDD   F22, F8, F8
+	FMOVD.P F8, 8(R5)
+	FMOVD   (R5), F8
+	FADDD   F23, F8, F8
+	FMOVD.P F8, 8(R5)
+	MOVD    R15, R6
+	SUB     $4, R4, R4
+	B       ring_sums_group_543
+
+ring_sums_single_545:
+	CBZ     R4, ring_sums_done_538
+	VEOR    V20.B16, V20.B16, V20.B16
+	MOVD    R9, R19
+
+ring_sums_single_plane_546:
+	FMOVD.P 8(R6), F14
+	FADDD   F14, F20, F20
+	SUBS    $1, R19, R19
+	BNE     ring_sums_single_plane_546
+	FMOVD   (R5), F8
+	FADDD   F20, F8, F8
+	FMOVD.P F8, 8(R5)
+	SUB     $1, R4, R4
+	B       ring_sums_single_545
+
+ring_sums_done_538:
+	ADD     R24, R23, R23
+	B       ring_block_511
+
+ring_done_475:
+	RET
+
+// func backwardDxNEONF64(dx []float64, dy []float64, x []float64, alpha float64)
+// Requires: ASIMD
+TEXT ·backwardDxNEONF64(SB), NOSPLIT, $0-80
+	MOVD    dx_base+0(FP), R0
+	MOVD    dy_base+24(FP), R1
+	MOVD    x_base+48(FP), R2
+	MOVD    x_len+56(FP), R4
+	FMOVD   alpha+72(FP), F12
+	VDUP    V12.D[0], V12.D2
+	SUBS    $8, R4, R4
+	BLT     single_548
+
+unrolled_547:
+	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
+	VLD1.P  64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
+	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
+	WORD    $0x6e64dd88 // fmul v8.2d, v12.2d, v4.2d
+	VBIT    V13.B16, V4.B16, V8.B16
+	WORD    $0x4ee0c82d // fcmgt v13.2d, v1.2d, #0.0
+	WORD    $0x6e65dd89 // fmul v9.2d, v12.2d, v5.2d
+	VBIT    V13.B16, V5.B16, V9.B16
+	WORD    $0x4ee0c84d // fcmgt v13.2d, v2.2d, #0.0
+	WORD    $0x6e66dd8a // fmul v10.2d, v12.2d, v6.2d
+	VBIT    V13.B16, V6.B16, V10.B16
+	WORD    $0x4ee0c86d // fcmgt v13.2d, v3.2d, #0.0
+	WORD    $0x6e67dd8b // fmul v11.2d, v12.2d, v7.2d
+	VBIT    V13.B16, V7.B16, V11.B16
+	VST1.P  [V8.D2, V9.D2, V10.D2, V11.D2], 64(R0)
+	SUBS    $8, R4, R4
+	BGE     unrolled_547
+
+single_548:
+	ADDS    $6, R4, R4
+	BLT     tail_550
+
+single_loop_549:
+	VLD1.P  16(R2), [V0.D2]
+	VLD1.P  16(R1), [V4.D2]
+	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
+	WORD    $0x6e64dd88 // fmul v8.2d, v12.2d, v4.2d
+	VBIT    V13.B16, V4.B16, V8.B16
+	VST1.P  [V8.D2], 16(R0)
+	SUBS    $2, R4, R4
+	BGE     single_loop_549
+
+tail_550:
+	ADDS    $2, R4, R4
+	BEQ     span_done_552
+
+tail_loop_551:
+	FMOVD.P 8(R2), F0
+	FMOVD.P 8(R1), F4
+	FCMPD   $(0.0), F0
+	FMULD   F12, F4, F9
+	FCSELD  GT, F4, F9, F9
+	FMOVD.P F9, 8(R0)
+	SUBS    $1, R4, R4
+	BNE     tail_loop_551
+
+span_done_552:
+	RET
+
+// func backwardPlanesDxNEONF64(dx []float64, dy []float64, x []float64, alpha []float64, inner int)
+// Requires: ASIMD
+TEXT ·backwardPlanesDxNEONF64(SB), NOSPLIT, $0-104
+	MOVD    dx_base+0(FP), R0
+	MOVD    dy_base+24(FP), R1
+	MOVD    x_base+48(FP), R2
+	MOVD    x_len+56(FP), R3
+	MOVD    inner+96(FP), R9
+	MOVD    alpha_len+80(FP), R8
+	MOVD    alpha_base+72(FP), R10
+	CBZ     R8, planes_done_553
+	CBZ     R9, planes_done_553
+
+pass_554:
+	MOVD    R10, R5
+	MOVD    R8, R12
+
+plane_555:
+	CBZ     R3, planes_done_553
+	CMP     R9, R3
+	CSEL    LO, R3, R9, R4
+	SUB     R4, R3, R3
+	VLD1R.P 8(R5), [V12.D2]
+	SUBS    $8, R4, R4
+	BLT     single_557
+
+unrolled_556:
+	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
+	VLD1.P  64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
+	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
+	WORD    $0x6e64dd88 // fmul v8.2d, v12.2d, v4.2d
+	VBIT    V13.B16, V4.B16, V8.B16
+	WORD    $0x4ee0c82d // fcmgt v13.2d, v1.2d, #0.0
+	WORD    $0x6e65dd89 // fmul v9.2d, v12.2d, v5.2d
+	VBIT    V13.B16, V5.B16, V9.B16
+	WORD    $0x4ee0c84d // fcmgt v13.2d, v2.2d, #0.0
+	WORD    $0x6e66dd8a // fmul v10.2d, v12.2d, v6.2d
+	VBIT    V13.B16, V6.B16, V10.B16
+	WORD    $0x4ee0c86d // fcmgt v13.2d, v3.2d, #0.0
+	WORD    $0x6e67dd8b // fmul v11.2d, v12.2d, v7.2d
+	VBIT    V13.B16, V7.B16, V11.B16
+	VST1.P  [V8.D2, V9.D2, V10.D2, V11.D2], 64(R0)
+	SUBS    $8, R4, R4
+	BGE     unrolled_556
+
+single_557:
+	ADDS    $6, R4, R4
+	BLT     tail_559
+
+single_loop_558:
+	VLD1.P  16(R2), [V0.D2]
+	VLD1.P  16(R1), [V4.D2]
+	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
+	WORD    $0x6e64dd88 // fmul v8.2d, v12.2d, v4.2d
+	VBIT    V13.B16, V4.B16, V8.B16
+	VST1.P  [V8.D2], 16(R0)
+	SUBS    $2, R4, R4
+	BGE     single_loop_558
+
+tail_559:
+	ADDS    $2, R4, R4
+	BEQ     span_done_561
+
+tail_loop_560:
+	FMOVD.P 8(R2), F0
+	FMOVD.P 8(R1), F4
+	FCMPD   $(0.0), F0
+	FMULD   F12, F4, F9
+	FCSELD  GT, F4, F9, F9
+	FMOVD.P F9, 8(R0)
+	SUBS    $1, R4, R4
+	BNE     tail_loop_560
+
+span_done_561:
+	SUBS    $1, R12, R12
+	BNE     plane_555
+	B       pass_554
+
+planes_done_553:
+	RET
+
+// func backwardPatternDxNEONF64(dx []float64, dy []float64, x []float64, pattern []float64)
+// Requires: ASIMD
+TEXT ·backwardPatternDxNEONF64(SB), NOSPLIT, $0-96
+	MOVD    dx_base+0(FP), R0
+	MOVD    dy_base+24(FP), R1
+	MOVD    x_base+48(FP), R2
+	MOVD    x_len+56(FP), R3
+	MOVD    pattern_len+80(FP), R8
+	MOVD    pattern_base+72(FP), R10
+	CBZ     R8, rows_done_563
+
+row_562:
+	CBZ     R3, rows_done_563
+	CMP     R8, R3
+	CSEL    LO, R3, R8, R4
+	SUB     R4, R3, R3
+	MOVD    R10, R5
+	SUBS    $8, R4, R4
+	BLT     single_565
+
+unrolled_564:
+	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
+	VLD1.P  64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
+	VLD1.P  64(R5), [V8.D2, V9.D2, V10.D2, V11.D2]
+	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
+	WORD    $0x6e64dd08 // fmul v8.2d, v8.2d, v4.2d
+	VBIT    V13.B16, V4.B16, V8.B16
+	WORD    $0x4ee0c82d // fcmgt v13.2d, v1.2d, #0.0
+	WORD    $0x6e65dd29 // fmul v9.2d, v9.2d, v5.2d
+	VBIT    V13.B16, V5.B16, V9.B16
+	WORD    $0x4ee0c84d // fcmgt v13.2d, v2.2d, #0.0
+	WORD    $0x6e66dd4a // fmul v10.2d, v10.2d, v6.2d
+	VBIT    V13.B16, V6.B16, V10.B16
+	WORD    $0x4ee0c86d // fcmgt v13.2d, v3.2d, #0.0
+	WORD    $0x6e67dd6b // fmul v11.2d, v11.2d, v7.2d
+	VBIT    V13.B16, V7.B16, V11.B16
+	VST1.P  [V8.D2, V9.D2, V10.D2, V11.D2], 64(R0)
+	SUBS    $8, R4, R4
+	BGE     unrolled_564
+
+single_565:
+	ADDS    $6, R4, R4
+	BLT     tail_567
+
+single_loop_566:
+	VLD1.P  16(R2), [V0.D2]
+	VLD1.P  16(R1), [V4.D2]
+	VLD1.P  16(R5), [V8.D2]
+	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
+	WORD    $0x6e64dd08 // fmul v8.2d, v8.2d, v4.2d
+	VBIT    V13.B16, V4.B16, V8.B16
+	VST1.P  [V8.D2], 16(R0)
+	SUBS    $2, R4, R4
+	BGE     single_loop_566
+
+tail_567:
+	ADDS    $2, R4, R4
+	BEQ     span_done_569
+
+tail_loop_568:
+	FMOVD.P 8(R2), F0
+	FMOVD.P 8(R1), F4
+	FCMPD   $(0.0), F0
+	FMOVD.P 8(R5), F8
+	FMULD   F8, F4, F9
+	FCSELD  GT, F4, F9, F9
+	FMOVD.P F9, 8(R0)
+	SUBS    $1, R4, R4
+	BNE     tail_loop_568
+
+span_done_569:
+	B       row_562
+
+rows_done_563:
+	RET
+
+// func backwardRingDxNEONF64(dx []float64, dy []float64, x []float64, alpha []float64, inner int)
+// Requires: ASIMD
+TEXT ·backwardRingDxNEONF64(SB), $1912-104
+	MOVD    dx_base+0(FP), R0
+	MOVD    dy_base+24(FP), R1
+	MOVD    x_base+48(FP), R2
+	MOVD    x_len+56(FP), R3
+	MOVD    inner+96(FP), R9
+	MOVD    alpha_len+80(FP), R8
+	MOVD    alpha_base+72(FP), R10
+	ADD     $16, RSP, R20
+	CBZ     R8, ring_done_570
+	CBZ     R9, ring_done_570
+	MUL     R9, R8, R12
+	CMP     $228, R12
+	BHI     ring_segmented_571
+	MOVD    R12, R14
+
+ring_len_572:
+	CMP     $2, R14
+	BHS     ring_len_done_573
+	ADD     R12, R14, R14
+	B       ring_len_572
+
+ring_len_done_573:
+	MOVD    $2, R15
+
+ring_step_574:
+	CMP     R14, R15
+	BLO     ring_step_done_575
+	SUB     R14, R15, R15
+	B       ring_step_574
+
+ring_step_done_575:
+	MOVD    $8, R19
+
+ring_step_576:
+	CMP     R14, R19
+	BLO     ring_step_done_577
+	SUB     R14, R19, R19
+	B       ring_step_576
+
+ring_step_done_577:
+	MOVD    R10, R6
+	MOVD    R20, R5
+	CMP     $1, R9
+	BNE     ring_planes_578
+	SUBS    $2, R8, R4
+	BLT     ring_copy_tail_581
+
+ring_copy_580:
+	VLD1.P  16(R6), [V8.D2]
+	VST1.P  [V8.D2], 16(R5)
+	SUBS    $2, R4, R4
+	BGE     ring_copy_580
+
+ring_copy_tail_581:
+	ADDS    $2, R4, R4
+	BEQ     ring_extend_579
+
+ring_copy_element_582:
+	MOVD.P  8(R6), R7
+	MOVD.P  R7, 8(R5)
+	SUBS    $1, R4, R4
+	BNE     ring_copy_element_582
+	B       ring_extend_579
+
+ring_planes_578:
+	ADD     R8<<3, R6, R4
+	MOVD    R5, R7
+
+ring_channel_583:
+	VLD1R.P 8(R6), [V8.D2]
+	MOVD    R7, R5
+	ADD     R9<<3, R7, R7
+
+ring_fill_584:
+	VST1.P  [V8.D2], 16(R5)
+	CMP     R7, R5
+	BLO     ring_fill_584
+	CMP     R4, R6
+	BLO     ring_channel_583
+
+ring_extend_579:
+	MOVD    R20, R6
+	ADD     R12<<3, R20, R5
+	SUBS    R12, R14, R4
+	BEQ     ring_repeated_585
+
+ring_element_586:
+	MOVD.P  8(R6), R7
+	MOVD.P  R7, 8(R5)
+	SUBS    $1, R4, R4
+	BNE     ring_element_586
+
+ring_repeated_585:
+	MOVD    R20, R6
+	ADD     R14<<3, R20, R5
+	VLD1.P  16(R6), [V8.D2]
+	VST1.P  [V8.D2], 16(R5)
+	VLD1.P  16(R6), [V8.D2]
+	VST1.P  [V8.D2], 16(R5)
+	VLD1.P  16(R6), [V8.D2]
+	VST1.P  [V8.D2], 16(R5)
+	VLD1.P  16(R6), [V8.D2]
+	VST1.P  [V8.D2], 16(R5)
+	MOVD    R3, R4
+	MOVD    ZR, R13
+	MOVD    R20, R5
+	SUBS    $8, R4, R4
+	BLT     single_588
+
+unrolled_587:
+	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
+	VLD1.P  64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
+	VLD1.P  64(R5), [V8.D2, V9.D2, V10.D2, V11.D2]
+	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
+	WORD    $0x6e64dd08 // fmul v8.2d, v8.2d, v4.2d
+	VBIT    V13.B16, V4.B16, V8.B16
+	WORD    $0x4ee0c82d // fcmgt v13.2d, v1.2d, #0.0
+	WORD    $0x6e65dd29 // fmul v9.2d, v9.2d, v5.2d
+	VBIT    V13.B16, V5.B16, V9.B16
+	WORD    $0x4ee0c84d // fcmgt v13.2d, v2.2d, #0.0
+	WORD    $0x6e66dd4a // fmul v10.2d, v10.2d, v6.2d
+	VBIT    V13.B16, V6.B16, V10.B16
+	WORD    $0x4ee0c86d // fcmgt v13.2d, v3.2d, #0.0
+	WORD    $0x6e67dd6b // fmul v11.2d, v11.2d, v7.2d
+	VBIT    V13.B16, V7.B16, V11.B16
+	VST1.P  [V8.D2, V9.D2, V10.D2, V11.D2], 64(R0)
+	ADD     R19, R13, R13
+	SUBS    R14, R13, R22
+	CSEL    HS, R22, R13, R13
+	ADD     R13<<3, R20, R5
+	SUBS    $8, R4, R4
+	BGE     unrolled_587
+
+single_588:
+	ADDS    $6, R4, R4
+	BLT     tail_590
+
+single_loop_589:
+	VLD1.P  16(R2), [V0.D2]
+	VLD1.P  16(R1), [V4.D2]
+	VLD1.P  16(R5), [V8.D2]
+	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
+	WORD    $0x6e64dd08 // fmul v8.2d, v8.2d, v4.2d
+	VBIT    V13.B16, V4.B16, V8.B16
+	VST1.P  [V8.D2], 16(R0)
+	ADD     R15, R13, R13
+	SUBS    R14, R13, R22
+	CSEL    HS, R22, R13, R13
+	ADD     R13<<3, R20, R5
 	SUBS    $2, R4, R4
 	BGE     single_loop_589
 
@@ -5998,234 +5848,108 @@ tail_loop_591:
 	FMULD   F8, F4, F9
 	FCSELD  GT, F4, F9, F9
 	FMOVD.P F9, 8(R0)
-	FMULD   F0, F4, F16
-	FMOVD.P 8(R6), F20
-	FADDD   F16, F20, F17
-	FCSELD  GT, F20, F17, F20
-	FMOVD.P F20, 8(R7)
 	SUBS    $1, R4, R4
 	BNE     tail_loop_591
 
 span_done_592:
-	ADD     R23<<3, R11, R22
-	ADD     R14<<3, R21, R6
-	FMOVQ   48(R6), F8
-	FMOVQ   48(R21), F12
-	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
-	FMOVQ   F12, 48(R21)
-	FMOVQ   32(R6), F8
-	FMOVQ   32(R21), F12
-	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
-	FMOVQ   F12, 32(R21)
-	FMOVQ   16(R6), F8
-	FMOVQ   16(R21), F12
-	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
-	FMOVQ   F12, 16(R21)
-	FMOVQ   0(R6), F8
-	FMOVQ   0(R21), F12
-	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
-	FMOVQ   F12, 0(R21)
-	SUBS    R12, R14, R4
-	BEQ     ring_folded_594
-	ADD     R14<<3, R21, R6
-	ADD     R4<<3, R21, R7
+	B       ring_done_570
 
-ring_fold_593:
-	SUB     $8, R6, R6
-	SUB     $8, R7, R7
-	FMOVD   (R6), F8
-	FMOVD   (R7), F12
-	FADDD   F8, F12, F12
-	FMOVD   F12, (R7)
-	SUBS    $1, R4, R4
-	BNE     ring_fold_593
-
-ring_folded_594:
-	MOVD    R22, R5
-	MOVD    R21, R6
+ring_segmented_571:
+	CMP     $228, R9
+	BHI     ring_done_570
+	MOVD    $228, R22
+	UDIV    R9, R22, R25
 	CMP     $1, R9
-	BNE     ring_sums_planes_596
-	SUBS    $2, R24, R4
-	BLT     ring_sums_scalar_598
-
-ring_sums_vector_597:
-	VLD1    (R5), [V8.D2]
-	VLD1.P  16(R6), [V14.D2]
-	WORD    $0x4e6ed508 // fadd v8.2d, v8.2d, v14.2d
-	VST1.P  [V8.D2], 16(R5)
-	SUBS    $2, R4, R4
-	BGE     ring_sums_vector_597
-
-ring_sums_scalar_598:
-	ADDS    $2, R4, R4
-	BEQ     ring_sums_done_595
-
-ring_sums_one_599:
-	FMOVD.P 8(R6), F20
-	FMOVD   (R5), F8
-	FADDD   F20, F8, F8
-	FMOVD.P F8, 8(R5)
-	SUBS    $1, R4, R4
-	BNE     ring_sums_one_599
-	B       ring_sums_done_595
-
-ring_sums_planes_596:
-	MOVD    R24, R4
-	LSL     $3, R9, R22
-
-ring_sums_group_600:
-	CMP     $4, R4
-	BLO     ring_sums_single_602
-	VEOR    V20.B16, V20.B16, V20.B16
-	VEOR    V21.B16, V21.B16, V21.B16
-	ADD     R22, R6, R7
-	VEOR    V22.B16, V22.B16, V22.B16
-	ADD     R22, R7, R13
-	VEOR    V23.B16, V23.B16, V23.B16
-	ADD     R22, R13, R15
-	MOVD    R9, R19
-
-ring_sums_group_plane_601:
-	FMOVD.P 8(R6), F14
-	FMOVD.P 8(R7), F15
-	FMOVD.P 8(R13), F16
-	FMOVD.P 8(R15), F17
-	FADDD   F14, F20, F20
-	FADDD   F15, F21, F21
-	FADDD   F16, F22, F22
-	FADDD   F17, F23, F23
-	SUBS    $1, R19, R19
-	BNE     ring_sums_group_plane_601
-	FMOVD   (R5), F8
-	FADDD   F20, F8, F8
-	FMOVD.P F8, 8(R5)
-	FMOVD   (R5), F8
-	FADDD   F21, F8, F8
-	FMOVD.P F8, 8(R5)
-	FMOVD   (R5), F8
-	FADDD   F22, F8, F8
-	FMOVD.P F8, 8(R5)
-	FMOVD   (R5), F8
-	FADDD   F23, F8, F8
-	FMOVD.P F8, 8(R5)
-	MOVD    R15, R6
-	SUB     $4, R4, R4
-	B       ring_sums_group_600
-
-ring_sums_single_602:
-	CBZ     R4, ring_sums_done_595
-	VEOR    V20.B16, V20.B16, V20.B16
-	MOVD    R9, R19
-
-ring_sums_single_plane_603:
-	FMOVD.P 8(R6), F14
-	FADDD   F14, F20, F20
-	SUBS    $1, R19, R19
-	BNE     ring_sums_single_plane_603
-	FMOVD   (R5), F8
-	FADDD   F20, F8, F8
-	FMOVD.P F8, 8(R5)
-	SUB     $1, R4, R4
-	B       ring_sums_single_602
-
-ring_sums_done_595:
-	ADD     R24, R23, R23
-	CMP     R8, R23
-	CSEL    EQ, ZR, R23, R23
-	B       ring_segment_570
-
-ring_rows_569:
-	MOVD    $106, R25
+	BEQ     ring_rows_593
 	MOVD    ZR, R23
 
-ring_block_604:
-	CMP     R8, R23
-	BHS     ring_done_534
+ring_segment_594:
+	CBZ     R3, ring_done_570
 	SUB     R23, R8, R24
 	CMP     R25, R24
 	CSEL    HI, R25, R24, R24
-	MOVD    R24, R12
+	MUL     R9, R24, R12
 	ADD     R23<<3, R10, R22
 	MOVD    R12, R14
 
-ring_len_607:
+ring_len_595:
 	CMP     $2, R14
-	BHS     ring_len_done_608
+	BHS     ring_len_done_596
 	ADD     R12, R14, R14
-	B       ring_len_607
+	B       ring_len_595
 
-ring_len_done_608:
+ring_len_done_596:
 	MOVD    $2, R15
 
-ring_step_609:
+ring_step_597:
 	CMP     R14, R15
-	BLO     ring_step_done_610
+	BLO     ring_step_done_598
 	SUB     R14, R15, R15
-	B       ring_step_609
+	B       ring_step_597
 
-ring_step_done_610:
+ring_step_done_598:
 	MOVD    $8, R19
 
-ring_step_611:
+ring_step_599:
 	CMP     R14, R19
-	BLO     ring_step_done_612
+	BLO     ring_step_done_600
 	SUB     R14, R19, R19
-	B       ring_step_611
+	B       ring_step_599
 
-ring_step_done_612:
+ring_step_done_600:
 	MOVD    R22, R6
 	MOVD    R20, R5
 	CMP     $1, R9
-	BNE     ring_planes_613
+	BNE     ring_planes_601
 	SUBS    $2, R24, R4
-	BLT     ring_copy_tail_616
+	BLT     ring_copy_tail_604
 
-ring_copy_615:
+ring_copy_603:
 	VLD1.P  16(R6), [V8.D2]
 	VST1.P  [V8.D2], 16(R5)
 	SUBS    $2, R4, R4
-	BGE     ring_copy_615
+	BGE     ring_copy_603
 
-ring_copy_tail_616:
+ring_copy_tail_604:
 	ADDS    $2, R4, R4
-	BEQ     ring_extend_614
+	BEQ     ring_extend_602
 
-ring_copy_element_617:
+ring_copy_element_605:
 	MOVD.P  8(R6), R7
 	MOVD.P  R7, 8(R5)
 	SUBS    $1, R4, R4
-	BNE     ring_copy_element_617
-	B       ring_extend_614
+	BNE     ring_copy_element_605
+	B       ring_extend_602
 
-ring_planes_613:
+ring_planes_601:
 	ADD     R24<<3, R6, R4
 	MOVD    R5, R7
 
-ring_channel_618:
+ring_channel_606:
 	VLD1R.P 8(R6), [V8.D2]
 	MOVD    R7, R5
 	ADD     R9<<3, R7, R7
 
-ring_fill_619:
+ring_fill_607:
 	VST1.P  [V8.D2], 16(R5)
 	CMP     R7, R5
-	BLO     ring_fill_619
+	BLO     ring_fill_607
 	CMP     R4, R6
-	BLO     ring_channel_618
+	BLO     ring_channel_606
 
-ring_extend_614:
+ring_extend_602:
 	MOVD    R20, R6
 	ADD     R12<<3, R20, R5
 	SUBS    R12, R14, R4
-	BEQ     ring_repeated_620
+	BEQ     ring_repeated_608
 
-ring_element_621:
+ring_element_609:
 	MOVD.P  8(R6), R7
 	MOVD.P  R7, 8(R5)
 	SUBS    $1, R4, R4
-	BNE     ring_element_621
+	BNE     ring_element_609
 
-ring_repeated_620:
+ring_repeated_608:
 	MOVD    R20, R6
 	ADD     R14<<3, R20, R5
 	VLD1.P  16(R6), [V8.D2]
@@ -6236,105 +5960,62 @@ ring_repeated_620:
 	VST1.P  [V8.D2], 16(R5)
 	VLD1.P  16(R6), [V8.D2]
 	VST1.P  [V8.D2], 16(R5)
-	VEOR    V8.B16, V8.B16, V8.B16
-	MOVD    R21, R7
-	ADD     $8, R14, R4
-
-ring_zero_622:
-	VST1.P  [V8.D2], 16(R7)
-	SUBS    $2, R4, R4
-	BGT     ring_zero_622
-	MOVD    x_base+48(FP), R2
-	ADD     R23<<3, R2, R2
-	MOVD    dy_base+24(FP), R1
-	ADD     R23<<3, R1, R1
-	MOVD    dx_base+0(FP), R0
-	ADD     R23<<3, R0, R0
-	MOVD    x_len+56(FP), R3
-	SUBS    R23, R3, R3
-	BLE     ring_rows_done_606
-
-ring_row_605:
-	CMP     R24, R3
-	CSEL    LO, R3, R24, R4
+	CMP     R12, R3
+	CSEL    LO, R3, R12, R4
+	SUB     R4, R3, R3
 	MOVD    ZR, R13
 	MOVD    R20, R5
-	MOVD    R21, R6
-	MOVD    R21, R7
 	SUBS    $8, R4, R4
-	BLT     single_624
+	BLT     single_611
 
-unrolled_623:
+unrolled_610:
 	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
 	VLD1.P  64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
 	VLD1.P  64(R5), [V8.D2, V9.D2, V10.D2, V11.D2]
-	VLD1.P  64(R6), [V20.D2, V21.D2, V22.D2, V23.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
-	WORD    $0x6e60dc90 // fmul v16.2d, v4.2d, v0.2d
-	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
-	WORD    $0x4e70d694 // fadd v20.2d, v20.2d, v16.2d
 	WORD    $0x6e64dd08 // fmul v8.2d, v8.2d, v4.2d
 	VBIT    V13.B16, V4.B16, V8.B16
 	WORD    $0x4ee0c82d // fcmgt v13.2d, v1.2d, #0.0
-	WORD    $0x6e61dcb0 // fmul v16.2d, v5.2d, v1.2d
-	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
-	WORD    $0x4e70d6b5 // fadd v21.2d, v21.2d, v16.2d
 	WORD    $0x6e65dd29 // fmul v9.2d, v9.2d, v5.2d
 	VBIT    V13.B16, V5.B16, V9.B16
 	WORD    $0x4ee0c84d // fcmgt v13.2d, v2.2d, #0.0
-	WORD    $0x6e62dcd0 // fmul v16.2d, v6.2d, v2.2d
-	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
-	WORD    $0x4e70d6d6 // fadd v22.2d, v22.2d, v16.2d
 	WORD    $0x6e66dd4a // fmul v10.2d, v10.2d, v6.2d
 	VBIT    V13.B16, V6.B16, V10.B16
 	WORD    $0x4ee0c86d // fcmgt v13.2d, v3.2d, #0.0
-	WORD    $0x6e63dcf0 // fmul v16.2d, v7.2d, v3.2d
-	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
-	WORD    $0x4e70d6f7 // fadd v23.2d, v23.2d, v16.2d
 	WORD    $0x6e67dd6b // fmul v11.2d, v11.2d, v7.2d
 	VBIT    V13.B16, V7.B16, V11.B16
 	VST1.P  [V8.D2, V9.D2, V10.D2, V11.D2], 64(R0)
-	VST1.P  [V20.D2, V21.D2, V22.D2, V23.D2], 64(R7)
 	ADD     R19, R13, R13
 	SUBS    R14, R13, R22
 	CSEL    HS, R22, R13, R13
 	ADD     R13<<3, R20, R5
-	ADD     R13<<3, R21, R6
-	ADD     R13<<3, R21, R7
 	SUBS    $8, R4, R4
-	BGE     unrolled_623
+	BGE     unrolled_610
 
-single_624:
+single_611:
 	ADDS    $6, R4, R4
-	BLT     tail_626
+	BLT     tail_613
 
-single_loop_625:
+single_loop_612:
 	VLD1.P  16(R2), [V0.D2]
 	VLD1.P  16(R1), [V4.D2]
 	VLD1.P  16(R5), [V8.D2]
-	VLD1.P  16(R6), [V20.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
-	WORD    $0x6e60dc90 // fmul v16.2d, v4.2d, v0.2d
-	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
-	WORD    $0x4e70d694 // fadd v20.2d, v20.2d, v16.2d
 	WORD    $0x6e64dd08 // fmul v8.2d, v8.2d, v4.2d
 	VBIT    V13.B16, V4.B16, V8.B16
 	VST1.P  [V8.D2], 16(R0)
-	VST1.P  [V20.D2], 16(R7)
 	ADD     R15, R13, R13
 	SUBS    R14, R13, R22
 	CSEL    HS, R22, R13, R13
 	ADD     R13<<3, R20, R5
-	ADD     R13<<3, R21, R6
-	ADD     R13<<3, R21, R7
 	SUBS    $2, R4, R4
-	BGE     single_loop_625
+	BGE     single_loop_612
 
-tail_626:
+tail_613:
 	ADDS    $2, R4, R4
-	BEQ     span_done_628
+	BEQ     span_done_615
 
-tail_loop_627:
+tail_loop_614:
 	FMOVD.P 8(R2), F0
 	FMOVD.P 8(R1), F4
 	FCMPD   $(0.0), F0
@@ -6342,161 +6023,220 @@ tail_loop_627:
 	FMULD   F8, F4, F9
 	FCSELD  GT, F4, F9, F9
 	FMOVD.P F9, 8(R0)
-	FMULD   F0, F4, F16
-	FMOVD.P 8(R6), F20
-	FADDD   F16, F20, F17
-	FCSELD  GT, F20, F17, F20
-	FMOVD.P F20, 8(R7)
 	SUBS    $1, R4, R4
-	BNE     tail_loop_627
+	BNE     tail_loop_614
 
-span_done_628:
-	SUBS    R8, R3, R3
-	BLE     ring_rows_done_606
-	SUB     R24, R8, R22
+span_done_615:
+	ADD     R24, R23, R23
+	CMP     R8, R23
+	CSEL    EQ, ZR, R23, R23
+	B       ring_segment_594
+
+ring_rows_593:
+	MOVD    ZR, R23
+
+ring_block_616:
+	CMP     R8, R23
+	BHS     ring_done_570
+	SUB     R23, R8, R24
+	CMP     R25, R24
+	CSEL    HI, R25, R24, R24
+	MUL     R9, R24, R12
+	ADD     R23<<3, R10, R22
+	MOVD    R12, R14
+
+ring_len_619:
+	CMP     $2, R14
+	BHS     ring_len_done_620
+	ADD     R12, R14, R14
+	B       ring_len_619
+
+ring_len_done_620:
+	MOVD    $2, R15
+
+ring_step_621:
+	CMP     R14, R15
+	BLO     ring_step_done_622
+	SUB     R14, R15, R15
+	B       ring_step_621
+
+ring_step_done_622:
+	MOVD    $8, R19
+
+ring_step_623:
+	CMP     R14, R19
+	BLO     ring_step_done_624
+	SUB     R14, R19, R19
+	B       ring_step_623
+
+ring_step_done_624:
+	MOVD    R22, R6
+	MOVD    R20, R5
+	CMP     $1, R9
+	BNE     ring_planes_625
+	SUBS    $2, R24, R4
+	BLT     ring_copy_tail_628
+
+ring_copy_627:
+	VLD1.P  16(R6), [V8.D2]
+	VST1.P  [V8.D2], 16(R5)
+	SUBS    $2, R4, R4
+	BGE     ring_copy_627
+
+ring_copy_tail_628:
+	ADDS    $2, R4, R4
+	BEQ     ring_extend_626
+
+ring_copy_element_629:
+	MOVD.P  8(R6), R7
+	MOVD.P  R7, 8(R5)
+	SUBS    $1, R4, R4
+	BNE     ring_copy_element_629
+	B       ring_extend_626
+
+ring_planes_625:
+	ADD     R24<<3, R6, R4
+	MOVD    R5, R7
+
+ring_channel_630:
+	VLD1R.P 8(R6), [V8.D2]
+	MOVD    R7, R5
+	ADD     R9<<3, R7, R7
+
+ring_fill_631:
+	VST1.P  [V8.D2], 16(R5)
+	CMP     R7, R5
+	BLO     ring_fill_631
+	CMP     R4, R6
+	BLO     ring_channel_630
+
+ring_extend_626:
+	MOVD    R20, R6
+	ADD     R12<<3, R20, R5
+	SUBS    R12, R14, R4
+	BEQ     ring_repeated_632
+
+ring_element_633:
+	MOVD.P  8(R6), R7
+	MOVD.P  R7, 8(R5)
+	SUBS    $1, R4, R4
+	BNE     ring_element_633
+
+ring_repeated_632:
+	MOVD    R20, R6
+	ADD     R14<<3, R20, R5
+	VLD1.P  16(R6), [V8.D2]
+	VST1.P  [V8.D2], 16(R5)
+	VLD1.P  16(R6), [V8.D2]
+	VST1.P  [V8.D2], 16(R5)
+	VLD1.P  16(R6), [V8.D2]
+	VST1.P  [V8.D2], 16(R5)
+	VLD1.P  16(R6), [V8.D2]
+	VST1.P  [V8.D2], 16(R5)
+	MUL     R9, R23, R22
+	MOVD    x_base+48(FP), R2
+	ADD     R22<<3, R2, R2
+	MOVD    dy_base+24(FP), R1
+	ADD     R22<<3, R1, R1
+	MOVD    dx_base+0(FP), R0
+	ADD     R22<<3, R0, R0
+	MOVD    x_len+56(FP), R3
+	SUBS    R22, R3, R3
+	BLE     ring_rows_done_618
+
+ring_row_617:
+	CMP     R12, R3
+	CSEL    LO, R3, R12, R4
+	MOVD    ZR, R13
+	MOVD    R20, R5
+	SUBS    $8, R4, R4
+	BLT     single_635
+
+unrolled_634:
+	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
+	VLD1.P  64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
+	VLD1.P  64(R5), [V8.D2, V9.D2, V10.D2, V11.D2]
+	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
+	WORD    $0x6e64dd08 // fmul v8.2d, v8.2d, v4.2d
+	VBIT    V13.B16, V4.B16, V8.B16
+	WORD    $0x4ee0c82d // fcmgt v13.2d, v1.2d, #0.0
+	WORD    $0x6e65dd29 // fmul v9.2d, v9.2d, v5.2d
+	VBIT    V13.B16, V5.B16, V9.B16
+	WORD    $0x4ee0c84d // fcmgt v13.2d, v2.2d, #0.0
+	WORD    $0x6e66dd4a // fmul v10.2d, v10.2d, v6.2d
+	VBIT    V13.B16, V6.B16, V10.B16
+	WORD    $0x4ee0c86d // fcmgt v13.2d, v3.2d, #0.0
+	WORD    $0x6e67dd6b // fmul v11.2d, v11.2d, v7.2d
+	VBIT    V13.B16, V7.B16, V11.B16
+	VST1.P  [V8.D2, V9.D2, V10.D2, V11.D2], 64(R0)
+	ADD     R19, R13, R13
+	SUBS    R14, R13, R22
+	CSEL    HS, R22, R13, R13
+	ADD     R13<<3, R20, R5
+	SUBS    $8, R4, R4
+	BGE     unrolled_634
+
+single_635:
+	ADDS    $6, R4, R4
+	BLT     tail_637
+
+single_loop_636:
+	VLD1.P  16(R2), [V0.D2]
+	VLD1.P  16(R1), [V4.D2]
+	VLD1.P  16(R5), [V8.D2]
+	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
+	WORD    $0x6e64dd08 // fmul v8.2d, v8.2d, v4.2d
+	VBIT    V13.B16, V4.B16, V8.B16
+	VST1.P  [V8.D2], 16(R0)
+	ADD     R15, R13, R13
+	SUBS    R14, R13, R22
+	CSEL    HS, R22, R13, R13
+	ADD     R13<<3, R20, R5
+	SUBS    $2, R4, R4
+	BGE     single_loop_636
+
+tail_637:
+	ADDS    $2, R4, R4
+	BEQ     span_done_639
+
+tail_loop_638:
+	FMOVD.P 8(R2), F0
+	FMOVD.P 8(R1), F4
+	FCMPD   $(0.0), F0
+	FMOVD.P 8(R5), F8
+	FMULD   F8, F4, F9
+	FCSELD  GT, F4, F9, F9
+	FMOVD.P F9, 8(R0)
+	SUBS    $1, R4, R4
+	BNE     tail_loop_638
+
+span_done_639:
+	MUL     R9, R8, R22
+	SUBS    R22, R3, R3
+	BLE     ring_rows_done_618
+	SUB     R12, R22, R22
 	ADD     R22<<3, R2, R2
 	ADD     R22<<3, R1, R1
 	ADD     R22<<3, R0, R0
-	B       ring_row_605
+	B       ring_row_617
 
-ring_rows_done_606:
-	ADD     R23<<3, R11, R22
-	ADD     R14<<3, R21, R6
-	FMOVQ   48(R6), F8
-	FMOVQ   48(R21), F12
-	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
-	FMOVQ   F12, 48(R21)
-	FMOVQ   32(R6), F8
-	FMOVQ   32(R21), F12
-	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
-	FMOVQ   F12, 32(R21)
-	FMOVQ   16(R6), F8
-	FMOVQ   16(R21), F12
-	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
-	FMOVQ   F12, 16(R21)
-	FMOVQ   0(R6), F8
-	FMOVQ   0(R21), F12
-	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
-	FMOVQ   F12, 0(R21)
-	SUBS    R12, R14, R4
-	BEQ     ring_folded_630
-	ADD     R14<<3, R21, R6
-	ADD     R4<<3, R21, R7
-
-ring_fold_629:
-	SUB     $8, R6, R6
-	SUB     $8, R7, R7
-	FMOVD   (R6), F8
-	FMOVD   (R7), F12
-	FADDD   F8, F12, F12
-	FMOVD   F12, (R7)
-	SUBS    $1, R4, R4
-	BNE     ring_fold_629
-
-ring_folded_630:
-	MOVD    R22, R5
-	MOVD    R21, R6
-	CMP     $1, R9
-	BNE     ring_sums_planes_632
-	SUBS    $2, R24, R4
-	BLT     ring_sums_scalar_634
-
-ring_sums_vector_633:
-	VLD1    (R5), [V8.D2]
-	VLD1.P  16(R6), [V14.D2]
-	WORD    $0x4e6ed508 // fadd v8.2d, v8.2d, v14.2d
-	VST1.P  [V8.D2], 16(R5)
-	SUBS    $2, R4, R4
-	BGE     ring_sums_vector_633
-
-ring_sums_scalar_634:
-	ADDS    $2, R4, R4
-	BEQ     ring_sums_done_631
-
-ring_sums_one_635:
-	FMOVD.P 8(R6), F20
-	FMOVD   (R5), F8
-	FADDD   F20, F8, F8
-	FMOVD.P F8, 8(R5)
-	SUBS    $1, R4, R4
-	BNE     ring_sums_one_635
-	B       ring_sums_done_631
-
-ring_sums_planes_632:
-	MOVD    R24, R4
-	LSL     $3, R9, R22
-
-ring_sums_group_636:
-	CMP     $4, R4
-	BLO     ring_sums_single_638
-	VEOR    V20.B16, V20.B16, V20.B16
-	VEOR    V21.B16, V21.B16, V21.B16
-	ADD     R22, R6, R7
-	VEOR    V22.B16, V22.B16, V22.B16
-	ADD     R22, R7, R13
-	VEOR    V23.B16, V23.B16, V23.B16
-	ADD     R22, R13, R15
-	MOVD    R9, R19
-
-ring_sums_group_plane_637:
-	FMOVD.P 8(R6), F14
-	FMOVD.P 8(R7), F15
-	FMOVD.P 8(R13), F16
-	FMOVD.P 8(R15), F17
-	FADDD   F14, F20, F20
-	FADDD   F15, F21, F21
-	FADDD   F16, F22, F22
-	FADDD   F17, F23, F23
-	SUBS    $1, R19, R19
-	BNE     ring_sums_group_plane_637
-	FMOVD   (R5), F8
-	FADDD   F20, F8, F8
-	FMOVD.P F8, 8(R5)
-	FMOVD   (R5), F8
-	FADDD   F21, F8, F8
-	FMOVD.P F8, 8(R5)
-	FMOVD   (R5), F8
-	FADDD   F22, F8, F8
-	FMOVD.P F8, 8(R5)
-	FMOVD   (R5), F8
-	FADDD   F23, F8, F8
-	FMOVD.P F8, 8(R5)
-	MOVD    R15, R6
-	SUB     $4, R4, R4
-	B       ring_sums_group_636
-
-ring_sums_single_638:
-	CBZ     R4, ring_sums_done_631
-	VEOR    V20.B16, V20.B16, V20.B16
-	MOVD    R9, R19
-
-ring_sums_single_plane_639:
-	FMOVD.P 8(R6), F14
-	FADDD   F14, F20, F20
-	SUBS    $1, R19, R19
-	BNE     ring_sums_single_plane_639
-	FMOVD   (R5), F8
-	FADDD   F20, F8, F8
-	FMOVD.P F8, 8(R5)
-	SUB     $1, R4, R4
-	B       ring_sums_single_638
-
-ring_sums_done_631:
+ring_rows_done_618:
 	ADD     R24, R23, R23
-	B       ring_block_604
+	B       ring_block_616
 
-ring_done_534:
+ring_done_570:
 	RET
 
-// func backwardDxNEONF64(dx []float64, dy []float64, x []float64, alpha float64)
+// func backwardDalphaNEONF64(dy []float64, x []float64) float64
 // Requires: ASIMD
-TEXT ·backwardDxNEONF64(SB), NOSPLIT, $0-80
-	MOVD    dx_base+0(FP), R0
-	MOVD    dy_base+24(FP), R1
-	MOVD    x_base+48(FP), R2
-	MOVD    x_len+56(FP), R4
-	FMOVD   alpha+72(FP), F12
-	VDUP    V12.D[0], V12.D2
+TEXT ·backwardDalphaNEONF64(SB), NOSPLIT, $0-56
+	MOVD    dy_base+0(FP), R1
+	MOVD    x_base+24(FP), R2
+	MOVD    x_len+32(FP), R4
+	VEOR    V20.B16, V20.B16, V20.B16
+	VEOR    V21.B16, V21.B16, V21.B16
+	VEOR    V22.B16, V22.B16, V22.B16
+	VEOR    V23.B16, V23.B16, V23.B16
 	SUBS    $8, R4, R4
 	BLT     single_641
 
@@ -6504,18 +6244,21 @@ unrolled_640:
 	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
 	VLD1.P  64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
-	WORD    $0x6e64dd88 // fmul v8.2d, v12.2d, v4.2d
-	VBIT    V13.B16, V4.B16, V8.B16
+	WORD    $0x6e60dc90 // fmul v16.2d, v4.2d, v0.2d
+	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
+	WORD    $0x4e70d694 // fadd v20.2d, v20.2d, v16.2d
 	WORD    $0x4ee0c82d // fcmgt v13.2d, v1.2d, #0.0
-	WORD    $0x6e65dd89 // fmul v9.2d, v12.2d, v5.2d
-	VBIT    V13.B16, V5.B16, V9.B16
+	WORD    $0x6e61dcb0 // fmul v16.2d, v5.2d, v1.2d
+	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
+	WORD    $0x4e70d6b5 // fadd v21.2d, v21.2d, v16.2d
 	WORD    $0x4ee0c84d // fcmgt v13.2d, v2.2d, #0.0
-	WORD    $0x6e66dd8a // fmul v10.2d, v12.2d, v6.2d
-	VBIT    V13.B16, V6.B16, V10.B16
+	WORD    $0x6e62dcd0 // fmul v16.2d, v6.2d, v2.2d
+	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
+	WORD    $0x4e70d6d6 // fadd v22.2d, v22.2d, v16.2d
 	WORD    $0x4ee0c86d // fcmgt v13.2d, v3.2d, #0.0
-	WORD    $0x6e67dd8b // fmul v11.2d, v12.2d, v7.2d
-	VBIT    V13.B16, V7.B16, V11.B16
-	VST1.P  [V8.D2, V9.D2, V10.D2, V11.D2], 64(R0)
+	WORD    $0x6e63dcf0 // fmul v16.2d, v7.2d, v3.2d
+	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
+	WORD    $0x4e70d6f7 // fadd v23.2d, v23.2d, v16.2d
 	SUBS    $8, R4, R4
 	BGE     unrolled_640
 
@@ -6527,13 +6270,17 @@ single_loop_642:
 	VLD1.P  16(R2), [V0.D2]
 	VLD1.P  16(R1), [V4.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
-	WORD    $0x6e64dd88 // fmul v8.2d, v12.2d, v4.2d
-	VBIT    V13.B16, V4.B16, V8.B16
-	VST1.P  [V8.D2], 16(R0)
+	WORD    $0x6e60dc90 // fmul v16.2d, v4.2d, v0.2d
+	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
+	WORD    $0x4e70d694 // fadd v20.2d, v20.2d, v16.2d
 	SUBS    $2, R4, R4
 	BGE     single_loop_642
 
 tail_643:
+	WORD    $0x4e75d694 // fadd v20.2d, v20.2d, v21.2d
+	WORD    $0x4e77d6d6 // fadd v22.2d, v22.2d, v23.2d
+	WORD    $0x4e76d694 // fadd v20.2d, v20.2d, v22.2d
+	WORD    $0x7e70da94 // faddp d20, v20.2d
 	ADDS    $2, R4, R4
 	BEQ     span_done_645
 
@@ -6541,30 +6288,30 @@ tail_loop_644:
 	FMOVD.P 8(R2), F0
 	FMOVD.P 8(R1), F4
 	FCMPD   $(0.0), F0
-	FMULD   F12, F4, F9
-	FCSELD  GT, F4, F9, F9
-	FMOVD.P F9, 8(R0)
+	FMULD   F0, F4, F16
+	FADDD   F16, F20, F17
+	FCSELD  GT, F20, F17, F20
 	SUBS    $1, R4, R4
 	BNE     tail_loop_644
 
 span_done_645:
+	FMOVD   F20, ret+48(FP)
 	RET
 
-// func backwardPlanesDxNEONF64(dx []float64, dy []float64, x []float64, alpha []float64, inner int)
+// func backwardPlanesDalphaNEONF64(dy []float64, x []float64, acc []float64, inner int)
 // Requires: ASIMD
-TEXT ·backwardPlanesDxNEONF64(SB), NOSPLIT, $0-104
-	MOVD    dx_base+0(FP), R0
-	MOVD    dy_base+24(FP), R1
-	MOVD    x_base+48(FP), R2
-	MOVD    x_len+56(FP), R3
-	MOVD    inner+96(FP), R9
-	MOVD    alpha_len+80(FP), R8
-	MOVD    alpha_base+72(FP), R10
+TEXT ·backwardPlanesDalphaNEONF64(SB), NOSPLIT, $0-80
+	MOVD    dy_base+0(FP), R1
+	MOVD    x_base+24(FP), R2
+	MOVD    x_len+32(FP), R3
+	MOVD    inner+72(FP), R9
+	MOVD    acc_len+56(FP), R8
+	MOVD    acc_base+48(FP), R11
 	CBZ     R8, planes_done_646
 	CBZ     R9, planes_done_646
 
 pass_647:
-	MOVD    R10, R5
+	MOVD    R11, R6
 	MOVD    R8, R12
 
 plane_648:
@@ -6572,7 +6319,10 @@ plane_648:
 	CMP     R9, R3
 	CSEL    LO, R3, R9, R4
 	SUB     R4, R3, R3
-	VLD1R.P 8(R5), [V12.D2]
+	VEOR    V20.B16, V20.B16, V20.B16
+	VEOR    V21.B16, V21.B16, V21.B16
+	VEOR    V22.B16, V22.B16, V22.B16
+	VEOR    V23.B16, V23.B16, V23.B16
 	SUBS    $8, R4, R4
 	BLT     single_650
 
@@ -6580,18 +6330,21 @@ unrolled_649:
 	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
 	VLD1.P  64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
-	WORD    $0x6e64dd88 // fmul v8.2d, v12.2d, v4.2d
-	VBIT    V13.B16, V4.B16, V8.B16
+	WORD    $0x6e60dc90 // fmul v16.2d, v4.2d, v0.2d
+	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
+	WORD    $0x4e70d694 // fadd v20.2d, v20.2d, v16.2d
 	WORD    $0x4ee0c82d // fcmgt v13.2d, v1.2d, #0.0
-	WORD    $0x6e65dd89 // fmul v9.2d, v12.2d, v5.2d
-	VBIT    V13.B16, V5.B16, V9.B16
+	WORD    $0x6e61dcb0 // fmul v16.2d, v5.2d, v1.2d
+	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
+	WORD    $0x4e70d6b5 // fadd v21.2d, v21.2d, v16.2d
 	WORD    $0x4ee0c84d // fcmgt v13.2d, v2.2d, #0.0
-	WORD    $0x6e66dd8a // fmul v10.2d, v12.2d, v6.2d
-	VBIT    V13.B16, V6.B16, V10.B16
+	WORD    $0x6e62dcd0 // fmul v16.2d, v6.2d, v2.2d
+	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
+	WORD    $0x4e70d6d6 // fadd v22.2d, v22.2d, v16.2d
 	WORD    $0x4ee0c86d // fcmgt v13.2d, v3.2d, #0.0
-	WORD    $0x6e67dd8b // fmul v11.2d, v12.2d, v7.2d
-	VBIT    V13.B16, V7.B16, V11.B16
-	VST1.P  [V8.D2, V9.D2, V10.D2, V11.D2], 64(R0)
+	WORD    $0x6e63dcf0 // fmul v16.2d, v7.2d, v3.2d
+	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
+	WORD    $0x4e70d6f7 // fadd v23.2d, v23.2d, v16.2d
 	SUBS    $8, R4, R4
 	BGE     unrolled_649
 
@@ -6603,13 +6356,17 @@ single_loop_651:
 	VLD1.P  16(R2), [V0.D2]
 	VLD1.P  16(R1), [V4.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
-	WORD    $0x6e64dd88 // fmul v8.2d, v12.2d, v4.2d
-	VBIT    V13.B16, V4.B16, V8.B16
-	VST1.P  [V8.D2], 16(R0)
+	WORD    $0x6e60dc90 // fmul v16.2d, v4.2d, v0.2d
+	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
+	WORD    $0x4e70d694 // fadd v20.2d, v20.2d, v16.2d
 	SUBS    $2, R4, R4
 	BGE     single_loop_651
 
 tail_652:
+	WORD    $0x4e75d694 // fadd v20.2d, v20.2d, v21.2d
+	WORD    $0x4e77d6d6 // fadd v22.2d, v22.2d, v23.2d
+	WORD    $0x4e76d694 // fadd v20.2d, v20.2d, v22.2d
+	WORD    $0x7e70da94 // faddp d20, v20.2d
 	ADDS    $2, R4, R4
 	BEQ     span_done_654
 
@@ -6617,13 +6374,16 @@ tail_loop_653:
 	FMOVD.P 8(R2), F0
 	FMOVD.P 8(R1), F4
 	FCMPD   $(0.0), F0
-	FMULD   F12, F4, F9
-	FCSELD  GT, F4, F9, F9
-	FMOVD.P F9, 8(R0)
+	FMULD   F0, F4, F16
+	FADDD   F16, F20, F17
+	FCSELD  GT, F20, F17, F20
 	SUBS    $1, R4, R4
 	BNE     tail_loop_653
 
 span_done_654:
+	FMOVD   (R6), F17
+	FADDD   F20, F17, F17
+	FMOVD.P F17, 8(R6)
 	SUBS    $1, R12, R12
 	BNE     plane_648
 	B       pass_647
@@ -6631,15 +6391,14 @@ span_done_654:
 planes_done_646:
 	RET
 
-// func backwardPatternDxNEONF64(dx []float64, dy []float64, x []float64, pattern []float64)
+// func backwardPatternDalphaNEONF64(dy []float64, x []float64, acc []float64)
 // Requires: ASIMD
-TEXT ·backwardPatternDxNEONF64(SB), NOSPLIT, $0-96
-	MOVD    dx_base+0(FP), R0
-	MOVD    dy_base+24(FP), R1
-	MOVD    x_base+48(FP), R2
-	MOVD    x_len+56(FP), R3
-	MOVD    pattern_len+80(FP), R8
-	MOVD    pattern_base+72(FP), R10
+TEXT ·backwardPatternDalphaNEONF64(SB), NOSPLIT, $0-72
+	MOVD    dy_base+0(FP), R1
+	MOVD    x_base+24(FP), R2
+	MOVD    x_len+32(FP), R3
+	MOVD    acc_len+56(FP), R8
+	MOVD    acc_base+48(FP), R11
 	CBZ     R8, rows_done_656
 
 row_655:
@@ -6647,27 +6406,32 @@ row_655:
 	CMP     R8, R3
 	CSEL    LO, R3, R8, R4
 	SUB     R4, R3, R3
-	MOVD    R10, R5
+	MOVD    R11, R6
+	MOVD    R11, R7
 	SUBS    $8, R4, R4
 	BLT     single_658
 
 unrolled_657:
 	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
 	VLD1.P  64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
-	VLD1.P  64(R5), [V8.D2, V9.D2, V10.D2, V11.D2]
+	VLD1.P  64(R6), [V20.D2, V21.D2, V22.D2, V23.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
-	WORD    $0x6e64dd08 // fmul v8.2d, v8.2d, v4.2d
-	VBIT    V13.B16, V4.B16, V8.B16
+	WORD    $0x6e60dc90 // fmul v16.2d, v4.2d, v0.2d
+	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
+	WORD    $0x4e70d694 // fadd v20.2d, v20.2d, v16.2d
 	WORD    $0x4ee0c82d // fcmgt v13.2d, v1.2d, #0.0
-	WORD    $0x6e65dd29 // fmul v9.2d, v9.2d, v5.2d
-	VBIT    V13.B16, V5.B16, V9.B16
+	WORD    $0x6e61dcb0 // fmul v16.2d, v5.2d, v1.2d
+	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
+	WORD    $0x4e70d6b5 // fadd v21.2d, v21.2d, v16.2d
 	WORD    $0x4ee0c84d // fcmgt v13.2d, v2.2d, #0.0
-	WORD    $0x6e66dd4a // fmul v10.2d, v10.2d, v6.2d
-	VBIT    V13.B16, V6.B16, V10.B16
+	WORD    $0x6e62dcd0 // fmul v16.2d, v6.2d, v2.2d
+	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
+	WORD    $0x4e70d6d6 // fadd v22.2d, v22.2d, v16.2d
 	WORD    $0x4ee0c86d // fcmgt v13.2d, v3.2d, #0.0
-	WORD    $0x6e67dd6b // fmul v11.2d, v11.2d, v7.2d
-	VBIT    V13.B16, V7.B16, V11.B16
-	VST1.P  [V8.D2, V9.D2, V10.D2, V11.D2], 64(R0)
+	WORD    $0x6e63dcf0 // fmul v16.2d, v7.2d, v3.2d
+	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
+	WORD    $0x4e70d6f7 // fadd v23.2d, v23.2d, v16.2d
+	VST1.P  [V20.D2, V21.D2, V22.D2, V23.D2], 64(R7)
 	SUBS    $8, R4, R4
 	BGE     unrolled_657
 
@@ -6678,11 +6442,12 @@ single_658:
 single_loop_659:
 	VLD1.P  16(R2), [V0.D2]
 	VLD1.P  16(R1), [V4.D2]
-	VLD1.P  16(R5), [V8.D2]
+	VLD1.P  16(R6), [V20.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
-	WORD    $0x6e64dd08 // fmul v8.2d, v8.2d, v4.2d
-	VBIT    V13.B16, V4.B16, V8.B16
-	VST1.P  [V8.D2], 16(R0)
+	WORD    $0x6e60dc90 // fmul v16.2d, v4.2d, v0.2d
+	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
+	WORD    $0x4e70d694 // fadd v20.2d, v20.2d, v16.2d
+	VST1.P  [V20.D2], 16(R7)
 	SUBS    $2, R4, R4
 	BGE     single_loop_659
 
@@ -6694,10 +6459,11 @@ tail_loop_661:
 	FMOVD.P 8(R2), F0
 	FMOVD.P 8(R1), F4
 	FCMPD   $(0.0), F0
-	FMOVD.P 8(R5), F8
-	FMULD   F8, F4, F9
-	FCSELD  GT, F4, F9, F9
-	FMOVD.P F9, 8(R0)
+	FMULD   F0, F4, F16
+	FMOVD.P 8(R6), F20
+	FADDD   F16, F20, F17
+	FCSELD  GT, F20, F17, F20
+	FMOVD.P F20, 8(R7)
 	SUBS    $1, R4, R4
 	BNE     tail_loop_661
 
@@ -6707,21 +6473,20 @@ span_done_662:
 rows_done_656:
 	RET
 
-// func backwardRingDxNEONF64(dx []float64, dy []float64, x []float64, alpha []float64, inner int)
+// func backwardRingDalphaNEONF64(dy []float64, x []float64, dalpha []float64, inner int)
 // Requires: ASIMD
-TEXT ·backwardRingDxNEONF64(SB), $1912-104
-	MOVD    dx_base+0(FP), R0
-	MOVD    dy_base+24(FP), R1
-	MOVD    x_base+48(FP), R2
-	MOVD    x_len+56(FP), R3
-	MOVD    inner+96(FP), R9
-	MOVD    alpha_len+80(FP), R8
-	MOVD    alpha_base+72(FP), R10
-	ADD     $16, RSP, R20
+TEXT ·backwardRingDalphaNEONF64(SB), $1912-80
+	MOVD    dy_base+0(FP), R1
+	MOVD    x_base+24(FP), R2
+	MOVD    x_len+32(FP), R3
+	MOVD    inner+72(FP), R9
+	MOVD    dalpha_len+56(FP), R8
+	MOVD    dalpha_base+48(FP), R11
+	ADD     $16, RSP, R21
 	CBZ     R8, ring_done_663
 	CBZ     R9, ring_done_663
 	MUL     R9, R8, R12
-	CMP     $228, R12
+	CMP     $226, R12
 	BHI     ring_segmented_664
 	MOVD    R12, R14
 
@@ -6750,1061 +6515,282 @@ ring_step_669:
 	B       ring_step_669
 
 ring_step_done_670:
-	MOVD    R10, R6
-	MOVD    R20, R5
-	CMP     $1, R9
-	BNE     ring_planes_671
-	SUBS    $2, R8, R4
-	BLT     ring_copy_tail_674
+	VEOR    V8.B16, V8.B16, V8.B16
+	MOVD    R21, R7
+	ADD     $8, R14, R4
 
-ring_copy_673:
-	VLD1.P  16(R6), [V8.D2]
-	VST1.P  [V8.D2], 16(R5)
+ring_zero_671:
+	VST1.P  [V8.D2], 16(R7)
 	SUBS    $2, R4, R4
-	BGE     ring_copy_673
-
-ring_copy_tail_674:
-	ADDS    $2, R4, R4
-	BEQ     ring_extend_672
-
-ring_copy_element_675:
-	MOVD.P  8(R6), R7
-	MOVD.P  R7, 8(R5)
-	SUBS    $1, R4, R4
-	BNE     ring_copy_element_675
-	B       ring_extend_672
-
-ring_planes_671:
-	ADD     R8<<3, R6, R4
-	MOVD    R5, R7
-
-ring_channel_676:
-	VLD1R.P 8(R6), [V8.D2]
-	MOVD    R7, R5
-	ADD     R9<<3, R7, R7
-
-ring_fill_677:
-	VST1.P  [V8.D2], 16(R5)
-	CMP     R7, R5
-	BLO     ring_fill_677
-	CMP     R4, R6
-	BLO     ring_channel_676
-
-ring_extend_672:
-	MOVD    R20, R6
-	ADD     R12<<3, R20, R5
-	SUBS    R12, R14, R4
-	BEQ     ring_repeated_678
-
-ring_element_679:
-	MOVD.P  8(R6), R7
-	MOVD.P  R7, 8(R5)
-	SUBS    $1, R4, R4
-	BNE     ring_element_679
-
-ring_repeated_678:
-	MOVD    R20, R6
-	ADD     R14<<3, R20, R5
-	VLD1.P  16(R6), [V8.D2]
-	VST1.P  [V8.D2], 16(R5)
-	VLD1.P  16(R6), [V8.D2]
-	VST1.P  [V8.D2], 16(R5)
-	VLD1.P  16(R6), [V8.D2]
-	VST1.P  [V8.D2], 16(R5)
-	VLD1.P  16(R6), [V8.D2]
-	VST1.P  [V8.D2], 16(R5)
+	BGT     ring_zero_671
 	MOVD    R3, R4
 	MOVD    ZR, R13
-	MOVD    R20, R5
+	MOVD    R21, R6
+	MOVD    R21, R7
 	SUBS    $8, R4, R4
-	BLT     single_681
+	BLT     single_673
 
-unrolled_680:
+unrolled_672:
 	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
 	VLD1.P  64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
-	VLD1.P  64(R5), [V8.D2, V9.D2, V10.D2, V11.D2]
+	VLD1.P  64(R6), [V20.D2, V21.D2, V22.D2, V23.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
-	WORD    $0x6e64dd08 // fmul v8.2d, v8.2d, v4.2d
-	VBIT    V13.B16, V4.B16, V8.B16
+	WORD    $0x6e60dc90 // fmul v16.2d, v4.2d, v0.2d
+	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
+	WORD    $0x4e70d694 // fadd v20.2d, v20.2d, v16.2d
 	WORD    $0x4ee0c82d // fcmgt v13.2d, v1.2d, #0.0
-	WORD    $0x6e65dd29 // fmul v9.2d, v9.2d, v5.2d
-	VBIT    V13.B16, V5.B16, V9.B16
+	WORD    $0x6e61dcb0 // fmul v16.2d, v5.2d, v1.2d
+	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
+	WORD    $0x4e70d6b5 // fadd v21.2d, v21.2d, v16.2d
 	WORD    $0x4ee0c84d // fcmgt v13.2d, v2.2d, #0.0
-	WORD    $0x6e66dd4a // fmul v10.2d, v10.2d, v6.2d
-	VBIT    V13.B16, V6.B16, V10.B16
+	WORD    $0x6e62dcd0 // fmul v16.2d, v6.2d, v2.2d
+	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
+	WORD    $0x4e70d6d6 // fadd v22.2d, v22.2d, v16.2d
 	WORD    $0x4ee0c86d // fcmgt v13.2d, v3.2d, #0.0
-	WORD    $0x6e67dd6b // fmul v11.2d, v11.2d, v7.2d
-	VBIT    V13.B16, V7.B16, V11.B16
-	VST1.P  [V8.D2, V9.D2, V10.D2, V11.D2], 64(R0)
+	WORD    $0x6e63dcf0 // fmul v16.2d, v7.2d, v3.2d
+	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
+	WORD    $0x4e70d6f7 // fadd v23.2d, v23.2d, v16.2d
+	VST1.P  [V20.D2, V21.D2, V22.D2, V23.D2], 64(R7)
 	ADD     R19, R13, R13
 	SUBS    R14, R13, R22
 	CSEL    HS, R22, R13, R13
-	ADD     R13<<3, R20, R5
+	ADD     R13<<3, R21, R6
+	ADD     R13<<3, R21, R7
 	SUBS    $8, R4, R4
-	BGE     unrolled_680
+	BGE     unrolled_672
 
-single_681:
+single_673:
 	ADDS    $6, R4, R4
-	BLT     tail_683
+	BLT     tail_675
 
-single_loop_682:
+single_loop_674:
 	VLD1.P  16(R2), [V0.D2]
 	VLD1.P  16(R1), [V4.D2]
-	VLD1.P  16(R5), [V8.D2]
+	VLD1.P  16(R6), [V20.D2]
 	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
-	WORD    $0x6e64dd08 // fmul v8.2d, v8.2d, v4.2d
-	VBIT    V13.B16, V4.B16, V8.B16
-	VST1.P  [V8.D2], 16(R0)
+	WORD    $0x6e60dc90 // fmul v16.2d, v4.2d, v0.2d
+	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
+	WORD    $0x4e70d694 // fadd v20.2d, v20.2d, v16.2d
+	VST1.P  [V20.D2], 16(R7)
 	ADD     R15, R13, R13
 	SUBS    R14, R13, R22
 	CSEL    HS, R22, R13, R13
-	ADD     R13<<3, R20, R5
+	ADD     R13<<3, R21, R6
+	ADD     R13<<3, R21, R7
 	SUBS    $2, R4, R4
-	BGE     single_loop_682
+	BGE     single_loop_674
 
-tail_683:
+tail_675:
 	ADDS    $2, R4, R4
-	BEQ     span_done_685
+	BEQ     span_done_677
 
-tail_loop_684:
+tail_loop_676:
 	FMOVD.P 8(R2), F0
 	FMOVD.P 8(R1), F4
 	FCMPD   $(0.0), F0
-	FMOVD.P 8(R5), F8
-	FMULD   F8, F4, F9
-	FCSELD  GT, F4, F9, F9
-	FMOVD.P F9, 8(R0)
+	FMULD   F0, F4, F16
+	FMOVD.P 8(R6), F20
+	FADDD   F16, F20, F17
+	FCSELD  GT, F20, F17, F20
+	FMOVD.P F20, 8(R7)
 	SUBS    $1, R4, R4
-	BNE     tail_loop_684
+	BNE     tail_loop_676
 
-span_done_685:
+span_done_677:
+	ADD     R14<<3, R21, R6
+	FMOVQ   48(R6), F8
+	FMOVQ   48(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 48(R21)
+	FMOVQ   32(R6), F8
+	FMOVQ   32(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 32(R21)
+	FMOVQ   16(R6), F8
+	FMOVQ   16(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 16(R21)
+	FMOVQ   0(R6), F8
+	FMOVQ   0(R21), F12
+	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
+	FMOVQ   F12, 0(R21)
+	SUBS    R12, R14, R4
+	BEQ     ring_folded_679
+	ADD     R14<<3, R21, R6
+	ADD     R4<<3, R21, R7
+
+ring_fold_678:
+	SUB     $8, R6, R6
+	SUB     $8, R7, R7
+	FMOVD   (R6), F8
+	FMOVD   (R7), F12
+	FADDD   F8, F12, F12
+	FMOVD   F12, (R7)
+	SUBS    $1, R4, R4
+	BNE     ring_fold_678
+
+ring_folded_679:
+	MOVD    R11, R5
+	MOVD    R21, R6
+	CMP     $1, R9
+	BNE     ring_sums_planes_681
+	SUBS    $2, R8, R4
+	BLT     ring_sums_scalar_683
+
+ring_sums_vector_682:
+	VLD1    (R5), [V8.D2]
+	VLD1.P  16(R6), [V14.D2]
+	WORD    $0x4e6ed508 // fadd v8.2d, v8.2d, v14.2d
+	VST1.P  [V8.D2], 16(R5)
+	SUBS    $2, R4, R4
+	BGE     ring_sums_vector_682
+
+ring_sums_scalar_683:
+	ADDS    $2, R4, R4
+	BEQ     ring_sums_done_680
+
+ring_sums_one_684:
+	FMOVD.P 8(R6), F20
+	FMOVD   (R5), F8
+	FADDD   F20, F8, F8
+	FMOVD.P F8, 8(R5)
+	SUBS    $1, R4, R4
+	BNE     ring_sums_one_684
+	B       ring_sums_done_680
+
+ring_sums_planes_681:
+	MOVD    R8, R4
+	LSL     $3, R9, R22
+
+ring_sums_group_685:
+	CMP     $4, R4
+	BLO     ring_sums_single_687
+	VEOR    V20.B16, V20.B16, V20.B16
+	VEOR    V21.B16, V21.B16, V21.B16
+	ADD     R22, R6, R7
+	VEOR    V22.B16, V22.B16, V22.B16
+	ADD     R22, R7, R13
+	VEOR    V23.B16, V23.B16, V23.B16
+	ADD     R22, R13, R15
+	MOVD    R9, R19
+
+ring_sums_group_plane_686:
+	FMOVD.P 8(R6), F14
+	FMOVD.P 8(R7), F15
+	FMOVD.P 8(R13), F16
+	FMOVD.P 8(R15), F17
+	FADDD   F14, F20, F20
+	FADDD   F15, F21, F21
+	FADDD   F16, F22, F22
+	FADDD   F17, F23, F23
+	SUBS    $1, R19, R19
+	BNE     ring_sums_group_plane_686
+	FMOVD   (R5), F8
+	FADDD   F20, F8, F8
+	FMOVD.P F8, 8(R5)
+	FMOVD   (R5), F8
+	FADDD   F21, F8, F8
+	FMOVD.P F8, 8(R5)
+	FMOVD   (R5), F8
+	FADDD   F22, F8, F8
+	FMOVD.P F8, 8(R5)
+	FMOVD   (R5), F8
+	FADDD   F23, F8, F8
+	FMOVD.P F8, 8(R5)
+	MOVD    R15, R6
+	SUB     $4, R4, R4
+	B       ring_sums_group_685
+
+ring_sums_single_687:
+	CBZ     R4, ring_sums_done_680
+	VEOR    V20.B16, V20.B16, V20.B16
+	MOVD    R9, R19
+
+ring_sums_single_plane_688:
+	FMOVD.P 8(R6), F14
+	FADDD   F14, F20, F20
+	SUBS    $1, R19, R19
+	BNE     ring_sums_single_plane_688
+	FMOVD   (R5), F8
+	FADDD   F20, F8, F8
+	FMOVD.P F8, 8(R5)
+	SUB     $1, R4, R4
+	B       ring_sums_single_687
+
+ring_sums_done_680:
 	B       ring_done_663
 
 ring_segmented_664:
-	CMP     $1, R9
-	BEQ     ring_rows_686
-	CMP     $228, R9
+	CMP     $226, R9
 	BHI     ring_done_663
-	MOVD    $228, R22
+	MOVD    $226, R22
 	UDIV    R9, R22, R25
+	B       ring_rows_689
+
+ring_rows_689:
 	MOVD    ZR, R23
 
-ring_segment_687:
-	CBZ     R3, ring_done_663
-	SUB     R23, R8, R24
-	CMP     R25, R24
-	CSEL    HI, R25, R24, R24
-	MUL     R9, R24, R12
-	ADD     R23<<3, R10, R22
-	MOVD    R12, R14
-
-ring_len_688:
-	CMP     $2, R14
-	BHS     ring_len_done_689
-	ADD     R12, R14, R14
-	B       ring_len_688
-
-ring_len_done_689:
-	MOVD    $2, R15
-
-ring_step_690:
-	CMP     R14, R15
-	BLO     ring_step_done_691
-	SUB     R14, R15, R15
-	B       ring_step_690
-
-ring_step_done_691:
-	MOVD    $8, R19
-
-ring_step_692:
-	CMP     R14, R19
-	BLO     ring_step_done_693
-	SUB     R14, R19, R19
-	B       ring_step_692
-
-ring_step_done_693:
-	MOVD    R22, R6
-	MOVD    R20, R5
-	CMP     $1, R9
-	BNE     ring_planes_694
-	SUBS    $2, R24, R4
-	BLT     ring_copy_tail_697
-
-ring_copy_696:
-	VLD1.P  16(R6), [V8.D2]
-	VST1.P  [V8.D2], 16(R5)
-	SUBS    $2, R4, R4
-	BGE     ring_copy_696
-
-ring_copy_tail_697:
-	ADDS    $2, R4, R4
-	BEQ     ring_extend_695
-
-ring_copy_element_698:
-	MOVD.P  8(R6), R7
-	MOVD.P  R7, 8(R5)
-	SUBS    $1, R4, R4
-	BNE     ring_copy_element_698
-	B       ring_extend_695
-
-ring_planes_694:
-	ADD     R24<<3, R6, R4
-	MOVD    R5, R7
-
-ring_channel_699:
-	VLD1R.P 8(R6), [V8.D2]
-	MOVD    R7, R5
-	ADD     R9<<3, R7, R7
-
-ring_fill_700:
-	VST1.P  [V8.D2], 16(R5)
-	CMP     R7, R5
-	BLO     ring_fill_700
-	CMP     R4, R6
-	BLO     ring_channel_699
-
-ring_extend_695:
-	MOVD    R20, R6
-	ADD     R12<<3, R20, R5
-	SUBS    R12, R14, R4
-	BEQ     ring_repeated_701
-
-ring_element_702:
-	MOVD.P  8(R6), R7
-	MOVD.P  R7, 8(R5)
-	SUBS    $1, R4, R4
-	BNE     ring_element_702
-
-ring_repeated_701:
-	MOVD    R20, R6
-	ADD     R14<<3, R20, R5
-	VLD1.P  16(R6), [V8.D2]
-	VST1.P  [V8.D2], 16(R5)
-	VLD1.P  16(R6), [V8.D2]
-	VST1.P  [V8.D2], 16(R5)
-	VLD1.P  16(R6), [V8.D2]
-	VST1.P  [V8.D2], 16(R5)
-	VLD1.P  16(R6), [V8.D2]
-	VST1.P  [V8.D2], 16(R5)
-	CMP     R12, R3
-	CSEL    LO, R3, R12, R4
-	SUB     R4, R3, R3
-	MOVD    ZR, R13
-	MOVD    R20, R5
-	SUBS    $8, R4, R4
-	BLT     single_704
-
-unrolled_703:
-	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
-	VLD1.P  64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
-	VLD1.P  64(R5), [V8.D2, V9.D2, V10.D2, V11.D2]
-	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
-	WORD    $0x6e64dd08 // fmul v8.2d, v8.2d, v4.2d
-	VBIT    V13.B16, V4.B16, V8.B16
-	WORD    $0x4ee0c82d // fcmgt v13.2d, v1.2d, #0.0
-	WORD    $0x6e65dd29 // fmul v9.2d, v9.2d, v5.2d
-	VBIT    V13.B16, V5.B16, V9.B16
-	WORD    $0x4ee0c84d // fcmgt v13.2d, v2.2d, #0.0
-	WORD    $0x6e66dd4a // fmul v10.2d, v10.2d, v6.2d
-	VBIT    V13.B16, V6.B16, V10.B16
-	WORD    $0x4ee0c86d // fcmgt v13.2d, v3.2d, #0.0
-	WORD    $0x6e67dd6b // fmul v11.2d, v11.2d, v7.2d
-	VBIT    V13.B16, V7.B16, V11.B16
-	VST1.P  [V8.D2, V9.D2, V10.D2, V11.D2], 64(R0)
-	ADD     R19, R13, R13
-	SUBS    R14, R13, R22
-	CSEL    HS, R22, R13, R13
-	ADD     R13<<3, R20, R5
-	SUBS    $8, R4, R4
-	BGE     unrolled_703
-
-single_704:
-	ADDS    $6, R4, R4
-	BLT     tail_706
-
-single_loop_705:
-	VLD1.P  16(R2), [V0.D2]
-	VLD1.P  16(R1), [V4.D2]
-	VLD1.P  16(R5), [V8.D2]
-	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
-	WORD    $0x6e64dd08 // fmul v8.2d, v8.2d, v4.2d
-	VBIT    V13.B16, V4.B16, V8.B16
-	VST1.P  [V8.D2], 16(R0)
-	ADD     R15, R13, R13
-	SUBS    R14, R13, R22
-	CSEL    HS, R22, R13, R13
-	ADD     R13<<3, R20, R5
-	SUBS    $2, R4, R4
-	BGE     single_loop_705
-
-tail_706:
-	ADDS    $2, R4, R4
-	BEQ     span_done_708
-
-tail_loop_707:
-	FMOVD.P 8(R2), F0
-	FMOVD.P 8(R1), F4
-	FCMPD   $(0.0), F0
-	FMOVD.P 8(R5), F8
-	FMULD   F8, F4, F9
-	FCSELD  GT, F4, F9, F9
-	FMOVD.P F9, 8(R0)
-	SUBS    $1, R4, R4
-	BNE     tail_loop_707
-
-span_done_708:
-	ADD     R24, R23, R23
-	CMP     R8, R23
-	CSEL    EQ, ZR, R23, R23
-	B       ring_segment_687
-
-ring_rows_686:
-	MOVD    $228, R25
-	MOVD    ZR, R23
-
-ring_block_709:
+ring_block_690:
 	CMP     R8, R23
 	BHS     ring_done_663
 	SUB     R23, R8, R24
 	CMP     R25, R24
 	CSEL    HI, R25, R24, R24
-	MOVD    R24, R12
-	ADD     R23<<3, R10, R22
-	MOVD    R12, R14
-
-ring_len_712:
-	CMP     $2, R14
-	BHS     ring_len_done_713
-	ADD     R12, R14, R14
-	B       ring_len_712
-
-ring_len_done_713:
-	MOVD    $2, R15
-
-ring_step_714:
-	CMP     R14, R15
-	BLO     ring_step_done_715
-	SUB     R14, R15, R15
-	B       ring_step_714
-
-ring_step_done_715:
-	MOVD    $8, R19
-
-ring_step_716:
-	CMP     R14, R19
-	BLO     ring_step_done_717
-	SUB     R14, R19, R19
-	B       ring_step_716
-
-ring_step_done_717:
-	MOVD    R22, R6
-	MOVD    R20, R5
-	CMP     $1, R9
-	BNE     ring_planes_718
-	SUBS    $2, R24, R4
-	BLT     ring_copy_tail_721
-
-ring_copy_720:
-	VLD1.P  16(R6), [V8.D2]
-	VST1.P  [V8.D2], 16(R5)
-	SUBS    $2, R4, R4
-	BGE     ring_copy_720
-
-ring_copy_tail_721:
-	ADDS    $2, R4, R4
-	BEQ     ring_extend_719
-
-ring_copy_element_722:
-	MOVD.P  8(R6), R7
-	MOVD.P  R7, 8(R5)
-	SUBS    $1, R4, R4
-	BNE     ring_copy_element_722
-	B       ring_extend_719
-
-ring_planes_718:
-	ADD     R24<<3, R6, R4
-	MOVD    R5, R7
-
-ring_channel_723:
-	VLD1R.P 8(R6), [V8.D2]
-	MOVD    R7, R5
-	ADD     R9<<3, R7, R7
-
-ring_fill_724:
-	VST1.P  [V8.D2], 16(R5)
-	CMP     R7, R5
-	BLO     ring_fill_724
-	CMP     R4, R6
-	BLO     ring_channel_723
-
-ring_extend_719:
-	MOVD    R20, R6
-	ADD     R12<<3, R20, R5
-	SUBS    R12, R14, R4
-	BEQ     ring_repeated_725
-
-ring_element_726:
-	MOVD.P  8(R6), R7
-	MOVD.P  R7, 8(R5)
-	SUBS    $1, R4, R4
-	BNE     ring_element_726
-
-ring_repeated_725:
-	MOVD    R20, R6
-	ADD     R14<<3, R20, R5
-	VLD1.P  16(R6), [V8.D2]
-	VST1.P  [V8.D2], 16(R5)
-	VLD1.P  16(R6), [V8.D2]
-	VST1.P  [V8.D2], 16(R5)
-	VLD1.P  16(R6), [V8.D2]
-	VST1.P  [V8.D2], 16(R5)
-	VLD1.P  16(R6), [V8.D2]
-	VST1.P  [V8.D2], 16(R5)
-	MOVD    x_base+48(FP), R2
-	ADD     R23<<3, R2, R2
-	MOVD    dy_base+24(FP), R1
-	ADD     R23<<3, R1, R1
-	MOVD    dx_base+0(FP), R0
-	ADD     R23<<3, R0, R0
-	MOVD    x_len+56(FP), R3
-	SUBS    R23, R3, R3
-	BLE     ring_rows_done_711
-
-ring_row_710:
-	CMP     R24, R3
-	CSEL    LO, R3, R24, R4
-	MOVD    ZR, R13
-	MOVD    R20, R5
-	SUBS    $8, R4, R4
-	BLT     single_728
-
-unrolled_727:
-	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
-	VLD1.P  64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
-	VLD1.P  64(R5), [V8.D2, V9.D2, V10.D2, V11.D2]
-	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
-	WORD    $0x6e64dd08 // fmul v8.2d, v8.2d, v4.2d
-	VBIT    V13.B16, V4.B16, V8.B16
-	WORD    $0x4ee0c82d // fcmgt v13.2d, v1.2d, #0.0
-	WORD    $0x6e65dd29 // fmul v9.2d, v9.2d, v5.2d
-	VBIT    V13.B16, V5.B16, V9.B16
-	WORD    $0x4ee0c84d // fcmgt v13.2d, v2.2d, #0.0
-	WORD    $0x6e66dd4a // fmul v10.2d, v10.2d, v6.2d
-	VBIT    V13.B16, V6.B16, V10.B16
-	WORD    $0x4ee0c86d // fcmgt v13.2d, v3.2d, #0.0
-	WORD    $0x6e67dd6b // fmul v11.2d, v11.2d, v7.2d
-	VBIT    V13.B16, V7.B16, V11.B16
-	VST1.P  [V8.D2, V9.D2, V10.D2, V11.D2], 64(R0)
-	ADD     R19, R13, R13
-	SUBS    R14, R13, R22
-	CSEL    HS, R22, R13, R13
-	ADD     R13<<3, R20, R5
-	SUBS    $8, R4, R4
-	BGE     unrolled_727
-
-single_728:
-	ADDS    $6, R4, R4
-	BLT     tail_730
-
-single_loop_729:
-	VLD1.P  16(R2), [V0.D2]
-	VLD1.P  16(R1), [V4.D2]
-	VLD1.P  16(R5), [V8.D2]
-	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
-	WORD    $0x6e64dd08 // fmul v8.2d, v8.2d, v4.2d
-	VBIT    V13.B16, V4.B16, V8.B16
-	VST1.P  [V8.D2], 16(R0)
-	ADD     R15, R13, R13
-	SUBS    R14, R13, R22
-	CSEL    HS, R22, R13, R13
-	ADD     R13<<3, R20, R5
-	SUBS    $2, R4, R4
-	BGE     single_loop_729
-
-tail_730:
-	ADDS    $2, R4, R4
-	BEQ     span_done_732
-
-tail_loop_731:
-	FMOVD.P 8(R2), F0
-	FMOVD.P 8(R1), F4
-	FCMPD   $(0.0), F0
-	FMOVD.P 8(R5), F8
-	FMULD   F8, F4, F9
-	FCSELD  GT, F4, F9, F9
-	FMOVD.P F9, 8(R0)
-	SUBS    $1, R4, R4
-	BNE     tail_loop_731
-
-span_done_732:
-	SUBS    R8, R3, R3
-	BLE     ring_rows_done_711
-	SUB     R24, R8, R22
-	ADD     R22<<3, R2, R2
-	ADD     R22<<3, R1, R1
-	ADD     R22<<3, R0, R0
-	B       ring_row_710
-
-ring_rows_done_711:
-	ADD     R24, R23, R23
-	B       ring_block_709
-
-ring_done_663:
-	RET
-
-// func backwardDalphaNEONF64(dy []float64, x []float64) float64
-// Requires: ASIMD
-TEXT ·backwardDalphaNEONF64(SB), NOSPLIT, $0-56
-	MOVD    dy_base+0(FP), R1
-	MOVD    x_base+24(FP), R2
-	MOVD    x_len+32(FP), R4
-	VEOR    V20.B16, V20.B16, V20.B16
-	VEOR    V21.B16, V21.B16, V21.B16
-	VEOR    V22.B16, V22.B16, V22.B16
-	VEOR    V23.B16, V23.B16, V23.B16
-	SUBS    $8, R4, R4
-	BLT     single_734
-
-unrolled_733:
-	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
-	VLD1.P  64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
-	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
-	WORD    $0x6e60dc90 // fmul v16.2d, v4.2d, v0.2d
-	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
-	WORD    $0x4e70d694 // fadd v20.2d, v20.2d, v16.2d
-	WORD    $0x4ee0c82d // fcmgt v13.2d, v1.2d, #0.0
-	WORD    $0x6e61dcb0 // fmul v16.2d, v5.2d, v1.2d
-	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
-	WORD    $0x4e70d6b5 // fadd v21.2d, v21.2d, v16.2d
-	WORD    $0x4ee0c84d // fcmgt v13.2d, v2.2d, #0.0
-	WORD    $0x6e62dcd0 // fmul v16.2d, v6.2d, v2.2d
-	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
-	WORD    $0x4e70d6d6 // fadd v22.2d, v22.2d, v16.2d
-	WORD    $0x4ee0c86d // fcmgt v13.2d, v3.2d, #0.0
-	WORD    $0x6e63dcf0 // fmul v16.2d, v7.2d, v3.2d
-	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
-	WORD    $0x4e70d6f7 // fadd v23.2d, v23.2d, v16.2d
-	SUBS    $8, R4, R4
-	BGE     unrolled_733
-
-single_734:
-	ADDS    $6, R4, R4
-	BLT     tail_736
-
-single_loop_735:
-	VLD1.P  16(R2), [V0.D2]
-	VLD1.P  16(R1), [V4.D2]
-	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
-	WORD    $0x6e60dc90 // fmul v16.2d, v4.2d, v0.2d
-	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
-	WORD    $0x4e70d694 // fadd v20.2d, v20.2d, v16.2d
-	SUBS    $2, R4, R4
-	BGE     single_loop_735
-
-tail_736:
-	WORD    $0x4e75d694 // fadd v20.2d, v20.2d, v21.2d
-	WORD    $0x4e77d6d6 // fadd v22.2d, v22.2d, v23.2d
-	WORD    $0x4e76d694 // fadd v20.2d, v20.2d, v22.2d
-	WORD    $0x7e70da94 // faddp d20, v20.2d
-	ADDS    $2, R4, R4
-	BEQ     span_done_738
-
-tail_loop_737:
-	FMOVD.P 8(R2), F0
-	FMOVD.P 8(R1), F4
-	FCMPD   $(0.0), F0
-	FMULD   F0, F4, F16
-	FADDD   F16, F20, F17
-	FCSELD  GT, F20, F17, F20
-	SUBS    $1, R4, R4
-	BNE     tail_loop_737
-
-span_done_738:
-	FMOVD   F20, ret+48(FP)
-	RET
-
-// func backwardPlanesDalphaNEONF64(dy []float64, x []float64, acc []float64, inner int)
-// Requires: ASIMD
-TEXT ·backwardPlanesDalphaNEONF64(SB), NOSPLIT, $0-80
-	MOVD    dy_base+0(FP), R1
-	MOVD    x_base+24(FP), R2
-	MOVD    x_len+32(FP), R3
-	MOVD    inner+72(FP), R9
-	MOVD    acc_len+56(FP), R8
-	MOVD    acc_base+48(FP), R11
-	CBZ     R8, planes_done_739
-	CBZ     R9, planes_done_739
-
-pass_740:
-	MOVD    R11, R6
-	MOVD    R8, R12
-
-plane_741:
-	CBZ     R3, planes_done_739
-	CMP     R9, R3
-	CSEL    LO, R3, R9, R4
-	SUB     R4, R3, R3
-	VEOR    V20.B16, V20.B16, V20.B16
-	VEOR    V21.B16, V21.B16, V21.B16
-	VEOR    V22.B16, V22.B16, V22.B16
-	VEOR    V23.B16, V23.B16, V23.B16
-	SUBS    $8, R4, R4
-	BLT     single_743
-
-unrolled_742:
-	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
-	VLD1.P  64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
-	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
-	WORD    $0x6e60dc90 // fmul v16.2d, v4.2d, v0.2d
-	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
-	WORD    $0x4e70d694 // fadd v20.2d, v20.2d, v16.2d
-	WORD    $0x4ee0c82d // fcmgt v13.2d, v1.2d, #0.0
-	WORD    $0x6e61dcb0 // fmul v16.2d, v5.2d, v1.2d
-	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
-	WORD    $0x4e70d6b5 // fadd v21.2d, v21.2d, v16.2d
-	WORD    $0x4ee0c84d // fcmgt v13.2d, v2.2d, #0.0
-	WORD    $0x6e62dcd0 // fmul v16.2d, v6.2d, v2.2d
-	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
-	WORD    $0x4e70d6d6 // fadd v22.2d, v22.2d, v16.2d
-	WORD    $0x4ee0c86d // fcmgt v13.2d, v3.2d, #0.0
-	WORD    $0x6e63dcf0 // fmul v16.2d, v7.2d, v3.2d
-	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
-	WORD    $0x4e70d6f7 // fadd v23.2d, v23.2d, v16.2d
-	SUBS    $8, R4, R4
-	BGE     unrolled_742
-
-single_743:
-	ADDS    $6, R4, R4
-	BLT     tail_745
-
-single_loop_744:
-	VLD1.P  16(R2), [V0.D2]
-	VLD1.P  16(R1), [V4.D2]
-	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
-	WORD    $0x6e60dc90 // fmul v16.2d, v4.2d, v0.2d
-	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
-	WORD    $0x4e70d694 // fadd v20.2d, v20.2d, v16.2d
-	SUBS    $2, R4, R4
-	BGE     single_loop_744
-
-tail_745:
-	WORD    $0x4e75d694 // fadd v20.2d, v20.2d, v21.2d
-	WORD    $0x4e77d6d6 // fadd v22.2d, v22.2d, v23.2d
-	WORD    $0x4e76d694 // fadd v20.2d, v20.2d, v22.2d
-	WORD    $0x7e70da94 // faddp d20, v20.2d
-	ADDS    $2, R4, R4
-	BEQ     span_done_747
-
-tail_loop_746:
-	FMOVD.P 8(R2), F0
-	FMOVD.P 8(R1), F4
-	FCMPD   $(0.0), F0
-	FMULD   F0, F4, F16
-	FADDD   F16, F20, F17
-	FCSELD  GT, F20, F17, F20
-	SUBS    $1, R4, R4
-	BNE     tail_loop_746
-
-span_done_747:
-	FMOVD   (R6), F17
-	FADDD   F20, F17, F17
-	FMOVD.P F17, 8(R6)
-	SUBS    $1, R12, R12
-	BNE     plane_741
-	B       pass_740
-
-planes_done_739:
-	RET
-
-// func backwardPatternDalphaNEONF64(dy []float64, x []float64, acc []float64)
-// Requires: ASIMD
-TEXT ·backwardPatternDalphaNEONF64(SB), NOSPLIT, $0-72
-	MOVD    dy_base+0(FP), R1
-	MOVD    x_base+24(FP), R2
-	MOVD    x_len+32(FP), R3
-	MOVD    acc_len+56(FP), R8
-	MOVD    acc_base+48(FP), R11
-	CBZ     R8, rows_done_749
-
-row_748:
-	CBZ     R3, rows_done_749
-	CMP     R8, R3
-	CSEL    LO, R3, R8, R4
-	SUB     R4, R3, R3
-	MOVD    R11, R6
-	MOVD    R11, R7
-	SUBS    $8, R4, R4
-	BLT     single_751
-
-unrolled_750:
-	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
-	VLD1.P  64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
-	VLD1.P  64(R6), [V20.D2, V21.D2, V22.D2, V23.D2]
-	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
-	WORD    $0x6e60dc90 // fmul v16.2d, v4.2d, v0.2d
-	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
-	WORD    $0x4e70d694 // fadd v20.2d, v20.2d, v16.2d
-	WORD    $0x4ee0c82d // fcmgt v13.2d, v1.2d, #0.0
-	WORD    $0x6e61dcb0 // fmul v16.2d, v5.2d, v1.2d
-	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
-	WORD    $0x4e70d6b5 // fadd v21.2d, v21.2d, v16.2d
-	WORD    $0x4ee0c84d // fcmgt v13.2d, v2.2d, #0.0
-	WORD    $0x6e62dcd0 // fmul v16.2d, v6.2d, v2.2d
-	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
-	WORD    $0x4e70d6d6 // fadd v22.2d, v22.2d, v16.2d
-	WORD    $0x4ee0c86d // fcmgt v13.2d, v3.2d, #0.0
-	WORD    $0x6e63dcf0 // fmul v16.2d, v7.2d, v3.2d
-	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
-	WORD    $0x4e70d6f7 // fadd v23.2d, v23.2d, v16.2d
-	VST1.P  [V20.D2, V21.D2, V22.D2, V23.D2], 64(R7)
-	SUBS    $8, R4, R4
-	BGE     unrolled_750
-
-single_751:
-	ADDS    $6, R4, R4
-	BLT     tail_753
-
-single_loop_752:
-	VLD1.P  16(R2), [V0.D2]
-	VLD1.P  16(R1), [V4.D2]
-	VLD1.P  16(R6), [V20.D2]
-	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
-	WORD    $0x6e60dc90 // fmul v16.2d, v4.2d, v0.2d
-	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
-	WORD    $0x4e70d694 // fadd v20.2d, v20.2d, v16.2d
-	VST1.P  [V20.D2], 16(R7)
-	SUBS    $2, R4, R4
-	BGE     single_loop_752
-
-tail_753:
-	ADDS    $2, R4, R4
-	BEQ     span_done_755
-
-tail_loop_754:
-	FMOVD.P 8(R2), F0
-	FMOVD.P 8(R1), F4
-	FCMPD   $(0.0), F0
-	FMULD   F0, F4, F16
-	FMOVD.P 8(R6), F20
-	FADDD   F16, F20, F17
-	FCSELD  GT, F20, F17, F20
-	FMOVD.P F20, 8(R7)
-	SUBS    $1, R4, R4
-	BNE     tail_loop_754
-
-span_done_755:
-	B       row_748
-
-rows_done_749:
-	RET
-
-// func backwardRingDalphaNEONF64(dy []float64, x []float64, dalpha []float64, inner int)
-// Requires: ASIMD
-TEXT ·backwardRingDalphaNEONF64(SB), $1912-80
-	MOVD    dy_base+0(FP), R1
-	MOVD    x_base+24(FP), R2
-	MOVD    x_len+32(FP), R3
-	MOVD    inner+72(FP), R9
-	MOVD    dalpha_len+56(FP), R8
-	MOVD    dalpha_base+48(FP), R11
-	ADD     $16, RSP, R21
-	CBZ     R8, ring_done_756
-	CBZ     R9, ring_done_756
-	MUL     R9, R8, R12
-	CMP     $226, R12
-	BHI     ring_segmented_757
-	MOVD    R12, R14
-
-ring_len_758:
-	CMP     $2, R14
-	BHS     ring_len_done_759
-	ADD     R12, R14, R14
-	B       ring_len_758
-
-ring_len_done_759:
-	MOVD    $2, R15
-
-ring_step_760:
-	CMP     R14, R15
-	BLO     ring_step_done_761
-	SUB     R14, R15, R15
-	B       ring_step_760
-
-ring_step_done_761:
-	MOVD    $8, R19
-
-ring_step_762:
-	CMP     R14, R19
-	BLO     ring_step_done_763
-	SUB     R14, R19, R19
-	B       ring_step_762
-
-ring_step_done_763:
-	VEOR    V8.B16, V8.B16, V8.B16
-	MOVD    R21, R7
-	ADD     $8, R14, R4
-
-ring_zero_764:
-	VST1.P  [V8.D2], 16(R7)
-	SUBS    $2, R4, R4
-	BGT     ring_zero_764
-	MOVD    R3, R4
-	MOVD    ZR, R13
-	MOVD    R21, R6
-	MOVD    R21, R7
-	SUBS    $8, R4, R4
-	BLT     single_766
-
-unrolled_765:
-	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
-	VLD1.P  64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
-	VLD1.P  64(R6), [V20.D2, V21.D2, V22.D2, V23.D2]
-	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
-	WORD    $0x6e60dc90 // fmul v16.2d, v4.2d, v0.2d
-	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
-	WORD    $0x4e70d694 // fadd v20.2d, v20.2d, v16.2d
-	WORD    $0x4ee0c82d // fcmgt v13.2d, v1.2d, #0.0
-	WORD    $0x6e61dcb0 // fmul v16.2d, v5.2d, v1.2d
-	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
-	WORD    $0x4e70d6b5 // fadd v21.2d, v21.2d, v16.2d
-	WORD    $0x4ee0c84d // fcmgt v13.2d, v2.2d, #0.0
-	WORD    $0x6e62dcd0 // fmul v16.2d, v6.2d, v2.2d
-	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
-	WORD    $0x4e70d6d6 // fadd v22.2d, v22.2d, v16.2d
-	WORD    $0x4ee0c86d // fcmgt v13.2d, v3.2d, #0.0
-	WORD    $0x6e63dcf0 // fmul v16.2d, v7.2d, v3.2d
-	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
-	WORD    $0x4e70d6f7 // fadd v23.2d, v23.2d, v16.2d
-	VST1.P  [V20.D2, V21.D2, V22.D2, V23.D2], 64(R7)
-	ADD     R19, R13, R13
-	SUBS    R14, R13, R22
-	CSEL    HS, R22, R13, R13
-	ADD     R13<<3, R21, R6
-	ADD     R13<<3, R21, R7
-	SUBS    $8, R4, R4
-	BGE     unrolled_765
-
-single_766:
-	ADDS    $6, R4, R4
-	BLT     tail_768
-
-single_loop_767:
-	VLD1.P  16(R2), [V0.D2]
-	VLD1.P  16(R1), [V4.D2]
-	VLD1.P  16(R6), [V20.D2]
-	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
-	WORD    $0x6e60dc90 // fmul v16.2d, v4.2d, v0.2d
-	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
-	WORD    $0x4e70d694 // fadd v20.2d, v20.2d, v16.2d
-	VST1.P  [V20.D2], 16(R7)
-	ADD     R15, R13, R13
-	SUBS    R14, R13, R22
-	CSEL    HS, R22, R13, R13
-	ADD     R13<<3, R21, R6
-	ADD     R13<<3, R21, R7
-	SUBS    $2, R4, R4
-	BGE     single_loop_767
-
-tail_768:
-	ADDS    $2, R4, R4
-	BEQ     span_done_770
-
-tail_loop_769:
-	FMOVD.P 8(R2), F0
-	FMOVD.P 8(R1), F4
-	FCMPD   $(0.0), F0
-	FMULD   F0, F4, F16
-	FMOVD.P 8(R6), F20
-	FADDD   F16, F20, F17
-	FCSELD  GT, F20, F17, F20
-	FMOVD.P F20, 8(R7)
-	SUBS    $1, R4, R4
-	BNE     tail_loop_769
-
-span_done_770:
-	ADD     R14<<3, R21, R6
-	FMOVQ   48(R6), F8
-	FMOVQ   48(R21), F12
-	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
-	FMOVQ   F12, 48(R21)
-	FMOVQ   32(R6), F8
-	FMOVQ   32(R21), F12
-	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
-	FMOVQ   F12, 32(R21)
-	FMOVQ   16(R6), F8
-	FMOVQ   16(R21), F12
-	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
-	FMOVQ   F12, 16(R21)
-	FMOVQ   0(R6), F8
-	FMOVQ   0(R21), F12
-	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
-	FMOVQ   F12, 0(R21)
-	SUBS    R12, R14, R4
-	BEQ     ring_folded_772
-	ADD     R14<<3, R21, R6
-	ADD     R4<<3, R21, R7
-
-ring_fold_771:
-	SUB     $8, R6, R6
-	SUB     $8, R7, R7
-	FMOVD   (R6), F8
-	FMOVD   (R7), F12
-	FADDD   F8, F12, F12
-	FMOVD   F12, (R7)
-	SUBS    $1, R4, R4
-	BNE     ring_fold_771
-
-ring_folded_772:
-	MOVD    R11, R5
-	MOVD    R21, R6
-	CMP     $1, R9
-	BNE     ring_sums_planes_774
-	SUBS    $2, R8, R4
-	BLT     ring_sums_scalar_776
-
-ring_sums_vector_775:
-	VLD1    (R5), [V8.D2]
-	VLD1.P  16(R6), [V14.D2]
-	WORD    $0x4e6ed508 // fadd v8.2d, v8.2d, v14.2d
-	VST1.P  [V8.D2], 16(R5)
-	SUBS    $2, R4, R4
-	BGE     ring_sums_vector_775
-
-ring_sums_scalar_776:
-	ADDS    $2, R4, R4
-	BEQ     ring_sums_done_773
-
-ring_sums_one_777:
-	FMOVD.P 8(R6), F20
-	FMOVD   (R5), F8
-	FADDD   F20, F8, F8
-	FMOVD.P F8, 8(R5)
-	SUBS    $1, R4, R4
-	BNE     ring_sums_one_777
-	B       ring_sums_done_773
-
-ring_sums_planes_774:
-	MOVD    R8, R4
-	LSL     $3, R9, R22
-
-ring_sums_group_778:
-	CMP     $4, R4
-	BLO     ring_sums_single_780
-	VEOR    V20.B16, V20.B16, V20.B16
-	VEOR    V21.B16, V21.B16, V21.B16
-	ADD     R22, R6, R7
-	VEOR    V22.B16, V22.B16, V22.B16
-	ADD     R22, R7, R13
-	VEOR    V23.B16, V23.B16, V23.B16
-	ADD     R22, R13, R15
-	MOVD    R9, R19
-
-ring_sums_group_plane_779:
-	FMOVD.P 8(R6), F14
-	FMOVD.P 8(R7), F15
-	FMOVD.P 8(R13), F16
-	FMOVD.P 8(R15), F17
-	FADDD   F14, F20, F20
-	FADDD   F15, F21, F21
-	FADDD   F16, F22, F22
-	FADDD   F17, F23, F23
-	SUBS    $1, R19, R19
-	BNE     ring_sums_group_plane_779
-	FMOVD   (R5), F8
-	FADDD   F20, F8, F8
-	FMOVD.P F8, 8(R5)
-	FMOVD   (R5), F8
-	FADDD   F21, F8, F8
-	FMOVD.P F8, 8(R5)
-	FMOVD   (R5), F8
-	FADDD   F22, F8, F8
-	FMOVD.P F8, 8(R5)
-	FMOVD   (R5), F8
-	FADDD   F23, F8, F8
-	FMOVD.P F8, 8(R5)
-	MOVD    R15, R6
-	SUB     $4, R4, R4
-	B       ring_sums_group_778
-
-ring_sums_single_780:
-	CBZ     R4, ring_sums_done_773
-	VEOR    V20.B16, V20.B16, V20.B16
-	MOVD    R9, R19
-
-ring_sums_single_plane_781:
-	FMOVD.P 8(R6), F14
-	FADDD   F14, F20, F20
-	SUBS    $1, R19, R19
-	BNE     ring_sums_single_plane_781
-	FMOVD   (R5), F8
-	FADDD   F20, F8, F8
-	FMOVD.P F8, 8(R5)
-	SUB     $1, R4, R4
-	B       ring_sums_single_780
-
-ring_sums_done_773:
-	B       ring_done_756
-
-ring_segmented_757:
-	CMP     $1, R9
-	BEQ     ring_rows_782
-	CMP     $226, R9
-	BHI     ring_done_756
-	MOVD    $226, R22
-	UDIV    R9, R22, R25
-	MOVD    ZR, R23
-
-ring_segment_783:
-	CBZ     R3, ring_done_756
-	SUB     R23, R8, R24
-	CMP     R25, R24
-	CSEL    HI, R25, R24, R24
 	MUL     R9, R24, R12
 	MOVD    R12, R14
 
-ring_len_784:
+ring_len_693:
 	CMP     $2, R14
-	BHS     ring_len_done_785
+	BHS     ring_len_done_694
 	ADD     R12, R14, R14
-	B       ring_len_784
+	B       ring_len_693
 
-ring_len_done_785:
+ring_len_done_694:
 	MOVD    $2, R15
 
-ring_step_786:
+ring_step_695:
 	CMP     R14, R15
-	BLO     ring_step_done_787
+	BLO     ring_step_done_696
 	SUB     R14, R15, R15
-	B       ring_step_786
+	B       ring_step_695
 
-ring_step_done_787:
+ring_step_done_696:
 	MOVD    $8, R19
 
-ring_step_788:
+ring_step_697:
 	CMP     R14, R19
-	BLO     ring_step_done_789
+	BLO     ring_step_done_698
 	SUB     R14, R19, R19
-	B       ring_step_788
+	B       ring_step_697
 
-ring_step_done_789:
+ring_step_done_698:
 	VEOR    V8.B16, V8.B16, V8.B16
 	MOVD    R21, R7
 	ADD     $8, R14, R4
 
-ring_zero_790:
+ring_zero_699:
 	VST1.P  [V8.D2], 16(R7)
 	SUBS    $2, R4, R4
-	BGT     ring_zero_790
+	BGT     ring_zero_699
+	MUL     R9, R23, R22
+	MOVD    x_base+24(FP), R2
+	ADD     R22<<3, R2, R2
+	MOVD    dy_base+0(FP), R1
+	ADD     R22<<3, R1, R1
+	MOVD    x_len+32(FP), R3
+	SUBS    R22, R3, R3
+	BLE     ring_rows_done_692
+
+ring_row_691:
 	CMP     R12, R3
 	CSEL    LO, R3, R12, R4
-	SUB     R4, R3, R3
 	MOVD    ZR, R13
 	MOVD    R21, R6
 	MOVD    R21, R7
 	SUBS    $8, R4, R4
-	BLT     single_792
+	BLT     single_701
 
-unrolled_791:
+unrolled_700:
 	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
 	VLD1.P  64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
 	VLD1.P  64(R6), [V20.D2, V21.D2, V22.D2, V23.D2]
@@ -7831,13 +6817,13 @@ unrolled_791:
 	ADD     R13<<3, R21, R6
 	ADD     R13<<3, R21, R7
 	SUBS    $8, R4, R4
-	BGE     unrolled_791
+	BGE     unrolled_700
 
-single_792:
+single_701:
 	ADDS    $6, R4, R4
-	BLT     tail_794
+	BLT     tail_703
 
-single_loop_793:
+single_loop_702:
 	VLD1.P  16(R2), [V0.D2]
 	VLD1.P  16(R1), [V4.D2]
 	VLD1.P  16(R6), [V20.D2]
@@ -7852,13 +6838,13 @@ single_loop_793:
 	ADD     R13<<3, R21, R6
 	ADD     R13<<3, R21, R7
 	SUBS    $2, R4, R4
-	BGE     single_loop_793
+	BGE     single_loop_702
 
-tail_794:
+tail_703:
 	ADDS    $2, R4, R4
-	BEQ     span_done_796
+	BEQ     span_done_705
 
-tail_loop_795:
+tail_loop_704:
 	FMOVD.P 8(R2), F0
 	FMOVD.P 8(R1), F4
 	FCMPD   $(0.0), F0
@@ -7868,274 +6854,18 @@ tail_loop_795:
 	FCSELD  GT, F20, F17, F20
 	FMOVD.P F20, 8(R7)
 	SUBS    $1, R4, R4
-	BNE     tail_loop_795
+	BNE     tail_loop_704
 
-span_done_796:
-	ADD     R23<<3, R11, R22
-	ADD     R14<<3, R21, R6
-	FMOVQ   48(R6), F8
-	FMOVQ   48(R21), F12
-	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
-	FMOVQ   F12, 48(R21)
-	FMOVQ   32(R6), F8
-	FMOVQ   32(R21), F12
-	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
-	FMOVQ   F12, 32(R21)
-	FMOVQ   16(R6), F8
-	FMOVQ   16(R21), F12
-	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
-	FMOVQ   F12, 16(R21)
-	FMOVQ   0(R6), F8
-	FMOVQ   0(R21), F12
-	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
-	FMOVQ   F12, 0(R21)
-	SUBS    R12, R14, R4
-	BEQ     ring_folded_798
-	ADD     R14<<3, R21, R6
-	ADD     R4<<3, R21, R7
-
-ring_fold_797:
-	SUB     $8, R6, R6
-	SUB     $8, R7, R7
-	FMOVD   (R6), F8
-	FMOVD   (R7), F12
-	FADDD   F8, F12, F12
-	FMOVD   F12, (R7)
-	SUBS    $1, R4, R4
-	BNE     ring_fold_797
-
-ring_folded_798:
-	MOVD    R22, R5
-	MOVD    R21, R6
-	CMP     $1, R9
-	BNE     ring_sums_planes_800
-	SUBS    $2, R24, R4
-	BLT     ring_sums_scalar_802
-
-ring_sums_vector_801:
-	VLD1    (R5), [V8.D2]
-	VLD1.P  16(R6), [V14.D2]
-	WORD    $0x4e6ed508 // fadd v8.2d, v8.2d, v14.2d
-	VST1.P  [V8.D2], 16(R5)
-	SUBS    $2, R4, R4
-	BGE     ring_sums_vector_801
-
-ring_sums_scalar_802:
-	ADDS    $2, R4, R4
-	BEQ     ring_sums_done_799
-
-ring_sums_one_803:
-	FMOVD.P 8(R6), F20
-	FMOVD   (R5), F8
-	FADDD   F20, F8, F8
-	FMOVD.P F8, 8(R5)
-	SUBS    $1, R4, R4
-	BNE     ring_sums_one_803
-	B       ring_sums_done_799
-
-ring_sums_planes_800:
-	MOVD    R24, R4
-	LSL     $3, R9, R22
-
-ring_sums_group_804:
-	CMP     $4, R4
-	BLO     ring_sums_single_806
-	VEOR    V20.B16, V20.B16, V20.B16
-	VEOR    V21.B16, V21.B16, V21.B16
-	ADD     R22, R6, R7
-	VEOR    V22.B16, V22.B16, V22.B16
-	ADD     R22, R7, R13
-	VEOR    V23.B16, V23.B16, V23.B16
-	ADD     R22, R13, R15
-	MOVD    R9, R19
-
-ring_sums_group_plane_805:
-	FMOVD.P 8(R6), F14
-	FMOVD.P 8(R7), F15
-	FMOVD.P 8(R13), F16
-	FMOVD.P 8(R15), F17
-	FADDD   F14, F20, F20
-	FADDD   F15, F21, F21
-	FADDD   F16, F22, F22
-	FADDD   F17, F23, F23
-	SUBS    $1, R19, R19
-	BNE     ring_sums_group_plane_805
-	FMOVD   (R5), F8
-	FADDD   F20, F8, F8
-	FMOVD.P F8, 8(R5)
-	FMOVD   (R5), F8
-	FADDD   F21, F8, F8
-	FMOVD.P F8, 8(R5)
-	FMOVD   (R5), F8
-	FADDD   F22, F8, F8
-	FMOVD.P F8, 8(R5)
-	FMOVD   (R5), F8
-	FADDD   F23, F8, F8
-	FMOVD.P F8, 8(R5)
-	MOVD    R15, R6
-	SUB     $4, R4, R4
-	B       ring_sums_group_804
-
-ring_sums_single_806:
-	CBZ     R4, ring_sums_done_799
-	VEOR    V20.B16, V20.B16, V20.B16
-	MOVD    R9, R19
-
-ring_sums_single_plane_807:
-	FMOVD.P 8(R6), F14
-	FADDD   F14, F20, F20
-	SUBS    $1, R19, R19
-	BNE     ring_sums_single_plane_807
-	FMOVD   (R5), F8
-	FADDD   F20, F8, F8
-	FMOVD.P F8, 8(R5)
-	SUB     $1, R4, R4
-	B       ring_sums_single_806
-
-ring_sums_done_799:
-	ADD     R24, R23, R23
-	CMP     R8, R23
-	CSEL    EQ, ZR, R23, R23
-	B       ring_segment_783
-
-ring_rows_782:
-	MOVD    $226, R25
-	MOVD    ZR, R23
-
-ring_block_808:
-	CMP     R8, R23
-	BHS     ring_done_756
-	SUB     R23, R8, R24
-	CMP     R25, R24
-	CSEL    HI, R25, R24, R24
-	MOVD    R24, R12
-	MOVD    R12, R14
-
-ring_len_811:
-	CMP     $2, R14
-	BHS     ring_len_done_812
-	ADD     R12, R14, R14
-	B       ring_len_811
-
-ring_len_done_812:
-	MOVD    $2, R15
-
-ring_step_813:
-	CMP     R14, R15
-	BLO     ring_step_done_814
-	SUB     R14, R15, R15
-	B       ring_step_813
-
-ring_step_done_814:
-	MOVD    $8, R19
-
-ring_step_815:
-	CMP     R14, R19
-	BLO     ring_step_done_816
-	SUB     R14, R19, R19
-	B       ring_step_815
-
-ring_step_done_816:
-	VEOR    V8.B16, V8.B16, V8.B16
-	MOVD    R21, R7
-	ADD     $8, R14, R4
-
-ring_zero_817:
-	VST1.P  [V8.D2], 16(R7)
-	SUBS    $2, R4, R4
-	BGT     ring_zero_817
-	MOVD    x_base+24(FP), R2
-	ADD     R23<<3, R2, R2
-	MOVD    dy_base+0(FP), R1
-	ADD     R23<<3, R1, R1
-	MOVD    x_len+32(FP), R3
-	SUBS    R23, R3, R3
-	BLE     ring_rows_done_810
-
-ring_row_809:
-	CMP     R24, R3
-	CSEL    LO, R3, R24, R4
-	MOVD    ZR, R13
-	MOVD    R21, R6
-	MOVD    R21, R7
-	SUBS    $8, R4, R4
-	BLT     single_819
-
-unrolled_818:
-	VLD1.P  64(R2), [V0.D2, V1.D2, V2.D2, V3.D2]
-	VLD1.P  64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
-	VLD1.P  64(R6), [V20.D2, V21.D2, V22.D2, V23.D2]
-	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
-	WORD    $0x6e60dc90 // fmul v16.2d, v4.2d, v0.2d
-	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
-	WORD    $0x4e70d694 // fadd v20.2d, v20.2d, v16.2d
-	WORD    $0x4ee0c82d // fcmgt v13.2d, v1.2d, #0.0
-	WORD    $0x6e61dcb0 // fmul v16.2d, v5.2d, v1.2d
-	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
-	WORD    $0x4e70d6b5 // fadd v21.2d, v21.2d, v16.2d
-	WORD    $0x4ee0c84d // fcmgt v13.2d, v2.2d, #0.0
-	WORD    $0x6e62dcd0 // fmul v16.2d, v6.2d, v2.2d
-	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
-	WORD    $0x4e70d6d6 // fadd v22.2d, v22.2d, v16.2d
-	WORD    $0x4ee0c86d // fcmgt v13.2d, v3.2d, #0.0
-	WORD    $0x6e63dcf0 // fmul v16.2d, v7.2d, v3.2d
-	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
-	WORD    $0x4e70d6f7 // fadd v23.2d, v23.2d, v16.2d
-	VST1.P  [V20.D2, V21.D2, V22.D2, V23.D2], 64(R7)
-	ADD     R19, R13, R13
-	SUBS    R14, R13, R22
-	CSEL    HS, R22, R13, R13
-	ADD     R13<<3, R21, R6
-	ADD     R13<<3, R21, R7
-	SUBS    $8, R4, R4
-	BGE     unrolled_818
-
-single_819:
-	ADDS    $6, R4, R4
-	BLT     tail_821
-
-single_loop_820:
-	VLD1.P  16(R2), [V0.D2]
-	VLD1.P  16(R1), [V4.D2]
-	VLD1.P  16(R6), [V20.D2]
-	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
-	WORD    $0x6e60dc90 // fmul v16.2d, v4.2d, v0.2d
-	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
-	WORD    $0x4e70d694 // fadd v20.2d, v20.2d, v16.2d
-	VST1.P  [V20.D2], 16(R7)
-	ADD     R15, R13, R13
-	SUBS    R14, R13, R22
-	CSEL    HS, R22, R13, R13
-	ADD     R13<<3, R21, R6
-	ADD     R13<<3, R21, R7
-	SUBS    $2, R4, R4
-	BGE     single_loop_820
-
-tail_821:
-	ADDS    $2, R4, R4
-	BEQ     span_done_823
-
-tail_loop_822:
-	FMOVD.P 8(R2), F0
-	FMOVD.P 8(R1), F4
-	FCMPD   $(0.0), F0
-	FMULD   F0, F4, F16
-	FMOVD.P 8(R6), F20
-	FADDD   F16, F20, F17
-	FCSELD  GT, F20, F17, F20
-	FMOVD.P F20, 8(R7)
-	SUBS    $1, R4, R4
-	BNE     tail_loop_822
-
-span_done_823:
-	SUBS    R8, R3, R3
-	BLE     ring_rows_done_810
-	SUB     R24, R8, R22
+span_done_705:
+	MUL     R9, R8, R22
+	SUBS    R22, R3, R3
+	BLE     ring_rows_done_692
+	SUB     R12, R22, R22
 	ADD     R22<<3, R2, R2
 	ADD     R22<<3, R1, R1
-	B       ring_row_809
+	B       ring_row_691
 
-ring_rows_done_810:
+ring_rows_done_692:
 	ADD     R23<<3, R11, R22
 	ADD     R14<<3, R21, R6
 	FMOVQ   48(R6), F8
@@ -8155,11 +6885,11 @@ ring_rows_done_810:
 	WORD    $0x4e68d58c // fadd v12.2d, v12.2d, v8.2d
 	FMOVQ   F12, 0(R21)
 	SUBS    R12, R14, R4
-	BEQ     ring_folded_825
+	BEQ     ring_folded_707
 	ADD     R14<<3, R21, R6
 	ADD     R4<<3, R21, R7
 
-ring_fold_824:
+ring_fold_706:
 	SUB     $8, R6, R6
 	SUB     $8, R7, R7
 	FMOVD   (R6), F8
@@ -8167,44 +6897,44 @@ ring_fold_824:
 	FADDD   F8, F12, F12
 	FMOVD   F12, (R7)
 	SUBS    $1, R4, R4
-	BNE     ring_fold_824
+	BNE     ring_fold_706
 
-ring_folded_825:
+ring_folded_707:
 	MOVD    R22, R5
 	MOVD    R21, R6
 	CMP     $1, R9
-	BNE     ring_sums_planes_827
+	BNE     ring_sums_planes_709
 	SUBS    $2, R24, R4
-	BLT     ring_sums_scalar_829
+	BLT     ring_sums_scalar_711
 
-ring_sums_vector_828:
+ring_sums_vector_710:
 	VLD1    (R5), [V8.D2]
 	VLD1.P  16(R6), [V14.D2]
 	WORD    $0x4e6ed508 // fadd v8.2d, v8.2d, v14.2d
 	VST1.P  [V8.D2], 16(R5)
 	SUBS    $2, R4, R4
-	BGE     ring_sums_vector_828
+	BGE     ring_sums_vector_710
 
-ring_sums_scalar_829:
+ring_sums_scalar_711:
 	ADDS    $2, R4, R4
-	BEQ     ring_sums_done_826
+	BEQ     ring_sums_done_708
 
-ring_sums_one_830:
+ring_sums_one_712:
 	FMOVD.P 8(R6), F20
 	FMOVD   (R5), F8
 	FADDD   F20, F8, F8
 	FMOVD.P F8, 8(R5)
 	SUBS    $1, R4, R4
-	BNE     ring_sums_one_830
-	B       ring_sums_done_826
+	BNE     ring_sums_one_712
+	B       ring_sums_done_708
 
-ring_sums_planes_827:
+ring_sums_planes_709:
 	MOVD    R24, R4
 	LSL     $3, R9, R22
 
-ring_sums_group_831:
+ring_sums_group_713:
 	CMP     $4, R4
-	BLO     ring_sums_single_833
+	BLO     ring_sums_single_715
 	VEOR    V20.B16, V20.B16, V20.B16
 	VEOR    V21.B16, V21.B16, V21.B16
 	ADD     R22, R6, R7
@@ -8214,7 +6944,7 @@ ring_sums_group_831:
 	ADD     R22, R13, R15
 	MOVD    R9, R19
 
-ring_sums_group_plane_832:
+ring_sums_group_plane_714:
 	FMOVD.P 8(R6), F14
 	FMOVD.P 8(R7), F15
 	FMOVD.P 8(R13), F16
@@ -8224,7 +6954,7 @@ ring_sums_group_plane_832:
 	FADDD   F16, F22, F22
 	FADDD   F17, F23, F23
 	SUBS    $1, R19, R19
-	BNE     ring_sums_group_plane_832
+	BNE     ring_sums_group_plane_714
 	FMOVD   (R5), F8
 	FADDD   F20, F8, F8
 	FMOVD.P F8, 8(R5)
@@ -8239,27 +6969,27 @@ ring_sums_group_plane_832:
 	FMOVD.P F8, 8(R5)
 	MOVD    R15, R6
 	SUB     $4, R4, R4
-	B       ring_sums_group_831
+	B       ring_sums_group_713
 
-ring_sums_single_833:
-	CBZ     R4, ring_sums_done_826
+ring_sums_single_715:
+	CBZ     R4, ring_sums_done_708
 	VEOR    V20.B16, V20.B16, V20.B16
 	MOVD    R9, R19
 
-ring_sums_single_plane_834:
+ring_sums_single_plane_716:
 	FMOVD.P 8(R6), F14
 	FADDD   F14, F20, F20
 	SUBS    $1, R19, R19
-	BNE     ring_sums_single_plane_834
+	BNE     ring_sums_single_plane_716
 	FMOVD   (R5), F8
 	FADDD   F20, F8, F8
 	FMOVD.P F8, 8(R5)
 	SUB     $1, R4, R4
-	B       ring_sums_single_833
+	B       ring_sums_single_715
 
-ring_sums_done_826:
+ring_sums_done_708:
 	ADD     R24, R23, R23
-	B       ring_block_808
+	B       ring_block_690
 
-ring_done_756:
+ring_done_663:
 	RET

@@ -156,3 +156,88 @@ func testNEONRingRows[T Float](t *testing.T) {
 		}
 	}
 }
+
+// TestNEONRingPlaneRows runs the four NEON Ring kernels with slope
+// gradients directly on planes (inner > 1) whose period is longer than
+// each kernel's limit, which they take by rows: blocks of the channels
+// whose planes fit, each over every row before its sums are added. Against
+// their pure-Go twins: dx bit for bit, each channel's slope gradient
+// within the sums' tolerance, over one to three whole rows. Every slice
+// ends at an inaccessible page, so that a kernel that reads or writes past
+// one faults.
+func TestNEONRingPlaneRows(t *testing.T) {
+	t.Run("f32", testNEONRingPlaneRows[float32])
+	t.Run("f64", testNEONRingPlaneRows[float64])
+}
+
+func testNEONRingPlaneRows[T Float](t *testing.T) {
+	k := neonRingKernels[T]()
+	size := sizeOf[T]()
+	if k.fusedLimit != ringLimit(isaNEON, size, true) {
+		t.Fatalf("limit %d; ringLimits has %d", k.fusedLimit, ringLimit(isaNEON, size, true))
+	}
+	if !ringPlaneRows[isaNEON] {
+		t.Fatalf("ringPlaneRows[isaNEON] is false")
+	}
+	rng := rand.New(rand.NewPCG(13, 14))
+	sl := slopes[T]()
+	for _, kernel := range []string{"backward", "backwardDalpha"} {
+		limit := map[string]int{"backward": k.fusedLimit, "backwardDalpha": k.daLimit}[kernel]
+		for _, inner := range []int{2, 3, 7, 9} {
+			if inner*8 > limit {
+				continue
+			}
+			perBlock := limit / inner
+			for _, channels := range []int{perBlock + 1, 2*perBlock + 3} {
+				for rows := 1; rows <= 3; rows++ {
+					period := channels * inner
+					n := rows * period
+					what := fmt.Sprintf("%s %T inner=%d C=%d rows=%d", kernel, T(0), inner, channels, rows)
+					x, dy := atGuard[T](t, n), atGuard[T](t, n)
+					fill := fillFinite[T]
+					if rng.IntN(3) == 0 {
+						fill = fillSpecial[T]
+					}
+					fill(rng, x)
+					fill(rng, dy)
+					alpha, dalpha, start := atGuard[T](t, channels), atGuard[T](t, channels), make([]T, channels)
+					for c := range alpha {
+						alpha[c] = sl[rng.IntN(len(sl))]
+						start[c] = T(rng.NormFloat64())
+					}
+					copy(dalpha, start)
+					wantDalpha := append([]T(nil), start...)
+					var dx, want []T
+					switch kernel {
+					case "backward":
+						dx, want = atGuard[T](t, n), make([]T, n)
+						k.backward(dx, dy, x, alpha, dalpha, inner)
+						k.backwardGo(want, dy, x, alpha, wantDalpha, inner)
+					case "backwardDalpha":
+						k.backwardDa(dy, x, dalpha, inner)
+						k.backwardDaGo(dy, x, wantDalpha, inner)
+					}
+					for i := range want {
+						if !sameBits(want[i], dx[i]) {
+							t.Fatalf("%s: dx[%d] = %v, want %v", what, i, dx[i], want[i])
+						}
+					}
+					for c := range dalpha {
+						var chDy, chX []T
+						for r := range rows {
+							at := r*period + c*inner
+							chDy, chX = append(chDy, dy[at:at+inner]...), append(chX, x[at:at+inner]...)
+						}
+						s := exactSum(chDy, chX, float64(start[c]))
+						if err := s.check(float64(wantDalpha[c]), isFloat32[T]()); err != nil {
+							t.Fatalf("%s: twin's dalpha[%d]: %v", what, c, err)
+						}
+						if err := s.check(float64(dalpha[c]), isFloat32[T]()); err != nil {
+							t.Fatalf("%s: dalpha[%d] = %v (twin %v): %v", what, c, dalpha[c], wantDalpha[c], err)
+						}
+					}
+				}
+			}
+		}
+	}
+}
