@@ -39,31 +39,17 @@ func checkLen[T any](name string, s []T, wantName string, want int) {
 	}
 }
 
-// span is a slice's address range [lo, hi) in bytes.
-func span[T any](s []T) (lo, hi uintptr) {
-	lo = uintptr(unsafe.Pointer(unsafe.SliceData(s)))
-	return lo, lo + uintptr(len(s))*unsafe.Sizeof(*new(T))
-}
-
-// overlap reports whether two slices share memory, and whether they are the
-// very same slice. Empty slices share nothing.
-func overlap[T any](a, b []T) (any, same bool) {
-	aLo, aHi := span(a)
-	bLo, bHi := span(b)
-	return aLo < bHi && bLo < aHi, aLo == bLo && aHi == bHi
-}
-
 // checkAlias allows out to be exactly in (same start and length) but no
 // other overlap.
 func checkAlias[T any](outName string, out []T, inName string, in []T) {
-	if any, same := overlap(out, in); any && !same {
+	if partlyOverlaps(out, in) {
 		failAlias(outName, inName)
 	}
 }
 
 // checkDisjoint allows no overlap at all.
 func checkDisjoint[T any](outName string, out []T, inName string, in []T) {
-	if any, _ := overlap(out, in); any {
+	if overlaps(out, in) {
 		failDisjoint(outName, inName)
 	}
 }
@@ -129,7 +115,5 @@ func misused() {
 // the very same slice: the one overlap an output may have with an input.
 // It is small enough to inline into the exported functions' fast path.
 func partlyOverlaps[T any](out, in []T) bool {
-	o, i := uintptr(unsafe.Pointer(unsafe.SliceData(out))), uintptr(unsafe.Pointer(unsafe.SliceData(in)))
-	size := unsafe.Sizeof(*new(T))
-	return len(out) > 0 && len(in) > 0 && o < i+uintptr(len(in))*size && i < o+uintptr(len(out))*size && (o != i || len(out) != len(in))
+	return overlaps(out, in) && (unsafe.SliceData(out) != unsafe.SliceData(in) || len(out) != len(in))
 }

@@ -205,19 +205,14 @@ func (l *Layer[T]) signKept() bool {
 // backwardDx is Backward for frozen shared slopes: dx only, with the kernel
 // that skips the slope gradient.
 func backwardDx[T Float](isa isaID, dx, dy, x []T, alpha T) {
-	checkLen("dy", dy, "x", len(x))
-	checkLen("dx", dx, "x", len(x))
-	checkAlias("dx", dx, "dy", dy)
-	checkAlias("dx", dx, "x", x)
+	if len(dy) != len(x) || len(dx) != len(x) || partlyOverlaps(dx, dy) || partlyOverlaps(dx, x) {
+		backwardMisuse(dx, dy, x) // Backward's checks, in the same order
+	}
 	if len(x) == 0 {
 		return
 	}
 	raceRead(dy)
 	raceRead(x)
 	raceWrite(dx)
-	if isFloat32[T]() {
-		backwardDxKernel(isa, as[float32](dx), as[float32](dy), as[float32](x), float32(alpha))
-	} else {
-		backwardDxKernel(isa, as[float64](dx), as[float64](dy), as[float64](x), float64(alpha))
-	}
+	backwardDxKernel(isa, dx, dy, x, alpha)
 }
