@@ -10,6 +10,13 @@ func backward[T Float](isa isaID, dx, dy, x []T, alpha T) T {
 	raceRead(dy)
 	raceRead(x)
 	raceWrite(dx)
+	if sp, ok := cut[T](len(x), 1, 1, true); ok {
+		o := opBackward
+		if dx == nil {
+			o = opDalpha
+		}
+		return T(runLarge(isa, o, sp, dx, dy, x, nil, nil, alpha, 1))
+	}
 	return T(backwardOf(isa, dx, dy, x, alpha))
 }
 
@@ -47,6 +54,16 @@ func backwardChannels[T Float](isa isaID, dx, dalpha, dy, x, alpha []T, inner in
 	raceRead(alpha)
 	raceWrite(dx)
 	raceWrite(dalpha)
+	if sp, ok := cut[T](len(x), len(alpha), inner, dalpha != nil); ok {
+		o := opBackward
+		if dx == nil {
+			o = opDalpha
+		} else if dalpha == nil {
+			o = opDx
+		}
+		runLarge(isa, o, sp, dx, dy, x, alpha, dalpha, 0, inner)
+		return
+	}
 	backwardChannelsOf(isa, dx, dalpha, dy, x, alpha, inner)
 }
 
@@ -130,8 +147,7 @@ func backwardSumsLarge[E Float](isa isaID, dx, dalpha, dy, x, alpha []E, inner i
 
 // backwardSums sums the channels in blocks that fit in sums, each block
 // over every outer index before it is added to dalpha, so that each slope's
-// gradient is rounded once. Channel-last rows run the pattern kernel with
-// the slopes themselves; planes the planes kernel.
+// gradient is rounded once.
 func backwardSums[E Float](isa isaID, dx, dalpha, dy, x, alpha []E, inner int, sums []float64) {
 	channels := len(alpha)
 	block := len(sums) - accPad
@@ -152,18 +168,25 @@ func backwardSums[E Float](isa isaID, dx, dalpha, dy, x, alpha []E, inner int, s
 			if !whole {
 				lo, hi = (o*channels+c0)*inner, (o*channels+c1)*inner
 			}
-			dxp, dyp, xp, ap := part(dx, lo, hi), dy[lo:hi], x[lo:hi], alpha[c0:c1]
-			switch {
-			case inner == 1 && dx == nil:
-				backwardPatternDalphaKernel(isa, dyp, xp, acc)
-			case inner == 1:
-				backwardPatternKernel(isa, dxp, dyp, xp, ap, acc)
-			case dx == nil:
-				backwardPlanesDalphaKernel(isa, dyp, xp, acc, inner)
-			default:
-				backwardPlanesKernel(isa, dxp, dyp, xp, ap, acc, inner)
-			}
+			sumsKernel(isa, part(dx, lo, hi), dy[lo:hi], x[lo:hi], alpha[c0:c1], acc, inner)
 		}
 		addSums(dalpha[c0:c1], acc)
+	}
+}
+
+// sumsKernel runs the kernel that adds the slope gradients of a channel
+// layout into acc, one per slope, and sets dx unless it is nil. Channel-last
+// rows run the pattern kernel with the slopes themselves; planes the planes
+// kernel.
+func sumsKernel[E Float](isa isaID, dx, dy, x, alpha []E, acc []float64, inner int) {
+	switch {
+	case inner == 1 && dx == nil:
+		backwardPatternDalphaKernel(isa, dy, x, acc)
+	case inner == 1:
+		backwardPatternKernel(isa, dx, dy, x, alpha, acc)
+	case dx == nil:
+		backwardPlanesDalphaKernel(isa, dy, x, acc, inner)
+	default:
+		backwardPlanesKernel(isa, dx, dy, x, alpha, acc, inner)
 	}
 }

@@ -13,6 +13,10 @@ func forward[T Float](isa isaID, dst, x []T, alpha T) {
 	}
 	raceRead(x)
 	raceWrite(dst)
+	if sp, ok := cut[T](len(x), 1, 1, false); ok {
+		runLarge(isa, opForward, sp, dst, nil, x, nil, nil, alpha, 1)
+		return
+	}
 	forwardKernel(isa, dst, x, alpha)
 }
 
@@ -26,6 +30,15 @@ func forwardChannels[T Float](isa isaID, dst, x, alpha []T, inner int) {
 	raceRead(x)
 	raceRead(alpha)
 	raceWrite(dst)
+	if sp, ok := cut[T](len(x), len(alpha), inner, false); ok {
+		runLarge(isa, opForward, sp, dst, nil, x, alpha, nil, 0, inner)
+		return
+	}
+	forwardChannelsOf(isa, dst, x, alpha, inner)
+}
+
+// forwardChannelsOf runs the kernel the plan chooses.
+func forwardChannelsOf[T Float](isa isaID, dst, x, alpha []T, inner int) {
 	switch planChannels[T](isa, len(x), len(alpha), inner, false) {
 	case planShared:
 		forwardKernel(isa, dst, x, alpha[0])

@@ -214,5 +214,9 @@ func backwardDx[T Float](isa isaID, dx, dy, x []T, alpha T) {
 	raceRead(dy)
 	raceRead(x)
 	raceWrite(dx)
+	if sp, ok := cut[T](len(x), 1, 1, false); ok {
+		runLarge(isa, opDx, sp, dx, dy, x, nil, nil, alpha, 1)
+		return
+	}
 	backwardDxKernel(isa, dx, dy, x, alpha)
 }

@@ -1,0 +1,237 @@
+package prelu
+
+import "unsafe"
+
+// The parallel path of the exported functions: a call of at least
+// parallelBytes is cut into tasks (split.go), which the caller and idle
+// helpers take (workers.go). Only the caller touches dalpha: the tasks
+// write float64 partial sums, which the caller adds in task order.
+
+// op is what a call computes.
+type op uint8
+
+const (
+	opForward  op = iota // dst from x
+	opDx                 // dx only (frozen slopes)
+	opBackward           // dx and the slope gradients
+	opDalpha             // the slope gradients only
+)
+
+func (o op) sums() bool { return o >= opBackward }
+
+// cut returns the split of a call of n elements of the layout, and whether
+// it has several tasks; below parallelBytes it costs one compare.
+func cut[E Float](n, channels, inner int, sums bool) (split, bool) {
+	if n < parallelBytes/sizeOf[E]() {
+		return split{}, false
+	}
+	sp := splitOf(n, channels, inner, sizeOf[E](), sums)
+	return sp, sp.tasks > 1
+}
+
+// call is the part of one call that the tasks read, in float32 or float64
+// (a defined type's slices reinterpreted).
+type call[E Float] struct {
+	isa   isaID
+	op    op
+	out   []E // dst or dx; nil for opDalpha
+	dy, x []E // dy nil for opForward
+	alpha []E // the slopes; nil for one shared slope a
+	a     E
+	inner int
+	sp    split
+}
+
+// task runs task k, writing its partial sums (if any) into partials.
+func (c *call[E]) task(k int, partials []float64) {
+	sp, n := c.sp, len(c.x)
+	channels := max(len(c.alpha), 1)
+	switch sp.kind {
+	case splitElems:
+		lo := k * sp.step
+		sum := c.shared(lo, min(lo+sp.step, n), c.a)
+		if c.op.sums() {
+			partials[k] = sum
+		}
+	case splitRows:
+		period := channels * c.inner
+		lo := k * sp.step * period
+		var acc []float64
+		if c.op.sums() {
+			off := k * (channels + accPad)
+			acc = partials[off : off+channels : off+channels+accPad]
+			clear(acc)
+		}
+		c.channels(lo, min(lo+sp.step*period, n), c.alpha, acc)
+	case splitChannels:
+		c0 := k * sp.step
+		c1 := min(c0+sp.step, channels)
+		var acc []float64
+		if c.op.sums() {
+			off := c0 + k*accPad
+			acc = partials[off : off+c1-c0 : off+c1-c0+accPad]
+			clear(acc)
+		}
+		for base := 0; base < n; base += channels * c.inner {
+			c.channels(base+c0*c.inner, base+c1*c.inner, c.alpha[c0:c1], acc)
+		}
+	case splitInner:
+		ch, i0 := k/sp.blocks, k%sp.blocks*sp.step
+		i1 := min(i0+sp.step, c.inner)
+		sum := 0.0
+		for base := ch * c.inner; base < n; base += channels * c.inner {
+			sum += c.shared(base+i0, base+i1, c.alpha[ch])
+		}
+		if c.op.sums() {
+			partials[k] = sum
+		}
+	}
+}
+
+// shared runs elements [lo, hi) with the one slope a and returns their
+// slope gradient (0 without sums).
+func (c *call[E]) shared(lo, hi int, a E) float64 {
+	x := c.x[lo:hi]
+	switch c.op {
+	case opForward:
+		forwardKernel(c.isa, c.out[lo:hi], x, a)
+	case opDx:
+		backwardDxKernel(c.isa, c.out[lo:hi], c.dy[lo:hi], x, a)
+	case opBackward:
+		return backwardKernel(c.isa, c.out[lo:hi], c.dy[lo:hi], x, a)
+	case opDalpha:
+		return backwardDalphaKernel(c.isa, c.dy[lo:hi], x)
+	}
+	return 0
+}
+
+// channels runs elements [lo, hi), whole periods of the slopes alpha,
+// adding their slope gradients into acc.
+func (c *call[E]) channels(lo, hi int, alpha []E, acc []float64) {
+	if len(alpha) == 1 {
+		sum := c.shared(lo, hi, alpha[0])
+		if acc != nil {
+			acc[0] += sum
+		}
+		return
+	}
+	x := c.x[lo:hi]
+	switch c.op {
+	case opForward:
+		forwardChannelsOf(c.isa, c.out[lo:hi], x, alpha, c.inner)
+	case opDx:
+		backwardChannelsOf(c.isa, c.out[lo:hi], nil, c.dy[lo:hi], x, alpha, c.inner)
+	default:
+		sumsKernel(c.isa, part(c.out, lo, hi), c.dy[lo:hi], x, alpha, acc, c.inner)
+	}
+}
+
+// runLarge runs a call on the parallel path, cut as sp, and returns the
+// slope gradient of one shared slope; with several (alpha not nil) it adds
+// theirs to dalpha instead. dalpha is the caller's: no task touches it.
+//
+//go:noinline
+func runLarge[T Float](isa isaID, o op, sp split, out, dy, x, alpha, dalpha []T, a T, inner int) float64 {
+	if len(alpha) == 1 {
+		a, alpha = alpha[0], nil
+	}
+	j := jobs.Get().(*job)
+	j.tasks = int32(sp.tasks)
+	channels := max(len(alpha), 1)
+	if need := sp.partials(channels, o.sums()); cap(j.partials) < need {
+		j.partials = make([]float64, need)
+	}
+	if isFloat32[T]() {
+		j.wide = false
+		j.f32 = call[float32]{isa, o, heapSlice[float32](out), heapSlice[float32](dy), heapSlice[float32](x), slopesOf(&j.alpha32, alpha), float32(a), inner, sp}
+	} else {
+		j.wide = true
+		j.f64 = call[float64]{isa, o, heapSlice[float64](out), heapSlice[float64](dy), heapSlice[float64](x), slopesOf(&j.alpha64, alpha), float64(a), inner, sp}
+	}
+	j.run(Workers())
+	total := 0.0
+	if o.sums() {
+		total = combine(j.partials, sp, channels, dalpha)
+	}
+	j.release()
+	return total
+}
+
+// combine adds up the tasks' partial sums in task order: it returns the
+// total of one shared slope (dalpha nil), or adds each channel's to
+// dalpha, rounding once.
+func combine[T Float](partials []float64, sp split, channels int, dalpha []T) float64 {
+	switch sp.kind {
+	case splitRows:
+		sums := partials[:channels]
+		for k := 1; k < sp.tasks; k++ {
+			next := partials[k*(channels+accPad):][:channels]
+			for c, s := range next {
+				sums[c] += s
+			}
+		}
+		addSums(dalpha, sums)
+	case splitChannels:
+		for k := range sp.tasks {
+			c0 := k * sp.step
+			c1 := min(c0+sp.step, channels)
+			addSums(dalpha[c0:c1], partials[c0+k*accPad:][:c1-c0])
+		}
+	case splitInner:
+		// Channel c's blocks are partials[c*blocks:][:blocks]; their sum
+		// goes to partials[c], which is read before or at that point.
+		for c := range channels {
+			sum := 0.0
+			for _, s := range partials[c*sp.blocks:][:sp.blocks] {
+				sum += s
+			}
+			partials[c] = sum
+		}
+		addSums(dalpha, partials[:channels])
+	default:
+		total := 0.0
+		for _, s := range partials[:sp.tasks] {
+			total += s
+		}
+		if dalpha != nil {
+			dalpha[0] = T(float64(dalpha[0]) + total)
+		}
+		return total
+	}
+	return 0
+}
+
+// heapSlice reinterprets s, which the caller guarantees is on the heap
+// (it is larger than any variable Go puts on a stack: see parallelBytes),
+// as []E, hiding the pointer from escape analysis: handing s to another
+// goroutine must not make the exported functions' arguments escape, or
+// every caller's stack buffers would move to the heap.
+func heapSlice[E, T Float](s []T) []E {
+	if s == nil {
+		return nil
+	}
+	p := unsafe.Add(nil, uintptr(unsafe.Pointer(unsafe.SliceData(s))))
+	return unsafe.Slice((*E)(p), len(s))
+}
+
+// slopesOf returns the slopes for the tasks: alpha itself when it is too
+// large to be on a stack, else a copy in buf, which the job keeps.
+func slopesOf[E, T Float](buf *[]E, alpha []T) []E {
+	if alpha == nil {
+		return nil
+	}
+	if len(alpha)*sizeOf[T]() > maxStackVar {
+		return heapSlice[E](alpha)
+	}
+	if cap(*buf) < len(alpha) {
+		*buf = make([]E, len(alpha))
+	}
+	s := (*buf)[:len(alpha)]
+	copy(s, as[E](alpha))
+	return s
+}
+
+// maxStackVar is the largest variable the Go 1.26 compiler places on a
+// goroutine stack (cmd/compile/internal/ir.MaxStackVarSize), checked by
+// TestLargeSlicesAreNotOnTheStack.
+const maxStackVar = 128 << 10
