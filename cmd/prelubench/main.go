@@ -10,11 +10,25 @@
 //	go run ./cmd/prelubench -ops forward -sizes 1024,1048576 -time 1s
 //	go run ./cmd/prelubench -suite networks # real networks' layers (about a minute)
 //	go run ./cmd/prelubench -suite shapes   # channel counts and planes beyond them
+//	go run ./cmd/prelubench -suite workers  # large calls on 1 goroutine and on -workers
+//	go run ./cmd/prelubench -workers 1      # any mode with the library on one goroutine
 //
-// With -suite it measures, per shape, the time per call of forward,
-// backward and the backward variants and their ratio to copy() of the same
-// n (time over copy's time: lower is better), sums the times per network,
-// and plots the ratios per shape.
+// With -suite networks or shapes it measures, per shape, the time per call
+// of forward, backward and the backward variants and their ratio to copy()
+// of the same n (time over copy's time: lower is better), sums the times
+// per network, and plots the ratios per shape.
+//
+// -workers N sets prelu.SetWorkers(N) for every measurement of the run (the
+// default is prelu.Workers(): GOMAXPROCS, capped by PRELU_WORKERS), and the
+// JSON records it. -suite workers times float32 calls of 256K to 64M
+// elements (forward and backward, shared slope and NCHW) on 1 worker and
+// on N, beside the machine's ceiling: copy() of the same n on 1 goroutine
+// and split over N, timed in the same rounds. It prints each speed-up,
+// the ceiling's and the share of it reached, marks with "!" the calls that
+// N workers make slower (by over 5%) or that reach under 85% of the
+// ceiling's speed-up from n = 16M, and plots the speed-ups against n to
+// <out>-workers.svg. It runs on the ISA chosen at start, and needs about
+// 1 GB of memory.
 package main
 
 import (
@@ -43,6 +57,8 @@ type config struct {
 	png       bool
 	json      bool
 	suites    []string
+	workers   int    // prelu.SetWorkers for the run
+	isa       string // the ISA chosen at start (-suite workers runs on it)
 }
 
 func main() {
@@ -58,18 +74,24 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	ops := fs.String("ops", "forward,forward-nchw,forward-nhwc,backward,backward-nchw",
 		"operations: "+strings.Join(opNames(), ","))
-	isas := fs.String("isas", strings.Join(prelu.ISAs(), ","), "implementations to measure")
+	isas := fs.String("isas", strings.Join(prelu.ISAs(), ","), "implementations to measure (-suite workers: the one chosen at start)")
 	fs.StringVar(&c.elem, "type", "f32", "element type: f32 or f64 (ignored by -suite)")
 	sizes := fs.String("sizes", "16,256,4096,65536,1048576,16777216", "element counts (rounded to whole layouts for channel ops)")
 	fs.Float64Var(&c.perPoint, "time", 0.08, "seconds of measurement per point")
 	fs.StringVar(&c.out, "out", "prelubench", "plots are written to <out>-<op>.svg (or .png); empty for none")
 	fs.BoolVar(&c.png, "png", false, "write PNG instead of SVG")
 	fs.BoolVar(&c.json, "json", false, "print results as JSON on stdout (progress goes to stderr)")
-	suiteFlag := fs.String("suite", "", "instead of -ops and -sizes, measure the shape suite(s): "+strings.Join(suiteNames(), ",")+
-		" (the layers of real networks, or a sweep of channel counts and planes)")
+	suiteFlag := fs.String("suite", "", "instead of -ops and -sizes, measure the suite(s): "+strings.Join(suiteNames(), ",")+
+		" (the layers of real networks, a sweep of channel counts and planes, or large calls on 1 worker and on -workers)")
+	fs.IntVar(&c.workers, "workers", prelu.Workers(), "goroutines per call (prelu.SetWorkers) for every measurement; "+
+		"-suite workers compares them with 1")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if c.workers < 1 {
+		return fmt.Errorf("-workers must be at least 1")
+	}
+	c.isa = prelu.ISA()
 	c.ops, c.isas, c.suites = split(*ops), split(*isas), split(*suiteFlag)
 	for _, s := range split(*sizes) {
 		n, err := strconv.Atoi(s)
@@ -101,6 +123,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if c.json {
 		info = stderr
 	}
+	defer prelu.SetWorkers(prelu.SetWorkers(c.workers))
 	progressTo = stderr
 	describe(info)
 	if !selfCheck(info, c.isas) {
@@ -152,7 +175,12 @@ func describe(w io.Writer) {
 	if limit := os.Getenv("PRELU_ISA"); limit != "" {
 		why = "the best available not above PRELU_ISA=" + limit
 	}
-	fmt.Fprintf(w, "ISA:      %s (%s)\n\n", prelu.ISA(), why)
+	fmt.Fprintf(w, "ISA:      %s (%s)\n", prelu.ISA(), why)
+	env := ""
+	if v, ok := os.LookupEnv("PRELU_WORKERS"); ok {
+		env = ", PRELU_WORKERS=" + v
+	}
+	fmt.Fprintf(w, "workers:  %d per large call (GOMAXPROCS %d%s)\n\n", prelu.Workers(), runtime.GOMAXPROCS(0), env)
 }
 
 func selfCheck(w io.Writer, isas []string) bool {

@@ -88,7 +88,8 @@ func newBuffers[T prelu.Float](n, channels, inner int) *buffers[T] {
 type result struct {
 	Op        string  `json:"op"`
 	Type      string  `json:"type"`
-	ISA       string  `json:"isa"` // or "copy"
+	ISA       string  `json:"isa"`     // or "copy"
+	Workers   int     `json:"workers"` // prelu.Workers()
 	N         int     `json:"n"`
 	NsPerOp   float64 `json:"ns_per_op"`
 	NsPerElem float64 `json:"ns_per_elem"`
@@ -128,7 +129,7 @@ func measureOp(c config, op string) []result {
 				bytes = float64(2 * size * n)
 			}
 			gbps := bytes / times[isa]
-			results = append(results, result{Op: op, Type: c.elem, ISA: isa, N: n, NsPerOp: times[isa],
+			results = append(results, result{Op: op, Type: c.elem, ISA: isa, Workers: prelu.Workers(), N: n, NsPerOp: times[isa],
 				NsPerElem: times[isa] / float64(n), GBps: gbps, CopyGBps: copyGBps, Ratio: gbps / copyGBps})
 		}
 	}

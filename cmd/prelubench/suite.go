@@ -9,16 +9,28 @@ import (
 	"github.com/prelu-go/prelu"
 )
 
-// suite is a list of shapes and the operations measured on each (-suite).
+// suite is a list of shapes and the operations measured on each (-suite),
+// or a suite that measures, prints and plots by itself (custom).
 type suite struct {
 	shapes func() []suiteShape
 	ops    []string
 	sums   bool // print the time summed per group (network)
+	custom func(c config, info io.Writer) (suiteJSON, error)
 }
 
 var suites = map[string]suite{
-	"networks": {func() []suiteShape { return networkShapes }, []string{"forward", "backward", "dx-only", "dalpha-only"}, true},
-	"shapes":   {sweepShapes, []string{"forward", "backward"}, false},
+	"networks": {shapes: func() []suiteShape { return networkShapes }, ops: []string{"forward", "backward", "dx-only", "dalpha-only"}, sums: true},
+	"shapes":   {shapes: sweepShapes, ops: []string{"forward", "backward"}},
+	"workers":  {custom: runWorkersSuite},
+}
+
+// suiteJSON is one suite's results in the -json output.
+type suiteJSON struct {
+	Suite   string          `json:"suite"`
+	Results []suiteResult   `json:"results,omitempty"`
+	Sums    []suiteSum      `json:"sums,omitempty"`
+	Workers []workersResult `json:"workers,omitempty"` // -suite workers
+	Plots   []string        `json:"plots,omitempty"`
 }
 
 func suiteNames() []string {
@@ -43,6 +55,7 @@ type suiteResult struct {
 	Inner       int     `json:"inner"`
 	Op          string  `json:"op"`
 	ISA         string  `json:"isa"`
+	Workers     int     `json:"workers"` // prelu.Workers()
 	NsPerOp     float64 `json:"ns_per_op"`
 	CopyNsPerOp float64 `json:"copy_ns_per_op"`
 	Ratio       float64 `json:"time_ratio_to_copy"` // NsPerOp / CopyNsPerOp: lower is better
@@ -82,15 +95,17 @@ func target(op string, n int) float64 {
 // runSuites measures c.suites, prints their tables to info, writes their
 // plots, and with -json prints every result to stdout.
 func runSuites(c config, info, stdout io.Writer) error {
-	type suiteJSON struct {
-		Suite   string        `json:"suite"`
-		Results []suiteResult `json:"results"`
-		Sums    []suiteSum    `json:"sums,omitempty"`
-		Plots   []string      `json:"plots,omitempty"`
-	}
 	var all []suiteJSON
 	for _, name := range c.suites {
 		s := suites[name]
+		if s.custom != nil {
+			out, err := s.custom(c, info)
+			if err != nil {
+				return err
+			}
+			all = append(all, out)
+			continue
+		}
 		out := suiteJSON{Suite: name}
 		for _, elem := range []string{"f32", "f64"} {
 			var shapes []suiteShape
@@ -152,7 +167,7 @@ func measureSuite(name, elem string, shapes []suiteShape, ops, isas []string, se
 			for _, isa := range isas {
 				ns := times[op+"/"+isa]
 				rs = append(rs, suiteResult{Suite: name, Net: s.net, Shape: s.name(), Layout: s.layout, Type: elem,
-					N: n, Channels: channels, Inner: inner, Op: op, ISA: isa, NsPerOp: ns, CopyNsPerOp: times["copy"],
+					N: n, Channels: channels, Inner: inner, Op: op, ISA: isa, Workers: prelu.Workers(), NsPerOp: ns, CopyNsPerOp: times["copy"],
 					Ratio: ns / times["copy"], GBps: float64(elems*size*n) / ns, Target: target(op, n)})
 			}
 		}
