@@ -2,9 +2,12 @@ package prelu
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -411,4 +414,75 @@ func benchSuiteOp[T Float](b *testing.B, isa isaID, s suiteShape, op string) {
 	default:
 		b.Fatalf("unknown op %q", op)
 	}
+}
+
+// BenchmarkWorkers measures large float32 calls with one worker and with
+// GOMAXPROCS (at least 2), beside copy() of the same n by one goroutine and
+// by as many goroutines on equal parts: the speed-up the memory path
+// allows. cut=none is one kernel call (the threshold out of reach), as
+// every call below the threshold runs; cut=forced lowers the threshold to
+// n itself, so that calls below it are cut as at the threshold: against
+// cut=none it shows where splitting starts to pay.
+func BenchmarkWorkers(b *testing.B) {
+	procs := max(runtime.GOMAXPROCS(0), 2)
+	for _, n := range []int{256 << 10, 1 << 20, 2 << 20, 4 << 20, 8 << 20, 16 << 20, 64 << 20} {
+		x, dy, out := randomData[float32](n), randomData[float32](n), output[float32](n)
+		for _, w := range []int{1, procs} {
+			b.Run(fmt.Sprintf("op=copy/n=%d/cut=none/workers=%d", n, w), func(b *testing.B) {
+				b.SetBytes(int64(8 * n))
+				for b.Loop() {
+					copyParts(out, x, w)
+				}
+			})
+		}
+		channels := min(64, max(n/4096, 1))
+		alpha, dalpha := randomData[float32](channels), make([]float32, channels)
+		ops := []struct {
+			name  string
+			bytes int
+			run   func()
+		}{
+			{"forward/layout=shared", 8, func() { Forward(out, x, 0.25) }},
+			{"backward/layout=shared", 12, func() { Backward(out, dy, x, 0.25) }},
+			{"forward/layout=nchw", 8, func() { ForwardChannels(out, x, alpha, 4096) }},
+			{"backward/layout=nchw", 12, func() { BackwardChannels(out, dalpha, dy, x, alpha, 4096) }},
+		}
+		cut := "forced"
+		if 4*n >= defaultParallelBytes {
+			cut = "default"
+		}
+		for _, op := range ops {
+			for _, v := range []struct {
+				cut     string
+				workers int
+			}{{"none", 1}, {cut, 1}, {cut, procs}} {
+				b.Run(fmt.Sprintf("op=%s/n=%d/cut=%s/workers=%d", op.name, n, v.cut, v.workers), func(b *testing.B) {
+					withWorkers(b, v.workers)
+					switch v.cut {
+					case "none":
+						withParallelBytes(b, math.MaxInt)
+					case "forced":
+						withParallelBytes(b, 4*n)
+					}
+					b.SetBytes(int64(op.bytes * n))
+					for b.Loop() {
+						op.run()
+					}
+				})
+			}
+		}
+	}
+}
+
+// copyParts copies src to dst in parts equal parts, one per goroutine (the
+// caller's included).
+func copyParts(dst, src []float32, parts int) {
+	var wg sync.WaitGroup
+	step := (len(src) + parts - 1) / parts
+	for lo := step; lo < len(src); lo += step {
+		hi := min(lo+step, len(src))
+		wg.Go(func() { copy(dst[lo:hi], src[lo:hi]) })
+	}
+	copy(dst[:step], src[:step])
+	wg.Wait()
 }

@@ -82,3 +82,16 @@ func ExampleISA() {
 	// Which kernels run here, and which this CPU could run.
 	fmt.Println(prelu.ISA(), prelu.ISAs())
 }
+
+func ExampleSetWorkers() {
+	// A server that already runs one request per core gains nothing from
+	// splitting a call over goroutines: keep each call on its own.
+	previous := prelu.SetWorkers(1)
+	defer prelu.SetWorkers(previous)
+
+	x := make([]float32, 8<<20) // 32 MiB: above the threshold, on one goroutine
+	x[0] = -4
+	prelu.Forward(x, x, 0.25)
+	fmt.Println(prelu.Workers(), x[0])
+	// Output: 1 -1
+}

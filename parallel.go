@@ -48,8 +48,11 @@ func (c *call[E]) task(k int, partials []float64) {
 	channels := max(len(c.alpha), 1)
 	switch sp.kind {
 	case splitElems:
-		lo := k * sp.step
-		sum := c.shared(lo, min(lo+sp.step, n), c.a)
+		lo, hi := k*sp.step, (k+1)*sp.step
+		if k == sp.tasks-1 {
+			hi = n
+		}
+		sum := c.shared(lo, hi, c.a)
 		if c.op.sums() {
 			partials[k] = sum
 		}
@@ -135,7 +138,7 @@ func runLarge[T Float](isa isaID, o op, sp split, out, dy, x, alpha, dalpha []T,
 	if len(alpha) == 1 {
 		a, alpha = alpha[0], nil
 	}
-	j := jobs.Get().(*job)
+	j := getJob()
 	j.tasks = int32(sp.tasks)
 	channels := max(len(alpha), 1)
 	if need := sp.partials(channels, o.sums()); cap(j.partials) < need {

@@ -20,7 +20,15 @@ func withWorkers(t testing.TB, n int) {
 
 // withThreshold lowers the size from which calls split, so that small
 // slices exercise the parallel path (quickly, under qemu and -race too).
+// Shared slopes are cut no finer than where the kernels stream, so the
+// kernels stream from a task's size too.
 func withThreshold(t testing.TB, bytes int) {
+	withParallelBytes(t, bytes)
+	streamFrom(t, bytes/tasksAtThreshold)
+}
+
+// withParallelBytes sets the threshold alone.
+func withParallelBytes(t testing.TB, bytes int) {
 	prev := parallelBytes
 	parallelBytes = bytes
 	t.Cleanup(func() { parallelBytes = prev })

@@ -1,8 +1,10 @@
 package prelu
 
 // Large calls are cut into tasks that workers take in any order. The cut
-// depends only on the shape (n, channels, inner and the element size),
-// never on the number of workers or on timing, and each slope gradient is
+// depends only on the shape (n, channels, inner and the element size; for
+// one shared slope also on where this machine's kernels start to stream,
+// a constant of the process), never on the number of workers or on timing,
+// and each slope gradient is
 // the sum of its tasks' float64 partial sums in task order: so the results
 // are the same, bit for bit, whatever the number of workers.
 
@@ -24,7 +26,7 @@ type splitKind uint8
 
 const (
 	splitNone     splitKind = iota // one task: the single-threaded call
-	splitElems                     // one slope: runs of step elements
+	splitElems                     // one slope: runs of step elements, the last one to the end
 	splitRows                      // runs of step rows, each with every channel
 	splitChannels                  // runs of step channels, each over every row
 	splitInner                     // runs of step elements within each plane, over every row
@@ -51,8 +53,16 @@ func splitOf(n, channels, inner, size int, sums bool) split {
 	outer := n / (channels * inner)
 	switch {
 	case channels == 1:
-		step := roundUp(ceilDiv(n, want), taskAlign)
-		return split{kind: splitElems, tasks: ceilDiv(n, step), step: step}
+		// The shared-slope kernels write large outputs with non-temporal
+		// stores (stream_amd64.go): tasks that large keep them. The last
+		// task takes the rest, so none is smaller than step, which is at
+		// least per.
+		per := max(taskElems, roundUp(ceilDiv(streamBytes(), size), taskAlign))
+		tasks := min(n/per, maxTasks)
+		if tasks < 2 {
+			return split{kind: splitNone, tasks: 1}
+		}
+		return split{kind: splitElems, tasks: tasks, step: n / tasks / taskAlign * taskAlign}
 	case outer >= want && (!sums || want*(channels+accPad) <= min(maxPartials, n/16)):
 		// Many rows: the partial sums of a task are its rows' sums per
 		// channel, a small fraction of the data.

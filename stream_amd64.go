@@ -25,3 +25,7 @@ func chooseStreamThreshold(l3 int) int {
 	}
 	return l3 / 4
 }
+
+// streamBytes is the output size from which the shared-slope kernels
+// stream: the parallel path cuts no smaller tasks (split.go).
+func streamBytes() int { return streamThreshold }

@@ -19,6 +19,13 @@ func withStreaming(bytes int, f func()) {
 	f()
 }
 
+// streamFrom makes the kernels stream from bytes of output for one test.
+func streamFrom(t testing.TB, bytes int) {
+	saved := streamThreshold
+	streamThreshold = bytes
+	t.Cleanup(func() { streamThreshold = saved })
+}
+
 // streamingThresholds are the thresholds the bounds test runs under: the
 // default, and zero so that every out-of-place call streams.
 var streamingThresholds = []int{-1, 0}

@@ -20,7 +20,7 @@ import (
 // escaping (a caller's stack buffers stay on its stack).
 var parallelBytes = defaultParallelBytes
 
-const defaultParallelBytes = 4 << 20
+const defaultParallelBytes = 16 << 20
 
 // The threshold must stay above any stack variable (a compile-time check).
 const _ = uint(defaultParallelBytes - maxStackVar - 1)
@@ -130,7 +130,38 @@ type job struct {
 	alpha64  []float64
 }
 
-var jobs = sync.Pool{New: func() any { return new(job) }}
+// idleJobs keeps finished jobs for the next calls, with their buffers.
+// Unlike a sync.Pool it is not emptied by the garbage collector, so that
+// a program that allocates heavily does not allocate again here. It keeps
+// up to maxIdleJobs: more calls at once than that allocate their own.
+var idleJobs struct {
+	sync.Mutex
+	list []*job
+}
+
+const maxIdleJobs = 64
+
+func getJob() *job {
+	idleJobs.Lock()
+	defer idleJobs.Unlock()
+	if n := len(idleJobs.list); n > 0 {
+		j := idleJobs.list[n-1]
+		idleJobs.list = idleJobs.list[:n-1]
+		return j
+	}
+	return new(job)
+}
+
+func putJob(j *job) {
+	idleJobs.Lock()
+	defer idleJobs.Unlock()
+	if idleJobs.list == nil {
+		idleJobs.list = make([]*job, 0, maxIdleJobs)
+	}
+	if len(idleJobs.list) < maxIdleJobs {
+		idleJobs.list = append(idleJobs.list, j)
+	}
+}
 
 // run executes the job's tasks on up to workers goroutines and returns
 // when all are done; the job must not be used after release.
@@ -184,6 +215,6 @@ func (j *job) take() {
 func (j *job) release() {
 	if j.refs.Add(-1) == 0 {
 		j.f32, j.f64 = call[float32]{}, call[float64]{}
-		jobs.Put(j)
+		putJob(j)
 	}
 }
