@@ -252,6 +252,62 @@ func fuzzBackwardChannels[T Float](t *testing.T, d *decoder) {
 	}
 }
 
+// FuzzWorkers cuts calls at a fuzzed threshold: every ISA must give the
+// same bits on one worker and on several, and match the reference.
+func FuzzWorkers(f *testing.F) {
+	f.Add([]byte{0, 3, 0, 1, 0, 2, 0, 5, 9, 1})
+	fuzzTypes(f, fuzzWorkers[float32], fuzzWorkers[float64])
+}
+
+func fuzzWorkers[T Float](t *testing.T, d *decoder) {
+	l := decodeLayout(d)
+	l.invalid, l.inner, l.outer = "", max(l.inner, 1), 1+l.outer*d.intn(8)
+	n := l.len()
+	withThreshold(t, 64<<d.intn(7)) // 64 B to 4 KiB: tasks of 8 to 512 bytes
+	withWorkers(t, 1)
+	workers := 2 + d.intn(6)
+	dy, x, alpha, start := values[T](d, n), values[T](d, n), values[T](d, l.channels), make([]T, l.channels)
+	for c := range start {
+		start[c] = T(float64(int8(d.byte())) / 8)
+	}
+	names := []string{"ForwardChannels", "BackwardChannels", "BackwardChannels/dalpha nil", "BackwardChannels/dx nil", "Backward"}
+	name := names[d.intn(len(names))]
+	what := fmt.Sprintf("%s %T C=%d inner=%d outer=%d, %d workers", name, x, l.channels, l.inner, l.outer, workers)
+	var sums []sumCheck
+	var shared sumCheck
+	if strings.HasPrefix(name, "Backward") {
+		sums, shared = channelSums(dy, x, l.channels, l.inner, start), exactSum(dy, x, 0)
+	}
+	for _, isa := range supported {
+		run := func() results[T] {
+			out, dalpha := window[T](n, 1), append([]T(nil), start...)
+			switch name {
+			case "ForwardChannels":
+				forwardChannels(isa, out, x, alpha, l.inner)
+				dalpha = nil
+			case "BackwardChannels":
+				backwardChannels(isa, out, dalpha, dy, x, alpha, l.inner)
+			case "BackwardChannels/dalpha nil":
+				backwardChannels(isa, out, nil, dy, x, alpha, l.inner)
+				dalpha = nil
+			case "BackwardChannels/dx nil":
+				backwardChannels(isa, nil, dalpha, dy, x, alpha, l.inner)
+				out = nil
+			case "Backward":
+				dalpha = []T{backward(isa, out, dy, x, alpha[0])}
+			}
+			return results[T]{out, dalpha}
+		}
+		SetWorkers(1)
+		want := run()
+		SetWorkers(workers)
+		got := run()
+		requireSameBits(t, want.out, got.out, fmt.Sprintf("%v %s: out", isa, what))
+		requireSameBits(t, want.dalpha, got.dalpha, fmt.Sprintf("%v %s: dalpha", isa, what))
+		checkAgainstReference(t, fmt.Sprintf("%v %s", isa, what), name, want, x, dy, alpha, l.inner, sums, shared)
+	}
+}
+
 // TestFuzzDecoderCoversLayouts guards the decoder against drift: random
 // inputs must reach valid and invalid layouts and every special value.
 func TestFuzzDecoderCoversLayouts(t *testing.T) {

@@ -22,11 +22,44 @@
 // channel ([ForwardChannels], [BackwardChannels]), for channel-first (NCHW)
 // and channel-last (NHWC, NC) layouts.
 //
-// All functions take plain slices, allocate nothing, start no goroutines and
-// are safe for concurrent use on disjoint data. An output may be the same
-// slice as an input where the function says so; any other overlap, and every
-// length or layout mismatch, panics with a message starting "prelu: " before
-// anything is written.
+// All functions take plain slices, allocate nothing per call and are safe
+// for concurrent use on disjoint data. An output may be the same slice as an
+// input where the function says so; any other overlap, and every length or
+// layout mismatch, panics with a message starting "prelu: " in the caller's
+// goroutine before anything is written.
+//
+// # Large calls
+//
+// A call whose x holds less than 16 MiB (4M float32 or 2M float64 elements)
+// runs on the caller's goroutine alone, with no synchronisation. A larger
+// one is cut into tasks of at least 2 MiB that up to [Workers] goroutines
+// take: the caller's and helpers that the package starts on first use and
+// keeps, parked, for later calls (so the first large call allocates, later
+// ones do not). A call hands tasks only to helpers idle at that moment and
+// never waits for a busy one, so concurrent callers do not queue behind each
+// other.
+//
+// The tasks are cut by the shape alone (for one shared slope, also no finer
+// than where the amd64 kernels switch to non-temporal stores, a constant of
+// the machine), never by the number of workers, and the slope gradients are
+// summed per task in float64 and combined in task order. So every result,
+// slope gradients included, is the same bit for bit whatever the number of
+// workers: with one, the same tasks run one after another.
+//
+// The cost model: memory-bound work speeds up with goroutines only as far as
+// the memory system can feed them. On the 2-core machine this was measured
+// on, two goroutines copying halves of a slice reach 1.3-1.5x one copy() from
+// 16M elements, and none below 4M, where the data fit in the shared
+// last-level cache; the threshold is where two workers started to win there
+// for every operation, and they reach that ceiling above it (README,
+// "Several cores"). A server socket streams several times what one core
+// can, so there the gain continues to several workers (docs/scaling.md). A
+// server that already keeps every core busy with its own requests gains
+// nothing from splitting a call and pays for the hand-offs: [SetWorkers](1)
+// keeps every call on its caller's goroutine.
+//
+// The number of workers defaults to GOMAXPROCS, capped at init by the
+// environment variable PRELU_WORKERS; [SetWorkers] changes it.
 //
 // The implementation is chosen at init from the CPU's features; [ISA] names
 // it. The environment variable PRELU_ISA (generic, avx2, avx512 or neon) caps
