@@ -486,3 +486,38 @@ func copyParts(dst, src []float32, parts int) {
 	copy(dst[:step], src[:step])
 	wg.Wait()
 }
+
+// BenchmarkCallers runs the same large calls from several goroutines at
+// once and one after another: callers that share the workers must finish
+// no later together than in turn.
+func BenchmarkCallers(b *testing.B) {
+	const n, callers = 16 << 20, 4
+	x, dy := randomData[float32](n), randomData[float32](n)
+	outs := make([][]float32, callers)
+	for i := range outs {
+		outs[i] = output[float32](n)
+	}
+	alpha := randomData[float32](64)
+	call := func(i int) {
+		d := make([]float32, 64)
+		BackwardChannels(outs[i], d, dy, x, alpha, 4096)
+	}
+	b.Run("mode=sequential", func(b *testing.B) {
+		b.SetBytes(12 * n * callers)
+		for b.Loop() {
+			for i := range callers {
+				call(i)
+			}
+		}
+	})
+	b.Run("mode=concurrent", func(b *testing.B) {
+		b.SetBytes(12 * n * callers)
+		for b.Loop() {
+			var wg sync.WaitGroup
+			for i := range callers {
+				wg.Go(func() { call(i) })
+			}
+			wg.Wait()
+		}
+	})
+}
