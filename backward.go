@@ -10,12 +10,14 @@ func backward[T Float](isa isaID, dx, dy, x []T, alpha T) T {
 	raceRead(dy)
 	raceRead(x)
 	raceWrite(dx)
-	if sp, ok := cut[T](len(x), 1, 1, true); ok {
+	if large[T](len(x)) {
 		o := opBackward
 		if dx == nil {
 			o = opDalpha
 		}
-		return T(runLarge(isa, o, sp, dx, dy, x, nil, nil, alpha, 1))
+		if total, ok := runLarge(isa, o, dx, dy, x, nil, nil, alpha, 1); ok {
+			return T(total)
+		}
 	}
 	return T(backwardOf(isa, dx, dy, x, alpha))
 }
@@ -54,15 +56,16 @@ func backwardChannels[T Float](isa isaID, dx, dalpha, dy, x, alpha []T, inner in
 	raceRead(alpha)
 	raceWrite(dx)
 	raceWrite(dalpha)
-	if sp, ok := cut[T](len(x), len(alpha), inner, dalpha != nil); ok {
+	if large[T](len(x)) {
 		o := opBackward
 		if dx == nil {
 			o = opDalpha
 		} else if dalpha == nil {
 			o = opDx
 		}
-		runLarge(isa, o, sp, dx, dy, x, alpha, dalpha, 0, inner)
-		return
+		if _, ok := runLarge(isa, o, dx, dy, x, alpha, dalpha, 0, inner); ok {
+			return
+		}
 	}
 	backwardChannelsOf(isa, dx, dalpha, dy, x, alpha, inner)
 }

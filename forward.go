@@ -13,9 +13,10 @@ func forward[T Float](isa isaID, dst, x []T, alpha T) {
 	}
 	raceRead(x)
 	raceWrite(dst)
-	if sp, ok := cut[T](len(x), 1, 1, false); ok {
-		runLarge(isa, opForward, sp, dst, nil, x, nil, nil, alpha, 1)
-		return
+	if large[T](len(x)) {
+		if _, ok := runLarge(isa, opForward, dst, nil, x, nil, nil, alpha, 1); ok {
+			return
+		}
 	}
 	forwardKernel(isa, dst, x, alpha)
 }
@@ -30,9 +31,10 @@ func forwardChannels[T Float](isa isaID, dst, x, alpha []T, inner int) {
 	raceRead(x)
 	raceRead(alpha)
 	raceWrite(dst)
-	if sp, ok := cut[T](len(x), len(alpha), inner, false); ok {
-		runLarge(isa, opForward, sp, dst, nil, x, alpha, nil, 0, inner)
-		return
+	if large[T](len(x)) {
+		if _, ok := runLarge(isa, opForward, dst, nil, x, alpha, nil, 0, inner); ok {
+			return
+		}
 	}
 	forwardChannelsOf(isa, dst, x, alpha, inner)
 }

@@ -214,9 +214,10 @@ func backwardDx[T Float](isa isaID, dx, dy, x []T, alpha T) {
 	raceRead(dy)
 	raceRead(x)
 	raceWrite(dx)
-	if sp, ok := cut[T](len(x), 1, 1, false); ok {
-		runLarge(isa, opDx, sp, dx, dy, x, nil, nil, alpha, 1)
-		return
+	if large[T](len(x)) {
+		if _, ok := runLarge(isa, opDx, dx, dy, x, nil, nil, alpha, 1); ok {
+			return
+		}
 	}
 	backwardDxKernel(isa, dx, dy, x, alpha)
 }

@@ -19,15 +19,9 @@ const (
 
 func (o op) sums() bool { return o >= opBackward }
 
-// cut returns the split of a call of n elements of the layout, and whether
-// it has several tasks; below parallelBytes it costs one compare.
-func cut[E Float](n, channels, inner int, sums bool) (split, bool) {
-	if n < parallelBytes/sizeOf[E]() {
-		return split{}, false
-	}
-	sp := splitOf(n, channels, inner, sizeOf[E](), sums)
-	return sp, sp.tasks > 1
-}
+// large reports whether a call of n elements of E goes to runLarge: one
+// compare, inlined into the exported functions.
+func large[E Float](n int) bool { return n*sizeOf[E]() >= parallelBytes }
 
 // call is the part of one call that the tasks read, in float32 or float64
 // (a defined type's slices reinterpreted).
@@ -129,14 +123,19 @@ func (c *call[E]) channels(lo, hi int, alpha []E, acc []float64) {
 	}
 }
 
-// runLarge runs a call on the parallel path, cut as sp, and returns the
-// slope gradient of one shared slope; with several (alpha not nil) it adds
+// runLarge runs a large call on the parallel path and returns the slope
+// gradient of one shared slope; with several (alpha not nil) it adds
 // theirs to dalpha instead. dalpha is the caller's: no task touches it.
+// It returns false, having done nothing, if the layout is not cut.
 //
 //go:noinline
-func runLarge[T Float](isa isaID, o op, sp split, out, dy, x, alpha, dalpha []T, a T, inner int) float64 {
+func runLarge[T Float](isa isaID, o op, out, dy, x, alpha, dalpha []T, a T, inner int) (float64, bool) {
 	if len(alpha) == 1 {
 		a, alpha = alpha[0], nil
+	}
+	sp := splitOf(len(x), max(len(alpha), 1), inner, sizeOf[T](), o.sums())
+	if sp.tasks < 2 {
+		return 0, false
 	}
 	j := getJob()
 	j.tasks = int32(sp.tasks)
@@ -157,7 +156,7 @@ func runLarge[T Float](isa isaID, o op, sp split, out, dy, x, alpha, dalpha []T,
 		total = combine(j.partials, sp, channels, dalpha)
 	}
 	j.release()
-	return total
+	return total, true
 }
 
 // combine adds up the tasks' partial sums in task order: it returns the
