@@ -48,8 +48,9 @@ func defaultWorkers(env string) int {
 //
 // The number changes speed only: every result, slope gradients included,
 // is the same bit for bit whatever it is. Calls already running finish
-// with the number they started with; idle helper goroutines beyond the new
-// number exit.
+// with the helpers they started with; helper goroutines beyond the new
+// number exit, and SetWorkers waits until each has finished the call it
+// is helping with.
 func SetWorkers(n int) (previous int) {
 	n = max(n, 1)
 	previous = int(workerLimit.Swap(int32(n)))
