@@ -73,7 +73,7 @@ func (k *kernel) ringed() {
 		IMULQ(inner, period)
 		CMPQ(period, U32(limit))
 		JA(LabelRef(segmented))
-		k.ringLength(period)
+		k.ringLength(period, k.n)
 		if k.v.Dx {
 			k.buildRing(param("alpha", false), channels, inner, period)
 		}
@@ -142,7 +142,7 @@ func (k *kernel) ringed() {
 			CMPQ(k.n, segN)
 			CMOVQLT(k.n, segN)
 			MOVQ(segN, segNAt)
-			k.ringLength(segPeriod)
+			k.ringLength(segPeriod, segN)
 			if k.v.Dx {
 				from := param("alpha", false)
 				LEAQ(Mem{Base: from, Index: c0, Scale: uint8(size)}, from)
@@ -190,7 +190,7 @@ func (k *kernel) ringed() {
 		MOVQ(kc, blockLen)
 		IMULQ(inner, blockLen)
 		MOVQ(blockLen, segNAt)
-		k.ringLength(blockLen)
+		k.ringLength(blockLen, blockLen)
 		if k.v.Dx {
 			from := param("alpha", false)
 			LEAQ(Mem{Base: from, Index: c0, Scale: uint8(size)}, from)
@@ -237,7 +237,8 @@ func (k *kernel) ringed() {
 }
 
 // The ring's length and the steps r takes past a vector and past the
-// unrolled vectors, modulo the length, kept in the frame.
+// unrolled vectors, modulo the length, kept in the frame; and the end of
+// the positions that the spans touch.
 func (k *kernel) ringLenAt() Mem { return k.ringVars }
 func (k *kernel) stepAt(vectors int) Mem {
 	if vectors == 1 {
@@ -245,34 +246,48 @@ func (k *kernel) stepAt(vectors int) Mem {
 	}
 	return k.ringVars.Offset(16)
 }
+func (k *kernel) ringEndAt() Mem { return k.ringVars.Offset(40) }
 
 // ringLength sets the ring's length, the period repeated to at least a
 // vector, and the steps of one vector and of the unrolled vectors modulo
 // it (the length is at least a vector, so a few subtractions suffice).
-func (k *kernel) ringLength(period GPVirtual) {
+// It also sets the ring's end, min(n, length + unroll*lanes) for a span of
+// n elements from position 0: the span reads the slopes of position r+i,
+// and adds to its sum, only for an element j+i below n (r never passes
+// the element index j, and wraps below the length), and what it adds past
+// n (a masked vector's other lanes) is zero. So the slopes need writing
+// and the sums folding only below the end: for short calls (a row of a few
+// channels, or a block of planes) most of the ring's fixed cost.
+func (k *kernel) ringLength(period, n GPVirtual) {
 	w := k.lanes()
-	n := GP64()
-	MOVQ(period, n)
+	length := GP64()
+	MOVQ(period, length)
 	more, enough := newLabel("ring_len"), newLabel("ring_len_done")
 	Label(more)
-	CMPQ(n, U32(w))
+	CMPQ(length, U32(w))
 	JAE(LabelRef(enough))
-	ADDQ(period, n)
+	ADDQ(period, length)
 	JMP(LabelRef(more))
 	Label(enough)
-	MOVQ(n, k.ringLenAt())
+	MOVQ(length, k.ringLenAt())
 	for _, vectors := range []int{1, unroll} {
 		step := GP64()
 		MOVQ(U32(vectors*w), step)
 		reduce, reduced := newLabel("ring_step"), newLabel("ring_step_done")
 		Label(reduce)
-		CMPQ(step, n)
+		CMPQ(step, length)
 		JB(LabelRef(reduced))
-		SUBQ(n, step)
+		SUBQ(length, step)
 		JMP(LabelRef(reduce))
 		Label(reduced)
 		MOVQ(step, k.stepAt(vectors))
 	}
+	end, most := GP64(), GP64()
+	MOVQ(n, end)
+	LEAQ(Mem{Base: length, Disp: unroll * w}, most)
+	CMPQ(end, most)
+	CMOVQHI(most, end)
+	MOVQ(end, k.ringEndAt())
 }
 
 // advanceRing moves the ring position on by the given number of vectors,
@@ -289,121 +304,221 @@ func (k *kernel) advanceRing(vectors int) {
 	CMOVQCC(t, k.r)
 }
 
-// buildRing writes the slopes of positions [0, length + unroll*lanes) into
-// the ring: the period first (the slopes themselves for inner = 1, else
-// each slope broadcast over its plane), then copies of it.
+// buildRing writes the slopes of positions [0, end) into the ring, where
+// end (ringEndAt) is at most length + unroll*lanes, each position p the
+// slope alpha[(p/inner) % channels]: the ring's length is a multiple of
+// the period, so the positions past it repeat its start. Every slope is
+// read from alpha, none from the ring, and stores may run up to a vector
+// past end (the ring has room for length + (1+unroll)*lanes slopes). A
+// ring read back right after narrower or overlapping stores waits for
+// them to reach the cache (the store cannot be forwarded): copying the
+// ring's start past its length that way cost a short call (10 channels,
+// backward) tens of nanoseconds.
 func (k *kernel) buildRing(alphas, channels, inner, period GPVirtual) {
 	w, size := k.lanes(), uint8(k.e.Size)
-	planes, extend := newLabel("ring_planes"), newLabel("ring_extend")
+	vb := k.isa.vecBytes()
+	end := GP64()
+	MOVQ(k.ringEndAt(), end)
+	short, planes, built := newLabel("ring_short"), newLabel("ring_planes"), newLabel("ring_built")
+	CMPQ(period, U32(w))
+	JB(LabelRef(short))
 	CMPQ(inner, U8(1))
 	JNE(LabelRef(planes))
 
-	// inner = 1: the slopes as they are, whole vectors, then a masked one
-	// (the ring has room past the period for the whole vector).
-	j, limit := GP64(), GP64()
-	XORQ(j, j)
-	MOVQ(channels, limit)
-	SUBQ(U32(w), limit)
-	copyLoop, copyTail := newLabel("ring_copy"), newLabel("ring_copy_tail")
-	Label(copyLoop)
-	CMPQ(j, limit)
-	JGT(LabelRef(copyTail))
-	v := k.isa.vec()
-	k.e.mov(Mem{Base: alphas, Index: j, Scale: size}, v)
-	k.e.mov(v, k.ring.Idx(j, size))
-	ADDQ(U32(w), j)
-	JMP(LabelRef(copyLoop))
-	Label(copyTail)
-	rem := GP64()
-	MOVQ(channels, rem)
-	SUBQ(j, rem)
-	JE(LabelRef(extend))
-	part := k.isa.loadPart(k.e, Mem{Base: alphas, Index: j, Scale: size}, k.isa.tail(k.e, rem))
-	k.e.mov(part, k.ring.Idx(j, size))
-	JMP(LabelRef(extend))
+	// inner = 1, at least a vector of channels: alpha's whole vectors,
+	// then its last vector, ending where the period ends (it overlaps the
+	// one before), and again from alpha's start, until end.
+	{
+		o, j, rem := GP64(), GP64(), GP64()
+		XORQ(o, o)
+		XORQ(j, j)
+		loop, tail := newLabel("ring_copy"), newLabel("ring_copy_tail")
+		Label(loop)
+		CMPQ(o, end)
+		JAE(LabelRef(built))
+		MOVQ(channels, rem)
+		SUBQ(j, rem)
+		CMPQ(rem, U32(w))
+		JB(LabelRef(tail))
+		v := k.isa.vec()
+		k.e.mov(Mem{Base: alphas, Index: j, Scale: size}, v)
+		k.e.mov(v, k.ring.Idx(o, size))
+		ADDQ(U32(w), o)
+		ADDQ(U32(w), j)
+		CMPQ(j, channels)
+		JNE(LabelRef(loop))
+		XORQ(j, j)
+		JMP(LabelRef(loop))
+		// 0 < rem < w slopes left of the period: alpha's last vector,
+		// stored to end with them.
+		Label(tail)
+		v2 := k.isa.vec()
+		k.e.mov(Mem{Base: alphas, Index: channels, Scale: size, Disp: -vb}, v2)
+		ADDQ(rem, o)
+		k.e.mov(v2, k.ring.Idx(o, size).Offset(-vb))
+		XORQ(j, j)
+		JMP(LabelRef(loop))
+	}
 
-	// inner > 1: each slope broadcast over its plane in whole vectors; a
-	// plane's last vector runs into the next plane, which overwrites it.
+	// inner > 1, a period of at least a vector: each slope broadcast over
+	// its plane in whole vectors, channels wrapping at the period's end;
+	// a plane's last vector runs into the next plane, which overwrites it.
 	// Planes of up to two vectors (3x3, 5x5, 7x7 on AVX-512) take two
-	// stores and no inner loop: the ring has room past the period for the
-	// second to run over.
+	// stores and no inner loop while they stay within a vector of end,
+	// then one each (it reaches end).
 	Label(planes)
-	c, at, t, pos := GP64(), GP64(), GP64(), GP64()
-	XORQ(c, c)
-	XORQ(at, at)
-	channel, fill, long := newLabel("ring_channel"), newLabel("ring_fill"), newLabel("ring_long_planes")
-	CMPQ(inner, U32(2*w))
-	JA(LabelRef(long))
-	Label(fill)
-	b := k.isa.vec()
-	k.e.broadcast(Mem{Base: alphas, Index: c, Scale: size}, b)
-	k.e.mov(b, k.ring.Idx(at, size))
-	k.e.mov(b, k.ring.Idx(at, size).Offset(k.isa.vecBytes()))
-	ADDQ(inner, at)
-	INCQ(c)
-	CMPQ(c, channels)
-	JB(LabelRef(fill))
-	JMP(LabelRef(extend))
+	{
+		c, at, last := GP64(), GP64(), GP64()
+		XORQ(c, c)
+		XORQ(at, at)
+		long, fill, fillLast := newLabel("ring_long_planes"), newLabel("ring_fill"), newLabel("ring_fill_last")
+		CMPQ(inner, U32(2*w))
+		JA(LabelRef(long))
+		// Two stores while at <= end - w (signed: end may be below w).
+		MOVQ(end, last)
+		SUBQ(U32(w), last)
+		Label(fill)
+		CMPQ(at, last)
+		JGT(LabelRef(fillLast))
+		b := k.isa.vec()
+		k.e.broadcast(Mem{Base: alphas, Index: c, Scale: size}, b)
+		k.e.mov(b, k.ring.Idx(at, size))
+		k.e.mov(b, k.ring.Idx(at, size).Offset(vb))
+		ADDQ(inner, at)
+		INCQ(c)
+		CMPQ(c, channels)
+		wrap1 := newLabel("ring_wrap")
+		JNE(LabelRef(wrap1))
+		XORQ(c, c)
+		Label(wrap1)
+		JMP(LabelRef(fill))
+		Label(fillLast)
+		CMPQ(at, end)
+		JAE(LabelRef(built))
+		b1 := k.isa.vec()
+		k.e.broadcast(Mem{Base: alphas, Index: c, Scale: size}, b1)
+		k.e.mov(b1, k.ring.Idx(at, size))
+		ADDQ(inner, at)
+		INCQ(c)
+		CMPQ(c, channels)
+		wrap2 := newLabel("ring_wrap")
+		JNE(LabelRef(wrap2))
+		XORQ(c, c)
+		Label(wrap2)
+		JMP(LabelRef(fillLast))
 
-	Label(long)
-	Label(channel)
-	CMPQ(c, channels)
-	JE(LabelRef(extend))
-	b2 := k.isa.vec()
-	k.e.broadcast(Mem{Base: alphas, Index: c, Scale: size}, b2)
-	XORQ(t, t)
-	plane := newLabel("ring_plane")
-	Label(plane)
-	MOVQ(at, pos)
-	ADDQ(t, pos)
-	k.e.mov(b2, k.ring.Idx(pos, size))
-	ADDQ(U32(w), t)
-	CMPQ(t, inner)
-	JB(LabelRef(plane))
-	ADDQ(inner, at)
-	INCQ(c)
-	JMP(LabelRef(channel))
+		// Longer planes: vectors from the plane's start while below its
+		// end and below end.
+		Label(long)
+		channel, plane, stop := newLabel("ring_channel"), newLabel("ring_plane"), GP64()
+		pos := GP64()
+		Label(channel)
+		CMPQ(at, end)
+		JAE(LabelRef(built))
+		b2 := k.isa.vec()
+		k.e.broadcast(Mem{Base: alphas, Index: c, Scale: size}, b2)
+		MOVQ(at, pos)
+		ADDQ(inner, at)
+		MOVQ(at, stop)
+		CMPQ(stop, end)
+		CMOVQHI(end, stop)
+		Label(plane)
+		k.e.mov(b2, k.ring.Idx(pos, size))
+		ADDQ(U32(w), pos)
+		CMPQ(pos, stop)
+		JB(LabelRef(plane))
+		INCQ(c)
+		CMPQ(c, channels)
+		wrap3 := newLabel("ring_wrap")
+		JNE(LabelRef(wrap3))
+		XORQ(c, c)
+		Label(wrap3)
+		JMP(LabelRef(channel))
+	}
 
-	// A period shorter than a vector is repeated up to the ring's length
-	// an element at a time (fewer than two vectors of them). Then the
-	// unrolled vectors past the length repeat its start: whole vector
-	// copies, since the length is at least a vector.
-	Label(extend)
-	length := GP64()
-	MOVQ(k.ringLenAt(), length)
-	j2, src, e := GP64(), GP64(), GP64()
-	MOVQ(period, j2)
-	element, repeated := newLabel("ring_element"), newLabel("ring_repeated")
-	Label(element)
-	CMPQ(j2, length)
-	JAE(LabelRef(repeated))
-	MOVQ(j2, src)
-	SUBQ(period, src)
-	if size == 4 {
-		MOVL(k.ring.Idx(src, size), e.As32())
-		MOVL(e.As32(), k.ring.Idx(j2, size))
-	} else {
-		MOVQ(k.ring.Idx(src, size), e)
-		MOVQ(e, k.ring.Idx(j2, size))
+	// A period shorter than a vector: its first vector an element at a
+	// time, read back once, then stored at every multiple of the period
+	// that is at most a vector past the last (the ring's length less a
+	// period, or the length when it is exactly a vector), until end.
+	Label(short)
+	{
+		c, t, i, e := GP64(), GP64(), GP64(), GP64()
+		XORQ(c, c)
+		XORQ(t, t)
+		XORQ(i, i)
+		element := newLabel("ring_element")
+		Label(element)
+		if size == 4 {
+			MOVL(Mem{Base: alphas, Index: c, Scale: size}, e.As32())
+			MOVL(e.As32(), k.ring.Idx(i, size))
+		} else {
+			MOVQ(Mem{Base: alphas, Index: c, Scale: size}, e)
+			MOVQ(e, k.ring.Idx(i, size))
+		}
+		// The next position's plane and channel.
+		next := newLabel("ring_element_next")
+		INCQ(t)
+		CMPQ(t, inner)
+		JB(LabelRef(next))
+		XORQ(t, t)
+		INCQ(c)
+		CMPQ(c, channels)
+		JB(LabelRef(next))
+		XORQ(c, c)
+		Label(next)
+		INCQ(i)
+		CMPQ(i, U32(w))
+		JB(LabelRef(element))
+		first := k.isa.vec()
+		k.e.mov(k.ring, first)
+		stride, o := GP64(), GP64()
+		MOVQ(k.ringLenAt(), stride)
+		exact := newLabel("ring_exact")
+		CMPQ(stride, U32(w))
+		JE(LabelRef(exact))
+		SUBQ(period, stride)
+		Label(exact)
+		MOVQ(stride, o)
+		repeat := newLabel("ring_repeat")
+		Label(repeat)
+		CMPQ(o, end)
+		JAE(LabelRef(built))
+		k.e.mov(first, k.ring.Idx(o, size))
+		ADDQ(stride, o)
+		JMP(LabelRef(repeat))
 	}
-	INCQ(j2)
-	JMP(LabelRef(element))
-	Label(repeated)
-	for slot := range unroll {
-		head := k.isa.vec()
-		k.e.mov(k.ring.Offset(slot*k.isa.vecBytes()), head)
-		k.e.mov(head, k.ring.Idx(length, size).Offset(slot*k.isa.vecBytes()))
-	}
+	Label(built)
 }
 
-// zeroSums clears the float64 sums of positions [0, length + unroll*lanes),
-// in whole vectors.
-func (k *kernel) zeroSums() {
+// sumsEnd is where the ring's sums end, for clearing: the positions a
+// span adds to (below the end rounded up to a vector), the length, and
+// the positions from the length to the end rounded up to whole vectors
+// of float64 (the folding reads them).
+func (k *kernel) sumsEnd() GPVirtual {
 	w, perVec := k.lanes(), k.isa.vecBytes()/8
-	p, end := GP64(), GP64()
+	length, end, ext, zero := GP64(), GP64(), GP64(), GP64()
+	MOVQ(k.ringLenAt(), length)
+	MOVQ(k.ringEndAt(), ext)
+	MOVQ(ext, end)
+	ADDQ(U32(w-1), end)
+	ANDQ(I32(-w), end)
+	XORQ(zero, zero)
+	SUBQ(length, ext)
+	CMOVQLT(zero, ext)
+	ADDQ(U32(perVec-1), ext)
+	ANDQ(I32(-perVec), ext)
+	ADDQ(length, ext)
+	CMPQ(ext, end)
+	CMOVQCS(end, ext)
+	return ext
+}
+
+// zeroSums clears the float64 sums of positions [0, sumsEnd), in whole
+// vectors.
+func (k *kernel) zeroSums() {
+	perVec := k.isa.vecBytes() / 8
+	p, end := GP64(), k.sumsEnd()
 	XORQ(p, p)
-	MOVQ(k.ringLenAt(), end)
-	ADDQ(U32(unroll*w), end)
 	loop, done := newLabel("sums_zero"), newLabel("sums_zeroed")
 	Label(loop)
 	CMPQ(p, end)
@@ -417,18 +532,29 @@ func (k *kernel) zeroSums() {
 // foldRing adds the sums of every ring position into its channel's
 // dalpha[c], rounding once.
 func (k *kernel) foldRing(dalpha GPVirtual, channels, inner Mem, period GPVirtual) {
-	w, perVec := k.lanes(), k.isa.vecBytes()/8
-	// Positions [length, length + unroll*lanes) repeat [0, ...) modulo the
-	// length: a vector at a time from the top down, each into the one a
-	// length below. The length is at least a vector of float64, so the
-	// two never overlap, and each position has what was folded into it
-	// before it is folded itself.
-	length, p, d := GP64(), GP64(), GP64()
+	perVec := k.isa.vecBytes() / 8
+	// Positions [length, end) repeat [0, ...) modulo the length (only
+	// when a call runs past the length). When they reach no further than
+	// twice the length, a vector at a time from the top down, each into
+	// the one a length below: no vector folded into is read again (the
+	// vectors past the end hold zeros). Otherwise (a length under unroll
+	// vectors, and a call that ran past twice it) an element at a time
+	// from the top down, so that each position has what was folded into
+	// it before it is folded itself: vectors would read back, a length
+	// below, vectors stored at other offsets, which waits for each store
+	// to reach the cache.
+	length, p, d, ext := GP64(), GP64(), GP64(), GP64()
 	MOVQ(k.ringLenAt(), length)
-	MOVQ(length, p)
-	ADDQ(U32(unroll*w), p)
-	ext, extDone := newLabel("fold_ext"), newLabel("fold_ext_done")
-	Label(ext)
+	MOVQ(k.ringEndAt(), ext)
+	extLoop, extDone, scalar := newLabel("fold_ext"), newLabel("fold_ext_done"), newLabel("fold_ext_scalar")
+	SUBQ(length, ext)
+	JLE(LabelRef(extDone))
+	CMPQ(ext, length)
+	JA(LabelRef(scalar))
+	ADDQ(U32(perVec-1), ext)
+	ANDQ(I32(-perVec), ext)
+	LEAQ(Mem{Base: length, Index: ext, Scale: 1}, p)
+	Label(extLoop)
 	CMPQ(p, length)
 	JBE(LabelRef(extDone))
 	SUBQ(U32(perVec), p)
@@ -438,7 +564,21 @@ func (k *kernel) foldRing(dalpha GPVirtual, channels, inner Mem, period GPVirtua
 	VMOVUPD(k.sumRing.Idx(d, 8), a)
 	VADDPD(k.sumRing.Idx(p, 8), a, a)
 	VMOVUPD(a, k.sumRing.Idx(d, 8))
-	JMP(LabelRef(ext))
+	JMP(LabelRef(extLoop))
+	Label(scalar)
+	MOVQ(k.ringEndAt(), p)
+	element := newLabel("fold_ext_element")
+	Label(element)
+	CMPQ(p, length)
+	JBE(LabelRef(extDone))
+	DECQ(p)
+	MOVQ(p, d)
+	SUBQ(length, d)
+	s := XMM()
+	VMOVSD(k.sumRing.Idx(p, 8), s)
+	VADDSD(k.sumRing.Idx(d, 8), s, s)
+	VMOVSD(s, k.sumRing.Idx(d, 8))
+	JMP(LabelRef(element))
 	Label(extDone)
 	// Positions [period, length) repeat the period (only when it is
 	// shorter than a vector): from the top down, an element at a time.
@@ -449,10 +589,10 @@ func (k *kernel) foldRing(dalpha GPVirtual, channels, inner Mem, period GPVirtua
 	DECQ(length)
 	MOVQ(length, d)
 	SUBQ(period, d)
-	s := XMM()
-	VMOVSD(k.sumRing.Idx(length, 8), s)
-	VADDSD(k.sumRing.Idx(d, 8), s, s)
-	VMOVSD(s, k.sumRing.Idx(d, 8))
+	s2 := XMM()
+	VMOVSD(k.sumRing.Idx(length, 8), s2)
+	VADDSD(k.sumRing.Idx(d, 8), s2, s2)
+	VMOVSD(s2, k.sumRing.Idx(d, 8))
 	JMP(LabelRef(loop))
 	Label(done)
 	k.addChannelSums(dalpha, channels, inner)
