@@ -411,98 +411,151 @@ ring_step_34:
 	JMP  ring_step_34
 
 ring_step_done_35:
-	MOVQ R10, 1936(SP)
-	MOVQ alpha_base+48(FP), R9
-	CMPQ AX, $0x01
-	JNE  ring_planes_36
-	XORQ AX, AX
-	MOVQ DX, R10
-	SUBQ $0x00000008, R10
+	MOVQ    R10, 1936(SP)
+	MOVQ    SI, R10
+	LEAQ    32(R9), R9
+	CMPQ    R10, R9
+	CMOVQHI R9, R10
+	MOVQ    R10, 1960(SP)
+	MOVQ    alpha_base+48(FP), R9
+	MOVQ    1960(SP), R10
+	CMPQ    R8, $0x00000008
+	JB      ring_short_36
+	CMPQ    AX, $0x01
+	JNE     ring_planes_37
+	XORQ    AX, AX
+	XORQ    R8, R8
 
-ring_copy_38:
+ring_copy_39:
 	CMPQ    AX, R10
-	JGT     ring_copy_tail_39
-	VMOVUPS (R9)(AX*4), Y1
+	JAE     ring_built_38
+	MOVQ    DX, R11
+	SUBQ    R8, R11
+	CMPQ    R11, $0x00000008
+	JB      ring_copy_tail_40
+	VMOVUPS (R9)(R8*4), Y1
 	VMOVUPS Y1, (DI)(AX*4)
 	ADDQ    $0x00000008, AX
-	JMP     ring_copy_38
+	ADDQ    $0x00000008, R8
+	CMPQ    R8, DX
+	JNE     ring_copy_39
+	XORQ    R8, R8
+	JMP     ring_copy_39
 
-ring_copy_tail_39:
-	SUBQ       AX, DX
-	JE         ring_extend_37
-	SHLQ       $0x02, DX
-	NEGQ       DX
-	LEAQ       tailmask<>+32(SB), R10
-	VMOVDQU    (R10)(DX*1), Y1
-	VMASKMOVPS (R9)(AX*4), Y1, Y1
-	VMOVUPS    Y1, (DI)(AX*4)
-	JMP        ring_extend_37
+ring_copy_tail_40:
+	VMOVUPS -32(R9)(DX*4), Y1
+	ADDQ    R11, AX
+	VMOVUPS Y1, -32(DI)(AX*4)
+	XORQ    R8, R8
+	JMP     ring_copy_39
 
-ring_planes_36:
-	XORQ R10, R10
+ring_planes_37:
+	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_42
+	JA   ring_long_planes_41
+	MOVQ R10, R12
+	SUBQ $0x00000008, R12
 
-ring_fill_41:
-	VBROADCASTSS (R9)(R10*4), Y1
+ring_fill_42:
+	CMPQ         R11, R12
+	JGT          ring_fill_last_43
+	VBROADCASTSS (R9)(R8*4), Y1
 	VMOVUPS      Y1, (DI)(R11*4)
 	VMOVUPS      Y1, 32(DI)(R11*4)
 	ADDQ         AX, R11
-	INCQ         R10
-	CMPQ         R10, DX
-	JB           ring_fill_41
-	JMP          ring_extend_37
+	INCQ         R8
+	CMPQ         R8, DX
+	JNE          ring_wrap_44
+	XORQ         R8, R8
 
-ring_long_planes_42:
-ring_channel_40:
-	CMPQ         R10, DX
-	JE           ring_extend_37
-	VBROADCASTSS (R9)(R10*4), Y1
-	XORQ         R12, R12
+ring_wrap_44:
+	JMP ring_fill_42
 
-ring_plane_43:
-	MOVQ    R11, R13
-	ADDQ    R12, R13
+ring_fill_last_43:
+	CMPQ         R11, R10
+	JAE          ring_built_38
+	VBROADCASTSS (R9)(R8*4), Y1
+	VMOVUPS      Y1, (DI)(R11*4)
+	ADDQ         AX, R11
+	INCQ         R8
+	CMPQ         R8, DX
+	JNE          ring_wrap_45
+	XORQ         R8, R8
+
+ring_wrap_45:
+	JMP ring_fill_last_43
+
+ring_long_planes_41:
+ring_channel_46:
+	CMPQ         R11, R10
+	JAE          ring_built_38
+	VBROADCASTSS (R9)(R8*4), Y1
+	MOVQ         R11, R13
+	ADDQ         AX, R11
+	MOVQ         R11, R12
+	CMPQ         R12, R10
+	CMOVQHI      R10, R12
+
+ring_plane_47:
 	VMOVUPS Y1, (DI)(R13*4)
-	ADDQ    $0x00000008, R12
-	CMPQ    R12, AX
-	JB      ring_plane_43
-	ADDQ    AX, R11
-	INCQ    R10
-	JMP     ring_channel_40
+	ADDQ    $0x00000008, R13
+	CMPQ    R13, R12
+	JB      ring_plane_47
+	INCQ    R8
+	CMPQ    R8, DX
+	JNE     ring_wrap_48
+	XORQ    R8, R8
 
-ring_extend_37:
-	MOVQ 1920(SP), AX
-	MOVQ R8, DX
+ring_wrap_48:
+	JMP ring_channel_46
 
-ring_element_44:
-	CMPQ DX, AX
-	JAE  ring_repeated_45
-	MOVQ DX, R9
-	SUBQ R8, R9
-	MOVL (DI)(R9*4), R9
-	MOVL R9, (DI)(DX*4)
-	INCQ DX
-	JMP  ring_element_44
+ring_short_36:
+	XORQ R11, R11
+	XORQ R12, R12
+	XORQ R13, R13
 
-ring_repeated_45:
+ring_element_49:
+	MOVL (R9)(R11*4), R14
+	MOVL R14, (DI)(R13*4)
+	INCQ R12
+	CMPQ R12, AX
+	JB   ring_element_next_50
+	XORQ R12, R12
+	INCQ R11
+	CMPQ R11, DX
+	JB   ring_element_next_50
+	XORQ R11, R11
+
+ring_element_next_50:
+	INCQ    R13
+	CMPQ    R13, $0x00000008
+	JB      ring_element_49
 	VMOVUPS (DI), Y1
-	VMOVUPS Y1, (DI)(AX*4)
-	VMOVUPS 32(DI), Y1
-	VMOVUPS Y1, 32(DI)(AX*4)
-	VMOVUPS 64(DI), Y1
-	VMOVUPS Y1, 64(DI)(AX*4)
-	VMOVUPS 96(DI), Y1
-	VMOVUPS Y1, 96(DI)(AX*4)
-	XORQ    AX, AX
-	XORQ    DX, DX
-	MOVQ    SI, R8
-	SUBQ    $0x00000020, R8
+	MOVQ    1920(SP), AX
+	CMPQ    AX, $0x00000008
+	JE      ring_exact_51
+	SUBQ    R8, AX
 
-unrolled_46:
+ring_exact_51:
+	MOVQ AX, DX
+
+ring_repeat_52:
+	CMPQ    DX, R10
+	JAE     ring_built_38
+	VMOVUPS Y1, (DI)(DX*4)
+	ADDQ    AX, DX
+	JMP     ring_repeat_52
+
+ring_built_38:
+	XORQ AX, AX
+	XORQ DX, DX
+	MOVQ SI, R8
+	SUBQ $0x00000020, R8
+
+unrolled_53:
 	CMPQ      DX, R8
-	JGT       single_47
+	JGT       single_54
 	VMOVUPS   (BX)(DX*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -528,15 +581,15 @@ unrolled_46:
 	SUBQ      1920(SP), R9
 	CMOVQCC   R9, AX
 	ADDQ      $0x00000020, DX
-	JMP       unrolled_46
+	JMP       unrolled_53
 
-single_47:
+single_54:
 	MOVQ SI, R8
 	SUBQ $0x00000008, R8
 
-single_loop_48:
+single_loop_55:
 	CMPQ      DX, R8
-	JGT       remainder_49
+	JGT       remainder_56
 	VMOVUPS   (BX)(DX*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -547,11 +600,11 @@ single_loop_48:
 	SUBQ      1920(SP), R9
 	CMOVQCC   R9, AX
 	ADDQ      $0x00000008, DX
-	JMP       single_loop_48
+	JMP       single_loop_55
 
-remainder_49:
+remainder_56:
 	SUBQ       DX, SI
-	JE         span_done_50
+	JE         span_done_57
 	SHLQ       $0x02, SI
 	NEGQ       SI
 	LEAQ       tailmask<>+32(SB), R8
@@ -563,7 +616,7 @@ remainder_49:
 	VBLENDVPS  Y0, Y2, Y3, Y3
 	VMASKMOVPS Y3, Y1, (CX)(DX*4)
 
-span_done_50:
+span_done_57:
 	JMP ring_finished_forwardAVX2F32
 
 ring_segmented_29:
@@ -576,11 +629,11 @@ ring_segmented_29:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_51
+	JE   ring_rows_58
 
-ring_segment_52:
+ring_segment_59:
 	CMPQ    SI, $0x00
-	JE      ring_done_53
+	JE      ring_done_60
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -595,129 +648,181 @@ ring_segment_52:
 	CMPQ    SI, R10
 	CMOVQLT SI, R10
 	MOVQ    R10, 1976(SP)
-	MOVQ    R9, R10
+	MOVQ    R9, R11
 
-ring_len_54:
-	CMPQ R10, $0x00000008
-	JAE  ring_len_done_55
-	ADDQ R9, R10
-	JMP  ring_len_54
+ring_len_61:
+	CMPQ R11, $0x00000008
+	JAE  ring_len_done_62
+	ADDQ R9, R11
+	JMP  ring_len_61
 
-ring_len_done_55:
-	MOVQ R10, 1920(SP)
-	MOVQ $0x00000008, R11
+ring_len_done_62:
+	MOVQ R11, 1920(SP)
+	MOVQ $0x00000008, R12
 
-ring_step_56:
-	CMPQ R11, R10
-	JB   ring_step_done_57
-	SUBQ R10, R11
-	JMP  ring_step_56
+ring_step_63:
+	CMPQ R12, R11
+	JB   ring_step_done_64
+	SUBQ R11, R12
+	JMP  ring_step_63
 
-ring_step_done_57:
-	MOVQ R11, 1928(SP)
-	MOVQ $0x00000020, R11
+ring_step_done_64:
+	MOVQ R12, 1928(SP)
+	MOVQ $0x00000020, R12
 
-ring_step_58:
-	CMPQ R11, R10
-	JB   ring_step_done_59
-	SUBQ R10, R11
-	JMP  ring_step_58
+ring_step_65:
+	CMPQ R12, R11
+	JB   ring_step_done_66
+	SUBQ R11, R12
+	JMP  ring_step_65
 
-ring_step_done_59:
-	MOVQ R11, 1936(SP)
-	MOVQ alpha_base+48(FP), R10
-	LEAQ (R10)(AX*4), R10
-	CMPQ R8, $0x01
-	JNE  ring_planes_60
-	XORQ AX, AX
-	MOVQ DX, R8
-	SUBQ $0x00000008, R8
+ring_step_done_66:
+	MOVQ    R12, 1936(SP)
+	LEAQ    32(R11), R11
+	CMPQ    R10, R11
+	CMOVQHI R11, R10
+	MOVQ    R10, 1960(SP)
+	MOVQ    alpha_base+48(FP), R10
+	LEAQ    (R10)(AX*4), R10
+	MOVQ    1960(SP), AX
+	CMPQ    R9, $0x00000008
+	JB      ring_short_67
+	CMPQ    R8, $0x01
+	JNE     ring_planes_68
+	XORQ    R8, R8
+	XORQ    R9, R9
 
-ring_copy_62:
-	CMPQ    AX, R8
-	JGT     ring_copy_tail_63
-	VMOVUPS (R10)(AX*4), Y1
-	VMOVUPS Y1, (DI)(AX*4)
-	ADDQ    $0x00000008, AX
-	JMP     ring_copy_62
+ring_copy_70:
+	CMPQ    R8, AX
+	JAE     ring_built_69
+	MOVQ    DX, R11
+	SUBQ    R9, R11
+	CMPQ    R11, $0x00000008
+	JB      ring_copy_tail_71
+	VMOVUPS (R10)(R9*4), Y1
+	VMOVUPS Y1, (DI)(R8*4)
+	ADDQ    $0x00000008, R8
+	ADDQ    $0x00000008, R9
+	CMPQ    R9, DX
+	JNE     ring_copy_70
+	XORQ    R9, R9
+	JMP     ring_copy_70
 
-ring_copy_tail_63:
-	SUBQ       AX, DX
-	JE         ring_extend_61
-	SHLQ       $0x02, DX
-	NEGQ       DX
-	LEAQ       tailmask<>+32(SB), R8
-	VMOVDQU    (R8)(DX*1), Y1
-	VMASKMOVPS (R10)(AX*4), Y1, Y1
-	VMOVUPS    Y1, (DI)(AX*4)
-	JMP        ring_extend_61
+ring_copy_tail_71:
+	VMOVUPS -32(R10)(DX*4), Y1
+	ADDQ    R11, R8
+	VMOVUPS Y1, -32(DI)(R8*4)
+	XORQ    R9, R9
+	JMP     ring_copy_70
 
-ring_planes_60:
-	XORQ AX, AX
+ring_planes_68:
+	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_66
+	JA   ring_long_planes_72
+	MOVQ AX, R12
+	SUBQ $0x00000008, R12
 
-ring_fill_65:
-	VBROADCASTSS (R10)(AX*4), Y1
+ring_fill_73:
+	CMPQ         R11, R12
+	JGT          ring_fill_last_74
+	VBROADCASTSS (R10)(R9*4), Y1
 	VMOVUPS      Y1, (DI)(R11*4)
 	VMOVUPS      Y1, 32(DI)(R11*4)
 	ADDQ         R8, R11
-	INCQ         AX
-	CMPQ         AX, DX
-	JB           ring_fill_65
-	JMP          ring_extend_61
+	INCQ         R9
+	CMPQ         R9, DX
+	JNE          ring_wrap_75
+	XORQ         R9, R9
 
-ring_long_planes_66:
-ring_channel_64:
-	CMPQ         AX, DX
-	JE           ring_extend_61
-	VBROADCASTSS (R10)(AX*4), Y1
-	XORQ         R12, R12
+ring_wrap_75:
+	JMP ring_fill_73
 
-ring_plane_67:
-	MOVQ    R11, R13
-	ADDQ    R12, R13
+ring_fill_last_74:
+	CMPQ         R11, AX
+	JAE          ring_built_69
+	VBROADCASTSS (R10)(R9*4), Y1
+	VMOVUPS      Y1, (DI)(R11*4)
+	ADDQ         R8, R11
+	INCQ         R9
+	CMPQ         R9, DX
+	JNE          ring_wrap_76
+	XORQ         R9, R9
+
+ring_wrap_76:
+	JMP ring_fill_last_74
+
+ring_long_planes_72:
+ring_channel_77:
+	CMPQ         R11, AX
+	JAE          ring_built_69
+	VBROADCASTSS (R10)(R9*4), Y1
+	MOVQ         R11, R13
+	ADDQ         R8, R11
+	MOVQ         R11, R12
+	CMPQ         R12, AX
+	CMOVQHI      AX, R12
+
+ring_plane_78:
 	VMOVUPS Y1, (DI)(R13*4)
-	ADDQ    $0x00000008, R12
-	CMPQ    R12, R8
-	JB      ring_plane_67
-	ADDQ    R8, R11
-	INCQ    AX
-	JMP     ring_channel_64
+	ADDQ    $0x00000008, R13
+	CMPQ    R13, R12
+	JB      ring_plane_78
+	INCQ    R9
+	CMPQ    R9, DX
+	JNE     ring_wrap_79
+	XORQ    R9, R9
 
-ring_extend_61:
-	MOVQ 1920(SP), AX
-	MOVQ R9, DX
+ring_wrap_79:
+	JMP ring_channel_77
 
-ring_element_68:
-	CMPQ DX, AX
-	JAE  ring_repeated_69
-	MOVQ DX, R8
-	SUBQ R9, R8
-	MOVL (DI)(R8*4), R8
-	MOVL R8, (DI)(DX*4)
-	INCQ DX
-	JMP  ring_element_68
+ring_short_67:
+	XORQ R11, R11
+	XORQ R12, R12
+	XORQ R13, R13
 
-ring_repeated_69:
+ring_element_80:
+	MOVL (R10)(R11*4), R14
+	MOVL R14, (DI)(R13*4)
+	INCQ R12
+	CMPQ R12, R8
+	JB   ring_element_next_81
+	XORQ R12, R12
+	INCQ R11
+	CMPQ R11, DX
+	JB   ring_element_next_81
+	XORQ R11, R11
+
+ring_element_next_81:
+	INCQ    R13
+	CMPQ    R13, $0x00000008
+	JB      ring_element_80
 	VMOVUPS (DI), Y1
-	VMOVUPS Y1, (DI)(AX*4)
-	VMOVUPS 32(DI), Y1
-	VMOVUPS Y1, 32(DI)(AX*4)
-	VMOVUPS 64(DI), Y1
-	VMOVUPS Y1, 64(DI)(AX*4)
-	VMOVUPS 96(DI), Y1
-	VMOVUPS Y1, 96(DI)(AX*4)
-	XORQ    AX, AX
-	MOVQ    1976(SP), DX
-	XORQ    R8, R8
-	MOVQ    DX, R9
-	SUBQ    $0x00000020, R9
+	MOVQ    1920(SP), DX
+	CMPQ    DX, $0x00000008
+	JE      ring_exact_82
+	SUBQ    R9, DX
 
-unrolled_70:
+ring_exact_82:
+	MOVQ DX, R8
+
+ring_repeat_83:
+	CMPQ    R8, AX
+	JAE     ring_built_69
+	VMOVUPS Y1, (DI)(R8*4)
+	ADDQ    DX, R8
+	JMP     ring_repeat_83
+
+ring_built_69:
+	XORQ AX, AX
+	MOVQ 1976(SP), DX
+	XORQ R8, R8
+	MOVQ DX, R9
+	SUBQ $0x00000020, R9
+
+unrolled_84:
 	CMPQ      R8, R9
-	JGT       single_71
+	JGT       single_85
 	VMOVUPS   (BX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -743,15 +848,15 @@ unrolled_70:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000020, R8
-	JMP       unrolled_70
+	JMP       unrolled_84
 
-single_71:
+single_85:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-single_loop_72:
+single_loop_86:
 	CMPQ      R8, R9
-	JGT       remainder_73
+	JGT       remainder_87
 	VMOVUPS   (BX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -762,11 +867,11 @@ single_loop_72:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000008, R8
-	JMP       single_loop_72
+	JMP       single_loop_86
 
-remainder_73:
+remainder_87:
 	SUBQ       R8, DX
-	JE         span_done_74
+	JE         span_done_88
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R9
@@ -778,7 +883,7 @@ remainder_73:
 	VBLENDVPS  Y3, Y2, Y4, Y4
 	VMASKMOVPS Y4, Y1, (CX)(R8*4)
 
-span_done_74:
+span_done_88:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -789,18 +894,18 @@ span_done_74:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_75
+	JNE  ring_next_89
 	XORQ AX, AX
 
-ring_next_75:
+ring_next_89:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_52
+	JMP  ring_segment_59
 
-ring_done_53:
+ring_done_60:
 	JMP ring_finished_forwardAVX2F32
 
-ring_rows_51:
-ring_block_76:
+ring_rows_58:
+ring_block_90:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -816,138 +921,191 @@ ring_block_76:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_77:
+ring_len_91:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_78
+	JAE  ring_len_done_92
 	ADDQ BX, SI
-	JMP  ring_len_77
+	JMP  ring_len_91
 
-ring_len_done_78:
+ring_len_done_92:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, R8
 
-ring_step_79:
+ring_step_93:
 	CMPQ R8, SI
-	JB   ring_step_done_80
+	JB   ring_step_done_94
 	SUBQ SI, R8
-	JMP  ring_step_79
+	JMP  ring_step_93
 
-ring_step_done_80:
+ring_step_done_94:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000020, R8
 
-ring_step_81:
+ring_step_95:
 	CMPQ R8, SI
-	JB   ring_step_done_82
+	JB   ring_step_done_96
 	SUBQ SI, R8
-	JMP  ring_step_81
+	JMP  ring_step_95
 
-ring_step_done_82:
-	MOVQ R8, 1936(SP)
-	MOVQ alpha_base+48(FP), SI
-	LEAQ (SI)(AX*4), SI
-	CMPQ CX, $0x01
-	JNE  ring_planes_83
-	XORQ R8, R8
-	MOVQ DX, R9
-	SUBQ $0x00000008, R9
+ring_step_done_96:
+	MOVQ    R8, 1936(SP)
+	MOVQ    BX, R8
+	LEAQ    32(SI), SI
+	CMPQ    R8, SI
+	CMOVQHI SI, R8
+	MOVQ    R8, 1960(SP)
+	MOVQ    alpha_base+48(FP), SI
+	LEAQ    (SI)(AX*4), SI
+	MOVQ    1960(SP), R8
+	CMPQ    BX, $0x00000008
+	JB      ring_short_97
+	CMPQ    CX, $0x01
+	JNE     ring_planes_98
+	XORQ    BX, BX
+	XORQ    R9, R9
 
-ring_copy_85:
-	CMPQ    R8, R9
-	JGT     ring_copy_tail_86
-	VMOVUPS (SI)(R8*4), Y1
-	VMOVUPS Y1, (DI)(R8*4)
-	ADDQ    $0x00000008, R8
-	JMP     ring_copy_85
+ring_copy_100:
+	CMPQ    BX, R8
+	JAE     ring_built_99
+	MOVQ    DX, R10
+	SUBQ    R9, R10
+	CMPQ    R10, $0x00000008
+	JB      ring_copy_tail_101
+	VMOVUPS (SI)(R9*4), Y1
+	VMOVUPS Y1, (DI)(BX*4)
+	ADDQ    $0x00000008, BX
+	ADDQ    $0x00000008, R9
+	CMPQ    R9, DX
+	JNE     ring_copy_100
+	XORQ    R9, R9
+	JMP     ring_copy_100
 
-ring_copy_tail_86:
-	SUBQ       R8, DX
-	JE         ring_extend_84
-	SHLQ       $0x02, DX
-	NEGQ       DX
-	LEAQ       tailmask<>+32(SB), R9
-	VMOVDQU    (R9)(DX*1), Y1
-	VMASKMOVPS (SI)(R8*4), Y1, Y1
-	VMOVUPS    Y1, (DI)(R8*4)
-	JMP        ring_extend_84
+ring_copy_tail_101:
+	VMOVUPS -32(SI)(DX*4), Y1
+	ADDQ    R10, BX
+	VMOVUPS Y1, -32(DI)(BX*4)
+	XORQ    R9, R9
+	JMP     ring_copy_100
 
-ring_planes_83:
-	XORQ R8, R8
+ring_planes_98:
+	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_89
+	JA   ring_long_planes_102
+	MOVQ R8, R10
+	SUBQ $0x00000008, R10
 
-ring_fill_88:
-	VBROADCASTSS (SI)(R8*4), Y1
+ring_fill_103:
+	CMPQ         R9, R10
+	JGT          ring_fill_last_104
+	VBROADCASTSS (SI)(BX*4), Y1
 	VMOVUPS      Y1, (DI)(R9*4)
 	VMOVUPS      Y1, 32(DI)(R9*4)
 	ADDQ         CX, R9
-	INCQ         R8
-	CMPQ         R8, DX
-	JB           ring_fill_88
-	JMP          ring_extend_84
+	INCQ         BX
+	CMPQ         BX, DX
+	JNE          ring_wrap_105
+	XORQ         BX, BX
 
-ring_long_planes_89:
-ring_channel_87:
-	CMPQ         R8, DX
-	JE           ring_extend_84
-	VBROADCASTSS (SI)(R8*4), Y1
-	XORQ         R10, R10
+ring_wrap_105:
+	JMP ring_fill_103
 
-ring_plane_90:
-	MOVQ    R9, R11
-	ADDQ    R10, R11
+ring_fill_last_104:
+	CMPQ         R9, R8
+	JAE          ring_built_99
+	VBROADCASTSS (SI)(BX*4), Y1
+	VMOVUPS      Y1, (DI)(R9*4)
+	ADDQ         CX, R9
+	INCQ         BX
+	CMPQ         BX, DX
+	JNE          ring_wrap_106
+	XORQ         BX, BX
+
+ring_wrap_106:
+	JMP ring_fill_last_104
+
+ring_long_planes_102:
+ring_channel_107:
+	CMPQ         R9, R8
+	JAE          ring_built_99
+	VBROADCASTSS (SI)(BX*4), Y1
+	MOVQ         R9, R11
+	ADDQ         CX, R9
+	MOVQ         R9, R10
+	CMPQ         R10, R8
+	CMOVQHI      R8, R10
+
+ring_plane_108:
 	VMOVUPS Y1, (DI)(R11*4)
-	ADDQ    $0x00000008, R10
-	CMPQ    R10, CX
-	JB      ring_plane_90
-	ADDQ    CX, R9
-	INCQ    R8
-	JMP     ring_channel_87
+	ADDQ    $0x00000008, R11
+	CMPQ    R11, R10
+	JB      ring_plane_108
+	INCQ    BX
+	CMPQ    BX, DX
+	JNE     ring_wrap_109
+	XORQ    BX, BX
 
-ring_extend_84:
-	MOVQ 1920(SP), DX
-	MOVQ BX, SI
+ring_wrap_109:
+	JMP ring_channel_107
 
-ring_element_91:
-	CMPQ SI, DX
-	JAE  ring_repeated_92
-	MOVQ SI, R8
-	SUBQ BX, R8
-	MOVL (DI)(R8*4), R8
-	MOVL R8, (DI)(SI*4)
-	INCQ SI
-	JMP  ring_element_91
+ring_short_97:
+	XORQ R9, R9
+	XORQ R10, R10
+	XORQ R11, R11
 
-ring_repeated_92:
+ring_element_110:
+	MOVL (SI)(R9*4), R12
+	MOVL R12, (DI)(R11*4)
+	INCQ R10
+	CMPQ R10, CX
+	JB   ring_element_next_111
+	XORQ R10, R10
+	INCQ R9
+	CMPQ R9, DX
+	JB   ring_element_next_111
+	XORQ R9, R9
+
+ring_element_next_111:
+	INCQ    R11
+	CMPQ    R11, $0x00000008
+	JB      ring_element_110
 	VMOVUPS (DI), Y1
-	VMOVUPS Y1, (DI)(DX*4)
-	VMOVUPS 32(DI), Y1
-	VMOVUPS Y1, 32(DI)(DX*4)
-	VMOVUPS 64(DI), Y1
-	VMOVUPS Y1, 64(DI)(DX*4)
-	VMOVUPS 96(DI), Y1
-	VMOVUPS Y1, 96(DI)(DX*4)
-	IMULQ   CX, AX
-	SHLQ    $0x02, AX
-	MOVQ    x_base+24(FP), BX
-	ADDQ    AX, BX
-	MOVQ    dst_base+0(FP), CX
-	ADDQ    AX, CX
-	MOVQ    x_len+32(FP), SI
+	MOVQ    1920(SP), DX
+	CMPQ    DX, $0x00000008
+	JE      ring_exact_112
+	SUBQ    BX, DX
 
-ring_row_93:
+ring_exact_112:
+	MOVQ DX, BX
+
+ring_repeat_113:
+	CMPQ    BX, R8
+	JAE     ring_built_99
+	VMOVUPS Y1, (DI)(BX*4)
+	ADDQ    DX, BX
+	JMP     ring_repeat_113
+
+ring_built_99:
+	IMULQ CX, AX
+	SHLQ  $0x02, AX
+	MOVQ  x_base+24(FP), BX
+	ADDQ  AX, BX
+	MOVQ  dst_base+0(FP), CX
+	ADDQ  AX, CX
+	MOVQ  x_len+32(FP), SI
+
+ring_row_114:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_94
+	JE   ring_rows_done_115
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 
-unrolled_95:
+unrolled_116:
 	CMPQ      R8, R9
-	JGT       single_96
+	JGT       single_117
 	VMOVUPS   (BX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -973,15 +1131,15 @@ unrolled_95:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000020, R8
-	JMP       unrolled_95
+	JMP       unrolled_116
 
-single_96:
+single_117:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-single_loop_97:
+single_loop_118:
 	CMPQ      R8, R9
-	JGT       remainder_98
+	JGT       remainder_119
 	VMOVUPS   (BX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -992,11 +1150,11 @@ single_loop_97:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000008, R8
-	JMP       single_loop_97
+	JMP       single_loop_118
 
-remainder_98:
+remainder_119:
 	SUBQ       R8, DX
-	JE         span_done_99
+	JE         span_done_120
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R9
@@ -1008,20 +1166,20 @@ remainder_98:
 	VBLENDVPS  Y3, Y2, Y4, Y4
 	VMASKMOVPS Y4, Y1, (CX)(R8*4)
 
-span_done_99:
+span_done_120:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x02, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_93
+	JMP   ring_row_114
 
-ring_rows_done_94:
+ring_rows_done_115:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_76
+	JMP  ring_block_90
 
 ring_finished_forwardAVX2F32:
 	VZEROUPPER
@@ -1043,11 +1201,11 @@ TEXT ·backwardAVX2F32(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_100
+	JB           cached_121
 	CMPQ         AX, DX
-	JE           cached_100
+	JE           cached_121
 	CMPQ         AX, CX
-	JE           cached_100
+	JE           cached_121
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -1056,7 +1214,7 @@ TEXT ·backwardAVX2F32(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_102
+	JE           aligned_123
 	MOVQ         DI, R8
 	SHLQ         $0x02, R8
 	NEGQ         R8
@@ -1080,13 +1238,13 @@ TEXT ·backwardAVX2F32(SB), NOSPLIT, $0-88
 	VMASKMOVPS   Y7, Y6, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_102:
+aligned_123:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_103:
+unrolled_124:
 	CMPQ         SI, DI
-	JGT          single_104
+	JGT          single_125
 	VMOVUPS      (CX)(SI*4), Y6
 	VMOVUPS      (DX)(SI*4), Y7
 	VCMPPS       $0x1e, Y0, Y6, Y8
@@ -1152,15 +1310,15 @@ unrolled_103:
 	VBLENDVPS    Y8, Y7, Y6, Y6
 	VMOVNTPS     Y6, 96(AX)(SI*4)
 	ADDQ         $0x00000020, SI
-	JMP          unrolled_103
+	JMP          unrolled_124
 
-single_104:
+single_125:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_105:
+single_loop_126:
 	CMPQ         SI, DI
-	JGT          remainder_106
+	JGT          remainder_127
 	VMOVUPS      (CX)(SI*4), Y6
 	VMOVUPS      (DX)(SI*4), Y7
 	VCMPPS       $0x1e, Y0, Y6, Y8
@@ -1178,11 +1336,11 @@ single_loop_105:
 	VBLENDVPS    Y8, Y7, Y6, Y6
 	VMOVNTPS     Y6, (AX)(SI*4)
 	ADDQ         $0x00000008, SI
-	JMP          single_loop_105
+	JMP          single_loop_126
 
-remainder_106:
+remainder_127:
 	SUBQ         SI, BX
-	JE           span_done_107
+	JE           span_done_128
 	SHLQ         $0x02, BX
 	NEGQ         BX
 	LEAQ         tailmask<>+32(SB), DI
@@ -1204,18 +1362,18 @@ remainder_106:
 	VBLENDVPS    Y0, Y8, Y5, Y5
 	VMASKMOVPS   Y5, Y6, (AX)(SI*4)
 
-span_done_107:
+span_done_128:
 	SFENCE
-	JMP stored_101
+	JMP stored_122
 
-cached_100:
+cached_121:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_108:
+unrolled_129:
 	CMPQ         SI, DI
-	JGT          single_109
+	JGT          single_130
 	VMOVUPS      (CX)(SI*4), Y6
 	VMOVUPS      (DX)(SI*4), Y7
 	VCMPPS       $0x1e, Y0, Y6, Y8
@@ -1281,15 +1439,15 @@ unrolled_108:
 	VBLENDVPS    Y8, Y7, Y6, Y6
 	VMOVUPS      Y6, 96(AX)(SI*4)
 	ADDQ         $0x00000020, SI
-	JMP          unrolled_108
+	JMP          unrolled_129
 
-single_109:
+single_130:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_110:
+single_loop_131:
 	CMPQ         SI, DI
-	JGT          remainder_111
+	JGT          remainder_132
 	VMOVUPS      (CX)(SI*4), Y6
 	VMOVUPS      (DX)(SI*4), Y7
 	VCMPPS       $0x1e, Y0, Y6, Y8
@@ -1307,11 +1465,11 @@ single_loop_110:
 	VBLENDVPS    Y8, Y7, Y6, Y6
 	VMOVUPS      Y6, (AX)(SI*4)
 	ADDQ         $0x00000008, SI
-	JMP          single_loop_110
+	JMP          single_loop_131
 
-remainder_111:
+remainder_132:
 	SUBQ         SI, BX
-	JE           span_done_112
+	JE           span_done_133
 	SHLQ         $0x02, BX
 	NEGQ         BX
 	LEAQ         tailmask<>+32(SB), DI
@@ -1333,8 +1491,8 @@ remainder_111:
 	VBLENDVPS    Y0, Y8, Y5, Y5
 	VMASKMOVPS   Y5, Y6, (AX)(SI*4)
 
-span_done_112:
-stored_101:
+span_done_133:
+stored_122:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -1362,9 +1520,9 @@ TEXT ·backwardPlanesAVX2F32(SB), NOSPLIT, $0-128
 	SHLQ   $0x02, R10
 	XORQ   R11, R11
 
-plane_113:
+plane_134:
 	CMPQ         BX, $0x00
-	JE           planes_done_114
+	JE           planes_done_135
 	VBROADCASTSS (R9)(R11*4), Y5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -1374,9 +1532,9 @@ plane_113:
 	MOVQ         DI, R13
 	SUBQ         $0x00000020, R13
 
-unrolled_115:
+unrolled_136:
 	CMPQ         R12, R13
-	JGT          single_116
+	JGT          single_137
 	VMOVUPS      (CX)(R12*4), Y6
 	VMOVUPS      (DX)(R12*4), Y7
 	VCMPPS       $0x1e, Y0, Y6, Y8
@@ -1442,15 +1600,15 @@ unrolled_115:
 	VBLENDVPS    Y8, Y7, Y6, Y6
 	VMOVUPS      Y6, 96(AX)(R12*4)
 	ADDQ         $0x00000020, R12
-	JMP          unrolled_115
+	JMP          unrolled_136
 
-single_116:
+single_137:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 
-single_loop_117:
+single_loop_138:
 	CMPQ         R12, R13
-	JGT          remainder_118
+	JGT          remainder_139
 	VMOVUPS      (CX)(R12*4), Y6
 	VMOVUPS      (DX)(R12*4), Y7
 	VCMPPS       $0x1e, Y0, Y6, Y8
@@ -1468,12 +1626,12 @@ single_loop_117:
 	VBLENDVPS    Y8, Y7, Y6, Y6
 	VMOVUPS      Y6, (AX)(R12*4)
 	ADDQ         $0x00000008, R12
-	JMP          single_loop_117
+	JMP          single_loop_138
 
-remainder_118:
+remainder_139:
 	MOVQ         DI, R13
 	SUBQ         R12, R13
-	JE           span_done_119
+	JE           span_done_140
 	SHLQ         $0x02, R13
 	NEGQ         R13
 	LEAQ         tailmask<>+32(SB), R14
@@ -1495,7 +1653,7 @@ remainder_118:
 	VBLENDVPS    Y9, Y8, Y5, Y5
 	VMASKMOVPS   Y5, Y6, (AX)(R12*4)
 
-span_done_119:
+span_done_140:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -1510,14 +1668,14 @@ span_done_119:
 	ADDQ         R10, AX
 	INCQ         R11
 	CMPQ         R11, R8
-	JNE          same_pass_120
+	JNE          same_pass_141
 	XORQ         R11, R11
 
-same_pass_120:
+same_pass_141:
 	SUBQ DI, BX
-	JMP  plane_113
+	JMP  plane_134
 
-planes_done_114:
+planes_done_135:
 	VZEROUPPER
 	RET
 
@@ -1533,9 +1691,9 @@ TEXT ·backwardPatternAVX2F32(SB), NOSPLIT, $0-120
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), R8
 
-row_121:
+row_142:
 	CMPQ    BX, $0x00
-	JE      rows_done_122
+	JE      rows_done_143
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -1543,9 +1701,9 @@ row_121:
 	MOVQ    R9, R11
 	SUBQ    $0x00000020, R11
 
-unrolled_123:
+unrolled_144:
 	CMPQ         R10, R11
-	JGT          single_124
+	JGT          single_145
 	VMOVUPS      (CX)(R10*4), Y1
 	VMOVUPS      (DX)(R10*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -1627,15 +1785,15 @@ unrolled_123:
 	VBLENDVPS    Y3, Y2, Y1, Y1
 	VMOVUPS      Y1, 96(AX)(R10*4)
 	ADDQ         $0x00000020, R10
-	JMP          unrolled_123
+	JMP          unrolled_144
 
-single_124:
+single_145:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_125:
+single_loop_146:
 	CMPQ         R10, R11
-	JGT          remainder_126
+	JGT          remainder_147
 	VMOVUPS      (CX)(R10*4), Y1
 	VMOVUPS      (DX)(R10*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -1657,12 +1815,12 @@ single_loop_125:
 	VBLENDVPS    Y3, Y2, Y1, Y1
 	VMOVUPS      Y1, (AX)(R10*4)
 	ADDQ         $0x00000008, R10
-	JMP          single_loop_125
+	JMP          single_loop_146
 
-remainder_126:
+remainder_147:
 	MOVQ         R9, R11
 	SUBQ         R10, R11
-	JE           span_done_127
+	JE           span_done_148
 	SHLQ         $0x02, R11
 	NEGQ         R11
 	LEAQ         tailmask<>+32(SB), R12
@@ -1689,16 +1847,16 @@ remainder_126:
 	VBLENDVPS    Y4, Y3, Y2, Y2
 	VMASKMOVPS   Y2, Y1, (AX)(R10*4)
 
-span_done_127:
+span_done_148:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_121
+	JMP  row_142
 
-rows_done_122:
+rows_done_143:
 	VZEROUPPER
 	RET
 
@@ -1721,140 +1879,204 @@ TEXT ·backwardRingAVX2F32(SB), $1920-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x00000068
-	JA     ring_segmented_128
+	JA     ring_segmented_149
 	MOVQ   R10, R11
 
-ring_len_129:
+ring_len_150:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_130
+	JAE  ring_len_done_151
 	ADDQ R10, R11
-	JMP  ring_len_129
+	JMP  ring_len_150
 
-ring_len_done_130:
+ring_len_done_151:
 	MOVQ R11, 1856(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_131:
+ring_step_152:
 	CMPQ R12, R11
-	JB   ring_step_done_132
+	JB   ring_step_done_153
 	SUBQ R11, R12
-	JMP  ring_step_131
+	JMP  ring_step_152
 
-ring_step_done_132:
+ring_step_done_153:
 	MOVQ R12, 1864(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_133:
+ring_step_154:
 	CMPQ R12, R11
-	JB   ring_step_done_134
+	JB   ring_step_done_155
 	SUBQ R11, R12
-	JMP  ring_step_133
+	JMP  ring_step_154
 
-ring_step_done_134:
-	MOVQ R12, 1872(SP)
-	MOVQ alpha_base+72(FP), R11
-	CMPQ R8, $0x01
-	JNE  ring_planes_135
-	XORQ R8, R8
-	MOVQ R9, R12
-	SUBQ $0x00000008, R12
+ring_step_done_155:
+	MOVQ    R12, 1872(SP)
+	MOVQ    DI, R12
+	LEAQ    32(R11), R11
+	CMPQ    R12, R11
+	CMOVQHI R11, R12
+	MOVQ    R12, 1896(SP)
+	MOVQ    alpha_base+72(FP), R11
+	MOVQ    1896(SP), R12
+	CMPQ    R10, $0x00000008
+	JB      ring_short_156
+	CMPQ    R8, $0x01
+	JNE     ring_planes_157
+	XORQ    R8, R8
+	XORQ    R10, R10
 
-ring_copy_137:
+ring_copy_159:
 	CMPQ    R8, R12
-	JGT     ring_copy_tail_138
-	VMOVUPS (R11)(R8*4), Y1
+	JAE     ring_built_158
+	MOVQ    R9, R13
+	SUBQ    R10, R13
+	CMPQ    R13, $0x00000008
+	JB      ring_copy_tail_160
+	VMOVUPS (R11)(R10*4), Y1
 	VMOVUPS Y1, (CX)(R8*4)
 	ADDQ    $0x00000008, R8
-	JMP     ring_copy_137
+	ADDQ    $0x00000008, R10
+	CMPQ    R10, R9
+	JNE     ring_copy_159
+	XORQ    R10, R10
+	JMP     ring_copy_159
 
-ring_copy_tail_138:
-	SUBQ       R8, R9
-	JE         ring_extend_136
-	SHLQ       $0x02, R9
-	NEGQ       R9
-	LEAQ       tailmask<>+32(SB), R12
-	VMOVDQU    (R12)(R9*1), Y1
-	VMASKMOVPS (R11)(R8*4), Y1, Y1
-	VMOVUPS    Y1, (CX)(R8*4)
-	JMP        ring_extend_136
+ring_copy_tail_160:
+	VMOVUPS -32(R11)(R9*4), Y1
+	ADDQ    R13, R8
+	VMOVUPS Y1, -32(CX)(R8*4)
+	XORQ    R10, R10
+	JMP     ring_copy_159
 
-ring_planes_135:
-	XORQ R12, R12
+ring_planes_157:
+	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_141
+	JA   ring_long_planes_161
+	MOVQ R12, R14
+	SUBQ $0x00000008, R14
 
-ring_fill_140:
-	VBROADCASTSS (R11)(R12*4), Y1
+ring_fill_162:
+	CMPQ         R13, R14
+	JGT          ring_fill_last_163
+	VBROADCASTSS (R11)(R10*4), Y1
 	VMOVUPS      Y1, (CX)(R13*4)
 	VMOVUPS      Y1, 32(CX)(R13*4)
 	ADDQ         R8, R13
-	INCQ         R12
-	CMPQ         R12, R9
-	JB           ring_fill_140
-	JMP          ring_extend_136
+	INCQ         R10
+	CMPQ         R10, R9
+	JNE          ring_wrap_164
+	XORQ         R10, R10
 
-ring_long_planes_141:
-ring_channel_139:
-	CMPQ         R12, R9
-	JE           ring_extend_136
-	VBROADCASTSS (R11)(R12*4), Y1
-	XORQ         R14, R14
+ring_wrap_164:
+	JMP ring_fill_162
 
-ring_plane_142:
-	MOVQ    R13, R15
-	ADDQ    R14, R15
+ring_fill_last_163:
+	CMPQ         R13, R12
+	JAE          ring_built_158
+	VBROADCASTSS (R11)(R10*4), Y1
+	VMOVUPS      Y1, (CX)(R13*4)
+	ADDQ         R8, R13
+	INCQ         R10
+	CMPQ         R10, R9
+	JNE          ring_wrap_165
+	XORQ         R10, R10
+
+ring_wrap_165:
+	JMP ring_fill_last_163
+
+ring_long_planes_161:
+ring_channel_166:
+	CMPQ         R13, R12
+	JAE          ring_built_158
+	VBROADCASTSS (R11)(R10*4), Y1
+	MOVQ         R13, R15
+	ADDQ         R8, R13
+	MOVQ         R13, R14
+	CMPQ         R14, R12
+	CMOVQHI      R12, R14
+
+ring_plane_167:
 	VMOVUPS Y1, (CX)(R15*4)
-	ADDQ    $0x00000008, R14
-	CMPQ    R14, R8
-	JB      ring_plane_142
-	ADDQ    R8, R13
-	INCQ    R12
-	JMP     ring_channel_139
+	ADDQ    $0x00000008, R15
+	CMPQ    R15, R14
+	JB      ring_plane_167
+	INCQ    R10
+	CMPQ    R10, R9
+	JNE     ring_wrap_168
+	XORQ    R10, R10
 
-ring_extend_136:
-	MOVQ 1856(SP), R8
-	MOVQ R10, R9
+ring_wrap_168:
+	JMP ring_channel_166
 
-ring_element_143:
-	CMPQ R9, R8
-	JAE  ring_repeated_144
-	MOVQ R9, R11
-	SUBQ R10, R11
-	MOVL (CX)(R11*4), R11
-	MOVL R11, (CX)(R9*4)
-	INCQ R9
-	JMP  ring_element_143
+ring_short_156:
+	XORQ R13, R13
+	XORQ R14, R14
+	XORQ R15, R15
 
-ring_repeated_144:
+ring_element_169:
+	MOVL (R11)(R13*4), BP
+	MOVL BP, (CX)(R15*4)
+	INCQ R14
+	CMPQ R14, R8
+	JB   ring_element_next_170
+	XORQ R14, R14
+	INCQ R13
+	CMPQ R13, R9
+	JB   ring_element_next_170
+	XORQ R13, R13
+
+ring_element_next_170:
+	INCQ    R15
+	CMPQ    R15, $0x00000008
+	JB      ring_element_169
 	VMOVUPS (CX), Y1
-	VMOVUPS Y1, (CX)(R8*4)
-	VMOVUPS 32(CX), Y1
-	VMOVUPS Y1, 32(CX)(R8*4)
-	VMOVUPS 64(CX), Y1
-	VMOVUPS Y1, 64(CX)(R8*4)
-	VMOVUPS 96(CX), Y1
-	VMOVUPS Y1, 96(CX)(R8*4)
-	XORQ    R8, R8
-	MOVQ    1856(SP), R9
-	ADDQ    $0x00000020, R9
+	MOVQ    1856(SP), R8
+	CMPQ    R8, $0x00000008
+	JE      ring_exact_171
+	SUBQ    R10, R8
 
-sums_zero_145:
+ring_exact_171:
+	MOVQ R8, R9
+
+ring_repeat_172:
+	CMPQ    R9, R12
+	JAE     ring_built_158
+	VMOVUPS Y1, (CX)(R9*4)
+	ADDQ    R8, R9
+	JMP     ring_repeat_172
+
+ring_built_158:
+	MOVQ    1856(SP), R8
+	MOVQ    1896(SP), R9
+	MOVQ    R9, R10
+	ADDQ    $0x00000007, R10
+	ANDQ    $-8, R10
+	XORQ    R11, R11
+	SUBQ    R8, R9
+	CMOVQLT R11, R9
+	ADDQ    $0x00000003, R9
+	ANDQ    $-4, R9
+	ADDQ    R8, R9
+	CMPQ    R9, R10
+	CMOVQCS R10, R9
+	XORQ    R8, R8
+
+sums_zero_173:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_146
+	JAE     sums_zeroed_174
 	VMOVUPD Y0, (BX)(R8*8)
 	ADDQ    $0x00000004, R8
-	JMP     sums_zero_145
+	JMP     sums_zero_173
 
-sums_zeroed_146:
+sums_zeroed_174:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000020, R10
 
-unrolled_147:
+unrolled_175:
 	CMPQ         R9, R10
-	JGT          single_148
+	JGT          single_176
 	VMOVUPS      (DX)(R9*4), Y1
 	VMOVUPS      (SI)(R9*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -1940,15 +2162,15 @@ unrolled_147:
 	SUBQ         1856(SP), R11
 	CMOVQCC      R11, R8
 	ADDQ         $0x00000020, R9
-	JMP          unrolled_147
+	JMP          unrolled_175
 
-single_148:
+single_176:
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-single_loop_149:
+single_loop_177:
 	CMPQ         R9, R10
-	JGT          remainder_150
+	JGT          remainder_178
 	VMOVUPS      (DX)(R9*4), Y1
 	VMOVUPS      (SI)(R9*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -1974,11 +2196,11 @@ single_loop_149:
 	SUBQ         1856(SP), R11
 	CMOVQCC      R11, R8
 	ADDQ         $0x00000008, R9
-	JMP          single_loop_149
+	JMP          single_loop_177
 
-remainder_150:
+remainder_178:
 	SUBQ         R9, DI
-	JE           span_done_151
+	JE           span_done_179
 	SHLQ         $0x02, DI
 	NEGQ         DI
 	LEAQ         tailmask<>+32(SB), R10
@@ -2005,57 +2227,77 @@ remainder_150:
 	VBLENDVPS    Y0, Y3, Y2, Y2
 	VMASKMOVPS   Y2, Y1, (AX)(R9*4)
 
-span_done_151:
+span_done_179:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1856(SP), DX
-	MOVQ  DX, SI
-	ADDQ  $0x00000020, SI
+	MOVQ  1896(SP), SI
+	SUBQ  DX, SI
+	JLE   fold_ext_done_181
+	CMPQ  SI, DX
+	JA    fold_ext_scalar_182
+	ADDQ  $0x00000003, SI
+	ANDQ  $-4, SI
+	LEAQ  (DX)(SI*1), SI
 
-fold_ext_152:
+fold_ext_180:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_153
+	JBE     fold_ext_done_181
 	SUBQ    $0x00000004, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Y0
 	VADDPD  (BX)(SI*8), Y0, Y0
 	VMOVUPD Y0, (BX)(DI*8)
-	JMP     fold_ext_152
+	JMP     fold_ext_180
 
-fold_ext_done_153:
-fold_154:
+fold_ext_scalar_182:
+	MOVQ 1896(SP), SI
+
+fold_ext_element_183:
+	CMPQ   SI, DX
+	JBE    fold_ext_done_181
+	DECQ   SI
+	MOVQ   SI, DI
+	SUBQ   DX, DI
+	VMOVSD (BX)(SI*8), X0
+	VADDSD (BX)(DI*8), X0, X0
+	VMOVSD X0, (BX)(DI*8)
+	JMP    fold_ext_element_183
+
+fold_ext_done_181:
+fold_184:
 	CMPQ   DX, AX
-	JBE    folded_155
+	JBE    folded_185
 	DECQ   DX
 	MOVQ   DX, DI
 	SUBQ   AX, DI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_154
+	JMP    fold_184
 
-folded_155:
+folded_185:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_156
+	JNE  sums_planes_186
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000004, DX
 
-sums_vector_159:
+sums_vector_189:
 	CMPQ       AX, DX
-	JGT        sums_scalar_157
+	JGT        sums_scalar_187
 	VCVTPS2PD  (CX)(AX*4), Y0
 	VADDPD     (BX)(AX*8), Y0, Y0
 	VCVTPD2PSY Y0, X0
 	VMOVUPS    X0, (CX)(AX*4)
 	ADDQ       $0x00000004, AX
-	JMP        sums_vector_159
+	JMP        sums_vector_189
 
-sums_scalar_157:
+sums_scalar_187:
 	CMPQ      AX, alpha_len+80(FP)
-	JE        sums_done_158
+	JE        sums_done_188
 	VMOVSD    (BX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
@@ -2063,18 +2305,18 @@ sums_scalar_157:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_157
+	JMP       sums_scalar_187
 
-sums_planes_156:
+sums_planes_186:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_160:
+sums_group_190:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_162
+	JB     sums_single_192
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -2083,7 +2325,7 @@ sums_group_160:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_161:
+sums_group_plane_191:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -2092,7 +2334,7 @@ sums_group_plane_161:
 	ADDQ      $0x08, R9
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_group_plane_161
+	JB        sums_group_plane_191
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (CX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -2117,32 +2359,32 @@ sums_group_plane_161:
 	SHRQ      $0x01, DX
 	ADDQ      DX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_160
+	JMP       sums_group_190
 
-sums_single_162:
+sums_single_192:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_158
+	JE     sums_done_188
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_163:
+sums_single_plane_193:
 	VADDSD    (BX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_single_plane_163
+	JB        sums_single_plane_193
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_162
+	JMP       sums_single_192
 
-sums_done_158:
+sums_done_188:
 	JMP ring_finished_backwardAVX2F32
 
-ring_segmented_128:
+ring_segmented_149:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x00000068
 	JA   ring_finished_backwardAVX2F32
@@ -2152,7 +2394,7 @@ ring_segmented_128:
 	MOVQ AX, 1888(SP)
 	MOVQ $0x00000000, 1880(SP)
 
-ring_block_165:
+ring_block_195:
 	MOVQ    1880(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -2168,118 +2410,171 @@ ring_block_165:
 	MOVQ    DI, 1912(SP)
 	MOVQ    DI, R8
 
-ring_len_166:
+ring_len_196:
 	CMPQ R8, $0x00000008
-	JAE  ring_len_done_167
+	JAE  ring_len_done_197
 	ADDQ DI, R8
-	JMP  ring_len_166
+	JMP  ring_len_196
 
-ring_len_done_167:
+ring_len_done_197:
 	MOVQ R8, 1856(SP)
 	MOVQ $0x00000008, R9
 
-ring_step_168:
+ring_step_198:
 	CMPQ R9, R8
-	JB   ring_step_done_169
+	JB   ring_step_done_199
 	SUBQ R8, R9
-	JMP  ring_step_168
+	JMP  ring_step_198
 
-ring_step_done_169:
+ring_step_done_199:
 	MOVQ R9, 1864(SP)
 	MOVQ $0x00000020, R9
 
-ring_step_170:
+ring_step_200:
 	CMPQ R9, R8
-	JB   ring_step_done_171
+	JB   ring_step_done_201
 	SUBQ R8, R9
-	JMP  ring_step_170
+	JMP  ring_step_200
 
-ring_step_done_171:
-	MOVQ R9, 1872(SP)
-	MOVQ alpha_base+72(FP), R8
-	LEAQ (R8)(DX*4), R8
-	CMPQ AX, $0x01
-	JNE  ring_planes_172
-	XORQ R9, R9
-	MOVQ SI, R10
-	SUBQ $0x00000008, R10
+ring_step_done_201:
+	MOVQ    R9, 1872(SP)
+	MOVQ    DI, R9
+	LEAQ    32(R8), R8
+	CMPQ    R9, R8
+	CMOVQHI R8, R9
+	MOVQ    R9, 1896(SP)
+	MOVQ    alpha_base+72(FP), R8
+	LEAQ    (R8)(DX*4), R8
+	MOVQ    1896(SP), R9
+	CMPQ    DI, $0x00000008
+	JB      ring_short_202
+	CMPQ    AX, $0x01
+	JNE     ring_planes_203
+	XORQ    DI, DI
+	XORQ    R10, R10
 
-ring_copy_174:
-	CMPQ    R9, R10
-	JGT     ring_copy_tail_175
-	VMOVUPS (R8)(R9*4), Y1
-	VMOVUPS Y1, (CX)(R9*4)
-	ADDQ    $0x00000008, R9
-	JMP     ring_copy_174
+ring_copy_205:
+	CMPQ    DI, R9
+	JAE     ring_built_204
+	MOVQ    SI, R11
+	SUBQ    R10, R11
+	CMPQ    R11, $0x00000008
+	JB      ring_copy_tail_206
+	VMOVUPS (R8)(R10*4), Y1
+	VMOVUPS Y1, (CX)(DI*4)
+	ADDQ    $0x00000008, DI
+	ADDQ    $0x00000008, R10
+	CMPQ    R10, SI
+	JNE     ring_copy_205
+	XORQ    R10, R10
+	JMP     ring_copy_205
 
-ring_copy_tail_175:
-	SUBQ       R9, SI
-	JE         ring_extend_173
-	SHLQ       $0x02, SI
-	NEGQ       SI
-	LEAQ       tailmask<>+32(SB), R10
-	VMOVDQU    (R10)(SI*1), Y1
-	VMASKMOVPS (R8)(R9*4), Y1, Y1
-	VMOVUPS    Y1, (CX)(R9*4)
-	JMP        ring_extend_173
+ring_copy_tail_206:
+	VMOVUPS -32(R8)(SI*4), Y1
+	ADDQ    R11, DI
+	VMOVUPS Y1, -32(CX)(DI*4)
+	XORQ    R10, R10
+	JMP     ring_copy_205
 
-ring_planes_172:
-	XORQ R9, R9
+ring_planes_203:
+	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_178
+	JA   ring_long_planes_207
+	MOVQ R9, R11
+	SUBQ $0x00000008, R11
 
-ring_fill_177:
-	VBROADCASTSS (R8)(R9*4), Y1
+ring_fill_208:
+	CMPQ         R10, R11
+	JGT          ring_fill_last_209
+	VBROADCASTSS (R8)(DI*4), Y1
 	VMOVUPS      Y1, (CX)(R10*4)
 	VMOVUPS      Y1, 32(CX)(R10*4)
 	ADDQ         AX, R10
-	INCQ         R9
-	CMPQ         R9, SI
-	JB           ring_fill_177
-	JMP          ring_extend_173
+	INCQ         DI
+	CMPQ         DI, SI
+	JNE          ring_wrap_210
+	XORQ         DI, DI
 
-ring_long_planes_178:
-ring_channel_176:
-	CMPQ         R9, SI
-	JE           ring_extend_173
-	VBROADCASTSS (R8)(R9*4), Y1
-	XORQ         R11, R11
+ring_wrap_210:
+	JMP ring_fill_208
 
-ring_plane_179:
-	MOVQ    R10, R12
-	ADDQ    R11, R12
+ring_fill_last_209:
+	CMPQ         R10, R9
+	JAE          ring_built_204
+	VBROADCASTSS (R8)(DI*4), Y1
+	VMOVUPS      Y1, (CX)(R10*4)
+	ADDQ         AX, R10
+	INCQ         DI
+	CMPQ         DI, SI
+	JNE          ring_wrap_211
+	XORQ         DI, DI
+
+ring_wrap_211:
+	JMP ring_fill_last_209
+
+ring_long_planes_207:
+ring_channel_212:
+	CMPQ         R10, R9
+	JAE          ring_built_204
+	VBROADCASTSS (R8)(DI*4), Y1
+	MOVQ         R10, R12
+	ADDQ         AX, R10
+	MOVQ         R10, R11
+	CMPQ         R11, R9
+	CMOVQHI      R9, R11
+
+ring_plane_213:
 	VMOVUPS Y1, (CX)(R12*4)
-	ADDQ    $0x00000008, R11
-	CMPQ    R11, AX
-	JB      ring_plane_179
-	ADDQ    AX, R10
-	INCQ    R9
-	JMP     ring_channel_176
+	ADDQ    $0x00000008, R12
+	CMPQ    R12, R11
+	JB      ring_plane_213
+	INCQ    DI
+	CMPQ    DI, SI
+	JNE     ring_wrap_214
+	XORQ    DI, DI
 
-ring_extend_173:
-	MOVQ 1856(SP), SI
-	MOVQ DI, R8
+ring_wrap_214:
+	JMP ring_channel_212
 
-ring_element_180:
-	CMPQ R8, SI
-	JAE  ring_repeated_181
-	MOVQ R8, R9
-	SUBQ DI, R9
-	MOVL (CX)(R9*4), R9
-	MOVL R9, (CX)(R8*4)
-	INCQ R8
-	JMP  ring_element_180
+ring_short_202:
+	XORQ R10, R10
+	XORQ R11, R11
+	XORQ R12, R12
 
-ring_repeated_181:
+ring_element_215:
+	MOVL (R8)(R10*4), R13
+	MOVL R13, (CX)(R12*4)
+	INCQ R11
+	CMPQ R11, AX
+	JB   ring_element_next_216
+	XORQ R11, R11
+	INCQ R10
+	CMPQ R10, SI
+	JB   ring_element_next_216
+	XORQ R10, R10
+
+ring_element_next_216:
+	INCQ    R12
+	CMPQ    R12, $0x00000008
+	JB      ring_element_215
 	VMOVUPS (CX), Y1
-	VMOVUPS Y1, (CX)(SI*4)
-	VMOVUPS 32(CX), Y1
-	VMOVUPS Y1, 32(CX)(SI*4)
-	VMOVUPS 64(CX), Y1
-	VMOVUPS Y1, 64(CX)(SI*4)
-	VMOVUPS 96(CX), Y1
-	VMOVUPS Y1, 96(CX)(SI*4)
+	MOVQ    1856(SP), SI
+	CMPQ    SI, $0x00000008
+	JE      ring_exact_217
+	SUBQ    DI, SI
+
+ring_exact_217:
+	MOVQ SI, DI
+
+ring_repeat_218:
+	CMPQ    DI, R9
+	JAE     ring_built_204
+	VMOVUPS Y1, (CX)(DI*4)
+	ADDQ    SI, DI
+	JMP     ring_repeat_218
+
+ring_built_204:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x02, DI
@@ -2290,30 +2585,41 @@ ring_repeated_181:
 	MOVQ    dx_base+0(FP), AX
 	ADDQ    DI, AX
 	MOVQ    x_len+56(FP), DI
+	MOVQ    1856(SP), R8
+	MOVQ    1896(SP), R9
+	MOVQ    R9, R10
+	ADDQ    $0x00000007, R10
+	ANDQ    $-8, R10
+	XORQ    R11, R11
+	SUBQ    R8, R9
+	CMOVQLT R11, R9
+	ADDQ    $0x00000003, R9
+	ANDQ    $-4, R9
+	ADDQ    R8, R9
+	CMPQ    R9, R10
+	CMOVQCS R10, R9
 	XORQ    R8, R8
-	MOVQ    1856(SP), R9
-	ADDQ    $0x00000020, R9
 
-sums_zero_182:
+sums_zero_219:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_183
+	JAE     sums_zeroed_220
 	VMOVUPD Y0, (BX)(R8*8)
 	ADDQ    $0x00000004, R8
-	JMP     sums_zero_182
+	JMP     sums_zero_219
 
-sums_zeroed_183:
-ring_row_184:
+sums_zeroed_220:
+ring_row_221:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_185
+	JE   ring_rows_done_222
 	XORQ R8, R8
 	MOVQ 1912(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 
-unrolled_186:
+unrolled_223:
 	CMPQ         R10, R11
-	JGT          single_187
+	JGT          single_224
 	VMOVUPS      (DX)(R10*4), Y1
 	VMOVUPS      (SI)(R10*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -2399,15 +2705,15 @@ unrolled_186:
 	SUBQ         1856(SP), R12
 	CMOVQCC      R12, R8
 	ADDQ         $0x00000020, R10
-	JMP          unrolled_186
+	JMP          unrolled_223
 
-single_187:
+single_224:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_188:
+single_loop_225:
 	CMPQ         R10, R11
-	JGT          remainder_189
+	JGT          remainder_226
 	VMOVUPS      (DX)(R10*4), Y1
 	VMOVUPS      (SI)(R10*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -2433,11 +2739,11 @@ single_loop_188:
 	SUBQ         1856(SP), R12
 	CMOVQCC      R12, R8
 	ADDQ         $0x00000008, R10
-	JMP          single_loop_188
+	JMP          single_loop_225
 
-remainder_189:
+remainder_226:
 	SUBQ         R10, R9
-	JE           span_done_190
+	JE           span_done_227
 	SHLQ         $0x02, R9
 	NEGQ         R9
 	LEAQ         tailmask<>+32(SB), R11
@@ -2464,7 +2770,7 @@ remainder_189:
 	VBLENDVPS    Y4, Y3, Y2, Y2
 	VMASKMOVPS   Y2, Y1, (AX)(R10*4)
 
-span_done_190:
+span_done_227:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -2472,60 +2778,80 @@ span_done_190:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_184
+	JMP   ring_row_221
 
-ring_rows_done_185:
+ring_rows_done_222:
 	MOVQ 1880(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*4), DX
 	MOVQ 1912(SP), SI
 	MOVQ 1856(SP), DI
-	MOVQ DI, R8
-	ADDQ $0x00000020, R8
+	MOVQ 1896(SP), R8
+	SUBQ DI, R8
+	JLE  fold_ext_done_229
+	CMPQ R8, DI
+	JA   fold_ext_scalar_230
+	ADDQ $0x00000003, R8
+	ANDQ $-4, R8
+	LEAQ (DI)(R8*1), R8
 
-fold_ext_191:
+fold_ext_228:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_192
+	JBE     fold_ext_done_229
 	SUBQ    $0x00000004, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Y1
 	VADDPD  (BX)(R8*8), Y1, Y1
 	VMOVUPD Y1, (BX)(R9*8)
-	JMP     fold_ext_191
+	JMP     fold_ext_228
 
-fold_ext_done_192:
-fold_193:
+fold_ext_scalar_230:
+	MOVQ 1896(SP), R8
+
+fold_ext_element_231:
+	CMPQ   R8, DI
+	JBE    fold_ext_done_229
+	DECQ   R8
+	MOVQ   R8, R9
+	SUBQ   DI, R9
+	VMOVSD (BX)(R8*8), X1
+	VADDSD (BX)(R9*8), X1, X1
+	VMOVSD X1, (BX)(R9*8)
+	JMP    fold_ext_element_231
+
+fold_ext_done_229:
+fold_232:
 	CMPQ   DI, SI
-	JBE    folded_194
+	JBE    folded_233
 	DECQ   DI
 	MOVQ   DI, R9
 	SUBQ   SI, R9
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_193
+	JMP    fold_232
 
-folded_194:
+folded_233:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_195
+	JNE  sums_planes_234
 	MOVQ 1904(SP), DI
 	SUBQ $0x00000004, DI
 
-sums_vector_198:
+sums_vector_237:
 	CMPQ       SI, DI
-	JGT        sums_scalar_196
+	JGT        sums_scalar_235
 	VCVTPS2PD  (DX)(SI*4), Y1
 	VADDPD     (BX)(SI*8), Y1, Y1
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, (DX)(SI*4)
 	ADDQ       $0x00000004, SI
-	JMP        sums_vector_198
+	JMP        sums_vector_237
 
-sums_scalar_196:
+sums_scalar_235:
 	CMPQ      SI, 1904(SP)
-	JE        sums_done_197
+	JE        sums_done_236
 	VMOVSD    (BX)(SI*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
@@ -2533,18 +2859,18 @@ sums_scalar_196:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_scalar_196
+	JMP       sums_scalar_235
 
-sums_planes_195:
+sums_planes_234:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_199:
+sums_group_238:
 	MOVQ   1904(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_201
+	JB     sums_single_240
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -2553,7 +2879,7 @@ sums_group_199:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_200:
+sums_group_plane_239:
 	VADDSD    (R10), X1, X1
 	VADDSD    (R10)(R9*1), X2, X2
 	VADDSD    (R11), X3, X3
@@ -2562,7 +2888,7 @@ sums_group_plane_200:
 	ADDQ      $0x08, R11
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_group_plane_200
+	JB        sums_group_plane_239
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(SI*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -2587,32 +2913,32 @@ sums_group_plane_200:
 	SHRQ      $0x01, DI
 	ADDQ      DI, R8
 	ADDQ      $0x00000004, SI
-	JMP       sums_group_199
+	JMP       sums_group_238
 
-sums_single_201:
+sums_single_240:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_197
+	JE     sums_done_236
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_202:
+sums_single_plane_241:
 	VADDSD    (BX)(R8*8), X1, X1
 	INCQ      R8
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_single_plane_202
+	JB        sums_single_plane_241
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_single_201
+	JMP       sums_single_240
 
-sums_done_197:
+sums_done_236:
 	ADDQ 1904(SP), AX
 	MOVQ AX, 1880(SP)
-	JMP  ring_block_165
+	JMP  ring_block_195
 
 ring_finished_backwardAVX2F32:
 	VZEROUPPER
@@ -2630,11 +2956,11 @@ TEXT ·backwardDxAVX2F32(SB), NOSPLIT, $0-76
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_203
+	JB           cached_242
 	CMPQ         AX, DX
-	JE           cached_203
+	JE           cached_242
 	CMPQ         AX, CX
-	JE           cached_203
+	JE           cached_242
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -2643,7 +2969,7 @@ TEXT ·backwardDxAVX2F32(SB), NOSPLIT, $0-76
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_205
+	JE           aligned_244
 	MOVQ         DI, R8
 	SHLQ         $0x02, R8
 	NEGQ         R8
@@ -2657,13 +2983,13 @@ TEXT ·backwardDxAVX2F32(SB), NOSPLIT, $0-76
 	VMASKMOVPS   Y5, Y2, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_205:
+aligned_244:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_206:
+unrolled_245:
 	CMPQ      SI, DI
-	JGT       single_207
+	JGT       single_246
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -2689,15 +3015,15 @@ unrolled_206:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVNTPS  Y4, 96(AX)(SI*4)
 	ADDQ      $0x00000020, SI
-	JMP       unrolled_206
+	JMP       unrolled_245
 
-single_207:
+single_246:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_208:
+single_loop_247:
 	CMPQ      SI, DI
-	JGT       remainder_209
+	JGT       remainder_248
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -2705,11 +3031,11 @@ single_loop_208:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVNTPS  Y4, (AX)(SI*4)
 	ADDQ      $0x00000008, SI
-	JMP       single_loop_208
+	JMP       single_loop_247
 
-remainder_209:
+remainder_248:
 	SUBQ       SI, BX
-	JE         span_done_210
+	JE         span_done_249
 	SHLQ       $0x02, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -2721,18 +3047,18 @@ remainder_209:
 	VBLENDVPS  Y0, Y4, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(SI*4)
 
-span_done_210:
+span_done_249:
 	SFENCE
-	JMP stored_204
+	JMP stored_243
 
-cached_203:
+cached_242:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_211:
+unrolled_250:
 	CMPQ      SI, DI
-	JGT       single_212
+	JGT       single_251
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -2758,15 +3084,15 @@ unrolled_211:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVUPS   Y4, 96(AX)(SI*4)
 	ADDQ      $0x00000020, SI
-	JMP       unrolled_211
+	JMP       unrolled_250
 
-single_212:
+single_251:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_213:
+single_loop_252:
 	CMPQ      SI, DI
-	JGT       remainder_214
+	JGT       remainder_253
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -2774,11 +3100,11 @@ single_loop_213:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVUPS   Y4, (AX)(SI*4)
 	ADDQ      $0x00000008, SI
-	JMP       single_loop_213
+	JMP       single_loop_252
 
-remainder_214:
+remainder_253:
 	SUBQ       SI, BX
-	JE         span_done_215
+	JE         span_done_254
 	SHLQ       $0x02, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -2790,8 +3116,8 @@ remainder_214:
 	VBLENDVPS  Y0, Y4, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(SI*4)
 
-span_done_215:
-stored_204:
+span_done_254:
+stored_243:
 	VZEROUPPER
 	RET
 
@@ -2810,17 +3136,17 @@ TEXT ·backwardPlanesDxAVX2F32(SB), NOSPLIT, $0-104
 	SHLQ   $0x02, R9
 	XORQ   R10, R10
 
-plane_216:
+plane_255:
 	CMPQ         BX, $0x00
-	JE           planes_done_217
+	JE           planes_done_256
 	VBROADCASTSS (R8)(R10*4), Y1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000020, R12
 
-unrolled_218:
+unrolled_257:
 	CMPQ      R11, R12
-	JGT       single_219
+	JGT       single_258
 	VMOVUPS   (CX)(R11*4), Y2
 	VMOVUPS   (DX)(R11*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -2846,15 +3172,15 @@ unrolled_218:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVUPS   Y4, 96(AX)(R11*4)
 	ADDQ      $0x00000020, R11
-	JMP       unrolled_218
+	JMP       unrolled_257
 
-single_219:
+single_258:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 
-single_loop_220:
+single_loop_259:
 	CMPQ      R11, R12
-	JGT       remainder_221
+	JGT       remainder_260
 	VMOVUPS   (CX)(R11*4), Y2
 	VMOVUPS   (DX)(R11*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -2862,12 +3188,12 @@ single_loop_220:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVUPS   Y4, (AX)(R11*4)
 	ADDQ      $0x00000008, R11
-	JMP       single_loop_220
+	JMP       single_loop_259
 
-remainder_221:
+remainder_260:
 	MOVQ       SI, R12
 	SUBQ       R11, R12
-	JE         span_done_222
+	JE         span_done_261
 	SHLQ       $0x02, R12
 	NEGQ       R12
 	LEAQ       tailmask<>+32(SB), R13
@@ -2879,20 +3205,20 @@ remainder_221:
 	VBLENDVPS  Y3, Y4, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(R11*4)
 
-span_done_222:
+span_done_261:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_223
+	JNE  same_pass_262
 	XORQ R10, R10
 
-same_pass_223:
+same_pass_262:
 	SUBQ SI, BX
-	JMP  plane_216
+	JMP  plane_255
 
-planes_done_217:
+planes_done_256:
 	VZEROUPPER
 	RET
 
@@ -2907,9 +3233,9 @@ TEXT ·backwardPatternDxAVX2F32(SB), NOSPLIT, $0-96
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), DI
 
-row_224:
+row_263:
 	CMPQ    BX, $0x00
-	JE      rows_done_225
+	JE      rows_done_264
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -2917,9 +3243,9 @@ row_224:
 	MOVQ    R8, R10
 	SUBQ    $0x00000020, R10
 
-unrolled_226:
+unrolled_265:
 	CMPQ      R9, R10
-	JGT       single_227
+	JGT       single_266
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -2945,15 +3271,15 @@ unrolled_226:
 	VBLENDVPS Y1, Y2, Y3, Y3
 	VMOVUPS   Y3, 96(AX)(R9*4)
 	ADDQ      $0x00000020, R9
-	JMP       unrolled_226
+	JMP       unrolled_265
 
-single_227:
+single_266:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-single_loop_228:
+single_loop_267:
 	CMPQ      R9, R10
-	JGT       remainder_229
+	JGT       remainder_268
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -2961,12 +3287,12 @@ single_loop_228:
 	VBLENDVPS Y1, Y2, Y3, Y3
 	VMOVUPS   Y3, (AX)(R9*4)
 	ADDQ      $0x00000008, R9
-	JMP       single_loop_228
+	JMP       single_loop_267
 
-remainder_229:
+remainder_268:
 	MOVQ       R8, R10
 	SUBQ       R9, R10
-	JE         span_done_230
+	JE         span_done_269
 	SHLQ       $0x02, R10
 	NEGQ       R10
 	LEAQ       tailmask<>+32(SB), R11
@@ -2979,16 +3305,16 @@ remainder_229:
 	VBLENDVPS  Y2, Y3, Y4, Y4
 	VMASKMOVPS Y4, Y1, (AX)(R9*4)
 
-span_done_230:
+span_done_269:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_224
+	JMP  row_263
 
-rows_done_225:
+rows_done_264:
 	VZEROUPPER
 	RET
 
@@ -3008,128 +3334,181 @@ TEXT ·backwardRingDxAVX2F32(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x000001b0
-	JA     ring_segmented_231
+	JA     ring_segmented_270
 	MOVQ   R9, R10
 
-ring_len_232:
+ring_len_271:
 	CMPQ R10, $0x00000008
-	JAE  ring_len_done_233
+	JAE  ring_len_done_272
 	ADDQ R9, R10
-	JMP  ring_len_232
+	JMP  ring_len_271
 
-ring_len_done_233:
+ring_len_done_272:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000008, R11
 
-ring_step_234:
+ring_step_273:
 	CMPQ R11, R10
-	JB   ring_step_done_235
+	JB   ring_step_done_274
 	SUBQ R10, R11
-	JMP  ring_step_234
+	JMP  ring_step_273
 
-ring_step_done_235:
+ring_step_done_274:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000020, R11
 
-ring_step_236:
+ring_step_275:
 	CMPQ R11, R10
-	JB   ring_step_done_237
+	JB   ring_step_done_276
 	SUBQ R10, R11
-	JMP  ring_step_236
+	JMP  ring_step_275
 
-ring_step_done_237:
-	MOVQ R11, 1936(SP)
-	MOVQ alpha_base+72(FP), R10
-	CMPQ AX, $0x01
-	JNE  ring_planes_238
-	XORQ AX, AX
-	MOVQ DX, R11
-	SUBQ $0x00000008, R11
+ring_step_done_276:
+	MOVQ    R11, 1936(SP)
+	MOVQ    DI, R11
+	LEAQ    32(R10), R10
+	CMPQ    R11, R10
+	CMOVQHI R10, R11
+	MOVQ    R11, 1960(SP)
+	MOVQ    alpha_base+72(FP), R10
+	MOVQ    1960(SP), R11
+	CMPQ    R9, $0x00000008
+	JB      ring_short_277
+	CMPQ    AX, $0x01
+	JNE     ring_planes_278
+	XORQ    AX, AX
+	XORQ    R9, R9
 
-ring_copy_240:
+ring_copy_280:
 	CMPQ    AX, R11
-	JGT     ring_copy_tail_241
-	VMOVUPS (R10)(AX*4), Y1
+	JAE     ring_built_279
+	MOVQ    DX, R12
+	SUBQ    R9, R12
+	CMPQ    R12, $0x00000008
+	JB      ring_copy_tail_281
+	VMOVUPS (R10)(R9*4), Y1
 	VMOVUPS Y1, (R8)(AX*4)
 	ADDQ    $0x00000008, AX
-	JMP     ring_copy_240
+	ADDQ    $0x00000008, R9
+	CMPQ    R9, DX
+	JNE     ring_copy_280
+	XORQ    R9, R9
+	JMP     ring_copy_280
 
-ring_copy_tail_241:
-	SUBQ       AX, DX
-	JE         ring_extend_239
-	SHLQ       $0x02, DX
-	NEGQ       DX
-	LEAQ       tailmask<>+32(SB), R11
-	VMOVDQU    (R11)(DX*1), Y1
-	VMASKMOVPS (R10)(AX*4), Y1, Y1
-	VMOVUPS    Y1, (R8)(AX*4)
-	JMP        ring_extend_239
+ring_copy_tail_281:
+	VMOVUPS -32(R10)(DX*4), Y1
+	ADDQ    R12, AX
+	VMOVUPS Y1, -32(R8)(AX*4)
+	XORQ    R9, R9
+	JMP     ring_copy_280
 
-ring_planes_238:
-	XORQ R11, R11
+ring_planes_278:
+	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_244
+	JA   ring_long_planes_282
+	MOVQ R11, R13
+	SUBQ $0x00000008, R13
 
-ring_fill_243:
-	VBROADCASTSS (R10)(R11*4), Y1
+ring_fill_283:
+	CMPQ         R12, R13
+	JGT          ring_fill_last_284
+	VBROADCASTSS (R10)(R9*4), Y1
 	VMOVUPS      Y1, (R8)(R12*4)
 	VMOVUPS      Y1, 32(R8)(R12*4)
 	ADDQ         AX, R12
-	INCQ         R11
-	CMPQ         R11, DX
-	JB           ring_fill_243
-	JMP          ring_extend_239
+	INCQ         R9
+	CMPQ         R9, DX
+	JNE          ring_wrap_285
+	XORQ         R9, R9
 
-ring_long_planes_244:
-ring_channel_242:
-	CMPQ         R11, DX
-	JE           ring_extend_239
-	VBROADCASTSS (R10)(R11*4), Y1
-	XORQ         R13, R13
+ring_wrap_285:
+	JMP ring_fill_283
 
-ring_plane_245:
-	MOVQ    R12, R14
-	ADDQ    R13, R14
+ring_fill_last_284:
+	CMPQ         R12, R11
+	JAE          ring_built_279
+	VBROADCASTSS (R10)(R9*4), Y1
+	VMOVUPS      Y1, (R8)(R12*4)
+	ADDQ         AX, R12
+	INCQ         R9
+	CMPQ         R9, DX
+	JNE          ring_wrap_286
+	XORQ         R9, R9
+
+ring_wrap_286:
+	JMP ring_fill_last_284
+
+ring_long_planes_282:
+ring_channel_287:
+	CMPQ         R12, R11
+	JAE          ring_built_279
+	VBROADCASTSS (R10)(R9*4), Y1
+	MOVQ         R12, R14
+	ADDQ         AX, R12
+	MOVQ         R12, R13
+	CMPQ         R13, R11
+	CMOVQHI      R11, R13
+
+ring_plane_288:
 	VMOVUPS Y1, (R8)(R14*4)
-	ADDQ    $0x00000008, R13
-	CMPQ    R13, AX
-	JB      ring_plane_245
-	ADDQ    AX, R12
-	INCQ    R11
-	JMP     ring_channel_242
+	ADDQ    $0x00000008, R14
+	CMPQ    R14, R13
+	JB      ring_plane_288
+	INCQ    R9
+	CMPQ    R9, DX
+	JNE     ring_wrap_289
+	XORQ    R9, R9
 
-ring_extend_239:
-	MOVQ 1920(SP), AX
-	MOVQ R9, DX
+ring_wrap_289:
+	JMP ring_channel_287
 
-ring_element_246:
-	CMPQ DX, AX
-	JAE  ring_repeated_247
-	MOVQ DX, R10
-	SUBQ R9, R10
-	MOVL (R8)(R10*4), R10
-	MOVL R10, (R8)(DX*4)
-	INCQ DX
-	JMP  ring_element_246
+ring_short_277:
+	XORQ R12, R12
+	XORQ R13, R13
+	XORQ R14, R14
 
-ring_repeated_247:
+ring_element_290:
+	MOVL (R10)(R12*4), R15
+	MOVL R15, (R8)(R14*4)
+	INCQ R13
+	CMPQ R13, AX
+	JB   ring_element_next_291
+	XORQ R13, R13
+	INCQ R12
+	CMPQ R12, DX
+	JB   ring_element_next_291
+	XORQ R12, R12
+
+ring_element_next_291:
+	INCQ    R14
+	CMPQ    R14, $0x00000008
+	JB      ring_element_290
 	VMOVUPS (R8), Y1
-	VMOVUPS Y1, (R8)(AX*4)
-	VMOVUPS 32(R8), Y1
-	VMOVUPS Y1, 32(R8)(AX*4)
-	VMOVUPS 64(R8), Y1
-	VMOVUPS Y1, 64(R8)(AX*4)
-	VMOVUPS 96(R8), Y1
-	VMOVUPS Y1, 96(R8)(AX*4)
-	XORQ    AX, AX
-	XORQ    DX, DX
-	MOVQ    DI, R9
-	SUBQ    $0x00000020, R9
+	MOVQ    1920(SP), AX
+	CMPQ    AX, $0x00000008
+	JE      ring_exact_292
+	SUBQ    R9, AX
 
-unrolled_248:
+ring_exact_292:
+	MOVQ AX, DX
+
+ring_repeat_293:
+	CMPQ    DX, R11
+	JAE     ring_built_279
+	VMOVUPS Y1, (R8)(DX*4)
+	ADDQ    AX, DX
+	JMP     ring_repeat_293
+
+ring_built_279:
+	XORQ AX, AX
+	XORQ DX, DX
+	MOVQ DI, R9
+	SUBQ $0x00000020, R9
+
+unrolled_294:
 	CMPQ      DX, R9
-	JGT       single_249
+	JGT       single_295
 	VMOVUPS   (BX)(DX*4), Y1
 	VMOVUPS   (SI)(DX*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -3159,15 +3538,15 @@ unrolled_248:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000020, DX
-	JMP       unrolled_248
+	JMP       unrolled_294
 
-single_249:
+single_295:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_250:
+single_loop_296:
 	CMPQ      DX, R9
-	JGT       remainder_251
+	JGT       remainder_297
 	VMOVUPS   (BX)(DX*4), Y1
 	VMOVUPS   (SI)(DX*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -3179,11 +3558,11 @@ single_loop_250:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000008, DX
-	JMP       single_loop_250
+	JMP       single_loop_296
 
-remainder_251:
+remainder_297:
 	SUBQ       DX, DI
-	JE         span_done_252
+	JE         span_done_298
 	SHLQ       $0x02, DI
 	NEGQ       DI
 	LEAQ       tailmask<>+32(SB), R9
@@ -3196,10 +3575,10 @@ remainder_251:
 	VBLENDVPS  Y0, Y3, Y2, Y2
 	VMASKMOVPS Y2, Y1, (CX)(DX*4)
 
-span_done_252:
+span_done_298:
 	JMP ring_finished_backwardDxAVX2F32
 
-ring_segmented_231:
+ring_segmented_270:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x000001b0
 	JA   ring_finished_backwardDxAVX2F32
@@ -3209,11 +3588,11 @@ ring_segmented_231:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_253
+	JE   ring_rows_299
 
-ring_segment_254:
+ring_segment_300:
 	CMPQ    DI, $0x00
-	JE      ring_done_255
+	JE      ring_done_301
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -3228,129 +3607,181 @@ ring_segment_254:
 	CMPQ    DI, R11
 	CMOVQLT DI, R11
 	MOVQ    R11, 1976(SP)
-	MOVQ    R10, R11
+	MOVQ    R10, R12
 
-ring_len_256:
-	CMPQ R11, $0x00000008
-	JAE  ring_len_done_257
-	ADDQ R10, R11
-	JMP  ring_len_256
+ring_len_302:
+	CMPQ R12, $0x00000008
+	JAE  ring_len_done_303
+	ADDQ R10, R12
+	JMP  ring_len_302
 
-ring_len_done_257:
-	MOVQ R11, 1920(SP)
-	MOVQ $0x00000008, R12
+ring_len_done_303:
+	MOVQ R12, 1920(SP)
+	MOVQ $0x00000008, R13
 
-ring_step_258:
-	CMPQ R12, R11
-	JB   ring_step_done_259
-	SUBQ R11, R12
-	JMP  ring_step_258
+ring_step_304:
+	CMPQ R13, R12
+	JB   ring_step_done_305
+	SUBQ R12, R13
+	JMP  ring_step_304
 
-ring_step_done_259:
-	MOVQ R12, 1928(SP)
-	MOVQ $0x00000020, R12
+ring_step_done_305:
+	MOVQ R13, 1928(SP)
+	MOVQ $0x00000020, R13
 
-ring_step_260:
-	CMPQ R12, R11
-	JB   ring_step_done_261
-	SUBQ R11, R12
-	JMP  ring_step_260
+ring_step_306:
+	CMPQ R13, R12
+	JB   ring_step_done_307
+	SUBQ R12, R13
+	JMP  ring_step_306
 
-ring_step_done_261:
-	MOVQ R12, 1936(SP)
-	MOVQ alpha_base+72(FP), R11
-	LEAQ (R11)(AX*4), R11
-	CMPQ R9, $0x01
-	JNE  ring_planes_262
-	XORQ AX, AX
-	MOVQ DX, R9
-	SUBQ $0x00000008, R9
+ring_step_done_307:
+	MOVQ    R13, 1936(SP)
+	LEAQ    32(R12), R12
+	CMPQ    R11, R12
+	CMOVQHI R12, R11
+	MOVQ    R11, 1960(SP)
+	MOVQ    alpha_base+72(FP), R11
+	LEAQ    (R11)(AX*4), R11
+	MOVQ    1960(SP), AX
+	CMPQ    R10, $0x00000008
+	JB      ring_short_308
+	CMPQ    R9, $0x01
+	JNE     ring_planes_309
+	XORQ    R9, R9
+	XORQ    R10, R10
 
-ring_copy_264:
-	CMPQ    AX, R9
-	JGT     ring_copy_tail_265
-	VMOVUPS (R11)(AX*4), Y1
-	VMOVUPS Y1, (R8)(AX*4)
-	ADDQ    $0x00000008, AX
-	JMP     ring_copy_264
+ring_copy_311:
+	CMPQ    R9, AX
+	JAE     ring_built_310
+	MOVQ    DX, R12
+	SUBQ    R10, R12
+	CMPQ    R12, $0x00000008
+	JB      ring_copy_tail_312
+	VMOVUPS (R11)(R10*4), Y1
+	VMOVUPS Y1, (R8)(R9*4)
+	ADDQ    $0x00000008, R9
+	ADDQ    $0x00000008, R10
+	CMPQ    R10, DX
+	JNE     ring_copy_311
+	XORQ    R10, R10
+	JMP     ring_copy_311
 
-ring_copy_tail_265:
-	SUBQ       AX, DX
-	JE         ring_extend_263
-	SHLQ       $0x02, DX
-	NEGQ       DX
-	LEAQ       tailmask<>+32(SB), R9
-	VMOVDQU    (R9)(DX*1), Y1
-	VMASKMOVPS (R11)(AX*4), Y1, Y1
-	VMOVUPS    Y1, (R8)(AX*4)
-	JMP        ring_extend_263
+ring_copy_tail_312:
+	VMOVUPS -32(R11)(DX*4), Y1
+	ADDQ    R12, R9
+	VMOVUPS Y1, -32(R8)(R9*4)
+	XORQ    R10, R10
+	JMP     ring_copy_311
 
-ring_planes_262:
-	XORQ AX, AX
+ring_planes_309:
+	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000010
-	JA   ring_long_planes_268
+	JA   ring_long_planes_313
+	MOVQ AX, R13
+	SUBQ $0x00000008, R13
 
-ring_fill_267:
-	VBROADCASTSS (R11)(AX*4), Y1
+ring_fill_314:
+	CMPQ         R12, R13
+	JGT          ring_fill_last_315
+	VBROADCASTSS (R11)(R10*4), Y1
 	VMOVUPS      Y1, (R8)(R12*4)
 	VMOVUPS      Y1, 32(R8)(R12*4)
 	ADDQ         R9, R12
-	INCQ         AX
-	CMPQ         AX, DX
-	JB           ring_fill_267
-	JMP          ring_extend_263
+	INCQ         R10
+	CMPQ         R10, DX
+	JNE          ring_wrap_316
+	XORQ         R10, R10
 
-ring_long_planes_268:
-ring_channel_266:
-	CMPQ         AX, DX
-	JE           ring_extend_263
-	VBROADCASTSS (R11)(AX*4), Y1
-	XORQ         R13, R13
+ring_wrap_316:
+	JMP ring_fill_314
 
-ring_plane_269:
-	MOVQ    R12, R14
-	ADDQ    R13, R14
+ring_fill_last_315:
+	CMPQ         R12, AX
+	JAE          ring_built_310
+	VBROADCASTSS (R11)(R10*4), Y1
+	VMOVUPS      Y1, (R8)(R12*4)
+	ADDQ         R9, R12
+	INCQ         R10
+	CMPQ         R10, DX
+	JNE          ring_wrap_317
+	XORQ         R10, R10
+
+ring_wrap_317:
+	JMP ring_fill_last_315
+
+ring_long_planes_313:
+ring_channel_318:
+	CMPQ         R12, AX
+	JAE          ring_built_310
+	VBROADCASTSS (R11)(R10*4), Y1
+	MOVQ         R12, R14
+	ADDQ         R9, R12
+	MOVQ         R12, R13
+	CMPQ         R13, AX
+	CMOVQHI      AX, R13
+
+ring_plane_319:
 	VMOVUPS Y1, (R8)(R14*4)
-	ADDQ    $0x00000008, R13
-	CMPQ    R13, R9
-	JB      ring_plane_269
-	ADDQ    R9, R12
-	INCQ    AX
-	JMP     ring_channel_266
+	ADDQ    $0x00000008, R14
+	CMPQ    R14, R13
+	JB      ring_plane_319
+	INCQ    R10
+	CMPQ    R10, DX
+	JNE     ring_wrap_320
+	XORQ    R10, R10
 
-ring_extend_263:
-	MOVQ 1920(SP), AX
-	MOVQ R10, DX
+ring_wrap_320:
+	JMP ring_channel_318
 
-ring_element_270:
-	CMPQ DX, AX
-	JAE  ring_repeated_271
-	MOVQ DX, R9
-	SUBQ R10, R9
-	MOVL (R8)(R9*4), R9
-	MOVL R9, (R8)(DX*4)
-	INCQ DX
-	JMP  ring_element_270
+ring_short_308:
+	XORQ R12, R12
+	XORQ R13, R13
+	XORQ R14, R14
 
-ring_repeated_271:
+ring_element_321:
+	MOVL (R11)(R12*4), R15
+	MOVL R15, (R8)(R14*4)
+	INCQ R13
+	CMPQ R13, R9
+	JB   ring_element_next_322
+	XORQ R13, R13
+	INCQ R12
+	CMPQ R12, DX
+	JB   ring_element_next_322
+	XORQ R12, R12
+
+ring_element_next_322:
+	INCQ    R14
+	CMPQ    R14, $0x00000008
+	JB      ring_element_321
 	VMOVUPS (R8), Y1
-	VMOVUPS Y1, (R8)(AX*4)
-	VMOVUPS 32(R8), Y1
-	VMOVUPS Y1, 32(R8)(AX*4)
-	VMOVUPS 64(R8), Y1
-	VMOVUPS Y1, 64(R8)(AX*4)
-	VMOVUPS 96(R8), Y1
-	VMOVUPS Y1, 96(R8)(AX*4)
-	XORQ    AX, AX
-	MOVQ    1976(SP), DX
-	XORQ    R9, R9
-	MOVQ    DX, R10
-	SUBQ    $0x00000020, R10
+	MOVQ    1920(SP), DX
+	CMPQ    DX, $0x00000008
+	JE      ring_exact_323
+	SUBQ    R10, DX
 
-unrolled_272:
+ring_exact_323:
+	MOVQ DX, R9
+
+ring_repeat_324:
+	CMPQ    R9, AX
+	JAE     ring_built_310
+	VMOVUPS Y1, (R8)(R9*4)
+	ADDQ    DX, R9
+	JMP     ring_repeat_324
+
+ring_built_310:
+	XORQ AX, AX
+	MOVQ 1976(SP), DX
+	XORQ R9, R9
+	MOVQ DX, R10
+	SUBQ $0x00000020, R10
+
+unrolled_325:
 	CMPQ      R9, R10
-	JGT       single_273
+	JGT       single_326
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -3380,15 +3811,15 @@ unrolled_272:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000020, R9
-	JMP       unrolled_272
+	JMP       unrolled_325
 
-single_273:
+single_326:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-single_loop_274:
+single_loop_327:
 	CMPQ      R9, R10
-	JGT       remainder_275
+	JGT       remainder_328
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -3400,11 +3831,11 @@ single_loop_274:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000008, R9
-	JMP       single_loop_274
+	JMP       single_loop_327
 
-remainder_275:
+remainder_328:
 	SUBQ       R9, DX
-	JE         span_done_276
+	JE         span_done_329
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
@@ -3417,7 +3848,7 @@ remainder_275:
 	VBLENDVPS  Y2, Y3, Y4, Y4
 	VMASKMOVPS Y4, Y1, (CX)(R9*4)
 
-span_done_276:
+span_done_329:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -3429,18 +3860,18 @@ span_done_276:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_277
+	JNE  ring_next_330
 	XORQ AX, AX
 
-ring_next_277:
+ring_next_330:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_254
+	JMP  ring_segment_300
 
-ring_done_255:
+ring_done_301:
 	JMP ring_finished_backwardDxAVX2F32
 
-ring_rows_253:
-ring_block_278:
+ring_rows_299:
+ring_block_331:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -3456,140 +3887,193 @@ ring_block_278:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_279:
+ring_len_332:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_280
+	JAE  ring_len_done_333
 	ADDQ BX, SI
-	JMP  ring_len_279
+	JMP  ring_len_332
 
-ring_len_done_280:
+ring_len_done_333:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_281:
+ring_step_334:
 	CMPQ DI, SI
-	JB   ring_step_done_282
+	JB   ring_step_done_335
 	SUBQ SI, DI
-	JMP  ring_step_281
+	JMP  ring_step_334
 
-ring_step_done_282:
+ring_step_done_335:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_283:
+ring_step_336:
 	CMPQ DI, SI
-	JB   ring_step_done_284
+	JB   ring_step_done_337
 	SUBQ SI, DI
-	JMP  ring_step_283
+	JMP  ring_step_336
 
-ring_step_done_284:
-	MOVQ DI, 1936(SP)
-	MOVQ alpha_base+72(FP), SI
-	LEAQ (SI)(AX*4), SI
-	CMPQ CX, $0x01
-	JNE  ring_planes_285
-	XORQ DI, DI
-	MOVQ DX, R9
-	SUBQ $0x00000008, R9
+ring_step_done_337:
+	MOVQ    DI, 1936(SP)
+	MOVQ    BX, DI
+	LEAQ    32(SI), SI
+	CMPQ    DI, SI
+	CMOVQHI SI, DI
+	MOVQ    DI, 1960(SP)
+	MOVQ    alpha_base+72(FP), SI
+	LEAQ    (SI)(AX*4), SI
+	MOVQ    1960(SP), DI
+	CMPQ    BX, $0x00000008
+	JB      ring_short_338
+	CMPQ    CX, $0x01
+	JNE     ring_planes_339
+	XORQ    BX, BX
+	XORQ    R9, R9
 
-ring_copy_287:
-	CMPQ    DI, R9
-	JGT     ring_copy_tail_288
-	VMOVUPS (SI)(DI*4), Y1
-	VMOVUPS Y1, (R8)(DI*4)
-	ADDQ    $0x00000008, DI
-	JMP     ring_copy_287
+ring_copy_341:
+	CMPQ    BX, DI
+	JAE     ring_built_340
+	MOVQ    DX, R10
+	SUBQ    R9, R10
+	CMPQ    R10, $0x00000008
+	JB      ring_copy_tail_342
+	VMOVUPS (SI)(R9*4), Y1
+	VMOVUPS Y1, (R8)(BX*4)
+	ADDQ    $0x00000008, BX
+	ADDQ    $0x00000008, R9
+	CMPQ    R9, DX
+	JNE     ring_copy_341
+	XORQ    R9, R9
+	JMP     ring_copy_341
 
-ring_copy_tail_288:
-	SUBQ       DI, DX
-	JE         ring_extend_286
-	SHLQ       $0x02, DX
-	NEGQ       DX
-	LEAQ       tailmask<>+32(SB), R9
-	VMOVDQU    (R9)(DX*1), Y1
-	VMASKMOVPS (SI)(DI*4), Y1, Y1
-	VMOVUPS    Y1, (R8)(DI*4)
-	JMP        ring_extend_286
+ring_copy_tail_342:
+	VMOVUPS -32(SI)(DX*4), Y1
+	ADDQ    R10, BX
+	VMOVUPS Y1, -32(R8)(BX*4)
+	XORQ    R9, R9
+	JMP     ring_copy_341
 
-ring_planes_285:
-	XORQ DI, DI
+ring_planes_339:
+	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_291
+	JA   ring_long_planes_343
+	MOVQ DI, R10
+	SUBQ $0x00000008, R10
 
-ring_fill_290:
-	VBROADCASTSS (SI)(DI*4), Y1
+ring_fill_344:
+	CMPQ         R9, R10
+	JGT          ring_fill_last_345
+	VBROADCASTSS (SI)(BX*4), Y1
 	VMOVUPS      Y1, (R8)(R9*4)
 	VMOVUPS      Y1, 32(R8)(R9*4)
 	ADDQ         CX, R9
-	INCQ         DI
-	CMPQ         DI, DX
-	JB           ring_fill_290
-	JMP          ring_extend_286
+	INCQ         BX
+	CMPQ         BX, DX
+	JNE          ring_wrap_346
+	XORQ         BX, BX
 
-ring_long_planes_291:
-ring_channel_289:
-	CMPQ         DI, DX
-	JE           ring_extend_286
-	VBROADCASTSS (SI)(DI*4), Y1
-	XORQ         R10, R10
+ring_wrap_346:
+	JMP ring_fill_344
 
-ring_plane_292:
-	MOVQ    R9, R11
-	ADDQ    R10, R11
+ring_fill_last_345:
+	CMPQ         R9, DI
+	JAE          ring_built_340
+	VBROADCASTSS (SI)(BX*4), Y1
+	VMOVUPS      Y1, (R8)(R9*4)
+	ADDQ         CX, R9
+	INCQ         BX
+	CMPQ         BX, DX
+	JNE          ring_wrap_347
+	XORQ         BX, BX
+
+ring_wrap_347:
+	JMP ring_fill_last_345
+
+ring_long_planes_343:
+ring_channel_348:
+	CMPQ         R9, DI
+	JAE          ring_built_340
+	VBROADCASTSS (SI)(BX*4), Y1
+	MOVQ         R9, R11
+	ADDQ         CX, R9
+	MOVQ         R9, R10
+	CMPQ         R10, DI
+	CMOVQHI      DI, R10
+
+ring_plane_349:
 	VMOVUPS Y1, (R8)(R11*4)
-	ADDQ    $0x00000008, R10
-	CMPQ    R10, CX
-	JB      ring_plane_292
-	ADDQ    CX, R9
-	INCQ    DI
-	JMP     ring_channel_289
+	ADDQ    $0x00000008, R11
+	CMPQ    R11, R10
+	JB      ring_plane_349
+	INCQ    BX
+	CMPQ    BX, DX
+	JNE     ring_wrap_350
+	XORQ    BX, BX
 
-ring_extend_286:
-	MOVQ 1920(SP), DX
-	MOVQ BX, SI
+ring_wrap_350:
+	JMP ring_channel_348
 
-ring_element_293:
-	CMPQ SI, DX
-	JAE  ring_repeated_294
-	MOVQ SI, DI
-	SUBQ BX, DI
-	MOVL (R8)(DI*4), DI
-	MOVL DI, (R8)(SI*4)
-	INCQ SI
-	JMP  ring_element_293
+ring_short_338:
+	XORQ R9, R9
+	XORQ R10, R10
+	XORQ R11, R11
 
-ring_repeated_294:
+ring_element_351:
+	MOVL (SI)(R9*4), R12
+	MOVL R12, (R8)(R11*4)
+	INCQ R10
+	CMPQ R10, CX
+	JB   ring_element_next_352
+	XORQ R10, R10
+	INCQ R9
+	CMPQ R9, DX
+	JB   ring_element_next_352
+	XORQ R9, R9
+
+ring_element_next_352:
+	INCQ    R11
+	CMPQ    R11, $0x00000008
+	JB      ring_element_351
 	VMOVUPS (R8), Y1
-	VMOVUPS Y1, (R8)(DX*4)
-	VMOVUPS 32(R8), Y1
-	VMOVUPS Y1, 32(R8)(DX*4)
-	VMOVUPS 64(R8), Y1
-	VMOVUPS Y1, 64(R8)(DX*4)
-	VMOVUPS 96(R8), Y1
-	VMOVUPS Y1, 96(R8)(DX*4)
-	IMULQ   CX, AX
-	SHLQ    $0x02, AX
-	MOVQ    x_base+48(FP), BX
-	ADDQ    AX, BX
-	MOVQ    dy_base+24(FP), SI
-	ADDQ    AX, SI
-	MOVQ    dx_base+0(FP), CX
-	ADDQ    AX, CX
-	MOVQ    x_len+56(FP), DI
+	MOVQ    1920(SP), DX
+	CMPQ    DX, $0x00000008
+	JE      ring_exact_353
+	SUBQ    BX, DX
 
-ring_row_295:
+ring_exact_353:
+	MOVQ DX, BX
+
+ring_repeat_354:
+	CMPQ    BX, DI
+	JAE     ring_built_340
+	VMOVUPS Y1, (R8)(BX*4)
+	ADDQ    DX, BX
+	JMP     ring_repeat_354
+
+ring_built_340:
+	IMULQ CX, AX
+	SHLQ  $0x02, AX
+	MOVQ  x_base+48(FP), BX
+	ADDQ  AX, BX
+	MOVQ  dy_base+24(FP), SI
+	ADDQ  AX, SI
+	MOVQ  dx_base+0(FP), CX
+	ADDQ  AX, CX
+	MOVQ  x_len+56(FP), DI
+
+ring_row_355:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_296
+	JE   ring_rows_done_356
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 
-unrolled_297:
+unrolled_357:
 	CMPQ      R9, R10
-	JGT       single_298
+	JGT       single_358
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -3619,15 +4103,15 @@ unrolled_297:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000020, R9
-	JMP       unrolled_297
+	JMP       unrolled_357
 
-single_298:
+single_358:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-single_loop_299:
+single_loop_359:
 	CMPQ      R9, R10
-	JGT       remainder_300
+	JGT       remainder_360
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -3639,11 +4123,11 @@ single_loop_299:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000008, R9
-	JMP       single_loop_299
+	JMP       single_loop_359
 
-remainder_300:
+remainder_360:
 	SUBQ       R9, DX
-	JE         span_done_301
+	JE         span_done_361
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
@@ -3656,7 +4140,7 @@ remainder_300:
 	VBLENDVPS  Y2, Y3, Y4, Y4
 	VMASKMOVPS Y4, Y1, (CX)(R9*4)
 
-span_done_301:
+span_done_361:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -3664,13 +4148,13 @@ span_done_301:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_295
+	JMP   ring_row_355
 
-ring_rows_done_296:
+ring_rows_done_356:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_278
+	JMP  ring_block_331
 
 ring_finished_backwardDxAVX2F32:
 	VZEROUPPER
@@ -3691,9 +4175,9 @@ TEXT ·backwardDalphaAVX2F32(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000020, SI
 
-unrolled_302:
+unrolled_362:
 	CMPQ         BX, SI
-	JGT          single_303
+	JGT          single_363
 	VMOVUPS      (AX)(BX*4), Y5
 	VMOVUPS      (CX)(BX*4), Y6
 	VCMPPS       $0x1e, Y0, Y5, Y7
@@ -3747,15 +4231,15 @@ unrolled_302:
 	VCVTPS2PD    X6, Y6
 	VFMADD231PD  Y6, Y5, Y4
 	ADDQ         $0x00000020, BX
-	JMP          unrolled_302
+	JMP          unrolled_362
 
-single_303:
+single_363:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_304:
+single_loop_364:
 	CMPQ         BX, SI
-	JGT          remainder_305
+	JGT          remainder_365
 	VMOVUPS      (AX)(BX*4), Y5
 	VMOVUPS      (CX)(BX*4), Y6
 	VCMPPS       $0x1e, Y0, Y5, Y7
@@ -3770,11 +4254,11 @@ single_loop_304:
 	VCVTPS2PD    X6, Y6
 	VFMADD231PD  Y6, Y5, Y2
 	ADDQ         $0x00000008, BX
-	JMP          single_loop_304
+	JMP          single_loop_364
 
-remainder_305:
+remainder_365:
 	SUBQ         BX, DX
-	JE           span_done_306
+	JE           span_done_366
 	SHLQ         $0x02, DX
 	NEGQ         DX
 	LEAQ         tailmask<>+32(SB), SI
@@ -3793,7 +4277,7 @@ remainder_305:
 	VCVTPS2PD    X0, Y0
 	VFMADD231PD  Y0, Y5, Y2
 
-span_done_306:
+span_done_366:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -3819,9 +4303,9 @@ TEXT ·backwardPlanesDalphaAVX2F32(SB), NOSPLIT, $0-80
 	SHLQ   $0x02, R8
 	XORQ   R9, R9
 
-plane_307:
+plane_367:
 	CMPQ   DX, $0x00
-	JE     planes_done_308
+	JE     planes_done_368
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -3830,9 +4314,9 @@ plane_307:
 	MOVQ   SI, R11
 	SUBQ   $0x00000020, R11
 
-unrolled_309:
+unrolled_369:
 	CMPQ         R10, R11
-	JGT          single_310
+	JGT          single_370
 	VMOVUPS      (AX)(R10*4), Y5
 	VMOVUPS      (CX)(R10*4), Y6
 	VCMPPS       $0x1e, Y0, Y5, Y7
@@ -3886,15 +4370,15 @@ unrolled_309:
 	VCVTPS2PD    X6, Y6
 	VFMADD231PD  Y6, Y5, Y4
 	ADDQ         $0x00000020, R10
-	JMP          unrolled_309
+	JMP          unrolled_369
 
-single_310:
+single_370:
 	MOVQ SI, R11
 	SUBQ $0x00000008, R11
 
-single_loop_311:
+single_loop_371:
 	CMPQ         R10, R11
-	JGT          remainder_312
+	JGT          remainder_372
 	VMOVUPS      (AX)(R10*4), Y5
 	VMOVUPS      (CX)(R10*4), Y6
 	VCMPPS       $0x1e, Y0, Y5, Y7
@@ -3909,12 +4393,12 @@ single_loop_311:
 	VCVTPS2PD    X6, Y6
 	VFMADD231PD  Y6, Y5, Y2
 	ADDQ         $0x00000008, R10
-	JMP          single_loop_311
+	JMP          single_loop_371
 
-remainder_312:
+remainder_372:
 	MOVQ         SI, R11
 	SUBQ         R10, R11
-	JE           span_done_313
+	JE           span_done_373
 	SHLQ         $0x02, R11
 	NEGQ         R11
 	LEAQ         tailmask<>+32(SB), R12
@@ -3933,7 +4417,7 @@ remainder_312:
 	VCVTPS2PD    X5, Y5
 	VFMADD231PD  Y5, Y6, Y2
 
-span_done_313:
+span_done_373:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -3947,14 +4431,14 @@ span_done_313:
 	ADDQ         R8, CX
 	INCQ         R9
 	CMPQ         R9, DI
-	JNE          same_pass_314
+	JNE          same_pass_374
 	XORQ         R9, R9
 
-same_pass_314:
+same_pass_374:
 	SUBQ SI, DX
-	JMP  plane_307
+	JMP  plane_367
 
-planes_done_308:
+planes_done_368:
 	VZEROUPPER
 	RET
 
@@ -3968,9 +4452,9 @@ TEXT ·backwardPatternDalphaAVX2F32(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
 
-row_315:
+row_375:
 	CMPQ    DX, $0x00
-	JE      rows_done_316
+	JE      rows_done_376
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -3978,9 +4462,9 @@ row_315:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_317:
+unrolled_377:
 	CMPQ         R8, R9
-	JGT          single_318
+	JGT          single_378
 	VMOVUPS      (AX)(R8*4), Y1
 	VMOVUPS      (CX)(R8*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -4050,15 +4534,15 @@ unrolled_317:
 	VFMADD231PD  Y2, Y1, Y3
 	VMOVUPD      Y3, 224(BX)(R8*8)
 	ADDQ         $0x00000020, R8
-	JMP          unrolled_317
+	JMP          unrolled_377
 
-single_318:
+single_378:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_319:
+single_loop_379:
 	CMPQ         R8, R9
-	JGT          remainder_320
+	JGT          remainder_380
 	VMOVUPS      (AX)(R8*4), Y1
 	VMOVUPS      (CX)(R8*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -4077,12 +4561,12 @@ single_loop_319:
 	VFMADD231PD  Y2, Y1, Y3
 	VMOVUPD      Y3, 32(BX)(R8*8)
 	ADDQ         $0x00000008, R8
-	JMP          single_loop_319
+	JMP          single_loop_379
 
-remainder_320:
+remainder_380:
 	MOVQ         DI, R9
 	SUBQ         R8, R9
-	JE           span_done_321
+	JE           span_done_381
 	SHLQ         $0x02, R9
 	NEGQ         R9
 	LEAQ         tailmask<>+32(SB), R10
@@ -4105,15 +4589,15 @@ remainder_320:
 	VFMADD231PD  Y1, Y2, Y3
 	VMOVUPD      Y3, 32(BX)(R8*8)
 
-span_done_321:
+span_done_381:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_315
+	JMP  row_375
 
-rows_done_316:
+rows_done_376:
 	VZEROUPPER
 	RET
 
@@ -4131,57 +4615,73 @@ TEXT ·backwardRingDalphaAVX2F32(SB), $1952-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x000000b8
-	JA     ring_segmented_322
+	JA     ring_segmented_382
 	MOVQ   DI, SI
 
-ring_len_323:
+ring_len_383:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_324
+	JAE  ring_len_done_384
 	ADDQ DI, SI
-	JMP  ring_len_323
+	JMP  ring_len_383
 
-ring_len_done_324:
+ring_len_done_384:
 	MOVQ SI, 1888(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_325:
+ring_step_385:
 	CMPQ DI, SI
-	JB   ring_step_done_326
+	JB   ring_step_done_386
 	SUBQ SI, DI
-	JMP  ring_step_325
+	JMP  ring_step_385
 
-ring_step_done_326:
+ring_step_done_386:
 	MOVQ DI, 1896(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_327:
+ring_step_387:
 	CMPQ DI, SI
-	JB   ring_step_done_328
+	JB   ring_step_done_388
 	SUBQ SI, DI
-	JMP  ring_step_327
+	JMP  ring_step_387
 
-ring_step_done_328:
-	MOVQ DI, 1904(SP)
-	XORQ SI, SI
-	MOVQ 1888(SP), DI
-	ADDQ $0x00000020, DI
+ring_step_done_388:
+	MOVQ    DI, 1904(SP)
+	MOVQ    BX, DI
+	LEAQ    32(SI), SI
+	CMPQ    DI, SI
+	CMOVQHI SI, DI
+	MOVQ    DI, 1928(SP)
+	MOVQ    1888(SP), SI
+	MOVQ    1928(SP), DI
+	MOVQ    DI, R8
+	ADDQ    $0x00000007, R8
+	ANDQ    $-8, R8
+	XORQ    R9, R9
+	SUBQ    SI, DI
+	CMOVQLT R9, DI
+	ADDQ    $0x00000003, DI
+	ANDQ    $-4, DI
+	ADDQ    SI, DI
+	CMPQ    DI, R8
+	CMOVQCS R8, DI
+	XORQ    SI, SI
 
-sums_zero_329:
+sums_zero_389:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_330
+	JAE     sums_zeroed_390
 	VMOVUPD Y0, (CX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_zero_329
+	JMP     sums_zero_389
 
-sums_zeroed_330:
+sums_zeroed_390:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
 
-unrolled_331:
+unrolled_391:
 	CMPQ         DI, R8
-	JGT          single_332
+	JGT          single_392
 	VMOVUPS      (AX)(DI*4), Y1
 	VMOVUPS      (DX)(DI*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -4255,15 +4755,15 @@ unrolled_331:
 	SUBQ         1888(SP), R9
 	CMOVQCC      R9, SI
 	ADDQ         $0x00000020, DI
-	JMP          unrolled_331
+	JMP          unrolled_391
 
-single_332:
+single_392:
 	MOVQ BX, R8
 	SUBQ $0x00000008, R8
 
-single_loop_333:
+single_loop_393:
 	CMPQ         DI, R8
-	JGT          remainder_334
+	JGT          remainder_394
 	VMOVUPS      (AX)(DI*4), Y1
 	VMOVUPS      (DX)(DI*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -4286,11 +4786,11 @@ single_loop_333:
 	SUBQ         1888(SP), R9
 	CMOVQCC      R9, SI
 	ADDQ         $0x00000008, DI
-	JMP          single_loop_333
+	JMP          single_loop_393
 
-remainder_334:
+remainder_394:
 	SUBQ         DI, BX
-	JE           span_done_335
+	JE           span_done_395
 	SHLQ         $0x02, BX
 	NEGQ         BX
 	LEAQ         tailmask<>+32(SB), R8
@@ -4313,57 +4813,77 @@ remainder_334:
 	VFMADD231PD  Y0, Y1, Y2
 	VMOVUPD      Y2, 32(CX)(SI*8)
 
-span_done_335:
+span_done_395:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  1888(SP), BX
-	MOVQ  BX, SI
-	ADDQ  $0x00000020, SI
+	MOVQ  1928(SP), SI
+	SUBQ  BX, SI
+	JLE   fold_ext_done_397
+	CMPQ  SI, BX
+	JA    fold_ext_scalar_398
+	ADDQ  $0x00000003, SI
+	ANDQ  $-4, SI
+	LEAQ  (BX)(SI*1), SI
 
-fold_ext_336:
+fold_ext_396:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_337
+	JBE     fold_ext_done_397
 	SUBQ    $0x00000004, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Y0
 	VADDPD  (CX)(SI*8), Y0, Y0
 	VMOVUPD Y0, (CX)(DI*8)
-	JMP     fold_ext_336
+	JMP     fold_ext_396
 
-fold_ext_done_337:
-fold_338:
+fold_ext_scalar_398:
+	MOVQ 1928(SP), SI
+
+fold_ext_element_399:
+	CMPQ   SI, BX
+	JBE    fold_ext_done_397
+	DECQ   SI
+	MOVQ   SI, DI
+	SUBQ   BX, DI
+	VMOVSD (CX)(SI*8), X0
+	VADDSD (CX)(DI*8), X0, X0
+	VMOVSD X0, (CX)(DI*8)
+	JMP    fold_ext_element_399
+
+fold_ext_done_397:
+fold_400:
 	CMPQ   BX, AX
-	JBE    folded_339
+	JBE    folded_401
 	DECQ   BX
 	MOVQ   BX, DI
 	SUBQ   AX, DI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_338
+	JMP    fold_400
 
-folded_339:
+folded_401:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_340
+	JNE  sums_planes_402
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000004, BX
 
-sums_vector_343:
+sums_vector_405:
 	CMPQ       AX, BX
-	JGT        sums_scalar_341
+	JGT        sums_scalar_403
 	VCVTPS2PD  (DX)(AX*4), Y0
 	VADDPD     (CX)(AX*8), Y0, Y0
 	VCVTPD2PSY Y0, X0
 	VMOVUPS    X0, (DX)(AX*4)
 	ADDQ       $0x00000004, AX
-	JMP        sums_vector_343
+	JMP        sums_vector_405
 
-sums_scalar_341:
+sums_scalar_403:
 	CMPQ      AX, dalpha_len+56(FP)
-	JE        sums_done_342
+	JE        sums_done_404
 	VMOVSD    (CX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
@@ -4371,18 +4891,18 @@ sums_scalar_341:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_341
+	JMP       sums_scalar_403
 
-sums_planes_340:
+sums_planes_402:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_344:
+sums_group_406:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_346
+	JB     sums_single_408
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -4391,7 +4911,7 @@ sums_group_344:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_345:
+sums_group_plane_407:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -4400,7 +4920,7 @@ sums_group_plane_345:
 	ADDQ      $0x08, R9
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_group_plane_345
+	JB        sums_group_plane_407
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (DX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -4425,32 +4945,32 @@ sums_group_plane_345:
 	SHRQ      $0x01, BX
 	ADDQ      BX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_344
+	JMP       sums_group_406
 
-sums_single_346:
+sums_single_408:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_342
+	JE     sums_done_404
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_347:
+sums_single_plane_409:
 	VADDSD    (CX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_single_plane_347
+	JB        sums_single_plane_409
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_346
+	JMP       sums_single_408
 
-sums_done_342:
+sums_done_404:
 	JMP ring_finished_backwardDalphaAVX2F32
 
-ring_segmented_322:
+ring_segmented_382:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x000000b8
 	JA   ring_finished_backwardDalphaAVX2F32
@@ -4460,7 +4980,7 @@ ring_segmented_322:
 	MOVQ AX, 1920(SP)
 	MOVQ $0x00000000, 1912(SP)
 
-ring_block_349:
+ring_block_411:
 	MOVQ    1912(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -4475,66 +4995,81 @@ ring_block_349:
 	MOVQ    BX, 1944(SP)
 	MOVQ    BX, SI
 
-ring_len_350:
+ring_len_412:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_351
+	JAE  ring_len_done_413
 	ADDQ BX, SI
-	JMP  ring_len_350
+	JMP  ring_len_412
 
-ring_len_done_351:
+ring_len_done_413:
 	MOVQ SI, 1888(SP)
-	MOVQ $0x00000008, BX
+	MOVQ $0x00000008, DI
 
-ring_step_352:
-	CMPQ BX, SI
-	JB   ring_step_done_353
-	SUBQ SI, BX
-	JMP  ring_step_352
+ring_step_414:
+	CMPQ DI, SI
+	JB   ring_step_done_415
+	SUBQ SI, DI
+	JMP  ring_step_414
 
-ring_step_done_353:
-	MOVQ BX, 1896(SP)
-	MOVQ $0x00000020, BX
+ring_step_done_415:
+	MOVQ DI, 1896(SP)
+	MOVQ $0x00000020, DI
 
-ring_step_354:
-	CMPQ BX, SI
-	JB   ring_step_done_355
-	SUBQ SI, BX
-	JMP  ring_step_354
+ring_step_416:
+	CMPQ DI, SI
+	JB   ring_step_done_417
+	SUBQ SI, DI
+	JMP  ring_step_416
 
-ring_step_done_355:
-	MOVQ  BX, 1904(SP)
-	MOVQ  DX, BX
-	IMULQ AX, BX
-	SHLQ  $0x02, BX
-	MOVQ  x_base+24(FP), AX
-	ADDQ  BX, AX
-	MOVQ  dy_base+0(FP), DX
-	ADDQ  BX, DX
-	MOVQ  x_len+32(FP), BX
-	XORQ  SI, SI
-	MOVQ  1888(SP), DI
-	ADDQ  $0x00000020, DI
+ring_step_done_417:
+	MOVQ    DI, 1904(SP)
+	LEAQ    32(SI), SI
+	CMPQ    BX, SI
+	CMOVQHI SI, BX
+	MOVQ    BX, 1928(SP)
+	MOVQ    DX, BX
+	IMULQ   AX, BX
+	SHLQ    $0x02, BX
+	MOVQ    x_base+24(FP), AX
+	ADDQ    BX, AX
+	MOVQ    dy_base+0(FP), DX
+	ADDQ    BX, DX
+	MOVQ    x_len+32(FP), BX
+	MOVQ    1888(SP), SI
+	MOVQ    1928(SP), DI
+	MOVQ    DI, R8
+	ADDQ    $0x00000007, R8
+	ANDQ    $-8, R8
+	XORQ    R9, R9
+	SUBQ    SI, DI
+	CMOVQLT R9, DI
+	ADDQ    $0x00000003, DI
+	ANDQ    $-4, DI
+	ADDQ    SI, DI
+	CMPQ    DI, R8
+	CMOVQCS R8, DI
+	XORQ    SI, SI
 
-sums_zero_356:
+sums_zero_418:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_357
+	JAE     sums_zeroed_419
 	VMOVUPD Y0, (CX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_zero_356
+	JMP     sums_zero_418
 
-sums_zeroed_357:
-ring_row_358:
+sums_zeroed_419:
+ring_row_420:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_359
+	JE   ring_rows_done_421
 	XORQ SI, SI
 	MOVQ 1944(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-unrolled_360:
+unrolled_422:
 	CMPQ         R8, R9
-	JGT          single_361
+	JGT          single_423
 	VMOVUPS      (AX)(R8*4), Y1
 	VMOVUPS      (DX)(R8*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -4608,15 +5143,15 @@ unrolled_360:
 	SUBQ         1888(SP), R10
 	CMOVQCC      R10, SI
 	ADDQ         $0x00000020, R8
-	JMP          unrolled_360
+	JMP          unrolled_422
 
-single_361:
+single_423:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_362:
+single_loop_424:
 	CMPQ         R8, R9
-	JGT          remainder_363
+	JGT          remainder_425
 	VMOVUPS      (AX)(R8*4), Y1
 	VMOVUPS      (DX)(R8*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -4639,11 +5174,11 @@ single_loop_362:
 	SUBQ         1888(SP), R10
 	CMOVQCC      R10, SI
 	ADDQ         $0x00000008, R8
-	JMP          single_loop_362
+	JMP          single_loop_424
 
-remainder_363:
+remainder_425:
 	SUBQ         R8, DI
-	JE           span_done_364
+	JE           span_done_426
 	SHLQ         $0x02, DI
 	NEGQ         DI
 	LEAQ         tailmask<>+32(SB), R9
@@ -4666,67 +5201,87 @@ remainder_363:
 	VFMADD231PD  Y1, Y2, Y3
 	VMOVUPD      Y3, 32(CX)(SI*8)
 
-span_done_364:
+span_done_426:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x02, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_358
+	JMP   ring_row_420
 
-ring_rows_done_359:
+ring_rows_done_421:
 	MOVQ 1912(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*4), DX
 	MOVQ 1944(SP), BX
 	MOVQ 1888(SP), SI
-	MOVQ SI, DI
-	ADDQ $0x00000020, DI
+	MOVQ 1928(SP), DI
+	SUBQ SI, DI
+	JLE  fold_ext_done_428
+	CMPQ DI, SI
+	JA   fold_ext_scalar_429
+	ADDQ $0x00000003, DI
+	ANDQ $-4, DI
+	LEAQ (SI)(DI*1), DI
 
-fold_ext_365:
+fold_ext_427:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_366
+	JBE     fold_ext_done_428
 	SUBQ    $0x00000004, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Y1
 	VADDPD  (CX)(DI*8), Y1, Y1
 	VMOVUPD Y1, (CX)(R8*8)
-	JMP     fold_ext_365
+	JMP     fold_ext_427
 
-fold_ext_done_366:
-fold_367:
+fold_ext_scalar_429:
+	MOVQ 1928(SP), DI
+
+fold_ext_element_430:
+	CMPQ   DI, SI
+	JBE    fold_ext_done_428
+	DECQ   DI
+	MOVQ   DI, R8
+	SUBQ   SI, R8
+	VMOVSD (CX)(DI*8), X1
+	VADDSD (CX)(R8*8), X1, X1
+	VMOVSD X1, (CX)(R8*8)
+	JMP    fold_ext_element_430
+
+fold_ext_done_428:
+fold_431:
 	CMPQ   SI, BX
-	JBE    folded_368
+	JBE    folded_432
 	DECQ   SI
 	MOVQ   SI, R8
 	SUBQ   BX, R8
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_367
+	JMP    fold_431
 
-folded_368:
+folded_432:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_369
+	JNE  sums_planes_433
 	MOVQ 1936(SP), SI
 	SUBQ $0x00000004, SI
 
-sums_vector_372:
+sums_vector_436:
 	CMPQ       BX, SI
-	JGT        sums_scalar_370
+	JGT        sums_scalar_434
 	VCVTPS2PD  (DX)(BX*4), Y1
 	VADDPD     (CX)(BX*8), Y1, Y1
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, (DX)(BX*4)
 	ADDQ       $0x00000004, BX
-	JMP        sums_vector_372
+	JMP        sums_vector_436
 
-sums_scalar_370:
+sums_scalar_434:
 	CMPQ      BX, 1936(SP)
-	JE        sums_done_371
+	JE        sums_done_435
 	VMOVSD    (CX)(BX*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
@@ -4734,18 +5289,18 @@ sums_scalar_370:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_scalar_370
+	JMP       sums_scalar_434
 
-sums_planes_369:
+sums_planes_433:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_373:
+sums_group_437:
 	MOVQ   1936(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_375
+	JB     sums_single_439
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -4754,7 +5309,7 @@ sums_group_373:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_374:
+sums_group_plane_438:
 	VADDSD    (R9), X1, X1
 	VADDSD    (R9)(R8*1), X2, X2
 	VADDSD    (R10), X3, X3
@@ -4763,7 +5318,7 @@ sums_group_plane_374:
 	ADDQ      $0x08, R10
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_group_plane_374
+	JB        sums_group_plane_438
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(BX*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -4788,32 +5343,32 @@ sums_group_plane_374:
 	SHRQ      $0x01, SI
 	ADDQ      SI, DI
 	ADDQ      $0x00000004, BX
-	JMP       sums_group_373
+	JMP       sums_group_437
 
-sums_single_375:
+sums_single_439:
 	CMPQ   BX, 1936(SP)
-	JE     sums_done_371
+	JE     sums_done_435
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_376:
+sums_single_plane_440:
 	VADDSD    (CX)(DI*8), X1, X1
 	INCQ      DI
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_single_plane_376
+	JB        sums_single_plane_440
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_single_375
+	JMP       sums_single_439
 
-sums_done_371:
+sums_done_435:
 	ADDQ 1936(SP), AX
 	MOVQ AX, 1912(SP)
-	JMP  ring_block_349
+	JMP  ring_block_411
 
 ring_finished_backwardDalphaAVX2F32:
 	VZEROUPPER
@@ -4830,11 +5385,11 @@ TEXT ·forwardAVX2F64(SB), NOSPLIT, $0-56
 	MOVQ         DX, BX
 	SHLQ         $0x03, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_377
+	JB           cached_441
 	CMPQ         AX, CX
-	JE           cached_377
+	JE           cached_441
 	CMPQ         AX, CX
-	JE           cached_377
+	JE           cached_441
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -4843,7 +5398,7 @@ TEXT ·forwardAVX2F64(SB), NOSPLIT, $0-56
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_379
+	JE           aligned_443
 	MOVQ         SI, DI
 	SHLQ         $0x03, DI
 	NEGQ         DI
@@ -4856,13 +5411,13 @@ TEXT ·forwardAVX2F64(SB), NOSPLIT, $0-56
 	VMASKMOVPD   Y5, Y2, (AX)(BX*8)
 	MOVQ         SI, BX
 
-aligned_379:
+aligned_443:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-unrolled_380:
+unrolled_444:
 	CMPQ      BX, SI
-	JGT       single_381
+	JGT       single_445
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
@@ -4884,26 +5439,26 @@ unrolled_380:
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVNTPD  Y4, 96(AX)(BX*8)
 	ADDQ      $0x00000010, BX
-	JMP       unrolled_380
+	JMP       unrolled_444
 
-single_381:
+single_445:
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-single_loop_382:
+single_loop_446:
 	CMPQ      BX, SI
-	JGT       remainder_383
+	JGT       remainder_447
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVNTPD  Y4, (AX)(BX*8)
 	ADDQ      $0x00000004, BX
-	JMP       single_loop_382
+	JMP       single_loop_446
 
-remainder_383:
+remainder_447:
 	SUBQ       BX, DX
-	JE         span_done_384
+	JE         span_done_448
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), SI
@@ -4914,18 +5469,18 @@ remainder_383:
 	VBLENDVPD  Y0, Y3, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(BX*8)
 
-span_done_384:
+span_done_448:
 	SFENCE
-	JMP stored_378
+	JMP stored_442
 
-cached_377:
+cached_441:
 	XORQ BX, BX
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-unrolled_385:
+unrolled_449:
 	CMPQ      BX, SI
-	JGT       single_386
+	JGT       single_450
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
@@ -4947,26 +5502,26 @@ unrolled_385:
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVUPD   Y4, 96(AX)(BX*8)
 	ADDQ      $0x00000010, BX
-	JMP       unrolled_385
+	JMP       unrolled_449
 
-single_386:
+single_450:
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-single_loop_387:
+single_loop_451:
 	CMPQ      BX, SI
-	JGT       remainder_388
+	JGT       remainder_452
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVUPD   Y4, (AX)(BX*8)
 	ADDQ      $0x00000004, BX
-	JMP       single_loop_387
+	JMP       single_loop_451
 
-remainder_388:
+remainder_452:
 	SUBQ       BX, DX
-	JE         span_done_389
+	JE         span_done_453
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), SI
@@ -4977,8 +5532,8 @@ remainder_388:
 	VBLENDVPD  Y0, Y3, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(BX*8)
 
-span_done_389:
-stored_378:
+span_done_453:
+stored_442:
 	VZEROUPPER
 	RET
 
@@ -4996,17 +5551,17 @@ TEXT ·forwardPlanesAVX2F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
 
-plane_390:
+plane_454:
 	CMPQ         DX, $0x00
-	JE           planes_done_391
+	JE           planes_done_455
 	VBROADCASTSD (DI)(R9*8), Y1
 	XORQ         R10, R10
 	MOVQ         BX, R11
 	SUBQ         $0x00000010, R11
 
-unrolled_392:
+unrolled_456:
 	CMPQ      R10, R11
-	JGT       single_393
+	JGT       single_457
 	VMOVUPD   (CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
@@ -5028,27 +5583,27 @@ unrolled_392:
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVUPD   Y4, 96(AX)(R10*8)
 	ADDQ      $0x00000010, R10
-	JMP       unrolled_392
+	JMP       unrolled_456
 
-single_393:
+single_457:
 	MOVQ BX, R11
 	SUBQ $0x00000004, R11
 
-single_loop_394:
+single_loop_458:
 	CMPQ      R10, R11
-	JGT       remainder_395
+	JGT       remainder_459
 	VMOVUPD   (CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVUPD   Y4, (AX)(R10*8)
 	ADDQ      $0x00000004, R10
-	JMP       single_loop_394
+	JMP       single_loop_458
 
-remainder_395:
+remainder_459:
 	MOVQ       BX, R11
 	SUBQ       R10, R11
-	JE         span_done_396
+	JE         span_done_460
 	SHLQ       $0x03, R11
 	NEGQ       R11
 	LEAQ       tailmask<>+32(SB), R12
@@ -5059,19 +5614,19 @@ remainder_395:
 	VBLENDVPD  Y4, Y3, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(R10*8)
 
-span_done_396:
+span_done_460:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_397
+	JNE  same_pass_461
 	XORQ R9, R9
 
-same_pass_397:
+same_pass_461:
 	SUBQ BX, DX
-	JMP  plane_390
+	JMP  plane_454
 
-planes_done_391:
+planes_done_455:
 	VZEROUPPER
 	RET
 
@@ -5085,9 +5640,9 @@ TEXT ·forwardPatternAVX2F64(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+56(FP), SI
 
-row_398:
+row_462:
 	CMPQ    DX, $0x00
-	JE      rows_done_399
+	JE      rows_done_463
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -5095,9 +5650,9 @@ row_398:
 	MOVQ    DI, R9
 	SUBQ    $0x00000010, R9
 
-unrolled_400:
+unrolled_464:
 	CMPQ      R8, R9
-	JGT       single_401
+	JGT       single_465
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y3
@@ -5119,27 +5674,27 @@ unrolled_400:
 	VBLENDVPD Y2, Y1, Y3, Y3
 	VMOVUPD   Y3, 96(AX)(R8*8)
 	ADDQ      $0x00000010, R8
-	JMP       unrolled_400
+	JMP       unrolled_464
 
-single_401:
+single_465:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 
-single_loop_402:
+single_loop_466:
 	CMPQ      R8, R9
-	JGT       remainder_403
+	JGT       remainder_467
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y3
 	VBLENDVPD Y2, Y1, Y3, Y3
 	VMOVUPD   Y3, (AX)(R8*8)
 	ADDQ      $0x00000004, R8
-	JMP       single_loop_402
+	JMP       single_loop_466
 
-remainder_403:
+remainder_467:
 	MOVQ       DI, R9
 	SUBQ       R8, R9
-	JE         span_done_404
+	JE         span_done_468
 	SHLQ       $0x03, R9
 	NEGQ       R9
 	LEAQ       tailmask<>+32(SB), R10
@@ -5151,15 +5706,15 @@ remainder_403:
 	VBLENDVPD  Y3, Y2, Y4, Y4
 	VMASKMOVPD Y4, Y1, (AX)(R8*8)
 
-span_done_404:
+span_done_468:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_398
+	JMP  row_462
 
-rows_done_399:
+rows_done_463:
 	VZEROUPPER
 	RET
 
@@ -5178,128 +5733,181 @@ TEXT ·forwardRingAVX2F64(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x000000d8
-	JA     ring_segmented_405
+	JA     ring_segmented_469
 	MOVQ   R8, R9
 
-ring_len_406:
+ring_len_470:
 	CMPQ R9, $0x00000004
-	JAE  ring_len_done_407
+	JAE  ring_len_done_471
 	ADDQ R8, R9
-	JMP  ring_len_406
+	JMP  ring_len_470
 
-ring_len_done_407:
+ring_len_done_471:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000004, R10
 
-ring_step_408:
+ring_step_472:
 	CMPQ R10, R9
-	JB   ring_step_done_409
+	JB   ring_step_done_473
 	SUBQ R9, R10
-	JMP  ring_step_408
+	JMP  ring_step_472
 
-ring_step_done_409:
+ring_step_done_473:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000010, R10
 
-ring_step_410:
+ring_step_474:
 	CMPQ R10, R9
-	JB   ring_step_done_411
+	JB   ring_step_done_475
 	SUBQ R9, R10
-	JMP  ring_step_410
+	JMP  ring_step_474
 
-ring_step_done_411:
-	MOVQ R10, 1936(SP)
-	MOVQ alpha_base+48(FP), R9
-	CMPQ AX, $0x01
-	JNE  ring_planes_412
-	XORQ AX, AX
-	MOVQ DX, R10
-	SUBQ $0x00000004, R10
+ring_step_done_475:
+	MOVQ    R10, 1936(SP)
+	MOVQ    SI, R10
+	LEAQ    16(R9), R9
+	CMPQ    R10, R9
+	CMOVQHI R9, R10
+	MOVQ    R10, 1960(SP)
+	MOVQ    alpha_base+48(FP), R9
+	MOVQ    1960(SP), R10
+	CMPQ    R8, $0x00000004
+	JB      ring_short_476
+	CMPQ    AX, $0x01
+	JNE     ring_planes_477
+	XORQ    AX, AX
+	XORQ    R8, R8
 
-ring_copy_414:
+ring_copy_479:
 	CMPQ    AX, R10
-	JGT     ring_copy_tail_415
-	VMOVUPD (R9)(AX*8), Y1
+	JAE     ring_built_478
+	MOVQ    DX, R11
+	SUBQ    R8, R11
+	CMPQ    R11, $0x00000004
+	JB      ring_copy_tail_480
+	VMOVUPD (R9)(R8*8), Y1
 	VMOVUPD Y1, (DI)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     ring_copy_414
+	ADDQ    $0x00000004, R8
+	CMPQ    R8, DX
+	JNE     ring_copy_479
+	XORQ    R8, R8
+	JMP     ring_copy_479
 
-ring_copy_tail_415:
-	SUBQ       AX, DX
-	JE         ring_extend_413
-	SHLQ       $0x03, DX
-	NEGQ       DX
-	LEAQ       tailmask<>+32(SB), R10
-	VMOVDQU    (R10)(DX*1), Y1
-	VMASKMOVPD (R9)(AX*8), Y1, Y1
-	VMOVUPD    Y1, (DI)(AX*8)
-	JMP        ring_extend_413
+ring_copy_tail_480:
+	VMOVUPD -32(R9)(DX*8), Y1
+	ADDQ    R11, AX
+	VMOVUPD Y1, -32(DI)(AX*8)
+	XORQ    R8, R8
+	JMP     ring_copy_479
 
-ring_planes_412:
-	XORQ R10, R10
+ring_planes_477:
+	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000008
-	JA   ring_long_planes_418
+	JA   ring_long_planes_481
+	MOVQ R10, R12
+	SUBQ $0x00000004, R12
 
-ring_fill_417:
-	VBROADCASTSD (R9)(R10*8), Y1
+ring_fill_482:
+	CMPQ         R11, R12
+	JGT          ring_fill_last_483
+	VBROADCASTSD (R9)(R8*8), Y1
 	VMOVUPD      Y1, (DI)(R11*8)
 	VMOVUPD      Y1, 32(DI)(R11*8)
 	ADDQ         AX, R11
-	INCQ         R10
-	CMPQ         R10, DX
-	JB           ring_fill_417
-	JMP          ring_extend_413
+	INCQ         R8
+	CMPQ         R8, DX
+	JNE          ring_wrap_484
+	XORQ         R8, R8
 
-ring_long_planes_418:
-ring_channel_416:
-	CMPQ         R10, DX
-	JE           ring_extend_413
-	VBROADCASTSD (R9)(R10*8), Y1
-	XORQ         R12, R12
+ring_wrap_484:
+	JMP ring_fill_482
 
-ring_plane_419:
-	MOVQ    R11, R13
-	ADDQ    R12, R13
+ring_fill_last_483:
+	CMPQ         R11, R10
+	JAE          ring_built_478
+	VBROADCASTSD (R9)(R8*8), Y1
+	VMOVUPD      Y1, (DI)(R11*8)
+	ADDQ         AX, R11
+	INCQ         R8
+	CMPQ         R8, DX
+	JNE          ring_wrap_485
+	XORQ         R8, R8
+
+ring_wrap_485:
+	JMP ring_fill_last_483
+
+ring_long_planes_481:
+ring_channel_486:
+	CMPQ         R11, R10
+	JAE          ring_built_478
+	VBROADCASTSD (R9)(R8*8), Y1
+	MOVQ         R11, R13
+	ADDQ         AX, R11
+	MOVQ         R11, R12
+	CMPQ         R12, R10
+	CMOVQHI      R10, R12
+
+ring_plane_487:
 	VMOVUPD Y1, (DI)(R13*8)
-	ADDQ    $0x00000004, R12
-	CMPQ    R12, AX
-	JB      ring_plane_419
-	ADDQ    AX, R11
-	INCQ    R10
-	JMP     ring_channel_416
+	ADDQ    $0x00000004, R13
+	CMPQ    R13, R12
+	JB      ring_plane_487
+	INCQ    R8
+	CMPQ    R8, DX
+	JNE     ring_wrap_488
+	XORQ    R8, R8
 
-ring_extend_413:
-	MOVQ 1920(SP), AX
-	MOVQ R8, DX
+ring_wrap_488:
+	JMP ring_channel_486
 
-ring_element_420:
-	CMPQ DX, AX
-	JAE  ring_repeated_421
-	MOVQ DX, R9
-	SUBQ R8, R9
-	MOVQ (DI)(R9*8), R9
-	MOVQ R9, (DI)(DX*8)
-	INCQ DX
-	JMP  ring_element_420
+ring_short_476:
+	XORQ R11, R11
+	XORQ R12, R12
+	XORQ R13, R13
 
-ring_repeated_421:
+ring_element_489:
+	MOVQ (R9)(R11*8), R14
+	MOVQ R14, (DI)(R13*8)
+	INCQ R12
+	CMPQ R12, AX
+	JB   ring_element_next_490
+	XORQ R12, R12
+	INCQ R11
+	CMPQ R11, DX
+	JB   ring_element_next_490
+	XORQ R11, R11
+
+ring_element_next_490:
+	INCQ    R13
+	CMPQ    R13, $0x00000004
+	JB      ring_element_489
 	VMOVUPD (DI), Y1
-	VMOVUPD Y1, (DI)(AX*8)
-	VMOVUPD 32(DI), Y1
-	VMOVUPD Y1, 32(DI)(AX*8)
-	VMOVUPD 64(DI), Y1
-	VMOVUPD Y1, 64(DI)(AX*8)
-	VMOVUPD 96(DI), Y1
-	VMOVUPD Y1, 96(DI)(AX*8)
-	XORQ    AX, AX
-	XORQ    DX, DX
-	MOVQ    SI, R8
-	SUBQ    $0x00000010, R8
+	MOVQ    1920(SP), AX
+	CMPQ    AX, $0x00000004
+	JE      ring_exact_491
+	SUBQ    R8, AX
 
-unrolled_422:
+ring_exact_491:
+	MOVQ AX, DX
+
+ring_repeat_492:
+	CMPQ    DX, R10
+	JAE     ring_built_478
+	VMOVUPD Y1, (DI)(DX*8)
+	ADDQ    AX, DX
+	JMP     ring_repeat_492
+
+ring_built_478:
+	XORQ AX, AX
+	XORQ DX, DX
+	MOVQ SI, R8
+	SUBQ $0x00000010, R8
+
+unrolled_493:
 	CMPQ      DX, R8
-	JGT       single_423
+	JGT       single_494
 	VMOVUPD   (BX)(DX*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -5325,15 +5933,15 @@ unrolled_422:
 	SUBQ      1920(SP), R9
 	CMOVQCC   R9, AX
 	ADDQ      $0x00000010, DX
-	JMP       unrolled_422
+	JMP       unrolled_493
 
-single_423:
+single_494:
 	MOVQ SI, R8
 	SUBQ $0x00000004, R8
 
-single_loop_424:
+single_loop_495:
 	CMPQ      DX, R8
-	JGT       remainder_425
+	JGT       remainder_496
 	VMOVUPD   (BX)(DX*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -5344,11 +5952,11 @@ single_loop_424:
 	SUBQ      1920(SP), R9
 	CMOVQCC   R9, AX
 	ADDQ      $0x00000004, DX
-	JMP       single_loop_424
+	JMP       single_loop_495
 
-remainder_425:
+remainder_496:
 	SUBQ       DX, SI
-	JE         span_done_426
+	JE         span_done_497
 	SHLQ       $0x03, SI
 	NEGQ       SI
 	LEAQ       tailmask<>+32(SB), R8
@@ -5360,10 +5968,10 @@ remainder_425:
 	VBLENDVPD  Y0, Y2, Y3, Y3
 	VMASKMOVPD Y3, Y1, (CX)(DX*8)
 
-span_done_426:
+span_done_497:
 	JMP ring_finished_forwardAVX2F64
 
-ring_segmented_405:
+ring_segmented_469:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x000000d8
 	JA   ring_finished_forwardAVX2F64
@@ -5373,11 +5981,11 @@ ring_segmented_405:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_427
+	JE   ring_rows_498
 
-ring_segment_428:
+ring_segment_499:
 	CMPQ    SI, $0x00
-	JE      ring_done_429
+	JE      ring_done_500
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -5392,129 +6000,181 @@ ring_segment_428:
 	CMPQ    SI, R10
 	CMOVQLT SI, R10
 	MOVQ    R10, 1976(SP)
-	MOVQ    R9, R10
+	MOVQ    R9, R11
 
-ring_len_430:
-	CMPQ R10, $0x00000004
-	JAE  ring_len_done_431
-	ADDQ R9, R10
-	JMP  ring_len_430
+ring_len_501:
+	CMPQ R11, $0x00000004
+	JAE  ring_len_done_502
+	ADDQ R9, R11
+	JMP  ring_len_501
 
-ring_len_done_431:
-	MOVQ R10, 1920(SP)
-	MOVQ $0x00000004, R11
+ring_len_done_502:
+	MOVQ R11, 1920(SP)
+	MOVQ $0x00000004, R12
 
-ring_step_432:
-	CMPQ R11, R10
-	JB   ring_step_done_433
-	SUBQ R10, R11
-	JMP  ring_step_432
+ring_step_503:
+	CMPQ R12, R11
+	JB   ring_step_done_504
+	SUBQ R11, R12
+	JMP  ring_step_503
 
-ring_step_done_433:
-	MOVQ R11, 1928(SP)
-	MOVQ $0x00000010, R11
+ring_step_done_504:
+	MOVQ R12, 1928(SP)
+	MOVQ $0x00000010, R12
 
-ring_step_434:
-	CMPQ R11, R10
-	JB   ring_step_done_435
-	SUBQ R10, R11
-	JMP  ring_step_434
+ring_step_505:
+	CMPQ R12, R11
+	JB   ring_step_done_506
+	SUBQ R11, R12
+	JMP  ring_step_505
 
-ring_step_done_435:
-	MOVQ R11, 1936(SP)
-	MOVQ alpha_base+48(FP), R10
-	LEAQ (R10)(AX*8), R10
-	CMPQ R8, $0x01
-	JNE  ring_planes_436
-	XORQ AX, AX
-	MOVQ DX, R8
-	SUBQ $0x00000004, R8
+ring_step_done_506:
+	MOVQ    R12, 1936(SP)
+	LEAQ    16(R11), R11
+	CMPQ    R10, R11
+	CMOVQHI R11, R10
+	MOVQ    R10, 1960(SP)
+	MOVQ    alpha_base+48(FP), R10
+	LEAQ    (R10)(AX*8), R10
+	MOVQ    1960(SP), AX
+	CMPQ    R9, $0x00000004
+	JB      ring_short_507
+	CMPQ    R8, $0x01
+	JNE     ring_planes_508
+	XORQ    R8, R8
+	XORQ    R9, R9
 
-ring_copy_438:
-	CMPQ    AX, R8
-	JGT     ring_copy_tail_439
-	VMOVUPD (R10)(AX*8), Y1
-	VMOVUPD Y1, (DI)(AX*8)
-	ADDQ    $0x00000004, AX
-	JMP     ring_copy_438
+ring_copy_510:
+	CMPQ    R8, AX
+	JAE     ring_built_509
+	MOVQ    DX, R11
+	SUBQ    R9, R11
+	CMPQ    R11, $0x00000004
+	JB      ring_copy_tail_511
+	VMOVUPD (R10)(R9*8), Y1
+	VMOVUPD Y1, (DI)(R8*8)
+	ADDQ    $0x00000004, R8
+	ADDQ    $0x00000004, R9
+	CMPQ    R9, DX
+	JNE     ring_copy_510
+	XORQ    R9, R9
+	JMP     ring_copy_510
 
-ring_copy_tail_439:
-	SUBQ       AX, DX
-	JE         ring_extend_437
-	SHLQ       $0x03, DX
-	NEGQ       DX
-	LEAQ       tailmask<>+32(SB), R8
-	VMOVDQU    (R8)(DX*1), Y1
-	VMASKMOVPD (R10)(AX*8), Y1, Y1
-	VMOVUPD    Y1, (DI)(AX*8)
-	JMP        ring_extend_437
+ring_copy_tail_511:
+	VMOVUPD -32(R10)(DX*8), Y1
+	ADDQ    R11, R8
+	VMOVUPD Y1, -32(DI)(R8*8)
+	XORQ    R9, R9
+	JMP     ring_copy_510
 
-ring_planes_436:
-	XORQ AX, AX
+ring_planes_508:
+	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000008
-	JA   ring_long_planes_442
+	JA   ring_long_planes_512
+	MOVQ AX, R12
+	SUBQ $0x00000004, R12
 
-ring_fill_441:
-	VBROADCASTSD (R10)(AX*8), Y1
+ring_fill_513:
+	CMPQ         R11, R12
+	JGT          ring_fill_last_514
+	VBROADCASTSD (R10)(R9*8), Y1
 	VMOVUPD      Y1, (DI)(R11*8)
 	VMOVUPD      Y1, 32(DI)(R11*8)
 	ADDQ         R8, R11
-	INCQ         AX
-	CMPQ         AX, DX
-	JB           ring_fill_441
-	JMP          ring_extend_437
+	INCQ         R9
+	CMPQ         R9, DX
+	JNE          ring_wrap_515
+	XORQ         R9, R9
 
-ring_long_planes_442:
-ring_channel_440:
-	CMPQ         AX, DX
-	JE           ring_extend_437
-	VBROADCASTSD (R10)(AX*8), Y1
-	XORQ         R12, R12
+ring_wrap_515:
+	JMP ring_fill_513
 
-ring_plane_443:
-	MOVQ    R11, R13
-	ADDQ    R12, R13
+ring_fill_last_514:
+	CMPQ         R11, AX
+	JAE          ring_built_509
+	VBROADCASTSD (R10)(R9*8), Y1
+	VMOVUPD      Y1, (DI)(R11*8)
+	ADDQ         R8, R11
+	INCQ         R9
+	CMPQ         R9, DX
+	JNE          ring_wrap_516
+	XORQ         R9, R9
+
+ring_wrap_516:
+	JMP ring_fill_last_514
+
+ring_long_planes_512:
+ring_channel_517:
+	CMPQ         R11, AX
+	JAE          ring_built_509
+	VBROADCASTSD (R10)(R9*8), Y1
+	MOVQ         R11, R13
+	ADDQ         R8, R11
+	MOVQ         R11, R12
+	CMPQ         R12, AX
+	CMOVQHI      AX, R12
+
+ring_plane_518:
 	VMOVUPD Y1, (DI)(R13*8)
-	ADDQ    $0x00000004, R12
-	CMPQ    R12, R8
-	JB      ring_plane_443
-	ADDQ    R8, R11
-	INCQ    AX
-	JMP     ring_channel_440
+	ADDQ    $0x00000004, R13
+	CMPQ    R13, R12
+	JB      ring_plane_518
+	INCQ    R9
+	CMPQ    R9, DX
+	JNE     ring_wrap_519
+	XORQ    R9, R9
 
-ring_extend_437:
-	MOVQ 1920(SP), AX
-	MOVQ R9, DX
+ring_wrap_519:
+	JMP ring_channel_517
 
-ring_element_444:
-	CMPQ DX, AX
-	JAE  ring_repeated_445
-	MOVQ DX, R8
-	SUBQ R9, R8
-	MOVQ (DI)(R8*8), R8
-	MOVQ R8, (DI)(DX*8)
-	INCQ DX
-	JMP  ring_element_444
+ring_short_507:
+	XORQ R11, R11
+	XORQ R12, R12
+	XORQ R13, R13
 
-ring_repeated_445:
+ring_element_520:
+	MOVQ (R10)(R11*8), R14
+	MOVQ R14, (DI)(R13*8)
+	INCQ R12
+	CMPQ R12, R8
+	JB   ring_element_next_521
+	XORQ R12, R12
+	INCQ R11
+	CMPQ R11, DX
+	JB   ring_element_next_521
+	XORQ R11, R11
+
+ring_element_next_521:
+	INCQ    R13
+	CMPQ    R13, $0x00000004
+	JB      ring_element_520
 	VMOVUPD (DI), Y1
-	VMOVUPD Y1, (DI)(AX*8)
-	VMOVUPD 32(DI), Y1
-	VMOVUPD Y1, 32(DI)(AX*8)
-	VMOVUPD 64(DI), Y1
-	VMOVUPD Y1, 64(DI)(AX*8)
-	VMOVUPD 96(DI), Y1
-	VMOVUPD Y1, 96(DI)(AX*8)
-	XORQ    AX, AX
-	MOVQ    1976(SP), DX
-	XORQ    R8, R8
-	MOVQ    DX, R9
-	SUBQ    $0x00000010, R9
+	MOVQ    1920(SP), DX
+	CMPQ    DX, $0x00000004
+	JE      ring_exact_522
+	SUBQ    R9, DX
 
-unrolled_446:
+ring_exact_522:
+	MOVQ DX, R8
+
+ring_repeat_523:
+	CMPQ    R8, AX
+	JAE     ring_built_509
+	VMOVUPD Y1, (DI)(R8*8)
+	ADDQ    DX, R8
+	JMP     ring_repeat_523
+
+ring_built_509:
+	XORQ AX, AX
+	MOVQ 1976(SP), DX
+	XORQ R8, R8
+	MOVQ DX, R9
+	SUBQ $0x00000010, R9
+
+unrolled_524:
 	CMPQ      R8, R9
-	JGT       single_447
+	JGT       single_525
 	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -5540,15 +6200,15 @@ unrolled_446:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000010, R8
-	JMP       unrolled_446
+	JMP       unrolled_524
 
-single_447:
+single_525:
 	MOVQ DX, R9
 	SUBQ $0x00000004, R9
 
-single_loop_448:
+single_loop_526:
 	CMPQ      R8, R9
-	JGT       remainder_449
+	JGT       remainder_527
 	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -5559,11 +6219,11 @@ single_loop_448:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000004, R8
-	JMP       single_loop_448
+	JMP       single_loop_526
 
-remainder_449:
+remainder_527:
 	SUBQ       R8, DX
-	JE         span_done_450
+	JE         span_done_528
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R9
@@ -5575,7 +6235,7 @@ remainder_449:
 	VBLENDVPD  Y3, Y2, Y4, Y4
 	VMASKMOVPD Y4, Y1, (CX)(R8*8)
 
-span_done_450:
+span_done_528:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -5586,18 +6246,18 @@ span_done_450:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_451
+	JNE  ring_next_529
 	XORQ AX, AX
 
-ring_next_451:
+ring_next_529:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_428
+	JMP  ring_segment_499
 
-ring_done_429:
+ring_done_500:
 	JMP ring_finished_forwardAVX2F64
 
-ring_rows_427:
-ring_block_452:
+ring_rows_498:
+ring_block_530:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -5613,138 +6273,191 @@ ring_block_452:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_453:
+ring_len_531:
 	CMPQ SI, $0x00000004
-	JAE  ring_len_done_454
+	JAE  ring_len_done_532
 	ADDQ BX, SI
-	JMP  ring_len_453
+	JMP  ring_len_531
 
-ring_len_done_454:
+ring_len_done_532:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000004, R8
 
-ring_step_455:
+ring_step_533:
 	CMPQ R8, SI
-	JB   ring_step_done_456
+	JB   ring_step_done_534
 	SUBQ SI, R8
-	JMP  ring_step_455
+	JMP  ring_step_533
 
-ring_step_done_456:
+ring_step_done_534:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000010, R8
 
-ring_step_457:
+ring_step_535:
 	CMPQ R8, SI
-	JB   ring_step_done_458
+	JB   ring_step_done_536
 	SUBQ SI, R8
-	JMP  ring_step_457
+	JMP  ring_step_535
 
-ring_step_done_458:
-	MOVQ R8, 1936(SP)
-	MOVQ alpha_base+48(FP), SI
-	LEAQ (SI)(AX*8), SI
-	CMPQ CX, $0x01
-	JNE  ring_planes_459
-	XORQ R8, R8
-	MOVQ DX, R9
-	SUBQ $0x00000004, R9
+ring_step_done_536:
+	MOVQ    R8, 1936(SP)
+	MOVQ    BX, R8
+	LEAQ    16(SI), SI
+	CMPQ    R8, SI
+	CMOVQHI SI, R8
+	MOVQ    R8, 1960(SP)
+	MOVQ    alpha_base+48(FP), SI
+	LEAQ    (SI)(AX*8), SI
+	MOVQ    1960(SP), R8
+	CMPQ    BX, $0x00000004
+	JB      ring_short_537
+	CMPQ    CX, $0x01
+	JNE     ring_planes_538
+	XORQ    BX, BX
+	XORQ    R9, R9
 
-ring_copy_461:
-	CMPQ    R8, R9
-	JGT     ring_copy_tail_462
-	VMOVUPD (SI)(R8*8), Y1
-	VMOVUPD Y1, (DI)(R8*8)
-	ADDQ    $0x00000004, R8
-	JMP     ring_copy_461
+ring_copy_540:
+	CMPQ    BX, R8
+	JAE     ring_built_539
+	MOVQ    DX, R10
+	SUBQ    R9, R10
+	CMPQ    R10, $0x00000004
+	JB      ring_copy_tail_541
+	VMOVUPD (SI)(R9*8), Y1
+	VMOVUPD Y1, (DI)(BX*8)
+	ADDQ    $0x00000004, BX
+	ADDQ    $0x00000004, R9
+	CMPQ    R9, DX
+	JNE     ring_copy_540
+	XORQ    R9, R9
+	JMP     ring_copy_540
 
-ring_copy_tail_462:
-	SUBQ       R8, DX
-	JE         ring_extend_460
-	SHLQ       $0x03, DX
-	NEGQ       DX
-	LEAQ       tailmask<>+32(SB), R9
-	VMOVDQU    (R9)(DX*1), Y1
-	VMASKMOVPD (SI)(R8*8), Y1, Y1
-	VMOVUPD    Y1, (DI)(R8*8)
-	JMP        ring_extend_460
+ring_copy_tail_541:
+	VMOVUPD -32(SI)(DX*8), Y1
+	ADDQ    R10, BX
+	VMOVUPD Y1, -32(DI)(BX*8)
+	XORQ    R9, R9
+	JMP     ring_copy_540
 
-ring_planes_459:
-	XORQ R8, R8
+ring_planes_538:
+	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000008
-	JA   ring_long_planes_465
+	JA   ring_long_planes_542
+	MOVQ R8, R10
+	SUBQ $0x00000004, R10
 
-ring_fill_464:
-	VBROADCASTSD (SI)(R8*8), Y1
+ring_fill_543:
+	CMPQ         R9, R10
+	JGT          ring_fill_last_544
+	VBROADCASTSD (SI)(BX*8), Y1
 	VMOVUPD      Y1, (DI)(R9*8)
 	VMOVUPD      Y1, 32(DI)(R9*8)
 	ADDQ         CX, R9
-	INCQ         R8
-	CMPQ         R8, DX
-	JB           ring_fill_464
-	JMP          ring_extend_460
+	INCQ         BX
+	CMPQ         BX, DX
+	JNE          ring_wrap_545
+	XORQ         BX, BX
 
-ring_long_planes_465:
-ring_channel_463:
-	CMPQ         R8, DX
-	JE           ring_extend_460
-	VBROADCASTSD (SI)(R8*8), Y1
-	XORQ         R10, R10
+ring_wrap_545:
+	JMP ring_fill_543
 
-ring_plane_466:
-	MOVQ    R9, R11
-	ADDQ    R10, R11
+ring_fill_last_544:
+	CMPQ         R9, R8
+	JAE          ring_built_539
+	VBROADCASTSD (SI)(BX*8), Y1
+	VMOVUPD      Y1, (DI)(R9*8)
+	ADDQ         CX, R9
+	INCQ         BX
+	CMPQ         BX, DX
+	JNE          ring_wrap_546
+	XORQ         BX, BX
+
+ring_wrap_546:
+	JMP ring_fill_last_544
+
+ring_long_planes_542:
+ring_channel_547:
+	CMPQ         R9, R8
+	JAE          ring_built_539
+	VBROADCASTSD (SI)(BX*8), Y1
+	MOVQ         R9, R11
+	ADDQ         CX, R9
+	MOVQ         R9, R10
+	CMPQ         R10, R8
+	CMOVQHI      R8, R10
+
+ring_plane_548:
 	VMOVUPD Y1, (DI)(R11*8)
-	ADDQ    $0x00000004, R10
-	CMPQ    R10, CX
-	JB      ring_plane_466
-	ADDQ    CX, R9
-	INCQ    R8
-	JMP     ring_channel_463
+	ADDQ    $0x00000004, R11
+	CMPQ    R11, R10
+	JB      ring_plane_548
+	INCQ    BX
+	CMPQ    BX, DX
+	JNE     ring_wrap_549
+	XORQ    BX, BX
 
-ring_extend_460:
-	MOVQ 1920(SP), DX
-	MOVQ BX, SI
+ring_wrap_549:
+	JMP ring_channel_547
 
-ring_element_467:
-	CMPQ SI, DX
-	JAE  ring_repeated_468
-	MOVQ SI, R8
-	SUBQ BX, R8
-	MOVQ (DI)(R8*8), R8
-	MOVQ R8, (DI)(SI*8)
-	INCQ SI
-	JMP  ring_element_467
+ring_short_537:
+	XORQ R9, R9
+	XORQ R10, R10
+	XORQ R11, R11
 
-ring_repeated_468:
+ring_element_550:
+	MOVQ (SI)(R9*8), R12
+	MOVQ R12, (DI)(R11*8)
+	INCQ R10
+	CMPQ R10, CX
+	JB   ring_element_next_551
+	XORQ R10, R10
+	INCQ R9
+	CMPQ R9, DX
+	JB   ring_element_next_551
+	XORQ R9, R9
+
+ring_element_next_551:
+	INCQ    R11
+	CMPQ    R11, $0x00000004
+	JB      ring_element_550
 	VMOVUPD (DI), Y1
-	VMOVUPD Y1, (DI)(DX*8)
-	VMOVUPD 32(DI), Y1
-	VMOVUPD Y1, 32(DI)(DX*8)
-	VMOVUPD 64(DI), Y1
-	VMOVUPD Y1, 64(DI)(DX*8)
-	VMOVUPD 96(DI), Y1
-	VMOVUPD Y1, 96(DI)(DX*8)
-	IMULQ   CX, AX
-	SHLQ    $0x03, AX
-	MOVQ    x_base+24(FP), BX
-	ADDQ    AX, BX
-	MOVQ    dst_base+0(FP), CX
-	ADDQ    AX, CX
-	MOVQ    x_len+32(FP), SI
+	MOVQ    1920(SP), DX
+	CMPQ    DX, $0x00000004
+	JE      ring_exact_552
+	SUBQ    BX, DX
 
-ring_row_469:
+ring_exact_552:
+	MOVQ DX, BX
+
+ring_repeat_553:
+	CMPQ    BX, R8
+	JAE     ring_built_539
+	VMOVUPD Y1, (DI)(BX*8)
+	ADDQ    DX, BX
+	JMP     ring_repeat_553
+
+ring_built_539:
+	IMULQ CX, AX
+	SHLQ  $0x03, AX
+	MOVQ  x_base+24(FP), BX
+	ADDQ  AX, BX
+	MOVQ  dst_base+0(FP), CX
+	ADDQ  AX, CX
+	MOVQ  x_len+32(FP), SI
+
+ring_row_554:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_470
+	JE   ring_rows_done_555
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-unrolled_471:
+unrolled_556:
 	CMPQ      R8, R9
-	JGT       single_472
+	JGT       single_557
 	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -5770,15 +6483,15 @@ unrolled_471:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000010, R8
-	JMP       unrolled_471
+	JMP       unrolled_556
 
-single_472:
+single_557:
 	MOVQ DX, R9
 	SUBQ $0x00000004, R9
 
-single_loop_473:
+single_loop_558:
 	CMPQ      R8, R9
-	JGT       remainder_474
+	JGT       remainder_559
 	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -5789,11 +6502,11 @@ single_loop_473:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000004, R8
-	JMP       single_loop_473
+	JMP       single_loop_558
 
-remainder_474:
+remainder_559:
 	SUBQ       R8, DX
-	JE         span_done_475
+	JE         span_done_560
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R9
@@ -5805,20 +6518,20 @@ remainder_474:
 	VBLENDVPD  Y3, Y2, Y4, Y4
 	VMASKMOVPD Y4, Y1, (CX)(R8*8)
 
-span_done_475:
+span_done_560:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x03, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_469
+	JMP   ring_row_554
 
-ring_rows_done_470:
+ring_rows_done_555:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_452
+	JMP  ring_block_530
 
 ring_finished_forwardAVX2F64:
 	VZEROUPPER
@@ -5840,11 +6553,11 @@ TEXT ·backwardAVX2F64(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_476
+	JB           cached_561
 	CMPQ         AX, DX
-	JE           cached_476
+	JE           cached_561
 	CMPQ         AX, CX
-	JE           cached_476
+	JE           cached_561
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -5853,7 +6566,7 @@ TEXT ·backwardAVX2F64(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_478
+	JE           aligned_563
 	MOVQ         DI, R8
 	SHLQ         $0x03, R8
 	NEGQ         R8
@@ -5870,13 +6583,13 @@ TEXT ·backwardAVX2F64(SB), NOSPLIT, $0-88
 	VMASKMOVPD   Y7, Y6, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_478:
+aligned_563:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-unrolled_479:
+unrolled_564:
 	CMPQ        SI, DI
-	JGT         single_480
+	JGT         single_565
 	VMOVUPD     (CX)(SI*8), Y6
 	VMOVUPD     (DX)(SI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -5914,15 +6627,15 @@ unrolled_479:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVNTPD    Y6, 96(AX)(SI*8)
 	ADDQ        $0x00000010, SI
-	JMP         unrolled_479
+	JMP         unrolled_564
 
-single_480:
+single_565:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
 
-single_loop_481:
+single_loop_566:
 	CMPQ        SI, DI
-	JGT         remainder_482
+	JGT         remainder_567
 	VMOVUPD     (CX)(SI*8), Y6
 	VMOVUPD     (DX)(SI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -5933,11 +6646,11 @@ single_loop_481:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVNTPD    Y6, (AX)(SI*8)
 	ADDQ        $0x00000004, SI
-	JMP         single_loop_481
+	JMP         single_loop_566
 
-remainder_482:
+remainder_567:
 	SUBQ        SI, BX
-	JE          span_done_483
+	JE          span_done_568
 	SHLQ        $0x03, BX
 	NEGQ        BX
 	LEAQ        tailmask<>+32(SB), DI
@@ -5952,18 +6665,18 @@ remainder_482:
 	VBLENDVPD   Y0, Y8, Y5, Y5
 	VMASKMOVPD  Y5, Y6, (AX)(SI*8)
 
-span_done_483:
+span_done_568:
 	SFENCE
-	JMP stored_477
+	JMP stored_562
 
-cached_476:
+cached_561:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-unrolled_484:
+unrolled_569:
 	CMPQ        SI, DI
-	JGT         single_485
+	JGT         single_570
 	VMOVUPD     (CX)(SI*8), Y6
 	VMOVUPD     (DX)(SI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -6001,15 +6714,15 @@ unrolled_484:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVUPD     Y6, 96(AX)(SI*8)
 	ADDQ        $0x00000010, SI
-	JMP         unrolled_484
+	JMP         unrolled_569
 
-single_485:
+single_570:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
 
-single_loop_486:
+single_loop_571:
 	CMPQ        SI, DI
-	JGT         remainder_487
+	JGT         remainder_572
 	VMOVUPD     (CX)(SI*8), Y6
 	VMOVUPD     (DX)(SI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -6020,11 +6733,11 @@ single_loop_486:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVUPD     Y6, (AX)(SI*8)
 	ADDQ        $0x00000004, SI
-	JMP         single_loop_486
+	JMP         single_loop_571
 
-remainder_487:
+remainder_572:
 	SUBQ        SI, BX
-	JE          span_done_488
+	JE          span_done_573
 	SHLQ        $0x03, BX
 	NEGQ        BX
 	LEAQ        tailmask<>+32(SB), DI
@@ -6039,8 +6752,8 @@ remainder_487:
 	VBLENDVPD   Y0, Y8, Y5, Y5
 	VMASKMOVPD  Y5, Y6, (AX)(SI*8)
 
-span_done_488:
-stored_477:
+span_done_573:
+stored_562:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -6068,9 +6781,9 @@ TEXT ·backwardPlanesAVX2F64(SB), NOSPLIT, $0-128
 	SHLQ   $0x03, R10
 	XORQ   R11, R11
 
-plane_489:
+plane_574:
 	CMPQ         BX, $0x00
-	JE           planes_done_490
+	JE           planes_done_575
 	VBROADCASTSD (R9)(R11*8), Y5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -6080,9 +6793,9 @@ plane_489:
 	MOVQ         DI, R13
 	SUBQ         $0x00000010, R13
 
-unrolled_491:
+unrolled_576:
 	CMPQ        R12, R13
-	JGT         single_492
+	JGT         single_577
 	VMOVUPD     (CX)(R12*8), Y6
 	VMOVUPD     (DX)(R12*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -6120,15 +6833,15 @@ unrolled_491:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVUPD     Y6, 96(AX)(R12*8)
 	ADDQ        $0x00000010, R12
-	JMP         unrolled_491
+	JMP         unrolled_576
 
-single_492:
+single_577:
 	MOVQ DI, R13
 	SUBQ $0x00000004, R13
 
-single_loop_493:
+single_loop_578:
 	CMPQ        R12, R13
-	JGT         remainder_494
+	JGT         remainder_579
 	VMOVUPD     (CX)(R12*8), Y6
 	VMOVUPD     (DX)(R12*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -6139,12 +6852,12 @@ single_loop_493:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVUPD     Y6, (AX)(R12*8)
 	ADDQ        $0x00000004, R12
-	JMP         single_loop_493
+	JMP         single_loop_578
 
-remainder_494:
+remainder_579:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_495
+	JE          span_done_580
 	SHLQ        $0x03, R13
 	NEGQ        R13
 	LEAQ        tailmask<>+32(SB), R14
@@ -6159,7 +6872,7 @@ remainder_494:
 	VBLENDVPD   Y9, Y8, Y5, Y5
 	VMASKMOVPD  Y5, Y6, (AX)(R12*8)
 
-span_done_495:
+span_done_580:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -6174,14 +6887,14 @@ span_done_495:
 	ADDQ         R10, AX
 	INCQ         R11
 	CMPQ         R11, R8
-	JNE          same_pass_496
+	JNE          same_pass_581
 	XORQ         R11, R11
 
-same_pass_496:
+same_pass_581:
 	SUBQ DI, BX
-	JMP  plane_489
+	JMP  plane_574
 
-planes_done_490:
+planes_done_575:
 	VZEROUPPER
 	RET
 
@@ -6197,9 +6910,9 @@ TEXT ·backwardPatternAVX2F64(SB), NOSPLIT, $0-120
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), R8
 
-row_497:
+row_582:
 	CMPQ    BX, $0x00
-	JE      rows_done_498
+	JE      rows_done_583
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -6207,9 +6920,9 @@ row_497:
 	MOVQ    R9, R11
 	SUBQ    $0x00000010, R11
 
-unrolled_499:
+unrolled_584:
 	CMPQ        R10, R11
-	JGT         single_500
+	JGT         single_585
 	VMOVUPD     (CX)(R10*8), Y1
 	VMOVUPD     (DX)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -6255,15 +6968,15 @@ unrolled_499:
 	VBLENDVPD   Y3, Y2, Y1, Y1
 	VMOVUPD     Y1, 96(AX)(R10*8)
 	ADDQ        $0x00000010, R10
-	JMP         unrolled_499
+	JMP         unrolled_584
 
-single_500:
+single_585:
 	MOVQ R9, R11
 	SUBQ $0x00000004, R11
 
-single_loop_501:
+single_loop_586:
 	CMPQ        R10, R11
-	JGT         remainder_502
+	JGT         remainder_587
 	VMOVUPD     (CX)(R10*8), Y1
 	VMOVUPD     (DX)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -6276,12 +6989,12 @@ single_loop_501:
 	VBLENDVPD   Y3, Y2, Y1, Y1
 	VMOVUPD     Y1, (AX)(R10*8)
 	ADDQ        $0x00000004, R10
-	JMP         single_loop_501
+	JMP         single_loop_586
 
-remainder_502:
+remainder_587:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_503
+	JE          span_done_588
 	SHLQ        $0x03, R11
 	NEGQ        R11
 	LEAQ        tailmask<>+32(SB), R12
@@ -6299,16 +7012,16 @@ remainder_502:
 	VBLENDVPD   Y4, Y3, Y2, Y2
 	VMASKMOVPD  Y2, Y1, (AX)(R10*8)
 
-span_done_503:
+span_done_588:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_497
+	JMP  row_582
 
-rows_done_498:
+rows_done_583:
 	VZEROUPPER
 	RET
 
@@ -6331,140 +7044,204 @@ TEXT ·backwardRingAVX2F64(SB), $1952-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x0000005c
-	JA     ring_segmented_504
+	JA     ring_segmented_589
 	MOVQ   R10, R11
 
-ring_len_505:
+ring_len_590:
 	CMPQ R11, $0x00000004
-	JAE  ring_len_done_506
+	JAE  ring_len_done_591
 	ADDQ R10, R11
-	JMP  ring_len_505
+	JMP  ring_len_590
 
-ring_len_done_506:
+ring_len_done_591:
 	MOVQ R11, 1888(SP)
 	MOVQ $0x00000004, R12
 
-ring_step_507:
+ring_step_592:
 	CMPQ R12, R11
-	JB   ring_step_done_508
+	JB   ring_step_done_593
 	SUBQ R11, R12
-	JMP  ring_step_507
+	JMP  ring_step_592
 
-ring_step_done_508:
+ring_step_done_593:
 	MOVQ R12, 1896(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_509:
+ring_step_594:
 	CMPQ R12, R11
-	JB   ring_step_done_510
+	JB   ring_step_done_595
 	SUBQ R11, R12
-	JMP  ring_step_509
+	JMP  ring_step_594
 
-ring_step_done_510:
-	MOVQ R12, 1904(SP)
-	MOVQ alpha_base+72(FP), R11
-	CMPQ R8, $0x01
-	JNE  ring_planes_511
-	XORQ R8, R8
-	MOVQ R9, R12
-	SUBQ $0x00000004, R12
+ring_step_done_595:
+	MOVQ    R12, 1904(SP)
+	MOVQ    DI, R12
+	LEAQ    16(R11), R11
+	CMPQ    R12, R11
+	CMOVQHI R11, R12
+	MOVQ    R12, 1928(SP)
+	MOVQ    alpha_base+72(FP), R11
+	MOVQ    1928(SP), R12
+	CMPQ    R10, $0x00000004
+	JB      ring_short_596
+	CMPQ    R8, $0x01
+	JNE     ring_planes_597
+	XORQ    R8, R8
+	XORQ    R10, R10
 
-ring_copy_513:
+ring_copy_599:
 	CMPQ    R8, R12
-	JGT     ring_copy_tail_514
-	VMOVUPD (R11)(R8*8), Y1
+	JAE     ring_built_598
+	MOVQ    R9, R13
+	SUBQ    R10, R13
+	CMPQ    R13, $0x00000004
+	JB      ring_copy_tail_600
+	VMOVUPD (R11)(R10*8), Y1
 	VMOVUPD Y1, (CX)(R8*8)
 	ADDQ    $0x00000004, R8
-	JMP     ring_copy_513
+	ADDQ    $0x00000004, R10
+	CMPQ    R10, R9
+	JNE     ring_copy_599
+	XORQ    R10, R10
+	JMP     ring_copy_599
 
-ring_copy_tail_514:
-	SUBQ       R8, R9
-	JE         ring_extend_512
-	SHLQ       $0x03, R9
-	NEGQ       R9
-	LEAQ       tailmask<>+32(SB), R12
-	VMOVDQU    (R12)(R9*1), Y1
-	VMASKMOVPD (R11)(R8*8), Y1, Y1
-	VMOVUPD    Y1, (CX)(R8*8)
-	JMP        ring_extend_512
+ring_copy_tail_600:
+	VMOVUPD -32(R11)(R9*8), Y1
+	ADDQ    R13, R8
+	VMOVUPD Y1, -32(CX)(R8*8)
+	XORQ    R10, R10
+	JMP     ring_copy_599
 
-ring_planes_511:
-	XORQ R12, R12
+ring_planes_597:
+	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000008
-	JA   ring_long_planes_517
+	JA   ring_long_planes_601
+	MOVQ R12, R14
+	SUBQ $0x00000004, R14
 
-ring_fill_516:
-	VBROADCASTSD (R11)(R12*8), Y1
+ring_fill_602:
+	CMPQ         R13, R14
+	JGT          ring_fill_last_603
+	VBROADCASTSD (R11)(R10*8), Y1
 	VMOVUPD      Y1, (CX)(R13*8)
 	VMOVUPD      Y1, 32(CX)(R13*8)
 	ADDQ         R8, R13
-	INCQ         R12
-	CMPQ         R12, R9
-	JB           ring_fill_516
-	JMP          ring_extend_512
+	INCQ         R10
+	CMPQ         R10, R9
+	JNE          ring_wrap_604
+	XORQ         R10, R10
 
-ring_long_planes_517:
-ring_channel_515:
-	CMPQ         R12, R9
-	JE           ring_extend_512
-	VBROADCASTSD (R11)(R12*8), Y1
-	XORQ         R14, R14
+ring_wrap_604:
+	JMP ring_fill_602
 
-ring_plane_518:
-	MOVQ    R13, R15
-	ADDQ    R14, R15
+ring_fill_last_603:
+	CMPQ         R13, R12
+	JAE          ring_built_598
+	VBROADCASTSD (R11)(R10*8), Y1
+	VMOVUPD      Y1, (CX)(R13*8)
+	ADDQ         R8, R13
+	INCQ         R10
+	CMPQ         R10, R9
+	JNE          ring_wrap_605
+	XORQ         R10, R10
+
+ring_wrap_605:
+	JMP ring_fill_last_603
+
+ring_long_planes_601:
+ring_channel_606:
+	CMPQ         R13, R12
+	JAE          ring_built_598
+	VBROADCASTSD (R11)(R10*8), Y1
+	MOVQ         R13, R15
+	ADDQ         R8, R13
+	MOVQ         R13, R14
+	CMPQ         R14, R12
+	CMOVQHI      R12, R14
+
+ring_plane_607:
 	VMOVUPD Y1, (CX)(R15*8)
-	ADDQ    $0x00000004, R14
-	CMPQ    R14, R8
-	JB      ring_plane_518
-	ADDQ    R8, R13
-	INCQ    R12
-	JMP     ring_channel_515
+	ADDQ    $0x00000004, R15
+	CMPQ    R15, R14
+	JB      ring_plane_607
+	INCQ    R10
+	CMPQ    R10, R9
+	JNE     ring_wrap_608
+	XORQ    R10, R10
 
-ring_extend_512:
-	MOVQ 1888(SP), R8
-	MOVQ R10, R9
+ring_wrap_608:
+	JMP ring_channel_606
 
-ring_element_519:
-	CMPQ R9, R8
-	JAE  ring_repeated_520
-	MOVQ R9, R11
-	SUBQ R10, R11
-	MOVQ (CX)(R11*8), R11
-	MOVQ R11, (CX)(R9*8)
-	INCQ R9
-	JMP  ring_element_519
+ring_short_596:
+	XORQ R13, R13
+	XORQ R14, R14
+	XORQ R15, R15
 
-ring_repeated_520:
+ring_element_609:
+	MOVQ (R11)(R13*8), BP
+	MOVQ BP, (CX)(R15*8)
+	INCQ R14
+	CMPQ R14, R8
+	JB   ring_element_next_610
+	XORQ R14, R14
+	INCQ R13
+	CMPQ R13, R9
+	JB   ring_element_next_610
+	XORQ R13, R13
+
+ring_element_next_610:
+	INCQ    R15
+	CMPQ    R15, $0x00000004
+	JB      ring_element_609
 	VMOVUPD (CX), Y1
-	VMOVUPD Y1, (CX)(R8*8)
-	VMOVUPD 32(CX), Y1
-	VMOVUPD Y1, 32(CX)(R8*8)
-	VMOVUPD 64(CX), Y1
-	VMOVUPD Y1, 64(CX)(R8*8)
-	VMOVUPD 96(CX), Y1
-	VMOVUPD Y1, 96(CX)(R8*8)
-	XORQ    R8, R8
-	MOVQ    1888(SP), R9
-	ADDQ    $0x00000010, R9
+	MOVQ    1888(SP), R8
+	CMPQ    R8, $0x00000004
+	JE      ring_exact_611
+	SUBQ    R10, R8
 
-sums_zero_521:
+ring_exact_611:
+	MOVQ R8, R9
+
+ring_repeat_612:
+	CMPQ    R9, R12
+	JAE     ring_built_598
+	VMOVUPD Y1, (CX)(R9*8)
+	ADDQ    R8, R9
+	JMP     ring_repeat_612
+
+ring_built_598:
+	MOVQ    1888(SP), R8
+	MOVQ    1928(SP), R9
+	MOVQ    R9, R10
+	ADDQ    $0x00000003, R10
+	ANDQ    $-4, R10
+	XORQ    R11, R11
+	SUBQ    R8, R9
+	CMOVQLT R11, R9
+	ADDQ    $0x00000003, R9
+	ANDQ    $-4, R9
+	ADDQ    R8, R9
+	CMPQ    R9, R10
+	CMOVQCS R10, R9
+	XORQ    R8, R8
+
+sums_zero_613:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_522
+	JAE     sums_zeroed_614
 	VMOVUPD Y0, (BX)(R8*8)
 	ADDQ    $0x00000004, R8
-	JMP     sums_zero_521
+	JMP     sums_zero_613
 
-sums_zeroed_522:
+sums_zeroed_614:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 
-unrolled_523:
+unrolled_615:
 	CMPQ        R9, R10
-	JGT         single_524
+	JGT         single_616
 	VMOVUPD     (DX)(R9*8), Y1
 	VMOVUPD     (SI)(R9*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -6514,15 +7291,15 @@ unrolled_523:
 	SUBQ        1888(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000010, R9
-	JMP         unrolled_523
+	JMP         unrolled_615
 
-single_524:
+single_616:
 	MOVQ DI, R10
 	SUBQ $0x00000004, R10
 
-single_loop_525:
+single_loop_617:
 	CMPQ        R9, R10
-	JGT         remainder_526
+	JGT         remainder_618
 	VMOVUPD     (DX)(R9*8), Y1
 	VMOVUPD     (SI)(R9*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -6539,11 +7316,11 @@ single_loop_525:
 	SUBQ        1888(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000004, R9
-	JMP         single_loop_525
+	JMP         single_loop_617
 
-remainder_526:
+remainder_618:
 	SUBQ        R9, DI
-	JE          span_done_527
+	JE          span_done_619
 	SHLQ        $0x03, DI
 	NEGQ        DI
 	LEAQ        tailmask<>+32(SB), R10
@@ -6561,72 +7338,92 @@ remainder_526:
 	VBLENDVPD   Y0, Y3, Y2, Y2
 	VMASKMOVPD  Y2, Y1, (AX)(R9*8)
 
-span_done_527:
+span_done_619:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1888(SP), DX
-	MOVQ  DX, SI
-	ADDQ  $0x00000010, SI
+	MOVQ  1928(SP), SI
+	SUBQ  DX, SI
+	JLE   fold_ext_done_621
+	CMPQ  SI, DX
+	JA    fold_ext_scalar_622
+	ADDQ  $0x00000003, SI
+	ANDQ  $-4, SI
+	LEAQ  (DX)(SI*1), SI
 
-fold_ext_528:
+fold_ext_620:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_529
+	JBE     fold_ext_done_621
 	SUBQ    $0x00000004, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Y0
 	VADDPD  (BX)(SI*8), Y0, Y0
 	VMOVUPD Y0, (BX)(DI*8)
-	JMP     fold_ext_528
+	JMP     fold_ext_620
 
-fold_ext_done_529:
-fold_530:
+fold_ext_scalar_622:
+	MOVQ 1928(SP), SI
+
+fold_ext_element_623:
+	CMPQ   SI, DX
+	JBE    fold_ext_done_621
+	DECQ   SI
+	MOVQ   SI, DI
+	SUBQ   DX, DI
+	VMOVSD (BX)(SI*8), X0
+	VADDSD (BX)(DI*8), X0, X0
+	VMOVSD X0, (BX)(DI*8)
+	JMP    fold_ext_element_623
+
+fold_ext_done_621:
+fold_624:
 	CMPQ   DX, AX
-	JBE    folded_531
+	JBE    folded_625
 	DECQ   DX
 	MOVQ   DX, DI
 	SUBQ   AX, DI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_530
+	JMP    fold_624
 
-folded_531:
+folded_625:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_532
+	JNE  sums_planes_626
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000004, DX
 
-sums_vector_535:
+sums_vector_629:
 	CMPQ    AX, DX
-	JGT     sums_scalar_533
+	JGT     sums_scalar_627
 	VMOVUPD (CX)(AX*8), Y0
 	VADDPD  (BX)(AX*8), Y0, Y0
 	VMOVUPD Y0, (CX)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     sums_vector_535
+	JMP     sums_vector_629
 
-sums_scalar_533:
+sums_scalar_627:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_534
+	JE     sums_done_628
 	VMOVSD (BX)(AX*8), X0
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_533
+	JMP    sums_scalar_627
 
-sums_planes_532:
+sums_planes_626:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_536:
+sums_group_630:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_538
+	JB     sums_single_632
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -6635,7 +7432,7 @@ sums_group_536:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_537:
+sums_group_plane_631:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -6644,7 +7441,7 @@ sums_group_plane_537:
 	ADDQ   $0x08, R9
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_group_plane_537
+	JB     sums_group_plane_631
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	VADDSD 8(CX)(AX*8), X1, X1
@@ -6657,29 +7454,29 @@ sums_group_plane_537:
 	SHRQ   $0x01, DX
 	ADDQ   DX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_536
+	JMP    sums_group_630
 
-sums_single_538:
+sums_single_632:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_534
+	JE     sums_done_628
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_539:
+sums_single_plane_633:
 	VADDSD (BX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_single_plane_539
+	JB     sums_single_plane_633
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_538
+	JMP    sums_single_632
 
-sums_done_534:
+sums_done_628:
 	JMP ring_finished_backwardAVX2F64
 
-ring_segmented_504:
+ring_segmented_589:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x0000005c
 	JA   ring_finished_backwardAVX2F64
@@ -6689,7 +7486,7 @@ ring_segmented_504:
 	MOVQ AX, 1920(SP)
 	MOVQ $0x00000000, 1912(SP)
 
-ring_block_541:
+ring_block_635:
 	MOVQ    1912(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -6705,118 +7502,171 @@ ring_block_541:
 	MOVQ    DI, 1944(SP)
 	MOVQ    DI, R8
 
-ring_len_542:
+ring_len_636:
 	CMPQ R8, $0x00000004
-	JAE  ring_len_done_543
+	JAE  ring_len_done_637
 	ADDQ DI, R8
-	JMP  ring_len_542
+	JMP  ring_len_636
 
-ring_len_done_543:
+ring_len_done_637:
 	MOVQ R8, 1888(SP)
 	MOVQ $0x00000004, R9
 
-ring_step_544:
+ring_step_638:
 	CMPQ R9, R8
-	JB   ring_step_done_545
+	JB   ring_step_done_639
 	SUBQ R8, R9
-	JMP  ring_step_544
+	JMP  ring_step_638
 
-ring_step_done_545:
+ring_step_done_639:
 	MOVQ R9, 1896(SP)
 	MOVQ $0x00000010, R9
 
-ring_step_546:
+ring_step_640:
 	CMPQ R9, R8
-	JB   ring_step_done_547
+	JB   ring_step_done_641
 	SUBQ R8, R9
-	JMP  ring_step_546
+	JMP  ring_step_640
 
-ring_step_done_547:
-	MOVQ R9, 1904(SP)
-	MOVQ alpha_base+72(FP), R8
-	LEAQ (R8)(DX*8), R8
-	CMPQ AX, $0x01
-	JNE  ring_planes_548
-	XORQ R9, R9
-	MOVQ SI, R10
-	SUBQ $0x00000004, R10
+ring_step_done_641:
+	MOVQ    R9, 1904(SP)
+	MOVQ    DI, R9
+	LEAQ    16(R8), R8
+	CMPQ    R9, R8
+	CMOVQHI R8, R9
+	MOVQ    R9, 1928(SP)
+	MOVQ    alpha_base+72(FP), R8
+	LEAQ    (R8)(DX*8), R8
+	MOVQ    1928(SP), R9
+	CMPQ    DI, $0x00000004
+	JB      ring_short_642
+	CMPQ    AX, $0x01
+	JNE     ring_planes_643
+	XORQ    DI, DI
+	XORQ    R10, R10
 
-ring_copy_550:
-	CMPQ    R9, R10
-	JGT     ring_copy_tail_551
-	VMOVUPD (R8)(R9*8), Y1
-	VMOVUPD Y1, (CX)(R9*8)
-	ADDQ    $0x00000004, R9
-	JMP     ring_copy_550
+ring_copy_645:
+	CMPQ    DI, R9
+	JAE     ring_built_644
+	MOVQ    SI, R11
+	SUBQ    R10, R11
+	CMPQ    R11, $0x00000004
+	JB      ring_copy_tail_646
+	VMOVUPD (R8)(R10*8), Y1
+	VMOVUPD Y1, (CX)(DI*8)
+	ADDQ    $0x00000004, DI
+	ADDQ    $0x00000004, R10
+	CMPQ    R10, SI
+	JNE     ring_copy_645
+	XORQ    R10, R10
+	JMP     ring_copy_645
 
-ring_copy_tail_551:
-	SUBQ       R9, SI
-	JE         ring_extend_549
-	SHLQ       $0x03, SI
-	NEGQ       SI
-	LEAQ       tailmask<>+32(SB), R10
-	VMOVDQU    (R10)(SI*1), Y1
-	VMASKMOVPD (R8)(R9*8), Y1, Y1
-	VMOVUPD    Y1, (CX)(R9*8)
-	JMP        ring_extend_549
+ring_copy_tail_646:
+	VMOVUPD -32(R8)(SI*8), Y1
+	ADDQ    R11, DI
+	VMOVUPD Y1, -32(CX)(DI*8)
+	XORQ    R10, R10
+	JMP     ring_copy_645
 
-ring_planes_548:
-	XORQ R9, R9
+ring_planes_643:
+	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000008
-	JA   ring_long_planes_554
+	JA   ring_long_planes_647
+	MOVQ R9, R11
+	SUBQ $0x00000004, R11
 
-ring_fill_553:
-	VBROADCASTSD (R8)(R9*8), Y1
+ring_fill_648:
+	CMPQ         R10, R11
+	JGT          ring_fill_last_649
+	VBROADCASTSD (R8)(DI*8), Y1
 	VMOVUPD      Y1, (CX)(R10*8)
 	VMOVUPD      Y1, 32(CX)(R10*8)
 	ADDQ         AX, R10
-	INCQ         R9
-	CMPQ         R9, SI
-	JB           ring_fill_553
-	JMP          ring_extend_549
+	INCQ         DI
+	CMPQ         DI, SI
+	JNE          ring_wrap_650
+	XORQ         DI, DI
 
-ring_long_planes_554:
-ring_channel_552:
-	CMPQ         R9, SI
-	JE           ring_extend_549
-	VBROADCASTSD (R8)(R9*8), Y1
-	XORQ         R11, R11
+ring_wrap_650:
+	JMP ring_fill_648
 
-ring_plane_555:
-	MOVQ    R10, R12
-	ADDQ    R11, R12
+ring_fill_last_649:
+	CMPQ         R10, R9
+	JAE          ring_built_644
+	VBROADCASTSD (R8)(DI*8), Y1
+	VMOVUPD      Y1, (CX)(R10*8)
+	ADDQ         AX, R10
+	INCQ         DI
+	CMPQ         DI, SI
+	JNE          ring_wrap_651
+	XORQ         DI, DI
+
+ring_wrap_651:
+	JMP ring_fill_last_649
+
+ring_long_planes_647:
+ring_channel_652:
+	CMPQ         R10, R9
+	JAE          ring_built_644
+	VBROADCASTSD (R8)(DI*8), Y1
+	MOVQ         R10, R12
+	ADDQ         AX, R10
+	MOVQ         R10, R11
+	CMPQ         R11, R9
+	CMOVQHI      R9, R11
+
+ring_plane_653:
 	VMOVUPD Y1, (CX)(R12*8)
-	ADDQ    $0x00000004, R11
-	CMPQ    R11, AX
-	JB      ring_plane_555
-	ADDQ    AX, R10
-	INCQ    R9
-	JMP     ring_channel_552
+	ADDQ    $0x00000004, R12
+	CMPQ    R12, R11
+	JB      ring_plane_653
+	INCQ    DI
+	CMPQ    DI, SI
+	JNE     ring_wrap_654
+	XORQ    DI, DI
 
-ring_extend_549:
-	MOVQ 1888(SP), SI
-	MOVQ DI, R8
+ring_wrap_654:
+	JMP ring_channel_652
 
-ring_element_556:
-	CMPQ R8, SI
-	JAE  ring_repeated_557
-	MOVQ R8, R9
-	SUBQ DI, R9
-	MOVQ (CX)(R9*8), R9
-	MOVQ R9, (CX)(R8*8)
-	INCQ R8
-	JMP  ring_element_556
+ring_short_642:
+	XORQ R10, R10
+	XORQ R11, R11
+	XORQ R12, R12
 
-ring_repeated_557:
+ring_element_655:
+	MOVQ (R8)(R10*8), R13
+	MOVQ R13, (CX)(R12*8)
+	INCQ R11
+	CMPQ R11, AX
+	JB   ring_element_next_656
+	XORQ R11, R11
+	INCQ R10
+	CMPQ R10, SI
+	JB   ring_element_next_656
+	XORQ R10, R10
+
+ring_element_next_656:
+	INCQ    R12
+	CMPQ    R12, $0x00000004
+	JB      ring_element_655
 	VMOVUPD (CX), Y1
-	VMOVUPD Y1, (CX)(SI*8)
-	VMOVUPD 32(CX), Y1
-	VMOVUPD Y1, 32(CX)(SI*8)
-	VMOVUPD 64(CX), Y1
-	VMOVUPD Y1, 64(CX)(SI*8)
-	VMOVUPD 96(CX), Y1
-	VMOVUPD Y1, 96(CX)(SI*8)
+	MOVQ    1888(SP), SI
+	CMPQ    SI, $0x00000004
+	JE      ring_exact_657
+	SUBQ    DI, SI
+
+ring_exact_657:
+	MOVQ SI, DI
+
+ring_repeat_658:
+	CMPQ    DI, R9
+	JAE     ring_built_644
+	VMOVUPD Y1, (CX)(DI*8)
+	ADDQ    SI, DI
+	JMP     ring_repeat_658
+
+ring_built_644:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x03, DI
@@ -6827,30 +7677,41 @@ ring_repeated_557:
 	MOVQ    dx_base+0(FP), AX
 	ADDQ    DI, AX
 	MOVQ    x_len+56(FP), DI
+	MOVQ    1888(SP), R8
+	MOVQ    1928(SP), R9
+	MOVQ    R9, R10
+	ADDQ    $0x00000003, R10
+	ANDQ    $-4, R10
+	XORQ    R11, R11
+	SUBQ    R8, R9
+	CMOVQLT R11, R9
+	ADDQ    $0x00000003, R9
+	ANDQ    $-4, R9
+	ADDQ    R8, R9
+	CMPQ    R9, R10
+	CMOVQCS R10, R9
 	XORQ    R8, R8
-	MOVQ    1888(SP), R9
-	ADDQ    $0x00000010, R9
 
-sums_zero_558:
+sums_zero_659:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_559
+	JAE     sums_zeroed_660
 	VMOVUPD Y0, (BX)(R8*8)
 	ADDQ    $0x00000004, R8
-	JMP     sums_zero_558
+	JMP     sums_zero_659
 
-sums_zeroed_559:
-ring_row_560:
+sums_zeroed_660:
+ring_row_661:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_561
+	JE   ring_rows_done_662
 	XORQ R8, R8
 	MOVQ 1944(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-unrolled_562:
+unrolled_663:
 	CMPQ        R10, R11
-	JGT         single_563
+	JGT         single_664
 	VMOVUPD     (DX)(R10*8), Y1
 	VMOVUPD     (SI)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -6900,15 +7761,15 @@ unrolled_562:
 	SUBQ        1888(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000010, R10
-	JMP         unrolled_562
+	JMP         unrolled_663
 
-single_563:
+single_664:
 	MOVQ R9, R11
 	SUBQ $0x00000004, R11
 
-single_loop_564:
+single_loop_665:
 	CMPQ        R10, R11
-	JGT         remainder_565
+	JGT         remainder_666
 	VMOVUPD     (DX)(R10*8), Y1
 	VMOVUPD     (SI)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -6925,11 +7786,11 @@ single_loop_564:
 	SUBQ        1888(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000004, R10
-	JMP         single_loop_564
+	JMP         single_loop_665
 
-remainder_565:
+remainder_666:
 	SUBQ        R10, R9
-	JE          span_done_566
+	JE          span_done_667
 	SHLQ        $0x03, R9
 	NEGQ        R9
 	LEAQ        tailmask<>+32(SB), R11
@@ -6947,7 +7808,7 @@ remainder_565:
 	VBLENDVPD   Y4, Y3, Y2, Y2
 	VMASKMOVPD  Y2, Y1, (AX)(R10*8)
 
-span_done_566:
+span_done_667:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -6955,75 +7816,95 @@ span_done_566:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_560
+	JMP   ring_row_661
 
-ring_rows_done_561:
+ring_rows_done_662:
 	MOVQ 1912(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*8), DX
 	MOVQ 1944(SP), SI
 	MOVQ 1888(SP), DI
-	MOVQ DI, R8
-	ADDQ $0x00000010, R8
+	MOVQ 1928(SP), R8
+	SUBQ DI, R8
+	JLE  fold_ext_done_669
+	CMPQ R8, DI
+	JA   fold_ext_scalar_670
+	ADDQ $0x00000003, R8
+	ANDQ $-4, R8
+	LEAQ (DI)(R8*1), R8
 
-fold_ext_567:
+fold_ext_668:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_568
+	JBE     fold_ext_done_669
 	SUBQ    $0x00000004, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Y1
 	VADDPD  (BX)(R8*8), Y1, Y1
 	VMOVUPD Y1, (BX)(R9*8)
-	JMP     fold_ext_567
+	JMP     fold_ext_668
 
-fold_ext_done_568:
-fold_569:
+fold_ext_scalar_670:
+	MOVQ 1928(SP), R8
+
+fold_ext_element_671:
+	CMPQ   R8, DI
+	JBE    fold_ext_done_669
+	DECQ   R8
+	MOVQ   R8, R9
+	SUBQ   DI, R9
+	VMOVSD (BX)(R8*8), X1
+	VADDSD (BX)(R9*8), X1, X1
+	VMOVSD X1, (BX)(R9*8)
+	JMP    fold_ext_element_671
+
+fold_ext_done_669:
+fold_672:
 	CMPQ   DI, SI
-	JBE    folded_570
+	JBE    folded_673
 	DECQ   DI
 	MOVQ   DI, R9
 	SUBQ   SI, R9
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_569
+	JMP    fold_672
 
-folded_570:
+folded_673:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_571
+	JNE  sums_planes_674
 	MOVQ 1936(SP), DI
 	SUBQ $0x00000004, DI
 
-sums_vector_574:
+sums_vector_677:
 	CMPQ    SI, DI
-	JGT     sums_scalar_572
+	JGT     sums_scalar_675
 	VMOVUPD (DX)(SI*8), Y1
 	VADDPD  (BX)(SI*8), Y1, Y1
 	VMOVUPD Y1, (DX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_vector_574
+	JMP     sums_vector_677
 
-sums_scalar_572:
+sums_scalar_675:
 	CMPQ   SI, 1936(SP)
-	JE     sums_done_573
+	JE     sums_done_676
 	VMOVSD (BX)(SI*8), X1
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_scalar_572
+	JMP    sums_scalar_675
 
-sums_planes_571:
+sums_planes_674:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_575:
+sums_group_678:
 	MOVQ   1936(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_577
+	JB     sums_single_680
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -7032,7 +7913,7 @@ sums_group_575:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_576:
+sums_group_plane_679:
 	VADDSD (R10), X1, X1
 	VADDSD (R10)(R9*1), X2, X2
 	VADDSD (R11), X3, X3
@@ -7041,7 +7922,7 @@ sums_group_plane_576:
 	ADDQ   $0x08, R11
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_group_plane_576
+	JB     sums_group_plane_679
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	VADDSD 8(DX)(SI*8), X2, X2
@@ -7054,29 +7935,29 @@ sums_group_plane_576:
 	SHRQ   $0x01, DI
 	ADDQ   DI, R8
 	ADDQ   $0x00000004, SI
-	JMP    sums_group_575
+	JMP    sums_group_678
 
-sums_single_577:
+sums_single_680:
 	CMPQ   SI, 1936(SP)
-	JE     sums_done_573
+	JE     sums_done_676
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_578:
+sums_single_plane_681:
 	VADDSD (BX)(R8*8), X1, X1
 	INCQ   R8
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_single_plane_578
+	JB     sums_single_plane_681
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_single_577
+	JMP    sums_single_680
 
-sums_done_573:
+sums_done_676:
 	ADDQ 1936(SP), AX
 	MOVQ AX, 1912(SP)
-	JMP  ring_block_541
+	JMP  ring_block_635
 
 ring_finished_backwardAVX2F64:
 	VZEROUPPER
@@ -7094,11 +7975,11 @@ TEXT ·backwardDxAVX2F64(SB), NOSPLIT, $0-80
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_579
+	JB           cached_682
 	CMPQ         AX, DX
-	JE           cached_579
+	JE           cached_682
 	CMPQ         AX, CX
-	JE           cached_579
+	JE           cached_682
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -7107,7 +7988,7 @@ TEXT ·backwardDxAVX2F64(SB), NOSPLIT, $0-80
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_581
+	JE           aligned_684
 	MOVQ         DI, R8
 	SHLQ         $0x03, R8
 	NEGQ         R8
@@ -7121,13 +8002,13 @@ TEXT ·backwardDxAVX2F64(SB), NOSPLIT, $0-80
 	VMASKMOVPD   Y5, Y2, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_581:
+aligned_684:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-unrolled_582:
+unrolled_685:
 	CMPQ      SI, DI
-	JGT       single_583
+	JGT       single_686
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -7153,15 +8034,15 @@ unrolled_582:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVNTPD  Y4, 96(AX)(SI*8)
 	ADDQ      $0x00000010, SI
-	JMP       unrolled_582
+	JMP       unrolled_685
 
-single_583:
+single_686:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
 
-single_loop_584:
+single_loop_687:
 	CMPQ      SI, DI
-	JGT       remainder_585
+	JGT       remainder_688
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -7169,11 +8050,11 @@ single_loop_584:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVNTPD  Y4, (AX)(SI*8)
 	ADDQ      $0x00000004, SI
-	JMP       single_loop_584
+	JMP       single_loop_687
 
-remainder_585:
+remainder_688:
 	SUBQ       SI, BX
-	JE         span_done_586
+	JE         span_done_689
 	SHLQ       $0x03, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -7185,18 +8066,18 @@ remainder_585:
 	VBLENDVPD  Y0, Y4, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(SI*8)
 
-span_done_586:
+span_done_689:
 	SFENCE
-	JMP stored_580
+	JMP stored_683
 
-cached_579:
+cached_682:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-unrolled_587:
+unrolled_690:
 	CMPQ      SI, DI
-	JGT       single_588
+	JGT       single_691
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -7222,15 +8103,15 @@ unrolled_587:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVUPD   Y4, 96(AX)(SI*8)
 	ADDQ      $0x00000010, SI
-	JMP       unrolled_587
+	JMP       unrolled_690
 
-single_588:
+single_691:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
 
-single_loop_589:
+single_loop_692:
 	CMPQ      SI, DI
-	JGT       remainder_590
+	JGT       remainder_693
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -7238,11 +8119,11 @@ single_loop_589:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVUPD   Y4, (AX)(SI*8)
 	ADDQ      $0x00000004, SI
-	JMP       single_loop_589
+	JMP       single_loop_692
 
-remainder_590:
+remainder_693:
 	SUBQ       SI, BX
-	JE         span_done_591
+	JE         span_done_694
 	SHLQ       $0x03, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -7254,8 +8135,8 @@ remainder_590:
 	VBLENDVPD  Y0, Y4, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(SI*8)
 
-span_done_591:
-stored_580:
+span_done_694:
+stored_683:
 	VZEROUPPER
 	RET
 
@@ -7274,17 +8155,17 @@ TEXT ·backwardPlanesDxAVX2F64(SB), NOSPLIT, $0-104
 	SHLQ   $0x03, R9
 	XORQ   R10, R10
 
-plane_592:
+plane_695:
 	CMPQ         BX, $0x00
-	JE           planes_done_593
+	JE           planes_done_696
 	VBROADCASTSD (R8)(R10*8), Y1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000010, R12
 
-unrolled_594:
+unrolled_697:
 	CMPQ      R11, R12
-	JGT       single_595
+	JGT       single_698
 	VMOVUPD   (CX)(R11*8), Y2
 	VMOVUPD   (DX)(R11*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -7310,15 +8191,15 @@ unrolled_594:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVUPD   Y4, 96(AX)(R11*8)
 	ADDQ      $0x00000010, R11
-	JMP       unrolled_594
+	JMP       unrolled_697
 
-single_595:
+single_698:
 	MOVQ SI, R12
 	SUBQ $0x00000004, R12
 
-single_loop_596:
+single_loop_699:
 	CMPQ      R11, R12
-	JGT       remainder_597
+	JGT       remainder_700
 	VMOVUPD   (CX)(R11*8), Y2
 	VMOVUPD   (DX)(R11*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -7326,12 +8207,12 @@ single_loop_596:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVUPD   Y4, (AX)(R11*8)
 	ADDQ      $0x00000004, R11
-	JMP       single_loop_596
+	JMP       single_loop_699
 
-remainder_597:
+remainder_700:
 	MOVQ       SI, R12
 	SUBQ       R11, R12
-	JE         span_done_598
+	JE         span_done_701
 	SHLQ       $0x03, R12
 	NEGQ       R12
 	LEAQ       tailmask<>+32(SB), R13
@@ -7343,20 +8224,20 @@ remainder_597:
 	VBLENDVPD  Y3, Y4, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(R11*8)
 
-span_done_598:
+span_done_701:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_599
+	JNE  same_pass_702
 	XORQ R10, R10
 
-same_pass_599:
+same_pass_702:
 	SUBQ SI, BX
-	JMP  plane_592
+	JMP  plane_695
 
-planes_done_593:
+planes_done_696:
 	VZEROUPPER
 	RET
 
@@ -7371,9 +8252,9 @@ TEXT ·backwardPatternDxAVX2F64(SB), NOSPLIT, $0-96
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), DI
 
-row_600:
+row_703:
 	CMPQ    BX, $0x00
-	JE      rows_done_601
+	JE      rows_done_704
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -7381,9 +8262,9 @@ row_600:
 	MOVQ    R8, R10
 	SUBQ    $0x00000010, R10
 
-unrolled_602:
+unrolled_705:
 	CMPQ      R9, R10
-	JGT       single_603
+	JGT       single_706
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -7409,15 +8290,15 @@ unrolled_602:
 	VBLENDVPD Y1, Y2, Y3, Y3
 	VMOVUPD   Y3, 96(AX)(R9*8)
 	ADDQ      $0x00000010, R9
-	JMP       unrolled_602
+	JMP       unrolled_705
 
-single_603:
+single_706:
 	MOVQ R8, R10
 	SUBQ $0x00000004, R10
 
-single_loop_604:
+single_loop_707:
 	CMPQ      R9, R10
-	JGT       remainder_605
+	JGT       remainder_708
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -7425,12 +8306,12 @@ single_loop_604:
 	VBLENDVPD Y1, Y2, Y3, Y3
 	VMOVUPD   Y3, (AX)(R9*8)
 	ADDQ      $0x00000004, R9
-	JMP       single_loop_604
+	JMP       single_loop_707
 
-remainder_605:
+remainder_708:
 	MOVQ       R8, R10
 	SUBQ       R9, R10
-	JE         span_done_606
+	JE         span_done_709
 	SHLQ       $0x03, R10
 	NEGQ       R10
 	LEAQ       tailmask<>+32(SB), R11
@@ -7443,16 +8324,16 @@ remainder_605:
 	VBLENDVPD  Y2, Y3, Y4, Y4
 	VMASKMOVPD Y4, Y1, (AX)(R9*8)
 
-span_done_606:
+span_done_709:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_600
+	JMP  row_703
 
-rows_done_601:
+rows_done_704:
 	VZEROUPPER
 	RET
 
@@ -7472,128 +8353,181 @@ TEXT ·backwardRingDxAVX2F64(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x000000d8
-	JA     ring_segmented_607
+	JA     ring_segmented_710
 	MOVQ   R9, R10
 
-ring_len_608:
+ring_len_711:
 	CMPQ R10, $0x00000004
-	JAE  ring_len_done_609
+	JAE  ring_len_done_712
 	ADDQ R9, R10
-	JMP  ring_len_608
+	JMP  ring_len_711
 
-ring_len_done_609:
+ring_len_done_712:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000004, R11
 
-ring_step_610:
+ring_step_713:
 	CMPQ R11, R10
-	JB   ring_step_done_611
+	JB   ring_step_done_714
 	SUBQ R10, R11
-	JMP  ring_step_610
+	JMP  ring_step_713
 
-ring_step_done_611:
+ring_step_done_714:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000010, R11
 
-ring_step_612:
+ring_step_715:
 	CMPQ R11, R10
-	JB   ring_step_done_613
+	JB   ring_step_done_716
 	SUBQ R10, R11
-	JMP  ring_step_612
+	JMP  ring_step_715
 
-ring_step_done_613:
-	MOVQ R11, 1936(SP)
-	MOVQ alpha_base+72(FP), R10
-	CMPQ AX, $0x01
-	JNE  ring_planes_614
-	XORQ AX, AX
-	MOVQ DX, R11
-	SUBQ $0x00000004, R11
+ring_step_done_716:
+	MOVQ    R11, 1936(SP)
+	MOVQ    DI, R11
+	LEAQ    16(R10), R10
+	CMPQ    R11, R10
+	CMOVQHI R10, R11
+	MOVQ    R11, 1960(SP)
+	MOVQ    alpha_base+72(FP), R10
+	MOVQ    1960(SP), R11
+	CMPQ    R9, $0x00000004
+	JB      ring_short_717
+	CMPQ    AX, $0x01
+	JNE     ring_planes_718
+	XORQ    AX, AX
+	XORQ    R9, R9
 
-ring_copy_616:
+ring_copy_720:
 	CMPQ    AX, R11
-	JGT     ring_copy_tail_617
-	VMOVUPD (R10)(AX*8), Y1
+	JAE     ring_built_719
+	MOVQ    DX, R12
+	SUBQ    R9, R12
+	CMPQ    R12, $0x00000004
+	JB      ring_copy_tail_721
+	VMOVUPD (R10)(R9*8), Y1
 	VMOVUPD Y1, (R8)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     ring_copy_616
+	ADDQ    $0x00000004, R9
+	CMPQ    R9, DX
+	JNE     ring_copy_720
+	XORQ    R9, R9
+	JMP     ring_copy_720
 
-ring_copy_tail_617:
-	SUBQ       AX, DX
-	JE         ring_extend_615
-	SHLQ       $0x03, DX
-	NEGQ       DX
-	LEAQ       tailmask<>+32(SB), R11
-	VMOVDQU    (R11)(DX*1), Y1
-	VMASKMOVPD (R10)(AX*8), Y1, Y1
-	VMOVUPD    Y1, (R8)(AX*8)
-	JMP        ring_extend_615
+ring_copy_tail_721:
+	VMOVUPD -32(R10)(DX*8), Y1
+	ADDQ    R12, AX
+	VMOVUPD Y1, -32(R8)(AX*8)
+	XORQ    R9, R9
+	JMP     ring_copy_720
 
-ring_planes_614:
-	XORQ R11, R11
+ring_planes_718:
+	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000008
-	JA   ring_long_planes_620
+	JA   ring_long_planes_722
+	MOVQ R11, R13
+	SUBQ $0x00000004, R13
 
-ring_fill_619:
-	VBROADCASTSD (R10)(R11*8), Y1
+ring_fill_723:
+	CMPQ         R12, R13
+	JGT          ring_fill_last_724
+	VBROADCASTSD (R10)(R9*8), Y1
 	VMOVUPD      Y1, (R8)(R12*8)
 	VMOVUPD      Y1, 32(R8)(R12*8)
 	ADDQ         AX, R12
-	INCQ         R11
-	CMPQ         R11, DX
-	JB           ring_fill_619
-	JMP          ring_extend_615
+	INCQ         R9
+	CMPQ         R9, DX
+	JNE          ring_wrap_725
+	XORQ         R9, R9
 
-ring_long_planes_620:
-ring_channel_618:
-	CMPQ         R11, DX
-	JE           ring_extend_615
-	VBROADCASTSD (R10)(R11*8), Y1
-	XORQ         R13, R13
+ring_wrap_725:
+	JMP ring_fill_723
 
-ring_plane_621:
-	MOVQ    R12, R14
-	ADDQ    R13, R14
+ring_fill_last_724:
+	CMPQ         R12, R11
+	JAE          ring_built_719
+	VBROADCASTSD (R10)(R9*8), Y1
+	VMOVUPD      Y1, (R8)(R12*8)
+	ADDQ         AX, R12
+	INCQ         R9
+	CMPQ         R9, DX
+	JNE          ring_wrap_726
+	XORQ         R9, R9
+
+ring_wrap_726:
+	JMP ring_fill_last_724
+
+ring_long_planes_722:
+ring_channel_727:
+	CMPQ         R12, R11
+	JAE          ring_built_719
+	VBROADCASTSD (R10)(R9*8), Y1
+	MOVQ         R12, R14
+	ADDQ         AX, R12
+	MOVQ         R12, R13
+	CMPQ         R13, R11
+	CMOVQHI      R11, R13
+
+ring_plane_728:
 	VMOVUPD Y1, (R8)(R14*8)
-	ADDQ    $0x00000004, R13
-	CMPQ    R13, AX
-	JB      ring_plane_621
-	ADDQ    AX, R12
-	INCQ    R11
-	JMP     ring_channel_618
+	ADDQ    $0x00000004, R14
+	CMPQ    R14, R13
+	JB      ring_plane_728
+	INCQ    R9
+	CMPQ    R9, DX
+	JNE     ring_wrap_729
+	XORQ    R9, R9
 
-ring_extend_615:
-	MOVQ 1920(SP), AX
-	MOVQ R9, DX
+ring_wrap_729:
+	JMP ring_channel_727
 
-ring_element_622:
-	CMPQ DX, AX
-	JAE  ring_repeated_623
-	MOVQ DX, R10
-	SUBQ R9, R10
-	MOVQ (R8)(R10*8), R10
-	MOVQ R10, (R8)(DX*8)
-	INCQ DX
-	JMP  ring_element_622
+ring_short_717:
+	XORQ R12, R12
+	XORQ R13, R13
+	XORQ R14, R14
 
-ring_repeated_623:
+ring_element_730:
+	MOVQ (R10)(R12*8), R15
+	MOVQ R15, (R8)(R14*8)
+	INCQ R13
+	CMPQ R13, AX
+	JB   ring_element_next_731
+	XORQ R13, R13
+	INCQ R12
+	CMPQ R12, DX
+	JB   ring_element_next_731
+	XORQ R12, R12
+
+ring_element_next_731:
+	INCQ    R14
+	CMPQ    R14, $0x00000004
+	JB      ring_element_730
 	VMOVUPD (R8), Y1
-	VMOVUPD Y1, (R8)(AX*8)
-	VMOVUPD 32(R8), Y1
-	VMOVUPD Y1, 32(R8)(AX*8)
-	VMOVUPD 64(R8), Y1
-	VMOVUPD Y1, 64(R8)(AX*8)
-	VMOVUPD 96(R8), Y1
-	VMOVUPD Y1, 96(R8)(AX*8)
-	XORQ    AX, AX
-	XORQ    DX, DX
-	MOVQ    DI, R9
-	SUBQ    $0x00000010, R9
+	MOVQ    1920(SP), AX
+	CMPQ    AX, $0x00000004
+	JE      ring_exact_732
+	SUBQ    R9, AX
 
-unrolled_624:
+ring_exact_732:
+	MOVQ AX, DX
+
+ring_repeat_733:
+	CMPQ    DX, R11
+	JAE     ring_built_719
+	VMOVUPD Y1, (R8)(DX*8)
+	ADDQ    AX, DX
+	JMP     ring_repeat_733
+
+ring_built_719:
+	XORQ AX, AX
+	XORQ DX, DX
+	MOVQ DI, R9
+	SUBQ $0x00000010, R9
+
+unrolled_734:
 	CMPQ      DX, R9
-	JGT       single_625
+	JGT       single_735
 	VMOVUPD   (BX)(DX*8), Y1
 	VMOVUPD   (SI)(DX*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -7623,15 +8557,15 @@ unrolled_624:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000010, DX
-	JMP       unrolled_624
+	JMP       unrolled_734
 
-single_625:
+single_735:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 
-single_loop_626:
+single_loop_736:
 	CMPQ      DX, R9
-	JGT       remainder_627
+	JGT       remainder_737
 	VMOVUPD   (BX)(DX*8), Y1
 	VMOVUPD   (SI)(DX*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -7643,11 +8577,11 @@ single_loop_626:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000004, DX
-	JMP       single_loop_626
+	JMP       single_loop_736
 
-remainder_627:
+remainder_737:
 	SUBQ       DX, DI
-	JE         span_done_628
+	JE         span_done_738
 	SHLQ       $0x03, DI
 	NEGQ       DI
 	LEAQ       tailmask<>+32(SB), R9
@@ -7660,10 +8594,10 @@ remainder_627:
 	VBLENDVPD  Y0, Y3, Y2, Y2
 	VMASKMOVPD Y2, Y1, (CX)(DX*8)
 
-span_done_628:
+span_done_738:
 	JMP ring_finished_backwardDxAVX2F64
 
-ring_segmented_607:
+ring_segmented_710:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x000000d8
 	JA   ring_finished_backwardDxAVX2F64
@@ -7673,11 +8607,11 @@ ring_segmented_607:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_629
+	JE   ring_rows_739
 
-ring_segment_630:
+ring_segment_740:
 	CMPQ    DI, $0x00
-	JE      ring_done_631
+	JE      ring_done_741
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -7692,129 +8626,181 @@ ring_segment_630:
 	CMPQ    DI, R11
 	CMOVQLT DI, R11
 	MOVQ    R11, 1976(SP)
-	MOVQ    R10, R11
+	MOVQ    R10, R12
 
-ring_len_632:
-	CMPQ R11, $0x00000004
-	JAE  ring_len_done_633
-	ADDQ R10, R11
-	JMP  ring_len_632
+ring_len_742:
+	CMPQ R12, $0x00000004
+	JAE  ring_len_done_743
+	ADDQ R10, R12
+	JMP  ring_len_742
 
-ring_len_done_633:
-	MOVQ R11, 1920(SP)
-	MOVQ $0x00000004, R12
+ring_len_done_743:
+	MOVQ R12, 1920(SP)
+	MOVQ $0x00000004, R13
 
-ring_step_634:
-	CMPQ R12, R11
-	JB   ring_step_done_635
-	SUBQ R11, R12
-	JMP  ring_step_634
+ring_step_744:
+	CMPQ R13, R12
+	JB   ring_step_done_745
+	SUBQ R12, R13
+	JMP  ring_step_744
 
-ring_step_done_635:
-	MOVQ R12, 1928(SP)
-	MOVQ $0x00000010, R12
+ring_step_done_745:
+	MOVQ R13, 1928(SP)
+	MOVQ $0x00000010, R13
 
-ring_step_636:
-	CMPQ R12, R11
-	JB   ring_step_done_637
-	SUBQ R11, R12
-	JMP  ring_step_636
+ring_step_746:
+	CMPQ R13, R12
+	JB   ring_step_done_747
+	SUBQ R12, R13
+	JMP  ring_step_746
 
-ring_step_done_637:
-	MOVQ R12, 1936(SP)
-	MOVQ alpha_base+72(FP), R11
-	LEAQ (R11)(AX*8), R11
-	CMPQ R9, $0x01
-	JNE  ring_planes_638
-	XORQ AX, AX
-	MOVQ DX, R9
-	SUBQ $0x00000004, R9
+ring_step_done_747:
+	MOVQ    R13, 1936(SP)
+	LEAQ    16(R12), R12
+	CMPQ    R11, R12
+	CMOVQHI R12, R11
+	MOVQ    R11, 1960(SP)
+	MOVQ    alpha_base+72(FP), R11
+	LEAQ    (R11)(AX*8), R11
+	MOVQ    1960(SP), AX
+	CMPQ    R10, $0x00000004
+	JB      ring_short_748
+	CMPQ    R9, $0x01
+	JNE     ring_planes_749
+	XORQ    R9, R9
+	XORQ    R10, R10
 
-ring_copy_640:
-	CMPQ    AX, R9
-	JGT     ring_copy_tail_641
-	VMOVUPD (R11)(AX*8), Y1
-	VMOVUPD Y1, (R8)(AX*8)
-	ADDQ    $0x00000004, AX
-	JMP     ring_copy_640
+ring_copy_751:
+	CMPQ    R9, AX
+	JAE     ring_built_750
+	MOVQ    DX, R12
+	SUBQ    R10, R12
+	CMPQ    R12, $0x00000004
+	JB      ring_copy_tail_752
+	VMOVUPD (R11)(R10*8), Y1
+	VMOVUPD Y1, (R8)(R9*8)
+	ADDQ    $0x00000004, R9
+	ADDQ    $0x00000004, R10
+	CMPQ    R10, DX
+	JNE     ring_copy_751
+	XORQ    R10, R10
+	JMP     ring_copy_751
 
-ring_copy_tail_641:
-	SUBQ       AX, DX
-	JE         ring_extend_639
-	SHLQ       $0x03, DX
-	NEGQ       DX
-	LEAQ       tailmask<>+32(SB), R9
-	VMOVDQU    (R9)(DX*1), Y1
-	VMASKMOVPD (R11)(AX*8), Y1, Y1
-	VMOVUPD    Y1, (R8)(AX*8)
-	JMP        ring_extend_639
+ring_copy_tail_752:
+	VMOVUPD -32(R11)(DX*8), Y1
+	ADDQ    R12, R9
+	VMOVUPD Y1, -32(R8)(R9*8)
+	XORQ    R10, R10
+	JMP     ring_copy_751
 
-ring_planes_638:
-	XORQ AX, AX
+ring_planes_749:
+	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000008
-	JA   ring_long_planes_644
+	JA   ring_long_planes_753
+	MOVQ AX, R13
+	SUBQ $0x00000004, R13
 
-ring_fill_643:
-	VBROADCASTSD (R11)(AX*8), Y1
+ring_fill_754:
+	CMPQ         R12, R13
+	JGT          ring_fill_last_755
+	VBROADCASTSD (R11)(R10*8), Y1
 	VMOVUPD      Y1, (R8)(R12*8)
 	VMOVUPD      Y1, 32(R8)(R12*8)
 	ADDQ         R9, R12
-	INCQ         AX
-	CMPQ         AX, DX
-	JB           ring_fill_643
-	JMP          ring_extend_639
+	INCQ         R10
+	CMPQ         R10, DX
+	JNE          ring_wrap_756
+	XORQ         R10, R10
 
-ring_long_planes_644:
-ring_channel_642:
-	CMPQ         AX, DX
-	JE           ring_extend_639
-	VBROADCASTSD (R11)(AX*8), Y1
-	XORQ         R13, R13
+ring_wrap_756:
+	JMP ring_fill_754
 
-ring_plane_645:
-	MOVQ    R12, R14
-	ADDQ    R13, R14
+ring_fill_last_755:
+	CMPQ         R12, AX
+	JAE          ring_built_750
+	VBROADCASTSD (R11)(R10*8), Y1
+	VMOVUPD      Y1, (R8)(R12*8)
+	ADDQ         R9, R12
+	INCQ         R10
+	CMPQ         R10, DX
+	JNE          ring_wrap_757
+	XORQ         R10, R10
+
+ring_wrap_757:
+	JMP ring_fill_last_755
+
+ring_long_planes_753:
+ring_channel_758:
+	CMPQ         R12, AX
+	JAE          ring_built_750
+	VBROADCASTSD (R11)(R10*8), Y1
+	MOVQ         R12, R14
+	ADDQ         R9, R12
+	MOVQ         R12, R13
+	CMPQ         R13, AX
+	CMOVQHI      AX, R13
+
+ring_plane_759:
 	VMOVUPD Y1, (R8)(R14*8)
-	ADDQ    $0x00000004, R13
-	CMPQ    R13, R9
-	JB      ring_plane_645
-	ADDQ    R9, R12
-	INCQ    AX
-	JMP     ring_channel_642
+	ADDQ    $0x00000004, R14
+	CMPQ    R14, R13
+	JB      ring_plane_759
+	INCQ    R10
+	CMPQ    R10, DX
+	JNE     ring_wrap_760
+	XORQ    R10, R10
 
-ring_extend_639:
-	MOVQ 1920(SP), AX
-	MOVQ R10, DX
+ring_wrap_760:
+	JMP ring_channel_758
 
-ring_element_646:
-	CMPQ DX, AX
-	JAE  ring_repeated_647
-	MOVQ DX, R9
-	SUBQ R10, R9
-	MOVQ (R8)(R9*8), R9
-	MOVQ R9, (R8)(DX*8)
-	INCQ DX
-	JMP  ring_element_646
+ring_short_748:
+	XORQ R12, R12
+	XORQ R13, R13
+	XORQ R14, R14
 
-ring_repeated_647:
+ring_element_761:
+	MOVQ (R11)(R12*8), R15
+	MOVQ R15, (R8)(R14*8)
+	INCQ R13
+	CMPQ R13, R9
+	JB   ring_element_next_762
+	XORQ R13, R13
+	INCQ R12
+	CMPQ R12, DX
+	JB   ring_element_next_762
+	XORQ R12, R12
+
+ring_element_next_762:
+	INCQ    R14
+	CMPQ    R14, $0x00000004
+	JB      ring_element_761
 	VMOVUPD (R8), Y1
-	VMOVUPD Y1, (R8)(AX*8)
-	VMOVUPD 32(R8), Y1
-	VMOVUPD Y1, 32(R8)(AX*8)
-	VMOVUPD 64(R8), Y1
-	VMOVUPD Y1, 64(R8)(AX*8)
-	VMOVUPD 96(R8), Y1
-	VMOVUPD Y1, 96(R8)(AX*8)
-	XORQ    AX, AX
-	MOVQ    1976(SP), DX
-	XORQ    R9, R9
-	MOVQ    DX, R10
-	SUBQ    $0x00000010, R10
+	MOVQ    1920(SP), DX
+	CMPQ    DX, $0x00000004
+	JE      ring_exact_763
+	SUBQ    R10, DX
 
-unrolled_648:
+ring_exact_763:
+	MOVQ DX, R9
+
+ring_repeat_764:
+	CMPQ    R9, AX
+	JAE     ring_built_750
+	VMOVUPD Y1, (R8)(R9*8)
+	ADDQ    DX, R9
+	JMP     ring_repeat_764
+
+ring_built_750:
+	XORQ AX, AX
+	MOVQ 1976(SP), DX
+	XORQ R9, R9
+	MOVQ DX, R10
+	SUBQ $0x00000010, R10
+
+unrolled_765:
 	CMPQ      R9, R10
-	JGT       single_649
+	JGT       single_766
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -7844,15 +8830,15 @@ unrolled_648:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000010, R9
-	JMP       unrolled_648
+	JMP       unrolled_765
 
-single_649:
+single_766:
 	MOVQ DX, R10
 	SUBQ $0x00000004, R10
 
-single_loop_650:
+single_loop_767:
 	CMPQ      R9, R10
-	JGT       remainder_651
+	JGT       remainder_768
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -7864,11 +8850,11 @@ single_loop_650:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000004, R9
-	JMP       single_loop_650
+	JMP       single_loop_767
 
-remainder_651:
+remainder_768:
 	SUBQ       R9, DX
-	JE         span_done_652
+	JE         span_done_769
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
@@ -7881,7 +8867,7 @@ remainder_651:
 	VBLENDVPD  Y2, Y3, Y4, Y4
 	VMASKMOVPD Y4, Y1, (CX)(R9*8)
 
-span_done_652:
+span_done_769:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -7893,18 +8879,18 @@ span_done_652:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_653
+	JNE  ring_next_770
 	XORQ AX, AX
 
-ring_next_653:
+ring_next_770:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_630
+	JMP  ring_segment_740
 
-ring_done_631:
+ring_done_741:
 	JMP ring_finished_backwardDxAVX2F64
 
-ring_rows_629:
-ring_block_654:
+ring_rows_739:
+ring_block_771:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -7920,140 +8906,193 @@ ring_block_654:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_655:
+ring_len_772:
 	CMPQ SI, $0x00000004
-	JAE  ring_len_done_656
+	JAE  ring_len_done_773
 	ADDQ BX, SI
-	JMP  ring_len_655
+	JMP  ring_len_772
 
-ring_len_done_656:
+ring_len_done_773:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000004, DI
 
-ring_step_657:
+ring_step_774:
 	CMPQ DI, SI
-	JB   ring_step_done_658
+	JB   ring_step_done_775
 	SUBQ SI, DI
-	JMP  ring_step_657
+	JMP  ring_step_774
 
-ring_step_done_658:
+ring_step_done_775:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_659:
+ring_step_776:
 	CMPQ DI, SI
-	JB   ring_step_done_660
+	JB   ring_step_done_777
 	SUBQ SI, DI
-	JMP  ring_step_659
+	JMP  ring_step_776
 
-ring_step_done_660:
-	MOVQ DI, 1936(SP)
-	MOVQ alpha_base+72(FP), SI
-	LEAQ (SI)(AX*8), SI
-	CMPQ CX, $0x01
-	JNE  ring_planes_661
-	XORQ DI, DI
-	MOVQ DX, R9
-	SUBQ $0x00000004, R9
+ring_step_done_777:
+	MOVQ    DI, 1936(SP)
+	MOVQ    BX, DI
+	LEAQ    16(SI), SI
+	CMPQ    DI, SI
+	CMOVQHI SI, DI
+	MOVQ    DI, 1960(SP)
+	MOVQ    alpha_base+72(FP), SI
+	LEAQ    (SI)(AX*8), SI
+	MOVQ    1960(SP), DI
+	CMPQ    BX, $0x00000004
+	JB      ring_short_778
+	CMPQ    CX, $0x01
+	JNE     ring_planes_779
+	XORQ    BX, BX
+	XORQ    R9, R9
 
-ring_copy_663:
-	CMPQ    DI, R9
-	JGT     ring_copy_tail_664
-	VMOVUPD (SI)(DI*8), Y1
-	VMOVUPD Y1, (R8)(DI*8)
-	ADDQ    $0x00000004, DI
-	JMP     ring_copy_663
+ring_copy_781:
+	CMPQ    BX, DI
+	JAE     ring_built_780
+	MOVQ    DX, R10
+	SUBQ    R9, R10
+	CMPQ    R10, $0x00000004
+	JB      ring_copy_tail_782
+	VMOVUPD (SI)(R9*8), Y1
+	VMOVUPD Y1, (R8)(BX*8)
+	ADDQ    $0x00000004, BX
+	ADDQ    $0x00000004, R9
+	CMPQ    R9, DX
+	JNE     ring_copy_781
+	XORQ    R9, R9
+	JMP     ring_copy_781
 
-ring_copy_tail_664:
-	SUBQ       DI, DX
-	JE         ring_extend_662
-	SHLQ       $0x03, DX
-	NEGQ       DX
-	LEAQ       tailmask<>+32(SB), R9
-	VMOVDQU    (R9)(DX*1), Y1
-	VMASKMOVPD (SI)(DI*8), Y1, Y1
-	VMOVUPD    Y1, (R8)(DI*8)
-	JMP        ring_extend_662
+ring_copy_tail_782:
+	VMOVUPD -32(SI)(DX*8), Y1
+	ADDQ    R10, BX
+	VMOVUPD Y1, -32(R8)(BX*8)
+	XORQ    R9, R9
+	JMP     ring_copy_781
 
-ring_planes_661:
-	XORQ DI, DI
+ring_planes_779:
+	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000008
-	JA   ring_long_planes_667
+	JA   ring_long_planes_783
+	MOVQ DI, R10
+	SUBQ $0x00000004, R10
 
-ring_fill_666:
-	VBROADCASTSD (SI)(DI*8), Y1
+ring_fill_784:
+	CMPQ         R9, R10
+	JGT          ring_fill_last_785
+	VBROADCASTSD (SI)(BX*8), Y1
 	VMOVUPD      Y1, (R8)(R9*8)
 	VMOVUPD      Y1, 32(R8)(R9*8)
 	ADDQ         CX, R9
-	INCQ         DI
-	CMPQ         DI, DX
-	JB           ring_fill_666
-	JMP          ring_extend_662
+	INCQ         BX
+	CMPQ         BX, DX
+	JNE          ring_wrap_786
+	XORQ         BX, BX
 
-ring_long_planes_667:
-ring_channel_665:
-	CMPQ         DI, DX
-	JE           ring_extend_662
-	VBROADCASTSD (SI)(DI*8), Y1
-	XORQ         R10, R10
+ring_wrap_786:
+	JMP ring_fill_784
 
-ring_plane_668:
-	MOVQ    R9, R11
-	ADDQ    R10, R11
+ring_fill_last_785:
+	CMPQ         R9, DI
+	JAE          ring_built_780
+	VBROADCASTSD (SI)(BX*8), Y1
+	VMOVUPD      Y1, (R8)(R9*8)
+	ADDQ         CX, R9
+	INCQ         BX
+	CMPQ         BX, DX
+	JNE          ring_wrap_787
+	XORQ         BX, BX
+
+ring_wrap_787:
+	JMP ring_fill_last_785
+
+ring_long_planes_783:
+ring_channel_788:
+	CMPQ         R9, DI
+	JAE          ring_built_780
+	VBROADCASTSD (SI)(BX*8), Y1
+	MOVQ         R9, R11
+	ADDQ         CX, R9
+	MOVQ         R9, R10
+	CMPQ         R10, DI
+	CMOVQHI      DI, R10
+
+ring_plane_789:
 	VMOVUPD Y1, (R8)(R11*8)
-	ADDQ    $0x00000004, R10
-	CMPQ    R10, CX
-	JB      ring_plane_668
-	ADDQ    CX, R9
-	INCQ    DI
-	JMP     ring_channel_665
+	ADDQ    $0x00000004, R11
+	CMPQ    R11, R10
+	JB      ring_plane_789
+	INCQ    BX
+	CMPQ    BX, DX
+	JNE     ring_wrap_790
+	XORQ    BX, BX
 
-ring_extend_662:
-	MOVQ 1920(SP), DX
-	MOVQ BX, SI
+ring_wrap_790:
+	JMP ring_channel_788
 
-ring_element_669:
-	CMPQ SI, DX
-	JAE  ring_repeated_670
-	MOVQ SI, DI
-	SUBQ BX, DI
-	MOVQ (R8)(DI*8), DI
-	MOVQ DI, (R8)(SI*8)
-	INCQ SI
-	JMP  ring_element_669
+ring_short_778:
+	XORQ R9, R9
+	XORQ R10, R10
+	XORQ R11, R11
 
-ring_repeated_670:
+ring_element_791:
+	MOVQ (SI)(R9*8), R12
+	MOVQ R12, (R8)(R11*8)
+	INCQ R10
+	CMPQ R10, CX
+	JB   ring_element_next_792
+	XORQ R10, R10
+	INCQ R9
+	CMPQ R9, DX
+	JB   ring_element_next_792
+	XORQ R9, R9
+
+ring_element_next_792:
+	INCQ    R11
+	CMPQ    R11, $0x00000004
+	JB      ring_element_791
 	VMOVUPD (R8), Y1
-	VMOVUPD Y1, (R8)(DX*8)
-	VMOVUPD 32(R8), Y1
-	VMOVUPD Y1, 32(R8)(DX*8)
-	VMOVUPD 64(R8), Y1
-	VMOVUPD Y1, 64(R8)(DX*8)
-	VMOVUPD 96(R8), Y1
-	VMOVUPD Y1, 96(R8)(DX*8)
-	IMULQ   CX, AX
-	SHLQ    $0x03, AX
-	MOVQ    x_base+48(FP), BX
-	ADDQ    AX, BX
-	MOVQ    dy_base+24(FP), SI
-	ADDQ    AX, SI
-	MOVQ    dx_base+0(FP), CX
-	ADDQ    AX, CX
-	MOVQ    x_len+56(FP), DI
+	MOVQ    1920(SP), DX
+	CMPQ    DX, $0x00000004
+	JE      ring_exact_793
+	SUBQ    BX, DX
 
-ring_row_671:
+ring_exact_793:
+	MOVQ DX, BX
+
+ring_repeat_794:
+	CMPQ    BX, DI
+	JAE     ring_built_780
+	VMOVUPD Y1, (R8)(BX*8)
+	ADDQ    DX, BX
+	JMP     ring_repeat_794
+
+ring_built_780:
+	IMULQ CX, AX
+	SHLQ  $0x03, AX
+	MOVQ  x_base+48(FP), BX
+	ADDQ  AX, BX
+	MOVQ  dy_base+24(FP), SI
+	ADDQ  AX, SI
+	MOVQ  dx_base+0(FP), CX
+	ADDQ  AX, CX
+	MOVQ  x_len+56(FP), DI
+
+ring_row_795:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_672
+	JE   ring_rows_done_796
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 
-unrolled_673:
+unrolled_797:
 	CMPQ      R9, R10
-	JGT       single_674
+	JGT       single_798
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -8083,15 +9122,15 @@ unrolled_673:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000010, R9
-	JMP       unrolled_673
+	JMP       unrolled_797
 
-single_674:
+single_798:
 	MOVQ DX, R10
 	SUBQ $0x00000004, R10
 
-single_loop_675:
+single_loop_799:
 	CMPQ      R9, R10
-	JGT       remainder_676
+	JGT       remainder_800
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -8103,11 +9142,11 @@ single_loop_675:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000004, R9
-	JMP       single_loop_675
+	JMP       single_loop_799
 
-remainder_676:
+remainder_800:
 	SUBQ       R9, DX
-	JE         span_done_677
+	JE         span_done_801
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
@@ -8120,7 +9159,7 @@ remainder_676:
 	VBLENDVPD  Y2, Y3, Y4, Y4
 	VMASKMOVPD Y4, Y1, (CX)(R9*8)
 
-span_done_677:
+span_done_801:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -8128,13 +9167,13 @@ span_done_677:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_671
+	JMP   ring_row_795
 
-ring_rows_done_672:
+ring_rows_done_796:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_654
+	JMP  ring_block_771
 
 ring_finished_backwardDxAVX2F64:
 	VZEROUPPER
@@ -8155,9 +9194,9 @@ TEXT ·backwardDalphaAVX2F64(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000010, SI
 
-unrolled_678:
+unrolled_802:
 	CMPQ        BX, SI
-	JGT         single_679
+	JGT         single_803
 	VMOVUPD     (AX)(BX*8), Y5
 	VMOVUPD     (CX)(BX*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -8183,15 +9222,15 @@ unrolled_678:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y4
 	ADDQ        $0x00000010, BX
-	JMP         unrolled_678
+	JMP         unrolled_802
 
-single_679:
+single_803:
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-single_loop_680:
+single_loop_804:
 	CMPQ        BX, SI
-	JGT         remainder_681
+	JGT         remainder_805
 	VMOVUPD     (AX)(BX*8), Y5
 	VMOVUPD     (CX)(BX*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -8199,11 +9238,11 @@ single_loop_680:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y1
 	ADDQ        $0x00000004, BX
-	JMP         single_loop_680
+	JMP         single_loop_804
 
-remainder_681:
+remainder_805:
 	SUBQ        BX, DX
-	JE          span_done_682
+	JE          span_done_806
 	SHLQ        $0x03, DX
 	NEGQ        DX
 	LEAQ        tailmask<>+32(SB), SI
@@ -8215,7 +9254,7 @@ remainder_681:
 	VANDNPD     Y5, Y0, Y0
 	VFMADD231PD Y0, Y6, Y1
 
-span_done_682:
+span_done_806:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -8241,9 +9280,9 @@ TEXT ·backwardPlanesDalphaAVX2F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
 
-plane_683:
+plane_807:
 	CMPQ   DX, $0x00
-	JE     planes_done_684
+	JE     planes_done_808
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -8252,9 +9291,9 @@ plane_683:
 	MOVQ   SI, R11
 	SUBQ   $0x00000010, R11
 
-unrolled_685:
+unrolled_809:
 	CMPQ        R10, R11
-	JGT         single_686
+	JGT         single_810
 	VMOVUPD     (AX)(R10*8), Y5
 	VMOVUPD     (CX)(R10*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -8280,15 +9319,15 @@ unrolled_685:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y4
 	ADDQ        $0x00000010, R10
-	JMP         unrolled_685
+	JMP         unrolled_809
 
-single_686:
+single_810:
 	MOVQ SI, R11
 	SUBQ $0x00000004, R11
 
-single_loop_687:
+single_loop_811:
 	CMPQ        R10, R11
-	JGT         remainder_688
+	JGT         remainder_812
 	VMOVUPD     (AX)(R10*8), Y5
 	VMOVUPD     (CX)(R10*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -8296,12 +9335,12 @@ single_loop_687:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y1
 	ADDQ        $0x00000004, R10
-	JMP         single_loop_687
+	JMP         single_loop_811
 
-remainder_688:
+remainder_812:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_689
+	JE          span_done_813
 	SHLQ        $0x03, R11
 	NEGQ        R11
 	LEAQ        tailmask<>+32(SB), R12
@@ -8313,7 +9352,7 @@ remainder_688:
 	VANDNPD     Y5, Y7, Y5
 	VFMADD231PD Y5, Y6, Y1
 
-span_done_689:
+span_done_813:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -8327,14 +9366,14 @@ span_done_689:
 	ADDQ         R8, CX
 	INCQ         R9
 	CMPQ         R9, DI
-	JNE          same_pass_690
+	JNE          same_pass_814
 	XORQ         R9, R9
 
-same_pass_690:
+same_pass_814:
 	SUBQ SI, DX
-	JMP  plane_683
+	JMP  plane_807
 
-planes_done_684:
+planes_done_808:
 	VZEROUPPER
 	RET
 
@@ -8348,9 +9387,9 @@ TEXT ·backwardPatternDalphaAVX2F64(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
 
-row_691:
+row_815:
 	CMPQ    DX, $0x00
-	JE      rows_done_692
+	JE      rows_done_816
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -8358,9 +9397,9 @@ row_691:
 	MOVQ    DI, R9
 	SUBQ    $0x00000010, R9
 
-unrolled_693:
+unrolled_817:
 	CMPQ        R8, R9
-	JGT         single_694
+	JGT         single_818
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (CX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -8394,15 +9433,15 @@ unrolled_693:
 	VFMADD231PD Y2, Y1, Y3
 	VMOVUPD     Y3, 96(BX)(R8*8)
 	ADDQ        $0x00000010, R8
-	JMP         unrolled_693
+	JMP         unrolled_817
 
-single_694:
+single_818:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 
-single_loop_695:
+single_loop_819:
 	CMPQ        R8, R9
-	JGT         remainder_696
+	JGT         remainder_820
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (CX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -8412,12 +9451,12 @@ single_loop_695:
 	VFMADD231PD Y2, Y1, Y3
 	VMOVUPD     Y3, (BX)(R8*8)
 	ADDQ        $0x00000004, R8
-	JMP         single_loop_695
+	JMP         single_loop_819
 
-remainder_696:
+remainder_820:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_697
+	JE          span_done_821
 	SHLQ        $0x03, R9
 	NEGQ        R9
 	LEAQ        tailmask<>+32(SB), R10
@@ -8431,15 +9470,15 @@ remainder_696:
 	VFMADD231PD Y1, Y2, Y3
 	VMOVUPD     Y3, (BX)(R8*8)
 
-span_done_697:
+span_done_821:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_691
+	JMP  row_815
 
-rows_done_692:
+rows_done_816:
 	VZEROUPPER
 	RET
 
@@ -8457,57 +9496,73 @@ TEXT ·backwardRingDalphaAVX2F64(SB), $1984-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x000000d4
-	JA     ring_segmented_698
+	JA     ring_segmented_822
 	MOVQ   DI, SI
 
-ring_len_699:
+ring_len_823:
 	CMPQ SI, $0x00000004
-	JAE  ring_len_done_700
+	JAE  ring_len_done_824
 	ADDQ DI, SI
-	JMP  ring_len_699
+	JMP  ring_len_823
 
-ring_len_done_700:
+ring_len_done_824:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000004, DI
 
-ring_step_701:
+ring_step_825:
 	CMPQ DI, SI
-	JB   ring_step_done_702
+	JB   ring_step_done_826
 	SUBQ SI, DI
-	JMP  ring_step_701
+	JMP  ring_step_825
 
-ring_step_done_702:
+ring_step_done_826:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_703:
+ring_step_827:
 	CMPQ DI, SI
-	JB   ring_step_done_704
+	JB   ring_step_done_828
 	SUBQ SI, DI
-	JMP  ring_step_703
+	JMP  ring_step_827
 
-ring_step_done_704:
-	MOVQ DI, 1936(SP)
-	XORQ SI, SI
-	MOVQ 1920(SP), DI
-	ADDQ $0x00000010, DI
+ring_step_done_828:
+	MOVQ    DI, 1936(SP)
+	MOVQ    BX, DI
+	LEAQ    16(SI), SI
+	CMPQ    DI, SI
+	CMOVQHI SI, DI
+	MOVQ    DI, 1960(SP)
+	MOVQ    1920(SP), SI
+	MOVQ    1960(SP), DI
+	MOVQ    DI, R8
+	ADDQ    $0x00000003, R8
+	ANDQ    $-4, R8
+	XORQ    R9, R9
+	SUBQ    SI, DI
+	CMOVQLT R9, DI
+	ADDQ    $0x00000003, DI
+	ANDQ    $-4, DI
+	ADDQ    SI, DI
+	CMPQ    DI, R8
+	CMOVQCS R8, DI
+	XORQ    SI, SI
 
-sums_zero_705:
+sums_zero_829:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_706
+	JAE     sums_zeroed_830
 	VMOVUPD Y0, (CX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_zero_705
+	JMP     sums_zero_829
 
-sums_zeroed_706:
+sums_zeroed_830:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
 
-unrolled_707:
+unrolled_831:
 	CMPQ        DI, R8
-	JGT         single_708
+	JGT         single_832
 	VMOVUPD     (AX)(DI*8), Y1
 	VMOVUPD     (DX)(DI*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -8545,15 +9600,15 @@ unrolled_707:
 	SUBQ        1920(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000010, DI
-	JMP         unrolled_707
+	JMP         unrolled_831
 
-single_708:
+single_832:
 	MOVQ BX, R8
 	SUBQ $0x00000004, R8
 
-single_loop_709:
+single_loop_833:
 	CMPQ        DI, R8
-	JGT         remainder_710
+	JGT         remainder_834
 	VMOVUPD     (AX)(DI*8), Y1
 	VMOVUPD     (DX)(DI*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -8567,11 +9622,11 @@ single_loop_709:
 	SUBQ        1920(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000004, DI
-	JMP         single_loop_709
+	JMP         single_loop_833
 
-remainder_710:
+remainder_834:
 	SUBQ        DI, BX
-	JE          span_done_711
+	JE          span_done_835
 	SHLQ        $0x03, BX
 	NEGQ        BX
 	LEAQ        tailmask<>+32(SB), R8
@@ -8585,72 +9640,92 @@ remainder_710:
 	VFMADD231PD Y0, Y2, Y1
 	VMOVUPD     Y1, (CX)(SI*8)
 
-span_done_711:
+span_done_835:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  1920(SP), BX
-	MOVQ  BX, SI
-	ADDQ  $0x00000010, SI
+	MOVQ  1960(SP), SI
+	SUBQ  BX, SI
+	JLE   fold_ext_done_837
+	CMPQ  SI, BX
+	JA    fold_ext_scalar_838
+	ADDQ  $0x00000003, SI
+	ANDQ  $-4, SI
+	LEAQ  (BX)(SI*1), SI
 
-fold_ext_712:
+fold_ext_836:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_713
+	JBE     fold_ext_done_837
 	SUBQ    $0x00000004, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Y0
 	VADDPD  (CX)(SI*8), Y0, Y0
 	VMOVUPD Y0, (CX)(DI*8)
-	JMP     fold_ext_712
+	JMP     fold_ext_836
 
-fold_ext_done_713:
-fold_714:
+fold_ext_scalar_838:
+	MOVQ 1960(SP), SI
+
+fold_ext_element_839:
+	CMPQ   SI, BX
+	JBE    fold_ext_done_837
+	DECQ   SI
+	MOVQ   SI, DI
+	SUBQ   BX, DI
+	VMOVSD (CX)(SI*8), X0
+	VADDSD (CX)(DI*8), X0, X0
+	VMOVSD X0, (CX)(DI*8)
+	JMP    fold_ext_element_839
+
+fold_ext_done_837:
+fold_840:
 	CMPQ   BX, AX
-	JBE    folded_715
+	JBE    folded_841
 	DECQ   BX
 	MOVQ   BX, DI
 	SUBQ   AX, DI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_714
+	JMP    fold_840
 
-folded_715:
+folded_841:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_716
+	JNE  sums_planes_842
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000004, BX
 
-sums_vector_719:
+sums_vector_845:
 	CMPQ    AX, BX
-	JGT     sums_scalar_717
+	JGT     sums_scalar_843
 	VMOVUPD (DX)(AX*8), Y0
 	VADDPD  (CX)(AX*8), Y0, Y0
 	VMOVUPD Y0, (DX)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     sums_vector_719
+	JMP     sums_vector_845
 
-sums_scalar_717:
+sums_scalar_843:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_718
+	JE     sums_done_844
 	VMOVSD (CX)(AX*8), X0
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_717
+	JMP    sums_scalar_843
 
-sums_planes_716:
+sums_planes_842:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_720:
+sums_group_846:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_722
+	JB     sums_single_848
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -8659,7 +9734,7 @@ sums_group_720:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_721:
+sums_group_plane_847:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -8668,7 +9743,7 @@ sums_group_plane_721:
 	ADDQ   $0x08, R9
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_group_plane_721
+	JB     sums_group_plane_847
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	VADDSD 8(DX)(AX*8), X1, X1
@@ -8681,29 +9756,29 @@ sums_group_plane_721:
 	SHRQ   $0x01, BX
 	ADDQ   BX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_720
+	JMP    sums_group_846
 
-sums_single_722:
+sums_single_848:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_718
+	JE     sums_done_844
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_723:
+sums_single_plane_849:
 	VADDSD (CX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_single_plane_723
+	JB     sums_single_plane_849
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_722
+	JMP    sums_single_848
 
-sums_done_718:
+sums_done_844:
 	JMP ring_finished_backwardDalphaAVX2F64
 
-ring_segmented_698:
+ring_segmented_822:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x000000d4
 	JA   ring_finished_backwardDalphaAVX2F64
@@ -8713,7 +9788,7 @@ ring_segmented_698:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 
-ring_block_725:
+ring_block_851:
 	MOVQ    1944(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -8728,66 +9803,81 @@ ring_block_725:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_726:
+ring_len_852:
 	CMPQ SI, $0x00000004
-	JAE  ring_len_done_727
+	JAE  ring_len_done_853
 	ADDQ BX, SI
-	JMP  ring_len_726
+	JMP  ring_len_852
 
-ring_len_done_727:
+ring_len_done_853:
 	MOVQ SI, 1920(SP)
-	MOVQ $0x00000004, BX
+	MOVQ $0x00000004, DI
 
-ring_step_728:
-	CMPQ BX, SI
-	JB   ring_step_done_729
-	SUBQ SI, BX
-	JMP  ring_step_728
+ring_step_854:
+	CMPQ DI, SI
+	JB   ring_step_done_855
+	SUBQ SI, DI
+	JMP  ring_step_854
 
-ring_step_done_729:
-	MOVQ BX, 1928(SP)
-	MOVQ $0x00000010, BX
+ring_step_done_855:
+	MOVQ DI, 1928(SP)
+	MOVQ $0x00000010, DI
 
-ring_step_730:
-	CMPQ BX, SI
-	JB   ring_step_done_731
-	SUBQ SI, BX
-	JMP  ring_step_730
+ring_step_856:
+	CMPQ DI, SI
+	JB   ring_step_done_857
+	SUBQ SI, DI
+	JMP  ring_step_856
 
-ring_step_done_731:
-	MOVQ  BX, 1936(SP)
-	MOVQ  DX, BX
-	IMULQ AX, BX
-	SHLQ  $0x03, BX
-	MOVQ  x_base+24(FP), AX
-	ADDQ  BX, AX
-	MOVQ  dy_base+0(FP), DX
-	ADDQ  BX, DX
-	MOVQ  x_len+32(FP), BX
-	XORQ  SI, SI
-	MOVQ  1920(SP), DI
-	ADDQ  $0x00000010, DI
+ring_step_done_857:
+	MOVQ    DI, 1936(SP)
+	LEAQ    16(SI), SI
+	CMPQ    BX, SI
+	CMOVQHI SI, BX
+	MOVQ    BX, 1960(SP)
+	MOVQ    DX, BX
+	IMULQ   AX, BX
+	SHLQ    $0x03, BX
+	MOVQ    x_base+24(FP), AX
+	ADDQ    BX, AX
+	MOVQ    dy_base+0(FP), DX
+	ADDQ    BX, DX
+	MOVQ    x_len+32(FP), BX
+	MOVQ    1920(SP), SI
+	MOVQ    1960(SP), DI
+	MOVQ    DI, R8
+	ADDQ    $0x00000003, R8
+	ANDQ    $-4, R8
+	XORQ    R9, R9
+	SUBQ    SI, DI
+	CMOVQLT R9, DI
+	ADDQ    $0x00000003, DI
+	ANDQ    $-4, DI
+	ADDQ    SI, DI
+	CMPQ    DI, R8
+	CMOVQCS R8, DI
+	XORQ    SI, SI
 
-sums_zero_732:
+sums_zero_858:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_733
+	JAE     sums_zeroed_859
 	VMOVUPD Y0, (CX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_zero_732
+	JMP     sums_zero_858
 
-sums_zeroed_733:
-ring_row_734:
+sums_zeroed_859:
+ring_row_860:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_735
+	JE   ring_rows_done_861
 	XORQ SI, SI
 	MOVQ 1976(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-unrolled_736:
+unrolled_862:
 	CMPQ        R8, R9
-	JGT         single_737
+	JGT         single_863
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (DX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -8825,15 +9915,15 @@ unrolled_736:
 	SUBQ        1920(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000010, R8
-	JMP         unrolled_736
+	JMP         unrolled_862
 
-single_737:
+single_863:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 
-single_loop_738:
+single_loop_864:
 	CMPQ        R8, R9
-	JGT         remainder_739
+	JGT         remainder_865
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (DX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -8847,11 +9937,11 @@ single_loop_738:
 	SUBQ        1920(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000004, R8
-	JMP         single_loop_738
+	JMP         single_loop_864
 
-remainder_739:
+remainder_865:
 	SUBQ        R8, DI
-	JE          span_done_740
+	JE          span_done_866
 	SHLQ        $0x03, DI
 	NEGQ        DI
 	LEAQ        tailmask<>+32(SB), R9
@@ -8865,82 +9955,102 @@ remainder_739:
 	VFMADD231PD Y1, Y2, Y3
 	VMOVUPD     Y3, (CX)(SI*8)
 
-span_done_740:
+span_done_866:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x03, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_734
+	JMP   ring_row_860
 
-ring_rows_done_735:
+ring_rows_done_861:
 	MOVQ 1944(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*8), DX
 	MOVQ 1976(SP), BX
 	MOVQ 1920(SP), SI
-	MOVQ SI, DI
-	ADDQ $0x00000010, DI
+	MOVQ 1960(SP), DI
+	SUBQ SI, DI
+	JLE  fold_ext_done_868
+	CMPQ DI, SI
+	JA   fold_ext_scalar_869
+	ADDQ $0x00000003, DI
+	ANDQ $-4, DI
+	LEAQ (SI)(DI*1), DI
 
-fold_ext_741:
+fold_ext_867:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_742
+	JBE     fold_ext_done_868
 	SUBQ    $0x00000004, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Y1
 	VADDPD  (CX)(DI*8), Y1, Y1
 	VMOVUPD Y1, (CX)(R8*8)
-	JMP     fold_ext_741
+	JMP     fold_ext_867
 
-fold_ext_done_742:
-fold_743:
+fold_ext_scalar_869:
+	MOVQ 1960(SP), DI
+
+fold_ext_element_870:
+	CMPQ   DI, SI
+	JBE    fold_ext_done_868
+	DECQ   DI
+	MOVQ   DI, R8
+	SUBQ   SI, R8
+	VMOVSD (CX)(DI*8), X1
+	VADDSD (CX)(R8*8), X1, X1
+	VMOVSD X1, (CX)(R8*8)
+	JMP    fold_ext_element_870
+
+fold_ext_done_868:
+fold_871:
 	CMPQ   SI, BX
-	JBE    folded_744
+	JBE    folded_872
 	DECQ   SI
 	MOVQ   SI, R8
 	SUBQ   BX, R8
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_743
+	JMP    fold_871
 
-folded_744:
+folded_872:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_745
+	JNE  sums_planes_873
 	MOVQ 1968(SP), SI
 	SUBQ $0x00000004, SI
 
-sums_vector_748:
+sums_vector_876:
 	CMPQ    BX, SI
-	JGT     sums_scalar_746
+	JGT     sums_scalar_874
 	VMOVUPD (DX)(BX*8), Y1
 	VADDPD  (CX)(BX*8), Y1, Y1
 	VMOVUPD Y1, (DX)(BX*8)
 	ADDQ    $0x00000004, BX
-	JMP     sums_vector_748
+	JMP     sums_vector_876
 
-sums_scalar_746:
+sums_scalar_874:
 	CMPQ   BX, 1968(SP)
-	JE     sums_done_747
+	JE     sums_done_875
 	VMOVSD (CX)(BX*8), X1
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_scalar_746
+	JMP    sums_scalar_874
 
-sums_planes_745:
+sums_planes_873:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_749:
+sums_group_877:
 	MOVQ   1968(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_751
+	JB     sums_single_879
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -8949,7 +10059,7 @@ sums_group_749:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_750:
+sums_group_plane_878:
 	VADDSD (R9), X1, X1
 	VADDSD (R9)(R8*1), X2, X2
 	VADDSD (R10), X3, X3
@@ -8958,7 +10068,7 @@ sums_group_plane_750:
 	ADDQ   $0x08, R10
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_group_plane_750
+	JB     sums_group_plane_878
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	VADDSD 8(DX)(BX*8), X2, X2
@@ -8971,29 +10081,29 @@ sums_group_plane_750:
 	SHRQ   $0x01, SI
 	ADDQ   SI, DI
 	ADDQ   $0x00000004, BX
-	JMP    sums_group_749
+	JMP    sums_group_877
 
-sums_single_751:
+sums_single_879:
 	CMPQ   BX, 1968(SP)
-	JE     sums_done_747
+	JE     sums_done_875
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_752:
+sums_single_plane_880:
 	VADDSD (CX)(DI*8), X1, X1
 	INCQ   DI
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_single_plane_752
+	JB     sums_single_plane_880
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_single_751
+	JMP    sums_single_879
 
-sums_done_747:
+sums_done_875:
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_725
+	JMP  ring_block_851
 
 ring_finished_backwardDalphaAVX2F64:
 	VZEROUPPER
@@ -9010,11 +10120,11 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	MOVQ         DX, BX
 	SHLQ         $0x02, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_753
+	JB           cached_881
 	CMPQ         AX, CX
-	JE           cached_753
+	JE           cached_881
 	CMPQ         AX, CX
-	JE           cached_753
+	JE           cached_881
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -9023,7 +10133,7 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_755
+	JE           aligned_883
 	MOVQ         SI, DI
 	MOVQ         $-1, R8
 	BZHIQ        DI, R8, DI
@@ -9034,13 +10144,13 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	VMOVUPS      Z2, K1, (AX)(BX*4)
 	MOVQ         SI, BX
 
-aligned_755:
+aligned_883:
 	MOVQ DX, SI
 	SUBQ $0x00000040, SI
 
-unrolled_756:
+unrolled_884:
 	CMPQ     BX, SI
-	JGT      single_757
+	JGT      single_885
 	VMOVUPS  (CX)(BX*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
@@ -9058,25 +10168,25 @@ unrolled_756:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(BX*4)
 	ADDQ     $0x00000040, BX
-	JMP      unrolled_756
+	JMP      unrolled_884
 
-single_757:
+single_885:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_758:
+single_loop_886:
 	CMPQ     BX, SI
-	JGT      remainder_759
+	JGT      remainder_887
 	VMOVUPS  (CX)(BX*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(BX*4)
 	ADDQ     $0x00000010, BX
-	JMP      single_loop_758
+	JMP      single_loop_886
 
-remainder_759:
+remainder_887:
 	SUBQ      BX, DX
-	JE        span_done_760
+	JE        span_done_888
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -9085,18 +10195,18 @@ remainder_759:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(BX*4)
 
-span_done_760:
+span_done_888:
 	SFENCE
-	JMP stored_754
+	JMP stored_882
 
-cached_753:
+cached_881:
 	XORQ BX, BX
 	MOVQ DX, SI
 	SUBQ $0x00000040, SI
 
-unrolled_761:
+unrolled_889:
 	CMPQ    BX, SI
-	JGT     single_762
+	JGT     single_890
 	VMOVUPS (CX)(BX*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
@@ -9114,25 +10224,25 @@ unrolled_761:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(BX*4)
 	ADDQ    $0x00000040, BX
-	JMP     unrolled_761
+	JMP     unrolled_889
 
-single_762:
+single_890:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_763:
+single_loop_891:
 	CMPQ    BX, SI
-	JGT     remainder_764
+	JGT     remainder_892
 	VMOVUPS (CX)(BX*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(BX*4)
 	ADDQ    $0x00000010, BX
-	JMP     single_loop_763
+	JMP     single_loop_891
 
-remainder_764:
+remainder_892:
 	SUBQ      BX, DX
-	JE        span_done_765
+	JE        span_done_893
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -9141,8 +10251,8 @@ remainder_764:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(BX*4)
 
-span_done_765:
-stored_754:
+span_done_893:
+stored_882:
 	VZEROUPPER
 	RET
 
@@ -9160,17 +10270,17 @@ TEXT ·forwardPlanesAVX512F32(SB), NOSPLIT, $0-80
 	SHLQ   $0x02, R8
 	XORQ   R9, R9
 
-plane_766:
+plane_894:
 	CMPQ         DX, $0x00
-	JE           planes_done_767
+	JE           planes_done_895
 	VBROADCASTSS (DI)(R9*4), Z1
 	XORQ         R10, R10
 	MOVQ         BX, R11
 	SUBQ         $0x00000040, R11
 
-unrolled_768:
+unrolled_896:
 	CMPQ    R10, R11
-	JGT     single_769
+	JGT     single_897
 	VMOVUPS (CX)(R10*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
@@ -9188,26 +10298,26 @@ unrolled_768:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(R10*4)
 	ADDQ    $0x00000040, R10
-	JMP     unrolled_768
+	JMP     unrolled_896
 
-single_769:
+single_897:
 	MOVQ BX, R11
 	SUBQ $0x00000010, R11
 
-single_loop_770:
+single_loop_898:
 	CMPQ    R10, R11
-	JGT     remainder_771
+	JGT     remainder_899
 	VMOVUPS (CX)(R10*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(R10*4)
 	ADDQ    $0x00000010, R10
-	JMP     single_loop_770
+	JMP     single_loop_898
 
-remainder_771:
+remainder_899:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_772
+	JE        span_done_900
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -9216,19 +10326,19 @@ remainder_771:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R10*4)
 
-span_done_772:
+span_done_900:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_773
+	JNE  same_pass_901
 	XORQ R9, R9
 
-same_pass_773:
+same_pass_901:
 	SUBQ BX, DX
-	JMP  plane_766
+	JMP  plane_894
 
-planes_done_767:
+planes_done_895:
 	VZEROUPPER
 	RET
 
@@ -9242,9 +10352,9 @@ TEXT ·forwardPatternAVX512F32(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+56(FP), SI
 
-row_774:
+row_902:
 	CMPQ    DX, $0x00
-	JE      rows_done_775
+	JE      rows_done_903
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -9252,9 +10362,9 @@ row_774:
 	MOVQ    DI, R9
 	SUBQ    $0x00000040, R9
 
-unrolled_776:
+unrolled_904:
 	CMPQ    R8, R9
-	JGT     single_777
+	JGT     single_905
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
@@ -9272,26 +10382,26 @@ unrolled_776:
 	VMULPS  192(BX)(R8*4), Z1, K1, Z1
 	VMOVUPS Z1, 192(AX)(R8*4)
 	ADDQ    $0x00000040, R8
-	JMP     unrolled_776
+	JMP     unrolled_904
 
-single_777:
+single_905:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_778:
+single_loop_906:
 	CMPQ    R8, R9
-	JGT     remainder_779
+	JGT     remainder_907
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
 	VMOVUPS Z1, (AX)(R8*4)
 	ADDQ    $0x00000010, R8
-	JMP     single_loop_778
+	JMP     single_loop_906
 
-remainder_779:
+remainder_907:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_780
+	JE        span_done_908
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -9300,15 +10410,15 @@ remainder_779:
 	VMULPS    (BX)(R8*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 
-span_done_780:
+span_done_908:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_774
+	JMP  row_902
 
-rows_done_775:
+rows_done_903:
 	VZEROUPPER
 	RET
 
@@ -9327,127 +10437,181 @@ TEXT ·forwardRingAVX512F32(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x00000180
-	JA     ring_segmented_781
+	JA     ring_segmented_909
 	MOVQ   R8, R9
 
-ring_len_782:
+ring_len_910:
 	CMPQ R9, $0x00000010
-	JAE  ring_len_done_783
+	JAE  ring_len_done_911
 	ADDQ R8, R9
-	JMP  ring_len_782
+	JMP  ring_len_910
 
-ring_len_done_783:
+ring_len_done_911:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000010, R10
 
-ring_step_784:
+ring_step_912:
 	CMPQ R10, R9
-	JB   ring_step_done_785
+	JB   ring_step_done_913
 	SUBQ R9, R10
-	JMP  ring_step_784
+	JMP  ring_step_912
 
-ring_step_done_785:
+ring_step_done_913:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000040, R10
 
-ring_step_786:
+ring_step_914:
 	CMPQ R10, R9
-	JB   ring_step_done_787
+	JB   ring_step_done_915
 	SUBQ R9, R10
-	JMP  ring_step_786
+	JMP  ring_step_914
 
-ring_step_done_787:
-	MOVQ R10, 1936(SP)
-	MOVQ alpha_base+48(FP), R9
-	CMPQ AX, $0x01
-	JNE  ring_planes_788
-	XORQ AX, AX
-	MOVQ DX, R10
-	SUBQ $0x00000010, R10
+ring_step_done_915:
+	MOVQ    R10, 1936(SP)
+	MOVQ    SI, R10
+	LEAQ    64(R9), R9
+	CMPQ    R10, R9
+	CMOVQHI R9, R10
+	MOVQ    R10, 1960(SP)
+	MOVQ    alpha_base+48(FP), R9
+	MOVQ    1960(SP), R10
+	CMPQ    R8, $0x00000010
+	JB      ring_short_916
+	CMPQ    AX, $0x01
+	JNE     ring_planes_917
+	XORQ    AX, AX
+	XORQ    R8, R8
 
-ring_copy_790:
+ring_copy_919:
 	CMPQ    AX, R10
-	JGT     ring_copy_tail_791
-	VMOVUPS (R9)(AX*4), Z1
+	JAE     ring_built_918
+	MOVQ    DX, R11
+	SUBQ    R8, R11
+	CMPQ    R11, $0x00000010
+	JB      ring_copy_tail_920
+	VMOVUPS (R9)(R8*4), Z1
 	VMOVUPS Z1, (DI)(AX*4)
 	ADDQ    $0x00000010, AX
-	JMP     ring_copy_790
+	ADDQ    $0x00000010, R8
+	CMPQ    R8, DX
+	JNE     ring_copy_919
+	XORQ    R8, R8
+	JMP     ring_copy_919
 
-ring_copy_tail_791:
-	SUBQ      AX, DX
-	JE        ring_extend_789
-	MOVQ      $-1, R10
-	BZHIQ     DX, R10, DX
-	KMOVW     DX, K1
-	VMOVUPS.Z (R9)(AX*4), K1, Z1
-	VMOVUPS   Z1, (DI)(AX*4)
-	JMP       ring_extend_789
+ring_copy_tail_920:
+	VMOVUPS -64(R9)(DX*4), Z1
+	ADDQ    R11, AX
+	VMOVUPS Z1, -64(DI)(AX*4)
+	XORQ    R8, R8
+	JMP     ring_copy_919
 
-ring_planes_788:
-	XORQ R10, R10
+ring_planes_917:
+	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_794
+	JA   ring_long_planes_921
+	MOVQ R10, R12
+	SUBQ $0x00000010, R12
 
-ring_fill_793:
-	VBROADCASTSS (R9)(R10*4), Z1
+ring_fill_922:
+	CMPQ         R11, R12
+	JGT          ring_fill_last_923
+	VBROADCASTSS (R9)(R8*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	VMOVUPS      Z1, 64(DI)(R11*4)
 	ADDQ         AX, R11
-	INCQ         R10
-	CMPQ         R10, DX
-	JB           ring_fill_793
-	JMP          ring_extend_789
+	INCQ         R8
+	CMPQ         R8, DX
+	JNE          ring_wrap_924
+	XORQ         R8, R8
 
-ring_long_planes_794:
-ring_channel_792:
-	CMPQ         R10, DX
-	JE           ring_extend_789
-	VBROADCASTSS (R9)(R10*4), Z1
-	XORQ         R12, R12
+ring_wrap_924:
+	JMP ring_fill_922
 
-ring_plane_795:
-	MOVQ    R11, R13
-	ADDQ    R12, R13
+ring_fill_last_923:
+	CMPQ         R11, R10
+	JAE          ring_built_918
+	VBROADCASTSS (R9)(R8*4), Z1
+	VMOVUPS      Z1, (DI)(R11*4)
+	ADDQ         AX, R11
+	INCQ         R8
+	CMPQ         R8, DX
+	JNE          ring_wrap_925
+	XORQ         R8, R8
+
+ring_wrap_925:
+	JMP ring_fill_last_923
+
+ring_long_planes_921:
+ring_channel_926:
+	CMPQ         R11, R10
+	JAE          ring_built_918
+	VBROADCASTSS (R9)(R8*4), Z1
+	MOVQ         R11, R13
+	ADDQ         AX, R11
+	MOVQ         R11, R12
+	CMPQ         R12, R10
+	CMOVQHI      R10, R12
+
+ring_plane_927:
 	VMOVUPS Z1, (DI)(R13*4)
-	ADDQ    $0x00000010, R12
-	CMPQ    R12, AX
-	JB      ring_plane_795
-	ADDQ    AX, R11
-	INCQ    R10
-	JMP     ring_channel_792
+	ADDQ    $0x00000010, R13
+	CMPQ    R13, R12
+	JB      ring_plane_927
+	INCQ    R8
+	CMPQ    R8, DX
+	JNE     ring_wrap_928
+	XORQ    R8, R8
 
-ring_extend_789:
-	MOVQ 1920(SP), AX
-	MOVQ R8, DX
+ring_wrap_928:
+	JMP ring_channel_926
 
-ring_element_796:
-	CMPQ DX, AX
-	JAE  ring_repeated_797
-	MOVQ DX, R9
-	SUBQ R8, R9
-	MOVL (DI)(R9*4), R9
-	MOVL R9, (DI)(DX*4)
-	INCQ DX
-	JMP  ring_element_796
+ring_short_916:
+	XORQ R11, R11
+	XORQ R12, R12
+	XORQ R13, R13
 
-ring_repeated_797:
+ring_element_929:
+	MOVL (R9)(R11*4), R14
+	MOVL R14, (DI)(R13*4)
+	INCQ R12
+	CMPQ R12, AX
+	JB   ring_element_next_930
+	XORQ R12, R12
+	INCQ R11
+	CMPQ R11, DX
+	JB   ring_element_next_930
+	XORQ R11, R11
+
+ring_element_next_930:
+	INCQ    R13
+	CMPQ    R13, $0x00000010
+	JB      ring_element_929
 	VMOVUPS (DI), Z1
-	VMOVUPS Z1, (DI)(AX*4)
-	VMOVUPS 64(DI), Z1
-	VMOVUPS Z1, 64(DI)(AX*4)
-	VMOVUPS 128(DI), Z1
-	VMOVUPS Z1, 128(DI)(AX*4)
-	VMOVUPS 192(DI), Z1
-	VMOVUPS Z1, 192(DI)(AX*4)
-	XORQ    AX, AX
-	XORQ    DX, DX
-	MOVQ    SI, R8
-	SUBQ    $0x00000040, R8
+	MOVQ    1920(SP), AX
+	CMPQ    AX, $0x00000010
+	JE      ring_exact_931
+	SUBQ    R8, AX
 
-unrolled_798:
+ring_exact_931:
+	MOVQ AX, DX
+
+ring_repeat_932:
+	CMPQ    DX, R10
+	JAE     ring_built_918
+	VMOVUPS Z1, (DI)(DX*4)
+	ADDQ    AX, DX
+	JMP     ring_repeat_932
+
+ring_built_918:
+	XORQ AX, AX
+	XORQ DX, DX
+	MOVQ SI, R8
+	SUBQ $0x00000040, R8
+
+unrolled_933:
 	CMPQ    DX, R8
-	JGT     single_799
+	JGT     single_934
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -9469,15 +10633,15 @@ unrolled_798:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000040, DX
-	JMP     unrolled_798
+	JMP     unrolled_933
 
-single_799:
+single_934:
 	MOVQ SI, R8
 	SUBQ $0x00000010, R8
 
-single_loop_800:
+single_loop_935:
 	CMPQ    DX, R8
-	JGT     remainder_801
+	JGT     remainder_936
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -9487,11 +10651,11 @@ single_loop_800:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000010, DX
-	JMP     single_loop_800
+	JMP     single_loop_935
 
-remainder_801:
+remainder_936:
 	SUBQ      DX, SI
-	JE        span_done_802
+	JE        span_done_937
 	MOVQ      $-1, R8
 	BZHIQ     SI, R8, SI
 	KMOVW     SI, K1
@@ -9500,10 +10664,10 @@ remainder_801:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(DX*4)
 
-span_done_802:
+span_done_937:
 	JMP ring_finished_forwardAVX512F32
 
-ring_segmented_781:
+ring_segmented_909:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x00000180
 	JA   ring_finished_forwardAVX512F32
@@ -9513,11 +10677,11 @@ ring_segmented_781:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_803
+	JE   ring_rows_938
 
-ring_segment_804:
+ring_segment_939:
 	CMPQ    SI, $0x00
-	JE      ring_done_805
+	JE      ring_done_940
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -9532,128 +10696,181 @@ ring_segment_804:
 	CMPQ    SI, R10
 	CMOVQLT SI, R10
 	MOVQ    R10, 1976(SP)
-	MOVQ    R9, R10
+	MOVQ    R9, R11
 
-ring_len_806:
-	CMPQ R10, $0x00000010
-	JAE  ring_len_done_807
-	ADDQ R9, R10
-	JMP  ring_len_806
+ring_len_941:
+	CMPQ R11, $0x00000010
+	JAE  ring_len_done_942
+	ADDQ R9, R11
+	JMP  ring_len_941
 
-ring_len_done_807:
-	MOVQ R10, 1920(SP)
-	MOVQ $0x00000010, R11
+ring_len_done_942:
+	MOVQ R11, 1920(SP)
+	MOVQ $0x00000010, R12
 
-ring_step_808:
-	CMPQ R11, R10
-	JB   ring_step_done_809
-	SUBQ R10, R11
-	JMP  ring_step_808
+ring_step_943:
+	CMPQ R12, R11
+	JB   ring_step_done_944
+	SUBQ R11, R12
+	JMP  ring_step_943
 
-ring_step_done_809:
-	MOVQ R11, 1928(SP)
-	MOVQ $0x00000040, R11
+ring_step_done_944:
+	MOVQ R12, 1928(SP)
+	MOVQ $0x00000040, R12
 
-ring_step_810:
-	CMPQ R11, R10
-	JB   ring_step_done_811
-	SUBQ R10, R11
-	JMP  ring_step_810
+ring_step_945:
+	CMPQ R12, R11
+	JB   ring_step_done_946
+	SUBQ R11, R12
+	JMP  ring_step_945
 
-ring_step_done_811:
-	MOVQ R11, 1936(SP)
-	MOVQ alpha_base+48(FP), R10
-	LEAQ (R10)(AX*4), R10
-	CMPQ R8, $0x01
-	JNE  ring_planes_812
-	XORQ AX, AX
-	MOVQ DX, R8
-	SUBQ $0x00000010, R8
+ring_step_done_946:
+	MOVQ    R12, 1936(SP)
+	LEAQ    64(R11), R11
+	CMPQ    R10, R11
+	CMOVQHI R11, R10
+	MOVQ    R10, 1960(SP)
+	MOVQ    alpha_base+48(FP), R10
+	LEAQ    (R10)(AX*4), R10
+	MOVQ    1960(SP), AX
+	CMPQ    R9, $0x00000010
+	JB      ring_short_947
+	CMPQ    R8, $0x01
+	JNE     ring_planes_948
+	XORQ    R8, R8
+	XORQ    R9, R9
 
-ring_copy_814:
-	CMPQ    AX, R8
-	JGT     ring_copy_tail_815
-	VMOVUPS (R10)(AX*4), Z1
-	VMOVUPS Z1, (DI)(AX*4)
-	ADDQ    $0x00000010, AX
-	JMP     ring_copy_814
+ring_copy_950:
+	CMPQ    R8, AX
+	JAE     ring_built_949
+	MOVQ    DX, R11
+	SUBQ    R9, R11
+	CMPQ    R11, $0x00000010
+	JB      ring_copy_tail_951
+	VMOVUPS (R10)(R9*4), Z1
+	VMOVUPS Z1, (DI)(R8*4)
+	ADDQ    $0x00000010, R8
+	ADDQ    $0x00000010, R9
+	CMPQ    R9, DX
+	JNE     ring_copy_950
+	XORQ    R9, R9
+	JMP     ring_copy_950
 
-ring_copy_tail_815:
-	SUBQ      AX, DX
-	JE        ring_extend_813
-	MOVQ      $-1, R8
-	BZHIQ     DX, R8, DX
-	KMOVW     DX, K1
-	VMOVUPS.Z (R10)(AX*4), K1, Z1
-	VMOVUPS   Z1, (DI)(AX*4)
-	JMP       ring_extend_813
+ring_copy_tail_951:
+	VMOVUPS -64(R10)(DX*4), Z1
+	ADDQ    R11, R8
+	VMOVUPS Z1, -64(DI)(R8*4)
+	XORQ    R9, R9
+	JMP     ring_copy_950
 
-ring_planes_812:
-	XORQ AX, AX
+ring_planes_948:
+	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000020
-	JA   ring_long_planes_818
+	JA   ring_long_planes_952
+	MOVQ AX, R12
+	SUBQ $0x00000010, R12
 
-ring_fill_817:
-	VBROADCASTSS (R10)(AX*4), Z1
+ring_fill_953:
+	CMPQ         R11, R12
+	JGT          ring_fill_last_954
+	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	VMOVUPS      Z1, 64(DI)(R11*4)
 	ADDQ         R8, R11
-	INCQ         AX
-	CMPQ         AX, DX
-	JB           ring_fill_817
-	JMP          ring_extend_813
+	INCQ         R9
+	CMPQ         R9, DX
+	JNE          ring_wrap_955
+	XORQ         R9, R9
 
-ring_long_planes_818:
-ring_channel_816:
-	CMPQ         AX, DX
-	JE           ring_extend_813
-	VBROADCASTSS (R10)(AX*4), Z1
-	XORQ         R12, R12
+ring_wrap_955:
+	JMP ring_fill_953
 
-ring_plane_819:
-	MOVQ    R11, R13
-	ADDQ    R12, R13
+ring_fill_last_954:
+	CMPQ         R11, AX
+	JAE          ring_built_949
+	VBROADCASTSS (R10)(R9*4), Z1
+	VMOVUPS      Z1, (DI)(R11*4)
+	ADDQ         R8, R11
+	INCQ         R9
+	CMPQ         R9, DX
+	JNE          ring_wrap_956
+	XORQ         R9, R9
+
+ring_wrap_956:
+	JMP ring_fill_last_954
+
+ring_long_planes_952:
+ring_channel_957:
+	CMPQ         R11, AX
+	JAE          ring_built_949
+	VBROADCASTSS (R10)(R9*4), Z1
+	MOVQ         R11, R13
+	ADDQ         R8, R11
+	MOVQ         R11, R12
+	CMPQ         R12, AX
+	CMOVQHI      AX, R12
+
+ring_plane_958:
 	VMOVUPS Z1, (DI)(R13*4)
-	ADDQ    $0x00000010, R12
-	CMPQ    R12, R8
-	JB      ring_plane_819
-	ADDQ    R8, R11
-	INCQ    AX
-	JMP     ring_channel_816
+	ADDQ    $0x00000010, R13
+	CMPQ    R13, R12
+	JB      ring_plane_958
+	INCQ    R9
+	CMPQ    R9, DX
+	JNE     ring_wrap_959
+	XORQ    R9, R9
 
-ring_extend_813:
-	MOVQ 1920(SP), AX
-	MOVQ R9, DX
+ring_wrap_959:
+	JMP ring_channel_957
 
-ring_element_820:
-	CMPQ DX, AX
-	JAE  ring_repeated_821
-	MOVQ DX, R8
-	SUBQ R9, R8
-	MOVL (DI)(R8*4), R8
-	MOVL R8, (DI)(DX*4)
-	INCQ DX
-	JMP  ring_element_820
+ring_short_947:
+	XORQ R11, R11
+	XORQ R12, R12
+	XORQ R13, R13
 
-ring_repeated_821:
+ring_element_960:
+	MOVL (R10)(R11*4), R14
+	MOVL R14, (DI)(R13*4)
+	INCQ R12
+	CMPQ R12, R8
+	JB   ring_element_next_961
+	XORQ R12, R12
+	INCQ R11
+	CMPQ R11, DX
+	JB   ring_element_next_961
+	XORQ R11, R11
+
+ring_element_next_961:
+	INCQ    R13
+	CMPQ    R13, $0x00000010
+	JB      ring_element_960
 	VMOVUPS (DI), Z1
-	VMOVUPS Z1, (DI)(AX*4)
-	VMOVUPS 64(DI), Z1
-	VMOVUPS Z1, 64(DI)(AX*4)
-	VMOVUPS 128(DI), Z1
-	VMOVUPS Z1, 128(DI)(AX*4)
-	VMOVUPS 192(DI), Z1
-	VMOVUPS Z1, 192(DI)(AX*4)
-	XORQ    AX, AX
-	MOVQ    1976(SP), DX
-	XORQ    R8, R8
-	MOVQ    DX, R9
-	SUBQ    $0x00000040, R9
+	MOVQ    1920(SP), DX
+	CMPQ    DX, $0x00000010
+	JE      ring_exact_962
+	SUBQ    R9, DX
 
-unrolled_822:
+ring_exact_962:
+	MOVQ DX, R8
+
+ring_repeat_963:
+	CMPQ    R8, AX
+	JAE     ring_built_949
+	VMOVUPS Z1, (DI)(R8*4)
+	ADDQ    DX, R8
+	JMP     ring_repeat_963
+
+ring_built_949:
+	XORQ AX, AX
+	MOVQ 1976(SP), DX
+	XORQ R8, R8
+	MOVQ DX, R9
+	SUBQ $0x00000040, R9
+
+unrolled_964:
 	CMPQ    R8, R9
-	JGT     single_823
+	JGT     single_965
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -9675,15 +10892,15 @@ unrolled_822:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000040, R8
-	JMP     unrolled_822
+	JMP     unrolled_964
 
-single_823:
+single_965:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-single_loop_824:
+single_loop_966:
 	CMPQ    R8, R9
-	JGT     remainder_825
+	JGT     remainder_967
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -9693,11 +10910,11 @@ single_loop_824:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000010, R8
-	JMP     single_loop_824
+	JMP     single_loop_966
 
-remainder_825:
+remainder_967:
 	SUBQ      R8, DX
-	JE        span_done_826
+	JE        span_done_968
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -9706,7 +10923,7 @@ remainder_825:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-span_done_826:
+span_done_968:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -9717,18 +10934,18 @@ span_done_826:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_827
+	JNE  ring_next_969
 	XORQ AX, AX
 
-ring_next_827:
+ring_next_969:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_804
+	JMP  ring_segment_939
 
-ring_done_805:
+ring_done_940:
 	JMP ring_finished_forwardAVX512F32
 
-ring_rows_803:
-ring_block_828:
+ring_rows_938:
+ring_block_970:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -9744,137 +10961,191 @@ ring_block_828:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_829:
+ring_len_971:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_830
+	JAE  ring_len_done_972
 	ADDQ BX, SI
-	JMP  ring_len_829
+	JMP  ring_len_971
 
-ring_len_done_830:
+ring_len_done_972:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000010, R8
 
-ring_step_831:
+ring_step_973:
 	CMPQ R8, SI
-	JB   ring_step_done_832
+	JB   ring_step_done_974
 	SUBQ SI, R8
-	JMP  ring_step_831
+	JMP  ring_step_973
 
-ring_step_done_832:
+ring_step_done_974:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000040, R8
 
-ring_step_833:
+ring_step_975:
 	CMPQ R8, SI
-	JB   ring_step_done_834
+	JB   ring_step_done_976
 	SUBQ SI, R8
-	JMP  ring_step_833
+	JMP  ring_step_975
 
-ring_step_done_834:
-	MOVQ R8, 1936(SP)
-	MOVQ alpha_base+48(FP), SI
-	LEAQ (SI)(AX*4), SI
-	CMPQ CX, $0x01
-	JNE  ring_planes_835
-	XORQ R8, R8
-	MOVQ DX, R9
-	SUBQ $0x00000010, R9
+ring_step_done_976:
+	MOVQ    R8, 1936(SP)
+	MOVQ    BX, R8
+	LEAQ    64(SI), SI
+	CMPQ    R8, SI
+	CMOVQHI SI, R8
+	MOVQ    R8, 1960(SP)
+	MOVQ    alpha_base+48(FP), SI
+	LEAQ    (SI)(AX*4), SI
+	MOVQ    1960(SP), R8
+	CMPQ    BX, $0x00000010
+	JB      ring_short_977
+	CMPQ    CX, $0x01
+	JNE     ring_planes_978
+	XORQ    BX, BX
+	XORQ    R9, R9
 
-ring_copy_837:
-	CMPQ    R8, R9
-	JGT     ring_copy_tail_838
-	VMOVUPS (SI)(R8*4), Z1
-	VMOVUPS Z1, (DI)(R8*4)
-	ADDQ    $0x00000010, R8
-	JMP     ring_copy_837
+ring_copy_980:
+	CMPQ    BX, R8
+	JAE     ring_built_979
+	MOVQ    DX, R10
+	SUBQ    R9, R10
+	CMPQ    R10, $0x00000010
+	JB      ring_copy_tail_981
+	VMOVUPS (SI)(R9*4), Z1
+	VMOVUPS Z1, (DI)(BX*4)
+	ADDQ    $0x00000010, BX
+	ADDQ    $0x00000010, R9
+	CMPQ    R9, DX
+	JNE     ring_copy_980
+	XORQ    R9, R9
+	JMP     ring_copy_980
 
-ring_copy_tail_838:
-	SUBQ      R8, DX
-	JE        ring_extend_836
-	MOVQ      $-1, R9
-	BZHIQ     DX, R9, DX
-	KMOVW     DX, K1
-	VMOVUPS.Z (SI)(R8*4), K1, Z1
-	VMOVUPS   Z1, (DI)(R8*4)
-	JMP       ring_extend_836
+ring_copy_tail_981:
+	VMOVUPS -64(SI)(DX*4), Z1
+	ADDQ    R10, BX
+	VMOVUPS Z1, -64(DI)(BX*4)
+	XORQ    R9, R9
+	JMP     ring_copy_980
 
-ring_planes_835:
-	XORQ R8, R8
+ring_planes_978:
+	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000020
-	JA   ring_long_planes_841
+	JA   ring_long_planes_982
+	MOVQ R8, R10
+	SUBQ $0x00000010, R10
 
-ring_fill_840:
-	VBROADCASTSS (SI)(R8*4), Z1
+ring_fill_983:
+	CMPQ         R9, R10
+	JGT          ring_fill_last_984
+	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (DI)(R9*4)
 	VMOVUPS      Z1, 64(DI)(R9*4)
 	ADDQ         CX, R9
-	INCQ         R8
-	CMPQ         R8, DX
-	JB           ring_fill_840
-	JMP          ring_extend_836
+	INCQ         BX
+	CMPQ         BX, DX
+	JNE          ring_wrap_985
+	XORQ         BX, BX
 
-ring_long_planes_841:
-ring_channel_839:
-	CMPQ         R8, DX
-	JE           ring_extend_836
-	VBROADCASTSS (SI)(R8*4), Z1
-	XORQ         R10, R10
+ring_wrap_985:
+	JMP ring_fill_983
 
-ring_plane_842:
-	MOVQ    R9, R11
-	ADDQ    R10, R11
+ring_fill_last_984:
+	CMPQ         R9, R8
+	JAE          ring_built_979
+	VBROADCASTSS (SI)(BX*4), Z1
+	VMOVUPS      Z1, (DI)(R9*4)
+	ADDQ         CX, R9
+	INCQ         BX
+	CMPQ         BX, DX
+	JNE          ring_wrap_986
+	XORQ         BX, BX
+
+ring_wrap_986:
+	JMP ring_fill_last_984
+
+ring_long_planes_982:
+ring_channel_987:
+	CMPQ         R9, R8
+	JAE          ring_built_979
+	VBROADCASTSS (SI)(BX*4), Z1
+	MOVQ         R9, R11
+	ADDQ         CX, R9
+	MOVQ         R9, R10
+	CMPQ         R10, R8
+	CMOVQHI      R8, R10
+
+ring_plane_988:
 	VMOVUPS Z1, (DI)(R11*4)
-	ADDQ    $0x00000010, R10
-	CMPQ    R10, CX
-	JB      ring_plane_842
-	ADDQ    CX, R9
-	INCQ    R8
-	JMP     ring_channel_839
+	ADDQ    $0x00000010, R11
+	CMPQ    R11, R10
+	JB      ring_plane_988
+	INCQ    BX
+	CMPQ    BX, DX
+	JNE     ring_wrap_989
+	XORQ    BX, BX
 
-ring_extend_836:
-	MOVQ 1920(SP), DX
-	MOVQ BX, SI
+ring_wrap_989:
+	JMP ring_channel_987
 
-ring_element_843:
-	CMPQ SI, DX
-	JAE  ring_repeated_844
-	MOVQ SI, R8
-	SUBQ BX, R8
-	MOVL (DI)(R8*4), R8
-	MOVL R8, (DI)(SI*4)
-	INCQ SI
-	JMP  ring_element_843
+ring_short_977:
+	XORQ R9, R9
+	XORQ R10, R10
+	XORQ R11, R11
 
-ring_repeated_844:
+ring_element_990:
+	MOVL (SI)(R9*4), R12
+	MOVL R12, (DI)(R11*4)
+	INCQ R10
+	CMPQ R10, CX
+	JB   ring_element_next_991
+	XORQ R10, R10
+	INCQ R9
+	CMPQ R9, DX
+	JB   ring_element_next_991
+	XORQ R9, R9
+
+ring_element_next_991:
+	INCQ    R11
+	CMPQ    R11, $0x00000010
+	JB      ring_element_990
 	VMOVUPS (DI), Z1
-	VMOVUPS Z1, (DI)(DX*4)
-	VMOVUPS 64(DI), Z1
-	VMOVUPS Z1, 64(DI)(DX*4)
-	VMOVUPS 128(DI), Z1
-	VMOVUPS Z1, 128(DI)(DX*4)
-	VMOVUPS 192(DI), Z1
-	VMOVUPS Z1, 192(DI)(DX*4)
-	IMULQ   CX, AX
-	SHLQ    $0x02, AX
-	MOVQ    x_base+24(FP), BX
-	ADDQ    AX, BX
-	MOVQ    dst_base+0(FP), CX
-	ADDQ    AX, CX
-	MOVQ    x_len+32(FP), SI
+	MOVQ    1920(SP), DX
+	CMPQ    DX, $0x00000010
+	JE      ring_exact_992
+	SUBQ    BX, DX
 
-ring_row_845:
+ring_exact_992:
+	MOVQ DX, BX
+
+ring_repeat_993:
+	CMPQ    BX, R8
+	JAE     ring_built_979
+	VMOVUPS Z1, (DI)(BX*4)
+	ADDQ    DX, BX
+	JMP     ring_repeat_993
+
+ring_built_979:
+	IMULQ CX, AX
+	SHLQ  $0x02, AX
+	MOVQ  x_base+24(FP), BX
+	ADDQ  AX, BX
+	MOVQ  dst_base+0(FP), CX
+	ADDQ  AX, CX
+	MOVQ  x_len+32(FP), SI
+
+ring_row_994:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_846
+	JE   ring_rows_done_995
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000040, R9
 
-unrolled_847:
+unrolled_996:
 	CMPQ    R8, R9
-	JGT     single_848
+	JGT     single_997
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -9896,15 +11167,15 @@ unrolled_847:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000040, R8
-	JMP     unrolled_847
+	JMP     unrolled_996
 
-single_848:
+single_997:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-single_loop_849:
+single_loop_998:
 	CMPQ    R8, R9
-	JGT     remainder_850
+	JGT     remainder_999
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -9914,11 +11185,11 @@ single_loop_849:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000010, R8
-	JMP     single_loop_849
+	JMP     single_loop_998
 
-remainder_850:
+remainder_999:
 	SUBQ      R8, DX
-	JE        span_done_851
+	JE        span_done_1000
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -9927,20 +11198,20 @@ remainder_850:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-span_done_851:
+span_done_1000:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x02, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_845
+	JMP   ring_row_994
 
-ring_rows_done_846:
+ring_rows_done_995:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_828
+	JMP  ring_block_970
 
 ring_finished_forwardAVX512F32:
 	VZEROUPPER
@@ -9966,11 +11237,11 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_852
+	JB           cached_1001
 	CMPQ         AX, DX
-	JE           cached_852
+	JE           cached_1001
 	CMPQ         AX, CX
-	JE           cached_852
+	JE           cached_1001
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -9979,7 +11250,7 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_854
+	JE           aligned_1003
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -9998,13 +11269,13 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	VMOVUPS      Z10, K1, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_854:
+aligned_1003:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_855:
+unrolled_1004:
 	CMPQ        SI, DI
-	JGT         single_856
+	JGT         single_1005
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -10054,15 +11325,15 @@ unrolled_855:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
-	JMP         unrolled_855
+	JMP         unrolled_1004
 
-single_856:
+single_1005:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_857:
+single_loop_1006:
 	CMPQ        SI, DI
-	JGT         remainder_858
+	JGT         remainder_1007
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -10076,11 +11347,11 @@ single_loop_857:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
-	JMP         single_loop_857
+	JMP         single_loop_1006
 
-remainder_858:
+remainder_1007:
 	SUBQ        SI, BX
-	JE          span_done_859
+	JE          span_done_1008
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -10097,18 +11368,18 @@ remainder_858:
 	VMULPS      Z9, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(SI*4)
 
-span_done_859:
+span_done_1008:
 	SFENCE
-	JMP stored_853
+	JMP stored_1002
 
-cached_852:
+cached_1001:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_860:
+unrolled_1009:
 	CMPQ        SI, DI
-	JGT         single_861
+	JGT         single_1010
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -10158,15 +11429,15 @@ unrolled_860:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
-	JMP         unrolled_860
+	JMP         unrolled_1009
 
-single_861:
+single_1010:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_862:
+single_loop_1011:
 	CMPQ        SI, DI
-	JGT         remainder_863
+	JGT         remainder_1012
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -10180,11 +11451,11 @@ single_loop_862:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
-	JMP         single_loop_862
+	JMP         single_loop_1011
 
-remainder_863:
+remainder_1012:
 	SUBQ        SI, BX
-	JE          span_done_864
+	JE          span_done_1013
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -10201,8 +11472,8 @@ remainder_863:
 	VMULPS      Z9, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(SI*4)
 
-span_done_864:
-stored_853:
+span_done_1013:
+stored_1002:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -10236,9 +11507,9 @@ TEXT ·backwardPlanesAVX512F32(SB), NOSPLIT, $0-128
 	SHLQ   $0x02, R10
 	XORQ   R11, R11
 
-plane_865:
+plane_1014:
 	CMPQ         BX, $0x00
-	JE           planes_done_866
+	JE           planes_done_1015
 	VBROADCASTSS (R9)(R11*4), Z9
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -10252,9 +11523,9 @@ plane_865:
 	MOVQ         DI, R13
 	SUBQ         $0x00000040, R13
 
-unrolled_867:
+unrolled_1016:
 	CMPQ        R12, R13
-	JGT         single_868
+	JGT         single_1017
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -10304,15 +11575,15 @@ unrolled_867:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, 192(AX)(R12*4)
 	ADDQ        $0x00000040, R12
-	JMP         unrolled_867
+	JMP         unrolled_1016
 
-single_868:
+single_1017:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 
-single_loop_869:
+single_loop_1018:
 	CMPQ        R12, R13
-	JGT         remainder_870
+	JGT         remainder_1019
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -10326,12 +11597,12 @@ single_loop_869:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, (AX)(R12*4)
 	ADDQ        $0x00000010, R12
-	JMP         single_loop_869
+	JMP         single_loop_1018
 
-remainder_870:
+remainder_1019:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_871
+	JE          span_done_1020
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -10348,7 +11619,7 @@ remainder_870:
 	VMULPS      Z9, Z10, K2, Z10
 	VMOVUPS     Z10, K1, (AX)(R12*4)
 
-span_done_871:
+span_done_1020:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -10369,14 +11640,14 @@ span_done_871:
 	ADDQ          R10, AX
 	INCQ          R11
 	CMPQ          R11, R8
-	JNE           same_pass_872
+	JNE           same_pass_1021
 	XORQ          R11, R11
 
-same_pass_872:
+same_pass_1021:
 	SUBQ DI, BX
-	JMP  plane_865
+	JMP  plane_1014
 
-planes_done_866:
+planes_done_1015:
 	VZEROUPPER
 	RET
 
@@ -10392,9 +11663,9 @@ TEXT ·backwardPatternAVX512F32(SB), NOSPLIT, $0-120
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), R8
 
-row_873:
+row_1022:
 	CMPQ    BX, $0x00
-	JE      rows_done_874
+	JE      rows_done_1023
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -10402,9 +11673,9 @@ row_873:
 	MOVQ    R9, R11
 	SUBQ    $0x00000040, R11
 
-unrolled_875:
+unrolled_1024:
 	CMPQ        R10, R11
-	JGT         single_876
+	JGT         single_1025
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -10470,15 +11741,15 @@ unrolled_875:
 	VMULPS      192(SI)(R10*4), Z1, K1, Z1
 	VMOVUPS     Z1, 192(AX)(R10*4)
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_875
+	JMP         unrolled_1024
 
-single_876:
+single_1025:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-single_loop_877:
+single_loop_1026:
 	CMPQ        R10, R11
-	JGT         remainder_878
+	JGT         remainder_1027
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -10496,12 +11767,12 @@ single_loop_877:
 	VMULPS      (SI)(R10*4), Z1, K1, Z1
 	VMOVUPS     Z1, (AX)(R10*4)
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_877
+	JMP         single_loop_1026
 
-remainder_878:
+remainder_1027:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_879
+	JE          span_done_1028
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -10522,16 +11793,16 @@ remainder_878:
 	VMULPS      (SI)(R10*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_879:
+span_done_1028:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_873
+	JMP  row_1022
 
-rows_done_874:
+rows_done_1023:
 	VZEROUPPER
 	RET
 
@@ -10554,139 +11825,204 @@ TEXT ·backwardRingAVX512F32(SB), $1856-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x00000030
-	JA     ring_segmented_880
+	JA     ring_segmented_1029
 	MOVQ   R10, R11
 
-ring_len_881:
+ring_len_1030:
 	CMPQ R11, $0x00000010
-	JAE  ring_len_done_882
+	JAE  ring_len_done_1031
 	ADDQ R10, R11
-	JMP  ring_len_881
+	JMP  ring_len_1030
 
-ring_len_done_882:
+ring_len_done_1031:
 	MOVQ R11, 1792(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_883:
+ring_step_1032:
 	CMPQ R12, R11
-	JB   ring_step_done_884
+	JB   ring_step_done_1033
 	SUBQ R11, R12
-	JMP  ring_step_883
+	JMP  ring_step_1032
 
-ring_step_done_884:
+ring_step_done_1033:
 	MOVQ R12, 1800(SP)
 	MOVQ $0x00000040, R12
 
-ring_step_885:
+ring_step_1034:
 	CMPQ R12, R11
-	JB   ring_step_done_886
+	JB   ring_step_done_1035
 	SUBQ R11, R12
-	JMP  ring_step_885
+	JMP  ring_step_1034
 
-ring_step_done_886:
-	MOVQ R12, 1808(SP)
-	MOVQ alpha_base+72(FP), R11
-	CMPQ R8, $0x01
-	JNE  ring_planes_887
-	XORQ R8, R8
-	MOVQ R9, R12
-	SUBQ $0x00000010, R12
+ring_step_done_1035:
+	MOVQ    R12, 1808(SP)
+	MOVQ    DI, R12
+	LEAQ    64(R11), R11
+	CMPQ    R12, R11
+	CMOVQHI R11, R12
+	MOVQ    R12, 1832(SP)
+	MOVQ    alpha_base+72(FP), R11
+	MOVQ    1832(SP), R12
+	CMPQ    R10, $0x00000010
+	JB      ring_short_1036
+	CMPQ    R8, $0x01
+	JNE     ring_planes_1037
+	XORQ    R8, R8
+	XORQ    R10, R10
 
-ring_copy_889:
+ring_copy_1039:
 	CMPQ    R8, R12
-	JGT     ring_copy_tail_890
-	VMOVUPS (R11)(R8*4), Z1
+	JAE     ring_built_1038
+	MOVQ    R9, R13
+	SUBQ    R10, R13
+	CMPQ    R13, $0x00000010
+	JB      ring_copy_tail_1040
+	VMOVUPS (R11)(R10*4), Z1
 	VMOVUPS Z1, (CX)(R8*4)
 	ADDQ    $0x00000010, R8
-	JMP     ring_copy_889
+	ADDQ    $0x00000010, R10
+	CMPQ    R10, R9
+	JNE     ring_copy_1039
+	XORQ    R10, R10
+	JMP     ring_copy_1039
 
-ring_copy_tail_890:
-	SUBQ      R8, R9
-	JE        ring_extend_888
-	MOVQ      $-1, R12
-	BZHIQ     R9, R12, R9
-	KMOVW     R9, K1
-	VMOVUPS.Z (R11)(R8*4), K1, Z1
-	VMOVUPS   Z1, (CX)(R8*4)
-	JMP       ring_extend_888
+ring_copy_tail_1040:
+	VMOVUPS -64(R11)(R9*4), Z1
+	ADDQ    R13, R8
+	VMOVUPS Z1, -64(CX)(R8*4)
+	XORQ    R10, R10
+	JMP     ring_copy_1039
 
-ring_planes_887:
-	XORQ R12, R12
+ring_planes_1037:
+	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000020
-	JA   ring_long_planes_893
+	JA   ring_long_planes_1041
+	MOVQ R12, R14
+	SUBQ $0x00000010, R14
 
-ring_fill_892:
-	VBROADCASTSS (R11)(R12*4), Z1
+ring_fill_1042:
+	CMPQ         R13, R14
+	JGT          ring_fill_last_1043
+	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (CX)(R13*4)
 	VMOVUPS      Z1, 64(CX)(R13*4)
 	ADDQ         R8, R13
-	INCQ         R12
-	CMPQ         R12, R9
-	JB           ring_fill_892
-	JMP          ring_extend_888
+	INCQ         R10
+	CMPQ         R10, R9
+	JNE          ring_wrap_1044
+	XORQ         R10, R10
 
-ring_long_planes_893:
-ring_channel_891:
-	CMPQ         R12, R9
-	JE           ring_extend_888
-	VBROADCASTSS (R11)(R12*4), Z1
-	XORQ         R14, R14
+ring_wrap_1044:
+	JMP ring_fill_1042
 
-ring_plane_894:
-	MOVQ    R13, R15
-	ADDQ    R14, R15
+ring_fill_last_1043:
+	CMPQ         R13, R12
+	JAE          ring_built_1038
+	VBROADCASTSS (R11)(R10*4), Z1
+	VMOVUPS      Z1, (CX)(R13*4)
+	ADDQ         R8, R13
+	INCQ         R10
+	CMPQ         R10, R9
+	JNE          ring_wrap_1045
+	XORQ         R10, R10
+
+ring_wrap_1045:
+	JMP ring_fill_last_1043
+
+ring_long_planes_1041:
+ring_channel_1046:
+	CMPQ         R13, R12
+	JAE          ring_built_1038
+	VBROADCASTSS (R11)(R10*4), Z1
+	MOVQ         R13, R15
+	ADDQ         R8, R13
+	MOVQ         R13, R14
+	CMPQ         R14, R12
+	CMOVQHI      R12, R14
+
+ring_plane_1047:
 	VMOVUPS Z1, (CX)(R15*4)
-	ADDQ    $0x00000010, R14
-	CMPQ    R14, R8
-	JB      ring_plane_894
-	ADDQ    R8, R13
-	INCQ    R12
-	JMP     ring_channel_891
+	ADDQ    $0x00000010, R15
+	CMPQ    R15, R14
+	JB      ring_plane_1047
+	INCQ    R10
+	CMPQ    R10, R9
+	JNE     ring_wrap_1048
+	XORQ    R10, R10
 
-ring_extend_888:
-	MOVQ 1792(SP), R8
-	MOVQ R10, R9
+ring_wrap_1048:
+	JMP ring_channel_1046
 
-ring_element_895:
-	CMPQ R9, R8
-	JAE  ring_repeated_896
-	MOVQ R9, R11
-	SUBQ R10, R11
-	MOVL (CX)(R11*4), R11
-	MOVL R11, (CX)(R9*4)
-	INCQ R9
-	JMP  ring_element_895
+ring_short_1036:
+	XORQ R13, R13
+	XORQ R14, R14
+	XORQ R15, R15
 
-ring_repeated_896:
+ring_element_1049:
+	MOVL (R11)(R13*4), BP
+	MOVL BP, (CX)(R15*4)
+	INCQ R14
+	CMPQ R14, R8
+	JB   ring_element_next_1050
+	XORQ R14, R14
+	INCQ R13
+	CMPQ R13, R9
+	JB   ring_element_next_1050
+	XORQ R13, R13
+
+ring_element_next_1050:
+	INCQ    R15
+	CMPQ    R15, $0x00000010
+	JB      ring_element_1049
 	VMOVUPS (CX), Z1
-	VMOVUPS Z1, (CX)(R8*4)
-	VMOVUPS 64(CX), Z1
-	VMOVUPS Z1, 64(CX)(R8*4)
-	VMOVUPS 128(CX), Z1
-	VMOVUPS Z1, 128(CX)(R8*4)
-	VMOVUPS 192(CX), Z1
-	VMOVUPS Z1, 192(CX)(R8*4)
-	XORQ    R8, R8
-	MOVQ    1792(SP), R9
-	ADDQ    $0x00000040, R9
+	MOVQ    1792(SP), R8
+	CMPQ    R8, $0x00000010
+	JE      ring_exact_1051
+	SUBQ    R10, R8
 
-sums_zero_897:
+ring_exact_1051:
+	MOVQ R8, R9
+
+ring_repeat_1052:
+	CMPQ    R9, R12
+	JAE     ring_built_1038
+	VMOVUPS Z1, (CX)(R9*4)
+	ADDQ    R8, R9
+	JMP     ring_repeat_1052
+
+ring_built_1038:
+	MOVQ    1792(SP), R8
+	MOVQ    1832(SP), R9
+	MOVQ    R9, R10
+	ADDQ    $0x0000000f, R10
+	ANDQ    $-16, R10
+	XORQ    R11, R11
+	SUBQ    R8, R9
+	CMOVQLT R11, R9
+	ADDQ    $0x00000007, R9
+	ANDQ    $-8, R9
+	ADDQ    R8, R9
+	CMPQ    R9, R10
+	CMOVQCS R10, R9
+	XORQ    R8, R8
+
+sums_zero_1053:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_898
+	JAE     sums_zeroed_1054
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_897
+	JMP     sums_zero_1053
 
-sums_zeroed_898:
+sums_zeroed_1054:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000040, R10
 
-unrolled_899:
+unrolled_1055:
 	CMPQ        R9, R10
-	JGT         single_900
+	JGT         single_1056
 	VMOVUPS     (DX)(R9*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R9*4), Z1
@@ -10756,15 +12092,15 @@ unrolled_899:
 	SUBQ        1792(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000040, R9
-	JMP         unrolled_899
+	JMP         unrolled_1055
 
-single_900:
+single_1056:
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 
-single_loop_901:
+single_loop_1057:
 	CMPQ        R9, R10
-	JGT         remainder_902
+	JGT         remainder_1058
 	VMOVUPS     (DX)(R9*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R9*4), Z1
@@ -10786,11 +12122,11 @@ single_loop_901:
 	SUBQ        1792(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000010, R9
-	JMP         single_loop_901
+	JMP         single_loop_1057
 
-remainder_902:
+remainder_1058:
 	SUBQ        R9, DI
-	JE          span_done_903
+	JE          span_done_1059
 	MOVQ        $-1, R10
 	BZHIQ       DI, R10, DI
 	KMOVW       DI, K1
@@ -10811,57 +12147,77 @@ remainder_902:
 	VMULPS      (CX)(R8*4), Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(R9*4)
 
-span_done_903:
+span_done_1059:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1792(SP), DX
-	MOVQ  DX, SI
-	ADDQ  $0x00000040, SI
+	MOVQ  1832(SP), SI
+	SUBQ  DX, SI
+	JLE   fold_ext_done_1061
+	CMPQ  SI, DX
+	JA    fold_ext_scalar_1062
+	ADDQ  $0x00000007, SI
+	ANDQ  $-8, SI
+	LEAQ  (DX)(SI*1), SI
 
-fold_ext_904:
+fold_ext_1060:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_905
+	JBE     fold_ext_done_1061
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Z0
 	VADDPD  (BX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (BX)(DI*8)
-	JMP     fold_ext_904
+	JMP     fold_ext_1060
 
-fold_ext_done_905:
-fold_906:
+fold_ext_scalar_1062:
+	MOVQ 1832(SP), SI
+
+fold_ext_element_1063:
+	CMPQ   SI, DX
+	JBE    fold_ext_done_1061
+	DECQ   SI
+	MOVQ   SI, DI
+	SUBQ   DX, DI
+	VMOVSD (BX)(SI*8), X0
+	VADDSD (BX)(DI*8), X0, X0
+	VMOVSD X0, (BX)(DI*8)
+	JMP    fold_ext_element_1063
+
+fold_ext_done_1061:
+fold_1064:
 	CMPQ   DX, AX
-	JBE    folded_907
+	JBE    folded_1065
 	DECQ   DX
 	MOVQ   DX, DI
 	SUBQ   AX, DI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_906
+	JMP    fold_1064
 
-folded_907:
+folded_1065:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_908
+	JNE  sums_planes_1066
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_911:
+sums_vector_1069:
 	CMPQ      AX, DX
-	JGT       sums_scalar_909
+	JGT       sums_scalar_1067
 	VCVTPS2PD (CX)(AX*4), Z0
 	VADDPD    (BX)(AX*8), Z0, Z0
 	VCVTPD2PS Z0, Y0
 	VMOVUPS   Y0, (CX)(AX*4)
 	ADDQ      $0x00000008, AX
-	JMP       sums_vector_911
+	JMP       sums_vector_1069
 
-sums_scalar_909:
+sums_scalar_1067:
 	CMPQ      AX, alpha_len+80(FP)
-	JE        sums_done_910
+	JE        sums_done_1068
 	VMOVSD    (BX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
@@ -10869,18 +12225,18 @@ sums_scalar_909:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_909
+	JMP       sums_scalar_1067
 
-sums_planes_908:
+sums_planes_1066:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_912:
+sums_group_1070:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_914
+	JB     sums_single_1072
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -10889,7 +12245,7 @@ sums_group_912:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_913:
+sums_group_plane_1071:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -10898,7 +12254,7 @@ sums_group_plane_913:
 	ADDQ      $0x08, R9
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_group_plane_913
+	JB        sums_group_plane_1071
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (CX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -10923,32 +12279,32 @@ sums_group_plane_913:
 	SHRQ      $0x01, DX
 	ADDQ      DX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_912
+	JMP       sums_group_1070
 
-sums_single_914:
+sums_single_1072:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_910
+	JE     sums_done_1068
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_915:
+sums_single_plane_1073:
 	VADDSD    (BX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_single_plane_915
+	JB        sums_single_plane_1073
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_914
+	JMP       sums_single_1072
 
-sums_done_910:
+sums_done_1068:
 	JMP ring_finished_backwardAVX512F32
 
-ring_segmented_880:
+ring_segmented_1029:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x00000030
 	JA   ring_finished_backwardAVX512F32
@@ -10958,7 +12314,7 @@ ring_segmented_880:
 	MOVQ AX, 1824(SP)
 	MOVQ $0x00000000, 1816(SP)
 
-ring_block_917:
+ring_block_1075:
 	MOVQ    1816(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -10974,117 +12330,171 @@ ring_block_917:
 	MOVQ    DI, 1848(SP)
 	MOVQ    DI, R8
 
-ring_len_918:
+ring_len_1076:
 	CMPQ R8, $0x00000010
-	JAE  ring_len_done_919
+	JAE  ring_len_done_1077
 	ADDQ DI, R8
-	JMP  ring_len_918
+	JMP  ring_len_1076
 
-ring_len_done_919:
+ring_len_done_1077:
 	MOVQ R8, 1792(SP)
 	MOVQ $0x00000010, R9
 
-ring_step_920:
+ring_step_1078:
 	CMPQ R9, R8
-	JB   ring_step_done_921
+	JB   ring_step_done_1079
 	SUBQ R8, R9
-	JMP  ring_step_920
+	JMP  ring_step_1078
 
-ring_step_done_921:
+ring_step_done_1079:
 	MOVQ R9, 1800(SP)
 	MOVQ $0x00000040, R9
 
-ring_step_922:
+ring_step_1080:
 	CMPQ R9, R8
-	JB   ring_step_done_923
+	JB   ring_step_done_1081
 	SUBQ R8, R9
-	JMP  ring_step_922
+	JMP  ring_step_1080
 
-ring_step_done_923:
-	MOVQ R9, 1808(SP)
-	MOVQ alpha_base+72(FP), R8
-	LEAQ (R8)(DX*4), R8
-	CMPQ AX, $0x01
-	JNE  ring_planes_924
-	XORQ R9, R9
-	MOVQ SI, R10
-	SUBQ $0x00000010, R10
+ring_step_done_1081:
+	MOVQ    R9, 1808(SP)
+	MOVQ    DI, R9
+	LEAQ    64(R8), R8
+	CMPQ    R9, R8
+	CMOVQHI R8, R9
+	MOVQ    R9, 1832(SP)
+	MOVQ    alpha_base+72(FP), R8
+	LEAQ    (R8)(DX*4), R8
+	MOVQ    1832(SP), R9
+	CMPQ    DI, $0x00000010
+	JB      ring_short_1082
+	CMPQ    AX, $0x01
+	JNE     ring_planes_1083
+	XORQ    DI, DI
+	XORQ    R10, R10
 
-ring_copy_926:
-	CMPQ    R9, R10
-	JGT     ring_copy_tail_927
-	VMOVUPS (R8)(R9*4), Z1
-	VMOVUPS Z1, (CX)(R9*4)
-	ADDQ    $0x00000010, R9
-	JMP     ring_copy_926
+ring_copy_1085:
+	CMPQ    DI, R9
+	JAE     ring_built_1084
+	MOVQ    SI, R11
+	SUBQ    R10, R11
+	CMPQ    R11, $0x00000010
+	JB      ring_copy_tail_1086
+	VMOVUPS (R8)(R10*4), Z1
+	VMOVUPS Z1, (CX)(DI*4)
+	ADDQ    $0x00000010, DI
+	ADDQ    $0x00000010, R10
+	CMPQ    R10, SI
+	JNE     ring_copy_1085
+	XORQ    R10, R10
+	JMP     ring_copy_1085
 
-ring_copy_tail_927:
-	SUBQ      R9, SI
-	JE        ring_extend_925
-	MOVQ      $-1, R10
-	BZHIQ     SI, R10, SI
-	KMOVW     SI, K1
-	VMOVUPS.Z (R8)(R9*4), K1, Z1
-	VMOVUPS   Z1, (CX)(R9*4)
-	JMP       ring_extend_925
+ring_copy_tail_1086:
+	VMOVUPS -64(R8)(SI*4), Z1
+	ADDQ    R11, DI
+	VMOVUPS Z1, -64(CX)(DI*4)
+	XORQ    R10, R10
+	JMP     ring_copy_1085
 
-ring_planes_924:
-	XORQ R9, R9
+ring_planes_1083:
+	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_930
+	JA   ring_long_planes_1087
+	MOVQ R9, R11
+	SUBQ $0x00000010, R11
 
-ring_fill_929:
-	VBROADCASTSS (R8)(R9*4), Z1
+ring_fill_1088:
+	CMPQ         R10, R11
+	JGT          ring_fill_last_1089
+	VBROADCASTSS (R8)(DI*4), Z1
 	VMOVUPS      Z1, (CX)(R10*4)
 	VMOVUPS      Z1, 64(CX)(R10*4)
 	ADDQ         AX, R10
-	INCQ         R9
-	CMPQ         R9, SI
-	JB           ring_fill_929
-	JMP          ring_extend_925
+	INCQ         DI
+	CMPQ         DI, SI
+	JNE          ring_wrap_1090
+	XORQ         DI, DI
 
-ring_long_planes_930:
-ring_channel_928:
-	CMPQ         R9, SI
-	JE           ring_extend_925
-	VBROADCASTSS (R8)(R9*4), Z1
-	XORQ         R11, R11
+ring_wrap_1090:
+	JMP ring_fill_1088
 
-ring_plane_931:
-	MOVQ    R10, R12
-	ADDQ    R11, R12
+ring_fill_last_1089:
+	CMPQ         R10, R9
+	JAE          ring_built_1084
+	VBROADCASTSS (R8)(DI*4), Z1
+	VMOVUPS      Z1, (CX)(R10*4)
+	ADDQ         AX, R10
+	INCQ         DI
+	CMPQ         DI, SI
+	JNE          ring_wrap_1091
+	XORQ         DI, DI
+
+ring_wrap_1091:
+	JMP ring_fill_last_1089
+
+ring_long_planes_1087:
+ring_channel_1092:
+	CMPQ         R10, R9
+	JAE          ring_built_1084
+	VBROADCASTSS (R8)(DI*4), Z1
+	MOVQ         R10, R12
+	ADDQ         AX, R10
+	MOVQ         R10, R11
+	CMPQ         R11, R9
+	CMOVQHI      R9, R11
+
+ring_plane_1093:
 	VMOVUPS Z1, (CX)(R12*4)
-	ADDQ    $0x00000010, R11
-	CMPQ    R11, AX
-	JB      ring_plane_931
-	ADDQ    AX, R10
-	INCQ    R9
-	JMP     ring_channel_928
+	ADDQ    $0x00000010, R12
+	CMPQ    R12, R11
+	JB      ring_plane_1093
+	INCQ    DI
+	CMPQ    DI, SI
+	JNE     ring_wrap_1094
+	XORQ    DI, DI
 
-ring_extend_925:
-	MOVQ 1792(SP), SI
-	MOVQ DI, R8
+ring_wrap_1094:
+	JMP ring_channel_1092
 
-ring_element_932:
-	CMPQ R8, SI
-	JAE  ring_repeated_933
-	MOVQ R8, R9
-	SUBQ DI, R9
-	MOVL (CX)(R9*4), R9
-	MOVL R9, (CX)(R8*4)
-	INCQ R8
-	JMP  ring_element_932
+ring_short_1082:
+	XORQ R10, R10
+	XORQ R11, R11
+	XORQ R12, R12
 
-ring_repeated_933:
+ring_element_1095:
+	MOVL (R8)(R10*4), R13
+	MOVL R13, (CX)(R12*4)
+	INCQ R11
+	CMPQ R11, AX
+	JB   ring_element_next_1096
+	XORQ R11, R11
+	INCQ R10
+	CMPQ R10, SI
+	JB   ring_element_next_1096
+	XORQ R10, R10
+
+ring_element_next_1096:
+	INCQ    R12
+	CMPQ    R12, $0x00000010
+	JB      ring_element_1095
 	VMOVUPS (CX), Z1
-	VMOVUPS Z1, (CX)(SI*4)
-	VMOVUPS 64(CX), Z1
-	VMOVUPS Z1, 64(CX)(SI*4)
-	VMOVUPS 128(CX), Z1
-	VMOVUPS Z1, 128(CX)(SI*4)
-	VMOVUPS 192(CX), Z1
-	VMOVUPS Z1, 192(CX)(SI*4)
+	MOVQ    1792(SP), SI
+	CMPQ    SI, $0x00000010
+	JE      ring_exact_1097
+	SUBQ    DI, SI
+
+ring_exact_1097:
+	MOVQ SI, DI
+
+ring_repeat_1098:
+	CMPQ    DI, R9
+	JAE     ring_built_1084
+	VMOVUPS Z1, (CX)(DI*4)
+	ADDQ    SI, DI
+	JMP     ring_repeat_1098
+
+ring_built_1084:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x02, DI
@@ -11095,30 +12505,41 @@ ring_repeated_933:
 	MOVQ    dx_base+0(FP), AX
 	ADDQ    DI, AX
 	MOVQ    x_len+56(FP), DI
+	MOVQ    1792(SP), R8
+	MOVQ    1832(SP), R9
+	MOVQ    R9, R10
+	ADDQ    $0x0000000f, R10
+	ANDQ    $-16, R10
+	XORQ    R11, R11
+	SUBQ    R8, R9
+	CMOVQLT R11, R9
+	ADDQ    $0x00000007, R9
+	ANDQ    $-8, R9
+	ADDQ    R8, R9
+	CMPQ    R9, R10
+	CMOVQCS R10, R9
 	XORQ    R8, R8
-	MOVQ    1792(SP), R9
-	ADDQ    $0x00000040, R9
 
-sums_zero_934:
+sums_zero_1099:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_935
+	JAE     sums_zeroed_1100
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_934
+	JMP     sums_zero_1099
 
-sums_zeroed_935:
-ring_row_936:
+sums_zeroed_1100:
+ring_row_1101:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_937
+	JE   ring_rows_done_1102
 	XORQ R8, R8
 	MOVQ 1848(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000040, R11
 
-unrolled_938:
+unrolled_1103:
 	CMPQ        R10, R11
-	JGT         single_939
+	JGT         single_1104
 	VMOVUPS     (DX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R10*4), Z1
@@ -11188,15 +12609,15 @@ unrolled_938:
 	SUBQ        1792(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_938
+	JMP         unrolled_1103
 
-single_939:
+single_1104:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-single_loop_940:
+single_loop_1105:
 	CMPQ        R10, R11
-	JGT         remainder_941
+	JGT         remainder_1106
 	VMOVUPS     (DX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R10*4), Z1
@@ -11218,11 +12639,11 @@ single_loop_940:
 	SUBQ        1792(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_940
+	JMP         single_loop_1105
 
-remainder_941:
+remainder_1106:
 	SUBQ        R10, R9
-	JE          span_done_942
+	JE          span_done_1107
 	MOVQ        $-1, R11
 	BZHIQ       R9, R11, R9
 	KMOVW       R9, K1
@@ -11243,7 +12664,7 @@ remainder_941:
 	VMULPS      (CX)(R8*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_942:
+span_done_1107:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -11251,60 +12672,80 @@ span_done_942:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_936
+	JMP   ring_row_1101
 
-ring_rows_done_937:
+ring_rows_done_1102:
 	MOVQ 1816(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*4), DX
 	MOVQ 1848(SP), SI
 	MOVQ 1792(SP), DI
-	MOVQ DI, R8
-	ADDQ $0x00000040, R8
+	MOVQ 1832(SP), R8
+	SUBQ DI, R8
+	JLE  fold_ext_done_1109
+	CMPQ R8, DI
+	JA   fold_ext_scalar_1110
+	ADDQ $0x00000007, R8
+	ANDQ $-8, R8
+	LEAQ (DI)(R8*1), R8
 
-fold_ext_943:
+fold_ext_1108:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_944
+	JBE     fold_ext_done_1109
 	SUBQ    $0x00000008, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Z1
 	VADDPD  (BX)(R8*8), Z1, Z1
 	VMOVUPD Z1, (BX)(R9*8)
-	JMP     fold_ext_943
+	JMP     fold_ext_1108
 
-fold_ext_done_944:
-fold_945:
+fold_ext_scalar_1110:
+	MOVQ 1832(SP), R8
+
+fold_ext_element_1111:
+	CMPQ   R8, DI
+	JBE    fold_ext_done_1109
+	DECQ   R8
+	MOVQ   R8, R9
+	SUBQ   DI, R9
+	VMOVSD (BX)(R8*8), X1
+	VADDSD (BX)(R9*8), X1, X1
+	VMOVSD X1, (BX)(R9*8)
+	JMP    fold_ext_element_1111
+
+fold_ext_done_1109:
+fold_1112:
 	CMPQ   DI, SI
-	JBE    folded_946
+	JBE    folded_1113
 	DECQ   DI
 	MOVQ   DI, R9
 	SUBQ   SI, R9
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_945
+	JMP    fold_1112
 
-folded_946:
+folded_1113:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_947
+	JNE  sums_planes_1114
 	MOVQ 1840(SP), DI
 	SUBQ $0x00000008, DI
 
-sums_vector_950:
+sums_vector_1117:
 	CMPQ      SI, DI
-	JGT       sums_scalar_948
+	JGT       sums_scalar_1115
 	VCVTPS2PD (DX)(SI*4), Z1
 	VADDPD    (BX)(SI*8), Z1, Z1
 	VCVTPD2PS Z1, Y1
 	VMOVUPS   Y1, (DX)(SI*4)
 	ADDQ      $0x00000008, SI
-	JMP       sums_vector_950
+	JMP       sums_vector_1117
 
-sums_scalar_948:
+sums_scalar_1115:
 	CMPQ      SI, 1840(SP)
-	JE        sums_done_949
+	JE        sums_done_1116
 	VMOVSD    (BX)(SI*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
@@ -11312,18 +12753,18 @@ sums_scalar_948:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_scalar_948
+	JMP       sums_scalar_1115
 
-sums_planes_947:
+sums_planes_1114:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_951:
+sums_group_1118:
 	MOVQ   1840(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_953
+	JB     sums_single_1120
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -11332,7 +12773,7 @@ sums_group_951:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_952:
+sums_group_plane_1119:
 	VADDSD    (R10), X1, X1
 	VADDSD    (R10)(R9*1), X2, X2
 	VADDSD    (R11), X3, X3
@@ -11341,7 +12782,7 @@ sums_group_plane_952:
 	ADDQ      $0x08, R11
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_group_plane_952
+	JB        sums_group_plane_1119
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(SI*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -11366,32 +12807,32 @@ sums_group_plane_952:
 	SHRQ      $0x01, DI
 	ADDQ      DI, R8
 	ADDQ      $0x00000004, SI
-	JMP       sums_group_951
+	JMP       sums_group_1118
 
-sums_single_953:
+sums_single_1120:
 	CMPQ   SI, 1840(SP)
-	JE     sums_done_949
+	JE     sums_done_1116
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_954:
+sums_single_plane_1121:
 	VADDSD    (BX)(R8*8), X1, X1
 	INCQ      R8
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_single_plane_954
+	JB        sums_single_plane_1121
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_single_953
+	JMP       sums_single_1120
 
-sums_done_949:
+sums_done_1116:
 	ADDQ 1840(SP), AX
 	MOVQ AX, 1816(SP)
-	JMP  ring_block_917
+	JMP  ring_block_1075
 
 ring_finished_backwardAVX512F32:
 	VZEROUPPER
@@ -11409,11 +12850,11 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_955
+	JB           cached_1122
 	CMPQ         AX, DX
-	JE           cached_955
+	JE           cached_1122
 	CMPQ         AX, CX
-	JE           cached_955
+	JE           cached_1122
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -11422,7 +12863,7 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_957
+	JE           aligned_1124
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -11434,13 +12875,13 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	VMOVUPS      Z2, K1, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_957:
+aligned_1124:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_958:
+unrolled_1125:
 	CMPQ     SI, DI
-	JGT      single_959
+	JGT      single_1126
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
@@ -11462,26 +12903,26 @@ unrolled_958:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(SI*4)
 	ADDQ     $0x00000040, SI
-	JMP      unrolled_958
+	JMP      unrolled_1125
 
-single_959:
+single_1126:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_960:
+single_loop_1127:
 	CMPQ     SI, DI
-	JGT      remainder_961
+	JGT      remainder_1128
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(SI*4)
 	ADDQ     $0x00000010, SI
-	JMP      single_loop_960
+	JMP      single_loop_1127
 
-remainder_961:
+remainder_1128:
 	SUBQ      SI, BX
-	JE        span_done_962
+	JE        span_done_1129
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -11491,18 +12932,18 @@ remainder_961:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_962:
+span_done_1129:
 	SFENCE
-	JMP stored_956
+	JMP stored_1123
 
-cached_955:
+cached_1122:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_963:
+unrolled_1130:
 	CMPQ    SI, DI
-	JGT     single_964
+	JGT     single_1131
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
@@ -11524,26 +12965,26 @@ unrolled_963:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(SI*4)
 	ADDQ    $0x00000040, SI
-	JMP     unrolled_963
+	JMP     unrolled_1130
 
-single_964:
+single_1131:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_965:
+single_loop_1132:
 	CMPQ    SI, DI
-	JGT     remainder_966
+	JGT     remainder_1133
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(SI*4)
 	ADDQ    $0x00000010, SI
-	JMP     single_loop_965
+	JMP     single_loop_1132
 
-remainder_966:
+remainder_1133:
 	SUBQ      SI, BX
-	JE        span_done_967
+	JE        span_done_1134
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -11553,8 +12994,8 @@ remainder_966:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_967:
-stored_956:
+span_done_1134:
+stored_1123:
 	VZEROUPPER
 	RET
 
@@ -11573,17 +13014,17 @@ TEXT ·backwardPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	SHLQ   $0x02, R9
 	XORQ   R10, R10
 
-plane_968:
+plane_1135:
 	CMPQ         BX, $0x00
-	JE           planes_done_969
+	JE           planes_done_1136
 	VBROADCASTSS (R8)(R10*4), Z1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000040, R12
 
-unrolled_970:
+unrolled_1137:
 	CMPQ    R11, R12
-	JGT     single_971
+	JGT     single_1138
 	VMOVUPS (CX)(R11*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R11*4), Z2
@@ -11605,27 +13046,27 @@ unrolled_970:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(R11*4)
 	ADDQ    $0x00000040, R11
-	JMP     unrolled_970
+	JMP     unrolled_1137
 
-single_971:
+single_1138:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 
-single_loop_972:
+single_loop_1139:
 	CMPQ    R11, R12
-	JGT     remainder_973
+	JGT     remainder_1140
 	VMOVUPS (CX)(R11*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R11*4), Z2
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(R11*4)
 	ADDQ    $0x00000010, R11
-	JMP     single_loop_972
+	JMP     single_loop_1139
 
-remainder_973:
+remainder_1140:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_974
+	JE        span_done_1141
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -11635,20 +13076,20 @@ remainder_973:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R11*4)
 
-span_done_974:
+span_done_1141:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_975
+	JNE  same_pass_1142
 	XORQ R10, R10
 
-same_pass_975:
+same_pass_1142:
 	SUBQ SI, BX
-	JMP  plane_968
+	JMP  plane_1135
 
-planes_done_969:
+planes_done_1136:
 	VZEROUPPER
 	RET
 
@@ -11663,9 +13104,9 @@ TEXT ·backwardPatternDxAVX512F32(SB), NOSPLIT, $0-96
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), DI
 
-row_976:
+row_1143:
 	CMPQ    BX, $0x00
-	JE      rows_done_977
+	JE      rows_done_1144
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -11673,9 +13114,9 @@ row_976:
 	MOVQ    R8, R10
 	SUBQ    $0x00000040, R10
 
-unrolled_978:
+unrolled_1145:
 	CMPQ    R9, R10
-	JGT     single_979
+	JGT     single_1146
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
@@ -11697,27 +13138,27 @@ unrolled_978:
 	VMULPS  192(SI)(R9*4), Z1, K1, Z1
 	VMOVUPS Z1, 192(AX)(R9*4)
 	ADDQ    $0x00000040, R9
-	JMP     unrolled_978
+	JMP     unrolled_1145
 
-single_979:
+single_1146:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
-single_loop_980:
+single_loop_1147:
 	CMPQ    R9, R10
-	JGT     remainder_981
+	JGT     remainder_1148
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
 	VMULPS  (SI)(R9*4), Z1, K1, Z1
 	VMOVUPS Z1, (AX)(R9*4)
 	ADDQ    $0x00000010, R9
-	JMP     single_loop_980
+	JMP     single_loop_1147
 
-remainder_981:
+remainder_1148:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_982
+	JE        span_done_1149
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -11727,16 +13168,16 @@ remainder_981:
 	VMULPS    (SI)(R9*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 
-span_done_982:
+span_done_1149:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_976
+	JMP  row_1143
 
-rows_done_977:
+rows_done_1144:
 	VZEROUPPER
 	RET
 
@@ -11756,127 +13197,181 @@ TEXT ·backwardRingDxAVX512F32(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x00000180
-	JA     ring_segmented_983
+	JA     ring_segmented_1150
 	MOVQ   R9, R10
 
-ring_len_984:
+ring_len_1151:
 	CMPQ R10, $0x00000010
-	JAE  ring_len_done_985
+	JAE  ring_len_done_1152
 	ADDQ R9, R10
-	JMP  ring_len_984
+	JMP  ring_len_1151
 
-ring_len_done_985:
+ring_len_done_1152:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000010, R11
 
-ring_step_986:
+ring_step_1153:
 	CMPQ R11, R10
-	JB   ring_step_done_987
+	JB   ring_step_done_1154
 	SUBQ R10, R11
-	JMP  ring_step_986
+	JMP  ring_step_1153
 
-ring_step_done_987:
+ring_step_done_1154:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000040, R11
 
-ring_step_988:
+ring_step_1155:
 	CMPQ R11, R10
-	JB   ring_step_done_989
+	JB   ring_step_done_1156
 	SUBQ R10, R11
-	JMP  ring_step_988
+	JMP  ring_step_1155
 
-ring_step_done_989:
-	MOVQ R11, 1936(SP)
-	MOVQ alpha_base+72(FP), R10
-	CMPQ AX, $0x01
-	JNE  ring_planes_990
-	XORQ AX, AX
-	MOVQ DX, R11
-	SUBQ $0x00000010, R11
+ring_step_done_1156:
+	MOVQ    R11, 1936(SP)
+	MOVQ    DI, R11
+	LEAQ    64(R10), R10
+	CMPQ    R11, R10
+	CMOVQHI R10, R11
+	MOVQ    R11, 1960(SP)
+	MOVQ    alpha_base+72(FP), R10
+	MOVQ    1960(SP), R11
+	CMPQ    R9, $0x00000010
+	JB      ring_short_1157
+	CMPQ    AX, $0x01
+	JNE     ring_planes_1158
+	XORQ    AX, AX
+	XORQ    R9, R9
 
-ring_copy_992:
+ring_copy_1160:
 	CMPQ    AX, R11
-	JGT     ring_copy_tail_993
-	VMOVUPS (R10)(AX*4), Z1
+	JAE     ring_built_1159
+	MOVQ    DX, R12
+	SUBQ    R9, R12
+	CMPQ    R12, $0x00000010
+	JB      ring_copy_tail_1161
+	VMOVUPS (R10)(R9*4), Z1
 	VMOVUPS Z1, (R8)(AX*4)
 	ADDQ    $0x00000010, AX
-	JMP     ring_copy_992
+	ADDQ    $0x00000010, R9
+	CMPQ    R9, DX
+	JNE     ring_copy_1160
+	XORQ    R9, R9
+	JMP     ring_copy_1160
 
-ring_copy_tail_993:
-	SUBQ      AX, DX
-	JE        ring_extend_991
-	MOVQ      $-1, R11
-	BZHIQ     DX, R11, DX
-	KMOVW     DX, K1
-	VMOVUPS.Z (R10)(AX*4), K1, Z1
-	VMOVUPS   Z1, (R8)(AX*4)
-	JMP       ring_extend_991
+ring_copy_tail_1161:
+	VMOVUPS -64(R10)(DX*4), Z1
+	ADDQ    R12, AX
+	VMOVUPS Z1, -64(R8)(AX*4)
+	XORQ    R9, R9
+	JMP     ring_copy_1160
 
-ring_planes_990:
-	XORQ R11, R11
+ring_planes_1158:
+	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_996
+	JA   ring_long_planes_1162
+	MOVQ R11, R13
+	SUBQ $0x00000010, R13
 
-ring_fill_995:
-	VBROADCASTSS (R10)(R11*4), Z1
+ring_fill_1163:
+	CMPQ         R12, R13
+	JGT          ring_fill_last_1164
+	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	VMOVUPS      Z1, 64(R8)(R12*4)
 	ADDQ         AX, R12
-	INCQ         R11
-	CMPQ         R11, DX
-	JB           ring_fill_995
-	JMP          ring_extend_991
+	INCQ         R9
+	CMPQ         R9, DX
+	JNE          ring_wrap_1165
+	XORQ         R9, R9
 
-ring_long_planes_996:
-ring_channel_994:
-	CMPQ         R11, DX
-	JE           ring_extend_991
-	VBROADCASTSS (R10)(R11*4), Z1
-	XORQ         R13, R13
+ring_wrap_1165:
+	JMP ring_fill_1163
 
-ring_plane_997:
-	MOVQ    R12, R14
-	ADDQ    R13, R14
+ring_fill_last_1164:
+	CMPQ         R12, R11
+	JAE          ring_built_1159
+	VBROADCASTSS (R10)(R9*4), Z1
+	VMOVUPS      Z1, (R8)(R12*4)
+	ADDQ         AX, R12
+	INCQ         R9
+	CMPQ         R9, DX
+	JNE          ring_wrap_1166
+	XORQ         R9, R9
+
+ring_wrap_1166:
+	JMP ring_fill_last_1164
+
+ring_long_planes_1162:
+ring_channel_1167:
+	CMPQ         R12, R11
+	JAE          ring_built_1159
+	VBROADCASTSS (R10)(R9*4), Z1
+	MOVQ         R12, R14
+	ADDQ         AX, R12
+	MOVQ         R12, R13
+	CMPQ         R13, R11
+	CMOVQHI      R11, R13
+
+ring_plane_1168:
 	VMOVUPS Z1, (R8)(R14*4)
-	ADDQ    $0x00000010, R13
-	CMPQ    R13, AX
-	JB      ring_plane_997
-	ADDQ    AX, R12
-	INCQ    R11
-	JMP     ring_channel_994
+	ADDQ    $0x00000010, R14
+	CMPQ    R14, R13
+	JB      ring_plane_1168
+	INCQ    R9
+	CMPQ    R9, DX
+	JNE     ring_wrap_1169
+	XORQ    R9, R9
 
-ring_extend_991:
-	MOVQ 1920(SP), AX
-	MOVQ R9, DX
+ring_wrap_1169:
+	JMP ring_channel_1167
 
-ring_element_998:
-	CMPQ DX, AX
-	JAE  ring_repeated_999
-	MOVQ DX, R10
-	SUBQ R9, R10
-	MOVL (R8)(R10*4), R10
-	MOVL R10, (R8)(DX*4)
-	INCQ DX
-	JMP  ring_element_998
+ring_short_1157:
+	XORQ R12, R12
+	XORQ R13, R13
+	XORQ R14, R14
 
-ring_repeated_999:
+ring_element_1170:
+	MOVL (R10)(R12*4), R15
+	MOVL R15, (R8)(R14*4)
+	INCQ R13
+	CMPQ R13, AX
+	JB   ring_element_next_1171
+	XORQ R13, R13
+	INCQ R12
+	CMPQ R12, DX
+	JB   ring_element_next_1171
+	XORQ R12, R12
+
+ring_element_next_1171:
+	INCQ    R14
+	CMPQ    R14, $0x00000010
+	JB      ring_element_1170
 	VMOVUPS (R8), Z1
-	VMOVUPS Z1, (R8)(AX*4)
-	VMOVUPS 64(R8), Z1
-	VMOVUPS Z1, 64(R8)(AX*4)
-	VMOVUPS 128(R8), Z1
-	VMOVUPS Z1, 128(R8)(AX*4)
-	VMOVUPS 192(R8), Z1
-	VMOVUPS Z1, 192(R8)(AX*4)
-	XORQ    AX, AX
-	XORQ    DX, DX
-	MOVQ    DI, R9
-	SUBQ    $0x00000040, R9
+	MOVQ    1920(SP), AX
+	CMPQ    AX, $0x00000010
+	JE      ring_exact_1172
+	SUBQ    R9, AX
 
-unrolled_1000:
+ring_exact_1172:
+	MOVQ AX, DX
+
+ring_repeat_1173:
+	CMPQ    DX, R11
+	JAE     ring_built_1159
+	VMOVUPS Z1, (R8)(DX*4)
+	ADDQ    AX, DX
+	JMP     ring_repeat_1173
+
+ring_built_1159:
+	XORQ AX, AX
+	XORQ DX, DX
+	MOVQ DI, R9
+	SUBQ $0x00000040, R9
+
+unrolled_1174:
 	CMPQ    DX, R9
-	JGT     single_1001
+	JGT     single_1175
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(DX*4), Z1
@@ -11902,15 +13397,15 @@ unrolled_1000:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000040, DX
-	JMP     unrolled_1000
+	JMP     unrolled_1174
 
-single_1001:
+single_1175:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1002:
+single_loop_1176:
 	CMPQ    DX, R9
-	JGT     remainder_1003
+	JGT     remainder_1177
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(DX*4), Z1
@@ -11921,11 +13416,11 @@ single_loop_1002:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000010, DX
-	JMP     single_loop_1002
+	JMP     single_loop_1176
 
-remainder_1003:
+remainder_1177:
 	SUBQ      DX, DI
-	JE        span_done_1004
+	JE        span_done_1178
 	MOVQ      $-1, R9
 	BZHIQ     DI, R9, DI
 	KMOVW     DI, K1
@@ -11935,10 +13430,10 @@ remainder_1003:
 	VMULPS    (R8)(AX*4), Z0, K2, Z0
 	VMOVUPS   Z0, K1, (CX)(DX*4)
 
-span_done_1004:
+span_done_1178:
 	JMP ring_finished_backwardDxAVX512F32
 
-ring_segmented_983:
+ring_segmented_1150:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x00000180
 	JA   ring_finished_backwardDxAVX512F32
@@ -11948,11 +13443,11 @@ ring_segmented_983:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_1005
+	JE   ring_rows_1179
 
-ring_segment_1006:
+ring_segment_1180:
 	CMPQ    DI, $0x00
-	JE      ring_done_1007
+	JE      ring_done_1181
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -11967,128 +13462,181 @@ ring_segment_1006:
 	CMPQ    DI, R11
 	CMOVQLT DI, R11
 	MOVQ    R11, 1976(SP)
-	MOVQ    R10, R11
+	MOVQ    R10, R12
 
-ring_len_1008:
-	CMPQ R11, $0x00000010
-	JAE  ring_len_done_1009
-	ADDQ R10, R11
-	JMP  ring_len_1008
+ring_len_1182:
+	CMPQ R12, $0x00000010
+	JAE  ring_len_done_1183
+	ADDQ R10, R12
+	JMP  ring_len_1182
 
-ring_len_done_1009:
-	MOVQ R11, 1920(SP)
-	MOVQ $0x00000010, R12
+ring_len_done_1183:
+	MOVQ R12, 1920(SP)
+	MOVQ $0x00000010, R13
 
-ring_step_1010:
-	CMPQ R12, R11
-	JB   ring_step_done_1011
-	SUBQ R11, R12
-	JMP  ring_step_1010
+ring_step_1184:
+	CMPQ R13, R12
+	JB   ring_step_done_1185
+	SUBQ R12, R13
+	JMP  ring_step_1184
 
-ring_step_done_1011:
-	MOVQ R12, 1928(SP)
-	MOVQ $0x00000040, R12
+ring_step_done_1185:
+	MOVQ R13, 1928(SP)
+	MOVQ $0x00000040, R13
 
-ring_step_1012:
-	CMPQ R12, R11
-	JB   ring_step_done_1013
-	SUBQ R11, R12
-	JMP  ring_step_1012
+ring_step_1186:
+	CMPQ R13, R12
+	JB   ring_step_done_1187
+	SUBQ R12, R13
+	JMP  ring_step_1186
 
-ring_step_done_1013:
-	MOVQ R12, 1936(SP)
-	MOVQ alpha_base+72(FP), R11
-	LEAQ (R11)(AX*4), R11
-	CMPQ R9, $0x01
-	JNE  ring_planes_1014
-	XORQ AX, AX
-	MOVQ DX, R9
-	SUBQ $0x00000010, R9
+ring_step_done_1187:
+	MOVQ    R13, 1936(SP)
+	LEAQ    64(R12), R12
+	CMPQ    R11, R12
+	CMOVQHI R12, R11
+	MOVQ    R11, 1960(SP)
+	MOVQ    alpha_base+72(FP), R11
+	LEAQ    (R11)(AX*4), R11
+	MOVQ    1960(SP), AX
+	CMPQ    R10, $0x00000010
+	JB      ring_short_1188
+	CMPQ    R9, $0x01
+	JNE     ring_planes_1189
+	XORQ    R9, R9
+	XORQ    R10, R10
 
-ring_copy_1016:
-	CMPQ    AX, R9
-	JGT     ring_copy_tail_1017
-	VMOVUPS (R11)(AX*4), Z1
-	VMOVUPS Z1, (R8)(AX*4)
-	ADDQ    $0x00000010, AX
-	JMP     ring_copy_1016
+ring_copy_1191:
+	CMPQ    R9, AX
+	JAE     ring_built_1190
+	MOVQ    DX, R12
+	SUBQ    R10, R12
+	CMPQ    R12, $0x00000010
+	JB      ring_copy_tail_1192
+	VMOVUPS (R11)(R10*4), Z1
+	VMOVUPS Z1, (R8)(R9*4)
+	ADDQ    $0x00000010, R9
+	ADDQ    $0x00000010, R10
+	CMPQ    R10, DX
+	JNE     ring_copy_1191
+	XORQ    R10, R10
+	JMP     ring_copy_1191
 
-ring_copy_tail_1017:
-	SUBQ      AX, DX
-	JE        ring_extend_1015
-	MOVQ      $-1, R9
-	BZHIQ     DX, R9, DX
-	KMOVW     DX, K1
-	VMOVUPS.Z (R11)(AX*4), K1, Z1
-	VMOVUPS   Z1, (R8)(AX*4)
-	JMP       ring_extend_1015
+ring_copy_tail_1192:
+	VMOVUPS -64(R11)(DX*4), Z1
+	ADDQ    R12, R9
+	VMOVUPS Z1, -64(R8)(R9*4)
+	XORQ    R10, R10
+	JMP     ring_copy_1191
 
-ring_planes_1014:
-	XORQ AX, AX
+ring_planes_1189:
+	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000020
-	JA   ring_long_planes_1020
+	JA   ring_long_planes_1193
+	MOVQ AX, R13
+	SUBQ $0x00000010, R13
 
-ring_fill_1019:
-	VBROADCASTSS (R11)(AX*4), Z1
+ring_fill_1194:
+	CMPQ         R12, R13
+	JGT          ring_fill_last_1195
+	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	VMOVUPS      Z1, 64(R8)(R12*4)
 	ADDQ         R9, R12
-	INCQ         AX
-	CMPQ         AX, DX
-	JB           ring_fill_1019
-	JMP          ring_extend_1015
+	INCQ         R10
+	CMPQ         R10, DX
+	JNE          ring_wrap_1196
+	XORQ         R10, R10
 
-ring_long_planes_1020:
-ring_channel_1018:
-	CMPQ         AX, DX
-	JE           ring_extend_1015
-	VBROADCASTSS (R11)(AX*4), Z1
-	XORQ         R13, R13
+ring_wrap_1196:
+	JMP ring_fill_1194
 
-ring_plane_1021:
-	MOVQ    R12, R14
-	ADDQ    R13, R14
+ring_fill_last_1195:
+	CMPQ         R12, AX
+	JAE          ring_built_1190
+	VBROADCASTSS (R11)(R10*4), Z1
+	VMOVUPS      Z1, (R8)(R12*4)
+	ADDQ         R9, R12
+	INCQ         R10
+	CMPQ         R10, DX
+	JNE          ring_wrap_1197
+	XORQ         R10, R10
+
+ring_wrap_1197:
+	JMP ring_fill_last_1195
+
+ring_long_planes_1193:
+ring_channel_1198:
+	CMPQ         R12, AX
+	JAE          ring_built_1190
+	VBROADCASTSS (R11)(R10*4), Z1
+	MOVQ         R12, R14
+	ADDQ         R9, R12
+	MOVQ         R12, R13
+	CMPQ         R13, AX
+	CMOVQHI      AX, R13
+
+ring_plane_1199:
 	VMOVUPS Z1, (R8)(R14*4)
-	ADDQ    $0x00000010, R13
-	CMPQ    R13, R9
-	JB      ring_plane_1021
-	ADDQ    R9, R12
-	INCQ    AX
-	JMP     ring_channel_1018
+	ADDQ    $0x00000010, R14
+	CMPQ    R14, R13
+	JB      ring_plane_1199
+	INCQ    R10
+	CMPQ    R10, DX
+	JNE     ring_wrap_1200
+	XORQ    R10, R10
 
-ring_extend_1015:
-	MOVQ 1920(SP), AX
-	MOVQ R10, DX
+ring_wrap_1200:
+	JMP ring_channel_1198
 
-ring_element_1022:
-	CMPQ DX, AX
-	JAE  ring_repeated_1023
-	MOVQ DX, R9
-	SUBQ R10, R9
-	MOVL (R8)(R9*4), R9
-	MOVL R9, (R8)(DX*4)
-	INCQ DX
-	JMP  ring_element_1022
+ring_short_1188:
+	XORQ R12, R12
+	XORQ R13, R13
+	XORQ R14, R14
 
-ring_repeated_1023:
+ring_element_1201:
+	MOVL (R11)(R12*4), R15
+	MOVL R15, (R8)(R14*4)
+	INCQ R13
+	CMPQ R13, R9
+	JB   ring_element_next_1202
+	XORQ R13, R13
+	INCQ R12
+	CMPQ R12, DX
+	JB   ring_element_next_1202
+	XORQ R12, R12
+
+ring_element_next_1202:
+	INCQ    R14
+	CMPQ    R14, $0x00000010
+	JB      ring_element_1201
 	VMOVUPS (R8), Z1
-	VMOVUPS Z1, (R8)(AX*4)
-	VMOVUPS 64(R8), Z1
-	VMOVUPS Z1, 64(R8)(AX*4)
-	VMOVUPS 128(R8), Z1
-	VMOVUPS Z1, 128(R8)(AX*4)
-	VMOVUPS 192(R8), Z1
-	VMOVUPS Z1, 192(R8)(AX*4)
-	XORQ    AX, AX
-	MOVQ    1976(SP), DX
-	XORQ    R9, R9
-	MOVQ    DX, R10
-	SUBQ    $0x00000040, R10
+	MOVQ    1920(SP), DX
+	CMPQ    DX, $0x00000010
+	JE      ring_exact_1203
+	SUBQ    R10, DX
 
-unrolled_1024:
+ring_exact_1203:
+	MOVQ DX, R9
+
+ring_repeat_1204:
+	CMPQ    R9, AX
+	JAE     ring_built_1190
+	VMOVUPS Z1, (R8)(R9*4)
+	ADDQ    DX, R9
+	JMP     ring_repeat_1204
+
+ring_built_1190:
+	XORQ AX, AX
+	MOVQ 1976(SP), DX
+	XORQ R9, R9
+	MOVQ DX, R10
+	SUBQ $0x00000040, R10
+
+unrolled_1205:
 	CMPQ    R9, R10
-	JGT     single_1025
+	JGT     single_1206
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -12114,15 +13662,15 @@ unrolled_1024:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000040, R9
-	JMP     unrolled_1024
+	JMP     unrolled_1205
 
-single_1025:
+single_1206:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1026:
+single_loop_1207:
 	CMPQ    R9, R10
-	JGT     remainder_1027
+	JGT     remainder_1208
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -12133,11 +13681,11 @@ single_loop_1026:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000010, R9
-	JMP     single_loop_1026
+	JMP     single_loop_1207
 
-remainder_1027:
+remainder_1208:
 	SUBQ      R9, DX
-	JE        span_done_1028
+	JE        span_done_1209
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -12147,7 +13695,7 @@ remainder_1027:
 	VMULPS    (R8)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R9*4)
 
-span_done_1028:
+span_done_1209:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -12159,18 +13707,18 @@ span_done_1028:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1029
+	JNE  ring_next_1210
 	XORQ AX, AX
 
-ring_next_1029:
+ring_next_1210:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1006
+	JMP  ring_segment_1180
 
-ring_done_1007:
+ring_done_1181:
 	JMP ring_finished_backwardDxAVX512F32
 
-ring_rows_1005:
-ring_block_1030:
+ring_rows_1179:
+ring_block_1211:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -12186,139 +13734,193 @@ ring_block_1030:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1031:
+ring_len_1212:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1032
+	JAE  ring_len_done_1213
 	ADDQ BX, SI
-	JMP  ring_len_1031
+	JMP  ring_len_1212
 
-ring_len_done_1032:
+ring_len_done_1213:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1033:
+ring_step_1214:
 	CMPQ DI, SI
-	JB   ring_step_done_1034
+	JB   ring_step_done_1215
 	SUBQ SI, DI
-	JMP  ring_step_1033
+	JMP  ring_step_1214
 
-ring_step_done_1034:
+ring_step_done_1215:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1035:
+ring_step_1216:
 	CMPQ DI, SI
-	JB   ring_step_done_1036
+	JB   ring_step_done_1217
 	SUBQ SI, DI
-	JMP  ring_step_1035
+	JMP  ring_step_1216
 
-ring_step_done_1036:
-	MOVQ DI, 1936(SP)
-	MOVQ alpha_base+72(FP), SI
-	LEAQ (SI)(AX*4), SI
-	CMPQ CX, $0x01
-	JNE  ring_planes_1037
-	XORQ DI, DI
-	MOVQ DX, R9
-	SUBQ $0x00000010, R9
+ring_step_done_1217:
+	MOVQ    DI, 1936(SP)
+	MOVQ    BX, DI
+	LEAQ    64(SI), SI
+	CMPQ    DI, SI
+	CMOVQHI SI, DI
+	MOVQ    DI, 1960(SP)
+	MOVQ    alpha_base+72(FP), SI
+	LEAQ    (SI)(AX*4), SI
+	MOVQ    1960(SP), DI
+	CMPQ    BX, $0x00000010
+	JB      ring_short_1218
+	CMPQ    CX, $0x01
+	JNE     ring_planes_1219
+	XORQ    BX, BX
+	XORQ    R9, R9
 
-ring_copy_1039:
-	CMPQ    DI, R9
-	JGT     ring_copy_tail_1040
-	VMOVUPS (SI)(DI*4), Z1
-	VMOVUPS Z1, (R8)(DI*4)
-	ADDQ    $0x00000010, DI
-	JMP     ring_copy_1039
+ring_copy_1221:
+	CMPQ    BX, DI
+	JAE     ring_built_1220
+	MOVQ    DX, R10
+	SUBQ    R9, R10
+	CMPQ    R10, $0x00000010
+	JB      ring_copy_tail_1222
+	VMOVUPS (SI)(R9*4), Z1
+	VMOVUPS Z1, (R8)(BX*4)
+	ADDQ    $0x00000010, BX
+	ADDQ    $0x00000010, R9
+	CMPQ    R9, DX
+	JNE     ring_copy_1221
+	XORQ    R9, R9
+	JMP     ring_copy_1221
 
-ring_copy_tail_1040:
-	SUBQ      DI, DX
-	JE        ring_extend_1038
-	MOVQ      $-1, R9
-	BZHIQ     DX, R9, DX
-	KMOVW     DX, K1
-	VMOVUPS.Z (SI)(DI*4), K1, Z1
-	VMOVUPS   Z1, (R8)(DI*4)
-	JMP       ring_extend_1038
+ring_copy_tail_1222:
+	VMOVUPS -64(SI)(DX*4), Z1
+	ADDQ    R10, BX
+	VMOVUPS Z1, -64(R8)(BX*4)
+	XORQ    R9, R9
+	JMP     ring_copy_1221
 
-ring_planes_1037:
-	XORQ DI, DI
+ring_planes_1219:
+	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000020
-	JA   ring_long_planes_1043
+	JA   ring_long_planes_1223
+	MOVQ DI, R10
+	SUBQ $0x00000010, R10
 
-ring_fill_1042:
-	VBROADCASTSS (SI)(DI*4), Z1
+ring_fill_1224:
+	CMPQ         R9, R10
+	JGT          ring_fill_last_1225
+	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (R8)(R9*4)
 	VMOVUPS      Z1, 64(R8)(R9*4)
 	ADDQ         CX, R9
-	INCQ         DI
-	CMPQ         DI, DX
-	JB           ring_fill_1042
-	JMP          ring_extend_1038
+	INCQ         BX
+	CMPQ         BX, DX
+	JNE          ring_wrap_1226
+	XORQ         BX, BX
 
-ring_long_planes_1043:
-ring_channel_1041:
-	CMPQ         DI, DX
-	JE           ring_extend_1038
-	VBROADCASTSS (SI)(DI*4), Z1
-	XORQ         R10, R10
+ring_wrap_1226:
+	JMP ring_fill_1224
 
-ring_plane_1044:
-	MOVQ    R9, R11
-	ADDQ    R10, R11
+ring_fill_last_1225:
+	CMPQ         R9, DI
+	JAE          ring_built_1220
+	VBROADCASTSS (SI)(BX*4), Z1
+	VMOVUPS      Z1, (R8)(R9*4)
+	ADDQ         CX, R9
+	INCQ         BX
+	CMPQ         BX, DX
+	JNE          ring_wrap_1227
+	XORQ         BX, BX
+
+ring_wrap_1227:
+	JMP ring_fill_last_1225
+
+ring_long_planes_1223:
+ring_channel_1228:
+	CMPQ         R9, DI
+	JAE          ring_built_1220
+	VBROADCASTSS (SI)(BX*4), Z1
+	MOVQ         R9, R11
+	ADDQ         CX, R9
+	MOVQ         R9, R10
+	CMPQ         R10, DI
+	CMOVQHI      DI, R10
+
+ring_plane_1229:
 	VMOVUPS Z1, (R8)(R11*4)
-	ADDQ    $0x00000010, R10
-	CMPQ    R10, CX
-	JB      ring_plane_1044
-	ADDQ    CX, R9
-	INCQ    DI
-	JMP     ring_channel_1041
+	ADDQ    $0x00000010, R11
+	CMPQ    R11, R10
+	JB      ring_plane_1229
+	INCQ    BX
+	CMPQ    BX, DX
+	JNE     ring_wrap_1230
+	XORQ    BX, BX
 
-ring_extend_1038:
-	MOVQ 1920(SP), DX
-	MOVQ BX, SI
+ring_wrap_1230:
+	JMP ring_channel_1228
 
-ring_element_1045:
-	CMPQ SI, DX
-	JAE  ring_repeated_1046
-	MOVQ SI, DI
-	SUBQ BX, DI
-	MOVL (R8)(DI*4), DI
-	MOVL DI, (R8)(SI*4)
-	INCQ SI
-	JMP  ring_element_1045
+ring_short_1218:
+	XORQ R9, R9
+	XORQ R10, R10
+	XORQ R11, R11
 
-ring_repeated_1046:
+ring_element_1231:
+	MOVL (SI)(R9*4), R12
+	MOVL R12, (R8)(R11*4)
+	INCQ R10
+	CMPQ R10, CX
+	JB   ring_element_next_1232
+	XORQ R10, R10
+	INCQ R9
+	CMPQ R9, DX
+	JB   ring_element_next_1232
+	XORQ R9, R9
+
+ring_element_next_1232:
+	INCQ    R11
+	CMPQ    R11, $0x00000010
+	JB      ring_element_1231
 	VMOVUPS (R8), Z1
-	VMOVUPS Z1, (R8)(DX*4)
-	VMOVUPS 64(R8), Z1
-	VMOVUPS Z1, 64(R8)(DX*4)
-	VMOVUPS 128(R8), Z1
-	VMOVUPS Z1, 128(R8)(DX*4)
-	VMOVUPS 192(R8), Z1
-	VMOVUPS Z1, 192(R8)(DX*4)
-	IMULQ   CX, AX
-	SHLQ    $0x02, AX
-	MOVQ    x_base+48(FP), BX
-	ADDQ    AX, BX
-	MOVQ    dy_base+24(FP), SI
-	ADDQ    AX, SI
-	MOVQ    dx_base+0(FP), CX
-	ADDQ    AX, CX
-	MOVQ    x_len+56(FP), DI
+	MOVQ    1920(SP), DX
+	CMPQ    DX, $0x00000010
+	JE      ring_exact_1233
+	SUBQ    BX, DX
 
-ring_row_1047:
+ring_exact_1233:
+	MOVQ DX, BX
+
+ring_repeat_1234:
+	CMPQ    BX, DI
+	JAE     ring_built_1220
+	VMOVUPS Z1, (R8)(BX*4)
+	ADDQ    DX, BX
+	JMP     ring_repeat_1234
+
+ring_built_1220:
+	IMULQ CX, AX
+	SHLQ  $0x02, AX
+	MOVQ  x_base+48(FP), BX
+	ADDQ  AX, BX
+	MOVQ  dy_base+24(FP), SI
+	ADDQ  AX, SI
+	MOVQ  dx_base+0(FP), CX
+	ADDQ  AX, CX
+	MOVQ  x_len+56(FP), DI
+
+ring_row_1235:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1048
+	JE   ring_rows_done_1236
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000040, R10
 
-unrolled_1049:
+unrolled_1237:
 	CMPQ    R9, R10
-	JGT     single_1050
+	JGT     single_1238
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -12344,15 +13946,15 @@ unrolled_1049:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000040, R9
-	JMP     unrolled_1049
+	JMP     unrolled_1237
 
-single_1050:
+single_1238:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1051:
+single_loop_1239:
 	CMPQ    R9, R10
-	JGT     remainder_1052
+	JGT     remainder_1240
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -12363,11 +13965,11 @@ single_loop_1051:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000010, R9
-	JMP     single_loop_1051
+	JMP     single_loop_1239
 
-remainder_1052:
+remainder_1240:
 	SUBQ      R9, DX
-	JE        span_done_1053
+	JE        span_done_1241
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -12377,7 +13979,7 @@ remainder_1052:
 	VMULPS    (R8)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R9*4)
 
-span_done_1053:
+span_done_1241:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -12385,13 +13987,13 @@ span_done_1053:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_1047
+	JMP   ring_row_1235
 
-ring_rows_done_1048:
+ring_rows_done_1236:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1030
+	JMP  ring_block_1211
 
 ring_finished_backwardDxAVX512F32:
 	VZEROUPPER
@@ -12416,9 +14018,9 @@ TEXT ·backwardDalphaAVX512F32(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000040, SI
 
-unrolled_1054:
+unrolled_1242:
 	CMPQ        BX, SI
-	JGT         single_1055
+	JGT         single_1243
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -12460,15 +14062,15 @@ unrolled_1054:
 	VCVTPS2PD   224(CX)(BX*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, BX
-	JMP         unrolled_1054
+	JMP         unrolled_1242
 
-single_1055:
+single_1243:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_1056:
+single_loop_1244:
 	CMPQ        BX, SI
-	JGT         remainder_1057
+	JGT         remainder_1245
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -12480,11 +14082,11 @@ single_loop_1056:
 	VCVTPS2PD   32(CX)(BX*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, BX
-	JMP         single_loop_1056
+	JMP         single_loop_1244
 
-remainder_1057:
+remainder_1245:
 	SUBQ        BX, DX
-	JE          span_done_1058
+	JE          span_done_1246
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -12499,7 +14101,7 @@ remainder_1057:
 	VCVTPS2PD.Z 32(CX)(BX*4), K1, Z9
 	VFMADD231PD Z9, Z0, K1, Z2
 
-span_done_1058:
+span_done_1246:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -12531,9 +14133,9 @@ TEXT ·backwardPlanesDalphaAVX512F32(SB), NOSPLIT, $0-80
 	SHLQ   $0x02, R8
 	XORQ   R9, R9
 
-plane_1059:
+plane_1247:
 	CMPQ   DX, $0x00
-	JE     planes_done_1060
+	JE     planes_done_1248
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -12546,9 +14148,9 @@ plane_1059:
 	MOVQ   SI, R11
 	SUBQ   $0x00000040, R11
 
-unrolled_1061:
+unrolled_1249:
 	CMPQ        R10, R11
-	JGT         single_1062
+	JGT         single_1250
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -12590,15 +14192,15 @@ unrolled_1061:
 	VCVTPS2PD   224(CX)(R10*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_1061
+	JMP         unrolled_1249
 
-single_1062:
+single_1250:
 	MOVQ SI, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1063:
+single_loop_1251:
 	CMPQ        R10, R11
-	JGT         remainder_1064
+	JGT         remainder_1252
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -12610,12 +14212,12 @@ single_loop_1063:
 	VCVTPS2PD   32(CX)(R10*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_1063
+	JMP         single_loop_1251
 
-remainder_1064:
+remainder_1252:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_1065
+	JE          span_done_1253
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -12630,7 +14232,7 @@ remainder_1064:
 	VCVTPS2PD.Z 32(CX)(R10*4), K1, Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 
-span_done_1065:
+span_done_1253:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -12650,14 +14252,14 @@ span_done_1065:
 	ADDQ          R8, CX
 	INCQ          R9
 	CMPQ          R9, DI
-	JNE           same_pass_1066
+	JNE           same_pass_1254
 	XORQ          R9, R9
 
-same_pass_1066:
+same_pass_1254:
 	SUBQ SI, DX
-	JMP  plane_1059
+	JMP  plane_1247
 
-planes_done_1060:
+planes_done_1248:
 	VZEROUPPER
 	RET
 
@@ -12671,9 +14273,9 @@ TEXT ·backwardPatternDalphaAVX512F32(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
 
-row_1067:
+row_1255:
 	CMPQ    DX, $0x00
-	JE      rows_done_1068
+	JE      rows_done_1256
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -12681,9 +14283,9 @@ row_1067:
 	MOVQ    DI, R9
 	SUBQ    $0x00000040, R9
 
-unrolled_1069:
+unrolled_1257:
 	CMPQ        R8, R9
-	JGT         single_1070
+	JGT         single_1258
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -12741,15 +14343,15 @@ unrolled_1069:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 448(BX)(R8*8)
 	ADDQ        $0x00000040, R8
-	JMP         unrolled_1069
+	JMP         unrolled_1257
 
-single_1070:
+single_1258:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1071:
+single_loop_1259:
 	CMPQ        R8, R9
-	JGT         remainder_1072
+	JGT         remainder_1260
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -12765,12 +14367,12 @@ single_loop_1071:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 	ADDQ        $0x00000010, R8
-	JMP         single_loop_1071
+	JMP         single_loop_1259
 
-remainder_1072:
+remainder_1260:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_1073
+	JE          span_done_1261
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -12789,15 +14391,15 @@ remainder_1072:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 
-span_done_1073:
+span_done_1261:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_1067
+	JMP  row_1255
 
-rows_done_1068:
+rows_done_1256:
 	VZEROUPPER
 	RET
 
@@ -12815,57 +14417,73 @@ TEXT ·backwardRingDalphaAVX512F32(SB), $1920-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x00000080
-	JA     ring_segmented_1074
+	JA     ring_segmented_1262
 	MOVQ   DI, SI
 
-ring_len_1075:
+ring_len_1263:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1076
+	JAE  ring_len_done_1264
 	ADDQ DI, SI
-	JMP  ring_len_1075
+	JMP  ring_len_1263
 
-ring_len_done_1076:
+ring_len_done_1264:
 	MOVQ SI, 1856(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1077:
+ring_step_1265:
 	CMPQ DI, SI
-	JB   ring_step_done_1078
+	JB   ring_step_done_1266
 	SUBQ SI, DI
-	JMP  ring_step_1077
+	JMP  ring_step_1265
 
-ring_step_done_1078:
+ring_step_done_1266:
 	MOVQ DI, 1864(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1079:
+ring_step_1267:
 	CMPQ DI, SI
-	JB   ring_step_done_1080
+	JB   ring_step_done_1268
 	SUBQ SI, DI
-	JMP  ring_step_1079
+	JMP  ring_step_1267
 
-ring_step_done_1080:
-	MOVQ DI, 1872(SP)
-	XORQ SI, SI
-	MOVQ 1856(SP), DI
-	ADDQ $0x00000040, DI
+ring_step_done_1268:
+	MOVQ    DI, 1872(SP)
+	MOVQ    BX, DI
+	LEAQ    64(SI), SI
+	CMPQ    DI, SI
+	CMOVQHI SI, DI
+	MOVQ    DI, 1896(SP)
+	MOVQ    1856(SP), SI
+	MOVQ    1896(SP), DI
+	MOVQ    DI, R8
+	ADDQ    $0x0000000f, R8
+	ANDQ    $-16, R8
+	XORQ    R9, R9
+	SUBQ    SI, DI
+	CMOVQLT R9, DI
+	ADDQ    $0x00000007, DI
+	ANDQ    $-8, DI
+	ADDQ    SI, DI
+	CMPQ    DI, R8
+	CMOVQCS R8, DI
+	XORQ    SI, SI
 
-sums_zero_1081:
+sums_zero_1269:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1082
+	JAE     sums_zeroed_1270
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_1081
+	JMP     sums_zero_1269
 
-sums_zeroed_1082:
+sums_zeroed_1270:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000040, R8
 
-unrolled_1083:
+unrolled_1271:
 	CMPQ        DI, R8
-	JGT         single_1084
+	JGT         single_1272
 	VMOVUPS     (AX)(DI*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(DI*4), Z1
@@ -12927,15 +14545,15 @@ unrolled_1083:
 	SUBQ        1856(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000040, DI
-	JMP         unrolled_1083
+	JMP         unrolled_1271
 
-single_1084:
+single_1272:
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
 
-single_loop_1085:
+single_loop_1273:
 	CMPQ        DI, R8
-	JGT         remainder_1086
+	JGT         remainder_1274
 	VMOVUPS     (AX)(DI*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(DI*4), Z1
@@ -12955,11 +14573,11 @@ single_loop_1085:
 	SUBQ        1856(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000010, DI
-	JMP         single_loop_1085
+	JMP         single_loop_1273
 
-remainder_1086:
+remainder_1274:
 	SUBQ        DI, BX
-	JE          span_done_1087
+	JE          span_done_1275
 	MOVQ        $-1, R8
 	BZHIQ       BX, R8, BX
 	KMOVW       BX, K1
@@ -12978,57 +14596,77 @@ remainder_1086:
 	VFMADD231PD Z1, Z0, K1, Z2
 	VMOVUPD     Z2, K1, 64(CX)(SI*8)
 
-span_done_1087:
+span_done_1275:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  1856(SP), BX
-	MOVQ  BX, SI
-	ADDQ  $0x00000040, SI
+	MOVQ  1896(SP), SI
+	SUBQ  BX, SI
+	JLE   fold_ext_done_1277
+	CMPQ  SI, BX
+	JA    fold_ext_scalar_1278
+	ADDQ  $0x00000007, SI
+	ANDQ  $-8, SI
+	LEAQ  (BX)(SI*1), SI
 
-fold_ext_1088:
+fold_ext_1276:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_1089
+	JBE     fold_ext_done_1277
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Z0
 	VADDPD  (CX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (CX)(DI*8)
-	JMP     fold_ext_1088
+	JMP     fold_ext_1276
 
-fold_ext_done_1089:
-fold_1090:
+fold_ext_scalar_1278:
+	MOVQ 1896(SP), SI
+
+fold_ext_element_1279:
+	CMPQ   SI, BX
+	JBE    fold_ext_done_1277
+	DECQ   SI
+	MOVQ   SI, DI
+	SUBQ   BX, DI
+	VMOVSD (CX)(SI*8), X0
+	VADDSD (CX)(DI*8), X0, X0
+	VMOVSD X0, (CX)(DI*8)
+	JMP    fold_ext_element_1279
+
+fold_ext_done_1277:
+fold_1280:
 	CMPQ   BX, AX
-	JBE    folded_1091
+	JBE    folded_1281
 	DECQ   BX
 	MOVQ   BX, DI
 	SUBQ   AX, DI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_1090
+	JMP    fold_1280
 
-folded_1091:
+folded_1281:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1092
+	JNE  sums_planes_1282
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000008, BX
 
-sums_vector_1095:
+sums_vector_1285:
 	CMPQ      AX, BX
-	JGT       sums_scalar_1093
+	JGT       sums_scalar_1283
 	VCVTPS2PD (DX)(AX*4), Z0
 	VADDPD    (CX)(AX*8), Z0, Z0
 	VCVTPD2PS Z0, Y0
 	VMOVUPS   Y0, (DX)(AX*4)
 	ADDQ      $0x00000008, AX
-	JMP       sums_vector_1095
+	JMP       sums_vector_1285
 
-sums_scalar_1093:
+sums_scalar_1283:
 	CMPQ      AX, dalpha_len+56(FP)
-	JE        sums_done_1094
+	JE        sums_done_1284
 	VMOVSD    (CX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
@@ -13036,18 +14674,18 @@ sums_scalar_1093:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_1093
+	JMP       sums_scalar_1283
 
-sums_planes_1092:
+sums_planes_1282:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1096:
+sums_group_1286:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_1098
+	JB     sums_single_1288
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -13056,7 +14694,7 @@ sums_group_1096:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_1097:
+sums_group_plane_1287:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -13065,7 +14703,7 @@ sums_group_plane_1097:
 	ADDQ      $0x08, R9
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_group_plane_1097
+	JB        sums_group_plane_1287
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (DX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -13090,32 +14728,32 @@ sums_group_plane_1097:
 	SHRQ      $0x01, BX
 	ADDQ      BX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_1096
+	JMP       sums_group_1286
 
-sums_single_1098:
+sums_single_1288:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_1094
+	JE     sums_done_1284
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_1099:
+sums_single_plane_1289:
 	VADDSD    (CX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_single_plane_1099
+	JB        sums_single_plane_1289
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_1098
+	JMP       sums_single_1288
 
-sums_done_1094:
+sums_done_1284:
 	JMP ring_finished_backwardDalphaAVX512F32
 
-ring_segmented_1074:
+ring_segmented_1262:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x00000080
 	JA   ring_finished_backwardDalphaAVX512F32
@@ -13125,7 +14763,7 @@ ring_segmented_1074:
 	MOVQ AX, 1888(SP)
 	MOVQ $0x00000000, 1880(SP)
 
-ring_block_1101:
+ring_block_1291:
 	MOVQ    1880(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -13140,66 +14778,81 @@ ring_block_1101:
 	MOVQ    BX, 1912(SP)
 	MOVQ    BX, SI
 
-ring_len_1102:
+ring_len_1292:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1103
+	JAE  ring_len_done_1293
 	ADDQ BX, SI
-	JMP  ring_len_1102
+	JMP  ring_len_1292
 
-ring_len_done_1103:
+ring_len_done_1293:
 	MOVQ SI, 1856(SP)
-	MOVQ $0x00000010, BX
+	MOVQ $0x00000010, DI
 
-ring_step_1104:
-	CMPQ BX, SI
-	JB   ring_step_done_1105
-	SUBQ SI, BX
-	JMP  ring_step_1104
+ring_step_1294:
+	CMPQ DI, SI
+	JB   ring_step_done_1295
+	SUBQ SI, DI
+	JMP  ring_step_1294
 
-ring_step_done_1105:
-	MOVQ BX, 1864(SP)
-	MOVQ $0x00000040, BX
+ring_step_done_1295:
+	MOVQ DI, 1864(SP)
+	MOVQ $0x00000040, DI
 
-ring_step_1106:
-	CMPQ BX, SI
-	JB   ring_step_done_1107
-	SUBQ SI, BX
-	JMP  ring_step_1106
+ring_step_1296:
+	CMPQ DI, SI
+	JB   ring_step_done_1297
+	SUBQ SI, DI
+	JMP  ring_step_1296
 
-ring_step_done_1107:
-	MOVQ  BX, 1872(SP)
-	MOVQ  DX, BX
-	IMULQ AX, BX
-	SHLQ  $0x02, BX
-	MOVQ  x_base+24(FP), AX
-	ADDQ  BX, AX
-	MOVQ  dy_base+0(FP), DX
-	ADDQ  BX, DX
-	MOVQ  x_len+32(FP), BX
-	XORQ  SI, SI
-	MOVQ  1856(SP), DI
-	ADDQ  $0x00000040, DI
+ring_step_done_1297:
+	MOVQ    DI, 1872(SP)
+	LEAQ    64(SI), SI
+	CMPQ    BX, SI
+	CMOVQHI SI, BX
+	MOVQ    BX, 1896(SP)
+	MOVQ    DX, BX
+	IMULQ   AX, BX
+	SHLQ    $0x02, BX
+	MOVQ    x_base+24(FP), AX
+	ADDQ    BX, AX
+	MOVQ    dy_base+0(FP), DX
+	ADDQ    BX, DX
+	MOVQ    x_len+32(FP), BX
+	MOVQ    1856(SP), SI
+	MOVQ    1896(SP), DI
+	MOVQ    DI, R8
+	ADDQ    $0x0000000f, R8
+	ANDQ    $-16, R8
+	XORQ    R9, R9
+	SUBQ    SI, DI
+	CMOVQLT R9, DI
+	ADDQ    $0x00000007, DI
+	ANDQ    $-8, DI
+	ADDQ    SI, DI
+	CMPQ    DI, R8
+	CMOVQCS R8, DI
+	XORQ    SI, SI
 
-sums_zero_1108:
+sums_zero_1298:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1109
+	JAE     sums_zeroed_1299
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_1108
+	JMP     sums_zero_1298
 
-sums_zeroed_1109:
-ring_row_1110:
+sums_zeroed_1299:
+ring_row_1300:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_1111
+	JE   ring_rows_done_1301
 	XORQ SI, SI
 	MOVQ 1912(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 
-unrolled_1112:
+unrolled_1302:
 	CMPQ        R8, R9
-	JGT         single_1113
+	JGT         single_1303
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R8*4), Z1
@@ -13261,15 +14914,15 @@ unrolled_1112:
 	SUBQ        1856(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000040, R8
-	JMP         unrolled_1112
+	JMP         unrolled_1302
 
-single_1113:
+single_1303:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1114:
+single_loop_1304:
 	CMPQ        R8, R9
-	JGT         remainder_1115
+	JGT         remainder_1305
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R8*4), Z1
@@ -13289,11 +14942,11 @@ single_loop_1114:
 	SUBQ        1856(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000010, R8
-	JMP         single_loop_1114
+	JMP         single_loop_1304
 
-remainder_1115:
+remainder_1305:
 	SUBQ        R8, DI
-	JE          span_done_1116
+	JE          span_done_1306
 	MOVQ        $-1, R9
 	BZHIQ       DI, R9, DI
 	KMOVW       DI, K1
@@ -13312,67 +14965,87 @@ remainder_1115:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(CX)(SI*8)
 
-span_done_1116:
+span_done_1306:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x02, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_1110
+	JMP   ring_row_1300
 
-ring_rows_done_1111:
+ring_rows_done_1301:
 	MOVQ 1880(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*4), DX
 	MOVQ 1912(SP), BX
 	MOVQ 1856(SP), SI
-	MOVQ SI, DI
-	ADDQ $0x00000040, DI
+	MOVQ 1896(SP), DI
+	SUBQ SI, DI
+	JLE  fold_ext_done_1308
+	CMPQ DI, SI
+	JA   fold_ext_scalar_1309
+	ADDQ $0x00000007, DI
+	ANDQ $-8, DI
+	LEAQ (SI)(DI*1), DI
 
-fold_ext_1117:
+fold_ext_1307:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_1118
+	JBE     fold_ext_done_1308
 	SUBQ    $0x00000008, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Z1
 	VADDPD  (CX)(DI*8), Z1, Z1
 	VMOVUPD Z1, (CX)(R8*8)
-	JMP     fold_ext_1117
+	JMP     fold_ext_1307
 
-fold_ext_done_1118:
-fold_1119:
+fold_ext_scalar_1309:
+	MOVQ 1896(SP), DI
+
+fold_ext_element_1310:
+	CMPQ   DI, SI
+	JBE    fold_ext_done_1308
+	DECQ   DI
+	MOVQ   DI, R8
+	SUBQ   SI, R8
+	VMOVSD (CX)(DI*8), X1
+	VADDSD (CX)(R8*8), X1, X1
+	VMOVSD X1, (CX)(R8*8)
+	JMP    fold_ext_element_1310
+
+fold_ext_done_1308:
+fold_1311:
 	CMPQ   SI, BX
-	JBE    folded_1120
+	JBE    folded_1312
 	DECQ   SI
 	MOVQ   SI, R8
 	SUBQ   BX, R8
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_1119
+	JMP    fold_1311
 
-folded_1120:
+folded_1312:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1121
+	JNE  sums_planes_1313
 	MOVQ 1904(SP), SI
 	SUBQ $0x00000008, SI
 
-sums_vector_1124:
+sums_vector_1316:
 	CMPQ      BX, SI
-	JGT       sums_scalar_1122
+	JGT       sums_scalar_1314
 	VCVTPS2PD (DX)(BX*4), Z1
 	VADDPD    (CX)(BX*8), Z1, Z1
 	VCVTPD2PS Z1, Y1
 	VMOVUPS   Y1, (DX)(BX*4)
 	ADDQ      $0x00000008, BX
-	JMP       sums_vector_1124
+	JMP       sums_vector_1316
 
-sums_scalar_1122:
+sums_scalar_1314:
 	CMPQ      BX, 1904(SP)
-	JE        sums_done_1123
+	JE        sums_done_1315
 	VMOVSD    (CX)(BX*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
@@ -13380,18 +15053,18 @@ sums_scalar_1122:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_scalar_1122
+	JMP       sums_scalar_1314
 
-sums_planes_1121:
+sums_planes_1313:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_1125:
+sums_group_1317:
 	MOVQ   1904(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_1127
+	JB     sums_single_1319
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -13400,7 +15073,7 @@ sums_group_1125:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_1126:
+sums_group_plane_1318:
 	VADDSD    (R9), X1, X1
 	VADDSD    (R9)(R8*1), X2, X2
 	VADDSD    (R10), X3, X3
@@ -13409,7 +15082,7 @@ sums_group_plane_1126:
 	ADDQ      $0x08, R10
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_group_plane_1126
+	JB        sums_group_plane_1318
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(BX*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -13434,32 +15107,32 @@ sums_group_plane_1126:
 	SHRQ      $0x01, SI
 	ADDQ      SI, DI
 	ADDQ      $0x00000004, BX
-	JMP       sums_group_1125
+	JMP       sums_group_1317
 
-sums_single_1127:
+sums_single_1319:
 	CMPQ   BX, 1904(SP)
-	JE     sums_done_1123
+	JE     sums_done_1315
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_1128:
+sums_single_plane_1320:
 	VADDSD    (CX)(DI*8), X1, X1
 	INCQ      DI
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_single_plane_1128
+	JB        sums_single_plane_1320
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_single_1127
+	JMP       sums_single_1319
 
-sums_done_1123:
+sums_done_1315:
 	ADDQ 1904(SP), AX
 	MOVQ AX, 1880(SP)
-	JMP  ring_block_1101
+	JMP  ring_block_1291
 
 ring_finished_backwardDalphaAVX512F32:
 	VZEROUPPER
@@ -13476,11 +15149,11 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	MOVQ         DX, BX
 	SHLQ         $0x03, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_1129
+	JB           cached_1321
 	CMPQ         AX, CX
-	JE           cached_1129
+	JE           cached_1321
 	CMPQ         AX, CX
-	JE           cached_1129
+	JE           cached_1321
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -13489,7 +15162,7 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_1131
+	JE           aligned_1323
 	MOVQ         SI, DI
 	MOVQ         $-1, R8
 	BZHIQ        DI, R8, DI
@@ -13500,13 +15173,13 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	VMOVUPD      Z2, K1, (AX)(BX*8)
 	MOVQ         SI, BX
 
-aligned_1131:
+aligned_1323:
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 
-unrolled_1132:
+unrolled_1324:
 	CMPQ     BX, SI
-	JGT      single_1133
+	JGT      single_1325
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
@@ -13524,25 +15197,25 @@ unrolled_1132:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(BX*8)
 	ADDQ     $0x00000020, BX
-	JMP      unrolled_1132
+	JMP      unrolled_1324
 
-single_1133:
+single_1325:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_1134:
+single_loop_1326:
 	CMPQ     BX, SI
-	JGT      remainder_1135
+	JGT      remainder_1327
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(BX*8)
 	ADDQ     $0x00000008, BX
-	JMP      single_loop_1134
+	JMP      single_loop_1326
 
-remainder_1135:
+remainder_1327:
 	SUBQ      BX, DX
-	JE        span_done_1136
+	JE        span_done_1328
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -13551,18 +15224,18 @@ remainder_1135:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_1136:
+span_done_1328:
 	SFENCE
-	JMP stored_1130
+	JMP stored_1322
 
-cached_1129:
+cached_1321:
 	XORQ BX, BX
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 
-unrolled_1137:
+unrolled_1329:
 	CMPQ    BX, SI
-	JGT     single_1138
+	JGT     single_1330
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -13580,25 +15253,25 @@ unrolled_1137:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(BX*8)
 	ADDQ    $0x00000020, BX
-	JMP     unrolled_1137
+	JMP     unrolled_1329
 
-single_1138:
+single_1330:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_1139:
+single_loop_1331:
 	CMPQ    BX, SI
-	JGT     remainder_1140
+	JGT     remainder_1332
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(BX*8)
 	ADDQ    $0x00000008, BX
-	JMP     single_loop_1139
+	JMP     single_loop_1331
 
-remainder_1140:
+remainder_1332:
 	SUBQ      BX, DX
-	JE        span_done_1141
+	JE        span_done_1333
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -13607,8 +15280,8 @@ remainder_1140:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_1141:
-stored_1130:
+span_done_1333:
+stored_1322:
 	VZEROUPPER
 	RET
 
@@ -13626,17 +15299,17 @@ TEXT ·forwardPlanesAVX512F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
 
-plane_1142:
+plane_1334:
 	CMPQ         DX, $0x00
-	JE           planes_done_1143
+	JE           planes_done_1335
 	VBROADCASTSD (DI)(R9*8), Z1
 	XORQ         R10, R10
 	MOVQ         BX, R11
 	SUBQ         $0x00000020, R11
 
-unrolled_1144:
+unrolled_1336:
 	CMPQ    R10, R11
-	JGT     single_1145
+	JGT     single_1337
 	VMOVUPD (CX)(R10*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -13654,26 +15327,26 @@ unrolled_1144:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(R10*8)
 	ADDQ    $0x00000020, R10
-	JMP     unrolled_1144
+	JMP     unrolled_1336
 
-single_1145:
+single_1337:
 	MOVQ BX, R11
 	SUBQ $0x00000008, R11
 
-single_loop_1146:
+single_loop_1338:
 	CMPQ    R10, R11
-	JGT     remainder_1147
+	JGT     remainder_1339
 	VMOVUPD (CX)(R10*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(R10*8)
 	ADDQ    $0x00000008, R10
-	JMP     single_loop_1146
+	JMP     single_loop_1338
 
-remainder_1147:
+remainder_1339:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1148
+	JE        span_done_1340
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -13682,19 +15355,19 @@ remainder_1147:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R10*8)
 
-span_done_1148:
+span_done_1340:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_1149
+	JNE  same_pass_1341
 	XORQ R9, R9
 
-same_pass_1149:
+same_pass_1341:
 	SUBQ BX, DX
-	JMP  plane_1142
+	JMP  plane_1334
 
-planes_done_1143:
+planes_done_1335:
 	VZEROUPPER
 	RET
 
@@ -13708,9 +15381,9 @@ TEXT ·forwardPatternAVX512F64(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+56(FP), SI
 
-row_1150:
+row_1342:
 	CMPQ    DX, $0x00
-	JE      rows_done_1151
+	JE      rows_done_1343
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -13718,9 +15391,9 @@ row_1150:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_1152:
+unrolled_1344:
 	CMPQ    R8, R9
-	JGT     single_1153
+	JGT     single_1345
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
@@ -13738,26 +15411,26 @@ unrolled_1152:
 	VMULPD  192(BX)(R8*8), Z1, K1, Z1
 	VMOVUPD Z1, 192(AX)(R8*8)
 	ADDQ    $0x00000020, R8
-	JMP     unrolled_1152
+	JMP     unrolled_1344
 
-single_1153:
+single_1345:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1154:
+single_loop_1346:
 	CMPQ    R8, R9
-	JGT     remainder_1155
+	JGT     remainder_1347
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
 	VMOVUPD Z1, (AX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     single_loop_1154
+	JMP     single_loop_1346
 
-remainder_1155:
+remainder_1347:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1156
+	JE        span_done_1348
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -13766,15 +15439,15 @@ remainder_1155:
 	VMULPD    (BX)(R8*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 
-span_done_1156:
+span_done_1348:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_1150
+	JMP  row_1342
 
-rows_done_1151:
+rows_done_1343:
 	VZEROUPPER
 	RET
 
@@ -13793,127 +15466,181 @@ TEXT ·forwardRingAVX512F64(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x000000c0
-	JA     ring_segmented_1157
+	JA     ring_segmented_1349
 	MOVQ   R8, R9
 
-ring_len_1158:
+ring_len_1350:
 	CMPQ R9, $0x00000008
-	JAE  ring_len_done_1159
+	JAE  ring_len_done_1351
 	ADDQ R8, R9
-	JMP  ring_len_1158
+	JMP  ring_len_1350
 
-ring_len_done_1159:
+ring_len_done_1351:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000008, R10
 
-ring_step_1160:
+ring_step_1352:
 	CMPQ R10, R9
-	JB   ring_step_done_1161
+	JB   ring_step_done_1353
 	SUBQ R9, R10
-	JMP  ring_step_1160
+	JMP  ring_step_1352
 
-ring_step_done_1161:
+ring_step_done_1353:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000020, R10
 
-ring_step_1162:
+ring_step_1354:
 	CMPQ R10, R9
-	JB   ring_step_done_1163
+	JB   ring_step_done_1355
 	SUBQ R9, R10
-	JMP  ring_step_1162
+	JMP  ring_step_1354
 
-ring_step_done_1163:
-	MOVQ R10, 1936(SP)
-	MOVQ alpha_base+48(FP), R9
-	CMPQ AX, $0x01
-	JNE  ring_planes_1164
-	XORQ AX, AX
-	MOVQ DX, R10
-	SUBQ $0x00000008, R10
+ring_step_done_1355:
+	MOVQ    R10, 1936(SP)
+	MOVQ    SI, R10
+	LEAQ    32(R9), R9
+	CMPQ    R10, R9
+	CMOVQHI R9, R10
+	MOVQ    R10, 1960(SP)
+	MOVQ    alpha_base+48(FP), R9
+	MOVQ    1960(SP), R10
+	CMPQ    R8, $0x00000008
+	JB      ring_short_1356
+	CMPQ    AX, $0x01
+	JNE     ring_planes_1357
+	XORQ    AX, AX
+	XORQ    R8, R8
 
-ring_copy_1166:
+ring_copy_1359:
 	CMPQ    AX, R10
-	JGT     ring_copy_tail_1167
-	VMOVUPD (R9)(AX*8), Z1
+	JAE     ring_built_1358
+	MOVQ    DX, R11
+	SUBQ    R8, R11
+	CMPQ    R11, $0x00000008
+	JB      ring_copy_tail_1360
+	VMOVUPD (R9)(R8*8), Z1
 	VMOVUPD Z1, (DI)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     ring_copy_1166
+	ADDQ    $0x00000008, R8
+	CMPQ    R8, DX
+	JNE     ring_copy_1359
+	XORQ    R8, R8
+	JMP     ring_copy_1359
 
-ring_copy_tail_1167:
-	SUBQ      AX, DX
-	JE        ring_extend_1165
-	MOVQ      $-1, R10
-	BZHIQ     DX, R10, DX
-	KMOVW     DX, K1
-	VMOVUPD.Z (R9)(AX*8), K1, Z1
-	VMOVUPD   Z1, (DI)(AX*8)
-	JMP       ring_extend_1165
+ring_copy_tail_1360:
+	VMOVUPD -64(R9)(DX*8), Z1
+	ADDQ    R11, AX
+	VMOVUPD Z1, -64(DI)(AX*8)
+	XORQ    R8, R8
+	JMP     ring_copy_1359
 
-ring_planes_1164:
-	XORQ R10, R10
+ring_planes_1357:
+	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_1170
+	JA   ring_long_planes_1361
+	MOVQ R10, R12
+	SUBQ $0x00000008, R12
 
-ring_fill_1169:
-	VBROADCASTSD (R9)(R10*8), Z1
+ring_fill_1362:
+	CMPQ         R11, R12
+	JGT          ring_fill_last_1363
+	VBROADCASTSD (R9)(R8*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	VMOVUPD      Z1, 64(DI)(R11*8)
 	ADDQ         AX, R11
-	INCQ         R10
-	CMPQ         R10, DX
-	JB           ring_fill_1169
-	JMP          ring_extend_1165
+	INCQ         R8
+	CMPQ         R8, DX
+	JNE          ring_wrap_1364
+	XORQ         R8, R8
 
-ring_long_planes_1170:
-ring_channel_1168:
-	CMPQ         R10, DX
-	JE           ring_extend_1165
-	VBROADCASTSD (R9)(R10*8), Z1
-	XORQ         R12, R12
+ring_wrap_1364:
+	JMP ring_fill_1362
 
-ring_plane_1171:
-	MOVQ    R11, R13
-	ADDQ    R12, R13
+ring_fill_last_1363:
+	CMPQ         R11, R10
+	JAE          ring_built_1358
+	VBROADCASTSD (R9)(R8*8), Z1
+	VMOVUPD      Z1, (DI)(R11*8)
+	ADDQ         AX, R11
+	INCQ         R8
+	CMPQ         R8, DX
+	JNE          ring_wrap_1365
+	XORQ         R8, R8
+
+ring_wrap_1365:
+	JMP ring_fill_last_1363
+
+ring_long_planes_1361:
+ring_channel_1366:
+	CMPQ         R11, R10
+	JAE          ring_built_1358
+	VBROADCASTSD (R9)(R8*8), Z1
+	MOVQ         R11, R13
+	ADDQ         AX, R11
+	MOVQ         R11, R12
+	CMPQ         R12, R10
+	CMOVQHI      R10, R12
+
+ring_plane_1367:
 	VMOVUPD Z1, (DI)(R13*8)
-	ADDQ    $0x00000008, R12
-	CMPQ    R12, AX
-	JB      ring_plane_1171
-	ADDQ    AX, R11
-	INCQ    R10
-	JMP     ring_channel_1168
+	ADDQ    $0x00000008, R13
+	CMPQ    R13, R12
+	JB      ring_plane_1367
+	INCQ    R8
+	CMPQ    R8, DX
+	JNE     ring_wrap_1368
+	XORQ    R8, R8
 
-ring_extend_1165:
-	MOVQ 1920(SP), AX
-	MOVQ R8, DX
+ring_wrap_1368:
+	JMP ring_channel_1366
 
-ring_element_1172:
-	CMPQ DX, AX
-	JAE  ring_repeated_1173
-	MOVQ DX, R9
-	SUBQ R8, R9
-	MOVQ (DI)(R9*8), R9
-	MOVQ R9, (DI)(DX*8)
-	INCQ DX
-	JMP  ring_element_1172
+ring_short_1356:
+	XORQ R11, R11
+	XORQ R12, R12
+	XORQ R13, R13
 
-ring_repeated_1173:
+ring_element_1369:
+	MOVQ (R9)(R11*8), R14
+	MOVQ R14, (DI)(R13*8)
+	INCQ R12
+	CMPQ R12, AX
+	JB   ring_element_next_1370
+	XORQ R12, R12
+	INCQ R11
+	CMPQ R11, DX
+	JB   ring_element_next_1370
+	XORQ R11, R11
+
+ring_element_next_1370:
+	INCQ    R13
+	CMPQ    R13, $0x00000008
+	JB      ring_element_1369
 	VMOVUPD (DI), Z1
-	VMOVUPD Z1, (DI)(AX*8)
-	VMOVUPD 64(DI), Z1
-	VMOVUPD Z1, 64(DI)(AX*8)
-	VMOVUPD 128(DI), Z1
-	VMOVUPD Z1, 128(DI)(AX*8)
-	VMOVUPD 192(DI), Z1
-	VMOVUPD Z1, 192(DI)(AX*8)
-	XORQ    AX, AX
-	XORQ    DX, DX
-	MOVQ    SI, R8
-	SUBQ    $0x00000020, R8
+	MOVQ    1920(SP), AX
+	CMPQ    AX, $0x00000008
+	JE      ring_exact_1371
+	SUBQ    R8, AX
 
-unrolled_1174:
+ring_exact_1371:
+	MOVQ AX, DX
+
+ring_repeat_1372:
+	CMPQ    DX, R10
+	JAE     ring_built_1358
+	VMOVUPD Z1, (DI)(DX*8)
+	ADDQ    AX, DX
+	JMP     ring_repeat_1372
+
+ring_built_1358:
+	XORQ AX, AX
+	XORQ DX, DX
+	MOVQ SI, R8
+	SUBQ $0x00000020, R8
+
+unrolled_1373:
 	CMPQ    DX, R8
-	JGT     single_1175
+	JGT     single_1374
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -13935,15 +15662,15 @@ unrolled_1174:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000020, DX
-	JMP     unrolled_1174
+	JMP     unrolled_1373
 
-single_1175:
+single_1374:
 	MOVQ SI, R8
 	SUBQ $0x00000008, R8
 
-single_loop_1176:
+single_loop_1375:
 	CMPQ    DX, R8
-	JGT     remainder_1177
+	JGT     remainder_1376
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -13953,11 +15680,11 @@ single_loop_1176:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000008, DX
-	JMP     single_loop_1176
+	JMP     single_loop_1375
 
-remainder_1177:
+remainder_1376:
 	SUBQ      DX, SI
-	JE        span_done_1178
+	JE        span_done_1377
 	MOVQ      $-1, R8
 	BZHIQ     SI, R8, SI
 	KMOVW     SI, K1
@@ -13966,10 +15693,10 @@ remainder_1177:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(DX*8)
 
-span_done_1178:
+span_done_1377:
 	JMP ring_finished_forwardAVX512F64
 
-ring_segmented_1157:
+ring_segmented_1349:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x000000c0
 	JA   ring_finished_forwardAVX512F64
@@ -13979,11 +15706,11 @@ ring_segmented_1157:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_1179
+	JE   ring_rows_1378
 
-ring_segment_1180:
+ring_segment_1379:
 	CMPQ    SI, $0x00
-	JE      ring_done_1181
+	JE      ring_done_1380
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -13998,128 +15725,181 @@ ring_segment_1180:
 	CMPQ    SI, R10
 	CMOVQLT SI, R10
 	MOVQ    R10, 1976(SP)
-	MOVQ    R9, R10
+	MOVQ    R9, R11
 
-ring_len_1182:
-	CMPQ R10, $0x00000008
-	JAE  ring_len_done_1183
-	ADDQ R9, R10
-	JMP  ring_len_1182
+ring_len_1381:
+	CMPQ R11, $0x00000008
+	JAE  ring_len_done_1382
+	ADDQ R9, R11
+	JMP  ring_len_1381
 
-ring_len_done_1183:
-	MOVQ R10, 1920(SP)
-	MOVQ $0x00000008, R11
+ring_len_done_1382:
+	MOVQ R11, 1920(SP)
+	MOVQ $0x00000008, R12
 
-ring_step_1184:
-	CMPQ R11, R10
-	JB   ring_step_done_1185
-	SUBQ R10, R11
-	JMP  ring_step_1184
+ring_step_1383:
+	CMPQ R12, R11
+	JB   ring_step_done_1384
+	SUBQ R11, R12
+	JMP  ring_step_1383
 
-ring_step_done_1185:
-	MOVQ R11, 1928(SP)
-	MOVQ $0x00000020, R11
+ring_step_done_1384:
+	MOVQ R12, 1928(SP)
+	MOVQ $0x00000020, R12
 
-ring_step_1186:
-	CMPQ R11, R10
-	JB   ring_step_done_1187
-	SUBQ R10, R11
-	JMP  ring_step_1186
+ring_step_1385:
+	CMPQ R12, R11
+	JB   ring_step_done_1386
+	SUBQ R11, R12
+	JMP  ring_step_1385
 
-ring_step_done_1187:
-	MOVQ R11, 1936(SP)
-	MOVQ alpha_base+48(FP), R10
-	LEAQ (R10)(AX*8), R10
-	CMPQ R8, $0x01
-	JNE  ring_planes_1188
-	XORQ AX, AX
-	MOVQ DX, R8
-	SUBQ $0x00000008, R8
+ring_step_done_1386:
+	MOVQ    R12, 1936(SP)
+	LEAQ    32(R11), R11
+	CMPQ    R10, R11
+	CMOVQHI R11, R10
+	MOVQ    R10, 1960(SP)
+	MOVQ    alpha_base+48(FP), R10
+	LEAQ    (R10)(AX*8), R10
+	MOVQ    1960(SP), AX
+	CMPQ    R9, $0x00000008
+	JB      ring_short_1387
+	CMPQ    R8, $0x01
+	JNE     ring_planes_1388
+	XORQ    R8, R8
+	XORQ    R9, R9
 
-ring_copy_1190:
-	CMPQ    AX, R8
-	JGT     ring_copy_tail_1191
-	VMOVUPD (R10)(AX*8), Z1
-	VMOVUPD Z1, (DI)(AX*8)
-	ADDQ    $0x00000008, AX
-	JMP     ring_copy_1190
+ring_copy_1390:
+	CMPQ    R8, AX
+	JAE     ring_built_1389
+	MOVQ    DX, R11
+	SUBQ    R9, R11
+	CMPQ    R11, $0x00000008
+	JB      ring_copy_tail_1391
+	VMOVUPD (R10)(R9*8), Z1
+	VMOVUPD Z1, (DI)(R8*8)
+	ADDQ    $0x00000008, R8
+	ADDQ    $0x00000008, R9
+	CMPQ    R9, DX
+	JNE     ring_copy_1390
+	XORQ    R9, R9
+	JMP     ring_copy_1390
 
-ring_copy_tail_1191:
-	SUBQ      AX, DX
-	JE        ring_extend_1189
-	MOVQ      $-1, R8
-	BZHIQ     DX, R8, DX
-	KMOVW     DX, K1
-	VMOVUPD.Z (R10)(AX*8), K1, Z1
-	VMOVUPD   Z1, (DI)(AX*8)
-	JMP       ring_extend_1189
+ring_copy_tail_1391:
+	VMOVUPD -64(R10)(DX*8), Z1
+	ADDQ    R11, R8
+	VMOVUPD Z1, -64(DI)(R8*8)
+	XORQ    R9, R9
+	JMP     ring_copy_1390
 
-ring_planes_1188:
-	XORQ AX, AX
+ring_planes_1388:
+	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_1194
+	JA   ring_long_planes_1392
+	MOVQ AX, R12
+	SUBQ $0x00000008, R12
 
-ring_fill_1193:
-	VBROADCASTSD (R10)(AX*8), Z1
+ring_fill_1393:
+	CMPQ         R11, R12
+	JGT          ring_fill_last_1394
+	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	VMOVUPD      Z1, 64(DI)(R11*8)
 	ADDQ         R8, R11
-	INCQ         AX
-	CMPQ         AX, DX
-	JB           ring_fill_1193
-	JMP          ring_extend_1189
+	INCQ         R9
+	CMPQ         R9, DX
+	JNE          ring_wrap_1395
+	XORQ         R9, R9
 
-ring_long_planes_1194:
-ring_channel_1192:
-	CMPQ         AX, DX
-	JE           ring_extend_1189
-	VBROADCASTSD (R10)(AX*8), Z1
-	XORQ         R12, R12
+ring_wrap_1395:
+	JMP ring_fill_1393
 
-ring_plane_1195:
-	MOVQ    R11, R13
-	ADDQ    R12, R13
+ring_fill_last_1394:
+	CMPQ         R11, AX
+	JAE          ring_built_1389
+	VBROADCASTSD (R10)(R9*8), Z1
+	VMOVUPD      Z1, (DI)(R11*8)
+	ADDQ         R8, R11
+	INCQ         R9
+	CMPQ         R9, DX
+	JNE          ring_wrap_1396
+	XORQ         R9, R9
+
+ring_wrap_1396:
+	JMP ring_fill_last_1394
+
+ring_long_planes_1392:
+ring_channel_1397:
+	CMPQ         R11, AX
+	JAE          ring_built_1389
+	VBROADCASTSD (R10)(R9*8), Z1
+	MOVQ         R11, R13
+	ADDQ         R8, R11
+	MOVQ         R11, R12
+	CMPQ         R12, AX
+	CMOVQHI      AX, R12
+
+ring_plane_1398:
 	VMOVUPD Z1, (DI)(R13*8)
-	ADDQ    $0x00000008, R12
-	CMPQ    R12, R8
-	JB      ring_plane_1195
-	ADDQ    R8, R11
-	INCQ    AX
-	JMP     ring_channel_1192
+	ADDQ    $0x00000008, R13
+	CMPQ    R13, R12
+	JB      ring_plane_1398
+	INCQ    R9
+	CMPQ    R9, DX
+	JNE     ring_wrap_1399
+	XORQ    R9, R9
 
-ring_extend_1189:
-	MOVQ 1920(SP), AX
-	MOVQ R9, DX
+ring_wrap_1399:
+	JMP ring_channel_1397
 
-ring_element_1196:
-	CMPQ DX, AX
-	JAE  ring_repeated_1197
-	MOVQ DX, R8
-	SUBQ R9, R8
-	MOVQ (DI)(R8*8), R8
-	MOVQ R8, (DI)(DX*8)
-	INCQ DX
-	JMP  ring_element_1196
+ring_short_1387:
+	XORQ R11, R11
+	XORQ R12, R12
+	XORQ R13, R13
 
-ring_repeated_1197:
+ring_element_1400:
+	MOVQ (R10)(R11*8), R14
+	MOVQ R14, (DI)(R13*8)
+	INCQ R12
+	CMPQ R12, R8
+	JB   ring_element_next_1401
+	XORQ R12, R12
+	INCQ R11
+	CMPQ R11, DX
+	JB   ring_element_next_1401
+	XORQ R11, R11
+
+ring_element_next_1401:
+	INCQ    R13
+	CMPQ    R13, $0x00000008
+	JB      ring_element_1400
 	VMOVUPD (DI), Z1
-	VMOVUPD Z1, (DI)(AX*8)
-	VMOVUPD 64(DI), Z1
-	VMOVUPD Z1, 64(DI)(AX*8)
-	VMOVUPD 128(DI), Z1
-	VMOVUPD Z1, 128(DI)(AX*8)
-	VMOVUPD 192(DI), Z1
-	VMOVUPD Z1, 192(DI)(AX*8)
-	XORQ    AX, AX
-	MOVQ    1976(SP), DX
-	XORQ    R8, R8
-	MOVQ    DX, R9
-	SUBQ    $0x00000020, R9
+	MOVQ    1920(SP), DX
+	CMPQ    DX, $0x00000008
+	JE      ring_exact_1402
+	SUBQ    R9, DX
 
-unrolled_1198:
+ring_exact_1402:
+	MOVQ DX, R8
+
+ring_repeat_1403:
+	CMPQ    R8, AX
+	JAE     ring_built_1389
+	VMOVUPD Z1, (DI)(R8*8)
+	ADDQ    DX, R8
+	JMP     ring_repeat_1403
+
+ring_built_1389:
+	XORQ AX, AX
+	MOVQ 1976(SP), DX
+	XORQ R8, R8
+	MOVQ DX, R9
+	SUBQ $0x00000020, R9
+
+unrolled_1404:
 	CMPQ    R8, R9
-	JGT     single_1199
+	JGT     single_1405
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -14141,15 +15921,15 @@ unrolled_1198:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000020, R8
-	JMP     unrolled_1198
+	JMP     unrolled_1404
 
-single_1199:
+single_1405:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1200:
+single_loop_1406:
 	CMPQ    R8, R9
-	JGT     remainder_1201
+	JGT     remainder_1407
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -14159,11 +15939,11 @@ single_loop_1200:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000008, R8
-	JMP     single_loop_1200
+	JMP     single_loop_1406
 
-remainder_1201:
+remainder_1407:
 	SUBQ      R8, DX
-	JE        span_done_1202
+	JE        span_done_1408
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -14172,7 +15952,7 @@ remainder_1201:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R8*8)
 
-span_done_1202:
+span_done_1408:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -14183,18 +15963,18 @@ span_done_1202:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1203
+	JNE  ring_next_1409
 	XORQ AX, AX
 
-ring_next_1203:
+ring_next_1409:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1180
+	JMP  ring_segment_1379
 
-ring_done_1181:
+ring_done_1380:
 	JMP ring_finished_forwardAVX512F64
 
-ring_rows_1179:
-ring_block_1204:
+ring_rows_1378:
+ring_block_1410:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -14210,137 +15990,191 @@ ring_block_1204:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1205:
+ring_len_1411:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_1206
+	JAE  ring_len_done_1412
 	ADDQ BX, SI
-	JMP  ring_len_1205
+	JMP  ring_len_1411
 
-ring_len_done_1206:
+ring_len_done_1412:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, R8
 
-ring_step_1207:
+ring_step_1413:
 	CMPQ R8, SI
-	JB   ring_step_done_1208
+	JB   ring_step_done_1414
 	SUBQ SI, R8
-	JMP  ring_step_1207
+	JMP  ring_step_1413
 
-ring_step_done_1208:
+ring_step_done_1414:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000020, R8
 
-ring_step_1209:
+ring_step_1415:
 	CMPQ R8, SI
-	JB   ring_step_done_1210
+	JB   ring_step_done_1416
 	SUBQ SI, R8
-	JMP  ring_step_1209
+	JMP  ring_step_1415
 
-ring_step_done_1210:
-	MOVQ R8, 1936(SP)
-	MOVQ alpha_base+48(FP), SI
-	LEAQ (SI)(AX*8), SI
-	CMPQ CX, $0x01
-	JNE  ring_planes_1211
-	XORQ R8, R8
-	MOVQ DX, R9
-	SUBQ $0x00000008, R9
+ring_step_done_1416:
+	MOVQ    R8, 1936(SP)
+	MOVQ    BX, R8
+	LEAQ    32(SI), SI
+	CMPQ    R8, SI
+	CMOVQHI SI, R8
+	MOVQ    R8, 1960(SP)
+	MOVQ    alpha_base+48(FP), SI
+	LEAQ    (SI)(AX*8), SI
+	MOVQ    1960(SP), R8
+	CMPQ    BX, $0x00000008
+	JB      ring_short_1417
+	CMPQ    CX, $0x01
+	JNE     ring_planes_1418
+	XORQ    BX, BX
+	XORQ    R9, R9
 
-ring_copy_1213:
-	CMPQ    R8, R9
-	JGT     ring_copy_tail_1214
-	VMOVUPD (SI)(R8*8), Z1
-	VMOVUPD Z1, (DI)(R8*8)
-	ADDQ    $0x00000008, R8
-	JMP     ring_copy_1213
+ring_copy_1420:
+	CMPQ    BX, R8
+	JAE     ring_built_1419
+	MOVQ    DX, R10
+	SUBQ    R9, R10
+	CMPQ    R10, $0x00000008
+	JB      ring_copy_tail_1421
+	VMOVUPD (SI)(R9*8), Z1
+	VMOVUPD Z1, (DI)(BX*8)
+	ADDQ    $0x00000008, BX
+	ADDQ    $0x00000008, R9
+	CMPQ    R9, DX
+	JNE     ring_copy_1420
+	XORQ    R9, R9
+	JMP     ring_copy_1420
 
-ring_copy_tail_1214:
-	SUBQ      R8, DX
-	JE        ring_extend_1212
-	MOVQ      $-1, R9
-	BZHIQ     DX, R9, DX
-	KMOVW     DX, K1
-	VMOVUPD.Z (SI)(R8*8), K1, Z1
-	VMOVUPD   Z1, (DI)(R8*8)
-	JMP       ring_extend_1212
+ring_copy_tail_1421:
+	VMOVUPD -64(SI)(DX*8), Z1
+	ADDQ    R10, BX
+	VMOVUPD Z1, -64(DI)(BX*8)
+	XORQ    R9, R9
+	JMP     ring_copy_1420
 
-ring_planes_1211:
-	XORQ R8, R8
+ring_planes_1418:
+	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_1217
+	JA   ring_long_planes_1422
+	MOVQ R8, R10
+	SUBQ $0x00000008, R10
 
-ring_fill_1216:
-	VBROADCASTSD (SI)(R8*8), Z1
+ring_fill_1423:
+	CMPQ         R9, R10
+	JGT          ring_fill_last_1424
+	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (DI)(R9*8)
 	VMOVUPD      Z1, 64(DI)(R9*8)
 	ADDQ         CX, R9
-	INCQ         R8
-	CMPQ         R8, DX
-	JB           ring_fill_1216
-	JMP          ring_extend_1212
+	INCQ         BX
+	CMPQ         BX, DX
+	JNE          ring_wrap_1425
+	XORQ         BX, BX
 
-ring_long_planes_1217:
-ring_channel_1215:
-	CMPQ         R8, DX
-	JE           ring_extend_1212
-	VBROADCASTSD (SI)(R8*8), Z1
-	XORQ         R10, R10
+ring_wrap_1425:
+	JMP ring_fill_1423
 
-ring_plane_1218:
-	MOVQ    R9, R11
-	ADDQ    R10, R11
+ring_fill_last_1424:
+	CMPQ         R9, R8
+	JAE          ring_built_1419
+	VBROADCASTSD (SI)(BX*8), Z1
+	VMOVUPD      Z1, (DI)(R9*8)
+	ADDQ         CX, R9
+	INCQ         BX
+	CMPQ         BX, DX
+	JNE          ring_wrap_1426
+	XORQ         BX, BX
+
+ring_wrap_1426:
+	JMP ring_fill_last_1424
+
+ring_long_planes_1422:
+ring_channel_1427:
+	CMPQ         R9, R8
+	JAE          ring_built_1419
+	VBROADCASTSD (SI)(BX*8), Z1
+	MOVQ         R9, R11
+	ADDQ         CX, R9
+	MOVQ         R9, R10
+	CMPQ         R10, R8
+	CMOVQHI      R8, R10
+
+ring_plane_1428:
 	VMOVUPD Z1, (DI)(R11*8)
-	ADDQ    $0x00000008, R10
-	CMPQ    R10, CX
-	JB      ring_plane_1218
-	ADDQ    CX, R9
-	INCQ    R8
-	JMP     ring_channel_1215
+	ADDQ    $0x00000008, R11
+	CMPQ    R11, R10
+	JB      ring_plane_1428
+	INCQ    BX
+	CMPQ    BX, DX
+	JNE     ring_wrap_1429
+	XORQ    BX, BX
 
-ring_extend_1212:
-	MOVQ 1920(SP), DX
-	MOVQ BX, SI
+ring_wrap_1429:
+	JMP ring_channel_1427
 
-ring_element_1219:
-	CMPQ SI, DX
-	JAE  ring_repeated_1220
-	MOVQ SI, R8
-	SUBQ BX, R8
-	MOVQ (DI)(R8*8), R8
-	MOVQ R8, (DI)(SI*8)
-	INCQ SI
-	JMP  ring_element_1219
+ring_short_1417:
+	XORQ R9, R9
+	XORQ R10, R10
+	XORQ R11, R11
 
-ring_repeated_1220:
+ring_element_1430:
+	MOVQ (SI)(R9*8), R12
+	MOVQ R12, (DI)(R11*8)
+	INCQ R10
+	CMPQ R10, CX
+	JB   ring_element_next_1431
+	XORQ R10, R10
+	INCQ R9
+	CMPQ R9, DX
+	JB   ring_element_next_1431
+	XORQ R9, R9
+
+ring_element_next_1431:
+	INCQ    R11
+	CMPQ    R11, $0x00000008
+	JB      ring_element_1430
 	VMOVUPD (DI), Z1
-	VMOVUPD Z1, (DI)(DX*8)
-	VMOVUPD 64(DI), Z1
-	VMOVUPD Z1, 64(DI)(DX*8)
-	VMOVUPD 128(DI), Z1
-	VMOVUPD Z1, 128(DI)(DX*8)
-	VMOVUPD 192(DI), Z1
-	VMOVUPD Z1, 192(DI)(DX*8)
-	IMULQ   CX, AX
-	SHLQ    $0x03, AX
-	MOVQ    x_base+24(FP), BX
-	ADDQ    AX, BX
-	MOVQ    dst_base+0(FP), CX
-	ADDQ    AX, CX
-	MOVQ    x_len+32(FP), SI
+	MOVQ    1920(SP), DX
+	CMPQ    DX, $0x00000008
+	JE      ring_exact_1432
+	SUBQ    BX, DX
 
-ring_row_1221:
+ring_exact_1432:
+	MOVQ DX, BX
+
+ring_repeat_1433:
+	CMPQ    BX, R8
+	JAE     ring_built_1419
+	VMOVUPD Z1, (DI)(BX*8)
+	ADDQ    DX, BX
+	JMP     ring_repeat_1433
+
+ring_built_1419:
+	IMULQ CX, AX
+	SHLQ  $0x03, AX
+	MOVQ  x_base+24(FP), BX
+	ADDQ  AX, BX
+	MOVQ  dst_base+0(FP), CX
+	ADDQ  AX, CX
+	MOVQ  x_len+32(FP), SI
+
+ring_row_1434:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_1222
+	JE   ring_rows_done_1435
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 
-unrolled_1223:
+unrolled_1436:
 	CMPQ    R8, R9
-	JGT     single_1224
+	JGT     single_1437
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -14362,15 +16196,15 @@ unrolled_1223:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000020, R8
-	JMP     unrolled_1223
+	JMP     unrolled_1436
 
-single_1224:
+single_1437:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1225:
+single_loop_1438:
 	CMPQ    R8, R9
-	JGT     remainder_1226
+	JGT     remainder_1439
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -14380,11 +16214,11 @@ single_loop_1225:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000008, R8
-	JMP     single_loop_1225
+	JMP     single_loop_1438
 
-remainder_1226:
+remainder_1439:
 	SUBQ      R8, DX
-	JE        span_done_1227
+	JE        span_done_1440
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -14393,20 +16227,20 @@ remainder_1226:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R8*8)
 
-span_done_1227:
+span_done_1440:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x03, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_1221
+	JMP   ring_row_1434
 
-ring_rows_done_1222:
+ring_rows_done_1435:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1204
+	JMP  ring_block_1410
 
 ring_finished_forwardAVX512F64:
 	VZEROUPPER
@@ -14428,11 +16262,11 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1228
+	JB           cached_1441
 	CMPQ         AX, DX
-	JE           cached_1228
+	JE           cached_1441
 	CMPQ         AX, CX
-	JE           cached_1228
+	JE           cached_1441
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -14441,7 +16275,7 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1230
+	JE           aligned_1443
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -14454,13 +16288,13 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	VMOVUPD      Z7, K1, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_1230:
+aligned_1443:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_1231:
+unrolled_1444:
 	CMPQ        SI, DI
-	JGT         single_1232
+	JGT         single_1445
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -14486,15 +16320,15 @@ unrolled_1231:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
-	JMP         unrolled_1231
+	JMP         unrolled_1444
 
-single_1232:
+single_1445:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_1233:
+single_loop_1446:
 	CMPQ        SI, DI
-	JGT         remainder_1234
+	JGT         remainder_1447
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -14502,11 +16336,11 @@ single_loop_1233:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
-	JMP         single_loop_1233
+	JMP         single_loop_1446
 
-remainder_1234:
+remainder_1447:
 	SUBQ        SI, BX
-	JE          span_done_1235
+	JE          span_done_1448
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -14517,18 +16351,18 @@ remainder_1234:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_1235:
+span_done_1448:
 	SFENCE
-	JMP stored_1229
+	JMP stored_1442
 
-cached_1228:
+cached_1441:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_1236:
+unrolled_1449:
 	CMPQ        SI, DI
-	JGT         single_1237
+	JGT         single_1450
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -14554,15 +16388,15 @@ unrolled_1236:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
-	JMP         unrolled_1236
+	JMP         unrolled_1449
 
-single_1237:
+single_1450:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_1238:
+single_loop_1451:
 	CMPQ        SI, DI
-	JGT         remainder_1239
+	JGT         remainder_1452
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -14570,11 +16404,11 @@ single_loop_1238:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
-	JMP         single_loop_1238
+	JMP         single_loop_1451
 
-remainder_1239:
+remainder_1452:
 	SUBQ        SI, BX
-	JE          span_done_1240
+	JE          span_done_1453
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -14585,8 +16419,8 @@ remainder_1239:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_1240:
-stored_1229:
+span_done_1453:
+stored_1442:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -14616,9 +16450,9 @@ TEXT ·backwardPlanesAVX512F64(SB), NOSPLIT, $0-128
 	SHLQ   $0x03, R10
 	XORQ   R11, R11
 
-plane_1241:
+plane_1454:
 	CMPQ         BX, $0x00
-	JE           planes_done_1242
+	JE           planes_done_1455
 	VBROADCASTSD (R9)(R11*8), Z5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -14628,9 +16462,9 @@ plane_1241:
 	MOVQ         DI, R13
 	SUBQ         $0x00000020, R13
 
-unrolled_1243:
+unrolled_1456:
 	CMPQ        R12, R13
-	JGT         single_1244
+	JGT         single_1457
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -14656,15 +16490,15 @@ unrolled_1243:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, 192(AX)(R12*8)
 	ADDQ        $0x00000020, R12
-	JMP         unrolled_1243
+	JMP         unrolled_1456
 
-single_1244:
+single_1457:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 
-single_loop_1245:
+single_loop_1458:
 	CMPQ        R12, R13
-	JGT         remainder_1246
+	JGT         remainder_1459
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -14672,12 +16506,12 @@ single_loop_1245:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, (AX)(R12*8)
 	ADDQ        $0x00000008, R12
-	JMP         single_loop_1245
+	JMP         single_loop_1458
 
-remainder_1246:
+remainder_1459:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_1247
+	JE          span_done_1460
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -14688,7 +16522,7 @@ remainder_1246:
 	VMULPD      Z5, Z7, K2, Z7
 	VMOVUPD     Z7, K1, (AX)(R12*8)
 
-span_done_1247:
+span_done_1460:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -14705,14 +16539,14 @@ span_done_1247:
 	ADDQ          R10, AX
 	INCQ          R11
 	CMPQ          R11, R8
-	JNE           same_pass_1248
+	JNE           same_pass_1461
 	XORQ          R11, R11
 
-same_pass_1248:
+same_pass_1461:
 	SUBQ DI, BX
-	JMP  plane_1241
+	JMP  plane_1454
 
-planes_done_1242:
+planes_done_1455:
 	VZEROUPPER
 	RET
 
@@ -14728,9 +16562,9 @@ TEXT ·backwardPatternAVX512F64(SB), NOSPLIT, $0-120
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), R8
 
-row_1249:
+row_1462:
 	CMPQ    BX, $0x00
-	JE      rows_done_1250
+	JE      rows_done_1463
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -14738,9 +16572,9 @@ row_1249:
 	MOVQ    R9, R11
 	SUBQ    $0x00000020, R11
 
-unrolled_1251:
+unrolled_1464:
 	CMPQ        R10, R11
-	JGT         single_1252
+	JGT         single_1465
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -14774,15 +16608,15 @@ unrolled_1251:
 	VMULPD      192(SI)(R10*8), Z2, K1, Z2
 	VMOVUPD     Z2, 192(AX)(R10*8)
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_1251
+	JMP         unrolled_1464
 
-single_1252:
+single_1465:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_1253:
+single_loop_1466:
 	CMPQ        R10, R11
-	JGT         remainder_1254
+	JGT         remainder_1467
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -14792,12 +16626,12 @@ single_loop_1253:
 	VMULPD      (SI)(R10*8), Z2, K1, Z2
 	VMOVUPD     Z2, (AX)(R10*8)
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_1253
+	JMP         single_loop_1466
 
-remainder_1254:
+remainder_1467:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1255
+	JE          span_done_1468
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -14810,16 +16644,16 @@ remainder_1254:
 	VMULPD      (SI)(R10*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_1255:
+span_done_1468:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_1249
+	JMP  row_1462
 
-rows_done_1250:
+rows_done_1463:
 	VZEROUPPER
 	RET
 
@@ -14842,139 +16676,204 @@ TEXT ·backwardRingAVX512F64(SB), $1920-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x00000040
-	JA     ring_segmented_1256
+	JA     ring_segmented_1469
 	MOVQ   R10, R11
 
-ring_len_1257:
+ring_len_1470:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_1258
+	JAE  ring_len_done_1471
 	ADDQ R10, R11
-	JMP  ring_len_1257
+	JMP  ring_len_1470
 
-ring_len_done_1258:
+ring_len_done_1471:
 	MOVQ R11, 1856(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_1259:
+ring_step_1472:
 	CMPQ R12, R11
-	JB   ring_step_done_1260
+	JB   ring_step_done_1473
 	SUBQ R11, R12
-	JMP  ring_step_1259
+	JMP  ring_step_1472
 
-ring_step_done_1260:
+ring_step_done_1473:
 	MOVQ R12, 1864(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_1261:
+ring_step_1474:
 	CMPQ R12, R11
-	JB   ring_step_done_1262
+	JB   ring_step_done_1475
 	SUBQ R11, R12
-	JMP  ring_step_1261
+	JMP  ring_step_1474
 
-ring_step_done_1262:
-	MOVQ R12, 1872(SP)
-	MOVQ alpha_base+72(FP), R11
-	CMPQ R8, $0x01
-	JNE  ring_planes_1263
-	XORQ R8, R8
-	MOVQ R9, R12
-	SUBQ $0x00000008, R12
+ring_step_done_1475:
+	MOVQ    R12, 1872(SP)
+	MOVQ    DI, R12
+	LEAQ    32(R11), R11
+	CMPQ    R12, R11
+	CMOVQHI R11, R12
+	MOVQ    R12, 1896(SP)
+	MOVQ    alpha_base+72(FP), R11
+	MOVQ    1896(SP), R12
+	CMPQ    R10, $0x00000008
+	JB      ring_short_1476
+	CMPQ    R8, $0x01
+	JNE     ring_planes_1477
+	XORQ    R8, R8
+	XORQ    R10, R10
 
-ring_copy_1265:
+ring_copy_1479:
 	CMPQ    R8, R12
-	JGT     ring_copy_tail_1266
-	VMOVUPD (R11)(R8*8), Z1
+	JAE     ring_built_1478
+	MOVQ    R9, R13
+	SUBQ    R10, R13
+	CMPQ    R13, $0x00000008
+	JB      ring_copy_tail_1480
+	VMOVUPD (R11)(R10*8), Z1
 	VMOVUPD Z1, (CX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     ring_copy_1265
+	ADDQ    $0x00000008, R10
+	CMPQ    R10, R9
+	JNE     ring_copy_1479
+	XORQ    R10, R10
+	JMP     ring_copy_1479
 
-ring_copy_tail_1266:
-	SUBQ      R8, R9
-	JE        ring_extend_1264
-	MOVQ      $-1, R12
-	BZHIQ     R9, R12, R9
-	KMOVW     R9, K1
-	VMOVUPD.Z (R11)(R8*8), K1, Z1
-	VMOVUPD   Z1, (CX)(R8*8)
-	JMP       ring_extend_1264
+ring_copy_tail_1480:
+	VMOVUPD -64(R11)(R9*8), Z1
+	ADDQ    R13, R8
+	VMOVUPD Z1, -64(CX)(R8*8)
+	XORQ    R10, R10
+	JMP     ring_copy_1479
 
-ring_planes_1263:
-	XORQ R12, R12
+ring_planes_1477:
+	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_1269
+	JA   ring_long_planes_1481
+	MOVQ R12, R14
+	SUBQ $0x00000008, R14
 
-ring_fill_1268:
-	VBROADCASTSD (R11)(R12*8), Z1
+ring_fill_1482:
+	CMPQ         R13, R14
+	JGT          ring_fill_last_1483
+	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (CX)(R13*8)
 	VMOVUPD      Z1, 64(CX)(R13*8)
 	ADDQ         R8, R13
-	INCQ         R12
-	CMPQ         R12, R9
-	JB           ring_fill_1268
-	JMP          ring_extend_1264
+	INCQ         R10
+	CMPQ         R10, R9
+	JNE          ring_wrap_1484
+	XORQ         R10, R10
 
-ring_long_planes_1269:
-ring_channel_1267:
-	CMPQ         R12, R9
-	JE           ring_extend_1264
-	VBROADCASTSD (R11)(R12*8), Z1
-	XORQ         R14, R14
+ring_wrap_1484:
+	JMP ring_fill_1482
 
-ring_plane_1270:
-	MOVQ    R13, R15
-	ADDQ    R14, R15
+ring_fill_last_1483:
+	CMPQ         R13, R12
+	JAE          ring_built_1478
+	VBROADCASTSD (R11)(R10*8), Z1
+	VMOVUPD      Z1, (CX)(R13*8)
+	ADDQ         R8, R13
+	INCQ         R10
+	CMPQ         R10, R9
+	JNE          ring_wrap_1485
+	XORQ         R10, R10
+
+ring_wrap_1485:
+	JMP ring_fill_last_1483
+
+ring_long_planes_1481:
+ring_channel_1486:
+	CMPQ         R13, R12
+	JAE          ring_built_1478
+	VBROADCASTSD (R11)(R10*8), Z1
+	MOVQ         R13, R15
+	ADDQ         R8, R13
+	MOVQ         R13, R14
+	CMPQ         R14, R12
+	CMOVQHI      R12, R14
+
+ring_plane_1487:
 	VMOVUPD Z1, (CX)(R15*8)
-	ADDQ    $0x00000008, R14
-	CMPQ    R14, R8
-	JB      ring_plane_1270
-	ADDQ    R8, R13
-	INCQ    R12
-	JMP     ring_channel_1267
+	ADDQ    $0x00000008, R15
+	CMPQ    R15, R14
+	JB      ring_plane_1487
+	INCQ    R10
+	CMPQ    R10, R9
+	JNE     ring_wrap_1488
+	XORQ    R10, R10
 
-ring_extend_1264:
-	MOVQ 1856(SP), R8
-	MOVQ R10, R9
+ring_wrap_1488:
+	JMP ring_channel_1486
 
-ring_element_1271:
-	CMPQ R9, R8
-	JAE  ring_repeated_1272
-	MOVQ R9, R11
-	SUBQ R10, R11
-	MOVQ (CX)(R11*8), R11
-	MOVQ R11, (CX)(R9*8)
-	INCQ R9
-	JMP  ring_element_1271
+ring_short_1476:
+	XORQ R13, R13
+	XORQ R14, R14
+	XORQ R15, R15
 
-ring_repeated_1272:
+ring_element_1489:
+	MOVQ (R11)(R13*8), BP
+	MOVQ BP, (CX)(R15*8)
+	INCQ R14
+	CMPQ R14, R8
+	JB   ring_element_next_1490
+	XORQ R14, R14
+	INCQ R13
+	CMPQ R13, R9
+	JB   ring_element_next_1490
+	XORQ R13, R13
+
+ring_element_next_1490:
+	INCQ    R15
+	CMPQ    R15, $0x00000008
+	JB      ring_element_1489
 	VMOVUPD (CX), Z1
-	VMOVUPD Z1, (CX)(R8*8)
-	VMOVUPD 64(CX), Z1
-	VMOVUPD Z1, 64(CX)(R8*8)
-	VMOVUPD 128(CX), Z1
-	VMOVUPD Z1, 128(CX)(R8*8)
-	VMOVUPD 192(CX), Z1
-	VMOVUPD Z1, 192(CX)(R8*8)
-	XORQ    R8, R8
-	MOVQ    1856(SP), R9
-	ADDQ    $0x00000020, R9
+	MOVQ    1856(SP), R8
+	CMPQ    R8, $0x00000008
+	JE      ring_exact_1491
+	SUBQ    R10, R8
 
-sums_zero_1273:
+ring_exact_1491:
+	MOVQ R8, R9
+
+ring_repeat_1492:
+	CMPQ    R9, R12
+	JAE     ring_built_1478
+	VMOVUPD Z1, (CX)(R9*8)
+	ADDQ    R8, R9
+	JMP     ring_repeat_1492
+
+ring_built_1478:
+	MOVQ    1856(SP), R8
+	MOVQ    1896(SP), R9
+	MOVQ    R9, R10
+	ADDQ    $0x00000007, R10
+	ANDQ    $-8, R10
+	XORQ    R11, R11
+	SUBQ    R8, R9
+	CMOVQLT R11, R9
+	ADDQ    $0x00000007, R9
+	ANDQ    $-8, R9
+	ADDQ    R8, R9
+	CMPQ    R9, R10
+	CMOVQCS R10, R9
+	XORQ    R8, R8
+
+sums_zero_1493:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_1274
+	JAE     sums_zeroed_1494
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1273
+	JMP     sums_zero_1493
 
-sums_zeroed_1274:
+sums_zeroed_1494:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000020, R10
 
-unrolled_1275:
+unrolled_1495:
 	CMPQ        R9, R10
-	JGT         single_1276
+	JGT         single_1496
 	VMOVUPD     (DX)(R9*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R9*8), Z2
@@ -15012,15 +16911,15 @@ unrolled_1275:
 	SUBQ        1856(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000020, R9
-	JMP         unrolled_1275
+	JMP         unrolled_1495
 
-single_1276:
+single_1496:
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-single_loop_1277:
+single_loop_1497:
 	CMPQ        R9, R10
-	JGT         remainder_1278
+	JGT         remainder_1498
 	VMOVUPD     (DX)(R9*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R9*8), Z2
@@ -15034,11 +16933,11 @@ single_loop_1277:
 	SUBQ        1856(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000008, R9
-	JMP         single_loop_1277
+	JMP         single_loop_1497
 
-remainder_1278:
+remainder_1498:
 	SUBQ        R9, DI
-	JE          span_done_1279
+	JE          span_done_1499
 	MOVQ        $-1, R10
 	BZHIQ       DI, R10, DI
 	KMOVW       DI, K1
@@ -15051,72 +16950,92 @@ remainder_1278:
 	VMULPD      (CX)(R8*8), Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(R9*8)
 
-span_done_1279:
+span_done_1499:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1856(SP), DX
-	MOVQ  DX, SI
-	ADDQ  $0x00000020, SI
+	MOVQ  1896(SP), SI
+	SUBQ  DX, SI
+	JLE   fold_ext_done_1501
+	CMPQ  SI, DX
+	JA    fold_ext_scalar_1502
+	ADDQ  $0x00000007, SI
+	ANDQ  $-8, SI
+	LEAQ  (DX)(SI*1), SI
 
-fold_ext_1280:
+fold_ext_1500:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_1281
+	JBE     fold_ext_done_1501
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Z0
 	VADDPD  (BX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (BX)(DI*8)
-	JMP     fold_ext_1280
+	JMP     fold_ext_1500
 
-fold_ext_done_1281:
-fold_1282:
+fold_ext_scalar_1502:
+	MOVQ 1896(SP), SI
+
+fold_ext_element_1503:
+	CMPQ   SI, DX
+	JBE    fold_ext_done_1501
+	DECQ   SI
+	MOVQ   SI, DI
+	SUBQ   DX, DI
+	VMOVSD (BX)(SI*8), X0
+	VADDSD (BX)(DI*8), X0, X0
+	VMOVSD X0, (BX)(DI*8)
+	JMP    fold_ext_element_1503
+
+fold_ext_done_1501:
+fold_1504:
 	CMPQ   DX, AX
-	JBE    folded_1283
+	JBE    folded_1505
 	DECQ   DX
 	MOVQ   DX, DI
 	SUBQ   AX, DI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_1282
+	JMP    fold_1504
 
-folded_1283:
+folded_1505:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1284
+	JNE  sums_planes_1506
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_1287:
+sums_vector_1509:
 	CMPQ    AX, DX
-	JGT     sums_scalar_1285
+	JGT     sums_scalar_1507
 	VMOVUPD (CX)(AX*8), Z0
 	VADDPD  (BX)(AX*8), Z0, Z0
 	VMOVUPD Z0, (CX)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_vector_1287
+	JMP     sums_vector_1509
 
-sums_scalar_1285:
+sums_scalar_1507:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_1286
+	JE     sums_done_1508
 	VMOVSD (BX)(AX*8), X0
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_1285
+	JMP    sums_scalar_1507
 
-sums_planes_1284:
+sums_planes_1506:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1288:
+sums_group_1510:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_1290
+	JB     sums_single_1512
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -15125,7 +17044,7 @@ sums_group_1288:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_1289:
+sums_group_plane_1511:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -15134,7 +17053,7 @@ sums_group_plane_1289:
 	ADDQ   $0x08, R9
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_group_plane_1289
+	JB     sums_group_plane_1511
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	VADDSD 8(CX)(AX*8), X1, X1
@@ -15147,29 +17066,29 @@ sums_group_plane_1289:
 	SHRQ   $0x01, DX
 	ADDQ   DX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_1288
+	JMP    sums_group_1510
 
-sums_single_1290:
+sums_single_1512:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_1286
+	JE     sums_done_1508
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_1291:
+sums_single_plane_1513:
 	VADDSD (BX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_single_plane_1291
+	JB     sums_single_plane_1513
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_1290
+	JMP    sums_single_1512
 
-sums_done_1286:
+sums_done_1508:
 	JMP ring_finished_backwardAVX512F64
 
-ring_segmented_1256:
+ring_segmented_1469:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x00000040
 	JA   ring_finished_backwardAVX512F64
@@ -15179,7 +17098,7 @@ ring_segmented_1256:
 	MOVQ AX, 1888(SP)
 	MOVQ $0x00000000, 1880(SP)
 
-ring_block_1293:
+ring_block_1515:
 	MOVQ    1880(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -15195,117 +17114,171 @@ ring_block_1293:
 	MOVQ    DI, 1912(SP)
 	MOVQ    DI, R8
 
-ring_len_1294:
+ring_len_1516:
 	CMPQ R8, $0x00000008
-	JAE  ring_len_done_1295
+	JAE  ring_len_done_1517
 	ADDQ DI, R8
-	JMP  ring_len_1294
+	JMP  ring_len_1516
 
-ring_len_done_1295:
+ring_len_done_1517:
 	MOVQ R8, 1856(SP)
 	MOVQ $0x00000008, R9
 
-ring_step_1296:
+ring_step_1518:
 	CMPQ R9, R8
-	JB   ring_step_done_1297
+	JB   ring_step_done_1519
 	SUBQ R8, R9
-	JMP  ring_step_1296
+	JMP  ring_step_1518
 
-ring_step_done_1297:
+ring_step_done_1519:
 	MOVQ R9, 1864(SP)
 	MOVQ $0x00000020, R9
 
-ring_step_1298:
+ring_step_1520:
 	CMPQ R9, R8
-	JB   ring_step_done_1299
+	JB   ring_step_done_1521
 	SUBQ R8, R9
-	JMP  ring_step_1298
+	JMP  ring_step_1520
 
-ring_step_done_1299:
-	MOVQ R9, 1872(SP)
-	MOVQ alpha_base+72(FP), R8
-	LEAQ (R8)(DX*8), R8
-	CMPQ AX, $0x01
-	JNE  ring_planes_1300
-	XORQ R9, R9
-	MOVQ SI, R10
-	SUBQ $0x00000008, R10
+ring_step_done_1521:
+	MOVQ    R9, 1872(SP)
+	MOVQ    DI, R9
+	LEAQ    32(R8), R8
+	CMPQ    R9, R8
+	CMOVQHI R8, R9
+	MOVQ    R9, 1896(SP)
+	MOVQ    alpha_base+72(FP), R8
+	LEAQ    (R8)(DX*8), R8
+	MOVQ    1896(SP), R9
+	CMPQ    DI, $0x00000008
+	JB      ring_short_1522
+	CMPQ    AX, $0x01
+	JNE     ring_planes_1523
+	XORQ    DI, DI
+	XORQ    R10, R10
 
-ring_copy_1302:
-	CMPQ    R9, R10
-	JGT     ring_copy_tail_1303
-	VMOVUPD (R8)(R9*8), Z1
-	VMOVUPD Z1, (CX)(R9*8)
-	ADDQ    $0x00000008, R9
-	JMP     ring_copy_1302
+ring_copy_1525:
+	CMPQ    DI, R9
+	JAE     ring_built_1524
+	MOVQ    SI, R11
+	SUBQ    R10, R11
+	CMPQ    R11, $0x00000008
+	JB      ring_copy_tail_1526
+	VMOVUPD (R8)(R10*8), Z1
+	VMOVUPD Z1, (CX)(DI*8)
+	ADDQ    $0x00000008, DI
+	ADDQ    $0x00000008, R10
+	CMPQ    R10, SI
+	JNE     ring_copy_1525
+	XORQ    R10, R10
+	JMP     ring_copy_1525
 
-ring_copy_tail_1303:
-	SUBQ      R9, SI
-	JE        ring_extend_1301
-	MOVQ      $-1, R10
-	BZHIQ     SI, R10, SI
-	KMOVW     SI, K1
-	VMOVUPD.Z (R8)(R9*8), K1, Z1
-	VMOVUPD   Z1, (CX)(R9*8)
-	JMP       ring_extend_1301
+ring_copy_tail_1526:
+	VMOVUPD -64(R8)(SI*8), Z1
+	ADDQ    R11, DI
+	VMOVUPD Z1, -64(CX)(DI*8)
+	XORQ    R10, R10
+	JMP     ring_copy_1525
 
-ring_planes_1300:
-	XORQ R9, R9
+ring_planes_1523:
+	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_1306
+	JA   ring_long_planes_1527
+	MOVQ R9, R11
+	SUBQ $0x00000008, R11
 
-ring_fill_1305:
-	VBROADCASTSD (R8)(R9*8), Z1
+ring_fill_1528:
+	CMPQ         R10, R11
+	JGT          ring_fill_last_1529
+	VBROADCASTSD (R8)(DI*8), Z1
 	VMOVUPD      Z1, (CX)(R10*8)
 	VMOVUPD      Z1, 64(CX)(R10*8)
 	ADDQ         AX, R10
-	INCQ         R9
-	CMPQ         R9, SI
-	JB           ring_fill_1305
-	JMP          ring_extend_1301
+	INCQ         DI
+	CMPQ         DI, SI
+	JNE          ring_wrap_1530
+	XORQ         DI, DI
 
-ring_long_planes_1306:
-ring_channel_1304:
-	CMPQ         R9, SI
-	JE           ring_extend_1301
-	VBROADCASTSD (R8)(R9*8), Z1
-	XORQ         R11, R11
+ring_wrap_1530:
+	JMP ring_fill_1528
 
-ring_plane_1307:
-	MOVQ    R10, R12
-	ADDQ    R11, R12
+ring_fill_last_1529:
+	CMPQ         R10, R9
+	JAE          ring_built_1524
+	VBROADCASTSD (R8)(DI*8), Z1
+	VMOVUPD      Z1, (CX)(R10*8)
+	ADDQ         AX, R10
+	INCQ         DI
+	CMPQ         DI, SI
+	JNE          ring_wrap_1531
+	XORQ         DI, DI
+
+ring_wrap_1531:
+	JMP ring_fill_last_1529
+
+ring_long_planes_1527:
+ring_channel_1532:
+	CMPQ         R10, R9
+	JAE          ring_built_1524
+	VBROADCASTSD (R8)(DI*8), Z1
+	MOVQ         R10, R12
+	ADDQ         AX, R10
+	MOVQ         R10, R11
+	CMPQ         R11, R9
+	CMOVQHI      R9, R11
+
+ring_plane_1533:
 	VMOVUPD Z1, (CX)(R12*8)
-	ADDQ    $0x00000008, R11
-	CMPQ    R11, AX
-	JB      ring_plane_1307
-	ADDQ    AX, R10
-	INCQ    R9
-	JMP     ring_channel_1304
+	ADDQ    $0x00000008, R12
+	CMPQ    R12, R11
+	JB      ring_plane_1533
+	INCQ    DI
+	CMPQ    DI, SI
+	JNE     ring_wrap_1534
+	XORQ    DI, DI
 
-ring_extend_1301:
-	MOVQ 1856(SP), SI
-	MOVQ DI, R8
+ring_wrap_1534:
+	JMP ring_channel_1532
 
-ring_element_1308:
-	CMPQ R8, SI
-	JAE  ring_repeated_1309
-	MOVQ R8, R9
-	SUBQ DI, R9
-	MOVQ (CX)(R9*8), R9
-	MOVQ R9, (CX)(R8*8)
-	INCQ R8
-	JMP  ring_element_1308
+ring_short_1522:
+	XORQ R10, R10
+	XORQ R11, R11
+	XORQ R12, R12
 
-ring_repeated_1309:
+ring_element_1535:
+	MOVQ (R8)(R10*8), R13
+	MOVQ R13, (CX)(R12*8)
+	INCQ R11
+	CMPQ R11, AX
+	JB   ring_element_next_1536
+	XORQ R11, R11
+	INCQ R10
+	CMPQ R10, SI
+	JB   ring_element_next_1536
+	XORQ R10, R10
+
+ring_element_next_1536:
+	INCQ    R12
+	CMPQ    R12, $0x00000008
+	JB      ring_element_1535
 	VMOVUPD (CX), Z1
-	VMOVUPD Z1, (CX)(SI*8)
-	VMOVUPD 64(CX), Z1
-	VMOVUPD Z1, 64(CX)(SI*8)
-	VMOVUPD 128(CX), Z1
-	VMOVUPD Z1, 128(CX)(SI*8)
-	VMOVUPD 192(CX), Z1
-	VMOVUPD Z1, 192(CX)(SI*8)
+	MOVQ    1856(SP), SI
+	CMPQ    SI, $0x00000008
+	JE      ring_exact_1537
+	SUBQ    DI, SI
+
+ring_exact_1537:
+	MOVQ SI, DI
+
+ring_repeat_1538:
+	CMPQ    DI, R9
+	JAE     ring_built_1524
+	VMOVUPD Z1, (CX)(DI*8)
+	ADDQ    SI, DI
+	JMP     ring_repeat_1538
+
+ring_built_1524:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x03, DI
@@ -15316,30 +17289,41 @@ ring_repeated_1309:
 	MOVQ    dx_base+0(FP), AX
 	ADDQ    DI, AX
 	MOVQ    x_len+56(FP), DI
+	MOVQ    1856(SP), R8
+	MOVQ    1896(SP), R9
+	MOVQ    R9, R10
+	ADDQ    $0x00000007, R10
+	ANDQ    $-8, R10
+	XORQ    R11, R11
+	SUBQ    R8, R9
+	CMOVQLT R11, R9
+	ADDQ    $0x00000007, R9
+	ANDQ    $-8, R9
+	ADDQ    R8, R9
+	CMPQ    R9, R10
+	CMOVQCS R10, R9
 	XORQ    R8, R8
-	MOVQ    1856(SP), R9
-	ADDQ    $0x00000020, R9
 
-sums_zero_1310:
+sums_zero_1539:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_1311
+	JAE     sums_zeroed_1540
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1310
+	JMP     sums_zero_1539
 
-sums_zeroed_1311:
-ring_row_1312:
+sums_zeroed_1540:
+ring_row_1541:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1313
+	JE   ring_rows_done_1542
 	XORQ R8, R8
 	MOVQ 1912(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 
-unrolled_1314:
+unrolled_1543:
 	CMPQ        R10, R11
-	JGT         single_1315
+	JGT         single_1544
 	VMOVUPD     (DX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R10*8), Z2
@@ -15377,15 +17361,15 @@ unrolled_1314:
 	SUBQ        1856(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_1314
+	JMP         unrolled_1543
 
-single_1315:
+single_1544:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_1316:
+single_loop_1545:
 	CMPQ        R10, R11
-	JGT         remainder_1317
+	JGT         remainder_1546
 	VMOVUPD     (DX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R10*8), Z2
@@ -15399,11 +17383,11 @@ single_loop_1316:
 	SUBQ        1856(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_1316
+	JMP         single_loop_1545
 
-remainder_1317:
+remainder_1546:
 	SUBQ        R10, R9
-	JE          span_done_1318
+	JE          span_done_1547
 	MOVQ        $-1, R11
 	BZHIQ       R9, R11, R9
 	KMOVW       R9, K1
@@ -15416,7 +17400,7 @@ remainder_1317:
 	VMULPD      (CX)(R8*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_1318:
+span_done_1547:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -15424,75 +17408,95 @@ span_done_1318:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_1312
+	JMP   ring_row_1541
 
-ring_rows_done_1313:
+ring_rows_done_1542:
 	MOVQ 1880(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*8), DX
 	MOVQ 1912(SP), SI
 	MOVQ 1856(SP), DI
-	MOVQ DI, R8
-	ADDQ $0x00000020, R8
+	MOVQ 1896(SP), R8
+	SUBQ DI, R8
+	JLE  fold_ext_done_1549
+	CMPQ R8, DI
+	JA   fold_ext_scalar_1550
+	ADDQ $0x00000007, R8
+	ANDQ $-8, R8
+	LEAQ (DI)(R8*1), R8
 
-fold_ext_1319:
+fold_ext_1548:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_1320
+	JBE     fold_ext_done_1549
 	SUBQ    $0x00000008, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Z1
 	VADDPD  (BX)(R8*8), Z1, Z1
 	VMOVUPD Z1, (BX)(R9*8)
-	JMP     fold_ext_1319
+	JMP     fold_ext_1548
 
-fold_ext_done_1320:
-fold_1321:
+fold_ext_scalar_1550:
+	MOVQ 1896(SP), R8
+
+fold_ext_element_1551:
+	CMPQ   R8, DI
+	JBE    fold_ext_done_1549
+	DECQ   R8
+	MOVQ   R8, R9
+	SUBQ   DI, R9
+	VMOVSD (BX)(R8*8), X1
+	VADDSD (BX)(R9*8), X1, X1
+	VMOVSD X1, (BX)(R9*8)
+	JMP    fold_ext_element_1551
+
+fold_ext_done_1549:
+fold_1552:
 	CMPQ   DI, SI
-	JBE    folded_1322
+	JBE    folded_1553
 	DECQ   DI
 	MOVQ   DI, R9
 	SUBQ   SI, R9
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_1321
+	JMP    fold_1552
 
-folded_1322:
+folded_1553:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1323
+	JNE  sums_planes_1554
 	MOVQ 1904(SP), DI
 	SUBQ $0x00000008, DI
 
-sums_vector_1326:
+sums_vector_1557:
 	CMPQ    SI, DI
-	JGT     sums_scalar_1324
+	JGT     sums_scalar_1555
 	VMOVUPD (DX)(SI*8), Z1
 	VADDPD  (BX)(SI*8), Z1, Z1
 	VMOVUPD Z1, (DX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_vector_1326
+	JMP     sums_vector_1557
 
-sums_scalar_1324:
+sums_scalar_1555:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_1325
+	JE     sums_done_1556
 	VMOVSD (BX)(SI*8), X1
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_scalar_1324
+	JMP    sums_scalar_1555
 
-sums_planes_1323:
+sums_planes_1554:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_1327:
+sums_group_1558:
 	MOVQ   1904(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_1329
+	JB     sums_single_1560
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -15501,7 +17505,7 @@ sums_group_1327:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_1328:
+sums_group_plane_1559:
 	VADDSD (R10), X1, X1
 	VADDSD (R10)(R9*1), X2, X2
 	VADDSD (R11), X3, X3
@@ -15510,7 +17514,7 @@ sums_group_plane_1328:
 	ADDQ   $0x08, R11
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_group_plane_1328
+	JB     sums_group_plane_1559
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	VADDSD 8(DX)(SI*8), X2, X2
@@ -15523,29 +17527,29 @@ sums_group_plane_1328:
 	SHRQ   $0x01, DI
 	ADDQ   DI, R8
 	ADDQ   $0x00000004, SI
-	JMP    sums_group_1327
+	JMP    sums_group_1558
 
-sums_single_1329:
+sums_single_1560:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_1325
+	JE     sums_done_1556
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_1330:
+sums_single_plane_1561:
 	VADDSD (BX)(R8*8), X1, X1
 	INCQ   R8
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_single_plane_1330
+	JB     sums_single_plane_1561
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_single_1329
+	JMP    sums_single_1560
 
-sums_done_1325:
+sums_done_1556:
 	ADDQ 1904(SP), AX
 	MOVQ AX, 1880(SP)
-	JMP  ring_block_1293
+	JMP  ring_block_1515
 
 ring_finished_backwardAVX512F64:
 	VZEROUPPER
@@ -15563,11 +17567,11 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1331
+	JB           cached_1562
 	CMPQ         AX, DX
-	JE           cached_1331
+	JE           cached_1562
 	CMPQ         AX, CX
-	JE           cached_1331
+	JE           cached_1562
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -15576,7 +17580,7 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1333
+	JE           aligned_1564
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -15588,13 +17592,13 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	VMOVUPD      Z2, K1, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_1333:
+aligned_1564:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_1334:
+unrolled_1565:
 	CMPQ     SI, DI
-	JGT      single_1335
+	JGT      single_1566
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
@@ -15616,26 +17620,26 @@ unrolled_1334:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(SI*8)
 	ADDQ     $0x00000020, SI
-	JMP      unrolled_1334
+	JMP      unrolled_1565
 
-single_1335:
+single_1566:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_1336:
+single_loop_1567:
 	CMPQ     SI, DI
-	JGT      remainder_1337
+	JGT      remainder_1568
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(SI*8)
 	ADDQ     $0x00000008, SI
-	JMP      single_loop_1336
+	JMP      single_loop_1567
 
-remainder_1337:
+remainder_1568:
 	SUBQ      SI, BX
-	JE        span_done_1338
+	JE        span_done_1569
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -15645,18 +17649,18 @@ remainder_1337:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_1338:
+span_done_1569:
 	SFENCE
-	JMP stored_1332
+	JMP stored_1563
 
-cached_1331:
+cached_1562:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_1339:
+unrolled_1570:
 	CMPQ    SI, DI
-	JGT     single_1340
+	JGT     single_1571
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
@@ -15678,26 +17682,26 @@ unrolled_1339:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(SI*8)
 	ADDQ    $0x00000020, SI
-	JMP     unrolled_1339
+	JMP     unrolled_1570
 
-single_1340:
+single_1571:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_1341:
+single_loop_1572:
 	CMPQ    SI, DI
-	JGT     remainder_1342
+	JGT     remainder_1573
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     single_loop_1341
+	JMP     single_loop_1572
 
-remainder_1342:
+remainder_1573:
 	SUBQ      SI, BX
-	JE        span_done_1343
+	JE        span_done_1574
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -15707,8 +17711,8 @@ remainder_1342:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_1343:
-stored_1332:
+span_done_1574:
+stored_1563:
 	VZEROUPPER
 	RET
 
@@ -15727,17 +17731,17 @@ TEXT ·backwardPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	SHLQ   $0x03, R9
 	XORQ   R10, R10
 
-plane_1344:
+plane_1575:
 	CMPQ         BX, $0x00
-	JE           planes_done_1345
+	JE           planes_done_1576
 	VBROADCASTSD (R8)(R10*8), Z1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000020, R12
 
-unrolled_1346:
+unrolled_1577:
 	CMPQ    R11, R12
-	JGT     single_1347
+	JGT     single_1578
 	VMOVUPD (CX)(R11*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R11*8), Z2
@@ -15759,27 +17763,27 @@ unrolled_1346:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(R11*8)
 	ADDQ    $0x00000020, R11
-	JMP     unrolled_1346
+	JMP     unrolled_1577
 
-single_1347:
+single_1578:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 
-single_loop_1348:
+single_loop_1579:
 	CMPQ    R11, R12
-	JGT     remainder_1349
+	JGT     remainder_1580
 	VMOVUPD (CX)(R11*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R11*8), Z2
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(R11*8)
 	ADDQ    $0x00000008, R11
-	JMP     single_loop_1348
+	JMP     single_loop_1579
 
-remainder_1349:
+remainder_1580:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_1350
+	JE        span_done_1581
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -15789,20 +17793,20 @@ remainder_1349:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R11*8)
 
-span_done_1350:
+span_done_1581:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_1351
+	JNE  same_pass_1582
 	XORQ R10, R10
 
-same_pass_1351:
+same_pass_1582:
 	SUBQ SI, BX
-	JMP  plane_1344
+	JMP  plane_1575
 
-planes_done_1345:
+planes_done_1576:
 	VZEROUPPER
 	RET
 
@@ -15817,9 +17821,9 @@ TEXT ·backwardPatternDxAVX512F64(SB), NOSPLIT, $0-96
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), DI
 
-row_1352:
+row_1583:
 	CMPQ    BX, $0x00
-	JE      rows_done_1353
+	JE      rows_done_1584
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -15827,9 +17831,9 @@ row_1352:
 	MOVQ    R8, R10
 	SUBQ    $0x00000020, R10
 
-unrolled_1354:
+unrolled_1585:
 	CMPQ    R9, R10
-	JGT     single_1355
+	JGT     single_1586
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
@@ -15851,27 +17855,27 @@ unrolled_1354:
 	VMULPD  192(SI)(R9*8), Z1, K1, Z1
 	VMOVUPD Z1, 192(AX)(R9*8)
 	ADDQ    $0x00000020, R9
-	JMP     unrolled_1354
+	JMP     unrolled_1585
 
-single_1355:
+single_1586:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-single_loop_1356:
+single_loop_1587:
 	CMPQ    R9, R10
-	JGT     remainder_1357
+	JGT     remainder_1588
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
 	VMULPD  (SI)(R9*8), Z1, K1, Z1
 	VMOVUPD Z1, (AX)(R9*8)
 	ADDQ    $0x00000008, R9
-	JMP     single_loop_1356
+	JMP     single_loop_1587
 
-remainder_1357:
+remainder_1588:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_1358
+	JE        span_done_1589
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -15881,16 +17885,16 @@ remainder_1357:
 	VMULPD    (SI)(R9*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 
-span_done_1358:
+span_done_1589:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_1352
+	JMP  row_1583
 
-rows_done_1353:
+rows_done_1584:
 	VZEROUPPER
 	RET
 
@@ -15910,127 +17914,181 @@ TEXT ·backwardRingDxAVX512F64(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x000000c0
-	JA     ring_segmented_1359
+	JA     ring_segmented_1590
 	MOVQ   R9, R10
 
-ring_len_1360:
+ring_len_1591:
 	CMPQ R10, $0x00000008
-	JAE  ring_len_done_1361
+	JAE  ring_len_done_1592
 	ADDQ R9, R10
-	JMP  ring_len_1360
+	JMP  ring_len_1591
 
-ring_len_done_1361:
+ring_len_done_1592:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000008, R11
 
-ring_step_1362:
+ring_step_1593:
 	CMPQ R11, R10
-	JB   ring_step_done_1363
+	JB   ring_step_done_1594
 	SUBQ R10, R11
-	JMP  ring_step_1362
+	JMP  ring_step_1593
 
-ring_step_done_1363:
+ring_step_done_1594:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000020, R11
 
-ring_step_1364:
+ring_step_1595:
 	CMPQ R11, R10
-	JB   ring_step_done_1365
+	JB   ring_step_done_1596
 	SUBQ R10, R11
-	JMP  ring_step_1364
+	JMP  ring_step_1595
 
-ring_step_done_1365:
-	MOVQ R11, 1936(SP)
-	MOVQ alpha_base+72(FP), R10
-	CMPQ AX, $0x01
-	JNE  ring_planes_1366
-	XORQ AX, AX
-	MOVQ DX, R11
-	SUBQ $0x00000008, R11
+ring_step_done_1596:
+	MOVQ    R11, 1936(SP)
+	MOVQ    DI, R11
+	LEAQ    32(R10), R10
+	CMPQ    R11, R10
+	CMOVQHI R10, R11
+	MOVQ    R11, 1960(SP)
+	MOVQ    alpha_base+72(FP), R10
+	MOVQ    1960(SP), R11
+	CMPQ    R9, $0x00000008
+	JB      ring_short_1597
+	CMPQ    AX, $0x01
+	JNE     ring_planes_1598
+	XORQ    AX, AX
+	XORQ    R9, R9
 
-ring_copy_1368:
+ring_copy_1600:
 	CMPQ    AX, R11
-	JGT     ring_copy_tail_1369
-	VMOVUPD (R10)(AX*8), Z1
+	JAE     ring_built_1599
+	MOVQ    DX, R12
+	SUBQ    R9, R12
+	CMPQ    R12, $0x00000008
+	JB      ring_copy_tail_1601
+	VMOVUPD (R10)(R9*8), Z1
 	VMOVUPD Z1, (R8)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     ring_copy_1368
+	ADDQ    $0x00000008, R9
+	CMPQ    R9, DX
+	JNE     ring_copy_1600
+	XORQ    R9, R9
+	JMP     ring_copy_1600
 
-ring_copy_tail_1369:
-	SUBQ      AX, DX
-	JE        ring_extend_1367
-	MOVQ      $-1, R11
-	BZHIQ     DX, R11, DX
-	KMOVW     DX, K1
-	VMOVUPD.Z (R10)(AX*8), K1, Z1
-	VMOVUPD   Z1, (R8)(AX*8)
-	JMP       ring_extend_1367
+ring_copy_tail_1601:
+	VMOVUPD -64(R10)(DX*8), Z1
+	ADDQ    R12, AX
+	VMOVUPD Z1, -64(R8)(AX*8)
+	XORQ    R9, R9
+	JMP     ring_copy_1600
 
-ring_planes_1366:
-	XORQ R11, R11
+ring_planes_1598:
+	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_1372
+	JA   ring_long_planes_1602
+	MOVQ R11, R13
+	SUBQ $0x00000008, R13
 
-ring_fill_1371:
-	VBROADCASTSD (R10)(R11*8), Z1
+ring_fill_1603:
+	CMPQ         R12, R13
+	JGT          ring_fill_last_1604
+	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	VMOVUPD      Z1, 64(R8)(R12*8)
 	ADDQ         AX, R12
-	INCQ         R11
-	CMPQ         R11, DX
-	JB           ring_fill_1371
-	JMP          ring_extend_1367
+	INCQ         R9
+	CMPQ         R9, DX
+	JNE          ring_wrap_1605
+	XORQ         R9, R9
 
-ring_long_planes_1372:
-ring_channel_1370:
-	CMPQ         R11, DX
-	JE           ring_extend_1367
-	VBROADCASTSD (R10)(R11*8), Z1
-	XORQ         R13, R13
+ring_wrap_1605:
+	JMP ring_fill_1603
 
-ring_plane_1373:
-	MOVQ    R12, R14
-	ADDQ    R13, R14
+ring_fill_last_1604:
+	CMPQ         R12, R11
+	JAE          ring_built_1599
+	VBROADCASTSD (R10)(R9*8), Z1
+	VMOVUPD      Z1, (R8)(R12*8)
+	ADDQ         AX, R12
+	INCQ         R9
+	CMPQ         R9, DX
+	JNE          ring_wrap_1606
+	XORQ         R9, R9
+
+ring_wrap_1606:
+	JMP ring_fill_last_1604
+
+ring_long_planes_1602:
+ring_channel_1607:
+	CMPQ         R12, R11
+	JAE          ring_built_1599
+	VBROADCASTSD (R10)(R9*8), Z1
+	MOVQ         R12, R14
+	ADDQ         AX, R12
+	MOVQ         R12, R13
+	CMPQ         R13, R11
+	CMOVQHI      R11, R13
+
+ring_plane_1608:
 	VMOVUPD Z1, (R8)(R14*8)
-	ADDQ    $0x00000008, R13
-	CMPQ    R13, AX
-	JB      ring_plane_1373
-	ADDQ    AX, R12
-	INCQ    R11
-	JMP     ring_channel_1370
+	ADDQ    $0x00000008, R14
+	CMPQ    R14, R13
+	JB      ring_plane_1608
+	INCQ    R9
+	CMPQ    R9, DX
+	JNE     ring_wrap_1609
+	XORQ    R9, R9
 
-ring_extend_1367:
-	MOVQ 1920(SP), AX
-	MOVQ R9, DX
+ring_wrap_1609:
+	JMP ring_channel_1607
 
-ring_element_1374:
-	CMPQ DX, AX
-	JAE  ring_repeated_1375
-	MOVQ DX, R10
-	SUBQ R9, R10
-	MOVQ (R8)(R10*8), R10
-	MOVQ R10, (R8)(DX*8)
-	INCQ DX
-	JMP  ring_element_1374
+ring_short_1597:
+	XORQ R12, R12
+	XORQ R13, R13
+	XORQ R14, R14
 
-ring_repeated_1375:
+ring_element_1610:
+	MOVQ (R10)(R12*8), R15
+	MOVQ R15, (R8)(R14*8)
+	INCQ R13
+	CMPQ R13, AX
+	JB   ring_element_next_1611
+	XORQ R13, R13
+	INCQ R12
+	CMPQ R12, DX
+	JB   ring_element_next_1611
+	XORQ R12, R12
+
+ring_element_next_1611:
+	INCQ    R14
+	CMPQ    R14, $0x00000008
+	JB      ring_element_1610
 	VMOVUPD (R8), Z1
-	VMOVUPD Z1, (R8)(AX*8)
-	VMOVUPD 64(R8), Z1
-	VMOVUPD Z1, 64(R8)(AX*8)
-	VMOVUPD 128(R8), Z1
-	VMOVUPD Z1, 128(R8)(AX*8)
-	VMOVUPD 192(R8), Z1
-	VMOVUPD Z1, 192(R8)(AX*8)
-	XORQ    AX, AX
-	XORQ    DX, DX
-	MOVQ    DI, R9
-	SUBQ    $0x00000020, R9
+	MOVQ    1920(SP), AX
+	CMPQ    AX, $0x00000008
+	JE      ring_exact_1612
+	SUBQ    R9, AX
 
-unrolled_1376:
+ring_exact_1612:
+	MOVQ AX, DX
+
+ring_repeat_1613:
+	CMPQ    DX, R11
+	JAE     ring_built_1599
+	VMOVUPD Z1, (R8)(DX*8)
+	ADDQ    AX, DX
+	JMP     ring_repeat_1613
+
+ring_built_1599:
+	XORQ AX, AX
+	XORQ DX, DX
+	MOVQ DI, R9
+	SUBQ $0x00000020, R9
+
+unrolled_1614:
 	CMPQ    DX, R9
-	JGT     single_1377
+	JGT     single_1615
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(DX*8), Z1
@@ -16056,15 +18114,15 @@ unrolled_1376:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000020, DX
-	JMP     unrolled_1376
+	JMP     unrolled_1614
 
-single_1377:
+single_1615:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1378:
+single_loop_1616:
 	CMPQ    DX, R9
-	JGT     remainder_1379
+	JGT     remainder_1617
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(DX*8), Z1
@@ -16075,11 +18133,11 @@ single_loop_1378:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000008, DX
-	JMP     single_loop_1378
+	JMP     single_loop_1616
 
-remainder_1379:
+remainder_1617:
 	SUBQ      DX, DI
-	JE        span_done_1380
+	JE        span_done_1618
 	MOVQ      $-1, R9
 	BZHIQ     DI, R9, DI
 	KMOVW     DI, K1
@@ -16089,10 +18147,10 @@ remainder_1379:
 	VMULPD    (R8)(AX*8), Z0, K2, Z0
 	VMOVUPD   Z0, K1, (CX)(DX*8)
 
-span_done_1380:
+span_done_1618:
 	JMP ring_finished_backwardDxAVX512F64
 
-ring_segmented_1359:
+ring_segmented_1590:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x000000c0
 	JA   ring_finished_backwardDxAVX512F64
@@ -16102,11 +18160,11 @@ ring_segmented_1359:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_1381
+	JE   ring_rows_1619
 
-ring_segment_1382:
+ring_segment_1620:
 	CMPQ    DI, $0x00
-	JE      ring_done_1383
+	JE      ring_done_1621
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -16121,128 +18179,181 @@ ring_segment_1382:
 	CMPQ    DI, R11
 	CMOVQLT DI, R11
 	MOVQ    R11, 1976(SP)
-	MOVQ    R10, R11
+	MOVQ    R10, R12
 
-ring_len_1384:
-	CMPQ R11, $0x00000008
-	JAE  ring_len_done_1385
-	ADDQ R10, R11
-	JMP  ring_len_1384
+ring_len_1622:
+	CMPQ R12, $0x00000008
+	JAE  ring_len_done_1623
+	ADDQ R10, R12
+	JMP  ring_len_1622
 
-ring_len_done_1385:
-	MOVQ R11, 1920(SP)
-	MOVQ $0x00000008, R12
+ring_len_done_1623:
+	MOVQ R12, 1920(SP)
+	MOVQ $0x00000008, R13
 
-ring_step_1386:
-	CMPQ R12, R11
-	JB   ring_step_done_1387
-	SUBQ R11, R12
-	JMP  ring_step_1386
+ring_step_1624:
+	CMPQ R13, R12
+	JB   ring_step_done_1625
+	SUBQ R12, R13
+	JMP  ring_step_1624
 
-ring_step_done_1387:
-	MOVQ R12, 1928(SP)
-	MOVQ $0x00000020, R12
+ring_step_done_1625:
+	MOVQ R13, 1928(SP)
+	MOVQ $0x00000020, R13
 
-ring_step_1388:
-	CMPQ R12, R11
-	JB   ring_step_done_1389
-	SUBQ R11, R12
-	JMP  ring_step_1388
+ring_step_1626:
+	CMPQ R13, R12
+	JB   ring_step_done_1627
+	SUBQ R12, R13
+	JMP  ring_step_1626
 
-ring_step_done_1389:
-	MOVQ R12, 1936(SP)
-	MOVQ alpha_base+72(FP), R11
-	LEAQ (R11)(AX*8), R11
-	CMPQ R9, $0x01
-	JNE  ring_planes_1390
-	XORQ AX, AX
-	MOVQ DX, R9
-	SUBQ $0x00000008, R9
+ring_step_done_1627:
+	MOVQ    R13, 1936(SP)
+	LEAQ    32(R12), R12
+	CMPQ    R11, R12
+	CMOVQHI R12, R11
+	MOVQ    R11, 1960(SP)
+	MOVQ    alpha_base+72(FP), R11
+	LEAQ    (R11)(AX*8), R11
+	MOVQ    1960(SP), AX
+	CMPQ    R10, $0x00000008
+	JB      ring_short_1628
+	CMPQ    R9, $0x01
+	JNE     ring_planes_1629
+	XORQ    R9, R9
+	XORQ    R10, R10
 
-ring_copy_1392:
-	CMPQ    AX, R9
-	JGT     ring_copy_tail_1393
-	VMOVUPD (R11)(AX*8), Z1
-	VMOVUPD Z1, (R8)(AX*8)
-	ADDQ    $0x00000008, AX
-	JMP     ring_copy_1392
+ring_copy_1631:
+	CMPQ    R9, AX
+	JAE     ring_built_1630
+	MOVQ    DX, R12
+	SUBQ    R10, R12
+	CMPQ    R12, $0x00000008
+	JB      ring_copy_tail_1632
+	VMOVUPD (R11)(R10*8), Z1
+	VMOVUPD Z1, (R8)(R9*8)
+	ADDQ    $0x00000008, R9
+	ADDQ    $0x00000008, R10
+	CMPQ    R10, DX
+	JNE     ring_copy_1631
+	XORQ    R10, R10
+	JMP     ring_copy_1631
 
-ring_copy_tail_1393:
-	SUBQ      AX, DX
-	JE        ring_extend_1391
-	MOVQ      $-1, R9
-	BZHIQ     DX, R9, DX
-	KMOVW     DX, K1
-	VMOVUPD.Z (R11)(AX*8), K1, Z1
-	VMOVUPD   Z1, (R8)(AX*8)
-	JMP       ring_extend_1391
+ring_copy_tail_1632:
+	VMOVUPD -64(R11)(DX*8), Z1
+	ADDQ    R12, R9
+	VMOVUPD Z1, -64(R8)(R9*8)
+	XORQ    R10, R10
+	JMP     ring_copy_1631
 
-ring_planes_1390:
-	XORQ AX, AX
+ring_planes_1629:
+	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000010
-	JA   ring_long_planes_1396
+	JA   ring_long_planes_1633
+	MOVQ AX, R13
+	SUBQ $0x00000008, R13
 
-ring_fill_1395:
-	VBROADCASTSD (R11)(AX*8), Z1
+ring_fill_1634:
+	CMPQ         R12, R13
+	JGT          ring_fill_last_1635
+	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	VMOVUPD      Z1, 64(R8)(R12*8)
 	ADDQ         R9, R12
-	INCQ         AX
-	CMPQ         AX, DX
-	JB           ring_fill_1395
-	JMP          ring_extend_1391
+	INCQ         R10
+	CMPQ         R10, DX
+	JNE          ring_wrap_1636
+	XORQ         R10, R10
 
-ring_long_planes_1396:
-ring_channel_1394:
-	CMPQ         AX, DX
-	JE           ring_extend_1391
-	VBROADCASTSD (R11)(AX*8), Z1
-	XORQ         R13, R13
+ring_wrap_1636:
+	JMP ring_fill_1634
 
-ring_plane_1397:
-	MOVQ    R12, R14
-	ADDQ    R13, R14
+ring_fill_last_1635:
+	CMPQ         R12, AX
+	JAE          ring_built_1630
+	VBROADCASTSD (R11)(R10*8), Z1
+	VMOVUPD      Z1, (R8)(R12*8)
+	ADDQ         R9, R12
+	INCQ         R10
+	CMPQ         R10, DX
+	JNE          ring_wrap_1637
+	XORQ         R10, R10
+
+ring_wrap_1637:
+	JMP ring_fill_last_1635
+
+ring_long_planes_1633:
+ring_channel_1638:
+	CMPQ         R12, AX
+	JAE          ring_built_1630
+	VBROADCASTSD (R11)(R10*8), Z1
+	MOVQ         R12, R14
+	ADDQ         R9, R12
+	MOVQ         R12, R13
+	CMPQ         R13, AX
+	CMOVQHI      AX, R13
+
+ring_plane_1639:
 	VMOVUPD Z1, (R8)(R14*8)
-	ADDQ    $0x00000008, R13
-	CMPQ    R13, R9
-	JB      ring_plane_1397
-	ADDQ    R9, R12
-	INCQ    AX
-	JMP     ring_channel_1394
+	ADDQ    $0x00000008, R14
+	CMPQ    R14, R13
+	JB      ring_plane_1639
+	INCQ    R10
+	CMPQ    R10, DX
+	JNE     ring_wrap_1640
+	XORQ    R10, R10
 
-ring_extend_1391:
-	MOVQ 1920(SP), AX
-	MOVQ R10, DX
+ring_wrap_1640:
+	JMP ring_channel_1638
 
-ring_element_1398:
-	CMPQ DX, AX
-	JAE  ring_repeated_1399
-	MOVQ DX, R9
-	SUBQ R10, R9
-	MOVQ (R8)(R9*8), R9
-	MOVQ R9, (R8)(DX*8)
-	INCQ DX
-	JMP  ring_element_1398
+ring_short_1628:
+	XORQ R12, R12
+	XORQ R13, R13
+	XORQ R14, R14
 
-ring_repeated_1399:
+ring_element_1641:
+	MOVQ (R11)(R12*8), R15
+	MOVQ R15, (R8)(R14*8)
+	INCQ R13
+	CMPQ R13, R9
+	JB   ring_element_next_1642
+	XORQ R13, R13
+	INCQ R12
+	CMPQ R12, DX
+	JB   ring_element_next_1642
+	XORQ R12, R12
+
+ring_element_next_1642:
+	INCQ    R14
+	CMPQ    R14, $0x00000008
+	JB      ring_element_1641
 	VMOVUPD (R8), Z1
-	VMOVUPD Z1, (R8)(AX*8)
-	VMOVUPD 64(R8), Z1
-	VMOVUPD Z1, 64(R8)(AX*8)
-	VMOVUPD 128(R8), Z1
-	VMOVUPD Z1, 128(R8)(AX*8)
-	VMOVUPD 192(R8), Z1
-	VMOVUPD Z1, 192(R8)(AX*8)
-	XORQ    AX, AX
-	MOVQ    1976(SP), DX
-	XORQ    R9, R9
-	MOVQ    DX, R10
-	SUBQ    $0x00000020, R10
+	MOVQ    1920(SP), DX
+	CMPQ    DX, $0x00000008
+	JE      ring_exact_1643
+	SUBQ    R10, DX
 
-unrolled_1400:
+ring_exact_1643:
+	MOVQ DX, R9
+
+ring_repeat_1644:
+	CMPQ    R9, AX
+	JAE     ring_built_1630
+	VMOVUPD Z1, (R8)(R9*8)
+	ADDQ    DX, R9
+	JMP     ring_repeat_1644
+
+ring_built_1630:
+	XORQ AX, AX
+	MOVQ 1976(SP), DX
+	XORQ R9, R9
+	MOVQ DX, R10
+	SUBQ $0x00000020, R10
+
+unrolled_1645:
 	CMPQ    R9, R10
-	JGT     single_1401
+	JGT     single_1646
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -16268,15 +18379,15 @@ unrolled_1400:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000020, R9
-	JMP     unrolled_1400
+	JMP     unrolled_1645
 
-single_1401:
+single_1646:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-single_loop_1402:
+single_loop_1647:
 	CMPQ    R9, R10
-	JGT     remainder_1403
+	JGT     remainder_1648
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -16287,11 +18398,11 @@ single_loop_1402:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000008, R9
-	JMP     single_loop_1402
+	JMP     single_loop_1647
 
-remainder_1403:
+remainder_1648:
 	SUBQ      R9, DX
-	JE        span_done_1404
+	JE        span_done_1649
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -16301,7 +18412,7 @@ remainder_1403:
 	VMULPD    (R8)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R9*8)
 
-span_done_1404:
+span_done_1649:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -16313,18 +18424,18 @@ span_done_1404:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1405
+	JNE  ring_next_1650
 	XORQ AX, AX
 
-ring_next_1405:
+ring_next_1650:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1382
+	JMP  ring_segment_1620
 
-ring_done_1383:
+ring_done_1621:
 	JMP ring_finished_backwardDxAVX512F64
 
-ring_rows_1381:
-ring_block_1406:
+ring_rows_1619:
+ring_block_1651:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -16340,139 +18451,193 @@ ring_block_1406:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1407:
+ring_len_1652:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_1408
+	JAE  ring_len_done_1653
 	ADDQ BX, SI
-	JMP  ring_len_1407
+	JMP  ring_len_1652
 
-ring_len_done_1408:
+ring_len_done_1653:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_1409:
+ring_step_1654:
 	CMPQ DI, SI
-	JB   ring_step_done_1410
+	JB   ring_step_done_1655
 	SUBQ SI, DI
-	JMP  ring_step_1409
+	JMP  ring_step_1654
 
-ring_step_done_1410:
+ring_step_done_1655:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_1411:
+ring_step_1656:
 	CMPQ DI, SI
-	JB   ring_step_done_1412
+	JB   ring_step_done_1657
 	SUBQ SI, DI
-	JMP  ring_step_1411
+	JMP  ring_step_1656
 
-ring_step_done_1412:
-	MOVQ DI, 1936(SP)
-	MOVQ alpha_base+72(FP), SI
-	LEAQ (SI)(AX*8), SI
-	CMPQ CX, $0x01
-	JNE  ring_planes_1413
-	XORQ DI, DI
-	MOVQ DX, R9
-	SUBQ $0x00000008, R9
+ring_step_done_1657:
+	MOVQ    DI, 1936(SP)
+	MOVQ    BX, DI
+	LEAQ    32(SI), SI
+	CMPQ    DI, SI
+	CMOVQHI SI, DI
+	MOVQ    DI, 1960(SP)
+	MOVQ    alpha_base+72(FP), SI
+	LEAQ    (SI)(AX*8), SI
+	MOVQ    1960(SP), DI
+	CMPQ    BX, $0x00000008
+	JB      ring_short_1658
+	CMPQ    CX, $0x01
+	JNE     ring_planes_1659
+	XORQ    BX, BX
+	XORQ    R9, R9
 
-ring_copy_1415:
-	CMPQ    DI, R9
-	JGT     ring_copy_tail_1416
-	VMOVUPD (SI)(DI*8), Z1
-	VMOVUPD Z1, (R8)(DI*8)
-	ADDQ    $0x00000008, DI
-	JMP     ring_copy_1415
+ring_copy_1661:
+	CMPQ    BX, DI
+	JAE     ring_built_1660
+	MOVQ    DX, R10
+	SUBQ    R9, R10
+	CMPQ    R10, $0x00000008
+	JB      ring_copy_tail_1662
+	VMOVUPD (SI)(R9*8), Z1
+	VMOVUPD Z1, (R8)(BX*8)
+	ADDQ    $0x00000008, BX
+	ADDQ    $0x00000008, R9
+	CMPQ    R9, DX
+	JNE     ring_copy_1661
+	XORQ    R9, R9
+	JMP     ring_copy_1661
 
-ring_copy_tail_1416:
-	SUBQ      DI, DX
-	JE        ring_extend_1414
-	MOVQ      $-1, R9
-	BZHIQ     DX, R9, DX
-	KMOVW     DX, K1
-	VMOVUPD.Z (SI)(DI*8), K1, Z1
-	VMOVUPD   Z1, (R8)(DI*8)
-	JMP       ring_extend_1414
+ring_copy_tail_1662:
+	VMOVUPD -64(SI)(DX*8), Z1
+	ADDQ    R10, BX
+	VMOVUPD Z1, -64(R8)(BX*8)
+	XORQ    R9, R9
+	JMP     ring_copy_1661
 
-ring_planes_1413:
-	XORQ DI, DI
+ring_planes_1659:
+	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_1419
+	JA   ring_long_planes_1663
+	MOVQ DI, R10
+	SUBQ $0x00000008, R10
 
-ring_fill_1418:
-	VBROADCASTSD (SI)(DI*8), Z1
+ring_fill_1664:
+	CMPQ         R9, R10
+	JGT          ring_fill_last_1665
+	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (R8)(R9*8)
 	VMOVUPD      Z1, 64(R8)(R9*8)
 	ADDQ         CX, R9
-	INCQ         DI
-	CMPQ         DI, DX
-	JB           ring_fill_1418
-	JMP          ring_extend_1414
+	INCQ         BX
+	CMPQ         BX, DX
+	JNE          ring_wrap_1666
+	XORQ         BX, BX
 
-ring_long_planes_1419:
-ring_channel_1417:
-	CMPQ         DI, DX
-	JE           ring_extend_1414
-	VBROADCASTSD (SI)(DI*8), Z1
-	XORQ         R10, R10
+ring_wrap_1666:
+	JMP ring_fill_1664
 
-ring_plane_1420:
-	MOVQ    R9, R11
-	ADDQ    R10, R11
+ring_fill_last_1665:
+	CMPQ         R9, DI
+	JAE          ring_built_1660
+	VBROADCASTSD (SI)(BX*8), Z1
+	VMOVUPD      Z1, (R8)(R9*8)
+	ADDQ         CX, R9
+	INCQ         BX
+	CMPQ         BX, DX
+	JNE          ring_wrap_1667
+	XORQ         BX, BX
+
+ring_wrap_1667:
+	JMP ring_fill_last_1665
+
+ring_long_planes_1663:
+ring_channel_1668:
+	CMPQ         R9, DI
+	JAE          ring_built_1660
+	VBROADCASTSD (SI)(BX*8), Z1
+	MOVQ         R9, R11
+	ADDQ         CX, R9
+	MOVQ         R9, R10
+	CMPQ         R10, DI
+	CMOVQHI      DI, R10
+
+ring_plane_1669:
 	VMOVUPD Z1, (R8)(R11*8)
-	ADDQ    $0x00000008, R10
-	CMPQ    R10, CX
-	JB      ring_plane_1420
-	ADDQ    CX, R9
-	INCQ    DI
-	JMP     ring_channel_1417
+	ADDQ    $0x00000008, R11
+	CMPQ    R11, R10
+	JB      ring_plane_1669
+	INCQ    BX
+	CMPQ    BX, DX
+	JNE     ring_wrap_1670
+	XORQ    BX, BX
 
-ring_extend_1414:
-	MOVQ 1920(SP), DX
-	MOVQ BX, SI
+ring_wrap_1670:
+	JMP ring_channel_1668
 
-ring_element_1421:
-	CMPQ SI, DX
-	JAE  ring_repeated_1422
-	MOVQ SI, DI
-	SUBQ BX, DI
-	MOVQ (R8)(DI*8), DI
-	MOVQ DI, (R8)(SI*8)
-	INCQ SI
-	JMP  ring_element_1421
+ring_short_1658:
+	XORQ R9, R9
+	XORQ R10, R10
+	XORQ R11, R11
 
-ring_repeated_1422:
+ring_element_1671:
+	MOVQ (SI)(R9*8), R12
+	MOVQ R12, (R8)(R11*8)
+	INCQ R10
+	CMPQ R10, CX
+	JB   ring_element_next_1672
+	XORQ R10, R10
+	INCQ R9
+	CMPQ R9, DX
+	JB   ring_element_next_1672
+	XORQ R9, R9
+
+ring_element_next_1672:
+	INCQ    R11
+	CMPQ    R11, $0x00000008
+	JB      ring_element_1671
 	VMOVUPD (R8), Z1
-	VMOVUPD Z1, (R8)(DX*8)
-	VMOVUPD 64(R8), Z1
-	VMOVUPD Z1, 64(R8)(DX*8)
-	VMOVUPD 128(R8), Z1
-	VMOVUPD Z1, 128(R8)(DX*8)
-	VMOVUPD 192(R8), Z1
-	VMOVUPD Z1, 192(R8)(DX*8)
-	IMULQ   CX, AX
-	SHLQ    $0x03, AX
-	MOVQ    x_base+48(FP), BX
-	ADDQ    AX, BX
-	MOVQ    dy_base+24(FP), SI
-	ADDQ    AX, SI
-	MOVQ    dx_base+0(FP), CX
-	ADDQ    AX, CX
-	MOVQ    x_len+56(FP), DI
+	MOVQ    1920(SP), DX
+	CMPQ    DX, $0x00000008
+	JE      ring_exact_1673
+	SUBQ    BX, DX
 
-ring_row_1423:
+ring_exact_1673:
+	MOVQ DX, BX
+
+ring_repeat_1674:
+	CMPQ    BX, DI
+	JAE     ring_built_1660
+	VMOVUPD Z1, (R8)(BX*8)
+	ADDQ    DX, BX
+	JMP     ring_repeat_1674
+
+ring_built_1660:
+	IMULQ CX, AX
+	SHLQ  $0x03, AX
+	MOVQ  x_base+48(FP), BX
+	ADDQ  AX, BX
+	MOVQ  dy_base+24(FP), SI
+	ADDQ  AX, SI
+	MOVQ  dx_base+0(FP), CX
+	ADDQ  AX, CX
+	MOVQ  x_len+56(FP), DI
+
+ring_row_1675:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1424
+	JE   ring_rows_done_1676
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 
-unrolled_1425:
+unrolled_1677:
 	CMPQ    R9, R10
-	JGT     single_1426
+	JGT     single_1678
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -16498,15 +18663,15 @@ unrolled_1425:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000020, R9
-	JMP     unrolled_1425
+	JMP     unrolled_1677
 
-single_1426:
+single_1678:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-single_loop_1427:
+single_loop_1679:
 	CMPQ    R9, R10
-	JGT     remainder_1428
+	JGT     remainder_1680
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -16517,11 +18682,11 @@ single_loop_1427:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000008, R9
-	JMP     single_loop_1427
+	JMP     single_loop_1679
 
-remainder_1428:
+remainder_1680:
 	SUBQ      R9, DX
-	JE        span_done_1429
+	JE        span_done_1681
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -16531,7 +18696,7 @@ remainder_1428:
 	VMULPD    (R8)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R9*8)
 
-span_done_1429:
+span_done_1681:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -16539,13 +18704,13 @@ span_done_1429:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_1423
+	JMP   ring_row_1675
 
-ring_rows_done_1424:
+ring_rows_done_1676:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1406
+	JMP  ring_block_1651
 
 ring_finished_backwardDxAVX512F64:
 	VZEROUPPER
@@ -16566,9 +18731,9 @@ TEXT ·backwardDalphaAVX512F64(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000020, SI
 
-unrolled_1430:
+unrolled_1682:
 	CMPQ        BX, SI
-	JGT         single_1431
+	JGT         single_1683
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
@@ -16586,25 +18751,25 @@ unrolled_1430:
 	VMOVUPD     192(CX)(BX*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, BX
-	JMP         unrolled_1430
+	JMP         unrolled_1682
 
-single_1431:
+single_1683:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_1432:
+single_loop_1684:
 	CMPQ        BX, SI
-	JGT         remainder_1433
+	JGT         remainder_1685
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, BX
-	JMP         single_loop_1432
+	JMP         single_loop_1684
 
-remainder_1433:
+remainder_1685:
 	SUBQ        BX, DX
-	JE          span_done_1434
+	JE          span_done_1686
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -16613,7 +18778,7 @@ remainder_1433:
 	VMOVUPD.Z   (CX)(BX*8), K1, Z0
 	VFMADD231PD Z0, Z5, K2, Z1
 
-span_done_1434:
+span_done_1686:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -16641,9 +18806,9 @@ TEXT ·backwardPlanesDalphaAVX512F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
 
-plane_1435:
+plane_1687:
 	CMPQ   DX, $0x00
-	JE     planes_done_1436
+	JE     planes_done_1688
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -16652,9 +18817,9 @@ plane_1435:
 	MOVQ   SI, R11
 	SUBQ   $0x00000020, R11
 
-unrolled_1437:
+unrolled_1689:
 	CMPQ        R10, R11
-	JGT         single_1438
+	JGT         single_1690
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
@@ -16672,26 +18837,26 @@ unrolled_1437:
 	VMOVUPD     192(CX)(R10*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_1437
+	JMP         unrolled_1689
 
-single_1438:
+single_1690:
 	MOVQ SI, R11
 	SUBQ $0x00000008, R11
 
-single_loop_1439:
+single_loop_1691:
 	CMPQ        R10, R11
-	JGT         remainder_1440
+	JGT         remainder_1692
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_1439
+	JMP         single_loop_1691
 
-remainder_1440:
+remainder_1692:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_1441
+	JE          span_done_1693
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -16700,7 +18865,7 @@ remainder_1440:
 	VMOVUPD.Z   (CX)(R10*8), K1, Z6
 	VFMADD231PD Z6, Z5, K2, Z1
 
-span_done_1441:
+span_done_1693:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -16716,14 +18881,14 @@ span_done_1441:
 	ADDQ          R8, CX
 	INCQ          R9
 	CMPQ          R9, DI
-	JNE           same_pass_1442
+	JNE           same_pass_1694
 	XORQ          R9, R9
 
-same_pass_1442:
+same_pass_1694:
 	SUBQ SI, DX
-	JMP  plane_1435
+	JMP  plane_1687
 
-planes_done_1436:
+planes_done_1688:
 	VZEROUPPER
 	RET
 
@@ -16737,9 +18902,9 @@ TEXT ·backwardPatternDalphaAVX512F64(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
 
-row_1443:
+row_1695:
 	CMPQ    DX, $0x00
-	JE      rows_done_1444
+	JE      rows_done_1696
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -16747,9 +18912,9 @@ row_1443:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_1445:
+unrolled_1697:
 	CMPQ        R8, R9
-	JGT         single_1446
+	JGT         single_1698
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -16775,15 +18940,15 @@ unrolled_1445:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 192(BX)(R8*8)
 	ADDQ        $0x00000020, R8
-	JMP         unrolled_1445
+	JMP         unrolled_1697
 
-single_1446:
+single_1698:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1447:
+single_loop_1699:
 	CMPQ        R8, R9
-	JGT         remainder_1448
+	JGT         remainder_1700
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -16791,12 +18956,12 @@ single_loop_1447:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, (BX)(R8*8)
 	ADDQ        $0x00000008, R8
-	JMP         single_loop_1447
+	JMP         single_loop_1699
 
-remainder_1448:
+remainder_1700:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_1449
+	JE          span_done_1701
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -16807,15 +18972,15 @@ remainder_1448:
 	VFMADD231PD Z2, Z1, K2, Z3
 	VMOVUPD     Z3, K2, (BX)(R8*8)
 
-span_done_1449:
+span_done_1701:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_1443
+	JMP  row_1695
 
-rows_done_1444:
+rows_done_1696:
 	VZEROUPPER
 	RET
 
@@ -16833,57 +18998,73 @@ TEXT ·backwardRingDalphaAVX512F64(SB), $1984-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x000000b8
-	JA     ring_segmented_1450
+	JA     ring_segmented_1702
 	MOVQ   DI, SI
 
-ring_len_1451:
+ring_len_1703:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_1452
+	JAE  ring_len_done_1704
 	ADDQ DI, SI
-	JMP  ring_len_1451
+	JMP  ring_len_1703
 
-ring_len_done_1452:
+ring_len_done_1704:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_1453:
+ring_step_1705:
 	CMPQ DI, SI
-	JB   ring_step_done_1454
+	JB   ring_step_done_1706
 	SUBQ SI, DI
-	JMP  ring_step_1453
+	JMP  ring_step_1705
 
-ring_step_done_1454:
+ring_step_done_1706:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_1455:
+ring_step_1707:
 	CMPQ DI, SI
-	JB   ring_step_done_1456
+	JB   ring_step_done_1708
 	SUBQ SI, DI
-	JMP  ring_step_1455
+	JMP  ring_step_1707
 
-ring_step_done_1456:
-	MOVQ DI, 1936(SP)
-	XORQ SI, SI
-	MOVQ 1920(SP), DI
-	ADDQ $0x00000020, DI
+ring_step_done_1708:
+	MOVQ    DI, 1936(SP)
+	MOVQ    BX, DI
+	LEAQ    32(SI), SI
+	CMPQ    DI, SI
+	CMOVQHI SI, DI
+	MOVQ    DI, 1960(SP)
+	MOVQ    1920(SP), SI
+	MOVQ    1960(SP), DI
+	MOVQ    DI, R8
+	ADDQ    $0x00000007, R8
+	ANDQ    $-8, R8
+	XORQ    R9, R9
+	SUBQ    SI, DI
+	CMOVQLT R9, DI
+	ADDQ    $0x00000007, DI
+	ANDQ    $-8, DI
+	ADDQ    SI, DI
+	CMPQ    DI, R8
+	CMOVQCS R8, DI
+	XORQ    SI, SI
 
-sums_zero_1457:
+sums_zero_1709:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1458
+	JAE     sums_zeroed_1710
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_1457
+	JMP     sums_zero_1709
 
-sums_zeroed_1458:
+sums_zeroed_1710:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
 
-unrolled_1459:
+unrolled_1711:
 	CMPQ        DI, R8
-	JGT         single_1460
+	JGT         single_1712
 	VMOVUPD     (AX)(DI*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(DI*8), Z2
@@ -16913,15 +19094,15 @@ unrolled_1459:
 	SUBQ        1920(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000020, DI
-	JMP         unrolled_1459
+	JMP         unrolled_1711
 
-single_1460:
+single_1712:
 	MOVQ BX, R8
 	SUBQ $0x00000008, R8
 
-single_loop_1461:
+single_loop_1713:
 	CMPQ        DI, R8
-	JGT         remainder_1462
+	JGT         remainder_1714
 	VMOVUPD     (AX)(DI*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(DI*8), Z2
@@ -16933,11 +19114,11 @@ single_loop_1461:
 	SUBQ        1920(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000008, DI
-	JMP         single_loop_1461
+	JMP         single_loop_1713
 
-remainder_1462:
+remainder_1714:
 	SUBQ        DI, BX
-	JE          span_done_1463
+	JE          span_done_1715
 	MOVQ        $-1, R8
 	BZHIQ       BX, R8, BX
 	KMOVW       BX, K1
@@ -16948,72 +19129,92 @@ remainder_1462:
 	VFMADD231PD Z0, Z1, K2, Z2
 	VMOVUPD     Z2, K2, (CX)(SI*8)
 
-span_done_1463:
+span_done_1715:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  1920(SP), BX
-	MOVQ  BX, SI
-	ADDQ  $0x00000020, SI
+	MOVQ  1960(SP), SI
+	SUBQ  BX, SI
+	JLE   fold_ext_done_1717
+	CMPQ  SI, BX
+	JA    fold_ext_scalar_1718
+	ADDQ  $0x00000007, SI
+	ANDQ  $-8, SI
+	LEAQ  (BX)(SI*1), SI
 
-fold_ext_1464:
+fold_ext_1716:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_1465
+	JBE     fold_ext_done_1717
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Z0
 	VADDPD  (CX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (CX)(DI*8)
-	JMP     fold_ext_1464
+	JMP     fold_ext_1716
 
-fold_ext_done_1465:
-fold_1466:
+fold_ext_scalar_1718:
+	MOVQ 1960(SP), SI
+
+fold_ext_element_1719:
+	CMPQ   SI, BX
+	JBE    fold_ext_done_1717
+	DECQ   SI
+	MOVQ   SI, DI
+	SUBQ   BX, DI
+	VMOVSD (CX)(SI*8), X0
+	VADDSD (CX)(DI*8), X0, X0
+	VMOVSD X0, (CX)(DI*8)
+	JMP    fold_ext_element_1719
+
+fold_ext_done_1717:
+fold_1720:
 	CMPQ   BX, AX
-	JBE    folded_1467
+	JBE    folded_1721
 	DECQ   BX
 	MOVQ   BX, DI
 	SUBQ   AX, DI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_1466
+	JMP    fold_1720
 
-folded_1467:
+folded_1721:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1468
+	JNE  sums_planes_1722
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000008, BX
 
-sums_vector_1471:
+sums_vector_1725:
 	CMPQ    AX, BX
-	JGT     sums_scalar_1469
+	JGT     sums_scalar_1723
 	VMOVUPD (DX)(AX*8), Z0
 	VADDPD  (CX)(AX*8), Z0, Z0
 	VMOVUPD Z0, (DX)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_vector_1471
+	JMP     sums_vector_1725
 
-sums_scalar_1469:
+sums_scalar_1723:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_1470
+	JE     sums_done_1724
 	VMOVSD (CX)(AX*8), X0
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_1469
+	JMP    sums_scalar_1723
 
-sums_planes_1468:
+sums_planes_1722:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1472:
+sums_group_1726:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_1474
+	JB     sums_single_1728
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -17022,7 +19223,7 @@ sums_group_1472:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_1473:
+sums_group_plane_1727:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -17031,7 +19232,7 @@ sums_group_plane_1473:
 	ADDQ   $0x08, R9
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_group_plane_1473
+	JB     sums_group_plane_1727
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	VADDSD 8(DX)(AX*8), X1, X1
@@ -17044,29 +19245,29 @@ sums_group_plane_1473:
 	SHRQ   $0x01, BX
 	ADDQ   BX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_1472
+	JMP    sums_group_1726
 
-sums_single_1474:
+sums_single_1728:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_1470
+	JE     sums_done_1724
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_1475:
+sums_single_plane_1729:
 	VADDSD (CX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_single_plane_1475
+	JB     sums_single_plane_1729
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_1474
+	JMP    sums_single_1728
 
-sums_done_1470:
+sums_done_1724:
 	JMP ring_finished_backwardDalphaAVX512F64
 
-ring_segmented_1450:
+ring_segmented_1702:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x000000b8
 	JA   ring_finished_backwardDalphaAVX512F64
@@ -17076,7 +19277,7 @@ ring_segmented_1450:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 
-ring_block_1477:
+ring_block_1731:
 	MOVQ    1944(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -17091,66 +19292,81 @@ ring_block_1477:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1478:
+ring_len_1732:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_1479
+	JAE  ring_len_done_1733
 	ADDQ BX, SI
-	JMP  ring_len_1478
+	JMP  ring_len_1732
 
-ring_len_done_1479:
+ring_len_done_1733:
 	MOVQ SI, 1920(SP)
-	MOVQ $0x00000008, BX
+	MOVQ $0x00000008, DI
 
-ring_step_1480:
-	CMPQ BX, SI
-	JB   ring_step_done_1481
-	SUBQ SI, BX
-	JMP  ring_step_1480
+ring_step_1734:
+	CMPQ DI, SI
+	JB   ring_step_done_1735
+	SUBQ SI, DI
+	JMP  ring_step_1734
 
-ring_step_done_1481:
-	MOVQ BX, 1928(SP)
-	MOVQ $0x00000020, BX
+ring_step_done_1735:
+	MOVQ DI, 1928(SP)
+	MOVQ $0x00000020, DI
 
-ring_step_1482:
-	CMPQ BX, SI
-	JB   ring_step_done_1483
-	SUBQ SI, BX
-	JMP  ring_step_1482
+ring_step_1736:
+	CMPQ DI, SI
+	JB   ring_step_done_1737
+	SUBQ SI, DI
+	JMP  ring_step_1736
 
-ring_step_done_1483:
-	MOVQ  BX, 1936(SP)
-	MOVQ  DX, BX
-	IMULQ AX, BX
-	SHLQ  $0x03, BX
-	MOVQ  x_base+24(FP), AX
-	ADDQ  BX, AX
-	MOVQ  dy_base+0(FP), DX
-	ADDQ  BX, DX
-	MOVQ  x_len+32(FP), BX
-	XORQ  SI, SI
-	MOVQ  1920(SP), DI
-	ADDQ  $0x00000020, DI
+ring_step_done_1737:
+	MOVQ    DI, 1936(SP)
+	LEAQ    32(SI), SI
+	CMPQ    BX, SI
+	CMOVQHI SI, BX
+	MOVQ    BX, 1960(SP)
+	MOVQ    DX, BX
+	IMULQ   AX, BX
+	SHLQ    $0x03, BX
+	MOVQ    x_base+24(FP), AX
+	ADDQ    BX, AX
+	MOVQ    dy_base+0(FP), DX
+	ADDQ    BX, DX
+	MOVQ    x_len+32(FP), BX
+	MOVQ    1920(SP), SI
+	MOVQ    1960(SP), DI
+	MOVQ    DI, R8
+	ADDQ    $0x00000007, R8
+	ANDQ    $-8, R8
+	XORQ    R9, R9
+	SUBQ    SI, DI
+	CMOVQLT R9, DI
+	ADDQ    $0x00000007, DI
+	ANDQ    $-8, DI
+	ADDQ    SI, DI
+	CMPQ    DI, R8
+	CMOVQCS R8, DI
+	XORQ    SI, SI
 
-sums_zero_1484:
+sums_zero_1738:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1485
+	JAE     sums_zeroed_1739
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_1484
+	JMP     sums_zero_1738
 
-sums_zeroed_1485:
-ring_row_1486:
+sums_zeroed_1739:
+ring_row_1740:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_1487
+	JE   ring_rows_done_1741
 	XORQ SI, SI
 	MOVQ 1976(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-unrolled_1488:
+unrolled_1742:
 	CMPQ        R8, R9
-	JGT         single_1489
+	JGT         single_1743
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R8*8), Z2
@@ -17180,15 +19396,15 @@ unrolled_1488:
 	SUBQ        1920(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000020, R8
-	JMP         unrolled_1488
+	JMP         unrolled_1742
 
-single_1489:
+single_1743:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1490:
+single_loop_1744:
 	CMPQ        R8, R9
-	JGT         remainder_1491
+	JGT         remainder_1745
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R8*8), Z2
@@ -17200,11 +19416,11 @@ single_loop_1490:
 	SUBQ        1920(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000008, R8
-	JMP         single_loop_1490
+	JMP         single_loop_1744
 
-remainder_1491:
+remainder_1745:
 	SUBQ        R8, DI
-	JE          span_done_1492
+	JE          span_done_1746
 	MOVQ        $-1, R9
 	BZHIQ       DI, R9, DI
 	KMOVW       DI, K1
@@ -17215,82 +19431,102 @@ remainder_1491:
 	VFMADD231PD Z2, Z1, K2, Z3
 	VMOVUPD     Z3, K2, (CX)(SI*8)
 
-span_done_1492:
+span_done_1746:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x03, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_1486
+	JMP   ring_row_1740
 
-ring_rows_done_1487:
+ring_rows_done_1741:
 	MOVQ 1944(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*8), DX
 	MOVQ 1976(SP), BX
 	MOVQ 1920(SP), SI
-	MOVQ SI, DI
-	ADDQ $0x00000020, DI
+	MOVQ 1960(SP), DI
+	SUBQ SI, DI
+	JLE  fold_ext_done_1748
+	CMPQ DI, SI
+	JA   fold_ext_scalar_1749
+	ADDQ $0x00000007, DI
+	ANDQ $-8, DI
+	LEAQ (SI)(DI*1), DI
 
-fold_ext_1493:
+fold_ext_1747:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_1494
+	JBE     fold_ext_done_1748
 	SUBQ    $0x00000008, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Z1
 	VADDPD  (CX)(DI*8), Z1, Z1
 	VMOVUPD Z1, (CX)(R8*8)
-	JMP     fold_ext_1493
+	JMP     fold_ext_1747
 
-fold_ext_done_1494:
-fold_1495:
+fold_ext_scalar_1749:
+	MOVQ 1960(SP), DI
+
+fold_ext_element_1750:
+	CMPQ   DI, SI
+	JBE    fold_ext_done_1748
+	DECQ   DI
+	MOVQ   DI, R8
+	SUBQ   SI, R8
+	VMOVSD (CX)(DI*8), X1
+	VADDSD (CX)(R8*8), X1, X1
+	VMOVSD X1, (CX)(R8*8)
+	JMP    fold_ext_element_1750
+
+fold_ext_done_1748:
+fold_1751:
 	CMPQ   SI, BX
-	JBE    folded_1496
+	JBE    folded_1752
 	DECQ   SI
 	MOVQ   SI, R8
 	SUBQ   BX, R8
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_1495
+	JMP    fold_1751
 
-folded_1496:
+folded_1752:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1497
+	JNE  sums_planes_1753
 	MOVQ 1968(SP), SI
 	SUBQ $0x00000008, SI
 
-sums_vector_1500:
+sums_vector_1756:
 	CMPQ    BX, SI
-	JGT     sums_scalar_1498
+	JGT     sums_scalar_1754
 	VMOVUPD (DX)(BX*8), Z1
 	VADDPD  (CX)(BX*8), Z1, Z1
 	VMOVUPD Z1, (DX)(BX*8)
 	ADDQ    $0x00000008, BX
-	JMP     sums_vector_1500
+	JMP     sums_vector_1756
 
-sums_scalar_1498:
+sums_scalar_1754:
 	CMPQ   BX, 1968(SP)
-	JE     sums_done_1499
+	JE     sums_done_1755
 	VMOVSD (CX)(BX*8), X1
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_scalar_1498
+	JMP    sums_scalar_1754
 
-sums_planes_1497:
+sums_planes_1753:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_1501:
+sums_group_1757:
 	MOVQ   1968(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_1503
+	JB     sums_single_1759
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -17299,7 +19535,7 @@ sums_group_1501:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_1502:
+sums_group_plane_1758:
 	VADDSD (R9), X1, X1
 	VADDSD (R9)(R8*1), X2, X2
 	VADDSD (R10), X3, X3
@@ -17308,7 +19544,7 @@ sums_group_plane_1502:
 	ADDQ   $0x08, R10
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_group_plane_1502
+	JB     sums_group_plane_1758
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	VADDSD 8(DX)(BX*8), X2, X2
@@ -17321,29 +19557,29 @@ sums_group_plane_1502:
 	SHRQ   $0x01, SI
 	ADDQ   SI, DI
 	ADDQ   $0x00000004, BX
-	JMP    sums_group_1501
+	JMP    sums_group_1757
 
-sums_single_1503:
+sums_single_1759:
 	CMPQ   BX, 1968(SP)
-	JE     sums_done_1499
+	JE     sums_done_1755
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_1504:
+sums_single_plane_1760:
 	VADDSD (CX)(DI*8), X1, X1
 	INCQ   DI
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_single_plane_1504
+	JB     sums_single_plane_1760
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_single_1503
+	JMP    sums_single_1759
 
-sums_done_1499:
+sums_done_1755:
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1477
+	JMP  ring_block_1731
 
 ring_finished_backwardDalphaAVX512F64:
 	VZEROUPPER
