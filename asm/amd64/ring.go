@@ -567,35 +567,33 @@ func (k *kernel) foldRing(dalpha GPVirtual, channels, inner Mem, period GPVirtua
 	JMP(LabelRef(extLoop))
 	Label(scalar)
 	MOVQ(k.ringEndAt(), p)
-	element := newLabel("fold_ext_element")
-	Label(element)
-	CMPQ(p, length)
-	JBE(LabelRef(extDone))
-	DECQ(p)
-	MOVQ(p, d)
-	SUBQ(length, d)
-	s := XMM()
-	VMOVSD(k.sumRing.Idx(p, 8), s)
-	VADDSD(k.sumRing.Idx(d, 8), s, s)
-	VMOVSD(s, k.sumRing.Idx(d, 8))
-	JMP(LabelRef(element))
+	k.foldDown(p, length, "fold_ext_element")
 	Label(extDone)
 	// Positions [period, length) repeat the period (only when it is
 	// shorter than a vector): from the top down, an element at a time.
-	loop, done := newLabel("fold"), newLabel("folded")
+	k.foldDown(length, period, "fold")
+	k.addChannelSums(dalpha, channels, inner)
+}
+
+// foldDown adds the sum of each position p in [bottom, top) into position
+// p - bottom, from the top down, an element at a time (each load reads
+// exactly what the store before it wrote, so nothing stalls); top ends at
+// bottom.
+func (k *kernel) foldDown(top, bottom GPVirtual, name string) {
+	loop, done := newLabel(name), newLabel(name+"_done")
+	d := GP64()
 	Label(loop)
-	CMPQ(length, period)
+	CMPQ(top, bottom)
 	JBE(LabelRef(done))
-	DECQ(length)
-	MOVQ(length, d)
-	SUBQ(period, d)
-	s2 := XMM()
-	VMOVSD(k.sumRing.Idx(length, 8), s2)
-	VADDSD(k.sumRing.Idx(d, 8), s2, s2)
-	VMOVSD(s2, k.sumRing.Idx(d, 8))
+	DECQ(top)
+	MOVQ(top, d)
+	SUBQ(bottom, d)
+	s := XMM()
+	VMOVSD(k.sumRing.Idx(top, 8), s)
+	VADDSD(k.sumRing.Idx(d, 8), s, s)
+	VMOVSD(s, k.sumRing.Idx(d, 8))
 	JMP(LabelRef(loop))
 	Label(done)
-	k.addChannelSums(dalpha, channels, inner)
 }
 
 // channelGroup is how many channels' plane sums are added side by side:
