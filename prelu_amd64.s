@@ -2257,7 +2257,7 @@ fold_ext_scalar_182:
 
 fold_ext_element_183:
 	CMPQ   SI, DX
-	JBE    fold_ext_done_181
+	JBE    fold_ext_element_done_184
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
@@ -2266,38 +2266,39 @@ fold_ext_element_183:
 	VMOVSD X0, (BX)(DI*8)
 	JMP    fold_ext_element_183
 
+fold_ext_element_done_184:
 fold_ext_done_181:
-fold_184:
+fold_185:
 	CMPQ   DX, AX
-	JBE    folded_185
+	JBE    fold_done_186
 	DECQ   DX
-	MOVQ   DX, DI
-	SUBQ   AX, DI
+	MOVQ   DX, SI
+	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
-	VADDSD (BX)(DI*8), X0, X0
-	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_184
+	VADDSD (BX)(SI*8), X0, X0
+	VMOVSD X0, (BX)(SI*8)
+	JMP    fold_185
 
-folded_185:
+fold_done_186:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_186
+	JNE  sums_planes_187
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000004, DX
 
-sums_vector_189:
+sums_vector_190:
 	CMPQ       AX, DX
-	JGT        sums_scalar_187
+	JGT        sums_scalar_188
 	VCVTPS2PD  (CX)(AX*4), Y0
 	VADDPD     (BX)(AX*8), Y0, Y0
 	VCVTPD2PSY Y0, X0
 	VMOVUPS    X0, (CX)(AX*4)
 	ADDQ       $0x00000004, AX
-	JMP        sums_vector_189
+	JMP        sums_vector_190
 
-sums_scalar_187:
+sums_scalar_188:
 	CMPQ      AX, alpha_len+80(FP)
-	JE        sums_done_188
+	JE        sums_done_189
 	VMOVSD    (BX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
@@ -2305,18 +2306,18 @@ sums_scalar_187:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_187
+	JMP       sums_scalar_188
 
-sums_planes_186:
+sums_planes_187:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_190:
+sums_group_191:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_192
+	JB     sums_single_193
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -2325,7 +2326,7 @@ sums_group_190:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_191:
+sums_group_plane_192:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -2334,7 +2335,7 @@ sums_group_plane_191:
 	ADDQ      $0x08, R9
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_group_plane_191
+	JB        sums_group_plane_192
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (CX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -2359,29 +2360,29 @@ sums_group_plane_191:
 	SHRQ      $0x01, DX
 	ADDQ      DX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_190
+	JMP       sums_group_191
 
-sums_single_192:
+sums_single_193:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_188
+	JE     sums_done_189
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_193:
+sums_single_plane_194:
 	VADDSD    (BX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_single_plane_193
+	JB        sums_single_plane_194
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_192
+	JMP       sums_single_193
 
-sums_done_188:
+sums_done_189:
 	JMP ring_finished_backwardAVX2F32
 
 ring_segmented_149:
@@ -2394,7 +2395,7 @@ ring_segmented_149:
 	MOVQ AX, 1888(SP)
 	MOVQ $0x00000000, 1880(SP)
 
-ring_block_195:
+ring_block_196:
 	MOVQ    1880(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -2410,33 +2411,33 @@ ring_block_195:
 	MOVQ    DI, 1912(SP)
 	MOVQ    DI, R8
 
-ring_len_196:
+ring_len_197:
 	CMPQ R8, $0x00000008
-	JAE  ring_len_done_197
+	JAE  ring_len_done_198
 	ADDQ DI, R8
-	JMP  ring_len_196
+	JMP  ring_len_197
 
-ring_len_done_197:
+ring_len_done_198:
 	MOVQ R8, 1856(SP)
 	MOVQ $0x00000008, R9
 
-ring_step_198:
+ring_step_199:
 	CMPQ R9, R8
-	JB   ring_step_done_199
+	JB   ring_step_done_200
 	SUBQ R8, R9
-	JMP  ring_step_198
+	JMP  ring_step_199
 
-ring_step_done_199:
+ring_step_done_200:
 	MOVQ R9, 1864(SP)
 	MOVQ $0x00000020, R9
 
-ring_step_200:
+ring_step_201:
 	CMPQ R9, R8
-	JB   ring_step_done_201
+	JB   ring_step_done_202
 	SUBQ R8, R9
-	JMP  ring_step_200
+	JMP  ring_step_201
 
-ring_step_done_201:
+ring_step_done_202:
 	MOVQ    R9, 1872(SP)
 	MOVQ    DI, R9
 	LEAQ    32(R8), R8
@@ -2447,63 +2448,49 @@ ring_step_done_201:
 	LEAQ    (R8)(DX*4), R8
 	MOVQ    1896(SP), R9
 	CMPQ    DI, $0x00000008
-	JB      ring_short_202
+	JB      ring_short_203
 	CMPQ    AX, $0x01
-	JNE     ring_planes_203
+	JNE     ring_planes_204
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_205:
+ring_copy_206:
 	CMPQ    DI, R9
-	JAE     ring_built_204
+	JAE     ring_built_205
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_206
+	JB      ring_copy_tail_207
 	VMOVUPS (R8)(R10*4), Y1
 	VMOVUPS Y1, (CX)(DI*4)
 	ADDQ    $0x00000008, DI
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_205
+	JNE     ring_copy_206
 	XORQ    R10, R10
-	JMP     ring_copy_205
+	JMP     ring_copy_206
 
-ring_copy_tail_206:
+ring_copy_tail_207:
 	VMOVUPS -32(R8)(SI*4), Y1
 	ADDQ    R11, DI
 	VMOVUPS Y1, -32(CX)(DI*4)
 	XORQ    R10, R10
-	JMP     ring_copy_205
+	JMP     ring_copy_206
 
-ring_planes_203:
+ring_planes_204:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_207
+	JA   ring_long_planes_208
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-ring_fill_208:
+ring_fill_209:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_209
+	JGT          ring_fill_last_210
 	VBROADCASTSS (R8)(DI*4), Y1
 	VMOVUPS      Y1, (CX)(R10*4)
 	VMOVUPS      Y1, 32(CX)(R10*4)
-	ADDQ         AX, R10
-	INCQ         DI
-	CMPQ         DI, SI
-	JNE          ring_wrap_210
-	XORQ         DI, DI
-
-ring_wrap_210:
-	JMP ring_fill_208
-
-ring_fill_last_209:
-	CMPQ         R10, R9
-	JAE          ring_built_204
-	VBROADCASTSS (R8)(DI*4), Y1
-	VMOVUPS      Y1, (CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
@@ -2511,12 +2498,26 @@ ring_fill_last_209:
 	XORQ         DI, DI
 
 ring_wrap_211:
-	JMP ring_fill_last_209
+	JMP ring_fill_209
 
-ring_long_planes_207:
-ring_channel_212:
+ring_fill_last_210:
 	CMPQ         R10, R9
-	JAE          ring_built_204
+	JAE          ring_built_205
+	VBROADCASTSS (R8)(DI*4), Y1
+	VMOVUPS      Y1, (CX)(R10*4)
+	ADDQ         AX, R10
+	INCQ         DI
+	CMPQ         DI, SI
+	JNE          ring_wrap_212
+	XORQ         DI, DI
+
+ring_wrap_212:
+	JMP ring_fill_last_210
+
+ring_long_planes_208:
+ring_channel_213:
+	CMPQ         R10, R9
+	JAE          ring_built_205
 	VBROADCASTSS (R8)(DI*4), Y1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -2524,57 +2525,57 @@ ring_channel_212:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_213:
+ring_plane_214:
 	VMOVUPS Y1, (CX)(R12*4)
 	ADDQ    $0x00000008, R12
 	CMPQ    R12, R11
-	JB      ring_plane_213
+	JB      ring_plane_214
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_214
+	JNE     ring_wrap_215
 	XORQ    DI, DI
 
-ring_wrap_214:
-	JMP ring_channel_212
+ring_wrap_215:
+	JMP ring_channel_213
 
-ring_short_202:
+ring_short_203:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_215:
+ring_element_216:
 	MOVL (R8)(R10*4), R13
 	MOVL R13, (CX)(R12*4)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_216
+	JB   ring_element_next_217
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_216
+	JB   ring_element_next_217
 	XORQ R10, R10
 
-ring_element_next_216:
+ring_element_next_217:
 	INCQ    R12
 	CMPQ    R12, $0x00000008
-	JB      ring_element_215
+	JB      ring_element_216
 	VMOVUPS (CX), Y1
 	MOVQ    1856(SP), SI
 	CMPQ    SI, $0x00000008
-	JE      ring_exact_217
+	JE      ring_exact_218
 	SUBQ    DI, SI
 
-ring_exact_217:
+ring_exact_218:
 	MOVQ SI, DI
 
-ring_repeat_218:
+ring_repeat_219:
 	CMPQ    DI, R9
-	JAE     ring_built_204
+	JAE     ring_built_205
 	VMOVUPS Y1, (CX)(DI*4)
 	ADDQ    SI, DI
-	JMP     ring_repeat_218
+	JMP     ring_repeat_219
 
-ring_built_204:
+ring_built_205:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x02, DI
@@ -2600,26 +2601,26 @@ ring_built_204:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_219:
+sums_zero_220:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_220
+	JAE     sums_zeroed_221
 	VMOVUPD Y0, (BX)(R8*8)
 	ADDQ    $0x00000004, R8
-	JMP     sums_zero_219
+	JMP     sums_zero_220
 
-sums_zeroed_220:
-ring_row_221:
+sums_zeroed_221:
+ring_row_222:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_222
+	JE   ring_rows_done_223
 	XORQ R8, R8
 	MOVQ 1912(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 
-unrolled_223:
+unrolled_224:
 	CMPQ         R10, R11
-	JGT          single_224
+	JGT          single_225
 	VMOVUPS      (DX)(R10*4), Y1
 	VMOVUPS      (SI)(R10*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -2705,15 +2706,15 @@ unrolled_223:
 	SUBQ         1856(SP), R12
 	CMOVQCC      R12, R8
 	ADDQ         $0x00000020, R10
-	JMP          unrolled_223
+	JMP          unrolled_224
 
-single_224:
+single_225:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_225:
+single_loop_226:
 	CMPQ         R10, R11
-	JGT          remainder_226
+	JGT          remainder_227
 	VMOVUPS      (DX)(R10*4), Y1
 	VMOVUPS      (SI)(R10*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -2739,11 +2740,11 @@ single_loop_225:
 	SUBQ         1856(SP), R12
 	CMOVQCC      R12, R8
 	ADDQ         $0x00000008, R10
-	JMP          single_loop_225
+	JMP          single_loop_226
 
-remainder_226:
+remainder_227:
 	SUBQ         R10, R9
-	JE           span_done_227
+	JE           span_done_228
 	SHLQ         $0x02, R9
 	NEGQ         R9
 	LEAQ         tailmask<>+32(SB), R11
@@ -2770,7 +2771,7 @@ remainder_226:
 	VBLENDVPS    Y4, Y3, Y2, Y2
 	VMASKMOVPS   Y2, Y1, (AX)(R10*4)
 
-span_done_227:
+span_done_228:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -2778,9 +2779,9 @@ span_done_227:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_221
+	JMP   ring_row_222
 
-ring_rows_done_222:
+ring_rows_done_223:
 	MOVQ 1880(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -2788,70 +2789,71 @@ ring_rows_done_222:
 	MOVQ 1856(SP), DI
 	MOVQ 1896(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_229
+	JLE  fold_ext_done_230
 	CMPQ R8, DI
-	JA   fold_ext_scalar_230
+	JA   fold_ext_scalar_231
 	ADDQ $0x00000003, R8
 	ANDQ $-4, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_228:
+fold_ext_229:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_229
+	JBE     fold_ext_done_230
 	SUBQ    $0x00000004, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Y1
 	VADDPD  (BX)(R8*8), Y1, Y1
 	VMOVUPD Y1, (BX)(R9*8)
-	JMP     fold_ext_228
+	JMP     fold_ext_229
 
-fold_ext_scalar_230:
+fold_ext_scalar_231:
 	MOVQ 1896(SP), R8
 
-fold_ext_element_231:
+fold_ext_element_232:
 	CMPQ   R8, DI
-	JBE    fold_ext_done_229
+	JBE    fold_ext_element_done_233
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_231
+	JMP    fold_ext_element_232
 
-fold_ext_done_229:
-fold_232:
+fold_ext_element_done_233:
+fold_ext_done_230:
+fold_234:
 	CMPQ   DI, SI
-	JBE    folded_233
+	JBE    fold_done_235
 	DECQ   DI
-	MOVQ   DI, R9
-	SUBQ   SI, R9
+	MOVQ   DI, R8
+	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
-	VADDSD (BX)(R9*8), X1, X1
-	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_232
+	VADDSD (BX)(R8*8), X1, X1
+	VMOVSD X1, (BX)(R8*8)
+	JMP    fold_234
 
-folded_233:
+fold_done_235:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_234
+	JNE  sums_planes_236
 	MOVQ 1904(SP), DI
 	SUBQ $0x00000004, DI
 
-sums_vector_237:
+sums_vector_239:
 	CMPQ       SI, DI
-	JGT        sums_scalar_235
+	JGT        sums_scalar_237
 	VCVTPS2PD  (DX)(SI*4), Y1
 	VADDPD     (BX)(SI*8), Y1, Y1
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, (DX)(SI*4)
 	ADDQ       $0x00000004, SI
-	JMP        sums_vector_237
+	JMP        sums_vector_239
 
-sums_scalar_235:
+sums_scalar_237:
 	CMPQ      SI, 1904(SP)
-	JE        sums_done_236
+	JE        sums_done_238
 	VMOVSD    (BX)(SI*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
@@ -2859,18 +2861,18 @@ sums_scalar_235:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_scalar_235
+	JMP       sums_scalar_237
 
-sums_planes_234:
+sums_planes_236:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_238:
+sums_group_240:
 	MOVQ   1904(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_240
+	JB     sums_single_242
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -2879,7 +2881,7 @@ sums_group_238:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_239:
+sums_group_plane_241:
 	VADDSD    (R10), X1, X1
 	VADDSD    (R10)(R9*1), X2, X2
 	VADDSD    (R11), X3, X3
@@ -2888,7 +2890,7 @@ sums_group_plane_239:
 	ADDQ      $0x08, R11
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_group_plane_239
+	JB        sums_group_plane_241
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(SI*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -2913,32 +2915,32 @@ sums_group_plane_239:
 	SHRQ      $0x01, DI
 	ADDQ      DI, R8
 	ADDQ      $0x00000004, SI
-	JMP       sums_group_238
+	JMP       sums_group_240
 
-sums_single_240:
+sums_single_242:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_236
+	JE     sums_done_238
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_241:
+sums_single_plane_243:
 	VADDSD    (BX)(R8*8), X1, X1
 	INCQ      R8
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_single_plane_241
+	JB        sums_single_plane_243
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_single_240
+	JMP       sums_single_242
 
-sums_done_236:
+sums_done_238:
 	ADDQ 1904(SP), AX
 	MOVQ AX, 1880(SP)
-	JMP  ring_block_195
+	JMP  ring_block_196
 
 ring_finished_backwardAVX2F32:
 	VZEROUPPER
@@ -2956,11 +2958,11 @@ TEXT ·backwardDxAVX2F32(SB), NOSPLIT, $0-76
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_242
+	JB           cached_244
 	CMPQ         AX, DX
-	JE           cached_242
+	JE           cached_244
 	CMPQ         AX, CX
-	JE           cached_242
+	JE           cached_244
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -2969,7 +2971,7 @@ TEXT ·backwardDxAVX2F32(SB), NOSPLIT, $0-76
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_244
+	JE           aligned_246
 	MOVQ         DI, R8
 	SHLQ         $0x02, R8
 	NEGQ         R8
@@ -2983,13 +2985,13 @@ TEXT ·backwardDxAVX2F32(SB), NOSPLIT, $0-76
 	VMASKMOVPS   Y5, Y2, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_244:
+aligned_246:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_245:
+unrolled_247:
 	CMPQ      SI, DI
-	JGT       single_246
+	JGT       single_248
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -3015,15 +3017,15 @@ unrolled_245:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVNTPS  Y4, 96(AX)(SI*4)
 	ADDQ      $0x00000020, SI
-	JMP       unrolled_245
+	JMP       unrolled_247
 
-single_246:
+single_248:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_247:
+single_loop_249:
 	CMPQ      SI, DI
-	JGT       remainder_248
+	JGT       remainder_250
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -3031,11 +3033,11 @@ single_loop_247:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVNTPS  Y4, (AX)(SI*4)
 	ADDQ      $0x00000008, SI
-	JMP       single_loop_247
+	JMP       single_loop_249
 
-remainder_248:
+remainder_250:
 	SUBQ       SI, BX
-	JE         span_done_249
+	JE         span_done_251
 	SHLQ       $0x02, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -3047,18 +3049,18 @@ remainder_248:
 	VBLENDVPS  Y0, Y4, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(SI*4)
 
-span_done_249:
+span_done_251:
 	SFENCE
-	JMP stored_243
+	JMP stored_245
 
-cached_242:
+cached_244:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_250:
+unrolled_252:
 	CMPQ      SI, DI
-	JGT       single_251
+	JGT       single_253
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -3084,15 +3086,15 @@ unrolled_250:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVUPS   Y4, 96(AX)(SI*4)
 	ADDQ      $0x00000020, SI
-	JMP       unrolled_250
+	JMP       unrolled_252
 
-single_251:
+single_253:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_252:
+single_loop_254:
 	CMPQ      SI, DI
-	JGT       remainder_253
+	JGT       remainder_255
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -3100,11 +3102,11 @@ single_loop_252:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVUPS   Y4, (AX)(SI*4)
 	ADDQ      $0x00000008, SI
-	JMP       single_loop_252
+	JMP       single_loop_254
 
-remainder_253:
+remainder_255:
 	SUBQ       SI, BX
-	JE         span_done_254
+	JE         span_done_256
 	SHLQ       $0x02, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -3116,8 +3118,8 @@ remainder_253:
 	VBLENDVPS  Y0, Y4, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(SI*4)
 
-span_done_254:
-stored_243:
+span_done_256:
+stored_245:
 	VZEROUPPER
 	RET
 
@@ -3136,17 +3138,17 @@ TEXT ·backwardPlanesDxAVX2F32(SB), NOSPLIT, $0-104
 	SHLQ   $0x02, R9
 	XORQ   R10, R10
 
-plane_255:
+plane_257:
 	CMPQ         BX, $0x00
-	JE           planes_done_256
+	JE           planes_done_258
 	VBROADCASTSS (R8)(R10*4), Y1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000020, R12
 
-unrolled_257:
+unrolled_259:
 	CMPQ      R11, R12
-	JGT       single_258
+	JGT       single_260
 	VMOVUPS   (CX)(R11*4), Y2
 	VMOVUPS   (DX)(R11*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -3172,15 +3174,15 @@ unrolled_257:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVUPS   Y4, 96(AX)(R11*4)
 	ADDQ      $0x00000020, R11
-	JMP       unrolled_257
+	JMP       unrolled_259
 
-single_258:
+single_260:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 
-single_loop_259:
+single_loop_261:
 	CMPQ      R11, R12
-	JGT       remainder_260
+	JGT       remainder_262
 	VMOVUPS   (CX)(R11*4), Y2
 	VMOVUPS   (DX)(R11*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -3188,12 +3190,12 @@ single_loop_259:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVUPS   Y4, (AX)(R11*4)
 	ADDQ      $0x00000008, R11
-	JMP       single_loop_259
+	JMP       single_loop_261
 
-remainder_260:
+remainder_262:
 	MOVQ       SI, R12
 	SUBQ       R11, R12
-	JE         span_done_261
+	JE         span_done_263
 	SHLQ       $0x02, R12
 	NEGQ       R12
 	LEAQ       tailmask<>+32(SB), R13
@@ -3205,20 +3207,20 @@ remainder_260:
 	VBLENDVPS  Y3, Y4, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(R11*4)
 
-span_done_261:
+span_done_263:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_262
+	JNE  same_pass_264
 	XORQ R10, R10
 
-same_pass_262:
+same_pass_264:
 	SUBQ SI, BX
-	JMP  plane_255
+	JMP  plane_257
 
-planes_done_256:
+planes_done_258:
 	VZEROUPPER
 	RET
 
@@ -3233,9 +3235,9 @@ TEXT ·backwardPatternDxAVX2F32(SB), NOSPLIT, $0-96
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), DI
 
-row_263:
+row_265:
 	CMPQ    BX, $0x00
-	JE      rows_done_264
+	JE      rows_done_266
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -3243,9 +3245,9 @@ row_263:
 	MOVQ    R8, R10
 	SUBQ    $0x00000020, R10
 
-unrolled_265:
+unrolled_267:
 	CMPQ      R9, R10
-	JGT       single_266
+	JGT       single_268
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -3271,15 +3273,15 @@ unrolled_265:
 	VBLENDVPS Y1, Y2, Y3, Y3
 	VMOVUPS   Y3, 96(AX)(R9*4)
 	ADDQ      $0x00000020, R9
-	JMP       unrolled_265
+	JMP       unrolled_267
 
-single_266:
+single_268:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-single_loop_267:
+single_loop_269:
 	CMPQ      R9, R10
-	JGT       remainder_268
+	JGT       remainder_270
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -3287,12 +3289,12 @@ single_loop_267:
 	VBLENDVPS Y1, Y2, Y3, Y3
 	VMOVUPS   Y3, (AX)(R9*4)
 	ADDQ      $0x00000008, R9
-	JMP       single_loop_267
+	JMP       single_loop_269
 
-remainder_268:
+remainder_270:
 	MOVQ       R8, R10
 	SUBQ       R9, R10
-	JE         span_done_269
+	JE         span_done_271
 	SHLQ       $0x02, R10
 	NEGQ       R10
 	LEAQ       tailmask<>+32(SB), R11
@@ -3305,16 +3307,16 @@ remainder_268:
 	VBLENDVPS  Y2, Y3, Y4, Y4
 	VMASKMOVPS Y4, Y1, (AX)(R9*4)
 
-span_done_269:
+span_done_271:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_263
+	JMP  row_265
 
-rows_done_264:
+rows_done_266:
 	VZEROUPPER
 	RET
 
@@ -3334,28 +3336,18 @@ TEXT ·backwardRingDxAVX2F32(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x000001b0
-	JA     ring_segmented_270
+	JA     ring_segmented_272
 	MOVQ   R9, R10
 
-ring_len_271:
+ring_len_273:
 	CMPQ R10, $0x00000008
-	JAE  ring_len_done_272
+	JAE  ring_len_done_274
 	ADDQ R9, R10
-	JMP  ring_len_271
+	JMP  ring_len_273
 
-ring_len_done_272:
+ring_len_done_274:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000008, R11
-
-ring_step_273:
-	CMPQ R11, R10
-	JB   ring_step_done_274
-	SUBQ R10, R11
-	JMP  ring_step_273
-
-ring_step_done_274:
-	MOVQ R11, 1928(SP)
-	MOVQ $0x00000020, R11
 
 ring_step_275:
 	CMPQ R11, R10
@@ -3364,6 +3356,16 @@ ring_step_275:
 	JMP  ring_step_275
 
 ring_step_done_276:
+	MOVQ R11, 1928(SP)
+	MOVQ $0x00000020, R11
+
+ring_step_277:
+	CMPQ R11, R10
+	JB   ring_step_done_278
+	SUBQ R10, R11
+	JMP  ring_step_277
+
+ring_step_done_278:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    32(R10), R10
@@ -3373,76 +3375,76 @@ ring_step_done_276:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000008
-	JB      ring_short_277
+	JB      ring_short_279
 	CMPQ    AX, $0x01
-	JNE     ring_planes_278
+	JNE     ring_planes_280
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_280:
+ring_copy_282:
 	CMPQ    AX, R11
-	JAE     ring_built_279
+	JAE     ring_built_281
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_281
+	JB      ring_copy_tail_283
 	VMOVUPS (R10)(R9*4), Y1
 	VMOVUPS Y1, (R8)(AX*4)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_280
+	JNE     ring_copy_282
 	XORQ    R9, R9
-	JMP     ring_copy_280
+	JMP     ring_copy_282
 
-ring_copy_tail_281:
+ring_copy_tail_283:
 	VMOVUPS -32(R10)(DX*4), Y1
 	ADDQ    R12, AX
 	VMOVUPS Y1, -32(R8)(AX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_280
+	JMP     ring_copy_282
 
-ring_planes_278:
+ring_planes_280:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_282
+	JA   ring_long_planes_284
 	MOVQ R11, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_283:
+ring_fill_285:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_284
+	JGT          ring_fill_last_286
 	VBROADCASTSS (R10)(R9*4), Y1
 	VMOVUPS      Y1, (R8)(R12*4)
 	VMOVUPS      Y1, 32(R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_285
+	JNE          ring_wrap_287
 	XORQ         R9, R9
 
-ring_wrap_285:
-	JMP ring_fill_283
+ring_wrap_287:
+	JMP ring_fill_285
 
-ring_fill_last_284:
+ring_fill_last_286:
 	CMPQ         R12, R11
-	JAE          ring_built_279
+	JAE          ring_built_281
 	VBROADCASTSS (R10)(R9*4), Y1
 	VMOVUPS      Y1, (R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_286
+	JNE          ring_wrap_288
 	XORQ         R9, R9
 
-ring_wrap_286:
-	JMP ring_fill_last_284
+ring_wrap_288:
+	JMP ring_fill_last_286
 
-ring_long_planes_282:
-ring_channel_287:
+ring_long_planes_284:
+ring_channel_289:
 	CMPQ         R12, R11
-	JAE          ring_built_279
+	JAE          ring_built_281
 	VBROADCASTSS (R10)(R9*4), Y1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -3450,65 +3452,65 @@ ring_channel_287:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_288:
+ring_plane_290:
 	VMOVUPS Y1, (R8)(R14*4)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_288
+	JB      ring_plane_290
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_289
+	JNE     ring_wrap_291
 	XORQ    R9, R9
 
-ring_wrap_289:
-	JMP ring_channel_287
+ring_wrap_291:
+	JMP ring_channel_289
 
-ring_short_277:
+ring_short_279:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_290:
+ring_element_292:
 	MOVL (R10)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_291
+	JB   ring_element_next_293
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_291
+	JB   ring_element_next_293
 	XORQ R12, R12
 
-ring_element_next_291:
+ring_element_next_293:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_290
+	JB      ring_element_292
 	VMOVUPS (R8), Y1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000008
-	JE      ring_exact_292
+	JE      ring_exact_294
 	SUBQ    R9, AX
 
-ring_exact_292:
+ring_exact_294:
 	MOVQ AX, DX
 
-ring_repeat_293:
+ring_repeat_295:
 	CMPQ    DX, R11
-	JAE     ring_built_279
+	JAE     ring_built_281
 	VMOVUPS Y1, (R8)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_293
+	JMP     ring_repeat_295
 
-ring_built_279:
+ring_built_281:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-unrolled_294:
+unrolled_296:
 	CMPQ      DX, R9
-	JGT       single_295
+	JGT       single_297
 	VMOVUPS   (BX)(DX*4), Y1
 	VMOVUPS   (SI)(DX*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -3538,15 +3540,15 @@ unrolled_294:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000020, DX
-	JMP       unrolled_294
+	JMP       unrolled_296
 
-single_295:
+single_297:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_296:
+single_loop_298:
 	CMPQ      DX, R9
-	JGT       remainder_297
+	JGT       remainder_299
 	VMOVUPS   (BX)(DX*4), Y1
 	VMOVUPS   (SI)(DX*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -3558,11 +3560,11 @@ single_loop_296:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000008, DX
-	JMP       single_loop_296
+	JMP       single_loop_298
 
-remainder_297:
+remainder_299:
 	SUBQ       DX, DI
-	JE         span_done_298
+	JE         span_done_300
 	SHLQ       $0x02, DI
 	NEGQ       DI
 	LEAQ       tailmask<>+32(SB), R9
@@ -3575,10 +3577,10 @@ remainder_297:
 	VBLENDVPS  Y0, Y3, Y2, Y2
 	VMASKMOVPS Y2, Y1, (CX)(DX*4)
 
-span_done_298:
+span_done_300:
 	JMP ring_finished_backwardDxAVX2F32
 
-ring_segmented_270:
+ring_segmented_272:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x000001b0
 	JA   ring_finished_backwardDxAVX2F32
@@ -3588,11 +3590,11 @@ ring_segmented_270:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_299
+	JE   ring_rows_301
 
-ring_segment_300:
+ring_segment_302:
 	CMPQ    DI, $0x00
-	JE      ring_done_301
+	JE      ring_done_303
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -3609,25 +3611,15 @@ ring_segment_300:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_302:
+ring_len_304:
 	CMPQ R12, $0x00000008
-	JAE  ring_len_done_303
+	JAE  ring_len_done_305
 	ADDQ R10, R12
-	JMP  ring_len_302
+	JMP  ring_len_304
 
-ring_len_done_303:
+ring_len_done_305:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000008, R13
-
-ring_step_304:
-	CMPQ R13, R12
-	JB   ring_step_done_305
-	SUBQ R12, R13
-	JMP  ring_step_304
-
-ring_step_done_305:
-	MOVQ R13, 1928(SP)
-	MOVQ $0x00000020, R13
 
 ring_step_306:
 	CMPQ R13, R12
@@ -3636,6 +3628,16 @@ ring_step_306:
 	JMP  ring_step_306
 
 ring_step_done_307:
+	MOVQ R13, 1928(SP)
+	MOVQ $0x00000020, R13
+
+ring_step_308:
+	CMPQ R13, R12
+	JB   ring_step_done_309
+	SUBQ R12, R13
+	JMP  ring_step_308
+
+ring_step_done_309:
 	MOVQ    R13, 1936(SP)
 	LEAQ    32(R12), R12
 	CMPQ    R11, R12
@@ -3645,76 +3647,76 @@ ring_step_done_307:
 	LEAQ    (R11)(AX*4), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000008
-	JB      ring_short_308
+	JB      ring_short_310
 	CMPQ    R9, $0x01
-	JNE     ring_planes_309
+	JNE     ring_planes_311
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_311:
+ring_copy_313:
 	CMPQ    R9, AX
-	JAE     ring_built_310
+	JAE     ring_built_312
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_312
+	JB      ring_copy_tail_314
 	VMOVUPS (R11)(R10*4), Y1
 	VMOVUPS Y1, (R8)(R9*4)
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_311
+	JNE     ring_copy_313
 	XORQ    R10, R10
-	JMP     ring_copy_311
+	JMP     ring_copy_313
 
-ring_copy_tail_312:
+ring_copy_tail_314:
 	VMOVUPS -32(R11)(DX*4), Y1
 	ADDQ    R12, R9
 	VMOVUPS Y1, -32(R8)(R9*4)
 	XORQ    R10, R10
-	JMP     ring_copy_311
+	JMP     ring_copy_313
 
-ring_planes_309:
+ring_planes_311:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000010
-	JA   ring_long_planes_313
+	JA   ring_long_planes_315
 	MOVQ AX, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_314:
+ring_fill_316:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_315
+	JGT          ring_fill_last_317
 	VBROADCASTSS (R11)(R10*4), Y1
 	VMOVUPS      Y1, (R8)(R12*4)
 	VMOVUPS      Y1, 32(R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_316
+	JNE          ring_wrap_318
 	XORQ         R10, R10
 
-ring_wrap_316:
-	JMP ring_fill_314
+ring_wrap_318:
+	JMP ring_fill_316
 
-ring_fill_last_315:
+ring_fill_last_317:
 	CMPQ         R12, AX
-	JAE          ring_built_310
+	JAE          ring_built_312
 	VBROADCASTSS (R11)(R10*4), Y1
 	VMOVUPS      Y1, (R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_317
+	JNE          ring_wrap_319
 	XORQ         R10, R10
 
-ring_wrap_317:
-	JMP ring_fill_last_315
+ring_wrap_319:
+	JMP ring_fill_last_317
 
-ring_long_planes_313:
-ring_channel_318:
+ring_long_planes_315:
+ring_channel_320:
 	CMPQ         R12, AX
-	JAE          ring_built_310
+	JAE          ring_built_312
 	VBROADCASTSS (R11)(R10*4), Y1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -3722,66 +3724,66 @@ ring_channel_318:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_319:
+ring_plane_321:
 	VMOVUPS Y1, (R8)(R14*4)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_319
+	JB      ring_plane_321
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_320
+	JNE     ring_wrap_322
 	XORQ    R10, R10
 
-ring_wrap_320:
-	JMP ring_channel_318
+ring_wrap_322:
+	JMP ring_channel_320
 
-ring_short_308:
+ring_short_310:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_321:
+ring_element_323:
 	MOVL (R11)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_322
+	JB   ring_element_next_324
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_322
+	JB   ring_element_next_324
 	XORQ R12, R12
 
-ring_element_next_322:
+ring_element_next_324:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_321
+	JB      ring_element_323
 	VMOVUPS (R8), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_323
+	JE      ring_exact_325
 	SUBQ    R10, DX
 
-ring_exact_323:
+ring_exact_325:
 	MOVQ DX, R9
 
-ring_repeat_324:
+ring_repeat_326:
 	CMPQ    R9, AX
-	JAE     ring_built_310
+	JAE     ring_built_312
 	VMOVUPS Y1, (R8)(R9*4)
 	ADDQ    DX, R9
-	JMP     ring_repeat_324
+	JMP     ring_repeat_326
 
-ring_built_310:
+ring_built_312:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 
-unrolled_325:
+unrolled_327:
 	CMPQ      R9, R10
-	JGT       single_326
+	JGT       single_328
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -3811,15 +3813,15 @@ unrolled_325:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000020, R9
-	JMP       unrolled_325
+	JMP       unrolled_327
 
-single_326:
+single_328:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-single_loop_327:
+single_loop_329:
 	CMPQ      R9, R10
-	JGT       remainder_328
+	JGT       remainder_330
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -3831,11 +3833,11 @@ single_loop_327:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000008, R9
-	JMP       single_loop_327
+	JMP       single_loop_329
 
-remainder_328:
+remainder_330:
 	SUBQ       R9, DX
-	JE         span_done_329
+	JE         span_done_331
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
@@ -3848,7 +3850,7 @@ remainder_328:
 	VBLENDVPS  Y2, Y3, Y4, Y4
 	VMASKMOVPS Y4, Y1, (CX)(R9*4)
 
-span_done_329:
+span_done_331:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -3860,18 +3862,18 @@ span_done_329:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_330
+	JNE  ring_next_332
 	XORQ AX, AX
 
-ring_next_330:
+ring_next_332:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_300
+	JMP  ring_segment_302
 
-ring_done_301:
+ring_done_303:
 	JMP ring_finished_backwardDxAVX2F32
 
-ring_rows_299:
-ring_block_331:
+ring_rows_301:
+ring_block_333:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -3887,25 +3889,15 @@ ring_block_331:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_332:
+ring_len_334:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_333
+	JAE  ring_len_done_335
 	ADDQ BX, SI
-	JMP  ring_len_332
+	JMP  ring_len_334
 
-ring_len_done_333:
+ring_len_done_335:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, DI
-
-ring_step_334:
-	CMPQ DI, SI
-	JB   ring_step_done_335
-	SUBQ SI, DI
-	JMP  ring_step_334
-
-ring_step_done_335:
-	MOVQ DI, 1928(SP)
-	MOVQ $0x00000020, DI
 
 ring_step_336:
 	CMPQ DI, SI
@@ -3914,6 +3906,16 @@ ring_step_336:
 	JMP  ring_step_336
 
 ring_step_done_337:
+	MOVQ DI, 1928(SP)
+	MOVQ $0x00000020, DI
+
+ring_step_338:
+	CMPQ DI, SI
+	JB   ring_step_done_339
+	SUBQ SI, DI
+	JMP  ring_step_338
+
+ring_step_done_339:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -3924,76 +3926,76 @@ ring_step_done_337:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000008
-	JB      ring_short_338
+	JB      ring_short_340
 	CMPQ    CX, $0x01
-	JNE     ring_planes_339
+	JNE     ring_planes_341
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_341:
+ring_copy_343:
 	CMPQ    BX, DI
-	JAE     ring_built_340
+	JAE     ring_built_342
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_342
+	JB      ring_copy_tail_344
 	VMOVUPS (SI)(R9*4), Y1
 	VMOVUPS Y1, (R8)(BX*4)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_341
+	JNE     ring_copy_343
 	XORQ    R9, R9
-	JMP     ring_copy_341
+	JMP     ring_copy_343
 
-ring_copy_tail_342:
+ring_copy_tail_344:
 	VMOVUPS -32(SI)(DX*4), Y1
 	ADDQ    R10, BX
 	VMOVUPS Y1, -32(R8)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_341
+	JMP     ring_copy_343
 
-ring_planes_339:
+ring_planes_341:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_343
+	JA   ring_long_planes_345
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_344:
+ring_fill_346:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_345
+	JGT          ring_fill_last_347
 	VBROADCASTSS (SI)(BX*4), Y1
 	VMOVUPS      Y1, (R8)(R9*4)
 	VMOVUPS      Y1, 32(R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_346
+	JNE          ring_wrap_348
 	XORQ         BX, BX
 
-ring_wrap_346:
-	JMP ring_fill_344
+ring_wrap_348:
+	JMP ring_fill_346
 
-ring_fill_last_345:
+ring_fill_last_347:
 	CMPQ         R9, DI
-	JAE          ring_built_340
+	JAE          ring_built_342
 	VBROADCASTSS (SI)(BX*4), Y1
 	VMOVUPS      Y1, (R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_347
+	JNE          ring_wrap_349
 	XORQ         BX, BX
 
-ring_wrap_347:
-	JMP ring_fill_last_345
+ring_wrap_349:
+	JMP ring_fill_last_347
 
-ring_long_planes_343:
-ring_channel_348:
+ring_long_planes_345:
+ring_channel_350:
 	CMPQ         R9, DI
-	JAE          ring_built_340
+	JAE          ring_built_342
 	VBROADCASTSS (SI)(BX*4), Y1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -4001,57 +4003,57 @@ ring_channel_348:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_349:
+ring_plane_351:
 	VMOVUPS Y1, (R8)(R11*4)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_349
+	JB      ring_plane_351
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_350
+	JNE     ring_wrap_352
 	XORQ    BX, BX
 
-ring_wrap_350:
-	JMP ring_channel_348
+ring_wrap_352:
+	JMP ring_channel_350
 
-ring_short_338:
+ring_short_340:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_351:
+ring_element_353:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (R8)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_352
+	JB   ring_element_next_354
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_352
+	JB   ring_element_next_354
 	XORQ R9, R9
 
-ring_element_next_352:
+ring_element_next_354:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_351
+	JB      ring_element_353
 	VMOVUPS (R8), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_353
+	JE      ring_exact_355
 	SUBQ    BX, DX
 
-ring_exact_353:
+ring_exact_355:
 	MOVQ DX, BX
 
-ring_repeat_354:
+ring_repeat_356:
 	CMPQ    BX, DI
-	JAE     ring_built_340
+	JAE     ring_built_342
 	VMOVUPS Y1, (R8)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_354
+	JMP     ring_repeat_356
 
-ring_built_340:
+ring_built_342:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+48(FP), BX
@@ -4062,18 +4064,18 @@ ring_built_340:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_355:
+ring_row_357:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_356
+	JE   ring_rows_done_358
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 
-unrolled_357:
+unrolled_359:
 	CMPQ      R9, R10
-	JGT       single_358
+	JGT       single_360
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -4103,15 +4105,15 @@ unrolled_357:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000020, R9
-	JMP       unrolled_357
+	JMP       unrolled_359
 
-single_358:
+single_360:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-single_loop_359:
+single_loop_361:
 	CMPQ      R9, R10
-	JGT       remainder_360
+	JGT       remainder_362
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -4123,11 +4125,11 @@ single_loop_359:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000008, R9
-	JMP       single_loop_359
+	JMP       single_loop_361
 
-remainder_360:
+remainder_362:
 	SUBQ       R9, DX
-	JE         span_done_361
+	JE         span_done_363
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
@@ -4140,7 +4142,7 @@ remainder_360:
 	VBLENDVPS  Y2, Y3, Y4, Y4
 	VMASKMOVPS Y4, Y1, (CX)(R9*4)
 
-span_done_361:
+span_done_363:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -4148,13 +4150,13 @@ span_done_361:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_355
+	JMP   ring_row_357
 
-ring_rows_done_356:
+ring_rows_done_358:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_331
+	JMP  ring_block_333
 
 ring_finished_backwardDxAVX2F32:
 	VZEROUPPER
@@ -4175,9 +4177,9 @@ TEXT ·backwardDalphaAVX2F32(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000020, SI
 
-unrolled_362:
+unrolled_364:
 	CMPQ         BX, SI
-	JGT          single_363
+	JGT          single_365
 	VMOVUPS      (AX)(BX*4), Y5
 	VMOVUPS      (CX)(BX*4), Y6
 	VCMPPS       $0x1e, Y0, Y5, Y7
@@ -4231,15 +4233,15 @@ unrolled_362:
 	VCVTPS2PD    X6, Y6
 	VFMADD231PD  Y6, Y5, Y4
 	ADDQ         $0x00000020, BX
-	JMP          unrolled_362
+	JMP          unrolled_364
 
-single_363:
+single_365:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_364:
+single_loop_366:
 	CMPQ         BX, SI
-	JGT          remainder_365
+	JGT          remainder_367
 	VMOVUPS      (AX)(BX*4), Y5
 	VMOVUPS      (CX)(BX*4), Y6
 	VCMPPS       $0x1e, Y0, Y5, Y7
@@ -4254,11 +4256,11 @@ single_loop_364:
 	VCVTPS2PD    X6, Y6
 	VFMADD231PD  Y6, Y5, Y2
 	ADDQ         $0x00000008, BX
-	JMP          single_loop_364
+	JMP          single_loop_366
 
-remainder_365:
+remainder_367:
 	SUBQ         BX, DX
-	JE           span_done_366
+	JE           span_done_368
 	SHLQ         $0x02, DX
 	NEGQ         DX
 	LEAQ         tailmask<>+32(SB), SI
@@ -4277,7 +4279,7 @@ remainder_365:
 	VCVTPS2PD    X0, Y0
 	VFMADD231PD  Y0, Y5, Y2
 
-span_done_366:
+span_done_368:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -4303,9 +4305,9 @@ TEXT ·backwardPlanesDalphaAVX2F32(SB), NOSPLIT, $0-80
 	SHLQ   $0x02, R8
 	XORQ   R9, R9
 
-plane_367:
+plane_369:
 	CMPQ   DX, $0x00
-	JE     planes_done_368
+	JE     planes_done_370
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -4314,9 +4316,9 @@ plane_367:
 	MOVQ   SI, R11
 	SUBQ   $0x00000020, R11
 
-unrolled_369:
+unrolled_371:
 	CMPQ         R10, R11
-	JGT          single_370
+	JGT          single_372
 	VMOVUPS      (AX)(R10*4), Y5
 	VMOVUPS      (CX)(R10*4), Y6
 	VCMPPS       $0x1e, Y0, Y5, Y7
@@ -4370,15 +4372,15 @@ unrolled_369:
 	VCVTPS2PD    X6, Y6
 	VFMADD231PD  Y6, Y5, Y4
 	ADDQ         $0x00000020, R10
-	JMP          unrolled_369
+	JMP          unrolled_371
 
-single_370:
+single_372:
 	MOVQ SI, R11
 	SUBQ $0x00000008, R11
 
-single_loop_371:
+single_loop_373:
 	CMPQ         R10, R11
-	JGT          remainder_372
+	JGT          remainder_374
 	VMOVUPS      (AX)(R10*4), Y5
 	VMOVUPS      (CX)(R10*4), Y6
 	VCMPPS       $0x1e, Y0, Y5, Y7
@@ -4393,12 +4395,12 @@ single_loop_371:
 	VCVTPS2PD    X6, Y6
 	VFMADD231PD  Y6, Y5, Y2
 	ADDQ         $0x00000008, R10
-	JMP          single_loop_371
+	JMP          single_loop_373
 
-remainder_372:
+remainder_374:
 	MOVQ         SI, R11
 	SUBQ         R10, R11
-	JE           span_done_373
+	JE           span_done_375
 	SHLQ         $0x02, R11
 	NEGQ         R11
 	LEAQ         tailmask<>+32(SB), R12
@@ -4417,7 +4419,7 @@ remainder_372:
 	VCVTPS2PD    X5, Y5
 	VFMADD231PD  Y5, Y6, Y2
 
-span_done_373:
+span_done_375:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -4431,14 +4433,14 @@ span_done_373:
 	ADDQ         R8, CX
 	INCQ         R9
 	CMPQ         R9, DI
-	JNE          same_pass_374
+	JNE          same_pass_376
 	XORQ         R9, R9
 
-same_pass_374:
+same_pass_376:
 	SUBQ SI, DX
-	JMP  plane_367
+	JMP  plane_369
 
-planes_done_368:
+planes_done_370:
 	VZEROUPPER
 	RET
 
@@ -4452,9 +4454,9 @@ TEXT ·backwardPatternDalphaAVX2F32(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
 
-row_375:
+row_377:
 	CMPQ    DX, $0x00
-	JE      rows_done_376
+	JE      rows_done_378
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -4462,9 +4464,9 @@ row_375:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_377:
+unrolled_379:
 	CMPQ         R8, R9
-	JGT          single_378
+	JGT          single_380
 	VMOVUPS      (AX)(R8*4), Y1
 	VMOVUPS      (CX)(R8*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -4534,15 +4536,15 @@ unrolled_377:
 	VFMADD231PD  Y2, Y1, Y3
 	VMOVUPD      Y3, 224(BX)(R8*8)
 	ADDQ         $0x00000020, R8
-	JMP          unrolled_377
+	JMP          unrolled_379
 
-single_378:
+single_380:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_379:
+single_loop_381:
 	CMPQ         R8, R9
-	JGT          remainder_380
+	JGT          remainder_382
 	VMOVUPS      (AX)(R8*4), Y1
 	VMOVUPS      (CX)(R8*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -4561,12 +4563,12 @@ single_loop_379:
 	VFMADD231PD  Y2, Y1, Y3
 	VMOVUPD      Y3, 32(BX)(R8*8)
 	ADDQ         $0x00000008, R8
-	JMP          single_loop_379
+	JMP          single_loop_381
 
-remainder_380:
+remainder_382:
 	MOVQ         DI, R9
 	SUBQ         R8, R9
-	JE           span_done_381
+	JE           span_done_383
 	SHLQ         $0x02, R9
 	NEGQ         R9
 	LEAQ         tailmask<>+32(SB), R10
@@ -4589,15 +4591,15 @@ remainder_380:
 	VFMADD231PD  Y1, Y2, Y3
 	VMOVUPD      Y3, 32(BX)(R8*8)
 
-span_done_381:
+span_done_383:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_375
+	JMP  row_377
 
-rows_done_376:
+rows_done_378:
 	VZEROUPPER
 	RET
 
@@ -4615,28 +4617,18 @@ TEXT ·backwardRingDalphaAVX2F32(SB), $1952-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x000000b8
-	JA     ring_segmented_382
+	JA     ring_segmented_384
 	MOVQ   DI, SI
 
-ring_len_383:
+ring_len_385:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_384
+	JAE  ring_len_done_386
 	ADDQ DI, SI
-	JMP  ring_len_383
+	JMP  ring_len_385
 
-ring_len_done_384:
+ring_len_done_386:
 	MOVQ SI, 1888(SP)
 	MOVQ $0x00000008, DI
-
-ring_step_385:
-	CMPQ DI, SI
-	JB   ring_step_done_386
-	SUBQ SI, DI
-	JMP  ring_step_385
-
-ring_step_done_386:
-	MOVQ DI, 1896(SP)
-	MOVQ $0x00000020, DI
 
 ring_step_387:
 	CMPQ DI, SI
@@ -4645,6 +4637,16 @@ ring_step_387:
 	JMP  ring_step_387
 
 ring_step_done_388:
+	MOVQ DI, 1896(SP)
+	MOVQ $0x00000020, DI
+
+ring_step_389:
+	CMPQ DI, SI
+	JB   ring_step_done_390
+	SUBQ SI, DI
+	JMP  ring_step_389
+
+ring_step_done_390:
 	MOVQ    DI, 1904(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -4666,22 +4668,22 @@ ring_step_done_388:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_389:
+sums_zero_391:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_390
+	JAE     sums_zeroed_392
 	VMOVUPD Y0, (CX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_zero_389
+	JMP     sums_zero_391
 
-sums_zeroed_390:
+sums_zeroed_392:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
 
-unrolled_391:
+unrolled_393:
 	CMPQ         DI, R8
-	JGT          single_392
+	JGT          single_394
 	VMOVUPS      (AX)(DI*4), Y1
 	VMOVUPS      (DX)(DI*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -4755,15 +4757,15 @@ unrolled_391:
 	SUBQ         1888(SP), R9
 	CMOVQCC      R9, SI
 	ADDQ         $0x00000020, DI
-	JMP          unrolled_391
+	JMP          unrolled_393
 
-single_392:
+single_394:
 	MOVQ BX, R8
 	SUBQ $0x00000008, R8
 
-single_loop_393:
+single_loop_395:
 	CMPQ         DI, R8
-	JGT          remainder_394
+	JGT          remainder_396
 	VMOVUPS      (AX)(DI*4), Y1
 	VMOVUPS      (DX)(DI*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -4786,11 +4788,11 @@ single_loop_393:
 	SUBQ         1888(SP), R9
 	CMOVQCC      R9, SI
 	ADDQ         $0x00000008, DI
-	JMP          single_loop_393
+	JMP          single_loop_395
 
-remainder_394:
+remainder_396:
 	SUBQ         DI, BX
-	JE           span_done_395
+	JE           span_done_397
 	SHLQ         $0x02, BX
 	NEGQ         BX
 	LEAQ         tailmask<>+32(SB), R8
@@ -4813,77 +4815,78 @@ remainder_394:
 	VFMADD231PD  Y0, Y1, Y2
 	VMOVUPD      Y2, 32(CX)(SI*8)
 
-span_done_395:
+span_done_397:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  1888(SP), BX
 	MOVQ  1928(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_397
+	JLE   fold_ext_done_399
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_398
+	JA    fold_ext_scalar_400
 	ADDQ  $0x00000003, SI
 	ANDQ  $-4, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_396:
+fold_ext_398:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_397
+	JBE     fold_ext_done_399
 	SUBQ    $0x00000004, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Y0
 	VADDPD  (CX)(SI*8), Y0, Y0
 	VMOVUPD Y0, (CX)(DI*8)
-	JMP     fold_ext_396
+	JMP     fold_ext_398
 
-fold_ext_scalar_398:
+fold_ext_scalar_400:
 	MOVQ 1928(SP), SI
 
-fold_ext_element_399:
+fold_ext_element_401:
 	CMPQ   SI, BX
-	JBE    fold_ext_done_397
+	JBE    fold_ext_element_done_402
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_399
+	JMP    fold_ext_element_401
 
-fold_ext_done_397:
-fold_400:
+fold_ext_element_done_402:
+fold_ext_done_399:
+fold_403:
 	CMPQ   BX, AX
-	JBE    folded_401
+	JBE    fold_done_404
 	DECQ   BX
-	MOVQ   BX, DI
-	SUBQ   AX, DI
+	MOVQ   BX, SI
+	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
-	VADDSD (CX)(DI*8), X0, X0
-	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_400
+	VADDSD (CX)(SI*8), X0, X0
+	VMOVSD X0, (CX)(SI*8)
+	JMP    fold_403
 
-folded_401:
+fold_done_404:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_402
+	JNE  sums_planes_405
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000004, BX
 
-sums_vector_405:
+sums_vector_408:
 	CMPQ       AX, BX
-	JGT        sums_scalar_403
+	JGT        sums_scalar_406
 	VCVTPS2PD  (DX)(AX*4), Y0
 	VADDPD     (CX)(AX*8), Y0, Y0
 	VCVTPD2PSY Y0, X0
 	VMOVUPS    X0, (DX)(AX*4)
 	ADDQ       $0x00000004, AX
-	JMP        sums_vector_405
+	JMP        sums_vector_408
 
-sums_scalar_403:
+sums_scalar_406:
 	CMPQ      AX, dalpha_len+56(FP)
-	JE        sums_done_404
+	JE        sums_done_407
 	VMOVSD    (CX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
@@ -4891,18 +4894,18 @@ sums_scalar_403:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_403
+	JMP       sums_scalar_406
 
-sums_planes_402:
+sums_planes_405:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_406:
+sums_group_409:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_408
+	JB     sums_single_411
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -4911,7 +4914,7 @@ sums_group_406:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_407:
+sums_group_plane_410:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -4920,7 +4923,7 @@ sums_group_plane_407:
 	ADDQ      $0x08, R9
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_group_plane_407
+	JB        sums_group_plane_410
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (DX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -4945,32 +4948,32 @@ sums_group_plane_407:
 	SHRQ      $0x01, BX
 	ADDQ      BX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_406
+	JMP       sums_group_409
 
-sums_single_408:
+sums_single_411:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_404
+	JE     sums_done_407
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_409:
+sums_single_plane_412:
 	VADDSD    (CX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_single_plane_409
+	JB        sums_single_plane_412
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_408
+	JMP       sums_single_411
 
-sums_done_404:
+sums_done_407:
 	JMP ring_finished_backwardDalphaAVX2F32
 
-ring_segmented_382:
+ring_segmented_384:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x000000b8
 	JA   ring_finished_backwardDalphaAVX2F32
@@ -4980,7 +4983,7 @@ ring_segmented_382:
 	MOVQ AX, 1920(SP)
 	MOVQ $0x00000000, 1912(SP)
 
-ring_block_411:
+ring_block_414:
 	MOVQ    1912(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -4995,33 +4998,33 @@ ring_block_411:
 	MOVQ    BX, 1944(SP)
 	MOVQ    BX, SI
 
-ring_len_412:
+ring_len_415:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_413
+	JAE  ring_len_done_416
 	ADDQ BX, SI
-	JMP  ring_len_412
+	JMP  ring_len_415
 
-ring_len_done_413:
+ring_len_done_416:
 	MOVQ SI, 1888(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_414:
+ring_step_417:
 	CMPQ DI, SI
-	JB   ring_step_done_415
+	JB   ring_step_done_418
 	SUBQ SI, DI
-	JMP  ring_step_414
+	JMP  ring_step_417
 
-ring_step_done_415:
+ring_step_done_418:
 	MOVQ DI, 1896(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_416:
+ring_step_419:
 	CMPQ DI, SI
-	JB   ring_step_done_417
+	JB   ring_step_done_420
 	SUBQ SI, DI
-	JMP  ring_step_416
+	JMP  ring_step_419
 
-ring_step_done_417:
+ring_step_done_420:
 	MOVQ    DI, 1904(SP)
 	LEAQ    32(SI), SI
 	CMPQ    BX, SI
@@ -5050,26 +5053,26 @@ ring_step_done_417:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_418:
+sums_zero_421:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_419
+	JAE     sums_zeroed_422
 	VMOVUPD Y0, (CX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_zero_418
+	JMP     sums_zero_421
 
-sums_zeroed_419:
-ring_row_420:
+sums_zeroed_422:
+ring_row_423:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_421
+	JE   ring_rows_done_424
 	XORQ SI, SI
 	MOVQ 1944(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-unrolled_422:
+unrolled_425:
 	CMPQ         R8, R9
-	JGT          single_423
+	JGT          single_426
 	VMOVUPS      (AX)(R8*4), Y1
 	VMOVUPS      (DX)(R8*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -5143,15 +5146,15 @@ unrolled_422:
 	SUBQ         1888(SP), R10
 	CMOVQCC      R10, SI
 	ADDQ         $0x00000020, R8
-	JMP          unrolled_422
+	JMP          unrolled_425
 
-single_423:
+single_426:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_424:
+single_loop_427:
 	CMPQ         R8, R9
-	JGT          remainder_425
+	JGT          remainder_428
 	VMOVUPS      (AX)(R8*4), Y1
 	VMOVUPS      (DX)(R8*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -5174,11 +5177,11 @@ single_loop_424:
 	SUBQ         1888(SP), R10
 	CMOVQCC      R10, SI
 	ADDQ         $0x00000008, R8
-	JMP          single_loop_424
+	JMP          single_loop_427
 
-remainder_425:
+remainder_428:
 	SUBQ         R8, DI
-	JE           span_done_426
+	JE           span_done_429
 	SHLQ         $0x02, DI
 	NEGQ         DI
 	LEAQ         tailmask<>+32(SB), R9
@@ -5201,16 +5204,16 @@ remainder_425:
 	VFMADD231PD  Y1, Y2, Y3
 	VMOVUPD      Y3, 32(CX)(SI*8)
 
-span_done_426:
+span_done_429:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x02, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_420
+	JMP   ring_row_423
 
-ring_rows_done_421:
+ring_rows_done_424:
 	MOVQ 1912(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -5218,70 +5221,71 @@ ring_rows_done_421:
 	MOVQ 1888(SP), SI
 	MOVQ 1928(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_428
+	JLE  fold_ext_done_431
 	CMPQ DI, SI
-	JA   fold_ext_scalar_429
+	JA   fold_ext_scalar_432
 	ADDQ $0x00000003, DI
 	ANDQ $-4, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_427:
+fold_ext_430:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_428
+	JBE     fold_ext_done_431
 	SUBQ    $0x00000004, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Y1
 	VADDPD  (CX)(DI*8), Y1, Y1
 	VMOVUPD Y1, (CX)(R8*8)
-	JMP     fold_ext_427
+	JMP     fold_ext_430
 
-fold_ext_scalar_429:
+fold_ext_scalar_432:
 	MOVQ 1928(SP), DI
 
-fold_ext_element_430:
+fold_ext_element_433:
 	CMPQ   DI, SI
-	JBE    fold_ext_done_428
+	JBE    fold_ext_element_done_434
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_430
+	JMP    fold_ext_element_433
 
-fold_ext_done_428:
-fold_431:
+fold_ext_element_done_434:
+fold_ext_done_431:
+fold_435:
 	CMPQ   SI, BX
-	JBE    folded_432
+	JBE    fold_done_436
 	DECQ   SI
-	MOVQ   SI, R8
-	SUBQ   BX, R8
+	MOVQ   SI, DI
+	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
-	VADDSD (CX)(R8*8), X1, X1
-	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_431
+	VADDSD (CX)(DI*8), X1, X1
+	VMOVSD X1, (CX)(DI*8)
+	JMP    fold_435
 
-folded_432:
+fold_done_436:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_433
+	JNE  sums_planes_437
 	MOVQ 1936(SP), SI
 	SUBQ $0x00000004, SI
 
-sums_vector_436:
+sums_vector_440:
 	CMPQ       BX, SI
-	JGT        sums_scalar_434
+	JGT        sums_scalar_438
 	VCVTPS2PD  (DX)(BX*4), Y1
 	VADDPD     (CX)(BX*8), Y1, Y1
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, (DX)(BX*4)
 	ADDQ       $0x00000004, BX
-	JMP        sums_vector_436
+	JMP        sums_vector_440
 
-sums_scalar_434:
+sums_scalar_438:
 	CMPQ      BX, 1936(SP)
-	JE        sums_done_435
+	JE        sums_done_439
 	VMOVSD    (CX)(BX*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
@@ -5289,18 +5293,18 @@ sums_scalar_434:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_scalar_434
+	JMP       sums_scalar_438
 
-sums_planes_433:
+sums_planes_437:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_437:
+sums_group_441:
 	MOVQ   1936(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_439
+	JB     sums_single_443
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -5309,7 +5313,7 @@ sums_group_437:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_438:
+sums_group_plane_442:
 	VADDSD    (R9), X1, X1
 	VADDSD    (R9)(R8*1), X2, X2
 	VADDSD    (R10), X3, X3
@@ -5318,7 +5322,7 @@ sums_group_plane_438:
 	ADDQ      $0x08, R10
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_group_plane_438
+	JB        sums_group_plane_442
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(BX*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -5343,32 +5347,32 @@ sums_group_plane_438:
 	SHRQ      $0x01, SI
 	ADDQ      SI, DI
 	ADDQ      $0x00000004, BX
-	JMP       sums_group_437
+	JMP       sums_group_441
 
-sums_single_439:
+sums_single_443:
 	CMPQ   BX, 1936(SP)
-	JE     sums_done_435
+	JE     sums_done_439
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_440:
+sums_single_plane_444:
 	VADDSD    (CX)(DI*8), X1, X1
 	INCQ      DI
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_single_plane_440
+	JB        sums_single_plane_444
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_single_439
+	JMP       sums_single_443
 
-sums_done_435:
+sums_done_439:
 	ADDQ 1936(SP), AX
 	MOVQ AX, 1912(SP)
-	JMP  ring_block_411
+	JMP  ring_block_414
 
 ring_finished_backwardDalphaAVX2F32:
 	VZEROUPPER
@@ -5385,11 +5389,11 @@ TEXT ·forwardAVX2F64(SB), NOSPLIT, $0-56
 	MOVQ         DX, BX
 	SHLQ         $0x03, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_441
+	JB           cached_445
 	CMPQ         AX, CX
-	JE           cached_441
+	JE           cached_445
 	CMPQ         AX, CX
-	JE           cached_441
+	JE           cached_445
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -5398,7 +5402,7 @@ TEXT ·forwardAVX2F64(SB), NOSPLIT, $0-56
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_443
+	JE           aligned_447
 	MOVQ         SI, DI
 	SHLQ         $0x03, DI
 	NEGQ         DI
@@ -5411,13 +5415,13 @@ TEXT ·forwardAVX2F64(SB), NOSPLIT, $0-56
 	VMASKMOVPD   Y5, Y2, (AX)(BX*8)
 	MOVQ         SI, BX
 
-aligned_443:
+aligned_447:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-unrolled_444:
+unrolled_448:
 	CMPQ      BX, SI
-	JGT       single_445
+	JGT       single_449
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
@@ -5439,26 +5443,26 @@ unrolled_444:
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVNTPD  Y4, 96(AX)(BX*8)
 	ADDQ      $0x00000010, BX
-	JMP       unrolled_444
+	JMP       unrolled_448
 
-single_445:
+single_449:
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-single_loop_446:
+single_loop_450:
 	CMPQ      BX, SI
-	JGT       remainder_447
+	JGT       remainder_451
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVNTPD  Y4, (AX)(BX*8)
 	ADDQ      $0x00000004, BX
-	JMP       single_loop_446
+	JMP       single_loop_450
 
-remainder_447:
+remainder_451:
 	SUBQ       BX, DX
-	JE         span_done_448
+	JE         span_done_452
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), SI
@@ -5469,18 +5473,18 @@ remainder_447:
 	VBLENDVPD  Y0, Y3, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(BX*8)
 
-span_done_448:
+span_done_452:
 	SFENCE
-	JMP stored_442
+	JMP stored_446
 
-cached_441:
+cached_445:
 	XORQ BX, BX
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-unrolled_449:
+unrolled_453:
 	CMPQ      BX, SI
-	JGT       single_450
+	JGT       single_454
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
@@ -5502,26 +5506,26 @@ unrolled_449:
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVUPD   Y4, 96(AX)(BX*8)
 	ADDQ      $0x00000010, BX
-	JMP       unrolled_449
+	JMP       unrolled_453
 
-single_450:
+single_454:
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-single_loop_451:
+single_loop_455:
 	CMPQ      BX, SI
-	JGT       remainder_452
+	JGT       remainder_456
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVUPD   Y4, (AX)(BX*8)
 	ADDQ      $0x00000004, BX
-	JMP       single_loop_451
+	JMP       single_loop_455
 
-remainder_452:
+remainder_456:
 	SUBQ       BX, DX
-	JE         span_done_453
+	JE         span_done_457
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), SI
@@ -5532,8 +5536,8 @@ remainder_452:
 	VBLENDVPD  Y0, Y3, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(BX*8)
 
-span_done_453:
-stored_442:
+span_done_457:
+stored_446:
 	VZEROUPPER
 	RET
 
@@ -5551,17 +5555,17 @@ TEXT ·forwardPlanesAVX2F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
 
-plane_454:
+plane_458:
 	CMPQ         DX, $0x00
-	JE           planes_done_455
+	JE           planes_done_459
 	VBROADCASTSD (DI)(R9*8), Y1
 	XORQ         R10, R10
 	MOVQ         BX, R11
 	SUBQ         $0x00000010, R11
 
-unrolled_456:
+unrolled_460:
 	CMPQ      R10, R11
-	JGT       single_457
+	JGT       single_461
 	VMOVUPD   (CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
@@ -5583,27 +5587,27 @@ unrolled_456:
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVUPD   Y4, 96(AX)(R10*8)
 	ADDQ      $0x00000010, R10
-	JMP       unrolled_456
+	JMP       unrolled_460
 
-single_457:
+single_461:
 	MOVQ BX, R11
 	SUBQ $0x00000004, R11
 
-single_loop_458:
+single_loop_462:
 	CMPQ      R10, R11
-	JGT       remainder_459
+	JGT       remainder_463
 	VMOVUPD   (CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVUPD   Y4, (AX)(R10*8)
 	ADDQ      $0x00000004, R10
-	JMP       single_loop_458
+	JMP       single_loop_462
 
-remainder_459:
+remainder_463:
 	MOVQ       BX, R11
 	SUBQ       R10, R11
-	JE         span_done_460
+	JE         span_done_464
 	SHLQ       $0x03, R11
 	NEGQ       R11
 	LEAQ       tailmask<>+32(SB), R12
@@ -5614,19 +5618,19 @@ remainder_459:
 	VBLENDVPD  Y4, Y3, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(R10*8)
 
-span_done_460:
+span_done_464:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_461
+	JNE  same_pass_465
 	XORQ R9, R9
 
-same_pass_461:
+same_pass_465:
 	SUBQ BX, DX
-	JMP  plane_454
+	JMP  plane_458
 
-planes_done_455:
+planes_done_459:
 	VZEROUPPER
 	RET
 
@@ -5640,9 +5644,9 @@ TEXT ·forwardPatternAVX2F64(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+56(FP), SI
 
-row_462:
+row_466:
 	CMPQ    DX, $0x00
-	JE      rows_done_463
+	JE      rows_done_467
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -5650,9 +5654,9 @@ row_462:
 	MOVQ    DI, R9
 	SUBQ    $0x00000010, R9
 
-unrolled_464:
+unrolled_468:
 	CMPQ      R8, R9
-	JGT       single_465
+	JGT       single_469
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y3
@@ -5674,27 +5678,27 @@ unrolled_464:
 	VBLENDVPD Y2, Y1, Y3, Y3
 	VMOVUPD   Y3, 96(AX)(R8*8)
 	ADDQ      $0x00000010, R8
-	JMP       unrolled_464
+	JMP       unrolled_468
 
-single_465:
+single_469:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 
-single_loop_466:
+single_loop_470:
 	CMPQ      R8, R9
-	JGT       remainder_467
+	JGT       remainder_471
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y3
 	VBLENDVPD Y2, Y1, Y3, Y3
 	VMOVUPD   Y3, (AX)(R8*8)
 	ADDQ      $0x00000004, R8
-	JMP       single_loop_466
+	JMP       single_loop_470
 
-remainder_467:
+remainder_471:
 	MOVQ       DI, R9
 	SUBQ       R8, R9
-	JE         span_done_468
+	JE         span_done_472
 	SHLQ       $0x03, R9
 	NEGQ       R9
 	LEAQ       tailmask<>+32(SB), R10
@@ -5706,15 +5710,15 @@ remainder_467:
 	VBLENDVPD  Y3, Y2, Y4, Y4
 	VMASKMOVPD Y4, Y1, (AX)(R8*8)
 
-span_done_468:
+span_done_472:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_462
+	JMP  row_466
 
-rows_done_463:
+rows_done_467:
 	VZEROUPPER
 	RET
 
@@ -5733,36 +5737,36 @@ TEXT ·forwardRingAVX2F64(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x000000d8
-	JA     ring_segmented_469
+	JA     ring_segmented_473
 	MOVQ   R8, R9
 
-ring_len_470:
+ring_len_474:
 	CMPQ R9, $0x00000004
-	JAE  ring_len_done_471
+	JAE  ring_len_done_475
 	ADDQ R8, R9
-	JMP  ring_len_470
+	JMP  ring_len_474
 
-ring_len_done_471:
+ring_len_done_475:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000004, R10
 
-ring_step_472:
+ring_step_476:
 	CMPQ R10, R9
-	JB   ring_step_done_473
+	JB   ring_step_done_477
 	SUBQ R9, R10
-	JMP  ring_step_472
+	JMP  ring_step_476
 
-ring_step_done_473:
+ring_step_done_477:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000010, R10
 
-ring_step_474:
+ring_step_478:
 	CMPQ R10, R9
-	JB   ring_step_done_475
+	JB   ring_step_done_479
 	SUBQ R9, R10
-	JMP  ring_step_474
+	JMP  ring_step_478
 
-ring_step_done_475:
+ring_step_done_479:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    16(R9), R9
@@ -5772,76 +5776,76 @@ ring_step_done_475:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000004
-	JB      ring_short_476
+	JB      ring_short_480
 	CMPQ    AX, $0x01
-	JNE     ring_planes_477
+	JNE     ring_planes_481
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_479:
+ring_copy_483:
 	CMPQ    AX, R10
-	JAE     ring_built_478
+	JAE     ring_built_482
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000004
-	JB      ring_copy_tail_480
+	JB      ring_copy_tail_484
 	VMOVUPD (R9)(R8*8), Y1
 	VMOVUPD Y1, (DI)(AX*8)
 	ADDQ    $0x00000004, AX
 	ADDQ    $0x00000004, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_479
+	JNE     ring_copy_483
 	XORQ    R8, R8
-	JMP     ring_copy_479
+	JMP     ring_copy_483
 
-ring_copy_tail_480:
+ring_copy_tail_484:
 	VMOVUPD -32(R9)(DX*8), Y1
 	ADDQ    R11, AX
 	VMOVUPD Y1, -32(DI)(AX*8)
 	XORQ    R8, R8
-	JMP     ring_copy_479
+	JMP     ring_copy_483
 
-ring_planes_477:
+ring_planes_481:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000008
-	JA   ring_long_planes_481
+	JA   ring_long_planes_485
 	MOVQ R10, R12
 	SUBQ $0x00000004, R12
 
-ring_fill_482:
+ring_fill_486:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_483
+	JGT          ring_fill_last_487
 	VBROADCASTSD (R9)(R8*8), Y1
 	VMOVUPD      Y1, (DI)(R11*8)
 	VMOVUPD      Y1, 32(DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_484
+	JNE          ring_wrap_488
 	XORQ         R8, R8
 
-ring_wrap_484:
-	JMP ring_fill_482
+ring_wrap_488:
+	JMP ring_fill_486
 
-ring_fill_last_483:
+ring_fill_last_487:
 	CMPQ         R11, R10
-	JAE          ring_built_478
+	JAE          ring_built_482
 	VBROADCASTSD (R9)(R8*8), Y1
 	VMOVUPD      Y1, (DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_485
+	JNE          ring_wrap_489
 	XORQ         R8, R8
 
-ring_wrap_485:
-	JMP ring_fill_last_483
+ring_wrap_489:
+	JMP ring_fill_last_487
 
-ring_long_planes_481:
-ring_channel_486:
+ring_long_planes_485:
+ring_channel_490:
 	CMPQ         R11, R10
-	JAE          ring_built_478
+	JAE          ring_built_482
 	VBROADCASTSD (R9)(R8*8), Y1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -5849,65 +5853,65 @@ ring_channel_486:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_487:
+ring_plane_491:
 	VMOVUPD Y1, (DI)(R13*8)
 	ADDQ    $0x00000004, R13
 	CMPQ    R13, R12
-	JB      ring_plane_487
+	JB      ring_plane_491
 	INCQ    R8
 	CMPQ    R8, DX
-	JNE     ring_wrap_488
+	JNE     ring_wrap_492
 	XORQ    R8, R8
 
-ring_wrap_488:
-	JMP ring_channel_486
+ring_wrap_492:
+	JMP ring_channel_490
 
-ring_short_476:
+ring_short_480:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_489:
+ring_element_493:
 	MOVQ (R9)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_490
+	JB   ring_element_next_494
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_490
+	JB   ring_element_next_494
 	XORQ R11, R11
 
-ring_element_next_490:
+ring_element_next_494:
 	INCQ    R13
 	CMPQ    R13, $0x00000004
-	JB      ring_element_489
+	JB      ring_element_493
 	VMOVUPD (DI), Y1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000004
-	JE      ring_exact_491
+	JE      ring_exact_495
 	SUBQ    R8, AX
 
-ring_exact_491:
+ring_exact_495:
 	MOVQ AX, DX
 
-ring_repeat_492:
+ring_repeat_496:
 	CMPQ    DX, R10
-	JAE     ring_built_478
+	JAE     ring_built_482
 	VMOVUPD Y1, (DI)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_492
+	JMP     ring_repeat_496
 
-ring_built_478:
+ring_built_482:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000010, R8
 
-unrolled_493:
+unrolled_497:
 	CMPQ      DX, R8
-	JGT       single_494
+	JGT       single_498
 	VMOVUPD   (BX)(DX*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -5933,15 +5937,15 @@ unrolled_493:
 	SUBQ      1920(SP), R9
 	CMOVQCC   R9, AX
 	ADDQ      $0x00000010, DX
-	JMP       unrolled_493
+	JMP       unrolled_497
 
-single_494:
+single_498:
 	MOVQ SI, R8
 	SUBQ $0x00000004, R8
 
-single_loop_495:
+single_loop_499:
 	CMPQ      DX, R8
-	JGT       remainder_496
+	JGT       remainder_500
 	VMOVUPD   (BX)(DX*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -5952,11 +5956,11 @@ single_loop_495:
 	SUBQ      1920(SP), R9
 	CMOVQCC   R9, AX
 	ADDQ      $0x00000004, DX
-	JMP       single_loop_495
+	JMP       single_loop_499
 
-remainder_496:
+remainder_500:
 	SUBQ       DX, SI
-	JE         span_done_497
+	JE         span_done_501
 	SHLQ       $0x03, SI
 	NEGQ       SI
 	LEAQ       tailmask<>+32(SB), R8
@@ -5968,10 +5972,10 @@ remainder_496:
 	VBLENDVPD  Y0, Y2, Y3, Y3
 	VMASKMOVPD Y3, Y1, (CX)(DX*8)
 
-span_done_497:
+span_done_501:
 	JMP ring_finished_forwardAVX2F64
 
-ring_segmented_469:
+ring_segmented_473:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x000000d8
 	JA   ring_finished_forwardAVX2F64
@@ -5981,11 +5985,11 @@ ring_segmented_469:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_498
+	JE   ring_rows_502
 
-ring_segment_499:
+ring_segment_503:
 	CMPQ    SI, $0x00
-	JE      ring_done_500
+	JE      ring_done_504
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -6002,33 +6006,33 @@ ring_segment_499:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_501:
+ring_len_505:
 	CMPQ R11, $0x00000004
-	JAE  ring_len_done_502
+	JAE  ring_len_done_506
 	ADDQ R9, R11
-	JMP  ring_len_501
+	JMP  ring_len_505
 
-ring_len_done_502:
+ring_len_done_506:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000004, R12
 
-ring_step_503:
+ring_step_507:
 	CMPQ R12, R11
-	JB   ring_step_done_504
+	JB   ring_step_done_508
 	SUBQ R11, R12
-	JMP  ring_step_503
+	JMP  ring_step_507
 
-ring_step_done_504:
+ring_step_done_508:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_505:
+ring_step_509:
 	CMPQ R12, R11
-	JB   ring_step_done_506
+	JB   ring_step_done_510
 	SUBQ R11, R12
-	JMP  ring_step_505
+	JMP  ring_step_509
 
-ring_step_done_506:
+ring_step_done_510:
 	MOVQ    R12, 1936(SP)
 	LEAQ    16(R11), R11
 	CMPQ    R10, R11
@@ -6038,76 +6042,76 @@ ring_step_done_506:
 	LEAQ    (R10)(AX*8), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000004
-	JB      ring_short_507
+	JB      ring_short_511
 	CMPQ    R8, $0x01
-	JNE     ring_planes_508
+	JNE     ring_planes_512
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_510:
+ring_copy_514:
 	CMPQ    R8, AX
-	JAE     ring_built_509
+	JAE     ring_built_513
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000004
-	JB      ring_copy_tail_511
+	JB      ring_copy_tail_515
 	VMOVUPD (R10)(R9*8), Y1
 	VMOVUPD Y1, (DI)(R8*8)
 	ADDQ    $0x00000004, R8
 	ADDQ    $0x00000004, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_510
+	JNE     ring_copy_514
 	XORQ    R9, R9
-	JMP     ring_copy_510
+	JMP     ring_copy_514
 
-ring_copy_tail_511:
+ring_copy_tail_515:
 	VMOVUPD -32(R10)(DX*8), Y1
 	ADDQ    R11, R8
 	VMOVUPD Y1, -32(DI)(R8*8)
 	XORQ    R9, R9
-	JMP     ring_copy_510
+	JMP     ring_copy_514
 
-ring_planes_508:
+ring_planes_512:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000008
-	JA   ring_long_planes_512
+	JA   ring_long_planes_516
 	MOVQ AX, R12
 	SUBQ $0x00000004, R12
 
-ring_fill_513:
+ring_fill_517:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_514
+	JGT          ring_fill_last_518
 	VBROADCASTSD (R10)(R9*8), Y1
 	VMOVUPD      Y1, (DI)(R11*8)
 	VMOVUPD      Y1, 32(DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_515
+	JNE          ring_wrap_519
 	XORQ         R9, R9
 
-ring_wrap_515:
-	JMP ring_fill_513
+ring_wrap_519:
+	JMP ring_fill_517
 
-ring_fill_last_514:
+ring_fill_last_518:
 	CMPQ         R11, AX
-	JAE          ring_built_509
+	JAE          ring_built_513
 	VBROADCASTSD (R10)(R9*8), Y1
 	VMOVUPD      Y1, (DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_516
+	JNE          ring_wrap_520
 	XORQ         R9, R9
 
-ring_wrap_516:
-	JMP ring_fill_last_514
+ring_wrap_520:
+	JMP ring_fill_last_518
 
-ring_long_planes_512:
-ring_channel_517:
+ring_long_planes_516:
+ring_channel_521:
 	CMPQ         R11, AX
-	JAE          ring_built_509
+	JAE          ring_built_513
 	VBROADCASTSD (R10)(R9*8), Y1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -6115,66 +6119,66 @@ ring_channel_517:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_518:
+ring_plane_522:
 	VMOVUPD Y1, (DI)(R13*8)
 	ADDQ    $0x00000004, R13
 	CMPQ    R13, R12
-	JB      ring_plane_518
+	JB      ring_plane_522
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_519
+	JNE     ring_wrap_523
 	XORQ    R9, R9
 
-ring_wrap_519:
-	JMP ring_channel_517
+ring_wrap_523:
+	JMP ring_channel_521
 
-ring_short_507:
+ring_short_511:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_520:
+ring_element_524:
 	MOVQ (R10)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_521
+	JB   ring_element_next_525
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_521
+	JB   ring_element_next_525
 	XORQ R11, R11
 
-ring_element_next_521:
+ring_element_next_525:
 	INCQ    R13
 	CMPQ    R13, $0x00000004
-	JB      ring_element_520
+	JB      ring_element_524
 	VMOVUPD (DI), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000004
-	JE      ring_exact_522
+	JE      ring_exact_526
 	SUBQ    R9, DX
 
-ring_exact_522:
+ring_exact_526:
 	MOVQ DX, R8
 
-ring_repeat_523:
+ring_repeat_527:
 	CMPQ    R8, AX
-	JAE     ring_built_509
+	JAE     ring_built_513
 	VMOVUPD Y1, (DI)(R8*8)
 	ADDQ    DX, R8
-	JMP     ring_repeat_523
+	JMP     ring_repeat_527
 
-ring_built_509:
+ring_built_513:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-unrolled_524:
+unrolled_528:
 	CMPQ      R8, R9
-	JGT       single_525
+	JGT       single_529
 	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -6200,15 +6204,15 @@ unrolled_524:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000010, R8
-	JMP       unrolled_524
+	JMP       unrolled_528
 
-single_525:
+single_529:
 	MOVQ DX, R9
 	SUBQ $0x00000004, R9
 
-single_loop_526:
+single_loop_530:
 	CMPQ      R8, R9
-	JGT       remainder_527
+	JGT       remainder_531
 	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -6219,11 +6223,11 @@ single_loop_526:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000004, R8
-	JMP       single_loop_526
+	JMP       single_loop_530
 
-remainder_527:
+remainder_531:
 	SUBQ       R8, DX
-	JE         span_done_528
+	JE         span_done_532
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R9
@@ -6235,7 +6239,7 @@ remainder_527:
 	VBLENDVPD  Y3, Y2, Y4, Y4
 	VMASKMOVPD Y4, Y1, (CX)(R8*8)
 
-span_done_528:
+span_done_532:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -6246,18 +6250,18 @@ span_done_528:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_529
+	JNE  ring_next_533
 	XORQ AX, AX
 
-ring_next_529:
+ring_next_533:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_499
+	JMP  ring_segment_503
 
-ring_done_500:
+ring_done_504:
 	JMP ring_finished_forwardAVX2F64
 
-ring_rows_498:
-ring_block_530:
+ring_rows_502:
+ring_block_534:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -6273,33 +6277,33 @@ ring_block_530:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_531:
+ring_len_535:
 	CMPQ SI, $0x00000004
-	JAE  ring_len_done_532
+	JAE  ring_len_done_536
 	ADDQ BX, SI
-	JMP  ring_len_531
+	JMP  ring_len_535
 
-ring_len_done_532:
+ring_len_done_536:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000004, R8
 
-ring_step_533:
+ring_step_537:
 	CMPQ R8, SI
-	JB   ring_step_done_534
+	JB   ring_step_done_538
 	SUBQ SI, R8
-	JMP  ring_step_533
+	JMP  ring_step_537
 
-ring_step_done_534:
+ring_step_done_538:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000010, R8
 
-ring_step_535:
+ring_step_539:
 	CMPQ R8, SI
-	JB   ring_step_done_536
+	JB   ring_step_done_540
 	SUBQ SI, R8
-	JMP  ring_step_535
+	JMP  ring_step_539
 
-ring_step_done_536:
+ring_step_done_540:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    16(SI), SI
@@ -6310,76 +6314,76 @@ ring_step_done_536:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000004
-	JB      ring_short_537
+	JB      ring_short_541
 	CMPQ    CX, $0x01
-	JNE     ring_planes_538
+	JNE     ring_planes_542
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_540:
+ring_copy_544:
 	CMPQ    BX, R8
-	JAE     ring_built_539
+	JAE     ring_built_543
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000004
-	JB      ring_copy_tail_541
+	JB      ring_copy_tail_545
 	VMOVUPD (SI)(R9*8), Y1
 	VMOVUPD Y1, (DI)(BX*8)
 	ADDQ    $0x00000004, BX
 	ADDQ    $0x00000004, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_540
+	JNE     ring_copy_544
 	XORQ    R9, R9
-	JMP     ring_copy_540
+	JMP     ring_copy_544
 
-ring_copy_tail_541:
+ring_copy_tail_545:
 	VMOVUPD -32(SI)(DX*8), Y1
 	ADDQ    R10, BX
 	VMOVUPD Y1, -32(DI)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_540
+	JMP     ring_copy_544
 
-ring_planes_538:
+ring_planes_542:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000008
-	JA   ring_long_planes_542
+	JA   ring_long_planes_546
 	MOVQ R8, R10
 	SUBQ $0x00000004, R10
 
-ring_fill_543:
+ring_fill_547:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_544
+	JGT          ring_fill_last_548
 	VBROADCASTSD (SI)(BX*8), Y1
 	VMOVUPD      Y1, (DI)(R9*8)
 	VMOVUPD      Y1, 32(DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_545
+	JNE          ring_wrap_549
 	XORQ         BX, BX
 
-ring_wrap_545:
-	JMP ring_fill_543
+ring_wrap_549:
+	JMP ring_fill_547
 
-ring_fill_last_544:
+ring_fill_last_548:
 	CMPQ         R9, R8
-	JAE          ring_built_539
+	JAE          ring_built_543
 	VBROADCASTSD (SI)(BX*8), Y1
 	VMOVUPD      Y1, (DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_546
+	JNE          ring_wrap_550
 	XORQ         BX, BX
 
-ring_wrap_546:
-	JMP ring_fill_last_544
+ring_wrap_550:
+	JMP ring_fill_last_548
 
-ring_long_planes_542:
-ring_channel_547:
+ring_long_planes_546:
+ring_channel_551:
 	CMPQ         R9, R8
-	JAE          ring_built_539
+	JAE          ring_built_543
 	VBROADCASTSD (SI)(BX*8), Y1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -6387,57 +6391,57 @@ ring_channel_547:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_548:
+ring_plane_552:
 	VMOVUPD Y1, (DI)(R11*8)
 	ADDQ    $0x00000004, R11
 	CMPQ    R11, R10
-	JB      ring_plane_548
+	JB      ring_plane_552
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_549
+	JNE     ring_wrap_553
 	XORQ    BX, BX
 
-ring_wrap_549:
-	JMP ring_channel_547
+ring_wrap_553:
+	JMP ring_channel_551
 
-ring_short_537:
+ring_short_541:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_550:
+ring_element_554:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (DI)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_551
+	JB   ring_element_next_555
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_551
+	JB   ring_element_next_555
 	XORQ R9, R9
 
-ring_element_next_551:
+ring_element_next_555:
 	INCQ    R11
 	CMPQ    R11, $0x00000004
-	JB      ring_element_550
+	JB      ring_element_554
 	VMOVUPD (DI), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000004
-	JE      ring_exact_552
+	JE      ring_exact_556
 	SUBQ    BX, DX
 
-ring_exact_552:
+ring_exact_556:
 	MOVQ DX, BX
 
-ring_repeat_553:
+ring_repeat_557:
 	CMPQ    BX, R8
-	JAE     ring_built_539
+	JAE     ring_built_543
 	VMOVUPD Y1, (DI)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_553
+	JMP     ring_repeat_557
 
-ring_built_539:
+ring_built_543:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+24(FP), BX
@@ -6446,18 +6450,18 @@ ring_built_539:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_554:
+ring_row_558:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_555
+	JE   ring_rows_done_559
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-unrolled_556:
+unrolled_560:
 	CMPQ      R8, R9
-	JGT       single_557
+	JGT       single_561
 	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -6483,15 +6487,15 @@ unrolled_556:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000010, R8
-	JMP       unrolled_556
+	JMP       unrolled_560
 
-single_557:
+single_561:
 	MOVQ DX, R9
 	SUBQ $0x00000004, R9
 
-single_loop_558:
+single_loop_562:
 	CMPQ      R8, R9
-	JGT       remainder_559
+	JGT       remainder_563
 	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -6502,11 +6506,11 @@ single_loop_558:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000004, R8
-	JMP       single_loop_558
+	JMP       single_loop_562
 
-remainder_559:
+remainder_563:
 	SUBQ       R8, DX
-	JE         span_done_560
+	JE         span_done_564
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R9
@@ -6518,20 +6522,20 @@ remainder_559:
 	VBLENDVPD  Y3, Y2, Y4, Y4
 	VMASKMOVPD Y4, Y1, (CX)(R8*8)
 
-span_done_560:
+span_done_564:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x03, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_554
+	JMP   ring_row_558
 
-ring_rows_done_555:
+ring_rows_done_559:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_530
+	JMP  ring_block_534
 
 ring_finished_forwardAVX2F64:
 	VZEROUPPER
@@ -6553,11 +6557,11 @@ TEXT ·backwardAVX2F64(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_561
+	JB           cached_565
 	CMPQ         AX, DX
-	JE           cached_561
+	JE           cached_565
 	CMPQ         AX, CX
-	JE           cached_561
+	JE           cached_565
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -6566,7 +6570,7 @@ TEXT ·backwardAVX2F64(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_563
+	JE           aligned_567
 	MOVQ         DI, R8
 	SHLQ         $0x03, R8
 	NEGQ         R8
@@ -6583,13 +6587,13 @@ TEXT ·backwardAVX2F64(SB), NOSPLIT, $0-88
 	VMASKMOVPD   Y7, Y6, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_563:
+aligned_567:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-unrolled_564:
+unrolled_568:
 	CMPQ        SI, DI
-	JGT         single_565
+	JGT         single_569
 	VMOVUPD     (CX)(SI*8), Y6
 	VMOVUPD     (DX)(SI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -6627,15 +6631,15 @@ unrolled_564:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVNTPD    Y6, 96(AX)(SI*8)
 	ADDQ        $0x00000010, SI
-	JMP         unrolled_564
+	JMP         unrolled_568
 
-single_565:
+single_569:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
 
-single_loop_566:
+single_loop_570:
 	CMPQ        SI, DI
-	JGT         remainder_567
+	JGT         remainder_571
 	VMOVUPD     (CX)(SI*8), Y6
 	VMOVUPD     (DX)(SI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -6646,11 +6650,11 @@ single_loop_566:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVNTPD    Y6, (AX)(SI*8)
 	ADDQ        $0x00000004, SI
-	JMP         single_loop_566
+	JMP         single_loop_570
 
-remainder_567:
+remainder_571:
 	SUBQ        SI, BX
-	JE          span_done_568
+	JE          span_done_572
 	SHLQ        $0x03, BX
 	NEGQ        BX
 	LEAQ        tailmask<>+32(SB), DI
@@ -6665,18 +6669,18 @@ remainder_567:
 	VBLENDVPD   Y0, Y8, Y5, Y5
 	VMASKMOVPD  Y5, Y6, (AX)(SI*8)
 
-span_done_568:
+span_done_572:
 	SFENCE
-	JMP stored_562
+	JMP stored_566
 
-cached_561:
+cached_565:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-unrolled_569:
+unrolled_573:
 	CMPQ        SI, DI
-	JGT         single_570
+	JGT         single_574
 	VMOVUPD     (CX)(SI*8), Y6
 	VMOVUPD     (DX)(SI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -6714,15 +6718,15 @@ unrolled_569:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVUPD     Y6, 96(AX)(SI*8)
 	ADDQ        $0x00000010, SI
-	JMP         unrolled_569
+	JMP         unrolled_573
 
-single_570:
+single_574:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
 
-single_loop_571:
+single_loop_575:
 	CMPQ        SI, DI
-	JGT         remainder_572
+	JGT         remainder_576
 	VMOVUPD     (CX)(SI*8), Y6
 	VMOVUPD     (DX)(SI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -6733,11 +6737,11 @@ single_loop_571:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVUPD     Y6, (AX)(SI*8)
 	ADDQ        $0x00000004, SI
-	JMP         single_loop_571
+	JMP         single_loop_575
 
-remainder_572:
+remainder_576:
 	SUBQ        SI, BX
-	JE          span_done_573
+	JE          span_done_577
 	SHLQ        $0x03, BX
 	NEGQ        BX
 	LEAQ        tailmask<>+32(SB), DI
@@ -6752,8 +6756,8 @@ remainder_572:
 	VBLENDVPD   Y0, Y8, Y5, Y5
 	VMASKMOVPD  Y5, Y6, (AX)(SI*8)
 
-span_done_573:
-stored_562:
+span_done_577:
+stored_566:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -6781,9 +6785,9 @@ TEXT ·backwardPlanesAVX2F64(SB), NOSPLIT, $0-128
 	SHLQ   $0x03, R10
 	XORQ   R11, R11
 
-plane_574:
+plane_578:
 	CMPQ         BX, $0x00
-	JE           planes_done_575
+	JE           planes_done_579
 	VBROADCASTSD (R9)(R11*8), Y5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -6793,9 +6797,9 @@ plane_574:
 	MOVQ         DI, R13
 	SUBQ         $0x00000010, R13
 
-unrolled_576:
+unrolled_580:
 	CMPQ        R12, R13
-	JGT         single_577
+	JGT         single_581
 	VMOVUPD     (CX)(R12*8), Y6
 	VMOVUPD     (DX)(R12*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -6833,15 +6837,15 @@ unrolled_576:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVUPD     Y6, 96(AX)(R12*8)
 	ADDQ        $0x00000010, R12
-	JMP         unrolled_576
+	JMP         unrolled_580
 
-single_577:
+single_581:
 	MOVQ DI, R13
 	SUBQ $0x00000004, R13
 
-single_loop_578:
+single_loop_582:
 	CMPQ        R12, R13
-	JGT         remainder_579
+	JGT         remainder_583
 	VMOVUPD     (CX)(R12*8), Y6
 	VMOVUPD     (DX)(R12*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -6852,12 +6856,12 @@ single_loop_578:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVUPD     Y6, (AX)(R12*8)
 	ADDQ        $0x00000004, R12
-	JMP         single_loop_578
+	JMP         single_loop_582
 
-remainder_579:
+remainder_583:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_580
+	JE          span_done_584
 	SHLQ        $0x03, R13
 	NEGQ        R13
 	LEAQ        tailmask<>+32(SB), R14
@@ -6872,7 +6876,7 @@ remainder_579:
 	VBLENDVPD   Y9, Y8, Y5, Y5
 	VMASKMOVPD  Y5, Y6, (AX)(R12*8)
 
-span_done_580:
+span_done_584:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -6887,14 +6891,14 @@ span_done_580:
 	ADDQ         R10, AX
 	INCQ         R11
 	CMPQ         R11, R8
-	JNE          same_pass_581
+	JNE          same_pass_585
 	XORQ         R11, R11
 
-same_pass_581:
+same_pass_585:
 	SUBQ DI, BX
-	JMP  plane_574
+	JMP  plane_578
 
-planes_done_575:
+planes_done_579:
 	VZEROUPPER
 	RET
 
@@ -6910,9 +6914,9 @@ TEXT ·backwardPatternAVX2F64(SB), NOSPLIT, $0-120
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), R8
 
-row_582:
+row_586:
 	CMPQ    BX, $0x00
-	JE      rows_done_583
+	JE      rows_done_587
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -6920,9 +6924,9 @@ row_582:
 	MOVQ    R9, R11
 	SUBQ    $0x00000010, R11
 
-unrolled_584:
+unrolled_588:
 	CMPQ        R10, R11
-	JGT         single_585
+	JGT         single_589
 	VMOVUPD     (CX)(R10*8), Y1
 	VMOVUPD     (DX)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -6968,15 +6972,15 @@ unrolled_584:
 	VBLENDVPD   Y3, Y2, Y1, Y1
 	VMOVUPD     Y1, 96(AX)(R10*8)
 	ADDQ        $0x00000010, R10
-	JMP         unrolled_584
+	JMP         unrolled_588
 
-single_585:
+single_589:
 	MOVQ R9, R11
 	SUBQ $0x00000004, R11
 
-single_loop_586:
+single_loop_590:
 	CMPQ        R10, R11
-	JGT         remainder_587
+	JGT         remainder_591
 	VMOVUPD     (CX)(R10*8), Y1
 	VMOVUPD     (DX)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -6989,12 +6993,12 @@ single_loop_586:
 	VBLENDVPD   Y3, Y2, Y1, Y1
 	VMOVUPD     Y1, (AX)(R10*8)
 	ADDQ        $0x00000004, R10
-	JMP         single_loop_586
+	JMP         single_loop_590
 
-remainder_587:
+remainder_591:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_588
+	JE          span_done_592
 	SHLQ        $0x03, R11
 	NEGQ        R11
 	LEAQ        tailmask<>+32(SB), R12
@@ -7012,16 +7016,16 @@ remainder_587:
 	VBLENDVPD   Y4, Y3, Y2, Y2
 	VMASKMOVPD  Y2, Y1, (AX)(R10*8)
 
-span_done_588:
+span_done_592:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_582
+	JMP  row_586
 
-rows_done_583:
+rows_done_587:
 	VZEROUPPER
 	RET
 
@@ -7044,36 +7048,36 @@ TEXT ·backwardRingAVX2F64(SB), $1952-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x0000005c
-	JA     ring_segmented_589
+	JA     ring_segmented_593
 	MOVQ   R10, R11
 
-ring_len_590:
+ring_len_594:
 	CMPQ R11, $0x00000004
-	JAE  ring_len_done_591
+	JAE  ring_len_done_595
 	ADDQ R10, R11
-	JMP  ring_len_590
+	JMP  ring_len_594
 
-ring_len_done_591:
+ring_len_done_595:
 	MOVQ R11, 1888(SP)
 	MOVQ $0x00000004, R12
 
-ring_step_592:
+ring_step_596:
 	CMPQ R12, R11
-	JB   ring_step_done_593
+	JB   ring_step_done_597
 	SUBQ R11, R12
-	JMP  ring_step_592
+	JMP  ring_step_596
 
-ring_step_done_593:
+ring_step_done_597:
 	MOVQ R12, 1896(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_594:
+ring_step_598:
 	CMPQ R12, R11
-	JB   ring_step_done_595
+	JB   ring_step_done_599
 	SUBQ R11, R12
-	JMP  ring_step_594
+	JMP  ring_step_598
 
-ring_step_done_595:
+ring_step_done_599:
 	MOVQ    R12, 1904(SP)
 	MOVQ    DI, R12
 	LEAQ    16(R11), R11
@@ -7083,76 +7087,76 @@ ring_step_done_595:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1928(SP), R12
 	CMPQ    R10, $0x00000004
-	JB      ring_short_596
+	JB      ring_short_600
 	CMPQ    R8, $0x01
-	JNE     ring_planes_597
+	JNE     ring_planes_601
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_599:
+ring_copy_603:
 	CMPQ    R8, R12
-	JAE     ring_built_598
+	JAE     ring_built_602
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000004
-	JB      ring_copy_tail_600
+	JB      ring_copy_tail_604
 	VMOVUPD (R11)(R10*8), Y1
 	VMOVUPD Y1, (CX)(R8*8)
 	ADDQ    $0x00000004, R8
 	ADDQ    $0x00000004, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_599
+	JNE     ring_copy_603
 	XORQ    R10, R10
-	JMP     ring_copy_599
+	JMP     ring_copy_603
 
-ring_copy_tail_600:
+ring_copy_tail_604:
 	VMOVUPD -32(R11)(R9*8), Y1
 	ADDQ    R13, R8
 	VMOVUPD Y1, -32(CX)(R8*8)
 	XORQ    R10, R10
-	JMP     ring_copy_599
+	JMP     ring_copy_603
 
-ring_planes_597:
+ring_planes_601:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000008
-	JA   ring_long_planes_601
+	JA   ring_long_planes_605
 	MOVQ R12, R14
 	SUBQ $0x00000004, R14
 
-ring_fill_602:
+ring_fill_606:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_603
+	JGT          ring_fill_last_607
 	VBROADCASTSD (R11)(R10*8), Y1
 	VMOVUPD      Y1, (CX)(R13*8)
 	VMOVUPD      Y1, 32(CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_604
+	JNE          ring_wrap_608
 	XORQ         R10, R10
 
-ring_wrap_604:
-	JMP ring_fill_602
+ring_wrap_608:
+	JMP ring_fill_606
 
-ring_fill_last_603:
+ring_fill_last_607:
 	CMPQ         R13, R12
-	JAE          ring_built_598
+	JAE          ring_built_602
 	VBROADCASTSD (R11)(R10*8), Y1
 	VMOVUPD      Y1, (CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_605
+	JNE          ring_wrap_609
 	XORQ         R10, R10
 
-ring_wrap_605:
-	JMP ring_fill_last_603
+ring_wrap_609:
+	JMP ring_fill_last_607
 
-ring_long_planes_601:
-ring_channel_606:
+ring_long_planes_605:
+ring_channel_610:
 	CMPQ         R13, R12
-	JAE          ring_built_598
+	JAE          ring_built_602
 	VBROADCASTSD (R11)(R10*8), Y1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -7160,57 +7164,57 @@ ring_channel_606:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_607:
+ring_plane_611:
 	VMOVUPD Y1, (CX)(R15*8)
 	ADDQ    $0x00000004, R15
 	CMPQ    R15, R14
-	JB      ring_plane_607
+	JB      ring_plane_611
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_608
+	JNE     ring_wrap_612
 	XORQ    R10, R10
 
-ring_wrap_608:
-	JMP ring_channel_606
+ring_wrap_612:
+	JMP ring_channel_610
 
-ring_short_596:
+ring_short_600:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_609:
+ring_element_613:
 	MOVQ (R11)(R13*8), BP
 	MOVQ BP, (CX)(R15*8)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_610
+	JB   ring_element_next_614
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_610
+	JB   ring_element_next_614
 	XORQ R13, R13
 
-ring_element_next_610:
+ring_element_next_614:
 	INCQ    R15
 	CMPQ    R15, $0x00000004
-	JB      ring_element_609
+	JB      ring_element_613
 	VMOVUPD (CX), Y1
 	MOVQ    1888(SP), R8
 	CMPQ    R8, $0x00000004
-	JE      ring_exact_611
+	JE      ring_exact_615
 	SUBQ    R10, R8
 
-ring_exact_611:
+ring_exact_615:
 	MOVQ R8, R9
 
-ring_repeat_612:
+ring_repeat_616:
 	CMPQ    R9, R12
-	JAE     ring_built_598
+	JAE     ring_built_602
 	VMOVUPD Y1, (CX)(R9*8)
 	ADDQ    R8, R9
-	JMP     ring_repeat_612
+	JMP     ring_repeat_616
 
-ring_built_598:
+ring_built_602:
 	MOVQ    1888(SP), R8
 	MOVQ    1928(SP), R9
 	MOVQ    R9, R10
@@ -7226,22 +7230,22 @@ ring_built_598:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_613:
+sums_zero_617:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_614
+	JAE     sums_zeroed_618
 	VMOVUPD Y0, (BX)(R8*8)
 	ADDQ    $0x00000004, R8
-	JMP     sums_zero_613
+	JMP     sums_zero_617
 
-sums_zeroed_614:
+sums_zeroed_618:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 
-unrolled_615:
+unrolled_619:
 	CMPQ        R9, R10
-	JGT         single_616
+	JGT         single_620
 	VMOVUPD     (DX)(R9*8), Y1
 	VMOVUPD     (SI)(R9*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -7291,15 +7295,15 @@ unrolled_615:
 	SUBQ        1888(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000010, R9
-	JMP         unrolled_615
+	JMP         unrolled_619
 
-single_616:
+single_620:
 	MOVQ DI, R10
 	SUBQ $0x00000004, R10
 
-single_loop_617:
+single_loop_621:
 	CMPQ        R9, R10
-	JGT         remainder_618
+	JGT         remainder_622
 	VMOVUPD     (DX)(R9*8), Y1
 	VMOVUPD     (SI)(R9*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -7316,11 +7320,11 @@ single_loop_617:
 	SUBQ        1888(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000004, R9
-	JMP         single_loop_617
+	JMP         single_loop_621
 
-remainder_618:
+remainder_622:
 	SUBQ        R9, DI
-	JE          span_done_619
+	JE          span_done_623
 	SHLQ        $0x03, DI
 	NEGQ        DI
 	LEAQ        tailmask<>+32(SB), R10
@@ -7338,92 +7342,93 @@ remainder_618:
 	VBLENDVPD   Y0, Y3, Y2, Y2
 	VMASKMOVPD  Y2, Y1, (AX)(R9*8)
 
-span_done_619:
+span_done_623:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1888(SP), DX
 	MOVQ  1928(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_621
+	JLE   fold_ext_done_625
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_622
+	JA    fold_ext_scalar_626
 	ADDQ  $0x00000003, SI
 	ANDQ  $-4, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_620:
+fold_ext_624:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_621
+	JBE     fold_ext_done_625
 	SUBQ    $0x00000004, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Y0
 	VADDPD  (BX)(SI*8), Y0, Y0
 	VMOVUPD Y0, (BX)(DI*8)
-	JMP     fold_ext_620
+	JMP     fold_ext_624
 
-fold_ext_scalar_622:
+fold_ext_scalar_626:
 	MOVQ 1928(SP), SI
 
-fold_ext_element_623:
+fold_ext_element_627:
 	CMPQ   SI, DX
-	JBE    fold_ext_done_621
+	JBE    fold_ext_element_done_628
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_623
+	JMP    fold_ext_element_627
 
-fold_ext_done_621:
-fold_624:
+fold_ext_element_done_628:
+fold_ext_done_625:
+fold_629:
 	CMPQ   DX, AX
-	JBE    folded_625
+	JBE    fold_done_630
 	DECQ   DX
-	MOVQ   DX, DI
-	SUBQ   AX, DI
+	MOVQ   DX, SI
+	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
-	VADDSD (BX)(DI*8), X0, X0
-	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_624
+	VADDSD (BX)(SI*8), X0, X0
+	VMOVSD X0, (BX)(SI*8)
+	JMP    fold_629
 
-folded_625:
+fold_done_630:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_626
+	JNE  sums_planes_631
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000004, DX
 
-sums_vector_629:
+sums_vector_634:
 	CMPQ    AX, DX
-	JGT     sums_scalar_627
+	JGT     sums_scalar_632
 	VMOVUPD (CX)(AX*8), Y0
 	VADDPD  (BX)(AX*8), Y0, Y0
 	VMOVUPD Y0, (CX)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     sums_vector_629
+	JMP     sums_vector_634
 
-sums_scalar_627:
+sums_scalar_632:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_628
+	JE     sums_done_633
 	VMOVSD (BX)(AX*8), X0
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_627
+	JMP    sums_scalar_632
 
-sums_planes_626:
+sums_planes_631:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_630:
+sums_group_635:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_632
+	JB     sums_single_637
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -7432,7 +7437,7 @@ sums_group_630:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_631:
+sums_group_plane_636:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -7441,7 +7446,7 @@ sums_group_plane_631:
 	ADDQ   $0x08, R9
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_group_plane_631
+	JB     sums_group_plane_636
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	VADDSD 8(CX)(AX*8), X1, X1
@@ -7454,29 +7459,29 @@ sums_group_plane_631:
 	SHRQ   $0x01, DX
 	ADDQ   DX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_630
+	JMP    sums_group_635
 
-sums_single_632:
+sums_single_637:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_628
+	JE     sums_done_633
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_633:
+sums_single_plane_638:
 	VADDSD (BX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_single_plane_633
+	JB     sums_single_plane_638
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_632
+	JMP    sums_single_637
 
-sums_done_628:
+sums_done_633:
 	JMP ring_finished_backwardAVX2F64
 
-ring_segmented_589:
+ring_segmented_593:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x0000005c
 	JA   ring_finished_backwardAVX2F64
@@ -7486,7 +7491,7 @@ ring_segmented_589:
 	MOVQ AX, 1920(SP)
 	MOVQ $0x00000000, 1912(SP)
 
-ring_block_635:
+ring_block_640:
 	MOVQ    1912(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -7502,33 +7507,33 @@ ring_block_635:
 	MOVQ    DI, 1944(SP)
 	MOVQ    DI, R8
 
-ring_len_636:
+ring_len_641:
 	CMPQ R8, $0x00000004
-	JAE  ring_len_done_637
+	JAE  ring_len_done_642
 	ADDQ DI, R8
-	JMP  ring_len_636
+	JMP  ring_len_641
 
-ring_len_done_637:
+ring_len_done_642:
 	MOVQ R8, 1888(SP)
 	MOVQ $0x00000004, R9
 
-ring_step_638:
+ring_step_643:
 	CMPQ R9, R8
-	JB   ring_step_done_639
+	JB   ring_step_done_644
 	SUBQ R8, R9
-	JMP  ring_step_638
+	JMP  ring_step_643
 
-ring_step_done_639:
+ring_step_done_644:
 	MOVQ R9, 1896(SP)
 	MOVQ $0x00000010, R9
 
-ring_step_640:
+ring_step_645:
 	CMPQ R9, R8
-	JB   ring_step_done_641
+	JB   ring_step_done_646
 	SUBQ R8, R9
-	JMP  ring_step_640
+	JMP  ring_step_645
 
-ring_step_done_641:
+ring_step_done_646:
 	MOVQ    R9, 1904(SP)
 	MOVQ    DI, R9
 	LEAQ    16(R8), R8
@@ -7539,76 +7544,76 @@ ring_step_done_641:
 	LEAQ    (R8)(DX*8), R8
 	MOVQ    1928(SP), R9
 	CMPQ    DI, $0x00000004
-	JB      ring_short_642
+	JB      ring_short_647
 	CMPQ    AX, $0x01
-	JNE     ring_planes_643
+	JNE     ring_planes_648
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_645:
+ring_copy_650:
 	CMPQ    DI, R9
-	JAE     ring_built_644
+	JAE     ring_built_649
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000004
-	JB      ring_copy_tail_646
+	JB      ring_copy_tail_651
 	VMOVUPD (R8)(R10*8), Y1
 	VMOVUPD Y1, (CX)(DI*8)
 	ADDQ    $0x00000004, DI
 	ADDQ    $0x00000004, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_645
+	JNE     ring_copy_650
 	XORQ    R10, R10
-	JMP     ring_copy_645
+	JMP     ring_copy_650
 
-ring_copy_tail_646:
+ring_copy_tail_651:
 	VMOVUPD -32(R8)(SI*8), Y1
 	ADDQ    R11, DI
 	VMOVUPD Y1, -32(CX)(DI*8)
 	XORQ    R10, R10
-	JMP     ring_copy_645
+	JMP     ring_copy_650
 
-ring_planes_643:
+ring_planes_648:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000008
-	JA   ring_long_planes_647
+	JA   ring_long_planes_652
 	MOVQ R9, R11
 	SUBQ $0x00000004, R11
 
-ring_fill_648:
+ring_fill_653:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_649
+	JGT          ring_fill_last_654
 	VBROADCASTSD (R8)(DI*8), Y1
 	VMOVUPD      Y1, (CX)(R10*8)
 	VMOVUPD      Y1, 32(CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_650
+	JNE          ring_wrap_655
 	XORQ         DI, DI
 
-ring_wrap_650:
-	JMP ring_fill_648
+ring_wrap_655:
+	JMP ring_fill_653
 
-ring_fill_last_649:
+ring_fill_last_654:
 	CMPQ         R10, R9
-	JAE          ring_built_644
+	JAE          ring_built_649
 	VBROADCASTSD (R8)(DI*8), Y1
 	VMOVUPD      Y1, (CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_651
+	JNE          ring_wrap_656
 	XORQ         DI, DI
 
-ring_wrap_651:
-	JMP ring_fill_last_649
+ring_wrap_656:
+	JMP ring_fill_last_654
 
-ring_long_planes_647:
-ring_channel_652:
+ring_long_planes_652:
+ring_channel_657:
 	CMPQ         R10, R9
-	JAE          ring_built_644
+	JAE          ring_built_649
 	VBROADCASTSD (R8)(DI*8), Y1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -7616,57 +7621,57 @@ ring_channel_652:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_653:
+ring_plane_658:
 	VMOVUPD Y1, (CX)(R12*8)
 	ADDQ    $0x00000004, R12
 	CMPQ    R12, R11
-	JB      ring_plane_653
+	JB      ring_plane_658
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_654
+	JNE     ring_wrap_659
 	XORQ    DI, DI
 
-ring_wrap_654:
-	JMP ring_channel_652
+ring_wrap_659:
+	JMP ring_channel_657
 
-ring_short_642:
+ring_short_647:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_655:
+ring_element_660:
 	MOVQ (R8)(R10*8), R13
 	MOVQ R13, (CX)(R12*8)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_656
+	JB   ring_element_next_661
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_656
+	JB   ring_element_next_661
 	XORQ R10, R10
 
-ring_element_next_656:
+ring_element_next_661:
 	INCQ    R12
 	CMPQ    R12, $0x00000004
-	JB      ring_element_655
+	JB      ring_element_660
 	VMOVUPD (CX), Y1
 	MOVQ    1888(SP), SI
 	CMPQ    SI, $0x00000004
-	JE      ring_exact_657
+	JE      ring_exact_662
 	SUBQ    DI, SI
 
-ring_exact_657:
+ring_exact_662:
 	MOVQ SI, DI
 
-ring_repeat_658:
+ring_repeat_663:
 	CMPQ    DI, R9
-	JAE     ring_built_644
+	JAE     ring_built_649
 	VMOVUPD Y1, (CX)(DI*8)
 	ADDQ    SI, DI
-	JMP     ring_repeat_658
+	JMP     ring_repeat_663
 
-ring_built_644:
+ring_built_649:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x03, DI
@@ -7692,26 +7697,26 @@ ring_built_644:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_659:
+sums_zero_664:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_660
+	JAE     sums_zeroed_665
 	VMOVUPD Y0, (BX)(R8*8)
 	ADDQ    $0x00000004, R8
-	JMP     sums_zero_659
+	JMP     sums_zero_664
 
-sums_zeroed_660:
-ring_row_661:
+sums_zeroed_665:
+ring_row_666:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_662
+	JE   ring_rows_done_667
 	XORQ R8, R8
 	MOVQ 1944(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-unrolled_663:
+unrolled_668:
 	CMPQ        R10, R11
-	JGT         single_664
+	JGT         single_669
 	VMOVUPD     (DX)(R10*8), Y1
 	VMOVUPD     (SI)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -7761,15 +7766,15 @@ unrolled_663:
 	SUBQ        1888(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000010, R10
-	JMP         unrolled_663
+	JMP         unrolled_668
 
-single_664:
+single_669:
 	MOVQ R9, R11
 	SUBQ $0x00000004, R11
 
-single_loop_665:
+single_loop_670:
 	CMPQ        R10, R11
-	JGT         remainder_666
+	JGT         remainder_671
 	VMOVUPD     (DX)(R10*8), Y1
 	VMOVUPD     (SI)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -7786,11 +7791,11 @@ single_loop_665:
 	SUBQ        1888(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000004, R10
-	JMP         single_loop_665
+	JMP         single_loop_670
 
-remainder_666:
+remainder_671:
 	SUBQ        R10, R9
-	JE          span_done_667
+	JE          span_done_672
 	SHLQ        $0x03, R9
 	NEGQ        R9
 	LEAQ        tailmask<>+32(SB), R11
@@ -7808,7 +7813,7 @@ remainder_666:
 	VBLENDVPD   Y4, Y3, Y2, Y2
 	VMASKMOVPD  Y2, Y1, (AX)(R10*8)
 
-span_done_667:
+span_done_672:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -7816,9 +7821,9 @@ span_done_667:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_661
+	JMP   ring_row_666
 
-ring_rows_done_662:
+ring_rows_done_667:
 	MOVQ 1912(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -7826,85 +7831,86 @@ ring_rows_done_662:
 	MOVQ 1888(SP), DI
 	MOVQ 1928(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_669
+	JLE  fold_ext_done_674
 	CMPQ R8, DI
-	JA   fold_ext_scalar_670
+	JA   fold_ext_scalar_675
 	ADDQ $0x00000003, R8
 	ANDQ $-4, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_668:
+fold_ext_673:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_669
+	JBE     fold_ext_done_674
 	SUBQ    $0x00000004, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Y1
 	VADDPD  (BX)(R8*8), Y1, Y1
 	VMOVUPD Y1, (BX)(R9*8)
-	JMP     fold_ext_668
+	JMP     fold_ext_673
 
-fold_ext_scalar_670:
+fold_ext_scalar_675:
 	MOVQ 1928(SP), R8
 
-fold_ext_element_671:
+fold_ext_element_676:
 	CMPQ   R8, DI
-	JBE    fold_ext_done_669
+	JBE    fold_ext_element_done_677
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_671
+	JMP    fold_ext_element_676
 
-fold_ext_done_669:
-fold_672:
+fold_ext_element_done_677:
+fold_ext_done_674:
+fold_678:
 	CMPQ   DI, SI
-	JBE    folded_673
+	JBE    fold_done_679
 	DECQ   DI
-	MOVQ   DI, R9
-	SUBQ   SI, R9
+	MOVQ   DI, R8
+	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
-	VADDSD (BX)(R9*8), X1, X1
-	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_672
+	VADDSD (BX)(R8*8), X1, X1
+	VMOVSD X1, (BX)(R8*8)
+	JMP    fold_678
 
-folded_673:
+fold_done_679:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_674
+	JNE  sums_planes_680
 	MOVQ 1936(SP), DI
 	SUBQ $0x00000004, DI
 
-sums_vector_677:
+sums_vector_683:
 	CMPQ    SI, DI
-	JGT     sums_scalar_675
+	JGT     sums_scalar_681
 	VMOVUPD (DX)(SI*8), Y1
 	VADDPD  (BX)(SI*8), Y1, Y1
 	VMOVUPD Y1, (DX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_vector_677
+	JMP     sums_vector_683
 
-sums_scalar_675:
+sums_scalar_681:
 	CMPQ   SI, 1936(SP)
-	JE     sums_done_676
+	JE     sums_done_682
 	VMOVSD (BX)(SI*8), X1
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_scalar_675
+	JMP    sums_scalar_681
 
-sums_planes_674:
+sums_planes_680:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_678:
+sums_group_684:
 	MOVQ   1936(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_680
+	JB     sums_single_686
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -7913,7 +7919,7 @@ sums_group_678:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_679:
+sums_group_plane_685:
 	VADDSD (R10), X1, X1
 	VADDSD (R10)(R9*1), X2, X2
 	VADDSD (R11), X3, X3
@@ -7922,7 +7928,7 @@ sums_group_plane_679:
 	ADDQ   $0x08, R11
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_group_plane_679
+	JB     sums_group_plane_685
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	VADDSD 8(DX)(SI*8), X2, X2
@@ -7935,29 +7941,29 @@ sums_group_plane_679:
 	SHRQ   $0x01, DI
 	ADDQ   DI, R8
 	ADDQ   $0x00000004, SI
-	JMP    sums_group_678
+	JMP    sums_group_684
 
-sums_single_680:
+sums_single_686:
 	CMPQ   SI, 1936(SP)
-	JE     sums_done_676
+	JE     sums_done_682
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_681:
+sums_single_plane_687:
 	VADDSD (BX)(R8*8), X1, X1
 	INCQ   R8
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_single_plane_681
+	JB     sums_single_plane_687
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_single_680
+	JMP    sums_single_686
 
-sums_done_676:
+sums_done_682:
 	ADDQ 1936(SP), AX
 	MOVQ AX, 1912(SP)
-	JMP  ring_block_635
+	JMP  ring_block_640
 
 ring_finished_backwardAVX2F64:
 	VZEROUPPER
@@ -7975,11 +7981,11 @@ TEXT ·backwardDxAVX2F64(SB), NOSPLIT, $0-80
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_682
+	JB           cached_688
 	CMPQ         AX, DX
-	JE           cached_682
+	JE           cached_688
 	CMPQ         AX, CX
-	JE           cached_682
+	JE           cached_688
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -7988,7 +7994,7 @@ TEXT ·backwardDxAVX2F64(SB), NOSPLIT, $0-80
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_684
+	JE           aligned_690
 	MOVQ         DI, R8
 	SHLQ         $0x03, R8
 	NEGQ         R8
@@ -8002,13 +8008,13 @@ TEXT ·backwardDxAVX2F64(SB), NOSPLIT, $0-80
 	VMASKMOVPD   Y5, Y2, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_684:
+aligned_690:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-unrolled_685:
+unrolled_691:
 	CMPQ      SI, DI
-	JGT       single_686
+	JGT       single_692
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -8034,15 +8040,15 @@ unrolled_685:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVNTPD  Y4, 96(AX)(SI*8)
 	ADDQ      $0x00000010, SI
-	JMP       unrolled_685
+	JMP       unrolled_691
 
-single_686:
+single_692:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
 
-single_loop_687:
+single_loop_693:
 	CMPQ      SI, DI
-	JGT       remainder_688
+	JGT       remainder_694
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -8050,11 +8056,11 @@ single_loop_687:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVNTPD  Y4, (AX)(SI*8)
 	ADDQ      $0x00000004, SI
-	JMP       single_loop_687
+	JMP       single_loop_693
 
-remainder_688:
+remainder_694:
 	SUBQ       SI, BX
-	JE         span_done_689
+	JE         span_done_695
 	SHLQ       $0x03, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -8066,18 +8072,18 @@ remainder_688:
 	VBLENDVPD  Y0, Y4, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(SI*8)
 
-span_done_689:
+span_done_695:
 	SFENCE
-	JMP stored_683
+	JMP stored_689
 
-cached_682:
+cached_688:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-unrolled_690:
+unrolled_696:
 	CMPQ      SI, DI
-	JGT       single_691
+	JGT       single_697
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -8103,15 +8109,15 @@ unrolled_690:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVUPD   Y4, 96(AX)(SI*8)
 	ADDQ      $0x00000010, SI
-	JMP       unrolled_690
+	JMP       unrolled_696
 
-single_691:
+single_697:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
 
-single_loop_692:
+single_loop_698:
 	CMPQ      SI, DI
-	JGT       remainder_693
+	JGT       remainder_699
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -8119,11 +8125,11 @@ single_loop_692:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVUPD   Y4, (AX)(SI*8)
 	ADDQ      $0x00000004, SI
-	JMP       single_loop_692
+	JMP       single_loop_698
 
-remainder_693:
+remainder_699:
 	SUBQ       SI, BX
-	JE         span_done_694
+	JE         span_done_700
 	SHLQ       $0x03, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -8135,8 +8141,8 @@ remainder_693:
 	VBLENDVPD  Y0, Y4, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(SI*8)
 
-span_done_694:
-stored_683:
+span_done_700:
+stored_689:
 	VZEROUPPER
 	RET
 
@@ -8155,17 +8161,17 @@ TEXT ·backwardPlanesDxAVX2F64(SB), NOSPLIT, $0-104
 	SHLQ   $0x03, R9
 	XORQ   R10, R10
 
-plane_695:
+plane_701:
 	CMPQ         BX, $0x00
-	JE           planes_done_696
+	JE           planes_done_702
 	VBROADCASTSD (R8)(R10*8), Y1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000010, R12
 
-unrolled_697:
+unrolled_703:
 	CMPQ      R11, R12
-	JGT       single_698
+	JGT       single_704
 	VMOVUPD   (CX)(R11*8), Y2
 	VMOVUPD   (DX)(R11*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -8191,15 +8197,15 @@ unrolled_697:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVUPD   Y4, 96(AX)(R11*8)
 	ADDQ      $0x00000010, R11
-	JMP       unrolled_697
+	JMP       unrolled_703
 
-single_698:
+single_704:
 	MOVQ SI, R12
 	SUBQ $0x00000004, R12
 
-single_loop_699:
+single_loop_705:
 	CMPQ      R11, R12
-	JGT       remainder_700
+	JGT       remainder_706
 	VMOVUPD   (CX)(R11*8), Y2
 	VMOVUPD   (DX)(R11*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -8207,12 +8213,12 @@ single_loop_699:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVUPD   Y4, (AX)(R11*8)
 	ADDQ      $0x00000004, R11
-	JMP       single_loop_699
+	JMP       single_loop_705
 
-remainder_700:
+remainder_706:
 	MOVQ       SI, R12
 	SUBQ       R11, R12
-	JE         span_done_701
+	JE         span_done_707
 	SHLQ       $0x03, R12
 	NEGQ       R12
 	LEAQ       tailmask<>+32(SB), R13
@@ -8224,20 +8230,20 @@ remainder_700:
 	VBLENDVPD  Y3, Y4, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(R11*8)
 
-span_done_701:
+span_done_707:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_702
+	JNE  same_pass_708
 	XORQ R10, R10
 
-same_pass_702:
+same_pass_708:
 	SUBQ SI, BX
-	JMP  plane_695
+	JMP  plane_701
 
-planes_done_696:
+planes_done_702:
 	VZEROUPPER
 	RET
 
@@ -8252,9 +8258,9 @@ TEXT ·backwardPatternDxAVX2F64(SB), NOSPLIT, $0-96
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), DI
 
-row_703:
+row_709:
 	CMPQ    BX, $0x00
-	JE      rows_done_704
+	JE      rows_done_710
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -8262,9 +8268,9 @@ row_703:
 	MOVQ    R8, R10
 	SUBQ    $0x00000010, R10
 
-unrolled_705:
+unrolled_711:
 	CMPQ      R9, R10
-	JGT       single_706
+	JGT       single_712
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -8290,15 +8296,15 @@ unrolled_705:
 	VBLENDVPD Y1, Y2, Y3, Y3
 	VMOVUPD   Y3, 96(AX)(R9*8)
 	ADDQ      $0x00000010, R9
-	JMP       unrolled_705
+	JMP       unrolled_711
 
-single_706:
+single_712:
 	MOVQ R8, R10
 	SUBQ $0x00000004, R10
 
-single_loop_707:
+single_loop_713:
 	CMPQ      R9, R10
-	JGT       remainder_708
+	JGT       remainder_714
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -8306,12 +8312,12 @@ single_loop_707:
 	VBLENDVPD Y1, Y2, Y3, Y3
 	VMOVUPD   Y3, (AX)(R9*8)
 	ADDQ      $0x00000004, R9
-	JMP       single_loop_707
+	JMP       single_loop_713
 
-remainder_708:
+remainder_714:
 	MOVQ       R8, R10
 	SUBQ       R9, R10
-	JE         span_done_709
+	JE         span_done_715
 	SHLQ       $0x03, R10
 	NEGQ       R10
 	LEAQ       tailmask<>+32(SB), R11
@@ -8324,16 +8330,16 @@ remainder_708:
 	VBLENDVPD  Y2, Y3, Y4, Y4
 	VMASKMOVPD Y4, Y1, (AX)(R9*8)
 
-span_done_709:
+span_done_715:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_703
+	JMP  row_709
 
-rows_done_704:
+rows_done_710:
 	VZEROUPPER
 	RET
 
@@ -8353,36 +8359,36 @@ TEXT ·backwardRingDxAVX2F64(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x000000d8
-	JA     ring_segmented_710
+	JA     ring_segmented_716
 	MOVQ   R9, R10
 
-ring_len_711:
+ring_len_717:
 	CMPQ R10, $0x00000004
-	JAE  ring_len_done_712
+	JAE  ring_len_done_718
 	ADDQ R9, R10
-	JMP  ring_len_711
+	JMP  ring_len_717
 
-ring_len_done_712:
+ring_len_done_718:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000004, R11
 
-ring_step_713:
+ring_step_719:
 	CMPQ R11, R10
-	JB   ring_step_done_714
+	JB   ring_step_done_720
 	SUBQ R10, R11
-	JMP  ring_step_713
+	JMP  ring_step_719
 
-ring_step_done_714:
+ring_step_done_720:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000010, R11
 
-ring_step_715:
+ring_step_721:
 	CMPQ R11, R10
-	JB   ring_step_done_716
+	JB   ring_step_done_722
 	SUBQ R10, R11
-	JMP  ring_step_715
+	JMP  ring_step_721
 
-ring_step_done_716:
+ring_step_done_722:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    16(R10), R10
@@ -8392,76 +8398,76 @@ ring_step_done_716:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000004
-	JB      ring_short_717
+	JB      ring_short_723
 	CMPQ    AX, $0x01
-	JNE     ring_planes_718
+	JNE     ring_planes_724
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_720:
+ring_copy_726:
 	CMPQ    AX, R11
-	JAE     ring_built_719
+	JAE     ring_built_725
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000004
-	JB      ring_copy_tail_721
+	JB      ring_copy_tail_727
 	VMOVUPD (R10)(R9*8), Y1
 	VMOVUPD Y1, (R8)(AX*8)
 	ADDQ    $0x00000004, AX
 	ADDQ    $0x00000004, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_720
+	JNE     ring_copy_726
 	XORQ    R9, R9
-	JMP     ring_copy_720
+	JMP     ring_copy_726
 
-ring_copy_tail_721:
+ring_copy_tail_727:
 	VMOVUPD -32(R10)(DX*8), Y1
 	ADDQ    R12, AX
 	VMOVUPD Y1, -32(R8)(AX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_720
+	JMP     ring_copy_726
 
-ring_planes_718:
+ring_planes_724:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000008
-	JA   ring_long_planes_722
+	JA   ring_long_planes_728
 	MOVQ R11, R13
 	SUBQ $0x00000004, R13
 
-ring_fill_723:
+ring_fill_729:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_724
+	JGT          ring_fill_last_730
 	VBROADCASTSD (R10)(R9*8), Y1
 	VMOVUPD      Y1, (R8)(R12*8)
 	VMOVUPD      Y1, 32(R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_725
+	JNE          ring_wrap_731
 	XORQ         R9, R9
 
-ring_wrap_725:
-	JMP ring_fill_723
+ring_wrap_731:
+	JMP ring_fill_729
 
-ring_fill_last_724:
+ring_fill_last_730:
 	CMPQ         R12, R11
-	JAE          ring_built_719
+	JAE          ring_built_725
 	VBROADCASTSD (R10)(R9*8), Y1
 	VMOVUPD      Y1, (R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_726
+	JNE          ring_wrap_732
 	XORQ         R9, R9
 
-ring_wrap_726:
-	JMP ring_fill_last_724
+ring_wrap_732:
+	JMP ring_fill_last_730
 
-ring_long_planes_722:
-ring_channel_727:
+ring_long_planes_728:
+ring_channel_733:
 	CMPQ         R12, R11
-	JAE          ring_built_719
+	JAE          ring_built_725
 	VBROADCASTSD (R10)(R9*8), Y1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -8469,65 +8475,65 @@ ring_channel_727:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_728:
+ring_plane_734:
 	VMOVUPD Y1, (R8)(R14*8)
 	ADDQ    $0x00000004, R14
 	CMPQ    R14, R13
-	JB      ring_plane_728
+	JB      ring_plane_734
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_729
+	JNE     ring_wrap_735
 	XORQ    R9, R9
 
-ring_wrap_729:
-	JMP ring_channel_727
+ring_wrap_735:
+	JMP ring_channel_733
 
-ring_short_717:
+ring_short_723:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_730:
+ring_element_736:
 	MOVQ (R10)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_731
+	JB   ring_element_next_737
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_731
+	JB   ring_element_next_737
 	XORQ R12, R12
 
-ring_element_next_731:
+ring_element_next_737:
 	INCQ    R14
 	CMPQ    R14, $0x00000004
-	JB      ring_element_730
+	JB      ring_element_736
 	VMOVUPD (R8), Y1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000004
-	JE      ring_exact_732
+	JE      ring_exact_738
 	SUBQ    R9, AX
 
-ring_exact_732:
+ring_exact_738:
 	MOVQ AX, DX
 
-ring_repeat_733:
+ring_repeat_739:
 	CMPQ    DX, R11
-	JAE     ring_built_719
+	JAE     ring_built_725
 	VMOVUPD Y1, (R8)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_733
+	JMP     ring_repeat_739
 
-ring_built_719:
+ring_built_725:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-unrolled_734:
+unrolled_740:
 	CMPQ      DX, R9
-	JGT       single_735
+	JGT       single_741
 	VMOVUPD   (BX)(DX*8), Y1
 	VMOVUPD   (SI)(DX*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -8557,15 +8563,15 @@ unrolled_734:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000010, DX
-	JMP       unrolled_734
+	JMP       unrolled_740
 
-single_735:
+single_741:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 
-single_loop_736:
+single_loop_742:
 	CMPQ      DX, R9
-	JGT       remainder_737
+	JGT       remainder_743
 	VMOVUPD   (BX)(DX*8), Y1
 	VMOVUPD   (SI)(DX*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -8577,11 +8583,11 @@ single_loop_736:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000004, DX
-	JMP       single_loop_736
+	JMP       single_loop_742
 
-remainder_737:
+remainder_743:
 	SUBQ       DX, DI
-	JE         span_done_738
+	JE         span_done_744
 	SHLQ       $0x03, DI
 	NEGQ       DI
 	LEAQ       tailmask<>+32(SB), R9
@@ -8594,10 +8600,10 @@ remainder_737:
 	VBLENDVPD  Y0, Y3, Y2, Y2
 	VMASKMOVPD Y2, Y1, (CX)(DX*8)
 
-span_done_738:
+span_done_744:
 	JMP ring_finished_backwardDxAVX2F64
 
-ring_segmented_710:
+ring_segmented_716:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x000000d8
 	JA   ring_finished_backwardDxAVX2F64
@@ -8607,11 +8613,11 @@ ring_segmented_710:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_739
+	JE   ring_rows_745
 
-ring_segment_740:
+ring_segment_746:
 	CMPQ    DI, $0x00
-	JE      ring_done_741
+	JE      ring_done_747
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -8628,33 +8634,33 @@ ring_segment_740:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_742:
+ring_len_748:
 	CMPQ R12, $0x00000004
-	JAE  ring_len_done_743
+	JAE  ring_len_done_749
 	ADDQ R10, R12
-	JMP  ring_len_742
+	JMP  ring_len_748
 
-ring_len_done_743:
+ring_len_done_749:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000004, R13
 
-ring_step_744:
+ring_step_750:
 	CMPQ R13, R12
-	JB   ring_step_done_745
+	JB   ring_step_done_751
 	SUBQ R12, R13
-	JMP  ring_step_744
+	JMP  ring_step_750
 
-ring_step_done_745:
+ring_step_done_751:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000010, R13
 
-ring_step_746:
+ring_step_752:
 	CMPQ R13, R12
-	JB   ring_step_done_747
+	JB   ring_step_done_753
 	SUBQ R12, R13
-	JMP  ring_step_746
+	JMP  ring_step_752
 
-ring_step_done_747:
+ring_step_done_753:
 	MOVQ    R13, 1936(SP)
 	LEAQ    16(R12), R12
 	CMPQ    R11, R12
@@ -8664,76 +8670,76 @@ ring_step_done_747:
 	LEAQ    (R11)(AX*8), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000004
-	JB      ring_short_748
+	JB      ring_short_754
 	CMPQ    R9, $0x01
-	JNE     ring_planes_749
+	JNE     ring_planes_755
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_751:
+ring_copy_757:
 	CMPQ    R9, AX
-	JAE     ring_built_750
+	JAE     ring_built_756
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000004
-	JB      ring_copy_tail_752
+	JB      ring_copy_tail_758
 	VMOVUPD (R11)(R10*8), Y1
 	VMOVUPD Y1, (R8)(R9*8)
 	ADDQ    $0x00000004, R9
 	ADDQ    $0x00000004, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_751
+	JNE     ring_copy_757
 	XORQ    R10, R10
-	JMP     ring_copy_751
+	JMP     ring_copy_757
 
-ring_copy_tail_752:
+ring_copy_tail_758:
 	VMOVUPD -32(R11)(DX*8), Y1
 	ADDQ    R12, R9
 	VMOVUPD Y1, -32(R8)(R9*8)
 	XORQ    R10, R10
-	JMP     ring_copy_751
+	JMP     ring_copy_757
 
-ring_planes_749:
+ring_planes_755:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000008
-	JA   ring_long_planes_753
+	JA   ring_long_planes_759
 	MOVQ AX, R13
 	SUBQ $0x00000004, R13
 
-ring_fill_754:
+ring_fill_760:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_755
+	JGT          ring_fill_last_761
 	VBROADCASTSD (R11)(R10*8), Y1
 	VMOVUPD      Y1, (R8)(R12*8)
 	VMOVUPD      Y1, 32(R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_756
+	JNE          ring_wrap_762
 	XORQ         R10, R10
 
-ring_wrap_756:
-	JMP ring_fill_754
+ring_wrap_762:
+	JMP ring_fill_760
 
-ring_fill_last_755:
+ring_fill_last_761:
 	CMPQ         R12, AX
-	JAE          ring_built_750
+	JAE          ring_built_756
 	VBROADCASTSD (R11)(R10*8), Y1
 	VMOVUPD      Y1, (R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_757
+	JNE          ring_wrap_763
 	XORQ         R10, R10
 
-ring_wrap_757:
-	JMP ring_fill_last_755
+ring_wrap_763:
+	JMP ring_fill_last_761
 
-ring_long_planes_753:
-ring_channel_758:
+ring_long_planes_759:
+ring_channel_764:
 	CMPQ         R12, AX
-	JAE          ring_built_750
+	JAE          ring_built_756
 	VBROADCASTSD (R11)(R10*8), Y1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -8741,66 +8747,66 @@ ring_channel_758:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_759:
+ring_plane_765:
 	VMOVUPD Y1, (R8)(R14*8)
 	ADDQ    $0x00000004, R14
 	CMPQ    R14, R13
-	JB      ring_plane_759
+	JB      ring_plane_765
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_760
+	JNE     ring_wrap_766
 	XORQ    R10, R10
 
-ring_wrap_760:
-	JMP ring_channel_758
+ring_wrap_766:
+	JMP ring_channel_764
 
-ring_short_748:
+ring_short_754:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_761:
+ring_element_767:
 	MOVQ (R11)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_762
+	JB   ring_element_next_768
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_762
+	JB   ring_element_next_768
 	XORQ R12, R12
 
-ring_element_next_762:
+ring_element_next_768:
 	INCQ    R14
 	CMPQ    R14, $0x00000004
-	JB      ring_element_761
+	JB      ring_element_767
 	VMOVUPD (R8), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000004
-	JE      ring_exact_763
+	JE      ring_exact_769
 	SUBQ    R10, DX
 
-ring_exact_763:
+ring_exact_769:
 	MOVQ DX, R9
 
-ring_repeat_764:
+ring_repeat_770:
 	CMPQ    R9, AX
-	JAE     ring_built_750
+	JAE     ring_built_756
 	VMOVUPD Y1, (R8)(R9*8)
 	ADDQ    DX, R9
-	JMP     ring_repeat_764
+	JMP     ring_repeat_770
 
-ring_built_750:
+ring_built_756:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 
-unrolled_765:
+unrolled_771:
 	CMPQ      R9, R10
-	JGT       single_766
+	JGT       single_772
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -8830,15 +8836,15 @@ unrolled_765:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000010, R9
-	JMP       unrolled_765
+	JMP       unrolled_771
 
-single_766:
+single_772:
 	MOVQ DX, R10
 	SUBQ $0x00000004, R10
 
-single_loop_767:
+single_loop_773:
 	CMPQ      R9, R10
-	JGT       remainder_768
+	JGT       remainder_774
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -8850,11 +8856,11 @@ single_loop_767:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000004, R9
-	JMP       single_loop_767
+	JMP       single_loop_773
 
-remainder_768:
+remainder_774:
 	SUBQ       R9, DX
-	JE         span_done_769
+	JE         span_done_775
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
@@ -8867,7 +8873,7 @@ remainder_768:
 	VBLENDVPD  Y2, Y3, Y4, Y4
 	VMASKMOVPD Y4, Y1, (CX)(R9*8)
 
-span_done_769:
+span_done_775:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -8879,18 +8885,18 @@ span_done_769:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_770
+	JNE  ring_next_776
 	XORQ AX, AX
 
-ring_next_770:
+ring_next_776:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_740
+	JMP  ring_segment_746
 
-ring_done_741:
+ring_done_747:
 	JMP ring_finished_backwardDxAVX2F64
 
-ring_rows_739:
-ring_block_771:
+ring_rows_745:
+ring_block_777:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -8906,33 +8912,33 @@ ring_block_771:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_772:
+ring_len_778:
 	CMPQ SI, $0x00000004
-	JAE  ring_len_done_773
+	JAE  ring_len_done_779
 	ADDQ BX, SI
-	JMP  ring_len_772
+	JMP  ring_len_778
 
-ring_len_done_773:
+ring_len_done_779:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000004, DI
 
-ring_step_774:
+ring_step_780:
 	CMPQ DI, SI
-	JB   ring_step_done_775
+	JB   ring_step_done_781
 	SUBQ SI, DI
-	JMP  ring_step_774
+	JMP  ring_step_780
 
-ring_step_done_775:
+ring_step_done_781:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_776:
+ring_step_782:
 	CMPQ DI, SI
-	JB   ring_step_done_777
+	JB   ring_step_done_783
 	SUBQ SI, DI
-	JMP  ring_step_776
+	JMP  ring_step_782
 
-ring_step_done_777:
+ring_step_done_783:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    16(SI), SI
@@ -8943,76 +8949,76 @@ ring_step_done_777:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000004
-	JB      ring_short_778
+	JB      ring_short_784
 	CMPQ    CX, $0x01
-	JNE     ring_planes_779
+	JNE     ring_planes_785
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_781:
+ring_copy_787:
 	CMPQ    BX, DI
-	JAE     ring_built_780
+	JAE     ring_built_786
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000004
-	JB      ring_copy_tail_782
+	JB      ring_copy_tail_788
 	VMOVUPD (SI)(R9*8), Y1
 	VMOVUPD Y1, (R8)(BX*8)
 	ADDQ    $0x00000004, BX
 	ADDQ    $0x00000004, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_781
+	JNE     ring_copy_787
 	XORQ    R9, R9
-	JMP     ring_copy_781
+	JMP     ring_copy_787
 
-ring_copy_tail_782:
+ring_copy_tail_788:
 	VMOVUPD -32(SI)(DX*8), Y1
 	ADDQ    R10, BX
 	VMOVUPD Y1, -32(R8)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_781
+	JMP     ring_copy_787
 
-ring_planes_779:
+ring_planes_785:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000008
-	JA   ring_long_planes_783
+	JA   ring_long_planes_789
 	MOVQ DI, R10
 	SUBQ $0x00000004, R10
 
-ring_fill_784:
+ring_fill_790:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_785
+	JGT          ring_fill_last_791
 	VBROADCASTSD (SI)(BX*8), Y1
 	VMOVUPD      Y1, (R8)(R9*8)
 	VMOVUPD      Y1, 32(R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_786
+	JNE          ring_wrap_792
 	XORQ         BX, BX
 
-ring_wrap_786:
-	JMP ring_fill_784
+ring_wrap_792:
+	JMP ring_fill_790
 
-ring_fill_last_785:
+ring_fill_last_791:
 	CMPQ         R9, DI
-	JAE          ring_built_780
+	JAE          ring_built_786
 	VBROADCASTSD (SI)(BX*8), Y1
 	VMOVUPD      Y1, (R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_787
+	JNE          ring_wrap_793
 	XORQ         BX, BX
 
-ring_wrap_787:
-	JMP ring_fill_last_785
+ring_wrap_793:
+	JMP ring_fill_last_791
 
-ring_long_planes_783:
-ring_channel_788:
+ring_long_planes_789:
+ring_channel_794:
 	CMPQ         R9, DI
-	JAE          ring_built_780
+	JAE          ring_built_786
 	VBROADCASTSD (SI)(BX*8), Y1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -9020,57 +9026,57 @@ ring_channel_788:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_789:
+ring_plane_795:
 	VMOVUPD Y1, (R8)(R11*8)
 	ADDQ    $0x00000004, R11
 	CMPQ    R11, R10
-	JB      ring_plane_789
+	JB      ring_plane_795
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_790
+	JNE     ring_wrap_796
 	XORQ    BX, BX
 
-ring_wrap_790:
-	JMP ring_channel_788
+ring_wrap_796:
+	JMP ring_channel_794
 
-ring_short_778:
+ring_short_784:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_791:
+ring_element_797:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (R8)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_792
+	JB   ring_element_next_798
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_792
+	JB   ring_element_next_798
 	XORQ R9, R9
 
-ring_element_next_792:
+ring_element_next_798:
 	INCQ    R11
 	CMPQ    R11, $0x00000004
-	JB      ring_element_791
+	JB      ring_element_797
 	VMOVUPD (R8), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000004
-	JE      ring_exact_793
+	JE      ring_exact_799
 	SUBQ    BX, DX
 
-ring_exact_793:
+ring_exact_799:
 	MOVQ DX, BX
 
-ring_repeat_794:
+ring_repeat_800:
 	CMPQ    BX, DI
-	JAE     ring_built_780
+	JAE     ring_built_786
 	VMOVUPD Y1, (R8)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_794
+	JMP     ring_repeat_800
 
-ring_built_780:
+ring_built_786:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+48(FP), BX
@@ -9081,18 +9087,18 @@ ring_built_780:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_795:
+ring_row_801:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_796
+	JE   ring_rows_done_802
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 
-unrolled_797:
+unrolled_803:
 	CMPQ      R9, R10
-	JGT       single_798
+	JGT       single_804
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -9122,15 +9128,15 @@ unrolled_797:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000010, R9
-	JMP       unrolled_797
+	JMP       unrolled_803
 
-single_798:
+single_804:
 	MOVQ DX, R10
 	SUBQ $0x00000004, R10
 
-single_loop_799:
+single_loop_805:
 	CMPQ      R9, R10
-	JGT       remainder_800
+	JGT       remainder_806
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -9142,11 +9148,11 @@ single_loop_799:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000004, R9
-	JMP       single_loop_799
+	JMP       single_loop_805
 
-remainder_800:
+remainder_806:
 	SUBQ       R9, DX
-	JE         span_done_801
+	JE         span_done_807
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
@@ -9159,7 +9165,7 @@ remainder_800:
 	VBLENDVPD  Y2, Y3, Y4, Y4
 	VMASKMOVPD Y4, Y1, (CX)(R9*8)
 
-span_done_801:
+span_done_807:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -9167,13 +9173,13 @@ span_done_801:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_795
+	JMP   ring_row_801
 
-ring_rows_done_796:
+ring_rows_done_802:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_771
+	JMP  ring_block_777
 
 ring_finished_backwardDxAVX2F64:
 	VZEROUPPER
@@ -9194,9 +9200,9 @@ TEXT ·backwardDalphaAVX2F64(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000010, SI
 
-unrolled_802:
+unrolled_808:
 	CMPQ        BX, SI
-	JGT         single_803
+	JGT         single_809
 	VMOVUPD     (AX)(BX*8), Y5
 	VMOVUPD     (CX)(BX*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -9222,15 +9228,15 @@ unrolled_802:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y4
 	ADDQ        $0x00000010, BX
-	JMP         unrolled_802
+	JMP         unrolled_808
 
-single_803:
+single_809:
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-single_loop_804:
+single_loop_810:
 	CMPQ        BX, SI
-	JGT         remainder_805
+	JGT         remainder_811
 	VMOVUPD     (AX)(BX*8), Y5
 	VMOVUPD     (CX)(BX*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -9238,11 +9244,11 @@ single_loop_804:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y1
 	ADDQ        $0x00000004, BX
-	JMP         single_loop_804
+	JMP         single_loop_810
 
-remainder_805:
+remainder_811:
 	SUBQ        BX, DX
-	JE          span_done_806
+	JE          span_done_812
 	SHLQ        $0x03, DX
 	NEGQ        DX
 	LEAQ        tailmask<>+32(SB), SI
@@ -9254,7 +9260,7 @@ remainder_805:
 	VANDNPD     Y5, Y0, Y0
 	VFMADD231PD Y0, Y6, Y1
 
-span_done_806:
+span_done_812:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -9280,9 +9286,9 @@ TEXT ·backwardPlanesDalphaAVX2F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
 
-plane_807:
+plane_813:
 	CMPQ   DX, $0x00
-	JE     planes_done_808
+	JE     planes_done_814
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -9291,9 +9297,9 @@ plane_807:
 	MOVQ   SI, R11
 	SUBQ   $0x00000010, R11
 
-unrolled_809:
+unrolled_815:
 	CMPQ        R10, R11
-	JGT         single_810
+	JGT         single_816
 	VMOVUPD     (AX)(R10*8), Y5
 	VMOVUPD     (CX)(R10*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -9319,15 +9325,15 @@ unrolled_809:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y4
 	ADDQ        $0x00000010, R10
-	JMP         unrolled_809
+	JMP         unrolled_815
 
-single_810:
+single_816:
 	MOVQ SI, R11
 	SUBQ $0x00000004, R11
 
-single_loop_811:
+single_loop_817:
 	CMPQ        R10, R11
-	JGT         remainder_812
+	JGT         remainder_818
 	VMOVUPD     (AX)(R10*8), Y5
 	VMOVUPD     (CX)(R10*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -9335,12 +9341,12 @@ single_loop_811:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y1
 	ADDQ        $0x00000004, R10
-	JMP         single_loop_811
+	JMP         single_loop_817
 
-remainder_812:
+remainder_818:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_813
+	JE          span_done_819
 	SHLQ        $0x03, R11
 	NEGQ        R11
 	LEAQ        tailmask<>+32(SB), R12
@@ -9352,7 +9358,7 @@ remainder_812:
 	VANDNPD     Y5, Y7, Y5
 	VFMADD231PD Y5, Y6, Y1
 
-span_done_813:
+span_done_819:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -9366,14 +9372,14 @@ span_done_813:
 	ADDQ         R8, CX
 	INCQ         R9
 	CMPQ         R9, DI
-	JNE          same_pass_814
+	JNE          same_pass_820
 	XORQ         R9, R9
 
-same_pass_814:
+same_pass_820:
 	SUBQ SI, DX
-	JMP  plane_807
+	JMP  plane_813
 
-planes_done_808:
+planes_done_814:
 	VZEROUPPER
 	RET
 
@@ -9387,9 +9393,9 @@ TEXT ·backwardPatternDalphaAVX2F64(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
 
-row_815:
+row_821:
 	CMPQ    DX, $0x00
-	JE      rows_done_816
+	JE      rows_done_822
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -9397,9 +9403,9 @@ row_815:
 	MOVQ    DI, R9
 	SUBQ    $0x00000010, R9
 
-unrolled_817:
+unrolled_823:
 	CMPQ        R8, R9
-	JGT         single_818
+	JGT         single_824
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (CX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -9433,15 +9439,15 @@ unrolled_817:
 	VFMADD231PD Y2, Y1, Y3
 	VMOVUPD     Y3, 96(BX)(R8*8)
 	ADDQ        $0x00000010, R8
-	JMP         unrolled_817
+	JMP         unrolled_823
 
-single_818:
+single_824:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 
-single_loop_819:
+single_loop_825:
 	CMPQ        R8, R9
-	JGT         remainder_820
+	JGT         remainder_826
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (CX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -9451,12 +9457,12 @@ single_loop_819:
 	VFMADD231PD Y2, Y1, Y3
 	VMOVUPD     Y3, (BX)(R8*8)
 	ADDQ        $0x00000004, R8
-	JMP         single_loop_819
+	JMP         single_loop_825
 
-remainder_820:
+remainder_826:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_821
+	JE          span_done_827
 	SHLQ        $0x03, R9
 	NEGQ        R9
 	LEAQ        tailmask<>+32(SB), R10
@@ -9470,15 +9476,15 @@ remainder_820:
 	VFMADD231PD Y1, Y2, Y3
 	VMOVUPD     Y3, (BX)(R8*8)
 
-span_done_821:
+span_done_827:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_815
+	JMP  row_821
 
-rows_done_816:
+rows_done_822:
 	VZEROUPPER
 	RET
 
@@ -9496,36 +9502,36 @@ TEXT ·backwardRingDalphaAVX2F64(SB), $1984-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x000000d4
-	JA     ring_segmented_822
+	JA     ring_segmented_828
 	MOVQ   DI, SI
 
-ring_len_823:
+ring_len_829:
 	CMPQ SI, $0x00000004
-	JAE  ring_len_done_824
+	JAE  ring_len_done_830
 	ADDQ DI, SI
-	JMP  ring_len_823
+	JMP  ring_len_829
 
-ring_len_done_824:
+ring_len_done_830:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000004, DI
 
-ring_step_825:
+ring_step_831:
 	CMPQ DI, SI
-	JB   ring_step_done_826
+	JB   ring_step_done_832
 	SUBQ SI, DI
-	JMP  ring_step_825
+	JMP  ring_step_831
 
-ring_step_done_826:
+ring_step_done_832:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_827:
+ring_step_833:
 	CMPQ DI, SI
-	JB   ring_step_done_828
+	JB   ring_step_done_834
 	SUBQ SI, DI
-	JMP  ring_step_827
+	JMP  ring_step_833
 
-ring_step_done_828:
+ring_step_done_834:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    16(SI), SI
@@ -9547,22 +9553,22 @@ ring_step_done_828:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_829:
+sums_zero_835:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_830
+	JAE     sums_zeroed_836
 	VMOVUPD Y0, (CX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_zero_829
+	JMP     sums_zero_835
 
-sums_zeroed_830:
+sums_zeroed_836:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
 
-unrolled_831:
+unrolled_837:
 	CMPQ        DI, R8
-	JGT         single_832
+	JGT         single_838
 	VMOVUPD     (AX)(DI*8), Y1
 	VMOVUPD     (DX)(DI*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -9600,15 +9606,15 @@ unrolled_831:
 	SUBQ        1920(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000010, DI
-	JMP         unrolled_831
+	JMP         unrolled_837
 
-single_832:
+single_838:
 	MOVQ BX, R8
 	SUBQ $0x00000004, R8
 
-single_loop_833:
+single_loop_839:
 	CMPQ        DI, R8
-	JGT         remainder_834
+	JGT         remainder_840
 	VMOVUPD     (AX)(DI*8), Y1
 	VMOVUPD     (DX)(DI*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -9622,11 +9628,11 @@ single_loop_833:
 	SUBQ        1920(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000004, DI
-	JMP         single_loop_833
+	JMP         single_loop_839
 
-remainder_834:
+remainder_840:
 	SUBQ        DI, BX
-	JE          span_done_835
+	JE          span_done_841
 	SHLQ        $0x03, BX
 	NEGQ        BX
 	LEAQ        tailmask<>+32(SB), R8
@@ -9640,92 +9646,93 @@ remainder_834:
 	VFMADD231PD Y0, Y2, Y1
 	VMOVUPD     Y1, (CX)(SI*8)
 
-span_done_835:
+span_done_841:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  1920(SP), BX
 	MOVQ  1960(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_837
+	JLE   fold_ext_done_843
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_838
+	JA    fold_ext_scalar_844
 	ADDQ  $0x00000003, SI
 	ANDQ  $-4, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_836:
+fold_ext_842:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_837
+	JBE     fold_ext_done_843
 	SUBQ    $0x00000004, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Y0
 	VADDPD  (CX)(SI*8), Y0, Y0
 	VMOVUPD Y0, (CX)(DI*8)
-	JMP     fold_ext_836
+	JMP     fold_ext_842
 
-fold_ext_scalar_838:
+fold_ext_scalar_844:
 	MOVQ 1960(SP), SI
 
-fold_ext_element_839:
+fold_ext_element_845:
 	CMPQ   SI, BX
-	JBE    fold_ext_done_837
+	JBE    fold_ext_element_done_846
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_839
+	JMP    fold_ext_element_845
 
-fold_ext_done_837:
-fold_840:
+fold_ext_element_done_846:
+fold_ext_done_843:
+fold_847:
 	CMPQ   BX, AX
-	JBE    folded_841
+	JBE    fold_done_848
 	DECQ   BX
-	MOVQ   BX, DI
-	SUBQ   AX, DI
+	MOVQ   BX, SI
+	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
-	VADDSD (CX)(DI*8), X0, X0
-	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_840
+	VADDSD (CX)(SI*8), X0, X0
+	VMOVSD X0, (CX)(SI*8)
+	JMP    fold_847
 
-folded_841:
+fold_done_848:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_842
+	JNE  sums_planes_849
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000004, BX
 
-sums_vector_845:
+sums_vector_852:
 	CMPQ    AX, BX
-	JGT     sums_scalar_843
+	JGT     sums_scalar_850
 	VMOVUPD (DX)(AX*8), Y0
 	VADDPD  (CX)(AX*8), Y0, Y0
 	VMOVUPD Y0, (DX)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     sums_vector_845
+	JMP     sums_vector_852
 
-sums_scalar_843:
+sums_scalar_850:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_844
+	JE     sums_done_851
 	VMOVSD (CX)(AX*8), X0
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_843
+	JMP    sums_scalar_850
 
-sums_planes_842:
+sums_planes_849:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_846:
+sums_group_853:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_848
+	JB     sums_single_855
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -9734,7 +9741,7 @@ sums_group_846:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_847:
+sums_group_plane_854:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -9743,7 +9750,7 @@ sums_group_plane_847:
 	ADDQ   $0x08, R9
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_group_plane_847
+	JB     sums_group_plane_854
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	VADDSD 8(DX)(AX*8), X1, X1
@@ -9756,29 +9763,29 @@ sums_group_plane_847:
 	SHRQ   $0x01, BX
 	ADDQ   BX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_846
+	JMP    sums_group_853
 
-sums_single_848:
+sums_single_855:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_844
+	JE     sums_done_851
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_849:
+sums_single_plane_856:
 	VADDSD (CX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_single_plane_849
+	JB     sums_single_plane_856
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_848
+	JMP    sums_single_855
 
-sums_done_844:
+sums_done_851:
 	JMP ring_finished_backwardDalphaAVX2F64
 
-ring_segmented_822:
+ring_segmented_828:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x000000d4
 	JA   ring_finished_backwardDalphaAVX2F64
@@ -9788,7 +9795,7 @@ ring_segmented_822:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 
-ring_block_851:
+ring_block_858:
 	MOVQ    1944(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -9803,33 +9810,33 @@ ring_block_851:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_852:
+ring_len_859:
 	CMPQ SI, $0x00000004
-	JAE  ring_len_done_853
+	JAE  ring_len_done_860
 	ADDQ BX, SI
-	JMP  ring_len_852
+	JMP  ring_len_859
 
-ring_len_done_853:
+ring_len_done_860:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000004, DI
 
-ring_step_854:
+ring_step_861:
 	CMPQ DI, SI
-	JB   ring_step_done_855
+	JB   ring_step_done_862
 	SUBQ SI, DI
-	JMP  ring_step_854
+	JMP  ring_step_861
 
-ring_step_done_855:
+ring_step_done_862:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_856:
+ring_step_863:
 	CMPQ DI, SI
-	JB   ring_step_done_857
+	JB   ring_step_done_864
 	SUBQ SI, DI
-	JMP  ring_step_856
+	JMP  ring_step_863
 
-ring_step_done_857:
+ring_step_done_864:
 	MOVQ    DI, 1936(SP)
 	LEAQ    16(SI), SI
 	CMPQ    BX, SI
@@ -9858,26 +9865,26 @@ ring_step_done_857:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_858:
+sums_zero_865:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_859
+	JAE     sums_zeroed_866
 	VMOVUPD Y0, (CX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_zero_858
+	JMP     sums_zero_865
 
-sums_zeroed_859:
-ring_row_860:
+sums_zeroed_866:
+ring_row_867:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_861
+	JE   ring_rows_done_868
 	XORQ SI, SI
 	MOVQ 1976(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-unrolled_862:
+unrolled_869:
 	CMPQ        R8, R9
-	JGT         single_863
+	JGT         single_870
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (DX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -9915,15 +9922,15 @@ unrolled_862:
 	SUBQ        1920(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000010, R8
-	JMP         unrolled_862
+	JMP         unrolled_869
 
-single_863:
+single_870:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 
-single_loop_864:
+single_loop_871:
 	CMPQ        R8, R9
-	JGT         remainder_865
+	JGT         remainder_872
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (DX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -9937,11 +9944,11 @@ single_loop_864:
 	SUBQ        1920(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000004, R8
-	JMP         single_loop_864
+	JMP         single_loop_871
 
-remainder_865:
+remainder_872:
 	SUBQ        R8, DI
-	JE          span_done_866
+	JE          span_done_873
 	SHLQ        $0x03, DI
 	NEGQ        DI
 	LEAQ        tailmask<>+32(SB), R9
@@ -9955,16 +9962,16 @@ remainder_865:
 	VFMADD231PD Y1, Y2, Y3
 	VMOVUPD     Y3, (CX)(SI*8)
 
-span_done_866:
+span_done_873:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x03, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_860
+	JMP   ring_row_867
 
-ring_rows_done_861:
+ring_rows_done_868:
 	MOVQ 1944(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -9972,85 +9979,86 @@ ring_rows_done_861:
 	MOVQ 1920(SP), SI
 	MOVQ 1960(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_868
+	JLE  fold_ext_done_875
 	CMPQ DI, SI
-	JA   fold_ext_scalar_869
+	JA   fold_ext_scalar_876
 	ADDQ $0x00000003, DI
 	ANDQ $-4, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_867:
+fold_ext_874:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_868
+	JBE     fold_ext_done_875
 	SUBQ    $0x00000004, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Y1
 	VADDPD  (CX)(DI*8), Y1, Y1
 	VMOVUPD Y1, (CX)(R8*8)
-	JMP     fold_ext_867
+	JMP     fold_ext_874
 
-fold_ext_scalar_869:
+fold_ext_scalar_876:
 	MOVQ 1960(SP), DI
 
-fold_ext_element_870:
+fold_ext_element_877:
 	CMPQ   DI, SI
-	JBE    fold_ext_done_868
+	JBE    fold_ext_element_done_878
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_870
+	JMP    fold_ext_element_877
 
-fold_ext_done_868:
-fold_871:
+fold_ext_element_done_878:
+fold_ext_done_875:
+fold_879:
 	CMPQ   SI, BX
-	JBE    folded_872
+	JBE    fold_done_880
 	DECQ   SI
-	MOVQ   SI, R8
-	SUBQ   BX, R8
+	MOVQ   SI, DI
+	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
-	VADDSD (CX)(R8*8), X1, X1
-	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_871
+	VADDSD (CX)(DI*8), X1, X1
+	VMOVSD X1, (CX)(DI*8)
+	JMP    fold_879
 
-folded_872:
+fold_done_880:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_873
+	JNE  sums_planes_881
 	MOVQ 1968(SP), SI
 	SUBQ $0x00000004, SI
 
-sums_vector_876:
+sums_vector_884:
 	CMPQ    BX, SI
-	JGT     sums_scalar_874
+	JGT     sums_scalar_882
 	VMOVUPD (DX)(BX*8), Y1
 	VADDPD  (CX)(BX*8), Y1, Y1
 	VMOVUPD Y1, (DX)(BX*8)
 	ADDQ    $0x00000004, BX
-	JMP     sums_vector_876
+	JMP     sums_vector_884
 
-sums_scalar_874:
+sums_scalar_882:
 	CMPQ   BX, 1968(SP)
-	JE     sums_done_875
+	JE     sums_done_883
 	VMOVSD (CX)(BX*8), X1
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_scalar_874
+	JMP    sums_scalar_882
 
-sums_planes_873:
+sums_planes_881:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_877:
+sums_group_885:
 	MOVQ   1968(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_879
+	JB     sums_single_887
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -10059,7 +10067,7 @@ sums_group_877:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_878:
+sums_group_plane_886:
 	VADDSD (R9), X1, X1
 	VADDSD (R9)(R8*1), X2, X2
 	VADDSD (R10), X3, X3
@@ -10068,7 +10076,7 @@ sums_group_plane_878:
 	ADDQ   $0x08, R10
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_group_plane_878
+	JB     sums_group_plane_886
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	VADDSD 8(DX)(BX*8), X2, X2
@@ -10081,29 +10089,29 @@ sums_group_plane_878:
 	SHRQ   $0x01, SI
 	ADDQ   SI, DI
 	ADDQ   $0x00000004, BX
-	JMP    sums_group_877
+	JMP    sums_group_885
 
-sums_single_879:
+sums_single_887:
 	CMPQ   BX, 1968(SP)
-	JE     sums_done_875
+	JE     sums_done_883
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_880:
+sums_single_plane_888:
 	VADDSD (CX)(DI*8), X1, X1
 	INCQ   DI
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_single_plane_880
+	JB     sums_single_plane_888
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_single_879
+	JMP    sums_single_887
 
-sums_done_875:
+sums_done_883:
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_851
+	JMP  ring_block_858
 
 ring_finished_backwardDalphaAVX2F64:
 	VZEROUPPER
@@ -10120,11 +10128,11 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	MOVQ         DX, BX
 	SHLQ         $0x02, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_881
+	JB           cached_889
 	CMPQ         AX, CX
-	JE           cached_881
+	JE           cached_889
 	CMPQ         AX, CX
-	JE           cached_881
+	JE           cached_889
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -10133,7 +10141,7 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_883
+	JE           aligned_891
 	MOVQ         SI, DI
 	MOVQ         $-1, R8
 	BZHIQ        DI, R8, DI
@@ -10144,13 +10152,13 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	VMOVUPS      Z2, K1, (AX)(BX*4)
 	MOVQ         SI, BX
 
-aligned_883:
+aligned_891:
 	MOVQ DX, SI
 	SUBQ $0x00000040, SI
 
-unrolled_884:
+unrolled_892:
 	CMPQ     BX, SI
-	JGT      single_885
+	JGT      single_893
 	VMOVUPS  (CX)(BX*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
@@ -10168,25 +10176,25 @@ unrolled_884:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(BX*4)
 	ADDQ     $0x00000040, BX
-	JMP      unrolled_884
+	JMP      unrolled_892
 
-single_885:
+single_893:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_886:
+single_loop_894:
 	CMPQ     BX, SI
-	JGT      remainder_887
+	JGT      remainder_895
 	VMOVUPS  (CX)(BX*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(BX*4)
 	ADDQ     $0x00000010, BX
-	JMP      single_loop_886
+	JMP      single_loop_894
 
-remainder_887:
+remainder_895:
 	SUBQ      BX, DX
-	JE        span_done_888
+	JE        span_done_896
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -10195,18 +10203,18 @@ remainder_887:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(BX*4)
 
-span_done_888:
+span_done_896:
 	SFENCE
-	JMP stored_882
+	JMP stored_890
 
-cached_881:
+cached_889:
 	XORQ BX, BX
 	MOVQ DX, SI
 	SUBQ $0x00000040, SI
 
-unrolled_889:
+unrolled_897:
 	CMPQ    BX, SI
-	JGT     single_890
+	JGT     single_898
 	VMOVUPS (CX)(BX*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
@@ -10224,25 +10232,25 @@ unrolled_889:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(BX*4)
 	ADDQ    $0x00000040, BX
-	JMP     unrolled_889
+	JMP     unrolled_897
 
-single_890:
+single_898:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_891:
+single_loop_899:
 	CMPQ    BX, SI
-	JGT     remainder_892
+	JGT     remainder_900
 	VMOVUPS (CX)(BX*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(BX*4)
 	ADDQ    $0x00000010, BX
-	JMP     single_loop_891
+	JMP     single_loop_899
 
-remainder_892:
+remainder_900:
 	SUBQ      BX, DX
-	JE        span_done_893
+	JE        span_done_901
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -10251,8 +10259,8 @@ remainder_892:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(BX*4)
 
-span_done_893:
-stored_882:
+span_done_901:
+stored_890:
 	VZEROUPPER
 	RET
 
@@ -10270,17 +10278,17 @@ TEXT ·forwardPlanesAVX512F32(SB), NOSPLIT, $0-80
 	SHLQ   $0x02, R8
 	XORQ   R9, R9
 
-plane_894:
+plane_902:
 	CMPQ         DX, $0x00
-	JE           planes_done_895
+	JE           planes_done_903
 	VBROADCASTSS (DI)(R9*4), Z1
 	XORQ         R10, R10
 	MOVQ         BX, R11
 	SUBQ         $0x00000040, R11
 
-unrolled_896:
+unrolled_904:
 	CMPQ    R10, R11
-	JGT     single_897
+	JGT     single_905
 	VMOVUPS (CX)(R10*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
@@ -10298,26 +10306,26 @@ unrolled_896:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(R10*4)
 	ADDQ    $0x00000040, R10
-	JMP     unrolled_896
+	JMP     unrolled_904
 
-single_897:
+single_905:
 	MOVQ BX, R11
 	SUBQ $0x00000010, R11
 
-single_loop_898:
+single_loop_906:
 	CMPQ    R10, R11
-	JGT     remainder_899
+	JGT     remainder_907
 	VMOVUPS (CX)(R10*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(R10*4)
 	ADDQ    $0x00000010, R10
-	JMP     single_loop_898
+	JMP     single_loop_906
 
-remainder_899:
+remainder_907:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_900
+	JE        span_done_908
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -10326,19 +10334,19 @@ remainder_899:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R10*4)
 
-span_done_900:
+span_done_908:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_901
+	JNE  same_pass_909
 	XORQ R9, R9
 
-same_pass_901:
+same_pass_909:
 	SUBQ BX, DX
-	JMP  plane_894
+	JMP  plane_902
 
-planes_done_895:
+planes_done_903:
 	VZEROUPPER
 	RET
 
@@ -10352,9 +10360,9 @@ TEXT ·forwardPatternAVX512F32(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+56(FP), SI
 
-row_902:
+row_910:
 	CMPQ    DX, $0x00
-	JE      rows_done_903
+	JE      rows_done_911
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -10362,9 +10370,9 @@ row_902:
 	MOVQ    DI, R9
 	SUBQ    $0x00000040, R9
 
-unrolled_904:
+unrolled_912:
 	CMPQ    R8, R9
-	JGT     single_905
+	JGT     single_913
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
@@ -10382,26 +10390,26 @@ unrolled_904:
 	VMULPS  192(BX)(R8*4), Z1, K1, Z1
 	VMOVUPS Z1, 192(AX)(R8*4)
 	ADDQ    $0x00000040, R8
-	JMP     unrolled_904
+	JMP     unrolled_912
 
-single_905:
+single_913:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_906:
+single_loop_914:
 	CMPQ    R8, R9
-	JGT     remainder_907
+	JGT     remainder_915
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
 	VMOVUPS Z1, (AX)(R8*4)
 	ADDQ    $0x00000010, R8
-	JMP     single_loop_906
+	JMP     single_loop_914
 
-remainder_907:
+remainder_915:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_908
+	JE        span_done_916
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -10410,15 +10418,15 @@ remainder_907:
 	VMULPS    (BX)(R8*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 
-span_done_908:
+span_done_916:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_902
+	JMP  row_910
 
-rows_done_903:
+rows_done_911:
 	VZEROUPPER
 	RET
 
@@ -10437,36 +10445,36 @@ TEXT ·forwardRingAVX512F32(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x00000180
-	JA     ring_segmented_909
+	JA     ring_segmented_917
 	MOVQ   R8, R9
 
-ring_len_910:
+ring_len_918:
 	CMPQ R9, $0x00000010
-	JAE  ring_len_done_911
+	JAE  ring_len_done_919
 	ADDQ R8, R9
-	JMP  ring_len_910
+	JMP  ring_len_918
 
-ring_len_done_911:
+ring_len_done_919:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000010, R10
 
-ring_step_912:
+ring_step_920:
 	CMPQ R10, R9
-	JB   ring_step_done_913
+	JB   ring_step_done_921
 	SUBQ R9, R10
-	JMP  ring_step_912
+	JMP  ring_step_920
 
-ring_step_done_913:
+ring_step_done_921:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000040, R10
 
-ring_step_914:
+ring_step_922:
 	CMPQ R10, R9
-	JB   ring_step_done_915
+	JB   ring_step_done_923
 	SUBQ R9, R10
-	JMP  ring_step_914
+	JMP  ring_step_922
 
-ring_step_done_915:
+ring_step_done_923:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    64(R9), R9
@@ -10476,76 +10484,76 @@ ring_step_done_915:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000010
-	JB      ring_short_916
+	JB      ring_short_924
 	CMPQ    AX, $0x01
-	JNE     ring_planes_917
+	JNE     ring_planes_925
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_919:
+ring_copy_927:
 	CMPQ    AX, R10
-	JAE     ring_built_918
+	JAE     ring_built_926
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_920
+	JB      ring_copy_tail_928
 	VMOVUPS (R9)(R8*4), Z1
 	VMOVUPS Z1, (DI)(AX*4)
 	ADDQ    $0x00000010, AX
 	ADDQ    $0x00000010, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_919
+	JNE     ring_copy_927
 	XORQ    R8, R8
-	JMP     ring_copy_919
+	JMP     ring_copy_927
 
-ring_copy_tail_920:
+ring_copy_tail_928:
 	VMOVUPS -64(R9)(DX*4), Z1
 	ADDQ    R11, AX
 	VMOVUPS Z1, -64(DI)(AX*4)
 	XORQ    R8, R8
-	JMP     ring_copy_919
+	JMP     ring_copy_927
 
-ring_planes_917:
+ring_planes_925:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_921
+	JA   ring_long_planes_929
 	MOVQ R10, R12
 	SUBQ $0x00000010, R12
 
-ring_fill_922:
+ring_fill_930:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_923
+	JGT          ring_fill_last_931
 	VBROADCASTSS (R9)(R8*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	VMOVUPS      Z1, 64(DI)(R11*4)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_924
+	JNE          ring_wrap_932
 	XORQ         R8, R8
 
-ring_wrap_924:
-	JMP ring_fill_922
+ring_wrap_932:
+	JMP ring_fill_930
 
-ring_fill_last_923:
+ring_fill_last_931:
 	CMPQ         R11, R10
-	JAE          ring_built_918
+	JAE          ring_built_926
 	VBROADCASTSS (R9)(R8*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_925
+	JNE          ring_wrap_933
 	XORQ         R8, R8
 
-ring_wrap_925:
-	JMP ring_fill_last_923
+ring_wrap_933:
+	JMP ring_fill_last_931
 
-ring_long_planes_921:
-ring_channel_926:
+ring_long_planes_929:
+ring_channel_934:
 	CMPQ         R11, R10
-	JAE          ring_built_918
+	JAE          ring_built_926
 	VBROADCASTSS (R9)(R8*4), Z1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -10553,65 +10561,65 @@ ring_channel_926:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_927:
+ring_plane_935:
 	VMOVUPS Z1, (DI)(R13*4)
 	ADDQ    $0x00000010, R13
 	CMPQ    R13, R12
-	JB      ring_plane_927
+	JB      ring_plane_935
 	INCQ    R8
 	CMPQ    R8, DX
-	JNE     ring_wrap_928
+	JNE     ring_wrap_936
 	XORQ    R8, R8
 
-ring_wrap_928:
-	JMP ring_channel_926
+ring_wrap_936:
+	JMP ring_channel_934
 
-ring_short_916:
+ring_short_924:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_929:
+ring_element_937:
 	MOVL (R9)(R11*4), R14
 	MOVL R14, (DI)(R13*4)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_930
+	JB   ring_element_next_938
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_930
+	JB   ring_element_next_938
 	XORQ R11, R11
 
-ring_element_next_930:
+ring_element_next_938:
 	INCQ    R13
 	CMPQ    R13, $0x00000010
-	JB      ring_element_929
+	JB      ring_element_937
 	VMOVUPS (DI), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000010
-	JE      ring_exact_931
+	JE      ring_exact_939
 	SUBQ    R8, AX
 
-ring_exact_931:
+ring_exact_939:
 	MOVQ AX, DX
 
-ring_repeat_932:
+ring_repeat_940:
 	CMPQ    DX, R10
-	JAE     ring_built_918
+	JAE     ring_built_926
 	VMOVUPS Z1, (DI)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_932
+	JMP     ring_repeat_940
 
-ring_built_918:
+ring_built_926:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000040, R8
 
-unrolled_933:
+unrolled_941:
 	CMPQ    DX, R8
-	JGT     single_934
+	JGT     single_942
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -10633,15 +10641,15 @@ unrolled_933:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000040, DX
-	JMP     unrolled_933
+	JMP     unrolled_941
 
-single_934:
+single_942:
 	MOVQ SI, R8
 	SUBQ $0x00000010, R8
 
-single_loop_935:
+single_loop_943:
 	CMPQ    DX, R8
-	JGT     remainder_936
+	JGT     remainder_944
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -10651,11 +10659,11 @@ single_loop_935:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000010, DX
-	JMP     single_loop_935
+	JMP     single_loop_943
 
-remainder_936:
+remainder_944:
 	SUBQ      DX, SI
-	JE        span_done_937
+	JE        span_done_945
 	MOVQ      $-1, R8
 	BZHIQ     SI, R8, SI
 	KMOVW     SI, K1
@@ -10664,10 +10672,10 @@ remainder_936:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(DX*4)
 
-span_done_937:
+span_done_945:
 	JMP ring_finished_forwardAVX512F32
 
-ring_segmented_909:
+ring_segmented_917:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x00000180
 	JA   ring_finished_forwardAVX512F32
@@ -10677,11 +10685,11 @@ ring_segmented_909:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_938
+	JE   ring_rows_946
 
-ring_segment_939:
+ring_segment_947:
 	CMPQ    SI, $0x00
-	JE      ring_done_940
+	JE      ring_done_948
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -10698,33 +10706,33 @@ ring_segment_939:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_941:
+ring_len_949:
 	CMPQ R11, $0x00000010
-	JAE  ring_len_done_942
+	JAE  ring_len_done_950
 	ADDQ R9, R11
-	JMP  ring_len_941
+	JMP  ring_len_949
 
-ring_len_done_942:
+ring_len_done_950:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_943:
+ring_step_951:
 	CMPQ R12, R11
-	JB   ring_step_done_944
+	JB   ring_step_done_952
 	SUBQ R11, R12
-	JMP  ring_step_943
+	JMP  ring_step_951
 
-ring_step_done_944:
+ring_step_done_952:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000040, R12
 
-ring_step_945:
+ring_step_953:
 	CMPQ R12, R11
-	JB   ring_step_done_946
+	JB   ring_step_done_954
 	SUBQ R11, R12
-	JMP  ring_step_945
+	JMP  ring_step_953
 
-ring_step_done_946:
+ring_step_done_954:
 	MOVQ    R12, 1936(SP)
 	LEAQ    64(R11), R11
 	CMPQ    R10, R11
@@ -10734,76 +10742,76 @@ ring_step_done_946:
 	LEAQ    (R10)(AX*4), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000010
-	JB      ring_short_947
+	JB      ring_short_955
 	CMPQ    R8, $0x01
-	JNE     ring_planes_948
+	JNE     ring_planes_956
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_950:
+ring_copy_958:
 	CMPQ    R8, AX
-	JAE     ring_built_949
+	JAE     ring_built_957
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_951
+	JB      ring_copy_tail_959
 	VMOVUPS (R10)(R9*4), Z1
 	VMOVUPS Z1, (DI)(R8*4)
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_950
+	JNE     ring_copy_958
 	XORQ    R9, R9
-	JMP     ring_copy_950
+	JMP     ring_copy_958
 
-ring_copy_tail_951:
+ring_copy_tail_959:
 	VMOVUPS -64(R10)(DX*4), Z1
 	ADDQ    R11, R8
 	VMOVUPS Z1, -64(DI)(R8*4)
 	XORQ    R9, R9
-	JMP     ring_copy_950
+	JMP     ring_copy_958
 
-ring_planes_948:
+ring_planes_956:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000020
-	JA   ring_long_planes_952
+	JA   ring_long_planes_960
 	MOVQ AX, R12
 	SUBQ $0x00000010, R12
 
-ring_fill_953:
+ring_fill_961:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_954
+	JGT          ring_fill_last_962
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	VMOVUPS      Z1, 64(DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_955
+	JNE          ring_wrap_963
 	XORQ         R9, R9
 
-ring_wrap_955:
-	JMP ring_fill_953
+ring_wrap_963:
+	JMP ring_fill_961
 
-ring_fill_last_954:
+ring_fill_last_962:
 	CMPQ         R11, AX
-	JAE          ring_built_949
+	JAE          ring_built_957
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_956
+	JNE          ring_wrap_964
 	XORQ         R9, R9
 
-ring_wrap_956:
-	JMP ring_fill_last_954
+ring_wrap_964:
+	JMP ring_fill_last_962
 
-ring_long_planes_952:
-ring_channel_957:
+ring_long_planes_960:
+ring_channel_965:
 	CMPQ         R11, AX
-	JAE          ring_built_949
+	JAE          ring_built_957
 	VBROADCASTSS (R10)(R9*4), Z1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -10811,66 +10819,66 @@ ring_channel_957:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_958:
+ring_plane_966:
 	VMOVUPS Z1, (DI)(R13*4)
 	ADDQ    $0x00000010, R13
 	CMPQ    R13, R12
-	JB      ring_plane_958
+	JB      ring_plane_966
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_959
+	JNE     ring_wrap_967
 	XORQ    R9, R9
 
-ring_wrap_959:
-	JMP ring_channel_957
+ring_wrap_967:
+	JMP ring_channel_965
 
-ring_short_947:
+ring_short_955:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_960:
+ring_element_968:
 	MOVL (R10)(R11*4), R14
 	MOVL R14, (DI)(R13*4)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_961
+	JB   ring_element_next_969
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_961
+	JB   ring_element_next_969
 	XORQ R11, R11
 
-ring_element_next_961:
+ring_element_next_969:
 	INCQ    R13
 	CMPQ    R13, $0x00000010
-	JB      ring_element_960
+	JB      ring_element_968
 	VMOVUPS (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_962
+	JE      ring_exact_970
 	SUBQ    R9, DX
 
-ring_exact_962:
+ring_exact_970:
 	MOVQ DX, R8
 
-ring_repeat_963:
+ring_repeat_971:
 	CMPQ    R8, AX
-	JAE     ring_built_949
+	JAE     ring_built_957
 	VMOVUPS Z1, (DI)(R8*4)
 	ADDQ    DX, R8
-	JMP     ring_repeat_963
+	JMP     ring_repeat_971
 
-ring_built_949:
+ring_built_957:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000040, R9
 
-unrolled_964:
+unrolled_972:
 	CMPQ    R8, R9
-	JGT     single_965
+	JGT     single_973
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -10892,15 +10900,15 @@ unrolled_964:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000040, R8
-	JMP     unrolled_964
+	JMP     unrolled_972
 
-single_965:
+single_973:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-single_loop_966:
+single_loop_974:
 	CMPQ    R8, R9
-	JGT     remainder_967
+	JGT     remainder_975
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -10910,11 +10918,11 @@ single_loop_966:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000010, R8
-	JMP     single_loop_966
+	JMP     single_loop_974
 
-remainder_967:
+remainder_975:
 	SUBQ      R8, DX
-	JE        span_done_968
+	JE        span_done_976
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -10923,7 +10931,7 @@ remainder_967:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-span_done_968:
+span_done_976:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -10934,18 +10942,18 @@ span_done_968:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_969
+	JNE  ring_next_977
 	XORQ AX, AX
 
-ring_next_969:
+ring_next_977:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_939
+	JMP  ring_segment_947
 
-ring_done_940:
+ring_done_948:
 	JMP ring_finished_forwardAVX512F32
 
-ring_rows_938:
-ring_block_970:
+ring_rows_946:
+ring_block_978:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -10961,33 +10969,33 @@ ring_block_970:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_971:
+ring_len_979:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_972
+	JAE  ring_len_done_980
 	ADDQ BX, SI
-	JMP  ring_len_971
+	JMP  ring_len_979
 
-ring_len_done_972:
+ring_len_done_980:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000010, R8
 
-ring_step_973:
+ring_step_981:
 	CMPQ R8, SI
-	JB   ring_step_done_974
+	JB   ring_step_done_982
 	SUBQ SI, R8
-	JMP  ring_step_973
+	JMP  ring_step_981
 
-ring_step_done_974:
+ring_step_done_982:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000040, R8
 
-ring_step_975:
+ring_step_983:
 	CMPQ R8, SI
-	JB   ring_step_done_976
+	JB   ring_step_done_984
 	SUBQ SI, R8
-	JMP  ring_step_975
+	JMP  ring_step_983
 
-ring_step_done_976:
+ring_step_done_984:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    64(SI), SI
@@ -10998,76 +11006,76 @@ ring_step_done_976:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000010
-	JB      ring_short_977
+	JB      ring_short_985
 	CMPQ    CX, $0x01
-	JNE     ring_planes_978
+	JNE     ring_planes_986
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_980:
+ring_copy_988:
 	CMPQ    BX, R8
-	JAE     ring_built_979
+	JAE     ring_built_987
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000010
-	JB      ring_copy_tail_981
+	JB      ring_copy_tail_989
 	VMOVUPS (SI)(R9*4), Z1
 	VMOVUPS Z1, (DI)(BX*4)
 	ADDQ    $0x00000010, BX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_980
+	JNE     ring_copy_988
 	XORQ    R9, R9
-	JMP     ring_copy_980
+	JMP     ring_copy_988
 
-ring_copy_tail_981:
+ring_copy_tail_989:
 	VMOVUPS -64(SI)(DX*4), Z1
 	ADDQ    R10, BX
 	VMOVUPS Z1, -64(DI)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_980
+	JMP     ring_copy_988
 
-ring_planes_978:
+ring_planes_986:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000020
-	JA   ring_long_planes_982
+	JA   ring_long_planes_990
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
-ring_fill_983:
+ring_fill_991:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_984
+	JGT          ring_fill_last_992
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (DI)(R9*4)
 	VMOVUPS      Z1, 64(DI)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_985
+	JNE          ring_wrap_993
 	XORQ         BX, BX
 
-ring_wrap_985:
-	JMP ring_fill_983
+ring_wrap_993:
+	JMP ring_fill_991
 
-ring_fill_last_984:
+ring_fill_last_992:
 	CMPQ         R9, R8
-	JAE          ring_built_979
+	JAE          ring_built_987
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (DI)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_986
+	JNE          ring_wrap_994
 	XORQ         BX, BX
 
-ring_wrap_986:
-	JMP ring_fill_last_984
+ring_wrap_994:
+	JMP ring_fill_last_992
 
-ring_long_planes_982:
-ring_channel_987:
+ring_long_planes_990:
+ring_channel_995:
 	CMPQ         R9, R8
-	JAE          ring_built_979
+	JAE          ring_built_987
 	VBROADCASTSS (SI)(BX*4), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -11075,57 +11083,57 @@ ring_channel_987:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_988:
+ring_plane_996:
 	VMOVUPS Z1, (DI)(R11*4)
 	ADDQ    $0x00000010, R11
 	CMPQ    R11, R10
-	JB      ring_plane_988
+	JB      ring_plane_996
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_989
+	JNE     ring_wrap_997
 	XORQ    BX, BX
 
-ring_wrap_989:
-	JMP ring_channel_987
+ring_wrap_997:
+	JMP ring_channel_995
 
-ring_short_977:
+ring_short_985:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_990:
+ring_element_998:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (DI)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_991
+	JB   ring_element_next_999
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_991
+	JB   ring_element_next_999
 	XORQ R9, R9
 
-ring_element_next_991:
+ring_element_next_999:
 	INCQ    R11
 	CMPQ    R11, $0x00000010
-	JB      ring_element_990
+	JB      ring_element_998
 	VMOVUPS (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_992
+	JE      ring_exact_1000
 	SUBQ    BX, DX
 
-ring_exact_992:
+ring_exact_1000:
 	MOVQ DX, BX
 
-ring_repeat_993:
+ring_repeat_1001:
 	CMPQ    BX, R8
-	JAE     ring_built_979
+	JAE     ring_built_987
 	VMOVUPS Z1, (DI)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_993
+	JMP     ring_repeat_1001
 
-ring_built_979:
+ring_built_987:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+24(FP), BX
@@ -11134,18 +11142,18 @@ ring_built_979:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_994:
+ring_row_1002:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_995
+	JE   ring_rows_done_1003
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000040, R9
 
-unrolled_996:
+unrolled_1004:
 	CMPQ    R8, R9
-	JGT     single_997
+	JGT     single_1005
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -11167,15 +11175,15 @@ unrolled_996:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000040, R8
-	JMP     unrolled_996
+	JMP     unrolled_1004
 
-single_997:
+single_1005:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-single_loop_998:
+single_loop_1006:
 	CMPQ    R8, R9
-	JGT     remainder_999
+	JGT     remainder_1007
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -11185,11 +11193,11 @@ single_loop_998:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000010, R8
-	JMP     single_loop_998
+	JMP     single_loop_1006
 
-remainder_999:
+remainder_1007:
 	SUBQ      R8, DX
-	JE        span_done_1000
+	JE        span_done_1008
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -11198,20 +11206,20 @@ remainder_999:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-span_done_1000:
+span_done_1008:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x02, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_994
+	JMP   ring_row_1002
 
-ring_rows_done_995:
+ring_rows_done_1003:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_970
+	JMP  ring_block_978
 
 ring_finished_forwardAVX512F32:
 	VZEROUPPER
@@ -11237,11 +11245,11 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1001
+	JB           cached_1009
 	CMPQ         AX, DX
-	JE           cached_1001
+	JE           cached_1009
 	CMPQ         AX, CX
-	JE           cached_1001
+	JE           cached_1009
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -11250,7 +11258,7 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1003
+	JE           aligned_1011
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -11269,13 +11277,13 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	VMOVUPS      Z10, K1, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_1003:
+aligned_1011:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_1004:
+unrolled_1012:
 	CMPQ        SI, DI
-	JGT         single_1005
+	JGT         single_1013
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -11325,15 +11333,15 @@ unrolled_1004:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
-	JMP         unrolled_1004
+	JMP         unrolled_1012
 
-single_1005:
+single_1013:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_1006:
+single_loop_1014:
 	CMPQ        SI, DI
-	JGT         remainder_1007
+	JGT         remainder_1015
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -11347,11 +11355,11 @@ single_loop_1006:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
-	JMP         single_loop_1006
+	JMP         single_loop_1014
 
-remainder_1007:
+remainder_1015:
 	SUBQ        SI, BX
-	JE          span_done_1008
+	JE          span_done_1016
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -11368,18 +11376,18 @@ remainder_1007:
 	VMULPS      Z9, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(SI*4)
 
-span_done_1008:
+span_done_1016:
 	SFENCE
-	JMP stored_1002
+	JMP stored_1010
 
-cached_1001:
+cached_1009:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_1009:
+unrolled_1017:
 	CMPQ        SI, DI
-	JGT         single_1010
+	JGT         single_1018
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -11429,15 +11437,15 @@ unrolled_1009:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
-	JMP         unrolled_1009
+	JMP         unrolled_1017
 
-single_1010:
+single_1018:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_1011:
+single_loop_1019:
 	CMPQ        SI, DI
-	JGT         remainder_1012
+	JGT         remainder_1020
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -11451,11 +11459,11 @@ single_loop_1011:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
-	JMP         single_loop_1011
+	JMP         single_loop_1019
 
-remainder_1012:
+remainder_1020:
 	SUBQ        SI, BX
-	JE          span_done_1013
+	JE          span_done_1021
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -11472,8 +11480,8 @@ remainder_1012:
 	VMULPS      Z9, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(SI*4)
 
-span_done_1013:
-stored_1002:
+span_done_1021:
+stored_1010:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -11507,9 +11515,9 @@ TEXT ·backwardPlanesAVX512F32(SB), NOSPLIT, $0-128
 	SHLQ   $0x02, R10
 	XORQ   R11, R11
 
-plane_1014:
+plane_1022:
 	CMPQ         BX, $0x00
-	JE           planes_done_1015
+	JE           planes_done_1023
 	VBROADCASTSS (R9)(R11*4), Z9
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -11523,9 +11531,9 @@ plane_1014:
 	MOVQ         DI, R13
 	SUBQ         $0x00000040, R13
 
-unrolled_1016:
+unrolled_1024:
 	CMPQ        R12, R13
-	JGT         single_1017
+	JGT         single_1025
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -11575,15 +11583,15 @@ unrolled_1016:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, 192(AX)(R12*4)
 	ADDQ        $0x00000040, R12
-	JMP         unrolled_1016
+	JMP         unrolled_1024
 
-single_1017:
+single_1025:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 
-single_loop_1018:
+single_loop_1026:
 	CMPQ        R12, R13
-	JGT         remainder_1019
+	JGT         remainder_1027
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -11597,12 +11605,12 @@ single_loop_1018:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, (AX)(R12*4)
 	ADDQ        $0x00000010, R12
-	JMP         single_loop_1018
+	JMP         single_loop_1026
 
-remainder_1019:
+remainder_1027:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_1020
+	JE          span_done_1028
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -11619,7 +11627,7 @@ remainder_1019:
 	VMULPS      Z9, Z10, K2, Z10
 	VMOVUPS     Z10, K1, (AX)(R12*4)
 
-span_done_1020:
+span_done_1028:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -11640,14 +11648,14 @@ span_done_1020:
 	ADDQ          R10, AX
 	INCQ          R11
 	CMPQ          R11, R8
-	JNE           same_pass_1021
+	JNE           same_pass_1029
 	XORQ          R11, R11
 
-same_pass_1021:
+same_pass_1029:
 	SUBQ DI, BX
-	JMP  plane_1014
+	JMP  plane_1022
 
-planes_done_1015:
+planes_done_1023:
 	VZEROUPPER
 	RET
 
@@ -11663,9 +11671,9 @@ TEXT ·backwardPatternAVX512F32(SB), NOSPLIT, $0-120
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), R8
 
-row_1022:
+row_1030:
 	CMPQ    BX, $0x00
-	JE      rows_done_1023
+	JE      rows_done_1031
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -11673,9 +11681,9 @@ row_1022:
 	MOVQ    R9, R11
 	SUBQ    $0x00000040, R11
 
-unrolled_1024:
+unrolled_1032:
 	CMPQ        R10, R11
-	JGT         single_1025
+	JGT         single_1033
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -11741,15 +11749,15 @@ unrolled_1024:
 	VMULPS      192(SI)(R10*4), Z1, K1, Z1
 	VMOVUPS     Z1, 192(AX)(R10*4)
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_1024
+	JMP         unrolled_1032
 
-single_1025:
+single_1033:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1026:
+single_loop_1034:
 	CMPQ        R10, R11
-	JGT         remainder_1027
+	JGT         remainder_1035
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -11767,12 +11775,12 @@ single_loop_1026:
 	VMULPS      (SI)(R10*4), Z1, K1, Z1
 	VMOVUPS     Z1, (AX)(R10*4)
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_1026
+	JMP         single_loop_1034
 
-remainder_1027:
+remainder_1035:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1028
+	JE          span_done_1036
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -11793,16 +11801,16 @@ remainder_1027:
 	VMULPS      (SI)(R10*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1028:
+span_done_1036:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_1022
+	JMP  row_1030
 
-rows_done_1023:
+rows_done_1031:
 	VZEROUPPER
 	RET
 
@@ -11825,36 +11833,36 @@ TEXT ·backwardRingAVX512F32(SB), $1856-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x00000030
-	JA     ring_segmented_1029
+	JA     ring_segmented_1037
 	MOVQ   R10, R11
 
-ring_len_1030:
+ring_len_1038:
 	CMPQ R11, $0x00000010
-	JAE  ring_len_done_1031
+	JAE  ring_len_done_1039
 	ADDQ R10, R11
-	JMP  ring_len_1030
+	JMP  ring_len_1038
 
-ring_len_done_1031:
+ring_len_done_1039:
 	MOVQ R11, 1792(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_1032:
+ring_step_1040:
 	CMPQ R12, R11
-	JB   ring_step_done_1033
+	JB   ring_step_done_1041
 	SUBQ R11, R12
-	JMP  ring_step_1032
+	JMP  ring_step_1040
 
-ring_step_done_1033:
+ring_step_done_1041:
 	MOVQ R12, 1800(SP)
 	MOVQ $0x00000040, R12
 
-ring_step_1034:
+ring_step_1042:
 	CMPQ R12, R11
-	JB   ring_step_done_1035
+	JB   ring_step_done_1043
 	SUBQ R11, R12
-	JMP  ring_step_1034
+	JMP  ring_step_1042
 
-ring_step_done_1035:
+ring_step_done_1043:
 	MOVQ    R12, 1808(SP)
 	MOVQ    DI, R12
 	LEAQ    64(R11), R11
@@ -11864,76 +11872,76 @@ ring_step_done_1035:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1832(SP), R12
 	CMPQ    R10, $0x00000010
-	JB      ring_short_1036
+	JB      ring_short_1044
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1037
+	JNE     ring_planes_1045
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_1039:
+ring_copy_1047:
 	CMPQ    R8, R12
-	JAE     ring_built_1038
+	JAE     ring_built_1046
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000010
-	JB      ring_copy_tail_1040
+	JB      ring_copy_tail_1048
 	VMOVUPS (R11)(R10*4), Z1
 	VMOVUPS Z1, (CX)(R8*4)
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_1039
+	JNE     ring_copy_1047
 	XORQ    R10, R10
-	JMP     ring_copy_1039
+	JMP     ring_copy_1047
 
-ring_copy_tail_1040:
+ring_copy_tail_1048:
 	VMOVUPS -64(R11)(R9*4), Z1
 	ADDQ    R13, R8
 	VMOVUPS Z1, -64(CX)(R8*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1039
+	JMP     ring_copy_1047
 
-ring_planes_1037:
+ring_planes_1045:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000020
-	JA   ring_long_planes_1041
+	JA   ring_long_planes_1049
 	MOVQ R12, R14
 	SUBQ $0x00000010, R14
 
-ring_fill_1042:
+ring_fill_1050:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_1043
+	JGT          ring_fill_last_1051
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (CX)(R13*4)
 	VMOVUPS      Z1, 64(CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_1044
+	JNE          ring_wrap_1052
 	XORQ         R10, R10
 
-ring_wrap_1044:
-	JMP ring_fill_1042
+ring_wrap_1052:
+	JMP ring_fill_1050
 
-ring_fill_last_1043:
+ring_fill_last_1051:
 	CMPQ         R13, R12
-	JAE          ring_built_1038
+	JAE          ring_built_1046
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_1045
+	JNE          ring_wrap_1053
 	XORQ         R10, R10
 
-ring_wrap_1045:
-	JMP ring_fill_last_1043
+ring_wrap_1053:
+	JMP ring_fill_last_1051
 
-ring_long_planes_1041:
-ring_channel_1046:
+ring_long_planes_1049:
+ring_channel_1054:
 	CMPQ         R13, R12
-	JAE          ring_built_1038
+	JAE          ring_built_1046
 	VBROADCASTSS (R11)(R10*4), Z1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -11941,57 +11949,57 @@ ring_channel_1046:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_1047:
+ring_plane_1055:
 	VMOVUPS Z1, (CX)(R15*4)
 	ADDQ    $0x00000010, R15
 	CMPQ    R15, R14
-	JB      ring_plane_1047
+	JB      ring_plane_1055
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_1048
+	JNE     ring_wrap_1056
 	XORQ    R10, R10
 
-ring_wrap_1048:
-	JMP ring_channel_1046
+ring_wrap_1056:
+	JMP ring_channel_1054
 
-ring_short_1036:
+ring_short_1044:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_1049:
+ring_element_1057:
 	MOVL (R11)(R13*4), BP
 	MOVL BP, (CX)(R15*4)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_1050
+	JB   ring_element_next_1058
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_1050
+	JB   ring_element_next_1058
 	XORQ R13, R13
 
-ring_element_next_1050:
+ring_element_next_1058:
 	INCQ    R15
 	CMPQ    R15, $0x00000010
-	JB      ring_element_1049
+	JB      ring_element_1057
 	VMOVUPS (CX), Z1
 	MOVQ    1792(SP), R8
 	CMPQ    R8, $0x00000010
-	JE      ring_exact_1051
+	JE      ring_exact_1059
 	SUBQ    R10, R8
 
-ring_exact_1051:
+ring_exact_1059:
 	MOVQ R8, R9
 
-ring_repeat_1052:
+ring_repeat_1060:
 	CMPQ    R9, R12
-	JAE     ring_built_1038
+	JAE     ring_built_1046
 	VMOVUPS Z1, (CX)(R9*4)
 	ADDQ    R8, R9
-	JMP     ring_repeat_1052
+	JMP     ring_repeat_1060
 
-ring_built_1038:
+ring_built_1046:
 	MOVQ    1792(SP), R8
 	MOVQ    1832(SP), R9
 	MOVQ    R9, R10
@@ -12007,22 +12015,22 @@ ring_built_1038:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_1053:
+sums_zero_1061:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_1054
+	JAE     sums_zeroed_1062
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1053
+	JMP     sums_zero_1061
 
-sums_zeroed_1054:
+sums_zeroed_1062:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000040, R10
 
-unrolled_1055:
+unrolled_1063:
 	CMPQ        R9, R10
-	JGT         single_1056
+	JGT         single_1064
 	VMOVUPS     (DX)(R9*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R9*4), Z1
@@ -12092,15 +12100,15 @@ unrolled_1055:
 	SUBQ        1792(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000040, R9
-	JMP         unrolled_1055
+	JMP         unrolled_1063
 
-single_1056:
+single_1064:
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1057:
+single_loop_1065:
 	CMPQ        R9, R10
-	JGT         remainder_1058
+	JGT         remainder_1066
 	VMOVUPS     (DX)(R9*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R9*4), Z1
@@ -12122,11 +12130,11 @@ single_loop_1057:
 	SUBQ        1792(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000010, R9
-	JMP         single_loop_1057
+	JMP         single_loop_1065
 
-remainder_1058:
+remainder_1066:
 	SUBQ        R9, DI
-	JE          span_done_1059
+	JE          span_done_1067
 	MOVQ        $-1, R10
 	BZHIQ       DI, R10, DI
 	KMOVW       DI, K1
@@ -12147,77 +12155,78 @@ remainder_1058:
 	VMULPS      (CX)(R8*4), Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(R9*4)
 
-span_done_1059:
+span_done_1067:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1792(SP), DX
 	MOVQ  1832(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_1061
+	JLE   fold_ext_done_1069
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_1062
+	JA    fold_ext_scalar_1070
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_1060:
+fold_ext_1068:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_1061
+	JBE     fold_ext_done_1069
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Z0
 	VADDPD  (BX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (BX)(DI*8)
-	JMP     fold_ext_1060
+	JMP     fold_ext_1068
 
-fold_ext_scalar_1062:
+fold_ext_scalar_1070:
 	MOVQ 1832(SP), SI
 
-fold_ext_element_1063:
+fold_ext_element_1071:
 	CMPQ   SI, DX
-	JBE    fold_ext_done_1061
+	JBE    fold_ext_element_done_1072
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_1063
+	JMP    fold_ext_element_1071
 
-fold_ext_done_1061:
-fold_1064:
+fold_ext_element_done_1072:
+fold_ext_done_1069:
+fold_1073:
 	CMPQ   DX, AX
-	JBE    folded_1065
+	JBE    fold_done_1074
 	DECQ   DX
-	MOVQ   DX, DI
-	SUBQ   AX, DI
+	MOVQ   DX, SI
+	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
-	VADDSD (BX)(DI*8), X0, X0
-	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_1064
+	VADDSD (BX)(SI*8), X0, X0
+	VMOVSD X0, (BX)(SI*8)
+	JMP    fold_1073
 
-folded_1065:
+fold_done_1074:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1066
+	JNE  sums_planes_1075
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_1069:
+sums_vector_1078:
 	CMPQ      AX, DX
-	JGT       sums_scalar_1067
+	JGT       sums_scalar_1076
 	VCVTPS2PD (CX)(AX*4), Z0
 	VADDPD    (BX)(AX*8), Z0, Z0
 	VCVTPD2PS Z0, Y0
 	VMOVUPS   Y0, (CX)(AX*4)
 	ADDQ      $0x00000008, AX
-	JMP       sums_vector_1069
+	JMP       sums_vector_1078
 
-sums_scalar_1067:
+sums_scalar_1076:
 	CMPQ      AX, alpha_len+80(FP)
-	JE        sums_done_1068
+	JE        sums_done_1077
 	VMOVSD    (BX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
@@ -12225,18 +12234,18 @@ sums_scalar_1067:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_1067
+	JMP       sums_scalar_1076
 
-sums_planes_1066:
+sums_planes_1075:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1070:
+sums_group_1079:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_1072
+	JB     sums_single_1081
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -12245,7 +12254,7 @@ sums_group_1070:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_1071:
+sums_group_plane_1080:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -12254,7 +12263,7 @@ sums_group_plane_1071:
 	ADDQ      $0x08, R9
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_group_plane_1071
+	JB        sums_group_plane_1080
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (CX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -12279,32 +12288,32 @@ sums_group_plane_1071:
 	SHRQ      $0x01, DX
 	ADDQ      DX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_1070
+	JMP       sums_group_1079
 
-sums_single_1072:
+sums_single_1081:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_1068
+	JE     sums_done_1077
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_1073:
+sums_single_plane_1082:
 	VADDSD    (BX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_single_plane_1073
+	JB        sums_single_plane_1082
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_1072
+	JMP       sums_single_1081
 
-sums_done_1068:
+sums_done_1077:
 	JMP ring_finished_backwardAVX512F32
 
-ring_segmented_1029:
+ring_segmented_1037:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x00000030
 	JA   ring_finished_backwardAVX512F32
@@ -12314,7 +12323,7 @@ ring_segmented_1029:
 	MOVQ AX, 1824(SP)
 	MOVQ $0x00000000, 1816(SP)
 
-ring_block_1075:
+ring_block_1084:
 	MOVQ    1816(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -12330,33 +12339,33 @@ ring_block_1075:
 	MOVQ    DI, 1848(SP)
 	MOVQ    DI, R8
 
-ring_len_1076:
+ring_len_1085:
 	CMPQ R8, $0x00000010
-	JAE  ring_len_done_1077
+	JAE  ring_len_done_1086
 	ADDQ DI, R8
-	JMP  ring_len_1076
+	JMP  ring_len_1085
 
-ring_len_done_1077:
+ring_len_done_1086:
 	MOVQ R8, 1792(SP)
 	MOVQ $0x00000010, R9
 
-ring_step_1078:
+ring_step_1087:
 	CMPQ R9, R8
-	JB   ring_step_done_1079
+	JB   ring_step_done_1088
 	SUBQ R8, R9
-	JMP  ring_step_1078
+	JMP  ring_step_1087
 
-ring_step_done_1079:
+ring_step_done_1088:
 	MOVQ R9, 1800(SP)
 	MOVQ $0x00000040, R9
 
-ring_step_1080:
+ring_step_1089:
 	CMPQ R9, R8
-	JB   ring_step_done_1081
+	JB   ring_step_done_1090
 	SUBQ R8, R9
-	JMP  ring_step_1080
+	JMP  ring_step_1089
 
-ring_step_done_1081:
+ring_step_done_1090:
 	MOVQ    R9, 1808(SP)
 	MOVQ    DI, R9
 	LEAQ    64(R8), R8
@@ -12367,76 +12376,76 @@ ring_step_done_1081:
 	LEAQ    (R8)(DX*4), R8
 	MOVQ    1832(SP), R9
 	CMPQ    DI, $0x00000010
-	JB      ring_short_1082
+	JB      ring_short_1091
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1083
+	JNE     ring_planes_1092
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_1085:
+ring_copy_1094:
 	CMPQ    DI, R9
-	JAE     ring_built_1084
+	JAE     ring_built_1093
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1086
+	JB      ring_copy_tail_1095
 	VMOVUPS (R8)(R10*4), Z1
 	VMOVUPS Z1, (CX)(DI*4)
 	ADDQ    $0x00000010, DI
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_1085
+	JNE     ring_copy_1094
 	XORQ    R10, R10
-	JMP     ring_copy_1085
+	JMP     ring_copy_1094
 
-ring_copy_tail_1086:
+ring_copy_tail_1095:
 	VMOVUPS -64(R8)(SI*4), Z1
 	ADDQ    R11, DI
 	VMOVUPS Z1, -64(CX)(DI*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1085
+	JMP     ring_copy_1094
 
-ring_planes_1083:
+ring_planes_1092:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1087
+	JA   ring_long_planes_1096
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-ring_fill_1088:
+ring_fill_1097:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_1089
+	JGT          ring_fill_last_1098
 	VBROADCASTSS (R8)(DI*4), Z1
 	VMOVUPS      Z1, (CX)(R10*4)
 	VMOVUPS      Z1, 64(CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_1090
+	JNE          ring_wrap_1099
 	XORQ         DI, DI
 
-ring_wrap_1090:
-	JMP ring_fill_1088
+ring_wrap_1099:
+	JMP ring_fill_1097
 
-ring_fill_last_1089:
+ring_fill_last_1098:
 	CMPQ         R10, R9
-	JAE          ring_built_1084
+	JAE          ring_built_1093
 	VBROADCASTSS (R8)(DI*4), Z1
 	VMOVUPS      Z1, (CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_1091
+	JNE          ring_wrap_1100
 	XORQ         DI, DI
 
-ring_wrap_1091:
-	JMP ring_fill_last_1089
+ring_wrap_1100:
+	JMP ring_fill_last_1098
 
-ring_long_planes_1087:
-ring_channel_1092:
+ring_long_planes_1096:
+ring_channel_1101:
 	CMPQ         R10, R9
-	JAE          ring_built_1084
+	JAE          ring_built_1093
 	VBROADCASTSS (R8)(DI*4), Z1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -12444,57 +12453,57 @@ ring_channel_1092:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_1093:
+ring_plane_1102:
 	VMOVUPS Z1, (CX)(R12*4)
 	ADDQ    $0x00000010, R12
 	CMPQ    R12, R11
-	JB      ring_plane_1093
+	JB      ring_plane_1102
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_1094
+	JNE     ring_wrap_1103
 	XORQ    DI, DI
 
-ring_wrap_1094:
-	JMP ring_channel_1092
+ring_wrap_1103:
+	JMP ring_channel_1101
 
-ring_short_1082:
+ring_short_1091:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_1095:
+ring_element_1104:
 	MOVL (R8)(R10*4), R13
 	MOVL R13, (CX)(R12*4)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_1096
+	JB   ring_element_next_1105
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_1096
+	JB   ring_element_next_1105
 	XORQ R10, R10
 
-ring_element_next_1096:
+ring_element_next_1105:
 	INCQ    R12
 	CMPQ    R12, $0x00000010
-	JB      ring_element_1095
+	JB      ring_element_1104
 	VMOVUPS (CX), Z1
 	MOVQ    1792(SP), SI
 	CMPQ    SI, $0x00000010
-	JE      ring_exact_1097
+	JE      ring_exact_1106
 	SUBQ    DI, SI
 
-ring_exact_1097:
+ring_exact_1106:
 	MOVQ SI, DI
 
-ring_repeat_1098:
+ring_repeat_1107:
 	CMPQ    DI, R9
-	JAE     ring_built_1084
+	JAE     ring_built_1093
 	VMOVUPS Z1, (CX)(DI*4)
 	ADDQ    SI, DI
-	JMP     ring_repeat_1098
+	JMP     ring_repeat_1107
 
-ring_built_1084:
+ring_built_1093:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x02, DI
@@ -12520,26 +12529,26 @@ ring_built_1084:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_1099:
+sums_zero_1108:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_1100
+	JAE     sums_zeroed_1109
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1099
+	JMP     sums_zero_1108
 
-sums_zeroed_1100:
-ring_row_1101:
+sums_zeroed_1109:
+ring_row_1110:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1102
+	JE   ring_rows_done_1111
 	XORQ R8, R8
 	MOVQ 1848(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000040, R11
 
-unrolled_1103:
+unrolled_1112:
 	CMPQ        R10, R11
-	JGT         single_1104
+	JGT         single_1113
 	VMOVUPS     (DX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R10*4), Z1
@@ -12609,15 +12618,15 @@ unrolled_1103:
 	SUBQ        1792(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_1103
+	JMP         unrolled_1112
 
-single_1104:
+single_1113:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1105:
+single_loop_1114:
 	CMPQ        R10, R11
-	JGT         remainder_1106
+	JGT         remainder_1115
 	VMOVUPS     (DX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R10*4), Z1
@@ -12639,11 +12648,11 @@ single_loop_1105:
 	SUBQ        1792(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_1105
+	JMP         single_loop_1114
 
-remainder_1106:
+remainder_1115:
 	SUBQ        R10, R9
-	JE          span_done_1107
+	JE          span_done_1116
 	MOVQ        $-1, R11
 	BZHIQ       R9, R11, R9
 	KMOVW       R9, K1
@@ -12664,7 +12673,7 @@ remainder_1106:
 	VMULPS      (CX)(R8*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1107:
+span_done_1116:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -12672,9 +12681,9 @@ span_done_1107:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_1101
+	JMP   ring_row_1110
 
-ring_rows_done_1102:
+ring_rows_done_1111:
 	MOVQ 1816(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -12682,70 +12691,71 @@ ring_rows_done_1102:
 	MOVQ 1792(SP), DI
 	MOVQ 1832(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_1109
+	JLE  fold_ext_done_1118
 	CMPQ R8, DI
-	JA   fold_ext_scalar_1110
+	JA   fold_ext_scalar_1119
 	ADDQ $0x00000007, R8
 	ANDQ $-8, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_1108:
+fold_ext_1117:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_1109
+	JBE     fold_ext_done_1118
 	SUBQ    $0x00000008, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Z1
 	VADDPD  (BX)(R8*8), Z1, Z1
 	VMOVUPD Z1, (BX)(R9*8)
-	JMP     fold_ext_1108
+	JMP     fold_ext_1117
 
-fold_ext_scalar_1110:
+fold_ext_scalar_1119:
 	MOVQ 1832(SP), R8
 
-fold_ext_element_1111:
+fold_ext_element_1120:
 	CMPQ   R8, DI
-	JBE    fold_ext_done_1109
+	JBE    fold_ext_element_done_1121
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_1111
+	JMP    fold_ext_element_1120
 
-fold_ext_done_1109:
-fold_1112:
+fold_ext_element_done_1121:
+fold_ext_done_1118:
+fold_1122:
 	CMPQ   DI, SI
-	JBE    folded_1113
+	JBE    fold_done_1123
 	DECQ   DI
-	MOVQ   DI, R9
-	SUBQ   SI, R9
+	MOVQ   DI, R8
+	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
-	VADDSD (BX)(R9*8), X1, X1
-	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_1112
+	VADDSD (BX)(R8*8), X1, X1
+	VMOVSD X1, (BX)(R8*8)
+	JMP    fold_1122
 
-folded_1113:
+fold_done_1123:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1114
+	JNE  sums_planes_1124
 	MOVQ 1840(SP), DI
 	SUBQ $0x00000008, DI
 
-sums_vector_1117:
+sums_vector_1127:
 	CMPQ      SI, DI
-	JGT       sums_scalar_1115
+	JGT       sums_scalar_1125
 	VCVTPS2PD (DX)(SI*4), Z1
 	VADDPD    (BX)(SI*8), Z1, Z1
 	VCVTPD2PS Z1, Y1
 	VMOVUPS   Y1, (DX)(SI*4)
 	ADDQ      $0x00000008, SI
-	JMP       sums_vector_1117
+	JMP       sums_vector_1127
 
-sums_scalar_1115:
+sums_scalar_1125:
 	CMPQ      SI, 1840(SP)
-	JE        sums_done_1116
+	JE        sums_done_1126
 	VMOVSD    (BX)(SI*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
@@ -12753,18 +12763,18 @@ sums_scalar_1115:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_scalar_1115
+	JMP       sums_scalar_1125
 
-sums_planes_1114:
+sums_planes_1124:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_1118:
+sums_group_1128:
 	MOVQ   1840(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_1120
+	JB     sums_single_1130
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -12773,7 +12783,7 @@ sums_group_1118:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_1119:
+sums_group_plane_1129:
 	VADDSD    (R10), X1, X1
 	VADDSD    (R10)(R9*1), X2, X2
 	VADDSD    (R11), X3, X3
@@ -12782,7 +12792,7 @@ sums_group_plane_1119:
 	ADDQ      $0x08, R11
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_group_plane_1119
+	JB        sums_group_plane_1129
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(SI*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -12807,32 +12817,32 @@ sums_group_plane_1119:
 	SHRQ      $0x01, DI
 	ADDQ      DI, R8
 	ADDQ      $0x00000004, SI
-	JMP       sums_group_1118
+	JMP       sums_group_1128
 
-sums_single_1120:
+sums_single_1130:
 	CMPQ   SI, 1840(SP)
-	JE     sums_done_1116
+	JE     sums_done_1126
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_1121:
+sums_single_plane_1131:
 	VADDSD    (BX)(R8*8), X1, X1
 	INCQ      R8
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_single_plane_1121
+	JB        sums_single_plane_1131
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_single_1120
+	JMP       sums_single_1130
 
-sums_done_1116:
+sums_done_1126:
 	ADDQ 1840(SP), AX
 	MOVQ AX, 1816(SP)
-	JMP  ring_block_1075
+	JMP  ring_block_1084
 
 ring_finished_backwardAVX512F32:
 	VZEROUPPER
@@ -12850,11 +12860,11 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1122
+	JB           cached_1132
 	CMPQ         AX, DX
-	JE           cached_1122
+	JE           cached_1132
 	CMPQ         AX, CX
-	JE           cached_1122
+	JE           cached_1132
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -12863,7 +12873,7 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1124
+	JE           aligned_1134
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -12875,13 +12885,13 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	VMOVUPS      Z2, K1, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_1124:
+aligned_1134:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_1125:
+unrolled_1135:
 	CMPQ     SI, DI
-	JGT      single_1126
+	JGT      single_1136
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
@@ -12903,26 +12913,26 @@ unrolled_1125:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(SI*4)
 	ADDQ     $0x00000040, SI
-	JMP      unrolled_1125
+	JMP      unrolled_1135
 
-single_1126:
+single_1136:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_1127:
+single_loop_1137:
 	CMPQ     SI, DI
-	JGT      remainder_1128
+	JGT      remainder_1138
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(SI*4)
 	ADDQ     $0x00000010, SI
-	JMP      single_loop_1127
+	JMP      single_loop_1137
 
-remainder_1128:
+remainder_1138:
 	SUBQ      SI, BX
-	JE        span_done_1129
+	JE        span_done_1139
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -12932,18 +12942,18 @@ remainder_1128:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_1129:
+span_done_1139:
 	SFENCE
-	JMP stored_1123
+	JMP stored_1133
 
-cached_1122:
+cached_1132:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_1130:
+unrolled_1140:
 	CMPQ    SI, DI
-	JGT     single_1131
+	JGT     single_1141
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
@@ -12965,26 +12975,26 @@ unrolled_1130:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(SI*4)
 	ADDQ    $0x00000040, SI
-	JMP     unrolled_1130
+	JMP     unrolled_1140
 
-single_1131:
+single_1141:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_1132:
+single_loop_1142:
 	CMPQ    SI, DI
-	JGT     remainder_1133
+	JGT     remainder_1143
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(SI*4)
 	ADDQ    $0x00000010, SI
-	JMP     single_loop_1132
+	JMP     single_loop_1142
 
-remainder_1133:
+remainder_1143:
 	SUBQ      SI, BX
-	JE        span_done_1134
+	JE        span_done_1144
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -12994,8 +13004,8 @@ remainder_1133:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_1134:
-stored_1123:
+span_done_1144:
+stored_1133:
 	VZEROUPPER
 	RET
 
@@ -13014,17 +13024,17 @@ TEXT ·backwardPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	SHLQ   $0x02, R9
 	XORQ   R10, R10
 
-plane_1135:
+plane_1145:
 	CMPQ         BX, $0x00
-	JE           planes_done_1136
+	JE           planes_done_1146
 	VBROADCASTSS (R8)(R10*4), Z1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000040, R12
 
-unrolled_1137:
+unrolled_1147:
 	CMPQ    R11, R12
-	JGT     single_1138
+	JGT     single_1148
 	VMOVUPS (CX)(R11*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R11*4), Z2
@@ -13046,27 +13056,27 @@ unrolled_1137:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(R11*4)
 	ADDQ    $0x00000040, R11
-	JMP     unrolled_1137
+	JMP     unrolled_1147
 
-single_1138:
+single_1148:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 
-single_loop_1139:
+single_loop_1149:
 	CMPQ    R11, R12
-	JGT     remainder_1140
+	JGT     remainder_1150
 	VMOVUPS (CX)(R11*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R11*4), Z2
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(R11*4)
 	ADDQ    $0x00000010, R11
-	JMP     single_loop_1139
+	JMP     single_loop_1149
 
-remainder_1140:
+remainder_1150:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_1141
+	JE        span_done_1151
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -13076,20 +13086,20 @@ remainder_1140:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R11*4)
 
-span_done_1141:
+span_done_1151:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_1142
+	JNE  same_pass_1152
 	XORQ R10, R10
 
-same_pass_1142:
+same_pass_1152:
 	SUBQ SI, BX
-	JMP  plane_1135
+	JMP  plane_1145
 
-planes_done_1136:
+planes_done_1146:
 	VZEROUPPER
 	RET
 
@@ -13104,9 +13114,9 @@ TEXT ·backwardPatternDxAVX512F32(SB), NOSPLIT, $0-96
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), DI
 
-row_1143:
+row_1153:
 	CMPQ    BX, $0x00
-	JE      rows_done_1144
+	JE      rows_done_1154
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -13114,9 +13124,9 @@ row_1143:
 	MOVQ    R8, R10
 	SUBQ    $0x00000040, R10
 
-unrolled_1145:
+unrolled_1155:
 	CMPQ    R9, R10
-	JGT     single_1146
+	JGT     single_1156
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
@@ -13138,27 +13148,27 @@ unrolled_1145:
 	VMULPS  192(SI)(R9*4), Z1, K1, Z1
 	VMOVUPS Z1, 192(AX)(R9*4)
 	ADDQ    $0x00000040, R9
-	JMP     unrolled_1145
+	JMP     unrolled_1155
 
-single_1146:
+single_1156:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1147:
+single_loop_1157:
 	CMPQ    R9, R10
-	JGT     remainder_1148
+	JGT     remainder_1158
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
 	VMULPS  (SI)(R9*4), Z1, K1, Z1
 	VMOVUPS Z1, (AX)(R9*4)
 	ADDQ    $0x00000010, R9
-	JMP     single_loop_1147
+	JMP     single_loop_1157
 
-remainder_1148:
+remainder_1158:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_1149
+	JE        span_done_1159
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -13168,16 +13178,16 @@ remainder_1148:
 	VMULPS    (SI)(R9*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 
-span_done_1149:
+span_done_1159:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_1143
+	JMP  row_1153
 
-rows_done_1144:
+rows_done_1154:
 	VZEROUPPER
 	RET
 
@@ -13197,36 +13207,36 @@ TEXT ·backwardRingDxAVX512F32(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x00000180
-	JA     ring_segmented_1150
+	JA     ring_segmented_1160
 	MOVQ   R9, R10
 
-ring_len_1151:
+ring_len_1161:
 	CMPQ R10, $0x00000010
-	JAE  ring_len_done_1152
+	JAE  ring_len_done_1162
 	ADDQ R9, R10
-	JMP  ring_len_1151
+	JMP  ring_len_1161
 
-ring_len_done_1152:
+ring_len_done_1162:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000010, R11
 
-ring_step_1153:
+ring_step_1163:
 	CMPQ R11, R10
-	JB   ring_step_done_1154
+	JB   ring_step_done_1164
 	SUBQ R10, R11
-	JMP  ring_step_1153
+	JMP  ring_step_1163
 
-ring_step_done_1154:
+ring_step_done_1164:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000040, R11
 
-ring_step_1155:
+ring_step_1165:
 	CMPQ R11, R10
-	JB   ring_step_done_1156
+	JB   ring_step_done_1166
 	SUBQ R10, R11
-	JMP  ring_step_1155
+	JMP  ring_step_1165
 
-ring_step_done_1156:
+ring_step_done_1166:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    64(R10), R10
@@ -13236,76 +13246,76 @@ ring_step_done_1156:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000010
-	JB      ring_short_1157
+	JB      ring_short_1167
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1158
+	JNE     ring_planes_1168
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_1160:
+ring_copy_1170:
 	CMPQ    AX, R11
-	JAE     ring_built_1159
+	JAE     ring_built_1169
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000010
-	JB      ring_copy_tail_1161
+	JB      ring_copy_tail_1171
 	VMOVUPS (R10)(R9*4), Z1
 	VMOVUPS Z1, (R8)(AX*4)
 	ADDQ    $0x00000010, AX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1160
+	JNE     ring_copy_1170
 	XORQ    R9, R9
-	JMP     ring_copy_1160
+	JMP     ring_copy_1170
 
-ring_copy_tail_1161:
+ring_copy_tail_1171:
 	VMOVUPS -64(R10)(DX*4), Z1
 	ADDQ    R12, AX
 	VMOVUPS Z1, -64(R8)(AX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1160
+	JMP     ring_copy_1170
 
-ring_planes_1158:
+ring_planes_1168:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1162
+	JA   ring_long_planes_1172
 	MOVQ R11, R13
 	SUBQ $0x00000010, R13
 
-ring_fill_1163:
+ring_fill_1173:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_1164
+	JGT          ring_fill_last_1174
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	VMOVUPS      Z1, 64(R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1165
+	JNE          ring_wrap_1175
 	XORQ         R9, R9
 
-ring_wrap_1165:
-	JMP ring_fill_1163
+ring_wrap_1175:
+	JMP ring_fill_1173
 
-ring_fill_last_1164:
+ring_fill_last_1174:
 	CMPQ         R12, R11
-	JAE          ring_built_1159
+	JAE          ring_built_1169
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1166
+	JNE          ring_wrap_1176
 	XORQ         R9, R9
 
-ring_wrap_1166:
-	JMP ring_fill_last_1164
+ring_wrap_1176:
+	JMP ring_fill_last_1174
 
-ring_long_planes_1162:
-ring_channel_1167:
+ring_long_planes_1172:
+ring_channel_1177:
 	CMPQ         R12, R11
-	JAE          ring_built_1159
+	JAE          ring_built_1169
 	VBROADCASTSS (R10)(R9*4), Z1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -13313,65 +13323,65 @@ ring_channel_1167:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_1168:
+ring_plane_1178:
 	VMOVUPS Z1, (R8)(R14*4)
 	ADDQ    $0x00000010, R14
 	CMPQ    R14, R13
-	JB      ring_plane_1168
+	JB      ring_plane_1178
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_1169
+	JNE     ring_wrap_1179
 	XORQ    R9, R9
 
-ring_wrap_1169:
-	JMP ring_channel_1167
+ring_wrap_1179:
+	JMP ring_channel_1177
 
-ring_short_1157:
+ring_short_1167:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_1170:
+ring_element_1180:
 	MOVL (R10)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_1171
+	JB   ring_element_next_1181
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_1171
+	JB   ring_element_next_1181
 	XORQ R12, R12
 
-ring_element_next_1171:
+ring_element_next_1181:
 	INCQ    R14
 	CMPQ    R14, $0x00000010
-	JB      ring_element_1170
+	JB      ring_element_1180
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000010
-	JE      ring_exact_1172
+	JE      ring_exact_1182
 	SUBQ    R9, AX
 
-ring_exact_1172:
+ring_exact_1182:
 	MOVQ AX, DX
 
-ring_repeat_1173:
+ring_repeat_1183:
 	CMPQ    DX, R11
-	JAE     ring_built_1159
+	JAE     ring_built_1169
 	VMOVUPS Z1, (R8)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1173
+	JMP     ring_repeat_1183
 
-ring_built_1159:
+ring_built_1169:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 
-unrolled_1174:
+unrolled_1184:
 	CMPQ    DX, R9
-	JGT     single_1175
+	JGT     single_1185
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(DX*4), Z1
@@ -13397,15 +13407,15 @@ unrolled_1174:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000040, DX
-	JMP     unrolled_1174
+	JMP     unrolled_1184
 
-single_1175:
+single_1185:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1176:
+single_loop_1186:
 	CMPQ    DX, R9
-	JGT     remainder_1177
+	JGT     remainder_1187
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(DX*4), Z1
@@ -13416,11 +13426,11 @@ single_loop_1176:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000010, DX
-	JMP     single_loop_1176
+	JMP     single_loop_1186
 
-remainder_1177:
+remainder_1187:
 	SUBQ      DX, DI
-	JE        span_done_1178
+	JE        span_done_1188
 	MOVQ      $-1, R9
 	BZHIQ     DI, R9, DI
 	KMOVW     DI, K1
@@ -13430,10 +13440,10 @@ remainder_1177:
 	VMULPS    (R8)(AX*4), Z0, K2, Z0
 	VMOVUPS   Z0, K1, (CX)(DX*4)
 
-span_done_1178:
+span_done_1188:
 	JMP ring_finished_backwardDxAVX512F32
 
-ring_segmented_1150:
+ring_segmented_1160:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x00000180
 	JA   ring_finished_backwardDxAVX512F32
@@ -13443,11 +13453,11 @@ ring_segmented_1150:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_1179
+	JE   ring_rows_1189
 
-ring_segment_1180:
+ring_segment_1190:
 	CMPQ    DI, $0x00
-	JE      ring_done_1181
+	JE      ring_done_1191
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -13464,33 +13474,33 @@ ring_segment_1180:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_1182:
+ring_len_1192:
 	CMPQ R12, $0x00000010
-	JAE  ring_len_done_1183
+	JAE  ring_len_done_1193
 	ADDQ R10, R12
-	JMP  ring_len_1182
+	JMP  ring_len_1192
 
-ring_len_done_1183:
+ring_len_done_1193:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000010, R13
 
-ring_step_1184:
+ring_step_1194:
 	CMPQ R13, R12
-	JB   ring_step_done_1185
+	JB   ring_step_done_1195
 	SUBQ R12, R13
-	JMP  ring_step_1184
+	JMP  ring_step_1194
 
-ring_step_done_1185:
+ring_step_done_1195:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000040, R13
 
-ring_step_1186:
+ring_step_1196:
 	CMPQ R13, R12
-	JB   ring_step_done_1187
+	JB   ring_step_done_1197
 	SUBQ R12, R13
-	JMP  ring_step_1186
+	JMP  ring_step_1196
 
-ring_step_done_1187:
+ring_step_done_1197:
 	MOVQ    R13, 1936(SP)
 	LEAQ    64(R12), R12
 	CMPQ    R11, R12
@@ -13500,76 +13510,76 @@ ring_step_done_1187:
 	LEAQ    (R11)(AX*4), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000010
-	JB      ring_short_1188
+	JB      ring_short_1198
 	CMPQ    R9, $0x01
-	JNE     ring_planes_1189
+	JNE     ring_planes_1199
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_1191:
+ring_copy_1201:
 	CMPQ    R9, AX
-	JAE     ring_built_1190
+	JAE     ring_built_1200
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000010
-	JB      ring_copy_tail_1192
+	JB      ring_copy_tail_1202
 	VMOVUPS (R11)(R10*4), Z1
 	VMOVUPS Z1, (R8)(R9*4)
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_1191
+	JNE     ring_copy_1201
 	XORQ    R10, R10
-	JMP     ring_copy_1191
+	JMP     ring_copy_1201
 
-ring_copy_tail_1192:
+ring_copy_tail_1202:
 	VMOVUPS -64(R11)(DX*4), Z1
 	ADDQ    R12, R9
 	VMOVUPS Z1, -64(R8)(R9*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1191
+	JMP     ring_copy_1201
 
-ring_planes_1189:
+ring_planes_1199:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000020
-	JA   ring_long_planes_1193
+	JA   ring_long_planes_1203
 	MOVQ AX, R13
 	SUBQ $0x00000010, R13
 
-ring_fill_1194:
+ring_fill_1204:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_1195
+	JGT          ring_fill_last_1205
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	VMOVUPS      Z1, 64(R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_1196
+	JNE          ring_wrap_1206
 	XORQ         R10, R10
 
-ring_wrap_1196:
-	JMP ring_fill_1194
+ring_wrap_1206:
+	JMP ring_fill_1204
 
-ring_fill_last_1195:
+ring_fill_last_1205:
 	CMPQ         R12, AX
-	JAE          ring_built_1190
+	JAE          ring_built_1200
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_1197
+	JNE          ring_wrap_1207
 	XORQ         R10, R10
 
-ring_wrap_1197:
-	JMP ring_fill_last_1195
+ring_wrap_1207:
+	JMP ring_fill_last_1205
 
-ring_long_planes_1193:
-ring_channel_1198:
+ring_long_planes_1203:
+ring_channel_1208:
 	CMPQ         R12, AX
-	JAE          ring_built_1190
+	JAE          ring_built_1200
 	VBROADCASTSS (R11)(R10*4), Z1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -13577,66 +13587,66 @@ ring_channel_1198:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_1199:
+ring_plane_1209:
 	VMOVUPS Z1, (R8)(R14*4)
 	ADDQ    $0x00000010, R14
 	CMPQ    R14, R13
-	JB      ring_plane_1199
+	JB      ring_plane_1209
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_1200
+	JNE     ring_wrap_1210
 	XORQ    R10, R10
 
-ring_wrap_1200:
-	JMP ring_channel_1198
+ring_wrap_1210:
+	JMP ring_channel_1208
 
-ring_short_1188:
+ring_short_1198:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_1201:
+ring_element_1211:
 	MOVL (R11)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_1202
+	JB   ring_element_next_1212
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_1202
+	JB   ring_element_next_1212
 	XORQ R12, R12
 
-ring_element_next_1202:
+ring_element_next_1212:
 	INCQ    R14
 	CMPQ    R14, $0x00000010
-	JB      ring_element_1201
+	JB      ring_element_1211
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1203
+	JE      ring_exact_1213
 	SUBQ    R10, DX
 
-ring_exact_1203:
+ring_exact_1213:
 	MOVQ DX, R9
 
-ring_repeat_1204:
+ring_repeat_1214:
 	CMPQ    R9, AX
-	JAE     ring_built_1190
+	JAE     ring_built_1200
 	VMOVUPS Z1, (R8)(R9*4)
 	ADDQ    DX, R9
-	JMP     ring_repeat_1204
+	JMP     ring_repeat_1214
 
-ring_built_1190:
+ring_built_1200:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000040, R10
 
-unrolled_1205:
+unrolled_1215:
 	CMPQ    R9, R10
-	JGT     single_1206
+	JGT     single_1216
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -13662,15 +13672,15 @@ unrolled_1205:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000040, R9
-	JMP     unrolled_1205
+	JMP     unrolled_1215
 
-single_1206:
+single_1216:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1207:
+single_loop_1217:
 	CMPQ    R9, R10
-	JGT     remainder_1208
+	JGT     remainder_1218
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -13681,11 +13691,11 @@ single_loop_1207:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000010, R9
-	JMP     single_loop_1207
+	JMP     single_loop_1217
 
-remainder_1208:
+remainder_1218:
 	SUBQ      R9, DX
-	JE        span_done_1209
+	JE        span_done_1219
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -13695,7 +13705,7 @@ remainder_1208:
 	VMULPS    (R8)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R9*4)
 
-span_done_1209:
+span_done_1219:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -13707,18 +13717,18 @@ span_done_1209:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1210
+	JNE  ring_next_1220
 	XORQ AX, AX
 
-ring_next_1210:
+ring_next_1220:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1180
+	JMP  ring_segment_1190
 
-ring_done_1181:
+ring_done_1191:
 	JMP ring_finished_backwardDxAVX512F32
 
-ring_rows_1179:
-ring_block_1211:
+ring_rows_1189:
+ring_block_1221:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -13734,33 +13744,33 @@ ring_block_1211:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1212:
+ring_len_1222:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1213
+	JAE  ring_len_done_1223
 	ADDQ BX, SI
-	JMP  ring_len_1212
+	JMP  ring_len_1222
 
-ring_len_done_1213:
+ring_len_done_1223:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1214:
+ring_step_1224:
 	CMPQ DI, SI
-	JB   ring_step_done_1215
+	JB   ring_step_done_1225
 	SUBQ SI, DI
-	JMP  ring_step_1214
+	JMP  ring_step_1224
 
-ring_step_done_1215:
+ring_step_done_1225:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1216:
+ring_step_1226:
 	CMPQ DI, SI
-	JB   ring_step_done_1217
+	JB   ring_step_done_1227
 	SUBQ SI, DI
-	JMP  ring_step_1216
+	JMP  ring_step_1226
 
-ring_step_done_1217:
+ring_step_done_1227:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    64(SI), SI
@@ -13771,76 +13781,76 @@ ring_step_done_1217:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000010
-	JB      ring_short_1218
+	JB      ring_short_1228
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1219
+	JNE     ring_planes_1229
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1221:
+ring_copy_1231:
 	CMPQ    BX, DI
-	JAE     ring_built_1220
+	JAE     ring_built_1230
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000010
-	JB      ring_copy_tail_1222
+	JB      ring_copy_tail_1232
 	VMOVUPS (SI)(R9*4), Z1
 	VMOVUPS Z1, (R8)(BX*4)
 	ADDQ    $0x00000010, BX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1221
+	JNE     ring_copy_1231
 	XORQ    R9, R9
-	JMP     ring_copy_1221
+	JMP     ring_copy_1231
 
-ring_copy_tail_1222:
+ring_copy_tail_1232:
 	VMOVUPS -64(SI)(DX*4), Z1
 	ADDQ    R10, BX
 	VMOVUPS Z1, -64(R8)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1221
+	JMP     ring_copy_1231
 
-ring_planes_1219:
+ring_planes_1229:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000020
-	JA   ring_long_planes_1223
+	JA   ring_long_planes_1233
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 
-ring_fill_1224:
+ring_fill_1234:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1225
+	JGT          ring_fill_last_1235
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (R8)(R9*4)
 	VMOVUPS      Z1, 64(R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1226
+	JNE          ring_wrap_1236
 	XORQ         BX, BX
 
-ring_wrap_1226:
-	JMP ring_fill_1224
+ring_wrap_1236:
+	JMP ring_fill_1234
 
-ring_fill_last_1225:
+ring_fill_last_1235:
 	CMPQ         R9, DI
-	JAE          ring_built_1220
+	JAE          ring_built_1230
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1227
+	JNE          ring_wrap_1237
 	XORQ         BX, BX
 
-ring_wrap_1227:
-	JMP ring_fill_last_1225
+ring_wrap_1237:
+	JMP ring_fill_last_1235
 
-ring_long_planes_1223:
-ring_channel_1228:
+ring_long_planes_1233:
+ring_channel_1238:
 	CMPQ         R9, DI
-	JAE          ring_built_1220
+	JAE          ring_built_1230
 	VBROADCASTSS (SI)(BX*4), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -13848,57 +13858,57 @@ ring_channel_1228:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_1229:
+ring_plane_1239:
 	VMOVUPS Z1, (R8)(R11*4)
 	ADDQ    $0x00000010, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1229
+	JB      ring_plane_1239
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_1230
+	JNE     ring_wrap_1240
 	XORQ    BX, BX
 
-ring_wrap_1230:
-	JMP ring_channel_1228
+ring_wrap_1240:
+	JMP ring_channel_1238
 
-ring_short_1218:
+ring_short_1228:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1231:
+ring_element_1241:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (R8)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1232
+	JB   ring_element_next_1242
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1232
+	JB   ring_element_next_1242
 	XORQ R9, R9
 
-ring_element_next_1232:
+ring_element_next_1242:
 	INCQ    R11
 	CMPQ    R11, $0x00000010
-	JB      ring_element_1231
+	JB      ring_element_1241
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1233
+	JE      ring_exact_1243
 	SUBQ    BX, DX
 
-ring_exact_1233:
+ring_exact_1243:
 	MOVQ DX, BX
 
-ring_repeat_1234:
+ring_repeat_1244:
 	CMPQ    BX, DI
-	JAE     ring_built_1220
+	JAE     ring_built_1230
 	VMOVUPS Z1, (R8)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1234
+	JMP     ring_repeat_1244
 
-ring_built_1220:
+ring_built_1230:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+48(FP), BX
@@ -13909,18 +13919,18 @@ ring_built_1220:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_1235:
+ring_row_1245:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1236
+	JE   ring_rows_done_1246
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000040, R10
 
-unrolled_1237:
+unrolled_1247:
 	CMPQ    R9, R10
-	JGT     single_1238
+	JGT     single_1248
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -13946,15 +13956,15 @@ unrolled_1237:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000040, R9
-	JMP     unrolled_1237
+	JMP     unrolled_1247
 
-single_1238:
+single_1248:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1239:
+single_loop_1249:
 	CMPQ    R9, R10
-	JGT     remainder_1240
+	JGT     remainder_1250
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -13965,11 +13975,11 @@ single_loop_1239:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000010, R9
-	JMP     single_loop_1239
+	JMP     single_loop_1249
 
-remainder_1240:
+remainder_1250:
 	SUBQ      R9, DX
-	JE        span_done_1241
+	JE        span_done_1251
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -13979,7 +13989,7 @@ remainder_1240:
 	VMULPS    (R8)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R9*4)
 
-span_done_1241:
+span_done_1251:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -13987,13 +13997,13 @@ span_done_1241:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_1235
+	JMP   ring_row_1245
 
-ring_rows_done_1236:
+ring_rows_done_1246:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1211
+	JMP  ring_block_1221
 
 ring_finished_backwardDxAVX512F32:
 	VZEROUPPER
@@ -14018,9 +14028,9 @@ TEXT ·backwardDalphaAVX512F32(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000040, SI
 
-unrolled_1242:
+unrolled_1252:
 	CMPQ        BX, SI
-	JGT         single_1243
+	JGT         single_1253
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -14062,15 +14072,15 @@ unrolled_1242:
 	VCVTPS2PD   224(CX)(BX*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, BX
-	JMP         unrolled_1242
+	JMP         unrolled_1252
 
-single_1243:
+single_1253:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_1244:
+single_loop_1254:
 	CMPQ        BX, SI
-	JGT         remainder_1245
+	JGT         remainder_1255
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -14082,11 +14092,11 @@ single_loop_1244:
 	VCVTPS2PD   32(CX)(BX*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, BX
-	JMP         single_loop_1244
+	JMP         single_loop_1254
 
-remainder_1245:
+remainder_1255:
 	SUBQ        BX, DX
-	JE          span_done_1246
+	JE          span_done_1256
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -14101,7 +14111,7 @@ remainder_1245:
 	VCVTPS2PD.Z 32(CX)(BX*4), K1, Z9
 	VFMADD231PD Z9, Z0, K1, Z2
 
-span_done_1246:
+span_done_1256:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -14133,9 +14143,9 @@ TEXT ·backwardPlanesDalphaAVX512F32(SB), NOSPLIT, $0-80
 	SHLQ   $0x02, R8
 	XORQ   R9, R9
 
-plane_1247:
+plane_1257:
 	CMPQ   DX, $0x00
-	JE     planes_done_1248
+	JE     planes_done_1258
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -14148,9 +14158,9 @@ plane_1247:
 	MOVQ   SI, R11
 	SUBQ   $0x00000040, R11
 
-unrolled_1249:
+unrolled_1259:
 	CMPQ        R10, R11
-	JGT         single_1250
+	JGT         single_1260
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -14192,15 +14202,15 @@ unrolled_1249:
 	VCVTPS2PD   224(CX)(R10*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_1249
+	JMP         unrolled_1259
 
-single_1250:
+single_1260:
 	MOVQ SI, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1251:
+single_loop_1261:
 	CMPQ        R10, R11
-	JGT         remainder_1252
+	JGT         remainder_1262
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -14212,12 +14222,12 @@ single_loop_1251:
 	VCVTPS2PD   32(CX)(R10*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_1251
+	JMP         single_loop_1261
 
-remainder_1252:
+remainder_1262:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_1253
+	JE          span_done_1263
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -14232,7 +14242,7 @@ remainder_1252:
 	VCVTPS2PD.Z 32(CX)(R10*4), K1, Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 
-span_done_1253:
+span_done_1263:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -14252,14 +14262,14 @@ span_done_1253:
 	ADDQ          R8, CX
 	INCQ          R9
 	CMPQ          R9, DI
-	JNE           same_pass_1254
+	JNE           same_pass_1264
 	XORQ          R9, R9
 
-same_pass_1254:
+same_pass_1264:
 	SUBQ SI, DX
-	JMP  plane_1247
+	JMP  plane_1257
 
-planes_done_1248:
+planes_done_1258:
 	VZEROUPPER
 	RET
 
@@ -14273,9 +14283,9 @@ TEXT ·backwardPatternDalphaAVX512F32(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
 
-row_1255:
+row_1265:
 	CMPQ    DX, $0x00
-	JE      rows_done_1256
+	JE      rows_done_1266
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -14283,9 +14293,9 @@ row_1255:
 	MOVQ    DI, R9
 	SUBQ    $0x00000040, R9
 
-unrolled_1257:
+unrolled_1267:
 	CMPQ        R8, R9
-	JGT         single_1258
+	JGT         single_1268
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -14343,15 +14353,15 @@ unrolled_1257:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 448(BX)(R8*8)
 	ADDQ        $0x00000040, R8
-	JMP         unrolled_1257
+	JMP         unrolled_1267
 
-single_1258:
+single_1268:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1259:
+single_loop_1269:
 	CMPQ        R8, R9
-	JGT         remainder_1260
+	JGT         remainder_1270
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -14367,12 +14377,12 @@ single_loop_1259:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 	ADDQ        $0x00000010, R8
-	JMP         single_loop_1259
+	JMP         single_loop_1269
 
-remainder_1260:
+remainder_1270:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_1261
+	JE          span_done_1271
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -14391,15 +14401,15 @@ remainder_1260:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 
-span_done_1261:
+span_done_1271:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_1255
+	JMP  row_1265
 
-rows_done_1256:
+rows_done_1266:
 	VZEROUPPER
 	RET
 
@@ -14417,36 +14427,36 @@ TEXT ·backwardRingDalphaAVX512F32(SB), $1920-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x00000080
-	JA     ring_segmented_1262
+	JA     ring_segmented_1272
 	MOVQ   DI, SI
 
-ring_len_1263:
+ring_len_1273:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1264
+	JAE  ring_len_done_1274
 	ADDQ DI, SI
-	JMP  ring_len_1263
+	JMP  ring_len_1273
 
-ring_len_done_1264:
+ring_len_done_1274:
 	MOVQ SI, 1856(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1265:
+ring_step_1275:
 	CMPQ DI, SI
-	JB   ring_step_done_1266
+	JB   ring_step_done_1276
 	SUBQ SI, DI
-	JMP  ring_step_1265
+	JMP  ring_step_1275
 
-ring_step_done_1266:
+ring_step_done_1276:
 	MOVQ DI, 1864(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1267:
+ring_step_1277:
 	CMPQ DI, SI
-	JB   ring_step_done_1268
+	JB   ring_step_done_1278
 	SUBQ SI, DI
-	JMP  ring_step_1267
+	JMP  ring_step_1277
 
-ring_step_done_1268:
+ring_step_done_1278:
 	MOVQ    DI, 1872(SP)
 	MOVQ    BX, DI
 	LEAQ    64(SI), SI
@@ -14468,22 +14478,22 @@ ring_step_done_1268:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1269:
+sums_zero_1279:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1270
+	JAE     sums_zeroed_1280
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_1269
+	JMP     sums_zero_1279
 
-sums_zeroed_1270:
+sums_zeroed_1280:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000040, R8
 
-unrolled_1271:
+unrolled_1281:
 	CMPQ        DI, R8
-	JGT         single_1272
+	JGT         single_1282
 	VMOVUPS     (AX)(DI*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(DI*4), Z1
@@ -14545,15 +14555,15 @@ unrolled_1271:
 	SUBQ        1856(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000040, DI
-	JMP         unrolled_1271
+	JMP         unrolled_1281
 
-single_1272:
+single_1282:
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
 
-single_loop_1273:
+single_loop_1283:
 	CMPQ        DI, R8
-	JGT         remainder_1274
+	JGT         remainder_1284
 	VMOVUPS     (AX)(DI*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(DI*4), Z1
@@ -14573,11 +14583,11 @@ single_loop_1273:
 	SUBQ        1856(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000010, DI
-	JMP         single_loop_1273
+	JMP         single_loop_1283
 
-remainder_1274:
+remainder_1284:
 	SUBQ        DI, BX
-	JE          span_done_1275
+	JE          span_done_1285
 	MOVQ        $-1, R8
 	BZHIQ       BX, R8, BX
 	KMOVW       BX, K1
@@ -14596,77 +14606,78 @@ remainder_1274:
 	VFMADD231PD Z1, Z0, K1, Z2
 	VMOVUPD     Z2, K1, 64(CX)(SI*8)
 
-span_done_1275:
+span_done_1285:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  1856(SP), BX
 	MOVQ  1896(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_1277
+	JLE   fold_ext_done_1287
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_1278
+	JA    fold_ext_scalar_1288
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_1276:
+fold_ext_1286:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_1277
+	JBE     fold_ext_done_1287
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Z0
 	VADDPD  (CX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (CX)(DI*8)
-	JMP     fold_ext_1276
+	JMP     fold_ext_1286
 
-fold_ext_scalar_1278:
+fold_ext_scalar_1288:
 	MOVQ 1896(SP), SI
 
-fold_ext_element_1279:
+fold_ext_element_1289:
 	CMPQ   SI, BX
-	JBE    fold_ext_done_1277
+	JBE    fold_ext_element_done_1290
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_1279
+	JMP    fold_ext_element_1289
 
-fold_ext_done_1277:
-fold_1280:
+fold_ext_element_done_1290:
+fold_ext_done_1287:
+fold_1291:
 	CMPQ   BX, AX
-	JBE    folded_1281
+	JBE    fold_done_1292
 	DECQ   BX
-	MOVQ   BX, DI
-	SUBQ   AX, DI
+	MOVQ   BX, SI
+	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
-	VADDSD (CX)(DI*8), X0, X0
-	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_1280
+	VADDSD (CX)(SI*8), X0, X0
+	VMOVSD X0, (CX)(SI*8)
+	JMP    fold_1291
 
-folded_1281:
+fold_done_1292:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1282
+	JNE  sums_planes_1293
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000008, BX
 
-sums_vector_1285:
+sums_vector_1296:
 	CMPQ      AX, BX
-	JGT       sums_scalar_1283
+	JGT       sums_scalar_1294
 	VCVTPS2PD (DX)(AX*4), Z0
 	VADDPD    (CX)(AX*8), Z0, Z0
 	VCVTPD2PS Z0, Y0
 	VMOVUPS   Y0, (DX)(AX*4)
 	ADDQ      $0x00000008, AX
-	JMP       sums_vector_1285
+	JMP       sums_vector_1296
 
-sums_scalar_1283:
+sums_scalar_1294:
 	CMPQ      AX, dalpha_len+56(FP)
-	JE        sums_done_1284
+	JE        sums_done_1295
 	VMOVSD    (CX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
@@ -14674,18 +14685,18 @@ sums_scalar_1283:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_1283
+	JMP       sums_scalar_1294
 
-sums_planes_1282:
+sums_planes_1293:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1286:
+sums_group_1297:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_1288
+	JB     sums_single_1299
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -14694,7 +14705,7 @@ sums_group_1286:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_1287:
+sums_group_plane_1298:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -14703,7 +14714,7 @@ sums_group_plane_1287:
 	ADDQ      $0x08, R9
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_group_plane_1287
+	JB        sums_group_plane_1298
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (DX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -14728,32 +14739,32 @@ sums_group_plane_1287:
 	SHRQ      $0x01, BX
 	ADDQ      BX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_1286
+	JMP       sums_group_1297
 
-sums_single_1288:
+sums_single_1299:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_1284
+	JE     sums_done_1295
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_1289:
+sums_single_plane_1300:
 	VADDSD    (CX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_single_plane_1289
+	JB        sums_single_plane_1300
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_1288
+	JMP       sums_single_1299
 
-sums_done_1284:
+sums_done_1295:
 	JMP ring_finished_backwardDalphaAVX512F32
 
-ring_segmented_1262:
+ring_segmented_1272:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x00000080
 	JA   ring_finished_backwardDalphaAVX512F32
@@ -14763,7 +14774,7 @@ ring_segmented_1262:
 	MOVQ AX, 1888(SP)
 	MOVQ $0x00000000, 1880(SP)
 
-ring_block_1291:
+ring_block_1302:
 	MOVQ    1880(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -14778,33 +14789,33 @@ ring_block_1291:
 	MOVQ    BX, 1912(SP)
 	MOVQ    BX, SI
 
-ring_len_1292:
+ring_len_1303:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1293
+	JAE  ring_len_done_1304
 	ADDQ BX, SI
-	JMP  ring_len_1292
+	JMP  ring_len_1303
 
-ring_len_done_1293:
+ring_len_done_1304:
 	MOVQ SI, 1856(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1294:
+ring_step_1305:
 	CMPQ DI, SI
-	JB   ring_step_done_1295
+	JB   ring_step_done_1306
 	SUBQ SI, DI
-	JMP  ring_step_1294
+	JMP  ring_step_1305
 
-ring_step_done_1295:
+ring_step_done_1306:
 	MOVQ DI, 1864(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1296:
+ring_step_1307:
 	CMPQ DI, SI
-	JB   ring_step_done_1297
+	JB   ring_step_done_1308
 	SUBQ SI, DI
-	JMP  ring_step_1296
+	JMP  ring_step_1307
 
-ring_step_done_1297:
+ring_step_done_1308:
 	MOVQ    DI, 1872(SP)
 	LEAQ    64(SI), SI
 	CMPQ    BX, SI
@@ -14833,26 +14844,26 @@ ring_step_done_1297:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1298:
+sums_zero_1309:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1299
+	JAE     sums_zeroed_1310
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_1298
+	JMP     sums_zero_1309
 
-sums_zeroed_1299:
-ring_row_1300:
+sums_zeroed_1310:
+ring_row_1311:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_1301
+	JE   ring_rows_done_1312
 	XORQ SI, SI
 	MOVQ 1912(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 
-unrolled_1302:
+unrolled_1313:
 	CMPQ        R8, R9
-	JGT         single_1303
+	JGT         single_1314
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R8*4), Z1
@@ -14914,15 +14925,15 @@ unrolled_1302:
 	SUBQ        1856(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000040, R8
-	JMP         unrolled_1302
+	JMP         unrolled_1313
 
-single_1303:
+single_1314:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1304:
+single_loop_1315:
 	CMPQ        R8, R9
-	JGT         remainder_1305
+	JGT         remainder_1316
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R8*4), Z1
@@ -14942,11 +14953,11 @@ single_loop_1304:
 	SUBQ        1856(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000010, R8
-	JMP         single_loop_1304
+	JMP         single_loop_1315
 
-remainder_1305:
+remainder_1316:
 	SUBQ        R8, DI
-	JE          span_done_1306
+	JE          span_done_1317
 	MOVQ        $-1, R9
 	BZHIQ       DI, R9, DI
 	KMOVW       DI, K1
@@ -14965,16 +14976,16 @@ remainder_1305:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(CX)(SI*8)
 
-span_done_1306:
+span_done_1317:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x02, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_1300
+	JMP   ring_row_1311
 
-ring_rows_done_1301:
+ring_rows_done_1312:
 	MOVQ 1880(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -14982,70 +14993,71 @@ ring_rows_done_1301:
 	MOVQ 1856(SP), SI
 	MOVQ 1896(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_1308
+	JLE  fold_ext_done_1319
 	CMPQ DI, SI
-	JA   fold_ext_scalar_1309
+	JA   fold_ext_scalar_1320
 	ADDQ $0x00000007, DI
 	ANDQ $-8, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_1307:
+fold_ext_1318:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_1308
+	JBE     fold_ext_done_1319
 	SUBQ    $0x00000008, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Z1
 	VADDPD  (CX)(DI*8), Z1, Z1
 	VMOVUPD Z1, (CX)(R8*8)
-	JMP     fold_ext_1307
+	JMP     fold_ext_1318
 
-fold_ext_scalar_1309:
+fold_ext_scalar_1320:
 	MOVQ 1896(SP), DI
 
-fold_ext_element_1310:
+fold_ext_element_1321:
 	CMPQ   DI, SI
-	JBE    fold_ext_done_1308
+	JBE    fold_ext_element_done_1322
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_1310
+	JMP    fold_ext_element_1321
 
-fold_ext_done_1308:
-fold_1311:
+fold_ext_element_done_1322:
+fold_ext_done_1319:
+fold_1323:
 	CMPQ   SI, BX
-	JBE    folded_1312
+	JBE    fold_done_1324
 	DECQ   SI
-	MOVQ   SI, R8
-	SUBQ   BX, R8
+	MOVQ   SI, DI
+	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
-	VADDSD (CX)(R8*8), X1, X1
-	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_1311
+	VADDSD (CX)(DI*8), X1, X1
+	VMOVSD X1, (CX)(DI*8)
+	JMP    fold_1323
 
-folded_1312:
+fold_done_1324:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1313
+	JNE  sums_planes_1325
 	MOVQ 1904(SP), SI
 	SUBQ $0x00000008, SI
 
-sums_vector_1316:
+sums_vector_1328:
 	CMPQ      BX, SI
-	JGT       sums_scalar_1314
+	JGT       sums_scalar_1326
 	VCVTPS2PD (DX)(BX*4), Z1
 	VADDPD    (CX)(BX*8), Z1, Z1
 	VCVTPD2PS Z1, Y1
 	VMOVUPS   Y1, (DX)(BX*4)
 	ADDQ      $0x00000008, BX
-	JMP       sums_vector_1316
+	JMP       sums_vector_1328
 
-sums_scalar_1314:
+sums_scalar_1326:
 	CMPQ      BX, 1904(SP)
-	JE        sums_done_1315
+	JE        sums_done_1327
 	VMOVSD    (CX)(BX*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
@@ -15053,18 +15065,18 @@ sums_scalar_1314:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_scalar_1314
+	JMP       sums_scalar_1326
 
-sums_planes_1313:
+sums_planes_1325:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_1317:
+sums_group_1329:
 	MOVQ   1904(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_1319
+	JB     sums_single_1331
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -15073,7 +15085,7 @@ sums_group_1317:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_1318:
+sums_group_plane_1330:
 	VADDSD    (R9), X1, X1
 	VADDSD    (R9)(R8*1), X2, X2
 	VADDSD    (R10), X3, X3
@@ -15082,7 +15094,7 @@ sums_group_plane_1318:
 	ADDQ      $0x08, R10
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_group_plane_1318
+	JB        sums_group_plane_1330
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(BX*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -15107,32 +15119,32 @@ sums_group_plane_1318:
 	SHRQ      $0x01, SI
 	ADDQ      SI, DI
 	ADDQ      $0x00000004, BX
-	JMP       sums_group_1317
+	JMP       sums_group_1329
 
-sums_single_1319:
+sums_single_1331:
 	CMPQ   BX, 1904(SP)
-	JE     sums_done_1315
+	JE     sums_done_1327
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_1320:
+sums_single_plane_1332:
 	VADDSD    (CX)(DI*8), X1, X1
 	INCQ      DI
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_single_plane_1320
+	JB        sums_single_plane_1332
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_single_1319
+	JMP       sums_single_1331
 
-sums_done_1315:
+sums_done_1327:
 	ADDQ 1904(SP), AX
 	MOVQ AX, 1880(SP)
-	JMP  ring_block_1291
+	JMP  ring_block_1302
 
 ring_finished_backwardDalphaAVX512F32:
 	VZEROUPPER
@@ -15149,11 +15161,11 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	MOVQ         DX, BX
 	SHLQ         $0x03, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_1321
+	JB           cached_1333
 	CMPQ         AX, CX
-	JE           cached_1321
+	JE           cached_1333
 	CMPQ         AX, CX
-	JE           cached_1321
+	JE           cached_1333
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -15162,7 +15174,7 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_1323
+	JE           aligned_1335
 	MOVQ         SI, DI
 	MOVQ         $-1, R8
 	BZHIQ        DI, R8, DI
@@ -15173,13 +15185,13 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	VMOVUPD      Z2, K1, (AX)(BX*8)
 	MOVQ         SI, BX
 
-aligned_1323:
+aligned_1335:
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 
-unrolled_1324:
+unrolled_1336:
 	CMPQ     BX, SI
-	JGT      single_1325
+	JGT      single_1337
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
@@ -15197,25 +15209,25 @@ unrolled_1324:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(BX*8)
 	ADDQ     $0x00000020, BX
-	JMP      unrolled_1324
+	JMP      unrolled_1336
 
-single_1325:
+single_1337:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_1326:
+single_loop_1338:
 	CMPQ     BX, SI
-	JGT      remainder_1327
+	JGT      remainder_1339
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(BX*8)
 	ADDQ     $0x00000008, BX
-	JMP      single_loop_1326
+	JMP      single_loop_1338
 
-remainder_1327:
+remainder_1339:
 	SUBQ      BX, DX
-	JE        span_done_1328
+	JE        span_done_1340
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -15224,18 +15236,18 @@ remainder_1327:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_1328:
+span_done_1340:
 	SFENCE
-	JMP stored_1322
+	JMP stored_1334
 
-cached_1321:
+cached_1333:
 	XORQ BX, BX
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 
-unrolled_1329:
+unrolled_1341:
 	CMPQ    BX, SI
-	JGT     single_1330
+	JGT     single_1342
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -15253,25 +15265,25 @@ unrolled_1329:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(BX*8)
 	ADDQ    $0x00000020, BX
-	JMP     unrolled_1329
+	JMP     unrolled_1341
 
-single_1330:
+single_1342:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_1331:
+single_loop_1343:
 	CMPQ    BX, SI
-	JGT     remainder_1332
+	JGT     remainder_1344
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(BX*8)
 	ADDQ    $0x00000008, BX
-	JMP     single_loop_1331
+	JMP     single_loop_1343
 
-remainder_1332:
+remainder_1344:
 	SUBQ      BX, DX
-	JE        span_done_1333
+	JE        span_done_1345
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -15280,8 +15292,8 @@ remainder_1332:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_1333:
-stored_1322:
+span_done_1345:
+stored_1334:
 	VZEROUPPER
 	RET
 
@@ -15299,17 +15311,17 @@ TEXT ·forwardPlanesAVX512F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
 
-plane_1334:
+plane_1346:
 	CMPQ         DX, $0x00
-	JE           planes_done_1335
+	JE           planes_done_1347
 	VBROADCASTSD (DI)(R9*8), Z1
 	XORQ         R10, R10
 	MOVQ         BX, R11
 	SUBQ         $0x00000020, R11
 
-unrolled_1336:
+unrolled_1348:
 	CMPQ    R10, R11
-	JGT     single_1337
+	JGT     single_1349
 	VMOVUPD (CX)(R10*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -15327,26 +15339,26 @@ unrolled_1336:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(R10*8)
 	ADDQ    $0x00000020, R10
-	JMP     unrolled_1336
+	JMP     unrolled_1348
 
-single_1337:
+single_1349:
 	MOVQ BX, R11
 	SUBQ $0x00000008, R11
 
-single_loop_1338:
+single_loop_1350:
 	CMPQ    R10, R11
-	JGT     remainder_1339
+	JGT     remainder_1351
 	VMOVUPD (CX)(R10*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(R10*8)
 	ADDQ    $0x00000008, R10
-	JMP     single_loop_1338
+	JMP     single_loop_1350
 
-remainder_1339:
+remainder_1351:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1340
+	JE        span_done_1352
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -15355,19 +15367,19 @@ remainder_1339:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R10*8)
 
-span_done_1340:
+span_done_1352:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_1341
+	JNE  same_pass_1353
 	XORQ R9, R9
 
-same_pass_1341:
+same_pass_1353:
 	SUBQ BX, DX
-	JMP  plane_1334
+	JMP  plane_1346
 
-planes_done_1335:
+planes_done_1347:
 	VZEROUPPER
 	RET
 
@@ -15381,9 +15393,9 @@ TEXT ·forwardPatternAVX512F64(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+56(FP), SI
 
-row_1342:
+row_1354:
 	CMPQ    DX, $0x00
-	JE      rows_done_1343
+	JE      rows_done_1355
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -15391,9 +15403,9 @@ row_1342:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_1344:
+unrolled_1356:
 	CMPQ    R8, R9
-	JGT     single_1345
+	JGT     single_1357
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
@@ -15411,26 +15423,26 @@ unrolled_1344:
 	VMULPD  192(BX)(R8*8), Z1, K1, Z1
 	VMOVUPD Z1, 192(AX)(R8*8)
 	ADDQ    $0x00000020, R8
-	JMP     unrolled_1344
+	JMP     unrolled_1356
 
-single_1345:
+single_1357:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1346:
+single_loop_1358:
 	CMPQ    R8, R9
-	JGT     remainder_1347
+	JGT     remainder_1359
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
 	VMOVUPD Z1, (AX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     single_loop_1346
+	JMP     single_loop_1358
 
-remainder_1347:
+remainder_1359:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1348
+	JE        span_done_1360
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -15439,15 +15451,15 @@ remainder_1347:
 	VMULPD    (BX)(R8*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 
-span_done_1348:
+span_done_1360:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_1342
+	JMP  row_1354
 
-rows_done_1343:
+rows_done_1355:
 	VZEROUPPER
 	RET
 
@@ -15466,36 +15478,36 @@ TEXT ·forwardRingAVX512F64(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x000000c0
-	JA     ring_segmented_1349
+	JA     ring_segmented_1361
 	MOVQ   R8, R9
 
-ring_len_1350:
+ring_len_1362:
 	CMPQ R9, $0x00000008
-	JAE  ring_len_done_1351
+	JAE  ring_len_done_1363
 	ADDQ R8, R9
-	JMP  ring_len_1350
+	JMP  ring_len_1362
 
-ring_len_done_1351:
+ring_len_done_1363:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000008, R10
 
-ring_step_1352:
+ring_step_1364:
 	CMPQ R10, R9
-	JB   ring_step_done_1353
+	JB   ring_step_done_1365
 	SUBQ R9, R10
-	JMP  ring_step_1352
+	JMP  ring_step_1364
 
-ring_step_done_1353:
+ring_step_done_1365:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000020, R10
 
-ring_step_1354:
+ring_step_1366:
 	CMPQ R10, R9
-	JB   ring_step_done_1355
+	JB   ring_step_done_1367
 	SUBQ R9, R10
-	JMP  ring_step_1354
+	JMP  ring_step_1366
 
-ring_step_done_1355:
+ring_step_done_1367:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    32(R9), R9
@@ -15505,76 +15517,76 @@ ring_step_done_1355:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000008
-	JB      ring_short_1356
+	JB      ring_short_1368
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1357
+	JNE     ring_planes_1369
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_1359:
+ring_copy_1371:
 	CMPQ    AX, R10
-	JAE     ring_built_1358
+	JAE     ring_built_1370
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_1360
+	JB      ring_copy_tail_1372
 	VMOVUPD (R9)(R8*8), Z1
 	VMOVUPD Z1, (DI)(AX*8)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_1359
+	JNE     ring_copy_1371
 	XORQ    R8, R8
-	JMP     ring_copy_1359
+	JMP     ring_copy_1371
 
-ring_copy_tail_1360:
+ring_copy_tail_1372:
 	VMOVUPD -64(R9)(DX*8), Z1
 	ADDQ    R11, AX
 	VMOVUPD Z1, -64(DI)(AX*8)
 	XORQ    R8, R8
-	JMP     ring_copy_1359
+	JMP     ring_copy_1371
 
-ring_planes_1357:
+ring_planes_1369:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_1361
+	JA   ring_long_planes_1373
 	MOVQ R10, R12
 	SUBQ $0x00000008, R12
 
-ring_fill_1362:
+ring_fill_1374:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1363
+	JGT          ring_fill_last_1375
 	VBROADCASTSD (R9)(R8*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	VMOVUPD      Z1, 64(DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1364
+	JNE          ring_wrap_1376
 	XORQ         R8, R8
 
-ring_wrap_1364:
-	JMP ring_fill_1362
+ring_wrap_1376:
+	JMP ring_fill_1374
 
-ring_fill_last_1363:
+ring_fill_last_1375:
 	CMPQ         R11, R10
-	JAE          ring_built_1358
+	JAE          ring_built_1370
 	VBROADCASTSD (R9)(R8*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1365
+	JNE          ring_wrap_1377
 	XORQ         R8, R8
 
-ring_wrap_1365:
-	JMP ring_fill_last_1363
+ring_wrap_1377:
+	JMP ring_fill_last_1375
 
-ring_long_planes_1361:
-ring_channel_1366:
+ring_long_planes_1373:
+ring_channel_1378:
 	CMPQ         R11, R10
-	JAE          ring_built_1358
+	JAE          ring_built_1370
 	VBROADCASTSD (R9)(R8*8), Z1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -15582,65 +15594,65 @@ ring_channel_1366:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_1367:
+ring_plane_1379:
 	VMOVUPD Z1, (DI)(R13*8)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1367
+	JB      ring_plane_1379
 	INCQ    R8
 	CMPQ    R8, DX
-	JNE     ring_wrap_1368
+	JNE     ring_wrap_1380
 	XORQ    R8, R8
 
-ring_wrap_1368:
-	JMP ring_channel_1366
+ring_wrap_1380:
+	JMP ring_channel_1378
 
-ring_short_1356:
+ring_short_1368:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1369:
+ring_element_1381:
 	MOVQ (R9)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_1370
+	JB   ring_element_next_1382
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1370
+	JB   ring_element_next_1382
 	XORQ R11, R11
 
-ring_element_next_1370:
+ring_element_next_1382:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_1369
+	JB      ring_element_1381
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000008
-	JE      ring_exact_1371
+	JE      ring_exact_1383
 	SUBQ    R8, AX
 
-ring_exact_1371:
+ring_exact_1383:
 	MOVQ AX, DX
 
-ring_repeat_1372:
+ring_repeat_1384:
 	CMPQ    DX, R10
-	JAE     ring_built_1358
+	JAE     ring_built_1370
 	VMOVUPD Z1, (DI)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1372
+	JMP     ring_repeat_1384
 
-ring_built_1358:
+ring_built_1370:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000020, R8
 
-unrolled_1373:
+unrolled_1385:
 	CMPQ    DX, R8
-	JGT     single_1374
+	JGT     single_1386
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -15662,15 +15674,15 @@ unrolled_1373:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000020, DX
-	JMP     unrolled_1373
+	JMP     unrolled_1385
 
-single_1374:
+single_1386:
 	MOVQ SI, R8
 	SUBQ $0x00000008, R8
 
-single_loop_1375:
+single_loop_1387:
 	CMPQ    DX, R8
-	JGT     remainder_1376
+	JGT     remainder_1388
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -15680,11 +15692,11 @@ single_loop_1375:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000008, DX
-	JMP     single_loop_1375
+	JMP     single_loop_1387
 
-remainder_1376:
+remainder_1388:
 	SUBQ      DX, SI
-	JE        span_done_1377
+	JE        span_done_1389
 	MOVQ      $-1, R8
 	BZHIQ     SI, R8, SI
 	KMOVW     SI, K1
@@ -15693,10 +15705,10 @@ remainder_1376:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(DX*8)
 
-span_done_1377:
+span_done_1389:
 	JMP ring_finished_forwardAVX512F64
 
-ring_segmented_1349:
+ring_segmented_1361:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x000000c0
 	JA   ring_finished_forwardAVX512F64
@@ -15706,11 +15718,11 @@ ring_segmented_1349:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_1378
+	JE   ring_rows_1390
 
-ring_segment_1379:
+ring_segment_1391:
 	CMPQ    SI, $0x00
-	JE      ring_done_1380
+	JE      ring_done_1392
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -15727,33 +15739,33 @@ ring_segment_1379:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_1381:
+ring_len_1393:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_1382
+	JAE  ring_len_done_1394
 	ADDQ R9, R11
-	JMP  ring_len_1381
+	JMP  ring_len_1393
 
-ring_len_done_1382:
+ring_len_done_1394:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_1383:
+ring_step_1395:
 	CMPQ R12, R11
-	JB   ring_step_done_1384
+	JB   ring_step_done_1396
 	SUBQ R11, R12
-	JMP  ring_step_1383
+	JMP  ring_step_1395
 
-ring_step_done_1384:
+ring_step_done_1396:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_1385:
+ring_step_1397:
 	CMPQ R12, R11
-	JB   ring_step_done_1386
+	JB   ring_step_done_1398
 	SUBQ R11, R12
-	JMP  ring_step_1385
+	JMP  ring_step_1397
 
-ring_step_done_1386:
+ring_step_done_1398:
 	MOVQ    R12, 1936(SP)
 	LEAQ    32(R11), R11
 	CMPQ    R10, R11
@@ -15763,76 +15775,76 @@ ring_step_done_1386:
 	LEAQ    (R10)(AX*8), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000008
-	JB      ring_short_1387
+	JB      ring_short_1399
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1388
+	JNE     ring_planes_1400
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_1390:
+ring_copy_1402:
 	CMPQ    R8, AX
-	JAE     ring_built_1389
+	JAE     ring_built_1401
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_1391
+	JB      ring_copy_tail_1403
 	VMOVUPD (R10)(R9*8), Z1
 	VMOVUPD Z1, (DI)(R8*8)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1390
+	JNE     ring_copy_1402
 	XORQ    R9, R9
-	JMP     ring_copy_1390
+	JMP     ring_copy_1402
 
-ring_copy_tail_1391:
+ring_copy_tail_1403:
 	VMOVUPD -64(R10)(DX*8), Z1
 	ADDQ    R11, R8
 	VMOVUPD Z1, -64(DI)(R8*8)
 	XORQ    R9, R9
-	JMP     ring_copy_1390
+	JMP     ring_copy_1402
 
-ring_planes_1388:
+ring_planes_1400:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_1392
+	JA   ring_long_planes_1404
 	MOVQ AX, R12
 	SUBQ $0x00000008, R12
 
-ring_fill_1393:
+ring_fill_1405:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1394
+	JGT          ring_fill_last_1406
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	VMOVUPD      Z1, 64(DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1395
+	JNE          ring_wrap_1407
 	XORQ         R9, R9
 
-ring_wrap_1395:
-	JMP ring_fill_1393
+ring_wrap_1407:
+	JMP ring_fill_1405
 
-ring_fill_last_1394:
+ring_fill_last_1406:
 	CMPQ         R11, AX
-	JAE          ring_built_1389
+	JAE          ring_built_1401
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1396
+	JNE          ring_wrap_1408
 	XORQ         R9, R9
 
-ring_wrap_1396:
-	JMP ring_fill_last_1394
+ring_wrap_1408:
+	JMP ring_fill_last_1406
 
-ring_long_planes_1392:
-ring_channel_1397:
+ring_long_planes_1404:
+ring_channel_1409:
 	CMPQ         R11, AX
-	JAE          ring_built_1389
+	JAE          ring_built_1401
 	VBROADCASTSD (R10)(R9*8), Z1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -15840,66 +15852,66 @@ ring_channel_1397:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_1398:
+ring_plane_1410:
 	VMOVUPD Z1, (DI)(R13*8)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1398
+	JB      ring_plane_1410
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_1399
+	JNE     ring_wrap_1411
 	XORQ    R9, R9
 
-ring_wrap_1399:
-	JMP ring_channel_1397
+ring_wrap_1411:
+	JMP ring_channel_1409
 
-ring_short_1387:
+ring_short_1399:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1400:
+ring_element_1412:
 	MOVQ (R10)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_1401
+	JB   ring_element_next_1413
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1401
+	JB   ring_element_next_1413
 	XORQ R11, R11
 
-ring_element_next_1401:
+ring_element_next_1413:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_1400
+	JB      ring_element_1412
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_1402
+	JE      ring_exact_1414
 	SUBQ    R9, DX
 
-ring_exact_1402:
+ring_exact_1414:
 	MOVQ DX, R8
 
-ring_repeat_1403:
+ring_repeat_1415:
 	CMPQ    R8, AX
-	JAE     ring_built_1389
+	JAE     ring_built_1401
 	VMOVUPD Z1, (DI)(R8*8)
 	ADDQ    DX, R8
-	JMP     ring_repeat_1403
+	JMP     ring_repeat_1415
 
-ring_built_1389:
+ring_built_1401:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 
-unrolled_1404:
+unrolled_1416:
 	CMPQ    R8, R9
-	JGT     single_1405
+	JGT     single_1417
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -15921,15 +15933,15 @@ unrolled_1404:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000020, R8
-	JMP     unrolled_1404
+	JMP     unrolled_1416
 
-single_1405:
+single_1417:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1406:
+single_loop_1418:
 	CMPQ    R8, R9
-	JGT     remainder_1407
+	JGT     remainder_1419
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -15939,11 +15951,11 @@ single_loop_1406:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000008, R8
-	JMP     single_loop_1406
+	JMP     single_loop_1418
 
-remainder_1407:
+remainder_1419:
 	SUBQ      R8, DX
-	JE        span_done_1408
+	JE        span_done_1420
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -15952,7 +15964,7 @@ remainder_1407:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R8*8)
 
-span_done_1408:
+span_done_1420:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -15963,18 +15975,18 @@ span_done_1408:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1409
+	JNE  ring_next_1421
 	XORQ AX, AX
 
-ring_next_1409:
+ring_next_1421:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1379
+	JMP  ring_segment_1391
 
-ring_done_1380:
+ring_done_1392:
 	JMP ring_finished_forwardAVX512F64
 
-ring_rows_1378:
-ring_block_1410:
+ring_rows_1390:
+ring_block_1422:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -15990,33 +16002,33 @@ ring_block_1410:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1411:
+ring_len_1423:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_1412
+	JAE  ring_len_done_1424
 	ADDQ BX, SI
-	JMP  ring_len_1411
+	JMP  ring_len_1423
 
-ring_len_done_1412:
+ring_len_done_1424:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, R8
 
-ring_step_1413:
+ring_step_1425:
 	CMPQ R8, SI
-	JB   ring_step_done_1414
+	JB   ring_step_done_1426
 	SUBQ SI, R8
-	JMP  ring_step_1413
+	JMP  ring_step_1425
 
-ring_step_done_1414:
+ring_step_done_1426:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000020, R8
 
-ring_step_1415:
+ring_step_1427:
 	CMPQ R8, SI
-	JB   ring_step_done_1416
+	JB   ring_step_done_1428
 	SUBQ SI, R8
-	JMP  ring_step_1415
+	JMP  ring_step_1427
 
-ring_step_done_1416:
+ring_step_done_1428:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    32(SI), SI
@@ -16027,76 +16039,76 @@ ring_step_done_1416:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000008
-	JB      ring_short_1417
+	JB      ring_short_1429
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1418
+	JNE     ring_planes_1430
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1420:
+ring_copy_1432:
 	CMPQ    BX, R8
-	JAE     ring_built_1419
+	JAE     ring_built_1431
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_1421
+	JB      ring_copy_tail_1433
 	VMOVUPD (SI)(R9*8), Z1
 	VMOVUPD Z1, (DI)(BX*8)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1420
+	JNE     ring_copy_1432
 	XORQ    R9, R9
-	JMP     ring_copy_1420
+	JMP     ring_copy_1432
 
-ring_copy_tail_1421:
+ring_copy_tail_1433:
 	VMOVUPD -64(SI)(DX*8), Z1
 	ADDQ    R10, BX
 	VMOVUPD Z1, -64(DI)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_1420
+	JMP     ring_copy_1432
 
-ring_planes_1418:
+ring_planes_1430:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_1422
+	JA   ring_long_planes_1434
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_1423:
+ring_fill_1435:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1424
+	JGT          ring_fill_last_1436
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (DI)(R9*8)
 	VMOVUPD      Z1, 64(DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1425
+	JNE          ring_wrap_1437
 	XORQ         BX, BX
 
-ring_wrap_1425:
-	JMP ring_fill_1423
+ring_wrap_1437:
+	JMP ring_fill_1435
 
-ring_fill_last_1424:
+ring_fill_last_1436:
 	CMPQ         R9, R8
-	JAE          ring_built_1419
+	JAE          ring_built_1431
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1426
+	JNE          ring_wrap_1438
 	XORQ         BX, BX
 
-ring_wrap_1426:
-	JMP ring_fill_last_1424
+ring_wrap_1438:
+	JMP ring_fill_last_1436
 
-ring_long_planes_1422:
-ring_channel_1427:
+ring_long_planes_1434:
+ring_channel_1439:
 	CMPQ         R9, R8
-	JAE          ring_built_1419
+	JAE          ring_built_1431
 	VBROADCASTSD (SI)(BX*8), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -16104,57 +16116,57 @@ ring_channel_1427:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_1428:
+ring_plane_1440:
 	VMOVUPD Z1, (DI)(R11*8)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1428
+	JB      ring_plane_1440
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_1429
+	JNE     ring_wrap_1441
 	XORQ    BX, BX
 
-ring_wrap_1429:
-	JMP ring_channel_1427
+ring_wrap_1441:
+	JMP ring_channel_1439
 
-ring_short_1417:
+ring_short_1429:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1430:
+ring_element_1442:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (DI)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1431
+	JB   ring_element_next_1443
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1431
+	JB   ring_element_next_1443
 	XORQ R9, R9
 
-ring_element_next_1431:
+ring_element_next_1443:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_1430
+	JB      ring_element_1442
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_1432
+	JE      ring_exact_1444
 	SUBQ    BX, DX
 
-ring_exact_1432:
+ring_exact_1444:
 	MOVQ DX, BX
 
-ring_repeat_1433:
+ring_repeat_1445:
 	CMPQ    BX, R8
-	JAE     ring_built_1419
+	JAE     ring_built_1431
 	VMOVUPD Z1, (DI)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1433
+	JMP     ring_repeat_1445
 
-ring_built_1419:
+ring_built_1431:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+24(FP), BX
@@ -16163,18 +16175,18 @@ ring_built_1419:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_1434:
+ring_row_1446:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_1435
+	JE   ring_rows_done_1447
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 
-unrolled_1436:
+unrolled_1448:
 	CMPQ    R8, R9
-	JGT     single_1437
+	JGT     single_1449
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -16196,15 +16208,15 @@ unrolled_1436:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000020, R8
-	JMP     unrolled_1436
+	JMP     unrolled_1448
 
-single_1437:
+single_1449:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1438:
+single_loop_1450:
 	CMPQ    R8, R9
-	JGT     remainder_1439
+	JGT     remainder_1451
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -16214,11 +16226,11 @@ single_loop_1438:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000008, R8
-	JMP     single_loop_1438
+	JMP     single_loop_1450
 
-remainder_1439:
+remainder_1451:
 	SUBQ      R8, DX
-	JE        span_done_1440
+	JE        span_done_1452
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -16227,20 +16239,20 @@ remainder_1439:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R8*8)
 
-span_done_1440:
+span_done_1452:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x03, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_1434
+	JMP   ring_row_1446
 
-ring_rows_done_1435:
+ring_rows_done_1447:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1410
+	JMP  ring_block_1422
 
 ring_finished_forwardAVX512F64:
 	VZEROUPPER
@@ -16262,11 +16274,11 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1441
+	JB           cached_1453
 	CMPQ         AX, DX
-	JE           cached_1441
+	JE           cached_1453
 	CMPQ         AX, CX
-	JE           cached_1441
+	JE           cached_1453
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -16275,7 +16287,7 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1443
+	JE           aligned_1455
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -16288,13 +16300,13 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	VMOVUPD      Z7, K1, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_1443:
+aligned_1455:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_1444:
+unrolled_1456:
 	CMPQ        SI, DI
-	JGT         single_1445
+	JGT         single_1457
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -16320,15 +16332,15 @@ unrolled_1444:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
-	JMP         unrolled_1444
+	JMP         unrolled_1456
 
-single_1445:
+single_1457:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_1446:
+single_loop_1458:
 	CMPQ        SI, DI
-	JGT         remainder_1447
+	JGT         remainder_1459
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -16336,11 +16348,11 @@ single_loop_1446:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
-	JMP         single_loop_1446
+	JMP         single_loop_1458
 
-remainder_1447:
+remainder_1459:
 	SUBQ        SI, BX
-	JE          span_done_1448
+	JE          span_done_1460
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -16351,18 +16363,18 @@ remainder_1447:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_1448:
+span_done_1460:
 	SFENCE
-	JMP stored_1442
+	JMP stored_1454
 
-cached_1441:
+cached_1453:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_1449:
+unrolled_1461:
 	CMPQ        SI, DI
-	JGT         single_1450
+	JGT         single_1462
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -16388,15 +16400,15 @@ unrolled_1449:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
-	JMP         unrolled_1449
+	JMP         unrolled_1461
 
-single_1450:
+single_1462:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_1451:
+single_loop_1463:
 	CMPQ        SI, DI
-	JGT         remainder_1452
+	JGT         remainder_1464
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -16404,11 +16416,11 @@ single_loop_1451:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
-	JMP         single_loop_1451
+	JMP         single_loop_1463
 
-remainder_1452:
+remainder_1464:
 	SUBQ        SI, BX
-	JE          span_done_1453
+	JE          span_done_1465
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -16419,8 +16431,8 @@ remainder_1452:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_1453:
-stored_1442:
+span_done_1465:
+stored_1454:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -16450,9 +16462,9 @@ TEXT ·backwardPlanesAVX512F64(SB), NOSPLIT, $0-128
 	SHLQ   $0x03, R10
 	XORQ   R11, R11
 
-plane_1454:
+plane_1466:
 	CMPQ         BX, $0x00
-	JE           planes_done_1455
+	JE           planes_done_1467
 	VBROADCASTSD (R9)(R11*8), Z5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -16462,9 +16474,9 @@ plane_1454:
 	MOVQ         DI, R13
 	SUBQ         $0x00000020, R13
 
-unrolled_1456:
+unrolled_1468:
 	CMPQ        R12, R13
-	JGT         single_1457
+	JGT         single_1469
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -16490,15 +16502,15 @@ unrolled_1456:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, 192(AX)(R12*8)
 	ADDQ        $0x00000020, R12
-	JMP         unrolled_1456
+	JMP         unrolled_1468
 
-single_1457:
+single_1469:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 
-single_loop_1458:
+single_loop_1470:
 	CMPQ        R12, R13
-	JGT         remainder_1459
+	JGT         remainder_1471
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -16506,12 +16518,12 @@ single_loop_1458:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, (AX)(R12*8)
 	ADDQ        $0x00000008, R12
-	JMP         single_loop_1458
+	JMP         single_loop_1470
 
-remainder_1459:
+remainder_1471:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_1460
+	JE          span_done_1472
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -16522,7 +16534,7 @@ remainder_1459:
 	VMULPD      Z5, Z7, K2, Z7
 	VMOVUPD     Z7, K1, (AX)(R12*8)
 
-span_done_1460:
+span_done_1472:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -16539,14 +16551,14 @@ span_done_1460:
 	ADDQ          R10, AX
 	INCQ          R11
 	CMPQ          R11, R8
-	JNE           same_pass_1461
+	JNE           same_pass_1473
 	XORQ          R11, R11
 
-same_pass_1461:
+same_pass_1473:
 	SUBQ DI, BX
-	JMP  plane_1454
+	JMP  plane_1466
 
-planes_done_1455:
+planes_done_1467:
 	VZEROUPPER
 	RET
 
@@ -16562,9 +16574,9 @@ TEXT ·backwardPatternAVX512F64(SB), NOSPLIT, $0-120
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), R8
 
-row_1462:
+row_1474:
 	CMPQ    BX, $0x00
-	JE      rows_done_1463
+	JE      rows_done_1475
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -16572,9 +16584,9 @@ row_1462:
 	MOVQ    R9, R11
 	SUBQ    $0x00000020, R11
 
-unrolled_1464:
+unrolled_1476:
 	CMPQ        R10, R11
-	JGT         single_1465
+	JGT         single_1477
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -16608,15 +16620,15 @@ unrolled_1464:
 	VMULPD      192(SI)(R10*8), Z2, K1, Z2
 	VMOVUPD     Z2, 192(AX)(R10*8)
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_1464
+	JMP         unrolled_1476
 
-single_1465:
+single_1477:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_1466:
+single_loop_1478:
 	CMPQ        R10, R11
-	JGT         remainder_1467
+	JGT         remainder_1479
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -16626,12 +16638,12 @@ single_loop_1466:
 	VMULPD      (SI)(R10*8), Z2, K1, Z2
 	VMOVUPD     Z2, (AX)(R10*8)
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_1466
+	JMP         single_loop_1478
 
-remainder_1467:
+remainder_1479:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1468
+	JE          span_done_1480
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -16644,16 +16656,16 @@ remainder_1467:
 	VMULPD      (SI)(R10*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_1468:
+span_done_1480:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_1462
+	JMP  row_1474
 
-rows_done_1463:
+rows_done_1475:
 	VZEROUPPER
 	RET
 
@@ -16676,36 +16688,36 @@ TEXT ·backwardRingAVX512F64(SB), $1920-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x00000040
-	JA     ring_segmented_1469
+	JA     ring_segmented_1481
 	MOVQ   R10, R11
 
-ring_len_1470:
+ring_len_1482:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_1471
+	JAE  ring_len_done_1483
 	ADDQ R10, R11
-	JMP  ring_len_1470
+	JMP  ring_len_1482
 
-ring_len_done_1471:
+ring_len_done_1483:
 	MOVQ R11, 1856(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_1472:
+ring_step_1484:
 	CMPQ R12, R11
-	JB   ring_step_done_1473
+	JB   ring_step_done_1485
 	SUBQ R11, R12
-	JMP  ring_step_1472
+	JMP  ring_step_1484
 
-ring_step_done_1473:
+ring_step_done_1485:
 	MOVQ R12, 1864(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_1474:
+ring_step_1486:
 	CMPQ R12, R11
-	JB   ring_step_done_1475
+	JB   ring_step_done_1487
 	SUBQ R11, R12
-	JMP  ring_step_1474
+	JMP  ring_step_1486
 
-ring_step_done_1475:
+ring_step_done_1487:
 	MOVQ    R12, 1872(SP)
 	MOVQ    DI, R12
 	LEAQ    32(R11), R11
@@ -16715,76 +16727,76 @@ ring_step_done_1475:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1896(SP), R12
 	CMPQ    R10, $0x00000008
-	JB      ring_short_1476
+	JB      ring_short_1488
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1477
+	JNE     ring_planes_1489
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_1479:
+ring_copy_1491:
 	CMPQ    R8, R12
-	JAE     ring_built_1478
+	JAE     ring_built_1490
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000008
-	JB      ring_copy_tail_1480
+	JB      ring_copy_tail_1492
 	VMOVUPD (R11)(R10*8), Z1
 	VMOVUPD Z1, (CX)(R8*8)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_1479
+	JNE     ring_copy_1491
 	XORQ    R10, R10
-	JMP     ring_copy_1479
+	JMP     ring_copy_1491
 
-ring_copy_tail_1480:
+ring_copy_tail_1492:
 	VMOVUPD -64(R11)(R9*8), Z1
 	ADDQ    R13, R8
 	VMOVUPD Z1, -64(CX)(R8*8)
 	XORQ    R10, R10
-	JMP     ring_copy_1479
+	JMP     ring_copy_1491
 
-ring_planes_1477:
+ring_planes_1489:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_1481
+	JA   ring_long_planes_1493
 	MOVQ R12, R14
 	SUBQ $0x00000008, R14
 
-ring_fill_1482:
+ring_fill_1494:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_1483
+	JGT          ring_fill_last_1495
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (CX)(R13*8)
 	VMOVUPD      Z1, 64(CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_1484
+	JNE          ring_wrap_1496
 	XORQ         R10, R10
 
-ring_wrap_1484:
-	JMP ring_fill_1482
+ring_wrap_1496:
+	JMP ring_fill_1494
 
-ring_fill_last_1483:
+ring_fill_last_1495:
 	CMPQ         R13, R12
-	JAE          ring_built_1478
+	JAE          ring_built_1490
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_1485
+	JNE          ring_wrap_1497
 	XORQ         R10, R10
 
-ring_wrap_1485:
-	JMP ring_fill_last_1483
+ring_wrap_1497:
+	JMP ring_fill_last_1495
 
-ring_long_planes_1481:
-ring_channel_1486:
+ring_long_planes_1493:
+ring_channel_1498:
 	CMPQ         R13, R12
-	JAE          ring_built_1478
+	JAE          ring_built_1490
 	VBROADCASTSD (R11)(R10*8), Z1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -16792,57 +16804,57 @@ ring_channel_1486:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_1487:
+ring_plane_1499:
 	VMOVUPD Z1, (CX)(R15*8)
 	ADDQ    $0x00000008, R15
 	CMPQ    R15, R14
-	JB      ring_plane_1487
+	JB      ring_plane_1499
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_1488
+	JNE     ring_wrap_1500
 	XORQ    R10, R10
 
-ring_wrap_1488:
-	JMP ring_channel_1486
+ring_wrap_1500:
+	JMP ring_channel_1498
 
-ring_short_1476:
+ring_short_1488:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_1489:
+ring_element_1501:
 	MOVQ (R11)(R13*8), BP
 	MOVQ BP, (CX)(R15*8)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_1490
+	JB   ring_element_next_1502
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_1490
+	JB   ring_element_next_1502
 	XORQ R13, R13
 
-ring_element_next_1490:
+ring_element_next_1502:
 	INCQ    R15
 	CMPQ    R15, $0x00000008
-	JB      ring_element_1489
+	JB      ring_element_1501
 	VMOVUPD (CX), Z1
 	MOVQ    1856(SP), R8
 	CMPQ    R8, $0x00000008
-	JE      ring_exact_1491
+	JE      ring_exact_1503
 	SUBQ    R10, R8
 
-ring_exact_1491:
+ring_exact_1503:
 	MOVQ R8, R9
 
-ring_repeat_1492:
+ring_repeat_1504:
 	CMPQ    R9, R12
-	JAE     ring_built_1478
+	JAE     ring_built_1490
 	VMOVUPD Z1, (CX)(R9*8)
 	ADDQ    R8, R9
-	JMP     ring_repeat_1492
+	JMP     ring_repeat_1504
 
-ring_built_1478:
+ring_built_1490:
 	MOVQ    1856(SP), R8
 	MOVQ    1896(SP), R9
 	MOVQ    R9, R10
@@ -16858,22 +16870,22 @@ ring_built_1478:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_1493:
+sums_zero_1505:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_1494
+	JAE     sums_zeroed_1506
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1493
+	JMP     sums_zero_1505
 
-sums_zeroed_1494:
+sums_zeroed_1506:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000020, R10
 
-unrolled_1495:
+unrolled_1507:
 	CMPQ        R9, R10
-	JGT         single_1496
+	JGT         single_1508
 	VMOVUPD     (DX)(R9*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R9*8), Z2
@@ -16911,15 +16923,15 @@ unrolled_1495:
 	SUBQ        1856(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000020, R9
-	JMP         unrolled_1495
+	JMP         unrolled_1507
 
-single_1496:
+single_1508:
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-single_loop_1497:
+single_loop_1509:
 	CMPQ        R9, R10
-	JGT         remainder_1498
+	JGT         remainder_1510
 	VMOVUPD     (DX)(R9*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R9*8), Z2
@@ -16933,11 +16945,11 @@ single_loop_1497:
 	SUBQ        1856(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000008, R9
-	JMP         single_loop_1497
+	JMP         single_loop_1509
 
-remainder_1498:
+remainder_1510:
 	SUBQ        R9, DI
-	JE          span_done_1499
+	JE          span_done_1511
 	MOVQ        $-1, R10
 	BZHIQ       DI, R10, DI
 	KMOVW       DI, K1
@@ -16950,92 +16962,93 @@ remainder_1498:
 	VMULPD      (CX)(R8*8), Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(R9*8)
 
-span_done_1499:
+span_done_1511:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1856(SP), DX
 	MOVQ  1896(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_1501
+	JLE   fold_ext_done_1513
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_1502
+	JA    fold_ext_scalar_1514
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_1500:
+fold_ext_1512:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_1501
+	JBE     fold_ext_done_1513
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Z0
 	VADDPD  (BX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (BX)(DI*8)
-	JMP     fold_ext_1500
+	JMP     fold_ext_1512
 
-fold_ext_scalar_1502:
+fold_ext_scalar_1514:
 	MOVQ 1896(SP), SI
 
-fold_ext_element_1503:
+fold_ext_element_1515:
 	CMPQ   SI, DX
-	JBE    fold_ext_done_1501
+	JBE    fold_ext_element_done_1516
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_1503
+	JMP    fold_ext_element_1515
 
-fold_ext_done_1501:
-fold_1504:
+fold_ext_element_done_1516:
+fold_ext_done_1513:
+fold_1517:
 	CMPQ   DX, AX
-	JBE    folded_1505
+	JBE    fold_done_1518
 	DECQ   DX
-	MOVQ   DX, DI
-	SUBQ   AX, DI
+	MOVQ   DX, SI
+	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
-	VADDSD (BX)(DI*8), X0, X0
-	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_1504
+	VADDSD (BX)(SI*8), X0, X0
+	VMOVSD X0, (BX)(SI*8)
+	JMP    fold_1517
 
-folded_1505:
+fold_done_1518:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1506
+	JNE  sums_planes_1519
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_1509:
+sums_vector_1522:
 	CMPQ    AX, DX
-	JGT     sums_scalar_1507
+	JGT     sums_scalar_1520
 	VMOVUPD (CX)(AX*8), Z0
 	VADDPD  (BX)(AX*8), Z0, Z0
 	VMOVUPD Z0, (CX)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_vector_1509
+	JMP     sums_vector_1522
 
-sums_scalar_1507:
+sums_scalar_1520:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_1508
+	JE     sums_done_1521
 	VMOVSD (BX)(AX*8), X0
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_1507
+	JMP    sums_scalar_1520
 
-sums_planes_1506:
+sums_planes_1519:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1510:
+sums_group_1523:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_1512
+	JB     sums_single_1525
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -17044,7 +17057,7 @@ sums_group_1510:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_1511:
+sums_group_plane_1524:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -17053,7 +17066,7 @@ sums_group_plane_1511:
 	ADDQ   $0x08, R9
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_group_plane_1511
+	JB     sums_group_plane_1524
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	VADDSD 8(CX)(AX*8), X1, X1
@@ -17066,29 +17079,29 @@ sums_group_plane_1511:
 	SHRQ   $0x01, DX
 	ADDQ   DX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_1510
+	JMP    sums_group_1523
 
-sums_single_1512:
+sums_single_1525:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_1508
+	JE     sums_done_1521
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_1513:
+sums_single_plane_1526:
 	VADDSD (BX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_single_plane_1513
+	JB     sums_single_plane_1526
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_1512
+	JMP    sums_single_1525
 
-sums_done_1508:
+sums_done_1521:
 	JMP ring_finished_backwardAVX512F64
 
-ring_segmented_1469:
+ring_segmented_1481:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x00000040
 	JA   ring_finished_backwardAVX512F64
@@ -17098,7 +17111,7 @@ ring_segmented_1469:
 	MOVQ AX, 1888(SP)
 	MOVQ $0x00000000, 1880(SP)
 
-ring_block_1515:
+ring_block_1528:
 	MOVQ    1880(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -17114,33 +17127,33 @@ ring_block_1515:
 	MOVQ    DI, 1912(SP)
 	MOVQ    DI, R8
 
-ring_len_1516:
+ring_len_1529:
 	CMPQ R8, $0x00000008
-	JAE  ring_len_done_1517
+	JAE  ring_len_done_1530
 	ADDQ DI, R8
-	JMP  ring_len_1516
+	JMP  ring_len_1529
 
-ring_len_done_1517:
+ring_len_done_1530:
 	MOVQ R8, 1856(SP)
 	MOVQ $0x00000008, R9
 
-ring_step_1518:
+ring_step_1531:
 	CMPQ R9, R8
-	JB   ring_step_done_1519
+	JB   ring_step_done_1532
 	SUBQ R8, R9
-	JMP  ring_step_1518
+	JMP  ring_step_1531
 
-ring_step_done_1519:
+ring_step_done_1532:
 	MOVQ R9, 1864(SP)
 	MOVQ $0x00000020, R9
 
-ring_step_1520:
+ring_step_1533:
 	CMPQ R9, R8
-	JB   ring_step_done_1521
+	JB   ring_step_done_1534
 	SUBQ R8, R9
-	JMP  ring_step_1520
+	JMP  ring_step_1533
 
-ring_step_done_1521:
+ring_step_done_1534:
 	MOVQ    R9, 1872(SP)
 	MOVQ    DI, R9
 	LEAQ    32(R8), R8
@@ -17151,76 +17164,76 @@ ring_step_done_1521:
 	LEAQ    (R8)(DX*8), R8
 	MOVQ    1896(SP), R9
 	CMPQ    DI, $0x00000008
-	JB      ring_short_1522
+	JB      ring_short_1535
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1523
+	JNE     ring_planes_1536
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_1525:
+ring_copy_1538:
 	CMPQ    DI, R9
-	JAE     ring_built_1524
+	JAE     ring_built_1537
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_1526
+	JB      ring_copy_tail_1539
 	VMOVUPD (R8)(R10*8), Z1
 	VMOVUPD Z1, (CX)(DI*8)
 	ADDQ    $0x00000008, DI
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_1525
+	JNE     ring_copy_1538
 	XORQ    R10, R10
-	JMP     ring_copy_1525
+	JMP     ring_copy_1538
 
-ring_copy_tail_1526:
+ring_copy_tail_1539:
 	VMOVUPD -64(R8)(SI*8), Z1
 	ADDQ    R11, DI
 	VMOVUPD Z1, -64(CX)(DI*8)
 	XORQ    R10, R10
-	JMP     ring_copy_1525
+	JMP     ring_copy_1538
 
-ring_planes_1523:
+ring_planes_1536:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_1527
+	JA   ring_long_planes_1540
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-ring_fill_1528:
+ring_fill_1541:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_1529
+	JGT          ring_fill_last_1542
 	VBROADCASTSD (R8)(DI*8), Z1
 	VMOVUPD      Z1, (CX)(R10*8)
 	VMOVUPD      Z1, 64(CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_1530
+	JNE          ring_wrap_1543
 	XORQ         DI, DI
 
-ring_wrap_1530:
-	JMP ring_fill_1528
+ring_wrap_1543:
+	JMP ring_fill_1541
 
-ring_fill_last_1529:
+ring_fill_last_1542:
 	CMPQ         R10, R9
-	JAE          ring_built_1524
+	JAE          ring_built_1537
 	VBROADCASTSD (R8)(DI*8), Z1
 	VMOVUPD      Z1, (CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_1531
+	JNE          ring_wrap_1544
 	XORQ         DI, DI
 
-ring_wrap_1531:
-	JMP ring_fill_last_1529
+ring_wrap_1544:
+	JMP ring_fill_last_1542
 
-ring_long_planes_1527:
-ring_channel_1532:
+ring_long_planes_1540:
+ring_channel_1545:
 	CMPQ         R10, R9
-	JAE          ring_built_1524
+	JAE          ring_built_1537
 	VBROADCASTSD (R8)(DI*8), Z1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -17228,57 +17241,57 @@ ring_channel_1532:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_1533:
+ring_plane_1546:
 	VMOVUPD Z1, (CX)(R12*8)
 	ADDQ    $0x00000008, R12
 	CMPQ    R12, R11
-	JB      ring_plane_1533
+	JB      ring_plane_1546
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_1534
+	JNE     ring_wrap_1547
 	XORQ    DI, DI
 
-ring_wrap_1534:
-	JMP ring_channel_1532
+ring_wrap_1547:
+	JMP ring_channel_1545
 
-ring_short_1522:
+ring_short_1535:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_1535:
+ring_element_1548:
 	MOVQ (R8)(R10*8), R13
 	MOVQ R13, (CX)(R12*8)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_1536
+	JB   ring_element_next_1549
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_1536
+	JB   ring_element_next_1549
 	XORQ R10, R10
 
-ring_element_next_1536:
+ring_element_next_1549:
 	INCQ    R12
 	CMPQ    R12, $0x00000008
-	JB      ring_element_1535
+	JB      ring_element_1548
 	VMOVUPD (CX), Z1
 	MOVQ    1856(SP), SI
 	CMPQ    SI, $0x00000008
-	JE      ring_exact_1537
+	JE      ring_exact_1550
 	SUBQ    DI, SI
 
-ring_exact_1537:
+ring_exact_1550:
 	MOVQ SI, DI
 
-ring_repeat_1538:
+ring_repeat_1551:
 	CMPQ    DI, R9
-	JAE     ring_built_1524
+	JAE     ring_built_1537
 	VMOVUPD Z1, (CX)(DI*8)
 	ADDQ    SI, DI
-	JMP     ring_repeat_1538
+	JMP     ring_repeat_1551
 
-ring_built_1524:
+ring_built_1537:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x03, DI
@@ -17304,26 +17317,26 @@ ring_built_1524:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_1539:
+sums_zero_1552:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_1540
+	JAE     sums_zeroed_1553
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1539
+	JMP     sums_zero_1552
 
-sums_zeroed_1540:
-ring_row_1541:
+sums_zeroed_1553:
+ring_row_1554:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1542
+	JE   ring_rows_done_1555
 	XORQ R8, R8
 	MOVQ 1912(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 
-unrolled_1543:
+unrolled_1556:
 	CMPQ        R10, R11
-	JGT         single_1544
+	JGT         single_1557
 	VMOVUPD     (DX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R10*8), Z2
@@ -17361,15 +17374,15 @@ unrolled_1543:
 	SUBQ        1856(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_1543
+	JMP         unrolled_1556
 
-single_1544:
+single_1557:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_1545:
+single_loop_1558:
 	CMPQ        R10, R11
-	JGT         remainder_1546
+	JGT         remainder_1559
 	VMOVUPD     (DX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R10*8), Z2
@@ -17383,11 +17396,11 @@ single_loop_1545:
 	SUBQ        1856(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_1545
+	JMP         single_loop_1558
 
-remainder_1546:
+remainder_1559:
 	SUBQ        R10, R9
-	JE          span_done_1547
+	JE          span_done_1560
 	MOVQ        $-1, R11
 	BZHIQ       R9, R11, R9
 	KMOVW       R9, K1
@@ -17400,7 +17413,7 @@ remainder_1546:
 	VMULPD      (CX)(R8*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_1547:
+span_done_1560:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -17408,9 +17421,9 @@ span_done_1547:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_1541
+	JMP   ring_row_1554
 
-ring_rows_done_1542:
+ring_rows_done_1555:
 	MOVQ 1880(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -17418,85 +17431,86 @@ ring_rows_done_1542:
 	MOVQ 1856(SP), DI
 	MOVQ 1896(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_1549
+	JLE  fold_ext_done_1562
 	CMPQ R8, DI
-	JA   fold_ext_scalar_1550
+	JA   fold_ext_scalar_1563
 	ADDQ $0x00000007, R8
 	ANDQ $-8, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_1548:
+fold_ext_1561:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_1549
+	JBE     fold_ext_done_1562
 	SUBQ    $0x00000008, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Z1
 	VADDPD  (BX)(R8*8), Z1, Z1
 	VMOVUPD Z1, (BX)(R9*8)
-	JMP     fold_ext_1548
+	JMP     fold_ext_1561
 
-fold_ext_scalar_1550:
+fold_ext_scalar_1563:
 	MOVQ 1896(SP), R8
 
-fold_ext_element_1551:
+fold_ext_element_1564:
 	CMPQ   R8, DI
-	JBE    fold_ext_done_1549
+	JBE    fold_ext_element_done_1565
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_1551
+	JMP    fold_ext_element_1564
 
-fold_ext_done_1549:
-fold_1552:
+fold_ext_element_done_1565:
+fold_ext_done_1562:
+fold_1566:
 	CMPQ   DI, SI
-	JBE    folded_1553
+	JBE    fold_done_1567
 	DECQ   DI
-	MOVQ   DI, R9
-	SUBQ   SI, R9
+	MOVQ   DI, R8
+	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
-	VADDSD (BX)(R9*8), X1, X1
-	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_1552
+	VADDSD (BX)(R8*8), X1, X1
+	VMOVSD X1, (BX)(R8*8)
+	JMP    fold_1566
 
-folded_1553:
+fold_done_1567:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1554
+	JNE  sums_planes_1568
 	MOVQ 1904(SP), DI
 	SUBQ $0x00000008, DI
 
-sums_vector_1557:
+sums_vector_1571:
 	CMPQ    SI, DI
-	JGT     sums_scalar_1555
+	JGT     sums_scalar_1569
 	VMOVUPD (DX)(SI*8), Z1
 	VADDPD  (BX)(SI*8), Z1, Z1
 	VMOVUPD Z1, (DX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_vector_1557
+	JMP     sums_vector_1571
 
-sums_scalar_1555:
+sums_scalar_1569:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_1556
+	JE     sums_done_1570
 	VMOVSD (BX)(SI*8), X1
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_scalar_1555
+	JMP    sums_scalar_1569
 
-sums_planes_1554:
+sums_planes_1568:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_1558:
+sums_group_1572:
 	MOVQ   1904(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_1560
+	JB     sums_single_1574
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -17505,7 +17519,7 @@ sums_group_1558:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_1559:
+sums_group_plane_1573:
 	VADDSD (R10), X1, X1
 	VADDSD (R10)(R9*1), X2, X2
 	VADDSD (R11), X3, X3
@@ -17514,7 +17528,7 @@ sums_group_plane_1559:
 	ADDQ   $0x08, R11
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_group_plane_1559
+	JB     sums_group_plane_1573
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	VADDSD 8(DX)(SI*8), X2, X2
@@ -17527,29 +17541,29 @@ sums_group_plane_1559:
 	SHRQ   $0x01, DI
 	ADDQ   DI, R8
 	ADDQ   $0x00000004, SI
-	JMP    sums_group_1558
+	JMP    sums_group_1572
 
-sums_single_1560:
+sums_single_1574:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_1556
+	JE     sums_done_1570
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_1561:
+sums_single_plane_1575:
 	VADDSD (BX)(R8*8), X1, X1
 	INCQ   R8
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_single_plane_1561
+	JB     sums_single_plane_1575
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_single_1560
+	JMP    sums_single_1574
 
-sums_done_1556:
+sums_done_1570:
 	ADDQ 1904(SP), AX
 	MOVQ AX, 1880(SP)
-	JMP  ring_block_1515
+	JMP  ring_block_1528
 
 ring_finished_backwardAVX512F64:
 	VZEROUPPER
@@ -17567,11 +17581,11 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1562
+	JB           cached_1576
 	CMPQ         AX, DX
-	JE           cached_1562
+	JE           cached_1576
 	CMPQ         AX, CX
-	JE           cached_1562
+	JE           cached_1576
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -17580,7 +17594,7 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1564
+	JE           aligned_1578
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -17592,13 +17606,13 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	VMOVUPD      Z2, K1, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_1564:
+aligned_1578:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_1565:
+unrolled_1579:
 	CMPQ     SI, DI
-	JGT      single_1566
+	JGT      single_1580
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
@@ -17620,26 +17634,26 @@ unrolled_1565:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(SI*8)
 	ADDQ     $0x00000020, SI
-	JMP      unrolled_1565
+	JMP      unrolled_1579
 
-single_1566:
+single_1580:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_1567:
+single_loop_1581:
 	CMPQ     SI, DI
-	JGT      remainder_1568
+	JGT      remainder_1582
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(SI*8)
 	ADDQ     $0x00000008, SI
-	JMP      single_loop_1567
+	JMP      single_loop_1581
 
-remainder_1568:
+remainder_1582:
 	SUBQ      SI, BX
-	JE        span_done_1569
+	JE        span_done_1583
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -17649,18 +17663,18 @@ remainder_1568:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_1569:
+span_done_1583:
 	SFENCE
-	JMP stored_1563
+	JMP stored_1577
 
-cached_1562:
+cached_1576:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_1570:
+unrolled_1584:
 	CMPQ    SI, DI
-	JGT     single_1571
+	JGT     single_1585
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
@@ -17682,26 +17696,26 @@ unrolled_1570:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(SI*8)
 	ADDQ    $0x00000020, SI
-	JMP     unrolled_1570
+	JMP     unrolled_1584
 
-single_1571:
+single_1585:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_1572:
+single_loop_1586:
 	CMPQ    SI, DI
-	JGT     remainder_1573
+	JGT     remainder_1587
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     single_loop_1572
+	JMP     single_loop_1586
 
-remainder_1573:
+remainder_1587:
 	SUBQ      SI, BX
-	JE        span_done_1574
+	JE        span_done_1588
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -17711,8 +17725,8 @@ remainder_1573:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_1574:
-stored_1563:
+span_done_1588:
+stored_1577:
 	VZEROUPPER
 	RET
 
@@ -17731,17 +17745,17 @@ TEXT ·backwardPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	SHLQ   $0x03, R9
 	XORQ   R10, R10
 
-plane_1575:
+plane_1589:
 	CMPQ         BX, $0x00
-	JE           planes_done_1576
+	JE           planes_done_1590
 	VBROADCASTSD (R8)(R10*8), Z1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000020, R12
 
-unrolled_1577:
+unrolled_1591:
 	CMPQ    R11, R12
-	JGT     single_1578
+	JGT     single_1592
 	VMOVUPD (CX)(R11*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R11*8), Z2
@@ -17763,27 +17777,27 @@ unrolled_1577:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(R11*8)
 	ADDQ    $0x00000020, R11
-	JMP     unrolled_1577
+	JMP     unrolled_1591
 
-single_1578:
+single_1592:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 
-single_loop_1579:
+single_loop_1593:
 	CMPQ    R11, R12
-	JGT     remainder_1580
+	JGT     remainder_1594
 	VMOVUPD (CX)(R11*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R11*8), Z2
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(R11*8)
 	ADDQ    $0x00000008, R11
-	JMP     single_loop_1579
+	JMP     single_loop_1593
 
-remainder_1580:
+remainder_1594:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_1581
+	JE        span_done_1595
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -17793,20 +17807,20 @@ remainder_1580:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R11*8)
 
-span_done_1581:
+span_done_1595:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_1582
+	JNE  same_pass_1596
 	XORQ R10, R10
 
-same_pass_1582:
+same_pass_1596:
 	SUBQ SI, BX
-	JMP  plane_1575
+	JMP  plane_1589
 
-planes_done_1576:
+planes_done_1590:
 	VZEROUPPER
 	RET
 
@@ -17821,9 +17835,9 @@ TEXT ·backwardPatternDxAVX512F64(SB), NOSPLIT, $0-96
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), DI
 
-row_1583:
+row_1597:
 	CMPQ    BX, $0x00
-	JE      rows_done_1584
+	JE      rows_done_1598
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -17831,9 +17845,9 @@ row_1583:
 	MOVQ    R8, R10
 	SUBQ    $0x00000020, R10
 
-unrolled_1585:
+unrolled_1599:
 	CMPQ    R9, R10
-	JGT     single_1586
+	JGT     single_1600
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
@@ -17855,27 +17869,27 @@ unrolled_1585:
 	VMULPD  192(SI)(R9*8), Z1, K1, Z1
 	VMOVUPD Z1, 192(AX)(R9*8)
 	ADDQ    $0x00000020, R9
-	JMP     unrolled_1585
+	JMP     unrolled_1599
 
-single_1586:
+single_1600:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-single_loop_1587:
+single_loop_1601:
 	CMPQ    R9, R10
-	JGT     remainder_1588
+	JGT     remainder_1602
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
 	VMULPD  (SI)(R9*8), Z1, K1, Z1
 	VMOVUPD Z1, (AX)(R9*8)
 	ADDQ    $0x00000008, R9
-	JMP     single_loop_1587
+	JMP     single_loop_1601
 
-remainder_1588:
+remainder_1602:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_1589
+	JE        span_done_1603
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -17885,16 +17899,16 @@ remainder_1588:
 	VMULPD    (SI)(R9*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 
-span_done_1589:
+span_done_1603:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_1583
+	JMP  row_1597
 
-rows_done_1584:
+rows_done_1598:
 	VZEROUPPER
 	RET
 
@@ -17914,36 +17928,36 @@ TEXT ·backwardRingDxAVX512F64(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x000000c0
-	JA     ring_segmented_1590
+	JA     ring_segmented_1604
 	MOVQ   R9, R10
 
-ring_len_1591:
+ring_len_1605:
 	CMPQ R10, $0x00000008
-	JAE  ring_len_done_1592
+	JAE  ring_len_done_1606
 	ADDQ R9, R10
-	JMP  ring_len_1591
+	JMP  ring_len_1605
 
-ring_len_done_1592:
+ring_len_done_1606:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000008, R11
 
-ring_step_1593:
+ring_step_1607:
 	CMPQ R11, R10
-	JB   ring_step_done_1594
+	JB   ring_step_done_1608
 	SUBQ R10, R11
-	JMP  ring_step_1593
+	JMP  ring_step_1607
 
-ring_step_done_1594:
+ring_step_done_1608:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000020, R11
 
-ring_step_1595:
+ring_step_1609:
 	CMPQ R11, R10
-	JB   ring_step_done_1596
+	JB   ring_step_done_1610
 	SUBQ R10, R11
-	JMP  ring_step_1595
+	JMP  ring_step_1609
 
-ring_step_done_1596:
+ring_step_done_1610:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    32(R10), R10
@@ -17953,76 +17967,76 @@ ring_step_done_1596:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000008
-	JB      ring_short_1597
+	JB      ring_short_1611
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1598
+	JNE     ring_planes_1612
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_1600:
+ring_copy_1614:
 	CMPQ    AX, R11
-	JAE     ring_built_1599
+	JAE     ring_built_1613
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_1601
+	JB      ring_copy_tail_1615
 	VMOVUPD (R10)(R9*8), Z1
 	VMOVUPD Z1, (R8)(AX*8)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1600
+	JNE     ring_copy_1614
 	XORQ    R9, R9
-	JMP     ring_copy_1600
+	JMP     ring_copy_1614
 
-ring_copy_tail_1601:
+ring_copy_tail_1615:
 	VMOVUPD -64(R10)(DX*8), Z1
 	ADDQ    R12, AX
 	VMOVUPD Z1, -64(R8)(AX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_1600
+	JMP     ring_copy_1614
 
-ring_planes_1598:
+ring_planes_1612:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_1602
+	JA   ring_long_planes_1616
 	MOVQ R11, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_1603:
+ring_fill_1617:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_1604
+	JGT          ring_fill_last_1618
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	VMOVUPD      Z1, 64(R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1605
+	JNE          ring_wrap_1619
 	XORQ         R9, R9
 
-ring_wrap_1605:
-	JMP ring_fill_1603
+ring_wrap_1619:
+	JMP ring_fill_1617
 
-ring_fill_last_1604:
+ring_fill_last_1618:
 	CMPQ         R12, R11
-	JAE          ring_built_1599
+	JAE          ring_built_1613
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1606
+	JNE          ring_wrap_1620
 	XORQ         R9, R9
 
-ring_wrap_1606:
-	JMP ring_fill_last_1604
+ring_wrap_1620:
+	JMP ring_fill_last_1618
 
-ring_long_planes_1602:
-ring_channel_1607:
+ring_long_planes_1616:
+ring_channel_1621:
 	CMPQ         R12, R11
-	JAE          ring_built_1599
+	JAE          ring_built_1613
 	VBROADCASTSD (R10)(R9*8), Z1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -18030,65 +18044,65 @@ ring_channel_1607:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_1608:
+ring_plane_1622:
 	VMOVUPD Z1, (R8)(R14*8)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_1608
+	JB      ring_plane_1622
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_1609
+	JNE     ring_wrap_1623
 	XORQ    R9, R9
 
-ring_wrap_1609:
-	JMP ring_channel_1607
+ring_wrap_1623:
+	JMP ring_channel_1621
 
-ring_short_1597:
+ring_short_1611:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_1610:
+ring_element_1624:
 	MOVQ (R10)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_1611
+	JB   ring_element_next_1625
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_1611
+	JB   ring_element_next_1625
 	XORQ R12, R12
 
-ring_element_next_1611:
+ring_element_next_1625:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_1610
+	JB      ring_element_1624
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000008
-	JE      ring_exact_1612
+	JE      ring_exact_1626
 	SUBQ    R9, AX
 
-ring_exact_1612:
+ring_exact_1626:
 	MOVQ AX, DX
 
-ring_repeat_1613:
+ring_repeat_1627:
 	CMPQ    DX, R11
-	JAE     ring_built_1599
+	JAE     ring_built_1613
 	VMOVUPD Z1, (R8)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1613
+	JMP     ring_repeat_1627
 
-ring_built_1599:
+ring_built_1613:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-unrolled_1614:
+unrolled_1628:
 	CMPQ    DX, R9
-	JGT     single_1615
+	JGT     single_1629
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(DX*8), Z1
@@ -18114,15 +18128,15 @@ unrolled_1614:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000020, DX
-	JMP     unrolled_1614
+	JMP     unrolled_1628
 
-single_1615:
+single_1629:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1616:
+single_loop_1630:
 	CMPQ    DX, R9
-	JGT     remainder_1617
+	JGT     remainder_1631
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(DX*8), Z1
@@ -18133,11 +18147,11 @@ single_loop_1616:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000008, DX
-	JMP     single_loop_1616
+	JMP     single_loop_1630
 
-remainder_1617:
+remainder_1631:
 	SUBQ      DX, DI
-	JE        span_done_1618
+	JE        span_done_1632
 	MOVQ      $-1, R9
 	BZHIQ     DI, R9, DI
 	KMOVW     DI, K1
@@ -18147,10 +18161,10 @@ remainder_1617:
 	VMULPD    (R8)(AX*8), Z0, K2, Z0
 	VMOVUPD   Z0, K1, (CX)(DX*8)
 
-span_done_1618:
+span_done_1632:
 	JMP ring_finished_backwardDxAVX512F64
 
-ring_segmented_1590:
+ring_segmented_1604:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x000000c0
 	JA   ring_finished_backwardDxAVX512F64
@@ -18160,11 +18174,11 @@ ring_segmented_1590:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_1619
+	JE   ring_rows_1633
 
-ring_segment_1620:
+ring_segment_1634:
 	CMPQ    DI, $0x00
-	JE      ring_done_1621
+	JE      ring_done_1635
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -18181,33 +18195,33 @@ ring_segment_1620:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_1622:
+ring_len_1636:
 	CMPQ R12, $0x00000008
-	JAE  ring_len_done_1623
+	JAE  ring_len_done_1637
 	ADDQ R10, R12
-	JMP  ring_len_1622
+	JMP  ring_len_1636
 
-ring_len_done_1623:
+ring_len_done_1637:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000008, R13
 
-ring_step_1624:
+ring_step_1638:
 	CMPQ R13, R12
-	JB   ring_step_done_1625
+	JB   ring_step_done_1639
 	SUBQ R12, R13
-	JMP  ring_step_1624
+	JMP  ring_step_1638
 
-ring_step_done_1625:
+ring_step_done_1639:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000020, R13
 
-ring_step_1626:
+ring_step_1640:
 	CMPQ R13, R12
-	JB   ring_step_done_1627
+	JB   ring_step_done_1641
 	SUBQ R12, R13
-	JMP  ring_step_1626
+	JMP  ring_step_1640
 
-ring_step_done_1627:
+ring_step_done_1641:
 	MOVQ    R13, 1936(SP)
 	LEAQ    32(R12), R12
 	CMPQ    R11, R12
@@ -18217,76 +18231,76 @@ ring_step_done_1627:
 	LEAQ    (R11)(AX*8), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000008
-	JB      ring_short_1628
+	JB      ring_short_1642
 	CMPQ    R9, $0x01
-	JNE     ring_planes_1629
+	JNE     ring_planes_1643
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_1631:
+ring_copy_1645:
 	CMPQ    R9, AX
-	JAE     ring_built_1630
+	JAE     ring_built_1644
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_1632
+	JB      ring_copy_tail_1646
 	VMOVUPD (R11)(R10*8), Z1
 	VMOVUPD Z1, (R8)(R9*8)
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_1631
+	JNE     ring_copy_1645
 	XORQ    R10, R10
-	JMP     ring_copy_1631
+	JMP     ring_copy_1645
 
-ring_copy_tail_1632:
+ring_copy_tail_1646:
 	VMOVUPD -64(R11)(DX*8), Z1
 	ADDQ    R12, R9
 	VMOVUPD Z1, -64(R8)(R9*8)
 	XORQ    R10, R10
-	JMP     ring_copy_1631
+	JMP     ring_copy_1645
 
-ring_planes_1629:
+ring_planes_1643:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000010
-	JA   ring_long_planes_1633
+	JA   ring_long_planes_1647
 	MOVQ AX, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_1634:
+ring_fill_1648:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_1635
+	JGT          ring_fill_last_1649
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	VMOVUPD      Z1, 64(R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_1636
+	JNE          ring_wrap_1650
 	XORQ         R10, R10
 
-ring_wrap_1636:
-	JMP ring_fill_1634
+ring_wrap_1650:
+	JMP ring_fill_1648
 
-ring_fill_last_1635:
+ring_fill_last_1649:
 	CMPQ         R12, AX
-	JAE          ring_built_1630
+	JAE          ring_built_1644
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_1637
+	JNE          ring_wrap_1651
 	XORQ         R10, R10
 
-ring_wrap_1637:
-	JMP ring_fill_last_1635
+ring_wrap_1651:
+	JMP ring_fill_last_1649
 
-ring_long_planes_1633:
-ring_channel_1638:
+ring_long_planes_1647:
+ring_channel_1652:
 	CMPQ         R12, AX
-	JAE          ring_built_1630
+	JAE          ring_built_1644
 	VBROADCASTSD (R11)(R10*8), Z1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -18294,66 +18308,66 @@ ring_channel_1638:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_1639:
+ring_plane_1653:
 	VMOVUPD Z1, (R8)(R14*8)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_1639
+	JB      ring_plane_1653
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_1640
+	JNE     ring_wrap_1654
 	XORQ    R10, R10
 
-ring_wrap_1640:
-	JMP ring_channel_1638
+ring_wrap_1654:
+	JMP ring_channel_1652
 
-ring_short_1628:
+ring_short_1642:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_1641:
+ring_element_1655:
 	MOVQ (R11)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_1642
+	JB   ring_element_next_1656
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_1642
+	JB   ring_element_next_1656
 	XORQ R12, R12
 
-ring_element_next_1642:
+ring_element_next_1656:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_1641
+	JB      ring_element_1655
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_1643
+	JE      ring_exact_1657
 	SUBQ    R10, DX
 
-ring_exact_1643:
+ring_exact_1657:
 	MOVQ DX, R9
 
-ring_repeat_1644:
+ring_repeat_1658:
 	CMPQ    R9, AX
-	JAE     ring_built_1630
+	JAE     ring_built_1644
 	VMOVUPD Z1, (R8)(R9*8)
 	ADDQ    DX, R9
-	JMP     ring_repeat_1644
+	JMP     ring_repeat_1658
 
-ring_built_1630:
+ring_built_1644:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 
-unrolled_1645:
+unrolled_1659:
 	CMPQ    R9, R10
-	JGT     single_1646
+	JGT     single_1660
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -18379,15 +18393,15 @@ unrolled_1645:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000020, R9
-	JMP     unrolled_1645
+	JMP     unrolled_1659
 
-single_1646:
+single_1660:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-single_loop_1647:
+single_loop_1661:
 	CMPQ    R9, R10
-	JGT     remainder_1648
+	JGT     remainder_1662
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -18398,11 +18412,11 @@ single_loop_1647:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000008, R9
-	JMP     single_loop_1647
+	JMP     single_loop_1661
 
-remainder_1648:
+remainder_1662:
 	SUBQ      R9, DX
-	JE        span_done_1649
+	JE        span_done_1663
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -18412,7 +18426,7 @@ remainder_1648:
 	VMULPD    (R8)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R9*8)
 
-span_done_1649:
+span_done_1663:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -18424,18 +18438,18 @@ span_done_1649:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1650
+	JNE  ring_next_1664
 	XORQ AX, AX
 
-ring_next_1650:
+ring_next_1664:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1620
+	JMP  ring_segment_1634
 
-ring_done_1621:
+ring_done_1635:
 	JMP ring_finished_backwardDxAVX512F64
 
-ring_rows_1619:
-ring_block_1651:
+ring_rows_1633:
+ring_block_1665:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -18451,33 +18465,33 @@ ring_block_1651:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1652:
+ring_len_1666:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_1653
+	JAE  ring_len_done_1667
 	ADDQ BX, SI
-	JMP  ring_len_1652
+	JMP  ring_len_1666
 
-ring_len_done_1653:
+ring_len_done_1667:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_1654:
+ring_step_1668:
 	CMPQ DI, SI
-	JB   ring_step_done_1655
+	JB   ring_step_done_1669
 	SUBQ SI, DI
-	JMP  ring_step_1654
+	JMP  ring_step_1668
 
-ring_step_done_1655:
+ring_step_done_1669:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_1656:
+ring_step_1670:
 	CMPQ DI, SI
-	JB   ring_step_done_1657
+	JB   ring_step_done_1671
 	SUBQ SI, DI
-	JMP  ring_step_1656
+	JMP  ring_step_1670
 
-ring_step_done_1657:
+ring_step_done_1671:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -18488,76 +18502,76 @@ ring_step_done_1657:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000008
-	JB      ring_short_1658
+	JB      ring_short_1672
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1659
+	JNE     ring_planes_1673
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1661:
+ring_copy_1675:
 	CMPQ    BX, DI
-	JAE     ring_built_1660
+	JAE     ring_built_1674
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_1662
+	JB      ring_copy_tail_1676
 	VMOVUPD (SI)(R9*8), Z1
 	VMOVUPD Z1, (R8)(BX*8)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1661
+	JNE     ring_copy_1675
 	XORQ    R9, R9
-	JMP     ring_copy_1661
+	JMP     ring_copy_1675
 
-ring_copy_tail_1662:
+ring_copy_tail_1676:
 	VMOVUPD -64(SI)(DX*8), Z1
 	ADDQ    R10, BX
 	VMOVUPD Z1, -64(R8)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_1661
+	JMP     ring_copy_1675
 
-ring_planes_1659:
+ring_planes_1673:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_1663
+	JA   ring_long_planes_1677
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_1664:
+ring_fill_1678:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1665
+	JGT          ring_fill_last_1679
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (R8)(R9*8)
 	VMOVUPD      Z1, 64(R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1666
+	JNE          ring_wrap_1680
 	XORQ         BX, BX
 
-ring_wrap_1666:
-	JMP ring_fill_1664
+ring_wrap_1680:
+	JMP ring_fill_1678
 
-ring_fill_last_1665:
+ring_fill_last_1679:
 	CMPQ         R9, DI
-	JAE          ring_built_1660
+	JAE          ring_built_1674
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1667
+	JNE          ring_wrap_1681
 	XORQ         BX, BX
 
-ring_wrap_1667:
-	JMP ring_fill_last_1665
+ring_wrap_1681:
+	JMP ring_fill_last_1679
 
-ring_long_planes_1663:
-ring_channel_1668:
+ring_long_planes_1677:
+ring_channel_1682:
 	CMPQ         R9, DI
-	JAE          ring_built_1660
+	JAE          ring_built_1674
 	VBROADCASTSD (SI)(BX*8), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -18565,57 +18579,57 @@ ring_channel_1668:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_1669:
+ring_plane_1683:
 	VMOVUPD Z1, (R8)(R11*8)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1669
+	JB      ring_plane_1683
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_1670
+	JNE     ring_wrap_1684
 	XORQ    BX, BX
 
-ring_wrap_1670:
-	JMP ring_channel_1668
+ring_wrap_1684:
+	JMP ring_channel_1682
 
-ring_short_1658:
+ring_short_1672:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1671:
+ring_element_1685:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (R8)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1672
+	JB   ring_element_next_1686
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1672
+	JB   ring_element_next_1686
 	XORQ R9, R9
 
-ring_element_next_1672:
+ring_element_next_1686:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_1671
+	JB      ring_element_1685
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_1673
+	JE      ring_exact_1687
 	SUBQ    BX, DX
 
-ring_exact_1673:
+ring_exact_1687:
 	MOVQ DX, BX
 
-ring_repeat_1674:
+ring_repeat_1688:
 	CMPQ    BX, DI
-	JAE     ring_built_1660
+	JAE     ring_built_1674
 	VMOVUPD Z1, (R8)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1674
+	JMP     ring_repeat_1688
 
-ring_built_1660:
+ring_built_1674:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+48(FP), BX
@@ -18626,18 +18640,18 @@ ring_built_1660:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_1675:
+ring_row_1689:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1676
+	JE   ring_rows_done_1690
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 
-unrolled_1677:
+unrolled_1691:
 	CMPQ    R9, R10
-	JGT     single_1678
+	JGT     single_1692
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -18663,15 +18677,15 @@ unrolled_1677:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000020, R9
-	JMP     unrolled_1677
+	JMP     unrolled_1691
 
-single_1678:
+single_1692:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-single_loop_1679:
+single_loop_1693:
 	CMPQ    R9, R10
-	JGT     remainder_1680
+	JGT     remainder_1694
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -18682,11 +18696,11 @@ single_loop_1679:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000008, R9
-	JMP     single_loop_1679
+	JMP     single_loop_1693
 
-remainder_1680:
+remainder_1694:
 	SUBQ      R9, DX
-	JE        span_done_1681
+	JE        span_done_1695
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -18696,7 +18710,7 @@ remainder_1680:
 	VMULPD    (R8)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R9*8)
 
-span_done_1681:
+span_done_1695:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -18704,13 +18718,13 @@ span_done_1681:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_1675
+	JMP   ring_row_1689
 
-ring_rows_done_1676:
+ring_rows_done_1690:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1651
+	JMP  ring_block_1665
 
 ring_finished_backwardDxAVX512F64:
 	VZEROUPPER
@@ -18731,9 +18745,9 @@ TEXT ·backwardDalphaAVX512F64(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000020, SI
 
-unrolled_1682:
+unrolled_1696:
 	CMPQ        BX, SI
-	JGT         single_1683
+	JGT         single_1697
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
@@ -18751,25 +18765,25 @@ unrolled_1682:
 	VMOVUPD     192(CX)(BX*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, BX
-	JMP         unrolled_1682
+	JMP         unrolled_1696
 
-single_1683:
+single_1697:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_1684:
+single_loop_1698:
 	CMPQ        BX, SI
-	JGT         remainder_1685
+	JGT         remainder_1699
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, BX
-	JMP         single_loop_1684
+	JMP         single_loop_1698
 
-remainder_1685:
+remainder_1699:
 	SUBQ        BX, DX
-	JE          span_done_1686
+	JE          span_done_1700
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -18778,7 +18792,7 @@ remainder_1685:
 	VMOVUPD.Z   (CX)(BX*8), K1, Z0
 	VFMADD231PD Z0, Z5, K2, Z1
 
-span_done_1686:
+span_done_1700:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -18806,9 +18820,9 @@ TEXT ·backwardPlanesDalphaAVX512F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
 
-plane_1687:
+plane_1701:
 	CMPQ   DX, $0x00
-	JE     planes_done_1688
+	JE     planes_done_1702
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -18817,9 +18831,9 @@ plane_1687:
 	MOVQ   SI, R11
 	SUBQ   $0x00000020, R11
 
-unrolled_1689:
+unrolled_1703:
 	CMPQ        R10, R11
-	JGT         single_1690
+	JGT         single_1704
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
@@ -18837,26 +18851,26 @@ unrolled_1689:
 	VMOVUPD     192(CX)(R10*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_1689
+	JMP         unrolled_1703
 
-single_1690:
+single_1704:
 	MOVQ SI, R11
 	SUBQ $0x00000008, R11
 
-single_loop_1691:
+single_loop_1705:
 	CMPQ        R10, R11
-	JGT         remainder_1692
+	JGT         remainder_1706
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_1691
+	JMP         single_loop_1705
 
-remainder_1692:
+remainder_1706:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_1693
+	JE          span_done_1707
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -18865,7 +18879,7 @@ remainder_1692:
 	VMOVUPD.Z   (CX)(R10*8), K1, Z6
 	VFMADD231PD Z6, Z5, K2, Z1
 
-span_done_1693:
+span_done_1707:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -18881,14 +18895,14 @@ span_done_1693:
 	ADDQ          R8, CX
 	INCQ          R9
 	CMPQ          R9, DI
-	JNE           same_pass_1694
+	JNE           same_pass_1708
 	XORQ          R9, R9
 
-same_pass_1694:
+same_pass_1708:
 	SUBQ SI, DX
-	JMP  plane_1687
+	JMP  plane_1701
 
-planes_done_1688:
+planes_done_1702:
 	VZEROUPPER
 	RET
 
@@ -18902,9 +18916,9 @@ TEXT ·backwardPatternDalphaAVX512F64(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
 
-row_1695:
+row_1709:
 	CMPQ    DX, $0x00
-	JE      rows_done_1696
+	JE      rows_done_1710
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -18912,9 +18926,9 @@ row_1695:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_1697:
+unrolled_1711:
 	CMPQ        R8, R9
-	JGT         single_1698
+	JGT         single_1712
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -18940,15 +18954,15 @@ unrolled_1697:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 192(BX)(R8*8)
 	ADDQ        $0x00000020, R8
-	JMP         unrolled_1697
+	JMP         unrolled_1711
 
-single_1698:
+single_1712:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1699:
+single_loop_1713:
 	CMPQ        R8, R9
-	JGT         remainder_1700
+	JGT         remainder_1714
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -18956,12 +18970,12 @@ single_loop_1699:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, (BX)(R8*8)
 	ADDQ        $0x00000008, R8
-	JMP         single_loop_1699
+	JMP         single_loop_1713
 
-remainder_1700:
+remainder_1714:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_1701
+	JE          span_done_1715
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -18972,15 +18986,15 @@ remainder_1700:
 	VFMADD231PD Z2, Z1, K2, Z3
 	VMOVUPD     Z3, K2, (BX)(R8*8)
 
-span_done_1701:
+span_done_1715:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_1695
+	JMP  row_1709
 
-rows_done_1696:
+rows_done_1710:
 	VZEROUPPER
 	RET
 
@@ -18998,36 +19012,36 @@ TEXT ·backwardRingDalphaAVX512F64(SB), $1984-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x000000b8
-	JA     ring_segmented_1702
+	JA     ring_segmented_1716
 	MOVQ   DI, SI
 
-ring_len_1703:
+ring_len_1717:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_1704
+	JAE  ring_len_done_1718
 	ADDQ DI, SI
-	JMP  ring_len_1703
+	JMP  ring_len_1717
 
-ring_len_done_1704:
+ring_len_done_1718:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_1705:
+ring_step_1719:
 	CMPQ DI, SI
-	JB   ring_step_done_1706
+	JB   ring_step_done_1720
 	SUBQ SI, DI
-	JMP  ring_step_1705
+	JMP  ring_step_1719
 
-ring_step_done_1706:
+ring_step_done_1720:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_1707:
+ring_step_1721:
 	CMPQ DI, SI
-	JB   ring_step_done_1708
+	JB   ring_step_done_1722
 	SUBQ SI, DI
-	JMP  ring_step_1707
+	JMP  ring_step_1721
 
-ring_step_done_1708:
+ring_step_done_1722:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -19049,22 +19063,22 @@ ring_step_done_1708:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1709:
+sums_zero_1723:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1710
+	JAE     sums_zeroed_1724
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_1709
+	JMP     sums_zero_1723
 
-sums_zeroed_1710:
+sums_zeroed_1724:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
 
-unrolled_1711:
+unrolled_1725:
 	CMPQ        DI, R8
-	JGT         single_1712
+	JGT         single_1726
 	VMOVUPD     (AX)(DI*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(DI*8), Z2
@@ -19094,15 +19108,15 @@ unrolled_1711:
 	SUBQ        1920(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000020, DI
-	JMP         unrolled_1711
+	JMP         unrolled_1725
 
-single_1712:
+single_1726:
 	MOVQ BX, R8
 	SUBQ $0x00000008, R8
 
-single_loop_1713:
+single_loop_1727:
 	CMPQ        DI, R8
-	JGT         remainder_1714
+	JGT         remainder_1728
 	VMOVUPD     (AX)(DI*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(DI*8), Z2
@@ -19114,11 +19128,11 @@ single_loop_1713:
 	SUBQ        1920(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000008, DI
-	JMP         single_loop_1713
+	JMP         single_loop_1727
 
-remainder_1714:
+remainder_1728:
 	SUBQ        DI, BX
-	JE          span_done_1715
+	JE          span_done_1729
 	MOVQ        $-1, R8
 	BZHIQ       BX, R8, BX
 	KMOVW       BX, K1
@@ -19129,92 +19143,93 @@ remainder_1714:
 	VFMADD231PD Z0, Z1, K2, Z2
 	VMOVUPD     Z2, K2, (CX)(SI*8)
 
-span_done_1715:
+span_done_1729:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  1920(SP), BX
 	MOVQ  1960(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_1717
+	JLE   fold_ext_done_1731
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_1718
+	JA    fold_ext_scalar_1732
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_1716:
+fold_ext_1730:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_1717
+	JBE     fold_ext_done_1731
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Z0
 	VADDPD  (CX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (CX)(DI*8)
-	JMP     fold_ext_1716
+	JMP     fold_ext_1730
 
-fold_ext_scalar_1718:
+fold_ext_scalar_1732:
 	MOVQ 1960(SP), SI
 
-fold_ext_element_1719:
+fold_ext_element_1733:
 	CMPQ   SI, BX
-	JBE    fold_ext_done_1717
+	JBE    fold_ext_element_done_1734
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_1719
+	JMP    fold_ext_element_1733
 
-fold_ext_done_1717:
-fold_1720:
+fold_ext_element_done_1734:
+fold_ext_done_1731:
+fold_1735:
 	CMPQ   BX, AX
-	JBE    folded_1721
+	JBE    fold_done_1736
 	DECQ   BX
-	MOVQ   BX, DI
-	SUBQ   AX, DI
+	MOVQ   BX, SI
+	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
-	VADDSD (CX)(DI*8), X0, X0
-	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_1720
+	VADDSD (CX)(SI*8), X0, X0
+	VMOVSD X0, (CX)(SI*8)
+	JMP    fold_1735
 
-folded_1721:
+fold_done_1736:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1722
+	JNE  sums_planes_1737
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000008, BX
 
-sums_vector_1725:
+sums_vector_1740:
 	CMPQ    AX, BX
-	JGT     sums_scalar_1723
+	JGT     sums_scalar_1738
 	VMOVUPD (DX)(AX*8), Z0
 	VADDPD  (CX)(AX*8), Z0, Z0
 	VMOVUPD Z0, (DX)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_vector_1725
+	JMP     sums_vector_1740
 
-sums_scalar_1723:
+sums_scalar_1738:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_1724
+	JE     sums_done_1739
 	VMOVSD (CX)(AX*8), X0
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_1723
+	JMP    sums_scalar_1738
 
-sums_planes_1722:
+sums_planes_1737:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1726:
+sums_group_1741:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_1728
+	JB     sums_single_1743
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -19223,7 +19238,7 @@ sums_group_1726:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_1727:
+sums_group_plane_1742:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -19232,7 +19247,7 @@ sums_group_plane_1727:
 	ADDQ   $0x08, R9
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_group_plane_1727
+	JB     sums_group_plane_1742
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	VADDSD 8(DX)(AX*8), X1, X1
@@ -19245,29 +19260,29 @@ sums_group_plane_1727:
 	SHRQ   $0x01, BX
 	ADDQ   BX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_1726
+	JMP    sums_group_1741
 
-sums_single_1728:
+sums_single_1743:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_1724
+	JE     sums_done_1739
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_1729:
+sums_single_plane_1744:
 	VADDSD (CX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_single_plane_1729
+	JB     sums_single_plane_1744
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_1728
+	JMP    sums_single_1743
 
-sums_done_1724:
+sums_done_1739:
 	JMP ring_finished_backwardDalphaAVX512F64
 
-ring_segmented_1702:
+ring_segmented_1716:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x000000b8
 	JA   ring_finished_backwardDalphaAVX512F64
@@ -19277,7 +19292,7 @@ ring_segmented_1702:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 
-ring_block_1731:
+ring_block_1746:
 	MOVQ    1944(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -19292,33 +19307,33 @@ ring_block_1731:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1732:
+ring_len_1747:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_1733
+	JAE  ring_len_done_1748
 	ADDQ BX, SI
-	JMP  ring_len_1732
+	JMP  ring_len_1747
 
-ring_len_done_1733:
+ring_len_done_1748:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_1734:
+ring_step_1749:
 	CMPQ DI, SI
-	JB   ring_step_done_1735
+	JB   ring_step_done_1750
 	SUBQ SI, DI
-	JMP  ring_step_1734
+	JMP  ring_step_1749
 
-ring_step_done_1735:
+ring_step_done_1750:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_1736:
+ring_step_1751:
 	CMPQ DI, SI
-	JB   ring_step_done_1737
+	JB   ring_step_done_1752
 	SUBQ SI, DI
-	JMP  ring_step_1736
+	JMP  ring_step_1751
 
-ring_step_done_1737:
+ring_step_done_1752:
 	MOVQ    DI, 1936(SP)
 	LEAQ    32(SI), SI
 	CMPQ    BX, SI
@@ -19347,26 +19362,26 @@ ring_step_done_1737:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1738:
+sums_zero_1753:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1739
+	JAE     sums_zeroed_1754
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_1738
+	JMP     sums_zero_1753
 
-sums_zeroed_1739:
-ring_row_1740:
+sums_zeroed_1754:
+ring_row_1755:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_1741
+	JE   ring_rows_done_1756
 	XORQ SI, SI
 	MOVQ 1976(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-unrolled_1742:
+unrolled_1757:
 	CMPQ        R8, R9
-	JGT         single_1743
+	JGT         single_1758
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R8*8), Z2
@@ -19396,15 +19411,15 @@ unrolled_1742:
 	SUBQ        1920(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000020, R8
-	JMP         unrolled_1742
+	JMP         unrolled_1757
 
-single_1743:
+single_1758:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1744:
+single_loop_1759:
 	CMPQ        R8, R9
-	JGT         remainder_1745
+	JGT         remainder_1760
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R8*8), Z2
@@ -19416,11 +19431,11 @@ single_loop_1744:
 	SUBQ        1920(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000008, R8
-	JMP         single_loop_1744
+	JMP         single_loop_1759
 
-remainder_1745:
+remainder_1760:
 	SUBQ        R8, DI
-	JE          span_done_1746
+	JE          span_done_1761
 	MOVQ        $-1, R9
 	BZHIQ       DI, R9, DI
 	KMOVW       DI, K1
@@ -19431,16 +19446,16 @@ remainder_1745:
 	VFMADD231PD Z2, Z1, K2, Z3
 	VMOVUPD     Z3, K2, (CX)(SI*8)
 
-span_done_1746:
+span_done_1761:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x03, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_1740
+	JMP   ring_row_1755
 
-ring_rows_done_1741:
+ring_rows_done_1756:
 	MOVQ 1944(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -19448,85 +19463,86 @@ ring_rows_done_1741:
 	MOVQ 1920(SP), SI
 	MOVQ 1960(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_1748
+	JLE  fold_ext_done_1763
 	CMPQ DI, SI
-	JA   fold_ext_scalar_1749
+	JA   fold_ext_scalar_1764
 	ADDQ $0x00000007, DI
 	ANDQ $-8, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_1747:
+fold_ext_1762:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_1748
+	JBE     fold_ext_done_1763
 	SUBQ    $0x00000008, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Z1
 	VADDPD  (CX)(DI*8), Z1, Z1
 	VMOVUPD Z1, (CX)(R8*8)
-	JMP     fold_ext_1747
+	JMP     fold_ext_1762
 
-fold_ext_scalar_1749:
+fold_ext_scalar_1764:
 	MOVQ 1960(SP), DI
 
-fold_ext_element_1750:
+fold_ext_element_1765:
 	CMPQ   DI, SI
-	JBE    fold_ext_done_1748
+	JBE    fold_ext_element_done_1766
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_1750
+	JMP    fold_ext_element_1765
 
-fold_ext_done_1748:
-fold_1751:
+fold_ext_element_done_1766:
+fold_ext_done_1763:
+fold_1767:
 	CMPQ   SI, BX
-	JBE    folded_1752
+	JBE    fold_done_1768
 	DECQ   SI
-	MOVQ   SI, R8
-	SUBQ   BX, R8
+	MOVQ   SI, DI
+	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
-	VADDSD (CX)(R8*8), X1, X1
-	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_1751
+	VADDSD (CX)(DI*8), X1, X1
+	VMOVSD X1, (CX)(DI*8)
+	JMP    fold_1767
 
-folded_1752:
+fold_done_1768:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1753
+	JNE  sums_planes_1769
 	MOVQ 1968(SP), SI
 	SUBQ $0x00000008, SI
 
-sums_vector_1756:
+sums_vector_1772:
 	CMPQ    BX, SI
-	JGT     sums_scalar_1754
+	JGT     sums_scalar_1770
 	VMOVUPD (DX)(BX*8), Z1
 	VADDPD  (CX)(BX*8), Z1, Z1
 	VMOVUPD Z1, (DX)(BX*8)
 	ADDQ    $0x00000008, BX
-	JMP     sums_vector_1756
+	JMP     sums_vector_1772
 
-sums_scalar_1754:
+sums_scalar_1770:
 	CMPQ   BX, 1968(SP)
-	JE     sums_done_1755
+	JE     sums_done_1771
 	VMOVSD (CX)(BX*8), X1
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_scalar_1754
+	JMP    sums_scalar_1770
 
-sums_planes_1753:
+sums_planes_1769:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_1757:
+sums_group_1773:
 	MOVQ   1968(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_1759
+	JB     sums_single_1775
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -19535,7 +19551,7 @@ sums_group_1757:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_1758:
+sums_group_plane_1774:
 	VADDSD (R9), X1, X1
 	VADDSD (R9)(R8*1), X2, X2
 	VADDSD (R10), X3, X3
@@ -19544,7 +19560,7 @@ sums_group_plane_1758:
 	ADDQ   $0x08, R10
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_group_plane_1758
+	JB     sums_group_plane_1774
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	VADDSD 8(DX)(BX*8), X2, X2
@@ -19557,29 +19573,29 @@ sums_group_plane_1758:
 	SHRQ   $0x01, SI
 	ADDQ   SI, DI
 	ADDQ   $0x00000004, BX
-	JMP    sums_group_1757
+	JMP    sums_group_1773
 
-sums_single_1759:
+sums_single_1775:
 	CMPQ   BX, 1968(SP)
-	JE     sums_done_1755
+	JE     sums_done_1771
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_1760:
+sums_single_plane_1776:
 	VADDSD (CX)(DI*8), X1, X1
 	INCQ   DI
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_single_plane_1760
+	JB     sums_single_plane_1776
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_single_1759
+	JMP    sums_single_1775
 
-sums_done_1755:
+sums_done_1771:
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1731
+	JMP  ring_block_1746
 
 ring_finished_backwardDalphaAVX512F64:
 	VZEROUPPER
