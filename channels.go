@@ -52,6 +52,11 @@ func planChannels[E Float](isa isaID, n, channels, inner int, sums bool) plan {
 	switch {
 	case channels == 1:
 		return planShared
+	case inner == 1 && n == channels && !sums:
+		// One channel-last row: its slopes are the pattern, read in place
+		// (tested first, so that the commonest small call does not pay
+		// for ringFits).
+		return planPattern
 	case ringFits[E](isa, n, channels, inner, sums):
 		return planRing
 	case sums:
@@ -79,7 +84,7 @@ func planChannels[E Float](isa isaID, n, channels, inner int, sums bool) plan {
 func ringFits[E Float](isa isaID, n, channels, inner int, sums bool) bool {
 	period := channels * inner // no overflow: at most n
 	if inner == 1 && n == period && !sums {
-		return false
+		return false // planChannels gives it the pattern kernel first
 	}
 	limit := ringLimit(isa, sizeOf[E](), sums)
 	if period <= limit {
