@@ -145,11 +145,7 @@ func (k *kernel) uniform() {
 		k.broadcastAlpha(addr(Param("alpha")))
 	}
 	k.zeroAccs()
-	if k.v.Dx {
-		k.streamOrSpan()
-	} else {
-		k.span(k.n)
-	}
+	k.streamOrNot(func() { k.span(k.n) })
 	if k.v.Dalpha {
 		VMOVSD(k.reduce(), addr(ReturnIndex(0)))
 	}
@@ -175,31 +171,35 @@ func (k *kernel) planar() {
 	SHLQ(U8(log2(k.e.Size)), stride)
 	c := GP64()
 	XORQ(c, c)
-	loop, done := newLabel("plane"), newLabel("planes_done")
-	Label(loop)
-	CMPQ(k.n, U8(0))
-	JE(LabelRef(done))
-	if k.v.Dx {
-		k.broadcastAlpha(Mem{Base: alphas, Index: c, Scale: uint8(k.e.Size)})
-	}
-	k.zeroAccs()
-	k.span(inner)
-	if k.v.Dalpha {
-		sum := k.reduce()
-		dst := Mem{Base: k.acc, Index: c, Scale: 8}
-		VADDSD(dst, sum, sum) // VEX forms: no SSE/AVX transition
-		VMOVSD(sum, dst)
-	}
-	k.advance(stride)
-	next := newLabel("same_pass")
-	INCQ(c)
-	CMPQ(c, channels)
-	JNE(LabelRef(next))
-	XORQ(c, c)
-	Label(next)
-	SUBQ(inner, k.n)
-	JMP(LabelRef(loop))
-	Label(done)
+	// Large planes stream their output like the shared kernel: each
+	// plane's span aligns it.
+	k.streamOrNot(func() {
+		loop, done := newLabel("plane"), newLabel("planes_done")
+		Label(loop)
+		CMPQ(k.n, U8(0))
+		JE(LabelRef(done))
+		if k.v.Dx {
+			k.broadcastAlpha(Mem{Base: alphas, Index: c, Scale: uint8(k.e.Size)})
+		}
+		k.zeroAccs()
+		k.span(inner)
+		if k.v.Dalpha {
+			sum := k.reduce()
+			dst := Mem{Base: k.acc, Index: c, Scale: 8}
+			VADDSD(dst, sum, sum) // VEX forms: no SSE/AVX transition
+			VMOVSD(sum, dst)
+		}
+		k.advance(stride)
+		next := newLabel("same_pass")
+		INCQ(c)
+		CMPQ(c, channels)
+		JNE(LabelRef(next))
+		XORQ(c, c)
+		Label(next)
+		SUBQ(inner, k.n)
+		JMP(LabelRef(loop))
+		Label(done)
+	})
 }
 
 // patterned: rows of len(pattern) elements (the last may be shorter), element
@@ -212,27 +212,30 @@ func (k *kernel) patterned() {
 		Load(Param("acc").Len(), period)
 	}
 	row, stride := GP64(), GP64()
-	loop, done := newLabel("row"), newLabel("rows_done")
-	Label(loop)
-	CMPQ(k.n, U8(0))
-	JE(LabelRef(done))
-	MOVQ(period, row)
-	CMPQ(k.n, row)
-	CMOVQLT(k.n, row)
-	k.span(row)
-	MOVQ(row, stride)
-	SHLQ(U8(log2(k.e.Size)), stride)
-	k.advance(stride)
-	SUBQ(row, k.n)
-	JMP(LabelRef(loop))
-	Label(done)
+	k.streamOrNot(func() {
+		loop, done := newLabel("row"), newLabel("rows_done")
+		Label(loop)
+		CMPQ(k.n, U8(0))
+		JE(LabelRef(done))
+		MOVQ(period, row)
+		CMPQ(k.n, row)
+		CMOVQLT(k.n, row)
+		k.span(row)
+		MOVQ(row, stride)
+		SHLQ(U8(log2(k.e.Size)), stride)
+		k.advance(stride)
+		SUBQ(row, k.n)
+		JMP(LabelRef(loop))
+		Label(done)
+	})
 }
 
-// streamOrSpan runs the span with non-temporal stores when the output is
-// at least ·streamThreshold bytes and is not also an input: an output that
-// will not fit in the caches is then written without first being read for
-// ownership. The Go side sets the threshold from the cache sizes.
-func (k *kernel) streamOrSpan() {
+// streamOr emits body twice and runs the first, with non-temporal stores,
+// when the output is at least ·streamThreshold bytes and is not also an
+// input: an output that will not fit in the caches is then written without
+// first being read for ownership. The Go side sets the threshold from the
+// cache sizes. Each span in body aligns the output for them.
+func (k *kernel) streamOr(body func()) {
 	normal, done := newLabel("cached"), newLabel("stored")
 	bytes := GP64()
 	MOVQ(k.n, bytes)
@@ -244,13 +247,23 @@ func (k *kernel) streamOrSpan() {
 	CMPQ(k.out, k.gate)
 	JE(LabelRef(normal))
 	k.stream = true
-	k.span(k.n)
+	body()
 	k.stream = false
 	SFENCE() // order the non-temporal stores before any later store
 	JMP(LabelRef(done))
 	Label(normal)
-	k.span(k.n)
+	body()
 	Label(done)
+}
+
+// streamOrNot is streamOr for kernels with an output, body alone for the
+// others.
+func (k *kernel) streamOrNot(body func()) {
+	if k.v.Dx {
+		k.streamOr(body)
+	} else {
+		body()
+	}
 }
 
 // advance moves the data pointers on by bytes.
