@@ -186,7 +186,7 @@ stored_2:
 	RET
 
 // func forwardPlanesAVX2F32(dst []float32, x []float32, alpha []float32, inner int)
-// Requires: AVX
+// Requires: AVX, CMOV, MMX+
 TEXT ·forwardPlanesAVX2F32(SB), NOSPLIT, $0-80
 	MOVQ   dst_base+0(FP), AX
 	MOVQ   x_base+24(FP), CX
@@ -198,18 +198,127 @@ TEXT ·forwardPlanesAVX2F32(SB), NOSPLIT, $0-80
 	MOVQ   BX, R8
 	SHLQ   $0x02, R8
 	XORQ   R9, R9
+	MOVQ   DX, R10
+	SHLQ   $0x02, R10
+	CMPQ   R10, ·streamThreshold+0(SB)
+	JB     cached_14
+	CMPQ   AX, CX
+	JE     cached_14
+	CMPQ   AX, CX
+	JE     cached_14
 
-plane_14:
+plane_16:
 	CMPQ         DX, $0x00
-	JE           planes_done_15
+	JE           planes_done_17
+	VBROADCASTSS (DI)(R9*4), Y1
+	XORQ         R10, R10
+	MOVQ         AX, R11
+	NEGQ         R11
+	ANDQ         $0x0000001f, R11
+	SHRQ         $0x02, R11
+	CMPQ         R11, BX
+	CMOVQGT      BX, R11
+	TESTQ        R11, R11
+	JE           aligned_18
+	MOVQ         R11, R12
+	SHLQ         $0x02, R12
+	NEGQ         R12
+	LEAQ         tailmask<>+32(SB), R13
+	VMOVDQU      (R13)(R12*1), Y2
+	VMASKMOVPS   (CX)(R10*4), Y2, Y3
+	VCMPPS       $0x1e, Y0, Y3, Y4
+	VMULPS       Y1, Y3, Y5
+	VBLENDVPS    Y4, Y3, Y5, Y5
+	VMASKMOVPS   Y5, Y2, (AX)(R10*4)
+	MOVQ         R11, R10
+
+aligned_18:
+	MOVQ BX, R11
+	SUBQ $0x00000020, R11
+
+unrolled_19:
+	CMPQ      R10, R11
+	JGT       single_20
+	VMOVUPS   (CX)(R10*4), Y2
+	VCMPPS    $0x1e, Y0, Y2, Y3
+	VMULPS    Y1, Y2, Y4
+	VBLENDVPS Y3, Y2, Y4, Y4
+	VMOVNTPS  Y4, (AX)(R10*4)
+	VMOVUPS   32(CX)(R10*4), Y2
+	VCMPPS    $0x1e, Y0, Y2, Y3
+	VMULPS    Y1, Y2, Y4
+	VBLENDVPS Y3, Y2, Y4, Y4
+	VMOVNTPS  Y4, 32(AX)(R10*4)
+	VMOVUPS   64(CX)(R10*4), Y2
+	VCMPPS    $0x1e, Y0, Y2, Y3
+	VMULPS    Y1, Y2, Y4
+	VBLENDVPS Y3, Y2, Y4, Y4
+	VMOVNTPS  Y4, 64(AX)(R10*4)
+	VMOVUPS   96(CX)(R10*4), Y2
+	VCMPPS    $0x1e, Y0, Y2, Y3
+	VMULPS    Y1, Y2, Y4
+	VBLENDVPS Y3, Y2, Y4, Y4
+	VMOVNTPS  Y4, 96(AX)(R10*4)
+	ADDQ      $0x00000020, R10
+	JMP       unrolled_19
+
+single_20:
+	MOVQ BX, R11
+	SUBQ $0x00000008, R11
+
+single_loop_21:
+	CMPQ      R10, R11
+	JGT       remainder_22
+	VMOVUPS   (CX)(R10*4), Y2
+	VCMPPS    $0x1e, Y0, Y2, Y3
+	VMULPS    Y1, Y2, Y4
+	VBLENDVPS Y3, Y2, Y4, Y4
+	VMOVNTPS  Y4, (AX)(R10*4)
+	ADDQ      $0x00000008, R10
+	JMP       single_loop_21
+
+remainder_22:
+	MOVQ       BX, R11
+	SUBQ       R10, R11
+	JE         span_done_23
+	SHLQ       $0x02, R11
+	NEGQ       R11
+	LEAQ       tailmask<>+32(SB), R12
+	VMOVDQU    (R12)(R11*1), Y2
+	VMASKMOVPS (CX)(R10*4), Y2, Y3
+	VCMPPS     $0x1e, Y0, Y3, Y4
+	VMULPS     Y1, Y3, Y1
+	VBLENDVPS  Y4, Y3, Y1, Y1
+	VMASKMOVPS Y1, Y2, (AX)(R10*4)
+
+span_done_23:
+	ADDQ R8, CX
+	ADDQ R8, AX
+	INCQ R9
+	CMPQ R9, SI
+	JNE  same_pass_24
+	XORQ R9, R9
+
+same_pass_24:
+	SUBQ BX, DX
+	JMP  plane_16
+
+planes_done_17:
+	SFENCE
+	JMP stored_15
+
+cached_14:
+plane_25:
+	CMPQ         DX, $0x00
+	JE           planes_done_26
 	VBROADCASTSS (DI)(R9*4), Y1
 	XORQ         R10, R10
 	MOVQ         BX, R11
 	SUBQ         $0x00000020, R11
 
-unrolled_16:
+unrolled_27:
 	CMPQ      R10, R11
-	JGT       single_17
+	JGT       single_28
 	VMOVUPS   (CX)(R10*4), Y2
 	VCMPPS    $0x1e, Y0, Y2, Y3
 	VMULPS    Y1, Y2, Y4
@@ -231,27 +340,27 @@ unrolled_16:
 	VBLENDVPS Y3, Y2, Y4, Y4
 	VMOVUPS   Y4, 96(AX)(R10*4)
 	ADDQ      $0x00000020, R10
-	JMP       unrolled_16
+	JMP       unrolled_27
 
-single_17:
+single_28:
 	MOVQ BX, R11
 	SUBQ $0x00000008, R11
 
-single_loop_18:
+single_loop_29:
 	CMPQ      R10, R11
-	JGT       remainder_19
+	JGT       remainder_30
 	VMOVUPS   (CX)(R10*4), Y2
 	VCMPPS    $0x1e, Y0, Y2, Y3
 	VMULPS    Y1, Y2, Y4
 	VBLENDVPS Y3, Y2, Y4, Y4
 	VMOVUPS   Y4, (AX)(R10*4)
 	ADDQ      $0x00000008, R10
-	JMP       single_loop_18
+	JMP       single_loop_29
 
-remainder_19:
+remainder_30:
 	MOVQ       BX, R11
 	SUBQ       R10, R11
-	JE         span_done_20
+	JE         span_done_31
 	SHLQ       $0x02, R11
 	NEGQ       R11
 	LEAQ       tailmask<>+32(SB), R12
@@ -262,24 +371,25 @@ remainder_19:
 	VBLENDVPS  Y4, Y3, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(R10*4)
 
-span_done_20:
+span_done_31:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_21
+	JNE  same_pass_32
 	XORQ R9, R9
 
-same_pass_21:
+same_pass_32:
 	SUBQ BX, DX
-	JMP  plane_14
+	JMP  plane_25
 
-planes_done_15:
+planes_done_26:
+stored_15:
 	VZEROUPPER
 	RET
 
 // func forwardPatternAVX2F32(dst []float32, x []float32, pattern []float32)
-// Requires: AVX, CMOV
+// Requires: AVX, CMOV, MMX+
 TEXT ·forwardPatternAVX2F32(SB), NOSPLIT, $0-72
 	MOVQ   dst_base+0(FP), AX
 	MOVQ   x_base+24(FP), CX
@@ -287,10 +397,119 @@ TEXT ·forwardPatternAVX2F32(SB), NOSPLIT, $0-72
 	MOVQ   pattern_base+48(FP), BX
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+56(FP), SI
+	MOVQ   DX, DI
+	SHLQ   $0x02, DI
+	CMPQ   DI, ·streamThreshold+0(SB)
+	JB     cached_33
+	CMPQ   AX, CX
+	JE     cached_33
+	CMPQ   AX, CX
+	JE     cached_33
 
-row_22:
+row_35:
+	CMPQ       DX, $0x00
+	JE         rows_done_36
+	MOVQ       SI, DI
+	CMPQ       DX, DI
+	CMOVQLT    DX, DI
+	XORQ       R8, R8
+	MOVQ       AX, R9
+	NEGQ       R9
+	ANDQ       $0x0000001f, R9
+	SHRQ       $0x02, R9
+	CMPQ       R9, DI
+	CMOVQGT    DI, R9
+	TESTQ      R9, R9
+	JE         aligned_37
+	MOVQ       R9, R10
+	SHLQ       $0x02, R10
+	NEGQ       R10
+	LEAQ       tailmask<>+32(SB), R11
+	VMOVDQU    (R11)(R10*1), Y1
+	VMASKMOVPS (CX)(R8*4), Y1, Y2
+	VCMPPS     $0x1e, Y0, Y2, Y3
+	VMASKMOVPS (BX)(R8*4), Y1, Y4
+	VMULPS     Y4, Y2, Y4
+	VBLENDVPS  Y3, Y2, Y4, Y4
+	VMASKMOVPS Y4, Y1, (AX)(R8*4)
+	MOVQ       R9, R8
+
+aligned_37:
+	MOVQ DI, R9
+	SUBQ $0x00000020, R9
+
+unrolled_38:
+	CMPQ      R8, R9
+	JGT       single_39
+	VMOVUPS   (CX)(R8*4), Y1
+	VCMPPS    $0x1e, Y0, Y1, Y2
+	VMULPS    (BX)(R8*4), Y1, Y3
+	VBLENDVPS Y2, Y1, Y3, Y3
+	VMOVNTPS  Y3, (AX)(R8*4)
+	VMOVUPS   32(CX)(R8*4), Y1
+	VCMPPS    $0x1e, Y0, Y1, Y2
+	VMULPS    32(BX)(R8*4), Y1, Y3
+	VBLENDVPS Y2, Y1, Y3, Y3
+	VMOVNTPS  Y3, 32(AX)(R8*4)
+	VMOVUPS   64(CX)(R8*4), Y1
+	VCMPPS    $0x1e, Y0, Y1, Y2
+	VMULPS    64(BX)(R8*4), Y1, Y3
+	VBLENDVPS Y2, Y1, Y3, Y3
+	VMOVNTPS  Y3, 64(AX)(R8*4)
+	VMOVUPS   96(CX)(R8*4), Y1
+	VCMPPS    $0x1e, Y0, Y1, Y2
+	VMULPS    96(BX)(R8*4), Y1, Y3
+	VBLENDVPS Y2, Y1, Y3, Y3
+	VMOVNTPS  Y3, 96(AX)(R8*4)
+	ADDQ      $0x00000020, R8
+	JMP       unrolled_38
+
+single_39:
+	MOVQ DI, R9
+	SUBQ $0x00000008, R9
+
+single_loop_40:
+	CMPQ      R8, R9
+	JGT       remainder_41
+	VMOVUPS   (CX)(R8*4), Y1
+	VCMPPS    $0x1e, Y0, Y1, Y2
+	VMULPS    (BX)(R8*4), Y1, Y3
+	VBLENDVPS Y2, Y1, Y3, Y3
+	VMOVNTPS  Y3, (AX)(R8*4)
+	ADDQ      $0x00000008, R8
+	JMP       single_loop_40
+
+remainder_41:
+	MOVQ       DI, R9
+	SUBQ       R8, R9
+	JE         span_done_42
+	SHLQ       $0x02, R9
+	NEGQ       R9
+	LEAQ       tailmask<>+32(SB), R10
+	VMOVDQU    (R10)(R9*1), Y1
+	VMASKMOVPS (CX)(R8*4), Y1, Y2
+	VCMPPS     $0x1e, Y0, Y2, Y3
+	VMASKMOVPS (BX)(R8*4), Y1, Y4
+	VMULPS     Y4, Y2, Y4
+	VBLENDVPS  Y3, Y2, Y4, Y4
+	VMASKMOVPS Y4, Y1, (AX)(R8*4)
+
+span_done_42:
+	MOVQ DI, R8
+	SHLQ $0x02, R8
+	ADDQ R8, CX
+	ADDQ R8, AX
+	SUBQ DI, DX
+	JMP  row_35
+
+rows_done_36:
+	SFENCE
+	JMP stored_34
+
+cached_33:
+row_43:
 	CMPQ    DX, $0x00
-	JE      rows_done_23
+	JE      rows_done_44
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -298,9 +517,9 @@ row_22:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_24:
+unrolled_45:
 	CMPQ      R8, R9
-	JGT       single_25
+	JGT       single_46
 	VMOVUPS   (CX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (BX)(R8*4), Y1, Y3
@@ -322,27 +541,27 @@ unrolled_24:
 	VBLENDVPS Y2, Y1, Y3, Y3
 	VMOVUPS   Y3, 96(AX)(R8*4)
 	ADDQ      $0x00000020, R8
-	JMP       unrolled_24
+	JMP       unrolled_45
 
-single_25:
+single_46:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_26:
+single_loop_47:
 	CMPQ      R8, R9
-	JGT       remainder_27
+	JGT       remainder_48
 	VMOVUPS   (CX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (BX)(R8*4), Y1, Y3
 	VBLENDVPS Y2, Y1, Y3, Y3
 	VMOVUPS   Y3, (AX)(R8*4)
 	ADDQ      $0x00000008, R8
-	JMP       single_loop_26
+	JMP       single_loop_47
 
-remainder_27:
+remainder_48:
 	MOVQ       DI, R9
 	SUBQ       R8, R9
-	JE         span_done_28
+	JE         span_done_49
 	SHLQ       $0x02, R9
 	NEGQ       R9
 	LEAQ       tailmask<>+32(SB), R10
@@ -354,15 +573,16 @@ remainder_27:
 	VBLENDVPS  Y3, Y2, Y4, Y4
 	VMASKMOVPS Y4, Y1, (AX)(R8*4)
 
-span_done_28:
+span_done_49:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_22
+	JMP  row_43
 
-rows_done_23:
+rows_done_44:
+stored_34:
 	VZEROUPPER
 	RET
 
@@ -381,36 +601,36 @@ TEXT ·forwardRingAVX2F32(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x000001b0
-	JA     ring_segmented_29
+	JA     ring_segmented_50
 	MOVQ   R8, R9
 
-ring_len_30:
+ring_len_51:
 	CMPQ R9, $0x00000008
-	JAE  ring_len_done_31
+	JAE  ring_len_done_52
 	ADDQ R8, R9
-	JMP  ring_len_30
+	JMP  ring_len_51
 
-ring_len_done_31:
+ring_len_done_52:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000008, R10
 
-ring_step_32:
+ring_step_53:
 	CMPQ R10, R9
-	JB   ring_step_done_33
+	JB   ring_step_done_54
 	SUBQ R9, R10
-	JMP  ring_step_32
+	JMP  ring_step_53
 
-ring_step_done_33:
+ring_step_done_54:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000020, R10
 
-ring_step_34:
+ring_step_55:
 	CMPQ R10, R9
-	JB   ring_step_done_35
+	JB   ring_step_done_56
 	SUBQ R9, R10
-	JMP  ring_step_34
+	JMP  ring_step_55
 
-ring_step_done_35:
+ring_step_done_56:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    32(R9), R9
@@ -420,76 +640,76 @@ ring_step_done_35:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000008
-	JB      ring_short_36
+	JB      ring_short_57
 	CMPQ    AX, $0x01
-	JNE     ring_planes_37
+	JNE     ring_planes_58
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_39:
+ring_copy_60:
 	CMPQ    AX, R10
-	JAE     ring_built_38
+	JAE     ring_built_59
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_40
+	JB      ring_copy_tail_61
 	VMOVUPS (R9)(R8*4), Y1
 	VMOVUPS Y1, (DI)(AX*4)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_39
+	JNE     ring_copy_60
 	XORQ    R8, R8
-	JMP     ring_copy_39
+	JMP     ring_copy_60
 
-ring_copy_tail_40:
+ring_copy_tail_61:
 	VMOVUPS -32(R9)(DX*4), Y1
 	ADDQ    R11, AX
 	VMOVUPS Y1, -32(DI)(AX*4)
 	XORQ    R8, R8
-	JMP     ring_copy_39
+	JMP     ring_copy_60
 
-ring_planes_37:
+ring_planes_58:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_41
+	JA   ring_long_planes_62
 	MOVQ R10, R12
 	SUBQ $0x00000008, R12
 
-ring_fill_42:
+ring_fill_63:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_43
+	JGT          ring_fill_last_64
 	VBROADCASTSS (R9)(R8*4), Y1
 	VMOVUPS      Y1, (DI)(R11*4)
 	VMOVUPS      Y1, 32(DI)(R11*4)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_44
+	JNE          ring_wrap_65
 	XORQ         R8, R8
 
-ring_wrap_44:
-	JMP ring_fill_42
+ring_wrap_65:
+	JMP ring_fill_63
 
-ring_fill_last_43:
+ring_fill_last_64:
 	CMPQ         R11, R10
-	JAE          ring_built_38
+	JAE          ring_built_59
 	VBROADCASTSS (R9)(R8*4), Y1
 	VMOVUPS      Y1, (DI)(R11*4)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_45
+	JNE          ring_wrap_66
 	XORQ         R8, R8
 
-ring_wrap_45:
-	JMP ring_fill_last_43
+ring_wrap_66:
+	JMP ring_fill_last_64
 
-ring_long_planes_41:
-ring_channel_46:
+ring_long_planes_62:
+ring_channel_67:
 	CMPQ         R11, R10
-	JAE          ring_built_38
+	JAE          ring_built_59
 	VBROADCASTSS (R9)(R8*4), Y1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -497,65 +717,65 @@ ring_channel_46:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_47:
+ring_plane_68:
 	VMOVUPS Y1, (DI)(R13*4)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_47
+	JB      ring_plane_68
 	INCQ    R8
 	CMPQ    R8, DX
-	JNE     ring_wrap_48
+	JNE     ring_wrap_69
 	XORQ    R8, R8
 
-ring_wrap_48:
-	JMP ring_channel_46
+ring_wrap_69:
+	JMP ring_channel_67
 
-ring_short_36:
+ring_short_57:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_49:
+ring_element_70:
 	MOVL (R9)(R11*4), R14
 	MOVL R14, (DI)(R13*4)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_50
+	JB   ring_element_next_71
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_50
+	JB   ring_element_next_71
 	XORQ R11, R11
 
-ring_element_next_50:
+ring_element_next_71:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_49
+	JB      ring_element_70
 	VMOVUPS (DI), Y1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000008
-	JE      ring_exact_51
+	JE      ring_exact_72
 	SUBQ    R8, AX
 
-ring_exact_51:
+ring_exact_72:
 	MOVQ AX, DX
 
-ring_repeat_52:
+ring_repeat_73:
 	CMPQ    DX, R10
-	JAE     ring_built_38
+	JAE     ring_built_59
 	VMOVUPS Y1, (DI)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_52
+	JMP     ring_repeat_73
 
-ring_built_38:
+ring_built_59:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000020, R8
 
-unrolled_53:
+unrolled_74:
 	CMPQ      DX, R8
-	JGT       single_54
+	JGT       single_75
 	VMOVUPS   (BX)(DX*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -581,15 +801,15 @@ unrolled_53:
 	SUBQ      1920(SP), R9
 	CMOVQCC   R9, AX
 	ADDQ      $0x00000020, DX
-	JMP       unrolled_53
+	JMP       unrolled_74
 
-single_54:
+single_75:
 	MOVQ SI, R8
 	SUBQ $0x00000008, R8
 
-single_loop_55:
+single_loop_76:
 	CMPQ      DX, R8
-	JGT       remainder_56
+	JGT       remainder_77
 	VMOVUPS   (BX)(DX*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -600,11 +820,11 @@ single_loop_55:
 	SUBQ      1920(SP), R9
 	CMOVQCC   R9, AX
 	ADDQ      $0x00000008, DX
-	JMP       single_loop_55
+	JMP       single_loop_76
 
-remainder_56:
+remainder_77:
 	SUBQ       DX, SI
-	JE         span_done_57
+	JE         span_done_78
 	SHLQ       $0x02, SI
 	NEGQ       SI
 	LEAQ       tailmask<>+32(SB), R8
@@ -616,10 +836,10 @@ remainder_56:
 	VBLENDVPS  Y0, Y2, Y3, Y3
 	VMASKMOVPS Y3, Y1, (CX)(DX*4)
 
-span_done_57:
+span_done_78:
 	JMP ring_finished_forwardAVX2F32
 
-ring_segmented_29:
+ring_segmented_50:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x000001b0
 	JA   ring_finished_forwardAVX2F32
@@ -629,11 +849,11 @@ ring_segmented_29:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_58
+	JE   ring_rows_79
 
-ring_segment_59:
+ring_segment_80:
 	CMPQ    SI, $0x00
-	JE      ring_done_60
+	JE      ring_done_81
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -650,33 +870,33 @@ ring_segment_59:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_61:
+ring_len_82:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_62
+	JAE  ring_len_done_83
 	ADDQ R9, R11
-	JMP  ring_len_61
+	JMP  ring_len_82
 
-ring_len_done_62:
+ring_len_done_83:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_63:
+ring_step_84:
 	CMPQ R12, R11
-	JB   ring_step_done_64
+	JB   ring_step_done_85
 	SUBQ R11, R12
-	JMP  ring_step_63
+	JMP  ring_step_84
 
-ring_step_done_64:
+ring_step_done_85:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_65:
+ring_step_86:
 	CMPQ R12, R11
-	JB   ring_step_done_66
+	JB   ring_step_done_87
 	SUBQ R11, R12
-	JMP  ring_step_65
+	JMP  ring_step_86
 
-ring_step_done_66:
+ring_step_done_87:
 	MOVQ    R12, 1936(SP)
 	LEAQ    32(R11), R11
 	CMPQ    R10, R11
@@ -686,76 +906,76 @@ ring_step_done_66:
 	LEAQ    (R10)(AX*4), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000008
-	JB      ring_short_67
+	JB      ring_short_88
 	CMPQ    R8, $0x01
-	JNE     ring_planes_68
+	JNE     ring_planes_89
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_70:
+ring_copy_91:
 	CMPQ    R8, AX
-	JAE     ring_built_69
+	JAE     ring_built_90
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_71
+	JB      ring_copy_tail_92
 	VMOVUPS (R10)(R9*4), Y1
 	VMOVUPS Y1, (DI)(R8*4)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_70
+	JNE     ring_copy_91
 	XORQ    R9, R9
-	JMP     ring_copy_70
+	JMP     ring_copy_91
 
-ring_copy_tail_71:
+ring_copy_tail_92:
 	VMOVUPS -32(R10)(DX*4), Y1
 	ADDQ    R11, R8
 	VMOVUPS Y1, -32(DI)(R8*4)
 	XORQ    R9, R9
-	JMP     ring_copy_70
+	JMP     ring_copy_91
 
-ring_planes_68:
+ring_planes_89:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_72
+	JA   ring_long_planes_93
 	MOVQ AX, R12
 	SUBQ $0x00000008, R12
 
-ring_fill_73:
+ring_fill_94:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_74
+	JGT          ring_fill_last_95
 	VBROADCASTSS (R10)(R9*4), Y1
 	VMOVUPS      Y1, (DI)(R11*4)
 	VMOVUPS      Y1, 32(DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_75
+	JNE          ring_wrap_96
 	XORQ         R9, R9
 
-ring_wrap_75:
-	JMP ring_fill_73
+ring_wrap_96:
+	JMP ring_fill_94
 
-ring_fill_last_74:
+ring_fill_last_95:
 	CMPQ         R11, AX
-	JAE          ring_built_69
+	JAE          ring_built_90
 	VBROADCASTSS (R10)(R9*4), Y1
 	VMOVUPS      Y1, (DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_76
+	JNE          ring_wrap_97
 	XORQ         R9, R9
 
-ring_wrap_76:
-	JMP ring_fill_last_74
+ring_wrap_97:
+	JMP ring_fill_last_95
 
-ring_long_planes_72:
-ring_channel_77:
+ring_long_planes_93:
+ring_channel_98:
 	CMPQ         R11, AX
-	JAE          ring_built_69
+	JAE          ring_built_90
 	VBROADCASTSS (R10)(R9*4), Y1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -763,66 +983,66 @@ ring_channel_77:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_78:
+ring_plane_99:
 	VMOVUPS Y1, (DI)(R13*4)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_78
+	JB      ring_plane_99
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_79
+	JNE     ring_wrap_100
 	XORQ    R9, R9
 
-ring_wrap_79:
-	JMP ring_channel_77
+ring_wrap_100:
+	JMP ring_channel_98
 
-ring_short_67:
+ring_short_88:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_80:
+ring_element_101:
 	MOVL (R10)(R11*4), R14
 	MOVL R14, (DI)(R13*4)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_81
+	JB   ring_element_next_102
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_81
+	JB   ring_element_next_102
 	XORQ R11, R11
 
-ring_element_next_81:
+ring_element_next_102:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_80
+	JB      ring_element_101
 	VMOVUPS (DI), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_82
+	JE      ring_exact_103
 	SUBQ    R9, DX
 
-ring_exact_82:
+ring_exact_103:
 	MOVQ DX, R8
 
-ring_repeat_83:
+ring_repeat_104:
 	CMPQ    R8, AX
-	JAE     ring_built_69
+	JAE     ring_built_90
 	VMOVUPS Y1, (DI)(R8*4)
 	ADDQ    DX, R8
-	JMP     ring_repeat_83
+	JMP     ring_repeat_104
 
-ring_built_69:
+ring_built_90:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 
-unrolled_84:
+unrolled_105:
 	CMPQ      R8, R9
-	JGT       single_85
+	JGT       single_106
 	VMOVUPS   (BX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -848,15 +1068,15 @@ unrolled_84:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000020, R8
-	JMP       unrolled_84
+	JMP       unrolled_105
 
-single_85:
+single_106:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-single_loop_86:
+single_loop_107:
 	CMPQ      R8, R9
-	JGT       remainder_87
+	JGT       remainder_108
 	VMOVUPS   (BX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -867,11 +1087,11 @@ single_loop_86:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000008, R8
-	JMP       single_loop_86
+	JMP       single_loop_107
 
-remainder_87:
+remainder_108:
 	SUBQ       R8, DX
-	JE         span_done_88
+	JE         span_done_109
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R9
@@ -883,7 +1103,7 @@ remainder_87:
 	VBLENDVPS  Y3, Y2, Y4, Y4
 	VMASKMOVPS Y4, Y1, (CX)(R8*4)
 
-span_done_88:
+span_done_109:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -894,18 +1114,18 @@ span_done_88:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_89
+	JNE  ring_next_110
 	XORQ AX, AX
 
-ring_next_89:
+ring_next_110:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_59
+	JMP  ring_segment_80
 
-ring_done_60:
+ring_done_81:
 	JMP ring_finished_forwardAVX2F32
 
-ring_rows_58:
-ring_block_90:
+ring_rows_79:
+ring_block_111:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -921,33 +1141,33 @@ ring_block_90:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_91:
+ring_len_112:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_92
+	JAE  ring_len_done_113
 	ADDQ BX, SI
-	JMP  ring_len_91
+	JMP  ring_len_112
 
-ring_len_done_92:
+ring_len_done_113:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, R8
 
-ring_step_93:
+ring_step_114:
 	CMPQ R8, SI
-	JB   ring_step_done_94
+	JB   ring_step_done_115
 	SUBQ SI, R8
-	JMP  ring_step_93
+	JMP  ring_step_114
 
-ring_step_done_94:
+ring_step_done_115:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000020, R8
 
-ring_step_95:
+ring_step_116:
 	CMPQ R8, SI
-	JB   ring_step_done_96
+	JB   ring_step_done_117
 	SUBQ SI, R8
-	JMP  ring_step_95
+	JMP  ring_step_116
 
-ring_step_done_96:
+ring_step_done_117:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    32(SI), SI
@@ -958,76 +1178,76 @@ ring_step_done_96:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000008
-	JB      ring_short_97
+	JB      ring_short_118
 	CMPQ    CX, $0x01
-	JNE     ring_planes_98
+	JNE     ring_planes_119
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_100:
+ring_copy_121:
 	CMPQ    BX, R8
-	JAE     ring_built_99
+	JAE     ring_built_120
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_101
+	JB      ring_copy_tail_122
 	VMOVUPS (SI)(R9*4), Y1
 	VMOVUPS Y1, (DI)(BX*4)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_100
+	JNE     ring_copy_121
 	XORQ    R9, R9
-	JMP     ring_copy_100
+	JMP     ring_copy_121
 
-ring_copy_tail_101:
+ring_copy_tail_122:
 	VMOVUPS -32(SI)(DX*4), Y1
 	ADDQ    R10, BX
 	VMOVUPS Y1, -32(DI)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_100
+	JMP     ring_copy_121
 
-ring_planes_98:
+ring_planes_119:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_102
+	JA   ring_long_planes_123
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_103:
+ring_fill_124:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_104
+	JGT          ring_fill_last_125
 	VBROADCASTSS (SI)(BX*4), Y1
 	VMOVUPS      Y1, (DI)(R9*4)
 	VMOVUPS      Y1, 32(DI)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_105
+	JNE          ring_wrap_126
 	XORQ         BX, BX
 
-ring_wrap_105:
-	JMP ring_fill_103
+ring_wrap_126:
+	JMP ring_fill_124
 
-ring_fill_last_104:
+ring_fill_last_125:
 	CMPQ         R9, R8
-	JAE          ring_built_99
+	JAE          ring_built_120
 	VBROADCASTSS (SI)(BX*4), Y1
 	VMOVUPS      Y1, (DI)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_106
+	JNE          ring_wrap_127
 	XORQ         BX, BX
 
-ring_wrap_106:
-	JMP ring_fill_last_104
+ring_wrap_127:
+	JMP ring_fill_last_125
 
-ring_long_planes_102:
-ring_channel_107:
+ring_long_planes_123:
+ring_channel_128:
 	CMPQ         R9, R8
-	JAE          ring_built_99
+	JAE          ring_built_120
 	VBROADCASTSS (SI)(BX*4), Y1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -1035,57 +1255,57 @@ ring_channel_107:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_108:
+ring_plane_129:
 	VMOVUPS Y1, (DI)(R11*4)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_108
+	JB      ring_plane_129
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_109
+	JNE     ring_wrap_130
 	XORQ    BX, BX
 
-ring_wrap_109:
-	JMP ring_channel_107
+ring_wrap_130:
+	JMP ring_channel_128
 
-ring_short_97:
+ring_short_118:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_110:
+ring_element_131:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (DI)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_111
+	JB   ring_element_next_132
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_111
+	JB   ring_element_next_132
 	XORQ R9, R9
 
-ring_element_next_111:
+ring_element_next_132:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_110
+	JB      ring_element_131
 	VMOVUPS (DI), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_112
+	JE      ring_exact_133
 	SUBQ    BX, DX
 
-ring_exact_112:
+ring_exact_133:
 	MOVQ DX, BX
 
-ring_repeat_113:
+ring_repeat_134:
 	CMPQ    BX, R8
-	JAE     ring_built_99
+	JAE     ring_built_120
 	VMOVUPS Y1, (DI)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_113
+	JMP     ring_repeat_134
 
-ring_built_99:
+ring_built_120:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+24(FP), BX
@@ -1094,18 +1314,18 @@ ring_built_99:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_114:
+ring_row_135:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_115
+	JE   ring_rows_done_136
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 
-unrolled_116:
+unrolled_137:
 	CMPQ      R8, R9
-	JGT       single_117
+	JGT       single_138
 	VMOVUPS   (BX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -1131,15 +1351,15 @@ unrolled_116:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000020, R8
-	JMP       unrolled_116
+	JMP       unrolled_137
 
-single_117:
+single_138:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-single_loop_118:
+single_loop_139:
 	CMPQ      R8, R9
-	JGT       remainder_119
+	JGT       remainder_140
 	VMOVUPS   (BX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -1150,11 +1370,11 @@ single_loop_118:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000008, R8
-	JMP       single_loop_118
+	JMP       single_loop_139
 
-remainder_119:
+remainder_140:
 	SUBQ       R8, DX
-	JE         span_done_120
+	JE         span_done_141
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R9
@@ -1166,20 +1386,20 @@ remainder_119:
 	VBLENDVPS  Y3, Y2, Y4, Y4
 	VMASKMOVPS Y4, Y1, (CX)(R8*4)
 
-span_done_120:
+span_done_141:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x02, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_114
+	JMP   ring_row_135
 
-ring_rows_done_115:
+ring_rows_done_136:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_90
+	JMP  ring_block_111
 
 ring_finished_forwardAVX2F32:
 	VZEROUPPER
@@ -1201,11 +1421,11 @@ TEXT ·backwardAVX2F32(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_121
+	JB           cached_142
 	CMPQ         AX, DX
-	JE           cached_121
+	JE           cached_142
 	CMPQ         AX, CX
-	JE           cached_121
+	JE           cached_142
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -1214,7 +1434,7 @@ TEXT ·backwardAVX2F32(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_123
+	JE           aligned_144
 	MOVQ         DI, R8
 	SHLQ         $0x02, R8
 	NEGQ         R8
@@ -1238,13 +1458,13 @@ TEXT ·backwardAVX2F32(SB), NOSPLIT, $0-88
 	VMASKMOVPS   Y7, Y6, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_123:
+aligned_144:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_124:
+unrolled_145:
 	CMPQ         SI, DI
-	JGT          single_125
+	JGT          single_146
 	VMOVUPS      (CX)(SI*4), Y6
 	VMOVUPS      (DX)(SI*4), Y7
 	VCMPPS       $0x1e, Y0, Y6, Y8
@@ -1310,15 +1530,15 @@ unrolled_124:
 	VBLENDVPS    Y8, Y7, Y6, Y6
 	VMOVNTPS     Y6, 96(AX)(SI*4)
 	ADDQ         $0x00000020, SI
-	JMP          unrolled_124
+	JMP          unrolled_145
 
-single_125:
+single_146:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_126:
+single_loop_147:
 	CMPQ         SI, DI
-	JGT          remainder_127
+	JGT          remainder_148
 	VMOVUPS      (CX)(SI*4), Y6
 	VMOVUPS      (DX)(SI*4), Y7
 	VCMPPS       $0x1e, Y0, Y6, Y8
@@ -1336,11 +1556,11 @@ single_loop_126:
 	VBLENDVPS    Y8, Y7, Y6, Y6
 	VMOVNTPS     Y6, (AX)(SI*4)
 	ADDQ         $0x00000008, SI
-	JMP          single_loop_126
+	JMP          single_loop_147
 
-remainder_127:
+remainder_148:
 	SUBQ         SI, BX
-	JE           span_done_128
+	JE           span_done_149
 	SHLQ         $0x02, BX
 	NEGQ         BX
 	LEAQ         tailmask<>+32(SB), DI
@@ -1362,18 +1582,18 @@ remainder_127:
 	VBLENDVPS    Y0, Y8, Y5, Y5
 	VMASKMOVPS   Y5, Y6, (AX)(SI*4)
 
-span_done_128:
+span_done_149:
 	SFENCE
-	JMP stored_122
+	JMP stored_143
 
-cached_121:
+cached_142:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_129:
+unrolled_150:
 	CMPQ         SI, DI
-	JGT          single_130
+	JGT          single_151
 	VMOVUPS      (CX)(SI*4), Y6
 	VMOVUPS      (DX)(SI*4), Y7
 	VCMPPS       $0x1e, Y0, Y6, Y8
@@ -1439,15 +1659,15 @@ unrolled_129:
 	VBLENDVPS    Y8, Y7, Y6, Y6
 	VMOVUPS      Y6, 96(AX)(SI*4)
 	ADDQ         $0x00000020, SI
-	JMP          unrolled_129
+	JMP          unrolled_150
 
-single_130:
+single_151:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_131:
+single_loop_152:
 	CMPQ         SI, DI
-	JGT          remainder_132
+	JGT          remainder_153
 	VMOVUPS      (CX)(SI*4), Y6
 	VMOVUPS      (DX)(SI*4), Y7
 	VCMPPS       $0x1e, Y0, Y6, Y8
@@ -1465,11 +1685,11 @@ single_loop_131:
 	VBLENDVPS    Y8, Y7, Y6, Y6
 	VMOVUPS      Y6, (AX)(SI*4)
 	ADDQ         $0x00000008, SI
-	JMP          single_loop_131
+	JMP          single_loop_152
 
-remainder_132:
+remainder_153:
 	SUBQ         SI, BX
-	JE           span_done_133
+	JE           span_done_154
 	SHLQ         $0x02, BX
 	NEGQ         BX
 	LEAQ         tailmask<>+32(SB), DI
@@ -1491,8 +1711,8 @@ remainder_132:
 	VBLENDVPS    Y0, Y8, Y5, Y5
 	VMASKMOVPS   Y5, Y6, (AX)(SI*4)
 
-span_done_133:
-stored_122:
+span_done_154:
+stored_143:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -1505,7 +1725,7 @@ stored_122:
 	RET
 
 // func backwardPlanesAVX2F32(dx []float32, dy []float32, x []float32, alpha []float32, acc []float64, inner int)
-// Requires: AVX, FMA3
+// Requires: AVX, CMOV, FMA3, MMX+
 TEXT ·backwardPlanesAVX2F32(SB), NOSPLIT, $0-128
 	MOVQ   dx_base+0(FP), AX
 	MOVQ   x_base+48(FP), CX
@@ -1519,10 +1739,210 @@ TEXT ·backwardPlanesAVX2F32(SB), NOSPLIT, $0-128
 	MOVQ   DI, R10
 	SHLQ   $0x02, R10
 	XORQ   R11, R11
+	MOVQ   BX, R12
+	SHLQ   $0x02, R12
+	CMPQ   R12, ·streamThreshold+0(SB)
+	JB     cached_155
+	CMPQ   AX, DX
+	JE     cached_155
+	CMPQ   AX, CX
+	JE     cached_155
 
-plane_134:
+plane_157:
 	CMPQ         BX, $0x00
-	JE           planes_done_135
+	JE           planes_done_158
+	VBROADCASTSS (R9)(R11*4), Y5
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y2, Y2, Y2
+	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
+	XORQ         R12, R12
+	MOVQ         AX, R13
+	NEGQ         R13
+	ANDQ         $0x0000001f, R13
+	SHRQ         $0x02, R13
+	CMPQ         R13, DI
+	CMOVQGT      DI, R13
+	TESTQ        R13, R13
+	JE           aligned_159
+	MOVQ         R13, R14
+	SHLQ         $0x02, R14
+	NEGQ         R14
+	LEAQ         tailmask<>+32(SB), R15
+	VMOVDQU      (R15)(R14*1), Y6
+	VMASKMOVPS   (CX)(R12*4), Y6, Y7
+	VMASKMOVPS   (DX)(R12*4), Y6, Y8
+	VCMPPS       $0x1e, Y0, Y7, Y9
+	VANDNPS      Y7, Y9, Y7
+	VANDNPS      Y8, Y9, Y10
+	VCVTPS2PD    X7, Y11
+	VCVTPS2PD    X10, Y12
+	VFMADD231PD  Y12, Y11, Y1
+	VEXTRACTF128 $0x01, Y7, X7
+	VCVTPS2PD    X7, Y7
+	VEXTRACTF128 $0x01, Y10, X10
+	VCVTPS2PD    X10, Y10
+	VFMADD231PD  Y10, Y7, Y2
+	VMULPS       Y5, Y8, Y7
+	VBLENDVPS    Y9, Y8, Y7, Y7
+	VMASKMOVPS   Y7, Y6, (AX)(R12*4)
+	MOVQ         R13, R12
+
+aligned_159:
+	MOVQ DI, R13
+	SUBQ $0x00000020, R13
+
+unrolled_160:
+	CMPQ         R12, R13
+	JGT          single_161
+	VMOVUPS      (CX)(R12*4), Y6
+	VMOVUPS      (DX)(R12*4), Y7
+	VCMPPS       $0x1e, Y0, Y6, Y8
+	VANDNPS      Y6, Y8, Y6
+	VANDNPS      Y7, Y8, Y9
+	VCVTPS2PD    X6, Y10
+	VCVTPS2PD    X9, Y11
+	VFMADD231PD  Y11, Y10, Y1
+	VEXTRACTF128 $0x01, Y6, X6
+	VCVTPS2PD    X6, Y6
+	VEXTRACTF128 $0x01, Y9, X9
+	VCVTPS2PD    X9, Y9
+	VFMADD231PD  Y9, Y6, Y2
+	VMULPS       Y5, Y7, Y6
+	VBLENDVPS    Y8, Y7, Y6, Y6
+	VMOVNTPS     Y6, (AX)(R12*4)
+	VMOVUPS      32(CX)(R12*4), Y6
+	VMOVUPS      32(DX)(R12*4), Y7
+	VCMPPS       $0x1e, Y0, Y6, Y8
+	VANDNPS      Y6, Y8, Y6
+	VANDNPS      Y7, Y8, Y9
+	VCVTPS2PD    X6, Y10
+	VCVTPS2PD    X9, Y11
+	VFMADD231PD  Y11, Y10, Y3
+	VEXTRACTF128 $0x01, Y6, X6
+	VCVTPS2PD    X6, Y6
+	VEXTRACTF128 $0x01, Y9, X9
+	VCVTPS2PD    X9, Y9
+	VFMADD231PD  Y9, Y6, Y4
+	VMULPS       Y5, Y7, Y6
+	VBLENDVPS    Y8, Y7, Y6, Y6
+	VMOVNTPS     Y6, 32(AX)(R12*4)
+	VMOVUPS      64(CX)(R12*4), Y6
+	VMOVUPS      64(DX)(R12*4), Y7
+	VCMPPS       $0x1e, Y0, Y6, Y8
+	VANDNPS      Y6, Y8, Y6
+	VANDNPS      Y7, Y8, Y9
+	VCVTPS2PD    X6, Y10
+	VCVTPS2PD    X9, Y11
+	VFMADD231PD  Y11, Y10, Y1
+	VEXTRACTF128 $0x01, Y6, X6
+	VCVTPS2PD    X6, Y6
+	VEXTRACTF128 $0x01, Y9, X9
+	VCVTPS2PD    X9, Y9
+	VFMADD231PD  Y9, Y6, Y2
+	VMULPS       Y5, Y7, Y6
+	VBLENDVPS    Y8, Y7, Y6, Y6
+	VMOVNTPS     Y6, 64(AX)(R12*4)
+	VMOVUPS      96(CX)(R12*4), Y6
+	VMOVUPS      96(DX)(R12*4), Y7
+	VCMPPS       $0x1e, Y0, Y6, Y8
+	VANDNPS      Y6, Y8, Y6
+	VANDNPS      Y7, Y8, Y9
+	VCVTPS2PD    X6, Y10
+	VCVTPS2PD    X9, Y11
+	VFMADD231PD  Y11, Y10, Y3
+	VEXTRACTF128 $0x01, Y6, X6
+	VCVTPS2PD    X6, Y6
+	VEXTRACTF128 $0x01, Y9, X9
+	VCVTPS2PD    X9, Y9
+	VFMADD231PD  Y9, Y6, Y4
+	VMULPS       Y5, Y7, Y6
+	VBLENDVPS    Y8, Y7, Y6, Y6
+	VMOVNTPS     Y6, 96(AX)(R12*4)
+	ADDQ         $0x00000020, R12
+	JMP          unrolled_160
+
+single_161:
+	MOVQ DI, R13
+	SUBQ $0x00000008, R13
+
+single_loop_162:
+	CMPQ         R12, R13
+	JGT          remainder_163
+	VMOVUPS      (CX)(R12*4), Y6
+	VMOVUPS      (DX)(R12*4), Y7
+	VCMPPS       $0x1e, Y0, Y6, Y8
+	VANDNPS      Y6, Y8, Y6
+	VANDNPS      Y7, Y8, Y9
+	VCVTPS2PD    X6, Y10
+	VCVTPS2PD    X9, Y11
+	VFMADD231PD  Y11, Y10, Y1
+	VEXTRACTF128 $0x01, Y6, X6
+	VCVTPS2PD    X6, Y6
+	VEXTRACTF128 $0x01, Y9, X9
+	VCVTPS2PD    X9, Y9
+	VFMADD231PD  Y9, Y6, Y2
+	VMULPS       Y5, Y7, Y6
+	VBLENDVPS    Y8, Y7, Y6, Y6
+	VMOVNTPS     Y6, (AX)(R12*4)
+	ADDQ         $0x00000008, R12
+	JMP          single_loop_162
+
+remainder_163:
+	MOVQ         DI, R13
+	SUBQ         R12, R13
+	JE           span_done_164
+	SHLQ         $0x02, R13
+	NEGQ         R13
+	LEAQ         tailmask<>+32(SB), R14
+	VMOVDQU      (R14)(R13*1), Y6
+	VMASKMOVPS   (CX)(R12*4), Y6, Y7
+	VMASKMOVPS   (DX)(R12*4), Y6, Y8
+	VCMPPS       $0x1e, Y0, Y7, Y9
+	VANDNPS      Y7, Y9, Y7
+	VANDNPS      Y8, Y9, Y10
+	VCVTPS2PD    X7, Y11
+	VCVTPS2PD    X10, Y12
+	VFMADD231PD  Y12, Y11, Y1
+	VEXTRACTF128 $0x01, Y7, X7
+	VCVTPS2PD    X7, Y7
+	VEXTRACTF128 $0x01, Y10, X10
+	VCVTPS2PD    X10, Y10
+	VFMADD231PD  Y10, Y7, Y2
+	VMULPS       Y5, Y8, Y5
+	VBLENDVPS    Y9, Y8, Y5, Y5
+	VMASKMOVPS   Y5, Y6, (AX)(R12*4)
+
+span_done_164:
+	VADDPD       Y2, Y1, Y1
+	VADDPD       Y4, Y3, Y3
+	VADDPD       Y3, Y1, Y1
+	VEXTRACTF128 $0x01, Y1, X2
+	VADDPD       X2, X1, X2
+	VPERMILPD    $0x01, X2, X1
+	VADDSD       X1, X2, X2
+	VADDSD       (SI)(R11*8), X2, X2
+	VMOVSD       X2, (SI)(R11*8)
+	ADDQ         R10, CX
+	ADDQ         R10, DX
+	ADDQ         R10, AX
+	INCQ         R11
+	CMPQ         R11, R8
+	JNE          same_pass_165
+	XORQ         R11, R11
+
+same_pass_165:
+	SUBQ DI, BX
+	JMP  plane_157
+
+planes_done_158:
+	SFENCE
+	JMP stored_156
+
+cached_155:
+plane_166:
+	CMPQ         BX, $0x00
+	JE           planes_done_167
 	VBROADCASTSS (R9)(R11*4), Y5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -1532,9 +1952,9 @@ plane_134:
 	MOVQ         DI, R13
 	SUBQ         $0x00000020, R13
 
-unrolled_136:
+unrolled_168:
 	CMPQ         R12, R13
-	JGT          single_137
+	JGT          single_169
 	VMOVUPS      (CX)(R12*4), Y6
 	VMOVUPS      (DX)(R12*4), Y7
 	VCMPPS       $0x1e, Y0, Y6, Y8
@@ -1600,15 +2020,15 @@ unrolled_136:
 	VBLENDVPS    Y8, Y7, Y6, Y6
 	VMOVUPS      Y6, 96(AX)(R12*4)
 	ADDQ         $0x00000020, R12
-	JMP          unrolled_136
+	JMP          unrolled_168
 
-single_137:
+single_169:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 
-single_loop_138:
+single_loop_170:
 	CMPQ         R12, R13
-	JGT          remainder_139
+	JGT          remainder_171
 	VMOVUPS      (CX)(R12*4), Y6
 	VMOVUPS      (DX)(R12*4), Y7
 	VCMPPS       $0x1e, Y0, Y6, Y8
@@ -1626,12 +2046,12 @@ single_loop_138:
 	VBLENDVPS    Y8, Y7, Y6, Y6
 	VMOVUPS      Y6, (AX)(R12*4)
 	ADDQ         $0x00000008, R12
-	JMP          single_loop_138
+	JMP          single_loop_170
 
-remainder_139:
+remainder_171:
 	MOVQ         DI, R13
 	SUBQ         R12, R13
-	JE           span_done_140
+	JE           span_done_172
 	SHLQ         $0x02, R13
 	NEGQ         R13
 	LEAQ         tailmask<>+32(SB), R14
@@ -1653,7 +2073,7 @@ remainder_139:
 	VBLENDVPS    Y9, Y8, Y5, Y5
 	VMASKMOVPS   Y5, Y6, (AX)(R12*4)
 
-span_done_140:
+span_done_172:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -1668,19 +2088,20 @@ span_done_140:
 	ADDQ         R10, AX
 	INCQ         R11
 	CMPQ         R11, R8
-	JNE          same_pass_141
+	JNE          same_pass_173
 	XORQ         R11, R11
 
-same_pass_141:
+same_pass_173:
 	SUBQ DI, BX
-	JMP  plane_134
+	JMP  plane_166
 
-planes_done_135:
+planes_done_167:
+stored_156:
 	VZEROUPPER
 	RET
 
 // func backwardPatternAVX2F32(dx []float32, dy []float32, x []float32, pattern []float32, acc []float64)
-// Requires: AVX, CMOV, FMA3
+// Requires: AVX, CMOV, FMA3, MMX+
 TEXT ·backwardPatternAVX2F32(SB), NOSPLIT, $0-120
 	MOVQ   dx_base+0(FP), AX
 	MOVQ   x_base+48(FP), CX
@@ -1690,10 +2111,225 @@ TEXT ·backwardPatternAVX2F32(SB), NOSPLIT, $0-120
 	MOVQ   acc_base+96(FP), DI
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), R8
+	MOVQ   BX, R9
+	SHLQ   $0x02, R9
+	CMPQ   R9, ·streamThreshold+0(SB)
+	JB     cached_174
+	CMPQ   AX, DX
+	JE     cached_174
+	CMPQ   AX, CX
+	JE     cached_174
 
-row_142:
+row_176:
+	CMPQ         BX, $0x00
+	JE           rows_done_177
+	MOVQ         R8, R9
+	CMPQ         BX, R9
+	CMOVQLT      BX, R9
+	XORQ         R10, R10
+	MOVQ         AX, R11
+	NEGQ         R11
+	ANDQ         $0x0000001f, R11
+	SHRQ         $0x02, R11
+	CMPQ         R11, R9
+	CMOVQGT      R9, R11
+	TESTQ        R11, R11
+	JE           aligned_178
+	MOVQ         R11, R12
+	SHLQ         $0x02, R12
+	NEGQ         R12
+	LEAQ         tailmask<>+32(SB), R13
+	VMOVDQU      (R13)(R12*1), Y1
+	VMASKMOVPS   (CX)(R10*4), Y1, Y2
+	VMASKMOVPS   (DX)(R10*4), Y1, Y3
+	VCMPPS       $0x1e, Y0, Y2, Y4
+	VANDNPS      Y2, Y4, Y2
+	VANDNPS      Y3, Y4, Y5
+	VCVTPS2PD    X2, Y6
+	VCVTPS2PD    X5, Y7
+	VMOVUPD      (DI)(R10*8), Y8
+	VFMADD231PD  Y7, Y6, Y8
+	VMOVUPD      Y8, (DI)(R10*8)
+	VEXTRACTF128 $0x01, Y2, X2
+	VCVTPS2PD    X2, Y2
+	VEXTRACTF128 $0x01, Y5, X5
+	VCVTPS2PD    X5, Y5
+	VMOVUPD      32(DI)(R10*8), Y6
+	VFMADD231PD  Y5, Y2, Y6
+	VMOVUPD      Y6, 32(DI)(R10*8)
+	VMASKMOVPS   (SI)(R10*4), Y1, Y2
+	VMULPS       Y2, Y3, Y2
+	VBLENDVPS    Y4, Y3, Y2, Y2
+	VMASKMOVPS   Y2, Y1, (AX)(R10*4)
+	MOVQ         R11, R10
+
+aligned_178:
+	MOVQ R9, R11
+	SUBQ $0x00000020, R11
+
+unrolled_179:
+	CMPQ         R10, R11
+	JGT          single_180
+	VMOVUPS      (CX)(R10*4), Y1
+	VMOVUPS      (DX)(R10*4), Y2
+	VCMPPS       $0x1e, Y0, Y1, Y3
+	VANDNPS      Y1, Y3, Y1
+	VANDNPS      Y2, Y3, Y4
+	VCVTPS2PD    X1, Y5
+	VCVTPS2PD    X4, Y6
+	VMOVUPD      (DI)(R10*8), Y7
+	VFMADD231PD  Y6, Y5, Y7
+	VMOVUPD      Y7, (DI)(R10*8)
+	VEXTRACTF128 $0x01, Y1, X1
+	VCVTPS2PD    X1, Y1
+	VEXTRACTF128 $0x01, Y4, X4
+	VCVTPS2PD    X4, Y4
+	VMOVUPD      32(DI)(R10*8), Y5
+	VFMADD231PD  Y4, Y1, Y5
+	VMOVUPD      Y5, 32(DI)(R10*8)
+	VMULPS       (SI)(R10*4), Y2, Y1
+	VBLENDVPS    Y3, Y2, Y1, Y1
+	VMOVNTPS     Y1, (AX)(R10*4)
+	VMOVUPS      32(CX)(R10*4), Y1
+	VMOVUPS      32(DX)(R10*4), Y2
+	VCMPPS       $0x1e, Y0, Y1, Y3
+	VANDNPS      Y1, Y3, Y1
+	VANDNPS      Y2, Y3, Y4
+	VCVTPS2PD    X1, Y5
+	VCVTPS2PD    X4, Y6
+	VMOVUPD      64(DI)(R10*8), Y7
+	VFMADD231PD  Y6, Y5, Y7
+	VMOVUPD      Y7, 64(DI)(R10*8)
+	VEXTRACTF128 $0x01, Y1, X1
+	VCVTPS2PD    X1, Y1
+	VEXTRACTF128 $0x01, Y4, X4
+	VCVTPS2PD    X4, Y4
+	VMOVUPD      96(DI)(R10*8), Y5
+	VFMADD231PD  Y4, Y1, Y5
+	VMOVUPD      Y5, 96(DI)(R10*8)
+	VMULPS       32(SI)(R10*4), Y2, Y1
+	VBLENDVPS    Y3, Y2, Y1, Y1
+	VMOVNTPS     Y1, 32(AX)(R10*4)
+	VMOVUPS      64(CX)(R10*4), Y1
+	VMOVUPS      64(DX)(R10*4), Y2
+	VCMPPS       $0x1e, Y0, Y1, Y3
+	VANDNPS      Y1, Y3, Y1
+	VANDNPS      Y2, Y3, Y4
+	VCVTPS2PD    X1, Y5
+	VCVTPS2PD    X4, Y6
+	VMOVUPD      128(DI)(R10*8), Y7
+	VFMADD231PD  Y6, Y5, Y7
+	VMOVUPD      Y7, 128(DI)(R10*8)
+	VEXTRACTF128 $0x01, Y1, X1
+	VCVTPS2PD    X1, Y1
+	VEXTRACTF128 $0x01, Y4, X4
+	VCVTPS2PD    X4, Y4
+	VMOVUPD      160(DI)(R10*8), Y5
+	VFMADD231PD  Y4, Y1, Y5
+	VMOVUPD      Y5, 160(DI)(R10*8)
+	VMULPS       64(SI)(R10*4), Y2, Y1
+	VBLENDVPS    Y3, Y2, Y1, Y1
+	VMOVNTPS     Y1, 64(AX)(R10*4)
+	VMOVUPS      96(CX)(R10*4), Y1
+	VMOVUPS      96(DX)(R10*4), Y2
+	VCMPPS       $0x1e, Y0, Y1, Y3
+	VANDNPS      Y1, Y3, Y1
+	VANDNPS      Y2, Y3, Y4
+	VCVTPS2PD    X1, Y5
+	VCVTPS2PD    X4, Y6
+	VMOVUPD      192(DI)(R10*8), Y7
+	VFMADD231PD  Y6, Y5, Y7
+	VMOVUPD      Y7, 192(DI)(R10*8)
+	VEXTRACTF128 $0x01, Y1, X1
+	VCVTPS2PD    X1, Y1
+	VEXTRACTF128 $0x01, Y4, X4
+	VCVTPS2PD    X4, Y4
+	VMOVUPD      224(DI)(R10*8), Y5
+	VFMADD231PD  Y4, Y1, Y5
+	VMOVUPD      Y5, 224(DI)(R10*8)
+	VMULPS       96(SI)(R10*4), Y2, Y1
+	VBLENDVPS    Y3, Y2, Y1, Y1
+	VMOVNTPS     Y1, 96(AX)(R10*4)
+	ADDQ         $0x00000020, R10
+	JMP          unrolled_179
+
+single_180:
+	MOVQ R9, R11
+	SUBQ $0x00000008, R11
+
+single_loop_181:
+	CMPQ         R10, R11
+	JGT          remainder_182
+	VMOVUPS      (CX)(R10*4), Y1
+	VMOVUPS      (DX)(R10*4), Y2
+	VCMPPS       $0x1e, Y0, Y1, Y3
+	VANDNPS      Y1, Y3, Y1
+	VANDNPS      Y2, Y3, Y4
+	VCVTPS2PD    X1, Y5
+	VCVTPS2PD    X4, Y6
+	VMOVUPD      (DI)(R10*8), Y7
+	VFMADD231PD  Y6, Y5, Y7
+	VMOVUPD      Y7, (DI)(R10*8)
+	VEXTRACTF128 $0x01, Y1, X1
+	VCVTPS2PD    X1, Y1
+	VEXTRACTF128 $0x01, Y4, X4
+	VCVTPS2PD    X4, Y4
+	VMOVUPD      32(DI)(R10*8), Y5
+	VFMADD231PD  Y4, Y1, Y5
+	VMOVUPD      Y5, 32(DI)(R10*8)
+	VMULPS       (SI)(R10*4), Y2, Y1
+	VBLENDVPS    Y3, Y2, Y1, Y1
+	VMOVNTPS     Y1, (AX)(R10*4)
+	ADDQ         $0x00000008, R10
+	JMP          single_loop_181
+
+remainder_182:
+	MOVQ         R9, R11
+	SUBQ         R10, R11
+	JE           span_done_183
+	SHLQ         $0x02, R11
+	NEGQ         R11
+	LEAQ         tailmask<>+32(SB), R12
+	VMOVDQU      (R12)(R11*1), Y1
+	VMASKMOVPS   (CX)(R10*4), Y1, Y2
+	VMASKMOVPS   (DX)(R10*4), Y1, Y3
+	VCMPPS       $0x1e, Y0, Y2, Y4
+	VANDNPS      Y2, Y4, Y2
+	VANDNPS      Y3, Y4, Y5
+	VCVTPS2PD    X2, Y6
+	VCVTPS2PD    X5, Y7
+	VMOVUPD      (DI)(R10*8), Y8
+	VFMADD231PD  Y7, Y6, Y8
+	VMOVUPD      Y8, (DI)(R10*8)
+	VEXTRACTF128 $0x01, Y2, X2
+	VCVTPS2PD    X2, Y2
+	VEXTRACTF128 $0x01, Y5, X5
+	VCVTPS2PD    X5, Y5
+	VMOVUPD      32(DI)(R10*8), Y6
+	VFMADD231PD  Y5, Y2, Y6
+	VMOVUPD      Y6, 32(DI)(R10*8)
+	VMASKMOVPS   (SI)(R10*4), Y1, Y2
+	VMULPS       Y2, Y3, Y2
+	VBLENDVPS    Y4, Y3, Y2, Y2
+	VMASKMOVPS   Y2, Y1, (AX)(R10*4)
+
+span_done_183:
+	MOVQ R9, R10
+	SHLQ $0x02, R10
+	ADDQ R10, CX
+	ADDQ R10, DX
+	ADDQ R10, AX
+	SUBQ R9, BX
+	JMP  row_176
+
+rows_done_177:
+	SFENCE
+	JMP stored_175
+
+cached_174:
+row_184:
 	CMPQ    BX, $0x00
-	JE      rows_done_143
+	JE      rows_done_185
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -1701,9 +2337,9 @@ row_142:
 	MOVQ    R9, R11
 	SUBQ    $0x00000020, R11
 
-unrolled_144:
+unrolled_186:
 	CMPQ         R10, R11
-	JGT          single_145
+	JGT          single_187
 	VMOVUPS      (CX)(R10*4), Y1
 	VMOVUPS      (DX)(R10*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -1785,15 +2421,15 @@ unrolled_144:
 	VBLENDVPS    Y3, Y2, Y1, Y1
 	VMOVUPS      Y1, 96(AX)(R10*4)
 	ADDQ         $0x00000020, R10
-	JMP          unrolled_144
+	JMP          unrolled_186
 
-single_145:
+single_187:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_146:
+single_loop_188:
 	CMPQ         R10, R11
-	JGT          remainder_147
+	JGT          remainder_189
 	VMOVUPS      (CX)(R10*4), Y1
 	VMOVUPS      (DX)(R10*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -1815,12 +2451,12 @@ single_loop_146:
 	VBLENDVPS    Y3, Y2, Y1, Y1
 	VMOVUPS      Y1, (AX)(R10*4)
 	ADDQ         $0x00000008, R10
-	JMP          single_loop_146
+	JMP          single_loop_188
 
-remainder_147:
+remainder_189:
 	MOVQ         R9, R11
 	SUBQ         R10, R11
-	JE           span_done_148
+	JE           span_done_190
 	SHLQ         $0x02, R11
 	NEGQ         R11
 	LEAQ         tailmask<>+32(SB), R12
@@ -1847,16 +2483,17 @@ remainder_147:
 	VBLENDVPS    Y4, Y3, Y2, Y2
 	VMASKMOVPS   Y2, Y1, (AX)(R10*4)
 
-span_done_148:
+span_done_190:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_142
+	JMP  row_184
 
-rows_done_143:
+rows_done_185:
+stored_175:
 	VZEROUPPER
 	RET
 
@@ -1879,36 +2516,36 @@ TEXT ·backwardRingAVX2F32(SB), $1920-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x00000068
-	JA     ring_segmented_149
+	JA     ring_segmented_191
 	MOVQ   R10, R11
 
-ring_len_150:
+ring_len_192:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_151
+	JAE  ring_len_done_193
 	ADDQ R10, R11
-	JMP  ring_len_150
+	JMP  ring_len_192
 
-ring_len_done_151:
+ring_len_done_193:
 	MOVQ R11, 1856(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_152:
+ring_step_194:
 	CMPQ R12, R11
-	JB   ring_step_done_153
+	JB   ring_step_done_195
 	SUBQ R11, R12
-	JMP  ring_step_152
+	JMP  ring_step_194
 
-ring_step_done_153:
+ring_step_done_195:
 	MOVQ R12, 1864(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_154:
+ring_step_196:
 	CMPQ R12, R11
-	JB   ring_step_done_155
+	JB   ring_step_done_197
 	SUBQ R11, R12
-	JMP  ring_step_154
+	JMP  ring_step_196
 
-ring_step_done_155:
+ring_step_done_197:
 	MOVQ    R12, 1872(SP)
 	MOVQ    DI, R12
 	LEAQ    32(R11), R11
@@ -1918,76 +2555,76 @@ ring_step_done_155:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1896(SP), R12
 	CMPQ    R10, $0x00000008
-	JB      ring_short_156
+	JB      ring_short_198
 	CMPQ    R8, $0x01
-	JNE     ring_planes_157
+	JNE     ring_planes_199
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_159:
+ring_copy_201:
 	CMPQ    R8, R12
-	JAE     ring_built_158
+	JAE     ring_built_200
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000008
-	JB      ring_copy_tail_160
+	JB      ring_copy_tail_202
 	VMOVUPS (R11)(R10*4), Y1
 	VMOVUPS Y1, (CX)(R8*4)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_159
+	JNE     ring_copy_201
 	XORQ    R10, R10
-	JMP     ring_copy_159
+	JMP     ring_copy_201
 
-ring_copy_tail_160:
+ring_copy_tail_202:
 	VMOVUPS -32(R11)(R9*4), Y1
 	ADDQ    R13, R8
 	VMOVUPS Y1, -32(CX)(R8*4)
 	XORQ    R10, R10
-	JMP     ring_copy_159
+	JMP     ring_copy_201
 
-ring_planes_157:
+ring_planes_199:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_161
+	JA   ring_long_planes_203
 	MOVQ R12, R14
 	SUBQ $0x00000008, R14
 
-ring_fill_162:
+ring_fill_204:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_163
+	JGT          ring_fill_last_205
 	VBROADCASTSS (R11)(R10*4), Y1
 	VMOVUPS      Y1, (CX)(R13*4)
 	VMOVUPS      Y1, 32(CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_164
+	JNE          ring_wrap_206
 	XORQ         R10, R10
 
-ring_wrap_164:
-	JMP ring_fill_162
+ring_wrap_206:
+	JMP ring_fill_204
 
-ring_fill_last_163:
+ring_fill_last_205:
 	CMPQ         R13, R12
-	JAE          ring_built_158
+	JAE          ring_built_200
 	VBROADCASTSS (R11)(R10*4), Y1
 	VMOVUPS      Y1, (CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_165
+	JNE          ring_wrap_207
 	XORQ         R10, R10
 
-ring_wrap_165:
-	JMP ring_fill_last_163
+ring_wrap_207:
+	JMP ring_fill_last_205
 
-ring_long_planes_161:
-ring_channel_166:
+ring_long_planes_203:
+ring_channel_208:
 	CMPQ         R13, R12
-	JAE          ring_built_158
+	JAE          ring_built_200
 	VBROADCASTSS (R11)(R10*4), Y1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -1995,57 +2632,57 @@ ring_channel_166:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_167:
+ring_plane_209:
 	VMOVUPS Y1, (CX)(R15*4)
 	ADDQ    $0x00000008, R15
 	CMPQ    R15, R14
-	JB      ring_plane_167
+	JB      ring_plane_209
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_168
+	JNE     ring_wrap_210
 	XORQ    R10, R10
 
-ring_wrap_168:
-	JMP ring_channel_166
+ring_wrap_210:
+	JMP ring_channel_208
 
-ring_short_156:
+ring_short_198:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_169:
+ring_element_211:
 	MOVL (R11)(R13*4), BP
 	MOVL BP, (CX)(R15*4)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_170
+	JB   ring_element_next_212
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_170
+	JB   ring_element_next_212
 	XORQ R13, R13
 
-ring_element_next_170:
+ring_element_next_212:
 	INCQ    R15
 	CMPQ    R15, $0x00000008
-	JB      ring_element_169
+	JB      ring_element_211
 	VMOVUPS (CX), Y1
 	MOVQ    1856(SP), R8
 	CMPQ    R8, $0x00000008
-	JE      ring_exact_171
+	JE      ring_exact_213
 	SUBQ    R10, R8
 
-ring_exact_171:
+ring_exact_213:
 	MOVQ R8, R9
 
-ring_repeat_172:
+ring_repeat_214:
 	CMPQ    R9, R12
-	JAE     ring_built_158
+	JAE     ring_built_200
 	VMOVUPS Y1, (CX)(R9*4)
 	ADDQ    R8, R9
-	JMP     ring_repeat_172
+	JMP     ring_repeat_214
 
-ring_built_158:
+ring_built_200:
 	MOVQ    1856(SP), R8
 	MOVQ    1896(SP), R9
 	MOVQ    R9, R10
@@ -2061,22 +2698,22 @@ ring_built_158:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_173:
+sums_zero_215:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_174
+	JAE     sums_zeroed_216
 	VMOVUPD Y0, (BX)(R8*8)
 	ADDQ    $0x00000004, R8
-	JMP     sums_zero_173
+	JMP     sums_zero_215
 
-sums_zeroed_174:
+sums_zeroed_216:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000020, R10
 
-unrolled_175:
+unrolled_217:
 	CMPQ         R9, R10
-	JGT          single_176
+	JGT          single_218
 	VMOVUPS      (DX)(R9*4), Y1
 	VMOVUPS      (SI)(R9*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -2162,15 +2799,15 @@ unrolled_175:
 	SUBQ         1856(SP), R11
 	CMOVQCC      R11, R8
 	ADDQ         $0x00000020, R9
-	JMP          unrolled_175
+	JMP          unrolled_217
 
-single_176:
+single_218:
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-single_loop_177:
+single_loop_219:
 	CMPQ         R9, R10
-	JGT          remainder_178
+	JGT          remainder_220
 	VMOVUPS      (DX)(R9*4), Y1
 	VMOVUPS      (SI)(R9*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -2196,11 +2833,11 @@ single_loop_177:
 	SUBQ         1856(SP), R11
 	CMOVQCC      R11, R8
 	ADDQ         $0x00000008, R9
-	JMP          single_loop_177
+	JMP          single_loop_219
 
-remainder_178:
+remainder_220:
 	SUBQ         R9, DI
-	JE           span_done_179
+	JE           span_done_221
 	SHLQ         $0x02, DI
 	NEGQ         DI
 	LEAQ         tailmask<>+32(SB), R10
@@ -2227,78 +2864,78 @@ remainder_178:
 	VBLENDVPS    Y0, Y3, Y2, Y2
 	VMASKMOVPS   Y2, Y1, (AX)(R9*4)
 
-span_done_179:
+span_done_221:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1856(SP), DX
 	MOVQ  1896(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_181
+	JLE   fold_ext_done_223
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_182
+	JA    fold_ext_scalar_224
 	ADDQ  $0x00000003, SI
 	ANDQ  $-4, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_180:
+fold_ext_222:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_181
+	JBE     fold_ext_done_223
 	SUBQ    $0x00000004, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Y0
 	VADDPD  (BX)(SI*8), Y0, Y0
 	VMOVUPD Y0, (BX)(DI*8)
-	JMP     fold_ext_180
+	JMP     fold_ext_222
 
-fold_ext_scalar_182:
+fold_ext_scalar_224:
 	MOVQ 1896(SP), SI
 
-fold_ext_element_183:
+fold_ext_element_225:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_184
+	JBE    fold_ext_element_done_226
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_183
+	JMP    fold_ext_element_225
 
-fold_ext_element_done_184:
-fold_ext_done_181:
-fold_185:
+fold_ext_element_done_226:
+fold_ext_done_223:
+fold_227:
 	CMPQ   DX, AX
-	JBE    fold_done_186
+	JBE    fold_done_228
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_185
+	JMP    fold_227
 
-fold_done_186:
+fold_done_228:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_187
+	JNE  sums_planes_229
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000004, DX
 
-sums_vector_190:
+sums_vector_232:
 	CMPQ       AX, DX
-	JGT        sums_scalar_188
+	JGT        sums_scalar_230
 	VCVTPS2PD  (CX)(AX*4), Y0
 	VADDPD     (BX)(AX*8), Y0, Y0
 	VCVTPD2PSY Y0, X0
 	VMOVUPS    X0, (CX)(AX*4)
 	ADDQ       $0x00000004, AX
-	JMP        sums_vector_190
+	JMP        sums_vector_232
 
-sums_scalar_188:
+sums_scalar_230:
 	CMPQ      AX, alpha_len+80(FP)
-	JE        sums_done_189
+	JE        sums_done_231
 	VMOVSD    (BX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
@@ -2306,18 +2943,18 @@ sums_scalar_188:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_188
+	JMP       sums_scalar_230
 
-sums_planes_187:
+sums_planes_229:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_191:
+sums_group_233:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_193
+	JB     sums_single_235
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -2326,7 +2963,7 @@ sums_group_191:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_192:
+sums_group_plane_234:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -2335,7 +2972,7 @@ sums_group_plane_192:
 	ADDQ      $0x08, R9
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_group_plane_192
+	JB        sums_group_plane_234
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (CX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -2360,32 +2997,32 @@ sums_group_plane_192:
 	SHRQ      $0x01, DX
 	ADDQ      DX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_191
+	JMP       sums_group_233
 
-sums_single_193:
+sums_single_235:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_189
+	JE     sums_done_231
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_194:
+sums_single_plane_236:
 	VADDSD    (BX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_single_plane_194
+	JB        sums_single_plane_236
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_193
+	JMP       sums_single_235
 
-sums_done_189:
+sums_done_231:
 	JMP ring_finished_backwardAVX2F32
 
-ring_segmented_149:
+ring_segmented_191:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x00000068
 	JA   ring_finished_backwardAVX2F32
@@ -2395,7 +3032,7 @@ ring_segmented_149:
 	MOVQ AX, 1888(SP)
 	MOVQ $0x00000000, 1880(SP)
 
-ring_block_196:
+ring_block_238:
 	MOVQ    1880(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -2411,33 +3048,33 @@ ring_block_196:
 	MOVQ    DI, 1912(SP)
 	MOVQ    DI, R8
 
-ring_len_197:
+ring_len_239:
 	CMPQ R8, $0x00000008
-	JAE  ring_len_done_198
+	JAE  ring_len_done_240
 	ADDQ DI, R8
-	JMP  ring_len_197
+	JMP  ring_len_239
 
-ring_len_done_198:
+ring_len_done_240:
 	MOVQ R8, 1856(SP)
 	MOVQ $0x00000008, R9
 
-ring_step_199:
+ring_step_241:
 	CMPQ R9, R8
-	JB   ring_step_done_200
+	JB   ring_step_done_242
 	SUBQ R8, R9
-	JMP  ring_step_199
+	JMP  ring_step_241
 
-ring_step_done_200:
+ring_step_done_242:
 	MOVQ R9, 1864(SP)
 	MOVQ $0x00000020, R9
 
-ring_step_201:
+ring_step_243:
 	CMPQ R9, R8
-	JB   ring_step_done_202
+	JB   ring_step_done_244
 	SUBQ R8, R9
-	JMP  ring_step_201
+	JMP  ring_step_243
 
-ring_step_done_202:
+ring_step_done_244:
 	MOVQ    R9, 1872(SP)
 	MOVQ    DI, R9
 	LEAQ    32(R8), R8
@@ -2448,76 +3085,76 @@ ring_step_done_202:
 	LEAQ    (R8)(DX*4), R8
 	MOVQ    1896(SP), R9
 	CMPQ    DI, $0x00000008
-	JB      ring_short_203
+	JB      ring_short_245
 	CMPQ    AX, $0x01
-	JNE     ring_planes_204
+	JNE     ring_planes_246
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_206:
+ring_copy_248:
 	CMPQ    DI, R9
-	JAE     ring_built_205
+	JAE     ring_built_247
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_207
+	JB      ring_copy_tail_249
 	VMOVUPS (R8)(R10*4), Y1
 	VMOVUPS Y1, (CX)(DI*4)
 	ADDQ    $0x00000008, DI
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_206
+	JNE     ring_copy_248
 	XORQ    R10, R10
-	JMP     ring_copy_206
+	JMP     ring_copy_248
 
-ring_copy_tail_207:
+ring_copy_tail_249:
 	VMOVUPS -32(R8)(SI*4), Y1
 	ADDQ    R11, DI
 	VMOVUPS Y1, -32(CX)(DI*4)
 	XORQ    R10, R10
-	JMP     ring_copy_206
+	JMP     ring_copy_248
 
-ring_planes_204:
+ring_planes_246:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_208
+	JA   ring_long_planes_250
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-ring_fill_209:
+ring_fill_251:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_210
+	JGT          ring_fill_last_252
 	VBROADCASTSS (R8)(DI*4), Y1
 	VMOVUPS      Y1, (CX)(R10*4)
 	VMOVUPS      Y1, 32(CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_211
+	JNE          ring_wrap_253
 	XORQ         DI, DI
 
-ring_wrap_211:
-	JMP ring_fill_209
+ring_wrap_253:
+	JMP ring_fill_251
 
-ring_fill_last_210:
+ring_fill_last_252:
 	CMPQ         R10, R9
-	JAE          ring_built_205
+	JAE          ring_built_247
 	VBROADCASTSS (R8)(DI*4), Y1
 	VMOVUPS      Y1, (CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_212
+	JNE          ring_wrap_254
 	XORQ         DI, DI
 
-ring_wrap_212:
-	JMP ring_fill_last_210
+ring_wrap_254:
+	JMP ring_fill_last_252
 
-ring_long_planes_208:
-ring_channel_213:
+ring_long_planes_250:
+ring_channel_255:
 	CMPQ         R10, R9
-	JAE          ring_built_205
+	JAE          ring_built_247
 	VBROADCASTSS (R8)(DI*4), Y1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -2525,57 +3162,57 @@ ring_channel_213:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_214:
+ring_plane_256:
 	VMOVUPS Y1, (CX)(R12*4)
 	ADDQ    $0x00000008, R12
 	CMPQ    R12, R11
-	JB      ring_plane_214
+	JB      ring_plane_256
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_215
+	JNE     ring_wrap_257
 	XORQ    DI, DI
 
-ring_wrap_215:
-	JMP ring_channel_213
+ring_wrap_257:
+	JMP ring_channel_255
 
-ring_short_203:
+ring_short_245:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_216:
+ring_element_258:
 	MOVL (R8)(R10*4), R13
 	MOVL R13, (CX)(R12*4)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_217
+	JB   ring_element_next_259
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_217
+	JB   ring_element_next_259
 	XORQ R10, R10
 
-ring_element_next_217:
+ring_element_next_259:
 	INCQ    R12
 	CMPQ    R12, $0x00000008
-	JB      ring_element_216
+	JB      ring_element_258
 	VMOVUPS (CX), Y1
 	MOVQ    1856(SP), SI
 	CMPQ    SI, $0x00000008
-	JE      ring_exact_218
+	JE      ring_exact_260
 	SUBQ    DI, SI
 
-ring_exact_218:
+ring_exact_260:
 	MOVQ SI, DI
 
-ring_repeat_219:
+ring_repeat_261:
 	CMPQ    DI, R9
-	JAE     ring_built_205
+	JAE     ring_built_247
 	VMOVUPS Y1, (CX)(DI*4)
 	ADDQ    SI, DI
-	JMP     ring_repeat_219
+	JMP     ring_repeat_261
 
-ring_built_205:
+ring_built_247:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x02, DI
@@ -2601,26 +3238,26 @@ ring_built_205:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_220:
+sums_zero_262:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_221
+	JAE     sums_zeroed_263
 	VMOVUPD Y0, (BX)(R8*8)
 	ADDQ    $0x00000004, R8
-	JMP     sums_zero_220
+	JMP     sums_zero_262
 
-sums_zeroed_221:
-ring_row_222:
+sums_zeroed_263:
+ring_row_264:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_223
+	JE   ring_rows_done_265
 	XORQ R8, R8
 	MOVQ 1912(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 
-unrolled_224:
+unrolled_266:
 	CMPQ         R10, R11
-	JGT          single_225
+	JGT          single_267
 	VMOVUPS      (DX)(R10*4), Y1
 	VMOVUPS      (SI)(R10*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -2706,15 +3343,15 @@ unrolled_224:
 	SUBQ         1856(SP), R12
 	CMOVQCC      R12, R8
 	ADDQ         $0x00000020, R10
-	JMP          unrolled_224
+	JMP          unrolled_266
 
-single_225:
+single_267:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_226:
+single_loop_268:
 	CMPQ         R10, R11
-	JGT          remainder_227
+	JGT          remainder_269
 	VMOVUPS      (DX)(R10*4), Y1
 	VMOVUPS      (SI)(R10*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -2740,11 +3377,11 @@ single_loop_226:
 	SUBQ         1856(SP), R12
 	CMOVQCC      R12, R8
 	ADDQ         $0x00000008, R10
-	JMP          single_loop_226
+	JMP          single_loop_268
 
-remainder_227:
+remainder_269:
 	SUBQ         R10, R9
-	JE           span_done_228
+	JE           span_done_270
 	SHLQ         $0x02, R9
 	NEGQ         R9
 	LEAQ         tailmask<>+32(SB), R11
@@ -2771,7 +3408,7 @@ remainder_227:
 	VBLENDVPS    Y4, Y3, Y2, Y2
 	VMASKMOVPS   Y2, Y1, (AX)(R10*4)
 
-span_done_228:
+span_done_270:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -2779,9 +3416,9 @@ span_done_228:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_222
+	JMP   ring_row_264
 
-ring_rows_done_223:
+ring_rows_done_265:
 	MOVQ 1880(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -2789,71 +3426,71 @@ ring_rows_done_223:
 	MOVQ 1856(SP), DI
 	MOVQ 1896(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_230
+	JLE  fold_ext_done_272
 	CMPQ R8, DI
-	JA   fold_ext_scalar_231
+	JA   fold_ext_scalar_273
 	ADDQ $0x00000003, R8
 	ANDQ $-4, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_229:
+fold_ext_271:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_230
+	JBE     fold_ext_done_272
 	SUBQ    $0x00000004, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Y1
 	VADDPD  (BX)(R8*8), Y1, Y1
 	VMOVUPD Y1, (BX)(R9*8)
-	JMP     fold_ext_229
+	JMP     fold_ext_271
 
-fold_ext_scalar_231:
+fold_ext_scalar_273:
 	MOVQ 1896(SP), R8
 
-fold_ext_element_232:
+fold_ext_element_274:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_233
+	JBE    fold_ext_element_done_275
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_232
+	JMP    fold_ext_element_274
 
-fold_ext_element_done_233:
-fold_ext_done_230:
-fold_234:
+fold_ext_element_done_275:
+fold_ext_done_272:
+fold_276:
 	CMPQ   DI, SI
-	JBE    fold_done_235
+	JBE    fold_done_277
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_234
+	JMP    fold_276
 
-fold_done_235:
+fold_done_277:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_236
+	JNE  sums_planes_278
 	MOVQ 1904(SP), DI
 	SUBQ $0x00000004, DI
 
-sums_vector_239:
+sums_vector_281:
 	CMPQ       SI, DI
-	JGT        sums_scalar_237
+	JGT        sums_scalar_279
 	VCVTPS2PD  (DX)(SI*4), Y1
 	VADDPD     (BX)(SI*8), Y1, Y1
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, (DX)(SI*4)
 	ADDQ       $0x00000004, SI
-	JMP        sums_vector_239
+	JMP        sums_vector_281
 
-sums_scalar_237:
+sums_scalar_279:
 	CMPQ      SI, 1904(SP)
-	JE        sums_done_238
+	JE        sums_done_280
 	VMOVSD    (BX)(SI*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
@@ -2861,18 +3498,18 @@ sums_scalar_237:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_scalar_237
+	JMP       sums_scalar_279
 
-sums_planes_236:
+sums_planes_278:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_240:
+sums_group_282:
 	MOVQ   1904(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_242
+	JB     sums_single_284
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -2881,7 +3518,7 @@ sums_group_240:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_241:
+sums_group_plane_283:
 	VADDSD    (R10), X1, X1
 	VADDSD    (R10)(R9*1), X2, X2
 	VADDSD    (R11), X3, X3
@@ -2890,7 +3527,7 @@ sums_group_plane_241:
 	ADDQ      $0x08, R11
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_group_plane_241
+	JB        sums_group_plane_283
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(SI*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -2915,32 +3552,32 @@ sums_group_plane_241:
 	SHRQ      $0x01, DI
 	ADDQ      DI, R8
 	ADDQ      $0x00000004, SI
-	JMP       sums_group_240
+	JMP       sums_group_282
 
-sums_single_242:
+sums_single_284:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_238
+	JE     sums_done_280
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_243:
+sums_single_plane_285:
 	VADDSD    (BX)(R8*8), X1, X1
 	INCQ      R8
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_single_plane_243
+	JB        sums_single_plane_285
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_single_242
+	JMP       sums_single_284
 
-sums_done_238:
+sums_done_280:
 	ADDQ 1904(SP), AX
 	MOVQ AX, 1880(SP)
-	JMP  ring_block_196
+	JMP  ring_block_238
 
 ring_finished_backwardAVX2F32:
 	VZEROUPPER
@@ -2958,11 +3595,11 @@ TEXT ·backwardDxAVX2F32(SB), NOSPLIT, $0-76
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_244
+	JB           cached_286
 	CMPQ         AX, DX
-	JE           cached_244
+	JE           cached_286
 	CMPQ         AX, CX
-	JE           cached_244
+	JE           cached_286
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -2971,7 +3608,7 @@ TEXT ·backwardDxAVX2F32(SB), NOSPLIT, $0-76
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_246
+	JE           aligned_288
 	MOVQ         DI, R8
 	SHLQ         $0x02, R8
 	NEGQ         R8
@@ -2985,13 +3622,13 @@ TEXT ·backwardDxAVX2F32(SB), NOSPLIT, $0-76
 	VMASKMOVPS   Y5, Y2, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_246:
+aligned_288:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_247:
+unrolled_289:
 	CMPQ      SI, DI
-	JGT       single_248
+	JGT       single_290
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -3017,15 +3654,15 @@ unrolled_247:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVNTPS  Y4, 96(AX)(SI*4)
 	ADDQ      $0x00000020, SI
-	JMP       unrolled_247
+	JMP       unrolled_289
 
-single_248:
+single_290:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_249:
+single_loop_291:
 	CMPQ      SI, DI
-	JGT       remainder_250
+	JGT       remainder_292
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -3033,11 +3670,11 @@ single_loop_249:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVNTPS  Y4, (AX)(SI*4)
 	ADDQ      $0x00000008, SI
-	JMP       single_loop_249
+	JMP       single_loop_291
 
-remainder_250:
+remainder_292:
 	SUBQ       SI, BX
-	JE         span_done_251
+	JE         span_done_293
 	SHLQ       $0x02, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -3049,18 +3686,18 @@ remainder_250:
 	VBLENDVPS  Y0, Y4, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(SI*4)
 
-span_done_251:
+span_done_293:
 	SFENCE
-	JMP stored_245
+	JMP stored_287
 
-cached_244:
+cached_286:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_252:
+unrolled_294:
 	CMPQ      SI, DI
-	JGT       single_253
+	JGT       single_295
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -3086,15 +3723,15 @@ unrolled_252:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVUPS   Y4, 96(AX)(SI*4)
 	ADDQ      $0x00000020, SI
-	JMP       unrolled_252
+	JMP       unrolled_294
 
-single_253:
+single_295:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_254:
+single_loop_296:
 	CMPQ      SI, DI
-	JGT       remainder_255
+	JGT       remainder_297
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -3102,11 +3739,11 @@ single_loop_254:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVUPS   Y4, (AX)(SI*4)
 	ADDQ      $0x00000008, SI
-	JMP       single_loop_254
+	JMP       single_loop_296
 
-remainder_255:
+remainder_297:
 	SUBQ       SI, BX
-	JE         span_done_256
+	JE         span_done_298
 	SHLQ       $0x02, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -3118,13 +3755,13 @@ remainder_255:
 	VBLENDVPS  Y0, Y4, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(SI*4)
 
-span_done_256:
-stored_245:
+span_done_298:
+stored_287:
 	VZEROUPPER
 	RET
 
 // func backwardPlanesDxAVX2F32(dx []float32, dy []float32, x []float32, alpha []float32, inner int)
-// Requires: AVX
+// Requires: AVX, CMOV, MMX+
 TEXT ·backwardPlanesDxAVX2F32(SB), NOSPLIT, $0-104
 	MOVQ   dx_base+0(FP), AX
 	MOVQ   x_base+48(FP), CX
@@ -3137,18 +3774,135 @@ TEXT ·backwardPlanesDxAVX2F32(SB), NOSPLIT, $0-104
 	MOVQ   SI, R9
 	SHLQ   $0x02, R9
 	XORQ   R10, R10
+	MOVQ   BX, R11
+	SHLQ   $0x02, R11
+	CMPQ   R11, ·streamThreshold+0(SB)
+	JB     cached_299
+	CMPQ   AX, DX
+	JE     cached_299
+	CMPQ   AX, CX
+	JE     cached_299
 
-plane_257:
+plane_301:
 	CMPQ         BX, $0x00
-	JE           planes_done_258
+	JE           planes_done_302
+	VBROADCASTSS (R8)(R10*4), Y1
+	XORQ         R11, R11
+	MOVQ         AX, R12
+	NEGQ         R12
+	ANDQ         $0x0000001f, R12
+	SHRQ         $0x02, R12
+	CMPQ         R12, SI
+	CMOVQGT      SI, R12
+	TESTQ        R12, R12
+	JE           aligned_303
+	MOVQ         R12, R13
+	SHLQ         $0x02, R13
+	NEGQ         R13
+	LEAQ         tailmask<>+32(SB), R14
+	VMOVDQU      (R14)(R13*1), Y2
+	VMASKMOVPS   (CX)(R11*4), Y2, Y3
+	VMASKMOVPS   (DX)(R11*4), Y2, Y4
+	VCMPPS       $0x1e, Y0, Y3, Y3
+	VMULPS       Y1, Y4, Y5
+	VBLENDVPS    Y3, Y4, Y5, Y5
+	VMASKMOVPS   Y5, Y2, (AX)(R11*4)
+	MOVQ         R12, R11
+
+aligned_303:
+	MOVQ SI, R12
+	SUBQ $0x00000020, R12
+
+unrolled_304:
+	CMPQ      R11, R12
+	JGT       single_305
+	VMOVUPS   (CX)(R11*4), Y2
+	VMOVUPS   (DX)(R11*4), Y3
+	VCMPPS    $0x1e, Y0, Y2, Y2
+	VMULPS    Y1, Y3, Y4
+	VBLENDVPS Y2, Y3, Y4, Y4
+	VMOVNTPS  Y4, (AX)(R11*4)
+	VMOVUPS   32(CX)(R11*4), Y2
+	VMOVUPS   32(DX)(R11*4), Y3
+	VCMPPS    $0x1e, Y0, Y2, Y2
+	VMULPS    Y1, Y3, Y4
+	VBLENDVPS Y2, Y3, Y4, Y4
+	VMOVNTPS  Y4, 32(AX)(R11*4)
+	VMOVUPS   64(CX)(R11*4), Y2
+	VMOVUPS   64(DX)(R11*4), Y3
+	VCMPPS    $0x1e, Y0, Y2, Y2
+	VMULPS    Y1, Y3, Y4
+	VBLENDVPS Y2, Y3, Y4, Y4
+	VMOVNTPS  Y4, 64(AX)(R11*4)
+	VMOVUPS   96(CX)(R11*4), Y2
+	VMOVUPS   96(DX)(R11*4), Y3
+	VCMPPS    $0x1e, Y0, Y2, Y2
+	VMULPS    Y1, Y3, Y4
+	VBLENDVPS Y2, Y3, Y4, Y4
+	VMOVNTPS  Y4, 96(AX)(R11*4)
+	ADDQ      $0x00000020, R11
+	JMP       unrolled_304
+
+single_305:
+	MOVQ SI, R12
+	SUBQ $0x00000008, R12
+
+single_loop_306:
+	CMPQ      R11, R12
+	JGT       remainder_307
+	VMOVUPS   (CX)(R11*4), Y2
+	VMOVUPS   (DX)(R11*4), Y3
+	VCMPPS    $0x1e, Y0, Y2, Y2
+	VMULPS    Y1, Y3, Y4
+	VBLENDVPS Y2, Y3, Y4, Y4
+	VMOVNTPS  Y4, (AX)(R11*4)
+	ADDQ      $0x00000008, R11
+	JMP       single_loop_306
+
+remainder_307:
+	MOVQ       SI, R12
+	SUBQ       R11, R12
+	JE         span_done_308
+	SHLQ       $0x02, R12
+	NEGQ       R12
+	LEAQ       tailmask<>+32(SB), R13
+	VMOVDQU    (R13)(R12*1), Y2
+	VMASKMOVPS (CX)(R11*4), Y2, Y3
+	VMASKMOVPS (DX)(R11*4), Y2, Y4
+	VCMPPS     $0x1e, Y0, Y3, Y3
+	VMULPS     Y1, Y4, Y1
+	VBLENDVPS  Y3, Y4, Y1, Y1
+	VMASKMOVPS Y1, Y2, (AX)(R11*4)
+
+span_done_308:
+	ADDQ R9, CX
+	ADDQ R9, DX
+	ADDQ R9, AX
+	INCQ R10
+	CMPQ R10, DI
+	JNE  same_pass_309
+	XORQ R10, R10
+
+same_pass_309:
+	SUBQ SI, BX
+	JMP  plane_301
+
+planes_done_302:
+	SFENCE
+	JMP stored_300
+
+cached_299:
+plane_310:
+	CMPQ         BX, $0x00
+	JE           planes_done_311
 	VBROADCASTSS (R8)(R10*4), Y1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000020, R12
 
-unrolled_259:
+unrolled_312:
 	CMPQ      R11, R12
-	JGT       single_260
+	JGT       single_313
 	VMOVUPS   (CX)(R11*4), Y2
 	VMOVUPS   (DX)(R11*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -3174,15 +3928,15 @@ unrolled_259:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVUPS   Y4, 96(AX)(R11*4)
 	ADDQ      $0x00000020, R11
-	JMP       unrolled_259
+	JMP       unrolled_312
 
-single_260:
+single_313:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 
-single_loop_261:
+single_loop_314:
 	CMPQ      R11, R12
-	JGT       remainder_262
+	JGT       remainder_315
 	VMOVUPS   (CX)(R11*4), Y2
 	VMOVUPS   (DX)(R11*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -3190,12 +3944,12 @@ single_loop_261:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVUPS   Y4, (AX)(R11*4)
 	ADDQ      $0x00000008, R11
-	JMP       single_loop_261
+	JMP       single_loop_314
 
-remainder_262:
+remainder_315:
 	MOVQ       SI, R12
 	SUBQ       R11, R12
-	JE         span_done_263
+	JE         span_done_316
 	SHLQ       $0x02, R12
 	NEGQ       R12
 	LEAQ       tailmask<>+32(SB), R13
@@ -3207,25 +3961,26 @@ remainder_262:
 	VBLENDVPS  Y3, Y4, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(R11*4)
 
-span_done_263:
+span_done_316:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_264
+	JNE  same_pass_317
 	XORQ R10, R10
 
-same_pass_264:
+same_pass_317:
 	SUBQ SI, BX
-	JMP  plane_257
+	JMP  plane_310
 
-planes_done_258:
+planes_done_311:
+stored_300:
 	VZEROUPPER
 	RET
 
 // func backwardPatternDxAVX2F32(dx []float32, dy []float32, x []float32, pattern []float32)
-// Requires: AVX, CMOV
+// Requires: AVX, CMOV, MMX+
 TEXT ·backwardPatternDxAVX2F32(SB), NOSPLIT, $0-96
 	MOVQ   dx_base+0(FP), AX
 	MOVQ   x_base+48(FP), CX
@@ -3234,10 +3989,127 @@ TEXT ·backwardPatternDxAVX2F32(SB), NOSPLIT, $0-96
 	MOVQ   pattern_base+72(FP), SI
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), DI
+	MOVQ   BX, R8
+	SHLQ   $0x02, R8
+	CMPQ   R8, ·streamThreshold+0(SB)
+	JB     cached_318
+	CMPQ   AX, DX
+	JE     cached_318
+	CMPQ   AX, CX
+	JE     cached_318
 
-row_265:
+row_320:
+	CMPQ       BX, $0x00
+	JE         rows_done_321
+	MOVQ       DI, R8
+	CMPQ       BX, R8
+	CMOVQLT    BX, R8
+	XORQ       R9, R9
+	MOVQ       AX, R10
+	NEGQ       R10
+	ANDQ       $0x0000001f, R10
+	SHRQ       $0x02, R10
+	CMPQ       R10, R8
+	CMOVQGT    R8, R10
+	TESTQ      R10, R10
+	JE         aligned_322
+	MOVQ       R10, R11
+	SHLQ       $0x02, R11
+	NEGQ       R11
+	LEAQ       tailmask<>+32(SB), R12
+	VMOVDQU    (R12)(R11*1), Y1
+	VMASKMOVPS (CX)(R9*4), Y1, Y2
+	VMASKMOVPS (DX)(R9*4), Y1, Y3
+	VCMPPS     $0x1e, Y0, Y2, Y2
+	VMASKMOVPS (SI)(R9*4), Y1, Y4
+	VMULPS     Y4, Y3, Y4
+	VBLENDVPS  Y2, Y3, Y4, Y4
+	VMASKMOVPS Y4, Y1, (AX)(R9*4)
+	MOVQ       R10, R9
+
+aligned_322:
+	MOVQ R8, R10
+	SUBQ $0x00000020, R10
+
+unrolled_323:
+	CMPQ      R9, R10
+	JGT       single_324
+	VMOVUPS   (CX)(R9*4), Y1
+	VMOVUPS   (DX)(R9*4), Y2
+	VCMPPS    $0x1e, Y0, Y1, Y1
+	VMULPS    (SI)(R9*4), Y2, Y3
+	VBLENDVPS Y1, Y2, Y3, Y3
+	VMOVNTPS  Y3, (AX)(R9*4)
+	VMOVUPS   32(CX)(R9*4), Y1
+	VMOVUPS   32(DX)(R9*4), Y2
+	VCMPPS    $0x1e, Y0, Y1, Y1
+	VMULPS    32(SI)(R9*4), Y2, Y3
+	VBLENDVPS Y1, Y2, Y3, Y3
+	VMOVNTPS  Y3, 32(AX)(R9*4)
+	VMOVUPS   64(CX)(R9*4), Y1
+	VMOVUPS   64(DX)(R9*4), Y2
+	VCMPPS    $0x1e, Y0, Y1, Y1
+	VMULPS    64(SI)(R9*4), Y2, Y3
+	VBLENDVPS Y1, Y2, Y3, Y3
+	VMOVNTPS  Y3, 64(AX)(R9*4)
+	VMOVUPS   96(CX)(R9*4), Y1
+	VMOVUPS   96(DX)(R9*4), Y2
+	VCMPPS    $0x1e, Y0, Y1, Y1
+	VMULPS    96(SI)(R9*4), Y2, Y3
+	VBLENDVPS Y1, Y2, Y3, Y3
+	VMOVNTPS  Y3, 96(AX)(R9*4)
+	ADDQ      $0x00000020, R9
+	JMP       unrolled_323
+
+single_324:
+	MOVQ R8, R10
+	SUBQ $0x00000008, R10
+
+single_loop_325:
+	CMPQ      R9, R10
+	JGT       remainder_326
+	VMOVUPS   (CX)(R9*4), Y1
+	VMOVUPS   (DX)(R9*4), Y2
+	VCMPPS    $0x1e, Y0, Y1, Y1
+	VMULPS    (SI)(R9*4), Y2, Y3
+	VBLENDVPS Y1, Y2, Y3, Y3
+	VMOVNTPS  Y3, (AX)(R9*4)
+	ADDQ      $0x00000008, R9
+	JMP       single_loop_325
+
+remainder_326:
+	MOVQ       R8, R10
+	SUBQ       R9, R10
+	JE         span_done_327
+	SHLQ       $0x02, R10
+	NEGQ       R10
+	LEAQ       tailmask<>+32(SB), R11
+	VMOVDQU    (R11)(R10*1), Y1
+	VMASKMOVPS (CX)(R9*4), Y1, Y2
+	VMASKMOVPS (DX)(R9*4), Y1, Y3
+	VCMPPS     $0x1e, Y0, Y2, Y2
+	VMASKMOVPS (SI)(R9*4), Y1, Y4
+	VMULPS     Y4, Y3, Y4
+	VBLENDVPS  Y2, Y3, Y4, Y4
+	VMASKMOVPS Y4, Y1, (AX)(R9*4)
+
+span_done_327:
+	MOVQ R8, R9
+	SHLQ $0x02, R9
+	ADDQ R9, CX
+	ADDQ R9, DX
+	ADDQ R9, AX
+	SUBQ R8, BX
+	JMP  row_320
+
+rows_done_321:
+	SFENCE
+	JMP stored_319
+
+cached_318:
+row_328:
 	CMPQ    BX, $0x00
-	JE      rows_done_266
+	JE      rows_done_329
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -3245,9 +4117,9 @@ row_265:
 	MOVQ    R8, R10
 	SUBQ    $0x00000020, R10
 
-unrolled_267:
+unrolled_330:
 	CMPQ      R9, R10
-	JGT       single_268
+	JGT       single_331
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -3273,15 +4145,15 @@ unrolled_267:
 	VBLENDVPS Y1, Y2, Y3, Y3
 	VMOVUPS   Y3, 96(AX)(R9*4)
 	ADDQ      $0x00000020, R9
-	JMP       unrolled_267
+	JMP       unrolled_330
 
-single_268:
+single_331:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-single_loop_269:
+single_loop_332:
 	CMPQ      R9, R10
-	JGT       remainder_270
+	JGT       remainder_333
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -3289,12 +4161,12 @@ single_loop_269:
 	VBLENDVPS Y1, Y2, Y3, Y3
 	VMOVUPS   Y3, (AX)(R9*4)
 	ADDQ      $0x00000008, R9
-	JMP       single_loop_269
+	JMP       single_loop_332
 
-remainder_270:
+remainder_333:
 	MOVQ       R8, R10
 	SUBQ       R9, R10
-	JE         span_done_271
+	JE         span_done_334
 	SHLQ       $0x02, R10
 	NEGQ       R10
 	LEAQ       tailmask<>+32(SB), R11
@@ -3307,16 +4179,17 @@ remainder_270:
 	VBLENDVPS  Y2, Y3, Y4, Y4
 	VMASKMOVPS Y4, Y1, (AX)(R9*4)
 
-span_done_271:
+span_done_334:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_265
+	JMP  row_328
 
-rows_done_266:
+rows_done_329:
+stored_319:
 	VZEROUPPER
 	RET
 
@@ -3336,36 +4209,36 @@ TEXT ·backwardRingDxAVX2F32(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x000001b0
-	JA     ring_segmented_272
+	JA     ring_segmented_335
 	MOVQ   R9, R10
 
-ring_len_273:
+ring_len_336:
 	CMPQ R10, $0x00000008
-	JAE  ring_len_done_274
+	JAE  ring_len_done_337
 	ADDQ R9, R10
-	JMP  ring_len_273
+	JMP  ring_len_336
 
-ring_len_done_274:
+ring_len_done_337:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000008, R11
 
-ring_step_275:
+ring_step_338:
 	CMPQ R11, R10
-	JB   ring_step_done_276
+	JB   ring_step_done_339
 	SUBQ R10, R11
-	JMP  ring_step_275
+	JMP  ring_step_338
 
-ring_step_done_276:
+ring_step_done_339:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000020, R11
 
-ring_step_277:
+ring_step_340:
 	CMPQ R11, R10
-	JB   ring_step_done_278
+	JB   ring_step_done_341
 	SUBQ R10, R11
-	JMP  ring_step_277
+	JMP  ring_step_340
 
-ring_step_done_278:
+ring_step_done_341:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    32(R10), R10
@@ -3375,76 +4248,76 @@ ring_step_done_278:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000008
-	JB      ring_short_279
+	JB      ring_short_342
 	CMPQ    AX, $0x01
-	JNE     ring_planes_280
+	JNE     ring_planes_343
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_282:
+ring_copy_345:
 	CMPQ    AX, R11
-	JAE     ring_built_281
+	JAE     ring_built_344
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_283
+	JB      ring_copy_tail_346
 	VMOVUPS (R10)(R9*4), Y1
 	VMOVUPS Y1, (R8)(AX*4)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_282
+	JNE     ring_copy_345
 	XORQ    R9, R9
-	JMP     ring_copy_282
+	JMP     ring_copy_345
 
-ring_copy_tail_283:
+ring_copy_tail_346:
 	VMOVUPS -32(R10)(DX*4), Y1
 	ADDQ    R12, AX
 	VMOVUPS Y1, -32(R8)(AX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_282
+	JMP     ring_copy_345
 
-ring_planes_280:
+ring_planes_343:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_284
+	JA   ring_long_planes_347
 	MOVQ R11, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_285:
+ring_fill_348:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_286
+	JGT          ring_fill_last_349
 	VBROADCASTSS (R10)(R9*4), Y1
 	VMOVUPS      Y1, (R8)(R12*4)
 	VMOVUPS      Y1, 32(R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_287
+	JNE          ring_wrap_350
 	XORQ         R9, R9
 
-ring_wrap_287:
-	JMP ring_fill_285
+ring_wrap_350:
+	JMP ring_fill_348
 
-ring_fill_last_286:
+ring_fill_last_349:
 	CMPQ         R12, R11
-	JAE          ring_built_281
+	JAE          ring_built_344
 	VBROADCASTSS (R10)(R9*4), Y1
 	VMOVUPS      Y1, (R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_288
+	JNE          ring_wrap_351
 	XORQ         R9, R9
 
-ring_wrap_288:
-	JMP ring_fill_last_286
+ring_wrap_351:
+	JMP ring_fill_last_349
 
-ring_long_planes_284:
-ring_channel_289:
+ring_long_planes_347:
+ring_channel_352:
 	CMPQ         R12, R11
-	JAE          ring_built_281
+	JAE          ring_built_344
 	VBROADCASTSS (R10)(R9*4), Y1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -3452,65 +4325,65 @@ ring_channel_289:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_290:
+ring_plane_353:
 	VMOVUPS Y1, (R8)(R14*4)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_290
+	JB      ring_plane_353
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_291
+	JNE     ring_wrap_354
 	XORQ    R9, R9
 
-ring_wrap_291:
-	JMP ring_channel_289
+ring_wrap_354:
+	JMP ring_channel_352
 
-ring_short_279:
+ring_short_342:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_292:
+ring_element_355:
 	MOVL (R10)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_293
+	JB   ring_element_next_356
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_293
+	JB   ring_element_next_356
 	XORQ R12, R12
 
-ring_element_next_293:
+ring_element_next_356:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_292
+	JB      ring_element_355
 	VMOVUPS (R8), Y1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000008
-	JE      ring_exact_294
+	JE      ring_exact_357
 	SUBQ    R9, AX
 
-ring_exact_294:
+ring_exact_357:
 	MOVQ AX, DX
 
-ring_repeat_295:
+ring_repeat_358:
 	CMPQ    DX, R11
-	JAE     ring_built_281
+	JAE     ring_built_344
 	VMOVUPS Y1, (R8)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_295
+	JMP     ring_repeat_358
 
-ring_built_281:
+ring_built_344:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-unrolled_296:
+unrolled_359:
 	CMPQ      DX, R9
-	JGT       single_297
+	JGT       single_360
 	VMOVUPS   (BX)(DX*4), Y1
 	VMOVUPS   (SI)(DX*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -3540,15 +4413,15 @@ unrolled_296:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000020, DX
-	JMP       unrolled_296
+	JMP       unrolled_359
 
-single_297:
+single_360:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_298:
+single_loop_361:
 	CMPQ      DX, R9
-	JGT       remainder_299
+	JGT       remainder_362
 	VMOVUPS   (BX)(DX*4), Y1
 	VMOVUPS   (SI)(DX*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -3560,11 +4433,11 @@ single_loop_298:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000008, DX
-	JMP       single_loop_298
+	JMP       single_loop_361
 
-remainder_299:
+remainder_362:
 	SUBQ       DX, DI
-	JE         span_done_300
+	JE         span_done_363
 	SHLQ       $0x02, DI
 	NEGQ       DI
 	LEAQ       tailmask<>+32(SB), R9
@@ -3577,10 +4450,10 @@ remainder_299:
 	VBLENDVPS  Y0, Y3, Y2, Y2
 	VMASKMOVPS Y2, Y1, (CX)(DX*4)
 
-span_done_300:
+span_done_363:
 	JMP ring_finished_backwardDxAVX2F32
 
-ring_segmented_272:
+ring_segmented_335:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x000001b0
 	JA   ring_finished_backwardDxAVX2F32
@@ -3590,11 +4463,11 @@ ring_segmented_272:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_301
+	JE   ring_rows_364
 
-ring_segment_302:
+ring_segment_365:
 	CMPQ    DI, $0x00
-	JE      ring_done_303
+	JE      ring_done_366
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -3611,33 +4484,33 @@ ring_segment_302:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_304:
+ring_len_367:
 	CMPQ R12, $0x00000008
-	JAE  ring_len_done_305
+	JAE  ring_len_done_368
 	ADDQ R10, R12
-	JMP  ring_len_304
+	JMP  ring_len_367
 
-ring_len_done_305:
+ring_len_done_368:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000008, R13
 
-ring_step_306:
+ring_step_369:
 	CMPQ R13, R12
-	JB   ring_step_done_307
+	JB   ring_step_done_370
 	SUBQ R12, R13
-	JMP  ring_step_306
+	JMP  ring_step_369
 
-ring_step_done_307:
+ring_step_done_370:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000020, R13
 
-ring_step_308:
+ring_step_371:
 	CMPQ R13, R12
-	JB   ring_step_done_309
+	JB   ring_step_done_372
 	SUBQ R12, R13
-	JMP  ring_step_308
+	JMP  ring_step_371
 
-ring_step_done_309:
+ring_step_done_372:
 	MOVQ    R13, 1936(SP)
 	LEAQ    32(R12), R12
 	CMPQ    R11, R12
@@ -3647,76 +4520,76 @@ ring_step_done_309:
 	LEAQ    (R11)(AX*4), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000008
-	JB      ring_short_310
+	JB      ring_short_373
 	CMPQ    R9, $0x01
-	JNE     ring_planes_311
+	JNE     ring_planes_374
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_313:
+ring_copy_376:
 	CMPQ    R9, AX
-	JAE     ring_built_312
+	JAE     ring_built_375
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_314
+	JB      ring_copy_tail_377
 	VMOVUPS (R11)(R10*4), Y1
 	VMOVUPS Y1, (R8)(R9*4)
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_313
+	JNE     ring_copy_376
 	XORQ    R10, R10
-	JMP     ring_copy_313
+	JMP     ring_copy_376
 
-ring_copy_tail_314:
+ring_copy_tail_377:
 	VMOVUPS -32(R11)(DX*4), Y1
 	ADDQ    R12, R9
 	VMOVUPS Y1, -32(R8)(R9*4)
 	XORQ    R10, R10
-	JMP     ring_copy_313
+	JMP     ring_copy_376
 
-ring_planes_311:
+ring_planes_374:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000010
-	JA   ring_long_planes_315
+	JA   ring_long_planes_378
 	MOVQ AX, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_316:
+ring_fill_379:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_317
+	JGT          ring_fill_last_380
 	VBROADCASTSS (R11)(R10*4), Y1
 	VMOVUPS      Y1, (R8)(R12*4)
 	VMOVUPS      Y1, 32(R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_318
+	JNE          ring_wrap_381
 	XORQ         R10, R10
 
-ring_wrap_318:
-	JMP ring_fill_316
+ring_wrap_381:
+	JMP ring_fill_379
 
-ring_fill_last_317:
+ring_fill_last_380:
 	CMPQ         R12, AX
-	JAE          ring_built_312
+	JAE          ring_built_375
 	VBROADCASTSS (R11)(R10*4), Y1
 	VMOVUPS      Y1, (R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_319
+	JNE          ring_wrap_382
 	XORQ         R10, R10
 
-ring_wrap_319:
-	JMP ring_fill_last_317
+ring_wrap_382:
+	JMP ring_fill_last_380
 
-ring_long_planes_315:
-ring_channel_320:
+ring_long_planes_378:
+ring_channel_383:
 	CMPQ         R12, AX
-	JAE          ring_built_312
+	JAE          ring_built_375
 	VBROADCASTSS (R11)(R10*4), Y1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -3724,66 +4597,66 @@ ring_channel_320:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_321:
+ring_plane_384:
 	VMOVUPS Y1, (R8)(R14*4)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_321
+	JB      ring_plane_384
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_322
+	JNE     ring_wrap_385
 	XORQ    R10, R10
 
-ring_wrap_322:
-	JMP ring_channel_320
+ring_wrap_385:
+	JMP ring_channel_383
 
-ring_short_310:
+ring_short_373:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_323:
+ring_element_386:
 	MOVL (R11)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_324
+	JB   ring_element_next_387
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_324
+	JB   ring_element_next_387
 	XORQ R12, R12
 
-ring_element_next_324:
+ring_element_next_387:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_323
+	JB      ring_element_386
 	VMOVUPS (R8), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_325
+	JE      ring_exact_388
 	SUBQ    R10, DX
 
-ring_exact_325:
+ring_exact_388:
 	MOVQ DX, R9
 
-ring_repeat_326:
+ring_repeat_389:
 	CMPQ    R9, AX
-	JAE     ring_built_312
+	JAE     ring_built_375
 	VMOVUPS Y1, (R8)(R9*4)
 	ADDQ    DX, R9
-	JMP     ring_repeat_326
+	JMP     ring_repeat_389
 
-ring_built_312:
+ring_built_375:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 
-unrolled_327:
+unrolled_390:
 	CMPQ      R9, R10
-	JGT       single_328
+	JGT       single_391
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -3813,15 +4686,15 @@ unrolled_327:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000020, R9
-	JMP       unrolled_327
+	JMP       unrolled_390
 
-single_328:
+single_391:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-single_loop_329:
+single_loop_392:
 	CMPQ      R9, R10
-	JGT       remainder_330
+	JGT       remainder_393
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -3833,11 +4706,11 @@ single_loop_329:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000008, R9
-	JMP       single_loop_329
+	JMP       single_loop_392
 
-remainder_330:
+remainder_393:
 	SUBQ       R9, DX
-	JE         span_done_331
+	JE         span_done_394
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
@@ -3850,7 +4723,7 @@ remainder_330:
 	VBLENDVPS  Y2, Y3, Y4, Y4
 	VMASKMOVPS Y4, Y1, (CX)(R9*4)
 
-span_done_331:
+span_done_394:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -3862,18 +4735,18 @@ span_done_331:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_332
+	JNE  ring_next_395
 	XORQ AX, AX
 
-ring_next_332:
+ring_next_395:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_302
+	JMP  ring_segment_365
 
-ring_done_303:
+ring_done_366:
 	JMP ring_finished_backwardDxAVX2F32
 
-ring_rows_301:
-ring_block_333:
+ring_rows_364:
+ring_block_396:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -3889,33 +4762,33 @@ ring_block_333:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_334:
+ring_len_397:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_335
+	JAE  ring_len_done_398
 	ADDQ BX, SI
-	JMP  ring_len_334
+	JMP  ring_len_397
 
-ring_len_done_335:
+ring_len_done_398:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_336:
+ring_step_399:
 	CMPQ DI, SI
-	JB   ring_step_done_337
+	JB   ring_step_done_400
 	SUBQ SI, DI
-	JMP  ring_step_336
+	JMP  ring_step_399
 
-ring_step_done_337:
+ring_step_done_400:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_338:
+ring_step_401:
 	CMPQ DI, SI
-	JB   ring_step_done_339
+	JB   ring_step_done_402
 	SUBQ SI, DI
-	JMP  ring_step_338
+	JMP  ring_step_401
 
-ring_step_done_339:
+ring_step_done_402:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -3926,76 +4799,76 @@ ring_step_done_339:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000008
-	JB      ring_short_340
+	JB      ring_short_403
 	CMPQ    CX, $0x01
-	JNE     ring_planes_341
+	JNE     ring_planes_404
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_343:
+ring_copy_406:
 	CMPQ    BX, DI
-	JAE     ring_built_342
+	JAE     ring_built_405
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_344
+	JB      ring_copy_tail_407
 	VMOVUPS (SI)(R9*4), Y1
 	VMOVUPS Y1, (R8)(BX*4)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_343
+	JNE     ring_copy_406
 	XORQ    R9, R9
-	JMP     ring_copy_343
+	JMP     ring_copy_406
 
-ring_copy_tail_344:
+ring_copy_tail_407:
 	VMOVUPS -32(SI)(DX*4), Y1
 	ADDQ    R10, BX
 	VMOVUPS Y1, -32(R8)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_343
+	JMP     ring_copy_406
 
-ring_planes_341:
+ring_planes_404:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_345
+	JA   ring_long_planes_408
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_346:
+ring_fill_409:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_347
+	JGT          ring_fill_last_410
 	VBROADCASTSS (SI)(BX*4), Y1
 	VMOVUPS      Y1, (R8)(R9*4)
 	VMOVUPS      Y1, 32(R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_348
+	JNE          ring_wrap_411
 	XORQ         BX, BX
 
-ring_wrap_348:
-	JMP ring_fill_346
+ring_wrap_411:
+	JMP ring_fill_409
 
-ring_fill_last_347:
+ring_fill_last_410:
 	CMPQ         R9, DI
-	JAE          ring_built_342
+	JAE          ring_built_405
 	VBROADCASTSS (SI)(BX*4), Y1
 	VMOVUPS      Y1, (R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_349
+	JNE          ring_wrap_412
 	XORQ         BX, BX
 
-ring_wrap_349:
-	JMP ring_fill_last_347
+ring_wrap_412:
+	JMP ring_fill_last_410
 
-ring_long_planes_345:
-ring_channel_350:
+ring_long_planes_408:
+ring_channel_413:
 	CMPQ         R9, DI
-	JAE          ring_built_342
+	JAE          ring_built_405
 	VBROADCASTSS (SI)(BX*4), Y1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -4003,57 +4876,57 @@ ring_channel_350:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_351:
+ring_plane_414:
 	VMOVUPS Y1, (R8)(R11*4)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_351
+	JB      ring_plane_414
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_352
+	JNE     ring_wrap_415
 	XORQ    BX, BX
 
-ring_wrap_352:
-	JMP ring_channel_350
+ring_wrap_415:
+	JMP ring_channel_413
 
-ring_short_340:
+ring_short_403:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_353:
+ring_element_416:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (R8)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_354
+	JB   ring_element_next_417
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_354
+	JB   ring_element_next_417
 	XORQ R9, R9
 
-ring_element_next_354:
+ring_element_next_417:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_353
+	JB      ring_element_416
 	VMOVUPS (R8), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_355
+	JE      ring_exact_418
 	SUBQ    BX, DX
 
-ring_exact_355:
+ring_exact_418:
 	MOVQ DX, BX
 
-ring_repeat_356:
+ring_repeat_419:
 	CMPQ    BX, DI
-	JAE     ring_built_342
+	JAE     ring_built_405
 	VMOVUPS Y1, (R8)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_356
+	JMP     ring_repeat_419
 
-ring_built_342:
+ring_built_405:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+48(FP), BX
@@ -4064,18 +4937,18 @@ ring_built_342:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_357:
+ring_row_420:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_358
+	JE   ring_rows_done_421
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 
-unrolled_359:
+unrolled_422:
 	CMPQ      R9, R10
-	JGT       single_360
+	JGT       single_423
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -4105,15 +4978,15 @@ unrolled_359:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000020, R9
-	JMP       unrolled_359
+	JMP       unrolled_422
 
-single_360:
+single_423:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-single_loop_361:
+single_loop_424:
 	CMPQ      R9, R10
-	JGT       remainder_362
+	JGT       remainder_425
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -4125,11 +4998,11 @@ single_loop_361:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000008, R9
-	JMP       single_loop_361
+	JMP       single_loop_424
 
-remainder_362:
+remainder_425:
 	SUBQ       R9, DX
-	JE         span_done_363
+	JE         span_done_426
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
@@ -4142,7 +5015,7 @@ remainder_362:
 	VBLENDVPS  Y2, Y3, Y4, Y4
 	VMASKMOVPS Y4, Y1, (CX)(R9*4)
 
-span_done_363:
+span_done_426:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -4150,13 +5023,13 @@ span_done_363:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_357
+	JMP   ring_row_420
 
-ring_rows_done_358:
+ring_rows_done_421:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_333
+	JMP  ring_block_396
 
 ring_finished_backwardDxAVX2F32:
 	VZEROUPPER
@@ -4177,9 +5050,9 @@ TEXT ·backwardDalphaAVX2F32(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000020, SI
 
-unrolled_364:
+unrolled_427:
 	CMPQ         BX, SI
-	JGT          single_365
+	JGT          single_428
 	VMOVUPS      (AX)(BX*4), Y5
 	VMOVUPS      (CX)(BX*4), Y6
 	VCMPPS       $0x1e, Y0, Y5, Y7
@@ -4233,15 +5106,15 @@ unrolled_364:
 	VCVTPS2PD    X6, Y6
 	VFMADD231PD  Y6, Y5, Y4
 	ADDQ         $0x00000020, BX
-	JMP          unrolled_364
+	JMP          unrolled_427
 
-single_365:
+single_428:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_366:
+single_loop_429:
 	CMPQ         BX, SI
-	JGT          remainder_367
+	JGT          remainder_430
 	VMOVUPS      (AX)(BX*4), Y5
 	VMOVUPS      (CX)(BX*4), Y6
 	VCMPPS       $0x1e, Y0, Y5, Y7
@@ -4256,11 +5129,11 @@ single_loop_366:
 	VCVTPS2PD    X6, Y6
 	VFMADD231PD  Y6, Y5, Y2
 	ADDQ         $0x00000008, BX
-	JMP          single_loop_366
+	JMP          single_loop_429
 
-remainder_367:
+remainder_430:
 	SUBQ         BX, DX
-	JE           span_done_368
+	JE           span_done_431
 	SHLQ         $0x02, DX
 	NEGQ         DX
 	LEAQ         tailmask<>+32(SB), SI
@@ -4279,7 +5152,7 @@ remainder_367:
 	VCVTPS2PD    X0, Y0
 	VFMADD231PD  Y0, Y5, Y2
 
-span_done_368:
+span_done_431:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -4305,9 +5178,9 @@ TEXT ·backwardPlanesDalphaAVX2F32(SB), NOSPLIT, $0-80
 	SHLQ   $0x02, R8
 	XORQ   R9, R9
 
-plane_369:
+plane_432:
 	CMPQ   DX, $0x00
-	JE     planes_done_370
+	JE     planes_done_433
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -4316,9 +5189,9 @@ plane_369:
 	MOVQ   SI, R11
 	SUBQ   $0x00000020, R11
 
-unrolled_371:
+unrolled_434:
 	CMPQ         R10, R11
-	JGT          single_372
+	JGT          single_435
 	VMOVUPS      (AX)(R10*4), Y5
 	VMOVUPS      (CX)(R10*4), Y6
 	VCMPPS       $0x1e, Y0, Y5, Y7
@@ -4372,15 +5245,15 @@ unrolled_371:
 	VCVTPS2PD    X6, Y6
 	VFMADD231PD  Y6, Y5, Y4
 	ADDQ         $0x00000020, R10
-	JMP          unrolled_371
+	JMP          unrolled_434
 
-single_372:
+single_435:
 	MOVQ SI, R11
 	SUBQ $0x00000008, R11
 
-single_loop_373:
+single_loop_436:
 	CMPQ         R10, R11
-	JGT          remainder_374
+	JGT          remainder_437
 	VMOVUPS      (AX)(R10*4), Y5
 	VMOVUPS      (CX)(R10*4), Y6
 	VCMPPS       $0x1e, Y0, Y5, Y7
@@ -4395,12 +5268,12 @@ single_loop_373:
 	VCVTPS2PD    X6, Y6
 	VFMADD231PD  Y6, Y5, Y2
 	ADDQ         $0x00000008, R10
-	JMP          single_loop_373
+	JMP          single_loop_436
 
-remainder_374:
+remainder_437:
 	MOVQ         SI, R11
 	SUBQ         R10, R11
-	JE           span_done_375
+	JE           span_done_438
 	SHLQ         $0x02, R11
 	NEGQ         R11
 	LEAQ         tailmask<>+32(SB), R12
@@ -4419,7 +5292,7 @@ remainder_374:
 	VCVTPS2PD    X5, Y5
 	VFMADD231PD  Y5, Y6, Y2
 
-span_done_375:
+span_done_438:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -4433,14 +5306,14 @@ span_done_375:
 	ADDQ         R8, CX
 	INCQ         R9
 	CMPQ         R9, DI
-	JNE          same_pass_376
+	JNE          same_pass_439
 	XORQ         R9, R9
 
-same_pass_376:
+same_pass_439:
 	SUBQ SI, DX
-	JMP  plane_369
+	JMP  plane_432
 
-planes_done_370:
+planes_done_433:
 	VZEROUPPER
 	RET
 
@@ -4454,9 +5327,9 @@ TEXT ·backwardPatternDalphaAVX2F32(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
 
-row_377:
+row_440:
 	CMPQ    DX, $0x00
-	JE      rows_done_378
+	JE      rows_done_441
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -4464,9 +5337,9 @@ row_377:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_379:
+unrolled_442:
 	CMPQ         R8, R9
-	JGT          single_380
+	JGT          single_443
 	VMOVUPS      (AX)(R8*4), Y1
 	VMOVUPS      (CX)(R8*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -4536,15 +5409,15 @@ unrolled_379:
 	VFMADD231PD  Y2, Y1, Y3
 	VMOVUPD      Y3, 224(BX)(R8*8)
 	ADDQ         $0x00000020, R8
-	JMP          unrolled_379
+	JMP          unrolled_442
 
-single_380:
+single_443:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_381:
+single_loop_444:
 	CMPQ         R8, R9
-	JGT          remainder_382
+	JGT          remainder_445
 	VMOVUPS      (AX)(R8*4), Y1
 	VMOVUPS      (CX)(R8*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -4563,12 +5436,12 @@ single_loop_381:
 	VFMADD231PD  Y2, Y1, Y3
 	VMOVUPD      Y3, 32(BX)(R8*8)
 	ADDQ         $0x00000008, R8
-	JMP          single_loop_381
+	JMP          single_loop_444
 
-remainder_382:
+remainder_445:
 	MOVQ         DI, R9
 	SUBQ         R8, R9
-	JE           span_done_383
+	JE           span_done_446
 	SHLQ         $0x02, R9
 	NEGQ         R9
 	LEAQ         tailmask<>+32(SB), R10
@@ -4591,15 +5464,15 @@ remainder_382:
 	VFMADD231PD  Y1, Y2, Y3
 	VMOVUPD      Y3, 32(BX)(R8*8)
 
-span_done_383:
+span_done_446:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_377
+	JMP  row_440
 
-rows_done_378:
+rows_done_441:
 	VZEROUPPER
 	RET
 
@@ -4617,36 +5490,36 @@ TEXT ·backwardRingDalphaAVX2F32(SB), $1952-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x000000b8
-	JA     ring_segmented_384
+	JA     ring_segmented_447
 	MOVQ   DI, SI
 
-ring_len_385:
+ring_len_448:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_386
+	JAE  ring_len_done_449
 	ADDQ DI, SI
-	JMP  ring_len_385
+	JMP  ring_len_448
 
-ring_len_done_386:
+ring_len_done_449:
 	MOVQ SI, 1888(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_387:
+ring_step_450:
 	CMPQ DI, SI
-	JB   ring_step_done_388
+	JB   ring_step_done_451
 	SUBQ SI, DI
-	JMP  ring_step_387
+	JMP  ring_step_450
 
-ring_step_done_388:
+ring_step_done_451:
 	MOVQ DI, 1896(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_389:
+ring_step_452:
 	CMPQ DI, SI
-	JB   ring_step_done_390
+	JB   ring_step_done_453
 	SUBQ SI, DI
-	JMP  ring_step_389
+	JMP  ring_step_452
 
-ring_step_done_390:
+ring_step_done_453:
 	MOVQ    DI, 1904(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -4668,22 +5541,22 @@ ring_step_done_390:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_391:
+sums_zero_454:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_392
+	JAE     sums_zeroed_455
 	VMOVUPD Y0, (CX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_zero_391
+	JMP     sums_zero_454
 
-sums_zeroed_392:
+sums_zeroed_455:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
 
-unrolled_393:
+unrolled_456:
 	CMPQ         DI, R8
-	JGT          single_394
+	JGT          single_457
 	VMOVUPS      (AX)(DI*4), Y1
 	VMOVUPS      (DX)(DI*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -4757,15 +5630,15 @@ unrolled_393:
 	SUBQ         1888(SP), R9
 	CMOVQCC      R9, SI
 	ADDQ         $0x00000020, DI
-	JMP          unrolled_393
+	JMP          unrolled_456
 
-single_394:
+single_457:
 	MOVQ BX, R8
 	SUBQ $0x00000008, R8
 
-single_loop_395:
+single_loop_458:
 	CMPQ         DI, R8
-	JGT          remainder_396
+	JGT          remainder_459
 	VMOVUPS      (AX)(DI*4), Y1
 	VMOVUPS      (DX)(DI*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -4788,11 +5661,11 @@ single_loop_395:
 	SUBQ         1888(SP), R9
 	CMOVQCC      R9, SI
 	ADDQ         $0x00000008, DI
-	JMP          single_loop_395
+	JMP          single_loop_458
 
-remainder_396:
+remainder_459:
 	SUBQ         DI, BX
-	JE           span_done_397
+	JE           span_done_460
 	SHLQ         $0x02, BX
 	NEGQ         BX
 	LEAQ         tailmask<>+32(SB), R8
@@ -4815,78 +5688,78 @@ remainder_396:
 	VFMADD231PD  Y0, Y1, Y2
 	VMOVUPD      Y2, 32(CX)(SI*8)
 
-span_done_397:
+span_done_460:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  1888(SP), BX
 	MOVQ  1928(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_399
+	JLE   fold_ext_done_462
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_400
+	JA    fold_ext_scalar_463
 	ADDQ  $0x00000003, SI
 	ANDQ  $-4, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_398:
+fold_ext_461:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_399
+	JBE     fold_ext_done_462
 	SUBQ    $0x00000004, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Y0
 	VADDPD  (CX)(SI*8), Y0, Y0
 	VMOVUPD Y0, (CX)(DI*8)
-	JMP     fold_ext_398
+	JMP     fold_ext_461
 
-fold_ext_scalar_400:
+fold_ext_scalar_463:
 	MOVQ 1928(SP), SI
 
-fold_ext_element_401:
+fold_ext_element_464:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_402
+	JBE    fold_ext_element_done_465
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_401
+	JMP    fold_ext_element_464
 
-fold_ext_element_done_402:
-fold_ext_done_399:
-fold_403:
+fold_ext_element_done_465:
+fold_ext_done_462:
+fold_466:
 	CMPQ   BX, AX
-	JBE    fold_done_404
+	JBE    fold_done_467
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_403
+	JMP    fold_466
 
-fold_done_404:
+fold_done_467:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_405
+	JNE  sums_planes_468
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000004, BX
 
-sums_vector_408:
+sums_vector_471:
 	CMPQ       AX, BX
-	JGT        sums_scalar_406
+	JGT        sums_scalar_469
 	VCVTPS2PD  (DX)(AX*4), Y0
 	VADDPD     (CX)(AX*8), Y0, Y0
 	VCVTPD2PSY Y0, X0
 	VMOVUPS    X0, (DX)(AX*4)
 	ADDQ       $0x00000004, AX
-	JMP        sums_vector_408
+	JMP        sums_vector_471
 
-sums_scalar_406:
+sums_scalar_469:
 	CMPQ      AX, dalpha_len+56(FP)
-	JE        sums_done_407
+	JE        sums_done_470
 	VMOVSD    (CX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
@@ -4894,18 +5767,18 @@ sums_scalar_406:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_406
+	JMP       sums_scalar_469
 
-sums_planes_405:
+sums_planes_468:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_409:
+sums_group_472:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_411
+	JB     sums_single_474
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -4914,7 +5787,7 @@ sums_group_409:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_410:
+sums_group_plane_473:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -4923,7 +5796,7 @@ sums_group_plane_410:
 	ADDQ      $0x08, R9
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_group_plane_410
+	JB        sums_group_plane_473
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (DX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -4948,32 +5821,32 @@ sums_group_plane_410:
 	SHRQ      $0x01, BX
 	ADDQ      BX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_409
+	JMP       sums_group_472
 
-sums_single_411:
+sums_single_474:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_407
+	JE     sums_done_470
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_412:
+sums_single_plane_475:
 	VADDSD    (CX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_single_plane_412
+	JB        sums_single_plane_475
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_411
+	JMP       sums_single_474
 
-sums_done_407:
+sums_done_470:
 	JMP ring_finished_backwardDalphaAVX2F32
 
-ring_segmented_384:
+ring_segmented_447:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x000000b8
 	JA   ring_finished_backwardDalphaAVX2F32
@@ -4983,7 +5856,7 @@ ring_segmented_384:
 	MOVQ AX, 1920(SP)
 	MOVQ $0x00000000, 1912(SP)
 
-ring_block_414:
+ring_block_477:
 	MOVQ    1912(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -4998,33 +5871,33 @@ ring_block_414:
 	MOVQ    BX, 1944(SP)
 	MOVQ    BX, SI
 
-ring_len_415:
+ring_len_478:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_416
+	JAE  ring_len_done_479
 	ADDQ BX, SI
-	JMP  ring_len_415
+	JMP  ring_len_478
 
-ring_len_done_416:
+ring_len_done_479:
 	MOVQ SI, 1888(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_417:
+ring_step_480:
 	CMPQ DI, SI
-	JB   ring_step_done_418
+	JB   ring_step_done_481
 	SUBQ SI, DI
-	JMP  ring_step_417
+	JMP  ring_step_480
 
-ring_step_done_418:
+ring_step_done_481:
 	MOVQ DI, 1896(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_419:
+ring_step_482:
 	CMPQ DI, SI
-	JB   ring_step_done_420
+	JB   ring_step_done_483
 	SUBQ SI, DI
-	JMP  ring_step_419
+	JMP  ring_step_482
 
-ring_step_done_420:
+ring_step_done_483:
 	MOVQ    DI, 1904(SP)
 	LEAQ    32(SI), SI
 	CMPQ    BX, SI
@@ -5053,26 +5926,26 @@ ring_step_done_420:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_421:
+sums_zero_484:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_422
+	JAE     sums_zeroed_485
 	VMOVUPD Y0, (CX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_zero_421
+	JMP     sums_zero_484
 
-sums_zeroed_422:
-ring_row_423:
+sums_zeroed_485:
+ring_row_486:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_424
+	JE   ring_rows_done_487
 	XORQ SI, SI
 	MOVQ 1944(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-unrolled_425:
+unrolled_488:
 	CMPQ         R8, R9
-	JGT          single_426
+	JGT          single_489
 	VMOVUPS      (AX)(R8*4), Y1
 	VMOVUPS      (DX)(R8*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -5146,15 +6019,15 @@ unrolled_425:
 	SUBQ         1888(SP), R10
 	CMOVQCC      R10, SI
 	ADDQ         $0x00000020, R8
-	JMP          unrolled_425
+	JMP          unrolled_488
 
-single_426:
+single_489:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_427:
+single_loop_490:
 	CMPQ         R8, R9
-	JGT          remainder_428
+	JGT          remainder_491
 	VMOVUPS      (AX)(R8*4), Y1
 	VMOVUPS      (DX)(R8*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -5177,11 +6050,11 @@ single_loop_427:
 	SUBQ         1888(SP), R10
 	CMOVQCC      R10, SI
 	ADDQ         $0x00000008, R8
-	JMP          single_loop_427
+	JMP          single_loop_490
 
-remainder_428:
+remainder_491:
 	SUBQ         R8, DI
-	JE           span_done_429
+	JE           span_done_492
 	SHLQ         $0x02, DI
 	NEGQ         DI
 	LEAQ         tailmask<>+32(SB), R9
@@ -5204,16 +6077,16 @@ remainder_428:
 	VFMADD231PD  Y1, Y2, Y3
 	VMOVUPD      Y3, 32(CX)(SI*8)
 
-span_done_429:
+span_done_492:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x02, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_423
+	JMP   ring_row_486
 
-ring_rows_done_424:
+ring_rows_done_487:
 	MOVQ 1912(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -5221,71 +6094,71 @@ ring_rows_done_424:
 	MOVQ 1888(SP), SI
 	MOVQ 1928(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_431
+	JLE  fold_ext_done_494
 	CMPQ DI, SI
-	JA   fold_ext_scalar_432
+	JA   fold_ext_scalar_495
 	ADDQ $0x00000003, DI
 	ANDQ $-4, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_430:
+fold_ext_493:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_431
+	JBE     fold_ext_done_494
 	SUBQ    $0x00000004, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Y1
 	VADDPD  (CX)(DI*8), Y1, Y1
 	VMOVUPD Y1, (CX)(R8*8)
-	JMP     fold_ext_430
+	JMP     fold_ext_493
 
-fold_ext_scalar_432:
+fold_ext_scalar_495:
 	MOVQ 1928(SP), DI
 
-fold_ext_element_433:
+fold_ext_element_496:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_434
+	JBE    fold_ext_element_done_497
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_433
+	JMP    fold_ext_element_496
 
-fold_ext_element_done_434:
-fold_ext_done_431:
-fold_435:
+fold_ext_element_done_497:
+fold_ext_done_494:
+fold_498:
 	CMPQ   SI, BX
-	JBE    fold_done_436
+	JBE    fold_done_499
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_435
+	JMP    fold_498
 
-fold_done_436:
+fold_done_499:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_437
+	JNE  sums_planes_500
 	MOVQ 1936(SP), SI
 	SUBQ $0x00000004, SI
 
-sums_vector_440:
+sums_vector_503:
 	CMPQ       BX, SI
-	JGT        sums_scalar_438
+	JGT        sums_scalar_501
 	VCVTPS2PD  (DX)(BX*4), Y1
 	VADDPD     (CX)(BX*8), Y1, Y1
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, (DX)(BX*4)
 	ADDQ       $0x00000004, BX
-	JMP        sums_vector_440
+	JMP        sums_vector_503
 
-sums_scalar_438:
+sums_scalar_501:
 	CMPQ      BX, 1936(SP)
-	JE        sums_done_439
+	JE        sums_done_502
 	VMOVSD    (CX)(BX*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
@@ -5293,18 +6166,18 @@ sums_scalar_438:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_scalar_438
+	JMP       sums_scalar_501
 
-sums_planes_437:
+sums_planes_500:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_441:
+sums_group_504:
 	MOVQ   1936(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_443
+	JB     sums_single_506
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -5313,7 +6186,7 @@ sums_group_441:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_442:
+sums_group_plane_505:
 	VADDSD    (R9), X1, X1
 	VADDSD    (R9)(R8*1), X2, X2
 	VADDSD    (R10), X3, X3
@@ -5322,7 +6195,7 @@ sums_group_plane_442:
 	ADDQ      $0x08, R10
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_group_plane_442
+	JB        sums_group_plane_505
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(BX*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -5347,32 +6220,32 @@ sums_group_plane_442:
 	SHRQ      $0x01, SI
 	ADDQ      SI, DI
 	ADDQ      $0x00000004, BX
-	JMP       sums_group_441
+	JMP       sums_group_504
 
-sums_single_443:
+sums_single_506:
 	CMPQ   BX, 1936(SP)
-	JE     sums_done_439
+	JE     sums_done_502
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_444:
+sums_single_plane_507:
 	VADDSD    (CX)(DI*8), X1, X1
 	INCQ      DI
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_single_plane_444
+	JB        sums_single_plane_507
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_single_443
+	JMP       sums_single_506
 
-sums_done_439:
+sums_done_502:
 	ADDQ 1936(SP), AX
 	MOVQ AX, 1912(SP)
-	JMP  ring_block_414
+	JMP  ring_block_477
 
 ring_finished_backwardDalphaAVX2F32:
 	VZEROUPPER
@@ -5389,11 +6262,11 @@ TEXT ·forwardAVX2F64(SB), NOSPLIT, $0-56
 	MOVQ         DX, BX
 	SHLQ         $0x03, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_445
+	JB           cached_508
 	CMPQ         AX, CX
-	JE           cached_445
+	JE           cached_508
 	CMPQ         AX, CX
-	JE           cached_445
+	JE           cached_508
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -5402,7 +6275,7 @@ TEXT ·forwardAVX2F64(SB), NOSPLIT, $0-56
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_447
+	JE           aligned_510
 	MOVQ         SI, DI
 	SHLQ         $0x03, DI
 	NEGQ         DI
@@ -5415,13 +6288,13 @@ TEXT ·forwardAVX2F64(SB), NOSPLIT, $0-56
 	VMASKMOVPD   Y5, Y2, (AX)(BX*8)
 	MOVQ         SI, BX
 
-aligned_447:
+aligned_510:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-unrolled_448:
+unrolled_511:
 	CMPQ      BX, SI
-	JGT       single_449
+	JGT       single_512
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
@@ -5443,26 +6316,26 @@ unrolled_448:
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVNTPD  Y4, 96(AX)(BX*8)
 	ADDQ      $0x00000010, BX
-	JMP       unrolled_448
+	JMP       unrolled_511
 
-single_449:
+single_512:
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-single_loop_450:
+single_loop_513:
 	CMPQ      BX, SI
-	JGT       remainder_451
+	JGT       remainder_514
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVNTPD  Y4, (AX)(BX*8)
 	ADDQ      $0x00000004, BX
-	JMP       single_loop_450
+	JMP       single_loop_513
 
-remainder_451:
+remainder_514:
 	SUBQ       BX, DX
-	JE         span_done_452
+	JE         span_done_515
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), SI
@@ -5473,18 +6346,18 @@ remainder_451:
 	VBLENDVPD  Y0, Y3, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(BX*8)
 
-span_done_452:
+span_done_515:
 	SFENCE
-	JMP stored_446
+	JMP stored_509
 
-cached_445:
+cached_508:
 	XORQ BX, BX
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-unrolled_453:
+unrolled_516:
 	CMPQ      BX, SI
-	JGT       single_454
+	JGT       single_517
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
@@ -5506,26 +6379,26 @@ unrolled_453:
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVUPD   Y4, 96(AX)(BX*8)
 	ADDQ      $0x00000010, BX
-	JMP       unrolled_453
+	JMP       unrolled_516
 
-single_454:
+single_517:
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-single_loop_455:
+single_loop_518:
 	CMPQ      BX, SI
-	JGT       remainder_456
+	JGT       remainder_519
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVUPD   Y4, (AX)(BX*8)
 	ADDQ      $0x00000004, BX
-	JMP       single_loop_455
+	JMP       single_loop_518
 
-remainder_456:
+remainder_519:
 	SUBQ       BX, DX
-	JE         span_done_457
+	JE         span_done_520
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), SI
@@ -5536,13 +6409,13 @@ remainder_456:
 	VBLENDVPD  Y0, Y3, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(BX*8)
 
-span_done_457:
-stored_446:
+span_done_520:
+stored_509:
 	VZEROUPPER
 	RET
 
 // func forwardPlanesAVX2F64(dst []float64, x []float64, alpha []float64, inner int)
-// Requires: AVX
+// Requires: AVX, CMOV, MMX+
 TEXT ·forwardPlanesAVX2F64(SB), NOSPLIT, $0-80
 	MOVQ   dst_base+0(FP), AX
 	MOVQ   x_base+24(FP), CX
@@ -5554,18 +6427,127 @@ TEXT ·forwardPlanesAVX2F64(SB), NOSPLIT, $0-80
 	MOVQ   BX, R8
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
+	MOVQ   DX, R10
+	SHLQ   $0x03, R10
+	CMPQ   R10, ·streamThreshold+0(SB)
+	JB     cached_521
+	CMPQ   AX, CX
+	JE     cached_521
+	CMPQ   AX, CX
+	JE     cached_521
 
-plane_458:
+plane_523:
 	CMPQ         DX, $0x00
-	JE           planes_done_459
+	JE           planes_done_524
+	VBROADCASTSD (DI)(R9*8), Y1
+	XORQ         R10, R10
+	MOVQ         AX, R11
+	NEGQ         R11
+	ANDQ         $0x0000001f, R11
+	SHRQ         $0x03, R11
+	CMPQ         R11, BX
+	CMOVQGT      BX, R11
+	TESTQ        R11, R11
+	JE           aligned_525
+	MOVQ         R11, R12
+	SHLQ         $0x03, R12
+	NEGQ         R12
+	LEAQ         tailmask<>+32(SB), R13
+	VMOVDQU      (R13)(R12*1), Y2
+	VMASKMOVPD   (CX)(R10*8), Y2, Y3
+	VCMPPD       $0x1e, Y0, Y3, Y4
+	VMULPD       Y1, Y3, Y5
+	VBLENDVPD    Y4, Y3, Y5, Y5
+	VMASKMOVPD   Y5, Y2, (AX)(R10*8)
+	MOVQ         R11, R10
+
+aligned_525:
+	MOVQ BX, R11
+	SUBQ $0x00000010, R11
+
+unrolled_526:
+	CMPQ      R10, R11
+	JGT       single_527
+	VMOVUPD   (CX)(R10*8), Y2
+	VCMPPD    $0x1e, Y0, Y2, Y3
+	VMULPD    Y1, Y2, Y4
+	VBLENDVPD Y3, Y2, Y4, Y4
+	VMOVNTPD  Y4, (AX)(R10*8)
+	VMOVUPD   32(CX)(R10*8), Y2
+	VCMPPD    $0x1e, Y0, Y2, Y3
+	VMULPD    Y1, Y2, Y4
+	VBLENDVPD Y3, Y2, Y4, Y4
+	VMOVNTPD  Y4, 32(AX)(R10*8)
+	VMOVUPD   64(CX)(R10*8), Y2
+	VCMPPD    $0x1e, Y0, Y2, Y3
+	VMULPD    Y1, Y2, Y4
+	VBLENDVPD Y3, Y2, Y4, Y4
+	VMOVNTPD  Y4, 64(AX)(R10*8)
+	VMOVUPD   96(CX)(R10*8), Y2
+	VCMPPD    $0x1e, Y0, Y2, Y3
+	VMULPD    Y1, Y2, Y4
+	VBLENDVPD Y3, Y2, Y4, Y4
+	VMOVNTPD  Y4, 96(AX)(R10*8)
+	ADDQ      $0x00000010, R10
+	JMP       unrolled_526
+
+single_527:
+	MOVQ BX, R11
+	SUBQ $0x00000004, R11
+
+single_loop_528:
+	CMPQ      R10, R11
+	JGT       remainder_529
+	VMOVUPD   (CX)(R10*8), Y2
+	VCMPPD    $0x1e, Y0, Y2, Y3
+	VMULPD    Y1, Y2, Y4
+	VBLENDVPD Y3, Y2, Y4, Y4
+	VMOVNTPD  Y4, (AX)(R10*8)
+	ADDQ      $0x00000004, R10
+	JMP       single_loop_528
+
+remainder_529:
+	MOVQ       BX, R11
+	SUBQ       R10, R11
+	JE         span_done_530
+	SHLQ       $0x03, R11
+	NEGQ       R11
+	LEAQ       tailmask<>+32(SB), R12
+	VMOVDQU    (R12)(R11*1), Y2
+	VMASKMOVPD (CX)(R10*8), Y2, Y3
+	VCMPPD     $0x1e, Y0, Y3, Y4
+	VMULPD     Y1, Y3, Y1
+	VBLENDVPD  Y4, Y3, Y1, Y1
+	VMASKMOVPD Y1, Y2, (AX)(R10*8)
+
+span_done_530:
+	ADDQ R8, CX
+	ADDQ R8, AX
+	INCQ R9
+	CMPQ R9, SI
+	JNE  same_pass_531
+	XORQ R9, R9
+
+same_pass_531:
+	SUBQ BX, DX
+	JMP  plane_523
+
+planes_done_524:
+	SFENCE
+	JMP stored_522
+
+cached_521:
+plane_532:
+	CMPQ         DX, $0x00
+	JE           planes_done_533
 	VBROADCASTSD (DI)(R9*8), Y1
 	XORQ         R10, R10
 	MOVQ         BX, R11
 	SUBQ         $0x00000010, R11
 
-unrolled_460:
+unrolled_534:
 	CMPQ      R10, R11
-	JGT       single_461
+	JGT       single_535
 	VMOVUPD   (CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
@@ -5587,27 +6569,27 @@ unrolled_460:
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVUPD   Y4, 96(AX)(R10*8)
 	ADDQ      $0x00000010, R10
-	JMP       unrolled_460
+	JMP       unrolled_534
 
-single_461:
+single_535:
 	MOVQ BX, R11
 	SUBQ $0x00000004, R11
 
-single_loop_462:
+single_loop_536:
 	CMPQ      R10, R11
-	JGT       remainder_463
+	JGT       remainder_537
 	VMOVUPD   (CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVUPD   Y4, (AX)(R10*8)
 	ADDQ      $0x00000004, R10
-	JMP       single_loop_462
+	JMP       single_loop_536
 
-remainder_463:
+remainder_537:
 	MOVQ       BX, R11
 	SUBQ       R10, R11
-	JE         span_done_464
+	JE         span_done_538
 	SHLQ       $0x03, R11
 	NEGQ       R11
 	LEAQ       tailmask<>+32(SB), R12
@@ -5618,24 +6600,25 @@ remainder_463:
 	VBLENDVPD  Y4, Y3, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(R10*8)
 
-span_done_464:
+span_done_538:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_465
+	JNE  same_pass_539
 	XORQ R9, R9
 
-same_pass_465:
+same_pass_539:
 	SUBQ BX, DX
-	JMP  plane_458
+	JMP  plane_532
 
-planes_done_459:
+planes_done_533:
+stored_522:
 	VZEROUPPER
 	RET
 
 // func forwardPatternAVX2F64(dst []float64, x []float64, pattern []float64)
-// Requires: AVX, CMOV
+// Requires: AVX, CMOV, MMX+
 TEXT ·forwardPatternAVX2F64(SB), NOSPLIT, $0-72
 	MOVQ   dst_base+0(FP), AX
 	MOVQ   x_base+24(FP), CX
@@ -5643,10 +6626,119 @@ TEXT ·forwardPatternAVX2F64(SB), NOSPLIT, $0-72
 	MOVQ   pattern_base+48(FP), BX
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+56(FP), SI
+	MOVQ   DX, DI
+	SHLQ   $0x03, DI
+	CMPQ   DI, ·streamThreshold+0(SB)
+	JB     cached_540
+	CMPQ   AX, CX
+	JE     cached_540
+	CMPQ   AX, CX
+	JE     cached_540
 
-row_466:
+row_542:
+	CMPQ       DX, $0x00
+	JE         rows_done_543
+	MOVQ       SI, DI
+	CMPQ       DX, DI
+	CMOVQLT    DX, DI
+	XORQ       R8, R8
+	MOVQ       AX, R9
+	NEGQ       R9
+	ANDQ       $0x0000001f, R9
+	SHRQ       $0x03, R9
+	CMPQ       R9, DI
+	CMOVQGT    DI, R9
+	TESTQ      R9, R9
+	JE         aligned_544
+	MOVQ       R9, R10
+	SHLQ       $0x03, R10
+	NEGQ       R10
+	LEAQ       tailmask<>+32(SB), R11
+	VMOVDQU    (R11)(R10*1), Y1
+	VMASKMOVPD (CX)(R8*8), Y1, Y2
+	VCMPPD     $0x1e, Y0, Y2, Y3
+	VMASKMOVPD (BX)(R8*8), Y1, Y4
+	VMULPD     Y4, Y2, Y4
+	VBLENDVPD  Y3, Y2, Y4, Y4
+	VMASKMOVPD Y4, Y1, (AX)(R8*8)
+	MOVQ       R9, R8
+
+aligned_544:
+	MOVQ DI, R9
+	SUBQ $0x00000010, R9
+
+unrolled_545:
+	CMPQ      R8, R9
+	JGT       single_546
+	VMOVUPD   (CX)(R8*8), Y1
+	VCMPPD    $0x1e, Y0, Y1, Y2
+	VMULPD    (BX)(R8*8), Y1, Y3
+	VBLENDVPD Y2, Y1, Y3, Y3
+	VMOVNTPD  Y3, (AX)(R8*8)
+	VMOVUPD   32(CX)(R8*8), Y1
+	VCMPPD    $0x1e, Y0, Y1, Y2
+	VMULPD    32(BX)(R8*8), Y1, Y3
+	VBLENDVPD Y2, Y1, Y3, Y3
+	VMOVNTPD  Y3, 32(AX)(R8*8)
+	VMOVUPD   64(CX)(R8*8), Y1
+	VCMPPD    $0x1e, Y0, Y1, Y2
+	VMULPD    64(BX)(R8*8), Y1, Y3
+	VBLENDVPD Y2, Y1, Y3, Y3
+	VMOVNTPD  Y3, 64(AX)(R8*8)
+	VMOVUPD   96(CX)(R8*8), Y1
+	VCMPPD    $0x1e, Y0, Y1, Y2
+	VMULPD    96(BX)(R8*8), Y1, Y3
+	VBLENDVPD Y2, Y1, Y3, Y3
+	VMOVNTPD  Y3, 96(AX)(R8*8)
+	ADDQ      $0x00000010, R8
+	JMP       unrolled_545
+
+single_546:
+	MOVQ DI, R9
+	SUBQ $0x00000004, R9
+
+single_loop_547:
+	CMPQ      R8, R9
+	JGT       remainder_548
+	VMOVUPD   (CX)(R8*8), Y1
+	VCMPPD    $0x1e, Y0, Y1, Y2
+	VMULPD    (BX)(R8*8), Y1, Y3
+	VBLENDVPD Y2, Y1, Y3, Y3
+	VMOVNTPD  Y3, (AX)(R8*8)
+	ADDQ      $0x00000004, R8
+	JMP       single_loop_547
+
+remainder_548:
+	MOVQ       DI, R9
+	SUBQ       R8, R9
+	JE         span_done_549
+	SHLQ       $0x03, R9
+	NEGQ       R9
+	LEAQ       tailmask<>+32(SB), R10
+	VMOVDQU    (R10)(R9*1), Y1
+	VMASKMOVPD (CX)(R8*8), Y1, Y2
+	VCMPPD     $0x1e, Y0, Y2, Y3
+	VMASKMOVPD (BX)(R8*8), Y1, Y4
+	VMULPD     Y4, Y2, Y4
+	VBLENDVPD  Y3, Y2, Y4, Y4
+	VMASKMOVPD Y4, Y1, (AX)(R8*8)
+
+span_done_549:
+	MOVQ DI, R8
+	SHLQ $0x03, R8
+	ADDQ R8, CX
+	ADDQ R8, AX
+	SUBQ DI, DX
+	JMP  row_542
+
+rows_done_543:
+	SFENCE
+	JMP stored_541
+
+cached_540:
+row_550:
 	CMPQ    DX, $0x00
-	JE      rows_done_467
+	JE      rows_done_551
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -5654,9 +6746,9 @@ row_466:
 	MOVQ    DI, R9
 	SUBQ    $0x00000010, R9
 
-unrolled_468:
+unrolled_552:
 	CMPQ      R8, R9
-	JGT       single_469
+	JGT       single_553
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y3
@@ -5678,27 +6770,27 @@ unrolled_468:
 	VBLENDVPD Y2, Y1, Y3, Y3
 	VMOVUPD   Y3, 96(AX)(R8*8)
 	ADDQ      $0x00000010, R8
-	JMP       unrolled_468
+	JMP       unrolled_552
 
-single_469:
+single_553:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 
-single_loop_470:
+single_loop_554:
 	CMPQ      R8, R9
-	JGT       remainder_471
+	JGT       remainder_555
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y3
 	VBLENDVPD Y2, Y1, Y3, Y3
 	VMOVUPD   Y3, (AX)(R8*8)
 	ADDQ      $0x00000004, R8
-	JMP       single_loop_470
+	JMP       single_loop_554
 
-remainder_471:
+remainder_555:
 	MOVQ       DI, R9
 	SUBQ       R8, R9
-	JE         span_done_472
+	JE         span_done_556
 	SHLQ       $0x03, R9
 	NEGQ       R9
 	LEAQ       tailmask<>+32(SB), R10
@@ -5710,15 +6802,16 @@ remainder_471:
 	VBLENDVPD  Y3, Y2, Y4, Y4
 	VMASKMOVPD Y4, Y1, (AX)(R8*8)
 
-span_done_472:
+span_done_556:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_466
+	JMP  row_550
 
-rows_done_467:
+rows_done_551:
+stored_541:
 	VZEROUPPER
 	RET
 
@@ -5737,36 +6830,36 @@ TEXT ·forwardRingAVX2F64(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x000000d8
-	JA     ring_segmented_473
+	JA     ring_segmented_557
 	MOVQ   R8, R9
 
-ring_len_474:
+ring_len_558:
 	CMPQ R9, $0x00000004
-	JAE  ring_len_done_475
+	JAE  ring_len_done_559
 	ADDQ R8, R9
-	JMP  ring_len_474
+	JMP  ring_len_558
 
-ring_len_done_475:
+ring_len_done_559:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000004, R10
 
-ring_step_476:
+ring_step_560:
 	CMPQ R10, R9
-	JB   ring_step_done_477
+	JB   ring_step_done_561
 	SUBQ R9, R10
-	JMP  ring_step_476
+	JMP  ring_step_560
 
-ring_step_done_477:
+ring_step_done_561:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000010, R10
 
-ring_step_478:
+ring_step_562:
 	CMPQ R10, R9
-	JB   ring_step_done_479
+	JB   ring_step_done_563
 	SUBQ R9, R10
-	JMP  ring_step_478
+	JMP  ring_step_562
 
-ring_step_done_479:
+ring_step_done_563:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    16(R9), R9
@@ -5776,76 +6869,76 @@ ring_step_done_479:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000004
-	JB      ring_short_480
+	JB      ring_short_564
 	CMPQ    AX, $0x01
-	JNE     ring_planes_481
+	JNE     ring_planes_565
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_483:
+ring_copy_567:
 	CMPQ    AX, R10
-	JAE     ring_built_482
+	JAE     ring_built_566
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000004
-	JB      ring_copy_tail_484
+	JB      ring_copy_tail_568
 	VMOVUPD (R9)(R8*8), Y1
 	VMOVUPD Y1, (DI)(AX*8)
 	ADDQ    $0x00000004, AX
 	ADDQ    $0x00000004, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_483
+	JNE     ring_copy_567
 	XORQ    R8, R8
-	JMP     ring_copy_483
+	JMP     ring_copy_567
 
-ring_copy_tail_484:
+ring_copy_tail_568:
 	VMOVUPD -32(R9)(DX*8), Y1
 	ADDQ    R11, AX
 	VMOVUPD Y1, -32(DI)(AX*8)
 	XORQ    R8, R8
-	JMP     ring_copy_483
+	JMP     ring_copy_567
 
-ring_planes_481:
+ring_planes_565:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000008
-	JA   ring_long_planes_485
+	JA   ring_long_planes_569
 	MOVQ R10, R12
 	SUBQ $0x00000004, R12
 
-ring_fill_486:
+ring_fill_570:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_487
+	JGT          ring_fill_last_571
 	VBROADCASTSD (R9)(R8*8), Y1
 	VMOVUPD      Y1, (DI)(R11*8)
 	VMOVUPD      Y1, 32(DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_488
+	JNE          ring_wrap_572
 	XORQ         R8, R8
 
-ring_wrap_488:
-	JMP ring_fill_486
+ring_wrap_572:
+	JMP ring_fill_570
 
-ring_fill_last_487:
+ring_fill_last_571:
 	CMPQ         R11, R10
-	JAE          ring_built_482
+	JAE          ring_built_566
 	VBROADCASTSD (R9)(R8*8), Y1
 	VMOVUPD      Y1, (DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_489
+	JNE          ring_wrap_573
 	XORQ         R8, R8
 
-ring_wrap_489:
-	JMP ring_fill_last_487
+ring_wrap_573:
+	JMP ring_fill_last_571
 
-ring_long_planes_485:
-ring_channel_490:
+ring_long_planes_569:
+ring_channel_574:
 	CMPQ         R11, R10
-	JAE          ring_built_482
+	JAE          ring_built_566
 	VBROADCASTSD (R9)(R8*8), Y1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -5853,65 +6946,65 @@ ring_channel_490:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_491:
+ring_plane_575:
 	VMOVUPD Y1, (DI)(R13*8)
 	ADDQ    $0x00000004, R13
 	CMPQ    R13, R12
-	JB      ring_plane_491
+	JB      ring_plane_575
 	INCQ    R8
 	CMPQ    R8, DX
-	JNE     ring_wrap_492
+	JNE     ring_wrap_576
 	XORQ    R8, R8
 
-ring_wrap_492:
-	JMP ring_channel_490
+ring_wrap_576:
+	JMP ring_channel_574
 
-ring_short_480:
+ring_short_564:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_493:
+ring_element_577:
 	MOVQ (R9)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_494
+	JB   ring_element_next_578
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_494
+	JB   ring_element_next_578
 	XORQ R11, R11
 
-ring_element_next_494:
+ring_element_next_578:
 	INCQ    R13
 	CMPQ    R13, $0x00000004
-	JB      ring_element_493
+	JB      ring_element_577
 	VMOVUPD (DI), Y1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000004
-	JE      ring_exact_495
+	JE      ring_exact_579
 	SUBQ    R8, AX
 
-ring_exact_495:
+ring_exact_579:
 	MOVQ AX, DX
 
-ring_repeat_496:
+ring_repeat_580:
 	CMPQ    DX, R10
-	JAE     ring_built_482
+	JAE     ring_built_566
 	VMOVUPD Y1, (DI)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_496
+	JMP     ring_repeat_580
 
-ring_built_482:
+ring_built_566:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000010, R8
 
-unrolled_497:
+unrolled_581:
 	CMPQ      DX, R8
-	JGT       single_498
+	JGT       single_582
 	VMOVUPD   (BX)(DX*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -5937,15 +7030,15 @@ unrolled_497:
 	SUBQ      1920(SP), R9
 	CMOVQCC   R9, AX
 	ADDQ      $0x00000010, DX
-	JMP       unrolled_497
+	JMP       unrolled_581
 
-single_498:
+single_582:
 	MOVQ SI, R8
 	SUBQ $0x00000004, R8
 
-single_loop_499:
+single_loop_583:
 	CMPQ      DX, R8
-	JGT       remainder_500
+	JGT       remainder_584
 	VMOVUPD   (BX)(DX*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -5956,11 +7049,11 @@ single_loop_499:
 	SUBQ      1920(SP), R9
 	CMOVQCC   R9, AX
 	ADDQ      $0x00000004, DX
-	JMP       single_loop_499
+	JMP       single_loop_583
 
-remainder_500:
+remainder_584:
 	SUBQ       DX, SI
-	JE         span_done_501
+	JE         span_done_585
 	SHLQ       $0x03, SI
 	NEGQ       SI
 	LEAQ       tailmask<>+32(SB), R8
@@ -5972,10 +7065,10 @@ remainder_500:
 	VBLENDVPD  Y0, Y2, Y3, Y3
 	VMASKMOVPD Y3, Y1, (CX)(DX*8)
 
-span_done_501:
+span_done_585:
 	JMP ring_finished_forwardAVX2F64
 
-ring_segmented_473:
+ring_segmented_557:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x000000d8
 	JA   ring_finished_forwardAVX2F64
@@ -5985,11 +7078,11 @@ ring_segmented_473:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_502
+	JE   ring_rows_586
 
-ring_segment_503:
+ring_segment_587:
 	CMPQ    SI, $0x00
-	JE      ring_done_504
+	JE      ring_done_588
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -6006,33 +7099,33 @@ ring_segment_503:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_505:
+ring_len_589:
 	CMPQ R11, $0x00000004
-	JAE  ring_len_done_506
+	JAE  ring_len_done_590
 	ADDQ R9, R11
-	JMP  ring_len_505
+	JMP  ring_len_589
 
-ring_len_done_506:
+ring_len_done_590:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000004, R12
 
-ring_step_507:
+ring_step_591:
 	CMPQ R12, R11
-	JB   ring_step_done_508
+	JB   ring_step_done_592
 	SUBQ R11, R12
-	JMP  ring_step_507
+	JMP  ring_step_591
 
-ring_step_done_508:
+ring_step_done_592:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_509:
+ring_step_593:
 	CMPQ R12, R11
-	JB   ring_step_done_510
+	JB   ring_step_done_594
 	SUBQ R11, R12
-	JMP  ring_step_509
+	JMP  ring_step_593
 
-ring_step_done_510:
+ring_step_done_594:
 	MOVQ    R12, 1936(SP)
 	LEAQ    16(R11), R11
 	CMPQ    R10, R11
@@ -6042,76 +7135,76 @@ ring_step_done_510:
 	LEAQ    (R10)(AX*8), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000004
-	JB      ring_short_511
+	JB      ring_short_595
 	CMPQ    R8, $0x01
-	JNE     ring_planes_512
+	JNE     ring_planes_596
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_514:
+ring_copy_598:
 	CMPQ    R8, AX
-	JAE     ring_built_513
+	JAE     ring_built_597
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000004
-	JB      ring_copy_tail_515
+	JB      ring_copy_tail_599
 	VMOVUPD (R10)(R9*8), Y1
 	VMOVUPD Y1, (DI)(R8*8)
 	ADDQ    $0x00000004, R8
 	ADDQ    $0x00000004, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_514
+	JNE     ring_copy_598
 	XORQ    R9, R9
-	JMP     ring_copy_514
+	JMP     ring_copy_598
 
-ring_copy_tail_515:
+ring_copy_tail_599:
 	VMOVUPD -32(R10)(DX*8), Y1
 	ADDQ    R11, R8
 	VMOVUPD Y1, -32(DI)(R8*8)
 	XORQ    R9, R9
-	JMP     ring_copy_514
+	JMP     ring_copy_598
 
-ring_planes_512:
+ring_planes_596:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000008
-	JA   ring_long_planes_516
+	JA   ring_long_planes_600
 	MOVQ AX, R12
 	SUBQ $0x00000004, R12
 
-ring_fill_517:
+ring_fill_601:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_518
+	JGT          ring_fill_last_602
 	VBROADCASTSD (R10)(R9*8), Y1
 	VMOVUPD      Y1, (DI)(R11*8)
 	VMOVUPD      Y1, 32(DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_519
+	JNE          ring_wrap_603
 	XORQ         R9, R9
 
-ring_wrap_519:
-	JMP ring_fill_517
+ring_wrap_603:
+	JMP ring_fill_601
 
-ring_fill_last_518:
+ring_fill_last_602:
 	CMPQ         R11, AX
-	JAE          ring_built_513
+	JAE          ring_built_597
 	VBROADCASTSD (R10)(R9*8), Y1
 	VMOVUPD      Y1, (DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_520
+	JNE          ring_wrap_604
 	XORQ         R9, R9
 
-ring_wrap_520:
-	JMP ring_fill_last_518
+ring_wrap_604:
+	JMP ring_fill_last_602
 
-ring_long_planes_516:
-ring_channel_521:
+ring_long_planes_600:
+ring_channel_605:
 	CMPQ         R11, AX
-	JAE          ring_built_513
+	JAE          ring_built_597
 	VBROADCASTSD (R10)(R9*8), Y1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -6119,66 +7212,66 @@ ring_channel_521:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_522:
+ring_plane_606:
 	VMOVUPD Y1, (DI)(R13*8)
 	ADDQ    $0x00000004, R13
 	CMPQ    R13, R12
-	JB      ring_plane_522
+	JB      ring_plane_606
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_523
+	JNE     ring_wrap_607
 	XORQ    R9, R9
 
-ring_wrap_523:
-	JMP ring_channel_521
+ring_wrap_607:
+	JMP ring_channel_605
 
-ring_short_511:
+ring_short_595:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_524:
+ring_element_608:
 	MOVQ (R10)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_525
+	JB   ring_element_next_609
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_525
+	JB   ring_element_next_609
 	XORQ R11, R11
 
-ring_element_next_525:
+ring_element_next_609:
 	INCQ    R13
 	CMPQ    R13, $0x00000004
-	JB      ring_element_524
+	JB      ring_element_608
 	VMOVUPD (DI), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000004
-	JE      ring_exact_526
+	JE      ring_exact_610
 	SUBQ    R9, DX
 
-ring_exact_526:
+ring_exact_610:
 	MOVQ DX, R8
 
-ring_repeat_527:
+ring_repeat_611:
 	CMPQ    R8, AX
-	JAE     ring_built_513
+	JAE     ring_built_597
 	VMOVUPD Y1, (DI)(R8*8)
 	ADDQ    DX, R8
-	JMP     ring_repeat_527
+	JMP     ring_repeat_611
 
-ring_built_513:
+ring_built_597:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-unrolled_528:
+unrolled_612:
 	CMPQ      R8, R9
-	JGT       single_529
+	JGT       single_613
 	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -6204,15 +7297,15 @@ unrolled_528:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000010, R8
-	JMP       unrolled_528
+	JMP       unrolled_612
 
-single_529:
+single_613:
 	MOVQ DX, R9
 	SUBQ $0x00000004, R9
 
-single_loop_530:
+single_loop_614:
 	CMPQ      R8, R9
-	JGT       remainder_531
+	JGT       remainder_615
 	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -6223,11 +7316,11 @@ single_loop_530:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000004, R8
-	JMP       single_loop_530
+	JMP       single_loop_614
 
-remainder_531:
+remainder_615:
 	SUBQ       R8, DX
-	JE         span_done_532
+	JE         span_done_616
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R9
@@ -6239,7 +7332,7 @@ remainder_531:
 	VBLENDVPD  Y3, Y2, Y4, Y4
 	VMASKMOVPD Y4, Y1, (CX)(R8*8)
 
-span_done_532:
+span_done_616:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -6250,18 +7343,18 @@ span_done_532:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_533
+	JNE  ring_next_617
 	XORQ AX, AX
 
-ring_next_533:
+ring_next_617:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_503
+	JMP  ring_segment_587
 
-ring_done_504:
+ring_done_588:
 	JMP ring_finished_forwardAVX2F64
 
-ring_rows_502:
-ring_block_534:
+ring_rows_586:
+ring_block_618:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -6277,33 +7370,33 @@ ring_block_534:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_535:
+ring_len_619:
 	CMPQ SI, $0x00000004
-	JAE  ring_len_done_536
+	JAE  ring_len_done_620
 	ADDQ BX, SI
-	JMP  ring_len_535
+	JMP  ring_len_619
 
-ring_len_done_536:
+ring_len_done_620:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000004, R8
 
-ring_step_537:
+ring_step_621:
 	CMPQ R8, SI
-	JB   ring_step_done_538
+	JB   ring_step_done_622
 	SUBQ SI, R8
-	JMP  ring_step_537
+	JMP  ring_step_621
 
-ring_step_done_538:
+ring_step_done_622:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000010, R8
 
-ring_step_539:
+ring_step_623:
 	CMPQ R8, SI
-	JB   ring_step_done_540
+	JB   ring_step_done_624
 	SUBQ SI, R8
-	JMP  ring_step_539
+	JMP  ring_step_623
 
-ring_step_done_540:
+ring_step_done_624:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    16(SI), SI
@@ -6314,76 +7407,76 @@ ring_step_done_540:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000004
-	JB      ring_short_541
+	JB      ring_short_625
 	CMPQ    CX, $0x01
-	JNE     ring_planes_542
+	JNE     ring_planes_626
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_544:
+ring_copy_628:
 	CMPQ    BX, R8
-	JAE     ring_built_543
+	JAE     ring_built_627
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000004
-	JB      ring_copy_tail_545
+	JB      ring_copy_tail_629
 	VMOVUPD (SI)(R9*8), Y1
 	VMOVUPD Y1, (DI)(BX*8)
 	ADDQ    $0x00000004, BX
 	ADDQ    $0x00000004, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_544
+	JNE     ring_copy_628
 	XORQ    R9, R9
-	JMP     ring_copy_544
+	JMP     ring_copy_628
 
-ring_copy_tail_545:
+ring_copy_tail_629:
 	VMOVUPD -32(SI)(DX*8), Y1
 	ADDQ    R10, BX
 	VMOVUPD Y1, -32(DI)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_544
+	JMP     ring_copy_628
 
-ring_planes_542:
+ring_planes_626:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000008
-	JA   ring_long_planes_546
+	JA   ring_long_planes_630
 	MOVQ R8, R10
 	SUBQ $0x00000004, R10
 
-ring_fill_547:
+ring_fill_631:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_548
+	JGT          ring_fill_last_632
 	VBROADCASTSD (SI)(BX*8), Y1
 	VMOVUPD      Y1, (DI)(R9*8)
 	VMOVUPD      Y1, 32(DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_549
+	JNE          ring_wrap_633
 	XORQ         BX, BX
 
-ring_wrap_549:
-	JMP ring_fill_547
+ring_wrap_633:
+	JMP ring_fill_631
 
-ring_fill_last_548:
+ring_fill_last_632:
 	CMPQ         R9, R8
-	JAE          ring_built_543
+	JAE          ring_built_627
 	VBROADCASTSD (SI)(BX*8), Y1
 	VMOVUPD      Y1, (DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_550
+	JNE          ring_wrap_634
 	XORQ         BX, BX
 
-ring_wrap_550:
-	JMP ring_fill_last_548
+ring_wrap_634:
+	JMP ring_fill_last_632
 
-ring_long_planes_546:
-ring_channel_551:
+ring_long_planes_630:
+ring_channel_635:
 	CMPQ         R9, R8
-	JAE          ring_built_543
+	JAE          ring_built_627
 	VBROADCASTSD (SI)(BX*8), Y1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -6391,57 +7484,57 @@ ring_channel_551:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_552:
+ring_plane_636:
 	VMOVUPD Y1, (DI)(R11*8)
 	ADDQ    $0x00000004, R11
 	CMPQ    R11, R10
-	JB      ring_plane_552
+	JB      ring_plane_636
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_553
+	JNE     ring_wrap_637
 	XORQ    BX, BX
 
-ring_wrap_553:
-	JMP ring_channel_551
+ring_wrap_637:
+	JMP ring_channel_635
 
-ring_short_541:
+ring_short_625:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_554:
+ring_element_638:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (DI)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_555
+	JB   ring_element_next_639
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_555
+	JB   ring_element_next_639
 	XORQ R9, R9
 
-ring_element_next_555:
+ring_element_next_639:
 	INCQ    R11
 	CMPQ    R11, $0x00000004
-	JB      ring_element_554
+	JB      ring_element_638
 	VMOVUPD (DI), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000004
-	JE      ring_exact_556
+	JE      ring_exact_640
 	SUBQ    BX, DX
 
-ring_exact_556:
+ring_exact_640:
 	MOVQ DX, BX
 
-ring_repeat_557:
+ring_repeat_641:
 	CMPQ    BX, R8
-	JAE     ring_built_543
+	JAE     ring_built_627
 	VMOVUPD Y1, (DI)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_557
+	JMP     ring_repeat_641
 
-ring_built_543:
+ring_built_627:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+24(FP), BX
@@ -6450,18 +7543,18 @@ ring_built_543:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_558:
+ring_row_642:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_559
+	JE   ring_rows_done_643
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-unrolled_560:
+unrolled_644:
 	CMPQ      R8, R9
-	JGT       single_561
+	JGT       single_645
 	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -6487,15 +7580,15 @@ unrolled_560:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000010, R8
-	JMP       unrolled_560
+	JMP       unrolled_644
 
-single_561:
+single_645:
 	MOVQ DX, R9
 	SUBQ $0x00000004, R9
 
-single_loop_562:
+single_loop_646:
 	CMPQ      R8, R9
-	JGT       remainder_563
+	JGT       remainder_647
 	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -6506,11 +7599,11 @@ single_loop_562:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000004, R8
-	JMP       single_loop_562
+	JMP       single_loop_646
 
-remainder_563:
+remainder_647:
 	SUBQ       R8, DX
-	JE         span_done_564
+	JE         span_done_648
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R9
@@ -6522,20 +7615,20 @@ remainder_563:
 	VBLENDVPD  Y3, Y2, Y4, Y4
 	VMASKMOVPD Y4, Y1, (CX)(R8*8)
 
-span_done_564:
+span_done_648:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x03, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_558
+	JMP   ring_row_642
 
-ring_rows_done_559:
+ring_rows_done_643:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_534
+	JMP  ring_block_618
 
 ring_finished_forwardAVX2F64:
 	VZEROUPPER
@@ -6557,11 +7650,11 @@ TEXT ·backwardAVX2F64(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_565
+	JB           cached_649
 	CMPQ         AX, DX
-	JE           cached_565
+	JE           cached_649
 	CMPQ         AX, CX
-	JE           cached_565
+	JE           cached_649
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -6570,7 +7663,7 @@ TEXT ·backwardAVX2F64(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_567
+	JE           aligned_651
 	MOVQ         DI, R8
 	SHLQ         $0x03, R8
 	NEGQ         R8
@@ -6587,13 +7680,13 @@ TEXT ·backwardAVX2F64(SB), NOSPLIT, $0-88
 	VMASKMOVPD   Y7, Y6, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_567:
+aligned_651:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-unrolled_568:
+unrolled_652:
 	CMPQ        SI, DI
-	JGT         single_569
+	JGT         single_653
 	VMOVUPD     (CX)(SI*8), Y6
 	VMOVUPD     (DX)(SI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -6631,15 +7724,15 @@ unrolled_568:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVNTPD    Y6, 96(AX)(SI*8)
 	ADDQ        $0x00000010, SI
-	JMP         unrolled_568
+	JMP         unrolled_652
 
-single_569:
+single_653:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
 
-single_loop_570:
+single_loop_654:
 	CMPQ        SI, DI
-	JGT         remainder_571
+	JGT         remainder_655
 	VMOVUPD     (CX)(SI*8), Y6
 	VMOVUPD     (DX)(SI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -6650,11 +7743,11 @@ single_loop_570:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVNTPD    Y6, (AX)(SI*8)
 	ADDQ        $0x00000004, SI
-	JMP         single_loop_570
+	JMP         single_loop_654
 
-remainder_571:
+remainder_655:
 	SUBQ        SI, BX
-	JE          span_done_572
+	JE          span_done_656
 	SHLQ        $0x03, BX
 	NEGQ        BX
 	LEAQ        tailmask<>+32(SB), DI
@@ -6669,18 +7762,18 @@ remainder_571:
 	VBLENDVPD   Y0, Y8, Y5, Y5
 	VMASKMOVPD  Y5, Y6, (AX)(SI*8)
 
-span_done_572:
+span_done_656:
 	SFENCE
-	JMP stored_566
+	JMP stored_650
 
-cached_565:
+cached_649:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-unrolled_573:
+unrolled_657:
 	CMPQ        SI, DI
-	JGT         single_574
+	JGT         single_658
 	VMOVUPD     (CX)(SI*8), Y6
 	VMOVUPD     (DX)(SI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -6718,15 +7811,15 @@ unrolled_573:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVUPD     Y6, 96(AX)(SI*8)
 	ADDQ        $0x00000010, SI
-	JMP         unrolled_573
+	JMP         unrolled_657
 
-single_574:
+single_658:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
 
-single_loop_575:
+single_loop_659:
 	CMPQ        SI, DI
-	JGT         remainder_576
+	JGT         remainder_660
 	VMOVUPD     (CX)(SI*8), Y6
 	VMOVUPD     (DX)(SI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -6737,11 +7830,11 @@ single_loop_575:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVUPD     Y6, (AX)(SI*8)
 	ADDQ        $0x00000004, SI
-	JMP         single_loop_575
+	JMP         single_loop_659
 
-remainder_576:
+remainder_660:
 	SUBQ        SI, BX
-	JE          span_done_577
+	JE          span_done_661
 	SHLQ        $0x03, BX
 	NEGQ        BX
 	LEAQ        tailmask<>+32(SB), DI
@@ -6756,8 +7849,8 @@ remainder_576:
 	VBLENDVPD   Y0, Y8, Y5, Y5
 	VMASKMOVPD  Y5, Y6, (AX)(SI*8)
 
-span_done_577:
-stored_566:
+span_done_661:
+stored_650:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -6770,7 +7863,7 @@ stored_566:
 	RET
 
 // func backwardPlanesAVX2F64(dx []float64, dy []float64, x []float64, alpha []float64, acc []float64, inner int)
-// Requires: AVX, FMA3
+// Requires: AVX, CMOV, FMA3, MMX+
 TEXT ·backwardPlanesAVX2F64(SB), NOSPLIT, $0-128
 	MOVQ   dx_base+0(FP), AX
 	MOVQ   x_base+48(FP), CX
@@ -6784,10 +7877,161 @@ TEXT ·backwardPlanesAVX2F64(SB), NOSPLIT, $0-128
 	MOVQ   DI, R10
 	SHLQ   $0x03, R10
 	XORQ   R11, R11
+	MOVQ   BX, R12
+	SHLQ   $0x03, R12
+	CMPQ   R12, ·streamThreshold+0(SB)
+	JB     cached_662
+	CMPQ   AX, DX
+	JE     cached_662
+	CMPQ   AX, CX
+	JE     cached_662
 
-plane_578:
+plane_664:
 	CMPQ         BX, $0x00
-	JE           planes_done_579
+	JE           planes_done_665
+	VBROADCASTSD (R9)(R11*8), Y5
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y2, Y2, Y2
+	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
+	XORQ         R12, R12
+	MOVQ         AX, R13
+	NEGQ         R13
+	ANDQ         $0x0000001f, R13
+	SHRQ         $0x03, R13
+	CMPQ         R13, DI
+	CMOVQGT      DI, R13
+	TESTQ        R13, R13
+	JE           aligned_666
+	MOVQ         R13, R14
+	SHLQ         $0x03, R14
+	NEGQ         R14
+	LEAQ         tailmask<>+32(SB), R15
+	VMOVDQU      (R15)(R14*1), Y6
+	VMASKMOVPD   (CX)(R12*8), Y6, Y7
+	VMASKMOVPD   (DX)(R12*8), Y6, Y8
+	VCMPPD       $0x1e, Y0, Y7, Y9
+	VANDNPD      Y7, Y9, Y7
+	VANDNPD      Y8, Y9, Y10
+	VFMADD231PD  Y10, Y7, Y1
+	VMULPD       Y5, Y8, Y7
+	VBLENDVPD    Y9, Y8, Y7, Y7
+	VMASKMOVPD   Y7, Y6, (AX)(R12*8)
+	MOVQ         R13, R12
+
+aligned_666:
+	MOVQ DI, R13
+	SUBQ $0x00000010, R13
+
+unrolled_667:
+	CMPQ        R12, R13
+	JGT         single_668
+	VMOVUPD     (CX)(R12*8), Y6
+	VMOVUPD     (DX)(R12*8), Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VANDNPD     Y6, Y8, Y6
+	VANDNPD     Y7, Y8, Y9
+	VFMADD231PD Y9, Y6, Y1
+	VMULPD      Y5, Y7, Y6
+	VBLENDVPD   Y8, Y7, Y6, Y6
+	VMOVNTPD    Y6, (AX)(R12*8)
+	VMOVUPD     32(CX)(R12*8), Y6
+	VMOVUPD     32(DX)(R12*8), Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VANDNPD     Y6, Y8, Y6
+	VANDNPD     Y7, Y8, Y9
+	VFMADD231PD Y9, Y6, Y2
+	VMULPD      Y5, Y7, Y6
+	VBLENDVPD   Y8, Y7, Y6, Y6
+	VMOVNTPD    Y6, 32(AX)(R12*8)
+	VMOVUPD     64(CX)(R12*8), Y6
+	VMOVUPD     64(DX)(R12*8), Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VANDNPD     Y6, Y8, Y6
+	VANDNPD     Y7, Y8, Y9
+	VFMADD231PD Y9, Y6, Y3
+	VMULPD      Y5, Y7, Y6
+	VBLENDVPD   Y8, Y7, Y6, Y6
+	VMOVNTPD    Y6, 64(AX)(R12*8)
+	VMOVUPD     96(CX)(R12*8), Y6
+	VMOVUPD     96(DX)(R12*8), Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VANDNPD     Y6, Y8, Y6
+	VANDNPD     Y7, Y8, Y9
+	VFMADD231PD Y9, Y6, Y4
+	VMULPD      Y5, Y7, Y6
+	VBLENDVPD   Y8, Y7, Y6, Y6
+	VMOVNTPD    Y6, 96(AX)(R12*8)
+	ADDQ        $0x00000010, R12
+	JMP         unrolled_667
+
+single_668:
+	MOVQ DI, R13
+	SUBQ $0x00000004, R13
+
+single_loop_669:
+	CMPQ        R12, R13
+	JGT         remainder_670
+	VMOVUPD     (CX)(R12*8), Y6
+	VMOVUPD     (DX)(R12*8), Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VANDNPD     Y6, Y8, Y6
+	VANDNPD     Y7, Y8, Y9
+	VFMADD231PD Y9, Y6, Y1
+	VMULPD      Y5, Y7, Y6
+	VBLENDVPD   Y8, Y7, Y6, Y6
+	VMOVNTPD    Y6, (AX)(R12*8)
+	ADDQ        $0x00000004, R12
+	JMP         single_loop_669
+
+remainder_670:
+	MOVQ        DI, R13
+	SUBQ        R12, R13
+	JE          span_done_671
+	SHLQ        $0x03, R13
+	NEGQ        R13
+	LEAQ        tailmask<>+32(SB), R14
+	VMOVDQU     (R14)(R13*1), Y6
+	VMASKMOVPD  (CX)(R12*8), Y6, Y7
+	VMASKMOVPD  (DX)(R12*8), Y6, Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VANDNPD     Y7, Y9, Y7
+	VANDNPD     Y8, Y9, Y10
+	VFMADD231PD Y10, Y7, Y1
+	VMULPD      Y5, Y8, Y5
+	VBLENDVPD   Y9, Y8, Y5, Y5
+	VMASKMOVPD  Y5, Y6, (AX)(R12*8)
+
+span_done_671:
+	VADDPD       Y2, Y1, Y1
+	VADDPD       Y4, Y3, Y3
+	VADDPD       Y3, Y1, Y1
+	VEXTRACTF128 $0x01, Y1, X2
+	VADDPD       X2, X1, X2
+	VPERMILPD    $0x01, X2, X1
+	VADDSD       X1, X2, X2
+	VADDSD       (SI)(R11*8), X2, X2
+	VMOVSD       X2, (SI)(R11*8)
+	ADDQ         R10, CX
+	ADDQ         R10, DX
+	ADDQ         R10, AX
+	INCQ         R11
+	CMPQ         R11, R8
+	JNE          same_pass_672
+	XORQ         R11, R11
+
+same_pass_672:
+	SUBQ DI, BX
+	JMP  plane_664
+
+planes_done_665:
+	SFENCE
+	JMP stored_663
+
+cached_662:
+plane_673:
+	CMPQ         BX, $0x00
+	JE           planes_done_674
 	VBROADCASTSD (R9)(R11*8), Y5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -6797,9 +8041,9 @@ plane_578:
 	MOVQ         DI, R13
 	SUBQ         $0x00000010, R13
 
-unrolled_580:
+unrolled_675:
 	CMPQ        R12, R13
-	JGT         single_581
+	JGT         single_676
 	VMOVUPD     (CX)(R12*8), Y6
 	VMOVUPD     (DX)(R12*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -6837,15 +8081,15 @@ unrolled_580:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVUPD     Y6, 96(AX)(R12*8)
 	ADDQ        $0x00000010, R12
-	JMP         unrolled_580
+	JMP         unrolled_675
 
-single_581:
+single_676:
 	MOVQ DI, R13
 	SUBQ $0x00000004, R13
 
-single_loop_582:
+single_loop_677:
 	CMPQ        R12, R13
-	JGT         remainder_583
+	JGT         remainder_678
 	VMOVUPD     (CX)(R12*8), Y6
 	VMOVUPD     (DX)(R12*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -6856,12 +8100,12 @@ single_loop_582:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVUPD     Y6, (AX)(R12*8)
 	ADDQ        $0x00000004, R12
-	JMP         single_loop_582
+	JMP         single_loop_677
 
-remainder_583:
+remainder_678:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_584
+	JE          span_done_679
 	SHLQ        $0x03, R13
 	NEGQ        R13
 	LEAQ        tailmask<>+32(SB), R14
@@ -6876,7 +8120,7 @@ remainder_583:
 	VBLENDVPD   Y9, Y8, Y5, Y5
 	VMASKMOVPD  Y5, Y6, (AX)(R12*8)
 
-span_done_584:
+span_done_679:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -6891,19 +8135,20 @@ span_done_584:
 	ADDQ         R10, AX
 	INCQ         R11
 	CMPQ         R11, R8
-	JNE          same_pass_585
+	JNE          same_pass_680
 	XORQ         R11, R11
 
-same_pass_585:
+same_pass_680:
 	SUBQ DI, BX
-	JMP  plane_578
+	JMP  plane_673
 
-planes_done_579:
+planes_done_674:
+stored_663:
 	VZEROUPPER
 	RET
 
 // func backwardPatternAVX2F64(dx []float64, dy []float64, x []float64, pattern []float64, acc []float64)
-// Requires: AVX, CMOV, FMA3
+// Requires: AVX, CMOV, FMA3, MMX+
 TEXT ·backwardPatternAVX2F64(SB), NOSPLIT, $0-120
 	MOVQ   dx_base+0(FP), AX
 	MOVQ   x_base+48(FP), CX
@@ -6913,10 +8158,162 @@ TEXT ·backwardPatternAVX2F64(SB), NOSPLIT, $0-120
 	MOVQ   acc_base+96(FP), DI
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), R8
+	MOVQ   BX, R9
+	SHLQ   $0x03, R9
+	CMPQ   R9, ·streamThreshold+0(SB)
+	JB     cached_681
+	CMPQ   AX, DX
+	JE     cached_681
+	CMPQ   AX, CX
+	JE     cached_681
 
-row_586:
+row_683:
+	CMPQ        BX, $0x00
+	JE          rows_done_684
+	MOVQ        R8, R9
+	CMPQ        BX, R9
+	CMOVQLT     BX, R9
+	XORQ        R10, R10
+	MOVQ        AX, R11
+	NEGQ        R11
+	ANDQ        $0x0000001f, R11
+	SHRQ        $0x03, R11
+	CMPQ        R11, R9
+	CMOVQGT     R9, R11
+	TESTQ       R11, R11
+	JE          aligned_685
+	MOVQ        R11, R12
+	SHLQ        $0x03, R12
+	NEGQ        R12
+	LEAQ        tailmask<>+32(SB), R13
+	VMOVDQU     (R13)(R12*1), Y1
+	VMASKMOVPD  (CX)(R10*8), Y1, Y2
+	VMASKMOVPD  (DX)(R10*8), Y1, Y3
+	VCMPPD      $0x1e, Y0, Y2, Y4
+	VANDNPD     Y2, Y4, Y2
+	VANDNPD     Y3, Y4, Y5
+	VMOVUPD     (DI)(R10*8), Y6
+	VFMADD231PD Y5, Y2, Y6
+	VMOVUPD     Y6, (DI)(R10*8)
+	VMASKMOVPD  (SI)(R10*8), Y1, Y2
+	VMULPD      Y2, Y3, Y2
+	VBLENDVPD   Y4, Y3, Y2, Y2
+	VMASKMOVPD  Y2, Y1, (AX)(R10*8)
+	MOVQ        R11, R10
+
+aligned_685:
+	MOVQ R9, R11
+	SUBQ $0x00000010, R11
+
+unrolled_686:
+	CMPQ        R10, R11
+	JGT         single_687
+	VMOVUPD     (CX)(R10*8), Y1
+	VMOVUPD     (DX)(R10*8), Y2
+	VCMPPD      $0x1e, Y0, Y1, Y3
+	VANDNPD     Y1, Y3, Y1
+	VANDNPD     Y2, Y3, Y4
+	VMOVUPD     (DI)(R10*8), Y5
+	VFMADD231PD Y4, Y1, Y5
+	VMOVUPD     Y5, (DI)(R10*8)
+	VMULPD      (SI)(R10*8), Y2, Y1
+	VBLENDVPD   Y3, Y2, Y1, Y1
+	VMOVNTPD    Y1, (AX)(R10*8)
+	VMOVUPD     32(CX)(R10*8), Y1
+	VMOVUPD     32(DX)(R10*8), Y2
+	VCMPPD      $0x1e, Y0, Y1, Y3
+	VANDNPD     Y1, Y3, Y1
+	VANDNPD     Y2, Y3, Y4
+	VMOVUPD     32(DI)(R10*8), Y5
+	VFMADD231PD Y4, Y1, Y5
+	VMOVUPD     Y5, 32(DI)(R10*8)
+	VMULPD      32(SI)(R10*8), Y2, Y1
+	VBLENDVPD   Y3, Y2, Y1, Y1
+	VMOVNTPD    Y1, 32(AX)(R10*8)
+	VMOVUPD     64(CX)(R10*8), Y1
+	VMOVUPD     64(DX)(R10*8), Y2
+	VCMPPD      $0x1e, Y0, Y1, Y3
+	VANDNPD     Y1, Y3, Y1
+	VANDNPD     Y2, Y3, Y4
+	VMOVUPD     64(DI)(R10*8), Y5
+	VFMADD231PD Y4, Y1, Y5
+	VMOVUPD     Y5, 64(DI)(R10*8)
+	VMULPD      64(SI)(R10*8), Y2, Y1
+	VBLENDVPD   Y3, Y2, Y1, Y1
+	VMOVNTPD    Y1, 64(AX)(R10*8)
+	VMOVUPD     96(CX)(R10*8), Y1
+	VMOVUPD     96(DX)(R10*8), Y2
+	VCMPPD      $0x1e, Y0, Y1, Y3
+	VANDNPD     Y1, Y3, Y1
+	VANDNPD     Y2, Y3, Y4
+	VMOVUPD     96(DI)(R10*8), Y5
+	VFMADD231PD Y4, Y1, Y5
+	VMOVUPD     Y5, 96(DI)(R10*8)
+	VMULPD      96(SI)(R10*8), Y2, Y1
+	VBLENDVPD   Y3, Y2, Y1, Y1
+	VMOVNTPD    Y1, 96(AX)(R10*8)
+	ADDQ        $0x00000010, R10
+	JMP         unrolled_686
+
+single_687:
+	MOVQ R9, R11
+	SUBQ $0x00000004, R11
+
+single_loop_688:
+	CMPQ        R10, R11
+	JGT         remainder_689
+	VMOVUPD     (CX)(R10*8), Y1
+	VMOVUPD     (DX)(R10*8), Y2
+	VCMPPD      $0x1e, Y0, Y1, Y3
+	VANDNPD     Y1, Y3, Y1
+	VANDNPD     Y2, Y3, Y4
+	VMOVUPD     (DI)(R10*8), Y5
+	VFMADD231PD Y4, Y1, Y5
+	VMOVUPD     Y5, (DI)(R10*8)
+	VMULPD      (SI)(R10*8), Y2, Y1
+	VBLENDVPD   Y3, Y2, Y1, Y1
+	VMOVNTPD    Y1, (AX)(R10*8)
+	ADDQ        $0x00000004, R10
+	JMP         single_loop_688
+
+remainder_689:
+	MOVQ        R9, R11
+	SUBQ        R10, R11
+	JE          span_done_690
+	SHLQ        $0x03, R11
+	NEGQ        R11
+	LEAQ        tailmask<>+32(SB), R12
+	VMOVDQU     (R12)(R11*1), Y1
+	VMASKMOVPD  (CX)(R10*8), Y1, Y2
+	VMASKMOVPD  (DX)(R10*8), Y1, Y3
+	VCMPPD      $0x1e, Y0, Y2, Y4
+	VANDNPD     Y2, Y4, Y2
+	VANDNPD     Y3, Y4, Y5
+	VMOVUPD     (DI)(R10*8), Y6
+	VFMADD231PD Y5, Y2, Y6
+	VMOVUPD     Y6, (DI)(R10*8)
+	VMASKMOVPD  (SI)(R10*8), Y1, Y2
+	VMULPD      Y2, Y3, Y2
+	VBLENDVPD   Y4, Y3, Y2, Y2
+	VMASKMOVPD  Y2, Y1, (AX)(R10*8)
+
+span_done_690:
+	MOVQ R9, R10
+	SHLQ $0x03, R10
+	ADDQ R10, CX
+	ADDQ R10, DX
+	ADDQ R10, AX
+	SUBQ R9, BX
+	JMP  row_683
+
+rows_done_684:
+	SFENCE
+	JMP stored_682
+
+cached_681:
+row_691:
 	CMPQ    BX, $0x00
-	JE      rows_done_587
+	JE      rows_done_692
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -6924,9 +8321,9 @@ row_586:
 	MOVQ    R9, R11
 	SUBQ    $0x00000010, R11
 
-unrolled_588:
+unrolled_693:
 	CMPQ        R10, R11
-	JGT         single_589
+	JGT         single_694
 	VMOVUPD     (CX)(R10*8), Y1
 	VMOVUPD     (DX)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -6972,15 +8369,15 @@ unrolled_588:
 	VBLENDVPD   Y3, Y2, Y1, Y1
 	VMOVUPD     Y1, 96(AX)(R10*8)
 	ADDQ        $0x00000010, R10
-	JMP         unrolled_588
+	JMP         unrolled_693
 
-single_589:
+single_694:
 	MOVQ R9, R11
 	SUBQ $0x00000004, R11
 
-single_loop_590:
+single_loop_695:
 	CMPQ        R10, R11
-	JGT         remainder_591
+	JGT         remainder_696
 	VMOVUPD     (CX)(R10*8), Y1
 	VMOVUPD     (DX)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -6993,12 +8390,12 @@ single_loop_590:
 	VBLENDVPD   Y3, Y2, Y1, Y1
 	VMOVUPD     Y1, (AX)(R10*8)
 	ADDQ        $0x00000004, R10
-	JMP         single_loop_590
+	JMP         single_loop_695
 
-remainder_591:
+remainder_696:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_592
+	JE          span_done_697
 	SHLQ        $0x03, R11
 	NEGQ        R11
 	LEAQ        tailmask<>+32(SB), R12
@@ -7016,16 +8413,17 @@ remainder_591:
 	VBLENDVPD   Y4, Y3, Y2, Y2
 	VMASKMOVPD  Y2, Y1, (AX)(R10*8)
 
-span_done_592:
+span_done_697:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_586
+	JMP  row_691
 
-rows_done_587:
+rows_done_692:
+stored_682:
 	VZEROUPPER
 	RET
 
@@ -7048,36 +8446,36 @@ TEXT ·backwardRingAVX2F64(SB), $1952-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x0000005c
-	JA     ring_segmented_593
+	JA     ring_segmented_698
 	MOVQ   R10, R11
 
-ring_len_594:
+ring_len_699:
 	CMPQ R11, $0x00000004
-	JAE  ring_len_done_595
+	JAE  ring_len_done_700
 	ADDQ R10, R11
-	JMP  ring_len_594
+	JMP  ring_len_699
 
-ring_len_done_595:
+ring_len_done_700:
 	MOVQ R11, 1888(SP)
 	MOVQ $0x00000004, R12
 
-ring_step_596:
+ring_step_701:
 	CMPQ R12, R11
-	JB   ring_step_done_597
+	JB   ring_step_done_702
 	SUBQ R11, R12
-	JMP  ring_step_596
+	JMP  ring_step_701
 
-ring_step_done_597:
+ring_step_done_702:
 	MOVQ R12, 1896(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_598:
+ring_step_703:
 	CMPQ R12, R11
-	JB   ring_step_done_599
+	JB   ring_step_done_704
 	SUBQ R11, R12
-	JMP  ring_step_598
+	JMP  ring_step_703
 
-ring_step_done_599:
+ring_step_done_704:
 	MOVQ    R12, 1904(SP)
 	MOVQ    DI, R12
 	LEAQ    16(R11), R11
@@ -7087,76 +8485,76 @@ ring_step_done_599:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1928(SP), R12
 	CMPQ    R10, $0x00000004
-	JB      ring_short_600
+	JB      ring_short_705
 	CMPQ    R8, $0x01
-	JNE     ring_planes_601
+	JNE     ring_planes_706
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_603:
+ring_copy_708:
 	CMPQ    R8, R12
-	JAE     ring_built_602
+	JAE     ring_built_707
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000004
-	JB      ring_copy_tail_604
+	JB      ring_copy_tail_709
 	VMOVUPD (R11)(R10*8), Y1
 	VMOVUPD Y1, (CX)(R8*8)
 	ADDQ    $0x00000004, R8
 	ADDQ    $0x00000004, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_603
+	JNE     ring_copy_708
 	XORQ    R10, R10
-	JMP     ring_copy_603
+	JMP     ring_copy_708
 
-ring_copy_tail_604:
+ring_copy_tail_709:
 	VMOVUPD -32(R11)(R9*8), Y1
 	ADDQ    R13, R8
 	VMOVUPD Y1, -32(CX)(R8*8)
 	XORQ    R10, R10
-	JMP     ring_copy_603
+	JMP     ring_copy_708
 
-ring_planes_601:
+ring_planes_706:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000008
-	JA   ring_long_planes_605
+	JA   ring_long_planes_710
 	MOVQ R12, R14
 	SUBQ $0x00000004, R14
 
-ring_fill_606:
+ring_fill_711:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_607
+	JGT          ring_fill_last_712
 	VBROADCASTSD (R11)(R10*8), Y1
 	VMOVUPD      Y1, (CX)(R13*8)
 	VMOVUPD      Y1, 32(CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_608
+	JNE          ring_wrap_713
 	XORQ         R10, R10
 
-ring_wrap_608:
-	JMP ring_fill_606
+ring_wrap_713:
+	JMP ring_fill_711
 
-ring_fill_last_607:
+ring_fill_last_712:
 	CMPQ         R13, R12
-	JAE          ring_built_602
+	JAE          ring_built_707
 	VBROADCASTSD (R11)(R10*8), Y1
 	VMOVUPD      Y1, (CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_609
+	JNE          ring_wrap_714
 	XORQ         R10, R10
 
-ring_wrap_609:
-	JMP ring_fill_last_607
+ring_wrap_714:
+	JMP ring_fill_last_712
 
-ring_long_planes_605:
-ring_channel_610:
+ring_long_planes_710:
+ring_channel_715:
 	CMPQ         R13, R12
-	JAE          ring_built_602
+	JAE          ring_built_707
 	VBROADCASTSD (R11)(R10*8), Y1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -7164,57 +8562,57 @@ ring_channel_610:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_611:
+ring_plane_716:
 	VMOVUPD Y1, (CX)(R15*8)
 	ADDQ    $0x00000004, R15
 	CMPQ    R15, R14
-	JB      ring_plane_611
+	JB      ring_plane_716
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_612
+	JNE     ring_wrap_717
 	XORQ    R10, R10
 
-ring_wrap_612:
-	JMP ring_channel_610
+ring_wrap_717:
+	JMP ring_channel_715
 
-ring_short_600:
+ring_short_705:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_613:
+ring_element_718:
 	MOVQ (R11)(R13*8), BP
 	MOVQ BP, (CX)(R15*8)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_614
+	JB   ring_element_next_719
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_614
+	JB   ring_element_next_719
 	XORQ R13, R13
 
-ring_element_next_614:
+ring_element_next_719:
 	INCQ    R15
 	CMPQ    R15, $0x00000004
-	JB      ring_element_613
+	JB      ring_element_718
 	VMOVUPD (CX), Y1
 	MOVQ    1888(SP), R8
 	CMPQ    R8, $0x00000004
-	JE      ring_exact_615
+	JE      ring_exact_720
 	SUBQ    R10, R8
 
-ring_exact_615:
+ring_exact_720:
 	MOVQ R8, R9
 
-ring_repeat_616:
+ring_repeat_721:
 	CMPQ    R9, R12
-	JAE     ring_built_602
+	JAE     ring_built_707
 	VMOVUPD Y1, (CX)(R9*8)
 	ADDQ    R8, R9
-	JMP     ring_repeat_616
+	JMP     ring_repeat_721
 
-ring_built_602:
+ring_built_707:
 	MOVQ    1888(SP), R8
 	MOVQ    1928(SP), R9
 	MOVQ    R9, R10
@@ -7230,22 +8628,22 @@ ring_built_602:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_617:
+sums_zero_722:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_618
+	JAE     sums_zeroed_723
 	VMOVUPD Y0, (BX)(R8*8)
 	ADDQ    $0x00000004, R8
-	JMP     sums_zero_617
+	JMP     sums_zero_722
 
-sums_zeroed_618:
+sums_zeroed_723:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 
-unrolled_619:
+unrolled_724:
 	CMPQ        R9, R10
-	JGT         single_620
+	JGT         single_725
 	VMOVUPD     (DX)(R9*8), Y1
 	VMOVUPD     (SI)(R9*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -7295,15 +8693,15 @@ unrolled_619:
 	SUBQ        1888(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000010, R9
-	JMP         unrolled_619
+	JMP         unrolled_724
 
-single_620:
+single_725:
 	MOVQ DI, R10
 	SUBQ $0x00000004, R10
 
-single_loop_621:
+single_loop_726:
 	CMPQ        R9, R10
-	JGT         remainder_622
+	JGT         remainder_727
 	VMOVUPD     (DX)(R9*8), Y1
 	VMOVUPD     (SI)(R9*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -7320,11 +8718,11 @@ single_loop_621:
 	SUBQ        1888(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000004, R9
-	JMP         single_loop_621
+	JMP         single_loop_726
 
-remainder_622:
+remainder_727:
 	SUBQ        R9, DI
-	JE          span_done_623
+	JE          span_done_728
 	SHLQ        $0x03, DI
 	NEGQ        DI
 	LEAQ        tailmask<>+32(SB), R10
@@ -7342,93 +8740,93 @@ remainder_622:
 	VBLENDVPD   Y0, Y3, Y2, Y2
 	VMASKMOVPD  Y2, Y1, (AX)(R9*8)
 
-span_done_623:
+span_done_728:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1888(SP), DX
 	MOVQ  1928(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_625
+	JLE   fold_ext_done_730
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_626
+	JA    fold_ext_scalar_731
 	ADDQ  $0x00000003, SI
 	ANDQ  $-4, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_624:
+fold_ext_729:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_625
+	JBE     fold_ext_done_730
 	SUBQ    $0x00000004, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Y0
 	VADDPD  (BX)(SI*8), Y0, Y0
 	VMOVUPD Y0, (BX)(DI*8)
-	JMP     fold_ext_624
+	JMP     fold_ext_729
 
-fold_ext_scalar_626:
+fold_ext_scalar_731:
 	MOVQ 1928(SP), SI
 
-fold_ext_element_627:
+fold_ext_element_732:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_628
+	JBE    fold_ext_element_done_733
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_627
+	JMP    fold_ext_element_732
 
-fold_ext_element_done_628:
-fold_ext_done_625:
-fold_629:
+fold_ext_element_done_733:
+fold_ext_done_730:
+fold_734:
 	CMPQ   DX, AX
-	JBE    fold_done_630
+	JBE    fold_done_735
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_629
+	JMP    fold_734
 
-fold_done_630:
+fold_done_735:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_631
+	JNE  sums_planes_736
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000004, DX
 
-sums_vector_634:
+sums_vector_739:
 	CMPQ    AX, DX
-	JGT     sums_scalar_632
+	JGT     sums_scalar_737
 	VMOVUPD (CX)(AX*8), Y0
 	VADDPD  (BX)(AX*8), Y0, Y0
 	VMOVUPD Y0, (CX)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     sums_vector_634
+	JMP     sums_vector_739
 
-sums_scalar_632:
+sums_scalar_737:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_633
+	JE     sums_done_738
 	VMOVSD (BX)(AX*8), X0
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_632
+	JMP    sums_scalar_737
 
-sums_planes_631:
+sums_planes_736:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_635:
+sums_group_740:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_637
+	JB     sums_single_742
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -7437,7 +8835,7 @@ sums_group_635:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_636:
+sums_group_plane_741:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -7446,7 +8844,7 @@ sums_group_plane_636:
 	ADDQ   $0x08, R9
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_group_plane_636
+	JB     sums_group_plane_741
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	VADDSD 8(CX)(AX*8), X1, X1
@@ -7459,29 +8857,29 @@ sums_group_plane_636:
 	SHRQ   $0x01, DX
 	ADDQ   DX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_635
+	JMP    sums_group_740
 
-sums_single_637:
+sums_single_742:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_633
+	JE     sums_done_738
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_638:
+sums_single_plane_743:
 	VADDSD (BX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_single_plane_638
+	JB     sums_single_plane_743
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_637
+	JMP    sums_single_742
 
-sums_done_633:
+sums_done_738:
 	JMP ring_finished_backwardAVX2F64
 
-ring_segmented_593:
+ring_segmented_698:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x0000005c
 	JA   ring_finished_backwardAVX2F64
@@ -7491,7 +8889,7 @@ ring_segmented_593:
 	MOVQ AX, 1920(SP)
 	MOVQ $0x00000000, 1912(SP)
 
-ring_block_640:
+ring_block_745:
 	MOVQ    1912(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -7507,33 +8905,33 @@ ring_block_640:
 	MOVQ    DI, 1944(SP)
 	MOVQ    DI, R8
 
-ring_len_641:
+ring_len_746:
 	CMPQ R8, $0x00000004
-	JAE  ring_len_done_642
+	JAE  ring_len_done_747
 	ADDQ DI, R8
-	JMP  ring_len_641
+	JMP  ring_len_746
 
-ring_len_done_642:
+ring_len_done_747:
 	MOVQ R8, 1888(SP)
 	MOVQ $0x00000004, R9
 
-ring_step_643:
+ring_step_748:
 	CMPQ R9, R8
-	JB   ring_step_done_644
+	JB   ring_step_done_749
 	SUBQ R8, R9
-	JMP  ring_step_643
+	JMP  ring_step_748
 
-ring_step_done_644:
+ring_step_done_749:
 	MOVQ R9, 1896(SP)
 	MOVQ $0x00000010, R9
 
-ring_step_645:
+ring_step_750:
 	CMPQ R9, R8
-	JB   ring_step_done_646
+	JB   ring_step_done_751
 	SUBQ R8, R9
-	JMP  ring_step_645
+	JMP  ring_step_750
 
-ring_step_done_646:
+ring_step_done_751:
 	MOVQ    R9, 1904(SP)
 	MOVQ    DI, R9
 	LEAQ    16(R8), R8
@@ -7544,76 +8942,76 @@ ring_step_done_646:
 	LEAQ    (R8)(DX*8), R8
 	MOVQ    1928(SP), R9
 	CMPQ    DI, $0x00000004
-	JB      ring_short_647
+	JB      ring_short_752
 	CMPQ    AX, $0x01
-	JNE     ring_planes_648
+	JNE     ring_planes_753
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_650:
+ring_copy_755:
 	CMPQ    DI, R9
-	JAE     ring_built_649
+	JAE     ring_built_754
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000004
-	JB      ring_copy_tail_651
+	JB      ring_copy_tail_756
 	VMOVUPD (R8)(R10*8), Y1
 	VMOVUPD Y1, (CX)(DI*8)
 	ADDQ    $0x00000004, DI
 	ADDQ    $0x00000004, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_650
+	JNE     ring_copy_755
 	XORQ    R10, R10
-	JMP     ring_copy_650
+	JMP     ring_copy_755
 
-ring_copy_tail_651:
+ring_copy_tail_756:
 	VMOVUPD -32(R8)(SI*8), Y1
 	ADDQ    R11, DI
 	VMOVUPD Y1, -32(CX)(DI*8)
 	XORQ    R10, R10
-	JMP     ring_copy_650
+	JMP     ring_copy_755
 
-ring_planes_648:
+ring_planes_753:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000008
-	JA   ring_long_planes_652
+	JA   ring_long_planes_757
 	MOVQ R9, R11
 	SUBQ $0x00000004, R11
 
-ring_fill_653:
+ring_fill_758:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_654
+	JGT          ring_fill_last_759
 	VBROADCASTSD (R8)(DI*8), Y1
 	VMOVUPD      Y1, (CX)(R10*8)
 	VMOVUPD      Y1, 32(CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_655
+	JNE          ring_wrap_760
 	XORQ         DI, DI
 
-ring_wrap_655:
-	JMP ring_fill_653
+ring_wrap_760:
+	JMP ring_fill_758
 
-ring_fill_last_654:
+ring_fill_last_759:
 	CMPQ         R10, R9
-	JAE          ring_built_649
+	JAE          ring_built_754
 	VBROADCASTSD (R8)(DI*8), Y1
 	VMOVUPD      Y1, (CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_656
+	JNE          ring_wrap_761
 	XORQ         DI, DI
 
-ring_wrap_656:
-	JMP ring_fill_last_654
+ring_wrap_761:
+	JMP ring_fill_last_759
 
-ring_long_planes_652:
-ring_channel_657:
+ring_long_planes_757:
+ring_channel_762:
 	CMPQ         R10, R9
-	JAE          ring_built_649
+	JAE          ring_built_754
 	VBROADCASTSD (R8)(DI*8), Y1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -7621,57 +9019,57 @@ ring_channel_657:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_658:
+ring_plane_763:
 	VMOVUPD Y1, (CX)(R12*8)
 	ADDQ    $0x00000004, R12
 	CMPQ    R12, R11
-	JB      ring_plane_658
+	JB      ring_plane_763
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_659
+	JNE     ring_wrap_764
 	XORQ    DI, DI
 
-ring_wrap_659:
-	JMP ring_channel_657
+ring_wrap_764:
+	JMP ring_channel_762
 
-ring_short_647:
+ring_short_752:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_660:
+ring_element_765:
 	MOVQ (R8)(R10*8), R13
 	MOVQ R13, (CX)(R12*8)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_661
+	JB   ring_element_next_766
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_661
+	JB   ring_element_next_766
 	XORQ R10, R10
 
-ring_element_next_661:
+ring_element_next_766:
 	INCQ    R12
 	CMPQ    R12, $0x00000004
-	JB      ring_element_660
+	JB      ring_element_765
 	VMOVUPD (CX), Y1
 	MOVQ    1888(SP), SI
 	CMPQ    SI, $0x00000004
-	JE      ring_exact_662
+	JE      ring_exact_767
 	SUBQ    DI, SI
 
-ring_exact_662:
+ring_exact_767:
 	MOVQ SI, DI
 
-ring_repeat_663:
+ring_repeat_768:
 	CMPQ    DI, R9
-	JAE     ring_built_649
+	JAE     ring_built_754
 	VMOVUPD Y1, (CX)(DI*8)
 	ADDQ    SI, DI
-	JMP     ring_repeat_663
+	JMP     ring_repeat_768
 
-ring_built_649:
+ring_built_754:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x03, DI
@@ -7697,26 +9095,26 @@ ring_built_649:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_664:
+sums_zero_769:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_665
+	JAE     sums_zeroed_770
 	VMOVUPD Y0, (BX)(R8*8)
 	ADDQ    $0x00000004, R8
-	JMP     sums_zero_664
+	JMP     sums_zero_769
 
-sums_zeroed_665:
-ring_row_666:
+sums_zeroed_770:
+ring_row_771:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_667
+	JE   ring_rows_done_772
 	XORQ R8, R8
 	MOVQ 1944(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-unrolled_668:
+unrolled_773:
 	CMPQ        R10, R11
-	JGT         single_669
+	JGT         single_774
 	VMOVUPD     (DX)(R10*8), Y1
 	VMOVUPD     (SI)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -7766,15 +9164,15 @@ unrolled_668:
 	SUBQ        1888(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000010, R10
-	JMP         unrolled_668
+	JMP         unrolled_773
 
-single_669:
+single_774:
 	MOVQ R9, R11
 	SUBQ $0x00000004, R11
 
-single_loop_670:
+single_loop_775:
 	CMPQ        R10, R11
-	JGT         remainder_671
+	JGT         remainder_776
 	VMOVUPD     (DX)(R10*8), Y1
 	VMOVUPD     (SI)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -7791,11 +9189,11 @@ single_loop_670:
 	SUBQ        1888(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000004, R10
-	JMP         single_loop_670
+	JMP         single_loop_775
 
-remainder_671:
+remainder_776:
 	SUBQ        R10, R9
-	JE          span_done_672
+	JE          span_done_777
 	SHLQ        $0x03, R9
 	NEGQ        R9
 	LEAQ        tailmask<>+32(SB), R11
@@ -7813,7 +9211,7 @@ remainder_671:
 	VBLENDVPD   Y4, Y3, Y2, Y2
 	VMASKMOVPD  Y2, Y1, (AX)(R10*8)
 
-span_done_672:
+span_done_777:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -7821,9 +9219,9 @@ span_done_672:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_666
+	JMP   ring_row_771
 
-ring_rows_done_667:
+ring_rows_done_772:
 	MOVQ 1912(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -7831,86 +9229,86 @@ ring_rows_done_667:
 	MOVQ 1888(SP), DI
 	MOVQ 1928(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_674
+	JLE  fold_ext_done_779
 	CMPQ R8, DI
-	JA   fold_ext_scalar_675
+	JA   fold_ext_scalar_780
 	ADDQ $0x00000003, R8
 	ANDQ $-4, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_673:
+fold_ext_778:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_674
+	JBE     fold_ext_done_779
 	SUBQ    $0x00000004, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Y1
 	VADDPD  (BX)(R8*8), Y1, Y1
 	VMOVUPD Y1, (BX)(R9*8)
-	JMP     fold_ext_673
+	JMP     fold_ext_778
 
-fold_ext_scalar_675:
+fold_ext_scalar_780:
 	MOVQ 1928(SP), R8
 
-fold_ext_element_676:
+fold_ext_element_781:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_677
+	JBE    fold_ext_element_done_782
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_676
+	JMP    fold_ext_element_781
 
-fold_ext_element_done_677:
-fold_ext_done_674:
-fold_678:
+fold_ext_element_done_782:
+fold_ext_done_779:
+fold_783:
 	CMPQ   DI, SI
-	JBE    fold_done_679
+	JBE    fold_done_784
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_678
+	JMP    fold_783
 
-fold_done_679:
+fold_done_784:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_680
+	JNE  sums_planes_785
 	MOVQ 1936(SP), DI
 	SUBQ $0x00000004, DI
 
-sums_vector_683:
+sums_vector_788:
 	CMPQ    SI, DI
-	JGT     sums_scalar_681
+	JGT     sums_scalar_786
 	VMOVUPD (DX)(SI*8), Y1
 	VADDPD  (BX)(SI*8), Y1, Y1
 	VMOVUPD Y1, (DX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_vector_683
+	JMP     sums_vector_788
 
-sums_scalar_681:
+sums_scalar_786:
 	CMPQ   SI, 1936(SP)
-	JE     sums_done_682
+	JE     sums_done_787
 	VMOVSD (BX)(SI*8), X1
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_scalar_681
+	JMP    sums_scalar_786
 
-sums_planes_680:
+sums_planes_785:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_684:
+sums_group_789:
 	MOVQ   1936(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_686
+	JB     sums_single_791
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -7919,7 +9317,7 @@ sums_group_684:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_685:
+sums_group_plane_790:
 	VADDSD (R10), X1, X1
 	VADDSD (R10)(R9*1), X2, X2
 	VADDSD (R11), X3, X3
@@ -7928,7 +9326,7 @@ sums_group_plane_685:
 	ADDQ   $0x08, R11
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_group_plane_685
+	JB     sums_group_plane_790
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	VADDSD 8(DX)(SI*8), X2, X2
@@ -7941,29 +9339,29 @@ sums_group_plane_685:
 	SHRQ   $0x01, DI
 	ADDQ   DI, R8
 	ADDQ   $0x00000004, SI
-	JMP    sums_group_684
+	JMP    sums_group_789
 
-sums_single_686:
+sums_single_791:
 	CMPQ   SI, 1936(SP)
-	JE     sums_done_682
+	JE     sums_done_787
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_687:
+sums_single_plane_792:
 	VADDSD (BX)(R8*8), X1, X1
 	INCQ   R8
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_single_plane_687
+	JB     sums_single_plane_792
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_single_686
+	JMP    sums_single_791
 
-sums_done_682:
+sums_done_787:
 	ADDQ 1936(SP), AX
 	MOVQ AX, 1912(SP)
-	JMP  ring_block_640
+	JMP  ring_block_745
 
 ring_finished_backwardAVX2F64:
 	VZEROUPPER
@@ -7981,11 +9379,11 @@ TEXT ·backwardDxAVX2F64(SB), NOSPLIT, $0-80
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_688
+	JB           cached_793
 	CMPQ         AX, DX
-	JE           cached_688
+	JE           cached_793
 	CMPQ         AX, CX
-	JE           cached_688
+	JE           cached_793
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -7994,7 +9392,7 @@ TEXT ·backwardDxAVX2F64(SB), NOSPLIT, $0-80
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_690
+	JE           aligned_795
 	MOVQ         DI, R8
 	SHLQ         $0x03, R8
 	NEGQ         R8
@@ -8008,13 +9406,13 @@ TEXT ·backwardDxAVX2F64(SB), NOSPLIT, $0-80
 	VMASKMOVPD   Y5, Y2, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_690:
+aligned_795:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-unrolled_691:
+unrolled_796:
 	CMPQ      SI, DI
-	JGT       single_692
+	JGT       single_797
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -8040,15 +9438,15 @@ unrolled_691:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVNTPD  Y4, 96(AX)(SI*8)
 	ADDQ      $0x00000010, SI
-	JMP       unrolled_691
+	JMP       unrolled_796
 
-single_692:
+single_797:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
 
-single_loop_693:
+single_loop_798:
 	CMPQ      SI, DI
-	JGT       remainder_694
+	JGT       remainder_799
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -8056,11 +9454,11 @@ single_loop_693:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVNTPD  Y4, (AX)(SI*8)
 	ADDQ      $0x00000004, SI
-	JMP       single_loop_693
+	JMP       single_loop_798
 
-remainder_694:
+remainder_799:
 	SUBQ       SI, BX
-	JE         span_done_695
+	JE         span_done_800
 	SHLQ       $0x03, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -8072,18 +9470,18 @@ remainder_694:
 	VBLENDVPD  Y0, Y4, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(SI*8)
 
-span_done_695:
+span_done_800:
 	SFENCE
-	JMP stored_689
+	JMP stored_794
 
-cached_688:
+cached_793:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-unrolled_696:
+unrolled_801:
 	CMPQ      SI, DI
-	JGT       single_697
+	JGT       single_802
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -8109,15 +9507,15 @@ unrolled_696:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVUPD   Y4, 96(AX)(SI*8)
 	ADDQ      $0x00000010, SI
-	JMP       unrolled_696
+	JMP       unrolled_801
 
-single_697:
+single_802:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
 
-single_loop_698:
+single_loop_803:
 	CMPQ      SI, DI
-	JGT       remainder_699
+	JGT       remainder_804
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -8125,11 +9523,11 @@ single_loop_698:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVUPD   Y4, (AX)(SI*8)
 	ADDQ      $0x00000004, SI
-	JMP       single_loop_698
+	JMP       single_loop_803
 
-remainder_699:
+remainder_804:
 	SUBQ       SI, BX
-	JE         span_done_700
+	JE         span_done_805
 	SHLQ       $0x03, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -8141,13 +9539,13 @@ remainder_699:
 	VBLENDVPD  Y0, Y4, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(SI*8)
 
-span_done_700:
-stored_689:
+span_done_805:
+stored_794:
 	VZEROUPPER
 	RET
 
 // func backwardPlanesDxAVX2F64(dx []float64, dy []float64, x []float64, alpha []float64, inner int)
-// Requires: AVX
+// Requires: AVX, CMOV, MMX+
 TEXT ·backwardPlanesDxAVX2F64(SB), NOSPLIT, $0-104
 	MOVQ   dx_base+0(FP), AX
 	MOVQ   x_base+48(FP), CX
@@ -8160,18 +9558,135 @@ TEXT ·backwardPlanesDxAVX2F64(SB), NOSPLIT, $0-104
 	MOVQ   SI, R9
 	SHLQ   $0x03, R9
 	XORQ   R10, R10
+	MOVQ   BX, R11
+	SHLQ   $0x03, R11
+	CMPQ   R11, ·streamThreshold+0(SB)
+	JB     cached_806
+	CMPQ   AX, DX
+	JE     cached_806
+	CMPQ   AX, CX
+	JE     cached_806
 
-plane_701:
+plane_808:
 	CMPQ         BX, $0x00
-	JE           planes_done_702
+	JE           planes_done_809
+	VBROADCASTSD (R8)(R10*8), Y1
+	XORQ         R11, R11
+	MOVQ         AX, R12
+	NEGQ         R12
+	ANDQ         $0x0000001f, R12
+	SHRQ         $0x03, R12
+	CMPQ         R12, SI
+	CMOVQGT      SI, R12
+	TESTQ        R12, R12
+	JE           aligned_810
+	MOVQ         R12, R13
+	SHLQ         $0x03, R13
+	NEGQ         R13
+	LEAQ         tailmask<>+32(SB), R14
+	VMOVDQU      (R14)(R13*1), Y2
+	VMASKMOVPD   (CX)(R11*8), Y2, Y3
+	VMASKMOVPD   (DX)(R11*8), Y2, Y4
+	VCMPPD       $0x1e, Y0, Y3, Y3
+	VMULPD       Y1, Y4, Y5
+	VBLENDVPD    Y3, Y4, Y5, Y5
+	VMASKMOVPD   Y5, Y2, (AX)(R11*8)
+	MOVQ         R12, R11
+
+aligned_810:
+	MOVQ SI, R12
+	SUBQ $0x00000010, R12
+
+unrolled_811:
+	CMPQ      R11, R12
+	JGT       single_812
+	VMOVUPD   (CX)(R11*8), Y2
+	VMOVUPD   (DX)(R11*8), Y3
+	VCMPPD    $0x1e, Y0, Y2, Y2
+	VMULPD    Y1, Y3, Y4
+	VBLENDVPD Y2, Y3, Y4, Y4
+	VMOVNTPD  Y4, (AX)(R11*8)
+	VMOVUPD   32(CX)(R11*8), Y2
+	VMOVUPD   32(DX)(R11*8), Y3
+	VCMPPD    $0x1e, Y0, Y2, Y2
+	VMULPD    Y1, Y3, Y4
+	VBLENDVPD Y2, Y3, Y4, Y4
+	VMOVNTPD  Y4, 32(AX)(R11*8)
+	VMOVUPD   64(CX)(R11*8), Y2
+	VMOVUPD   64(DX)(R11*8), Y3
+	VCMPPD    $0x1e, Y0, Y2, Y2
+	VMULPD    Y1, Y3, Y4
+	VBLENDVPD Y2, Y3, Y4, Y4
+	VMOVNTPD  Y4, 64(AX)(R11*8)
+	VMOVUPD   96(CX)(R11*8), Y2
+	VMOVUPD   96(DX)(R11*8), Y3
+	VCMPPD    $0x1e, Y0, Y2, Y2
+	VMULPD    Y1, Y3, Y4
+	VBLENDVPD Y2, Y3, Y4, Y4
+	VMOVNTPD  Y4, 96(AX)(R11*8)
+	ADDQ      $0x00000010, R11
+	JMP       unrolled_811
+
+single_812:
+	MOVQ SI, R12
+	SUBQ $0x00000004, R12
+
+single_loop_813:
+	CMPQ      R11, R12
+	JGT       remainder_814
+	VMOVUPD   (CX)(R11*8), Y2
+	VMOVUPD   (DX)(R11*8), Y3
+	VCMPPD    $0x1e, Y0, Y2, Y2
+	VMULPD    Y1, Y3, Y4
+	VBLENDVPD Y2, Y3, Y4, Y4
+	VMOVNTPD  Y4, (AX)(R11*8)
+	ADDQ      $0x00000004, R11
+	JMP       single_loop_813
+
+remainder_814:
+	MOVQ       SI, R12
+	SUBQ       R11, R12
+	JE         span_done_815
+	SHLQ       $0x03, R12
+	NEGQ       R12
+	LEAQ       tailmask<>+32(SB), R13
+	VMOVDQU    (R13)(R12*1), Y2
+	VMASKMOVPD (CX)(R11*8), Y2, Y3
+	VMASKMOVPD (DX)(R11*8), Y2, Y4
+	VCMPPD     $0x1e, Y0, Y3, Y3
+	VMULPD     Y1, Y4, Y1
+	VBLENDVPD  Y3, Y4, Y1, Y1
+	VMASKMOVPD Y1, Y2, (AX)(R11*8)
+
+span_done_815:
+	ADDQ R9, CX
+	ADDQ R9, DX
+	ADDQ R9, AX
+	INCQ R10
+	CMPQ R10, DI
+	JNE  same_pass_816
+	XORQ R10, R10
+
+same_pass_816:
+	SUBQ SI, BX
+	JMP  plane_808
+
+planes_done_809:
+	SFENCE
+	JMP stored_807
+
+cached_806:
+plane_817:
+	CMPQ         BX, $0x00
+	JE           planes_done_818
 	VBROADCASTSD (R8)(R10*8), Y1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000010, R12
 
-unrolled_703:
+unrolled_819:
 	CMPQ      R11, R12
-	JGT       single_704
+	JGT       single_820
 	VMOVUPD   (CX)(R11*8), Y2
 	VMOVUPD   (DX)(R11*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -8197,15 +9712,15 @@ unrolled_703:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVUPD   Y4, 96(AX)(R11*8)
 	ADDQ      $0x00000010, R11
-	JMP       unrolled_703
+	JMP       unrolled_819
 
-single_704:
+single_820:
 	MOVQ SI, R12
 	SUBQ $0x00000004, R12
 
-single_loop_705:
+single_loop_821:
 	CMPQ      R11, R12
-	JGT       remainder_706
+	JGT       remainder_822
 	VMOVUPD   (CX)(R11*8), Y2
 	VMOVUPD   (DX)(R11*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -8213,12 +9728,12 @@ single_loop_705:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVUPD   Y4, (AX)(R11*8)
 	ADDQ      $0x00000004, R11
-	JMP       single_loop_705
+	JMP       single_loop_821
 
-remainder_706:
+remainder_822:
 	MOVQ       SI, R12
 	SUBQ       R11, R12
-	JE         span_done_707
+	JE         span_done_823
 	SHLQ       $0x03, R12
 	NEGQ       R12
 	LEAQ       tailmask<>+32(SB), R13
@@ -8230,25 +9745,26 @@ remainder_706:
 	VBLENDVPD  Y3, Y4, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(R11*8)
 
-span_done_707:
+span_done_823:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_708
+	JNE  same_pass_824
 	XORQ R10, R10
 
-same_pass_708:
+same_pass_824:
 	SUBQ SI, BX
-	JMP  plane_701
+	JMP  plane_817
 
-planes_done_702:
+planes_done_818:
+stored_807:
 	VZEROUPPER
 	RET
 
 // func backwardPatternDxAVX2F64(dx []float64, dy []float64, x []float64, pattern []float64)
-// Requires: AVX, CMOV
+// Requires: AVX, CMOV, MMX+
 TEXT ·backwardPatternDxAVX2F64(SB), NOSPLIT, $0-96
 	MOVQ   dx_base+0(FP), AX
 	MOVQ   x_base+48(FP), CX
@@ -8257,10 +9773,127 @@ TEXT ·backwardPatternDxAVX2F64(SB), NOSPLIT, $0-96
 	MOVQ   pattern_base+72(FP), SI
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), DI
+	MOVQ   BX, R8
+	SHLQ   $0x03, R8
+	CMPQ   R8, ·streamThreshold+0(SB)
+	JB     cached_825
+	CMPQ   AX, DX
+	JE     cached_825
+	CMPQ   AX, CX
+	JE     cached_825
 
-row_709:
+row_827:
+	CMPQ       BX, $0x00
+	JE         rows_done_828
+	MOVQ       DI, R8
+	CMPQ       BX, R8
+	CMOVQLT    BX, R8
+	XORQ       R9, R9
+	MOVQ       AX, R10
+	NEGQ       R10
+	ANDQ       $0x0000001f, R10
+	SHRQ       $0x03, R10
+	CMPQ       R10, R8
+	CMOVQGT    R8, R10
+	TESTQ      R10, R10
+	JE         aligned_829
+	MOVQ       R10, R11
+	SHLQ       $0x03, R11
+	NEGQ       R11
+	LEAQ       tailmask<>+32(SB), R12
+	VMOVDQU    (R12)(R11*1), Y1
+	VMASKMOVPD (CX)(R9*8), Y1, Y2
+	VMASKMOVPD (DX)(R9*8), Y1, Y3
+	VCMPPD     $0x1e, Y0, Y2, Y2
+	VMASKMOVPD (SI)(R9*8), Y1, Y4
+	VMULPD     Y4, Y3, Y4
+	VBLENDVPD  Y2, Y3, Y4, Y4
+	VMASKMOVPD Y4, Y1, (AX)(R9*8)
+	MOVQ       R10, R9
+
+aligned_829:
+	MOVQ R8, R10
+	SUBQ $0x00000010, R10
+
+unrolled_830:
+	CMPQ      R9, R10
+	JGT       single_831
+	VMOVUPD   (CX)(R9*8), Y1
+	VMOVUPD   (DX)(R9*8), Y2
+	VCMPPD    $0x1e, Y0, Y1, Y1
+	VMULPD    (SI)(R9*8), Y2, Y3
+	VBLENDVPD Y1, Y2, Y3, Y3
+	VMOVNTPD  Y3, (AX)(R9*8)
+	VMOVUPD   32(CX)(R9*8), Y1
+	VMOVUPD   32(DX)(R9*8), Y2
+	VCMPPD    $0x1e, Y0, Y1, Y1
+	VMULPD    32(SI)(R9*8), Y2, Y3
+	VBLENDVPD Y1, Y2, Y3, Y3
+	VMOVNTPD  Y3, 32(AX)(R9*8)
+	VMOVUPD   64(CX)(R9*8), Y1
+	VMOVUPD   64(DX)(R9*8), Y2
+	VCMPPD    $0x1e, Y0, Y1, Y1
+	VMULPD    64(SI)(R9*8), Y2, Y3
+	VBLENDVPD Y1, Y2, Y3, Y3
+	VMOVNTPD  Y3, 64(AX)(R9*8)
+	VMOVUPD   96(CX)(R9*8), Y1
+	VMOVUPD   96(DX)(R9*8), Y2
+	VCMPPD    $0x1e, Y0, Y1, Y1
+	VMULPD    96(SI)(R9*8), Y2, Y3
+	VBLENDVPD Y1, Y2, Y3, Y3
+	VMOVNTPD  Y3, 96(AX)(R9*8)
+	ADDQ      $0x00000010, R9
+	JMP       unrolled_830
+
+single_831:
+	MOVQ R8, R10
+	SUBQ $0x00000004, R10
+
+single_loop_832:
+	CMPQ      R9, R10
+	JGT       remainder_833
+	VMOVUPD   (CX)(R9*8), Y1
+	VMOVUPD   (DX)(R9*8), Y2
+	VCMPPD    $0x1e, Y0, Y1, Y1
+	VMULPD    (SI)(R9*8), Y2, Y3
+	VBLENDVPD Y1, Y2, Y3, Y3
+	VMOVNTPD  Y3, (AX)(R9*8)
+	ADDQ      $0x00000004, R9
+	JMP       single_loop_832
+
+remainder_833:
+	MOVQ       R8, R10
+	SUBQ       R9, R10
+	JE         span_done_834
+	SHLQ       $0x03, R10
+	NEGQ       R10
+	LEAQ       tailmask<>+32(SB), R11
+	VMOVDQU    (R11)(R10*1), Y1
+	VMASKMOVPD (CX)(R9*8), Y1, Y2
+	VMASKMOVPD (DX)(R9*8), Y1, Y3
+	VCMPPD     $0x1e, Y0, Y2, Y2
+	VMASKMOVPD (SI)(R9*8), Y1, Y4
+	VMULPD     Y4, Y3, Y4
+	VBLENDVPD  Y2, Y3, Y4, Y4
+	VMASKMOVPD Y4, Y1, (AX)(R9*8)
+
+span_done_834:
+	MOVQ R8, R9
+	SHLQ $0x03, R9
+	ADDQ R9, CX
+	ADDQ R9, DX
+	ADDQ R9, AX
+	SUBQ R8, BX
+	JMP  row_827
+
+rows_done_828:
+	SFENCE
+	JMP stored_826
+
+cached_825:
+row_835:
 	CMPQ    BX, $0x00
-	JE      rows_done_710
+	JE      rows_done_836
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -8268,9 +9901,9 @@ row_709:
 	MOVQ    R8, R10
 	SUBQ    $0x00000010, R10
 
-unrolled_711:
+unrolled_837:
 	CMPQ      R9, R10
-	JGT       single_712
+	JGT       single_838
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -8296,15 +9929,15 @@ unrolled_711:
 	VBLENDVPD Y1, Y2, Y3, Y3
 	VMOVUPD   Y3, 96(AX)(R9*8)
 	ADDQ      $0x00000010, R9
-	JMP       unrolled_711
+	JMP       unrolled_837
 
-single_712:
+single_838:
 	MOVQ R8, R10
 	SUBQ $0x00000004, R10
 
-single_loop_713:
+single_loop_839:
 	CMPQ      R9, R10
-	JGT       remainder_714
+	JGT       remainder_840
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -8312,12 +9945,12 @@ single_loop_713:
 	VBLENDVPD Y1, Y2, Y3, Y3
 	VMOVUPD   Y3, (AX)(R9*8)
 	ADDQ      $0x00000004, R9
-	JMP       single_loop_713
+	JMP       single_loop_839
 
-remainder_714:
+remainder_840:
 	MOVQ       R8, R10
 	SUBQ       R9, R10
-	JE         span_done_715
+	JE         span_done_841
 	SHLQ       $0x03, R10
 	NEGQ       R10
 	LEAQ       tailmask<>+32(SB), R11
@@ -8330,16 +9963,17 @@ remainder_714:
 	VBLENDVPD  Y2, Y3, Y4, Y4
 	VMASKMOVPD Y4, Y1, (AX)(R9*8)
 
-span_done_715:
+span_done_841:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_709
+	JMP  row_835
 
-rows_done_710:
+rows_done_836:
+stored_826:
 	VZEROUPPER
 	RET
 
@@ -8359,36 +9993,36 @@ TEXT ·backwardRingDxAVX2F64(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x000000d8
-	JA     ring_segmented_716
+	JA     ring_segmented_842
 	MOVQ   R9, R10
 
-ring_len_717:
+ring_len_843:
 	CMPQ R10, $0x00000004
-	JAE  ring_len_done_718
+	JAE  ring_len_done_844
 	ADDQ R9, R10
-	JMP  ring_len_717
+	JMP  ring_len_843
 
-ring_len_done_718:
+ring_len_done_844:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000004, R11
 
-ring_step_719:
+ring_step_845:
 	CMPQ R11, R10
-	JB   ring_step_done_720
+	JB   ring_step_done_846
 	SUBQ R10, R11
-	JMP  ring_step_719
+	JMP  ring_step_845
 
-ring_step_done_720:
+ring_step_done_846:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000010, R11
 
-ring_step_721:
+ring_step_847:
 	CMPQ R11, R10
-	JB   ring_step_done_722
+	JB   ring_step_done_848
 	SUBQ R10, R11
-	JMP  ring_step_721
+	JMP  ring_step_847
 
-ring_step_done_722:
+ring_step_done_848:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    16(R10), R10
@@ -8398,76 +10032,76 @@ ring_step_done_722:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000004
-	JB      ring_short_723
+	JB      ring_short_849
 	CMPQ    AX, $0x01
-	JNE     ring_planes_724
+	JNE     ring_planes_850
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_726:
+ring_copy_852:
 	CMPQ    AX, R11
-	JAE     ring_built_725
+	JAE     ring_built_851
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000004
-	JB      ring_copy_tail_727
+	JB      ring_copy_tail_853
 	VMOVUPD (R10)(R9*8), Y1
 	VMOVUPD Y1, (R8)(AX*8)
 	ADDQ    $0x00000004, AX
 	ADDQ    $0x00000004, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_726
+	JNE     ring_copy_852
 	XORQ    R9, R9
-	JMP     ring_copy_726
+	JMP     ring_copy_852
 
-ring_copy_tail_727:
+ring_copy_tail_853:
 	VMOVUPD -32(R10)(DX*8), Y1
 	ADDQ    R12, AX
 	VMOVUPD Y1, -32(R8)(AX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_726
+	JMP     ring_copy_852
 
-ring_planes_724:
+ring_planes_850:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000008
-	JA   ring_long_planes_728
+	JA   ring_long_planes_854
 	MOVQ R11, R13
 	SUBQ $0x00000004, R13
 
-ring_fill_729:
+ring_fill_855:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_730
+	JGT          ring_fill_last_856
 	VBROADCASTSD (R10)(R9*8), Y1
 	VMOVUPD      Y1, (R8)(R12*8)
 	VMOVUPD      Y1, 32(R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_731
+	JNE          ring_wrap_857
 	XORQ         R9, R9
 
-ring_wrap_731:
-	JMP ring_fill_729
+ring_wrap_857:
+	JMP ring_fill_855
 
-ring_fill_last_730:
+ring_fill_last_856:
 	CMPQ         R12, R11
-	JAE          ring_built_725
+	JAE          ring_built_851
 	VBROADCASTSD (R10)(R9*8), Y1
 	VMOVUPD      Y1, (R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_732
+	JNE          ring_wrap_858
 	XORQ         R9, R9
 
-ring_wrap_732:
-	JMP ring_fill_last_730
+ring_wrap_858:
+	JMP ring_fill_last_856
 
-ring_long_planes_728:
-ring_channel_733:
+ring_long_planes_854:
+ring_channel_859:
 	CMPQ         R12, R11
-	JAE          ring_built_725
+	JAE          ring_built_851
 	VBROADCASTSD (R10)(R9*8), Y1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -8475,65 +10109,65 @@ ring_channel_733:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_734:
+ring_plane_860:
 	VMOVUPD Y1, (R8)(R14*8)
 	ADDQ    $0x00000004, R14
 	CMPQ    R14, R13
-	JB      ring_plane_734
+	JB      ring_plane_860
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_735
+	JNE     ring_wrap_861
 	XORQ    R9, R9
 
-ring_wrap_735:
-	JMP ring_channel_733
+ring_wrap_861:
+	JMP ring_channel_859
 
-ring_short_723:
+ring_short_849:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_736:
+ring_element_862:
 	MOVQ (R10)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_737
+	JB   ring_element_next_863
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_737
+	JB   ring_element_next_863
 	XORQ R12, R12
 
-ring_element_next_737:
+ring_element_next_863:
 	INCQ    R14
 	CMPQ    R14, $0x00000004
-	JB      ring_element_736
+	JB      ring_element_862
 	VMOVUPD (R8), Y1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000004
-	JE      ring_exact_738
+	JE      ring_exact_864
 	SUBQ    R9, AX
 
-ring_exact_738:
+ring_exact_864:
 	MOVQ AX, DX
 
-ring_repeat_739:
+ring_repeat_865:
 	CMPQ    DX, R11
-	JAE     ring_built_725
+	JAE     ring_built_851
 	VMOVUPD Y1, (R8)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_739
+	JMP     ring_repeat_865
 
-ring_built_725:
+ring_built_851:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-unrolled_740:
+unrolled_866:
 	CMPQ      DX, R9
-	JGT       single_741
+	JGT       single_867
 	VMOVUPD   (BX)(DX*8), Y1
 	VMOVUPD   (SI)(DX*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -8563,15 +10197,15 @@ unrolled_740:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000010, DX
-	JMP       unrolled_740
+	JMP       unrolled_866
 
-single_741:
+single_867:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 
-single_loop_742:
+single_loop_868:
 	CMPQ      DX, R9
-	JGT       remainder_743
+	JGT       remainder_869
 	VMOVUPD   (BX)(DX*8), Y1
 	VMOVUPD   (SI)(DX*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -8583,11 +10217,11 @@ single_loop_742:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000004, DX
-	JMP       single_loop_742
+	JMP       single_loop_868
 
-remainder_743:
+remainder_869:
 	SUBQ       DX, DI
-	JE         span_done_744
+	JE         span_done_870
 	SHLQ       $0x03, DI
 	NEGQ       DI
 	LEAQ       tailmask<>+32(SB), R9
@@ -8600,10 +10234,10 @@ remainder_743:
 	VBLENDVPD  Y0, Y3, Y2, Y2
 	VMASKMOVPD Y2, Y1, (CX)(DX*8)
 
-span_done_744:
+span_done_870:
 	JMP ring_finished_backwardDxAVX2F64
 
-ring_segmented_716:
+ring_segmented_842:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x000000d8
 	JA   ring_finished_backwardDxAVX2F64
@@ -8613,11 +10247,11 @@ ring_segmented_716:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_745
+	JE   ring_rows_871
 
-ring_segment_746:
+ring_segment_872:
 	CMPQ    DI, $0x00
-	JE      ring_done_747
+	JE      ring_done_873
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -8634,33 +10268,33 @@ ring_segment_746:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_748:
+ring_len_874:
 	CMPQ R12, $0x00000004
-	JAE  ring_len_done_749
+	JAE  ring_len_done_875
 	ADDQ R10, R12
-	JMP  ring_len_748
+	JMP  ring_len_874
 
-ring_len_done_749:
+ring_len_done_875:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000004, R13
 
-ring_step_750:
+ring_step_876:
 	CMPQ R13, R12
-	JB   ring_step_done_751
+	JB   ring_step_done_877
 	SUBQ R12, R13
-	JMP  ring_step_750
+	JMP  ring_step_876
 
-ring_step_done_751:
+ring_step_done_877:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000010, R13
 
-ring_step_752:
+ring_step_878:
 	CMPQ R13, R12
-	JB   ring_step_done_753
+	JB   ring_step_done_879
 	SUBQ R12, R13
-	JMP  ring_step_752
+	JMP  ring_step_878
 
-ring_step_done_753:
+ring_step_done_879:
 	MOVQ    R13, 1936(SP)
 	LEAQ    16(R12), R12
 	CMPQ    R11, R12
@@ -8670,76 +10304,76 @@ ring_step_done_753:
 	LEAQ    (R11)(AX*8), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000004
-	JB      ring_short_754
+	JB      ring_short_880
 	CMPQ    R9, $0x01
-	JNE     ring_planes_755
+	JNE     ring_planes_881
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_757:
+ring_copy_883:
 	CMPQ    R9, AX
-	JAE     ring_built_756
+	JAE     ring_built_882
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000004
-	JB      ring_copy_tail_758
+	JB      ring_copy_tail_884
 	VMOVUPD (R11)(R10*8), Y1
 	VMOVUPD Y1, (R8)(R9*8)
 	ADDQ    $0x00000004, R9
 	ADDQ    $0x00000004, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_757
+	JNE     ring_copy_883
 	XORQ    R10, R10
-	JMP     ring_copy_757
+	JMP     ring_copy_883
 
-ring_copy_tail_758:
+ring_copy_tail_884:
 	VMOVUPD -32(R11)(DX*8), Y1
 	ADDQ    R12, R9
 	VMOVUPD Y1, -32(R8)(R9*8)
 	XORQ    R10, R10
-	JMP     ring_copy_757
+	JMP     ring_copy_883
 
-ring_planes_755:
+ring_planes_881:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000008
-	JA   ring_long_planes_759
+	JA   ring_long_planes_885
 	MOVQ AX, R13
 	SUBQ $0x00000004, R13
 
-ring_fill_760:
+ring_fill_886:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_761
+	JGT          ring_fill_last_887
 	VBROADCASTSD (R11)(R10*8), Y1
 	VMOVUPD      Y1, (R8)(R12*8)
 	VMOVUPD      Y1, 32(R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_762
+	JNE          ring_wrap_888
 	XORQ         R10, R10
 
-ring_wrap_762:
-	JMP ring_fill_760
+ring_wrap_888:
+	JMP ring_fill_886
 
-ring_fill_last_761:
+ring_fill_last_887:
 	CMPQ         R12, AX
-	JAE          ring_built_756
+	JAE          ring_built_882
 	VBROADCASTSD (R11)(R10*8), Y1
 	VMOVUPD      Y1, (R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_763
+	JNE          ring_wrap_889
 	XORQ         R10, R10
 
-ring_wrap_763:
-	JMP ring_fill_last_761
+ring_wrap_889:
+	JMP ring_fill_last_887
 
-ring_long_planes_759:
-ring_channel_764:
+ring_long_planes_885:
+ring_channel_890:
 	CMPQ         R12, AX
-	JAE          ring_built_756
+	JAE          ring_built_882
 	VBROADCASTSD (R11)(R10*8), Y1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -8747,66 +10381,66 @@ ring_channel_764:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_765:
+ring_plane_891:
 	VMOVUPD Y1, (R8)(R14*8)
 	ADDQ    $0x00000004, R14
 	CMPQ    R14, R13
-	JB      ring_plane_765
+	JB      ring_plane_891
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_766
+	JNE     ring_wrap_892
 	XORQ    R10, R10
 
-ring_wrap_766:
-	JMP ring_channel_764
+ring_wrap_892:
+	JMP ring_channel_890
 
-ring_short_754:
+ring_short_880:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_767:
+ring_element_893:
 	MOVQ (R11)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_768
+	JB   ring_element_next_894
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_768
+	JB   ring_element_next_894
 	XORQ R12, R12
 
-ring_element_next_768:
+ring_element_next_894:
 	INCQ    R14
 	CMPQ    R14, $0x00000004
-	JB      ring_element_767
+	JB      ring_element_893
 	VMOVUPD (R8), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000004
-	JE      ring_exact_769
+	JE      ring_exact_895
 	SUBQ    R10, DX
 
-ring_exact_769:
+ring_exact_895:
 	MOVQ DX, R9
 
-ring_repeat_770:
+ring_repeat_896:
 	CMPQ    R9, AX
-	JAE     ring_built_756
+	JAE     ring_built_882
 	VMOVUPD Y1, (R8)(R9*8)
 	ADDQ    DX, R9
-	JMP     ring_repeat_770
+	JMP     ring_repeat_896
 
-ring_built_756:
+ring_built_882:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 
-unrolled_771:
+unrolled_897:
 	CMPQ      R9, R10
-	JGT       single_772
+	JGT       single_898
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -8836,15 +10470,15 @@ unrolled_771:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000010, R9
-	JMP       unrolled_771
+	JMP       unrolled_897
 
-single_772:
+single_898:
 	MOVQ DX, R10
 	SUBQ $0x00000004, R10
 
-single_loop_773:
+single_loop_899:
 	CMPQ      R9, R10
-	JGT       remainder_774
+	JGT       remainder_900
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -8856,11 +10490,11 @@ single_loop_773:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000004, R9
-	JMP       single_loop_773
+	JMP       single_loop_899
 
-remainder_774:
+remainder_900:
 	SUBQ       R9, DX
-	JE         span_done_775
+	JE         span_done_901
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
@@ -8873,7 +10507,7 @@ remainder_774:
 	VBLENDVPD  Y2, Y3, Y4, Y4
 	VMASKMOVPD Y4, Y1, (CX)(R9*8)
 
-span_done_775:
+span_done_901:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -8885,18 +10519,18 @@ span_done_775:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_776
+	JNE  ring_next_902
 	XORQ AX, AX
 
-ring_next_776:
+ring_next_902:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_746
+	JMP  ring_segment_872
 
-ring_done_747:
+ring_done_873:
 	JMP ring_finished_backwardDxAVX2F64
 
-ring_rows_745:
-ring_block_777:
+ring_rows_871:
+ring_block_903:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -8912,33 +10546,33 @@ ring_block_777:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_778:
+ring_len_904:
 	CMPQ SI, $0x00000004
-	JAE  ring_len_done_779
+	JAE  ring_len_done_905
 	ADDQ BX, SI
-	JMP  ring_len_778
+	JMP  ring_len_904
 
-ring_len_done_779:
+ring_len_done_905:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000004, DI
 
-ring_step_780:
+ring_step_906:
 	CMPQ DI, SI
-	JB   ring_step_done_781
+	JB   ring_step_done_907
 	SUBQ SI, DI
-	JMP  ring_step_780
+	JMP  ring_step_906
 
-ring_step_done_781:
+ring_step_done_907:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_782:
+ring_step_908:
 	CMPQ DI, SI
-	JB   ring_step_done_783
+	JB   ring_step_done_909
 	SUBQ SI, DI
-	JMP  ring_step_782
+	JMP  ring_step_908
 
-ring_step_done_783:
+ring_step_done_909:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    16(SI), SI
@@ -8949,76 +10583,76 @@ ring_step_done_783:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000004
-	JB      ring_short_784
+	JB      ring_short_910
 	CMPQ    CX, $0x01
-	JNE     ring_planes_785
+	JNE     ring_planes_911
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_787:
+ring_copy_913:
 	CMPQ    BX, DI
-	JAE     ring_built_786
+	JAE     ring_built_912
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000004
-	JB      ring_copy_tail_788
+	JB      ring_copy_tail_914
 	VMOVUPD (SI)(R9*8), Y1
 	VMOVUPD Y1, (R8)(BX*8)
 	ADDQ    $0x00000004, BX
 	ADDQ    $0x00000004, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_787
+	JNE     ring_copy_913
 	XORQ    R9, R9
-	JMP     ring_copy_787
+	JMP     ring_copy_913
 
-ring_copy_tail_788:
+ring_copy_tail_914:
 	VMOVUPD -32(SI)(DX*8), Y1
 	ADDQ    R10, BX
 	VMOVUPD Y1, -32(R8)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_787
+	JMP     ring_copy_913
 
-ring_planes_785:
+ring_planes_911:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000008
-	JA   ring_long_planes_789
+	JA   ring_long_planes_915
 	MOVQ DI, R10
 	SUBQ $0x00000004, R10
 
-ring_fill_790:
+ring_fill_916:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_791
+	JGT          ring_fill_last_917
 	VBROADCASTSD (SI)(BX*8), Y1
 	VMOVUPD      Y1, (R8)(R9*8)
 	VMOVUPD      Y1, 32(R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_792
+	JNE          ring_wrap_918
 	XORQ         BX, BX
 
-ring_wrap_792:
-	JMP ring_fill_790
+ring_wrap_918:
+	JMP ring_fill_916
 
-ring_fill_last_791:
+ring_fill_last_917:
 	CMPQ         R9, DI
-	JAE          ring_built_786
+	JAE          ring_built_912
 	VBROADCASTSD (SI)(BX*8), Y1
 	VMOVUPD      Y1, (R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_793
+	JNE          ring_wrap_919
 	XORQ         BX, BX
 
-ring_wrap_793:
-	JMP ring_fill_last_791
+ring_wrap_919:
+	JMP ring_fill_last_917
 
-ring_long_planes_789:
-ring_channel_794:
+ring_long_planes_915:
+ring_channel_920:
 	CMPQ         R9, DI
-	JAE          ring_built_786
+	JAE          ring_built_912
 	VBROADCASTSD (SI)(BX*8), Y1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -9026,57 +10660,57 @@ ring_channel_794:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_795:
+ring_plane_921:
 	VMOVUPD Y1, (R8)(R11*8)
 	ADDQ    $0x00000004, R11
 	CMPQ    R11, R10
-	JB      ring_plane_795
+	JB      ring_plane_921
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_796
+	JNE     ring_wrap_922
 	XORQ    BX, BX
 
-ring_wrap_796:
-	JMP ring_channel_794
+ring_wrap_922:
+	JMP ring_channel_920
 
-ring_short_784:
+ring_short_910:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_797:
+ring_element_923:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (R8)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_798
+	JB   ring_element_next_924
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_798
+	JB   ring_element_next_924
 	XORQ R9, R9
 
-ring_element_next_798:
+ring_element_next_924:
 	INCQ    R11
 	CMPQ    R11, $0x00000004
-	JB      ring_element_797
+	JB      ring_element_923
 	VMOVUPD (R8), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000004
-	JE      ring_exact_799
+	JE      ring_exact_925
 	SUBQ    BX, DX
 
-ring_exact_799:
+ring_exact_925:
 	MOVQ DX, BX
 
-ring_repeat_800:
+ring_repeat_926:
 	CMPQ    BX, DI
-	JAE     ring_built_786
+	JAE     ring_built_912
 	VMOVUPD Y1, (R8)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_800
+	JMP     ring_repeat_926
 
-ring_built_786:
+ring_built_912:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+48(FP), BX
@@ -9087,18 +10721,18 @@ ring_built_786:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_801:
+ring_row_927:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_802
+	JE   ring_rows_done_928
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 
-unrolled_803:
+unrolled_929:
 	CMPQ      R9, R10
-	JGT       single_804
+	JGT       single_930
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -9128,15 +10762,15 @@ unrolled_803:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000010, R9
-	JMP       unrolled_803
+	JMP       unrolled_929
 
-single_804:
+single_930:
 	MOVQ DX, R10
 	SUBQ $0x00000004, R10
 
-single_loop_805:
+single_loop_931:
 	CMPQ      R9, R10
-	JGT       remainder_806
+	JGT       remainder_932
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -9148,11 +10782,11 @@ single_loop_805:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000004, R9
-	JMP       single_loop_805
+	JMP       single_loop_931
 
-remainder_806:
+remainder_932:
 	SUBQ       R9, DX
-	JE         span_done_807
+	JE         span_done_933
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
@@ -9165,7 +10799,7 @@ remainder_806:
 	VBLENDVPD  Y2, Y3, Y4, Y4
 	VMASKMOVPD Y4, Y1, (CX)(R9*8)
 
-span_done_807:
+span_done_933:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -9173,13 +10807,13 @@ span_done_807:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_801
+	JMP   ring_row_927
 
-ring_rows_done_802:
+ring_rows_done_928:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_777
+	JMP  ring_block_903
 
 ring_finished_backwardDxAVX2F64:
 	VZEROUPPER
@@ -9200,9 +10834,9 @@ TEXT ·backwardDalphaAVX2F64(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000010, SI
 
-unrolled_808:
+unrolled_934:
 	CMPQ        BX, SI
-	JGT         single_809
+	JGT         single_935
 	VMOVUPD     (AX)(BX*8), Y5
 	VMOVUPD     (CX)(BX*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -9228,15 +10862,15 @@ unrolled_808:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y4
 	ADDQ        $0x00000010, BX
-	JMP         unrolled_808
+	JMP         unrolled_934
 
-single_809:
+single_935:
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-single_loop_810:
+single_loop_936:
 	CMPQ        BX, SI
-	JGT         remainder_811
+	JGT         remainder_937
 	VMOVUPD     (AX)(BX*8), Y5
 	VMOVUPD     (CX)(BX*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -9244,11 +10878,11 @@ single_loop_810:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y1
 	ADDQ        $0x00000004, BX
-	JMP         single_loop_810
+	JMP         single_loop_936
 
-remainder_811:
+remainder_937:
 	SUBQ        BX, DX
-	JE          span_done_812
+	JE          span_done_938
 	SHLQ        $0x03, DX
 	NEGQ        DX
 	LEAQ        tailmask<>+32(SB), SI
@@ -9260,7 +10894,7 @@ remainder_811:
 	VANDNPD     Y5, Y0, Y0
 	VFMADD231PD Y0, Y6, Y1
 
-span_done_812:
+span_done_938:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -9286,9 +10920,9 @@ TEXT ·backwardPlanesDalphaAVX2F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
 
-plane_813:
+plane_939:
 	CMPQ   DX, $0x00
-	JE     planes_done_814
+	JE     planes_done_940
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -9297,9 +10931,9 @@ plane_813:
 	MOVQ   SI, R11
 	SUBQ   $0x00000010, R11
 
-unrolled_815:
+unrolled_941:
 	CMPQ        R10, R11
-	JGT         single_816
+	JGT         single_942
 	VMOVUPD     (AX)(R10*8), Y5
 	VMOVUPD     (CX)(R10*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -9325,15 +10959,15 @@ unrolled_815:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y4
 	ADDQ        $0x00000010, R10
-	JMP         unrolled_815
+	JMP         unrolled_941
 
-single_816:
+single_942:
 	MOVQ SI, R11
 	SUBQ $0x00000004, R11
 
-single_loop_817:
+single_loop_943:
 	CMPQ        R10, R11
-	JGT         remainder_818
+	JGT         remainder_944
 	VMOVUPD     (AX)(R10*8), Y5
 	VMOVUPD     (CX)(R10*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -9341,12 +10975,12 @@ single_loop_817:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y1
 	ADDQ        $0x00000004, R10
-	JMP         single_loop_817
+	JMP         single_loop_943
 
-remainder_818:
+remainder_944:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_819
+	JE          span_done_945
 	SHLQ        $0x03, R11
 	NEGQ        R11
 	LEAQ        tailmask<>+32(SB), R12
@@ -9358,7 +10992,7 @@ remainder_818:
 	VANDNPD     Y5, Y7, Y5
 	VFMADD231PD Y5, Y6, Y1
 
-span_done_819:
+span_done_945:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -9372,14 +11006,14 @@ span_done_819:
 	ADDQ         R8, CX
 	INCQ         R9
 	CMPQ         R9, DI
-	JNE          same_pass_820
+	JNE          same_pass_946
 	XORQ         R9, R9
 
-same_pass_820:
+same_pass_946:
 	SUBQ SI, DX
-	JMP  plane_813
+	JMP  plane_939
 
-planes_done_814:
+planes_done_940:
 	VZEROUPPER
 	RET
 
@@ -9393,9 +11027,9 @@ TEXT ·backwardPatternDalphaAVX2F64(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
 
-row_821:
+row_947:
 	CMPQ    DX, $0x00
-	JE      rows_done_822
+	JE      rows_done_948
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -9403,9 +11037,9 @@ row_821:
 	MOVQ    DI, R9
 	SUBQ    $0x00000010, R9
 
-unrolled_823:
+unrolled_949:
 	CMPQ        R8, R9
-	JGT         single_824
+	JGT         single_950
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (CX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -9439,15 +11073,15 @@ unrolled_823:
 	VFMADD231PD Y2, Y1, Y3
 	VMOVUPD     Y3, 96(BX)(R8*8)
 	ADDQ        $0x00000010, R8
-	JMP         unrolled_823
+	JMP         unrolled_949
 
-single_824:
+single_950:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 
-single_loop_825:
+single_loop_951:
 	CMPQ        R8, R9
-	JGT         remainder_826
+	JGT         remainder_952
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (CX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -9457,12 +11091,12 @@ single_loop_825:
 	VFMADD231PD Y2, Y1, Y3
 	VMOVUPD     Y3, (BX)(R8*8)
 	ADDQ        $0x00000004, R8
-	JMP         single_loop_825
+	JMP         single_loop_951
 
-remainder_826:
+remainder_952:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_827
+	JE          span_done_953
 	SHLQ        $0x03, R9
 	NEGQ        R9
 	LEAQ        tailmask<>+32(SB), R10
@@ -9476,15 +11110,15 @@ remainder_826:
 	VFMADD231PD Y1, Y2, Y3
 	VMOVUPD     Y3, (BX)(R8*8)
 
-span_done_827:
+span_done_953:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_821
+	JMP  row_947
 
-rows_done_822:
+rows_done_948:
 	VZEROUPPER
 	RET
 
@@ -9502,36 +11136,36 @@ TEXT ·backwardRingDalphaAVX2F64(SB), $1984-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x000000d4
-	JA     ring_segmented_828
+	JA     ring_segmented_954
 	MOVQ   DI, SI
 
-ring_len_829:
+ring_len_955:
 	CMPQ SI, $0x00000004
-	JAE  ring_len_done_830
+	JAE  ring_len_done_956
 	ADDQ DI, SI
-	JMP  ring_len_829
+	JMP  ring_len_955
 
-ring_len_done_830:
+ring_len_done_956:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000004, DI
 
-ring_step_831:
+ring_step_957:
 	CMPQ DI, SI
-	JB   ring_step_done_832
+	JB   ring_step_done_958
 	SUBQ SI, DI
-	JMP  ring_step_831
+	JMP  ring_step_957
 
-ring_step_done_832:
+ring_step_done_958:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_833:
+ring_step_959:
 	CMPQ DI, SI
-	JB   ring_step_done_834
+	JB   ring_step_done_960
 	SUBQ SI, DI
-	JMP  ring_step_833
+	JMP  ring_step_959
 
-ring_step_done_834:
+ring_step_done_960:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    16(SI), SI
@@ -9553,22 +11187,22 @@ ring_step_done_834:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_835:
+sums_zero_961:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_836
+	JAE     sums_zeroed_962
 	VMOVUPD Y0, (CX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_zero_835
+	JMP     sums_zero_961
 
-sums_zeroed_836:
+sums_zeroed_962:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
 
-unrolled_837:
+unrolled_963:
 	CMPQ        DI, R8
-	JGT         single_838
+	JGT         single_964
 	VMOVUPD     (AX)(DI*8), Y1
 	VMOVUPD     (DX)(DI*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -9606,15 +11240,15 @@ unrolled_837:
 	SUBQ        1920(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000010, DI
-	JMP         unrolled_837
+	JMP         unrolled_963
 
-single_838:
+single_964:
 	MOVQ BX, R8
 	SUBQ $0x00000004, R8
 
-single_loop_839:
+single_loop_965:
 	CMPQ        DI, R8
-	JGT         remainder_840
+	JGT         remainder_966
 	VMOVUPD     (AX)(DI*8), Y1
 	VMOVUPD     (DX)(DI*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -9628,11 +11262,11 @@ single_loop_839:
 	SUBQ        1920(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000004, DI
-	JMP         single_loop_839
+	JMP         single_loop_965
 
-remainder_840:
+remainder_966:
 	SUBQ        DI, BX
-	JE          span_done_841
+	JE          span_done_967
 	SHLQ        $0x03, BX
 	NEGQ        BX
 	LEAQ        tailmask<>+32(SB), R8
@@ -9646,93 +11280,93 @@ remainder_840:
 	VFMADD231PD Y0, Y2, Y1
 	VMOVUPD     Y1, (CX)(SI*8)
 
-span_done_841:
+span_done_967:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  1920(SP), BX
 	MOVQ  1960(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_843
+	JLE   fold_ext_done_969
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_844
+	JA    fold_ext_scalar_970
 	ADDQ  $0x00000003, SI
 	ANDQ  $-4, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_842:
+fold_ext_968:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_843
+	JBE     fold_ext_done_969
 	SUBQ    $0x00000004, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Y0
 	VADDPD  (CX)(SI*8), Y0, Y0
 	VMOVUPD Y0, (CX)(DI*8)
-	JMP     fold_ext_842
+	JMP     fold_ext_968
 
-fold_ext_scalar_844:
+fold_ext_scalar_970:
 	MOVQ 1960(SP), SI
 
-fold_ext_element_845:
+fold_ext_element_971:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_846
+	JBE    fold_ext_element_done_972
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_845
+	JMP    fold_ext_element_971
 
-fold_ext_element_done_846:
-fold_ext_done_843:
-fold_847:
+fold_ext_element_done_972:
+fold_ext_done_969:
+fold_973:
 	CMPQ   BX, AX
-	JBE    fold_done_848
+	JBE    fold_done_974
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_847
+	JMP    fold_973
 
-fold_done_848:
+fold_done_974:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_849
+	JNE  sums_planes_975
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000004, BX
 
-sums_vector_852:
+sums_vector_978:
 	CMPQ    AX, BX
-	JGT     sums_scalar_850
+	JGT     sums_scalar_976
 	VMOVUPD (DX)(AX*8), Y0
 	VADDPD  (CX)(AX*8), Y0, Y0
 	VMOVUPD Y0, (DX)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     sums_vector_852
+	JMP     sums_vector_978
 
-sums_scalar_850:
+sums_scalar_976:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_851
+	JE     sums_done_977
 	VMOVSD (CX)(AX*8), X0
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_850
+	JMP    sums_scalar_976
 
-sums_planes_849:
+sums_planes_975:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_853:
+sums_group_979:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_855
+	JB     sums_single_981
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -9741,7 +11375,7 @@ sums_group_853:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_854:
+sums_group_plane_980:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -9750,7 +11384,7 @@ sums_group_plane_854:
 	ADDQ   $0x08, R9
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_group_plane_854
+	JB     sums_group_plane_980
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	VADDSD 8(DX)(AX*8), X1, X1
@@ -9763,29 +11397,29 @@ sums_group_plane_854:
 	SHRQ   $0x01, BX
 	ADDQ   BX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_853
+	JMP    sums_group_979
 
-sums_single_855:
+sums_single_981:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_851
+	JE     sums_done_977
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_856:
+sums_single_plane_982:
 	VADDSD (CX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_single_plane_856
+	JB     sums_single_plane_982
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_855
+	JMP    sums_single_981
 
-sums_done_851:
+sums_done_977:
 	JMP ring_finished_backwardDalphaAVX2F64
 
-ring_segmented_828:
+ring_segmented_954:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x000000d4
 	JA   ring_finished_backwardDalphaAVX2F64
@@ -9795,7 +11429,7 @@ ring_segmented_828:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 
-ring_block_858:
+ring_block_984:
 	MOVQ    1944(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -9810,33 +11444,33 @@ ring_block_858:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_859:
+ring_len_985:
 	CMPQ SI, $0x00000004
-	JAE  ring_len_done_860
+	JAE  ring_len_done_986
 	ADDQ BX, SI
-	JMP  ring_len_859
+	JMP  ring_len_985
 
-ring_len_done_860:
+ring_len_done_986:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000004, DI
 
-ring_step_861:
+ring_step_987:
 	CMPQ DI, SI
-	JB   ring_step_done_862
+	JB   ring_step_done_988
 	SUBQ SI, DI
-	JMP  ring_step_861
+	JMP  ring_step_987
 
-ring_step_done_862:
+ring_step_done_988:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_863:
+ring_step_989:
 	CMPQ DI, SI
-	JB   ring_step_done_864
+	JB   ring_step_done_990
 	SUBQ SI, DI
-	JMP  ring_step_863
+	JMP  ring_step_989
 
-ring_step_done_864:
+ring_step_done_990:
 	MOVQ    DI, 1936(SP)
 	LEAQ    16(SI), SI
 	CMPQ    BX, SI
@@ -9865,26 +11499,26 @@ ring_step_done_864:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_865:
+sums_zero_991:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_866
+	JAE     sums_zeroed_992
 	VMOVUPD Y0, (CX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_zero_865
+	JMP     sums_zero_991
 
-sums_zeroed_866:
-ring_row_867:
+sums_zeroed_992:
+ring_row_993:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_868
+	JE   ring_rows_done_994
 	XORQ SI, SI
 	MOVQ 1976(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-unrolled_869:
+unrolled_995:
 	CMPQ        R8, R9
-	JGT         single_870
+	JGT         single_996
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (DX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -9922,15 +11556,15 @@ unrolled_869:
 	SUBQ        1920(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000010, R8
-	JMP         unrolled_869
+	JMP         unrolled_995
 
-single_870:
+single_996:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 
-single_loop_871:
+single_loop_997:
 	CMPQ        R8, R9
-	JGT         remainder_872
+	JGT         remainder_998
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (DX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -9944,11 +11578,11 @@ single_loop_871:
 	SUBQ        1920(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000004, R8
-	JMP         single_loop_871
+	JMP         single_loop_997
 
-remainder_872:
+remainder_998:
 	SUBQ        R8, DI
-	JE          span_done_873
+	JE          span_done_999
 	SHLQ        $0x03, DI
 	NEGQ        DI
 	LEAQ        tailmask<>+32(SB), R9
@@ -9962,16 +11596,16 @@ remainder_872:
 	VFMADD231PD Y1, Y2, Y3
 	VMOVUPD     Y3, (CX)(SI*8)
 
-span_done_873:
+span_done_999:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x03, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_867
+	JMP   ring_row_993
 
-ring_rows_done_868:
+ring_rows_done_994:
 	MOVQ 1944(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -9979,86 +11613,86 @@ ring_rows_done_868:
 	MOVQ 1920(SP), SI
 	MOVQ 1960(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_875
+	JLE  fold_ext_done_1001
 	CMPQ DI, SI
-	JA   fold_ext_scalar_876
+	JA   fold_ext_scalar_1002
 	ADDQ $0x00000003, DI
 	ANDQ $-4, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_874:
+fold_ext_1000:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_875
+	JBE     fold_ext_done_1001
 	SUBQ    $0x00000004, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Y1
 	VADDPD  (CX)(DI*8), Y1, Y1
 	VMOVUPD Y1, (CX)(R8*8)
-	JMP     fold_ext_874
+	JMP     fold_ext_1000
 
-fold_ext_scalar_876:
+fold_ext_scalar_1002:
 	MOVQ 1960(SP), DI
 
-fold_ext_element_877:
+fold_ext_element_1003:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_878
+	JBE    fold_ext_element_done_1004
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_877
+	JMP    fold_ext_element_1003
 
-fold_ext_element_done_878:
-fold_ext_done_875:
-fold_879:
+fold_ext_element_done_1004:
+fold_ext_done_1001:
+fold_1005:
 	CMPQ   SI, BX
-	JBE    fold_done_880
+	JBE    fold_done_1006
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_879
+	JMP    fold_1005
 
-fold_done_880:
+fold_done_1006:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_881
+	JNE  sums_planes_1007
 	MOVQ 1968(SP), SI
 	SUBQ $0x00000004, SI
 
-sums_vector_884:
+sums_vector_1010:
 	CMPQ    BX, SI
-	JGT     sums_scalar_882
+	JGT     sums_scalar_1008
 	VMOVUPD (DX)(BX*8), Y1
 	VADDPD  (CX)(BX*8), Y1, Y1
 	VMOVUPD Y1, (DX)(BX*8)
 	ADDQ    $0x00000004, BX
-	JMP     sums_vector_884
+	JMP     sums_vector_1010
 
-sums_scalar_882:
+sums_scalar_1008:
 	CMPQ   BX, 1968(SP)
-	JE     sums_done_883
+	JE     sums_done_1009
 	VMOVSD (CX)(BX*8), X1
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_scalar_882
+	JMP    sums_scalar_1008
 
-sums_planes_881:
+sums_planes_1007:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_885:
+sums_group_1011:
 	MOVQ   1968(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_887
+	JB     sums_single_1013
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -10067,7 +11701,7 @@ sums_group_885:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_886:
+sums_group_plane_1012:
 	VADDSD (R9), X1, X1
 	VADDSD (R9)(R8*1), X2, X2
 	VADDSD (R10), X3, X3
@@ -10076,7 +11710,7 @@ sums_group_plane_886:
 	ADDQ   $0x08, R10
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_group_plane_886
+	JB     sums_group_plane_1012
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	VADDSD 8(DX)(BX*8), X2, X2
@@ -10089,29 +11723,29 @@ sums_group_plane_886:
 	SHRQ   $0x01, SI
 	ADDQ   SI, DI
 	ADDQ   $0x00000004, BX
-	JMP    sums_group_885
+	JMP    sums_group_1011
 
-sums_single_887:
+sums_single_1013:
 	CMPQ   BX, 1968(SP)
-	JE     sums_done_883
+	JE     sums_done_1009
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_888:
+sums_single_plane_1014:
 	VADDSD (CX)(DI*8), X1, X1
 	INCQ   DI
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_single_plane_888
+	JB     sums_single_plane_1014
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_single_887
+	JMP    sums_single_1013
 
-sums_done_883:
+sums_done_1009:
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_858
+	JMP  ring_block_984
 
 ring_finished_backwardDalphaAVX2F64:
 	VZEROUPPER
@@ -10128,11 +11762,11 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	MOVQ         DX, BX
 	SHLQ         $0x02, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_889
+	JB           cached_1015
 	CMPQ         AX, CX
-	JE           cached_889
+	JE           cached_1015
 	CMPQ         AX, CX
-	JE           cached_889
+	JE           cached_1015
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -10141,7 +11775,7 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_891
+	JE           aligned_1017
 	MOVQ         SI, DI
 	MOVQ         $-1, R8
 	BZHIQ        DI, R8, DI
@@ -10152,13 +11786,13 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	VMOVUPS      Z2, K1, (AX)(BX*4)
 	MOVQ         SI, BX
 
-aligned_891:
+aligned_1017:
 	MOVQ DX, SI
 	SUBQ $0x00000040, SI
 
-unrolled_892:
+unrolled_1018:
 	CMPQ     BX, SI
-	JGT      single_893
+	JGT      single_1019
 	VMOVUPS  (CX)(BX*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
@@ -10176,25 +11810,25 @@ unrolled_892:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(BX*4)
 	ADDQ     $0x00000040, BX
-	JMP      unrolled_892
+	JMP      unrolled_1018
 
-single_893:
+single_1019:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_894:
+single_loop_1020:
 	CMPQ     BX, SI
-	JGT      remainder_895
+	JGT      remainder_1021
 	VMOVUPS  (CX)(BX*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(BX*4)
 	ADDQ     $0x00000010, BX
-	JMP      single_loop_894
+	JMP      single_loop_1020
 
-remainder_895:
+remainder_1021:
 	SUBQ      BX, DX
-	JE        span_done_896
+	JE        span_done_1022
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -10203,18 +11837,18 @@ remainder_895:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(BX*4)
 
-span_done_896:
+span_done_1022:
 	SFENCE
-	JMP stored_890
+	JMP stored_1016
 
-cached_889:
+cached_1015:
 	XORQ BX, BX
 	MOVQ DX, SI
 	SUBQ $0x00000040, SI
 
-unrolled_897:
+unrolled_1023:
 	CMPQ    BX, SI
-	JGT     single_898
+	JGT     single_1024
 	VMOVUPS (CX)(BX*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
@@ -10232,25 +11866,25 @@ unrolled_897:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(BX*4)
 	ADDQ    $0x00000040, BX
-	JMP     unrolled_897
+	JMP     unrolled_1023
 
-single_898:
+single_1024:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_899:
+single_loop_1025:
 	CMPQ    BX, SI
-	JGT     remainder_900
+	JGT     remainder_1026
 	VMOVUPS (CX)(BX*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(BX*4)
 	ADDQ    $0x00000010, BX
-	JMP     single_loop_899
+	JMP     single_loop_1025
 
-remainder_900:
+remainder_1026:
 	SUBQ      BX, DX
-	JE        span_done_901
+	JE        span_done_1027
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -10259,13 +11893,13 @@ remainder_900:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(BX*4)
 
-span_done_901:
-stored_890:
+span_done_1027:
+stored_1016:
 	VZEROUPPER
 	RET
 
 // func forwardPlanesAVX512F32(dst []float32, x []float32, alpha []float32, inner int)
-// Requires: AVX, AVX512F, BMI2
+// Requires: AVX, AVX512F, BMI2, CMOV, MMX+
 TEXT ·forwardPlanesAVX512F32(SB), NOSPLIT, $0-80
 	MOVQ   dst_base+0(FP), AX
 	MOVQ   x_base+24(FP), CX
@@ -10277,18 +11911,118 @@ TEXT ·forwardPlanesAVX512F32(SB), NOSPLIT, $0-80
 	MOVQ   BX, R8
 	SHLQ   $0x02, R8
 	XORQ   R9, R9
+	MOVQ   DX, R10
+	SHLQ   $0x02, R10
+	CMPQ   R10, ·streamThreshold+0(SB)
+	JB     cached_1028
+	CMPQ   AX, CX
+	JE     cached_1028
+	CMPQ   AX, CX
+	JE     cached_1028
 
-plane_902:
+plane_1030:
 	CMPQ         DX, $0x00
-	JE           planes_done_903
+	JE           planes_done_1031
+	VBROADCASTSS (DI)(R9*4), Z1
+	XORQ         R10, R10
+	MOVQ         AX, R11
+	NEGQ         R11
+	ANDQ         $0x0000003f, R11
+	SHRQ         $0x02, R11
+	CMPQ         R11, BX
+	CMOVQGT      BX, R11
+	TESTQ        R11, R11
+	JE           aligned_1032
+	MOVQ         R11, R12
+	MOVQ         $-1, R13
+	BZHIQ        R12, R13, R12
+	KMOVW        R12, K1
+	VMOVUPS.Z    (CX)(R10*4), K1, Z2
+	VCMPPS       $0x1a, Z0, Z2, K1, K2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, K1, (AX)(R10*4)
+	MOVQ         R11, R10
+
+aligned_1032:
+	MOVQ BX, R11
+	SUBQ $0x00000040, R11
+
+unrolled_1033:
+	CMPQ     R10, R11
+	JGT      single_1034
+	VMOVUPS  (CX)(R10*4), Z2
+	VCMPPS   $0x1a, Z0, Z2, K1
+	VMULPS   Z1, Z2, K1, Z2
+	VMOVNTPS Z2, (AX)(R10*4)
+	VMOVUPS  64(CX)(R10*4), Z2
+	VCMPPS   $0x1a, Z0, Z2, K1
+	VMULPS   Z1, Z2, K1, Z2
+	VMOVNTPS Z2, 64(AX)(R10*4)
+	VMOVUPS  128(CX)(R10*4), Z2
+	VCMPPS   $0x1a, Z0, Z2, K1
+	VMULPS   Z1, Z2, K1, Z2
+	VMOVNTPS Z2, 128(AX)(R10*4)
+	VMOVUPS  192(CX)(R10*4), Z2
+	VCMPPS   $0x1a, Z0, Z2, K1
+	VMULPS   Z1, Z2, K1, Z2
+	VMOVNTPS Z2, 192(AX)(R10*4)
+	ADDQ     $0x00000040, R10
+	JMP      unrolled_1033
+
+single_1034:
+	MOVQ BX, R11
+	SUBQ $0x00000010, R11
+
+single_loop_1035:
+	CMPQ     R10, R11
+	JGT      remainder_1036
+	VMOVUPS  (CX)(R10*4), Z2
+	VCMPPS   $0x1a, Z0, Z2, K1
+	VMULPS   Z1, Z2, K1, Z2
+	VMOVNTPS Z2, (AX)(R10*4)
+	ADDQ     $0x00000010, R10
+	JMP      single_loop_1035
+
+remainder_1036:
+	MOVQ      BX, R11
+	SUBQ      R10, R11
+	JE        span_done_1037
+	MOVQ      $-1, R12
+	BZHIQ     R11, R12, R11
+	KMOVW     R11, K1
+	VMOVUPS.Z (CX)(R10*4), K1, Z2
+	VCMPPS    $0x1a, Z0, Z2, K1, K2
+	VMULPS    Z1, Z2, K2, Z2
+	VMOVUPS   Z2, K1, (AX)(R10*4)
+
+span_done_1037:
+	ADDQ R8, CX
+	ADDQ R8, AX
+	INCQ R9
+	CMPQ R9, SI
+	JNE  same_pass_1038
+	XORQ R9, R9
+
+same_pass_1038:
+	SUBQ BX, DX
+	JMP  plane_1030
+
+planes_done_1031:
+	SFENCE
+	JMP stored_1029
+
+cached_1028:
+plane_1039:
+	CMPQ         DX, $0x00
+	JE           planes_done_1040
 	VBROADCASTSS (DI)(R9*4), Z1
 	XORQ         R10, R10
 	MOVQ         BX, R11
 	SUBQ         $0x00000040, R11
 
-unrolled_904:
+unrolled_1041:
 	CMPQ    R10, R11
-	JGT     single_905
+	JGT     single_1042
 	VMOVUPS (CX)(R10*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
@@ -10306,26 +12040,26 @@ unrolled_904:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(R10*4)
 	ADDQ    $0x00000040, R10
-	JMP     unrolled_904
+	JMP     unrolled_1041
 
-single_905:
+single_1042:
 	MOVQ BX, R11
 	SUBQ $0x00000010, R11
 
-single_loop_906:
+single_loop_1043:
 	CMPQ    R10, R11
-	JGT     remainder_907
+	JGT     remainder_1044
 	VMOVUPS (CX)(R10*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(R10*4)
 	ADDQ    $0x00000010, R10
-	JMP     single_loop_906
+	JMP     single_loop_1043
 
-remainder_907:
+remainder_1044:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_908
+	JE        span_done_1045
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -10334,24 +12068,25 @@ remainder_907:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R10*4)
 
-span_done_908:
+span_done_1045:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_909
+	JNE  same_pass_1046
 	XORQ R9, R9
 
-same_pass_909:
+same_pass_1046:
 	SUBQ BX, DX
-	JMP  plane_902
+	JMP  plane_1039
 
-planes_done_903:
+planes_done_1040:
+stored_1029:
 	VZEROUPPER
 	RET
 
 // func forwardPatternAVX512F32(dst []float32, x []float32, pattern []float32)
-// Requires: AVX, AVX512F, BMI2, CMOV
+// Requires: AVX, AVX512F, BMI2, CMOV, MMX+
 TEXT ·forwardPatternAVX512F32(SB), NOSPLIT, $0-72
 	MOVQ   dst_base+0(FP), AX
 	MOVQ   x_base+24(FP), CX
@@ -10359,10 +12094,108 @@ TEXT ·forwardPatternAVX512F32(SB), NOSPLIT, $0-72
 	MOVQ   pattern_base+48(FP), BX
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+56(FP), SI
+	MOVQ   DX, DI
+	SHLQ   $0x02, DI
+	CMPQ   DI, ·streamThreshold+0(SB)
+	JB     cached_1047
+	CMPQ   AX, CX
+	JE     cached_1047
+	CMPQ   AX, CX
+	JE     cached_1047
 
-row_910:
+row_1049:
+	CMPQ      DX, $0x00
+	JE        rows_done_1050
+	MOVQ      SI, DI
+	CMPQ      DX, DI
+	CMOVQLT   DX, DI
+	XORQ      R8, R8
+	MOVQ      AX, R9
+	NEGQ      R9
+	ANDQ      $0x0000003f, R9
+	SHRQ      $0x02, R9
+	CMPQ      R9, DI
+	CMOVQGT   DI, R9
+	TESTQ     R9, R9
+	JE        aligned_1051
+	MOVQ      R9, R10
+	MOVQ      $-1, R11
+	BZHIQ     R10, R11, R10
+	KMOVW     R10, K1
+	VMOVUPS.Z (CX)(R8*4), K1, Z1
+	VCMPPS    $0x1a, Z0, Z1, K1, K2
+	VMULPS    (BX)(R8*4), Z1, K2, Z1
+	VMOVUPS   Z1, K1, (AX)(R8*4)
+	MOVQ      R9, R8
+
+aligned_1051:
+	MOVQ DI, R9
+	SUBQ $0x00000040, R9
+
+unrolled_1052:
+	CMPQ     R8, R9
+	JGT      single_1053
+	VMOVUPS  (CX)(R8*4), Z1
+	VCMPPS   $0x1a, Z0, Z1, K1
+	VMULPS   (BX)(R8*4), Z1, K1, Z1
+	VMOVNTPS Z1, (AX)(R8*4)
+	VMOVUPS  64(CX)(R8*4), Z1
+	VCMPPS   $0x1a, Z0, Z1, K1
+	VMULPS   64(BX)(R8*4), Z1, K1, Z1
+	VMOVNTPS Z1, 64(AX)(R8*4)
+	VMOVUPS  128(CX)(R8*4), Z1
+	VCMPPS   $0x1a, Z0, Z1, K1
+	VMULPS   128(BX)(R8*4), Z1, K1, Z1
+	VMOVNTPS Z1, 128(AX)(R8*4)
+	VMOVUPS  192(CX)(R8*4), Z1
+	VCMPPS   $0x1a, Z0, Z1, K1
+	VMULPS   192(BX)(R8*4), Z1, K1, Z1
+	VMOVNTPS Z1, 192(AX)(R8*4)
+	ADDQ     $0x00000040, R8
+	JMP      unrolled_1052
+
+single_1053:
+	MOVQ DI, R9
+	SUBQ $0x00000010, R9
+
+single_loop_1054:
+	CMPQ     R8, R9
+	JGT      remainder_1055
+	VMOVUPS  (CX)(R8*4), Z1
+	VCMPPS   $0x1a, Z0, Z1, K1
+	VMULPS   (BX)(R8*4), Z1, K1, Z1
+	VMOVNTPS Z1, (AX)(R8*4)
+	ADDQ     $0x00000010, R8
+	JMP      single_loop_1054
+
+remainder_1055:
+	MOVQ      DI, R9
+	SUBQ      R8, R9
+	JE        span_done_1056
+	MOVQ      $-1, R10
+	BZHIQ     R9, R10, R9
+	KMOVW     R9, K1
+	VMOVUPS.Z (CX)(R8*4), K1, Z1
+	VCMPPS    $0x1a, Z0, Z1, K1, K2
+	VMULPS    (BX)(R8*4), Z1, K2, Z1
+	VMOVUPS   Z1, K1, (AX)(R8*4)
+
+span_done_1056:
+	MOVQ DI, R8
+	SHLQ $0x02, R8
+	ADDQ R8, CX
+	ADDQ R8, AX
+	SUBQ DI, DX
+	JMP  row_1049
+
+rows_done_1050:
+	SFENCE
+	JMP stored_1048
+
+cached_1047:
+row_1057:
 	CMPQ    DX, $0x00
-	JE      rows_done_911
+	JE      rows_done_1058
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -10370,9 +12203,9 @@ row_910:
 	MOVQ    DI, R9
 	SUBQ    $0x00000040, R9
 
-unrolled_912:
+unrolled_1059:
 	CMPQ    R8, R9
-	JGT     single_913
+	JGT     single_1060
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
@@ -10390,26 +12223,26 @@ unrolled_912:
 	VMULPS  192(BX)(R8*4), Z1, K1, Z1
 	VMOVUPS Z1, 192(AX)(R8*4)
 	ADDQ    $0x00000040, R8
-	JMP     unrolled_912
+	JMP     unrolled_1059
 
-single_913:
+single_1060:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_914:
+single_loop_1061:
 	CMPQ    R8, R9
-	JGT     remainder_915
+	JGT     remainder_1062
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
 	VMOVUPS Z1, (AX)(R8*4)
 	ADDQ    $0x00000010, R8
-	JMP     single_loop_914
+	JMP     single_loop_1061
 
-remainder_915:
+remainder_1062:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_916
+	JE        span_done_1063
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -10418,15 +12251,16 @@ remainder_915:
 	VMULPS    (BX)(R8*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 
-span_done_916:
+span_done_1063:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_910
+	JMP  row_1057
 
-rows_done_911:
+rows_done_1058:
+stored_1048:
 	VZEROUPPER
 	RET
 
@@ -10445,36 +12279,36 @@ TEXT ·forwardRingAVX512F32(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x00000180
-	JA     ring_segmented_917
+	JA     ring_segmented_1064
 	MOVQ   R8, R9
 
-ring_len_918:
+ring_len_1065:
 	CMPQ R9, $0x00000010
-	JAE  ring_len_done_919
+	JAE  ring_len_done_1066
 	ADDQ R8, R9
-	JMP  ring_len_918
+	JMP  ring_len_1065
 
-ring_len_done_919:
+ring_len_done_1066:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000010, R10
 
-ring_step_920:
+ring_step_1067:
 	CMPQ R10, R9
-	JB   ring_step_done_921
+	JB   ring_step_done_1068
 	SUBQ R9, R10
-	JMP  ring_step_920
+	JMP  ring_step_1067
 
-ring_step_done_921:
+ring_step_done_1068:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000040, R10
 
-ring_step_922:
+ring_step_1069:
 	CMPQ R10, R9
-	JB   ring_step_done_923
+	JB   ring_step_done_1070
 	SUBQ R9, R10
-	JMP  ring_step_922
+	JMP  ring_step_1069
 
-ring_step_done_923:
+ring_step_done_1070:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    64(R9), R9
@@ -10484,76 +12318,76 @@ ring_step_done_923:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000010
-	JB      ring_short_924
+	JB      ring_short_1071
 	CMPQ    AX, $0x01
-	JNE     ring_planes_925
+	JNE     ring_planes_1072
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_927:
+ring_copy_1074:
 	CMPQ    AX, R10
-	JAE     ring_built_926
+	JAE     ring_built_1073
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_928
+	JB      ring_copy_tail_1075
 	VMOVUPS (R9)(R8*4), Z1
 	VMOVUPS Z1, (DI)(AX*4)
 	ADDQ    $0x00000010, AX
 	ADDQ    $0x00000010, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_927
+	JNE     ring_copy_1074
 	XORQ    R8, R8
-	JMP     ring_copy_927
+	JMP     ring_copy_1074
 
-ring_copy_tail_928:
+ring_copy_tail_1075:
 	VMOVUPS -64(R9)(DX*4), Z1
 	ADDQ    R11, AX
 	VMOVUPS Z1, -64(DI)(AX*4)
 	XORQ    R8, R8
-	JMP     ring_copy_927
+	JMP     ring_copy_1074
 
-ring_planes_925:
+ring_planes_1072:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_929
+	JA   ring_long_planes_1076
 	MOVQ R10, R12
 	SUBQ $0x00000010, R12
 
-ring_fill_930:
+ring_fill_1077:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_931
+	JGT          ring_fill_last_1078
 	VBROADCASTSS (R9)(R8*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	VMOVUPS      Z1, 64(DI)(R11*4)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_932
+	JNE          ring_wrap_1079
 	XORQ         R8, R8
 
-ring_wrap_932:
-	JMP ring_fill_930
+ring_wrap_1079:
+	JMP ring_fill_1077
 
-ring_fill_last_931:
+ring_fill_last_1078:
 	CMPQ         R11, R10
-	JAE          ring_built_926
+	JAE          ring_built_1073
 	VBROADCASTSS (R9)(R8*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_933
+	JNE          ring_wrap_1080
 	XORQ         R8, R8
 
-ring_wrap_933:
-	JMP ring_fill_last_931
+ring_wrap_1080:
+	JMP ring_fill_last_1078
 
-ring_long_planes_929:
-ring_channel_934:
+ring_long_planes_1076:
+ring_channel_1081:
 	CMPQ         R11, R10
-	JAE          ring_built_926
+	JAE          ring_built_1073
 	VBROADCASTSS (R9)(R8*4), Z1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -10561,65 +12395,65 @@ ring_channel_934:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_935:
+ring_plane_1082:
 	VMOVUPS Z1, (DI)(R13*4)
 	ADDQ    $0x00000010, R13
 	CMPQ    R13, R12
-	JB      ring_plane_935
+	JB      ring_plane_1082
 	INCQ    R8
 	CMPQ    R8, DX
-	JNE     ring_wrap_936
+	JNE     ring_wrap_1083
 	XORQ    R8, R8
 
-ring_wrap_936:
-	JMP ring_channel_934
+ring_wrap_1083:
+	JMP ring_channel_1081
 
-ring_short_924:
+ring_short_1071:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_937:
+ring_element_1084:
 	MOVL (R9)(R11*4), R14
 	MOVL R14, (DI)(R13*4)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_938
+	JB   ring_element_next_1085
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_938
+	JB   ring_element_next_1085
 	XORQ R11, R11
 
-ring_element_next_938:
+ring_element_next_1085:
 	INCQ    R13
 	CMPQ    R13, $0x00000010
-	JB      ring_element_937
+	JB      ring_element_1084
 	VMOVUPS (DI), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000010
-	JE      ring_exact_939
+	JE      ring_exact_1086
 	SUBQ    R8, AX
 
-ring_exact_939:
+ring_exact_1086:
 	MOVQ AX, DX
 
-ring_repeat_940:
+ring_repeat_1087:
 	CMPQ    DX, R10
-	JAE     ring_built_926
+	JAE     ring_built_1073
 	VMOVUPS Z1, (DI)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_940
+	JMP     ring_repeat_1087
 
-ring_built_926:
+ring_built_1073:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000040, R8
 
-unrolled_941:
+unrolled_1088:
 	CMPQ    DX, R8
-	JGT     single_942
+	JGT     single_1089
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -10641,15 +12475,15 @@ unrolled_941:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000040, DX
-	JMP     unrolled_941
+	JMP     unrolled_1088
 
-single_942:
+single_1089:
 	MOVQ SI, R8
 	SUBQ $0x00000010, R8
 
-single_loop_943:
+single_loop_1090:
 	CMPQ    DX, R8
-	JGT     remainder_944
+	JGT     remainder_1091
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -10659,11 +12493,11 @@ single_loop_943:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000010, DX
-	JMP     single_loop_943
+	JMP     single_loop_1090
 
-remainder_944:
+remainder_1091:
 	SUBQ      DX, SI
-	JE        span_done_945
+	JE        span_done_1092
 	MOVQ      $-1, R8
 	BZHIQ     SI, R8, SI
 	KMOVW     SI, K1
@@ -10672,10 +12506,10 @@ remainder_944:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(DX*4)
 
-span_done_945:
+span_done_1092:
 	JMP ring_finished_forwardAVX512F32
 
-ring_segmented_917:
+ring_segmented_1064:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x00000180
 	JA   ring_finished_forwardAVX512F32
@@ -10685,11 +12519,11 @@ ring_segmented_917:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_946
+	JE   ring_rows_1093
 
-ring_segment_947:
+ring_segment_1094:
 	CMPQ    SI, $0x00
-	JE      ring_done_948
+	JE      ring_done_1095
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -10706,33 +12540,33 @@ ring_segment_947:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_949:
+ring_len_1096:
 	CMPQ R11, $0x00000010
-	JAE  ring_len_done_950
+	JAE  ring_len_done_1097
 	ADDQ R9, R11
-	JMP  ring_len_949
+	JMP  ring_len_1096
 
-ring_len_done_950:
+ring_len_done_1097:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_951:
+ring_step_1098:
 	CMPQ R12, R11
-	JB   ring_step_done_952
+	JB   ring_step_done_1099
 	SUBQ R11, R12
-	JMP  ring_step_951
+	JMP  ring_step_1098
 
-ring_step_done_952:
+ring_step_done_1099:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000040, R12
 
-ring_step_953:
+ring_step_1100:
 	CMPQ R12, R11
-	JB   ring_step_done_954
+	JB   ring_step_done_1101
 	SUBQ R11, R12
-	JMP  ring_step_953
+	JMP  ring_step_1100
 
-ring_step_done_954:
+ring_step_done_1101:
 	MOVQ    R12, 1936(SP)
 	LEAQ    64(R11), R11
 	CMPQ    R10, R11
@@ -10742,76 +12576,76 @@ ring_step_done_954:
 	LEAQ    (R10)(AX*4), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000010
-	JB      ring_short_955
+	JB      ring_short_1102
 	CMPQ    R8, $0x01
-	JNE     ring_planes_956
+	JNE     ring_planes_1103
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_958:
+ring_copy_1105:
 	CMPQ    R8, AX
-	JAE     ring_built_957
+	JAE     ring_built_1104
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_959
+	JB      ring_copy_tail_1106
 	VMOVUPS (R10)(R9*4), Z1
 	VMOVUPS Z1, (DI)(R8*4)
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_958
+	JNE     ring_copy_1105
 	XORQ    R9, R9
-	JMP     ring_copy_958
+	JMP     ring_copy_1105
 
-ring_copy_tail_959:
+ring_copy_tail_1106:
 	VMOVUPS -64(R10)(DX*4), Z1
 	ADDQ    R11, R8
 	VMOVUPS Z1, -64(DI)(R8*4)
 	XORQ    R9, R9
-	JMP     ring_copy_958
+	JMP     ring_copy_1105
 
-ring_planes_956:
+ring_planes_1103:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000020
-	JA   ring_long_planes_960
+	JA   ring_long_planes_1107
 	MOVQ AX, R12
 	SUBQ $0x00000010, R12
 
-ring_fill_961:
+ring_fill_1108:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_962
+	JGT          ring_fill_last_1109
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	VMOVUPS      Z1, 64(DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_963
+	JNE          ring_wrap_1110
 	XORQ         R9, R9
 
-ring_wrap_963:
-	JMP ring_fill_961
+ring_wrap_1110:
+	JMP ring_fill_1108
 
-ring_fill_last_962:
+ring_fill_last_1109:
 	CMPQ         R11, AX
-	JAE          ring_built_957
+	JAE          ring_built_1104
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_964
+	JNE          ring_wrap_1111
 	XORQ         R9, R9
 
-ring_wrap_964:
-	JMP ring_fill_last_962
+ring_wrap_1111:
+	JMP ring_fill_last_1109
 
-ring_long_planes_960:
-ring_channel_965:
+ring_long_planes_1107:
+ring_channel_1112:
 	CMPQ         R11, AX
-	JAE          ring_built_957
+	JAE          ring_built_1104
 	VBROADCASTSS (R10)(R9*4), Z1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -10819,66 +12653,66 @@ ring_channel_965:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_966:
+ring_plane_1113:
 	VMOVUPS Z1, (DI)(R13*4)
 	ADDQ    $0x00000010, R13
 	CMPQ    R13, R12
-	JB      ring_plane_966
+	JB      ring_plane_1113
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_967
+	JNE     ring_wrap_1114
 	XORQ    R9, R9
 
-ring_wrap_967:
-	JMP ring_channel_965
+ring_wrap_1114:
+	JMP ring_channel_1112
 
-ring_short_955:
+ring_short_1102:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_968:
+ring_element_1115:
 	MOVL (R10)(R11*4), R14
 	MOVL R14, (DI)(R13*4)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_969
+	JB   ring_element_next_1116
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_969
+	JB   ring_element_next_1116
 	XORQ R11, R11
 
-ring_element_next_969:
+ring_element_next_1116:
 	INCQ    R13
 	CMPQ    R13, $0x00000010
-	JB      ring_element_968
+	JB      ring_element_1115
 	VMOVUPS (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_970
+	JE      ring_exact_1117
 	SUBQ    R9, DX
 
-ring_exact_970:
+ring_exact_1117:
 	MOVQ DX, R8
 
-ring_repeat_971:
+ring_repeat_1118:
 	CMPQ    R8, AX
-	JAE     ring_built_957
+	JAE     ring_built_1104
 	VMOVUPS Z1, (DI)(R8*4)
 	ADDQ    DX, R8
-	JMP     ring_repeat_971
+	JMP     ring_repeat_1118
 
-ring_built_957:
+ring_built_1104:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000040, R9
 
-unrolled_972:
+unrolled_1119:
 	CMPQ    R8, R9
-	JGT     single_973
+	JGT     single_1120
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -10900,15 +12734,15 @@ unrolled_972:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000040, R8
-	JMP     unrolled_972
+	JMP     unrolled_1119
 
-single_973:
+single_1120:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-single_loop_974:
+single_loop_1121:
 	CMPQ    R8, R9
-	JGT     remainder_975
+	JGT     remainder_1122
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -10918,11 +12752,11 @@ single_loop_974:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000010, R8
-	JMP     single_loop_974
+	JMP     single_loop_1121
 
-remainder_975:
+remainder_1122:
 	SUBQ      R8, DX
-	JE        span_done_976
+	JE        span_done_1123
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -10931,7 +12765,7 @@ remainder_975:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-span_done_976:
+span_done_1123:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -10942,18 +12776,18 @@ span_done_976:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_977
+	JNE  ring_next_1124
 	XORQ AX, AX
 
-ring_next_977:
+ring_next_1124:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_947
+	JMP  ring_segment_1094
 
-ring_done_948:
+ring_done_1095:
 	JMP ring_finished_forwardAVX512F32
 
-ring_rows_946:
-ring_block_978:
+ring_rows_1093:
+ring_block_1125:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -10969,33 +12803,33 @@ ring_block_978:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_979:
+ring_len_1126:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_980
+	JAE  ring_len_done_1127
 	ADDQ BX, SI
-	JMP  ring_len_979
+	JMP  ring_len_1126
 
-ring_len_done_980:
+ring_len_done_1127:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000010, R8
 
-ring_step_981:
+ring_step_1128:
 	CMPQ R8, SI
-	JB   ring_step_done_982
+	JB   ring_step_done_1129
 	SUBQ SI, R8
-	JMP  ring_step_981
+	JMP  ring_step_1128
 
-ring_step_done_982:
+ring_step_done_1129:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000040, R8
 
-ring_step_983:
+ring_step_1130:
 	CMPQ R8, SI
-	JB   ring_step_done_984
+	JB   ring_step_done_1131
 	SUBQ SI, R8
-	JMP  ring_step_983
+	JMP  ring_step_1130
 
-ring_step_done_984:
+ring_step_done_1131:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    64(SI), SI
@@ -11006,76 +12840,76 @@ ring_step_done_984:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000010
-	JB      ring_short_985
+	JB      ring_short_1132
 	CMPQ    CX, $0x01
-	JNE     ring_planes_986
+	JNE     ring_planes_1133
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_988:
+ring_copy_1135:
 	CMPQ    BX, R8
-	JAE     ring_built_987
+	JAE     ring_built_1134
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000010
-	JB      ring_copy_tail_989
+	JB      ring_copy_tail_1136
 	VMOVUPS (SI)(R9*4), Z1
 	VMOVUPS Z1, (DI)(BX*4)
 	ADDQ    $0x00000010, BX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_988
+	JNE     ring_copy_1135
 	XORQ    R9, R9
-	JMP     ring_copy_988
+	JMP     ring_copy_1135
 
-ring_copy_tail_989:
+ring_copy_tail_1136:
 	VMOVUPS -64(SI)(DX*4), Z1
 	ADDQ    R10, BX
 	VMOVUPS Z1, -64(DI)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_988
+	JMP     ring_copy_1135
 
-ring_planes_986:
+ring_planes_1133:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000020
-	JA   ring_long_planes_990
+	JA   ring_long_planes_1137
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
-ring_fill_991:
+ring_fill_1138:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_992
+	JGT          ring_fill_last_1139
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (DI)(R9*4)
 	VMOVUPS      Z1, 64(DI)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_993
+	JNE          ring_wrap_1140
 	XORQ         BX, BX
 
-ring_wrap_993:
-	JMP ring_fill_991
+ring_wrap_1140:
+	JMP ring_fill_1138
 
-ring_fill_last_992:
+ring_fill_last_1139:
 	CMPQ         R9, R8
-	JAE          ring_built_987
+	JAE          ring_built_1134
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (DI)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_994
+	JNE          ring_wrap_1141
 	XORQ         BX, BX
 
-ring_wrap_994:
-	JMP ring_fill_last_992
+ring_wrap_1141:
+	JMP ring_fill_last_1139
 
-ring_long_planes_990:
-ring_channel_995:
+ring_long_planes_1137:
+ring_channel_1142:
 	CMPQ         R9, R8
-	JAE          ring_built_987
+	JAE          ring_built_1134
 	VBROADCASTSS (SI)(BX*4), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -11083,57 +12917,57 @@ ring_channel_995:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_996:
+ring_plane_1143:
 	VMOVUPS Z1, (DI)(R11*4)
 	ADDQ    $0x00000010, R11
 	CMPQ    R11, R10
-	JB      ring_plane_996
+	JB      ring_plane_1143
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_997
+	JNE     ring_wrap_1144
 	XORQ    BX, BX
 
-ring_wrap_997:
-	JMP ring_channel_995
+ring_wrap_1144:
+	JMP ring_channel_1142
 
-ring_short_985:
+ring_short_1132:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_998:
+ring_element_1145:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (DI)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_999
+	JB   ring_element_next_1146
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_999
+	JB   ring_element_next_1146
 	XORQ R9, R9
 
-ring_element_next_999:
+ring_element_next_1146:
 	INCQ    R11
 	CMPQ    R11, $0x00000010
-	JB      ring_element_998
+	JB      ring_element_1145
 	VMOVUPS (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1000
+	JE      ring_exact_1147
 	SUBQ    BX, DX
 
-ring_exact_1000:
+ring_exact_1147:
 	MOVQ DX, BX
 
-ring_repeat_1001:
+ring_repeat_1148:
 	CMPQ    BX, R8
-	JAE     ring_built_987
+	JAE     ring_built_1134
 	VMOVUPS Z1, (DI)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1001
+	JMP     ring_repeat_1148
 
-ring_built_987:
+ring_built_1134:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+24(FP), BX
@@ -11142,18 +12976,18 @@ ring_built_987:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_1002:
+ring_row_1149:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_1003
+	JE   ring_rows_done_1150
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000040, R9
 
-unrolled_1004:
+unrolled_1151:
 	CMPQ    R8, R9
-	JGT     single_1005
+	JGT     single_1152
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -11175,15 +13009,15 @@ unrolled_1004:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000040, R8
-	JMP     unrolled_1004
+	JMP     unrolled_1151
 
-single_1005:
+single_1152:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1006:
+single_loop_1153:
 	CMPQ    R8, R9
-	JGT     remainder_1007
+	JGT     remainder_1154
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -11193,11 +13027,11 @@ single_loop_1006:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000010, R8
-	JMP     single_loop_1006
+	JMP     single_loop_1153
 
-remainder_1007:
+remainder_1154:
 	SUBQ      R8, DX
-	JE        span_done_1008
+	JE        span_done_1155
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -11206,20 +13040,20 @@ remainder_1007:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-span_done_1008:
+span_done_1155:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x02, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_1002
+	JMP   ring_row_1149
 
-ring_rows_done_1003:
+ring_rows_done_1150:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_978
+	JMP  ring_block_1125
 
 ring_finished_forwardAVX512F32:
 	VZEROUPPER
@@ -11245,11 +13079,11 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1009
+	JB           cached_1156
 	CMPQ         AX, DX
-	JE           cached_1009
+	JE           cached_1156
 	CMPQ         AX, CX
-	JE           cached_1009
+	JE           cached_1156
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -11258,7 +13092,7 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1011
+	JE           aligned_1158
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -11277,13 +13111,13 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	VMOVUPS      Z10, K1, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_1011:
+aligned_1158:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_1012:
+unrolled_1159:
 	CMPQ        SI, DI
-	JGT         single_1013
+	JGT         single_1160
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -11333,15 +13167,15 @@ unrolled_1012:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
-	JMP         unrolled_1012
+	JMP         unrolled_1159
 
-single_1013:
+single_1160:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_1014:
+single_loop_1161:
 	CMPQ        SI, DI
-	JGT         remainder_1015
+	JGT         remainder_1162
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -11355,11 +13189,11 @@ single_loop_1014:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
-	JMP         single_loop_1014
+	JMP         single_loop_1161
 
-remainder_1015:
+remainder_1162:
 	SUBQ        SI, BX
-	JE          span_done_1016
+	JE          span_done_1163
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -11376,18 +13210,18 @@ remainder_1015:
 	VMULPS      Z9, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(SI*4)
 
-span_done_1016:
+span_done_1163:
 	SFENCE
-	JMP stored_1010
+	JMP stored_1157
 
-cached_1009:
+cached_1156:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_1017:
+unrolled_1164:
 	CMPQ        SI, DI
-	JGT         single_1018
+	JGT         single_1165
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -11437,15 +13271,15 @@ unrolled_1017:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
-	JMP         unrolled_1017
+	JMP         unrolled_1164
 
-single_1018:
+single_1165:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_1019:
+single_loop_1166:
 	CMPQ        SI, DI
-	JGT         remainder_1020
+	JGT         remainder_1167
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -11459,11 +13293,11 @@ single_loop_1019:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
-	JMP         single_loop_1019
+	JMP         single_loop_1166
 
-remainder_1020:
+remainder_1167:
 	SUBQ        SI, BX
-	JE          span_done_1021
+	JE          span_done_1168
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -11480,8 +13314,8 @@ remainder_1020:
 	VMULPS      Z9, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(SI*4)
 
-span_done_1021:
-stored_1010:
+span_done_1168:
+stored_1157:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -11500,7 +13334,7 @@ stored_1010:
 	RET
 
 // func backwardPlanesAVX512F32(dx []float32, dy []float32, x []float32, alpha []float32, acc []float64, inner int)
-// Requires: AVX, AVX512F, BMI2
+// Requires: AVX, AVX512F, BMI2, CMOV, MMX+
 TEXT ·backwardPlanesAVX512F32(SB), NOSPLIT, $0-128
 	MOVQ   dx_base+0(FP), AX
 	MOVQ   x_base+48(FP), CX
@@ -11514,10 +13348,190 @@ TEXT ·backwardPlanesAVX512F32(SB), NOSPLIT, $0-128
 	MOVQ   DI, R10
 	SHLQ   $0x02, R10
 	XORQ   R11, R11
+	MOVQ   BX, R12
+	SHLQ   $0x02, R12
+	CMPQ   R12, ·streamThreshold+0(SB)
+	JB     cached_1169
+	CMPQ   AX, DX
+	JE     cached_1169
+	CMPQ   AX, CX
+	JE     cached_1169
 
-plane_1022:
+plane_1171:
 	CMPQ         BX, $0x00
-	JE           planes_done_1023
+	JE           planes_done_1172
+	VBROADCASTSS (R9)(R11*4), Z9
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y2, Y2, Y2
+	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
+	VXORPS       Y5, Y5, Y5
+	VXORPS       Y6, Y6, Y6
+	VXORPS       Y7, Y7, Y7
+	VXORPS       Y8, Y8, Y8
+	XORQ         R12, R12
+	MOVQ         AX, R13
+	NEGQ         R13
+	ANDQ         $0x0000003f, R13
+	SHRQ         $0x02, R13
+	CMPQ         R13, DI
+	CMOVQGT      DI, R13
+	TESTQ        R13, R13
+	JE           aligned_1173
+	MOVQ         R13, R14
+	MOVQ         $-1, R15
+	BZHIQ        R14, R15, R14
+	KMOVW        R14, K1
+	VMOVUPS.Z    (CX)(R12*4), K1, Z10
+	VCMPPS       $0x1a, Z0, Z10, K1, K2
+	VMOVUPS.Z    (DX)(R12*4), K1, Z10
+	VCVTPS2PD.Z  (CX)(R12*4), K2, Z11
+	VCVTPS2PD.Z  (DX)(R12*4), K2, Z12
+	VFMADD231PD  Z12, Z11, K2, Z1
+	KSHIFTRW     $0x08, K2, K3
+	VCVTPS2PD.Z  32(CX)(R12*4), K3, Z11
+	VCVTPS2PD.Z  32(DX)(R12*4), K3, Z12
+	VFMADD231PD  Z12, Z11, K3, Z2
+	VMULPS       Z9, Z10, K2, Z10
+	VMOVUPS      Z10, K1, (AX)(R12*4)
+	MOVQ         R13, R12
+
+aligned_1173:
+	MOVQ DI, R13
+	SUBQ $0x00000040, R13
+
+unrolled_1174:
+	CMPQ        R12, R13
+	JGT         single_1175
+	VMOVUPS     (CX)(R12*4), Z10
+	VCMPPS      $0x1a, Z0, Z10, K1
+	VMOVUPS     (DX)(R12*4), Z10
+	VCVTPS2PD   (CX)(R12*4), Z11
+	VCVTPS2PD   (DX)(R12*4), Z12
+	VFMADD231PD Z12, Z11, K1, Z1
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   32(CX)(R12*4), Z11
+	VCVTPS2PD   32(DX)(R12*4), Z12
+	VFMADD231PD Z12, Z11, K2, Z2
+	VMULPS      Z9, Z10, K1, Z10
+	VMOVNTPS    Z10, (AX)(R12*4)
+	VMOVUPS     64(CX)(R12*4), Z10
+	VCMPPS      $0x1a, Z0, Z10, K1
+	VMOVUPS     64(DX)(R12*4), Z10
+	VCVTPS2PD   64(CX)(R12*4), Z11
+	VCVTPS2PD   64(DX)(R12*4), Z12
+	VFMADD231PD Z12, Z11, K1, Z3
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   96(CX)(R12*4), Z11
+	VCVTPS2PD   96(DX)(R12*4), Z12
+	VFMADD231PD Z12, Z11, K2, Z4
+	VMULPS      Z9, Z10, K1, Z10
+	VMOVNTPS    Z10, 64(AX)(R12*4)
+	VMOVUPS     128(CX)(R12*4), Z10
+	VCMPPS      $0x1a, Z0, Z10, K1
+	VMOVUPS     128(DX)(R12*4), Z10
+	VCVTPS2PD   128(CX)(R12*4), Z11
+	VCVTPS2PD   128(DX)(R12*4), Z12
+	VFMADD231PD Z12, Z11, K1, Z5
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   160(CX)(R12*4), Z11
+	VCVTPS2PD   160(DX)(R12*4), Z12
+	VFMADD231PD Z12, Z11, K2, Z6
+	VMULPS      Z9, Z10, K1, Z10
+	VMOVNTPS    Z10, 128(AX)(R12*4)
+	VMOVUPS     192(CX)(R12*4), Z10
+	VCMPPS      $0x1a, Z0, Z10, K1
+	VMOVUPS     192(DX)(R12*4), Z10
+	VCVTPS2PD   192(CX)(R12*4), Z11
+	VCVTPS2PD   192(DX)(R12*4), Z12
+	VFMADD231PD Z12, Z11, K1, Z7
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   224(CX)(R12*4), Z11
+	VCVTPS2PD   224(DX)(R12*4), Z12
+	VFMADD231PD Z12, Z11, K2, Z8
+	VMULPS      Z9, Z10, K1, Z10
+	VMOVNTPS    Z10, 192(AX)(R12*4)
+	ADDQ        $0x00000040, R12
+	JMP         unrolled_1174
+
+single_1175:
+	MOVQ DI, R13
+	SUBQ $0x00000010, R13
+
+single_loop_1176:
+	CMPQ        R12, R13
+	JGT         remainder_1177
+	VMOVUPS     (CX)(R12*4), Z10
+	VCMPPS      $0x1a, Z0, Z10, K1
+	VMOVUPS     (DX)(R12*4), Z10
+	VCVTPS2PD   (CX)(R12*4), Z11
+	VCVTPS2PD   (DX)(R12*4), Z12
+	VFMADD231PD Z12, Z11, K1, Z1
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   32(CX)(R12*4), Z11
+	VCVTPS2PD   32(DX)(R12*4), Z12
+	VFMADD231PD Z12, Z11, K2, Z2
+	VMULPS      Z9, Z10, K1, Z10
+	VMOVNTPS    Z10, (AX)(R12*4)
+	ADDQ        $0x00000010, R12
+	JMP         single_loop_1176
+
+remainder_1177:
+	MOVQ        DI, R13
+	SUBQ        R12, R13
+	JE          span_done_1178
+	MOVQ        $-1, R14
+	BZHIQ       R13, R14, R13
+	KMOVW       R13, K1
+	VMOVUPS.Z   (CX)(R12*4), K1, Z10
+	VCMPPS      $0x1a, Z0, Z10, K1, K2
+	VMOVUPS.Z   (DX)(R12*4), K1, Z10
+	VCVTPS2PD.Z (CX)(R12*4), K2, Z11
+	VCVTPS2PD.Z (DX)(R12*4), K2, Z12
+	VFMADD231PD Z12, Z11, K2, Z1
+	KSHIFTRW    $0x08, K2, K3
+	VCVTPS2PD.Z 32(CX)(R12*4), K3, Z11
+	VCVTPS2PD.Z 32(DX)(R12*4), K3, Z12
+	VFMADD231PD Z12, Z11, K3, Z2
+	VMULPS      Z9, Z10, K2, Z10
+	VMOVUPS     Z10, K1, (AX)(R12*4)
+
+span_done_1178:
+	VADDPD        Z2, Z1, Z1
+	VADDPD        Z4, Z3, Z3
+	VADDPD        Z6, Z5, Z5
+	VADDPD        Z8, Z7, Z7
+	VADDPD        Z3, Z1, Z1
+	VADDPD        Z7, Z5, Z5
+	VADDPD        Z5, Z1, Z1
+	VEXTRACTF64X4 $0x01, Z1, Y2
+	VADDPD        Y2, Y1, Y2
+	VEXTRACTF128  $0x01, Y2, X1
+	VADDPD        X1, X2, X1
+	VPERMILPD     $0x01, X1, X2
+	VADDSD        X2, X1, X1
+	VADDSD        (SI)(R11*8), X1, X1
+	VMOVSD        X1, (SI)(R11*8)
+	ADDQ          R10, CX
+	ADDQ          R10, DX
+	ADDQ          R10, AX
+	INCQ          R11
+	CMPQ          R11, R8
+	JNE           same_pass_1179
+	XORQ          R11, R11
+
+same_pass_1179:
+	SUBQ DI, BX
+	JMP  plane_1171
+
+planes_done_1172:
+	SFENCE
+	JMP stored_1170
+
+cached_1169:
+plane_1180:
+	CMPQ         BX, $0x00
+	JE           planes_done_1181
 	VBROADCASTSS (R9)(R11*4), Z9
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -11531,9 +13545,9 @@ plane_1022:
 	MOVQ         DI, R13
 	SUBQ         $0x00000040, R13
 
-unrolled_1024:
+unrolled_1182:
 	CMPQ        R12, R13
-	JGT         single_1025
+	JGT         single_1183
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -11583,15 +13597,15 @@ unrolled_1024:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, 192(AX)(R12*4)
 	ADDQ        $0x00000040, R12
-	JMP         unrolled_1024
+	JMP         unrolled_1182
 
-single_1025:
+single_1183:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 
-single_loop_1026:
+single_loop_1184:
 	CMPQ        R12, R13
-	JGT         remainder_1027
+	JGT         remainder_1185
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -11605,12 +13619,12 @@ single_loop_1026:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, (AX)(R12*4)
 	ADDQ        $0x00000010, R12
-	JMP         single_loop_1026
+	JMP         single_loop_1184
 
-remainder_1027:
+remainder_1185:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_1028
+	JE          span_done_1186
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -11627,7 +13641,7 @@ remainder_1027:
 	VMULPS      Z9, Z10, K2, Z10
 	VMOVUPS     Z10, K1, (AX)(R12*4)
 
-span_done_1028:
+span_done_1186:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -11648,19 +13662,20 @@ span_done_1028:
 	ADDQ          R10, AX
 	INCQ          R11
 	CMPQ          R11, R8
-	JNE           same_pass_1029
+	JNE           same_pass_1187
 	XORQ          R11, R11
 
-same_pass_1029:
+same_pass_1187:
 	SUBQ DI, BX
-	JMP  plane_1022
+	JMP  plane_1180
 
-planes_done_1023:
+planes_done_1181:
+stored_1170:
 	VZEROUPPER
 	RET
 
 // func backwardPatternAVX512F32(dx []float32, dy []float32, x []float32, pattern []float32, acc []float64)
-// Requires: AVX, AVX512F, BMI2, CMOV
+// Requires: AVX, AVX512F, BMI2, CMOV, MMX+
 TEXT ·backwardPatternAVX512F32(SB), NOSPLIT, $0-120
 	MOVQ   dx_base+0(FP), AX
 	MOVQ   x_base+48(FP), CX
@@ -11670,10 +13685,193 @@ TEXT ·backwardPatternAVX512F32(SB), NOSPLIT, $0-120
 	MOVQ   acc_base+96(FP), DI
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), R8
+	MOVQ   BX, R9
+	SHLQ   $0x02, R9
+	CMPQ   R9, ·streamThreshold+0(SB)
+	JB     cached_1188
+	CMPQ   AX, DX
+	JE     cached_1188
+	CMPQ   AX, CX
+	JE     cached_1188
 
-row_1030:
+row_1190:
+	CMPQ        BX, $0x00
+	JE          rows_done_1191
+	MOVQ        R8, R9
+	CMPQ        BX, R9
+	CMOVQLT     BX, R9
+	XORQ        R10, R10
+	MOVQ        AX, R11
+	NEGQ        R11
+	ANDQ        $0x0000003f, R11
+	SHRQ        $0x02, R11
+	CMPQ        R11, R9
+	CMOVQGT     R9, R11
+	TESTQ       R11, R11
+	JE          aligned_1192
+	MOVQ        R11, R12
+	MOVQ        $-1, R13
+	BZHIQ       R12, R13, R12
+	KMOVW       R12, K1
+	VMOVUPS.Z   (CX)(R10*4), K1, Z1
+	VCMPPS      $0x1a, Z0, Z1, K1, K2
+	VMOVUPS.Z   (DX)(R10*4), K1, Z1
+	VCVTPS2PD.Z (CX)(R10*4), K2, Z2
+	VCVTPS2PD.Z (DX)(R10*4), K2, Z3
+	VMOVUPD.Z   (DI)(R10*8), K2, Z4
+	VFMADD231PD Z3, Z2, K2, Z4
+	VMOVUPD     Z4, K2, (DI)(R10*8)
+	KSHIFTRW    $0x08, K2, K3
+	VCVTPS2PD.Z 32(CX)(R10*4), K3, Z2
+	VCVTPS2PD.Z 32(DX)(R10*4), K3, Z3
+	VMOVUPD.Z   64(DI)(R10*8), K3, Z4
+	VFMADD231PD Z3, Z2, K3, Z4
+	VMOVUPD     Z4, K3, 64(DI)(R10*8)
+	VMULPS      (SI)(R10*4), Z1, K2, Z1
+	VMOVUPS     Z1, K1, (AX)(R10*4)
+	MOVQ        R11, R10
+
+aligned_1192:
+	MOVQ R9, R11
+	SUBQ $0x00000040, R11
+
+unrolled_1193:
+	CMPQ        R10, R11
+	JGT         single_1194
+	VMOVUPS     (CX)(R10*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     (DX)(R10*4), Z1
+	VCVTPS2PD   (CX)(R10*4), Z2
+	VCVTPS2PD   (DX)(R10*4), Z3
+	VMOVUPD.Z   (DI)(R10*8), K1, Z4
+	VFMADD231PD Z3, Z2, K1, Z4
+	VMOVUPD     Z4, K1, (DI)(R10*8)
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   32(CX)(R10*4), Z2
+	VCVTPS2PD   32(DX)(R10*4), Z3
+	VMOVUPD.Z   64(DI)(R10*8), K2, Z4
+	VFMADD231PD Z3, Z2, K2, Z4
+	VMOVUPD     Z4, K2, 64(DI)(R10*8)
+	VMULPS      (SI)(R10*4), Z1, K1, Z1
+	VMOVNTPS    Z1, (AX)(R10*4)
+	VMOVUPS     64(CX)(R10*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     64(DX)(R10*4), Z1
+	VCVTPS2PD   64(CX)(R10*4), Z2
+	VCVTPS2PD   64(DX)(R10*4), Z3
+	VMOVUPD.Z   128(DI)(R10*8), K1, Z4
+	VFMADD231PD Z3, Z2, K1, Z4
+	VMOVUPD     Z4, K1, 128(DI)(R10*8)
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   96(CX)(R10*4), Z2
+	VCVTPS2PD   96(DX)(R10*4), Z3
+	VMOVUPD.Z   192(DI)(R10*8), K2, Z4
+	VFMADD231PD Z3, Z2, K2, Z4
+	VMOVUPD     Z4, K2, 192(DI)(R10*8)
+	VMULPS      64(SI)(R10*4), Z1, K1, Z1
+	VMOVNTPS    Z1, 64(AX)(R10*4)
+	VMOVUPS     128(CX)(R10*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     128(DX)(R10*4), Z1
+	VCVTPS2PD   128(CX)(R10*4), Z2
+	VCVTPS2PD   128(DX)(R10*4), Z3
+	VMOVUPD.Z   256(DI)(R10*8), K1, Z4
+	VFMADD231PD Z3, Z2, K1, Z4
+	VMOVUPD     Z4, K1, 256(DI)(R10*8)
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   160(CX)(R10*4), Z2
+	VCVTPS2PD   160(DX)(R10*4), Z3
+	VMOVUPD.Z   320(DI)(R10*8), K2, Z4
+	VFMADD231PD Z3, Z2, K2, Z4
+	VMOVUPD     Z4, K2, 320(DI)(R10*8)
+	VMULPS      128(SI)(R10*4), Z1, K1, Z1
+	VMOVNTPS    Z1, 128(AX)(R10*4)
+	VMOVUPS     192(CX)(R10*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     192(DX)(R10*4), Z1
+	VCVTPS2PD   192(CX)(R10*4), Z2
+	VCVTPS2PD   192(DX)(R10*4), Z3
+	VMOVUPD.Z   384(DI)(R10*8), K1, Z4
+	VFMADD231PD Z3, Z2, K1, Z4
+	VMOVUPD     Z4, K1, 384(DI)(R10*8)
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   224(CX)(R10*4), Z2
+	VCVTPS2PD   224(DX)(R10*4), Z3
+	VMOVUPD.Z   448(DI)(R10*8), K2, Z4
+	VFMADD231PD Z3, Z2, K2, Z4
+	VMOVUPD     Z4, K2, 448(DI)(R10*8)
+	VMULPS      192(SI)(R10*4), Z1, K1, Z1
+	VMOVNTPS    Z1, 192(AX)(R10*4)
+	ADDQ        $0x00000040, R10
+	JMP         unrolled_1193
+
+single_1194:
+	MOVQ R9, R11
+	SUBQ $0x00000010, R11
+
+single_loop_1195:
+	CMPQ        R10, R11
+	JGT         remainder_1196
+	VMOVUPS     (CX)(R10*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     (DX)(R10*4), Z1
+	VCVTPS2PD   (CX)(R10*4), Z2
+	VCVTPS2PD   (DX)(R10*4), Z3
+	VMOVUPD.Z   (DI)(R10*8), K1, Z4
+	VFMADD231PD Z3, Z2, K1, Z4
+	VMOVUPD     Z4, K1, (DI)(R10*8)
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   32(CX)(R10*4), Z2
+	VCVTPS2PD   32(DX)(R10*4), Z3
+	VMOVUPD.Z   64(DI)(R10*8), K2, Z4
+	VFMADD231PD Z3, Z2, K2, Z4
+	VMOVUPD     Z4, K2, 64(DI)(R10*8)
+	VMULPS      (SI)(R10*4), Z1, K1, Z1
+	VMOVNTPS    Z1, (AX)(R10*4)
+	ADDQ        $0x00000010, R10
+	JMP         single_loop_1195
+
+remainder_1196:
+	MOVQ        R9, R11
+	SUBQ        R10, R11
+	JE          span_done_1197
+	MOVQ        $-1, R12
+	BZHIQ       R11, R12, R11
+	KMOVW       R11, K1
+	VMOVUPS.Z   (CX)(R10*4), K1, Z1
+	VCMPPS      $0x1a, Z0, Z1, K1, K2
+	VMOVUPS.Z   (DX)(R10*4), K1, Z1
+	VCVTPS2PD.Z (CX)(R10*4), K2, Z2
+	VCVTPS2PD.Z (DX)(R10*4), K2, Z3
+	VMOVUPD.Z   (DI)(R10*8), K2, Z4
+	VFMADD231PD Z3, Z2, K2, Z4
+	VMOVUPD     Z4, K2, (DI)(R10*8)
+	KSHIFTRW    $0x08, K2, K3
+	VCVTPS2PD.Z 32(CX)(R10*4), K3, Z2
+	VCVTPS2PD.Z 32(DX)(R10*4), K3, Z3
+	VMOVUPD.Z   64(DI)(R10*8), K3, Z4
+	VFMADD231PD Z3, Z2, K3, Z4
+	VMOVUPD     Z4, K3, 64(DI)(R10*8)
+	VMULPS      (SI)(R10*4), Z1, K2, Z1
+	VMOVUPS     Z1, K1, (AX)(R10*4)
+
+span_done_1197:
+	MOVQ R9, R10
+	SHLQ $0x02, R10
+	ADDQ R10, CX
+	ADDQ R10, DX
+	ADDQ R10, AX
+	SUBQ R9, BX
+	JMP  row_1190
+
+rows_done_1191:
+	SFENCE
+	JMP stored_1189
+
+cached_1188:
+row_1198:
 	CMPQ    BX, $0x00
-	JE      rows_done_1031
+	JE      rows_done_1199
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -11681,9 +13879,9 @@ row_1030:
 	MOVQ    R9, R11
 	SUBQ    $0x00000040, R11
 
-unrolled_1032:
+unrolled_1200:
 	CMPQ        R10, R11
-	JGT         single_1033
+	JGT         single_1201
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -11749,15 +13947,15 @@ unrolled_1032:
 	VMULPS      192(SI)(R10*4), Z1, K1, Z1
 	VMOVUPS     Z1, 192(AX)(R10*4)
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_1032
+	JMP         unrolled_1200
 
-single_1033:
+single_1201:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1034:
+single_loop_1202:
 	CMPQ        R10, R11
-	JGT         remainder_1035
+	JGT         remainder_1203
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -11775,12 +13973,12 @@ single_loop_1034:
 	VMULPS      (SI)(R10*4), Z1, K1, Z1
 	VMOVUPS     Z1, (AX)(R10*4)
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_1034
+	JMP         single_loop_1202
 
-remainder_1035:
+remainder_1203:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1036
+	JE          span_done_1204
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -11801,16 +13999,17 @@ remainder_1035:
 	VMULPS      (SI)(R10*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1036:
+span_done_1204:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_1030
+	JMP  row_1198
 
-rows_done_1031:
+rows_done_1199:
+stored_1189:
 	VZEROUPPER
 	RET
 
@@ -11833,36 +14032,36 @@ TEXT ·backwardRingAVX512F32(SB), $1856-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x00000030
-	JA     ring_segmented_1037
+	JA     ring_segmented_1205
 	MOVQ   R10, R11
 
-ring_len_1038:
+ring_len_1206:
 	CMPQ R11, $0x00000010
-	JAE  ring_len_done_1039
+	JAE  ring_len_done_1207
 	ADDQ R10, R11
-	JMP  ring_len_1038
+	JMP  ring_len_1206
 
-ring_len_done_1039:
+ring_len_done_1207:
 	MOVQ R11, 1792(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_1040:
+ring_step_1208:
 	CMPQ R12, R11
-	JB   ring_step_done_1041
+	JB   ring_step_done_1209
 	SUBQ R11, R12
-	JMP  ring_step_1040
+	JMP  ring_step_1208
 
-ring_step_done_1041:
+ring_step_done_1209:
 	MOVQ R12, 1800(SP)
 	MOVQ $0x00000040, R12
 
-ring_step_1042:
+ring_step_1210:
 	CMPQ R12, R11
-	JB   ring_step_done_1043
+	JB   ring_step_done_1211
 	SUBQ R11, R12
-	JMP  ring_step_1042
+	JMP  ring_step_1210
 
-ring_step_done_1043:
+ring_step_done_1211:
 	MOVQ    R12, 1808(SP)
 	MOVQ    DI, R12
 	LEAQ    64(R11), R11
@@ -11872,76 +14071,76 @@ ring_step_done_1043:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1832(SP), R12
 	CMPQ    R10, $0x00000010
-	JB      ring_short_1044
+	JB      ring_short_1212
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1045
+	JNE     ring_planes_1213
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_1047:
+ring_copy_1215:
 	CMPQ    R8, R12
-	JAE     ring_built_1046
+	JAE     ring_built_1214
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000010
-	JB      ring_copy_tail_1048
+	JB      ring_copy_tail_1216
 	VMOVUPS (R11)(R10*4), Z1
 	VMOVUPS Z1, (CX)(R8*4)
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_1047
+	JNE     ring_copy_1215
 	XORQ    R10, R10
-	JMP     ring_copy_1047
+	JMP     ring_copy_1215
 
-ring_copy_tail_1048:
+ring_copy_tail_1216:
 	VMOVUPS -64(R11)(R9*4), Z1
 	ADDQ    R13, R8
 	VMOVUPS Z1, -64(CX)(R8*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1047
+	JMP     ring_copy_1215
 
-ring_planes_1045:
+ring_planes_1213:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000020
-	JA   ring_long_planes_1049
+	JA   ring_long_planes_1217
 	MOVQ R12, R14
 	SUBQ $0x00000010, R14
 
-ring_fill_1050:
+ring_fill_1218:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_1051
+	JGT          ring_fill_last_1219
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (CX)(R13*4)
 	VMOVUPS      Z1, 64(CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_1052
+	JNE          ring_wrap_1220
 	XORQ         R10, R10
 
-ring_wrap_1052:
-	JMP ring_fill_1050
+ring_wrap_1220:
+	JMP ring_fill_1218
 
-ring_fill_last_1051:
+ring_fill_last_1219:
 	CMPQ         R13, R12
-	JAE          ring_built_1046
+	JAE          ring_built_1214
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_1053
+	JNE          ring_wrap_1221
 	XORQ         R10, R10
 
-ring_wrap_1053:
-	JMP ring_fill_last_1051
+ring_wrap_1221:
+	JMP ring_fill_last_1219
 
-ring_long_planes_1049:
-ring_channel_1054:
+ring_long_planes_1217:
+ring_channel_1222:
 	CMPQ         R13, R12
-	JAE          ring_built_1046
+	JAE          ring_built_1214
 	VBROADCASTSS (R11)(R10*4), Z1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -11949,57 +14148,57 @@ ring_channel_1054:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_1055:
+ring_plane_1223:
 	VMOVUPS Z1, (CX)(R15*4)
 	ADDQ    $0x00000010, R15
 	CMPQ    R15, R14
-	JB      ring_plane_1055
+	JB      ring_plane_1223
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_1056
+	JNE     ring_wrap_1224
 	XORQ    R10, R10
 
-ring_wrap_1056:
-	JMP ring_channel_1054
+ring_wrap_1224:
+	JMP ring_channel_1222
 
-ring_short_1044:
+ring_short_1212:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_1057:
+ring_element_1225:
 	MOVL (R11)(R13*4), BP
 	MOVL BP, (CX)(R15*4)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_1058
+	JB   ring_element_next_1226
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_1058
+	JB   ring_element_next_1226
 	XORQ R13, R13
 
-ring_element_next_1058:
+ring_element_next_1226:
 	INCQ    R15
 	CMPQ    R15, $0x00000010
-	JB      ring_element_1057
+	JB      ring_element_1225
 	VMOVUPS (CX), Z1
 	MOVQ    1792(SP), R8
 	CMPQ    R8, $0x00000010
-	JE      ring_exact_1059
+	JE      ring_exact_1227
 	SUBQ    R10, R8
 
-ring_exact_1059:
+ring_exact_1227:
 	MOVQ R8, R9
 
-ring_repeat_1060:
+ring_repeat_1228:
 	CMPQ    R9, R12
-	JAE     ring_built_1046
+	JAE     ring_built_1214
 	VMOVUPS Z1, (CX)(R9*4)
 	ADDQ    R8, R9
-	JMP     ring_repeat_1060
+	JMP     ring_repeat_1228
 
-ring_built_1046:
+ring_built_1214:
 	MOVQ    1792(SP), R8
 	MOVQ    1832(SP), R9
 	MOVQ    R9, R10
@@ -12015,22 +14214,22 @@ ring_built_1046:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_1061:
+sums_zero_1229:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_1062
+	JAE     sums_zeroed_1230
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1061
+	JMP     sums_zero_1229
 
-sums_zeroed_1062:
+sums_zeroed_1230:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000040, R10
 
-unrolled_1063:
+unrolled_1231:
 	CMPQ        R9, R10
-	JGT         single_1064
+	JGT         single_1232
 	VMOVUPS     (DX)(R9*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R9*4), Z1
@@ -12100,15 +14299,15 @@ unrolled_1063:
 	SUBQ        1792(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000040, R9
-	JMP         unrolled_1063
+	JMP         unrolled_1231
 
-single_1064:
+single_1232:
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1065:
+single_loop_1233:
 	CMPQ        R9, R10
-	JGT         remainder_1066
+	JGT         remainder_1234
 	VMOVUPS     (DX)(R9*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R9*4), Z1
@@ -12130,11 +14329,11 @@ single_loop_1065:
 	SUBQ        1792(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000010, R9
-	JMP         single_loop_1065
+	JMP         single_loop_1233
 
-remainder_1066:
+remainder_1234:
 	SUBQ        R9, DI
-	JE          span_done_1067
+	JE          span_done_1235
 	MOVQ        $-1, R10
 	BZHIQ       DI, R10, DI
 	KMOVW       DI, K1
@@ -12155,78 +14354,78 @@ remainder_1066:
 	VMULPS      (CX)(R8*4), Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(R9*4)
 
-span_done_1067:
+span_done_1235:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1792(SP), DX
 	MOVQ  1832(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_1069
+	JLE   fold_ext_done_1237
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_1070
+	JA    fold_ext_scalar_1238
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_1068:
+fold_ext_1236:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_1069
+	JBE     fold_ext_done_1237
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Z0
 	VADDPD  (BX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (BX)(DI*8)
-	JMP     fold_ext_1068
+	JMP     fold_ext_1236
 
-fold_ext_scalar_1070:
+fold_ext_scalar_1238:
 	MOVQ 1832(SP), SI
 
-fold_ext_element_1071:
+fold_ext_element_1239:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_1072
+	JBE    fold_ext_element_done_1240
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_1071
+	JMP    fold_ext_element_1239
 
-fold_ext_element_done_1072:
-fold_ext_done_1069:
-fold_1073:
+fold_ext_element_done_1240:
+fold_ext_done_1237:
+fold_1241:
 	CMPQ   DX, AX
-	JBE    fold_done_1074
+	JBE    fold_done_1242
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_1073
+	JMP    fold_1241
 
-fold_done_1074:
+fold_done_1242:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1075
+	JNE  sums_planes_1243
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_1078:
+sums_vector_1246:
 	CMPQ      AX, DX
-	JGT       sums_scalar_1076
+	JGT       sums_scalar_1244
 	VCVTPS2PD (CX)(AX*4), Z0
 	VADDPD    (BX)(AX*8), Z0, Z0
 	VCVTPD2PS Z0, Y0
 	VMOVUPS   Y0, (CX)(AX*4)
 	ADDQ      $0x00000008, AX
-	JMP       sums_vector_1078
+	JMP       sums_vector_1246
 
-sums_scalar_1076:
+sums_scalar_1244:
 	CMPQ      AX, alpha_len+80(FP)
-	JE        sums_done_1077
+	JE        sums_done_1245
 	VMOVSD    (BX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
@@ -12234,18 +14433,18 @@ sums_scalar_1076:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_1076
+	JMP       sums_scalar_1244
 
-sums_planes_1075:
+sums_planes_1243:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1079:
+sums_group_1247:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_1081
+	JB     sums_single_1249
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -12254,7 +14453,7 @@ sums_group_1079:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_1080:
+sums_group_plane_1248:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -12263,7 +14462,7 @@ sums_group_plane_1080:
 	ADDQ      $0x08, R9
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_group_plane_1080
+	JB        sums_group_plane_1248
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (CX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -12288,32 +14487,32 @@ sums_group_plane_1080:
 	SHRQ      $0x01, DX
 	ADDQ      DX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_1079
+	JMP       sums_group_1247
 
-sums_single_1081:
+sums_single_1249:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_1077
+	JE     sums_done_1245
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_1082:
+sums_single_plane_1250:
 	VADDSD    (BX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_single_plane_1082
+	JB        sums_single_plane_1250
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_1081
+	JMP       sums_single_1249
 
-sums_done_1077:
+sums_done_1245:
 	JMP ring_finished_backwardAVX512F32
 
-ring_segmented_1037:
+ring_segmented_1205:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x00000030
 	JA   ring_finished_backwardAVX512F32
@@ -12323,7 +14522,7 @@ ring_segmented_1037:
 	MOVQ AX, 1824(SP)
 	MOVQ $0x00000000, 1816(SP)
 
-ring_block_1084:
+ring_block_1252:
 	MOVQ    1816(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -12339,33 +14538,33 @@ ring_block_1084:
 	MOVQ    DI, 1848(SP)
 	MOVQ    DI, R8
 
-ring_len_1085:
+ring_len_1253:
 	CMPQ R8, $0x00000010
-	JAE  ring_len_done_1086
+	JAE  ring_len_done_1254
 	ADDQ DI, R8
-	JMP  ring_len_1085
+	JMP  ring_len_1253
 
-ring_len_done_1086:
+ring_len_done_1254:
 	MOVQ R8, 1792(SP)
 	MOVQ $0x00000010, R9
 
-ring_step_1087:
+ring_step_1255:
 	CMPQ R9, R8
-	JB   ring_step_done_1088
+	JB   ring_step_done_1256
 	SUBQ R8, R9
-	JMP  ring_step_1087
+	JMP  ring_step_1255
 
-ring_step_done_1088:
+ring_step_done_1256:
 	MOVQ R9, 1800(SP)
 	MOVQ $0x00000040, R9
 
-ring_step_1089:
+ring_step_1257:
 	CMPQ R9, R8
-	JB   ring_step_done_1090
+	JB   ring_step_done_1258
 	SUBQ R8, R9
-	JMP  ring_step_1089
+	JMP  ring_step_1257
 
-ring_step_done_1090:
+ring_step_done_1258:
 	MOVQ    R9, 1808(SP)
 	MOVQ    DI, R9
 	LEAQ    64(R8), R8
@@ -12376,76 +14575,76 @@ ring_step_done_1090:
 	LEAQ    (R8)(DX*4), R8
 	MOVQ    1832(SP), R9
 	CMPQ    DI, $0x00000010
-	JB      ring_short_1091
+	JB      ring_short_1259
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1092
+	JNE     ring_planes_1260
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_1094:
+ring_copy_1262:
 	CMPQ    DI, R9
-	JAE     ring_built_1093
+	JAE     ring_built_1261
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1095
+	JB      ring_copy_tail_1263
 	VMOVUPS (R8)(R10*4), Z1
 	VMOVUPS Z1, (CX)(DI*4)
 	ADDQ    $0x00000010, DI
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_1094
+	JNE     ring_copy_1262
 	XORQ    R10, R10
-	JMP     ring_copy_1094
+	JMP     ring_copy_1262
 
-ring_copy_tail_1095:
+ring_copy_tail_1263:
 	VMOVUPS -64(R8)(SI*4), Z1
 	ADDQ    R11, DI
 	VMOVUPS Z1, -64(CX)(DI*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1094
+	JMP     ring_copy_1262
 
-ring_planes_1092:
+ring_planes_1260:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1096
+	JA   ring_long_planes_1264
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-ring_fill_1097:
+ring_fill_1265:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_1098
+	JGT          ring_fill_last_1266
 	VBROADCASTSS (R8)(DI*4), Z1
 	VMOVUPS      Z1, (CX)(R10*4)
 	VMOVUPS      Z1, 64(CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_1099
+	JNE          ring_wrap_1267
 	XORQ         DI, DI
 
-ring_wrap_1099:
-	JMP ring_fill_1097
+ring_wrap_1267:
+	JMP ring_fill_1265
 
-ring_fill_last_1098:
+ring_fill_last_1266:
 	CMPQ         R10, R9
-	JAE          ring_built_1093
+	JAE          ring_built_1261
 	VBROADCASTSS (R8)(DI*4), Z1
 	VMOVUPS      Z1, (CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_1100
+	JNE          ring_wrap_1268
 	XORQ         DI, DI
 
-ring_wrap_1100:
-	JMP ring_fill_last_1098
+ring_wrap_1268:
+	JMP ring_fill_last_1266
 
-ring_long_planes_1096:
-ring_channel_1101:
+ring_long_planes_1264:
+ring_channel_1269:
 	CMPQ         R10, R9
-	JAE          ring_built_1093
+	JAE          ring_built_1261
 	VBROADCASTSS (R8)(DI*4), Z1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -12453,57 +14652,57 @@ ring_channel_1101:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_1102:
+ring_plane_1270:
 	VMOVUPS Z1, (CX)(R12*4)
 	ADDQ    $0x00000010, R12
 	CMPQ    R12, R11
-	JB      ring_plane_1102
+	JB      ring_plane_1270
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_1103
+	JNE     ring_wrap_1271
 	XORQ    DI, DI
 
-ring_wrap_1103:
-	JMP ring_channel_1101
+ring_wrap_1271:
+	JMP ring_channel_1269
 
-ring_short_1091:
+ring_short_1259:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_1104:
+ring_element_1272:
 	MOVL (R8)(R10*4), R13
 	MOVL R13, (CX)(R12*4)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_1105
+	JB   ring_element_next_1273
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_1105
+	JB   ring_element_next_1273
 	XORQ R10, R10
 
-ring_element_next_1105:
+ring_element_next_1273:
 	INCQ    R12
 	CMPQ    R12, $0x00000010
-	JB      ring_element_1104
+	JB      ring_element_1272
 	VMOVUPS (CX), Z1
 	MOVQ    1792(SP), SI
 	CMPQ    SI, $0x00000010
-	JE      ring_exact_1106
+	JE      ring_exact_1274
 	SUBQ    DI, SI
 
-ring_exact_1106:
+ring_exact_1274:
 	MOVQ SI, DI
 
-ring_repeat_1107:
+ring_repeat_1275:
 	CMPQ    DI, R9
-	JAE     ring_built_1093
+	JAE     ring_built_1261
 	VMOVUPS Z1, (CX)(DI*4)
 	ADDQ    SI, DI
-	JMP     ring_repeat_1107
+	JMP     ring_repeat_1275
 
-ring_built_1093:
+ring_built_1261:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x02, DI
@@ -12529,26 +14728,26 @@ ring_built_1093:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_1108:
+sums_zero_1276:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_1109
+	JAE     sums_zeroed_1277
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1108
+	JMP     sums_zero_1276
 
-sums_zeroed_1109:
-ring_row_1110:
+sums_zeroed_1277:
+ring_row_1278:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1111
+	JE   ring_rows_done_1279
 	XORQ R8, R8
 	MOVQ 1848(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000040, R11
 
-unrolled_1112:
+unrolled_1280:
 	CMPQ        R10, R11
-	JGT         single_1113
+	JGT         single_1281
 	VMOVUPS     (DX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R10*4), Z1
@@ -12618,15 +14817,15 @@ unrolled_1112:
 	SUBQ        1792(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_1112
+	JMP         unrolled_1280
 
-single_1113:
+single_1281:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1114:
+single_loop_1282:
 	CMPQ        R10, R11
-	JGT         remainder_1115
+	JGT         remainder_1283
 	VMOVUPS     (DX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R10*4), Z1
@@ -12648,11 +14847,11 @@ single_loop_1114:
 	SUBQ        1792(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_1114
+	JMP         single_loop_1282
 
-remainder_1115:
+remainder_1283:
 	SUBQ        R10, R9
-	JE          span_done_1116
+	JE          span_done_1284
 	MOVQ        $-1, R11
 	BZHIQ       R9, R11, R9
 	KMOVW       R9, K1
@@ -12673,7 +14872,7 @@ remainder_1115:
 	VMULPS      (CX)(R8*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1116:
+span_done_1284:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -12681,9 +14880,9 @@ span_done_1116:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_1110
+	JMP   ring_row_1278
 
-ring_rows_done_1111:
+ring_rows_done_1279:
 	MOVQ 1816(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -12691,71 +14890,71 @@ ring_rows_done_1111:
 	MOVQ 1792(SP), DI
 	MOVQ 1832(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_1118
+	JLE  fold_ext_done_1286
 	CMPQ R8, DI
-	JA   fold_ext_scalar_1119
+	JA   fold_ext_scalar_1287
 	ADDQ $0x00000007, R8
 	ANDQ $-8, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_1117:
+fold_ext_1285:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_1118
+	JBE     fold_ext_done_1286
 	SUBQ    $0x00000008, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Z1
 	VADDPD  (BX)(R8*8), Z1, Z1
 	VMOVUPD Z1, (BX)(R9*8)
-	JMP     fold_ext_1117
+	JMP     fold_ext_1285
 
-fold_ext_scalar_1119:
+fold_ext_scalar_1287:
 	MOVQ 1832(SP), R8
 
-fold_ext_element_1120:
+fold_ext_element_1288:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_1121
+	JBE    fold_ext_element_done_1289
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_1120
+	JMP    fold_ext_element_1288
 
-fold_ext_element_done_1121:
-fold_ext_done_1118:
-fold_1122:
+fold_ext_element_done_1289:
+fold_ext_done_1286:
+fold_1290:
 	CMPQ   DI, SI
-	JBE    fold_done_1123
+	JBE    fold_done_1291
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_1122
+	JMP    fold_1290
 
-fold_done_1123:
+fold_done_1291:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1124
+	JNE  sums_planes_1292
 	MOVQ 1840(SP), DI
 	SUBQ $0x00000008, DI
 
-sums_vector_1127:
+sums_vector_1295:
 	CMPQ      SI, DI
-	JGT       sums_scalar_1125
+	JGT       sums_scalar_1293
 	VCVTPS2PD (DX)(SI*4), Z1
 	VADDPD    (BX)(SI*8), Z1, Z1
 	VCVTPD2PS Z1, Y1
 	VMOVUPS   Y1, (DX)(SI*4)
 	ADDQ      $0x00000008, SI
-	JMP       sums_vector_1127
+	JMP       sums_vector_1295
 
-sums_scalar_1125:
+sums_scalar_1293:
 	CMPQ      SI, 1840(SP)
-	JE        sums_done_1126
+	JE        sums_done_1294
 	VMOVSD    (BX)(SI*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
@@ -12763,18 +14962,18 @@ sums_scalar_1125:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_scalar_1125
+	JMP       sums_scalar_1293
 
-sums_planes_1124:
+sums_planes_1292:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_1128:
+sums_group_1296:
 	MOVQ   1840(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_1130
+	JB     sums_single_1298
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -12783,7 +14982,7 @@ sums_group_1128:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_1129:
+sums_group_plane_1297:
 	VADDSD    (R10), X1, X1
 	VADDSD    (R10)(R9*1), X2, X2
 	VADDSD    (R11), X3, X3
@@ -12792,7 +14991,7 @@ sums_group_plane_1129:
 	ADDQ      $0x08, R11
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_group_plane_1129
+	JB        sums_group_plane_1297
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(SI*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -12817,32 +15016,32 @@ sums_group_plane_1129:
 	SHRQ      $0x01, DI
 	ADDQ      DI, R8
 	ADDQ      $0x00000004, SI
-	JMP       sums_group_1128
+	JMP       sums_group_1296
 
-sums_single_1130:
+sums_single_1298:
 	CMPQ   SI, 1840(SP)
-	JE     sums_done_1126
+	JE     sums_done_1294
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_1131:
+sums_single_plane_1299:
 	VADDSD    (BX)(R8*8), X1, X1
 	INCQ      R8
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_single_plane_1131
+	JB        sums_single_plane_1299
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_single_1130
+	JMP       sums_single_1298
 
-sums_done_1126:
+sums_done_1294:
 	ADDQ 1840(SP), AX
 	MOVQ AX, 1816(SP)
-	JMP  ring_block_1084
+	JMP  ring_block_1252
 
 ring_finished_backwardAVX512F32:
 	VZEROUPPER
@@ -12860,11 +15059,11 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1132
+	JB           cached_1300
 	CMPQ         AX, DX
-	JE           cached_1132
+	JE           cached_1300
 	CMPQ         AX, CX
-	JE           cached_1132
+	JE           cached_1300
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -12873,7 +15072,7 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1134
+	JE           aligned_1302
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -12885,13 +15084,13 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	VMOVUPS      Z2, K1, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_1134:
+aligned_1302:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_1135:
+unrolled_1303:
 	CMPQ     SI, DI
-	JGT      single_1136
+	JGT      single_1304
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
@@ -12913,26 +15112,26 @@ unrolled_1135:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(SI*4)
 	ADDQ     $0x00000040, SI
-	JMP      unrolled_1135
+	JMP      unrolled_1303
 
-single_1136:
+single_1304:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_1137:
+single_loop_1305:
 	CMPQ     SI, DI
-	JGT      remainder_1138
+	JGT      remainder_1306
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(SI*4)
 	ADDQ     $0x00000010, SI
-	JMP      single_loop_1137
+	JMP      single_loop_1305
 
-remainder_1138:
+remainder_1306:
 	SUBQ      SI, BX
-	JE        span_done_1139
+	JE        span_done_1307
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -12942,18 +15141,18 @@ remainder_1138:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_1139:
+span_done_1307:
 	SFENCE
-	JMP stored_1133
+	JMP stored_1301
 
-cached_1132:
+cached_1300:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_1140:
+unrolled_1308:
 	CMPQ    SI, DI
-	JGT     single_1141
+	JGT     single_1309
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
@@ -12975,26 +15174,26 @@ unrolled_1140:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(SI*4)
 	ADDQ    $0x00000040, SI
-	JMP     unrolled_1140
+	JMP     unrolled_1308
 
-single_1141:
+single_1309:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_1142:
+single_loop_1310:
 	CMPQ    SI, DI
-	JGT     remainder_1143
+	JGT     remainder_1311
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(SI*4)
 	ADDQ    $0x00000010, SI
-	JMP     single_loop_1142
+	JMP     single_loop_1310
 
-remainder_1143:
+remainder_1311:
 	SUBQ      SI, BX
-	JE        span_done_1144
+	JE        span_done_1312
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -13004,13 +15203,13 @@ remainder_1143:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_1144:
-stored_1133:
+span_done_1312:
+stored_1301:
 	VZEROUPPER
 	RET
 
 // func backwardPlanesDxAVX512F32(dx []float32, dy []float32, x []float32, alpha []float32, inner int)
-// Requires: AVX, AVX512F, BMI2
+// Requires: AVX, AVX512F, BMI2, CMOV, MMX+
 TEXT ·backwardPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	MOVQ   dx_base+0(FP), AX
 	MOVQ   x_base+48(FP), CX
@@ -13023,18 +15222,126 @@ TEXT ·backwardPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	MOVQ   SI, R9
 	SHLQ   $0x02, R9
 	XORQ   R10, R10
+	MOVQ   BX, R11
+	SHLQ   $0x02, R11
+	CMPQ   R11, ·streamThreshold+0(SB)
+	JB     cached_1313
+	CMPQ   AX, DX
+	JE     cached_1313
+	CMPQ   AX, CX
+	JE     cached_1313
 
-plane_1145:
+plane_1315:
 	CMPQ         BX, $0x00
-	JE           planes_done_1146
+	JE           planes_done_1316
+	VBROADCASTSS (R8)(R10*4), Z1
+	XORQ         R11, R11
+	MOVQ         AX, R12
+	NEGQ         R12
+	ANDQ         $0x0000003f, R12
+	SHRQ         $0x02, R12
+	CMPQ         R12, SI
+	CMOVQGT      SI, R12
+	TESTQ        R12, R12
+	JE           aligned_1317
+	MOVQ         R12, R13
+	MOVQ         $-1, R14
+	BZHIQ        R13, R14, R13
+	KMOVW        R13, K1
+	VMOVUPS.Z    (CX)(R11*4), K1, Z2
+	VCMPPS       $0x1a, Z0, Z2, K1, K2
+	VMOVUPS.Z    (DX)(R11*4), K1, Z2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, K1, (AX)(R11*4)
+	MOVQ         R12, R11
+
+aligned_1317:
+	MOVQ SI, R12
+	SUBQ $0x00000040, R12
+
+unrolled_1318:
+	CMPQ     R11, R12
+	JGT      single_1319
+	VMOVUPS  (CX)(R11*4), Z2
+	VCMPPS   $0x1a, Z0, Z2, K1
+	VMOVUPS  (DX)(R11*4), Z2
+	VMULPS   Z1, Z2, K1, Z2
+	VMOVNTPS Z2, (AX)(R11*4)
+	VMOVUPS  64(CX)(R11*4), Z2
+	VCMPPS   $0x1a, Z0, Z2, K1
+	VMOVUPS  64(DX)(R11*4), Z2
+	VMULPS   Z1, Z2, K1, Z2
+	VMOVNTPS Z2, 64(AX)(R11*4)
+	VMOVUPS  128(CX)(R11*4), Z2
+	VCMPPS   $0x1a, Z0, Z2, K1
+	VMOVUPS  128(DX)(R11*4), Z2
+	VMULPS   Z1, Z2, K1, Z2
+	VMOVNTPS Z2, 128(AX)(R11*4)
+	VMOVUPS  192(CX)(R11*4), Z2
+	VCMPPS   $0x1a, Z0, Z2, K1
+	VMOVUPS  192(DX)(R11*4), Z2
+	VMULPS   Z1, Z2, K1, Z2
+	VMOVNTPS Z2, 192(AX)(R11*4)
+	ADDQ     $0x00000040, R11
+	JMP      unrolled_1318
+
+single_1319:
+	MOVQ SI, R12
+	SUBQ $0x00000010, R12
+
+single_loop_1320:
+	CMPQ     R11, R12
+	JGT      remainder_1321
+	VMOVUPS  (CX)(R11*4), Z2
+	VCMPPS   $0x1a, Z0, Z2, K1
+	VMOVUPS  (DX)(R11*4), Z2
+	VMULPS   Z1, Z2, K1, Z2
+	VMOVNTPS Z2, (AX)(R11*4)
+	ADDQ     $0x00000010, R11
+	JMP      single_loop_1320
+
+remainder_1321:
+	MOVQ      SI, R12
+	SUBQ      R11, R12
+	JE        span_done_1322
+	MOVQ      $-1, R13
+	BZHIQ     R12, R13, R12
+	KMOVW     R12, K1
+	VMOVUPS.Z (CX)(R11*4), K1, Z2
+	VCMPPS    $0x1a, Z0, Z2, K1, K2
+	VMOVUPS.Z (DX)(R11*4), K1, Z2
+	VMULPS    Z1, Z2, K2, Z2
+	VMOVUPS   Z2, K1, (AX)(R11*4)
+
+span_done_1322:
+	ADDQ R9, CX
+	ADDQ R9, DX
+	ADDQ R9, AX
+	INCQ R10
+	CMPQ R10, DI
+	JNE  same_pass_1323
+	XORQ R10, R10
+
+same_pass_1323:
+	SUBQ SI, BX
+	JMP  plane_1315
+
+planes_done_1316:
+	SFENCE
+	JMP stored_1314
+
+cached_1313:
+plane_1324:
+	CMPQ         BX, $0x00
+	JE           planes_done_1325
 	VBROADCASTSS (R8)(R10*4), Z1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000040, R12
 
-unrolled_1147:
+unrolled_1326:
 	CMPQ    R11, R12
-	JGT     single_1148
+	JGT     single_1327
 	VMOVUPS (CX)(R11*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R11*4), Z2
@@ -13056,27 +15363,27 @@ unrolled_1147:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(R11*4)
 	ADDQ    $0x00000040, R11
-	JMP     unrolled_1147
+	JMP     unrolled_1326
 
-single_1148:
+single_1327:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 
-single_loop_1149:
+single_loop_1328:
 	CMPQ    R11, R12
-	JGT     remainder_1150
+	JGT     remainder_1329
 	VMOVUPS (CX)(R11*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R11*4), Z2
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(R11*4)
 	ADDQ    $0x00000010, R11
-	JMP     single_loop_1149
+	JMP     single_loop_1328
 
-remainder_1150:
+remainder_1329:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_1151
+	JE        span_done_1330
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -13086,25 +15393,26 @@ remainder_1150:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R11*4)
 
-span_done_1151:
+span_done_1330:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_1152
+	JNE  same_pass_1331
 	XORQ R10, R10
 
-same_pass_1152:
+same_pass_1331:
 	SUBQ SI, BX
-	JMP  plane_1145
+	JMP  plane_1324
 
-planes_done_1146:
+planes_done_1325:
+stored_1314:
 	VZEROUPPER
 	RET
 
 // func backwardPatternDxAVX512F32(dx []float32, dy []float32, x []float32, pattern []float32)
-// Requires: AVX, AVX512F, BMI2, CMOV
+// Requires: AVX, AVX512F, BMI2, CMOV, MMX+
 TEXT ·backwardPatternDxAVX512F32(SB), NOSPLIT, $0-96
 	MOVQ   dx_base+0(FP), AX
 	MOVQ   x_base+48(FP), CX
@@ -13113,10 +15421,116 @@ TEXT ·backwardPatternDxAVX512F32(SB), NOSPLIT, $0-96
 	MOVQ   pattern_base+72(FP), SI
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), DI
+	MOVQ   BX, R8
+	SHLQ   $0x02, R8
+	CMPQ   R8, ·streamThreshold+0(SB)
+	JB     cached_1332
+	CMPQ   AX, DX
+	JE     cached_1332
+	CMPQ   AX, CX
+	JE     cached_1332
 
-row_1153:
+row_1334:
+	CMPQ      BX, $0x00
+	JE        rows_done_1335
+	MOVQ      DI, R8
+	CMPQ      BX, R8
+	CMOVQLT   BX, R8
+	XORQ      R9, R9
+	MOVQ      AX, R10
+	NEGQ      R10
+	ANDQ      $0x0000003f, R10
+	SHRQ      $0x02, R10
+	CMPQ      R10, R8
+	CMOVQGT   R8, R10
+	TESTQ     R10, R10
+	JE        aligned_1336
+	MOVQ      R10, R11
+	MOVQ      $-1, R12
+	BZHIQ     R11, R12, R11
+	KMOVW     R11, K1
+	VMOVUPS.Z (CX)(R9*4), K1, Z1
+	VCMPPS    $0x1a, Z0, Z1, K1, K2
+	VMOVUPS.Z (DX)(R9*4), K1, Z1
+	VMULPS    (SI)(R9*4), Z1, K2, Z1
+	VMOVUPS   Z1, K1, (AX)(R9*4)
+	MOVQ      R10, R9
+
+aligned_1336:
+	MOVQ R8, R10
+	SUBQ $0x00000040, R10
+
+unrolled_1337:
+	CMPQ     R9, R10
+	JGT      single_1338
+	VMOVUPS  (CX)(R9*4), Z1
+	VCMPPS   $0x1a, Z0, Z1, K1
+	VMOVUPS  (DX)(R9*4), Z1
+	VMULPS   (SI)(R9*4), Z1, K1, Z1
+	VMOVNTPS Z1, (AX)(R9*4)
+	VMOVUPS  64(CX)(R9*4), Z1
+	VCMPPS   $0x1a, Z0, Z1, K1
+	VMOVUPS  64(DX)(R9*4), Z1
+	VMULPS   64(SI)(R9*4), Z1, K1, Z1
+	VMOVNTPS Z1, 64(AX)(R9*4)
+	VMOVUPS  128(CX)(R9*4), Z1
+	VCMPPS   $0x1a, Z0, Z1, K1
+	VMOVUPS  128(DX)(R9*4), Z1
+	VMULPS   128(SI)(R9*4), Z1, K1, Z1
+	VMOVNTPS Z1, 128(AX)(R9*4)
+	VMOVUPS  192(CX)(R9*4), Z1
+	VCMPPS   $0x1a, Z0, Z1, K1
+	VMOVUPS  192(DX)(R9*4), Z1
+	VMULPS   192(SI)(R9*4), Z1, K1, Z1
+	VMOVNTPS Z1, 192(AX)(R9*4)
+	ADDQ     $0x00000040, R9
+	JMP      unrolled_1337
+
+single_1338:
+	MOVQ R8, R10
+	SUBQ $0x00000010, R10
+
+single_loop_1339:
+	CMPQ     R9, R10
+	JGT      remainder_1340
+	VMOVUPS  (CX)(R9*4), Z1
+	VCMPPS   $0x1a, Z0, Z1, K1
+	VMOVUPS  (DX)(R9*4), Z1
+	VMULPS   (SI)(R9*4), Z1, K1, Z1
+	VMOVNTPS Z1, (AX)(R9*4)
+	ADDQ     $0x00000010, R9
+	JMP      single_loop_1339
+
+remainder_1340:
+	MOVQ      R8, R10
+	SUBQ      R9, R10
+	JE        span_done_1341
+	MOVQ      $-1, R11
+	BZHIQ     R10, R11, R10
+	KMOVW     R10, K1
+	VMOVUPS.Z (CX)(R9*4), K1, Z1
+	VCMPPS    $0x1a, Z0, Z1, K1, K2
+	VMOVUPS.Z (DX)(R9*4), K1, Z1
+	VMULPS    (SI)(R9*4), Z1, K2, Z1
+	VMOVUPS   Z1, K1, (AX)(R9*4)
+
+span_done_1341:
+	MOVQ R8, R9
+	SHLQ $0x02, R9
+	ADDQ R9, CX
+	ADDQ R9, DX
+	ADDQ R9, AX
+	SUBQ R8, BX
+	JMP  row_1334
+
+rows_done_1335:
+	SFENCE
+	JMP stored_1333
+
+cached_1332:
+row_1342:
 	CMPQ    BX, $0x00
-	JE      rows_done_1154
+	JE      rows_done_1343
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -13124,9 +15538,9 @@ row_1153:
 	MOVQ    R8, R10
 	SUBQ    $0x00000040, R10
 
-unrolled_1155:
+unrolled_1344:
 	CMPQ    R9, R10
-	JGT     single_1156
+	JGT     single_1345
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
@@ -13148,27 +15562,27 @@ unrolled_1155:
 	VMULPS  192(SI)(R9*4), Z1, K1, Z1
 	VMOVUPS Z1, 192(AX)(R9*4)
 	ADDQ    $0x00000040, R9
-	JMP     unrolled_1155
+	JMP     unrolled_1344
 
-single_1156:
+single_1345:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1157:
+single_loop_1346:
 	CMPQ    R9, R10
-	JGT     remainder_1158
+	JGT     remainder_1347
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
 	VMULPS  (SI)(R9*4), Z1, K1, Z1
 	VMOVUPS Z1, (AX)(R9*4)
 	ADDQ    $0x00000010, R9
-	JMP     single_loop_1157
+	JMP     single_loop_1346
 
-remainder_1158:
+remainder_1347:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_1159
+	JE        span_done_1348
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -13178,16 +15592,17 @@ remainder_1158:
 	VMULPS    (SI)(R9*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 
-span_done_1159:
+span_done_1348:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_1153
+	JMP  row_1342
 
-rows_done_1154:
+rows_done_1343:
+stored_1333:
 	VZEROUPPER
 	RET
 
@@ -13207,36 +15622,36 @@ TEXT ·backwardRingDxAVX512F32(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x00000180
-	JA     ring_segmented_1160
+	JA     ring_segmented_1349
 	MOVQ   R9, R10
 
-ring_len_1161:
+ring_len_1350:
 	CMPQ R10, $0x00000010
-	JAE  ring_len_done_1162
+	JAE  ring_len_done_1351
 	ADDQ R9, R10
-	JMP  ring_len_1161
+	JMP  ring_len_1350
 
-ring_len_done_1162:
+ring_len_done_1351:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000010, R11
 
-ring_step_1163:
+ring_step_1352:
 	CMPQ R11, R10
-	JB   ring_step_done_1164
+	JB   ring_step_done_1353
 	SUBQ R10, R11
-	JMP  ring_step_1163
+	JMP  ring_step_1352
 
-ring_step_done_1164:
+ring_step_done_1353:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000040, R11
 
-ring_step_1165:
+ring_step_1354:
 	CMPQ R11, R10
-	JB   ring_step_done_1166
+	JB   ring_step_done_1355
 	SUBQ R10, R11
-	JMP  ring_step_1165
+	JMP  ring_step_1354
 
-ring_step_done_1166:
+ring_step_done_1355:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    64(R10), R10
@@ -13246,76 +15661,76 @@ ring_step_done_1166:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000010
-	JB      ring_short_1167
+	JB      ring_short_1356
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1168
+	JNE     ring_planes_1357
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_1170:
+ring_copy_1359:
 	CMPQ    AX, R11
-	JAE     ring_built_1169
+	JAE     ring_built_1358
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000010
-	JB      ring_copy_tail_1171
+	JB      ring_copy_tail_1360
 	VMOVUPS (R10)(R9*4), Z1
 	VMOVUPS Z1, (R8)(AX*4)
 	ADDQ    $0x00000010, AX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1170
+	JNE     ring_copy_1359
 	XORQ    R9, R9
-	JMP     ring_copy_1170
+	JMP     ring_copy_1359
 
-ring_copy_tail_1171:
+ring_copy_tail_1360:
 	VMOVUPS -64(R10)(DX*4), Z1
 	ADDQ    R12, AX
 	VMOVUPS Z1, -64(R8)(AX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1170
+	JMP     ring_copy_1359
 
-ring_planes_1168:
+ring_planes_1357:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1172
+	JA   ring_long_planes_1361
 	MOVQ R11, R13
 	SUBQ $0x00000010, R13
 
-ring_fill_1173:
+ring_fill_1362:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_1174
+	JGT          ring_fill_last_1363
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	VMOVUPS      Z1, 64(R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1175
+	JNE          ring_wrap_1364
 	XORQ         R9, R9
 
-ring_wrap_1175:
-	JMP ring_fill_1173
+ring_wrap_1364:
+	JMP ring_fill_1362
 
-ring_fill_last_1174:
+ring_fill_last_1363:
 	CMPQ         R12, R11
-	JAE          ring_built_1169
+	JAE          ring_built_1358
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1176
+	JNE          ring_wrap_1365
 	XORQ         R9, R9
 
-ring_wrap_1176:
-	JMP ring_fill_last_1174
+ring_wrap_1365:
+	JMP ring_fill_last_1363
 
-ring_long_planes_1172:
-ring_channel_1177:
+ring_long_planes_1361:
+ring_channel_1366:
 	CMPQ         R12, R11
-	JAE          ring_built_1169
+	JAE          ring_built_1358
 	VBROADCASTSS (R10)(R9*4), Z1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -13323,65 +15738,65 @@ ring_channel_1177:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_1178:
+ring_plane_1367:
 	VMOVUPS Z1, (R8)(R14*4)
 	ADDQ    $0x00000010, R14
 	CMPQ    R14, R13
-	JB      ring_plane_1178
+	JB      ring_plane_1367
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_1179
+	JNE     ring_wrap_1368
 	XORQ    R9, R9
 
-ring_wrap_1179:
-	JMP ring_channel_1177
+ring_wrap_1368:
+	JMP ring_channel_1366
 
-ring_short_1167:
+ring_short_1356:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_1180:
+ring_element_1369:
 	MOVL (R10)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_1181
+	JB   ring_element_next_1370
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_1181
+	JB   ring_element_next_1370
 	XORQ R12, R12
 
-ring_element_next_1181:
+ring_element_next_1370:
 	INCQ    R14
 	CMPQ    R14, $0x00000010
-	JB      ring_element_1180
+	JB      ring_element_1369
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000010
-	JE      ring_exact_1182
+	JE      ring_exact_1371
 	SUBQ    R9, AX
 
-ring_exact_1182:
+ring_exact_1371:
 	MOVQ AX, DX
 
-ring_repeat_1183:
+ring_repeat_1372:
 	CMPQ    DX, R11
-	JAE     ring_built_1169
+	JAE     ring_built_1358
 	VMOVUPS Z1, (R8)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1183
+	JMP     ring_repeat_1372
 
-ring_built_1169:
+ring_built_1358:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 
-unrolled_1184:
+unrolled_1373:
 	CMPQ    DX, R9
-	JGT     single_1185
+	JGT     single_1374
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(DX*4), Z1
@@ -13407,15 +15822,15 @@ unrolled_1184:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000040, DX
-	JMP     unrolled_1184
+	JMP     unrolled_1373
 
-single_1185:
+single_1374:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1186:
+single_loop_1375:
 	CMPQ    DX, R9
-	JGT     remainder_1187
+	JGT     remainder_1376
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(DX*4), Z1
@@ -13426,11 +15841,11 @@ single_loop_1186:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000010, DX
-	JMP     single_loop_1186
+	JMP     single_loop_1375
 
-remainder_1187:
+remainder_1376:
 	SUBQ      DX, DI
-	JE        span_done_1188
+	JE        span_done_1377
 	MOVQ      $-1, R9
 	BZHIQ     DI, R9, DI
 	KMOVW     DI, K1
@@ -13440,10 +15855,10 @@ remainder_1187:
 	VMULPS    (R8)(AX*4), Z0, K2, Z0
 	VMOVUPS   Z0, K1, (CX)(DX*4)
 
-span_done_1188:
+span_done_1377:
 	JMP ring_finished_backwardDxAVX512F32
 
-ring_segmented_1160:
+ring_segmented_1349:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x00000180
 	JA   ring_finished_backwardDxAVX512F32
@@ -13453,11 +15868,11 @@ ring_segmented_1160:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_1189
+	JE   ring_rows_1378
 
-ring_segment_1190:
+ring_segment_1379:
 	CMPQ    DI, $0x00
-	JE      ring_done_1191
+	JE      ring_done_1380
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -13474,33 +15889,33 @@ ring_segment_1190:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_1192:
+ring_len_1381:
 	CMPQ R12, $0x00000010
-	JAE  ring_len_done_1193
+	JAE  ring_len_done_1382
 	ADDQ R10, R12
-	JMP  ring_len_1192
+	JMP  ring_len_1381
 
-ring_len_done_1193:
+ring_len_done_1382:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000010, R13
 
-ring_step_1194:
+ring_step_1383:
 	CMPQ R13, R12
-	JB   ring_step_done_1195
+	JB   ring_step_done_1384
 	SUBQ R12, R13
-	JMP  ring_step_1194
+	JMP  ring_step_1383
 
-ring_step_done_1195:
+ring_step_done_1384:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000040, R13
 
-ring_step_1196:
+ring_step_1385:
 	CMPQ R13, R12
-	JB   ring_step_done_1197
+	JB   ring_step_done_1386
 	SUBQ R12, R13
-	JMP  ring_step_1196
+	JMP  ring_step_1385
 
-ring_step_done_1197:
+ring_step_done_1386:
 	MOVQ    R13, 1936(SP)
 	LEAQ    64(R12), R12
 	CMPQ    R11, R12
@@ -13510,76 +15925,76 @@ ring_step_done_1197:
 	LEAQ    (R11)(AX*4), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000010
-	JB      ring_short_1198
+	JB      ring_short_1387
 	CMPQ    R9, $0x01
-	JNE     ring_planes_1199
+	JNE     ring_planes_1388
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_1201:
+ring_copy_1390:
 	CMPQ    R9, AX
-	JAE     ring_built_1200
+	JAE     ring_built_1389
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000010
-	JB      ring_copy_tail_1202
+	JB      ring_copy_tail_1391
 	VMOVUPS (R11)(R10*4), Z1
 	VMOVUPS Z1, (R8)(R9*4)
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_1201
+	JNE     ring_copy_1390
 	XORQ    R10, R10
-	JMP     ring_copy_1201
+	JMP     ring_copy_1390
 
-ring_copy_tail_1202:
+ring_copy_tail_1391:
 	VMOVUPS -64(R11)(DX*4), Z1
 	ADDQ    R12, R9
 	VMOVUPS Z1, -64(R8)(R9*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1201
+	JMP     ring_copy_1390
 
-ring_planes_1199:
+ring_planes_1388:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000020
-	JA   ring_long_planes_1203
+	JA   ring_long_planes_1392
 	MOVQ AX, R13
 	SUBQ $0x00000010, R13
 
-ring_fill_1204:
+ring_fill_1393:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_1205
+	JGT          ring_fill_last_1394
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	VMOVUPS      Z1, 64(R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_1206
+	JNE          ring_wrap_1395
 	XORQ         R10, R10
 
-ring_wrap_1206:
-	JMP ring_fill_1204
+ring_wrap_1395:
+	JMP ring_fill_1393
 
-ring_fill_last_1205:
+ring_fill_last_1394:
 	CMPQ         R12, AX
-	JAE          ring_built_1200
+	JAE          ring_built_1389
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_1207
+	JNE          ring_wrap_1396
 	XORQ         R10, R10
 
-ring_wrap_1207:
-	JMP ring_fill_last_1205
+ring_wrap_1396:
+	JMP ring_fill_last_1394
 
-ring_long_planes_1203:
-ring_channel_1208:
+ring_long_planes_1392:
+ring_channel_1397:
 	CMPQ         R12, AX
-	JAE          ring_built_1200
+	JAE          ring_built_1389
 	VBROADCASTSS (R11)(R10*4), Z1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -13587,66 +16002,66 @@ ring_channel_1208:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_1209:
+ring_plane_1398:
 	VMOVUPS Z1, (R8)(R14*4)
 	ADDQ    $0x00000010, R14
 	CMPQ    R14, R13
-	JB      ring_plane_1209
+	JB      ring_plane_1398
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_1210
+	JNE     ring_wrap_1399
 	XORQ    R10, R10
 
-ring_wrap_1210:
-	JMP ring_channel_1208
+ring_wrap_1399:
+	JMP ring_channel_1397
 
-ring_short_1198:
+ring_short_1387:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_1211:
+ring_element_1400:
 	MOVL (R11)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_1212
+	JB   ring_element_next_1401
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_1212
+	JB   ring_element_next_1401
 	XORQ R12, R12
 
-ring_element_next_1212:
+ring_element_next_1401:
 	INCQ    R14
 	CMPQ    R14, $0x00000010
-	JB      ring_element_1211
+	JB      ring_element_1400
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1213
+	JE      ring_exact_1402
 	SUBQ    R10, DX
 
-ring_exact_1213:
+ring_exact_1402:
 	MOVQ DX, R9
 
-ring_repeat_1214:
+ring_repeat_1403:
 	CMPQ    R9, AX
-	JAE     ring_built_1200
+	JAE     ring_built_1389
 	VMOVUPS Z1, (R8)(R9*4)
 	ADDQ    DX, R9
-	JMP     ring_repeat_1214
+	JMP     ring_repeat_1403
 
-ring_built_1200:
+ring_built_1389:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000040, R10
 
-unrolled_1215:
+unrolled_1404:
 	CMPQ    R9, R10
-	JGT     single_1216
+	JGT     single_1405
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -13672,15 +16087,15 @@ unrolled_1215:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000040, R9
-	JMP     unrolled_1215
+	JMP     unrolled_1404
 
-single_1216:
+single_1405:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1217:
+single_loop_1406:
 	CMPQ    R9, R10
-	JGT     remainder_1218
+	JGT     remainder_1407
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -13691,11 +16106,11 @@ single_loop_1217:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000010, R9
-	JMP     single_loop_1217
+	JMP     single_loop_1406
 
-remainder_1218:
+remainder_1407:
 	SUBQ      R9, DX
-	JE        span_done_1219
+	JE        span_done_1408
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -13705,7 +16120,7 @@ remainder_1218:
 	VMULPS    (R8)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R9*4)
 
-span_done_1219:
+span_done_1408:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -13717,18 +16132,18 @@ span_done_1219:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1220
+	JNE  ring_next_1409
 	XORQ AX, AX
 
-ring_next_1220:
+ring_next_1409:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1190
+	JMP  ring_segment_1379
 
-ring_done_1191:
+ring_done_1380:
 	JMP ring_finished_backwardDxAVX512F32
 
-ring_rows_1189:
-ring_block_1221:
+ring_rows_1378:
+ring_block_1410:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -13744,33 +16159,33 @@ ring_block_1221:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1222:
+ring_len_1411:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1223
+	JAE  ring_len_done_1412
 	ADDQ BX, SI
-	JMP  ring_len_1222
+	JMP  ring_len_1411
 
-ring_len_done_1223:
+ring_len_done_1412:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1224:
+ring_step_1413:
 	CMPQ DI, SI
-	JB   ring_step_done_1225
+	JB   ring_step_done_1414
 	SUBQ SI, DI
-	JMP  ring_step_1224
+	JMP  ring_step_1413
 
-ring_step_done_1225:
+ring_step_done_1414:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1226:
+ring_step_1415:
 	CMPQ DI, SI
-	JB   ring_step_done_1227
+	JB   ring_step_done_1416
 	SUBQ SI, DI
-	JMP  ring_step_1226
+	JMP  ring_step_1415
 
-ring_step_done_1227:
+ring_step_done_1416:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    64(SI), SI
@@ -13781,76 +16196,76 @@ ring_step_done_1227:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000010
-	JB      ring_short_1228
+	JB      ring_short_1417
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1229
+	JNE     ring_planes_1418
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1231:
+ring_copy_1420:
 	CMPQ    BX, DI
-	JAE     ring_built_1230
+	JAE     ring_built_1419
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000010
-	JB      ring_copy_tail_1232
+	JB      ring_copy_tail_1421
 	VMOVUPS (SI)(R9*4), Z1
 	VMOVUPS Z1, (R8)(BX*4)
 	ADDQ    $0x00000010, BX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1231
+	JNE     ring_copy_1420
 	XORQ    R9, R9
-	JMP     ring_copy_1231
+	JMP     ring_copy_1420
 
-ring_copy_tail_1232:
+ring_copy_tail_1421:
 	VMOVUPS -64(SI)(DX*4), Z1
 	ADDQ    R10, BX
 	VMOVUPS Z1, -64(R8)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1231
+	JMP     ring_copy_1420
 
-ring_planes_1229:
+ring_planes_1418:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000020
-	JA   ring_long_planes_1233
+	JA   ring_long_planes_1422
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 
-ring_fill_1234:
+ring_fill_1423:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1235
+	JGT          ring_fill_last_1424
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (R8)(R9*4)
 	VMOVUPS      Z1, 64(R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1236
+	JNE          ring_wrap_1425
 	XORQ         BX, BX
 
-ring_wrap_1236:
-	JMP ring_fill_1234
+ring_wrap_1425:
+	JMP ring_fill_1423
 
-ring_fill_last_1235:
+ring_fill_last_1424:
 	CMPQ         R9, DI
-	JAE          ring_built_1230
+	JAE          ring_built_1419
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1237
+	JNE          ring_wrap_1426
 	XORQ         BX, BX
 
-ring_wrap_1237:
-	JMP ring_fill_last_1235
+ring_wrap_1426:
+	JMP ring_fill_last_1424
 
-ring_long_planes_1233:
-ring_channel_1238:
+ring_long_planes_1422:
+ring_channel_1427:
 	CMPQ         R9, DI
-	JAE          ring_built_1230
+	JAE          ring_built_1419
 	VBROADCASTSS (SI)(BX*4), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -13858,57 +16273,57 @@ ring_channel_1238:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_1239:
+ring_plane_1428:
 	VMOVUPS Z1, (R8)(R11*4)
 	ADDQ    $0x00000010, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1239
+	JB      ring_plane_1428
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_1240
+	JNE     ring_wrap_1429
 	XORQ    BX, BX
 
-ring_wrap_1240:
-	JMP ring_channel_1238
+ring_wrap_1429:
+	JMP ring_channel_1427
 
-ring_short_1228:
+ring_short_1417:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1241:
+ring_element_1430:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (R8)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1242
+	JB   ring_element_next_1431
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1242
+	JB   ring_element_next_1431
 	XORQ R9, R9
 
-ring_element_next_1242:
+ring_element_next_1431:
 	INCQ    R11
 	CMPQ    R11, $0x00000010
-	JB      ring_element_1241
+	JB      ring_element_1430
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1243
+	JE      ring_exact_1432
 	SUBQ    BX, DX
 
-ring_exact_1243:
+ring_exact_1432:
 	MOVQ DX, BX
 
-ring_repeat_1244:
+ring_repeat_1433:
 	CMPQ    BX, DI
-	JAE     ring_built_1230
+	JAE     ring_built_1419
 	VMOVUPS Z1, (R8)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1244
+	JMP     ring_repeat_1433
 
-ring_built_1230:
+ring_built_1419:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+48(FP), BX
@@ -13919,18 +16334,18 @@ ring_built_1230:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_1245:
+ring_row_1434:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1246
+	JE   ring_rows_done_1435
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000040, R10
 
-unrolled_1247:
+unrolled_1436:
 	CMPQ    R9, R10
-	JGT     single_1248
+	JGT     single_1437
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -13956,15 +16371,15 @@ unrolled_1247:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000040, R9
-	JMP     unrolled_1247
+	JMP     unrolled_1436
 
-single_1248:
+single_1437:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1249:
+single_loop_1438:
 	CMPQ    R9, R10
-	JGT     remainder_1250
+	JGT     remainder_1439
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -13975,11 +16390,11 @@ single_loop_1249:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000010, R9
-	JMP     single_loop_1249
+	JMP     single_loop_1438
 
-remainder_1250:
+remainder_1439:
 	SUBQ      R9, DX
-	JE        span_done_1251
+	JE        span_done_1440
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -13989,7 +16404,7 @@ remainder_1250:
 	VMULPS    (R8)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R9*4)
 
-span_done_1251:
+span_done_1440:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -13997,13 +16412,13 @@ span_done_1251:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_1245
+	JMP   ring_row_1434
 
-ring_rows_done_1246:
+ring_rows_done_1435:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1221
+	JMP  ring_block_1410
 
 ring_finished_backwardDxAVX512F32:
 	VZEROUPPER
@@ -14028,9 +16443,9 @@ TEXT ·backwardDalphaAVX512F32(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000040, SI
 
-unrolled_1252:
+unrolled_1441:
 	CMPQ        BX, SI
-	JGT         single_1253
+	JGT         single_1442
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -14072,15 +16487,15 @@ unrolled_1252:
 	VCVTPS2PD   224(CX)(BX*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, BX
-	JMP         unrolled_1252
+	JMP         unrolled_1441
 
-single_1253:
+single_1442:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_1254:
+single_loop_1443:
 	CMPQ        BX, SI
-	JGT         remainder_1255
+	JGT         remainder_1444
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -14092,11 +16507,11 @@ single_loop_1254:
 	VCVTPS2PD   32(CX)(BX*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, BX
-	JMP         single_loop_1254
+	JMP         single_loop_1443
 
-remainder_1255:
+remainder_1444:
 	SUBQ        BX, DX
-	JE          span_done_1256
+	JE          span_done_1445
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -14111,7 +16526,7 @@ remainder_1255:
 	VCVTPS2PD.Z 32(CX)(BX*4), K1, Z9
 	VFMADD231PD Z9, Z0, K1, Z2
 
-span_done_1256:
+span_done_1445:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -14143,9 +16558,9 @@ TEXT ·backwardPlanesDalphaAVX512F32(SB), NOSPLIT, $0-80
 	SHLQ   $0x02, R8
 	XORQ   R9, R9
 
-plane_1257:
+plane_1446:
 	CMPQ   DX, $0x00
-	JE     planes_done_1258
+	JE     planes_done_1447
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -14158,9 +16573,9 @@ plane_1257:
 	MOVQ   SI, R11
 	SUBQ   $0x00000040, R11
 
-unrolled_1259:
+unrolled_1448:
 	CMPQ        R10, R11
-	JGT         single_1260
+	JGT         single_1449
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -14202,15 +16617,15 @@ unrolled_1259:
 	VCVTPS2PD   224(CX)(R10*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_1259
+	JMP         unrolled_1448
 
-single_1260:
+single_1449:
 	MOVQ SI, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1261:
+single_loop_1450:
 	CMPQ        R10, R11
-	JGT         remainder_1262
+	JGT         remainder_1451
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -14222,12 +16637,12 @@ single_loop_1261:
 	VCVTPS2PD   32(CX)(R10*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_1261
+	JMP         single_loop_1450
 
-remainder_1262:
+remainder_1451:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_1263
+	JE          span_done_1452
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -14242,7 +16657,7 @@ remainder_1262:
 	VCVTPS2PD.Z 32(CX)(R10*4), K1, Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 
-span_done_1263:
+span_done_1452:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -14262,14 +16677,14 @@ span_done_1263:
 	ADDQ          R8, CX
 	INCQ          R9
 	CMPQ          R9, DI
-	JNE           same_pass_1264
+	JNE           same_pass_1453
 	XORQ          R9, R9
 
-same_pass_1264:
+same_pass_1453:
 	SUBQ SI, DX
-	JMP  plane_1257
+	JMP  plane_1446
 
-planes_done_1258:
+planes_done_1447:
 	VZEROUPPER
 	RET
 
@@ -14283,9 +16698,9 @@ TEXT ·backwardPatternDalphaAVX512F32(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
 
-row_1265:
+row_1454:
 	CMPQ    DX, $0x00
-	JE      rows_done_1266
+	JE      rows_done_1455
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -14293,9 +16708,9 @@ row_1265:
 	MOVQ    DI, R9
 	SUBQ    $0x00000040, R9
 
-unrolled_1267:
+unrolled_1456:
 	CMPQ        R8, R9
-	JGT         single_1268
+	JGT         single_1457
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -14353,15 +16768,15 @@ unrolled_1267:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 448(BX)(R8*8)
 	ADDQ        $0x00000040, R8
-	JMP         unrolled_1267
+	JMP         unrolled_1456
 
-single_1268:
+single_1457:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1269:
+single_loop_1458:
 	CMPQ        R8, R9
-	JGT         remainder_1270
+	JGT         remainder_1459
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -14377,12 +16792,12 @@ single_loop_1269:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 	ADDQ        $0x00000010, R8
-	JMP         single_loop_1269
+	JMP         single_loop_1458
 
-remainder_1270:
+remainder_1459:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_1271
+	JE          span_done_1460
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -14401,15 +16816,15 @@ remainder_1270:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 
-span_done_1271:
+span_done_1460:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_1265
+	JMP  row_1454
 
-rows_done_1266:
+rows_done_1455:
 	VZEROUPPER
 	RET
 
@@ -14427,36 +16842,36 @@ TEXT ·backwardRingDalphaAVX512F32(SB), $1920-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x00000080
-	JA     ring_segmented_1272
+	JA     ring_segmented_1461
 	MOVQ   DI, SI
 
-ring_len_1273:
+ring_len_1462:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1274
+	JAE  ring_len_done_1463
 	ADDQ DI, SI
-	JMP  ring_len_1273
+	JMP  ring_len_1462
 
-ring_len_done_1274:
+ring_len_done_1463:
 	MOVQ SI, 1856(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1275:
+ring_step_1464:
 	CMPQ DI, SI
-	JB   ring_step_done_1276
+	JB   ring_step_done_1465
 	SUBQ SI, DI
-	JMP  ring_step_1275
+	JMP  ring_step_1464
 
-ring_step_done_1276:
+ring_step_done_1465:
 	MOVQ DI, 1864(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1277:
+ring_step_1466:
 	CMPQ DI, SI
-	JB   ring_step_done_1278
+	JB   ring_step_done_1467
 	SUBQ SI, DI
-	JMP  ring_step_1277
+	JMP  ring_step_1466
 
-ring_step_done_1278:
+ring_step_done_1467:
 	MOVQ    DI, 1872(SP)
 	MOVQ    BX, DI
 	LEAQ    64(SI), SI
@@ -14478,22 +16893,22 @@ ring_step_done_1278:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1279:
+sums_zero_1468:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1280
+	JAE     sums_zeroed_1469
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_1279
+	JMP     sums_zero_1468
 
-sums_zeroed_1280:
+sums_zeroed_1469:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000040, R8
 
-unrolled_1281:
+unrolled_1470:
 	CMPQ        DI, R8
-	JGT         single_1282
+	JGT         single_1471
 	VMOVUPS     (AX)(DI*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(DI*4), Z1
@@ -14555,15 +16970,15 @@ unrolled_1281:
 	SUBQ        1856(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000040, DI
-	JMP         unrolled_1281
+	JMP         unrolled_1470
 
-single_1282:
+single_1471:
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
 
-single_loop_1283:
+single_loop_1472:
 	CMPQ        DI, R8
-	JGT         remainder_1284
+	JGT         remainder_1473
 	VMOVUPS     (AX)(DI*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(DI*4), Z1
@@ -14583,11 +16998,11 @@ single_loop_1283:
 	SUBQ        1856(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000010, DI
-	JMP         single_loop_1283
+	JMP         single_loop_1472
 
-remainder_1284:
+remainder_1473:
 	SUBQ        DI, BX
-	JE          span_done_1285
+	JE          span_done_1474
 	MOVQ        $-1, R8
 	BZHIQ       BX, R8, BX
 	KMOVW       BX, K1
@@ -14606,78 +17021,78 @@ remainder_1284:
 	VFMADD231PD Z1, Z0, K1, Z2
 	VMOVUPD     Z2, K1, 64(CX)(SI*8)
 
-span_done_1285:
+span_done_1474:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  1856(SP), BX
 	MOVQ  1896(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_1287
+	JLE   fold_ext_done_1476
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_1288
+	JA    fold_ext_scalar_1477
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_1286:
+fold_ext_1475:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_1287
+	JBE     fold_ext_done_1476
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Z0
 	VADDPD  (CX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (CX)(DI*8)
-	JMP     fold_ext_1286
+	JMP     fold_ext_1475
 
-fold_ext_scalar_1288:
+fold_ext_scalar_1477:
 	MOVQ 1896(SP), SI
 
-fold_ext_element_1289:
+fold_ext_element_1478:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_1290
+	JBE    fold_ext_element_done_1479
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_1289
+	JMP    fold_ext_element_1478
 
-fold_ext_element_done_1290:
-fold_ext_done_1287:
-fold_1291:
+fold_ext_element_done_1479:
+fold_ext_done_1476:
+fold_1480:
 	CMPQ   BX, AX
-	JBE    fold_done_1292
+	JBE    fold_done_1481
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_1291
+	JMP    fold_1480
 
-fold_done_1292:
+fold_done_1481:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1293
+	JNE  sums_planes_1482
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000008, BX
 
-sums_vector_1296:
+sums_vector_1485:
 	CMPQ      AX, BX
-	JGT       sums_scalar_1294
+	JGT       sums_scalar_1483
 	VCVTPS2PD (DX)(AX*4), Z0
 	VADDPD    (CX)(AX*8), Z0, Z0
 	VCVTPD2PS Z0, Y0
 	VMOVUPS   Y0, (DX)(AX*4)
 	ADDQ      $0x00000008, AX
-	JMP       sums_vector_1296
+	JMP       sums_vector_1485
 
-sums_scalar_1294:
+sums_scalar_1483:
 	CMPQ      AX, dalpha_len+56(FP)
-	JE        sums_done_1295
+	JE        sums_done_1484
 	VMOVSD    (CX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
@@ -14685,18 +17100,18 @@ sums_scalar_1294:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_1294
+	JMP       sums_scalar_1483
 
-sums_planes_1293:
+sums_planes_1482:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1297:
+sums_group_1486:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_1299
+	JB     sums_single_1488
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -14705,7 +17120,7 @@ sums_group_1297:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_1298:
+sums_group_plane_1487:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -14714,7 +17129,7 @@ sums_group_plane_1298:
 	ADDQ      $0x08, R9
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_group_plane_1298
+	JB        sums_group_plane_1487
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (DX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -14739,32 +17154,32 @@ sums_group_plane_1298:
 	SHRQ      $0x01, BX
 	ADDQ      BX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_1297
+	JMP       sums_group_1486
 
-sums_single_1299:
+sums_single_1488:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_1295
+	JE     sums_done_1484
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_1300:
+sums_single_plane_1489:
 	VADDSD    (CX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_single_plane_1300
+	JB        sums_single_plane_1489
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_1299
+	JMP       sums_single_1488
 
-sums_done_1295:
+sums_done_1484:
 	JMP ring_finished_backwardDalphaAVX512F32
 
-ring_segmented_1272:
+ring_segmented_1461:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x00000080
 	JA   ring_finished_backwardDalphaAVX512F32
@@ -14774,7 +17189,7 @@ ring_segmented_1272:
 	MOVQ AX, 1888(SP)
 	MOVQ $0x00000000, 1880(SP)
 
-ring_block_1302:
+ring_block_1491:
 	MOVQ    1880(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -14789,33 +17204,33 @@ ring_block_1302:
 	MOVQ    BX, 1912(SP)
 	MOVQ    BX, SI
 
-ring_len_1303:
+ring_len_1492:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1304
+	JAE  ring_len_done_1493
 	ADDQ BX, SI
-	JMP  ring_len_1303
+	JMP  ring_len_1492
 
-ring_len_done_1304:
+ring_len_done_1493:
 	MOVQ SI, 1856(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1305:
+ring_step_1494:
 	CMPQ DI, SI
-	JB   ring_step_done_1306
+	JB   ring_step_done_1495
 	SUBQ SI, DI
-	JMP  ring_step_1305
+	JMP  ring_step_1494
 
-ring_step_done_1306:
+ring_step_done_1495:
 	MOVQ DI, 1864(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1307:
+ring_step_1496:
 	CMPQ DI, SI
-	JB   ring_step_done_1308
+	JB   ring_step_done_1497
 	SUBQ SI, DI
-	JMP  ring_step_1307
+	JMP  ring_step_1496
 
-ring_step_done_1308:
+ring_step_done_1497:
 	MOVQ    DI, 1872(SP)
 	LEAQ    64(SI), SI
 	CMPQ    BX, SI
@@ -14844,26 +17259,26 @@ ring_step_done_1308:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1309:
+sums_zero_1498:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1310
+	JAE     sums_zeroed_1499
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_1309
+	JMP     sums_zero_1498
 
-sums_zeroed_1310:
-ring_row_1311:
+sums_zeroed_1499:
+ring_row_1500:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_1312
+	JE   ring_rows_done_1501
 	XORQ SI, SI
 	MOVQ 1912(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 
-unrolled_1313:
+unrolled_1502:
 	CMPQ        R8, R9
-	JGT         single_1314
+	JGT         single_1503
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R8*4), Z1
@@ -14925,15 +17340,15 @@ unrolled_1313:
 	SUBQ        1856(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000040, R8
-	JMP         unrolled_1313
+	JMP         unrolled_1502
 
-single_1314:
+single_1503:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1315:
+single_loop_1504:
 	CMPQ        R8, R9
-	JGT         remainder_1316
+	JGT         remainder_1505
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R8*4), Z1
@@ -14953,11 +17368,11 @@ single_loop_1315:
 	SUBQ        1856(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000010, R8
-	JMP         single_loop_1315
+	JMP         single_loop_1504
 
-remainder_1316:
+remainder_1505:
 	SUBQ        R8, DI
-	JE          span_done_1317
+	JE          span_done_1506
 	MOVQ        $-1, R9
 	BZHIQ       DI, R9, DI
 	KMOVW       DI, K1
@@ -14976,16 +17391,16 @@ remainder_1316:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(CX)(SI*8)
 
-span_done_1317:
+span_done_1506:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x02, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_1311
+	JMP   ring_row_1500
 
-ring_rows_done_1312:
+ring_rows_done_1501:
 	MOVQ 1880(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -14993,71 +17408,71 @@ ring_rows_done_1312:
 	MOVQ 1856(SP), SI
 	MOVQ 1896(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_1319
+	JLE  fold_ext_done_1508
 	CMPQ DI, SI
-	JA   fold_ext_scalar_1320
+	JA   fold_ext_scalar_1509
 	ADDQ $0x00000007, DI
 	ANDQ $-8, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_1318:
+fold_ext_1507:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_1319
+	JBE     fold_ext_done_1508
 	SUBQ    $0x00000008, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Z1
 	VADDPD  (CX)(DI*8), Z1, Z1
 	VMOVUPD Z1, (CX)(R8*8)
-	JMP     fold_ext_1318
+	JMP     fold_ext_1507
 
-fold_ext_scalar_1320:
+fold_ext_scalar_1509:
 	MOVQ 1896(SP), DI
 
-fold_ext_element_1321:
+fold_ext_element_1510:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_1322
+	JBE    fold_ext_element_done_1511
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_1321
+	JMP    fold_ext_element_1510
 
-fold_ext_element_done_1322:
-fold_ext_done_1319:
-fold_1323:
+fold_ext_element_done_1511:
+fold_ext_done_1508:
+fold_1512:
 	CMPQ   SI, BX
-	JBE    fold_done_1324
+	JBE    fold_done_1513
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_1323
+	JMP    fold_1512
 
-fold_done_1324:
+fold_done_1513:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1325
+	JNE  sums_planes_1514
 	MOVQ 1904(SP), SI
 	SUBQ $0x00000008, SI
 
-sums_vector_1328:
+sums_vector_1517:
 	CMPQ      BX, SI
-	JGT       sums_scalar_1326
+	JGT       sums_scalar_1515
 	VCVTPS2PD (DX)(BX*4), Z1
 	VADDPD    (CX)(BX*8), Z1, Z1
 	VCVTPD2PS Z1, Y1
 	VMOVUPS   Y1, (DX)(BX*4)
 	ADDQ      $0x00000008, BX
-	JMP       sums_vector_1328
+	JMP       sums_vector_1517
 
-sums_scalar_1326:
+sums_scalar_1515:
 	CMPQ      BX, 1904(SP)
-	JE        sums_done_1327
+	JE        sums_done_1516
 	VMOVSD    (CX)(BX*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
@@ -15065,18 +17480,18 @@ sums_scalar_1326:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_scalar_1326
+	JMP       sums_scalar_1515
 
-sums_planes_1325:
+sums_planes_1514:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_1329:
+sums_group_1518:
 	MOVQ   1904(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_1331
+	JB     sums_single_1520
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -15085,7 +17500,7 @@ sums_group_1329:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_1330:
+sums_group_plane_1519:
 	VADDSD    (R9), X1, X1
 	VADDSD    (R9)(R8*1), X2, X2
 	VADDSD    (R10), X3, X3
@@ -15094,7 +17509,7 @@ sums_group_plane_1330:
 	ADDQ      $0x08, R10
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_group_plane_1330
+	JB        sums_group_plane_1519
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(BX*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -15119,32 +17534,32 @@ sums_group_plane_1330:
 	SHRQ      $0x01, SI
 	ADDQ      SI, DI
 	ADDQ      $0x00000004, BX
-	JMP       sums_group_1329
+	JMP       sums_group_1518
 
-sums_single_1331:
+sums_single_1520:
 	CMPQ   BX, 1904(SP)
-	JE     sums_done_1327
+	JE     sums_done_1516
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_1332:
+sums_single_plane_1521:
 	VADDSD    (CX)(DI*8), X1, X1
 	INCQ      DI
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_single_plane_1332
+	JB        sums_single_plane_1521
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_single_1331
+	JMP       sums_single_1520
 
-sums_done_1327:
+sums_done_1516:
 	ADDQ 1904(SP), AX
 	MOVQ AX, 1880(SP)
-	JMP  ring_block_1302
+	JMP  ring_block_1491
 
 ring_finished_backwardDalphaAVX512F32:
 	VZEROUPPER
@@ -15161,11 +17576,11 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	MOVQ         DX, BX
 	SHLQ         $0x03, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_1333
+	JB           cached_1522
 	CMPQ         AX, CX
-	JE           cached_1333
+	JE           cached_1522
 	CMPQ         AX, CX
-	JE           cached_1333
+	JE           cached_1522
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -15174,7 +17589,7 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_1335
+	JE           aligned_1524
 	MOVQ         SI, DI
 	MOVQ         $-1, R8
 	BZHIQ        DI, R8, DI
@@ -15185,13 +17600,13 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	VMOVUPD      Z2, K1, (AX)(BX*8)
 	MOVQ         SI, BX
 
-aligned_1335:
+aligned_1524:
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 
-unrolled_1336:
+unrolled_1525:
 	CMPQ     BX, SI
-	JGT      single_1337
+	JGT      single_1526
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
@@ -15209,25 +17624,25 @@ unrolled_1336:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(BX*8)
 	ADDQ     $0x00000020, BX
-	JMP      unrolled_1336
+	JMP      unrolled_1525
 
-single_1337:
+single_1526:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_1338:
+single_loop_1527:
 	CMPQ     BX, SI
-	JGT      remainder_1339
+	JGT      remainder_1528
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(BX*8)
 	ADDQ     $0x00000008, BX
-	JMP      single_loop_1338
+	JMP      single_loop_1527
 
-remainder_1339:
+remainder_1528:
 	SUBQ      BX, DX
-	JE        span_done_1340
+	JE        span_done_1529
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -15236,18 +17651,18 @@ remainder_1339:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_1340:
+span_done_1529:
 	SFENCE
-	JMP stored_1334
+	JMP stored_1523
 
-cached_1333:
+cached_1522:
 	XORQ BX, BX
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 
-unrolled_1341:
+unrolled_1530:
 	CMPQ    BX, SI
-	JGT     single_1342
+	JGT     single_1531
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -15265,25 +17680,25 @@ unrolled_1341:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(BX*8)
 	ADDQ    $0x00000020, BX
-	JMP     unrolled_1341
+	JMP     unrolled_1530
 
-single_1342:
+single_1531:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_1343:
+single_loop_1532:
 	CMPQ    BX, SI
-	JGT     remainder_1344
+	JGT     remainder_1533
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(BX*8)
 	ADDQ    $0x00000008, BX
-	JMP     single_loop_1343
+	JMP     single_loop_1532
 
-remainder_1344:
+remainder_1533:
 	SUBQ      BX, DX
-	JE        span_done_1345
+	JE        span_done_1534
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -15292,13 +17707,13 @@ remainder_1344:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_1345:
-stored_1334:
+span_done_1534:
+stored_1523:
 	VZEROUPPER
 	RET
 
 // func forwardPlanesAVX512F64(dst []float64, x []float64, alpha []float64, inner int)
-// Requires: AVX, AVX512F, BMI2
+// Requires: AVX, AVX512F, BMI2, CMOV, MMX+
 TEXT ·forwardPlanesAVX512F64(SB), NOSPLIT, $0-80
 	MOVQ   dst_base+0(FP), AX
 	MOVQ   x_base+24(FP), CX
@@ -15310,18 +17725,118 @@ TEXT ·forwardPlanesAVX512F64(SB), NOSPLIT, $0-80
 	MOVQ   BX, R8
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
+	MOVQ   DX, R10
+	SHLQ   $0x03, R10
+	CMPQ   R10, ·streamThreshold+0(SB)
+	JB     cached_1535
+	CMPQ   AX, CX
+	JE     cached_1535
+	CMPQ   AX, CX
+	JE     cached_1535
 
-plane_1346:
+plane_1537:
 	CMPQ         DX, $0x00
-	JE           planes_done_1347
+	JE           planes_done_1538
+	VBROADCASTSD (DI)(R9*8), Z1
+	XORQ         R10, R10
+	MOVQ         AX, R11
+	NEGQ         R11
+	ANDQ         $0x0000003f, R11
+	SHRQ         $0x03, R11
+	CMPQ         R11, BX
+	CMOVQGT      BX, R11
+	TESTQ        R11, R11
+	JE           aligned_1539
+	MOVQ         R11, R12
+	MOVQ         $-1, R13
+	BZHIQ        R12, R13, R12
+	KMOVW        R12, K1
+	VMOVUPD.Z    (CX)(R10*8), K1, Z2
+	VCMPPD       $0x1a, Z0, Z2, K1, K2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, K1, (AX)(R10*8)
+	MOVQ         R11, R10
+
+aligned_1539:
+	MOVQ BX, R11
+	SUBQ $0x00000020, R11
+
+unrolled_1540:
+	CMPQ     R10, R11
+	JGT      single_1541
+	VMOVUPD  (CX)(R10*8), Z2
+	VCMPPD   $0x1a, Z0, Z2, K1
+	VMULPD   Z1, Z2, K1, Z2
+	VMOVNTPD Z2, (AX)(R10*8)
+	VMOVUPD  64(CX)(R10*8), Z2
+	VCMPPD   $0x1a, Z0, Z2, K1
+	VMULPD   Z1, Z2, K1, Z2
+	VMOVNTPD Z2, 64(AX)(R10*8)
+	VMOVUPD  128(CX)(R10*8), Z2
+	VCMPPD   $0x1a, Z0, Z2, K1
+	VMULPD   Z1, Z2, K1, Z2
+	VMOVNTPD Z2, 128(AX)(R10*8)
+	VMOVUPD  192(CX)(R10*8), Z2
+	VCMPPD   $0x1a, Z0, Z2, K1
+	VMULPD   Z1, Z2, K1, Z2
+	VMOVNTPD Z2, 192(AX)(R10*8)
+	ADDQ     $0x00000020, R10
+	JMP      unrolled_1540
+
+single_1541:
+	MOVQ BX, R11
+	SUBQ $0x00000008, R11
+
+single_loop_1542:
+	CMPQ     R10, R11
+	JGT      remainder_1543
+	VMOVUPD  (CX)(R10*8), Z2
+	VCMPPD   $0x1a, Z0, Z2, K1
+	VMULPD   Z1, Z2, K1, Z2
+	VMOVNTPD Z2, (AX)(R10*8)
+	ADDQ     $0x00000008, R10
+	JMP      single_loop_1542
+
+remainder_1543:
+	MOVQ      BX, R11
+	SUBQ      R10, R11
+	JE        span_done_1544
+	MOVQ      $-1, R12
+	BZHIQ     R11, R12, R11
+	KMOVW     R11, K1
+	VMOVUPD.Z (CX)(R10*8), K1, Z2
+	VCMPPD    $0x1a, Z0, Z2, K1, K2
+	VMULPD    Z1, Z2, K2, Z2
+	VMOVUPD   Z2, K1, (AX)(R10*8)
+
+span_done_1544:
+	ADDQ R8, CX
+	ADDQ R8, AX
+	INCQ R9
+	CMPQ R9, SI
+	JNE  same_pass_1545
+	XORQ R9, R9
+
+same_pass_1545:
+	SUBQ BX, DX
+	JMP  plane_1537
+
+planes_done_1538:
+	SFENCE
+	JMP stored_1536
+
+cached_1535:
+plane_1546:
+	CMPQ         DX, $0x00
+	JE           planes_done_1547
 	VBROADCASTSD (DI)(R9*8), Z1
 	XORQ         R10, R10
 	MOVQ         BX, R11
 	SUBQ         $0x00000020, R11
 
-unrolled_1348:
+unrolled_1548:
 	CMPQ    R10, R11
-	JGT     single_1349
+	JGT     single_1549
 	VMOVUPD (CX)(R10*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -15339,26 +17854,26 @@ unrolled_1348:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(R10*8)
 	ADDQ    $0x00000020, R10
-	JMP     unrolled_1348
+	JMP     unrolled_1548
 
-single_1349:
+single_1549:
 	MOVQ BX, R11
 	SUBQ $0x00000008, R11
 
-single_loop_1350:
+single_loop_1550:
 	CMPQ    R10, R11
-	JGT     remainder_1351
+	JGT     remainder_1551
 	VMOVUPD (CX)(R10*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(R10*8)
 	ADDQ    $0x00000008, R10
-	JMP     single_loop_1350
+	JMP     single_loop_1550
 
-remainder_1351:
+remainder_1551:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1352
+	JE        span_done_1552
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -15367,24 +17882,25 @@ remainder_1351:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R10*8)
 
-span_done_1352:
+span_done_1552:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_1353
+	JNE  same_pass_1553
 	XORQ R9, R9
 
-same_pass_1353:
+same_pass_1553:
 	SUBQ BX, DX
-	JMP  plane_1346
+	JMP  plane_1546
 
-planes_done_1347:
+planes_done_1547:
+stored_1536:
 	VZEROUPPER
 	RET
 
 // func forwardPatternAVX512F64(dst []float64, x []float64, pattern []float64)
-// Requires: AVX, AVX512F, BMI2, CMOV
+// Requires: AVX, AVX512F, BMI2, CMOV, MMX+
 TEXT ·forwardPatternAVX512F64(SB), NOSPLIT, $0-72
 	MOVQ   dst_base+0(FP), AX
 	MOVQ   x_base+24(FP), CX
@@ -15392,10 +17908,108 @@ TEXT ·forwardPatternAVX512F64(SB), NOSPLIT, $0-72
 	MOVQ   pattern_base+48(FP), BX
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+56(FP), SI
+	MOVQ   DX, DI
+	SHLQ   $0x03, DI
+	CMPQ   DI, ·streamThreshold+0(SB)
+	JB     cached_1554
+	CMPQ   AX, CX
+	JE     cached_1554
+	CMPQ   AX, CX
+	JE     cached_1554
 
-row_1354:
+row_1556:
+	CMPQ      DX, $0x00
+	JE        rows_done_1557
+	MOVQ      SI, DI
+	CMPQ      DX, DI
+	CMOVQLT   DX, DI
+	XORQ      R8, R8
+	MOVQ      AX, R9
+	NEGQ      R9
+	ANDQ      $0x0000003f, R9
+	SHRQ      $0x03, R9
+	CMPQ      R9, DI
+	CMOVQGT   DI, R9
+	TESTQ     R9, R9
+	JE        aligned_1558
+	MOVQ      R9, R10
+	MOVQ      $-1, R11
+	BZHIQ     R10, R11, R10
+	KMOVW     R10, K1
+	VMOVUPD.Z (CX)(R8*8), K1, Z1
+	VCMPPD    $0x1a, Z0, Z1, K1, K2
+	VMULPD    (BX)(R8*8), Z1, K2, Z1
+	VMOVUPD   Z1, K1, (AX)(R8*8)
+	MOVQ      R9, R8
+
+aligned_1558:
+	MOVQ DI, R9
+	SUBQ $0x00000020, R9
+
+unrolled_1559:
+	CMPQ     R8, R9
+	JGT      single_1560
+	VMOVUPD  (CX)(R8*8), Z1
+	VCMPPD   $0x1a, Z0, Z1, K1
+	VMULPD   (BX)(R8*8), Z1, K1, Z1
+	VMOVNTPD Z1, (AX)(R8*8)
+	VMOVUPD  64(CX)(R8*8), Z1
+	VCMPPD   $0x1a, Z0, Z1, K1
+	VMULPD   64(BX)(R8*8), Z1, K1, Z1
+	VMOVNTPD Z1, 64(AX)(R8*8)
+	VMOVUPD  128(CX)(R8*8), Z1
+	VCMPPD   $0x1a, Z0, Z1, K1
+	VMULPD   128(BX)(R8*8), Z1, K1, Z1
+	VMOVNTPD Z1, 128(AX)(R8*8)
+	VMOVUPD  192(CX)(R8*8), Z1
+	VCMPPD   $0x1a, Z0, Z1, K1
+	VMULPD   192(BX)(R8*8), Z1, K1, Z1
+	VMOVNTPD Z1, 192(AX)(R8*8)
+	ADDQ     $0x00000020, R8
+	JMP      unrolled_1559
+
+single_1560:
+	MOVQ DI, R9
+	SUBQ $0x00000008, R9
+
+single_loop_1561:
+	CMPQ     R8, R9
+	JGT      remainder_1562
+	VMOVUPD  (CX)(R8*8), Z1
+	VCMPPD   $0x1a, Z0, Z1, K1
+	VMULPD   (BX)(R8*8), Z1, K1, Z1
+	VMOVNTPD Z1, (AX)(R8*8)
+	ADDQ     $0x00000008, R8
+	JMP      single_loop_1561
+
+remainder_1562:
+	MOVQ      DI, R9
+	SUBQ      R8, R9
+	JE        span_done_1563
+	MOVQ      $-1, R10
+	BZHIQ     R9, R10, R9
+	KMOVW     R9, K1
+	VMOVUPD.Z (CX)(R8*8), K1, Z1
+	VCMPPD    $0x1a, Z0, Z1, K1, K2
+	VMULPD    (BX)(R8*8), Z1, K2, Z1
+	VMOVUPD   Z1, K1, (AX)(R8*8)
+
+span_done_1563:
+	MOVQ DI, R8
+	SHLQ $0x03, R8
+	ADDQ R8, CX
+	ADDQ R8, AX
+	SUBQ DI, DX
+	JMP  row_1556
+
+rows_done_1557:
+	SFENCE
+	JMP stored_1555
+
+cached_1554:
+row_1564:
 	CMPQ    DX, $0x00
-	JE      rows_done_1355
+	JE      rows_done_1565
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -15403,9 +18017,9 @@ row_1354:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_1356:
+unrolled_1566:
 	CMPQ    R8, R9
-	JGT     single_1357
+	JGT     single_1567
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
@@ -15423,26 +18037,26 @@ unrolled_1356:
 	VMULPD  192(BX)(R8*8), Z1, K1, Z1
 	VMOVUPD Z1, 192(AX)(R8*8)
 	ADDQ    $0x00000020, R8
-	JMP     unrolled_1356
+	JMP     unrolled_1566
 
-single_1357:
+single_1567:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1358:
+single_loop_1568:
 	CMPQ    R8, R9
-	JGT     remainder_1359
+	JGT     remainder_1569
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
 	VMOVUPD Z1, (AX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     single_loop_1358
+	JMP     single_loop_1568
 
-remainder_1359:
+remainder_1569:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1360
+	JE        span_done_1570
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -15451,15 +18065,16 @@ remainder_1359:
 	VMULPD    (BX)(R8*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 
-span_done_1360:
+span_done_1570:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_1354
+	JMP  row_1564
 
-rows_done_1355:
+rows_done_1565:
+stored_1555:
 	VZEROUPPER
 	RET
 
@@ -15478,36 +18093,36 @@ TEXT ·forwardRingAVX512F64(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x000000c0
-	JA     ring_segmented_1361
+	JA     ring_segmented_1571
 	MOVQ   R8, R9
 
-ring_len_1362:
+ring_len_1572:
 	CMPQ R9, $0x00000008
-	JAE  ring_len_done_1363
+	JAE  ring_len_done_1573
 	ADDQ R8, R9
-	JMP  ring_len_1362
+	JMP  ring_len_1572
 
-ring_len_done_1363:
+ring_len_done_1573:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000008, R10
 
-ring_step_1364:
+ring_step_1574:
 	CMPQ R10, R9
-	JB   ring_step_done_1365
+	JB   ring_step_done_1575
 	SUBQ R9, R10
-	JMP  ring_step_1364
+	JMP  ring_step_1574
 
-ring_step_done_1365:
+ring_step_done_1575:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000020, R10
 
-ring_step_1366:
+ring_step_1576:
 	CMPQ R10, R9
-	JB   ring_step_done_1367
+	JB   ring_step_done_1577
 	SUBQ R9, R10
-	JMP  ring_step_1366
+	JMP  ring_step_1576
 
-ring_step_done_1367:
+ring_step_done_1577:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    32(R9), R9
@@ -15517,76 +18132,76 @@ ring_step_done_1367:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000008
-	JB      ring_short_1368
+	JB      ring_short_1578
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1369
+	JNE     ring_planes_1579
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_1371:
+ring_copy_1581:
 	CMPQ    AX, R10
-	JAE     ring_built_1370
+	JAE     ring_built_1580
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_1372
+	JB      ring_copy_tail_1582
 	VMOVUPD (R9)(R8*8), Z1
 	VMOVUPD Z1, (DI)(AX*8)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_1371
+	JNE     ring_copy_1581
 	XORQ    R8, R8
-	JMP     ring_copy_1371
+	JMP     ring_copy_1581
 
-ring_copy_tail_1372:
+ring_copy_tail_1582:
 	VMOVUPD -64(R9)(DX*8), Z1
 	ADDQ    R11, AX
 	VMOVUPD Z1, -64(DI)(AX*8)
 	XORQ    R8, R8
-	JMP     ring_copy_1371
+	JMP     ring_copy_1581
 
-ring_planes_1369:
+ring_planes_1579:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_1373
+	JA   ring_long_planes_1583
 	MOVQ R10, R12
 	SUBQ $0x00000008, R12
 
-ring_fill_1374:
+ring_fill_1584:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1375
+	JGT          ring_fill_last_1585
 	VBROADCASTSD (R9)(R8*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	VMOVUPD      Z1, 64(DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1376
+	JNE          ring_wrap_1586
 	XORQ         R8, R8
 
-ring_wrap_1376:
-	JMP ring_fill_1374
+ring_wrap_1586:
+	JMP ring_fill_1584
 
-ring_fill_last_1375:
+ring_fill_last_1585:
 	CMPQ         R11, R10
-	JAE          ring_built_1370
+	JAE          ring_built_1580
 	VBROADCASTSD (R9)(R8*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1377
+	JNE          ring_wrap_1587
 	XORQ         R8, R8
 
-ring_wrap_1377:
-	JMP ring_fill_last_1375
+ring_wrap_1587:
+	JMP ring_fill_last_1585
 
-ring_long_planes_1373:
-ring_channel_1378:
+ring_long_planes_1583:
+ring_channel_1588:
 	CMPQ         R11, R10
-	JAE          ring_built_1370
+	JAE          ring_built_1580
 	VBROADCASTSD (R9)(R8*8), Z1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -15594,65 +18209,65 @@ ring_channel_1378:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_1379:
+ring_plane_1589:
 	VMOVUPD Z1, (DI)(R13*8)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1379
+	JB      ring_plane_1589
 	INCQ    R8
 	CMPQ    R8, DX
-	JNE     ring_wrap_1380
+	JNE     ring_wrap_1590
 	XORQ    R8, R8
 
-ring_wrap_1380:
-	JMP ring_channel_1378
+ring_wrap_1590:
+	JMP ring_channel_1588
 
-ring_short_1368:
+ring_short_1578:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1381:
+ring_element_1591:
 	MOVQ (R9)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_1382
+	JB   ring_element_next_1592
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1382
+	JB   ring_element_next_1592
 	XORQ R11, R11
 
-ring_element_next_1382:
+ring_element_next_1592:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_1381
+	JB      ring_element_1591
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000008
-	JE      ring_exact_1383
+	JE      ring_exact_1593
 	SUBQ    R8, AX
 
-ring_exact_1383:
+ring_exact_1593:
 	MOVQ AX, DX
 
-ring_repeat_1384:
+ring_repeat_1594:
 	CMPQ    DX, R10
-	JAE     ring_built_1370
+	JAE     ring_built_1580
 	VMOVUPD Z1, (DI)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1384
+	JMP     ring_repeat_1594
 
-ring_built_1370:
+ring_built_1580:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000020, R8
 
-unrolled_1385:
+unrolled_1595:
 	CMPQ    DX, R8
-	JGT     single_1386
+	JGT     single_1596
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -15674,15 +18289,15 @@ unrolled_1385:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000020, DX
-	JMP     unrolled_1385
+	JMP     unrolled_1595
 
-single_1386:
+single_1596:
 	MOVQ SI, R8
 	SUBQ $0x00000008, R8
 
-single_loop_1387:
+single_loop_1597:
 	CMPQ    DX, R8
-	JGT     remainder_1388
+	JGT     remainder_1598
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -15692,11 +18307,11 @@ single_loop_1387:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000008, DX
-	JMP     single_loop_1387
+	JMP     single_loop_1597
 
-remainder_1388:
+remainder_1598:
 	SUBQ      DX, SI
-	JE        span_done_1389
+	JE        span_done_1599
 	MOVQ      $-1, R8
 	BZHIQ     SI, R8, SI
 	KMOVW     SI, K1
@@ -15705,10 +18320,10 @@ remainder_1388:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(DX*8)
 
-span_done_1389:
+span_done_1599:
 	JMP ring_finished_forwardAVX512F64
 
-ring_segmented_1361:
+ring_segmented_1571:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x000000c0
 	JA   ring_finished_forwardAVX512F64
@@ -15718,11 +18333,11 @@ ring_segmented_1361:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_1390
+	JE   ring_rows_1600
 
-ring_segment_1391:
+ring_segment_1601:
 	CMPQ    SI, $0x00
-	JE      ring_done_1392
+	JE      ring_done_1602
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -15739,33 +18354,33 @@ ring_segment_1391:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_1393:
+ring_len_1603:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_1394
+	JAE  ring_len_done_1604
 	ADDQ R9, R11
-	JMP  ring_len_1393
+	JMP  ring_len_1603
 
-ring_len_done_1394:
+ring_len_done_1604:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_1395:
+ring_step_1605:
 	CMPQ R12, R11
-	JB   ring_step_done_1396
+	JB   ring_step_done_1606
 	SUBQ R11, R12
-	JMP  ring_step_1395
+	JMP  ring_step_1605
 
-ring_step_done_1396:
+ring_step_done_1606:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_1397:
+ring_step_1607:
 	CMPQ R12, R11
-	JB   ring_step_done_1398
+	JB   ring_step_done_1608
 	SUBQ R11, R12
-	JMP  ring_step_1397
+	JMP  ring_step_1607
 
-ring_step_done_1398:
+ring_step_done_1608:
 	MOVQ    R12, 1936(SP)
 	LEAQ    32(R11), R11
 	CMPQ    R10, R11
@@ -15775,76 +18390,76 @@ ring_step_done_1398:
 	LEAQ    (R10)(AX*8), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000008
-	JB      ring_short_1399
+	JB      ring_short_1609
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1400
+	JNE     ring_planes_1610
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_1402:
+ring_copy_1612:
 	CMPQ    R8, AX
-	JAE     ring_built_1401
+	JAE     ring_built_1611
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_1403
+	JB      ring_copy_tail_1613
 	VMOVUPD (R10)(R9*8), Z1
 	VMOVUPD Z1, (DI)(R8*8)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1402
+	JNE     ring_copy_1612
 	XORQ    R9, R9
-	JMP     ring_copy_1402
+	JMP     ring_copy_1612
 
-ring_copy_tail_1403:
+ring_copy_tail_1613:
 	VMOVUPD -64(R10)(DX*8), Z1
 	ADDQ    R11, R8
 	VMOVUPD Z1, -64(DI)(R8*8)
 	XORQ    R9, R9
-	JMP     ring_copy_1402
+	JMP     ring_copy_1612
 
-ring_planes_1400:
+ring_planes_1610:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_1404
+	JA   ring_long_planes_1614
 	MOVQ AX, R12
 	SUBQ $0x00000008, R12
 
-ring_fill_1405:
+ring_fill_1615:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1406
+	JGT          ring_fill_last_1616
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	VMOVUPD      Z1, 64(DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1407
+	JNE          ring_wrap_1617
 	XORQ         R9, R9
 
-ring_wrap_1407:
-	JMP ring_fill_1405
+ring_wrap_1617:
+	JMP ring_fill_1615
 
-ring_fill_last_1406:
+ring_fill_last_1616:
 	CMPQ         R11, AX
-	JAE          ring_built_1401
+	JAE          ring_built_1611
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1408
+	JNE          ring_wrap_1618
 	XORQ         R9, R9
 
-ring_wrap_1408:
-	JMP ring_fill_last_1406
+ring_wrap_1618:
+	JMP ring_fill_last_1616
 
-ring_long_planes_1404:
-ring_channel_1409:
+ring_long_planes_1614:
+ring_channel_1619:
 	CMPQ         R11, AX
-	JAE          ring_built_1401
+	JAE          ring_built_1611
 	VBROADCASTSD (R10)(R9*8), Z1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -15852,66 +18467,66 @@ ring_channel_1409:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_1410:
+ring_plane_1620:
 	VMOVUPD Z1, (DI)(R13*8)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1410
+	JB      ring_plane_1620
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_1411
+	JNE     ring_wrap_1621
 	XORQ    R9, R9
 
-ring_wrap_1411:
-	JMP ring_channel_1409
+ring_wrap_1621:
+	JMP ring_channel_1619
 
-ring_short_1399:
+ring_short_1609:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1412:
+ring_element_1622:
 	MOVQ (R10)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_1413
+	JB   ring_element_next_1623
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1413
+	JB   ring_element_next_1623
 	XORQ R11, R11
 
-ring_element_next_1413:
+ring_element_next_1623:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_1412
+	JB      ring_element_1622
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_1414
+	JE      ring_exact_1624
 	SUBQ    R9, DX
 
-ring_exact_1414:
+ring_exact_1624:
 	MOVQ DX, R8
 
-ring_repeat_1415:
+ring_repeat_1625:
 	CMPQ    R8, AX
-	JAE     ring_built_1401
+	JAE     ring_built_1611
 	VMOVUPD Z1, (DI)(R8*8)
 	ADDQ    DX, R8
-	JMP     ring_repeat_1415
+	JMP     ring_repeat_1625
 
-ring_built_1401:
+ring_built_1611:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 
-unrolled_1416:
+unrolled_1626:
 	CMPQ    R8, R9
-	JGT     single_1417
+	JGT     single_1627
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -15933,15 +18548,15 @@ unrolled_1416:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000020, R8
-	JMP     unrolled_1416
+	JMP     unrolled_1626
 
-single_1417:
+single_1627:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1418:
+single_loop_1628:
 	CMPQ    R8, R9
-	JGT     remainder_1419
+	JGT     remainder_1629
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -15951,11 +18566,11 @@ single_loop_1418:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000008, R8
-	JMP     single_loop_1418
+	JMP     single_loop_1628
 
-remainder_1419:
+remainder_1629:
 	SUBQ      R8, DX
-	JE        span_done_1420
+	JE        span_done_1630
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -15964,7 +18579,7 @@ remainder_1419:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R8*8)
 
-span_done_1420:
+span_done_1630:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -15975,18 +18590,18 @@ span_done_1420:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1421
+	JNE  ring_next_1631
 	XORQ AX, AX
 
-ring_next_1421:
+ring_next_1631:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1391
+	JMP  ring_segment_1601
 
-ring_done_1392:
+ring_done_1602:
 	JMP ring_finished_forwardAVX512F64
 
-ring_rows_1390:
-ring_block_1422:
+ring_rows_1600:
+ring_block_1632:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -16002,33 +18617,33 @@ ring_block_1422:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1423:
+ring_len_1633:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_1424
+	JAE  ring_len_done_1634
 	ADDQ BX, SI
-	JMP  ring_len_1423
+	JMP  ring_len_1633
 
-ring_len_done_1424:
+ring_len_done_1634:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, R8
 
-ring_step_1425:
+ring_step_1635:
 	CMPQ R8, SI
-	JB   ring_step_done_1426
+	JB   ring_step_done_1636
 	SUBQ SI, R8
-	JMP  ring_step_1425
+	JMP  ring_step_1635
 
-ring_step_done_1426:
+ring_step_done_1636:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000020, R8
 
-ring_step_1427:
+ring_step_1637:
 	CMPQ R8, SI
-	JB   ring_step_done_1428
+	JB   ring_step_done_1638
 	SUBQ SI, R8
-	JMP  ring_step_1427
+	JMP  ring_step_1637
 
-ring_step_done_1428:
+ring_step_done_1638:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    32(SI), SI
@@ -16039,76 +18654,76 @@ ring_step_done_1428:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000008
-	JB      ring_short_1429
+	JB      ring_short_1639
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1430
+	JNE     ring_planes_1640
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1432:
+ring_copy_1642:
 	CMPQ    BX, R8
-	JAE     ring_built_1431
+	JAE     ring_built_1641
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_1433
+	JB      ring_copy_tail_1643
 	VMOVUPD (SI)(R9*8), Z1
 	VMOVUPD Z1, (DI)(BX*8)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1432
+	JNE     ring_copy_1642
 	XORQ    R9, R9
-	JMP     ring_copy_1432
+	JMP     ring_copy_1642
 
-ring_copy_tail_1433:
+ring_copy_tail_1643:
 	VMOVUPD -64(SI)(DX*8), Z1
 	ADDQ    R10, BX
 	VMOVUPD Z1, -64(DI)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_1432
+	JMP     ring_copy_1642
 
-ring_planes_1430:
+ring_planes_1640:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_1434
+	JA   ring_long_planes_1644
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_1435:
+ring_fill_1645:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1436
+	JGT          ring_fill_last_1646
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (DI)(R9*8)
 	VMOVUPD      Z1, 64(DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1437
+	JNE          ring_wrap_1647
 	XORQ         BX, BX
 
-ring_wrap_1437:
-	JMP ring_fill_1435
+ring_wrap_1647:
+	JMP ring_fill_1645
 
-ring_fill_last_1436:
+ring_fill_last_1646:
 	CMPQ         R9, R8
-	JAE          ring_built_1431
+	JAE          ring_built_1641
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1438
+	JNE          ring_wrap_1648
 	XORQ         BX, BX
 
-ring_wrap_1438:
-	JMP ring_fill_last_1436
+ring_wrap_1648:
+	JMP ring_fill_last_1646
 
-ring_long_planes_1434:
-ring_channel_1439:
+ring_long_planes_1644:
+ring_channel_1649:
 	CMPQ         R9, R8
-	JAE          ring_built_1431
+	JAE          ring_built_1641
 	VBROADCASTSD (SI)(BX*8), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -16116,57 +18731,57 @@ ring_channel_1439:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_1440:
+ring_plane_1650:
 	VMOVUPD Z1, (DI)(R11*8)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1440
+	JB      ring_plane_1650
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_1441
+	JNE     ring_wrap_1651
 	XORQ    BX, BX
 
-ring_wrap_1441:
-	JMP ring_channel_1439
+ring_wrap_1651:
+	JMP ring_channel_1649
 
-ring_short_1429:
+ring_short_1639:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1442:
+ring_element_1652:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (DI)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1443
+	JB   ring_element_next_1653
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1443
+	JB   ring_element_next_1653
 	XORQ R9, R9
 
-ring_element_next_1443:
+ring_element_next_1653:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_1442
+	JB      ring_element_1652
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_1444
+	JE      ring_exact_1654
 	SUBQ    BX, DX
 
-ring_exact_1444:
+ring_exact_1654:
 	MOVQ DX, BX
 
-ring_repeat_1445:
+ring_repeat_1655:
 	CMPQ    BX, R8
-	JAE     ring_built_1431
+	JAE     ring_built_1641
 	VMOVUPD Z1, (DI)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1445
+	JMP     ring_repeat_1655
 
-ring_built_1431:
+ring_built_1641:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+24(FP), BX
@@ -16175,18 +18790,18 @@ ring_built_1431:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_1446:
+ring_row_1656:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_1447
+	JE   ring_rows_done_1657
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 
-unrolled_1448:
+unrolled_1658:
 	CMPQ    R8, R9
-	JGT     single_1449
+	JGT     single_1659
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -16208,15 +18823,15 @@ unrolled_1448:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000020, R8
-	JMP     unrolled_1448
+	JMP     unrolled_1658
 
-single_1449:
+single_1659:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1450:
+single_loop_1660:
 	CMPQ    R8, R9
-	JGT     remainder_1451
+	JGT     remainder_1661
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -16226,11 +18841,11 @@ single_loop_1450:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000008, R8
-	JMP     single_loop_1450
+	JMP     single_loop_1660
 
-remainder_1451:
+remainder_1661:
 	SUBQ      R8, DX
-	JE        span_done_1452
+	JE        span_done_1662
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -16239,20 +18854,20 @@ remainder_1451:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R8*8)
 
-span_done_1452:
+span_done_1662:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x03, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_1446
+	JMP   ring_row_1656
 
-ring_rows_done_1447:
+ring_rows_done_1657:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1422
+	JMP  ring_block_1632
 
 ring_finished_forwardAVX512F64:
 	VZEROUPPER
@@ -16274,11 +18889,11 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1453
+	JB           cached_1663
 	CMPQ         AX, DX
-	JE           cached_1453
+	JE           cached_1663
 	CMPQ         AX, CX
-	JE           cached_1453
+	JE           cached_1663
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -16287,7 +18902,7 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1455
+	JE           aligned_1665
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -16300,13 +18915,13 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	VMOVUPD      Z7, K1, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_1455:
+aligned_1665:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_1456:
+unrolled_1666:
 	CMPQ        SI, DI
-	JGT         single_1457
+	JGT         single_1667
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -16332,15 +18947,15 @@ unrolled_1456:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
-	JMP         unrolled_1456
+	JMP         unrolled_1666
 
-single_1457:
+single_1667:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_1458:
+single_loop_1668:
 	CMPQ        SI, DI
-	JGT         remainder_1459
+	JGT         remainder_1669
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -16348,11 +18963,11 @@ single_loop_1458:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
-	JMP         single_loop_1458
+	JMP         single_loop_1668
 
-remainder_1459:
+remainder_1669:
 	SUBQ        SI, BX
-	JE          span_done_1460
+	JE          span_done_1670
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -16363,18 +18978,18 @@ remainder_1459:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_1460:
+span_done_1670:
 	SFENCE
-	JMP stored_1454
+	JMP stored_1664
 
-cached_1453:
+cached_1663:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_1461:
+unrolled_1671:
 	CMPQ        SI, DI
-	JGT         single_1462
+	JGT         single_1672
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -16400,15 +19015,15 @@ unrolled_1461:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
-	JMP         unrolled_1461
+	JMP         unrolled_1671
 
-single_1462:
+single_1672:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_1463:
+single_loop_1673:
 	CMPQ        SI, DI
-	JGT         remainder_1464
+	JGT         remainder_1674
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -16416,11 +19031,11 @@ single_loop_1463:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
-	JMP         single_loop_1463
+	JMP         single_loop_1673
 
-remainder_1464:
+remainder_1674:
 	SUBQ        SI, BX
-	JE          span_done_1465
+	JE          span_done_1675
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -16431,8 +19046,8 @@ remainder_1464:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_1465:
-stored_1454:
+span_done_1675:
+stored_1664:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -16447,7 +19062,7 @@ stored_1454:
 	RET
 
 // func backwardPlanesAVX512F64(dx []float64, dy []float64, x []float64, alpha []float64, acc []float64, inner int)
-// Requires: AVX, AVX512F, BMI2
+// Requires: AVX, AVX512F, BMI2, CMOV, MMX+
 TEXT ·backwardPlanesAVX512F64(SB), NOSPLIT, $0-128
 	MOVQ   dx_base+0(FP), AX
 	MOVQ   x_base+48(FP), CX
@@ -16461,10 +19076,140 @@ TEXT ·backwardPlanesAVX512F64(SB), NOSPLIT, $0-128
 	MOVQ   DI, R10
 	SHLQ   $0x03, R10
 	XORQ   R11, R11
+	MOVQ   BX, R12
+	SHLQ   $0x03, R12
+	CMPQ   R12, ·streamThreshold+0(SB)
+	JB     cached_1676
+	CMPQ   AX, DX
+	JE     cached_1676
+	CMPQ   AX, CX
+	JE     cached_1676
 
-plane_1466:
+plane_1678:
 	CMPQ         BX, $0x00
-	JE           planes_done_1467
+	JE           planes_done_1679
+	VBROADCASTSD (R9)(R11*8), Z5
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y2, Y2, Y2
+	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
+	XORQ         R12, R12
+	MOVQ         AX, R13
+	NEGQ         R13
+	ANDQ         $0x0000003f, R13
+	SHRQ         $0x03, R13
+	CMPQ         R13, DI
+	CMOVQGT      DI, R13
+	TESTQ        R13, R13
+	JE           aligned_1680
+	MOVQ         R13, R14
+	MOVQ         $-1, R15
+	BZHIQ        R14, R15, R14
+	KMOVW        R14, K1
+	VMOVUPD.Z    (CX)(R12*8), K1, Z6
+	VCMPPD       $0x1a, Z0, Z6, K1, K2
+	VMOVUPD.Z    (DX)(R12*8), K1, Z7
+	VFMADD231PD  Z7, Z6, K2, Z1
+	VMULPD       Z5, Z7, K2, Z7
+	VMOVUPD      Z7, K1, (AX)(R12*8)
+	MOVQ         R13, R12
+
+aligned_1680:
+	MOVQ DI, R13
+	SUBQ $0x00000020, R13
+
+unrolled_1681:
+	CMPQ        R12, R13
+	JGT         single_1682
+	VMOVUPD     (CX)(R12*8), Z6
+	VCMPPD      $0x1a, Z0, Z6, K1
+	VMOVUPD     (DX)(R12*8), Z7
+	VFMADD231PD Z7, Z6, K1, Z1
+	VMULPD      Z5, Z7, K1, Z7
+	VMOVNTPD    Z7, (AX)(R12*8)
+	VMOVUPD     64(CX)(R12*8), Z6
+	VCMPPD      $0x1a, Z0, Z6, K1
+	VMOVUPD     64(DX)(R12*8), Z7
+	VFMADD231PD Z7, Z6, K1, Z2
+	VMULPD      Z5, Z7, K1, Z7
+	VMOVNTPD    Z7, 64(AX)(R12*8)
+	VMOVUPD     128(CX)(R12*8), Z6
+	VCMPPD      $0x1a, Z0, Z6, K1
+	VMOVUPD     128(DX)(R12*8), Z7
+	VFMADD231PD Z7, Z6, K1, Z3
+	VMULPD      Z5, Z7, K1, Z7
+	VMOVNTPD    Z7, 128(AX)(R12*8)
+	VMOVUPD     192(CX)(R12*8), Z6
+	VCMPPD      $0x1a, Z0, Z6, K1
+	VMOVUPD     192(DX)(R12*8), Z7
+	VFMADD231PD Z7, Z6, K1, Z4
+	VMULPD      Z5, Z7, K1, Z7
+	VMOVNTPD    Z7, 192(AX)(R12*8)
+	ADDQ        $0x00000020, R12
+	JMP         unrolled_1681
+
+single_1682:
+	MOVQ DI, R13
+	SUBQ $0x00000008, R13
+
+single_loop_1683:
+	CMPQ        R12, R13
+	JGT         remainder_1684
+	VMOVUPD     (CX)(R12*8), Z6
+	VCMPPD      $0x1a, Z0, Z6, K1
+	VMOVUPD     (DX)(R12*8), Z7
+	VFMADD231PD Z7, Z6, K1, Z1
+	VMULPD      Z5, Z7, K1, Z7
+	VMOVNTPD    Z7, (AX)(R12*8)
+	ADDQ        $0x00000008, R12
+	JMP         single_loop_1683
+
+remainder_1684:
+	MOVQ        DI, R13
+	SUBQ        R12, R13
+	JE          span_done_1685
+	MOVQ        $-1, R14
+	BZHIQ       R13, R14, R13
+	KMOVW       R13, K1
+	VMOVUPD.Z   (CX)(R12*8), K1, Z6
+	VCMPPD      $0x1a, Z0, Z6, K1, K2
+	VMOVUPD.Z   (DX)(R12*8), K1, Z7
+	VFMADD231PD Z7, Z6, K2, Z1
+	VMULPD      Z5, Z7, K2, Z7
+	VMOVUPD     Z7, K1, (AX)(R12*8)
+
+span_done_1685:
+	VADDPD        Z2, Z1, Z1
+	VADDPD        Z4, Z3, Z3
+	VADDPD        Z3, Z1, Z1
+	VEXTRACTF64X4 $0x01, Z1, Y2
+	VADDPD        Y2, Y1, Y2
+	VEXTRACTF128  $0x01, Y2, X1
+	VADDPD        X1, X2, X1
+	VPERMILPD     $0x01, X1, X2
+	VADDSD        X2, X1, X1
+	VADDSD        (SI)(R11*8), X1, X1
+	VMOVSD        X1, (SI)(R11*8)
+	ADDQ          R10, CX
+	ADDQ          R10, DX
+	ADDQ          R10, AX
+	INCQ          R11
+	CMPQ          R11, R8
+	JNE           same_pass_1686
+	XORQ          R11, R11
+
+same_pass_1686:
+	SUBQ DI, BX
+	JMP  plane_1678
+
+planes_done_1679:
+	SFENCE
+	JMP stored_1677
+
+cached_1676:
+plane_1687:
+	CMPQ         BX, $0x00
+	JE           planes_done_1688
 	VBROADCASTSD (R9)(R11*8), Z5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -16474,9 +19219,9 @@ plane_1466:
 	MOVQ         DI, R13
 	SUBQ         $0x00000020, R13
 
-unrolled_1468:
+unrolled_1689:
 	CMPQ        R12, R13
-	JGT         single_1469
+	JGT         single_1690
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -16502,15 +19247,15 @@ unrolled_1468:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, 192(AX)(R12*8)
 	ADDQ        $0x00000020, R12
-	JMP         unrolled_1468
+	JMP         unrolled_1689
 
-single_1469:
+single_1690:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 
-single_loop_1470:
+single_loop_1691:
 	CMPQ        R12, R13
-	JGT         remainder_1471
+	JGT         remainder_1692
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -16518,12 +19263,12 @@ single_loop_1470:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, (AX)(R12*8)
 	ADDQ        $0x00000008, R12
-	JMP         single_loop_1470
+	JMP         single_loop_1691
 
-remainder_1471:
+remainder_1692:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_1472
+	JE          span_done_1693
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -16534,7 +19279,7 @@ remainder_1471:
 	VMULPD      Z5, Z7, K2, Z7
 	VMOVUPD     Z7, K1, (AX)(R12*8)
 
-span_done_1472:
+span_done_1693:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -16551,19 +19296,20 @@ span_done_1472:
 	ADDQ          R10, AX
 	INCQ          R11
 	CMPQ          R11, R8
-	JNE           same_pass_1473
+	JNE           same_pass_1694
 	XORQ          R11, R11
 
-same_pass_1473:
+same_pass_1694:
 	SUBQ DI, BX
-	JMP  plane_1466
+	JMP  plane_1687
 
-planes_done_1467:
+planes_done_1688:
+stored_1677:
 	VZEROUPPER
 	RET
 
 // func backwardPatternAVX512F64(dx []float64, dy []float64, x []float64, pattern []float64, acc []float64)
-// Requires: AVX, AVX512F, BMI2, CMOV
+// Requires: AVX, AVX512F, BMI2, CMOV, MMX+
 TEXT ·backwardPatternAVX512F64(SB), NOSPLIT, $0-120
 	MOVQ   dx_base+0(FP), AX
 	MOVQ   x_base+48(FP), CX
@@ -16573,10 +19319,137 @@ TEXT ·backwardPatternAVX512F64(SB), NOSPLIT, $0-120
 	MOVQ   acc_base+96(FP), DI
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), R8
+	MOVQ   BX, R9
+	SHLQ   $0x03, R9
+	CMPQ   R9, ·streamThreshold+0(SB)
+	JB     cached_1695
+	CMPQ   AX, DX
+	JE     cached_1695
+	CMPQ   AX, CX
+	JE     cached_1695
 
-row_1474:
+row_1697:
+	CMPQ        BX, $0x00
+	JE          rows_done_1698
+	MOVQ        R8, R9
+	CMPQ        BX, R9
+	CMOVQLT     BX, R9
+	XORQ        R10, R10
+	MOVQ        AX, R11
+	NEGQ        R11
+	ANDQ        $0x0000003f, R11
+	SHRQ        $0x03, R11
+	CMPQ        R11, R9
+	CMOVQGT     R9, R11
+	TESTQ       R11, R11
+	JE          aligned_1699
+	MOVQ        R11, R12
+	MOVQ        $-1, R13
+	BZHIQ       R12, R13, R12
+	KMOVW       R12, K1
+	VMOVUPD.Z   (CX)(R10*8), K1, Z1
+	VCMPPD      $0x1a, Z0, Z1, K1, K2
+	VMOVUPD.Z   (DX)(R10*8), K1, Z2
+	VMOVUPD.Z   (DI)(R10*8), K2, Z3
+	VFMADD231PD Z2, Z1, K2, Z3
+	VMOVUPD     Z3, K2, (DI)(R10*8)
+	VMULPD      (SI)(R10*8), Z2, K2, Z2
+	VMOVUPD     Z2, K1, (AX)(R10*8)
+	MOVQ        R11, R10
+
+aligned_1699:
+	MOVQ R9, R11
+	SUBQ $0x00000020, R11
+
+unrolled_1700:
+	CMPQ        R10, R11
+	JGT         single_1701
+	VMOVUPD     (CX)(R10*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     (DX)(R10*8), Z2
+	VMOVUPD.Z   (DI)(R10*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, (DI)(R10*8)
+	VMULPD      (SI)(R10*8), Z2, K1, Z2
+	VMOVNTPD    Z2, (AX)(R10*8)
+	VMOVUPD     64(CX)(R10*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     64(DX)(R10*8), Z2
+	VMOVUPD.Z   64(DI)(R10*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 64(DI)(R10*8)
+	VMULPD      64(SI)(R10*8), Z2, K1, Z2
+	VMOVNTPD    Z2, 64(AX)(R10*8)
+	VMOVUPD     128(CX)(R10*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     128(DX)(R10*8), Z2
+	VMOVUPD.Z   128(DI)(R10*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 128(DI)(R10*8)
+	VMULPD      128(SI)(R10*8), Z2, K1, Z2
+	VMOVNTPD    Z2, 128(AX)(R10*8)
+	VMOVUPD     192(CX)(R10*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     192(DX)(R10*8), Z2
+	VMOVUPD.Z   192(DI)(R10*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 192(DI)(R10*8)
+	VMULPD      192(SI)(R10*8), Z2, K1, Z2
+	VMOVNTPD    Z2, 192(AX)(R10*8)
+	ADDQ        $0x00000020, R10
+	JMP         unrolled_1700
+
+single_1701:
+	MOVQ R9, R11
+	SUBQ $0x00000008, R11
+
+single_loop_1702:
+	CMPQ        R10, R11
+	JGT         remainder_1703
+	VMOVUPD     (CX)(R10*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     (DX)(R10*8), Z2
+	VMOVUPD.Z   (DI)(R10*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, (DI)(R10*8)
+	VMULPD      (SI)(R10*8), Z2, K1, Z2
+	VMOVNTPD    Z2, (AX)(R10*8)
+	ADDQ        $0x00000008, R10
+	JMP         single_loop_1702
+
+remainder_1703:
+	MOVQ        R9, R11
+	SUBQ        R10, R11
+	JE          span_done_1704
+	MOVQ        $-1, R12
+	BZHIQ       R11, R12, R11
+	KMOVW       R11, K1
+	VMOVUPD.Z   (CX)(R10*8), K1, Z1
+	VCMPPD      $0x1a, Z0, Z1, K1, K2
+	VMOVUPD.Z   (DX)(R10*8), K1, Z2
+	VMOVUPD.Z   (DI)(R10*8), K2, Z3
+	VFMADD231PD Z2, Z1, K2, Z3
+	VMOVUPD     Z3, K2, (DI)(R10*8)
+	VMULPD      (SI)(R10*8), Z2, K2, Z2
+	VMOVUPD     Z2, K1, (AX)(R10*8)
+
+span_done_1704:
+	MOVQ R9, R10
+	SHLQ $0x03, R10
+	ADDQ R10, CX
+	ADDQ R10, DX
+	ADDQ R10, AX
+	SUBQ R9, BX
+	JMP  row_1697
+
+rows_done_1698:
+	SFENCE
+	JMP stored_1696
+
+cached_1695:
+row_1705:
 	CMPQ    BX, $0x00
-	JE      rows_done_1475
+	JE      rows_done_1706
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -16584,9 +19457,9 @@ row_1474:
 	MOVQ    R9, R11
 	SUBQ    $0x00000020, R11
 
-unrolled_1476:
+unrolled_1707:
 	CMPQ        R10, R11
-	JGT         single_1477
+	JGT         single_1708
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -16620,15 +19493,15 @@ unrolled_1476:
 	VMULPD      192(SI)(R10*8), Z2, K1, Z2
 	VMOVUPD     Z2, 192(AX)(R10*8)
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_1476
+	JMP         unrolled_1707
 
-single_1477:
+single_1708:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_1478:
+single_loop_1709:
 	CMPQ        R10, R11
-	JGT         remainder_1479
+	JGT         remainder_1710
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -16638,12 +19511,12 @@ single_loop_1478:
 	VMULPD      (SI)(R10*8), Z2, K1, Z2
 	VMOVUPD     Z2, (AX)(R10*8)
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_1478
+	JMP         single_loop_1709
 
-remainder_1479:
+remainder_1710:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1480
+	JE          span_done_1711
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -16656,16 +19529,17 @@ remainder_1479:
 	VMULPD      (SI)(R10*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_1480:
+span_done_1711:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_1474
+	JMP  row_1705
 
-rows_done_1475:
+rows_done_1706:
+stored_1696:
 	VZEROUPPER
 	RET
 
@@ -16688,36 +19562,36 @@ TEXT ·backwardRingAVX512F64(SB), $1920-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x00000040
-	JA     ring_segmented_1481
+	JA     ring_segmented_1712
 	MOVQ   R10, R11
 
-ring_len_1482:
+ring_len_1713:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_1483
+	JAE  ring_len_done_1714
 	ADDQ R10, R11
-	JMP  ring_len_1482
+	JMP  ring_len_1713
 
-ring_len_done_1483:
+ring_len_done_1714:
 	MOVQ R11, 1856(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_1484:
+ring_step_1715:
 	CMPQ R12, R11
-	JB   ring_step_done_1485
+	JB   ring_step_done_1716
 	SUBQ R11, R12
-	JMP  ring_step_1484
+	JMP  ring_step_1715
 
-ring_step_done_1485:
+ring_step_done_1716:
 	MOVQ R12, 1864(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_1486:
+ring_step_1717:
 	CMPQ R12, R11
-	JB   ring_step_done_1487
+	JB   ring_step_done_1718
 	SUBQ R11, R12
-	JMP  ring_step_1486
+	JMP  ring_step_1717
 
-ring_step_done_1487:
+ring_step_done_1718:
 	MOVQ    R12, 1872(SP)
 	MOVQ    DI, R12
 	LEAQ    32(R11), R11
@@ -16727,76 +19601,76 @@ ring_step_done_1487:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1896(SP), R12
 	CMPQ    R10, $0x00000008
-	JB      ring_short_1488
+	JB      ring_short_1719
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1489
+	JNE     ring_planes_1720
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_1491:
+ring_copy_1722:
 	CMPQ    R8, R12
-	JAE     ring_built_1490
+	JAE     ring_built_1721
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000008
-	JB      ring_copy_tail_1492
+	JB      ring_copy_tail_1723
 	VMOVUPD (R11)(R10*8), Z1
 	VMOVUPD Z1, (CX)(R8*8)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_1491
+	JNE     ring_copy_1722
 	XORQ    R10, R10
-	JMP     ring_copy_1491
+	JMP     ring_copy_1722
 
-ring_copy_tail_1492:
+ring_copy_tail_1723:
 	VMOVUPD -64(R11)(R9*8), Z1
 	ADDQ    R13, R8
 	VMOVUPD Z1, -64(CX)(R8*8)
 	XORQ    R10, R10
-	JMP     ring_copy_1491
+	JMP     ring_copy_1722
 
-ring_planes_1489:
+ring_planes_1720:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_1493
+	JA   ring_long_planes_1724
 	MOVQ R12, R14
 	SUBQ $0x00000008, R14
 
-ring_fill_1494:
+ring_fill_1725:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_1495
+	JGT          ring_fill_last_1726
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (CX)(R13*8)
 	VMOVUPD      Z1, 64(CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_1496
+	JNE          ring_wrap_1727
 	XORQ         R10, R10
 
-ring_wrap_1496:
-	JMP ring_fill_1494
+ring_wrap_1727:
+	JMP ring_fill_1725
 
-ring_fill_last_1495:
+ring_fill_last_1726:
 	CMPQ         R13, R12
-	JAE          ring_built_1490
+	JAE          ring_built_1721
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_1497
+	JNE          ring_wrap_1728
 	XORQ         R10, R10
 
-ring_wrap_1497:
-	JMP ring_fill_last_1495
+ring_wrap_1728:
+	JMP ring_fill_last_1726
 
-ring_long_planes_1493:
-ring_channel_1498:
+ring_long_planes_1724:
+ring_channel_1729:
 	CMPQ         R13, R12
-	JAE          ring_built_1490
+	JAE          ring_built_1721
 	VBROADCASTSD (R11)(R10*8), Z1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -16804,57 +19678,57 @@ ring_channel_1498:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_1499:
+ring_plane_1730:
 	VMOVUPD Z1, (CX)(R15*8)
 	ADDQ    $0x00000008, R15
 	CMPQ    R15, R14
-	JB      ring_plane_1499
+	JB      ring_plane_1730
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_1500
+	JNE     ring_wrap_1731
 	XORQ    R10, R10
 
-ring_wrap_1500:
-	JMP ring_channel_1498
+ring_wrap_1731:
+	JMP ring_channel_1729
 
-ring_short_1488:
+ring_short_1719:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_1501:
+ring_element_1732:
 	MOVQ (R11)(R13*8), BP
 	MOVQ BP, (CX)(R15*8)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_1502
+	JB   ring_element_next_1733
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_1502
+	JB   ring_element_next_1733
 	XORQ R13, R13
 
-ring_element_next_1502:
+ring_element_next_1733:
 	INCQ    R15
 	CMPQ    R15, $0x00000008
-	JB      ring_element_1501
+	JB      ring_element_1732
 	VMOVUPD (CX), Z1
 	MOVQ    1856(SP), R8
 	CMPQ    R8, $0x00000008
-	JE      ring_exact_1503
+	JE      ring_exact_1734
 	SUBQ    R10, R8
 
-ring_exact_1503:
+ring_exact_1734:
 	MOVQ R8, R9
 
-ring_repeat_1504:
+ring_repeat_1735:
 	CMPQ    R9, R12
-	JAE     ring_built_1490
+	JAE     ring_built_1721
 	VMOVUPD Z1, (CX)(R9*8)
 	ADDQ    R8, R9
-	JMP     ring_repeat_1504
+	JMP     ring_repeat_1735
 
-ring_built_1490:
+ring_built_1721:
 	MOVQ    1856(SP), R8
 	MOVQ    1896(SP), R9
 	MOVQ    R9, R10
@@ -16870,22 +19744,22 @@ ring_built_1490:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_1505:
+sums_zero_1736:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_1506
+	JAE     sums_zeroed_1737
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1505
+	JMP     sums_zero_1736
 
-sums_zeroed_1506:
+sums_zeroed_1737:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000020, R10
 
-unrolled_1507:
+unrolled_1738:
 	CMPQ        R9, R10
-	JGT         single_1508
+	JGT         single_1739
 	VMOVUPD     (DX)(R9*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R9*8), Z2
@@ -16923,15 +19797,15 @@ unrolled_1507:
 	SUBQ        1856(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000020, R9
-	JMP         unrolled_1507
+	JMP         unrolled_1738
 
-single_1508:
+single_1739:
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-single_loop_1509:
+single_loop_1740:
 	CMPQ        R9, R10
-	JGT         remainder_1510
+	JGT         remainder_1741
 	VMOVUPD     (DX)(R9*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R9*8), Z2
@@ -16945,11 +19819,11 @@ single_loop_1509:
 	SUBQ        1856(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000008, R9
-	JMP         single_loop_1509
+	JMP         single_loop_1740
 
-remainder_1510:
+remainder_1741:
 	SUBQ        R9, DI
-	JE          span_done_1511
+	JE          span_done_1742
 	MOVQ        $-1, R10
 	BZHIQ       DI, R10, DI
 	KMOVW       DI, K1
@@ -16962,93 +19836,93 @@ remainder_1510:
 	VMULPD      (CX)(R8*8), Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(R9*8)
 
-span_done_1511:
+span_done_1742:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1856(SP), DX
 	MOVQ  1896(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_1513
+	JLE   fold_ext_done_1744
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_1514
+	JA    fold_ext_scalar_1745
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_1512:
+fold_ext_1743:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_1513
+	JBE     fold_ext_done_1744
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Z0
 	VADDPD  (BX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (BX)(DI*8)
-	JMP     fold_ext_1512
+	JMP     fold_ext_1743
 
-fold_ext_scalar_1514:
+fold_ext_scalar_1745:
 	MOVQ 1896(SP), SI
 
-fold_ext_element_1515:
+fold_ext_element_1746:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_1516
+	JBE    fold_ext_element_done_1747
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_1515
+	JMP    fold_ext_element_1746
 
-fold_ext_element_done_1516:
-fold_ext_done_1513:
-fold_1517:
+fold_ext_element_done_1747:
+fold_ext_done_1744:
+fold_1748:
 	CMPQ   DX, AX
-	JBE    fold_done_1518
+	JBE    fold_done_1749
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_1517
+	JMP    fold_1748
 
-fold_done_1518:
+fold_done_1749:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1519
+	JNE  sums_planes_1750
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_1522:
+sums_vector_1753:
 	CMPQ    AX, DX
-	JGT     sums_scalar_1520
+	JGT     sums_scalar_1751
 	VMOVUPD (CX)(AX*8), Z0
 	VADDPD  (BX)(AX*8), Z0, Z0
 	VMOVUPD Z0, (CX)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_vector_1522
+	JMP     sums_vector_1753
 
-sums_scalar_1520:
+sums_scalar_1751:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_1521
+	JE     sums_done_1752
 	VMOVSD (BX)(AX*8), X0
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_1520
+	JMP    sums_scalar_1751
 
-sums_planes_1519:
+sums_planes_1750:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1523:
+sums_group_1754:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_1525
+	JB     sums_single_1756
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -17057,7 +19931,7 @@ sums_group_1523:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_1524:
+sums_group_plane_1755:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -17066,7 +19940,7 @@ sums_group_plane_1524:
 	ADDQ   $0x08, R9
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_group_plane_1524
+	JB     sums_group_plane_1755
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	VADDSD 8(CX)(AX*8), X1, X1
@@ -17079,29 +19953,29 @@ sums_group_plane_1524:
 	SHRQ   $0x01, DX
 	ADDQ   DX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_1523
+	JMP    sums_group_1754
 
-sums_single_1525:
+sums_single_1756:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_1521
+	JE     sums_done_1752
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_1526:
+sums_single_plane_1757:
 	VADDSD (BX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_single_plane_1526
+	JB     sums_single_plane_1757
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_1525
+	JMP    sums_single_1756
 
-sums_done_1521:
+sums_done_1752:
 	JMP ring_finished_backwardAVX512F64
 
-ring_segmented_1481:
+ring_segmented_1712:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x00000040
 	JA   ring_finished_backwardAVX512F64
@@ -17111,7 +19985,7 @@ ring_segmented_1481:
 	MOVQ AX, 1888(SP)
 	MOVQ $0x00000000, 1880(SP)
 
-ring_block_1528:
+ring_block_1759:
 	MOVQ    1880(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -17127,33 +20001,33 @@ ring_block_1528:
 	MOVQ    DI, 1912(SP)
 	MOVQ    DI, R8
 
-ring_len_1529:
+ring_len_1760:
 	CMPQ R8, $0x00000008
-	JAE  ring_len_done_1530
+	JAE  ring_len_done_1761
 	ADDQ DI, R8
-	JMP  ring_len_1529
+	JMP  ring_len_1760
 
-ring_len_done_1530:
+ring_len_done_1761:
 	MOVQ R8, 1856(SP)
 	MOVQ $0x00000008, R9
 
-ring_step_1531:
+ring_step_1762:
 	CMPQ R9, R8
-	JB   ring_step_done_1532
+	JB   ring_step_done_1763
 	SUBQ R8, R9
-	JMP  ring_step_1531
+	JMP  ring_step_1762
 
-ring_step_done_1532:
+ring_step_done_1763:
 	MOVQ R9, 1864(SP)
 	MOVQ $0x00000020, R9
 
-ring_step_1533:
+ring_step_1764:
 	CMPQ R9, R8
-	JB   ring_step_done_1534
+	JB   ring_step_done_1765
 	SUBQ R8, R9
-	JMP  ring_step_1533
+	JMP  ring_step_1764
 
-ring_step_done_1534:
+ring_step_done_1765:
 	MOVQ    R9, 1872(SP)
 	MOVQ    DI, R9
 	LEAQ    32(R8), R8
@@ -17164,76 +20038,76 @@ ring_step_done_1534:
 	LEAQ    (R8)(DX*8), R8
 	MOVQ    1896(SP), R9
 	CMPQ    DI, $0x00000008
-	JB      ring_short_1535
+	JB      ring_short_1766
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1536
+	JNE     ring_planes_1767
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_1538:
+ring_copy_1769:
 	CMPQ    DI, R9
-	JAE     ring_built_1537
+	JAE     ring_built_1768
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_1539
+	JB      ring_copy_tail_1770
 	VMOVUPD (R8)(R10*8), Z1
 	VMOVUPD Z1, (CX)(DI*8)
 	ADDQ    $0x00000008, DI
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_1538
+	JNE     ring_copy_1769
 	XORQ    R10, R10
-	JMP     ring_copy_1538
+	JMP     ring_copy_1769
 
-ring_copy_tail_1539:
+ring_copy_tail_1770:
 	VMOVUPD -64(R8)(SI*8), Z1
 	ADDQ    R11, DI
 	VMOVUPD Z1, -64(CX)(DI*8)
 	XORQ    R10, R10
-	JMP     ring_copy_1538
+	JMP     ring_copy_1769
 
-ring_planes_1536:
+ring_planes_1767:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_1540
+	JA   ring_long_planes_1771
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-ring_fill_1541:
+ring_fill_1772:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_1542
+	JGT          ring_fill_last_1773
 	VBROADCASTSD (R8)(DI*8), Z1
 	VMOVUPD      Z1, (CX)(R10*8)
 	VMOVUPD      Z1, 64(CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_1543
+	JNE          ring_wrap_1774
 	XORQ         DI, DI
 
-ring_wrap_1543:
-	JMP ring_fill_1541
+ring_wrap_1774:
+	JMP ring_fill_1772
 
-ring_fill_last_1542:
+ring_fill_last_1773:
 	CMPQ         R10, R9
-	JAE          ring_built_1537
+	JAE          ring_built_1768
 	VBROADCASTSD (R8)(DI*8), Z1
 	VMOVUPD      Z1, (CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_1544
+	JNE          ring_wrap_1775
 	XORQ         DI, DI
 
-ring_wrap_1544:
-	JMP ring_fill_last_1542
+ring_wrap_1775:
+	JMP ring_fill_last_1773
 
-ring_long_planes_1540:
-ring_channel_1545:
+ring_long_planes_1771:
+ring_channel_1776:
 	CMPQ         R10, R9
-	JAE          ring_built_1537
+	JAE          ring_built_1768
 	VBROADCASTSD (R8)(DI*8), Z1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -17241,57 +20115,57 @@ ring_channel_1545:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_1546:
+ring_plane_1777:
 	VMOVUPD Z1, (CX)(R12*8)
 	ADDQ    $0x00000008, R12
 	CMPQ    R12, R11
-	JB      ring_plane_1546
+	JB      ring_plane_1777
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_1547
+	JNE     ring_wrap_1778
 	XORQ    DI, DI
 
-ring_wrap_1547:
-	JMP ring_channel_1545
+ring_wrap_1778:
+	JMP ring_channel_1776
 
-ring_short_1535:
+ring_short_1766:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_1548:
+ring_element_1779:
 	MOVQ (R8)(R10*8), R13
 	MOVQ R13, (CX)(R12*8)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_1549
+	JB   ring_element_next_1780
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_1549
+	JB   ring_element_next_1780
 	XORQ R10, R10
 
-ring_element_next_1549:
+ring_element_next_1780:
 	INCQ    R12
 	CMPQ    R12, $0x00000008
-	JB      ring_element_1548
+	JB      ring_element_1779
 	VMOVUPD (CX), Z1
 	MOVQ    1856(SP), SI
 	CMPQ    SI, $0x00000008
-	JE      ring_exact_1550
+	JE      ring_exact_1781
 	SUBQ    DI, SI
 
-ring_exact_1550:
+ring_exact_1781:
 	MOVQ SI, DI
 
-ring_repeat_1551:
+ring_repeat_1782:
 	CMPQ    DI, R9
-	JAE     ring_built_1537
+	JAE     ring_built_1768
 	VMOVUPD Z1, (CX)(DI*8)
 	ADDQ    SI, DI
-	JMP     ring_repeat_1551
+	JMP     ring_repeat_1782
 
-ring_built_1537:
+ring_built_1768:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x03, DI
@@ -17317,26 +20191,26 @@ ring_built_1537:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_1552:
+sums_zero_1783:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_1553
+	JAE     sums_zeroed_1784
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1552
+	JMP     sums_zero_1783
 
-sums_zeroed_1553:
-ring_row_1554:
+sums_zeroed_1784:
+ring_row_1785:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1555
+	JE   ring_rows_done_1786
 	XORQ R8, R8
 	MOVQ 1912(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 
-unrolled_1556:
+unrolled_1787:
 	CMPQ        R10, R11
-	JGT         single_1557
+	JGT         single_1788
 	VMOVUPD     (DX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R10*8), Z2
@@ -17374,15 +20248,15 @@ unrolled_1556:
 	SUBQ        1856(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_1556
+	JMP         unrolled_1787
 
-single_1557:
+single_1788:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_1558:
+single_loop_1789:
 	CMPQ        R10, R11
-	JGT         remainder_1559
+	JGT         remainder_1790
 	VMOVUPD     (DX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R10*8), Z2
@@ -17396,11 +20270,11 @@ single_loop_1558:
 	SUBQ        1856(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_1558
+	JMP         single_loop_1789
 
-remainder_1559:
+remainder_1790:
 	SUBQ        R10, R9
-	JE          span_done_1560
+	JE          span_done_1791
 	MOVQ        $-1, R11
 	BZHIQ       R9, R11, R9
 	KMOVW       R9, K1
@@ -17413,7 +20287,7 @@ remainder_1559:
 	VMULPD      (CX)(R8*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_1560:
+span_done_1791:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -17421,9 +20295,9 @@ span_done_1560:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_1554
+	JMP   ring_row_1785
 
-ring_rows_done_1555:
+ring_rows_done_1786:
 	MOVQ 1880(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -17431,86 +20305,86 @@ ring_rows_done_1555:
 	MOVQ 1856(SP), DI
 	MOVQ 1896(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_1562
+	JLE  fold_ext_done_1793
 	CMPQ R8, DI
-	JA   fold_ext_scalar_1563
+	JA   fold_ext_scalar_1794
 	ADDQ $0x00000007, R8
 	ANDQ $-8, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_1561:
+fold_ext_1792:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_1562
+	JBE     fold_ext_done_1793
 	SUBQ    $0x00000008, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Z1
 	VADDPD  (BX)(R8*8), Z1, Z1
 	VMOVUPD Z1, (BX)(R9*8)
-	JMP     fold_ext_1561
+	JMP     fold_ext_1792
 
-fold_ext_scalar_1563:
+fold_ext_scalar_1794:
 	MOVQ 1896(SP), R8
 
-fold_ext_element_1564:
+fold_ext_element_1795:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_1565
+	JBE    fold_ext_element_done_1796
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_1564
+	JMP    fold_ext_element_1795
 
-fold_ext_element_done_1565:
-fold_ext_done_1562:
-fold_1566:
+fold_ext_element_done_1796:
+fold_ext_done_1793:
+fold_1797:
 	CMPQ   DI, SI
-	JBE    fold_done_1567
+	JBE    fold_done_1798
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_1566
+	JMP    fold_1797
 
-fold_done_1567:
+fold_done_1798:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1568
+	JNE  sums_planes_1799
 	MOVQ 1904(SP), DI
 	SUBQ $0x00000008, DI
 
-sums_vector_1571:
+sums_vector_1802:
 	CMPQ    SI, DI
-	JGT     sums_scalar_1569
+	JGT     sums_scalar_1800
 	VMOVUPD (DX)(SI*8), Z1
 	VADDPD  (BX)(SI*8), Z1, Z1
 	VMOVUPD Z1, (DX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_vector_1571
+	JMP     sums_vector_1802
 
-sums_scalar_1569:
+sums_scalar_1800:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_1570
+	JE     sums_done_1801
 	VMOVSD (BX)(SI*8), X1
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_scalar_1569
+	JMP    sums_scalar_1800
 
-sums_planes_1568:
+sums_planes_1799:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_1572:
+sums_group_1803:
 	MOVQ   1904(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_1574
+	JB     sums_single_1805
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -17519,7 +20393,7 @@ sums_group_1572:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_1573:
+sums_group_plane_1804:
 	VADDSD (R10), X1, X1
 	VADDSD (R10)(R9*1), X2, X2
 	VADDSD (R11), X3, X3
@@ -17528,7 +20402,7 @@ sums_group_plane_1573:
 	ADDQ   $0x08, R11
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_group_plane_1573
+	JB     sums_group_plane_1804
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	VADDSD 8(DX)(SI*8), X2, X2
@@ -17541,29 +20415,29 @@ sums_group_plane_1573:
 	SHRQ   $0x01, DI
 	ADDQ   DI, R8
 	ADDQ   $0x00000004, SI
-	JMP    sums_group_1572
+	JMP    sums_group_1803
 
-sums_single_1574:
+sums_single_1805:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_1570
+	JE     sums_done_1801
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_1575:
+sums_single_plane_1806:
 	VADDSD (BX)(R8*8), X1, X1
 	INCQ   R8
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_single_plane_1575
+	JB     sums_single_plane_1806
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_single_1574
+	JMP    sums_single_1805
 
-sums_done_1570:
+sums_done_1801:
 	ADDQ 1904(SP), AX
 	MOVQ AX, 1880(SP)
-	JMP  ring_block_1528
+	JMP  ring_block_1759
 
 ring_finished_backwardAVX512F64:
 	VZEROUPPER
@@ -17581,11 +20455,11 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1576
+	JB           cached_1807
 	CMPQ         AX, DX
-	JE           cached_1576
+	JE           cached_1807
 	CMPQ         AX, CX
-	JE           cached_1576
+	JE           cached_1807
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -17594,7 +20468,7 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1578
+	JE           aligned_1809
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -17606,13 +20480,13 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	VMOVUPD      Z2, K1, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_1578:
+aligned_1809:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_1579:
+unrolled_1810:
 	CMPQ     SI, DI
-	JGT      single_1580
+	JGT      single_1811
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
@@ -17634,26 +20508,26 @@ unrolled_1579:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(SI*8)
 	ADDQ     $0x00000020, SI
-	JMP      unrolled_1579
+	JMP      unrolled_1810
 
-single_1580:
+single_1811:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_1581:
+single_loop_1812:
 	CMPQ     SI, DI
-	JGT      remainder_1582
+	JGT      remainder_1813
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(SI*8)
 	ADDQ     $0x00000008, SI
-	JMP      single_loop_1581
+	JMP      single_loop_1812
 
-remainder_1582:
+remainder_1813:
 	SUBQ      SI, BX
-	JE        span_done_1583
+	JE        span_done_1814
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -17663,18 +20537,18 @@ remainder_1582:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_1583:
+span_done_1814:
 	SFENCE
-	JMP stored_1577
+	JMP stored_1808
 
-cached_1576:
+cached_1807:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_1584:
+unrolled_1815:
 	CMPQ    SI, DI
-	JGT     single_1585
+	JGT     single_1816
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
@@ -17696,26 +20570,26 @@ unrolled_1584:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(SI*8)
 	ADDQ    $0x00000020, SI
-	JMP     unrolled_1584
+	JMP     unrolled_1815
 
-single_1585:
+single_1816:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_1586:
+single_loop_1817:
 	CMPQ    SI, DI
-	JGT     remainder_1587
+	JGT     remainder_1818
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     single_loop_1586
+	JMP     single_loop_1817
 
-remainder_1587:
+remainder_1818:
 	SUBQ      SI, BX
-	JE        span_done_1588
+	JE        span_done_1819
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -17725,13 +20599,13 @@ remainder_1587:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_1588:
-stored_1577:
+span_done_1819:
+stored_1808:
 	VZEROUPPER
 	RET
 
 // func backwardPlanesDxAVX512F64(dx []float64, dy []float64, x []float64, alpha []float64, inner int)
-// Requires: AVX, AVX512F, BMI2
+// Requires: AVX, AVX512F, BMI2, CMOV, MMX+
 TEXT ·backwardPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	MOVQ   dx_base+0(FP), AX
 	MOVQ   x_base+48(FP), CX
@@ -17744,18 +20618,126 @@ TEXT ·backwardPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	MOVQ   SI, R9
 	SHLQ   $0x03, R9
 	XORQ   R10, R10
+	MOVQ   BX, R11
+	SHLQ   $0x03, R11
+	CMPQ   R11, ·streamThreshold+0(SB)
+	JB     cached_1820
+	CMPQ   AX, DX
+	JE     cached_1820
+	CMPQ   AX, CX
+	JE     cached_1820
 
-plane_1589:
+plane_1822:
 	CMPQ         BX, $0x00
-	JE           planes_done_1590
+	JE           planes_done_1823
+	VBROADCASTSD (R8)(R10*8), Z1
+	XORQ         R11, R11
+	MOVQ         AX, R12
+	NEGQ         R12
+	ANDQ         $0x0000003f, R12
+	SHRQ         $0x03, R12
+	CMPQ         R12, SI
+	CMOVQGT      SI, R12
+	TESTQ        R12, R12
+	JE           aligned_1824
+	MOVQ         R12, R13
+	MOVQ         $-1, R14
+	BZHIQ        R13, R14, R13
+	KMOVW        R13, K1
+	VMOVUPD.Z    (CX)(R11*8), K1, Z2
+	VCMPPD       $0x1a, Z0, Z2, K1, K2
+	VMOVUPD.Z    (DX)(R11*8), K1, Z2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, K1, (AX)(R11*8)
+	MOVQ         R12, R11
+
+aligned_1824:
+	MOVQ SI, R12
+	SUBQ $0x00000020, R12
+
+unrolled_1825:
+	CMPQ     R11, R12
+	JGT      single_1826
+	VMOVUPD  (CX)(R11*8), Z2
+	VCMPPD   $0x1a, Z0, Z2, K1
+	VMOVUPD  (DX)(R11*8), Z2
+	VMULPD   Z1, Z2, K1, Z2
+	VMOVNTPD Z2, (AX)(R11*8)
+	VMOVUPD  64(CX)(R11*8), Z2
+	VCMPPD   $0x1a, Z0, Z2, K1
+	VMOVUPD  64(DX)(R11*8), Z2
+	VMULPD   Z1, Z2, K1, Z2
+	VMOVNTPD Z2, 64(AX)(R11*8)
+	VMOVUPD  128(CX)(R11*8), Z2
+	VCMPPD   $0x1a, Z0, Z2, K1
+	VMOVUPD  128(DX)(R11*8), Z2
+	VMULPD   Z1, Z2, K1, Z2
+	VMOVNTPD Z2, 128(AX)(R11*8)
+	VMOVUPD  192(CX)(R11*8), Z2
+	VCMPPD   $0x1a, Z0, Z2, K1
+	VMOVUPD  192(DX)(R11*8), Z2
+	VMULPD   Z1, Z2, K1, Z2
+	VMOVNTPD Z2, 192(AX)(R11*8)
+	ADDQ     $0x00000020, R11
+	JMP      unrolled_1825
+
+single_1826:
+	MOVQ SI, R12
+	SUBQ $0x00000008, R12
+
+single_loop_1827:
+	CMPQ     R11, R12
+	JGT      remainder_1828
+	VMOVUPD  (CX)(R11*8), Z2
+	VCMPPD   $0x1a, Z0, Z2, K1
+	VMOVUPD  (DX)(R11*8), Z2
+	VMULPD   Z1, Z2, K1, Z2
+	VMOVNTPD Z2, (AX)(R11*8)
+	ADDQ     $0x00000008, R11
+	JMP      single_loop_1827
+
+remainder_1828:
+	MOVQ      SI, R12
+	SUBQ      R11, R12
+	JE        span_done_1829
+	MOVQ      $-1, R13
+	BZHIQ     R12, R13, R12
+	KMOVW     R12, K1
+	VMOVUPD.Z (CX)(R11*8), K1, Z2
+	VCMPPD    $0x1a, Z0, Z2, K1, K2
+	VMOVUPD.Z (DX)(R11*8), K1, Z2
+	VMULPD    Z1, Z2, K2, Z2
+	VMOVUPD   Z2, K1, (AX)(R11*8)
+
+span_done_1829:
+	ADDQ R9, CX
+	ADDQ R9, DX
+	ADDQ R9, AX
+	INCQ R10
+	CMPQ R10, DI
+	JNE  same_pass_1830
+	XORQ R10, R10
+
+same_pass_1830:
+	SUBQ SI, BX
+	JMP  plane_1822
+
+planes_done_1823:
+	SFENCE
+	JMP stored_1821
+
+cached_1820:
+plane_1831:
+	CMPQ         BX, $0x00
+	JE           planes_done_1832
 	VBROADCASTSD (R8)(R10*8), Z1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000020, R12
 
-unrolled_1591:
+unrolled_1833:
 	CMPQ    R11, R12
-	JGT     single_1592
+	JGT     single_1834
 	VMOVUPD (CX)(R11*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R11*8), Z2
@@ -17777,27 +20759,27 @@ unrolled_1591:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(R11*8)
 	ADDQ    $0x00000020, R11
-	JMP     unrolled_1591
+	JMP     unrolled_1833
 
-single_1592:
+single_1834:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 
-single_loop_1593:
+single_loop_1835:
 	CMPQ    R11, R12
-	JGT     remainder_1594
+	JGT     remainder_1836
 	VMOVUPD (CX)(R11*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R11*8), Z2
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(R11*8)
 	ADDQ    $0x00000008, R11
-	JMP     single_loop_1593
+	JMP     single_loop_1835
 
-remainder_1594:
+remainder_1836:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_1595
+	JE        span_done_1837
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -17807,25 +20789,26 @@ remainder_1594:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R11*8)
 
-span_done_1595:
+span_done_1837:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_1596
+	JNE  same_pass_1838
 	XORQ R10, R10
 
-same_pass_1596:
+same_pass_1838:
 	SUBQ SI, BX
-	JMP  plane_1589
+	JMP  plane_1831
 
-planes_done_1590:
+planes_done_1832:
+stored_1821:
 	VZEROUPPER
 	RET
 
 // func backwardPatternDxAVX512F64(dx []float64, dy []float64, x []float64, pattern []float64)
-// Requires: AVX, AVX512F, BMI2, CMOV
+// Requires: AVX, AVX512F, BMI2, CMOV, MMX+
 TEXT ·backwardPatternDxAVX512F64(SB), NOSPLIT, $0-96
 	MOVQ   dx_base+0(FP), AX
 	MOVQ   x_base+48(FP), CX
@@ -17834,10 +20817,116 @@ TEXT ·backwardPatternDxAVX512F64(SB), NOSPLIT, $0-96
 	MOVQ   pattern_base+72(FP), SI
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), DI
+	MOVQ   BX, R8
+	SHLQ   $0x03, R8
+	CMPQ   R8, ·streamThreshold+0(SB)
+	JB     cached_1839
+	CMPQ   AX, DX
+	JE     cached_1839
+	CMPQ   AX, CX
+	JE     cached_1839
 
-row_1597:
+row_1841:
+	CMPQ      BX, $0x00
+	JE        rows_done_1842
+	MOVQ      DI, R8
+	CMPQ      BX, R8
+	CMOVQLT   BX, R8
+	XORQ      R9, R9
+	MOVQ      AX, R10
+	NEGQ      R10
+	ANDQ      $0x0000003f, R10
+	SHRQ      $0x03, R10
+	CMPQ      R10, R8
+	CMOVQGT   R8, R10
+	TESTQ     R10, R10
+	JE        aligned_1843
+	MOVQ      R10, R11
+	MOVQ      $-1, R12
+	BZHIQ     R11, R12, R11
+	KMOVW     R11, K1
+	VMOVUPD.Z (CX)(R9*8), K1, Z1
+	VCMPPD    $0x1a, Z0, Z1, K1, K2
+	VMOVUPD.Z (DX)(R9*8), K1, Z1
+	VMULPD    (SI)(R9*8), Z1, K2, Z1
+	VMOVUPD   Z1, K1, (AX)(R9*8)
+	MOVQ      R10, R9
+
+aligned_1843:
+	MOVQ R8, R10
+	SUBQ $0x00000020, R10
+
+unrolled_1844:
+	CMPQ     R9, R10
+	JGT      single_1845
+	VMOVUPD  (CX)(R9*8), Z1
+	VCMPPD   $0x1a, Z0, Z1, K1
+	VMOVUPD  (DX)(R9*8), Z1
+	VMULPD   (SI)(R9*8), Z1, K1, Z1
+	VMOVNTPD Z1, (AX)(R9*8)
+	VMOVUPD  64(CX)(R9*8), Z1
+	VCMPPD   $0x1a, Z0, Z1, K1
+	VMOVUPD  64(DX)(R9*8), Z1
+	VMULPD   64(SI)(R9*8), Z1, K1, Z1
+	VMOVNTPD Z1, 64(AX)(R9*8)
+	VMOVUPD  128(CX)(R9*8), Z1
+	VCMPPD   $0x1a, Z0, Z1, K1
+	VMOVUPD  128(DX)(R9*8), Z1
+	VMULPD   128(SI)(R9*8), Z1, K1, Z1
+	VMOVNTPD Z1, 128(AX)(R9*8)
+	VMOVUPD  192(CX)(R9*8), Z1
+	VCMPPD   $0x1a, Z0, Z1, K1
+	VMOVUPD  192(DX)(R9*8), Z1
+	VMULPD   192(SI)(R9*8), Z1, K1, Z1
+	VMOVNTPD Z1, 192(AX)(R9*8)
+	ADDQ     $0x00000020, R9
+	JMP      unrolled_1844
+
+single_1845:
+	MOVQ R8, R10
+	SUBQ $0x00000008, R10
+
+single_loop_1846:
+	CMPQ     R9, R10
+	JGT      remainder_1847
+	VMOVUPD  (CX)(R9*8), Z1
+	VCMPPD   $0x1a, Z0, Z1, K1
+	VMOVUPD  (DX)(R9*8), Z1
+	VMULPD   (SI)(R9*8), Z1, K1, Z1
+	VMOVNTPD Z1, (AX)(R9*8)
+	ADDQ     $0x00000008, R9
+	JMP      single_loop_1846
+
+remainder_1847:
+	MOVQ      R8, R10
+	SUBQ      R9, R10
+	JE        span_done_1848
+	MOVQ      $-1, R11
+	BZHIQ     R10, R11, R10
+	KMOVW     R10, K1
+	VMOVUPD.Z (CX)(R9*8), K1, Z1
+	VCMPPD    $0x1a, Z0, Z1, K1, K2
+	VMOVUPD.Z (DX)(R9*8), K1, Z1
+	VMULPD    (SI)(R9*8), Z1, K2, Z1
+	VMOVUPD   Z1, K1, (AX)(R9*8)
+
+span_done_1848:
+	MOVQ R8, R9
+	SHLQ $0x03, R9
+	ADDQ R9, CX
+	ADDQ R9, DX
+	ADDQ R9, AX
+	SUBQ R8, BX
+	JMP  row_1841
+
+rows_done_1842:
+	SFENCE
+	JMP stored_1840
+
+cached_1839:
+row_1849:
 	CMPQ    BX, $0x00
-	JE      rows_done_1598
+	JE      rows_done_1850
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -17845,9 +20934,9 @@ row_1597:
 	MOVQ    R8, R10
 	SUBQ    $0x00000020, R10
 
-unrolled_1599:
+unrolled_1851:
 	CMPQ    R9, R10
-	JGT     single_1600
+	JGT     single_1852
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
@@ -17869,27 +20958,27 @@ unrolled_1599:
 	VMULPD  192(SI)(R9*8), Z1, K1, Z1
 	VMOVUPD Z1, 192(AX)(R9*8)
 	ADDQ    $0x00000020, R9
-	JMP     unrolled_1599
+	JMP     unrolled_1851
 
-single_1600:
+single_1852:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-single_loop_1601:
+single_loop_1853:
 	CMPQ    R9, R10
-	JGT     remainder_1602
+	JGT     remainder_1854
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
 	VMULPD  (SI)(R9*8), Z1, K1, Z1
 	VMOVUPD Z1, (AX)(R9*8)
 	ADDQ    $0x00000008, R9
-	JMP     single_loop_1601
+	JMP     single_loop_1853
 
-remainder_1602:
+remainder_1854:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_1603
+	JE        span_done_1855
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -17899,16 +20988,17 @@ remainder_1602:
 	VMULPD    (SI)(R9*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 
-span_done_1603:
+span_done_1855:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_1597
+	JMP  row_1849
 
-rows_done_1598:
+rows_done_1850:
+stored_1840:
 	VZEROUPPER
 	RET
 
@@ -17928,36 +21018,36 @@ TEXT ·backwardRingDxAVX512F64(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x000000c0
-	JA     ring_segmented_1604
+	JA     ring_segmented_1856
 	MOVQ   R9, R10
 
-ring_len_1605:
+ring_len_1857:
 	CMPQ R10, $0x00000008
-	JAE  ring_len_done_1606
+	JAE  ring_len_done_1858
 	ADDQ R9, R10
-	JMP  ring_len_1605
+	JMP  ring_len_1857
 
-ring_len_done_1606:
+ring_len_done_1858:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000008, R11
 
-ring_step_1607:
+ring_step_1859:
 	CMPQ R11, R10
-	JB   ring_step_done_1608
+	JB   ring_step_done_1860
 	SUBQ R10, R11
-	JMP  ring_step_1607
+	JMP  ring_step_1859
 
-ring_step_done_1608:
+ring_step_done_1860:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000020, R11
 
-ring_step_1609:
+ring_step_1861:
 	CMPQ R11, R10
-	JB   ring_step_done_1610
+	JB   ring_step_done_1862
 	SUBQ R10, R11
-	JMP  ring_step_1609
+	JMP  ring_step_1861
 
-ring_step_done_1610:
+ring_step_done_1862:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    32(R10), R10
@@ -17967,76 +21057,76 @@ ring_step_done_1610:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000008
-	JB      ring_short_1611
+	JB      ring_short_1863
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1612
+	JNE     ring_planes_1864
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_1614:
+ring_copy_1866:
 	CMPQ    AX, R11
-	JAE     ring_built_1613
+	JAE     ring_built_1865
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_1615
+	JB      ring_copy_tail_1867
 	VMOVUPD (R10)(R9*8), Z1
 	VMOVUPD Z1, (R8)(AX*8)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1614
+	JNE     ring_copy_1866
 	XORQ    R9, R9
-	JMP     ring_copy_1614
+	JMP     ring_copy_1866
 
-ring_copy_tail_1615:
+ring_copy_tail_1867:
 	VMOVUPD -64(R10)(DX*8), Z1
 	ADDQ    R12, AX
 	VMOVUPD Z1, -64(R8)(AX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_1614
+	JMP     ring_copy_1866
 
-ring_planes_1612:
+ring_planes_1864:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_1616
+	JA   ring_long_planes_1868
 	MOVQ R11, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_1617:
+ring_fill_1869:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_1618
+	JGT          ring_fill_last_1870
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	VMOVUPD      Z1, 64(R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1619
+	JNE          ring_wrap_1871
 	XORQ         R9, R9
 
-ring_wrap_1619:
-	JMP ring_fill_1617
+ring_wrap_1871:
+	JMP ring_fill_1869
 
-ring_fill_last_1618:
+ring_fill_last_1870:
 	CMPQ         R12, R11
-	JAE          ring_built_1613
+	JAE          ring_built_1865
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1620
+	JNE          ring_wrap_1872
 	XORQ         R9, R9
 
-ring_wrap_1620:
-	JMP ring_fill_last_1618
+ring_wrap_1872:
+	JMP ring_fill_last_1870
 
-ring_long_planes_1616:
-ring_channel_1621:
+ring_long_planes_1868:
+ring_channel_1873:
 	CMPQ         R12, R11
-	JAE          ring_built_1613
+	JAE          ring_built_1865
 	VBROADCASTSD (R10)(R9*8), Z1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -18044,65 +21134,65 @@ ring_channel_1621:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_1622:
+ring_plane_1874:
 	VMOVUPD Z1, (R8)(R14*8)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_1622
+	JB      ring_plane_1874
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_1623
+	JNE     ring_wrap_1875
 	XORQ    R9, R9
 
-ring_wrap_1623:
-	JMP ring_channel_1621
+ring_wrap_1875:
+	JMP ring_channel_1873
 
-ring_short_1611:
+ring_short_1863:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_1624:
+ring_element_1876:
 	MOVQ (R10)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_1625
+	JB   ring_element_next_1877
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_1625
+	JB   ring_element_next_1877
 	XORQ R12, R12
 
-ring_element_next_1625:
+ring_element_next_1877:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_1624
+	JB      ring_element_1876
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000008
-	JE      ring_exact_1626
+	JE      ring_exact_1878
 	SUBQ    R9, AX
 
-ring_exact_1626:
+ring_exact_1878:
 	MOVQ AX, DX
 
-ring_repeat_1627:
+ring_repeat_1879:
 	CMPQ    DX, R11
-	JAE     ring_built_1613
+	JAE     ring_built_1865
 	VMOVUPD Z1, (R8)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1627
+	JMP     ring_repeat_1879
 
-ring_built_1613:
+ring_built_1865:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-unrolled_1628:
+unrolled_1880:
 	CMPQ    DX, R9
-	JGT     single_1629
+	JGT     single_1881
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(DX*8), Z1
@@ -18128,15 +21218,15 @@ unrolled_1628:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000020, DX
-	JMP     unrolled_1628
+	JMP     unrolled_1880
 
-single_1629:
+single_1881:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1630:
+single_loop_1882:
 	CMPQ    DX, R9
-	JGT     remainder_1631
+	JGT     remainder_1883
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(DX*8), Z1
@@ -18147,11 +21237,11 @@ single_loop_1630:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000008, DX
-	JMP     single_loop_1630
+	JMP     single_loop_1882
 
-remainder_1631:
+remainder_1883:
 	SUBQ      DX, DI
-	JE        span_done_1632
+	JE        span_done_1884
 	MOVQ      $-1, R9
 	BZHIQ     DI, R9, DI
 	KMOVW     DI, K1
@@ -18161,10 +21251,10 @@ remainder_1631:
 	VMULPD    (R8)(AX*8), Z0, K2, Z0
 	VMOVUPD   Z0, K1, (CX)(DX*8)
 
-span_done_1632:
+span_done_1884:
 	JMP ring_finished_backwardDxAVX512F64
 
-ring_segmented_1604:
+ring_segmented_1856:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x000000c0
 	JA   ring_finished_backwardDxAVX512F64
@@ -18174,11 +21264,11 @@ ring_segmented_1604:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_1633
+	JE   ring_rows_1885
 
-ring_segment_1634:
+ring_segment_1886:
 	CMPQ    DI, $0x00
-	JE      ring_done_1635
+	JE      ring_done_1887
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -18195,33 +21285,33 @@ ring_segment_1634:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_1636:
+ring_len_1888:
 	CMPQ R12, $0x00000008
-	JAE  ring_len_done_1637
+	JAE  ring_len_done_1889
 	ADDQ R10, R12
-	JMP  ring_len_1636
+	JMP  ring_len_1888
 
-ring_len_done_1637:
+ring_len_done_1889:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000008, R13
 
-ring_step_1638:
+ring_step_1890:
 	CMPQ R13, R12
-	JB   ring_step_done_1639
+	JB   ring_step_done_1891
 	SUBQ R12, R13
-	JMP  ring_step_1638
+	JMP  ring_step_1890
 
-ring_step_done_1639:
+ring_step_done_1891:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000020, R13
 
-ring_step_1640:
+ring_step_1892:
 	CMPQ R13, R12
-	JB   ring_step_done_1641
+	JB   ring_step_done_1893
 	SUBQ R12, R13
-	JMP  ring_step_1640
+	JMP  ring_step_1892
 
-ring_step_done_1641:
+ring_step_done_1893:
 	MOVQ    R13, 1936(SP)
 	LEAQ    32(R12), R12
 	CMPQ    R11, R12
@@ -18231,76 +21321,76 @@ ring_step_done_1641:
 	LEAQ    (R11)(AX*8), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000008
-	JB      ring_short_1642
+	JB      ring_short_1894
 	CMPQ    R9, $0x01
-	JNE     ring_planes_1643
+	JNE     ring_planes_1895
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_1645:
+ring_copy_1897:
 	CMPQ    R9, AX
-	JAE     ring_built_1644
+	JAE     ring_built_1896
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_1646
+	JB      ring_copy_tail_1898
 	VMOVUPD (R11)(R10*8), Z1
 	VMOVUPD Z1, (R8)(R9*8)
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_1645
+	JNE     ring_copy_1897
 	XORQ    R10, R10
-	JMP     ring_copy_1645
+	JMP     ring_copy_1897
 
-ring_copy_tail_1646:
+ring_copy_tail_1898:
 	VMOVUPD -64(R11)(DX*8), Z1
 	ADDQ    R12, R9
 	VMOVUPD Z1, -64(R8)(R9*8)
 	XORQ    R10, R10
-	JMP     ring_copy_1645
+	JMP     ring_copy_1897
 
-ring_planes_1643:
+ring_planes_1895:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000010
-	JA   ring_long_planes_1647
+	JA   ring_long_planes_1899
 	MOVQ AX, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_1648:
+ring_fill_1900:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_1649
+	JGT          ring_fill_last_1901
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	VMOVUPD      Z1, 64(R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_1650
+	JNE          ring_wrap_1902
 	XORQ         R10, R10
 
-ring_wrap_1650:
-	JMP ring_fill_1648
+ring_wrap_1902:
+	JMP ring_fill_1900
 
-ring_fill_last_1649:
+ring_fill_last_1901:
 	CMPQ         R12, AX
-	JAE          ring_built_1644
+	JAE          ring_built_1896
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_1651
+	JNE          ring_wrap_1903
 	XORQ         R10, R10
 
-ring_wrap_1651:
-	JMP ring_fill_last_1649
+ring_wrap_1903:
+	JMP ring_fill_last_1901
 
-ring_long_planes_1647:
-ring_channel_1652:
+ring_long_planes_1899:
+ring_channel_1904:
 	CMPQ         R12, AX
-	JAE          ring_built_1644
+	JAE          ring_built_1896
 	VBROADCASTSD (R11)(R10*8), Z1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -18308,66 +21398,66 @@ ring_channel_1652:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_1653:
+ring_plane_1905:
 	VMOVUPD Z1, (R8)(R14*8)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_1653
+	JB      ring_plane_1905
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_1654
+	JNE     ring_wrap_1906
 	XORQ    R10, R10
 
-ring_wrap_1654:
-	JMP ring_channel_1652
+ring_wrap_1906:
+	JMP ring_channel_1904
 
-ring_short_1642:
+ring_short_1894:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_1655:
+ring_element_1907:
 	MOVQ (R11)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_1656
+	JB   ring_element_next_1908
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_1656
+	JB   ring_element_next_1908
 	XORQ R12, R12
 
-ring_element_next_1656:
+ring_element_next_1908:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_1655
+	JB      ring_element_1907
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_1657
+	JE      ring_exact_1909
 	SUBQ    R10, DX
 
-ring_exact_1657:
+ring_exact_1909:
 	MOVQ DX, R9
 
-ring_repeat_1658:
+ring_repeat_1910:
 	CMPQ    R9, AX
-	JAE     ring_built_1644
+	JAE     ring_built_1896
 	VMOVUPD Z1, (R8)(R9*8)
 	ADDQ    DX, R9
-	JMP     ring_repeat_1658
+	JMP     ring_repeat_1910
 
-ring_built_1644:
+ring_built_1896:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 
-unrolled_1659:
+unrolled_1911:
 	CMPQ    R9, R10
-	JGT     single_1660
+	JGT     single_1912
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -18393,15 +21483,15 @@ unrolled_1659:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000020, R9
-	JMP     unrolled_1659
+	JMP     unrolled_1911
 
-single_1660:
+single_1912:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-single_loop_1661:
+single_loop_1913:
 	CMPQ    R9, R10
-	JGT     remainder_1662
+	JGT     remainder_1914
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -18412,11 +21502,11 @@ single_loop_1661:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000008, R9
-	JMP     single_loop_1661
+	JMP     single_loop_1913
 
-remainder_1662:
+remainder_1914:
 	SUBQ      R9, DX
-	JE        span_done_1663
+	JE        span_done_1915
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -18426,7 +21516,7 @@ remainder_1662:
 	VMULPD    (R8)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R9*8)
 
-span_done_1663:
+span_done_1915:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -18438,18 +21528,18 @@ span_done_1663:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1664
+	JNE  ring_next_1916
 	XORQ AX, AX
 
-ring_next_1664:
+ring_next_1916:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1634
+	JMP  ring_segment_1886
 
-ring_done_1635:
+ring_done_1887:
 	JMP ring_finished_backwardDxAVX512F64
 
-ring_rows_1633:
-ring_block_1665:
+ring_rows_1885:
+ring_block_1917:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -18465,33 +21555,33 @@ ring_block_1665:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1666:
+ring_len_1918:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_1667
+	JAE  ring_len_done_1919
 	ADDQ BX, SI
-	JMP  ring_len_1666
+	JMP  ring_len_1918
 
-ring_len_done_1667:
+ring_len_done_1919:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_1668:
+ring_step_1920:
 	CMPQ DI, SI
-	JB   ring_step_done_1669
+	JB   ring_step_done_1921
 	SUBQ SI, DI
-	JMP  ring_step_1668
+	JMP  ring_step_1920
 
-ring_step_done_1669:
+ring_step_done_1921:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_1670:
+ring_step_1922:
 	CMPQ DI, SI
-	JB   ring_step_done_1671
+	JB   ring_step_done_1923
 	SUBQ SI, DI
-	JMP  ring_step_1670
+	JMP  ring_step_1922
 
-ring_step_done_1671:
+ring_step_done_1923:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -18502,76 +21592,76 @@ ring_step_done_1671:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000008
-	JB      ring_short_1672
+	JB      ring_short_1924
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1673
+	JNE     ring_planes_1925
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1675:
+ring_copy_1927:
 	CMPQ    BX, DI
-	JAE     ring_built_1674
+	JAE     ring_built_1926
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_1676
+	JB      ring_copy_tail_1928
 	VMOVUPD (SI)(R9*8), Z1
 	VMOVUPD Z1, (R8)(BX*8)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1675
+	JNE     ring_copy_1927
 	XORQ    R9, R9
-	JMP     ring_copy_1675
+	JMP     ring_copy_1927
 
-ring_copy_tail_1676:
+ring_copy_tail_1928:
 	VMOVUPD -64(SI)(DX*8), Z1
 	ADDQ    R10, BX
 	VMOVUPD Z1, -64(R8)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_1675
+	JMP     ring_copy_1927
 
-ring_planes_1673:
+ring_planes_1925:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_1677
+	JA   ring_long_planes_1929
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_1678:
+ring_fill_1930:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1679
+	JGT          ring_fill_last_1931
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (R8)(R9*8)
 	VMOVUPD      Z1, 64(R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1680
+	JNE          ring_wrap_1932
 	XORQ         BX, BX
 
-ring_wrap_1680:
-	JMP ring_fill_1678
+ring_wrap_1932:
+	JMP ring_fill_1930
 
-ring_fill_last_1679:
+ring_fill_last_1931:
 	CMPQ         R9, DI
-	JAE          ring_built_1674
+	JAE          ring_built_1926
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1681
+	JNE          ring_wrap_1933
 	XORQ         BX, BX
 
-ring_wrap_1681:
-	JMP ring_fill_last_1679
+ring_wrap_1933:
+	JMP ring_fill_last_1931
 
-ring_long_planes_1677:
-ring_channel_1682:
+ring_long_planes_1929:
+ring_channel_1934:
 	CMPQ         R9, DI
-	JAE          ring_built_1674
+	JAE          ring_built_1926
 	VBROADCASTSD (SI)(BX*8), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -18579,57 +21669,57 @@ ring_channel_1682:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_1683:
+ring_plane_1935:
 	VMOVUPD Z1, (R8)(R11*8)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1683
+	JB      ring_plane_1935
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_1684
+	JNE     ring_wrap_1936
 	XORQ    BX, BX
 
-ring_wrap_1684:
-	JMP ring_channel_1682
+ring_wrap_1936:
+	JMP ring_channel_1934
 
-ring_short_1672:
+ring_short_1924:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1685:
+ring_element_1937:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (R8)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1686
+	JB   ring_element_next_1938
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1686
+	JB   ring_element_next_1938
 	XORQ R9, R9
 
-ring_element_next_1686:
+ring_element_next_1938:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_1685
+	JB      ring_element_1937
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_1687
+	JE      ring_exact_1939
 	SUBQ    BX, DX
 
-ring_exact_1687:
+ring_exact_1939:
 	MOVQ DX, BX
 
-ring_repeat_1688:
+ring_repeat_1940:
 	CMPQ    BX, DI
-	JAE     ring_built_1674
+	JAE     ring_built_1926
 	VMOVUPD Z1, (R8)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1688
+	JMP     ring_repeat_1940
 
-ring_built_1674:
+ring_built_1926:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+48(FP), BX
@@ -18640,18 +21730,18 @@ ring_built_1674:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_1689:
+ring_row_1941:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1690
+	JE   ring_rows_done_1942
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 
-unrolled_1691:
+unrolled_1943:
 	CMPQ    R9, R10
-	JGT     single_1692
+	JGT     single_1944
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -18677,15 +21767,15 @@ unrolled_1691:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000020, R9
-	JMP     unrolled_1691
+	JMP     unrolled_1943
 
-single_1692:
+single_1944:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-single_loop_1693:
+single_loop_1945:
 	CMPQ    R9, R10
-	JGT     remainder_1694
+	JGT     remainder_1946
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -18696,11 +21786,11 @@ single_loop_1693:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000008, R9
-	JMP     single_loop_1693
+	JMP     single_loop_1945
 
-remainder_1694:
+remainder_1946:
 	SUBQ      R9, DX
-	JE        span_done_1695
+	JE        span_done_1947
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -18710,7 +21800,7 @@ remainder_1694:
 	VMULPD    (R8)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R9*8)
 
-span_done_1695:
+span_done_1947:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -18718,13 +21808,13 @@ span_done_1695:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_1689
+	JMP   ring_row_1941
 
-ring_rows_done_1690:
+ring_rows_done_1942:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1665
+	JMP  ring_block_1917
 
 ring_finished_backwardDxAVX512F64:
 	VZEROUPPER
@@ -18745,9 +21835,9 @@ TEXT ·backwardDalphaAVX512F64(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000020, SI
 
-unrolled_1696:
+unrolled_1948:
 	CMPQ        BX, SI
-	JGT         single_1697
+	JGT         single_1949
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
@@ -18765,25 +21855,25 @@ unrolled_1696:
 	VMOVUPD     192(CX)(BX*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, BX
-	JMP         unrolled_1696
+	JMP         unrolled_1948
 
-single_1697:
+single_1949:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_1698:
+single_loop_1950:
 	CMPQ        BX, SI
-	JGT         remainder_1699
+	JGT         remainder_1951
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, BX
-	JMP         single_loop_1698
+	JMP         single_loop_1950
 
-remainder_1699:
+remainder_1951:
 	SUBQ        BX, DX
-	JE          span_done_1700
+	JE          span_done_1952
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -18792,7 +21882,7 @@ remainder_1699:
 	VMOVUPD.Z   (CX)(BX*8), K1, Z0
 	VFMADD231PD Z0, Z5, K2, Z1
 
-span_done_1700:
+span_done_1952:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -18820,9 +21910,9 @@ TEXT ·backwardPlanesDalphaAVX512F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
 
-plane_1701:
+plane_1953:
 	CMPQ   DX, $0x00
-	JE     planes_done_1702
+	JE     planes_done_1954
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -18831,9 +21921,9 @@ plane_1701:
 	MOVQ   SI, R11
 	SUBQ   $0x00000020, R11
 
-unrolled_1703:
+unrolled_1955:
 	CMPQ        R10, R11
-	JGT         single_1704
+	JGT         single_1956
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
@@ -18851,26 +21941,26 @@ unrolled_1703:
 	VMOVUPD     192(CX)(R10*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_1703
+	JMP         unrolled_1955
 
-single_1704:
+single_1956:
 	MOVQ SI, R11
 	SUBQ $0x00000008, R11
 
-single_loop_1705:
+single_loop_1957:
 	CMPQ        R10, R11
-	JGT         remainder_1706
+	JGT         remainder_1958
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_1705
+	JMP         single_loop_1957
 
-remainder_1706:
+remainder_1958:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_1707
+	JE          span_done_1959
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -18879,7 +21969,7 @@ remainder_1706:
 	VMOVUPD.Z   (CX)(R10*8), K1, Z6
 	VFMADD231PD Z6, Z5, K2, Z1
 
-span_done_1707:
+span_done_1959:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -18895,14 +21985,14 @@ span_done_1707:
 	ADDQ          R8, CX
 	INCQ          R9
 	CMPQ          R9, DI
-	JNE           same_pass_1708
+	JNE           same_pass_1960
 	XORQ          R9, R9
 
-same_pass_1708:
+same_pass_1960:
 	SUBQ SI, DX
-	JMP  plane_1701
+	JMP  plane_1953
 
-planes_done_1702:
+planes_done_1954:
 	VZEROUPPER
 	RET
 
@@ -18916,9 +22006,9 @@ TEXT ·backwardPatternDalphaAVX512F64(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
 
-row_1709:
+row_1961:
 	CMPQ    DX, $0x00
-	JE      rows_done_1710
+	JE      rows_done_1962
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -18926,9 +22016,9 @@ row_1709:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_1711:
+unrolled_1963:
 	CMPQ        R8, R9
-	JGT         single_1712
+	JGT         single_1964
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -18954,15 +22044,15 @@ unrolled_1711:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 192(BX)(R8*8)
 	ADDQ        $0x00000020, R8
-	JMP         unrolled_1711
+	JMP         unrolled_1963
 
-single_1712:
+single_1964:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1713:
+single_loop_1965:
 	CMPQ        R8, R9
-	JGT         remainder_1714
+	JGT         remainder_1966
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -18970,12 +22060,12 @@ single_loop_1713:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, (BX)(R8*8)
 	ADDQ        $0x00000008, R8
-	JMP         single_loop_1713
+	JMP         single_loop_1965
 
-remainder_1714:
+remainder_1966:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_1715
+	JE          span_done_1967
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -18986,15 +22076,15 @@ remainder_1714:
 	VFMADD231PD Z2, Z1, K2, Z3
 	VMOVUPD     Z3, K2, (BX)(R8*8)
 
-span_done_1715:
+span_done_1967:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_1709
+	JMP  row_1961
 
-rows_done_1710:
+rows_done_1962:
 	VZEROUPPER
 	RET
 
@@ -19012,36 +22102,36 @@ TEXT ·backwardRingDalphaAVX512F64(SB), $1984-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x000000b8
-	JA     ring_segmented_1716
+	JA     ring_segmented_1968
 	MOVQ   DI, SI
 
-ring_len_1717:
+ring_len_1969:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_1718
+	JAE  ring_len_done_1970
 	ADDQ DI, SI
-	JMP  ring_len_1717
+	JMP  ring_len_1969
 
-ring_len_done_1718:
+ring_len_done_1970:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_1719:
+ring_step_1971:
 	CMPQ DI, SI
-	JB   ring_step_done_1720
+	JB   ring_step_done_1972
 	SUBQ SI, DI
-	JMP  ring_step_1719
+	JMP  ring_step_1971
 
-ring_step_done_1720:
+ring_step_done_1972:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_1721:
+ring_step_1973:
 	CMPQ DI, SI
-	JB   ring_step_done_1722
+	JB   ring_step_done_1974
 	SUBQ SI, DI
-	JMP  ring_step_1721
+	JMP  ring_step_1973
 
-ring_step_done_1722:
+ring_step_done_1974:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -19063,22 +22153,22 @@ ring_step_done_1722:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1723:
+sums_zero_1975:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1724
+	JAE     sums_zeroed_1976
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_1723
+	JMP     sums_zero_1975
 
-sums_zeroed_1724:
+sums_zeroed_1976:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
 
-unrolled_1725:
+unrolled_1977:
 	CMPQ        DI, R8
-	JGT         single_1726
+	JGT         single_1978
 	VMOVUPD     (AX)(DI*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(DI*8), Z2
@@ -19108,15 +22198,15 @@ unrolled_1725:
 	SUBQ        1920(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000020, DI
-	JMP         unrolled_1725
+	JMP         unrolled_1977
 
-single_1726:
+single_1978:
 	MOVQ BX, R8
 	SUBQ $0x00000008, R8
 
-single_loop_1727:
+single_loop_1979:
 	CMPQ        DI, R8
-	JGT         remainder_1728
+	JGT         remainder_1980
 	VMOVUPD     (AX)(DI*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(DI*8), Z2
@@ -19128,11 +22218,11 @@ single_loop_1727:
 	SUBQ        1920(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000008, DI
-	JMP         single_loop_1727
+	JMP         single_loop_1979
 
-remainder_1728:
+remainder_1980:
 	SUBQ        DI, BX
-	JE          span_done_1729
+	JE          span_done_1981
 	MOVQ        $-1, R8
 	BZHIQ       BX, R8, BX
 	KMOVW       BX, K1
@@ -19143,93 +22233,93 @@ remainder_1728:
 	VFMADD231PD Z0, Z1, K2, Z2
 	VMOVUPD     Z2, K2, (CX)(SI*8)
 
-span_done_1729:
+span_done_1981:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  1920(SP), BX
 	MOVQ  1960(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_1731
+	JLE   fold_ext_done_1983
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_1732
+	JA    fold_ext_scalar_1984
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_1730:
+fold_ext_1982:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_1731
+	JBE     fold_ext_done_1983
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Z0
 	VADDPD  (CX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (CX)(DI*8)
-	JMP     fold_ext_1730
+	JMP     fold_ext_1982
 
-fold_ext_scalar_1732:
+fold_ext_scalar_1984:
 	MOVQ 1960(SP), SI
 
-fold_ext_element_1733:
+fold_ext_element_1985:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_1734
+	JBE    fold_ext_element_done_1986
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_1733
+	JMP    fold_ext_element_1985
 
-fold_ext_element_done_1734:
-fold_ext_done_1731:
-fold_1735:
+fold_ext_element_done_1986:
+fold_ext_done_1983:
+fold_1987:
 	CMPQ   BX, AX
-	JBE    fold_done_1736
+	JBE    fold_done_1988
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_1735
+	JMP    fold_1987
 
-fold_done_1736:
+fold_done_1988:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1737
+	JNE  sums_planes_1989
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000008, BX
 
-sums_vector_1740:
+sums_vector_1992:
 	CMPQ    AX, BX
-	JGT     sums_scalar_1738
+	JGT     sums_scalar_1990
 	VMOVUPD (DX)(AX*8), Z0
 	VADDPD  (CX)(AX*8), Z0, Z0
 	VMOVUPD Z0, (DX)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_vector_1740
+	JMP     sums_vector_1992
 
-sums_scalar_1738:
+sums_scalar_1990:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_1739
+	JE     sums_done_1991
 	VMOVSD (CX)(AX*8), X0
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_1738
+	JMP    sums_scalar_1990
 
-sums_planes_1737:
+sums_planes_1989:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1741:
+sums_group_1993:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_1743
+	JB     sums_single_1995
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -19238,7 +22328,7 @@ sums_group_1741:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_1742:
+sums_group_plane_1994:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -19247,7 +22337,7 @@ sums_group_plane_1742:
 	ADDQ   $0x08, R9
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_group_plane_1742
+	JB     sums_group_plane_1994
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	VADDSD 8(DX)(AX*8), X1, X1
@@ -19260,29 +22350,29 @@ sums_group_plane_1742:
 	SHRQ   $0x01, BX
 	ADDQ   BX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_1741
+	JMP    sums_group_1993
 
-sums_single_1743:
+sums_single_1995:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_1739
+	JE     sums_done_1991
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_1744:
+sums_single_plane_1996:
 	VADDSD (CX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_single_plane_1744
+	JB     sums_single_plane_1996
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_1743
+	JMP    sums_single_1995
 
-sums_done_1739:
+sums_done_1991:
 	JMP ring_finished_backwardDalphaAVX512F64
 
-ring_segmented_1716:
+ring_segmented_1968:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x000000b8
 	JA   ring_finished_backwardDalphaAVX512F64
@@ -19292,7 +22382,7 @@ ring_segmented_1716:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 
-ring_block_1746:
+ring_block_1998:
 	MOVQ    1944(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -19307,33 +22397,33 @@ ring_block_1746:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1747:
+ring_len_1999:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_1748
+	JAE  ring_len_done_2000
 	ADDQ BX, SI
-	JMP  ring_len_1747
+	JMP  ring_len_1999
 
-ring_len_done_1748:
+ring_len_done_2000:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_1749:
+ring_step_2001:
 	CMPQ DI, SI
-	JB   ring_step_done_1750
+	JB   ring_step_done_2002
 	SUBQ SI, DI
-	JMP  ring_step_1749
+	JMP  ring_step_2001
 
-ring_step_done_1750:
+ring_step_done_2002:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_1751:
+ring_step_2003:
 	CMPQ DI, SI
-	JB   ring_step_done_1752
+	JB   ring_step_done_2004
 	SUBQ SI, DI
-	JMP  ring_step_1751
+	JMP  ring_step_2003
 
-ring_step_done_1752:
+ring_step_done_2004:
 	MOVQ    DI, 1936(SP)
 	LEAQ    32(SI), SI
 	CMPQ    BX, SI
@@ -19362,26 +22452,26 @@ ring_step_done_1752:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1753:
+sums_zero_2005:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1754
+	JAE     sums_zeroed_2006
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_1753
+	JMP     sums_zero_2005
 
-sums_zeroed_1754:
-ring_row_1755:
+sums_zeroed_2006:
+ring_row_2007:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_1756
+	JE   ring_rows_done_2008
 	XORQ SI, SI
 	MOVQ 1976(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-unrolled_1757:
+unrolled_2009:
 	CMPQ        R8, R9
-	JGT         single_1758
+	JGT         single_2010
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R8*8), Z2
@@ -19411,15 +22501,15 @@ unrolled_1757:
 	SUBQ        1920(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000020, R8
-	JMP         unrolled_1757
+	JMP         unrolled_2009
 
-single_1758:
+single_2010:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1759:
+single_loop_2011:
 	CMPQ        R8, R9
-	JGT         remainder_1760
+	JGT         remainder_2012
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R8*8), Z2
@@ -19431,11 +22521,11 @@ single_loop_1759:
 	SUBQ        1920(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000008, R8
-	JMP         single_loop_1759
+	JMP         single_loop_2011
 
-remainder_1760:
+remainder_2012:
 	SUBQ        R8, DI
-	JE          span_done_1761
+	JE          span_done_2013
 	MOVQ        $-1, R9
 	BZHIQ       DI, R9, DI
 	KMOVW       DI, K1
@@ -19446,16 +22536,16 @@ remainder_1760:
 	VFMADD231PD Z2, Z1, K2, Z3
 	VMOVUPD     Z3, K2, (CX)(SI*8)
 
-span_done_1761:
+span_done_2013:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x03, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_1755
+	JMP   ring_row_2007
 
-ring_rows_done_1756:
+ring_rows_done_2008:
 	MOVQ 1944(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -19463,86 +22553,86 @@ ring_rows_done_1756:
 	MOVQ 1920(SP), SI
 	MOVQ 1960(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_1763
+	JLE  fold_ext_done_2015
 	CMPQ DI, SI
-	JA   fold_ext_scalar_1764
+	JA   fold_ext_scalar_2016
 	ADDQ $0x00000007, DI
 	ANDQ $-8, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_1762:
+fold_ext_2014:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_1763
+	JBE     fold_ext_done_2015
 	SUBQ    $0x00000008, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Z1
 	VADDPD  (CX)(DI*8), Z1, Z1
 	VMOVUPD Z1, (CX)(R8*8)
-	JMP     fold_ext_1762
+	JMP     fold_ext_2014
 
-fold_ext_scalar_1764:
+fold_ext_scalar_2016:
 	MOVQ 1960(SP), DI
 
-fold_ext_element_1765:
+fold_ext_element_2017:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_1766
+	JBE    fold_ext_element_done_2018
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_1765
+	JMP    fold_ext_element_2017
 
-fold_ext_element_done_1766:
-fold_ext_done_1763:
-fold_1767:
+fold_ext_element_done_2018:
+fold_ext_done_2015:
+fold_2019:
 	CMPQ   SI, BX
-	JBE    fold_done_1768
+	JBE    fold_done_2020
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_1767
+	JMP    fold_2019
 
-fold_done_1768:
+fold_done_2020:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1769
+	JNE  sums_planes_2021
 	MOVQ 1968(SP), SI
 	SUBQ $0x00000008, SI
 
-sums_vector_1772:
+sums_vector_2024:
 	CMPQ    BX, SI
-	JGT     sums_scalar_1770
+	JGT     sums_scalar_2022
 	VMOVUPD (DX)(BX*8), Z1
 	VADDPD  (CX)(BX*8), Z1, Z1
 	VMOVUPD Z1, (DX)(BX*8)
 	ADDQ    $0x00000008, BX
-	JMP     sums_vector_1772
+	JMP     sums_vector_2024
 
-sums_scalar_1770:
+sums_scalar_2022:
 	CMPQ   BX, 1968(SP)
-	JE     sums_done_1771
+	JE     sums_done_2023
 	VMOVSD (CX)(BX*8), X1
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_scalar_1770
+	JMP    sums_scalar_2022
 
-sums_planes_1769:
+sums_planes_2021:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_1773:
+sums_group_2025:
 	MOVQ   1968(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_1775
+	JB     sums_single_2027
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -19551,7 +22641,7 @@ sums_group_1773:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_1774:
+sums_group_plane_2026:
 	VADDSD (R9), X1, X1
 	VADDSD (R9)(R8*1), X2, X2
 	VADDSD (R10), X3, X3
@@ -19560,7 +22650,7 @@ sums_group_plane_1774:
 	ADDQ   $0x08, R10
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_group_plane_1774
+	JB     sums_group_plane_2026
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	VADDSD 8(DX)(BX*8), X2, X2
@@ -19573,29 +22663,29 @@ sums_group_plane_1774:
 	SHRQ   $0x01, SI
 	ADDQ   SI, DI
 	ADDQ   $0x00000004, BX
-	JMP    sums_group_1773
+	JMP    sums_group_2025
 
-sums_single_1775:
+sums_single_2027:
 	CMPQ   BX, 1968(SP)
-	JE     sums_done_1771
+	JE     sums_done_2023
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_1776:
+sums_single_plane_2028:
 	VADDSD (CX)(DI*8), X1, X1
 	INCQ   DI
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_single_plane_1776
+	JB     sums_single_plane_2028
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_single_1775
+	JMP    sums_single_2027
 
-sums_done_1771:
+sums_done_2023:
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1746
+	JMP  ring_block_1998
 
 ring_finished_backwardDalphaAVX512F64:
 	VZEROUPPER
