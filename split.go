@@ -42,27 +42,26 @@ type split struct {
 
 // splitOf cuts n elements of the layout [n/(channels*inner)][channels][inner]
 // into tasks of parallelBytes/tasksAtThreshold bytes or more, at most
-// maxTasks of them; with
-// slope gradients (sums) only where its partial sums fit in maxPartials.
+// maxTasks of them; with slope gradients (sums) only where its partial sums
+// fit in maxPartials. The kernels write large outputs with non-temporal
+// stores (stream_amd64.go), which a task keeps only if its own output is
+// that large: so no task is smaller than that either.
 func splitOf(n, channels, inner, size int, sums bool) split {
-	taskElems := max(parallelBytes/tasksAtThreshold/size, 1)
-	want := min(max(n/taskElems, 1), maxTasks)
+	taskElems := max(parallelBytes/tasksAtThreshold/size, roundUp(ceilDiv(streamBytes(), size), taskAlign), 1)
+	want := min(n/taskElems, maxTasks)
 	if want < 2 {
 		return split{kind: splitNone, tasks: 1}
 	}
 	outer := n / (channels * inner)
 	switch {
 	case channels == 1:
-		// The shared-slope kernels write large outputs with non-temporal
-		// stores (stream_amd64.go): tasks that large keep them. The last
-		// task takes the rest, so none is smaller than step, which is at
-		// least per.
-		per := max(taskElems, roundUp(ceilDiv(streamBytes(), size), taskAlign))
-		tasks := min(n/per, maxTasks)
-		if tasks < 2 {
-			return split{kind: splitNone, tasks: 1}
+		// Whole multiples of taskAlign; the last task takes the rest, so
+		// none is smaller than step.
+		step := max(n/want/taskAlign*taskAlign, taskAlign)
+		if tasks := min(want, n/step); tasks >= 2 {
+			return split{kind: splitElems, tasks: tasks, step: step}
 		}
-		return split{kind: splitElems, tasks: tasks, step: n / tasks / taskAlign * taskAlign}
+		return split{kind: splitNone, tasks: 1}
 	case outer >= want && (!sums || want*(channels+accPad) <= min(maxPartials, n/16)):
 		// Many rows: the partial sums of a task are its rows' sums per
 		// channel, a small fraction of the data.
