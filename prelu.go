@@ -32,19 +32,22 @@
 //
 // A call whose x holds less than 16 MiB (4M float32 or 2M float64 elements)
 // runs on the caller's goroutine alone, with no synchronisation. A larger
-// one is cut into tasks of at least 2 MiB that up to [Workers] goroutines
-// take: the caller's and helpers that the package starts on first use and
+// one is cut into tasks of at least 8 MiB (where the amd64 kernels start
+// writing with non-temporal stores, which a smaller task would lose) that
+// up to [Workers] goroutines take: the caller's and helpers that the package starts on first use and
 // keeps, parked, for later calls (so the first large call allocates, later
 // ones do not). A call hands tasks only to helpers idle at that moment and
 // never waits for a busy one, so concurrent callers do not queue behind each
 // other.
 //
-// The tasks are cut by the shape alone (for one shared slope, also no finer
-// than where the amd64 kernels switch to non-temporal stores, a constant of
-// the machine), never by the number of workers, and the slope gradients are
-// summed per task in float64 and combined in task order. So every result,
-// slope gradients included, is the same bit for bit whatever the number of
-// workers: with one, the same tasks run one after another.
+// The tasks are cut by the shape alone (and that streaming size, a
+// constant of the machine), never by the number of workers, and the slope
+// gradients are summed per task in float64 and combined in task order. So
+// a call on the same slices gives every result, slope gradients included,
+// bit for bit the same whatever the number of workers: with one, the same
+// tasks run one after another. (Where a kernel streams, it first aligns
+// its output, so a slope gradient can differ in its last bits between
+// outputs at different addresses.)
 //
 // The cost model: memory-bound work speeds up with goroutines only as far as
 // the memory system can feed them. On the 2-core machine this was measured

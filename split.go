@@ -1,9 +1,9 @@
 package prelu
 
 // Large calls are cut into tasks that workers take in any order. The cut
-// depends only on the shape (n, channels, inner and the element size; for
-// one shared slope also on where this machine's kernels start to stream,
-// a constant of the process), never on the number of workers or on timing,
+// depends only on the shape (n, channels, inner and the element size) and
+// on where this machine's kernels start to stream (a constant of the
+// process), never on the number of workers or on timing,
 // and each slope gradient is
 // the sum of its tasks' float64 partial sums in task order: so the results
 // are the same, bit for bit, whatever the number of workers.
