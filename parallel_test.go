@@ -77,6 +77,17 @@ func TestSplitLayoutsReachEveryKind(t *testing.T) {
 	}
 }
 
+// TestSplitThresholdHoldsWithLargeCaches: however late a machine's
+// kernels start to stream, a call at the threshold is still cut.
+func TestSplitThresholdHoldsWithLargeCaches(t *testing.T) {
+	streamFrom(t, 1<<30)
+	for _, size := range []int{4, 8} {
+		n := defaultParallelBytes / size
+		require.GreaterOrEqual(t, splitOf(n, 1, 1, size, true).tasks, 2)
+		require.GreaterOrEqual(t, splitOf(n, 64, n/64, size, true).tasks, 2)
+	}
+}
+
 // TestSplitCoversEveryElementOnce runs every task of every test layout
 // with a recording call and checks that the tasks cover each element and
 // each channel's partial sums exactly once.

@@ -32,9 +32,10 @@
 //
 // A call whose x holds less than 16 MiB (4M float32 or 2M float64 elements)
 // runs on the caller's goroutine alone, with no synchronisation. A larger
-// one is cut into tasks of at least 8 MiB (where the amd64 kernels start
-// writing with non-temporal stores, which a smaller task would lose) that
-// up to [Workers] goroutines take: the caller's and helpers that the package starts on first use and
+// one is cut into tasks of at least 2 MiB, and no smaller than the outputs
+// that the amd64 kernels write with non-temporal stores (a quarter of the
+// L3, capped at 8 MiB), which a smaller task would lose. Up to [Workers]
+// goroutines take them: the caller's and helpers that the package starts on first use and
 // keeps, parked, for later calls (so the first large call allocates, later
 // ones do not). A call hands tasks only to helpers idle at that moment and
 // never waits for a busy one, so concurrent callers do not queue behind each

@@ -16,6 +16,9 @@ const (
 	maxTasks         = 64 // enough to balance 64 workers; more only adds partial sums
 	taskAlign        = 64 // elements: tasks within a plane start on 256-byte boundaries or more
 
+	// maxTaskFloor caps the smallest task that the streaming size sets.
+	maxTaskFloor = 8 << 20
+
 	// maxPartials bounds the float64 partial sums of one call (512 KiB):
 	// slope gradients of layouts that would need more are not split.
 	maxPartials = 1 << 16
@@ -45,9 +48,12 @@ type split struct {
 // maxTasks of them; with slope gradients (sums) only where its partial sums
 // fit in maxPartials. The kernels write large outputs with non-temporal
 // stores (stream_amd64.go), which a task keeps only if its own output is
-// that large: so no task is smaller than that either.
+// that large: so no task is smaller than that either, up to maxTaskFloor
+// (a machine whose caches put that point higher gains more from its cores
+// than from the stores).
 func splitOf(n, channels, inner, size int, sums bool) split {
-	taskElems := max(parallelBytes/tasksAtThreshold/size, roundUp(ceilDiv(streamBytes(), size), taskAlign), 1)
+	stream := min(streamBytes(), maxTaskFloor)
+	taskElems := max(parallelBytes/tasksAtThreshold/size, roundUp(ceilDiv(stream, size), taskAlign), 1)
 	want := min(n/taskElems, maxTasks)
 	if want < 2 {
 		return split{kind: splitNone, tasks: 1}
