@@ -385,12 +385,7 @@ func (k *kernel) buildRing(alphas, channels, inner, period GPVirtual) {
 		k.e.mov(b, k.ring.Idx(at, size))
 		k.e.mov(b, k.ring.Idx(at, size).Offset(vb))
 		ADDQ(inner, at)
-		INCQ(c)
-		CMPQ(c, channels)
-		wrap1 := newLabel("ring_wrap")
-		JNE(LabelRef(wrap1))
-		XORQ(c, c)
-		Label(wrap1)
+		nextChannel(c, channels)
 		JMP(LabelRef(fill))
 		Label(fillLast)
 		CMPQ(at, end)
@@ -399,12 +394,7 @@ func (k *kernel) buildRing(alphas, channels, inner, period GPVirtual) {
 		k.e.broadcast(Mem{Base: alphas, Index: c, Scale: size}, b1)
 		k.e.mov(b1, k.ring.Idx(at, size))
 		ADDQ(inner, at)
-		INCQ(c)
-		CMPQ(c, channels)
-		wrap2 := newLabel("ring_wrap")
-		JNE(LabelRef(wrap2))
-		XORQ(c, c)
-		Label(wrap2)
+		nextChannel(c, channels)
 		JMP(LabelRef(fillLast))
 
 		// Longer planes: vectors from the plane's start while below its
@@ -427,12 +417,7 @@ func (k *kernel) buildRing(alphas, channels, inner, period GPVirtual) {
 		ADDQ(U32(w), pos)
 		CMPQ(pos, stop)
 		JB(LabelRef(plane))
-		INCQ(c)
-		CMPQ(c, channels)
-		wrap3 := newLabel("ring_wrap")
-		JNE(LabelRef(wrap3))
-		XORQ(c, c)
-		Label(wrap3)
+		nextChannel(c, channels)
 		JMP(LabelRef(channel))
 	}
 
@@ -719,4 +704,14 @@ func (k *kernel) addOne(m Mem, s VecVirtual) {
 	VADDSD(s, x, x)
 	VCVTSD2SS(x, x, x)
 	VMOVSS(x, m)
+}
+
+// nextChannel moves channel c on by one, wrapping at channels.
+func nextChannel(c, channels GPVirtual) {
+	INCQ(c)
+	CMPQ(c, channels)
+	wrap := newLabel("ring_wrap")
+	JNE(LabelRef(wrap))
+	XORQ(c, c)
+	Label(wrap)
 }
