@@ -186,43 +186,32 @@ var (
 // the emulator's instruction semantics; the AVX-512 kernels can only be
 // tested here on a machine without AVX-512.
 func TestKernels(t *testing.T) {
-	f, _ := asmFile(t)
 	start := time.Now()
 	t.Run("all", func(t *testing.T) {
-		for _, isa := range isas {
-			for _, k := range spec.All() {
-				isa, k := isa, k
-				name := k.Name(isa.Name)
-				t.Run(name, func(t *testing.T) {
-					t.Parallel()
-					fn := f.Funcs[name]
-					if fn == nil {
-						t.Fatalf("%s is not in the file", name)
+		eachKernel(t, func(t *testing.T, f *File, k spec.Kernel, isa string, vecBytes int, fn *Func) {
+			name := k.Name(isa)
+			cases := genCases(k, isa, vecBytes, *long && !testing.Short())
+			ops := map[string]int{}
+			fails := 0
+			for _, c := range cases {
+				if err := run(c, f, fn, runOpts{strictFrame: true, ops: ops}); err != nil {
+					fails++
+					if fails <= 3 || testing.Verbose() {
+						t.Error(err)
 					}
-					cases := genCases(k, isa.Name, isa.VecBytes, *long && !testing.Short())
-					ops := map[string]int{}
-					fails := 0
-					for _, c := range cases {
-						if err := run(c, f, fn, runOpts{strictFrame: true, ops: ops}); err != nil {
-							fails++
-							if fails <= 3 || testing.Verbose() {
-								t.Error(err)
-							}
-						}
-					}
-					if fails > 3 {
-						t.Errorf("... %d of %d cases failed", fails, len(cases))
-					}
-					for op, n := range ops {
-						v, _ := totalOps.LoadOrStore(op, new(atomic.Int64))
-						v.(*atomic.Int64).Add(int64(n))
-					}
-					summaryMu.Lock()
-					summary = append(summary, kernelRun{name, len(cases), fails > 0})
-					summaryMu.Unlock()
-				})
+				}
 			}
-		}
+			if fails > 3 {
+				t.Errorf("... %d of %d cases failed", fails, len(cases))
+			}
+			for op, n := range ops {
+				v, _ := totalOps.LoadOrStore(op, new(atomic.Int64))
+				v.(*atomic.Int64).Add(int64(n))
+			}
+			summaryMu.Lock()
+			summary = append(summary, kernelRun{name, len(cases), fails > 0})
+			summaryMu.Unlock()
+		})
 	})
 	sort.Slice(summary, func(i, j int) bool { return summary[i].name < summary[j].name })
 	var passed, failed []string
