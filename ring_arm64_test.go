@@ -75,6 +75,27 @@ func atGuard[T Float](t *testing.T, n int) []T {
 	return unsafe.Slice((*T)(unsafe.Pointer(&b[0])), n)
 }
 
+// ringData returns x and dy of n elements and the slopes, their gradients
+// and the gradients' start of channels, each slice at a guard page (start
+// aside) and dalpha set to start.
+func ringData[T Float](t *testing.T, rng *rand.Rand, n, channels int) (x, dy, alpha, dalpha, start []T) {
+	x, dy = atGuard[T](t, n), atGuard[T](t, n)
+	fill := fillFinite[T]
+	if rng.IntN(3) == 0 {
+		fill = fillSpecial[T]
+	}
+	fill(rng, x)
+	fill(rng, dy)
+	sl := slopes[T]()
+	alpha, dalpha, start = atGuard[T](t, channels), atGuard[T](t, channels), make([]T, channels)
+	for c := range alpha {
+		alpha[c] = sl[rng.IntN(len(sl))]
+		start[c] = T(rng.NormFloat64())
+	}
+	copy(dalpha, start)
+	return x, dy, alpha, dalpha, start
+}
+
 func testNEONRingRows[T Float](t *testing.T) {
 	k := neonRingKernels[T]()
 	size := sizeOf[T]()
@@ -82,7 +103,6 @@ func testNEONRingRows[T Float](t *testing.T) {
 		t.Fatalf("limits %d, %d; ringLimits has %d, %d", k.limit, k.fusedLimit, ringLimit(isaNEON, size, false), ringLimit(isaNEON, size, true))
 	}
 	rng := rand.New(rand.NewPCG(11, 12))
-	sl := slopes[T]()
 	for _, kernel := range []string{"forward", "backward", "backwardDx", "backwardDalpha"} {
 		limit := map[string]int{"forward": k.limit, "backwardDx": k.limit, "backward": k.fusedLimit, "backwardDalpha": k.daLimit}[kernel]
 		for _, channels := range []int{limit + 1, limit + 3, 2*limit + 5, 3 * limit} {
@@ -95,19 +115,7 @@ func testNEONRingRows[T Float](t *testing.T) {
 					n -= channels/2 + 1
 				}
 				what := fmt.Sprintf("%s %T C=%d rows=%d n=%d", kernel, T(0), channels, rows, n)
-				x, dy := atGuard[T](t, n), atGuard[T](t, n)
-				fill := fillFinite[T]
-				if rng.IntN(3) == 0 {
-					fill = fillSpecial[T]
-				}
-				fill(rng, x)
-				fill(rng, dy)
-				alpha, dalpha, start := atGuard[T](t, channels), atGuard[T](t, channels), make([]T, channels)
-				for c := range alpha {
-					alpha[c] = sl[rng.IntN(len(sl))]
-					start[c] = T(rng.NormFloat64())
-				}
-				copy(dalpha, start)
+				x, dy, alpha, dalpha, start := ringData[T](t, rng, n, channels)
 				dx, want := atGuard[T](t, n), make([]T, n)
 				wantDalpha := append([]T(nil), start...)
 				switch kernel {
@@ -180,7 +188,6 @@ func testNEONRingPlaneRows[T Float](t *testing.T) {
 		t.Fatalf("ringPlaneRows[isaNEON] is false")
 	}
 	rng := rand.New(rand.NewPCG(13, 14))
-	sl := slopes[T]()
 	for _, kernel := range []string{"backward", "backwardDalpha"} {
 		limit := map[string]int{"backward": k.fusedLimit, "backwardDalpha": k.daLimit}[kernel]
 		for _, inner := range []int{2, 3, 7, 9} {
@@ -193,19 +200,7 @@ func testNEONRingPlaneRows[T Float](t *testing.T) {
 					period := channels * inner
 					n := rows * period
 					what := fmt.Sprintf("%s %T inner=%d C=%d rows=%d", kernel, T(0), inner, channels, rows)
-					x, dy := atGuard[T](t, n), atGuard[T](t, n)
-					fill := fillFinite[T]
-					if rng.IntN(3) == 0 {
-						fill = fillSpecial[T]
-					}
-					fill(rng, x)
-					fill(rng, dy)
-					alpha, dalpha, start := atGuard[T](t, channels), atGuard[T](t, channels), make([]T, channels)
-					for c := range alpha {
-						alpha[c] = sl[rng.IntN(len(sl))]
-						start[c] = T(rng.NormFloat64())
-					}
-					copy(dalpha, start)
+					x, dy, alpha, dalpha, start := ringData[T](t, rng, n, channels)
 					wantDalpha := append([]T(nil), start...)
 					var dx, want []T
 					switch kernel {
