@@ -11,11 +11,7 @@ func backward[T Float](isa isaID, dx, dy, x []T, alpha T) T {
 	raceRead(x)
 	raceWrite(dx)
 	if large[T](len(x)) {
-		o := opBackward
-		if dx == nil {
-			o = opDalpha
-		}
-		if total, ok := runLarge(isa, o, dx, dy, x, nil, nil, alpha, 1); ok {
+		if total, ok := runLarge(isa, backwardOp(dx != nil, true), dx, dy, x, nil, nil, alpha, 1); ok {
 			return T(total)
 		}
 	}
@@ -57,13 +53,7 @@ func backwardChannels[T Float](isa isaID, dx, dalpha, dy, x, alpha []T, inner in
 	raceWrite(dx)
 	raceWrite(dalpha)
 	if large[T](len(x)) {
-		o := opBackward
-		if dx == nil {
-			o = opDalpha
-		} else if dalpha == nil {
-			o = opDx
-		}
-		if _, ok := runLarge(isa, o, dx, dy, x, alpha, dalpha, 0, inner); ok {
+		if _, ok := runLarge(isa, backwardOp(dx != nil, dalpha != nil), dx, dy, x, alpha, dalpha, 0, inner); ok {
 			return
 		}
 	}

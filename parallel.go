@@ -19,6 +19,18 @@ const (
 
 func (o op) sums() bool { return o >= opBackward }
 
+// backwardOp is the backward op that computes dx, the slope gradients
+// (sums), or both.
+func backwardOp(dx, sums bool) op {
+	switch {
+	case !dx:
+		return opDalpha
+	case !sums:
+		return opDx
+	}
+	return opBackward
+}
+
 // large reports whether a call of n elements of E goes to runLarge: one
 // compare, inlined into the exported functions.
 func large[E Float](n int) bool { return n*sizeOf[E]() >= parallelBytes }
@@ -53,22 +65,10 @@ func (c *call[E]) task(k int, partials []float64) {
 	case splitRows:
 		period := channels * c.inner
 		lo := k * sp.step * period
-		var acc []float64
-		if c.op.sums() {
-			off := k * (channels + accPad)
-			acc = partials[off : off+channels : off+channels+accPad]
-			clear(acc)
-		}
-		c.channels(lo, min(lo+sp.step*period, n), c.alpha, acc)
+		c.channels(lo, min(lo+sp.step*period, n), c.alpha, c.acc(k, partials))
 	case splitChannels:
-		c0 := k * sp.step
-		c1 := min(c0+sp.step, channels)
-		var acc []float64
-		if c.op.sums() {
-			off := c0 + k*accPad
-			acc = partials[off : off+c1-c0 : off+c1-c0+accPad]
-			clear(acc)
-		}
+		_, c0, c1 := sp.slot(k, channels)
+		acc := c.acc(k, partials)
 		for base := 0; base < n; base += channels * c.inner {
 			c.channels(base+c0*c.inner, base+c1*c.inner, c.alpha[c0:c1], acc)
 		}
@@ -83,6 +83,17 @@ func (c *call[E]) task(k int, partials []float64) {
 			partials[k] = sum
 		}
 	}
+}
+
+// acc returns task k's partial sums, cleared, or nil without sums.
+func (c *call[E]) acc(k int, partials []float64) []float64 {
+	if !c.op.sums() {
+		return nil
+	}
+	off, c0, c1 := c.sp.slot(k, max(len(c.alpha), 1))
+	acc := partials[off : off+c1-c0 : off+c1-c0+accPad]
+	clear(acc)
+	return acc
 }
 
 // shared runs elements [lo, hi) with the one slope a and returns their
@@ -167,17 +178,16 @@ func combine[T Float](partials []float64, sp split, channels int, dalpha []T) fl
 	case splitRows:
 		sums := partials[:channels]
 		for k := 1; k < sp.tasks; k++ {
-			next := partials[k*(channels+accPad):][:channels]
-			for c, s := range next {
+			off, _, _ := sp.slot(k, channels)
+			for c, s := range partials[off:][:channels] {
 				sums[c] += s
 			}
 		}
 		addSums(dalpha, sums)
 	case splitChannels:
 		for k := range sp.tasks {
-			c0 := k * sp.step
-			c1 := min(c0+sp.step, channels)
-			addSums(dalpha[c0:c1], partials[c0+k*accPad:][:c1-c0])
+			off, c0, c1 := sp.slot(k, channels)
+			addSums(dalpha[c0:c1], partials[off:][:c1-c0])
 		}
 	case splitInner:
 		// Channel c's blocks are partials[c*blocks:][:blocks]; their sum

@@ -92,13 +92,23 @@ func (s split) partials(channels int, sums bool) int {
 	if !sums {
 		return 0
 	}
-	switch s.kind {
-	case splitRows:
-		return s.tasks * (channels + accPad)
-	case splitChannels:
-		return channels + accPad*s.tasks
+	if s.kind == splitRows || s.kind == splitChannels {
+		off, c0, c1 := s.slot(s.tasks-1, channels)
+		return off + c1 - c0 + accPad
 	}
 	return s.tasks
+}
+
+// slot returns the channels [c0, c1) that task k of a rows or channels
+// split sums, and where in the partial sums: partials[off:off+c1-c0], with
+// accPad of room after them that belongs to the task.
+func (s split) slot(k, channels int) (off, c0, c1 int) {
+	if s.kind == splitRows {
+		return k * (channels + accPad), 0, channels
+	}
+	c0 = k * s.step
+	c1 = min(c0+s.step, channels)
+	return c0 + k*accPad, c0, c1
 }
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
