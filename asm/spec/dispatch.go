@@ -120,24 +120,25 @@ func writeRingLimit(b *bytes.Buffer, isas []ISA) {
 		fmt.Fprintf(b, "},\n")
 	}
 	fmt.Fprintf(b, "}\n")
-	fmt.Fprintf(b, "\n// ringRows[isa] says whether isa's Ring kernels take channel-last rows\n// longer than the limit, in blocks of channels over every row.\n")
-	fmt.Fprintf(b, "var ringRows = [len(isaNames)]bool{\nisaGeneric: true,\n")
-	for _, isa := range isas {
-		if isa.RingRows {
-			fmt.Fprintf(b, "%s: true,\n", isa.ID)
-		}
-	}
-	fmt.Fprintf(b, "}\n")
-	fmt.Fprintf(b, "\n// ringPlaneRows[isa] says whether isa's Ring kernels with slope gradients\n// take planes longer than the limit over several rows.\n")
-	fmt.Fprintf(b, "var ringPlaneRows = [len(isaNames)]bool{\nisaGeneric: true,\n")
-	for _, isa := range isas {
-		if isa.RingPlaneRows {
-			fmt.Fprintf(b, "%s: true,\n", isa.ID)
-		}
-	}
-	fmt.Fprintf(b, "}\n")
+	isaTable(b, isas, "ringRows", "says whether isa's Ring kernels take channel-last rows\n// longer than the limit, in blocks of channels over every row.",
+		func(isa ISA) bool { return isa.RingRows })
+	isaTable(b, isas, "ringPlaneRows", "says whether isa's Ring kernels with slope gradients\n// take planes longer than the limit over several rows.",
+		func(isa ISA) bool { return isa.RingPlaneRows })
 	fmt.Fprintf(b, "\n// ringLimit is ringLimits' entry for isa, elements of size bytes, and\n// kernels with slope gradients (sums) or without.\n")
 	fmt.Fprintf(b, "func ringLimit(isa isaID, size int, sums bool) int {\n")
 	fmt.Fprintf(b, "s := 0\nif sums {\ns = 1\n}\n")
 	fmt.Fprintf(b, "return ringLimits[isa][size>>3][s]\n}\n")
+}
+
+// isaTable writes a table of one bool per ISA, true for generic and for
+// the ISAs where has says so.
+func isaTable(b *bytes.Buffer, isas []ISA, name, doc string, has func(ISA) bool) {
+	fmt.Fprintf(b, "\n// %s[isa] %s\n", name, doc)
+	fmt.Fprintf(b, "var %s = [len(isaNames)]bool{\nisaGeneric: true,\n", name)
+	for _, isa := range isas {
+		if has(isa) {
+			fmt.Fprintf(b, "%s: true,\n", isa.ID)
+		}
+	}
+	fmt.Fprintf(b, "}\n")
 }
