@@ -59,6 +59,15 @@ func (k *kernel) ringed() {
 		}
 		return r
 	}
+	// buildFrom expands the slopes of channels [c0, c0+kc) over a ring of
+	// the given period; only kernels with an output read slopes.
+	buildFrom := func(c0, kc, inner, period GPVirtual) {
+		if k.v.Dx {
+			from := param("alpha", false)
+			LEAQ(Mem{Base: from, Index: c0, Scale: uint8(size)}, from)
+			k.buildRing(from, kc, inner, period)
+		}
+	}
 	get := func(m Mem) GPVirtual { r := GP64(); MOVQ(m, r); return r }
 	channelsParam := "dalpha"
 	if k.v.Dx {
@@ -143,11 +152,7 @@ func (k *kernel) ringed() {
 			CMOVQLT(k.n, segN)
 			MOVQ(segN, segNAt)
 			k.ringLength(segPeriod, segN)
-			if k.v.Dx {
-				from := param("alpha", false)
-				LEAQ(Mem{Base: from, Index: c0, Scale: uint8(size)}, from)
-				k.buildRing(from, kc, inner, segPeriod)
-			}
+			buildFrom(c0, kc, inner, segPeriod)
 		}
 		XORQ(k.r, k.r)
 		k.span(get(segNAt))
@@ -191,11 +196,7 @@ func (k *kernel) ringed() {
 		IMULQ(inner, blockLen)
 		MOVQ(blockLen, segNAt)
 		k.ringLength(blockLen, blockLen)
-		if k.v.Dx {
-			from := param("alpha", false)
-			LEAQ(Mem{Base: from, Index: c0, Scale: uint8(size)}, from)
-			k.buildRing(from, kc, inner, blockLen)
-		}
+		buildFrom(c0, kc, inner, blockLen)
 		// The data pointers at row 0, channel c0; all of x to go.
 		bytes := GP64()
 		MOVQ(c0, bytes)
