@@ -34,6 +34,7 @@ func main() {
 			generate(isa, k)
 		}
 	}
+	generateAddSums()
 	if *dispatch != "" {
 		if err := spec.WriteDispatch(*dispatch, "asm/amd64", "!purego", ids); err != nil {
 			log.Fatal(err)

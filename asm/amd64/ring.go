@@ -693,8 +693,12 @@ func (k *kernel) addChannelSums(dalpha GPVirtual, channels, inner Mem) {
 }
 
 // addOne adds the float64 sum s to the element at m, rounding once.
-func (k *kernel) addOne(m Mem, s VecVirtual) {
-	if k.e.Size == 8 {
+func (k *kernel) addOne(m Mem, s VecVirtual) { addOne(k.e.Size, m, s) }
+
+// addOne adds the float64 sum s to the element of size bytes at m,
+// rounding once.
+func addOne(size int, m Mem, s VecVirtual) {
+	if size == 8 {
 		VADDSD(m, s, s)
 		VMOVSD(s, m)
 		return
