@@ -323,3 +323,13 @@ func backwardPatternDalphaAVX512F64(dy []float64, x []float64, acc []float64)
 //
 //go:noescape
 func backwardRingDalphaAVX512F64(dy []float64, x []float64, dalpha []float64, inner int)
+
+// addSumsAVX2F32 adds sums[c] to dalpha[c] in float64 and rounds once, for c < len(sums) <= len(dalpha).
+//
+//go:noescape
+func addSumsAVX2F32(dalpha []float32, sums []float64)
+
+// addSumsAVX2F64 adds sums[c] to dalpha[c] in float64 and rounds once, for c < len(sums) <= len(dalpha).
+//
+//go:noescape
+func addSumsAVX2F64(dalpha []float64, sums []float64)

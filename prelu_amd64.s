@@ -22745,3 +22745,71 @@ sums_done_2023:
 ring_finished_backwardDalphaAVX512F64:
 	VZEROUPPER
 	RET
+
+// func addSumsAVX2F32(dalpha []float32, sums []float64)
+// Requires: AVX
+TEXT ·addSumsAVX2F32(SB), NOSPLIT, $0-48
+	MOVQ dalpha_base+0(FP), AX
+	MOVQ sums_base+24(FP), CX
+	MOVQ sums_len+32(FP), DX
+	XORQ BX, BX
+	MOVQ DX, SI
+	SUBQ $0x04, SI
+
+add_vector_2029:
+	CMPQ       BX, SI
+	JGT        add_scalar_2030
+	VCVTPS2PD  (AX)(BX*4), Y0
+	VADDPD     (CX)(BX*8), Y0, Y0
+	VCVTPD2PSY Y0, X0
+	VMOVUPS    X0, (AX)(BX*4)
+	ADDQ       $0x04, BX
+	JMP        add_vector_2029
+
+add_scalar_2030:
+	CMPQ      BX, DX
+	JE        add_done_2031
+	VMOVSD    (CX)(BX*8), X0
+	VXORPS    X1, X1, X1
+	VCVTSS2SD (AX)(BX*4), X1, X1
+	VADDSD    X0, X1, X1
+	VCVTSD2SS X1, X1, X1
+	VMOVSS    X1, (AX)(BX*4)
+	INCQ      BX
+	JMP       add_scalar_2030
+
+add_done_2031:
+	VZEROUPPER
+	RET
+
+// func addSumsAVX2F64(dalpha []float64, sums []float64)
+// Requires: AVX
+TEXT ·addSumsAVX2F64(SB), NOSPLIT, $0-48
+	MOVQ dalpha_base+0(FP), AX
+	MOVQ sums_base+24(FP), CX
+	MOVQ sums_len+32(FP), DX
+	XORQ BX, BX
+	MOVQ DX, SI
+	SUBQ $0x04, SI
+
+add_vector_2032:
+	CMPQ    BX, SI
+	JGT     add_scalar_2033
+	VMOVUPD (AX)(BX*8), Y0
+	VADDPD  (CX)(BX*8), Y0, Y0
+	VMOVUPD Y0, (AX)(BX*8)
+	ADDQ    $0x04, BX
+	JMP     add_vector_2032
+
+add_scalar_2033:
+	CMPQ   BX, DX
+	JE     add_done_2034
+	VMOVSD (CX)(BX*8), X0
+	VADDSD (AX)(BX*8), X0, X0
+	VMOVSD X0, (AX)(BX*8)
+	INCQ   BX
+	JMP    add_scalar_2033
+
+add_done_2034:
+	VZEROUPPER
+	RET
