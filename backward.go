@@ -163,7 +163,7 @@ func backwardSums[E Float](isa isaID, dx, dalpha, dy, x, alpha []E, inner int, s
 			}
 			sumsKernel(isa, part(dx, lo, hi), dy[lo:hi], x[lo:hi], alpha[c0:c1], acc, inner)
 		}
-		addSums(dalpha[c0:c1], acc)
+		addSums(isa, dalpha[c0:c1], acc)
 	}
 }
 

@@ -164,7 +164,7 @@ func runLarge[T Float](isa isaID, o op, out, dy, x, alpha, dalpha []T, a T, inne
 	j.run(Workers())
 	total := 0.0
 	if o.sums() {
-		total = combine(j.partials, sp, channels, dalpha)
+		total = combine(isa, j.partials, sp, channels, dalpha)
 	}
 	j.release()
 	return total, true
@@ -173,7 +173,7 @@ func runLarge[T Float](isa isaID, o op, out, dy, x, alpha, dalpha []T, a T, inne
 // combine adds up the tasks' partial sums in task order: it returns the
 // total of one shared slope (dalpha nil), or adds each channel's to
 // dalpha, rounding once.
-func combine[T Float](partials []float64, sp split, channels int, dalpha []T) float64 {
+func combine[T Float](isa isaID, partials []float64, sp split, channels int, dalpha []T) float64 {
 	switch sp.kind {
 	case splitRows:
 		sums := partials[:channels]
@@ -183,11 +183,11 @@ func combine[T Float](partials []float64, sp split, channels int, dalpha []T) fl
 				sums[c] += s
 			}
 		}
-		addSums(dalpha, sums)
+		addSums(isa, dalpha, sums)
 	case splitChannels:
 		for k := range sp.tasks {
 			off, c0, c1 := sp.slot(k, channels)
-			addSums(dalpha[c0:c1], partials[off:][:c1-c0])
+			addSums(isa, dalpha[c0:c1], partials[off:][:c1-c0])
 		}
 	case splitInner:
 		// Channel c's blocks are partials[c*blocks:][:blocks]; their sum
@@ -199,7 +199,7 @@ func combine[T Float](partials []float64, sp split, channels int, dalpha []T) fl
 			}
 			partials[c] = sum
 		}
-		addSums(dalpha, partials[:channels])
+		addSums(isa, dalpha, partials[:channels])
 	default:
 		total := 0.0
 		for _, s := range partials[:sp.tasks] {
