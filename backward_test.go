@@ -157,6 +157,18 @@ func testBackwardChannelsMatchesReference[T Float](t *testing.T) {
 			backwardChannels(isa, dy3, dalpha3, dy3, x, alpha, inner)
 			requireSameSlice(t, want, dy3, what+" in place over dy")
 			checkSums(dalpha3, "in place over dy")
+
+			x3 := append([]T(nil), x...)
+			dalpha4 := append([]T(nil), start...)
+			backwardChannels(isa, x3, dalpha4, dy, x3, alpha, inner)
+			requireSameSlice(t, want, x3, what+" in place over x")
+			checkSums(dalpha4, "in place over x")
+
+			dy4, x4 := append([]T(nil), dy...), append([]T(nil), x...)
+			backwardChannels(isa, dy4, nil, dy4, x, alpha, inner)
+			requireSameSlice(t, want, dy4, what+" dalpha == nil, in place over dy")
+			backwardChannels(isa, x4, nil, dy, x4, alpha, inner)
+			requireSameSlice(t, want, x4, what+" dalpha == nil, in place over x")
 		}
 	})
 }
