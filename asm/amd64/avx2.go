@@ -41,54 +41,74 @@ func (avx2) narrow(d VecVirtual) VecVirtual {
 }
 
 func (a avx2) step(k *kernel, j GPVirtual, slot int, t tail) {
-	e := k.e
 	lanes, masked := t.(VecVirtual)
-	load := func(m Mem) VecVirtual {
-		v := YMM()
-		if masked {
-			e.maskmov(m, lanes, v)
-		} else {
-			e.mov(m, v)
-		}
-		return v
-	}
 	// Whole vectors of float32 widen the slope gradient's factors from
 	// memory, before dx is stored (it may be the very slice of dy or x).
-	wide := k.v.Dalpha && !masked && e.Size == 4
+	wide := k.v.Dalpha && !masked && k.e.Size == 4
 	if wide {
 		a.accumulateWide(k, j, slot)
 		if !k.v.Dx {
 			return
 		}
 	}
+	load := func(m Mem) VecVirtual { return a.load(k.e, m, t) }
 	gate := load(k.at(k.gate, j, slot))
 	value := gate
 	if k.value != k.gate {
 		value = load(k.at(k.value, j, slot))
 	}
 	pass := YMM() // x > 0
-	e.cmp(U8(gtOQ), k.zero, gate, pass)
+	k.e.cmp(U8(gtOQ), k.zero, gate, pass)
 	if k.v.Dalpha && !wide {
 		a.accumulate(k, j, slot, gate, value, pass)
 	}
 	if k.v.Dx {
-		var alpha Op = k.alpha
-		if slopes, ok := k.slopes(j, slot); ok {
-			if masked {
-				alpha = load(slopes)
-			} else {
-				alpha = slopes
-			}
-		}
-		out := YMM()
-		e.mul(alpha, value, out)
-		e.blendv(pass, value, out, out)
+		out := a.output(k, j, slot, t, value, pass)
 		if masked {
-			e.maskmov(out, lanes, k.at(k.out, j, slot))
+			k.e.maskmov(out, lanes, k.at(k.out, j, slot))
 		} else {
 			k.store(out, k.at(k.out, j, slot))
 		}
 	}
+}
+
+// load reads a vector, or under t only its first lanes.
+func (avx2) load(e elem, m Mem, t tail) VecVirtual {
+	v := YMM()
+	if lanes, masked := t.(VecVirtual); masked {
+		e.maskmov(m, lanes, v)
+	} else {
+		e.mov(m, v)
+	}
+	return v
+}
+
+// output is a vector of y or dx: value where pass, else its slope times value.
+func (a avx2) output(k *kernel, j GPVirtual, slot int, t tail, value, pass VecVirtual) VecVirtual {
+	var alpha Op = k.alpha
+	if slopes, ok := k.slopes(j, slot); ok {
+		alpha = slopes
+		if _, masked := t.(VecVirtual); masked {
+			alpha = a.load(k.e, slopes, t)
+		}
+	}
+	out := YMM()
+	k.e.mul(alpha, value, out)
+	k.e.blendv(pass, value, out, out)
+	return out
+}
+
+// last computes the output vector at element j, the span's last full vector,
+// without storing it (see overlapper).
+func (a avx2) last(k *kernel, j GPVirtual) VecVirtual {
+	gate := a.load(k.e, k.at(k.gate, j, 0), nil)
+	value := gate
+	if k.value != k.gate {
+		value = a.load(k.e, k.at(k.value, j, 0), nil)
+	}
+	pass := YMM()
+	k.e.cmp(U8(gtOQ), k.zero, gate, pass)
+	return a.output(k, j, 0, nil, value, pass)
 }
 
 // accumulate adds value*gate in float64 where !(gate > 0), for float64

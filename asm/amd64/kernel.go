@@ -29,6 +29,18 @@ type isa interface {
 	narrow(d VecVirtual) VecVirtual
 }
 
+// overlapper is an ISA whose masked stores are slow (AVX2's VMASKMOVPS took
+// a good part of a short plane's time on Zen 3). Its kernels that only
+// write an output end a span of at least a vector with the full vector that
+// ends at the span's end, in place of a masked one: computed before the
+// span stores anything, since the output may be the very slice of an input,
+// and stored last; the lanes it shares with the vector before it get the
+// same values again.
+type overlapper interface {
+	// last computes, without storing it, the output vector at element j.
+	last(k *kernel, j GPVirtual) VecVirtual
+}
+
 // tail is an ISA's mask for a partial vector.
 type tail any
 
@@ -303,6 +315,22 @@ func (k *kernel) span(n GPVirtual) {
 	unrolled, single, singleLoop, remainder, done :=
 		newLabel("unrolled"), newLabel("single"), newLabel("single_loop"), newLabel("remainder"), newLabel("span_done")
 
+	// An overlapper's last full vector, where the span has a remainder.
+	var last VecVirtual
+	var lastAt GPVirtual
+	overlap := k.overlapsTail()
+	if overlap {
+		skip := newLabel("no_last")
+		lastAt = GP64()
+		TESTQ(U32(w-1), n)
+		JE(LabelRef(skip)) // whole vectors: no remainder
+		MOVQ(n, lastAt)
+		SUBQ(U32(w), lastAt)
+		JL(LabelRef(skip)) // shorter than a vector: the masked step
+		last = k.isa.(overlapper).last(k, lastAt)
+		Label(skip)
+	}
+
 	// The limits are signed: n - unroll*w is negative for short spans.
 	MOVQ(n, limit)
 	SUBQ(U32(unroll*w), limit)
@@ -332,8 +360,25 @@ func (k *kernel) span(n GPVirtual) {
 	MOVQ(n, rem)
 	SUBQ(j, rem)
 	JE(LabelRef(done))
+	if overlap {
+		masked := newLabel("masked")
+		CMPQ(n, U32(w))
+		JL(LabelRef(masked))
+		k.store(last, k.at(k.out, lastAt, 0))
+		JMP(LabelRef(done))
+		Label(masked)
+	}
 	k.isa.step(k, j, 0, k.isa.tail(k.e, rem))
 	Label(done)
+}
+
+// overlapsTail reports whether span ends with an overlapper's last vector:
+// kernels that only write an output (sums would count the shared lanes
+// twice), not streaming (whose span aligns the output first), not Ring
+// (whose slopes follow the ring's position).
+func (k *kernel) overlapsTail() bool {
+	_, ok := k.isa.(overlapper)
+	return ok && k.v.Dx && !k.v.Dalpha && !k.stream && k.l != spec.Ring
 }
 
 func log2(size int) int {
