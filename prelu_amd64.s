@@ -122,54 +122,73 @@ span_done_8:
 	JMP stored_2
 
 cached_1:
-	XORQ BX, BX
-	MOVQ DX, SI
-	SUBQ $0x00000020, SI
+	XORQ      BX, BX
+	TESTQ     $0x00000007, DX
+	JE        no_last_14
+	MOVQ      DX, SI
+	SUBQ      $0x00000008, SI
+	JL        no_last_14
+	VMOVUPS   (CX)(SI*4), Y2
+	VCMPPS    $0x1e, Y0, Y2, Y3
+	VMULPS    Y1, Y2, Y4
+	VBLENDVPS Y3, Y2, Y4, Y4
+
+no_last_14:
+	MOVQ DX, DI
+	SUBQ $0x00000020, DI
 
 unrolled_9:
-	CMPQ      BX, SI
+	CMPQ      BX, DI
 	JGT       single_10
 	VMOVUPS   (CX)(BX*4), Y2
 	VCMPPS    $0x1e, Y0, Y2, Y3
-	VMULPS    Y1, Y2, Y4
-	VBLENDVPS Y3, Y2, Y4, Y4
-	VMOVUPS   Y4, (AX)(BX*4)
+	VMULPS    Y1, Y2, Y5
+	VBLENDVPS Y3, Y2, Y5, Y5
+	VMOVUPS   Y5, (AX)(BX*4)
 	VMOVUPS   32(CX)(BX*4), Y2
 	VCMPPS    $0x1e, Y0, Y2, Y3
-	VMULPS    Y1, Y2, Y4
-	VBLENDVPS Y3, Y2, Y4, Y4
-	VMOVUPS   Y4, 32(AX)(BX*4)
+	VMULPS    Y1, Y2, Y5
+	VBLENDVPS Y3, Y2, Y5, Y5
+	VMOVUPS   Y5, 32(AX)(BX*4)
 	VMOVUPS   64(CX)(BX*4), Y2
 	VCMPPS    $0x1e, Y0, Y2, Y3
-	VMULPS    Y1, Y2, Y4
-	VBLENDVPS Y3, Y2, Y4, Y4
-	VMOVUPS   Y4, 64(AX)(BX*4)
+	VMULPS    Y1, Y2, Y5
+	VBLENDVPS Y3, Y2, Y5, Y5
+	VMOVUPS   Y5, 64(AX)(BX*4)
 	VMOVUPS   96(CX)(BX*4), Y2
 	VCMPPS    $0x1e, Y0, Y2, Y3
-	VMULPS    Y1, Y2, Y4
-	VBLENDVPS Y3, Y2, Y4, Y4
-	VMOVUPS   Y4, 96(AX)(BX*4)
+	VMULPS    Y1, Y2, Y5
+	VBLENDVPS Y3, Y2, Y5, Y5
+	VMOVUPS   Y5, 96(AX)(BX*4)
 	ADDQ      $0x00000020, BX
 	JMP       unrolled_9
 
 single_10:
-	MOVQ DX, SI
-	SUBQ $0x00000008, SI
+	MOVQ DX, DI
+	SUBQ $0x00000008, DI
 
 single_loop_11:
-	CMPQ      BX, SI
+	CMPQ      BX, DI
 	JGT       remainder_12
 	VMOVUPS   (CX)(BX*4), Y2
 	VCMPPS    $0x1e, Y0, Y2, Y3
-	VMULPS    Y1, Y2, Y4
-	VBLENDVPS Y3, Y2, Y4, Y4
-	VMOVUPS   Y4, (AX)(BX*4)
+	VMULPS    Y1, Y2, Y5
+	VBLENDVPS Y3, Y2, Y5, Y5
+	VMOVUPS   Y5, (AX)(BX*4)
 	ADDQ      $0x00000008, BX
 	JMP       single_loop_11
 
 remainder_12:
-	SUBQ       BX, DX
-	JE         span_done_13
+	MOVQ    DX, DI
+	SUBQ    BX, DI
+	JE      span_done_13
+	CMPQ    DX, $0x00000008
+	JL      masked_15
+	VMOVUPS Y4, (AX)(SI*4)
+	JMP     span_done_13
+
+masked_15:
+	MOVQ       DI, DX
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), SI
@@ -201,15 +220,15 @@ TEXT ·forwardPlanesAVX2F32(SB), NOSPLIT, $0-80
 	MOVQ   DX, R10
 	SHLQ   $0x02, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_14
+	JB     cached_16
 	CMPQ   AX, CX
-	JE     cached_14
+	JE     cached_16
 	CMPQ   AX, CX
-	JE     cached_14
+	JE     cached_16
 
-plane_16:
+plane_18:
 	CMPQ         DX, $0x00
-	JE           planes_done_17
+	JE           planes_done_19
 	VBROADCASTSS (DI)(R9*4), Y1
 	XORQ         R10, R10
 	MOVQ         AX, R11
@@ -219,7 +238,7 @@ plane_16:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_18
+	JE           aligned_20
 	MOVQ         R11, R12
 	SHLQ         $0x02, R12
 	NEGQ         R12
@@ -232,13 +251,13 @@ plane_16:
 	VMASKMOVPS   Y5, Y2, (AX)(R10*4)
 	MOVQ         R11, R10
 
-aligned_18:
+aligned_20:
 	MOVQ BX, R11
 	SUBQ $0x00000020, R11
 
-unrolled_19:
+unrolled_21:
 	CMPQ      R10, R11
-	JGT       single_20
+	JGT       single_22
 	VMOVUPS   (CX)(R10*4), Y2
 	VCMPPS    $0x1e, Y0, Y2, Y3
 	VMULPS    Y1, Y2, Y4
@@ -260,27 +279,27 @@ unrolled_19:
 	VBLENDVPS Y3, Y2, Y4, Y4
 	VMOVNTPS  Y4, 96(AX)(R10*4)
 	ADDQ      $0x00000020, R10
-	JMP       unrolled_19
+	JMP       unrolled_21
 
-single_20:
+single_22:
 	MOVQ BX, R11
 	SUBQ $0x00000008, R11
 
-single_loop_21:
+single_loop_23:
 	CMPQ      R10, R11
-	JGT       remainder_22
+	JGT       remainder_24
 	VMOVUPS   (CX)(R10*4), Y2
 	VCMPPS    $0x1e, Y0, Y2, Y3
 	VMULPS    Y1, Y2, Y4
 	VBLENDVPS Y3, Y2, Y4, Y4
 	VMOVNTPS  Y4, (AX)(R10*4)
 	ADDQ      $0x00000008, R10
-	JMP       single_loop_21
+	JMP       single_loop_23
 
-remainder_22:
+remainder_24:
 	MOVQ       BX, R11
 	SUBQ       R10, R11
-	JE         span_done_23
+	JE         span_done_25
 	SHLQ       $0x02, R11
 	NEGQ       R11
 	LEAQ       tailmask<>+32(SB), R12
@@ -291,100 +310,117 @@ remainder_22:
 	VBLENDVPS  Y4, Y3, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(R10*4)
 
-span_done_23:
+span_done_25:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_24
+	JNE  same_pass_26
 	XORQ R9, R9
 
-same_pass_24:
+same_pass_26:
 	SUBQ BX, DX
-	JMP  plane_16
+	JMP  plane_18
 
-planes_done_17:
+planes_done_19:
 	SFENCE
-	JMP stored_15
+	JMP stored_17
 
-cached_14:
-plane_25:
+cached_16:
+plane_27:
 	CMPQ         DX, $0x00
-	JE           planes_done_26
+	JE           planes_done_28
 	VBROADCASTSS (DI)(R9*4), Y1
 	XORQ         R10, R10
+	TESTQ        $0x00000007, BX
+	JE           no_last_34
 	MOVQ         BX, R11
-	SUBQ         $0x00000020, R11
+	SUBQ         $0x00000008, R11
+	JL           no_last_34
+	VMOVUPS      (CX)(R11*4), Y2
+	VCMPPS       $0x1e, Y0, Y2, Y3
+	VMULPS       Y1, Y2, Y4
+	VBLENDVPS    Y3, Y2, Y4, Y4
 
-unrolled_27:
-	CMPQ      R10, R11
-	JGT       single_28
+no_last_34:
+	MOVQ BX, R12
+	SUBQ $0x00000020, R12
+
+unrolled_29:
+	CMPQ      R10, R12
+	JGT       single_30
 	VMOVUPS   (CX)(R10*4), Y2
 	VCMPPS    $0x1e, Y0, Y2, Y3
-	VMULPS    Y1, Y2, Y4
-	VBLENDVPS Y3, Y2, Y4, Y4
-	VMOVUPS   Y4, (AX)(R10*4)
+	VMULPS    Y1, Y2, Y5
+	VBLENDVPS Y3, Y2, Y5, Y5
+	VMOVUPS   Y5, (AX)(R10*4)
 	VMOVUPS   32(CX)(R10*4), Y2
 	VCMPPS    $0x1e, Y0, Y2, Y3
-	VMULPS    Y1, Y2, Y4
-	VBLENDVPS Y3, Y2, Y4, Y4
-	VMOVUPS   Y4, 32(AX)(R10*4)
+	VMULPS    Y1, Y2, Y5
+	VBLENDVPS Y3, Y2, Y5, Y5
+	VMOVUPS   Y5, 32(AX)(R10*4)
 	VMOVUPS   64(CX)(R10*4), Y2
 	VCMPPS    $0x1e, Y0, Y2, Y3
-	VMULPS    Y1, Y2, Y4
-	VBLENDVPS Y3, Y2, Y4, Y4
-	VMOVUPS   Y4, 64(AX)(R10*4)
+	VMULPS    Y1, Y2, Y5
+	VBLENDVPS Y3, Y2, Y5, Y5
+	VMOVUPS   Y5, 64(AX)(R10*4)
 	VMOVUPS   96(CX)(R10*4), Y2
 	VCMPPS    $0x1e, Y0, Y2, Y3
-	VMULPS    Y1, Y2, Y4
-	VBLENDVPS Y3, Y2, Y4, Y4
-	VMOVUPS   Y4, 96(AX)(R10*4)
+	VMULPS    Y1, Y2, Y5
+	VBLENDVPS Y3, Y2, Y5, Y5
+	VMOVUPS   Y5, 96(AX)(R10*4)
 	ADDQ      $0x00000020, R10
-	JMP       unrolled_27
+	JMP       unrolled_29
 
-single_28:
-	MOVQ BX, R11
-	SUBQ $0x00000008, R11
+single_30:
+	MOVQ BX, R12
+	SUBQ $0x00000008, R12
 
-single_loop_29:
-	CMPQ      R10, R11
-	JGT       remainder_30
+single_loop_31:
+	CMPQ      R10, R12
+	JGT       remainder_32
 	VMOVUPS   (CX)(R10*4), Y2
 	VCMPPS    $0x1e, Y0, Y2, Y3
-	VMULPS    Y1, Y2, Y4
-	VBLENDVPS Y3, Y2, Y4, Y4
-	VMOVUPS   Y4, (AX)(R10*4)
+	VMULPS    Y1, Y2, Y5
+	VBLENDVPS Y3, Y2, Y5, Y5
+	VMOVUPS   Y5, (AX)(R10*4)
 	ADDQ      $0x00000008, R10
-	JMP       single_loop_29
+	JMP       single_loop_31
 
-remainder_30:
-	MOVQ       BX, R11
-	SUBQ       R10, R11
-	JE         span_done_31
-	SHLQ       $0x02, R11
-	NEGQ       R11
-	LEAQ       tailmask<>+32(SB), R12
-	VMOVDQU    (R12)(R11*1), Y2
+remainder_32:
+	MOVQ    BX, R12
+	SUBQ    R10, R12
+	JE      span_done_33
+	CMPQ    BX, $0x00000008
+	JL      masked_35
+	VMOVUPS Y4, (AX)(R11*4)
+	JMP     span_done_33
+
+masked_35:
+	SHLQ       $0x02, R12
+	NEGQ       R12
+	LEAQ       tailmask<>+32(SB), R13
+	VMOVDQU    (R13)(R12*1), Y2
 	VMASKMOVPS (CX)(R10*4), Y2, Y3
-	VCMPPS     $0x1e, Y0, Y3, Y4
+	VCMPPS     $0x1e, Y0, Y3, Y5
 	VMULPS     Y1, Y3, Y1
-	VBLENDVPS  Y4, Y3, Y1, Y1
+	VBLENDVPS  Y5, Y3, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(R10*4)
 
-span_done_31:
+span_done_33:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_32
+	JNE  same_pass_36
 	XORQ R9, R9
 
-same_pass_32:
+same_pass_36:
 	SUBQ BX, DX
-	JMP  plane_25
+	JMP  plane_27
 
-planes_done_26:
-stored_15:
+planes_done_28:
+stored_17:
 	VZEROUPPER
 	RET
 
@@ -400,15 +436,15 @@ TEXT ·forwardPatternAVX2F32(SB), NOSPLIT, $0-72
 	MOVQ   DX, DI
 	SHLQ   $0x02, DI
 	CMPQ   DI, ·streamThreshold+0(SB)
-	JB     cached_33
+	JB     cached_37
 	CMPQ   AX, CX
-	JE     cached_33
+	JE     cached_37
 	CMPQ   AX, CX
-	JE     cached_33
+	JE     cached_37
 
-row_35:
+row_39:
 	CMPQ       DX, $0x00
-	JE         rows_done_36
+	JE         rows_done_40
 	MOVQ       SI, DI
 	CMPQ       DX, DI
 	CMOVQLT    DX, DI
@@ -420,7 +456,7 @@ row_35:
 	CMPQ       R9, DI
 	CMOVQGT    DI, R9
 	TESTQ      R9, R9
-	JE         aligned_37
+	JE         aligned_41
 	MOVQ       R9, R10
 	SHLQ       $0x02, R10
 	NEGQ       R10
@@ -434,13 +470,13 @@ row_35:
 	VMASKMOVPS Y4, Y1, (AX)(R8*4)
 	MOVQ       R9, R8
 
-aligned_37:
+aligned_41:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-unrolled_38:
+unrolled_42:
 	CMPQ      R8, R9
-	JGT       single_39
+	JGT       single_43
 	VMOVUPS   (CX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (BX)(R8*4), Y1, Y3
@@ -462,27 +498,27 @@ unrolled_38:
 	VBLENDVPS Y2, Y1, Y3, Y3
 	VMOVNTPS  Y3, 96(AX)(R8*4)
 	ADDQ      $0x00000020, R8
-	JMP       unrolled_38
+	JMP       unrolled_42
 
-single_39:
+single_43:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_40:
+single_loop_44:
 	CMPQ      R8, R9
-	JGT       remainder_41
+	JGT       remainder_45
 	VMOVUPS   (CX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (BX)(R8*4), Y1, Y3
 	VBLENDVPS Y2, Y1, Y3, Y3
 	VMOVNTPS  Y3, (AX)(R8*4)
 	ADDQ      $0x00000008, R8
-	JMP       single_loop_40
+	JMP       single_loop_44
 
-remainder_41:
+remainder_45:
 	MOVQ       DI, R9
 	SUBQ       R8, R9
-	JE         span_done_42
+	JE         span_done_46
 	SHLQ       $0x02, R9
 	NEGQ       R9
 	LEAQ       tailmask<>+32(SB), R10
@@ -494,95 +530,112 @@ remainder_41:
 	VBLENDVPS  Y3, Y2, Y4, Y4
 	VMASKMOVPS Y4, Y1, (AX)(R8*4)
 
-span_done_42:
+span_done_46:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_35
+	JMP  row_39
 
-rows_done_36:
+rows_done_40:
 	SFENCE
-	JMP stored_34
+	JMP stored_38
 
-cached_33:
-row_43:
-	CMPQ    DX, $0x00
-	JE      rows_done_44
-	MOVQ    SI, DI
-	CMPQ    DX, DI
-	CMOVQLT DX, DI
-	XORQ    R8, R8
-	MOVQ    DI, R9
-	SUBQ    $0x00000020, R9
+cached_37:
+row_47:
+	CMPQ      DX, $0x00
+	JE        rows_done_48
+	MOVQ      SI, DI
+	CMPQ      DX, DI
+	CMOVQLT   DX, DI
+	XORQ      R8, R8
+	TESTQ     $0x00000007, DI
+	JE        no_last_54
+	MOVQ      DI, R9
+	SUBQ      $0x00000008, R9
+	JL        no_last_54
+	VMOVUPS   (CX)(R9*4), Y1
+	VCMPPS    $0x1e, Y0, Y1, Y2
+	VMULPS    (BX)(R9*4), Y1, Y3
+	VBLENDVPS Y2, Y1, Y3, Y3
 
-unrolled_45:
-	CMPQ      R8, R9
-	JGT       single_46
+no_last_54:
+	MOVQ DI, R10
+	SUBQ $0x00000020, R10
+
+unrolled_49:
+	CMPQ      R8, R10
+	JGT       single_50
 	VMOVUPS   (CX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
-	VMULPS    (BX)(R8*4), Y1, Y3
-	VBLENDVPS Y2, Y1, Y3, Y3
-	VMOVUPS   Y3, (AX)(R8*4)
+	VMULPS    (BX)(R8*4), Y1, Y4
+	VBLENDVPS Y2, Y1, Y4, Y4
+	VMOVUPS   Y4, (AX)(R8*4)
 	VMOVUPS   32(CX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
-	VMULPS    32(BX)(R8*4), Y1, Y3
-	VBLENDVPS Y2, Y1, Y3, Y3
-	VMOVUPS   Y3, 32(AX)(R8*4)
+	VMULPS    32(BX)(R8*4), Y1, Y4
+	VBLENDVPS Y2, Y1, Y4, Y4
+	VMOVUPS   Y4, 32(AX)(R8*4)
 	VMOVUPS   64(CX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
-	VMULPS    64(BX)(R8*4), Y1, Y3
-	VBLENDVPS Y2, Y1, Y3, Y3
-	VMOVUPS   Y3, 64(AX)(R8*4)
+	VMULPS    64(BX)(R8*4), Y1, Y4
+	VBLENDVPS Y2, Y1, Y4, Y4
+	VMOVUPS   Y4, 64(AX)(R8*4)
 	VMOVUPS   96(CX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
-	VMULPS    96(BX)(R8*4), Y1, Y3
-	VBLENDVPS Y2, Y1, Y3, Y3
-	VMOVUPS   Y3, 96(AX)(R8*4)
+	VMULPS    96(BX)(R8*4), Y1, Y4
+	VBLENDVPS Y2, Y1, Y4, Y4
+	VMOVUPS   Y4, 96(AX)(R8*4)
 	ADDQ      $0x00000020, R8
-	JMP       unrolled_45
+	JMP       unrolled_49
 
-single_46:
-	MOVQ DI, R9
-	SUBQ $0x00000008, R9
+single_50:
+	MOVQ DI, R10
+	SUBQ $0x00000008, R10
 
-single_loop_47:
-	CMPQ      R8, R9
-	JGT       remainder_48
+single_loop_51:
+	CMPQ      R8, R10
+	JGT       remainder_52
 	VMOVUPS   (CX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
-	VMULPS    (BX)(R8*4), Y1, Y3
-	VBLENDVPS Y2, Y1, Y3, Y3
-	VMOVUPS   Y3, (AX)(R8*4)
+	VMULPS    (BX)(R8*4), Y1, Y4
+	VBLENDVPS Y2, Y1, Y4, Y4
+	VMOVUPS   Y4, (AX)(R8*4)
 	ADDQ      $0x00000008, R8
-	JMP       single_loop_47
+	JMP       single_loop_51
 
-remainder_48:
-	MOVQ       DI, R9
-	SUBQ       R8, R9
-	JE         span_done_49
-	SHLQ       $0x02, R9
-	NEGQ       R9
-	LEAQ       tailmask<>+32(SB), R10
-	VMOVDQU    (R10)(R9*1), Y1
+remainder_52:
+	MOVQ    DI, R10
+	SUBQ    R8, R10
+	JE      span_done_53
+	CMPQ    DI, $0x00000008
+	JL      masked_55
+	VMOVUPS Y3, (AX)(R9*4)
+	JMP     span_done_53
+
+masked_55:
+	SHLQ       $0x02, R10
+	NEGQ       R10
+	LEAQ       tailmask<>+32(SB), R11
+	VMOVDQU    (R11)(R10*1), Y1
 	VMASKMOVPS (CX)(R8*4), Y1, Y2
-	VCMPPS     $0x1e, Y0, Y2, Y3
-	VMASKMOVPS (BX)(R8*4), Y1, Y4
-	VMULPS     Y4, Y2, Y4
-	VBLENDVPS  Y3, Y2, Y4, Y4
-	VMASKMOVPS Y4, Y1, (AX)(R8*4)
+	VCMPPS     $0x1e, Y0, Y2, Y4
+	VMASKMOVPS (BX)(R8*4), Y1, Y5
+	VMULPS     Y5, Y2, Y5
+	VBLENDVPS  Y4, Y2, Y5, Y5
+	VMASKMOVPS Y5, Y1, (AX)(R8*4)
 
-span_done_49:
+span_done_53:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_43
+	JMP  row_47
 
-rows_done_44:
-stored_34:
+rows_done_48:
+stored_38:
 	VZEROUPPER
 	RET
 
@@ -601,36 +654,36 @@ TEXT ·forwardRingAVX2F32(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x000001b0
-	JA     ring_segmented_50
+	JA     ring_segmented_56
 	MOVQ   R8, R9
 
-ring_len_51:
+ring_len_57:
 	CMPQ R9, $0x00000008
-	JAE  ring_len_done_52
+	JAE  ring_len_done_58
 	ADDQ R8, R9
-	JMP  ring_len_51
+	JMP  ring_len_57
 
-ring_len_done_52:
+ring_len_done_58:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000008, R10
 
-ring_step_53:
+ring_step_59:
 	CMPQ R10, R9
-	JB   ring_step_done_54
+	JB   ring_step_done_60
 	SUBQ R9, R10
-	JMP  ring_step_53
+	JMP  ring_step_59
 
-ring_step_done_54:
+ring_step_done_60:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000020, R10
 
-ring_step_55:
+ring_step_61:
 	CMPQ R10, R9
-	JB   ring_step_done_56
+	JB   ring_step_done_62
 	SUBQ R9, R10
-	JMP  ring_step_55
+	JMP  ring_step_61
 
-ring_step_done_56:
+ring_step_done_62:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    32(R9), R9
@@ -640,76 +693,76 @@ ring_step_done_56:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000008
-	JB      ring_short_57
+	JB      ring_short_63
 	CMPQ    AX, $0x01
-	JNE     ring_planes_58
+	JNE     ring_planes_64
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_60:
+ring_copy_66:
 	CMPQ    AX, R10
-	JAE     ring_built_59
+	JAE     ring_built_65
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_61
+	JB      ring_copy_tail_67
 	VMOVUPS (R9)(R8*4), Y1
 	VMOVUPS Y1, (DI)(AX*4)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_60
+	JNE     ring_copy_66
 	XORQ    R8, R8
-	JMP     ring_copy_60
+	JMP     ring_copy_66
 
-ring_copy_tail_61:
+ring_copy_tail_67:
 	VMOVUPS -32(R9)(DX*4), Y1
 	ADDQ    R11, AX
 	VMOVUPS Y1, -32(DI)(AX*4)
 	XORQ    R8, R8
-	JMP     ring_copy_60
+	JMP     ring_copy_66
 
-ring_planes_58:
+ring_planes_64:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_62
+	JA   ring_long_planes_68
 	MOVQ R10, R12
 	SUBQ $0x00000008, R12
 
-ring_fill_63:
+ring_fill_69:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_64
+	JGT          ring_fill_last_70
 	VBROADCASTSS (R9)(R8*4), Y1
 	VMOVUPS      Y1, (DI)(R11*4)
 	VMOVUPS      Y1, 32(DI)(R11*4)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_65
+	JNE          ring_wrap_71
 	XORQ         R8, R8
 
-ring_wrap_65:
-	JMP ring_fill_63
+ring_wrap_71:
+	JMP ring_fill_69
 
-ring_fill_last_64:
+ring_fill_last_70:
 	CMPQ         R11, R10
-	JAE          ring_built_59
+	JAE          ring_built_65
 	VBROADCASTSS (R9)(R8*4), Y1
 	VMOVUPS      Y1, (DI)(R11*4)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_66
+	JNE          ring_wrap_72
 	XORQ         R8, R8
 
-ring_wrap_66:
-	JMP ring_fill_last_64
+ring_wrap_72:
+	JMP ring_fill_last_70
 
-ring_long_planes_62:
-ring_channel_67:
+ring_long_planes_68:
+ring_channel_73:
 	CMPQ         R11, R10
-	JAE          ring_built_59
+	JAE          ring_built_65
 	VBROADCASTSS (R9)(R8*4), Y1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -717,65 +770,65 @@ ring_channel_67:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_68:
+ring_plane_74:
 	VMOVUPS Y1, (DI)(R13*4)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_68
+	JB      ring_plane_74
 	INCQ    R8
 	CMPQ    R8, DX
-	JNE     ring_wrap_69
+	JNE     ring_wrap_75
 	XORQ    R8, R8
 
-ring_wrap_69:
-	JMP ring_channel_67
+ring_wrap_75:
+	JMP ring_channel_73
 
-ring_short_57:
+ring_short_63:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_70:
+ring_element_76:
 	MOVL (R9)(R11*4), R14
 	MOVL R14, (DI)(R13*4)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_71
+	JB   ring_element_next_77
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_71
+	JB   ring_element_next_77
 	XORQ R11, R11
 
-ring_element_next_71:
+ring_element_next_77:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_70
+	JB      ring_element_76
 	VMOVUPS (DI), Y1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000008
-	JE      ring_exact_72
+	JE      ring_exact_78
 	SUBQ    R8, AX
 
-ring_exact_72:
+ring_exact_78:
 	MOVQ AX, DX
 
-ring_repeat_73:
+ring_repeat_79:
 	CMPQ    DX, R10
-	JAE     ring_built_59
+	JAE     ring_built_65
 	VMOVUPS Y1, (DI)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_73
+	JMP     ring_repeat_79
 
-ring_built_59:
+ring_built_65:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000020, R8
 
-unrolled_74:
+unrolled_80:
 	CMPQ      DX, R8
-	JGT       single_75
+	JGT       single_81
 	VMOVUPS   (BX)(DX*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -801,15 +854,15 @@ unrolled_74:
 	SUBQ      1920(SP), R9
 	CMOVQCC   R9, AX
 	ADDQ      $0x00000020, DX
-	JMP       unrolled_74
+	JMP       unrolled_80
 
-single_75:
+single_81:
 	MOVQ SI, R8
 	SUBQ $0x00000008, R8
 
-single_loop_76:
+single_loop_82:
 	CMPQ      DX, R8
-	JGT       remainder_77
+	JGT       remainder_83
 	VMOVUPS   (BX)(DX*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -820,11 +873,11 @@ single_loop_76:
 	SUBQ      1920(SP), R9
 	CMOVQCC   R9, AX
 	ADDQ      $0x00000008, DX
-	JMP       single_loop_76
+	JMP       single_loop_82
 
-remainder_77:
+remainder_83:
 	SUBQ       DX, SI
-	JE         span_done_78
+	JE         span_done_84
 	SHLQ       $0x02, SI
 	NEGQ       SI
 	LEAQ       tailmask<>+32(SB), R8
@@ -836,10 +889,10 @@ remainder_77:
 	VBLENDVPS  Y0, Y2, Y3, Y3
 	VMASKMOVPS Y3, Y1, (CX)(DX*4)
 
-span_done_78:
+span_done_84:
 	JMP ring_finished_forwardAVX2F32
 
-ring_segmented_50:
+ring_segmented_56:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x000001b0
 	JA   ring_finished_forwardAVX2F32
@@ -849,11 +902,11 @@ ring_segmented_50:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_79
+	JE   ring_rows_85
 
-ring_segment_80:
+ring_segment_86:
 	CMPQ    SI, $0x00
-	JE      ring_done_81
+	JE      ring_done_87
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -870,33 +923,33 @@ ring_segment_80:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_82:
+ring_len_88:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_83
+	JAE  ring_len_done_89
 	ADDQ R9, R11
-	JMP  ring_len_82
+	JMP  ring_len_88
 
-ring_len_done_83:
+ring_len_done_89:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_84:
+ring_step_90:
 	CMPQ R12, R11
-	JB   ring_step_done_85
+	JB   ring_step_done_91
 	SUBQ R11, R12
-	JMP  ring_step_84
+	JMP  ring_step_90
 
-ring_step_done_85:
+ring_step_done_91:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_86:
+ring_step_92:
 	CMPQ R12, R11
-	JB   ring_step_done_87
+	JB   ring_step_done_93
 	SUBQ R11, R12
-	JMP  ring_step_86
+	JMP  ring_step_92
 
-ring_step_done_87:
+ring_step_done_93:
 	MOVQ    R12, 1936(SP)
 	LEAQ    32(R11), R11
 	CMPQ    R10, R11
@@ -906,76 +959,76 @@ ring_step_done_87:
 	LEAQ    (R10)(AX*4), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000008
-	JB      ring_short_88
+	JB      ring_short_94
 	CMPQ    R8, $0x01
-	JNE     ring_planes_89
+	JNE     ring_planes_95
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_91:
+ring_copy_97:
 	CMPQ    R8, AX
-	JAE     ring_built_90
+	JAE     ring_built_96
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_92
+	JB      ring_copy_tail_98
 	VMOVUPS (R10)(R9*4), Y1
 	VMOVUPS Y1, (DI)(R8*4)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_91
+	JNE     ring_copy_97
 	XORQ    R9, R9
-	JMP     ring_copy_91
+	JMP     ring_copy_97
 
-ring_copy_tail_92:
+ring_copy_tail_98:
 	VMOVUPS -32(R10)(DX*4), Y1
 	ADDQ    R11, R8
 	VMOVUPS Y1, -32(DI)(R8*4)
 	XORQ    R9, R9
-	JMP     ring_copy_91
+	JMP     ring_copy_97
 
-ring_planes_89:
+ring_planes_95:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_93
+	JA   ring_long_planes_99
 	MOVQ AX, R12
 	SUBQ $0x00000008, R12
 
-ring_fill_94:
+ring_fill_100:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_95
+	JGT          ring_fill_last_101
 	VBROADCASTSS (R10)(R9*4), Y1
 	VMOVUPS      Y1, (DI)(R11*4)
 	VMOVUPS      Y1, 32(DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_96
+	JNE          ring_wrap_102
 	XORQ         R9, R9
 
-ring_wrap_96:
-	JMP ring_fill_94
+ring_wrap_102:
+	JMP ring_fill_100
 
-ring_fill_last_95:
+ring_fill_last_101:
 	CMPQ         R11, AX
-	JAE          ring_built_90
+	JAE          ring_built_96
 	VBROADCASTSS (R10)(R9*4), Y1
 	VMOVUPS      Y1, (DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_97
+	JNE          ring_wrap_103
 	XORQ         R9, R9
 
-ring_wrap_97:
-	JMP ring_fill_last_95
+ring_wrap_103:
+	JMP ring_fill_last_101
 
-ring_long_planes_93:
-ring_channel_98:
+ring_long_planes_99:
+ring_channel_104:
 	CMPQ         R11, AX
-	JAE          ring_built_90
+	JAE          ring_built_96
 	VBROADCASTSS (R10)(R9*4), Y1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -983,66 +1036,66 @@ ring_channel_98:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_99:
+ring_plane_105:
 	VMOVUPS Y1, (DI)(R13*4)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_99
+	JB      ring_plane_105
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_100
+	JNE     ring_wrap_106
 	XORQ    R9, R9
 
-ring_wrap_100:
-	JMP ring_channel_98
+ring_wrap_106:
+	JMP ring_channel_104
 
-ring_short_88:
+ring_short_94:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_101:
+ring_element_107:
 	MOVL (R10)(R11*4), R14
 	MOVL R14, (DI)(R13*4)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_102
+	JB   ring_element_next_108
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_102
+	JB   ring_element_next_108
 	XORQ R11, R11
 
-ring_element_next_102:
+ring_element_next_108:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_101
+	JB      ring_element_107
 	VMOVUPS (DI), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_103
+	JE      ring_exact_109
 	SUBQ    R9, DX
 
-ring_exact_103:
+ring_exact_109:
 	MOVQ DX, R8
 
-ring_repeat_104:
+ring_repeat_110:
 	CMPQ    R8, AX
-	JAE     ring_built_90
+	JAE     ring_built_96
 	VMOVUPS Y1, (DI)(R8*4)
 	ADDQ    DX, R8
-	JMP     ring_repeat_104
+	JMP     ring_repeat_110
 
-ring_built_90:
+ring_built_96:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 
-unrolled_105:
+unrolled_111:
 	CMPQ      R8, R9
-	JGT       single_106
+	JGT       single_112
 	VMOVUPS   (BX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -1068,15 +1121,15 @@ unrolled_105:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000020, R8
-	JMP       unrolled_105
+	JMP       unrolled_111
 
-single_106:
+single_112:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-single_loop_107:
+single_loop_113:
 	CMPQ      R8, R9
-	JGT       remainder_108
+	JGT       remainder_114
 	VMOVUPS   (BX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -1087,11 +1140,11 @@ single_loop_107:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000008, R8
-	JMP       single_loop_107
+	JMP       single_loop_113
 
-remainder_108:
+remainder_114:
 	SUBQ       R8, DX
-	JE         span_done_109
+	JE         span_done_115
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R9
@@ -1103,7 +1156,7 @@ remainder_108:
 	VBLENDVPS  Y3, Y2, Y4, Y4
 	VMASKMOVPS Y4, Y1, (CX)(R8*4)
 
-span_done_109:
+span_done_115:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -1114,18 +1167,18 @@ span_done_109:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_110
+	JNE  ring_next_116
 	XORQ AX, AX
 
-ring_next_110:
+ring_next_116:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_80
+	JMP  ring_segment_86
 
-ring_done_81:
+ring_done_87:
 	JMP ring_finished_forwardAVX2F32
 
-ring_rows_79:
-ring_block_111:
+ring_rows_85:
+ring_block_117:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -1141,33 +1194,33 @@ ring_block_111:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_112:
+ring_len_118:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_113
+	JAE  ring_len_done_119
 	ADDQ BX, SI
-	JMP  ring_len_112
+	JMP  ring_len_118
 
-ring_len_done_113:
+ring_len_done_119:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, R8
 
-ring_step_114:
+ring_step_120:
 	CMPQ R8, SI
-	JB   ring_step_done_115
+	JB   ring_step_done_121
 	SUBQ SI, R8
-	JMP  ring_step_114
+	JMP  ring_step_120
 
-ring_step_done_115:
+ring_step_done_121:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000020, R8
 
-ring_step_116:
+ring_step_122:
 	CMPQ R8, SI
-	JB   ring_step_done_117
+	JB   ring_step_done_123
 	SUBQ SI, R8
-	JMP  ring_step_116
+	JMP  ring_step_122
 
-ring_step_done_117:
+ring_step_done_123:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    32(SI), SI
@@ -1178,76 +1231,76 @@ ring_step_done_117:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000008
-	JB      ring_short_118
+	JB      ring_short_124
 	CMPQ    CX, $0x01
-	JNE     ring_planes_119
+	JNE     ring_planes_125
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_121:
+ring_copy_127:
 	CMPQ    BX, R8
-	JAE     ring_built_120
+	JAE     ring_built_126
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_122
+	JB      ring_copy_tail_128
 	VMOVUPS (SI)(R9*4), Y1
 	VMOVUPS Y1, (DI)(BX*4)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_121
+	JNE     ring_copy_127
 	XORQ    R9, R9
-	JMP     ring_copy_121
+	JMP     ring_copy_127
 
-ring_copy_tail_122:
+ring_copy_tail_128:
 	VMOVUPS -32(SI)(DX*4), Y1
 	ADDQ    R10, BX
 	VMOVUPS Y1, -32(DI)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_121
+	JMP     ring_copy_127
 
-ring_planes_119:
+ring_planes_125:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_123
+	JA   ring_long_planes_129
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_124:
+ring_fill_130:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_125
+	JGT          ring_fill_last_131
 	VBROADCASTSS (SI)(BX*4), Y1
 	VMOVUPS      Y1, (DI)(R9*4)
 	VMOVUPS      Y1, 32(DI)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_126
+	JNE          ring_wrap_132
 	XORQ         BX, BX
 
-ring_wrap_126:
-	JMP ring_fill_124
+ring_wrap_132:
+	JMP ring_fill_130
 
-ring_fill_last_125:
+ring_fill_last_131:
 	CMPQ         R9, R8
-	JAE          ring_built_120
+	JAE          ring_built_126
 	VBROADCASTSS (SI)(BX*4), Y1
 	VMOVUPS      Y1, (DI)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_127
+	JNE          ring_wrap_133
 	XORQ         BX, BX
 
-ring_wrap_127:
-	JMP ring_fill_last_125
+ring_wrap_133:
+	JMP ring_fill_last_131
 
-ring_long_planes_123:
-ring_channel_128:
+ring_long_planes_129:
+ring_channel_134:
 	CMPQ         R9, R8
-	JAE          ring_built_120
+	JAE          ring_built_126
 	VBROADCASTSS (SI)(BX*4), Y1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -1255,57 +1308,57 @@ ring_channel_128:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_129:
+ring_plane_135:
 	VMOVUPS Y1, (DI)(R11*4)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_129
+	JB      ring_plane_135
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_130
+	JNE     ring_wrap_136
 	XORQ    BX, BX
 
-ring_wrap_130:
-	JMP ring_channel_128
+ring_wrap_136:
+	JMP ring_channel_134
 
-ring_short_118:
+ring_short_124:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_131:
+ring_element_137:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (DI)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_132
+	JB   ring_element_next_138
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_132
+	JB   ring_element_next_138
 	XORQ R9, R9
 
-ring_element_next_132:
+ring_element_next_138:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_131
+	JB      ring_element_137
 	VMOVUPS (DI), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_133
+	JE      ring_exact_139
 	SUBQ    BX, DX
 
-ring_exact_133:
+ring_exact_139:
 	MOVQ DX, BX
 
-ring_repeat_134:
+ring_repeat_140:
 	CMPQ    BX, R8
-	JAE     ring_built_120
+	JAE     ring_built_126
 	VMOVUPS Y1, (DI)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_134
+	JMP     ring_repeat_140
 
-ring_built_120:
+ring_built_126:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+24(FP), BX
@@ -1314,18 +1367,18 @@ ring_built_120:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_135:
+ring_row_141:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_136
+	JE   ring_rows_done_142
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 
-unrolled_137:
+unrolled_143:
 	CMPQ      R8, R9
-	JGT       single_138
+	JGT       single_144
 	VMOVUPS   (BX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -1351,15 +1404,15 @@ unrolled_137:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000020, R8
-	JMP       unrolled_137
+	JMP       unrolled_143
 
-single_138:
+single_144:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-single_loop_139:
+single_loop_145:
 	CMPQ      R8, R9
-	JGT       remainder_140
+	JGT       remainder_146
 	VMOVUPS   (BX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -1370,11 +1423,11 @@ single_loop_139:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000008, R8
-	JMP       single_loop_139
+	JMP       single_loop_145
 
-remainder_140:
+remainder_146:
 	SUBQ       R8, DX
-	JE         span_done_141
+	JE         span_done_147
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R9
@@ -1386,20 +1439,20 @@ remainder_140:
 	VBLENDVPS  Y3, Y2, Y4, Y4
 	VMASKMOVPS Y4, Y1, (CX)(R8*4)
 
-span_done_141:
+span_done_147:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x02, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_135
+	JMP   ring_row_141
 
-ring_rows_done_136:
+ring_rows_done_142:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_111
+	JMP  ring_block_117
 
 ring_finished_forwardAVX2F32:
 	VZEROUPPER
@@ -1421,11 +1474,11 @@ TEXT ·backwardAVX2F32(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_142
+	JB           cached_148
 	CMPQ         AX, DX
-	JE           cached_142
+	JE           cached_148
 	CMPQ         AX, CX
-	JE           cached_142
+	JE           cached_148
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -1434,7 +1487,7 @@ TEXT ·backwardAVX2F32(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_144
+	JE           aligned_150
 	MOVQ         DI, R8
 	SHLQ         $0x02, R8
 	NEGQ         R8
@@ -1458,13 +1511,13 @@ TEXT ·backwardAVX2F32(SB), NOSPLIT, $0-88
 	VMASKMOVPS   Y7, Y6, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_144:
+aligned_150:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_145:
+unrolled_151:
 	CMPQ        SI, DI
-	JGT         single_146
+	JGT         single_152
 	VCVTPS2PD   (CX)(SI*4), Y6
 	VCVTPS2PD   (DX)(SI*4), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -1538,15 +1591,15 @@ unrolled_145:
 	VBLENDVPS   Y6, Y7, Y8, Y8
 	VMOVNTPS    Y8, 96(AX)(SI*4)
 	ADDQ        $0x00000020, SI
-	JMP         unrolled_145
+	JMP         unrolled_151
 
-single_146:
+single_152:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_147:
+single_loop_153:
 	CMPQ        SI, DI
-	JGT         remainder_148
+	JGT         remainder_154
 	VCVTPS2PD   (CX)(SI*4), Y6
 	VCVTPS2PD   (DX)(SI*4), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -1566,11 +1619,11 @@ single_loop_147:
 	VBLENDVPS   Y6, Y7, Y8, Y8
 	VMOVNTPS    Y8, (AX)(SI*4)
 	ADDQ        $0x00000008, SI
-	JMP         single_loop_147
+	JMP         single_loop_153
 
-remainder_148:
+remainder_154:
 	SUBQ         SI, BX
-	JE           span_done_149
+	JE           span_done_155
 	SHLQ         $0x02, BX
 	NEGQ         BX
 	LEAQ         tailmask<>+32(SB), DI
@@ -1592,18 +1645,18 @@ remainder_148:
 	VBLENDVPS    Y0, Y8, Y5, Y5
 	VMASKMOVPS   Y5, Y6, (AX)(SI*4)
 
-span_done_149:
+span_done_155:
 	SFENCE
-	JMP stored_143
+	JMP stored_149
 
-cached_142:
+cached_148:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_150:
+unrolled_156:
 	CMPQ        SI, DI
-	JGT         single_151
+	JGT         single_157
 	VCVTPS2PD   (CX)(SI*4), Y6
 	VCVTPS2PD   (DX)(SI*4), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -1677,15 +1730,15 @@ unrolled_150:
 	VBLENDVPS   Y6, Y7, Y8, Y8
 	VMOVUPS     Y8, 96(AX)(SI*4)
 	ADDQ        $0x00000020, SI
-	JMP         unrolled_150
+	JMP         unrolled_156
 
-single_151:
+single_157:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_152:
+single_loop_158:
 	CMPQ        SI, DI
-	JGT         remainder_153
+	JGT         remainder_159
 	VCVTPS2PD   (CX)(SI*4), Y6
 	VCVTPS2PD   (DX)(SI*4), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -1705,11 +1758,11 @@ single_loop_152:
 	VBLENDVPS   Y6, Y7, Y8, Y8
 	VMOVUPS     Y8, (AX)(SI*4)
 	ADDQ        $0x00000008, SI
-	JMP         single_loop_152
+	JMP         single_loop_158
 
-remainder_153:
+remainder_159:
 	SUBQ         SI, BX
-	JE           span_done_154
+	JE           span_done_160
 	SHLQ         $0x02, BX
 	NEGQ         BX
 	LEAQ         tailmask<>+32(SB), DI
@@ -1731,8 +1784,8 @@ remainder_153:
 	VBLENDVPS    Y0, Y8, Y5, Y5
 	VMASKMOVPS   Y5, Y6, (AX)(SI*4)
 
-span_done_154:
-stored_143:
+span_done_160:
+stored_149:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -1762,15 +1815,15 @@ TEXT ·backwardPlanesAVX2F32(SB), NOSPLIT, $0-128
 	MOVQ   BX, R12
 	SHLQ   $0x02, R12
 	CMPQ   R12, ·streamThreshold+0(SB)
-	JB     cached_155
+	JB     cached_161
 	CMPQ   AX, DX
-	JE     cached_155
+	JE     cached_161
 	CMPQ   AX, CX
-	JE     cached_155
+	JE     cached_161
 
-plane_157:
+plane_163:
 	CMPQ         BX, $0x00
-	JE           planes_done_158
+	JE           planes_done_164
 	VBROADCASTSS (R9)(R11*4), Y5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -1784,7 +1837,7 @@ plane_157:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_159
+	JE           aligned_165
 	MOVQ         R13, R14
 	SHLQ         $0x02, R14
 	NEGQ         R14
@@ -1808,13 +1861,13 @@ plane_157:
 	VMASKMOVPS   Y7, Y6, (AX)(R12*4)
 	MOVQ         R13, R12
 
-aligned_159:
+aligned_165:
 	MOVQ DI, R13
 	SUBQ $0x00000020, R13
 
-unrolled_160:
+unrolled_166:
 	CMPQ        R12, R13
-	JGT         single_161
+	JGT         single_167
 	VCVTPS2PD   (CX)(R12*4), Y6
 	VCVTPS2PD   (DX)(R12*4), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -1888,15 +1941,15 @@ unrolled_160:
 	VBLENDVPS   Y6, Y7, Y8, Y8
 	VMOVNTPS    Y8, 96(AX)(R12*4)
 	ADDQ        $0x00000020, R12
-	JMP         unrolled_160
+	JMP         unrolled_166
 
-single_161:
+single_167:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 
-single_loop_162:
+single_loop_168:
 	CMPQ        R12, R13
-	JGT         remainder_163
+	JGT         remainder_169
 	VCVTPS2PD   (CX)(R12*4), Y6
 	VCVTPS2PD   (DX)(R12*4), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -1916,12 +1969,12 @@ single_loop_162:
 	VBLENDVPS   Y6, Y7, Y8, Y8
 	VMOVNTPS    Y8, (AX)(R12*4)
 	ADDQ        $0x00000008, R12
-	JMP         single_loop_162
+	JMP         single_loop_168
 
-remainder_163:
+remainder_169:
 	MOVQ         DI, R13
 	SUBQ         R12, R13
-	JE           span_done_164
+	JE           span_done_170
 	SHLQ         $0x02, R13
 	NEGQ         R13
 	LEAQ         tailmask<>+32(SB), R14
@@ -1943,7 +1996,7 @@ remainder_163:
 	VBLENDVPS    Y9, Y8, Y5, Y5
 	VMASKMOVPS   Y5, Y6, (AX)(R12*4)
 
-span_done_164:
+span_done_170:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -1958,21 +2011,21 @@ span_done_164:
 	ADDQ         R10, AX
 	INCQ         R11
 	CMPQ         R11, R8
-	JNE          same_pass_165
+	JNE          same_pass_171
 	XORQ         R11, R11
 
-same_pass_165:
+same_pass_171:
 	SUBQ DI, BX
-	JMP  plane_157
+	JMP  plane_163
 
-planes_done_158:
+planes_done_164:
 	SFENCE
-	JMP stored_156
+	JMP stored_162
 
-cached_155:
-plane_166:
+cached_161:
+plane_172:
 	CMPQ         BX, $0x00
-	JE           planes_done_167
+	JE           planes_done_173
 	VBROADCASTSS (R9)(R11*4), Y5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -1982,9 +2035,9 @@ plane_166:
 	MOVQ         DI, R13
 	SUBQ         $0x00000020, R13
 
-unrolled_168:
+unrolled_174:
 	CMPQ        R12, R13
-	JGT         single_169
+	JGT         single_175
 	VCVTPS2PD   (CX)(R12*4), Y6
 	VCVTPS2PD   (DX)(R12*4), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -2058,15 +2111,15 @@ unrolled_168:
 	VBLENDVPS   Y6, Y7, Y8, Y8
 	VMOVUPS     Y8, 96(AX)(R12*4)
 	ADDQ        $0x00000020, R12
-	JMP         unrolled_168
+	JMP         unrolled_174
 
-single_169:
+single_175:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 
-single_loop_170:
+single_loop_176:
 	CMPQ        R12, R13
-	JGT         remainder_171
+	JGT         remainder_177
 	VCVTPS2PD   (CX)(R12*4), Y6
 	VCVTPS2PD   (DX)(R12*4), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -2086,12 +2139,12 @@ single_loop_170:
 	VBLENDVPS   Y6, Y7, Y8, Y8
 	VMOVUPS     Y8, (AX)(R12*4)
 	ADDQ        $0x00000008, R12
-	JMP         single_loop_170
+	JMP         single_loop_176
 
-remainder_171:
+remainder_177:
 	MOVQ         DI, R13
 	SUBQ         R12, R13
-	JE           span_done_172
+	JE           span_done_178
 	SHLQ         $0x02, R13
 	NEGQ         R13
 	LEAQ         tailmask<>+32(SB), R14
@@ -2113,7 +2166,7 @@ remainder_171:
 	VBLENDVPS    Y9, Y8, Y5, Y5
 	VMASKMOVPS   Y5, Y6, (AX)(R12*4)
 
-span_done_172:
+span_done_178:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -2128,15 +2181,15 @@ span_done_172:
 	ADDQ         R10, AX
 	INCQ         R11
 	CMPQ         R11, R8
-	JNE          same_pass_173
+	JNE          same_pass_179
 	XORQ         R11, R11
 
-same_pass_173:
+same_pass_179:
 	SUBQ DI, BX
-	JMP  plane_166
+	JMP  plane_172
 
-planes_done_167:
-stored_156:
+planes_done_173:
+stored_162:
 	VZEROUPPER
 	RET
 
@@ -2154,15 +2207,15 @@ TEXT ·backwardPatternAVX2F32(SB), NOSPLIT, $0-120
 	MOVQ   BX, R9
 	SHLQ   $0x02, R9
 	CMPQ   R9, ·streamThreshold+0(SB)
-	JB     cached_174
+	JB     cached_180
 	CMPQ   AX, DX
-	JE     cached_174
+	JE     cached_180
 	CMPQ   AX, CX
-	JE     cached_174
+	JE     cached_180
 
-row_176:
+row_182:
 	CMPQ         BX, $0x00
-	JE           rows_done_177
+	JE           rows_done_183
 	MOVQ         R8, R9
 	CMPQ         BX, R9
 	CMOVQLT      BX, R9
@@ -2174,7 +2227,7 @@ row_176:
 	CMPQ         R11, R9
 	CMOVQGT      R9, R11
 	TESTQ        R11, R11
-	JE           aligned_178
+	JE           aligned_184
 	MOVQ         R11, R12
 	SHLQ         $0x02, R12
 	NEGQ         R12
@@ -2203,13 +2256,13 @@ row_176:
 	VMASKMOVPS   Y2, Y1, (AX)(R10*4)
 	MOVQ         R11, R10
 
-aligned_178:
+aligned_184:
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 
-unrolled_179:
+unrolled_185:
 	CMPQ        R10, R11
-	JGT         single_180
+	JGT         single_186
 	VCVTPS2PD   (CX)(R10*4), Y1
 	VCVTPS2PD   (DX)(R10*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -2299,15 +2352,15 @@ unrolled_179:
 	VBLENDVPS   Y1, Y2, Y3, Y3
 	VMOVNTPS    Y3, 96(AX)(R10*4)
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_179
+	JMP         unrolled_185
 
-single_180:
+single_186:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_181:
+single_loop_187:
 	CMPQ        R10, R11
-	JGT         remainder_182
+	JGT         remainder_188
 	VCVTPS2PD   (CX)(R10*4), Y1
 	VCVTPS2PD   (DX)(R10*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -2331,12 +2384,12 @@ single_loop_181:
 	VBLENDVPS   Y1, Y2, Y3, Y3
 	VMOVNTPS    Y3, (AX)(R10*4)
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_181
+	JMP         single_loop_187
 
-remainder_182:
+remainder_188:
 	MOVQ         R9, R11
 	SUBQ         R10, R11
-	JE           span_done_183
+	JE           span_done_189
 	SHLQ         $0x02, R11
 	NEGQ         R11
 	LEAQ         tailmask<>+32(SB), R12
@@ -2363,23 +2416,23 @@ remainder_182:
 	VBLENDVPS    Y4, Y3, Y2, Y2
 	VMASKMOVPS   Y2, Y1, (AX)(R10*4)
 
-span_done_183:
+span_done_189:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_176
+	JMP  row_182
 
-rows_done_177:
+rows_done_183:
 	SFENCE
-	JMP stored_175
+	JMP stored_181
 
-cached_174:
-row_184:
+cached_180:
+row_190:
 	CMPQ    BX, $0x00
-	JE      rows_done_185
+	JE      rows_done_191
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -2387,9 +2440,9 @@ row_184:
 	MOVQ    R9, R11
 	SUBQ    $0x00000020, R11
 
-unrolled_186:
+unrolled_192:
 	CMPQ        R10, R11
-	JGT         single_187
+	JGT         single_193
 	VCVTPS2PD   (CX)(R10*4), Y1
 	VCVTPS2PD   (DX)(R10*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -2479,15 +2532,15 @@ unrolled_186:
 	VBLENDVPS   Y1, Y2, Y3, Y3
 	VMOVUPS     Y3, 96(AX)(R10*4)
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_186
+	JMP         unrolled_192
 
-single_187:
+single_193:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_188:
+single_loop_194:
 	CMPQ        R10, R11
-	JGT         remainder_189
+	JGT         remainder_195
 	VCVTPS2PD   (CX)(R10*4), Y1
 	VCVTPS2PD   (DX)(R10*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -2511,12 +2564,12 @@ single_loop_188:
 	VBLENDVPS   Y1, Y2, Y3, Y3
 	VMOVUPS     Y3, (AX)(R10*4)
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_188
+	JMP         single_loop_194
 
-remainder_189:
+remainder_195:
 	MOVQ         R9, R11
 	SUBQ         R10, R11
-	JE           span_done_190
+	JE           span_done_196
 	SHLQ         $0x02, R11
 	NEGQ         R11
 	LEAQ         tailmask<>+32(SB), R12
@@ -2543,17 +2596,17 @@ remainder_189:
 	VBLENDVPS    Y4, Y3, Y2, Y2
 	VMASKMOVPS   Y2, Y1, (AX)(R10*4)
 
-span_done_190:
+span_done_196:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_184
+	JMP  row_190
 
-rows_done_185:
-stored_175:
+rows_done_191:
+stored_181:
 	VZEROUPPER
 	RET
 
@@ -2576,36 +2629,36 @@ TEXT ·backwardRingAVX2F32(SB), $1920-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x00000068
-	JA     ring_segmented_191
+	JA     ring_segmented_197
 	MOVQ   R10, R11
 
-ring_len_192:
+ring_len_198:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_193
+	JAE  ring_len_done_199
 	ADDQ R10, R11
-	JMP  ring_len_192
+	JMP  ring_len_198
 
-ring_len_done_193:
+ring_len_done_199:
 	MOVQ R11, 1856(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_194:
+ring_step_200:
 	CMPQ R12, R11
-	JB   ring_step_done_195
+	JB   ring_step_done_201
 	SUBQ R11, R12
-	JMP  ring_step_194
+	JMP  ring_step_200
 
-ring_step_done_195:
+ring_step_done_201:
 	MOVQ R12, 1864(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_196:
+ring_step_202:
 	CMPQ R12, R11
-	JB   ring_step_done_197
+	JB   ring_step_done_203
 	SUBQ R11, R12
-	JMP  ring_step_196
+	JMP  ring_step_202
 
-ring_step_done_197:
+ring_step_done_203:
 	MOVQ    R12, 1872(SP)
 	MOVQ    DI, R12
 	LEAQ    32(R11), R11
@@ -2615,76 +2668,76 @@ ring_step_done_197:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1896(SP), R12
 	CMPQ    R10, $0x00000008
-	JB      ring_short_198
+	JB      ring_short_204
 	CMPQ    R8, $0x01
-	JNE     ring_planes_199
+	JNE     ring_planes_205
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_201:
+ring_copy_207:
 	CMPQ    R8, R12
-	JAE     ring_built_200
+	JAE     ring_built_206
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000008
-	JB      ring_copy_tail_202
+	JB      ring_copy_tail_208
 	VMOVUPS (R11)(R10*4), Y1
 	VMOVUPS Y1, (CX)(R8*4)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_201
+	JNE     ring_copy_207
 	XORQ    R10, R10
-	JMP     ring_copy_201
+	JMP     ring_copy_207
 
-ring_copy_tail_202:
+ring_copy_tail_208:
 	VMOVUPS -32(R11)(R9*4), Y1
 	ADDQ    R13, R8
 	VMOVUPS Y1, -32(CX)(R8*4)
 	XORQ    R10, R10
-	JMP     ring_copy_201
+	JMP     ring_copy_207
 
-ring_planes_199:
+ring_planes_205:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_203
+	JA   ring_long_planes_209
 	MOVQ R12, R14
 	SUBQ $0x00000008, R14
 
-ring_fill_204:
+ring_fill_210:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_205
+	JGT          ring_fill_last_211
 	VBROADCASTSS (R11)(R10*4), Y1
 	VMOVUPS      Y1, (CX)(R13*4)
 	VMOVUPS      Y1, 32(CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_206
+	JNE          ring_wrap_212
 	XORQ         R10, R10
 
-ring_wrap_206:
-	JMP ring_fill_204
+ring_wrap_212:
+	JMP ring_fill_210
 
-ring_fill_last_205:
+ring_fill_last_211:
 	CMPQ         R13, R12
-	JAE          ring_built_200
+	JAE          ring_built_206
 	VBROADCASTSS (R11)(R10*4), Y1
 	VMOVUPS      Y1, (CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_207
+	JNE          ring_wrap_213
 	XORQ         R10, R10
 
-ring_wrap_207:
-	JMP ring_fill_last_205
+ring_wrap_213:
+	JMP ring_fill_last_211
 
-ring_long_planes_203:
-ring_channel_208:
+ring_long_planes_209:
+ring_channel_214:
 	CMPQ         R13, R12
-	JAE          ring_built_200
+	JAE          ring_built_206
 	VBROADCASTSS (R11)(R10*4), Y1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -2692,57 +2745,57 @@ ring_channel_208:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_209:
+ring_plane_215:
 	VMOVUPS Y1, (CX)(R15*4)
 	ADDQ    $0x00000008, R15
 	CMPQ    R15, R14
-	JB      ring_plane_209
+	JB      ring_plane_215
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_210
+	JNE     ring_wrap_216
 	XORQ    R10, R10
 
-ring_wrap_210:
-	JMP ring_channel_208
+ring_wrap_216:
+	JMP ring_channel_214
 
-ring_short_198:
+ring_short_204:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_211:
+ring_element_217:
 	MOVL (R11)(R13*4), BP
 	MOVL BP, (CX)(R15*4)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_212
+	JB   ring_element_next_218
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_212
+	JB   ring_element_next_218
 	XORQ R13, R13
 
-ring_element_next_212:
+ring_element_next_218:
 	INCQ    R15
 	CMPQ    R15, $0x00000008
-	JB      ring_element_211
+	JB      ring_element_217
 	VMOVUPS (CX), Y1
 	MOVQ    1856(SP), R8
 	CMPQ    R8, $0x00000008
-	JE      ring_exact_213
+	JE      ring_exact_219
 	SUBQ    R10, R8
 
-ring_exact_213:
+ring_exact_219:
 	MOVQ R8, R9
 
-ring_repeat_214:
+ring_repeat_220:
 	CMPQ    R9, R12
-	JAE     ring_built_200
+	JAE     ring_built_206
 	VMOVUPS Y1, (CX)(R9*4)
 	ADDQ    R8, R9
-	JMP     ring_repeat_214
+	JMP     ring_repeat_220
 
-ring_built_200:
+ring_built_206:
 	MOVQ    1856(SP), R8
 	MOVQ    1896(SP), R9
 	MOVQ    R9, R10
@@ -2758,22 +2811,22 @@ ring_built_200:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_215:
+sums_zero_221:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_216
+	JAE     sums_zeroed_222
 	VMOVUPD Y0, (BX)(R8*8)
 	ADDQ    $0x00000004, R8
-	JMP     sums_zero_215
+	JMP     sums_zero_221
 
-sums_zeroed_216:
+sums_zeroed_222:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000020, R10
 
-unrolled_217:
+unrolled_223:
 	CMPQ        R9, R10
-	JGT         single_218
+	JGT         single_224
 	VCVTPS2PD   (DX)(R9*4), Y1
 	VCVTPS2PD   (SI)(R9*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -2867,15 +2920,15 @@ unrolled_217:
 	SUBQ        1856(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000020, R9
-	JMP         unrolled_217
+	JMP         unrolled_223
 
-single_218:
+single_224:
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-single_loop_219:
+single_loop_225:
 	CMPQ        R9, R10
-	JGT         remainder_220
+	JGT         remainder_226
 	VCVTPS2PD   (DX)(R9*4), Y1
 	VCVTPS2PD   (SI)(R9*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -2903,11 +2956,11 @@ single_loop_219:
 	SUBQ        1856(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000008, R9
-	JMP         single_loop_219
+	JMP         single_loop_225
 
-remainder_220:
+remainder_226:
 	SUBQ         R9, DI
-	JE           span_done_221
+	JE           span_done_227
 	SHLQ         $0x02, DI
 	NEGQ         DI
 	LEAQ         tailmask<>+32(SB), R10
@@ -2934,78 +2987,78 @@ remainder_220:
 	VBLENDVPS    Y0, Y3, Y2, Y2
 	VMASKMOVPS   Y2, Y1, (AX)(R9*4)
 
-span_done_221:
+span_done_227:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1856(SP), DX
 	MOVQ  1896(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_223
+	JLE   fold_ext_done_229
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_224
+	JA    fold_ext_scalar_230
 	ADDQ  $0x00000003, SI
 	ANDQ  $-4, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_222:
+fold_ext_228:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_223
+	JBE     fold_ext_done_229
 	SUBQ    $0x00000004, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Y0
 	VADDPD  (BX)(SI*8), Y0, Y0
 	VMOVUPD Y0, (BX)(DI*8)
-	JMP     fold_ext_222
+	JMP     fold_ext_228
 
-fold_ext_scalar_224:
+fold_ext_scalar_230:
 	MOVQ 1896(SP), SI
 
-fold_ext_element_225:
+fold_ext_element_231:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_226
+	JBE    fold_ext_element_done_232
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_225
+	JMP    fold_ext_element_231
 
-fold_ext_element_done_226:
-fold_ext_done_223:
-fold_227:
+fold_ext_element_done_232:
+fold_ext_done_229:
+fold_233:
 	CMPQ   DX, AX
-	JBE    fold_done_228
+	JBE    fold_done_234
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_227
+	JMP    fold_233
 
-fold_done_228:
+fold_done_234:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_229
+	JNE  sums_planes_235
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000004, DX
 
-sums_vector_232:
+sums_vector_238:
 	CMPQ       AX, DX
-	JGT        sums_scalar_230
+	JGT        sums_scalar_236
 	VCVTPS2PD  (CX)(AX*4), Y0
 	VADDPD     (BX)(AX*8), Y0, Y0
 	VCVTPD2PSY Y0, X0
 	VMOVUPS    X0, (CX)(AX*4)
 	ADDQ       $0x00000004, AX
-	JMP        sums_vector_232
+	JMP        sums_vector_238
 
-sums_scalar_230:
+sums_scalar_236:
 	CMPQ      AX, alpha_len+80(FP)
-	JE        sums_done_231
+	JE        sums_done_237
 	VMOVSD    (BX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
@@ -3013,18 +3066,18 @@ sums_scalar_230:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_230
+	JMP       sums_scalar_236
 
-sums_planes_229:
+sums_planes_235:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_233:
+sums_group_239:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_235
+	JB     sums_single_241
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -3033,7 +3086,7 @@ sums_group_233:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_234:
+sums_group_plane_240:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -3042,7 +3095,7 @@ sums_group_plane_234:
 	ADDQ      $0x08, R9
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_group_plane_234
+	JB        sums_group_plane_240
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (CX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -3067,32 +3120,32 @@ sums_group_plane_234:
 	SHRQ      $0x01, DX
 	ADDQ      DX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_233
+	JMP       sums_group_239
 
-sums_single_235:
+sums_single_241:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_231
+	JE     sums_done_237
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_236:
+sums_single_plane_242:
 	VADDSD    (BX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_single_plane_236
+	JB        sums_single_plane_242
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_235
+	JMP       sums_single_241
 
-sums_done_231:
+sums_done_237:
 	JMP ring_finished_backwardAVX2F32
 
-ring_segmented_191:
+ring_segmented_197:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x00000068
 	JA   ring_finished_backwardAVX2F32
@@ -3102,7 +3155,7 @@ ring_segmented_191:
 	MOVQ AX, 1888(SP)
 	MOVQ $0x00000000, 1880(SP)
 
-ring_block_238:
+ring_block_244:
 	MOVQ    1880(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -3118,33 +3171,33 @@ ring_block_238:
 	MOVQ    DI, 1912(SP)
 	MOVQ    DI, R8
 
-ring_len_239:
+ring_len_245:
 	CMPQ R8, $0x00000008
-	JAE  ring_len_done_240
+	JAE  ring_len_done_246
 	ADDQ DI, R8
-	JMP  ring_len_239
+	JMP  ring_len_245
 
-ring_len_done_240:
+ring_len_done_246:
 	MOVQ R8, 1856(SP)
 	MOVQ $0x00000008, R9
 
-ring_step_241:
+ring_step_247:
 	CMPQ R9, R8
-	JB   ring_step_done_242
+	JB   ring_step_done_248
 	SUBQ R8, R9
-	JMP  ring_step_241
+	JMP  ring_step_247
 
-ring_step_done_242:
+ring_step_done_248:
 	MOVQ R9, 1864(SP)
 	MOVQ $0x00000020, R9
 
-ring_step_243:
+ring_step_249:
 	CMPQ R9, R8
-	JB   ring_step_done_244
+	JB   ring_step_done_250
 	SUBQ R8, R9
-	JMP  ring_step_243
+	JMP  ring_step_249
 
-ring_step_done_244:
+ring_step_done_250:
 	MOVQ    R9, 1872(SP)
 	MOVQ    DI, R9
 	LEAQ    32(R8), R8
@@ -3155,76 +3208,76 @@ ring_step_done_244:
 	LEAQ    (R8)(DX*4), R8
 	MOVQ    1896(SP), R9
 	CMPQ    DI, $0x00000008
-	JB      ring_short_245
+	JB      ring_short_251
 	CMPQ    AX, $0x01
-	JNE     ring_planes_246
+	JNE     ring_planes_252
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_248:
+ring_copy_254:
 	CMPQ    DI, R9
-	JAE     ring_built_247
+	JAE     ring_built_253
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_249
+	JB      ring_copy_tail_255
 	VMOVUPS (R8)(R10*4), Y1
 	VMOVUPS Y1, (CX)(DI*4)
 	ADDQ    $0x00000008, DI
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_248
+	JNE     ring_copy_254
 	XORQ    R10, R10
-	JMP     ring_copy_248
+	JMP     ring_copy_254
 
-ring_copy_tail_249:
+ring_copy_tail_255:
 	VMOVUPS -32(R8)(SI*4), Y1
 	ADDQ    R11, DI
 	VMOVUPS Y1, -32(CX)(DI*4)
 	XORQ    R10, R10
-	JMP     ring_copy_248
+	JMP     ring_copy_254
 
-ring_planes_246:
+ring_planes_252:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_250
+	JA   ring_long_planes_256
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-ring_fill_251:
+ring_fill_257:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_252
+	JGT          ring_fill_last_258
 	VBROADCASTSS (R8)(DI*4), Y1
 	VMOVUPS      Y1, (CX)(R10*4)
 	VMOVUPS      Y1, 32(CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_253
+	JNE          ring_wrap_259
 	XORQ         DI, DI
 
-ring_wrap_253:
-	JMP ring_fill_251
+ring_wrap_259:
+	JMP ring_fill_257
 
-ring_fill_last_252:
+ring_fill_last_258:
 	CMPQ         R10, R9
-	JAE          ring_built_247
+	JAE          ring_built_253
 	VBROADCASTSS (R8)(DI*4), Y1
 	VMOVUPS      Y1, (CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_254
+	JNE          ring_wrap_260
 	XORQ         DI, DI
 
-ring_wrap_254:
-	JMP ring_fill_last_252
+ring_wrap_260:
+	JMP ring_fill_last_258
 
-ring_long_planes_250:
-ring_channel_255:
+ring_long_planes_256:
+ring_channel_261:
 	CMPQ         R10, R9
-	JAE          ring_built_247
+	JAE          ring_built_253
 	VBROADCASTSS (R8)(DI*4), Y1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -3232,57 +3285,57 @@ ring_channel_255:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_256:
+ring_plane_262:
 	VMOVUPS Y1, (CX)(R12*4)
 	ADDQ    $0x00000008, R12
 	CMPQ    R12, R11
-	JB      ring_plane_256
+	JB      ring_plane_262
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_257
+	JNE     ring_wrap_263
 	XORQ    DI, DI
 
-ring_wrap_257:
-	JMP ring_channel_255
+ring_wrap_263:
+	JMP ring_channel_261
 
-ring_short_245:
+ring_short_251:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_258:
+ring_element_264:
 	MOVL (R8)(R10*4), R13
 	MOVL R13, (CX)(R12*4)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_259
+	JB   ring_element_next_265
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_259
+	JB   ring_element_next_265
 	XORQ R10, R10
 
-ring_element_next_259:
+ring_element_next_265:
 	INCQ    R12
 	CMPQ    R12, $0x00000008
-	JB      ring_element_258
+	JB      ring_element_264
 	VMOVUPS (CX), Y1
 	MOVQ    1856(SP), SI
 	CMPQ    SI, $0x00000008
-	JE      ring_exact_260
+	JE      ring_exact_266
 	SUBQ    DI, SI
 
-ring_exact_260:
+ring_exact_266:
 	MOVQ SI, DI
 
-ring_repeat_261:
+ring_repeat_267:
 	CMPQ    DI, R9
-	JAE     ring_built_247
+	JAE     ring_built_253
 	VMOVUPS Y1, (CX)(DI*4)
 	ADDQ    SI, DI
-	JMP     ring_repeat_261
+	JMP     ring_repeat_267
 
-ring_built_247:
+ring_built_253:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x02, DI
@@ -3308,26 +3361,26 @@ ring_built_247:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_262:
+sums_zero_268:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_263
+	JAE     sums_zeroed_269
 	VMOVUPD Y0, (BX)(R8*8)
 	ADDQ    $0x00000004, R8
-	JMP     sums_zero_262
+	JMP     sums_zero_268
 
-sums_zeroed_263:
-ring_row_264:
+sums_zeroed_269:
+ring_row_270:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_265
+	JE   ring_rows_done_271
 	XORQ R8, R8
 	MOVQ 1912(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 
-unrolled_266:
+unrolled_272:
 	CMPQ        R10, R11
-	JGT         single_267
+	JGT         single_273
 	VCVTPS2PD   (DX)(R10*4), Y1
 	VCVTPS2PD   (SI)(R10*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -3421,15 +3474,15 @@ unrolled_266:
 	SUBQ        1856(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_266
+	JMP         unrolled_272
 
-single_267:
+single_273:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_268:
+single_loop_274:
 	CMPQ        R10, R11
-	JGT         remainder_269
+	JGT         remainder_275
 	VCVTPS2PD   (DX)(R10*4), Y1
 	VCVTPS2PD   (SI)(R10*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -3457,11 +3510,11 @@ single_loop_268:
 	SUBQ        1856(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_268
+	JMP         single_loop_274
 
-remainder_269:
+remainder_275:
 	SUBQ         R10, R9
-	JE           span_done_270
+	JE           span_done_276
 	SHLQ         $0x02, R9
 	NEGQ         R9
 	LEAQ         tailmask<>+32(SB), R11
@@ -3488,7 +3541,7 @@ remainder_269:
 	VBLENDVPS    Y4, Y3, Y2, Y2
 	VMASKMOVPS   Y2, Y1, (AX)(R10*4)
 
-span_done_270:
+span_done_276:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -3496,9 +3549,9 @@ span_done_270:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_264
+	JMP   ring_row_270
 
-ring_rows_done_265:
+ring_rows_done_271:
 	MOVQ 1880(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -3506,71 +3559,71 @@ ring_rows_done_265:
 	MOVQ 1856(SP), DI
 	MOVQ 1896(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_272
+	JLE  fold_ext_done_278
 	CMPQ R8, DI
-	JA   fold_ext_scalar_273
+	JA   fold_ext_scalar_279
 	ADDQ $0x00000003, R8
 	ANDQ $-4, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_271:
+fold_ext_277:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_272
+	JBE     fold_ext_done_278
 	SUBQ    $0x00000004, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Y1
 	VADDPD  (BX)(R8*8), Y1, Y1
 	VMOVUPD Y1, (BX)(R9*8)
-	JMP     fold_ext_271
+	JMP     fold_ext_277
 
-fold_ext_scalar_273:
+fold_ext_scalar_279:
 	MOVQ 1896(SP), R8
 
-fold_ext_element_274:
+fold_ext_element_280:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_275
+	JBE    fold_ext_element_done_281
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_274
+	JMP    fold_ext_element_280
 
-fold_ext_element_done_275:
-fold_ext_done_272:
-fold_276:
+fold_ext_element_done_281:
+fold_ext_done_278:
+fold_282:
 	CMPQ   DI, SI
-	JBE    fold_done_277
+	JBE    fold_done_283
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_276
+	JMP    fold_282
 
-fold_done_277:
+fold_done_283:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_278
+	JNE  sums_planes_284
 	MOVQ 1904(SP), DI
 	SUBQ $0x00000004, DI
 
-sums_vector_281:
+sums_vector_287:
 	CMPQ       SI, DI
-	JGT        sums_scalar_279
+	JGT        sums_scalar_285
 	VCVTPS2PD  (DX)(SI*4), Y1
 	VADDPD     (BX)(SI*8), Y1, Y1
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, (DX)(SI*4)
 	ADDQ       $0x00000004, SI
-	JMP        sums_vector_281
+	JMP        sums_vector_287
 
-sums_scalar_279:
+sums_scalar_285:
 	CMPQ      SI, 1904(SP)
-	JE        sums_done_280
+	JE        sums_done_286
 	VMOVSD    (BX)(SI*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
@@ -3578,18 +3631,18 @@ sums_scalar_279:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_scalar_279
+	JMP       sums_scalar_285
 
-sums_planes_278:
+sums_planes_284:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_282:
+sums_group_288:
 	MOVQ   1904(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_284
+	JB     sums_single_290
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -3598,7 +3651,7 @@ sums_group_282:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_283:
+sums_group_plane_289:
 	VADDSD    (R10), X1, X1
 	VADDSD    (R10)(R9*1), X2, X2
 	VADDSD    (R11), X3, X3
@@ -3607,7 +3660,7 @@ sums_group_plane_283:
 	ADDQ      $0x08, R11
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_group_plane_283
+	JB        sums_group_plane_289
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(SI*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -3632,32 +3685,32 @@ sums_group_plane_283:
 	SHRQ      $0x01, DI
 	ADDQ      DI, R8
 	ADDQ      $0x00000004, SI
-	JMP       sums_group_282
+	JMP       sums_group_288
 
-sums_single_284:
+sums_single_290:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_280
+	JE     sums_done_286
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_285:
+sums_single_plane_291:
 	VADDSD    (BX)(R8*8), X1, X1
 	INCQ      R8
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_single_plane_285
+	JB        sums_single_plane_291
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_single_284
+	JMP       sums_single_290
 
-sums_done_280:
+sums_done_286:
 	ADDQ 1904(SP), AX
 	MOVQ AX, 1880(SP)
-	JMP  ring_block_238
+	JMP  ring_block_244
 
 ring_finished_backwardAVX2F32:
 	VZEROUPPER
@@ -3675,11 +3728,11 @@ TEXT ·backwardDxAVX2F32(SB), NOSPLIT, $0-76
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_286
+	JB           cached_292
 	CMPQ         AX, DX
-	JE           cached_286
+	JE           cached_292
 	CMPQ         AX, CX
-	JE           cached_286
+	JE           cached_292
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -3688,7 +3741,7 @@ TEXT ·backwardDxAVX2F32(SB), NOSPLIT, $0-76
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_288
+	JE           aligned_294
 	MOVQ         DI, R8
 	SHLQ         $0x02, R8
 	NEGQ         R8
@@ -3702,13 +3755,13 @@ TEXT ·backwardDxAVX2F32(SB), NOSPLIT, $0-76
 	VMASKMOVPS   Y5, Y2, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_288:
+aligned_294:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_289:
+unrolled_295:
 	CMPQ      SI, DI
-	JGT       single_290
+	JGT       single_296
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -3734,15 +3787,15 @@ unrolled_289:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVNTPS  Y4, 96(AX)(SI*4)
 	ADDQ      $0x00000020, SI
-	JMP       unrolled_289
+	JMP       unrolled_295
 
-single_290:
+single_296:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_291:
+single_loop_297:
 	CMPQ      SI, DI
-	JGT       remainder_292
+	JGT       remainder_298
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -3750,11 +3803,11 @@ single_loop_291:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVNTPS  Y4, (AX)(SI*4)
 	ADDQ      $0x00000008, SI
-	JMP       single_loop_291
+	JMP       single_loop_297
 
-remainder_292:
+remainder_298:
 	SUBQ       SI, BX
-	JE         span_done_293
+	JE         span_done_299
 	SHLQ       $0x02, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -3766,64 +3819,84 @@ remainder_292:
 	VBLENDVPS  Y0, Y4, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(SI*4)
 
-span_done_293:
+span_done_299:
 	SFENCE
-	JMP stored_287
+	JMP stored_293
 
-cached_286:
-	XORQ SI, SI
-	MOVQ BX, DI
-	SUBQ $0x00000020, DI
-
-unrolled_294:
-	CMPQ      SI, DI
-	JGT       single_295
-	VMOVUPS   (CX)(SI*4), Y2
-	VMOVUPS   (DX)(SI*4), Y3
+cached_292:
+	XORQ      SI, SI
+	TESTQ     $0x00000007, BX
+	JE        no_last_305
+	MOVQ      BX, DI
+	SUBQ      $0x00000008, DI
+	JL        no_last_305
+	VMOVUPS   (CX)(DI*4), Y2
+	VMOVUPS   (DX)(DI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
 	VMULPS    Y1, Y3, Y4
 	VBLENDVPS Y2, Y3, Y4, Y4
-	VMOVUPS   Y4, (AX)(SI*4)
+
+no_last_305:
+	MOVQ BX, R8
+	SUBQ $0x00000020, R8
+
+unrolled_300:
+	CMPQ      SI, R8
+	JGT       single_301
+	VMOVUPS   (CX)(SI*4), Y2
+	VMOVUPS   (DX)(SI*4), Y3
+	VCMPPS    $0x1e, Y0, Y2, Y2
+	VMULPS    Y1, Y3, Y5
+	VBLENDVPS Y2, Y3, Y5, Y5
+	VMOVUPS   Y5, (AX)(SI*4)
 	VMOVUPS   32(CX)(SI*4), Y2
 	VMOVUPS   32(DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
-	VMULPS    Y1, Y3, Y4
-	VBLENDVPS Y2, Y3, Y4, Y4
-	VMOVUPS   Y4, 32(AX)(SI*4)
+	VMULPS    Y1, Y3, Y5
+	VBLENDVPS Y2, Y3, Y5, Y5
+	VMOVUPS   Y5, 32(AX)(SI*4)
 	VMOVUPS   64(CX)(SI*4), Y2
 	VMOVUPS   64(DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
-	VMULPS    Y1, Y3, Y4
-	VBLENDVPS Y2, Y3, Y4, Y4
-	VMOVUPS   Y4, 64(AX)(SI*4)
+	VMULPS    Y1, Y3, Y5
+	VBLENDVPS Y2, Y3, Y5, Y5
+	VMOVUPS   Y5, 64(AX)(SI*4)
 	VMOVUPS   96(CX)(SI*4), Y2
 	VMOVUPS   96(DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
-	VMULPS    Y1, Y3, Y4
-	VBLENDVPS Y2, Y3, Y4, Y4
-	VMOVUPS   Y4, 96(AX)(SI*4)
+	VMULPS    Y1, Y3, Y5
+	VBLENDVPS Y2, Y3, Y5, Y5
+	VMOVUPS   Y5, 96(AX)(SI*4)
 	ADDQ      $0x00000020, SI
-	JMP       unrolled_294
+	JMP       unrolled_300
 
-single_295:
-	MOVQ BX, DI
-	SUBQ $0x00000008, DI
+single_301:
+	MOVQ BX, R8
+	SUBQ $0x00000008, R8
 
-single_loop_296:
-	CMPQ      SI, DI
-	JGT       remainder_297
+single_loop_302:
+	CMPQ      SI, R8
+	JGT       remainder_303
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
-	VMULPS    Y1, Y3, Y4
-	VBLENDVPS Y2, Y3, Y4, Y4
-	VMOVUPS   Y4, (AX)(SI*4)
+	VMULPS    Y1, Y3, Y5
+	VBLENDVPS Y2, Y3, Y5, Y5
+	VMOVUPS   Y5, (AX)(SI*4)
 	ADDQ      $0x00000008, SI
-	JMP       single_loop_296
+	JMP       single_loop_302
 
-remainder_297:
-	SUBQ       SI, BX
-	JE         span_done_298
+remainder_303:
+	MOVQ    BX, R8
+	SUBQ    SI, R8
+	JE      span_done_304
+	CMPQ    BX, $0x00000008
+	JL      masked_306
+	VMOVUPS Y4, (AX)(DI*4)
+	JMP     span_done_304
+
+masked_306:
+	MOVQ       R8, BX
 	SHLQ       $0x02, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -3835,8 +3908,8 @@ remainder_297:
 	VBLENDVPS  Y0, Y4, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(SI*4)
 
-span_done_298:
-stored_287:
+span_done_304:
+stored_293:
 	VZEROUPPER
 	RET
 
@@ -3857,15 +3930,15 @@ TEXT ·backwardPlanesDxAVX2F32(SB), NOSPLIT, $0-104
 	MOVQ   BX, R11
 	SHLQ   $0x02, R11
 	CMPQ   R11, ·streamThreshold+0(SB)
-	JB     cached_299
+	JB     cached_307
 	CMPQ   AX, DX
-	JE     cached_299
+	JE     cached_307
 	CMPQ   AX, CX
-	JE     cached_299
+	JE     cached_307
 
-plane_301:
+plane_309:
 	CMPQ         BX, $0x00
-	JE           planes_done_302
+	JE           planes_done_310
 	VBROADCASTSS (R8)(R10*4), Y1
 	XORQ         R11, R11
 	MOVQ         AX, R12
@@ -3875,7 +3948,7 @@ plane_301:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_303
+	JE           aligned_311
 	MOVQ         R12, R13
 	SHLQ         $0x02, R13
 	NEGQ         R13
@@ -3889,13 +3962,13 @@ plane_301:
 	VMASKMOVPS   Y5, Y2, (AX)(R11*4)
 	MOVQ         R12, R11
 
-aligned_303:
+aligned_311:
 	MOVQ SI, R12
 	SUBQ $0x00000020, R12
 
-unrolled_304:
+unrolled_312:
 	CMPQ      R11, R12
-	JGT       single_305
+	JGT       single_313
 	VMOVUPS   (CX)(R11*4), Y2
 	VMOVUPS   (DX)(R11*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -3921,93 +3994,6 @@ unrolled_304:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVNTPS  Y4, 96(AX)(R11*4)
 	ADDQ      $0x00000020, R11
-	JMP       unrolled_304
-
-single_305:
-	MOVQ SI, R12
-	SUBQ $0x00000008, R12
-
-single_loop_306:
-	CMPQ      R11, R12
-	JGT       remainder_307
-	VMOVUPS   (CX)(R11*4), Y2
-	VMOVUPS   (DX)(R11*4), Y3
-	VCMPPS    $0x1e, Y0, Y2, Y2
-	VMULPS    Y1, Y3, Y4
-	VBLENDVPS Y2, Y3, Y4, Y4
-	VMOVNTPS  Y4, (AX)(R11*4)
-	ADDQ      $0x00000008, R11
-	JMP       single_loop_306
-
-remainder_307:
-	MOVQ       SI, R12
-	SUBQ       R11, R12
-	JE         span_done_308
-	SHLQ       $0x02, R12
-	NEGQ       R12
-	LEAQ       tailmask<>+32(SB), R13
-	VMOVDQU    (R13)(R12*1), Y2
-	VMASKMOVPS (CX)(R11*4), Y2, Y3
-	VMASKMOVPS (DX)(R11*4), Y2, Y4
-	VCMPPS     $0x1e, Y0, Y3, Y3
-	VMULPS     Y1, Y4, Y1
-	VBLENDVPS  Y3, Y4, Y1, Y1
-	VMASKMOVPS Y1, Y2, (AX)(R11*4)
-
-span_done_308:
-	ADDQ R9, CX
-	ADDQ R9, DX
-	ADDQ R9, AX
-	INCQ R10
-	CMPQ R10, DI
-	JNE  same_pass_309
-	XORQ R10, R10
-
-same_pass_309:
-	SUBQ SI, BX
-	JMP  plane_301
-
-planes_done_302:
-	SFENCE
-	JMP stored_300
-
-cached_299:
-plane_310:
-	CMPQ         BX, $0x00
-	JE           planes_done_311
-	VBROADCASTSS (R8)(R10*4), Y1
-	XORQ         R11, R11
-	MOVQ         SI, R12
-	SUBQ         $0x00000020, R12
-
-unrolled_312:
-	CMPQ      R11, R12
-	JGT       single_313
-	VMOVUPS   (CX)(R11*4), Y2
-	VMOVUPS   (DX)(R11*4), Y3
-	VCMPPS    $0x1e, Y0, Y2, Y2
-	VMULPS    Y1, Y3, Y4
-	VBLENDVPS Y2, Y3, Y4, Y4
-	VMOVUPS   Y4, (AX)(R11*4)
-	VMOVUPS   32(CX)(R11*4), Y2
-	VMOVUPS   32(DX)(R11*4), Y3
-	VCMPPS    $0x1e, Y0, Y2, Y2
-	VMULPS    Y1, Y3, Y4
-	VBLENDVPS Y2, Y3, Y4, Y4
-	VMOVUPS   Y4, 32(AX)(R11*4)
-	VMOVUPS   64(CX)(R11*4), Y2
-	VMOVUPS   64(DX)(R11*4), Y3
-	VCMPPS    $0x1e, Y0, Y2, Y2
-	VMULPS    Y1, Y3, Y4
-	VBLENDVPS Y2, Y3, Y4, Y4
-	VMOVUPS   Y4, 64(AX)(R11*4)
-	VMOVUPS   96(CX)(R11*4), Y2
-	VMOVUPS   96(DX)(R11*4), Y3
-	VCMPPS    $0x1e, Y0, Y2, Y2
-	VMULPS    Y1, Y3, Y4
-	VBLENDVPS Y2, Y3, Y4, Y4
-	VMOVUPS   Y4, 96(AX)(R11*4)
-	ADDQ      $0x00000020, R11
 	JMP       unrolled_312
 
 single_313:
@@ -4022,7 +4008,7 @@ single_loop_314:
 	VCMPPS    $0x1e, Y0, Y2, Y2
 	VMULPS    Y1, Y3, Y4
 	VBLENDVPS Y2, Y3, Y4, Y4
-	VMOVUPS   Y4, (AX)(R11*4)
+	VMOVNTPS  Y4, (AX)(R11*4)
 	ADDQ      $0x00000008, R11
 	JMP       single_loop_314
 
@@ -4052,10 +4038,115 @@ span_done_316:
 
 same_pass_317:
 	SUBQ SI, BX
-	JMP  plane_310
+	JMP  plane_309
 
-planes_done_311:
-stored_300:
+planes_done_310:
+	SFENCE
+	JMP stored_308
+
+cached_307:
+plane_318:
+	CMPQ         BX, $0x00
+	JE           planes_done_319
+	VBROADCASTSS (R8)(R10*4), Y1
+	XORQ         R11, R11
+	TESTQ        $0x00000007, SI
+	JE           no_last_325
+	MOVQ         SI, R12
+	SUBQ         $0x00000008, R12
+	JL           no_last_325
+	VMOVUPS      (CX)(R12*4), Y2
+	VMOVUPS      (DX)(R12*4), Y3
+	VCMPPS       $0x1e, Y0, Y2, Y2
+	VMULPS       Y1, Y3, Y4
+	VBLENDVPS    Y2, Y3, Y4, Y4
+
+no_last_325:
+	MOVQ SI, R13
+	SUBQ $0x00000020, R13
+
+unrolled_320:
+	CMPQ      R11, R13
+	JGT       single_321
+	VMOVUPS   (CX)(R11*4), Y2
+	VMOVUPS   (DX)(R11*4), Y3
+	VCMPPS    $0x1e, Y0, Y2, Y2
+	VMULPS    Y1, Y3, Y5
+	VBLENDVPS Y2, Y3, Y5, Y5
+	VMOVUPS   Y5, (AX)(R11*4)
+	VMOVUPS   32(CX)(R11*4), Y2
+	VMOVUPS   32(DX)(R11*4), Y3
+	VCMPPS    $0x1e, Y0, Y2, Y2
+	VMULPS    Y1, Y3, Y5
+	VBLENDVPS Y2, Y3, Y5, Y5
+	VMOVUPS   Y5, 32(AX)(R11*4)
+	VMOVUPS   64(CX)(R11*4), Y2
+	VMOVUPS   64(DX)(R11*4), Y3
+	VCMPPS    $0x1e, Y0, Y2, Y2
+	VMULPS    Y1, Y3, Y5
+	VBLENDVPS Y2, Y3, Y5, Y5
+	VMOVUPS   Y5, 64(AX)(R11*4)
+	VMOVUPS   96(CX)(R11*4), Y2
+	VMOVUPS   96(DX)(R11*4), Y3
+	VCMPPS    $0x1e, Y0, Y2, Y2
+	VMULPS    Y1, Y3, Y5
+	VBLENDVPS Y2, Y3, Y5, Y5
+	VMOVUPS   Y5, 96(AX)(R11*4)
+	ADDQ      $0x00000020, R11
+	JMP       unrolled_320
+
+single_321:
+	MOVQ SI, R13
+	SUBQ $0x00000008, R13
+
+single_loop_322:
+	CMPQ      R11, R13
+	JGT       remainder_323
+	VMOVUPS   (CX)(R11*4), Y2
+	VMOVUPS   (DX)(R11*4), Y3
+	VCMPPS    $0x1e, Y0, Y2, Y2
+	VMULPS    Y1, Y3, Y5
+	VBLENDVPS Y2, Y3, Y5, Y5
+	VMOVUPS   Y5, (AX)(R11*4)
+	ADDQ      $0x00000008, R11
+	JMP       single_loop_322
+
+remainder_323:
+	MOVQ    SI, R13
+	SUBQ    R11, R13
+	JE      span_done_324
+	CMPQ    SI, $0x00000008
+	JL      masked_326
+	VMOVUPS Y4, (AX)(R12*4)
+	JMP     span_done_324
+
+masked_326:
+	SHLQ       $0x02, R13
+	NEGQ       R13
+	LEAQ       tailmask<>+32(SB), R14
+	VMOVDQU    (R14)(R13*1), Y2
+	VMASKMOVPS (CX)(R11*4), Y2, Y3
+	VMASKMOVPS (DX)(R11*4), Y2, Y5
+	VCMPPS     $0x1e, Y0, Y3, Y3
+	VMULPS     Y1, Y5, Y1
+	VBLENDVPS  Y3, Y5, Y1, Y1
+	VMASKMOVPS Y1, Y2, (AX)(R11*4)
+
+span_done_324:
+	ADDQ R9, CX
+	ADDQ R9, DX
+	ADDQ R9, AX
+	INCQ R10
+	CMPQ R10, DI
+	JNE  same_pass_327
+	XORQ R10, R10
+
+same_pass_327:
+	SUBQ SI, BX
+	JMP  plane_318
+
+planes_done_319:
+stored_308:
 	VZEROUPPER
 	RET
 
@@ -4072,15 +4163,15 @@ TEXT ·backwardPatternDxAVX2F32(SB), NOSPLIT, $0-96
 	MOVQ   BX, R8
 	SHLQ   $0x02, R8
 	CMPQ   R8, ·streamThreshold+0(SB)
-	JB     cached_318
+	JB     cached_328
 	CMPQ   AX, DX
-	JE     cached_318
+	JE     cached_328
 	CMPQ   AX, CX
-	JE     cached_318
+	JE     cached_328
 
-row_320:
+row_330:
 	CMPQ       BX, $0x00
-	JE         rows_done_321
+	JE         rows_done_331
 	MOVQ       DI, R8
 	CMPQ       BX, R8
 	CMOVQLT    BX, R8
@@ -4092,7 +4183,7 @@ row_320:
 	CMPQ       R10, R8
 	CMOVQGT    R8, R10
 	TESTQ      R10, R10
-	JE         aligned_322
+	JE         aligned_332
 	MOVQ       R10, R11
 	SHLQ       $0x02, R11
 	NEGQ       R11
@@ -4107,13 +4198,13 @@ row_320:
 	VMASKMOVPS Y4, Y1, (AX)(R9*4)
 	MOVQ       R10, R9
 
-aligned_322:
+aligned_332:
 	MOVQ R8, R10
 	SUBQ $0x00000020, R10
 
-unrolled_323:
+unrolled_333:
 	CMPQ      R9, R10
-	JGT       single_324
+	JGT       single_334
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -4139,15 +4230,15 @@ unrolled_323:
 	VBLENDVPS Y1, Y2, Y3, Y3
 	VMOVNTPS  Y3, 96(AX)(R9*4)
 	ADDQ      $0x00000020, R9
-	JMP       unrolled_323
+	JMP       unrolled_333
 
-single_324:
+single_334:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-single_loop_325:
+single_loop_335:
 	CMPQ      R9, R10
-	JGT       remainder_326
+	JGT       remainder_336
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -4155,12 +4246,12 @@ single_loop_325:
 	VBLENDVPS Y1, Y2, Y3, Y3
 	VMOVNTPS  Y3, (AX)(R9*4)
 	ADDQ      $0x00000008, R9
-	JMP       single_loop_325
+	JMP       single_loop_335
 
-remainder_326:
+remainder_336:
 	MOVQ       R8, R10
 	SUBQ       R9, R10
-	JE         span_done_327
+	JE         span_done_337
 	SHLQ       $0x02, R10
 	NEGQ       R10
 	LEAQ       tailmask<>+32(SB), R11
@@ -4173,103 +4264,121 @@ remainder_326:
 	VBLENDVPS  Y2, Y3, Y4, Y4
 	VMASKMOVPS Y4, Y1, (AX)(R9*4)
 
-span_done_327:
+span_done_337:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_320
+	JMP  row_330
 
-rows_done_321:
+rows_done_331:
 	SFENCE
-	JMP stored_319
+	JMP stored_329
 
-cached_318:
-row_328:
-	CMPQ    BX, $0x00
-	JE      rows_done_329
-	MOVQ    DI, R8
-	CMPQ    BX, R8
-	CMOVQLT BX, R8
-	XORQ    R9, R9
-	MOVQ    R8, R10
-	SUBQ    $0x00000020, R10
+cached_328:
+row_338:
+	CMPQ      BX, $0x00
+	JE        rows_done_339
+	MOVQ      DI, R8
+	CMPQ      BX, R8
+	CMOVQLT   BX, R8
+	XORQ      R9, R9
+	TESTQ     $0x00000007, R8
+	JE        no_last_345
+	MOVQ      R8, R10
+	SUBQ      $0x00000008, R10
+	JL        no_last_345
+	VMOVUPS   (CX)(R10*4), Y1
+	VMOVUPS   (DX)(R10*4), Y2
+	VCMPPS    $0x1e, Y0, Y1, Y1
+	VMULPS    (SI)(R10*4), Y2, Y3
+	VBLENDVPS Y1, Y2, Y3, Y3
 
-unrolled_330:
-	CMPQ      R9, R10
-	JGT       single_331
+no_last_345:
+	MOVQ R8, R11
+	SUBQ $0x00000020, R11
+
+unrolled_340:
+	CMPQ      R9, R11
+	JGT       single_341
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
-	VMULPS    (SI)(R9*4), Y2, Y3
-	VBLENDVPS Y1, Y2, Y3, Y3
-	VMOVUPS   Y3, (AX)(R9*4)
+	VMULPS    (SI)(R9*4), Y2, Y4
+	VBLENDVPS Y1, Y2, Y4, Y4
+	VMOVUPS   Y4, (AX)(R9*4)
 	VMOVUPS   32(CX)(R9*4), Y1
 	VMOVUPS   32(DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
-	VMULPS    32(SI)(R9*4), Y2, Y3
-	VBLENDVPS Y1, Y2, Y3, Y3
-	VMOVUPS   Y3, 32(AX)(R9*4)
+	VMULPS    32(SI)(R9*4), Y2, Y4
+	VBLENDVPS Y1, Y2, Y4, Y4
+	VMOVUPS   Y4, 32(AX)(R9*4)
 	VMOVUPS   64(CX)(R9*4), Y1
 	VMOVUPS   64(DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
-	VMULPS    64(SI)(R9*4), Y2, Y3
-	VBLENDVPS Y1, Y2, Y3, Y3
-	VMOVUPS   Y3, 64(AX)(R9*4)
+	VMULPS    64(SI)(R9*4), Y2, Y4
+	VBLENDVPS Y1, Y2, Y4, Y4
+	VMOVUPS   Y4, 64(AX)(R9*4)
 	VMOVUPS   96(CX)(R9*4), Y1
 	VMOVUPS   96(DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
-	VMULPS    96(SI)(R9*4), Y2, Y3
-	VBLENDVPS Y1, Y2, Y3, Y3
-	VMOVUPS   Y3, 96(AX)(R9*4)
+	VMULPS    96(SI)(R9*4), Y2, Y4
+	VBLENDVPS Y1, Y2, Y4, Y4
+	VMOVUPS   Y4, 96(AX)(R9*4)
 	ADDQ      $0x00000020, R9
-	JMP       unrolled_330
+	JMP       unrolled_340
 
-single_331:
-	MOVQ R8, R10
-	SUBQ $0x00000008, R10
+single_341:
+	MOVQ R8, R11
+	SUBQ $0x00000008, R11
 
-single_loop_332:
-	CMPQ      R9, R10
-	JGT       remainder_333
+single_loop_342:
+	CMPQ      R9, R11
+	JGT       remainder_343
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
-	VMULPS    (SI)(R9*4), Y2, Y3
-	VBLENDVPS Y1, Y2, Y3, Y3
-	VMOVUPS   Y3, (AX)(R9*4)
+	VMULPS    (SI)(R9*4), Y2, Y4
+	VBLENDVPS Y1, Y2, Y4, Y4
+	VMOVUPS   Y4, (AX)(R9*4)
 	ADDQ      $0x00000008, R9
-	JMP       single_loop_332
+	JMP       single_loop_342
 
-remainder_333:
-	MOVQ       R8, R10
-	SUBQ       R9, R10
-	JE         span_done_334
-	SHLQ       $0x02, R10
-	NEGQ       R10
-	LEAQ       tailmask<>+32(SB), R11
-	VMOVDQU    (R11)(R10*1), Y1
+remainder_343:
+	MOVQ    R8, R11
+	SUBQ    R9, R11
+	JE      span_done_344
+	CMPQ    R8, $0x00000008
+	JL      masked_346
+	VMOVUPS Y3, (AX)(R10*4)
+	JMP     span_done_344
+
+masked_346:
+	SHLQ       $0x02, R11
+	NEGQ       R11
+	LEAQ       tailmask<>+32(SB), R12
+	VMOVDQU    (R12)(R11*1), Y1
 	VMASKMOVPS (CX)(R9*4), Y1, Y2
-	VMASKMOVPS (DX)(R9*4), Y1, Y3
+	VMASKMOVPS (DX)(R9*4), Y1, Y4
 	VCMPPS     $0x1e, Y0, Y2, Y2
-	VMASKMOVPS (SI)(R9*4), Y1, Y4
-	VMULPS     Y4, Y3, Y4
-	VBLENDVPS  Y2, Y3, Y4, Y4
-	VMASKMOVPS Y4, Y1, (AX)(R9*4)
+	VMASKMOVPS (SI)(R9*4), Y1, Y5
+	VMULPS     Y5, Y4, Y5
+	VBLENDVPS  Y2, Y4, Y5, Y5
+	VMASKMOVPS Y5, Y1, (AX)(R9*4)
 
-span_done_334:
+span_done_344:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_328
+	JMP  row_338
 
-rows_done_329:
-stored_319:
+rows_done_339:
+stored_329:
 	VZEROUPPER
 	RET
 
@@ -4289,36 +4398,36 @@ TEXT ·backwardRingDxAVX2F32(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x000001b0
-	JA     ring_segmented_335
+	JA     ring_segmented_347
 	MOVQ   R9, R10
 
-ring_len_336:
+ring_len_348:
 	CMPQ R10, $0x00000008
-	JAE  ring_len_done_337
+	JAE  ring_len_done_349
 	ADDQ R9, R10
-	JMP  ring_len_336
+	JMP  ring_len_348
 
-ring_len_done_337:
+ring_len_done_349:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000008, R11
 
-ring_step_338:
+ring_step_350:
 	CMPQ R11, R10
-	JB   ring_step_done_339
+	JB   ring_step_done_351
 	SUBQ R10, R11
-	JMP  ring_step_338
+	JMP  ring_step_350
 
-ring_step_done_339:
+ring_step_done_351:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000020, R11
 
-ring_step_340:
+ring_step_352:
 	CMPQ R11, R10
-	JB   ring_step_done_341
+	JB   ring_step_done_353
 	SUBQ R10, R11
-	JMP  ring_step_340
+	JMP  ring_step_352
 
-ring_step_done_341:
+ring_step_done_353:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    32(R10), R10
@@ -4328,76 +4437,76 @@ ring_step_done_341:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000008
-	JB      ring_short_342
+	JB      ring_short_354
 	CMPQ    AX, $0x01
-	JNE     ring_planes_343
+	JNE     ring_planes_355
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_345:
+ring_copy_357:
 	CMPQ    AX, R11
-	JAE     ring_built_344
+	JAE     ring_built_356
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_346
+	JB      ring_copy_tail_358
 	VMOVUPS (R10)(R9*4), Y1
 	VMOVUPS Y1, (R8)(AX*4)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_345
+	JNE     ring_copy_357
 	XORQ    R9, R9
-	JMP     ring_copy_345
+	JMP     ring_copy_357
 
-ring_copy_tail_346:
+ring_copy_tail_358:
 	VMOVUPS -32(R10)(DX*4), Y1
 	ADDQ    R12, AX
 	VMOVUPS Y1, -32(R8)(AX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_345
+	JMP     ring_copy_357
 
-ring_planes_343:
+ring_planes_355:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_347
+	JA   ring_long_planes_359
 	MOVQ R11, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_348:
+ring_fill_360:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_349
+	JGT          ring_fill_last_361
 	VBROADCASTSS (R10)(R9*4), Y1
 	VMOVUPS      Y1, (R8)(R12*4)
 	VMOVUPS      Y1, 32(R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_350
+	JNE          ring_wrap_362
 	XORQ         R9, R9
 
-ring_wrap_350:
-	JMP ring_fill_348
+ring_wrap_362:
+	JMP ring_fill_360
 
-ring_fill_last_349:
+ring_fill_last_361:
 	CMPQ         R12, R11
-	JAE          ring_built_344
+	JAE          ring_built_356
 	VBROADCASTSS (R10)(R9*4), Y1
 	VMOVUPS      Y1, (R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_351
+	JNE          ring_wrap_363
 	XORQ         R9, R9
 
-ring_wrap_351:
-	JMP ring_fill_last_349
+ring_wrap_363:
+	JMP ring_fill_last_361
 
-ring_long_planes_347:
-ring_channel_352:
+ring_long_planes_359:
+ring_channel_364:
 	CMPQ         R12, R11
-	JAE          ring_built_344
+	JAE          ring_built_356
 	VBROADCASTSS (R10)(R9*4), Y1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -4405,65 +4514,65 @@ ring_channel_352:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_353:
+ring_plane_365:
 	VMOVUPS Y1, (R8)(R14*4)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_353
+	JB      ring_plane_365
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_354
+	JNE     ring_wrap_366
 	XORQ    R9, R9
 
-ring_wrap_354:
-	JMP ring_channel_352
+ring_wrap_366:
+	JMP ring_channel_364
 
-ring_short_342:
+ring_short_354:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_355:
+ring_element_367:
 	MOVL (R10)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_356
+	JB   ring_element_next_368
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_356
+	JB   ring_element_next_368
 	XORQ R12, R12
 
-ring_element_next_356:
+ring_element_next_368:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_355
+	JB      ring_element_367
 	VMOVUPS (R8), Y1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000008
-	JE      ring_exact_357
+	JE      ring_exact_369
 	SUBQ    R9, AX
 
-ring_exact_357:
+ring_exact_369:
 	MOVQ AX, DX
 
-ring_repeat_358:
+ring_repeat_370:
 	CMPQ    DX, R11
-	JAE     ring_built_344
+	JAE     ring_built_356
 	VMOVUPS Y1, (R8)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_358
+	JMP     ring_repeat_370
 
-ring_built_344:
+ring_built_356:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-unrolled_359:
+unrolled_371:
 	CMPQ      DX, R9
-	JGT       single_360
+	JGT       single_372
 	VMOVUPS   (BX)(DX*4), Y1
 	VMOVUPS   (SI)(DX*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -4493,15 +4602,15 @@ unrolled_359:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000020, DX
-	JMP       unrolled_359
+	JMP       unrolled_371
 
-single_360:
+single_372:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_361:
+single_loop_373:
 	CMPQ      DX, R9
-	JGT       remainder_362
+	JGT       remainder_374
 	VMOVUPS   (BX)(DX*4), Y1
 	VMOVUPS   (SI)(DX*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -4513,11 +4622,11 @@ single_loop_361:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000008, DX
-	JMP       single_loop_361
+	JMP       single_loop_373
 
-remainder_362:
+remainder_374:
 	SUBQ       DX, DI
-	JE         span_done_363
+	JE         span_done_375
 	SHLQ       $0x02, DI
 	NEGQ       DI
 	LEAQ       tailmask<>+32(SB), R9
@@ -4530,10 +4639,10 @@ remainder_362:
 	VBLENDVPS  Y0, Y3, Y2, Y2
 	VMASKMOVPS Y2, Y1, (CX)(DX*4)
 
-span_done_363:
+span_done_375:
 	JMP ring_finished_backwardDxAVX2F32
 
-ring_segmented_335:
+ring_segmented_347:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x000001b0
 	JA   ring_finished_backwardDxAVX2F32
@@ -4543,11 +4652,11 @@ ring_segmented_335:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_364
+	JE   ring_rows_376
 
-ring_segment_365:
+ring_segment_377:
 	CMPQ    DI, $0x00
-	JE      ring_done_366
+	JE      ring_done_378
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -4564,33 +4673,33 @@ ring_segment_365:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_367:
+ring_len_379:
 	CMPQ R12, $0x00000008
-	JAE  ring_len_done_368
+	JAE  ring_len_done_380
 	ADDQ R10, R12
-	JMP  ring_len_367
+	JMP  ring_len_379
 
-ring_len_done_368:
+ring_len_done_380:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000008, R13
 
-ring_step_369:
+ring_step_381:
 	CMPQ R13, R12
-	JB   ring_step_done_370
+	JB   ring_step_done_382
 	SUBQ R12, R13
-	JMP  ring_step_369
+	JMP  ring_step_381
 
-ring_step_done_370:
+ring_step_done_382:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000020, R13
 
-ring_step_371:
+ring_step_383:
 	CMPQ R13, R12
-	JB   ring_step_done_372
+	JB   ring_step_done_384
 	SUBQ R12, R13
-	JMP  ring_step_371
+	JMP  ring_step_383
 
-ring_step_done_372:
+ring_step_done_384:
 	MOVQ    R13, 1936(SP)
 	LEAQ    32(R12), R12
 	CMPQ    R11, R12
@@ -4600,76 +4709,76 @@ ring_step_done_372:
 	LEAQ    (R11)(AX*4), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000008
-	JB      ring_short_373
+	JB      ring_short_385
 	CMPQ    R9, $0x01
-	JNE     ring_planes_374
+	JNE     ring_planes_386
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_376:
+ring_copy_388:
 	CMPQ    R9, AX
-	JAE     ring_built_375
+	JAE     ring_built_387
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_377
+	JB      ring_copy_tail_389
 	VMOVUPS (R11)(R10*4), Y1
 	VMOVUPS Y1, (R8)(R9*4)
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_376
+	JNE     ring_copy_388
 	XORQ    R10, R10
-	JMP     ring_copy_376
+	JMP     ring_copy_388
 
-ring_copy_tail_377:
+ring_copy_tail_389:
 	VMOVUPS -32(R11)(DX*4), Y1
 	ADDQ    R12, R9
 	VMOVUPS Y1, -32(R8)(R9*4)
 	XORQ    R10, R10
-	JMP     ring_copy_376
+	JMP     ring_copy_388
 
-ring_planes_374:
+ring_planes_386:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000010
-	JA   ring_long_planes_378
+	JA   ring_long_planes_390
 	MOVQ AX, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_379:
+ring_fill_391:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_380
+	JGT          ring_fill_last_392
 	VBROADCASTSS (R11)(R10*4), Y1
 	VMOVUPS      Y1, (R8)(R12*4)
 	VMOVUPS      Y1, 32(R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_381
+	JNE          ring_wrap_393
 	XORQ         R10, R10
 
-ring_wrap_381:
-	JMP ring_fill_379
+ring_wrap_393:
+	JMP ring_fill_391
 
-ring_fill_last_380:
+ring_fill_last_392:
 	CMPQ         R12, AX
-	JAE          ring_built_375
+	JAE          ring_built_387
 	VBROADCASTSS (R11)(R10*4), Y1
 	VMOVUPS      Y1, (R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_382
+	JNE          ring_wrap_394
 	XORQ         R10, R10
 
-ring_wrap_382:
-	JMP ring_fill_last_380
+ring_wrap_394:
+	JMP ring_fill_last_392
 
-ring_long_planes_378:
-ring_channel_383:
+ring_long_planes_390:
+ring_channel_395:
 	CMPQ         R12, AX
-	JAE          ring_built_375
+	JAE          ring_built_387
 	VBROADCASTSS (R11)(R10*4), Y1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -4677,66 +4786,66 @@ ring_channel_383:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_384:
+ring_plane_396:
 	VMOVUPS Y1, (R8)(R14*4)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_384
+	JB      ring_plane_396
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_385
+	JNE     ring_wrap_397
 	XORQ    R10, R10
 
-ring_wrap_385:
-	JMP ring_channel_383
+ring_wrap_397:
+	JMP ring_channel_395
 
-ring_short_373:
+ring_short_385:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_386:
+ring_element_398:
 	MOVL (R11)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_387
+	JB   ring_element_next_399
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_387
+	JB   ring_element_next_399
 	XORQ R12, R12
 
-ring_element_next_387:
+ring_element_next_399:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_386
+	JB      ring_element_398
 	VMOVUPS (R8), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_388
+	JE      ring_exact_400
 	SUBQ    R10, DX
 
-ring_exact_388:
+ring_exact_400:
 	MOVQ DX, R9
 
-ring_repeat_389:
+ring_repeat_401:
 	CMPQ    R9, AX
-	JAE     ring_built_375
+	JAE     ring_built_387
 	VMOVUPS Y1, (R8)(R9*4)
 	ADDQ    DX, R9
-	JMP     ring_repeat_389
+	JMP     ring_repeat_401
 
-ring_built_375:
+ring_built_387:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 
-unrolled_390:
+unrolled_402:
 	CMPQ      R9, R10
-	JGT       single_391
+	JGT       single_403
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -4766,15 +4875,15 @@ unrolled_390:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000020, R9
-	JMP       unrolled_390
+	JMP       unrolled_402
 
-single_391:
+single_403:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-single_loop_392:
+single_loop_404:
 	CMPQ      R9, R10
-	JGT       remainder_393
+	JGT       remainder_405
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -4786,11 +4895,11 @@ single_loop_392:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000008, R9
-	JMP       single_loop_392
+	JMP       single_loop_404
 
-remainder_393:
+remainder_405:
 	SUBQ       R9, DX
-	JE         span_done_394
+	JE         span_done_406
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
@@ -4803,7 +4912,7 @@ remainder_393:
 	VBLENDVPS  Y2, Y3, Y4, Y4
 	VMASKMOVPS Y4, Y1, (CX)(R9*4)
 
-span_done_394:
+span_done_406:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -4815,18 +4924,18 @@ span_done_394:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_395
+	JNE  ring_next_407
 	XORQ AX, AX
 
-ring_next_395:
+ring_next_407:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_365
+	JMP  ring_segment_377
 
-ring_done_366:
+ring_done_378:
 	JMP ring_finished_backwardDxAVX2F32
 
-ring_rows_364:
-ring_block_396:
+ring_rows_376:
+ring_block_408:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -4842,33 +4951,33 @@ ring_block_396:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_397:
+ring_len_409:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_398
+	JAE  ring_len_done_410
 	ADDQ BX, SI
-	JMP  ring_len_397
+	JMP  ring_len_409
 
-ring_len_done_398:
+ring_len_done_410:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_399:
+ring_step_411:
 	CMPQ DI, SI
-	JB   ring_step_done_400
+	JB   ring_step_done_412
 	SUBQ SI, DI
-	JMP  ring_step_399
+	JMP  ring_step_411
 
-ring_step_done_400:
+ring_step_done_412:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_401:
+ring_step_413:
 	CMPQ DI, SI
-	JB   ring_step_done_402
+	JB   ring_step_done_414
 	SUBQ SI, DI
-	JMP  ring_step_401
+	JMP  ring_step_413
 
-ring_step_done_402:
+ring_step_done_414:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -4879,76 +4988,76 @@ ring_step_done_402:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000008
-	JB      ring_short_403
+	JB      ring_short_415
 	CMPQ    CX, $0x01
-	JNE     ring_planes_404
+	JNE     ring_planes_416
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_406:
+ring_copy_418:
 	CMPQ    BX, DI
-	JAE     ring_built_405
+	JAE     ring_built_417
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_407
+	JB      ring_copy_tail_419
 	VMOVUPS (SI)(R9*4), Y1
 	VMOVUPS Y1, (R8)(BX*4)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_406
+	JNE     ring_copy_418
 	XORQ    R9, R9
-	JMP     ring_copy_406
+	JMP     ring_copy_418
 
-ring_copy_tail_407:
+ring_copy_tail_419:
 	VMOVUPS -32(SI)(DX*4), Y1
 	ADDQ    R10, BX
 	VMOVUPS Y1, -32(R8)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_406
+	JMP     ring_copy_418
 
-ring_planes_404:
+ring_planes_416:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_408
+	JA   ring_long_planes_420
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_409:
+ring_fill_421:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_410
+	JGT          ring_fill_last_422
 	VBROADCASTSS (SI)(BX*4), Y1
 	VMOVUPS      Y1, (R8)(R9*4)
 	VMOVUPS      Y1, 32(R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_411
+	JNE          ring_wrap_423
 	XORQ         BX, BX
 
-ring_wrap_411:
-	JMP ring_fill_409
+ring_wrap_423:
+	JMP ring_fill_421
 
-ring_fill_last_410:
+ring_fill_last_422:
 	CMPQ         R9, DI
-	JAE          ring_built_405
+	JAE          ring_built_417
 	VBROADCASTSS (SI)(BX*4), Y1
 	VMOVUPS      Y1, (R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_412
+	JNE          ring_wrap_424
 	XORQ         BX, BX
 
-ring_wrap_412:
-	JMP ring_fill_last_410
+ring_wrap_424:
+	JMP ring_fill_last_422
 
-ring_long_planes_408:
-ring_channel_413:
+ring_long_planes_420:
+ring_channel_425:
 	CMPQ         R9, DI
-	JAE          ring_built_405
+	JAE          ring_built_417
 	VBROADCASTSS (SI)(BX*4), Y1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -4956,57 +5065,57 @@ ring_channel_413:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_414:
+ring_plane_426:
 	VMOVUPS Y1, (R8)(R11*4)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_414
+	JB      ring_plane_426
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_415
+	JNE     ring_wrap_427
 	XORQ    BX, BX
 
-ring_wrap_415:
-	JMP ring_channel_413
+ring_wrap_427:
+	JMP ring_channel_425
 
-ring_short_403:
+ring_short_415:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_416:
+ring_element_428:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (R8)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_417
+	JB   ring_element_next_429
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_417
+	JB   ring_element_next_429
 	XORQ R9, R9
 
-ring_element_next_417:
+ring_element_next_429:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_416
+	JB      ring_element_428
 	VMOVUPS (R8), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_418
+	JE      ring_exact_430
 	SUBQ    BX, DX
 
-ring_exact_418:
+ring_exact_430:
 	MOVQ DX, BX
 
-ring_repeat_419:
+ring_repeat_431:
 	CMPQ    BX, DI
-	JAE     ring_built_405
+	JAE     ring_built_417
 	VMOVUPS Y1, (R8)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_419
+	JMP     ring_repeat_431
 
-ring_built_405:
+ring_built_417:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+48(FP), BX
@@ -5017,18 +5126,18 @@ ring_built_405:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_420:
+ring_row_432:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_421
+	JE   ring_rows_done_433
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 
-unrolled_422:
+unrolled_434:
 	CMPQ      R9, R10
-	JGT       single_423
+	JGT       single_435
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -5058,15 +5167,15 @@ unrolled_422:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000020, R9
-	JMP       unrolled_422
+	JMP       unrolled_434
 
-single_423:
+single_435:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-single_loop_424:
+single_loop_436:
 	CMPQ      R9, R10
-	JGT       remainder_425
+	JGT       remainder_437
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -5078,11 +5187,11 @@ single_loop_424:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000008, R9
-	JMP       single_loop_424
+	JMP       single_loop_436
 
-remainder_425:
+remainder_437:
 	SUBQ       R9, DX
-	JE         span_done_426
+	JE         span_done_438
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
@@ -5095,7 +5204,7 @@ remainder_425:
 	VBLENDVPS  Y2, Y3, Y4, Y4
 	VMASKMOVPS Y4, Y1, (CX)(R9*4)
 
-span_done_426:
+span_done_438:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -5103,13 +5212,13 @@ span_done_426:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_420
+	JMP   ring_row_432
 
-ring_rows_done_421:
+ring_rows_done_433:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_396
+	JMP  ring_block_408
 
 ring_finished_backwardDxAVX2F32:
 	VZEROUPPER
@@ -5130,9 +5239,9 @@ TEXT ·backwardDalphaAVX2F32(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000020, SI
 
-unrolled_427:
+unrolled_439:
 	CMPQ        BX, SI
-	JGT         single_428
+	JGT         single_440
 	VCVTPS2PD   (AX)(BX*4), Y5
 	VCVTPS2PD   (CX)(BX*4), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -5182,15 +5291,15 @@ unrolled_427:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y4
 	ADDQ        $0x00000020, BX
-	JMP         unrolled_427
+	JMP         unrolled_439
 
-single_428:
+single_440:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_429:
+single_loop_441:
 	CMPQ        BX, SI
-	JGT         remainder_430
+	JGT         remainder_442
 	VCVTPS2PD   (AX)(BX*4), Y5
 	VCVTPS2PD   (CX)(BX*4), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -5204,11 +5313,11 @@ single_loop_429:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y2
 	ADDQ        $0x00000008, BX
-	JMP         single_loop_429
+	JMP         single_loop_441
 
-remainder_430:
+remainder_442:
 	SUBQ         BX, DX
-	JE           span_done_431
+	JE           span_done_443
 	SHLQ         $0x02, DX
 	NEGQ         DX
 	LEAQ         tailmask<>+32(SB), SI
@@ -5227,7 +5336,7 @@ remainder_430:
 	VCVTPS2PD    X0, Y0
 	VFMADD231PD  Y0, Y5, Y2
 
-span_done_431:
+span_done_443:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -5253,9 +5362,9 @@ TEXT ·backwardPlanesDalphaAVX2F32(SB), NOSPLIT, $0-80
 	SHLQ   $0x02, R8
 	XORQ   R9, R9
 
-plane_432:
+plane_444:
 	CMPQ   DX, $0x00
-	JE     planes_done_433
+	JE     planes_done_445
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -5264,9 +5373,9 @@ plane_432:
 	MOVQ   SI, R11
 	SUBQ   $0x00000020, R11
 
-unrolled_434:
+unrolled_446:
 	CMPQ        R10, R11
-	JGT         single_435
+	JGT         single_447
 	VCVTPS2PD   (AX)(R10*4), Y5
 	VCVTPS2PD   (CX)(R10*4), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -5316,15 +5425,15 @@ unrolled_434:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y4
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_434
+	JMP         unrolled_446
 
-single_435:
+single_447:
 	MOVQ SI, R11
 	SUBQ $0x00000008, R11
 
-single_loop_436:
+single_loop_448:
 	CMPQ        R10, R11
-	JGT         remainder_437
+	JGT         remainder_449
 	VCVTPS2PD   (AX)(R10*4), Y5
 	VCVTPS2PD   (CX)(R10*4), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -5338,12 +5447,12 @@ single_loop_436:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y2
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_436
+	JMP         single_loop_448
 
-remainder_437:
+remainder_449:
 	MOVQ         SI, R11
 	SUBQ         R10, R11
-	JE           span_done_438
+	JE           span_done_450
 	SHLQ         $0x02, R11
 	NEGQ         R11
 	LEAQ         tailmask<>+32(SB), R12
@@ -5362,7 +5471,7 @@ remainder_437:
 	VCVTPS2PD    X5, Y5
 	VFMADD231PD  Y5, Y6, Y2
 
-span_done_438:
+span_done_450:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -5376,14 +5485,14 @@ span_done_438:
 	ADDQ         R8, CX
 	INCQ         R9
 	CMPQ         R9, DI
-	JNE          same_pass_439
+	JNE          same_pass_451
 	XORQ         R9, R9
 
-same_pass_439:
+same_pass_451:
 	SUBQ SI, DX
-	JMP  plane_432
+	JMP  plane_444
 
-planes_done_433:
+planes_done_445:
 	VZEROUPPER
 	RET
 
@@ -5397,9 +5506,9 @@ TEXT ·backwardPatternDalphaAVX2F32(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
 
-row_440:
+row_452:
 	CMPQ    DX, $0x00
-	JE      rows_done_441
+	JE      rows_done_453
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -5407,9 +5516,9 @@ row_440:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_442:
+unrolled_454:
 	CMPQ        R8, R9
-	JGT         single_443
+	JGT         single_455
 	VCVTPS2PD   (AX)(R8*4), Y1
 	VCVTPS2PD   (CX)(R8*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -5475,15 +5584,15 @@ unrolled_442:
 	VFMADD231PD Y2, Y1, Y3
 	VMOVUPD     Y3, 224(BX)(R8*8)
 	ADDQ        $0x00000020, R8
-	JMP         unrolled_442
+	JMP         unrolled_454
 
-single_443:
+single_455:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_444:
+single_loop_456:
 	CMPQ        R8, R9
-	JGT         remainder_445
+	JGT         remainder_457
 	VCVTPS2PD   (AX)(R8*4), Y1
 	VCVTPS2PD   (CX)(R8*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -5501,12 +5610,12 @@ single_loop_444:
 	VFMADD231PD Y2, Y1, Y3
 	VMOVUPD     Y3, 32(BX)(R8*8)
 	ADDQ        $0x00000008, R8
-	JMP         single_loop_444
+	JMP         single_loop_456
 
-remainder_445:
+remainder_457:
 	MOVQ         DI, R9
 	SUBQ         R8, R9
-	JE           span_done_446
+	JE           span_done_458
 	SHLQ         $0x02, R9
 	NEGQ         R9
 	LEAQ         tailmask<>+32(SB), R10
@@ -5529,15 +5638,15 @@ remainder_445:
 	VFMADD231PD  Y1, Y2, Y3
 	VMOVUPD      Y3, 32(BX)(R8*8)
 
-span_done_446:
+span_done_458:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_440
+	JMP  row_452
 
-rows_done_441:
+rows_done_453:
 	VZEROUPPER
 	RET
 
@@ -5555,36 +5664,36 @@ TEXT ·backwardRingDalphaAVX2F32(SB), $1952-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x000000b8
-	JA     ring_segmented_447
+	JA     ring_segmented_459
 	MOVQ   DI, SI
 
-ring_len_448:
+ring_len_460:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_449
+	JAE  ring_len_done_461
 	ADDQ DI, SI
-	JMP  ring_len_448
+	JMP  ring_len_460
 
-ring_len_done_449:
+ring_len_done_461:
 	MOVQ SI, 1888(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_450:
+ring_step_462:
 	CMPQ DI, SI
-	JB   ring_step_done_451
+	JB   ring_step_done_463
 	SUBQ SI, DI
-	JMP  ring_step_450
+	JMP  ring_step_462
 
-ring_step_done_451:
+ring_step_done_463:
 	MOVQ DI, 1896(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_452:
+ring_step_464:
 	CMPQ DI, SI
-	JB   ring_step_done_453
+	JB   ring_step_done_465
 	SUBQ SI, DI
-	JMP  ring_step_452
+	JMP  ring_step_464
 
-ring_step_done_453:
+ring_step_done_465:
 	MOVQ    DI, 1904(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -5606,22 +5715,22 @@ ring_step_done_453:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_454:
+sums_zero_466:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_455
+	JAE     sums_zeroed_467
 	VMOVUPD Y0, (CX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_zero_454
+	JMP     sums_zero_466
 
-sums_zeroed_455:
+sums_zeroed_467:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
 
-unrolled_456:
+unrolled_468:
 	CMPQ        DI, R8
-	JGT         single_457
+	JGT         single_469
 	VCVTPS2PD   (AX)(DI*4), Y1
 	VCVTPS2PD   (DX)(DI*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -5691,15 +5800,15 @@ unrolled_456:
 	SUBQ        1888(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000020, DI
-	JMP         unrolled_456
+	JMP         unrolled_468
 
-single_457:
+single_469:
 	MOVQ BX, R8
 	SUBQ $0x00000008, R8
 
-single_loop_458:
+single_loop_470:
 	CMPQ        DI, R8
-	JGT         remainder_459
+	JGT         remainder_471
 	VCVTPS2PD   (AX)(DI*4), Y1
 	VCVTPS2PD   (DX)(DI*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -5721,11 +5830,11 @@ single_loop_458:
 	SUBQ        1888(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000008, DI
-	JMP         single_loop_458
+	JMP         single_loop_470
 
-remainder_459:
+remainder_471:
 	SUBQ         DI, BX
-	JE           span_done_460
+	JE           span_done_472
 	SHLQ         $0x02, BX
 	NEGQ         BX
 	LEAQ         tailmask<>+32(SB), R8
@@ -5748,78 +5857,78 @@ remainder_459:
 	VFMADD231PD  Y0, Y1, Y2
 	VMOVUPD      Y2, 32(CX)(SI*8)
 
-span_done_460:
+span_done_472:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  1888(SP), BX
 	MOVQ  1928(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_462
+	JLE   fold_ext_done_474
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_463
+	JA    fold_ext_scalar_475
 	ADDQ  $0x00000003, SI
 	ANDQ  $-4, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_461:
+fold_ext_473:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_462
+	JBE     fold_ext_done_474
 	SUBQ    $0x00000004, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Y0
 	VADDPD  (CX)(SI*8), Y0, Y0
 	VMOVUPD Y0, (CX)(DI*8)
-	JMP     fold_ext_461
+	JMP     fold_ext_473
 
-fold_ext_scalar_463:
+fold_ext_scalar_475:
 	MOVQ 1928(SP), SI
 
-fold_ext_element_464:
+fold_ext_element_476:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_465
+	JBE    fold_ext_element_done_477
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_464
+	JMP    fold_ext_element_476
 
-fold_ext_element_done_465:
-fold_ext_done_462:
-fold_466:
+fold_ext_element_done_477:
+fold_ext_done_474:
+fold_478:
 	CMPQ   BX, AX
-	JBE    fold_done_467
+	JBE    fold_done_479
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_466
+	JMP    fold_478
 
-fold_done_467:
+fold_done_479:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_468
+	JNE  sums_planes_480
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000004, BX
 
-sums_vector_471:
+sums_vector_483:
 	CMPQ       AX, BX
-	JGT        sums_scalar_469
+	JGT        sums_scalar_481
 	VCVTPS2PD  (DX)(AX*4), Y0
 	VADDPD     (CX)(AX*8), Y0, Y0
 	VCVTPD2PSY Y0, X0
 	VMOVUPS    X0, (DX)(AX*4)
 	ADDQ       $0x00000004, AX
-	JMP        sums_vector_471
+	JMP        sums_vector_483
 
-sums_scalar_469:
+sums_scalar_481:
 	CMPQ      AX, dalpha_len+56(FP)
-	JE        sums_done_470
+	JE        sums_done_482
 	VMOVSD    (CX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
@@ -5827,18 +5936,18 @@ sums_scalar_469:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_469
+	JMP       sums_scalar_481
 
-sums_planes_468:
+sums_planes_480:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_472:
+sums_group_484:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_474
+	JB     sums_single_486
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -5847,7 +5956,7 @@ sums_group_472:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_473:
+sums_group_plane_485:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -5856,7 +5965,7 @@ sums_group_plane_473:
 	ADDQ      $0x08, R9
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_group_plane_473
+	JB        sums_group_plane_485
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (DX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -5881,32 +5990,32 @@ sums_group_plane_473:
 	SHRQ      $0x01, BX
 	ADDQ      BX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_472
+	JMP       sums_group_484
 
-sums_single_474:
+sums_single_486:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_470
+	JE     sums_done_482
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_475:
+sums_single_plane_487:
 	VADDSD    (CX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_single_plane_475
+	JB        sums_single_plane_487
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_474
+	JMP       sums_single_486
 
-sums_done_470:
+sums_done_482:
 	JMP ring_finished_backwardDalphaAVX2F32
 
-ring_segmented_447:
+ring_segmented_459:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x000000b8
 	JA   ring_finished_backwardDalphaAVX2F32
@@ -5916,7 +6025,7 @@ ring_segmented_447:
 	MOVQ AX, 1920(SP)
 	MOVQ $0x00000000, 1912(SP)
 
-ring_block_477:
+ring_block_489:
 	MOVQ    1912(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -5931,33 +6040,33 @@ ring_block_477:
 	MOVQ    BX, 1944(SP)
 	MOVQ    BX, SI
 
-ring_len_478:
+ring_len_490:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_479
+	JAE  ring_len_done_491
 	ADDQ BX, SI
-	JMP  ring_len_478
+	JMP  ring_len_490
 
-ring_len_done_479:
+ring_len_done_491:
 	MOVQ SI, 1888(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_480:
+ring_step_492:
 	CMPQ DI, SI
-	JB   ring_step_done_481
+	JB   ring_step_done_493
 	SUBQ SI, DI
-	JMP  ring_step_480
+	JMP  ring_step_492
 
-ring_step_done_481:
+ring_step_done_493:
 	MOVQ DI, 1896(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_482:
+ring_step_494:
 	CMPQ DI, SI
-	JB   ring_step_done_483
+	JB   ring_step_done_495
 	SUBQ SI, DI
-	JMP  ring_step_482
+	JMP  ring_step_494
 
-ring_step_done_483:
+ring_step_done_495:
 	MOVQ    DI, 1904(SP)
 	LEAQ    32(SI), SI
 	CMPQ    BX, SI
@@ -5986,26 +6095,26 @@ ring_step_done_483:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_484:
+sums_zero_496:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_485
+	JAE     sums_zeroed_497
 	VMOVUPD Y0, (CX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_zero_484
+	JMP     sums_zero_496
 
-sums_zeroed_485:
-ring_row_486:
+sums_zeroed_497:
+ring_row_498:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_487
+	JE   ring_rows_done_499
 	XORQ SI, SI
 	MOVQ 1944(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-unrolled_488:
+unrolled_500:
 	CMPQ        R8, R9
-	JGT         single_489
+	JGT         single_501
 	VCVTPS2PD   (AX)(R8*4), Y1
 	VCVTPS2PD   (DX)(R8*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -6075,15 +6184,15 @@ unrolled_488:
 	SUBQ        1888(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000020, R8
-	JMP         unrolled_488
+	JMP         unrolled_500
 
-single_489:
+single_501:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_490:
+single_loop_502:
 	CMPQ        R8, R9
-	JGT         remainder_491
+	JGT         remainder_503
 	VCVTPS2PD   (AX)(R8*4), Y1
 	VCVTPS2PD   (DX)(R8*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -6105,11 +6214,11 @@ single_loop_490:
 	SUBQ        1888(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000008, R8
-	JMP         single_loop_490
+	JMP         single_loop_502
 
-remainder_491:
+remainder_503:
 	SUBQ         R8, DI
-	JE           span_done_492
+	JE           span_done_504
 	SHLQ         $0x02, DI
 	NEGQ         DI
 	LEAQ         tailmask<>+32(SB), R9
@@ -6132,16 +6241,16 @@ remainder_491:
 	VFMADD231PD  Y1, Y2, Y3
 	VMOVUPD      Y3, 32(CX)(SI*8)
 
-span_done_492:
+span_done_504:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x02, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_486
+	JMP   ring_row_498
 
-ring_rows_done_487:
+ring_rows_done_499:
 	MOVQ 1912(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -6149,71 +6258,71 @@ ring_rows_done_487:
 	MOVQ 1888(SP), SI
 	MOVQ 1928(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_494
+	JLE  fold_ext_done_506
 	CMPQ DI, SI
-	JA   fold_ext_scalar_495
+	JA   fold_ext_scalar_507
 	ADDQ $0x00000003, DI
 	ANDQ $-4, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_493:
+fold_ext_505:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_494
+	JBE     fold_ext_done_506
 	SUBQ    $0x00000004, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Y1
 	VADDPD  (CX)(DI*8), Y1, Y1
 	VMOVUPD Y1, (CX)(R8*8)
-	JMP     fold_ext_493
+	JMP     fold_ext_505
 
-fold_ext_scalar_495:
+fold_ext_scalar_507:
 	MOVQ 1928(SP), DI
 
-fold_ext_element_496:
+fold_ext_element_508:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_497
+	JBE    fold_ext_element_done_509
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_496
+	JMP    fold_ext_element_508
 
-fold_ext_element_done_497:
-fold_ext_done_494:
-fold_498:
+fold_ext_element_done_509:
+fold_ext_done_506:
+fold_510:
 	CMPQ   SI, BX
-	JBE    fold_done_499
+	JBE    fold_done_511
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_498
+	JMP    fold_510
 
-fold_done_499:
+fold_done_511:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_500
+	JNE  sums_planes_512
 	MOVQ 1936(SP), SI
 	SUBQ $0x00000004, SI
 
-sums_vector_503:
+sums_vector_515:
 	CMPQ       BX, SI
-	JGT        sums_scalar_501
+	JGT        sums_scalar_513
 	VCVTPS2PD  (DX)(BX*4), Y1
 	VADDPD     (CX)(BX*8), Y1, Y1
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, (DX)(BX*4)
 	ADDQ       $0x00000004, BX
-	JMP        sums_vector_503
+	JMP        sums_vector_515
 
-sums_scalar_501:
+sums_scalar_513:
 	CMPQ      BX, 1936(SP)
-	JE        sums_done_502
+	JE        sums_done_514
 	VMOVSD    (CX)(BX*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
@@ -6221,18 +6330,18 @@ sums_scalar_501:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_scalar_501
+	JMP       sums_scalar_513
 
-sums_planes_500:
+sums_planes_512:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_504:
+sums_group_516:
 	MOVQ   1936(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_506
+	JB     sums_single_518
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -6241,7 +6350,7 @@ sums_group_504:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_505:
+sums_group_plane_517:
 	VADDSD    (R9), X1, X1
 	VADDSD    (R9)(R8*1), X2, X2
 	VADDSD    (R10), X3, X3
@@ -6250,7 +6359,7 @@ sums_group_plane_505:
 	ADDQ      $0x08, R10
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_group_plane_505
+	JB        sums_group_plane_517
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(BX*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -6275,32 +6384,32 @@ sums_group_plane_505:
 	SHRQ      $0x01, SI
 	ADDQ      SI, DI
 	ADDQ      $0x00000004, BX
-	JMP       sums_group_504
+	JMP       sums_group_516
 
-sums_single_506:
+sums_single_518:
 	CMPQ   BX, 1936(SP)
-	JE     sums_done_502
+	JE     sums_done_514
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_507:
+sums_single_plane_519:
 	VADDSD    (CX)(DI*8), X1, X1
 	INCQ      DI
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_single_plane_507
+	JB        sums_single_plane_519
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_single_506
+	JMP       sums_single_518
 
-sums_done_502:
+sums_done_514:
 	ADDQ 1936(SP), AX
 	MOVQ AX, 1912(SP)
-	JMP  ring_block_477
+	JMP  ring_block_489
 
 ring_finished_backwardDalphaAVX2F32:
 	VZEROUPPER
@@ -6317,11 +6426,11 @@ TEXT ·forwardAVX2F64(SB), NOSPLIT, $0-56
 	MOVQ         DX, BX
 	SHLQ         $0x03, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_508
+	JB           cached_520
 	CMPQ         AX, CX
-	JE           cached_508
+	JE           cached_520
 	CMPQ         AX, CX
-	JE           cached_508
+	JE           cached_520
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -6330,7 +6439,7 @@ TEXT ·forwardAVX2F64(SB), NOSPLIT, $0-56
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_510
+	JE           aligned_522
 	MOVQ         SI, DI
 	SHLQ         $0x03, DI
 	NEGQ         DI
@@ -6343,13 +6452,13 @@ TEXT ·forwardAVX2F64(SB), NOSPLIT, $0-56
 	VMASKMOVPD   Y5, Y2, (AX)(BX*8)
 	MOVQ         SI, BX
 
-aligned_510:
+aligned_522:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-unrolled_511:
+unrolled_523:
 	CMPQ      BX, SI
-	JGT       single_512
+	JGT       single_524
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
@@ -6371,26 +6480,26 @@ unrolled_511:
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVNTPD  Y4, 96(AX)(BX*8)
 	ADDQ      $0x00000010, BX
-	JMP       unrolled_511
+	JMP       unrolled_523
 
-single_512:
+single_524:
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-single_loop_513:
+single_loop_525:
 	CMPQ      BX, SI
-	JGT       remainder_514
+	JGT       remainder_526
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVNTPD  Y4, (AX)(BX*8)
 	ADDQ      $0x00000004, BX
-	JMP       single_loop_513
+	JMP       single_loop_525
 
-remainder_514:
+remainder_526:
 	SUBQ       BX, DX
-	JE         span_done_515
+	JE         span_done_527
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), SI
@@ -6401,59 +6510,78 @@ remainder_514:
 	VBLENDVPD  Y0, Y3, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(BX*8)
 
-span_done_515:
+span_done_527:
 	SFENCE
-	JMP stored_509
+	JMP stored_521
 
-cached_508:
-	XORQ BX, BX
-	MOVQ DX, SI
-	SUBQ $0x00000010, SI
-
-unrolled_516:
-	CMPQ      BX, SI
-	JGT       single_517
-	VMOVUPD   (CX)(BX*8), Y2
+cached_520:
+	XORQ      BX, BX
+	TESTQ     $0x00000003, DX
+	JE        no_last_533
+	MOVQ      DX, SI
+	SUBQ      $0x00000004, SI
+	JL        no_last_533
+	VMOVUPD   (CX)(SI*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
 	VBLENDVPD Y3, Y2, Y4, Y4
-	VMOVUPD   Y4, (AX)(BX*8)
+
+no_last_533:
+	MOVQ DX, DI
+	SUBQ $0x00000010, DI
+
+unrolled_528:
+	CMPQ      BX, DI
+	JGT       single_529
+	VMOVUPD   (CX)(BX*8), Y2
+	VCMPPD    $0x1e, Y0, Y2, Y3
+	VMULPD    Y1, Y2, Y5
+	VBLENDVPD Y3, Y2, Y5, Y5
+	VMOVUPD   Y5, (AX)(BX*8)
 	VMOVUPD   32(CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
-	VMULPD    Y1, Y2, Y4
-	VBLENDVPD Y3, Y2, Y4, Y4
-	VMOVUPD   Y4, 32(AX)(BX*8)
+	VMULPD    Y1, Y2, Y5
+	VBLENDVPD Y3, Y2, Y5, Y5
+	VMOVUPD   Y5, 32(AX)(BX*8)
 	VMOVUPD   64(CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
-	VMULPD    Y1, Y2, Y4
-	VBLENDVPD Y3, Y2, Y4, Y4
-	VMOVUPD   Y4, 64(AX)(BX*8)
+	VMULPD    Y1, Y2, Y5
+	VBLENDVPD Y3, Y2, Y5, Y5
+	VMOVUPD   Y5, 64(AX)(BX*8)
 	VMOVUPD   96(CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
-	VMULPD    Y1, Y2, Y4
-	VBLENDVPD Y3, Y2, Y4, Y4
-	VMOVUPD   Y4, 96(AX)(BX*8)
+	VMULPD    Y1, Y2, Y5
+	VBLENDVPD Y3, Y2, Y5, Y5
+	VMOVUPD   Y5, 96(AX)(BX*8)
 	ADDQ      $0x00000010, BX
-	JMP       unrolled_516
+	JMP       unrolled_528
 
-single_517:
-	MOVQ DX, SI
-	SUBQ $0x00000004, SI
+single_529:
+	MOVQ DX, DI
+	SUBQ $0x00000004, DI
 
-single_loop_518:
-	CMPQ      BX, SI
-	JGT       remainder_519
+single_loop_530:
+	CMPQ      BX, DI
+	JGT       remainder_531
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
-	VMULPD    Y1, Y2, Y4
-	VBLENDVPD Y3, Y2, Y4, Y4
-	VMOVUPD   Y4, (AX)(BX*8)
+	VMULPD    Y1, Y2, Y5
+	VBLENDVPD Y3, Y2, Y5, Y5
+	VMOVUPD   Y5, (AX)(BX*8)
 	ADDQ      $0x00000004, BX
-	JMP       single_loop_518
+	JMP       single_loop_530
 
-remainder_519:
-	SUBQ       BX, DX
-	JE         span_done_520
+remainder_531:
+	MOVQ    DX, DI
+	SUBQ    BX, DI
+	JE      span_done_532
+	CMPQ    DX, $0x00000004
+	JL      masked_534
+	VMOVUPD Y4, (AX)(SI*8)
+	JMP     span_done_532
+
+masked_534:
+	MOVQ       DI, DX
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), SI
@@ -6464,8 +6592,8 @@ remainder_519:
 	VBLENDVPD  Y0, Y3, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(BX*8)
 
-span_done_520:
-stored_509:
+span_done_532:
+stored_521:
 	VZEROUPPER
 	RET
 
@@ -6485,15 +6613,15 @@ TEXT ·forwardPlanesAVX2F64(SB), NOSPLIT, $0-80
 	MOVQ   DX, R10
 	SHLQ   $0x03, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_521
+	JB     cached_535
 	CMPQ   AX, CX
-	JE     cached_521
+	JE     cached_535
 	CMPQ   AX, CX
-	JE     cached_521
+	JE     cached_535
 
-plane_523:
+plane_537:
 	CMPQ         DX, $0x00
-	JE           planes_done_524
+	JE           planes_done_538
 	VBROADCASTSD (DI)(R9*8), Y1
 	XORQ         R10, R10
 	MOVQ         AX, R11
@@ -6503,7 +6631,7 @@ plane_523:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_525
+	JE           aligned_539
 	MOVQ         R11, R12
 	SHLQ         $0x03, R12
 	NEGQ         R12
@@ -6516,13 +6644,13 @@ plane_523:
 	VMASKMOVPD   Y5, Y2, (AX)(R10*8)
 	MOVQ         R11, R10
 
-aligned_525:
+aligned_539:
 	MOVQ BX, R11
 	SUBQ $0x00000010, R11
 
-unrolled_526:
+unrolled_540:
 	CMPQ      R10, R11
-	JGT       single_527
+	JGT       single_541
 	VMOVUPD   (CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
@@ -6544,27 +6672,27 @@ unrolled_526:
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVNTPD  Y4, 96(AX)(R10*8)
 	ADDQ      $0x00000010, R10
-	JMP       unrolled_526
+	JMP       unrolled_540
 
-single_527:
+single_541:
 	MOVQ BX, R11
 	SUBQ $0x00000004, R11
 
-single_loop_528:
+single_loop_542:
 	CMPQ      R10, R11
-	JGT       remainder_529
+	JGT       remainder_543
 	VMOVUPD   (CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVNTPD  Y4, (AX)(R10*8)
 	ADDQ      $0x00000004, R10
-	JMP       single_loop_528
+	JMP       single_loop_542
 
-remainder_529:
+remainder_543:
 	MOVQ       BX, R11
 	SUBQ       R10, R11
-	JE         span_done_530
+	JE         span_done_544
 	SHLQ       $0x03, R11
 	NEGQ       R11
 	LEAQ       tailmask<>+32(SB), R12
@@ -6575,100 +6703,117 @@ remainder_529:
 	VBLENDVPD  Y4, Y3, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(R10*8)
 
-span_done_530:
+span_done_544:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_531
+	JNE  same_pass_545
 	XORQ R9, R9
 
-same_pass_531:
+same_pass_545:
 	SUBQ BX, DX
-	JMP  plane_523
+	JMP  plane_537
 
-planes_done_524:
+planes_done_538:
 	SFENCE
-	JMP stored_522
+	JMP stored_536
 
-cached_521:
-plane_532:
+cached_535:
+plane_546:
 	CMPQ         DX, $0x00
-	JE           planes_done_533
+	JE           planes_done_547
 	VBROADCASTSD (DI)(R9*8), Y1
 	XORQ         R10, R10
+	TESTQ        $0x00000003, BX
+	JE           no_last_553
 	MOVQ         BX, R11
-	SUBQ         $0x00000010, R11
+	SUBQ         $0x00000004, R11
+	JL           no_last_553
+	VMOVUPD      (CX)(R11*8), Y2
+	VCMPPD       $0x1e, Y0, Y2, Y3
+	VMULPD       Y1, Y2, Y4
+	VBLENDVPD    Y3, Y2, Y4, Y4
 
-unrolled_534:
-	CMPQ      R10, R11
-	JGT       single_535
+no_last_553:
+	MOVQ BX, R12
+	SUBQ $0x00000010, R12
+
+unrolled_548:
+	CMPQ      R10, R12
+	JGT       single_549
 	VMOVUPD   (CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
-	VMULPD    Y1, Y2, Y4
-	VBLENDVPD Y3, Y2, Y4, Y4
-	VMOVUPD   Y4, (AX)(R10*8)
+	VMULPD    Y1, Y2, Y5
+	VBLENDVPD Y3, Y2, Y5, Y5
+	VMOVUPD   Y5, (AX)(R10*8)
 	VMOVUPD   32(CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
-	VMULPD    Y1, Y2, Y4
-	VBLENDVPD Y3, Y2, Y4, Y4
-	VMOVUPD   Y4, 32(AX)(R10*8)
+	VMULPD    Y1, Y2, Y5
+	VBLENDVPD Y3, Y2, Y5, Y5
+	VMOVUPD   Y5, 32(AX)(R10*8)
 	VMOVUPD   64(CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
-	VMULPD    Y1, Y2, Y4
-	VBLENDVPD Y3, Y2, Y4, Y4
-	VMOVUPD   Y4, 64(AX)(R10*8)
+	VMULPD    Y1, Y2, Y5
+	VBLENDVPD Y3, Y2, Y5, Y5
+	VMOVUPD   Y5, 64(AX)(R10*8)
 	VMOVUPD   96(CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
-	VMULPD    Y1, Y2, Y4
-	VBLENDVPD Y3, Y2, Y4, Y4
-	VMOVUPD   Y4, 96(AX)(R10*8)
+	VMULPD    Y1, Y2, Y5
+	VBLENDVPD Y3, Y2, Y5, Y5
+	VMOVUPD   Y5, 96(AX)(R10*8)
 	ADDQ      $0x00000010, R10
-	JMP       unrolled_534
+	JMP       unrolled_548
 
-single_535:
-	MOVQ BX, R11
-	SUBQ $0x00000004, R11
+single_549:
+	MOVQ BX, R12
+	SUBQ $0x00000004, R12
 
-single_loop_536:
-	CMPQ      R10, R11
-	JGT       remainder_537
+single_loop_550:
+	CMPQ      R10, R12
+	JGT       remainder_551
 	VMOVUPD   (CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
-	VMULPD    Y1, Y2, Y4
-	VBLENDVPD Y3, Y2, Y4, Y4
-	VMOVUPD   Y4, (AX)(R10*8)
+	VMULPD    Y1, Y2, Y5
+	VBLENDVPD Y3, Y2, Y5, Y5
+	VMOVUPD   Y5, (AX)(R10*8)
 	ADDQ      $0x00000004, R10
-	JMP       single_loop_536
+	JMP       single_loop_550
 
-remainder_537:
-	MOVQ       BX, R11
-	SUBQ       R10, R11
-	JE         span_done_538
-	SHLQ       $0x03, R11
-	NEGQ       R11
-	LEAQ       tailmask<>+32(SB), R12
-	VMOVDQU    (R12)(R11*1), Y2
+remainder_551:
+	MOVQ    BX, R12
+	SUBQ    R10, R12
+	JE      span_done_552
+	CMPQ    BX, $0x00000004
+	JL      masked_554
+	VMOVUPD Y4, (AX)(R11*8)
+	JMP     span_done_552
+
+masked_554:
+	SHLQ       $0x03, R12
+	NEGQ       R12
+	LEAQ       tailmask<>+32(SB), R13
+	VMOVDQU    (R13)(R12*1), Y2
 	VMASKMOVPD (CX)(R10*8), Y2, Y3
-	VCMPPD     $0x1e, Y0, Y3, Y4
+	VCMPPD     $0x1e, Y0, Y3, Y5
 	VMULPD     Y1, Y3, Y1
-	VBLENDVPD  Y4, Y3, Y1, Y1
+	VBLENDVPD  Y5, Y3, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(R10*8)
 
-span_done_538:
+span_done_552:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_539
+	JNE  same_pass_555
 	XORQ R9, R9
 
-same_pass_539:
+same_pass_555:
 	SUBQ BX, DX
-	JMP  plane_532
+	JMP  plane_546
 
-planes_done_533:
-stored_522:
+planes_done_547:
+stored_536:
 	VZEROUPPER
 	RET
 
@@ -6684,15 +6829,15 @@ TEXT ·forwardPatternAVX2F64(SB), NOSPLIT, $0-72
 	MOVQ   DX, DI
 	SHLQ   $0x03, DI
 	CMPQ   DI, ·streamThreshold+0(SB)
-	JB     cached_540
+	JB     cached_556
 	CMPQ   AX, CX
-	JE     cached_540
+	JE     cached_556
 	CMPQ   AX, CX
-	JE     cached_540
+	JE     cached_556
 
-row_542:
+row_558:
 	CMPQ       DX, $0x00
-	JE         rows_done_543
+	JE         rows_done_559
 	MOVQ       SI, DI
 	CMPQ       DX, DI
 	CMOVQLT    DX, DI
@@ -6704,7 +6849,7 @@ row_542:
 	CMPQ       R9, DI
 	CMOVQGT    DI, R9
 	TESTQ      R9, R9
-	JE         aligned_544
+	JE         aligned_560
 	MOVQ       R9, R10
 	SHLQ       $0x03, R10
 	NEGQ       R10
@@ -6718,13 +6863,13 @@ row_542:
 	VMASKMOVPD Y4, Y1, (AX)(R8*8)
 	MOVQ       R9, R8
 
-aligned_544:
+aligned_560:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-unrolled_545:
+unrolled_561:
 	CMPQ      R8, R9
-	JGT       single_546
+	JGT       single_562
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y3
@@ -6746,27 +6891,27 @@ unrolled_545:
 	VBLENDVPD Y2, Y1, Y3, Y3
 	VMOVNTPD  Y3, 96(AX)(R8*8)
 	ADDQ      $0x00000010, R8
-	JMP       unrolled_545
+	JMP       unrolled_561
 
-single_546:
+single_562:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 
-single_loop_547:
+single_loop_563:
 	CMPQ      R8, R9
-	JGT       remainder_548
+	JGT       remainder_564
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y3
 	VBLENDVPD Y2, Y1, Y3, Y3
 	VMOVNTPD  Y3, (AX)(R8*8)
 	ADDQ      $0x00000004, R8
-	JMP       single_loop_547
+	JMP       single_loop_563
 
-remainder_548:
+remainder_564:
 	MOVQ       DI, R9
 	SUBQ       R8, R9
-	JE         span_done_549
+	JE         span_done_565
 	SHLQ       $0x03, R9
 	NEGQ       R9
 	LEAQ       tailmask<>+32(SB), R10
@@ -6778,95 +6923,112 @@ remainder_548:
 	VBLENDVPD  Y3, Y2, Y4, Y4
 	VMASKMOVPD Y4, Y1, (AX)(R8*8)
 
-span_done_549:
+span_done_565:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_542
+	JMP  row_558
 
-rows_done_543:
+rows_done_559:
 	SFENCE
-	JMP stored_541
+	JMP stored_557
 
-cached_540:
-row_550:
-	CMPQ    DX, $0x00
-	JE      rows_done_551
-	MOVQ    SI, DI
-	CMPQ    DX, DI
-	CMOVQLT DX, DI
-	XORQ    R8, R8
-	MOVQ    DI, R9
-	SUBQ    $0x00000010, R9
+cached_556:
+row_566:
+	CMPQ      DX, $0x00
+	JE        rows_done_567
+	MOVQ      SI, DI
+	CMPQ      DX, DI
+	CMOVQLT   DX, DI
+	XORQ      R8, R8
+	TESTQ     $0x00000003, DI
+	JE        no_last_573
+	MOVQ      DI, R9
+	SUBQ      $0x00000004, R9
+	JL        no_last_573
+	VMOVUPD   (CX)(R9*8), Y1
+	VCMPPD    $0x1e, Y0, Y1, Y2
+	VMULPD    (BX)(R9*8), Y1, Y3
+	VBLENDVPD Y2, Y1, Y3, Y3
 
-unrolled_552:
-	CMPQ      R8, R9
-	JGT       single_553
+no_last_573:
+	MOVQ DI, R10
+	SUBQ $0x00000010, R10
+
+unrolled_568:
+	CMPQ      R8, R10
+	JGT       single_569
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
-	VMULPD    (BX)(R8*8), Y1, Y3
-	VBLENDVPD Y2, Y1, Y3, Y3
-	VMOVUPD   Y3, (AX)(R8*8)
+	VMULPD    (BX)(R8*8), Y1, Y4
+	VBLENDVPD Y2, Y1, Y4, Y4
+	VMOVUPD   Y4, (AX)(R8*8)
 	VMOVUPD   32(CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
-	VMULPD    32(BX)(R8*8), Y1, Y3
-	VBLENDVPD Y2, Y1, Y3, Y3
-	VMOVUPD   Y3, 32(AX)(R8*8)
+	VMULPD    32(BX)(R8*8), Y1, Y4
+	VBLENDVPD Y2, Y1, Y4, Y4
+	VMOVUPD   Y4, 32(AX)(R8*8)
 	VMOVUPD   64(CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
-	VMULPD    64(BX)(R8*8), Y1, Y3
-	VBLENDVPD Y2, Y1, Y3, Y3
-	VMOVUPD   Y3, 64(AX)(R8*8)
+	VMULPD    64(BX)(R8*8), Y1, Y4
+	VBLENDVPD Y2, Y1, Y4, Y4
+	VMOVUPD   Y4, 64(AX)(R8*8)
 	VMOVUPD   96(CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
-	VMULPD    96(BX)(R8*8), Y1, Y3
-	VBLENDVPD Y2, Y1, Y3, Y3
-	VMOVUPD   Y3, 96(AX)(R8*8)
+	VMULPD    96(BX)(R8*8), Y1, Y4
+	VBLENDVPD Y2, Y1, Y4, Y4
+	VMOVUPD   Y4, 96(AX)(R8*8)
 	ADDQ      $0x00000010, R8
-	JMP       unrolled_552
+	JMP       unrolled_568
 
-single_553:
-	MOVQ DI, R9
-	SUBQ $0x00000004, R9
+single_569:
+	MOVQ DI, R10
+	SUBQ $0x00000004, R10
 
-single_loop_554:
-	CMPQ      R8, R9
-	JGT       remainder_555
+single_loop_570:
+	CMPQ      R8, R10
+	JGT       remainder_571
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
-	VMULPD    (BX)(R8*8), Y1, Y3
-	VBLENDVPD Y2, Y1, Y3, Y3
-	VMOVUPD   Y3, (AX)(R8*8)
+	VMULPD    (BX)(R8*8), Y1, Y4
+	VBLENDVPD Y2, Y1, Y4, Y4
+	VMOVUPD   Y4, (AX)(R8*8)
 	ADDQ      $0x00000004, R8
-	JMP       single_loop_554
+	JMP       single_loop_570
 
-remainder_555:
-	MOVQ       DI, R9
-	SUBQ       R8, R9
-	JE         span_done_556
-	SHLQ       $0x03, R9
-	NEGQ       R9
-	LEAQ       tailmask<>+32(SB), R10
-	VMOVDQU    (R10)(R9*1), Y1
+remainder_571:
+	MOVQ    DI, R10
+	SUBQ    R8, R10
+	JE      span_done_572
+	CMPQ    DI, $0x00000004
+	JL      masked_574
+	VMOVUPD Y3, (AX)(R9*8)
+	JMP     span_done_572
+
+masked_574:
+	SHLQ       $0x03, R10
+	NEGQ       R10
+	LEAQ       tailmask<>+32(SB), R11
+	VMOVDQU    (R11)(R10*1), Y1
 	VMASKMOVPD (CX)(R8*8), Y1, Y2
-	VCMPPD     $0x1e, Y0, Y2, Y3
-	VMASKMOVPD (BX)(R8*8), Y1, Y4
-	VMULPD     Y4, Y2, Y4
-	VBLENDVPD  Y3, Y2, Y4, Y4
-	VMASKMOVPD Y4, Y1, (AX)(R8*8)
+	VCMPPD     $0x1e, Y0, Y2, Y4
+	VMASKMOVPD (BX)(R8*8), Y1, Y5
+	VMULPD     Y5, Y2, Y5
+	VBLENDVPD  Y4, Y2, Y5, Y5
+	VMASKMOVPD Y5, Y1, (AX)(R8*8)
 
-span_done_556:
+span_done_572:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_550
+	JMP  row_566
 
-rows_done_551:
-stored_541:
+rows_done_567:
+stored_557:
 	VZEROUPPER
 	RET
 
@@ -6885,36 +7047,36 @@ TEXT ·forwardRingAVX2F64(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x000000d8
-	JA     ring_segmented_557
+	JA     ring_segmented_575
 	MOVQ   R8, R9
 
-ring_len_558:
+ring_len_576:
 	CMPQ R9, $0x00000004
-	JAE  ring_len_done_559
+	JAE  ring_len_done_577
 	ADDQ R8, R9
-	JMP  ring_len_558
+	JMP  ring_len_576
 
-ring_len_done_559:
+ring_len_done_577:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000004, R10
 
-ring_step_560:
+ring_step_578:
 	CMPQ R10, R9
-	JB   ring_step_done_561
+	JB   ring_step_done_579
 	SUBQ R9, R10
-	JMP  ring_step_560
+	JMP  ring_step_578
 
-ring_step_done_561:
+ring_step_done_579:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000010, R10
 
-ring_step_562:
+ring_step_580:
 	CMPQ R10, R9
-	JB   ring_step_done_563
+	JB   ring_step_done_581
 	SUBQ R9, R10
-	JMP  ring_step_562
+	JMP  ring_step_580
 
-ring_step_done_563:
+ring_step_done_581:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    16(R9), R9
@@ -6924,76 +7086,76 @@ ring_step_done_563:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000004
-	JB      ring_short_564
+	JB      ring_short_582
 	CMPQ    AX, $0x01
-	JNE     ring_planes_565
+	JNE     ring_planes_583
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_567:
+ring_copy_585:
 	CMPQ    AX, R10
-	JAE     ring_built_566
+	JAE     ring_built_584
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000004
-	JB      ring_copy_tail_568
+	JB      ring_copy_tail_586
 	VMOVUPD (R9)(R8*8), Y1
 	VMOVUPD Y1, (DI)(AX*8)
 	ADDQ    $0x00000004, AX
 	ADDQ    $0x00000004, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_567
+	JNE     ring_copy_585
 	XORQ    R8, R8
-	JMP     ring_copy_567
+	JMP     ring_copy_585
 
-ring_copy_tail_568:
+ring_copy_tail_586:
 	VMOVUPD -32(R9)(DX*8), Y1
 	ADDQ    R11, AX
 	VMOVUPD Y1, -32(DI)(AX*8)
 	XORQ    R8, R8
-	JMP     ring_copy_567
+	JMP     ring_copy_585
 
-ring_planes_565:
+ring_planes_583:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000008
-	JA   ring_long_planes_569
+	JA   ring_long_planes_587
 	MOVQ R10, R12
 	SUBQ $0x00000004, R12
 
-ring_fill_570:
+ring_fill_588:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_571
+	JGT          ring_fill_last_589
 	VBROADCASTSD (R9)(R8*8), Y1
 	VMOVUPD      Y1, (DI)(R11*8)
 	VMOVUPD      Y1, 32(DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_572
+	JNE          ring_wrap_590
 	XORQ         R8, R8
 
-ring_wrap_572:
-	JMP ring_fill_570
+ring_wrap_590:
+	JMP ring_fill_588
 
-ring_fill_last_571:
+ring_fill_last_589:
 	CMPQ         R11, R10
-	JAE          ring_built_566
+	JAE          ring_built_584
 	VBROADCASTSD (R9)(R8*8), Y1
 	VMOVUPD      Y1, (DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_573
+	JNE          ring_wrap_591
 	XORQ         R8, R8
 
-ring_wrap_573:
-	JMP ring_fill_last_571
+ring_wrap_591:
+	JMP ring_fill_last_589
 
-ring_long_planes_569:
-ring_channel_574:
+ring_long_planes_587:
+ring_channel_592:
 	CMPQ         R11, R10
-	JAE          ring_built_566
+	JAE          ring_built_584
 	VBROADCASTSD (R9)(R8*8), Y1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -7001,65 +7163,65 @@ ring_channel_574:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_575:
+ring_plane_593:
 	VMOVUPD Y1, (DI)(R13*8)
 	ADDQ    $0x00000004, R13
 	CMPQ    R13, R12
-	JB      ring_plane_575
+	JB      ring_plane_593
 	INCQ    R8
 	CMPQ    R8, DX
-	JNE     ring_wrap_576
+	JNE     ring_wrap_594
 	XORQ    R8, R8
 
-ring_wrap_576:
-	JMP ring_channel_574
+ring_wrap_594:
+	JMP ring_channel_592
 
-ring_short_564:
+ring_short_582:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_577:
+ring_element_595:
 	MOVQ (R9)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_578
+	JB   ring_element_next_596
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_578
+	JB   ring_element_next_596
 	XORQ R11, R11
 
-ring_element_next_578:
+ring_element_next_596:
 	INCQ    R13
 	CMPQ    R13, $0x00000004
-	JB      ring_element_577
+	JB      ring_element_595
 	VMOVUPD (DI), Y1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000004
-	JE      ring_exact_579
+	JE      ring_exact_597
 	SUBQ    R8, AX
 
-ring_exact_579:
+ring_exact_597:
 	MOVQ AX, DX
 
-ring_repeat_580:
+ring_repeat_598:
 	CMPQ    DX, R10
-	JAE     ring_built_566
+	JAE     ring_built_584
 	VMOVUPD Y1, (DI)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_580
+	JMP     ring_repeat_598
 
-ring_built_566:
+ring_built_584:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000010, R8
 
-unrolled_581:
+unrolled_599:
 	CMPQ      DX, R8
-	JGT       single_582
+	JGT       single_600
 	VMOVUPD   (BX)(DX*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -7085,15 +7247,15 @@ unrolled_581:
 	SUBQ      1920(SP), R9
 	CMOVQCC   R9, AX
 	ADDQ      $0x00000010, DX
-	JMP       unrolled_581
+	JMP       unrolled_599
 
-single_582:
+single_600:
 	MOVQ SI, R8
 	SUBQ $0x00000004, R8
 
-single_loop_583:
+single_loop_601:
 	CMPQ      DX, R8
-	JGT       remainder_584
+	JGT       remainder_602
 	VMOVUPD   (BX)(DX*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -7104,11 +7266,11 @@ single_loop_583:
 	SUBQ      1920(SP), R9
 	CMOVQCC   R9, AX
 	ADDQ      $0x00000004, DX
-	JMP       single_loop_583
+	JMP       single_loop_601
 
-remainder_584:
+remainder_602:
 	SUBQ       DX, SI
-	JE         span_done_585
+	JE         span_done_603
 	SHLQ       $0x03, SI
 	NEGQ       SI
 	LEAQ       tailmask<>+32(SB), R8
@@ -7120,10 +7282,10 @@ remainder_584:
 	VBLENDVPD  Y0, Y2, Y3, Y3
 	VMASKMOVPD Y3, Y1, (CX)(DX*8)
 
-span_done_585:
+span_done_603:
 	JMP ring_finished_forwardAVX2F64
 
-ring_segmented_557:
+ring_segmented_575:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x000000d8
 	JA   ring_finished_forwardAVX2F64
@@ -7133,11 +7295,11 @@ ring_segmented_557:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_586
+	JE   ring_rows_604
 
-ring_segment_587:
+ring_segment_605:
 	CMPQ    SI, $0x00
-	JE      ring_done_588
+	JE      ring_done_606
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -7154,33 +7316,33 @@ ring_segment_587:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_589:
+ring_len_607:
 	CMPQ R11, $0x00000004
-	JAE  ring_len_done_590
+	JAE  ring_len_done_608
 	ADDQ R9, R11
-	JMP  ring_len_589
+	JMP  ring_len_607
 
-ring_len_done_590:
+ring_len_done_608:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000004, R12
 
-ring_step_591:
+ring_step_609:
 	CMPQ R12, R11
-	JB   ring_step_done_592
+	JB   ring_step_done_610
 	SUBQ R11, R12
-	JMP  ring_step_591
+	JMP  ring_step_609
 
-ring_step_done_592:
+ring_step_done_610:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_593:
+ring_step_611:
 	CMPQ R12, R11
-	JB   ring_step_done_594
+	JB   ring_step_done_612
 	SUBQ R11, R12
-	JMP  ring_step_593
+	JMP  ring_step_611
 
-ring_step_done_594:
+ring_step_done_612:
 	MOVQ    R12, 1936(SP)
 	LEAQ    16(R11), R11
 	CMPQ    R10, R11
@@ -7190,76 +7352,76 @@ ring_step_done_594:
 	LEAQ    (R10)(AX*8), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000004
-	JB      ring_short_595
+	JB      ring_short_613
 	CMPQ    R8, $0x01
-	JNE     ring_planes_596
+	JNE     ring_planes_614
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_598:
+ring_copy_616:
 	CMPQ    R8, AX
-	JAE     ring_built_597
+	JAE     ring_built_615
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000004
-	JB      ring_copy_tail_599
+	JB      ring_copy_tail_617
 	VMOVUPD (R10)(R9*8), Y1
 	VMOVUPD Y1, (DI)(R8*8)
 	ADDQ    $0x00000004, R8
 	ADDQ    $0x00000004, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_598
+	JNE     ring_copy_616
 	XORQ    R9, R9
-	JMP     ring_copy_598
+	JMP     ring_copy_616
 
-ring_copy_tail_599:
+ring_copy_tail_617:
 	VMOVUPD -32(R10)(DX*8), Y1
 	ADDQ    R11, R8
 	VMOVUPD Y1, -32(DI)(R8*8)
 	XORQ    R9, R9
-	JMP     ring_copy_598
+	JMP     ring_copy_616
 
-ring_planes_596:
+ring_planes_614:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000008
-	JA   ring_long_planes_600
+	JA   ring_long_planes_618
 	MOVQ AX, R12
 	SUBQ $0x00000004, R12
 
-ring_fill_601:
+ring_fill_619:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_602
+	JGT          ring_fill_last_620
 	VBROADCASTSD (R10)(R9*8), Y1
 	VMOVUPD      Y1, (DI)(R11*8)
 	VMOVUPD      Y1, 32(DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_603
+	JNE          ring_wrap_621
 	XORQ         R9, R9
 
-ring_wrap_603:
-	JMP ring_fill_601
+ring_wrap_621:
+	JMP ring_fill_619
 
-ring_fill_last_602:
+ring_fill_last_620:
 	CMPQ         R11, AX
-	JAE          ring_built_597
+	JAE          ring_built_615
 	VBROADCASTSD (R10)(R9*8), Y1
 	VMOVUPD      Y1, (DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_604
+	JNE          ring_wrap_622
 	XORQ         R9, R9
 
-ring_wrap_604:
-	JMP ring_fill_last_602
+ring_wrap_622:
+	JMP ring_fill_last_620
 
-ring_long_planes_600:
-ring_channel_605:
+ring_long_planes_618:
+ring_channel_623:
 	CMPQ         R11, AX
-	JAE          ring_built_597
+	JAE          ring_built_615
 	VBROADCASTSD (R10)(R9*8), Y1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -7267,66 +7429,66 @@ ring_channel_605:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_606:
+ring_plane_624:
 	VMOVUPD Y1, (DI)(R13*8)
 	ADDQ    $0x00000004, R13
 	CMPQ    R13, R12
-	JB      ring_plane_606
+	JB      ring_plane_624
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_607
+	JNE     ring_wrap_625
 	XORQ    R9, R9
 
-ring_wrap_607:
-	JMP ring_channel_605
+ring_wrap_625:
+	JMP ring_channel_623
 
-ring_short_595:
+ring_short_613:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_608:
+ring_element_626:
 	MOVQ (R10)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_609
+	JB   ring_element_next_627
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_609
+	JB   ring_element_next_627
 	XORQ R11, R11
 
-ring_element_next_609:
+ring_element_next_627:
 	INCQ    R13
 	CMPQ    R13, $0x00000004
-	JB      ring_element_608
+	JB      ring_element_626
 	VMOVUPD (DI), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000004
-	JE      ring_exact_610
+	JE      ring_exact_628
 	SUBQ    R9, DX
 
-ring_exact_610:
+ring_exact_628:
 	MOVQ DX, R8
 
-ring_repeat_611:
+ring_repeat_629:
 	CMPQ    R8, AX
-	JAE     ring_built_597
+	JAE     ring_built_615
 	VMOVUPD Y1, (DI)(R8*8)
 	ADDQ    DX, R8
-	JMP     ring_repeat_611
+	JMP     ring_repeat_629
 
-ring_built_597:
+ring_built_615:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-unrolled_612:
+unrolled_630:
 	CMPQ      R8, R9
-	JGT       single_613
+	JGT       single_631
 	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -7352,15 +7514,15 @@ unrolled_612:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000010, R8
-	JMP       unrolled_612
+	JMP       unrolled_630
 
-single_613:
+single_631:
 	MOVQ DX, R9
 	SUBQ $0x00000004, R9
 
-single_loop_614:
+single_loop_632:
 	CMPQ      R8, R9
-	JGT       remainder_615
+	JGT       remainder_633
 	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -7371,11 +7533,11 @@ single_loop_614:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000004, R8
-	JMP       single_loop_614
+	JMP       single_loop_632
 
-remainder_615:
+remainder_633:
 	SUBQ       R8, DX
-	JE         span_done_616
+	JE         span_done_634
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R9
@@ -7387,7 +7549,7 @@ remainder_615:
 	VBLENDVPD  Y3, Y2, Y4, Y4
 	VMASKMOVPD Y4, Y1, (CX)(R8*8)
 
-span_done_616:
+span_done_634:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -7398,18 +7560,18 @@ span_done_616:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_617
+	JNE  ring_next_635
 	XORQ AX, AX
 
-ring_next_617:
+ring_next_635:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_587
+	JMP  ring_segment_605
 
-ring_done_588:
+ring_done_606:
 	JMP ring_finished_forwardAVX2F64
 
-ring_rows_586:
-ring_block_618:
+ring_rows_604:
+ring_block_636:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -7425,33 +7587,33 @@ ring_block_618:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_619:
+ring_len_637:
 	CMPQ SI, $0x00000004
-	JAE  ring_len_done_620
+	JAE  ring_len_done_638
 	ADDQ BX, SI
-	JMP  ring_len_619
+	JMP  ring_len_637
 
-ring_len_done_620:
+ring_len_done_638:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000004, R8
 
-ring_step_621:
+ring_step_639:
 	CMPQ R8, SI
-	JB   ring_step_done_622
+	JB   ring_step_done_640
 	SUBQ SI, R8
-	JMP  ring_step_621
+	JMP  ring_step_639
 
-ring_step_done_622:
+ring_step_done_640:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000010, R8
 
-ring_step_623:
+ring_step_641:
 	CMPQ R8, SI
-	JB   ring_step_done_624
+	JB   ring_step_done_642
 	SUBQ SI, R8
-	JMP  ring_step_623
+	JMP  ring_step_641
 
-ring_step_done_624:
+ring_step_done_642:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    16(SI), SI
@@ -7462,76 +7624,76 @@ ring_step_done_624:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000004
-	JB      ring_short_625
+	JB      ring_short_643
 	CMPQ    CX, $0x01
-	JNE     ring_planes_626
+	JNE     ring_planes_644
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_628:
+ring_copy_646:
 	CMPQ    BX, R8
-	JAE     ring_built_627
+	JAE     ring_built_645
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000004
-	JB      ring_copy_tail_629
+	JB      ring_copy_tail_647
 	VMOVUPD (SI)(R9*8), Y1
 	VMOVUPD Y1, (DI)(BX*8)
 	ADDQ    $0x00000004, BX
 	ADDQ    $0x00000004, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_628
+	JNE     ring_copy_646
 	XORQ    R9, R9
-	JMP     ring_copy_628
+	JMP     ring_copy_646
 
-ring_copy_tail_629:
+ring_copy_tail_647:
 	VMOVUPD -32(SI)(DX*8), Y1
 	ADDQ    R10, BX
 	VMOVUPD Y1, -32(DI)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_628
+	JMP     ring_copy_646
 
-ring_planes_626:
+ring_planes_644:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000008
-	JA   ring_long_planes_630
+	JA   ring_long_planes_648
 	MOVQ R8, R10
 	SUBQ $0x00000004, R10
 
-ring_fill_631:
+ring_fill_649:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_632
+	JGT          ring_fill_last_650
 	VBROADCASTSD (SI)(BX*8), Y1
 	VMOVUPD      Y1, (DI)(R9*8)
 	VMOVUPD      Y1, 32(DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_633
+	JNE          ring_wrap_651
 	XORQ         BX, BX
 
-ring_wrap_633:
-	JMP ring_fill_631
+ring_wrap_651:
+	JMP ring_fill_649
 
-ring_fill_last_632:
+ring_fill_last_650:
 	CMPQ         R9, R8
-	JAE          ring_built_627
+	JAE          ring_built_645
 	VBROADCASTSD (SI)(BX*8), Y1
 	VMOVUPD      Y1, (DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_634
+	JNE          ring_wrap_652
 	XORQ         BX, BX
 
-ring_wrap_634:
-	JMP ring_fill_last_632
+ring_wrap_652:
+	JMP ring_fill_last_650
 
-ring_long_planes_630:
-ring_channel_635:
+ring_long_planes_648:
+ring_channel_653:
 	CMPQ         R9, R8
-	JAE          ring_built_627
+	JAE          ring_built_645
 	VBROADCASTSD (SI)(BX*8), Y1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -7539,57 +7701,57 @@ ring_channel_635:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_636:
+ring_plane_654:
 	VMOVUPD Y1, (DI)(R11*8)
 	ADDQ    $0x00000004, R11
 	CMPQ    R11, R10
-	JB      ring_plane_636
+	JB      ring_plane_654
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_637
+	JNE     ring_wrap_655
 	XORQ    BX, BX
 
-ring_wrap_637:
-	JMP ring_channel_635
+ring_wrap_655:
+	JMP ring_channel_653
 
-ring_short_625:
+ring_short_643:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_638:
+ring_element_656:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (DI)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_639
+	JB   ring_element_next_657
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_639
+	JB   ring_element_next_657
 	XORQ R9, R9
 
-ring_element_next_639:
+ring_element_next_657:
 	INCQ    R11
 	CMPQ    R11, $0x00000004
-	JB      ring_element_638
+	JB      ring_element_656
 	VMOVUPD (DI), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000004
-	JE      ring_exact_640
+	JE      ring_exact_658
 	SUBQ    BX, DX
 
-ring_exact_640:
+ring_exact_658:
 	MOVQ DX, BX
 
-ring_repeat_641:
+ring_repeat_659:
 	CMPQ    BX, R8
-	JAE     ring_built_627
+	JAE     ring_built_645
 	VMOVUPD Y1, (DI)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_641
+	JMP     ring_repeat_659
 
-ring_built_627:
+ring_built_645:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+24(FP), BX
@@ -7598,18 +7760,18 @@ ring_built_627:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_642:
+ring_row_660:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_643
+	JE   ring_rows_done_661
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-unrolled_644:
+unrolled_662:
 	CMPQ      R8, R9
-	JGT       single_645
+	JGT       single_663
 	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -7635,15 +7797,15 @@ unrolled_644:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000010, R8
-	JMP       unrolled_644
+	JMP       unrolled_662
 
-single_645:
+single_663:
 	MOVQ DX, R9
 	SUBQ $0x00000004, R9
 
-single_loop_646:
+single_loop_664:
 	CMPQ      R8, R9
-	JGT       remainder_647
+	JGT       remainder_665
 	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -7654,11 +7816,11 @@ single_loop_646:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000004, R8
-	JMP       single_loop_646
+	JMP       single_loop_664
 
-remainder_647:
+remainder_665:
 	SUBQ       R8, DX
-	JE         span_done_648
+	JE         span_done_666
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R9
@@ -7670,20 +7832,20 @@ remainder_647:
 	VBLENDVPD  Y3, Y2, Y4, Y4
 	VMASKMOVPD Y4, Y1, (CX)(R8*8)
 
-span_done_648:
+span_done_666:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x03, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_642
+	JMP   ring_row_660
 
-ring_rows_done_643:
+ring_rows_done_661:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_618
+	JMP  ring_block_636
 
 ring_finished_forwardAVX2F64:
 	VZEROUPPER
@@ -7705,11 +7867,11 @@ TEXT ·backwardAVX2F64(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_649
+	JB           cached_667
 	CMPQ         AX, DX
-	JE           cached_649
+	JE           cached_667
 	CMPQ         AX, CX
-	JE           cached_649
+	JE           cached_667
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -7718,7 +7880,7 @@ TEXT ·backwardAVX2F64(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_651
+	JE           aligned_669
 	MOVQ         DI, R8
 	SHLQ         $0x03, R8
 	NEGQ         R8
@@ -7735,13 +7897,13 @@ TEXT ·backwardAVX2F64(SB), NOSPLIT, $0-88
 	VMASKMOVPD   Y7, Y6, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_651:
+aligned_669:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-unrolled_652:
+unrolled_670:
 	CMPQ        SI, DI
-	JGT         single_653
+	JGT         single_671
 	VMOVUPD     (CX)(SI*8), Y6
 	VMOVUPD     (DX)(SI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -7779,15 +7941,15 @@ unrolled_652:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVNTPD    Y6, 96(AX)(SI*8)
 	ADDQ        $0x00000010, SI
-	JMP         unrolled_652
+	JMP         unrolled_670
 
-single_653:
+single_671:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
 
-single_loop_654:
+single_loop_672:
 	CMPQ        SI, DI
-	JGT         remainder_655
+	JGT         remainder_673
 	VMOVUPD     (CX)(SI*8), Y6
 	VMOVUPD     (DX)(SI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -7798,11 +7960,11 @@ single_loop_654:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVNTPD    Y6, (AX)(SI*8)
 	ADDQ        $0x00000004, SI
-	JMP         single_loop_654
+	JMP         single_loop_672
 
-remainder_655:
+remainder_673:
 	SUBQ        SI, BX
-	JE          span_done_656
+	JE          span_done_674
 	SHLQ        $0x03, BX
 	NEGQ        BX
 	LEAQ        tailmask<>+32(SB), DI
@@ -7817,18 +7979,18 @@ remainder_655:
 	VBLENDVPD   Y0, Y8, Y5, Y5
 	VMASKMOVPD  Y5, Y6, (AX)(SI*8)
 
-span_done_656:
+span_done_674:
 	SFENCE
-	JMP stored_650
+	JMP stored_668
 
-cached_649:
+cached_667:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-unrolled_657:
+unrolled_675:
 	CMPQ        SI, DI
-	JGT         single_658
+	JGT         single_676
 	VMOVUPD     (CX)(SI*8), Y6
 	VMOVUPD     (DX)(SI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -7866,15 +8028,15 @@ unrolled_657:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVUPD     Y6, 96(AX)(SI*8)
 	ADDQ        $0x00000010, SI
-	JMP         unrolled_657
+	JMP         unrolled_675
 
-single_658:
+single_676:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
 
-single_loop_659:
+single_loop_677:
 	CMPQ        SI, DI
-	JGT         remainder_660
+	JGT         remainder_678
 	VMOVUPD     (CX)(SI*8), Y6
 	VMOVUPD     (DX)(SI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -7885,11 +8047,11 @@ single_loop_659:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVUPD     Y6, (AX)(SI*8)
 	ADDQ        $0x00000004, SI
-	JMP         single_loop_659
+	JMP         single_loop_677
 
-remainder_660:
+remainder_678:
 	SUBQ        SI, BX
-	JE          span_done_661
+	JE          span_done_679
 	SHLQ        $0x03, BX
 	NEGQ        BX
 	LEAQ        tailmask<>+32(SB), DI
@@ -7904,8 +8066,8 @@ remainder_660:
 	VBLENDVPD   Y0, Y8, Y5, Y5
 	VMASKMOVPD  Y5, Y6, (AX)(SI*8)
 
-span_done_661:
-stored_650:
+span_done_679:
+stored_668:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -7935,15 +8097,15 @@ TEXT ·backwardPlanesAVX2F64(SB), NOSPLIT, $0-128
 	MOVQ   BX, R12
 	SHLQ   $0x03, R12
 	CMPQ   R12, ·streamThreshold+0(SB)
-	JB     cached_662
+	JB     cached_680
 	CMPQ   AX, DX
-	JE     cached_662
+	JE     cached_680
 	CMPQ   AX, CX
-	JE     cached_662
+	JE     cached_680
 
-plane_664:
+plane_682:
 	CMPQ         BX, $0x00
-	JE           planes_done_665
+	JE           planes_done_683
 	VBROADCASTSD (R9)(R11*8), Y5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -7957,7 +8119,7 @@ plane_664:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_666
+	JE           aligned_684
 	MOVQ         R13, R14
 	SHLQ         $0x03, R14
 	NEGQ         R14
@@ -7974,13 +8136,13 @@ plane_664:
 	VMASKMOVPD   Y7, Y6, (AX)(R12*8)
 	MOVQ         R13, R12
 
-aligned_666:
+aligned_684:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 
-unrolled_667:
+unrolled_685:
 	CMPQ        R12, R13
-	JGT         single_668
+	JGT         single_686
 	VMOVUPD     (CX)(R12*8), Y6
 	VMOVUPD     (DX)(R12*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -8018,15 +8180,15 @@ unrolled_667:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVNTPD    Y6, 96(AX)(R12*8)
 	ADDQ        $0x00000010, R12
-	JMP         unrolled_667
+	JMP         unrolled_685
 
-single_668:
+single_686:
 	MOVQ DI, R13
 	SUBQ $0x00000004, R13
 
-single_loop_669:
+single_loop_687:
 	CMPQ        R12, R13
-	JGT         remainder_670
+	JGT         remainder_688
 	VMOVUPD     (CX)(R12*8), Y6
 	VMOVUPD     (DX)(R12*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -8037,12 +8199,12 @@ single_loop_669:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVNTPD    Y6, (AX)(R12*8)
 	ADDQ        $0x00000004, R12
-	JMP         single_loop_669
+	JMP         single_loop_687
 
-remainder_670:
+remainder_688:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_671
+	JE          span_done_689
 	SHLQ        $0x03, R13
 	NEGQ        R13
 	LEAQ        tailmask<>+32(SB), R14
@@ -8057,7 +8219,7 @@ remainder_670:
 	VBLENDVPD   Y9, Y8, Y5, Y5
 	VMASKMOVPD  Y5, Y6, (AX)(R12*8)
 
-span_done_671:
+span_done_689:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -8072,21 +8234,21 @@ span_done_671:
 	ADDQ         R10, AX
 	INCQ         R11
 	CMPQ         R11, R8
-	JNE          same_pass_672
+	JNE          same_pass_690
 	XORQ         R11, R11
 
-same_pass_672:
+same_pass_690:
 	SUBQ DI, BX
-	JMP  plane_664
+	JMP  plane_682
 
-planes_done_665:
+planes_done_683:
 	SFENCE
-	JMP stored_663
+	JMP stored_681
 
-cached_662:
-plane_673:
+cached_680:
+plane_691:
 	CMPQ         BX, $0x00
-	JE           planes_done_674
+	JE           planes_done_692
 	VBROADCASTSD (R9)(R11*8), Y5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -8096,9 +8258,9 @@ plane_673:
 	MOVQ         DI, R13
 	SUBQ         $0x00000010, R13
 
-unrolled_675:
+unrolled_693:
 	CMPQ        R12, R13
-	JGT         single_676
+	JGT         single_694
 	VMOVUPD     (CX)(R12*8), Y6
 	VMOVUPD     (DX)(R12*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -8136,15 +8298,15 @@ unrolled_675:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVUPD     Y6, 96(AX)(R12*8)
 	ADDQ        $0x00000010, R12
-	JMP         unrolled_675
+	JMP         unrolled_693
 
-single_676:
+single_694:
 	MOVQ DI, R13
 	SUBQ $0x00000004, R13
 
-single_loop_677:
+single_loop_695:
 	CMPQ        R12, R13
-	JGT         remainder_678
+	JGT         remainder_696
 	VMOVUPD     (CX)(R12*8), Y6
 	VMOVUPD     (DX)(R12*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -8155,12 +8317,12 @@ single_loop_677:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVUPD     Y6, (AX)(R12*8)
 	ADDQ        $0x00000004, R12
-	JMP         single_loop_677
+	JMP         single_loop_695
 
-remainder_678:
+remainder_696:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_679
+	JE          span_done_697
 	SHLQ        $0x03, R13
 	NEGQ        R13
 	LEAQ        tailmask<>+32(SB), R14
@@ -8175,7 +8337,7 @@ remainder_678:
 	VBLENDVPD   Y9, Y8, Y5, Y5
 	VMASKMOVPD  Y5, Y6, (AX)(R12*8)
 
-span_done_679:
+span_done_697:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -8190,15 +8352,15 @@ span_done_679:
 	ADDQ         R10, AX
 	INCQ         R11
 	CMPQ         R11, R8
-	JNE          same_pass_680
+	JNE          same_pass_698
 	XORQ         R11, R11
 
-same_pass_680:
+same_pass_698:
 	SUBQ DI, BX
-	JMP  plane_673
+	JMP  plane_691
 
-planes_done_674:
-stored_663:
+planes_done_692:
+stored_681:
 	VZEROUPPER
 	RET
 
@@ -8216,15 +8378,15 @@ TEXT ·backwardPatternAVX2F64(SB), NOSPLIT, $0-120
 	MOVQ   BX, R9
 	SHLQ   $0x03, R9
 	CMPQ   R9, ·streamThreshold+0(SB)
-	JB     cached_681
+	JB     cached_699
 	CMPQ   AX, DX
-	JE     cached_681
+	JE     cached_699
 	CMPQ   AX, CX
-	JE     cached_681
+	JE     cached_699
 
-row_683:
+row_701:
 	CMPQ        BX, $0x00
-	JE          rows_done_684
+	JE          rows_done_702
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
@@ -8236,7 +8398,7 @@ row_683:
 	CMPQ        R11, R9
 	CMOVQGT     R9, R11
 	TESTQ       R11, R11
-	JE          aligned_685
+	JE          aligned_703
 	MOVQ        R11, R12
 	SHLQ        $0x03, R12
 	NEGQ        R12
@@ -8256,13 +8418,13 @@ row_683:
 	VMASKMOVPD  Y2, Y1, (AX)(R10*8)
 	MOVQ        R11, R10
 
-aligned_685:
+aligned_703:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-unrolled_686:
+unrolled_704:
 	CMPQ        R10, R11
-	JGT         single_687
+	JGT         single_705
 	VMOVUPD     (CX)(R10*8), Y1
 	VMOVUPD     (DX)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -8308,15 +8470,15 @@ unrolled_686:
 	VBLENDVPD   Y3, Y2, Y1, Y1
 	VMOVNTPD    Y1, 96(AX)(R10*8)
 	ADDQ        $0x00000010, R10
-	JMP         unrolled_686
+	JMP         unrolled_704
 
-single_687:
+single_705:
 	MOVQ R9, R11
 	SUBQ $0x00000004, R11
 
-single_loop_688:
+single_loop_706:
 	CMPQ        R10, R11
-	JGT         remainder_689
+	JGT         remainder_707
 	VMOVUPD     (CX)(R10*8), Y1
 	VMOVUPD     (DX)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -8329,12 +8491,12 @@ single_loop_688:
 	VBLENDVPD   Y3, Y2, Y1, Y1
 	VMOVNTPD    Y1, (AX)(R10*8)
 	ADDQ        $0x00000004, R10
-	JMP         single_loop_688
+	JMP         single_loop_706
 
-remainder_689:
+remainder_707:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_690
+	JE          span_done_708
 	SHLQ        $0x03, R11
 	NEGQ        R11
 	LEAQ        tailmask<>+32(SB), R12
@@ -8352,23 +8514,23 @@ remainder_689:
 	VBLENDVPD   Y4, Y3, Y2, Y2
 	VMASKMOVPD  Y2, Y1, (AX)(R10*8)
 
-span_done_690:
+span_done_708:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_683
+	JMP  row_701
 
-rows_done_684:
+rows_done_702:
 	SFENCE
-	JMP stored_682
+	JMP stored_700
 
-cached_681:
-row_691:
+cached_699:
+row_709:
 	CMPQ    BX, $0x00
-	JE      rows_done_692
+	JE      rows_done_710
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -8376,9 +8538,9 @@ row_691:
 	MOVQ    R9, R11
 	SUBQ    $0x00000010, R11
 
-unrolled_693:
+unrolled_711:
 	CMPQ        R10, R11
-	JGT         single_694
+	JGT         single_712
 	VMOVUPD     (CX)(R10*8), Y1
 	VMOVUPD     (DX)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -8424,15 +8586,15 @@ unrolled_693:
 	VBLENDVPD   Y3, Y2, Y1, Y1
 	VMOVUPD     Y1, 96(AX)(R10*8)
 	ADDQ        $0x00000010, R10
-	JMP         unrolled_693
+	JMP         unrolled_711
 
-single_694:
+single_712:
 	MOVQ R9, R11
 	SUBQ $0x00000004, R11
 
-single_loop_695:
+single_loop_713:
 	CMPQ        R10, R11
-	JGT         remainder_696
+	JGT         remainder_714
 	VMOVUPD     (CX)(R10*8), Y1
 	VMOVUPD     (DX)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -8445,12 +8607,12 @@ single_loop_695:
 	VBLENDVPD   Y3, Y2, Y1, Y1
 	VMOVUPD     Y1, (AX)(R10*8)
 	ADDQ        $0x00000004, R10
-	JMP         single_loop_695
+	JMP         single_loop_713
 
-remainder_696:
+remainder_714:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_697
+	JE          span_done_715
 	SHLQ        $0x03, R11
 	NEGQ        R11
 	LEAQ        tailmask<>+32(SB), R12
@@ -8468,17 +8630,17 @@ remainder_696:
 	VBLENDVPD   Y4, Y3, Y2, Y2
 	VMASKMOVPD  Y2, Y1, (AX)(R10*8)
 
-span_done_697:
+span_done_715:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_691
+	JMP  row_709
 
-rows_done_692:
-stored_682:
+rows_done_710:
+stored_700:
 	VZEROUPPER
 	RET
 
@@ -8501,36 +8663,36 @@ TEXT ·backwardRingAVX2F64(SB), $1952-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x0000005c
-	JA     ring_segmented_698
+	JA     ring_segmented_716
 	MOVQ   R10, R11
 
-ring_len_699:
+ring_len_717:
 	CMPQ R11, $0x00000004
-	JAE  ring_len_done_700
+	JAE  ring_len_done_718
 	ADDQ R10, R11
-	JMP  ring_len_699
+	JMP  ring_len_717
 
-ring_len_done_700:
+ring_len_done_718:
 	MOVQ R11, 1888(SP)
 	MOVQ $0x00000004, R12
 
-ring_step_701:
+ring_step_719:
 	CMPQ R12, R11
-	JB   ring_step_done_702
+	JB   ring_step_done_720
 	SUBQ R11, R12
-	JMP  ring_step_701
+	JMP  ring_step_719
 
-ring_step_done_702:
+ring_step_done_720:
 	MOVQ R12, 1896(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_703:
+ring_step_721:
 	CMPQ R12, R11
-	JB   ring_step_done_704
+	JB   ring_step_done_722
 	SUBQ R11, R12
-	JMP  ring_step_703
+	JMP  ring_step_721
 
-ring_step_done_704:
+ring_step_done_722:
 	MOVQ    R12, 1904(SP)
 	MOVQ    DI, R12
 	LEAQ    16(R11), R11
@@ -8540,76 +8702,76 @@ ring_step_done_704:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1928(SP), R12
 	CMPQ    R10, $0x00000004
-	JB      ring_short_705
+	JB      ring_short_723
 	CMPQ    R8, $0x01
-	JNE     ring_planes_706
+	JNE     ring_planes_724
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_708:
+ring_copy_726:
 	CMPQ    R8, R12
-	JAE     ring_built_707
+	JAE     ring_built_725
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000004
-	JB      ring_copy_tail_709
+	JB      ring_copy_tail_727
 	VMOVUPD (R11)(R10*8), Y1
 	VMOVUPD Y1, (CX)(R8*8)
 	ADDQ    $0x00000004, R8
 	ADDQ    $0x00000004, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_708
+	JNE     ring_copy_726
 	XORQ    R10, R10
-	JMP     ring_copy_708
+	JMP     ring_copy_726
 
-ring_copy_tail_709:
+ring_copy_tail_727:
 	VMOVUPD -32(R11)(R9*8), Y1
 	ADDQ    R13, R8
 	VMOVUPD Y1, -32(CX)(R8*8)
 	XORQ    R10, R10
-	JMP     ring_copy_708
+	JMP     ring_copy_726
 
-ring_planes_706:
+ring_planes_724:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000008
-	JA   ring_long_planes_710
+	JA   ring_long_planes_728
 	MOVQ R12, R14
 	SUBQ $0x00000004, R14
 
-ring_fill_711:
+ring_fill_729:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_712
+	JGT          ring_fill_last_730
 	VBROADCASTSD (R11)(R10*8), Y1
 	VMOVUPD      Y1, (CX)(R13*8)
 	VMOVUPD      Y1, 32(CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_713
+	JNE          ring_wrap_731
 	XORQ         R10, R10
 
-ring_wrap_713:
-	JMP ring_fill_711
+ring_wrap_731:
+	JMP ring_fill_729
 
-ring_fill_last_712:
+ring_fill_last_730:
 	CMPQ         R13, R12
-	JAE          ring_built_707
+	JAE          ring_built_725
 	VBROADCASTSD (R11)(R10*8), Y1
 	VMOVUPD      Y1, (CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_714
+	JNE          ring_wrap_732
 	XORQ         R10, R10
 
-ring_wrap_714:
-	JMP ring_fill_last_712
+ring_wrap_732:
+	JMP ring_fill_last_730
 
-ring_long_planes_710:
-ring_channel_715:
+ring_long_planes_728:
+ring_channel_733:
 	CMPQ         R13, R12
-	JAE          ring_built_707
+	JAE          ring_built_725
 	VBROADCASTSD (R11)(R10*8), Y1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -8617,57 +8779,57 @@ ring_channel_715:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_716:
+ring_plane_734:
 	VMOVUPD Y1, (CX)(R15*8)
 	ADDQ    $0x00000004, R15
 	CMPQ    R15, R14
-	JB      ring_plane_716
+	JB      ring_plane_734
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_717
+	JNE     ring_wrap_735
 	XORQ    R10, R10
 
-ring_wrap_717:
-	JMP ring_channel_715
+ring_wrap_735:
+	JMP ring_channel_733
 
-ring_short_705:
+ring_short_723:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_718:
+ring_element_736:
 	MOVQ (R11)(R13*8), BP
 	MOVQ BP, (CX)(R15*8)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_719
+	JB   ring_element_next_737
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_719
+	JB   ring_element_next_737
 	XORQ R13, R13
 
-ring_element_next_719:
+ring_element_next_737:
 	INCQ    R15
 	CMPQ    R15, $0x00000004
-	JB      ring_element_718
+	JB      ring_element_736
 	VMOVUPD (CX), Y1
 	MOVQ    1888(SP), R8
 	CMPQ    R8, $0x00000004
-	JE      ring_exact_720
+	JE      ring_exact_738
 	SUBQ    R10, R8
 
-ring_exact_720:
+ring_exact_738:
 	MOVQ R8, R9
 
-ring_repeat_721:
+ring_repeat_739:
 	CMPQ    R9, R12
-	JAE     ring_built_707
+	JAE     ring_built_725
 	VMOVUPD Y1, (CX)(R9*8)
 	ADDQ    R8, R9
-	JMP     ring_repeat_721
+	JMP     ring_repeat_739
 
-ring_built_707:
+ring_built_725:
 	MOVQ    1888(SP), R8
 	MOVQ    1928(SP), R9
 	MOVQ    R9, R10
@@ -8683,22 +8845,22 @@ ring_built_707:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_722:
+sums_zero_740:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_723
+	JAE     sums_zeroed_741
 	VMOVUPD Y0, (BX)(R8*8)
 	ADDQ    $0x00000004, R8
-	JMP     sums_zero_722
+	JMP     sums_zero_740
 
-sums_zeroed_723:
+sums_zeroed_741:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 
-unrolled_724:
+unrolled_742:
 	CMPQ        R9, R10
-	JGT         single_725
+	JGT         single_743
 	VMOVUPD     (DX)(R9*8), Y1
 	VMOVUPD     (SI)(R9*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -8748,15 +8910,15 @@ unrolled_724:
 	SUBQ        1888(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000010, R9
-	JMP         unrolled_724
+	JMP         unrolled_742
 
-single_725:
+single_743:
 	MOVQ DI, R10
 	SUBQ $0x00000004, R10
 
-single_loop_726:
+single_loop_744:
 	CMPQ        R9, R10
-	JGT         remainder_727
+	JGT         remainder_745
 	VMOVUPD     (DX)(R9*8), Y1
 	VMOVUPD     (SI)(R9*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -8773,11 +8935,11 @@ single_loop_726:
 	SUBQ        1888(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000004, R9
-	JMP         single_loop_726
+	JMP         single_loop_744
 
-remainder_727:
+remainder_745:
 	SUBQ        R9, DI
-	JE          span_done_728
+	JE          span_done_746
 	SHLQ        $0x03, DI
 	NEGQ        DI
 	LEAQ        tailmask<>+32(SB), R10
@@ -8795,93 +8957,93 @@ remainder_727:
 	VBLENDVPD   Y0, Y3, Y2, Y2
 	VMASKMOVPD  Y2, Y1, (AX)(R9*8)
 
-span_done_728:
+span_done_746:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1888(SP), DX
 	MOVQ  1928(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_730
+	JLE   fold_ext_done_748
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_731
+	JA    fold_ext_scalar_749
 	ADDQ  $0x00000003, SI
 	ANDQ  $-4, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_729:
+fold_ext_747:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_730
+	JBE     fold_ext_done_748
 	SUBQ    $0x00000004, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Y0
 	VADDPD  (BX)(SI*8), Y0, Y0
 	VMOVUPD Y0, (BX)(DI*8)
-	JMP     fold_ext_729
+	JMP     fold_ext_747
 
-fold_ext_scalar_731:
+fold_ext_scalar_749:
 	MOVQ 1928(SP), SI
 
-fold_ext_element_732:
+fold_ext_element_750:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_733
+	JBE    fold_ext_element_done_751
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_732
+	JMP    fold_ext_element_750
 
-fold_ext_element_done_733:
-fold_ext_done_730:
-fold_734:
+fold_ext_element_done_751:
+fold_ext_done_748:
+fold_752:
 	CMPQ   DX, AX
-	JBE    fold_done_735
+	JBE    fold_done_753
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_734
+	JMP    fold_752
 
-fold_done_735:
+fold_done_753:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_736
+	JNE  sums_planes_754
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000004, DX
 
-sums_vector_739:
+sums_vector_757:
 	CMPQ    AX, DX
-	JGT     sums_scalar_737
+	JGT     sums_scalar_755
 	VMOVUPD (CX)(AX*8), Y0
 	VADDPD  (BX)(AX*8), Y0, Y0
 	VMOVUPD Y0, (CX)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     sums_vector_739
+	JMP     sums_vector_757
 
-sums_scalar_737:
+sums_scalar_755:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_738
+	JE     sums_done_756
 	VMOVSD (BX)(AX*8), X0
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_737
+	JMP    sums_scalar_755
 
-sums_planes_736:
+sums_planes_754:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_740:
+sums_group_758:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_742
+	JB     sums_single_760
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -8890,7 +9052,7 @@ sums_group_740:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_741:
+sums_group_plane_759:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -8899,7 +9061,7 @@ sums_group_plane_741:
 	ADDQ   $0x08, R9
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_group_plane_741
+	JB     sums_group_plane_759
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	VADDSD 8(CX)(AX*8), X1, X1
@@ -8912,29 +9074,29 @@ sums_group_plane_741:
 	SHRQ   $0x01, DX
 	ADDQ   DX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_740
+	JMP    sums_group_758
 
-sums_single_742:
+sums_single_760:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_738
+	JE     sums_done_756
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_743:
+sums_single_plane_761:
 	VADDSD (BX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_single_plane_743
+	JB     sums_single_plane_761
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_742
+	JMP    sums_single_760
 
-sums_done_738:
+sums_done_756:
 	JMP ring_finished_backwardAVX2F64
 
-ring_segmented_698:
+ring_segmented_716:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x0000005c
 	JA   ring_finished_backwardAVX2F64
@@ -8944,7 +9106,7 @@ ring_segmented_698:
 	MOVQ AX, 1920(SP)
 	MOVQ $0x00000000, 1912(SP)
 
-ring_block_745:
+ring_block_763:
 	MOVQ    1912(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -8960,33 +9122,33 @@ ring_block_745:
 	MOVQ    DI, 1944(SP)
 	MOVQ    DI, R8
 
-ring_len_746:
+ring_len_764:
 	CMPQ R8, $0x00000004
-	JAE  ring_len_done_747
+	JAE  ring_len_done_765
 	ADDQ DI, R8
-	JMP  ring_len_746
+	JMP  ring_len_764
 
-ring_len_done_747:
+ring_len_done_765:
 	MOVQ R8, 1888(SP)
 	MOVQ $0x00000004, R9
 
-ring_step_748:
+ring_step_766:
 	CMPQ R9, R8
-	JB   ring_step_done_749
+	JB   ring_step_done_767
 	SUBQ R8, R9
-	JMP  ring_step_748
+	JMP  ring_step_766
 
-ring_step_done_749:
+ring_step_done_767:
 	MOVQ R9, 1896(SP)
 	MOVQ $0x00000010, R9
 
-ring_step_750:
+ring_step_768:
 	CMPQ R9, R8
-	JB   ring_step_done_751
+	JB   ring_step_done_769
 	SUBQ R8, R9
-	JMP  ring_step_750
+	JMP  ring_step_768
 
-ring_step_done_751:
+ring_step_done_769:
 	MOVQ    R9, 1904(SP)
 	MOVQ    DI, R9
 	LEAQ    16(R8), R8
@@ -8997,76 +9159,76 @@ ring_step_done_751:
 	LEAQ    (R8)(DX*8), R8
 	MOVQ    1928(SP), R9
 	CMPQ    DI, $0x00000004
-	JB      ring_short_752
+	JB      ring_short_770
 	CMPQ    AX, $0x01
-	JNE     ring_planes_753
+	JNE     ring_planes_771
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_755:
+ring_copy_773:
 	CMPQ    DI, R9
-	JAE     ring_built_754
+	JAE     ring_built_772
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000004
-	JB      ring_copy_tail_756
+	JB      ring_copy_tail_774
 	VMOVUPD (R8)(R10*8), Y1
 	VMOVUPD Y1, (CX)(DI*8)
 	ADDQ    $0x00000004, DI
 	ADDQ    $0x00000004, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_755
+	JNE     ring_copy_773
 	XORQ    R10, R10
-	JMP     ring_copy_755
+	JMP     ring_copy_773
 
-ring_copy_tail_756:
+ring_copy_tail_774:
 	VMOVUPD -32(R8)(SI*8), Y1
 	ADDQ    R11, DI
 	VMOVUPD Y1, -32(CX)(DI*8)
 	XORQ    R10, R10
-	JMP     ring_copy_755
+	JMP     ring_copy_773
 
-ring_planes_753:
+ring_planes_771:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000008
-	JA   ring_long_planes_757
+	JA   ring_long_planes_775
 	MOVQ R9, R11
 	SUBQ $0x00000004, R11
 
-ring_fill_758:
+ring_fill_776:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_759
+	JGT          ring_fill_last_777
 	VBROADCASTSD (R8)(DI*8), Y1
 	VMOVUPD      Y1, (CX)(R10*8)
 	VMOVUPD      Y1, 32(CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_760
+	JNE          ring_wrap_778
 	XORQ         DI, DI
 
-ring_wrap_760:
-	JMP ring_fill_758
+ring_wrap_778:
+	JMP ring_fill_776
 
-ring_fill_last_759:
+ring_fill_last_777:
 	CMPQ         R10, R9
-	JAE          ring_built_754
+	JAE          ring_built_772
 	VBROADCASTSD (R8)(DI*8), Y1
 	VMOVUPD      Y1, (CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_761
+	JNE          ring_wrap_779
 	XORQ         DI, DI
 
-ring_wrap_761:
-	JMP ring_fill_last_759
+ring_wrap_779:
+	JMP ring_fill_last_777
 
-ring_long_planes_757:
-ring_channel_762:
+ring_long_planes_775:
+ring_channel_780:
 	CMPQ         R10, R9
-	JAE          ring_built_754
+	JAE          ring_built_772
 	VBROADCASTSD (R8)(DI*8), Y1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -9074,57 +9236,57 @@ ring_channel_762:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_763:
+ring_plane_781:
 	VMOVUPD Y1, (CX)(R12*8)
 	ADDQ    $0x00000004, R12
 	CMPQ    R12, R11
-	JB      ring_plane_763
+	JB      ring_plane_781
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_764
+	JNE     ring_wrap_782
 	XORQ    DI, DI
 
-ring_wrap_764:
-	JMP ring_channel_762
+ring_wrap_782:
+	JMP ring_channel_780
 
-ring_short_752:
+ring_short_770:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_765:
+ring_element_783:
 	MOVQ (R8)(R10*8), R13
 	MOVQ R13, (CX)(R12*8)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_766
+	JB   ring_element_next_784
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_766
+	JB   ring_element_next_784
 	XORQ R10, R10
 
-ring_element_next_766:
+ring_element_next_784:
 	INCQ    R12
 	CMPQ    R12, $0x00000004
-	JB      ring_element_765
+	JB      ring_element_783
 	VMOVUPD (CX), Y1
 	MOVQ    1888(SP), SI
 	CMPQ    SI, $0x00000004
-	JE      ring_exact_767
+	JE      ring_exact_785
 	SUBQ    DI, SI
 
-ring_exact_767:
+ring_exact_785:
 	MOVQ SI, DI
 
-ring_repeat_768:
+ring_repeat_786:
 	CMPQ    DI, R9
-	JAE     ring_built_754
+	JAE     ring_built_772
 	VMOVUPD Y1, (CX)(DI*8)
 	ADDQ    SI, DI
-	JMP     ring_repeat_768
+	JMP     ring_repeat_786
 
-ring_built_754:
+ring_built_772:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x03, DI
@@ -9150,26 +9312,26 @@ ring_built_754:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_769:
+sums_zero_787:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_770
+	JAE     sums_zeroed_788
 	VMOVUPD Y0, (BX)(R8*8)
 	ADDQ    $0x00000004, R8
-	JMP     sums_zero_769
+	JMP     sums_zero_787
 
-sums_zeroed_770:
-ring_row_771:
+sums_zeroed_788:
+ring_row_789:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_772
+	JE   ring_rows_done_790
 	XORQ R8, R8
 	MOVQ 1944(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-unrolled_773:
+unrolled_791:
 	CMPQ        R10, R11
-	JGT         single_774
+	JGT         single_792
 	VMOVUPD     (DX)(R10*8), Y1
 	VMOVUPD     (SI)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -9219,15 +9381,15 @@ unrolled_773:
 	SUBQ        1888(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000010, R10
-	JMP         unrolled_773
+	JMP         unrolled_791
 
-single_774:
+single_792:
 	MOVQ R9, R11
 	SUBQ $0x00000004, R11
 
-single_loop_775:
+single_loop_793:
 	CMPQ        R10, R11
-	JGT         remainder_776
+	JGT         remainder_794
 	VMOVUPD     (DX)(R10*8), Y1
 	VMOVUPD     (SI)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -9244,11 +9406,11 @@ single_loop_775:
 	SUBQ        1888(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000004, R10
-	JMP         single_loop_775
+	JMP         single_loop_793
 
-remainder_776:
+remainder_794:
 	SUBQ        R10, R9
-	JE          span_done_777
+	JE          span_done_795
 	SHLQ        $0x03, R9
 	NEGQ        R9
 	LEAQ        tailmask<>+32(SB), R11
@@ -9266,7 +9428,7 @@ remainder_776:
 	VBLENDVPD   Y4, Y3, Y2, Y2
 	VMASKMOVPD  Y2, Y1, (AX)(R10*8)
 
-span_done_777:
+span_done_795:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -9274,9 +9436,9 @@ span_done_777:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_771
+	JMP   ring_row_789
 
-ring_rows_done_772:
+ring_rows_done_790:
 	MOVQ 1912(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -9284,86 +9446,86 @@ ring_rows_done_772:
 	MOVQ 1888(SP), DI
 	MOVQ 1928(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_779
+	JLE  fold_ext_done_797
 	CMPQ R8, DI
-	JA   fold_ext_scalar_780
+	JA   fold_ext_scalar_798
 	ADDQ $0x00000003, R8
 	ANDQ $-4, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_778:
+fold_ext_796:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_779
+	JBE     fold_ext_done_797
 	SUBQ    $0x00000004, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Y1
 	VADDPD  (BX)(R8*8), Y1, Y1
 	VMOVUPD Y1, (BX)(R9*8)
-	JMP     fold_ext_778
+	JMP     fold_ext_796
 
-fold_ext_scalar_780:
+fold_ext_scalar_798:
 	MOVQ 1928(SP), R8
 
-fold_ext_element_781:
+fold_ext_element_799:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_782
+	JBE    fold_ext_element_done_800
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_781
+	JMP    fold_ext_element_799
 
-fold_ext_element_done_782:
-fold_ext_done_779:
-fold_783:
+fold_ext_element_done_800:
+fold_ext_done_797:
+fold_801:
 	CMPQ   DI, SI
-	JBE    fold_done_784
+	JBE    fold_done_802
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_783
+	JMP    fold_801
 
-fold_done_784:
+fold_done_802:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_785
+	JNE  sums_planes_803
 	MOVQ 1936(SP), DI
 	SUBQ $0x00000004, DI
 
-sums_vector_788:
+sums_vector_806:
 	CMPQ    SI, DI
-	JGT     sums_scalar_786
+	JGT     sums_scalar_804
 	VMOVUPD (DX)(SI*8), Y1
 	VADDPD  (BX)(SI*8), Y1, Y1
 	VMOVUPD Y1, (DX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_vector_788
+	JMP     sums_vector_806
 
-sums_scalar_786:
+sums_scalar_804:
 	CMPQ   SI, 1936(SP)
-	JE     sums_done_787
+	JE     sums_done_805
 	VMOVSD (BX)(SI*8), X1
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_scalar_786
+	JMP    sums_scalar_804
 
-sums_planes_785:
+sums_planes_803:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_789:
+sums_group_807:
 	MOVQ   1936(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_791
+	JB     sums_single_809
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -9372,7 +9534,7 @@ sums_group_789:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_790:
+sums_group_plane_808:
 	VADDSD (R10), X1, X1
 	VADDSD (R10)(R9*1), X2, X2
 	VADDSD (R11), X3, X3
@@ -9381,7 +9543,7 @@ sums_group_plane_790:
 	ADDQ   $0x08, R11
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_group_plane_790
+	JB     sums_group_plane_808
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	VADDSD 8(DX)(SI*8), X2, X2
@@ -9394,29 +9556,29 @@ sums_group_plane_790:
 	SHRQ   $0x01, DI
 	ADDQ   DI, R8
 	ADDQ   $0x00000004, SI
-	JMP    sums_group_789
+	JMP    sums_group_807
 
-sums_single_791:
+sums_single_809:
 	CMPQ   SI, 1936(SP)
-	JE     sums_done_787
+	JE     sums_done_805
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_792:
+sums_single_plane_810:
 	VADDSD (BX)(R8*8), X1, X1
 	INCQ   R8
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_single_plane_792
+	JB     sums_single_plane_810
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_single_791
+	JMP    sums_single_809
 
-sums_done_787:
+sums_done_805:
 	ADDQ 1936(SP), AX
 	MOVQ AX, 1912(SP)
-	JMP  ring_block_745
+	JMP  ring_block_763
 
 ring_finished_backwardAVX2F64:
 	VZEROUPPER
@@ -9434,11 +9596,11 @@ TEXT ·backwardDxAVX2F64(SB), NOSPLIT, $0-80
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_793
+	JB           cached_811
 	CMPQ         AX, DX
-	JE           cached_793
+	JE           cached_811
 	CMPQ         AX, CX
-	JE           cached_793
+	JE           cached_811
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -9447,7 +9609,7 @@ TEXT ·backwardDxAVX2F64(SB), NOSPLIT, $0-80
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_795
+	JE           aligned_813
 	MOVQ         DI, R8
 	SHLQ         $0x03, R8
 	NEGQ         R8
@@ -9461,13 +9623,13 @@ TEXT ·backwardDxAVX2F64(SB), NOSPLIT, $0-80
 	VMASKMOVPD   Y5, Y2, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_795:
+aligned_813:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-unrolled_796:
+unrolled_814:
 	CMPQ      SI, DI
-	JGT       single_797
+	JGT       single_815
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -9493,15 +9655,15 @@ unrolled_796:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVNTPD  Y4, 96(AX)(SI*8)
 	ADDQ      $0x00000010, SI
-	JMP       unrolled_796
+	JMP       unrolled_814
 
-single_797:
+single_815:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
 
-single_loop_798:
+single_loop_816:
 	CMPQ      SI, DI
-	JGT       remainder_799
+	JGT       remainder_817
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -9509,11 +9671,11 @@ single_loop_798:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVNTPD  Y4, (AX)(SI*8)
 	ADDQ      $0x00000004, SI
-	JMP       single_loop_798
+	JMP       single_loop_816
 
-remainder_799:
+remainder_817:
 	SUBQ       SI, BX
-	JE         span_done_800
+	JE         span_done_818
 	SHLQ       $0x03, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -9525,64 +9687,84 @@ remainder_799:
 	VBLENDVPD  Y0, Y4, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(SI*8)
 
-span_done_800:
+span_done_818:
 	SFENCE
-	JMP stored_794
+	JMP stored_812
 
-cached_793:
-	XORQ SI, SI
-	MOVQ BX, DI
-	SUBQ $0x00000010, DI
-
-unrolled_801:
-	CMPQ      SI, DI
-	JGT       single_802
-	VMOVUPD   (CX)(SI*8), Y2
-	VMOVUPD   (DX)(SI*8), Y3
+cached_811:
+	XORQ      SI, SI
+	TESTQ     $0x00000003, BX
+	JE        no_last_824
+	MOVQ      BX, DI
+	SUBQ      $0x00000004, DI
+	JL        no_last_824
+	VMOVUPD   (CX)(DI*8), Y2
+	VMOVUPD   (DX)(DI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
 	VMULPD    Y1, Y3, Y4
 	VBLENDVPD Y2, Y3, Y4, Y4
-	VMOVUPD   Y4, (AX)(SI*8)
+
+no_last_824:
+	MOVQ BX, R8
+	SUBQ $0x00000010, R8
+
+unrolled_819:
+	CMPQ      SI, R8
+	JGT       single_820
+	VMOVUPD   (CX)(SI*8), Y2
+	VMOVUPD   (DX)(SI*8), Y3
+	VCMPPD    $0x1e, Y0, Y2, Y2
+	VMULPD    Y1, Y3, Y5
+	VBLENDVPD Y2, Y3, Y5, Y5
+	VMOVUPD   Y5, (AX)(SI*8)
 	VMOVUPD   32(CX)(SI*8), Y2
 	VMOVUPD   32(DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
-	VMULPD    Y1, Y3, Y4
-	VBLENDVPD Y2, Y3, Y4, Y4
-	VMOVUPD   Y4, 32(AX)(SI*8)
+	VMULPD    Y1, Y3, Y5
+	VBLENDVPD Y2, Y3, Y5, Y5
+	VMOVUPD   Y5, 32(AX)(SI*8)
 	VMOVUPD   64(CX)(SI*8), Y2
 	VMOVUPD   64(DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
-	VMULPD    Y1, Y3, Y4
-	VBLENDVPD Y2, Y3, Y4, Y4
-	VMOVUPD   Y4, 64(AX)(SI*8)
+	VMULPD    Y1, Y3, Y5
+	VBLENDVPD Y2, Y3, Y5, Y5
+	VMOVUPD   Y5, 64(AX)(SI*8)
 	VMOVUPD   96(CX)(SI*8), Y2
 	VMOVUPD   96(DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
-	VMULPD    Y1, Y3, Y4
-	VBLENDVPD Y2, Y3, Y4, Y4
-	VMOVUPD   Y4, 96(AX)(SI*8)
+	VMULPD    Y1, Y3, Y5
+	VBLENDVPD Y2, Y3, Y5, Y5
+	VMOVUPD   Y5, 96(AX)(SI*8)
 	ADDQ      $0x00000010, SI
-	JMP       unrolled_801
+	JMP       unrolled_819
 
-single_802:
-	MOVQ BX, DI
-	SUBQ $0x00000004, DI
+single_820:
+	MOVQ BX, R8
+	SUBQ $0x00000004, R8
 
-single_loop_803:
-	CMPQ      SI, DI
-	JGT       remainder_804
+single_loop_821:
+	CMPQ      SI, R8
+	JGT       remainder_822
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
-	VMULPD    Y1, Y3, Y4
-	VBLENDVPD Y2, Y3, Y4, Y4
-	VMOVUPD   Y4, (AX)(SI*8)
+	VMULPD    Y1, Y3, Y5
+	VBLENDVPD Y2, Y3, Y5, Y5
+	VMOVUPD   Y5, (AX)(SI*8)
 	ADDQ      $0x00000004, SI
-	JMP       single_loop_803
+	JMP       single_loop_821
 
-remainder_804:
-	SUBQ       SI, BX
-	JE         span_done_805
+remainder_822:
+	MOVQ    BX, R8
+	SUBQ    SI, R8
+	JE      span_done_823
+	CMPQ    BX, $0x00000004
+	JL      masked_825
+	VMOVUPD Y4, (AX)(DI*8)
+	JMP     span_done_823
+
+masked_825:
+	MOVQ       R8, BX
 	SHLQ       $0x03, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -9594,8 +9776,8 @@ remainder_804:
 	VBLENDVPD  Y0, Y4, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(SI*8)
 
-span_done_805:
-stored_794:
+span_done_823:
+stored_812:
 	VZEROUPPER
 	RET
 
@@ -9616,15 +9798,15 @@ TEXT ·backwardPlanesDxAVX2F64(SB), NOSPLIT, $0-104
 	MOVQ   BX, R11
 	SHLQ   $0x03, R11
 	CMPQ   R11, ·streamThreshold+0(SB)
-	JB     cached_806
+	JB     cached_826
 	CMPQ   AX, DX
-	JE     cached_806
+	JE     cached_826
 	CMPQ   AX, CX
-	JE     cached_806
+	JE     cached_826
 
-plane_808:
+plane_828:
 	CMPQ         BX, $0x00
-	JE           planes_done_809
+	JE           planes_done_829
 	VBROADCASTSD (R8)(R10*8), Y1
 	XORQ         R11, R11
 	MOVQ         AX, R12
@@ -9634,7 +9816,7 @@ plane_808:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_810
+	JE           aligned_830
 	MOVQ         R12, R13
 	SHLQ         $0x03, R13
 	NEGQ         R13
@@ -9648,13 +9830,13 @@ plane_808:
 	VMASKMOVPD   Y5, Y2, (AX)(R11*8)
 	MOVQ         R12, R11
 
-aligned_810:
+aligned_830:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 
-unrolled_811:
+unrolled_831:
 	CMPQ      R11, R12
-	JGT       single_812
+	JGT       single_832
 	VMOVUPD   (CX)(R11*8), Y2
 	VMOVUPD   (DX)(R11*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -9680,15 +9862,15 @@ unrolled_811:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVNTPD  Y4, 96(AX)(R11*8)
 	ADDQ      $0x00000010, R11
-	JMP       unrolled_811
+	JMP       unrolled_831
 
-single_812:
+single_832:
 	MOVQ SI, R12
 	SUBQ $0x00000004, R12
 
-single_loop_813:
+single_loop_833:
 	CMPQ      R11, R12
-	JGT       remainder_814
+	JGT       remainder_834
 	VMOVUPD   (CX)(R11*8), Y2
 	VMOVUPD   (DX)(R11*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -9696,12 +9878,12 @@ single_loop_813:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVNTPD  Y4, (AX)(R11*8)
 	ADDQ      $0x00000004, R11
-	JMP       single_loop_813
+	JMP       single_loop_833
 
-remainder_814:
+remainder_834:
 	MOVQ       SI, R12
 	SUBQ       R11, R12
-	JE         span_done_815
+	JE         span_done_835
 	SHLQ       $0x03, R12
 	NEGQ       R12
 	LEAQ       tailmask<>+32(SB), R13
@@ -9713,108 +9895,126 @@ remainder_814:
 	VBLENDVPD  Y3, Y4, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(R11*8)
 
-span_done_815:
+span_done_835:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_816
+	JNE  same_pass_836
 	XORQ R10, R10
 
-same_pass_816:
+same_pass_836:
 	SUBQ SI, BX
-	JMP  plane_808
+	JMP  plane_828
 
-planes_done_809:
+planes_done_829:
 	SFENCE
-	JMP stored_807
+	JMP stored_827
 
-cached_806:
-plane_817:
+cached_826:
+plane_837:
 	CMPQ         BX, $0x00
-	JE           planes_done_818
+	JE           planes_done_838
 	VBROADCASTSD (R8)(R10*8), Y1
 	XORQ         R11, R11
+	TESTQ        $0x00000003, SI
+	JE           no_last_844
 	MOVQ         SI, R12
-	SUBQ         $0x00000010, R12
+	SUBQ         $0x00000004, R12
+	JL           no_last_844
+	VMOVUPD      (CX)(R12*8), Y2
+	VMOVUPD      (DX)(R12*8), Y3
+	VCMPPD       $0x1e, Y0, Y2, Y2
+	VMULPD       Y1, Y3, Y4
+	VBLENDVPD    Y2, Y3, Y4, Y4
 
-unrolled_819:
-	CMPQ      R11, R12
-	JGT       single_820
+no_last_844:
+	MOVQ SI, R13
+	SUBQ $0x00000010, R13
+
+unrolled_839:
+	CMPQ      R11, R13
+	JGT       single_840
 	VMOVUPD   (CX)(R11*8), Y2
 	VMOVUPD   (DX)(R11*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
-	VMULPD    Y1, Y3, Y4
-	VBLENDVPD Y2, Y3, Y4, Y4
-	VMOVUPD   Y4, (AX)(R11*8)
+	VMULPD    Y1, Y3, Y5
+	VBLENDVPD Y2, Y3, Y5, Y5
+	VMOVUPD   Y5, (AX)(R11*8)
 	VMOVUPD   32(CX)(R11*8), Y2
 	VMOVUPD   32(DX)(R11*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
-	VMULPD    Y1, Y3, Y4
-	VBLENDVPD Y2, Y3, Y4, Y4
-	VMOVUPD   Y4, 32(AX)(R11*8)
+	VMULPD    Y1, Y3, Y5
+	VBLENDVPD Y2, Y3, Y5, Y5
+	VMOVUPD   Y5, 32(AX)(R11*8)
 	VMOVUPD   64(CX)(R11*8), Y2
 	VMOVUPD   64(DX)(R11*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
-	VMULPD    Y1, Y3, Y4
-	VBLENDVPD Y2, Y3, Y4, Y4
-	VMOVUPD   Y4, 64(AX)(R11*8)
+	VMULPD    Y1, Y3, Y5
+	VBLENDVPD Y2, Y3, Y5, Y5
+	VMOVUPD   Y5, 64(AX)(R11*8)
 	VMOVUPD   96(CX)(R11*8), Y2
 	VMOVUPD   96(DX)(R11*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
-	VMULPD    Y1, Y3, Y4
-	VBLENDVPD Y2, Y3, Y4, Y4
-	VMOVUPD   Y4, 96(AX)(R11*8)
+	VMULPD    Y1, Y3, Y5
+	VBLENDVPD Y2, Y3, Y5, Y5
+	VMOVUPD   Y5, 96(AX)(R11*8)
 	ADDQ      $0x00000010, R11
-	JMP       unrolled_819
+	JMP       unrolled_839
 
-single_820:
-	MOVQ SI, R12
-	SUBQ $0x00000004, R12
+single_840:
+	MOVQ SI, R13
+	SUBQ $0x00000004, R13
 
-single_loop_821:
-	CMPQ      R11, R12
-	JGT       remainder_822
+single_loop_841:
+	CMPQ      R11, R13
+	JGT       remainder_842
 	VMOVUPD   (CX)(R11*8), Y2
 	VMOVUPD   (DX)(R11*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
-	VMULPD    Y1, Y3, Y4
-	VBLENDVPD Y2, Y3, Y4, Y4
-	VMOVUPD   Y4, (AX)(R11*8)
+	VMULPD    Y1, Y3, Y5
+	VBLENDVPD Y2, Y3, Y5, Y5
+	VMOVUPD   Y5, (AX)(R11*8)
 	ADDQ      $0x00000004, R11
-	JMP       single_loop_821
+	JMP       single_loop_841
 
-remainder_822:
-	MOVQ       SI, R12
-	SUBQ       R11, R12
-	JE         span_done_823
-	SHLQ       $0x03, R12
-	NEGQ       R12
-	LEAQ       tailmask<>+32(SB), R13
-	VMOVDQU    (R13)(R12*1), Y2
+remainder_842:
+	MOVQ    SI, R13
+	SUBQ    R11, R13
+	JE      span_done_843
+	CMPQ    SI, $0x00000004
+	JL      masked_845
+	VMOVUPD Y4, (AX)(R12*8)
+	JMP     span_done_843
+
+masked_845:
+	SHLQ       $0x03, R13
+	NEGQ       R13
+	LEAQ       tailmask<>+32(SB), R14
+	VMOVDQU    (R14)(R13*1), Y2
 	VMASKMOVPD (CX)(R11*8), Y2, Y3
-	VMASKMOVPD (DX)(R11*8), Y2, Y4
+	VMASKMOVPD (DX)(R11*8), Y2, Y5
 	VCMPPD     $0x1e, Y0, Y3, Y3
-	VMULPD     Y1, Y4, Y1
-	VBLENDVPD  Y3, Y4, Y1, Y1
+	VMULPD     Y1, Y5, Y1
+	VBLENDVPD  Y3, Y5, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(R11*8)
 
-span_done_823:
+span_done_843:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_824
+	JNE  same_pass_846
 	XORQ R10, R10
 
-same_pass_824:
+same_pass_846:
 	SUBQ SI, BX
-	JMP  plane_817
+	JMP  plane_837
 
-planes_done_818:
-stored_807:
+planes_done_838:
+stored_827:
 	VZEROUPPER
 	RET
 
@@ -9831,15 +10031,15 @@ TEXT ·backwardPatternDxAVX2F64(SB), NOSPLIT, $0-96
 	MOVQ   BX, R8
 	SHLQ   $0x03, R8
 	CMPQ   R8, ·streamThreshold+0(SB)
-	JB     cached_825
+	JB     cached_847
 	CMPQ   AX, DX
-	JE     cached_825
+	JE     cached_847
 	CMPQ   AX, CX
-	JE     cached_825
+	JE     cached_847
 
-row_827:
+row_849:
 	CMPQ       BX, $0x00
-	JE         rows_done_828
+	JE         rows_done_850
 	MOVQ       DI, R8
 	CMPQ       BX, R8
 	CMOVQLT    BX, R8
@@ -9851,7 +10051,7 @@ row_827:
 	CMPQ       R10, R8
 	CMOVQGT    R8, R10
 	TESTQ      R10, R10
-	JE         aligned_829
+	JE         aligned_851
 	MOVQ       R10, R11
 	SHLQ       $0x03, R11
 	NEGQ       R11
@@ -9866,13 +10066,13 @@ row_827:
 	VMASKMOVPD Y4, Y1, (AX)(R9*8)
 	MOVQ       R10, R9
 
-aligned_829:
+aligned_851:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
-unrolled_830:
+unrolled_852:
 	CMPQ      R9, R10
-	JGT       single_831
+	JGT       single_853
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -9898,15 +10098,15 @@ unrolled_830:
 	VBLENDVPD Y1, Y2, Y3, Y3
 	VMOVNTPD  Y3, 96(AX)(R9*8)
 	ADDQ      $0x00000010, R9
-	JMP       unrolled_830
+	JMP       unrolled_852
 
-single_831:
+single_853:
 	MOVQ R8, R10
 	SUBQ $0x00000004, R10
 
-single_loop_832:
+single_loop_854:
 	CMPQ      R9, R10
-	JGT       remainder_833
+	JGT       remainder_855
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -9914,12 +10114,12 @@ single_loop_832:
 	VBLENDVPD Y1, Y2, Y3, Y3
 	VMOVNTPD  Y3, (AX)(R9*8)
 	ADDQ      $0x00000004, R9
-	JMP       single_loop_832
+	JMP       single_loop_854
 
-remainder_833:
+remainder_855:
 	MOVQ       R8, R10
 	SUBQ       R9, R10
-	JE         span_done_834
+	JE         span_done_856
 	SHLQ       $0x03, R10
 	NEGQ       R10
 	LEAQ       tailmask<>+32(SB), R11
@@ -9932,103 +10132,121 @@ remainder_833:
 	VBLENDVPD  Y2, Y3, Y4, Y4
 	VMASKMOVPD Y4, Y1, (AX)(R9*8)
 
-span_done_834:
+span_done_856:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_827
+	JMP  row_849
 
-rows_done_828:
+rows_done_850:
 	SFENCE
-	JMP stored_826
+	JMP stored_848
 
-cached_825:
-row_835:
-	CMPQ    BX, $0x00
-	JE      rows_done_836
-	MOVQ    DI, R8
-	CMPQ    BX, R8
-	CMOVQLT BX, R8
-	XORQ    R9, R9
-	MOVQ    R8, R10
-	SUBQ    $0x00000010, R10
+cached_847:
+row_857:
+	CMPQ      BX, $0x00
+	JE        rows_done_858
+	MOVQ      DI, R8
+	CMPQ      BX, R8
+	CMOVQLT   BX, R8
+	XORQ      R9, R9
+	TESTQ     $0x00000003, R8
+	JE        no_last_864
+	MOVQ      R8, R10
+	SUBQ      $0x00000004, R10
+	JL        no_last_864
+	VMOVUPD   (CX)(R10*8), Y1
+	VMOVUPD   (DX)(R10*8), Y2
+	VCMPPD    $0x1e, Y0, Y1, Y1
+	VMULPD    (SI)(R10*8), Y2, Y3
+	VBLENDVPD Y1, Y2, Y3, Y3
 
-unrolled_837:
-	CMPQ      R9, R10
-	JGT       single_838
+no_last_864:
+	MOVQ R8, R11
+	SUBQ $0x00000010, R11
+
+unrolled_859:
+	CMPQ      R9, R11
+	JGT       single_860
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
-	VMULPD    (SI)(R9*8), Y2, Y3
-	VBLENDVPD Y1, Y2, Y3, Y3
-	VMOVUPD   Y3, (AX)(R9*8)
+	VMULPD    (SI)(R9*8), Y2, Y4
+	VBLENDVPD Y1, Y2, Y4, Y4
+	VMOVUPD   Y4, (AX)(R9*8)
 	VMOVUPD   32(CX)(R9*8), Y1
 	VMOVUPD   32(DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
-	VMULPD    32(SI)(R9*8), Y2, Y3
-	VBLENDVPD Y1, Y2, Y3, Y3
-	VMOVUPD   Y3, 32(AX)(R9*8)
+	VMULPD    32(SI)(R9*8), Y2, Y4
+	VBLENDVPD Y1, Y2, Y4, Y4
+	VMOVUPD   Y4, 32(AX)(R9*8)
 	VMOVUPD   64(CX)(R9*8), Y1
 	VMOVUPD   64(DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
-	VMULPD    64(SI)(R9*8), Y2, Y3
-	VBLENDVPD Y1, Y2, Y3, Y3
-	VMOVUPD   Y3, 64(AX)(R9*8)
+	VMULPD    64(SI)(R9*8), Y2, Y4
+	VBLENDVPD Y1, Y2, Y4, Y4
+	VMOVUPD   Y4, 64(AX)(R9*8)
 	VMOVUPD   96(CX)(R9*8), Y1
 	VMOVUPD   96(DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
-	VMULPD    96(SI)(R9*8), Y2, Y3
-	VBLENDVPD Y1, Y2, Y3, Y3
-	VMOVUPD   Y3, 96(AX)(R9*8)
+	VMULPD    96(SI)(R9*8), Y2, Y4
+	VBLENDVPD Y1, Y2, Y4, Y4
+	VMOVUPD   Y4, 96(AX)(R9*8)
 	ADDQ      $0x00000010, R9
-	JMP       unrolled_837
+	JMP       unrolled_859
 
-single_838:
-	MOVQ R8, R10
-	SUBQ $0x00000004, R10
+single_860:
+	MOVQ R8, R11
+	SUBQ $0x00000004, R11
 
-single_loop_839:
-	CMPQ      R9, R10
-	JGT       remainder_840
+single_loop_861:
+	CMPQ      R9, R11
+	JGT       remainder_862
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
-	VMULPD    (SI)(R9*8), Y2, Y3
-	VBLENDVPD Y1, Y2, Y3, Y3
-	VMOVUPD   Y3, (AX)(R9*8)
+	VMULPD    (SI)(R9*8), Y2, Y4
+	VBLENDVPD Y1, Y2, Y4, Y4
+	VMOVUPD   Y4, (AX)(R9*8)
 	ADDQ      $0x00000004, R9
-	JMP       single_loop_839
+	JMP       single_loop_861
 
-remainder_840:
-	MOVQ       R8, R10
-	SUBQ       R9, R10
-	JE         span_done_841
-	SHLQ       $0x03, R10
-	NEGQ       R10
-	LEAQ       tailmask<>+32(SB), R11
-	VMOVDQU    (R11)(R10*1), Y1
+remainder_862:
+	MOVQ    R8, R11
+	SUBQ    R9, R11
+	JE      span_done_863
+	CMPQ    R8, $0x00000004
+	JL      masked_865
+	VMOVUPD Y3, (AX)(R10*8)
+	JMP     span_done_863
+
+masked_865:
+	SHLQ       $0x03, R11
+	NEGQ       R11
+	LEAQ       tailmask<>+32(SB), R12
+	VMOVDQU    (R12)(R11*1), Y1
 	VMASKMOVPD (CX)(R9*8), Y1, Y2
-	VMASKMOVPD (DX)(R9*8), Y1, Y3
+	VMASKMOVPD (DX)(R9*8), Y1, Y4
 	VCMPPD     $0x1e, Y0, Y2, Y2
-	VMASKMOVPD (SI)(R9*8), Y1, Y4
-	VMULPD     Y4, Y3, Y4
-	VBLENDVPD  Y2, Y3, Y4, Y4
-	VMASKMOVPD Y4, Y1, (AX)(R9*8)
+	VMASKMOVPD (SI)(R9*8), Y1, Y5
+	VMULPD     Y5, Y4, Y5
+	VBLENDVPD  Y2, Y4, Y5, Y5
+	VMASKMOVPD Y5, Y1, (AX)(R9*8)
 
-span_done_841:
+span_done_863:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_835
+	JMP  row_857
 
-rows_done_836:
-stored_826:
+rows_done_858:
+stored_848:
 	VZEROUPPER
 	RET
 
@@ -10048,36 +10266,36 @@ TEXT ·backwardRingDxAVX2F64(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x000000d8
-	JA     ring_segmented_842
+	JA     ring_segmented_866
 	MOVQ   R9, R10
 
-ring_len_843:
+ring_len_867:
 	CMPQ R10, $0x00000004
-	JAE  ring_len_done_844
+	JAE  ring_len_done_868
 	ADDQ R9, R10
-	JMP  ring_len_843
+	JMP  ring_len_867
 
-ring_len_done_844:
+ring_len_done_868:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000004, R11
 
-ring_step_845:
+ring_step_869:
 	CMPQ R11, R10
-	JB   ring_step_done_846
+	JB   ring_step_done_870
 	SUBQ R10, R11
-	JMP  ring_step_845
+	JMP  ring_step_869
 
-ring_step_done_846:
+ring_step_done_870:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000010, R11
 
-ring_step_847:
+ring_step_871:
 	CMPQ R11, R10
-	JB   ring_step_done_848
+	JB   ring_step_done_872
 	SUBQ R10, R11
-	JMP  ring_step_847
+	JMP  ring_step_871
 
-ring_step_done_848:
+ring_step_done_872:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    16(R10), R10
@@ -10087,76 +10305,76 @@ ring_step_done_848:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000004
-	JB      ring_short_849
+	JB      ring_short_873
 	CMPQ    AX, $0x01
-	JNE     ring_planes_850
+	JNE     ring_planes_874
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_852:
+ring_copy_876:
 	CMPQ    AX, R11
-	JAE     ring_built_851
+	JAE     ring_built_875
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000004
-	JB      ring_copy_tail_853
+	JB      ring_copy_tail_877
 	VMOVUPD (R10)(R9*8), Y1
 	VMOVUPD Y1, (R8)(AX*8)
 	ADDQ    $0x00000004, AX
 	ADDQ    $0x00000004, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_852
+	JNE     ring_copy_876
 	XORQ    R9, R9
-	JMP     ring_copy_852
+	JMP     ring_copy_876
 
-ring_copy_tail_853:
+ring_copy_tail_877:
 	VMOVUPD -32(R10)(DX*8), Y1
 	ADDQ    R12, AX
 	VMOVUPD Y1, -32(R8)(AX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_852
+	JMP     ring_copy_876
 
-ring_planes_850:
+ring_planes_874:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000008
-	JA   ring_long_planes_854
+	JA   ring_long_planes_878
 	MOVQ R11, R13
 	SUBQ $0x00000004, R13
 
-ring_fill_855:
+ring_fill_879:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_856
+	JGT          ring_fill_last_880
 	VBROADCASTSD (R10)(R9*8), Y1
 	VMOVUPD      Y1, (R8)(R12*8)
 	VMOVUPD      Y1, 32(R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_857
+	JNE          ring_wrap_881
 	XORQ         R9, R9
 
-ring_wrap_857:
-	JMP ring_fill_855
+ring_wrap_881:
+	JMP ring_fill_879
 
-ring_fill_last_856:
+ring_fill_last_880:
 	CMPQ         R12, R11
-	JAE          ring_built_851
+	JAE          ring_built_875
 	VBROADCASTSD (R10)(R9*8), Y1
 	VMOVUPD      Y1, (R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_858
+	JNE          ring_wrap_882
 	XORQ         R9, R9
 
-ring_wrap_858:
-	JMP ring_fill_last_856
+ring_wrap_882:
+	JMP ring_fill_last_880
 
-ring_long_planes_854:
-ring_channel_859:
+ring_long_planes_878:
+ring_channel_883:
 	CMPQ         R12, R11
-	JAE          ring_built_851
+	JAE          ring_built_875
 	VBROADCASTSD (R10)(R9*8), Y1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -10164,65 +10382,65 @@ ring_channel_859:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_860:
+ring_plane_884:
 	VMOVUPD Y1, (R8)(R14*8)
 	ADDQ    $0x00000004, R14
 	CMPQ    R14, R13
-	JB      ring_plane_860
+	JB      ring_plane_884
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_861
+	JNE     ring_wrap_885
 	XORQ    R9, R9
 
-ring_wrap_861:
-	JMP ring_channel_859
+ring_wrap_885:
+	JMP ring_channel_883
 
-ring_short_849:
+ring_short_873:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_862:
+ring_element_886:
 	MOVQ (R10)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_863
+	JB   ring_element_next_887
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_863
+	JB   ring_element_next_887
 	XORQ R12, R12
 
-ring_element_next_863:
+ring_element_next_887:
 	INCQ    R14
 	CMPQ    R14, $0x00000004
-	JB      ring_element_862
+	JB      ring_element_886
 	VMOVUPD (R8), Y1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000004
-	JE      ring_exact_864
+	JE      ring_exact_888
 	SUBQ    R9, AX
 
-ring_exact_864:
+ring_exact_888:
 	MOVQ AX, DX
 
-ring_repeat_865:
+ring_repeat_889:
 	CMPQ    DX, R11
-	JAE     ring_built_851
+	JAE     ring_built_875
 	VMOVUPD Y1, (R8)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_865
+	JMP     ring_repeat_889
 
-ring_built_851:
+ring_built_875:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-unrolled_866:
+unrolled_890:
 	CMPQ      DX, R9
-	JGT       single_867
+	JGT       single_891
 	VMOVUPD   (BX)(DX*8), Y1
 	VMOVUPD   (SI)(DX*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -10252,15 +10470,15 @@ unrolled_866:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000010, DX
-	JMP       unrolled_866
+	JMP       unrolled_890
 
-single_867:
+single_891:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 
-single_loop_868:
+single_loop_892:
 	CMPQ      DX, R9
-	JGT       remainder_869
+	JGT       remainder_893
 	VMOVUPD   (BX)(DX*8), Y1
 	VMOVUPD   (SI)(DX*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -10272,11 +10490,11 @@ single_loop_868:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000004, DX
-	JMP       single_loop_868
+	JMP       single_loop_892
 
-remainder_869:
+remainder_893:
 	SUBQ       DX, DI
-	JE         span_done_870
+	JE         span_done_894
 	SHLQ       $0x03, DI
 	NEGQ       DI
 	LEAQ       tailmask<>+32(SB), R9
@@ -10289,10 +10507,10 @@ remainder_869:
 	VBLENDVPD  Y0, Y3, Y2, Y2
 	VMASKMOVPD Y2, Y1, (CX)(DX*8)
 
-span_done_870:
+span_done_894:
 	JMP ring_finished_backwardDxAVX2F64
 
-ring_segmented_842:
+ring_segmented_866:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x000000d8
 	JA   ring_finished_backwardDxAVX2F64
@@ -10302,11 +10520,11 @@ ring_segmented_842:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_871
+	JE   ring_rows_895
 
-ring_segment_872:
+ring_segment_896:
 	CMPQ    DI, $0x00
-	JE      ring_done_873
+	JE      ring_done_897
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -10323,33 +10541,33 @@ ring_segment_872:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_874:
+ring_len_898:
 	CMPQ R12, $0x00000004
-	JAE  ring_len_done_875
+	JAE  ring_len_done_899
 	ADDQ R10, R12
-	JMP  ring_len_874
+	JMP  ring_len_898
 
-ring_len_done_875:
+ring_len_done_899:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000004, R13
 
-ring_step_876:
+ring_step_900:
 	CMPQ R13, R12
-	JB   ring_step_done_877
+	JB   ring_step_done_901
 	SUBQ R12, R13
-	JMP  ring_step_876
+	JMP  ring_step_900
 
-ring_step_done_877:
+ring_step_done_901:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000010, R13
 
-ring_step_878:
+ring_step_902:
 	CMPQ R13, R12
-	JB   ring_step_done_879
+	JB   ring_step_done_903
 	SUBQ R12, R13
-	JMP  ring_step_878
+	JMP  ring_step_902
 
-ring_step_done_879:
+ring_step_done_903:
 	MOVQ    R13, 1936(SP)
 	LEAQ    16(R12), R12
 	CMPQ    R11, R12
@@ -10359,76 +10577,76 @@ ring_step_done_879:
 	LEAQ    (R11)(AX*8), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000004
-	JB      ring_short_880
+	JB      ring_short_904
 	CMPQ    R9, $0x01
-	JNE     ring_planes_881
+	JNE     ring_planes_905
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_883:
+ring_copy_907:
 	CMPQ    R9, AX
-	JAE     ring_built_882
+	JAE     ring_built_906
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000004
-	JB      ring_copy_tail_884
+	JB      ring_copy_tail_908
 	VMOVUPD (R11)(R10*8), Y1
 	VMOVUPD Y1, (R8)(R9*8)
 	ADDQ    $0x00000004, R9
 	ADDQ    $0x00000004, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_883
+	JNE     ring_copy_907
 	XORQ    R10, R10
-	JMP     ring_copy_883
+	JMP     ring_copy_907
 
-ring_copy_tail_884:
+ring_copy_tail_908:
 	VMOVUPD -32(R11)(DX*8), Y1
 	ADDQ    R12, R9
 	VMOVUPD Y1, -32(R8)(R9*8)
 	XORQ    R10, R10
-	JMP     ring_copy_883
+	JMP     ring_copy_907
 
-ring_planes_881:
+ring_planes_905:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000008
-	JA   ring_long_planes_885
+	JA   ring_long_planes_909
 	MOVQ AX, R13
 	SUBQ $0x00000004, R13
 
-ring_fill_886:
+ring_fill_910:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_887
+	JGT          ring_fill_last_911
 	VBROADCASTSD (R11)(R10*8), Y1
 	VMOVUPD      Y1, (R8)(R12*8)
 	VMOVUPD      Y1, 32(R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_888
+	JNE          ring_wrap_912
 	XORQ         R10, R10
 
-ring_wrap_888:
-	JMP ring_fill_886
+ring_wrap_912:
+	JMP ring_fill_910
 
-ring_fill_last_887:
+ring_fill_last_911:
 	CMPQ         R12, AX
-	JAE          ring_built_882
+	JAE          ring_built_906
 	VBROADCASTSD (R11)(R10*8), Y1
 	VMOVUPD      Y1, (R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_889
+	JNE          ring_wrap_913
 	XORQ         R10, R10
 
-ring_wrap_889:
-	JMP ring_fill_last_887
+ring_wrap_913:
+	JMP ring_fill_last_911
 
-ring_long_planes_885:
-ring_channel_890:
+ring_long_planes_909:
+ring_channel_914:
 	CMPQ         R12, AX
-	JAE          ring_built_882
+	JAE          ring_built_906
 	VBROADCASTSD (R11)(R10*8), Y1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -10436,66 +10654,66 @@ ring_channel_890:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_891:
+ring_plane_915:
 	VMOVUPD Y1, (R8)(R14*8)
 	ADDQ    $0x00000004, R14
 	CMPQ    R14, R13
-	JB      ring_plane_891
+	JB      ring_plane_915
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_892
+	JNE     ring_wrap_916
 	XORQ    R10, R10
 
-ring_wrap_892:
-	JMP ring_channel_890
+ring_wrap_916:
+	JMP ring_channel_914
 
-ring_short_880:
+ring_short_904:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_893:
+ring_element_917:
 	MOVQ (R11)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_894
+	JB   ring_element_next_918
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_894
+	JB   ring_element_next_918
 	XORQ R12, R12
 
-ring_element_next_894:
+ring_element_next_918:
 	INCQ    R14
 	CMPQ    R14, $0x00000004
-	JB      ring_element_893
+	JB      ring_element_917
 	VMOVUPD (R8), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000004
-	JE      ring_exact_895
+	JE      ring_exact_919
 	SUBQ    R10, DX
 
-ring_exact_895:
+ring_exact_919:
 	MOVQ DX, R9
 
-ring_repeat_896:
+ring_repeat_920:
 	CMPQ    R9, AX
-	JAE     ring_built_882
+	JAE     ring_built_906
 	VMOVUPD Y1, (R8)(R9*8)
 	ADDQ    DX, R9
-	JMP     ring_repeat_896
+	JMP     ring_repeat_920
 
-ring_built_882:
+ring_built_906:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 
-unrolled_897:
+unrolled_921:
 	CMPQ      R9, R10
-	JGT       single_898
+	JGT       single_922
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -10525,15 +10743,15 @@ unrolled_897:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000010, R9
-	JMP       unrolled_897
+	JMP       unrolled_921
 
-single_898:
+single_922:
 	MOVQ DX, R10
 	SUBQ $0x00000004, R10
 
-single_loop_899:
+single_loop_923:
 	CMPQ      R9, R10
-	JGT       remainder_900
+	JGT       remainder_924
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -10545,11 +10763,11 @@ single_loop_899:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000004, R9
-	JMP       single_loop_899
+	JMP       single_loop_923
 
-remainder_900:
+remainder_924:
 	SUBQ       R9, DX
-	JE         span_done_901
+	JE         span_done_925
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
@@ -10562,7 +10780,7 @@ remainder_900:
 	VBLENDVPD  Y2, Y3, Y4, Y4
 	VMASKMOVPD Y4, Y1, (CX)(R9*8)
 
-span_done_901:
+span_done_925:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -10574,18 +10792,18 @@ span_done_901:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_902
+	JNE  ring_next_926
 	XORQ AX, AX
 
-ring_next_902:
+ring_next_926:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_872
+	JMP  ring_segment_896
 
-ring_done_873:
+ring_done_897:
 	JMP ring_finished_backwardDxAVX2F64
 
-ring_rows_871:
-ring_block_903:
+ring_rows_895:
+ring_block_927:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -10601,33 +10819,33 @@ ring_block_903:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_904:
+ring_len_928:
 	CMPQ SI, $0x00000004
-	JAE  ring_len_done_905
+	JAE  ring_len_done_929
 	ADDQ BX, SI
-	JMP  ring_len_904
+	JMP  ring_len_928
 
-ring_len_done_905:
+ring_len_done_929:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000004, DI
 
-ring_step_906:
+ring_step_930:
 	CMPQ DI, SI
-	JB   ring_step_done_907
+	JB   ring_step_done_931
 	SUBQ SI, DI
-	JMP  ring_step_906
+	JMP  ring_step_930
 
-ring_step_done_907:
+ring_step_done_931:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_908:
+ring_step_932:
 	CMPQ DI, SI
-	JB   ring_step_done_909
+	JB   ring_step_done_933
 	SUBQ SI, DI
-	JMP  ring_step_908
+	JMP  ring_step_932
 
-ring_step_done_909:
+ring_step_done_933:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    16(SI), SI
@@ -10638,76 +10856,76 @@ ring_step_done_909:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000004
-	JB      ring_short_910
+	JB      ring_short_934
 	CMPQ    CX, $0x01
-	JNE     ring_planes_911
+	JNE     ring_planes_935
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_913:
+ring_copy_937:
 	CMPQ    BX, DI
-	JAE     ring_built_912
+	JAE     ring_built_936
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000004
-	JB      ring_copy_tail_914
+	JB      ring_copy_tail_938
 	VMOVUPD (SI)(R9*8), Y1
 	VMOVUPD Y1, (R8)(BX*8)
 	ADDQ    $0x00000004, BX
 	ADDQ    $0x00000004, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_913
+	JNE     ring_copy_937
 	XORQ    R9, R9
-	JMP     ring_copy_913
+	JMP     ring_copy_937
 
-ring_copy_tail_914:
+ring_copy_tail_938:
 	VMOVUPD -32(SI)(DX*8), Y1
 	ADDQ    R10, BX
 	VMOVUPD Y1, -32(R8)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_913
+	JMP     ring_copy_937
 
-ring_planes_911:
+ring_planes_935:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000008
-	JA   ring_long_planes_915
+	JA   ring_long_planes_939
 	MOVQ DI, R10
 	SUBQ $0x00000004, R10
 
-ring_fill_916:
+ring_fill_940:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_917
+	JGT          ring_fill_last_941
 	VBROADCASTSD (SI)(BX*8), Y1
 	VMOVUPD      Y1, (R8)(R9*8)
 	VMOVUPD      Y1, 32(R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_918
+	JNE          ring_wrap_942
 	XORQ         BX, BX
 
-ring_wrap_918:
-	JMP ring_fill_916
+ring_wrap_942:
+	JMP ring_fill_940
 
-ring_fill_last_917:
+ring_fill_last_941:
 	CMPQ         R9, DI
-	JAE          ring_built_912
+	JAE          ring_built_936
 	VBROADCASTSD (SI)(BX*8), Y1
 	VMOVUPD      Y1, (R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_919
+	JNE          ring_wrap_943
 	XORQ         BX, BX
 
-ring_wrap_919:
-	JMP ring_fill_last_917
+ring_wrap_943:
+	JMP ring_fill_last_941
 
-ring_long_planes_915:
-ring_channel_920:
+ring_long_planes_939:
+ring_channel_944:
 	CMPQ         R9, DI
-	JAE          ring_built_912
+	JAE          ring_built_936
 	VBROADCASTSD (SI)(BX*8), Y1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -10715,57 +10933,57 @@ ring_channel_920:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_921:
+ring_plane_945:
 	VMOVUPD Y1, (R8)(R11*8)
 	ADDQ    $0x00000004, R11
 	CMPQ    R11, R10
-	JB      ring_plane_921
+	JB      ring_plane_945
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_922
+	JNE     ring_wrap_946
 	XORQ    BX, BX
 
-ring_wrap_922:
-	JMP ring_channel_920
+ring_wrap_946:
+	JMP ring_channel_944
 
-ring_short_910:
+ring_short_934:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_923:
+ring_element_947:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (R8)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_924
+	JB   ring_element_next_948
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_924
+	JB   ring_element_next_948
 	XORQ R9, R9
 
-ring_element_next_924:
+ring_element_next_948:
 	INCQ    R11
 	CMPQ    R11, $0x00000004
-	JB      ring_element_923
+	JB      ring_element_947
 	VMOVUPD (R8), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000004
-	JE      ring_exact_925
+	JE      ring_exact_949
 	SUBQ    BX, DX
 
-ring_exact_925:
+ring_exact_949:
 	MOVQ DX, BX
 
-ring_repeat_926:
+ring_repeat_950:
 	CMPQ    BX, DI
-	JAE     ring_built_912
+	JAE     ring_built_936
 	VMOVUPD Y1, (R8)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_926
+	JMP     ring_repeat_950
 
-ring_built_912:
+ring_built_936:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+48(FP), BX
@@ -10776,18 +10994,18 @@ ring_built_912:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_927:
+ring_row_951:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_928
+	JE   ring_rows_done_952
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 
-unrolled_929:
+unrolled_953:
 	CMPQ      R9, R10
-	JGT       single_930
+	JGT       single_954
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -10817,15 +11035,15 @@ unrolled_929:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000010, R9
-	JMP       unrolled_929
+	JMP       unrolled_953
 
-single_930:
+single_954:
 	MOVQ DX, R10
 	SUBQ $0x00000004, R10
 
-single_loop_931:
+single_loop_955:
 	CMPQ      R9, R10
-	JGT       remainder_932
+	JGT       remainder_956
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -10837,11 +11055,11 @@ single_loop_931:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000004, R9
-	JMP       single_loop_931
+	JMP       single_loop_955
 
-remainder_932:
+remainder_956:
 	SUBQ       R9, DX
-	JE         span_done_933
+	JE         span_done_957
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
@@ -10854,7 +11072,7 @@ remainder_932:
 	VBLENDVPD  Y2, Y3, Y4, Y4
 	VMASKMOVPD Y4, Y1, (CX)(R9*8)
 
-span_done_933:
+span_done_957:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -10862,13 +11080,13 @@ span_done_933:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_927
+	JMP   ring_row_951
 
-ring_rows_done_928:
+ring_rows_done_952:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_903
+	JMP  ring_block_927
 
 ring_finished_backwardDxAVX2F64:
 	VZEROUPPER
@@ -10889,9 +11107,9 @@ TEXT ·backwardDalphaAVX2F64(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000010, SI
 
-unrolled_934:
+unrolled_958:
 	CMPQ        BX, SI
-	JGT         single_935
+	JGT         single_959
 	VMOVUPD     (AX)(BX*8), Y5
 	VMOVUPD     (CX)(BX*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -10917,15 +11135,15 @@ unrolled_934:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y4
 	ADDQ        $0x00000010, BX
-	JMP         unrolled_934
+	JMP         unrolled_958
 
-single_935:
+single_959:
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-single_loop_936:
+single_loop_960:
 	CMPQ        BX, SI
-	JGT         remainder_937
+	JGT         remainder_961
 	VMOVUPD     (AX)(BX*8), Y5
 	VMOVUPD     (CX)(BX*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -10933,11 +11151,11 @@ single_loop_936:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y1
 	ADDQ        $0x00000004, BX
-	JMP         single_loop_936
+	JMP         single_loop_960
 
-remainder_937:
+remainder_961:
 	SUBQ        BX, DX
-	JE          span_done_938
+	JE          span_done_962
 	SHLQ        $0x03, DX
 	NEGQ        DX
 	LEAQ        tailmask<>+32(SB), SI
@@ -10949,7 +11167,7 @@ remainder_937:
 	VANDNPD     Y5, Y0, Y0
 	VFMADD231PD Y0, Y6, Y1
 
-span_done_938:
+span_done_962:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -10975,9 +11193,9 @@ TEXT ·backwardPlanesDalphaAVX2F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
 
-plane_939:
+plane_963:
 	CMPQ   DX, $0x00
-	JE     planes_done_940
+	JE     planes_done_964
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -10986,9 +11204,9 @@ plane_939:
 	MOVQ   SI, R11
 	SUBQ   $0x00000010, R11
 
-unrolled_941:
+unrolled_965:
 	CMPQ        R10, R11
-	JGT         single_942
+	JGT         single_966
 	VMOVUPD     (AX)(R10*8), Y5
 	VMOVUPD     (CX)(R10*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -11014,15 +11232,15 @@ unrolled_941:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y4
 	ADDQ        $0x00000010, R10
-	JMP         unrolled_941
+	JMP         unrolled_965
 
-single_942:
+single_966:
 	MOVQ SI, R11
 	SUBQ $0x00000004, R11
 
-single_loop_943:
+single_loop_967:
 	CMPQ        R10, R11
-	JGT         remainder_944
+	JGT         remainder_968
 	VMOVUPD     (AX)(R10*8), Y5
 	VMOVUPD     (CX)(R10*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -11030,12 +11248,12 @@ single_loop_943:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y1
 	ADDQ        $0x00000004, R10
-	JMP         single_loop_943
+	JMP         single_loop_967
 
-remainder_944:
+remainder_968:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_945
+	JE          span_done_969
 	SHLQ        $0x03, R11
 	NEGQ        R11
 	LEAQ        tailmask<>+32(SB), R12
@@ -11047,7 +11265,7 @@ remainder_944:
 	VANDNPD     Y5, Y7, Y5
 	VFMADD231PD Y5, Y6, Y1
 
-span_done_945:
+span_done_969:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -11061,14 +11279,14 @@ span_done_945:
 	ADDQ         R8, CX
 	INCQ         R9
 	CMPQ         R9, DI
-	JNE          same_pass_946
+	JNE          same_pass_970
 	XORQ         R9, R9
 
-same_pass_946:
+same_pass_970:
 	SUBQ SI, DX
-	JMP  plane_939
+	JMP  plane_963
 
-planes_done_940:
+planes_done_964:
 	VZEROUPPER
 	RET
 
@@ -11082,9 +11300,9 @@ TEXT ·backwardPatternDalphaAVX2F64(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
 
-row_947:
+row_971:
 	CMPQ    DX, $0x00
-	JE      rows_done_948
+	JE      rows_done_972
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -11092,9 +11310,9 @@ row_947:
 	MOVQ    DI, R9
 	SUBQ    $0x00000010, R9
 
-unrolled_949:
+unrolled_973:
 	CMPQ        R8, R9
-	JGT         single_950
+	JGT         single_974
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (CX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -11128,15 +11346,15 @@ unrolled_949:
 	VFMADD231PD Y2, Y1, Y3
 	VMOVUPD     Y3, 96(BX)(R8*8)
 	ADDQ        $0x00000010, R8
-	JMP         unrolled_949
+	JMP         unrolled_973
 
-single_950:
+single_974:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 
-single_loop_951:
+single_loop_975:
 	CMPQ        R8, R9
-	JGT         remainder_952
+	JGT         remainder_976
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (CX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -11146,12 +11364,12 @@ single_loop_951:
 	VFMADD231PD Y2, Y1, Y3
 	VMOVUPD     Y3, (BX)(R8*8)
 	ADDQ        $0x00000004, R8
-	JMP         single_loop_951
+	JMP         single_loop_975
 
-remainder_952:
+remainder_976:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_953
+	JE          span_done_977
 	SHLQ        $0x03, R9
 	NEGQ        R9
 	LEAQ        tailmask<>+32(SB), R10
@@ -11165,15 +11383,15 @@ remainder_952:
 	VFMADD231PD Y1, Y2, Y3
 	VMOVUPD     Y3, (BX)(R8*8)
 
-span_done_953:
+span_done_977:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_947
+	JMP  row_971
 
-rows_done_948:
+rows_done_972:
 	VZEROUPPER
 	RET
 
@@ -11191,36 +11409,36 @@ TEXT ·backwardRingDalphaAVX2F64(SB), $1984-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x000000d4
-	JA     ring_segmented_954
+	JA     ring_segmented_978
 	MOVQ   DI, SI
 
-ring_len_955:
+ring_len_979:
 	CMPQ SI, $0x00000004
-	JAE  ring_len_done_956
+	JAE  ring_len_done_980
 	ADDQ DI, SI
-	JMP  ring_len_955
+	JMP  ring_len_979
 
-ring_len_done_956:
+ring_len_done_980:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000004, DI
 
-ring_step_957:
+ring_step_981:
 	CMPQ DI, SI
-	JB   ring_step_done_958
+	JB   ring_step_done_982
 	SUBQ SI, DI
-	JMP  ring_step_957
+	JMP  ring_step_981
 
-ring_step_done_958:
+ring_step_done_982:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_959:
+ring_step_983:
 	CMPQ DI, SI
-	JB   ring_step_done_960
+	JB   ring_step_done_984
 	SUBQ SI, DI
-	JMP  ring_step_959
+	JMP  ring_step_983
 
-ring_step_done_960:
+ring_step_done_984:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    16(SI), SI
@@ -11242,22 +11460,22 @@ ring_step_done_960:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_961:
+sums_zero_985:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_962
+	JAE     sums_zeroed_986
 	VMOVUPD Y0, (CX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_zero_961
+	JMP     sums_zero_985
 
-sums_zeroed_962:
+sums_zeroed_986:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
 
-unrolled_963:
+unrolled_987:
 	CMPQ        DI, R8
-	JGT         single_964
+	JGT         single_988
 	VMOVUPD     (AX)(DI*8), Y1
 	VMOVUPD     (DX)(DI*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -11295,15 +11513,15 @@ unrolled_963:
 	SUBQ        1920(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000010, DI
-	JMP         unrolled_963
+	JMP         unrolled_987
 
-single_964:
+single_988:
 	MOVQ BX, R8
 	SUBQ $0x00000004, R8
 
-single_loop_965:
+single_loop_989:
 	CMPQ        DI, R8
-	JGT         remainder_966
+	JGT         remainder_990
 	VMOVUPD     (AX)(DI*8), Y1
 	VMOVUPD     (DX)(DI*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -11317,11 +11535,11 @@ single_loop_965:
 	SUBQ        1920(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000004, DI
-	JMP         single_loop_965
+	JMP         single_loop_989
 
-remainder_966:
+remainder_990:
 	SUBQ        DI, BX
-	JE          span_done_967
+	JE          span_done_991
 	SHLQ        $0x03, BX
 	NEGQ        BX
 	LEAQ        tailmask<>+32(SB), R8
@@ -11335,93 +11553,93 @@ remainder_966:
 	VFMADD231PD Y0, Y2, Y1
 	VMOVUPD     Y1, (CX)(SI*8)
 
-span_done_967:
+span_done_991:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  1920(SP), BX
 	MOVQ  1960(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_969
+	JLE   fold_ext_done_993
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_970
+	JA    fold_ext_scalar_994
 	ADDQ  $0x00000003, SI
 	ANDQ  $-4, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_968:
+fold_ext_992:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_969
+	JBE     fold_ext_done_993
 	SUBQ    $0x00000004, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Y0
 	VADDPD  (CX)(SI*8), Y0, Y0
 	VMOVUPD Y0, (CX)(DI*8)
-	JMP     fold_ext_968
+	JMP     fold_ext_992
 
-fold_ext_scalar_970:
+fold_ext_scalar_994:
 	MOVQ 1960(SP), SI
 
-fold_ext_element_971:
+fold_ext_element_995:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_972
+	JBE    fold_ext_element_done_996
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_971
+	JMP    fold_ext_element_995
 
-fold_ext_element_done_972:
-fold_ext_done_969:
-fold_973:
+fold_ext_element_done_996:
+fold_ext_done_993:
+fold_997:
 	CMPQ   BX, AX
-	JBE    fold_done_974
+	JBE    fold_done_998
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_973
+	JMP    fold_997
 
-fold_done_974:
+fold_done_998:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_975
+	JNE  sums_planes_999
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000004, BX
 
-sums_vector_978:
+sums_vector_1002:
 	CMPQ    AX, BX
-	JGT     sums_scalar_976
+	JGT     sums_scalar_1000
 	VMOVUPD (DX)(AX*8), Y0
 	VADDPD  (CX)(AX*8), Y0, Y0
 	VMOVUPD Y0, (DX)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     sums_vector_978
+	JMP     sums_vector_1002
 
-sums_scalar_976:
+sums_scalar_1000:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_977
+	JE     sums_done_1001
 	VMOVSD (CX)(AX*8), X0
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_976
+	JMP    sums_scalar_1000
 
-sums_planes_975:
+sums_planes_999:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_979:
+sums_group_1003:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_981
+	JB     sums_single_1005
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -11430,7 +11648,7 @@ sums_group_979:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_980:
+sums_group_plane_1004:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -11439,7 +11657,7 @@ sums_group_plane_980:
 	ADDQ   $0x08, R9
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_group_plane_980
+	JB     sums_group_plane_1004
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	VADDSD 8(DX)(AX*8), X1, X1
@@ -11452,29 +11670,29 @@ sums_group_plane_980:
 	SHRQ   $0x01, BX
 	ADDQ   BX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_979
+	JMP    sums_group_1003
 
-sums_single_981:
+sums_single_1005:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_977
+	JE     sums_done_1001
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_982:
+sums_single_plane_1006:
 	VADDSD (CX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_single_plane_982
+	JB     sums_single_plane_1006
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_981
+	JMP    sums_single_1005
 
-sums_done_977:
+sums_done_1001:
 	JMP ring_finished_backwardDalphaAVX2F64
 
-ring_segmented_954:
+ring_segmented_978:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x000000d4
 	JA   ring_finished_backwardDalphaAVX2F64
@@ -11484,7 +11702,7 @@ ring_segmented_954:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 
-ring_block_984:
+ring_block_1008:
 	MOVQ    1944(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -11499,33 +11717,33 @@ ring_block_984:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_985:
+ring_len_1009:
 	CMPQ SI, $0x00000004
-	JAE  ring_len_done_986
+	JAE  ring_len_done_1010
 	ADDQ BX, SI
-	JMP  ring_len_985
+	JMP  ring_len_1009
 
-ring_len_done_986:
+ring_len_done_1010:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000004, DI
 
-ring_step_987:
+ring_step_1011:
 	CMPQ DI, SI
-	JB   ring_step_done_988
+	JB   ring_step_done_1012
 	SUBQ SI, DI
-	JMP  ring_step_987
+	JMP  ring_step_1011
 
-ring_step_done_988:
+ring_step_done_1012:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_989:
+ring_step_1013:
 	CMPQ DI, SI
-	JB   ring_step_done_990
+	JB   ring_step_done_1014
 	SUBQ SI, DI
-	JMP  ring_step_989
+	JMP  ring_step_1013
 
-ring_step_done_990:
+ring_step_done_1014:
 	MOVQ    DI, 1936(SP)
 	LEAQ    16(SI), SI
 	CMPQ    BX, SI
@@ -11554,26 +11772,26 @@ ring_step_done_990:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_991:
+sums_zero_1015:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_992
+	JAE     sums_zeroed_1016
 	VMOVUPD Y0, (CX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_zero_991
+	JMP     sums_zero_1015
 
-sums_zeroed_992:
-ring_row_993:
+sums_zeroed_1016:
+ring_row_1017:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_994
+	JE   ring_rows_done_1018
 	XORQ SI, SI
 	MOVQ 1976(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-unrolled_995:
+unrolled_1019:
 	CMPQ        R8, R9
-	JGT         single_996
+	JGT         single_1020
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (DX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -11611,15 +11829,15 @@ unrolled_995:
 	SUBQ        1920(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000010, R8
-	JMP         unrolled_995
+	JMP         unrolled_1019
 
-single_996:
+single_1020:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 
-single_loop_997:
+single_loop_1021:
 	CMPQ        R8, R9
-	JGT         remainder_998
+	JGT         remainder_1022
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (DX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -11633,11 +11851,11 @@ single_loop_997:
 	SUBQ        1920(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000004, R8
-	JMP         single_loop_997
+	JMP         single_loop_1021
 
-remainder_998:
+remainder_1022:
 	SUBQ        R8, DI
-	JE          span_done_999
+	JE          span_done_1023
 	SHLQ        $0x03, DI
 	NEGQ        DI
 	LEAQ        tailmask<>+32(SB), R9
@@ -11651,16 +11869,16 @@ remainder_998:
 	VFMADD231PD Y1, Y2, Y3
 	VMOVUPD     Y3, (CX)(SI*8)
 
-span_done_999:
+span_done_1023:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x03, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_993
+	JMP   ring_row_1017
 
-ring_rows_done_994:
+ring_rows_done_1018:
 	MOVQ 1944(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -11668,86 +11886,86 @@ ring_rows_done_994:
 	MOVQ 1920(SP), SI
 	MOVQ 1960(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_1001
+	JLE  fold_ext_done_1025
 	CMPQ DI, SI
-	JA   fold_ext_scalar_1002
+	JA   fold_ext_scalar_1026
 	ADDQ $0x00000003, DI
 	ANDQ $-4, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_1000:
+fold_ext_1024:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_1001
+	JBE     fold_ext_done_1025
 	SUBQ    $0x00000004, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Y1
 	VADDPD  (CX)(DI*8), Y1, Y1
 	VMOVUPD Y1, (CX)(R8*8)
-	JMP     fold_ext_1000
+	JMP     fold_ext_1024
 
-fold_ext_scalar_1002:
+fold_ext_scalar_1026:
 	MOVQ 1960(SP), DI
 
-fold_ext_element_1003:
+fold_ext_element_1027:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_1004
+	JBE    fold_ext_element_done_1028
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_1003
+	JMP    fold_ext_element_1027
 
-fold_ext_element_done_1004:
-fold_ext_done_1001:
-fold_1005:
+fold_ext_element_done_1028:
+fold_ext_done_1025:
+fold_1029:
 	CMPQ   SI, BX
-	JBE    fold_done_1006
+	JBE    fold_done_1030
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_1005
+	JMP    fold_1029
 
-fold_done_1006:
+fold_done_1030:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1007
+	JNE  sums_planes_1031
 	MOVQ 1968(SP), SI
 	SUBQ $0x00000004, SI
 
-sums_vector_1010:
+sums_vector_1034:
 	CMPQ    BX, SI
-	JGT     sums_scalar_1008
+	JGT     sums_scalar_1032
 	VMOVUPD (DX)(BX*8), Y1
 	VADDPD  (CX)(BX*8), Y1, Y1
 	VMOVUPD Y1, (DX)(BX*8)
 	ADDQ    $0x00000004, BX
-	JMP     sums_vector_1010
+	JMP     sums_vector_1034
 
-sums_scalar_1008:
+sums_scalar_1032:
 	CMPQ   BX, 1968(SP)
-	JE     sums_done_1009
+	JE     sums_done_1033
 	VMOVSD (CX)(BX*8), X1
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_scalar_1008
+	JMP    sums_scalar_1032
 
-sums_planes_1007:
+sums_planes_1031:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_1011:
+sums_group_1035:
 	MOVQ   1968(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_1013
+	JB     sums_single_1037
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -11756,7 +11974,7 @@ sums_group_1011:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_1012:
+sums_group_plane_1036:
 	VADDSD (R9), X1, X1
 	VADDSD (R9)(R8*1), X2, X2
 	VADDSD (R10), X3, X3
@@ -11765,7 +11983,7 @@ sums_group_plane_1012:
 	ADDQ   $0x08, R10
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_group_plane_1012
+	JB     sums_group_plane_1036
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	VADDSD 8(DX)(BX*8), X2, X2
@@ -11778,29 +11996,29 @@ sums_group_plane_1012:
 	SHRQ   $0x01, SI
 	ADDQ   SI, DI
 	ADDQ   $0x00000004, BX
-	JMP    sums_group_1011
+	JMP    sums_group_1035
 
-sums_single_1013:
+sums_single_1037:
 	CMPQ   BX, 1968(SP)
-	JE     sums_done_1009
+	JE     sums_done_1033
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_1014:
+sums_single_plane_1038:
 	VADDSD (CX)(DI*8), X1, X1
 	INCQ   DI
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_single_plane_1014
+	JB     sums_single_plane_1038
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_single_1013
+	JMP    sums_single_1037
 
-sums_done_1009:
+sums_done_1033:
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_984
+	JMP  ring_block_1008
 
 ring_finished_backwardDalphaAVX2F64:
 	VZEROUPPER
@@ -11817,11 +12035,11 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	MOVQ         DX, BX
 	SHLQ         $0x02, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_1015
+	JB           cached_1039
 	CMPQ         AX, CX
-	JE           cached_1015
+	JE           cached_1039
 	CMPQ         AX, CX
-	JE           cached_1015
+	JE           cached_1039
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -11830,7 +12048,7 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_1017
+	JE           aligned_1041
 	MOVQ         SI, DI
 	MOVQ         $-1, R8
 	BZHIQ        DI, R8, DI
@@ -11841,13 +12059,13 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	VMOVUPS      Z2, K1, (AX)(BX*4)
 	MOVQ         SI, BX
 
-aligned_1017:
+aligned_1041:
 	MOVQ DX, SI
 	SUBQ $0x00000040, SI
 
-unrolled_1018:
+unrolled_1042:
 	CMPQ     BX, SI
-	JGT      single_1019
+	JGT      single_1043
 	VMOVUPS  (CX)(BX*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
@@ -11865,25 +12083,25 @@ unrolled_1018:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(BX*4)
 	ADDQ     $0x00000040, BX
-	JMP      unrolled_1018
+	JMP      unrolled_1042
 
-single_1019:
+single_1043:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_1020:
+single_loop_1044:
 	CMPQ     BX, SI
-	JGT      remainder_1021
+	JGT      remainder_1045
 	VMOVUPS  (CX)(BX*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(BX*4)
 	ADDQ     $0x00000010, BX
-	JMP      single_loop_1020
+	JMP      single_loop_1044
 
-remainder_1021:
+remainder_1045:
 	SUBQ      BX, DX
-	JE        span_done_1022
+	JE        span_done_1046
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -11892,18 +12110,18 @@ remainder_1021:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(BX*4)
 
-span_done_1022:
+span_done_1046:
 	SFENCE
-	JMP stored_1016
+	JMP stored_1040
 
-cached_1015:
+cached_1039:
 	XORQ BX, BX
 	MOVQ DX, SI
 	SUBQ $0x00000040, SI
 
-unrolled_1023:
+unrolled_1047:
 	CMPQ    BX, SI
-	JGT     single_1024
+	JGT     single_1048
 	VMOVUPS (CX)(BX*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
@@ -11921,25 +12139,25 @@ unrolled_1023:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(BX*4)
 	ADDQ    $0x00000040, BX
-	JMP     unrolled_1023
+	JMP     unrolled_1047
 
-single_1024:
+single_1048:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_1025:
+single_loop_1049:
 	CMPQ    BX, SI
-	JGT     remainder_1026
+	JGT     remainder_1050
 	VMOVUPS (CX)(BX*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(BX*4)
 	ADDQ    $0x00000010, BX
-	JMP     single_loop_1025
+	JMP     single_loop_1049
 
-remainder_1026:
+remainder_1050:
 	SUBQ      BX, DX
-	JE        span_done_1027
+	JE        span_done_1051
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -11948,8 +12166,8 @@ remainder_1026:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(BX*4)
 
-span_done_1027:
-stored_1016:
+span_done_1051:
+stored_1040:
 	VZEROUPPER
 	RET
 
@@ -11969,15 +12187,15 @@ TEXT ·forwardPlanesAVX512F32(SB), NOSPLIT, $0-80
 	MOVQ   DX, R10
 	SHLQ   $0x02, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_1028
+	JB     cached_1052
 	CMPQ   AX, CX
-	JE     cached_1028
+	JE     cached_1052
 	CMPQ   AX, CX
-	JE     cached_1028
+	JE     cached_1052
 
-plane_1030:
+plane_1054:
 	CMPQ         DX, $0x00
-	JE           planes_done_1031
+	JE           planes_done_1055
 	VBROADCASTSS (DI)(R9*4), Z1
 	XORQ         R10, R10
 	MOVQ         AX, R11
@@ -11987,7 +12205,7 @@ plane_1030:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_1032
+	JE           aligned_1056
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -11998,13 +12216,13 @@ plane_1030:
 	VMOVUPS      Z2, K1, (AX)(R10*4)
 	MOVQ         R11, R10
 
-aligned_1032:
+aligned_1056:
 	MOVQ BX, R11
 	SUBQ $0x00000040, R11
 
-unrolled_1033:
+unrolled_1057:
 	CMPQ     R10, R11
-	JGT      single_1034
+	JGT      single_1058
 	VMOVUPS  (CX)(R10*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
@@ -12022,26 +12240,26 @@ unrolled_1033:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(R10*4)
 	ADDQ     $0x00000040, R10
-	JMP      unrolled_1033
+	JMP      unrolled_1057
 
-single_1034:
+single_1058:
 	MOVQ BX, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1035:
+single_loop_1059:
 	CMPQ     R10, R11
-	JGT      remainder_1036
+	JGT      remainder_1060
 	VMOVUPS  (CX)(R10*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(R10*4)
 	ADDQ     $0x00000010, R10
-	JMP      single_loop_1035
+	JMP      single_loop_1059
 
-remainder_1036:
+remainder_1060:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1037
+	JE        span_done_1061
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -12050,34 +12268,34 @@ remainder_1036:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R10*4)
 
-span_done_1037:
+span_done_1061:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_1038
+	JNE  same_pass_1062
 	XORQ R9, R9
 
-same_pass_1038:
+same_pass_1062:
 	SUBQ BX, DX
-	JMP  plane_1030
+	JMP  plane_1054
 
-planes_done_1031:
+planes_done_1055:
 	SFENCE
-	JMP stored_1029
+	JMP stored_1053
 
-cached_1028:
-plane_1039:
+cached_1052:
+plane_1063:
 	CMPQ         DX, $0x00
-	JE           planes_done_1040
+	JE           planes_done_1064
 	VBROADCASTSS (DI)(R9*4), Z1
 	XORQ         R10, R10
 	MOVQ         BX, R11
 	SUBQ         $0x00000040, R11
 
-unrolled_1041:
+unrolled_1065:
 	CMPQ    R10, R11
-	JGT     single_1042
+	JGT     single_1066
 	VMOVUPS (CX)(R10*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
@@ -12095,26 +12313,26 @@ unrolled_1041:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(R10*4)
 	ADDQ    $0x00000040, R10
-	JMP     unrolled_1041
+	JMP     unrolled_1065
 
-single_1042:
+single_1066:
 	MOVQ BX, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1043:
+single_loop_1067:
 	CMPQ    R10, R11
-	JGT     remainder_1044
+	JGT     remainder_1068
 	VMOVUPS (CX)(R10*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(R10*4)
 	ADDQ    $0x00000010, R10
-	JMP     single_loop_1043
+	JMP     single_loop_1067
 
-remainder_1044:
+remainder_1068:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1045
+	JE        span_done_1069
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -12123,20 +12341,20 @@ remainder_1044:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R10*4)
 
-span_done_1045:
+span_done_1069:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_1046
+	JNE  same_pass_1070
 	XORQ R9, R9
 
-same_pass_1046:
+same_pass_1070:
 	SUBQ BX, DX
-	JMP  plane_1039
+	JMP  plane_1063
 
-planes_done_1040:
-stored_1029:
+planes_done_1064:
+stored_1053:
 	VZEROUPPER
 	RET
 
@@ -12152,15 +12370,15 @@ TEXT ·forwardPatternAVX512F32(SB), NOSPLIT, $0-72
 	MOVQ   DX, DI
 	SHLQ   $0x02, DI
 	CMPQ   DI, ·streamThreshold+0(SB)
-	JB     cached_1047
+	JB     cached_1071
 	CMPQ   AX, CX
-	JE     cached_1047
+	JE     cached_1071
 	CMPQ   AX, CX
-	JE     cached_1047
+	JE     cached_1071
 
-row_1049:
+row_1073:
 	CMPQ      DX, $0x00
-	JE        rows_done_1050
+	JE        rows_done_1074
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
@@ -12172,7 +12390,7 @@ row_1049:
 	CMPQ      R9, DI
 	CMOVQGT   DI, R9
 	TESTQ     R9, R9
-	JE        aligned_1051
+	JE        aligned_1075
 	MOVQ      R9, R10
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
@@ -12183,13 +12401,13 @@ row_1049:
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 	MOVQ      R9, R8
 
-aligned_1051:
+aligned_1075:
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 
-unrolled_1052:
+unrolled_1076:
 	CMPQ     R8, R9
-	JGT      single_1053
+	JGT      single_1077
 	VMOVUPS  (CX)(R8*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMULPS   (BX)(R8*4), Z1, K1, Z1
@@ -12207,26 +12425,26 @@ unrolled_1052:
 	VMULPS   192(BX)(R8*4), Z1, K1, Z1
 	VMOVNTPS Z1, 192(AX)(R8*4)
 	ADDQ     $0x00000040, R8
-	JMP      unrolled_1052
+	JMP      unrolled_1076
 
-single_1053:
+single_1077:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1054:
+single_loop_1078:
 	CMPQ     R8, R9
-	JGT      remainder_1055
+	JGT      remainder_1079
 	VMOVUPS  (CX)(R8*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMULPS   (BX)(R8*4), Z1, K1, Z1
 	VMOVNTPS Z1, (AX)(R8*4)
 	ADDQ     $0x00000010, R8
-	JMP      single_loop_1054
+	JMP      single_loop_1078
 
-remainder_1055:
+remainder_1079:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1056
+	JE        span_done_1080
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -12235,22 +12453,22 @@ remainder_1055:
 	VMULPS    (BX)(R8*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 
-span_done_1056:
+span_done_1080:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_1049
+	JMP  row_1073
 
-rows_done_1050:
+rows_done_1074:
 	SFENCE
-	JMP stored_1048
+	JMP stored_1072
 
-cached_1047:
-row_1057:
+cached_1071:
+row_1081:
 	CMPQ    DX, $0x00
-	JE      rows_done_1058
+	JE      rows_done_1082
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -12258,9 +12476,9 @@ row_1057:
 	MOVQ    DI, R9
 	SUBQ    $0x00000040, R9
 
-unrolled_1059:
+unrolled_1083:
 	CMPQ    R8, R9
-	JGT     single_1060
+	JGT     single_1084
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
@@ -12278,26 +12496,26 @@ unrolled_1059:
 	VMULPS  192(BX)(R8*4), Z1, K1, Z1
 	VMOVUPS Z1, 192(AX)(R8*4)
 	ADDQ    $0x00000040, R8
-	JMP     unrolled_1059
+	JMP     unrolled_1083
 
-single_1060:
+single_1084:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1061:
+single_loop_1085:
 	CMPQ    R8, R9
-	JGT     remainder_1062
+	JGT     remainder_1086
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
 	VMOVUPS Z1, (AX)(R8*4)
 	ADDQ    $0x00000010, R8
-	JMP     single_loop_1061
+	JMP     single_loop_1085
 
-remainder_1062:
+remainder_1086:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1063
+	JE        span_done_1087
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -12306,16 +12524,16 @@ remainder_1062:
 	VMULPS    (BX)(R8*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 
-span_done_1063:
+span_done_1087:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_1057
+	JMP  row_1081
 
-rows_done_1058:
-stored_1048:
+rows_done_1082:
+stored_1072:
 	VZEROUPPER
 	RET
 
@@ -12334,36 +12552,36 @@ TEXT ·forwardRingAVX512F32(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x00000180
-	JA     ring_segmented_1064
+	JA     ring_segmented_1088
 	MOVQ   R8, R9
 
-ring_len_1065:
+ring_len_1089:
 	CMPQ R9, $0x00000010
-	JAE  ring_len_done_1066
+	JAE  ring_len_done_1090
 	ADDQ R8, R9
-	JMP  ring_len_1065
+	JMP  ring_len_1089
 
-ring_len_done_1066:
+ring_len_done_1090:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000010, R10
 
-ring_step_1067:
+ring_step_1091:
 	CMPQ R10, R9
-	JB   ring_step_done_1068
+	JB   ring_step_done_1092
 	SUBQ R9, R10
-	JMP  ring_step_1067
+	JMP  ring_step_1091
 
-ring_step_done_1068:
+ring_step_done_1092:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000040, R10
 
-ring_step_1069:
+ring_step_1093:
 	CMPQ R10, R9
-	JB   ring_step_done_1070
+	JB   ring_step_done_1094
 	SUBQ R9, R10
-	JMP  ring_step_1069
+	JMP  ring_step_1093
 
-ring_step_done_1070:
+ring_step_done_1094:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    64(R9), R9
@@ -12373,76 +12591,76 @@ ring_step_done_1070:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000010
-	JB      ring_short_1071
+	JB      ring_short_1095
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1072
+	JNE     ring_planes_1096
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_1074:
+ring_copy_1098:
 	CMPQ    AX, R10
-	JAE     ring_built_1073
+	JAE     ring_built_1097
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1075
+	JB      ring_copy_tail_1099
 	VMOVUPS (R9)(R8*4), Z1
 	VMOVUPS Z1, (DI)(AX*4)
 	ADDQ    $0x00000010, AX
 	ADDQ    $0x00000010, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_1074
+	JNE     ring_copy_1098
 	XORQ    R8, R8
-	JMP     ring_copy_1074
+	JMP     ring_copy_1098
 
-ring_copy_tail_1075:
+ring_copy_tail_1099:
 	VMOVUPS -64(R9)(DX*4), Z1
 	ADDQ    R11, AX
 	VMOVUPS Z1, -64(DI)(AX*4)
 	XORQ    R8, R8
-	JMP     ring_copy_1074
+	JMP     ring_copy_1098
 
-ring_planes_1072:
+ring_planes_1096:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1076
+	JA   ring_long_planes_1100
 	MOVQ R10, R12
 	SUBQ $0x00000010, R12
 
-ring_fill_1077:
+ring_fill_1101:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1078
+	JGT          ring_fill_last_1102
 	VBROADCASTSS (R9)(R8*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	VMOVUPS      Z1, 64(DI)(R11*4)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1079
+	JNE          ring_wrap_1103
 	XORQ         R8, R8
 
-ring_wrap_1079:
-	JMP ring_fill_1077
+ring_wrap_1103:
+	JMP ring_fill_1101
 
-ring_fill_last_1078:
+ring_fill_last_1102:
 	CMPQ         R11, R10
-	JAE          ring_built_1073
+	JAE          ring_built_1097
 	VBROADCASTSS (R9)(R8*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1080
+	JNE          ring_wrap_1104
 	XORQ         R8, R8
 
-ring_wrap_1080:
-	JMP ring_fill_last_1078
+ring_wrap_1104:
+	JMP ring_fill_last_1102
 
-ring_long_planes_1076:
-ring_channel_1081:
+ring_long_planes_1100:
+ring_channel_1105:
 	CMPQ         R11, R10
-	JAE          ring_built_1073
+	JAE          ring_built_1097
 	VBROADCASTSS (R9)(R8*4), Z1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -12450,65 +12668,65 @@ ring_channel_1081:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_1082:
+ring_plane_1106:
 	VMOVUPS Z1, (DI)(R13*4)
 	ADDQ    $0x00000010, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1082
+	JB      ring_plane_1106
 	INCQ    R8
 	CMPQ    R8, DX
-	JNE     ring_wrap_1083
+	JNE     ring_wrap_1107
 	XORQ    R8, R8
 
-ring_wrap_1083:
-	JMP ring_channel_1081
+ring_wrap_1107:
+	JMP ring_channel_1105
 
-ring_short_1071:
+ring_short_1095:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1084:
+ring_element_1108:
 	MOVL (R9)(R11*4), R14
 	MOVL R14, (DI)(R13*4)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_1085
+	JB   ring_element_next_1109
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1085
+	JB   ring_element_next_1109
 	XORQ R11, R11
 
-ring_element_next_1085:
+ring_element_next_1109:
 	INCQ    R13
 	CMPQ    R13, $0x00000010
-	JB      ring_element_1084
+	JB      ring_element_1108
 	VMOVUPS (DI), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000010
-	JE      ring_exact_1086
+	JE      ring_exact_1110
 	SUBQ    R8, AX
 
-ring_exact_1086:
+ring_exact_1110:
 	MOVQ AX, DX
 
-ring_repeat_1087:
+ring_repeat_1111:
 	CMPQ    DX, R10
-	JAE     ring_built_1073
+	JAE     ring_built_1097
 	VMOVUPS Z1, (DI)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1087
+	JMP     ring_repeat_1111
 
-ring_built_1073:
+ring_built_1097:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000040, R8
 
-unrolled_1088:
+unrolled_1112:
 	CMPQ    DX, R8
-	JGT     single_1089
+	JGT     single_1113
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -12530,15 +12748,15 @@ unrolled_1088:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000040, DX
-	JMP     unrolled_1088
+	JMP     unrolled_1112
 
-single_1089:
+single_1113:
 	MOVQ SI, R8
 	SUBQ $0x00000010, R8
 
-single_loop_1090:
+single_loop_1114:
 	CMPQ    DX, R8
-	JGT     remainder_1091
+	JGT     remainder_1115
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -12548,11 +12766,11 @@ single_loop_1090:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000010, DX
-	JMP     single_loop_1090
+	JMP     single_loop_1114
 
-remainder_1091:
+remainder_1115:
 	SUBQ      DX, SI
-	JE        span_done_1092
+	JE        span_done_1116
 	MOVQ      $-1, R8
 	BZHIQ     SI, R8, SI
 	KMOVW     SI, K1
@@ -12561,10 +12779,10 @@ remainder_1091:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(DX*4)
 
-span_done_1092:
+span_done_1116:
 	JMP ring_finished_forwardAVX512F32
 
-ring_segmented_1064:
+ring_segmented_1088:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x00000180
 	JA   ring_finished_forwardAVX512F32
@@ -12574,11 +12792,11 @@ ring_segmented_1064:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_1093
+	JE   ring_rows_1117
 
-ring_segment_1094:
+ring_segment_1118:
 	CMPQ    SI, $0x00
-	JE      ring_done_1095
+	JE      ring_done_1119
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -12595,33 +12813,33 @@ ring_segment_1094:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_1096:
+ring_len_1120:
 	CMPQ R11, $0x00000010
-	JAE  ring_len_done_1097
+	JAE  ring_len_done_1121
 	ADDQ R9, R11
-	JMP  ring_len_1096
+	JMP  ring_len_1120
 
-ring_len_done_1097:
+ring_len_done_1121:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_1098:
+ring_step_1122:
 	CMPQ R12, R11
-	JB   ring_step_done_1099
+	JB   ring_step_done_1123
 	SUBQ R11, R12
-	JMP  ring_step_1098
+	JMP  ring_step_1122
 
-ring_step_done_1099:
+ring_step_done_1123:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000040, R12
 
-ring_step_1100:
+ring_step_1124:
 	CMPQ R12, R11
-	JB   ring_step_done_1101
+	JB   ring_step_done_1125
 	SUBQ R11, R12
-	JMP  ring_step_1100
+	JMP  ring_step_1124
 
-ring_step_done_1101:
+ring_step_done_1125:
 	MOVQ    R12, 1936(SP)
 	LEAQ    64(R11), R11
 	CMPQ    R10, R11
@@ -12631,76 +12849,76 @@ ring_step_done_1101:
 	LEAQ    (R10)(AX*4), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000010
-	JB      ring_short_1102
+	JB      ring_short_1126
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1103
+	JNE     ring_planes_1127
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_1105:
+ring_copy_1129:
 	CMPQ    R8, AX
-	JAE     ring_built_1104
+	JAE     ring_built_1128
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1106
+	JB      ring_copy_tail_1130
 	VMOVUPS (R10)(R9*4), Z1
 	VMOVUPS Z1, (DI)(R8*4)
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1105
+	JNE     ring_copy_1129
 	XORQ    R9, R9
-	JMP     ring_copy_1105
+	JMP     ring_copy_1129
 
-ring_copy_tail_1106:
+ring_copy_tail_1130:
 	VMOVUPS -64(R10)(DX*4), Z1
 	ADDQ    R11, R8
 	VMOVUPS Z1, -64(DI)(R8*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1105
+	JMP     ring_copy_1129
 
-ring_planes_1103:
+ring_planes_1127:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000020
-	JA   ring_long_planes_1107
+	JA   ring_long_planes_1131
 	MOVQ AX, R12
 	SUBQ $0x00000010, R12
 
-ring_fill_1108:
+ring_fill_1132:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1109
+	JGT          ring_fill_last_1133
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	VMOVUPS      Z1, 64(DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1110
+	JNE          ring_wrap_1134
 	XORQ         R9, R9
 
-ring_wrap_1110:
-	JMP ring_fill_1108
+ring_wrap_1134:
+	JMP ring_fill_1132
 
-ring_fill_last_1109:
+ring_fill_last_1133:
 	CMPQ         R11, AX
-	JAE          ring_built_1104
+	JAE          ring_built_1128
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1111
+	JNE          ring_wrap_1135
 	XORQ         R9, R9
 
-ring_wrap_1111:
-	JMP ring_fill_last_1109
+ring_wrap_1135:
+	JMP ring_fill_last_1133
 
-ring_long_planes_1107:
-ring_channel_1112:
+ring_long_planes_1131:
+ring_channel_1136:
 	CMPQ         R11, AX
-	JAE          ring_built_1104
+	JAE          ring_built_1128
 	VBROADCASTSS (R10)(R9*4), Z1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -12708,66 +12926,66 @@ ring_channel_1112:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_1113:
+ring_plane_1137:
 	VMOVUPS Z1, (DI)(R13*4)
 	ADDQ    $0x00000010, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1113
+	JB      ring_plane_1137
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_1114
+	JNE     ring_wrap_1138
 	XORQ    R9, R9
 
-ring_wrap_1114:
-	JMP ring_channel_1112
+ring_wrap_1138:
+	JMP ring_channel_1136
 
-ring_short_1102:
+ring_short_1126:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1115:
+ring_element_1139:
 	MOVL (R10)(R11*4), R14
 	MOVL R14, (DI)(R13*4)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_1116
+	JB   ring_element_next_1140
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1116
+	JB   ring_element_next_1140
 	XORQ R11, R11
 
-ring_element_next_1116:
+ring_element_next_1140:
 	INCQ    R13
 	CMPQ    R13, $0x00000010
-	JB      ring_element_1115
+	JB      ring_element_1139
 	VMOVUPS (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1117
+	JE      ring_exact_1141
 	SUBQ    R9, DX
 
-ring_exact_1117:
+ring_exact_1141:
 	MOVQ DX, R8
 
-ring_repeat_1118:
+ring_repeat_1142:
 	CMPQ    R8, AX
-	JAE     ring_built_1104
+	JAE     ring_built_1128
 	VMOVUPS Z1, (DI)(R8*4)
 	ADDQ    DX, R8
-	JMP     ring_repeat_1118
+	JMP     ring_repeat_1142
 
-ring_built_1104:
+ring_built_1128:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000040, R9
 
-unrolled_1119:
+unrolled_1143:
 	CMPQ    R8, R9
-	JGT     single_1120
+	JGT     single_1144
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -12789,15 +13007,15 @@ unrolled_1119:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000040, R8
-	JMP     unrolled_1119
+	JMP     unrolled_1143
 
-single_1120:
+single_1144:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1121:
+single_loop_1145:
 	CMPQ    R8, R9
-	JGT     remainder_1122
+	JGT     remainder_1146
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -12807,11 +13025,11 @@ single_loop_1121:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000010, R8
-	JMP     single_loop_1121
+	JMP     single_loop_1145
 
-remainder_1122:
+remainder_1146:
 	SUBQ      R8, DX
-	JE        span_done_1123
+	JE        span_done_1147
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -12820,7 +13038,7 @@ remainder_1122:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-span_done_1123:
+span_done_1147:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -12831,18 +13049,18 @@ span_done_1123:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1124
+	JNE  ring_next_1148
 	XORQ AX, AX
 
-ring_next_1124:
+ring_next_1148:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1094
+	JMP  ring_segment_1118
 
-ring_done_1095:
+ring_done_1119:
 	JMP ring_finished_forwardAVX512F32
 
-ring_rows_1093:
-ring_block_1125:
+ring_rows_1117:
+ring_block_1149:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -12858,33 +13076,33 @@ ring_block_1125:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1126:
+ring_len_1150:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1127
+	JAE  ring_len_done_1151
 	ADDQ BX, SI
-	JMP  ring_len_1126
+	JMP  ring_len_1150
 
-ring_len_done_1127:
+ring_len_done_1151:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000010, R8
 
-ring_step_1128:
+ring_step_1152:
 	CMPQ R8, SI
-	JB   ring_step_done_1129
+	JB   ring_step_done_1153
 	SUBQ SI, R8
-	JMP  ring_step_1128
+	JMP  ring_step_1152
 
-ring_step_done_1129:
+ring_step_done_1153:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000040, R8
 
-ring_step_1130:
+ring_step_1154:
 	CMPQ R8, SI
-	JB   ring_step_done_1131
+	JB   ring_step_done_1155
 	SUBQ SI, R8
-	JMP  ring_step_1130
+	JMP  ring_step_1154
 
-ring_step_done_1131:
+ring_step_done_1155:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    64(SI), SI
@@ -12895,76 +13113,76 @@ ring_step_done_1131:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000010
-	JB      ring_short_1132
+	JB      ring_short_1156
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1133
+	JNE     ring_planes_1157
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1135:
+ring_copy_1159:
 	CMPQ    BX, R8
-	JAE     ring_built_1134
+	JAE     ring_built_1158
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000010
-	JB      ring_copy_tail_1136
+	JB      ring_copy_tail_1160
 	VMOVUPS (SI)(R9*4), Z1
 	VMOVUPS Z1, (DI)(BX*4)
 	ADDQ    $0x00000010, BX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1135
+	JNE     ring_copy_1159
 	XORQ    R9, R9
-	JMP     ring_copy_1135
+	JMP     ring_copy_1159
 
-ring_copy_tail_1136:
+ring_copy_tail_1160:
 	VMOVUPS -64(SI)(DX*4), Z1
 	ADDQ    R10, BX
 	VMOVUPS Z1, -64(DI)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1135
+	JMP     ring_copy_1159
 
-ring_planes_1133:
+ring_planes_1157:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000020
-	JA   ring_long_planes_1137
+	JA   ring_long_planes_1161
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
-ring_fill_1138:
+ring_fill_1162:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1139
+	JGT          ring_fill_last_1163
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (DI)(R9*4)
 	VMOVUPS      Z1, 64(DI)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1140
+	JNE          ring_wrap_1164
 	XORQ         BX, BX
 
-ring_wrap_1140:
-	JMP ring_fill_1138
+ring_wrap_1164:
+	JMP ring_fill_1162
 
-ring_fill_last_1139:
+ring_fill_last_1163:
 	CMPQ         R9, R8
-	JAE          ring_built_1134
+	JAE          ring_built_1158
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (DI)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1141
+	JNE          ring_wrap_1165
 	XORQ         BX, BX
 
-ring_wrap_1141:
-	JMP ring_fill_last_1139
+ring_wrap_1165:
+	JMP ring_fill_last_1163
 
-ring_long_planes_1137:
-ring_channel_1142:
+ring_long_planes_1161:
+ring_channel_1166:
 	CMPQ         R9, R8
-	JAE          ring_built_1134
+	JAE          ring_built_1158
 	VBROADCASTSS (SI)(BX*4), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -12972,57 +13190,57 @@ ring_channel_1142:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_1143:
+ring_plane_1167:
 	VMOVUPS Z1, (DI)(R11*4)
 	ADDQ    $0x00000010, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1143
+	JB      ring_plane_1167
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_1144
+	JNE     ring_wrap_1168
 	XORQ    BX, BX
 
-ring_wrap_1144:
-	JMP ring_channel_1142
+ring_wrap_1168:
+	JMP ring_channel_1166
 
-ring_short_1132:
+ring_short_1156:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1145:
+ring_element_1169:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (DI)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1146
+	JB   ring_element_next_1170
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1146
+	JB   ring_element_next_1170
 	XORQ R9, R9
 
-ring_element_next_1146:
+ring_element_next_1170:
 	INCQ    R11
 	CMPQ    R11, $0x00000010
-	JB      ring_element_1145
+	JB      ring_element_1169
 	VMOVUPS (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1147
+	JE      ring_exact_1171
 	SUBQ    BX, DX
 
-ring_exact_1147:
+ring_exact_1171:
 	MOVQ DX, BX
 
-ring_repeat_1148:
+ring_repeat_1172:
 	CMPQ    BX, R8
-	JAE     ring_built_1134
+	JAE     ring_built_1158
 	VMOVUPS Z1, (DI)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1148
+	JMP     ring_repeat_1172
 
-ring_built_1134:
+ring_built_1158:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+24(FP), BX
@@ -13031,18 +13249,18 @@ ring_built_1134:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_1149:
+ring_row_1173:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_1150
+	JE   ring_rows_done_1174
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000040, R9
 
-unrolled_1151:
+unrolled_1175:
 	CMPQ    R8, R9
-	JGT     single_1152
+	JGT     single_1176
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -13064,15 +13282,15 @@ unrolled_1151:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000040, R8
-	JMP     unrolled_1151
+	JMP     unrolled_1175
 
-single_1152:
+single_1176:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1153:
+single_loop_1177:
 	CMPQ    R8, R9
-	JGT     remainder_1154
+	JGT     remainder_1178
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -13082,11 +13300,11 @@ single_loop_1153:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000010, R8
-	JMP     single_loop_1153
+	JMP     single_loop_1177
 
-remainder_1154:
+remainder_1178:
 	SUBQ      R8, DX
-	JE        span_done_1155
+	JE        span_done_1179
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -13095,20 +13313,20 @@ remainder_1154:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-span_done_1155:
+span_done_1179:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x02, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_1149
+	JMP   ring_row_1173
 
-ring_rows_done_1150:
+ring_rows_done_1174:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1125
+	JMP  ring_block_1149
 
 ring_finished_forwardAVX512F32:
 	VZEROUPPER
@@ -13134,11 +13352,11 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1156
+	JB           cached_1180
 	CMPQ         AX, DX
-	JE           cached_1156
+	JE           cached_1180
 	CMPQ         AX, CX
-	JE           cached_1156
+	JE           cached_1180
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -13147,7 +13365,7 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1158
+	JE           aligned_1182
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -13166,13 +13384,13 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	VMOVUPS      Z10, K1, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_1158:
+aligned_1182:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_1159:
+unrolled_1183:
 	CMPQ        SI, DI
-	JGT         single_1160
+	JGT         single_1184
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -13222,15 +13440,15 @@ unrolled_1159:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
-	JMP         unrolled_1159
+	JMP         unrolled_1183
 
-single_1160:
+single_1184:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_1161:
+single_loop_1185:
 	CMPQ        SI, DI
-	JGT         remainder_1162
+	JGT         remainder_1186
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -13244,11 +13462,11 @@ single_loop_1161:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
-	JMP         single_loop_1161
+	JMP         single_loop_1185
 
-remainder_1162:
+remainder_1186:
 	SUBQ        SI, BX
-	JE          span_done_1163
+	JE          span_done_1187
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -13265,18 +13483,18 @@ remainder_1162:
 	VMULPS      Z9, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(SI*4)
 
-span_done_1163:
+span_done_1187:
 	SFENCE
-	JMP stored_1157
+	JMP stored_1181
 
-cached_1156:
+cached_1180:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_1164:
+unrolled_1188:
 	CMPQ        SI, DI
-	JGT         single_1165
+	JGT         single_1189
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -13326,15 +13544,15 @@ unrolled_1164:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
-	JMP         unrolled_1164
+	JMP         unrolled_1188
 
-single_1165:
+single_1189:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_1166:
+single_loop_1190:
 	CMPQ        SI, DI
-	JGT         remainder_1167
+	JGT         remainder_1191
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -13348,11 +13566,11 @@ single_loop_1166:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
-	JMP         single_loop_1166
+	JMP         single_loop_1190
 
-remainder_1167:
+remainder_1191:
 	SUBQ        SI, BX
-	JE          span_done_1168
+	JE          span_done_1192
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -13369,8 +13587,8 @@ remainder_1167:
 	VMULPS      Z9, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(SI*4)
 
-span_done_1168:
-stored_1157:
+span_done_1192:
+stored_1181:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -13406,15 +13624,15 @@ TEXT ·backwardPlanesAVX512F32(SB), NOSPLIT, $0-128
 	MOVQ   BX, R12
 	SHLQ   $0x02, R12
 	CMPQ   R12, ·streamThreshold+0(SB)
-	JB     cached_1169
+	JB     cached_1193
 	CMPQ   AX, DX
-	JE     cached_1169
+	JE     cached_1193
 	CMPQ   AX, CX
-	JE     cached_1169
+	JE     cached_1193
 
-plane_1171:
+plane_1195:
 	CMPQ         BX, $0x00
-	JE           planes_done_1172
+	JE           planes_done_1196
 	VBROADCASTSS (R9)(R11*4), Z9
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -13432,7 +13650,7 @@ plane_1171:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_1173
+	JE           aligned_1197
 	MOVQ         R13, R14
 	MOVQ         $-1, R15
 	BZHIQ        R14, R15, R14
@@ -13451,13 +13669,13 @@ plane_1171:
 	VMOVUPS      Z10, K1, (AX)(R12*4)
 	MOVQ         R13, R12
 
-aligned_1173:
+aligned_1197:
 	MOVQ DI, R13
 	SUBQ $0x00000040, R13
 
-unrolled_1174:
+unrolled_1198:
 	CMPQ        R12, R13
-	JGT         single_1175
+	JGT         single_1199
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -13507,15 +13725,15 @@ unrolled_1174:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, 192(AX)(R12*4)
 	ADDQ        $0x00000040, R12
-	JMP         unrolled_1174
+	JMP         unrolled_1198
 
-single_1175:
+single_1199:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 
-single_loop_1176:
+single_loop_1200:
 	CMPQ        R12, R13
-	JGT         remainder_1177
+	JGT         remainder_1201
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -13529,12 +13747,12 @@ single_loop_1176:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, (AX)(R12*4)
 	ADDQ        $0x00000010, R12
-	JMP         single_loop_1176
+	JMP         single_loop_1200
 
-remainder_1177:
+remainder_1201:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_1178
+	JE          span_done_1202
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -13551,7 +13769,7 @@ remainder_1177:
 	VMULPS      Z9, Z10, K2, Z10
 	VMOVUPS     Z10, K1, (AX)(R12*4)
 
-span_done_1178:
+span_done_1202:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -13572,21 +13790,21 @@ span_done_1178:
 	ADDQ          R10, AX
 	INCQ          R11
 	CMPQ          R11, R8
-	JNE           same_pass_1179
+	JNE           same_pass_1203
 	XORQ          R11, R11
 
-same_pass_1179:
+same_pass_1203:
 	SUBQ DI, BX
-	JMP  plane_1171
+	JMP  plane_1195
 
-planes_done_1172:
+planes_done_1196:
 	SFENCE
-	JMP stored_1170
+	JMP stored_1194
 
-cached_1169:
-plane_1180:
+cached_1193:
+plane_1204:
 	CMPQ         BX, $0x00
-	JE           planes_done_1181
+	JE           planes_done_1205
 	VBROADCASTSS (R9)(R11*4), Z9
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -13600,9 +13818,9 @@ plane_1180:
 	MOVQ         DI, R13
 	SUBQ         $0x00000040, R13
 
-unrolled_1182:
+unrolled_1206:
 	CMPQ        R12, R13
-	JGT         single_1183
+	JGT         single_1207
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -13652,15 +13870,15 @@ unrolled_1182:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, 192(AX)(R12*4)
 	ADDQ        $0x00000040, R12
-	JMP         unrolled_1182
+	JMP         unrolled_1206
 
-single_1183:
+single_1207:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 
-single_loop_1184:
+single_loop_1208:
 	CMPQ        R12, R13
-	JGT         remainder_1185
+	JGT         remainder_1209
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -13674,12 +13892,12 @@ single_loop_1184:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, (AX)(R12*4)
 	ADDQ        $0x00000010, R12
-	JMP         single_loop_1184
+	JMP         single_loop_1208
 
-remainder_1185:
+remainder_1209:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_1186
+	JE          span_done_1210
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -13696,7 +13914,7 @@ remainder_1185:
 	VMULPS      Z9, Z10, K2, Z10
 	VMOVUPS     Z10, K1, (AX)(R12*4)
 
-span_done_1186:
+span_done_1210:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -13717,15 +13935,15 @@ span_done_1186:
 	ADDQ          R10, AX
 	INCQ          R11
 	CMPQ          R11, R8
-	JNE           same_pass_1187
+	JNE           same_pass_1211
 	XORQ          R11, R11
 
-same_pass_1187:
+same_pass_1211:
 	SUBQ DI, BX
-	JMP  plane_1180
+	JMP  plane_1204
 
-planes_done_1181:
-stored_1170:
+planes_done_1205:
+stored_1194:
 	VZEROUPPER
 	RET
 
@@ -13743,15 +13961,15 @@ TEXT ·backwardPatternAVX512F32(SB), NOSPLIT, $0-120
 	MOVQ   BX, R9
 	SHLQ   $0x02, R9
 	CMPQ   R9, ·streamThreshold+0(SB)
-	JB     cached_1188
+	JB     cached_1212
 	CMPQ   AX, DX
-	JE     cached_1188
+	JE     cached_1212
 	CMPQ   AX, CX
-	JE     cached_1188
+	JE     cached_1212
 
-row_1190:
+row_1214:
 	CMPQ        BX, $0x00
-	JE          rows_done_1191
+	JE          rows_done_1215
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
@@ -13763,7 +13981,7 @@ row_1190:
 	CMPQ        R11, R9
 	CMOVQGT     R9, R11
 	TESTQ       R11, R11
-	JE          aligned_1192
+	JE          aligned_1216
 	MOVQ        R11, R12
 	MOVQ        $-1, R13
 	BZHIQ       R12, R13, R12
@@ -13786,13 +14004,13 @@ row_1190:
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 	MOVQ        R11, R10
 
-aligned_1192:
+aligned_1216:
 	MOVQ R9, R11
 	SUBQ $0x00000040, R11
 
-unrolled_1193:
+unrolled_1217:
 	CMPQ        R10, R11
-	JGT         single_1194
+	JGT         single_1218
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -13858,15 +14076,15 @@ unrolled_1193:
 	VMULPS      192(SI)(R10*4), Z1, K1, Z1
 	VMOVNTPS    Z1, 192(AX)(R10*4)
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_1193
+	JMP         unrolled_1217
 
-single_1194:
+single_1218:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1195:
+single_loop_1219:
 	CMPQ        R10, R11
-	JGT         remainder_1196
+	JGT         remainder_1220
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -13884,12 +14102,12 @@ single_loop_1195:
 	VMULPS      (SI)(R10*4), Z1, K1, Z1
 	VMOVNTPS    Z1, (AX)(R10*4)
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_1195
+	JMP         single_loop_1219
 
-remainder_1196:
+remainder_1220:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1197
+	JE          span_done_1221
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -13910,23 +14128,23 @@ remainder_1196:
 	VMULPS      (SI)(R10*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1197:
+span_done_1221:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_1190
+	JMP  row_1214
 
-rows_done_1191:
+rows_done_1215:
 	SFENCE
-	JMP stored_1189
+	JMP stored_1213
 
-cached_1188:
-row_1198:
+cached_1212:
+row_1222:
 	CMPQ    BX, $0x00
-	JE      rows_done_1199
+	JE      rows_done_1223
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -13934,9 +14152,9 @@ row_1198:
 	MOVQ    R9, R11
 	SUBQ    $0x00000040, R11
 
-unrolled_1200:
+unrolled_1224:
 	CMPQ        R10, R11
-	JGT         single_1201
+	JGT         single_1225
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -14002,15 +14220,15 @@ unrolled_1200:
 	VMULPS      192(SI)(R10*4), Z1, K1, Z1
 	VMOVUPS     Z1, 192(AX)(R10*4)
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_1200
+	JMP         unrolled_1224
 
-single_1201:
+single_1225:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1202:
+single_loop_1226:
 	CMPQ        R10, R11
-	JGT         remainder_1203
+	JGT         remainder_1227
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -14028,12 +14246,12 @@ single_loop_1202:
 	VMULPS      (SI)(R10*4), Z1, K1, Z1
 	VMOVUPS     Z1, (AX)(R10*4)
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_1202
+	JMP         single_loop_1226
 
-remainder_1203:
+remainder_1227:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1204
+	JE          span_done_1228
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -14054,17 +14272,17 @@ remainder_1203:
 	VMULPS      (SI)(R10*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1204:
+span_done_1228:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_1198
+	JMP  row_1222
 
-rows_done_1199:
-stored_1189:
+rows_done_1223:
+stored_1213:
 	VZEROUPPER
 	RET
 
@@ -14087,36 +14305,36 @@ TEXT ·backwardRingAVX512F32(SB), $1856-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x00000030
-	JA     ring_segmented_1205
+	JA     ring_segmented_1229
 	MOVQ   R10, R11
 
-ring_len_1206:
+ring_len_1230:
 	CMPQ R11, $0x00000010
-	JAE  ring_len_done_1207
+	JAE  ring_len_done_1231
 	ADDQ R10, R11
-	JMP  ring_len_1206
+	JMP  ring_len_1230
 
-ring_len_done_1207:
+ring_len_done_1231:
 	MOVQ R11, 1792(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_1208:
+ring_step_1232:
 	CMPQ R12, R11
-	JB   ring_step_done_1209
+	JB   ring_step_done_1233
 	SUBQ R11, R12
-	JMP  ring_step_1208
+	JMP  ring_step_1232
 
-ring_step_done_1209:
+ring_step_done_1233:
 	MOVQ R12, 1800(SP)
 	MOVQ $0x00000040, R12
 
-ring_step_1210:
+ring_step_1234:
 	CMPQ R12, R11
-	JB   ring_step_done_1211
+	JB   ring_step_done_1235
 	SUBQ R11, R12
-	JMP  ring_step_1210
+	JMP  ring_step_1234
 
-ring_step_done_1211:
+ring_step_done_1235:
 	MOVQ    R12, 1808(SP)
 	MOVQ    DI, R12
 	LEAQ    64(R11), R11
@@ -14126,76 +14344,76 @@ ring_step_done_1211:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1832(SP), R12
 	CMPQ    R10, $0x00000010
-	JB      ring_short_1212
+	JB      ring_short_1236
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1213
+	JNE     ring_planes_1237
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_1215:
+ring_copy_1239:
 	CMPQ    R8, R12
-	JAE     ring_built_1214
+	JAE     ring_built_1238
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000010
-	JB      ring_copy_tail_1216
+	JB      ring_copy_tail_1240
 	VMOVUPS (R11)(R10*4), Z1
 	VMOVUPS Z1, (CX)(R8*4)
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_1215
+	JNE     ring_copy_1239
 	XORQ    R10, R10
-	JMP     ring_copy_1215
+	JMP     ring_copy_1239
 
-ring_copy_tail_1216:
+ring_copy_tail_1240:
 	VMOVUPS -64(R11)(R9*4), Z1
 	ADDQ    R13, R8
 	VMOVUPS Z1, -64(CX)(R8*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1215
+	JMP     ring_copy_1239
 
-ring_planes_1213:
+ring_planes_1237:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000020
-	JA   ring_long_planes_1217
+	JA   ring_long_planes_1241
 	MOVQ R12, R14
 	SUBQ $0x00000010, R14
 
-ring_fill_1218:
+ring_fill_1242:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_1219
+	JGT          ring_fill_last_1243
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (CX)(R13*4)
 	VMOVUPS      Z1, 64(CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_1220
+	JNE          ring_wrap_1244
 	XORQ         R10, R10
 
-ring_wrap_1220:
-	JMP ring_fill_1218
+ring_wrap_1244:
+	JMP ring_fill_1242
 
-ring_fill_last_1219:
+ring_fill_last_1243:
 	CMPQ         R13, R12
-	JAE          ring_built_1214
+	JAE          ring_built_1238
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_1221
+	JNE          ring_wrap_1245
 	XORQ         R10, R10
 
-ring_wrap_1221:
-	JMP ring_fill_last_1219
+ring_wrap_1245:
+	JMP ring_fill_last_1243
 
-ring_long_planes_1217:
-ring_channel_1222:
+ring_long_planes_1241:
+ring_channel_1246:
 	CMPQ         R13, R12
-	JAE          ring_built_1214
+	JAE          ring_built_1238
 	VBROADCASTSS (R11)(R10*4), Z1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -14203,57 +14421,57 @@ ring_channel_1222:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_1223:
+ring_plane_1247:
 	VMOVUPS Z1, (CX)(R15*4)
 	ADDQ    $0x00000010, R15
 	CMPQ    R15, R14
-	JB      ring_plane_1223
+	JB      ring_plane_1247
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_1224
+	JNE     ring_wrap_1248
 	XORQ    R10, R10
 
-ring_wrap_1224:
-	JMP ring_channel_1222
+ring_wrap_1248:
+	JMP ring_channel_1246
 
-ring_short_1212:
+ring_short_1236:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_1225:
+ring_element_1249:
 	MOVL (R11)(R13*4), BP
 	MOVL BP, (CX)(R15*4)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_1226
+	JB   ring_element_next_1250
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_1226
+	JB   ring_element_next_1250
 	XORQ R13, R13
 
-ring_element_next_1226:
+ring_element_next_1250:
 	INCQ    R15
 	CMPQ    R15, $0x00000010
-	JB      ring_element_1225
+	JB      ring_element_1249
 	VMOVUPS (CX), Z1
 	MOVQ    1792(SP), R8
 	CMPQ    R8, $0x00000010
-	JE      ring_exact_1227
+	JE      ring_exact_1251
 	SUBQ    R10, R8
 
-ring_exact_1227:
+ring_exact_1251:
 	MOVQ R8, R9
 
-ring_repeat_1228:
+ring_repeat_1252:
 	CMPQ    R9, R12
-	JAE     ring_built_1214
+	JAE     ring_built_1238
 	VMOVUPS Z1, (CX)(R9*4)
 	ADDQ    R8, R9
-	JMP     ring_repeat_1228
+	JMP     ring_repeat_1252
 
-ring_built_1214:
+ring_built_1238:
 	MOVQ    1792(SP), R8
 	MOVQ    1832(SP), R9
 	MOVQ    R9, R10
@@ -14269,22 +14487,22 @@ ring_built_1214:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_1229:
+sums_zero_1253:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_1230
+	JAE     sums_zeroed_1254
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1229
+	JMP     sums_zero_1253
 
-sums_zeroed_1230:
+sums_zeroed_1254:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000040, R10
 
-unrolled_1231:
+unrolled_1255:
 	CMPQ        R9, R10
-	JGT         single_1232
+	JGT         single_1256
 	VMOVUPS     (DX)(R9*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R9*4), Z1
@@ -14354,15 +14572,15 @@ unrolled_1231:
 	SUBQ        1792(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000040, R9
-	JMP         unrolled_1231
+	JMP         unrolled_1255
 
-single_1232:
+single_1256:
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1233:
+single_loop_1257:
 	CMPQ        R9, R10
-	JGT         remainder_1234
+	JGT         remainder_1258
 	VMOVUPS     (DX)(R9*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R9*4), Z1
@@ -14384,11 +14602,11 @@ single_loop_1233:
 	SUBQ        1792(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000010, R9
-	JMP         single_loop_1233
+	JMP         single_loop_1257
 
-remainder_1234:
+remainder_1258:
 	SUBQ        R9, DI
-	JE          span_done_1235
+	JE          span_done_1259
 	MOVQ        $-1, R10
 	BZHIQ       DI, R10, DI
 	KMOVW       DI, K1
@@ -14409,78 +14627,78 @@ remainder_1234:
 	VMULPS      (CX)(R8*4), Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(R9*4)
 
-span_done_1235:
+span_done_1259:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1792(SP), DX
 	MOVQ  1832(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_1237
+	JLE   fold_ext_done_1261
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_1238
+	JA    fold_ext_scalar_1262
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_1236:
+fold_ext_1260:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_1237
+	JBE     fold_ext_done_1261
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Z0
 	VADDPD  (BX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (BX)(DI*8)
-	JMP     fold_ext_1236
+	JMP     fold_ext_1260
 
-fold_ext_scalar_1238:
+fold_ext_scalar_1262:
 	MOVQ 1832(SP), SI
 
-fold_ext_element_1239:
+fold_ext_element_1263:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_1240
+	JBE    fold_ext_element_done_1264
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_1239
+	JMP    fold_ext_element_1263
 
-fold_ext_element_done_1240:
-fold_ext_done_1237:
-fold_1241:
+fold_ext_element_done_1264:
+fold_ext_done_1261:
+fold_1265:
 	CMPQ   DX, AX
-	JBE    fold_done_1242
+	JBE    fold_done_1266
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_1241
+	JMP    fold_1265
 
-fold_done_1242:
+fold_done_1266:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1243
+	JNE  sums_planes_1267
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_1246:
+sums_vector_1270:
 	CMPQ      AX, DX
-	JGT       sums_scalar_1244
+	JGT       sums_scalar_1268
 	VCVTPS2PD (CX)(AX*4), Z0
 	VADDPD    (BX)(AX*8), Z0, Z0
 	VCVTPD2PS Z0, Y0
 	VMOVUPS   Y0, (CX)(AX*4)
 	ADDQ      $0x00000008, AX
-	JMP       sums_vector_1246
+	JMP       sums_vector_1270
 
-sums_scalar_1244:
+sums_scalar_1268:
 	CMPQ      AX, alpha_len+80(FP)
-	JE        sums_done_1245
+	JE        sums_done_1269
 	VMOVSD    (BX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
@@ -14488,18 +14706,18 @@ sums_scalar_1244:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_1244
+	JMP       sums_scalar_1268
 
-sums_planes_1243:
+sums_planes_1267:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1247:
+sums_group_1271:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_1249
+	JB     sums_single_1273
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -14508,7 +14726,7 @@ sums_group_1247:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_1248:
+sums_group_plane_1272:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -14517,7 +14735,7 @@ sums_group_plane_1248:
 	ADDQ      $0x08, R9
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_group_plane_1248
+	JB        sums_group_plane_1272
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (CX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -14542,32 +14760,32 @@ sums_group_plane_1248:
 	SHRQ      $0x01, DX
 	ADDQ      DX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_1247
+	JMP       sums_group_1271
 
-sums_single_1249:
+sums_single_1273:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_1245
+	JE     sums_done_1269
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_1250:
+sums_single_plane_1274:
 	VADDSD    (BX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_single_plane_1250
+	JB        sums_single_plane_1274
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_1249
+	JMP       sums_single_1273
 
-sums_done_1245:
+sums_done_1269:
 	JMP ring_finished_backwardAVX512F32
 
-ring_segmented_1205:
+ring_segmented_1229:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x00000030
 	JA   ring_finished_backwardAVX512F32
@@ -14577,7 +14795,7 @@ ring_segmented_1205:
 	MOVQ AX, 1824(SP)
 	MOVQ $0x00000000, 1816(SP)
 
-ring_block_1252:
+ring_block_1276:
 	MOVQ    1816(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -14593,33 +14811,33 @@ ring_block_1252:
 	MOVQ    DI, 1848(SP)
 	MOVQ    DI, R8
 
-ring_len_1253:
+ring_len_1277:
 	CMPQ R8, $0x00000010
-	JAE  ring_len_done_1254
+	JAE  ring_len_done_1278
 	ADDQ DI, R8
-	JMP  ring_len_1253
+	JMP  ring_len_1277
 
-ring_len_done_1254:
+ring_len_done_1278:
 	MOVQ R8, 1792(SP)
 	MOVQ $0x00000010, R9
 
-ring_step_1255:
+ring_step_1279:
 	CMPQ R9, R8
-	JB   ring_step_done_1256
+	JB   ring_step_done_1280
 	SUBQ R8, R9
-	JMP  ring_step_1255
+	JMP  ring_step_1279
 
-ring_step_done_1256:
+ring_step_done_1280:
 	MOVQ R9, 1800(SP)
 	MOVQ $0x00000040, R9
 
-ring_step_1257:
+ring_step_1281:
 	CMPQ R9, R8
-	JB   ring_step_done_1258
+	JB   ring_step_done_1282
 	SUBQ R8, R9
-	JMP  ring_step_1257
+	JMP  ring_step_1281
 
-ring_step_done_1258:
+ring_step_done_1282:
 	MOVQ    R9, 1808(SP)
 	MOVQ    DI, R9
 	LEAQ    64(R8), R8
@@ -14630,76 +14848,76 @@ ring_step_done_1258:
 	LEAQ    (R8)(DX*4), R8
 	MOVQ    1832(SP), R9
 	CMPQ    DI, $0x00000010
-	JB      ring_short_1259
+	JB      ring_short_1283
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1260
+	JNE     ring_planes_1284
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_1262:
+ring_copy_1286:
 	CMPQ    DI, R9
-	JAE     ring_built_1261
+	JAE     ring_built_1285
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1263
+	JB      ring_copy_tail_1287
 	VMOVUPS (R8)(R10*4), Z1
 	VMOVUPS Z1, (CX)(DI*4)
 	ADDQ    $0x00000010, DI
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_1262
+	JNE     ring_copy_1286
 	XORQ    R10, R10
-	JMP     ring_copy_1262
+	JMP     ring_copy_1286
 
-ring_copy_tail_1263:
+ring_copy_tail_1287:
 	VMOVUPS -64(R8)(SI*4), Z1
 	ADDQ    R11, DI
 	VMOVUPS Z1, -64(CX)(DI*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1262
+	JMP     ring_copy_1286
 
-ring_planes_1260:
+ring_planes_1284:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1264
+	JA   ring_long_planes_1288
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-ring_fill_1265:
+ring_fill_1289:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_1266
+	JGT          ring_fill_last_1290
 	VBROADCASTSS (R8)(DI*4), Z1
 	VMOVUPS      Z1, (CX)(R10*4)
 	VMOVUPS      Z1, 64(CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_1267
+	JNE          ring_wrap_1291
 	XORQ         DI, DI
 
-ring_wrap_1267:
-	JMP ring_fill_1265
+ring_wrap_1291:
+	JMP ring_fill_1289
 
-ring_fill_last_1266:
+ring_fill_last_1290:
 	CMPQ         R10, R9
-	JAE          ring_built_1261
+	JAE          ring_built_1285
 	VBROADCASTSS (R8)(DI*4), Z1
 	VMOVUPS      Z1, (CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_1268
+	JNE          ring_wrap_1292
 	XORQ         DI, DI
 
-ring_wrap_1268:
-	JMP ring_fill_last_1266
+ring_wrap_1292:
+	JMP ring_fill_last_1290
 
-ring_long_planes_1264:
-ring_channel_1269:
+ring_long_planes_1288:
+ring_channel_1293:
 	CMPQ         R10, R9
-	JAE          ring_built_1261
+	JAE          ring_built_1285
 	VBROADCASTSS (R8)(DI*4), Z1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -14707,57 +14925,57 @@ ring_channel_1269:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_1270:
+ring_plane_1294:
 	VMOVUPS Z1, (CX)(R12*4)
 	ADDQ    $0x00000010, R12
 	CMPQ    R12, R11
-	JB      ring_plane_1270
+	JB      ring_plane_1294
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_1271
+	JNE     ring_wrap_1295
 	XORQ    DI, DI
 
-ring_wrap_1271:
-	JMP ring_channel_1269
+ring_wrap_1295:
+	JMP ring_channel_1293
 
-ring_short_1259:
+ring_short_1283:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_1272:
+ring_element_1296:
 	MOVL (R8)(R10*4), R13
 	MOVL R13, (CX)(R12*4)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_1273
+	JB   ring_element_next_1297
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_1273
+	JB   ring_element_next_1297
 	XORQ R10, R10
 
-ring_element_next_1273:
+ring_element_next_1297:
 	INCQ    R12
 	CMPQ    R12, $0x00000010
-	JB      ring_element_1272
+	JB      ring_element_1296
 	VMOVUPS (CX), Z1
 	MOVQ    1792(SP), SI
 	CMPQ    SI, $0x00000010
-	JE      ring_exact_1274
+	JE      ring_exact_1298
 	SUBQ    DI, SI
 
-ring_exact_1274:
+ring_exact_1298:
 	MOVQ SI, DI
 
-ring_repeat_1275:
+ring_repeat_1299:
 	CMPQ    DI, R9
-	JAE     ring_built_1261
+	JAE     ring_built_1285
 	VMOVUPS Z1, (CX)(DI*4)
 	ADDQ    SI, DI
-	JMP     ring_repeat_1275
+	JMP     ring_repeat_1299
 
-ring_built_1261:
+ring_built_1285:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x02, DI
@@ -14783,26 +15001,26 @@ ring_built_1261:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_1276:
+sums_zero_1300:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_1277
+	JAE     sums_zeroed_1301
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1276
+	JMP     sums_zero_1300
 
-sums_zeroed_1277:
-ring_row_1278:
+sums_zeroed_1301:
+ring_row_1302:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1279
+	JE   ring_rows_done_1303
 	XORQ R8, R8
 	MOVQ 1848(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000040, R11
 
-unrolled_1280:
+unrolled_1304:
 	CMPQ        R10, R11
-	JGT         single_1281
+	JGT         single_1305
 	VMOVUPS     (DX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R10*4), Z1
@@ -14872,15 +15090,15 @@ unrolled_1280:
 	SUBQ        1792(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_1280
+	JMP         unrolled_1304
 
-single_1281:
+single_1305:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1282:
+single_loop_1306:
 	CMPQ        R10, R11
-	JGT         remainder_1283
+	JGT         remainder_1307
 	VMOVUPS     (DX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R10*4), Z1
@@ -14902,11 +15120,11 @@ single_loop_1282:
 	SUBQ        1792(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_1282
+	JMP         single_loop_1306
 
-remainder_1283:
+remainder_1307:
 	SUBQ        R10, R9
-	JE          span_done_1284
+	JE          span_done_1308
 	MOVQ        $-1, R11
 	BZHIQ       R9, R11, R9
 	KMOVW       R9, K1
@@ -14927,7 +15145,7 @@ remainder_1283:
 	VMULPS      (CX)(R8*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1284:
+span_done_1308:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -14935,9 +15153,9 @@ span_done_1284:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_1278
+	JMP   ring_row_1302
 
-ring_rows_done_1279:
+ring_rows_done_1303:
 	MOVQ 1816(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -14945,71 +15163,71 @@ ring_rows_done_1279:
 	MOVQ 1792(SP), DI
 	MOVQ 1832(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_1286
+	JLE  fold_ext_done_1310
 	CMPQ R8, DI
-	JA   fold_ext_scalar_1287
+	JA   fold_ext_scalar_1311
 	ADDQ $0x00000007, R8
 	ANDQ $-8, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_1285:
+fold_ext_1309:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_1286
+	JBE     fold_ext_done_1310
 	SUBQ    $0x00000008, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Z1
 	VADDPD  (BX)(R8*8), Z1, Z1
 	VMOVUPD Z1, (BX)(R9*8)
-	JMP     fold_ext_1285
+	JMP     fold_ext_1309
 
-fold_ext_scalar_1287:
+fold_ext_scalar_1311:
 	MOVQ 1832(SP), R8
 
-fold_ext_element_1288:
+fold_ext_element_1312:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_1289
+	JBE    fold_ext_element_done_1313
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_1288
+	JMP    fold_ext_element_1312
 
-fold_ext_element_done_1289:
-fold_ext_done_1286:
-fold_1290:
+fold_ext_element_done_1313:
+fold_ext_done_1310:
+fold_1314:
 	CMPQ   DI, SI
-	JBE    fold_done_1291
+	JBE    fold_done_1315
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_1290
+	JMP    fold_1314
 
-fold_done_1291:
+fold_done_1315:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1292
+	JNE  sums_planes_1316
 	MOVQ 1840(SP), DI
 	SUBQ $0x00000008, DI
 
-sums_vector_1295:
+sums_vector_1319:
 	CMPQ      SI, DI
-	JGT       sums_scalar_1293
+	JGT       sums_scalar_1317
 	VCVTPS2PD (DX)(SI*4), Z1
 	VADDPD    (BX)(SI*8), Z1, Z1
 	VCVTPD2PS Z1, Y1
 	VMOVUPS   Y1, (DX)(SI*4)
 	ADDQ      $0x00000008, SI
-	JMP       sums_vector_1295
+	JMP       sums_vector_1319
 
-sums_scalar_1293:
+sums_scalar_1317:
 	CMPQ      SI, 1840(SP)
-	JE        sums_done_1294
+	JE        sums_done_1318
 	VMOVSD    (BX)(SI*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
@@ -15017,18 +15235,18 @@ sums_scalar_1293:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_scalar_1293
+	JMP       sums_scalar_1317
 
-sums_planes_1292:
+sums_planes_1316:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_1296:
+sums_group_1320:
 	MOVQ   1840(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_1298
+	JB     sums_single_1322
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -15037,7 +15255,7 @@ sums_group_1296:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_1297:
+sums_group_plane_1321:
 	VADDSD    (R10), X1, X1
 	VADDSD    (R10)(R9*1), X2, X2
 	VADDSD    (R11), X3, X3
@@ -15046,7 +15264,7 @@ sums_group_plane_1297:
 	ADDQ      $0x08, R11
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_group_plane_1297
+	JB        sums_group_plane_1321
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(SI*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -15071,32 +15289,32 @@ sums_group_plane_1297:
 	SHRQ      $0x01, DI
 	ADDQ      DI, R8
 	ADDQ      $0x00000004, SI
-	JMP       sums_group_1296
+	JMP       sums_group_1320
 
-sums_single_1298:
+sums_single_1322:
 	CMPQ   SI, 1840(SP)
-	JE     sums_done_1294
+	JE     sums_done_1318
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_1299:
+sums_single_plane_1323:
 	VADDSD    (BX)(R8*8), X1, X1
 	INCQ      R8
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_single_plane_1299
+	JB        sums_single_plane_1323
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_single_1298
+	JMP       sums_single_1322
 
-sums_done_1294:
+sums_done_1318:
 	ADDQ 1840(SP), AX
 	MOVQ AX, 1816(SP)
-	JMP  ring_block_1252
+	JMP  ring_block_1276
 
 ring_finished_backwardAVX512F32:
 	VZEROUPPER
@@ -15114,11 +15332,11 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1300
+	JB           cached_1324
 	CMPQ         AX, DX
-	JE           cached_1300
+	JE           cached_1324
 	CMPQ         AX, CX
-	JE           cached_1300
+	JE           cached_1324
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -15127,7 +15345,7 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1302
+	JE           aligned_1326
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -15139,13 +15357,13 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	VMOVUPS      Z2, K1, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_1302:
+aligned_1326:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_1303:
+unrolled_1327:
 	CMPQ     SI, DI
-	JGT      single_1304
+	JGT      single_1328
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
@@ -15167,26 +15385,26 @@ unrolled_1303:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(SI*4)
 	ADDQ     $0x00000040, SI
-	JMP      unrolled_1303
+	JMP      unrolled_1327
 
-single_1304:
+single_1328:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_1305:
+single_loop_1329:
 	CMPQ     SI, DI
-	JGT      remainder_1306
+	JGT      remainder_1330
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(SI*4)
 	ADDQ     $0x00000010, SI
-	JMP      single_loop_1305
+	JMP      single_loop_1329
 
-remainder_1306:
+remainder_1330:
 	SUBQ      SI, BX
-	JE        span_done_1307
+	JE        span_done_1331
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -15196,18 +15414,18 @@ remainder_1306:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_1307:
+span_done_1331:
 	SFENCE
-	JMP stored_1301
+	JMP stored_1325
 
-cached_1300:
+cached_1324:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_1308:
+unrolled_1332:
 	CMPQ    SI, DI
-	JGT     single_1309
+	JGT     single_1333
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
@@ -15229,26 +15447,26 @@ unrolled_1308:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(SI*4)
 	ADDQ    $0x00000040, SI
-	JMP     unrolled_1308
+	JMP     unrolled_1332
 
-single_1309:
+single_1333:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_1310:
+single_loop_1334:
 	CMPQ    SI, DI
-	JGT     remainder_1311
+	JGT     remainder_1335
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(SI*4)
 	ADDQ    $0x00000010, SI
-	JMP     single_loop_1310
+	JMP     single_loop_1334
 
-remainder_1311:
+remainder_1335:
 	SUBQ      SI, BX
-	JE        span_done_1312
+	JE        span_done_1336
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -15258,8 +15476,8 @@ remainder_1311:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_1312:
-stored_1301:
+span_done_1336:
+stored_1325:
 	VZEROUPPER
 	RET
 
@@ -15280,15 +15498,15 @@ TEXT ·backwardPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	MOVQ   BX, R11
 	SHLQ   $0x02, R11
 	CMPQ   R11, ·streamThreshold+0(SB)
-	JB     cached_1313
+	JB     cached_1337
 	CMPQ   AX, DX
-	JE     cached_1313
+	JE     cached_1337
 	CMPQ   AX, CX
-	JE     cached_1313
+	JE     cached_1337
 
-plane_1315:
+plane_1339:
 	CMPQ         BX, $0x00
-	JE           planes_done_1316
+	JE           planes_done_1340
 	VBROADCASTSS (R8)(R10*4), Z1
 	XORQ         R11, R11
 	MOVQ         AX, R12
@@ -15298,7 +15516,7 @@ plane_1315:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_1317
+	JE           aligned_1341
 	MOVQ         R12, R13
 	MOVQ         $-1, R14
 	BZHIQ        R13, R14, R13
@@ -15310,13 +15528,13 @@ plane_1315:
 	VMOVUPS      Z2, K1, (AX)(R11*4)
 	MOVQ         R12, R11
 
-aligned_1317:
+aligned_1341:
 	MOVQ SI, R12
 	SUBQ $0x00000040, R12
 
-unrolled_1318:
+unrolled_1342:
 	CMPQ     R11, R12
-	JGT      single_1319
+	JGT      single_1343
 	VMOVUPS  (CX)(R11*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(R11*4), Z2
@@ -15338,27 +15556,27 @@ unrolled_1318:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(R11*4)
 	ADDQ     $0x00000040, R11
-	JMP      unrolled_1318
+	JMP      unrolled_1342
 
-single_1319:
+single_1343:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 
-single_loop_1320:
+single_loop_1344:
 	CMPQ     R11, R12
-	JGT      remainder_1321
+	JGT      remainder_1345
 	VMOVUPS  (CX)(R11*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(R11*4), Z2
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(R11*4)
 	ADDQ     $0x00000010, R11
-	JMP      single_loop_1320
+	JMP      single_loop_1344
 
-remainder_1321:
+remainder_1345:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_1322
+	JE        span_done_1346
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -15368,35 +15586,35 @@ remainder_1321:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R11*4)
 
-span_done_1322:
+span_done_1346:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_1323
+	JNE  same_pass_1347
 	XORQ R10, R10
 
-same_pass_1323:
+same_pass_1347:
 	SUBQ SI, BX
-	JMP  plane_1315
+	JMP  plane_1339
 
-planes_done_1316:
+planes_done_1340:
 	SFENCE
-	JMP stored_1314
+	JMP stored_1338
 
-cached_1313:
-plane_1324:
+cached_1337:
+plane_1348:
 	CMPQ         BX, $0x00
-	JE           planes_done_1325
+	JE           planes_done_1349
 	VBROADCASTSS (R8)(R10*4), Z1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000040, R12
 
-unrolled_1326:
+unrolled_1350:
 	CMPQ    R11, R12
-	JGT     single_1327
+	JGT     single_1351
 	VMOVUPS (CX)(R11*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R11*4), Z2
@@ -15418,27 +15636,27 @@ unrolled_1326:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(R11*4)
 	ADDQ    $0x00000040, R11
-	JMP     unrolled_1326
+	JMP     unrolled_1350
 
-single_1327:
+single_1351:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 
-single_loop_1328:
+single_loop_1352:
 	CMPQ    R11, R12
-	JGT     remainder_1329
+	JGT     remainder_1353
 	VMOVUPS (CX)(R11*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R11*4), Z2
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(R11*4)
 	ADDQ    $0x00000010, R11
-	JMP     single_loop_1328
+	JMP     single_loop_1352
 
-remainder_1329:
+remainder_1353:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_1330
+	JE        span_done_1354
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -15448,21 +15666,21 @@ remainder_1329:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R11*4)
 
-span_done_1330:
+span_done_1354:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_1331
+	JNE  same_pass_1355
 	XORQ R10, R10
 
-same_pass_1331:
+same_pass_1355:
 	SUBQ SI, BX
-	JMP  plane_1324
+	JMP  plane_1348
 
-planes_done_1325:
-stored_1314:
+planes_done_1349:
+stored_1338:
 	VZEROUPPER
 	RET
 
@@ -15479,15 +15697,15 @@ TEXT ·backwardPatternDxAVX512F32(SB), NOSPLIT, $0-96
 	MOVQ   BX, R8
 	SHLQ   $0x02, R8
 	CMPQ   R8, ·streamThreshold+0(SB)
-	JB     cached_1332
+	JB     cached_1356
 	CMPQ   AX, DX
-	JE     cached_1332
+	JE     cached_1356
 	CMPQ   AX, CX
-	JE     cached_1332
+	JE     cached_1356
 
-row_1334:
+row_1358:
 	CMPQ      BX, $0x00
-	JE        rows_done_1335
+	JE        rows_done_1359
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
@@ -15499,7 +15717,7 @@ row_1334:
 	CMPQ      R10, R8
 	CMOVQGT   R8, R10
 	TESTQ     R10, R10
-	JE        aligned_1336
+	JE        aligned_1360
 	MOVQ      R10, R11
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
@@ -15511,13 +15729,13 @@ row_1334:
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 	MOVQ      R10, R9
 
-aligned_1336:
+aligned_1360:
 	MOVQ R8, R10
 	SUBQ $0x00000040, R10
 
-unrolled_1337:
+unrolled_1361:
 	CMPQ     R9, R10
-	JGT      single_1338
+	JGT      single_1362
 	VMOVUPS  (CX)(R9*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMOVUPS  (DX)(R9*4), Z1
@@ -15539,27 +15757,27 @@ unrolled_1337:
 	VMULPS   192(SI)(R9*4), Z1, K1, Z1
 	VMOVNTPS Z1, 192(AX)(R9*4)
 	ADDQ     $0x00000040, R9
-	JMP      unrolled_1337
+	JMP      unrolled_1361
 
-single_1338:
+single_1362:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1339:
+single_loop_1363:
 	CMPQ     R9, R10
-	JGT      remainder_1340
+	JGT      remainder_1364
 	VMOVUPS  (CX)(R9*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMOVUPS  (DX)(R9*4), Z1
 	VMULPS   (SI)(R9*4), Z1, K1, Z1
 	VMOVNTPS Z1, (AX)(R9*4)
 	ADDQ     $0x00000010, R9
-	JMP      single_loop_1339
+	JMP      single_loop_1363
 
-remainder_1340:
+remainder_1364:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_1341
+	JE        span_done_1365
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -15569,23 +15787,23 @@ remainder_1340:
 	VMULPS    (SI)(R9*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 
-span_done_1341:
+span_done_1365:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_1334
+	JMP  row_1358
 
-rows_done_1335:
+rows_done_1359:
 	SFENCE
-	JMP stored_1333
+	JMP stored_1357
 
-cached_1332:
-row_1342:
+cached_1356:
+row_1366:
 	CMPQ    BX, $0x00
-	JE      rows_done_1343
+	JE      rows_done_1367
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -15593,9 +15811,9 @@ row_1342:
 	MOVQ    R8, R10
 	SUBQ    $0x00000040, R10
 
-unrolled_1344:
+unrolled_1368:
 	CMPQ    R9, R10
-	JGT     single_1345
+	JGT     single_1369
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
@@ -15617,27 +15835,27 @@ unrolled_1344:
 	VMULPS  192(SI)(R9*4), Z1, K1, Z1
 	VMOVUPS Z1, 192(AX)(R9*4)
 	ADDQ    $0x00000040, R9
-	JMP     unrolled_1344
+	JMP     unrolled_1368
 
-single_1345:
+single_1369:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1346:
+single_loop_1370:
 	CMPQ    R9, R10
-	JGT     remainder_1347
+	JGT     remainder_1371
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
 	VMULPS  (SI)(R9*4), Z1, K1, Z1
 	VMOVUPS Z1, (AX)(R9*4)
 	ADDQ    $0x00000010, R9
-	JMP     single_loop_1346
+	JMP     single_loop_1370
 
-remainder_1347:
+remainder_1371:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_1348
+	JE        span_done_1372
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -15647,17 +15865,17 @@ remainder_1347:
 	VMULPS    (SI)(R9*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 
-span_done_1348:
+span_done_1372:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_1342
+	JMP  row_1366
 
-rows_done_1343:
-stored_1333:
+rows_done_1367:
+stored_1357:
 	VZEROUPPER
 	RET
 
@@ -15677,36 +15895,36 @@ TEXT ·backwardRingDxAVX512F32(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x00000180
-	JA     ring_segmented_1349
+	JA     ring_segmented_1373
 	MOVQ   R9, R10
 
-ring_len_1350:
+ring_len_1374:
 	CMPQ R10, $0x00000010
-	JAE  ring_len_done_1351
+	JAE  ring_len_done_1375
 	ADDQ R9, R10
-	JMP  ring_len_1350
+	JMP  ring_len_1374
 
-ring_len_done_1351:
+ring_len_done_1375:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000010, R11
 
-ring_step_1352:
+ring_step_1376:
 	CMPQ R11, R10
-	JB   ring_step_done_1353
+	JB   ring_step_done_1377
 	SUBQ R10, R11
-	JMP  ring_step_1352
+	JMP  ring_step_1376
 
-ring_step_done_1353:
+ring_step_done_1377:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000040, R11
 
-ring_step_1354:
+ring_step_1378:
 	CMPQ R11, R10
-	JB   ring_step_done_1355
+	JB   ring_step_done_1379
 	SUBQ R10, R11
-	JMP  ring_step_1354
+	JMP  ring_step_1378
 
-ring_step_done_1355:
+ring_step_done_1379:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    64(R10), R10
@@ -15716,76 +15934,76 @@ ring_step_done_1355:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000010
-	JB      ring_short_1356
+	JB      ring_short_1380
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1357
+	JNE     ring_planes_1381
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_1359:
+ring_copy_1383:
 	CMPQ    AX, R11
-	JAE     ring_built_1358
+	JAE     ring_built_1382
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000010
-	JB      ring_copy_tail_1360
+	JB      ring_copy_tail_1384
 	VMOVUPS (R10)(R9*4), Z1
 	VMOVUPS Z1, (R8)(AX*4)
 	ADDQ    $0x00000010, AX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1359
+	JNE     ring_copy_1383
 	XORQ    R9, R9
-	JMP     ring_copy_1359
+	JMP     ring_copy_1383
 
-ring_copy_tail_1360:
+ring_copy_tail_1384:
 	VMOVUPS -64(R10)(DX*4), Z1
 	ADDQ    R12, AX
 	VMOVUPS Z1, -64(R8)(AX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1359
+	JMP     ring_copy_1383
 
-ring_planes_1357:
+ring_planes_1381:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1361
+	JA   ring_long_planes_1385
 	MOVQ R11, R13
 	SUBQ $0x00000010, R13
 
-ring_fill_1362:
+ring_fill_1386:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_1363
+	JGT          ring_fill_last_1387
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	VMOVUPS      Z1, 64(R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1364
+	JNE          ring_wrap_1388
 	XORQ         R9, R9
 
-ring_wrap_1364:
-	JMP ring_fill_1362
+ring_wrap_1388:
+	JMP ring_fill_1386
 
-ring_fill_last_1363:
+ring_fill_last_1387:
 	CMPQ         R12, R11
-	JAE          ring_built_1358
+	JAE          ring_built_1382
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1365
+	JNE          ring_wrap_1389
 	XORQ         R9, R9
 
-ring_wrap_1365:
-	JMP ring_fill_last_1363
+ring_wrap_1389:
+	JMP ring_fill_last_1387
 
-ring_long_planes_1361:
-ring_channel_1366:
+ring_long_planes_1385:
+ring_channel_1390:
 	CMPQ         R12, R11
-	JAE          ring_built_1358
+	JAE          ring_built_1382
 	VBROADCASTSS (R10)(R9*4), Z1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -15793,65 +16011,65 @@ ring_channel_1366:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_1367:
+ring_plane_1391:
 	VMOVUPS Z1, (R8)(R14*4)
 	ADDQ    $0x00000010, R14
 	CMPQ    R14, R13
-	JB      ring_plane_1367
+	JB      ring_plane_1391
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_1368
+	JNE     ring_wrap_1392
 	XORQ    R9, R9
 
-ring_wrap_1368:
-	JMP ring_channel_1366
+ring_wrap_1392:
+	JMP ring_channel_1390
 
-ring_short_1356:
+ring_short_1380:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_1369:
+ring_element_1393:
 	MOVL (R10)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_1370
+	JB   ring_element_next_1394
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_1370
+	JB   ring_element_next_1394
 	XORQ R12, R12
 
-ring_element_next_1370:
+ring_element_next_1394:
 	INCQ    R14
 	CMPQ    R14, $0x00000010
-	JB      ring_element_1369
+	JB      ring_element_1393
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000010
-	JE      ring_exact_1371
+	JE      ring_exact_1395
 	SUBQ    R9, AX
 
-ring_exact_1371:
+ring_exact_1395:
 	MOVQ AX, DX
 
-ring_repeat_1372:
+ring_repeat_1396:
 	CMPQ    DX, R11
-	JAE     ring_built_1358
+	JAE     ring_built_1382
 	VMOVUPS Z1, (R8)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1372
+	JMP     ring_repeat_1396
 
-ring_built_1358:
+ring_built_1382:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 
-unrolled_1373:
+unrolled_1397:
 	CMPQ    DX, R9
-	JGT     single_1374
+	JGT     single_1398
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(DX*4), Z1
@@ -15877,15 +16095,15 @@ unrolled_1373:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000040, DX
-	JMP     unrolled_1373
+	JMP     unrolled_1397
 
-single_1374:
+single_1398:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1375:
+single_loop_1399:
 	CMPQ    DX, R9
-	JGT     remainder_1376
+	JGT     remainder_1400
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(DX*4), Z1
@@ -15896,11 +16114,11 @@ single_loop_1375:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000010, DX
-	JMP     single_loop_1375
+	JMP     single_loop_1399
 
-remainder_1376:
+remainder_1400:
 	SUBQ      DX, DI
-	JE        span_done_1377
+	JE        span_done_1401
 	MOVQ      $-1, R9
 	BZHIQ     DI, R9, DI
 	KMOVW     DI, K1
@@ -15910,10 +16128,10 @@ remainder_1376:
 	VMULPS    (R8)(AX*4), Z0, K2, Z0
 	VMOVUPS   Z0, K1, (CX)(DX*4)
 
-span_done_1377:
+span_done_1401:
 	JMP ring_finished_backwardDxAVX512F32
 
-ring_segmented_1349:
+ring_segmented_1373:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x00000180
 	JA   ring_finished_backwardDxAVX512F32
@@ -15923,11 +16141,11 @@ ring_segmented_1349:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_1378
+	JE   ring_rows_1402
 
-ring_segment_1379:
+ring_segment_1403:
 	CMPQ    DI, $0x00
-	JE      ring_done_1380
+	JE      ring_done_1404
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -15944,33 +16162,33 @@ ring_segment_1379:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_1381:
+ring_len_1405:
 	CMPQ R12, $0x00000010
-	JAE  ring_len_done_1382
+	JAE  ring_len_done_1406
 	ADDQ R10, R12
-	JMP  ring_len_1381
+	JMP  ring_len_1405
 
-ring_len_done_1382:
+ring_len_done_1406:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000010, R13
 
-ring_step_1383:
+ring_step_1407:
 	CMPQ R13, R12
-	JB   ring_step_done_1384
+	JB   ring_step_done_1408
 	SUBQ R12, R13
-	JMP  ring_step_1383
+	JMP  ring_step_1407
 
-ring_step_done_1384:
+ring_step_done_1408:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000040, R13
 
-ring_step_1385:
+ring_step_1409:
 	CMPQ R13, R12
-	JB   ring_step_done_1386
+	JB   ring_step_done_1410
 	SUBQ R12, R13
-	JMP  ring_step_1385
+	JMP  ring_step_1409
 
-ring_step_done_1386:
+ring_step_done_1410:
 	MOVQ    R13, 1936(SP)
 	LEAQ    64(R12), R12
 	CMPQ    R11, R12
@@ -15980,76 +16198,76 @@ ring_step_done_1386:
 	LEAQ    (R11)(AX*4), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000010
-	JB      ring_short_1387
+	JB      ring_short_1411
 	CMPQ    R9, $0x01
-	JNE     ring_planes_1388
+	JNE     ring_planes_1412
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_1390:
+ring_copy_1414:
 	CMPQ    R9, AX
-	JAE     ring_built_1389
+	JAE     ring_built_1413
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000010
-	JB      ring_copy_tail_1391
+	JB      ring_copy_tail_1415
 	VMOVUPS (R11)(R10*4), Z1
 	VMOVUPS Z1, (R8)(R9*4)
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_1390
+	JNE     ring_copy_1414
 	XORQ    R10, R10
-	JMP     ring_copy_1390
+	JMP     ring_copy_1414
 
-ring_copy_tail_1391:
+ring_copy_tail_1415:
 	VMOVUPS -64(R11)(DX*4), Z1
 	ADDQ    R12, R9
 	VMOVUPS Z1, -64(R8)(R9*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1390
+	JMP     ring_copy_1414
 
-ring_planes_1388:
+ring_planes_1412:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000020
-	JA   ring_long_planes_1392
+	JA   ring_long_planes_1416
 	MOVQ AX, R13
 	SUBQ $0x00000010, R13
 
-ring_fill_1393:
+ring_fill_1417:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_1394
+	JGT          ring_fill_last_1418
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	VMOVUPS      Z1, 64(R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_1395
+	JNE          ring_wrap_1419
 	XORQ         R10, R10
 
-ring_wrap_1395:
-	JMP ring_fill_1393
+ring_wrap_1419:
+	JMP ring_fill_1417
 
-ring_fill_last_1394:
+ring_fill_last_1418:
 	CMPQ         R12, AX
-	JAE          ring_built_1389
+	JAE          ring_built_1413
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_1396
+	JNE          ring_wrap_1420
 	XORQ         R10, R10
 
-ring_wrap_1396:
-	JMP ring_fill_last_1394
+ring_wrap_1420:
+	JMP ring_fill_last_1418
 
-ring_long_planes_1392:
-ring_channel_1397:
+ring_long_planes_1416:
+ring_channel_1421:
 	CMPQ         R12, AX
-	JAE          ring_built_1389
+	JAE          ring_built_1413
 	VBROADCASTSS (R11)(R10*4), Z1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -16057,66 +16275,66 @@ ring_channel_1397:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_1398:
+ring_plane_1422:
 	VMOVUPS Z1, (R8)(R14*4)
 	ADDQ    $0x00000010, R14
 	CMPQ    R14, R13
-	JB      ring_plane_1398
+	JB      ring_plane_1422
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_1399
+	JNE     ring_wrap_1423
 	XORQ    R10, R10
 
-ring_wrap_1399:
-	JMP ring_channel_1397
+ring_wrap_1423:
+	JMP ring_channel_1421
 
-ring_short_1387:
+ring_short_1411:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_1400:
+ring_element_1424:
 	MOVL (R11)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_1401
+	JB   ring_element_next_1425
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_1401
+	JB   ring_element_next_1425
 	XORQ R12, R12
 
-ring_element_next_1401:
+ring_element_next_1425:
 	INCQ    R14
 	CMPQ    R14, $0x00000010
-	JB      ring_element_1400
+	JB      ring_element_1424
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1402
+	JE      ring_exact_1426
 	SUBQ    R10, DX
 
-ring_exact_1402:
+ring_exact_1426:
 	MOVQ DX, R9
 
-ring_repeat_1403:
+ring_repeat_1427:
 	CMPQ    R9, AX
-	JAE     ring_built_1389
+	JAE     ring_built_1413
 	VMOVUPS Z1, (R8)(R9*4)
 	ADDQ    DX, R9
-	JMP     ring_repeat_1403
+	JMP     ring_repeat_1427
 
-ring_built_1389:
+ring_built_1413:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000040, R10
 
-unrolled_1404:
+unrolled_1428:
 	CMPQ    R9, R10
-	JGT     single_1405
+	JGT     single_1429
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -16142,15 +16360,15 @@ unrolled_1404:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000040, R9
-	JMP     unrolled_1404
+	JMP     unrolled_1428
 
-single_1405:
+single_1429:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1406:
+single_loop_1430:
 	CMPQ    R9, R10
-	JGT     remainder_1407
+	JGT     remainder_1431
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -16161,11 +16379,11 @@ single_loop_1406:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000010, R9
-	JMP     single_loop_1406
+	JMP     single_loop_1430
 
-remainder_1407:
+remainder_1431:
 	SUBQ      R9, DX
-	JE        span_done_1408
+	JE        span_done_1432
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -16175,7 +16393,7 @@ remainder_1407:
 	VMULPS    (R8)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R9*4)
 
-span_done_1408:
+span_done_1432:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -16187,18 +16405,18 @@ span_done_1408:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1409
+	JNE  ring_next_1433
 	XORQ AX, AX
 
-ring_next_1409:
+ring_next_1433:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1379
+	JMP  ring_segment_1403
 
-ring_done_1380:
+ring_done_1404:
 	JMP ring_finished_backwardDxAVX512F32
 
-ring_rows_1378:
-ring_block_1410:
+ring_rows_1402:
+ring_block_1434:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -16214,33 +16432,33 @@ ring_block_1410:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1411:
+ring_len_1435:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1412
+	JAE  ring_len_done_1436
 	ADDQ BX, SI
-	JMP  ring_len_1411
+	JMP  ring_len_1435
 
-ring_len_done_1412:
+ring_len_done_1436:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1413:
+ring_step_1437:
 	CMPQ DI, SI
-	JB   ring_step_done_1414
+	JB   ring_step_done_1438
 	SUBQ SI, DI
-	JMP  ring_step_1413
+	JMP  ring_step_1437
 
-ring_step_done_1414:
+ring_step_done_1438:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1415:
+ring_step_1439:
 	CMPQ DI, SI
-	JB   ring_step_done_1416
+	JB   ring_step_done_1440
 	SUBQ SI, DI
-	JMP  ring_step_1415
+	JMP  ring_step_1439
 
-ring_step_done_1416:
+ring_step_done_1440:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    64(SI), SI
@@ -16251,76 +16469,76 @@ ring_step_done_1416:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000010
-	JB      ring_short_1417
+	JB      ring_short_1441
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1418
+	JNE     ring_planes_1442
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1420:
+ring_copy_1444:
 	CMPQ    BX, DI
-	JAE     ring_built_1419
+	JAE     ring_built_1443
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000010
-	JB      ring_copy_tail_1421
+	JB      ring_copy_tail_1445
 	VMOVUPS (SI)(R9*4), Z1
 	VMOVUPS Z1, (R8)(BX*4)
 	ADDQ    $0x00000010, BX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1420
+	JNE     ring_copy_1444
 	XORQ    R9, R9
-	JMP     ring_copy_1420
+	JMP     ring_copy_1444
 
-ring_copy_tail_1421:
+ring_copy_tail_1445:
 	VMOVUPS -64(SI)(DX*4), Z1
 	ADDQ    R10, BX
 	VMOVUPS Z1, -64(R8)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1420
+	JMP     ring_copy_1444
 
-ring_planes_1418:
+ring_planes_1442:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000020
-	JA   ring_long_planes_1422
+	JA   ring_long_planes_1446
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 
-ring_fill_1423:
+ring_fill_1447:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1424
+	JGT          ring_fill_last_1448
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (R8)(R9*4)
 	VMOVUPS      Z1, 64(R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1425
+	JNE          ring_wrap_1449
 	XORQ         BX, BX
 
-ring_wrap_1425:
-	JMP ring_fill_1423
+ring_wrap_1449:
+	JMP ring_fill_1447
 
-ring_fill_last_1424:
+ring_fill_last_1448:
 	CMPQ         R9, DI
-	JAE          ring_built_1419
+	JAE          ring_built_1443
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1426
+	JNE          ring_wrap_1450
 	XORQ         BX, BX
 
-ring_wrap_1426:
-	JMP ring_fill_last_1424
+ring_wrap_1450:
+	JMP ring_fill_last_1448
 
-ring_long_planes_1422:
-ring_channel_1427:
+ring_long_planes_1446:
+ring_channel_1451:
 	CMPQ         R9, DI
-	JAE          ring_built_1419
+	JAE          ring_built_1443
 	VBROADCASTSS (SI)(BX*4), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -16328,57 +16546,57 @@ ring_channel_1427:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_1428:
+ring_plane_1452:
 	VMOVUPS Z1, (R8)(R11*4)
 	ADDQ    $0x00000010, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1428
+	JB      ring_plane_1452
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_1429
+	JNE     ring_wrap_1453
 	XORQ    BX, BX
 
-ring_wrap_1429:
-	JMP ring_channel_1427
+ring_wrap_1453:
+	JMP ring_channel_1451
 
-ring_short_1417:
+ring_short_1441:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1430:
+ring_element_1454:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (R8)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1431
+	JB   ring_element_next_1455
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1431
+	JB   ring_element_next_1455
 	XORQ R9, R9
 
-ring_element_next_1431:
+ring_element_next_1455:
 	INCQ    R11
 	CMPQ    R11, $0x00000010
-	JB      ring_element_1430
+	JB      ring_element_1454
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1432
+	JE      ring_exact_1456
 	SUBQ    BX, DX
 
-ring_exact_1432:
+ring_exact_1456:
 	MOVQ DX, BX
 
-ring_repeat_1433:
+ring_repeat_1457:
 	CMPQ    BX, DI
-	JAE     ring_built_1419
+	JAE     ring_built_1443
 	VMOVUPS Z1, (R8)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1433
+	JMP     ring_repeat_1457
 
-ring_built_1419:
+ring_built_1443:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+48(FP), BX
@@ -16389,18 +16607,18 @@ ring_built_1419:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_1434:
+ring_row_1458:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1435
+	JE   ring_rows_done_1459
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000040, R10
 
-unrolled_1436:
+unrolled_1460:
 	CMPQ    R9, R10
-	JGT     single_1437
+	JGT     single_1461
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -16426,15 +16644,15 @@ unrolled_1436:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000040, R9
-	JMP     unrolled_1436
+	JMP     unrolled_1460
 
-single_1437:
+single_1461:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1438:
+single_loop_1462:
 	CMPQ    R9, R10
-	JGT     remainder_1439
+	JGT     remainder_1463
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -16445,11 +16663,11 @@ single_loop_1438:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000010, R9
-	JMP     single_loop_1438
+	JMP     single_loop_1462
 
-remainder_1439:
+remainder_1463:
 	SUBQ      R9, DX
-	JE        span_done_1440
+	JE        span_done_1464
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -16459,7 +16677,7 @@ remainder_1439:
 	VMULPS    (R8)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R9*4)
 
-span_done_1440:
+span_done_1464:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -16467,13 +16685,13 @@ span_done_1440:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_1434
+	JMP   ring_row_1458
 
-ring_rows_done_1435:
+ring_rows_done_1459:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1410
+	JMP  ring_block_1434
 
 ring_finished_backwardDxAVX512F32:
 	VZEROUPPER
@@ -16498,9 +16716,9 @@ TEXT ·backwardDalphaAVX512F32(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000040, SI
 
-unrolled_1441:
+unrolled_1465:
 	CMPQ        BX, SI
-	JGT         single_1442
+	JGT         single_1466
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -16542,15 +16760,15 @@ unrolled_1441:
 	VCVTPS2PD   224(CX)(BX*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, BX
-	JMP         unrolled_1441
+	JMP         unrolled_1465
 
-single_1442:
+single_1466:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_1443:
+single_loop_1467:
 	CMPQ        BX, SI
-	JGT         remainder_1444
+	JGT         remainder_1468
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -16562,11 +16780,11 @@ single_loop_1443:
 	VCVTPS2PD   32(CX)(BX*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, BX
-	JMP         single_loop_1443
+	JMP         single_loop_1467
 
-remainder_1444:
+remainder_1468:
 	SUBQ        BX, DX
-	JE          span_done_1445
+	JE          span_done_1469
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -16581,7 +16799,7 @@ remainder_1444:
 	VCVTPS2PD.Z 32(CX)(BX*4), K1, Z9
 	VFMADD231PD Z9, Z0, K1, Z2
 
-span_done_1445:
+span_done_1469:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -16613,9 +16831,9 @@ TEXT ·backwardPlanesDalphaAVX512F32(SB), NOSPLIT, $0-80
 	SHLQ   $0x02, R8
 	XORQ   R9, R9
 
-plane_1446:
+plane_1470:
 	CMPQ   DX, $0x00
-	JE     planes_done_1447
+	JE     planes_done_1471
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -16628,9 +16846,9 @@ plane_1446:
 	MOVQ   SI, R11
 	SUBQ   $0x00000040, R11
 
-unrolled_1448:
+unrolled_1472:
 	CMPQ        R10, R11
-	JGT         single_1449
+	JGT         single_1473
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -16672,15 +16890,15 @@ unrolled_1448:
 	VCVTPS2PD   224(CX)(R10*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_1448
+	JMP         unrolled_1472
 
-single_1449:
+single_1473:
 	MOVQ SI, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1450:
+single_loop_1474:
 	CMPQ        R10, R11
-	JGT         remainder_1451
+	JGT         remainder_1475
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -16692,12 +16910,12 @@ single_loop_1450:
 	VCVTPS2PD   32(CX)(R10*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_1450
+	JMP         single_loop_1474
 
-remainder_1451:
+remainder_1475:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_1452
+	JE          span_done_1476
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -16712,7 +16930,7 @@ remainder_1451:
 	VCVTPS2PD.Z 32(CX)(R10*4), K1, Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 
-span_done_1452:
+span_done_1476:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -16732,14 +16950,14 @@ span_done_1452:
 	ADDQ          R8, CX
 	INCQ          R9
 	CMPQ          R9, DI
-	JNE           same_pass_1453
+	JNE           same_pass_1477
 	XORQ          R9, R9
 
-same_pass_1453:
+same_pass_1477:
 	SUBQ SI, DX
-	JMP  plane_1446
+	JMP  plane_1470
 
-planes_done_1447:
+planes_done_1471:
 	VZEROUPPER
 	RET
 
@@ -16753,9 +16971,9 @@ TEXT ·backwardPatternDalphaAVX512F32(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
 
-row_1454:
+row_1478:
 	CMPQ    DX, $0x00
-	JE      rows_done_1455
+	JE      rows_done_1479
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -16763,9 +16981,9 @@ row_1454:
 	MOVQ    DI, R9
 	SUBQ    $0x00000040, R9
 
-unrolled_1456:
+unrolled_1480:
 	CMPQ        R8, R9
-	JGT         single_1457
+	JGT         single_1481
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -16823,15 +17041,15 @@ unrolled_1456:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 448(BX)(R8*8)
 	ADDQ        $0x00000040, R8
-	JMP         unrolled_1456
+	JMP         unrolled_1480
 
-single_1457:
+single_1481:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1458:
+single_loop_1482:
 	CMPQ        R8, R9
-	JGT         remainder_1459
+	JGT         remainder_1483
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -16847,12 +17065,12 @@ single_loop_1458:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 	ADDQ        $0x00000010, R8
-	JMP         single_loop_1458
+	JMP         single_loop_1482
 
-remainder_1459:
+remainder_1483:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_1460
+	JE          span_done_1484
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -16871,15 +17089,15 @@ remainder_1459:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 
-span_done_1460:
+span_done_1484:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_1454
+	JMP  row_1478
 
-rows_done_1455:
+rows_done_1479:
 	VZEROUPPER
 	RET
 
@@ -16897,36 +17115,36 @@ TEXT ·backwardRingDalphaAVX512F32(SB), $1920-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x00000080
-	JA     ring_segmented_1461
+	JA     ring_segmented_1485
 	MOVQ   DI, SI
 
-ring_len_1462:
+ring_len_1486:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1463
+	JAE  ring_len_done_1487
 	ADDQ DI, SI
-	JMP  ring_len_1462
+	JMP  ring_len_1486
 
-ring_len_done_1463:
+ring_len_done_1487:
 	MOVQ SI, 1856(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1464:
+ring_step_1488:
 	CMPQ DI, SI
-	JB   ring_step_done_1465
+	JB   ring_step_done_1489
 	SUBQ SI, DI
-	JMP  ring_step_1464
+	JMP  ring_step_1488
 
-ring_step_done_1465:
+ring_step_done_1489:
 	MOVQ DI, 1864(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1466:
+ring_step_1490:
 	CMPQ DI, SI
-	JB   ring_step_done_1467
+	JB   ring_step_done_1491
 	SUBQ SI, DI
-	JMP  ring_step_1466
+	JMP  ring_step_1490
 
-ring_step_done_1467:
+ring_step_done_1491:
 	MOVQ    DI, 1872(SP)
 	MOVQ    BX, DI
 	LEAQ    64(SI), SI
@@ -16948,22 +17166,22 @@ ring_step_done_1467:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1468:
+sums_zero_1492:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1469
+	JAE     sums_zeroed_1493
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_1468
+	JMP     sums_zero_1492
 
-sums_zeroed_1469:
+sums_zeroed_1493:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000040, R8
 
-unrolled_1470:
+unrolled_1494:
 	CMPQ        DI, R8
-	JGT         single_1471
+	JGT         single_1495
 	VMOVUPS     (AX)(DI*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(DI*4), Z1
@@ -17025,15 +17243,15 @@ unrolled_1470:
 	SUBQ        1856(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000040, DI
-	JMP         unrolled_1470
+	JMP         unrolled_1494
 
-single_1471:
+single_1495:
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
 
-single_loop_1472:
+single_loop_1496:
 	CMPQ        DI, R8
-	JGT         remainder_1473
+	JGT         remainder_1497
 	VMOVUPS     (AX)(DI*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(DI*4), Z1
@@ -17053,11 +17271,11 @@ single_loop_1472:
 	SUBQ        1856(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000010, DI
-	JMP         single_loop_1472
+	JMP         single_loop_1496
 
-remainder_1473:
+remainder_1497:
 	SUBQ        DI, BX
-	JE          span_done_1474
+	JE          span_done_1498
 	MOVQ        $-1, R8
 	BZHIQ       BX, R8, BX
 	KMOVW       BX, K1
@@ -17076,78 +17294,78 @@ remainder_1473:
 	VFMADD231PD Z1, Z0, K1, Z2
 	VMOVUPD     Z2, K1, 64(CX)(SI*8)
 
-span_done_1474:
+span_done_1498:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  1856(SP), BX
 	MOVQ  1896(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_1476
+	JLE   fold_ext_done_1500
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_1477
+	JA    fold_ext_scalar_1501
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_1475:
+fold_ext_1499:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_1476
+	JBE     fold_ext_done_1500
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Z0
 	VADDPD  (CX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (CX)(DI*8)
-	JMP     fold_ext_1475
+	JMP     fold_ext_1499
 
-fold_ext_scalar_1477:
+fold_ext_scalar_1501:
 	MOVQ 1896(SP), SI
 
-fold_ext_element_1478:
+fold_ext_element_1502:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_1479
+	JBE    fold_ext_element_done_1503
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_1478
+	JMP    fold_ext_element_1502
 
-fold_ext_element_done_1479:
-fold_ext_done_1476:
-fold_1480:
+fold_ext_element_done_1503:
+fold_ext_done_1500:
+fold_1504:
 	CMPQ   BX, AX
-	JBE    fold_done_1481
+	JBE    fold_done_1505
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_1480
+	JMP    fold_1504
 
-fold_done_1481:
+fold_done_1505:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1482
+	JNE  sums_planes_1506
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000008, BX
 
-sums_vector_1485:
+sums_vector_1509:
 	CMPQ      AX, BX
-	JGT       sums_scalar_1483
+	JGT       sums_scalar_1507
 	VCVTPS2PD (DX)(AX*4), Z0
 	VADDPD    (CX)(AX*8), Z0, Z0
 	VCVTPD2PS Z0, Y0
 	VMOVUPS   Y0, (DX)(AX*4)
 	ADDQ      $0x00000008, AX
-	JMP       sums_vector_1485
+	JMP       sums_vector_1509
 
-sums_scalar_1483:
+sums_scalar_1507:
 	CMPQ      AX, dalpha_len+56(FP)
-	JE        sums_done_1484
+	JE        sums_done_1508
 	VMOVSD    (CX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
@@ -17155,18 +17373,18 @@ sums_scalar_1483:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_1483
+	JMP       sums_scalar_1507
 
-sums_planes_1482:
+sums_planes_1506:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1486:
+sums_group_1510:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_1488
+	JB     sums_single_1512
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -17175,7 +17393,7 @@ sums_group_1486:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_1487:
+sums_group_plane_1511:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -17184,7 +17402,7 @@ sums_group_plane_1487:
 	ADDQ      $0x08, R9
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_group_plane_1487
+	JB        sums_group_plane_1511
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (DX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -17209,32 +17427,32 @@ sums_group_plane_1487:
 	SHRQ      $0x01, BX
 	ADDQ      BX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_1486
+	JMP       sums_group_1510
 
-sums_single_1488:
+sums_single_1512:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_1484
+	JE     sums_done_1508
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_1489:
+sums_single_plane_1513:
 	VADDSD    (CX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_single_plane_1489
+	JB        sums_single_plane_1513
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_1488
+	JMP       sums_single_1512
 
-sums_done_1484:
+sums_done_1508:
 	JMP ring_finished_backwardDalphaAVX512F32
 
-ring_segmented_1461:
+ring_segmented_1485:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x00000080
 	JA   ring_finished_backwardDalphaAVX512F32
@@ -17244,7 +17462,7 @@ ring_segmented_1461:
 	MOVQ AX, 1888(SP)
 	MOVQ $0x00000000, 1880(SP)
 
-ring_block_1491:
+ring_block_1515:
 	MOVQ    1880(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -17259,33 +17477,33 @@ ring_block_1491:
 	MOVQ    BX, 1912(SP)
 	MOVQ    BX, SI
 
-ring_len_1492:
+ring_len_1516:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1493
+	JAE  ring_len_done_1517
 	ADDQ BX, SI
-	JMP  ring_len_1492
+	JMP  ring_len_1516
 
-ring_len_done_1493:
+ring_len_done_1517:
 	MOVQ SI, 1856(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1494:
+ring_step_1518:
 	CMPQ DI, SI
-	JB   ring_step_done_1495
+	JB   ring_step_done_1519
 	SUBQ SI, DI
-	JMP  ring_step_1494
+	JMP  ring_step_1518
 
-ring_step_done_1495:
+ring_step_done_1519:
 	MOVQ DI, 1864(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1496:
+ring_step_1520:
 	CMPQ DI, SI
-	JB   ring_step_done_1497
+	JB   ring_step_done_1521
 	SUBQ SI, DI
-	JMP  ring_step_1496
+	JMP  ring_step_1520
 
-ring_step_done_1497:
+ring_step_done_1521:
 	MOVQ    DI, 1872(SP)
 	LEAQ    64(SI), SI
 	CMPQ    BX, SI
@@ -17314,26 +17532,26 @@ ring_step_done_1497:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1498:
+sums_zero_1522:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1499
+	JAE     sums_zeroed_1523
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_1498
+	JMP     sums_zero_1522
 
-sums_zeroed_1499:
-ring_row_1500:
+sums_zeroed_1523:
+ring_row_1524:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_1501
+	JE   ring_rows_done_1525
 	XORQ SI, SI
 	MOVQ 1912(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 
-unrolled_1502:
+unrolled_1526:
 	CMPQ        R8, R9
-	JGT         single_1503
+	JGT         single_1527
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R8*4), Z1
@@ -17395,15 +17613,15 @@ unrolled_1502:
 	SUBQ        1856(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000040, R8
-	JMP         unrolled_1502
+	JMP         unrolled_1526
 
-single_1503:
+single_1527:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1504:
+single_loop_1528:
 	CMPQ        R8, R9
-	JGT         remainder_1505
+	JGT         remainder_1529
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R8*4), Z1
@@ -17423,11 +17641,11 @@ single_loop_1504:
 	SUBQ        1856(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000010, R8
-	JMP         single_loop_1504
+	JMP         single_loop_1528
 
-remainder_1505:
+remainder_1529:
 	SUBQ        R8, DI
-	JE          span_done_1506
+	JE          span_done_1530
 	MOVQ        $-1, R9
 	BZHIQ       DI, R9, DI
 	KMOVW       DI, K1
@@ -17446,16 +17664,16 @@ remainder_1505:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(CX)(SI*8)
 
-span_done_1506:
+span_done_1530:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x02, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_1500
+	JMP   ring_row_1524
 
-ring_rows_done_1501:
+ring_rows_done_1525:
 	MOVQ 1880(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -17463,71 +17681,71 @@ ring_rows_done_1501:
 	MOVQ 1856(SP), SI
 	MOVQ 1896(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_1508
+	JLE  fold_ext_done_1532
 	CMPQ DI, SI
-	JA   fold_ext_scalar_1509
+	JA   fold_ext_scalar_1533
 	ADDQ $0x00000007, DI
 	ANDQ $-8, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_1507:
+fold_ext_1531:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_1508
+	JBE     fold_ext_done_1532
 	SUBQ    $0x00000008, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Z1
 	VADDPD  (CX)(DI*8), Z1, Z1
 	VMOVUPD Z1, (CX)(R8*8)
-	JMP     fold_ext_1507
+	JMP     fold_ext_1531
 
-fold_ext_scalar_1509:
+fold_ext_scalar_1533:
 	MOVQ 1896(SP), DI
 
-fold_ext_element_1510:
+fold_ext_element_1534:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_1511
+	JBE    fold_ext_element_done_1535
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_1510
+	JMP    fold_ext_element_1534
 
-fold_ext_element_done_1511:
-fold_ext_done_1508:
-fold_1512:
+fold_ext_element_done_1535:
+fold_ext_done_1532:
+fold_1536:
 	CMPQ   SI, BX
-	JBE    fold_done_1513
+	JBE    fold_done_1537
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_1512
+	JMP    fold_1536
 
-fold_done_1513:
+fold_done_1537:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1514
+	JNE  sums_planes_1538
 	MOVQ 1904(SP), SI
 	SUBQ $0x00000008, SI
 
-sums_vector_1517:
+sums_vector_1541:
 	CMPQ      BX, SI
-	JGT       sums_scalar_1515
+	JGT       sums_scalar_1539
 	VCVTPS2PD (DX)(BX*4), Z1
 	VADDPD    (CX)(BX*8), Z1, Z1
 	VCVTPD2PS Z1, Y1
 	VMOVUPS   Y1, (DX)(BX*4)
 	ADDQ      $0x00000008, BX
-	JMP       sums_vector_1517
+	JMP       sums_vector_1541
 
-sums_scalar_1515:
+sums_scalar_1539:
 	CMPQ      BX, 1904(SP)
-	JE        sums_done_1516
+	JE        sums_done_1540
 	VMOVSD    (CX)(BX*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
@@ -17535,18 +17753,18 @@ sums_scalar_1515:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_scalar_1515
+	JMP       sums_scalar_1539
 
-sums_planes_1514:
+sums_planes_1538:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_1518:
+sums_group_1542:
 	MOVQ   1904(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_1520
+	JB     sums_single_1544
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -17555,7 +17773,7 @@ sums_group_1518:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_1519:
+sums_group_plane_1543:
 	VADDSD    (R9), X1, X1
 	VADDSD    (R9)(R8*1), X2, X2
 	VADDSD    (R10), X3, X3
@@ -17564,7 +17782,7 @@ sums_group_plane_1519:
 	ADDQ      $0x08, R10
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_group_plane_1519
+	JB        sums_group_plane_1543
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(BX*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -17589,32 +17807,32 @@ sums_group_plane_1519:
 	SHRQ      $0x01, SI
 	ADDQ      SI, DI
 	ADDQ      $0x00000004, BX
-	JMP       sums_group_1518
+	JMP       sums_group_1542
 
-sums_single_1520:
+sums_single_1544:
 	CMPQ   BX, 1904(SP)
-	JE     sums_done_1516
+	JE     sums_done_1540
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_1521:
+sums_single_plane_1545:
 	VADDSD    (CX)(DI*8), X1, X1
 	INCQ      DI
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_single_plane_1521
+	JB        sums_single_plane_1545
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_single_1520
+	JMP       sums_single_1544
 
-sums_done_1516:
+sums_done_1540:
 	ADDQ 1904(SP), AX
 	MOVQ AX, 1880(SP)
-	JMP  ring_block_1491
+	JMP  ring_block_1515
 
 ring_finished_backwardDalphaAVX512F32:
 	VZEROUPPER
@@ -17631,11 +17849,11 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	MOVQ         DX, BX
 	SHLQ         $0x03, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_1522
+	JB           cached_1546
 	CMPQ         AX, CX
-	JE           cached_1522
+	JE           cached_1546
 	CMPQ         AX, CX
-	JE           cached_1522
+	JE           cached_1546
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -17644,7 +17862,7 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_1524
+	JE           aligned_1548
 	MOVQ         SI, DI
 	MOVQ         $-1, R8
 	BZHIQ        DI, R8, DI
@@ -17655,13 +17873,13 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	VMOVUPD      Z2, K1, (AX)(BX*8)
 	MOVQ         SI, BX
 
-aligned_1524:
+aligned_1548:
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 
-unrolled_1525:
+unrolled_1549:
 	CMPQ     BX, SI
-	JGT      single_1526
+	JGT      single_1550
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
@@ -17679,25 +17897,25 @@ unrolled_1525:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(BX*8)
 	ADDQ     $0x00000020, BX
-	JMP      unrolled_1525
+	JMP      unrolled_1549
 
-single_1526:
+single_1550:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_1527:
+single_loop_1551:
 	CMPQ     BX, SI
-	JGT      remainder_1528
+	JGT      remainder_1552
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(BX*8)
 	ADDQ     $0x00000008, BX
-	JMP      single_loop_1527
+	JMP      single_loop_1551
 
-remainder_1528:
+remainder_1552:
 	SUBQ      BX, DX
-	JE        span_done_1529
+	JE        span_done_1553
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -17706,18 +17924,18 @@ remainder_1528:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_1529:
+span_done_1553:
 	SFENCE
-	JMP stored_1523
+	JMP stored_1547
 
-cached_1522:
+cached_1546:
 	XORQ BX, BX
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 
-unrolled_1530:
+unrolled_1554:
 	CMPQ    BX, SI
-	JGT     single_1531
+	JGT     single_1555
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -17735,25 +17953,25 @@ unrolled_1530:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(BX*8)
 	ADDQ    $0x00000020, BX
-	JMP     unrolled_1530
+	JMP     unrolled_1554
 
-single_1531:
+single_1555:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_1532:
+single_loop_1556:
 	CMPQ    BX, SI
-	JGT     remainder_1533
+	JGT     remainder_1557
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(BX*8)
 	ADDQ    $0x00000008, BX
-	JMP     single_loop_1532
+	JMP     single_loop_1556
 
-remainder_1533:
+remainder_1557:
 	SUBQ      BX, DX
-	JE        span_done_1534
+	JE        span_done_1558
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -17762,8 +17980,8 @@ remainder_1533:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_1534:
-stored_1523:
+span_done_1558:
+stored_1547:
 	VZEROUPPER
 	RET
 
@@ -17783,15 +18001,15 @@ TEXT ·forwardPlanesAVX512F64(SB), NOSPLIT, $0-80
 	MOVQ   DX, R10
 	SHLQ   $0x03, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_1535
+	JB     cached_1559
 	CMPQ   AX, CX
-	JE     cached_1535
+	JE     cached_1559
 	CMPQ   AX, CX
-	JE     cached_1535
+	JE     cached_1559
 
-plane_1537:
+plane_1561:
 	CMPQ         DX, $0x00
-	JE           planes_done_1538
+	JE           planes_done_1562
 	VBROADCASTSD (DI)(R9*8), Z1
 	XORQ         R10, R10
 	MOVQ         AX, R11
@@ -17801,7 +18019,7 @@ plane_1537:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_1539
+	JE           aligned_1563
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -17812,13 +18030,13 @@ plane_1537:
 	VMOVUPD      Z2, K1, (AX)(R10*8)
 	MOVQ         R11, R10
 
-aligned_1539:
+aligned_1563:
 	MOVQ BX, R11
 	SUBQ $0x00000020, R11
 
-unrolled_1540:
+unrolled_1564:
 	CMPQ     R10, R11
-	JGT      single_1541
+	JGT      single_1565
 	VMOVUPD  (CX)(R10*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
@@ -17836,26 +18054,26 @@ unrolled_1540:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(R10*8)
 	ADDQ     $0x00000020, R10
-	JMP      unrolled_1540
+	JMP      unrolled_1564
 
-single_1541:
+single_1565:
 	MOVQ BX, R11
 	SUBQ $0x00000008, R11
 
-single_loop_1542:
+single_loop_1566:
 	CMPQ     R10, R11
-	JGT      remainder_1543
+	JGT      remainder_1567
 	VMOVUPD  (CX)(R10*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(R10*8)
 	ADDQ     $0x00000008, R10
-	JMP      single_loop_1542
+	JMP      single_loop_1566
 
-remainder_1543:
+remainder_1567:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1544
+	JE        span_done_1568
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -17864,34 +18082,34 @@ remainder_1543:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R10*8)
 
-span_done_1544:
+span_done_1568:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_1545
+	JNE  same_pass_1569
 	XORQ R9, R9
 
-same_pass_1545:
+same_pass_1569:
 	SUBQ BX, DX
-	JMP  plane_1537
+	JMP  plane_1561
 
-planes_done_1538:
+planes_done_1562:
 	SFENCE
-	JMP stored_1536
+	JMP stored_1560
 
-cached_1535:
-plane_1546:
+cached_1559:
+plane_1570:
 	CMPQ         DX, $0x00
-	JE           planes_done_1547
+	JE           planes_done_1571
 	VBROADCASTSD (DI)(R9*8), Z1
 	XORQ         R10, R10
 	MOVQ         BX, R11
 	SUBQ         $0x00000020, R11
 
-unrolled_1548:
+unrolled_1572:
 	CMPQ    R10, R11
-	JGT     single_1549
+	JGT     single_1573
 	VMOVUPD (CX)(R10*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -17909,26 +18127,26 @@ unrolled_1548:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(R10*8)
 	ADDQ    $0x00000020, R10
-	JMP     unrolled_1548
+	JMP     unrolled_1572
 
-single_1549:
+single_1573:
 	MOVQ BX, R11
 	SUBQ $0x00000008, R11
 
-single_loop_1550:
+single_loop_1574:
 	CMPQ    R10, R11
-	JGT     remainder_1551
+	JGT     remainder_1575
 	VMOVUPD (CX)(R10*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(R10*8)
 	ADDQ    $0x00000008, R10
-	JMP     single_loop_1550
+	JMP     single_loop_1574
 
-remainder_1551:
+remainder_1575:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1552
+	JE        span_done_1576
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -17937,20 +18155,20 @@ remainder_1551:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R10*8)
 
-span_done_1552:
+span_done_1576:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_1553
+	JNE  same_pass_1577
 	XORQ R9, R9
 
-same_pass_1553:
+same_pass_1577:
 	SUBQ BX, DX
-	JMP  plane_1546
+	JMP  plane_1570
 
-planes_done_1547:
-stored_1536:
+planes_done_1571:
+stored_1560:
 	VZEROUPPER
 	RET
 
@@ -17966,15 +18184,15 @@ TEXT ·forwardPatternAVX512F64(SB), NOSPLIT, $0-72
 	MOVQ   DX, DI
 	SHLQ   $0x03, DI
 	CMPQ   DI, ·streamThreshold+0(SB)
-	JB     cached_1554
+	JB     cached_1578
 	CMPQ   AX, CX
-	JE     cached_1554
+	JE     cached_1578
 	CMPQ   AX, CX
-	JE     cached_1554
+	JE     cached_1578
 
-row_1556:
+row_1580:
 	CMPQ      DX, $0x00
-	JE        rows_done_1557
+	JE        rows_done_1581
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
@@ -17986,7 +18204,7 @@ row_1556:
 	CMPQ      R9, DI
 	CMOVQGT   DI, R9
 	TESTQ     R9, R9
-	JE        aligned_1558
+	JE        aligned_1582
 	MOVQ      R9, R10
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
@@ -17997,13 +18215,13 @@ row_1556:
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 	MOVQ      R9, R8
 
-aligned_1558:
+aligned_1582:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-unrolled_1559:
+unrolled_1583:
 	CMPQ     R8, R9
-	JGT      single_1560
+	JGT      single_1584
 	VMOVUPD  (CX)(R8*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMULPD   (BX)(R8*8), Z1, K1, Z1
@@ -18021,26 +18239,26 @@ unrolled_1559:
 	VMULPD   192(BX)(R8*8), Z1, K1, Z1
 	VMOVNTPD Z1, 192(AX)(R8*8)
 	ADDQ     $0x00000020, R8
-	JMP      unrolled_1559
+	JMP      unrolled_1583
 
-single_1560:
+single_1584:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1561:
+single_loop_1585:
 	CMPQ     R8, R9
-	JGT      remainder_1562
+	JGT      remainder_1586
 	VMOVUPD  (CX)(R8*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMULPD   (BX)(R8*8), Z1, K1, Z1
 	VMOVNTPD Z1, (AX)(R8*8)
 	ADDQ     $0x00000008, R8
-	JMP      single_loop_1561
+	JMP      single_loop_1585
 
-remainder_1562:
+remainder_1586:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1563
+	JE        span_done_1587
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -18049,22 +18267,22 @@ remainder_1562:
 	VMULPD    (BX)(R8*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 
-span_done_1563:
+span_done_1587:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_1556
+	JMP  row_1580
 
-rows_done_1557:
+rows_done_1581:
 	SFENCE
-	JMP stored_1555
+	JMP stored_1579
 
-cached_1554:
-row_1564:
+cached_1578:
+row_1588:
 	CMPQ    DX, $0x00
-	JE      rows_done_1565
+	JE      rows_done_1589
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -18072,9 +18290,9 @@ row_1564:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_1566:
+unrolled_1590:
 	CMPQ    R8, R9
-	JGT     single_1567
+	JGT     single_1591
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
@@ -18092,26 +18310,26 @@ unrolled_1566:
 	VMULPD  192(BX)(R8*8), Z1, K1, Z1
 	VMOVUPD Z1, 192(AX)(R8*8)
 	ADDQ    $0x00000020, R8
-	JMP     unrolled_1566
+	JMP     unrolled_1590
 
-single_1567:
+single_1591:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1568:
+single_loop_1592:
 	CMPQ    R8, R9
-	JGT     remainder_1569
+	JGT     remainder_1593
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
 	VMOVUPD Z1, (AX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     single_loop_1568
+	JMP     single_loop_1592
 
-remainder_1569:
+remainder_1593:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1570
+	JE        span_done_1594
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -18120,16 +18338,16 @@ remainder_1569:
 	VMULPD    (BX)(R8*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 
-span_done_1570:
+span_done_1594:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_1564
+	JMP  row_1588
 
-rows_done_1565:
-stored_1555:
+rows_done_1589:
+stored_1579:
 	VZEROUPPER
 	RET
 
@@ -18148,36 +18366,36 @@ TEXT ·forwardRingAVX512F64(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x000000c0
-	JA     ring_segmented_1571
+	JA     ring_segmented_1595
 	MOVQ   R8, R9
 
-ring_len_1572:
+ring_len_1596:
 	CMPQ R9, $0x00000008
-	JAE  ring_len_done_1573
+	JAE  ring_len_done_1597
 	ADDQ R8, R9
-	JMP  ring_len_1572
+	JMP  ring_len_1596
 
-ring_len_done_1573:
+ring_len_done_1597:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000008, R10
 
-ring_step_1574:
+ring_step_1598:
 	CMPQ R10, R9
-	JB   ring_step_done_1575
+	JB   ring_step_done_1599
 	SUBQ R9, R10
-	JMP  ring_step_1574
+	JMP  ring_step_1598
 
-ring_step_done_1575:
+ring_step_done_1599:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000020, R10
 
-ring_step_1576:
+ring_step_1600:
 	CMPQ R10, R9
-	JB   ring_step_done_1577
+	JB   ring_step_done_1601
 	SUBQ R9, R10
-	JMP  ring_step_1576
+	JMP  ring_step_1600
 
-ring_step_done_1577:
+ring_step_done_1601:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    32(R9), R9
@@ -18187,76 +18405,76 @@ ring_step_done_1577:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000008
-	JB      ring_short_1578
+	JB      ring_short_1602
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1579
+	JNE     ring_planes_1603
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_1581:
+ring_copy_1605:
 	CMPQ    AX, R10
-	JAE     ring_built_1580
+	JAE     ring_built_1604
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_1582
+	JB      ring_copy_tail_1606
 	VMOVUPD (R9)(R8*8), Z1
 	VMOVUPD Z1, (DI)(AX*8)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_1581
+	JNE     ring_copy_1605
 	XORQ    R8, R8
-	JMP     ring_copy_1581
+	JMP     ring_copy_1605
 
-ring_copy_tail_1582:
+ring_copy_tail_1606:
 	VMOVUPD -64(R9)(DX*8), Z1
 	ADDQ    R11, AX
 	VMOVUPD Z1, -64(DI)(AX*8)
 	XORQ    R8, R8
-	JMP     ring_copy_1581
+	JMP     ring_copy_1605
 
-ring_planes_1579:
+ring_planes_1603:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_1583
+	JA   ring_long_planes_1607
 	MOVQ R10, R12
 	SUBQ $0x00000008, R12
 
-ring_fill_1584:
+ring_fill_1608:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1585
+	JGT          ring_fill_last_1609
 	VBROADCASTSD (R9)(R8*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	VMOVUPD      Z1, 64(DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1586
+	JNE          ring_wrap_1610
 	XORQ         R8, R8
 
-ring_wrap_1586:
-	JMP ring_fill_1584
+ring_wrap_1610:
+	JMP ring_fill_1608
 
-ring_fill_last_1585:
+ring_fill_last_1609:
 	CMPQ         R11, R10
-	JAE          ring_built_1580
+	JAE          ring_built_1604
 	VBROADCASTSD (R9)(R8*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1587
+	JNE          ring_wrap_1611
 	XORQ         R8, R8
 
-ring_wrap_1587:
-	JMP ring_fill_last_1585
+ring_wrap_1611:
+	JMP ring_fill_last_1609
 
-ring_long_planes_1583:
-ring_channel_1588:
+ring_long_planes_1607:
+ring_channel_1612:
 	CMPQ         R11, R10
-	JAE          ring_built_1580
+	JAE          ring_built_1604
 	VBROADCASTSD (R9)(R8*8), Z1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -18264,65 +18482,65 @@ ring_channel_1588:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_1589:
+ring_plane_1613:
 	VMOVUPD Z1, (DI)(R13*8)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1589
+	JB      ring_plane_1613
 	INCQ    R8
 	CMPQ    R8, DX
-	JNE     ring_wrap_1590
+	JNE     ring_wrap_1614
 	XORQ    R8, R8
 
-ring_wrap_1590:
-	JMP ring_channel_1588
+ring_wrap_1614:
+	JMP ring_channel_1612
 
-ring_short_1578:
+ring_short_1602:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1591:
+ring_element_1615:
 	MOVQ (R9)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_1592
+	JB   ring_element_next_1616
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1592
+	JB   ring_element_next_1616
 	XORQ R11, R11
 
-ring_element_next_1592:
+ring_element_next_1616:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_1591
+	JB      ring_element_1615
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000008
-	JE      ring_exact_1593
+	JE      ring_exact_1617
 	SUBQ    R8, AX
 
-ring_exact_1593:
+ring_exact_1617:
 	MOVQ AX, DX
 
-ring_repeat_1594:
+ring_repeat_1618:
 	CMPQ    DX, R10
-	JAE     ring_built_1580
+	JAE     ring_built_1604
 	VMOVUPD Z1, (DI)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1594
+	JMP     ring_repeat_1618
 
-ring_built_1580:
+ring_built_1604:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000020, R8
 
-unrolled_1595:
+unrolled_1619:
 	CMPQ    DX, R8
-	JGT     single_1596
+	JGT     single_1620
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -18344,15 +18562,15 @@ unrolled_1595:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000020, DX
-	JMP     unrolled_1595
+	JMP     unrolled_1619
 
-single_1596:
+single_1620:
 	MOVQ SI, R8
 	SUBQ $0x00000008, R8
 
-single_loop_1597:
+single_loop_1621:
 	CMPQ    DX, R8
-	JGT     remainder_1598
+	JGT     remainder_1622
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -18362,11 +18580,11 @@ single_loop_1597:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000008, DX
-	JMP     single_loop_1597
+	JMP     single_loop_1621
 
-remainder_1598:
+remainder_1622:
 	SUBQ      DX, SI
-	JE        span_done_1599
+	JE        span_done_1623
 	MOVQ      $-1, R8
 	BZHIQ     SI, R8, SI
 	KMOVW     SI, K1
@@ -18375,10 +18593,10 @@ remainder_1598:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(DX*8)
 
-span_done_1599:
+span_done_1623:
 	JMP ring_finished_forwardAVX512F64
 
-ring_segmented_1571:
+ring_segmented_1595:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x000000c0
 	JA   ring_finished_forwardAVX512F64
@@ -18388,11 +18606,11 @@ ring_segmented_1571:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_1600
+	JE   ring_rows_1624
 
-ring_segment_1601:
+ring_segment_1625:
 	CMPQ    SI, $0x00
-	JE      ring_done_1602
+	JE      ring_done_1626
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -18409,33 +18627,33 @@ ring_segment_1601:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_1603:
+ring_len_1627:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_1604
+	JAE  ring_len_done_1628
 	ADDQ R9, R11
-	JMP  ring_len_1603
+	JMP  ring_len_1627
 
-ring_len_done_1604:
+ring_len_done_1628:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_1605:
+ring_step_1629:
 	CMPQ R12, R11
-	JB   ring_step_done_1606
+	JB   ring_step_done_1630
 	SUBQ R11, R12
-	JMP  ring_step_1605
+	JMP  ring_step_1629
 
-ring_step_done_1606:
+ring_step_done_1630:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_1607:
+ring_step_1631:
 	CMPQ R12, R11
-	JB   ring_step_done_1608
+	JB   ring_step_done_1632
 	SUBQ R11, R12
-	JMP  ring_step_1607
+	JMP  ring_step_1631
 
-ring_step_done_1608:
+ring_step_done_1632:
 	MOVQ    R12, 1936(SP)
 	LEAQ    32(R11), R11
 	CMPQ    R10, R11
@@ -18445,76 +18663,76 @@ ring_step_done_1608:
 	LEAQ    (R10)(AX*8), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000008
-	JB      ring_short_1609
+	JB      ring_short_1633
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1610
+	JNE     ring_planes_1634
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_1612:
+ring_copy_1636:
 	CMPQ    R8, AX
-	JAE     ring_built_1611
+	JAE     ring_built_1635
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_1613
+	JB      ring_copy_tail_1637
 	VMOVUPD (R10)(R9*8), Z1
 	VMOVUPD Z1, (DI)(R8*8)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1612
+	JNE     ring_copy_1636
 	XORQ    R9, R9
-	JMP     ring_copy_1612
+	JMP     ring_copy_1636
 
-ring_copy_tail_1613:
+ring_copy_tail_1637:
 	VMOVUPD -64(R10)(DX*8), Z1
 	ADDQ    R11, R8
 	VMOVUPD Z1, -64(DI)(R8*8)
 	XORQ    R9, R9
-	JMP     ring_copy_1612
+	JMP     ring_copy_1636
 
-ring_planes_1610:
+ring_planes_1634:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_1614
+	JA   ring_long_planes_1638
 	MOVQ AX, R12
 	SUBQ $0x00000008, R12
 
-ring_fill_1615:
+ring_fill_1639:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1616
+	JGT          ring_fill_last_1640
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	VMOVUPD      Z1, 64(DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1617
+	JNE          ring_wrap_1641
 	XORQ         R9, R9
 
-ring_wrap_1617:
-	JMP ring_fill_1615
+ring_wrap_1641:
+	JMP ring_fill_1639
 
-ring_fill_last_1616:
+ring_fill_last_1640:
 	CMPQ         R11, AX
-	JAE          ring_built_1611
+	JAE          ring_built_1635
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1618
+	JNE          ring_wrap_1642
 	XORQ         R9, R9
 
-ring_wrap_1618:
-	JMP ring_fill_last_1616
+ring_wrap_1642:
+	JMP ring_fill_last_1640
 
-ring_long_planes_1614:
-ring_channel_1619:
+ring_long_planes_1638:
+ring_channel_1643:
 	CMPQ         R11, AX
-	JAE          ring_built_1611
+	JAE          ring_built_1635
 	VBROADCASTSD (R10)(R9*8), Z1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -18522,66 +18740,66 @@ ring_channel_1619:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_1620:
+ring_plane_1644:
 	VMOVUPD Z1, (DI)(R13*8)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1620
+	JB      ring_plane_1644
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_1621
+	JNE     ring_wrap_1645
 	XORQ    R9, R9
 
-ring_wrap_1621:
-	JMP ring_channel_1619
+ring_wrap_1645:
+	JMP ring_channel_1643
 
-ring_short_1609:
+ring_short_1633:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1622:
+ring_element_1646:
 	MOVQ (R10)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_1623
+	JB   ring_element_next_1647
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1623
+	JB   ring_element_next_1647
 	XORQ R11, R11
 
-ring_element_next_1623:
+ring_element_next_1647:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_1622
+	JB      ring_element_1646
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_1624
+	JE      ring_exact_1648
 	SUBQ    R9, DX
 
-ring_exact_1624:
+ring_exact_1648:
 	MOVQ DX, R8
 
-ring_repeat_1625:
+ring_repeat_1649:
 	CMPQ    R8, AX
-	JAE     ring_built_1611
+	JAE     ring_built_1635
 	VMOVUPD Z1, (DI)(R8*8)
 	ADDQ    DX, R8
-	JMP     ring_repeat_1625
+	JMP     ring_repeat_1649
 
-ring_built_1611:
+ring_built_1635:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 
-unrolled_1626:
+unrolled_1650:
 	CMPQ    R8, R9
-	JGT     single_1627
+	JGT     single_1651
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -18603,15 +18821,15 @@ unrolled_1626:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000020, R8
-	JMP     unrolled_1626
+	JMP     unrolled_1650
 
-single_1627:
+single_1651:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1628:
+single_loop_1652:
 	CMPQ    R8, R9
-	JGT     remainder_1629
+	JGT     remainder_1653
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -18621,11 +18839,11 @@ single_loop_1628:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000008, R8
-	JMP     single_loop_1628
+	JMP     single_loop_1652
 
-remainder_1629:
+remainder_1653:
 	SUBQ      R8, DX
-	JE        span_done_1630
+	JE        span_done_1654
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -18634,7 +18852,7 @@ remainder_1629:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R8*8)
 
-span_done_1630:
+span_done_1654:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -18645,18 +18863,18 @@ span_done_1630:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1631
+	JNE  ring_next_1655
 	XORQ AX, AX
 
-ring_next_1631:
+ring_next_1655:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1601
+	JMP  ring_segment_1625
 
-ring_done_1602:
+ring_done_1626:
 	JMP ring_finished_forwardAVX512F64
 
-ring_rows_1600:
-ring_block_1632:
+ring_rows_1624:
+ring_block_1656:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -18672,33 +18890,33 @@ ring_block_1632:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1633:
+ring_len_1657:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_1634
+	JAE  ring_len_done_1658
 	ADDQ BX, SI
-	JMP  ring_len_1633
+	JMP  ring_len_1657
 
-ring_len_done_1634:
+ring_len_done_1658:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, R8
 
-ring_step_1635:
+ring_step_1659:
 	CMPQ R8, SI
-	JB   ring_step_done_1636
+	JB   ring_step_done_1660
 	SUBQ SI, R8
-	JMP  ring_step_1635
+	JMP  ring_step_1659
 
-ring_step_done_1636:
+ring_step_done_1660:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000020, R8
 
-ring_step_1637:
+ring_step_1661:
 	CMPQ R8, SI
-	JB   ring_step_done_1638
+	JB   ring_step_done_1662
 	SUBQ SI, R8
-	JMP  ring_step_1637
+	JMP  ring_step_1661
 
-ring_step_done_1638:
+ring_step_done_1662:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    32(SI), SI
@@ -18709,76 +18927,76 @@ ring_step_done_1638:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000008
-	JB      ring_short_1639
+	JB      ring_short_1663
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1640
+	JNE     ring_planes_1664
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1642:
+ring_copy_1666:
 	CMPQ    BX, R8
-	JAE     ring_built_1641
+	JAE     ring_built_1665
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_1643
+	JB      ring_copy_tail_1667
 	VMOVUPD (SI)(R9*8), Z1
 	VMOVUPD Z1, (DI)(BX*8)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1642
+	JNE     ring_copy_1666
 	XORQ    R9, R9
-	JMP     ring_copy_1642
+	JMP     ring_copy_1666
 
-ring_copy_tail_1643:
+ring_copy_tail_1667:
 	VMOVUPD -64(SI)(DX*8), Z1
 	ADDQ    R10, BX
 	VMOVUPD Z1, -64(DI)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_1642
+	JMP     ring_copy_1666
 
-ring_planes_1640:
+ring_planes_1664:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_1644
+	JA   ring_long_planes_1668
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_1645:
+ring_fill_1669:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1646
+	JGT          ring_fill_last_1670
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (DI)(R9*8)
 	VMOVUPD      Z1, 64(DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1647
+	JNE          ring_wrap_1671
 	XORQ         BX, BX
 
-ring_wrap_1647:
-	JMP ring_fill_1645
+ring_wrap_1671:
+	JMP ring_fill_1669
 
-ring_fill_last_1646:
+ring_fill_last_1670:
 	CMPQ         R9, R8
-	JAE          ring_built_1641
+	JAE          ring_built_1665
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1648
+	JNE          ring_wrap_1672
 	XORQ         BX, BX
 
-ring_wrap_1648:
-	JMP ring_fill_last_1646
+ring_wrap_1672:
+	JMP ring_fill_last_1670
 
-ring_long_planes_1644:
-ring_channel_1649:
+ring_long_planes_1668:
+ring_channel_1673:
 	CMPQ         R9, R8
-	JAE          ring_built_1641
+	JAE          ring_built_1665
 	VBROADCASTSD (SI)(BX*8), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -18786,57 +19004,57 @@ ring_channel_1649:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_1650:
+ring_plane_1674:
 	VMOVUPD Z1, (DI)(R11*8)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1650
+	JB      ring_plane_1674
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_1651
+	JNE     ring_wrap_1675
 	XORQ    BX, BX
 
-ring_wrap_1651:
-	JMP ring_channel_1649
+ring_wrap_1675:
+	JMP ring_channel_1673
 
-ring_short_1639:
+ring_short_1663:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1652:
+ring_element_1676:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (DI)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1653
+	JB   ring_element_next_1677
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1653
+	JB   ring_element_next_1677
 	XORQ R9, R9
 
-ring_element_next_1653:
+ring_element_next_1677:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_1652
+	JB      ring_element_1676
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_1654
+	JE      ring_exact_1678
 	SUBQ    BX, DX
 
-ring_exact_1654:
+ring_exact_1678:
 	MOVQ DX, BX
 
-ring_repeat_1655:
+ring_repeat_1679:
 	CMPQ    BX, R8
-	JAE     ring_built_1641
+	JAE     ring_built_1665
 	VMOVUPD Z1, (DI)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1655
+	JMP     ring_repeat_1679
 
-ring_built_1641:
+ring_built_1665:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+24(FP), BX
@@ -18845,18 +19063,18 @@ ring_built_1641:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_1656:
+ring_row_1680:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_1657
+	JE   ring_rows_done_1681
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 
-unrolled_1658:
+unrolled_1682:
 	CMPQ    R8, R9
-	JGT     single_1659
+	JGT     single_1683
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -18878,15 +19096,15 @@ unrolled_1658:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000020, R8
-	JMP     unrolled_1658
+	JMP     unrolled_1682
 
-single_1659:
+single_1683:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1660:
+single_loop_1684:
 	CMPQ    R8, R9
-	JGT     remainder_1661
+	JGT     remainder_1685
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -18896,11 +19114,11 @@ single_loop_1660:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000008, R8
-	JMP     single_loop_1660
+	JMP     single_loop_1684
 
-remainder_1661:
+remainder_1685:
 	SUBQ      R8, DX
-	JE        span_done_1662
+	JE        span_done_1686
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -18909,20 +19127,20 @@ remainder_1661:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R8*8)
 
-span_done_1662:
+span_done_1686:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x03, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_1656
+	JMP   ring_row_1680
 
-ring_rows_done_1657:
+ring_rows_done_1681:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1632
+	JMP  ring_block_1656
 
 ring_finished_forwardAVX512F64:
 	VZEROUPPER
@@ -18944,11 +19162,11 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1663
+	JB           cached_1687
 	CMPQ         AX, DX
-	JE           cached_1663
+	JE           cached_1687
 	CMPQ         AX, CX
-	JE           cached_1663
+	JE           cached_1687
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -18957,7 +19175,7 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1665
+	JE           aligned_1689
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -18970,13 +19188,13 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	VMOVUPD      Z7, K1, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_1665:
+aligned_1689:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_1666:
+unrolled_1690:
 	CMPQ        SI, DI
-	JGT         single_1667
+	JGT         single_1691
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -19002,15 +19220,15 @@ unrolled_1666:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
-	JMP         unrolled_1666
+	JMP         unrolled_1690
 
-single_1667:
+single_1691:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_1668:
+single_loop_1692:
 	CMPQ        SI, DI
-	JGT         remainder_1669
+	JGT         remainder_1693
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -19018,11 +19236,11 @@ single_loop_1668:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
-	JMP         single_loop_1668
+	JMP         single_loop_1692
 
-remainder_1669:
+remainder_1693:
 	SUBQ        SI, BX
-	JE          span_done_1670
+	JE          span_done_1694
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -19033,18 +19251,18 @@ remainder_1669:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_1670:
+span_done_1694:
 	SFENCE
-	JMP stored_1664
+	JMP stored_1688
 
-cached_1663:
+cached_1687:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_1671:
+unrolled_1695:
 	CMPQ        SI, DI
-	JGT         single_1672
+	JGT         single_1696
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -19070,15 +19288,15 @@ unrolled_1671:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
-	JMP         unrolled_1671
+	JMP         unrolled_1695
 
-single_1672:
+single_1696:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_1673:
+single_loop_1697:
 	CMPQ        SI, DI
-	JGT         remainder_1674
+	JGT         remainder_1698
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -19086,11 +19304,11 @@ single_loop_1673:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
-	JMP         single_loop_1673
+	JMP         single_loop_1697
 
-remainder_1674:
+remainder_1698:
 	SUBQ        SI, BX
-	JE          span_done_1675
+	JE          span_done_1699
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -19101,8 +19319,8 @@ remainder_1674:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_1675:
-stored_1664:
+span_done_1699:
+stored_1688:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -19134,15 +19352,15 @@ TEXT ·backwardPlanesAVX512F64(SB), NOSPLIT, $0-128
 	MOVQ   BX, R12
 	SHLQ   $0x03, R12
 	CMPQ   R12, ·streamThreshold+0(SB)
-	JB     cached_1676
+	JB     cached_1700
 	CMPQ   AX, DX
-	JE     cached_1676
+	JE     cached_1700
 	CMPQ   AX, CX
-	JE     cached_1676
+	JE     cached_1700
 
-plane_1678:
+plane_1702:
 	CMPQ         BX, $0x00
-	JE           planes_done_1679
+	JE           planes_done_1703
 	VBROADCASTSD (R9)(R11*8), Z5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -19156,7 +19374,7 @@ plane_1678:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_1680
+	JE           aligned_1704
 	MOVQ         R13, R14
 	MOVQ         $-1, R15
 	BZHIQ        R14, R15, R14
@@ -19169,13 +19387,13 @@ plane_1678:
 	VMOVUPD      Z7, K1, (AX)(R12*8)
 	MOVQ         R13, R12
 
-aligned_1680:
+aligned_1704:
 	MOVQ DI, R13
 	SUBQ $0x00000020, R13
 
-unrolled_1681:
+unrolled_1705:
 	CMPQ        R12, R13
-	JGT         single_1682
+	JGT         single_1706
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -19201,15 +19419,15 @@ unrolled_1681:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, 192(AX)(R12*8)
 	ADDQ        $0x00000020, R12
-	JMP         unrolled_1681
+	JMP         unrolled_1705
 
-single_1682:
+single_1706:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 
-single_loop_1683:
+single_loop_1707:
 	CMPQ        R12, R13
-	JGT         remainder_1684
+	JGT         remainder_1708
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -19217,12 +19435,12 @@ single_loop_1683:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, (AX)(R12*8)
 	ADDQ        $0x00000008, R12
-	JMP         single_loop_1683
+	JMP         single_loop_1707
 
-remainder_1684:
+remainder_1708:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_1685
+	JE          span_done_1709
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -19233,7 +19451,7 @@ remainder_1684:
 	VMULPD      Z5, Z7, K2, Z7
 	VMOVUPD     Z7, K1, (AX)(R12*8)
 
-span_done_1685:
+span_done_1709:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -19250,21 +19468,21 @@ span_done_1685:
 	ADDQ          R10, AX
 	INCQ          R11
 	CMPQ          R11, R8
-	JNE           same_pass_1686
+	JNE           same_pass_1710
 	XORQ          R11, R11
 
-same_pass_1686:
+same_pass_1710:
 	SUBQ DI, BX
-	JMP  plane_1678
+	JMP  plane_1702
 
-planes_done_1679:
+planes_done_1703:
 	SFENCE
-	JMP stored_1677
+	JMP stored_1701
 
-cached_1676:
-plane_1687:
+cached_1700:
+plane_1711:
 	CMPQ         BX, $0x00
-	JE           planes_done_1688
+	JE           planes_done_1712
 	VBROADCASTSD (R9)(R11*8), Z5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -19274,9 +19492,9 @@ plane_1687:
 	MOVQ         DI, R13
 	SUBQ         $0x00000020, R13
 
-unrolled_1689:
+unrolled_1713:
 	CMPQ        R12, R13
-	JGT         single_1690
+	JGT         single_1714
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -19302,15 +19520,15 @@ unrolled_1689:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, 192(AX)(R12*8)
 	ADDQ        $0x00000020, R12
-	JMP         unrolled_1689
+	JMP         unrolled_1713
 
-single_1690:
+single_1714:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 
-single_loop_1691:
+single_loop_1715:
 	CMPQ        R12, R13
-	JGT         remainder_1692
+	JGT         remainder_1716
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -19318,12 +19536,12 @@ single_loop_1691:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, (AX)(R12*8)
 	ADDQ        $0x00000008, R12
-	JMP         single_loop_1691
+	JMP         single_loop_1715
 
-remainder_1692:
+remainder_1716:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_1693
+	JE          span_done_1717
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -19334,7 +19552,7 @@ remainder_1692:
 	VMULPD      Z5, Z7, K2, Z7
 	VMOVUPD     Z7, K1, (AX)(R12*8)
 
-span_done_1693:
+span_done_1717:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -19351,15 +19569,15 @@ span_done_1693:
 	ADDQ          R10, AX
 	INCQ          R11
 	CMPQ          R11, R8
-	JNE           same_pass_1694
+	JNE           same_pass_1718
 	XORQ          R11, R11
 
-same_pass_1694:
+same_pass_1718:
 	SUBQ DI, BX
-	JMP  plane_1687
+	JMP  plane_1711
 
-planes_done_1688:
-stored_1677:
+planes_done_1712:
+stored_1701:
 	VZEROUPPER
 	RET
 
@@ -19377,15 +19595,15 @@ TEXT ·backwardPatternAVX512F64(SB), NOSPLIT, $0-120
 	MOVQ   BX, R9
 	SHLQ   $0x03, R9
 	CMPQ   R9, ·streamThreshold+0(SB)
-	JB     cached_1695
+	JB     cached_1719
 	CMPQ   AX, DX
-	JE     cached_1695
+	JE     cached_1719
 	CMPQ   AX, CX
-	JE     cached_1695
+	JE     cached_1719
 
-row_1697:
+row_1721:
 	CMPQ        BX, $0x00
-	JE          rows_done_1698
+	JE          rows_done_1722
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
@@ -19397,7 +19615,7 @@ row_1697:
 	CMPQ        R11, R9
 	CMOVQGT     R9, R11
 	TESTQ       R11, R11
-	JE          aligned_1699
+	JE          aligned_1723
 	MOVQ        R11, R12
 	MOVQ        $-1, R13
 	BZHIQ       R12, R13, R12
@@ -19412,13 +19630,13 @@ row_1697:
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 	MOVQ        R11, R10
 
-aligned_1699:
+aligned_1723:
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 
-unrolled_1700:
+unrolled_1724:
 	CMPQ        R10, R11
-	JGT         single_1701
+	JGT         single_1725
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -19452,15 +19670,15 @@ unrolled_1700:
 	VMULPD      192(SI)(R10*8), Z2, K1, Z2
 	VMOVNTPD    Z2, 192(AX)(R10*8)
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_1700
+	JMP         unrolled_1724
 
-single_1701:
+single_1725:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_1702:
+single_loop_1726:
 	CMPQ        R10, R11
-	JGT         remainder_1703
+	JGT         remainder_1727
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -19470,12 +19688,12 @@ single_loop_1702:
 	VMULPD      (SI)(R10*8), Z2, K1, Z2
 	VMOVNTPD    Z2, (AX)(R10*8)
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_1702
+	JMP         single_loop_1726
 
-remainder_1703:
+remainder_1727:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1704
+	JE          span_done_1728
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -19488,23 +19706,23 @@ remainder_1703:
 	VMULPD      (SI)(R10*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_1704:
+span_done_1728:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_1697
+	JMP  row_1721
 
-rows_done_1698:
+rows_done_1722:
 	SFENCE
-	JMP stored_1696
+	JMP stored_1720
 
-cached_1695:
-row_1705:
+cached_1719:
+row_1729:
 	CMPQ    BX, $0x00
-	JE      rows_done_1706
+	JE      rows_done_1730
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -19512,9 +19730,9 @@ row_1705:
 	MOVQ    R9, R11
 	SUBQ    $0x00000020, R11
 
-unrolled_1707:
+unrolled_1731:
 	CMPQ        R10, R11
-	JGT         single_1708
+	JGT         single_1732
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -19548,15 +19766,15 @@ unrolled_1707:
 	VMULPD      192(SI)(R10*8), Z2, K1, Z2
 	VMOVUPD     Z2, 192(AX)(R10*8)
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_1707
+	JMP         unrolled_1731
 
-single_1708:
+single_1732:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_1709:
+single_loop_1733:
 	CMPQ        R10, R11
-	JGT         remainder_1710
+	JGT         remainder_1734
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -19566,12 +19784,12 @@ single_loop_1709:
 	VMULPD      (SI)(R10*8), Z2, K1, Z2
 	VMOVUPD     Z2, (AX)(R10*8)
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_1709
+	JMP         single_loop_1733
 
-remainder_1710:
+remainder_1734:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1711
+	JE          span_done_1735
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -19584,17 +19802,17 @@ remainder_1710:
 	VMULPD      (SI)(R10*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_1711:
+span_done_1735:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_1705
+	JMP  row_1729
 
-rows_done_1706:
-stored_1696:
+rows_done_1730:
+stored_1720:
 	VZEROUPPER
 	RET
 
@@ -19617,36 +19835,36 @@ TEXT ·backwardRingAVX512F64(SB), $1920-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x00000040
-	JA     ring_segmented_1712
+	JA     ring_segmented_1736
 	MOVQ   R10, R11
 
-ring_len_1713:
+ring_len_1737:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_1714
+	JAE  ring_len_done_1738
 	ADDQ R10, R11
-	JMP  ring_len_1713
+	JMP  ring_len_1737
 
-ring_len_done_1714:
+ring_len_done_1738:
 	MOVQ R11, 1856(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_1715:
+ring_step_1739:
 	CMPQ R12, R11
-	JB   ring_step_done_1716
+	JB   ring_step_done_1740
 	SUBQ R11, R12
-	JMP  ring_step_1715
+	JMP  ring_step_1739
 
-ring_step_done_1716:
+ring_step_done_1740:
 	MOVQ R12, 1864(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_1717:
+ring_step_1741:
 	CMPQ R12, R11
-	JB   ring_step_done_1718
+	JB   ring_step_done_1742
 	SUBQ R11, R12
-	JMP  ring_step_1717
+	JMP  ring_step_1741
 
-ring_step_done_1718:
+ring_step_done_1742:
 	MOVQ    R12, 1872(SP)
 	MOVQ    DI, R12
 	LEAQ    32(R11), R11
@@ -19656,76 +19874,76 @@ ring_step_done_1718:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1896(SP), R12
 	CMPQ    R10, $0x00000008
-	JB      ring_short_1719
+	JB      ring_short_1743
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1720
+	JNE     ring_planes_1744
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_1722:
+ring_copy_1746:
 	CMPQ    R8, R12
-	JAE     ring_built_1721
+	JAE     ring_built_1745
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000008
-	JB      ring_copy_tail_1723
+	JB      ring_copy_tail_1747
 	VMOVUPD (R11)(R10*8), Z1
 	VMOVUPD Z1, (CX)(R8*8)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_1722
+	JNE     ring_copy_1746
 	XORQ    R10, R10
-	JMP     ring_copy_1722
+	JMP     ring_copy_1746
 
-ring_copy_tail_1723:
+ring_copy_tail_1747:
 	VMOVUPD -64(R11)(R9*8), Z1
 	ADDQ    R13, R8
 	VMOVUPD Z1, -64(CX)(R8*8)
 	XORQ    R10, R10
-	JMP     ring_copy_1722
+	JMP     ring_copy_1746
 
-ring_planes_1720:
+ring_planes_1744:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_1724
+	JA   ring_long_planes_1748
 	MOVQ R12, R14
 	SUBQ $0x00000008, R14
 
-ring_fill_1725:
+ring_fill_1749:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_1726
+	JGT          ring_fill_last_1750
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (CX)(R13*8)
 	VMOVUPD      Z1, 64(CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_1727
+	JNE          ring_wrap_1751
 	XORQ         R10, R10
 
-ring_wrap_1727:
-	JMP ring_fill_1725
+ring_wrap_1751:
+	JMP ring_fill_1749
 
-ring_fill_last_1726:
+ring_fill_last_1750:
 	CMPQ         R13, R12
-	JAE          ring_built_1721
+	JAE          ring_built_1745
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_1728
+	JNE          ring_wrap_1752
 	XORQ         R10, R10
 
-ring_wrap_1728:
-	JMP ring_fill_last_1726
+ring_wrap_1752:
+	JMP ring_fill_last_1750
 
-ring_long_planes_1724:
-ring_channel_1729:
+ring_long_planes_1748:
+ring_channel_1753:
 	CMPQ         R13, R12
-	JAE          ring_built_1721
+	JAE          ring_built_1745
 	VBROADCASTSD (R11)(R10*8), Z1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -19733,57 +19951,57 @@ ring_channel_1729:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_1730:
+ring_plane_1754:
 	VMOVUPD Z1, (CX)(R15*8)
 	ADDQ    $0x00000008, R15
 	CMPQ    R15, R14
-	JB      ring_plane_1730
+	JB      ring_plane_1754
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_1731
+	JNE     ring_wrap_1755
 	XORQ    R10, R10
 
-ring_wrap_1731:
-	JMP ring_channel_1729
+ring_wrap_1755:
+	JMP ring_channel_1753
 
-ring_short_1719:
+ring_short_1743:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_1732:
+ring_element_1756:
 	MOVQ (R11)(R13*8), BP
 	MOVQ BP, (CX)(R15*8)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_1733
+	JB   ring_element_next_1757
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_1733
+	JB   ring_element_next_1757
 	XORQ R13, R13
 
-ring_element_next_1733:
+ring_element_next_1757:
 	INCQ    R15
 	CMPQ    R15, $0x00000008
-	JB      ring_element_1732
+	JB      ring_element_1756
 	VMOVUPD (CX), Z1
 	MOVQ    1856(SP), R8
 	CMPQ    R8, $0x00000008
-	JE      ring_exact_1734
+	JE      ring_exact_1758
 	SUBQ    R10, R8
 
-ring_exact_1734:
+ring_exact_1758:
 	MOVQ R8, R9
 
-ring_repeat_1735:
+ring_repeat_1759:
 	CMPQ    R9, R12
-	JAE     ring_built_1721
+	JAE     ring_built_1745
 	VMOVUPD Z1, (CX)(R9*8)
 	ADDQ    R8, R9
-	JMP     ring_repeat_1735
+	JMP     ring_repeat_1759
 
-ring_built_1721:
+ring_built_1745:
 	MOVQ    1856(SP), R8
 	MOVQ    1896(SP), R9
 	MOVQ    R9, R10
@@ -19799,22 +20017,22 @@ ring_built_1721:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_1736:
+sums_zero_1760:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_1737
+	JAE     sums_zeroed_1761
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1736
+	JMP     sums_zero_1760
 
-sums_zeroed_1737:
+sums_zeroed_1761:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000020, R10
 
-unrolled_1738:
+unrolled_1762:
 	CMPQ        R9, R10
-	JGT         single_1739
+	JGT         single_1763
 	VMOVUPD     (DX)(R9*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R9*8), Z2
@@ -19852,15 +20070,15 @@ unrolled_1738:
 	SUBQ        1856(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000020, R9
-	JMP         unrolled_1738
+	JMP         unrolled_1762
 
-single_1739:
+single_1763:
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-single_loop_1740:
+single_loop_1764:
 	CMPQ        R9, R10
-	JGT         remainder_1741
+	JGT         remainder_1765
 	VMOVUPD     (DX)(R9*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R9*8), Z2
@@ -19874,11 +20092,11 @@ single_loop_1740:
 	SUBQ        1856(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000008, R9
-	JMP         single_loop_1740
+	JMP         single_loop_1764
 
-remainder_1741:
+remainder_1765:
 	SUBQ        R9, DI
-	JE          span_done_1742
+	JE          span_done_1766
 	MOVQ        $-1, R10
 	BZHIQ       DI, R10, DI
 	KMOVW       DI, K1
@@ -19891,93 +20109,93 @@ remainder_1741:
 	VMULPD      (CX)(R8*8), Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(R9*8)
 
-span_done_1742:
+span_done_1766:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1856(SP), DX
 	MOVQ  1896(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_1744
+	JLE   fold_ext_done_1768
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_1745
+	JA    fold_ext_scalar_1769
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_1743:
+fold_ext_1767:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_1744
+	JBE     fold_ext_done_1768
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Z0
 	VADDPD  (BX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (BX)(DI*8)
-	JMP     fold_ext_1743
+	JMP     fold_ext_1767
 
-fold_ext_scalar_1745:
+fold_ext_scalar_1769:
 	MOVQ 1896(SP), SI
 
-fold_ext_element_1746:
+fold_ext_element_1770:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_1747
+	JBE    fold_ext_element_done_1771
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_1746
+	JMP    fold_ext_element_1770
 
-fold_ext_element_done_1747:
-fold_ext_done_1744:
-fold_1748:
+fold_ext_element_done_1771:
+fold_ext_done_1768:
+fold_1772:
 	CMPQ   DX, AX
-	JBE    fold_done_1749
+	JBE    fold_done_1773
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_1748
+	JMP    fold_1772
 
-fold_done_1749:
+fold_done_1773:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1750
+	JNE  sums_planes_1774
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_1753:
+sums_vector_1777:
 	CMPQ    AX, DX
-	JGT     sums_scalar_1751
+	JGT     sums_scalar_1775
 	VMOVUPD (CX)(AX*8), Z0
 	VADDPD  (BX)(AX*8), Z0, Z0
 	VMOVUPD Z0, (CX)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_vector_1753
+	JMP     sums_vector_1777
 
-sums_scalar_1751:
+sums_scalar_1775:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_1752
+	JE     sums_done_1776
 	VMOVSD (BX)(AX*8), X0
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_1751
+	JMP    sums_scalar_1775
 
-sums_planes_1750:
+sums_planes_1774:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1754:
+sums_group_1778:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_1756
+	JB     sums_single_1780
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -19986,7 +20204,7 @@ sums_group_1754:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_1755:
+sums_group_plane_1779:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -19995,7 +20213,7 @@ sums_group_plane_1755:
 	ADDQ   $0x08, R9
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_group_plane_1755
+	JB     sums_group_plane_1779
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	VADDSD 8(CX)(AX*8), X1, X1
@@ -20008,29 +20226,29 @@ sums_group_plane_1755:
 	SHRQ   $0x01, DX
 	ADDQ   DX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_1754
+	JMP    sums_group_1778
 
-sums_single_1756:
+sums_single_1780:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_1752
+	JE     sums_done_1776
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_1757:
+sums_single_plane_1781:
 	VADDSD (BX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_single_plane_1757
+	JB     sums_single_plane_1781
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_1756
+	JMP    sums_single_1780
 
-sums_done_1752:
+sums_done_1776:
 	JMP ring_finished_backwardAVX512F64
 
-ring_segmented_1712:
+ring_segmented_1736:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x00000040
 	JA   ring_finished_backwardAVX512F64
@@ -20040,7 +20258,7 @@ ring_segmented_1712:
 	MOVQ AX, 1888(SP)
 	MOVQ $0x00000000, 1880(SP)
 
-ring_block_1759:
+ring_block_1783:
 	MOVQ    1880(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -20056,33 +20274,33 @@ ring_block_1759:
 	MOVQ    DI, 1912(SP)
 	MOVQ    DI, R8
 
-ring_len_1760:
+ring_len_1784:
 	CMPQ R8, $0x00000008
-	JAE  ring_len_done_1761
+	JAE  ring_len_done_1785
 	ADDQ DI, R8
-	JMP  ring_len_1760
+	JMP  ring_len_1784
 
-ring_len_done_1761:
+ring_len_done_1785:
 	MOVQ R8, 1856(SP)
 	MOVQ $0x00000008, R9
 
-ring_step_1762:
+ring_step_1786:
 	CMPQ R9, R8
-	JB   ring_step_done_1763
+	JB   ring_step_done_1787
 	SUBQ R8, R9
-	JMP  ring_step_1762
+	JMP  ring_step_1786
 
-ring_step_done_1763:
+ring_step_done_1787:
 	MOVQ R9, 1864(SP)
 	MOVQ $0x00000020, R9
 
-ring_step_1764:
+ring_step_1788:
 	CMPQ R9, R8
-	JB   ring_step_done_1765
+	JB   ring_step_done_1789
 	SUBQ R8, R9
-	JMP  ring_step_1764
+	JMP  ring_step_1788
 
-ring_step_done_1765:
+ring_step_done_1789:
 	MOVQ    R9, 1872(SP)
 	MOVQ    DI, R9
 	LEAQ    32(R8), R8
@@ -20093,76 +20311,76 @@ ring_step_done_1765:
 	LEAQ    (R8)(DX*8), R8
 	MOVQ    1896(SP), R9
 	CMPQ    DI, $0x00000008
-	JB      ring_short_1766
+	JB      ring_short_1790
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1767
+	JNE     ring_planes_1791
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_1769:
+ring_copy_1793:
 	CMPQ    DI, R9
-	JAE     ring_built_1768
+	JAE     ring_built_1792
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_1770
+	JB      ring_copy_tail_1794
 	VMOVUPD (R8)(R10*8), Z1
 	VMOVUPD Z1, (CX)(DI*8)
 	ADDQ    $0x00000008, DI
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_1769
+	JNE     ring_copy_1793
 	XORQ    R10, R10
-	JMP     ring_copy_1769
+	JMP     ring_copy_1793
 
-ring_copy_tail_1770:
+ring_copy_tail_1794:
 	VMOVUPD -64(R8)(SI*8), Z1
 	ADDQ    R11, DI
 	VMOVUPD Z1, -64(CX)(DI*8)
 	XORQ    R10, R10
-	JMP     ring_copy_1769
+	JMP     ring_copy_1793
 
-ring_planes_1767:
+ring_planes_1791:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_1771
+	JA   ring_long_planes_1795
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-ring_fill_1772:
+ring_fill_1796:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_1773
+	JGT          ring_fill_last_1797
 	VBROADCASTSD (R8)(DI*8), Z1
 	VMOVUPD      Z1, (CX)(R10*8)
 	VMOVUPD      Z1, 64(CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_1774
+	JNE          ring_wrap_1798
 	XORQ         DI, DI
 
-ring_wrap_1774:
-	JMP ring_fill_1772
+ring_wrap_1798:
+	JMP ring_fill_1796
 
-ring_fill_last_1773:
+ring_fill_last_1797:
 	CMPQ         R10, R9
-	JAE          ring_built_1768
+	JAE          ring_built_1792
 	VBROADCASTSD (R8)(DI*8), Z1
 	VMOVUPD      Z1, (CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_1775
+	JNE          ring_wrap_1799
 	XORQ         DI, DI
 
-ring_wrap_1775:
-	JMP ring_fill_last_1773
+ring_wrap_1799:
+	JMP ring_fill_last_1797
 
-ring_long_planes_1771:
-ring_channel_1776:
+ring_long_planes_1795:
+ring_channel_1800:
 	CMPQ         R10, R9
-	JAE          ring_built_1768
+	JAE          ring_built_1792
 	VBROADCASTSD (R8)(DI*8), Z1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -20170,57 +20388,57 @@ ring_channel_1776:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_1777:
+ring_plane_1801:
 	VMOVUPD Z1, (CX)(R12*8)
 	ADDQ    $0x00000008, R12
 	CMPQ    R12, R11
-	JB      ring_plane_1777
+	JB      ring_plane_1801
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_1778
+	JNE     ring_wrap_1802
 	XORQ    DI, DI
 
-ring_wrap_1778:
-	JMP ring_channel_1776
+ring_wrap_1802:
+	JMP ring_channel_1800
 
-ring_short_1766:
+ring_short_1790:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_1779:
+ring_element_1803:
 	MOVQ (R8)(R10*8), R13
 	MOVQ R13, (CX)(R12*8)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_1780
+	JB   ring_element_next_1804
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_1780
+	JB   ring_element_next_1804
 	XORQ R10, R10
 
-ring_element_next_1780:
+ring_element_next_1804:
 	INCQ    R12
 	CMPQ    R12, $0x00000008
-	JB      ring_element_1779
+	JB      ring_element_1803
 	VMOVUPD (CX), Z1
 	MOVQ    1856(SP), SI
 	CMPQ    SI, $0x00000008
-	JE      ring_exact_1781
+	JE      ring_exact_1805
 	SUBQ    DI, SI
 
-ring_exact_1781:
+ring_exact_1805:
 	MOVQ SI, DI
 
-ring_repeat_1782:
+ring_repeat_1806:
 	CMPQ    DI, R9
-	JAE     ring_built_1768
+	JAE     ring_built_1792
 	VMOVUPD Z1, (CX)(DI*8)
 	ADDQ    SI, DI
-	JMP     ring_repeat_1782
+	JMP     ring_repeat_1806
 
-ring_built_1768:
+ring_built_1792:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x03, DI
@@ -20246,26 +20464,26 @@ ring_built_1768:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_1783:
+sums_zero_1807:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_1784
+	JAE     sums_zeroed_1808
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1783
+	JMP     sums_zero_1807
 
-sums_zeroed_1784:
-ring_row_1785:
+sums_zeroed_1808:
+ring_row_1809:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1786
+	JE   ring_rows_done_1810
 	XORQ R8, R8
 	MOVQ 1912(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 
-unrolled_1787:
+unrolled_1811:
 	CMPQ        R10, R11
-	JGT         single_1788
+	JGT         single_1812
 	VMOVUPD     (DX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R10*8), Z2
@@ -20303,15 +20521,15 @@ unrolled_1787:
 	SUBQ        1856(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_1787
+	JMP         unrolled_1811
 
-single_1788:
+single_1812:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_1789:
+single_loop_1813:
 	CMPQ        R10, R11
-	JGT         remainder_1790
+	JGT         remainder_1814
 	VMOVUPD     (DX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R10*8), Z2
@@ -20325,11 +20543,11 @@ single_loop_1789:
 	SUBQ        1856(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_1789
+	JMP         single_loop_1813
 
-remainder_1790:
+remainder_1814:
 	SUBQ        R10, R9
-	JE          span_done_1791
+	JE          span_done_1815
 	MOVQ        $-1, R11
 	BZHIQ       R9, R11, R9
 	KMOVW       R9, K1
@@ -20342,7 +20560,7 @@ remainder_1790:
 	VMULPD      (CX)(R8*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_1791:
+span_done_1815:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -20350,9 +20568,9 @@ span_done_1791:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_1785
+	JMP   ring_row_1809
 
-ring_rows_done_1786:
+ring_rows_done_1810:
 	MOVQ 1880(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -20360,86 +20578,86 @@ ring_rows_done_1786:
 	MOVQ 1856(SP), DI
 	MOVQ 1896(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_1793
+	JLE  fold_ext_done_1817
 	CMPQ R8, DI
-	JA   fold_ext_scalar_1794
+	JA   fold_ext_scalar_1818
 	ADDQ $0x00000007, R8
 	ANDQ $-8, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_1792:
+fold_ext_1816:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_1793
+	JBE     fold_ext_done_1817
 	SUBQ    $0x00000008, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Z1
 	VADDPD  (BX)(R8*8), Z1, Z1
 	VMOVUPD Z1, (BX)(R9*8)
-	JMP     fold_ext_1792
+	JMP     fold_ext_1816
 
-fold_ext_scalar_1794:
+fold_ext_scalar_1818:
 	MOVQ 1896(SP), R8
 
-fold_ext_element_1795:
+fold_ext_element_1819:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_1796
+	JBE    fold_ext_element_done_1820
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_1795
+	JMP    fold_ext_element_1819
 
-fold_ext_element_done_1796:
-fold_ext_done_1793:
-fold_1797:
+fold_ext_element_done_1820:
+fold_ext_done_1817:
+fold_1821:
 	CMPQ   DI, SI
-	JBE    fold_done_1798
+	JBE    fold_done_1822
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_1797
+	JMP    fold_1821
 
-fold_done_1798:
+fold_done_1822:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1799
+	JNE  sums_planes_1823
 	MOVQ 1904(SP), DI
 	SUBQ $0x00000008, DI
 
-sums_vector_1802:
+sums_vector_1826:
 	CMPQ    SI, DI
-	JGT     sums_scalar_1800
+	JGT     sums_scalar_1824
 	VMOVUPD (DX)(SI*8), Z1
 	VADDPD  (BX)(SI*8), Z1, Z1
 	VMOVUPD Z1, (DX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_vector_1802
+	JMP     sums_vector_1826
 
-sums_scalar_1800:
+sums_scalar_1824:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_1801
+	JE     sums_done_1825
 	VMOVSD (BX)(SI*8), X1
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_scalar_1800
+	JMP    sums_scalar_1824
 
-sums_planes_1799:
+sums_planes_1823:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_1803:
+sums_group_1827:
 	MOVQ   1904(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_1805
+	JB     sums_single_1829
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -20448,7 +20666,7 @@ sums_group_1803:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_1804:
+sums_group_plane_1828:
 	VADDSD (R10), X1, X1
 	VADDSD (R10)(R9*1), X2, X2
 	VADDSD (R11), X3, X3
@@ -20457,7 +20675,7 @@ sums_group_plane_1804:
 	ADDQ   $0x08, R11
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_group_plane_1804
+	JB     sums_group_plane_1828
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	VADDSD 8(DX)(SI*8), X2, X2
@@ -20470,29 +20688,29 @@ sums_group_plane_1804:
 	SHRQ   $0x01, DI
 	ADDQ   DI, R8
 	ADDQ   $0x00000004, SI
-	JMP    sums_group_1803
+	JMP    sums_group_1827
 
-sums_single_1805:
+sums_single_1829:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_1801
+	JE     sums_done_1825
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_1806:
+sums_single_plane_1830:
 	VADDSD (BX)(R8*8), X1, X1
 	INCQ   R8
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_single_plane_1806
+	JB     sums_single_plane_1830
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_single_1805
+	JMP    sums_single_1829
 
-sums_done_1801:
+sums_done_1825:
 	ADDQ 1904(SP), AX
 	MOVQ AX, 1880(SP)
-	JMP  ring_block_1759
+	JMP  ring_block_1783
 
 ring_finished_backwardAVX512F64:
 	VZEROUPPER
@@ -20510,11 +20728,11 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1807
+	JB           cached_1831
 	CMPQ         AX, DX
-	JE           cached_1807
+	JE           cached_1831
 	CMPQ         AX, CX
-	JE           cached_1807
+	JE           cached_1831
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -20523,7 +20741,7 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1809
+	JE           aligned_1833
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -20535,13 +20753,13 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	VMOVUPD      Z2, K1, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_1809:
+aligned_1833:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_1810:
+unrolled_1834:
 	CMPQ     SI, DI
-	JGT      single_1811
+	JGT      single_1835
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
@@ -20563,26 +20781,26 @@ unrolled_1810:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(SI*8)
 	ADDQ     $0x00000020, SI
-	JMP      unrolled_1810
+	JMP      unrolled_1834
 
-single_1811:
+single_1835:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_1812:
+single_loop_1836:
 	CMPQ     SI, DI
-	JGT      remainder_1813
+	JGT      remainder_1837
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(SI*8)
 	ADDQ     $0x00000008, SI
-	JMP      single_loop_1812
+	JMP      single_loop_1836
 
-remainder_1813:
+remainder_1837:
 	SUBQ      SI, BX
-	JE        span_done_1814
+	JE        span_done_1838
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -20592,18 +20810,18 @@ remainder_1813:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_1814:
+span_done_1838:
 	SFENCE
-	JMP stored_1808
+	JMP stored_1832
 
-cached_1807:
+cached_1831:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_1815:
+unrolled_1839:
 	CMPQ    SI, DI
-	JGT     single_1816
+	JGT     single_1840
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
@@ -20625,26 +20843,26 @@ unrolled_1815:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(SI*8)
 	ADDQ    $0x00000020, SI
-	JMP     unrolled_1815
+	JMP     unrolled_1839
 
-single_1816:
+single_1840:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_1817:
+single_loop_1841:
 	CMPQ    SI, DI
-	JGT     remainder_1818
+	JGT     remainder_1842
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     single_loop_1817
+	JMP     single_loop_1841
 
-remainder_1818:
+remainder_1842:
 	SUBQ      SI, BX
-	JE        span_done_1819
+	JE        span_done_1843
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -20654,8 +20872,8 @@ remainder_1818:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_1819:
-stored_1808:
+span_done_1843:
+stored_1832:
 	VZEROUPPER
 	RET
 
@@ -20676,15 +20894,15 @@ TEXT ·backwardPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	MOVQ   BX, R11
 	SHLQ   $0x03, R11
 	CMPQ   R11, ·streamThreshold+0(SB)
-	JB     cached_1820
+	JB     cached_1844
 	CMPQ   AX, DX
-	JE     cached_1820
+	JE     cached_1844
 	CMPQ   AX, CX
-	JE     cached_1820
+	JE     cached_1844
 
-plane_1822:
+plane_1846:
 	CMPQ         BX, $0x00
-	JE           planes_done_1823
+	JE           planes_done_1847
 	VBROADCASTSD (R8)(R10*8), Z1
 	XORQ         R11, R11
 	MOVQ         AX, R12
@@ -20694,7 +20912,7 @@ plane_1822:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_1824
+	JE           aligned_1848
 	MOVQ         R12, R13
 	MOVQ         $-1, R14
 	BZHIQ        R13, R14, R13
@@ -20706,13 +20924,13 @@ plane_1822:
 	VMOVUPD      Z2, K1, (AX)(R11*8)
 	MOVQ         R12, R11
 
-aligned_1824:
+aligned_1848:
 	MOVQ SI, R12
 	SUBQ $0x00000020, R12
 
-unrolled_1825:
+unrolled_1849:
 	CMPQ     R11, R12
-	JGT      single_1826
+	JGT      single_1850
 	VMOVUPD  (CX)(R11*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(R11*8), Z2
@@ -20734,27 +20952,27 @@ unrolled_1825:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(R11*8)
 	ADDQ     $0x00000020, R11
-	JMP      unrolled_1825
+	JMP      unrolled_1849
 
-single_1826:
+single_1850:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 
-single_loop_1827:
+single_loop_1851:
 	CMPQ     R11, R12
-	JGT      remainder_1828
+	JGT      remainder_1852
 	VMOVUPD  (CX)(R11*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(R11*8), Z2
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(R11*8)
 	ADDQ     $0x00000008, R11
-	JMP      single_loop_1827
+	JMP      single_loop_1851
 
-remainder_1828:
+remainder_1852:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_1829
+	JE        span_done_1853
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -20764,35 +20982,35 @@ remainder_1828:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R11*8)
 
-span_done_1829:
+span_done_1853:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_1830
+	JNE  same_pass_1854
 	XORQ R10, R10
 
-same_pass_1830:
+same_pass_1854:
 	SUBQ SI, BX
-	JMP  plane_1822
+	JMP  plane_1846
 
-planes_done_1823:
+planes_done_1847:
 	SFENCE
-	JMP stored_1821
+	JMP stored_1845
 
-cached_1820:
-plane_1831:
+cached_1844:
+plane_1855:
 	CMPQ         BX, $0x00
-	JE           planes_done_1832
+	JE           planes_done_1856
 	VBROADCASTSD (R8)(R10*8), Z1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000020, R12
 
-unrolled_1833:
+unrolled_1857:
 	CMPQ    R11, R12
-	JGT     single_1834
+	JGT     single_1858
 	VMOVUPD (CX)(R11*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R11*8), Z2
@@ -20814,27 +21032,27 @@ unrolled_1833:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(R11*8)
 	ADDQ    $0x00000020, R11
-	JMP     unrolled_1833
+	JMP     unrolled_1857
 
-single_1834:
+single_1858:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 
-single_loop_1835:
+single_loop_1859:
 	CMPQ    R11, R12
-	JGT     remainder_1836
+	JGT     remainder_1860
 	VMOVUPD (CX)(R11*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R11*8), Z2
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(R11*8)
 	ADDQ    $0x00000008, R11
-	JMP     single_loop_1835
+	JMP     single_loop_1859
 
-remainder_1836:
+remainder_1860:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_1837
+	JE        span_done_1861
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -20844,21 +21062,21 @@ remainder_1836:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R11*8)
 
-span_done_1837:
+span_done_1861:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_1838
+	JNE  same_pass_1862
 	XORQ R10, R10
 
-same_pass_1838:
+same_pass_1862:
 	SUBQ SI, BX
-	JMP  plane_1831
+	JMP  plane_1855
 
-planes_done_1832:
-stored_1821:
+planes_done_1856:
+stored_1845:
 	VZEROUPPER
 	RET
 
@@ -20875,15 +21093,15 @@ TEXT ·backwardPatternDxAVX512F64(SB), NOSPLIT, $0-96
 	MOVQ   BX, R8
 	SHLQ   $0x03, R8
 	CMPQ   R8, ·streamThreshold+0(SB)
-	JB     cached_1839
+	JB     cached_1863
 	CMPQ   AX, DX
-	JE     cached_1839
+	JE     cached_1863
 	CMPQ   AX, CX
-	JE     cached_1839
+	JE     cached_1863
 
-row_1841:
+row_1865:
 	CMPQ      BX, $0x00
-	JE        rows_done_1842
+	JE        rows_done_1866
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
@@ -20895,7 +21113,7 @@ row_1841:
 	CMPQ      R10, R8
 	CMOVQGT   R8, R10
 	TESTQ     R10, R10
-	JE        aligned_1843
+	JE        aligned_1867
 	MOVQ      R10, R11
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
@@ -20907,13 +21125,13 @@ row_1841:
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 	MOVQ      R10, R9
 
-aligned_1843:
+aligned_1867:
 	MOVQ R8, R10
 	SUBQ $0x00000020, R10
 
-unrolled_1844:
+unrolled_1868:
 	CMPQ     R9, R10
-	JGT      single_1845
+	JGT      single_1869
 	VMOVUPD  (CX)(R9*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMOVUPD  (DX)(R9*8), Z1
@@ -20935,27 +21153,27 @@ unrolled_1844:
 	VMULPD   192(SI)(R9*8), Z1, K1, Z1
 	VMOVNTPD Z1, 192(AX)(R9*8)
 	ADDQ     $0x00000020, R9
-	JMP      unrolled_1844
+	JMP      unrolled_1868
 
-single_1845:
+single_1869:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-single_loop_1846:
+single_loop_1870:
 	CMPQ     R9, R10
-	JGT      remainder_1847
+	JGT      remainder_1871
 	VMOVUPD  (CX)(R9*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMOVUPD  (DX)(R9*8), Z1
 	VMULPD   (SI)(R9*8), Z1, K1, Z1
 	VMOVNTPD Z1, (AX)(R9*8)
 	ADDQ     $0x00000008, R9
-	JMP      single_loop_1846
+	JMP      single_loop_1870
 
-remainder_1847:
+remainder_1871:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_1848
+	JE        span_done_1872
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -20965,23 +21183,23 @@ remainder_1847:
 	VMULPD    (SI)(R9*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 
-span_done_1848:
+span_done_1872:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_1841
+	JMP  row_1865
 
-rows_done_1842:
+rows_done_1866:
 	SFENCE
-	JMP stored_1840
+	JMP stored_1864
 
-cached_1839:
-row_1849:
+cached_1863:
+row_1873:
 	CMPQ    BX, $0x00
-	JE      rows_done_1850
+	JE      rows_done_1874
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -20989,9 +21207,9 @@ row_1849:
 	MOVQ    R8, R10
 	SUBQ    $0x00000020, R10
 
-unrolled_1851:
+unrolled_1875:
 	CMPQ    R9, R10
-	JGT     single_1852
+	JGT     single_1876
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
@@ -21013,27 +21231,27 @@ unrolled_1851:
 	VMULPD  192(SI)(R9*8), Z1, K1, Z1
 	VMOVUPD Z1, 192(AX)(R9*8)
 	ADDQ    $0x00000020, R9
-	JMP     unrolled_1851
+	JMP     unrolled_1875
 
-single_1852:
+single_1876:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-single_loop_1853:
+single_loop_1877:
 	CMPQ    R9, R10
-	JGT     remainder_1854
+	JGT     remainder_1878
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
 	VMULPD  (SI)(R9*8), Z1, K1, Z1
 	VMOVUPD Z1, (AX)(R9*8)
 	ADDQ    $0x00000008, R9
-	JMP     single_loop_1853
+	JMP     single_loop_1877
 
-remainder_1854:
+remainder_1878:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_1855
+	JE        span_done_1879
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -21043,17 +21261,17 @@ remainder_1854:
 	VMULPD    (SI)(R9*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 
-span_done_1855:
+span_done_1879:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_1849
+	JMP  row_1873
 
-rows_done_1850:
-stored_1840:
+rows_done_1874:
+stored_1864:
 	VZEROUPPER
 	RET
 
@@ -21073,36 +21291,36 @@ TEXT ·backwardRingDxAVX512F64(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x000000c0
-	JA     ring_segmented_1856
+	JA     ring_segmented_1880
 	MOVQ   R9, R10
 
-ring_len_1857:
+ring_len_1881:
 	CMPQ R10, $0x00000008
-	JAE  ring_len_done_1858
+	JAE  ring_len_done_1882
 	ADDQ R9, R10
-	JMP  ring_len_1857
+	JMP  ring_len_1881
 
-ring_len_done_1858:
+ring_len_done_1882:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000008, R11
 
-ring_step_1859:
+ring_step_1883:
 	CMPQ R11, R10
-	JB   ring_step_done_1860
+	JB   ring_step_done_1884
 	SUBQ R10, R11
-	JMP  ring_step_1859
+	JMP  ring_step_1883
 
-ring_step_done_1860:
+ring_step_done_1884:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000020, R11
 
-ring_step_1861:
+ring_step_1885:
 	CMPQ R11, R10
-	JB   ring_step_done_1862
+	JB   ring_step_done_1886
 	SUBQ R10, R11
-	JMP  ring_step_1861
+	JMP  ring_step_1885
 
-ring_step_done_1862:
+ring_step_done_1886:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    32(R10), R10
@@ -21112,76 +21330,76 @@ ring_step_done_1862:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000008
-	JB      ring_short_1863
+	JB      ring_short_1887
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1864
+	JNE     ring_planes_1888
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_1866:
+ring_copy_1890:
 	CMPQ    AX, R11
-	JAE     ring_built_1865
+	JAE     ring_built_1889
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_1867
+	JB      ring_copy_tail_1891
 	VMOVUPD (R10)(R9*8), Z1
 	VMOVUPD Z1, (R8)(AX*8)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1866
+	JNE     ring_copy_1890
 	XORQ    R9, R9
-	JMP     ring_copy_1866
+	JMP     ring_copy_1890
 
-ring_copy_tail_1867:
+ring_copy_tail_1891:
 	VMOVUPD -64(R10)(DX*8), Z1
 	ADDQ    R12, AX
 	VMOVUPD Z1, -64(R8)(AX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_1866
+	JMP     ring_copy_1890
 
-ring_planes_1864:
+ring_planes_1888:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_1868
+	JA   ring_long_planes_1892
 	MOVQ R11, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_1869:
+ring_fill_1893:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_1870
+	JGT          ring_fill_last_1894
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	VMOVUPD      Z1, 64(R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1871
+	JNE          ring_wrap_1895
 	XORQ         R9, R9
 
-ring_wrap_1871:
-	JMP ring_fill_1869
+ring_wrap_1895:
+	JMP ring_fill_1893
 
-ring_fill_last_1870:
+ring_fill_last_1894:
 	CMPQ         R12, R11
-	JAE          ring_built_1865
+	JAE          ring_built_1889
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1872
+	JNE          ring_wrap_1896
 	XORQ         R9, R9
 
-ring_wrap_1872:
-	JMP ring_fill_last_1870
+ring_wrap_1896:
+	JMP ring_fill_last_1894
 
-ring_long_planes_1868:
-ring_channel_1873:
+ring_long_planes_1892:
+ring_channel_1897:
 	CMPQ         R12, R11
-	JAE          ring_built_1865
+	JAE          ring_built_1889
 	VBROADCASTSD (R10)(R9*8), Z1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -21189,65 +21407,65 @@ ring_channel_1873:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_1874:
+ring_plane_1898:
 	VMOVUPD Z1, (R8)(R14*8)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_1874
+	JB      ring_plane_1898
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_1875
+	JNE     ring_wrap_1899
 	XORQ    R9, R9
 
-ring_wrap_1875:
-	JMP ring_channel_1873
+ring_wrap_1899:
+	JMP ring_channel_1897
 
-ring_short_1863:
+ring_short_1887:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_1876:
+ring_element_1900:
 	MOVQ (R10)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_1877
+	JB   ring_element_next_1901
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_1877
+	JB   ring_element_next_1901
 	XORQ R12, R12
 
-ring_element_next_1877:
+ring_element_next_1901:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_1876
+	JB      ring_element_1900
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000008
-	JE      ring_exact_1878
+	JE      ring_exact_1902
 	SUBQ    R9, AX
 
-ring_exact_1878:
+ring_exact_1902:
 	MOVQ AX, DX
 
-ring_repeat_1879:
+ring_repeat_1903:
 	CMPQ    DX, R11
-	JAE     ring_built_1865
+	JAE     ring_built_1889
 	VMOVUPD Z1, (R8)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1879
+	JMP     ring_repeat_1903
 
-ring_built_1865:
+ring_built_1889:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-unrolled_1880:
+unrolled_1904:
 	CMPQ    DX, R9
-	JGT     single_1881
+	JGT     single_1905
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(DX*8), Z1
@@ -21273,15 +21491,15 @@ unrolled_1880:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000020, DX
-	JMP     unrolled_1880
+	JMP     unrolled_1904
 
-single_1881:
+single_1905:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1882:
+single_loop_1906:
 	CMPQ    DX, R9
-	JGT     remainder_1883
+	JGT     remainder_1907
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(DX*8), Z1
@@ -21292,11 +21510,11 @@ single_loop_1882:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000008, DX
-	JMP     single_loop_1882
+	JMP     single_loop_1906
 
-remainder_1883:
+remainder_1907:
 	SUBQ      DX, DI
-	JE        span_done_1884
+	JE        span_done_1908
 	MOVQ      $-1, R9
 	BZHIQ     DI, R9, DI
 	KMOVW     DI, K1
@@ -21306,10 +21524,10 @@ remainder_1883:
 	VMULPD    (R8)(AX*8), Z0, K2, Z0
 	VMOVUPD   Z0, K1, (CX)(DX*8)
 
-span_done_1884:
+span_done_1908:
 	JMP ring_finished_backwardDxAVX512F64
 
-ring_segmented_1856:
+ring_segmented_1880:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x000000c0
 	JA   ring_finished_backwardDxAVX512F64
@@ -21319,11 +21537,11 @@ ring_segmented_1856:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_1885
+	JE   ring_rows_1909
 
-ring_segment_1886:
+ring_segment_1910:
 	CMPQ    DI, $0x00
-	JE      ring_done_1887
+	JE      ring_done_1911
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -21340,33 +21558,33 @@ ring_segment_1886:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_1888:
+ring_len_1912:
 	CMPQ R12, $0x00000008
-	JAE  ring_len_done_1889
+	JAE  ring_len_done_1913
 	ADDQ R10, R12
-	JMP  ring_len_1888
+	JMP  ring_len_1912
 
-ring_len_done_1889:
+ring_len_done_1913:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000008, R13
 
-ring_step_1890:
+ring_step_1914:
 	CMPQ R13, R12
-	JB   ring_step_done_1891
+	JB   ring_step_done_1915
 	SUBQ R12, R13
-	JMP  ring_step_1890
+	JMP  ring_step_1914
 
-ring_step_done_1891:
+ring_step_done_1915:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000020, R13
 
-ring_step_1892:
+ring_step_1916:
 	CMPQ R13, R12
-	JB   ring_step_done_1893
+	JB   ring_step_done_1917
 	SUBQ R12, R13
-	JMP  ring_step_1892
+	JMP  ring_step_1916
 
-ring_step_done_1893:
+ring_step_done_1917:
 	MOVQ    R13, 1936(SP)
 	LEAQ    32(R12), R12
 	CMPQ    R11, R12
@@ -21376,76 +21594,76 @@ ring_step_done_1893:
 	LEAQ    (R11)(AX*8), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000008
-	JB      ring_short_1894
+	JB      ring_short_1918
 	CMPQ    R9, $0x01
-	JNE     ring_planes_1895
+	JNE     ring_planes_1919
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_1897:
+ring_copy_1921:
 	CMPQ    R9, AX
-	JAE     ring_built_1896
+	JAE     ring_built_1920
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_1898
+	JB      ring_copy_tail_1922
 	VMOVUPD (R11)(R10*8), Z1
 	VMOVUPD Z1, (R8)(R9*8)
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_1897
+	JNE     ring_copy_1921
 	XORQ    R10, R10
-	JMP     ring_copy_1897
+	JMP     ring_copy_1921
 
-ring_copy_tail_1898:
+ring_copy_tail_1922:
 	VMOVUPD -64(R11)(DX*8), Z1
 	ADDQ    R12, R9
 	VMOVUPD Z1, -64(R8)(R9*8)
 	XORQ    R10, R10
-	JMP     ring_copy_1897
+	JMP     ring_copy_1921
 
-ring_planes_1895:
+ring_planes_1919:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000010
-	JA   ring_long_planes_1899
+	JA   ring_long_planes_1923
 	MOVQ AX, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_1900:
+ring_fill_1924:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_1901
+	JGT          ring_fill_last_1925
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	VMOVUPD      Z1, 64(R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_1902
+	JNE          ring_wrap_1926
 	XORQ         R10, R10
 
-ring_wrap_1902:
-	JMP ring_fill_1900
+ring_wrap_1926:
+	JMP ring_fill_1924
 
-ring_fill_last_1901:
+ring_fill_last_1925:
 	CMPQ         R12, AX
-	JAE          ring_built_1896
+	JAE          ring_built_1920
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_1903
+	JNE          ring_wrap_1927
 	XORQ         R10, R10
 
-ring_wrap_1903:
-	JMP ring_fill_last_1901
+ring_wrap_1927:
+	JMP ring_fill_last_1925
 
-ring_long_planes_1899:
-ring_channel_1904:
+ring_long_planes_1923:
+ring_channel_1928:
 	CMPQ         R12, AX
-	JAE          ring_built_1896
+	JAE          ring_built_1920
 	VBROADCASTSD (R11)(R10*8), Z1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -21453,66 +21671,66 @@ ring_channel_1904:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_1905:
+ring_plane_1929:
 	VMOVUPD Z1, (R8)(R14*8)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_1905
+	JB      ring_plane_1929
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_1906
+	JNE     ring_wrap_1930
 	XORQ    R10, R10
 
-ring_wrap_1906:
-	JMP ring_channel_1904
+ring_wrap_1930:
+	JMP ring_channel_1928
 
-ring_short_1894:
+ring_short_1918:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_1907:
+ring_element_1931:
 	MOVQ (R11)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_1908
+	JB   ring_element_next_1932
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_1908
+	JB   ring_element_next_1932
 	XORQ R12, R12
 
-ring_element_next_1908:
+ring_element_next_1932:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_1907
+	JB      ring_element_1931
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_1909
+	JE      ring_exact_1933
 	SUBQ    R10, DX
 
-ring_exact_1909:
+ring_exact_1933:
 	MOVQ DX, R9
 
-ring_repeat_1910:
+ring_repeat_1934:
 	CMPQ    R9, AX
-	JAE     ring_built_1896
+	JAE     ring_built_1920
 	VMOVUPD Z1, (R8)(R9*8)
 	ADDQ    DX, R9
-	JMP     ring_repeat_1910
+	JMP     ring_repeat_1934
 
-ring_built_1896:
+ring_built_1920:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 
-unrolled_1911:
+unrolled_1935:
 	CMPQ    R9, R10
-	JGT     single_1912
+	JGT     single_1936
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -21538,15 +21756,15 @@ unrolled_1911:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000020, R9
-	JMP     unrolled_1911
+	JMP     unrolled_1935
 
-single_1912:
+single_1936:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-single_loop_1913:
+single_loop_1937:
 	CMPQ    R9, R10
-	JGT     remainder_1914
+	JGT     remainder_1938
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -21557,11 +21775,11 @@ single_loop_1913:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000008, R9
-	JMP     single_loop_1913
+	JMP     single_loop_1937
 
-remainder_1914:
+remainder_1938:
 	SUBQ      R9, DX
-	JE        span_done_1915
+	JE        span_done_1939
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -21571,7 +21789,7 @@ remainder_1914:
 	VMULPD    (R8)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R9*8)
 
-span_done_1915:
+span_done_1939:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -21583,18 +21801,18 @@ span_done_1915:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1916
+	JNE  ring_next_1940
 	XORQ AX, AX
 
-ring_next_1916:
+ring_next_1940:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1886
+	JMP  ring_segment_1910
 
-ring_done_1887:
+ring_done_1911:
 	JMP ring_finished_backwardDxAVX512F64
 
-ring_rows_1885:
-ring_block_1917:
+ring_rows_1909:
+ring_block_1941:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -21610,33 +21828,33 @@ ring_block_1917:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1918:
+ring_len_1942:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_1919
+	JAE  ring_len_done_1943
 	ADDQ BX, SI
-	JMP  ring_len_1918
+	JMP  ring_len_1942
 
-ring_len_done_1919:
+ring_len_done_1943:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_1920:
+ring_step_1944:
 	CMPQ DI, SI
-	JB   ring_step_done_1921
+	JB   ring_step_done_1945
 	SUBQ SI, DI
-	JMP  ring_step_1920
+	JMP  ring_step_1944
 
-ring_step_done_1921:
+ring_step_done_1945:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_1922:
+ring_step_1946:
 	CMPQ DI, SI
-	JB   ring_step_done_1923
+	JB   ring_step_done_1947
 	SUBQ SI, DI
-	JMP  ring_step_1922
+	JMP  ring_step_1946
 
-ring_step_done_1923:
+ring_step_done_1947:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -21647,76 +21865,76 @@ ring_step_done_1923:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000008
-	JB      ring_short_1924
+	JB      ring_short_1948
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1925
+	JNE     ring_planes_1949
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1927:
+ring_copy_1951:
 	CMPQ    BX, DI
-	JAE     ring_built_1926
+	JAE     ring_built_1950
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_1928
+	JB      ring_copy_tail_1952
 	VMOVUPD (SI)(R9*8), Z1
 	VMOVUPD Z1, (R8)(BX*8)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1927
+	JNE     ring_copy_1951
 	XORQ    R9, R9
-	JMP     ring_copy_1927
+	JMP     ring_copy_1951
 
-ring_copy_tail_1928:
+ring_copy_tail_1952:
 	VMOVUPD -64(SI)(DX*8), Z1
 	ADDQ    R10, BX
 	VMOVUPD Z1, -64(R8)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_1927
+	JMP     ring_copy_1951
 
-ring_planes_1925:
+ring_planes_1949:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_1929
+	JA   ring_long_planes_1953
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_1930:
+ring_fill_1954:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1931
+	JGT          ring_fill_last_1955
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (R8)(R9*8)
 	VMOVUPD      Z1, 64(R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1932
+	JNE          ring_wrap_1956
 	XORQ         BX, BX
 
-ring_wrap_1932:
-	JMP ring_fill_1930
+ring_wrap_1956:
+	JMP ring_fill_1954
 
-ring_fill_last_1931:
+ring_fill_last_1955:
 	CMPQ         R9, DI
-	JAE          ring_built_1926
+	JAE          ring_built_1950
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1933
+	JNE          ring_wrap_1957
 	XORQ         BX, BX
 
-ring_wrap_1933:
-	JMP ring_fill_last_1931
+ring_wrap_1957:
+	JMP ring_fill_last_1955
 
-ring_long_planes_1929:
-ring_channel_1934:
+ring_long_planes_1953:
+ring_channel_1958:
 	CMPQ         R9, DI
-	JAE          ring_built_1926
+	JAE          ring_built_1950
 	VBROADCASTSD (SI)(BX*8), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -21724,57 +21942,57 @@ ring_channel_1934:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_1935:
+ring_plane_1959:
 	VMOVUPD Z1, (R8)(R11*8)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1935
+	JB      ring_plane_1959
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_1936
+	JNE     ring_wrap_1960
 	XORQ    BX, BX
 
-ring_wrap_1936:
-	JMP ring_channel_1934
+ring_wrap_1960:
+	JMP ring_channel_1958
 
-ring_short_1924:
+ring_short_1948:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1937:
+ring_element_1961:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (R8)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1938
+	JB   ring_element_next_1962
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1938
+	JB   ring_element_next_1962
 	XORQ R9, R9
 
-ring_element_next_1938:
+ring_element_next_1962:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_1937
+	JB      ring_element_1961
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_1939
+	JE      ring_exact_1963
 	SUBQ    BX, DX
 
-ring_exact_1939:
+ring_exact_1963:
 	MOVQ DX, BX
 
-ring_repeat_1940:
+ring_repeat_1964:
 	CMPQ    BX, DI
-	JAE     ring_built_1926
+	JAE     ring_built_1950
 	VMOVUPD Z1, (R8)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1940
+	JMP     ring_repeat_1964
 
-ring_built_1926:
+ring_built_1950:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+48(FP), BX
@@ -21785,18 +22003,18 @@ ring_built_1926:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_1941:
+ring_row_1965:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1942
+	JE   ring_rows_done_1966
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 
-unrolled_1943:
+unrolled_1967:
 	CMPQ    R9, R10
-	JGT     single_1944
+	JGT     single_1968
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -21822,15 +22040,15 @@ unrolled_1943:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000020, R9
-	JMP     unrolled_1943
+	JMP     unrolled_1967
 
-single_1944:
+single_1968:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-single_loop_1945:
+single_loop_1969:
 	CMPQ    R9, R10
-	JGT     remainder_1946
+	JGT     remainder_1970
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -21841,11 +22059,11 @@ single_loop_1945:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000008, R9
-	JMP     single_loop_1945
+	JMP     single_loop_1969
 
-remainder_1946:
+remainder_1970:
 	SUBQ      R9, DX
-	JE        span_done_1947
+	JE        span_done_1971
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -21855,7 +22073,7 @@ remainder_1946:
 	VMULPD    (R8)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R9*8)
 
-span_done_1947:
+span_done_1971:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -21863,13 +22081,13 @@ span_done_1947:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_1941
+	JMP   ring_row_1965
 
-ring_rows_done_1942:
+ring_rows_done_1966:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1917
+	JMP  ring_block_1941
 
 ring_finished_backwardDxAVX512F64:
 	VZEROUPPER
@@ -21890,9 +22108,9 @@ TEXT ·backwardDalphaAVX512F64(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000020, SI
 
-unrolled_1948:
+unrolled_1972:
 	CMPQ        BX, SI
-	JGT         single_1949
+	JGT         single_1973
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
@@ -21910,25 +22128,25 @@ unrolled_1948:
 	VMOVUPD     192(CX)(BX*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, BX
-	JMP         unrolled_1948
+	JMP         unrolled_1972
 
-single_1949:
+single_1973:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_1950:
+single_loop_1974:
 	CMPQ        BX, SI
-	JGT         remainder_1951
+	JGT         remainder_1975
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, BX
-	JMP         single_loop_1950
+	JMP         single_loop_1974
 
-remainder_1951:
+remainder_1975:
 	SUBQ        BX, DX
-	JE          span_done_1952
+	JE          span_done_1976
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -21937,7 +22155,7 @@ remainder_1951:
 	VMOVUPD.Z   (CX)(BX*8), K1, Z0
 	VFMADD231PD Z0, Z5, K2, Z1
 
-span_done_1952:
+span_done_1976:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -21965,9 +22183,9 @@ TEXT ·backwardPlanesDalphaAVX512F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
 
-plane_1953:
+plane_1977:
 	CMPQ   DX, $0x00
-	JE     planes_done_1954
+	JE     planes_done_1978
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -21976,9 +22194,9 @@ plane_1953:
 	MOVQ   SI, R11
 	SUBQ   $0x00000020, R11
 
-unrolled_1955:
+unrolled_1979:
 	CMPQ        R10, R11
-	JGT         single_1956
+	JGT         single_1980
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
@@ -21996,26 +22214,26 @@ unrolled_1955:
 	VMOVUPD     192(CX)(R10*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_1955
+	JMP         unrolled_1979
 
-single_1956:
+single_1980:
 	MOVQ SI, R11
 	SUBQ $0x00000008, R11
 
-single_loop_1957:
+single_loop_1981:
 	CMPQ        R10, R11
-	JGT         remainder_1958
+	JGT         remainder_1982
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_1957
+	JMP         single_loop_1981
 
-remainder_1958:
+remainder_1982:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_1959
+	JE          span_done_1983
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -22024,7 +22242,7 @@ remainder_1958:
 	VMOVUPD.Z   (CX)(R10*8), K1, Z6
 	VFMADD231PD Z6, Z5, K2, Z1
 
-span_done_1959:
+span_done_1983:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -22040,14 +22258,14 @@ span_done_1959:
 	ADDQ          R8, CX
 	INCQ          R9
 	CMPQ          R9, DI
-	JNE           same_pass_1960
+	JNE           same_pass_1984
 	XORQ          R9, R9
 
-same_pass_1960:
+same_pass_1984:
 	SUBQ SI, DX
-	JMP  plane_1953
+	JMP  plane_1977
 
-planes_done_1954:
+planes_done_1978:
 	VZEROUPPER
 	RET
 
@@ -22061,9 +22279,9 @@ TEXT ·backwardPatternDalphaAVX512F64(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
 
-row_1961:
+row_1985:
 	CMPQ    DX, $0x00
-	JE      rows_done_1962
+	JE      rows_done_1986
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -22071,9 +22289,9 @@ row_1961:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_1963:
+unrolled_1987:
 	CMPQ        R8, R9
-	JGT         single_1964
+	JGT         single_1988
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -22099,15 +22317,15 @@ unrolled_1963:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 192(BX)(R8*8)
 	ADDQ        $0x00000020, R8
-	JMP         unrolled_1963
+	JMP         unrolled_1987
 
-single_1964:
+single_1988:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1965:
+single_loop_1989:
 	CMPQ        R8, R9
-	JGT         remainder_1966
+	JGT         remainder_1990
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -22115,12 +22333,12 @@ single_loop_1965:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, (BX)(R8*8)
 	ADDQ        $0x00000008, R8
-	JMP         single_loop_1965
+	JMP         single_loop_1989
 
-remainder_1966:
+remainder_1990:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_1967
+	JE          span_done_1991
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -22131,15 +22349,15 @@ remainder_1966:
 	VFMADD231PD Z2, Z1, K2, Z3
 	VMOVUPD     Z3, K2, (BX)(R8*8)
 
-span_done_1967:
+span_done_1991:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_1961
+	JMP  row_1985
 
-rows_done_1962:
+rows_done_1986:
 	VZEROUPPER
 	RET
 
@@ -22157,36 +22375,36 @@ TEXT ·backwardRingDalphaAVX512F64(SB), $1984-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x000000b8
-	JA     ring_segmented_1968
+	JA     ring_segmented_1992
 	MOVQ   DI, SI
 
-ring_len_1969:
+ring_len_1993:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_1970
+	JAE  ring_len_done_1994
 	ADDQ DI, SI
-	JMP  ring_len_1969
+	JMP  ring_len_1993
 
-ring_len_done_1970:
+ring_len_done_1994:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_1971:
+ring_step_1995:
 	CMPQ DI, SI
-	JB   ring_step_done_1972
+	JB   ring_step_done_1996
 	SUBQ SI, DI
-	JMP  ring_step_1971
+	JMP  ring_step_1995
 
-ring_step_done_1972:
+ring_step_done_1996:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_1973:
+ring_step_1997:
 	CMPQ DI, SI
-	JB   ring_step_done_1974
+	JB   ring_step_done_1998
 	SUBQ SI, DI
-	JMP  ring_step_1973
+	JMP  ring_step_1997
 
-ring_step_done_1974:
+ring_step_done_1998:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -22208,22 +22426,22 @@ ring_step_done_1974:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1975:
+sums_zero_1999:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1976
+	JAE     sums_zeroed_2000
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_1975
+	JMP     sums_zero_1999
 
-sums_zeroed_1976:
+sums_zeroed_2000:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
 
-unrolled_1977:
+unrolled_2001:
 	CMPQ        DI, R8
-	JGT         single_1978
+	JGT         single_2002
 	VMOVUPD     (AX)(DI*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(DI*8), Z2
@@ -22253,15 +22471,15 @@ unrolled_1977:
 	SUBQ        1920(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000020, DI
-	JMP         unrolled_1977
+	JMP         unrolled_2001
 
-single_1978:
+single_2002:
 	MOVQ BX, R8
 	SUBQ $0x00000008, R8
 
-single_loop_1979:
+single_loop_2003:
 	CMPQ        DI, R8
-	JGT         remainder_1980
+	JGT         remainder_2004
 	VMOVUPD     (AX)(DI*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(DI*8), Z2
@@ -22273,11 +22491,11 @@ single_loop_1979:
 	SUBQ        1920(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000008, DI
-	JMP         single_loop_1979
+	JMP         single_loop_2003
 
-remainder_1980:
+remainder_2004:
 	SUBQ        DI, BX
-	JE          span_done_1981
+	JE          span_done_2005
 	MOVQ        $-1, R8
 	BZHIQ       BX, R8, BX
 	KMOVW       BX, K1
@@ -22288,93 +22506,93 @@ remainder_1980:
 	VFMADD231PD Z0, Z1, K2, Z2
 	VMOVUPD     Z2, K2, (CX)(SI*8)
 
-span_done_1981:
+span_done_2005:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  1920(SP), BX
 	MOVQ  1960(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_1983
+	JLE   fold_ext_done_2007
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_1984
+	JA    fold_ext_scalar_2008
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_1982:
+fold_ext_2006:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_1983
+	JBE     fold_ext_done_2007
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Z0
 	VADDPD  (CX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (CX)(DI*8)
-	JMP     fold_ext_1982
+	JMP     fold_ext_2006
 
-fold_ext_scalar_1984:
+fold_ext_scalar_2008:
 	MOVQ 1960(SP), SI
 
-fold_ext_element_1985:
+fold_ext_element_2009:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_1986
+	JBE    fold_ext_element_done_2010
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_1985
+	JMP    fold_ext_element_2009
 
-fold_ext_element_done_1986:
-fold_ext_done_1983:
-fold_1987:
+fold_ext_element_done_2010:
+fold_ext_done_2007:
+fold_2011:
 	CMPQ   BX, AX
-	JBE    fold_done_1988
+	JBE    fold_done_2012
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_1987
+	JMP    fold_2011
 
-fold_done_1988:
+fold_done_2012:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1989
+	JNE  sums_planes_2013
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000008, BX
 
-sums_vector_1992:
+sums_vector_2016:
 	CMPQ    AX, BX
-	JGT     sums_scalar_1990
+	JGT     sums_scalar_2014
 	VMOVUPD (DX)(AX*8), Z0
 	VADDPD  (CX)(AX*8), Z0, Z0
 	VMOVUPD Z0, (DX)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_vector_1992
+	JMP     sums_vector_2016
 
-sums_scalar_1990:
+sums_scalar_2014:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_1991
+	JE     sums_done_2015
 	VMOVSD (CX)(AX*8), X0
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_1990
+	JMP    sums_scalar_2014
 
-sums_planes_1989:
+sums_planes_2013:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1993:
+sums_group_2017:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_1995
+	JB     sums_single_2019
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -22383,7 +22601,7 @@ sums_group_1993:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_1994:
+sums_group_plane_2018:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -22392,7 +22610,7 @@ sums_group_plane_1994:
 	ADDQ   $0x08, R9
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_group_plane_1994
+	JB     sums_group_plane_2018
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	VADDSD 8(DX)(AX*8), X1, X1
@@ -22405,29 +22623,29 @@ sums_group_plane_1994:
 	SHRQ   $0x01, BX
 	ADDQ   BX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_1993
+	JMP    sums_group_2017
 
-sums_single_1995:
+sums_single_2019:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_1991
+	JE     sums_done_2015
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_1996:
+sums_single_plane_2020:
 	VADDSD (CX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_single_plane_1996
+	JB     sums_single_plane_2020
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_1995
+	JMP    sums_single_2019
 
-sums_done_1991:
+sums_done_2015:
 	JMP ring_finished_backwardDalphaAVX512F64
 
-ring_segmented_1968:
+ring_segmented_1992:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x000000b8
 	JA   ring_finished_backwardDalphaAVX512F64
@@ -22437,7 +22655,7 @@ ring_segmented_1968:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 
-ring_block_1998:
+ring_block_2022:
 	MOVQ    1944(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -22452,33 +22670,33 @@ ring_block_1998:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1999:
+ring_len_2023:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2000
+	JAE  ring_len_done_2024
 	ADDQ BX, SI
-	JMP  ring_len_1999
+	JMP  ring_len_2023
 
-ring_len_done_2000:
+ring_len_done_2024:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_2001:
+ring_step_2025:
 	CMPQ DI, SI
-	JB   ring_step_done_2002
+	JB   ring_step_done_2026
 	SUBQ SI, DI
-	JMP  ring_step_2001
+	JMP  ring_step_2025
 
-ring_step_done_2002:
+ring_step_done_2026:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_2003:
+ring_step_2027:
 	CMPQ DI, SI
-	JB   ring_step_done_2004
+	JB   ring_step_done_2028
 	SUBQ SI, DI
-	JMP  ring_step_2003
+	JMP  ring_step_2027
 
-ring_step_done_2004:
+ring_step_done_2028:
 	MOVQ    DI, 1936(SP)
 	LEAQ    32(SI), SI
 	CMPQ    BX, SI
@@ -22507,26 +22725,26 @@ ring_step_done_2004:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_2005:
+sums_zero_2029:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_2006
+	JAE     sums_zeroed_2030
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_2005
+	JMP     sums_zero_2029
 
-sums_zeroed_2006:
-ring_row_2007:
+sums_zeroed_2030:
+ring_row_2031:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_2008
+	JE   ring_rows_done_2032
 	XORQ SI, SI
 	MOVQ 1976(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-unrolled_2009:
+unrolled_2033:
 	CMPQ        R8, R9
-	JGT         single_2010
+	JGT         single_2034
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R8*8), Z2
@@ -22556,15 +22774,15 @@ unrolled_2009:
 	SUBQ        1920(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000020, R8
-	JMP         unrolled_2009
+	JMP         unrolled_2033
 
-single_2010:
+single_2034:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_2011:
+single_loop_2035:
 	CMPQ        R8, R9
-	JGT         remainder_2012
+	JGT         remainder_2036
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R8*8), Z2
@@ -22576,11 +22794,11 @@ single_loop_2011:
 	SUBQ        1920(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000008, R8
-	JMP         single_loop_2011
+	JMP         single_loop_2035
 
-remainder_2012:
+remainder_2036:
 	SUBQ        R8, DI
-	JE          span_done_2013
+	JE          span_done_2037
 	MOVQ        $-1, R9
 	BZHIQ       DI, R9, DI
 	KMOVW       DI, K1
@@ -22591,16 +22809,16 @@ remainder_2012:
 	VFMADD231PD Z2, Z1, K2, Z3
 	VMOVUPD     Z3, K2, (CX)(SI*8)
 
-span_done_2013:
+span_done_2037:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x03, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_2007
+	JMP   ring_row_2031
 
-ring_rows_done_2008:
+ring_rows_done_2032:
 	MOVQ 1944(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -22608,86 +22826,86 @@ ring_rows_done_2008:
 	MOVQ 1920(SP), SI
 	MOVQ 1960(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_2015
+	JLE  fold_ext_done_2039
 	CMPQ DI, SI
-	JA   fold_ext_scalar_2016
+	JA   fold_ext_scalar_2040
 	ADDQ $0x00000007, DI
 	ANDQ $-8, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_2014:
+fold_ext_2038:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_2015
+	JBE     fold_ext_done_2039
 	SUBQ    $0x00000008, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Z1
 	VADDPD  (CX)(DI*8), Z1, Z1
 	VMOVUPD Z1, (CX)(R8*8)
-	JMP     fold_ext_2014
+	JMP     fold_ext_2038
 
-fold_ext_scalar_2016:
+fold_ext_scalar_2040:
 	MOVQ 1960(SP), DI
 
-fold_ext_element_2017:
+fold_ext_element_2041:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_2018
+	JBE    fold_ext_element_done_2042
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_2017
+	JMP    fold_ext_element_2041
 
-fold_ext_element_done_2018:
-fold_ext_done_2015:
-fold_2019:
+fold_ext_element_done_2042:
+fold_ext_done_2039:
+fold_2043:
 	CMPQ   SI, BX
-	JBE    fold_done_2020
+	JBE    fold_done_2044
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_2019
+	JMP    fold_2043
 
-fold_done_2020:
+fold_done_2044:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_2021
+	JNE  sums_planes_2045
 	MOVQ 1968(SP), SI
 	SUBQ $0x00000008, SI
 
-sums_vector_2024:
+sums_vector_2048:
 	CMPQ    BX, SI
-	JGT     sums_scalar_2022
+	JGT     sums_scalar_2046
 	VMOVUPD (DX)(BX*8), Z1
 	VADDPD  (CX)(BX*8), Z1, Z1
 	VMOVUPD Z1, (DX)(BX*8)
 	ADDQ    $0x00000008, BX
-	JMP     sums_vector_2024
+	JMP     sums_vector_2048
 
-sums_scalar_2022:
+sums_scalar_2046:
 	CMPQ   BX, 1968(SP)
-	JE     sums_done_2023
+	JE     sums_done_2047
 	VMOVSD (CX)(BX*8), X1
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_scalar_2022
+	JMP    sums_scalar_2046
 
-sums_planes_2021:
+sums_planes_2045:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_2025:
+sums_group_2049:
 	MOVQ   1968(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_2027
+	JB     sums_single_2051
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -22696,7 +22914,7 @@ sums_group_2025:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_2026:
+sums_group_plane_2050:
 	VADDSD (R9), X1, X1
 	VADDSD (R9)(R8*1), X2, X2
 	VADDSD (R10), X3, X3
@@ -22705,7 +22923,7 @@ sums_group_plane_2026:
 	ADDQ   $0x08, R10
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_group_plane_2026
+	JB     sums_group_plane_2050
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	VADDSD 8(DX)(BX*8), X2, X2
@@ -22718,29 +22936,29 @@ sums_group_plane_2026:
 	SHRQ   $0x01, SI
 	ADDQ   SI, DI
 	ADDQ   $0x00000004, BX
-	JMP    sums_group_2025
+	JMP    sums_group_2049
 
-sums_single_2027:
+sums_single_2051:
 	CMPQ   BX, 1968(SP)
-	JE     sums_done_2023
+	JE     sums_done_2047
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_2028:
+sums_single_plane_2052:
 	VADDSD (CX)(DI*8), X1, X1
 	INCQ   DI
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_single_plane_2028
+	JB     sums_single_plane_2052
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_single_2027
+	JMP    sums_single_2051
 
-sums_done_2023:
+sums_done_2047:
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1998
+	JMP  ring_block_2022
 
 ring_finished_backwardDalphaAVX512F64:
 	VZEROUPPER
@@ -22756,19 +22974,19 @@ TEXT ·addSumsAVX2F32(SB), NOSPLIT, $0-48
 	MOVQ DX, SI
 	SUBQ $0x04, SI
 
-add_vector_2029:
+add_vector_2053:
 	CMPQ       BX, SI
-	JGT        add_scalar_2030
+	JGT        add_scalar_2054
 	VCVTPS2PD  (AX)(BX*4), Y0
 	VADDPD     (CX)(BX*8), Y0, Y0
 	VCVTPD2PSY Y0, X0
 	VMOVUPS    X0, (AX)(BX*4)
 	ADDQ       $0x04, BX
-	JMP        add_vector_2029
+	JMP        add_vector_2053
 
-add_scalar_2030:
+add_scalar_2054:
 	CMPQ      BX, DX
-	JE        add_done_2031
+	JE        add_done_2055
 	VMOVSD    (CX)(BX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (AX)(BX*4), X1, X1
@@ -22776,9 +22994,9 @@ add_scalar_2030:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (AX)(BX*4)
 	INCQ      BX
-	JMP       add_scalar_2030
+	JMP       add_scalar_2054
 
-add_done_2031:
+add_done_2055:
 	VZEROUPPER
 	RET
 
@@ -22792,24 +23010,24 @@ TEXT ·addSumsAVX2F64(SB), NOSPLIT, $0-48
 	MOVQ DX, SI
 	SUBQ $0x04, SI
 
-add_vector_2032:
+add_vector_2056:
 	CMPQ    BX, SI
-	JGT     add_scalar_2033
+	JGT     add_scalar_2057
 	VMOVUPD (AX)(BX*8), Y0
 	VADDPD  (CX)(BX*8), Y0, Y0
 	VMOVUPD Y0, (AX)(BX*8)
 	ADDQ    $0x04, BX
-	JMP     add_vector_2032
+	JMP     add_vector_2056
 
-add_scalar_2033:
+add_scalar_2057:
 	CMPQ   BX, DX
-	JE     add_done_2034
+	JE     add_done_2058
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (AX)(BX*8), X0, X0
 	VMOVSD X0, (AX)(BX*8)
 	INCQ   BX
-	JMP    add_scalar_2033
+	JMP    add_scalar_2057
 
-add_done_2034:
+add_done_2058:
 	VZEROUPPER
 	RET
