@@ -68,17 +68,15 @@ func planChannels[E Float](isa isaID, n, channels, inner int, sums bool) plan {
 }
 
 // ringFits reports whether isa's Ring kernel takes the layout: a period
-// of channels*inner elements of at most ringLimit, or planes of fewer than
-// 256 bytes, which the Ring kernel runs in segments of whole planes
-// (measured on AVX2, float32, 64 planes, against the planes kernel: 25
-// elements 337 vs 581 ns, 49: 535 vs 700, 64: 694 vs 492). Slope
-// gradients (sums) take the limit of the fused kernel, so that the
-// gradient comes out the same whether dx is computed or not; past the
-// limit only in blocks of at least minSegment planes, each over every row
-// before its sums are added (so that each channel's sum is added once),
-// and over several rows only where the ISA's kernels do that (each block
-// folds its sums: 64 planes of 49 took 5.9 us in blocks of two against
-// 1.5 us on the planes kernel). Without sums, a single period of
+// of channels*inner elements of at most ringLimit, or planes of at most
+// ringPlaneBytes bytes, which the Ring kernel runs in segments of whole
+// planes. Slope gradients (sums) take the limit of the fused kernel, so
+// that the gradient comes out the same whether dx is computed or not; past
+// the limit only in blocks of at least minSegment planes, each over every
+// row before its sums are added (so that each channel's sum is added
+// once), and over several rows only where the ISA's kernels do that (each
+// block folds its sums: 64 planes of 49 took 5.9 us in blocks of two
+// against 1.5 us on the planes kernel). Without sums, a single period of
 // channel-last data is the slopes themselves: the pattern kernel reads
 // them in place, with nothing to expand.
 func ringFits[E Float](isa isaID, n, channels, inner int, sums bool) bool {
@@ -107,7 +105,28 @@ func ringFits[E Float](isa isaID, n, channels, inner int, sums bool) bool {
 		// AVX2: 4.1 us on the planes kernel).
 		return inner*minSegment <= limit && (n == period || ringPlaneRows[isa])
 	}
-	return inner <= limit && inner*sizeOf[E]() < 256
+	return inner <= limit && inner*sizeOf[E]() <= ringPlaneBytes[isa][sizeOf[E]()>>3]
+}
+
+// ringPlaneBytes[isa][size == 8] is the longest plane, in bytes, that
+// isa's Ring kernels take without slope gradients when the period is longer
+// than the limit; longer planes run on the planes kernel. On AVX2 it was 255
+// (64 planes against the planes kernel, float32: 25 elements 337 vs 581 ns,
+// 49: 535 vs 700, 64: 694 vs 492) until the planes kernel lost its masked
+// remainder (see the generator's overlapper). Since then, forward, 128
+// planes, ns, Ring vs planes, float32: 8 elements 202 vs 572, 12: 332 vs
+// 695, 16: 415 vs 948, 20: 969 vs 1000, 25: 1225 vs 1136, 36: ~1300 vs
+// ~900, 512 planes of 49: ~6300 vs ~5300; float64: 8: 430 vs 1050, 12: 914
+// vs 1280, 16: 966 vs 1141 (64 planes: 470 vs 290), 20: 1322 vs 1165, 49:
+// ~13000 vs ~7300; MTCNN 128x3x3, float64, forward, 15 rounds: 807 ns on
+// Ring, 1029 on planes. So up to 16 elements on Ring. The other ISAs keep
+// the earlier limit: their planes kernels were not changed, and NEON's
+// cannot be timed here.
+var ringPlaneBytes = [len(isaNames)][2]int{
+	isaGeneric: {255, 255},
+	isaAVX2:    {16 * 4, 16 * 8},
+	isaAVX512:  {255, 255},
+	isaNEON:    {255, 255},
 }
 
 // minSegment is the fewest planes per segment worth a Ring kernel's
