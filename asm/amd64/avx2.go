@@ -98,9 +98,10 @@ func (a avx2) output(k *kernel, j GPVirtual, slot int, t tail, value, pass VecVi
 	return out
 }
 
-// last computes the output vector at element j, the span's last full vector,
-// without storing it (see overlapper).
-func (a avx2) last(k *kernel, j GPVirtual) VecVirtual {
+// last does the span's last full vector, at element j, n being the span's
+// length (see overlapper): it adds the products of the lanes past the
+// vector before it to the sums, and returns the output vector, unstored.
+func (a avx2) last(k *kernel, j, n GPVirtual) VecVirtual {
 	gate := a.load(k.e, k.at(k.gate, j, 0), nil)
 	value := gate
 	if k.value != k.gate {
@@ -108,6 +109,23 @@ func (a avx2) last(k *kernel, j GPVirtual) VecVirtual {
 	}
 	pass := YMM()
 	k.e.cmp(U8(gtOQ), k.zero, gate, pass)
+	if k.v.Dalpha {
+		// The first w - n%w lanes belong to the vector before: they
+		// add +0, as where x > 0. The mask table's bytes from n%w
+		// elements in set them.
+		off, p := GP64(), GP64()
+		MOVQ(n, off)
+		ANDQ(U32(k.lanes()-1), off)
+		SHLQ(U8(log2(k.e.Size)), off)
+		LEAQ(tailMasks, p)
+		counted, skip := YMM(), YMM()
+		VMOVDQU(Mem{Base: p, Index: off, Scale: 1}, counted)
+		VORPS(counted, pass, skip)
+		a.accumulate(k, j, 0, gate, value, skip)
+	}
+	if !k.v.Dx {
+		return nil
+	}
 	return a.output(k, j, 0, nil, value, pass)
 }
 

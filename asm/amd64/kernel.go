@@ -29,16 +29,19 @@ type isa interface {
 	narrow(d VecVirtual) VecVirtual
 }
 
-// overlapper is an ISA whose masked stores are slow (AVX2's VMASKMOVPS took
-// a good part of a short plane's time on Zen 3). Its kernels that only
-// write an output end a span of at least a vector with the full vector that
-// ends at the span's end, in place of a masked one: computed before the
-// span stores anything, since the output may be the very slice of an input,
-// and stored last; the lanes it shares with the vector before it get the
-// same values again.
+// overlapper is an ISA whose masked loads and stores are slow (AVX2's
+// VMASKMOVPS took a good part of a short plane's time on Zen 3). Its
+// kernels end a span of at least a vector with the full vector that ends
+// at the span's end, in place of a masked one: done before the span stores
+// anything, since the output may be the very slice of an input, its output
+// stored last; the lanes it shares with the vector before it get the same
+// values again, and add nothing to the sums. The kernels that only sum do
+// the same, so that their sums are those of the fused kernels bit for bit.
 type overlapper interface {
-	// last computes, without storing it, the output vector at element j.
-	last(k *kernel, j GPVirtual) VecVirtual
+	// last does the vector at element j of a span of n elements: adds
+	// its new lanes' products to the sums and returns its output
+	// vector, unstored (nil without one).
+	last(k *kernel, j, n GPVirtual) VecVirtual
 }
 
 // tail is an ISA's mask for a partial vector.
@@ -327,7 +330,7 @@ func (k *kernel) span(n GPVirtual) {
 		MOVQ(n, lastAt)
 		SUBQ(U32(w), lastAt)
 		JL(LabelRef(skip)) // shorter than a vector: the masked step
-		last = k.isa.(overlapper).last(k, lastAt)
+		last = k.isa.(overlapper).last(k, lastAt, n)
 		Label(skip)
 	}
 
@@ -364,7 +367,9 @@ func (k *kernel) span(n GPVirtual) {
 		masked := newLabel("masked")
 		CMPQ(n, U32(w))
 		JL(LabelRef(masked))
-		k.store(last, k.at(k.out, lastAt, 0))
+		if last != nil {
+			k.store(last, k.at(k.out, lastAt, 0))
+		}
 		JMP(LabelRef(done))
 		Label(masked)
 	}
@@ -373,12 +378,12 @@ func (k *kernel) span(n GPVirtual) {
 }
 
 // overlapsTail reports whether span ends with an overlapper's last vector:
-// kernels that only write an output (sums would count the shared lanes
-// twice), not streaming (whose span aligns the output first), not Ring
-// (whose slopes follow the ring's position).
+// not when streaming (the span aligns the output first, and the fused
+// kernels' sums then follow the output's address anyway), nor in Ring
+// kernels (whose slopes and sums follow the ring's position).
 func (k *kernel) overlapsTail() bool {
 	_, ok := k.isa.(overlapper)
-	return ok && k.v.Dx && !k.v.Dalpha && !k.stream && k.l != spec.Ring
+	return ok && !k.stream && k.l != spec.Ring
 }
 
 func log2(size int) int {
