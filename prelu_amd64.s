@@ -1650,119 +1650,155 @@ span_done_155:
 	JMP stored_149
 
 cached_148:
-	XORQ SI, SI
-	MOVQ BX, DI
-	SUBQ $0x00000020, DI
+	XORQ         SI, SI
+	TESTQ        $0x00000007, BX
+	JE           no_last_161
+	MOVQ         BX, DI
+	SUBQ         $0x00000008, DI
+	JL           no_last_161
+	VMOVUPS      (CX)(DI*4), Y6
+	VMOVUPS      (DX)(DI*4), Y7
+	VCMPPS       $0x1e, Y0, Y6, Y8
+	MOVQ         BX, R8
+	ANDQ         $0x00000007, R8
+	SHLQ         $0x02, R8
+	LEAQ         tailmask<>+0(SB), R9
+	VMOVDQU      (R9)(R8*1), Y9
+	VORPS        Y9, Y8, Y9
+	VANDNPS      Y6, Y9, Y6
+	VANDNPS      Y7, Y9, Y9
+	VCVTPS2PD    X6, Y10
+	VCVTPS2PD    X9, Y11
+	VFMADD231PD  Y11, Y10, Y1
+	VEXTRACTF128 $0x01, Y6, X6
+	VCVTPS2PD    X6, Y6
+	VEXTRACTF128 $0x01, Y9, X9
+	VCVTPS2PD    X9, Y9
+	VFMADD231PD  Y9, Y6, Y2
+	VMULPS       Y5, Y7, Y6
+	VBLENDVPS    Y8, Y7, Y6, Y6
+
+no_last_161:
+	MOVQ BX, R8
+	SUBQ $0x00000020, R8
 
 unrolled_156:
-	CMPQ        SI, DI
+	CMPQ        SI, R8
 	JGT         single_157
-	VCVTPS2PD   (CX)(SI*4), Y6
-	VCVTPS2PD   (DX)(SI*4), Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y1
-	VCVTPS2PD   16(CX)(SI*4), Y6
-	VCVTPS2PD   16(DX)(SI*4), Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y2
-	VMOVUPS     (CX)(SI*4), Y6
-	VMOVUPS     (DX)(SI*4), Y7
-	VCMPPS      $0x1e, Y0, Y6, Y6
-	VMULPS      Y5, Y7, Y8
-	VBLENDVPS   Y6, Y7, Y8, Y8
-	VMOVUPS     Y8, (AX)(SI*4)
-	VCVTPS2PD   32(CX)(SI*4), Y6
-	VCVTPS2PD   32(DX)(SI*4), Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y3
-	VCVTPS2PD   48(CX)(SI*4), Y6
-	VCVTPS2PD   48(DX)(SI*4), Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y4
-	VMOVUPS     32(CX)(SI*4), Y6
-	VMOVUPS     32(DX)(SI*4), Y7
-	VCMPPS      $0x1e, Y0, Y6, Y6
-	VMULPS      Y5, Y7, Y8
-	VBLENDVPS   Y6, Y7, Y8, Y8
-	VMOVUPS     Y8, 32(AX)(SI*4)
-	VCVTPS2PD   64(CX)(SI*4), Y6
-	VCVTPS2PD   64(DX)(SI*4), Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y1
-	VCVTPS2PD   80(CX)(SI*4), Y6
-	VCVTPS2PD   80(DX)(SI*4), Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y2
-	VMOVUPS     64(CX)(SI*4), Y6
-	VMOVUPS     64(DX)(SI*4), Y7
-	VCMPPS      $0x1e, Y0, Y6, Y6
-	VMULPS      Y5, Y7, Y8
-	VBLENDVPS   Y6, Y7, Y8, Y8
-	VMOVUPS     Y8, 64(AX)(SI*4)
-	VCVTPS2PD   96(CX)(SI*4), Y6
-	VCVTPS2PD   96(DX)(SI*4), Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y3
-	VCVTPS2PD   112(CX)(SI*4), Y6
-	VCVTPS2PD   112(DX)(SI*4), Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y4
-	VMOVUPS     96(CX)(SI*4), Y6
-	VMOVUPS     96(DX)(SI*4), Y7
-	VCMPPS      $0x1e, Y0, Y6, Y6
-	VMULPS      Y5, Y7, Y8
-	VBLENDVPS   Y6, Y7, Y8, Y8
-	VMOVUPS     Y8, 96(AX)(SI*4)
+	VCVTPS2PD   (CX)(SI*4), Y7
+	VCVTPS2PD   (DX)(SI*4), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y1
+	VCVTPS2PD   16(CX)(SI*4), Y7
+	VCVTPS2PD   16(DX)(SI*4), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y2
+	VMOVUPS     (CX)(SI*4), Y7
+	VMOVUPS     (DX)(SI*4), Y8
+	VCMPPS      $0x1e, Y0, Y7, Y7
+	VMULPS      Y5, Y8, Y9
+	VBLENDVPS   Y7, Y8, Y9, Y9
+	VMOVUPS     Y9, (AX)(SI*4)
+	VCVTPS2PD   32(CX)(SI*4), Y7
+	VCVTPS2PD   32(DX)(SI*4), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y3
+	VCVTPS2PD   48(CX)(SI*4), Y7
+	VCVTPS2PD   48(DX)(SI*4), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y4
+	VMOVUPS     32(CX)(SI*4), Y7
+	VMOVUPS     32(DX)(SI*4), Y8
+	VCMPPS      $0x1e, Y0, Y7, Y7
+	VMULPS      Y5, Y8, Y9
+	VBLENDVPS   Y7, Y8, Y9, Y9
+	VMOVUPS     Y9, 32(AX)(SI*4)
+	VCVTPS2PD   64(CX)(SI*4), Y7
+	VCVTPS2PD   64(DX)(SI*4), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y1
+	VCVTPS2PD   80(CX)(SI*4), Y7
+	VCVTPS2PD   80(DX)(SI*4), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y2
+	VMOVUPS     64(CX)(SI*4), Y7
+	VMOVUPS     64(DX)(SI*4), Y8
+	VCMPPS      $0x1e, Y0, Y7, Y7
+	VMULPS      Y5, Y8, Y9
+	VBLENDVPS   Y7, Y8, Y9, Y9
+	VMOVUPS     Y9, 64(AX)(SI*4)
+	VCVTPS2PD   96(CX)(SI*4), Y7
+	VCVTPS2PD   96(DX)(SI*4), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y3
+	VCVTPS2PD   112(CX)(SI*4), Y7
+	VCVTPS2PD   112(DX)(SI*4), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y4
+	VMOVUPS     96(CX)(SI*4), Y7
+	VMOVUPS     96(DX)(SI*4), Y8
+	VCMPPS      $0x1e, Y0, Y7, Y7
+	VMULPS      Y5, Y8, Y9
+	VBLENDVPS   Y7, Y8, Y9, Y9
+	VMOVUPS     Y9, 96(AX)(SI*4)
 	ADDQ        $0x00000020, SI
 	JMP         unrolled_156
 
 single_157:
-	MOVQ BX, DI
-	SUBQ $0x00000008, DI
+	MOVQ BX, R8
+	SUBQ $0x00000008, R8
 
 single_loop_158:
-	CMPQ        SI, DI
+	CMPQ        SI, R8
 	JGT         remainder_159
-	VCVTPS2PD   (CX)(SI*4), Y6
-	VCVTPS2PD   (DX)(SI*4), Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y1
-	VCVTPS2PD   16(CX)(SI*4), Y6
-	VCVTPS2PD   16(DX)(SI*4), Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y2
-	VMOVUPS     (CX)(SI*4), Y6
-	VMOVUPS     (DX)(SI*4), Y7
-	VCMPPS      $0x1e, Y0, Y6, Y6
-	VMULPS      Y5, Y7, Y8
-	VBLENDVPS   Y6, Y7, Y8, Y8
-	VMOVUPS     Y8, (AX)(SI*4)
+	VCVTPS2PD   (CX)(SI*4), Y7
+	VCVTPS2PD   (DX)(SI*4), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y1
+	VCVTPS2PD   16(CX)(SI*4), Y7
+	VCVTPS2PD   16(DX)(SI*4), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y2
+	VMOVUPS     (CX)(SI*4), Y7
+	VMOVUPS     (DX)(SI*4), Y8
+	VCMPPS      $0x1e, Y0, Y7, Y7
+	VMULPS      Y5, Y8, Y9
+	VBLENDVPS   Y7, Y8, Y9, Y9
+	VMOVUPS     Y9, (AX)(SI*4)
 	ADDQ        $0x00000008, SI
 	JMP         single_loop_158
 
 remainder_159:
-	SUBQ         SI, BX
-	JE           span_done_160
+	MOVQ    BX, R8
+	SUBQ    SI, R8
+	JE      span_done_160
+	CMPQ    BX, $0x00000008
+	JL      masked_162
+	VMOVUPS Y6, (AX)(DI*4)
+	JMP     span_done_160
+
+masked_162:
+	MOVQ         R8, BX
 	SHLQ         $0x02, BX
 	NEGQ         BX
 	LEAQ         tailmask<>+32(SB), DI
@@ -1815,15 +1851,15 @@ TEXT ·backwardPlanesAVX2F32(SB), NOSPLIT, $0-128
 	MOVQ   BX, R12
 	SHLQ   $0x02, R12
 	CMPQ   R12, ·streamThreshold+0(SB)
-	JB     cached_161
+	JB     cached_163
 	CMPQ   AX, DX
-	JE     cached_161
+	JE     cached_163
 	CMPQ   AX, CX
-	JE     cached_161
+	JE     cached_163
 
-plane_163:
+plane_165:
 	CMPQ         BX, $0x00
-	JE           planes_done_164
+	JE           planes_done_166
 	VBROADCASTSS (R9)(R11*4), Y5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -1837,7 +1873,7 @@ plane_163:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_165
+	JE           aligned_167
 	MOVQ         R13, R14
 	SHLQ         $0x02, R14
 	NEGQ         R14
@@ -1861,13 +1897,13 @@ plane_163:
 	VMASKMOVPS   Y7, Y6, (AX)(R12*4)
 	MOVQ         R13, R12
 
-aligned_165:
+aligned_167:
 	MOVQ DI, R13
 	SUBQ $0x00000020, R13
 
-unrolled_166:
+unrolled_168:
 	CMPQ        R12, R13
-	JGT         single_167
+	JGT         single_169
 	VCVTPS2PD   (CX)(R12*4), Y6
 	VCVTPS2PD   (DX)(R12*4), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -1941,15 +1977,15 @@ unrolled_166:
 	VBLENDVPS   Y6, Y7, Y8, Y8
 	VMOVNTPS    Y8, 96(AX)(R12*4)
 	ADDQ        $0x00000020, R12
-	JMP         unrolled_166
+	JMP         unrolled_168
 
-single_167:
+single_169:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 
-single_loop_168:
+single_loop_170:
 	CMPQ        R12, R13
-	JGT         remainder_169
+	JGT         remainder_171
 	VCVTPS2PD   (CX)(R12*4), Y6
 	VCVTPS2PD   (DX)(R12*4), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -1969,12 +2005,12 @@ single_loop_168:
 	VBLENDVPS   Y6, Y7, Y8, Y8
 	VMOVNTPS    Y8, (AX)(R12*4)
 	ADDQ        $0x00000008, R12
-	JMP         single_loop_168
+	JMP         single_loop_170
 
-remainder_169:
+remainder_171:
 	MOVQ         DI, R13
 	SUBQ         R12, R13
-	JE           span_done_170
+	JE           span_done_172
 	SHLQ         $0x02, R13
 	NEGQ         R13
 	LEAQ         tailmask<>+32(SB), R14
@@ -1996,7 +2032,7 @@ remainder_169:
 	VBLENDVPS    Y9, Y8, Y5, Y5
 	VMASKMOVPS   Y5, Y6, (AX)(R12*4)
 
-span_done_170:
+span_done_172:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -2011,162 +2047,196 @@ span_done_170:
 	ADDQ         R10, AX
 	INCQ         R11
 	CMPQ         R11, R8
-	JNE          same_pass_171
+	JNE          same_pass_173
 	XORQ         R11, R11
 
-same_pass_171:
+same_pass_173:
 	SUBQ DI, BX
-	JMP  plane_163
+	JMP  plane_165
 
-planes_done_164:
+planes_done_166:
 	SFENCE
-	JMP stored_162
+	JMP stored_164
 
-cached_161:
-plane_172:
+cached_163:
+plane_174:
 	CMPQ         BX, $0x00
-	JE           planes_done_173
+	JE           planes_done_175
 	VBROADCASTSS (R9)(R11*4), Y5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
 	VXORPS       Y3, Y3, Y3
 	VXORPS       Y4, Y4, Y4
 	XORQ         R12, R12
+	TESTQ        $0x00000007, DI
+	JE           no_last_181
 	MOVQ         DI, R13
-	SUBQ         $0x00000020, R13
+	SUBQ         $0x00000008, R13
+	JL           no_last_181
+	VMOVUPS      (CX)(R13*4), Y6
+	VMOVUPS      (DX)(R13*4), Y7
+	VCMPPS       $0x1e, Y0, Y6, Y8
+	MOVQ         DI, R14
+	ANDQ         $0x00000007, R14
+	SHLQ         $0x02, R14
+	LEAQ         tailmask<>+0(SB), R15
+	VMOVDQU      (R15)(R14*1), Y9
+	VORPS        Y9, Y8, Y9
+	VANDNPS      Y6, Y9, Y6
+	VANDNPS      Y7, Y9, Y9
+	VCVTPS2PD    X6, Y10
+	VCVTPS2PD    X9, Y11
+	VFMADD231PD  Y11, Y10, Y1
+	VEXTRACTF128 $0x01, Y6, X6
+	VCVTPS2PD    X6, Y6
+	VEXTRACTF128 $0x01, Y9, X9
+	VCVTPS2PD    X9, Y9
+	VFMADD231PD  Y9, Y6, Y2
+	VMULPS       Y5, Y7, Y6
+	VBLENDVPS    Y8, Y7, Y6, Y6
 
-unrolled_174:
-	CMPQ        R12, R13
-	JGT         single_175
-	VCVTPS2PD   (CX)(R12*4), Y6
-	VCVTPS2PD   (DX)(R12*4), Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y1
-	VCVTPS2PD   16(CX)(R12*4), Y6
-	VCVTPS2PD   16(DX)(R12*4), Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y2
-	VMOVUPS     (CX)(R12*4), Y6
-	VMOVUPS     (DX)(R12*4), Y7
-	VCMPPS      $0x1e, Y0, Y6, Y6
-	VMULPS      Y5, Y7, Y8
-	VBLENDVPS   Y6, Y7, Y8, Y8
-	VMOVUPS     Y8, (AX)(R12*4)
-	VCVTPS2PD   32(CX)(R12*4), Y6
-	VCVTPS2PD   32(DX)(R12*4), Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y3
-	VCVTPS2PD   48(CX)(R12*4), Y6
-	VCVTPS2PD   48(DX)(R12*4), Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y4
-	VMOVUPS     32(CX)(R12*4), Y6
-	VMOVUPS     32(DX)(R12*4), Y7
-	VCMPPS      $0x1e, Y0, Y6, Y6
-	VMULPS      Y5, Y7, Y8
-	VBLENDVPS   Y6, Y7, Y8, Y8
-	VMOVUPS     Y8, 32(AX)(R12*4)
-	VCVTPS2PD   64(CX)(R12*4), Y6
-	VCVTPS2PD   64(DX)(R12*4), Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y1
-	VCVTPS2PD   80(CX)(R12*4), Y6
-	VCVTPS2PD   80(DX)(R12*4), Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y2
-	VMOVUPS     64(CX)(R12*4), Y6
-	VMOVUPS     64(DX)(R12*4), Y7
-	VCMPPS      $0x1e, Y0, Y6, Y6
-	VMULPS      Y5, Y7, Y8
-	VBLENDVPS   Y6, Y7, Y8, Y8
-	VMOVUPS     Y8, 64(AX)(R12*4)
-	VCVTPS2PD   96(CX)(R12*4), Y6
-	VCVTPS2PD   96(DX)(R12*4), Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y3
-	VCVTPS2PD   112(CX)(R12*4), Y6
-	VCVTPS2PD   112(DX)(R12*4), Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y4
-	VMOVUPS     96(CX)(R12*4), Y6
-	VMOVUPS     96(DX)(R12*4), Y7
-	VCMPPS      $0x1e, Y0, Y6, Y6
-	VMULPS      Y5, Y7, Y8
-	VBLENDVPS   Y6, Y7, Y8, Y8
-	VMOVUPS     Y8, 96(AX)(R12*4)
+no_last_181:
+	MOVQ DI, R14
+	SUBQ $0x00000020, R14
+
+unrolled_176:
+	CMPQ        R12, R14
+	JGT         single_177
+	VCVTPS2PD   (CX)(R12*4), Y7
+	VCVTPS2PD   (DX)(R12*4), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y1
+	VCVTPS2PD   16(CX)(R12*4), Y7
+	VCVTPS2PD   16(DX)(R12*4), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y2
+	VMOVUPS     (CX)(R12*4), Y7
+	VMOVUPS     (DX)(R12*4), Y8
+	VCMPPS      $0x1e, Y0, Y7, Y7
+	VMULPS      Y5, Y8, Y9
+	VBLENDVPS   Y7, Y8, Y9, Y9
+	VMOVUPS     Y9, (AX)(R12*4)
+	VCVTPS2PD   32(CX)(R12*4), Y7
+	VCVTPS2PD   32(DX)(R12*4), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y3
+	VCVTPS2PD   48(CX)(R12*4), Y7
+	VCVTPS2PD   48(DX)(R12*4), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y4
+	VMOVUPS     32(CX)(R12*4), Y7
+	VMOVUPS     32(DX)(R12*4), Y8
+	VCMPPS      $0x1e, Y0, Y7, Y7
+	VMULPS      Y5, Y8, Y9
+	VBLENDVPS   Y7, Y8, Y9, Y9
+	VMOVUPS     Y9, 32(AX)(R12*4)
+	VCVTPS2PD   64(CX)(R12*4), Y7
+	VCVTPS2PD   64(DX)(R12*4), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y1
+	VCVTPS2PD   80(CX)(R12*4), Y7
+	VCVTPS2PD   80(DX)(R12*4), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y2
+	VMOVUPS     64(CX)(R12*4), Y7
+	VMOVUPS     64(DX)(R12*4), Y8
+	VCMPPS      $0x1e, Y0, Y7, Y7
+	VMULPS      Y5, Y8, Y9
+	VBLENDVPS   Y7, Y8, Y9, Y9
+	VMOVUPS     Y9, 64(AX)(R12*4)
+	VCVTPS2PD   96(CX)(R12*4), Y7
+	VCVTPS2PD   96(DX)(R12*4), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y3
+	VCVTPS2PD   112(CX)(R12*4), Y7
+	VCVTPS2PD   112(DX)(R12*4), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y4
+	VMOVUPS     96(CX)(R12*4), Y7
+	VMOVUPS     96(DX)(R12*4), Y8
+	VCMPPS      $0x1e, Y0, Y7, Y7
+	VMULPS      Y5, Y8, Y9
+	VBLENDVPS   Y7, Y8, Y9, Y9
+	VMOVUPS     Y9, 96(AX)(R12*4)
 	ADDQ        $0x00000020, R12
-	JMP         unrolled_174
+	JMP         unrolled_176
 
-single_175:
-	MOVQ DI, R13
-	SUBQ $0x00000008, R13
+single_177:
+	MOVQ DI, R14
+	SUBQ $0x00000008, R14
 
-single_loop_176:
-	CMPQ        R12, R13
-	JGT         remainder_177
-	VCVTPS2PD   (CX)(R12*4), Y6
-	VCVTPS2PD   (DX)(R12*4), Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y1
-	VCVTPS2PD   16(CX)(R12*4), Y6
-	VCVTPS2PD   16(DX)(R12*4), Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y2
-	VMOVUPS     (CX)(R12*4), Y6
-	VMOVUPS     (DX)(R12*4), Y7
-	VCMPPS      $0x1e, Y0, Y6, Y6
-	VMULPS      Y5, Y7, Y8
-	VBLENDVPS   Y6, Y7, Y8, Y8
-	VMOVUPS     Y8, (AX)(R12*4)
+single_loop_178:
+	CMPQ        R12, R14
+	JGT         remainder_179
+	VCVTPS2PD   (CX)(R12*4), Y7
+	VCVTPS2PD   (DX)(R12*4), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y1
+	VCVTPS2PD   16(CX)(R12*4), Y7
+	VCVTPS2PD   16(DX)(R12*4), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y2
+	VMOVUPS     (CX)(R12*4), Y7
+	VMOVUPS     (DX)(R12*4), Y8
+	VCMPPS      $0x1e, Y0, Y7, Y7
+	VMULPS      Y5, Y8, Y9
+	VBLENDVPS   Y7, Y8, Y9, Y9
+	VMOVUPS     Y9, (AX)(R12*4)
 	ADDQ        $0x00000008, R12
-	JMP         single_loop_176
+	JMP         single_loop_178
 
-remainder_177:
-	MOVQ         DI, R13
-	SUBQ         R12, R13
-	JE           span_done_178
-	SHLQ         $0x02, R13
-	NEGQ         R13
-	LEAQ         tailmask<>+32(SB), R14
-	VMOVDQU      (R14)(R13*1), Y6
-	VMASKMOVPS   (CX)(R12*4), Y6, Y7
-	VMASKMOVPS   (DX)(R12*4), Y6, Y8
-	VCMPPS       $0x1e, Y0, Y7, Y9
-	VANDNPS      Y7, Y9, Y7
-	VANDNPS      Y8, Y9, Y10
-	VCVTPS2PD    X7, Y11
-	VCVTPS2PD    X10, Y12
-	VFMADD231PD  Y12, Y11, Y1
-	VEXTRACTF128 $0x01, Y7, X7
-	VCVTPS2PD    X7, Y7
-	VEXTRACTF128 $0x01, Y10, X10
-	VCVTPS2PD    X10, Y10
-	VFMADD231PD  Y10, Y7, Y2
-	VMULPS       Y5, Y8, Y5
-	VBLENDVPS    Y9, Y8, Y5, Y5
-	VMASKMOVPS   Y5, Y6, (AX)(R12*4)
+remainder_179:
+	MOVQ    DI, R14
+	SUBQ    R12, R14
+	JE      span_done_180
+	CMPQ    DI, $0x00000008
+	JL      masked_182
+	VMOVUPS Y6, (AX)(R13*4)
+	JMP     span_done_180
 
-span_done_178:
+masked_182:
+	SHLQ         $0x02, R14
+	NEGQ         R14
+	LEAQ         tailmask<>+32(SB), R15
+	VMOVDQU      (R15)(R14*1), Y7
+	VMASKMOVPS   (CX)(R12*4), Y7, Y8
+	VMASKMOVPS   (DX)(R12*4), Y7, Y9
+	VCMPPS       $0x1e, Y0, Y8, Y10
+	VANDNPS      Y8, Y10, Y8
+	VANDNPS      Y9, Y10, Y11
+	VCVTPS2PD    X8, Y12
+	VCVTPS2PD    X11, Y13
+	VFMADD231PD  Y13, Y12, Y1
+	VEXTRACTF128 $0x01, Y8, X8
+	VCVTPS2PD    X8, Y8
+	VEXTRACTF128 $0x01, Y11, X11
+	VCVTPS2PD    X11, Y11
+	VFMADD231PD  Y11, Y8, Y2
+	VMULPS       Y5, Y9, Y5
+	VBLENDVPS    Y10, Y9, Y5, Y5
+	VMASKMOVPS   Y5, Y7, (AX)(R12*4)
+
+span_done_180:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -2181,15 +2251,15 @@ span_done_178:
 	ADDQ         R10, AX
 	INCQ         R11
 	CMPQ         R11, R8
-	JNE          same_pass_179
+	JNE          same_pass_183
 	XORQ         R11, R11
 
-same_pass_179:
+same_pass_183:
 	SUBQ DI, BX
-	JMP  plane_172
+	JMP  plane_174
 
-planes_done_173:
-stored_162:
+planes_done_175:
+stored_164:
 	VZEROUPPER
 	RET
 
@@ -2207,15 +2277,15 @@ TEXT ·backwardPatternAVX2F32(SB), NOSPLIT, $0-120
 	MOVQ   BX, R9
 	SHLQ   $0x02, R9
 	CMPQ   R9, ·streamThreshold+0(SB)
-	JB     cached_180
+	JB     cached_184
 	CMPQ   AX, DX
-	JE     cached_180
+	JE     cached_184
 	CMPQ   AX, CX
-	JE     cached_180
+	JE     cached_184
 
-row_182:
+row_186:
 	CMPQ         BX, $0x00
-	JE           rows_done_183
+	JE           rows_done_187
 	MOVQ         R8, R9
 	CMPQ         BX, R9
 	CMOVQLT      BX, R9
@@ -2227,7 +2297,7 @@ row_182:
 	CMPQ         R11, R9
 	CMOVQGT      R9, R11
 	TESTQ        R11, R11
-	JE           aligned_184
+	JE           aligned_188
 	MOVQ         R11, R12
 	SHLQ         $0x02, R12
 	NEGQ         R12
@@ -2256,13 +2326,13 @@ row_182:
 	VMASKMOVPS   Y2, Y1, (AX)(R10*4)
 	MOVQ         R11, R10
 
-aligned_184:
+aligned_188:
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 
-unrolled_185:
+unrolled_189:
 	CMPQ        R10, R11
-	JGT         single_186
+	JGT         single_190
 	VCVTPS2PD   (CX)(R10*4), Y1
 	VCVTPS2PD   (DX)(R10*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -2352,15 +2422,15 @@ unrolled_185:
 	VBLENDVPS   Y1, Y2, Y3, Y3
 	VMOVNTPS    Y3, 96(AX)(R10*4)
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_185
+	JMP         unrolled_189
 
-single_186:
+single_190:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_187:
+single_loop_191:
 	CMPQ        R10, R11
-	JGT         remainder_188
+	JGT         remainder_192
 	VCVTPS2PD   (CX)(R10*4), Y1
 	VCVTPS2PD   (DX)(R10*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -2384,12 +2454,12 @@ single_loop_187:
 	VBLENDVPS   Y1, Y2, Y3, Y3
 	VMOVNTPS    Y3, (AX)(R10*4)
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_187
+	JMP         single_loop_191
 
-remainder_188:
+remainder_192:
 	MOVQ         R9, R11
 	SUBQ         R10, R11
-	JE           span_done_189
+	JE           span_done_193
 	SHLQ         $0x02, R11
 	NEGQ         R11
 	LEAQ         tailmask<>+32(SB), R12
@@ -2416,197 +2486,235 @@ remainder_188:
 	VBLENDVPS    Y4, Y3, Y2, Y2
 	VMASKMOVPS   Y2, Y1, (AX)(R10*4)
 
-span_done_189:
+span_done_193:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_182
+	JMP  row_186
 
-rows_done_183:
+rows_done_187:
 	SFENCE
-	JMP stored_181
+	JMP stored_185
 
-cached_180:
-row_190:
-	CMPQ    BX, $0x00
-	JE      rows_done_191
-	MOVQ    R8, R9
-	CMPQ    BX, R9
-	CMOVQLT BX, R9
-	XORQ    R10, R10
-	MOVQ    R9, R11
-	SUBQ    $0x00000020, R11
-
-unrolled_192:
-	CMPQ        R10, R11
-	JGT         single_193
-	VCVTPS2PD   (CX)(R10*4), Y1
-	VCVTPS2PD   (DX)(R10*4), Y2
-	VCMPPD      $0x1e, Y0, Y1, Y3
-	VMINPD      Y1, Y0, Y1
-	VANDNPD     Y2, Y3, Y2
-	VMOVUPD     (DI)(R10*8), Y3
-	VFMADD231PD Y2, Y1, Y3
-	VMOVUPD     Y3, (DI)(R10*8)
-	VCVTPS2PD   16(CX)(R10*4), Y1
-	VCVTPS2PD   16(DX)(R10*4), Y2
-	VCMPPD      $0x1e, Y0, Y1, Y3
-	VMINPD      Y1, Y0, Y1
-	VANDNPD     Y2, Y3, Y2
-	VMOVUPD     32(DI)(R10*8), Y3
-	VFMADD231PD Y2, Y1, Y3
-	VMOVUPD     Y3, 32(DI)(R10*8)
-	VMOVUPS     (CX)(R10*4), Y1
-	VMOVUPS     (DX)(R10*4), Y2
-	VCMPPS      $0x1e, Y0, Y1, Y1
-	VMULPS      (SI)(R10*4), Y2, Y3
-	VBLENDVPS   Y1, Y2, Y3, Y3
-	VMOVUPS     Y3, (AX)(R10*4)
-	VCVTPS2PD   32(CX)(R10*4), Y1
-	VCVTPS2PD   32(DX)(R10*4), Y2
-	VCMPPD      $0x1e, Y0, Y1, Y3
-	VMINPD      Y1, Y0, Y1
-	VANDNPD     Y2, Y3, Y2
-	VMOVUPD     64(DI)(R10*8), Y3
-	VFMADD231PD Y2, Y1, Y3
-	VMOVUPD     Y3, 64(DI)(R10*8)
-	VCVTPS2PD   48(CX)(R10*4), Y1
-	VCVTPS2PD   48(DX)(R10*4), Y2
-	VCMPPD      $0x1e, Y0, Y1, Y3
-	VMINPD      Y1, Y0, Y1
-	VANDNPD     Y2, Y3, Y2
-	VMOVUPD     96(DI)(R10*8), Y3
-	VFMADD231PD Y2, Y1, Y3
-	VMOVUPD     Y3, 96(DI)(R10*8)
-	VMOVUPS     32(CX)(R10*4), Y1
-	VMOVUPS     32(DX)(R10*4), Y2
-	VCMPPS      $0x1e, Y0, Y1, Y1
-	VMULPS      32(SI)(R10*4), Y2, Y3
-	VBLENDVPS   Y1, Y2, Y3, Y3
-	VMOVUPS     Y3, 32(AX)(R10*4)
-	VCVTPS2PD   64(CX)(R10*4), Y1
-	VCVTPS2PD   64(DX)(R10*4), Y2
-	VCMPPD      $0x1e, Y0, Y1, Y3
-	VMINPD      Y1, Y0, Y1
-	VANDNPD     Y2, Y3, Y2
-	VMOVUPD     128(DI)(R10*8), Y3
-	VFMADD231PD Y2, Y1, Y3
-	VMOVUPD     Y3, 128(DI)(R10*8)
-	VCVTPS2PD   80(CX)(R10*4), Y1
-	VCVTPS2PD   80(DX)(R10*4), Y2
-	VCMPPD      $0x1e, Y0, Y1, Y3
-	VMINPD      Y1, Y0, Y1
-	VANDNPD     Y2, Y3, Y2
-	VMOVUPD     160(DI)(R10*8), Y3
-	VFMADD231PD Y2, Y1, Y3
-	VMOVUPD     Y3, 160(DI)(R10*8)
-	VMOVUPS     64(CX)(R10*4), Y1
-	VMOVUPS     64(DX)(R10*4), Y2
-	VCMPPS      $0x1e, Y0, Y1, Y1
-	VMULPS      64(SI)(R10*4), Y2, Y3
-	VBLENDVPS   Y1, Y2, Y3, Y3
-	VMOVUPS     Y3, 64(AX)(R10*4)
-	VCVTPS2PD   96(CX)(R10*4), Y1
-	VCVTPS2PD   96(DX)(R10*4), Y2
-	VCMPPD      $0x1e, Y0, Y1, Y3
-	VMINPD      Y1, Y0, Y1
-	VANDNPD     Y2, Y3, Y2
-	VMOVUPD     192(DI)(R10*8), Y3
-	VFMADD231PD Y2, Y1, Y3
-	VMOVUPD     Y3, 192(DI)(R10*8)
-	VCVTPS2PD   112(CX)(R10*4), Y1
-	VCVTPS2PD   112(DX)(R10*4), Y2
-	VCMPPD      $0x1e, Y0, Y1, Y3
-	VMINPD      Y1, Y0, Y1
-	VANDNPD     Y2, Y3, Y2
-	VMOVUPD     224(DI)(R10*8), Y3
-	VFMADD231PD Y2, Y1, Y3
-	VMOVUPD     Y3, 224(DI)(R10*8)
-	VMOVUPS     96(CX)(R10*4), Y1
-	VMOVUPS     96(DX)(R10*4), Y2
-	VCMPPS      $0x1e, Y0, Y1, Y1
-	VMULPS      96(SI)(R10*4), Y2, Y3
-	VBLENDVPS   Y1, Y2, Y3, Y3
-	VMOVUPS     Y3, 96(AX)(R10*4)
-	ADDQ        $0x00000020, R10
-	JMP         unrolled_192
-
-single_193:
-	MOVQ R9, R11
-	SUBQ $0x00000008, R11
-
-single_loop_194:
-	CMPQ        R10, R11
-	JGT         remainder_195
-	VCVTPS2PD   (CX)(R10*4), Y1
-	VCVTPS2PD   (DX)(R10*4), Y2
-	VCMPPD      $0x1e, Y0, Y1, Y3
-	VMINPD      Y1, Y0, Y1
-	VANDNPD     Y2, Y3, Y2
-	VMOVUPD     (DI)(R10*8), Y3
-	VFMADD231PD Y2, Y1, Y3
-	VMOVUPD     Y3, (DI)(R10*8)
-	VCVTPS2PD   16(CX)(R10*4), Y1
-	VCVTPS2PD   16(DX)(R10*4), Y2
-	VCMPPD      $0x1e, Y0, Y1, Y3
-	VMINPD      Y1, Y0, Y1
-	VANDNPD     Y2, Y3, Y2
-	VMOVUPD     32(DI)(R10*8), Y3
-	VFMADD231PD Y2, Y1, Y3
-	VMOVUPD     Y3, 32(DI)(R10*8)
-	VMOVUPS     (CX)(R10*4), Y1
-	VMOVUPS     (DX)(R10*4), Y2
-	VCMPPS      $0x1e, Y0, Y1, Y1
-	VMULPS      (SI)(R10*4), Y2, Y3
-	VBLENDVPS   Y1, Y2, Y3, Y3
-	VMOVUPS     Y3, (AX)(R10*4)
-	ADDQ        $0x00000008, R10
-	JMP         single_loop_194
-
-remainder_195:
+cached_184:
+row_194:
+	CMPQ         BX, $0x00
+	JE           rows_done_195
+	MOVQ         R8, R9
+	CMPQ         BX, R9
+	CMOVQLT      BX, R9
+	XORQ         R10, R10
+	TESTQ        $0x00000007, R9
+	JE           no_last_201
 	MOVQ         R9, R11
-	SUBQ         R10, R11
-	JE           span_done_196
-	SHLQ         $0x02, R11
-	NEGQ         R11
-	LEAQ         tailmask<>+32(SB), R12
-	VMOVDQU      (R12)(R11*1), Y1
-	VMASKMOVPS   (CX)(R10*4), Y1, Y2
-	VMASKMOVPS   (DX)(R10*4), Y1, Y3
-	VCMPPS       $0x1e, Y0, Y2, Y4
-	VANDNPS      Y2, Y4, Y2
-	VANDNPS      Y3, Y4, Y5
-	VCVTPS2PD    X2, Y6
-	VCVTPS2PD    X5, Y7
-	VMOVUPD      (DI)(R10*8), Y8
-	VFMADD231PD  Y7, Y6, Y8
-	VMOVUPD      Y8, (DI)(R10*8)
-	VEXTRACTF128 $0x01, Y2, X2
-	VCVTPS2PD    X2, Y2
-	VEXTRACTF128 $0x01, Y5, X5
-	VCVTPS2PD    X5, Y5
-	VMOVUPD      32(DI)(R10*8), Y6
-	VFMADD231PD  Y5, Y2, Y6
-	VMOVUPD      Y6, 32(DI)(R10*8)
-	VMASKMOVPS   (SI)(R10*4), Y1, Y2
-	VMULPS       Y2, Y3, Y2
-	VBLENDVPS    Y4, Y3, Y2, Y2
-	VMASKMOVPS   Y2, Y1, (AX)(R10*4)
+	SUBQ         $0x00000008, R11
+	JL           no_last_201
+	VMOVUPS      (CX)(R11*4), Y1
+	VMOVUPS      (DX)(R11*4), Y2
+	VCMPPS       $0x1e, Y0, Y1, Y3
+	MOVQ         R9, R12
+	ANDQ         $0x00000007, R12
+	SHLQ         $0x02, R12
+	LEAQ         tailmask<>+0(SB), R13
+	VMOVDQU      (R13)(R12*1), Y4
+	VORPS        Y4, Y3, Y4
+	VANDNPS      Y1, Y4, Y1
+	VANDNPS      Y2, Y4, Y4
+	VCVTPS2PD    X1, Y5
+	VCVTPS2PD    X4, Y6
+	VMOVUPD      (DI)(R11*8), Y7
+	VFMADD231PD  Y6, Y5, Y7
+	VMOVUPD      Y7, (DI)(R11*8)
+	VEXTRACTF128 $0x01, Y1, X1
+	VCVTPS2PD    X1, Y1
+	VEXTRACTF128 $0x01, Y4, X4
+	VCVTPS2PD    X4, Y4
+	VMOVUPD      32(DI)(R11*8), Y5
+	VFMADD231PD  Y4, Y1, Y5
+	VMOVUPD      Y5, 32(DI)(R11*8)
+	VMULPS       (SI)(R11*4), Y2, Y1
+	VBLENDVPS    Y3, Y2, Y1, Y1
 
-span_done_196:
+no_last_201:
+	MOVQ R9, R12
+	SUBQ $0x00000020, R12
+
+unrolled_196:
+	CMPQ        R10, R12
+	JGT         single_197
+	VCVTPS2PD   (CX)(R10*4), Y2
+	VCVTPS2PD   (DX)(R10*4), Y3
+	VCMPPD      $0x1e, Y0, Y2, Y4
+	VMINPD      Y2, Y0, Y2
+	VANDNPD     Y3, Y4, Y3
+	VMOVUPD     (DI)(R10*8), Y4
+	VFMADD231PD Y3, Y2, Y4
+	VMOVUPD     Y4, (DI)(R10*8)
+	VCVTPS2PD   16(CX)(R10*4), Y2
+	VCVTPS2PD   16(DX)(R10*4), Y3
+	VCMPPD      $0x1e, Y0, Y2, Y4
+	VMINPD      Y2, Y0, Y2
+	VANDNPD     Y3, Y4, Y3
+	VMOVUPD     32(DI)(R10*8), Y4
+	VFMADD231PD Y3, Y2, Y4
+	VMOVUPD     Y4, 32(DI)(R10*8)
+	VMOVUPS     (CX)(R10*4), Y2
+	VMOVUPS     (DX)(R10*4), Y3
+	VCMPPS      $0x1e, Y0, Y2, Y2
+	VMULPS      (SI)(R10*4), Y3, Y4
+	VBLENDVPS   Y2, Y3, Y4, Y4
+	VMOVUPS     Y4, (AX)(R10*4)
+	VCVTPS2PD   32(CX)(R10*4), Y2
+	VCVTPS2PD   32(DX)(R10*4), Y3
+	VCMPPD      $0x1e, Y0, Y2, Y4
+	VMINPD      Y2, Y0, Y2
+	VANDNPD     Y3, Y4, Y3
+	VMOVUPD     64(DI)(R10*8), Y4
+	VFMADD231PD Y3, Y2, Y4
+	VMOVUPD     Y4, 64(DI)(R10*8)
+	VCVTPS2PD   48(CX)(R10*4), Y2
+	VCVTPS2PD   48(DX)(R10*4), Y3
+	VCMPPD      $0x1e, Y0, Y2, Y4
+	VMINPD      Y2, Y0, Y2
+	VANDNPD     Y3, Y4, Y3
+	VMOVUPD     96(DI)(R10*8), Y4
+	VFMADD231PD Y3, Y2, Y4
+	VMOVUPD     Y4, 96(DI)(R10*8)
+	VMOVUPS     32(CX)(R10*4), Y2
+	VMOVUPS     32(DX)(R10*4), Y3
+	VCMPPS      $0x1e, Y0, Y2, Y2
+	VMULPS      32(SI)(R10*4), Y3, Y4
+	VBLENDVPS   Y2, Y3, Y4, Y4
+	VMOVUPS     Y4, 32(AX)(R10*4)
+	VCVTPS2PD   64(CX)(R10*4), Y2
+	VCVTPS2PD   64(DX)(R10*4), Y3
+	VCMPPD      $0x1e, Y0, Y2, Y4
+	VMINPD      Y2, Y0, Y2
+	VANDNPD     Y3, Y4, Y3
+	VMOVUPD     128(DI)(R10*8), Y4
+	VFMADD231PD Y3, Y2, Y4
+	VMOVUPD     Y4, 128(DI)(R10*8)
+	VCVTPS2PD   80(CX)(R10*4), Y2
+	VCVTPS2PD   80(DX)(R10*4), Y3
+	VCMPPD      $0x1e, Y0, Y2, Y4
+	VMINPD      Y2, Y0, Y2
+	VANDNPD     Y3, Y4, Y3
+	VMOVUPD     160(DI)(R10*8), Y4
+	VFMADD231PD Y3, Y2, Y4
+	VMOVUPD     Y4, 160(DI)(R10*8)
+	VMOVUPS     64(CX)(R10*4), Y2
+	VMOVUPS     64(DX)(R10*4), Y3
+	VCMPPS      $0x1e, Y0, Y2, Y2
+	VMULPS      64(SI)(R10*4), Y3, Y4
+	VBLENDVPS   Y2, Y3, Y4, Y4
+	VMOVUPS     Y4, 64(AX)(R10*4)
+	VCVTPS2PD   96(CX)(R10*4), Y2
+	VCVTPS2PD   96(DX)(R10*4), Y3
+	VCMPPD      $0x1e, Y0, Y2, Y4
+	VMINPD      Y2, Y0, Y2
+	VANDNPD     Y3, Y4, Y3
+	VMOVUPD     192(DI)(R10*8), Y4
+	VFMADD231PD Y3, Y2, Y4
+	VMOVUPD     Y4, 192(DI)(R10*8)
+	VCVTPS2PD   112(CX)(R10*4), Y2
+	VCVTPS2PD   112(DX)(R10*4), Y3
+	VCMPPD      $0x1e, Y0, Y2, Y4
+	VMINPD      Y2, Y0, Y2
+	VANDNPD     Y3, Y4, Y3
+	VMOVUPD     224(DI)(R10*8), Y4
+	VFMADD231PD Y3, Y2, Y4
+	VMOVUPD     Y4, 224(DI)(R10*8)
+	VMOVUPS     96(CX)(R10*4), Y2
+	VMOVUPS     96(DX)(R10*4), Y3
+	VCMPPS      $0x1e, Y0, Y2, Y2
+	VMULPS      96(SI)(R10*4), Y3, Y4
+	VBLENDVPS   Y2, Y3, Y4, Y4
+	VMOVUPS     Y4, 96(AX)(R10*4)
+	ADDQ        $0x00000020, R10
+	JMP         unrolled_196
+
+single_197:
+	MOVQ R9, R12
+	SUBQ $0x00000008, R12
+
+single_loop_198:
+	CMPQ        R10, R12
+	JGT         remainder_199
+	VCVTPS2PD   (CX)(R10*4), Y2
+	VCVTPS2PD   (DX)(R10*4), Y3
+	VCMPPD      $0x1e, Y0, Y2, Y4
+	VMINPD      Y2, Y0, Y2
+	VANDNPD     Y3, Y4, Y3
+	VMOVUPD     (DI)(R10*8), Y4
+	VFMADD231PD Y3, Y2, Y4
+	VMOVUPD     Y4, (DI)(R10*8)
+	VCVTPS2PD   16(CX)(R10*4), Y2
+	VCVTPS2PD   16(DX)(R10*4), Y3
+	VCMPPD      $0x1e, Y0, Y2, Y4
+	VMINPD      Y2, Y0, Y2
+	VANDNPD     Y3, Y4, Y3
+	VMOVUPD     32(DI)(R10*8), Y4
+	VFMADD231PD Y3, Y2, Y4
+	VMOVUPD     Y4, 32(DI)(R10*8)
+	VMOVUPS     (CX)(R10*4), Y2
+	VMOVUPS     (DX)(R10*4), Y3
+	VCMPPS      $0x1e, Y0, Y2, Y2
+	VMULPS      (SI)(R10*4), Y3, Y4
+	VBLENDVPS   Y2, Y3, Y4, Y4
+	VMOVUPS     Y4, (AX)(R10*4)
+	ADDQ        $0x00000008, R10
+	JMP         single_loop_198
+
+remainder_199:
+	MOVQ    R9, R12
+	SUBQ    R10, R12
+	JE      span_done_200
+	CMPQ    R9, $0x00000008
+	JL      masked_202
+	VMOVUPS Y1, (AX)(R11*4)
+	JMP     span_done_200
+
+masked_202:
+	SHLQ         $0x02, R12
+	NEGQ         R12
+	LEAQ         tailmask<>+32(SB), R13
+	VMOVDQU      (R13)(R12*1), Y2
+	VMASKMOVPS   (CX)(R10*4), Y2, Y3
+	VMASKMOVPS   (DX)(R10*4), Y2, Y4
+	VCMPPS       $0x1e, Y0, Y3, Y5
+	VANDNPS      Y3, Y5, Y3
+	VANDNPS      Y4, Y5, Y6
+	VCVTPS2PD    X3, Y7
+	VCVTPS2PD    X6, Y8
+	VMOVUPD      (DI)(R10*8), Y9
+	VFMADD231PD  Y8, Y7, Y9
+	VMOVUPD      Y9, (DI)(R10*8)
+	VEXTRACTF128 $0x01, Y3, X3
+	VCVTPS2PD    X3, Y3
+	VEXTRACTF128 $0x01, Y6, X6
+	VCVTPS2PD    X6, Y6
+	VMOVUPD      32(DI)(R10*8), Y7
+	VFMADD231PD  Y6, Y3, Y7
+	VMOVUPD      Y7, 32(DI)(R10*8)
+	VMASKMOVPS   (SI)(R10*4), Y2, Y3
+	VMULPS       Y3, Y4, Y3
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VMASKMOVPS   Y3, Y2, (AX)(R10*4)
+
+span_done_200:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_190
+	JMP  row_194
 
-rows_done_191:
-stored_181:
+rows_done_195:
+stored_185:
 	VZEROUPPER
 	RET
 
@@ -2629,36 +2737,36 @@ TEXT ·backwardRingAVX2F32(SB), $1920-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x00000068
-	JA     ring_segmented_197
+	JA     ring_segmented_203
 	MOVQ   R10, R11
 
-ring_len_198:
+ring_len_204:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_199
+	JAE  ring_len_done_205
 	ADDQ R10, R11
-	JMP  ring_len_198
+	JMP  ring_len_204
 
-ring_len_done_199:
+ring_len_done_205:
 	MOVQ R11, 1856(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_200:
+ring_step_206:
 	CMPQ R12, R11
-	JB   ring_step_done_201
+	JB   ring_step_done_207
 	SUBQ R11, R12
-	JMP  ring_step_200
+	JMP  ring_step_206
 
-ring_step_done_201:
+ring_step_done_207:
 	MOVQ R12, 1864(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_202:
+ring_step_208:
 	CMPQ R12, R11
-	JB   ring_step_done_203
+	JB   ring_step_done_209
 	SUBQ R11, R12
-	JMP  ring_step_202
+	JMP  ring_step_208
 
-ring_step_done_203:
+ring_step_done_209:
 	MOVQ    R12, 1872(SP)
 	MOVQ    DI, R12
 	LEAQ    32(R11), R11
@@ -2668,76 +2776,76 @@ ring_step_done_203:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1896(SP), R12
 	CMPQ    R10, $0x00000008
-	JB      ring_short_204
+	JB      ring_short_210
 	CMPQ    R8, $0x01
-	JNE     ring_planes_205
+	JNE     ring_planes_211
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_207:
+ring_copy_213:
 	CMPQ    R8, R12
-	JAE     ring_built_206
+	JAE     ring_built_212
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000008
-	JB      ring_copy_tail_208
+	JB      ring_copy_tail_214
 	VMOVUPS (R11)(R10*4), Y1
 	VMOVUPS Y1, (CX)(R8*4)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_207
+	JNE     ring_copy_213
 	XORQ    R10, R10
-	JMP     ring_copy_207
+	JMP     ring_copy_213
 
-ring_copy_tail_208:
+ring_copy_tail_214:
 	VMOVUPS -32(R11)(R9*4), Y1
 	ADDQ    R13, R8
 	VMOVUPS Y1, -32(CX)(R8*4)
 	XORQ    R10, R10
-	JMP     ring_copy_207
+	JMP     ring_copy_213
 
-ring_planes_205:
+ring_planes_211:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_209
+	JA   ring_long_planes_215
 	MOVQ R12, R14
 	SUBQ $0x00000008, R14
 
-ring_fill_210:
+ring_fill_216:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_211
+	JGT          ring_fill_last_217
 	VBROADCASTSS (R11)(R10*4), Y1
 	VMOVUPS      Y1, (CX)(R13*4)
 	VMOVUPS      Y1, 32(CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_212
+	JNE          ring_wrap_218
 	XORQ         R10, R10
 
-ring_wrap_212:
-	JMP ring_fill_210
+ring_wrap_218:
+	JMP ring_fill_216
 
-ring_fill_last_211:
+ring_fill_last_217:
 	CMPQ         R13, R12
-	JAE          ring_built_206
+	JAE          ring_built_212
 	VBROADCASTSS (R11)(R10*4), Y1
 	VMOVUPS      Y1, (CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_213
+	JNE          ring_wrap_219
 	XORQ         R10, R10
 
-ring_wrap_213:
-	JMP ring_fill_last_211
+ring_wrap_219:
+	JMP ring_fill_last_217
 
-ring_long_planes_209:
-ring_channel_214:
+ring_long_planes_215:
+ring_channel_220:
 	CMPQ         R13, R12
-	JAE          ring_built_206
+	JAE          ring_built_212
 	VBROADCASTSS (R11)(R10*4), Y1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -2745,57 +2853,57 @@ ring_channel_214:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_215:
+ring_plane_221:
 	VMOVUPS Y1, (CX)(R15*4)
 	ADDQ    $0x00000008, R15
 	CMPQ    R15, R14
-	JB      ring_plane_215
+	JB      ring_plane_221
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_216
+	JNE     ring_wrap_222
 	XORQ    R10, R10
 
-ring_wrap_216:
-	JMP ring_channel_214
+ring_wrap_222:
+	JMP ring_channel_220
 
-ring_short_204:
+ring_short_210:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_217:
+ring_element_223:
 	MOVL (R11)(R13*4), BP
 	MOVL BP, (CX)(R15*4)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_218
+	JB   ring_element_next_224
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_218
+	JB   ring_element_next_224
 	XORQ R13, R13
 
-ring_element_next_218:
+ring_element_next_224:
 	INCQ    R15
 	CMPQ    R15, $0x00000008
-	JB      ring_element_217
+	JB      ring_element_223
 	VMOVUPS (CX), Y1
 	MOVQ    1856(SP), R8
 	CMPQ    R8, $0x00000008
-	JE      ring_exact_219
+	JE      ring_exact_225
 	SUBQ    R10, R8
 
-ring_exact_219:
+ring_exact_225:
 	MOVQ R8, R9
 
-ring_repeat_220:
+ring_repeat_226:
 	CMPQ    R9, R12
-	JAE     ring_built_206
+	JAE     ring_built_212
 	VMOVUPS Y1, (CX)(R9*4)
 	ADDQ    R8, R9
-	JMP     ring_repeat_220
+	JMP     ring_repeat_226
 
-ring_built_206:
+ring_built_212:
 	MOVQ    1856(SP), R8
 	MOVQ    1896(SP), R9
 	MOVQ    R9, R10
@@ -2811,22 +2919,22 @@ ring_built_206:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_221:
+sums_zero_227:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_222
+	JAE     sums_zeroed_228
 	VMOVUPD Y0, (BX)(R8*8)
 	ADDQ    $0x00000004, R8
-	JMP     sums_zero_221
+	JMP     sums_zero_227
 
-sums_zeroed_222:
+sums_zeroed_228:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000020, R10
 
-unrolled_223:
+unrolled_229:
 	CMPQ        R9, R10
-	JGT         single_224
+	JGT         single_230
 	VCVTPS2PD   (DX)(R9*4), Y1
 	VCVTPS2PD   (SI)(R9*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -2920,15 +3028,15 @@ unrolled_223:
 	SUBQ        1856(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000020, R9
-	JMP         unrolled_223
+	JMP         unrolled_229
 
-single_224:
+single_230:
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-single_loop_225:
+single_loop_231:
 	CMPQ        R9, R10
-	JGT         remainder_226
+	JGT         remainder_232
 	VCVTPS2PD   (DX)(R9*4), Y1
 	VCVTPS2PD   (SI)(R9*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -2956,11 +3064,11 @@ single_loop_225:
 	SUBQ        1856(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000008, R9
-	JMP         single_loop_225
+	JMP         single_loop_231
 
-remainder_226:
+remainder_232:
 	SUBQ         R9, DI
-	JE           span_done_227
+	JE           span_done_233
 	SHLQ         $0x02, DI
 	NEGQ         DI
 	LEAQ         tailmask<>+32(SB), R10
@@ -2987,78 +3095,78 @@ remainder_226:
 	VBLENDVPS    Y0, Y3, Y2, Y2
 	VMASKMOVPS   Y2, Y1, (AX)(R9*4)
 
-span_done_227:
+span_done_233:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1856(SP), DX
 	MOVQ  1896(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_229
+	JLE   fold_ext_done_235
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_230
+	JA    fold_ext_scalar_236
 	ADDQ  $0x00000003, SI
 	ANDQ  $-4, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_228:
+fold_ext_234:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_229
+	JBE     fold_ext_done_235
 	SUBQ    $0x00000004, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Y0
 	VADDPD  (BX)(SI*8), Y0, Y0
 	VMOVUPD Y0, (BX)(DI*8)
-	JMP     fold_ext_228
+	JMP     fold_ext_234
 
-fold_ext_scalar_230:
+fold_ext_scalar_236:
 	MOVQ 1896(SP), SI
 
-fold_ext_element_231:
+fold_ext_element_237:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_232
+	JBE    fold_ext_element_done_238
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_231
+	JMP    fold_ext_element_237
 
-fold_ext_element_done_232:
-fold_ext_done_229:
-fold_233:
+fold_ext_element_done_238:
+fold_ext_done_235:
+fold_239:
 	CMPQ   DX, AX
-	JBE    fold_done_234
+	JBE    fold_done_240
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_233
+	JMP    fold_239
 
-fold_done_234:
+fold_done_240:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_235
+	JNE  sums_planes_241
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000004, DX
 
-sums_vector_238:
+sums_vector_244:
 	CMPQ       AX, DX
-	JGT        sums_scalar_236
+	JGT        sums_scalar_242
 	VCVTPS2PD  (CX)(AX*4), Y0
 	VADDPD     (BX)(AX*8), Y0, Y0
 	VCVTPD2PSY Y0, X0
 	VMOVUPS    X0, (CX)(AX*4)
 	ADDQ       $0x00000004, AX
-	JMP        sums_vector_238
+	JMP        sums_vector_244
 
-sums_scalar_236:
+sums_scalar_242:
 	CMPQ      AX, alpha_len+80(FP)
-	JE        sums_done_237
+	JE        sums_done_243
 	VMOVSD    (BX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
@@ -3066,18 +3174,18 @@ sums_scalar_236:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_236
+	JMP       sums_scalar_242
 
-sums_planes_235:
+sums_planes_241:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_239:
+sums_group_245:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_241
+	JB     sums_single_247
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -3086,7 +3194,7 @@ sums_group_239:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_240:
+sums_group_plane_246:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -3095,7 +3203,7 @@ sums_group_plane_240:
 	ADDQ      $0x08, R9
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_group_plane_240
+	JB        sums_group_plane_246
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (CX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -3120,32 +3228,32 @@ sums_group_plane_240:
 	SHRQ      $0x01, DX
 	ADDQ      DX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_239
+	JMP       sums_group_245
 
-sums_single_241:
+sums_single_247:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_237
+	JE     sums_done_243
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_242:
+sums_single_plane_248:
 	VADDSD    (BX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_single_plane_242
+	JB        sums_single_plane_248
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_241
+	JMP       sums_single_247
 
-sums_done_237:
+sums_done_243:
 	JMP ring_finished_backwardAVX2F32
 
-ring_segmented_197:
+ring_segmented_203:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x00000068
 	JA   ring_finished_backwardAVX2F32
@@ -3155,7 +3263,7 @@ ring_segmented_197:
 	MOVQ AX, 1888(SP)
 	MOVQ $0x00000000, 1880(SP)
 
-ring_block_244:
+ring_block_250:
 	MOVQ    1880(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -3171,33 +3279,33 @@ ring_block_244:
 	MOVQ    DI, 1912(SP)
 	MOVQ    DI, R8
 
-ring_len_245:
+ring_len_251:
 	CMPQ R8, $0x00000008
-	JAE  ring_len_done_246
+	JAE  ring_len_done_252
 	ADDQ DI, R8
-	JMP  ring_len_245
+	JMP  ring_len_251
 
-ring_len_done_246:
+ring_len_done_252:
 	MOVQ R8, 1856(SP)
 	MOVQ $0x00000008, R9
 
-ring_step_247:
+ring_step_253:
 	CMPQ R9, R8
-	JB   ring_step_done_248
+	JB   ring_step_done_254
 	SUBQ R8, R9
-	JMP  ring_step_247
+	JMP  ring_step_253
 
-ring_step_done_248:
+ring_step_done_254:
 	MOVQ R9, 1864(SP)
 	MOVQ $0x00000020, R9
 
-ring_step_249:
+ring_step_255:
 	CMPQ R9, R8
-	JB   ring_step_done_250
+	JB   ring_step_done_256
 	SUBQ R8, R9
-	JMP  ring_step_249
+	JMP  ring_step_255
 
-ring_step_done_250:
+ring_step_done_256:
 	MOVQ    R9, 1872(SP)
 	MOVQ    DI, R9
 	LEAQ    32(R8), R8
@@ -3208,76 +3316,76 @@ ring_step_done_250:
 	LEAQ    (R8)(DX*4), R8
 	MOVQ    1896(SP), R9
 	CMPQ    DI, $0x00000008
-	JB      ring_short_251
+	JB      ring_short_257
 	CMPQ    AX, $0x01
-	JNE     ring_planes_252
+	JNE     ring_planes_258
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_254:
+ring_copy_260:
 	CMPQ    DI, R9
-	JAE     ring_built_253
+	JAE     ring_built_259
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_255
+	JB      ring_copy_tail_261
 	VMOVUPS (R8)(R10*4), Y1
 	VMOVUPS Y1, (CX)(DI*4)
 	ADDQ    $0x00000008, DI
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_254
+	JNE     ring_copy_260
 	XORQ    R10, R10
-	JMP     ring_copy_254
+	JMP     ring_copy_260
 
-ring_copy_tail_255:
+ring_copy_tail_261:
 	VMOVUPS -32(R8)(SI*4), Y1
 	ADDQ    R11, DI
 	VMOVUPS Y1, -32(CX)(DI*4)
 	XORQ    R10, R10
-	JMP     ring_copy_254
+	JMP     ring_copy_260
 
-ring_planes_252:
+ring_planes_258:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_256
+	JA   ring_long_planes_262
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-ring_fill_257:
+ring_fill_263:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_258
+	JGT          ring_fill_last_264
 	VBROADCASTSS (R8)(DI*4), Y1
 	VMOVUPS      Y1, (CX)(R10*4)
 	VMOVUPS      Y1, 32(CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_259
+	JNE          ring_wrap_265
 	XORQ         DI, DI
 
-ring_wrap_259:
-	JMP ring_fill_257
+ring_wrap_265:
+	JMP ring_fill_263
 
-ring_fill_last_258:
+ring_fill_last_264:
 	CMPQ         R10, R9
-	JAE          ring_built_253
+	JAE          ring_built_259
 	VBROADCASTSS (R8)(DI*4), Y1
 	VMOVUPS      Y1, (CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_260
+	JNE          ring_wrap_266
 	XORQ         DI, DI
 
-ring_wrap_260:
-	JMP ring_fill_last_258
+ring_wrap_266:
+	JMP ring_fill_last_264
 
-ring_long_planes_256:
-ring_channel_261:
+ring_long_planes_262:
+ring_channel_267:
 	CMPQ         R10, R9
-	JAE          ring_built_253
+	JAE          ring_built_259
 	VBROADCASTSS (R8)(DI*4), Y1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -3285,57 +3393,57 @@ ring_channel_261:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_262:
+ring_plane_268:
 	VMOVUPS Y1, (CX)(R12*4)
 	ADDQ    $0x00000008, R12
 	CMPQ    R12, R11
-	JB      ring_plane_262
+	JB      ring_plane_268
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_263
+	JNE     ring_wrap_269
 	XORQ    DI, DI
 
-ring_wrap_263:
-	JMP ring_channel_261
+ring_wrap_269:
+	JMP ring_channel_267
 
-ring_short_251:
+ring_short_257:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_264:
+ring_element_270:
 	MOVL (R8)(R10*4), R13
 	MOVL R13, (CX)(R12*4)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_265
+	JB   ring_element_next_271
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_265
+	JB   ring_element_next_271
 	XORQ R10, R10
 
-ring_element_next_265:
+ring_element_next_271:
 	INCQ    R12
 	CMPQ    R12, $0x00000008
-	JB      ring_element_264
+	JB      ring_element_270
 	VMOVUPS (CX), Y1
 	MOVQ    1856(SP), SI
 	CMPQ    SI, $0x00000008
-	JE      ring_exact_266
+	JE      ring_exact_272
 	SUBQ    DI, SI
 
-ring_exact_266:
+ring_exact_272:
 	MOVQ SI, DI
 
-ring_repeat_267:
+ring_repeat_273:
 	CMPQ    DI, R9
-	JAE     ring_built_253
+	JAE     ring_built_259
 	VMOVUPS Y1, (CX)(DI*4)
 	ADDQ    SI, DI
-	JMP     ring_repeat_267
+	JMP     ring_repeat_273
 
-ring_built_253:
+ring_built_259:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x02, DI
@@ -3361,26 +3469,26 @@ ring_built_253:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_268:
+sums_zero_274:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_269
+	JAE     sums_zeroed_275
 	VMOVUPD Y0, (BX)(R8*8)
 	ADDQ    $0x00000004, R8
-	JMP     sums_zero_268
+	JMP     sums_zero_274
 
-sums_zeroed_269:
-ring_row_270:
+sums_zeroed_275:
+ring_row_276:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_271
+	JE   ring_rows_done_277
 	XORQ R8, R8
 	MOVQ 1912(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 
-unrolled_272:
+unrolled_278:
 	CMPQ        R10, R11
-	JGT         single_273
+	JGT         single_279
 	VCVTPS2PD   (DX)(R10*4), Y1
 	VCVTPS2PD   (SI)(R10*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -3474,15 +3582,15 @@ unrolled_272:
 	SUBQ        1856(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_272
+	JMP         unrolled_278
 
-single_273:
+single_279:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_274:
+single_loop_280:
 	CMPQ        R10, R11
-	JGT         remainder_275
+	JGT         remainder_281
 	VCVTPS2PD   (DX)(R10*4), Y1
 	VCVTPS2PD   (SI)(R10*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -3510,11 +3618,11 @@ single_loop_274:
 	SUBQ        1856(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_274
+	JMP         single_loop_280
 
-remainder_275:
+remainder_281:
 	SUBQ         R10, R9
-	JE           span_done_276
+	JE           span_done_282
 	SHLQ         $0x02, R9
 	NEGQ         R9
 	LEAQ         tailmask<>+32(SB), R11
@@ -3541,7 +3649,7 @@ remainder_275:
 	VBLENDVPS    Y4, Y3, Y2, Y2
 	VMASKMOVPS   Y2, Y1, (AX)(R10*4)
 
-span_done_276:
+span_done_282:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -3549,9 +3657,9 @@ span_done_276:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_270
+	JMP   ring_row_276
 
-ring_rows_done_271:
+ring_rows_done_277:
 	MOVQ 1880(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -3559,71 +3667,71 @@ ring_rows_done_271:
 	MOVQ 1856(SP), DI
 	MOVQ 1896(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_278
+	JLE  fold_ext_done_284
 	CMPQ R8, DI
-	JA   fold_ext_scalar_279
+	JA   fold_ext_scalar_285
 	ADDQ $0x00000003, R8
 	ANDQ $-4, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_277:
+fold_ext_283:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_278
+	JBE     fold_ext_done_284
 	SUBQ    $0x00000004, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Y1
 	VADDPD  (BX)(R8*8), Y1, Y1
 	VMOVUPD Y1, (BX)(R9*8)
-	JMP     fold_ext_277
+	JMP     fold_ext_283
 
-fold_ext_scalar_279:
+fold_ext_scalar_285:
 	MOVQ 1896(SP), R8
 
-fold_ext_element_280:
+fold_ext_element_286:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_281
+	JBE    fold_ext_element_done_287
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_280
+	JMP    fold_ext_element_286
 
-fold_ext_element_done_281:
-fold_ext_done_278:
-fold_282:
+fold_ext_element_done_287:
+fold_ext_done_284:
+fold_288:
 	CMPQ   DI, SI
-	JBE    fold_done_283
+	JBE    fold_done_289
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_282
+	JMP    fold_288
 
-fold_done_283:
+fold_done_289:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_284
+	JNE  sums_planes_290
 	MOVQ 1904(SP), DI
 	SUBQ $0x00000004, DI
 
-sums_vector_287:
+sums_vector_293:
 	CMPQ       SI, DI
-	JGT        sums_scalar_285
+	JGT        sums_scalar_291
 	VCVTPS2PD  (DX)(SI*4), Y1
 	VADDPD     (BX)(SI*8), Y1, Y1
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, (DX)(SI*4)
 	ADDQ       $0x00000004, SI
-	JMP        sums_vector_287
+	JMP        sums_vector_293
 
-sums_scalar_285:
+sums_scalar_291:
 	CMPQ      SI, 1904(SP)
-	JE        sums_done_286
+	JE        sums_done_292
 	VMOVSD    (BX)(SI*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
@@ -3631,18 +3739,18 @@ sums_scalar_285:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_scalar_285
+	JMP       sums_scalar_291
 
-sums_planes_284:
+sums_planes_290:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_288:
+sums_group_294:
 	MOVQ   1904(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_290
+	JB     sums_single_296
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -3651,7 +3759,7 @@ sums_group_288:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_289:
+sums_group_plane_295:
 	VADDSD    (R10), X1, X1
 	VADDSD    (R10)(R9*1), X2, X2
 	VADDSD    (R11), X3, X3
@@ -3660,7 +3768,7 @@ sums_group_plane_289:
 	ADDQ      $0x08, R11
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_group_plane_289
+	JB        sums_group_plane_295
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(SI*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -3685,32 +3793,32 @@ sums_group_plane_289:
 	SHRQ      $0x01, DI
 	ADDQ      DI, R8
 	ADDQ      $0x00000004, SI
-	JMP       sums_group_288
+	JMP       sums_group_294
 
-sums_single_290:
+sums_single_296:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_286
+	JE     sums_done_292
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_291:
+sums_single_plane_297:
 	VADDSD    (BX)(R8*8), X1, X1
 	INCQ      R8
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_single_plane_291
+	JB        sums_single_plane_297
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_single_290
+	JMP       sums_single_296
 
-sums_done_286:
+sums_done_292:
 	ADDQ 1904(SP), AX
 	MOVQ AX, 1880(SP)
-	JMP  ring_block_244
+	JMP  ring_block_250
 
 ring_finished_backwardAVX2F32:
 	VZEROUPPER
@@ -3728,11 +3836,11 @@ TEXT ·backwardDxAVX2F32(SB), NOSPLIT, $0-76
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_292
+	JB           cached_298
 	CMPQ         AX, DX
-	JE           cached_292
+	JE           cached_298
 	CMPQ         AX, CX
-	JE           cached_292
+	JE           cached_298
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -3741,7 +3849,7 @@ TEXT ·backwardDxAVX2F32(SB), NOSPLIT, $0-76
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_294
+	JE           aligned_300
 	MOVQ         DI, R8
 	SHLQ         $0x02, R8
 	NEGQ         R8
@@ -3755,13 +3863,13 @@ TEXT ·backwardDxAVX2F32(SB), NOSPLIT, $0-76
 	VMASKMOVPS   Y5, Y2, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_294:
+aligned_300:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_295:
+unrolled_301:
 	CMPQ      SI, DI
-	JGT       single_296
+	JGT       single_302
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -3787,15 +3895,15 @@ unrolled_295:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVNTPS  Y4, 96(AX)(SI*4)
 	ADDQ      $0x00000020, SI
-	JMP       unrolled_295
+	JMP       unrolled_301
 
-single_296:
+single_302:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_297:
+single_loop_303:
 	CMPQ      SI, DI
-	JGT       remainder_298
+	JGT       remainder_304
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -3803,11 +3911,11 @@ single_loop_297:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVNTPS  Y4, (AX)(SI*4)
 	ADDQ      $0x00000008, SI
-	JMP       single_loop_297
+	JMP       single_loop_303
 
-remainder_298:
+remainder_304:
 	SUBQ       SI, BX
-	JE         span_done_299
+	JE         span_done_305
 	SHLQ       $0x02, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -3819,30 +3927,30 @@ remainder_298:
 	VBLENDVPS  Y0, Y4, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(SI*4)
 
-span_done_299:
+span_done_305:
 	SFENCE
-	JMP stored_293
+	JMP stored_299
 
-cached_292:
+cached_298:
 	XORQ      SI, SI
 	TESTQ     $0x00000007, BX
-	JE        no_last_305
+	JE        no_last_311
 	MOVQ      BX, DI
 	SUBQ      $0x00000008, DI
-	JL        no_last_305
+	JL        no_last_311
 	VMOVUPS   (CX)(DI*4), Y2
 	VMOVUPS   (DX)(DI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
 	VMULPS    Y1, Y3, Y4
 	VBLENDVPS Y2, Y3, Y4, Y4
 
-no_last_305:
+no_last_311:
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
 
-unrolled_300:
+unrolled_306:
 	CMPQ      SI, R8
-	JGT       single_301
+	JGT       single_307
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -3868,15 +3976,15 @@ unrolled_300:
 	VBLENDVPS Y2, Y3, Y5, Y5
 	VMOVUPS   Y5, 96(AX)(SI*4)
 	ADDQ      $0x00000020, SI
-	JMP       unrolled_300
+	JMP       unrolled_306
 
-single_301:
+single_307:
 	MOVQ BX, R8
 	SUBQ $0x00000008, R8
 
-single_loop_302:
+single_loop_308:
 	CMPQ      SI, R8
-	JGT       remainder_303
+	JGT       remainder_309
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -3884,18 +3992,18 @@ single_loop_302:
 	VBLENDVPS Y2, Y3, Y5, Y5
 	VMOVUPS   Y5, (AX)(SI*4)
 	ADDQ      $0x00000008, SI
-	JMP       single_loop_302
+	JMP       single_loop_308
 
-remainder_303:
+remainder_309:
 	MOVQ    BX, R8
 	SUBQ    SI, R8
-	JE      span_done_304
+	JE      span_done_310
 	CMPQ    BX, $0x00000008
-	JL      masked_306
+	JL      masked_312
 	VMOVUPS Y4, (AX)(DI*4)
-	JMP     span_done_304
+	JMP     span_done_310
 
-masked_306:
+masked_312:
 	MOVQ       R8, BX
 	SHLQ       $0x02, BX
 	NEGQ       BX
@@ -3908,8 +4016,8 @@ masked_306:
 	VBLENDVPS  Y0, Y4, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(SI*4)
 
-span_done_304:
-stored_293:
+span_done_310:
+stored_299:
 	VZEROUPPER
 	RET
 
@@ -3930,15 +4038,15 @@ TEXT ·backwardPlanesDxAVX2F32(SB), NOSPLIT, $0-104
 	MOVQ   BX, R11
 	SHLQ   $0x02, R11
 	CMPQ   R11, ·streamThreshold+0(SB)
-	JB     cached_307
+	JB     cached_313
 	CMPQ   AX, DX
-	JE     cached_307
+	JE     cached_313
 	CMPQ   AX, CX
-	JE     cached_307
+	JE     cached_313
 
-plane_309:
+plane_315:
 	CMPQ         BX, $0x00
-	JE           planes_done_310
+	JE           planes_done_316
 	VBROADCASTSS (R8)(R10*4), Y1
 	XORQ         R11, R11
 	MOVQ         AX, R12
@@ -3948,7 +4056,7 @@ plane_309:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_311
+	JE           aligned_317
 	MOVQ         R12, R13
 	SHLQ         $0x02, R13
 	NEGQ         R13
@@ -3962,13 +4070,13 @@ plane_309:
 	VMASKMOVPS   Y5, Y2, (AX)(R11*4)
 	MOVQ         R12, R11
 
-aligned_311:
+aligned_317:
 	MOVQ SI, R12
 	SUBQ $0x00000020, R12
 
-unrolled_312:
+unrolled_318:
 	CMPQ      R11, R12
-	JGT       single_313
+	JGT       single_319
 	VMOVUPS   (CX)(R11*4), Y2
 	VMOVUPS   (DX)(R11*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -3994,15 +4102,15 @@ unrolled_312:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVNTPS  Y4, 96(AX)(R11*4)
 	ADDQ      $0x00000020, R11
-	JMP       unrolled_312
+	JMP       unrolled_318
 
-single_313:
+single_319:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 
-single_loop_314:
+single_loop_320:
 	CMPQ      R11, R12
-	JGT       remainder_315
+	JGT       remainder_321
 	VMOVUPS   (CX)(R11*4), Y2
 	VMOVUPS   (DX)(R11*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -4010,12 +4118,12 @@ single_loop_314:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVNTPS  Y4, (AX)(R11*4)
 	ADDQ      $0x00000008, R11
-	JMP       single_loop_314
+	JMP       single_loop_320
 
-remainder_315:
+remainder_321:
 	MOVQ       SI, R12
 	SUBQ       R11, R12
-	JE         span_done_316
+	JE         span_done_322
 	SHLQ       $0x02, R12
 	NEGQ       R12
 	LEAQ       tailmask<>+32(SB), R13
@@ -4027,47 +4135,47 @@ remainder_315:
 	VBLENDVPS  Y3, Y4, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(R11*4)
 
-span_done_316:
+span_done_322:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_317
+	JNE  same_pass_323
 	XORQ R10, R10
 
-same_pass_317:
+same_pass_323:
 	SUBQ SI, BX
-	JMP  plane_309
+	JMP  plane_315
 
-planes_done_310:
+planes_done_316:
 	SFENCE
-	JMP stored_308
+	JMP stored_314
 
-cached_307:
-plane_318:
+cached_313:
+plane_324:
 	CMPQ         BX, $0x00
-	JE           planes_done_319
+	JE           planes_done_325
 	VBROADCASTSS (R8)(R10*4), Y1
 	XORQ         R11, R11
 	TESTQ        $0x00000007, SI
-	JE           no_last_325
+	JE           no_last_331
 	MOVQ         SI, R12
 	SUBQ         $0x00000008, R12
-	JL           no_last_325
+	JL           no_last_331
 	VMOVUPS      (CX)(R12*4), Y2
 	VMOVUPS      (DX)(R12*4), Y3
 	VCMPPS       $0x1e, Y0, Y2, Y2
 	VMULPS       Y1, Y3, Y4
 	VBLENDVPS    Y2, Y3, Y4, Y4
 
-no_last_325:
+no_last_331:
 	MOVQ SI, R13
 	SUBQ $0x00000020, R13
 
-unrolled_320:
+unrolled_326:
 	CMPQ      R11, R13
-	JGT       single_321
+	JGT       single_327
 	VMOVUPS   (CX)(R11*4), Y2
 	VMOVUPS   (DX)(R11*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -4093,15 +4201,15 @@ unrolled_320:
 	VBLENDVPS Y2, Y3, Y5, Y5
 	VMOVUPS   Y5, 96(AX)(R11*4)
 	ADDQ      $0x00000020, R11
-	JMP       unrolled_320
+	JMP       unrolled_326
 
-single_321:
+single_327:
 	MOVQ SI, R13
 	SUBQ $0x00000008, R13
 
-single_loop_322:
+single_loop_328:
 	CMPQ      R11, R13
-	JGT       remainder_323
+	JGT       remainder_329
 	VMOVUPS   (CX)(R11*4), Y2
 	VMOVUPS   (DX)(R11*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -4109,18 +4217,18 @@ single_loop_322:
 	VBLENDVPS Y2, Y3, Y5, Y5
 	VMOVUPS   Y5, (AX)(R11*4)
 	ADDQ      $0x00000008, R11
-	JMP       single_loop_322
+	JMP       single_loop_328
 
-remainder_323:
+remainder_329:
 	MOVQ    SI, R13
 	SUBQ    R11, R13
-	JE      span_done_324
+	JE      span_done_330
 	CMPQ    SI, $0x00000008
-	JL      masked_326
+	JL      masked_332
 	VMOVUPS Y4, (AX)(R12*4)
-	JMP     span_done_324
+	JMP     span_done_330
 
-masked_326:
+masked_332:
 	SHLQ       $0x02, R13
 	NEGQ       R13
 	LEAQ       tailmask<>+32(SB), R14
@@ -4132,21 +4240,21 @@ masked_326:
 	VBLENDVPS  Y3, Y5, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(R11*4)
 
-span_done_324:
+span_done_330:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_327
+	JNE  same_pass_333
 	XORQ R10, R10
 
-same_pass_327:
+same_pass_333:
 	SUBQ SI, BX
-	JMP  plane_318
+	JMP  plane_324
 
-planes_done_319:
-stored_308:
+planes_done_325:
+stored_314:
 	VZEROUPPER
 	RET
 
@@ -4163,15 +4271,15 @@ TEXT ·backwardPatternDxAVX2F32(SB), NOSPLIT, $0-96
 	MOVQ   BX, R8
 	SHLQ   $0x02, R8
 	CMPQ   R8, ·streamThreshold+0(SB)
-	JB     cached_328
+	JB     cached_334
 	CMPQ   AX, DX
-	JE     cached_328
+	JE     cached_334
 	CMPQ   AX, CX
-	JE     cached_328
+	JE     cached_334
 
-row_330:
+row_336:
 	CMPQ       BX, $0x00
-	JE         rows_done_331
+	JE         rows_done_337
 	MOVQ       DI, R8
 	CMPQ       BX, R8
 	CMOVQLT    BX, R8
@@ -4183,7 +4291,7 @@ row_330:
 	CMPQ       R10, R8
 	CMOVQGT    R8, R10
 	TESTQ      R10, R10
-	JE         aligned_332
+	JE         aligned_338
 	MOVQ       R10, R11
 	SHLQ       $0x02, R11
 	NEGQ       R11
@@ -4198,13 +4306,13 @@ row_330:
 	VMASKMOVPS Y4, Y1, (AX)(R9*4)
 	MOVQ       R10, R9
 
-aligned_332:
+aligned_338:
 	MOVQ R8, R10
 	SUBQ $0x00000020, R10
 
-unrolled_333:
+unrolled_339:
 	CMPQ      R9, R10
-	JGT       single_334
+	JGT       single_340
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -4230,15 +4338,15 @@ unrolled_333:
 	VBLENDVPS Y1, Y2, Y3, Y3
 	VMOVNTPS  Y3, 96(AX)(R9*4)
 	ADDQ      $0x00000020, R9
-	JMP       unrolled_333
+	JMP       unrolled_339
 
-single_334:
+single_340:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-single_loop_335:
+single_loop_341:
 	CMPQ      R9, R10
-	JGT       remainder_336
+	JGT       remainder_342
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -4246,12 +4354,12 @@ single_loop_335:
 	VBLENDVPS Y1, Y2, Y3, Y3
 	VMOVNTPS  Y3, (AX)(R9*4)
 	ADDQ      $0x00000008, R9
-	JMP       single_loop_335
+	JMP       single_loop_341
 
-remainder_336:
+remainder_342:
 	MOVQ       R8, R10
 	SUBQ       R9, R10
-	JE         span_done_337
+	JE         span_done_343
 	SHLQ       $0x02, R10
 	NEGQ       R10
 	LEAQ       tailmask<>+32(SB), R11
@@ -4264,45 +4372,45 @@ remainder_336:
 	VBLENDVPS  Y2, Y3, Y4, Y4
 	VMASKMOVPS Y4, Y1, (AX)(R9*4)
 
-span_done_337:
+span_done_343:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_330
+	JMP  row_336
 
-rows_done_331:
+rows_done_337:
 	SFENCE
-	JMP stored_329
+	JMP stored_335
 
-cached_328:
-row_338:
+cached_334:
+row_344:
 	CMPQ      BX, $0x00
-	JE        rows_done_339
+	JE        rows_done_345
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
 	XORQ      R9, R9
 	TESTQ     $0x00000007, R8
-	JE        no_last_345
+	JE        no_last_351
 	MOVQ      R8, R10
 	SUBQ      $0x00000008, R10
-	JL        no_last_345
+	JL        no_last_351
 	VMOVUPS   (CX)(R10*4), Y1
 	VMOVUPS   (DX)(R10*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
 	VMULPS    (SI)(R10*4), Y2, Y3
 	VBLENDVPS Y1, Y2, Y3, Y3
 
-no_last_345:
+no_last_351:
 	MOVQ R8, R11
 	SUBQ $0x00000020, R11
 
-unrolled_340:
+unrolled_346:
 	CMPQ      R9, R11
-	JGT       single_341
+	JGT       single_347
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -4328,15 +4436,15 @@ unrolled_340:
 	VBLENDVPS Y1, Y2, Y4, Y4
 	VMOVUPS   Y4, 96(AX)(R9*4)
 	ADDQ      $0x00000020, R9
-	JMP       unrolled_340
+	JMP       unrolled_346
 
-single_341:
+single_347:
 	MOVQ R8, R11
 	SUBQ $0x00000008, R11
 
-single_loop_342:
+single_loop_348:
 	CMPQ      R9, R11
-	JGT       remainder_343
+	JGT       remainder_349
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -4344,18 +4452,18 @@ single_loop_342:
 	VBLENDVPS Y1, Y2, Y4, Y4
 	VMOVUPS   Y4, (AX)(R9*4)
 	ADDQ      $0x00000008, R9
-	JMP       single_loop_342
+	JMP       single_loop_348
 
-remainder_343:
+remainder_349:
 	MOVQ    R8, R11
 	SUBQ    R9, R11
-	JE      span_done_344
+	JE      span_done_350
 	CMPQ    R8, $0x00000008
-	JL      masked_346
+	JL      masked_352
 	VMOVUPS Y3, (AX)(R10*4)
-	JMP     span_done_344
+	JMP     span_done_350
 
-masked_346:
+masked_352:
 	SHLQ       $0x02, R11
 	NEGQ       R11
 	LEAQ       tailmask<>+32(SB), R12
@@ -4368,17 +4476,17 @@ masked_346:
 	VBLENDVPS  Y2, Y4, Y5, Y5
 	VMASKMOVPS Y5, Y1, (AX)(R9*4)
 
-span_done_344:
+span_done_350:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_338
+	JMP  row_344
 
-rows_done_339:
-stored_329:
+rows_done_345:
+stored_335:
 	VZEROUPPER
 	RET
 
@@ -4398,36 +4506,36 @@ TEXT ·backwardRingDxAVX2F32(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x000001b0
-	JA     ring_segmented_347
+	JA     ring_segmented_353
 	MOVQ   R9, R10
 
-ring_len_348:
+ring_len_354:
 	CMPQ R10, $0x00000008
-	JAE  ring_len_done_349
+	JAE  ring_len_done_355
 	ADDQ R9, R10
-	JMP  ring_len_348
+	JMP  ring_len_354
 
-ring_len_done_349:
+ring_len_done_355:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000008, R11
 
-ring_step_350:
+ring_step_356:
 	CMPQ R11, R10
-	JB   ring_step_done_351
+	JB   ring_step_done_357
 	SUBQ R10, R11
-	JMP  ring_step_350
+	JMP  ring_step_356
 
-ring_step_done_351:
+ring_step_done_357:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000020, R11
 
-ring_step_352:
+ring_step_358:
 	CMPQ R11, R10
-	JB   ring_step_done_353
+	JB   ring_step_done_359
 	SUBQ R10, R11
-	JMP  ring_step_352
+	JMP  ring_step_358
 
-ring_step_done_353:
+ring_step_done_359:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    32(R10), R10
@@ -4437,76 +4545,76 @@ ring_step_done_353:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000008
-	JB      ring_short_354
+	JB      ring_short_360
 	CMPQ    AX, $0x01
-	JNE     ring_planes_355
+	JNE     ring_planes_361
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_357:
+ring_copy_363:
 	CMPQ    AX, R11
-	JAE     ring_built_356
+	JAE     ring_built_362
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_358
+	JB      ring_copy_tail_364
 	VMOVUPS (R10)(R9*4), Y1
 	VMOVUPS Y1, (R8)(AX*4)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_357
+	JNE     ring_copy_363
 	XORQ    R9, R9
-	JMP     ring_copy_357
+	JMP     ring_copy_363
 
-ring_copy_tail_358:
+ring_copy_tail_364:
 	VMOVUPS -32(R10)(DX*4), Y1
 	ADDQ    R12, AX
 	VMOVUPS Y1, -32(R8)(AX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_357
+	JMP     ring_copy_363
 
-ring_planes_355:
+ring_planes_361:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_359
+	JA   ring_long_planes_365
 	MOVQ R11, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_360:
+ring_fill_366:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_361
+	JGT          ring_fill_last_367
 	VBROADCASTSS (R10)(R9*4), Y1
 	VMOVUPS      Y1, (R8)(R12*4)
 	VMOVUPS      Y1, 32(R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_362
+	JNE          ring_wrap_368
 	XORQ         R9, R9
 
-ring_wrap_362:
-	JMP ring_fill_360
+ring_wrap_368:
+	JMP ring_fill_366
 
-ring_fill_last_361:
+ring_fill_last_367:
 	CMPQ         R12, R11
-	JAE          ring_built_356
+	JAE          ring_built_362
 	VBROADCASTSS (R10)(R9*4), Y1
 	VMOVUPS      Y1, (R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_363
+	JNE          ring_wrap_369
 	XORQ         R9, R9
 
-ring_wrap_363:
-	JMP ring_fill_last_361
+ring_wrap_369:
+	JMP ring_fill_last_367
 
-ring_long_planes_359:
-ring_channel_364:
+ring_long_planes_365:
+ring_channel_370:
 	CMPQ         R12, R11
-	JAE          ring_built_356
+	JAE          ring_built_362
 	VBROADCASTSS (R10)(R9*4), Y1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -4514,65 +4622,65 @@ ring_channel_364:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_365:
+ring_plane_371:
 	VMOVUPS Y1, (R8)(R14*4)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_365
+	JB      ring_plane_371
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_366
+	JNE     ring_wrap_372
 	XORQ    R9, R9
 
-ring_wrap_366:
-	JMP ring_channel_364
+ring_wrap_372:
+	JMP ring_channel_370
 
-ring_short_354:
+ring_short_360:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_367:
+ring_element_373:
 	MOVL (R10)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_368
+	JB   ring_element_next_374
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_368
+	JB   ring_element_next_374
 	XORQ R12, R12
 
-ring_element_next_368:
+ring_element_next_374:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_367
+	JB      ring_element_373
 	VMOVUPS (R8), Y1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000008
-	JE      ring_exact_369
+	JE      ring_exact_375
 	SUBQ    R9, AX
 
-ring_exact_369:
+ring_exact_375:
 	MOVQ AX, DX
 
-ring_repeat_370:
+ring_repeat_376:
 	CMPQ    DX, R11
-	JAE     ring_built_356
+	JAE     ring_built_362
 	VMOVUPS Y1, (R8)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_370
+	JMP     ring_repeat_376
 
-ring_built_356:
+ring_built_362:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-unrolled_371:
+unrolled_377:
 	CMPQ      DX, R9
-	JGT       single_372
+	JGT       single_378
 	VMOVUPS   (BX)(DX*4), Y1
 	VMOVUPS   (SI)(DX*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -4602,15 +4710,15 @@ unrolled_371:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000020, DX
-	JMP       unrolled_371
+	JMP       unrolled_377
 
-single_372:
+single_378:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_373:
+single_loop_379:
 	CMPQ      DX, R9
-	JGT       remainder_374
+	JGT       remainder_380
 	VMOVUPS   (BX)(DX*4), Y1
 	VMOVUPS   (SI)(DX*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -4622,11 +4730,11 @@ single_loop_373:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000008, DX
-	JMP       single_loop_373
+	JMP       single_loop_379
 
-remainder_374:
+remainder_380:
 	SUBQ       DX, DI
-	JE         span_done_375
+	JE         span_done_381
 	SHLQ       $0x02, DI
 	NEGQ       DI
 	LEAQ       tailmask<>+32(SB), R9
@@ -4639,10 +4747,10 @@ remainder_374:
 	VBLENDVPS  Y0, Y3, Y2, Y2
 	VMASKMOVPS Y2, Y1, (CX)(DX*4)
 
-span_done_375:
+span_done_381:
 	JMP ring_finished_backwardDxAVX2F32
 
-ring_segmented_347:
+ring_segmented_353:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x000001b0
 	JA   ring_finished_backwardDxAVX2F32
@@ -4652,11 +4760,11 @@ ring_segmented_347:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_376
+	JE   ring_rows_382
 
-ring_segment_377:
+ring_segment_383:
 	CMPQ    DI, $0x00
-	JE      ring_done_378
+	JE      ring_done_384
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -4673,33 +4781,33 @@ ring_segment_377:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_379:
+ring_len_385:
 	CMPQ R12, $0x00000008
-	JAE  ring_len_done_380
+	JAE  ring_len_done_386
 	ADDQ R10, R12
-	JMP  ring_len_379
+	JMP  ring_len_385
 
-ring_len_done_380:
+ring_len_done_386:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000008, R13
 
-ring_step_381:
+ring_step_387:
 	CMPQ R13, R12
-	JB   ring_step_done_382
+	JB   ring_step_done_388
 	SUBQ R12, R13
-	JMP  ring_step_381
+	JMP  ring_step_387
 
-ring_step_done_382:
+ring_step_done_388:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000020, R13
 
-ring_step_383:
+ring_step_389:
 	CMPQ R13, R12
-	JB   ring_step_done_384
+	JB   ring_step_done_390
 	SUBQ R12, R13
-	JMP  ring_step_383
+	JMP  ring_step_389
 
-ring_step_done_384:
+ring_step_done_390:
 	MOVQ    R13, 1936(SP)
 	LEAQ    32(R12), R12
 	CMPQ    R11, R12
@@ -4709,76 +4817,76 @@ ring_step_done_384:
 	LEAQ    (R11)(AX*4), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000008
-	JB      ring_short_385
+	JB      ring_short_391
 	CMPQ    R9, $0x01
-	JNE     ring_planes_386
+	JNE     ring_planes_392
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_388:
+ring_copy_394:
 	CMPQ    R9, AX
-	JAE     ring_built_387
+	JAE     ring_built_393
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_389
+	JB      ring_copy_tail_395
 	VMOVUPS (R11)(R10*4), Y1
 	VMOVUPS Y1, (R8)(R9*4)
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_388
+	JNE     ring_copy_394
 	XORQ    R10, R10
-	JMP     ring_copy_388
+	JMP     ring_copy_394
 
-ring_copy_tail_389:
+ring_copy_tail_395:
 	VMOVUPS -32(R11)(DX*4), Y1
 	ADDQ    R12, R9
 	VMOVUPS Y1, -32(R8)(R9*4)
 	XORQ    R10, R10
-	JMP     ring_copy_388
+	JMP     ring_copy_394
 
-ring_planes_386:
+ring_planes_392:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000010
-	JA   ring_long_planes_390
+	JA   ring_long_planes_396
 	MOVQ AX, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_391:
+ring_fill_397:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_392
+	JGT          ring_fill_last_398
 	VBROADCASTSS (R11)(R10*4), Y1
 	VMOVUPS      Y1, (R8)(R12*4)
 	VMOVUPS      Y1, 32(R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_393
+	JNE          ring_wrap_399
 	XORQ         R10, R10
 
-ring_wrap_393:
-	JMP ring_fill_391
+ring_wrap_399:
+	JMP ring_fill_397
 
-ring_fill_last_392:
+ring_fill_last_398:
 	CMPQ         R12, AX
-	JAE          ring_built_387
+	JAE          ring_built_393
 	VBROADCASTSS (R11)(R10*4), Y1
 	VMOVUPS      Y1, (R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_394
+	JNE          ring_wrap_400
 	XORQ         R10, R10
 
-ring_wrap_394:
-	JMP ring_fill_last_392
+ring_wrap_400:
+	JMP ring_fill_last_398
 
-ring_long_planes_390:
-ring_channel_395:
+ring_long_planes_396:
+ring_channel_401:
 	CMPQ         R12, AX
-	JAE          ring_built_387
+	JAE          ring_built_393
 	VBROADCASTSS (R11)(R10*4), Y1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -4786,66 +4894,66 @@ ring_channel_395:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_396:
+ring_plane_402:
 	VMOVUPS Y1, (R8)(R14*4)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_396
+	JB      ring_plane_402
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_397
+	JNE     ring_wrap_403
 	XORQ    R10, R10
 
-ring_wrap_397:
-	JMP ring_channel_395
+ring_wrap_403:
+	JMP ring_channel_401
 
-ring_short_385:
+ring_short_391:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_398:
+ring_element_404:
 	MOVL (R11)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_399
+	JB   ring_element_next_405
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_399
+	JB   ring_element_next_405
 	XORQ R12, R12
 
-ring_element_next_399:
+ring_element_next_405:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_398
+	JB      ring_element_404
 	VMOVUPS (R8), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_400
+	JE      ring_exact_406
 	SUBQ    R10, DX
 
-ring_exact_400:
+ring_exact_406:
 	MOVQ DX, R9
 
-ring_repeat_401:
+ring_repeat_407:
 	CMPQ    R9, AX
-	JAE     ring_built_387
+	JAE     ring_built_393
 	VMOVUPS Y1, (R8)(R9*4)
 	ADDQ    DX, R9
-	JMP     ring_repeat_401
+	JMP     ring_repeat_407
 
-ring_built_387:
+ring_built_393:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 
-unrolled_402:
+unrolled_408:
 	CMPQ      R9, R10
-	JGT       single_403
+	JGT       single_409
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -4875,15 +4983,15 @@ unrolled_402:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000020, R9
-	JMP       unrolled_402
+	JMP       unrolled_408
 
-single_403:
+single_409:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-single_loop_404:
+single_loop_410:
 	CMPQ      R9, R10
-	JGT       remainder_405
+	JGT       remainder_411
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -4895,11 +5003,11 @@ single_loop_404:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000008, R9
-	JMP       single_loop_404
+	JMP       single_loop_410
 
-remainder_405:
+remainder_411:
 	SUBQ       R9, DX
-	JE         span_done_406
+	JE         span_done_412
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
@@ -4912,7 +5020,7 @@ remainder_405:
 	VBLENDVPS  Y2, Y3, Y4, Y4
 	VMASKMOVPS Y4, Y1, (CX)(R9*4)
 
-span_done_406:
+span_done_412:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -4924,18 +5032,18 @@ span_done_406:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_407
+	JNE  ring_next_413
 	XORQ AX, AX
 
-ring_next_407:
+ring_next_413:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_377
+	JMP  ring_segment_383
 
-ring_done_378:
+ring_done_384:
 	JMP ring_finished_backwardDxAVX2F32
 
-ring_rows_376:
-ring_block_408:
+ring_rows_382:
+ring_block_414:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -4951,33 +5059,33 @@ ring_block_408:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_409:
+ring_len_415:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_410
+	JAE  ring_len_done_416
 	ADDQ BX, SI
-	JMP  ring_len_409
+	JMP  ring_len_415
 
-ring_len_done_410:
+ring_len_done_416:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_411:
+ring_step_417:
 	CMPQ DI, SI
-	JB   ring_step_done_412
+	JB   ring_step_done_418
 	SUBQ SI, DI
-	JMP  ring_step_411
+	JMP  ring_step_417
 
-ring_step_done_412:
+ring_step_done_418:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_413:
+ring_step_419:
 	CMPQ DI, SI
-	JB   ring_step_done_414
+	JB   ring_step_done_420
 	SUBQ SI, DI
-	JMP  ring_step_413
+	JMP  ring_step_419
 
-ring_step_done_414:
+ring_step_done_420:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -4988,76 +5096,76 @@ ring_step_done_414:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000008
-	JB      ring_short_415
+	JB      ring_short_421
 	CMPQ    CX, $0x01
-	JNE     ring_planes_416
+	JNE     ring_planes_422
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_418:
+ring_copy_424:
 	CMPQ    BX, DI
-	JAE     ring_built_417
+	JAE     ring_built_423
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_419
+	JB      ring_copy_tail_425
 	VMOVUPS (SI)(R9*4), Y1
 	VMOVUPS Y1, (R8)(BX*4)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_418
+	JNE     ring_copy_424
 	XORQ    R9, R9
-	JMP     ring_copy_418
+	JMP     ring_copy_424
 
-ring_copy_tail_419:
+ring_copy_tail_425:
 	VMOVUPS -32(SI)(DX*4), Y1
 	ADDQ    R10, BX
 	VMOVUPS Y1, -32(R8)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_418
+	JMP     ring_copy_424
 
-ring_planes_416:
+ring_planes_422:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_420
+	JA   ring_long_planes_426
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_421:
+ring_fill_427:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_422
+	JGT          ring_fill_last_428
 	VBROADCASTSS (SI)(BX*4), Y1
 	VMOVUPS      Y1, (R8)(R9*4)
 	VMOVUPS      Y1, 32(R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_423
+	JNE          ring_wrap_429
 	XORQ         BX, BX
 
-ring_wrap_423:
-	JMP ring_fill_421
+ring_wrap_429:
+	JMP ring_fill_427
 
-ring_fill_last_422:
+ring_fill_last_428:
 	CMPQ         R9, DI
-	JAE          ring_built_417
+	JAE          ring_built_423
 	VBROADCASTSS (SI)(BX*4), Y1
 	VMOVUPS      Y1, (R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_424
+	JNE          ring_wrap_430
 	XORQ         BX, BX
 
-ring_wrap_424:
-	JMP ring_fill_last_422
+ring_wrap_430:
+	JMP ring_fill_last_428
 
-ring_long_planes_420:
-ring_channel_425:
+ring_long_planes_426:
+ring_channel_431:
 	CMPQ         R9, DI
-	JAE          ring_built_417
+	JAE          ring_built_423
 	VBROADCASTSS (SI)(BX*4), Y1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -5065,57 +5173,57 @@ ring_channel_425:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_426:
+ring_plane_432:
 	VMOVUPS Y1, (R8)(R11*4)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_426
+	JB      ring_plane_432
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_427
+	JNE     ring_wrap_433
 	XORQ    BX, BX
 
-ring_wrap_427:
-	JMP ring_channel_425
+ring_wrap_433:
+	JMP ring_channel_431
 
-ring_short_415:
+ring_short_421:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_428:
+ring_element_434:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (R8)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_429
+	JB   ring_element_next_435
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_429
+	JB   ring_element_next_435
 	XORQ R9, R9
 
-ring_element_next_429:
+ring_element_next_435:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_428
+	JB      ring_element_434
 	VMOVUPS (R8), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_430
+	JE      ring_exact_436
 	SUBQ    BX, DX
 
-ring_exact_430:
+ring_exact_436:
 	MOVQ DX, BX
 
-ring_repeat_431:
+ring_repeat_437:
 	CMPQ    BX, DI
-	JAE     ring_built_417
+	JAE     ring_built_423
 	VMOVUPS Y1, (R8)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_431
+	JMP     ring_repeat_437
 
-ring_built_417:
+ring_built_423:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+48(FP), BX
@@ -5126,18 +5234,18 @@ ring_built_417:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_432:
+ring_row_438:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_433
+	JE   ring_rows_done_439
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 
-unrolled_434:
+unrolled_440:
 	CMPQ      R9, R10
-	JGT       single_435
+	JGT       single_441
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -5167,15 +5275,15 @@ unrolled_434:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000020, R9
-	JMP       unrolled_434
+	JMP       unrolled_440
 
-single_435:
+single_441:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-single_loop_436:
+single_loop_442:
 	CMPQ      R9, R10
-	JGT       remainder_437
+	JGT       remainder_443
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -5187,11 +5295,11 @@ single_loop_436:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000008, R9
-	JMP       single_loop_436
+	JMP       single_loop_442
 
-remainder_437:
+remainder_443:
 	SUBQ       R9, DX
-	JE         span_done_438
+	JE         span_done_444
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
@@ -5204,7 +5312,7 @@ remainder_437:
 	VBLENDVPS  Y2, Y3, Y4, Y4
 	VMASKMOVPS Y4, Y1, (CX)(R9*4)
 
-span_done_438:
+span_done_444:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -5212,13 +5320,13 @@ span_done_438:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_432
+	JMP   ring_row_438
 
-ring_rows_done_433:
+ring_rows_done_439:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_408
+	JMP  ring_block_414
 
 ring_finished_backwardDxAVX2F32:
 	VZEROUPPER
@@ -5227,21 +5335,47 @@ ring_finished_backwardDxAVX2F32:
 // func backwardDalphaAVX2F32(dy []float32, x []float32) float64
 // Requires: AVX, FMA3
 TEXT ·backwardDalphaAVX2F32(SB), NOSPLIT, $0-56
-	MOVQ   x_base+24(FP), AX
-	MOVQ   dy_base+0(FP), CX
-	MOVQ   x_len+32(FP), DX
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	XORQ   BX, BX
-	MOVQ   DX, SI
-	SUBQ   $0x00000020, SI
+	MOVQ         x_base+24(FP), AX
+	MOVQ         dy_base+0(FP), CX
+	MOVQ         x_len+32(FP), DX
+	VXORPS       Y0, Y0, Y0
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y2, Y2, Y2
+	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
+	XORQ         BX, BX
+	TESTQ        $0x00000007, DX
+	JE           no_last_450
+	MOVQ         DX, SI
+	SUBQ         $0x00000008, SI
+	JL           no_last_450
+	VMOVUPS      (AX)(SI*4), Y5
+	VMOVUPS      (CX)(SI*4), Y6
+	VCMPPS       $0x1e, Y0, Y5, Y7
+	MOVQ         DX, SI
+	ANDQ         $0x00000007, SI
+	SHLQ         $0x02, SI
+	LEAQ         tailmask<>+0(SB), DI
+	VMOVDQU      (DI)(SI*1), Y8
+	VORPS        Y8, Y7, Y7
+	VANDNPS      Y5, Y7, Y5
+	VANDNPS      Y6, Y7, Y6
+	VCVTPS2PD    X5, Y7
+	VCVTPS2PD    X6, Y8
+	VFMADD231PD  Y8, Y7, Y1
+	VEXTRACTF128 $0x01, Y5, X5
+	VCVTPS2PD    X5, Y5
+	VEXTRACTF128 $0x01, Y6, X6
+	VCVTPS2PD    X6, Y6
+	VFMADD231PD  Y6, Y5, Y2
 
-unrolled_439:
+no_last_450:
+	MOVQ DX, SI
+	SUBQ $0x00000020, SI
+
+unrolled_445:
 	CMPQ        BX, SI
-	JGT         single_440
+	JGT         single_446
 	VCVTPS2PD   (AX)(BX*4), Y5
 	VCVTPS2PD   (CX)(BX*4), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -5291,15 +5425,15 @@ unrolled_439:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y4
 	ADDQ        $0x00000020, BX
-	JMP         unrolled_439
+	JMP         unrolled_445
 
-single_440:
+single_446:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_441:
+single_loop_447:
 	CMPQ        BX, SI
-	JGT         remainder_442
+	JGT         remainder_448
 	VCVTPS2PD   (AX)(BX*4), Y5
 	VCVTPS2PD   (CX)(BX*4), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -5313,11 +5447,18 @@ single_loop_441:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y2
 	ADDQ        $0x00000008, BX
-	JMP         single_loop_441
+	JMP         single_loop_447
 
-remainder_442:
-	SUBQ         BX, DX
-	JE           span_done_443
+remainder_448:
+	MOVQ DX, SI
+	SUBQ BX, SI
+	JE   span_done_449
+	CMPQ DX, $0x00000008
+	JL   masked_451
+	JMP  span_done_449
+
+masked_451:
+	MOVQ         SI, DX
 	SHLQ         $0x02, DX
 	NEGQ         DX
 	LEAQ         tailmask<>+32(SB), SI
@@ -5336,7 +5477,7 @@ remainder_442:
 	VCVTPS2PD    X0, Y0
 	VFMADD231PD  Y0, Y5, Y2
 
-span_done_443:
+span_done_449:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -5362,20 +5503,46 @@ TEXT ·backwardPlanesDalphaAVX2F32(SB), NOSPLIT, $0-80
 	SHLQ   $0x02, R8
 	XORQ   R9, R9
 
-plane_444:
-	CMPQ   DX, $0x00
-	JE     planes_done_445
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	XORQ   R10, R10
-	MOVQ   SI, R11
-	SUBQ   $0x00000020, R11
+plane_452:
+	CMPQ         DX, $0x00
+	JE           planes_done_453
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y2, Y2, Y2
+	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
+	XORQ         R10, R10
+	TESTQ        $0x00000007, SI
+	JE           no_last_459
+	MOVQ         SI, R11
+	SUBQ         $0x00000008, R11
+	JL           no_last_459
+	VMOVUPS      (AX)(R11*4), Y5
+	VMOVUPS      (CX)(R11*4), Y6
+	VCMPPS       $0x1e, Y0, Y5, Y7
+	MOVQ         SI, R11
+	ANDQ         $0x00000007, R11
+	SHLQ         $0x02, R11
+	LEAQ         tailmask<>+0(SB), R12
+	VMOVDQU      (R12)(R11*1), Y8
+	VORPS        Y8, Y7, Y7
+	VANDNPS      Y5, Y7, Y5
+	VANDNPS      Y6, Y7, Y6
+	VCVTPS2PD    X5, Y7
+	VCVTPS2PD    X6, Y8
+	VFMADD231PD  Y8, Y7, Y1
+	VEXTRACTF128 $0x01, Y5, X5
+	VCVTPS2PD    X5, Y5
+	VEXTRACTF128 $0x01, Y6, X6
+	VCVTPS2PD    X6, Y6
+	VFMADD231PD  Y6, Y5, Y2
 
-unrolled_446:
+no_last_459:
+	MOVQ SI, R11
+	SUBQ $0x00000020, R11
+
+unrolled_454:
 	CMPQ        R10, R11
-	JGT         single_447
+	JGT         single_455
 	VCVTPS2PD   (AX)(R10*4), Y5
 	VCVTPS2PD   (CX)(R10*4), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -5425,15 +5592,15 @@ unrolled_446:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y4
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_446
+	JMP         unrolled_454
 
-single_447:
+single_455:
 	MOVQ SI, R11
 	SUBQ $0x00000008, R11
 
-single_loop_448:
+single_loop_456:
 	CMPQ        R10, R11
-	JGT         remainder_449
+	JGT         remainder_457
 	VCVTPS2PD   (AX)(R10*4), Y5
 	VCVTPS2PD   (CX)(R10*4), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -5447,12 +5614,17 @@ single_loop_448:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y2
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_448
+	JMP         single_loop_456
 
-remainder_449:
-	MOVQ         SI, R11
-	SUBQ         R10, R11
-	JE           span_done_450
+remainder_457:
+	MOVQ SI, R11
+	SUBQ R10, R11
+	JE   span_done_458
+	CMPQ SI, $0x00000008
+	JL   masked_460
+	JMP  span_done_458
+
+masked_460:
 	SHLQ         $0x02, R11
 	NEGQ         R11
 	LEAQ         tailmask<>+32(SB), R12
@@ -5471,7 +5643,7 @@ remainder_449:
 	VCVTPS2PD    X5, Y5
 	VFMADD231PD  Y5, Y6, Y2
 
-span_done_450:
+span_done_458:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -5485,14 +5657,14 @@ span_done_450:
 	ADDQ         R8, CX
 	INCQ         R9
 	CMPQ         R9, DI
-	JNE          same_pass_451
+	JNE          same_pass_461
 	XORQ         R9, R9
 
-same_pass_451:
+same_pass_461:
 	SUBQ SI, DX
-	JMP  plane_444
+	JMP  plane_452
 
-planes_done_445:
+planes_done_453:
 	VZEROUPPER
 	RET
 
@@ -5506,19 +5678,49 @@ TEXT ·backwardPatternDalphaAVX2F32(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
 
-row_452:
-	CMPQ    DX, $0x00
-	JE      rows_done_453
-	MOVQ    SI, DI
-	CMPQ    DX, DI
-	CMOVQLT DX, DI
-	XORQ    R8, R8
-	MOVQ    DI, R9
-	SUBQ    $0x00000020, R9
+row_462:
+	CMPQ         DX, $0x00
+	JE           rows_done_463
+	MOVQ         SI, DI
+	CMPQ         DX, DI
+	CMOVQLT      DX, DI
+	XORQ         R8, R8
+	TESTQ        $0x00000007, DI
+	JE           no_last_469
+	MOVQ         DI, R9
+	SUBQ         $0x00000008, R9
+	JL           no_last_469
+	VMOVUPS      (AX)(R9*4), Y1
+	VMOVUPS      (CX)(R9*4), Y2
+	VCMPPS       $0x1e, Y0, Y1, Y3
+	MOVQ         DI, R10
+	ANDQ         $0x00000007, R10
+	SHLQ         $0x02, R10
+	LEAQ         tailmask<>+0(SB), R11
+	VMOVDQU      (R11)(R10*1), Y4
+	VORPS        Y4, Y3, Y3
+	VANDNPS      Y1, Y3, Y1
+	VANDNPS      Y2, Y3, Y2
+	VCVTPS2PD    X1, Y3
+	VCVTPS2PD    X2, Y4
+	VMOVUPD      (BX)(R9*8), Y5
+	VFMADD231PD  Y4, Y3, Y5
+	VMOVUPD      Y5, (BX)(R9*8)
+	VEXTRACTF128 $0x01, Y1, X1
+	VCVTPS2PD    X1, Y1
+	VEXTRACTF128 $0x01, Y2, X2
+	VCVTPS2PD    X2, Y2
+	VMOVUPD      32(BX)(R9*8), Y3
+	VFMADD231PD  Y2, Y1, Y3
+	VMOVUPD      Y3, 32(BX)(R9*8)
 
-unrolled_454:
+no_last_469:
+	MOVQ DI, R9
+	SUBQ $0x00000020, R9
+
+unrolled_464:
 	CMPQ        R8, R9
-	JGT         single_455
+	JGT         single_465
 	VCVTPS2PD   (AX)(R8*4), Y1
 	VCVTPS2PD   (CX)(R8*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -5584,15 +5786,15 @@ unrolled_454:
 	VFMADD231PD Y2, Y1, Y3
 	VMOVUPD     Y3, 224(BX)(R8*8)
 	ADDQ        $0x00000020, R8
-	JMP         unrolled_454
+	JMP         unrolled_464
 
-single_455:
+single_465:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_456:
+single_loop_466:
 	CMPQ        R8, R9
-	JGT         remainder_457
+	JGT         remainder_467
 	VCVTPS2PD   (AX)(R8*4), Y1
 	VCVTPS2PD   (CX)(R8*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -5610,12 +5812,17 @@ single_loop_456:
 	VFMADD231PD Y2, Y1, Y3
 	VMOVUPD     Y3, 32(BX)(R8*8)
 	ADDQ        $0x00000008, R8
-	JMP         single_loop_456
+	JMP         single_loop_466
 
-remainder_457:
-	MOVQ         DI, R9
-	SUBQ         R8, R9
-	JE           span_done_458
+remainder_467:
+	MOVQ DI, R9
+	SUBQ R8, R9
+	JE   span_done_468
+	CMPQ DI, $0x00000008
+	JL   masked_470
+	JMP  span_done_468
+
+masked_470:
 	SHLQ         $0x02, R9
 	NEGQ         R9
 	LEAQ         tailmask<>+32(SB), R10
@@ -5638,15 +5845,15 @@ remainder_457:
 	VFMADD231PD  Y1, Y2, Y3
 	VMOVUPD      Y3, 32(BX)(R8*8)
 
-span_done_458:
+span_done_468:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_452
+	JMP  row_462
 
-rows_done_453:
+rows_done_463:
 	VZEROUPPER
 	RET
 
@@ -5664,36 +5871,36 @@ TEXT ·backwardRingDalphaAVX2F32(SB), $1952-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x000000b8
-	JA     ring_segmented_459
+	JA     ring_segmented_471
 	MOVQ   DI, SI
 
-ring_len_460:
+ring_len_472:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_461
+	JAE  ring_len_done_473
 	ADDQ DI, SI
-	JMP  ring_len_460
+	JMP  ring_len_472
 
-ring_len_done_461:
+ring_len_done_473:
 	MOVQ SI, 1888(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_462:
+ring_step_474:
 	CMPQ DI, SI
-	JB   ring_step_done_463
+	JB   ring_step_done_475
 	SUBQ SI, DI
-	JMP  ring_step_462
+	JMP  ring_step_474
 
-ring_step_done_463:
+ring_step_done_475:
 	MOVQ DI, 1896(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_464:
+ring_step_476:
 	CMPQ DI, SI
-	JB   ring_step_done_465
+	JB   ring_step_done_477
 	SUBQ SI, DI
-	JMP  ring_step_464
+	JMP  ring_step_476
 
-ring_step_done_465:
+ring_step_done_477:
 	MOVQ    DI, 1904(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -5715,22 +5922,22 @@ ring_step_done_465:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_466:
+sums_zero_478:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_467
+	JAE     sums_zeroed_479
 	VMOVUPD Y0, (CX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_zero_466
+	JMP     sums_zero_478
 
-sums_zeroed_467:
+sums_zeroed_479:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
 
-unrolled_468:
+unrolled_480:
 	CMPQ        DI, R8
-	JGT         single_469
+	JGT         single_481
 	VCVTPS2PD   (AX)(DI*4), Y1
 	VCVTPS2PD   (DX)(DI*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -5800,15 +6007,15 @@ unrolled_468:
 	SUBQ        1888(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000020, DI
-	JMP         unrolled_468
+	JMP         unrolled_480
 
-single_469:
+single_481:
 	MOVQ BX, R8
 	SUBQ $0x00000008, R8
 
-single_loop_470:
+single_loop_482:
 	CMPQ        DI, R8
-	JGT         remainder_471
+	JGT         remainder_483
 	VCVTPS2PD   (AX)(DI*4), Y1
 	VCVTPS2PD   (DX)(DI*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -5830,11 +6037,11 @@ single_loop_470:
 	SUBQ        1888(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000008, DI
-	JMP         single_loop_470
+	JMP         single_loop_482
 
-remainder_471:
+remainder_483:
 	SUBQ         DI, BX
-	JE           span_done_472
+	JE           span_done_484
 	SHLQ         $0x02, BX
 	NEGQ         BX
 	LEAQ         tailmask<>+32(SB), R8
@@ -5857,78 +6064,78 @@ remainder_471:
 	VFMADD231PD  Y0, Y1, Y2
 	VMOVUPD      Y2, 32(CX)(SI*8)
 
-span_done_472:
+span_done_484:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  1888(SP), BX
 	MOVQ  1928(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_474
+	JLE   fold_ext_done_486
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_475
+	JA    fold_ext_scalar_487
 	ADDQ  $0x00000003, SI
 	ANDQ  $-4, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_473:
+fold_ext_485:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_474
+	JBE     fold_ext_done_486
 	SUBQ    $0x00000004, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Y0
 	VADDPD  (CX)(SI*8), Y0, Y0
 	VMOVUPD Y0, (CX)(DI*8)
-	JMP     fold_ext_473
+	JMP     fold_ext_485
 
-fold_ext_scalar_475:
+fold_ext_scalar_487:
 	MOVQ 1928(SP), SI
 
-fold_ext_element_476:
+fold_ext_element_488:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_477
+	JBE    fold_ext_element_done_489
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_476
+	JMP    fold_ext_element_488
 
-fold_ext_element_done_477:
-fold_ext_done_474:
-fold_478:
+fold_ext_element_done_489:
+fold_ext_done_486:
+fold_490:
 	CMPQ   BX, AX
-	JBE    fold_done_479
+	JBE    fold_done_491
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_478
+	JMP    fold_490
 
-fold_done_479:
+fold_done_491:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_480
+	JNE  sums_planes_492
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000004, BX
 
-sums_vector_483:
+sums_vector_495:
 	CMPQ       AX, BX
-	JGT        sums_scalar_481
+	JGT        sums_scalar_493
 	VCVTPS2PD  (DX)(AX*4), Y0
 	VADDPD     (CX)(AX*8), Y0, Y0
 	VCVTPD2PSY Y0, X0
 	VMOVUPS    X0, (DX)(AX*4)
 	ADDQ       $0x00000004, AX
-	JMP        sums_vector_483
+	JMP        sums_vector_495
 
-sums_scalar_481:
+sums_scalar_493:
 	CMPQ      AX, dalpha_len+56(FP)
-	JE        sums_done_482
+	JE        sums_done_494
 	VMOVSD    (CX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
@@ -5936,18 +6143,18 @@ sums_scalar_481:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_481
+	JMP       sums_scalar_493
 
-sums_planes_480:
+sums_planes_492:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_484:
+sums_group_496:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_486
+	JB     sums_single_498
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -5956,7 +6163,7 @@ sums_group_484:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_485:
+sums_group_plane_497:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -5965,7 +6172,7 @@ sums_group_plane_485:
 	ADDQ      $0x08, R9
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_group_plane_485
+	JB        sums_group_plane_497
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (DX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -5990,32 +6197,32 @@ sums_group_plane_485:
 	SHRQ      $0x01, BX
 	ADDQ      BX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_484
+	JMP       sums_group_496
 
-sums_single_486:
+sums_single_498:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_482
+	JE     sums_done_494
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_487:
+sums_single_plane_499:
 	VADDSD    (CX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_single_plane_487
+	JB        sums_single_plane_499
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_486
+	JMP       sums_single_498
 
-sums_done_482:
+sums_done_494:
 	JMP ring_finished_backwardDalphaAVX2F32
 
-ring_segmented_459:
+ring_segmented_471:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x000000b8
 	JA   ring_finished_backwardDalphaAVX2F32
@@ -6025,7 +6232,7 @@ ring_segmented_459:
 	MOVQ AX, 1920(SP)
 	MOVQ $0x00000000, 1912(SP)
 
-ring_block_489:
+ring_block_501:
 	MOVQ    1912(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -6040,33 +6247,33 @@ ring_block_489:
 	MOVQ    BX, 1944(SP)
 	MOVQ    BX, SI
 
-ring_len_490:
+ring_len_502:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_491
+	JAE  ring_len_done_503
 	ADDQ BX, SI
-	JMP  ring_len_490
+	JMP  ring_len_502
 
-ring_len_done_491:
+ring_len_done_503:
 	MOVQ SI, 1888(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_492:
+ring_step_504:
 	CMPQ DI, SI
-	JB   ring_step_done_493
+	JB   ring_step_done_505
 	SUBQ SI, DI
-	JMP  ring_step_492
+	JMP  ring_step_504
 
-ring_step_done_493:
+ring_step_done_505:
 	MOVQ DI, 1896(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_494:
+ring_step_506:
 	CMPQ DI, SI
-	JB   ring_step_done_495
+	JB   ring_step_done_507
 	SUBQ SI, DI
-	JMP  ring_step_494
+	JMP  ring_step_506
 
-ring_step_done_495:
+ring_step_done_507:
 	MOVQ    DI, 1904(SP)
 	LEAQ    32(SI), SI
 	CMPQ    BX, SI
@@ -6095,26 +6302,26 @@ ring_step_done_495:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_496:
+sums_zero_508:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_497
+	JAE     sums_zeroed_509
 	VMOVUPD Y0, (CX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_zero_496
+	JMP     sums_zero_508
 
-sums_zeroed_497:
-ring_row_498:
+sums_zeroed_509:
+ring_row_510:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_499
+	JE   ring_rows_done_511
 	XORQ SI, SI
 	MOVQ 1944(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-unrolled_500:
+unrolled_512:
 	CMPQ        R8, R9
-	JGT         single_501
+	JGT         single_513
 	VCVTPS2PD   (AX)(R8*4), Y1
 	VCVTPS2PD   (DX)(R8*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -6184,15 +6391,15 @@ unrolled_500:
 	SUBQ        1888(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000020, R8
-	JMP         unrolled_500
+	JMP         unrolled_512
 
-single_501:
+single_513:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_502:
+single_loop_514:
 	CMPQ        R8, R9
-	JGT         remainder_503
+	JGT         remainder_515
 	VCVTPS2PD   (AX)(R8*4), Y1
 	VCVTPS2PD   (DX)(R8*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -6214,11 +6421,11 @@ single_loop_502:
 	SUBQ        1888(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000008, R8
-	JMP         single_loop_502
+	JMP         single_loop_514
 
-remainder_503:
+remainder_515:
 	SUBQ         R8, DI
-	JE           span_done_504
+	JE           span_done_516
 	SHLQ         $0x02, DI
 	NEGQ         DI
 	LEAQ         tailmask<>+32(SB), R9
@@ -6241,16 +6448,16 @@ remainder_503:
 	VFMADD231PD  Y1, Y2, Y3
 	VMOVUPD      Y3, 32(CX)(SI*8)
 
-span_done_504:
+span_done_516:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x02, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_498
+	JMP   ring_row_510
 
-ring_rows_done_499:
+ring_rows_done_511:
 	MOVQ 1912(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -6258,71 +6465,71 @@ ring_rows_done_499:
 	MOVQ 1888(SP), SI
 	MOVQ 1928(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_506
+	JLE  fold_ext_done_518
 	CMPQ DI, SI
-	JA   fold_ext_scalar_507
+	JA   fold_ext_scalar_519
 	ADDQ $0x00000003, DI
 	ANDQ $-4, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_505:
+fold_ext_517:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_506
+	JBE     fold_ext_done_518
 	SUBQ    $0x00000004, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Y1
 	VADDPD  (CX)(DI*8), Y1, Y1
 	VMOVUPD Y1, (CX)(R8*8)
-	JMP     fold_ext_505
+	JMP     fold_ext_517
 
-fold_ext_scalar_507:
+fold_ext_scalar_519:
 	MOVQ 1928(SP), DI
 
-fold_ext_element_508:
+fold_ext_element_520:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_509
+	JBE    fold_ext_element_done_521
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_508
+	JMP    fold_ext_element_520
 
-fold_ext_element_done_509:
-fold_ext_done_506:
-fold_510:
+fold_ext_element_done_521:
+fold_ext_done_518:
+fold_522:
 	CMPQ   SI, BX
-	JBE    fold_done_511
+	JBE    fold_done_523
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_510
+	JMP    fold_522
 
-fold_done_511:
+fold_done_523:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_512
+	JNE  sums_planes_524
 	MOVQ 1936(SP), SI
 	SUBQ $0x00000004, SI
 
-sums_vector_515:
+sums_vector_527:
 	CMPQ       BX, SI
-	JGT        sums_scalar_513
+	JGT        sums_scalar_525
 	VCVTPS2PD  (DX)(BX*4), Y1
 	VADDPD     (CX)(BX*8), Y1, Y1
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, (DX)(BX*4)
 	ADDQ       $0x00000004, BX
-	JMP        sums_vector_515
+	JMP        sums_vector_527
 
-sums_scalar_513:
+sums_scalar_525:
 	CMPQ      BX, 1936(SP)
-	JE        sums_done_514
+	JE        sums_done_526
 	VMOVSD    (CX)(BX*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
@@ -6330,18 +6537,18 @@ sums_scalar_513:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_scalar_513
+	JMP       sums_scalar_525
 
-sums_planes_512:
+sums_planes_524:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_516:
+sums_group_528:
 	MOVQ   1936(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_518
+	JB     sums_single_530
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -6350,7 +6557,7 @@ sums_group_516:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_517:
+sums_group_plane_529:
 	VADDSD    (R9), X1, X1
 	VADDSD    (R9)(R8*1), X2, X2
 	VADDSD    (R10), X3, X3
@@ -6359,7 +6566,7 @@ sums_group_plane_517:
 	ADDQ      $0x08, R10
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_group_plane_517
+	JB        sums_group_plane_529
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(BX*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -6384,32 +6591,32 @@ sums_group_plane_517:
 	SHRQ      $0x01, SI
 	ADDQ      SI, DI
 	ADDQ      $0x00000004, BX
-	JMP       sums_group_516
+	JMP       sums_group_528
 
-sums_single_518:
+sums_single_530:
 	CMPQ   BX, 1936(SP)
-	JE     sums_done_514
+	JE     sums_done_526
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_519:
+sums_single_plane_531:
 	VADDSD    (CX)(DI*8), X1, X1
 	INCQ      DI
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_single_plane_519
+	JB        sums_single_plane_531
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_single_518
+	JMP       sums_single_530
 
-sums_done_514:
+sums_done_526:
 	ADDQ 1936(SP), AX
 	MOVQ AX, 1912(SP)
-	JMP  ring_block_489
+	JMP  ring_block_501
 
 ring_finished_backwardDalphaAVX2F32:
 	VZEROUPPER
@@ -6426,11 +6633,11 @@ TEXT ·forwardAVX2F64(SB), NOSPLIT, $0-56
 	MOVQ         DX, BX
 	SHLQ         $0x03, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_520
+	JB           cached_532
 	CMPQ         AX, CX
-	JE           cached_520
+	JE           cached_532
 	CMPQ         AX, CX
-	JE           cached_520
+	JE           cached_532
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -6439,7 +6646,7 @@ TEXT ·forwardAVX2F64(SB), NOSPLIT, $0-56
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_522
+	JE           aligned_534
 	MOVQ         SI, DI
 	SHLQ         $0x03, DI
 	NEGQ         DI
@@ -6452,13 +6659,13 @@ TEXT ·forwardAVX2F64(SB), NOSPLIT, $0-56
 	VMASKMOVPD   Y5, Y2, (AX)(BX*8)
 	MOVQ         SI, BX
 
-aligned_522:
+aligned_534:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-unrolled_523:
+unrolled_535:
 	CMPQ      BX, SI
-	JGT       single_524
+	JGT       single_536
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
@@ -6480,26 +6687,26 @@ unrolled_523:
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVNTPD  Y4, 96(AX)(BX*8)
 	ADDQ      $0x00000010, BX
-	JMP       unrolled_523
+	JMP       unrolled_535
 
-single_524:
+single_536:
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-single_loop_525:
+single_loop_537:
 	CMPQ      BX, SI
-	JGT       remainder_526
+	JGT       remainder_538
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVNTPD  Y4, (AX)(BX*8)
 	ADDQ      $0x00000004, BX
-	JMP       single_loop_525
+	JMP       single_loop_537
 
-remainder_526:
+remainder_538:
 	SUBQ       BX, DX
-	JE         span_done_527
+	JE         span_done_539
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), SI
@@ -6510,29 +6717,29 @@ remainder_526:
 	VBLENDVPD  Y0, Y3, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(BX*8)
 
-span_done_527:
+span_done_539:
 	SFENCE
-	JMP stored_521
+	JMP stored_533
 
-cached_520:
+cached_532:
 	XORQ      BX, BX
 	TESTQ     $0x00000003, DX
-	JE        no_last_533
+	JE        no_last_545
 	MOVQ      DX, SI
 	SUBQ      $0x00000004, SI
-	JL        no_last_533
+	JL        no_last_545
 	VMOVUPD   (CX)(SI*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
 	VBLENDVPD Y3, Y2, Y4, Y4
 
-no_last_533:
+no_last_545:
 	MOVQ DX, DI
 	SUBQ $0x00000010, DI
 
-unrolled_528:
+unrolled_540:
 	CMPQ      BX, DI
-	JGT       single_529
+	JGT       single_541
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y5
@@ -6554,33 +6761,33 @@ unrolled_528:
 	VBLENDVPD Y3, Y2, Y5, Y5
 	VMOVUPD   Y5, 96(AX)(BX*8)
 	ADDQ      $0x00000010, BX
-	JMP       unrolled_528
+	JMP       unrolled_540
 
-single_529:
+single_541:
 	MOVQ DX, DI
 	SUBQ $0x00000004, DI
 
-single_loop_530:
+single_loop_542:
 	CMPQ      BX, DI
-	JGT       remainder_531
+	JGT       remainder_543
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y5
 	VBLENDVPD Y3, Y2, Y5, Y5
 	VMOVUPD   Y5, (AX)(BX*8)
 	ADDQ      $0x00000004, BX
-	JMP       single_loop_530
+	JMP       single_loop_542
 
-remainder_531:
+remainder_543:
 	MOVQ    DX, DI
 	SUBQ    BX, DI
-	JE      span_done_532
+	JE      span_done_544
 	CMPQ    DX, $0x00000004
-	JL      masked_534
+	JL      masked_546
 	VMOVUPD Y4, (AX)(SI*8)
-	JMP     span_done_532
+	JMP     span_done_544
 
-masked_534:
+masked_546:
 	MOVQ       DI, DX
 	SHLQ       $0x03, DX
 	NEGQ       DX
@@ -6592,8 +6799,8 @@ masked_534:
 	VBLENDVPD  Y0, Y3, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(BX*8)
 
-span_done_532:
-stored_521:
+span_done_544:
+stored_533:
 	VZEROUPPER
 	RET
 
@@ -6613,15 +6820,15 @@ TEXT ·forwardPlanesAVX2F64(SB), NOSPLIT, $0-80
 	MOVQ   DX, R10
 	SHLQ   $0x03, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_535
+	JB     cached_547
 	CMPQ   AX, CX
-	JE     cached_535
+	JE     cached_547
 	CMPQ   AX, CX
-	JE     cached_535
+	JE     cached_547
 
-plane_537:
+plane_549:
 	CMPQ         DX, $0x00
-	JE           planes_done_538
+	JE           planes_done_550
 	VBROADCASTSD (DI)(R9*8), Y1
 	XORQ         R10, R10
 	MOVQ         AX, R11
@@ -6631,7 +6838,7 @@ plane_537:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_539
+	JE           aligned_551
 	MOVQ         R11, R12
 	SHLQ         $0x03, R12
 	NEGQ         R12
@@ -6644,13 +6851,13 @@ plane_537:
 	VMASKMOVPD   Y5, Y2, (AX)(R10*8)
 	MOVQ         R11, R10
 
-aligned_539:
+aligned_551:
 	MOVQ BX, R11
 	SUBQ $0x00000010, R11
 
-unrolled_540:
+unrolled_552:
 	CMPQ      R10, R11
-	JGT       single_541
+	JGT       single_553
 	VMOVUPD   (CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
@@ -6672,27 +6879,27 @@ unrolled_540:
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVNTPD  Y4, 96(AX)(R10*8)
 	ADDQ      $0x00000010, R10
-	JMP       unrolled_540
+	JMP       unrolled_552
 
-single_541:
+single_553:
 	MOVQ BX, R11
 	SUBQ $0x00000004, R11
 
-single_loop_542:
+single_loop_554:
 	CMPQ      R10, R11
-	JGT       remainder_543
+	JGT       remainder_555
 	VMOVUPD   (CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVNTPD  Y4, (AX)(R10*8)
 	ADDQ      $0x00000004, R10
-	JMP       single_loop_542
+	JMP       single_loop_554
 
-remainder_543:
+remainder_555:
 	MOVQ       BX, R11
 	SUBQ       R10, R11
-	JE         span_done_544
+	JE         span_done_556
 	SHLQ       $0x03, R11
 	NEGQ       R11
 	LEAQ       tailmask<>+32(SB), R12
@@ -6703,45 +6910,45 @@ remainder_543:
 	VBLENDVPD  Y4, Y3, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(R10*8)
 
-span_done_544:
+span_done_556:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_545
+	JNE  same_pass_557
 	XORQ R9, R9
 
-same_pass_545:
+same_pass_557:
 	SUBQ BX, DX
-	JMP  plane_537
+	JMP  plane_549
 
-planes_done_538:
+planes_done_550:
 	SFENCE
-	JMP stored_536
+	JMP stored_548
 
-cached_535:
-plane_546:
+cached_547:
+plane_558:
 	CMPQ         DX, $0x00
-	JE           planes_done_547
+	JE           planes_done_559
 	VBROADCASTSD (DI)(R9*8), Y1
 	XORQ         R10, R10
 	TESTQ        $0x00000003, BX
-	JE           no_last_553
+	JE           no_last_565
 	MOVQ         BX, R11
 	SUBQ         $0x00000004, R11
-	JL           no_last_553
+	JL           no_last_565
 	VMOVUPD      (CX)(R11*8), Y2
 	VCMPPD       $0x1e, Y0, Y2, Y3
 	VMULPD       Y1, Y2, Y4
 	VBLENDVPD    Y3, Y2, Y4, Y4
 
-no_last_553:
+no_last_565:
 	MOVQ BX, R12
 	SUBQ $0x00000010, R12
 
-unrolled_548:
+unrolled_560:
 	CMPQ      R10, R12
-	JGT       single_549
+	JGT       single_561
 	VMOVUPD   (CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y5
@@ -6763,33 +6970,33 @@ unrolled_548:
 	VBLENDVPD Y3, Y2, Y5, Y5
 	VMOVUPD   Y5, 96(AX)(R10*8)
 	ADDQ      $0x00000010, R10
-	JMP       unrolled_548
+	JMP       unrolled_560
 
-single_549:
+single_561:
 	MOVQ BX, R12
 	SUBQ $0x00000004, R12
 
-single_loop_550:
+single_loop_562:
 	CMPQ      R10, R12
-	JGT       remainder_551
+	JGT       remainder_563
 	VMOVUPD   (CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y5
 	VBLENDVPD Y3, Y2, Y5, Y5
 	VMOVUPD   Y5, (AX)(R10*8)
 	ADDQ      $0x00000004, R10
-	JMP       single_loop_550
+	JMP       single_loop_562
 
-remainder_551:
+remainder_563:
 	MOVQ    BX, R12
 	SUBQ    R10, R12
-	JE      span_done_552
+	JE      span_done_564
 	CMPQ    BX, $0x00000004
-	JL      masked_554
+	JL      masked_566
 	VMOVUPD Y4, (AX)(R11*8)
-	JMP     span_done_552
+	JMP     span_done_564
 
-masked_554:
+masked_566:
 	SHLQ       $0x03, R12
 	NEGQ       R12
 	LEAQ       tailmask<>+32(SB), R13
@@ -6800,20 +7007,20 @@ masked_554:
 	VBLENDVPD  Y5, Y3, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(R10*8)
 
-span_done_552:
+span_done_564:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_555
+	JNE  same_pass_567
 	XORQ R9, R9
 
-same_pass_555:
+same_pass_567:
 	SUBQ BX, DX
-	JMP  plane_546
+	JMP  plane_558
 
-planes_done_547:
-stored_536:
+planes_done_559:
+stored_548:
 	VZEROUPPER
 	RET
 
@@ -6829,15 +7036,15 @@ TEXT ·forwardPatternAVX2F64(SB), NOSPLIT, $0-72
 	MOVQ   DX, DI
 	SHLQ   $0x03, DI
 	CMPQ   DI, ·streamThreshold+0(SB)
-	JB     cached_556
+	JB     cached_568
 	CMPQ   AX, CX
-	JE     cached_556
+	JE     cached_568
 	CMPQ   AX, CX
-	JE     cached_556
+	JE     cached_568
 
-row_558:
+row_570:
 	CMPQ       DX, $0x00
-	JE         rows_done_559
+	JE         rows_done_571
 	MOVQ       SI, DI
 	CMPQ       DX, DI
 	CMOVQLT    DX, DI
@@ -6849,7 +7056,7 @@ row_558:
 	CMPQ       R9, DI
 	CMOVQGT    DI, R9
 	TESTQ      R9, R9
-	JE         aligned_560
+	JE         aligned_572
 	MOVQ       R9, R10
 	SHLQ       $0x03, R10
 	NEGQ       R10
@@ -6863,13 +7070,13 @@ row_558:
 	VMASKMOVPD Y4, Y1, (AX)(R8*8)
 	MOVQ       R9, R8
 
-aligned_560:
+aligned_572:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-unrolled_561:
+unrolled_573:
 	CMPQ      R8, R9
-	JGT       single_562
+	JGT       single_574
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y3
@@ -6891,27 +7098,27 @@ unrolled_561:
 	VBLENDVPD Y2, Y1, Y3, Y3
 	VMOVNTPD  Y3, 96(AX)(R8*8)
 	ADDQ      $0x00000010, R8
-	JMP       unrolled_561
+	JMP       unrolled_573
 
-single_562:
+single_574:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 
-single_loop_563:
+single_loop_575:
 	CMPQ      R8, R9
-	JGT       remainder_564
+	JGT       remainder_576
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y3
 	VBLENDVPD Y2, Y1, Y3, Y3
 	VMOVNTPD  Y3, (AX)(R8*8)
 	ADDQ      $0x00000004, R8
-	JMP       single_loop_563
+	JMP       single_loop_575
 
-remainder_564:
+remainder_576:
 	MOVQ       DI, R9
 	SUBQ       R8, R9
-	JE         span_done_565
+	JE         span_done_577
 	SHLQ       $0x03, R9
 	NEGQ       R9
 	LEAQ       tailmask<>+32(SB), R10
@@ -6923,43 +7130,43 @@ remainder_564:
 	VBLENDVPD  Y3, Y2, Y4, Y4
 	VMASKMOVPD Y4, Y1, (AX)(R8*8)
 
-span_done_565:
+span_done_577:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_558
+	JMP  row_570
 
-rows_done_559:
+rows_done_571:
 	SFENCE
-	JMP stored_557
+	JMP stored_569
 
-cached_556:
-row_566:
+cached_568:
+row_578:
 	CMPQ      DX, $0x00
-	JE        rows_done_567
+	JE        rows_done_579
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
 	XORQ      R8, R8
 	TESTQ     $0x00000003, DI
-	JE        no_last_573
+	JE        no_last_585
 	MOVQ      DI, R9
 	SUBQ      $0x00000004, R9
-	JL        no_last_573
+	JL        no_last_585
 	VMOVUPD   (CX)(R9*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R9*8), Y1, Y3
 	VBLENDVPD Y2, Y1, Y3, Y3
 
-no_last_573:
+no_last_585:
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 
-unrolled_568:
+unrolled_580:
 	CMPQ      R8, R10
-	JGT       single_569
+	JGT       single_581
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y4
@@ -6981,33 +7188,33 @@ unrolled_568:
 	VBLENDVPD Y2, Y1, Y4, Y4
 	VMOVUPD   Y4, 96(AX)(R8*8)
 	ADDQ      $0x00000010, R8
-	JMP       unrolled_568
+	JMP       unrolled_580
 
-single_569:
+single_581:
 	MOVQ DI, R10
 	SUBQ $0x00000004, R10
 
-single_loop_570:
+single_loop_582:
 	CMPQ      R8, R10
-	JGT       remainder_571
+	JGT       remainder_583
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y4
 	VBLENDVPD Y2, Y1, Y4, Y4
 	VMOVUPD   Y4, (AX)(R8*8)
 	ADDQ      $0x00000004, R8
-	JMP       single_loop_570
+	JMP       single_loop_582
 
-remainder_571:
+remainder_583:
 	MOVQ    DI, R10
 	SUBQ    R8, R10
-	JE      span_done_572
+	JE      span_done_584
 	CMPQ    DI, $0x00000004
-	JL      masked_574
+	JL      masked_586
 	VMOVUPD Y3, (AX)(R9*8)
-	JMP     span_done_572
+	JMP     span_done_584
 
-masked_574:
+masked_586:
 	SHLQ       $0x03, R10
 	NEGQ       R10
 	LEAQ       tailmask<>+32(SB), R11
@@ -7019,16 +7226,16 @@ masked_574:
 	VBLENDVPD  Y4, Y2, Y5, Y5
 	VMASKMOVPD Y5, Y1, (AX)(R8*8)
 
-span_done_572:
+span_done_584:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_566
+	JMP  row_578
 
-rows_done_567:
-stored_557:
+rows_done_579:
+stored_569:
 	VZEROUPPER
 	RET
 
@@ -7047,36 +7254,36 @@ TEXT ·forwardRingAVX2F64(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x000000d8
-	JA     ring_segmented_575
+	JA     ring_segmented_587
 	MOVQ   R8, R9
 
-ring_len_576:
+ring_len_588:
 	CMPQ R9, $0x00000004
-	JAE  ring_len_done_577
+	JAE  ring_len_done_589
 	ADDQ R8, R9
-	JMP  ring_len_576
+	JMP  ring_len_588
 
-ring_len_done_577:
+ring_len_done_589:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000004, R10
 
-ring_step_578:
+ring_step_590:
 	CMPQ R10, R9
-	JB   ring_step_done_579
+	JB   ring_step_done_591
 	SUBQ R9, R10
-	JMP  ring_step_578
+	JMP  ring_step_590
 
-ring_step_done_579:
+ring_step_done_591:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000010, R10
 
-ring_step_580:
+ring_step_592:
 	CMPQ R10, R9
-	JB   ring_step_done_581
+	JB   ring_step_done_593
 	SUBQ R9, R10
-	JMP  ring_step_580
+	JMP  ring_step_592
 
-ring_step_done_581:
+ring_step_done_593:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    16(R9), R9
@@ -7086,76 +7293,76 @@ ring_step_done_581:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000004
-	JB      ring_short_582
+	JB      ring_short_594
 	CMPQ    AX, $0x01
-	JNE     ring_planes_583
+	JNE     ring_planes_595
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_585:
+ring_copy_597:
 	CMPQ    AX, R10
-	JAE     ring_built_584
+	JAE     ring_built_596
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000004
-	JB      ring_copy_tail_586
+	JB      ring_copy_tail_598
 	VMOVUPD (R9)(R8*8), Y1
 	VMOVUPD Y1, (DI)(AX*8)
 	ADDQ    $0x00000004, AX
 	ADDQ    $0x00000004, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_585
+	JNE     ring_copy_597
 	XORQ    R8, R8
-	JMP     ring_copy_585
+	JMP     ring_copy_597
 
-ring_copy_tail_586:
+ring_copy_tail_598:
 	VMOVUPD -32(R9)(DX*8), Y1
 	ADDQ    R11, AX
 	VMOVUPD Y1, -32(DI)(AX*8)
 	XORQ    R8, R8
-	JMP     ring_copy_585
+	JMP     ring_copy_597
 
-ring_planes_583:
+ring_planes_595:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000008
-	JA   ring_long_planes_587
+	JA   ring_long_planes_599
 	MOVQ R10, R12
 	SUBQ $0x00000004, R12
 
-ring_fill_588:
+ring_fill_600:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_589
+	JGT          ring_fill_last_601
 	VBROADCASTSD (R9)(R8*8), Y1
 	VMOVUPD      Y1, (DI)(R11*8)
 	VMOVUPD      Y1, 32(DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_590
+	JNE          ring_wrap_602
 	XORQ         R8, R8
 
-ring_wrap_590:
-	JMP ring_fill_588
+ring_wrap_602:
+	JMP ring_fill_600
 
-ring_fill_last_589:
+ring_fill_last_601:
 	CMPQ         R11, R10
-	JAE          ring_built_584
+	JAE          ring_built_596
 	VBROADCASTSD (R9)(R8*8), Y1
 	VMOVUPD      Y1, (DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_591
+	JNE          ring_wrap_603
 	XORQ         R8, R8
 
-ring_wrap_591:
-	JMP ring_fill_last_589
+ring_wrap_603:
+	JMP ring_fill_last_601
 
-ring_long_planes_587:
-ring_channel_592:
+ring_long_planes_599:
+ring_channel_604:
 	CMPQ         R11, R10
-	JAE          ring_built_584
+	JAE          ring_built_596
 	VBROADCASTSD (R9)(R8*8), Y1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -7163,65 +7370,65 @@ ring_channel_592:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_593:
+ring_plane_605:
 	VMOVUPD Y1, (DI)(R13*8)
 	ADDQ    $0x00000004, R13
 	CMPQ    R13, R12
-	JB      ring_plane_593
+	JB      ring_plane_605
 	INCQ    R8
 	CMPQ    R8, DX
-	JNE     ring_wrap_594
+	JNE     ring_wrap_606
 	XORQ    R8, R8
 
-ring_wrap_594:
-	JMP ring_channel_592
+ring_wrap_606:
+	JMP ring_channel_604
 
-ring_short_582:
+ring_short_594:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_595:
+ring_element_607:
 	MOVQ (R9)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_596
+	JB   ring_element_next_608
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_596
+	JB   ring_element_next_608
 	XORQ R11, R11
 
-ring_element_next_596:
+ring_element_next_608:
 	INCQ    R13
 	CMPQ    R13, $0x00000004
-	JB      ring_element_595
+	JB      ring_element_607
 	VMOVUPD (DI), Y1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000004
-	JE      ring_exact_597
+	JE      ring_exact_609
 	SUBQ    R8, AX
 
-ring_exact_597:
+ring_exact_609:
 	MOVQ AX, DX
 
-ring_repeat_598:
+ring_repeat_610:
 	CMPQ    DX, R10
-	JAE     ring_built_584
+	JAE     ring_built_596
 	VMOVUPD Y1, (DI)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_598
+	JMP     ring_repeat_610
 
-ring_built_584:
+ring_built_596:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000010, R8
 
-unrolled_599:
+unrolled_611:
 	CMPQ      DX, R8
-	JGT       single_600
+	JGT       single_612
 	VMOVUPD   (BX)(DX*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -7247,15 +7454,15 @@ unrolled_599:
 	SUBQ      1920(SP), R9
 	CMOVQCC   R9, AX
 	ADDQ      $0x00000010, DX
-	JMP       unrolled_599
+	JMP       unrolled_611
 
-single_600:
+single_612:
 	MOVQ SI, R8
 	SUBQ $0x00000004, R8
 
-single_loop_601:
+single_loop_613:
 	CMPQ      DX, R8
-	JGT       remainder_602
+	JGT       remainder_614
 	VMOVUPD   (BX)(DX*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -7266,11 +7473,11 @@ single_loop_601:
 	SUBQ      1920(SP), R9
 	CMOVQCC   R9, AX
 	ADDQ      $0x00000004, DX
-	JMP       single_loop_601
+	JMP       single_loop_613
 
-remainder_602:
+remainder_614:
 	SUBQ       DX, SI
-	JE         span_done_603
+	JE         span_done_615
 	SHLQ       $0x03, SI
 	NEGQ       SI
 	LEAQ       tailmask<>+32(SB), R8
@@ -7282,10 +7489,10 @@ remainder_602:
 	VBLENDVPD  Y0, Y2, Y3, Y3
 	VMASKMOVPD Y3, Y1, (CX)(DX*8)
 
-span_done_603:
+span_done_615:
 	JMP ring_finished_forwardAVX2F64
 
-ring_segmented_575:
+ring_segmented_587:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x000000d8
 	JA   ring_finished_forwardAVX2F64
@@ -7295,11 +7502,11 @@ ring_segmented_575:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_604
+	JE   ring_rows_616
 
-ring_segment_605:
+ring_segment_617:
 	CMPQ    SI, $0x00
-	JE      ring_done_606
+	JE      ring_done_618
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -7316,33 +7523,33 @@ ring_segment_605:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_607:
+ring_len_619:
 	CMPQ R11, $0x00000004
-	JAE  ring_len_done_608
+	JAE  ring_len_done_620
 	ADDQ R9, R11
-	JMP  ring_len_607
+	JMP  ring_len_619
 
-ring_len_done_608:
+ring_len_done_620:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000004, R12
 
-ring_step_609:
+ring_step_621:
 	CMPQ R12, R11
-	JB   ring_step_done_610
+	JB   ring_step_done_622
 	SUBQ R11, R12
-	JMP  ring_step_609
+	JMP  ring_step_621
 
-ring_step_done_610:
+ring_step_done_622:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_611:
+ring_step_623:
 	CMPQ R12, R11
-	JB   ring_step_done_612
+	JB   ring_step_done_624
 	SUBQ R11, R12
-	JMP  ring_step_611
+	JMP  ring_step_623
 
-ring_step_done_612:
+ring_step_done_624:
 	MOVQ    R12, 1936(SP)
 	LEAQ    16(R11), R11
 	CMPQ    R10, R11
@@ -7352,76 +7559,76 @@ ring_step_done_612:
 	LEAQ    (R10)(AX*8), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000004
-	JB      ring_short_613
+	JB      ring_short_625
 	CMPQ    R8, $0x01
-	JNE     ring_planes_614
+	JNE     ring_planes_626
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_616:
+ring_copy_628:
 	CMPQ    R8, AX
-	JAE     ring_built_615
+	JAE     ring_built_627
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000004
-	JB      ring_copy_tail_617
+	JB      ring_copy_tail_629
 	VMOVUPD (R10)(R9*8), Y1
 	VMOVUPD Y1, (DI)(R8*8)
 	ADDQ    $0x00000004, R8
 	ADDQ    $0x00000004, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_616
+	JNE     ring_copy_628
 	XORQ    R9, R9
-	JMP     ring_copy_616
+	JMP     ring_copy_628
 
-ring_copy_tail_617:
+ring_copy_tail_629:
 	VMOVUPD -32(R10)(DX*8), Y1
 	ADDQ    R11, R8
 	VMOVUPD Y1, -32(DI)(R8*8)
 	XORQ    R9, R9
-	JMP     ring_copy_616
+	JMP     ring_copy_628
 
-ring_planes_614:
+ring_planes_626:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000008
-	JA   ring_long_planes_618
+	JA   ring_long_planes_630
 	MOVQ AX, R12
 	SUBQ $0x00000004, R12
 
-ring_fill_619:
+ring_fill_631:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_620
+	JGT          ring_fill_last_632
 	VBROADCASTSD (R10)(R9*8), Y1
 	VMOVUPD      Y1, (DI)(R11*8)
 	VMOVUPD      Y1, 32(DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_621
+	JNE          ring_wrap_633
 	XORQ         R9, R9
 
-ring_wrap_621:
-	JMP ring_fill_619
+ring_wrap_633:
+	JMP ring_fill_631
 
-ring_fill_last_620:
+ring_fill_last_632:
 	CMPQ         R11, AX
-	JAE          ring_built_615
+	JAE          ring_built_627
 	VBROADCASTSD (R10)(R9*8), Y1
 	VMOVUPD      Y1, (DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_622
+	JNE          ring_wrap_634
 	XORQ         R9, R9
 
-ring_wrap_622:
-	JMP ring_fill_last_620
+ring_wrap_634:
+	JMP ring_fill_last_632
 
-ring_long_planes_618:
-ring_channel_623:
+ring_long_planes_630:
+ring_channel_635:
 	CMPQ         R11, AX
-	JAE          ring_built_615
+	JAE          ring_built_627
 	VBROADCASTSD (R10)(R9*8), Y1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -7429,66 +7636,66 @@ ring_channel_623:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_624:
+ring_plane_636:
 	VMOVUPD Y1, (DI)(R13*8)
 	ADDQ    $0x00000004, R13
 	CMPQ    R13, R12
-	JB      ring_plane_624
+	JB      ring_plane_636
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_625
+	JNE     ring_wrap_637
 	XORQ    R9, R9
 
-ring_wrap_625:
-	JMP ring_channel_623
+ring_wrap_637:
+	JMP ring_channel_635
 
-ring_short_613:
+ring_short_625:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_626:
+ring_element_638:
 	MOVQ (R10)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_627
+	JB   ring_element_next_639
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_627
+	JB   ring_element_next_639
 	XORQ R11, R11
 
-ring_element_next_627:
+ring_element_next_639:
 	INCQ    R13
 	CMPQ    R13, $0x00000004
-	JB      ring_element_626
+	JB      ring_element_638
 	VMOVUPD (DI), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000004
-	JE      ring_exact_628
+	JE      ring_exact_640
 	SUBQ    R9, DX
 
-ring_exact_628:
+ring_exact_640:
 	MOVQ DX, R8
 
-ring_repeat_629:
+ring_repeat_641:
 	CMPQ    R8, AX
-	JAE     ring_built_615
+	JAE     ring_built_627
 	VMOVUPD Y1, (DI)(R8*8)
 	ADDQ    DX, R8
-	JMP     ring_repeat_629
+	JMP     ring_repeat_641
 
-ring_built_615:
+ring_built_627:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-unrolled_630:
+unrolled_642:
 	CMPQ      R8, R9
-	JGT       single_631
+	JGT       single_643
 	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -7514,15 +7721,15 @@ unrolled_630:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000010, R8
-	JMP       unrolled_630
+	JMP       unrolled_642
 
-single_631:
+single_643:
 	MOVQ DX, R9
 	SUBQ $0x00000004, R9
 
-single_loop_632:
+single_loop_644:
 	CMPQ      R8, R9
-	JGT       remainder_633
+	JGT       remainder_645
 	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -7533,11 +7740,11 @@ single_loop_632:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000004, R8
-	JMP       single_loop_632
+	JMP       single_loop_644
 
-remainder_633:
+remainder_645:
 	SUBQ       R8, DX
-	JE         span_done_634
+	JE         span_done_646
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R9
@@ -7549,7 +7756,7 @@ remainder_633:
 	VBLENDVPD  Y3, Y2, Y4, Y4
 	VMASKMOVPD Y4, Y1, (CX)(R8*8)
 
-span_done_634:
+span_done_646:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -7560,18 +7767,18 @@ span_done_634:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_635
+	JNE  ring_next_647
 	XORQ AX, AX
 
-ring_next_635:
+ring_next_647:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_605
+	JMP  ring_segment_617
 
-ring_done_606:
+ring_done_618:
 	JMP ring_finished_forwardAVX2F64
 
-ring_rows_604:
-ring_block_636:
+ring_rows_616:
+ring_block_648:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -7587,33 +7794,33 @@ ring_block_636:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_637:
+ring_len_649:
 	CMPQ SI, $0x00000004
-	JAE  ring_len_done_638
+	JAE  ring_len_done_650
 	ADDQ BX, SI
-	JMP  ring_len_637
+	JMP  ring_len_649
 
-ring_len_done_638:
+ring_len_done_650:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000004, R8
 
-ring_step_639:
+ring_step_651:
 	CMPQ R8, SI
-	JB   ring_step_done_640
+	JB   ring_step_done_652
 	SUBQ SI, R8
-	JMP  ring_step_639
+	JMP  ring_step_651
 
-ring_step_done_640:
+ring_step_done_652:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000010, R8
 
-ring_step_641:
+ring_step_653:
 	CMPQ R8, SI
-	JB   ring_step_done_642
+	JB   ring_step_done_654
 	SUBQ SI, R8
-	JMP  ring_step_641
+	JMP  ring_step_653
 
-ring_step_done_642:
+ring_step_done_654:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    16(SI), SI
@@ -7624,76 +7831,76 @@ ring_step_done_642:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000004
-	JB      ring_short_643
+	JB      ring_short_655
 	CMPQ    CX, $0x01
-	JNE     ring_planes_644
+	JNE     ring_planes_656
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_646:
+ring_copy_658:
 	CMPQ    BX, R8
-	JAE     ring_built_645
+	JAE     ring_built_657
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000004
-	JB      ring_copy_tail_647
+	JB      ring_copy_tail_659
 	VMOVUPD (SI)(R9*8), Y1
 	VMOVUPD Y1, (DI)(BX*8)
 	ADDQ    $0x00000004, BX
 	ADDQ    $0x00000004, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_646
+	JNE     ring_copy_658
 	XORQ    R9, R9
-	JMP     ring_copy_646
+	JMP     ring_copy_658
 
-ring_copy_tail_647:
+ring_copy_tail_659:
 	VMOVUPD -32(SI)(DX*8), Y1
 	ADDQ    R10, BX
 	VMOVUPD Y1, -32(DI)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_646
+	JMP     ring_copy_658
 
-ring_planes_644:
+ring_planes_656:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000008
-	JA   ring_long_planes_648
+	JA   ring_long_planes_660
 	MOVQ R8, R10
 	SUBQ $0x00000004, R10
 
-ring_fill_649:
+ring_fill_661:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_650
+	JGT          ring_fill_last_662
 	VBROADCASTSD (SI)(BX*8), Y1
 	VMOVUPD      Y1, (DI)(R9*8)
 	VMOVUPD      Y1, 32(DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_651
+	JNE          ring_wrap_663
 	XORQ         BX, BX
 
-ring_wrap_651:
-	JMP ring_fill_649
+ring_wrap_663:
+	JMP ring_fill_661
 
-ring_fill_last_650:
+ring_fill_last_662:
 	CMPQ         R9, R8
-	JAE          ring_built_645
+	JAE          ring_built_657
 	VBROADCASTSD (SI)(BX*8), Y1
 	VMOVUPD      Y1, (DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_652
+	JNE          ring_wrap_664
 	XORQ         BX, BX
 
-ring_wrap_652:
-	JMP ring_fill_last_650
+ring_wrap_664:
+	JMP ring_fill_last_662
 
-ring_long_planes_648:
-ring_channel_653:
+ring_long_planes_660:
+ring_channel_665:
 	CMPQ         R9, R8
-	JAE          ring_built_645
+	JAE          ring_built_657
 	VBROADCASTSD (SI)(BX*8), Y1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -7701,57 +7908,57 @@ ring_channel_653:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_654:
+ring_plane_666:
 	VMOVUPD Y1, (DI)(R11*8)
 	ADDQ    $0x00000004, R11
 	CMPQ    R11, R10
-	JB      ring_plane_654
+	JB      ring_plane_666
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_655
+	JNE     ring_wrap_667
 	XORQ    BX, BX
 
-ring_wrap_655:
-	JMP ring_channel_653
+ring_wrap_667:
+	JMP ring_channel_665
 
-ring_short_643:
+ring_short_655:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_656:
+ring_element_668:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (DI)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_657
+	JB   ring_element_next_669
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_657
+	JB   ring_element_next_669
 	XORQ R9, R9
 
-ring_element_next_657:
+ring_element_next_669:
 	INCQ    R11
 	CMPQ    R11, $0x00000004
-	JB      ring_element_656
+	JB      ring_element_668
 	VMOVUPD (DI), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000004
-	JE      ring_exact_658
+	JE      ring_exact_670
 	SUBQ    BX, DX
 
-ring_exact_658:
+ring_exact_670:
 	MOVQ DX, BX
 
-ring_repeat_659:
+ring_repeat_671:
 	CMPQ    BX, R8
-	JAE     ring_built_645
+	JAE     ring_built_657
 	VMOVUPD Y1, (DI)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_659
+	JMP     ring_repeat_671
 
-ring_built_645:
+ring_built_657:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+24(FP), BX
@@ -7760,18 +7967,18 @@ ring_built_645:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_660:
+ring_row_672:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_661
+	JE   ring_rows_done_673
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-unrolled_662:
+unrolled_674:
 	CMPQ      R8, R9
-	JGT       single_663
+	JGT       single_675
 	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -7797,15 +8004,15 @@ unrolled_662:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000010, R8
-	JMP       unrolled_662
+	JMP       unrolled_674
 
-single_663:
+single_675:
 	MOVQ DX, R9
 	SUBQ $0x00000004, R9
 
-single_loop_664:
+single_loop_676:
 	CMPQ      R8, R9
-	JGT       remainder_665
+	JGT       remainder_677
 	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -7816,11 +8023,11 @@ single_loop_664:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000004, R8
-	JMP       single_loop_664
+	JMP       single_loop_676
 
-remainder_665:
+remainder_677:
 	SUBQ       R8, DX
-	JE         span_done_666
+	JE         span_done_678
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R9
@@ -7832,20 +8039,20 @@ remainder_665:
 	VBLENDVPD  Y3, Y2, Y4, Y4
 	VMASKMOVPD Y4, Y1, (CX)(R8*8)
 
-span_done_666:
+span_done_678:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x03, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_660
+	JMP   ring_row_672
 
-ring_rows_done_661:
+ring_rows_done_673:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_636
+	JMP  ring_block_648
 
 ring_finished_forwardAVX2F64:
 	VZEROUPPER
@@ -7867,11 +8074,11 @@ TEXT ·backwardAVX2F64(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_667
+	JB           cached_679
 	CMPQ         AX, DX
-	JE           cached_667
+	JE           cached_679
 	CMPQ         AX, CX
-	JE           cached_667
+	JE           cached_679
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -7880,7 +8087,7 @@ TEXT ·backwardAVX2F64(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_669
+	JE           aligned_681
 	MOVQ         DI, R8
 	SHLQ         $0x03, R8
 	NEGQ         R8
@@ -7897,13 +8104,13 @@ TEXT ·backwardAVX2F64(SB), NOSPLIT, $0-88
 	VMASKMOVPD   Y7, Y6, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_669:
+aligned_681:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-unrolled_670:
+unrolled_682:
 	CMPQ        SI, DI
-	JGT         single_671
+	JGT         single_683
 	VMOVUPD     (CX)(SI*8), Y6
 	VMOVUPD     (DX)(SI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -7941,15 +8148,15 @@ unrolled_670:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVNTPD    Y6, 96(AX)(SI*8)
 	ADDQ        $0x00000010, SI
-	JMP         unrolled_670
+	JMP         unrolled_682
 
-single_671:
+single_683:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
 
-single_loop_672:
+single_loop_684:
 	CMPQ        SI, DI
-	JGT         remainder_673
+	JGT         remainder_685
 	VMOVUPD     (CX)(SI*8), Y6
 	VMOVUPD     (DX)(SI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -7960,11 +8167,11 @@ single_loop_672:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVNTPD    Y6, (AX)(SI*8)
 	ADDQ        $0x00000004, SI
-	JMP         single_loop_672
+	JMP         single_loop_684
 
-remainder_673:
+remainder_685:
 	SUBQ        SI, BX
-	JE          span_done_674
+	JE          span_done_686
 	SHLQ        $0x03, BX
 	NEGQ        BX
 	LEAQ        tailmask<>+32(SB), DI
@@ -7979,79 +8186,108 @@ remainder_673:
 	VBLENDVPD   Y0, Y8, Y5, Y5
 	VMASKMOVPD  Y5, Y6, (AX)(SI*8)
 
-span_done_674:
+span_done_686:
 	SFENCE
-	JMP stored_668
+	JMP stored_680
 
-cached_667:
-	XORQ SI, SI
-	MOVQ BX, DI
-	SUBQ $0x00000010, DI
-
-unrolled_675:
-	CMPQ        SI, DI
-	JGT         single_676
-	VMOVUPD     (CX)(SI*8), Y6
-	VMOVUPD     (DX)(SI*8), Y7
+cached_679:
+	XORQ        SI, SI
+	TESTQ       $0x00000003, BX
+	JE          no_last_692
+	MOVQ        BX, DI
+	SUBQ        $0x00000004, DI
+	JL          no_last_692
+	VMOVUPD     (CX)(DI*8), Y6
+	VMOVUPD     (DX)(DI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
-	VANDNPD     Y6, Y8, Y6
-	VANDNPD     Y7, Y8, Y9
+	MOVQ        BX, R8
+	ANDQ        $0x00000003, R8
+	SHLQ        $0x03, R8
+	LEAQ        tailmask<>+0(SB), R9
+	VMOVDQU     (R9)(R8*1), Y9
+	VORPS       Y9, Y8, Y9
+	VANDNPD     Y6, Y9, Y6
+	VANDNPD     Y7, Y9, Y9
 	VFMADD231PD Y9, Y6, Y1
 	VMULPD      Y5, Y7, Y6
 	VBLENDVPD   Y8, Y7, Y6, Y6
-	VMOVUPD     Y6, (AX)(SI*8)
-	VMOVUPD     32(CX)(SI*8), Y6
-	VMOVUPD     32(DX)(SI*8), Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VANDNPD     Y6, Y8, Y6
-	VANDNPD     Y7, Y8, Y9
-	VFMADD231PD Y9, Y6, Y2
-	VMULPD      Y5, Y7, Y6
-	VBLENDVPD   Y8, Y7, Y6, Y6
-	VMOVUPD     Y6, 32(AX)(SI*8)
-	VMOVUPD     64(CX)(SI*8), Y6
-	VMOVUPD     64(DX)(SI*8), Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VANDNPD     Y6, Y8, Y6
-	VANDNPD     Y7, Y8, Y9
-	VFMADD231PD Y9, Y6, Y3
-	VMULPD      Y5, Y7, Y6
-	VBLENDVPD   Y8, Y7, Y6, Y6
-	VMOVUPD     Y6, 64(AX)(SI*8)
-	VMOVUPD     96(CX)(SI*8), Y6
-	VMOVUPD     96(DX)(SI*8), Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VANDNPD     Y6, Y8, Y6
-	VANDNPD     Y7, Y8, Y9
-	VFMADD231PD Y9, Y6, Y4
-	VMULPD      Y5, Y7, Y6
-	VBLENDVPD   Y8, Y7, Y6, Y6
-	VMOVUPD     Y6, 96(AX)(SI*8)
+
+no_last_692:
+	MOVQ BX, R8
+	SUBQ $0x00000010, R8
+
+unrolled_687:
+	CMPQ        SI, R8
+	JGT         single_688
+	VMOVUPD     (CX)(SI*8), Y7
+	VMOVUPD     (DX)(SI*8), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VANDNPD     Y7, Y9, Y7
+	VANDNPD     Y8, Y9, Y10
+	VFMADD231PD Y10, Y7, Y1
+	VMULPD      Y5, Y8, Y7
+	VBLENDVPD   Y9, Y8, Y7, Y7
+	VMOVUPD     Y7, (AX)(SI*8)
+	VMOVUPD     32(CX)(SI*8), Y7
+	VMOVUPD     32(DX)(SI*8), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VANDNPD     Y7, Y9, Y7
+	VANDNPD     Y8, Y9, Y10
+	VFMADD231PD Y10, Y7, Y2
+	VMULPD      Y5, Y8, Y7
+	VBLENDVPD   Y9, Y8, Y7, Y7
+	VMOVUPD     Y7, 32(AX)(SI*8)
+	VMOVUPD     64(CX)(SI*8), Y7
+	VMOVUPD     64(DX)(SI*8), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VANDNPD     Y7, Y9, Y7
+	VANDNPD     Y8, Y9, Y10
+	VFMADD231PD Y10, Y7, Y3
+	VMULPD      Y5, Y8, Y7
+	VBLENDVPD   Y9, Y8, Y7, Y7
+	VMOVUPD     Y7, 64(AX)(SI*8)
+	VMOVUPD     96(CX)(SI*8), Y7
+	VMOVUPD     96(DX)(SI*8), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VANDNPD     Y7, Y9, Y7
+	VANDNPD     Y8, Y9, Y10
+	VFMADD231PD Y10, Y7, Y4
+	VMULPD      Y5, Y8, Y7
+	VBLENDVPD   Y9, Y8, Y7, Y7
+	VMOVUPD     Y7, 96(AX)(SI*8)
 	ADDQ        $0x00000010, SI
-	JMP         unrolled_675
+	JMP         unrolled_687
 
-single_676:
-	MOVQ BX, DI
-	SUBQ $0x00000004, DI
+single_688:
+	MOVQ BX, R8
+	SUBQ $0x00000004, R8
 
-single_loop_677:
-	CMPQ        SI, DI
-	JGT         remainder_678
-	VMOVUPD     (CX)(SI*8), Y6
-	VMOVUPD     (DX)(SI*8), Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VANDNPD     Y6, Y8, Y6
-	VANDNPD     Y7, Y8, Y9
-	VFMADD231PD Y9, Y6, Y1
-	VMULPD      Y5, Y7, Y6
-	VBLENDVPD   Y8, Y7, Y6, Y6
-	VMOVUPD     Y6, (AX)(SI*8)
+single_loop_689:
+	CMPQ        SI, R8
+	JGT         remainder_690
+	VMOVUPD     (CX)(SI*8), Y7
+	VMOVUPD     (DX)(SI*8), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VANDNPD     Y7, Y9, Y7
+	VANDNPD     Y8, Y9, Y10
+	VFMADD231PD Y10, Y7, Y1
+	VMULPD      Y5, Y8, Y7
+	VBLENDVPD   Y9, Y8, Y7, Y7
+	VMOVUPD     Y7, (AX)(SI*8)
 	ADDQ        $0x00000004, SI
-	JMP         single_loop_677
+	JMP         single_loop_689
 
-remainder_678:
-	SUBQ        SI, BX
-	JE          span_done_679
+remainder_690:
+	MOVQ    BX, R8
+	SUBQ    SI, R8
+	JE      span_done_691
+	CMPQ    BX, $0x00000004
+	JL      masked_693
+	VMOVUPD Y6, (AX)(DI*8)
+	JMP     span_done_691
+
+masked_693:
+	MOVQ        R8, BX
 	SHLQ        $0x03, BX
 	NEGQ        BX
 	LEAQ        tailmask<>+32(SB), DI
@@ -8066,8 +8302,8 @@ remainder_678:
 	VBLENDVPD   Y0, Y8, Y5, Y5
 	VMASKMOVPD  Y5, Y6, (AX)(SI*8)
 
-span_done_679:
-stored_668:
+span_done_691:
+stored_680:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -8097,15 +8333,15 @@ TEXT ·backwardPlanesAVX2F64(SB), NOSPLIT, $0-128
 	MOVQ   BX, R12
 	SHLQ   $0x03, R12
 	CMPQ   R12, ·streamThreshold+0(SB)
-	JB     cached_680
+	JB     cached_694
 	CMPQ   AX, DX
-	JE     cached_680
+	JE     cached_694
 	CMPQ   AX, CX
-	JE     cached_680
+	JE     cached_694
 
-plane_682:
+plane_696:
 	CMPQ         BX, $0x00
-	JE           planes_done_683
+	JE           planes_done_697
 	VBROADCASTSD (R9)(R11*8), Y5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -8119,7 +8355,7 @@ plane_682:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_684
+	JE           aligned_698
 	MOVQ         R13, R14
 	SHLQ         $0x03, R14
 	NEGQ         R14
@@ -8136,13 +8372,13 @@ plane_682:
 	VMASKMOVPD   Y7, Y6, (AX)(R12*8)
 	MOVQ         R13, R12
 
-aligned_684:
+aligned_698:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 
-unrolled_685:
+unrolled_699:
 	CMPQ        R12, R13
-	JGT         single_686
+	JGT         single_700
 	VMOVUPD     (CX)(R12*8), Y6
 	VMOVUPD     (DX)(R12*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -8180,15 +8416,15 @@ unrolled_685:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVNTPD    Y6, 96(AX)(R12*8)
 	ADDQ        $0x00000010, R12
-	JMP         unrolled_685
+	JMP         unrolled_699
 
-single_686:
+single_700:
 	MOVQ DI, R13
 	SUBQ $0x00000004, R13
 
-single_loop_687:
+single_loop_701:
 	CMPQ        R12, R13
-	JGT         remainder_688
+	JGT         remainder_702
 	VMOVUPD     (CX)(R12*8), Y6
 	VMOVUPD     (DX)(R12*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -8199,12 +8435,12 @@ single_loop_687:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVNTPD    Y6, (AX)(R12*8)
 	ADDQ        $0x00000004, R12
-	JMP         single_loop_687
+	JMP         single_loop_701
 
-remainder_688:
+remainder_702:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_689
+	JE          span_done_703
 	SHLQ        $0x03, R13
 	NEGQ        R13
 	LEAQ        tailmask<>+32(SB), R14
@@ -8219,7 +8455,7 @@ remainder_688:
 	VBLENDVPD   Y9, Y8, Y5, Y5
 	VMASKMOVPD  Y5, Y6, (AX)(R12*8)
 
-span_done_689:
+span_done_703:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -8234,110 +8470,137 @@ span_done_689:
 	ADDQ         R10, AX
 	INCQ         R11
 	CMPQ         R11, R8
-	JNE          same_pass_690
+	JNE          same_pass_704
 	XORQ         R11, R11
 
-same_pass_690:
+same_pass_704:
 	SUBQ DI, BX
-	JMP  plane_682
+	JMP  plane_696
 
-planes_done_683:
+planes_done_697:
 	SFENCE
-	JMP stored_681
+	JMP stored_695
 
-cached_680:
-plane_691:
+cached_694:
+plane_705:
 	CMPQ         BX, $0x00
-	JE           planes_done_692
+	JE           planes_done_706
 	VBROADCASTSD (R9)(R11*8), Y5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
 	VXORPS       Y3, Y3, Y3
 	VXORPS       Y4, Y4, Y4
 	XORQ         R12, R12
+	TESTQ        $0x00000003, DI
+	JE           no_last_712
 	MOVQ         DI, R13
-	SUBQ         $0x00000010, R13
+	SUBQ         $0x00000004, R13
+	JL           no_last_712
+	VMOVUPD      (CX)(R13*8), Y6
+	VMOVUPD      (DX)(R13*8), Y7
+	VCMPPD       $0x1e, Y0, Y6, Y8
+	MOVQ         DI, R14
+	ANDQ         $0x00000003, R14
+	SHLQ         $0x03, R14
+	LEAQ         tailmask<>+0(SB), R15
+	VMOVDQU      (R15)(R14*1), Y9
+	VORPS        Y9, Y8, Y9
+	VANDNPD      Y6, Y9, Y6
+	VANDNPD      Y7, Y9, Y9
+	VFMADD231PD  Y9, Y6, Y1
+	VMULPD       Y5, Y7, Y6
+	VBLENDVPD    Y8, Y7, Y6, Y6
 
-unrolled_693:
-	CMPQ        R12, R13
-	JGT         single_694
-	VMOVUPD     (CX)(R12*8), Y6
-	VMOVUPD     (DX)(R12*8), Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VANDNPD     Y6, Y8, Y6
-	VANDNPD     Y7, Y8, Y9
-	VFMADD231PD Y9, Y6, Y1
-	VMULPD      Y5, Y7, Y6
-	VBLENDVPD   Y8, Y7, Y6, Y6
-	VMOVUPD     Y6, (AX)(R12*8)
-	VMOVUPD     32(CX)(R12*8), Y6
-	VMOVUPD     32(DX)(R12*8), Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VANDNPD     Y6, Y8, Y6
-	VANDNPD     Y7, Y8, Y9
-	VFMADD231PD Y9, Y6, Y2
-	VMULPD      Y5, Y7, Y6
-	VBLENDVPD   Y8, Y7, Y6, Y6
-	VMOVUPD     Y6, 32(AX)(R12*8)
-	VMOVUPD     64(CX)(R12*8), Y6
-	VMOVUPD     64(DX)(R12*8), Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VANDNPD     Y6, Y8, Y6
-	VANDNPD     Y7, Y8, Y9
-	VFMADD231PD Y9, Y6, Y3
-	VMULPD      Y5, Y7, Y6
-	VBLENDVPD   Y8, Y7, Y6, Y6
-	VMOVUPD     Y6, 64(AX)(R12*8)
-	VMOVUPD     96(CX)(R12*8), Y6
-	VMOVUPD     96(DX)(R12*8), Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VANDNPD     Y6, Y8, Y6
-	VANDNPD     Y7, Y8, Y9
-	VFMADD231PD Y9, Y6, Y4
-	VMULPD      Y5, Y7, Y6
-	VBLENDVPD   Y8, Y7, Y6, Y6
-	VMOVUPD     Y6, 96(AX)(R12*8)
-	ADDQ        $0x00000010, R12
-	JMP         unrolled_693
+no_last_712:
+	MOVQ DI, R14
+	SUBQ $0x00000010, R14
 
-single_694:
-	MOVQ DI, R13
-	SUBQ $0x00000004, R13
-
-single_loop_695:
-	CMPQ        R12, R13
-	JGT         remainder_696
-	VMOVUPD     (CX)(R12*8), Y6
-	VMOVUPD     (DX)(R12*8), Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VANDNPD     Y6, Y8, Y6
-	VANDNPD     Y7, Y8, Y9
-	VFMADD231PD Y9, Y6, Y1
-	VMULPD      Y5, Y7, Y6
-	VBLENDVPD   Y8, Y7, Y6, Y6
-	VMOVUPD     Y6, (AX)(R12*8)
-	ADDQ        $0x00000004, R12
-	JMP         single_loop_695
-
-remainder_696:
-	MOVQ        DI, R13
-	SUBQ        R12, R13
-	JE          span_done_697
-	SHLQ        $0x03, R13
-	NEGQ        R13
-	LEAQ        tailmask<>+32(SB), R14
-	VMOVDQU     (R14)(R13*1), Y6
-	VMASKMOVPD  (CX)(R12*8), Y6, Y7
-	VMASKMOVPD  (DX)(R12*8), Y6, Y8
+unrolled_707:
+	CMPQ        R12, R14
+	JGT         single_708
+	VMOVUPD     (CX)(R12*8), Y7
+	VMOVUPD     (DX)(R12*8), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
 	VANDNPD     Y7, Y9, Y7
 	VANDNPD     Y8, Y9, Y10
 	VFMADD231PD Y10, Y7, Y1
-	VMULPD      Y5, Y8, Y5
-	VBLENDVPD   Y9, Y8, Y5, Y5
-	VMASKMOVPD  Y5, Y6, (AX)(R12*8)
+	VMULPD      Y5, Y8, Y7
+	VBLENDVPD   Y9, Y8, Y7, Y7
+	VMOVUPD     Y7, (AX)(R12*8)
+	VMOVUPD     32(CX)(R12*8), Y7
+	VMOVUPD     32(DX)(R12*8), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VANDNPD     Y7, Y9, Y7
+	VANDNPD     Y8, Y9, Y10
+	VFMADD231PD Y10, Y7, Y2
+	VMULPD      Y5, Y8, Y7
+	VBLENDVPD   Y9, Y8, Y7, Y7
+	VMOVUPD     Y7, 32(AX)(R12*8)
+	VMOVUPD     64(CX)(R12*8), Y7
+	VMOVUPD     64(DX)(R12*8), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VANDNPD     Y7, Y9, Y7
+	VANDNPD     Y8, Y9, Y10
+	VFMADD231PD Y10, Y7, Y3
+	VMULPD      Y5, Y8, Y7
+	VBLENDVPD   Y9, Y8, Y7, Y7
+	VMOVUPD     Y7, 64(AX)(R12*8)
+	VMOVUPD     96(CX)(R12*8), Y7
+	VMOVUPD     96(DX)(R12*8), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VANDNPD     Y7, Y9, Y7
+	VANDNPD     Y8, Y9, Y10
+	VFMADD231PD Y10, Y7, Y4
+	VMULPD      Y5, Y8, Y7
+	VBLENDVPD   Y9, Y8, Y7, Y7
+	VMOVUPD     Y7, 96(AX)(R12*8)
+	ADDQ        $0x00000010, R12
+	JMP         unrolled_707
 
-span_done_697:
+single_708:
+	MOVQ DI, R14
+	SUBQ $0x00000004, R14
+
+single_loop_709:
+	CMPQ        R12, R14
+	JGT         remainder_710
+	VMOVUPD     (CX)(R12*8), Y7
+	VMOVUPD     (DX)(R12*8), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VANDNPD     Y7, Y9, Y7
+	VANDNPD     Y8, Y9, Y10
+	VFMADD231PD Y10, Y7, Y1
+	VMULPD      Y5, Y8, Y7
+	VBLENDVPD   Y9, Y8, Y7, Y7
+	VMOVUPD     Y7, (AX)(R12*8)
+	ADDQ        $0x00000004, R12
+	JMP         single_loop_709
+
+remainder_710:
+	MOVQ    DI, R14
+	SUBQ    R12, R14
+	JE      span_done_711
+	CMPQ    DI, $0x00000004
+	JL      masked_713
+	VMOVUPD Y6, (AX)(R13*8)
+	JMP     span_done_711
+
+masked_713:
+	SHLQ        $0x03, R14
+	NEGQ        R14
+	LEAQ        tailmask<>+32(SB), R15
+	VMOVDQU     (R15)(R14*1), Y7
+	VMASKMOVPD  (CX)(R12*8), Y7, Y8
+	VMASKMOVPD  (DX)(R12*8), Y7, Y9
+	VCMPPD      $0x1e, Y0, Y8, Y10
+	VANDNPD     Y8, Y10, Y8
+	VANDNPD     Y9, Y10, Y11
+	VFMADD231PD Y11, Y8, Y1
+	VMULPD      Y5, Y9, Y5
+	VBLENDVPD   Y10, Y9, Y5, Y5
+	VMASKMOVPD  Y5, Y7, (AX)(R12*8)
+
+span_done_711:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -8352,15 +8615,15 @@ span_done_697:
 	ADDQ         R10, AX
 	INCQ         R11
 	CMPQ         R11, R8
-	JNE          same_pass_698
+	JNE          same_pass_714
 	XORQ         R11, R11
 
-same_pass_698:
+same_pass_714:
 	SUBQ DI, BX
-	JMP  plane_691
+	JMP  plane_705
 
-planes_done_692:
-stored_681:
+planes_done_706:
+stored_695:
 	VZEROUPPER
 	RET
 
@@ -8378,15 +8641,15 @@ TEXT ·backwardPatternAVX2F64(SB), NOSPLIT, $0-120
 	MOVQ   BX, R9
 	SHLQ   $0x03, R9
 	CMPQ   R9, ·streamThreshold+0(SB)
-	JB     cached_699
+	JB     cached_715
 	CMPQ   AX, DX
-	JE     cached_699
+	JE     cached_715
 	CMPQ   AX, CX
-	JE     cached_699
+	JE     cached_715
 
-row_701:
+row_717:
 	CMPQ        BX, $0x00
-	JE          rows_done_702
+	JE          rows_done_718
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
@@ -8398,7 +8661,7 @@ row_701:
 	CMPQ        R11, R9
 	CMOVQGT     R9, R11
 	TESTQ       R11, R11
-	JE          aligned_703
+	JE          aligned_719
 	MOVQ        R11, R12
 	SHLQ        $0x03, R12
 	NEGQ        R12
@@ -8418,13 +8681,13 @@ row_701:
 	VMASKMOVPD  Y2, Y1, (AX)(R10*8)
 	MOVQ        R11, R10
 
-aligned_703:
+aligned_719:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-unrolled_704:
+unrolled_720:
 	CMPQ        R10, R11
-	JGT         single_705
+	JGT         single_721
 	VMOVUPD     (CX)(R10*8), Y1
 	VMOVUPD     (DX)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -8470,15 +8733,15 @@ unrolled_704:
 	VBLENDVPD   Y3, Y2, Y1, Y1
 	VMOVNTPD    Y1, 96(AX)(R10*8)
 	ADDQ        $0x00000010, R10
-	JMP         unrolled_704
+	JMP         unrolled_720
 
-single_705:
+single_721:
 	MOVQ R9, R11
 	SUBQ $0x00000004, R11
 
-single_loop_706:
+single_loop_722:
 	CMPQ        R10, R11
-	JGT         remainder_707
+	JGT         remainder_723
 	VMOVUPD     (CX)(R10*8), Y1
 	VMOVUPD     (DX)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -8491,12 +8754,12 @@ single_loop_706:
 	VBLENDVPD   Y3, Y2, Y1, Y1
 	VMOVNTPD    Y1, (AX)(R10*8)
 	ADDQ        $0x00000004, R10
-	JMP         single_loop_706
+	JMP         single_loop_722
 
-remainder_707:
+remainder_723:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_708
+	JE          span_done_724
 	SHLQ        $0x03, R11
 	NEGQ        R11
 	LEAQ        tailmask<>+32(SB), R12
@@ -8514,133 +8777,162 @@ remainder_707:
 	VBLENDVPD   Y4, Y3, Y2, Y2
 	VMASKMOVPD  Y2, Y1, (AX)(R10*8)
 
-span_done_708:
+span_done_724:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_701
+	JMP  row_717
 
-rows_done_702:
+rows_done_718:
 	SFENCE
-	JMP stored_700
+	JMP stored_716
 
-cached_699:
-row_709:
-	CMPQ    BX, $0x00
-	JE      rows_done_710
-	MOVQ    R8, R9
-	CMPQ    BX, R9
-	CMOVQLT BX, R9
-	XORQ    R10, R10
-	MOVQ    R9, R11
-	SUBQ    $0x00000010, R11
-
-unrolled_711:
-	CMPQ        R10, R11
-	JGT         single_712
-	VMOVUPD     (CX)(R10*8), Y1
-	VMOVUPD     (DX)(R10*8), Y2
-	VCMPPD      $0x1e, Y0, Y1, Y3
-	VANDNPD     Y1, Y3, Y1
-	VANDNPD     Y2, Y3, Y4
-	VMOVUPD     (DI)(R10*8), Y5
-	VFMADD231PD Y4, Y1, Y5
-	VMOVUPD     Y5, (DI)(R10*8)
-	VMULPD      (SI)(R10*8), Y2, Y1
-	VBLENDVPD   Y3, Y2, Y1, Y1
-	VMOVUPD     Y1, (AX)(R10*8)
-	VMOVUPD     32(CX)(R10*8), Y1
-	VMOVUPD     32(DX)(R10*8), Y2
-	VCMPPD      $0x1e, Y0, Y1, Y3
-	VANDNPD     Y1, Y3, Y1
-	VANDNPD     Y2, Y3, Y4
-	VMOVUPD     32(DI)(R10*8), Y5
-	VFMADD231PD Y4, Y1, Y5
-	VMOVUPD     Y5, 32(DI)(R10*8)
-	VMULPD      32(SI)(R10*8), Y2, Y1
-	VBLENDVPD   Y3, Y2, Y1, Y1
-	VMOVUPD     Y1, 32(AX)(R10*8)
-	VMOVUPD     64(CX)(R10*8), Y1
-	VMOVUPD     64(DX)(R10*8), Y2
-	VCMPPD      $0x1e, Y0, Y1, Y3
-	VANDNPD     Y1, Y3, Y1
-	VANDNPD     Y2, Y3, Y4
-	VMOVUPD     64(DI)(R10*8), Y5
-	VFMADD231PD Y4, Y1, Y5
-	VMOVUPD     Y5, 64(DI)(R10*8)
-	VMULPD      64(SI)(R10*8), Y2, Y1
-	VBLENDVPD   Y3, Y2, Y1, Y1
-	VMOVUPD     Y1, 64(AX)(R10*8)
-	VMOVUPD     96(CX)(R10*8), Y1
-	VMOVUPD     96(DX)(R10*8), Y2
-	VCMPPD      $0x1e, Y0, Y1, Y3
-	VANDNPD     Y1, Y3, Y1
-	VANDNPD     Y2, Y3, Y4
-	VMOVUPD     96(DI)(R10*8), Y5
-	VFMADD231PD Y4, Y1, Y5
-	VMOVUPD     Y5, 96(DI)(R10*8)
-	VMULPD      96(SI)(R10*8), Y2, Y1
-	VBLENDVPD   Y3, Y2, Y1, Y1
-	VMOVUPD     Y1, 96(AX)(R10*8)
-	ADDQ        $0x00000010, R10
-	JMP         unrolled_711
-
-single_712:
-	MOVQ R9, R11
-	SUBQ $0x00000004, R11
-
-single_loop_713:
-	CMPQ        R10, R11
-	JGT         remainder_714
-	VMOVUPD     (CX)(R10*8), Y1
-	VMOVUPD     (DX)(R10*8), Y2
-	VCMPPD      $0x1e, Y0, Y1, Y3
-	VANDNPD     Y1, Y3, Y1
-	VANDNPD     Y2, Y3, Y4
-	VMOVUPD     (DI)(R10*8), Y5
-	VFMADD231PD Y4, Y1, Y5
-	VMOVUPD     Y5, (DI)(R10*8)
-	VMULPD      (SI)(R10*8), Y2, Y1
-	VBLENDVPD   Y3, Y2, Y1, Y1
-	VMOVUPD     Y1, (AX)(R10*8)
-	ADDQ        $0x00000004, R10
-	JMP         single_loop_713
-
-remainder_714:
+cached_715:
+row_725:
+	CMPQ        BX, $0x00
+	JE          rows_done_726
+	MOVQ        R8, R9
+	CMPQ        BX, R9
+	CMOVQLT     BX, R9
+	XORQ        R10, R10
+	TESTQ       $0x00000003, R9
+	JE          no_last_732
 	MOVQ        R9, R11
-	SUBQ        R10, R11
-	JE          span_done_715
-	SHLQ        $0x03, R11
-	NEGQ        R11
-	LEAQ        tailmask<>+32(SB), R12
-	VMOVDQU     (R12)(R11*1), Y1
-	VMASKMOVPD  (CX)(R10*8), Y1, Y2
-	VMASKMOVPD  (DX)(R10*8), Y1, Y3
+	SUBQ        $0x00000004, R11
+	JL          no_last_732
+	VMOVUPD     (CX)(R11*8), Y1
+	VMOVUPD     (DX)(R11*8), Y2
+	VCMPPD      $0x1e, Y0, Y1, Y3
+	MOVQ        R9, R12
+	ANDQ        $0x00000003, R12
+	SHLQ        $0x03, R12
+	LEAQ        tailmask<>+0(SB), R13
+	VMOVDQU     (R13)(R12*1), Y4
+	VORPS       Y4, Y3, Y4
+	VANDNPD     Y1, Y4, Y1
+	VANDNPD     Y2, Y4, Y4
+	VMOVUPD     (DI)(R11*8), Y5
+	VFMADD231PD Y4, Y1, Y5
+	VMOVUPD     Y5, (DI)(R11*8)
+	VMULPD      (SI)(R11*8), Y2, Y1
+	VBLENDVPD   Y3, Y2, Y1, Y1
+
+no_last_732:
+	MOVQ R9, R12
+	SUBQ $0x00000010, R12
+
+unrolled_727:
+	CMPQ        R10, R12
+	JGT         single_728
+	VMOVUPD     (CX)(R10*8), Y2
+	VMOVUPD     (DX)(R10*8), Y3
 	VCMPPD      $0x1e, Y0, Y2, Y4
 	VANDNPD     Y2, Y4, Y2
 	VANDNPD     Y3, Y4, Y5
 	VMOVUPD     (DI)(R10*8), Y6
 	VFMADD231PD Y5, Y2, Y6
 	VMOVUPD     Y6, (DI)(R10*8)
-	VMASKMOVPD  (SI)(R10*8), Y1, Y2
-	VMULPD      Y2, Y3, Y2
+	VMULPD      (SI)(R10*8), Y3, Y2
 	VBLENDVPD   Y4, Y3, Y2, Y2
-	VMASKMOVPD  Y2, Y1, (AX)(R10*8)
+	VMOVUPD     Y2, (AX)(R10*8)
+	VMOVUPD     32(CX)(R10*8), Y2
+	VMOVUPD     32(DX)(R10*8), Y3
+	VCMPPD      $0x1e, Y0, Y2, Y4
+	VANDNPD     Y2, Y4, Y2
+	VANDNPD     Y3, Y4, Y5
+	VMOVUPD     32(DI)(R10*8), Y6
+	VFMADD231PD Y5, Y2, Y6
+	VMOVUPD     Y6, 32(DI)(R10*8)
+	VMULPD      32(SI)(R10*8), Y3, Y2
+	VBLENDVPD   Y4, Y3, Y2, Y2
+	VMOVUPD     Y2, 32(AX)(R10*8)
+	VMOVUPD     64(CX)(R10*8), Y2
+	VMOVUPD     64(DX)(R10*8), Y3
+	VCMPPD      $0x1e, Y0, Y2, Y4
+	VANDNPD     Y2, Y4, Y2
+	VANDNPD     Y3, Y4, Y5
+	VMOVUPD     64(DI)(R10*8), Y6
+	VFMADD231PD Y5, Y2, Y6
+	VMOVUPD     Y6, 64(DI)(R10*8)
+	VMULPD      64(SI)(R10*8), Y3, Y2
+	VBLENDVPD   Y4, Y3, Y2, Y2
+	VMOVUPD     Y2, 64(AX)(R10*8)
+	VMOVUPD     96(CX)(R10*8), Y2
+	VMOVUPD     96(DX)(R10*8), Y3
+	VCMPPD      $0x1e, Y0, Y2, Y4
+	VANDNPD     Y2, Y4, Y2
+	VANDNPD     Y3, Y4, Y5
+	VMOVUPD     96(DI)(R10*8), Y6
+	VFMADD231PD Y5, Y2, Y6
+	VMOVUPD     Y6, 96(DI)(R10*8)
+	VMULPD      96(SI)(R10*8), Y3, Y2
+	VBLENDVPD   Y4, Y3, Y2, Y2
+	VMOVUPD     Y2, 96(AX)(R10*8)
+	ADDQ        $0x00000010, R10
+	JMP         unrolled_727
 
-span_done_715:
+single_728:
+	MOVQ R9, R12
+	SUBQ $0x00000004, R12
+
+single_loop_729:
+	CMPQ        R10, R12
+	JGT         remainder_730
+	VMOVUPD     (CX)(R10*8), Y2
+	VMOVUPD     (DX)(R10*8), Y3
+	VCMPPD      $0x1e, Y0, Y2, Y4
+	VANDNPD     Y2, Y4, Y2
+	VANDNPD     Y3, Y4, Y5
+	VMOVUPD     (DI)(R10*8), Y6
+	VFMADD231PD Y5, Y2, Y6
+	VMOVUPD     Y6, (DI)(R10*8)
+	VMULPD      (SI)(R10*8), Y3, Y2
+	VBLENDVPD   Y4, Y3, Y2, Y2
+	VMOVUPD     Y2, (AX)(R10*8)
+	ADDQ        $0x00000004, R10
+	JMP         single_loop_729
+
+remainder_730:
+	MOVQ    R9, R12
+	SUBQ    R10, R12
+	JE      span_done_731
+	CMPQ    R9, $0x00000004
+	JL      masked_733
+	VMOVUPD Y1, (AX)(R11*8)
+	JMP     span_done_731
+
+masked_733:
+	SHLQ        $0x03, R12
+	NEGQ        R12
+	LEAQ        tailmask<>+32(SB), R13
+	VMOVDQU     (R13)(R12*1), Y2
+	VMASKMOVPD  (CX)(R10*8), Y2, Y3
+	VMASKMOVPD  (DX)(R10*8), Y2, Y4
+	VCMPPD      $0x1e, Y0, Y3, Y5
+	VANDNPD     Y3, Y5, Y3
+	VANDNPD     Y4, Y5, Y6
+	VMOVUPD     (DI)(R10*8), Y7
+	VFMADD231PD Y6, Y3, Y7
+	VMOVUPD     Y7, (DI)(R10*8)
+	VMASKMOVPD  (SI)(R10*8), Y2, Y3
+	VMULPD      Y3, Y4, Y3
+	VBLENDVPD   Y5, Y4, Y3, Y3
+	VMASKMOVPD  Y3, Y2, (AX)(R10*8)
+
+span_done_731:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_709
+	JMP  row_725
 
-rows_done_710:
-stored_700:
+rows_done_726:
+stored_716:
 	VZEROUPPER
 	RET
 
@@ -8663,36 +8955,36 @@ TEXT ·backwardRingAVX2F64(SB), $1952-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x0000005c
-	JA     ring_segmented_716
+	JA     ring_segmented_734
 	MOVQ   R10, R11
 
-ring_len_717:
+ring_len_735:
 	CMPQ R11, $0x00000004
-	JAE  ring_len_done_718
+	JAE  ring_len_done_736
 	ADDQ R10, R11
-	JMP  ring_len_717
+	JMP  ring_len_735
 
-ring_len_done_718:
+ring_len_done_736:
 	MOVQ R11, 1888(SP)
 	MOVQ $0x00000004, R12
 
-ring_step_719:
+ring_step_737:
 	CMPQ R12, R11
-	JB   ring_step_done_720
+	JB   ring_step_done_738
 	SUBQ R11, R12
-	JMP  ring_step_719
+	JMP  ring_step_737
 
-ring_step_done_720:
+ring_step_done_738:
 	MOVQ R12, 1896(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_721:
+ring_step_739:
 	CMPQ R12, R11
-	JB   ring_step_done_722
+	JB   ring_step_done_740
 	SUBQ R11, R12
-	JMP  ring_step_721
+	JMP  ring_step_739
 
-ring_step_done_722:
+ring_step_done_740:
 	MOVQ    R12, 1904(SP)
 	MOVQ    DI, R12
 	LEAQ    16(R11), R11
@@ -8702,76 +8994,76 @@ ring_step_done_722:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1928(SP), R12
 	CMPQ    R10, $0x00000004
-	JB      ring_short_723
+	JB      ring_short_741
 	CMPQ    R8, $0x01
-	JNE     ring_planes_724
+	JNE     ring_planes_742
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_726:
+ring_copy_744:
 	CMPQ    R8, R12
-	JAE     ring_built_725
+	JAE     ring_built_743
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000004
-	JB      ring_copy_tail_727
+	JB      ring_copy_tail_745
 	VMOVUPD (R11)(R10*8), Y1
 	VMOVUPD Y1, (CX)(R8*8)
 	ADDQ    $0x00000004, R8
 	ADDQ    $0x00000004, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_726
+	JNE     ring_copy_744
 	XORQ    R10, R10
-	JMP     ring_copy_726
+	JMP     ring_copy_744
 
-ring_copy_tail_727:
+ring_copy_tail_745:
 	VMOVUPD -32(R11)(R9*8), Y1
 	ADDQ    R13, R8
 	VMOVUPD Y1, -32(CX)(R8*8)
 	XORQ    R10, R10
-	JMP     ring_copy_726
+	JMP     ring_copy_744
 
-ring_planes_724:
+ring_planes_742:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000008
-	JA   ring_long_planes_728
+	JA   ring_long_planes_746
 	MOVQ R12, R14
 	SUBQ $0x00000004, R14
 
-ring_fill_729:
+ring_fill_747:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_730
+	JGT          ring_fill_last_748
 	VBROADCASTSD (R11)(R10*8), Y1
 	VMOVUPD      Y1, (CX)(R13*8)
 	VMOVUPD      Y1, 32(CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_731
+	JNE          ring_wrap_749
 	XORQ         R10, R10
 
-ring_wrap_731:
-	JMP ring_fill_729
+ring_wrap_749:
+	JMP ring_fill_747
 
-ring_fill_last_730:
+ring_fill_last_748:
 	CMPQ         R13, R12
-	JAE          ring_built_725
+	JAE          ring_built_743
 	VBROADCASTSD (R11)(R10*8), Y1
 	VMOVUPD      Y1, (CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_732
+	JNE          ring_wrap_750
 	XORQ         R10, R10
 
-ring_wrap_732:
-	JMP ring_fill_last_730
+ring_wrap_750:
+	JMP ring_fill_last_748
 
-ring_long_planes_728:
-ring_channel_733:
+ring_long_planes_746:
+ring_channel_751:
 	CMPQ         R13, R12
-	JAE          ring_built_725
+	JAE          ring_built_743
 	VBROADCASTSD (R11)(R10*8), Y1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -8779,57 +9071,57 @@ ring_channel_733:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_734:
+ring_plane_752:
 	VMOVUPD Y1, (CX)(R15*8)
 	ADDQ    $0x00000004, R15
 	CMPQ    R15, R14
-	JB      ring_plane_734
+	JB      ring_plane_752
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_735
+	JNE     ring_wrap_753
 	XORQ    R10, R10
 
-ring_wrap_735:
-	JMP ring_channel_733
+ring_wrap_753:
+	JMP ring_channel_751
 
-ring_short_723:
+ring_short_741:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_736:
+ring_element_754:
 	MOVQ (R11)(R13*8), BP
 	MOVQ BP, (CX)(R15*8)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_737
+	JB   ring_element_next_755
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_737
+	JB   ring_element_next_755
 	XORQ R13, R13
 
-ring_element_next_737:
+ring_element_next_755:
 	INCQ    R15
 	CMPQ    R15, $0x00000004
-	JB      ring_element_736
+	JB      ring_element_754
 	VMOVUPD (CX), Y1
 	MOVQ    1888(SP), R8
 	CMPQ    R8, $0x00000004
-	JE      ring_exact_738
+	JE      ring_exact_756
 	SUBQ    R10, R8
 
-ring_exact_738:
+ring_exact_756:
 	MOVQ R8, R9
 
-ring_repeat_739:
+ring_repeat_757:
 	CMPQ    R9, R12
-	JAE     ring_built_725
+	JAE     ring_built_743
 	VMOVUPD Y1, (CX)(R9*8)
 	ADDQ    R8, R9
-	JMP     ring_repeat_739
+	JMP     ring_repeat_757
 
-ring_built_725:
+ring_built_743:
 	MOVQ    1888(SP), R8
 	MOVQ    1928(SP), R9
 	MOVQ    R9, R10
@@ -8845,22 +9137,22 @@ ring_built_725:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_740:
+sums_zero_758:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_741
+	JAE     sums_zeroed_759
 	VMOVUPD Y0, (BX)(R8*8)
 	ADDQ    $0x00000004, R8
-	JMP     sums_zero_740
+	JMP     sums_zero_758
 
-sums_zeroed_741:
+sums_zeroed_759:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 
-unrolled_742:
+unrolled_760:
 	CMPQ        R9, R10
-	JGT         single_743
+	JGT         single_761
 	VMOVUPD     (DX)(R9*8), Y1
 	VMOVUPD     (SI)(R9*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -8910,15 +9202,15 @@ unrolled_742:
 	SUBQ        1888(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000010, R9
-	JMP         unrolled_742
+	JMP         unrolled_760
 
-single_743:
+single_761:
 	MOVQ DI, R10
 	SUBQ $0x00000004, R10
 
-single_loop_744:
+single_loop_762:
 	CMPQ        R9, R10
-	JGT         remainder_745
+	JGT         remainder_763
 	VMOVUPD     (DX)(R9*8), Y1
 	VMOVUPD     (SI)(R9*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -8935,11 +9227,11 @@ single_loop_744:
 	SUBQ        1888(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000004, R9
-	JMP         single_loop_744
+	JMP         single_loop_762
 
-remainder_745:
+remainder_763:
 	SUBQ        R9, DI
-	JE          span_done_746
+	JE          span_done_764
 	SHLQ        $0x03, DI
 	NEGQ        DI
 	LEAQ        tailmask<>+32(SB), R10
@@ -8957,93 +9249,93 @@ remainder_745:
 	VBLENDVPD   Y0, Y3, Y2, Y2
 	VMASKMOVPD  Y2, Y1, (AX)(R9*8)
 
-span_done_746:
+span_done_764:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1888(SP), DX
 	MOVQ  1928(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_748
+	JLE   fold_ext_done_766
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_749
+	JA    fold_ext_scalar_767
 	ADDQ  $0x00000003, SI
 	ANDQ  $-4, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_747:
+fold_ext_765:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_748
+	JBE     fold_ext_done_766
 	SUBQ    $0x00000004, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Y0
 	VADDPD  (BX)(SI*8), Y0, Y0
 	VMOVUPD Y0, (BX)(DI*8)
-	JMP     fold_ext_747
+	JMP     fold_ext_765
 
-fold_ext_scalar_749:
+fold_ext_scalar_767:
 	MOVQ 1928(SP), SI
 
-fold_ext_element_750:
+fold_ext_element_768:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_751
+	JBE    fold_ext_element_done_769
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_750
+	JMP    fold_ext_element_768
 
-fold_ext_element_done_751:
-fold_ext_done_748:
-fold_752:
+fold_ext_element_done_769:
+fold_ext_done_766:
+fold_770:
 	CMPQ   DX, AX
-	JBE    fold_done_753
+	JBE    fold_done_771
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_752
+	JMP    fold_770
 
-fold_done_753:
+fold_done_771:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_754
+	JNE  sums_planes_772
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000004, DX
 
-sums_vector_757:
+sums_vector_775:
 	CMPQ    AX, DX
-	JGT     sums_scalar_755
+	JGT     sums_scalar_773
 	VMOVUPD (CX)(AX*8), Y0
 	VADDPD  (BX)(AX*8), Y0, Y0
 	VMOVUPD Y0, (CX)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     sums_vector_757
+	JMP     sums_vector_775
 
-sums_scalar_755:
+sums_scalar_773:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_756
+	JE     sums_done_774
 	VMOVSD (BX)(AX*8), X0
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_755
+	JMP    sums_scalar_773
 
-sums_planes_754:
+sums_planes_772:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_758:
+sums_group_776:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_760
+	JB     sums_single_778
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -9052,7 +9344,7 @@ sums_group_758:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_759:
+sums_group_plane_777:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -9061,7 +9353,7 @@ sums_group_plane_759:
 	ADDQ   $0x08, R9
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_group_plane_759
+	JB     sums_group_plane_777
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	VADDSD 8(CX)(AX*8), X1, X1
@@ -9074,29 +9366,29 @@ sums_group_plane_759:
 	SHRQ   $0x01, DX
 	ADDQ   DX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_758
+	JMP    sums_group_776
 
-sums_single_760:
+sums_single_778:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_756
+	JE     sums_done_774
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_761:
+sums_single_plane_779:
 	VADDSD (BX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_single_plane_761
+	JB     sums_single_plane_779
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_760
+	JMP    sums_single_778
 
-sums_done_756:
+sums_done_774:
 	JMP ring_finished_backwardAVX2F64
 
-ring_segmented_716:
+ring_segmented_734:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x0000005c
 	JA   ring_finished_backwardAVX2F64
@@ -9106,7 +9398,7 @@ ring_segmented_716:
 	MOVQ AX, 1920(SP)
 	MOVQ $0x00000000, 1912(SP)
 
-ring_block_763:
+ring_block_781:
 	MOVQ    1912(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -9122,33 +9414,33 @@ ring_block_763:
 	MOVQ    DI, 1944(SP)
 	MOVQ    DI, R8
 
-ring_len_764:
+ring_len_782:
 	CMPQ R8, $0x00000004
-	JAE  ring_len_done_765
+	JAE  ring_len_done_783
 	ADDQ DI, R8
-	JMP  ring_len_764
+	JMP  ring_len_782
 
-ring_len_done_765:
+ring_len_done_783:
 	MOVQ R8, 1888(SP)
 	MOVQ $0x00000004, R9
 
-ring_step_766:
+ring_step_784:
 	CMPQ R9, R8
-	JB   ring_step_done_767
+	JB   ring_step_done_785
 	SUBQ R8, R9
-	JMP  ring_step_766
+	JMP  ring_step_784
 
-ring_step_done_767:
+ring_step_done_785:
 	MOVQ R9, 1896(SP)
 	MOVQ $0x00000010, R9
 
-ring_step_768:
+ring_step_786:
 	CMPQ R9, R8
-	JB   ring_step_done_769
+	JB   ring_step_done_787
 	SUBQ R8, R9
-	JMP  ring_step_768
+	JMP  ring_step_786
 
-ring_step_done_769:
+ring_step_done_787:
 	MOVQ    R9, 1904(SP)
 	MOVQ    DI, R9
 	LEAQ    16(R8), R8
@@ -9159,76 +9451,76 @@ ring_step_done_769:
 	LEAQ    (R8)(DX*8), R8
 	MOVQ    1928(SP), R9
 	CMPQ    DI, $0x00000004
-	JB      ring_short_770
+	JB      ring_short_788
 	CMPQ    AX, $0x01
-	JNE     ring_planes_771
+	JNE     ring_planes_789
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_773:
+ring_copy_791:
 	CMPQ    DI, R9
-	JAE     ring_built_772
+	JAE     ring_built_790
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000004
-	JB      ring_copy_tail_774
+	JB      ring_copy_tail_792
 	VMOVUPD (R8)(R10*8), Y1
 	VMOVUPD Y1, (CX)(DI*8)
 	ADDQ    $0x00000004, DI
 	ADDQ    $0x00000004, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_773
+	JNE     ring_copy_791
 	XORQ    R10, R10
-	JMP     ring_copy_773
+	JMP     ring_copy_791
 
-ring_copy_tail_774:
+ring_copy_tail_792:
 	VMOVUPD -32(R8)(SI*8), Y1
 	ADDQ    R11, DI
 	VMOVUPD Y1, -32(CX)(DI*8)
 	XORQ    R10, R10
-	JMP     ring_copy_773
+	JMP     ring_copy_791
 
-ring_planes_771:
+ring_planes_789:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000008
-	JA   ring_long_planes_775
+	JA   ring_long_planes_793
 	MOVQ R9, R11
 	SUBQ $0x00000004, R11
 
-ring_fill_776:
+ring_fill_794:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_777
+	JGT          ring_fill_last_795
 	VBROADCASTSD (R8)(DI*8), Y1
 	VMOVUPD      Y1, (CX)(R10*8)
 	VMOVUPD      Y1, 32(CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_778
+	JNE          ring_wrap_796
 	XORQ         DI, DI
 
-ring_wrap_778:
-	JMP ring_fill_776
+ring_wrap_796:
+	JMP ring_fill_794
 
-ring_fill_last_777:
+ring_fill_last_795:
 	CMPQ         R10, R9
-	JAE          ring_built_772
+	JAE          ring_built_790
 	VBROADCASTSD (R8)(DI*8), Y1
 	VMOVUPD      Y1, (CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_779
+	JNE          ring_wrap_797
 	XORQ         DI, DI
 
-ring_wrap_779:
-	JMP ring_fill_last_777
+ring_wrap_797:
+	JMP ring_fill_last_795
 
-ring_long_planes_775:
-ring_channel_780:
+ring_long_planes_793:
+ring_channel_798:
 	CMPQ         R10, R9
-	JAE          ring_built_772
+	JAE          ring_built_790
 	VBROADCASTSD (R8)(DI*8), Y1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -9236,57 +9528,57 @@ ring_channel_780:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_781:
+ring_plane_799:
 	VMOVUPD Y1, (CX)(R12*8)
 	ADDQ    $0x00000004, R12
 	CMPQ    R12, R11
-	JB      ring_plane_781
+	JB      ring_plane_799
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_782
+	JNE     ring_wrap_800
 	XORQ    DI, DI
 
-ring_wrap_782:
-	JMP ring_channel_780
+ring_wrap_800:
+	JMP ring_channel_798
 
-ring_short_770:
+ring_short_788:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_783:
+ring_element_801:
 	MOVQ (R8)(R10*8), R13
 	MOVQ R13, (CX)(R12*8)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_784
+	JB   ring_element_next_802
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_784
+	JB   ring_element_next_802
 	XORQ R10, R10
 
-ring_element_next_784:
+ring_element_next_802:
 	INCQ    R12
 	CMPQ    R12, $0x00000004
-	JB      ring_element_783
+	JB      ring_element_801
 	VMOVUPD (CX), Y1
 	MOVQ    1888(SP), SI
 	CMPQ    SI, $0x00000004
-	JE      ring_exact_785
+	JE      ring_exact_803
 	SUBQ    DI, SI
 
-ring_exact_785:
+ring_exact_803:
 	MOVQ SI, DI
 
-ring_repeat_786:
+ring_repeat_804:
 	CMPQ    DI, R9
-	JAE     ring_built_772
+	JAE     ring_built_790
 	VMOVUPD Y1, (CX)(DI*8)
 	ADDQ    SI, DI
-	JMP     ring_repeat_786
+	JMP     ring_repeat_804
 
-ring_built_772:
+ring_built_790:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x03, DI
@@ -9312,26 +9604,26 @@ ring_built_772:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_787:
+sums_zero_805:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_788
+	JAE     sums_zeroed_806
 	VMOVUPD Y0, (BX)(R8*8)
 	ADDQ    $0x00000004, R8
-	JMP     sums_zero_787
+	JMP     sums_zero_805
 
-sums_zeroed_788:
-ring_row_789:
+sums_zeroed_806:
+ring_row_807:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_790
+	JE   ring_rows_done_808
 	XORQ R8, R8
 	MOVQ 1944(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-unrolled_791:
+unrolled_809:
 	CMPQ        R10, R11
-	JGT         single_792
+	JGT         single_810
 	VMOVUPD     (DX)(R10*8), Y1
 	VMOVUPD     (SI)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -9381,15 +9673,15 @@ unrolled_791:
 	SUBQ        1888(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000010, R10
-	JMP         unrolled_791
+	JMP         unrolled_809
 
-single_792:
+single_810:
 	MOVQ R9, R11
 	SUBQ $0x00000004, R11
 
-single_loop_793:
+single_loop_811:
 	CMPQ        R10, R11
-	JGT         remainder_794
+	JGT         remainder_812
 	VMOVUPD     (DX)(R10*8), Y1
 	VMOVUPD     (SI)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -9406,11 +9698,11 @@ single_loop_793:
 	SUBQ        1888(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000004, R10
-	JMP         single_loop_793
+	JMP         single_loop_811
 
-remainder_794:
+remainder_812:
 	SUBQ        R10, R9
-	JE          span_done_795
+	JE          span_done_813
 	SHLQ        $0x03, R9
 	NEGQ        R9
 	LEAQ        tailmask<>+32(SB), R11
@@ -9428,7 +9720,7 @@ remainder_794:
 	VBLENDVPD   Y4, Y3, Y2, Y2
 	VMASKMOVPD  Y2, Y1, (AX)(R10*8)
 
-span_done_795:
+span_done_813:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -9436,9 +9728,9 @@ span_done_795:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_789
+	JMP   ring_row_807
 
-ring_rows_done_790:
+ring_rows_done_808:
 	MOVQ 1912(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -9446,86 +9738,86 @@ ring_rows_done_790:
 	MOVQ 1888(SP), DI
 	MOVQ 1928(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_797
+	JLE  fold_ext_done_815
 	CMPQ R8, DI
-	JA   fold_ext_scalar_798
+	JA   fold_ext_scalar_816
 	ADDQ $0x00000003, R8
 	ANDQ $-4, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_796:
+fold_ext_814:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_797
+	JBE     fold_ext_done_815
 	SUBQ    $0x00000004, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Y1
 	VADDPD  (BX)(R8*8), Y1, Y1
 	VMOVUPD Y1, (BX)(R9*8)
-	JMP     fold_ext_796
+	JMP     fold_ext_814
 
-fold_ext_scalar_798:
+fold_ext_scalar_816:
 	MOVQ 1928(SP), R8
 
-fold_ext_element_799:
+fold_ext_element_817:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_800
+	JBE    fold_ext_element_done_818
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_799
+	JMP    fold_ext_element_817
 
-fold_ext_element_done_800:
-fold_ext_done_797:
-fold_801:
+fold_ext_element_done_818:
+fold_ext_done_815:
+fold_819:
 	CMPQ   DI, SI
-	JBE    fold_done_802
+	JBE    fold_done_820
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_801
+	JMP    fold_819
 
-fold_done_802:
+fold_done_820:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_803
+	JNE  sums_planes_821
 	MOVQ 1936(SP), DI
 	SUBQ $0x00000004, DI
 
-sums_vector_806:
+sums_vector_824:
 	CMPQ    SI, DI
-	JGT     sums_scalar_804
+	JGT     sums_scalar_822
 	VMOVUPD (DX)(SI*8), Y1
 	VADDPD  (BX)(SI*8), Y1, Y1
 	VMOVUPD Y1, (DX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_vector_806
+	JMP     sums_vector_824
 
-sums_scalar_804:
+sums_scalar_822:
 	CMPQ   SI, 1936(SP)
-	JE     sums_done_805
+	JE     sums_done_823
 	VMOVSD (BX)(SI*8), X1
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_scalar_804
+	JMP    sums_scalar_822
 
-sums_planes_803:
+sums_planes_821:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_807:
+sums_group_825:
 	MOVQ   1936(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_809
+	JB     sums_single_827
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -9534,7 +9826,7 @@ sums_group_807:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_808:
+sums_group_plane_826:
 	VADDSD (R10), X1, X1
 	VADDSD (R10)(R9*1), X2, X2
 	VADDSD (R11), X3, X3
@@ -9543,7 +9835,7 @@ sums_group_plane_808:
 	ADDQ   $0x08, R11
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_group_plane_808
+	JB     sums_group_plane_826
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	VADDSD 8(DX)(SI*8), X2, X2
@@ -9556,29 +9848,29 @@ sums_group_plane_808:
 	SHRQ   $0x01, DI
 	ADDQ   DI, R8
 	ADDQ   $0x00000004, SI
-	JMP    sums_group_807
+	JMP    sums_group_825
 
-sums_single_809:
+sums_single_827:
 	CMPQ   SI, 1936(SP)
-	JE     sums_done_805
+	JE     sums_done_823
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_810:
+sums_single_plane_828:
 	VADDSD (BX)(R8*8), X1, X1
 	INCQ   R8
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_single_plane_810
+	JB     sums_single_plane_828
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_single_809
+	JMP    sums_single_827
 
-sums_done_805:
+sums_done_823:
 	ADDQ 1936(SP), AX
 	MOVQ AX, 1912(SP)
-	JMP  ring_block_763
+	JMP  ring_block_781
 
 ring_finished_backwardAVX2F64:
 	VZEROUPPER
@@ -9596,11 +9888,11 @@ TEXT ·backwardDxAVX2F64(SB), NOSPLIT, $0-80
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_811
+	JB           cached_829
 	CMPQ         AX, DX
-	JE           cached_811
+	JE           cached_829
 	CMPQ         AX, CX
-	JE           cached_811
+	JE           cached_829
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -9609,7 +9901,7 @@ TEXT ·backwardDxAVX2F64(SB), NOSPLIT, $0-80
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_813
+	JE           aligned_831
 	MOVQ         DI, R8
 	SHLQ         $0x03, R8
 	NEGQ         R8
@@ -9623,13 +9915,13 @@ TEXT ·backwardDxAVX2F64(SB), NOSPLIT, $0-80
 	VMASKMOVPD   Y5, Y2, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_813:
+aligned_831:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-unrolled_814:
+unrolled_832:
 	CMPQ      SI, DI
-	JGT       single_815
+	JGT       single_833
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -9655,15 +9947,15 @@ unrolled_814:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVNTPD  Y4, 96(AX)(SI*8)
 	ADDQ      $0x00000010, SI
-	JMP       unrolled_814
+	JMP       unrolled_832
 
-single_815:
+single_833:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
 
-single_loop_816:
+single_loop_834:
 	CMPQ      SI, DI
-	JGT       remainder_817
+	JGT       remainder_835
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -9671,11 +9963,11 @@ single_loop_816:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVNTPD  Y4, (AX)(SI*8)
 	ADDQ      $0x00000004, SI
-	JMP       single_loop_816
+	JMP       single_loop_834
 
-remainder_817:
+remainder_835:
 	SUBQ       SI, BX
-	JE         span_done_818
+	JE         span_done_836
 	SHLQ       $0x03, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -9687,30 +9979,30 @@ remainder_817:
 	VBLENDVPD  Y0, Y4, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(SI*8)
 
-span_done_818:
+span_done_836:
 	SFENCE
-	JMP stored_812
+	JMP stored_830
 
-cached_811:
+cached_829:
 	XORQ      SI, SI
 	TESTQ     $0x00000003, BX
-	JE        no_last_824
+	JE        no_last_842
 	MOVQ      BX, DI
 	SUBQ      $0x00000004, DI
-	JL        no_last_824
+	JL        no_last_842
 	VMOVUPD   (CX)(DI*8), Y2
 	VMOVUPD   (DX)(DI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
 	VMULPD    Y1, Y3, Y4
 	VBLENDVPD Y2, Y3, Y4, Y4
 
-no_last_824:
+no_last_842:
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
 
-unrolled_819:
+unrolled_837:
 	CMPQ      SI, R8
-	JGT       single_820
+	JGT       single_838
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -9736,15 +10028,15 @@ unrolled_819:
 	VBLENDVPD Y2, Y3, Y5, Y5
 	VMOVUPD   Y5, 96(AX)(SI*8)
 	ADDQ      $0x00000010, SI
-	JMP       unrolled_819
+	JMP       unrolled_837
 
-single_820:
+single_838:
 	MOVQ BX, R8
 	SUBQ $0x00000004, R8
 
-single_loop_821:
+single_loop_839:
 	CMPQ      SI, R8
-	JGT       remainder_822
+	JGT       remainder_840
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -9752,18 +10044,18 @@ single_loop_821:
 	VBLENDVPD Y2, Y3, Y5, Y5
 	VMOVUPD   Y5, (AX)(SI*8)
 	ADDQ      $0x00000004, SI
-	JMP       single_loop_821
+	JMP       single_loop_839
 
-remainder_822:
+remainder_840:
 	MOVQ    BX, R8
 	SUBQ    SI, R8
-	JE      span_done_823
+	JE      span_done_841
 	CMPQ    BX, $0x00000004
-	JL      masked_825
+	JL      masked_843
 	VMOVUPD Y4, (AX)(DI*8)
-	JMP     span_done_823
+	JMP     span_done_841
 
-masked_825:
+masked_843:
 	MOVQ       R8, BX
 	SHLQ       $0x03, BX
 	NEGQ       BX
@@ -9776,8 +10068,8 @@ masked_825:
 	VBLENDVPD  Y0, Y4, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(SI*8)
 
-span_done_823:
-stored_812:
+span_done_841:
+stored_830:
 	VZEROUPPER
 	RET
 
@@ -9798,15 +10090,15 @@ TEXT ·backwardPlanesDxAVX2F64(SB), NOSPLIT, $0-104
 	MOVQ   BX, R11
 	SHLQ   $0x03, R11
 	CMPQ   R11, ·streamThreshold+0(SB)
-	JB     cached_826
+	JB     cached_844
 	CMPQ   AX, DX
-	JE     cached_826
+	JE     cached_844
 	CMPQ   AX, CX
-	JE     cached_826
+	JE     cached_844
 
-plane_828:
+plane_846:
 	CMPQ         BX, $0x00
-	JE           planes_done_829
+	JE           planes_done_847
 	VBROADCASTSD (R8)(R10*8), Y1
 	XORQ         R11, R11
 	MOVQ         AX, R12
@@ -9816,7 +10108,7 @@ plane_828:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_830
+	JE           aligned_848
 	MOVQ         R12, R13
 	SHLQ         $0x03, R13
 	NEGQ         R13
@@ -9830,13 +10122,13 @@ plane_828:
 	VMASKMOVPD   Y5, Y2, (AX)(R11*8)
 	MOVQ         R12, R11
 
-aligned_830:
+aligned_848:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 
-unrolled_831:
+unrolled_849:
 	CMPQ      R11, R12
-	JGT       single_832
+	JGT       single_850
 	VMOVUPD   (CX)(R11*8), Y2
 	VMOVUPD   (DX)(R11*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -9862,15 +10154,15 @@ unrolled_831:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVNTPD  Y4, 96(AX)(R11*8)
 	ADDQ      $0x00000010, R11
-	JMP       unrolled_831
+	JMP       unrolled_849
 
-single_832:
+single_850:
 	MOVQ SI, R12
 	SUBQ $0x00000004, R12
 
-single_loop_833:
+single_loop_851:
 	CMPQ      R11, R12
-	JGT       remainder_834
+	JGT       remainder_852
 	VMOVUPD   (CX)(R11*8), Y2
 	VMOVUPD   (DX)(R11*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -9878,12 +10170,12 @@ single_loop_833:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVNTPD  Y4, (AX)(R11*8)
 	ADDQ      $0x00000004, R11
-	JMP       single_loop_833
+	JMP       single_loop_851
 
-remainder_834:
+remainder_852:
 	MOVQ       SI, R12
 	SUBQ       R11, R12
-	JE         span_done_835
+	JE         span_done_853
 	SHLQ       $0x03, R12
 	NEGQ       R12
 	LEAQ       tailmask<>+32(SB), R13
@@ -9895,47 +10187,47 @@ remainder_834:
 	VBLENDVPD  Y3, Y4, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(R11*8)
 
-span_done_835:
+span_done_853:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_836
+	JNE  same_pass_854
 	XORQ R10, R10
 
-same_pass_836:
+same_pass_854:
 	SUBQ SI, BX
-	JMP  plane_828
+	JMP  plane_846
 
-planes_done_829:
+planes_done_847:
 	SFENCE
-	JMP stored_827
+	JMP stored_845
 
-cached_826:
-plane_837:
+cached_844:
+plane_855:
 	CMPQ         BX, $0x00
-	JE           planes_done_838
+	JE           planes_done_856
 	VBROADCASTSD (R8)(R10*8), Y1
 	XORQ         R11, R11
 	TESTQ        $0x00000003, SI
-	JE           no_last_844
+	JE           no_last_862
 	MOVQ         SI, R12
 	SUBQ         $0x00000004, R12
-	JL           no_last_844
+	JL           no_last_862
 	VMOVUPD      (CX)(R12*8), Y2
 	VMOVUPD      (DX)(R12*8), Y3
 	VCMPPD       $0x1e, Y0, Y2, Y2
 	VMULPD       Y1, Y3, Y4
 	VBLENDVPD    Y2, Y3, Y4, Y4
 
-no_last_844:
+no_last_862:
 	MOVQ SI, R13
 	SUBQ $0x00000010, R13
 
-unrolled_839:
+unrolled_857:
 	CMPQ      R11, R13
-	JGT       single_840
+	JGT       single_858
 	VMOVUPD   (CX)(R11*8), Y2
 	VMOVUPD   (DX)(R11*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -9961,15 +10253,15 @@ unrolled_839:
 	VBLENDVPD Y2, Y3, Y5, Y5
 	VMOVUPD   Y5, 96(AX)(R11*8)
 	ADDQ      $0x00000010, R11
-	JMP       unrolled_839
+	JMP       unrolled_857
 
-single_840:
+single_858:
 	MOVQ SI, R13
 	SUBQ $0x00000004, R13
 
-single_loop_841:
+single_loop_859:
 	CMPQ      R11, R13
-	JGT       remainder_842
+	JGT       remainder_860
 	VMOVUPD   (CX)(R11*8), Y2
 	VMOVUPD   (DX)(R11*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -9977,18 +10269,18 @@ single_loop_841:
 	VBLENDVPD Y2, Y3, Y5, Y5
 	VMOVUPD   Y5, (AX)(R11*8)
 	ADDQ      $0x00000004, R11
-	JMP       single_loop_841
+	JMP       single_loop_859
 
-remainder_842:
+remainder_860:
 	MOVQ    SI, R13
 	SUBQ    R11, R13
-	JE      span_done_843
+	JE      span_done_861
 	CMPQ    SI, $0x00000004
-	JL      masked_845
+	JL      masked_863
 	VMOVUPD Y4, (AX)(R12*8)
-	JMP     span_done_843
+	JMP     span_done_861
 
-masked_845:
+masked_863:
 	SHLQ       $0x03, R13
 	NEGQ       R13
 	LEAQ       tailmask<>+32(SB), R14
@@ -10000,21 +10292,21 @@ masked_845:
 	VBLENDVPD  Y3, Y5, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(R11*8)
 
-span_done_843:
+span_done_861:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_846
+	JNE  same_pass_864
 	XORQ R10, R10
 
-same_pass_846:
+same_pass_864:
 	SUBQ SI, BX
-	JMP  plane_837
+	JMP  plane_855
 
-planes_done_838:
-stored_827:
+planes_done_856:
+stored_845:
 	VZEROUPPER
 	RET
 
@@ -10031,15 +10323,15 @@ TEXT ·backwardPatternDxAVX2F64(SB), NOSPLIT, $0-96
 	MOVQ   BX, R8
 	SHLQ   $0x03, R8
 	CMPQ   R8, ·streamThreshold+0(SB)
-	JB     cached_847
+	JB     cached_865
 	CMPQ   AX, DX
-	JE     cached_847
+	JE     cached_865
 	CMPQ   AX, CX
-	JE     cached_847
+	JE     cached_865
 
-row_849:
+row_867:
 	CMPQ       BX, $0x00
-	JE         rows_done_850
+	JE         rows_done_868
 	MOVQ       DI, R8
 	CMPQ       BX, R8
 	CMOVQLT    BX, R8
@@ -10051,7 +10343,7 @@ row_849:
 	CMPQ       R10, R8
 	CMOVQGT    R8, R10
 	TESTQ      R10, R10
-	JE         aligned_851
+	JE         aligned_869
 	MOVQ       R10, R11
 	SHLQ       $0x03, R11
 	NEGQ       R11
@@ -10066,13 +10358,13 @@ row_849:
 	VMASKMOVPD Y4, Y1, (AX)(R9*8)
 	MOVQ       R10, R9
 
-aligned_851:
+aligned_869:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
-unrolled_852:
+unrolled_870:
 	CMPQ      R9, R10
-	JGT       single_853
+	JGT       single_871
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -10098,15 +10390,15 @@ unrolled_852:
 	VBLENDVPD Y1, Y2, Y3, Y3
 	VMOVNTPD  Y3, 96(AX)(R9*8)
 	ADDQ      $0x00000010, R9
-	JMP       unrolled_852
+	JMP       unrolled_870
 
-single_853:
+single_871:
 	MOVQ R8, R10
 	SUBQ $0x00000004, R10
 
-single_loop_854:
+single_loop_872:
 	CMPQ      R9, R10
-	JGT       remainder_855
+	JGT       remainder_873
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -10114,12 +10406,12 @@ single_loop_854:
 	VBLENDVPD Y1, Y2, Y3, Y3
 	VMOVNTPD  Y3, (AX)(R9*8)
 	ADDQ      $0x00000004, R9
-	JMP       single_loop_854
+	JMP       single_loop_872
 
-remainder_855:
+remainder_873:
 	MOVQ       R8, R10
 	SUBQ       R9, R10
-	JE         span_done_856
+	JE         span_done_874
 	SHLQ       $0x03, R10
 	NEGQ       R10
 	LEAQ       tailmask<>+32(SB), R11
@@ -10132,45 +10424,45 @@ remainder_855:
 	VBLENDVPD  Y2, Y3, Y4, Y4
 	VMASKMOVPD Y4, Y1, (AX)(R9*8)
 
-span_done_856:
+span_done_874:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_849
+	JMP  row_867
 
-rows_done_850:
+rows_done_868:
 	SFENCE
-	JMP stored_848
+	JMP stored_866
 
-cached_847:
-row_857:
+cached_865:
+row_875:
 	CMPQ      BX, $0x00
-	JE        rows_done_858
+	JE        rows_done_876
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
 	XORQ      R9, R9
 	TESTQ     $0x00000003, R8
-	JE        no_last_864
+	JE        no_last_882
 	MOVQ      R8, R10
 	SUBQ      $0x00000004, R10
-	JL        no_last_864
+	JL        no_last_882
 	VMOVUPD   (CX)(R10*8), Y1
 	VMOVUPD   (DX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
 	VMULPD    (SI)(R10*8), Y2, Y3
 	VBLENDVPD Y1, Y2, Y3, Y3
 
-no_last_864:
+no_last_882:
 	MOVQ R8, R11
 	SUBQ $0x00000010, R11
 
-unrolled_859:
+unrolled_877:
 	CMPQ      R9, R11
-	JGT       single_860
+	JGT       single_878
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -10196,15 +10488,15 @@ unrolled_859:
 	VBLENDVPD Y1, Y2, Y4, Y4
 	VMOVUPD   Y4, 96(AX)(R9*8)
 	ADDQ      $0x00000010, R9
-	JMP       unrolled_859
+	JMP       unrolled_877
 
-single_860:
+single_878:
 	MOVQ R8, R11
 	SUBQ $0x00000004, R11
 
-single_loop_861:
+single_loop_879:
 	CMPQ      R9, R11
-	JGT       remainder_862
+	JGT       remainder_880
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -10212,18 +10504,18 @@ single_loop_861:
 	VBLENDVPD Y1, Y2, Y4, Y4
 	VMOVUPD   Y4, (AX)(R9*8)
 	ADDQ      $0x00000004, R9
-	JMP       single_loop_861
+	JMP       single_loop_879
 
-remainder_862:
+remainder_880:
 	MOVQ    R8, R11
 	SUBQ    R9, R11
-	JE      span_done_863
+	JE      span_done_881
 	CMPQ    R8, $0x00000004
-	JL      masked_865
+	JL      masked_883
 	VMOVUPD Y3, (AX)(R10*8)
-	JMP     span_done_863
+	JMP     span_done_881
 
-masked_865:
+masked_883:
 	SHLQ       $0x03, R11
 	NEGQ       R11
 	LEAQ       tailmask<>+32(SB), R12
@@ -10236,17 +10528,17 @@ masked_865:
 	VBLENDVPD  Y2, Y4, Y5, Y5
 	VMASKMOVPD Y5, Y1, (AX)(R9*8)
 
-span_done_863:
+span_done_881:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_857
+	JMP  row_875
 
-rows_done_858:
-stored_848:
+rows_done_876:
+stored_866:
 	VZEROUPPER
 	RET
 
@@ -10266,36 +10558,36 @@ TEXT ·backwardRingDxAVX2F64(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x000000d8
-	JA     ring_segmented_866
+	JA     ring_segmented_884
 	MOVQ   R9, R10
 
-ring_len_867:
+ring_len_885:
 	CMPQ R10, $0x00000004
-	JAE  ring_len_done_868
+	JAE  ring_len_done_886
 	ADDQ R9, R10
-	JMP  ring_len_867
+	JMP  ring_len_885
 
-ring_len_done_868:
+ring_len_done_886:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000004, R11
 
-ring_step_869:
+ring_step_887:
 	CMPQ R11, R10
-	JB   ring_step_done_870
+	JB   ring_step_done_888
 	SUBQ R10, R11
-	JMP  ring_step_869
+	JMP  ring_step_887
 
-ring_step_done_870:
+ring_step_done_888:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000010, R11
 
-ring_step_871:
+ring_step_889:
 	CMPQ R11, R10
-	JB   ring_step_done_872
+	JB   ring_step_done_890
 	SUBQ R10, R11
-	JMP  ring_step_871
+	JMP  ring_step_889
 
-ring_step_done_872:
+ring_step_done_890:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    16(R10), R10
@@ -10305,76 +10597,76 @@ ring_step_done_872:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000004
-	JB      ring_short_873
+	JB      ring_short_891
 	CMPQ    AX, $0x01
-	JNE     ring_planes_874
+	JNE     ring_planes_892
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_876:
+ring_copy_894:
 	CMPQ    AX, R11
-	JAE     ring_built_875
+	JAE     ring_built_893
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000004
-	JB      ring_copy_tail_877
+	JB      ring_copy_tail_895
 	VMOVUPD (R10)(R9*8), Y1
 	VMOVUPD Y1, (R8)(AX*8)
 	ADDQ    $0x00000004, AX
 	ADDQ    $0x00000004, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_876
+	JNE     ring_copy_894
 	XORQ    R9, R9
-	JMP     ring_copy_876
+	JMP     ring_copy_894
 
-ring_copy_tail_877:
+ring_copy_tail_895:
 	VMOVUPD -32(R10)(DX*8), Y1
 	ADDQ    R12, AX
 	VMOVUPD Y1, -32(R8)(AX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_876
+	JMP     ring_copy_894
 
-ring_planes_874:
+ring_planes_892:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000008
-	JA   ring_long_planes_878
+	JA   ring_long_planes_896
 	MOVQ R11, R13
 	SUBQ $0x00000004, R13
 
-ring_fill_879:
+ring_fill_897:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_880
+	JGT          ring_fill_last_898
 	VBROADCASTSD (R10)(R9*8), Y1
 	VMOVUPD      Y1, (R8)(R12*8)
 	VMOVUPD      Y1, 32(R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_881
+	JNE          ring_wrap_899
 	XORQ         R9, R9
 
-ring_wrap_881:
-	JMP ring_fill_879
+ring_wrap_899:
+	JMP ring_fill_897
 
-ring_fill_last_880:
+ring_fill_last_898:
 	CMPQ         R12, R11
-	JAE          ring_built_875
+	JAE          ring_built_893
 	VBROADCASTSD (R10)(R9*8), Y1
 	VMOVUPD      Y1, (R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_882
+	JNE          ring_wrap_900
 	XORQ         R9, R9
 
-ring_wrap_882:
-	JMP ring_fill_last_880
+ring_wrap_900:
+	JMP ring_fill_last_898
 
-ring_long_planes_878:
-ring_channel_883:
+ring_long_planes_896:
+ring_channel_901:
 	CMPQ         R12, R11
-	JAE          ring_built_875
+	JAE          ring_built_893
 	VBROADCASTSD (R10)(R9*8), Y1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -10382,65 +10674,65 @@ ring_channel_883:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_884:
+ring_plane_902:
 	VMOVUPD Y1, (R8)(R14*8)
 	ADDQ    $0x00000004, R14
 	CMPQ    R14, R13
-	JB      ring_plane_884
+	JB      ring_plane_902
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_885
+	JNE     ring_wrap_903
 	XORQ    R9, R9
 
-ring_wrap_885:
-	JMP ring_channel_883
+ring_wrap_903:
+	JMP ring_channel_901
 
-ring_short_873:
+ring_short_891:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_886:
+ring_element_904:
 	MOVQ (R10)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_887
+	JB   ring_element_next_905
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_887
+	JB   ring_element_next_905
 	XORQ R12, R12
 
-ring_element_next_887:
+ring_element_next_905:
 	INCQ    R14
 	CMPQ    R14, $0x00000004
-	JB      ring_element_886
+	JB      ring_element_904
 	VMOVUPD (R8), Y1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000004
-	JE      ring_exact_888
+	JE      ring_exact_906
 	SUBQ    R9, AX
 
-ring_exact_888:
+ring_exact_906:
 	MOVQ AX, DX
 
-ring_repeat_889:
+ring_repeat_907:
 	CMPQ    DX, R11
-	JAE     ring_built_875
+	JAE     ring_built_893
 	VMOVUPD Y1, (R8)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_889
+	JMP     ring_repeat_907
 
-ring_built_875:
+ring_built_893:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-unrolled_890:
+unrolled_908:
 	CMPQ      DX, R9
-	JGT       single_891
+	JGT       single_909
 	VMOVUPD   (BX)(DX*8), Y1
 	VMOVUPD   (SI)(DX*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -10470,15 +10762,15 @@ unrolled_890:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000010, DX
-	JMP       unrolled_890
+	JMP       unrolled_908
 
-single_891:
+single_909:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 
-single_loop_892:
+single_loop_910:
 	CMPQ      DX, R9
-	JGT       remainder_893
+	JGT       remainder_911
 	VMOVUPD   (BX)(DX*8), Y1
 	VMOVUPD   (SI)(DX*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -10490,11 +10782,11 @@ single_loop_892:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000004, DX
-	JMP       single_loop_892
+	JMP       single_loop_910
 
-remainder_893:
+remainder_911:
 	SUBQ       DX, DI
-	JE         span_done_894
+	JE         span_done_912
 	SHLQ       $0x03, DI
 	NEGQ       DI
 	LEAQ       tailmask<>+32(SB), R9
@@ -10507,10 +10799,10 @@ remainder_893:
 	VBLENDVPD  Y0, Y3, Y2, Y2
 	VMASKMOVPD Y2, Y1, (CX)(DX*8)
 
-span_done_894:
+span_done_912:
 	JMP ring_finished_backwardDxAVX2F64
 
-ring_segmented_866:
+ring_segmented_884:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x000000d8
 	JA   ring_finished_backwardDxAVX2F64
@@ -10520,11 +10812,11 @@ ring_segmented_866:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_895
+	JE   ring_rows_913
 
-ring_segment_896:
+ring_segment_914:
 	CMPQ    DI, $0x00
-	JE      ring_done_897
+	JE      ring_done_915
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -10541,33 +10833,33 @@ ring_segment_896:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_898:
+ring_len_916:
 	CMPQ R12, $0x00000004
-	JAE  ring_len_done_899
+	JAE  ring_len_done_917
 	ADDQ R10, R12
-	JMP  ring_len_898
+	JMP  ring_len_916
 
-ring_len_done_899:
+ring_len_done_917:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000004, R13
 
-ring_step_900:
+ring_step_918:
 	CMPQ R13, R12
-	JB   ring_step_done_901
+	JB   ring_step_done_919
 	SUBQ R12, R13
-	JMP  ring_step_900
+	JMP  ring_step_918
 
-ring_step_done_901:
+ring_step_done_919:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000010, R13
 
-ring_step_902:
+ring_step_920:
 	CMPQ R13, R12
-	JB   ring_step_done_903
+	JB   ring_step_done_921
 	SUBQ R12, R13
-	JMP  ring_step_902
+	JMP  ring_step_920
 
-ring_step_done_903:
+ring_step_done_921:
 	MOVQ    R13, 1936(SP)
 	LEAQ    16(R12), R12
 	CMPQ    R11, R12
@@ -10577,76 +10869,76 @@ ring_step_done_903:
 	LEAQ    (R11)(AX*8), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000004
-	JB      ring_short_904
+	JB      ring_short_922
 	CMPQ    R9, $0x01
-	JNE     ring_planes_905
+	JNE     ring_planes_923
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_907:
+ring_copy_925:
 	CMPQ    R9, AX
-	JAE     ring_built_906
+	JAE     ring_built_924
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000004
-	JB      ring_copy_tail_908
+	JB      ring_copy_tail_926
 	VMOVUPD (R11)(R10*8), Y1
 	VMOVUPD Y1, (R8)(R9*8)
 	ADDQ    $0x00000004, R9
 	ADDQ    $0x00000004, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_907
+	JNE     ring_copy_925
 	XORQ    R10, R10
-	JMP     ring_copy_907
+	JMP     ring_copy_925
 
-ring_copy_tail_908:
+ring_copy_tail_926:
 	VMOVUPD -32(R11)(DX*8), Y1
 	ADDQ    R12, R9
 	VMOVUPD Y1, -32(R8)(R9*8)
 	XORQ    R10, R10
-	JMP     ring_copy_907
+	JMP     ring_copy_925
 
-ring_planes_905:
+ring_planes_923:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000008
-	JA   ring_long_planes_909
+	JA   ring_long_planes_927
 	MOVQ AX, R13
 	SUBQ $0x00000004, R13
 
-ring_fill_910:
+ring_fill_928:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_911
+	JGT          ring_fill_last_929
 	VBROADCASTSD (R11)(R10*8), Y1
 	VMOVUPD      Y1, (R8)(R12*8)
 	VMOVUPD      Y1, 32(R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_912
+	JNE          ring_wrap_930
 	XORQ         R10, R10
 
-ring_wrap_912:
-	JMP ring_fill_910
+ring_wrap_930:
+	JMP ring_fill_928
 
-ring_fill_last_911:
+ring_fill_last_929:
 	CMPQ         R12, AX
-	JAE          ring_built_906
+	JAE          ring_built_924
 	VBROADCASTSD (R11)(R10*8), Y1
 	VMOVUPD      Y1, (R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_913
+	JNE          ring_wrap_931
 	XORQ         R10, R10
 
-ring_wrap_913:
-	JMP ring_fill_last_911
+ring_wrap_931:
+	JMP ring_fill_last_929
 
-ring_long_planes_909:
-ring_channel_914:
+ring_long_planes_927:
+ring_channel_932:
 	CMPQ         R12, AX
-	JAE          ring_built_906
+	JAE          ring_built_924
 	VBROADCASTSD (R11)(R10*8), Y1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -10654,66 +10946,66 @@ ring_channel_914:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_915:
+ring_plane_933:
 	VMOVUPD Y1, (R8)(R14*8)
 	ADDQ    $0x00000004, R14
 	CMPQ    R14, R13
-	JB      ring_plane_915
+	JB      ring_plane_933
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_916
+	JNE     ring_wrap_934
 	XORQ    R10, R10
 
-ring_wrap_916:
-	JMP ring_channel_914
+ring_wrap_934:
+	JMP ring_channel_932
 
-ring_short_904:
+ring_short_922:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_917:
+ring_element_935:
 	MOVQ (R11)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_918
+	JB   ring_element_next_936
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_918
+	JB   ring_element_next_936
 	XORQ R12, R12
 
-ring_element_next_918:
+ring_element_next_936:
 	INCQ    R14
 	CMPQ    R14, $0x00000004
-	JB      ring_element_917
+	JB      ring_element_935
 	VMOVUPD (R8), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000004
-	JE      ring_exact_919
+	JE      ring_exact_937
 	SUBQ    R10, DX
 
-ring_exact_919:
+ring_exact_937:
 	MOVQ DX, R9
 
-ring_repeat_920:
+ring_repeat_938:
 	CMPQ    R9, AX
-	JAE     ring_built_906
+	JAE     ring_built_924
 	VMOVUPD Y1, (R8)(R9*8)
 	ADDQ    DX, R9
-	JMP     ring_repeat_920
+	JMP     ring_repeat_938
 
-ring_built_906:
+ring_built_924:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 
-unrolled_921:
+unrolled_939:
 	CMPQ      R9, R10
-	JGT       single_922
+	JGT       single_940
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -10743,15 +11035,15 @@ unrolled_921:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000010, R9
-	JMP       unrolled_921
+	JMP       unrolled_939
 
-single_922:
+single_940:
 	MOVQ DX, R10
 	SUBQ $0x00000004, R10
 
-single_loop_923:
+single_loop_941:
 	CMPQ      R9, R10
-	JGT       remainder_924
+	JGT       remainder_942
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -10763,11 +11055,11 @@ single_loop_923:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000004, R9
-	JMP       single_loop_923
+	JMP       single_loop_941
 
-remainder_924:
+remainder_942:
 	SUBQ       R9, DX
-	JE         span_done_925
+	JE         span_done_943
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
@@ -10780,7 +11072,7 @@ remainder_924:
 	VBLENDVPD  Y2, Y3, Y4, Y4
 	VMASKMOVPD Y4, Y1, (CX)(R9*8)
 
-span_done_925:
+span_done_943:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -10792,18 +11084,18 @@ span_done_925:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_926
+	JNE  ring_next_944
 	XORQ AX, AX
 
-ring_next_926:
+ring_next_944:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_896
+	JMP  ring_segment_914
 
-ring_done_897:
+ring_done_915:
 	JMP ring_finished_backwardDxAVX2F64
 
-ring_rows_895:
-ring_block_927:
+ring_rows_913:
+ring_block_945:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -10819,33 +11111,33 @@ ring_block_927:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_928:
+ring_len_946:
 	CMPQ SI, $0x00000004
-	JAE  ring_len_done_929
+	JAE  ring_len_done_947
 	ADDQ BX, SI
-	JMP  ring_len_928
+	JMP  ring_len_946
 
-ring_len_done_929:
+ring_len_done_947:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000004, DI
 
-ring_step_930:
+ring_step_948:
 	CMPQ DI, SI
-	JB   ring_step_done_931
+	JB   ring_step_done_949
 	SUBQ SI, DI
-	JMP  ring_step_930
+	JMP  ring_step_948
 
-ring_step_done_931:
+ring_step_done_949:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_932:
+ring_step_950:
 	CMPQ DI, SI
-	JB   ring_step_done_933
+	JB   ring_step_done_951
 	SUBQ SI, DI
-	JMP  ring_step_932
+	JMP  ring_step_950
 
-ring_step_done_933:
+ring_step_done_951:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    16(SI), SI
@@ -10856,76 +11148,76 @@ ring_step_done_933:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000004
-	JB      ring_short_934
+	JB      ring_short_952
 	CMPQ    CX, $0x01
-	JNE     ring_planes_935
+	JNE     ring_planes_953
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_937:
+ring_copy_955:
 	CMPQ    BX, DI
-	JAE     ring_built_936
+	JAE     ring_built_954
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000004
-	JB      ring_copy_tail_938
+	JB      ring_copy_tail_956
 	VMOVUPD (SI)(R9*8), Y1
 	VMOVUPD Y1, (R8)(BX*8)
 	ADDQ    $0x00000004, BX
 	ADDQ    $0x00000004, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_937
+	JNE     ring_copy_955
 	XORQ    R9, R9
-	JMP     ring_copy_937
+	JMP     ring_copy_955
 
-ring_copy_tail_938:
+ring_copy_tail_956:
 	VMOVUPD -32(SI)(DX*8), Y1
 	ADDQ    R10, BX
 	VMOVUPD Y1, -32(R8)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_937
+	JMP     ring_copy_955
 
-ring_planes_935:
+ring_planes_953:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000008
-	JA   ring_long_planes_939
+	JA   ring_long_planes_957
 	MOVQ DI, R10
 	SUBQ $0x00000004, R10
 
-ring_fill_940:
+ring_fill_958:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_941
+	JGT          ring_fill_last_959
 	VBROADCASTSD (SI)(BX*8), Y1
 	VMOVUPD      Y1, (R8)(R9*8)
 	VMOVUPD      Y1, 32(R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_942
+	JNE          ring_wrap_960
 	XORQ         BX, BX
 
-ring_wrap_942:
-	JMP ring_fill_940
+ring_wrap_960:
+	JMP ring_fill_958
 
-ring_fill_last_941:
+ring_fill_last_959:
 	CMPQ         R9, DI
-	JAE          ring_built_936
+	JAE          ring_built_954
 	VBROADCASTSD (SI)(BX*8), Y1
 	VMOVUPD      Y1, (R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_943
+	JNE          ring_wrap_961
 	XORQ         BX, BX
 
-ring_wrap_943:
-	JMP ring_fill_last_941
+ring_wrap_961:
+	JMP ring_fill_last_959
 
-ring_long_planes_939:
-ring_channel_944:
+ring_long_planes_957:
+ring_channel_962:
 	CMPQ         R9, DI
-	JAE          ring_built_936
+	JAE          ring_built_954
 	VBROADCASTSD (SI)(BX*8), Y1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -10933,57 +11225,57 @@ ring_channel_944:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_945:
+ring_plane_963:
 	VMOVUPD Y1, (R8)(R11*8)
 	ADDQ    $0x00000004, R11
 	CMPQ    R11, R10
-	JB      ring_plane_945
+	JB      ring_plane_963
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_946
+	JNE     ring_wrap_964
 	XORQ    BX, BX
 
-ring_wrap_946:
-	JMP ring_channel_944
+ring_wrap_964:
+	JMP ring_channel_962
 
-ring_short_934:
+ring_short_952:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_947:
+ring_element_965:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (R8)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_948
+	JB   ring_element_next_966
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_948
+	JB   ring_element_next_966
 	XORQ R9, R9
 
-ring_element_next_948:
+ring_element_next_966:
 	INCQ    R11
 	CMPQ    R11, $0x00000004
-	JB      ring_element_947
+	JB      ring_element_965
 	VMOVUPD (R8), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000004
-	JE      ring_exact_949
+	JE      ring_exact_967
 	SUBQ    BX, DX
 
-ring_exact_949:
+ring_exact_967:
 	MOVQ DX, BX
 
-ring_repeat_950:
+ring_repeat_968:
 	CMPQ    BX, DI
-	JAE     ring_built_936
+	JAE     ring_built_954
 	VMOVUPD Y1, (R8)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_950
+	JMP     ring_repeat_968
 
-ring_built_936:
+ring_built_954:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+48(FP), BX
@@ -10994,18 +11286,18 @@ ring_built_936:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_951:
+ring_row_969:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_952
+	JE   ring_rows_done_970
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 
-unrolled_953:
+unrolled_971:
 	CMPQ      R9, R10
-	JGT       single_954
+	JGT       single_972
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -11035,15 +11327,15 @@ unrolled_953:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000010, R9
-	JMP       unrolled_953
+	JMP       unrolled_971
 
-single_954:
+single_972:
 	MOVQ DX, R10
 	SUBQ $0x00000004, R10
 
-single_loop_955:
+single_loop_973:
 	CMPQ      R9, R10
-	JGT       remainder_956
+	JGT       remainder_974
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -11055,11 +11347,11 @@ single_loop_955:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000004, R9
-	JMP       single_loop_955
+	JMP       single_loop_973
 
-remainder_956:
+remainder_974:
 	SUBQ       R9, DX
-	JE         span_done_957
+	JE         span_done_975
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
@@ -11072,7 +11364,7 @@ remainder_956:
 	VBLENDVPD  Y2, Y3, Y4, Y4
 	VMASKMOVPD Y4, Y1, (CX)(R9*8)
 
-span_done_957:
+span_done_975:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -11080,13 +11372,13 @@ span_done_957:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_951
+	JMP   ring_row_969
 
-ring_rows_done_952:
+ring_rows_done_970:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_927
+	JMP  ring_block_945
 
 ring_finished_backwardDxAVX2F64:
 	VZEROUPPER
@@ -11095,21 +11387,40 @@ ring_finished_backwardDxAVX2F64:
 // func backwardDalphaAVX2F64(dy []float64, x []float64) float64
 // Requires: AVX, FMA3
 TEXT ·backwardDalphaAVX2F64(SB), NOSPLIT, $0-56
-	MOVQ   x_base+24(FP), AX
-	MOVQ   dy_base+0(FP), CX
-	MOVQ   x_len+32(FP), DX
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	XORQ   BX, BX
-	MOVQ   DX, SI
-	SUBQ   $0x00000010, SI
+	MOVQ        x_base+24(FP), AX
+	MOVQ        dy_base+0(FP), CX
+	MOVQ        x_len+32(FP), DX
+	VXORPS      Y0, Y0, Y0
+	VXORPS      Y1, Y1, Y1
+	VXORPS      Y2, Y2, Y2
+	VXORPS      Y3, Y3, Y3
+	VXORPS      Y4, Y4, Y4
+	XORQ        BX, BX
+	TESTQ       $0x00000003, DX
+	JE          no_last_981
+	MOVQ        DX, SI
+	SUBQ        $0x00000004, SI
+	JL          no_last_981
+	VMOVUPD     (AX)(SI*8), Y5
+	VMOVUPD     (CX)(SI*8), Y6
+	VCMPPD      $0x1e, Y0, Y5, Y7
+	MOVQ        DX, SI
+	ANDQ        $0x00000003, SI
+	SHLQ        $0x03, SI
+	LEAQ        tailmask<>+0(SB), DI
+	VMOVDQU     (DI)(SI*1), Y8
+	VORPS       Y8, Y7, Y7
+	VANDNPD     Y5, Y7, Y5
+	VANDNPD     Y6, Y7, Y6
+	VFMADD231PD Y6, Y5, Y1
 
-unrolled_958:
+no_last_981:
+	MOVQ DX, SI
+	SUBQ $0x00000010, SI
+
+unrolled_976:
 	CMPQ        BX, SI
-	JGT         single_959
+	JGT         single_977
 	VMOVUPD     (AX)(BX*8), Y5
 	VMOVUPD     (CX)(BX*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -11135,15 +11446,15 @@ unrolled_958:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y4
 	ADDQ        $0x00000010, BX
-	JMP         unrolled_958
+	JMP         unrolled_976
 
-single_959:
+single_977:
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-single_loop_960:
+single_loop_978:
 	CMPQ        BX, SI
-	JGT         remainder_961
+	JGT         remainder_979
 	VMOVUPD     (AX)(BX*8), Y5
 	VMOVUPD     (CX)(BX*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -11151,11 +11462,18 @@ single_loop_960:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y1
 	ADDQ        $0x00000004, BX
-	JMP         single_loop_960
+	JMP         single_loop_978
 
-remainder_961:
-	SUBQ        BX, DX
-	JE          span_done_962
+remainder_979:
+	MOVQ DX, SI
+	SUBQ BX, SI
+	JE   span_done_980
+	CMPQ DX, $0x00000004
+	JL   masked_982
+	JMP  span_done_980
+
+masked_982:
+	MOVQ        SI, DX
 	SHLQ        $0x03, DX
 	NEGQ        DX
 	LEAQ        tailmask<>+32(SB), SI
@@ -11167,7 +11485,7 @@ remainder_961:
 	VANDNPD     Y5, Y0, Y0
 	VFMADD231PD Y0, Y6, Y1
 
-span_done_962:
+span_done_980:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -11193,20 +11511,39 @@ TEXT ·backwardPlanesDalphaAVX2F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
 
-plane_963:
-	CMPQ   DX, $0x00
-	JE     planes_done_964
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	XORQ   R10, R10
-	MOVQ   SI, R11
-	SUBQ   $0x00000010, R11
+plane_983:
+	CMPQ        DX, $0x00
+	JE          planes_done_984
+	VXORPS      Y1, Y1, Y1
+	VXORPS      Y2, Y2, Y2
+	VXORPS      Y3, Y3, Y3
+	VXORPS      Y4, Y4, Y4
+	XORQ        R10, R10
+	TESTQ       $0x00000003, SI
+	JE          no_last_990
+	MOVQ        SI, R11
+	SUBQ        $0x00000004, R11
+	JL          no_last_990
+	VMOVUPD     (AX)(R11*8), Y5
+	VMOVUPD     (CX)(R11*8), Y6
+	VCMPPD      $0x1e, Y0, Y5, Y7
+	MOVQ        SI, R11
+	ANDQ        $0x00000003, R11
+	SHLQ        $0x03, R11
+	LEAQ        tailmask<>+0(SB), R12
+	VMOVDQU     (R12)(R11*1), Y8
+	VORPS       Y8, Y7, Y7
+	VANDNPD     Y5, Y7, Y5
+	VANDNPD     Y6, Y7, Y6
+	VFMADD231PD Y6, Y5, Y1
 
-unrolled_965:
+no_last_990:
+	MOVQ SI, R11
+	SUBQ $0x00000010, R11
+
+unrolled_985:
 	CMPQ        R10, R11
-	JGT         single_966
+	JGT         single_986
 	VMOVUPD     (AX)(R10*8), Y5
 	VMOVUPD     (CX)(R10*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -11232,15 +11569,15 @@ unrolled_965:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y4
 	ADDQ        $0x00000010, R10
-	JMP         unrolled_965
+	JMP         unrolled_985
 
-single_966:
+single_986:
 	MOVQ SI, R11
 	SUBQ $0x00000004, R11
 
-single_loop_967:
+single_loop_987:
 	CMPQ        R10, R11
-	JGT         remainder_968
+	JGT         remainder_988
 	VMOVUPD     (AX)(R10*8), Y5
 	VMOVUPD     (CX)(R10*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -11248,12 +11585,17 @@ single_loop_967:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y1
 	ADDQ        $0x00000004, R10
-	JMP         single_loop_967
+	JMP         single_loop_987
 
-remainder_968:
-	MOVQ        SI, R11
-	SUBQ        R10, R11
-	JE          span_done_969
+remainder_988:
+	MOVQ SI, R11
+	SUBQ R10, R11
+	JE   span_done_989
+	CMPQ SI, $0x00000004
+	JL   masked_991
+	JMP  span_done_989
+
+masked_991:
 	SHLQ        $0x03, R11
 	NEGQ        R11
 	LEAQ        tailmask<>+32(SB), R12
@@ -11265,7 +11607,7 @@ remainder_968:
 	VANDNPD     Y5, Y7, Y5
 	VFMADD231PD Y5, Y6, Y1
 
-span_done_969:
+span_done_989:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -11279,14 +11621,14 @@ span_done_969:
 	ADDQ         R8, CX
 	INCQ         R9
 	CMPQ         R9, DI
-	JNE          same_pass_970
+	JNE          same_pass_992
 	XORQ         R9, R9
 
-same_pass_970:
+same_pass_992:
 	SUBQ SI, DX
-	JMP  plane_963
+	JMP  plane_983
 
-planes_done_964:
+planes_done_984:
 	VZEROUPPER
 	RET
 
@@ -11300,19 +11642,40 @@ TEXT ·backwardPatternDalphaAVX2F64(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
 
-row_971:
-	CMPQ    DX, $0x00
-	JE      rows_done_972
-	MOVQ    SI, DI
-	CMPQ    DX, DI
-	CMOVQLT DX, DI
-	XORQ    R8, R8
-	MOVQ    DI, R9
-	SUBQ    $0x00000010, R9
+row_993:
+	CMPQ        DX, $0x00
+	JE          rows_done_994
+	MOVQ        SI, DI
+	CMPQ        DX, DI
+	CMOVQLT     DX, DI
+	XORQ        R8, R8
+	TESTQ       $0x00000003, DI
+	JE          no_last_1000
+	MOVQ        DI, R9
+	SUBQ        $0x00000004, R9
+	JL          no_last_1000
+	VMOVUPD     (AX)(R9*8), Y1
+	VMOVUPD     (CX)(R9*8), Y2
+	VCMPPD      $0x1e, Y0, Y1, Y3
+	MOVQ        DI, R10
+	ANDQ        $0x00000003, R10
+	SHLQ        $0x03, R10
+	LEAQ        tailmask<>+0(SB), R11
+	VMOVDQU     (R11)(R10*1), Y4
+	VORPS       Y4, Y3, Y3
+	VANDNPD     Y1, Y3, Y1
+	VANDNPD     Y2, Y3, Y2
+	VMOVUPD     (BX)(R9*8), Y3
+	VFMADD231PD Y2, Y1, Y3
+	VMOVUPD     Y3, (BX)(R9*8)
 
-unrolled_973:
+no_last_1000:
+	MOVQ DI, R9
+	SUBQ $0x00000010, R9
+
+unrolled_995:
 	CMPQ        R8, R9
-	JGT         single_974
+	JGT         single_996
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (CX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -11346,15 +11709,15 @@ unrolled_973:
 	VFMADD231PD Y2, Y1, Y3
 	VMOVUPD     Y3, 96(BX)(R8*8)
 	ADDQ        $0x00000010, R8
-	JMP         unrolled_973
+	JMP         unrolled_995
 
-single_974:
+single_996:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 
-single_loop_975:
+single_loop_997:
 	CMPQ        R8, R9
-	JGT         remainder_976
+	JGT         remainder_998
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (CX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -11364,12 +11727,17 @@ single_loop_975:
 	VFMADD231PD Y2, Y1, Y3
 	VMOVUPD     Y3, (BX)(R8*8)
 	ADDQ        $0x00000004, R8
-	JMP         single_loop_975
+	JMP         single_loop_997
 
-remainder_976:
-	MOVQ        DI, R9
-	SUBQ        R8, R9
-	JE          span_done_977
+remainder_998:
+	MOVQ DI, R9
+	SUBQ R8, R9
+	JE   span_done_999
+	CMPQ DI, $0x00000004
+	JL   masked_1001
+	JMP  span_done_999
+
+masked_1001:
 	SHLQ        $0x03, R9
 	NEGQ        R9
 	LEAQ        tailmask<>+32(SB), R10
@@ -11383,15 +11751,15 @@ remainder_976:
 	VFMADD231PD Y1, Y2, Y3
 	VMOVUPD     Y3, (BX)(R8*8)
 
-span_done_977:
+span_done_999:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_971
+	JMP  row_993
 
-rows_done_972:
+rows_done_994:
 	VZEROUPPER
 	RET
 
@@ -11409,36 +11777,36 @@ TEXT ·backwardRingDalphaAVX2F64(SB), $1984-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x000000d4
-	JA     ring_segmented_978
+	JA     ring_segmented_1002
 	MOVQ   DI, SI
 
-ring_len_979:
+ring_len_1003:
 	CMPQ SI, $0x00000004
-	JAE  ring_len_done_980
+	JAE  ring_len_done_1004
 	ADDQ DI, SI
-	JMP  ring_len_979
+	JMP  ring_len_1003
 
-ring_len_done_980:
+ring_len_done_1004:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000004, DI
 
-ring_step_981:
+ring_step_1005:
 	CMPQ DI, SI
-	JB   ring_step_done_982
+	JB   ring_step_done_1006
 	SUBQ SI, DI
-	JMP  ring_step_981
+	JMP  ring_step_1005
 
-ring_step_done_982:
+ring_step_done_1006:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_983:
+ring_step_1007:
 	CMPQ DI, SI
-	JB   ring_step_done_984
+	JB   ring_step_done_1008
 	SUBQ SI, DI
-	JMP  ring_step_983
+	JMP  ring_step_1007
 
-ring_step_done_984:
+ring_step_done_1008:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    16(SI), SI
@@ -11460,22 +11828,22 @@ ring_step_done_984:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_985:
+sums_zero_1009:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_986
+	JAE     sums_zeroed_1010
 	VMOVUPD Y0, (CX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_zero_985
+	JMP     sums_zero_1009
 
-sums_zeroed_986:
+sums_zeroed_1010:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
 
-unrolled_987:
+unrolled_1011:
 	CMPQ        DI, R8
-	JGT         single_988
+	JGT         single_1012
 	VMOVUPD     (AX)(DI*8), Y1
 	VMOVUPD     (DX)(DI*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -11513,15 +11881,15 @@ unrolled_987:
 	SUBQ        1920(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000010, DI
-	JMP         unrolled_987
+	JMP         unrolled_1011
 
-single_988:
+single_1012:
 	MOVQ BX, R8
 	SUBQ $0x00000004, R8
 
-single_loop_989:
+single_loop_1013:
 	CMPQ        DI, R8
-	JGT         remainder_990
+	JGT         remainder_1014
 	VMOVUPD     (AX)(DI*8), Y1
 	VMOVUPD     (DX)(DI*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -11535,11 +11903,11 @@ single_loop_989:
 	SUBQ        1920(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000004, DI
-	JMP         single_loop_989
+	JMP         single_loop_1013
 
-remainder_990:
+remainder_1014:
 	SUBQ        DI, BX
-	JE          span_done_991
+	JE          span_done_1015
 	SHLQ        $0x03, BX
 	NEGQ        BX
 	LEAQ        tailmask<>+32(SB), R8
@@ -11553,93 +11921,93 @@ remainder_990:
 	VFMADD231PD Y0, Y2, Y1
 	VMOVUPD     Y1, (CX)(SI*8)
 
-span_done_991:
+span_done_1015:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  1920(SP), BX
 	MOVQ  1960(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_993
+	JLE   fold_ext_done_1017
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_994
+	JA    fold_ext_scalar_1018
 	ADDQ  $0x00000003, SI
 	ANDQ  $-4, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_992:
+fold_ext_1016:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_993
+	JBE     fold_ext_done_1017
 	SUBQ    $0x00000004, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Y0
 	VADDPD  (CX)(SI*8), Y0, Y0
 	VMOVUPD Y0, (CX)(DI*8)
-	JMP     fold_ext_992
+	JMP     fold_ext_1016
 
-fold_ext_scalar_994:
+fold_ext_scalar_1018:
 	MOVQ 1960(SP), SI
 
-fold_ext_element_995:
+fold_ext_element_1019:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_996
+	JBE    fold_ext_element_done_1020
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_995
+	JMP    fold_ext_element_1019
 
-fold_ext_element_done_996:
-fold_ext_done_993:
-fold_997:
+fold_ext_element_done_1020:
+fold_ext_done_1017:
+fold_1021:
 	CMPQ   BX, AX
-	JBE    fold_done_998
+	JBE    fold_done_1022
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_997
+	JMP    fold_1021
 
-fold_done_998:
+fold_done_1022:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_999
+	JNE  sums_planes_1023
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000004, BX
 
-sums_vector_1002:
+sums_vector_1026:
 	CMPQ    AX, BX
-	JGT     sums_scalar_1000
+	JGT     sums_scalar_1024
 	VMOVUPD (DX)(AX*8), Y0
 	VADDPD  (CX)(AX*8), Y0, Y0
 	VMOVUPD Y0, (DX)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     sums_vector_1002
+	JMP     sums_vector_1026
 
-sums_scalar_1000:
+sums_scalar_1024:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_1001
+	JE     sums_done_1025
 	VMOVSD (CX)(AX*8), X0
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_1000
+	JMP    sums_scalar_1024
 
-sums_planes_999:
+sums_planes_1023:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1003:
+sums_group_1027:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_1005
+	JB     sums_single_1029
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -11648,7 +12016,7 @@ sums_group_1003:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_1004:
+sums_group_plane_1028:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -11657,7 +12025,7 @@ sums_group_plane_1004:
 	ADDQ   $0x08, R9
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_group_plane_1004
+	JB     sums_group_plane_1028
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	VADDSD 8(DX)(AX*8), X1, X1
@@ -11670,29 +12038,29 @@ sums_group_plane_1004:
 	SHRQ   $0x01, BX
 	ADDQ   BX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_1003
+	JMP    sums_group_1027
 
-sums_single_1005:
+sums_single_1029:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_1001
+	JE     sums_done_1025
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_1006:
+sums_single_plane_1030:
 	VADDSD (CX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_single_plane_1006
+	JB     sums_single_plane_1030
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_1005
+	JMP    sums_single_1029
 
-sums_done_1001:
+sums_done_1025:
 	JMP ring_finished_backwardDalphaAVX2F64
 
-ring_segmented_978:
+ring_segmented_1002:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x000000d4
 	JA   ring_finished_backwardDalphaAVX2F64
@@ -11702,7 +12070,7 @@ ring_segmented_978:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 
-ring_block_1008:
+ring_block_1032:
 	MOVQ    1944(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -11717,33 +12085,33 @@ ring_block_1008:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1009:
+ring_len_1033:
 	CMPQ SI, $0x00000004
-	JAE  ring_len_done_1010
+	JAE  ring_len_done_1034
 	ADDQ BX, SI
-	JMP  ring_len_1009
+	JMP  ring_len_1033
 
-ring_len_done_1010:
+ring_len_done_1034:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000004, DI
 
-ring_step_1011:
+ring_step_1035:
 	CMPQ DI, SI
-	JB   ring_step_done_1012
+	JB   ring_step_done_1036
 	SUBQ SI, DI
-	JMP  ring_step_1011
+	JMP  ring_step_1035
 
-ring_step_done_1012:
+ring_step_done_1036:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1013:
+ring_step_1037:
 	CMPQ DI, SI
-	JB   ring_step_done_1014
+	JB   ring_step_done_1038
 	SUBQ SI, DI
-	JMP  ring_step_1013
+	JMP  ring_step_1037
 
-ring_step_done_1014:
+ring_step_done_1038:
 	MOVQ    DI, 1936(SP)
 	LEAQ    16(SI), SI
 	CMPQ    BX, SI
@@ -11772,26 +12140,26 @@ ring_step_done_1014:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1015:
+sums_zero_1039:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1016
+	JAE     sums_zeroed_1040
 	VMOVUPD Y0, (CX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_zero_1015
+	JMP     sums_zero_1039
 
-sums_zeroed_1016:
-ring_row_1017:
+sums_zeroed_1040:
+ring_row_1041:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_1018
+	JE   ring_rows_done_1042
 	XORQ SI, SI
 	MOVQ 1976(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-unrolled_1019:
+unrolled_1043:
 	CMPQ        R8, R9
-	JGT         single_1020
+	JGT         single_1044
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (DX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -11829,15 +12197,15 @@ unrolled_1019:
 	SUBQ        1920(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000010, R8
-	JMP         unrolled_1019
+	JMP         unrolled_1043
 
-single_1020:
+single_1044:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 
-single_loop_1021:
+single_loop_1045:
 	CMPQ        R8, R9
-	JGT         remainder_1022
+	JGT         remainder_1046
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (DX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -11851,11 +12219,11 @@ single_loop_1021:
 	SUBQ        1920(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000004, R8
-	JMP         single_loop_1021
+	JMP         single_loop_1045
 
-remainder_1022:
+remainder_1046:
 	SUBQ        R8, DI
-	JE          span_done_1023
+	JE          span_done_1047
 	SHLQ        $0x03, DI
 	NEGQ        DI
 	LEAQ        tailmask<>+32(SB), R9
@@ -11869,16 +12237,16 @@ remainder_1022:
 	VFMADD231PD Y1, Y2, Y3
 	VMOVUPD     Y3, (CX)(SI*8)
 
-span_done_1023:
+span_done_1047:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x03, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_1017
+	JMP   ring_row_1041
 
-ring_rows_done_1018:
+ring_rows_done_1042:
 	MOVQ 1944(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -11886,86 +12254,86 @@ ring_rows_done_1018:
 	MOVQ 1920(SP), SI
 	MOVQ 1960(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_1025
+	JLE  fold_ext_done_1049
 	CMPQ DI, SI
-	JA   fold_ext_scalar_1026
+	JA   fold_ext_scalar_1050
 	ADDQ $0x00000003, DI
 	ANDQ $-4, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_1024:
+fold_ext_1048:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_1025
+	JBE     fold_ext_done_1049
 	SUBQ    $0x00000004, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Y1
 	VADDPD  (CX)(DI*8), Y1, Y1
 	VMOVUPD Y1, (CX)(R8*8)
-	JMP     fold_ext_1024
+	JMP     fold_ext_1048
 
-fold_ext_scalar_1026:
+fold_ext_scalar_1050:
 	MOVQ 1960(SP), DI
 
-fold_ext_element_1027:
+fold_ext_element_1051:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_1028
+	JBE    fold_ext_element_done_1052
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_1027
+	JMP    fold_ext_element_1051
 
-fold_ext_element_done_1028:
-fold_ext_done_1025:
-fold_1029:
+fold_ext_element_done_1052:
+fold_ext_done_1049:
+fold_1053:
 	CMPQ   SI, BX
-	JBE    fold_done_1030
+	JBE    fold_done_1054
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_1029
+	JMP    fold_1053
 
-fold_done_1030:
+fold_done_1054:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1031
+	JNE  sums_planes_1055
 	MOVQ 1968(SP), SI
 	SUBQ $0x00000004, SI
 
-sums_vector_1034:
+sums_vector_1058:
 	CMPQ    BX, SI
-	JGT     sums_scalar_1032
+	JGT     sums_scalar_1056
 	VMOVUPD (DX)(BX*8), Y1
 	VADDPD  (CX)(BX*8), Y1, Y1
 	VMOVUPD Y1, (DX)(BX*8)
 	ADDQ    $0x00000004, BX
-	JMP     sums_vector_1034
+	JMP     sums_vector_1058
 
-sums_scalar_1032:
+sums_scalar_1056:
 	CMPQ   BX, 1968(SP)
-	JE     sums_done_1033
+	JE     sums_done_1057
 	VMOVSD (CX)(BX*8), X1
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_scalar_1032
+	JMP    sums_scalar_1056
 
-sums_planes_1031:
+sums_planes_1055:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_1035:
+sums_group_1059:
 	MOVQ   1968(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_1037
+	JB     sums_single_1061
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -11974,7 +12342,7 @@ sums_group_1035:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_1036:
+sums_group_plane_1060:
 	VADDSD (R9), X1, X1
 	VADDSD (R9)(R8*1), X2, X2
 	VADDSD (R10), X3, X3
@@ -11983,7 +12351,7 @@ sums_group_plane_1036:
 	ADDQ   $0x08, R10
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_group_plane_1036
+	JB     sums_group_plane_1060
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	VADDSD 8(DX)(BX*8), X2, X2
@@ -11996,29 +12364,29 @@ sums_group_plane_1036:
 	SHRQ   $0x01, SI
 	ADDQ   SI, DI
 	ADDQ   $0x00000004, BX
-	JMP    sums_group_1035
+	JMP    sums_group_1059
 
-sums_single_1037:
+sums_single_1061:
 	CMPQ   BX, 1968(SP)
-	JE     sums_done_1033
+	JE     sums_done_1057
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_1038:
+sums_single_plane_1062:
 	VADDSD (CX)(DI*8), X1, X1
 	INCQ   DI
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_single_plane_1038
+	JB     sums_single_plane_1062
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_single_1037
+	JMP    sums_single_1061
 
-sums_done_1033:
+sums_done_1057:
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1008
+	JMP  ring_block_1032
 
 ring_finished_backwardDalphaAVX2F64:
 	VZEROUPPER
@@ -12035,11 +12403,11 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	MOVQ         DX, BX
 	SHLQ         $0x02, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_1039
+	JB           cached_1063
 	CMPQ         AX, CX
-	JE           cached_1039
+	JE           cached_1063
 	CMPQ         AX, CX
-	JE           cached_1039
+	JE           cached_1063
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -12048,7 +12416,7 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_1041
+	JE           aligned_1065
 	MOVQ         SI, DI
 	MOVQ         $-1, R8
 	BZHIQ        DI, R8, DI
@@ -12059,13 +12427,13 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	VMOVUPS      Z2, K1, (AX)(BX*4)
 	MOVQ         SI, BX
 
-aligned_1041:
+aligned_1065:
 	MOVQ DX, SI
 	SUBQ $0x00000040, SI
 
-unrolled_1042:
+unrolled_1066:
 	CMPQ     BX, SI
-	JGT      single_1043
+	JGT      single_1067
 	VMOVUPS  (CX)(BX*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
@@ -12083,25 +12451,25 @@ unrolled_1042:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(BX*4)
 	ADDQ     $0x00000040, BX
-	JMP      unrolled_1042
+	JMP      unrolled_1066
 
-single_1043:
+single_1067:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_1044:
+single_loop_1068:
 	CMPQ     BX, SI
-	JGT      remainder_1045
+	JGT      remainder_1069
 	VMOVUPS  (CX)(BX*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(BX*4)
 	ADDQ     $0x00000010, BX
-	JMP      single_loop_1044
+	JMP      single_loop_1068
 
-remainder_1045:
+remainder_1069:
 	SUBQ      BX, DX
-	JE        span_done_1046
+	JE        span_done_1070
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -12110,18 +12478,18 @@ remainder_1045:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(BX*4)
 
-span_done_1046:
+span_done_1070:
 	SFENCE
-	JMP stored_1040
+	JMP stored_1064
 
-cached_1039:
+cached_1063:
 	XORQ BX, BX
 	MOVQ DX, SI
 	SUBQ $0x00000040, SI
 
-unrolled_1047:
+unrolled_1071:
 	CMPQ    BX, SI
-	JGT     single_1048
+	JGT     single_1072
 	VMOVUPS (CX)(BX*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
@@ -12139,25 +12507,25 @@ unrolled_1047:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(BX*4)
 	ADDQ    $0x00000040, BX
-	JMP     unrolled_1047
+	JMP     unrolled_1071
 
-single_1048:
+single_1072:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_1049:
+single_loop_1073:
 	CMPQ    BX, SI
-	JGT     remainder_1050
+	JGT     remainder_1074
 	VMOVUPS (CX)(BX*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(BX*4)
 	ADDQ    $0x00000010, BX
-	JMP     single_loop_1049
+	JMP     single_loop_1073
 
-remainder_1050:
+remainder_1074:
 	SUBQ      BX, DX
-	JE        span_done_1051
+	JE        span_done_1075
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -12166,8 +12534,8 @@ remainder_1050:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(BX*4)
 
-span_done_1051:
-stored_1040:
+span_done_1075:
+stored_1064:
 	VZEROUPPER
 	RET
 
@@ -12187,15 +12555,15 @@ TEXT ·forwardPlanesAVX512F32(SB), NOSPLIT, $0-80
 	MOVQ   DX, R10
 	SHLQ   $0x02, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_1052
+	JB     cached_1076
 	CMPQ   AX, CX
-	JE     cached_1052
+	JE     cached_1076
 	CMPQ   AX, CX
-	JE     cached_1052
+	JE     cached_1076
 
-plane_1054:
+plane_1078:
 	CMPQ         DX, $0x00
-	JE           planes_done_1055
+	JE           planes_done_1079
 	VBROADCASTSS (DI)(R9*4), Z1
 	XORQ         R10, R10
 	MOVQ         AX, R11
@@ -12205,7 +12573,7 @@ plane_1054:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_1056
+	JE           aligned_1080
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -12216,13 +12584,13 @@ plane_1054:
 	VMOVUPS      Z2, K1, (AX)(R10*4)
 	MOVQ         R11, R10
 
-aligned_1056:
+aligned_1080:
 	MOVQ BX, R11
 	SUBQ $0x00000040, R11
 
-unrolled_1057:
+unrolled_1081:
 	CMPQ     R10, R11
-	JGT      single_1058
+	JGT      single_1082
 	VMOVUPS  (CX)(R10*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
@@ -12240,26 +12608,26 @@ unrolled_1057:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(R10*4)
 	ADDQ     $0x00000040, R10
-	JMP      unrolled_1057
+	JMP      unrolled_1081
 
-single_1058:
+single_1082:
 	MOVQ BX, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1059:
+single_loop_1083:
 	CMPQ     R10, R11
-	JGT      remainder_1060
+	JGT      remainder_1084
 	VMOVUPS  (CX)(R10*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(R10*4)
 	ADDQ     $0x00000010, R10
-	JMP      single_loop_1059
+	JMP      single_loop_1083
 
-remainder_1060:
+remainder_1084:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1061
+	JE        span_done_1085
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -12268,34 +12636,34 @@ remainder_1060:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R10*4)
 
-span_done_1061:
+span_done_1085:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_1062
+	JNE  same_pass_1086
 	XORQ R9, R9
 
-same_pass_1062:
+same_pass_1086:
 	SUBQ BX, DX
-	JMP  plane_1054
+	JMP  plane_1078
 
-planes_done_1055:
+planes_done_1079:
 	SFENCE
-	JMP stored_1053
+	JMP stored_1077
 
-cached_1052:
-plane_1063:
+cached_1076:
+plane_1087:
 	CMPQ         DX, $0x00
-	JE           planes_done_1064
+	JE           planes_done_1088
 	VBROADCASTSS (DI)(R9*4), Z1
 	XORQ         R10, R10
 	MOVQ         BX, R11
 	SUBQ         $0x00000040, R11
 
-unrolled_1065:
+unrolled_1089:
 	CMPQ    R10, R11
-	JGT     single_1066
+	JGT     single_1090
 	VMOVUPS (CX)(R10*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
@@ -12313,26 +12681,26 @@ unrolled_1065:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(R10*4)
 	ADDQ    $0x00000040, R10
-	JMP     unrolled_1065
+	JMP     unrolled_1089
 
-single_1066:
+single_1090:
 	MOVQ BX, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1067:
+single_loop_1091:
 	CMPQ    R10, R11
-	JGT     remainder_1068
+	JGT     remainder_1092
 	VMOVUPS (CX)(R10*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(R10*4)
 	ADDQ    $0x00000010, R10
-	JMP     single_loop_1067
+	JMP     single_loop_1091
 
-remainder_1068:
+remainder_1092:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1069
+	JE        span_done_1093
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -12341,20 +12709,20 @@ remainder_1068:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R10*4)
 
-span_done_1069:
+span_done_1093:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_1070
+	JNE  same_pass_1094
 	XORQ R9, R9
 
-same_pass_1070:
+same_pass_1094:
 	SUBQ BX, DX
-	JMP  plane_1063
+	JMP  plane_1087
 
-planes_done_1064:
-stored_1053:
+planes_done_1088:
+stored_1077:
 	VZEROUPPER
 	RET
 
@@ -12370,15 +12738,15 @@ TEXT ·forwardPatternAVX512F32(SB), NOSPLIT, $0-72
 	MOVQ   DX, DI
 	SHLQ   $0x02, DI
 	CMPQ   DI, ·streamThreshold+0(SB)
-	JB     cached_1071
+	JB     cached_1095
 	CMPQ   AX, CX
-	JE     cached_1071
+	JE     cached_1095
 	CMPQ   AX, CX
-	JE     cached_1071
+	JE     cached_1095
 
-row_1073:
+row_1097:
 	CMPQ      DX, $0x00
-	JE        rows_done_1074
+	JE        rows_done_1098
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
@@ -12390,7 +12758,7 @@ row_1073:
 	CMPQ      R9, DI
 	CMOVQGT   DI, R9
 	TESTQ     R9, R9
-	JE        aligned_1075
+	JE        aligned_1099
 	MOVQ      R9, R10
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
@@ -12401,13 +12769,13 @@ row_1073:
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 	MOVQ      R9, R8
 
-aligned_1075:
+aligned_1099:
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 
-unrolled_1076:
+unrolled_1100:
 	CMPQ     R8, R9
-	JGT      single_1077
+	JGT      single_1101
 	VMOVUPS  (CX)(R8*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMULPS   (BX)(R8*4), Z1, K1, Z1
@@ -12425,26 +12793,26 @@ unrolled_1076:
 	VMULPS   192(BX)(R8*4), Z1, K1, Z1
 	VMOVNTPS Z1, 192(AX)(R8*4)
 	ADDQ     $0x00000040, R8
-	JMP      unrolled_1076
+	JMP      unrolled_1100
 
-single_1077:
+single_1101:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1078:
+single_loop_1102:
 	CMPQ     R8, R9
-	JGT      remainder_1079
+	JGT      remainder_1103
 	VMOVUPS  (CX)(R8*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMULPS   (BX)(R8*4), Z1, K1, Z1
 	VMOVNTPS Z1, (AX)(R8*4)
 	ADDQ     $0x00000010, R8
-	JMP      single_loop_1078
+	JMP      single_loop_1102
 
-remainder_1079:
+remainder_1103:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1080
+	JE        span_done_1104
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -12453,22 +12821,22 @@ remainder_1079:
 	VMULPS    (BX)(R8*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 
-span_done_1080:
+span_done_1104:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_1073
+	JMP  row_1097
 
-rows_done_1074:
+rows_done_1098:
 	SFENCE
-	JMP stored_1072
+	JMP stored_1096
 
-cached_1071:
-row_1081:
+cached_1095:
+row_1105:
 	CMPQ    DX, $0x00
-	JE      rows_done_1082
+	JE      rows_done_1106
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -12476,9 +12844,9 @@ row_1081:
 	MOVQ    DI, R9
 	SUBQ    $0x00000040, R9
 
-unrolled_1083:
+unrolled_1107:
 	CMPQ    R8, R9
-	JGT     single_1084
+	JGT     single_1108
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
@@ -12496,26 +12864,26 @@ unrolled_1083:
 	VMULPS  192(BX)(R8*4), Z1, K1, Z1
 	VMOVUPS Z1, 192(AX)(R8*4)
 	ADDQ    $0x00000040, R8
-	JMP     unrolled_1083
+	JMP     unrolled_1107
 
-single_1084:
+single_1108:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1085:
+single_loop_1109:
 	CMPQ    R8, R9
-	JGT     remainder_1086
+	JGT     remainder_1110
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
 	VMOVUPS Z1, (AX)(R8*4)
 	ADDQ    $0x00000010, R8
-	JMP     single_loop_1085
+	JMP     single_loop_1109
 
-remainder_1086:
+remainder_1110:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1087
+	JE        span_done_1111
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -12524,16 +12892,16 @@ remainder_1086:
 	VMULPS    (BX)(R8*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 
-span_done_1087:
+span_done_1111:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_1081
+	JMP  row_1105
 
-rows_done_1082:
-stored_1072:
+rows_done_1106:
+stored_1096:
 	VZEROUPPER
 	RET
 
@@ -12552,36 +12920,36 @@ TEXT ·forwardRingAVX512F32(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x00000180
-	JA     ring_segmented_1088
+	JA     ring_segmented_1112
 	MOVQ   R8, R9
 
-ring_len_1089:
+ring_len_1113:
 	CMPQ R9, $0x00000010
-	JAE  ring_len_done_1090
+	JAE  ring_len_done_1114
 	ADDQ R8, R9
-	JMP  ring_len_1089
+	JMP  ring_len_1113
 
-ring_len_done_1090:
+ring_len_done_1114:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000010, R10
 
-ring_step_1091:
+ring_step_1115:
 	CMPQ R10, R9
-	JB   ring_step_done_1092
+	JB   ring_step_done_1116
 	SUBQ R9, R10
-	JMP  ring_step_1091
+	JMP  ring_step_1115
 
-ring_step_done_1092:
+ring_step_done_1116:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000040, R10
 
-ring_step_1093:
+ring_step_1117:
 	CMPQ R10, R9
-	JB   ring_step_done_1094
+	JB   ring_step_done_1118
 	SUBQ R9, R10
-	JMP  ring_step_1093
+	JMP  ring_step_1117
 
-ring_step_done_1094:
+ring_step_done_1118:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    64(R9), R9
@@ -12591,76 +12959,76 @@ ring_step_done_1094:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000010
-	JB      ring_short_1095
+	JB      ring_short_1119
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1096
+	JNE     ring_planes_1120
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_1098:
+ring_copy_1122:
 	CMPQ    AX, R10
-	JAE     ring_built_1097
+	JAE     ring_built_1121
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1099
+	JB      ring_copy_tail_1123
 	VMOVUPS (R9)(R8*4), Z1
 	VMOVUPS Z1, (DI)(AX*4)
 	ADDQ    $0x00000010, AX
 	ADDQ    $0x00000010, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_1098
+	JNE     ring_copy_1122
 	XORQ    R8, R8
-	JMP     ring_copy_1098
+	JMP     ring_copy_1122
 
-ring_copy_tail_1099:
+ring_copy_tail_1123:
 	VMOVUPS -64(R9)(DX*4), Z1
 	ADDQ    R11, AX
 	VMOVUPS Z1, -64(DI)(AX*4)
 	XORQ    R8, R8
-	JMP     ring_copy_1098
+	JMP     ring_copy_1122
 
-ring_planes_1096:
+ring_planes_1120:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1100
+	JA   ring_long_planes_1124
 	MOVQ R10, R12
 	SUBQ $0x00000010, R12
 
-ring_fill_1101:
+ring_fill_1125:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1102
+	JGT          ring_fill_last_1126
 	VBROADCASTSS (R9)(R8*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	VMOVUPS      Z1, 64(DI)(R11*4)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1103
+	JNE          ring_wrap_1127
 	XORQ         R8, R8
 
-ring_wrap_1103:
-	JMP ring_fill_1101
+ring_wrap_1127:
+	JMP ring_fill_1125
 
-ring_fill_last_1102:
+ring_fill_last_1126:
 	CMPQ         R11, R10
-	JAE          ring_built_1097
+	JAE          ring_built_1121
 	VBROADCASTSS (R9)(R8*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1104
+	JNE          ring_wrap_1128
 	XORQ         R8, R8
 
-ring_wrap_1104:
-	JMP ring_fill_last_1102
+ring_wrap_1128:
+	JMP ring_fill_last_1126
 
-ring_long_planes_1100:
-ring_channel_1105:
+ring_long_planes_1124:
+ring_channel_1129:
 	CMPQ         R11, R10
-	JAE          ring_built_1097
+	JAE          ring_built_1121
 	VBROADCASTSS (R9)(R8*4), Z1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -12668,65 +13036,65 @@ ring_channel_1105:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_1106:
+ring_plane_1130:
 	VMOVUPS Z1, (DI)(R13*4)
 	ADDQ    $0x00000010, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1106
+	JB      ring_plane_1130
 	INCQ    R8
 	CMPQ    R8, DX
-	JNE     ring_wrap_1107
+	JNE     ring_wrap_1131
 	XORQ    R8, R8
 
-ring_wrap_1107:
-	JMP ring_channel_1105
+ring_wrap_1131:
+	JMP ring_channel_1129
 
-ring_short_1095:
+ring_short_1119:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1108:
+ring_element_1132:
 	MOVL (R9)(R11*4), R14
 	MOVL R14, (DI)(R13*4)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_1109
+	JB   ring_element_next_1133
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1109
+	JB   ring_element_next_1133
 	XORQ R11, R11
 
-ring_element_next_1109:
+ring_element_next_1133:
 	INCQ    R13
 	CMPQ    R13, $0x00000010
-	JB      ring_element_1108
+	JB      ring_element_1132
 	VMOVUPS (DI), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000010
-	JE      ring_exact_1110
+	JE      ring_exact_1134
 	SUBQ    R8, AX
 
-ring_exact_1110:
+ring_exact_1134:
 	MOVQ AX, DX
 
-ring_repeat_1111:
+ring_repeat_1135:
 	CMPQ    DX, R10
-	JAE     ring_built_1097
+	JAE     ring_built_1121
 	VMOVUPS Z1, (DI)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1111
+	JMP     ring_repeat_1135
 
-ring_built_1097:
+ring_built_1121:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000040, R8
 
-unrolled_1112:
+unrolled_1136:
 	CMPQ    DX, R8
-	JGT     single_1113
+	JGT     single_1137
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -12748,15 +13116,15 @@ unrolled_1112:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000040, DX
-	JMP     unrolled_1112
+	JMP     unrolled_1136
 
-single_1113:
+single_1137:
 	MOVQ SI, R8
 	SUBQ $0x00000010, R8
 
-single_loop_1114:
+single_loop_1138:
 	CMPQ    DX, R8
-	JGT     remainder_1115
+	JGT     remainder_1139
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -12766,11 +13134,11 @@ single_loop_1114:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000010, DX
-	JMP     single_loop_1114
+	JMP     single_loop_1138
 
-remainder_1115:
+remainder_1139:
 	SUBQ      DX, SI
-	JE        span_done_1116
+	JE        span_done_1140
 	MOVQ      $-1, R8
 	BZHIQ     SI, R8, SI
 	KMOVW     SI, K1
@@ -12779,10 +13147,10 @@ remainder_1115:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(DX*4)
 
-span_done_1116:
+span_done_1140:
 	JMP ring_finished_forwardAVX512F32
 
-ring_segmented_1088:
+ring_segmented_1112:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x00000180
 	JA   ring_finished_forwardAVX512F32
@@ -12792,11 +13160,11 @@ ring_segmented_1088:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_1117
+	JE   ring_rows_1141
 
-ring_segment_1118:
+ring_segment_1142:
 	CMPQ    SI, $0x00
-	JE      ring_done_1119
+	JE      ring_done_1143
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -12813,33 +13181,33 @@ ring_segment_1118:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_1120:
+ring_len_1144:
 	CMPQ R11, $0x00000010
-	JAE  ring_len_done_1121
+	JAE  ring_len_done_1145
 	ADDQ R9, R11
-	JMP  ring_len_1120
+	JMP  ring_len_1144
 
-ring_len_done_1121:
+ring_len_done_1145:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_1122:
+ring_step_1146:
 	CMPQ R12, R11
-	JB   ring_step_done_1123
+	JB   ring_step_done_1147
 	SUBQ R11, R12
-	JMP  ring_step_1122
+	JMP  ring_step_1146
 
-ring_step_done_1123:
+ring_step_done_1147:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000040, R12
 
-ring_step_1124:
+ring_step_1148:
 	CMPQ R12, R11
-	JB   ring_step_done_1125
+	JB   ring_step_done_1149
 	SUBQ R11, R12
-	JMP  ring_step_1124
+	JMP  ring_step_1148
 
-ring_step_done_1125:
+ring_step_done_1149:
 	MOVQ    R12, 1936(SP)
 	LEAQ    64(R11), R11
 	CMPQ    R10, R11
@@ -12849,76 +13217,76 @@ ring_step_done_1125:
 	LEAQ    (R10)(AX*4), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000010
-	JB      ring_short_1126
+	JB      ring_short_1150
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1127
+	JNE     ring_planes_1151
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_1129:
+ring_copy_1153:
 	CMPQ    R8, AX
-	JAE     ring_built_1128
+	JAE     ring_built_1152
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1130
+	JB      ring_copy_tail_1154
 	VMOVUPS (R10)(R9*4), Z1
 	VMOVUPS Z1, (DI)(R8*4)
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1129
+	JNE     ring_copy_1153
 	XORQ    R9, R9
-	JMP     ring_copy_1129
+	JMP     ring_copy_1153
 
-ring_copy_tail_1130:
+ring_copy_tail_1154:
 	VMOVUPS -64(R10)(DX*4), Z1
 	ADDQ    R11, R8
 	VMOVUPS Z1, -64(DI)(R8*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1129
+	JMP     ring_copy_1153
 
-ring_planes_1127:
+ring_planes_1151:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000020
-	JA   ring_long_planes_1131
+	JA   ring_long_planes_1155
 	MOVQ AX, R12
 	SUBQ $0x00000010, R12
 
-ring_fill_1132:
+ring_fill_1156:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1133
+	JGT          ring_fill_last_1157
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	VMOVUPS      Z1, 64(DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1134
+	JNE          ring_wrap_1158
 	XORQ         R9, R9
 
-ring_wrap_1134:
-	JMP ring_fill_1132
+ring_wrap_1158:
+	JMP ring_fill_1156
 
-ring_fill_last_1133:
+ring_fill_last_1157:
 	CMPQ         R11, AX
-	JAE          ring_built_1128
+	JAE          ring_built_1152
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1135
+	JNE          ring_wrap_1159
 	XORQ         R9, R9
 
-ring_wrap_1135:
-	JMP ring_fill_last_1133
+ring_wrap_1159:
+	JMP ring_fill_last_1157
 
-ring_long_planes_1131:
-ring_channel_1136:
+ring_long_planes_1155:
+ring_channel_1160:
 	CMPQ         R11, AX
-	JAE          ring_built_1128
+	JAE          ring_built_1152
 	VBROADCASTSS (R10)(R9*4), Z1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -12926,66 +13294,66 @@ ring_channel_1136:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_1137:
+ring_plane_1161:
 	VMOVUPS Z1, (DI)(R13*4)
 	ADDQ    $0x00000010, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1137
+	JB      ring_plane_1161
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_1138
+	JNE     ring_wrap_1162
 	XORQ    R9, R9
 
-ring_wrap_1138:
-	JMP ring_channel_1136
+ring_wrap_1162:
+	JMP ring_channel_1160
 
-ring_short_1126:
+ring_short_1150:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1139:
+ring_element_1163:
 	MOVL (R10)(R11*4), R14
 	MOVL R14, (DI)(R13*4)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_1140
+	JB   ring_element_next_1164
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1140
+	JB   ring_element_next_1164
 	XORQ R11, R11
 
-ring_element_next_1140:
+ring_element_next_1164:
 	INCQ    R13
 	CMPQ    R13, $0x00000010
-	JB      ring_element_1139
+	JB      ring_element_1163
 	VMOVUPS (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1141
+	JE      ring_exact_1165
 	SUBQ    R9, DX
 
-ring_exact_1141:
+ring_exact_1165:
 	MOVQ DX, R8
 
-ring_repeat_1142:
+ring_repeat_1166:
 	CMPQ    R8, AX
-	JAE     ring_built_1128
+	JAE     ring_built_1152
 	VMOVUPS Z1, (DI)(R8*4)
 	ADDQ    DX, R8
-	JMP     ring_repeat_1142
+	JMP     ring_repeat_1166
 
-ring_built_1128:
+ring_built_1152:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000040, R9
 
-unrolled_1143:
+unrolled_1167:
 	CMPQ    R8, R9
-	JGT     single_1144
+	JGT     single_1168
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -13007,15 +13375,15 @@ unrolled_1143:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000040, R8
-	JMP     unrolled_1143
+	JMP     unrolled_1167
 
-single_1144:
+single_1168:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1145:
+single_loop_1169:
 	CMPQ    R8, R9
-	JGT     remainder_1146
+	JGT     remainder_1170
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -13025,11 +13393,11 @@ single_loop_1145:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000010, R8
-	JMP     single_loop_1145
+	JMP     single_loop_1169
 
-remainder_1146:
+remainder_1170:
 	SUBQ      R8, DX
-	JE        span_done_1147
+	JE        span_done_1171
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -13038,7 +13406,7 @@ remainder_1146:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-span_done_1147:
+span_done_1171:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -13049,18 +13417,18 @@ span_done_1147:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1148
+	JNE  ring_next_1172
 	XORQ AX, AX
 
-ring_next_1148:
+ring_next_1172:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1118
+	JMP  ring_segment_1142
 
-ring_done_1119:
+ring_done_1143:
 	JMP ring_finished_forwardAVX512F32
 
-ring_rows_1117:
-ring_block_1149:
+ring_rows_1141:
+ring_block_1173:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -13076,33 +13444,33 @@ ring_block_1149:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1150:
+ring_len_1174:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1151
+	JAE  ring_len_done_1175
 	ADDQ BX, SI
-	JMP  ring_len_1150
+	JMP  ring_len_1174
 
-ring_len_done_1151:
+ring_len_done_1175:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000010, R8
 
-ring_step_1152:
+ring_step_1176:
 	CMPQ R8, SI
-	JB   ring_step_done_1153
+	JB   ring_step_done_1177
 	SUBQ SI, R8
-	JMP  ring_step_1152
+	JMP  ring_step_1176
 
-ring_step_done_1153:
+ring_step_done_1177:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000040, R8
 
-ring_step_1154:
+ring_step_1178:
 	CMPQ R8, SI
-	JB   ring_step_done_1155
+	JB   ring_step_done_1179
 	SUBQ SI, R8
-	JMP  ring_step_1154
+	JMP  ring_step_1178
 
-ring_step_done_1155:
+ring_step_done_1179:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    64(SI), SI
@@ -13113,76 +13481,76 @@ ring_step_done_1155:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000010
-	JB      ring_short_1156
+	JB      ring_short_1180
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1157
+	JNE     ring_planes_1181
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1159:
+ring_copy_1183:
 	CMPQ    BX, R8
-	JAE     ring_built_1158
+	JAE     ring_built_1182
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000010
-	JB      ring_copy_tail_1160
+	JB      ring_copy_tail_1184
 	VMOVUPS (SI)(R9*4), Z1
 	VMOVUPS Z1, (DI)(BX*4)
 	ADDQ    $0x00000010, BX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1159
+	JNE     ring_copy_1183
 	XORQ    R9, R9
-	JMP     ring_copy_1159
+	JMP     ring_copy_1183
 
-ring_copy_tail_1160:
+ring_copy_tail_1184:
 	VMOVUPS -64(SI)(DX*4), Z1
 	ADDQ    R10, BX
 	VMOVUPS Z1, -64(DI)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1159
+	JMP     ring_copy_1183
 
-ring_planes_1157:
+ring_planes_1181:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000020
-	JA   ring_long_planes_1161
+	JA   ring_long_planes_1185
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
-ring_fill_1162:
+ring_fill_1186:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1163
+	JGT          ring_fill_last_1187
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (DI)(R9*4)
 	VMOVUPS      Z1, 64(DI)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1164
+	JNE          ring_wrap_1188
 	XORQ         BX, BX
 
-ring_wrap_1164:
-	JMP ring_fill_1162
+ring_wrap_1188:
+	JMP ring_fill_1186
 
-ring_fill_last_1163:
+ring_fill_last_1187:
 	CMPQ         R9, R8
-	JAE          ring_built_1158
+	JAE          ring_built_1182
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (DI)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1165
+	JNE          ring_wrap_1189
 	XORQ         BX, BX
 
-ring_wrap_1165:
-	JMP ring_fill_last_1163
+ring_wrap_1189:
+	JMP ring_fill_last_1187
 
-ring_long_planes_1161:
-ring_channel_1166:
+ring_long_planes_1185:
+ring_channel_1190:
 	CMPQ         R9, R8
-	JAE          ring_built_1158
+	JAE          ring_built_1182
 	VBROADCASTSS (SI)(BX*4), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -13190,57 +13558,57 @@ ring_channel_1166:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_1167:
+ring_plane_1191:
 	VMOVUPS Z1, (DI)(R11*4)
 	ADDQ    $0x00000010, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1167
+	JB      ring_plane_1191
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_1168
+	JNE     ring_wrap_1192
 	XORQ    BX, BX
 
-ring_wrap_1168:
-	JMP ring_channel_1166
+ring_wrap_1192:
+	JMP ring_channel_1190
 
-ring_short_1156:
+ring_short_1180:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1169:
+ring_element_1193:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (DI)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1170
+	JB   ring_element_next_1194
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1170
+	JB   ring_element_next_1194
 	XORQ R9, R9
 
-ring_element_next_1170:
+ring_element_next_1194:
 	INCQ    R11
 	CMPQ    R11, $0x00000010
-	JB      ring_element_1169
+	JB      ring_element_1193
 	VMOVUPS (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1171
+	JE      ring_exact_1195
 	SUBQ    BX, DX
 
-ring_exact_1171:
+ring_exact_1195:
 	MOVQ DX, BX
 
-ring_repeat_1172:
+ring_repeat_1196:
 	CMPQ    BX, R8
-	JAE     ring_built_1158
+	JAE     ring_built_1182
 	VMOVUPS Z1, (DI)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1172
+	JMP     ring_repeat_1196
 
-ring_built_1158:
+ring_built_1182:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+24(FP), BX
@@ -13249,18 +13617,18 @@ ring_built_1158:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_1173:
+ring_row_1197:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_1174
+	JE   ring_rows_done_1198
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000040, R9
 
-unrolled_1175:
+unrolled_1199:
 	CMPQ    R8, R9
-	JGT     single_1176
+	JGT     single_1200
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -13282,15 +13650,15 @@ unrolled_1175:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000040, R8
-	JMP     unrolled_1175
+	JMP     unrolled_1199
 
-single_1176:
+single_1200:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1177:
+single_loop_1201:
 	CMPQ    R8, R9
-	JGT     remainder_1178
+	JGT     remainder_1202
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -13300,11 +13668,11 @@ single_loop_1177:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000010, R8
-	JMP     single_loop_1177
+	JMP     single_loop_1201
 
-remainder_1178:
+remainder_1202:
 	SUBQ      R8, DX
-	JE        span_done_1179
+	JE        span_done_1203
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -13313,20 +13681,20 @@ remainder_1178:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-span_done_1179:
+span_done_1203:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x02, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_1173
+	JMP   ring_row_1197
 
-ring_rows_done_1174:
+ring_rows_done_1198:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1149
+	JMP  ring_block_1173
 
 ring_finished_forwardAVX512F32:
 	VZEROUPPER
@@ -13352,11 +13720,11 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1180
+	JB           cached_1204
 	CMPQ         AX, DX
-	JE           cached_1180
+	JE           cached_1204
 	CMPQ         AX, CX
-	JE           cached_1180
+	JE           cached_1204
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -13365,7 +13733,7 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1182
+	JE           aligned_1206
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -13384,13 +13752,13 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	VMOVUPS      Z10, K1, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_1182:
+aligned_1206:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_1183:
+unrolled_1207:
 	CMPQ        SI, DI
-	JGT         single_1184
+	JGT         single_1208
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -13440,15 +13808,15 @@ unrolled_1183:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
-	JMP         unrolled_1183
+	JMP         unrolled_1207
 
-single_1184:
+single_1208:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_1185:
+single_loop_1209:
 	CMPQ        SI, DI
-	JGT         remainder_1186
+	JGT         remainder_1210
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -13462,11 +13830,11 @@ single_loop_1185:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
-	JMP         single_loop_1185
+	JMP         single_loop_1209
 
-remainder_1186:
+remainder_1210:
 	SUBQ        SI, BX
-	JE          span_done_1187
+	JE          span_done_1211
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -13483,18 +13851,18 @@ remainder_1186:
 	VMULPS      Z9, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(SI*4)
 
-span_done_1187:
+span_done_1211:
 	SFENCE
-	JMP stored_1181
+	JMP stored_1205
 
-cached_1180:
+cached_1204:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_1188:
+unrolled_1212:
 	CMPQ        SI, DI
-	JGT         single_1189
+	JGT         single_1213
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -13544,15 +13912,15 @@ unrolled_1188:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
-	JMP         unrolled_1188
+	JMP         unrolled_1212
 
-single_1189:
+single_1213:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_1190:
+single_loop_1214:
 	CMPQ        SI, DI
-	JGT         remainder_1191
+	JGT         remainder_1215
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -13566,11 +13934,11 @@ single_loop_1190:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
-	JMP         single_loop_1190
+	JMP         single_loop_1214
 
-remainder_1191:
+remainder_1215:
 	SUBQ        SI, BX
-	JE          span_done_1192
+	JE          span_done_1216
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -13587,8 +13955,8 @@ remainder_1191:
 	VMULPS      Z9, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(SI*4)
 
-span_done_1192:
-stored_1181:
+span_done_1216:
+stored_1205:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -13624,15 +13992,15 @@ TEXT ·backwardPlanesAVX512F32(SB), NOSPLIT, $0-128
 	MOVQ   BX, R12
 	SHLQ   $0x02, R12
 	CMPQ   R12, ·streamThreshold+0(SB)
-	JB     cached_1193
+	JB     cached_1217
 	CMPQ   AX, DX
-	JE     cached_1193
+	JE     cached_1217
 	CMPQ   AX, CX
-	JE     cached_1193
+	JE     cached_1217
 
-plane_1195:
+plane_1219:
 	CMPQ         BX, $0x00
-	JE           planes_done_1196
+	JE           planes_done_1220
 	VBROADCASTSS (R9)(R11*4), Z9
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -13650,7 +14018,7 @@ plane_1195:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_1197
+	JE           aligned_1221
 	MOVQ         R13, R14
 	MOVQ         $-1, R15
 	BZHIQ        R14, R15, R14
@@ -13669,13 +14037,13 @@ plane_1195:
 	VMOVUPS      Z10, K1, (AX)(R12*4)
 	MOVQ         R13, R12
 
-aligned_1197:
+aligned_1221:
 	MOVQ DI, R13
 	SUBQ $0x00000040, R13
 
-unrolled_1198:
+unrolled_1222:
 	CMPQ        R12, R13
-	JGT         single_1199
+	JGT         single_1223
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -13725,15 +14093,15 @@ unrolled_1198:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, 192(AX)(R12*4)
 	ADDQ        $0x00000040, R12
-	JMP         unrolled_1198
+	JMP         unrolled_1222
 
-single_1199:
+single_1223:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 
-single_loop_1200:
+single_loop_1224:
 	CMPQ        R12, R13
-	JGT         remainder_1201
+	JGT         remainder_1225
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -13747,12 +14115,12 @@ single_loop_1200:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, (AX)(R12*4)
 	ADDQ        $0x00000010, R12
-	JMP         single_loop_1200
+	JMP         single_loop_1224
 
-remainder_1201:
+remainder_1225:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_1202
+	JE          span_done_1226
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -13769,7 +14137,7 @@ remainder_1201:
 	VMULPS      Z9, Z10, K2, Z10
 	VMOVUPS     Z10, K1, (AX)(R12*4)
 
-span_done_1202:
+span_done_1226:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -13790,21 +14158,21 @@ span_done_1202:
 	ADDQ          R10, AX
 	INCQ          R11
 	CMPQ          R11, R8
-	JNE           same_pass_1203
+	JNE           same_pass_1227
 	XORQ          R11, R11
 
-same_pass_1203:
+same_pass_1227:
 	SUBQ DI, BX
-	JMP  plane_1195
+	JMP  plane_1219
 
-planes_done_1196:
+planes_done_1220:
 	SFENCE
-	JMP stored_1194
+	JMP stored_1218
 
-cached_1193:
-plane_1204:
+cached_1217:
+plane_1228:
 	CMPQ         BX, $0x00
-	JE           planes_done_1205
+	JE           planes_done_1229
 	VBROADCASTSS (R9)(R11*4), Z9
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -13818,9 +14186,9 @@ plane_1204:
 	MOVQ         DI, R13
 	SUBQ         $0x00000040, R13
 
-unrolled_1206:
+unrolled_1230:
 	CMPQ        R12, R13
-	JGT         single_1207
+	JGT         single_1231
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -13870,15 +14238,15 @@ unrolled_1206:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, 192(AX)(R12*4)
 	ADDQ        $0x00000040, R12
-	JMP         unrolled_1206
+	JMP         unrolled_1230
 
-single_1207:
+single_1231:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 
-single_loop_1208:
+single_loop_1232:
 	CMPQ        R12, R13
-	JGT         remainder_1209
+	JGT         remainder_1233
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -13892,12 +14260,12 @@ single_loop_1208:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, (AX)(R12*4)
 	ADDQ        $0x00000010, R12
-	JMP         single_loop_1208
+	JMP         single_loop_1232
 
-remainder_1209:
+remainder_1233:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_1210
+	JE          span_done_1234
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -13914,7 +14282,7 @@ remainder_1209:
 	VMULPS      Z9, Z10, K2, Z10
 	VMOVUPS     Z10, K1, (AX)(R12*4)
 
-span_done_1210:
+span_done_1234:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -13935,15 +14303,15 @@ span_done_1210:
 	ADDQ          R10, AX
 	INCQ          R11
 	CMPQ          R11, R8
-	JNE           same_pass_1211
+	JNE           same_pass_1235
 	XORQ          R11, R11
 
-same_pass_1211:
+same_pass_1235:
 	SUBQ DI, BX
-	JMP  plane_1204
+	JMP  plane_1228
 
-planes_done_1205:
-stored_1194:
+planes_done_1229:
+stored_1218:
 	VZEROUPPER
 	RET
 
@@ -13961,15 +14329,15 @@ TEXT ·backwardPatternAVX512F32(SB), NOSPLIT, $0-120
 	MOVQ   BX, R9
 	SHLQ   $0x02, R9
 	CMPQ   R9, ·streamThreshold+0(SB)
-	JB     cached_1212
+	JB     cached_1236
 	CMPQ   AX, DX
-	JE     cached_1212
+	JE     cached_1236
 	CMPQ   AX, CX
-	JE     cached_1212
+	JE     cached_1236
 
-row_1214:
+row_1238:
 	CMPQ        BX, $0x00
-	JE          rows_done_1215
+	JE          rows_done_1239
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
@@ -13981,7 +14349,7 @@ row_1214:
 	CMPQ        R11, R9
 	CMOVQGT     R9, R11
 	TESTQ       R11, R11
-	JE          aligned_1216
+	JE          aligned_1240
 	MOVQ        R11, R12
 	MOVQ        $-1, R13
 	BZHIQ       R12, R13, R12
@@ -14004,13 +14372,13 @@ row_1214:
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 	MOVQ        R11, R10
 
-aligned_1216:
+aligned_1240:
 	MOVQ R9, R11
 	SUBQ $0x00000040, R11
 
-unrolled_1217:
+unrolled_1241:
 	CMPQ        R10, R11
-	JGT         single_1218
+	JGT         single_1242
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -14076,15 +14444,15 @@ unrolled_1217:
 	VMULPS      192(SI)(R10*4), Z1, K1, Z1
 	VMOVNTPS    Z1, 192(AX)(R10*4)
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_1217
+	JMP         unrolled_1241
 
-single_1218:
+single_1242:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1219:
+single_loop_1243:
 	CMPQ        R10, R11
-	JGT         remainder_1220
+	JGT         remainder_1244
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -14102,12 +14470,12 @@ single_loop_1219:
 	VMULPS      (SI)(R10*4), Z1, K1, Z1
 	VMOVNTPS    Z1, (AX)(R10*4)
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_1219
+	JMP         single_loop_1243
 
-remainder_1220:
+remainder_1244:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1221
+	JE          span_done_1245
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -14128,23 +14496,23 @@ remainder_1220:
 	VMULPS      (SI)(R10*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1221:
+span_done_1245:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_1214
+	JMP  row_1238
 
-rows_done_1215:
+rows_done_1239:
 	SFENCE
-	JMP stored_1213
+	JMP stored_1237
 
-cached_1212:
-row_1222:
+cached_1236:
+row_1246:
 	CMPQ    BX, $0x00
-	JE      rows_done_1223
+	JE      rows_done_1247
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -14152,9 +14520,9 @@ row_1222:
 	MOVQ    R9, R11
 	SUBQ    $0x00000040, R11
 
-unrolled_1224:
+unrolled_1248:
 	CMPQ        R10, R11
-	JGT         single_1225
+	JGT         single_1249
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -14220,15 +14588,15 @@ unrolled_1224:
 	VMULPS      192(SI)(R10*4), Z1, K1, Z1
 	VMOVUPS     Z1, 192(AX)(R10*4)
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_1224
+	JMP         unrolled_1248
 
-single_1225:
+single_1249:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1226:
+single_loop_1250:
 	CMPQ        R10, R11
-	JGT         remainder_1227
+	JGT         remainder_1251
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -14246,12 +14614,12 @@ single_loop_1226:
 	VMULPS      (SI)(R10*4), Z1, K1, Z1
 	VMOVUPS     Z1, (AX)(R10*4)
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_1226
+	JMP         single_loop_1250
 
-remainder_1227:
+remainder_1251:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1228
+	JE          span_done_1252
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -14272,17 +14640,17 @@ remainder_1227:
 	VMULPS      (SI)(R10*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1228:
+span_done_1252:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_1222
+	JMP  row_1246
 
-rows_done_1223:
-stored_1213:
+rows_done_1247:
+stored_1237:
 	VZEROUPPER
 	RET
 
@@ -14305,36 +14673,36 @@ TEXT ·backwardRingAVX512F32(SB), $1856-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x00000030
-	JA     ring_segmented_1229
+	JA     ring_segmented_1253
 	MOVQ   R10, R11
 
-ring_len_1230:
+ring_len_1254:
 	CMPQ R11, $0x00000010
-	JAE  ring_len_done_1231
+	JAE  ring_len_done_1255
 	ADDQ R10, R11
-	JMP  ring_len_1230
+	JMP  ring_len_1254
 
-ring_len_done_1231:
+ring_len_done_1255:
 	MOVQ R11, 1792(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_1232:
+ring_step_1256:
 	CMPQ R12, R11
-	JB   ring_step_done_1233
+	JB   ring_step_done_1257
 	SUBQ R11, R12
-	JMP  ring_step_1232
+	JMP  ring_step_1256
 
-ring_step_done_1233:
+ring_step_done_1257:
 	MOVQ R12, 1800(SP)
 	MOVQ $0x00000040, R12
 
-ring_step_1234:
+ring_step_1258:
 	CMPQ R12, R11
-	JB   ring_step_done_1235
+	JB   ring_step_done_1259
 	SUBQ R11, R12
-	JMP  ring_step_1234
+	JMP  ring_step_1258
 
-ring_step_done_1235:
+ring_step_done_1259:
 	MOVQ    R12, 1808(SP)
 	MOVQ    DI, R12
 	LEAQ    64(R11), R11
@@ -14344,76 +14712,76 @@ ring_step_done_1235:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1832(SP), R12
 	CMPQ    R10, $0x00000010
-	JB      ring_short_1236
+	JB      ring_short_1260
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1237
+	JNE     ring_planes_1261
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_1239:
+ring_copy_1263:
 	CMPQ    R8, R12
-	JAE     ring_built_1238
+	JAE     ring_built_1262
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000010
-	JB      ring_copy_tail_1240
+	JB      ring_copy_tail_1264
 	VMOVUPS (R11)(R10*4), Z1
 	VMOVUPS Z1, (CX)(R8*4)
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_1239
+	JNE     ring_copy_1263
 	XORQ    R10, R10
-	JMP     ring_copy_1239
+	JMP     ring_copy_1263
 
-ring_copy_tail_1240:
+ring_copy_tail_1264:
 	VMOVUPS -64(R11)(R9*4), Z1
 	ADDQ    R13, R8
 	VMOVUPS Z1, -64(CX)(R8*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1239
+	JMP     ring_copy_1263
 
-ring_planes_1237:
+ring_planes_1261:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000020
-	JA   ring_long_planes_1241
+	JA   ring_long_planes_1265
 	MOVQ R12, R14
 	SUBQ $0x00000010, R14
 
-ring_fill_1242:
+ring_fill_1266:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_1243
+	JGT          ring_fill_last_1267
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (CX)(R13*4)
 	VMOVUPS      Z1, 64(CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_1244
+	JNE          ring_wrap_1268
 	XORQ         R10, R10
 
-ring_wrap_1244:
-	JMP ring_fill_1242
+ring_wrap_1268:
+	JMP ring_fill_1266
 
-ring_fill_last_1243:
+ring_fill_last_1267:
 	CMPQ         R13, R12
-	JAE          ring_built_1238
+	JAE          ring_built_1262
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_1245
+	JNE          ring_wrap_1269
 	XORQ         R10, R10
 
-ring_wrap_1245:
-	JMP ring_fill_last_1243
+ring_wrap_1269:
+	JMP ring_fill_last_1267
 
-ring_long_planes_1241:
-ring_channel_1246:
+ring_long_planes_1265:
+ring_channel_1270:
 	CMPQ         R13, R12
-	JAE          ring_built_1238
+	JAE          ring_built_1262
 	VBROADCASTSS (R11)(R10*4), Z1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -14421,57 +14789,57 @@ ring_channel_1246:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_1247:
+ring_plane_1271:
 	VMOVUPS Z1, (CX)(R15*4)
 	ADDQ    $0x00000010, R15
 	CMPQ    R15, R14
-	JB      ring_plane_1247
+	JB      ring_plane_1271
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_1248
+	JNE     ring_wrap_1272
 	XORQ    R10, R10
 
-ring_wrap_1248:
-	JMP ring_channel_1246
+ring_wrap_1272:
+	JMP ring_channel_1270
 
-ring_short_1236:
+ring_short_1260:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_1249:
+ring_element_1273:
 	MOVL (R11)(R13*4), BP
 	MOVL BP, (CX)(R15*4)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_1250
+	JB   ring_element_next_1274
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_1250
+	JB   ring_element_next_1274
 	XORQ R13, R13
 
-ring_element_next_1250:
+ring_element_next_1274:
 	INCQ    R15
 	CMPQ    R15, $0x00000010
-	JB      ring_element_1249
+	JB      ring_element_1273
 	VMOVUPS (CX), Z1
 	MOVQ    1792(SP), R8
 	CMPQ    R8, $0x00000010
-	JE      ring_exact_1251
+	JE      ring_exact_1275
 	SUBQ    R10, R8
 
-ring_exact_1251:
+ring_exact_1275:
 	MOVQ R8, R9
 
-ring_repeat_1252:
+ring_repeat_1276:
 	CMPQ    R9, R12
-	JAE     ring_built_1238
+	JAE     ring_built_1262
 	VMOVUPS Z1, (CX)(R9*4)
 	ADDQ    R8, R9
-	JMP     ring_repeat_1252
+	JMP     ring_repeat_1276
 
-ring_built_1238:
+ring_built_1262:
 	MOVQ    1792(SP), R8
 	MOVQ    1832(SP), R9
 	MOVQ    R9, R10
@@ -14487,22 +14855,22 @@ ring_built_1238:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_1253:
+sums_zero_1277:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_1254
+	JAE     sums_zeroed_1278
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1253
+	JMP     sums_zero_1277
 
-sums_zeroed_1254:
+sums_zeroed_1278:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000040, R10
 
-unrolled_1255:
+unrolled_1279:
 	CMPQ        R9, R10
-	JGT         single_1256
+	JGT         single_1280
 	VMOVUPS     (DX)(R9*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R9*4), Z1
@@ -14572,15 +14940,15 @@ unrolled_1255:
 	SUBQ        1792(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000040, R9
-	JMP         unrolled_1255
+	JMP         unrolled_1279
 
-single_1256:
+single_1280:
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1257:
+single_loop_1281:
 	CMPQ        R9, R10
-	JGT         remainder_1258
+	JGT         remainder_1282
 	VMOVUPS     (DX)(R9*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R9*4), Z1
@@ -14602,11 +14970,11 @@ single_loop_1257:
 	SUBQ        1792(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000010, R9
-	JMP         single_loop_1257
+	JMP         single_loop_1281
 
-remainder_1258:
+remainder_1282:
 	SUBQ        R9, DI
-	JE          span_done_1259
+	JE          span_done_1283
 	MOVQ        $-1, R10
 	BZHIQ       DI, R10, DI
 	KMOVW       DI, K1
@@ -14627,78 +14995,78 @@ remainder_1258:
 	VMULPS      (CX)(R8*4), Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(R9*4)
 
-span_done_1259:
+span_done_1283:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1792(SP), DX
 	MOVQ  1832(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_1261
+	JLE   fold_ext_done_1285
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_1262
+	JA    fold_ext_scalar_1286
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_1260:
+fold_ext_1284:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_1261
+	JBE     fold_ext_done_1285
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Z0
 	VADDPD  (BX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (BX)(DI*8)
-	JMP     fold_ext_1260
+	JMP     fold_ext_1284
 
-fold_ext_scalar_1262:
+fold_ext_scalar_1286:
 	MOVQ 1832(SP), SI
 
-fold_ext_element_1263:
+fold_ext_element_1287:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_1264
+	JBE    fold_ext_element_done_1288
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_1263
+	JMP    fold_ext_element_1287
 
-fold_ext_element_done_1264:
-fold_ext_done_1261:
-fold_1265:
+fold_ext_element_done_1288:
+fold_ext_done_1285:
+fold_1289:
 	CMPQ   DX, AX
-	JBE    fold_done_1266
+	JBE    fold_done_1290
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_1265
+	JMP    fold_1289
 
-fold_done_1266:
+fold_done_1290:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1267
+	JNE  sums_planes_1291
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_1270:
+sums_vector_1294:
 	CMPQ      AX, DX
-	JGT       sums_scalar_1268
+	JGT       sums_scalar_1292
 	VCVTPS2PD (CX)(AX*4), Z0
 	VADDPD    (BX)(AX*8), Z0, Z0
 	VCVTPD2PS Z0, Y0
 	VMOVUPS   Y0, (CX)(AX*4)
 	ADDQ      $0x00000008, AX
-	JMP       sums_vector_1270
+	JMP       sums_vector_1294
 
-sums_scalar_1268:
+sums_scalar_1292:
 	CMPQ      AX, alpha_len+80(FP)
-	JE        sums_done_1269
+	JE        sums_done_1293
 	VMOVSD    (BX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
@@ -14706,18 +15074,18 @@ sums_scalar_1268:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_1268
+	JMP       sums_scalar_1292
 
-sums_planes_1267:
+sums_planes_1291:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1271:
+sums_group_1295:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_1273
+	JB     sums_single_1297
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -14726,7 +15094,7 @@ sums_group_1271:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_1272:
+sums_group_plane_1296:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -14735,7 +15103,7 @@ sums_group_plane_1272:
 	ADDQ      $0x08, R9
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_group_plane_1272
+	JB        sums_group_plane_1296
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (CX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -14760,32 +15128,32 @@ sums_group_plane_1272:
 	SHRQ      $0x01, DX
 	ADDQ      DX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_1271
+	JMP       sums_group_1295
 
-sums_single_1273:
+sums_single_1297:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_1269
+	JE     sums_done_1293
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_1274:
+sums_single_plane_1298:
 	VADDSD    (BX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_single_plane_1274
+	JB        sums_single_plane_1298
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_1273
+	JMP       sums_single_1297
 
-sums_done_1269:
+sums_done_1293:
 	JMP ring_finished_backwardAVX512F32
 
-ring_segmented_1229:
+ring_segmented_1253:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x00000030
 	JA   ring_finished_backwardAVX512F32
@@ -14795,7 +15163,7 @@ ring_segmented_1229:
 	MOVQ AX, 1824(SP)
 	MOVQ $0x00000000, 1816(SP)
 
-ring_block_1276:
+ring_block_1300:
 	MOVQ    1816(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -14811,33 +15179,33 @@ ring_block_1276:
 	MOVQ    DI, 1848(SP)
 	MOVQ    DI, R8
 
-ring_len_1277:
+ring_len_1301:
 	CMPQ R8, $0x00000010
-	JAE  ring_len_done_1278
+	JAE  ring_len_done_1302
 	ADDQ DI, R8
-	JMP  ring_len_1277
+	JMP  ring_len_1301
 
-ring_len_done_1278:
+ring_len_done_1302:
 	MOVQ R8, 1792(SP)
 	MOVQ $0x00000010, R9
 
-ring_step_1279:
+ring_step_1303:
 	CMPQ R9, R8
-	JB   ring_step_done_1280
+	JB   ring_step_done_1304
 	SUBQ R8, R9
-	JMP  ring_step_1279
+	JMP  ring_step_1303
 
-ring_step_done_1280:
+ring_step_done_1304:
 	MOVQ R9, 1800(SP)
 	MOVQ $0x00000040, R9
 
-ring_step_1281:
+ring_step_1305:
 	CMPQ R9, R8
-	JB   ring_step_done_1282
+	JB   ring_step_done_1306
 	SUBQ R8, R9
-	JMP  ring_step_1281
+	JMP  ring_step_1305
 
-ring_step_done_1282:
+ring_step_done_1306:
 	MOVQ    R9, 1808(SP)
 	MOVQ    DI, R9
 	LEAQ    64(R8), R8
@@ -14848,76 +15216,76 @@ ring_step_done_1282:
 	LEAQ    (R8)(DX*4), R8
 	MOVQ    1832(SP), R9
 	CMPQ    DI, $0x00000010
-	JB      ring_short_1283
+	JB      ring_short_1307
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1284
+	JNE     ring_planes_1308
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_1286:
+ring_copy_1310:
 	CMPQ    DI, R9
-	JAE     ring_built_1285
+	JAE     ring_built_1309
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1287
+	JB      ring_copy_tail_1311
 	VMOVUPS (R8)(R10*4), Z1
 	VMOVUPS Z1, (CX)(DI*4)
 	ADDQ    $0x00000010, DI
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_1286
+	JNE     ring_copy_1310
 	XORQ    R10, R10
-	JMP     ring_copy_1286
+	JMP     ring_copy_1310
 
-ring_copy_tail_1287:
+ring_copy_tail_1311:
 	VMOVUPS -64(R8)(SI*4), Z1
 	ADDQ    R11, DI
 	VMOVUPS Z1, -64(CX)(DI*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1286
+	JMP     ring_copy_1310
 
-ring_planes_1284:
+ring_planes_1308:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1288
+	JA   ring_long_planes_1312
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-ring_fill_1289:
+ring_fill_1313:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_1290
+	JGT          ring_fill_last_1314
 	VBROADCASTSS (R8)(DI*4), Z1
 	VMOVUPS      Z1, (CX)(R10*4)
 	VMOVUPS      Z1, 64(CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_1291
+	JNE          ring_wrap_1315
 	XORQ         DI, DI
 
-ring_wrap_1291:
-	JMP ring_fill_1289
+ring_wrap_1315:
+	JMP ring_fill_1313
 
-ring_fill_last_1290:
+ring_fill_last_1314:
 	CMPQ         R10, R9
-	JAE          ring_built_1285
+	JAE          ring_built_1309
 	VBROADCASTSS (R8)(DI*4), Z1
 	VMOVUPS      Z1, (CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_1292
+	JNE          ring_wrap_1316
 	XORQ         DI, DI
 
-ring_wrap_1292:
-	JMP ring_fill_last_1290
+ring_wrap_1316:
+	JMP ring_fill_last_1314
 
-ring_long_planes_1288:
-ring_channel_1293:
+ring_long_planes_1312:
+ring_channel_1317:
 	CMPQ         R10, R9
-	JAE          ring_built_1285
+	JAE          ring_built_1309
 	VBROADCASTSS (R8)(DI*4), Z1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -14925,57 +15293,57 @@ ring_channel_1293:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_1294:
+ring_plane_1318:
 	VMOVUPS Z1, (CX)(R12*4)
 	ADDQ    $0x00000010, R12
 	CMPQ    R12, R11
-	JB      ring_plane_1294
+	JB      ring_plane_1318
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_1295
+	JNE     ring_wrap_1319
 	XORQ    DI, DI
 
-ring_wrap_1295:
-	JMP ring_channel_1293
+ring_wrap_1319:
+	JMP ring_channel_1317
 
-ring_short_1283:
+ring_short_1307:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_1296:
+ring_element_1320:
 	MOVL (R8)(R10*4), R13
 	MOVL R13, (CX)(R12*4)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_1297
+	JB   ring_element_next_1321
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_1297
+	JB   ring_element_next_1321
 	XORQ R10, R10
 
-ring_element_next_1297:
+ring_element_next_1321:
 	INCQ    R12
 	CMPQ    R12, $0x00000010
-	JB      ring_element_1296
+	JB      ring_element_1320
 	VMOVUPS (CX), Z1
 	MOVQ    1792(SP), SI
 	CMPQ    SI, $0x00000010
-	JE      ring_exact_1298
+	JE      ring_exact_1322
 	SUBQ    DI, SI
 
-ring_exact_1298:
+ring_exact_1322:
 	MOVQ SI, DI
 
-ring_repeat_1299:
+ring_repeat_1323:
 	CMPQ    DI, R9
-	JAE     ring_built_1285
+	JAE     ring_built_1309
 	VMOVUPS Z1, (CX)(DI*4)
 	ADDQ    SI, DI
-	JMP     ring_repeat_1299
+	JMP     ring_repeat_1323
 
-ring_built_1285:
+ring_built_1309:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x02, DI
@@ -15001,26 +15369,26 @@ ring_built_1285:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_1300:
+sums_zero_1324:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_1301
+	JAE     sums_zeroed_1325
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1300
+	JMP     sums_zero_1324
 
-sums_zeroed_1301:
-ring_row_1302:
+sums_zeroed_1325:
+ring_row_1326:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1303
+	JE   ring_rows_done_1327
 	XORQ R8, R8
 	MOVQ 1848(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000040, R11
 
-unrolled_1304:
+unrolled_1328:
 	CMPQ        R10, R11
-	JGT         single_1305
+	JGT         single_1329
 	VMOVUPS     (DX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R10*4), Z1
@@ -15090,15 +15458,15 @@ unrolled_1304:
 	SUBQ        1792(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_1304
+	JMP         unrolled_1328
 
-single_1305:
+single_1329:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1306:
+single_loop_1330:
 	CMPQ        R10, R11
-	JGT         remainder_1307
+	JGT         remainder_1331
 	VMOVUPS     (DX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R10*4), Z1
@@ -15120,11 +15488,11 @@ single_loop_1306:
 	SUBQ        1792(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_1306
+	JMP         single_loop_1330
 
-remainder_1307:
+remainder_1331:
 	SUBQ        R10, R9
-	JE          span_done_1308
+	JE          span_done_1332
 	MOVQ        $-1, R11
 	BZHIQ       R9, R11, R9
 	KMOVW       R9, K1
@@ -15145,7 +15513,7 @@ remainder_1307:
 	VMULPS      (CX)(R8*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1308:
+span_done_1332:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -15153,9 +15521,9 @@ span_done_1308:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_1302
+	JMP   ring_row_1326
 
-ring_rows_done_1303:
+ring_rows_done_1327:
 	MOVQ 1816(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -15163,71 +15531,71 @@ ring_rows_done_1303:
 	MOVQ 1792(SP), DI
 	MOVQ 1832(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_1310
+	JLE  fold_ext_done_1334
 	CMPQ R8, DI
-	JA   fold_ext_scalar_1311
+	JA   fold_ext_scalar_1335
 	ADDQ $0x00000007, R8
 	ANDQ $-8, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_1309:
+fold_ext_1333:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_1310
+	JBE     fold_ext_done_1334
 	SUBQ    $0x00000008, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Z1
 	VADDPD  (BX)(R8*8), Z1, Z1
 	VMOVUPD Z1, (BX)(R9*8)
-	JMP     fold_ext_1309
+	JMP     fold_ext_1333
 
-fold_ext_scalar_1311:
+fold_ext_scalar_1335:
 	MOVQ 1832(SP), R8
 
-fold_ext_element_1312:
+fold_ext_element_1336:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_1313
+	JBE    fold_ext_element_done_1337
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_1312
+	JMP    fold_ext_element_1336
 
-fold_ext_element_done_1313:
-fold_ext_done_1310:
-fold_1314:
+fold_ext_element_done_1337:
+fold_ext_done_1334:
+fold_1338:
 	CMPQ   DI, SI
-	JBE    fold_done_1315
+	JBE    fold_done_1339
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_1314
+	JMP    fold_1338
 
-fold_done_1315:
+fold_done_1339:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1316
+	JNE  sums_planes_1340
 	MOVQ 1840(SP), DI
 	SUBQ $0x00000008, DI
 
-sums_vector_1319:
+sums_vector_1343:
 	CMPQ      SI, DI
-	JGT       sums_scalar_1317
+	JGT       sums_scalar_1341
 	VCVTPS2PD (DX)(SI*4), Z1
 	VADDPD    (BX)(SI*8), Z1, Z1
 	VCVTPD2PS Z1, Y1
 	VMOVUPS   Y1, (DX)(SI*4)
 	ADDQ      $0x00000008, SI
-	JMP       sums_vector_1319
+	JMP       sums_vector_1343
 
-sums_scalar_1317:
+sums_scalar_1341:
 	CMPQ      SI, 1840(SP)
-	JE        sums_done_1318
+	JE        sums_done_1342
 	VMOVSD    (BX)(SI*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
@@ -15235,18 +15603,18 @@ sums_scalar_1317:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_scalar_1317
+	JMP       sums_scalar_1341
 
-sums_planes_1316:
+sums_planes_1340:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_1320:
+sums_group_1344:
 	MOVQ   1840(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_1322
+	JB     sums_single_1346
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -15255,7 +15623,7 @@ sums_group_1320:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_1321:
+sums_group_plane_1345:
 	VADDSD    (R10), X1, X1
 	VADDSD    (R10)(R9*1), X2, X2
 	VADDSD    (R11), X3, X3
@@ -15264,7 +15632,7 @@ sums_group_plane_1321:
 	ADDQ      $0x08, R11
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_group_plane_1321
+	JB        sums_group_plane_1345
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(SI*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -15289,32 +15657,32 @@ sums_group_plane_1321:
 	SHRQ      $0x01, DI
 	ADDQ      DI, R8
 	ADDQ      $0x00000004, SI
-	JMP       sums_group_1320
+	JMP       sums_group_1344
 
-sums_single_1322:
+sums_single_1346:
 	CMPQ   SI, 1840(SP)
-	JE     sums_done_1318
+	JE     sums_done_1342
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_1323:
+sums_single_plane_1347:
 	VADDSD    (BX)(R8*8), X1, X1
 	INCQ      R8
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_single_plane_1323
+	JB        sums_single_plane_1347
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_single_1322
+	JMP       sums_single_1346
 
-sums_done_1318:
+sums_done_1342:
 	ADDQ 1840(SP), AX
 	MOVQ AX, 1816(SP)
-	JMP  ring_block_1276
+	JMP  ring_block_1300
 
 ring_finished_backwardAVX512F32:
 	VZEROUPPER
@@ -15332,11 +15700,11 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1324
+	JB           cached_1348
 	CMPQ         AX, DX
-	JE           cached_1324
+	JE           cached_1348
 	CMPQ         AX, CX
-	JE           cached_1324
+	JE           cached_1348
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -15345,7 +15713,7 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1326
+	JE           aligned_1350
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -15357,13 +15725,13 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	VMOVUPS      Z2, K1, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_1326:
+aligned_1350:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_1327:
+unrolled_1351:
 	CMPQ     SI, DI
-	JGT      single_1328
+	JGT      single_1352
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
@@ -15385,26 +15753,26 @@ unrolled_1327:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(SI*4)
 	ADDQ     $0x00000040, SI
-	JMP      unrolled_1327
+	JMP      unrolled_1351
 
-single_1328:
+single_1352:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_1329:
+single_loop_1353:
 	CMPQ     SI, DI
-	JGT      remainder_1330
+	JGT      remainder_1354
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(SI*4)
 	ADDQ     $0x00000010, SI
-	JMP      single_loop_1329
+	JMP      single_loop_1353
 
-remainder_1330:
+remainder_1354:
 	SUBQ      SI, BX
-	JE        span_done_1331
+	JE        span_done_1355
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -15414,18 +15782,18 @@ remainder_1330:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_1331:
+span_done_1355:
 	SFENCE
-	JMP stored_1325
+	JMP stored_1349
 
-cached_1324:
+cached_1348:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_1332:
+unrolled_1356:
 	CMPQ    SI, DI
-	JGT     single_1333
+	JGT     single_1357
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
@@ -15447,26 +15815,26 @@ unrolled_1332:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(SI*4)
 	ADDQ    $0x00000040, SI
-	JMP     unrolled_1332
+	JMP     unrolled_1356
 
-single_1333:
+single_1357:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_1334:
+single_loop_1358:
 	CMPQ    SI, DI
-	JGT     remainder_1335
+	JGT     remainder_1359
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(SI*4)
 	ADDQ    $0x00000010, SI
-	JMP     single_loop_1334
+	JMP     single_loop_1358
 
-remainder_1335:
+remainder_1359:
 	SUBQ      SI, BX
-	JE        span_done_1336
+	JE        span_done_1360
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -15476,8 +15844,8 @@ remainder_1335:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_1336:
-stored_1325:
+span_done_1360:
+stored_1349:
 	VZEROUPPER
 	RET
 
@@ -15498,15 +15866,15 @@ TEXT ·backwardPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	MOVQ   BX, R11
 	SHLQ   $0x02, R11
 	CMPQ   R11, ·streamThreshold+0(SB)
-	JB     cached_1337
+	JB     cached_1361
 	CMPQ   AX, DX
-	JE     cached_1337
+	JE     cached_1361
 	CMPQ   AX, CX
-	JE     cached_1337
+	JE     cached_1361
 
-plane_1339:
+plane_1363:
 	CMPQ         BX, $0x00
-	JE           planes_done_1340
+	JE           planes_done_1364
 	VBROADCASTSS (R8)(R10*4), Z1
 	XORQ         R11, R11
 	MOVQ         AX, R12
@@ -15516,7 +15884,7 @@ plane_1339:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_1341
+	JE           aligned_1365
 	MOVQ         R12, R13
 	MOVQ         $-1, R14
 	BZHIQ        R13, R14, R13
@@ -15528,13 +15896,13 @@ plane_1339:
 	VMOVUPS      Z2, K1, (AX)(R11*4)
 	MOVQ         R12, R11
 
-aligned_1341:
+aligned_1365:
 	MOVQ SI, R12
 	SUBQ $0x00000040, R12
 
-unrolled_1342:
+unrolled_1366:
 	CMPQ     R11, R12
-	JGT      single_1343
+	JGT      single_1367
 	VMOVUPS  (CX)(R11*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(R11*4), Z2
@@ -15556,27 +15924,27 @@ unrolled_1342:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(R11*4)
 	ADDQ     $0x00000040, R11
-	JMP      unrolled_1342
+	JMP      unrolled_1366
 
-single_1343:
+single_1367:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 
-single_loop_1344:
+single_loop_1368:
 	CMPQ     R11, R12
-	JGT      remainder_1345
+	JGT      remainder_1369
 	VMOVUPS  (CX)(R11*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(R11*4), Z2
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(R11*4)
 	ADDQ     $0x00000010, R11
-	JMP      single_loop_1344
+	JMP      single_loop_1368
 
-remainder_1345:
+remainder_1369:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_1346
+	JE        span_done_1370
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -15586,35 +15954,35 @@ remainder_1345:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R11*4)
 
-span_done_1346:
+span_done_1370:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_1347
+	JNE  same_pass_1371
 	XORQ R10, R10
 
-same_pass_1347:
+same_pass_1371:
 	SUBQ SI, BX
-	JMP  plane_1339
+	JMP  plane_1363
 
-planes_done_1340:
+planes_done_1364:
 	SFENCE
-	JMP stored_1338
+	JMP stored_1362
 
-cached_1337:
-plane_1348:
+cached_1361:
+plane_1372:
 	CMPQ         BX, $0x00
-	JE           planes_done_1349
+	JE           planes_done_1373
 	VBROADCASTSS (R8)(R10*4), Z1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000040, R12
 
-unrolled_1350:
+unrolled_1374:
 	CMPQ    R11, R12
-	JGT     single_1351
+	JGT     single_1375
 	VMOVUPS (CX)(R11*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R11*4), Z2
@@ -15636,27 +16004,27 @@ unrolled_1350:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(R11*4)
 	ADDQ    $0x00000040, R11
-	JMP     unrolled_1350
+	JMP     unrolled_1374
 
-single_1351:
+single_1375:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 
-single_loop_1352:
+single_loop_1376:
 	CMPQ    R11, R12
-	JGT     remainder_1353
+	JGT     remainder_1377
 	VMOVUPS (CX)(R11*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R11*4), Z2
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(R11*4)
 	ADDQ    $0x00000010, R11
-	JMP     single_loop_1352
+	JMP     single_loop_1376
 
-remainder_1353:
+remainder_1377:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_1354
+	JE        span_done_1378
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -15666,21 +16034,21 @@ remainder_1353:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R11*4)
 
-span_done_1354:
+span_done_1378:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_1355
+	JNE  same_pass_1379
 	XORQ R10, R10
 
-same_pass_1355:
+same_pass_1379:
 	SUBQ SI, BX
-	JMP  plane_1348
+	JMP  plane_1372
 
-planes_done_1349:
-stored_1338:
+planes_done_1373:
+stored_1362:
 	VZEROUPPER
 	RET
 
@@ -15697,15 +16065,15 @@ TEXT ·backwardPatternDxAVX512F32(SB), NOSPLIT, $0-96
 	MOVQ   BX, R8
 	SHLQ   $0x02, R8
 	CMPQ   R8, ·streamThreshold+0(SB)
-	JB     cached_1356
+	JB     cached_1380
 	CMPQ   AX, DX
-	JE     cached_1356
+	JE     cached_1380
 	CMPQ   AX, CX
-	JE     cached_1356
+	JE     cached_1380
 
-row_1358:
+row_1382:
 	CMPQ      BX, $0x00
-	JE        rows_done_1359
+	JE        rows_done_1383
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
@@ -15717,7 +16085,7 @@ row_1358:
 	CMPQ      R10, R8
 	CMOVQGT   R8, R10
 	TESTQ     R10, R10
-	JE        aligned_1360
+	JE        aligned_1384
 	MOVQ      R10, R11
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
@@ -15729,13 +16097,13 @@ row_1358:
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 	MOVQ      R10, R9
 
-aligned_1360:
+aligned_1384:
 	MOVQ R8, R10
 	SUBQ $0x00000040, R10
 
-unrolled_1361:
+unrolled_1385:
 	CMPQ     R9, R10
-	JGT      single_1362
+	JGT      single_1386
 	VMOVUPS  (CX)(R9*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMOVUPS  (DX)(R9*4), Z1
@@ -15757,27 +16125,27 @@ unrolled_1361:
 	VMULPS   192(SI)(R9*4), Z1, K1, Z1
 	VMOVNTPS Z1, 192(AX)(R9*4)
 	ADDQ     $0x00000040, R9
-	JMP      unrolled_1361
+	JMP      unrolled_1385
 
-single_1362:
+single_1386:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1363:
+single_loop_1387:
 	CMPQ     R9, R10
-	JGT      remainder_1364
+	JGT      remainder_1388
 	VMOVUPS  (CX)(R9*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMOVUPS  (DX)(R9*4), Z1
 	VMULPS   (SI)(R9*4), Z1, K1, Z1
 	VMOVNTPS Z1, (AX)(R9*4)
 	ADDQ     $0x00000010, R9
-	JMP      single_loop_1363
+	JMP      single_loop_1387
 
-remainder_1364:
+remainder_1388:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_1365
+	JE        span_done_1389
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -15787,23 +16155,23 @@ remainder_1364:
 	VMULPS    (SI)(R9*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 
-span_done_1365:
+span_done_1389:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_1358
+	JMP  row_1382
 
-rows_done_1359:
+rows_done_1383:
 	SFENCE
-	JMP stored_1357
+	JMP stored_1381
 
-cached_1356:
-row_1366:
+cached_1380:
+row_1390:
 	CMPQ    BX, $0x00
-	JE      rows_done_1367
+	JE      rows_done_1391
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -15811,9 +16179,9 @@ row_1366:
 	MOVQ    R8, R10
 	SUBQ    $0x00000040, R10
 
-unrolled_1368:
+unrolled_1392:
 	CMPQ    R9, R10
-	JGT     single_1369
+	JGT     single_1393
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
@@ -15835,27 +16203,27 @@ unrolled_1368:
 	VMULPS  192(SI)(R9*4), Z1, K1, Z1
 	VMOVUPS Z1, 192(AX)(R9*4)
 	ADDQ    $0x00000040, R9
-	JMP     unrolled_1368
+	JMP     unrolled_1392
 
-single_1369:
+single_1393:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1370:
+single_loop_1394:
 	CMPQ    R9, R10
-	JGT     remainder_1371
+	JGT     remainder_1395
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
 	VMULPS  (SI)(R9*4), Z1, K1, Z1
 	VMOVUPS Z1, (AX)(R9*4)
 	ADDQ    $0x00000010, R9
-	JMP     single_loop_1370
+	JMP     single_loop_1394
 
-remainder_1371:
+remainder_1395:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_1372
+	JE        span_done_1396
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -15865,17 +16233,17 @@ remainder_1371:
 	VMULPS    (SI)(R9*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 
-span_done_1372:
+span_done_1396:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_1366
+	JMP  row_1390
 
-rows_done_1367:
-stored_1357:
+rows_done_1391:
+stored_1381:
 	VZEROUPPER
 	RET
 
@@ -15895,36 +16263,36 @@ TEXT ·backwardRingDxAVX512F32(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x00000180
-	JA     ring_segmented_1373
+	JA     ring_segmented_1397
 	MOVQ   R9, R10
 
-ring_len_1374:
+ring_len_1398:
 	CMPQ R10, $0x00000010
-	JAE  ring_len_done_1375
+	JAE  ring_len_done_1399
 	ADDQ R9, R10
-	JMP  ring_len_1374
+	JMP  ring_len_1398
 
-ring_len_done_1375:
+ring_len_done_1399:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000010, R11
 
-ring_step_1376:
+ring_step_1400:
 	CMPQ R11, R10
-	JB   ring_step_done_1377
+	JB   ring_step_done_1401
 	SUBQ R10, R11
-	JMP  ring_step_1376
+	JMP  ring_step_1400
 
-ring_step_done_1377:
+ring_step_done_1401:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000040, R11
 
-ring_step_1378:
+ring_step_1402:
 	CMPQ R11, R10
-	JB   ring_step_done_1379
+	JB   ring_step_done_1403
 	SUBQ R10, R11
-	JMP  ring_step_1378
+	JMP  ring_step_1402
 
-ring_step_done_1379:
+ring_step_done_1403:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    64(R10), R10
@@ -15934,76 +16302,76 @@ ring_step_done_1379:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000010
-	JB      ring_short_1380
+	JB      ring_short_1404
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1381
+	JNE     ring_planes_1405
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_1383:
+ring_copy_1407:
 	CMPQ    AX, R11
-	JAE     ring_built_1382
+	JAE     ring_built_1406
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000010
-	JB      ring_copy_tail_1384
+	JB      ring_copy_tail_1408
 	VMOVUPS (R10)(R9*4), Z1
 	VMOVUPS Z1, (R8)(AX*4)
 	ADDQ    $0x00000010, AX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1383
+	JNE     ring_copy_1407
 	XORQ    R9, R9
-	JMP     ring_copy_1383
+	JMP     ring_copy_1407
 
-ring_copy_tail_1384:
+ring_copy_tail_1408:
 	VMOVUPS -64(R10)(DX*4), Z1
 	ADDQ    R12, AX
 	VMOVUPS Z1, -64(R8)(AX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1383
+	JMP     ring_copy_1407
 
-ring_planes_1381:
+ring_planes_1405:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1385
+	JA   ring_long_planes_1409
 	MOVQ R11, R13
 	SUBQ $0x00000010, R13
 
-ring_fill_1386:
+ring_fill_1410:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_1387
+	JGT          ring_fill_last_1411
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	VMOVUPS      Z1, 64(R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1388
+	JNE          ring_wrap_1412
 	XORQ         R9, R9
 
-ring_wrap_1388:
-	JMP ring_fill_1386
+ring_wrap_1412:
+	JMP ring_fill_1410
 
-ring_fill_last_1387:
+ring_fill_last_1411:
 	CMPQ         R12, R11
-	JAE          ring_built_1382
+	JAE          ring_built_1406
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1389
+	JNE          ring_wrap_1413
 	XORQ         R9, R9
 
-ring_wrap_1389:
-	JMP ring_fill_last_1387
+ring_wrap_1413:
+	JMP ring_fill_last_1411
 
-ring_long_planes_1385:
-ring_channel_1390:
+ring_long_planes_1409:
+ring_channel_1414:
 	CMPQ         R12, R11
-	JAE          ring_built_1382
+	JAE          ring_built_1406
 	VBROADCASTSS (R10)(R9*4), Z1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -16011,65 +16379,65 @@ ring_channel_1390:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_1391:
+ring_plane_1415:
 	VMOVUPS Z1, (R8)(R14*4)
 	ADDQ    $0x00000010, R14
 	CMPQ    R14, R13
-	JB      ring_plane_1391
+	JB      ring_plane_1415
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_1392
+	JNE     ring_wrap_1416
 	XORQ    R9, R9
 
-ring_wrap_1392:
-	JMP ring_channel_1390
+ring_wrap_1416:
+	JMP ring_channel_1414
 
-ring_short_1380:
+ring_short_1404:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_1393:
+ring_element_1417:
 	MOVL (R10)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_1394
+	JB   ring_element_next_1418
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_1394
+	JB   ring_element_next_1418
 	XORQ R12, R12
 
-ring_element_next_1394:
+ring_element_next_1418:
 	INCQ    R14
 	CMPQ    R14, $0x00000010
-	JB      ring_element_1393
+	JB      ring_element_1417
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000010
-	JE      ring_exact_1395
+	JE      ring_exact_1419
 	SUBQ    R9, AX
 
-ring_exact_1395:
+ring_exact_1419:
 	MOVQ AX, DX
 
-ring_repeat_1396:
+ring_repeat_1420:
 	CMPQ    DX, R11
-	JAE     ring_built_1382
+	JAE     ring_built_1406
 	VMOVUPS Z1, (R8)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1396
+	JMP     ring_repeat_1420
 
-ring_built_1382:
+ring_built_1406:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 
-unrolled_1397:
+unrolled_1421:
 	CMPQ    DX, R9
-	JGT     single_1398
+	JGT     single_1422
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(DX*4), Z1
@@ -16095,15 +16463,15 @@ unrolled_1397:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000040, DX
-	JMP     unrolled_1397
+	JMP     unrolled_1421
 
-single_1398:
+single_1422:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1399:
+single_loop_1423:
 	CMPQ    DX, R9
-	JGT     remainder_1400
+	JGT     remainder_1424
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(DX*4), Z1
@@ -16114,11 +16482,11 @@ single_loop_1399:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000010, DX
-	JMP     single_loop_1399
+	JMP     single_loop_1423
 
-remainder_1400:
+remainder_1424:
 	SUBQ      DX, DI
-	JE        span_done_1401
+	JE        span_done_1425
 	MOVQ      $-1, R9
 	BZHIQ     DI, R9, DI
 	KMOVW     DI, K1
@@ -16128,10 +16496,10 @@ remainder_1400:
 	VMULPS    (R8)(AX*4), Z0, K2, Z0
 	VMOVUPS   Z0, K1, (CX)(DX*4)
 
-span_done_1401:
+span_done_1425:
 	JMP ring_finished_backwardDxAVX512F32
 
-ring_segmented_1373:
+ring_segmented_1397:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x00000180
 	JA   ring_finished_backwardDxAVX512F32
@@ -16141,11 +16509,11 @@ ring_segmented_1373:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_1402
+	JE   ring_rows_1426
 
-ring_segment_1403:
+ring_segment_1427:
 	CMPQ    DI, $0x00
-	JE      ring_done_1404
+	JE      ring_done_1428
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -16162,33 +16530,33 @@ ring_segment_1403:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_1405:
+ring_len_1429:
 	CMPQ R12, $0x00000010
-	JAE  ring_len_done_1406
+	JAE  ring_len_done_1430
 	ADDQ R10, R12
-	JMP  ring_len_1405
+	JMP  ring_len_1429
 
-ring_len_done_1406:
+ring_len_done_1430:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000010, R13
 
-ring_step_1407:
+ring_step_1431:
 	CMPQ R13, R12
-	JB   ring_step_done_1408
+	JB   ring_step_done_1432
 	SUBQ R12, R13
-	JMP  ring_step_1407
+	JMP  ring_step_1431
 
-ring_step_done_1408:
+ring_step_done_1432:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000040, R13
 
-ring_step_1409:
+ring_step_1433:
 	CMPQ R13, R12
-	JB   ring_step_done_1410
+	JB   ring_step_done_1434
 	SUBQ R12, R13
-	JMP  ring_step_1409
+	JMP  ring_step_1433
 
-ring_step_done_1410:
+ring_step_done_1434:
 	MOVQ    R13, 1936(SP)
 	LEAQ    64(R12), R12
 	CMPQ    R11, R12
@@ -16198,76 +16566,76 @@ ring_step_done_1410:
 	LEAQ    (R11)(AX*4), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000010
-	JB      ring_short_1411
+	JB      ring_short_1435
 	CMPQ    R9, $0x01
-	JNE     ring_planes_1412
+	JNE     ring_planes_1436
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_1414:
+ring_copy_1438:
 	CMPQ    R9, AX
-	JAE     ring_built_1413
+	JAE     ring_built_1437
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000010
-	JB      ring_copy_tail_1415
+	JB      ring_copy_tail_1439
 	VMOVUPS (R11)(R10*4), Z1
 	VMOVUPS Z1, (R8)(R9*4)
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_1414
+	JNE     ring_copy_1438
 	XORQ    R10, R10
-	JMP     ring_copy_1414
+	JMP     ring_copy_1438
 
-ring_copy_tail_1415:
+ring_copy_tail_1439:
 	VMOVUPS -64(R11)(DX*4), Z1
 	ADDQ    R12, R9
 	VMOVUPS Z1, -64(R8)(R9*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1414
+	JMP     ring_copy_1438
 
-ring_planes_1412:
+ring_planes_1436:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000020
-	JA   ring_long_planes_1416
+	JA   ring_long_planes_1440
 	MOVQ AX, R13
 	SUBQ $0x00000010, R13
 
-ring_fill_1417:
+ring_fill_1441:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_1418
+	JGT          ring_fill_last_1442
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	VMOVUPS      Z1, 64(R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_1419
+	JNE          ring_wrap_1443
 	XORQ         R10, R10
 
-ring_wrap_1419:
-	JMP ring_fill_1417
+ring_wrap_1443:
+	JMP ring_fill_1441
 
-ring_fill_last_1418:
+ring_fill_last_1442:
 	CMPQ         R12, AX
-	JAE          ring_built_1413
+	JAE          ring_built_1437
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_1420
+	JNE          ring_wrap_1444
 	XORQ         R10, R10
 
-ring_wrap_1420:
-	JMP ring_fill_last_1418
+ring_wrap_1444:
+	JMP ring_fill_last_1442
 
-ring_long_planes_1416:
-ring_channel_1421:
+ring_long_planes_1440:
+ring_channel_1445:
 	CMPQ         R12, AX
-	JAE          ring_built_1413
+	JAE          ring_built_1437
 	VBROADCASTSS (R11)(R10*4), Z1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -16275,66 +16643,66 @@ ring_channel_1421:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_1422:
+ring_plane_1446:
 	VMOVUPS Z1, (R8)(R14*4)
 	ADDQ    $0x00000010, R14
 	CMPQ    R14, R13
-	JB      ring_plane_1422
+	JB      ring_plane_1446
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_1423
+	JNE     ring_wrap_1447
 	XORQ    R10, R10
 
-ring_wrap_1423:
-	JMP ring_channel_1421
+ring_wrap_1447:
+	JMP ring_channel_1445
 
-ring_short_1411:
+ring_short_1435:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_1424:
+ring_element_1448:
 	MOVL (R11)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_1425
+	JB   ring_element_next_1449
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_1425
+	JB   ring_element_next_1449
 	XORQ R12, R12
 
-ring_element_next_1425:
+ring_element_next_1449:
 	INCQ    R14
 	CMPQ    R14, $0x00000010
-	JB      ring_element_1424
+	JB      ring_element_1448
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1426
+	JE      ring_exact_1450
 	SUBQ    R10, DX
 
-ring_exact_1426:
+ring_exact_1450:
 	MOVQ DX, R9
 
-ring_repeat_1427:
+ring_repeat_1451:
 	CMPQ    R9, AX
-	JAE     ring_built_1413
+	JAE     ring_built_1437
 	VMOVUPS Z1, (R8)(R9*4)
 	ADDQ    DX, R9
-	JMP     ring_repeat_1427
+	JMP     ring_repeat_1451
 
-ring_built_1413:
+ring_built_1437:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000040, R10
 
-unrolled_1428:
+unrolled_1452:
 	CMPQ    R9, R10
-	JGT     single_1429
+	JGT     single_1453
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -16360,15 +16728,15 @@ unrolled_1428:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000040, R9
-	JMP     unrolled_1428
+	JMP     unrolled_1452
 
-single_1429:
+single_1453:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1430:
+single_loop_1454:
 	CMPQ    R9, R10
-	JGT     remainder_1431
+	JGT     remainder_1455
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -16379,11 +16747,11 @@ single_loop_1430:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000010, R9
-	JMP     single_loop_1430
+	JMP     single_loop_1454
 
-remainder_1431:
+remainder_1455:
 	SUBQ      R9, DX
-	JE        span_done_1432
+	JE        span_done_1456
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -16393,7 +16761,7 @@ remainder_1431:
 	VMULPS    (R8)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R9*4)
 
-span_done_1432:
+span_done_1456:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -16405,18 +16773,18 @@ span_done_1432:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1433
+	JNE  ring_next_1457
 	XORQ AX, AX
 
-ring_next_1433:
+ring_next_1457:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1403
+	JMP  ring_segment_1427
 
-ring_done_1404:
+ring_done_1428:
 	JMP ring_finished_backwardDxAVX512F32
 
-ring_rows_1402:
-ring_block_1434:
+ring_rows_1426:
+ring_block_1458:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -16432,33 +16800,33 @@ ring_block_1434:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1435:
+ring_len_1459:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1436
+	JAE  ring_len_done_1460
 	ADDQ BX, SI
-	JMP  ring_len_1435
+	JMP  ring_len_1459
 
-ring_len_done_1436:
+ring_len_done_1460:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1437:
+ring_step_1461:
 	CMPQ DI, SI
-	JB   ring_step_done_1438
+	JB   ring_step_done_1462
 	SUBQ SI, DI
-	JMP  ring_step_1437
+	JMP  ring_step_1461
 
-ring_step_done_1438:
+ring_step_done_1462:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1439:
+ring_step_1463:
 	CMPQ DI, SI
-	JB   ring_step_done_1440
+	JB   ring_step_done_1464
 	SUBQ SI, DI
-	JMP  ring_step_1439
+	JMP  ring_step_1463
 
-ring_step_done_1440:
+ring_step_done_1464:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    64(SI), SI
@@ -16469,76 +16837,76 @@ ring_step_done_1440:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000010
-	JB      ring_short_1441
+	JB      ring_short_1465
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1442
+	JNE     ring_planes_1466
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1444:
+ring_copy_1468:
 	CMPQ    BX, DI
-	JAE     ring_built_1443
+	JAE     ring_built_1467
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000010
-	JB      ring_copy_tail_1445
+	JB      ring_copy_tail_1469
 	VMOVUPS (SI)(R9*4), Z1
 	VMOVUPS Z1, (R8)(BX*4)
 	ADDQ    $0x00000010, BX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1444
+	JNE     ring_copy_1468
 	XORQ    R9, R9
-	JMP     ring_copy_1444
+	JMP     ring_copy_1468
 
-ring_copy_tail_1445:
+ring_copy_tail_1469:
 	VMOVUPS -64(SI)(DX*4), Z1
 	ADDQ    R10, BX
 	VMOVUPS Z1, -64(R8)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1444
+	JMP     ring_copy_1468
 
-ring_planes_1442:
+ring_planes_1466:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000020
-	JA   ring_long_planes_1446
+	JA   ring_long_planes_1470
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 
-ring_fill_1447:
+ring_fill_1471:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1448
+	JGT          ring_fill_last_1472
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (R8)(R9*4)
 	VMOVUPS      Z1, 64(R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1449
+	JNE          ring_wrap_1473
 	XORQ         BX, BX
 
-ring_wrap_1449:
-	JMP ring_fill_1447
+ring_wrap_1473:
+	JMP ring_fill_1471
 
-ring_fill_last_1448:
+ring_fill_last_1472:
 	CMPQ         R9, DI
-	JAE          ring_built_1443
+	JAE          ring_built_1467
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1450
+	JNE          ring_wrap_1474
 	XORQ         BX, BX
 
-ring_wrap_1450:
-	JMP ring_fill_last_1448
+ring_wrap_1474:
+	JMP ring_fill_last_1472
 
-ring_long_planes_1446:
-ring_channel_1451:
+ring_long_planes_1470:
+ring_channel_1475:
 	CMPQ         R9, DI
-	JAE          ring_built_1443
+	JAE          ring_built_1467
 	VBROADCASTSS (SI)(BX*4), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -16546,57 +16914,57 @@ ring_channel_1451:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_1452:
+ring_plane_1476:
 	VMOVUPS Z1, (R8)(R11*4)
 	ADDQ    $0x00000010, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1452
+	JB      ring_plane_1476
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_1453
+	JNE     ring_wrap_1477
 	XORQ    BX, BX
 
-ring_wrap_1453:
-	JMP ring_channel_1451
+ring_wrap_1477:
+	JMP ring_channel_1475
 
-ring_short_1441:
+ring_short_1465:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1454:
+ring_element_1478:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (R8)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1455
+	JB   ring_element_next_1479
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1455
+	JB   ring_element_next_1479
 	XORQ R9, R9
 
-ring_element_next_1455:
+ring_element_next_1479:
 	INCQ    R11
 	CMPQ    R11, $0x00000010
-	JB      ring_element_1454
+	JB      ring_element_1478
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1456
+	JE      ring_exact_1480
 	SUBQ    BX, DX
 
-ring_exact_1456:
+ring_exact_1480:
 	MOVQ DX, BX
 
-ring_repeat_1457:
+ring_repeat_1481:
 	CMPQ    BX, DI
-	JAE     ring_built_1443
+	JAE     ring_built_1467
 	VMOVUPS Z1, (R8)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1457
+	JMP     ring_repeat_1481
 
-ring_built_1443:
+ring_built_1467:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+48(FP), BX
@@ -16607,18 +16975,18 @@ ring_built_1443:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_1458:
+ring_row_1482:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1459
+	JE   ring_rows_done_1483
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000040, R10
 
-unrolled_1460:
+unrolled_1484:
 	CMPQ    R9, R10
-	JGT     single_1461
+	JGT     single_1485
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -16644,15 +17012,15 @@ unrolled_1460:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000040, R9
-	JMP     unrolled_1460
+	JMP     unrolled_1484
 
-single_1461:
+single_1485:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1462:
+single_loop_1486:
 	CMPQ    R9, R10
-	JGT     remainder_1463
+	JGT     remainder_1487
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -16663,11 +17031,11 @@ single_loop_1462:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000010, R9
-	JMP     single_loop_1462
+	JMP     single_loop_1486
 
-remainder_1463:
+remainder_1487:
 	SUBQ      R9, DX
-	JE        span_done_1464
+	JE        span_done_1488
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -16677,7 +17045,7 @@ remainder_1463:
 	VMULPS    (R8)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R9*4)
 
-span_done_1464:
+span_done_1488:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -16685,13 +17053,13 @@ span_done_1464:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_1458
+	JMP   ring_row_1482
 
-ring_rows_done_1459:
+ring_rows_done_1483:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1434
+	JMP  ring_block_1458
 
 ring_finished_backwardDxAVX512F32:
 	VZEROUPPER
@@ -16716,9 +17084,9 @@ TEXT ·backwardDalphaAVX512F32(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000040, SI
 
-unrolled_1465:
+unrolled_1489:
 	CMPQ        BX, SI
-	JGT         single_1466
+	JGT         single_1490
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -16760,15 +17128,15 @@ unrolled_1465:
 	VCVTPS2PD   224(CX)(BX*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, BX
-	JMP         unrolled_1465
+	JMP         unrolled_1489
 
-single_1466:
+single_1490:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_1467:
+single_loop_1491:
 	CMPQ        BX, SI
-	JGT         remainder_1468
+	JGT         remainder_1492
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -16780,11 +17148,11 @@ single_loop_1467:
 	VCVTPS2PD   32(CX)(BX*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, BX
-	JMP         single_loop_1467
+	JMP         single_loop_1491
 
-remainder_1468:
+remainder_1492:
 	SUBQ        BX, DX
-	JE          span_done_1469
+	JE          span_done_1493
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -16799,7 +17167,7 @@ remainder_1468:
 	VCVTPS2PD.Z 32(CX)(BX*4), K1, Z9
 	VFMADD231PD Z9, Z0, K1, Z2
 
-span_done_1469:
+span_done_1493:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -16831,9 +17199,9 @@ TEXT ·backwardPlanesDalphaAVX512F32(SB), NOSPLIT, $0-80
 	SHLQ   $0x02, R8
 	XORQ   R9, R9
 
-plane_1470:
+plane_1494:
 	CMPQ   DX, $0x00
-	JE     planes_done_1471
+	JE     planes_done_1495
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -16846,9 +17214,9 @@ plane_1470:
 	MOVQ   SI, R11
 	SUBQ   $0x00000040, R11
 
-unrolled_1472:
+unrolled_1496:
 	CMPQ        R10, R11
-	JGT         single_1473
+	JGT         single_1497
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -16890,15 +17258,15 @@ unrolled_1472:
 	VCVTPS2PD   224(CX)(R10*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_1472
+	JMP         unrolled_1496
 
-single_1473:
+single_1497:
 	MOVQ SI, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1474:
+single_loop_1498:
 	CMPQ        R10, R11
-	JGT         remainder_1475
+	JGT         remainder_1499
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -16910,12 +17278,12 @@ single_loop_1474:
 	VCVTPS2PD   32(CX)(R10*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_1474
+	JMP         single_loop_1498
 
-remainder_1475:
+remainder_1499:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_1476
+	JE          span_done_1500
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -16930,7 +17298,7 @@ remainder_1475:
 	VCVTPS2PD.Z 32(CX)(R10*4), K1, Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 
-span_done_1476:
+span_done_1500:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -16950,14 +17318,14 @@ span_done_1476:
 	ADDQ          R8, CX
 	INCQ          R9
 	CMPQ          R9, DI
-	JNE           same_pass_1477
+	JNE           same_pass_1501
 	XORQ          R9, R9
 
-same_pass_1477:
+same_pass_1501:
 	SUBQ SI, DX
-	JMP  plane_1470
+	JMP  plane_1494
 
-planes_done_1471:
+planes_done_1495:
 	VZEROUPPER
 	RET
 
@@ -16971,9 +17339,9 @@ TEXT ·backwardPatternDalphaAVX512F32(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
 
-row_1478:
+row_1502:
 	CMPQ    DX, $0x00
-	JE      rows_done_1479
+	JE      rows_done_1503
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -16981,9 +17349,9 @@ row_1478:
 	MOVQ    DI, R9
 	SUBQ    $0x00000040, R9
 
-unrolled_1480:
+unrolled_1504:
 	CMPQ        R8, R9
-	JGT         single_1481
+	JGT         single_1505
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -17041,15 +17409,15 @@ unrolled_1480:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 448(BX)(R8*8)
 	ADDQ        $0x00000040, R8
-	JMP         unrolled_1480
+	JMP         unrolled_1504
 
-single_1481:
+single_1505:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1482:
+single_loop_1506:
 	CMPQ        R8, R9
-	JGT         remainder_1483
+	JGT         remainder_1507
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -17065,12 +17433,12 @@ single_loop_1482:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 	ADDQ        $0x00000010, R8
-	JMP         single_loop_1482
+	JMP         single_loop_1506
 
-remainder_1483:
+remainder_1507:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_1484
+	JE          span_done_1508
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -17089,15 +17457,15 @@ remainder_1483:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 
-span_done_1484:
+span_done_1508:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_1478
+	JMP  row_1502
 
-rows_done_1479:
+rows_done_1503:
 	VZEROUPPER
 	RET
 
@@ -17115,36 +17483,36 @@ TEXT ·backwardRingDalphaAVX512F32(SB), $1920-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x00000080
-	JA     ring_segmented_1485
+	JA     ring_segmented_1509
 	MOVQ   DI, SI
 
-ring_len_1486:
+ring_len_1510:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1487
+	JAE  ring_len_done_1511
 	ADDQ DI, SI
-	JMP  ring_len_1486
+	JMP  ring_len_1510
 
-ring_len_done_1487:
+ring_len_done_1511:
 	MOVQ SI, 1856(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1488:
+ring_step_1512:
 	CMPQ DI, SI
-	JB   ring_step_done_1489
+	JB   ring_step_done_1513
 	SUBQ SI, DI
-	JMP  ring_step_1488
+	JMP  ring_step_1512
 
-ring_step_done_1489:
+ring_step_done_1513:
 	MOVQ DI, 1864(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1490:
+ring_step_1514:
 	CMPQ DI, SI
-	JB   ring_step_done_1491
+	JB   ring_step_done_1515
 	SUBQ SI, DI
-	JMP  ring_step_1490
+	JMP  ring_step_1514
 
-ring_step_done_1491:
+ring_step_done_1515:
 	MOVQ    DI, 1872(SP)
 	MOVQ    BX, DI
 	LEAQ    64(SI), SI
@@ -17166,22 +17534,22 @@ ring_step_done_1491:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1492:
+sums_zero_1516:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1493
+	JAE     sums_zeroed_1517
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_1492
+	JMP     sums_zero_1516
 
-sums_zeroed_1493:
+sums_zeroed_1517:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000040, R8
 
-unrolled_1494:
+unrolled_1518:
 	CMPQ        DI, R8
-	JGT         single_1495
+	JGT         single_1519
 	VMOVUPS     (AX)(DI*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(DI*4), Z1
@@ -17243,15 +17611,15 @@ unrolled_1494:
 	SUBQ        1856(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000040, DI
-	JMP         unrolled_1494
+	JMP         unrolled_1518
 
-single_1495:
+single_1519:
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
 
-single_loop_1496:
+single_loop_1520:
 	CMPQ        DI, R8
-	JGT         remainder_1497
+	JGT         remainder_1521
 	VMOVUPS     (AX)(DI*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(DI*4), Z1
@@ -17271,11 +17639,11 @@ single_loop_1496:
 	SUBQ        1856(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000010, DI
-	JMP         single_loop_1496
+	JMP         single_loop_1520
 
-remainder_1497:
+remainder_1521:
 	SUBQ        DI, BX
-	JE          span_done_1498
+	JE          span_done_1522
 	MOVQ        $-1, R8
 	BZHIQ       BX, R8, BX
 	KMOVW       BX, K1
@@ -17294,78 +17662,78 @@ remainder_1497:
 	VFMADD231PD Z1, Z0, K1, Z2
 	VMOVUPD     Z2, K1, 64(CX)(SI*8)
 
-span_done_1498:
+span_done_1522:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  1856(SP), BX
 	MOVQ  1896(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_1500
+	JLE   fold_ext_done_1524
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_1501
+	JA    fold_ext_scalar_1525
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_1499:
+fold_ext_1523:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_1500
+	JBE     fold_ext_done_1524
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Z0
 	VADDPD  (CX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (CX)(DI*8)
-	JMP     fold_ext_1499
+	JMP     fold_ext_1523
 
-fold_ext_scalar_1501:
+fold_ext_scalar_1525:
 	MOVQ 1896(SP), SI
 
-fold_ext_element_1502:
+fold_ext_element_1526:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_1503
+	JBE    fold_ext_element_done_1527
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_1502
+	JMP    fold_ext_element_1526
 
-fold_ext_element_done_1503:
-fold_ext_done_1500:
-fold_1504:
+fold_ext_element_done_1527:
+fold_ext_done_1524:
+fold_1528:
 	CMPQ   BX, AX
-	JBE    fold_done_1505
+	JBE    fold_done_1529
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_1504
+	JMP    fold_1528
 
-fold_done_1505:
+fold_done_1529:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1506
+	JNE  sums_planes_1530
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000008, BX
 
-sums_vector_1509:
+sums_vector_1533:
 	CMPQ      AX, BX
-	JGT       sums_scalar_1507
+	JGT       sums_scalar_1531
 	VCVTPS2PD (DX)(AX*4), Z0
 	VADDPD    (CX)(AX*8), Z0, Z0
 	VCVTPD2PS Z0, Y0
 	VMOVUPS   Y0, (DX)(AX*4)
 	ADDQ      $0x00000008, AX
-	JMP       sums_vector_1509
+	JMP       sums_vector_1533
 
-sums_scalar_1507:
+sums_scalar_1531:
 	CMPQ      AX, dalpha_len+56(FP)
-	JE        sums_done_1508
+	JE        sums_done_1532
 	VMOVSD    (CX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
@@ -17373,18 +17741,18 @@ sums_scalar_1507:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_1507
+	JMP       sums_scalar_1531
 
-sums_planes_1506:
+sums_planes_1530:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1510:
+sums_group_1534:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_1512
+	JB     sums_single_1536
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -17393,7 +17761,7 @@ sums_group_1510:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_1511:
+sums_group_plane_1535:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -17402,7 +17770,7 @@ sums_group_plane_1511:
 	ADDQ      $0x08, R9
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_group_plane_1511
+	JB        sums_group_plane_1535
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (DX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -17427,32 +17795,32 @@ sums_group_plane_1511:
 	SHRQ      $0x01, BX
 	ADDQ      BX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_1510
+	JMP       sums_group_1534
 
-sums_single_1512:
+sums_single_1536:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_1508
+	JE     sums_done_1532
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_1513:
+sums_single_plane_1537:
 	VADDSD    (CX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_single_plane_1513
+	JB        sums_single_plane_1537
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_1512
+	JMP       sums_single_1536
 
-sums_done_1508:
+sums_done_1532:
 	JMP ring_finished_backwardDalphaAVX512F32
 
-ring_segmented_1485:
+ring_segmented_1509:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x00000080
 	JA   ring_finished_backwardDalphaAVX512F32
@@ -17462,7 +17830,7 @@ ring_segmented_1485:
 	MOVQ AX, 1888(SP)
 	MOVQ $0x00000000, 1880(SP)
 
-ring_block_1515:
+ring_block_1539:
 	MOVQ    1880(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -17477,33 +17845,33 @@ ring_block_1515:
 	MOVQ    BX, 1912(SP)
 	MOVQ    BX, SI
 
-ring_len_1516:
+ring_len_1540:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1517
+	JAE  ring_len_done_1541
 	ADDQ BX, SI
-	JMP  ring_len_1516
+	JMP  ring_len_1540
 
-ring_len_done_1517:
+ring_len_done_1541:
 	MOVQ SI, 1856(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1518:
+ring_step_1542:
 	CMPQ DI, SI
-	JB   ring_step_done_1519
+	JB   ring_step_done_1543
 	SUBQ SI, DI
-	JMP  ring_step_1518
+	JMP  ring_step_1542
 
-ring_step_done_1519:
+ring_step_done_1543:
 	MOVQ DI, 1864(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1520:
+ring_step_1544:
 	CMPQ DI, SI
-	JB   ring_step_done_1521
+	JB   ring_step_done_1545
 	SUBQ SI, DI
-	JMP  ring_step_1520
+	JMP  ring_step_1544
 
-ring_step_done_1521:
+ring_step_done_1545:
 	MOVQ    DI, 1872(SP)
 	LEAQ    64(SI), SI
 	CMPQ    BX, SI
@@ -17532,26 +17900,26 @@ ring_step_done_1521:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1522:
+sums_zero_1546:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1523
+	JAE     sums_zeroed_1547
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_1522
+	JMP     sums_zero_1546
 
-sums_zeroed_1523:
-ring_row_1524:
+sums_zeroed_1547:
+ring_row_1548:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_1525
+	JE   ring_rows_done_1549
 	XORQ SI, SI
 	MOVQ 1912(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 
-unrolled_1526:
+unrolled_1550:
 	CMPQ        R8, R9
-	JGT         single_1527
+	JGT         single_1551
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R8*4), Z1
@@ -17613,15 +17981,15 @@ unrolled_1526:
 	SUBQ        1856(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000040, R8
-	JMP         unrolled_1526
+	JMP         unrolled_1550
 
-single_1527:
+single_1551:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1528:
+single_loop_1552:
 	CMPQ        R8, R9
-	JGT         remainder_1529
+	JGT         remainder_1553
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R8*4), Z1
@@ -17641,11 +18009,11 @@ single_loop_1528:
 	SUBQ        1856(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000010, R8
-	JMP         single_loop_1528
+	JMP         single_loop_1552
 
-remainder_1529:
+remainder_1553:
 	SUBQ        R8, DI
-	JE          span_done_1530
+	JE          span_done_1554
 	MOVQ        $-1, R9
 	BZHIQ       DI, R9, DI
 	KMOVW       DI, K1
@@ -17664,16 +18032,16 @@ remainder_1529:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(CX)(SI*8)
 
-span_done_1530:
+span_done_1554:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x02, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_1524
+	JMP   ring_row_1548
 
-ring_rows_done_1525:
+ring_rows_done_1549:
 	MOVQ 1880(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -17681,71 +18049,71 @@ ring_rows_done_1525:
 	MOVQ 1856(SP), SI
 	MOVQ 1896(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_1532
+	JLE  fold_ext_done_1556
 	CMPQ DI, SI
-	JA   fold_ext_scalar_1533
+	JA   fold_ext_scalar_1557
 	ADDQ $0x00000007, DI
 	ANDQ $-8, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_1531:
+fold_ext_1555:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_1532
+	JBE     fold_ext_done_1556
 	SUBQ    $0x00000008, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Z1
 	VADDPD  (CX)(DI*8), Z1, Z1
 	VMOVUPD Z1, (CX)(R8*8)
-	JMP     fold_ext_1531
+	JMP     fold_ext_1555
 
-fold_ext_scalar_1533:
+fold_ext_scalar_1557:
 	MOVQ 1896(SP), DI
 
-fold_ext_element_1534:
+fold_ext_element_1558:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_1535
+	JBE    fold_ext_element_done_1559
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_1534
+	JMP    fold_ext_element_1558
 
-fold_ext_element_done_1535:
-fold_ext_done_1532:
-fold_1536:
+fold_ext_element_done_1559:
+fold_ext_done_1556:
+fold_1560:
 	CMPQ   SI, BX
-	JBE    fold_done_1537
+	JBE    fold_done_1561
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_1536
+	JMP    fold_1560
 
-fold_done_1537:
+fold_done_1561:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1538
+	JNE  sums_planes_1562
 	MOVQ 1904(SP), SI
 	SUBQ $0x00000008, SI
 
-sums_vector_1541:
+sums_vector_1565:
 	CMPQ      BX, SI
-	JGT       sums_scalar_1539
+	JGT       sums_scalar_1563
 	VCVTPS2PD (DX)(BX*4), Z1
 	VADDPD    (CX)(BX*8), Z1, Z1
 	VCVTPD2PS Z1, Y1
 	VMOVUPS   Y1, (DX)(BX*4)
 	ADDQ      $0x00000008, BX
-	JMP       sums_vector_1541
+	JMP       sums_vector_1565
 
-sums_scalar_1539:
+sums_scalar_1563:
 	CMPQ      BX, 1904(SP)
-	JE        sums_done_1540
+	JE        sums_done_1564
 	VMOVSD    (CX)(BX*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
@@ -17753,18 +18121,18 @@ sums_scalar_1539:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_scalar_1539
+	JMP       sums_scalar_1563
 
-sums_planes_1538:
+sums_planes_1562:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_1542:
+sums_group_1566:
 	MOVQ   1904(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_1544
+	JB     sums_single_1568
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -17773,7 +18141,7 @@ sums_group_1542:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_1543:
+sums_group_plane_1567:
 	VADDSD    (R9), X1, X1
 	VADDSD    (R9)(R8*1), X2, X2
 	VADDSD    (R10), X3, X3
@@ -17782,7 +18150,7 @@ sums_group_plane_1543:
 	ADDQ      $0x08, R10
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_group_plane_1543
+	JB        sums_group_plane_1567
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(BX*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -17807,32 +18175,32 @@ sums_group_plane_1543:
 	SHRQ      $0x01, SI
 	ADDQ      SI, DI
 	ADDQ      $0x00000004, BX
-	JMP       sums_group_1542
+	JMP       sums_group_1566
 
-sums_single_1544:
+sums_single_1568:
 	CMPQ   BX, 1904(SP)
-	JE     sums_done_1540
+	JE     sums_done_1564
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_1545:
+sums_single_plane_1569:
 	VADDSD    (CX)(DI*8), X1, X1
 	INCQ      DI
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_single_plane_1545
+	JB        sums_single_plane_1569
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_single_1544
+	JMP       sums_single_1568
 
-sums_done_1540:
+sums_done_1564:
 	ADDQ 1904(SP), AX
 	MOVQ AX, 1880(SP)
-	JMP  ring_block_1515
+	JMP  ring_block_1539
 
 ring_finished_backwardDalphaAVX512F32:
 	VZEROUPPER
@@ -17849,11 +18217,11 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	MOVQ         DX, BX
 	SHLQ         $0x03, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_1546
+	JB           cached_1570
 	CMPQ         AX, CX
-	JE           cached_1546
+	JE           cached_1570
 	CMPQ         AX, CX
-	JE           cached_1546
+	JE           cached_1570
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -17862,7 +18230,7 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_1548
+	JE           aligned_1572
 	MOVQ         SI, DI
 	MOVQ         $-1, R8
 	BZHIQ        DI, R8, DI
@@ -17873,13 +18241,13 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	VMOVUPD      Z2, K1, (AX)(BX*8)
 	MOVQ         SI, BX
 
-aligned_1548:
+aligned_1572:
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 
-unrolled_1549:
+unrolled_1573:
 	CMPQ     BX, SI
-	JGT      single_1550
+	JGT      single_1574
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
@@ -17897,25 +18265,25 @@ unrolled_1549:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(BX*8)
 	ADDQ     $0x00000020, BX
-	JMP      unrolled_1549
+	JMP      unrolled_1573
 
-single_1550:
+single_1574:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_1551:
+single_loop_1575:
 	CMPQ     BX, SI
-	JGT      remainder_1552
+	JGT      remainder_1576
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(BX*8)
 	ADDQ     $0x00000008, BX
-	JMP      single_loop_1551
+	JMP      single_loop_1575
 
-remainder_1552:
+remainder_1576:
 	SUBQ      BX, DX
-	JE        span_done_1553
+	JE        span_done_1577
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -17924,18 +18292,18 @@ remainder_1552:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_1553:
+span_done_1577:
 	SFENCE
-	JMP stored_1547
+	JMP stored_1571
 
-cached_1546:
+cached_1570:
 	XORQ BX, BX
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 
-unrolled_1554:
+unrolled_1578:
 	CMPQ    BX, SI
-	JGT     single_1555
+	JGT     single_1579
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -17953,25 +18321,25 @@ unrolled_1554:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(BX*8)
 	ADDQ    $0x00000020, BX
-	JMP     unrolled_1554
+	JMP     unrolled_1578
 
-single_1555:
+single_1579:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_1556:
+single_loop_1580:
 	CMPQ    BX, SI
-	JGT     remainder_1557
+	JGT     remainder_1581
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(BX*8)
 	ADDQ    $0x00000008, BX
-	JMP     single_loop_1556
+	JMP     single_loop_1580
 
-remainder_1557:
+remainder_1581:
 	SUBQ      BX, DX
-	JE        span_done_1558
+	JE        span_done_1582
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -17980,8 +18348,8 @@ remainder_1557:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_1558:
-stored_1547:
+span_done_1582:
+stored_1571:
 	VZEROUPPER
 	RET
 
@@ -18001,15 +18369,15 @@ TEXT ·forwardPlanesAVX512F64(SB), NOSPLIT, $0-80
 	MOVQ   DX, R10
 	SHLQ   $0x03, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_1559
+	JB     cached_1583
 	CMPQ   AX, CX
-	JE     cached_1559
+	JE     cached_1583
 	CMPQ   AX, CX
-	JE     cached_1559
+	JE     cached_1583
 
-plane_1561:
+plane_1585:
 	CMPQ         DX, $0x00
-	JE           planes_done_1562
+	JE           planes_done_1586
 	VBROADCASTSD (DI)(R9*8), Z1
 	XORQ         R10, R10
 	MOVQ         AX, R11
@@ -18019,7 +18387,7 @@ plane_1561:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_1563
+	JE           aligned_1587
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -18030,13 +18398,13 @@ plane_1561:
 	VMOVUPD      Z2, K1, (AX)(R10*8)
 	MOVQ         R11, R10
 
-aligned_1563:
+aligned_1587:
 	MOVQ BX, R11
 	SUBQ $0x00000020, R11
 
-unrolled_1564:
+unrolled_1588:
 	CMPQ     R10, R11
-	JGT      single_1565
+	JGT      single_1589
 	VMOVUPD  (CX)(R10*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
@@ -18054,26 +18422,26 @@ unrolled_1564:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(R10*8)
 	ADDQ     $0x00000020, R10
-	JMP      unrolled_1564
+	JMP      unrolled_1588
 
-single_1565:
+single_1589:
 	MOVQ BX, R11
 	SUBQ $0x00000008, R11
 
-single_loop_1566:
+single_loop_1590:
 	CMPQ     R10, R11
-	JGT      remainder_1567
+	JGT      remainder_1591
 	VMOVUPD  (CX)(R10*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(R10*8)
 	ADDQ     $0x00000008, R10
-	JMP      single_loop_1566
+	JMP      single_loop_1590
 
-remainder_1567:
+remainder_1591:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1568
+	JE        span_done_1592
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -18082,34 +18450,34 @@ remainder_1567:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R10*8)
 
-span_done_1568:
+span_done_1592:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_1569
+	JNE  same_pass_1593
 	XORQ R9, R9
 
-same_pass_1569:
+same_pass_1593:
 	SUBQ BX, DX
-	JMP  plane_1561
+	JMP  plane_1585
 
-planes_done_1562:
+planes_done_1586:
 	SFENCE
-	JMP stored_1560
+	JMP stored_1584
 
-cached_1559:
-plane_1570:
+cached_1583:
+plane_1594:
 	CMPQ         DX, $0x00
-	JE           planes_done_1571
+	JE           planes_done_1595
 	VBROADCASTSD (DI)(R9*8), Z1
 	XORQ         R10, R10
 	MOVQ         BX, R11
 	SUBQ         $0x00000020, R11
 
-unrolled_1572:
+unrolled_1596:
 	CMPQ    R10, R11
-	JGT     single_1573
+	JGT     single_1597
 	VMOVUPD (CX)(R10*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -18127,26 +18495,26 @@ unrolled_1572:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(R10*8)
 	ADDQ    $0x00000020, R10
-	JMP     unrolled_1572
+	JMP     unrolled_1596
 
-single_1573:
+single_1597:
 	MOVQ BX, R11
 	SUBQ $0x00000008, R11
 
-single_loop_1574:
+single_loop_1598:
 	CMPQ    R10, R11
-	JGT     remainder_1575
+	JGT     remainder_1599
 	VMOVUPD (CX)(R10*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(R10*8)
 	ADDQ    $0x00000008, R10
-	JMP     single_loop_1574
+	JMP     single_loop_1598
 
-remainder_1575:
+remainder_1599:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1576
+	JE        span_done_1600
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -18155,20 +18523,20 @@ remainder_1575:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R10*8)
 
-span_done_1576:
+span_done_1600:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_1577
+	JNE  same_pass_1601
 	XORQ R9, R9
 
-same_pass_1577:
+same_pass_1601:
 	SUBQ BX, DX
-	JMP  plane_1570
+	JMP  plane_1594
 
-planes_done_1571:
-stored_1560:
+planes_done_1595:
+stored_1584:
 	VZEROUPPER
 	RET
 
@@ -18184,15 +18552,15 @@ TEXT ·forwardPatternAVX512F64(SB), NOSPLIT, $0-72
 	MOVQ   DX, DI
 	SHLQ   $0x03, DI
 	CMPQ   DI, ·streamThreshold+0(SB)
-	JB     cached_1578
+	JB     cached_1602
 	CMPQ   AX, CX
-	JE     cached_1578
+	JE     cached_1602
 	CMPQ   AX, CX
-	JE     cached_1578
+	JE     cached_1602
 
-row_1580:
+row_1604:
 	CMPQ      DX, $0x00
-	JE        rows_done_1581
+	JE        rows_done_1605
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
@@ -18204,7 +18572,7 @@ row_1580:
 	CMPQ      R9, DI
 	CMOVQGT   DI, R9
 	TESTQ     R9, R9
-	JE        aligned_1582
+	JE        aligned_1606
 	MOVQ      R9, R10
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
@@ -18215,13 +18583,13 @@ row_1580:
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 	MOVQ      R9, R8
 
-aligned_1582:
+aligned_1606:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-unrolled_1583:
+unrolled_1607:
 	CMPQ     R8, R9
-	JGT      single_1584
+	JGT      single_1608
 	VMOVUPD  (CX)(R8*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMULPD   (BX)(R8*8), Z1, K1, Z1
@@ -18239,26 +18607,26 @@ unrolled_1583:
 	VMULPD   192(BX)(R8*8), Z1, K1, Z1
 	VMOVNTPD Z1, 192(AX)(R8*8)
 	ADDQ     $0x00000020, R8
-	JMP      unrolled_1583
+	JMP      unrolled_1607
 
-single_1584:
+single_1608:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1585:
+single_loop_1609:
 	CMPQ     R8, R9
-	JGT      remainder_1586
+	JGT      remainder_1610
 	VMOVUPD  (CX)(R8*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMULPD   (BX)(R8*8), Z1, K1, Z1
 	VMOVNTPD Z1, (AX)(R8*8)
 	ADDQ     $0x00000008, R8
-	JMP      single_loop_1585
+	JMP      single_loop_1609
 
-remainder_1586:
+remainder_1610:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1587
+	JE        span_done_1611
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -18267,22 +18635,22 @@ remainder_1586:
 	VMULPD    (BX)(R8*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 
-span_done_1587:
+span_done_1611:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_1580
+	JMP  row_1604
 
-rows_done_1581:
+rows_done_1605:
 	SFENCE
-	JMP stored_1579
+	JMP stored_1603
 
-cached_1578:
-row_1588:
+cached_1602:
+row_1612:
 	CMPQ    DX, $0x00
-	JE      rows_done_1589
+	JE      rows_done_1613
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -18290,9 +18658,9 @@ row_1588:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_1590:
+unrolled_1614:
 	CMPQ    R8, R9
-	JGT     single_1591
+	JGT     single_1615
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
@@ -18310,26 +18678,26 @@ unrolled_1590:
 	VMULPD  192(BX)(R8*8), Z1, K1, Z1
 	VMOVUPD Z1, 192(AX)(R8*8)
 	ADDQ    $0x00000020, R8
-	JMP     unrolled_1590
+	JMP     unrolled_1614
 
-single_1591:
+single_1615:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1592:
+single_loop_1616:
 	CMPQ    R8, R9
-	JGT     remainder_1593
+	JGT     remainder_1617
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
 	VMOVUPD Z1, (AX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     single_loop_1592
+	JMP     single_loop_1616
 
-remainder_1593:
+remainder_1617:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1594
+	JE        span_done_1618
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -18338,16 +18706,16 @@ remainder_1593:
 	VMULPD    (BX)(R8*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 
-span_done_1594:
+span_done_1618:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_1588
+	JMP  row_1612
 
-rows_done_1589:
-stored_1579:
+rows_done_1613:
+stored_1603:
 	VZEROUPPER
 	RET
 
@@ -18366,36 +18734,36 @@ TEXT ·forwardRingAVX512F64(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x000000c0
-	JA     ring_segmented_1595
+	JA     ring_segmented_1619
 	MOVQ   R8, R9
 
-ring_len_1596:
+ring_len_1620:
 	CMPQ R9, $0x00000008
-	JAE  ring_len_done_1597
+	JAE  ring_len_done_1621
 	ADDQ R8, R9
-	JMP  ring_len_1596
+	JMP  ring_len_1620
 
-ring_len_done_1597:
+ring_len_done_1621:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000008, R10
 
-ring_step_1598:
+ring_step_1622:
 	CMPQ R10, R9
-	JB   ring_step_done_1599
+	JB   ring_step_done_1623
 	SUBQ R9, R10
-	JMP  ring_step_1598
+	JMP  ring_step_1622
 
-ring_step_done_1599:
+ring_step_done_1623:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000020, R10
 
-ring_step_1600:
+ring_step_1624:
 	CMPQ R10, R9
-	JB   ring_step_done_1601
+	JB   ring_step_done_1625
 	SUBQ R9, R10
-	JMP  ring_step_1600
+	JMP  ring_step_1624
 
-ring_step_done_1601:
+ring_step_done_1625:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    32(R9), R9
@@ -18405,76 +18773,76 @@ ring_step_done_1601:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000008
-	JB      ring_short_1602
+	JB      ring_short_1626
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1603
+	JNE     ring_planes_1627
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_1605:
+ring_copy_1629:
 	CMPQ    AX, R10
-	JAE     ring_built_1604
+	JAE     ring_built_1628
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_1606
+	JB      ring_copy_tail_1630
 	VMOVUPD (R9)(R8*8), Z1
 	VMOVUPD Z1, (DI)(AX*8)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_1605
+	JNE     ring_copy_1629
 	XORQ    R8, R8
-	JMP     ring_copy_1605
+	JMP     ring_copy_1629
 
-ring_copy_tail_1606:
+ring_copy_tail_1630:
 	VMOVUPD -64(R9)(DX*8), Z1
 	ADDQ    R11, AX
 	VMOVUPD Z1, -64(DI)(AX*8)
 	XORQ    R8, R8
-	JMP     ring_copy_1605
+	JMP     ring_copy_1629
 
-ring_planes_1603:
+ring_planes_1627:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_1607
+	JA   ring_long_planes_1631
 	MOVQ R10, R12
 	SUBQ $0x00000008, R12
 
-ring_fill_1608:
+ring_fill_1632:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1609
+	JGT          ring_fill_last_1633
 	VBROADCASTSD (R9)(R8*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	VMOVUPD      Z1, 64(DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1610
+	JNE          ring_wrap_1634
 	XORQ         R8, R8
 
-ring_wrap_1610:
-	JMP ring_fill_1608
+ring_wrap_1634:
+	JMP ring_fill_1632
 
-ring_fill_last_1609:
+ring_fill_last_1633:
 	CMPQ         R11, R10
-	JAE          ring_built_1604
+	JAE          ring_built_1628
 	VBROADCASTSD (R9)(R8*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1611
+	JNE          ring_wrap_1635
 	XORQ         R8, R8
 
-ring_wrap_1611:
-	JMP ring_fill_last_1609
+ring_wrap_1635:
+	JMP ring_fill_last_1633
 
-ring_long_planes_1607:
-ring_channel_1612:
+ring_long_planes_1631:
+ring_channel_1636:
 	CMPQ         R11, R10
-	JAE          ring_built_1604
+	JAE          ring_built_1628
 	VBROADCASTSD (R9)(R8*8), Z1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -18482,65 +18850,65 @@ ring_channel_1612:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_1613:
+ring_plane_1637:
 	VMOVUPD Z1, (DI)(R13*8)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1613
+	JB      ring_plane_1637
 	INCQ    R8
 	CMPQ    R8, DX
-	JNE     ring_wrap_1614
+	JNE     ring_wrap_1638
 	XORQ    R8, R8
 
-ring_wrap_1614:
-	JMP ring_channel_1612
+ring_wrap_1638:
+	JMP ring_channel_1636
 
-ring_short_1602:
+ring_short_1626:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1615:
+ring_element_1639:
 	MOVQ (R9)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_1616
+	JB   ring_element_next_1640
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1616
+	JB   ring_element_next_1640
 	XORQ R11, R11
 
-ring_element_next_1616:
+ring_element_next_1640:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_1615
+	JB      ring_element_1639
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000008
-	JE      ring_exact_1617
+	JE      ring_exact_1641
 	SUBQ    R8, AX
 
-ring_exact_1617:
+ring_exact_1641:
 	MOVQ AX, DX
 
-ring_repeat_1618:
+ring_repeat_1642:
 	CMPQ    DX, R10
-	JAE     ring_built_1604
+	JAE     ring_built_1628
 	VMOVUPD Z1, (DI)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1618
+	JMP     ring_repeat_1642
 
-ring_built_1604:
+ring_built_1628:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000020, R8
 
-unrolled_1619:
+unrolled_1643:
 	CMPQ    DX, R8
-	JGT     single_1620
+	JGT     single_1644
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -18562,15 +18930,15 @@ unrolled_1619:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000020, DX
-	JMP     unrolled_1619
+	JMP     unrolled_1643
 
-single_1620:
+single_1644:
 	MOVQ SI, R8
 	SUBQ $0x00000008, R8
 
-single_loop_1621:
+single_loop_1645:
 	CMPQ    DX, R8
-	JGT     remainder_1622
+	JGT     remainder_1646
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -18580,11 +18948,11 @@ single_loop_1621:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000008, DX
-	JMP     single_loop_1621
+	JMP     single_loop_1645
 
-remainder_1622:
+remainder_1646:
 	SUBQ      DX, SI
-	JE        span_done_1623
+	JE        span_done_1647
 	MOVQ      $-1, R8
 	BZHIQ     SI, R8, SI
 	KMOVW     SI, K1
@@ -18593,10 +18961,10 @@ remainder_1622:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(DX*8)
 
-span_done_1623:
+span_done_1647:
 	JMP ring_finished_forwardAVX512F64
 
-ring_segmented_1595:
+ring_segmented_1619:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x000000c0
 	JA   ring_finished_forwardAVX512F64
@@ -18606,11 +18974,11 @@ ring_segmented_1595:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_1624
+	JE   ring_rows_1648
 
-ring_segment_1625:
+ring_segment_1649:
 	CMPQ    SI, $0x00
-	JE      ring_done_1626
+	JE      ring_done_1650
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -18627,33 +18995,33 @@ ring_segment_1625:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_1627:
+ring_len_1651:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_1628
+	JAE  ring_len_done_1652
 	ADDQ R9, R11
-	JMP  ring_len_1627
+	JMP  ring_len_1651
 
-ring_len_done_1628:
+ring_len_done_1652:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_1629:
+ring_step_1653:
 	CMPQ R12, R11
-	JB   ring_step_done_1630
+	JB   ring_step_done_1654
 	SUBQ R11, R12
-	JMP  ring_step_1629
+	JMP  ring_step_1653
 
-ring_step_done_1630:
+ring_step_done_1654:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_1631:
+ring_step_1655:
 	CMPQ R12, R11
-	JB   ring_step_done_1632
+	JB   ring_step_done_1656
 	SUBQ R11, R12
-	JMP  ring_step_1631
+	JMP  ring_step_1655
 
-ring_step_done_1632:
+ring_step_done_1656:
 	MOVQ    R12, 1936(SP)
 	LEAQ    32(R11), R11
 	CMPQ    R10, R11
@@ -18663,76 +19031,76 @@ ring_step_done_1632:
 	LEAQ    (R10)(AX*8), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000008
-	JB      ring_short_1633
+	JB      ring_short_1657
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1634
+	JNE     ring_planes_1658
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_1636:
+ring_copy_1660:
 	CMPQ    R8, AX
-	JAE     ring_built_1635
+	JAE     ring_built_1659
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_1637
+	JB      ring_copy_tail_1661
 	VMOVUPD (R10)(R9*8), Z1
 	VMOVUPD Z1, (DI)(R8*8)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1636
+	JNE     ring_copy_1660
 	XORQ    R9, R9
-	JMP     ring_copy_1636
+	JMP     ring_copy_1660
 
-ring_copy_tail_1637:
+ring_copy_tail_1661:
 	VMOVUPD -64(R10)(DX*8), Z1
 	ADDQ    R11, R8
 	VMOVUPD Z1, -64(DI)(R8*8)
 	XORQ    R9, R9
-	JMP     ring_copy_1636
+	JMP     ring_copy_1660
 
-ring_planes_1634:
+ring_planes_1658:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_1638
+	JA   ring_long_planes_1662
 	MOVQ AX, R12
 	SUBQ $0x00000008, R12
 
-ring_fill_1639:
+ring_fill_1663:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1640
+	JGT          ring_fill_last_1664
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	VMOVUPD      Z1, 64(DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1641
+	JNE          ring_wrap_1665
 	XORQ         R9, R9
 
-ring_wrap_1641:
-	JMP ring_fill_1639
+ring_wrap_1665:
+	JMP ring_fill_1663
 
-ring_fill_last_1640:
+ring_fill_last_1664:
 	CMPQ         R11, AX
-	JAE          ring_built_1635
+	JAE          ring_built_1659
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1642
+	JNE          ring_wrap_1666
 	XORQ         R9, R9
 
-ring_wrap_1642:
-	JMP ring_fill_last_1640
+ring_wrap_1666:
+	JMP ring_fill_last_1664
 
-ring_long_planes_1638:
-ring_channel_1643:
+ring_long_planes_1662:
+ring_channel_1667:
 	CMPQ         R11, AX
-	JAE          ring_built_1635
+	JAE          ring_built_1659
 	VBROADCASTSD (R10)(R9*8), Z1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -18740,66 +19108,66 @@ ring_channel_1643:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_1644:
+ring_plane_1668:
 	VMOVUPD Z1, (DI)(R13*8)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1644
+	JB      ring_plane_1668
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_1645
+	JNE     ring_wrap_1669
 	XORQ    R9, R9
 
-ring_wrap_1645:
-	JMP ring_channel_1643
+ring_wrap_1669:
+	JMP ring_channel_1667
 
-ring_short_1633:
+ring_short_1657:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1646:
+ring_element_1670:
 	MOVQ (R10)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_1647
+	JB   ring_element_next_1671
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1647
+	JB   ring_element_next_1671
 	XORQ R11, R11
 
-ring_element_next_1647:
+ring_element_next_1671:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_1646
+	JB      ring_element_1670
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_1648
+	JE      ring_exact_1672
 	SUBQ    R9, DX
 
-ring_exact_1648:
+ring_exact_1672:
 	MOVQ DX, R8
 
-ring_repeat_1649:
+ring_repeat_1673:
 	CMPQ    R8, AX
-	JAE     ring_built_1635
+	JAE     ring_built_1659
 	VMOVUPD Z1, (DI)(R8*8)
 	ADDQ    DX, R8
-	JMP     ring_repeat_1649
+	JMP     ring_repeat_1673
 
-ring_built_1635:
+ring_built_1659:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 
-unrolled_1650:
+unrolled_1674:
 	CMPQ    R8, R9
-	JGT     single_1651
+	JGT     single_1675
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -18821,15 +19189,15 @@ unrolled_1650:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000020, R8
-	JMP     unrolled_1650
+	JMP     unrolled_1674
 
-single_1651:
+single_1675:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1652:
+single_loop_1676:
 	CMPQ    R8, R9
-	JGT     remainder_1653
+	JGT     remainder_1677
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -18839,11 +19207,11 @@ single_loop_1652:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000008, R8
-	JMP     single_loop_1652
+	JMP     single_loop_1676
 
-remainder_1653:
+remainder_1677:
 	SUBQ      R8, DX
-	JE        span_done_1654
+	JE        span_done_1678
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -18852,7 +19220,7 @@ remainder_1653:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R8*8)
 
-span_done_1654:
+span_done_1678:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -18863,18 +19231,18 @@ span_done_1654:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1655
+	JNE  ring_next_1679
 	XORQ AX, AX
 
-ring_next_1655:
+ring_next_1679:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1625
+	JMP  ring_segment_1649
 
-ring_done_1626:
+ring_done_1650:
 	JMP ring_finished_forwardAVX512F64
 
-ring_rows_1624:
-ring_block_1656:
+ring_rows_1648:
+ring_block_1680:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -18890,33 +19258,33 @@ ring_block_1656:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1657:
+ring_len_1681:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_1658
+	JAE  ring_len_done_1682
 	ADDQ BX, SI
-	JMP  ring_len_1657
+	JMP  ring_len_1681
 
-ring_len_done_1658:
+ring_len_done_1682:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, R8
 
-ring_step_1659:
+ring_step_1683:
 	CMPQ R8, SI
-	JB   ring_step_done_1660
+	JB   ring_step_done_1684
 	SUBQ SI, R8
-	JMP  ring_step_1659
+	JMP  ring_step_1683
 
-ring_step_done_1660:
+ring_step_done_1684:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000020, R8
 
-ring_step_1661:
+ring_step_1685:
 	CMPQ R8, SI
-	JB   ring_step_done_1662
+	JB   ring_step_done_1686
 	SUBQ SI, R8
-	JMP  ring_step_1661
+	JMP  ring_step_1685
 
-ring_step_done_1662:
+ring_step_done_1686:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    32(SI), SI
@@ -18927,76 +19295,76 @@ ring_step_done_1662:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000008
-	JB      ring_short_1663
+	JB      ring_short_1687
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1664
+	JNE     ring_planes_1688
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1666:
+ring_copy_1690:
 	CMPQ    BX, R8
-	JAE     ring_built_1665
+	JAE     ring_built_1689
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_1667
+	JB      ring_copy_tail_1691
 	VMOVUPD (SI)(R9*8), Z1
 	VMOVUPD Z1, (DI)(BX*8)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1666
+	JNE     ring_copy_1690
 	XORQ    R9, R9
-	JMP     ring_copy_1666
+	JMP     ring_copy_1690
 
-ring_copy_tail_1667:
+ring_copy_tail_1691:
 	VMOVUPD -64(SI)(DX*8), Z1
 	ADDQ    R10, BX
 	VMOVUPD Z1, -64(DI)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_1666
+	JMP     ring_copy_1690
 
-ring_planes_1664:
+ring_planes_1688:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_1668
+	JA   ring_long_planes_1692
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_1669:
+ring_fill_1693:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1670
+	JGT          ring_fill_last_1694
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (DI)(R9*8)
 	VMOVUPD      Z1, 64(DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1671
+	JNE          ring_wrap_1695
 	XORQ         BX, BX
 
-ring_wrap_1671:
-	JMP ring_fill_1669
+ring_wrap_1695:
+	JMP ring_fill_1693
 
-ring_fill_last_1670:
+ring_fill_last_1694:
 	CMPQ         R9, R8
-	JAE          ring_built_1665
+	JAE          ring_built_1689
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1672
+	JNE          ring_wrap_1696
 	XORQ         BX, BX
 
-ring_wrap_1672:
-	JMP ring_fill_last_1670
+ring_wrap_1696:
+	JMP ring_fill_last_1694
 
-ring_long_planes_1668:
-ring_channel_1673:
+ring_long_planes_1692:
+ring_channel_1697:
 	CMPQ         R9, R8
-	JAE          ring_built_1665
+	JAE          ring_built_1689
 	VBROADCASTSD (SI)(BX*8), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -19004,57 +19372,57 @@ ring_channel_1673:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_1674:
+ring_plane_1698:
 	VMOVUPD Z1, (DI)(R11*8)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1674
+	JB      ring_plane_1698
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_1675
+	JNE     ring_wrap_1699
 	XORQ    BX, BX
 
-ring_wrap_1675:
-	JMP ring_channel_1673
+ring_wrap_1699:
+	JMP ring_channel_1697
 
-ring_short_1663:
+ring_short_1687:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1676:
+ring_element_1700:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (DI)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1677
+	JB   ring_element_next_1701
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1677
+	JB   ring_element_next_1701
 	XORQ R9, R9
 
-ring_element_next_1677:
+ring_element_next_1701:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_1676
+	JB      ring_element_1700
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_1678
+	JE      ring_exact_1702
 	SUBQ    BX, DX
 
-ring_exact_1678:
+ring_exact_1702:
 	MOVQ DX, BX
 
-ring_repeat_1679:
+ring_repeat_1703:
 	CMPQ    BX, R8
-	JAE     ring_built_1665
+	JAE     ring_built_1689
 	VMOVUPD Z1, (DI)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1679
+	JMP     ring_repeat_1703
 
-ring_built_1665:
+ring_built_1689:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+24(FP), BX
@@ -19063,18 +19431,18 @@ ring_built_1665:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_1680:
+ring_row_1704:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_1681
+	JE   ring_rows_done_1705
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 
-unrolled_1682:
+unrolled_1706:
 	CMPQ    R8, R9
-	JGT     single_1683
+	JGT     single_1707
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -19096,15 +19464,15 @@ unrolled_1682:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000020, R8
-	JMP     unrolled_1682
+	JMP     unrolled_1706
 
-single_1683:
+single_1707:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1684:
+single_loop_1708:
 	CMPQ    R8, R9
-	JGT     remainder_1685
+	JGT     remainder_1709
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -19114,11 +19482,11 @@ single_loop_1684:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000008, R8
-	JMP     single_loop_1684
+	JMP     single_loop_1708
 
-remainder_1685:
+remainder_1709:
 	SUBQ      R8, DX
-	JE        span_done_1686
+	JE        span_done_1710
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -19127,20 +19495,20 @@ remainder_1685:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R8*8)
 
-span_done_1686:
+span_done_1710:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x03, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_1680
+	JMP   ring_row_1704
 
-ring_rows_done_1681:
+ring_rows_done_1705:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1656
+	JMP  ring_block_1680
 
 ring_finished_forwardAVX512F64:
 	VZEROUPPER
@@ -19162,11 +19530,11 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1687
+	JB           cached_1711
 	CMPQ         AX, DX
-	JE           cached_1687
+	JE           cached_1711
 	CMPQ         AX, CX
-	JE           cached_1687
+	JE           cached_1711
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -19175,7 +19543,7 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1689
+	JE           aligned_1713
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -19188,13 +19556,13 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	VMOVUPD      Z7, K1, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_1689:
+aligned_1713:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_1690:
+unrolled_1714:
 	CMPQ        SI, DI
-	JGT         single_1691
+	JGT         single_1715
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -19220,15 +19588,15 @@ unrolled_1690:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
-	JMP         unrolled_1690
+	JMP         unrolled_1714
 
-single_1691:
+single_1715:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_1692:
+single_loop_1716:
 	CMPQ        SI, DI
-	JGT         remainder_1693
+	JGT         remainder_1717
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -19236,11 +19604,11 @@ single_loop_1692:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
-	JMP         single_loop_1692
+	JMP         single_loop_1716
 
-remainder_1693:
+remainder_1717:
 	SUBQ        SI, BX
-	JE          span_done_1694
+	JE          span_done_1718
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -19251,18 +19619,18 @@ remainder_1693:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_1694:
+span_done_1718:
 	SFENCE
-	JMP stored_1688
+	JMP stored_1712
 
-cached_1687:
+cached_1711:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_1695:
+unrolled_1719:
 	CMPQ        SI, DI
-	JGT         single_1696
+	JGT         single_1720
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -19288,15 +19656,15 @@ unrolled_1695:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
-	JMP         unrolled_1695
+	JMP         unrolled_1719
 
-single_1696:
+single_1720:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_1697:
+single_loop_1721:
 	CMPQ        SI, DI
-	JGT         remainder_1698
+	JGT         remainder_1722
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -19304,11 +19672,11 @@ single_loop_1697:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
-	JMP         single_loop_1697
+	JMP         single_loop_1721
 
-remainder_1698:
+remainder_1722:
 	SUBQ        SI, BX
-	JE          span_done_1699
+	JE          span_done_1723
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -19319,8 +19687,8 @@ remainder_1698:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_1699:
-stored_1688:
+span_done_1723:
+stored_1712:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -19352,15 +19720,15 @@ TEXT ·backwardPlanesAVX512F64(SB), NOSPLIT, $0-128
 	MOVQ   BX, R12
 	SHLQ   $0x03, R12
 	CMPQ   R12, ·streamThreshold+0(SB)
-	JB     cached_1700
+	JB     cached_1724
 	CMPQ   AX, DX
-	JE     cached_1700
+	JE     cached_1724
 	CMPQ   AX, CX
-	JE     cached_1700
+	JE     cached_1724
 
-plane_1702:
+plane_1726:
 	CMPQ         BX, $0x00
-	JE           planes_done_1703
+	JE           planes_done_1727
 	VBROADCASTSD (R9)(R11*8), Z5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -19374,7 +19742,7 @@ plane_1702:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_1704
+	JE           aligned_1728
 	MOVQ         R13, R14
 	MOVQ         $-1, R15
 	BZHIQ        R14, R15, R14
@@ -19387,13 +19755,13 @@ plane_1702:
 	VMOVUPD      Z7, K1, (AX)(R12*8)
 	MOVQ         R13, R12
 
-aligned_1704:
+aligned_1728:
 	MOVQ DI, R13
 	SUBQ $0x00000020, R13
 
-unrolled_1705:
+unrolled_1729:
 	CMPQ        R12, R13
-	JGT         single_1706
+	JGT         single_1730
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -19419,15 +19787,15 @@ unrolled_1705:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, 192(AX)(R12*8)
 	ADDQ        $0x00000020, R12
-	JMP         unrolled_1705
+	JMP         unrolled_1729
 
-single_1706:
+single_1730:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 
-single_loop_1707:
+single_loop_1731:
 	CMPQ        R12, R13
-	JGT         remainder_1708
+	JGT         remainder_1732
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -19435,12 +19803,12 @@ single_loop_1707:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, (AX)(R12*8)
 	ADDQ        $0x00000008, R12
-	JMP         single_loop_1707
+	JMP         single_loop_1731
 
-remainder_1708:
+remainder_1732:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_1709
+	JE          span_done_1733
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -19451,7 +19819,7 @@ remainder_1708:
 	VMULPD      Z5, Z7, K2, Z7
 	VMOVUPD     Z7, K1, (AX)(R12*8)
 
-span_done_1709:
+span_done_1733:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -19468,21 +19836,21 @@ span_done_1709:
 	ADDQ          R10, AX
 	INCQ          R11
 	CMPQ          R11, R8
-	JNE           same_pass_1710
+	JNE           same_pass_1734
 	XORQ          R11, R11
 
-same_pass_1710:
+same_pass_1734:
 	SUBQ DI, BX
-	JMP  plane_1702
+	JMP  plane_1726
 
-planes_done_1703:
+planes_done_1727:
 	SFENCE
-	JMP stored_1701
+	JMP stored_1725
 
-cached_1700:
-plane_1711:
+cached_1724:
+plane_1735:
 	CMPQ         BX, $0x00
-	JE           planes_done_1712
+	JE           planes_done_1736
 	VBROADCASTSD (R9)(R11*8), Z5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -19492,9 +19860,9 @@ plane_1711:
 	MOVQ         DI, R13
 	SUBQ         $0x00000020, R13
 
-unrolled_1713:
+unrolled_1737:
 	CMPQ        R12, R13
-	JGT         single_1714
+	JGT         single_1738
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -19520,15 +19888,15 @@ unrolled_1713:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, 192(AX)(R12*8)
 	ADDQ        $0x00000020, R12
-	JMP         unrolled_1713
+	JMP         unrolled_1737
 
-single_1714:
+single_1738:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 
-single_loop_1715:
+single_loop_1739:
 	CMPQ        R12, R13
-	JGT         remainder_1716
+	JGT         remainder_1740
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -19536,12 +19904,12 @@ single_loop_1715:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, (AX)(R12*8)
 	ADDQ        $0x00000008, R12
-	JMP         single_loop_1715
+	JMP         single_loop_1739
 
-remainder_1716:
+remainder_1740:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_1717
+	JE          span_done_1741
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -19552,7 +19920,7 @@ remainder_1716:
 	VMULPD      Z5, Z7, K2, Z7
 	VMOVUPD     Z7, K1, (AX)(R12*8)
 
-span_done_1717:
+span_done_1741:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -19569,15 +19937,15 @@ span_done_1717:
 	ADDQ          R10, AX
 	INCQ          R11
 	CMPQ          R11, R8
-	JNE           same_pass_1718
+	JNE           same_pass_1742
 	XORQ          R11, R11
 
-same_pass_1718:
+same_pass_1742:
 	SUBQ DI, BX
-	JMP  plane_1711
+	JMP  plane_1735
 
-planes_done_1712:
-stored_1701:
+planes_done_1736:
+stored_1725:
 	VZEROUPPER
 	RET
 
@@ -19595,15 +19963,15 @@ TEXT ·backwardPatternAVX512F64(SB), NOSPLIT, $0-120
 	MOVQ   BX, R9
 	SHLQ   $0x03, R9
 	CMPQ   R9, ·streamThreshold+0(SB)
-	JB     cached_1719
+	JB     cached_1743
 	CMPQ   AX, DX
-	JE     cached_1719
+	JE     cached_1743
 	CMPQ   AX, CX
-	JE     cached_1719
+	JE     cached_1743
 
-row_1721:
+row_1745:
 	CMPQ        BX, $0x00
-	JE          rows_done_1722
+	JE          rows_done_1746
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
@@ -19615,7 +19983,7 @@ row_1721:
 	CMPQ        R11, R9
 	CMOVQGT     R9, R11
 	TESTQ       R11, R11
-	JE          aligned_1723
+	JE          aligned_1747
 	MOVQ        R11, R12
 	MOVQ        $-1, R13
 	BZHIQ       R12, R13, R12
@@ -19630,13 +19998,13 @@ row_1721:
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 	MOVQ        R11, R10
 
-aligned_1723:
+aligned_1747:
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 
-unrolled_1724:
+unrolled_1748:
 	CMPQ        R10, R11
-	JGT         single_1725
+	JGT         single_1749
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -19670,15 +20038,15 @@ unrolled_1724:
 	VMULPD      192(SI)(R10*8), Z2, K1, Z2
 	VMOVNTPD    Z2, 192(AX)(R10*8)
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_1724
+	JMP         unrolled_1748
 
-single_1725:
+single_1749:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_1726:
+single_loop_1750:
 	CMPQ        R10, R11
-	JGT         remainder_1727
+	JGT         remainder_1751
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -19688,12 +20056,12 @@ single_loop_1726:
 	VMULPD      (SI)(R10*8), Z2, K1, Z2
 	VMOVNTPD    Z2, (AX)(R10*8)
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_1726
+	JMP         single_loop_1750
 
-remainder_1727:
+remainder_1751:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1728
+	JE          span_done_1752
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -19706,23 +20074,23 @@ remainder_1727:
 	VMULPD      (SI)(R10*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_1728:
+span_done_1752:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_1721
+	JMP  row_1745
 
-rows_done_1722:
+rows_done_1746:
 	SFENCE
-	JMP stored_1720
+	JMP stored_1744
 
-cached_1719:
-row_1729:
+cached_1743:
+row_1753:
 	CMPQ    BX, $0x00
-	JE      rows_done_1730
+	JE      rows_done_1754
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -19730,9 +20098,9 @@ row_1729:
 	MOVQ    R9, R11
 	SUBQ    $0x00000020, R11
 
-unrolled_1731:
+unrolled_1755:
 	CMPQ        R10, R11
-	JGT         single_1732
+	JGT         single_1756
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -19766,15 +20134,15 @@ unrolled_1731:
 	VMULPD      192(SI)(R10*8), Z2, K1, Z2
 	VMOVUPD     Z2, 192(AX)(R10*8)
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_1731
+	JMP         unrolled_1755
 
-single_1732:
+single_1756:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_1733:
+single_loop_1757:
 	CMPQ        R10, R11
-	JGT         remainder_1734
+	JGT         remainder_1758
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -19784,12 +20152,12 @@ single_loop_1733:
 	VMULPD      (SI)(R10*8), Z2, K1, Z2
 	VMOVUPD     Z2, (AX)(R10*8)
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_1733
+	JMP         single_loop_1757
 
-remainder_1734:
+remainder_1758:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1735
+	JE          span_done_1759
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -19802,17 +20170,17 @@ remainder_1734:
 	VMULPD      (SI)(R10*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_1735:
+span_done_1759:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_1729
+	JMP  row_1753
 
-rows_done_1730:
-stored_1720:
+rows_done_1754:
+stored_1744:
 	VZEROUPPER
 	RET
 
@@ -19835,36 +20203,36 @@ TEXT ·backwardRingAVX512F64(SB), $1920-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x00000040
-	JA     ring_segmented_1736
+	JA     ring_segmented_1760
 	MOVQ   R10, R11
 
-ring_len_1737:
+ring_len_1761:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_1738
+	JAE  ring_len_done_1762
 	ADDQ R10, R11
-	JMP  ring_len_1737
+	JMP  ring_len_1761
 
-ring_len_done_1738:
+ring_len_done_1762:
 	MOVQ R11, 1856(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_1739:
+ring_step_1763:
 	CMPQ R12, R11
-	JB   ring_step_done_1740
+	JB   ring_step_done_1764
 	SUBQ R11, R12
-	JMP  ring_step_1739
+	JMP  ring_step_1763
 
-ring_step_done_1740:
+ring_step_done_1764:
 	MOVQ R12, 1864(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_1741:
+ring_step_1765:
 	CMPQ R12, R11
-	JB   ring_step_done_1742
+	JB   ring_step_done_1766
 	SUBQ R11, R12
-	JMP  ring_step_1741
+	JMP  ring_step_1765
 
-ring_step_done_1742:
+ring_step_done_1766:
 	MOVQ    R12, 1872(SP)
 	MOVQ    DI, R12
 	LEAQ    32(R11), R11
@@ -19874,76 +20242,76 @@ ring_step_done_1742:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1896(SP), R12
 	CMPQ    R10, $0x00000008
-	JB      ring_short_1743
+	JB      ring_short_1767
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1744
+	JNE     ring_planes_1768
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_1746:
+ring_copy_1770:
 	CMPQ    R8, R12
-	JAE     ring_built_1745
+	JAE     ring_built_1769
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000008
-	JB      ring_copy_tail_1747
+	JB      ring_copy_tail_1771
 	VMOVUPD (R11)(R10*8), Z1
 	VMOVUPD Z1, (CX)(R8*8)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_1746
+	JNE     ring_copy_1770
 	XORQ    R10, R10
-	JMP     ring_copy_1746
+	JMP     ring_copy_1770
 
-ring_copy_tail_1747:
+ring_copy_tail_1771:
 	VMOVUPD -64(R11)(R9*8), Z1
 	ADDQ    R13, R8
 	VMOVUPD Z1, -64(CX)(R8*8)
 	XORQ    R10, R10
-	JMP     ring_copy_1746
+	JMP     ring_copy_1770
 
-ring_planes_1744:
+ring_planes_1768:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_1748
+	JA   ring_long_planes_1772
 	MOVQ R12, R14
 	SUBQ $0x00000008, R14
 
-ring_fill_1749:
+ring_fill_1773:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_1750
+	JGT          ring_fill_last_1774
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (CX)(R13*8)
 	VMOVUPD      Z1, 64(CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_1751
+	JNE          ring_wrap_1775
 	XORQ         R10, R10
 
-ring_wrap_1751:
-	JMP ring_fill_1749
+ring_wrap_1775:
+	JMP ring_fill_1773
 
-ring_fill_last_1750:
+ring_fill_last_1774:
 	CMPQ         R13, R12
-	JAE          ring_built_1745
+	JAE          ring_built_1769
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_1752
+	JNE          ring_wrap_1776
 	XORQ         R10, R10
 
-ring_wrap_1752:
-	JMP ring_fill_last_1750
+ring_wrap_1776:
+	JMP ring_fill_last_1774
 
-ring_long_planes_1748:
-ring_channel_1753:
+ring_long_planes_1772:
+ring_channel_1777:
 	CMPQ         R13, R12
-	JAE          ring_built_1745
+	JAE          ring_built_1769
 	VBROADCASTSD (R11)(R10*8), Z1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -19951,57 +20319,57 @@ ring_channel_1753:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_1754:
+ring_plane_1778:
 	VMOVUPD Z1, (CX)(R15*8)
 	ADDQ    $0x00000008, R15
 	CMPQ    R15, R14
-	JB      ring_plane_1754
+	JB      ring_plane_1778
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_1755
+	JNE     ring_wrap_1779
 	XORQ    R10, R10
 
-ring_wrap_1755:
-	JMP ring_channel_1753
+ring_wrap_1779:
+	JMP ring_channel_1777
 
-ring_short_1743:
+ring_short_1767:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_1756:
+ring_element_1780:
 	MOVQ (R11)(R13*8), BP
 	MOVQ BP, (CX)(R15*8)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_1757
+	JB   ring_element_next_1781
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_1757
+	JB   ring_element_next_1781
 	XORQ R13, R13
 
-ring_element_next_1757:
+ring_element_next_1781:
 	INCQ    R15
 	CMPQ    R15, $0x00000008
-	JB      ring_element_1756
+	JB      ring_element_1780
 	VMOVUPD (CX), Z1
 	MOVQ    1856(SP), R8
 	CMPQ    R8, $0x00000008
-	JE      ring_exact_1758
+	JE      ring_exact_1782
 	SUBQ    R10, R8
 
-ring_exact_1758:
+ring_exact_1782:
 	MOVQ R8, R9
 
-ring_repeat_1759:
+ring_repeat_1783:
 	CMPQ    R9, R12
-	JAE     ring_built_1745
+	JAE     ring_built_1769
 	VMOVUPD Z1, (CX)(R9*8)
 	ADDQ    R8, R9
-	JMP     ring_repeat_1759
+	JMP     ring_repeat_1783
 
-ring_built_1745:
+ring_built_1769:
 	MOVQ    1856(SP), R8
 	MOVQ    1896(SP), R9
 	MOVQ    R9, R10
@@ -20017,22 +20385,22 @@ ring_built_1745:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_1760:
+sums_zero_1784:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_1761
+	JAE     sums_zeroed_1785
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1760
+	JMP     sums_zero_1784
 
-sums_zeroed_1761:
+sums_zeroed_1785:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000020, R10
 
-unrolled_1762:
+unrolled_1786:
 	CMPQ        R9, R10
-	JGT         single_1763
+	JGT         single_1787
 	VMOVUPD     (DX)(R9*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R9*8), Z2
@@ -20070,15 +20438,15 @@ unrolled_1762:
 	SUBQ        1856(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000020, R9
-	JMP         unrolled_1762
+	JMP         unrolled_1786
 
-single_1763:
+single_1787:
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-single_loop_1764:
+single_loop_1788:
 	CMPQ        R9, R10
-	JGT         remainder_1765
+	JGT         remainder_1789
 	VMOVUPD     (DX)(R9*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R9*8), Z2
@@ -20092,11 +20460,11 @@ single_loop_1764:
 	SUBQ        1856(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000008, R9
-	JMP         single_loop_1764
+	JMP         single_loop_1788
 
-remainder_1765:
+remainder_1789:
 	SUBQ        R9, DI
-	JE          span_done_1766
+	JE          span_done_1790
 	MOVQ        $-1, R10
 	BZHIQ       DI, R10, DI
 	KMOVW       DI, K1
@@ -20109,93 +20477,93 @@ remainder_1765:
 	VMULPD      (CX)(R8*8), Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(R9*8)
 
-span_done_1766:
+span_done_1790:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1856(SP), DX
 	MOVQ  1896(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_1768
+	JLE   fold_ext_done_1792
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_1769
+	JA    fold_ext_scalar_1793
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_1767:
+fold_ext_1791:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_1768
+	JBE     fold_ext_done_1792
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Z0
 	VADDPD  (BX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (BX)(DI*8)
-	JMP     fold_ext_1767
+	JMP     fold_ext_1791
 
-fold_ext_scalar_1769:
+fold_ext_scalar_1793:
 	MOVQ 1896(SP), SI
 
-fold_ext_element_1770:
+fold_ext_element_1794:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_1771
+	JBE    fold_ext_element_done_1795
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_1770
+	JMP    fold_ext_element_1794
 
-fold_ext_element_done_1771:
-fold_ext_done_1768:
-fold_1772:
+fold_ext_element_done_1795:
+fold_ext_done_1792:
+fold_1796:
 	CMPQ   DX, AX
-	JBE    fold_done_1773
+	JBE    fold_done_1797
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_1772
+	JMP    fold_1796
 
-fold_done_1773:
+fold_done_1797:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1774
+	JNE  sums_planes_1798
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_1777:
+sums_vector_1801:
 	CMPQ    AX, DX
-	JGT     sums_scalar_1775
+	JGT     sums_scalar_1799
 	VMOVUPD (CX)(AX*8), Z0
 	VADDPD  (BX)(AX*8), Z0, Z0
 	VMOVUPD Z0, (CX)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_vector_1777
+	JMP     sums_vector_1801
 
-sums_scalar_1775:
+sums_scalar_1799:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_1776
+	JE     sums_done_1800
 	VMOVSD (BX)(AX*8), X0
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_1775
+	JMP    sums_scalar_1799
 
-sums_planes_1774:
+sums_planes_1798:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1778:
+sums_group_1802:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_1780
+	JB     sums_single_1804
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -20204,7 +20572,7 @@ sums_group_1778:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_1779:
+sums_group_plane_1803:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -20213,7 +20581,7 @@ sums_group_plane_1779:
 	ADDQ   $0x08, R9
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_group_plane_1779
+	JB     sums_group_plane_1803
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	VADDSD 8(CX)(AX*8), X1, X1
@@ -20226,29 +20594,29 @@ sums_group_plane_1779:
 	SHRQ   $0x01, DX
 	ADDQ   DX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_1778
+	JMP    sums_group_1802
 
-sums_single_1780:
+sums_single_1804:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_1776
+	JE     sums_done_1800
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_1781:
+sums_single_plane_1805:
 	VADDSD (BX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_single_plane_1781
+	JB     sums_single_plane_1805
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_1780
+	JMP    sums_single_1804
 
-sums_done_1776:
+sums_done_1800:
 	JMP ring_finished_backwardAVX512F64
 
-ring_segmented_1736:
+ring_segmented_1760:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x00000040
 	JA   ring_finished_backwardAVX512F64
@@ -20258,7 +20626,7 @@ ring_segmented_1736:
 	MOVQ AX, 1888(SP)
 	MOVQ $0x00000000, 1880(SP)
 
-ring_block_1783:
+ring_block_1807:
 	MOVQ    1880(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -20274,33 +20642,33 @@ ring_block_1783:
 	MOVQ    DI, 1912(SP)
 	MOVQ    DI, R8
 
-ring_len_1784:
+ring_len_1808:
 	CMPQ R8, $0x00000008
-	JAE  ring_len_done_1785
+	JAE  ring_len_done_1809
 	ADDQ DI, R8
-	JMP  ring_len_1784
+	JMP  ring_len_1808
 
-ring_len_done_1785:
+ring_len_done_1809:
 	MOVQ R8, 1856(SP)
 	MOVQ $0x00000008, R9
 
-ring_step_1786:
+ring_step_1810:
 	CMPQ R9, R8
-	JB   ring_step_done_1787
+	JB   ring_step_done_1811
 	SUBQ R8, R9
-	JMP  ring_step_1786
+	JMP  ring_step_1810
 
-ring_step_done_1787:
+ring_step_done_1811:
 	MOVQ R9, 1864(SP)
 	MOVQ $0x00000020, R9
 
-ring_step_1788:
+ring_step_1812:
 	CMPQ R9, R8
-	JB   ring_step_done_1789
+	JB   ring_step_done_1813
 	SUBQ R8, R9
-	JMP  ring_step_1788
+	JMP  ring_step_1812
 
-ring_step_done_1789:
+ring_step_done_1813:
 	MOVQ    R9, 1872(SP)
 	MOVQ    DI, R9
 	LEAQ    32(R8), R8
@@ -20311,76 +20679,76 @@ ring_step_done_1789:
 	LEAQ    (R8)(DX*8), R8
 	MOVQ    1896(SP), R9
 	CMPQ    DI, $0x00000008
-	JB      ring_short_1790
+	JB      ring_short_1814
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1791
+	JNE     ring_planes_1815
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_1793:
+ring_copy_1817:
 	CMPQ    DI, R9
-	JAE     ring_built_1792
+	JAE     ring_built_1816
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_1794
+	JB      ring_copy_tail_1818
 	VMOVUPD (R8)(R10*8), Z1
 	VMOVUPD Z1, (CX)(DI*8)
 	ADDQ    $0x00000008, DI
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_1793
+	JNE     ring_copy_1817
 	XORQ    R10, R10
-	JMP     ring_copy_1793
+	JMP     ring_copy_1817
 
-ring_copy_tail_1794:
+ring_copy_tail_1818:
 	VMOVUPD -64(R8)(SI*8), Z1
 	ADDQ    R11, DI
 	VMOVUPD Z1, -64(CX)(DI*8)
 	XORQ    R10, R10
-	JMP     ring_copy_1793
+	JMP     ring_copy_1817
 
-ring_planes_1791:
+ring_planes_1815:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_1795
+	JA   ring_long_planes_1819
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-ring_fill_1796:
+ring_fill_1820:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_1797
+	JGT          ring_fill_last_1821
 	VBROADCASTSD (R8)(DI*8), Z1
 	VMOVUPD      Z1, (CX)(R10*8)
 	VMOVUPD      Z1, 64(CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_1798
+	JNE          ring_wrap_1822
 	XORQ         DI, DI
 
-ring_wrap_1798:
-	JMP ring_fill_1796
+ring_wrap_1822:
+	JMP ring_fill_1820
 
-ring_fill_last_1797:
+ring_fill_last_1821:
 	CMPQ         R10, R9
-	JAE          ring_built_1792
+	JAE          ring_built_1816
 	VBROADCASTSD (R8)(DI*8), Z1
 	VMOVUPD      Z1, (CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_1799
+	JNE          ring_wrap_1823
 	XORQ         DI, DI
 
-ring_wrap_1799:
-	JMP ring_fill_last_1797
+ring_wrap_1823:
+	JMP ring_fill_last_1821
 
-ring_long_planes_1795:
-ring_channel_1800:
+ring_long_planes_1819:
+ring_channel_1824:
 	CMPQ         R10, R9
-	JAE          ring_built_1792
+	JAE          ring_built_1816
 	VBROADCASTSD (R8)(DI*8), Z1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -20388,57 +20756,57 @@ ring_channel_1800:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_1801:
+ring_plane_1825:
 	VMOVUPD Z1, (CX)(R12*8)
 	ADDQ    $0x00000008, R12
 	CMPQ    R12, R11
-	JB      ring_plane_1801
+	JB      ring_plane_1825
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_1802
+	JNE     ring_wrap_1826
 	XORQ    DI, DI
 
-ring_wrap_1802:
-	JMP ring_channel_1800
+ring_wrap_1826:
+	JMP ring_channel_1824
 
-ring_short_1790:
+ring_short_1814:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_1803:
+ring_element_1827:
 	MOVQ (R8)(R10*8), R13
 	MOVQ R13, (CX)(R12*8)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_1804
+	JB   ring_element_next_1828
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_1804
+	JB   ring_element_next_1828
 	XORQ R10, R10
 
-ring_element_next_1804:
+ring_element_next_1828:
 	INCQ    R12
 	CMPQ    R12, $0x00000008
-	JB      ring_element_1803
+	JB      ring_element_1827
 	VMOVUPD (CX), Z1
 	MOVQ    1856(SP), SI
 	CMPQ    SI, $0x00000008
-	JE      ring_exact_1805
+	JE      ring_exact_1829
 	SUBQ    DI, SI
 
-ring_exact_1805:
+ring_exact_1829:
 	MOVQ SI, DI
 
-ring_repeat_1806:
+ring_repeat_1830:
 	CMPQ    DI, R9
-	JAE     ring_built_1792
+	JAE     ring_built_1816
 	VMOVUPD Z1, (CX)(DI*8)
 	ADDQ    SI, DI
-	JMP     ring_repeat_1806
+	JMP     ring_repeat_1830
 
-ring_built_1792:
+ring_built_1816:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x03, DI
@@ -20464,26 +20832,26 @@ ring_built_1792:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_1807:
+sums_zero_1831:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_1808
+	JAE     sums_zeroed_1832
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1807
+	JMP     sums_zero_1831
 
-sums_zeroed_1808:
-ring_row_1809:
+sums_zeroed_1832:
+ring_row_1833:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1810
+	JE   ring_rows_done_1834
 	XORQ R8, R8
 	MOVQ 1912(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 
-unrolled_1811:
+unrolled_1835:
 	CMPQ        R10, R11
-	JGT         single_1812
+	JGT         single_1836
 	VMOVUPD     (DX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R10*8), Z2
@@ -20521,15 +20889,15 @@ unrolled_1811:
 	SUBQ        1856(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_1811
+	JMP         unrolled_1835
 
-single_1812:
+single_1836:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_1813:
+single_loop_1837:
 	CMPQ        R10, R11
-	JGT         remainder_1814
+	JGT         remainder_1838
 	VMOVUPD     (DX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R10*8), Z2
@@ -20543,11 +20911,11 @@ single_loop_1813:
 	SUBQ        1856(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_1813
+	JMP         single_loop_1837
 
-remainder_1814:
+remainder_1838:
 	SUBQ        R10, R9
-	JE          span_done_1815
+	JE          span_done_1839
 	MOVQ        $-1, R11
 	BZHIQ       R9, R11, R9
 	KMOVW       R9, K1
@@ -20560,7 +20928,7 @@ remainder_1814:
 	VMULPD      (CX)(R8*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_1815:
+span_done_1839:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -20568,9 +20936,9 @@ span_done_1815:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_1809
+	JMP   ring_row_1833
 
-ring_rows_done_1810:
+ring_rows_done_1834:
 	MOVQ 1880(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -20578,86 +20946,86 @@ ring_rows_done_1810:
 	MOVQ 1856(SP), DI
 	MOVQ 1896(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_1817
+	JLE  fold_ext_done_1841
 	CMPQ R8, DI
-	JA   fold_ext_scalar_1818
+	JA   fold_ext_scalar_1842
 	ADDQ $0x00000007, R8
 	ANDQ $-8, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_1816:
+fold_ext_1840:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_1817
+	JBE     fold_ext_done_1841
 	SUBQ    $0x00000008, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Z1
 	VADDPD  (BX)(R8*8), Z1, Z1
 	VMOVUPD Z1, (BX)(R9*8)
-	JMP     fold_ext_1816
+	JMP     fold_ext_1840
 
-fold_ext_scalar_1818:
+fold_ext_scalar_1842:
 	MOVQ 1896(SP), R8
 
-fold_ext_element_1819:
+fold_ext_element_1843:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_1820
+	JBE    fold_ext_element_done_1844
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_1819
+	JMP    fold_ext_element_1843
 
-fold_ext_element_done_1820:
-fold_ext_done_1817:
-fold_1821:
+fold_ext_element_done_1844:
+fold_ext_done_1841:
+fold_1845:
 	CMPQ   DI, SI
-	JBE    fold_done_1822
+	JBE    fold_done_1846
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_1821
+	JMP    fold_1845
 
-fold_done_1822:
+fold_done_1846:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1823
+	JNE  sums_planes_1847
 	MOVQ 1904(SP), DI
 	SUBQ $0x00000008, DI
 
-sums_vector_1826:
+sums_vector_1850:
 	CMPQ    SI, DI
-	JGT     sums_scalar_1824
+	JGT     sums_scalar_1848
 	VMOVUPD (DX)(SI*8), Z1
 	VADDPD  (BX)(SI*8), Z1, Z1
 	VMOVUPD Z1, (DX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_vector_1826
+	JMP     sums_vector_1850
 
-sums_scalar_1824:
+sums_scalar_1848:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_1825
+	JE     sums_done_1849
 	VMOVSD (BX)(SI*8), X1
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_scalar_1824
+	JMP    sums_scalar_1848
 
-sums_planes_1823:
+sums_planes_1847:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_1827:
+sums_group_1851:
 	MOVQ   1904(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_1829
+	JB     sums_single_1853
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -20666,7 +21034,7 @@ sums_group_1827:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_1828:
+sums_group_plane_1852:
 	VADDSD (R10), X1, X1
 	VADDSD (R10)(R9*1), X2, X2
 	VADDSD (R11), X3, X3
@@ -20675,7 +21043,7 @@ sums_group_plane_1828:
 	ADDQ   $0x08, R11
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_group_plane_1828
+	JB     sums_group_plane_1852
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	VADDSD 8(DX)(SI*8), X2, X2
@@ -20688,29 +21056,29 @@ sums_group_plane_1828:
 	SHRQ   $0x01, DI
 	ADDQ   DI, R8
 	ADDQ   $0x00000004, SI
-	JMP    sums_group_1827
+	JMP    sums_group_1851
 
-sums_single_1829:
+sums_single_1853:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_1825
+	JE     sums_done_1849
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_1830:
+sums_single_plane_1854:
 	VADDSD (BX)(R8*8), X1, X1
 	INCQ   R8
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_single_plane_1830
+	JB     sums_single_plane_1854
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_single_1829
+	JMP    sums_single_1853
 
-sums_done_1825:
+sums_done_1849:
 	ADDQ 1904(SP), AX
 	MOVQ AX, 1880(SP)
-	JMP  ring_block_1783
+	JMP  ring_block_1807
 
 ring_finished_backwardAVX512F64:
 	VZEROUPPER
@@ -20728,11 +21096,11 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1831
+	JB           cached_1855
 	CMPQ         AX, DX
-	JE           cached_1831
+	JE           cached_1855
 	CMPQ         AX, CX
-	JE           cached_1831
+	JE           cached_1855
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -20741,7 +21109,7 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1833
+	JE           aligned_1857
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -20753,13 +21121,13 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	VMOVUPD      Z2, K1, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_1833:
+aligned_1857:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_1834:
+unrolled_1858:
 	CMPQ     SI, DI
-	JGT      single_1835
+	JGT      single_1859
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
@@ -20781,26 +21149,26 @@ unrolled_1834:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(SI*8)
 	ADDQ     $0x00000020, SI
-	JMP      unrolled_1834
+	JMP      unrolled_1858
 
-single_1835:
+single_1859:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_1836:
+single_loop_1860:
 	CMPQ     SI, DI
-	JGT      remainder_1837
+	JGT      remainder_1861
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(SI*8)
 	ADDQ     $0x00000008, SI
-	JMP      single_loop_1836
+	JMP      single_loop_1860
 
-remainder_1837:
+remainder_1861:
 	SUBQ      SI, BX
-	JE        span_done_1838
+	JE        span_done_1862
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -20810,18 +21178,18 @@ remainder_1837:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_1838:
+span_done_1862:
 	SFENCE
-	JMP stored_1832
+	JMP stored_1856
 
-cached_1831:
+cached_1855:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_1839:
+unrolled_1863:
 	CMPQ    SI, DI
-	JGT     single_1840
+	JGT     single_1864
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
@@ -20843,26 +21211,26 @@ unrolled_1839:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(SI*8)
 	ADDQ    $0x00000020, SI
-	JMP     unrolled_1839
+	JMP     unrolled_1863
 
-single_1840:
+single_1864:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_1841:
+single_loop_1865:
 	CMPQ    SI, DI
-	JGT     remainder_1842
+	JGT     remainder_1866
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     single_loop_1841
+	JMP     single_loop_1865
 
-remainder_1842:
+remainder_1866:
 	SUBQ      SI, BX
-	JE        span_done_1843
+	JE        span_done_1867
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -20872,8 +21240,8 @@ remainder_1842:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_1843:
-stored_1832:
+span_done_1867:
+stored_1856:
 	VZEROUPPER
 	RET
 
@@ -20894,15 +21262,15 @@ TEXT ·backwardPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	MOVQ   BX, R11
 	SHLQ   $0x03, R11
 	CMPQ   R11, ·streamThreshold+0(SB)
-	JB     cached_1844
+	JB     cached_1868
 	CMPQ   AX, DX
-	JE     cached_1844
+	JE     cached_1868
 	CMPQ   AX, CX
-	JE     cached_1844
+	JE     cached_1868
 
-plane_1846:
+plane_1870:
 	CMPQ         BX, $0x00
-	JE           planes_done_1847
+	JE           planes_done_1871
 	VBROADCASTSD (R8)(R10*8), Z1
 	XORQ         R11, R11
 	MOVQ         AX, R12
@@ -20912,7 +21280,7 @@ plane_1846:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_1848
+	JE           aligned_1872
 	MOVQ         R12, R13
 	MOVQ         $-1, R14
 	BZHIQ        R13, R14, R13
@@ -20924,13 +21292,13 @@ plane_1846:
 	VMOVUPD      Z2, K1, (AX)(R11*8)
 	MOVQ         R12, R11
 
-aligned_1848:
+aligned_1872:
 	MOVQ SI, R12
 	SUBQ $0x00000020, R12
 
-unrolled_1849:
+unrolled_1873:
 	CMPQ     R11, R12
-	JGT      single_1850
+	JGT      single_1874
 	VMOVUPD  (CX)(R11*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(R11*8), Z2
@@ -20952,27 +21320,27 @@ unrolled_1849:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(R11*8)
 	ADDQ     $0x00000020, R11
-	JMP      unrolled_1849
+	JMP      unrolled_1873
 
-single_1850:
+single_1874:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 
-single_loop_1851:
+single_loop_1875:
 	CMPQ     R11, R12
-	JGT      remainder_1852
+	JGT      remainder_1876
 	VMOVUPD  (CX)(R11*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(R11*8), Z2
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(R11*8)
 	ADDQ     $0x00000008, R11
-	JMP      single_loop_1851
+	JMP      single_loop_1875
 
-remainder_1852:
+remainder_1876:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_1853
+	JE        span_done_1877
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -20982,35 +21350,35 @@ remainder_1852:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R11*8)
 
-span_done_1853:
+span_done_1877:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_1854
+	JNE  same_pass_1878
 	XORQ R10, R10
 
-same_pass_1854:
+same_pass_1878:
 	SUBQ SI, BX
-	JMP  plane_1846
+	JMP  plane_1870
 
-planes_done_1847:
+planes_done_1871:
 	SFENCE
-	JMP stored_1845
+	JMP stored_1869
 
-cached_1844:
-plane_1855:
+cached_1868:
+plane_1879:
 	CMPQ         BX, $0x00
-	JE           planes_done_1856
+	JE           planes_done_1880
 	VBROADCASTSD (R8)(R10*8), Z1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000020, R12
 
-unrolled_1857:
+unrolled_1881:
 	CMPQ    R11, R12
-	JGT     single_1858
+	JGT     single_1882
 	VMOVUPD (CX)(R11*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R11*8), Z2
@@ -21032,27 +21400,27 @@ unrolled_1857:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(R11*8)
 	ADDQ    $0x00000020, R11
-	JMP     unrolled_1857
+	JMP     unrolled_1881
 
-single_1858:
+single_1882:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 
-single_loop_1859:
+single_loop_1883:
 	CMPQ    R11, R12
-	JGT     remainder_1860
+	JGT     remainder_1884
 	VMOVUPD (CX)(R11*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R11*8), Z2
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(R11*8)
 	ADDQ    $0x00000008, R11
-	JMP     single_loop_1859
+	JMP     single_loop_1883
 
-remainder_1860:
+remainder_1884:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_1861
+	JE        span_done_1885
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -21062,21 +21430,21 @@ remainder_1860:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R11*8)
 
-span_done_1861:
+span_done_1885:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_1862
+	JNE  same_pass_1886
 	XORQ R10, R10
 
-same_pass_1862:
+same_pass_1886:
 	SUBQ SI, BX
-	JMP  plane_1855
+	JMP  plane_1879
 
-planes_done_1856:
-stored_1845:
+planes_done_1880:
+stored_1869:
 	VZEROUPPER
 	RET
 
@@ -21093,15 +21461,15 @@ TEXT ·backwardPatternDxAVX512F64(SB), NOSPLIT, $0-96
 	MOVQ   BX, R8
 	SHLQ   $0x03, R8
 	CMPQ   R8, ·streamThreshold+0(SB)
-	JB     cached_1863
+	JB     cached_1887
 	CMPQ   AX, DX
-	JE     cached_1863
+	JE     cached_1887
 	CMPQ   AX, CX
-	JE     cached_1863
+	JE     cached_1887
 
-row_1865:
+row_1889:
 	CMPQ      BX, $0x00
-	JE        rows_done_1866
+	JE        rows_done_1890
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
@@ -21113,7 +21481,7 @@ row_1865:
 	CMPQ      R10, R8
 	CMOVQGT   R8, R10
 	TESTQ     R10, R10
-	JE        aligned_1867
+	JE        aligned_1891
 	MOVQ      R10, R11
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
@@ -21125,13 +21493,13 @@ row_1865:
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 	MOVQ      R10, R9
 
-aligned_1867:
+aligned_1891:
 	MOVQ R8, R10
 	SUBQ $0x00000020, R10
 
-unrolled_1868:
+unrolled_1892:
 	CMPQ     R9, R10
-	JGT      single_1869
+	JGT      single_1893
 	VMOVUPD  (CX)(R9*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMOVUPD  (DX)(R9*8), Z1
@@ -21153,27 +21521,27 @@ unrolled_1868:
 	VMULPD   192(SI)(R9*8), Z1, K1, Z1
 	VMOVNTPD Z1, 192(AX)(R9*8)
 	ADDQ     $0x00000020, R9
-	JMP      unrolled_1868
+	JMP      unrolled_1892
 
-single_1869:
+single_1893:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-single_loop_1870:
+single_loop_1894:
 	CMPQ     R9, R10
-	JGT      remainder_1871
+	JGT      remainder_1895
 	VMOVUPD  (CX)(R9*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMOVUPD  (DX)(R9*8), Z1
 	VMULPD   (SI)(R9*8), Z1, K1, Z1
 	VMOVNTPD Z1, (AX)(R9*8)
 	ADDQ     $0x00000008, R9
-	JMP      single_loop_1870
+	JMP      single_loop_1894
 
-remainder_1871:
+remainder_1895:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_1872
+	JE        span_done_1896
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -21183,23 +21551,23 @@ remainder_1871:
 	VMULPD    (SI)(R9*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 
-span_done_1872:
+span_done_1896:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_1865
+	JMP  row_1889
 
-rows_done_1866:
+rows_done_1890:
 	SFENCE
-	JMP stored_1864
+	JMP stored_1888
 
-cached_1863:
-row_1873:
+cached_1887:
+row_1897:
 	CMPQ    BX, $0x00
-	JE      rows_done_1874
+	JE      rows_done_1898
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -21207,9 +21575,9 @@ row_1873:
 	MOVQ    R8, R10
 	SUBQ    $0x00000020, R10
 
-unrolled_1875:
+unrolled_1899:
 	CMPQ    R9, R10
-	JGT     single_1876
+	JGT     single_1900
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
@@ -21231,27 +21599,27 @@ unrolled_1875:
 	VMULPD  192(SI)(R9*8), Z1, K1, Z1
 	VMOVUPD Z1, 192(AX)(R9*8)
 	ADDQ    $0x00000020, R9
-	JMP     unrolled_1875
+	JMP     unrolled_1899
 
-single_1876:
+single_1900:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-single_loop_1877:
+single_loop_1901:
 	CMPQ    R9, R10
-	JGT     remainder_1878
+	JGT     remainder_1902
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
 	VMULPD  (SI)(R9*8), Z1, K1, Z1
 	VMOVUPD Z1, (AX)(R9*8)
 	ADDQ    $0x00000008, R9
-	JMP     single_loop_1877
+	JMP     single_loop_1901
 
-remainder_1878:
+remainder_1902:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_1879
+	JE        span_done_1903
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -21261,17 +21629,17 @@ remainder_1878:
 	VMULPD    (SI)(R9*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 
-span_done_1879:
+span_done_1903:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_1873
+	JMP  row_1897
 
-rows_done_1874:
-stored_1864:
+rows_done_1898:
+stored_1888:
 	VZEROUPPER
 	RET
 
@@ -21291,36 +21659,36 @@ TEXT ·backwardRingDxAVX512F64(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x000000c0
-	JA     ring_segmented_1880
+	JA     ring_segmented_1904
 	MOVQ   R9, R10
 
-ring_len_1881:
+ring_len_1905:
 	CMPQ R10, $0x00000008
-	JAE  ring_len_done_1882
+	JAE  ring_len_done_1906
 	ADDQ R9, R10
-	JMP  ring_len_1881
+	JMP  ring_len_1905
 
-ring_len_done_1882:
+ring_len_done_1906:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000008, R11
 
-ring_step_1883:
+ring_step_1907:
 	CMPQ R11, R10
-	JB   ring_step_done_1884
+	JB   ring_step_done_1908
 	SUBQ R10, R11
-	JMP  ring_step_1883
+	JMP  ring_step_1907
 
-ring_step_done_1884:
+ring_step_done_1908:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000020, R11
 
-ring_step_1885:
+ring_step_1909:
 	CMPQ R11, R10
-	JB   ring_step_done_1886
+	JB   ring_step_done_1910
 	SUBQ R10, R11
-	JMP  ring_step_1885
+	JMP  ring_step_1909
 
-ring_step_done_1886:
+ring_step_done_1910:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    32(R10), R10
@@ -21330,76 +21698,76 @@ ring_step_done_1886:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000008
-	JB      ring_short_1887
+	JB      ring_short_1911
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1888
+	JNE     ring_planes_1912
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_1890:
+ring_copy_1914:
 	CMPQ    AX, R11
-	JAE     ring_built_1889
+	JAE     ring_built_1913
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_1891
+	JB      ring_copy_tail_1915
 	VMOVUPD (R10)(R9*8), Z1
 	VMOVUPD Z1, (R8)(AX*8)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1890
+	JNE     ring_copy_1914
 	XORQ    R9, R9
-	JMP     ring_copy_1890
+	JMP     ring_copy_1914
 
-ring_copy_tail_1891:
+ring_copy_tail_1915:
 	VMOVUPD -64(R10)(DX*8), Z1
 	ADDQ    R12, AX
 	VMOVUPD Z1, -64(R8)(AX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_1890
+	JMP     ring_copy_1914
 
-ring_planes_1888:
+ring_planes_1912:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_1892
+	JA   ring_long_planes_1916
 	MOVQ R11, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_1893:
+ring_fill_1917:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_1894
+	JGT          ring_fill_last_1918
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	VMOVUPD      Z1, 64(R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1895
+	JNE          ring_wrap_1919
 	XORQ         R9, R9
 
-ring_wrap_1895:
-	JMP ring_fill_1893
+ring_wrap_1919:
+	JMP ring_fill_1917
 
-ring_fill_last_1894:
+ring_fill_last_1918:
 	CMPQ         R12, R11
-	JAE          ring_built_1889
+	JAE          ring_built_1913
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1896
+	JNE          ring_wrap_1920
 	XORQ         R9, R9
 
-ring_wrap_1896:
-	JMP ring_fill_last_1894
+ring_wrap_1920:
+	JMP ring_fill_last_1918
 
-ring_long_planes_1892:
-ring_channel_1897:
+ring_long_planes_1916:
+ring_channel_1921:
 	CMPQ         R12, R11
-	JAE          ring_built_1889
+	JAE          ring_built_1913
 	VBROADCASTSD (R10)(R9*8), Z1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -21407,65 +21775,65 @@ ring_channel_1897:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_1898:
+ring_plane_1922:
 	VMOVUPD Z1, (R8)(R14*8)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_1898
+	JB      ring_plane_1922
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_1899
+	JNE     ring_wrap_1923
 	XORQ    R9, R9
 
-ring_wrap_1899:
-	JMP ring_channel_1897
+ring_wrap_1923:
+	JMP ring_channel_1921
 
-ring_short_1887:
+ring_short_1911:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_1900:
+ring_element_1924:
 	MOVQ (R10)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_1901
+	JB   ring_element_next_1925
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_1901
+	JB   ring_element_next_1925
 	XORQ R12, R12
 
-ring_element_next_1901:
+ring_element_next_1925:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_1900
+	JB      ring_element_1924
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000008
-	JE      ring_exact_1902
+	JE      ring_exact_1926
 	SUBQ    R9, AX
 
-ring_exact_1902:
+ring_exact_1926:
 	MOVQ AX, DX
 
-ring_repeat_1903:
+ring_repeat_1927:
 	CMPQ    DX, R11
-	JAE     ring_built_1889
+	JAE     ring_built_1913
 	VMOVUPD Z1, (R8)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1903
+	JMP     ring_repeat_1927
 
-ring_built_1889:
+ring_built_1913:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-unrolled_1904:
+unrolled_1928:
 	CMPQ    DX, R9
-	JGT     single_1905
+	JGT     single_1929
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(DX*8), Z1
@@ -21491,15 +21859,15 @@ unrolled_1904:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000020, DX
-	JMP     unrolled_1904
+	JMP     unrolled_1928
 
-single_1905:
+single_1929:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1906:
+single_loop_1930:
 	CMPQ    DX, R9
-	JGT     remainder_1907
+	JGT     remainder_1931
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(DX*8), Z1
@@ -21510,11 +21878,11 @@ single_loop_1906:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000008, DX
-	JMP     single_loop_1906
+	JMP     single_loop_1930
 
-remainder_1907:
+remainder_1931:
 	SUBQ      DX, DI
-	JE        span_done_1908
+	JE        span_done_1932
 	MOVQ      $-1, R9
 	BZHIQ     DI, R9, DI
 	KMOVW     DI, K1
@@ -21524,10 +21892,10 @@ remainder_1907:
 	VMULPD    (R8)(AX*8), Z0, K2, Z0
 	VMOVUPD   Z0, K1, (CX)(DX*8)
 
-span_done_1908:
+span_done_1932:
 	JMP ring_finished_backwardDxAVX512F64
 
-ring_segmented_1880:
+ring_segmented_1904:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x000000c0
 	JA   ring_finished_backwardDxAVX512F64
@@ -21537,11 +21905,11 @@ ring_segmented_1880:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_1909
+	JE   ring_rows_1933
 
-ring_segment_1910:
+ring_segment_1934:
 	CMPQ    DI, $0x00
-	JE      ring_done_1911
+	JE      ring_done_1935
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -21558,33 +21926,33 @@ ring_segment_1910:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_1912:
+ring_len_1936:
 	CMPQ R12, $0x00000008
-	JAE  ring_len_done_1913
+	JAE  ring_len_done_1937
 	ADDQ R10, R12
-	JMP  ring_len_1912
+	JMP  ring_len_1936
 
-ring_len_done_1913:
+ring_len_done_1937:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000008, R13
 
-ring_step_1914:
+ring_step_1938:
 	CMPQ R13, R12
-	JB   ring_step_done_1915
+	JB   ring_step_done_1939
 	SUBQ R12, R13
-	JMP  ring_step_1914
+	JMP  ring_step_1938
 
-ring_step_done_1915:
+ring_step_done_1939:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000020, R13
 
-ring_step_1916:
+ring_step_1940:
 	CMPQ R13, R12
-	JB   ring_step_done_1917
+	JB   ring_step_done_1941
 	SUBQ R12, R13
-	JMP  ring_step_1916
+	JMP  ring_step_1940
 
-ring_step_done_1917:
+ring_step_done_1941:
 	MOVQ    R13, 1936(SP)
 	LEAQ    32(R12), R12
 	CMPQ    R11, R12
@@ -21594,76 +21962,76 @@ ring_step_done_1917:
 	LEAQ    (R11)(AX*8), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000008
-	JB      ring_short_1918
+	JB      ring_short_1942
 	CMPQ    R9, $0x01
-	JNE     ring_planes_1919
+	JNE     ring_planes_1943
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_1921:
+ring_copy_1945:
 	CMPQ    R9, AX
-	JAE     ring_built_1920
+	JAE     ring_built_1944
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_1922
+	JB      ring_copy_tail_1946
 	VMOVUPD (R11)(R10*8), Z1
 	VMOVUPD Z1, (R8)(R9*8)
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_1921
+	JNE     ring_copy_1945
 	XORQ    R10, R10
-	JMP     ring_copy_1921
+	JMP     ring_copy_1945
 
-ring_copy_tail_1922:
+ring_copy_tail_1946:
 	VMOVUPD -64(R11)(DX*8), Z1
 	ADDQ    R12, R9
 	VMOVUPD Z1, -64(R8)(R9*8)
 	XORQ    R10, R10
-	JMP     ring_copy_1921
+	JMP     ring_copy_1945
 
-ring_planes_1919:
+ring_planes_1943:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000010
-	JA   ring_long_planes_1923
+	JA   ring_long_planes_1947
 	MOVQ AX, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_1924:
+ring_fill_1948:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_1925
+	JGT          ring_fill_last_1949
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	VMOVUPD      Z1, 64(R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_1926
+	JNE          ring_wrap_1950
 	XORQ         R10, R10
 
-ring_wrap_1926:
-	JMP ring_fill_1924
+ring_wrap_1950:
+	JMP ring_fill_1948
 
-ring_fill_last_1925:
+ring_fill_last_1949:
 	CMPQ         R12, AX
-	JAE          ring_built_1920
+	JAE          ring_built_1944
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_1927
+	JNE          ring_wrap_1951
 	XORQ         R10, R10
 
-ring_wrap_1927:
-	JMP ring_fill_last_1925
+ring_wrap_1951:
+	JMP ring_fill_last_1949
 
-ring_long_planes_1923:
-ring_channel_1928:
+ring_long_planes_1947:
+ring_channel_1952:
 	CMPQ         R12, AX
-	JAE          ring_built_1920
+	JAE          ring_built_1944
 	VBROADCASTSD (R11)(R10*8), Z1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -21671,66 +22039,66 @@ ring_channel_1928:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_1929:
+ring_plane_1953:
 	VMOVUPD Z1, (R8)(R14*8)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_1929
+	JB      ring_plane_1953
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_1930
+	JNE     ring_wrap_1954
 	XORQ    R10, R10
 
-ring_wrap_1930:
-	JMP ring_channel_1928
+ring_wrap_1954:
+	JMP ring_channel_1952
 
-ring_short_1918:
+ring_short_1942:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_1931:
+ring_element_1955:
 	MOVQ (R11)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_1932
+	JB   ring_element_next_1956
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_1932
+	JB   ring_element_next_1956
 	XORQ R12, R12
 
-ring_element_next_1932:
+ring_element_next_1956:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_1931
+	JB      ring_element_1955
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_1933
+	JE      ring_exact_1957
 	SUBQ    R10, DX
 
-ring_exact_1933:
+ring_exact_1957:
 	MOVQ DX, R9
 
-ring_repeat_1934:
+ring_repeat_1958:
 	CMPQ    R9, AX
-	JAE     ring_built_1920
+	JAE     ring_built_1944
 	VMOVUPD Z1, (R8)(R9*8)
 	ADDQ    DX, R9
-	JMP     ring_repeat_1934
+	JMP     ring_repeat_1958
 
-ring_built_1920:
+ring_built_1944:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 
-unrolled_1935:
+unrolled_1959:
 	CMPQ    R9, R10
-	JGT     single_1936
+	JGT     single_1960
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -21756,15 +22124,15 @@ unrolled_1935:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000020, R9
-	JMP     unrolled_1935
+	JMP     unrolled_1959
 
-single_1936:
+single_1960:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-single_loop_1937:
+single_loop_1961:
 	CMPQ    R9, R10
-	JGT     remainder_1938
+	JGT     remainder_1962
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -21775,11 +22143,11 @@ single_loop_1937:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000008, R9
-	JMP     single_loop_1937
+	JMP     single_loop_1961
 
-remainder_1938:
+remainder_1962:
 	SUBQ      R9, DX
-	JE        span_done_1939
+	JE        span_done_1963
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -21789,7 +22157,7 @@ remainder_1938:
 	VMULPD    (R8)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R9*8)
 
-span_done_1939:
+span_done_1963:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -21801,18 +22169,18 @@ span_done_1939:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1940
+	JNE  ring_next_1964
 	XORQ AX, AX
 
-ring_next_1940:
+ring_next_1964:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1910
+	JMP  ring_segment_1934
 
-ring_done_1911:
+ring_done_1935:
 	JMP ring_finished_backwardDxAVX512F64
 
-ring_rows_1909:
-ring_block_1941:
+ring_rows_1933:
+ring_block_1965:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -21828,33 +22196,33 @@ ring_block_1941:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1942:
+ring_len_1966:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_1943
+	JAE  ring_len_done_1967
 	ADDQ BX, SI
-	JMP  ring_len_1942
+	JMP  ring_len_1966
 
-ring_len_done_1943:
+ring_len_done_1967:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_1944:
+ring_step_1968:
 	CMPQ DI, SI
-	JB   ring_step_done_1945
+	JB   ring_step_done_1969
 	SUBQ SI, DI
-	JMP  ring_step_1944
+	JMP  ring_step_1968
 
-ring_step_done_1945:
+ring_step_done_1969:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_1946:
+ring_step_1970:
 	CMPQ DI, SI
-	JB   ring_step_done_1947
+	JB   ring_step_done_1971
 	SUBQ SI, DI
-	JMP  ring_step_1946
+	JMP  ring_step_1970
 
-ring_step_done_1947:
+ring_step_done_1971:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -21865,76 +22233,76 @@ ring_step_done_1947:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000008
-	JB      ring_short_1948
+	JB      ring_short_1972
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1949
+	JNE     ring_planes_1973
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1951:
+ring_copy_1975:
 	CMPQ    BX, DI
-	JAE     ring_built_1950
+	JAE     ring_built_1974
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_1952
+	JB      ring_copy_tail_1976
 	VMOVUPD (SI)(R9*8), Z1
 	VMOVUPD Z1, (R8)(BX*8)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1951
+	JNE     ring_copy_1975
 	XORQ    R9, R9
-	JMP     ring_copy_1951
+	JMP     ring_copy_1975
 
-ring_copy_tail_1952:
+ring_copy_tail_1976:
 	VMOVUPD -64(SI)(DX*8), Z1
 	ADDQ    R10, BX
 	VMOVUPD Z1, -64(R8)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_1951
+	JMP     ring_copy_1975
 
-ring_planes_1949:
+ring_planes_1973:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_1953
+	JA   ring_long_planes_1977
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_1954:
+ring_fill_1978:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1955
+	JGT          ring_fill_last_1979
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (R8)(R9*8)
 	VMOVUPD      Z1, 64(R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1956
+	JNE          ring_wrap_1980
 	XORQ         BX, BX
 
-ring_wrap_1956:
-	JMP ring_fill_1954
+ring_wrap_1980:
+	JMP ring_fill_1978
 
-ring_fill_last_1955:
+ring_fill_last_1979:
 	CMPQ         R9, DI
-	JAE          ring_built_1950
+	JAE          ring_built_1974
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1957
+	JNE          ring_wrap_1981
 	XORQ         BX, BX
 
-ring_wrap_1957:
-	JMP ring_fill_last_1955
+ring_wrap_1981:
+	JMP ring_fill_last_1979
 
-ring_long_planes_1953:
-ring_channel_1958:
+ring_long_planes_1977:
+ring_channel_1982:
 	CMPQ         R9, DI
-	JAE          ring_built_1950
+	JAE          ring_built_1974
 	VBROADCASTSD (SI)(BX*8), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -21942,57 +22310,57 @@ ring_channel_1958:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_1959:
+ring_plane_1983:
 	VMOVUPD Z1, (R8)(R11*8)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1959
+	JB      ring_plane_1983
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_1960
+	JNE     ring_wrap_1984
 	XORQ    BX, BX
 
-ring_wrap_1960:
-	JMP ring_channel_1958
+ring_wrap_1984:
+	JMP ring_channel_1982
 
-ring_short_1948:
+ring_short_1972:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1961:
+ring_element_1985:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (R8)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1962
+	JB   ring_element_next_1986
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1962
+	JB   ring_element_next_1986
 	XORQ R9, R9
 
-ring_element_next_1962:
+ring_element_next_1986:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_1961
+	JB      ring_element_1985
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_1963
+	JE      ring_exact_1987
 	SUBQ    BX, DX
 
-ring_exact_1963:
+ring_exact_1987:
 	MOVQ DX, BX
 
-ring_repeat_1964:
+ring_repeat_1988:
 	CMPQ    BX, DI
-	JAE     ring_built_1950
+	JAE     ring_built_1974
 	VMOVUPD Z1, (R8)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1964
+	JMP     ring_repeat_1988
 
-ring_built_1950:
+ring_built_1974:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+48(FP), BX
@@ -22003,18 +22371,18 @@ ring_built_1950:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_1965:
+ring_row_1989:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1966
+	JE   ring_rows_done_1990
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 
-unrolled_1967:
+unrolled_1991:
 	CMPQ    R9, R10
-	JGT     single_1968
+	JGT     single_1992
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -22040,15 +22408,15 @@ unrolled_1967:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000020, R9
-	JMP     unrolled_1967
+	JMP     unrolled_1991
 
-single_1968:
+single_1992:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-single_loop_1969:
+single_loop_1993:
 	CMPQ    R9, R10
-	JGT     remainder_1970
+	JGT     remainder_1994
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -22059,11 +22427,11 @@ single_loop_1969:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000008, R9
-	JMP     single_loop_1969
+	JMP     single_loop_1993
 
-remainder_1970:
+remainder_1994:
 	SUBQ      R9, DX
-	JE        span_done_1971
+	JE        span_done_1995
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -22073,7 +22441,7 @@ remainder_1970:
 	VMULPD    (R8)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R9*8)
 
-span_done_1971:
+span_done_1995:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -22081,13 +22449,13 @@ span_done_1971:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_1965
+	JMP   ring_row_1989
 
-ring_rows_done_1966:
+ring_rows_done_1990:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1941
+	JMP  ring_block_1965
 
 ring_finished_backwardDxAVX512F64:
 	VZEROUPPER
@@ -22108,9 +22476,9 @@ TEXT ·backwardDalphaAVX512F64(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000020, SI
 
-unrolled_1972:
+unrolled_1996:
 	CMPQ        BX, SI
-	JGT         single_1973
+	JGT         single_1997
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
@@ -22128,25 +22496,25 @@ unrolled_1972:
 	VMOVUPD     192(CX)(BX*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, BX
-	JMP         unrolled_1972
+	JMP         unrolled_1996
 
-single_1973:
+single_1997:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_1974:
+single_loop_1998:
 	CMPQ        BX, SI
-	JGT         remainder_1975
+	JGT         remainder_1999
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, BX
-	JMP         single_loop_1974
+	JMP         single_loop_1998
 
-remainder_1975:
+remainder_1999:
 	SUBQ        BX, DX
-	JE          span_done_1976
+	JE          span_done_2000
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -22155,7 +22523,7 @@ remainder_1975:
 	VMOVUPD.Z   (CX)(BX*8), K1, Z0
 	VFMADD231PD Z0, Z5, K2, Z1
 
-span_done_1976:
+span_done_2000:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -22183,9 +22551,9 @@ TEXT ·backwardPlanesDalphaAVX512F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
 
-plane_1977:
+plane_2001:
 	CMPQ   DX, $0x00
-	JE     planes_done_1978
+	JE     planes_done_2002
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -22194,9 +22562,9 @@ plane_1977:
 	MOVQ   SI, R11
 	SUBQ   $0x00000020, R11
 
-unrolled_1979:
+unrolled_2003:
 	CMPQ        R10, R11
-	JGT         single_1980
+	JGT         single_2004
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
@@ -22214,26 +22582,26 @@ unrolled_1979:
 	VMOVUPD     192(CX)(R10*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_1979
+	JMP         unrolled_2003
 
-single_1980:
+single_2004:
 	MOVQ SI, R11
 	SUBQ $0x00000008, R11
 
-single_loop_1981:
+single_loop_2005:
 	CMPQ        R10, R11
-	JGT         remainder_1982
+	JGT         remainder_2006
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_1981
+	JMP         single_loop_2005
 
-remainder_1982:
+remainder_2006:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_1983
+	JE          span_done_2007
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -22242,7 +22610,7 @@ remainder_1982:
 	VMOVUPD.Z   (CX)(R10*8), K1, Z6
 	VFMADD231PD Z6, Z5, K2, Z1
 
-span_done_1983:
+span_done_2007:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -22258,14 +22626,14 @@ span_done_1983:
 	ADDQ          R8, CX
 	INCQ          R9
 	CMPQ          R9, DI
-	JNE           same_pass_1984
+	JNE           same_pass_2008
 	XORQ          R9, R9
 
-same_pass_1984:
+same_pass_2008:
 	SUBQ SI, DX
-	JMP  plane_1977
+	JMP  plane_2001
 
-planes_done_1978:
+planes_done_2002:
 	VZEROUPPER
 	RET
 
@@ -22279,9 +22647,9 @@ TEXT ·backwardPatternDalphaAVX512F64(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
 
-row_1985:
+row_2009:
 	CMPQ    DX, $0x00
-	JE      rows_done_1986
+	JE      rows_done_2010
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -22289,9 +22657,9 @@ row_1985:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_1987:
+unrolled_2011:
 	CMPQ        R8, R9
-	JGT         single_1988
+	JGT         single_2012
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -22317,15 +22685,15 @@ unrolled_1987:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 192(BX)(R8*8)
 	ADDQ        $0x00000020, R8
-	JMP         unrolled_1987
+	JMP         unrolled_2011
 
-single_1988:
+single_2012:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1989:
+single_loop_2013:
 	CMPQ        R8, R9
-	JGT         remainder_1990
+	JGT         remainder_2014
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -22333,12 +22701,12 @@ single_loop_1989:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, (BX)(R8*8)
 	ADDQ        $0x00000008, R8
-	JMP         single_loop_1989
+	JMP         single_loop_2013
 
-remainder_1990:
+remainder_2014:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_1991
+	JE          span_done_2015
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -22349,15 +22717,15 @@ remainder_1990:
 	VFMADD231PD Z2, Z1, K2, Z3
 	VMOVUPD     Z3, K2, (BX)(R8*8)
 
-span_done_1991:
+span_done_2015:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_1985
+	JMP  row_2009
 
-rows_done_1986:
+rows_done_2010:
 	VZEROUPPER
 	RET
 
@@ -22375,36 +22743,36 @@ TEXT ·backwardRingDalphaAVX512F64(SB), $1984-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x000000b8
-	JA     ring_segmented_1992
+	JA     ring_segmented_2016
 	MOVQ   DI, SI
 
-ring_len_1993:
+ring_len_2017:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_1994
+	JAE  ring_len_done_2018
 	ADDQ DI, SI
-	JMP  ring_len_1993
+	JMP  ring_len_2017
 
-ring_len_done_1994:
+ring_len_done_2018:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_1995:
+ring_step_2019:
 	CMPQ DI, SI
-	JB   ring_step_done_1996
+	JB   ring_step_done_2020
 	SUBQ SI, DI
-	JMP  ring_step_1995
+	JMP  ring_step_2019
 
-ring_step_done_1996:
+ring_step_done_2020:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_1997:
+ring_step_2021:
 	CMPQ DI, SI
-	JB   ring_step_done_1998
+	JB   ring_step_done_2022
 	SUBQ SI, DI
-	JMP  ring_step_1997
+	JMP  ring_step_2021
 
-ring_step_done_1998:
+ring_step_done_2022:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -22426,22 +22794,22 @@ ring_step_done_1998:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1999:
+sums_zero_2023:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_2000
+	JAE     sums_zeroed_2024
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_1999
+	JMP     sums_zero_2023
 
-sums_zeroed_2000:
+sums_zeroed_2024:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
 
-unrolled_2001:
+unrolled_2025:
 	CMPQ        DI, R8
-	JGT         single_2002
+	JGT         single_2026
 	VMOVUPD     (AX)(DI*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(DI*8), Z2
@@ -22471,15 +22839,15 @@ unrolled_2001:
 	SUBQ        1920(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000020, DI
-	JMP         unrolled_2001
+	JMP         unrolled_2025
 
-single_2002:
+single_2026:
 	MOVQ BX, R8
 	SUBQ $0x00000008, R8
 
-single_loop_2003:
+single_loop_2027:
 	CMPQ        DI, R8
-	JGT         remainder_2004
+	JGT         remainder_2028
 	VMOVUPD     (AX)(DI*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(DI*8), Z2
@@ -22491,11 +22859,11 @@ single_loop_2003:
 	SUBQ        1920(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000008, DI
-	JMP         single_loop_2003
+	JMP         single_loop_2027
 
-remainder_2004:
+remainder_2028:
 	SUBQ        DI, BX
-	JE          span_done_2005
+	JE          span_done_2029
 	MOVQ        $-1, R8
 	BZHIQ       BX, R8, BX
 	KMOVW       BX, K1
@@ -22506,93 +22874,93 @@ remainder_2004:
 	VFMADD231PD Z0, Z1, K2, Z2
 	VMOVUPD     Z2, K2, (CX)(SI*8)
 
-span_done_2005:
+span_done_2029:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  1920(SP), BX
 	MOVQ  1960(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_2007
+	JLE   fold_ext_done_2031
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_2008
+	JA    fold_ext_scalar_2032
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_2006:
+fold_ext_2030:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_2007
+	JBE     fold_ext_done_2031
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Z0
 	VADDPD  (CX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (CX)(DI*8)
-	JMP     fold_ext_2006
+	JMP     fold_ext_2030
 
-fold_ext_scalar_2008:
+fold_ext_scalar_2032:
 	MOVQ 1960(SP), SI
 
-fold_ext_element_2009:
+fold_ext_element_2033:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_2010
+	JBE    fold_ext_element_done_2034
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_2009
+	JMP    fold_ext_element_2033
 
-fold_ext_element_done_2010:
-fold_ext_done_2007:
-fold_2011:
+fold_ext_element_done_2034:
+fold_ext_done_2031:
+fold_2035:
 	CMPQ   BX, AX
-	JBE    fold_done_2012
+	JBE    fold_done_2036
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_2011
+	JMP    fold_2035
 
-fold_done_2012:
+fold_done_2036:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_2013
+	JNE  sums_planes_2037
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000008, BX
 
-sums_vector_2016:
+sums_vector_2040:
 	CMPQ    AX, BX
-	JGT     sums_scalar_2014
+	JGT     sums_scalar_2038
 	VMOVUPD (DX)(AX*8), Z0
 	VADDPD  (CX)(AX*8), Z0, Z0
 	VMOVUPD Z0, (DX)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_vector_2016
+	JMP     sums_vector_2040
 
-sums_scalar_2014:
+sums_scalar_2038:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_2015
+	JE     sums_done_2039
 	VMOVSD (CX)(AX*8), X0
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_2014
+	JMP    sums_scalar_2038
 
-sums_planes_2013:
+sums_planes_2037:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_2017:
+sums_group_2041:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_2019
+	JB     sums_single_2043
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -22601,7 +22969,7 @@ sums_group_2017:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_2018:
+sums_group_plane_2042:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -22610,7 +22978,7 @@ sums_group_plane_2018:
 	ADDQ   $0x08, R9
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_group_plane_2018
+	JB     sums_group_plane_2042
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	VADDSD 8(DX)(AX*8), X1, X1
@@ -22623,29 +22991,29 @@ sums_group_plane_2018:
 	SHRQ   $0x01, BX
 	ADDQ   BX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_2017
+	JMP    sums_group_2041
 
-sums_single_2019:
+sums_single_2043:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_2015
+	JE     sums_done_2039
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_2020:
+sums_single_plane_2044:
 	VADDSD (CX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_single_plane_2020
+	JB     sums_single_plane_2044
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_2019
+	JMP    sums_single_2043
 
-sums_done_2015:
+sums_done_2039:
 	JMP ring_finished_backwardDalphaAVX512F64
 
-ring_segmented_1992:
+ring_segmented_2016:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x000000b8
 	JA   ring_finished_backwardDalphaAVX512F64
@@ -22655,7 +23023,7 @@ ring_segmented_1992:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 
-ring_block_2022:
+ring_block_2046:
 	MOVQ    1944(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -22670,33 +23038,33 @@ ring_block_2022:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_2023:
+ring_len_2047:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2024
+	JAE  ring_len_done_2048
 	ADDQ BX, SI
-	JMP  ring_len_2023
+	JMP  ring_len_2047
 
-ring_len_done_2024:
+ring_len_done_2048:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_2025:
+ring_step_2049:
 	CMPQ DI, SI
-	JB   ring_step_done_2026
+	JB   ring_step_done_2050
 	SUBQ SI, DI
-	JMP  ring_step_2025
+	JMP  ring_step_2049
 
-ring_step_done_2026:
+ring_step_done_2050:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_2027:
+ring_step_2051:
 	CMPQ DI, SI
-	JB   ring_step_done_2028
+	JB   ring_step_done_2052
 	SUBQ SI, DI
-	JMP  ring_step_2027
+	JMP  ring_step_2051
 
-ring_step_done_2028:
+ring_step_done_2052:
 	MOVQ    DI, 1936(SP)
 	LEAQ    32(SI), SI
 	CMPQ    BX, SI
@@ -22725,26 +23093,26 @@ ring_step_done_2028:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_2029:
+sums_zero_2053:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_2030
+	JAE     sums_zeroed_2054
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_2029
+	JMP     sums_zero_2053
 
-sums_zeroed_2030:
-ring_row_2031:
+sums_zeroed_2054:
+ring_row_2055:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_2032
+	JE   ring_rows_done_2056
 	XORQ SI, SI
 	MOVQ 1976(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-unrolled_2033:
+unrolled_2057:
 	CMPQ        R8, R9
-	JGT         single_2034
+	JGT         single_2058
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R8*8), Z2
@@ -22774,15 +23142,15 @@ unrolled_2033:
 	SUBQ        1920(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000020, R8
-	JMP         unrolled_2033
+	JMP         unrolled_2057
 
-single_2034:
+single_2058:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_2035:
+single_loop_2059:
 	CMPQ        R8, R9
-	JGT         remainder_2036
+	JGT         remainder_2060
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R8*8), Z2
@@ -22794,11 +23162,11 @@ single_loop_2035:
 	SUBQ        1920(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000008, R8
-	JMP         single_loop_2035
+	JMP         single_loop_2059
 
-remainder_2036:
+remainder_2060:
 	SUBQ        R8, DI
-	JE          span_done_2037
+	JE          span_done_2061
 	MOVQ        $-1, R9
 	BZHIQ       DI, R9, DI
 	KMOVW       DI, K1
@@ -22809,16 +23177,16 @@ remainder_2036:
 	VFMADD231PD Z2, Z1, K2, Z3
 	VMOVUPD     Z3, K2, (CX)(SI*8)
 
-span_done_2037:
+span_done_2061:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x03, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_2031
+	JMP   ring_row_2055
 
-ring_rows_done_2032:
+ring_rows_done_2056:
 	MOVQ 1944(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -22826,86 +23194,86 @@ ring_rows_done_2032:
 	MOVQ 1920(SP), SI
 	MOVQ 1960(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_2039
+	JLE  fold_ext_done_2063
 	CMPQ DI, SI
-	JA   fold_ext_scalar_2040
+	JA   fold_ext_scalar_2064
 	ADDQ $0x00000007, DI
 	ANDQ $-8, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_2038:
+fold_ext_2062:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_2039
+	JBE     fold_ext_done_2063
 	SUBQ    $0x00000008, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Z1
 	VADDPD  (CX)(DI*8), Z1, Z1
 	VMOVUPD Z1, (CX)(R8*8)
-	JMP     fold_ext_2038
+	JMP     fold_ext_2062
 
-fold_ext_scalar_2040:
+fold_ext_scalar_2064:
 	MOVQ 1960(SP), DI
 
-fold_ext_element_2041:
+fold_ext_element_2065:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_2042
+	JBE    fold_ext_element_done_2066
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_2041
+	JMP    fold_ext_element_2065
 
-fold_ext_element_done_2042:
-fold_ext_done_2039:
-fold_2043:
+fold_ext_element_done_2066:
+fold_ext_done_2063:
+fold_2067:
 	CMPQ   SI, BX
-	JBE    fold_done_2044
+	JBE    fold_done_2068
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_2043
+	JMP    fold_2067
 
-fold_done_2044:
+fold_done_2068:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_2045
+	JNE  sums_planes_2069
 	MOVQ 1968(SP), SI
 	SUBQ $0x00000008, SI
 
-sums_vector_2048:
+sums_vector_2072:
 	CMPQ    BX, SI
-	JGT     sums_scalar_2046
+	JGT     sums_scalar_2070
 	VMOVUPD (DX)(BX*8), Z1
 	VADDPD  (CX)(BX*8), Z1, Z1
 	VMOVUPD Z1, (DX)(BX*8)
 	ADDQ    $0x00000008, BX
-	JMP     sums_vector_2048
+	JMP     sums_vector_2072
 
-sums_scalar_2046:
+sums_scalar_2070:
 	CMPQ   BX, 1968(SP)
-	JE     sums_done_2047
+	JE     sums_done_2071
 	VMOVSD (CX)(BX*8), X1
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_scalar_2046
+	JMP    sums_scalar_2070
 
-sums_planes_2045:
+sums_planes_2069:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_2049:
+sums_group_2073:
 	MOVQ   1968(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_2051
+	JB     sums_single_2075
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -22914,7 +23282,7 @@ sums_group_2049:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_2050:
+sums_group_plane_2074:
 	VADDSD (R9), X1, X1
 	VADDSD (R9)(R8*1), X2, X2
 	VADDSD (R10), X3, X3
@@ -22923,7 +23291,7 @@ sums_group_plane_2050:
 	ADDQ   $0x08, R10
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_group_plane_2050
+	JB     sums_group_plane_2074
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	VADDSD 8(DX)(BX*8), X2, X2
@@ -22936,29 +23304,29 @@ sums_group_plane_2050:
 	SHRQ   $0x01, SI
 	ADDQ   SI, DI
 	ADDQ   $0x00000004, BX
-	JMP    sums_group_2049
+	JMP    sums_group_2073
 
-sums_single_2051:
+sums_single_2075:
 	CMPQ   BX, 1968(SP)
-	JE     sums_done_2047
+	JE     sums_done_2071
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_2052:
+sums_single_plane_2076:
 	VADDSD (CX)(DI*8), X1, X1
 	INCQ   DI
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_single_plane_2052
+	JB     sums_single_plane_2076
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_single_2051
+	JMP    sums_single_2075
 
-sums_done_2047:
+sums_done_2071:
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_2022
+	JMP  ring_block_2046
 
 ring_finished_backwardDalphaAVX512F64:
 	VZEROUPPER
@@ -22974,19 +23342,19 @@ TEXT ·addSumsAVX2F32(SB), NOSPLIT, $0-48
 	MOVQ DX, SI
 	SUBQ $0x04, SI
 
-add_vector_2053:
+add_vector_2077:
 	CMPQ       BX, SI
-	JGT        add_scalar_2054
+	JGT        add_scalar_2078
 	VCVTPS2PD  (AX)(BX*4), Y0
 	VADDPD     (CX)(BX*8), Y0, Y0
 	VCVTPD2PSY Y0, X0
 	VMOVUPS    X0, (AX)(BX*4)
 	ADDQ       $0x04, BX
-	JMP        add_vector_2053
+	JMP        add_vector_2077
 
-add_scalar_2054:
+add_scalar_2078:
 	CMPQ      BX, DX
-	JE        add_done_2055
+	JE        add_done_2079
 	VMOVSD    (CX)(BX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (AX)(BX*4), X1, X1
@@ -22994,9 +23362,9 @@ add_scalar_2054:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (AX)(BX*4)
 	INCQ      BX
-	JMP       add_scalar_2054
+	JMP       add_scalar_2078
 
-add_done_2055:
+add_done_2079:
 	VZEROUPPER
 	RET
 
@@ -23010,24 +23378,24 @@ TEXT ·addSumsAVX2F64(SB), NOSPLIT, $0-48
 	MOVQ DX, SI
 	SUBQ $0x04, SI
 
-add_vector_2056:
+add_vector_2080:
 	CMPQ    BX, SI
-	JGT     add_scalar_2057
+	JGT     add_scalar_2081
 	VMOVUPD (AX)(BX*8), Y0
 	VADDPD  (CX)(BX*8), Y0, Y0
 	VMOVUPD Y0, (AX)(BX*8)
 	ADDQ    $0x04, BX
-	JMP     add_vector_2056
+	JMP     add_vector_2080
 
-add_scalar_2057:
+add_scalar_2081:
 	CMPQ   BX, DX
-	JE     add_done_2058
+	JE     add_done_2082
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (AX)(BX*8), X0, X0
 	VMOVSD X0, (AX)(BX*8)
 	INCQ   BX
-	JMP    add_scalar_2057
+	JMP    add_scalar_2081
 
-add_done_2058:
+add_done_2082:
 	VZEROUPPER
 	RET
