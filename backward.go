@@ -57,7 +57,24 @@ func backwardChannels[T Float](isa isaID, dx, dalpha, dy, x, alpha []T, inner in
 			return
 		}
 	}
+	if len(alpha) == 1 {
+		// One slope, without a plan: a frozen shared slope's dx-only
+		// call took 51 ns at n = 16 through backwardChannelsOf, 30 ns
+		// this way, as Backward's full call does.
+		backwardOneSlope(isa, dx, dalpha, dy, x, alpha[0])
+		return
+	}
 	backwardChannelsOf(isa, dx, dalpha, dy, x, alpha, inner)
+}
+
+// backwardOneSlope is BackwardChannels with a single slope: the shared-slope
+// kernels.
+func backwardOneSlope[T Float](isa isaID, dx, dalpha, dy, x []T, alpha T) {
+	if dalpha == nil {
+		backwardDxKernel(isa, dx, dy, x, alpha)
+		return
+	}
+	dalpha[0] = T(float64(dalpha[0]) + backwardOf(isa, dx, dy, x, alpha))
 }
 
 // backwardChannelsMisuse panics with the message for BackwardChannels'
@@ -88,11 +105,7 @@ func backwardChannelsOf[T Float](isa isaID, dx, dalpha, dy, x, alpha []T, inner 
 	wantDx, wantDalpha := dx != nil, dalpha != nil
 	switch planChannels[T](isa, len(x), len(alpha), inner, wantDalpha) {
 	case planShared:
-		if wantDalpha {
-			dalpha[0] = T(float64(dalpha[0]) + backwardOf(isa, dx, dy, x, alpha[0]))
-		} else {
-			backwardDxKernel(isa, dx, dy, x, alpha[0])
-		}
+		backwardOneSlope(isa, dx, dalpha, dy, x, alpha[0])
 	case planRing:
 		switch {
 		case !wantDalpha:

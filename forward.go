@@ -36,6 +36,10 @@ func forwardChannels[T Float](isa isaID, dst, x, alpha []T, inner int) {
 			return
 		}
 	}
+	if len(alpha) == 1 {
+		forwardKernel(isa, dst, x, alpha[0]) // one slope, without a plan (see backwardChannels)
+		return
+	}
 	forwardChannelsOf(isa, dst, x, alpha, inner)
 }
 
