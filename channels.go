@@ -52,10 +52,10 @@ func planChannels[E Float](isa isaID, n, channels, inner int, sums bool) plan {
 	switch {
 	case channels == 1:
 		return planShared
-	case inner == 1 && n == channels && !sums:
-		// One channel-last row: its slopes are the pattern, read in place
-		// (tested first, so that the commonest small call does not pay
-		// for ringFits).
+	case inner == 1 && !sums && (n == channels || patternRows(isa, n, channels, sizeOf[E]())):
+		// One channel-last row, or a few long ones: the slopes are the
+		// pattern, read in place (tested first, so that the commonest
+		// small call does not pay for ringFits).
 		return planPattern
 	case ringFits[E](isa, n, channels, inner, sums):
 		return planRing
@@ -127,6 +127,18 @@ var ringPlaneBytes = [len(isaNames)][2]int{
 	isaAVX2:    {16 * 4, 16 * 8},
 	isaAVX512:  {255, 255},
 	isaNEON:    {255, 255},
+}
+
+// patternRows reports whether isa's pattern kernel takes a few channel-last
+// rows of at least a vector each, which the Ring kernel would take too:
+// there it need not expand the slopes first. Measured on AVX2, forward,
+// rows x channels, ns, pattern vs Ring: float32 4x10 15 vs 19, 4x16 17 vs
+// 18, 4x64 23 vs 31, 2x100 18 vs 31; float64 4x10 19 vs 20, 4x64 36 vs 50,
+// 2x100 30 vs 50; but 8x24 35 vs 25, 12x8 33 vs 20, 32x10 87 vs 36: the
+// Ring kernel's set-up pays from about eight rows. The other ISAs keep a
+// single row (not measured).
+func patternRows(isa isaID, n, channels, size int) bool {
+	return isa == isaAVX2 && n <= 4*channels && channels*size >= 32
 }
 
 // minSegment is the fewest planes per segment worth a Ring kernel's
