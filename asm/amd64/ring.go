@@ -591,43 +591,13 @@ const channelGroup = 4 // addChannelSums steps a group as stride*4/8 positions
 // + sum), as the pure-Go code does. Channel-last (inner = 1) runs a vector
 // of channels at a time; planes a group of channels at a time.
 func (k *kernel) addChannelSums(dalpha GPVirtual, channels, inner Mem) {
-	size, perVec := uint8(k.e.Size), k.isa.vecBytes()/8
+	size := uint8(k.e.Size)
 	c, limit := GP64(), GP64()
 	XORQ(c, c)
-	planes, scalar, done := newLabel("sums_planes"), newLabel("sums_scalar"), newLabel("sums_done")
+	planes, done := newLabel("sums_planes"), newLabel("sums_done")
 	CMPQ(inner, U8(1))
 	JNE(LabelRef(planes))
-	MOVQ(channels, limit)
-	SUBQ(U32(perVec), limit)
-	vector := newLabel("sums_vector")
-	Label(vector)
-	CMPQ(c, limit)
-	JGT(LabelRef(scalar))
-	at := Mem{Base: dalpha, Index: c, Scale: size}
-	d := k.isa.vec()
-	if size == 4 {
-		VCVTPS2PD(at, d)
-	} else {
-		VMOVUPD(at, d)
-	}
-	VADDPD(k.sumRing.Idx(c, 8), d, d)
-	if size == 4 {
-		VMOVUPS(k.isa.narrow(d), at)
-	} else {
-		VMOVUPD(d, at)
-	}
-	ADDQ(U32(perVec), c)
-	JMP(LabelRef(vector))
-
-	// The channels left over, one at a time.
-	Label(scalar)
-	CMPQ(c, channels)
-	JE(LabelRef(done))
-	s := XMM()
-	VMOVSD(k.sumRing.Idx(c, 8), s)
-	k.addOne(Mem{Base: dalpha, Index: c, Scale: size}, s)
-	INCQ(c)
-	JMP(LabelRef(scalar))
+	addSumsLoop(k.isa, k.e.Size, dalpha, k.sumRing, channels, c, done)
 
 	// Planes: channelGroup channels side by side, each summing its inner
 	// positions (a stride of inner apart), then one at a time.
@@ -690,6 +660,45 @@ func (k *kernel) addChannelSums(dalpha GPVirtual, channels, inner Mem) {
 	INCQ(c)
 	JMP(LabelRef(single))
 	Label(done)
+}
+
+// addSumsLoop adds sums[c] to dalpha[c] (elements of size bytes) in
+// float64, rounding once, for c from its value up to n: a vector of is's
+// float64 at a time, then the channels left over one at a time; then it
+// jumps to done.
+func addSumsLoop(is isa, size int, dalpha Register, sums Mem, n Op, c GPVirtual, done string) {
+	perVec := is.vecBytes() / 8
+	limit := GP64()
+	MOVQ(n, limit)
+	SUBQ(U32(perVec), limit)
+	vector, scalar := newLabel("sums_vector"), newLabel("sums_scalar")
+	Label(vector)
+	CMPQ(c, limit)
+	JGT(LabelRef(scalar))
+	at := Mem{Base: dalpha, Index: c, Scale: uint8(size)}
+	d := is.vec()
+	if size == 4 {
+		VCVTPS2PD(at, d)
+	} else {
+		VMOVUPD(at, d)
+	}
+	VADDPD(sums.Idx(c, 8), d, d)
+	if size == 4 {
+		VMOVUPS(is.narrow(d), at)
+	} else {
+		VMOVUPD(d, at)
+	}
+	ADDQ(U32(perVec), c)
+	JMP(LabelRef(vector))
+
+	Label(scalar)
+	CMPQ(c, n)
+	JE(LabelRef(done))
+	s := XMM()
+	VMOVSD(sums.Idx(c, 8), s)
+	addOne(size, at, s)
+	INCQ(c)
+	JMP(LabelRef(scalar))
 }
 
 // addOne adds the float64 sum s to the element at m, rounding once.

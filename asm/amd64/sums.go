@@ -26,39 +26,9 @@ func generateAddSums() {
 		Pragma("noescape")
 		Doc(name + " adds sums[c] to dalpha[c] in float64 and rounds once, for c < len(sums) <= len(dalpha).")
 		dalpha, sums, n := Load(Param("dalpha").Base(), GP64()), Load(Param("sums").Base(), GP64()), Load(Param("sums").Len(), GP64())
-		c, limit := GP64(), GP64()
+		c, done := GP64(), newLabel("add_done")
 		XORQ(c, c)
-		MOVQ(n, limit)
-		SUBQ(U8(4), limit)
-		size := uint8(e.Size)
-		vector, scalar, done := newLabel("add_vector"), newLabel("add_scalar"), newLabel("add_done")
-		Label(vector)
-		CMPQ(c, limit)
-		JGT(LabelRef(scalar))
-		at := Mem{Base: dalpha, Index: c, Scale: size}
-		d := YMM()
-		if e.Size == 4 {
-			VCVTPS2PD(at, d)
-		} else {
-			VMOVUPD(at, d)
-		}
-		VADDPD(Mem{Base: sums, Index: c, Scale: 8}, d, d)
-		if e.Size == 4 {
-			VMOVUPS(avx2{}.narrow(d), at)
-		} else {
-			VMOVUPD(d, at)
-		}
-		ADDQ(U8(4), c)
-		JMP(LabelRef(vector))
-
-		Label(scalar)
-		CMPQ(c, n)
-		JE(LabelRef(done))
-		s := XMM()
-		VMOVSD(Mem{Base: sums, Index: c, Scale: 8}, s)
-		addOne(e.Size, Mem{Base: dalpha, Index: c, Scale: size}, s)
-		INCQ(c)
-		JMP(LabelRef(scalar))
+		addSumsLoop(avx2{}, e.Size, dalpha, Mem{Base: sums}, n, c, done)
 
 		Label(done)
 		VZEROUPPER()
