@@ -378,25 +378,26 @@ func (k *kernel) buildRing(alphas, channels, inner, period GPVirtual) {
 		// Two stores while at <= end - w (signed: end may be below w).
 		MOVQ(end, last)
 		SUBQ(U32(w), last)
+		// broadcastPlane stores channel c's slope over its plane from
+		// position at in vectors stores, and moves on to the next plane.
+		broadcastPlane := func(vectors int, loop string) {
+			b := k.isa.vec()
+			k.e.broadcast(Mem{Base: alphas, Index: c, Scale: size}, b)
+			for v := range vectors {
+				k.e.mov(b, k.ring.Idx(at, size).Offset(v*vb))
+			}
+			ADDQ(inner, at)
+			nextChannel(c, channels)
+			JMP(LabelRef(loop))
+		}
 		Label(fill)
 		CMPQ(at, last)
 		JGT(LabelRef(fillLast))
-		b := k.isa.vec()
-		k.e.broadcast(Mem{Base: alphas, Index: c, Scale: size}, b)
-		k.e.mov(b, k.ring.Idx(at, size))
-		k.e.mov(b, k.ring.Idx(at, size).Offset(vb))
-		ADDQ(inner, at)
-		nextChannel(c, channels)
-		JMP(LabelRef(fill))
+		broadcastPlane(2, fill)
 		Label(fillLast)
 		CMPQ(at, end)
 		JAE(LabelRef(built))
-		b1 := k.isa.vec()
-		k.e.broadcast(Mem{Base: alphas, Index: c, Scale: size}, b1)
-		k.e.mov(b1, k.ring.Idx(at, size))
-		ADDQ(inner, at)
-		nextChannel(c, channels)
-		JMP(LabelRef(fillLast))
+		broadcastPlane(1, fillLast)
 
 		// Longer planes: vectors from the plane's start while below its
 		// end and below end.
