@@ -51,14 +51,7 @@ func (a avx2) step(k *kernel, j GPVirtual, slot int, t tail) {
 			return
 		}
 	}
-	load := func(m Mem) VecVirtual { return a.load(k.e, m, t) }
-	gate := load(k.at(k.gate, j, slot))
-	value := gate
-	if k.value != k.gate {
-		value = load(k.at(k.value, j, slot))
-	}
-	pass := YMM() // x > 0
-	k.e.cmp(U8(gtOQ), k.zero, gate, pass)
+	gate, value, pass := a.operands(k, j, slot, t)
 	if k.v.Dalpha && !wide {
 		a.accumulate(k, j, slot, gate, value, pass)
 	}
@@ -70,6 +63,19 @@ func (a avx2) step(k *kernel, j GPVirtual, slot int, t tail) {
 			k.store(out, k.at(k.out, j, slot))
 		}
 	}
+}
+
+// operands loads a vector of x (the gate) and of dy (the value; x again
+// forward), or under t their first lanes, and compares x > 0 (pass).
+func (a avx2) operands(k *kernel, j GPVirtual, slot int, t tail) (gate, value, pass VecVirtual) {
+	gate = a.load(k.e, k.at(k.gate, j, slot), t)
+	value = gate
+	if k.value != k.gate {
+		value = a.load(k.e, k.at(k.value, j, slot), t)
+	}
+	pass = YMM()
+	k.e.cmp(U8(gtOQ), k.zero, gate, pass)
+	return gate, value, pass
 }
 
 // load reads a vector, or under t only its first lanes.
@@ -102,13 +108,7 @@ func (a avx2) output(k *kernel, j GPVirtual, slot int, t tail, value, pass VecVi
 // length (see overlapper): it adds the products of the lanes past the
 // vector before it to the sums, and returns the output vector, unstored.
 func (a avx2) last(k *kernel, j, n GPVirtual) VecVirtual {
-	gate := a.load(k.e, k.at(k.gate, j, 0), nil)
-	value := gate
-	if k.value != k.gate {
-		value = a.load(k.e, k.at(k.value, j, 0), nil)
-	}
-	pass := YMM()
-	k.e.cmp(U8(gtOQ), k.zero, gate, pass)
+	gate, value, pass := a.operands(k, j, 0, nil)
 	if k.v.Dalpha {
 		// The first w - n%w lanes belong to the vector before: they
 		// add +0, as where x > 0. The mask table's bytes from n%w
