@@ -3154,19 +3154,19 @@ fold_done_240:
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000004, DX
 
-sums_vector_244:
+sums_vector_243:
 	CMPQ       AX, DX
-	JGT        sums_scalar_242
+	JGT        sums_scalar_244
 	VCVTPS2PD  (CX)(AX*4), Y0
 	VADDPD     (BX)(AX*8), Y0, Y0
 	VCVTPD2PSY Y0, X0
 	VMOVUPS    X0, (CX)(AX*4)
 	ADDQ       $0x00000004, AX
-	JMP        sums_vector_244
+	JMP        sums_vector_243
 
-sums_scalar_242:
+sums_scalar_244:
 	CMPQ      AX, alpha_len+80(FP)
-	JE        sums_done_243
+	JE        sums_done_242
 	VMOVSD    (BX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
@@ -3174,7 +3174,7 @@ sums_scalar_242:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_242
+	JMP       sums_scalar_244
 
 sums_planes_241:
 	XORQ SI, SI
@@ -3232,7 +3232,7 @@ sums_group_plane_246:
 
 sums_single_247:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_243
+	JE     sums_done_242
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
@@ -3250,7 +3250,7 @@ sums_single_plane_248:
 	INCQ      AX
 	JMP       sums_single_247
 
-sums_done_243:
+sums_done_242:
 	JMP ring_finished_backwardAVX2F32
 
 ring_segmented_203:
@@ -3719,19 +3719,19 @@ fold_done_289:
 	MOVQ 1904(SP), DI
 	SUBQ $0x00000004, DI
 
-sums_vector_293:
+sums_vector_292:
 	CMPQ       SI, DI
-	JGT        sums_scalar_291
+	JGT        sums_scalar_293
 	VCVTPS2PD  (DX)(SI*4), Y1
 	VADDPD     (BX)(SI*8), Y1, Y1
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, (DX)(SI*4)
 	ADDQ       $0x00000004, SI
-	JMP        sums_vector_293
+	JMP        sums_vector_292
 
-sums_scalar_291:
+sums_scalar_293:
 	CMPQ      SI, 1904(SP)
-	JE        sums_done_292
+	JE        sums_done_291
 	VMOVSD    (BX)(SI*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
@@ -3739,7 +3739,7 @@ sums_scalar_291:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_scalar_291
+	JMP       sums_scalar_293
 
 sums_planes_290:
 	XORQ R8, R8
@@ -3797,7 +3797,7 @@ sums_group_plane_295:
 
 sums_single_296:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_292
+	JE     sums_done_291
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
@@ -3815,7 +3815,7 @@ sums_single_plane_297:
 	INCQ      SI
 	JMP       sums_single_296
 
-sums_done_292:
+sums_done_291:
 	ADDQ 1904(SP), AX
 	MOVQ AX, 1880(SP)
 	JMP  ring_block_250
@@ -6123,19 +6123,19 @@ fold_done_491:
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000004, BX
 
-sums_vector_495:
+sums_vector_494:
 	CMPQ       AX, BX
-	JGT        sums_scalar_493
+	JGT        sums_scalar_495
 	VCVTPS2PD  (DX)(AX*4), Y0
 	VADDPD     (CX)(AX*8), Y0, Y0
 	VCVTPD2PSY Y0, X0
 	VMOVUPS    X0, (DX)(AX*4)
 	ADDQ       $0x00000004, AX
-	JMP        sums_vector_495
+	JMP        sums_vector_494
 
-sums_scalar_493:
+sums_scalar_495:
 	CMPQ      AX, dalpha_len+56(FP)
-	JE        sums_done_494
+	JE        sums_done_493
 	VMOVSD    (CX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
@@ -6143,7 +6143,7 @@ sums_scalar_493:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_493
+	JMP       sums_scalar_495
 
 sums_planes_492:
 	XORQ SI, SI
@@ -6201,7 +6201,7 @@ sums_group_plane_497:
 
 sums_single_498:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_494
+	JE     sums_done_493
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
@@ -6219,7 +6219,7 @@ sums_single_plane_499:
 	INCQ      AX
 	JMP       sums_single_498
 
-sums_done_494:
+sums_done_493:
 	JMP ring_finished_backwardDalphaAVX2F32
 
 ring_segmented_471:
@@ -6517,19 +6517,19 @@ fold_done_523:
 	MOVQ 1936(SP), SI
 	SUBQ $0x00000004, SI
 
-sums_vector_527:
+sums_vector_526:
 	CMPQ       BX, SI
-	JGT        sums_scalar_525
+	JGT        sums_scalar_527
 	VCVTPS2PD  (DX)(BX*4), Y1
 	VADDPD     (CX)(BX*8), Y1, Y1
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, (DX)(BX*4)
 	ADDQ       $0x00000004, BX
-	JMP        sums_vector_527
+	JMP        sums_vector_526
 
-sums_scalar_525:
+sums_scalar_527:
 	CMPQ      BX, 1936(SP)
-	JE        sums_done_526
+	JE        sums_done_525
 	VMOVSD    (CX)(BX*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
@@ -6537,7 +6537,7 @@ sums_scalar_525:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_scalar_525
+	JMP       sums_scalar_527
 
 sums_planes_524:
 	XORQ DI, DI
@@ -6595,7 +6595,7 @@ sums_group_plane_529:
 
 sums_single_530:
 	CMPQ   BX, 1936(SP)
-	JE     sums_done_526
+	JE     sums_done_525
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
@@ -6613,7 +6613,7 @@ sums_single_plane_531:
 	INCQ      BX
 	JMP       sums_single_530
 
-sums_done_526:
+sums_done_525:
 	ADDQ 1936(SP), AX
 	MOVQ AX, 1912(SP)
 	JMP  ring_block_501
@@ -9308,23 +9308,23 @@ fold_done_771:
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000004, DX
 
-sums_vector_775:
+sums_vector_774:
 	CMPQ    AX, DX
-	JGT     sums_scalar_773
+	JGT     sums_scalar_775
 	VMOVUPD (CX)(AX*8), Y0
 	VADDPD  (BX)(AX*8), Y0, Y0
 	VMOVUPD Y0, (CX)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     sums_vector_775
+	JMP     sums_vector_774
 
-sums_scalar_773:
+sums_scalar_775:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_774
+	JE     sums_done_773
 	VMOVSD (BX)(AX*8), X0
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_773
+	JMP    sums_scalar_775
 
 sums_planes_772:
 	XORQ SI, SI
@@ -9370,7 +9370,7 @@ sums_group_plane_777:
 
 sums_single_778:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_774
+	JE     sums_done_773
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
@@ -9385,7 +9385,7 @@ sums_single_plane_779:
 	INCQ   AX
 	JMP    sums_single_778
 
-sums_done_774:
+sums_done_773:
 	JMP ring_finished_backwardAVX2F64
 
 ring_segmented_734:
@@ -9790,23 +9790,23 @@ fold_done_820:
 	MOVQ 1936(SP), DI
 	SUBQ $0x00000004, DI
 
-sums_vector_824:
+sums_vector_823:
 	CMPQ    SI, DI
-	JGT     sums_scalar_822
+	JGT     sums_scalar_824
 	VMOVUPD (DX)(SI*8), Y1
 	VADDPD  (BX)(SI*8), Y1, Y1
 	VMOVUPD Y1, (DX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_vector_824
+	JMP     sums_vector_823
 
-sums_scalar_822:
+sums_scalar_824:
 	CMPQ   SI, 1936(SP)
-	JE     sums_done_823
+	JE     sums_done_822
 	VMOVSD (BX)(SI*8), X1
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_scalar_822
+	JMP    sums_scalar_824
 
 sums_planes_821:
 	XORQ R8, R8
@@ -9852,7 +9852,7 @@ sums_group_plane_826:
 
 sums_single_827:
 	CMPQ   SI, 1936(SP)
-	JE     sums_done_823
+	JE     sums_done_822
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
@@ -9867,7 +9867,7 @@ sums_single_plane_828:
 	INCQ   SI
 	JMP    sums_single_827
 
-sums_done_823:
+sums_done_822:
 	ADDQ 1936(SP), AX
 	MOVQ AX, 1912(SP)
 	JMP  ring_block_781
@@ -11980,23 +11980,23 @@ fold_done_1022:
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000004, BX
 
-sums_vector_1026:
+sums_vector_1025:
 	CMPQ    AX, BX
-	JGT     sums_scalar_1024
+	JGT     sums_scalar_1026
 	VMOVUPD (DX)(AX*8), Y0
 	VADDPD  (CX)(AX*8), Y0, Y0
 	VMOVUPD Y0, (DX)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     sums_vector_1026
+	JMP     sums_vector_1025
 
-sums_scalar_1024:
+sums_scalar_1026:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_1025
+	JE     sums_done_1024
 	VMOVSD (CX)(AX*8), X0
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_1024
+	JMP    sums_scalar_1026
 
 sums_planes_1023:
 	XORQ SI, SI
@@ -12042,7 +12042,7 @@ sums_group_plane_1028:
 
 sums_single_1029:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_1025
+	JE     sums_done_1024
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
@@ -12057,7 +12057,7 @@ sums_single_plane_1030:
 	INCQ   AX
 	JMP    sums_single_1029
 
-sums_done_1025:
+sums_done_1024:
 	JMP ring_finished_backwardDalphaAVX2F64
 
 ring_segmented_1002:
@@ -12306,23 +12306,23 @@ fold_done_1054:
 	MOVQ 1968(SP), SI
 	SUBQ $0x00000004, SI
 
-sums_vector_1058:
+sums_vector_1057:
 	CMPQ    BX, SI
-	JGT     sums_scalar_1056
+	JGT     sums_scalar_1058
 	VMOVUPD (DX)(BX*8), Y1
 	VADDPD  (CX)(BX*8), Y1, Y1
 	VMOVUPD Y1, (DX)(BX*8)
 	ADDQ    $0x00000004, BX
-	JMP     sums_vector_1058
+	JMP     sums_vector_1057
 
-sums_scalar_1056:
+sums_scalar_1058:
 	CMPQ   BX, 1968(SP)
-	JE     sums_done_1057
+	JE     sums_done_1056
 	VMOVSD (CX)(BX*8), X1
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_scalar_1056
+	JMP    sums_scalar_1058
 
 sums_planes_1055:
 	XORQ DI, DI
@@ -12368,7 +12368,7 @@ sums_group_plane_1060:
 
 sums_single_1061:
 	CMPQ   BX, 1968(SP)
-	JE     sums_done_1057
+	JE     sums_done_1056
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
@@ -12383,7 +12383,7 @@ sums_single_plane_1062:
 	INCQ   BX
 	JMP    sums_single_1061
 
-sums_done_1057:
+sums_done_1056:
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
 	JMP  ring_block_1032
@@ -15054,19 +15054,19 @@ fold_done_1290:
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_1294:
+sums_vector_1293:
 	CMPQ      AX, DX
-	JGT       sums_scalar_1292
+	JGT       sums_scalar_1294
 	VCVTPS2PD (CX)(AX*4), Z0
 	VADDPD    (BX)(AX*8), Z0, Z0
 	VCVTPD2PS Z0, Y0
 	VMOVUPS   Y0, (CX)(AX*4)
 	ADDQ      $0x00000008, AX
-	JMP       sums_vector_1294
+	JMP       sums_vector_1293
 
-sums_scalar_1292:
+sums_scalar_1294:
 	CMPQ      AX, alpha_len+80(FP)
-	JE        sums_done_1293
+	JE        sums_done_1292
 	VMOVSD    (BX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
@@ -15074,7 +15074,7 @@ sums_scalar_1292:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_1292
+	JMP       sums_scalar_1294
 
 sums_planes_1291:
 	XORQ SI, SI
@@ -15132,7 +15132,7 @@ sums_group_plane_1296:
 
 sums_single_1297:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_1293
+	JE     sums_done_1292
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
@@ -15150,7 +15150,7 @@ sums_single_plane_1298:
 	INCQ      AX
 	JMP       sums_single_1297
 
-sums_done_1293:
+sums_done_1292:
 	JMP ring_finished_backwardAVX512F32
 
 ring_segmented_1253:
@@ -15583,19 +15583,19 @@ fold_done_1339:
 	MOVQ 1840(SP), DI
 	SUBQ $0x00000008, DI
 
-sums_vector_1343:
+sums_vector_1342:
 	CMPQ      SI, DI
-	JGT       sums_scalar_1341
+	JGT       sums_scalar_1343
 	VCVTPS2PD (DX)(SI*4), Z1
 	VADDPD    (BX)(SI*8), Z1, Z1
 	VCVTPD2PS Z1, Y1
 	VMOVUPS   Y1, (DX)(SI*4)
 	ADDQ      $0x00000008, SI
-	JMP       sums_vector_1343
+	JMP       sums_vector_1342
 
-sums_scalar_1341:
+sums_scalar_1343:
 	CMPQ      SI, 1840(SP)
-	JE        sums_done_1342
+	JE        sums_done_1341
 	VMOVSD    (BX)(SI*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
@@ -15603,7 +15603,7 @@ sums_scalar_1341:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_scalar_1341
+	JMP       sums_scalar_1343
 
 sums_planes_1340:
 	XORQ R8, R8
@@ -15661,7 +15661,7 @@ sums_group_plane_1345:
 
 sums_single_1346:
 	CMPQ   SI, 1840(SP)
-	JE     sums_done_1342
+	JE     sums_done_1341
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
@@ -15679,7 +15679,7 @@ sums_single_plane_1347:
 	INCQ      SI
 	JMP       sums_single_1346
 
-sums_done_1342:
+sums_done_1341:
 	ADDQ 1840(SP), AX
 	MOVQ AX, 1816(SP)
 	JMP  ring_block_1300
@@ -17721,19 +17721,19 @@ fold_done_1529:
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000008, BX
 
-sums_vector_1533:
+sums_vector_1532:
 	CMPQ      AX, BX
-	JGT       sums_scalar_1531
+	JGT       sums_scalar_1533
 	VCVTPS2PD (DX)(AX*4), Z0
 	VADDPD    (CX)(AX*8), Z0, Z0
 	VCVTPD2PS Z0, Y0
 	VMOVUPS   Y0, (DX)(AX*4)
 	ADDQ      $0x00000008, AX
-	JMP       sums_vector_1533
+	JMP       sums_vector_1532
 
-sums_scalar_1531:
+sums_scalar_1533:
 	CMPQ      AX, dalpha_len+56(FP)
-	JE        sums_done_1532
+	JE        sums_done_1531
 	VMOVSD    (CX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
@@ -17741,7 +17741,7 @@ sums_scalar_1531:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_1531
+	JMP       sums_scalar_1533
 
 sums_planes_1530:
 	XORQ SI, SI
@@ -17799,7 +17799,7 @@ sums_group_plane_1535:
 
 sums_single_1536:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_1532
+	JE     sums_done_1531
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
@@ -17817,7 +17817,7 @@ sums_single_plane_1537:
 	INCQ      AX
 	JMP       sums_single_1536
 
-sums_done_1532:
+sums_done_1531:
 	JMP ring_finished_backwardDalphaAVX512F32
 
 ring_segmented_1509:
@@ -18101,19 +18101,19 @@ fold_done_1561:
 	MOVQ 1904(SP), SI
 	SUBQ $0x00000008, SI
 
-sums_vector_1565:
+sums_vector_1564:
 	CMPQ      BX, SI
-	JGT       sums_scalar_1563
+	JGT       sums_scalar_1565
 	VCVTPS2PD (DX)(BX*4), Z1
 	VADDPD    (CX)(BX*8), Z1, Z1
 	VCVTPD2PS Z1, Y1
 	VMOVUPS   Y1, (DX)(BX*4)
 	ADDQ      $0x00000008, BX
-	JMP       sums_vector_1565
+	JMP       sums_vector_1564
 
-sums_scalar_1563:
+sums_scalar_1565:
 	CMPQ      BX, 1904(SP)
-	JE        sums_done_1564
+	JE        sums_done_1563
 	VMOVSD    (CX)(BX*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
@@ -18121,7 +18121,7 @@ sums_scalar_1563:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_scalar_1563
+	JMP       sums_scalar_1565
 
 sums_planes_1562:
 	XORQ DI, DI
@@ -18179,7 +18179,7 @@ sums_group_plane_1567:
 
 sums_single_1568:
 	CMPQ   BX, 1904(SP)
-	JE     sums_done_1564
+	JE     sums_done_1563
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
@@ -18197,7 +18197,7 @@ sums_single_plane_1569:
 	INCQ      BX
 	JMP       sums_single_1568
 
-sums_done_1564:
+sums_done_1563:
 	ADDQ 1904(SP), AX
 	MOVQ AX, 1880(SP)
 	JMP  ring_block_1539
@@ -20536,23 +20536,23 @@ fold_done_1797:
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_1801:
+sums_vector_1800:
 	CMPQ    AX, DX
-	JGT     sums_scalar_1799
+	JGT     sums_scalar_1801
 	VMOVUPD (CX)(AX*8), Z0
 	VADDPD  (BX)(AX*8), Z0, Z0
 	VMOVUPD Z0, (CX)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_vector_1801
+	JMP     sums_vector_1800
 
-sums_scalar_1799:
+sums_scalar_1801:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_1800
+	JE     sums_done_1799
 	VMOVSD (BX)(AX*8), X0
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_1799
+	JMP    sums_scalar_1801
 
 sums_planes_1798:
 	XORQ SI, SI
@@ -20598,7 +20598,7 @@ sums_group_plane_1803:
 
 sums_single_1804:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_1800
+	JE     sums_done_1799
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
@@ -20613,7 +20613,7 @@ sums_single_plane_1805:
 	INCQ   AX
 	JMP    sums_single_1804
 
-sums_done_1800:
+sums_done_1799:
 	JMP ring_finished_backwardAVX512F64
 
 ring_segmented_1760:
@@ -20998,23 +20998,23 @@ fold_done_1846:
 	MOVQ 1904(SP), DI
 	SUBQ $0x00000008, DI
 
-sums_vector_1850:
+sums_vector_1849:
 	CMPQ    SI, DI
-	JGT     sums_scalar_1848
+	JGT     sums_scalar_1850
 	VMOVUPD (DX)(SI*8), Z1
 	VADDPD  (BX)(SI*8), Z1, Z1
 	VMOVUPD Z1, (DX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_vector_1850
+	JMP     sums_vector_1849
 
-sums_scalar_1848:
+sums_scalar_1850:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_1849
+	JE     sums_done_1848
 	VMOVSD (BX)(SI*8), X1
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_scalar_1848
+	JMP    sums_scalar_1850
 
 sums_planes_1847:
 	XORQ R8, R8
@@ -21060,7 +21060,7 @@ sums_group_plane_1852:
 
 sums_single_1853:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_1849
+	JE     sums_done_1848
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
@@ -21075,7 +21075,7 @@ sums_single_plane_1854:
 	INCQ   SI
 	JMP    sums_single_1853
 
-sums_done_1849:
+sums_done_1848:
 	ADDQ 1904(SP), AX
 	MOVQ AX, 1880(SP)
 	JMP  ring_block_1807
@@ -22933,23 +22933,23 @@ fold_done_2036:
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000008, BX
 
-sums_vector_2040:
+sums_vector_2039:
 	CMPQ    AX, BX
-	JGT     sums_scalar_2038
+	JGT     sums_scalar_2040
 	VMOVUPD (DX)(AX*8), Z0
 	VADDPD  (CX)(AX*8), Z0, Z0
 	VMOVUPD Z0, (DX)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_vector_2040
+	JMP     sums_vector_2039
 
-sums_scalar_2038:
+sums_scalar_2040:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_2039
+	JE     sums_done_2038
 	VMOVSD (CX)(AX*8), X0
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_2038
+	JMP    sums_scalar_2040
 
 sums_planes_2037:
 	XORQ SI, SI
@@ -22995,7 +22995,7 @@ sums_group_plane_2042:
 
 sums_single_2043:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_2039
+	JE     sums_done_2038
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
@@ -23010,7 +23010,7 @@ sums_single_plane_2044:
 	INCQ   AX
 	JMP    sums_single_2043
 
-sums_done_2039:
+sums_done_2038:
 	JMP ring_finished_backwardDalphaAVX512F64
 
 ring_segmented_2016:
@@ -23246,23 +23246,23 @@ fold_done_2068:
 	MOVQ 1968(SP), SI
 	SUBQ $0x00000008, SI
 
-sums_vector_2072:
+sums_vector_2071:
 	CMPQ    BX, SI
-	JGT     sums_scalar_2070
+	JGT     sums_scalar_2072
 	VMOVUPD (DX)(BX*8), Z1
 	VADDPD  (CX)(BX*8), Z1, Z1
 	VMOVUPD Z1, (DX)(BX*8)
 	ADDQ    $0x00000008, BX
-	JMP     sums_vector_2072
+	JMP     sums_vector_2071
 
-sums_scalar_2070:
+sums_scalar_2072:
 	CMPQ   BX, 1968(SP)
-	JE     sums_done_2071
+	JE     sums_done_2070
 	VMOVSD (CX)(BX*8), X1
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_scalar_2070
+	JMP    sums_scalar_2072
 
 sums_planes_2069:
 	XORQ DI, DI
@@ -23308,7 +23308,7 @@ sums_group_plane_2074:
 
 sums_single_2075:
 	CMPQ   BX, 1968(SP)
-	JE     sums_done_2071
+	JE     sums_done_2070
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
@@ -23323,7 +23323,7 @@ sums_single_plane_2076:
 	INCQ   BX
 	JMP    sums_single_2075
 
-sums_done_2071:
+sums_done_2070:
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
 	JMP  ring_block_2046
@@ -23340,21 +23340,21 @@ TEXT ·addSumsAVX2F32(SB), NOSPLIT, $0-48
 	MOVQ sums_len+32(FP), DX
 	XORQ BX, BX
 	MOVQ DX, SI
-	SUBQ $0x04, SI
+	SUBQ $0x00000004, SI
 
-add_vector_2077:
+sums_vector_2078:
 	CMPQ       BX, SI
-	JGT        add_scalar_2078
+	JGT        sums_scalar_2079
 	VCVTPS2PD  (AX)(BX*4), Y0
 	VADDPD     (CX)(BX*8), Y0, Y0
 	VCVTPD2PSY Y0, X0
 	VMOVUPS    X0, (AX)(BX*4)
-	ADDQ       $0x04, BX
-	JMP        add_vector_2077
+	ADDQ       $0x00000004, BX
+	JMP        sums_vector_2078
 
-add_scalar_2078:
+sums_scalar_2079:
 	CMPQ      BX, DX
-	JE        add_done_2079
+	JE        add_done_2077
 	VMOVSD    (CX)(BX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (AX)(BX*4), X1, X1
@@ -23362,9 +23362,9 @@ add_scalar_2078:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (AX)(BX*4)
 	INCQ      BX
-	JMP       add_scalar_2078
+	JMP       sums_scalar_2079
 
-add_done_2079:
+add_done_2077:
 	VZEROUPPER
 	RET
 
@@ -23376,26 +23376,26 @@ TEXT ·addSumsAVX2F64(SB), NOSPLIT, $0-48
 	MOVQ sums_len+32(FP), DX
 	XORQ BX, BX
 	MOVQ DX, SI
-	SUBQ $0x04, SI
+	SUBQ $0x00000004, SI
 
-add_vector_2080:
+sums_vector_2081:
 	CMPQ    BX, SI
-	JGT     add_scalar_2081
+	JGT     sums_scalar_2082
 	VMOVUPD (AX)(BX*8), Y0
 	VADDPD  (CX)(BX*8), Y0, Y0
 	VMOVUPD Y0, (AX)(BX*8)
-	ADDQ    $0x04, BX
-	JMP     add_vector_2080
+	ADDQ    $0x00000004, BX
+	JMP     sums_vector_2081
 
-add_scalar_2081:
+sums_scalar_2082:
 	CMPQ   BX, DX
-	JE     add_done_2082
+	JE     add_done_2080
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (AX)(BX*8), X0, X0
 	VMOVSD X0, (AX)(BX*8)
 	INCQ   BX
-	JMP    add_scalar_2081
+	JMP    sums_scalar_2082
 
-add_done_2082:
+add_done_2080:
 	VZEROUPPER
 	RET
