@@ -119,6 +119,8 @@ func backwardChannelsOf[T Float](isa isaID, dx, dalpha, dy, x, alpha []T, inner 
 		backwardPatternDxKernel(isa, dx, dy, x, alpha)
 	case planPlanes:
 		backwardPlanesDxKernel(isa, dx, dy, x, alpha, inner)
+	case planRows:
+		backwardRowsKernel(isa, dx, dalpha, dy, x, alpha)
 	case planSums:
 		if len(alpha) <= smallSums {
 			backwardSumsSmall(isa, dx, dalpha, dy, x, alpha, inner)

@@ -44,6 +44,7 @@ const (
 	planPattern             // channel-last rows, the slopes as the pattern
 	planPlanes              // one broadcast slope per plane
 	planSums                // slope gradients summed into a buffer in blocks (pattern or planes kernels)
+	planRows                // channel-last slope gradients summed over every row in registers
 )
 
 // planChannels chooses the kernel for n elements of the layout, with slope
@@ -57,6 +58,8 @@ func planChannels[E Float](isa isaID, n, channels, inner int, sums bool) plan {
 		// pattern, read in place (tested first, so that the commonest
 		// small call does not pay for ringFits).
 		return planPattern
+	case inner == 1 && sums && rowsFit(isa, n, channels, sizeOf[E]()):
+		return planRows
 	case ringFits[E](isa, n, channels, inner, sums):
 		return planRing
 	case sums:
@@ -139,6 +142,25 @@ var ringPlaneBytes = [len(isaNames)][2]int{
 // single row (not measured).
 func patternRows(isa isaID, n, channels, size int) bool {
 	return isa == isaAVX2 && n <= 4*channels && channels*size >= 32
+}
+
+// rowsFit reports whether isa's Rows kernel takes the slope gradients of
+// n elements of channel-last rows of channels elements of size bytes: rows
+// of at least a vector, and either few rows of little data, where the
+// other plans' set-up dominates, or rows longer than the buffered sums
+// take in one block, where the Ring kernel's blocks pass over every row
+// too. The Rows kernel passes over every row once per 128 bytes of
+// channels: with more rows of more data its partial cache lines cost more
+// than it saves. Measured on AVX2, float32, rows x channels, ns, Rows
+// against the plan before (Ring, or buffered sums from 93 channels, or
+// Ring blocks from 209), full backward: 1x128 106 vs 241, 4x10 89 vs 159,
+// 4x128 159 vs 380, 8x16 55 vs 78, 32x64 617 vs 869, 32x100 922 vs 1186,
+// 32x10 about even; 32x512 5.8 vs 7.0 us, 784x512 169 vs 268 us; but
+// 64x12 297 vs 237, 64x100 2265 vs 1702, 784x128 41 vs 39 us, 3136x9 18
+// vs 8.7 us.
+func rowsFit(isa isaID, n, channels, size int) bool {
+	return rowsKernels[isa] && channels*size >= 32 &&
+		(channels > largeSums || n <= 32*channels && n*size <= 16<<10)
 }
 
 // minSegment is the fewest planes per segment worth a Ring kernel's

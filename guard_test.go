@@ -106,7 +106,7 @@ func guardLayouts(n int) [][2]int {
 		return [][2]int{{1, 1}, {3, 5}}
 	}
 	ls := [][2]int{{n, 1}, {1, n}}
-	for _, c := range []int{2, 3, 5} {
+	for _, c := range []int{2, 3, 5, 9, 16} { // 9 and 16: several rows of at least a vector
 		if n%c == 0 {
 			ls = append(ls, [2]int{c, 1}, [2]int{c, n / c})
 		}

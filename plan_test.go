@@ -31,6 +31,11 @@ func testLayoutsCoverEveryPlan[T Float](t *testing.T) {
 			t.Logf("%v has no Ring kernels", isa)
 			want, wantSums = []plan{planShared, planPattern, planPlanes}, []plan{planShared, planSums}
 		}
+		if rowsKernels[isa] {
+			wantSums = append(wantSums, planRows)
+		} else {
+			t.Logf("%v has no Rows kernels", isa)
+		}
 		for _, p := range want {
 			if forward[p] == 0 {
 				t.Errorf("no test layout runs plan %d forward (have %v)", p, forward)

@@ -110,23 +110,30 @@ func (a avx2) output(k *kernel, j GPVirtual, slot int, t tail, value, pass VecVi
 func (a avx2) last(k *kernel, j, n GPVirtual) VecVirtual {
 	gate, value, pass := a.operands(k, j, 0, nil)
 	if k.v.Dalpha {
-		// The first w - n%w lanes belong to the vector before: they
-		// add +0, as where x > 0. The mask table's bytes from n%w
-		// elements in set them.
-		off, p := GP64(), GP64()
-		MOVQ(n, off)
-		ANDQ(U32(k.lanes()-1), off)
-		SHLQ(U8(log2(k.e.Size)), off)
-		LEAQ(tailMasks, p)
-		counted, skip := YMM(), YMM()
-		VMOVDQU(Mem{Base: p, Index: off, Scale: 1}, counted)
-		VORPS(counted, pass, skip)
+		// The lanes counted by the vector before add +0, as where
+		// x > 0.
+		skip := YMM()
+		VORPS(a.counted(k, n), pass, skip)
 		a.accumulate(k, j, 0, gate, value, skip)
 	}
 	if !k.v.Dx {
 		return nil
 	}
 	return a.output(k, j, 0, nil, value, pass)
+}
+
+// counted sets the lanes of the last full vector of a span of n elements
+// (n not a whole number of vectors) that belong to the vector before it:
+// the first w - n%w, which the mask table's bytes from n%w elements in set.
+func (avx2) counted(k *kernel, n GPVirtual) VecVirtual {
+	off, p := GP64(), GP64()
+	MOVQ(n, off)
+	ANDQ(U32(k.lanes()-1), off)
+	SHLQ(U8(log2(k.e.Size)), off)
+	LEAQ(tailMasks, p)
+	m := YMM()
+	VMOVDQU(Mem{Base: p, Index: off, Scale: 1}, m)
+	return m
 }
 
 // accumulate adds value*gate in float64 where !(gate > 0), for float64

@@ -35,6 +35,7 @@ func main() {
 		}
 	}
 	generateAddSums()
+	generateRows()
 	if *dispatch != "" {
 		if err := spec.WriteDispatch(*dispatch, "asm/amd64", "!purego", ids); err != nil {
 			log.Fatal(err)
