@@ -333,3 +333,23 @@ func addSumsAVX2F32(dalpha []float32, sums []float64)
 //
 //go:noescape
 func addSumsAVX2F64(dalpha []float64, sums []float64)
+
+// backwardRowsAVX2F32 computes dx = x > 0 ? dy : alpha[c]*dy and sums dy*x where !(x > 0) for channel-last rows of len(dalpha) >= a vector channels, adding each channel's float64 sum to dalpha[c] and rounding once.
+//
+//go:noescape
+func backwardRowsAVX2F32(dx []float32, dy []float32, x []float32, alpha []float32, dalpha []float32)
+
+// backwardRowsDalphaAVX2F32 sums dy*x where !(x > 0) for channel-last rows of len(dalpha) >= a vector channels, adding each channel's float64 sum to dalpha[c] and rounding once.
+//
+//go:noescape
+func backwardRowsDalphaAVX2F32(dy []float32, x []float32, dalpha []float32)
+
+// backwardRowsAVX2F64 computes dx = x > 0 ? dy : alpha[c]*dy and sums dy*x where !(x > 0) for channel-last rows of len(dalpha) >= a vector channels, adding each channel's float64 sum to dalpha[c] and rounding once.
+//
+//go:noescape
+func backwardRowsAVX2F64(dx []float64, dy []float64, x []float64, alpha []float64, dalpha []float64)
+
+// backwardRowsDalphaAVX2F64 sums dy*x where !(x > 0) for channel-last rows of len(dalpha) >= a vector channels, adding each channel's float64 sum to dalpha[c] and rounding once.
+//
+//go:noescape
+func backwardRowsDalphaAVX2F64(dy []float64, x []float64, dalpha []float64)

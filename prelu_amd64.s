@@ -23399,3 +23399,788 @@ sums_scalar_2082:
 add_done_2080:
 	VZEROUPPER
 	RET
+
+// func backwardRowsAVX2F32(dx []float32, dy []float32, x []float32, alpha []float32, dalpha []float32)
+// Requires: AVX, FMA3
+TEXT ·backwardRowsAVX2F32(SB), NOSPLIT, $0-120
+	MOVQ   alpha_base+72(FP), CX
+	VXORPS Y0, Y0, Y0
+	MOVQ   dalpha_len+104(FP), SI
+	MOVQ   SI, DI
+	SHLQ   $0x02, DI
+	MOVQ   x_len+56(FP), R8
+	SHLQ   $0x02, R8
+	MOVQ   x_base+48(FP), AX
+	ADDQ   AX, R8
+	MOVQ   dalpha_base+96(FP), R9
+	XORQ   R10, R10
+	MOVQ   SI, R11
+	SUBQ   $0x00000020, R11
+
+rows_block_2083:
+	CMPQ   R10, R11
+	JGT    rows_blocks_done_2084
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	MOVQ   x_base+48(FP), DX
+	MOVQ   dy_base+24(FP), BX
+	MOVQ   dx_base+0(FP), AX
+
+rows_row_2085:
+	VCVTPS2PD   (DX)(R10*4), Y9
+	VCVTPS2PD   (BX)(R10*4), Y10
+	VCMPPD      $0x1e, Y0, Y9, Y11
+	VMINPD      Y9, Y0, Y9
+	VANDNPD     Y10, Y11, Y10
+	VFMADD231PD Y10, Y9, Y1
+	VCVTPS2PD   16(DX)(R10*4), Y9
+	VCVTPS2PD   16(BX)(R10*4), Y10
+	VCMPPD      $0x1e, Y0, Y9, Y11
+	VMINPD      Y9, Y0, Y9
+	VANDNPD     Y10, Y11, Y10
+	VFMADD231PD Y10, Y9, Y2
+	VMOVUPS     (DX)(R10*4), Y9
+	VMOVUPS     (BX)(R10*4), Y10
+	VCMPPS      $0x1e, Y0, Y9, Y9
+	VMULPS      (CX)(R10*4), Y10, Y11
+	VBLENDVPS   Y9, Y10, Y11, Y11
+	VMOVUPS     Y11, (AX)(R10*4)
+	VCVTPS2PD   32(DX)(R10*4), Y9
+	VCVTPS2PD   32(BX)(R10*4), Y10
+	VCMPPD      $0x1e, Y0, Y9, Y11
+	VMINPD      Y9, Y0, Y9
+	VANDNPD     Y10, Y11, Y10
+	VFMADD231PD Y10, Y9, Y3
+	VCVTPS2PD   48(DX)(R10*4), Y9
+	VCVTPS2PD   48(BX)(R10*4), Y10
+	VCMPPD      $0x1e, Y0, Y9, Y11
+	VMINPD      Y9, Y0, Y9
+	VANDNPD     Y10, Y11, Y10
+	VFMADD231PD Y10, Y9, Y4
+	VMOVUPS     32(DX)(R10*4), Y9
+	VMOVUPS     32(BX)(R10*4), Y10
+	VCMPPS      $0x1e, Y0, Y9, Y9
+	VMULPS      32(CX)(R10*4), Y10, Y11
+	VBLENDVPS   Y9, Y10, Y11, Y11
+	VMOVUPS     Y11, 32(AX)(R10*4)
+	VCVTPS2PD   64(DX)(R10*4), Y9
+	VCVTPS2PD   64(BX)(R10*4), Y10
+	VCMPPD      $0x1e, Y0, Y9, Y11
+	VMINPD      Y9, Y0, Y9
+	VANDNPD     Y10, Y11, Y10
+	VFMADD231PD Y10, Y9, Y5
+	VCVTPS2PD   80(DX)(R10*4), Y9
+	VCVTPS2PD   80(BX)(R10*4), Y10
+	VCMPPD      $0x1e, Y0, Y9, Y11
+	VMINPD      Y9, Y0, Y9
+	VANDNPD     Y10, Y11, Y10
+	VFMADD231PD Y10, Y9, Y6
+	VMOVUPS     64(DX)(R10*4), Y9
+	VMOVUPS     64(BX)(R10*4), Y10
+	VCMPPS      $0x1e, Y0, Y9, Y9
+	VMULPS      64(CX)(R10*4), Y10, Y11
+	VBLENDVPS   Y9, Y10, Y11, Y11
+	VMOVUPS     Y11, 64(AX)(R10*4)
+	VCVTPS2PD   96(DX)(R10*4), Y9
+	VCVTPS2PD   96(BX)(R10*4), Y10
+	VCMPPD      $0x1e, Y0, Y9, Y11
+	VMINPD      Y9, Y0, Y9
+	VANDNPD     Y10, Y11, Y10
+	VFMADD231PD Y10, Y9, Y7
+	VCVTPS2PD   112(DX)(R10*4), Y9
+	VCVTPS2PD   112(BX)(R10*4), Y10
+	VCMPPD      $0x1e, Y0, Y9, Y11
+	VMINPD      Y9, Y0, Y9
+	VANDNPD     Y10, Y11, Y10
+	VFMADD231PD Y10, Y9, Y8
+	VMOVUPS     96(DX)(R10*4), Y9
+	VMOVUPS     96(BX)(R10*4), Y10
+	VCMPPS      $0x1e, Y0, Y9, Y9
+	VMULPS      96(CX)(R10*4), Y10, Y11
+	VBLENDVPS   Y9, Y10, Y11, Y11
+	VMOVUPS     Y11, 96(AX)(R10*4)
+	ADDQ        DI, DX
+	ADDQ        DI, BX
+	ADDQ        DI, AX
+	CMPQ        DX, R8
+	JB          rows_row_2085
+	VCVTPS2PD   (R9)(R10*4), Y9
+	VADDPD      Y9, Y1, Y1
+	VCVTPD2PSY  Y1, X1
+	VMOVUPS     X1, (R9)(R10*4)
+	VCVTPS2PD   16(R9)(R10*4), Y1
+	VADDPD      Y1, Y2, Y2
+	VCVTPD2PSY  Y2, X1
+	VMOVUPS     X1, 16(R9)(R10*4)
+	VCVTPS2PD   32(R9)(R10*4), Y1
+	VADDPD      Y1, Y3, Y3
+	VCVTPD2PSY  Y3, X1
+	VMOVUPS     X1, 32(R9)(R10*4)
+	VCVTPS2PD   48(R9)(R10*4), Y1
+	VADDPD      Y1, Y4, Y4
+	VCVTPD2PSY  Y4, X1
+	VMOVUPS     X1, 48(R9)(R10*4)
+	VCVTPS2PD   64(R9)(R10*4), Y1
+	VADDPD      Y1, Y5, Y5
+	VCVTPD2PSY  Y5, X1
+	VMOVUPS     X1, 64(R9)(R10*4)
+	VCVTPS2PD   80(R9)(R10*4), Y1
+	VADDPD      Y1, Y6, Y6
+	VCVTPD2PSY  Y6, X1
+	VMOVUPS     X1, 80(R9)(R10*4)
+	VCVTPS2PD   96(R9)(R10*4), Y1
+	VADDPD      Y1, Y7, Y7
+	VCVTPD2PSY  Y7, X1
+	VMOVUPS     X1, 96(R9)(R10*4)
+	VCVTPS2PD   112(R9)(R10*4), Y1
+	VADDPD      Y1, Y8, Y8
+	VCVTPD2PSY  Y8, X1
+	VMOVUPS     X1, 112(R9)(R10*4)
+	ADDQ        $0x00000020, R10
+	JMP         rows_block_2083
+
+rows_blocks_done_2084:
+	MOVQ SI, R11
+	SUBQ $0x00000008, R11
+
+rows_block_2086:
+	CMPQ   R10, R11
+	JGT    rows_blocks_done_2087
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	MOVQ   x_base+48(FP), DX
+	MOVQ   dy_base+24(FP), BX
+	MOVQ   dx_base+0(FP), AX
+
+rows_row_2088:
+	VCVTPS2PD   (DX)(R10*4), Y3
+	VCVTPS2PD   (BX)(R10*4), Y4
+	VCMPPD      $0x1e, Y0, Y3, Y5
+	VMINPD      Y3, Y0, Y3
+	VANDNPD     Y4, Y5, Y4
+	VFMADD231PD Y4, Y3, Y1
+	VCVTPS2PD   16(DX)(R10*4), Y3
+	VCVTPS2PD   16(BX)(R10*4), Y4
+	VCMPPD      $0x1e, Y0, Y3, Y5
+	VMINPD      Y3, Y0, Y3
+	VANDNPD     Y4, Y5, Y4
+	VFMADD231PD Y4, Y3, Y2
+	VMOVUPS     (DX)(R10*4), Y3
+	VMOVUPS     (BX)(R10*4), Y4
+	VCMPPS      $0x1e, Y0, Y3, Y3
+	VMULPS      (CX)(R10*4), Y4, Y5
+	VBLENDVPS   Y3, Y4, Y5, Y5
+	VMOVUPS     Y5, (AX)(R10*4)
+	ADDQ        DI, DX
+	ADDQ        DI, BX
+	ADDQ        DI, AX
+	CMPQ        DX, R8
+	JB          rows_row_2088
+	VCVTPS2PD   (R9)(R10*4), Y3
+	VADDPD      Y3, Y1, Y1
+	VCVTPD2PSY  Y1, X1
+	VMOVUPS     X1, (R9)(R10*4)
+	VCVTPS2PD   16(R9)(R10*4), Y1
+	VADDPD      Y1, Y2, Y2
+	VCVTPD2PSY  Y2, X1
+	VMOVUPS     X1, 16(R9)(R10*4)
+	ADDQ        $0x00000008, R10
+	JMP         rows_block_2086
+
+rows_blocks_done_2087:
+	CMPQ    R10, SI
+	JE      rows_done_2089
+	MOVQ    SI, R10
+	SUBQ    $0x00000008, R10
+	MOVQ    SI, AX
+	ANDQ    $0x00000007, AX
+	SHLQ    $0x02, AX
+	LEAQ    tailmask<>+0(SB), DX
+	VMOVDQU (DX)(AX*1), Y9
+	VXORPS  Y1, Y1, Y1
+	VXORPS  Y2, Y2, Y2
+	VXORPS  Y3, Y3, Y3
+	VXORPS  Y4, Y4, Y4
+	VXORPS  Y5, Y5, Y5
+	VXORPS  Y6, Y6, Y6
+	VXORPS  Y7, Y7, Y7
+	VXORPS  Y8, Y8, Y8
+	MOVQ    x_base+48(FP), DX
+	MOVQ    dy_base+24(FP), BX
+	MOVQ    dx_base+0(FP), AX
+
+rows_row_2090:
+	VMOVUPS      (DX)(R10*4), Y3
+	VMOVUPS      (BX)(R10*4), Y4
+	VCMPPS       $0x1e, Y0, Y3, Y5
+	MOVQ         SI, R11
+	ANDQ         $0x00000007, R11
+	SHLQ         $0x02, R11
+	LEAQ         tailmask<>+0(SB), R12
+	VMOVDQU      (R12)(R11*1), Y6
+	VORPS        Y6, Y5, Y6
+	VANDNPS      Y3, Y6, Y3
+	VANDNPS      Y4, Y6, Y6
+	VCVTPS2PD    X3, Y7
+	VCVTPS2PD    X6, Y8
+	VFMADD231PD  Y8, Y7, Y1
+	VEXTRACTF128 $0x01, Y3, X3
+	VCVTPS2PD    X3, Y3
+	VEXTRACTF128 $0x01, Y6, X6
+	VCVTPS2PD    X6, Y6
+	VFMADD231PD  Y6, Y3, Y2
+	VMULPS       (CX)(R10*4), Y4, Y3
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBLENDVPS    Y9, (AX)(R10*4), Y3, Y3
+	VMOVUPS      Y3, (AX)(R10*4)
+	ADDQ         DI, DX
+	ADDQ         DI, BX
+	ADDQ         DI, AX
+	CMPQ         DX, R8
+	JB           rows_row_2090
+	VCVTPS2PD    (R9)(R10*4), Y0
+	VADDPD       Y0, Y1, Y1
+	VCVTPD2PSY   Y1, X0
+	VMOVUPS      X0, (R9)(R10*4)
+	VCVTPS2PD    16(R9)(R10*4), Y0
+	VADDPD       Y0, Y2, Y2
+	VCVTPD2PSY   Y2, X0
+	VMOVUPS      X0, 16(R9)(R10*4)
+
+rows_done_2089:
+	VZEROUPPER
+	RET
+
+// func backwardRowsDalphaAVX2F32(dy []float32, x []float32, dalpha []float32)
+// Requires: AVX, FMA3
+TEXT ·backwardRowsDalphaAVX2F32(SB), NOSPLIT, $0-72
+	VXORPS Y0, Y0, Y0
+	MOVQ   dalpha_len+56(FP), DX
+	MOVQ   DX, BX
+	SHLQ   $0x02, BX
+	MOVQ   x_len+32(FP), SI
+	SHLQ   $0x02, SI
+	MOVQ   x_base+24(FP), AX
+	ADDQ   AX, SI
+	MOVQ   dalpha_base+48(FP), DI
+	XORQ   R8, R8
+	MOVQ   DX, R9
+	SUBQ   $0x00000020, R9
+
+rows_block_2091:
+	CMPQ   R8, R9
+	JGT    rows_blocks_done_2092
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	MOVQ   x_base+24(FP), AX
+	MOVQ   dy_base+0(FP), CX
+
+rows_row_2093:
+	VCVTPS2PD   (AX)(R8*4), Y9
+	VCVTPS2PD   (CX)(R8*4), Y10
+	VCMPPD      $0x1e, Y0, Y9, Y11
+	VMINPD      Y9, Y0, Y9
+	VANDNPD     Y10, Y11, Y10
+	VFMADD231PD Y10, Y9, Y1
+	VCVTPS2PD   16(AX)(R8*4), Y9
+	VCVTPS2PD   16(CX)(R8*4), Y10
+	VCMPPD      $0x1e, Y0, Y9, Y11
+	VMINPD      Y9, Y0, Y9
+	VANDNPD     Y10, Y11, Y10
+	VFMADD231PD Y10, Y9, Y2
+	VCVTPS2PD   32(AX)(R8*4), Y9
+	VCVTPS2PD   32(CX)(R8*4), Y10
+	VCMPPD      $0x1e, Y0, Y9, Y11
+	VMINPD      Y9, Y0, Y9
+	VANDNPD     Y10, Y11, Y10
+	VFMADD231PD Y10, Y9, Y3
+	VCVTPS2PD   48(AX)(R8*4), Y9
+	VCVTPS2PD   48(CX)(R8*4), Y10
+	VCMPPD      $0x1e, Y0, Y9, Y11
+	VMINPD      Y9, Y0, Y9
+	VANDNPD     Y10, Y11, Y10
+	VFMADD231PD Y10, Y9, Y4
+	VCVTPS2PD   64(AX)(R8*4), Y9
+	VCVTPS2PD   64(CX)(R8*4), Y10
+	VCMPPD      $0x1e, Y0, Y9, Y11
+	VMINPD      Y9, Y0, Y9
+	VANDNPD     Y10, Y11, Y10
+	VFMADD231PD Y10, Y9, Y5
+	VCVTPS2PD   80(AX)(R8*4), Y9
+	VCVTPS2PD   80(CX)(R8*4), Y10
+	VCMPPD      $0x1e, Y0, Y9, Y11
+	VMINPD      Y9, Y0, Y9
+	VANDNPD     Y10, Y11, Y10
+	VFMADD231PD Y10, Y9, Y6
+	VCVTPS2PD   96(AX)(R8*4), Y9
+	VCVTPS2PD   96(CX)(R8*4), Y10
+	VCMPPD      $0x1e, Y0, Y9, Y11
+	VMINPD      Y9, Y0, Y9
+	VANDNPD     Y10, Y11, Y10
+	VFMADD231PD Y10, Y9, Y7
+	VCVTPS2PD   112(AX)(R8*4), Y9
+	VCVTPS2PD   112(CX)(R8*4), Y10
+	VCMPPD      $0x1e, Y0, Y9, Y11
+	VMINPD      Y9, Y0, Y9
+	VANDNPD     Y10, Y11, Y10
+	VFMADD231PD Y10, Y9, Y8
+	ADDQ        BX, AX
+	ADDQ        BX, CX
+	CMPQ        AX, SI
+	JB          rows_row_2093
+	VCVTPS2PD   (DI)(R8*4), Y9
+	VADDPD      Y9, Y1, Y1
+	VCVTPD2PSY  Y1, X1
+	VMOVUPS     X1, (DI)(R8*4)
+	VCVTPS2PD   16(DI)(R8*4), Y1
+	VADDPD      Y1, Y2, Y2
+	VCVTPD2PSY  Y2, X1
+	VMOVUPS     X1, 16(DI)(R8*4)
+	VCVTPS2PD   32(DI)(R8*4), Y1
+	VADDPD      Y1, Y3, Y3
+	VCVTPD2PSY  Y3, X1
+	VMOVUPS     X1, 32(DI)(R8*4)
+	VCVTPS2PD   48(DI)(R8*4), Y1
+	VADDPD      Y1, Y4, Y4
+	VCVTPD2PSY  Y4, X1
+	VMOVUPS     X1, 48(DI)(R8*4)
+	VCVTPS2PD   64(DI)(R8*4), Y1
+	VADDPD      Y1, Y5, Y5
+	VCVTPD2PSY  Y5, X1
+	VMOVUPS     X1, 64(DI)(R8*4)
+	VCVTPS2PD   80(DI)(R8*4), Y1
+	VADDPD      Y1, Y6, Y6
+	VCVTPD2PSY  Y6, X1
+	VMOVUPS     X1, 80(DI)(R8*4)
+	VCVTPS2PD   96(DI)(R8*4), Y1
+	VADDPD      Y1, Y7, Y7
+	VCVTPD2PSY  Y7, X1
+	VMOVUPS     X1, 96(DI)(R8*4)
+	VCVTPS2PD   112(DI)(R8*4), Y1
+	VADDPD      Y1, Y8, Y8
+	VCVTPD2PSY  Y8, X1
+	VMOVUPS     X1, 112(DI)(R8*4)
+	ADDQ        $0x00000020, R8
+	JMP         rows_block_2091
+
+rows_blocks_done_2092:
+	MOVQ DX, R9
+	SUBQ $0x00000008, R9
+
+rows_block_2094:
+	CMPQ   R8, R9
+	JGT    rows_blocks_done_2095
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	MOVQ   x_base+24(FP), AX
+	MOVQ   dy_base+0(FP), CX
+
+rows_row_2096:
+	VCVTPS2PD   (AX)(R8*4), Y3
+	VCVTPS2PD   (CX)(R8*4), Y4
+	VCMPPD      $0x1e, Y0, Y3, Y5
+	VMINPD      Y3, Y0, Y3
+	VANDNPD     Y4, Y5, Y4
+	VFMADD231PD Y4, Y3, Y1
+	VCVTPS2PD   16(AX)(R8*4), Y3
+	VCVTPS2PD   16(CX)(R8*4), Y4
+	VCMPPD      $0x1e, Y0, Y3, Y5
+	VMINPD      Y3, Y0, Y3
+	VANDNPD     Y4, Y5, Y4
+	VFMADD231PD Y4, Y3, Y2
+	ADDQ        BX, AX
+	ADDQ        BX, CX
+	CMPQ        AX, SI
+	JB          rows_row_2096
+	VCVTPS2PD   (DI)(R8*4), Y3
+	VADDPD      Y3, Y1, Y1
+	VCVTPD2PSY  Y1, X1
+	VMOVUPS     X1, (DI)(R8*4)
+	VCVTPS2PD   16(DI)(R8*4), Y1
+	VADDPD      Y1, Y2, Y2
+	VCVTPD2PSY  Y2, X1
+	VMOVUPS     X1, 16(DI)(R8*4)
+	ADDQ        $0x00000008, R8
+	JMP         rows_block_2094
+
+rows_blocks_done_2095:
+	CMPQ    R8, DX
+	JE      rows_done_2097
+	MOVQ    DX, R8
+	SUBQ    $0x00000008, R8
+	MOVQ    DX, AX
+	ANDQ    $0x00000007, AX
+	SHLQ    $0x02, AX
+	LEAQ    tailmask<>+0(SB), CX
+	VMOVDQU (CX)(AX*1), Y1
+	VXORPS  Y1, Y1, Y1
+	VXORPS  Y2, Y2, Y2
+	VXORPS  Y3, Y3, Y3
+	VXORPS  Y4, Y4, Y4
+	VXORPS  Y5, Y5, Y5
+	VXORPS  Y6, Y6, Y6
+	VXORPS  Y7, Y7, Y7
+	VXORPS  Y8, Y8, Y8
+	MOVQ    x_base+24(FP), AX
+	MOVQ    dy_base+0(FP), CX
+
+rows_row_2098:
+	VMOVUPS      (AX)(R8*4), Y3
+	VMOVUPS      (CX)(R8*4), Y4
+	VCMPPS       $0x1e, Y0, Y3, Y5
+	MOVQ         DX, R9
+	ANDQ         $0x00000007, R9
+	SHLQ         $0x02, R9
+	LEAQ         tailmask<>+0(SB), R10
+	VMOVDQU      (R10)(R9*1), Y6
+	VORPS        Y6, Y5, Y5
+	VANDNPS      Y3, Y5, Y3
+	VANDNPS      Y4, Y5, Y4
+	VCVTPS2PD    X3, Y5
+	VCVTPS2PD    X4, Y6
+	VFMADD231PD  Y6, Y5, Y1
+	VEXTRACTF128 $0x01, Y3, X3
+	VCVTPS2PD    X3, Y3
+	VEXTRACTF128 $0x01, Y4, X4
+	VCVTPS2PD    X4, Y4
+	VFMADD231PD  Y4, Y3, Y2
+	ADDQ         BX, AX
+	ADDQ         BX, CX
+	CMPQ         AX, SI
+	JB           rows_row_2098
+	VCVTPS2PD    (DI)(R8*4), Y0
+	VADDPD       Y0, Y1, Y1
+	VCVTPD2PSY   Y1, X0
+	VMOVUPS      X0, (DI)(R8*4)
+	VCVTPS2PD    16(DI)(R8*4), Y0
+	VADDPD       Y0, Y2, Y2
+	VCVTPD2PSY   Y2, X0
+	VMOVUPS      X0, 16(DI)(R8*4)
+
+rows_done_2097:
+	VZEROUPPER
+	RET
+
+// func backwardRowsAVX2F64(dx []float64, dy []float64, x []float64, alpha []float64, dalpha []float64)
+// Requires: AVX, FMA3
+TEXT ·backwardRowsAVX2F64(SB), NOSPLIT, $0-120
+	MOVQ   alpha_base+72(FP), CX
+	VXORPS Y0, Y0, Y0
+	MOVQ   dalpha_len+104(FP), SI
+	MOVQ   SI, DI
+	SHLQ   $0x03, DI
+	MOVQ   x_len+56(FP), R8
+	SHLQ   $0x03, R8
+	MOVQ   x_base+48(FP), AX
+	ADDQ   AX, R8
+	MOVQ   dalpha_base+96(FP), R9
+	XORQ   R10, R10
+	MOVQ   SI, R11
+	SUBQ   $0x00000010, R11
+
+rows_block_2099:
+	CMPQ   R10, R11
+	JGT    rows_blocks_done_2100
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	MOVQ   x_base+48(FP), DX
+	MOVQ   dy_base+24(FP), BX
+	MOVQ   dx_base+0(FP), AX
+
+rows_row_2101:
+	VMOVUPD     (DX)(R10*8), Y5
+	VMOVUPD     (BX)(R10*8), Y6
+	VCMPPD      $0x1e, Y0, Y5, Y7
+	VANDNPD     Y5, Y7, Y5
+	VANDNPD     Y6, Y7, Y8
+	VFMADD231PD Y8, Y5, Y1
+	VMULPD      (CX)(R10*8), Y6, Y5
+	VBLENDVPD   Y7, Y6, Y5, Y5
+	VMOVUPD     Y5, (AX)(R10*8)
+	VMOVUPD     32(DX)(R10*8), Y5
+	VMOVUPD     32(BX)(R10*8), Y6
+	VCMPPD      $0x1e, Y0, Y5, Y7
+	VANDNPD     Y5, Y7, Y5
+	VANDNPD     Y6, Y7, Y8
+	VFMADD231PD Y8, Y5, Y2
+	VMULPD      32(CX)(R10*8), Y6, Y5
+	VBLENDVPD   Y7, Y6, Y5, Y5
+	VMOVUPD     Y5, 32(AX)(R10*8)
+	VMOVUPD     64(DX)(R10*8), Y5
+	VMOVUPD     64(BX)(R10*8), Y6
+	VCMPPD      $0x1e, Y0, Y5, Y7
+	VANDNPD     Y5, Y7, Y5
+	VANDNPD     Y6, Y7, Y8
+	VFMADD231PD Y8, Y5, Y3
+	VMULPD      64(CX)(R10*8), Y6, Y5
+	VBLENDVPD   Y7, Y6, Y5, Y5
+	VMOVUPD     Y5, 64(AX)(R10*8)
+	VMOVUPD     96(DX)(R10*8), Y5
+	VMOVUPD     96(BX)(R10*8), Y6
+	VCMPPD      $0x1e, Y0, Y5, Y7
+	VANDNPD     Y5, Y7, Y5
+	VANDNPD     Y6, Y7, Y8
+	VFMADD231PD Y8, Y5, Y4
+	VMULPD      96(CX)(R10*8), Y6, Y5
+	VBLENDVPD   Y7, Y6, Y5, Y5
+	VMOVUPD     Y5, 96(AX)(R10*8)
+	ADDQ        DI, DX
+	ADDQ        DI, BX
+	ADDQ        DI, AX
+	CMPQ        DX, R8
+	JB          rows_row_2101
+	VADDPD      (R9)(R10*8), Y1, Y1
+	VMOVUPD     Y1, (R9)(R10*8)
+	VADDPD      32(R9)(R10*8), Y2, Y2
+	VMOVUPD     Y2, 32(R9)(R10*8)
+	VADDPD      64(R9)(R10*8), Y3, Y3
+	VMOVUPD     Y3, 64(R9)(R10*8)
+	VADDPD      96(R9)(R10*8), Y4, Y4
+	VMOVUPD     Y4, 96(R9)(R10*8)
+	ADDQ        $0x00000010, R10
+	JMP         rows_block_2099
+
+rows_blocks_done_2100:
+	MOVQ SI, R11
+	SUBQ $0x00000004, R11
+
+rows_block_2102:
+	CMPQ   R10, R11
+	JGT    rows_blocks_done_2103
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	MOVQ   x_base+48(FP), DX
+	MOVQ   dy_base+24(FP), BX
+	MOVQ   dx_base+0(FP), AX
+
+rows_row_2104:
+	VMOVUPD     (DX)(R10*8), Y2
+	VMOVUPD     (BX)(R10*8), Y3
+	VCMPPD      $0x1e, Y0, Y2, Y4
+	VANDNPD     Y2, Y4, Y2
+	VANDNPD     Y3, Y4, Y5
+	VFMADD231PD Y5, Y2, Y1
+	VMULPD      (CX)(R10*8), Y3, Y2
+	VBLENDVPD   Y4, Y3, Y2, Y2
+	VMOVUPD     Y2, (AX)(R10*8)
+	ADDQ        DI, DX
+	ADDQ        DI, BX
+	ADDQ        DI, AX
+	CMPQ        DX, R8
+	JB          rows_row_2104
+	VADDPD      (R9)(R10*8), Y1, Y1
+	VMOVUPD     Y1, (R9)(R10*8)
+	ADDQ        $0x00000004, R10
+	JMP         rows_block_2102
+
+rows_blocks_done_2103:
+	CMPQ    R10, SI
+	JE      rows_done_2105
+	MOVQ    SI, R10
+	SUBQ    $0x00000004, R10
+	MOVQ    SI, AX
+	ANDQ    $0x00000003, AX
+	SHLQ    $0x03, AX
+	LEAQ    tailmask<>+0(SB), DX
+	VMOVDQU (DX)(AX*1), Y5
+	VXORPS  Y1, Y1, Y1
+	VXORPS  Y2, Y2, Y2
+	VXORPS  Y3, Y3, Y3
+	VXORPS  Y4, Y4, Y4
+	MOVQ    x_base+48(FP), DX
+	MOVQ    dy_base+24(FP), BX
+	MOVQ    dx_base+0(FP), AX
+
+rows_row_2106:
+	VMOVUPD     (DX)(R10*8), Y2
+	VMOVUPD     (BX)(R10*8), Y3
+	VCMPPD      $0x1e, Y0, Y2, Y4
+	MOVQ        SI, R11
+	ANDQ        $0x00000003, R11
+	SHLQ        $0x03, R11
+	LEAQ        tailmask<>+0(SB), R12
+	VMOVDQU     (R12)(R11*1), Y6
+	VORPS       Y6, Y4, Y6
+	VANDNPD     Y2, Y6, Y2
+	VANDNPD     Y3, Y6, Y6
+	VFMADD231PD Y6, Y2, Y1
+	VMULPD      (CX)(R10*8), Y3, Y2
+	VBLENDVPD   Y4, Y3, Y2, Y2
+	VBLENDVPD   Y5, (AX)(R10*8), Y2, Y2
+	VMOVUPD     Y2, (AX)(R10*8)
+	ADDQ        DI, DX
+	ADDQ        DI, BX
+	ADDQ        DI, AX
+	CMPQ        DX, R8
+	JB          rows_row_2106
+	VADDPD      (R9)(R10*8), Y1, Y1
+	VMOVUPD     Y1, (R9)(R10*8)
+
+rows_done_2105:
+	VZEROUPPER
+	RET
+
+// func backwardRowsDalphaAVX2F64(dy []float64, x []float64, dalpha []float64)
+// Requires: AVX, FMA3
+TEXT ·backwardRowsDalphaAVX2F64(SB), NOSPLIT, $0-72
+	VXORPS Y0, Y0, Y0
+	MOVQ   dalpha_len+56(FP), DX
+	MOVQ   DX, BX
+	SHLQ   $0x03, BX
+	MOVQ   x_len+32(FP), SI
+	SHLQ   $0x03, SI
+	MOVQ   x_base+24(FP), AX
+	ADDQ   AX, SI
+	MOVQ   dalpha_base+48(FP), DI
+	XORQ   R8, R8
+	MOVQ   DX, R9
+	SUBQ   $0x00000010, R9
+
+rows_block_2107:
+	CMPQ   R8, R9
+	JGT    rows_blocks_done_2108
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	MOVQ   x_base+24(FP), AX
+	MOVQ   dy_base+0(FP), CX
+
+rows_row_2109:
+	VMOVUPD     (AX)(R8*8), Y5
+	VMOVUPD     (CX)(R8*8), Y6
+	VCMPPD      $0x1e, Y0, Y5, Y7
+	VANDNPD     Y5, Y7, Y5
+	VANDNPD     Y6, Y7, Y6
+	VFMADD231PD Y6, Y5, Y1
+	VMOVUPD     32(AX)(R8*8), Y5
+	VMOVUPD     32(CX)(R8*8), Y6
+	VCMPPD      $0x1e, Y0, Y5, Y7
+	VANDNPD     Y5, Y7, Y5
+	VANDNPD     Y6, Y7, Y6
+	VFMADD231PD Y6, Y5, Y2
+	VMOVUPD     64(AX)(R8*8), Y5
+	VMOVUPD     64(CX)(R8*8), Y6
+	VCMPPD      $0x1e, Y0, Y5, Y7
+	VANDNPD     Y5, Y7, Y5
+	VANDNPD     Y6, Y7, Y6
+	VFMADD231PD Y6, Y5, Y3
+	VMOVUPD     96(AX)(R8*8), Y5
+	VMOVUPD     96(CX)(R8*8), Y6
+	VCMPPD      $0x1e, Y0, Y5, Y7
+	VANDNPD     Y5, Y7, Y5
+	VANDNPD     Y6, Y7, Y6
+	VFMADD231PD Y6, Y5, Y4
+	ADDQ        BX, AX
+	ADDQ        BX, CX
+	CMPQ        AX, SI
+	JB          rows_row_2109
+	VADDPD      (DI)(R8*8), Y1, Y1
+	VMOVUPD     Y1, (DI)(R8*8)
+	VADDPD      32(DI)(R8*8), Y2, Y2
+	VMOVUPD     Y2, 32(DI)(R8*8)
+	VADDPD      64(DI)(R8*8), Y3, Y3
+	VMOVUPD     Y3, 64(DI)(R8*8)
+	VADDPD      96(DI)(R8*8), Y4, Y4
+	VMOVUPD     Y4, 96(DI)(R8*8)
+	ADDQ        $0x00000010, R8
+	JMP         rows_block_2107
+
+rows_blocks_done_2108:
+	MOVQ DX, R9
+	SUBQ $0x00000004, R9
+
+rows_block_2110:
+	CMPQ   R8, R9
+	JGT    rows_blocks_done_2111
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	MOVQ   x_base+24(FP), AX
+	MOVQ   dy_base+0(FP), CX
+
+rows_row_2112:
+	VMOVUPD     (AX)(R8*8), Y2
+	VMOVUPD     (CX)(R8*8), Y3
+	VCMPPD      $0x1e, Y0, Y2, Y4
+	VANDNPD     Y2, Y4, Y2
+	VANDNPD     Y3, Y4, Y3
+	VFMADD231PD Y3, Y2, Y1
+	ADDQ        BX, AX
+	ADDQ        BX, CX
+	CMPQ        AX, SI
+	JB          rows_row_2112
+	VADDPD      (DI)(R8*8), Y1, Y1
+	VMOVUPD     Y1, (DI)(R8*8)
+	ADDQ        $0x00000004, R8
+	JMP         rows_block_2110
+
+rows_blocks_done_2111:
+	CMPQ    R8, DX
+	JE      rows_done_2113
+	MOVQ    DX, R8
+	SUBQ    $0x00000004, R8
+	MOVQ    DX, AX
+	ANDQ    $0x00000003, AX
+	SHLQ    $0x03, AX
+	LEAQ    tailmask<>+0(SB), CX
+	VMOVDQU (CX)(AX*1), Y1
+	VXORPS  Y1, Y1, Y1
+	VXORPS  Y2, Y2, Y2
+	VXORPS  Y3, Y3, Y3
+	VXORPS  Y4, Y4, Y4
+	MOVQ    x_base+24(FP), AX
+	MOVQ    dy_base+0(FP), CX
+
+rows_row_2114:
+	VMOVUPD     (AX)(R8*8), Y2
+	VMOVUPD     (CX)(R8*8), Y3
+	VCMPPD      $0x1e, Y0, Y2, Y4
+	MOVQ        DX, R9
+	ANDQ        $0x00000003, R9
+	SHLQ        $0x03, R9
+	LEAQ        tailmask<>+0(SB), R10
+	VMOVDQU     (R10)(R9*1), Y5
+	VORPS       Y5, Y4, Y4
+	VANDNPD     Y2, Y4, Y2
+	VANDNPD     Y3, Y4, Y3
+	VFMADD231PD Y3, Y2, Y1
+	ADDQ        BX, AX
+	ADDQ        BX, CX
+	CMPQ        AX, SI
+	JB          rows_row_2114
+	VADDPD      (DI)(R8*8), Y1, Y1
+	VMOVUPD     Y1, (DI)(R8*8)
+
+rows_done_2113:
+	VZEROUPPER
+	RET
