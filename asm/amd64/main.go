@@ -29,13 +29,13 @@ func main() {
 	defineTailMasks()
 	var ids []spec.ISA
 	for _, isa := range isas {
-		ids = append(ids, spec.ISA{Name: isa.name(), ID: "isa" + isa.name(), VecBytes: isa.vecBytes(), RingRows: true, RingPlaneRows: true})
+		ids = append(ids, spec.ISA{Name: isa.name(), ID: "isa" + isa.name(), VecBytes: isa.vecBytes(), RingRows: true, RingPlaneRows: true, Rows: true})
 		for _, k := range spec.All() {
 			generate(isa, k)
 		}
+		generateRows(isa)
 	}
 	generateAddSums()
-	generateRows()
 	if *dispatch != "" {
 		if err := spec.WriteDispatch(*dispatch, "asm/amd64", "!purego", ids); err != nil {
 			log.Fatal(err)

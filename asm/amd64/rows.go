@@ -1,8 +1,6 @@
 package main
 
 import (
-	"fmt"
-
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
@@ -11,71 +9,57 @@ import (
 )
 
 // rowsUnroll is how many vectors of channels a Rows kernel carries over
-// every row at once: their float64 sums fill eight ymm registers for
+// every row at once: their float64 sums fill eight vector registers for
 // float32 (two per vector), four for float64.
 const rowsUnroll = 4
 
-// generateRows emits backwardRowsAVX2F32/F64 and backwardRowsDalphaAVX2F32/F64:
-// the slope gradients of channel-last rows (x as [rows][C], C at least a
-// vector) with no buffer at all. Each block of channels is carried over
-// every row with its sums in registers, then added to dalpha[c] in float64
-// and rounded once, as the Go loops do. The last C%w channels run as the
-// full vector that ends at C: its lanes of the block before add nothing to
-// the sums, and its dx there is the one already stored (dx may be the very
-// slice of dy or x, which the block before has overwritten).
+// generateRows emits isa's Rows kernels (spec.Rows): the slope gradients of
+// channel-last rows (x as [rows][C]) with no buffer at all. Each block of
+// channels is carried over every row with its sums in registers, then added
+// to dalpha[c] in float64 and rounded once, as the Go loops do. The last
+// C%w channels run on AVX-512 under a mask; on AVX2 (an overlapper, whose
+// masked stores are slow) as the full vector that ends at C, whose lanes of
+// the block before add nothing to the sums and keep the dx already stored
+// (dx may be the very slice of dy or x, which the block before has
+// overwritten).
 //
 // The fused kernel's sums are the dalpha-only kernel's bit for bit: the
-// same products in the same order. On AVX2 only; the buffered sums, whose
-// buffer Go zeroes on every call, and the Ring kernels' segments, which
-// fold their sums per segment, took several times as long for the rows of
-// a fully connected layer (see the plan in channels.go).
-func generateRows() {
-	variants := []spec.Variant{
-		{Kind: "backward", Dx: true, Dalpha: true},
-		{Kind: "backward", Suffix: "Dalpha", Dalpha: true},
-	}
-	for _, e := range spec.Elems {
-		for _, v := range variants {
-			name := "backwardRows" + v.Suffix + "AVX2" + e.Name
-			params := "dy, x, dalpha []" + e.GoType
-			if v.Dx {
-				params = "dx, dy, x, alpha, dalpha []" + e.GoType
-			}
-			TEXT(name, NOSPLIT, fmt.Sprintf("func(%s)", params))
-			Pragma("noescape")
-			what := "sums dy*x where !(x > 0)"
-			if v.Dx {
-				what = "computes dx = x > 0 ? dy : alpha[c]*dy and " + what
-			}
-			Doc(name + " " + what + " for channel-last rows of len(dalpha) >= a vector channels, " +
-				"adding each channel's float64 sum to dalpha[c] and rounding once.")
-			newRowsKernel(elem{e, opsFor[e.Size]}, v).rows()
-			VZEROUPPER()
-			RET()
-		}
+// same products in the same order. The buffered sums, whose buffer Go
+// zeroes on every call, and the Ring kernel's set-up took several times as
+// long for the rows of a fully connected layer (see rowsFit in
+// channels.go).
+func generateRows(isa isa) {
+	for _, sk := range spec.RowsKernels() {
+		name := sk.Name(isa.name())
+		TEXT(name, NOSPLIT, sk.Signature(sk.GoType))
+		Pragma("noescape")
+		Doc(name + " " + sk.Doc())
+		newRowsKernel(isa, elem{sk.Elem, opsFor[sk.Size]}, sk.Variant).rows()
+		VZEROUPPER()
+		RET()
 	}
 }
 
 // newRowsKernel sets up a kernel whose step and last work on the rows:
 // the Pattern layout's operands with the slopes alpha in place, and sums in
 // registers, rowsUnroll vectors' worth.
-func newRowsKernel(e elem, v spec.Variant) *kernel {
-	k := &kernel{isa: avx2{}, e: e, v: v, l: spec.Pattern}
+func newRowsKernel(isa isa, e elem, v spec.Variant) *kernel {
+	k := &kernel{isa: isa, e: e, v: v, l: spec.Pattern}
 	if v.Dx {
 		k.out = GP64()
 		k.pattern = Load(Param("alpha").Base(), GP64())
 	}
 	k.gate, k.value = GP64(), GP64()
-	k.zero = YMM()
+	k.zero = isa.vec()
 	zero(k.zero)
 	for range rowsUnroll * e.Halves() {
-		k.accs = append(k.accs, YMM())
+		k.accs = append(k.accs, isa.vec())
 	}
 	return k
 }
 
 // rows runs blocks of rowsUnroll vectors of channels, then single vectors,
-// then the last vector, each over every row.
+// then the last part vector, each over every row.
 func (k *kernel) rows() {
 	w := k.lanes()
 	channels, rowBytes, end := GP64(), GP64(), GP64()
@@ -118,7 +102,7 @@ func (k *kernel) rows() {
 			}
 		})
 		for slot := range vectors {
-			k.addRowSums(dalpha, c, slot)
+			k.addRowSums(dalpha, c, slot, nil)
 		}
 		ADDQ(U32(vectors*w), c)
 		JMP(LabelRef(loop))
@@ -128,38 +112,71 @@ func (k *kernel) rows() {
 	done := newLabel("rows_done")
 	CMPQ(c, channels)
 	JE(LabelRef(done))
-	a := k.isa.(avx2)
-	MOVQ(channels, c)
-	SUBQ(U32(w), c)
-	counted := a.counted(k, channels)
-	overRows(func() {
-		out := a.last(k, c, channels)
-		if out != nil {
-			k.e.blendv(counted, k.at(k.out, c, 0), out, out)
-			k.store(out, k.at(k.out, c, 0))
-		}
-	})
-	k.addRowSums(dalpha, c, 0)
+	if a, ok := k.isa.(avx2); ok {
+		MOVQ(channels, c)
+		SUBQ(U32(w), c)
+		counted := a.counted(k, channels)
+		overRows(func() {
+			out := a.last(k, c, channels)
+			if out != nil {
+				k.e.blendv(counted, k.at(k.out, c, 0), out, out)
+				k.store(out, k.at(k.out, c, 0))
+			}
+		})
+		k.addRowSums(dalpha, c, 0, nil)
+	} else {
+		rem := GP64()
+		MOVQ(channels, rem)
+		SUBQ(c, rem)
+		t := k.isa.tail(k.e, rem)
+		overRows(func() { k.isa.step(k, c, 0, t) })
+		k.addRowSums(dalpha, c, 0, t)
+	}
 	Label(done)
 }
 
 // addRowSums adds the sums of vector slot at channel c to dalpha, rounding
-// once. The last vector's lanes of the vector before hold +0 sums (never
-// -0: the sums start at +0), and the values there are sums already added,
-// never -0 either, so adding them again leaves them as they are, Inf and
-// NaN included.
-func (k *kernel) addRowSums(dalpha Register, c GPVirtual, slot int) {
+// once; under t (an AVX-512 mask) only its lanes. The AVX2 last vector's
+// lanes of the vector before hold +0 sums (never -0: the sums start at
+// +0), and the values there are sums already added, never -0 either, so
+// adding them again leaves them as they are, Inf and NaN included.
+func (k *kernel) addRowSums(dalpha Register, c GPVirtual, slot int, t tail) {
+	half := k.isa.vecBytes() / 2
+	mask, masked := t.(OpmaskVirtual)
+	var narrowed []VecVirtual // float32 halves, joined for a masked store
 	for h := range k.e.Halves() {
-		at := Mem{Base: dalpha, Index: c, Scale: uint8(k.e.Size), Disp: slot*k.isa.vecBytes() + h*16}
-		sum := k.accFor(slot, h)
-		if k.e.Size == 4 {
-			old := YMM()
-			VCVTPS2PD(at, old)
-			VADDPD(old, sum, sum)
-			VMOVUPS(k.isa.narrow(sum), at)
-		} else {
-			VADDPD(at, sum, sum)
-			VMOVUPD(sum, at)
+		at := Mem{Base: dalpha, Index: c, Scale: uint8(k.e.Size), Disp: slot*k.isa.vecBytes() + h*half}
+		sum, old := k.accFor(slot, h), k.isa.vec()
+		m := mask
+		if masked && h == 1 {
+			m = K()
+			KSHIFTRW(U8(8), mask, m)
 		}
+		switch {
+		case k.e.Size == 8 && masked:
+			VMOVUPD_Z(at, m, old)
+		case k.e.Size == 8:
+			VMOVUPD(at, old)
+		case masked:
+			VCVTPS2PD_Z(at, m, old)
+		default:
+			VCVTPS2PD(at, old)
+		}
+		VADDPD(old, sum, sum)
+		switch {
+		case k.e.Size == 8 && masked:
+			VMOVUPD(sum, m, at)
+		case k.e.Size == 8:
+			VMOVUPD(sum, at)
+		case masked:
+			narrowed = append(narrowed, k.isa.narrow(sum))
+		default:
+			VMOVUPS(k.isa.narrow(sum), at)
+		}
+	}
+	if len(narrowed) == 2 {
+		all := ZMM()
+		VINSERTF64X4(U8(1), narrowed[1], narrowed[0].AsZ(), all)
+		VMOVUPS(all, mask, Mem{Base: dalpha, Index: c, Scale: uint8(k.e.Size), Disp: slot * k.isa.vecBytes()})
 	}
 }

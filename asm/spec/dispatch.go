@@ -20,6 +20,8 @@ type ISA struct {
 	// period is longer than the limit by rows too, for any number of
 	// rows (else only for a single period).
 	RingPlaneRows bool
+	// Rows: it emits the Rows kernels (RowsKernels).
+	Rows bool
 }
 
 // WriteDispatch writes the Go file that routes each kernel to the
@@ -36,7 +38,24 @@ func WriteDispatch(path, generator, constraint string, isas []ISA) error {
 		}
 		writeShim(&b, k, isas)
 	}
+	var rows []ISA
+	for _, isa := range isas {
+		if isa.Rows {
+			rows = append(rows, isa)
+		}
+	}
+	for _, k := range RowsKernels() {
+		if k.Elem.Name == "F32" {
+			writeShim(&b, k, rows)
+		}
+	}
 	writeRingLimit(&b, isas)
+	fmt.Fprintf(&b, "\n// rowsKernels[isa] says whether isa has Rows kernels (the pure-Go twins\n// serve the others, which the planner does not send there).\n")
+	fmt.Fprintf(&b, "var rowsKernels = [len(isaNames)]bool{\n")
+	for _, isa := range rows {
+		fmt.Fprintf(&b, "%s: true,\n", isa.ID)
+	}
+	fmt.Fprintf(&b, "}\n")
 	src, err := format.Source(b.Bytes())
 	if err != nil {
 		return fmt.Errorf("formatting %s: %v\n%s", path, err, b.Bytes())

@@ -8,9 +8,10 @@
 //	variant:  forward; backward computing dx and the slope gradient, dx only,
 //	          or the slope gradient only
 //	layout:   one shared slope; planes (one slope per run of inner elements,
-//	          NCHW); a repeating pattern of slopes (channel-last rows); or a
+//	          NCHW); a repeating pattern of slopes (channel-last rows); a
 //	          ring: the planes' slopes with a short period, which the kernel
-//	          expands into its own frame
+//	          expands into its own frame; or, where an ISA has them, rows:
+//	          the slope gradients of channel-last rows without a buffer
 package spec
 
 import (
@@ -80,9 +81,16 @@ const (
 	// (blocks of the channels whose planes fit). It adds each channel's
 	// float64 sum to dalpha[c] itself, rounding once.
 	Ring Layout = "Ring"
+	// Rows has the slopes of Pattern in whole rows, alpha[i % len(alpha)],
+	// for the slope-gradient variants only, with at least 32 bytes of
+	// channels: the kernel carries blocks of channels over every row with
+	// their float64 sums in registers and adds each channel's sum to
+	// dalpha[c] itself, rounding once, with no buffer. Only the ISAs that
+	// say Rows emit it (RowsKernels).
+	Rows Layout = "Rows"
 )
 
-// Layouts are the layouts, in generation order.
+// Layouts are the layouts that every ISA emits, in generation order.
 var Layouts = []Layout{Shared, Planes, Pattern, Ring}
 
 // Kernel is one kernel of the set.
@@ -99,6 +107,20 @@ func All() []Kernel {
 		for _, v := range Variants {
 			for _, l := range Layouts {
 				ks = append(ks, Kernel{e, v, l})
+			}
+		}
+	}
+	return ks
+}
+
+// RowsKernels lists the Rows kernels: the slope-gradient variants of each
+// element type.
+func RowsKernels() []Kernel {
+	var ks []Kernel
+	for _, e := range Elems {
+		for _, v := range Variants {
+			if v.Dalpha {
+				ks = append(ks, Kernel{e, v, Rows})
 			}
 		}
 	}
@@ -127,7 +149,7 @@ func (k Kernel) Params() []Param {
 		ps = append(ps, Param{"dy", "slice"})
 	}
 	ps = append(ps, Param{"x", "slice"})
-	if k.Dx && (k.Layout == Planes || k.Layout == Ring) {
+	if k.Dx && (k.Layout == Planes || k.Layout == Ring || k.Layout == Rows) {
 		ps = append(ps, Param{"alpha", "slice"})
 	}
 	if k.Dx && k.Layout == Pattern {
@@ -136,7 +158,7 @@ func (k Kernel) Params() []Param {
 	if k.Dalpha && (k.Layout == Planes || k.Layout == Pattern) {
 		ps = append(ps, Param{"acc", "acc"})
 	}
-	if k.Dalpha && k.Layout == Ring {
+	if k.Dalpha && (k.Layout == Ring || k.Layout == Rows) {
 		ps = append(ps, Param{"dalpha", "slice"})
 	}
 	if k.Dx && k.Layout == Shared {
@@ -179,6 +201,7 @@ func (k Kernel) Doc() string {
 		Planes:  "with the slope alpha[c] for the c-th run of inner elements, c cycling",
 		Pattern: "with the slope pattern[i % len(pattern)]",
 		Ring:    "with the slope alpha[(i/inner) % C] for a period C*inner of at most RingLimit elements, expanded in the kernel's frame",
+		Rows:    "with the slope alpha[i % C] for whole rows of C channels, C*size at least 32 bytes,",
 	}[k.Layout]
 	sums := ""
 	if k.Dalpha {
@@ -187,6 +210,7 @@ func (k Kernel) Doc() string {
 			Planes:  ", adding each run's sum to acc[c]",
 			Pattern: ", adding to acc[i % len(acc)]",
 			Ring:    ", adding each channel's sum to dalpha[c] in float64 and rounding once",
+			Rows:    " summed over every row in registers, adding each channel's sum to dalpha[c] in float64 and rounding once",
 		}[k.Layout]
 	}
 	return what + " " + where + sums + "."

@@ -87,7 +87,7 @@ func TestParse(t *testing.T) {
 	f, _ := asmFile(t)
 	want := map[string]bool{}
 	for _, isa := range isas {
-		for _, k := range spec.All() {
+		for _, k := range kernels() {
 			name := k.Name(isa.Name)
 			want[name] = true
 			fn := f.Funcs[name]

@@ -46,11 +46,15 @@ func failures(t *testing.T, f *File, k spec.Kernel, isa string, vecBytes int, fn
 	return n, len(cases), first, fault
 }
 
+// kernels are the kernels each amd64 ISA emits: the spec's set and the
+// Rows kernels.
+func kernels() []spec.Kernel { return append(spec.All(), spec.RowsKernels()...) }
+
 // eachKernel runs body for every kernel of both ISAs, in parallel.
 func eachKernel(t *testing.T, body func(t *testing.T, f *File, k spec.Kernel, isa string, vecBytes int, fn *Func)) {
 	f, _ := asmFile(t)
 	for _, isa := range isas {
-		for _, k := range spec.All() {
+		for _, k := range kernels() {
 			isa, k := isa, k
 			name := k.Name(isa.Name)
 			t.Run(name, func(t *testing.T) {

@@ -35,7 +35,7 @@ type kcase struct {
 
 func (c kcase) String() string {
 	s := fmt.Sprintf("%s n=%d", c.k.Name(c.isa), c.n)
-	if c.k.Layout == spec.Planes || c.k.Layout == spec.Ring {
+	if c.k.Layout == spec.Planes || c.k.Layout == spec.Ring || c.k.Layout == spec.Rows {
 		s += fmt.Sprintf(" channels=%d inner=%d", c.channels, c.inner)
 	}
 	if c.k.Layout == spec.Pattern {
@@ -131,7 +131,7 @@ func newWorld[E float](c kcase) *world[E] {
 			}
 		}
 		switch k.Layout {
-		case spec.Planes, spec.Ring:
+		case spec.Planes, spec.Ring, spec.Rows:
 			w.alpha = drawSlopes(c.channels)
 		case spec.Pattern:
 			w.pattern = drawSlopes(c.channels)
@@ -151,7 +151,7 @@ func newWorld[E float](c kcase) *world[E] {
 					w.acc[i] = 1
 				}
 			}
-		case spec.Ring:
+		case spec.Ring, spec.Rows:
 			w.dalpha = make([]E, c.channels)
 			for i := range w.dalpha {
 				w.dalpha[i] = E(rng.NormFloat64())
@@ -202,6 +202,10 @@ func reference[E float](c kcase, w *world[E]) float64 {
 		backwardPatternDalphaGeneric(w.dy, w.x, acc)
 	case "backwardRingDalpha":
 		backwardRingDalphaGeneric(w.dy, w.x, w.dalpha, inner)
+	case "backwardRows":
+		backwardRingGeneric(w.out, w.dy, w.x, w.alpha, w.dalpha, 1)
+	case "backwardRowsDalpha":
+		backwardRingDalphaGeneric(w.dy, w.x, w.dalpha, 1)
 	default:
 		panic("no reference for " + k.Base())
 	}
@@ -432,7 +436,7 @@ func emulate[E float](c kcase, f *File, fn *Func, o runOpts) error {
 				return fmt.Errorf("%v: acc[%d], in the padding past len(acc), changed from %v to %v", c, i, w.acc[i], got[i])
 			}
 		}
-	case c.k.Dalpha && c.k.Layout == spec.Ring:
+	case c.k.Dalpha && (c.k.Layout == spec.Ring || c.k.Layout == spec.Rows):
 		got := bytesElems[E](regionOf["dalpha"].Bytes)
 		for ch := 0; ch < c.channels; ch++ {
 			dy, x := termsOf(c, w.dy, w.x, ch)

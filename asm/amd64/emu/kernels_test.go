@@ -90,6 +90,18 @@ func genCases(k spec.Kernel, isa string, vecBytes int, long bool) []kcase {
 				}
 				add(n, p, 1)
 			}
+		case spec.Rows:
+			// Whole rows of at least 32 bytes, as the spec requires: every
+			// remainder against the vector, blocks of rowsUnroll vectors
+			// and single ones, 1 to 5 rows.
+			least := 32 / k.Size
+			for i := 0; i < 40; i++ {
+				channels := least + rng.IntN(5*lanes)
+				if rng.IntN(4) == 0 {
+					channels = least + rng.IntN(300)
+				}
+				add((1+rng.IntN(5))*channels, channels, 1)
+			}
 		case spec.Ring:
 			limit := spec.RingLimit(vecBytes, k.Size, k.Dx, k.Dalpha)
 			if r == 0 {
