@@ -120,7 +120,11 @@ func backwardChannelsOf[T Float](isa isaID, dx, dalpha, dy, x, alpha []T, inner 
 	case planPlanes:
 		backwardPlanesDxKernel(isa, dx, dy, x, alpha, inner)
 	case planRows:
-		backwardRowsKernel(isa, dx, dalpha, dy, x, alpha)
+		if wantDx {
+			backwardRowsKernel(isa, dx, dy, x, alpha, dalpha)
+		} else {
+			backwardRowsDalphaKernel(isa, dy, x, dalpha)
+		}
 	case planSums:
 		if len(alpha) <= smallSums {
 			backwardSumsSmall(isa, dx, dalpha, dy, x, alpha, inner)

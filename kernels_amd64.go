@@ -380,6 +380,54 @@ func backwardRingDalphaKernel[E Float](isa isaID, dy []E, x []E, dalpha []E, inn
 	backwardRingDalphaGeneric(dy, x, dalpha, inner)
 }
 
+// backwardRowsKernel runs backwardRows on isa's kernel, or the pure-Go one.
+func backwardRowsKernel[E Float](isa isaID, dx []E, dy []E, x []E, alpha []E, dalpha []E) {
+	if isFloat32[E]() {
+		switch isa {
+		case isaAVX2:
+			backwardRowsAVX2F32(as[float32](dx), as[float32](dy), as[float32](x), as[float32](alpha), as[float32](dalpha))
+			return
+		case isaAVX512:
+			backwardRowsAVX512F32(as[float32](dx), as[float32](dy), as[float32](x), as[float32](alpha), as[float32](dalpha))
+			return
+		}
+	} else {
+		switch isa {
+		case isaAVX2:
+			backwardRowsAVX2F64(as[float64](dx), as[float64](dy), as[float64](x), as[float64](alpha), as[float64](dalpha))
+			return
+		case isaAVX512:
+			backwardRowsAVX512F64(as[float64](dx), as[float64](dy), as[float64](x), as[float64](alpha), as[float64](dalpha))
+			return
+		}
+	}
+	backwardRowsGeneric(dx, dy, x, alpha, dalpha)
+}
+
+// backwardRowsDalphaKernel runs backwardRowsDalpha on isa's kernel, or the pure-Go one.
+func backwardRowsDalphaKernel[E Float](isa isaID, dy []E, x []E, dalpha []E) {
+	if isFloat32[E]() {
+		switch isa {
+		case isaAVX2:
+			backwardRowsDalphaAVX2F32(as[float32](dy), as[float32](x), as[float32](dalpha))
+			return
+		case isaAVX512:
+			backwardRowsDalphaAVX512F32(as[float32](dy), as[float32](x), as[float32](dalpha))
+			return
+		}
+	} else {
+		switch isa {
+		case isaAVX2:
+			backwardRowsDalphaAVX2F64(as[float64](dy), as[float64](x), as[float64](dalpha))
+			return
+		case isaAVX512:
+			backwardRowsDalphaAVX512F64(as[float64](dy), as[float64](x), as[float64](dalpha))
+			return
+		}
+	}
+	backwardRowsDalphaGeneric(dy, x, dalpha)
+}
+
 // ringLimits[isa][size == 8][sums] is the longest period (channels*inner)
 // that isa's Ring kernels take, without slope gradients (forward, dx)
 // or with them (the fused kernel's limit): the frame holds the ring.
@@ -414,4 +462,11 @@ func ringLimit(isa isaID, size int, sums bool) int {
 		s = 1
 	}
 	return ringLimits[isa][size>>3][s]
+}
+
+// rowsKernels[isa] says whether isa has Rows kernels (the pure-Go twins
+// serve the others, which the planner does not send there).
+var rowsKernels = [len(isaNames)]bool{
+	isaAVX2:   true,
+	isaAVX512: true,
 }

@@ -84,6 +84,16 @@ func backwardRingDalphaKernel[E Float](isa isaID, dy []E, x []E, dalpha []E, inn
 	backwardRingDalphaGeneric(dy, x, dalpha, inner)
 }
 
+// backwardRowsKernel runs backwardRows on isa's kernel, or the pure-Go one.
+func backwardRowsKernel[E Float](isa isaID, dx []E, dy []E, x []E, alpha []E, dalpha []E) {
+	backwardRowsGeneric(dx, dy, x, alpha, dalpha)
+}
+
+// backwardRowsDalphaKernel runs backwardRowsDalpha on isa's kernel, or the pure-Go one.
+func backwardRowsDalphaKernel[E Float](isa isaID, dy []E, x []E, dalpha []E) {
+	backwardRowsDalphaGeneric(dy, x, dalpha)
+}
+
 // ringLimits[isa][size == 8][sums] is the longest period (channels*inner)
 // that isa's Ring kernels take, without slope gradients (forward, dx)
 // or with them (the fused kernel's limit): the frame holds the ring.
@@ -113,3 +123,7 @@ func ringLimit(isa isaID, size int, sums bool) int {
 	}
 	return ringLimits[isa][size>>3][s]
 }
+
+// rowsKernels[isa] says whether isa has Rows kernels (the pure-Go twins
+// serve the others, which the planner does not send there).
+var rowsKernels = [len(isaNames)]bool{}

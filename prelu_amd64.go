@@ -164,6 +164,26 @@ func backwardPatternDalphaAVX2F64(dy []float64, x []float64, acc []float64)
 //go:noescape
 func backwardRingDalphaAVX2F64(dy []float64, x []float64, dalpha []float64, inner int)
 
+// backwardRowsAVX2F32 computes dx = x > 0 ? dy : slope*dy and sums dy*x where !(x > 0) in float64 with the slope alpha[i % C] for whole rows of C channels, C*size at least 32 bytes, summed over every row in registers, adding each channel's sum to dalpha[c] in float64 and rounding once.
+//
+//go:noescape
+func backwardRowsAVX2F32(dx []float32, dy []float32, x []float32, alpha []float32, dalpha []float32)
+
+// backwardRowsDalphaAVX2F32 sums dy*x where !(x > 0) in float64 with the slope alpha[i % C] for whole rows of C channels, C*size at least 32 bytes, summed over every row in registers, adding each channel's sum to dalpha[c] in float64 and rounding once.
+//
+//go:noescape
+func backwardRowsDalphaAVX2F32(dy []float32, x []float32, dalpha []float32)
+
+// backwardRowsAVX2F64 computes dx = x > 0 ? dy : slope*dy and sums dy*x where !(x > 0) in float64 with the slope alpha[i % C] for whole rows of C channels, C*size at least 32 bytes, summed over every row in registers, adding each channel's sum to dalpha[c] in float64 and rounding once.
+//
+//go:noescape
+func backwardRowsAVX2F64(dx []float64, dy []float64, x []float64, alpha []float64, dalpha []float64)
+
+// backwardRowsDalphaAVX2F64 sums dy*x where !(x > 0) in float64 with the slope alpha[i % C] for whole rows of C channels, C*size at least 32 bytes, summed over every row in registers, adding each channel's sum to dalpha[c] in float64 and rounding once.
+//
+//go:noescape
+func backwardRowsDalphaAVX2F64(dy []float64, x []float64, dalpha []float64)
+
 // forwardAVX512F32 computes dst = x > 0 ? x : slope*x with one shared slope.
 //
 //go:noescape
@@ -324,6 +344,26 @@ func backwardPatternDalphaAVX512F64(dy []float64, x []float64, acc []float64)
 //go:noescape
 func backwardRingDalphaAVX512F64(dy []float64, x []float64, dalpha []float64, inner int)
 
+// backwardRowsAVX512F32 computes dx = x > 0 ? dy : slope*dy and sums dy*x where !(x > 0) in float64 with the slope alpha[i % C] for whole rows of C channels, C*size at least 32 bytes, summed over every row in registers, adding each channel's sum to dalpha[c] in float64 and rounding once.
+//
+//go:noescape
+func backwardRowsAVX512F32(dx []float32, dy []float32, x []float32, alpha []float32, dalpha []float32)
+
+// backwardRowsDalphaAVX512F32 sums dy*x where !(x > 0) in float64 with the slope alpha[i % C] for whole rows of C channels, C*size at least 32 bytes, summed over every row in registers, adding each channel's sum to dalpha[c] in float64 and rounding once.
+//
+//go:noescape
+func backwardRowsDalphaAVX512F32(dy []float32, x []float32, dalpha []float32)
+
+// backwardRowsAVX512F64 computes dx = x > 0 ? dy : slope*dy and sums dy*x where !(x > 0) in float64 with the slope alpha[i % C] for whole rows of C channels, C*size at least 32 bytes, summed over every row in registers, adding each channel's sum to dalpha[c] in float64 and rounding once.
+//
+//go:noescape
+func backwardRowsAVX512F64(dx []float64, dy []float64, x []float64, alpha []float64, dalpha []float64)
+
+// backwardRowsDalphaAVX512F64 sums dy*x where !(x > 0) in float64 with the slope alpha[i % C] for whole rows of C channels, C*size at least 32 bytes, summed over every row in registers, adding each channel's sum to dalpha[c] in float64 and rounding once.
+//
+//go:noescape
+func backwardRowsDalphaAVX512F64(dy []float64, x []float64, dalpha []float64)
+
 // addSumsAVX2F32 adds sums[c] to dalpha[c] in float64 and rounds once, for c < len(sums) <= len(dalpha).
 //
 //go:noescape
@@ -333,23 +373,3 @@ func addSumsAVX2F32(dalpha []float32, sums []float64)
 //
 //go:noescape
 func addSumsAVX2F64(dalpha []float64, sums []float64)
-
-// backwardRowsAVX2F32 computes dx = x > 0 ? dy : alpha[c]*dy and sums dy*x where !(x > 0) for channel-last rows of len(dalpha) >= a vector channels, adding each channel's float64 sum to dalpha[c] and rounding once.
-//
-//go:noescape
-func backwardRowsAVX2F32(dx []float32, dy []float32, x []float32, alpha []float32, dalpha []float32)
-
-// backwardRowsDalphaAVX2F32 sums dy*x where !(x > 0) for channel-last rows of len(dalpha) >= a vector channels, adding each channel's float64 sum to dalpha[c] and rounding once.
-//
-//go:noescape
-func backwardRowsDalphaAVX2F32(dy []float32, x []float32, dalpha []float32)
-
-// backwardRowsAVX2F64 computes dx = x > 0 ? dy : alpha[c]*dy and sums dy*x where !(x > 0) for channel-last rows of len(dalpha) >= a vector channels, adding each channel's float64 sum to dalpha[c] and rounding once.
-//
-//go:noescape
-func backwardRowsAVX2F64(dx []float64, dy []float64, x []float64, alpha []float64, dalpha []float64)
-
-// backwardRowsDalphaAVX2F64 sums dy*x where !(x > 0) for channel-last rows of len(dalpha) >= a vector channels, adding each channel's float64 sum to dalpha[c] and rounding once.
-//
-//go:noescape
-func backwardRowsDalphaAVX2F64(dy []float64, x []float64, dalpha []float64)

@@ -12392,11014 +12392,6 @@ ring_finished_backwardDalphaAVX2F64:
 	VZEROUPPER
 	RET
 
-// func forwardAVX512F32(dst []float32, x []float32, alpha float32)
-// Requires: AVX, AVX512F, BMI2, CMOV, MMX+
-TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
-	MOVQ         dst_base+0(FP), AX
-	MOVQ         x_base+24(FP), CX
-	MOVQ         x_len+32(FP), DX
-	VXORPS       Y0, Y0, Y0
-	VBROADCASTSS alpha+48(FP), Z1
-	MOVQ         DX, BX
-	SHLQ         $0x02, BX
-	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_1063
-	CMPQ         AX, CX
-	JE           cached_1063
-	CMPQ         AX, CX
-	JE           cached_1063
-	XORQ         BX, BX
-	MOVQ         AX, SI
-	NEGQ         SI
-	ANDQ         $0x0000003f, SI
-	SHRQ         $0x02, SI
-	CMPQ         SI, DX
-	CMOVQGT      DX, SI
-	TESTQ        SI, SI
-	JE           aligned_1065
-	MOVQ         SI, DI
-	MOVQ         $-1, R8
-	BZHIQ        DI, R8, DI
-	KMOVW        DI, K1
-	VMOVUPS.Z    (CX)(BX*4), K1, Z2
-	VCMPPS       $0x1a, Z0, Z2, K1, K2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, K1, (AX)(BX*4)
-	MOVQ         SI, BX
-
-aligned_1065:
-	MOVQ DX, SI
-	SUBQ $0x00000040, SI
-
-unrolled_1066:
-	CMPQ     BX, SI
-	JGT      single_1067
-	VMOVUPS  (CX)(BX*4), Z2
-	VCMPPS   $0x1a, Z0, Z2, K1
-	VMULPS   Z1, Z2, K1, Z2
-	VMOVNTPS Z2, (AX)(BX*4)
-	VMOVUPS  64(CX)(BX*4), Z2
-	VCMPPS   $0x1a, Z0, Z2, K1
-	VMULPS   Z1, Z2, K1, Z2
-	VMOVNTPS Z2, 64(AX)(BX*4)
-	VMOVUPS  128(CX)(BX*4), Z2
-	VCMPPS   $0x1a, Z0, Z2, K1
-	VMULPS   Z1, Z2, K1, Z2
-	VMOVNTPS Z2, 128(AX)(BX*4)
-	VMOVUPS  192(CX)(BX*4), Z2
-	VCMPPS   $0x1a, Z0, Z2, K1
-	VMULPS   Z1, Z2, K1, Z2
-	VMOVNTPS Z2, 192(AX)(BX*4)
-	ADDQ     $0x00000040, BX
-	JMP      unrolled_1066
-
-single_1067:
-	MOVQ DX, SI
-	SUBQ $0x00000010, SI
-
-single_loop_1068:
-	CMPQ     BX, SI
-	JGT      remainder_1069
-	VMOVUPS  (CX)(BX*4), Z2
-	VCMPPS   $0x1a, Z0, Z2, K1
-	VMULPS   Z1, Z2, K1, Z2
-	VMOVNTPS Z2, (AX)(BX*4)
-	ADDQ     $0x00000010, BX
-	JMP      single_loop_1068
-
-remainder_1069:
-	SUBQ      BX, DX
-	JE        span_done_1070
-	MOVQ      $-1, SI
-	BZHIQ     DX, SI, DX
-	KMOVW     DX, K1
-	VMOVUPS.Z (CX)(BX*4), K1, Z2
-	VCMPPS    $0x1a, Z0, Z2, K1, K2
-	VMULPS    Z1, Z2, K2, Z2
-	VMOVUPS   Z2, K1, (AX)(BX*4)
-
-span_done_1070:
-	SFENCE
-	JMP stored_1064
-
-cached_1063:
-	XORQ BX, BX
-	MOVQ DX, SI
-	SUBQ $0x00000040, SI
-
-unrolled_1071:
-	CMPQ    BX, SI
-	JGT     single_1072
-	VMOVUPS (CX)(BX*4), Z2
-	VCMPPS  $0x1a, Z0, Z2, K1
-	VMULPS  Z1, Z2, K1, Z2
-	VMOVUPS Z2, (AX)(BX*4)
-	VMOVUPS 64(CX)(BX*4), Z2
-	VCMPPS  $0x1a, Z0, Z2, K1
-	VMULPS  Z1, Z2, K1, Z2
-	VMOVUPS Z2, 64(AX)(BX*4)
-	VMOVUPS 128(CX)(BX*4), Z2
-	VCMPPS  $0x1a, Z0, Z2, K1
-	VMULPS  Z1, Z2, K1, Z2
-	VMOVUPS Z2, 128(AX)(BX*4)
-	VMOVUPS 192(CX)(BX*4), Z2
-	VCMPPS  $0x1a, Z0, Z2, K1
-	VMULPS  Z1, Z2, K1, Z2
-	VMOVUPS Z2, 192(AX)(BX*4)
-	ADDQ    $0x00000040, BX
-	JMP     unrolled_1071
-
-single_1072:
-	MOVQ DX, SI
-	SUBQ $0x00000010, SI
-
-single_loop_1073:
-	CMPQ    BX, SI
-	JGT     remainder_1074
-	VMOVUPS (CX)(BX*4), Z2
-	VCMPPS  $0x1a, Z0, Z2, K1
-	VMULPS  Z1, Z2, K1, Z2
-	VMOVUPS Z2, (AX)(BX*4)
-	ADDQ    $0x00000010, BX
-	JMP     single_loop_1073
-
-remainder_1074:
-	SUBQ      BX, DX
-	JE        span_done_1075
-	MOVQ      $-1, SI
-	BZHIQ     DX, SI, DX
-	KMOVW     DX, K1
-	VMOVUPS.Z (CX)(BX*4), K1, Z2
-	VCMPPS    $0x1a, Z0, Z2, K1, K2
-	VMULPS    Z1, Z2, K2, Z2
-	VMOVUPS   Z2, K1, (AX)(BX*4)
-
-span_done_1075:
-stored_1064:
-	VZEROUPPER
-	RET
-
-// func forwardPlanesAVX512F32(dst []float32, x []float32, alpha []float32, inner int)
-// Requires: AVX, AVX512F, BMI2, CMOV, MMX+
-TEXT ·forwardPlanesAVX512F32(SB), NOSPLIT, $0-80
-	MOVQ   dst_base+0(FP), AX
-	MOVQ   x_base+24(FP), CX
-	MOVQ   x_len+32(FP), DX
-	VXORPS Y0, Y0, Y0
-	MOVQ   inner+72(FP), BX
-	MOVQ   alpha_len+56(FP), SI
-	MOVQ   alpha_base+48(FP), DI
-	MOVQ   BX, R8
-	SHLQ   $0x02, R8
-	XORQ   R9, R9
-	MOVQ   DX, R10
-	SHLQ   $0x02, R10
-	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_1076
-	CMPQ   AX, CX
-	JE     cached_1076
-	CMPQ   AX, CX
-	JE     cached_1076
-
-plane_1078:
-	CMPQ         DX, $0x00
-	JE           planes_done_1079
-	VBROADCASTSS (DI)(R9*4), Z1
-	XORQ         R10, R10
-	MOVQ         AX, R11
-	NEGQ         R11
-	ANDQ         $0x0000003f, R11
-	SHRQ         $0x02, R11
-	CMPQ         R11, BX
-	CMOVQGT      BX, R11
-	TESTQ        R11, R11
-	JE           aligned_1080
-	MOVQ         R11, R12
-	MOVQ         $-1, R13
-	BZHIQ        R12, R13, R12
-	KMOVW        R12, K1
-	VMOVUPS.Z    (CX)(R10*4), K1, Z2
-	VCMPPS       $0x1a, Z0, Z2, K1, K2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, K1, (AX)(R10*4)
-	MOVQ         R11, R10
-
-aligned_1080:
-	MOVQ BX, R11
-	SUBQ $0x00000040, R11
-
-unrolled_1081:
-	CMPQ     R10, R11
-	JGT      single_1082
-	VMOVUPS  (CX)(R10*4), Z2
-	VCMPPS   $0x1a, Z0, Z2, K1
-	VMULPS   Z1, Z2, K1, Z2
-	VMOVNTPS Z2, (AX)(R10*4)
-	VMOVUPS  64(CX)(R10*4), Z2
-	VCMPPS   $0x1a, Z0, Z2, K1
-	VMULPS   Z1, Z2, K1, Z2
-	VMOVNTPS Z2, 64(AX)(R10*4)
-	VMOVUPS  128(CX)(R10*4), Z2
-	VCMPPS   $0x1a, Z0, Z2, K1
-	VMULPS   Z1, Z2, K1, Z2
-	VMOVNTPS Z2, 128(AX)(R10*4)
-	VMOVUPS  192(CX)(R10*4), Z2
-	VCMPPS   $0x1a, Z0, Z2, K1
-	VMULPS   Z1, Z2, K1, Z2
-	VMOVNTPS Z2, 192(AX)(R10*4)
-	ADDQ     $0x00000040, R10
-	JMP      unrolled_1081
-
-single_1082:
-	MOVQ BX, R11
-	SUBQ $0x00000010, R11
-
-single_loop_1083:
-	CMPQ     R10, R11
-	JGT      remainder_1084
-	VMOVUPS  (CX)(R10*4), Z2
-	VCMPPS   $0x1a, Z0, Z2, K1
-	VMULPS   Z1, Z2, K1, Z2
-	VMOVNTPS Z2, (AX)(R10*4)
-	ADDQ     $0x00000010, R10
-	JMP      single_loop_1083
-
-remainder_1084:
-	MOVQ      BX, R11
-	SUBQ      R10, R11
-	JE        span_done_1085
-	MOVQ      $-1, R12
-	BZHIQ     R11, R12, R11
-	KMOVW     R11, K1
-	VMOVUPS.Z (CX)(R10*4), K1, Z2
-	VCMPPS    $0x1a, Z0, Z2, K1, K2
-	VMULPS    Z1, Z2, K2, Z2
-	VMOVUPS   Z2, K1, (AX)(R10*4)
-
-span_done_1085:
-	ADDQ R8, CX
-	ADDQ R8, AX
-	INCQ R9
-	CMPQ R9, SI
-	JNE  same_pass_1086
-	XORQ R9, R9
-
-same_pass_1086:
-	SUBQ BX, DX
-	JMP  plane_1078
-
-planes_done_1079:
-	SFENCE
-	JMP stored_1077
-
-cached_1076:
-plane_1087:
-	CMPQ         DX, $0x00
-	JE           planes_done_1088
-	VBROADCASTSS (DI)(R9*4), Z1
-	XORQ         R10, R10
-	MOVQ         BX, R11
-	SUBQ         $0x00000040, R11
-
-unrolled_1089:
-	CMPQ    R10, R11
-	JGT     single_1090
-	VMOVUPS (CX)(R10*4), Z2
-	VCMPPS  $0x1a, Z0, Z2, K1
-	VMULPS  Z1, Z2, K1, Z2
-	VMOVUPS Z2, (AX)(R10*4)
-	VMOVUPS 64(CX)(R10*4), Z2
-	VCMPPS  $0x1a, Z0, Z2, K1
-	VMULPS  Z1, Z2, K1, Z2
-	VMOVUPS Z2, 64(AX)(R10*4)
-	VMOVUPS 128(CX)(R10*4), Z2
-	VCMPPS  $0x1a, Z0, Z2, K1
-	VMULPS  Z1, Z2, K1, Z2
-	VMOVUPS Z2, 128(AX)(R10*4)
-	VMOVUPS 192(CX)(R10*4), Z2
-	VCMPPS  $0x1a, Z0, Z2, K1
-	VMULPS  Z1, Z2, K1, Z2
-	VMOVUPS Z2, 192(AX)(R10*4)
-	ADDQ    $0x00000040, R10
-	JMP     unrolled_1089
-
-single_1090:
-	MOVQ BX, R11
-	SUBQ $0x00000010, R11
-
-single_loop_1091:
-	CMPQ    R10, R11
-	JGT     remainder_1092
-	VMOVUPS (CX)(R10*4), Z2
-	VCMPPS  $0x1a, Z0, Z2, K1
-	VMULPS  Z1, Z2, K1, Z2
-	VMOVUPS Z2, (AX)(R10*4)
-	ADDQ    $0x00000010, R10
-	JMP     single_loop_1091
-
-remainder_1092:
-	MOVQ      BX, R11
-	SUBQ      R10, R11
-	JE        span_done_1093
-	MOVQ      $-1, R12
-	BZHIQ     R11, R12, R11
-	KMOVW     R11, K1
-	VMOVUPS.Z (CX)(R10*4), K1, Z2
-	VCMPPS    $0x1a, Z0, Z2, K1, K2
-	VMULPS    Z1, Z2, K2, Z2
-	VMOVUPS   Z2, K1, (AX)(R10*4)
-
-span_done_1093:
-	ADDQ R8, CX
-	ADDQ R8, AX
-	INCQ R9
-	CMPQ R9, SI
-	JNE  same_pass_1094
-	XORQ R9, R9
-
-same_pass_1094:
-	SUBQ BX, DX
-	JMP  plane_1087
-
-planes_done_1088:
-stored_1077:
-	VZEROUPPER
-	RET
-
-// func forwardPatternAVX512F32(dst []float32, x []float32, pattern []float32)
-// Requires: AVX, AVX512F, BMI2, CMOV, MMX+
-TEXT ·forwardPatternAVX512F32(SB), NOSPLIT, $0-72
-	MOVQ   dst_base+0(FP), AX
-	MOVQ   x_base+24(FP), CX
-	MOVQ   x_len+32(FP), DX
-	MOVQ   pattern_base+48(FP), BX
-	VXORPS Y0, Y0, Y0
-	MOVQ   pattern_len+56(FP), SI
-	MOVQ   DX, DI
-	SHLQ   $0x02, DI
-	CMPQ   DI, ·streamThreshold+0(SB)
-	JB     cached_1095
-	CMPQ   AX, CX
-	JE     cached_1095
-	CMPQ   AX, CX
-	JE     cached_1095
-
-row_1097:
-	CMPQ      DX, $0x00
-	JE        rows_done_1098
-	MOVQ      SI, DI
-	CMPQ      DX, DI
-	CMOVQLT   DX, DI
-	XORQ      R8, R8
-	MOVQ      AX, R9
-	NEGQ      R9
-	ANDQ      $0x0000003f, R9
-	SHRQ      $0x02, R9
-	CMPQ      R9, DI
-	CMOVQGT   DI, R9
-	TESTQ     R9, R9
-	JE        aligned_1099
-	MOVQ      R9, R10
-	MOVQ      $-1, R11
-	BZHIQ     R10, R11, R10
-	KMOVW     R10, K1
-	VMOVUPS.Z (CX)(R8*4), K1, Z1
-	VCMPPS    $0x1a, Z0, Z1, K1, K2
-	VMULPS    (BX)(R8*4), Z1, K2, Z1
-	VMOVUPS   Z1, K1, (AX)(R8*4)
-	MOVQ      R9, R8
-
-aligned_1099:
-	MOVQ DI, R9
-	SUBQ $0x00000040, R9
-
-unrolled_1100:
-	CMPQ     R8, R9
-	JGT      single_1101
-	VMOVUPS  (CX)(R8*4), Z1
-	VCMPPS   $0x1a, Z0, Z1, K1
-	VMULPS   (BX)(R8*4), Z1, K1, Z1
-	VMOVNTPS Z1, (AX)(R8*4)
-	VMOVUPS  64(CX)(R8*4), Z1
-	VCMPPS   $0x1a, Z0, Z1, K1
-	VMULPS   64(BX)(R8*4), Z1, K1, Z1
-	VMOVNTPS Z1, 64(AX)(R8*4)
-	VMOVUPS  128(CX)(R8*4), Z1
-	VCMPPS   $0x1a, Z0, Z1, K1
-	VMULPS   128(BX)(R8*4), Z1, K1, Z1
-	VMOVNTPS Z1, 128(AX)(R8*4)
-	VMOVUPS  192(CX)(R8*4), Z1
-	VCMPPS   $0x1a, Z0, Z1, K1
-	VMULPS   192(BX)(R8*4), Z1, K1, Z1
-	VMOVNTPS Z1, 192(AX)(R8*4)
-	ADDQ     $0x00000040, R8
-	JMP      unrolled_1100
-
-single_1101:
-	MOVQ DI, R9
-	SUBQ $0x00000010, R9
-
-single_loop_1102:
-	CMPQ     R8, R9
-	JGT      remainder_1103
-	VMOVUPS  (CX)(R8*4), Z1
-	VCMPPS   $0x1a, Z0, Z1, K1
-	VMULPS   (BX)(R8*4), Z1, K1, Z1
-	VMOVNTPS Z1, (AX)(R8*4)
-	ADDQ     $0x00000010, R8
-	JMP      single_loop_1102
-
-remainder_1103:
-	MOVQ      DI, R9
-	SUBQ      R8, R9
-	JE        span_done_1104
-	MOVQ      $-1, R10
-	BZHIQ     R9, R10, R9
-	KMOVW     R9, K1
-	VMOVUPS.Z (CX)(R8*4), K1, Z1
-	VCMPPS    $0x1a, Z0, Z1, K1, K2
-	VMULPS    (BX)(R8*4), Z1, K2, Z1
-	VMOVUPS   Z1, K1, (AX)(R8*4)
-
-span_done_1104:
-	MOVQ DI, R8
-	SHLQ $0x02, R8
-	ADDQ R8, CX
-	ADDQ R8, AX
-	SUBQ DI, DX
-	JMP  row_1097
-
-rows_done_1098:
-	SFENCE
-	JMP stored_1096
-
-cached_1095:
-row_1105:
-	CMPQ    DX, $0x00
-	JE      rows_done_1106
-	MOVQ    SI, DI
-	CMPQ    DX, DI
-	CMOVQLT DX, DI
-	XORQ    R8, R8
-	MOVQ    DI, R9
-	SUBQ    $0x00000040, R9
-
-unrolled_1107:
-	CMPQ    R8, R9
-	JGT     single_1108
-	VMOVUPS (CX)(R8*4), Z1
-	VCMPPS  $0x1a, Z0, Z1, K1
-	VMULPS  (BX)(R8*4), Z1, K1, Z1
-	VMOVUPS Z1, (AX)(R8*4)
-	VMOVUPS 64(CX)(R8*4), Z1
-	VCMPPS  $0x1a, Z0, Z1, K1
-	VMULPS  64(BX)(R8*4), Z1, K1, Z1
-	VMOVUPS Z1, 64(AX)(R8*4)
-	VMOVUPS 128(CX)(R8*4), Z1
-	VCMPPS  $0x1a, Z0, Z1, K1
-	VMULPS  128(BX)(R8*4), Z1, K1, Z1
-	VMOVUPS Z1, 128(AX)(R8*4)
-	VMOVUPS 192(CX)(R8*4), Z1
-	VCMPPS  $0x1a, Z0, Z1, K1
-	VMULPS  192(BX)(R8*4), Z1, K1, Z1
-	VMOVUPS Z1, 192(AX)(R8*4)
-	ADDQ    $0x00000040, R8
-	JMP     unrolled_1107
-
-single_1108:
-	MOVQ DI, R9
-	SUBQ $0x00000010, R9
-
-single_loop_1109:
-	CMPQ    R8, R9
-	JGT     remainder_1110
-	VMOVUPS (CX)(R8*4), Z1
-	VCMPPS  $0x1a, Z0, Z1, K1
-	VMULPS  (BX)(R8*4), Z1, K1, Z1
-	VMOVUPS Z1, (AX)(R8*4)
-	ADDQ    $0x00000010, R8
-	JMP     single_loop_1109
-
-remainder_1110:
-	MOVQ      DI, R9
-	SUBQ      R8, R9
-	JE        span_done_1111
-	MOVQ      $-1, R10
-	BZHIQ     R9, R10, R9
-	KMOVW     R9, K1
-	VMOVUPS.Z (CX)(R8*4), K1, Z1
-	VCMPPS    $0x1a, Z0, Z1, K1, K2
-	VMULPS    (BX)(R8*4), Z1, K2, Z1
-	VMOVUPS   Z1, K1, (AX)(R8*4)
-
-span_done_1111:
-	MOVQ DI, R8
-	SHLQ $0x02, R8
-	ADDQ R8, CX
-	ADDQ R8, AX
-	SUBQ DI, DX
-	JMP  row_1105
-
-rows_done_1106:
-stored_1096:
-	VZEROUPPER
-	RET
-
-// func forwardRingAVX512F32(dst []float32, x []float32, alpha []float32, inner int)
-// Requires: AVX, AVX512F, BMI2, CMOV
-TEXT ·forwardRingAVX512F32(SB), $1984-80
-	MOVQ   dst_base+0(FP), CX
-	MOVQ   x_base+24(FP), BX
-	MOVQ   x_len+32(FP), SI
-	VXORPS Y0, Y0, Y0
-	LEAQ   (SP), DI
-	ADDQ   $0x0000003f, DI
-	ANDQ   $-64, DI
-	MOVQ   inner+72(FP), AX
-	MOVQ   alpha_len+56(FP), DX
-	MOVQ   DX, R8
-	IMULQ  AX, R8
-	CMPQ   R8, $0x00000180
-	JA     ring_segmented_1112
-	MOVQ   R8, R9
-
-ring_len_1113:
-	CMPQ R9, $0x00000010
-	JAE  ring_len_done_1114
-	ADDQ R8, R9
-	JMP  ring_len_1113
-
-ring_len_done_1114:
-	MOVQ R9, 1920(SP)
-	MOVQ $0x00000010, R10
-
-ring_step_1115:
-	CMPQ R10, R9
-	JB   ring_step_done_1116
-	SUBQ R9, R10
-	JMP  ring_step_1115
-
-ring_step_done_1116:
-	MOVQ R10, 1928(SP)
-	MOVQ $0x00000040, R10
-
-ring_step_1117:
-	CMPQ R10, R9
-	JB   ring_step_done_1118
-	SUBQ R9, R10
-	JMP  ring_step_1117
-
-ring_step_done_1118:
-	MOVQ    R10, 1936(SP)
-	MOVQ    SI, R10
-	LEAQ    64(R9), R9
-	CMPQ    R10, R9
-	CMOVQHI R9, R10
-	MOVQ    R10, 1960(SP)
-	MOVQ    alpha_base+48(FP), R9
-	MOVQ    1960(SP), R10
-	CMPQ    R8, $0x00000010
-	JB      ring_short_1119
-	CMPQ    AX, $0x01
-	JNE     ring_planes_1120
-	XORQ    AX, AX
-	XORQ    R8, R8
-
-ring_copy_1122:
-	CMPQ    AX, R10
-	JAE     ring_built_1121
-	MOVQ    DX, R11
-	SUBQ    R8, R11
-	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1123
-	VMOVUPS (R9)(R8*4), Z1
-	VMOVUPS Z1, (DI)(AX*4)
-	ADDQ    $0x00000010, AX
-	ADDQ    $0x00000010, R8
-	CMPQ    R8, DX
-	JNE     ring_copy_1122
-	XORQ    R8, R8
-	JMP     ring_copy_1122
-
-ring_copy_tail_1123:
-	VMOVUPS -64(R9)(DX*4), Z1
-	ADDQ    R11, AX
-	VMOVUPS Z1, -64(DI)(AX*4)
-	XORQ    R8, R8
-	JMP     ring_copy_1122
-
-ring_planes_1120:
-	XORQ R8, R8
-	XORQ R11, R11
-	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1124
-	MOVQ R10, R12
-	SUBQ $0x00000010, R12
-
-ring_fill_1125:
-	CMPQ         R11, R12
-	JGT          ring_fill_last_1126
-	VBROADCASTSS (R9)(R8*4), Z1
-	VMOVUPS      Z1, (DI)(R11*4)
-	VMOVUPS      Z1, 64(DI)(R11*4)
-	ADDQ         AX, R11
-	INCQ         R8
-	CMPQ         R8, DX
-	JNE          ring_wrap_1127
-	XORQ         R8, R8
-
-ring_wrap_1127:
-	JMP ring_fill_1125
-
-ring_fill_last_1126:
-	CMPQ         R11, R10
-	JAE          ring_built_1121
-	VBROADCASTSS (R9)(R8*4), Z1
-	VMOVUPS      Z1, (DI)(R11*4)
-	ADDQ         AX, R11
-	INCQ         R8
-	CMPQ         R8, DX
-	JNE          ring_wrap_1128
-	XORQ         R8, R8
-
-ring_wrap_1128:
-	JMP ring_fill_last_1126
-
-ring_long_planes_1124:
-ring_channel_1129:
-	CMPQ         R11, R10
-	JAE          ring_built_1121
-	VBROADCASTSS (R9)(R8*4), Z1
-	MOVQ         R11, R13
-	ADDQ         AX, R11
-	MOVQ         R11, R12
-	CMPQ         R12, R10
-	CMOVQHI      R10, R12
-
-ring_plane_1130:
-	VMOVUPS Z1, (DI)(R13*4)
-	ADDQ    $0x00000010, R13
-	CMPQ    R13, R12
-	JB      ring_plane_1130
-	INCQ    R8
-	CMPQ    R8, DX
-	JNE     ring_wrap_1131
-	XORQ    R8, R8
-
-ring_wrap_1131:
-	JMP ring_channel_1129
-
-ring_short_1119:
-	XORQ R11, R11
-	XORQ R12, R12
-	XORQ R13, R13
-
-ring_element_1132:
-	MOVL (R9)(R11*4), R14
-	MOVL R14, (DI)(R13*4)
-	INCQ R12
-	CMPQ R12, AX
-	JB   ring_element_next_1133
-	XORQ R12, R12
-	INCQ R11
-	CMPQ R11, DX
-	JB   ring_element_next_1133
-	XORQ R11, R11
-
-ring_element_next_1133:
-	INCQ    R13
-	CMPQ    R13, $0x00000010
-	JB      ring_element_1132
-	VMOVUPS (DI), Z1
-	MOVQ    1920(SP), AX
-	CMPQ    AX, $0x00000010
-	JE      ring_exact_1134
-	SUBQ    R8, AX
-
-ring_exact_1134:
-	MOVQ AX, DX
-
-ring_repeat_1135:
-	CMPQ    DX, R10
-	JAE     ring_built_1121
-	VMOVUPS Z1, (DI)(DX*4)
-	ADDQ    AX, DX
-	JMP     ring_repeat_1135
-
-ring_built_1121:
-	XORQ AX, AX
-	XORQ DX, DX
-	MOVQ SI, R8
-	SUBQ $0x00000040, R8
-
-unrolled_1136:
-	CMPQ    DX, R8
-	JGT     single_1137
-	VMOVUPS (BX)(DX*4), Z1
-	VCMPPS  $0x1a, Z0, Z1, K1
-	VMULPS  (DI)(AX*4), Z1, K1, Z1
-	VMOVUPS Z1, (CX)(DX*4)
-	VMOVUPS 64(BX)(DX*4), Z1
-	VCMPPS  $0x1a, Z0, Z1, K1
-	VMULPS  64(DI)(AX*4), Z1, K1, Z1
-	VMOVUPS Z1, 64(CX)(DX*4)
-	VMOVUPS 128(BX)(DX*4), Z1
-	VCMPPS  $0x1a, Z0, Z1, K1
-	VMULPS  128(DI)(AX*4), Z1, K1, Z1
-	VMOVUPS Z1, 128(CX)(DX*4)
-	VMOVUPS 192(BX)(DX*4), Z1
-	VCMPPS  $0x1a, Z0, Z1, K1
-	VMULPS  192(DI)(AX*4), Z1, K1, Z1
-	VMOVUPS Z1, 192(CX)(DX*4)
-	ADDQ    1936(SP), AX
-	MOVQ    AX, R9
-	SUBQ    1920(SP), R9
-	CMOVQCC R9, AX
-	ADDQ    $0x00000040, DX
-	JMP     unrolled_1136
-
-single_1137:
-	MOVQ SI, R8
-	SUBQ $0x00000010, R8
-
-single_loop_1138:
-	CMPQ    DX, R8
-	JGT     remainder_1139
-	VMOVUPS (BX)(DX*4), Z1
-	VCMPPS  $0x1a, Z0, Z1, K1
-	VMULPS  (DI)(AX*4), Z1, K1, Z1
-	VMOVUPS Z1, (CX)(DX*4)
-	ADDQ    1928(SP), AX
-	MOVQ    AX, R9
-	SUBQ    1920(SP), R9
-	CMOVQCC R9, AX
-	ADDQ    $0x00000010, DX
-	JMP     single_loop_1138
-
-remainder_1139:
-	SUBQ      DX, SI
-	JE        span_done_1140
-	MOVQ      $-1, R8
-	BZHIQ     SI, R8, SI
-	KMOVW     SI, K1
-	VMOVUPS.Z (BX)(DX*4), K1, Z1
-	VCMPPS    $0x1a, Z0, Z1, K1, K2
-	VMULPS    (DI)(AX*4), Z1, K2, Z1
-	VMOVUPS   Z1, K1, (CX)(DX*4)
-
-span_done_1140:
-	JMP ring_finished_forwardAVX512F32
-
-ring_segmented_1112:
-	MOVQ inner+72(FP), R8
-	CMPQ R8, $0x00000180
-	JA   ring_finished_forwardAVX512F32
-	MOVQ $0x00000180, AX
-	XORQ DX, DX
-	DIVQ R8
-	MOVQ AX, 1952(SP)
-	MOVQ $0x00000000, 1944(SP)
-	CMPQ R8, $0x01
-	JE   ring_rows_1141
-
-ring_segment_1142:
-	CMPQ    SI, $0x00
-	JE      ring_done_1143
-	MOVQ    1944(SP), AX
-	MOVQ    alpha_len+56(FP), DX
-	MOVQ    inner+72(FP), R8
-	SUBQ    AX, DX
-	MOVQ    1952(SP), R9
-	CMPQ    DX, R9
-	CMOVQHI R9, DX
-	MOVQ    DX, 1968(SP)
-	MOVQ    DX, R9
-	IMULQ   R8, R9
-	MOVQ    R9, R10
-	CMPQ    SI, R10
-	CMOVQLT SI, R10
-	MOVQ    R10, 1976(SP)
-	MOVQ    R9, R11
-
-ring_len_1144:
-	CMPQ R11, $0x00000010
-	JAE  ring_len_done_1145
-	ADDQ R9, R11
-	JMP  ring_len_1144
-
-ring_len_done_1145:
-	MOVQ R11, 1920(SP)
-	MOVQ $0x00000010, R12
-
-ring_step_1146:
-	CMPQ R12, R11
-	JB   ring_step_done_1147
-	SUBQ R11, R12
-	JMP  ring_step_1146
-
-ring_step_done_1147:
-	MOVQ R12, 1928(SP)
-	MOVQ $0x00000040, R12
-
-ring_step_1148:
-	CMPQ R12, R11
-	JB   ring_step_done_1149
-	SUBQ R11, R12
-	JMP  ring_step_1148
-
-ring_step_done_1149:
-	MOVQ    R12, 1936(SP)
-	LEAQ    64(R11), R11
-	CMPQ    R10, R11
-	CMOVQHI R11, R10
-	MOVQ    R10, 1960(SP)
-	MOVQ    alpha_base+48(FP), R10
-	LEAQ    (R10)(AX*4), R10
-	MOVQ    1960(SP), AX
-	CMPQ    R9, $0x00000010
-	JB      ring_short_1150
-	CMPQ    R8, $0x01
-	JNE     ring_planes_1151
-	XORQ    R8, R8
-	XORQ    R9, R9
-
-ring_copy_1153:
-	CMPQ    R8, AX
-	JAE     ring_built_1152
-	MOVQ    DX, R11
-	SUBQ    R9, R11
-	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1154
-	VMOVUPS (R10)(R9*4), Z1
-	VMOVUPS Z1, (DI)(R8*4)
-	ADDQ    $0x00000010, R8
-	ADDQ    $0x00000010, R9
-	CMPQ    R9, DX
-	JNE     ring_copy_1153
-	XORQ    R9, R9
-	JMP     ring_copy_1153
-
-ring_copy_tail_1154:
-	VMOVUPS -64(R10)(DX*4), Z1
-	ADDQ    R11, R8
-	VMOVUPS Z1, -64(DI)(R8*4)
-	XORQ    R9, R9
-	JMP     ring_copy_1153
-
-ring_planes_1151:
-	XORQ R9, R9
-	XORQ R11, R11
-	CMPQ R8, $0x00000020
-	JA   ring_long_planes_1155
-	MOVQ AX, R12
-	SUBQ $0x00000010, R12
-
-ring_fill_1156:
-	CMPQ         R11, R12
-	JGT          ring_fill_last_1157
-	VBROADCASTSS (R10)(R9*4), Z1
-	VMOVUPS      Z1, (DI)(R11*4)
-	VMOVUPS      Z1, 64(DI)(R11*4)
-	ADDQ         R8, R11
-	INCQ         R9
-	CMPQ         R9, DX
-	JNE          ring_wrap_1158
-	XORQ         R9, R9
-
-ring_wrap_1158:
-	JMP ring_fill_1156
-
-ring_fill_last_1157:
-	CMPQ         R11, AX
-	JAE          ring_built_1152
-	VBROADCASTSS (R10)(R9*4), Z1
-	VMOVUPS      Z1, (DI)(R11*4)
-	ADDQ         R8, R11
-	INCQ         R9
-	CMPQ         R9, DX
-	JNE          ring_wrap_1159
-	XORQ         R9, R9
-
-ring_wrap_1159:
-	JMP ring_fill_last_1157
-
-ring_long_planes_1155:
-ring_channel_1160:
-	CMPQ         R11, AX
-	JAE          ring_built_1152
-	VBROADCASTSS (R10)(R9*4), Z1
-	MOVQ         R11, R13
-	ADDQ         R8, R11
-	MOVQ         R11, R12
-	CMPQ         R12, AX
-	CMOVQHI      AX, R12
-
-ring_plane_1161:
-	VMOVUPS Z1, (DI)(R13*4)
-	ADDQ    $0x00000010, R13
-	CMPQ    R13, R12
-	JB      ring_plane_1161
-	INCQ    R9
-	CMPQ    R9, DX
-	JNE     ring_wrap_1162
-	XORQ    R9, R9
-
-ring_wrap_1162:
-	JMP ring_channel_1160
-
-ring_short_1150:
-	XORQ R11, R11
-	XORQ R12, R12
-	XORQ R13, R13
-
-ring_element_1163:
-	MOVL (R10)(R11*4), R14
-	MOVL R14, (DI)(R13*4)
-	INCQ R12
-	CMPQ R12, R8
-	JB   ring_element_next_1164
-	XORQ R12, R12
-	INCQ R11
-	CMPQ R11, DX
-	JB   ring_element_next_1164
-	XORQ R11, R11
-
-ring_element_next_1164:
-	INCQ    R13
-	CMPQ    R13, $0x00000010
-	JB      ring_element_1163
-	VMOVUPS (DI), Z1
-	MOVQ    1920(SP), DX
-	CMPQ    DX, $0x00000010
-	JE      ring_exact_1165
-	SUBQ    R9, DX
-
-ring_exact_1165:
-	MOVQ DX, R8
-
-ring_repeat_1166:
-	CMPQ    R8, AX
-	JAE     ring_built_1152
-	VMOVUPS Z1, (DI)(R8*4)
-	ADDQ    DX, R8
-	JMP     ring_repeat_1166
-
-ring_built_1152:
-	XORQ AX, AX
-	MOVQ 1976(SP), DX
-	XORQ R8, R8
-	MOVQ DX, R9
-	SUBQ $0x00000040, R9
-
-unrolled_1167:
-	CMPQ    R8, R9
-	JGT     single_1168
-	VMOVUPS (BX)(R8*4), Z1
-	VCMPPS  $0x1a, Z0, Z1, K1
-	VMULPS  (DI)(AX*4), Z1, K1, Z1
-	VMOVUPS Z1, (CX)(R8*4)
-	VMOVUPS 64(BX)(R8*4), Z1
-	VCMPPS  $0x1a, Z0, Z1, K1
-	VMULPS  64(DI)(AX*4), Z1, K1, Z1
-	VMOVUPS Z1, 64(CX)(R8*4)
-	VMOVUPS 128(BX)(R8*4), Z1
-	VCMPPS  $0x1a, Z0, Z1, K1
-	VMULPS  128(DI)(AX*4), Z1, K1, Z1
-	VMOVUPS Z1, 128(CX)(R8*4)
-	VMOVUPS 192(BX)(R8*4), Z1
-	VCMPPS  $0x1a, Z0, Z1, K1
-	VMULPS  192(DI)(AX*4), Z1, K1, Z1
-	VMOVUPS Z1, 192(CX)(R8*4)
-	ADDQ    1936(SP), AX
-	MOVQ    AX, R10
-	SUBQ    1920(SP), R10
-	CMOVQCC R10, AX
-	ADDQ    $0x00000040, R8
-	JMP     unrolled_1167
-
-single_1168:
-	MOVQ DX, R9
-	SUBQ $0x00000010, R9
-
-single_loop_1169:
-	CMPQ    R8, R9
-	JGT     remainder_1170
-	VMOVUPS (BX)(R8*4), Z1
-	VCMPPS  $0x1a, Z0, Z1, K1
-	VMULPS  (DI)(AX*4), Z1, K1, Z1
-	VMOVUPS Z1, (CX)(R8*4)
-	ADDQ    1928(SP), AX
-	MOVQ    AX, R10
-	SUBQ    1920(SP), R10
-	CMOVQCC R10, AX
-	ADDQ    $0x00000010, R8
-	JMP     single_loop_1169
-
-remainder_1170:
-	SUBQ      R8, DX
-	JE        span_done_1171
-	MOVQ      $-1, R9
-	BZHIQ     DX, R9, DX
-	KMOVW     DX, K1
-	VMOVUPS.Z (BX)(R8*4), K1, Z1
-	VCMPPS    $0x1a, Z0, Z1, K1, K2
-	VMULPS    (DI)(AX*4), Z1, K2, Z1
-	VMOVUPS   Z1, K1, (CX)(R8*4)
-
-span_done_1171:
-	MOVQ 1944(SP), AX
-	MOVQ 1968(SP), DX
-	MOVQ 1976(SP), R8
-	SUBQ R8, SI
-	SHLQ $0x02, R8
-	ADDQ R8, BX
-	ADDQ R8, CX
-	ADDQ DX, AX
-	MOVQ alpha_len+56(FP), DX
-	CMPQ AX, DX
-	JNE  ring_next_1172
-	XORQ AX, AX
-
-ring_next_1172:
-	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1142
-
-ring_done_1143:
-	JMP ring_finished_forwardAVX512F32
-
-ring_rows_1141:
-ring_block_1173:
-	MOVQ    1944(SP), AX
-	MOVQ    alpha_len+56(FP), DX
-	CMPQ    AX, DX
-	JE      ring_finished_forwardAVX512F32
-	SUBQ    AX, DX
-	MOVQ    1952(SP), CX
-	CMPQ    DX, CX
-	CMOVQHI CX, DX
-	MOVQ    DX, 1968(SP)
-	MOVQ    inner+72(FP), CX
-	MOVQ    DX, BX
-	IMULQ   CX, BX
-	MOVQ    BX, 1976(SP)
-	MOVQ    BX, SI
-
-ring_len_1174:
-	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1175
-	ADDQ BX, SI
-	JMP  ring_len_1174
-
-ring_len_done_1175:
-	MOVQ SI, 1920(SP)
-	MOVQ $0x00000010, R8
-
-ring_step_1176:
-	CMPQ R8, SI
-	JB   ring_step_done_1177
-	SUBQ SI, R8
-	JMP  ring_step_1176
-
-ring_step_done_1177:
-	MOVQ R8, 1928(SP)
-	MOVQ $0x00000040, R8
-
-ring_step_1178:
-	CMPQ R8, SI
-	JB   ring_step_done_1179
-	SUBQ SI, R8
-	JMP  ring_step_1178
-
-ring_step_done_1179:
-	MOVQ    R8, 1936(SP)
-	MOVQ    BX, R8
-	LEAQ    64(SI), SI
-	CMPQ    R8, SI
-	CMOVQHI SI, R8
-	MOVQ    R8, 1960(SP)
-	MOVQ    alpha_base+48(FP), SI
-	LEAQ    (SI)(AX*4), SI
-	MOVQ    1960(SP), R8
-	CMPQ    BX, $0x00000010
-	JB      ring_short_1180
-	CMPQ    CX, $0x01
-	JNE     ring_planes_1181
-	XORQ    BX, BX
-	XORQ    R9, R9
-
-ring_copy_1183:
-	CMPQ    BX, R8
-	JAE     ring_built_1182
-	MOVQ    DX, R10
-	SUBQ    R9, R10
-	CMPQ    R10, $0x00000010
-	JB      ring_copy_tail_1184
-	VMOVUPS (SI)(R9*4), Z1
-	VMOVUPS Z1, (DI)(BX*4)
-	ADDQ    $0x00000010, BX
-	ADDQ    $0x00000010, R9
-	CMPQ    R9, DX
-	JNE     ring_copy_1183
-	XORQ    R9, R9
-	JMP     ring_copy_1183
-
-ring_copy_tail_1184:
-	VMOVUPS -64(SI)(DX*4), Z1
-	ADDQ    R10, BX
-	VMOVUPS Z1, -64(DI)(BX*4)
-	XORQ    R9, R9
-	JMP     ring_copy_1183
-
-ring_planes_1181:
-	XORQ BX, BX
-	XORQ R9, R9
-	CMPQ CX, $0x00000020
-	JA   ring_long_planes_1185
-	MOVQ R8, R10
-	SUBQ $0x00000010, R10
-
-ring_fill_1186:
-	CMPQ         R9, R10
-	JGT          ring_fill_last_1187
-	VBROADCASTSS (SI)(BX*4), Z1
-	VMOVUPS      Z1, (DI)(R9*4)
-	VMOVUPS      Z1, 64(DI)(R9*4)
-	ADDQ         CX, R9
-	INCQ         BX
-	CMPQ         BX, DX
-	JNE          ring_wrap_1188
-	XORQ         BX, BX
-
-ring_wrap_1188:
-	JMP ring_fill_1186
-
-ring_fill_last_1187:
-	CMPQ         R9, R8
-	JAE          ring_built_1182
-	VBROADCASTSS (SI)(BX*4), Z1
-	VMOVUPS      Z1, (DI)(R9*4)
-	ADDQ         CX, R9
-	INCQ         BX
-	CMPQ         BX, DX
-	JNE          ring_wrap_1189
-	XORQ         BX, BX
-
-ring_wrap_1189:
-	JMP ring_fill_last_1187
-
-ring_long_planes_1185:
-ring_channel_1190:
-	CMPQ         R9, R8
-	JAE          ring_built_1182
-	VBROADCASTSS (SI)(BX*4), Z1
-	MOVQ         R9, R11
-	ADDQ         CX, R9
-	MOVQ         R9, R10
-	CMPQ         R10, R8
-	CMOVQHI      R8, R10
-
-ring_plane_1191:
-	VMOVUPS Z1, (DI)(R11*4)
-	ADDQ    $0x00000010, R11
-	CMPQ    R11, R10
-	JB      ring_plane_1191
-	INCQ    BX
-	CMPQ    BX, DX
-	JNE     ring_wrap_1192
-	XORQ    BX, BX
-
-ring_wrap_1192:
-	JMP ring_channel_1190
-
-ring_short_1180:
-	XORQ R9, R9
-	XORQ R10, R10
-	XORQ R11, R11
-
-ring_element_1193:
-	MOVL (SI)(R9*4), R12
-	MOVL R12, (DI)(R11*4)
-	INCQ R10
-	CMPQ R10, CX
-	JB   ring_element_next_1194
-	XORQ R10, R10
-	INCQ R9
-	CMPQ R9, DX
-	JB   ring_element_next_1194
-	XORQ R9, R9
-
-ring_element_next_1194:
-	INCQ    R11
-	CMPQ    R11, $0x00000010
-	JB      ring_element_1193
-	VMOVUPS (DI), Z1
-	MOVQ    1920(SP), DX
-	CMPQ    DX, $0x00000010
-	JE      ring_exact_1195
-	SUBQ    BX, DX
-
-ring_exact_1195:
-	MOVQ DX, BX
-
-ring_repeat_1196:
-	CMPQ    BX, R8
-	JAE     ring_built_1182
-	VMOVUPS Z1, (DI)(BX*4)
-	ADDQ    DX, BX
-	JMP     ring_repeat_1196
-
-ring_built_1182:
-	IMULQ CX, AX
-	SHLQ  $0x02, AX
-	MOVQ  x_base+24(FP), BX
-	ADDQ  AX, BX
-	MOVQ  dst_base+0(FP), CX
-	ADDQ  AX, CX
-	MOVQ  x_len+32(FP), SI
-
-ring_row_1197:
-	CMPQ SI, $0x00
-	JE   ring_rows_done_1198
-	XORQ AX, AX
-	MOVQ 1976(SP), DX
-	XORQ R8, R8
-	MOVQ DX, R9
-	SUBQ $0x00000040, R9
-
-unrolled_1199:
-	CMPQ    R8, R9
-	JGT     single_1200
-	VMOVUPS (BX)(R8*4), Z1
-	VCMPPS  $0x1a, Z0, Z1, K1
-	VMULPS  (DI)(AX*4), Z1, K1, Z1
-	VMOVUPS Z1, (CX)(R8*4)
-	VMOVUPS 64(BX)(R8*4), Z1
-	VCMPPS  $0x1a, Z0, Z1, K1
-	VMULPS  64(DI)(AX*4), Z1, K1, Z1
-	VMOVUPS Z1, 64(CX)(R8*4)
-	VMOVUPS 128(BX)(R8*4), Z1
-	VCMPPS  $0x1a, Z0, Z1, K1
-	VMULPS  128(DI)(AX*4), Z1, K1, Z1
-	VMOVUPS Z1, 128(CX)(R8*4)
-	VMOVUPS 192(BX)(R8*4), Z1
-	VCMPPS  $0x1a, Z0, Z1, K1
-	VMULPS  192(DI)(AX*4), Z1, K1, Z1
-	VMOVUPS Z1, 192(CX)(R8*4)
-	ADDQ    1936(SP), AX
-	MOVQ    AX, R10
-	SUBQ    1920(SP), R10
-	CMOVQCC R10, AX
-	ADDQ    $0x00000040, R8
-	JMP     unrolled_1199
-
-single_1200:
-	MOVQ DX, R9
-	SUBQ $0x00000010, R9
-
-single_loop_1201:
-	CMPQ    R8, R9
-	JGT     remainder_1202
-	VMOVUPS (BX)(R8*4), Z1
-	VCMPPS  $0x1a, Z0, Z1, K1
-	VMULPS  (DI)(AX*4), Z1, K1, Z1
-	VMOVUPS Z1, (CX)(R8*4)
-	ADDQ    1928(SP), AX
-	MOVQ    AX, R10
-	SUBQ    1920(SP), R10
-	CMOVQCC R10, AX
-	ADDQ    $0x00000010, R8
-	JMP     single_loop_1201
-
-remainder_1202:
-	SUBQ      R8, DX
-	JE        span_done_1203
-	MOVQ      $-1, R9
-	BZHIQ     DX, R9, DX
-	KMOVW     DX, K1
-	VMOVUPS.Z (BX)(R8*4), K1, Z1
-	VCMPPS    $0x1a, Z0, Z1, K1, K2
-	VMULPS    (DI)(AX*4), Z1, K2, Z1
-	VMOVUPS   Z1, K1, (CX)(R8*4)
-
-span_done_1203:
-	MOVQ  alpha_len+56(FP), AX
-	IMULQ inner+72(FP), AX
-	SUBQ  AX, SI
-	SHLQ  $0x02, AX
-	ADDQ  AX, BX
-	ADDQ  AX, CX
-	JMP   ring_row_1197
-
-ring_rows_done_1198:
-	MOVQ 1944(SP), AX
-	ADDQ 1968(SP), AX
-	MOVQ AX, 1944(SP)
-	JMP  ring_block_1173
-
-ring_finished_forwardAVX512F32:
-	VZEROUPPER
-	RET
-
-// func backwardAVX512F32(dx []float32, dy []float32, x []float32, alpha float32) float64
-// Requires: AVX, AVX512F, BMI2, CMOV, MMX+
-TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
-	MOVQ         dx_base+0(FP), AX
-	MOVQ         x_base+48(FP), CX
-	MOVQ         dy_base+24(FP), DX
-	MOVQ         x_len+56(FP), BX
-	VXORPS       Y0, Y0, Y0
-	VBROADCASTSS alpha+72(FP), Z9
-	VXORPS       Y1, Y1, Y1
-	VXORPS       Y2, Y2, Y2
-	VXORPS       Y3, Y3, Y3
-	VXORPS       Y4, Y4, Y4
-	VXORPS       Y5, Y5, Y5
-	VXORPS       Y6, Y6, Y6
-	VXORPS       Y7, Y7, Y7
-	VXORPS       Y8, Y8, Y8
-	MOVQ         BX, SI
-	SHLQ         $0x02, SI
-	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1204
-	CMPQ         AX, DX
-	JE           cached_1204
-	CMPQ         AX, CX
-	JE           cached_1204
-	XORQ         SI, SI
-	MOVQ         AX, DI
-	NEGQ         DI
-	ANDQ         $0x0000003f, DI
-	SHRQ         $0x02, DI
-	CMPQ         DI, BX
-	CMOVQGT      BX, DI
-	TESTQ        DI, DI
-	JE           aligned_1206
-	MOVQ         DI, R8
-	MOVQ         $-1, R9
-	BZHIQ        R8, R9, R8
-	KMOVW        R8, K1
-	VMOVUPS.Z    (CX)(SI*4), K1, Z10
-	VCMPPS       $0x1a, Z0, Z10, K1, K2
-	VMOVUPS.Z    (DX)(SI*4), K1, Z10
-	VCVTPS2PD.Z  (CX)(SI*4), K2, Z11
-	VCVTPS2PD.Z  (DX)(SI*4), K2, Z12
-	VFMADD231PD  Z12, Z11, K2, Z1
-	KSHIFTRW     $0x08, K2, K3
-	VCVTPS2PD.Z  32(CX)(SI*4), K3, Z11
-	VCVTPS2PD.Z  32(DX)(SI*4), K3, Z12
-	VFMADD231PD  Z12, Z11, K3, Z2
-	VMULPS       Z9, Z10, K2, Z10
-	VMOVUPS      Z10, K1, (AX)(SI*4)
-	MOVQ         DI, SI
-
-aligned_1206:
-	MOVQ BX, DI
-	SUBQ $0x00000040, DI
-
-unrolled_1207:
-	CMPQ        SI, DI
-	JGT         single_1208
-	VMOVUPS     (CX)(SI*4), Z10
-	VCMPPS      $0x1a, Z0, Z10, K1
-	VMOVUPS     (DX)(SI*4), Z10
-	VCVTPS2PD   (CX)(SI*4), Z11
-	VCVTPS2PD   (DX)(SI*4), Z12
-	VFMADD231PD Z12, Z11, K1, Z1
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   32(CX)(SI*4), Z11
-	VCVTPS2PD   32(DX)(SI*4), Z12
-	VFMADD231PD Z12, Z11, K2, Z2
-	VMULPS      Z9, Z10, K1, Z10
-	VMOVNTPS    Z10, (AX)(SI*4)
-	VMOVUPS     64(CX)(SI*4), Z10
-	VCMPPS      $0x1a, Z0, Z10, K1
-	VMOVUPS     64(DX)(SI*4), Z10
-	VCVTPS2PD   64(CX)(SI*4), Z11
-	VCVTPS2PD   64(DX)(SI*4), Z12
-	VFMADD231PD Z12, Z11, K1, Z3
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   96(CX)(SI*4), Z11
-	VCVTPS2PD   96(DX)(SI*4), Z12
-	VFMADD231PD Z12, Z11, K2, Z4
-	VMULPS      Z9, Z10, K1, Z10
-	VMOVNTPS    Z10, 64(AX)(SI*4)
-	VMOVUPS     128(CX)(SI*4), Z10
-	VCMPPS      $0x1a, Z0, Z10, K1
-	VMOVUPS     128(DX)(SI*4), Z10
-	VCVTPS2PD   128(CX)(SI*4), Z11
-	VCVTPS2PD   128(DX)(SI*4), Z12
-	VFMADD231PD Z12, Z11, K1, Z5
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   160(CX)(SI*4), Z11
-	VCVTPS2PD   160(DX)(SI*4), Z12
-	VFMADD231PD Z12, Z11, K2, Z6
-	VMULPS      Z9, Z10, K1, Z10
-	VMOVNTPS    Z10, 128(AX)(SI*4)
-	VMOVUPS     192(CX)(SI*4), Z10
-	VCMPPS      $0x1a, Z0, Z10, K1
-	VMOVUPS     192(DX)(SI*4), Z10
-	VCVTPS2PD   192(CX)(SI*4), Z11
-	VCVTPS2PD   192(DX)(SI*4), Z12
-	VFMADD231PD Z12, Z11, K1, Z7
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   224(CX)(SI*4), Z11
-	VCVTPS2PD   224(DX)(SI*4), Z12
-	VFMADD231PD Z12, Z11, K2, Z8
-	VMULPS      Z9, Z10, K1, Z10
-	VMOVNTPS    Z10, 192(AX)(SI*4)
-	ADDQ        $0x00000040, SI
-	JMP         unrolled_1207
-
-single_1208:
-	MOVQ BX, DI
-	SUBQ $0x00000010, DI
-
-single_loop_1209:
-	CMPQ        SI, DI
-	JGT         remainder_1210
-	VMOVUPS     (CX)(SI*4), Z10
-	VCMPPS      $0x1a, Z0, Z10, K1
-	VMOVUPS     (DX)(SI*4), Z10
-	VCVTPS2PD   (CX)(SI*4), Z11
-	VCVTPS2PD   (DX)(SI*4), Z12
-	VFMADD231PD Z12, Z11, K1, Z1
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   32(CX)(SI*4), Z11
-	VCVTPS2PD   32(DX)(SI*4), Z12
-	VFMADD231PD Z12, Z11, K2, Z2
-	VMULPS      Z9, Z10, K1, Z10
-	VMOVNTPS    Z10, (AX)(SI*4)
-	ADDQ        $0x00000010, SI
-	JMP         single_loop_1209
-
-remainder_1210:
-	SUBQ        SI, BX
-	JE          span_done_1211
-	MOVQ        $-1, DI
-	BZHIQ       BX, DI, BX
-	KMOVW       BX, K1
-	VMOVUPS.Z   (CX)(SI*4), K1, Z10
-	VCMPPS      $0x1a, Z0, Z10, K1, K2
-	VMOVUPS.Z   (DX)(SI*4), K1, Z0
-	VCVTPS2PD.Z (CX)(SI*4), K2, Z10
-	VCVTPS2PD.Z (DX)(SI*4), K2, Z11
-	VFMADD231PD Z11, Z10, K2, Z1
-	KSHIFTRW    $0x08, K2, K3
-	VCVTPS2PD.Z 32(CX)(SI*4), K3, Z10
-	VCVTPS2PD.Z 32(DX)(SI*4), K3, Z11
-	VFMADD231PD Z11, Z10, K3, Z2
-	VMULPS      Z9, Z0, K2, Z0
-	VMOVUPS     Z0, K1, (AX)(SI*4)
-
-span_done_1211:
-	SFENCE
-	JMP stored_1205
-
-cached_1204:
-	XORQ SI, SI
-	MOVQ BX, DI
-	SUBQ $0x00000040, DI
-
-unrolled_1212:
-	CMPQ        SI, DI
-	JGT         single_1213
-	VMOVUPS     (CX)(SI*4), Z10
-	VCMPPS      $0x1a, Z0, Z10, K1
-	VMOVUPS     (DX)(SI*4), Z10
-	VCVTPS2PD   (CX)(SI*4), Z11
-	VCVTPS2PD   (DX)(SI*4), Z12
-	VFMADD231PD Z12, Z11, K1, Z1
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   32(CX)(SI*4), Z11
-	VCVTPS2PD   32(DX)(SI*4), Z12
-	VFMADD231PD Z12, Z11, K2, Z2
-	VMULPS      Z9, Z10, K1, Z10
-	VMOVUPS     Z10, (AX)(SI*4)
-	VMOVUPS     64(CX)(SI*4), Z10
-	VCMPPS      $0x1a, Z0, Z10, K1
-	VMOVUPS     64(DX)(SI*4), Z10
-	VCVTPS2PD   64(CX)(SI*4), Z11
-	VCVTPS2PD   64(DX)(SI*4), Z12
-	VFMADD231PD Z12, Z11, K1, Z3
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   96(CX)(SI*4), Z11
-	VCVTPS2PD   96(DX)(SI*4), Z12
-	VFMADD231PD Z12, Z11, K2, Z4
-	VMULPS      Z9, Z10, K1, Z10
-	VMOVUPS     Z10, 64(AX)(SI*4)
-	VMOVUPS     128(CX)(SI*4), Z10
-	VCMPPS      $0x1a, Z0, Z10, K1
-	VMOVUPS     128(DX)(SI*4), Z10
-	VCVTPS2PD   128(CX)(SI*4), Z11
-	VCVTPS2PD   128(DX)(SI*4), Z12
-	VFMADD231PD Z12, Z11, K1, Z5
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   160(CX)(SI*4), Z11
-	VCVTPS2PD   160(DX)(SI*4), Z12
-	VFMADD231PD Z12, Z11, K2, Z6
-	VMULPS      Z9, Z10, K1, Z10
-	VMOVUPS     Z10, 128(AX)(SI*4)
-	VMOVUPS     192(CX)(SI*4), Z10
-	VCMPPS      $0x1a, Z0, Z10, K1
-	VMOVUPS     192(DX)(SI*4), Z10
-	VCVTPS2PD   192(CX)(SI*4), Z11
-	VCVTPS2PD   192(DX)(SI*4), Z12
-	VFMADD231PD Z12, Z11, K1, Z7
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   224(CX)(SI*4), Z11
-	VCVTPS2PD   224(DX)(SI*4), Z12
-	VFMADD231PD Z12, Z11, K2, Z8
-	VMULPS      Z9, Z10, K1, Z10
-	VMOVUPS     Z10, 192(AX)(SI*4)
-	ADDQ        $0x00000040, SI
-	JMP         unrolled_1212
-
-single_1213:
-	MOVQ BX, DI
-	SUBQ $0x00000010, DI
-
-single_loop_1214:
-	CMPQ        SI, DI
-	JGT         remainder_1215
-	VMOVUPS     (CX)(SI*4), Z10
-	VCMPPS      $0x1a, Z0, Z10, K1
-	VMOVUPS     (DX)(SI*4), Z10
-	VCVTPS2PD   (CX)(SI*4), Z11
-	VCVTPS2PD   (DX)(SI*4), Z12
-	VFMADD231PD Z12, Z11, K1, Z1
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   32(CX)(SI*4), Z11
-	VCVTPS2PD   32(DX)(SI*4), Z12
-	VFMADD231PD Z12, Z11, K2, Z2
-	VMULPS      Z9, Z10, K1, Z10
-	VMOVUPS     Z10, (AX)(SI*4)
-	ADDQ        $0x00000010, SI
-	JMP         single_loop_1214
-
-remainder_1215:
-	SUBQ        SI, BX
-	JE          span_done_1216
-	MOVQ        $-1, DI
-	BZHIQ       BX, DI, BX
-	KMOVW       BX, K1
-	VMOVUPS.Z   (CX)(SI*4), K1, Z10
-	VCMPPS      $0x1a, Z0, Z10, K1, K2
-	VMOVUPS.Z   (DX)(SI*4), K1, Z0
-	VCVTPS2PD.Z (CX)(SI*4), K2, Z10
-	VCVTPS2PD.Z (DX)(SI*4), K2, Z11
-	VFMADD231PD Z11, Z10, K2, Z1
-	KSHIFTRW    $0x08, K2, K3
-	VCVTPS2PD.Z 32(CX)(SI*4), K3, Z10
-	VCVTPS2PD.Z 32(DX)(SI*4), K3, Z11
-	VFMADD231PD Z11, Z10, K3, Z2
-	VMULPS      Z9, Z0, K2, Z0
-	VMOVUPS     Z0, K1, (AX)(SI*4)
-
-span_done_1216:
-stored_1205:
-	VADDPD        Z2, Z1, Z1
-	VADDPD        Z4, Z3, Z3
-	VADDPD        Z6, Z5, Z5
-	VADDPD        Z8, Z7, Z7
-	VADDPD        Z3, Z1, Z1
-	VADDPD        Z7, Z5, Z5
-	VADDPD        Z5, Z1, Z1
-	VEXTRACTF64X4 $0x01, Z1, Y0
-	VADDPD        Y0, Y1, Y0
-	VEXTRACTF128  $0x01, Y0, X1
-	VADDPD        X1, X0, X1
-	VPERMILPD     $0x01, X1, X0
-	VADDSD        X0, X1, X1
-	VMOVSD        X1, ret+80(FP)
-	VZEROUPPER
-	RET
-
-// func backwardPlanesAVX512F32(dx []float32, dy []float32, x []float32, alpha []float32, acc []float64, inner int)
-// Requires: AVX, AVX512F, BMI2, CMOV, MMX+
-TEXT ·backwardPlanesAVX512F32(SB), NOSPLIT, $0-128
-	MOVQ   dx_base+0(FP), AX
-	MOVQ   x_base+48(FP), CX
-	MOVQ   dy_base+24(FP), DX
-	MOVQ   x_len+56(FP), BX
-	MOVQ   acc_base+96(FP), SI
-	VXORPS Y0, Y0, Y0
-	MOVQ   inner+120(FP), DI
-	MOVQ   alpha_len+80(FP), R8
-	MOVQ   alpha_base+72(FP), R9
-	MOVQ   DI, R10
-	SHLQ   $0x02, R10
-	XORQ   R11, R11
-	MOVQ   BX, R12
-	SHLQ   $0x02, R12
-	CMPQ   R12, ·streamThreshold+0(SB)
-	JB     cached_1217
-	CMPQ   AX, DX
-	JE     cached_1217
-	CMPQ   AX, CX
-	JE     cached_1217
-
-plane_1219:
-	CMPQ         BX, $0x00
-	JE           planes_done_1220
-	VBROADCASTSS (R9)(R11*4), Z9
-	VXORPS       Y1, Y1, Y1
-	VXORPS       Y2, Y2, Y2
-	VXORPS       Y3, Y3, Y3
-	VXORPS       Y4, Y4, Y4
-	VXORPS       Y5, Y5, Y5
-	VXORPS       Y6, Y6, Y6
-	VXORPS       Y7, Y7, Y7
-	VXORPS       Y8, Y8, Y8
-	XORQ         R12, R12
-	MOVQ         AX, R13
-	NEGQ         R13
-	ANDQ         $0x0000003f, R13
-	SHRQ         $0x02, R13
-	CMPQ         R13, DI
-	CMOVQGT      DI, R13
-	TESTQ        R13, R13
-	JE           aligned_1221
-	MOVQ         R13, R14
-	MOVQ         $-1, R15
-	BZHIQ        R14, R15, R14
-	KMOVW        R14, K1
-	VMOVUPS.Z    (CX)(R12*4), K1, Z10
-	VCMPPS       $0x1a, Z0, Z10, K1, K2
-	VMOVUPS.Z    (DX)(R12*4), K1, Z10
-	VCVTPS2PD.Z  (CX)(R12*4), K2, Z11
-	VCVTPS2PD.Z  (DX)(R12*4), K2, Z12
-	VFMADD231PD  Z12, Z11, K2, Z1
-	KSHIFTRW     $0x08, K2, K3
-	VCVTPS2PD.Z  32(CX)(R12*4), K3, Z11
-	VCVTPS2PD.Z  32(DX)(R12*4), K3, Z12
-	VFMADD231PD  Z12, Z11, K3, Z2
-	VMULPS       Z9, Z10, K2, Z10
-	VMOVUPS      Z10, K1, (AX)(R12*4)
-	MOVQ         R13, R12
-
-aligned_1221:
-	MOVQ DI, R13
-	SUBQ $0x00000040, R13
-
-unrolled_1222:
-	CMPQ        R12, R13
-	JGT         single_1223
-	VMOVUPS     (CX)(R12*4), Z10
-	VCMPPS      $0x1a, Z0, Z10, K1
-	VMOVUPS     (DX)(R12*4), Z10
-	VCVTPS2PD   (CX)(R12*4), Z11
-	VCVTPS2PD   (DX)(R12*4), Z12
-	VFMADD231PD Z12, Z11, K1, Z1
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   32(CX)(R12*4), Z11
-	VCVTPS2PD   32(DX)(R12*4), Z12
-	VFMADD231PD Z12, Z11, K2, Z2
-	VMULPS      Z9, Z10, K1, Z10
-	VMOVNTPS    Z10, (AX)(R12*4)
-	VMOVUPS     64(CX)(R12*4), Z10
-	VCMPPS      $0x1a, Z0, Z10, K1
-	VMOVUPS     64(DX)(R12*4), Z10
-	VCVTPS2PD   64(CX)(R12*4), Z11
-	VCVTPS2PD   64(DX)(R12*4), Z12
-	VFMADD231PD Z12, Z11, K1, Z3
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   96(CX)(R12*4), Z11
-	VCVTPS2PD   96(DX)(R12*4), Z12
-	VFMADD231PD Z12, Z11, K2, Z4
-	VMULPS      Z9, Z10, K1, Z10
-	VMOVNTPS    Z10, 64(AX)(R12*4)
-	VMOVUPS     128(CX)(R12*4), Z10
-	VCMPPS      $0x1a, Z0, Z10, K1
-	VMOVUPS     128(DX)(R12*4), Z10
-	VCVTPS2PD   128(CX)(R12*4), Z11
-	VCVTPS2PD   128(DX)(R12*4), Z12
-	VFMADD231PD Z12, Z11, K1, Z5
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   160(CX)(R12*4), Z11
-	VCVTPS2PD   160(DX)(R12*4), Z12
-	VFMADD231PD Z12, Z11, K2, Z6
-	VMULPS      Z9, Z10, K1, Z10
-	VMOVNTPS    Z10, 128(AX)(R12*4)
-	VMOVUPS     192(CX)(R12*4), Z10
-	VCMPPS      $0x1a, Z0, Z10, K1
-	VMOVUPS     192(DX)(R12*4), Z10
-	VCVTPS2PD   192(CX)(R12*4), Z11
-	VCVTPS2PD   192(DX)(R12*4), Z12
-	VFMADD231PD Z12, Z11, K1, Z7
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   224(CX)(R12*4), Z11
-	VCVTPS2PD   224(DX)(R12*4), Z12
-	VFMADD231PD Z12, Z11, K2, Z8
-	VMULPS      Z9, Z10, K1, Z10
-	VMOVNTPS    Z10, 192(AX)(R12*4)
-	ADDQ        $0x00000040, R12
-	JMP         unrolled_1222
-
-single_1223:
-	MOVQ DI, R13
-	SUBQ $0x00000010, R13
-
-single_loop_1224:
-	CMPQ        R12, R13
-	JGT         remainder_1225
-	VMOVUPS     (CX)(R12*4), Z10
-	VCMPPS      $0x1a, Z0, Z10, K1
-	VMOVUPS     (DX)(R12*4), Z10
-	VCVTPS2PD   (CX)(R12*4), Z11
-	VCVTPS2PD   (DX)(R12*4), Z12
-	VFMADD231PD Z12, Z11, K1, Z1
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   32(CX)(R12*4), Z11
-	VCVTPS2PD   32(DX)(R12*4), Z12
-	VFMADD231PD Z12, Z11, K2, Z2
-	VMULPS      Z9, Z10, K1, Z10
-	VMOVNTPS    Z10, (AX)(R12*4)
-	ADDQ        $0x00000010, R12
-	JMP         single_loop_1224
-
-remainder_1225:
-	MOVQ        DI, R13
-	SUBQ        R12, R13
-	JE          span_done_1226
-	MOVQ        $-1, R14
-	BZHIQ       R13, R14, R13
-	KMOVW       R13, K1
-	VMOVUPS.Z   (CX)(R12*4), K1, Z10
-	VCMPPS      $0x1a, Z0, Z10, K1, K2
-	VMOVUPS.Z   (DX)(R12*4), K1, Z10
-	VCVTPS2PD.Z (CX)(R12*4), K2, Z11
-	VCVTPS2PD.Z (DX)(R12*4), K2, Z12
-	VFMADD231PD Z12, Z11, K2, Z1
-	KSHIFTRW    $0x08, K2, K3
-	VCVTPS2PD.Z 32(CX)(R12*4), K3, Z11
-	VCVTPS2PD.Z 32(DX)(R12*4), K3, Z12
-	VFMADD231PD Z12, Z11, K3, Z2
-	VMULPS      Z9, Z10, K2, Z10
-	VMOVUPS     Z10, K1, (AX)(R12*4)
-
-span_done_1226:
-	VADDPD        Z2, Z1, Z1
-	VADDPD        Z4, Z3, Z3
-	VADDPD        Z6, Z5, Z5
-	VADDPD        Z8, Z7, Z7
-	VADDPD        Z3, Z1, Z1
-	VADDPD        Z7, Z5, Z5
-	VADDPD        Z5, Z1, Z1
-	VEXTRACTF64X4 $0x01, Z1, Y2
-	VADDPD        Y2, Y1, Y2
-	VEXTRACTF128  $0x01, Y2, X1
-	VADDPD        X1, X2, X1
-	VPERMILPD     $0x01, X1, X2
-	VADDSD        X2, X1, X1
-	VADDSD        (SI)(R11*8), X1, X1
-	VMOVSD        X1, (SI)(R11*8)
-	ADDQ          R10, CX
-	ADDQ          R10, DX
-	ADDQ          R10, AX
-	INCQ          R11
-	CMPQ          R11, R8
-	JNE           same_pass_1227
-	XORQ          R11, R11
-
-same_pass_1227:
-	SUBQ DI, BX
-	JMP  plane_1219
-
-planes_done_1220:
-	SFENCE
-	JMP stored_1218
-
-cached_1217:
-plane_1228:
-	CMPQ         BX, $0x00
-	JE           planes_done_1229
-	VBROADCASTSS (R9)(R11*4), Z9
-	VXORPS       Y1, Y1, Y1
-	VXORPS       Y2, Y2, Y2
-	VXORPS       Y3, Y3, Y3
-	VXORPS       Y4, Y4, Y4
-	VXORPS       Y5, Y5, Y5
-	VXORPS       Y6, Y6, Y6
-	VXORPS       Y7, Y7, Y7
-	VXORPS       Y8, Y8, Y8
-	XORQ         R12, R12
-	MOVQ         DI, R13
-	SUBQ         $0x00000040, R13
-
-unrolled_1230:
-	CMPQ        R12, R13
-	JGT         single_1231
-	VMOVUPS     (CX)(R12*4), Z10
-	VCMPPS      $0x1a, Z0, Z10, K1
-	VMOVUPS     (DX)(R12*4), Z10
-	VCVTPS2PD   (CX)(R12*4), Z11
-	VCVTPS2PD   (DX)(R12*4), Z12
-	VFMADD231PD Z12, Z11, K1, Z1
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   32(CX)(R12*4), Z11
-	VCVTPS2PD   32(DX)(R12*4), Z12
-	VFMADD231PD Z12, Z11, K2, Z2
-	VMULPS      Z9, Z10, K1, Z10
-	VMOVUPS     Z10, (AX)(R12*4)
-	VMOVUPS     64(CX)(R12*4), Z10
-	VCMPPS      $0x1a, Z0, Z10, K1
-	VMOVUPS     64(DX)(R12*4), Z10
-	VCVTPS2PD   64(CX)(R12*4), Z11
-	VCVTPS2PD   64(DX)(R12*4), Z12
-	VFMADD231PD Z12, Z11, K1, Z3
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   96(CX)(R12*4), Z11
-	VCVTPS2PD   96(DX)(R12*4), Z12
-	VFMADD231PD Z12, Z11, K2, Z4
-	VMULPS      Z9, Z10, K1, Z10
-	VMOVUPS     Z10, 64(AX)(R12*4)
-	VMOVUPS     128(CX)(R12*4), Z10
-	VCMPPS      $0x1a, Z0, Z10, K1
-	VMOVUPS     128(DX)(R12*4), Z10
-	VCVTPS2PD   128(CX)(R12*4), Z11
-	VCVTPS2PD   128(DX)(R12*4), Z12
-	VFMADD231PD Z12, Z11, K1, Z5
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   160(CX)(R12*4), Z11
-	VCVTPS2PD   160(DX)(R12*4), Z12
-	VFMADD231PD Z12, Z11, K2, Z6
-	VMULPS      Z9, Z10, K1, Z10
-	VMOVUPS     Z10, 128(AX)(R12*4)
-	VMOVUPS     192(CX)(R12*4), Z10
-	VCMPPS      $0x1a, Z0, Z10, K1
-	VMOVUPS     192(DX)(R12*4), Z10
-	VCVTPS2PD   192(CX)(R12*4), Z11
-	VCVTPS2PD   192(DX)(R12*4), Z12
-	VFMADD231PD Z12, Z11, K1, Z7
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   224(CX)(R12*4), Z11
-	VCVTPS2PD   224(DX)(R12*4), Z12
-	VFMADD231PD Z12, Z11, K2, Z8
-	VMULPS      Z9, Z10, K1, Z10
-	VMOVUPS     Z10, 192(AX)(R12*4)
-	ADDQ        $0x00000040, R12
-	JMP         unrolled_1230
-
-single_1231:
-	MOVQ DI, R13
-	SUBQ $0x00000010, R13
-
-single_loop_1232:
-	CMPQ        R12, R13
-	JGT         remainder_1233
-	VMOVUPS     (CX)(R12*4), Z10
-	VCMPPS      $0x1a, Z0, Z10, K1
-	VMOVUPS     (DX)(R12*4), Z10
-	VCVTPS2PD   (CX)(R12*4), Z11
-	VCVTPS2PD   (DX)(R12*4), Z12
-	VFMADD231PD Z12, Z11, K1, Z1
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   32(CX)(R12*4), Z11
-	VCVTPS2PD   32(DX)(R12*4), Z12
-	VFMADD231PD Z12, Z11, K2, Z2
-	VMULPS      Z9, Z10, K1, Z10
-	VMOVUPS     Z10, (AX)(R12*4)
-	ADDQ        $0x00000010, R12
-	JMP         single_loop_1232
-
-remainder_1233:
-	MOVQ        DI, R13
-	SUBQ        R12, R13
-	JE          span_done_1234
-	MOVQ        $-1, R14
-	BZHIQ       R13, R14, R13
-	KMOVW       R13, K1
-	VMOVUPS.Z   (CX)(R12*4), K1, Z10
-	VCMPPS      $0x1a, Z0, Z10, K1, K2
-	VMOVUPS.Z   (DX)(R12*4), K1, Z10
-	VCVTPS2PD.Z (CX)(R12*4), K2, Z11
-	VCVTPS2PD.Z (DX)(R12*4), K2, Z12
-	VFMADD231PD Z12, Z11, K2, Z1
-	KSHIFTRW    $0x08, K2, K3
-	VCVTPS2PD.Z 32(CX)(R12*4), K3, Z11
-	VCVTPS2PD.Z 32(DX)(R12*4), K3, Z12
-	VFMADD231PD Z12, Z11, K3, Z2
-	VMULPS      Z9, Z10, K2, Z10
-	VMOVUPS     Z10, K1, (AX)(R12*4)
-
-span_done_1234:
-	VADDPD        Z2, Z1, Z1
-	VADDPD        Z4, Z3, Z3
-	VADDPD        Z6, Z5, Z5
-	VADDPD        Z8, Z7, Z7
-	VADDPD        Z3, Z1, Z1
-	VADDPD        Z7, Z5, Z5
-	VADDPD        Z5, Z1, Z1
-	VEXTRACTF64X4 $0x01, Z1, Y2
-	VADDPD        Y2, Y1, Y2
-	VEXTRACTF128  $0x01, Y2, X1
-	VADDPD        X1, X2, X1
-	VPERMILPD     $0x01, X1, X2
-	VADDSD        X2, X1, X1
-	VADDSD        (SI)(R11*8), X1, X1
-	VMOVSD        X1, (SI)(R11*8)
-	ADDQ          R10, CX
-	ADDQ          R10, DX
-	ADDQ          R10, AX
-	INCQ          R11
-	CMPQ          R11, R8
-	JNE           same_pass_1235
-	XORQ          R11, R11
-
-same_pass_1235:
-	SUBQ DI, BX
-	JMP  plane_1228
-
-planes_done_1229:
-stored_1218:
-	VZEROUPPER
-	RET
-
-// func backwardPatternAVX512F32(dx []float32, dy []float32, x []float32, pattern []float32, acc []float64)
-// Requires: AVX, AVX512F, BMI2, CMOV, MMX+
-TEXT ·backwardPatternAVX512F32(SB), NOSPLIT, $0-120
-	MOVQ   dx_base+0(FP), AX
-	MOVQ   x_base+48(FP), CX
-	MOVQ   dy_base+24(FP), DX
-	MOVQ   x_len+56(FP), BX
-	MOVQ   pattern_base+72(FP), SI
-	MOVQ   acc_base+96(FP), DI
-	VXORPS Y0, Y0, Y0
-	MOVQ   pattern_len+80(FP), R8
-	MOVQ   BX, R9
-	SHLQ   $0x02, R9
-	CMPQ   R9, ·streamThreshold+0(SB)
-	JB     cached_1236
-	CMPQ   AX, DX
-	JE     cached_1236
-	CMPQ   AX, CX
-	JE     cached_1236
-
-row_1238:
-	CMPQ        BX, $0x00
-	JE          rows_done_1239
-	MOVQ        R8, R9
-	CMPQ        BX, R9
-	CMOVQLT     BX, R9
-	XORQ        R10, R10
-	MOVQ        AX, R11
-	NEGQ        R11
-	ANDQ        $0x0000003f, R11
-	SHRQ        $0x02, R11
-	CMPQ        R11, R9
-	CMOVQGT     R9, R11
-	TESTQ       R11, R11
-	JE          aligned_1240
-	MOVQ        R11, R12
-	MOVQ        $-1, R13
-	BZHIQ       R12, R13, R12
-	KMOVW       R12, K1
-	VMOVUPS.Z   (CX)(R10*4), K1, Z1
-	VCMPPS      $0x1a, Z0, Z1, K1, K2
-	VMOVUPS.Z   (DX)(R10*4), K1, Z1
-	VCVTPS2PD.Z (CX)(R10*4), K2, Z2
-	VCVTPS2PD.Z (DX)(R10*4), K2, Z3
-	VMOVUPD.Z   (DI)(R10*8), K2, Z4
-	VFMADD231PD Z3, Z2, K2, Z4
-	VMOVUPD     Z4, K2, (DI)(R10*8)
-	KSHIFTRW    $0x08, K2, K3
-	VCVTPS2PD.Z 32(CX)(R10*4), K3, Z2
-	VCVTPS2PD.Z 32(DX)(R10*4), K3, Z3
-	VMOVUPD.Z   64(DI)(R10*8), K3, Z4
-	VFMADD231PD Z3, Z2, K3, Z4
-	VMOVUPD     Z4, K3, 64(DI)(R10*8)
-	VMULPS      (SI)(R10*4), Z1, K2, Z1
-	VMOVUPS     Z1, K1, (AX)(R10*4)
-	MOVQ        R11, R10
-
-aligned_1240:
-	MOVQ R9, R11
-	SUBQ $0x00000040, R11
-
-unrolled_1241:
-	CMPQ        R10, R11
-	JGT         single_1242
-	VMOVUPS     (CX)(R10*4), Z1
-	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     (DX)(R10*4), Z1
-	VCVTPS2PD   (CX)(R10*4), Z2
-	VCVTPS2PD   (DX)(R10*4), Z3
-	VMOVUPD.Z   (DI)(R10*8), K1, Z4
-	VFMADD231PD Z3, Z2, K1, Z4
-	VMOVUPD     Z4, K1, (DI)(R10*8)
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   32(CX)(R10*4), Z2
-	VCVTPS2PD   32(DX)(R10*4), Z3
-	VMOVUPD.Z   64(DI)(R10*8), K2, Z4
-	VFMADD231PD Z3, Z2, K2, Z4
-	VMOVUPD     Z4, K2, 64(DI)(R10*8)
-	VMULPS      (SI)(R10*4), Z1, K1, Z1
-	VMOVNTPS    Z1, (AX)(R10*4)
-	VMOVUPS     64(CX)(R10*4), Z1
-	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     64(DX)(R10*4), Z1
-	VCVTPS2PD   64(CX)(R10*4), Z2
-	VCVTPS2PD   64(DX)(R10*4), Z3
-	VMOVUPD.Z   128(DI)(R10*8), K1, Z4
-	VFMADD231PD Z3, Z2, K1, Z4
-	VMOVUPD     Z4, K1, 128(DI)(R10*8)
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   96(CX)(R10*4), Z2
-	VCVTPS2PD   96(DX)(R10*4), Z3
-	VMOVUPD.Z   192(DI)(R10*8), K2, Z4
-	VFMADD231PD Z3, Z2, K2, Z4
-	VMOVUPD     Z4, K2, 192(DI)(R10*8)
-	VMULPS      64(SI)(R10*4), Z1, K1, Z1
-	VMOVNTPS    Z1, 64(AX)(R10*4)
-	VMOVUPS     128(CX)(R10*4), Z1
-	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     128(DX)(R10*4), Z1
-	VCVTPS2PD   128(CX)(R10*4), Z2
-	VCVTPS2PD   128(DX)(R10*4), Z3
-	VMOVUPD.Z   256(DI)(R10*8), K1, Z4
-	VFMADD231PD Z3, Z2, K1, Z4
-	VMOVUPD     Z4, K1, 256(DI)(R10*8)
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   160(CX)(R10*4), Z2
-	VCVTPS2PD   160(DX)(R10*4), Z3
-	VMOVUPD.Z   320(DI)(R10*8), K2, Z4
-	VFMADD231PD Z3, Z2, K2, Z4
-	VMOVUPD     Z4, K2, 320(DI)(R10*8)
-	VMULPS      128(SI)(R10*4), Z1, K1, Z1
-	VMOVNTPS    Z1, 128(AX)(R10*4)
-	VMOVUPS     192(CX)(R10*4), Z1
-	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     192(DX)(R10*4), Z1
-	VCVTPS2PD   192(CX)(R10*4), Z2
-	VCVTPS2PD   192(DX)(R10*4), Z3
-	VMOVUPD.Z   384(DI)(R10*8), K1, Z4
-	VFMADD231PD Z3, Z2, K1, Z4
-	VMOVUPD     Z4, K1, 384(DI)(R10*8)
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   224(CX)(R10*4), Z2
-	VCVTPS2PD   224(DX)(R10*4), Z3
-	VMOVUPD.Z   448(DI)(R10*8), K2, Z4
-	VFMADD231PD Z3, Z2, K2, Z4
-	VMOVUPD     Z4, K2, 448(DI)(R10*8)
-	VMULPS      192(SI)(R10*4), Z1, K1, Z1
-	VMOVNTPS    Z1, 192(AX)(R10*4)
-	ADDQ        $0x00000040, R10
-	JMP         unrolled_1241
-
-single_1242:
-	MOVQ R9, R11
-	SUBQ $0x00000010, R11
-
-single_loop_1243:
-	CMPQ        R10, R11
-	JGT         remainder_1244
-	VMOVUPS     (CX)(R10*4), Z1
-	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     (DX)(R10*4), Z1
-	VCVTPS2PD   (CX)(R10*4), Z2
-	VCVTPS2PD   (DX)(R10*4), Z3
-	VMOVUPD.Z   (DI)(R10*8), K1, Z4
-	VFMADD231PD Z3, Z2, K1, Z4
-	VMOVUPD     Z4, K1, (DI)(R10*8)
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   32(CX)(R10*4), Z2
-	VCVTPS2PD   32(DX)(R10*4), Z3
-	VMOVUPD.Z   64(DI)(R10*8), K2, Z4
-	VFMADD231PD Z3, Z2, K2, Z4
-	VMOVUPD     Z4, K2, 64(DI)(R10*8)
-	VMULPS      (SI)(R10*4), Z1, K1, Z1
-	VMOVNTPS    Z1, (AX)(R10*4)
-	ADDQ        $0x00000010, R10
-	JMP         single_loop_1243
-
-remainder_1244:
-	MOVQ        R9, R11
-	SUBQ        R10, R11
-	JE          span_done_1245
-	MOVQ        $-1, R12
-	BZHIQ       R11, R12, R11
-	KMOVW       R11, K1
-	VMOVUPS.Z   (CX)(R10*4), K1, Z1
-	VCMPPS      $0x1a, Z0, Z1, K1, K2
-	VMOVUPS.Z   (DX)(R10*4), K1, Z1
-	VCVTPS2PD.Z (CX)(R10*4), K2, Z2
-	VCVTPS2PD.Z (DX)(R10*4), K2, Z3
-	VMOVUPD.Z   (DI)(R10*8), K2, Z4
-	VFMADD231PD Z3, Z2, K2, Z4
-	VMOVUPD     Z4, K2, (DI)(R10*8)
-	KSHIFTRW    $0x08, K2, K3
-	VCVTPS2PD.Z 32(CX)(R10*4), K3, Z2
-	VCVTPS2PD.Z 32(DX)(R10*4), K3, Z3
-	VMOVUPD.Z   64(DI)(R10*8), K3, Z4
-	VFMADD231PD Z3, Z2, K3, Z4
-	VMOVUPD     Z4, K3, 64(DI)(R10*8)
-	VMULPS      (SI)(R10*4), Z1, K2, Z1
-	VMOVUPS     Z1, K1, (AX)(R10*4)
-
-span_done_1245:
-	MOVQ R9, R10
-	SHLQ $0x02, R10
-	ADDQ R10, CX
-	ADDQ R10, DX
-	ADDQ R10, AX
-	SUBQ R9, BX
-	JMP  row_1238
-
-rows_done_1239:
-	SFENCE
-	JMP stored_1237
-
-cached_1236:
-row_1246:
-	CMPQ    BX, $0x00
-	JE      rows_done_1247
-	MOVQ    R8, R9
-	CMPQ    BX, R9
-	CMOVQLT BX, R9
-	XORQ    R10, R10
-	MOVQ    R9, R11
-	SUBQ    $0x00000040, R11
-
-unrolled_1248:
-	CMPQ        R10, R11
-	JGT         single_1249
-	VMOVUPS     (CX)(R10*4), Z1
-	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     (DX)(R10*4), Z1
-	VCVTPS2PD   (CX)(R10*4), Z2
-	VCVTPS2PD   (DX)(R10*4), Z3
-	VMOVUPD.Z   (DI)(R10*8), K1, Z4
-	VFMADD231PD Z3, Z2, K1, Z4
-	VMOVUPD     Z4, K1, (DI)(R10*8)
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   32(CX)(R10*4), Z2
-	VCVTPS2PD   32(DX)(R10*4), Z3
-	VMOVUPD.Z   64(DI)(R10*8), K2, Z4
-	VFMADD231PD Z3, Z2, K2, Z4
-	VMOVUPD     Z4, K2, 64(DI)(R10*8)
-	VMULPS      (SI)(R10*4), Z1, K1, Z1
-	VMOVUPS     Z1, (AX)(R10*4)
-	VMOVUPS     64(CX)(R10*4), Z1
-	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     64(DX)(R10*4), Z1
-	VCVTPS2PD   64(CX)(R10*4), Z2
-	VCVTPS2PD   64(DX)(R10*4), Z3
-	VMOVUPD.Z   128(DI)(R10*8), K1, Z4
-	VFMADD231PD Z3, Z2, K1, Z4
-	VMOVUPD     Z4, K1, 128(DI)(R10*8)
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   96(CX)(R10*4), Z2
-	VCVTPS2PD   96(DX)(R10*4), Z3
-	VMOVUPD.Z   192(DI)(R10*8), K2, Z4
-	VFMADD231PD Z3, Z2, K2, Z4
-	VMOVUPD     Z4, K2, 192(DI)(R10*8)
-	VMULPS      64(SI)(R10*4), Z1, K1, Z1
-	VMOVUPS     Z1, 64(AX)(R10*4)
-	VMOVUPS     128(CX)(R10*4), Z1
-	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     128(DX)(R10*4), Z1
-	VCVTPS2PD   128(CX)(R10*4), Z2
-	VCVTPS2PD   128(DX)(R10*4), Z3
-	VMOVUPD.Z   256(DI)(R10*8), K1, Z4
-	VFMADD231PD Z3, Z2, K1, Z4
-	VMOVUPD     Z4, K1, 256(DI)(R10*8)
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   160(CX)(R10*4), Z2
-	VCVTPS2PD   160(DX)(R10*4), Z3
-	VMOVUPD.Z   320(DI)(R10*8), K2, Z4
-	VFMADD231PD Z3, Z2, K2, Z4
-	VMOVUPD     Z4, K2, 320(DI)(R10*8)
-	VMULPS      128(SI)(R10*4), Z1, K1, Z1
-	VMOVUPS     Z1, 128(AX)(R10*4)
-	VMOVUPS     192(CX)(R10*4), Z1
-	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     192(DX)(R10*4), Z1
-	VCVTPS2PD   192(CX)(R10*4), Z2
-	VCVTPS2PD   192(DX)(R10*4), Z3
-	VMOVUPD.Z   384(DI)(R10*8), K1, Z4
-	VFMADD231PD Z3, Z2, K1, Z4
-	VMOVUPD     Z4, K1, 384(DI)(R10*8)
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   224(CX)(R10*4), Z2
-	VCVTPS2PD   224(DX)(R10*4), Z3
-	VMOVUPD.Z   448(DI)(R10*8), K2, Z4
-	VFMADD231PD Z3, Z2, K2, Z4
-	VMOVUPD     Z4, K2, 448(DI)(R10*8)
-	VMULPS      192(SI)(R10*4), Z1, K1, Z1
-	VMOVUPS     Z1, 192(AX)(R10*4)
-	ADDQ        $0x00000040, R10
-	JMP         unrolled_1248
-
-single_1249:
-	MOVQ R9, R11
-	SUBQ $0x00000010, R11
-
-single_loop_1250:
-	CMPQ        R10, R11
-	JGT         remainder_1251
-	VMOVUPS     (CX)(R10*4), Z1
-	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     (DX)(R10*4), Z1
-	VCVTPS2PD   (CX)(R10*4), Z2
-	VCVTPS2PD   (DX)(R10*4), Z3
-	VMOVUPD.Z   (DI)(R10*8), K1, Z4
-	VFMADD231PD Z3, Z2, K1, Z4
-	VMOVUPD     Z4, K1, (DI)(R10*8)
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   32(CX)(R10*4), Z2
-	VCVTPS2PD   32(DX)(R10*4), Z3
-	VMOVUPD.Z   64(DI)(R10*8), K2, Z4
-	VFMADD231PD Z3, Z2, K2, Z4
-	VMOVUPD     Z4, K2, 64(DI)(R10*8)
-	VMULPS      (SI)(R10*4), Z1, K1, Z1
-	VMOVUPS     Z1, (AX)(R10*4)
-	ADDQ        $0x00000010, R10
-	JMP         single_loop_1250
-
-remainder_1251:
-	MOVQ        R9, R11
-	SUBQ        R10, R11
-	JE          span_done_1252
-	MOVQ        $-1, R12
-	BZHIQ       R11, R12, R11
-	KMOVW       R11, K1
-	VMOVUPS.Z   (CX)(R10*4), K1, Z1
-	VCMPPS      $0x1a, Z0, Z1, K1, K2
-	VMOVUPS.Z   (DX)(R10*4), K1, Z1
-	VCVTPS2PD.Z (CX)(R10*4), K2, Z2
-	VCVTPS2PD.Z (DX)(R10*4), K2, Z3
-	VMOVUPD.Z   (DI)(R10*8), K2, Z4
-	VFMADD231PD Z3, Z2, K2, Z4
-	VMOVUPD     Z4, K2, (DI)(R10*8)
-	KSHIFTRW    $0x08, K2, K3
-	VCVTPS2PD.Z 32(CX)(R10*4), K3, Z2
-	VCVTPS2PD.Z 32(DX)(R10*4), K3, Z3
-	VMOVUPD.Z   64(DI)(R10*8), K3, Z4
-	VFMADD231PD Z3, Z2, K3, Z4
-	VMOVUPD     Z4, K3, 64(DI)(R10*8)
-	VMULPS      (SI)(R10*4), Z1, K2, Z1
-	VMOVUPS     Z1, K1, (AX)(R10*4)
-
-span_done_1252:
-	MOVQ R9, R10
-	SHLQ $0x02, R10
-	ADDQ R10, CX
-	ADDQ R10, DX
-	ADDQ R10, AX
-	SUBQ R9, BX
-	JMP  row_1246
-
-rows_done_1247:
-stored_1237:
-	VZEROUPPER
-	RET
-
-// func backwardRingAVX512F32(dx []float32, dy []float32, x []float32, alpha []float32, dalpha []float32, inner int)
-// Requires: AVX, AVX512F, BMI2, CMOV
-TEXT ·backwardRingAVX512F32(SB), $1856-128
-	MOVQ   dx_base+0(FP), AX
-	MOVQ   x_base+48(FP), DX
-	MOVQ   dy_base+24(FP), SI
-	MOVQ   x_len+56(FP), DI
-	VXORPS Y0, Y0, Y0
-	LEAQ   (SP), CX
-	ADDQ   $0x0000003f, CX
-	ANDQ   $-64, CX
-	LEAQ   576(SP), BX
-	ADDQ   $0x0000003f, BX
-	ANDQ   $-64, BX
-	MOVQ   inner+120(FP), R8
-	MOVQ   alpha_len+80(FP), R9
-	MOVQ   R9, R10
-	IMULQ  R8, R10
-	CMPQ   R10, $0x00000030
-	JA     ring_segmented_1253
-	MOVQ   R10, R11
-
-ring_len_1254:
-	CMPQ R11, $0x00000010
-	JAE  ring_len_done_1255
-	ADDQ R10, R11
-	JMP  ring_len_1254
-
-ring_len_done_1255:
-	MOVQ R11, 1792(SP)
-	MOVQ $0x00000010, R12
-
-ring_step_1256:
-	CMPQ R12, R11
-	JB   ring_step_done_1257
-	SUBQ R11, R12
-	JMP  ring_step_1256
-
-ring_step_done_1257:
-	MOVQ R12, 1800(SP)
-	MOVQ $0x00000040, R12
-
-ring_step_1258:
-	CMPQ R12, R11
-	JB   ring_step_done_1259
-	SUBQ R11, R12
-	JMP  ring_step_1258
-
-ring_step_done_1259:
-	MOVQ    R12, 1808(SP)
-	MOVQ    DI, R12
-	LEAQ    64(R11), R11
-	CMPQ    R12, R11
-	CMOVQHI R11, R12
-	MOVQ    R12, 1832(SP)
-	MOVQ    alpha_base+72(FP), R11
-	MOVQ    1832(SP), R12
-	CMPQ    R10, $0x00000010
-	JB      ring_short_1260
-	CMPQ    R8, $0x01
-	JNE     ring_planes_1261
-	XORQ    R8, R8
-	XORQ    R10, R10
-
-ring_copy_1263:
-	CMPQ    R8, R12
-	JAE     ring_built_1262
-	MOVQ    R9, R13
-	SUBQ    R10, R13
-	CMPQ    R13, $0x00000010
-	JB      ring_copy_tail_1264
-	VMOVUPS (R11)(R10*4), Z1
-	VMOVUPS Z1, (CX)(R8*4)
-	ADDQ    $0x00000010, R8
-	ADDQ    $0x00000010, R10
-	CMPQ    R10, R9
-	JNE     ring_copy_1263
-	XORQ    R10, R10
-	JMP     ring_copy_1263
-
-ring_copy_tail_1264:
-	VMOVUPS -64(R11)(R9*4), Z1
-	ADDQ    R13, R8
-	VMOVUPS Z1, -64(CX)(R8*4)
-	XORQ    R10, R10
-	JMP     ring_copy_1263
-
-ring_planes_1261:
-	XORQ R10, R10
-	XORQ R13, R13
-	CMPQ R8, $0x00000020
-	JA   ring_long_planes_1265
-	MOVQ R12, R14
-	SUBQ $0x00000010, R14
-
-ring_fill_1266:
-	CMPQ         R13, R14
-	JGT          ring_fill_last_1267
-	VBROADCASTSS (R11)(R10*4), Z1
-	VMOVUPS      Z1, (CX)(R13*4)
-	VMOVUPS      Z1, 64(CX)(R13*4)
-	ADDQ         R8, R13
-	INCQ         R10
-	CMPQ         R10, R9
-	JNE          ring_wrap_1268
-	XORQ         R10, R10
-
-ring_wrap_1268:
-	JMP ring_fill_1266
-
-ring_fill_last_1267:
-	CMPQ         R13, R12
-	JAE          ring_built_1262
-	VBROADCASTSS (R11)(R10*4), Z1
-	VMOVUPS      Z1, (CX)(R13*4)
-	ADDQ         R8, R13
-	INCQ         R10
-	CMPQ         R10, R9
-	JNE          ring_wrap_1269
-	XORQ         R10, R10
-
-ring_wrap_1269:
-	JMP ring_fill_last_1267
-
-ring_long_planes_1265:
-ring_channel_1270:
-	CMPQ         R13, R12
-	JAE          ring_built_1262
-	VBROADCASTSS (R11)(R10*4), Z1
-	MOVQ         R13, R15
-	ADDQ         R8, R13
-	MOVQ         R13, R14
-	CMPQ         R14, R12
-	CMOVQHI      R12, R14
-
-ring_plane_1271:
-	VMOVUPS Z1, (CX)(R15*4)
-	ADDQ    $0x00000010, R15
-	CMPQ    R15, R14
-	JB      ring_plane_1271
-	INCQ    R10
-	CMPQ    R10, R9
-	JNE     ring_wrap_1272
-	XORQ    R10, R10
-
-ring_wrap_1272:
-	JMP ring_channel_1270
-
-ring_short_1260:
-	XORQ R13, R13
-	XORQ R14, R14
-	XORQ R15, R15
-
-ring_element_1273:
-	MOVL (R11)(R13*4), BP
-	MOVL BP, (CX)(R15*4)
-	INCQ R14
-	CMPQ R14, R8
-	JB   ring_element_next_1274
-	XORQ R14, R14
-	INCQ R13
-	CMPQ R13, R9
-	JB   ring_element_next_1274
-	XORQ R13, R13
-
-ring_element_next_1274:
-	INCQ    R15
-	CMPQ    R15, $0x00000010
-	JB      ring_element_1273
-	VMOVUPS (CX), Z1
-	MOVQ    1792(SP), R8
-	CMPQ    R8, $0x00000010
-	JE      ring_exact_1275
-	SUBQ    R10, R8
-
-ring_exact_1275:
-	MOVQ R8, R9
-
-ring_repeat_1276:
-	CMPQ    R9, R12
-	JAE     ring_built_1262
-	VMOVUPS Z1, (CX)(R9*4)
-	ADDQ    R8, R9
-	JMP     ring_repeat_1276
-
-ring_built_1262:
-	MOVQ    1792(SP), R8
-	MOVQ    1832(SP), R9
-	MOVQ    R9, R10
-	ADDQ    $0x0000000f, R10
-	ANDQ    $-16, R10
-	XORQ    R11, R11
-	SUBQ    R8, R9
-	CMOVQLT R11, R9
-	ADDQ    $0x00000007, R9
-	ANDQ    $-8, R9
-	ADDQ    R8, R9
-	CMPQ    R9, R10
-	CMOVQCS R10, R9
-	XORQ    R8, R8
-
-sums_zero_1277:
-	CMPQ    R8, R9
-	JAE     sums_zeroed_1278
-	VMOVUPD Z0, (BX)(R8*8)
-	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1277
-
-sums_zeroed_1278:
-	XORQ R8, R8
-	XORQ R9, R9
-	MOVQ DI, R10
-	SUBQ $0x00000040, R10
-
-unrolled_1279:
-	CMPQ        R9, R10
-	JGT         single_1280
-	VMOVUPS     (DX)(R9*4), Z1
-	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     (SI)(R9*4), Z1
-	VCVTPS2PD   (DX)(R9*4), Z2
-	VCVTPS2PD   (SI)(R9*4), Z3
-	VMOVUPD.Z   (BX)(R8*8), K1, Z4
-	VFMADD231PD Z3, Z2, K1, Z4
-	VMOVUPD     Z4, K1, (BX)(R8*8)
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   32(DX)(R9*4), Z2
-	VCVTPS2PD   32(SI)(R9*4), Z3
-	VMOVUPD.Z   64(BX)(R8*8), K2, Z4
-	VFMADD231PD Z3, Z2, K2, Z4
-	VMOVUPD     Z4, K2, 64(BX)(R8*8)
-	VMULPS      (CX)(R8*4), Z1, K1, Z1
-	VMOVUPS     Z1, (AX)(R9*4)
-	VMOVUPS     64(DX)(R9*4), Z1
-	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     64(SI)(R9*4), Z1
-	VCVTPS2PD   64(DX)(R9*4), Z2
-	VCVTPS2PD   64(SI)(R9*4), Z3
-	VMOVUPD.Z   128(BX)(R8*8), K1, Z4
-	VFMADD231PD Z3, Z2, K1, Z4
-	VMOVUPD     Z4, K1, 128(BX)(R8*8)
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   96(DX)(R9*4), Z2
-	VCVTPS2PD   96(SI)(R9*4), Z3
-	VMOVUPD.Z   192(BX)(R8*8), K2, Z4
-	VFMADD231PD Z3, Z2, K2, Z4
-	VMOVUPD     Z4, K2, 192(BX)(R8*8)
-	VMULPS      64(CX)(R8*4), Z1, K1, Z1
-	VMOVUPS     Z1, 64(AX)(R9*4)
-	VMOVUPS     128(DX)(R9*4), Z1
-	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     128(SI)(R9*4), Z1
-	VCVTPS2PD   128(DX)(R9*4), Z2
-	VCVTPS2PD   128(SI)(R9*4), Z3
-	VMOVUPD.Z   256(BX)(R8*8), K1, Z4
-	VFMADD231PD Z3, Z2, K1, Z4
-	VMOVUPD     Z4, K1, 256(BX)(R8*8)
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   160(DX)(R9*4), Z2
-	VCVTPS2PD   160(SI)(R9*4), Z3
-	VMOVUPD.Z   320(BX)(R8*8), K2, Z4
-	VFMADD231PD Z3, Z2, K2, Z4
-	VMOVUPD     Z4, K2, 320(BX)(R8*8)
-	VMULPS      128(CX)(R8*4), Z1, K1, Z1
-	VMOVUPS     Z1, 128(AX)(R9*4)
-	VMOVUPS     192(DX)(R9*4), Z1
-	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     192(SI)(R9*4), Z1
-	VCVTPS2PD   192(DX)(R9*4), Z2
-	VCVTPS2PD   192(SI)(R9*4), Z3
-	VMOVUPD.Z   384(BX)(R8*8), K1, Z4
-	VFMADD231PD Z3, Z2, K1, Z4
-	VMOVUPD     Z4, K1, 384(BX)(R8*8)
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   224(DX)(R9*4), Z2
-	VCVTPS2PD   224(SI)(R9*4), Z3
-	VMOVUPD.Z   448(BX)(R8*8), K2, Z4
-	VFMADD231PD Z3, Z2, K2, Z4
-	VMOVUPD     Z4, K2, 448(BX)(R8*8)
-	VMULPS      192(CX)(R8*4), Z1, K1, Z1
-	VMOVUPS     Z1, 192(AX)(R9*4)
-	ADDQ        1808(SP), R8
-	MOVQ        R8, R11
-	SUBQ        1792(SP), R11
-	CMOVQCC     R11, R8
-	ADDQ        $0x00000040, R9
-	JMP         unrolled_1279
-
-single_1280:
-	MOVQ DI, R10
-	SUBQ $0x00000010, R10
-
-single_loop_1281:
-	CMPQ        R9, R10
-	JGT         remainder_1282
-	VMOVUPS     (DX)(R9*4), Z1
-	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     (SI)(R9*4), Z1
-	VCVTPS2PD   (DX)(R9*4), Z2
-	VCVTPS2PD   (SI)(R9*4), Z3
-	VMOVUPD.Z   (BX)(R8*8), K1, Z4
-	VFMADD231PD Z3, Z2, K1, Z4
-	VMOVUPD     Z4, K1, (BX)(R8*8)
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   32(DX)(R9*4), Z2
-	VCVTPS2PD   32(SI)(R9*4), Z3
-	VMOVUPD.Z   64(BX)(R8*8), K2, Z4
-	VFMADD231PD Z3, Z2, K2, Z4
-	VMOVUPD     Z4, K2, 64(BX)(R8*8)
-	VMULPS      (CX)(R8*4), Z1, K1, Z1
-	VMOVUPS     Z1, (AX)(R9*4)
-	ADDQ        1800(SP), R8
-	MOVQ        R8, R11
-	SUBQ        1792(SP), R11
-	CMOVQCC     R11, R8
-	ADDQ        $0x00000010, R9
-	JMP         single_loop_1281
-
-remainder_1282:
-	SUBQ        R9, DI
-	JE          span_done_1283
-	MOVQ        $-1, R10
-	BZHIQ       DI, R10, DI
-	KMOVW       DI, K1
-	VMOVUPS.Z   (DX)(R9*4), K1, Z1
-	VCMPPS      $0x1a, Z0, Z1, K1, K2
-	VMOVUPS.Z   (SI)(R9*4), K1, Z0
-	VCVTPS2PD.Z (DX)(R9*4), K2, Z1
-	VCVTPS2PD.Z (SI)(R9*4), K2, Z2
-	VMOVUPD.Z   (BX)(R8*8), K2, Z3
-	VFMADD231PD Z2, Z1, K2, Z3
-	VMOVUPD     Z3, K2, (BX)(R8*8)
-	KSHIFTRW    $0x08, K2, K3
-	VCVTPS2PD.Z 32(DX)(R9*4), K3, Z1
-	VCVTPS2PD.Z 32(SI)(R9*4), K3, Z2
-	VMOVUPD.Z   64(BX)(R8*8), K3, Z3
-	VFMADD231PD Z2, Z1, K3, Z3
-	VMOVUPD     Z3, K3, 64(BX)(R8*8)
-	VMULPS      (CX)(R8*4), Z0, K2, Z0
-	VMOVUPS     Z0, K1, (AX)(R9*4)
-
-span_done_1283:
-	MOVQ  alpha_len+80(FP), AX
-	IMULQ inner+120(FP), AX
-	MOVQ  dalpha_base+96(FP), CX
-	MOVQ  1792(SP), DX
-	MOVQ  1832(SP), SI
-	SUBQ  DX, SI
-	JLE   fold_ext_done_1285
-	CMPQ  SI, DX
-	JA    fold_ext_scalar_1286
-	ADDQ  $0x00000007, SI
-	ANDQ  $-8, SI
-	LEAQ  (DX)(SI*1), SI
-
-fold_ext_1284:
-	CMPQ    SI, DX
-	JBE     fold_ext_done_1285
-	SUBQ    $0x00000008, SI
-	MOVQ    SI, DI
-	SUBQ    DX, DI
-	VMOVUPD (BX)(DI*8), Z0
-	VADDPD  (BX)(SI*8), Z0, Z0
-	VMOVUPD Z0, (BX)(DI*8)
-	JMP     fold_ext_1284
-
-fold_ext_scalar_1286:
-	MOVQ 1832(SP), SI
-
-fold_ext_element_1287:
-	CMPQ   SI, DX
-	JBE    fold_ext_element_done_1288
-	DECQ   SI
-	MOVQ   SI, DI
-	SUBQ   DX, DI
-	VMOVSD (BX)(SI*8), X0
-	VADDSD (BX)(DI*8), X0, X0
-	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_1287
-
-fold_ext_element_done_1288:
-fold_ext_done_1285:
-fold_1289:
-	CMPQ   DX, AX
-	JBE    fold_done_1290
-	DECQ   DX
-	MOVQ   DX, SI
-	SUBQ   AX, SI
-	VMOVSD (BX)(DX*8), X0
-	VADDSD (BX)(SI*8), X0, X0
-	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_1289
-
-fold_done_1290:
-	XORQ AX, AX
-	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1291
-	MOVQ alpha_len+80(FP), DX
-	SUBQ $0x00000008, DX
-
-sums_vector_1293:
-	CMPQ      AX, DX
-	JGT       sums_scalar_1294
-	VCVTPS2PD (CX)(AX*4), Z0
-	VADDPD    (BX)(AX*8), Z0, Z0
-	VCVTPD2PS Z0, Y0
-	VMOVUPS   Y0, (CX)(AX*4)
-	ADDQ      $0x00000008, AX
-	JMP       sums_vector_1293
-
-sums_scalar_1294:
-	CMPQ      AX, alpha_len+80(FP)
-	JE        sums_done_1292
-	VMOVSD    (BX)(AX*8), X0
-	VXORPS    X1, X1, X1
-	VCVTSS2SD (CX)(AX*4), X1, X1
-	VADDSD    X0, X1, X1
-	VCVTSD2SS X1, X1, X1
-	VMOVSS    X1, (CX)(AX*4)
-	INCQ      AX
-	JMP       sums_scalar_1294
-
-sums_planes_1291:
-	XORQ SI, SI
-	MOVQ inner+120(FP), DI
-	SHLQ $0x03, DI
-
-sums_group_1295:
-	MOVQ   alpha_len+80(FP), DX
-	SUBQ   AX, DX
-	CMPQ   DX, $0x00000004
-	JB     sums_single_1297
-	VXORPS X0, X0, X0
-	VXORPS X1, X1, X1
-	VXORPS X2, X2, X2
-	VXORPS X3, X3, X3
-	LEAQ   (BX)(SI*8), R8
-	LEAQ   (R8)(DI*2), R9
-	XORQ   DX, DX
-
-sums_group_plane_1296:
-	VADDSD    (R8), X0, X0
-	VADDSD    (R8)(DI*1), X1, X1
-	VADDSD    (R9), X2, X2
-	VADDSD    (R9)(DI*1), X3, X3
-	ADDQ      $0x08, R8
-	ADDQ      $0x08, R9
-	INCQ      DX
-	CMPQ      DX, inner+120(FP)
-	JB        sums_group_plane_1296
-	VXORPS    X4, X4, X4
-	VCVTSS2SD (CX)(AX*4), X4, X4
-	VADDSD    X0, X4, X4
-	VCVTSD2SS X4, X4, X4
-	VMOVSS    X4, (CX)(AX*4)
-	VXORPS    X0, X0, X0
-	VCVTSS2SD 4(CX)(AX*4), X0, X0
-	VADDSD    X1, X0, X0
-	VCVTSD2SS X0, X0, X0
-	VMOVSS    X0, 4(CX)(AX*4)
-	VXORPS    X0, X0, X0
-	VCVTSS2SD 8(CX)(AX*4), X0, X0
-	VADDSD    X2, X0, X0
-	VCVTSD2SS X0, X0, X0
-	VMOVSS    X0, 8(CX)(AX*4)
-	VXORPS    X0, X0, X0
-	VCVTSS2SD 12(CX)(AX*4), X0, X0
-	VADDSD    X3, X0, X0
-	VCVTSD2SS X0, X0, X0
-	VMOVSS    X0, 12(CX)(AX*4)
-	MOVQ      DI, DX
-	SHRQ      $0x01, DX
-	ADDQ      DX, SI
-	ADDQ      $0x00000004, AX
-	JMP       sums_group_1295
-
-sums_single_1297:
-	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_1292
-	VXORPS X0, X0, X0
-	XORQ   DX, DX
-
-sums_single_plane_1298:
-	VADDSD    (BX)(SI*8), X0, X0
-	INCQ      SI
-	INCQ      DX
-	CMPQ      DX, inner+120(FP)
-	JB        sums_single_plane_1298
-	VXORPS    X1, X1, X1
-	VCVTSS2SD (CX)(AX*4), X1, X1
-	VADDSD    X0, X1, X1
-	VCVTSD2SS X1, X1, X1
-	VMOVSS    X1, (CX)(AX*4)
-	INCQ      AX
-	JMP       sums_single_1297
-
-sums_done_1292:
-	JMP ring_finished_backwardAVX512F32
-
-ring_segmented_1253:
-	MOVQ inner+120(FP), SI
-	CMPQ SI, $0x00000030
-	JA   ring_finished_backwardAVX512F32
-	MOVQ $0x00000030, AX
-	XORQ DX, DX
-	DIVQ SI
-	MOVQ AX, 1824(SP)
-	MOVQ $0x00000000, 1816(SP)
-
-ring_block_1300:
-	MOVQ    1816(SP), DX
-	MOVQ    alpha_len+80(FP), SI
-	CMPQ    DX, SI
-	JE      ring_finished_backwardAVX512F32
-	SUBQ    DX, SI
-	MOVQ    1824(SP), AX
-	CMPQ    SI, AX
-	CMOVQHI AX, SI
-	MOVQ    SI, 1840(SP)
-	MOVQ    inner+120(FP), AX
-	MOVQ    SI, DI
-	IMULQ   AX, DI
-	MOVQ    DI, 1848(SP)
-	MOVQ    DI, R8
-
-ring_len_1301:
-	CMPQ R8, $0x00000010
-	JAE  ring_len_done_1302
-	ADDQ DI, R8
-	JMP  ring_len_1301
-
-ring_len_done_1302:
-	MOVQ R8, 1792(SP)
-	MOVQ $0x00000010, R9
-
-ring_step_1303:
-	CMPQ R9, R8
-	JB   ring_step_done_1304
-	SUBQ R8, R9
-	JMP  ring_step_1303
-
-ring_step_done_1304:
-	MOVQ R9, 1800(SP)
-	MOVQ $0x00000040, R9
-
-ring_step_1305:
-	CMPQ R9, R8
-	JB   ring_step_done_1306
-	SUBQ R8, R9
-	JMP  ring_step_1305
-
-ring_step_done_1306:
-	MOVQ    R9, 1808(SP)
-	MOVQ    DI, R9
-	LEAQ    64(R8), R8
-	CMPQ    R9, R8
-	CMOVQHI R8, R9
-	MOVQ    R9, 1832(SP)
-	MOVQ    alpha_base+72(FP), R8
-	LEAQ    (R8)(DX*4), R8
-	MOVQ    1832(SP), R9
-	CMPQ    DI, $0x00000010
-	JB      ring_short_1307
-	CMPQ    AX, $0x01
-	JNE     ring_planes_1308
-	XORQ    DI, DI
-	XORQ    R10, R10
-
-ring_copy_1310:
-	CMPQ    DI, R9
-	JAE     ring_built_1309
-	MOVQ    SI, R11
-	SUBQ    R10, R11
-	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1311
-	VMOVUPS (R8)(R10*4), Z1
-	VMOVUPS Z1, (CX)(DI*4)
-	ADDQ    $0x00000010, DI
-	ADDQ    $0x00000010, R10
-	CMPQ    R10, SI
-	JNE     ring_copy_1310
-	XORQ    R10, R10
-	JMP     ring_copy_1310
-
-ring_copy_tail_1311:
-	VMOVUPS -64(R8)(SI*4), Z1
-	ADDQ    R11, DI
-	VMOVUPS Z1, -64(CX)(DI*4)
-	XORQ    R10, R10
-	JMP     ring_copy_1310
-
-ring_planes_1308:
-	XORQ DI, DI
-	XORQ R10, R10
-	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1312
-	MOVQ R9, R11
-	SUBQ $0x00000010, R11
-
-ring_fill_1313:
-	CMPQ         R10, R11
-	JGT          ring_fill_last_1314
-	VBROADCASTSS (R8)(DI*4), Z1
-	VMOVUPS      Z1, (CX)(R10*4)
-	VMOVUPS      Z1, 64(CX)(R10*4)
-	ADDQ         AX, R10
-	INCQ         DI
-	CMPQ         DI, SI
-	JNE          ring_wrap_1315
-	XORQ         DI, DI
-
-ring_wrap_1315:
-	JMP ring_fill_1313
-
-ring_fill_last_1314:
-	CMPQ         R10, R9
-	JAE          ring_built_1309
-	VBROADCASTSS (R8)(DI*4), Z1
-	VMOVUPS      Z1, (CX)(R10*4)
-	ADDQ         AX, R10
-	INCQ         DI
-	CMPQ         DI, SI
-	JNE          ring_wrap_1316
-	XORQ         DI, DI
-
-ring_wrap_1316:
-	JMP ring_fill_last_1314
-
-ring_long_planes_1312:
-ring_channel_1317:
-	CMPQ         R10, R9
-	JAE          ring_built_1309
-	VBROADCASTSS (R8)(DI*4), Z1
-	MOVQ         R10, R12
-	ADDQ         AX, R10
-	MOVQ         R10, R11
-	CMPQ         R11, R9
-	CMOVQHI      R9, R11
-
-ring_plane_1318:
-	VMOVUPS Z1, (CX)(R12*4)
-	ADDQ    $0x00000010, R12
-	CMPQ    R12, R11
-	JB      ring_plane_1318
-	INCQ    DI
-	CMPQ    DI, SI
-	JNE     ring_wrap_1319
-	XORQ    DI, DI
-
-ring_wrap_1319:
-	JMP ring_channel_1317
-
-ring_short_1307:
-	XORQ R10, R10
-	XORQ R11, R11
-	XORQ R12, R12
-
-ring_element_1320:
-	MOVL (R8)(R10*4), R13
-	MOVL R13, (CX)(R12*4)
-	INCQ R11
-	CMPQ R11, AX
-	JB   ring_element_next_1321
-	XORQ R11, R11
-	INCQ R10
-	CMPQ R10, SI
-	JB   ring_element_next_1321
-	XORQ R10, R10
-
-ring_element_next_1321:
-	INCQ    R12
-	CMPQ    R12, $0x00000010
-	JB      ring_element_1320
-	VMOVUPS (CX), Z1
-	MOVQ    1792(SP), SI
-	CMPQ    SI, $0x00000010
-	JE      ring_exact_1322
-	SUBQ    DI, SI
-
-ring_exact_1322:
-	MOVQ SI, DI
-
-ring_repeat_1323:
-	CMPQ    DI, R9
-	JAE     ring_built_1309
-	VMOVUPS Z1, (CX)(DI*4)
-	ADDQ    SI, DI
-	JMP     ring_repeat_1323
-
-ring_built_1309:
-	MOVQ    DX, DI
-	IMULQ   AX, DI
-	SHLQ    $0x02, DI
-	MOVQ    x_base+48(FP), DX
-	ADDQ    DI, DX
-	MOVQ    dy_base+24(FP), SI
-	ADDQ    DI, SI
-	MOVQ    dx_base+0(FP), AX
-	ADDQ    DI, AX
-	MOVQ    x_len+56(FP), DI
-	MOVQ    1792(SP), R8
-	MOVQ    1832(SP), R9
-	MOVQ    R9, R10
-	ADDQ    $0x0000000f, R10
-	ANDQ    $-16, R10
-	XORQ    R11, R11
-	SUBQ    R8, R9
-	CMOVQLT R11, R9
-	ADDQ    $0x00000007, R9
-	ANDQ    $-8, R9
-	ADDQ    R8, R9
-	CMPQ    R9, R10
-	CMOVQCS R10, R9
-	XORQ    R8, R8
-
-sums_zero_1324:
-	CMPQ    R8, R9
-	JAE     sums_zeroed_1325
-	VMOVUPD Z0, (BX)(R8*8)
-	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1324
-
-sums_zeroed_1325:
-ring_row_1326:
-	CMPQ DI, $0x00
-	JE   ring_rows_done_1327
-	XORQ R8, R8
-	MOVQ 1848(SP), R9
-	XORQ R10, R10
-	MOVQ R9, R11
-	SUBQ $0x00000040, R11
-
-unrolled_1328:
-	CMPQ        R10, R11
-	JGT         single_1329
-	VMOVUPS     (DX)(R10*4), Z1
-	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     (SI)(R10*4), Z1
-	VCVTPS2PD   (DX)(R10*4), Z2
-	VCVTPS2PD   (SI)(R10*4), Z3
-	VMOVUPD.Z   (BX)(R8*8), K1, Z4
-	VFMADD231PD Z3, Z2, K1, Z4
-	VMOVUPD     Z4, K1, (BX)(R8*8)
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   32(DX)(R10*4), Z2
-	VCVTPS2PD   32(SI)(R10*4), Z3
-	VMOVUPD.Z   64(BX)(R8*8), K2, Z4
-	VFMADD231PD Z3, Z2, K2, Z4
-	VMOVUPD     Z4, K2, 64(BX)(R8*8)
-	VMULPS      (CX)(R8*4), Z1, K1, Z1
-	VMOVUPS     Z1, (AX)(R10*4)
-	VMOVUPS     64(DX)(R10*4), Z1
-	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     64(SI)(R10*4), Z1
-	VCVTPS2PD   64(DX)(R10*4), Z2
-	VCVTPS2PD   64(SI)(R10*4), Z3
-	VMOVUPD.Z   128(BX)(R8*8), K1, Z4
-	VFMADD231PD Z3, Z2, K1, Z4
-	VMOVUPD     Z4, K1, 128(BX)(R8*8)
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   96(DX)(R10*4), Z2
-	VCVTPS2PD   96(SI)(R10*4), Z3
-	VMOVUPD.Z   192(BX)(R8*8), K2, Z4
-	VFMADD231PD Z3, Z2, K2, Z4
-	VMOVUPD     Z4, K2, 192(BX)(R8*8)
-	VMULPS      64(CX)(R8*4), Z1, K1, Z1
-	VMOVUPS     Z1, 64(AX)(R10*4)
-	VMOVUPS     128(DX)(R10*4), Z1
-	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     128(SI)(R10*4), Z1
-	VCVTPS2PD   128(DX)(R10*4), Z2
-	VCVTPS2PD   128(SI)(R10*4), Z3
-	VMOVUPD.Z   256(BX)(R8*8), K1, Z4
-	VFMADD231PD Z3, Z2, K1, Z4
-	VMOVUPD     Z4, K1, 256(BX)(R8*8)
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   160(DX)(R10*4), Z2
-	VCVTPS2PD   160(SI)(R10*4), Z3
-	VMOVUPD.Z   320(BX)(R8*8), K2, Z4
-	VFMADD231PD Z3, Z2, K2, Z4
-	VMOVUPD     Z4, K2, 320(BX)(R8*8)
-	VMULPS      128(CX)(R8*4), Z1, K1, Z1
-	VMOVUPS     Z1, 128(AX)(R10*4)
-	VMOVUPS     192(DX)(R10*4), Z1
-	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     192(SI)(R10*4), Z1
-	VCVTPS2PD   192(DX)(R10*4), Z2
-	VCVTPS2PD   192(SI)(R10*4), Z3
-	VMOVUPD.Z   384(BX)(R8*8), K1, Z4
-	VFMADD231PD Z3, Z2, K1, Z4
-	VMOVUPD     Z4, K1, 384(BX)(R8*8)
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   224(DX)(R10*4), Z2
-	VCVTPS2PD   224(SI)(R10*4), Z3
-	VMOVUPD.Z   448(BX)(R8*8), K2, Z4
-	VFMADD231PD Z3, Z2, K2, Z4
-	VMOVUPD     Z4, K2, 448(BX)(R8*8)
-	VMULPS      192(CX)(R8*4), Z1, K1, Z1
-	VMOVUPS     Z1, 192(AX)(R10*4)
-	ADDQ        1808(SP), R8
-	MOVQ        R8, R12
-	SUBQ        1792(SP), R12
-	CMOVQCC     R12, R8
-	ADDQ        $0x00000040, R10
-	JMP         unrolled_1328
-
-single_1329:
-	MOVQ R9, R11
-	SUBQ $0x00000010, R11
-
-single_loop_1330:
-	CMPQ        R10, R11
-	JGT         remainder_1331
-	VMOVUPS     (DX)(R10*4), Z1
-	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     (SI)(R10*4), Z1
-	VCVTPS2PD   (DX)(R10*4), Z2
-	VCVTPS2PD   (SI)(R10*4), Z3
-	VMOVUPD.Z   (BX)(R8*8), K1, Z4
-	VFMADD231PD Z3, Z2, K1, Z4
-	VMOVUPD     Z4, K1, (BX)(R8*8)
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   32(DX)(R10*4), Z2
-	VCVTPS2PD   32(SI)(R10*4), Z3
-	VMOVUPD.Z   64(BX)(R8*8), K2, Z4
-	VFMADD231PD Z3, Z2, K2, Z4
-	VMOVUPD     Z4, K2, 64(BX)(R8*8)
-	VMULPS      (CX)(R8*4), Z1, K1, Z1
-	VMOVUPS     Z1, (AX)(R10*4)
-	ADDQ        1800(SP), R8
-	MOVQ        R8, R12
-	SUBQ        1792(SP), R12
-	CMOVQCC     R12, R8
-	ADDQ        $0x00000010, R10
-	JMP         single_loop_1330
-
-remainder_1331:
-	SUBQ        R10, R9
-	JE          span_done_1332
-	MOVQ        $-1, R11
-	BZHIQ       R9, R11, R9
-	KMOVW       R9, K1
-	VMOVUPS.Z   (DX)(R10*4), K1, Z1
-	VCMPPS      $0x1a, Z0, Z1, K1, K2
-	VMOVUPS.Z   (SI)(R10*4), K1, Z1
-	VCVTPS2PD.Z (DX)(R10*4), K2, Z2
-	VCVTPS2PD.Z (SI)(R10*4), K2, Z3
-	VMOVUPD.Z   (BX)(R8*8), K2, Z4
-	VFMADD231PD Z3, Z2, K2, Z4
-	VMOVUPD     Z4, K2, (BX)(R8*8)
-	KSHIFTRW    $0x08, K2, K3
-	VCVTPS2PD.Z 32(DX)(R10*4), K3, Z2
-	VCVTPS2PD.Z 32(SI)(R10*4), K3, Z3
-	VMOVUPD.Z   64(BX)(R8*8), K3, Z4
-	VFMADD231PD Z3, Z2, K3, Z4
-	VMOVUPD     Z4, K3, 64(BX)(R8*8)
-	VMULPS      (CX)(R8*4), Z1, K2, Z1
-	VMOVUPS     Z1, K1, (AX)(R10*4)
-
-span_done_1332:
-	MOVQ  alpha_len+80(FP), R8
-	IMULQ inner+120(FP), R8
-	SUBQ  R8, DI
-	SHLQ  $0x02, R8
-	ADDQ  R8, DX
-	ADDQ  R8, SI
-	ADDQ  R8, AX
-	JMP   ring_row_1326
-
-ring_rows_done_1327:
-	MOVQ 1816(SP), AX
-	MOVQ dalpha_base+96(FP), DX
-	LEAQ (DX)(AX*4), DX
-	MOVQ 1848(SP), SI
-	MOVQ 1792(SP), DI
-	MOVQ 1832(SP), R8
-	SUBQ DI, R8
-	JLE  fold_ext_done_1334
-	CMPQ R8, DI
-	JA   fold_ext_scalar_1335
-	ADDQ $0x00000007, R8
-	ANDQ $-8, R8
-	LEAQ (DI)(R8*1), R8
-
-fold_ext_1333:
-	CMPQ    R8, DI
-	JBE     fold_ext_done_1334
-	SUBQ    $0x00000008, R8
-	MOVQ    R8, R9
-	SUBQ    DI, R9
-	VMOVUPD (BX)(R9*8), Z1
-	VADDPD  (BX)(R8*8), Z1, Z1
-	VMOVUPD Z1, (BX)(R9*8)
-	JMP     fold_ext_1333
-
-fold_ext_scalar_1335:
-	MOVQ 1832(SP), R8
-
-fold_ext_element_1336:
-	CMPQ   R8, DI
-	JBE    fold_ext_element_done_1337
-	DECQ   R8
-	MOVQ   R8, R9
-	SUBQ   DI, R9
-	VMOVSD (BX)(R8*8), X1
-	VADDSD (BX)(R9*8), X1, X1
-	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_1336
-
-fold_ext_element_done_1337:
-fold_ext_done_1334:
-fold_1338:
-	CMPQ   DI, SI
-	JBE    fold_done_1339
-	DECQ   DI
-	MOVQ   DI, R8
-	SUBQ   SI, R8
-	VMOVSD (BX)(DI*8), X1
-	VADDSD (BX)(R8*8), X1, X1
-	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_1338
-
-fold_done_1339:
-	XORQ SI, SI
-	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1340
-	MOVQ 1840(SP), DI
-	SUBQ $0x00000008, DI
-
-sums_vector_1342:
-	CMPQ      SI, DI
-	JGT       sums_scalar_1343
-	VCVTPS2PD (DX)(SI*4), Z1
-	VADDPD    (BX)(SI*8), Z1, Z1
-	VCVTPD2PS Z1, Y1
-	VMOVUPS   Y1, (DX)(SI*4)
-	ADDQ      $0x00000008, SI
-	JMP       sums_vector_1342
-
-sums_scalar_1343:
-	CMPQ      SI, 1840(SP)
-	JE        sums_done_1341
-	VMOVSD    (BX)(SI*8), X1
-	VXORPS    X2, X2, X2
-	VCVTSS2SD (DX)(SI*4), X2, X2
-	VADDSD    X1, X2, X2
-	VCVTSD2SS X2, X2, X2
-	VMOVSS    X2, (DX)(SI*4)
-	INCQ      SI
-	JMP       sums_scalar_1343
-
-sums_planes_1340:
-	XORQ R8, R8
-	MOVQ inner+120(FP), R9
-	SHLQ $0x03, R9
-
-sums_group_1344:
-	MOVQ   1840(SP), DI
-	SUBQ   SI, DI
-	CMPQ   DI, $0x00000004
-	JB     sums_single_1346
-	VXORPS X1, X1, X1
-	VXORPS X2, X2, X2
-	VXORPS X3, X3, X3
-	VXORPS X4, X4, X4
-	LEAQ   (BX)(R8*8), R10
-	LEAQ   (R10)(R9*2), R11
-	XORQ   DI, DI
-
-sums_group_plane_1345:
-	VADDSD    (R10), X1, X1
-	VADDSD    (R10)(R9*1), X2, X2
-	VADDSD    (R11), X3, X3
-	VADDSD    (R11)(R9*1), X4, X4
-	ADDQ      $0x08, R10
-	ADDQ      $0x08, R11
-	INCQ      DI
-	CMPQ      DI, inner+120(FP)
-	JB        sums_group_plane_1345
-	VXORPS    X5, X5, X5
-	VCVTSS2SD (DX)(SI*4), X5, X5
-	VADDSD    X1, X5, X5
-	VCVTSD2SS X5, X5, X5
-	VMOVSS    X5, (DX)(SI*4)
-	VXORPS    X1, X1, X1
-	VCVTSS2SD 4(DX)(SI*4), X1, X1
-	VADDSD    X2, X1, X1
-	VCVTSD2SS X1, X1, X1
-	VMOVSS    X1, 4(DX)(SI*4)
-	VXORPS    X1, X1, X1
-	VCVTSS2SD 8(DX)(SI*4), X1, X1
-	VADDSD    X3, X1, X1
-	VCVTSD2SS X1, X1, X1
-	VMOVSS    X1, 8(DX)(SI*4)
-	VXORPS    X1, X1, X1
-	VCVTSS2SD 12(DX)(SI*4), X1, X1
-	VADDSD    X4, X1, X1
-	VCVTSD2SS X1, X1, X1
-	VMOVSS    X1, 12(DX)(SI*4)
-	MOVQ      R9, DI
-	SHRQ      $0x01, DI
-	ADDQ      DI, R8
-	ADDQ      $0x00000004, SI
-	JMP       sums_group_1344
-
-sums_single_1346:
-	CMPQ   SI, 1840(SP)
-	JE     sums_done_1341
-	VXORPS X1, X1, X1
-	XORQ   DI, DI
-
-sums_single_plane_1347:
-	VADDSD    (BX)(R8*8), X1, X1
-	INCQ      R8
-	INCQ      DI
-	CMPQ      DI, inner+120(FP)
-	JB        sums_single_plane_1347
-	VXORPS    X2, X2, X2
-	VCVTSS2SD (DX)(SI*4), X2, X2
-	VADDSD    X1, X2, X2
-	VCVTSD2SS X2, X2, X2
-	VMOVSS    X2, (DX)(SI*4)
-	INCQ      SI
-	JMP       sums_single_1346
-
-sums_done_1341:
-	ADDQ 1840(SP), AX
-	MOVQ AX, 1816(SP)
-	JMP  ring_block_1300
-
-ring_finished_backwardAVX512F32:
-	VZEROUPPER
-	RET
-
-// func backwardDxAVX512F32(dx []float32, dy []float32, x []float32, alpha float32)
-// Requires: AVX, AVX512F, BMI2, CMOV, MMX+
-TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
-	MOVQ         dx_base+0(FP), AX
-	MOVQ         x_base+48(FP), CX
-	MOVQ         dy_base+24(FP), DX
-	MOVQ         x_len+56(FP), BX
-	VXORPS       Y0, Y0, Y0
-	VBROADCASTSS alpha+72(FP), Z1
-	MOVQ         BX, SI
-	SHLQ         $0x02, SI
-	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1348
-	CMPQ         AX, DX
-	JE           cached_1348
-	CMPQ         AX, CX
-	JE           cached_1348
-	XORQ         SI, SI
-	MOVQ         AX, DI
-	NEGQ         DI
-	ANDQ         $0x0000003f, DI
-	SHRQ         $0x02, DI
-	CMPQ         DI, BX
-	CMOVQGT      BX, DI
-	TESTQ        DI, DI
-	JE           aligned_1350
-	MOVQ         DI, R8
-	MOVQ         $-1, R9
-	BZHIQ        R8, R9, R8
-	KMOVW        R8, K1
-	VMOVUPS.Z    (CX)(SI*4), K1, Z2
-	VCMPPS       $0x1a, Z0, Z2, K1, K2
-	VMOVUPS.Z    (DX)(SI*4), K1, Z2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, K1, (AX)(SI*4)
-	MOVQ         DI, SI
-
-aligned_1350:
-	MOVQ BX, DI
-	SUBQ $0x00000040, DI
-
-unrolled_1351:
-	CMPQ     SI, DI
-	JGT      single_1352
-	VMOVUPS  (CX)(SI*4), Z2
-	VCMPPS   $0x1a, Z0, Z2, K1
-	VMOVUPS  (DX)(SI*4), Z2
-	VMULPS   Z1, Z2, K1, Z2
-	VMOVNTPS Z2, (AX)(SI*4)
-	VMOVUPS  64(CX)(SI*4), Z2
-	VCMPPS   $0x1a, Z0, Z2, K1
-	VMOVUPS  64(DX)(SI*4), Z2
-	VMULPS   Z1, Z2, K1, Z2
-	VMOVNTPS Z2, 64(AX)(SI*4)
-	VMOVUPS  128(CX)(SI*4), Z2
-	VCMPPS   $0x1a, Z0, Z2, K1
-	VMOVUPS  128(DX)(SI*4), Z2
-	VMULPS   Z1, Z2, K1, Z2
-	VMOVNTPS Z2, 128(AX)(SI*4)
-	VMOVUPS  192(CX)(SI*4), Z2
-	VCMPPS   $0x1a, Z0, Z2, K1
-	VMOVUPS  192(DX)(SI*4), Z2
-	VMULPS   Z1, Z2, K1, Z2
-	VMOVNTPS Z2, 192(AX)(SI*4)
-	ADDQ     $0x00000040, SI
-	JMP      unrolled_1351
-
-single_1352:
-	MOVQ BX, DI
-	SUBQ $0x00000010, DI
-
-single_loop_1353:
-	CMPQ     SI, DI
-	JGT      remainder_1354
-	VMOVUPS  (CX)(SI*4), Z2
-	VCMPPS   $0x1a, Z0, Z2, K1
-	VMOVUPS  (DX)(SI*4), Z2
-	VMULPS   Z1, Z2, K1, Z2
-	VMOVNTPS Z2, (AX)(SI*4)
-	ADDQ     $0x00000010, SI
-	JMP      single_loop_1353
-
-remainder_1354:
-	SUBQ      SI, BX
-	JE        span_done_1355
-	MOVQ      $-1, DI
-	BZHIQ     BX, DI, BX
-	KMOVW     BX, K1
-	VMOVUPS.Z (CX)(SI*4), K1, Z2
-	VCMPPS    $0x1a, Z0, Z2, K1, K2
-	VMOVUPS.Z (DX)(SI*4), K1, Z0
-	VMULPS    Z1, Z0, K2, Z0
-	VMOVUPS   Z0, K1, (AX)(SI*4)
-
-span_done_1355:
-	SFENCE
-	JMP stored_1349
-
-cached_1348:
-	XORQ SI, SI
-	MOVQ BX, DI
-	SUBQ $0x00000040, DI
-
-unrolled_1356:
-	CMPQ    SI, DI
-	JGT     single_1357
-	VMOVUPS (CX)(SI*4), Z2
-	VCMPPS  $0x1a, Z0, Z2, K1
-	VMOVUPS (DX)(SI*4), Z2
-	VMULPS  Z1, Z2, K1, Z2
-	VMOVUPS Z2, (AX)(SI*4)
-	VMOVUPS 64(CX)(SI*4), Z2
-	VCMPPS  $0x1a, Z0, Z2, K1
-	VMOVUPS 64(DX)(SI*4), Z2
-	VMULPS  Z1, Z2, K1, Z2
-	VMOVUPS Z2, 64(AX)(SI*4)
-	VMOVUPS 128(CX)(SI*4), Z2
-	VCMPPS  $0x1a, Z0, Z2, K1
-	VMOVUPS 128(DX)(SI*4), Z2
-	VMULPS  Z1, Z2, K1, Z2
-	VMOVUPS Z2, 128(AX)(SI*4)
-	VMOVUPS 192(CX)(SI*4), Z2
-	VCMPPS  $0x1a, Z0, Z2, K1
-	VMOVUPS 192(DX)(SI*4), Z2
-	VMULPS  Z1, Z2, K1, Z2
-	VMOVUPS Z2, 192(AX)(SI*4)
-	ADDQ    $0x00000040, SI
-	JMP     unrolled_1356
-
-single_1357:
-	MOVQ BX, DI
-	SUBQ $0x00000010, DI
-
-single_loop_1358:
-	CMPQ    SI, DI
-	JGT     remainder_1359
-	VMOVUPS (CX)(SI*4), Z2
-	VCMPPS  $0x1a, Z0, Z2, K1
-	VMOVUPS (DX)(SI*4), Z2
-	VMULPS  Z1, Z2, K1, Z2
-	VMOVUPS Z2, (AX)(SI*4)
-	ADDQ    $0x00000010, SI
-	JMP     single_loop_1358
-
-remainder_1359:
-	SUBQ      SI, BX
-	JE        span_done_1360
-	MOVQ      $-1, DI
-	BZHIQ     BX, DI, BX
-	KMOVW     BX, K1
-	VMOVUPS.Z (CX)(SI*4), K1, Z2
-	VCMPPS    $0x1a, Z0, Z2, K1, K2
-	VMOVUPS.Z (DX)(SI*4), K1, Z0
-	VMULPS    Z1, Z0, K2, Z0
-	VMOVUPS   Z0, K1, (AX)(SI*4)
-
-span_done_1360:
-stored_1349:
-	VZEROUPPER
-	RET
-
-// func backwardPlanesDxAVX512F32(dx []float32, dy []float32, x []float32, alpha []float32, inner int)
-// Requires: AVX, AVX512F, BMI2, CMOV, MMX+
-TEXT ·backwardPlanesDxAVX512F32(SB), NOSPLIT, $0-104
-	MOVQ   dx_base+0(FP), AX
-	MOVQ   x_base+48(FP), CX
-	MOVQ   dy_base+24(FP), DX
-	MOVQ   x_len+56(FP), BX
-	VXORPS Y0, Y0, Y0
-	MOVQ   inner+96(FP), SI
-	MOVQ   alpha_len+80(FP), DI
-	MOVQ   alpha_base+72(FP), R8
-	MOVQ   SI, R9
-	SHLQ   $0x02, R9
-	XORQ   R10, R10
-	MOVQ   BX, R11
-	SHLQ   $0x02, R11
-	CMPQ   R11, ·streamThreshold+0(SB)
-	JB     cached_1361
-	CMPQ   AX, DX
-	JE     cached_1361
-	CMPQ   AX, CX
-	JE     cached_1361
-
-plane_1363:
-	CMPQ         BX, $0x00
-	JE           planes_done_1364
-	VBROADCASTSS (R8)(R10*4), Z1
-	XORQ         R11, R11
-	MOVQ         AX, R12
-	NEGQ         R12
-	ANDQ         $0x0000003f, R12
-	SHRQ         $0x02, R12
-	CMPQ         R12, SI
-	CMOVQGT      SI, R12
-	TESTQ        R12, R12
-	JE           aligned_1365
-	MOVQ         R12, R13
-	MOVQ         $-1, R14
-	BZHIQ        R13, R14, R13
-	KMOVW        R13, K1
-	VMOVUPS.Z    (CX)(R11*4), K1, Z2
-	VCMPPS       $0x1a, Z0, Z2, K1, K2
-	VMOVUPS.Z    (DX)(R11*4), K1, Z2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, K1, (AX)(R11*4)
-	MOVQ         R12, R11
-
-aligned_1365:
-	MOVQ SI, R12
-	SUBQ $0x00000040, R12
-
-unrolled_1366:
-	CMPQ     R11, R12
-	JGT      single_1367
-	VMOVUPS  (CX)(R11*4), Z2
-	VCMPPS   $0x1a, Z0, Z2, K1
-	VMOVUPS  (DX)(R11*4), Z2
-	VMULPS   Z1, Z2, K1, Z2
-	VMOVNTPS Z2, (AX)(R11*4)
-	VMOVUPS  64(CX)(R11*4), Z2
-	VCMPPS   $0x1a, Z0, Z2, K1
-	VMOVUPS  64(DX)(R11*4), Z2
-	VMULPS   Z1, Z2, K1, Z2
-	VMOVNTPS Z2, 64(AX)(R11*4)
-	VMOVUPS  128(CX)(R11*4), Z2
-	VCMPPS   $0x1a, Z0, Z2, K1
-	VMOVUPS  128(DX)(R11*4), Z2
-	VMULPS   Z1, Z2, K1, Z2
-	VMOVNTPS Z2, 128(AX)(R11*4)
-	VMOVUPS  192(CX)(R11*4), Z2
-	VCMPPS   $0x1a, Z0, Z2, K1
-	VMOVUPS  192(DX)(R11*4), Z2
-	VMULPS   Z1, Z2, K1, Z2
-	VMOVNTPS Z2, 192(AX)(R11*4)
-	ADDQ     $0x00000040, R11
-	JMP      unrolled_1366
-
-single_1367:
-	MOVQ SI, R12
-	SUBQ $0x00000010, R12
-
-single_loop_1368:
-	CMPQ     R11, R12
-	JGT      remainder_1369
-	VMOVUPS  (CX)(R11*4), Z2
-	VCMPPS   $0x1a, Z0, Z2, K1
-	VMOVUPS  (DX)(R11*4), Z2
-	VMULPS   Z1, Z2, K1, Z2
-	VMOVNTPS Z2, (AX)(R11*4)
-	ADDQ     $0x00000010, R11
-	JMP      single_loop_1368
-
-remainder_1369:
-	MOVQ      SI, R12
-	SUBQ      R11, R12
-	JE        span_done_1370
-	MOVQ      $-1, R13
-	BZHIQ     R12, R13, R12
-	KMOVW     R12, K1
-	VMOVUPS.Z (CX)(R11*4), K1, Z2
-	VCMPPS    $0x1a, Z0, Z2, K1, K2
-	VMOVUPS.Z (DX)(R11*4), K1, Z2
-	VMULPS    Z1, Z2, K2, Z2
-	VMOVUPS   Z2, K1, (AX)(R11*4)
-
-span_done_1370:
-	ADDQ R9, CX
-	ADDQ R9, DX
-	ADDQ R9, AX
-	INCQ R10
-	CMPQ R10, DI
-	JNE  same_pass_1371
-	XORQ R10, R10
-
-same_pass_1371:
-	SUBQ SI, BX
-	JMP  plane_1363
-
-planes_done_1364:
-	SFENCE
-	JMP stored_1362
-
-cached_1361:
-plane_1372:
-	CMPQ         BX, $0x00
-	JE           planes_done_1373
-	VBROADCASTSS (R8)(R10*4), Z1
-	XORQ         R11, R11
-	MOVQ         SI, R12
-	SUBQ         $0x00000040, R12
-
-unrolled_1374:
-	CMPQ    R11, R12
-	JGT     single_1375
-	VMOVUPS (CX)(R11*4), Z2
-	VCMPPS  $0x1a, Z0, Z2, K1
-	VMOVUPS (DX)(R11*4), Z2
-	VMULPS  Z1, Z2, K1, Z2
-	VMOVUPS Z2, (AX)(R11*4)
-	VMOVUPS 64(CX)(R11*4), Z2
-	VCMPPS  $0x1a, Z0, Z2, K1
-	VMOVUPS 64(DX)(R11*4), Z2
-	VMULPS  Z1, Z2, K1, Z2
-	VMOVUPS Z2, 64(AX)(R11*4)
-	VMOVUPS 128(CX)(R11*4), Z2
-	VCMPPS  $0x1a, Z0, Z2, K1
-	VMOVUPS 128(DX)(R11*4), Z2
-	VMULPS  Z1, Z2, K1, Z2
-	VMOVUPS Z2, 128(AX)(R11*4)
-	VMOVUPS 192(CX)(R11*4), Z2
-	VCMPPS  $0x1a, Z0, Z2, K1
-	VMOVUPS 192(DX)(R11*4), Z2
-	VMULPS  Z1, Z2, K1, Z2
-	VMOVUPS Z2, 192(AX)(R11*4)
-	ADDQ    $0x00000040, R11
-	JMP     unrolled_1374
-
-single_1375:
-	MOVQ SI, R12
-	SUBQ $0x00000010, R12
-
-single_loop_1376:
-	CMPQ    R11, R12
-	JGT     remainder_1377
-	VMOVUPS (CX)(R11*4), Z2
-	VCMPPS  $0x1a, Z0, Z2, K1
-	VMOVUPS (DX)(R11*4), Z2
-	VMULPS  Z1, Z2, K1, Z2
-	VMOVUPS Z2, (AX)(R11*4)
-	ADDQ    $0x00000010, R11
-	JMP     single_loop_1376
-
-remainder_1377:
-	MOVQ      SI, R12
-	SUBQ      R11, R12
-	JE        span_done_1378
-	MOVQ      $-1, R13
-	BZHIQ     R12, R13, R12
-	KMOVW     R12, K1
-	VMOVUPS.Z (CX)(R11*4), K1, Z2
-	VCMPPS    $0x1a, Z0, Z2, K1, K2
-	VMOVUPS.Z (DX)(R11*4), K1, Z2
-	VMULPS    Z1, Z2, K2, Z2
-	VMOVUPS   Z2, K1, (AX)(R11*4)
-
-span_done_1378:
-	ADDQ R9, CX
-	ADDQ R9, DX
-	ADDQ R9, AX
-	INCQ R10
-	CMPQ R10, DI
-	JNE  same_pass_1379
-	XORQ R10, R10
-
-same_pass_1379:
-	SUBQ SI, BX
-	JMP  plane_1372
-
-planes_done_1373:
-stored_1362:
-	VZEROUPPER
-	RET
-
-// func backwardPatternDxAVX512F32(dx []float32, dy []float32, x []float32, pattern []float32)
-// Requires: AVX, AVX512F, BMI2, CMOV, MMX+
-TEXT ·backwardPatternDxAVX512F32(SB), NOSPLIT, $0-96
-	MOVQ   dx_base+0(FP), AX
-	MOVQ   x_base+48(FP), CX
-	MOVQ   dy_base+24(FP), DX
-	MOVQ   x_len+56(FP), BX
-	MOVQ   pattern_base+72(FP), SI
-	VXORPS Y0, Y0, Y0
-	MOVQ   pattern_len+80(FP), DI
-	MOVQ   BX, R8
-	SHLQ   $0x02, R8
-	CMPQ   R8, ·streamThreshold+0(SB)
-	JB     cached_1380
-	CMPQ   AX, DX
-	JE     cached_1380
-	CMPQ   AX, CX
-	JE     cached_1380
-
-row_1382:
-	CMPQ      BX, $0x00
-	JE        rows_done_1383
-	MOVQ      DI, R8
-	CMPQ      BX, R8
-	CMOVQLT   BX, R8
-	XORQ      R9, R9
-	MOVQ      AX, R10
-	NEGQ      R10
-	ANDQ      $0x0000003f, R10
-	SHRQ      $0x02, R10
-	CMPQ      R10, R8
-	CMOVQGT   R8, R10
-	TESTQ     R10, R10
-	JE        aligned_1384
-	MOVQ      R10, R11
-	MOVQ      $-1, R12
-	BZHIQ     R11, R12, R11
-	KMOVW     R11, K1
-	VMOVUPS.Z (CX)(R9*4), K1, Z1
-	VCMPPS    $0x1a, Z0, Z1, K1, K2
-	VMOVUPS.Z (DX)(R9*4), K1, Z1
-	VMULPS    (SI)(R9*4), Z1, K2, Z1
-	VMOVUPS   Z1, K1, (AX)(R9*4)
-	MOVQ      R10, R9
-
-aligned_1384:
-	MOVQ R8, R10
-	SUBQ $0x00000040, R10
-
-unrolled_1385:
-	CMPQ     R9, R10
-	JGT      single_1386
-	VMOVUPS  (CX)(R9*4), Z1
-	VCMPPS   $0x1a, Z0, Z1, K1
-	VMOVUPS  (DX)(R9*4), Z1
-	VMULPS   (SI)(R9*4), Z1, K1, Z1
-	VMOVNTPS Z1, (AX)(R9*4)
-	VMOVUPS  64(CX)(R9*4), Z1
-	VCMPPS   $0x1a, Z0, Z1, K1
-	VMOVUPS  64(DX)(R9*4), Z1
-	VMULPS   64(SI)(R9*4), Z1, K1, Z1
-	VMOVNTPS Z1, 64(AX)(R9*4)
-	VMOVUPS  128(CX)(R9*4), Z1
-	VCMPPS   $0x1a, Z0, Z1, K1
-	VMOVUPS  128(DX)(R9*4), Z1
-	VMULPS   128(SI)(R9*4), Z1, K1, Z1
-	VMOVNTPS Z1, 128(AX)(R9*4)
-	VMOVUPS  192(CX)(R9*4), Z1
-	VCMPPS   $0x1a, Z0, Z1, K1
-	VMOVUPS  192(DX)(R9*4), Z1
-	VMULPS   192(SI)(R9*4), Z1, K1, Z1
-	VMOVNTPS Z1, 192(AX)(R9*4)
-	ADDQ     $0x00000040, R9
-	JMP      unrolled_1385
-
-single_1386:
-	MOVQ R8, R10
-	SUBQ $0x00000010, R10
-
-single_loop_1387:
-	CMPQ     R9, R10
-	JGT      remainder_1388
-	VMOVUPS  (CX)(R9*4), Z1
-	VCMPPS   $0x1a, Z0, Z1, K1
-	VMOVUPS  (DX)(R9*4), Z1
-	VMULPS   (SI)(R9*4), Z1, K1, Z1
-	VMOVNTPS Z1, (AX)(R9*4)
-	ADDQ     $0x00000010, R9
-	JMP      single_loop_1387
-
-remainder_1388:
-	MOVQ      R8, R10
-	SUBQ      R9, R10
-	JE        span_done_1389
-	MOVQ      $-1, R11
-	BZHIQ     R10, R11, R10
-	KMOVW     R10, K1
-	VMOVUPS.Z (CX)(R9*4), K1, Z1
-	VCMPPS    $0x1a, Z0, Z1, K1, K2
-	VMOVUPS.Z (DX)(R9*4), K1, Z1
-	VMULPS    (SI)(R9*4), Z1, K2, Z1
-	VMOVUPS   Z1, K1, (AX)(R9*4)
-
-span_done_1389:
-	MOVQ R8, R9
-	SHLQ $0x02, R9
-	ADDQ R9, CX
-	ADDQ R9, DX
-	ADDQ R9, AX
-	SUBQ R8, BX
-	JMP  row_1382
-
-rows_done_1383:
-	SFENCE
-	JMP stored_1381
-
-cached_1380:
-row_1390:
-	CMPQ    BX, $0x00
-	JE      rows_done_1391
-	MOVQ    DI, R8
-	CMPQ    BX, R8
-	CMOVQLT BX, R8
-	XORQ    R9, R9
-	MOVQ    R8, R10
-	SUBQ    $0x00000040, R10
-
-unrolled_1392:
-	CMPQ    R9, R10
-	JGT     single_1393
-	VMOVUPS (CX)(R9*4), Z1
-	VCMPPS  $0x1a, Z0, Z1, K1
-	VMOVUPS (DX)(R9*4), Z1
-	VMULPS  (SI)(R9*4), Z1, K1, Z1
-	VMOVUPS Z1, (AX)(R9*4)
-	VMOVUPS 64(CX)(R9*4), Z1
-	VCMPPS  $0x1a, Z0, Z1, K1
-	VMOVUPS 64(DX)(R9*4), Z1
-	VMULPS  64(SI)(R9*4), Z1, K1, Z1
-	VMOVUPS Z1, 64(AX)(R9*4)
-	VMOVUPS 128(CX)(R9*4), Z1
-	VCMPPS  $0x1a, Z0, Z1, K1
-	VMOVUPS 128(DX)(R9*4), Z1
-	VMULPS  128(SI)(R9*4), Z1, K1, Z1
-	VMOVUPS Z1, 128(AX)(R9*4)
-	VMOVUPS 192(CX)(R9*4), Z1
-	VCMPPS  $0x1a, Z0, Z1, K1
-	VMOVUPS 192(DX)(R9*4), Z1
-	VMULPS  192(SI)(R9*4), Z1, K1, Z1
-	VMOVUPS Z1, 192(AX)(R9*4)
-	ADDQ    $0x00000040, R9
-	JMP     unrolled_1392
-
-single_1393:
-	MOVQ R8, R10
-	SUBQ $0x00000010, R10
-
-single_loop_1394:
-	CMPQ    R9, R10
-	JGT     remainder_1395
-	VMOVUPS (CX)(R9*4), Z1
-	VCMPPS  $0x1a, Z0, Z1, K1
-	VMOVUPS (DX)(R9*4), Z1
-	VMULPS  (SI)(R9*4), Z1, K1, Z1
-	VMOVUPS Z1, (AX)(R9*4)
-	ADDQ    $0x00000010, R9
-	JMP     single_loop_1394
-
-remainder_1395:
-	MOVQ      R8, R10
-	SUBQ      R9, R10
-	JE        span_done_1396
-	MOVQ      $-1, R11
-	BZHIQ     R10, R11, R10
-	KMOVW     R10, K1
-	VMOVUPS.Z (CX)(R9*4), K1, Z1
-	VCMPPS    $0x1a, Z0, Z1, K1, K2
-	VMOVUPS.Z (DX)(R9*4), K1, Z1
-	VMULPS    (SI)(R9*4), Z1, K2, Z1
-	VMOVUPS   Z1, K1, (AX)(R9*4)
-
-span_done_1396:
-	MOVQ R8, R9
-	SHLQ $0x02, R9
-	ADDQ R9, CX
-	ADDQ R9, DX
-	ADDQ R9, AX
-	SUBQ R8, BX
-	JMP  row_1390
-
-rows_done_1391:
-stored_1381:
-	VZEROUPPER
-	RET
-
-// func backwardRingDxAVX512F32(dx []float32, dy []float32, x []float32, alpha []float32, inner int)
-// Requires: AVX, AVX512F, BMI2, CMOV
-TEXT ·backwardRingDxAVX512F32(SB), $1984-104
-	MOVQ   dx_base+0(FP), CX
-	MOVQ   x_base+48(FP), BX
-	MOVQ   dy_base+24(FP), SI
-	MOVQ   x_len+56(FP), DI
-	VXORPS Y0, Y0, Y0
-	LEAQ   (SP), R8
-	ADDQ   $0x0000003f, R8
-	ANDQ   $-64, R8
-	MOVQ   inner+96(FP), AX
-	MOVQ   alpha_len+80(FP), DX
-	MOVQ   DX, R9
-	IMULQ  AX, R9
-	CMPQ   R9, $0x00000180
-	JA     ring_segmented_1397
-	MOVQ   R9, R10
-
-ring_len_1398:
-	CMPQ R10, $0x00000010
-	JAE  ring_len_done_1399
-	ADDQ R9, R10
-	JMP  ring_len_1398
-
-ring_len_done_1399:
-	MOVQ R10, 1920(SP)
-	MOVQ $0x00000010, R11
-
-ring_step_1400:
-	CMPQ R11, R10
-	JB   ring_step_done_1401
-	SUBQ R10, R11
-	JMP  ring_step_1400
-
-ring_step_done_1401:
-	MOVQ R11, 1928(SP)
-	MOVQ $0x00000040, R11
-
-ring_step_1402:
-	CMPQ R11, R10
-	JB   ring_step_done_1403
-	SUBQ R10, R11
-	JMP  ring_step_1402
-
-ring_step_done_1403:
-	MOVQ    R11, 1936(SP)
-	MOVQ    DI, R11
-	LEAQ    64(R10), R10
-	CMPQ    R11, R10
-	CMOVQHI R10, R11
-	MOVQ    R11, 1960(SP)
-	MOVQ    alpha_base+72(FP), R10
-	MOVQ    1960(SP), R11
-	CMPQ    R9, $0x00000010
-	JB      ring_short_1404
-	CMPQ    AX, $0x01
-	JNE     ring_planes_1405
-	XORQ    AX, AX
-	XORQ    R9, R9
-
-ring_copy_1407:
-	CMPQ    AX, R11
-	JAE     ring_built_1406
-	MOVQ    DX, R12
-	SUBQ    R9, R12
-	CMPQ    R12, $0x00000010
-	JB      ring_copy_tail_1408
-	VMOVUPS (R10)(R9*4), Z1
-	VMOVUPS Z1, (R8)(AX*4)
-	ADDQ    $0x00000010, AX
-	ADDQ    $0x00000010, R9
-	CMPQ    R9, DX
-	JNE     ring_copy_1407
-	XORQ    R9, R9
-	JMP     ring_copy_1407
-
-ring_copy_tail_1408:
-	VMOVUPS -64(R10)(DX*4), Z1
-	ADDQ    R12, AX
-	VMOVUPS Z1, -64(R8)(AX*4)
-	XORQ    R9, R9
-	JMP     ring_copy_1407
-
-ring_planes_1405:
-	XORQ R9, R9
-	XORQ R12, R12
-	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1409
-	MOVQ R11, R13
-	SUBQ $0x00000010, R13
-
-ring_fill_1410:
-	CMPQ         R12, R13
-	JGT          ring_fill_last_1411
-	VBROADCASTSS (R10)(R9*4), Z1
-	VMOVUPS      Z1, (R8)(R12*4)
-	VMOVUPS      Z1, 64(R8)(R12*4)
-	ADDQ         AX, R12
-	INCQ         R9
-	CMPQ         R9, DX
-	JNE          ring_wrap_1412
-	XORQ         R9, R9
-
-ring_wrap_1412:
-	JMP ring_fill_1410
-
-ring_fill_last_1411:
-	CMPQ         R12, R11
-	JAE          ring_built_1406
-	VBROADCASTSS (R10)(R9*4), Z1
-	VMOVUPS      Z1, (R8)(R12*4)
-	ADDQ         AX, R12
-	INCQ         R9
-	CMPQ         R9, DX
-	JNE          ring_wrap_1413
-	XORQ         R9, R9
-
-ring_wrap_1413:
-	JMP ring_fill_last_1411
-
-ring_long_planes_1409:
-ring_channel_1414:
-	CMPQ         R12, R11
-	JAE          ring_built_1406
-	VBROADCASTSS (R10)(R9*4), Z1
-	MOVQ         R12, R14
-	ADDQ         AX, R12
-	MOVQ         R12, R13
-	CMPQ         R13, R11
-	CMOVQHI      R11, R13
-
-ring_plane_1415:
-	VMOVUPS Z1, (R8)(R14*4)
-	ADDQ    $0x00000010, R14
-	CMPQ    R14, R13
-	JB      ring_plane_1415
-	INCQ    R9
-	CMPQ    R9, DX
-	JNE     ring_wrap_1416
-	XORQ    R9, R9
-
-ring_wrap_1416:
-	JMP ring_channel_1414
-
-ring_short_1404:
-	XORQ R12, R12
-	XORQ R13, R13
-	XORQ R14, R14
-
-ring_element_1417:
-	MOVL (R10)(R12*4), R15
-	MOVL R15, (R8)(R14*4)
-	INCQ R13
-	CMPQ R13, AX
-	JB   ring_element_next_1418
-	XORQ R13, R13
-	INCQ R12
-	CMPQ R12, DX
-	JB   ring_element_next_1418
-	XORQ R12, R12
-
-ring_element_next_1418:
-	INCQ    R14
-	CMPQ    R14, $0x00000010
-	JB      ring_element_1417
-	VMOVUPS (R8), Z1
-	MOVQ    1920(SP), AX
-	CMPQ    AX, $0x00000010
-	JE      ring_exact_1419
-	SUBQ    R9, AX
-
-ring_exact_1419:
-	MOVQ AX, DX
-
-ring_repeat_1420:
-	CMPQ    DX, R11
-	JAE     ring_built_1406
-	VMOVUPS Z1, (R8)(DX*4)
-	ADDQ    AX, DX
-	JMP     ring_repeat_1420
-
-ring_built_1406:
-	XORQ AX, AX
-	XORQ DX, DX
-	MOVQ DI, R9
-	SUBQ $0x00000040, R9
-
-unrolled_1421:
-	CMPQ    DX, R9
-	JGT     single_1422
-	VMOVUPS (BX)(DX*4), Z1
-	VCMPPS  $0x1a, Z0, Z1, K1
-	VMOVUPS (SI)(DX*4), Z1
-	VMULPS  (R8)(AX*4), Z1, K1, Z1
-	VMOVUPS Z1, (CX)(DX*4)
-	VMOVUPS 64(BX)(DX*4), Z1
-	VCMPPS  $0x1a, Z0, Z1, K1
-	VMOVUPS 64(SI)(DX*4), Z1
-	VMULPS  64(R8)(AX*4), Z1, K1, Z1
-	VMOVUPS Z1, 64(CX)(DX*4)
-	VMOVUPS 128(BX)(DX*4), Z1
-	VCMPPS  $0x1a, Z0, Z1, K1
-	VMOVUPS 128(SI)(DX*4), Z1
-	VMULPS  128(R8)(AX*4), Z1, K1, Z1
-	VMOVUPS Z1, 128(CX)(DX*4)
-	VMOVUPS 192(BX)(DX*4), Z1
-	VCMPPS  $0x1a, Z0, Z1, K1
-	VMOVUPS 192(SI)(DX*4), Z1
-	VMULPS  192(R8)(AX*4), Z1, K1, Z1
-	VMOVUPS Z1, 192(CX)(DX*4)
-	ADDQ    1936(SP), AX
-	MOVQ    AX, R10
-	SUBQ    1920(SP), R10
-	CMOVQCC R10, AX
-	ADDQ    $0x00000040, DX
-	JMP     unrolled_1421
-
-single_1422:
-	MOVQ DI, R9
-	SUBQ $0x00000010, R9
-
-single_loop_1423:
-	CMPQ    DX, R9
-	JGT     remainder_1424
-	VMOVUPS (BX)(DX*4), Z1
-	VCMPPS  $0x1a, Z0, Z1, K1
-	VMOVUPS (SI)(DX*4), Z1
-	VMULPS  (R8)(AX*4), Z1, K1, Z1
-	VMOVUPS Z1, (CX)(DX*4)
-	ADDQ    1928(SP), AX
-	MOVQ    AX, R10
-	SUBQ    1920(SP), R10
-	CMOVQCC R10, AX
-	ADDQ    $0x00000010, DX
-	JMP     single_loop_1423
-
-remainder_1424:
-	SUBQ      DX, DI
-	JE        span_done_1425
-	MOVQ      $-1, R9
-	BZHIQ     DI, R9, DI
-	KMOVW     DI, K1
-	VMOVUPS.Z (BX)(DX*4), K1, Z1
-	VCMPPS    $0x1a, Z0, Z1, K1, K2
-	VMOVUPS.Z (SI)(DX*4), K1, Z0
-	VMULPS    (R8)(AX*4), Z0, K2, Z0
-	VMOVUPS   Z0, K1, (CX)(DX*4)
-
-span_done_1425:
-	JMP ring_finished_backwardDxAVX512F32
-
-ring_segmented_1397:
-	MOVQ inner+96(FP), R9
-	CMPQ R9, $0x00000180
-	JA   ring_finished_backwardDxAVX512F32
-	MOVQ $0x00000180, AX
-	XORQ DX, DX
-	DIVQ R9
-	MOVQ AX, 1952(SP)
-	MOVQ $0x00000000, 1944(SP)
-	CMPQ R9, $0x01
-	JE   ring_rows_1426
-
-ring_segment_1427:
-	CMPQ    DI, $0x00
-	JE      ring_done_1428
-	MOVQ    1944(SP), AX
-	MOVQ    alpha_len+80(FP), DX
-	MOVQ    inner+96(FP), R9
-	SUBQ    AX, DX
-	MOVQ    1952(SP), R10
-	CMPQ    DX, R10
-	CMOVQHI R10, DX
-	MOVQ    DX, 1968(SP)
-	MOVQ    DX, R10
-	IMULQ   R9, R10
-	MOVQ    R10, R11
-	CMPQ    DI, R11
-	CMOVQLT DI, R11
-	MOVQ    R11, 1976(SP)
-	MOVQ    R10, R12
-
-ring_len_1429:
-	CMPQ R12, $0x00000010
-	JAE  ring_len_done_1430
-	ADDQ R10, R12
-	JMP  ring_len_1429
-
-ring_len_done_1430:
-	MOVQ R12, 1920(SP)
-	MOVQ $0x00000010, R13
-
-ring_step_1431:
-	CMPQ R13, R12
-	JB   ring_step_done_1432
-	SUBQ R12, R13
-	JMP  ring_step_1431
-
-ring_step_done_1432:
-	MOVQ R13, 1928(SP)
-	MOVQ $0x00000040, R13
-
-ring_step_1433:
-	CMPQ R13, R12
-	JB   ring_step_done_1434
-	SUBQ R12, R13
-	JMP  ring_step_1433
-
-ring_step_done_1434:
-	MOVQ    R13, 1936(SP)
-	LEAQ    64(R12), R12
-	CMPQ    R11, R12
-	CMOVQHI R12, R11
-	MOVQ    R11, 1960(SP)
-	MOVQ    alpha_base+72(FP), R11
-	LEAQ    (R11)(AX*4), R11
-	MOVQ    1960(SP), AX
-	CMPQ    R10, $0x00000010
-	JB      ring_short_1435
-	CMPQ    R9, $0x01
-	JNE     ring_planes_1436
-	XORQ    R9, R9
-	XORQ    R10, R10
-
-ring_copy_1438:
-	CMPQ    R9, AX
-	JAE     ring_built_1437
-	MOVQ    DX, R12
-	SUBQ    R10, R12
-	CMPQ    R12, $0x00000010
-	JB      ring_copy_tail_1439
-	VMOVUPS (R11)(R10*4), Z1
-	VMOVUPS Z1, (R8)(R9*4)
-	ADDQ    $0x00000010, R9
-	ADDQ    $0x00000010, R10
-	CMPQ    R10, DX
-	JNE     ring_copy_1438
-	XORQ    R10, R10
-	JMP     ring_copy_1438
-
-ring_copy_tail_1439:
-	VMOVUPS -64(R11)(DX*4), Z1
-	ADDQ    R12, R9
-	VMOVUPS Z1, -64(R8)(R9*4)
-	XORQ    R10, R10
-	JMP     ring_copy_1438
-
-ring_planes_1436:
-	XORQ R10, R10
-	XORQ R12, R12
-	CMPQ R9, $0x00000020
-	JA   ring_long_planes_1440
-	MOVQ AX, R13
-	SUBQ $0x00000010, R13
-
-ring_fill_1441:
-	CMPQ         R12, R13
-	JGT          ring_fill_last_1442
-	VBROADCASTSS (R11)(R10*4), Z1
-	VMOVUPS      Z1, (R8)(R12*4)
-	VMOVUPS      Z1, 64(R8)(R12*4)
-	ADDQ         R9, R12
-	INCQ         R10
-	CMPQ         R10, DX
-	JNE          ring_wrap_1443
-	XORQ         R10, R10
-
-ring_wrap_1443:
-	JMP ring_fill_1441
-
-ring_fill_last_1442:
-	CMPQ         R12, AX
-	JAE          ring_built_1437
-	VBROADCASTSS (R11)(R10*4), Z1
-	VMOVUPS      Z1, (R8)(R12*4)
-	ADDQ         R9, R12
-	INCQ         R10
-	CMPQ         R10, DX
-	JNE          ring_wrap_1444
-	XORQ         R10, R10
-
-ring_wrap_1444:
-	JMP ring_fill_last_1442
-
-ring_long_planes_1440:
-ring_channel_1445:
-	CMPQ         R12, AX
-	JAE          ring_built_1437
-	VBROADCASTSS (R11)(R10*4), Z1
-	MOVQ         R12, R14
-	ADDQ         R9, R12
-	MOVQ         R12, R13
-	CMPQ         R13, AX
-	CMOVQHI      AX, R13
-
-ring_plane_1446:
-	VMOVUPS Z1, (R8)(R14*4)
-	ADDQ    $0x00000010, R14
-	CMPQ    R14, R13
-	JB      ring_plane_1446
-	INCQ    R10
-	CMPQ    R10, DX
-	JNE     ring_wrap_1447
-	XORQ    R10, R10
-
-ring_wrap_1447:
-	JMP ring_channel_1445
-
-ring_short_1435:
-	XORQ R12, R12
-	XORQ R13, R13
-	XORQ R14, R14
-
-ring_element_1448:
-	MOVL (R11)(R12*4), R15
-	MOVL R15, (R8)(R14*4)
-	INCQ R13
-	CMPQ R13, R9
-	JB   ring_element_next_1449
-	XORQ R13, R13
-	INCQ R12
-	CMPQ R12, DX
-	JB   ring_element_next_1449
-	XORQ R12, R12
-
-ring_element_next_1449:
-	INCQ    R14
-	CMPQ    R14, $0x00000010
-	JB      ring_element_1448
-	VMOVUPS (R8), Z1
-	MOVQ    1920(SP), DX
-	CMPQ    DX, $0x00000010
-	JE      ring_exact_1450
-	SUBQ    R10, DX
-
-ring_exact_1450:
-	MOVQ DX, R9
-
-ring_repeat_1451:
-	CMPQ    R9, AX
-	JAE     ring_built_1437
-	VMOVUPS Z1, (R8)(R9*4)
-	ADDQ    DX, R9
-	JMP     ring_repeat_1451
-
-ring_built_1437:
-	XORQ AX, AX
-	MOVQ 1976(SP), DX
-	XORQ R9, R9
-	MOVQ DX, R10
-	SUBQ $0x00000040, R10
-
-unrolled_1452:
-	CMPQ    R9, R10
-	JGT     single_1453
-	VMOVUPS (BX)(R9*4), Z1
-	VCMPPS  $0x1a, Z0, Z1, K1
-	VMOVUPS (SI)(R9*4), Z1
-	VMULPS  (R8)(AX*4), Z1, K1, Z1
-	VMOVUPS Z1, (CX)(R9*4)
-	VMOVUPS 64(BX)(R9*4), Z1
-	VCMPPS  $0x1a, Z0, Z1, K1
-	VMOVUPS 64(SI)(R9*4), Z1
-	VMULPS  64(R8)(AX*4), Z1, K1, Z1
-	VMOVUPS Z1, 64(CX)(R9*4)
-	VMOVUPS 128(BX)(R9*4), Z1
-	VCMPPS  $0x1a, Z0, Z1, K1
-	VMOVUPS 128(SI)(R9*4), Z1
-	VMULPS  128(R8)(AX*4), Z1, K1, Z1
-	VMOVUPS Z1, 128(CX)(R9*4)
-	VMOVUPS 192(BX)(R9*4), Z1
-	VCMPPS  $0x1a, Z0, Z1, K1
-	VMOVUPS 192(SI)(R9*4), Z1
-	VMULPS  192(R8)(AX*4), Z1, K1, Z1
-	VMOVUPS Z1, 192(CX)(R9*4)
-	ADDQ    1936(SP), AX
-	MOVQ    AX, R11
-	SUBQ    1920(SP), R11
-	CMOVQCC R11, AX
-	ADDQ    $0x00000040, R9
-	JMP     unrolled_1452
-
-single_1453:
-	MOVQ DX, R10
-	SUBQ $0x00000010, R10
-
-single_loop_1454:
-	CMPQ    R9, R10
-	JGT     remainder_1455
-	VMOVUPS (BX)(R9*4), Z1
-	VCMPPS  $0x1a, Z0, Z1, K1
-	VMOVUPS (SI)(R9*4), Z1
-	VMULPS  (R8)(AX*4), Z1, K1, Z1
-	VMOVUPS Z1, (CX)(R9*4)
-	ADDQ    1928(SP), AX
-	MOVQ    AX, R11
-	SUBQ    1920(SP), R11
-	CMOVQCC R11, AX
-	ADDQ    $0x00000010, R9
-	JMP     single_loop_1454
-
-remainder_1455:
-	SUBQ      R9, DX
-	JE        span_done_1456
-	MOVQ      $-1, R10
-	BZHIQ     DX, R10, DX
-	KMOVW     DX, K1
-	VMOVUPS.Z (BX)(R9*4), K1, Z1
-	VCMPPS    $0x1a, Z0, Z1, K1, K2
-	VMOVUPS.Z (SI)(R9*4), K1, Z1
-	VMULPS    (R8)(AX*4), Z1, K2, Z1
-	VMOVUPS   Z1, K1, (CX)(R9*4)
-
-span_done_1456:
-	MOVQ 1944(SP), AX
-	MOVQ 1968(SP), DX
-	MOVQ 1976(SP), R9
-	SUBQ R9, DI
-	SHLQ $0x02, R9
-	ADDQ R9, BX
-	ADDQ R9, SI
-	ADDQ R9, CX
-	ADDQ DX, AX
-	MOVQ alpha_len+80(FP), DX
-	CMPQ AX, DX
-	JNE  ring_next_1457
-	XORQ AX, AX
-
-ring_next_1457:
-	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1427
-
-ring_done_1428:
-	JMP ring_finished_backwardDxAVX512F32
-
-ring_rows_1426:
-ring_block_1458:
-	MOVQ    1944(SP), AX
-	MOVQ    alpha_len+80(FP), DX
-	CMPQ    AX, DX
-	JE      ring_finished_backwardDxAVX512F32
-	SUBQ    AX, DX
-	MOVQ    1952(SP), CX
-	CMPQ    DX, CX
-	CMOVQHI CX, DX
-	MOVQ    DX, 1968(SP)
-	MOVQ    inner+96(FP), CX
-	MOVQ    DX, BX
-	IMULQ   CX, BX
-	MOVQ    BX, 1976(SP)
-	MOVQ    BX, SI
-
-ring_len_1459:
-	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1460
-	ADDQ BX, SI
-	JMP  ring_len_1459
-
-ring_len_done_1460:
-	MOVQ SI, 1920(SP)
-	MOVQ $0x00000010, DI
-
-ring_step_1461:
-	CMPQ DI, SI
-	JB   ring_step_done_1462
-	SUBQ SI, DI
-	JMP  ring_step_1461
-
-ring_step_done_1462:
-	MOVQ DI, 1928(SP)
-	MOVQ $0x00000040, DI
-
-ring_step_1463:
-	CMPQ DI, SI
-	JB   ring_step_done_1464
-	SUBQ SI, DI
-	JMP  ring_step_1463
-
-ring_step_done_1464:
-	MOVQ    DI, 1936(SP)
-	MOVQ    BX, DI
-	LEAQ    64(SI), SI
-	CMPQ    DI, SI
-	CMOVQHI SI, DI
-	MOVQ    DI, 1960(SP)
-	MOVQ    alpha_base+72(FP), SI
-	LEAQ    (SI)(AX*4), SI
-	MOVQ    1960(SP), DI
-	CMPQ    BX, $0x00000010
-	JB      ring_short_1465
-	CMPQ    CX, $0x01
-	JNE     ring_planes_1466
-	XORQ    BX, BX
-	XORQ    R9, R9
-
-ring_copy_1468:
-	CMPQ    BX, DI
-	JAE     ring_built_1467
-	MOVQ    DX, R10
-	SUBQ    R9, R10
-	CMPQ    R10, $0x00000010
-	JB      ring_copy_tail_1469
-	VMOVUPS (SI)(R9*4), Z1
-	VMOVUPS Z1, (R8)(BX*4)
-	ADDQ    $0x00000010, BX
-	ADDQ    $0x00000010, R9
-	CMPQ    R9, DX
-	JNE     ring_copy_1468
-	XORQ    R9, R9
-	JMP     ring_copy_1468
-
-ring_copy_tail_1469:
-	VMOVUPS -64(SI)(DX*4), Z1
-	ADDQ    R10, BX
-	VMOVUPS Z1, -64(R8)(BX*4)
-	XORQ    R9, R9
-	JMP     ring_copy_1468
-
-ring_planes_1466:
-	XORQ BX, BX
-	XORQ R9, R9
-	CMPQ CX, $0x00000020
-	JA   ring_long_planes_1470
-	MOVQ DI, R10
-	SUBQ $0x00000010, R10
-
-ring_fill_1471:
-	CMPQ         R9, R10
-	JGT          ring_fill_last_1472
-	VBROADCASTSS (SI)(BX*4), Z1
-	VMOVUPS      Z1, (R8)(R9*4)
-	VMOVUPS      Z1, 64(R8)(R9*4)
-	ADDQ         CX, R9
-	INCQ         BX
-	CMPQ         BX, DX
-	JNE          ring_wrap_1473
-	XORQ         BX, BX
-
-ring_wrap_1473:
-	JMP ring_fill_1471
-
-ring_fill_last_1472:
-	CMPQ         R9, DI
-	JAE          ring_built_1467
-	VBROADCASTSS (SI)(BX*4), Z1
-	VMOVUPS      Z1, (R8)(R9*4)
-	ADDQ         CX, R9
-	INCQ         BX
-	CMPQ         BX, DX
-	JNE          ring_wrap_1474
-	XORQ         BX, BX
-
-ring_wrap_1474:
-	JMP ring_fill_last_1472
-
-ring_long_planes_1470:
-ring_channel_1475:
-	CMPQ         R9, DI
-	JAE          ring_built_1467
-	VBROADCASTSS (SI)(BX*4), Z1
-	MOVQ         R9, R11
-	ADDQ         CX, R9
-	MOVQ         R9, R10
-	CMPQ         R10, DI
-	CMOVQHI      DI, R10
-
-ring_plane_1476:
-	VMOVUPS Z1, (R8)(R11*4)
-	ADDQ    $0x00000010, R11
-	CMPQ    R11, R10
-	JB      ring_plane_1476
-	INCQ    BX
-	CMPQ    BX, DX
-	JNE     ring_wrap_1477
-	XORQ    BX, BX
-
-ring_wrap_1477:
-	JMP ring_channel_1475
-
-ring_short_1465:
-	XORQ R9, R9
-	XORQ R10, R10
-	XORQ R11, R11
-
-ring_element_1478:
-	MOVL (SI)(R9*4), R12
-	MOVL R12, (R8)(R11*4)
-	INCQ R10
-	CMPQ R10, CX
-	JB   ring_element_next_1479
-	XORQ R10, R10
-	INCQ R9
-	CMPQ R9, DX
-	JB   ring_element_next_1479
-	XORQ R9, R9
-
-ring_element_next_1479:
-	INCQ    R11
-	CMPQ    R11, $0x00000010
-	JB      ring_element_1478
-	VMOVUPS (R8), Z1
-	MOVQ    1920(SP), DX
-	CMPQ    DX, $0x00000010
-	JE      ring_exact_1480
-	SUBQ    BX, DX
-
-ring_exact_1480:
-	MOVQ DX, BX
-
-ring_repeat_1481:
-	CMPQ    BX, DI
-	JAE     ring_built_1467
-	VMOVUPS Z1, (R8)(BX*4)
-	ADDQ    DX, BX
-	JMP     ring_repeat_1481
-
-ring_built_1467:
-	IMULQ CX, AX
-	SHLQ  $0x02, AX
-	MOVQ  x_base+48(FP), BX
-	ADDQ  AX, BX
-	MOVQ  dy_base+24(FP), SI
-	ADDQ  AX, SI
-	MOVQ  dx_base+0(FP), CX
-	ADDQ  AX, CX
-	MOVQ  x_len+56(FP), DI
-
-ring_row_1482:
-	CMPQ DI, $0x00
-	JE   ring_rows_done_1483
-	XORQ AX, AX
-	MOVQ 1976(SP), DX
-	XORQ R9, R9
-	MOVQ DX, R10
-	SUBQ $0x00000040, R10
-
-unrolled_1484:
-	CMPQ    R9, R10
-	JGT     single_1485
-	VMOVUPS (BX)(R9*4), Z1
-	VCMPPS  $0x1a, Z0, Z1, K1
-	VMOVUPS (SI)(R9*4), Z1
-	VMULPS  (R8)(AX*4), Z1, K1, Z1
-	VMOVUPS Z1, (CX)(R9*4)
-	VMOVUPS 64(BX)(R9*4), Z1
-	VCMPPS  $0x1a, Z0, Z1, K1
-	VMOVUPS 64(SI)(R9*4), Z1
-	VMULPS  64(R8)(AX*4), Z1, K1, Z1
-	VMOVUPS Z1, 64(CX)(R9*4)
-	VMOVUPS 128(BX)(R9*4), Z1
-	VCMPPS  $0x1a, Z0, Z1, K1
-	VMOVUPS 128(SI)(R9*4), Z1
-	VMULPS  128(R8)(AX*4), Z1, K1, Z1
-	VMOVUPS Z1, 128(CX)(R9*4)
-	VMOVUPS 192(BX)(R9*4), Z1
-	VCMPPS  $0x1a, Z0, Z1, K1
-	VMOVUPS 192(SI)(R9*4), Z1
-	VMULPS  192(R8)(AX*4), Z1, K1, Z1
-	VMOVUPS Z1, 192(CX)(R9*4)
-	ADDQ    1936(SP), AX
-	MOVQ    AX, R11
-	SUBQ    1920(SP), R11
-	CMOVQCC R11, AX
-	ADDQ    $0x00000040, R9
-	JMP     unrolled_1484
-
-single_1485:
-	MOVQ DX, R10
-	SUBQ $0x00000010, R10
-
-single_loop_1486:
-	CMPQ    R9, R10
-	JGT     remainder_1487
-	VMOVUPS (BX)(R9*4), Z1
-	VCMPPS  $0x1a, Z0, Z1, K1
-	VMOVUPS (SI)(R9*4), Z1
-	VMULPS  (R8)(AX*4), Z1, K1, Z1
-	VMOVUPS Z1, (CX)(R9*4)
-	ADDQ    1928(SP), AX
-	MOVQ    AX, R11
-	SUBQ    1920(SP), R11
-	CMOVQCC R11, AX
-	ADDQ    $0x00000010, R9
-	JMP     single_loop_1486
-
-remainder_1487:
-	SUBQ      R9, DX
-	JE        span_done_1488
-	MOVQ      $-1, R10
-	BZHIQ     DX, R10, DX
-	KMOVW     DX, K1
-	VMOVUPS.Z (BX)(R9*4), K1, Z1
-	VCMPPS    $0x1a, Z0, Z1, K1, K2
-	VMOVUPS.Z (SI)(R9*4), K1, Z1
-	VMULPS    (R8)(AX*4), Z1, K2, Z1
-	VMOVUPS   Z1, K1, (CX)(R9*4)
-
-span_done_1488:
-	MOVQ  alpha_len+80(FP), AX
-	IMULQ inner+96(FP), AX
-	SUBQ  AX, DI
-	SHLQ  $0x02, AX
-	ADDQ  AX, BX
-	ADDQ  AX, SI
-	ADDQ  AX, CX
-	JMP   ring_row_1482
-
-ring_rows_done_1483:
-	MOVQ 1944(SP), AX
-	ADDQ 1968(SP), AX
-	MOVQ AX, 1944(SP)
-	JMP  ring_block_1458
-
-ring_finished_backwardDxAVX512F32:
-	VZEROUPPER
-	RET
-
-// func backwardDalphaAVX512F32(dy []float32, x []float32) float64
-// Requires: AVX, AVX512F, BMI2
-TEXT ·backwardDalphaAVX512F32(SB), NOSPLIT, $0-56
-	MOVQ   x_base+24(FP), AX
-	MOVQ   dy_base+0(FP), CX
-	MOVQ   x_len+32(FP), DX
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
-	XORQ   BX, BX
-	MOVQ   DX, SI
-	SUBQ   $0x00000040, SI
-
-unrolled_1489:
-	CMPQ        BX, SI
-	JGT         single_1490
-	VMOVUPS     (AX)(BX*4), Z9
-	VCMPPS      $0x1a, Z0, Z9, K1
-	VMOVUPS     (CX)(BX*4), Z9
-	VCVTPS2PD   (AX)(BX*4), Z9
-	VCVTPS2PD   (CX)(BX*4), Z10
-	VFMADD231PD Z10, Z9, K1, Z1
-	KSHIFTRW    $0x08, K1, K1
-	VCVTPS2PD   32(AX)(BX*4), Z9
-	VCVTPS2PD   32(CX)(BX*4), Z10
-	VFMADD231PD Z10, Z9, K1, Z2
-	VMOVUPS     64(AX)(BX*4), Z9
-	VCMPPS      $0x1a, Z0, Z9, K1
-	VMOVUPS     64(CX)(BX*4), Z9
-	VCVTPS2PD   64(AX)(BX*4), Z9
-	VCVTPS2PD   64(CX)(BX*4), Z10
-	VFMADD231PD Z10, Z9, K1, Z3
-	KSHIFTRW    $0x08, K1, K1
-	VCVTPS2PD   96(AX)(BX*4), Z9
-	VCVTPS2PD   96(CX)(BX*4), Z10
-	VFMADD231PD Z10, Z9, K1, Z4
-	VMOVUPS     128(AX)(BX*4), Z9
-	VCMPPS      $0x1a, Z0, Z9, K1
-	VMOVUPS     128(CX)(BX*4), Z9
-	VCVTPS2PD   128(AX)(BX*4), Z9
-	VCVTPS2PD   128(CX)(BX*4), Z10
-	VFMADD231PD Z10, Z9, K1, Z5
-	KSHIFTRW    $0x08, K1, K1
-	VCVTPS2PD   160(AX)(BX*4), Z9
-	VCVTPS2PD   160(CX)(BX*4), Z10
-	VFMADD231PD Z10, Z9, K1, Z6
-	VMOVUPS     192(AX)(BX*4), Z9
-	VCMPPS      $0x1a, Z0, Z9, K1
-	VMOVUPS     192(CX)(BX*4), Z9
-	VCVTPS2PD   192(AX)(BX*4), Z9
-	VCVTPS2PD   192(CX)(BX*4), Z10
-	VFMADD231PD Z10, Z9, K1, Z7
-	KSHIFTRW    $0x08, K1, K1
-	VCVTPS2PD   224(AX)(BX*4), Z9
-	VCVTPS2PD   224(CX)(BX*4), Z10
-	VFMADD231PD Z10, Z9, K1, Z8
-	ADDQ        $0x00000040, BX
-	JMP         unrolled_1489
-
-single_1490:
-	MOVQ DX, SI
-	SUBQ $0x00000010, SI
-
-single_loop_1491:
-	CMPQ        BX, SI
-	JGT         remainder_1492
-	VMOVUPS     (AX)(BX*4), Z9
-	VCMPPS      $0x1a, Z0, Z9, K1
-	VMOVUPS     (CX)(BX*4), Z9
-	VCVTPS2PD   (AX)(BX*4), Z9
-	VCVTPS2PD   (CX)(BX*4), Z10
-	VFMADD231PD Z10, Z9, K1, Z1
-	KSHIFTRW    $0x08, K1, K1
-	VCVTPS2PD   32(AX)(BX*4), Z9
-	VCVTPS2PD   32(CX)(BX*4), Z10
-	VFMADD231PD Z10, Z9, K1, Z2
-	ADDQ        $0x00000010, BX
-	JMP         single_loop_1491
-
-remainder_1492:
-	SUBQ        BX, DX
-	JE          span_done_1493
-	MOVQ        $-1, SI
-	BZHIQ       DX, SI, DX
-	KMOVW       DX, K1
-	VMOVUPS.Z   (AX)(BX*4), K1, Z9
-	VCMPPS      $0x1a, Z0, Z9, K1, K2
-	VMOVUPS.Z   (CX)(BX*4), K1, Z0
-	VCVTPS2PD.Z (AX)(BX*4), K2, Z0
-	VCVTPS2PD.Z (CX)(BX*4), K2, Z9
-	VFMADD231PD Z9, Z0, K2, Z1
-	KSHIFTRW    $0x08, K2, K1
-	VCVTPS2PD.Z 32(AX)(BX*4), K1, Z0
-	VCVTPS2PD.Z 32(CX)(BX*4), K1, Z9
-	VFMADD231PD Z9, Z0, K1, Z2
-
-span_done_1493:
-	VADDPD        Z2, Z1, Z1
-	VADDPD        Z4, Z3, Z3
-	VADDPD        Z6, Z5, Z5
-	VADDPD        Z8, Z7, Z7
-	VADDPD        Z3, Z1, Z1
-	VADDPD        Z7, Z5, Z5
-	VADDPD        Z5, Z1, Z1
-	VEXTRACTF64X4 $0x01, Z1, Y0
-	VADDPD        Y0, Y1, Y0
-	VEXTRACTF128  $0x01, Y0, X1
-	VADDPD        X1, X0, X1
-	VPERMILPD     $0x01, X1, X0
-	VADDSD        X0, X1, X1
-	VMOVSD        X1, ret+48(FP)
-	VZEROUPPER
-	RET
-
-// func backwardPlanesDalphaAVX512F32(dy []float32, x []float32, acc []float64, inner int)
-// Requires: AVX, AVX512F, BMI2
-TEXT ·backwardPlanesDalphaAVX512F32(SB), NOSPLIT, $0-80
-	MOVQ   x_base+24(FP), AX
-	MOVQ   dy_base+0(FP), CX
-	MOVQ   x_len+32(FP), DX
-	MOVQ   acc_base+48(FP), BX
-	VXORPS Y0, Y0, Y0
-	MOVQ   inner+72(FP), SI
-	MOVQ   acc_len+56(FP), DI
-	MOVQ   SI, R8
-	SHLQ   $0x02, R8
-	XORQ   R9, R9
-
-plane_1494:
-	CMPQ   DX, $0x00
-	JE     planes_done_1495
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
-	XORQ   R10, R10
-	MOVQ   SI, R11
-	SUBQ   $0x00000040, R11
-
-unrolled_1496:
-	CMPQ        R10, R11
-	JGT         single_1497
-	VMOVUPS     (AX)(R10*4), Z9
-	VCMPPS      $0x1a, Z0, Z9, K1
-	VMOVUPS     (CX)(R10*4), Z9
-	VCVTPS2PD   (AX)(R10*4), Z9
-	VCVTPS2PD   (CX)(R10*4), Z10
-	VFMADD231PD Z10, Z9, K1, Z1
-	KSHIFTRW    $0x08, K1, K1
-	VCVTPS2PD   32(AX)(R10*4), Z9
-	VCVTPS2PD   32(CX)(R10*4), Z10
-	VFMADD231PD Z10, Z9, K1, Z2
-	VMOVUPS     64(AX)(R10*4), Z9
-	VCMPPS      $0x1a, Z0, Z9, K1
-	VMOVUPS     64(CX)(R10*4), Z9
-	VCVTPS2PD   64(AX)(R10*4), Z9
-	VCVTPS2PD   64(CX)(R10*4), Z10
-	VFMADD231PD Z10, Z9, K1, Z3
-	KSHIFTRW    $0x08, K1, K1
-	VCVTPS2PD   96(AX)(R10*4), Z9
-	VCVTPS2PD   96(CX)(R10*4), Z10
-	VFMADD231PD Z10, Z9, K1, Z4
-	VMOVUPS     128(AX)(R10*4), Z9
-	VCMPPS      $0x1a, Z0, Z9, K1
-	VMOVUPS     128(CX)(R10*4), Z9
-	VCVTPS2PD   128(AX)(R10*4), Z9
-	VCVTPS2PD   128(CX)(R10*4), Z10
-	VFMADD231PD Z10, Z9, K1, Z5
-	KSHIFTRW    $0x08, K1, K1
-	VCVTPS2PD   160(AX)(R10*4), Z9
-	VCVTPS2PD   160(CX)(R10*4), Z10
-	VFMADD231PD Z10, Z9, K1, Z6
-	VMOVUPS     192(AX)(R10*4), Z9
-	VCMPPS      $0x1a, Z0, Z9, K1
-	VMOVUPS     192(CX)(R10*4), Z9
-	VCVTPS2PD   192(AX)(R10*4), Z9
-	VCVTPS2PD   192(CX)(R10*4), Z10
-	VFMADD231PD Z10, Z9, K1, Z7
-	KSHIFTRW    $0x08, K1, K1
-	VCVTPS2PD   224(AX)(R10*4), Z9
-	VCVTPS2PD   224(CX)(R10*4), Z10
-	VFMADD231PD Z10, Z9, K1, Z8
-	ADDQ        $0x00000040, R10
-	JMP         unrolled_1496
-
-single_1497:
-	MOVQ SI, R11
-	SUBQ $0x00000010, R11
-
-single_loop_1498:
-	CMPQ        R10, R11
-	JGT         remainder_1499
-	VMOVUPS     (AX)(R10*4), Z9
-	VCMPPS      $0x1a, Z0, Z9, K1
-	VMOVUPS     (CX)(R10*4), Z9
-	VCVTPS2PD   (AX)(R10*4), Z9
-	VCVTPS2PD   (CX)(R10*4), Z10
-	VFMADD231PD Z10, Z9, K1, Z1
-	KSHIFTRW    $0x08, K1, K1
-	VCVTPS2PD   32(AX)(R10*4), Z9
-	VCVTPS2PD   32(CX)(R10*4), Z10
-	VFMADD231PD Z10, Z9, K1, Z2
-	ADDQ        $0x00000010, R10
-	JMP         single_loop_1498
-
-remainder_1499:
-	MOVQ        SI, R11
-	SUBQ        R10, R11
-	JE          span_done_1500
-	MOVQ        $-1, R12
-	BZHIQ       R11, R12, R11
-	KMOVW       R11, K1
-	VMOVUPS.Z   (AX)(R10*4), K1, Z9
-	VCMPPS      $0x1a, Z0, Z9, K1, K2
-	VMOVUPS.Z   (CX)(R10*4), K1, Z9
-	VCVTPS2PD.Z (AX)(R10*4), K2, Z9
-	VCVTPS2PD.Z (CX)(R10*4), K2, Z10
-	VFMADD231PD Z10, Z9, K2, Z1
-	KSHIFTRW    $0x08, K2, K1
-	VCVTPS2PD.Z 32(AX)(R10*4), K1, Z9
-	VCVTPS2PD.Z 32(CX)(R10*4), K1, Z10
-	VFMADD231PD Z10, Z9, K1, Z2
-
-span_done_1500:
-	VADDPD        Z2, Z1, Z1
-	VADDPD        Z4, Z3, Z3
-	VADDPD        Z6, Z5, Z5
-	VADDPD        Z8, Z7, Z7
-	VADDPD        Z3, Z1, Z1
-	VADDPD        Z7, Z5, Z5
-	VADDPD        Z5, Z1, Z1
-	VEXTRACTF64X4 $0x01, Z1, Y2
-	VADDPD        Y2, Y1, Y2
-	VEXTRACTF128  $0x01, Y2, X1
-	VADDPD        X1, X2, X1
-	VPERMILPD     $0x01, X1, X2
-	VADDSD        X2, X1, X1
-	VADDSD        (BX)(R9*8), X1, X1
-	VMOVSD        X1, (BX)(R9*8)
-	ADDQ          R8, AX
-	ADDQ          R8, CX
-	INCQ          R9
-	CMPQ          R9, DI
-	JNE           same_pass_1501
-	XORQ          R9, R9
-
-same_pass_1501:
-	SUBQ SI, DX
-	JMP  plane_1494
-
-planes_done_1495:
-	VZEROUPPER
-	RET
-
-// func backwardPatternDalphaAVX512F32(dy []float32, x []float32, acc []float64)
-// Requires: AVX, AVX512F, BMI2, CMOV
-TEXT ·backwardPatternDalphaAVX512F32(SB), NOSPLIT, $0-72
-	MOVQ   x_base+24(FP), AX
-	MOVQ   dy_base+0(FP), CX
-	MOVQ   x_len+32(FP), DX
-	MOVQ   acc_base+48(FP), BX
-	VXORPS Y0, Y0, Y0
-	MOVQ   acc_len+56(FP), SI
-
-row_1502:
-	CMPQ    DX, $0x00
-	JE      rows_done_1503
-	MOVQ    SI, DI
-	CMPQ    DX, DI
-	CMOVQLT DX, DI
-	XORQ    R8, R8
-	MOVQ    DI, R9
-	SUBQ    $0x00000040, R9
-
-unrolled_1504:
-	CMPQ        R8, R9
-	JGT         single_1505
-	VMOVUPS     (AX)(R8*4), Z1
-	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     (CX)(R8*4), Z1
-	VCVTPS2PD   (AX)(R8*4), Z1
-	VCVTPS2PD   (CX)(R8*4), Z2
-	VMOVUPD.Z   (BX)(R8*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, (BX)(R8*8)
-	KSHIFTRW    $0x08, K1, K1
-	VCVTPS2PD   32(AX)(R8*4), Z1
-	VCVTPS2PD   32(CX)(R8*4), Z2
-	VMOVUPD.Z   64(BX)(R8*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 64(BX)(R8*8)
-	VMOVUPS     64(AX)(R8*4), Z1
-	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     64(CX)(R8*4), Z1
-	VCVTPS2PD   64(AX)(R8*4), Z1
-	VCVTPS2PD   64(CX)(R8*4), Z2
-	VMOVUPD.Z   128(BX)(R8*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 128(BX)(R8*8)
-	KSHIFTRW    $0x08, K1, K1
-	VCVTPS2PD   96(AX)(R8*4), Z1
-	VCVTPS2PD   96(CX)(R8*4), Z2
-	VMOVUPD.Z   192(BX)(R8*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 192(BX)(R8*8)
-	VMOVUPS     128(AX)(R8*4), Z1
-	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     128(CX)(R8*4), Z1
-	VCVTPS2PD   128(AX)(R8*4), Z1
-	VCVTPS2PD   128(CX)(R8*4), Z2
-	VMOVUPD.Z   256(BX)(R8*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 256(BX)(R8*8)
-	KSHIFTRW    $0x08, K1, K1
-	VCVTPS2PD   160(AX)(R8*4), Z1
-	VCVTPS2PD   160(CX)(R8*4), Z2
-	VMOVUPD.Z   320(BX)(R8*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 320(BX)(R8*8)
-	VMOVUPS     192(AX)(R8*4), Z1
-	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     192(CX)(R8*4), Z1
-	VCVTPS2PD   192(AX)(R8*4), Z1
-	VCVTPS2PD   192(CX)(R8*4), Z2
-	VMOVUPD.Z   384(BX)(R8*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 384(BX)(R8*8)
-	KSHIFTRW    $0x08, K1, K1
-	VCVTPS2PD   224(AX)(R8*4), Z1
-	VCVTPS2PD   224(CX)(R8*4), Z2
-	VMOVUPD.Z   448(BX)(R8*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 448(BX)(R8*8)
-	ADDQ        $0x00000040, R8
-	JMP         unrolled_1504
-
-single_1505:
-	MOVQ DI, R9
-	SUBQ $0x00000010, R9
-
-single_loop_1506:
-	CMPQ        R8, R9
-	JGT         remainder_1507
-	VMOVUPS     (AX)(R8*4), Z1
-	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     (CX)(R8*4), Z1
-	VCVTPS2PD   (AX)(R8*4), Z1
-	VCVTPS2PD   (CX)(R8*4), Z2
-	VMOVUPD.Z   (BX)(R8*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, (BX)(R8*8)
-	KSHIFTRW    $0x08, K1, K1
-	VCVTPS2PD   32(AX)(R8*4), Z1
-	VCVTPS2PD   32(CX)(R8*4), Z2
-	VMOVUPD.Z   64(BX)(R8*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 64(BX)(R8*8)
-	ADDQ        $0x00000010, R8
-	JMP         single_loop_1506
-
-remainder_1507:
-	MOVQ        DI, R9
-	SUBQ        R8, R9
-	JE          span_done_1508
-	MOVQ        $-1, R10
-	BZHIQ       R9, R10, R9
-	KMOVW       R9, K1
-	VMOVUPS.Z   (AX)(R8*4), K1, Z1
-	VCMPPS      $0x1a, Z0, Z1, K1, K2
-	VMOVUPS.Z   (CX)(R8*4), K1, Z1
-	VCVTPS2PD.Z (AX)(R8*4), K2, Z1
-	VCVTPS2PD.Z (CX)(R8*4), K2, Z2
-	VMOVUPD.Z   (BX)(R8*8), K2, Z3
-	VFMADD231PD Z2, Z1, K2, Z3
-	VMOVUPD     Z3, K2, (BX)(R8*8)
-	KSHIFTRW    $0x08, K2, K1
-	VCVTPS2PD.Z 32(AX)(R8*4), K1, Z1
-	VCVTPS2PD.Z 32(CX)(R8*4), K1, Z2
-	VMOVUPD.Z   64(BX)(R8*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 64(BX)(R8*8)
-
-span_done_1508:
-	MOVQ DI, R8
-	SHLQ $0x02, R8
-	ADDQ R8, AX
-	ADDQ R8, CX
-	SUBQ DI, DX
-	JMP  row_1502
-
-rows_done_1503:
-	VZEROUPPER
-	RET
-
-// func backwardRingDalphaAVX512F32(dy []float32, x []float32, dalpha []float32, inner int)
-// Requires: AVX, AVX512F, BMI2, CMOV
-TEXT ·backwardRingDalphaAVX512F32(SB), $1920-80
-	MOVQ   x_base+24(FP), AX
-	MOVQ   dy_base+0(FP), DX
-	MOVQ   x_len+32(FP), BX
-	VXORPS Y0, Y0, Y0
-	LEAQ   (SP), CX
-	ADDQ   $0x0000003f, CX
-	ANDQ   $-64, CX
-	MOVQ   inner+72(FP), SI
-	MOVQ   dalpha_len+56(FP), DI
-	IMULQ  SI, DI
-	CMPQ   DI, $0x00000080
-	JA     ring_segmented_1509
-	MOVQ   DI, SI
-
-ring_len_1510:
-	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1511
-	ADDQ DI, SI
-	JMP  ring_len_1510
-
-ring_len_done_1511:
-	MOVQ SI, 1856(SP)
-	MOVQ $0x00000010, DI
-
-ring_step_1512:
-	CMPQ DI, SI
-	JB   ring_step_done_1513
-	SUBQ SI, DI
-	JMP  ring_step_1512
-
-ring_step_done_1513:
-	MOVQ DI, 1864(SP)
-	MOVQ $0x00000040, DI
-
-ring_step_1514:
-	CMPQ DI, SI
-	JB   ring_step_done_1515
-	SUBQ SI, DI
-	JMP  ring_step_1514
-
-ring_step_done_1515:
-	MOVQ    DI, 1872(SP)
-	MOVQ    BX, DI
-	LEAQ    64(SI), SI
-	CMPQ    DI, SI
-	CMOVQHI SI, DI
-	MOVQ    DI, 1896(SP)
-	MOVQ    1856(SP), SI
-	MOVQ    1896(SP), DI
-	MOVQ    DI, R8
-	ADDQ    $0x0000000f, R8
-	ANDQ    $-16, R8
-	XORQ    R9, R9
-	SUBQ    SI, DI
-	CMOVQLT R9, DI
-	ADDQ    $0x00000007, DI
-	ANDQ    $-8, DI
-	ADDQ    SI, DI
-	CMPQ    DI, R8
-	CMOVQCS R8, DI
-	XORQ    SI, SI
-
-sums_zero_1516:
-	CMPQ    SI, DI
-	JAE     sums_zeroed_1517
-	VMOVUPD Z0, (CX)(SI*8)
-	ADDQ    $0x00000008, SI
-	JMP     sums_zero_1516
-
-sums_zeroed_1517:
-	XORQ SI, SI
-	XORQ DI, DI
-	MOVQ BX, R8
-	SUBQ $0x00000040, R8
-
-unrolled_1518:
-	CMPQ        DI, R8
-	JGT         single_1519
-	VMOVUPS     (AX)(DI*4), Z1
-	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     (DX)(DI*4), Z1
-	VCVTPS2PD   (AX)(DI*4), Z1
-	VCVTPS2PD   (DX)(DI*4), Z2
-	VMOVUPD.Z   (CX)(SI*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, (CX)(SI*8)
-	KSHIFTRW    $0x08, K1, K1
-	VCVTPS2PD   32(AX)(DI*4), Z1
-	VCVTPS2PD   32(DX)(DI*4), Z2
-	VMOVUPD.Z   64(CX)(SI*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 64(CX)(SI*8)
-	VMOVUPS     64(AX)(DI*4), Z1
-	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     64(DX)(DI*4), Z1
-	VCVTPS2PD   64(AX)(DI*4), Z1
-	VCVTPS2PD   64(DX)(DI*4), Z2
-	VMOVUPD.Z   128(CX)(SI*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 128(CX)(SI*8)
-	KSHIFTRW    $0x08, K1, K1
-	VCVTPS2PD   96(AX)(DI*4), Z1
-	VCVTPS2PD   96(DX)(DI*4), Z2
-	VMOVUPD.Z   192(CX)(SI*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 192(CX)(SI*8)
-	VMOVUPS     128(AX)(DI*4), Z1
-	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     128(DX)(DI*4), Z1
-	VCVTPS2PD   128(AX)(DI*4), Z1
-	VCVTPS2PD   128(DX)(DI*4), Z2
-	VMOVUPD.Z   256(CX)(SI*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 256(CX)(SI*8)
-	KSHIFTRW    $0x08, K1, K1
-	VCVTPS2PD   160(AX)(DI*4), Z1
-	VCVTPS2PD   160(DX)(DI*4), Z2
-	VMOVUPD.Z   320(CX)(SI*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 320(CX)(SI*8)
-	VMOVUPS     192(AX)(DI*4), Z1
-	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     192(DX)(DI*4), Z1
-	VCVTPS2PD   192(AX)(DI*4), Z1
-	VCVTPS2PD   192(DX)(DI*4), Z2
-	VMOVUPD.Z   384(CX)(SI*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 384(CX)(SI*8)
-	KSHIFTRW    $0x08, K1, K1
-	VCVTPS2PD   224(AX)(DI*4), Z1
-	VCVTPS2PD   224(DX)(DI*4), Z2
-	VMOVUPD.Z   448(CX)(SI*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 448(CX)(SI*8)
-	ADDQ        1872(SP), SI
-	MOVQ        SI, R9
-	SUBQ        1856(SP), R9
-	CMOVQCC     R9, SI
-	ADDQ        $0x00000040, DI
-	JMP         unrolled_1518
-
-single_1519:
-	MOVQ BX, R8
-	SUBQ $0x00000010, R8
-
-single_loop_1520:
-	CMPQ        DI, R8
-	JGT         remainder_1521
-	VMOVUPS     (AX)(DI*4), Z1
-	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     (DX)(DI*4), Z1
-	VCVTPS2PD   (AX)(DI*4), Z1
-	VCVTPS2PD   (DX)(DI*4), Z2
-	VMOVUPD.Z   (CX)(SI*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, (CX)(SI*8)
-	KSHIFTRW    $0x08, K1, K1
-	VCVTPS2PD   32(AX)(DI*4), Z1
-	VCVTPS2PD   32(DX)(DI*4), Z2
-	VMOVUPD.Z   64(CX)(SI*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 64(CX)(SI*8)
-	ADDQ        1864(SP), SI
-	MOVQ        SI, R9
-	SUBQ        1856(SP), R9
-	CMOVQCC     R9, SI
-	ADDQ        $0x00000010, DI
-	JMP         single_loop_1520
-
-remainder_1521:
-	SUBQ        DI, BX
-	JE          span_done_1522
-	MOVQ        $-1, R8
-	BZHIQ       BX, R8, BX
-	KMOVW       BX, K1
-	VMOVUPS.Z   (AX)(DI*4), K1, Z1
-	VCMPPS      $0x1a, Z0, Z1, K1, K2
-	VMOVUPS.Z   (DX)(DI*4), K1, Z0
-	VCVTPS2PD.Z (AX)(DI*4), K2, Z0
-	VCVTPS2PD.Z (DX)(DI*4), K2, Z1
-	VMOVUPD.Z   (CX)(SI*8), K2, Z2
-	VFMADD231PD Z1, Z0, K2, Z2
-	VMOVUPD     Z2, K2, (CX)(SI*8)
-	KSHIFTRW    $0x08, K2, K1
-	VCVTPS2PD.Z 32(AX)(DI*4), K1, Z0
-	VCVTPS2PD.Z 32(DX)(DI*4), K1, Z1
-	VMOVUPD.Z   64(CX)(SI*8), K1, Z2
-	VFMADD231PD Z1, Z0, K1, Z2
-	VMOVUPD     Z2, K1, 64(CX)(SI*8)
-
-span_done_1522:
-	MOVQ  dalpha_len+56(FP), AX
-	IMULQ inner+72(FP), AX
-	MOVQ  dalpha_base+48(FP), DX
-	MOVQ  1856(SP), BX
-	MOVQ  1896(SP), SI
-	SUBQ  BX, SI
-	JLE   fold_ext_done_1524
-	CMPQ  SI, BX
-	JA    fold_ext_scalar_1525
-	ADDQ  $0x00000007, SI
-	ANDQ  $-8, SI
-	LEAQ  (BX)(SI*1), SI
-
-fold_ext_1523:
-	CMPQ    SI, BX
-	JBE     fold_ext_done_1524
-	SUBQ    $0x00000008, SI
-	MOVQ    SI, DI
-	SUBQ    BX, DI
-	VMOVUPD (CX)(DI*8), Z0
-	VADDPD  (CX)(SI*8), Z0, Z0
-	VMOVUPD Z0, (CX)(DI*8)
-	JMP     fold_ext_1523
-
-fold_ext_scalar_1525:
-	MOVQ 1896(SP), SI
-
-fold_ext_element_1526:
-	CMPQ   SI, BX
-	JBE    fold_ext_element_done_1527
-	DECQ   SI
-	MOVQ   SI, DI
-	SUBQ   BX, DI
-	VMOVSD (CX)(SI*8), X0
-	VADDSD (CX)(DI*8), X0, X0
-	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_1526
-
-fold_ext_element_done_1527:
-fold_ext_done_1524:
-fold_1528:
-	CMPQ   BX, AX
-	JBE    fold_done_1529
-	DECQ   BX
-	MOVQ   BX, SI
-	SUBQ   AX, SI
-	VMOVSD (CX)(BX*8), X0
-	VADDSD (CX)(SI*8), X0, X0
-	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_1528
-
-fold_done_1529:
-	XORQ AX, AX
-	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1530
-	MOVQ dalpha_len+56(FP), BX
-	SUBQ $0x00000008, BX
-
-sums_vector_1532:
-	CMPQ      AX, BX
-	JGT       sums_scalar_1533
-	VCVTPS2PD (DX)(AX*4), Z0
-	VADDPD    (CX)(AX*8), Z0, Z0
-	VCVTPD2PS Z0, Y0
-	VMOVUPS   Y0, (DX)(AX*4)
-	ADDQ      $0x00000008, AX
-	JMP       sums_vector_1532
-
-sums_scalar_1533:
-	CMPQ      AX, dalpha_len+56(FP)
-	JE        sums_done_1531
-	VMOVSD    (CX)(AX*8), X0
-	VXORPS    X1, X1, X1
-	VCVTSS2SD (DX)(AX*4), X1, X1
-	VADDSD    X0, X1, X1
-	VCVTSD2SS X1, X1, X1
-	VMOVSS    X1, (DX)(AX*4)
-	INCQ      AX
-	JMP       sums_scalar_1533
-
-sums_planes_1530:
-	XORQ SI, SI
-	MOVQ inner+72(FP), DI
-	SHLQ $0x03, DI
-
-sums_group_1534:
-	MOVQ   dalpha_len+56(FP), BX
-	SUBQ   AX, BX
-	CMPQ   BX, $0x00000004
-	JB     sums_single_1536
-	VXORPS X0, X0, X0
-	VXORPS X1, X1, X1
-	VXORPS X2, X2, X2
-	VXORPS X3, X3, X3
-	LEAQ   (CX)(SI*8), R8
-	LEAQ   (R8)(DI*2), R9
-	XORQ   BX, BX
-
-sums_group_plane_1535:
-	VADDSD    (R8), X0, X0
-	VADDSD    (R8)(DI*1), X1, X1
-	VADDSD    (R9), X2, X2
-	VADDSD    (R9)(DI*1), X3, X3
-	ADDQ      $0x08, R8
-	ADDQ      $0x08, R9
-	INCQ      BX
-	CMPQ      BX, inner+72(FP)
-	JB        sums_group_plane_1535
-	VXORPS    X4, X4, X4
-	VCVTSS2SD (DX)(AX*4), X4, X4
-	VADDSD    X0, X4, X4
-	VCVTSD2SS X4, X4, X4
-	VMOVSS    X4, (DX)(AX*4)
-	VXORPS    X0, X0, X0
-	VCVTSS2SD 4(DX)(AX*4), X0, X0
-	VADDSD    X1, X0, X0
-	VCVTSD2SS X0, X0, X0
-	VMOVSS    X0, 4(DX)(AX*4)
-	VXORPS    X0, X0, X0
-	VCVTSS2SD 8(DX)(AX*4), X0, X0
-	VADDSD    X2, X0, X0
-	VCVTSD2SS X0, X0, X0
-	VMOVSS    X0, 8(DX)(AX*4)
-	VXORPS    X0, X0, X0
-	VCVTSS2SD 12(DX)(AX*4), X0, X0
-	VADDSD    X3, X0, X0
-	VCVTSD2SS X0, X0, X0
-	VMOVSS    X0, 12(DX)(AX*4)
-	MOVQ      DI, BX
-	SHRQ      $0x01, BX
-	ADDQ      BX, SI
-	ADDQ      $0x00000004, AX
-	JMP       sums_group_1534
-
-sums_single_1536:
-	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_1531
-	VXORPS X0, X0, X0
-	XORQ   BX, BX
-
-sums_single_plane_1537:
-	VADDSD    (CX)(SI*8), X0, X0
-	INCQ      SI
-	INCQ      BX
-	CMPQ      BX, inner+72(FP)
-	JB        sums_single_plane_1537
-	VXORPS    X1, X1, X1
-	VCVTSS2SD (DX)(AX*4), X1, X1
-	VADDSD    X0, X1, X1
-	VCVTSD2SS X1, X1, X1
-	VMOVSS    X1, (DX)(AX*4)
-	INCQ      AX
-	JMP       sums_single_1536
-
-sums_done_1531:
-	JMP ring_finished_backwardDalphaAVX512F32
-
-ring_segmented_1509:
-	MOVQ inner+72(FP), BX
-	CMPQ BX, $0x00000080
-	JA   ring_finished_backwardDalphaAVX512F32
-	MOVQ $0x00000080, AX
-	XORQ DX, DX
-	DIVQ BX
-	MOVQ AX, 1888(SP)
-	MOVQ $0x00000000, 1880(SP)
-
-ring_block_1539:
-	MOVQ    1880(SP), DX
-	MOVQ    dalpha_len+56(FP), BX
-	CMPQ    DX, BX
-	JE      ring_finished_backwardDalphaAVX512F32
-	SUBQ    DX, BX
-	MOVQ    1888(SP), AX
-	CMPQ    BX, AX
-	CMOVQHI AX, BX
-	MOVQ    BX, 1904(SP)
-	MOVQ    inner+72(FP), AX
-	IMULQ   AX, BX
-	MOVQ    BX, 1912(SP)
-	MOVQ    BX, SI
-
-ring_len_1540:
-	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1541
-	ADDQ BX, SI
-	JMP  ring_len_1540
-
-ring_len_done_1541:
-	MOVQ SI, 1856(SP)
-	MOVQ $0x00000010, DI
-
-ring_step_1542:
-	CMPQ DI, SI
-	JB   ring_step_done_1543
-	SUBQ SI, DI
-	JMP  ring_step_1542
-
-ring_step_done_1543:
-	MOVQ DI, 1864(SP)
-	MOVQ $0x00000040, DI
-
-ring_step_1544:
-	CMPQ DI, SI
-	JB   ring_step_done_1545
-	SUBQ SI, DI
-	JMP  ring_step_1544
-
-ring_step_done_1545:
-	MOVQ    DI, 1872(SP)
-	LEAQ    64(SI), SI
-	CMPQ    BX, SI
-	CMOVQHI SI, BX
-	MOVQ    BX, 1896(SP)
-	MOVQ    DX, BX
-	IMULQ   AX, BX
-	SHLQ    $0x02, BX
-	MOVQ    x_base+24(FP), AX
-	ADDQ    BX, AX
-	MOVQ    dy_base+0(FP), DX
-	ADDQ    BX, DX
-	MOVQ    x_len+32(FP), BX
-	MOVQ    1856(SP), SI
-	MOVQ    1896(SP), DI
-	MOVQ    DI, R8
-	ADDQ    $0x0000000f, R8
-	ANDQ    $-16, R8
-	XORQ    R9, R9
-	SUBQ    SI, DI
-	CMOVQLT R9, DI
-	ADDQ    $0x00000007, DI
-	ANDQ    $-8, DI
-	ADDQ    SI, DI
-	CMPQ    DI, R8
-	CMOVQCS R8, DI
-	XORQ    SI, SI
-
-sums_zero_1546:
-	CMPQ    SI, DI
-	JAE     sums_zeroed_1547
-	VMOVUPD Z0, (CX)(SI*8)
-	ADDQ    $0x00000008, SI
-	JMP     sums_zero_1546
-
-sums_zeroed_1547:
-ring_row_1548:
-	CMPQ BX, $0x00
-	JE   ring_rows_done_1549
-	XORQ SI, SI
-	MOVQ 1912(SP), DI
-	XORQ R8, R8
-	MOVQ DI, R9
-	SUBQ $0x00000040, R9
-
-unrolled_1550:
-	CMPQ        R8, R9
-	JGT         single_1551
-	VMOVUPS     (AX)(R8*4), Z1
-	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     (DX)(R8*4), Z1
-	VCVTPS2PD   (AX)(R8*4), Z1
-	VCVTPS2PD   (DX)(R8*4), Z2
-	VMOVUPD.Z   (CX)(SI*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, (CX)(SI*8)
-	KSHIFTRW    $0x08, K1, K1
-	VCVTPS2PD   32(AX)(R8*4), Z1
-	VCVTPS2PD   32(DX)(R8*4), Z2
-	VMOVUPD.Z   64(CX)(SI*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 64(CX)(SI*8)
-	VMOVUPS     64(AX)(R8*4), Z1
-	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     64(DX)(R8*4), Z1
-	VCVTPS2PD   64(AX)(R8*4), Z1
-	VCVTPS2PD   64(DX)(R8*4), Z2
-	VMOVUPD.Z   128(CX)(SI*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 128(CX)(SI*8)
-	KSHIFTRW    $0x08, K1, K1
-	VCVTPS2PD   96(AX)(R8*4), Z1
-	VCVTPS2PD   96(DX)(R8*4), Z2
-	VMOVUPD.Z   192(CX)(SI*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 192(CX)(SI*8)
-	VMOVUPS     128(AX)(R8*4), Z1
-	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     128(DX)(R8*4), Z1
-	VCVTPS2PD   128(AX)(R8*4), Z1
-	VCVTPS2PD   128(DX)(R8*4), Z2
-	VMOVUPD.Z   256(CX)(SI*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 256(CX)(SI*8)
-	KSHIFTRW    $0x08, K1, K1
-	VCVTPS2PD   160(AX)(R8*4), Z1
-	VCVTPS2PD   160(DX)(R8*4), Z2
-	VMOVUPD.Z   320(CX)(SI*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 320(CX)(SI*8)
-	VMOVUPS     192(AX)(R8*4), Z1
-	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     192(DX)(R8*4), Z1
-	VCVTPS2PD   192(AX)(R8*4), Z1
-	VCVTPS2PD   192(DX)(R8*4), Z2
-	VMOVUPD.Z   384(CX)(SI*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 384(CX)(SI*8)
-	KSHIFTRW    $0x08, K1, K1
-	VCVTPS2PD   224(AX)(R8*4), Z1
-	VCVTPS2PD   224(DX)(R8*4), Z2
-	VMOVUPD.Z   448(CX)(SI*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 448(CX)(SI*8)
-	ADDQ        1872(SP), SI
-	MOVQ        SI, R10
-	SUBQ        1856(SP), R10
-	CMOVQCC     R10, SI
-	ADDQ        $0x00000040, R8
-	JMP         unrolled_1550
-
-single_1551:
-	MOVQ DI, R9
-	SUBQ $0x00000010, R9
-
-single_loop_1552:
-	CMPQ        R8, R9
-	JGT         remainder_1553
-	VMOVUPS     (AX)(R8*4), Z1
-	VCMPPS      $0x1a, Z0, Z1, K1
-	VMOVUPS     (DX)(R8*4), Z1
-	VCVTPS2PD   (AX)(R8*4), Z1
-	VCVTPS2PD   (DX)(R8*4), Z2
-	VMOVUPD.Z   (CX)(SI*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, (CX)(SI*8)
-	KSHIFTRW    $0x08, K1, K1
-	VCVTPS2PD   32(AX)(R8*4), Z1
-	VCVTPS2PD   32(DX)(R8*4), Z2
-	VMOVUPD.Z   64(CX)(SI*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 64(CX)(SI*8)
-	ADDQ        1864(SP), SI
-	MOVQ        SI, R10
-	SUBQ        1856(SP), R10
-	CMOVQCC     R10, SI
-	ADDQ        $0x00000010, R8
-	JMP         single_loop_1552
-
-remainder_1553:
-	SUBQ        R8, DI
-	JE          span_done_1554
-	MOVQ        $-1, R9
-	BZHIQ       DI, R9, DI
-	KMOVW       DI, K1
-	VMOVUPS.Z   (AX)(R8*4), K1, Z1
-	VCMPPS      $0x1a, Z0, Z1, K1, K2
-	VMOVUPS.Z   (DX)(R8*4), K1, Z1
-	VCVTPS2PD.Z (AX)(R8*4), K2, Z1
-	VCVTPS2PD.Z (DX)(R8*4), K2, Z2
-	VMOVUPD.Z   (CX)(SI*8), K2, Z3
-	VFMADD231PD Z2, Z1, K2, Z3
-	VMOVUPD     Z3, K2, (CX)(SI*8)
-	KSHIFTRW    $0x08, K2, K1
-	VCVTPS2PD.Z 32(AX)(R8*4), K1, Z1
-	VCVTPS2PD.Z 32(DX)(R8*4), K1, Z2
-	VMOVUPD.Z   64(CX)(SI*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 64(CX)(SI*8)
-
-span_done_1554:
-	MOVQ  dalpha_len+56(FP), SI
-	IMULQ inner+72(FP), SI
-	SUBQ  SI, BX
-	SHLQ  $0x02, SI
-	ADDQ  SI, AX
-	ADDQ  SI, DX
-	JMP   ring_row_1548
-
-ring_rows_done_1549:
-	MOVQ 1880(SP), AX
-	MOVQ dalpha_base+48(FP), DX
-	LEAQ (DX)(AX*4), DX
-	MOVQ 1912(SP), BX
-	MOVQ 1856(SP), SI
-	MOVQ 1896(SP), DI
-	SUBQ SI, DI
-	JLE  fold_ext_done_1556
-	CMPQ DI, SI
-	JA   fold_ext_scalar_1557
-	ADDQ $0x00000007, DI
-	ANDQ $-8, DI
-	LEAQ (SI)(DI*1), DI
-
-fold_ext_1555:
-	CMPQ    DI, SI
-	JBE     fold_ext_done_1556
-	SUBQ    $0x00000008, DI
-	MOVQ    DI, R8
-	SUBQ    SI, R8
-	VMOVUPD (CX)(R8*8), Z1
-	VADDPD  (CX)(DI*8), Z1, Z1
-	VMOVUPD Z1, (CX)(R8*8)
-	JMP     fold_ext_1555
-
-fold_ext_scalar_1557:
-	MOVQ 1896(SP), DI
-
-fold_ext_element_1558:
-	CMPQ   DI, SI
-	JBE    fold_ext_element_done_1559
-	DECQ   DI
-	MOVQ   DI, R8
-	SUBQ   SI, R8
-	VMOVSD (CX)(DI*8), X1
-	VADDSD (CX)(R8*8), X1, X1
-	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_1558
-
-fold_ext_element_done_1559:
-fold_ext_done_1556:
-fold_1560:
-	CMPQ   SI, BX
-	JBE    fold_done_1561
-	DECQ   SI
-	MOVQ   SI, DI
-	SUBQ   BX, DI
-	VMOVSD (CX)(SI*8), X1
-	VADDSD (CX)(DI*8), X1, X1
-	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_1560
-
-fold_done_1561:
-	XORQ BX, BX
-	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1562
-	MOVQ 1904(SP), SI
-	SUBQ $0x00000008, SI
-
-sums_vector_1564:
-	CMPQ      BX, SI
-	JGT       sums_scalar_1565
-	VCVTPS2PD (DX)(BX*4), Z1
-	VADDPD    (CX)(BX*8), Z1, Z1
-	VCVTPD2PS Z1, Y1
-	VMOVUPS   Y1, (DX)(BX*4)
-	ADDQ      $0x00000008, BX
-	JMP       sums_vector_1564
-
-sums_scalar_1565:
-	CMPQ      BX, 1904(SP)
-	JE        sums_done_1563
-	VMOVSD    (CX)(BX*8), X1
-	VXORPS    X2, X2, X2
-	VCVTSS2SD (DX)(BX*4), X2, X2
-	VADDSD    X1, X2, X2
-	VCVTSD2SS X2, X2, X2
-	VMOVSS    X2, (DX)(BX*4)
-	INCQ      BX
-	JMP       sums_scalar_1565
-
-sums_planes_1562:
-	XORQ DI, DI
-	MOVQ inner+72(FP), R8
-	SHLQ $0x03, R8
-
-sums_group_1566:
-	MOVQ   1904(SP), SI
-	SUBQ   BX, SI
-	CMPQ   SI, $0x00000004
-	JB     sums_single_1568
-	VXORPS X1, X1, X1
-	VXORPS X2, X2, X2
-	VXORPS X3, X3, X3
-	VXORPS X4, X4, X4
-	LEAQ   (CX)(DI*8), R9
-	LEAQ   (R9)(R8*2), R10
-	XORQ   SI, SI
-
-sums_group_plane_1567:
-	VADDSD    (R9), X1, X1
-	VADDSD    (R9)(R8*1), X2, X2
-	VADDSD    (R10), X3, X3
-	VADDSD    (R10)(R8*1), X4, X4
-	ADDQ      $0x08, R9
-	ADDQ      $0x08, R10
-	INCQ      SI
-	CMPQ      SI, inner+72(FP)
-	JB        sums_group_plane_1567
-	VXORPS    X5, X5, X5
-	VCVTSS2SD (DX)(BX*4), X5, X5
-	VADDSD    X1, X5, X5
-	VCVTSD2SS X5, X5, X5
-	VMOVSS    X5, (DX)(BX*4)
-	VXORPS    X1, X1, X1
-	VCVTSS2SD 4(DX)(BX*4), X1, X1
-	VADDSD    X2, X1, X1
-	VCVTSD2SS X1, X1, X1
-	VMOVSS    X1, 4(DX)(BX*4)
-	VXORPS    X1, X1, X1
-	VCVTSS2SD 8(DX)(BX*4), X1, X1
-	VADDSD    X3, X1, X1
-	VCVTSD2SS X1, X1, X1
-	VMOVSS    X1, 8(DX)(BX*4)
-	VXORPS    X1, X1, X1
-	VCVTSS2SD 12(DX)(BX*4), X1, X1
-	VADDSD    X4, X1, X1
-	VCVTSD2SS X1, X1, X1
-	VMOVSS    X1, 12(DX)(BX*4)
-	MOVQ      R8, SI
-	SHRQ      $0x01, SI
-	ADDQ      SI, DI
-	ADDQ      $0x00000004, BX
-	JMP       sums_group_1566
-
-sums_single_1568:
-	CMPQ   BX, 1904(SP)
-	JE     sums_done_1563
-	VXORPS X1, X1, X1
-	XORQ   SI, SI
-
-sums_single_plane_1569:
-	VADDSD    (CX)(DI*8), X1, X1
-	INCQ      DI
-	INCQ      SI
-	CMPQ      SI, inner+72(FP)
-	JB        sums_single_plane_1569
-	VXORPS    X2, X2, X2
-	VCVTSS2SD (DX)(BX*4), X2, X2
-	VADDSD    X1, X2, X2
-	VCVTSD2SS X2, X2, X2
-	VMOVSS    X2, (DX)(BX*4)
-	INCQ      BX
-	JMP       sums_single_1568
-
-sums_done_1563:
-	ADDQ 1904(SP), AX
-	MOVQ AX, 1880(SP)
-	JMP  ring_block_1539
-
-ring_finished_backwardDalphaAVX512F32:
-	VZEROUPPER
-	RET
-
-// func forwardAVX512F64(dst []float64, x []float64, alpha float64)
-// Requires: AVX, AVX512F, BMI2, CMOV, MMX+
-TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
-	MOVQ         dst_base+0(FP), AX
-	MOVQ         x_base+24(FP), CX
-	MOVQ         x_len+32(FP), DX
-	VXORPS       Y0, Y0, Y0
-	VBROADCASTSD alpha+48(FP), Z1
-	MOVQ         DX, BX
-	SHLQ         $0x03, BX
-	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_1570
-	CMPQ         AX, CX
-	JE           cached_1570
-	CMPQ         AX, CX
-	JE           cached_1570
-	XORQ         BX, BX
-	MOVQ         AX, SI
-	NEGQ         SI
-	ANDQ         $0x0000003f, SI
-	SHRQ         $0x03, SI
-	CMPQ         SI, DX
-	CMOVQGT      DX, SI
-	TESTQ        SI, SI
-	JE           aligned_1572
-	MOVQ         SI, DI
-	MOVQ         $-1, R8
-	BZHIQ        DI, R8, DI
-	KMOVW        DI, K1
-	VMOVUPD.Z    (CX)(BX*8), K1, Z2
-	VCMPPD       $0x1a, Z0, Z2, K1, K2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, K1, (AX)(BX*8)
-	MOVQ         SI, BX
-
-aligned_1572:
-	MOVQ DX, SI
-	SUBQ $0x00000020, SI
-
-unrolled_1573:
-	CMPQ     BX, SI
-	JGT      single_1574
-	VMOVUPD  (CX)(BX*8), Z2
-	VCMPPD   $0x1a, Z0, Z2, K1
-	VMULPD   Z1, Z2, K1, Z2
-	VMOVNTPD Z2, (AX)(BX*8)
-	VMOVUPD  64(CX)(BX*8), Z2
-	VCMPPD   $0x1a, Z0, Z2, K1
-	VMULPD   Z1, Z2, K1, Z2
-	VMOVNTPD Z2, 64(AX)(BX*8)
-	VMOVUPD  128(CX)(BX*8), Z2
-	VCMPPD   $0x1a, Z0, Z2, K1
-	VMULPD   Z1, Z2, K1, Z2
-	VMOVNTPD Z2, 128(AX)(BX*8)
-	VMOVUPD  192(CX)(BX*8), Z2
-	VCMPPD   $0x1a, Z0, Z2, K1
-	VMULPD   Z1, Z2, K1, Z2
-	VMOVNTPD Z2, 192(AX)(BX*8)
-	ADDQ     $0x00000020, BX
-	JMP      unrolled_1573
-
-single_1574:
-	MOVQ DX, SI
-	SUBQ $0x00000008, SI
-
-single_loop_1575:
-	CMPQ     BX, SI
-	JGT      remainder_1576
-	VMOVUPD  (CX)(BX*8), Z2
-	VCMPPD   $0x1a, Z0, Z2, K1
-	VMULPD   Z1, Z2, K1, Z2
-	VMOVNTPD Z2, (AX)(BX*8)
-	ADDQ     $0x00000008, BX
-	JMP      single_loop_1575
-
-remainder_1576:
-	SUBQ      BX, DX
-	JE        span_done_1577
-	MOVQ      $-1, SI
-	BZHIQ     DX, SI, DX
-	KMOVW     DX, K1
-	VMOVUPD.Z (CX)(BX*8), K1, Z2
-	VCMPPD    $0x1a, Z0, Z2, K1, K2
-	VMULPD    Z1, Z2, K2, Z2
-	VMOVUPD   Z2, K1, (AX)(BX*8)
-
-span_done_1577:
-	SFENCE
-	JMP stored_1571
-
-cached_1570:
-	XORQ BX, BX
-	MOVQ DX, SI
-	SUBQ $0x00000020, SI
-
-unrolled_1578:
-	CMPQ    BX, SI
-	JGT     single_1579
-	VMOVUPD (CX)(BX*8), Z2
-	VCMPPD  $0x1a, Z0, Z2, K1
-	VMULPD  Z1, Z2, K1, Z2
-	VMOVUPD Z2, (AX)(BX*8)
-	VMOVUPD 64(CX)(BX*8), Z2
-	VCMPPD  $0x1a, Z0, Z2, K1
-	VMULPD  Z1, Z2, K1, Z2
-	VMOVUPD Z2, 64(AX)(BX*8)
-	VMOVUPD 128(CX)(BX*8), Z2
-	VCMPPD  $0x1a, Z0, Z2, K1
-	VMULPD  Z1, Z2, K1, Z2
-	VMOVUPD Z2, 128(AX)(BX*8)
-	VMOVUPD 192(CX)(BX*8), Z2
-	VCMPPD  $0x1a, Z0, Z2, K1
-	VMULPD  Z1, Z2, K1, Z2
-	VMOVUPD Z2, 192(AX)(BX*8)
-	ADDQ    $0x00000020, BX
-	JMP     unrolled_1578
-
-single_1579:
-	MOVQ DX, SI
-	SUBQ $0x00000008, SI
-
-single_loop_1580:
-	CMPQ    BX, SI
-	JGT     remainder_1581
-	VMOVUPD (CX)(BX*8), Z2
-	VCMPPD  $0x1a, Z0, Z2, K1
-	VMULPD  Z1, Z2, K1, Z2
-	VMOVUPD Z2, (AX)(BX*8)
-	ADDQ    $0x00000008, BX
-	JMP     single_loop_1580
-
-remainder_1581:
-	SUBQ      BX, DX
-	JE        span_done_1582
-	MOVQ      $-1, SI
-	BZHIQ     DX, SI, DX
-	KMOVW     DX, K1
-	VMOVUPD.Z (CX)(BX*8), K1, Z2
-	VCMPPD    $0x1a, Z0, Z2, K1, K2
-	VMULPD    Z1, Z2, K2, Z2
-	VMOVUPD   Z2, K1, (AX)(BX*8)
-
-span_done_1582:
-stored_1571:
-	VZEROUPPER
-	RET
-
-// func forwardPlanesAVX512F64(dst []float64, x []float64, alpha []float64, inner int)
-// Requires: AVX, AVX512F, BMI2, CMOV, MMX+
-TEXT ·forwardPlanesAVX512F64(SB), NOSPLIT, $0-80
-	MOVQ   dst_base+0(FP), AX
-	MOVQ   x_base+24(FP), CX
-	MOVQ   x_len+32(FP), DX
-	VXORPS Y0, Y0, Y0
-	MOVQ   inner+72(FP), BX
-	MOVQ   alpha_len+56(FP), SI
-	MOVQ   alpha_base+48(FP), DI
-	MOVQ   BX, R8
-	SHLQ   $0x03, R8
-	XORQ   R9, R9
-	MOVQ   DX, R10
-	SHLQ   $0x03, R10
-	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_1583
-	CMPQ   AX, CX
-	JE     cached_1583
-	CMPQ   AX, CX
-	JE     cached_1583
-
-plane_1585:
-	CMPQ         DX, $0x00
-	JE           planes_done_1586
-	VBROADCASTSD (DI)(R9*8), Z1
-	XORQ         R10, R10
-	MOVQ         AX, R11
-	NEGQ         R11
-	ANDQ         $0x0000003f, R11
-	SHRQ         $0x03, R11
-	CMPQ         R11, BX
-	CMOVQGT      BX, R11
-	TESTQ        R11, R11
-	JE           aligned_1587
-	MOVQ         R11, R12
-	MOVQ         $-1, R13
-	BZHIQ        R12, R13, R12
-	KMOVW        R12, K1
-	VMOVUPD.Z    (CX)(R10*8), K1, Z2
-	VCMPPD       $0x1a, Z0, Z2, K1, K2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, K1, (AX)(R10*8)
-	MOVQ         R11, R10
-
-aligned_1587:
-	MOVQ BX, R11
-	SUBQ $0x00000020, R11
-
-unrolled_1588:
-	CMPQ     R10, R11
-	JGT      single_1589
-	VMOVUPD  (CX)(R10*8), Z2
-	VCMPPD   $0x1a, Z0, Z2, K1
-	VMULPD   Z1, Z2, K1, Z2
-	VMOVNTPD Z2, (AX)(R10*8)
-	VMOVUPD  64(CX)(R10*8), Z2
-	VCMPPD   $0x1a, Z0, Z2, K1
-	VMULPD   Z1, Z2, K1, Z2
-	VMOVNTPD Z2, 64(AX)(R10*8)
-	VMOVUPD  128(CX)(R10*8), Z2
-	VCMPPD   $0x1a, Z0, Z2, K1
-	VMULPD   Z1, Z2, K1, Z2
-	VMOVNTPD Z2, 128(AX)(R10*8)
-	VMOVUPD  192(CX)(R10*8), Z2
-	VCMPPD   $0x1a, Z0, Z2, K1
-	VMULPD   Z1, Z2, K1, Z2
-	VMOVNTPD Z2, 192(AX)(R10*8)
-	ADDQ     $0x00000020, R10
-	JMP      unrolled_1588
-
-single_1589:
-	MOVQ BX, R11
-	SUBQ $0x00000008, R11
-
-single_loop_1590:
-	CMPQ     R10, R11
-	JGT      remainder_1591
-	VMOVUPD  (CX)(R10*8), Z2
-	VCMPPD   $0x1a, Z0, Z2, K1
-	VMULPD   Z1, Z2, K1, Z2
-	VMOVNTPD Z2, (AX)(R10*8)
-	ADDQ     $0x00000008, R10
-	JMP      single_loop_1590
-
-remainder_1591:
-	MOVQ      BX, R11
-	SUBQ      R10, R11
-	JE        span_done_1592
-	MOVQ      $-1, R12
-	BZHIQ     R11, R12, R11
-	KMOVW     R11, K1
-	VMOVUPD.Z (CX)(R10*8), K1, Z2
-	VCMPPD    $0x1a, Z0, Z2, K1, K2
-	VMULPD    Z1, Z2, K2, Z2
-	VMOVUPD   Z2, K1, (AX)(R10*8)
-
-span_done_1592:
-	ADDQ R8, CX
-	ADDQ R8, AX
-	INCQ R9
-	CMPQ R9, SI
-	JNE  same_pass_1593
-	XORQ R9, R9
-
-same_pass_1593:
-	SUBQ BX, DX
-	JMP  plane_1585
-
-planes_done_1586:
-	SFENCE
-	JMP stored_1584
-
-cached_1583:
-plane_1594:
-	CMPQ         DX, $0x00
-	JE           planes_done_1595
-	VBROADCASTSD (DI)(R9*8), Z1
-	XORQ         R10, R10
-	MOVQ         BX, R11
-	SUBQ         $0x00000020, R11
-
-unrolled_1596:
-	CMPQ    R10, R11
-	JGT     single_1597
-	VMOVUPD (CX)(R10*8), Z2
-	VCMPPD  $0x1a, Z0, Z2, K1
-	VMULPD  Z1, Z2, K1, Z2
-	VMOVUPD Z2, (AX)(R10*8)
-	VMOVUPD 64(CX)(R10*8), Z2
-	VCMPPD  $0x1a, Z0, Z2, K1
-	VMULPD  Z1, Z2, K1, Z2
-	VMOVUPD Z2, 64(AX)(R10*8)
-	VMOVUPD 128(CX)(R10*8), Z2
-	VCMPPD  $0x1a, Z0, Z2, K1
-	VMULPD  Z1, Z2, K1, Z2
-	VMOVUPD Z2, 128(AX)(R10*8)
-	VMOVUPD 192(CX)(R10*8), Z2
-	VCMPPD  $0x1a, Z0, Z2, K1
-	VMULPD  Z1, Z2, K1, Z2
-	VMOVUPD Z2, 192(AX)(R10*8)
-	ADDQ    $0x00000020, R10
-	JMP     unrolled_1596
-
-single_1597:
-	MOVQ BX, R11
-	SUBQ $0x00000008, R11
-
-single_loop_1598:
-	CMPQ    R10, R11
-	JGT     remainder_1599
-	VMOVUPD (CX)(R10*8), Z2
-	VCMPPD  $0x1a, Z0, Z2, K1
-	VMULPD  Z1, Z2, K1, Z2
-	VMOVUPD Z2, (AX)(R10*8)
-	ADDQ    $0x00000008, R10
-	JMP     single_loop_1598
-
-remainder_1599:
-	MOVQ      BX, R11
-	SUBQ      R10, R11
-	JE        span_done_1600
-	MOVQ      $-1, R12
-	BZHIQ     R11, R12, R11
-	KMOVW     R11, K1
-	VMOVUPD.Z (CX)(R10*8), K1, Z2
-	VCMPPD    $0x1a, Z0, Z2, K1, K2
-	VMULPD    Z1, Z2, K2, Z2
-	VMOVUPD   Z2, K1, (AX)(R10*8)
-
-span_done_1600:
-	ADDQ R8, CX
-	ADDQ R8, AX
-	INCQ R9
-	CMPQ R9, SI
-	JNE  same_pass_1601
-	XORQ R9, R9
-
-same_pass_1601:
-	SUBQ BX, DX
-	JMP  plane_1594
-
-planes_done_1595:
-stored_1584:
-	VZEROUPPER
-	RET
-
-// func forwardPatternAVX512F64(dst []float64, x []float64, pattern []float64)
-// Requires: AVX, AVX512F, BMI2, CMOV, MMX+
-TEXT ·forwardPatternAVX512F64(SB), NOSPLIT, $0-72
-	MOVQ   dst_base+0(FP), AX
-	MOVQ   x_base+24(FP), CX
-	MOVQ   x_len+32(FP), DX
-	MOVQ   pattern_base+48(FP), BX
-	VXORPS Y0, Y0, Y0
-	MOVQ   pattern_len+56(FP), SI
-	MOVQ   DX, DI
-	SHLQ   $0x03, DI
-	CMPQ   DI, ·streamThreshold+0(SB)
-	JB     cached_1602
-	CMPQ   AX, CX
-	JE     cached_1602
-	CMPQ   AX, CX
-	JE     cached_1602
-
-row_1604:
-	CMPQ      DX, $0x00
-	JE        rows_done_1605
-	MOVQ      SI, DI
-	CMPQ      DX, DI
-	CMOVQLT   DX, DI
-	XORQ      R8, R8
-	MOVQ      AX, R9
-	NEGQ      R9
-	ANDQ      $0x0000003f, R9
-	SHRQ      $0x03, R9
-	CMPQ      R9, DI
-	CMOVQGT   DI, R9
-	TESTQ     R9, R9
-	JE        aligned_1606
-	MOVQ      R9, R10
-	MOVQ      $-1, R11
-	BZHIQ     R10, R11, R10
-	KMOVW     R10, K1
-	VMOVUPD.Z (CX)(R8*8), K1, Z1
-	VCMPPD    $0x1a, Z0, Z1, K1, K2
-	VMULPD    (BX)(R8*8), Z1, K2, Z1
-	VMOVUPD   Z1, K1, (AX)(R8*8)
-	MOVQ      R9, R8
-
-aligned_1606:
-	MOVQ DI, R9
-	SUBQ $0x00000020, R9
-
-unrolled_1607:
-	CMPQ     R8, R9
-	JGT      single_1608
-	VMOVUPD  (CX)(R8*8), Z1
-	VCMPPD   $0x1a, Z0, Z1, K1
-	VMULPD   (BX)(R8*8), Z1, K1, Z1
-	VMOVNTPD Z1, (AX)(R8*8)
-	VMOVUPD  64(CX)(R8*8), Z1
-	VCMPPD   $0x1a, Z0, Z1, K1
-	VMULPD   64(BX)(R8*8), Z1, K1, Z1
-	VMOVNTPD Z1, 64(AX)(R8*8)
-	VMOVUPD  128(CX)(R8*8), Z1
-	VCMPPD   $0x1a, Z0, Z1, K1
-	VMULPD   128(BX)(R8*8), Z1, K1, Z1
-	VMOVNTPD Z1, 128(AX)(R8*8)
-	VMOVUPD  192(CX)(R8*8), Z1
-	VCMPPD   $0x1a, Z0, Z1, K1
-	VMULPD   192(BX)(R8*8), Z1, K1, Z1
-	VMOVNTPD Z1, 192(AX)(R8*8)
-	ADDQ     $0x00000020, R8
-	JMP      unrolled_1607
-
-single_1608:
-	MOVQ DI, R9
-	SUBQ $0x00000008, R9
-
-single_loop_1609:
-	CMPQ     R8, R9
-	JGT      remainder_1610
-	VMOVUPD  (CX)(R8*8), Z1
-	VCMPPD   $0x1a, Z0, Z1, K1
-	VMULPD   (BX)(R8*8), Z1, K1, Z1
-	VMOVNTPD Z1, (AX)(R8*8)
-	ADDQ     $0x00000008, R8
-	JMP      single_loop_1609
-
-remainder_1610:
-	MOVQ      DI, R9
-	SUBQ      R8, R9
-	JE        span_done_1611
-	MOVQ      $-1, R10
-	BZHIQ     R9, R10, R9
-	KMOVW     R9, K1
-	VMOVUPD.Z (CX)(R8*8), K1, Z1
-	VCMPPD    $0x1a, Z0, Z1, K1, K2
-	VMULPD    (BX)(R8*8), Z1, K2, Z1
-	VMOVUPD   Z1, K1, (AX)(R8*8)
-
-span_done_1611:
-	MOVQ DI, R8
-	SHLQ $0x03, R8
-	ADDQ R8, CX
-	ADDQ R8, AX
-	SUBQ DI, DX
-	JMP  row_1604
-
-rows_done_1605:
-	SFENCE
-	JMP stored_1603
-
-cached_1602:
-row_1612:
-	CMPQ    DX, $0x00
-	JE      rows_done_1613
-	MOVQ    SI, DI
-	CMPQ    DX, DI
-	CMOVQLT DX, DI
-	XORQ    R8, R8
-	MOVQ    DI, R9
-	SUBQ    $0x00000020, R9
-
-unrolled_1614:
-	CMPQ    R8, R9
-	JGT     single_1615
-	VMOVUPD (CX)(R8*8), Z1
-	VCMPPD  $0x1a, Z0, Z1, K1
-	VMULPD  (BX)(R8*8), Z1, K1, Z1
-	VMOVUPD Z1, (AX)(R8*8)
-	VMOVUPD 64(CX)(R8*8), Z1
-	VCMPPD  $0x1a, Z0, Z1, K1
-	VMULPD  64(BX)(R8*8), Z1, K1, Z1
-	VMOVUPD Z1, 64(AX)(R8*8)
-	VMOVUPD 128(CX)(R8*8), Z1
-	VCMPPD  $0x1a, Z0, Z1, K1
-	VMULPD  128(BX)(R8*8), Z1, K1, Z1
-	VMOVUPD Z1, 128(AX)(R8*8)
-	VMOVUPD 192(CX)(R8*8), Z1
-	VCMPPD  $0x1a, Z0, Z1, K1
-	VMULPD  192(BX)(R8*8), Z1, K1, Z1
-	VMOVUPD Z1, 192(AX)(R8*8)
-	ADDQ    $0x00000020, R8
-	JMP     unrolled_1614
-
-single_1615:
-	MOVQ DI, R9
-	SUBQ $0x00000008, R9
-
-single_loop_1616:
-	CMPQ    R8, R9
-	JGT     remainder_1617
-	VMOVUPD (CX)(R8*8), Z1
-	VCMPPD  $0x1a, Z0, Z1, K1
-	VMULPD  (BX)(R8*8), Z1, K1, Z1
-	VMOVUPD Z1, (AX)(R8*8)
-	ADDQ    $0x00000008, R8
-	JMP     single_loop_1616
-
-remainder_1617:
-	MOVQ      DI, R9
-	SUBQ      R8, R9
-	JE        span_done_1618
-	MOVQ      $-1, R10
-	BZHIQ     R9, R10, R9
-	KMOVW     R9, K1
-	VMOVUPD.Z (CX)(R8*8), K1, Z1
-	VCMPPD    $0x1a, Z0, Z1, K1, K2
-	VMULPD    (BX)(R8*8), Z1, K2, Z1
-	VMOVUPD   Z1, K1, (AX)(R8*8)
-
-span_done_1618:
-	MOVQ DI, R8
-	SHLQ $0x03, R8
-	ADDQ R8, CX
-	ADDQ R8, AX
-	SUBQ DI, DX
-	JMP  row_1612
-
-rows_done_1613:
-stored_1603:
-	VZEROUPPER
-	RET
-
-// func forwardRingAVX512F64(dst []float64, x []float64, alpha []float64, inner int)
-// Requires: AVX, AVX512F, BMI2, CMOV
-TEXT ·forwardRingAVX512F64(SB), $1984-80
-	MOVQ   dst_base+0(FP), CX
-	MOVQ   x_base+24(FP), BX
-	MOVQ   x_len+32(FP), SI
-	VXORPS Y0, Y0, Y0
-	LEAQ   (SP), DI
-	ADDQ   $0x0000003f, DI
-	ANDQ   $-64, DI
-	MOVQ   inner+72(FP), AX
-	MOVQ   alpha_len+56(FP), DX
-	MOVQ   DX, R8
-	IMULQ  AX, R8
-	CMPQ   R8, $0x000000c0
-	JA     ring_segmented_1619
-	MOVQ   R8, R9
-
-ring_len_1620:
-	CMPQ R9, $0x00000008
-	JAE  ring_len_done_1621
-	ADDQ R8, R9
-	JMP  ring_len_1620
-
-ring_len_done_1621:
-	MOVQ R9, 1920(SP)
-	MOVQ $0x00000008, R10
-
-ring_step_1622:
-	CMPQ R10, R9
-	JB   ring_step_done_1623
-	SUBQ R9, R10
-	JMP  ring_step_1622
-
-ring_step_done_1623:
-	MOVQ R10, 1928(SP)
-	MOVQ $0x00000020, R10
-
-ring_step_1624:
-	CMPQ R10, R9
-	JB   ring_step_done_1625
-	SUBQ R9, R10
-	JMP  ring_step_1624
-
-ring_step_done_1625:
-	MOVQ    R10, 1936(SP)
-	MOVQ    SI, R10
-	LEAQ    32(R9), R9
-	CMPQ    R10, R9
-	CMOVQHI R9, R10
-	MOVQ    R10, 1960(SP)
-	MOVQ    alpha_base+48(FP), R9
-	MOVQ    1960(SP), R10
-	CMPQ    R8, $0x00000008
-	JB      ring_short_1626
-	CMPQ    AX, $0x01
-	JNE     ring_planes_1627
-	XORQ    AX, AX
-	XORQ    R8, R8
-
-ring_copy_1629:
-	CMPQ    AX, R10
-	JAE     ring_built_1628
-	MOVQ    DX, R11
-	SUBQ    R8, R11
-	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_1630
-	VMOVUPD (R9)(R8*8), Z1
-	VMOVUPD Z1, (DI)(AX*8)
-	ADDQ    $0x00000008, AX
-	ADDQ    $0x00000008, R8
-	CMPQ    R8, DX
-	JNE     ring_copy_1629
-	XORQ    R8, R8
-	JMP     ring_copy_1629
-
-ring_copy_tail_1630:
-	VMOVUPD -64(R9)(DX*8), Z1
-	ADDQ    R11, AX
-	VMOVUPD Z1, -64(DI)(AX*8)
-	XORQ    R8, R8
-	JMP     ring_copy_1629
-
-ring_planes_1627:
-	XORQ R8, R8
-	XORQ R11, R11
-	CMPQ AX, $0x00000010
-	JA   ring_long_planes_1631
-	MOVQ R10, R12
-	SUBQ $0x00000008, R12
-
-ring_fill_1632:
-	CMPQ         R11, R12
-	JGT          ring_fill_last_1633
-	VBROADCASTSD (R9)(R8*8), Z1
-	VMOVUPD      Z1, (DI)(R11*8)
-	VMOVUPD      Z1, 64(DI)(R11*8)
-	ADDQ         AX, R11
-	INCQ         R8
-	CMPQ         R8, DX
-	JNE          ring_wrap_1634
-	XORQ         R8, R8
-
-ring_wrap_1634:
-	JMP ring_fill_1632
-
-ring_fill_last_1633:
-	CMPQ         R11, R10
-	JAE          ring_built_1628
-	VBROADCASTSD (R9)(R8*8), Z1
-	VMOVUPD      Z1, (DI)(R11*8)
-	ADDQ         AX, R11
-	INCQ         R8
-	CMPQ         R8, DX
-	JNE          ring_wrap_1635
-	XORQ         R8, R8
-
-ring_wrap_1635:
-	JMP ring_fill_last_1633
-
-ring_long_planes_1631:
-ring_channel_1636:
-	CMPQ         R11, R10
-	JAE          ring_built_1628
-	VBROADCASTSD (R9)(R8*8), Z1
-	MOVQ         R11, R13
-	ADDQ         AX, R11
-	MOVQ         R11, R12
-	CMPQ         R12, R10
-	CMOVQHI      R10, R12
-
-ring_plane_1637:
-	VMOVUPD Z1, (DI)(R13*8)
-	ADDQ    $0x00000008, R13
-	CMPQ    R13, R12
-	JB      ring_plane_1637
-	INCQ    R8
-	CMPQ    R8, DX
-	JNE     ring_wrap_1638
-	XORQ    R8, R8
-
-ring_wrap_1638:
-	JMP ring_channel_1636
-
-ring_short_1626:
-	XORQ R11, R11
-	XORQ R12, R12
-	XORQ R13, R13
-
-ring_element_1639:
-	MOVQ (R9)(R11*8), R14
-	MOVQ R14, (DI)(R13*8)
-	INCQ R12
-	CMPQ R12, AX
-	JB   ring_element_next_1640
-	XORQ R12, R12
-	INCQ R11
-	CMPQ R11, DX
-	JB   ring_element_next_1640
-	XORQ R11, R11
-
-ring_element_next_1640:
-	INCQ    R13
-	CMPQ    R13, $0x00000008
-	JB      ring_element_1639
-	VMOVUPD (DI), Z1
-	MOVQ    1920(SP), AX
-	CMPQ    AX, $0x00000008
-	JE      ring_exact_1641
-	SUBQ    R8, AX
-
-ring_exact_1641:
-	MOVQ AX, DX
-
-ring_repeat_1642:
-	CMPQ    DX, R10
-	JAE     ring_built_1628
-	VMOVUPD Z1, (DI)(DX*8)
-	ADDQ    AX, DX
-	JMP     ring_repeat_1642
-
-ring_built_1628:
-	XORQ AX, AX
-	XORQ DX, DX
-	MOVQ SI, R8
-	SUBQ $0x00000020, R8
-
-unrolled_1643:
-	CMPQ    DX, R8
-	JGT     single_1644
-	VMOVUPD (BX)(DX*8), Z1
-	VCMPPD  $0x1a, Z0, Z1, K1
-	VMULPD  (DI)(AX*8), Z1, K1, Z1
-	VMOVUPD Z1, (CX)(DX*8)
-	VMOVUPD 64(BX)(DX*8), Z1
-	VCMPPD  $0x1a, Z0, Z1, K1
-	VMULPD  64(DI)(AX*8), Z1, K1, Z1
-	VMOVUPD Z1, 64(CX)(DX*8)
-	VMOVUPD 128(BX)(DX*8), Z1
-	VCMPPD  $0x1a, Z0, Z1, K1
-	VMULPD  128(DI)(AX*8), Z1, K1, Z1
-	VMOVUPD Z1, 128(CX)(DX*8)
-	VMOVUPD 192(BX)(DX*8), Z1
-	VCMPPD  $0x1a, Z0, Z1, K1
-	VMULPD  192(DI)(AX*8), Z1, K1, Z1
-	VMOVUPD Z1, 192(CX)(DX*8)
-	ADDQ    1936(SP), AX
-	MOVQ    AX, R9
-	SUBQ    1920(SP), R9
-	CMOVQCC R9, AX
-	ADDQ    $0x00000020, DX
-	JMP     unrolled_1643
-
-single_1644:
-	MOVQ SI, R8
-	SUBQ $0x00000008, R8
-
-single_loop_1645:
-	CMPQ    DX, R8
-	JGT     remainder_1646
-	VMOVUPD (BX)(DX*8), Z1
-	VCMPPD  $0x1a, Z0, Z1, K1
-	VMULPD  (DI)(AX*8), Z1, K1, Z1
-	VMOVUPD Z1, (CX)(DX*8)
-	ADDQ    1928(SP), AX
-	MOVQ    AX, R9
-	SUBQ    1920(SP), R9
-	CMOVQCC R9, AX
-	ADDQ    $0x00000008, DX
-	JMP     single_loop_1645
-
-remainder_1646:
-	SUBQ      DX, SI
-	JE        span_done_1647
-	MOVQ      $-1, R8
-	BZHIQ     SI, R8, SI
-	KMOVW     SI, K1
-	VMOVUPD.Z (BX)(DX*8), K1, Z1
-	VCMPPD    $0x1a, Z0, Z1, K1, K2
-	VMULPD    (DI)(AX*8), Z1, K2, Z1
-	VMOVUPD   Z1, K1, (CX)(DX*8)
-
-span_done_1647:
-	JMP ring_finished_forwardAVX512F64
-
-ring_segmented_1619:
-	MOVQ inner+72(FP), R8
-	CMPQ R8, $0x000000c0
-	JA   ring_finished_forwardAVX512F64
-	MOVQ $0x000000c0, AX
-	XORQ DX, DX
-	DIVQ R8
-	MOVQ AX, 1952(SP)
-	MOVQ $0x00000000, 1944(SP)
-	CMPQ R8, $0x01
-	JE   ring_rows_1648
-
-ring_segment_1649:
-	CMPQ    SI, $0x00
-	JE      ring_done_1650
-	MOVQ    1944(SP), AX
-	MOVQ    alpha_len+56(FP), DX
-	MOVQ    inner+72(FP), R8
-	SUBQ    AX, DX
-	MOVQ    1952(SP), R9
-	CMPQ    DX, R9
-	CMOVQHI R9, DX
-	MOVQ    DX, 1968(SP)
-	MOVQ    DX, R9
-	IMULQ   R8, R9
-	MOVQ    R9, R10
-	CMPQ    SI, R10
-	CMOVQLT SI, R10
-	MOVQ    R10, 1976(SP)
-	MOVQ    R9, R11
-
-ring_len_1651:
-	CMPQ R11, $0x00000008
-	JAE  ring_len_done_1652
-	ADDQ R9, R11
-	JMP  ring_len_1651
-
-ring_len_done_1652:
-	MOVQ R11, 1920(SP)
-	MOVQ $0x00000008, R12
-
-ring_step_1653:
-	CMPQ R12, R11
-	JB   ring_step_done_1654
-	SUBQ R11, R12
-	JMP  ring_step_1653
-
-ring_step_done_1654:
-	MOVQ R12, 1928(SP)
-	MOVQ $0x00000020, R12
-
-ring_step_1655:
-	CMPQ R12, R11
-	JB   ring_step_done_1656
-	SUBQ R11, R12
-	JMP  ring_step_1655
-
-ring_step_done_1656:
-	MOVQ    R12, 1936(SP)
-	LEAQ    32(R11), R11
-	CMPQ    R10, R11
-	CMOVQHI R11, R10
-	MOVQ    R10, 1960(SP)
-	MOVQ    alpha_base+48(FP), R10
-	LEAQ    (R10)(AX*8), R10
-	MOVQ    1960(SP), AX
-	CMPQ    R9, $0x00000008
-	JB      ring_short_1657
-	CMPQ    R8, $0x01
-	JNE     ring_planes_1658
-	XORQ    R8, R8
-	XORQ    R9, R9
-
-ring_copy_1660:
-	CMPQ    R8, AX
-	JAE     ring_built_1659
-	MOVQ    DX, R11
-	SUBQ    R9, R11
-	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_1661
-	VMOVUPD (R10)(R9*8), Z1
-	VMOVUPD Z1, (DI)(R8*8)
-	ADDQ    $0x00000008, R8
-	ADDQ    $0x00000008, R9
-	CMPQ    R9, DX
-	JNE     ring_copy_1660
-	XORQ    R9, R9
-	JMP     ring_copy_1660
-
-ring_copy_tail_1661:
-	VMOVUPD -64(R10)(DX*8), Z1
-	ADDQ    R11, R8
-	VMOVUPD Z1, -64(DI)(R8*8)
-	XORQ    R9, R9
-	JMP     ring_copy_1660
-
-ring_planes_1658:
-	XORQ R9, R9
-	XORQ R11, R11
-	CMPQ R8, $0x00000010
-	JA   ring_long_planes_1662
-	MOVQ AX, R12
-	SUBQ $0x00000008, R12
-
-ring_fill_1663:
-	CMPQ         R11, R12
-	JGT          ring_fill_last_1664
-	VBROADCASTSD (R10)(R9*8), Z1
-	VMOVUPD      Z1, (DI)(R11*8)
-	VMOVUPD      Z1, 64(DI)(R11*8)
-	ADDQ         R8, R11
-	INCQ         R9
-	CMPQ         R9, DX
-	JNE          ring_wrap_1665
-	XORQ         R9, R9
-
-ring_wrap_1665:
-	JMP ring_fill_1663
-
-ring_fill_last_1664:
-	CMPQ         R11, AX
-	JAE          ring_built_1659
-	VBROADCASTSD (R10)(R9*8), Z1
-	VMOVUPD      Z1, (DI)(R11*8)
-	ADDQ         R8, R11
-	INCQ         R9
-	CMPQ         R9, DX
-	JNE          ring_wrap_1666
-	XORQ         R9, R9
-
-ring_wrap_1666:
-	JMP ring_fill_last_1664
-
-ring_long_planes_1662:
-ring_channel_1667:
-	CMPQ         R11, AX
-	JAE          ring_built_1659
-	VBROADCASTSD (R10)(R9*8), Z1
-	MOVQ         R11, R13
-	ADDQ         R8, R11
-	MOVQ         R11, R12
-	CMPQ         R12, AX
-	CMOVQHI      AX, R12
-
-ring_plane_1668:
-	VMOVUPD Z1, (DI)(R13*8)
-	ADDQ    $0x00000008, R13
-	CMPQ    R13, R12
-	JB      ring_plane_1668
-	INCQ    R9
-	CMPQ    R9, DX
-	JNE     ring_wrap_1669
-	XORQ    R9, R9
-
-ring_wrap_1669:
-	JMP ring_channel_1667
-
-ring_short_1657:
-	XORQ R11, R11
-	XORQ R12, R12
-	XORQ R13, R13
-
-ring_element_1670:
-	MOVQ (R10)(R11*8), R14
-	MOVQ R14, (DI)(R13*8)
-	INCQ R12
-	CMPQ R12, R8
-	JB   ring_element_next_1671
-	XORQ R12, R12
-	INCQ R11
-	CMPQ R11, DX
-	JB   ring_element_next_1671
-	XORQ R11, R11
-
-ring_element_next_1671:
-	INCQ    R13
-	CMPQ    R13, $0x00000008
-	JB      ring_element_1670
-	VMOVUPD (DI), Z1
-	MOVQ    1920(SP), DX
-	CMPQ    DX, $0x00000008
-	JE      ring_exact_1672
-	SUBQ    R9, DX
-
-ring_exact_1672:
-	MOVQ DX, R8
-
-ring_repeat_1673:
-	CMPQ    R8, AX
-	JAE     ring_built_1659
-	VMOVUPD Z1, (DI)(R8*8)
-	ADDQ    DX, R8
-	JMP     ring_repeat_1673
-
-ring_built_1659:
-	XORQ AX, AX
-	MOVQ 1976(SP), DX
-	XORQ R8, R8
-	MOVQ DX, R9
-	SUBQ $0x00000020, R9
-
-unrolled_1674:
-	CMPQ    R8, R9
-	JGT     single_1675
-	VMOVUPD (BX)(R8*8), Z1
-	VCMPPD  $0x1a, Z0, Z1, K1
-	VMULPD  (DI)(AX*8), Z1, K1, Z1
-	VMOVUPD Z1, (CX)(R8*8)
-	VMOVUPD 64(BX)(R8*8), Z1
-	VCMPPD  $0x1a, Z0, Z1, K1
-	VMULPD  64(DI)(AX*8), Z1, K1, Z1
-	VMOVUPD Z1, 64(CX)(R8*8)
-	VMOVUPD 128(BX)(R8*8), Z1
-	VCMPPD  $0x1a, Z0, Z1, K1
-	VMULPD  128(DI)(AX*8), Z1, K1, Z1
-	VMOVUPD Z1, 128(CX)(R8*8)
-	VMOVUPD 192(BX)(R8*8), Z1
-	VCMPPD  $0x1a, Z0, Z1, K1
-	VMULPD  192(DI)(AX*8), Z1, K1, Z1
-	VMOVUPD Z1, 192(CX)(R8*8)
-	ADDQ    1936(SP), AX
-	MOVQ    AX, R10
-	SUBQ    1920(SP), R10
-	CMOVQCC R10, AX
-	ADDQ    $0x00000020, R8
-	JMP     unrolled_1674
-
-single_1675:
-	MOVQ DX, R9
-	SUBQ $0x00000008, R9
-
-single_loop_1676:
-	CMPQ    R8, R9
-	JGT     remainder_1677
-	VMOVUPD (BX)(R8*8), Z1
-	VCMPPD  $0x1a, Z0, Z1, K1
-	VMULPD  (DI)(AX*8), Z1, K1, Z1
-	VMOVUPD Z1, (CX)(R8*8)
-	ADDQ    1928(SP), AX
-	MOVQ    AX, R10
-	SUBQ    1920(SP), R10
-	CMOVQCC R10, AX
-	ADDQ    $0x00000008, R8
-	JMP     single_loop_1676
-
-remainder_1677:
-	SUBQ      R8, DX
-	JE        span_done_1678
-	MOVQ      $-1, R9
-	BZHIQ     DX, R9, DX
-	KMOVW     DX, K1
-	VMOVUPD.Z (BX)(R8*8), K1, Z1
-	VCMPPD    $0x1a, Z0, Z1, K1, K2
-	VMULPD    (DI)(AX*8), Z1, K2, Z1
-	VMOVUPD   Z1, K1, (CX)(R8*8)
-
-span_done_1678:
-	MOVQ 1944(SP), AX
-	MOVQ 1968(SP), DX
-	MOVQ 1976(SP), R8
-	SUBQ R8, SI
-	SHLQ $0x03, R8
-	ADDQ R8, BX
-	ADDQ R8, CX
-	ADDQ DX, AX
-	MOVQ alpha_len+56(FP), DX
-	CMPQ AX, DX
-	JNE  ring_next_1679
-	XORQ AX, AX
-
-ring_next_1679:
-	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1649
-
-ring_done_1650:
-	JMP ring_finished_forwardAVX512F64
-
-ring_rows_1648:
-ring_block_1680:
-	MOVQ    1944(SP), AX
-	MOVQ    alpha_len+56(FP), DX
-	CMPQ    AX, DX
-	JE      ring_finished_forwardAVX512F64
-	SUBQ    AX, DX
-	MOVQ    1952(SP), CX
-	CMPQ    DX, CX
-	CMOVQHI CX, DX
-	MOVQ    DX, 1968(SP)
-	MOVQ    inner+72(FP), CX
-	MOVQ    DX, BX
-	IMULQ   CX, BX
-	MOVQ    BX, 1976(SP)
-	MOVQ    BX, SI
-
-ring_len_1681:
-	CMPQ SI, $0x00000008
-	JAE  ring_len_done_1682
-	ADDQ BX, SI
-	JMP  ring_len_1681
-
-ring_len_done_1682:
-	MOVQ SI, 1920(SP)
-	MOVQ $0x00000008, R8
-
-ring_step_1683:
-	CMPQ R8, SI
-	JB   ring_step_done_1684
-	SUBQ SI, R8
-	JMP  ring_step_1683
-
-ring_step_done_1684:
-	MOVQ R8, 1928(SP)
-	MOVQ $0x00000020, R8
-
-ring_step_1685:
-	CMPQ R8, SI
-	JB   ring_step_done_1686
-	SUBQ SI, R8
-	JMP  ring_step_1685
-
-ring_step_done_1686:
-	MOVQ    R8, 1936(SP)
-	MOVQ    BX, R8
-	LEAQ    32(SI), SI
-	CMPQ    R8, SI
-	CMOVQHI SI, R8
-	MOVQ    R8, 1960(SP)
-	MOVQ    alpha_base+48(FP), SI
-	LEAQ    (SI)(AX*8), SI
-	MOVQ    1960(SP), R8
-	CMPQ    BX, $0x00000008
-	JB      ring_short_1687
-	CMPQ    CX, $0x01
-	JNE     ring_planes_1688
-	XORQ    BX, BX
-	XORQ    R9, R9
-
-ring_copy_1690:
-	CMPQ    BX, R8
-	JAE     ring_built_1689
-	MOVQ    DX, R10
-	SUBQ    R9, R10
-	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_1691
-	VMOVUPD (SI)(R9*8), Z1
-	VMOVUPD Z1, (DI)(BX*8)
-	ADDQ    $0x00000008, BX
-	ADDQ    $0x00000008, R9
-	CMPQ    R9, DX
-	JNE     ring_copy_1690
-	XORQ    R9, R9
-	JMP     ring_copy_1690
-
-ring_copy_tail_1691:
-	VMOVUPD -64(SI)(DX*8), Z1
-	ADDQ    R10, BX
-	VMOVUPD Z1, -64(DI)(BX*8)
-	XORQ    R9, R9
-	JMP     ring_copy_1690
-
-ring_planes_1688:
-	XORQ BX, BX
-	XORQ R9, R9
-	CMPQ CX, $0x00000010
-	JA   ring_long_planes_1692
-	MOVQ R8, R10
-	SUBQ $0x00000008, R10
-
-ring_fill_1693:
-	CMPQ         R9, R10
-	JGT          ring_fill_last_1694
-	VBROADCASTSD (SI)(BX*8), Z1
-	VMOVUPD      Z1, (DI)(R9*8)
-	VMOVUPD      Z1, 64(DI)(R9*8)
-	ADDQ         CX, R9
-	INCQ         BX
-	CMPQ         BX, DX
-	JNE          ring_wrap_1695
-	XORQ         BX, BX
-
-ring_wrap_1695:
-	JMP ring_fill_1693
-
-ring_fill_last_1694:
-	CMPQ         R9, R8
-	JAE          ring_built_1689
-	VBROADCASTSD (SI)(BX*8), Z1
-	VMOVUPD      Z1, (DI)(R9*8)
-	ADDQ         CX, R9
-	INCQ         BX
-	CMPQ         BX, DX
-	JNE          ring_wrap_1696
-	XORQ         BX, BX
-
-ring_wrap_1696:
-	JMP ring_fill_last_1694
-
-ring_long_planes_1692:
-ring_channel_1697:
-	CMPQ         R9, R8
-	JAE          ring_built_1689
-	VBROADCASTSD (SI)(BX*8), Z1
-	MOVQ         R9, R11
-	ADDQ         CX, R9
-	MOVQ         R9, R10
-	CMPQ         R10, R8
-	CMOVQHI      R8, R10
-
-ring_plane_1698:
-	VMOVUPD Z1, (DI)(R11*8)
-	ADDQ    $0x00000008, R11
-	CMPQ    R11, R10
-	JB      ring_plane_1698
-	INCQ    BX
-	CMPQ    BX, DX
-	JNE     ring_wrap_1699
-	XORQ    BX, BX
-
-ring_wrap_1699:
-	JMP ring_channel_1697
-
-ring_short_1687:
-	XORQ R9, R9
-	XORQ R10, R10
-	XORQ R11, R11
-
-ring_element_1700:
-	MOVQ (SI)(R9*8), R12
-	MOVQ R12, (DI)(R11*8)
-	INCQ R10
-	CMPQ R10, CX
-	JB   ring_element_next_1701
-	XORQ R10, R10
-	INCQ R9
-	CMPQ R9, DX
-	JB   ring_element_next_1701
-	XORQ R9, R9
-
-ring_element_next_1701:
-	INCQ    R11
-	CMPQ    R11, $0x00000008
-	JB      ring_element_1700
-	VMOVUPD (DI), Z1
-	MOVQ    1920(SP), DX
-	CMPQ    DX, $0x00000008
-	JE      ring_exact_1702
-	SUBQ    BX, DX
-
-ring_exact_1702:
-	MOVQ DX, BX
-
-ring_repeat_1703:
-	CMPQ    BX, R8
-	JAE     ring_built_1689
-	VMOVUPD Z1, (DI)(BX*8)
-	ADDQ    DX, BX
-	JMP     ring_repeat_1703
-
-ring_built_1689:
-	IMULQ CX, AX
-	SHLQ  $0x03, AX
-	MOVQ  x_base+24(FP), BX
-	ADDQ  AX, BX
-	MOVQ  dst_base+0(FP), CX
-	ADDQ  AX, CX
-	MOVQ  x_len+32(FP), SI
-
-ring_row_1704:
-	CMPQ SI, $0x00
-	JE   ring_rows_done_1705
-	XORQ AX, AX
-	MOVQ 1976(SP), DX
-	XORQ R8, R8
-	MOVQ DX, R9
-	SUBQ $0x00000020, R9
-
-unrolled_1706:
-	CMPQ    R8, R9
-	JGT     single_1707
-	VMOVUPD (BX)(R8*8), Z1
-	VCMPPD  $0x1a, Z0, Z1, K1
-	VMULPD  (DI)(AX*8), Z1, K1, Z1
-	VMOVUPD Z1, (CX)(R8*8)
-	VMOVUPD 64(BX)(R8*8), Z1
-	VCMPPD  $0x1a, Z0, Z1, K1
-	VMULPD  64(DI)(AX*8), Z1, K1, Z1
-	VMOVUPD Z1, 64(CX)(R8*8)
-	VMOVUPD 128(BX)(R8*8), Z1
-	VCMPPD  $0x1a, Z0, Z1, K1
-	VMULPD  128(DI)(AX*8), Z1, K1, Z1
-	VMOVUPD Z1, 128(CX)(R8*8)
-	VMOVUPD 192(BX)(R8*8), Z1
-	VCMPPD  $0x1a, Z0, Z1, K1
-	VMULPD  192(DI)(AX*8), Z1, K1, Z1
-	VMOVUPD Z1, 192(CX)(R8*8)
-	ADDQ    1936(SP), AX
-	MOVQ    AX, R10
-	SUBQ    1920(SP), R10
-	CMOVQCC R10, AX
-	ADDQ    $0x00000020, R8
-	JMP     unrolled_1706
-
-single_1707:
-	MOVQ DX, R9
-	SUBQ $0x00000008, R9
-
-single_loop_1708:
-	CMPQ    R8, R9
-	JGT     remainder_1709
-	VMOVUPD (BX)(R8*8), Z1
-	VCMPPD  $0x1a, Z0, Z1, K1
-	VMULPD  (DI)(AX*8), Z1, K1, Z1
-	VMOVUPD Z1, (CX)(R8*8)
-	ADDQ    1928(SP), AX
-	MOVQ    AX, R10
-	SUBQ    1920(SP), R10
-	CMOVQCC R10, AX
-	ADDQ    $0x00000008, R8
-	JMP     single_loop_1708
-
-remainder_1709:
-	SUBQ      R8, DX
-	JE        span_done_1710
-	MOVQ      $-1, R9
-	BZHIQ     DX, R9, DX
-	KMOVW     DX, K1
-	VMOVUPD.Z (BX)(R8*8), K1, Z1
-	VCMPPD    $0x1a, Z0, Z1, K1, K2
-	VMULPD    (DI)(AX*8), Z1, K2, Z1
-	VMOVUPD   Z1, K1, (CX)(R8*8)
-
-span_done_1710:
-	MOVQ  alpha_len+56(FP), AX
-	IMULQ inner+72(FP), AX
-	SUBQ  AX, SI
-	SHLQ  $0x03, AX
-	ADDQ  AX, BX
-	ADDQ  AX, CX
-	JMP   ring_row_1704
-
-ring_rows_done_1705:
-	MOVQ 1944(SP), AX
-	ADDQ 1968(SP), AX
-	MOVQ AX, 1944(SP)
-	JMP  ring_block_1680
-
-ring_finished_forwardAVX512F64:
-	VZEROUPPER
-	RET
-
-// func backwardAVX512F64(dx []float64, dy []float64, x []float64, alpha float64) float64
-// Requires: AVX, AVX512F, BMI2, CMOV, MMX+
-TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
-	MOVQ         dx_base+0(FP), AX
-	MOVQ         x_base+48(FP), CX
-	MOVQ         dy_base+24(FP), DX
-	MOVQ         x_len+56(FP), BX
-	VXORPS       Y0, Y0, Y0
-	VBROADCASTSD alpha+72(FP), Z5
-	VXORPS       Y1, Y1, Y1
-	VXORPS       Y2, Y2, Y2
-	VXORPS       Y3, Y3, Y3
-	VXORPS       Y4, Y4, Y4
-	MOVQ         BX, SI
-	SHLQ         $0x03, SI
-	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1711
-	CMPQ         AX, DX
-	JE           cached_1711
-	CMPQ         AX, CX
-	JE           cached_1711
-	XORQ         SI, SI
-	MOVQ         AX, DI
-	NEGQ         DI
-	ANDQ         $0x0000003f, DI
-	SHRQ         $0x03, DI
-	CMPQ         DI, BX
-	CMOVQGT      BX, DI
-	TESTQ        DI, DI
-	JE           aligned_1713
-	MOVQ         DI, R8
-	MOVQ         $-1, R9
-	BZHIQ        R8, R9, R8
-	KMOVW        R8, K1
-	VMOVUPD.Z    (CX)(SI*8), K1, Z6
-	VCMPPD       $0x1a, Z0, Z6, K1, K2
-	VMOVUPD.Z    (DX)(SI*8), K1, Z7
-	VFMADD231PD  Z7, Z6, K2, Z1
-	VMULPD       Z5, Z7, K2, Z7
-	VMOVUPD      Z7, K1, (AX)(SI*8)
-	MOVQ         DI, SI
-
-aligned_1713:
-	MOVQ BX, DI
-	SUBQ $0x00000020, DI
-
-unrolled_1714:
-	CMPQ        SI, DI
-	JGT         single_1715
-	VMOVUPD     (CX)(SI*8), Z6
-	VCMPPD      $0x1a, Z0, Z6, K1
-	VMOVUPD     (DX)(SI*8), Z7
-	VFMADD231PD Z7, Z6, K1, Z1
-	VMULPD      Z5, Z7, K1, Z7
-	VMOVNTPD    Z7, (AX)(SI*8)
-	VMOVUPD     64(CX)(SI*8), Z6
-	VCMPPD      $0x1a, Z0, Z6, K1
-	VMOVUPD     64(DX)(SI*8), Z7
-	VFMADD231PD Z7, Z6, K1, Z2
-	VMULPD      Z5, Z7, K1, Z7
-	VMOVNTPD    Z7, 64(AX)(SI*8)
-	VMOVUPD     128(CX)(SI*8), Z6
-	VCMPPD      $0x1a, Z0, Z6, K1
-	VMOVUPD     128(DX)(SI*8), Z7
-	VFMADD231PD Z7, Z6, K1, Z3
-	VMULPD      Z5, Z7, K1, Z7
-	VMOVNTPD    Z7, 128(AX)(SI*8)
-	VMOVUPD     192(CX)(SI*8), Z6
-	VCMPPD      $0x1a, Z0, Z6, K1
-	VMOVUPD     192(DX)(SI*8), Z7
-	VFMADD231PD Z7, Z6, K1, Z4
-	VMULPD      Z5, Z7, K1, Z7
-	VMOVNTPD    Z7, 192(AX)(SI*8)
-	ADDQ        $0x00000020, SI
-	JMP         unrolled_1714
-
-single_1715:
-	MOVQ BX, DI
-	SUBQ $0x00000008, DI
-
-single_loop_1716:
-	CMPQ        SI, DI
-	JGT         remainder_1717
-	VMOVUPD     (CX)(SI*8), Z6
-	VCMPPD      $0x1a, Z0, Z6, K1
-	VMOVUPD     (DX)(SI*8), Z7
-	VFMADD231PD Z7, Z6, K1, Z1
-	VMULPD      Z5, Z7, K1, Z7
-	VMOVNTPD    Z7, (AX)(SI*8)
-	ADDQ        $0x00000008, SI
-	JMP         single_loop_1716
-
-remainder_1717:
-	SUBQ        SI, BX
-	JE          span_done_1718
-	MOVQ        $-1, DI
-	BZHIQ       BX, DI, BX
-	KMOVW       BX, K1
-	VMOVUPD.Z   (CX)(SI*8), K1, Z6
-	VCMPPD      $0x1a, Z0, Z6, K1, K2
-	VMOVUPD.Z   (DX)(SI*8), K1, Z0
-	VFMADD231PD Z0, Z6, K2, Z1
-	VMULPD      Z5, Z0, K2, Z0
-	VMOVUPD     Z0, K1, (AX)(SI*8)
-
-span_done_1718:
-	SFENCE
-	JMP stored_1712
-
-cached_1711:
-	XORQ SI, SI
-	MOVQ BX, DI
-	SUBQ $0x00000020, DI
-
-unrolled_1719:
-	CMPQ        SI, DI
-	JGT         single_1720
-	VMOVUPD     (CX)(SI*8), Z6
-	VCMPPD      $0x1a, Z0, Z6, K1
-	VMOVUPD     (DX)(SI*8), Z7
-	VFMADD231PD Z7, Z6, K1, Z1
-	VMULPD      Z5, Z7, K1, Z7
-	VMOVUPD     Z7, (AX)(SI*8)
-	VMOVUPD     64(CX)(SI*8), Z6
-	VCMPPD      $0x1a, Z0, Z6, K1
-	VMOVUPD     64(DX)(SI*8), Z7
-	VFMADD231PD Z7, Z6, K1, Z2
-	VMULPD      Z5, Z7, K1, Z7
-	VMOVUPD     Z7, 64(AX)(SI*8)
-	VMOVUPD     128(CX)(SI*8), Z6
-	VCMPPD      $0x1a, Z0, Z6, K1
-	VMOVUPD     128(DX)(SI*8), Z7
-	VFMADD231PD Z7, Z6, K1, Z3
-	VMULPD      Z5, Z7, K1, Z7
-	VMOVUPD     Z7, 128(AX)(SI*8)
-	VMOVUPD     192(CX)(SI*8), Z6
-	VCMPPD      $0x1a, Z0, Z6, K1
-	VMOVUPD     192(DX)(SI*8), Z7
-	VFMADD231PD Z7, Z6, K1, Z4
-	VMULPD      Z5, Z7, K1, Z7
-	VMOVUPD     Z7, 192(AX)(SI*8)
-	ADDQ        $0x00000020, SI
-	JMP         unrolled_1719
-
-single_1720:
-	MOVQ BX, DI
-	SUBQ $0x00000008, DI
-
-single_loop_1721:
-	CMPQ        SI, DI
-	JGT         remainder_1722
-	VMOVUPD     (CX)(SI*8), Z6
-	VCMPPD      $0x1a, Z0, Z6, K1
-	VMOVUPD     (DX)(SI*8), Z7
-	VFMADD231PD Z7, Z6, K1, Z1
-	VMULPD      Z5, Z7, K1, Z7
-	VMOVUPD     Z7, (AX)(SI*8)
-	ADDQ        $0x00000008, SI
-	JMP         single_loop_1721
-
-remainder_1722:
-	SUBQ        SI, BX
-	JE          span_done_1723
-	MOVQ        $-1, DI
-	BZHIQ       BX, DI, BX
-	KMOVW       BX, K1
-	VMOVUPD.Z   (CX)(SI*8), K1, Z6
-	VCMPPD      $0x1a, Z0, Z6, K1, K2
-	VMOVUPD.Z   (DX)(SI*8), K1, Z0
-	VFMADD231PD Z0, Z6, K2, Z1
-	VMULPD      Z5, Z0, K2, Z0
-	VMOVUPD     Z0, K1, (AX)(SI*8)
-
-span_done_1723:
-stored_1712:
-	VADDPD        Z2, Z1, Z1
-	VADDPD        Z4, Z3, Z3
-	VADDPD        Z3, Z1, Z1
-	VEXTRACTF64X4 $0x01, Z1, Y0
-	VADDPD        Y0, Y1, Y0
-	VEXTRACTF128  $0x01, Y0, X1
-	VADDPD        X1, X0, X1
-	VPERMILPD     $0x01, X1, X0
-	VADDSD        X0, X1, X1
-	VMOVSD        X1, ret+80(FP)
-	VZEROUPPER
-	RET
-
-// func backwardPlanesAVX512F64(dx []float64, dy []float64, x []float64, alpha []float64, acc []float64, inner int)
-// Requires: AVX, AVX512F, BMI2, CMOV, MMX+
-TEXT ·backwardPlanesAVX512F64(SB), NOSPLIT, $0-128
-	MOVQ   dx_base+0(FP), AX
-	MOVQ   x_base+48(FP), CX
-	MOVQ   dy_base+24(FP), DX
-	MOVQ   x_len+56(FP), BX
-	MOVQ   acc_base+96(FP), SI
-	VXORPS Y0, Y0, Y0
-	MOVQ   inner+120(FP), DI
-	MOVQ   alpha_len+80(FP), R8
-	MOVQ   alpha_base+72(FP), R9
-	MOVQ   DI, R10
-	SHLQ   $0x03, R10
-	XORQ   R11, R11
-	MOVQ   BX, R12
-	SHLQ   $0x03, R12
-	CMPQ   R12, ·streamThreshold+0(SB)
-	JB     cached_1724
-	CMPQ   AX, DX
-	JE     cached_1724
-	CMPQ   AX, CX
-	JE     cached_1724
-
-plane_1726:
-	CMPQ         BX, $0x00
-	JE           planes_done_1727
-	VBROADCASTSD (R9)(R11*8), Z5
-	VXORPS       Y1, Y1, Y1
-	VXORPS       Y2, Y2, Y2
-	VXORPS       Y3, Y3, Y3
-	VXORPS       Y4, Y4, Y4
-	XORQ         R12, R12
-	MOVQ         AX, R13
-	NEGQ         R13
-	ANDQ         $0x0000003f, R13
-	SHRQ         $0x03, R13
-	CMPQ         R13, DI
-	CMOVQGT      DI, R13
-	TESTQ        R13, R13
-	JE           aligned_1728
-	MOVQ         R13, R14
-	MOVQ         $-1, R15
-	BZHIQ        R14, R15, R14
-	KMOVW        R14, K1
-	VMOVUPD.Z    (CX)(R12*8), K1, Z6
-	VCMPPD       $0x1a, Z0, Z6, K1, K2
-	VMOVUPD.Z    (DX)(R12*8), K1, Z7
-	VFMADD231PD  Z7, Z6, K2, Z1
-	VMULPD       Z5, Z7, K2, Z7
-	VMOVUPD      Z7, K1, (AX)(R12*8)
-	MOVQ         R13, R12
-
-aligned_1728:
-	MOVQ DI, R13
-	SUBQ $0x00000020, R13
-
-unrolled_1729:
-	CMPQ        R12, R13
-	JGT         single_1730
-	VMOVUPD     (CX)(R12*8), Z6
-	VCMPPD      $0x1a, Z0, Z6, K1
-	VMOVUPD     (DX)(R12*8), Z7
-	VFMADD231PD Z7, Z6, K1, Z1
-	VMULPD      Z5, Z7, K1, Z7
-	VMOVNTPD    Z7, (AX)(R12*8)
-	VMOVUPD     64(CX)(R12*8), Z6
-	VCMPPD      $0x1a, Z0, Z6, K1
-	VMOVUPD     64(DX)(R12*8), Z7
-	VFMADD231PD Z7, Z6, K1, Z2
-	VMULPD      Z5, Z7, K1, Z7
-	VMOVNTPD    Z7, 64(AX)(R12*8)
-	VMOVUPD     128(CX)(R12*8), Z6
-	VCMPPD      $0x1a, Z0, Z6, K1
-	VMOVUPD     128(DX)(R12*8), Z7
-	VFMADD231PD Z7, Z6, K1, Z3
-	VMULPD      Z5, Z7, K1, Z7
-	VMOVNTPD    Z7, 128(AX)(R12*8)
-	VMOVUPD     192(CX)(R12*8), Z6
-	VCMPPD      $0x1a, Z0, Z6, K1
-	VMOVUPD     192(DX)(R12*8), Z7
-	VFMADD231PD Z7, Z6, K1, Z4
-	VMULPD      Z5, Z7, K1, Z7
-	VMOVNTPD    Z7, 192(AX)(R12*8)
-	ADDQ        $0x00000020, R12
-	JMP         unrolled_1729
-
-single_1730:
-	MOVQ DI, R13
-	SUBQ $0x00000008, R13
-
-single_loop_1731:
-	CMPQ        R12, R13
-	JGT         remainder_1732
-	VMOVUPD     (CX)(R12*8), Z6
-	VCMPPD      $0x1a, Z0, Z6, K1
-	VMOVUPD     (DX)(R12*8), Z7
-	VFMADD231PD Z7, Z6, K1, Z1
-	VMULPD      Z5, Z7, K1, Z7
-	VMOVNTPD    Z7, (AX)(R12*8)
-	ADDQ        $0x00000008, R12
-	JMP         single_loop_1731
-
-remainder_1732:
-	MOVQ        DI, R13
-	SUBQ        R12, R13
-	JE          span_done_1733
-	MOVQ        $-1, R14
-	BZHIQ       R13, R14, R13
-	KMOVW       R13, K1
-	VMOVUPD.Z   (CX)(R12*8), K1, Z6
-	VCMPPD      $0x1a, Z0, Z6, K1, K2
-	VMOVUPD.Z   (DX)(R12*8), K1, Z7
-	VFMADD231PD Z7, Z6, K2, Z1
-	VMULPD      Z5, Z7, K2, Z7
-	VMOVUPD     Z7, K1, (AX)(R12*8)
-
-span_done_1733:
-	VADDPD        Z2, Z1, Z1
-	VADDPD        Z4, Z3, Z3
-	VADDPD        Z3, Z1, Z1
-	VEXTRACTF64X4 $0x01, Z1, Y2
-	VADDPD        Y2, Y1, Y2
-	VEXTRACTF128  $0x01, Y2, X1
-	VADDPD        X1, X2, X1
-	VPERMILPD     $0x01, X1, X2
-	VADDSD        X2, X1, X1
-	VADDSD        (SI)(R11*8), X1, X1
-	VMOVSD        X1, (SI)(R11*8)
-	ADDQ          R10, CX
-	ADDQ          R10, DX
-	ADDQ          R10, AX
-	INCQ          R11
-	CMPQ          R11, R8
-	JNE           same_pass_1734
-	XORQ          R11, R11
-
-same_pass_1734:
-	SUBQ DI, BX
-	JMP  plane_1726
-
-planes_done_1727:
-	SFENCE
-	JMP stored_1725
-
-cached_1724:
-plane_1735:
-	CMPQ         BX, $0x00
-	JE           planes_done_1736
-	VBROADCASTSD (R9)(R11*8), Z5
-	VXORPS       Y1, Y1, Y1
-	VXORPS       Y2, Y2, Y2
-	VXORPS       Y3, Y3, Y3
-	VXORPS       Y4, Y4, Y4
-	XORQ         R12, R12
-	MOVQ         DI, R13
-	SUBQ         $0x00000020, R13
-
-unrolled_1737:
-	CMPQ        R12, R13
-	JGT         single_1738
-	VMOVUPD     (CX)(R12*8), Z6
-	VCMPPD      $0x1a, Z0, Z6, K1
-	VMOVUPD     (DX)(R12*8), Z7
-	VFMADD231PD Z7, Z6, K1, Z1
-	VMULPD      Z5, Z7, K1, Z7
-	VMOVUPD     Z7, (AX)(R12*8)
-	VMOVUPD     64(CX)(R12*8), Z6
-	VCMPPD      $0x1a, Z0, Z6, K1
-	VMOVUPD     64(DX)(R12*8), Z7
-	VFMADD231PD Z7, Z6, K1, Z2
-	VMULPD      Z5, Z7, K1, Z7
-	VMOVUPD     Z7, 64(AX)(R12*8)
-	VMOVUPD     128(CX)(R12*8), Z6
-	VCMPPD      $0x1a, Z0, Z6, K1
-	VMOVUPD     128(DX)(R12*8), Z7
-	VFMADD231PD Z7, Z6, K1, Z3
-	VMULPD      Z5, Z7, K1, Z7
-	VMOVUPD     Z7, 128(AX)(R12*8)
-	VMOVUPD     192(CX)(R12*8), Z6
-	VCMPPD      $0x1a, Z0, Z6, K1
-	VMOVUPD     192(DX)(R12*8), Z7
-	VFMADD231PD Z7, Z6, K1, Z4
-	VMULPD      Z5, Z7, K1, Z7
-	VMOVUPD     Z7, 192(AX)(R12*8)
-	ADDQ        $0x00000020, R12
-	JMP         unrolled_1737
-
-single_1738:
-	MOVQ DI, R13
-	SUBQ $0x00000008, R13
-
-single_loop_1739:
-	CMPQ        R12, R13
-	JGT         remainder_1740
-	VMOVUPD     (CX)(R12*8), Z6
-	VCMPPD      $0x1a, Z0, Z6, K1
-	VMOVUPD     (DX)(R12*8), Z7
-	VFMADD231PD Z7, Z6, K1, Z1
-	VMULPD      Z5, Z7, K1, Z7
-	VMOVUPD     Z7, (AX)(R12*8)
-	ADDQ        $0x00000008, R12
-	JMP         single_loop_1739
-
-remainder_1740:
-	MOVQ        DI, R13
-	SUBQ        R12, R13
-	JE          span_done_1741
-	MOVQ        $-1, R14
-	BZHIQ       R13, R14, R13
-	KMOVW       R13, K1
-	VMOVUPD.Z   (CX)(R12*8), K1, Z6
-	VCMPPD      $0x1a, Z0, Z6, K1, K2
-	VMOVUPD.Z   (DX)(R12*8), K1, Z7
-	VFMADD231PD Z7, Z6, K2, Z1
-	VMULPD      Z5, Z7, K2, Z7
-	VMOVUPD     Z7, K1, (AX)(R12*8)
-
-span_done_1741:
-	VADDPD        Z2, Z1, Z1
-	VADDPD        Z4, Z3, Z3
-	VADDPD        Z3, Z1, Z1
-	VEXTRACTF64X4 $0x01, Z1, Y2
-	VADDPD        Y2, Y1, Y2
-	VEXTRACTF128  $0x01, Y2, X1
-	VADDPD        X1, X2, X1
-	VPERMILPD     $0x01, X1, X2
-	VADDSD        X2, X1, X1
-	VADDSD        (SI)(R11*8), X1, X1
-	VMOVSD        X1, (SI)(R11*8)
-	ADDQ          R10, CX
-	ADDQ          R10, DX
-	ADDQ          R10, AX
-	INCQ          R11
-	CMPQ          R11, R8
-	JNE           same_pass_1742
-	XORQ          R11, R11
-
-same_pass_1742:
-	SUBQ DI, BX
-	JMP  plane_1735
-
-planes_done_1736:
-stored_1725:
-	VZEROUPPER
-	RET
-
-// func backwardPatternAVX512F64(dx []float64, dy []float64, x []float64, pattern []float64, acc []float64)
-// Requires: AVX, AVX512F, BMI2, CMOV, MMX+
-TEXT ·backwardPatternAVX512F64(SB), NOSPLIT, $0-120
-	MOVQ   dx_base+0(FP), AX
-	MOVQ   x_base+48(FP), CX
-	MOVQ   dy_base+24(FP), DX
-	MOVQ   x_len+56(FP), BX
-	MOVQ   pattern_base+72(FP), SI
-	MOVQ   acc_base+96(FP), DI
-	VXORPS Y0, Y0, Y0
-	MOVQ   pattern_len+80(FP), R8
-	MOVQ   BX, R9
-	SHLQ   $0x03, R9
-	CMPQ   R9, ·streamThreshold+0(SB)
-	JB     cached_1743
-	CMPQ   AX, DX
-	JE     cached_1743
-	CMPQ   AX, CX
-	JE     cached_1743
-
-row_1745:
-	CMPQ        BX, $0x00
-	JE          rows_done_1746
-	MOVQ        R8, R9
-	CMPQ        BX, R9
-	CMOVQLT     BX, R9
-	XORQ        R10, R10
-	MOVQ        AX, R11
-	NEGQ        R11
-	ANDQ        $0x0000003f, R11
-	SHRQ        $0x03, R11
-	CMPQ        R11, R9
-	CMOVQGT     R9, R11
-	TESTQ       R11, R11
-	JE          aligned_1747
-	MOVQ        R11, R12
-	MOVQ        $-1, R13
-	BZHIQ       R12, R13, R12
-	KMOVW       R12, K1
-	VMOVUPD.Z   (CX)(R10*8), K1, Z1
-	VCMPPD      $0x1a, Z0, Z1, K1, K2
-	VMOVUPD.Z   (DX)(R10*8), K1, Z2
-	VMOVUPD.Z   (DI)(R10*8), K2, Z3
-	VFMADD231PD Z2, Z1, K2, Z3
-	VMOVUPD     Z3, K2, (DI)(R10*8)
-	VMULPD      (SI)(R10*8), Z2, K2, Z2
-	VMOVUPD     Z2, K1, (AX)(R10*8)
-	MOVQ        R11, R10
-
-aligned_1747:
-	MOVQ R9, R11
-	SUBQ $0x00000020, R11
-
-unrolled_1748:
-	CMPQ        R10, R11
-	JGT         single_1749
-	VMOVUPD     (CX)(R10*8), Z1
-	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     (DX)(R10*8), Z2
-	VMOVUPD.Z   (DI)(R10*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, (DI)(R10*8)
-	VMULPD      (SI)(R10*8), Z2, K1, Z2
-	VMOVNTPD    Z2, (AX)(R10*8)
-	VMOVUPD     64(CX)(R10*8), Z1
-	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     64(DX)(R10*8), Z2
-	VMOVUPD.Z   64(DI)(R10*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 64(DI)(R10*8)
-	VMULPD      64(SI)(R10*8), Z2, K1, Z2
-	VMOVNTPD    Z2, 64(AX)(R10*8)
-	VMOVUPD     128(CX)(R10*8), Z1
-	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     128(DX)(R10*8), Z2
-	VMOVUPD.Z   128(DI)(R10*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 128(DI)(R10*8)
-	VMULPD      128(SI)(R10*8), Z2, K1, Z2
-	VMOVNTPD    Z2, 128(AX)(R10*8)
-	VMOVUPD     192(CX)(R10*8), Z1
-	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     192(DX)(R10*8), Z2
-	VMOVUPD.Z   192(DI)(R10*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 192(DI)(R10*8)
-	VMULPD      192(SI)(R10*8), Z2, K1, Z2
-	VMOVNTPD    Z2, 192(AX)(R10*8)
-	ADDQ        $0x00000020, R10
-	JMP         unrolled_1748
-
-single_1749:
-	MOVQ R9, R11
-	SUBQ $0x00000008, R11
-
-single_loop_1750:
-	CMPQ        R10, R11
-	JGT         remainder_1751
-	VMOVUPD     (CX)(R10*8), Z1
-	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     (DX)(R10*8), Z2
-	VMOVUPD.Z   (DI)(R10*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, (DI)(R10*8)
-	VMULPD      (SI)(R10*8), Z2, K1, Z2
-	VMOVNTPD    Z2, (AX)(R10*8)
-	ADDQ        $0x00000008, R10
-	JMP         single_loop_1750
-
-remainder_1751:
-	MOVQ        R9, R11
-	SUBQ        R10, R11
-	JE          span_done_1752
-	MOVQ        $-1, R12
-	BZHIQ       R11, R12, R11
-	KMOVW       R11, K1
-	VMOVUPD.Z   (CX)(R10*8), K1, Z1
-	VCMPPD      $0x1a, Z0, Z1, K1, K2
-	VMOVUPD.Z   (DX)(R10*8), K1, Z2
-	VMOVUPD.Z   (DI)(R10*8), K2, Z3
-	VFMADD231PD Z2, Z1, K2, Z3
-	VMOVUPD     Z3, K2, (DI)(R10*8)
-	VMULPD      (SI)(R10*8), Z2, K2, Z2
-	VMOVUPD     Z2, K1, (AX)(R10*8)
-
-span_done_1752:
-	MOVQ R9, R10
-	SHLQ $0x03, R10
-	ADDQ R10, CX
-	ADDQ R10, DX
-	ADDQ R10, AX
-	SUBQ R9, BX
-	JMP  row_1745
-
-rows_done_1746:
-	SFENCE
-	JMP stored_1744
-
-cached_1743:
-row_1753:
-	CMPQ    BX, $0x00
-	JE      rows_done_1754
-	MOVQ    R8, R9
-	CMPQ    BX, R9
-	CMOVQLT BX, R9
-	XORQ    R10, R10
-	MOVQ    R9, R11
-	SUBQ    $0x00000020, R11
-
-unrolled_1755:
-	CMPQ        R10, R11
-	JGT         single_1756
-	VMOVUPD     (CX)(R10*8), Z1
-	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     (DX)(R10*8), Z2
-	VMOVUPD.Z   (DI)(R10*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, (DI)(R10*8)
-	VMULPD      (SI)(R10*8), Z2, K1, Z2
-	VMOVUPD     Z2, (AX)(R10*8)
-	VMOVUPD     64(CX)(R10*8), Z1
-	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     64(DX)(R10*8), Z2
-	VMOVUPD.Z   64(DI)(R10*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 64(DI)(R10*8)
-	VMULPD      64(SI)(R10*8), Z2, K1, Z2
-	VMOVUPD     Z2, 64(AX)(R10*8)
-	VMOVUPD     128(CX)(R10*8), Z1
-	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     128(DX)(R10*8), Z2
-	VMOVUPD.Z   128(DI)(R10*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 128(DI)(R10*8)
-	VMULPD      128(SI)(R10*8), Z2, K1, Z2
-	VMOVUPD     Z2, 128(AX)(R10*8)
-	VMOVUPD     192(CX)(R10*8), Z1
-	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     192(DX)(R10*8), Z2
-	VMOVUPD.Z   192(DI)(R10*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 192(DI)(R10*8)
-	VMULPD      192(SI)(R10*8), Z2, K1, Z2
-	VMOVUPD     Z2, 192(AX)(R10*8)
-	ADDQ        $0x00000020, R10
-	JMP         unrolled_1755
-
-single_1756:
-	MOVQ R9, R11
-	SUBQ $0x00000008, R11
-
-single_loop_1757:
-	CMPQ        R10, R11
-	JGT         remainder_1758
-	VMOVUPD     (CX)(R10*8), Z1
-	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     (DX)(R10*8), Z2
-	VMOVUPD.Z   (DI)(R10*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, (DI)(R10*8)
-	VMULPD      (SI)(R10*8), Z2, K1, Z2
-	VMOVUPD     Z2, (AX)(R10*8)
-	ADDQ        $0x00000008, R10
-	JMP         single_loop_1757
-
-remainder_1758:
-	MOVQ        R9, R11
-	SUBQ        R10, R11
-	JE          span_done_1759
-	MOVQ        $-1, R12
-	BZHIQ       R11, R12, R11
-	KMOVW       R11, K1
-	VMOVUPD.Z   (CX)(R10*8), K1, Z1
-	VCMPPD      $0x1a, Z0, Z1, K1, K2
-	VMOVUPD.Z   (DX)(R10*8), K1, Z2
-	VMOVUPD.Z   (DI)(R10*8), K2, Z3
-	VFMADD231PD Z2, Z1, K2, Z3
-	VMOVUPD     Z3, K2, (DI)(R10*8)
-	VMULPD      (SI)(R10*8), Z2, K2, Z2
-	VMOVUPD     Z2, K1, (AX)(R10*8)
-
-span_done_1759:
-	MOVQ R9, R10
-	SHLQ $0x03, R10
-	ADDQ R10, CX
-	ADDQ R10, DX
-	ADDQ R10, AX
-	SUBQ R9, BX
-	JMP  row_1753
-
-rows_done_1754:
-stored_1744:
-	VZEROUPPER
-	RET
-
-// func backwardRingAVX512F64(dx []float64, dy []float64, x []float64, alpha []float64, dalpha []float64, inner int)
-// Requires: AVX, AVX512F, BMI2, CMOV
-TEXT ·backwardRingAVX512F64(SB), $1920-128
-	MOVQ   dx_base+0(FP), AX
-	MOVQ   x_base+48(FP), DX
-	MOVQ   dy_base+24(FP), SI
-	MOVQ   x_len+56(FP), DI
-	VXORPS Y0, Y0, Y0
-	LEAQ   (SP), CX
-	ADDQ   $0x0000003f, CX
-	ANDQ   $-64, CX
-	LEAQ   896(SP), BX
-	ADDQ   $0x0000003f, BX
-	ANDQ   $-64, BX
-	MOVQ   inner+120(FP), R8
-	MOVQ   alpha_len+80(FP), R9
-	MOVQ   R9, R10
-	IMULQ  R8, R10
-	CMPQ   R10, $0x00000040
-	JA     ring_segmented_1760
-	MOVQ   R10, R11
-
-ring_len_1761:
-	CMPQ R11, $0x00000008
-	JAE  ring_len_done_1762
-	ADDQ R10, R11
-	JMP  ring_len_1761
-
-ring_len_done_1762:
-	MOVQ R11, 1856(SP)
-	MOVQ $0x00000008, R12
-
-ring_step_1763:
-	CMPQ R12, R11
-	JB   ring_step_done_1764
-	SUBQ R11, R12
-	JMP  ring_step_1763
-
-ring_step_done_1764:
-	MOVQ R12, 1864(SP)
-	MOVQ $0x00000020, R12
-
-ring_step_1765:
-	CMPQ R12, R11
-	JB   ring_step_done_1766
-	SUBQ R11, R12
-	JMP  ring_step_1765
-
-ring_step_done_1766:
-	MOVQ    R12, 1872(SP)
-	MOVQ    DI, R12
-	LEAQ    32(R11), R11
-	CMPQ    R12, R11
-	CMOVQHI R11, R12
-	MOVQ    R12, 1896(SP)
-	MOVQ    alpha_base+72(FP), R11
-	MOVQ    1896(SP), R12
-	CMPQ    R10, $0x00000008
-	JB      ring_short_1767
-	CMPQ    R8, $0x01
-	JNE     ring_planes_1768
-	XORQ    R8, R8
-	XORQ    R10, R10
-
-ring_copy_1770:
-	CMPQ    R8, R12
-	JAE     ring_built_1769
-	MOVQ    R9, R13
-	SUBQ    R10, R13
-	CMPQ    R13, $0x00000008
-	JB      ring_copy_tail_1771
-	VMOVUPD (R11)(R10*8), Z1
-	VMOVUPD Z1, (CX)(R8*8)
-	ADDQ    $0x00000008, R8
-	ADDQ    $0x00000008, R10
-	CMPQ    R10, R9
-	JNE     ring_copy_1770
-	XORQ    R10, R10
-	JMP     ring_copy_1770
-
-ring_copy_tail_1771:
-	VMOVUPD -64(R11)(R9*8), Z1
-	ADDQ    R13, R8
-	VMOVUPD Z1, -64(CX)(R8*8)
-	XORQ    R10, R10
-	JMP     ring_copy_1770
-
-ring_planes_1768:
-	XORQ R10, R10
-	XORQ R13, R13
-	CMPQ R8, $0x00000010
-	JA   ring_long_planes_1772
-	MOVQ R12, R14
-	SUBQ $0x00000008, R14
-
-ring_fill_1773:
-	CMPQ         R13, R14
-	JGT          ring_fill_last_1774
-	VBROADCASTSD (R11)(R10*8), Z1
-	VMOVUPD      Z1, (CX)(R13*8)
-	VMOVUPD      Z1, 64(CX)(R13*8)
-	ADDQ         R8, R13
-	INCQ         R10
-	CMPQ         R10, R9
-	JNE          ring_wrap_1775
-	XORQ         R10, R10
-
-ring_wrap_1775:
-	JMP ring_fill_1773
-
-ring_fill_last_1774:
-	CMPQ         R13, R12
-	JAE          ring_built_1769
-	VBROADCASTSD (R11)(R10*8), Z1
-	VMOVUPD      Z1, (CX)(R13*8)
-	ADDQ         R8, R13
-	INCQ         R10
-	CMPQ         R10, R9
-	JNE          ring_wrap_1776
-	XORQ         R10, R10
-
-ring_wrap_1776:
-	JMP ring_fill_last_1774
-
-ring_long_planes_1772:
-ring_channel_1777:
-	CMPQ         R13, R12
-	JAE          ring_built_1769
-	VBROADCASTSD (R11)(R10*8), Z1
-	MOVQ         R13, R15
-	ADDQ         R8, R13
-	MOVQ         R13, R14
-	CMPQ         R14, R12
-	CMOVQHI      R12, R14
-
-ring_plane_1778:
-	VMOVUPD Z1, (CX)(R15*8)
-	ADDQ    $0x00000008, R15
-	CMPQ    R15, R14
-	JB      ring_plane_1778
-	INCQ    R10
-	CMPQ    R10, R9
-	JNE     ring_wrap_1779
-	XORQ    R10, R10
-
-ring_wrap_1779:
-	JMP ring_channel_1777
-
-ring_short_1767:
-	XORQ R13, R13
-	XORQ R14, R14
-	XORQ R15, R15
-
-ring_element_1780:
-	MOVQ (R11)(R13*8), BP
-	MOVQ BP, (CX)(R15*8)
-	INCQ R14
-	CMPQ R14, R8
-	JB   ring_element_next_1781
-	XORQ R14, R14
-	INCQ R13
-	CMPQ R13, R9
-	JB   ring_element_next_1781
-	XORQ R13, R13
-
-ring_element_next_1781:
-	INCQ    R15
-	CMPQ    R15, $0x00000008
-	JB      ring_element_1780
-	VMOVUPD (CX), Z1
-	MOVQ    1856(SP), R8
-	CMPQ    R8, $0x00000008
-	JE      ring_exact_1782
-	SUBQ    R10, R8
-
-ring_exact_1782:
-	MOVQ R8, R9
-
-ring_repeat_1783:
-	CMPQ    R9, R12
-	JAE     ring_built_1769
-	VMOVUPD Z1, (CX)(R9*8)
-	ADDQ    R8, R9
-	JMP     ring_repeat_1783
-
-ring_built_1769:
-	MOVQ    1856(SP), R8
-	MOVQ    1896(SP), R9
-	MOVQ    R9, R10
-	ADDQ    $0x00000007, R10
-	ANDQ    $-8, R10
-	XORQ    R11, R11
-	SUBQ    R8, R9
-	CMOVQLT R11, R9
-	ADDQ    $0x00000007, R9
-	ANDQ    $-8, R9
-	ADDQ    R8, R9
-	CMPQ    R9, R10
-	CMOVQCS R10, R9
-	XORQ    R8, R8
-
-sums_zero_1784:
-	CMPQ    R8, R9
-	JAE     sums_zeroed_1785
-	VMOVUPD Z0, (BX)(R8*8)
-	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1784
-
-sums_zeroed_1785:
-	XORQ R8, R8
-	XORQ R9, R9
-	MOVQ DI, R10
-	SUBQ $0x00000020, R10
-
-unrolled_1786:
-	CMPQ        R9, R10
-	JGT         single_1787
-	VMOVUPD     (DX)(R9*8), Z1
-	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     (SI)(R9*8), Z2
-	VMOVUPD.Z   (BX)(R8*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, (BX)(R8*8)
-	VMULPD      (CX)(R8*8), Z2, K1, Z2
-	VMOVUPD     Z2, (AX)(R9*8)
-	VMOVUPD     64(DX)(R9*8), Z1
-	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     64(SI)(R9*8), Z2
-	VMOVUPD.Z   64(BX)(R8*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 64(BX)(R8*8)
-	VMULPD      64(CX)(R8*8), Z2, K1, Z2
-	VMOVUPD     Z2, 64(AX)(R9*8)
-	VMOVUPD     128(DX)(R9*8), Z1
-	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     128(SI)(R9*8), Z2
-	VMOVUPD.Z   128(BX)(R8*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 128(BX)(R8*8)
-	VMULPD      128(CX)(R8*8), Z2, K1, Z2
-	VMOVUPD     Z2, 128(AX)(R9*8)
-	VMOVUPD     192(DX)(R9*8), Z1
-	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     192(SI)(R9*8), Z2
-	VMOVUPD.Z   192(BX)(R8*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 192(BX)(R8*8)
-	VMULPD      192(CX)(R8*8), Z2, K1, Z2
-	VMOVUPD     Z2, 192(AX)(R9*8)
-	ADDQ        1872(SP), R8
-	MOVQ        R8, R11
-	SUBQ        1856(SP), R11
-	CMOVQCC     R11, R8
-	ADDQ        $0x00000020, R9
-	JMP         unrolled_1786
-
-single_1787:
-	MOVQ DI, R10
-	SUBQ $0x00000008, R10
-
-single_loop_1788:
-	CMPQ        R9, R10
-	JGT         remainder_1789
-	VMOVUPD     (DX)(R9*8), Z1
-	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     (SI)(R9*8), Z2
-	VMOVUPD.Z   (BX)(R8*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, (BX)(R8*8)
-	VMULPD      (CX)(R8*8), Z2, K1, Z2
-	VMOVUPD     Z2, (AX)(R9*8)
-	ADDQ        1864(SP), R8
-	MOVQ        R8, R11
-	SUBQ        1856(SP), R11
-	CMOVQCC     R11, R8
-	ADDQ        $0x00000008, R9
-	JMP         single_loop_1788
-
-remainder_1789:
-	SUBQ        R9, DI
-	JE          span_done_1790
-	MOVQ        $-1, R10
-	BZHIQ       DI, R10, DI
-	KMOVW       DI, K1
-	VMOVUPD.Z   (DX)(R9*8), K1, Z1
-	VCMPPD      $0x1a, Z0, Z1, K1, K2
-	VMOVUPD.Z   (SI)(R9*8), K1, Z0
-	VMOVUPD.Z   (BX)(R8*8), K2, Z2
-	VFMADD231PD Z0, Z1, K2, Z2
-	VMOVUPD     Z2, K2, (BX)(R8*8)
-	VMULPD      (CX)(R8*8), Z0, K2, Z0
-	VMOVUPD     Z0, K1, (AX)(R9*8)
-
-span_done_1790:
-	MOVQ  alpha_len+80(FP), AX
-	IMULQ inner+120(FP), AX
-	MOVQ  dalpha_base+96(FP), CX
-	MOVQ  1856(SP), DX
-	MOVQ  1896(SP), SI
-	SUBQ  DX, SI
-	JLE   fold_ext_done_1792
-	CMPQ  SI, DX
-	JA    fold_ext_scalar_1793
-	ADDQ  $0x00000007, SI
-	ANDQ  $-8, SI
-	LEAQ  (DX)(SI*1), SI
-
-fold_ext_1791:
-	CMPQ    SI, DX
-	JBE     fold_ext_done_1792
-	SUBQ    $0x00000008, SI
-	MOVQ    SI, DI
-	SUBQ    DX, DI
-	VMOVUPD (BX)(DI*8), Z0
-	VADDPD  (BX)(SI*8), Z0, Z0
-	VMOVUPD Z0, (BX)(DI*8)
-	JMP     fold_ext_1791
-
-fold_ext_scalar_1793:
-	MOVQ 1896(SP), SI
-
-fold_ext_element_1794:
-	CMPQ   SI, DX
-	JBE    fold_ext_element_done_1795
-	DECQ   SI
-	MOVQ   SI, DI
-	SUBQ   DX, DI
-	VMOVSD (BX)(SI*8), X0
-	VADDSD (BX)(DI*8), X0, X0
-	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_1794
-
-fold_ext_element_done_1795:
-fold_ext_done_1792:
-fold_1796:
-	CMPQ   DX, AX
-	JBE    fold_done_1797
-	DECQ   DX
-	MOVQ   DX, SI
-	SUBQ   AX, SI
-	VMOVSD (BX)(DX*8), X0
-	VADDSD (BX)(SI*8), X0, X0
-	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_1796
-
-fold_done_1797:
-	XORQ AX, AX
-	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1798
-	MOVQ alpha_len+80(FP), DX
-	SUBQ $0x00000008, DX
-
-sums_vector_1800:
-	CMPQ    AX, DX
-	JGT     sums_scalar_1801
-	VMOVUPD (CX)(AX*8), Z0
-	VADDPD  (BX)(AX*8), Z0, Z0
-	VMOVUPD Z0, (CX)(AX*8)
-	ADDQ    $0x00000008, AX
-	JMP     sums_vector_1800
-
-sums_scalar_1801:
-	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_1799
-	VMOVSD (BX)(AX*8), X0
-	VADDSD (CX)(AX*8), X0, X0
-	VMOVSD X0, (CX)(AX*8)
-	INCQ   AX
-	JMP    sums_scalar_1801
-
-sums_planes_1798:
-	XORQ SI, SI
-	MOVQ inner+120(FP), DI
-	SHLQ $0x03, DI
-
-sums_group_1802:
-	MOVQ   alpha_len+80(FP), DX
-	SUBQ   AX, DX
-	CMPQ   DX, $0x00000004
-	JB     sums_single_1804
-	VXORPS X0, X0, X0
-	VXORPS X1, X1, X1
-	VXORPS X2, X2, X2
-	VXORPS X3, X3, X3
-	LEAQ   (BX)(SI*8), R8
-	LEAQ   (R8)(DI*2), R9
-	XORQ   DX, DX
-
-sums_group_plane_1803:
-	VADDSD (R8), X0, X0
-	VADDSD (R8)(DI*1), X1, X1
-	VADDSD (R9), X2, X2
-	VADDSD (R9)(DI*1), X3, X3
-	ADDQ   $0x08, R8
-	ADDQ   $0x08, R9
-	INCQ   DX
-	CMPQ   DX, inner+120(FP)
-	JB     sums_group_plane_1803
-	VADDSD (CX)(AX*8), X0, X0
-	VMOVSD X0, (CX)(AX*8)
-	VADDSD 8(CX)(AX*8), X1, X1
-	VMOVSD X1, 8(CX)(AX*8)
-	VADDSD 16(CX)(AX*8), X2, X2
-	VMOVSD X2, 16(CX)(AX*8)
-	VADDSD 24(CX)(AX*8), X3, X3
-	VMOVSD X3, 24(CX)(AX*8)
-	MOVQ   DI, DX
-	SHRQ   $0x01, DX
-	ADDQ   DX, SI
-	ADDQ   $0x00000004, AX
-	JMP    sums_group_1802
-
-sums_single_1804:
-	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_1799
-	VXORPS X0, X0, X0
-	XORQ   DX, DX
-
-sums_single_plane_1805:
-	VADDSD (BX)(SI*8), X0, X0
-	INCQ   SI
-	INCQ   DX
-	CMPQ   DX, inner+120(FP)
-	JB     sums_single_plane_1805
-	VADDSD (CX)(AX*8), X0, X0
-	VMOVSD X0, (CX)(AX*8)
-	INCQ   AX
-	JMP    sums_single_1804
-
-sums_done_1799:
-	JMP ring_finished_backwardAVX512F64
-
-ring_segmented_1760:
-	MOVQ inner+120(FP), SI
-	CMPQ SI, $0x00000040
-	JA   ring_finished_backwardAVX512F64
-	MOVQ $0x00000040, AX
-	XORQ DX, DX
-	DIVQ SI
-	MOVQ AX, 1888(SP)
-	MOVQ $0x00000000, 1880(SP)
-
-ring_block_1807:
-	MOVQ    1880(SP), DX
-	MOVQ    alpha_len+80(FP), SI
-	CMPQ    DX, SI
-	JE      ring_finished_backwardAVX512F64
-	SUBQ    DX, SI
-	MOVQ    1888(SP), AX
-	CMPQ    SI, AX
-	CMOVQHI AX, SI
-	MOVQ    SI, 1904(SP)
-	MOVQ    inner+120(FP), AX
-	MOVQ    SI, DI
-	IMULQ   AX, DI
-	MOVQ    DI, 1912(SP)
-	MOVQ    DI, R8
-
-ring_len_1808:
-	CMPQ R8, $0x00000008
-	JAE  ring_len_done_1809
-	ADDQ DI, R8
-	JMP  ring_len_1808
-
-ring_len_done_1809:
-	MOVQ R8, 1856(SP)
-	MOVQ $0x00000008, R9
-
-ring_step_1810:
-	CMPQ R9, R8
-	JB   ring_step_done_1811
-	SUBQ R8, R9
-	JMP  ring_step_1810
-
-ring_step_done_1811:
-	MOVQ R9, 1864(SP)
-	MOVQ $0x00000020, R9
-
-ring_step_1812:
-	CMPQ R9, R8
-	JB   ring_step_done_1813
-	SUBQ R8, R9
-	JMP  ring_step_1812
-
-ring_step_done_1813:
-	MOVQ    R9, 1872(SP)
-	MOVQ    DI, R9
-	LEAQ    32(R8), R8
-	CMPQ    R9, R8
-	CMOVQHI R8, R9
-	MOVQ    R9, 1896(SP)
-	MOVQ    alpha_base+72(FP), R8
-	LEAQ    (R8)(DX*8), R8
-	MOVQ    1896(SP), R9
-	CMPQ    DI, $0x00000008
-	JB      ring_short_1814
-	CMPQ    AX, $0x01
-	JNE     ring_planes_1815
-	XORQ    DI, DI
-	XORQ    R10, R10
-
-ring_copy_1817:
-	CMPQ    DI, R9
-	JAE     ring_built_1816
-	MOVQ    SI, R11
-	SUBQ    R10, R11
-	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_1818
-	VMOVUPD (R8)(R10*8), Z1
-	VMOVUPD Z1, (CX)(DI*8)
-	ADDQ    $0x00000008, DI
-	ADDQ    $0x00000008, R10
-	CMPQ    R10, SI
-	JNE     ring_copy_1817
-	XORQ    R10, R10
-	JMP     ring_copy_1817
-
-ring_copy_tail_1818:
-	VMOVUPD -64(R8)(SI*8), Z1
-	ADDQ    R11, DI
-	VMOVUPD Z1, -64(CX)(DI*8)
-	XORQ    R10, R10
-	JMP     ring_copy_1817
-
-ring_planes_1815:
-	XORQ DI, DI
-	XORQ R10, R10
-	CMPQ AX, $0x00000010
-	JA   ring_long_planes_1819
-	MOVQ R9, R11
-	SUBQ $0x00000008, R11
-
-ring_fill_1820:
-	CMPQ         R10, R11
-	JGT          ring_fill_last_1821
-	VBROADCASTSD (R8)(DI*8), Z1
-	VMOVUPD      Z1, (CX)(R10*8)
-	VMOVUPD      Z1, 64(CX)(R10*8)
-	ADDQ         AX, R10
-	INCQ         DI
-	CMPQ         DI, SI
-	JNE          ring_wrap_1822
-	XORQ         DI, DI
-
-ring_wrap_1822:
-	JMP ring_fill_1820
-
-ring_fill_last_1821:
-	CMPQ         R10, R9
-	JAE          ring_built_1816
-	VBROADCASTSD (R8)(DI*8), Z1
-	VMOVUPD      Z1, (CX)(R10*8)
-	ADDQ         AX, R10
-	INCQ         DI
-	CMPQ         DI, SI
-	JNE          ring_wrap_1823
-	XORQ         DI, DI
-
-ring_wrap_1823:
-	JMP ring_fill_last_1821
-
-ring_long_planes_1819:
-ring_channel_1824:
-	CMPQ         R10, R9
-	JAE          ring_built_1816
-	VBROADCASTSD (R8)(DI*8), Z1
-	MOVQ         R10, R12
-	ADDQ         AX, R10
-	MOVQ         R10, R11
-	CMPQ         R11, R9
-	CMOVQHI      R9, R11
-
-ring_plane_1825:
-	VMOVUPD Z1, (CX)(R12*8)
-	ADDQ    $0x00000008, R12
-	CMPQ    R12, R11
-	JB      ring_plane_1825
-	INCQ    DI
-	CMPQ    DI, SI
-	JNE     ring_wrap_1826
-	XORQ    DI, DI
-
-ring_wrap_1826:
-	JMP ring_channel_1824
-
-ring_short_1814:
-	XORQ R10, R10
-	XORQ R11, R11
-	XORQ R12, R12
-
-ring_element_1827:
-	MOVQ (R8)(R10*8), R13
-	MOVQ R13, (CX)(R12*8)
-	INCQ R11
-	CMPQ R11, AX
-	JB   ring_element_next_1828
-	XORQ R11, R11
-	INCQ R10
-	CMPQ R10, SI
-	JB   ring_element_next_1828
-	XORQ R10, R10
-
-ring_element_next_1828:
-	INCQ    R12
-	CMPQ    R12, $0x00000008
-	JB      ring_element_1827
-	VMOVUPD (CX), Z1
-	MOVQ    1856(SP), SI
-	CMPQ    SI, $0x00000008
-	JE      ring_exact_1829
-	SUBQ    DI, SI
-
-ring_exact_1829:
-	MOVQ SI, DI
-
-ring_repeat_1830:
-	CMPQ    DI, R9
-	JAE     ring_built_1816
-	VMOVUPD Z1, (CX)(DI*8)
-	ADDQ    SI, DI
-	JMP     ring_repeat_1830
-
-ring_built_1816:
-	MOVQ    DX, DI
-	IMULQ   AX, DI
-	SHLQ    $0x03, DI
-	MOVQ    x_base+48(FP), DX
-	ADDQ    DI, DX
-	MOVQ    dy_base+24(FP), SI
-	ADDQ    DI, SI
-	MOVQ    dx_base+0(FP), AX
-	ADDQ    DI, AX
-	MOVQ    x_len+56(FP), DI
-	MOVQ    1856(SP), R8
-	MOVQ    1896(SP), R9
-	MOVQ    R9, R10
-	ADDQ    $0x00000007, R10
-	ANDQ    $-8, R10
-	XORQ    R11, R11
-	SUBQ    R8, R9
-	CMOVQLT R11, R9
-	ADDQ    $0x00000007, R9
-	ANDQ    $-8, R9
-	ADDQ    R8, R9
-	CMPQ    R9, R10
-	CMOVQCS R10, R9
-	XORQ    R8, R8
-
-sums_zero_1831:
-	CMPQ    R8, R9
-	JAE     sums_zeroed_1832
-	VMOVUPD Z0, (BX)(R8*8)
-	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1831
-
-sums_zeroed_1832:
-ring_row_1833:
-	CMPQ DI, $0x00
-	JE   ring_rows_done_1834
-	XORQ R8, R8
-	MOVQ 1912(SP), R9
-	XORQ R10, R10
-	MOVQ R9, R11
-	SUBQ $0x00000020, R11
-
-unrolled_1835:
-	CMPQ        R10, R11
-	JGT         single_1836
-	VMOVUPD     (DX)(R10*8), Z1
-	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     (SI)(R10*8), Z2
-	VMOVUPD.Z   (BX)(R8*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, (BX)(R8*8)
-	VMULPD      (CX)(R8*8), Z2, K1, Z2
-	VMOVUPD     Z2, (AX)(R10*8)
-	VMOVUPD     64(DX)(R10*8), Z1
-	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     64(SI)(R10*8), Z2
-	VMOVUPD.Z   64(BX)(R8*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 64(BX)(R8*8)
-	VMULPD      64(CX)(R8*8), Z2, K1, Z2
-	VMOVUPD     Z2, 64(AX)(R10*8)
-	VMOVUPD     128(DX)(R10*8), Z1
-	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     128(SI)(R10*8), Z2
-	VMOVUPD.Z   128(BX)(R8*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 128(BX)(R8*8)
-	VMULPD      128(CX)(R8*8), Z2, K1, Z2
-	VMOVUPD     Z2, 128(AX)(R10*8)
-	VMOVUPD     192(DX)(R10*8), Z1
-	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     192(SI)(R10*8), Z2
-	VMOVUPD.Z   192(BX)(R8*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 192(BX)(R8*8)
-	VMULPD      192(CX)(R8*8), Z2, K1, Z2
-	VMOVUPD     Z2, 192(AX)(R10*8)
-	ADDQ        1872(SP), R8
-	MOVQ        R8, R12
-	SUBQ        1856(SP), R12
-	CMOVQCC     R12, R8
-	ADDQ        $0x00000020, R10
-	JMP         unrolled_1835
-
-single_1836:
-	MOVQ R9, R11
-	SUBQ $0x00000008, R11
-
-single_loop_1837:
-	CMPQ        R10, R11
-	JGT         remainder_1838
-	VMOVUPD     (DX)(R10*8), Z1
-	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     (SI)(R10*8), Z2
-	VMOVUPD.Z   (BX)(R8*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, (BX)(R8*8)
-	VMULPD      (CX)(R8*8), Z2, K1, Z2
-	VMOVUPD     Z2, (AX)(R10*8)
-	ADDQ        1864(SP), R8
-	MOVQ        R8, R12
-	SUBQ        1856(SP), R12
-	CMOVQCC     R12, R8
-	ADDQ        $0x00000008, R10
-	JMP         single_loop_1837
-
-remainder_1838:
-	SUBQ        R10, R9
-	JE          span_done_1839
-	MOVQ        $-1, R11
-	BZHIQ       R9, R11, R9
-	KMOVW       R9, K1
-	VMOVUPD.Z   (DX)(R10*8), K1, Z1
-	VCMPPD      $0x1a, Z0, Z1, K1, K2
-	VMOVUPD.Z   (SI)(R10*8), K1, Z2
-	VMOVUPD.Z   (BX)(R8*8), K2, Z3
-	VFMADD231PD Z2, Z1, K2, Z3
-	VMOVUPD     Z3, K2, (BX)(R8*8)
-	VMULPD      (CX)(R8*8), Z2, K2, Z2
-	VMOVUPD     Z2, K1, (AX)(R10*8)
-
-span_done_1839:
-	MOVQ  alpha_len+80(FP), R8
-	IMULQ inner+120(FP), R8
-	SUBQ  R8, DI
-	SHLQ  $0x03, R8
-	ADDQ  R8, DX
-	ADDQ  R8, SI
-	ADDQ  R8, AX
-	JMP   ring_row_1833
-
-ring_rows_done_1834:
-	MOVQ 1880(SP), AX
-	MOVQ dalpha_base+96(FP), DX
-	LEAQ (DX)(AX*8), DX
-	MOVQ 1912(SP), SI
-	MOVQ 1856(SP), DI
-	MOVQ 1896(SP), R8
-	SUBQ DI, R8
-	JLE  fold_ext_done_1841
-	CMPQ R8, DI
-	JA   fold_ext_scalar_1842
-	ADDQ $0x00000007, R8
-	ANDQ $-8, R8
-	LEAQ (DI)(R8*1), R8
-
-fold_ext_1840:
-	CMPQ    R8, DI
-	JBE     fold_ext_done_1841
-	SUBQ    $0x00000008, R8
-	MOVQ    R8, R9
-	SUBQ    DI, R9
-	VMOVUPD (BX)(R9*8), Z1
-	VADDPD  (BX)(R8*8), Z1, Z1
-	VMOVUPD Z1, (BX)(R9*8)
-	JMP     fold_ext_1840
-
-fold_ext_scalar_1842:
-	MOVQ 1896(SP), R8
-
-fold_ext_element_1843:
-	CMPQ   R8, DI
-	JBE    fold_ext_element_done_1844
-	DECQ   R8
-	MOVQ   R8, R9
-	SUBQ   DI, R9
-	VMOVSD (BX)(R8*8), X1
-	VADDSD (BX)(R9*8), X1, X1
-	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_1843
-
-fold_ext_element_done_1844:
-fold_ext_done_1841:
-fold_1845:
-	CMPQ   DI, SI
-	JBE    fold_done_1846
-	DECQ   DI
-	MOVQ   DI, R8
-	SUBQ   SI, R8
-	VMOVSD (BX)(DI*8), X1
-	VADDSD (BX)(R8*8), X1, X1
-	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_1845
-
-fold_done_1846:
-	XORQ SI, SI
-	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1847
-	MOVQ 1904(SP), DI
-	SUBQ $0x00000008, DI
-
-sums_vector_1849:
-	CMPQ    SI, DI
-	JGT     sums_scalar_1850
-	VMOVUPD (DX)(SI*8), Z1
-	VADDPD  (BX)(SI*8), Z1, Z1
-	VMOVUPD Z1, (DX)(SI*8)
-	ADDQ    $0x00000008, SI
-	JMP     sums_vector_1849
-
-sums_scalar_1850:
-	CMPQ   SI, 1904(SP)
-	JE     sums_done_1848
-	VMOVSD (BX)(SI*8), X1
-	VADDSD (DX)(SI*8), X1, X1
-	VMOVSD X1, (DX)(SI*8)
-	INCQ   SI
-	JMP    sums_scalar_1850
-
-sums_planes_1847:
-	XORQ R8, R8
-	MOVQ inner+120(FP), R9
-	SHLQ $0x03, R9
-
-sums_group_1851:
-	MOVQ   1904(SP), DI
-	SUBQ   SI, DI
-	CMPQ   DI, $0x00000004
-	JB     sums_single_1853
-	VXORPS X1, X1, X1
-	VXORPS X2, X2, X2
-	VXORPS X3, X3, X3
-	VXORPS X4, X4, X4
-	LEAQ   (BX)(R8*8), R10
-	LEAQ   (R10)(R9*2), R11
-	XORQ   DI, DI
-
-sums_group_plane_1852:
-	VADDSD (R10), X1, X1
-	VADDSD (R10)(R9*1), X2, X2
-	VADDSD (R11), X3, X3
-	VADDSD (R11)(R9*1), X4, X4
-	ADDQ   $0x08, R10
-	ADDQ   $0x08, R11
-	INCQ   DI
-	CMPQ   DI, inner+120(FP)
-	JB     sums_group_plane_1852
-	VADDSD (DX)(SI*8), X1, X1
-	VMOVSD X1, (DX)(SI*8)
-	VADDSD 8(DX)(SI*8), X2, X2
-	VMOVSD X2, 8(DX)(SI*8)
-	VADDSD 16(DX)(SI*8), X3, X3
-	VMOVSD X3, 16(DX)(SI*8)
-	VADDSD 24(DX)(SI*8), X4, X4
-	VMOVSD X4, 24(DX)(SI*8)
-	MOVQ   R9, DI
-	SHRQ   $0x01, DI
-	ADDQ   DI, R8
-	ADDQ   $0x00000004, SI
-	JMP    sums_group_1851
-
-sums_single_1853:
-	CMPQ   SI, 1904(SP)
-	JE     sums_done_1848
-	VXORPS X1, X1, X1
-	XORQ   DI, DI
-
-sums_single_plane_1854:
-	VADDSD (BX)(R8*8), X1, X1
-	INCQ   R8
-	INCQ   DI
-	CMPQ   DI, inner+120(FP)
-	JB     sums_single_plane_1854
-	VADDSD (DX)(SI*8), X1, X1
-	VMOVSD X1, (DX)(SI*8)
-	INCQ   SI
-	JMP    sums_single_1853
-
-sums_done_1848:
-	ADDQ 1904(SP), AX
-	MOVQ AX, 1880(SP)
-	JMP  ring_block_1807
-
-ring_finished_backwardAVX512F64:
-	VZEROUPPER
-	RET
-
-// func backwardDxAVX512F64(dx []float64, dy []float64, x []float64, alpha float64)
-// Requires: AVX, AVX512F, BMI2, CMOV, MMX+
-TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
-	MOVQ         dx_base+0(FP), AX
-	MOVQ         x_base+48(FP), CX
-	MOVQ         dy_base+24(FP), DX
-	MOVQ         x_len+56(FP), BX
-	VXORPS       Y0, Y0, Y0
-	VBROADCASTSD alpha+72(FP), Z1
-	MOVQ         BX, SI
-	SHLQ         $0x03, SI
-	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1855
-	CMPQ         AX, DX
-	JE           cached_1855
-	CMPQ         AX, CX
-	JE           cached_1855
-	XORQ         SI, SI
-	MOVQ         AX, DI
-	NEGQ         DI
-	ANDQ         $0x0000003f, DI
-	SHRQ         $0x03, DI
-	CMPQ         DI, BX
-	CMOVQGT      BX, DI
-	TESTQ        DI, DI
-	JE           aligned_1857
-	MOVQ         DI, R8
-	MOVQ         $-1, R9
-	BZHIQ        R8, R9, R8
-	KMOVW        R8, K1
-	VMOVUPD.Z    (CX)(SI*8), K1, Z2
-	VCMPPD       $0x1a, Z0, Z2, K1, K2
-	VMOVUPD.Z    (DX)(SI*8), K1, Z2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, K1, (AX)(SI*8)
-	MOVQ         DI, SI
-
-aligned_1857:
-	MOVQ BX, DI
-	SUBQ $0x00000020, DI
-
-unrolled_1858:
-	CMPQ     SI, DI
-	JGT      single_1859
-	VMOVUPD  (CX)(SI*8), Z2
-	VCMPPD   $0x1a, Z0, Z2, K1
-	VMOVUPD  (DX)(SI*8), Z2
-	VMULPD   Z1, Z2, K1, Z2
-	VMOVNTPD Z2, (AX)(SI*8)
-	VMOVUPD  64(CX)(SI*8), Z2
-	VCMPPD   $0x1a, Z0, Z2, K1
-	VMOVUPD  64(DX)(SI*8), Z2
-	VMULPD   Z1, Z2, K1, Z2
-	VMOVNTPD Z2, 64(AX)(SI*8)
-	VMOVUPD  128(CX)(SI*8), Z2
-	VCMPPD   $0x1a, Z0, Z2, K1
-	VMOVUPD  128(DX)(SI*8), Z2
-	VMULPD   Z1, Z2, K1, Z2
-	VMOVNTPD Z2, 128(AX)(SI*8)
-	VMOVUPD  192(CX)(SI*8), Z2
-	VCMPPD   $0x1a, Z0, Z2, K1
-	VMOVUPD  192(DX)(SI*8), Z2
-	VMULPD   Z1, Z2, K1, Z2
-	VMOVNTPD Z2, 192(AX)(SI*8)
-	ADDQ     $0x00000020, SI
-	JMP      unrolled_1858
-
-single_1859:
-	MOVQ BX, DI
-	SUBQ $0x00000008, DI
-
-single_loop_1860:
-	CMPQ     SI, DI
-	JGT      remainder_1861
-	VMOVUPD  (CX)(SI*8), Z2
-	VCMPPD   $0x1a, Z0, Z2, K1
-	VMOVUPD  (DX)(SI*8), Z2
-	VMULPD   Z1, Z2, K1, Z2
-	VMOVNTPD Z2, (AX)(SI*8)
-	ADDQ     $0x00000008, SI
-	JMP      single_loop_1860
-
-remainder_1861:
-	SUBQ      SI, BX
-	JE        span_done_1862
-	MOVQ      $-1, DI
-	BZHIQ     BX, DI, BX
-	KMOVW     BX, K1
-	VMOVUPD.Z (CX)(SI*8), K1, Z2
-	VCMPPD    $0x1a, Z0, Z2, K1, K2
-	VMOVUPD.Z (DX)(SI*8), K1, Z0
-	VMULPD    Z1, Z0, K2, Z0
-	VMOVUPD   Z0, K1, (AX)(SI*8)
-
-span_done_1862:
-	SFENCE
-	JMP stored_1856
-
-cached_1855:
-	XORQ SI, SI
-	MOVQ BX, DI
-	SUBQ $0x00000020, DI
-
-unrolled_1863:
-	CMPQ    SI, DI
-	JGT     single_1864
-	VMOVUPD (CX)(SI*8), Z2
-	VCMPPD  $0x1a, Z0, Z2, K1
-	VMOVUPD (DX)(SI*8), Z2
-	VMULPD  Z1, Z2, K1, Z2
-	VMOVUPD Z2, (AX)(SI*8)
-	VMOVUPD 64(CX)(SI*8), Z2
-	VCMPPD  $0x1a, Z0, Z2, K1
-	VMOVUPD 64(DX)(SI*8), Z2
-	VMULPD  Z1, Z2, K1, Z2
-	VMOVUPD Z2, 64(AX)(SI*8)
-	VMOVUPD 128(CX)(SI*8), Z2
-	VCMPPD  $0x1a, Z0, Z2, K1
-	VMOVUPD 128(DX)(SI*8), Z2
-	VMULPD  Z1, Z2, K1, Z2
-	VMOVUPD Z2, 128(AX)(SI*8)
-	VMOVUPD 192(CX)(SI*8), Z2
-	VCMPPD  $0x1a, Z0, Z2, K1
-	VMOVUPD 192(DX)(SI*8), Z2
-	VMULPD  Z1, Z2, K1, Z2
-	VMOVUPD Z2, 192(AX)(SI*8)
-	ADDQ    $0x00000020, SI
-	JMP     unrolled_1863
-
-single_1864:
-	MOVQ BX, DI
-	SUBQ $0x00000008, DI
-
-single_loop_1865:
-	CMPQ    SI, DI
-	JGT     remainder_1866
-	VMOVUPD (CX)(SI*8), Z2
-	VCMPPD  $0x1a, Z0, Z2, K1
-	VMOVUPD (DX)(SI*8), Z2
-	VMULPD  Z1, Z2, K1, Z2
-	VMOVUPD Z2, (AX)(SI*8)
-	ADDQ    $0x00000008, SI
-	JMP     single_loop_1865
-
-remainder_1866:
-	SUBQ      SI, BX
-	JE        span_done_1867
-	MOVQ      $-1, DI
-	BZHIQ     BX, DI, BX
-	KMOVW     BX, K1
-	VMOVUPD.Z (CX)(SI*8), K1, Z2
-	VCMPPD    $0x1a, Z0, Z2, K1, K2
-	VMOVUPD.Z (DX)(SI*8), K1, Z0
-	VMULPD    Z1, Z0, K2, Z0
-	VMOVUPD   Z0, K1, (AX)(SI*8)
-
-span_done_1867:
-stored_1856:
-	VZEROUPPER
-	RET
-
-// func backwardPlanesDxAVX512F64(dx []float64, dy []float64, x []float64, alpha []float64, inner int)
-// Requires: AVX, AVX512F, BMI2, CMOV, MMX+
-TEXT ·backwardPlanesDxAVX512F64(SB), NOSPLIT, $0-104
-	MOVQ   dx_base+0(FP), AX
-	MOVQ   x_base+48(FP), CX
-	MOVQ   dy_base+24(FP), DX
-	MOVQ   x_len+56(FP), BX
-	VXORPS Y0, Y0, Y0
-	MOVQ   inner+96(FP), SI
-	MOVQ   alpha_len+80(FP), DI
-	MOVQ   alpha_base+72(FP), R8
-	MOVQ   SI, R9
-	SHLQ   $0x03, R9
-	XORQ   R10, R10
-	MOVQ   BX, R11
-	SHLQ   $0x03, R11
-	CMPQ   R11, ·streamThreshold+0(SB)
-	JB     cached_1868
-	CMPQ   AX, DX
-	JE     cached_1868
-	CMPQ   AX, CX
-	JE     cached_1868
-
-plane_1870:
-	CMPQ         BX, $0x00
-	JE           planes_done_1871
-	VBROADCASTSD (R8)(R10*8), Z1
-	XORQ         R11, R11
-	MOVQ         AX, R12
-	NEGQ         R12
-	ANDQ         $0x0000003f, R12
-	SHRQ         $0x03, R12
-	CMPQ         R12, SI
-	CMOVQGT      SI, R12
-	TESTQ        R12, R12
-	JE           aligned_1872
-	MOVQ         R12, R13
-	MOVQ         $-1, R14
-	BZHIQ        R13, R14, R13
-	KMOVW        R13, K1
-	VMOVUPD.Z    (CX)(R11*8), K1, Z2
-	VCMPPD       $0x1a, Z0, Z2, K1, K2
-	VMOVUPD.Z    (DX)(R11*8), K1, Z2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, K1, (AX)(R11*8)
-	MOVQ         R12, R11
-
-aligned_1872:
-	MOVQ SI, R12
-	SUBQ $0x00000020, R12
-
-unrolled_1873:
-	CMPQ     R11, R12
-	JGT      single_1874
-	VMOVUPD  (CX)(R11*8), Z2
-	VCMPPD   $0x1a, Z0, Z2, K1
-	VMOVUPD  (DX)(R11*8), Z2
-	VMULPD   Z1, Z2, K1, Z2
-	VMOVNTPD Z2, (AX)(R11*8)
-	VMOVUPD  64(CX)(R11*8), Z2
-	VCMPPD   $0x1a, Z0, Z2, K1
-	VMOVUPD  64(DX)(R11*8), Z2
-	VMULPD   Z1, Z2, K1, Z2
-	VMOVNTPD Z2, 64(AX)(R11*8)
-	VMOVUPD  128(CX)(R11*8), Z2
-	VCMPPD   $0x1a, Z0, Z2, K1
-	VMOVUPD  128(DX)(R11*8), Z2
-	VMULPD   Z1, Z2, K1, Z2
-	VMOVNTPD Z2, 128(AX)(R11*8)
-	VMOVUPD  192(CX)(R11*8), Z2
-	VCMPPD   $0x1a, Z0, Z2, K1
-	VMOVUPD  192(DX)(R11*8), Z2
-	VMULPD   Z1, Z2, K1, Z2
-	VMOVNTPD Z2, 192(AX)(R11*8)
-	ADDQ     $0x00000020, R11
-	JMP      unrolled_1873
-
-single_1874:
-	MOVQ SI, R12
-	SUBQ $0x00000008, R12
-
-single_loop_1875:
-	CMPQ     R11, R12
-	JGT      remainder_1876
-	VMOVUPD  (CX)(R11*8), Z2
-	VCMPPD   $0x1a, Z0, Z2, K1
-	VMOVUPD  (DX)(R11*8), Z2
-	VMULPD   Z1, Z2, K1, Z2
-	VMOVNTPD Z2, (AX)(R11*8)
-	ADDQ     $0x00000008, R11
-	JMP      single_loop_1875
-
-remainder_1876:
-	MOVQ      SI, R12
-	SUBQ      R11, R12
-	JE        span_done_1877
-	MOVQ      $-1, R13
-	BZHIQ     R12, R13, R12
-	KMOVW     R12, K1
-	VMOVUPD.Z (CX)(R11*8), K1, Z2
-	VCMPPD    $0x1a, Z0, Z2, K1, K2
-	VMOVUPD.Z (DX)(R11*8), K1, Z2
-	VMULPD    Z1, Z2, K2, Z2
-	VMOVUPD   Z2, K1, (AX)(R11*8)
-
-span_done_1877:
-	ADDQ R9, CX
-	ADDQ R9, DX
-	ADDQ R9, AX
-	INCQ R10
-	CMPQ R10, DI
-	JNE  same_pass_1878
-	XORQ R10, R10
-
-same_pass_1878:
-	SUBQ SI, BX
-	JMP  plane_1870
-
-planes_done_1871:
-	SFENCE
-	JMP stored_1869
-
-cached_1868:
-plane_1879:
-	CMPQ         BX, $0x00
-	JE           planes_done_1880
-	VBROADCASTSD (R8)(R10*8), Z1
-	XORQ         R11, R11
-	MOVQ         SI, R12
-	SUBQ         $0x00000020, R12
-
-unrolled_1881:
-	CMPQ    R11, R12
-	JGT     single_1882
-	VMOVUPD (CX)(R11*8), Z2
-	VCMPPD  $0x1a, Z0, Z2, K1
-	VMOVUPD (DX)(R11*8), Z2
-	VMULPD  Z1, Z2, K1, Z2
-	VMOVUPD Z2, (AX)(R11*8)
-	VMOVUPD 64(CX)(R11*8), Z2
-	VCMPPD  $0x1a, Z0, Z2, K1
-	VMOVUPD 64(DX)(R11*8), Z2
-	VMULPD  Z1, Z2, K1, Z2
-	VMOVUPD Z2, 64(AX)(R11*8)
-	VMOVUPD 128(CX)(R11*8), Z2
-	VCMPPD  $0x1a, Z0, Z2, K1
-	VMOVUPD 128(DX)(R11*8), Z2
-	VMULPD  Z1, Z2, K1, Z2
-	VMOVUPD Z2, 128(AX)(R11*8)
-	VMOVUPD 192(CX)(R11*8), Z2
-	VCMPPD  $0x1a, Z0, Z2, K1
-	VMOVUPD 192(DX)(R11*8), Z2
-	VMULPD  Z1, Z2, K1, Z2
-	VMOVUPD Z2, 192(AX)(R11*8)
-	ADDQ    $0x00000020, R11
-	JMP     unrolled_1881
-
-single_1882:
-	MOVQ SI, R12
-	SUBQ $0x00000008, R12
-
-single_loop_1883:
-	CMPQ    R11, R12
-	JGT     remainder_1884
-	VMOVUPD (CX)(R11*8), Z2
-	VCMPPD  $0x1a, Z0, Z2, K1
-	VMOVUPD (DX)(R11*8), Z2
-	VMULPD  Z1, Z2, K1, Z2
-	VMOVUPD Z2, (AX)(R11*8)
-	ADDQ    $0x00000008, R11
-	JMP     single_loop_1883
-
-remainder_1884:
-	MOVQ      SI, R12
-	SUBQ      R11, R12
-	JE        span_done_1885
-	MOVQ      $-1, R13
-	BZHIQ     R12, R13, R12
-	KMOVW     R12, K1
-	VMOVUPD.Z (CX)(R11*8), K1, Z2
-	VCMPPD    $0x1a, Z0, Z2, K1, K2
-	VMOVUPD.Z (DX)(R11*8), K1, Z2
-	VMULPD    Z1, Z2, K2, Z2
-	VMOVUPD   Z2, K1, (AX)(R11*8)
-
-span_done_1885:
-	ADDQ R9, CX
-	ADDQ R9, DX
-	ADDQ R9, AX
-	INCQ R10
-	CMPQ R10, DI
-	JNE  same_pass_1886
-	XORQ R10, R10
-
-same_pass_1886:
-	SUBQ SI, BX
-	JMP  plane_1879
-
-planes_done_1880:
-stored_1869:
-	VZEROUPPER
-	RET
-
-// func backwardPatternDxAVX512F64(dx []float64, dy []float64, x []float64, pattern []float64)
-// Requires: AVX, AVX512F, BMI2, CMOV, MMX+
-TEXT ·backwardPatternDxAVX512F64(SB), NOSPLIT, $0-96
-	MOVQ   dx_base+0(FP), AX
-	MOVQ   x_base+48(FP), CX
-	MOVQ   dy_base+24(FP), DX
-	MOVQ   x_len+56(FP), BX
-	MOVQ   pattern_base+72(FP), SI
-	VXORPS Y0, Y0, Y0
-	MOVQ   pattern_len+80(FP), DI
-	MOVQ   BX, R8
-	SHLQ   $0x03, R8
-	CMPQ   R8, ·streamThreshold+0(SB)
-	JB     cached_1887
-	CMPQ   AX, DX
-	JE     cached_1887
-	CMPQ   AX, CX
-	JE     cached_1887
-
-row_1889:
-	CMPQ      BX, $0x00
-	JE        rows_done_1890
-	MOVQ      DI, R8
-	CMPQ      BX, R8
-	CMOVQLT   BX, R8
-	XORQ      R9, R9
-	MOVQ      AX, R10
-	NEGQ      R10
-	ANDQ      $0x0000003f, R10
-	SHRQ      $0x03, R10
-	CMPQ      R10, R8
-	CMOVQGT   R8, R10
-	TESTQ     R10, R10
-	JE        aligned_1891
-	MOVQ      R10, R11
-	MOVQ      $-1, R12
-	BZHIQ     R11, R12, R11
-	KMOVW     R11, K1
-	VMOVUPD.Z (CX)(R9*8), K1, Z1
-	VCMPPD    $0x1a, Z0, Z1, K1, K2
-	VMOVUPD.Z (DX)(R9*8), K1, Z1
-	VMULPD    (SI)(R9*8), Z1, K2, Z1
-	VMOVUPD   Z1, K1, (AX)(R9*8)
-	MOVQ      R10, R9
-
-aligned_1891:
-	MOVQ R8, R10
-	SUBQ $0x00000020, R10
-
-unrolled_1892:
-	CMPQ     R9, R10
-	JGT      single_1893
-	VMOVUPD  (CX)(R9*8), Z1
-	VCMPPD   $0x1a, Z0, Z1, K1
-	VMOVUPD  (DX)(R9*8), Z1
-	VMULPD   (SI)(R9*8), Z1, K1, Z1
-	VMOVNTPD Z1, (AX)(R9*8)
-	VMOVUPD  64(CX)(R9*8), Z1
-	VCMPPD   $0x1a, Z0, Z1, K1
-	VMOVUPD  64(DX)(R9*8), Z1
-	VMULPD   64(SI)(R9*8), Z1, K1, Z1
-	VMOVNTPD Z1, 64(AX)(R9*8)
-	VMOVUPD  128(CX)(R9*8), Z1
-	VCMPPD   $0x1a, Z0, Z1, K1
-	VMOVUPD  128(DX)(R9*8), Z1
-	VMULPD   128(SI)(R9*8), Z1, K1, Z1
-	VMOVNTPD Z1, 128(AX)(R9*8)
-	VMOVUPD  192(CX)(R9*8), Z1
-	VCMPPD   $0x1a, Z0, Z1, K1
-	VMOVUPD  192(DX)(R9*8), Z1
-	VMULPD   192(SI)(R9*8), Z1, K1, Z1
-	VMOVNTPD Z1, 192(AX)(R9*8)
-	ADDQ     $0x00000020, R9
-	JMP      unrolled_1892
-
-single_1893:
-	MOVQ R8, R10
-	SUBQ $0x00000008, R10
-
-single_loop_1894:
-	CMPQ     R9, R10
-	JGT      remainder_1895
-	VMOVUPD  (CX)(R9*8), Z1
-	VCMPPD   $0x1a, Z0, Z1, K1
-	VMOVUPD  (DX)(R9*8), Z1
-	VMULPD   (SI)(R9*8), Z1, K1, Z1
-	VMOVNTPD Z1, (AX)(R9*8)
-	ADDQ     $0x00000008, R9
-	JMP      single_loop_1894
-
-remainder_1895:
-	MOVQ      R8, R10
-	SUBQ      R9, R10
-	JE        span_done_1896
-	MOVQ      $-1, R11
-	BZHIQ     R10, R11, R10
-	KMOVW     R10, K1
-	VMOVUPD.Z (CX)(R9*8), K1, Z1
-	VCMPPD    $0x1a, Z0, Z1, K1, K2
-	VMOVUPD.Z (DX)(R9*8), K1, Z1
-	VMULPD    (SI)(R9*8), Z1, K2, Z1
-	VMOVUPD   Z1, K1, (AX)(R9*8)
-
-span_done_1896:
-	MOVQ R8, R9
-	SHLQ $0x03, R9
-	ADDQ R9, CX
-	ADDQ R9, DX
-	ADDQ R9, AX
-	SUBQ R8, BX
-	JMP  row_1889
-
-rows_done_1890:
-	SFENCE
-	JMP stored_1888
-
-cached_1887:
-row_1897:
-	CMPQ    BX, $0x00
-	JE      rows_done_1898
-	MOVQ    DI, R8
-	CMPQ    BX, R8
-	CMOVQLT BX, R8
-	XORQ    R9, R9
-	MOVQ    R8, R10
-	SUBQ    $0x00000020, R10
-
-unrolled_1899:
-	CMPQ    R9, R10
-	JGT     single_1900
-	VMOVUPD (CX)(R9*8), Z1
-	VCMPPD  $0x1a, Z0, Z1, K1
-	VMOVUPD (DX)(R9*8), Z1
-	VMULPD  (SI)(R9*8), Z1, K1, Z1
-	VMOVUPD Z1, (AX)(R9*8)
-	VMOVUPD 64(CX)(R9*8), Z1
-	VCMPPD  $0x1a, Z0, Z1, K1
-	VMOVUPD 64(DX)(R9*8), Z1
-	VMULPD  64(SI)(R9*8), Z1, K1, Z1
-	VMOVUPD Z1, 64(AX)(R9*8)
-	VMOVUPD 128(CX)(R9*8), Z1
-	VCMPPD  $0x1a, Z0, Z1, K1
-	VMOVUPD 128(DX)(R9*8), Z1
-	VMULPD  128(SI)(R9*8), Z1, K1, Z1
-	VMOVUPD Z1, 128(AX)(R9*8)
-	VMOVUPD 192(CX)(R9*8), Z1
-	VCMPPD  $0x1a, Z0, Z1, K1
-	VMOVUPD 192(DX)(R9*8), Z1
-	VMULPD  192(SI)(R9*8), Z1, K1, Z1
-	VMOVUPD Z1, 192(AX)(R9*8)
-	ADDQ    $0x00000020, R9
-	JMP     unrolled_1899
-
-single_1900:
-	MOVQ R8, R10
-	SUBQ $0x00000008, R10
-
-single_loop_1901:
-	CMPQ    R9, R10
-	JGT     remainder_1902
-	VMOVUPD (CX)(R9*8), Z1
-	VCMPPD  $0x1a, Z0, Z1, K1
-	VMOVUPD (DX)(R9*8), Z1
-	VMULPD  (SI)(R9*8), Z1, K1, Z1
-	VMOVUPD Z1, (AX)(R9*8)
-	ADDQ    $0x00000008, R9
-	JMP     single_loop_1901
-
-remainder_1902:
-	MOVQ      R8, R10
-	SUBQ      R9, R10
-	JE        span_done_1903
-	MOVQ      $-1, R11
-	BZHIQ     R10, R11, R10
-	KMOVW     R10, K1
-	VMOVUPD.Z (CX)(R9*8), K1, Z1
-	VCMPPD    $0x1a, Z0, Z1, K1, K2
-	VMOVUPD.Z (DX)(R9*8), K1, Z1
-	VMULPD    (SI)(R9*8), Z1, K2, Z1
-	VMOVUPD   Z1, K1, (AX)(R9*8)
-
-span_done_1903:
-	MOVQ R8, R9
-	SHLQ $0x03, R9
-	ADDQ R9, CX
-	ADDQ R9, DX
-	ADDQ R9, AX
-	SUBQ R8, BX
-	JMP  row_1897
-
-rows_done_1898:
-stored_1888:
-	VZEROUPPER
-	RET
-
-// func backwardRingDxAVX512F64(dx []float64, dy []float64, x []float64, alpha []float64, inner int)
-// Requires: AVX, AVX512F, BMI2, CMOV
-TEXT ·backwardRingDxAVX512F64(SB), $1984-104
-	MOVQ   dx_base+0(FP), CX
-	MOVQ   x_base+48(FP), BX
-	MOVQ   dy_base+24(FP), SI
-	MOVQ   x_len+56(FP), DI
-	VXORPS Y0, Y0, Y0
-	LEAQ   (SP), R8
-	ADDQ   $0x0000003f, R8
-	ANDQ   $-64, R8
-	MOVQ   inner+96(FP), AX
-	MOVQ   alpha_len+80(FP), DX
-	MOVQ   DX, R9
-	IMULQ  AX, R9
-	CMPQ   R9, $0x000000c0
-	JA     ring_segmented_1904
-	MOVQ   R9, R10
-
-ring_len_1905:
-	CMPQ R10, $0x00000008
-	JAE  ring_len_done_1906
-	ADDQ R9, R10
-	JMP  ring_len_1905
-
-ring_len_done_1906:
-	MOVQ R10, 1920(SP)
-	MOVQ $0x00000008, R11
-
-ring_step_1907:
-	CMPQ R11, R10
-	JB   ring_step_done_1908
-	SUBQ R10, R11
-	JMP  ring_step_1907
-
-ring_step_done_1908:
-	MOVQ R11, 1928(SP)
-	MOVQ $0x00000020, R11
-
-ring_step_1909:
-	CMPQ R11, R10
-	JB   ring_step_done_1910
-	SUBQ R10, R11
-	JMP  ring_step_1909
-
-ring_step_done_1910:
-	MOVQ    R11, 1936(SP)
-	MOVQ    DI, R11
-	LEAQ    32(R10), R10
-	CMPQ    R11, R10
-	CMOVQHI R10, R11
-	MOVQ    R11, 1960(SP)
-	MOVQ    alpha_base+72(FP), R10
-	MOVQ    1960(SP), R11
-	CMPQ    R9, $0x00000008
-	JB      ring_short_1911
-	CMPQ    AX, $0x01
-	JNE     ring_planes_1912
-	XORQ    AX, AX
-	XORQ    R9, R9
-
-ring_copy_1914:
-	CMPQ    AX, R11
-	JAE     ring_built_1913
-	MOVQ    DX, R12
-	SUBQ    R9, R12
-	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_1915
-	VMOVUPD (R10)(R9*8), Z1
-	VMOVUPD Z1, (R8)(AX*8)
-	ADDQ    $0x00000008, AX
-	ADDQ    $0x00000008, R9
-	CMPQ    R9, DX
-	JNE     ring_copy_1914
-	XORQ    R9, R9
-	JMP     ring_copy_1914
-
-ring_copy_tail_1915:
-	VMOVUPD -64(R10)(DX*8), Z1
-	ADDQ    R12, AX
-	VMOVUPD Z1, -64(R8)(AX*8)
-	XORQ    R9, R9
-	JMP     ring_copy_1914
-
-ring_planes_1912:
-	XORQ R9, R9
-	XORQ R12, R12
-	CMPQ AX, $0x00000010
-	JA   ring_long_planes_1916
-	MOVQ R11, R13
-	SUBQ $0x00000008, R13
-
-ring_fill_1917:
-	CMPQ         R12, R13
-	JGT          ring_fill_last_1918
-	VBROADCASTSD (R10)(R9*8), Z1
-	VMOVUPD      Z1, (R8)(R12*8)
-	VMOVUPD      Z1, 64(R8)(R12*8)
-	ADDQ         AX, R12
-	INCQ         R9
-	CMPQ         R9, DX
-	JNE          ring_wrap_1919
-	XORQ         R9, R9
-
-ring_wrap_1919:
-	JMP ring_fill_1917
-
-ring_fill_last_1918:
-	CMPQ         R12, R11
-	JAE          ring_built_1913
-	VBROADCASTSD (R10)(R9*8), Z1
-	VMOVUPD      Z1, (R8)(R12*8)
-	ADDQ         AX, R12
-	INCQ         R9
-	CMPQ         R9, DX
-	JNE          ring_wrap_1920
-	XORQ         R9, R9
-
-ring_wrap_1920:
-	JMP ring_fill_last_1918
-
-ring_long_planes_1916:
-ring_channel_1921:
-	CMPQ         R12, R11
-	JAE          ring_built_1913
-	VBROADCASTSD (R10)(R9*8), Z1
-	MOVQ         R12, R14
-	ADDQ         AX, R12
-	MOVQ         R12, R13
-	CMPQ         R13, R11
-	CMOVQHI      R11, R13
-
-ring_plane_1922:
-	VMOVUPD Z1, (R8)(R14*8)
-	ADDQ    $0x00000008, R14
-	CMPQ    R14, R13
-	JB      ring_plane_1922
-	INCQ    R9
-	CMPQ    R9, DX
-	JNE     ring_wrap_1923
-	XORQ    R9, R9
-
-ring_wrap_1923:
-	JMP ring_channel_1921
-
-ring_short_1911:
-	XORQ R12, R12
-	XORQ R13, R13
-	XORQ R14, R14
-
-ring_element_1924:
-	MOVQ (R10)(R12*8), R15
-	MOVQ R15, (R8)(R14*8)
-	INCQ R13
-	CMPQ R13, AX
-	JB   ring_element_next_1925
-	XORQ R13, R13
-	INCQ R12
-	CMPQ R12, DX
-	JB   ring_element_next_1925
-	XORQ R12, R12
-
-ring_element_next_1925:
-	INCQ    R14
-	CMPQ    R14, $0x00000008
-	JB      ring_element_1924
-	VMOVUPD (R8), Z1
-	MOVQ    1920(SP), AX
-	CMPQ    AX, $0x00000008
-	JE      ring_exact_1926
-	SUBQ    R9, AX
-
-ring_exact_1926:
-	MOVQ AX, DX
-
-ring_repeat_1927:
-	CMPQ    DX, R11
-	JAE     ring_built_1913
-	VMOVUPD Z1, (R8)(DX*8)
-	ADDQ    AX, DX
-	JMP     ring_repeat_1927
-
-ring_built_1913:
-	XORQ AX, AX
-	XORQ DX, DX
-	MOVQ DI, R9
-	SUBQ $0x00000020, R9
-
-unrolled_1928:
-	CMPQ    DX, R9
-	JGT     single_1929
-	VMOVUPD (BX)(DX*8), Z1
-	VCMPPD  $0x1a, Z0, Z1, K1
-	VMOVUPD (SI)(DX*8), Z1
-	VMULPD  (R8)(AX*8), Z1, K1, Z1
-	VMOVUPD Z1, (CX)(DX*8)
-	VMOVUPD 64(BX)(DX*8), Z1
-	VCMPPD  $0x1a, Z0, Z1, K1
-	VMOVUPD 64(SI)(DX*8), Z1
-	VMULPD  64(R8)(AX*8), Z1, K1, Z1
-	VMOVUPD Z1, 64(CX)(DX*8)
-	VMOVUPD 128(BX)(DX*8), Z1
-	VCMPPD  $0x1a, Z0, Z1, K1
-	VMOVUPD 128(SI)(DX*8), Z1
-	VMULPD  128(R8)(AX*8), Z1, K1, Z1
-	VMOVUPD Z1, 128(CX)(DX*8)
-	VMOVUPD 192(BX)(DX*8), Z1
-	VCMPPD  $0x1a, Z0, Z1, K1
-	VMOVUPD 192(SI)(DX*8), Z1
-	VMULPD  192(R8)(AX*8), Z1, K1, Z1
-	VMOVUPD Z1, 192(CX)(DX*8)
-	ADDQ    1936(SP), AX
-	MOVQ    AX, R10
-	SUBQ    1920(SP), R10
-	CMOVQCC R10, AX
-	ADDQ    $0x00000020, DX
-	JMP     unrolled_1928
-
-single_1929:
-	MOVQ DI, R9
-	SUBQ $0x00000008, R9
-
-single_loop_1930:
-	CMPQ    DX, R9
-	JGT     remainder_1931
-	VMOVUPD (BX)(DX*8), Z1
-	VCMPPD  $0x1a, Z0, Z1, K1
-	VMOVUPD (SI)(DX*8), Z1
-	VMULPD  (R8)(AX*8), Z1, K1, Z1
-	VMOVUPD Z1, (CX)(DX*8)
-	ADDQ    1928(SP), AX
-	MOVQ    AX, R10
-	SUBQ    1920(SP), R10
-	CMOVQCC R10, AX
-	ADDQ    $0x00000008, DX
-	JMP     single_loop_1930
-
-remainder_1931:
-	SUBQ      DX, DI
-	JE        span_done_1932
-	MOVQ      $-1, R9
-	BZHIQ     DI, R9, DI
-	KMOVW     DI, K1
-	VMOVUPD.Z (BX)(DX*8), K1, Z1
-	VCMPPD    $0x1a, Z0, Z1, K1, K2
-	VMOVUPD.Z (SI)(DX*8), K1, Z0
-	VMULPD    (R8)(AX*8), Z0, K2, Z0
-	VMOVUPD   Z0, K1, (CX)(DX*8)
-
-span_done_1932:
-	JMP ring_finished_backwardDxAVX512F64
-
-ring_segmented_1904:
-	MOVQ inner+96(FP), R9
-	CMPQ R9, $0x000000c0
-	JA   ring_finished_backwardDxAVX512F64
-	MOVQ $0x000000c0, AX
-	XORQ DX, DX
-	DIVQ R9
-	MOVQ AX, 1952(SP)
-	MOVQ $0x00000000, 1944(SP)
-	CMPQ R9, $0x01
-	JE   ring_rows_1933
-
-ring_segment_1934:
-	CMPQ    DI, $0x00
-	JE      ring_done_1935
-	MOVQ    1944(SP), AX
-	MOVQ    alpha_len+80(FP), DX
-	MOVQ    inner+96(FP), R9
-	SUBQ    AX, DX
-	MOVQ    1952(SP), R10
-	CMPQ    DX, R10
-	CMOVQHI R10, DX
-	MOVQ    DX, 1968(SP)
-	MOVQ    DX, R10
-	IMULQ   R9, R10
-	MOVQ    R10, R11
-	CMPQ    DI, R11
-	CMOVQLT DI, R11
-	MOVQ    R11, 1976(SP)
-	MOVQ    R10, R12
-
-ring_len_1936:
-	CMPQ R12, $0x00000008
-	JAE  ring_len_done_1937
-	ADDQ R10, R12
-	JMP  ring_len_1936
-
-ring_len_done_1937:
-	MOVQ R12, 1920(SP)
-	MOVQ $0x00000008, R13
-
-ring_step_1938:
-	CMPQ R13, R12
-	JB   ring_step_done_1939
-	SUBQ R12, R13
-	JMP  ring_step_1938
-
-ring_step_done_1939:
-	MOVQ R13, 1928(SP)
-	MOVQ $0x00000020, R13
-
-ring_step_1940:
-	CMPQ R13, R12
-	JB   ring_step_done_1941
-	SUBQ R12, R13
-	JMP  ring_step_1940
-
-ring_step_done_1941:
-	MOVQ    R13, 1936(SP)
-	LEAQ    32(R12), R12
-	CMPQ    R11, R12
-	CMOVQHI R12, R11
-	MOVQ    R11, 1960(SP)
-	MOVQ    alpha_base+72(FP), R11
-	LEAQ    (R11)(AX*8), R11
-	MOVQ    1960(SP), AX
-	CMPQ    R10, $0x00000008
-	JB      ring_short_1942
-	CMPQ    R9, $0x01
-	JNE     ring_planes_1943
-	XORQ    R9, R9
-	XORQ    R10, R10
-
-ring_copy_1945:
-	CMPQ    R9, AX
-	JAE     ring_built_1944
-	MOVQ    DX, R12
-	SUBQ    R10, R12
-	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_1946
-	VMOVUPD (R11)(R10*8), Z1
-	VMOVUPD Z1, (R8)(R9*8)
-	ADDQ    $0x00000008, R9
-	ADDQ    $0x00000008, R10
-	CMPQ    R10, DX
-	JNE     ring_copy_1945
-	XORQ    R10, R10
-	JMP     ring_copy_1945
-
-ring_copy_tail_1946:
-	VMOVUPD -64(R11)(DX*8), Z1
-	ADDQ    R12, R9
-	VMOVUPD Z1, -64(R8)(R9*8)
-	XORQ    R10, R10
-	JMP     ring_copy_1945
-
-ring_planes_1943:
-	XORQ R10, R10
-	XORQ R12, R12
-	CMPQ R9, $0x00000010
-	JA   ring_long_planes_1947
-	MOVQ AX, R13
-	SUBQ $0x00000008, R13
-
-ring_fill_1948:
-	CMPQ         R12, R13
-	JGT          ring_fill_last_1949
-	VBROADCASTSD (R11)(R10*8), Z1
-	VMOVUPD      Z1, (R8)(R12*8)
-	VMOVUPD      Z1, 64(R8)(R12*8)
-	ADDQ         R9, R12
-	INCQ         R10
-	CMPQ         R10, DX
-	JNE          ring_wrap_1950
-	XORQ         R10, R10
-
-ring_wrap_1950:
-	JMP ring_fill_1948
-
-ring_fill_last_1949:
-	CMPQ         R12, AX
-	JAE          ring_built_1944
-	VBROADCASTSD (R11)(R10*8), Z1
-	VMOVUPD      Z1, (R8)(R12*8)
-	ADDQ         R9, R12
-	INCQ         R10
-	CMPQ         R10, DX
-	JNE          ring_wrap_1951
-	XORQ         R10, R10
-
-ring_wrap_1951:
-	JMP ring_fill_last_1949
-
-ring_long_planes_1947:
-ring_channel_1952:
-	CMPQ         R12, AX
-	JAE          ring_built_1944
-	VBROADCASTSD (R11)(R10*8), Z1
-	MOVQ         R12, R14
-	ADDQ         R9, R12
-	MOVQ         R12, R13
-	CMPQ         R13, AX
-	CMOVQHI      AX, R13
-
-ring_plane_1953:
-	VMOVUPD Z1, (R8)(R14*8)
-	ADDQ    $0x00000008, R14
-	CMPQ    R14, R13
-	JB      ring_plane_1953
-	INCQ    R10
-	CMPQ    R10, DX
-	JNE     ring_wrap_1954
-	XORQ    R10, R10
-
-ring_wrap_1954:
-	JMP ring_channel_1952
-
-ring_short_1942:
-	XORQ R12, R12
-	XORQ R13, R13
-	XORQ R14, R14
-
-ring_element_1955:
-	MOVQ (R11)(R12*8), R15
-	MOVQ R15, (R8)(R14*8)
-	INCQ R13
-	CMPQ R13, R9
-	JB   ring_element_next_1956
-	XORQ R13, R13
-	INCQ R12
-	CMPQ R12, DX
-	JB   ring_element_next_1956
-	XORQ R12, R12
-
-ring_element_next_1956:
-	INCQ    R14
-	CMPQ    R14, $0x00000008
-	JB      ring_element_1955
-	VMOVUPD (R8), Z1
-	MOVQ    1920(SP), DX
-	CMPQ    DX, $0x00000008
-	JE      ring_exact_1957
-	SUBQ    R10, DX
-
-ring_exact_1957:
-	MOVQ DX, R9
-
-ring_repeat_1958:
-	CMPQ    R9, AX
-	JAE     ring_built_1944
-	VMOVUPD Z1, (R8)(R9*8)
-	ADDQ    DX, R9
-	JMP     ring_repeat_1958
-
-ring_built_1944:
-	XORQ AX, AX
-	MOVQ 1976(SP), DX
-	XORQ R9, R9
-	MOVQ DX, R10
-	SUBQ $0x00000020, R10
-
-unrolled_1959:
-	CMPQ    R9, R10
-	JGT     single_1960
-	VMOVUPD (BX)(R9*8), Z1
-	VCMPPD  $0x1a, Z0, Z1, K1
-	VMOVUPD (SI)(R9*8), Z1
-	VMULPD  (R8)(AX*8), Z1, K1, Z1
-	VMOVUPD Z1, (CX)(R9*8)
-	VMOVUPD 64(BX)(R9*8), Z1
-	VCMPPD  $0x1a, Z0, Z1, K1
-	VMOVUPD 64(SI)(R9*8), Z1
-	VMULPD  64(R8)(AX*8), Z1, K1, Z1
-	VMOVUPD Z1, 64(CX)(R9*8)
-	VMOVUPD 128(BX)(R9*8), Z1
-	VCMPPD  $0x1a, Z0, Z1, K1
-	VMOVUPD 128(SI)(R9*8), Z1
-	VMULPD  128(R8)(AX*8), Z1, K1, Z1
-	VMOVUPD Z1, 128(CX)(R9*8)
-	VMOVUPD 192(BX)(R9*8), Z1
-	VCMPPD  $0x1a, Z0, Z1, K1
-	VMOVUPD 192(SI)(R9*8), Z1
-	VMULPD  192(R8)(AX*8), Z1, K1, Z1
-	VMOVUPD Z1, 192(CX)(R9*8)
-	ADDQ    1936(SP), AX
-	MOVQ    AX, R11
-	SUBQ    1920(SP), R11
-	CMOVQCC R11, AX
-	ADDQ    $0x00000020, R9
-	JMP     unrolled_1959
-
-single_1960:
-	MOVQ DX, R10
-	SUBQ $0x00000008, R10
-
-single_loop_1961:
-	CMPQ    R9, R10
-	JGT     remainder_1962
-	VMOVUPD (BX)(R9*8), Z1
-	VCMPPD  $0x1a, Z0, Z1, K1
-	VMOVUPD (SI)(R9*8), Z1
-	VMULPD  (R8)(AX*8), Z1, K1, Z1
-	VMOVUPD Z1, (CX)(R9*8)
-	ADDQ    1928(SP), AX
-	MOVQ    AX, R11
-	SUBQ    1920(SP), R11
-	CMOVQCC R11, AX
-	ADDQ    $0x00000008, R9
-	JMP     single_loop_1961
-
-remainder_1962:
-	SUBQ      R9, DX
-	JE        span_done_1963
-	MOVQ      $-1, R10
-	BZHIQ     DX, R10, DX
-	KMOVW     DX, K1
-	VMOVUPD.Z (BX)(R9*8), K1, Z1
-	VCMPPD    $0x1a, Z0, Z1, K1, K2
-	VMOVUPD.Z (SI)(R9*8), K1, Z1
-	VMULPD    (R8)(AX*8), Z1, K2, Z1
-	VMOVUPD   Z1, K1, (CX)(R9*8)
-
-span_done_1963:
-	MOVQ 1944(SP), AX
-	MOVQ 1968(SP), DX
-	MOVQ 1976(SP), R9
-	SUBQ R9, DI
-	SHLQ $0x03, R9
-	ADDQ R9, BX
-	ADDQ R9, SI
-	ADDQ R9, CX
-	ADDQ DX, AX
-	MOVQ alpha_len+80(FP), DX
-	CMPQ AX, DX
-	JNE  ring_next_1964
-	XORQ AX, AX
-
-ring_next_1964:
-	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1934
-
-ring_done_1935:
-	JMP ring_finished_backwardDxAVX512F64
-
-ring_rows_1933:
-ring_block_1965:
-	MOVQ    1944(SP), AX
-	MOVQ    alpha_len+80(FP), DX
-	CMPQ    AX, DX
-	JE      ring_finished_backwardDxAVX512F64
-	SUBQ    AX, DX
-	MOVQ    1952(SP), CX
-	CMPQ    DX, CX
-	CMOVQHI CX, DX
-	MOVQ    DX, 1968(SP)
-	MOVQ    inner+96(FP), CX
-	MOVQ    DX, BX
-	IMULQ   CX, BX
-	MOVQ    BX, 1976(SP)
-	MOVQ    BX, SI
-
-ring_len_1966:
-	CMPQ SI, $0x00000008
-	JAE  ring_len_done_1967
-	ADDQ BX, SI
-	JMP  ring_len_1966
-
-ring_len_done_1967:
-	MOVQ SI, 1920(SP)
-	MOVQ $0x00000008, DI
-
-ring_step_1968:
-	CMPQ DI, SI
-	JB   ring_step_done_1969
-	SUBQ SI, DI
-	JMP  ring_step_1968
-
-ring_step_done_1969:
-	MOVQ DI, 1928(SP)
-	MOVQ $0x00000020, DI
-
-ring_step_1970:
-	CMPQ DI, SI
-	JB   ring_step_done_1971
-	SUBQ SI, DI
-	JMP  ring_step_1970
-
-ring_step_done_1971:
-	MOVQ    DI, 1936(SP)
-	MOVQ    BX, DI
-	LEAQ    32(SI), SI
-	CMPQ    DI, SI
-	CMOVQHI SI, DI
-	MOVQ    DI, 1960(SP)
-	MOVQ    alpha_base+72(FP), SI
-	LEAQ    (SI)(AX*8), SI
-	MOVQ    1960(SP), DI
-	CMPQ    BX, $0x00000008
-	JB      ring_short_1972
-	CMPQ    CX, $0x01
-	JNE     ring_planes_1973
-	XORQ    BX, BX
-	XORQ    R9, R9
-
-ring_copy_1975:
-	CMPQ    BX, DI
-	JAE     ring_built_1974
-	MOVQ    DX, R10
-	SUBQ    R9, R10
-	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_1976
-	VMOVUPD (SI)(R9*8), Z1
-	VMOVUPD Z1, (R8)(BX*8)
-	ADDQ    $0x00000008, BX
-	ADDQ    $0x00000008, R9
-	CMPQ    R9, DX
-	JNE     ring_copy_1975
-	XORQ    R9, R9
-	JMP     ring_copy_1975
-
-ring_copy_tail_1976:
-	VMOVUPD -64(SI)(DX*8), Z1
-	ADDQ    R10, BX
-	VMOVUPD Z1, -64(R8)(BX*8)
-	XORQ    R9, R9
-	JMP     ring_copy_1975
-
-ring_planes_1973:
-	XORQ BX, BX
-	XORQ R9, R9
-	CMPQ CX, $0x00000010
-	JA   ring_long_planes_1977
-	MOVQ DI, R10
-	SUBQ $0x00000008, R10
-
-ring_fill_1978:
-	CMPQ         R9, R10
-	JGT          ring_fill_last_1979
-	VBROADCASTSD (SI)(BX*8), Z1
-	VMOVUPD      Z1, (R8)(R9*8)
-	VMOVUPD      Z1, 64(R8)(R9*8)
-	ADDQ         CX, R9
-	INCQ         BX
-	CMPQ         BX, DX
-	JNE          ring_wrap_1980
-	XORQ         BX, BX
-
-ring_wrap_1980:
-	JMP ring_fill_1978
-
-ring_fill_last_1979:
-	CMPQ         R9, DI
-	JAE          ring_built_1974
-	VBROADCASTSD (SI)(BX*8), Z1
-	VMOVUPD      Z1, (R8)(R9*8)
-	ADDQ         CX, R9
-	INCQ         BX
-	CMPQ         BX, DX
-	JNE          ring_wrap_1981
-	XORQ         BX, BX
-
-ring_wrap_1981:
-	JMP ring_fill_last_1979
-
-ring_long_planes_1977:
-ring_channel_1982:
-	CMPQ         R9, DI
-	JAE          ring_built_1974
-	VBROADCASTSD (SI)(BX*8), Z1
-	MOVQ         R9, R11
-	ADDQ         CX, R9
-	MOVQ         R9, R10
-	CMPQ         R10, DI
-	CMOVQHI      DI, R10
-
-ring_plane_1983:
-	VMOVUPD Z1, (R8)(R11*8)
-	ADDQ    $0x00000008, R11
-	CMPQ    R11, R10
-	JB      ring_plane_1983
-	INCQ    BX
-	CMPQ    BX, DX
-	JNE     ring_wrap_1984
-	XORQ    BX, BX
-
-ring_wrap_1984:
-	JMP ring_channel_1982
-
-ring_short_1972:
-	XORQ R9, R9
-	XORQ R10, R10
-	XORQ R11, R11
-
-ring_element_1985:
-	MOVQ (SI)(R9*8), R12
-	MOVQ R12, (R8)(R11*8)
-	INCQ R10
-	CMPQ R10, CX
-	JB   ring_element_next_1986
-	XORQ R10, R10
-	INCQ R9
-	CMPQ R9, DX
-	JB   ring_element_next_1986
-	XORQ R9, R9
-
-ring_element_next_1986:
-	INCQ    R11
-	CMPQ    R11, $0x00000008
-	JB      ring_element_1985
-	VMOVUPD (R8), Z1
-	MOVQ    1920(SP), DX
-	CMPQ    DX, $0x00000008
-	JE      ring_exact_1987
-	SUBQ    BX, DX
-
-ring_exact_1987:
-	MOVQ DX, BX
-
-ring_repeat_1988:
-	CMPQ    BX, DI
-	JAE     ring_built_1974
-	VMOVUPD Z1, (R8)(BX*8)
-	ADDQ    DX, BX
-	JMP     ring_repeat_1988
-
-ring_built_1974:
-	IMULQ CX, AX
-	SHLQ  $0x03, AX
-	MOVQ  x_base+48(FP), BX
-	ADDQ  AX, BX
-	MOVQ  dy_base+24(FP), SI
-	ADDQ  AX, SI
-	MOVQ  dx_base+0(FP), CX
-	ADDQ  AX, CX
-	MOVQ  x_len+56(FP), DI
-
-ring_row_1989:
-	CMPQ DI, $0x00
-	JE   ring_rows_done_1990
-	XORQ AX, AX
-	MOVQ 1976(SP), DX
-	XORQ R9, R9
-	MOVQ DX, R10
-	SUBQ $0x00000020, R10
-
-unrolled_1991:
-	CMPQ    R9, R10
-	JGT     single_1992
-	VMOVUPD (BX)(R9*8), Z1
-	VCMPPD  $0x1a, Z0, Z1, K1
-	VMOVUPD (SI)(R9*8), Z1
-	VMULPD  (R8)(AX*8), Z1, K1, Z1
-	VMOVUPD Z1, (CX)(R9*8)
-	VMOVUPD 64(BX)(R9*8), Z1
-	VCMPPD  $0x1a, Z0, Z1, K1
-	VMOVUPD 64(SI)(R9*8), Z1
-	VMULPD  64(R8)(AX*8), Z1, K1, Z1
-	VMOVUPD Z1, 64(CX)(R9*8)
-	VMOVUPD 128(BX)(R9*8), Z1
-	VCMPPD  $0x1a, Z0, Z1, K1
-	VMOVUPD 128(SI)(R9*8), Z1
-	VMULPD  128(R8)(AX*8), Z1, K1, Z1
-	VMOVUPD Z1, 128(CX)(R9*8)
-	VMOVUPD 192(BX)(R9*8), Z1
-	VCMPPD  $0x1a, Z0, Z1, K1
-	VMOVUPD 192(SI)(R9*8), Z1
-	VMULPD  192(R8)(AX*8), Z1, K1, Z1
-	VMOVUPD Z1, 192(CX)(R9*8)
-	ADDQ    1936(SP), AX
-	MOVQ    AX, R11
-	SUBQ    1920(SP), R11
-	CMOVQCC R11, AX
-	ADDQ    $0x00000020, R9
-	JMP     unrolled_1991
-
-single_1992:
-	MOVQ DX, R10
-	SUBQ $0x00000008, R10
-
-single_loop_1993:
-	CMPQ    R9, R10
-	JGT     remainder_1994
-	VMOVUPD (BX)(R9*8), Z1
-	VCMPPD  $0x1a, Z0, Z1, K1
-	VMOVUPD (SI)(R9*8), Z1
-	VMULPD  (R8)(AX*8), Z1, K1, Z1
-	VMOVUPD Z1, (CX)(R9*8)
-	ADDQ    1928(SP), AX
-	MOVQ    AX, R11
-	SUBQ    1920(SP), R11
-	CMOVQCC R11, AX
-	ADDQ    $0x00000008, R9
-	JMP     single_loop_1993
-
-remainder_1994:
-	SUBQ      R9, DX
-	JE        span_done_1995
-	MOVQ      $-1, R10
-	BZHIQ     DX, R10, DX
-	KMOVW     DX, K1
-	VMOVUPD.Z (BX)(R9*8), K1, Z1
-	VCMPPD    $0x1a, Z0, Z1, K1, K2
-	VMOVUPD.Z (SI)(R9*8), K1, Z1
-	VMULPD    (R8)(AX*8), Z1, K2, Z1
-	VMOVUPD   Z1, K1, (CX)(R9*8)
-
-span_done_1995:
-	MOVQ  alpha_len+80(FP), AX
-	IMULQ inner+96(FP), AX
-	SUBQ  AX, DI
-	SHLQ  $0x03, AX
-	ADDQ  AX, BX
-	ADDQ  AX, SI
-	ADDQ  AX, CX
-	JMP   ring_row_1989
-
-ring_rows_done_1990:
-	MOVQ 1944(SP), AX
-	ADDQ 1968(SP), AX
-	MOVQ AX, 1944(SP)
-	JMP  ring_block_1965
-
-ring_finished_backwardDxAVX512F64:
-	VZEROUPPER
-	RET
-
-// func backwardDalphaAVX512F64(dy []float64, x []float64) float64
-// Requires: AVX, AVX512F, BMI2
-TEXT ·backwardDalphaAVX512F64(SB), NOSPLIT, $0-56
-	MOVQ   x_base+24(FP), AX
-	MOVQ   dy_base+0(FP), CX
-	MOVQ   x_len+32(FP), DX
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	XORQ   BX, BX
-	MOVQ   DX, SI
-	SUBQ   $0x00000020, SI
-
-unrolled_1996:
-	CMPQ        BX, SI
-	JGT         single_1997
-	VMOVUPD     (AX)(BX*8), Z5
-	VCMPPD      $0x1a, Z0, Z5, K1
-	VMOVUPD     (CX)(BX*8), Z6
-	VFMADD231PD Z6, Z5, K1, Z1
-	VMOVUPD     64(AX)(BX*8), Z5
-	VCMPPD      $0x1a, Z0, Z5, K1
-	VMOVUPD     64(CX)(BX*8), Z6
-	VFMADD231PD Z6, Z5, K1, Z2
-	VMOVUPD     128(AX)(BX*8), Z5
-	VCMPPD      $0x1a, Z0, Z5, K1
-	VMOVUPD     128(CX)(BX*8), Z6
-	VFMADD231PD Z6, Z5, K1, Z3
-	VMOVUPD     192(AX)(BX*8), Z5
-	VCMPPD      $0x1a, Z0, Z5, K1
-	VMOVUPD     192(CX)(BX*8), Z6
-	VFMADD231PD Z6, Z5, K1, Z4
-	ADDQ        $0x00000020, BX
-	JMP         unrolled_1996
-
-single_1997:
-	MOVQ DX, SI
-	SUBQ $0x00000008, SI
-
-single_loop_1998:
-	CMPQ        BX, SI
-	JGT         remainder_1999
-	VMOVUPD     (AX)(BX*8), Z5
-	VCMPPD      $0x1a, Z0, Z5, K1
-	VMOVUPD     (CX)(BX*8), Z6
-	VFMADD231PD Z6, Z5, K1, Z1
-	ADDQ        $0x00000008, BX
-	JMP         single_loop_1998
-
-remainder_1999:
-	SUBQ        BX, DX
-	JE          span_done_2000
-	MOVQ        $-1, SI
-	BZHIQ       DX, SI, DX
-	KMOVW       DX, K1
-	VMOVUPD.Z   (AX)(BX*8), K1, Z5
-	VCMPPD      $0x1a, Z0, Z5, K1, K2
-	VMOVUPD.Z   (CX)(BX*8), K1, Z0
-	VFMADD231PD Z0, Z5, K2, Z1
-
-span_done_2000:
-	VADDPD        Z2, Z1, Z1
-	VADDPD        Z4, Z3, Z3
-	VADDPD        Z3, Z1, Z1
-	VEXTRACTF64X4 $0x01, Z1, Y0
-	VADDPD        Y0, Y1, Y0
-	VEXTRACTF128  $0x01, Y0, X1
-	VADDPD        X1, X0, X1
-	VPERMILPD     $0x01, X1, X0
-	VADDSD        X0, X1, X1
-	VMOVSD        X1, ret+48(FP)
-	VZEROUPPER
-	RET
-
-// func backwardPlanesDalphaAVX512F64(dy []float64, x []float64, acc []float64, inner int)
-// Requires: AVX, AVX512F, BMI2
-TEXT ·backwardPlanesDalphaAVX512F64(SB), NOSPLIT, $0-80
-	MOVQ   x_base+24(FP), AX
-	MOVQ   dy_base+0(FP), CX
-	MOVQ   x_len+32(FP), DX
-	MOVQ   acc_base+48(FP), BX
-	VXORPS Y0, Y0, Y0
-	MOVQ   inner+72(FP), SI
-	MOVQ   acc_len+56(FP), DI
-	MOVQ   SI, R8
-	SHLQ   $0x03, R8
-	XORQ   R9, R9
-
-plane_2001:
-	CMPQ   DX, $0x00
-	JE     planes_done_2002
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	XORQ   R10, R10
-	MOVQ   SI, R11
-	SUBQ   $0x00000020, R11
-
-unrolled_2003:
-	CMPQ        R10, R11
-	JGT         single_2004
-	VMOVUPD     (AX)(R10*8), Z5
-	VCMPPD      $0x1a, Z0, Z5, K1
-	VMOVUPD     (CX)(R10*8), Z6
-	VFMADD231PD Z6, Z5, K1, Z1
-	VMOVUPD     64(AX)(R10*8), Z5
-	VCMPPD      $0x1a, Z0, Z5, K1
-	VMOVUPD     64(CX)(R10*8), Z6
-	VFMADD231PD Z6, Z5, K1, Z2
-	VMOVUPD     128(AX)(R10*8), Z5
-	VCMPPD      $0x1a, Z0, Z5, K1
-	VMOVUPD     128(CX)(R10*8), Z6
-	VFMADD231PD Z6, Z5, K1, Z3
-	VMOVUPD     192(AX)(R10*8), Z5
-	VCMPPD      $0x1a, Z0, Z5, K1
-	VMOVUPD     192(CX)(R10*8), Z6
-	VFMADD231PD Z6, Z5, K1, Z4
-	ADDQ        $0x00000020, R10
-	JMP         unrolled_2003
-
-single_2004:
-	MOVQ SI, R11
-	SUBQ $0x00000008, R11
-
-single_loop_2005:
-	CMPQ        R10, R11
-	JGT         remainder_2006
-	VMOVUPD     (AX)(R10*8), Z5
-	VCMPPD      $0x1a, Z0, Z5, K1
-	VMOVUPD     (CX)(R10*8), Z6
-	VFMADD231PD Z6, Z5, K1, Z1
-	ADDQ        $0x00000008, R10
-	JMP         single_loop_2005
-
-remainder_2006:
-	MOVQ        SI, R11
-	SUBQ        R10, R11
-	JE          span_done_2007
-	MOVQ        $-1, R12
-	BZHIQ       R11, R12, R11
-	KMOVW       R11, K1
-	VMOVUPD.Z   (AX)(R10*8), K1, Z5
-	VCMPPD      $0x1a, Z0, Z5, K1, K2
-	VMOVUPD.Z   (CX)(R10*8), K1, Z6
-	VFMADD231PD Z6, Z5, K2, Z1
-
-span_done_2007:
-	VADDPD        Z2, Z1, Z1
-	VADDPD        Z4, Z3, Z3
-	VADDPD        Z3, Z1, Z1
-	VEXTRACTF64X4 $0x01, Z1, Y2
-	VADDPD        Y2, Y1, Y2
-	VEXTRACTF128  $0x01, Y2, X1
-	VADDPD        X1, X2, X1
-	VPERMILPD     $0x01, X1, X2
-	VADDSD        X2, X1, X1
-	VADDSD        (BX)(R9*8), X1, X1
-	VMOVSD        X1, (BX)(R9*8)
-	ADDQ          R8, AX
-	ADDQ          R8, CX
-	INCQ          R9
-	CMPQ          R9, DI
-	JNE           same_pass_2008
-	XORQ          R9, R9
-
-same_pass_2008:
-	SUBQ SI, DX
-	JMP  plane_2001
-
-planes_done_2002:
-	VZEROUPPER
-	RET
-
-// func backwardPatternDalphaAVX512F64(dy []float64, x []float64, acc []float64)
-// Requires: AVX, AVX512F, BMI2, CMOV
-TEXT ·backwardPatternDalphaAVX512F64(SB), NOSPLIT, $0-72
-	MOVQ   x_base+24(FP), AX
-	MOVQ   dy_base+0(FP), CX
-	MOVQ   x_len+32(FP), DX
-	MOVQ   acc_base+48(FP), BX
-	VXORPS Y0, Y0, Y0
-	MOVQ   acc_len+56(FP), SI
-
-row_2009:
-	CMPQ    DX, $0x00
-	JE      rows_done_2010
-	MOVQ    SI, DI
-	CMPQ    DX, DI
-	CMOVQLT DX, DI
-	XORQ    R8, R8
-	MOVQ    DI, R9
-	SUBQ    $0x00000020, R9
-
-unrolled_2011:
-	CMPQ        R8, R9
-	JGT         single_2012
-	VMOVUPD     (AX)(R8*8), Z1
-	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     (CX)(R8*8), Z2
-	VMOVUPD.Z   (BX)(R8*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, (BX)(R8*8)
-	VMOVUPD     64(AX)(R8*8), Z1
-	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     64(CX)(R8*8), Z2
-	VMOVUPD.Z   64(BX)(R8*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 64(BX)(R8*8)
-	VMOVUPD     128(AX)(R8*8), Z1
-	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     128(CX)(R8*8), Z2
-	VMOVUPD.Z   128(BX)(R8*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 128(BX)(R8*8)
-	VMOVUPD     192(AX)(R8*8), Z1
-	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     192(CX)(R8*8), Z2
-	VMOVUPD.Z   192(BX)(R8*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 192(BX)(R8*8)
-	ADDQ        $0x00000020, R8
-	JMP         unrolled_2011
-
-single_2012:
-	MOVQ DI, R9
-	SUBQ $0x00000008, R9
-
-single_loop_2013:
-	CMPQ        R8, R9
-	JGT         remainder_2014
-	VMOVUPD     (AX)(R8*8), Z1
-	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     (CX)(R8*8), Z2
-	VMOVUPD.Z   (BX)(R8*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, (BX)(R8*8)
-	ADDQ        $0x00000008, R8
-	JMP         single_loop_2013
-
-remainder_2014:
-	MOVQ        DI, R9
-	SUBQ        R8, R9
-	JE          span_done_2015
-	MOVQ        $-1, R10
-	BZHIQ       R9, R10, R9
-	KMOVW       R9, K1
-	VMOVUPD.Z   (AX)(R8*8), K1, Z1
-	VCMPPD      $0x1a, Z0, Z1, K1, K2
-	VMOVUPD.Z   (CX)(R8*8), K1, Z2
-	VMOVUPD.Z   (BX)(R8*8), K2, Z3
-	VFMADD231PD Z2, Z1, K2, Z3
-	VMOVUPD     Z3, K2, (BX)(R8*8)
-
-span_done_2015:
-	MOVQ DI, R8
-	SHLQ $0x03, R8
-	ADDQ R8, AX
-	ADDQ R8, CX
-	SUBQ DI, DX
-	JMP  row_2009
-
-rows_done_2010:
-	VZEROUPPER
-	RET
-
-// func backwardRingDalphaAVX512F64(dy []float64, x []float64, dalpha []float64, inner int)
-// Requires: AVX, AVX512F, BMI2, CMOV
-TEXT ·backwardRingDalphaAVX512F64(SB), $1984-80
-	MOVQ   x_base+24(FP), AX
-	MOVQ   dy_base+0(FP), DX
-	MOVQ   x_len+32(FP), BX
-	VXORPS Y0, Y0, Y0
-	LEAQ   (SP), CX
-	ADDQ   $0x0000003f, CX
-	ANDQ   $-64, CX
-	MOVQ   inner+72(FP), SI
-	MOVQ   dalpha_len+56(FP), DI
-	IMULQ  SI, DI
-	CMPQ   DI, $0x000000b8
-	JA     ring_segmented_2016
-	MOVQ   DI, SI
-
-ring_len_2017:
-	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2018
-	ADDQ DI, SI
-	JMP  ring_len_2017
-
-ring_len_done_2018:
-	MOVQ SI, 1920(SP)
-	MOVQ $0x00000008, DI
-
-ring_step_2019:
-	CMPQ DI, SI
-	JB   ring_step_done_2020
-	SUBQ SI, DI
-	JMP  ring_step_2019
-
-ring_step_done_2020:
-	MOVQ DI, 1928(SP)
-	MOVQ $0x00000020, DI
-
-ring_step_2021:
-	CMPQ DI, SI
-	JB   ring_step_done_2022
-	SUBQ SI, DI
-	JMP  ring_step_2021
-
-ring_step_done_2022:
-	MOVQ    DI, 1936(SP)
-	MOVQ    BX, DI
-	LEAQ    32(SI), SI
-	CMPQ    DI, SI
-	CMOVQHI SI, DI
-	MOVQ    DI, 1960(SP)
-	MOVQ    1920(SP), SI
-	MOVQ    1960(SP), DI
-	MOVQ    DI, R8
-	ADDQ    $0x00000007, R8
-	ANDQ    $-8, R8
-	XORQ    R9, R9
-	SUBQ    SI, DI
-	CMOVQLT R9, DI
-	ADDQ    $0x00000007, DI
-	ANDQ    $-8, DI
-	ADDQ    SI, DI
-	CMPQ    DI, R8
-	CMOVQCS R8, DI
-	XORQ    SI, SI
-
-sums_zero_2023:
-	CMPQ    SI, DI
-	JAE     sums_zeroed_2024
-	VMOVUPD Z0, (CX)(SI*8)
-	ADDQ    $0x00000008, SI
-	JMP     sums_zero_2023
-
-sums_zeroed_2024:
-	XORQ SI, SI
-	XORQ DI, DI
-	MOVQ BX, R8
-	SUBQ $0x00000020, R8
-
-unrolled_2025:
-	CMPQ        DI, R8
-	JGT         single_2026
-	VMOVUPD     (AX)(DI*8), Z1
-	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     (DX)(DI*8), Z2
-	VMOVUPD.Z   (CX)(SI*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, (CX)(SI*8)
-	VMOVUPD     64(AX)(DI*8), Z1
-	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     64(DX)(DI*8), Z2
-	VMOVUPD.Z   64(CX)(SI*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 64(CX)(SI*8)
-	VMOVUPD     128(AX)(DI*8), Z1
-	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     128(DX)(DI*8), Z2
-	VMOVUPD.Z   128(CX)(SI*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 128(CX)(SI*8)
-	VMOVUPD     192(AX)(DI*8), Z1
-	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     192(DX)(DI*8), Z2
-	VMOVUPD.Z   192(CX)(SI*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 192(CX)(SI*8)
-	ADDQ        1936(SP), SI
-	MOVQ        SI, R9
-	SUBQ        1920(SP), R9
-	CMOVQCC     R9, SI
-	ADDQ        $0x00000020, DI
-	JMP         unrolled_2025
-
-single_2026:
-	MOVQ BX, R8
-	SUBQ $0x00000008, R8
-
-single_loop_2027:
-	CMPQ        DI, R8
-	JGT         remainder_2028
-	VMOVUPD     (AX)(DI*8), Z1
-	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     (DX)(DI*8), Z2
-	VMOVUPD.Z   (CX)(SI*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, (CX)(SI*8)
-	ADDQ        1928(SP), SI
-	MOVQ        SI, R9
-	SUBQ        1920(SP), R9
-	CMOVQCC     R9, SI
-	ADDQ        $0x00000008, DI
-	JMP         single_loop_2027
-
-remainder_2028:
-	SUBQ        DI, BX
-	JE          span_done_2029
-	MOVQ        $-1, R8
-	BZHIQ       BX, R8, BX
-	KMOVW       BX, K1
-	VMOVUPD.Z   (AX)(DI*8), K1, Z1
-	VCMPPD      $0x1a, Z0, Z1, K1, K2
-	VMOVUPD.Z   (DX)(DI*8), K1, Z0
-	VMOVUPD.Z   (CX)(SI*8), K2, Z2
-	VFMADD231PD Z0, Z1, K2, Z2
-	VMOVUPD     Z2, K2, (CX)(SI*8)
-
-span_done_2029:
-	MOVQ  dalpha_len+56(FP), AX
-	IMULQ inner+72(FP), AX
-	MOVQ  dalpha_base+48(FP), DX
-	MOVQ  1920(SP), BX
-	MOVQ  1960(SP), SI
-	SUBQ  BX, SI
-	JLE   fold_ext_done_2031
-	CMPQ  SI, BX
-	JA    fold_ext_scalar_2032
-	ADDQ  $0x00000007, SI
-	ANDQ  $-8, SI
-	LEAQ  (BX)(SI*1), SI
-
-fold_ext_2030:
-	CMPQ    SI, BX
-	JBE     fold_ext_done_2031
-	SUBQ    $0x00000008, SI
-	MOVQ    SI, DI
-	SUBQ    BX, DI
-	VMOVUPD (CX)(DI*8), Z0
-	VADDPD  (CX)(SI*8), Z0, Z0
-	VMOVUPD Z0, (CX)(DI*8)
-	JMP     fold_ext_2030
-
-fold_ext_scalar_2032:
-	MOVQ 1960(SP), SI
-
-fold_ext_element_2033:
-	CMPQ   SI, BX
-	JBE    fold_ext_element_done_2034
-	DECQ   SI
-	MOVQ   SI, DI
-	SUBQ   BX, DI
-	VMOVSD (CX)(SI*8), X0
-	VADDSD (CX)(DI*8), X0, X0
-	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_2033
-
-fold_ext_element_done_2034:
-fold_ext_done_2031:
-fold_2035:
-	CMPQ   BX, AX
-	JBE    fold_done_2036
-	DECQ   BX
-	MOVQ   BX, SI
-	SUBQ   AX, SI
-	VMOVSD (CX)(BX*8), X0
-	VADDSD (CX)(SI*8), X0, X0
-	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_2035
-
-fold_done_2036:
-	XORQ AX, AX
-	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_2037
-	MOVQ dalpha_len+56(FP), BX
-	SUBQ $0x00000008, BX
-
-sums_vector_2039:
-	CMPQ    AX, BX
-	JGT     sums_scalar_2040
-	VMOVUPD (DX)(AX*8), Z0
-	VADDPD  (CX)(AX*8), Z0, Z0
-	VMOVUPD Z0, (DX)(AX*8)
-	ADDQ    $0x00000008, AX
-	JMP     sums_vector_2039
-
-sums_scalar_2040:
-	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_2038
-	VMOVSD (CX)(AX*8), X0
-	VADDSD (DX)(AX*8), X0, X0
-	VMOVSD X0, (DX)(AX*8)
-	INCQ   AX
-	JMP    sums_scalar_2040
-
-sums_planes_2037:
-	XORQ SI, SI
-	MOVQ inner+72(FP), DI
-	SHLQ $0x03, DI
-
-sums_group_2041:
-	MOVQ   dalpha_len+56(FP), BX
-	SUBQ   AX, BX
-	CMPQ   BX, $0x00000004
-	JB     sums_single_2043
-	VXORPS X0, X0, X0
-	VXORPS X1, X1, X1
-	VXORPS X2, X2, X2
-	VXORPS X3, X3, X3
-	LEAQ   (CX)(SI*8), R8
-	LEAQ   (R8)(DI*2), R9
-	XORQ   BX, BX
-
-sums_group_plane_2042:
-	VADDSD (R8), X0, X0
-	VADDSD (R8)(DI*1), X1, X1
-	VADDSD (R9), X2, X2
-	VADDSD (R9)(DI*1), X3, X3
-	ADDQ   $0x08, R8
-	ADDQ   $0x08, R9
-	INCQ   BX
-	CMPQ   BX, inner+72(FP)
-	JB     sums_group_plane_2042
-	VADDSD (DX)(AX*8), X0, X0
-	VMOVSD X0, (DX)(AX*8)
-	VADDSD 8(DX)(AX*8), X1, X1
-	VMOVSD X1, 8(DX)(AX*8)
-	VADDSD 16(DX)(AX*8), X2, X2
-	VMOVSD X2, 16(DX)(AX*8)
-	VADDSD 24(DX)(AX*8), X3, X3
-	VMOVSD X3, 24(DX)(AX*8)
-	MOVQ   DI, BX
-	SHRQ   $0x01, BX
-	ADDQ   BX, SI
-	ADDQ   $0x00000004, AX
-	JMP    sums_group_2041
-
-sums_single_2043:
-	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_2038
-	VXORPS X0, X0, X0
-	XORQ   BX, BX
-
-sums_single_plane_2044:
-	VADDSD (CX)(SI*8), X0, X0
-	INCQ   SI
-	INCQ   BX
-	CMPQ   BX, inner+72(FP)
-	JB     sums_single_plane_2044
-	VADDSD (DX)(AX*8), X0, X0
-	VMOVSD X0, (DX)(AX*8)
-	INCQ   AX
-	JMP    sums_single_2043
-
-sums_done_2038:
-	JMP ring_finished_backwardDalphaAVX512F64
-
-ring_segmented_2016:
-	MOVQ inner+72(FP), BX
-	CMPQ BX, $0x000000b8
-	JA   ring_finished_backwardDalphaAVX512F64
-	MOVQ $0x000000b8, AX
-	XORQ DX, DX
-	DIVQ BX
-	MOVQ AX, 1952(SP)
-	MOVQ $0x00000000, 1944(SP)
-
-ring_block_2046:
-	MOVQ    1944(SP), DX
-	MOVQ    dalpha_len+56(FP), BX
-	CMPQ    DX, BX
-	JE      ring_finished_backwardDalphaAVX512F64
-	SUBQ    DX, BX
-	MOVQ    1952(SP), AX
-	CMPQ    BX, AX
-	CMOVQHI AX, BX
-	MOVQ    BX, 1968(SP)
-	MOVQ    inner+72(FP), AX
-	IMULQ   AX, BX
-	MOVQ    BX, 1976(SP)
-	MOVQ    BX, SI
-
-ring_len_2047:
-	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2048
-	ADDQ BX, SI
-	JMP  ring_len_2047
-
-ring_len_done_2048:
-	MOVQ SI, 1920(SP)
-	MOVQ $0x00000008, DI
-
-ring_step_2049:
-	CMPQ DI, SI
-	JB   ring_step_done_2050
-	SUBQ SI, DI
-	JMP  ring_step_2049
-
-ring_step_done_2050:
-	MOVQ DI, 1928(SP)
-	MOVQ $0x00000020, DI
-
-ring_step_2051:
-	CMPQ DI, SI
-	JB   ring_step_done_2052
-	SUBQ SI, DI
-	JMP  ring_step_2051
-
-ring_step_done_2052:
-	MOVQ    DI, 1936(SP)
-	LEAQ    32(SI), SI
-	CMPQ    BX, SI
-	CMOVQHI SI, BX
-	MOVQ    BX, 1960(SP)
-	MOVQ    DX, BX
-	IMULQ   AX, BX
-	SHLQ    $0x03, BX
-	MOVQ    x_base+24(FP), AX
-	ADDQ    BX, AX
-	MOVQ    dy_base+0(FP), DX
-	ADDQ    BX, DX
-	MOVQ    x_len+32(FP), BX
-	MOVQ    1920(SP), SI
-	MOVQ    1960(SP), DI
-	MOVQ    DI, R8
-	ADDQ    $0x00000007, R8
-	ANDQ    $-8, R8
-	XORQ    R9, R9
-	SUBQ    SI, DI
-	CMOVQLT R9, DI
-	ADDQ    $0x00000007, DI
-	ANDQ    $-8, DI
-	ADDQ    SI, DI
-	CMPQ    DI, R8
-	CMOVQCS R8, DI
-	XORQ    SI, SI
-
-sums_zero_2053:
-	CMPQ    SI, DI
-	JAE     sums_zeroed_2054
-	VMOVUPD Z0, (CX)(SI*8)
-	ADDQ    $0x00000008, SI
-	JMP     sums_zero_2053
-
-sums_zeroed_2054:
-ring_row_2055:
-	CMPQ BX, $0x00
-	JE   ring_rows_done_2056
-	XORQ SI, SI
-	MOVQ 1976(SP), DI
-	XORQ R8, R8
-	MOVQ DI, R9
-	SUBQ $0x00000020, R9
-
-unrolled_2057:
-	CMPQ        R8, R9
-	JGT         single_2058
-	VMOVUPD     (AX)(R8*8), Z1
-	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     (DX)(R8*8), Z2
-	VMOVUPD.Z   (CX)(SI*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, (CX)(SI*8)
-	VMOVUPD     64(AX)(R8*8), Z1
-	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     64(DX)(R8*8), Z2
-	VMOVUPD.Z   64(CX)(SI*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 64(CX)(SI*8)
-	VMOVUPD     128(AX)(R8*8), Z1
-	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     128(DX)(R8*8), Z2
-	VMOVUPD.Z   128(CX)(SI*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 128(CX)(SI*8)
-	VMOVUPD     192(AX)(R8*8), Z1
-	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     192(DX)(R8*8), Z2
-	VMOVUPD.Z   192(CX)(SI*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, 192(CX)(SI*8)
-	ADDQ        1936(SP), SI
-	MOVQ        SI, R10
-	SUBQ        1920(SP), R10
-	CMOVQCC     R10, SI
-	ADDQ        $0x00000020, R8
-	JMP         unrolled_2057
-
-single_2058:
-	MOVQ DI, R9
-	SUBQ $0x00000008, R9
-
-single_loop_2059:
-	CMPQ        R8, R9
-	JGT         remainder_2060
-	VMOVUPD     (AX)(R8*8), Z1
-	VCMPPD      $0x1a, Z0, Z1, K1
-	VMOVUPD     (DX)(R8*8), Z2
-	VMOVUPD.Z   (CX)(SI*8), K1, Z3
-	VFMADD231PD Z2, Z1, K1, Z3
-	VMOVUPD     Z3, K1, (CX)(SI*8)
-	ADDQ        1928(SP), SI
-	MOVQ        SI, R10
-	SUBQ        1920(SP), R10
-	CMOVQCC     R10, SI
-	ADDQ        $0x00000008, R8
-	JMP         single_loop_2059
-
-remainder_2060:
-	SUBQ        R8, DI
-	JE          span_done_2061
-	MOVQ        $-1, R9
-	BZHIQ       DI, R9, DI
-	KMOVW       DI, K1
-	VMOVUPD.Z   (AX)(R8*8), K1, Z1
-	VCMPPD      $0x1a, Z0, Z1, K1, K2
-	VMOVUPD.Z   (DX)(R8*8), K1, Z2
-	VMOVUPD.Z   (CX)(SI*8), K2, Z3
-	VFMADD231PD Z2, Z1, K2, Z3
-	VMOVUPD     Z3, K2, (CX)(SI*8)
-
-span_done_2061:
-	MOVQ  dalpha_len+56(FP), SI
-	IMULQ inner+72(FP), SI
-	SUBQ  SI, BX
-	SHLQ  $0x03, SI
-	ADDQ  SI, AX
-	ADDQ  SI, DX
-	JMP   ring_row_2055
-
-ring_rows_done_2056:
-	MOVQ 1944(SP), AX
-	MOVQ dalpha_base+48(FP), DX
-	LEAQ (DX)(AX*8), DX
-	MOVQ 1976(SP), BX
-	MOVQ 1920(SP), SI
-	MOVQ 1960(SP), DI
-	SUBQ SI, DI
-	JLE  fold_ext_done_2063
-	CMPQ DI, SI
-	JA   fold_ext_scalar_2064
-	ADDQ $0x00000007, DI
-	ANDQ $-8, DI
-	LEAQ (SI)(DI*1), DI
-
-fold_ext_2062:
-	CMPQ    DI, SI
-	JBE     fold_ext_done_2063
-	SUBQ    $0x00000008, DI
-	MOVQ    DI, R8
-	SUBQ    SI, R8
-	VMOVUPD (CX)(R8*8), Z1
-	VADDPD  (CX)(DI*8), Z1, Z1
-	VMOVUPD Z1, (CX)(R8*8)
-	JMP     fold_ext_2062
-
-fold_ext_scalar_2064:
-	MOVQ 1960(SP), DI
-
-fold_ext_element_2065:
-	CMPQ   DI, SI
-	JBE    fold_ext_element_done_2066
-	DECQ   DI
-	MOVQ   DI, R8
-	SUBQ   SI, R8
-	VMOVSD (CX)(DI*8), X1
-	VADDSD (CX)(R8*8), X1, X1
-	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_2065
-
-fold_ext_element_done_2066:
-fold_ext_done_2063:
-fold_2067:
-	CMPQ   SI, BX
-	JBE    fold_done_2068
-	DECQ   SI
-	MOVQ   SI, DI
-	SUBQ   BX, DI
-	VMOVSD (CX)(SI*8), X1
-	VADDSD (CX)(DI*8), X1, X1
-	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_2067
-
-fold_done_2068:
-	XORQ BX, BX
-	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_2069
-	MOVQ 1968(SP), SI
-	SUBQ $0x00000008, SI
-
-sums_vector_2071:
-	CMPQ    BX, SI
-	JGT     sums_scalar_2072
-	VMOVUPD (DX)(BX*8), Z1
-	VADDPD  (CX)(BX*8), Z1, Z1
-	VMOVUPD Z1, (DX)(BX*8)
-	ADDQ    $0x00000008, BX
-	JMP     sums_vector_2071
-
-sums_scalar_2072:
-	CMPQ   BX, 1968(SP)
-	JE     sums_done_2070
-	VMOVSD (CX)(BX*8), X1
-	VADDSD (DX)(BX*8), X1, X1
-	VMOVSD X1, (DX)(BX*8)
-	INCQ   BX
-	JMP    sums_scalar_2072
-
-sums_planes_2069:
-	XORQ DI, DI
-	MOVQ inner+72(FP), R8
-	SHLQ $0x03, R8
-
-sums_group_2073:
-	MOVQ   1968(SP), SI
-	SUBQ   BX, SI
-	CMPQ   SI, $0x00000004
-	JB     sums_single_2075
-	VXORPS X1, X1, X1
-	VXORPS X2, X2, X2
-	VXORPS X3, X3, X3
-	VXORPS X4, X4, X4
-	LEAQ   (CX)(DI*8), R9
-	LEAQ   (R9)(R8*2), R10
-	XORQ   SI, SI
-
-sums_group_plane_2074:
-	VADDSD (R9), X1, X1
-	VADDSD (R9)(R8*1), X2, X2
-	VADDSD (R10), X3, X3
-	VADDSD (R10)(R8*1), X4, X4
-	ADDQ   $0x08, R9
-	ADDQ   $0x08, R10
-	INCQ   SI
-	CMPQ   SI, inner+72(FP)
-	JB     sums_group_plane_2074
-	VADDSD (DX)(BX*8), X1, X1
-	VMOVSD X1, (DX)(BX*8)
-	VADDSD 8(DX)(BX*8), X2, X2
-	VMOVSD X2, 8(DX)(BX*8)
-	VADDSD 16(DX)(BX*8), X3, X3
-	VMOVSD X3, 16(DX)(BX*8)
-	VADDSD 24(DX)(BX*8), X4, X4
-	VMOVSD X4, 24(DX)(BX*8)
-	MOVQ   R8, SI
-	SHRQ   $0x01, SI
-	ADDQ   SI, DI
-	ADDQ   $0x00000004, BX
-	JMP    sums_group_2073
-
-sums_single_2075:
-	CMPQ   BX, 1968(SP)
-	JE     sums_done_2070
-	VXORPS X1, X1, X1
-	XORQ   SI, SI
-
-sums_single_plane_2076:
-	VADDSD (CX)(DI*8), X1, X1
-	INCQ   DI
-	INCQ   SI
-	CMPQ   SI, inner+72(FP)
-	JB     sums_single_plane_2076
-	VADDSD (DX)(BX*8), X1, X1
-	VMOVSD X1, (DX)(BX*8)
-	INCQ   BX
-	JMP    sums_single_2075
-
-sums_done_2070:
-	ADDQ 1968(SP), AX
-	MOVQ AX, 1944(SP)
-	JMP  ring_block_2046
-
-ring_finished_backwardDalphaAVX512F64:
-	VZEROUPPER
-	RET
-
-// func addSumsAVX2F32(dalpha []float32, sums []float64)
-// Requires: AVX
-TEXT ·addSumsAVX2F32(SB), NOSPLIT, $0-48
-	MOVQ dalpha_base+0(FP), AX
-	MOVQ sums_base+24(FP), CX
-	MOVQ sums_len+32(FP), DX
-	XORQ BX, BX
-	MOVQ DX, SI
-	SUBQ $0x00000004, SI
-
-sums_vector_2078:
-	CMPQ       BX, SI
-	JGT        sums_scalar_2079
-	VCVTPS2PD  (AX)(BX*4), Y0
-	VADDPD     (CX)(BX*8), Y0, Y0
-	VCVTPD2PSY Y0, X0
-	VMOVUPS    X0, (AX)(BX*4)
-	ADDQ       $0x00000004, BX
-	JMP        sums_vector_2078
-
-sums_scalar_2079:
-	CMPQ      BX, DX
-	JE        add_done_2077
-	VMOVSD    (CX)(BX*8), X0
-	VXORPS    X1, X1, X1
-	VCVTSS2SD (AX)(BX*4), X1, X1
-	VADDSD    X0, X1, X1
-	VCVTSD2SS X1, X1, X1
-	VMOVSS    X1, (AX)(BX*4)
-	INCQ      BX
-	JMP       sums_scalar_2079
-
-add_done_2077:
-	VZEROUPPER
-	RET
-
-// func addSumsAVX2F64(dalpha []float64, sums []float64)
-// Requires: AVX
-TEXT ·addSumsAVX2F64(SB), NOSPLIT, $0-48
-	MOVQ dalpha_base+0(FP), AX
-	MOVQ sums_base+24(FP), CX
-	MOVQ sums_len+32(FP), DX
-	XORQ BX, BX
-	MOVQ DX, SI
-	SUBQ $0x00000004, SI
-
-sums_vector_2081:
-	CMPQ    BX, SI
-	JGT     sums_scalar_2082
-	VMOVUPD (AX)(BX*8), Y0
-	VADDPD  (CX)(BX*8), Y0, Y0
-	VMOVUPD Y0, (AX)(BX*8)
-	ADDQ    $0x00000004, BX
-	JMP     sums_vector_2081
-
-sums_scalar_2082:
-	CMPQ   BX, DX
-	JE     add_done_2080
-	VMOVSD (CX)(BX*8), X0
-	VADDSD (AX)(BX*8), X0, X0
-	VMOVSD X0, (AX)(BX*8)
-	INCQ   BX
-	JMP    sums_scalar_2082
-
-add_done_2080:
-	VZEROUPPER
-	RET
-
 // func backwardRowsAVX2F32(dx []float32, dy []float32, x []float32, alpha []float32, dalpha []float32)
 // Requires: AVX, FMA3
 TEXT ·backwardRowsAVX2F32(SB), NOSPLIT, $0-120
@@ -23417,9 +12409,9 @@ TEXT ·backwardRowsAVX2F32(SB), NOSPLIT, $0-120
 	MOVQ   SI, R11
 	SUBQ   $0x00000020, R11
 
-rows_block_2083:
+rows_block_1063:
 	CMPQ   R10, R11
-	JGT    rows_blocks_done_2084
+	JGT    rows_blocks_done_1064
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -23432,7 +12424,7 @@ rows_block_2083:
 	MOVQ   dy_base+24(FP), BX
 	MOVQ   dx_base+0(FP), AX
 
-rows_row_2085:
+rows_row_1065:
 	VCVTPS2PD   (DX)(R10*4), Y9
 	VCVTPS2PD   (BX)(R10*4), Y10
 	VCMPPD      $0x1e, Y0, Y9, Y11
@@ -23509,7 +12501,7 @@ rows_row_2085:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2085
+	JB          rows_row_1065
 	VCVTPS2PD   (R9)(R10*4), Y9
 	VADDPD      Y9, Y1, Y1
 	VCVTPD2PSY  Y1, X1
@@ -23543,15 +12535,15 @@ rows_row_2085:
 	VCVTPD2PSY  Y8, X1
 	VMOVUPS     X1, 112(R9)(R10*4)
 	ADDQ        $0x00000020, R10
-	JMP         rows_block_2083
+	JMP         rows_block_1063
 
-rows_blocks_done_2084:
+rows_blocks_done_1064:
 	MOVQ SI, R11
 	SUBQ $0x00000008, R11
 
-rows_block_2086:
+rows_block_1066:
 	CMPQ   R10, R11
-	JGT    rows_blocks_done_2087
+	JGT    rows_blocks_done_1067
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -23564,7 +12556,7 @@ rows_block_2086:
 	MOVQ   dy_base+24(FP), BX
 	MOVQ   dx_base+0(FP), AX
 
-rows_row_2088:
+rows_row_1068:
 	VCVTPS2PD   (DX)(R10*4), Y3
 	VCVTPS2PD   (BX)(R10*4), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -23587,7 +12579,7 @@ rows_row_2088:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2088
+	JB          rows_row_1068
 	VCVTPS2PD   (R9)(R10*4), Y3
 	VADDPD      Y3, Y1, Y1
 	VCVTPD2PSY  Y1, X1
@@ -23597,11 +12589,11 @@ rows_row_2088:
 	VCVTPD2PSY  Y2, X1
 	VMOVUPS     X1, 16(R9)(R10*4)
 	ADDQ        $0x00000008, R10
-	JMP         rows_block_2086
+	JMP         rows_block_1066
 
-rows_blocks_done_2087:
+rows_blocks_done_1067:
 	CMPQ    R10, SI
-	JE      rows_done_2089
+	JE      rows_done_1069
 	MOVQ    SI, R10
 	SUBQ    $0x00000008, R10
 	MOVQ    SI, AX
@@ -23621,7 +12613,7 @@ rows_blocks_done_2087:
 	MOVQ    dy_base+24(FP), BX
 	MOVQ    dx_base+0(FP), AX
 
-rows_row_2090:
+rows_row_1070:
 	VMOVUPS      (DX)(R10*4), Y3
 	VMOVUPS      (BX)(R10*4), Y4
 	VCMPPS       $0x1e, Y0, Y3, Y5
@@ -23649,7 +12641,7 @@ rows_row_2090:
 	ADDQ         DI, BX
 	ADDQ         DI, AX
 	CMPQ         DX, R8
-	JB           rows_row_2090
+	JB           rows_row_1070
 	VCVTPS2PD    (R9)(R10*4), Y0
 	VADDPD       Y0, Y1, Y1
 	VCVTPD2PSY   Y1, X0
@@ -23659,7 +12651,7 @@ rows_row_2090:
 	VCVTPD2PSY   Y2, X0
 	VMOVUPS      X0, 16(R9)(R10*4)
 
-rows_done_2089:
+rows_done_1069:
 	VZEROUPPER
 	RET
 
@@ -23679,9 +12671,9 @@ TEXT ·backwardRowsDalphaAVX2F32(SB), NOSPLIT, $0-72
 	MOVQ   DX, R9
 	SUBQ   $0x00000020, R9
 
-rows_block_2091:
+rows_block_1071:
 	CMPQ   R8, R9
-	JGT    rows_blocks_done_2092
+	JGT    rows_blocks_done_1072
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -23693,7 +12685,7 @@ rows_block_2091:
 	MOVQ   x_base+24(FP), AX
 	MOVQ   dy_base+0(FP), CX
 
-rows_row_2093:
+rows_row_1073:
 	VCVTPS2PD   (AX)(R8*4), Y9
 	VCVTPS2PD   (CX)(R8*4), Y10
 	VCMPPD      $0x1e, Y0, Y9, Y11
@@ -23745,7 +12737,7 @@ rows_row_2093:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2093
+	JB          rows_row_1073
 	VCVTPS2PD   (DI)(R8*4), Y9
 	VADDPD      Y9, Y1, Y1
 	VCVTPD2PSY  Y1, X1
@@ -23779,15 +12771,15 @@ rows_row_2093:
 	VCVTPD2PSY  Y8, X1
 	VMOVUPS     X1, 112(DI)(R8*4)
 	ADDQ        $0x00000020, R8
-	JMP         rows_block_2091
+	JMP         rows_block_1071
 
-rows_blocks_done_2092:
+rows_blocks_done_1072:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-rows_block_2094:
+rows_block_1074:
 	CMPQ   R8, R9
-	JGT    rows_blocks_done_2095
+	JGT    rows_blocks_done_1075
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -23799,7 +12791,7 @@ rows_block_2094:
 	MOVQ   x_base+24(FP), AX
 	MOVQ   dy_base+0(FP), CX
 
-rows_row_2096:
+rows_row_1076:
 	VCVTPS2PD   (AX)(R8*4), Y3
 	VCVTPS2PD   (CX)(R8*4), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -23815,7 +12807,7 @@ rows_row_2096:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2096
+	JB          rows_row_1076
 	VCVTPS2PD   (DI)(R8*4), Y3
 	VADDPD      Y3, Y1, Y1
 	VCVTPD2PSY  Y1, X1
@@ -23825,11 +12817,11 @@ rows_row_2096:
 	VCVTPD2PSY  Y2, X1
 	VMOVUPS     X1, 16(DI)(R8*4)
 	ADDQ        $0x00000008, R8
-	JMP         rows_block_2094
+	JMP         rows_block_1074
 
-rows_blocks_done_2095:
+rows_blocks_done_1075:
 	CMPQ    R8, DX
-	JE      rows_done_2097
+	JE      rows_done_1077
 	MOVQ    DX, R8
 	SUBQ    $0x00000008, R8
 	MOVQ    DX, AX
@@ -23848,7 +12840,7 @@ rows_blocks_done_2095:
 	MOVQ    x_base+24(FP), AX
 	MOVQ    dy_base+0(FP), CX
 
-rows_row_2098:
+rows_row_1078:
 	VMOVUPS      (AX)(R8*4), Y3
 	VMOVUPS      (CX)(R8*4), Y4
 	VCMPPS       $0x1e, Y0, Y3, Y5
@@ -23871,7 +12863,7 @@ rows_row_2098:
 	ADDQ         BX, AX
 	ADDQ         BX, CX
 	CMPQ         AX, SI
-	JB           rows_row_2098
+	JB           rows_row_1078
 	VCVTPS2PD    (DI)(R8*4), Y0
 	VADDPD       Y0, Y1, Y1
 	VCVTPD2PSY   Y1, X0
@@ -23881,7 +12873,7 @@ rows_row_2098:
 	VCVTPD2PSY   Y2, X0
 	VMOVUPS      X0, 16(DI)(R8*4)
 
-rows_done_2097:
+rows_done_1077:
 	VZEROUPPER
 	RET
 
@@ -23902,9 +12894,9 @@ TEXT ·backwardRowsAVX2F64(SB), NOSPLIT, $0-120
 	MOVQ   SI, R11
 	SUBQ   $0x00000010, R11
 
-rows_block_2099:
+rows_block_1079:
 	CMPQ   R10, R11
-	JGT    rows_blocks_done_2100
+	JGT    rows_blocks_done_1080
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -23913,7 +12905,7 @@ rows_block_2099:
 	MOVQ   dy_base+24(FP), BX
 	MOVQ   dx_base+0(FP), AX
 
-rows_row_2101:
+rows_row_1081:
 	VMOVUPD     (DX)(R10*8), Y5
 	VMOVUPD     (BX)(R10*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -23954,25 +12946,29 @@ rows_row_2101:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2101
-	VADDPD      (R9)(R10*8), Y1, Y1
+	JB          rows_row_1081
+	VMOVUPD     (R9)(R10*8), Y5
+	VADDPD      Y5, Y1, Y1
 	VMOVUPD     Y1, (R9)(R10*8)
-	VADDPD      32(R9)(R10*8), Y2, Y2
+	VMOVUPD     32(R9)(R10*8), Y1
+	VADDPD      Y1, Y2, Y2
 	VMOVUPD     Y2, 32(R9)(R10*8)
-	VADDPD      64(R9)(R10*8), Y3, Y3
+	VMOVUPD     64(R9)(R10*8), Y1
+	VADDPD      Y1, Y3, Y3
 	VMOVUPD     Y3, 64(R9)(R10*8)
-	VADDPD      96(R9)(R10*8), Y4, Y4
+	VMOVUPD     96(R9)(R10*8), Y1
+	VADDPD      Y1, Y4, Y4
 	VMOVUPD     Y4, 96(R9)(R10*8)
 	ADDQ        $0x00000010, R10
-	JMP         rows_block_2099
+	JMP         rows_block_1079
 
-rows_blocks_done_2100:
+rows_blocks_done_1080:
 	MOVQ SI, R11
 	SUBQ $0x00000004, R11
 
-rows_block_2102:
+rows_block_1082:
 	CMPQ   R10, R11
-	JGT    rows_blocks_done_2103
+	JGT    rows_blocks_done_1083
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -23981,7 +12977,7 @@ rows_block_2102:
 	MOVQ   dy_base+24(FP), BX
 	MOVQ   dx_base+0(FP), AX
 
-rows_row_2104:
+rows_row_1084:
 	VMOVUPD     (DX)(R10*8), Y2
 	VMOVUPD     (BX)(R10*8), Y3
 	VCMPPD      $0x1e, Y0, Y2, Y4
@@ -23995,15 +12991,16 @@ rows_row_2104:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2104
-	VADDPD      (R9)(R10*8), Y1, Y1
+	JB          rows_row_1084
+	VMOVUPD     (R9)(R10*8), Y2
+	VADDPD      Y2, Y1, Y1
 	VMOVUPD     Y1, (R9)(R10*8)
 	ADDQ        $0x00000004, R10
-	JMP         rows_block_2102
+	JMP         rows_block_1082
 
-rows_blocks_done_2103:
+rows_blocks_done_1083:
 	CMPQ    R10, SI
-	JE      rows_done_2105
+	JE      rows_done_1085
 	MOVQ    SI, R10
 	SUBQ    $0x00000004, R10
 	MOVQ    SI, AX
@@ -24019,7 +13016,7 @@ rows_blocks_done_2103:
 	MOVQ    dy_base+24(FP), BX
 	MOVQ    dx_base+0(FP), AX
 
-rows_row_2106:
+rows_row_1086:
 	VMOVUPD     (DX)(R10*8), Y2
 	VMOVUPD     (BX)(R10*8), Y3
 	VCMPPD      $0x1e, Y0, Y2, Y4
@@ -24040,11 +13037,12 @@ rows_row_2106:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2106
-	VADDPD      (R9)(R10*8), Y1, Y1
+	JB          rows_row_1086
+	VMOVUPD     (R9)(R10*8), Y0
+	VADDPD      Y0, Y1, Y1
 	VMOVUPD     Y1, (R9)(R10*8)
 
-rows_done_2105:
+rows_done_1085:
 	VZEROUPPER
 	RET
 
@@ -24064,9 +13062,9 @@ TEXT ·backwardRowsDalphaAVX2F64(SB), NOSPLIT, $0-72
 	MOVQ   DX, R9
 	SUBQ   $0x00000010, R9
 
-rows_block_2107:
+rows_block_1087:
 	CMPQ   R8, R9
-	JGT    rows_blocks_done_2108
+	JGT    rows_blocks_done_1088
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -24074,7 +13072,7 @@ rows_block_2107:
 	MOVQ   x_base+24(FP), AX
 	MOVQ   dy_base+0(FP), CX
 
-rows_row_2109:
+rows_row_1089:
 	VMOVUPD     (AX)(R8*8), Y5
 	VMOVUPD     (CX)(R8*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -24102,25 +13100,29 @@ rows_row_2109:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2109
-	VADDPD      (DI)(R8*8), Y1, Y1
+	JB          rows_row_1089
+	VMOVUPD     (DI)(R8*8), Y5
+	VADDPD      Y5, Y1, Y1
 	VMOVUPD     Y1, (DI)(R8*8)
-	VADDPD      32(DI)(R8*8), Y2, Y2
+	VMOVUPD     32(DI)(R8*8), Y1
+	VADDPD      Y1, Y2, Y2
 	VMOVUPD     Y2, 32(DI)(R8*8)
-	VADDPD      64(DI)(R8*8), Y3, Y3
+	VMOVUPD     64(DI)(R8*8), Y1
+	VADDPD      Y1, Y3, Y3
 	VMOVUPD     Y3, 64(DI)(R8*8)
-	VADDPD      96(DI)(R8*8), Y4, Y4
+	VMOVUPD     96(DI)(R8*8), Y1
+	VADDPD      Y1, Y4, Y4
 	VMOVUPD     Y4, 96(DI)(R8*8)
 	ADDQ        $0x00000010, R8
-	JMP         rows_block_2107
+	JMP         rows_block_1087
 
-rows_blocks_done_2108:
+rows_blocks_done_1088:
 	MOVQ DX, R9
 	SUBQ $0x00000004, R9
 
-rows_block_2110:
+rows_block_1090:
 	CMPQ   R8, R9
-	JGT    rows_blocks_done_2111
+	JGT    rows_blocks_done_1091
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -24128,7 +13130,7 @@ rows_block_2110:
 	MOVQ   x_base+24(FP), AX
 	MOVQ   dy_base+0(FP), CX
 
-rows_row_2112:
+rows_row_1092:
 	VMOVUPD     (AX)(R8*8), Y2
 	VMOVUPD     (CX)(R8*8), Y3
 	VCMPPD      $0x1e, Y0, Y2, Y4
@@ -24138,15 +13140,16 @@ rows_row_2112:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2112
-	VADDPD      (DI)(R8*8), Y1, Y1
+	JB          rows_row_1092
+	VMOVUPD     (DI)(R8*8), Y2
+	VADDPD      Y2, Y1, Y1
 	VMOVUPD     Y1, (DI)(R8*8)
 	ADDQ        $0x00000004, R8
-	JMP         rows_block_2110
+	JMP         rows_block_1090
 
-rows_blocks_done_2111:
+rows_blocks_done_1091:
 	CMPQ    R8, DX
-	JE      rows_done_2113
+	JE      rows_done_1093
 	MOVQ    DX, R8
 	SUBQ    $0x00000004, R8
 	MOVQ    DX, AX
@@ -24161,7 +13164,7 @@ rows_blocks_done_2111:
 	MOVQ    x_base+24(FP), AX
 	MOVQ    dy_base+0(FP), CX
 
-rows_row_2114:
+rows_row_1094:
 	VMOVUPD     (AX)(R8*8), Y2
 	VMOVUPD     (CX)(R8*8), Y3
 	VCMPPD      $0x1e, Y0, Y2, Y4
@@ -24177,10 +13180,11707 @@ rows_row_2114:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2114
-	VADDPD      (DI)(R8*8), Y1, Y1
+	JB          rows_row_1094
+	VMOVUPD     (DI)(R8*8), Y0
+	VADDPD      Y0, Y1, Y1
 	VMOVUPD     Y1, (DI)(R8*8)
 
-rows_done_2113:
+rows_done_1093:
+	VZEROUPPER
+	RET
+
+// func forwardAVX512F32(dst []float32, x []float32, alpha float32)
+// Requires: AVX, AVX512F, BMI2, CMOV, MMX+
+TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         x_base+24(FP), CX
+	MOVQ         x_len+32(FP), DX
+	VXORPS       Y0, Y0, Y0
+	VBROADCASTSS alpha+48(FP), Z1
+	MOVQ         DX, BX
+	SHLQ         $0x02, BX
+	CMPQ         BX, ·streamThreshold+0(SB)
+	JB           cached_1095
+	CMPQ         AX, CX
+	JE           cached_1095
+	CMPQ         AX, CX
+	JE           cached_1095
+	XORQ         BX, BX
+	MOVQ         AX, SI
+	NEGQ         SI
+	ANDQ         $0x0000003f, SI
+	SHRQ         $0x02, SI
+	CMPQ         SI, DX
+	CMOVQGT      DX, SI
+	TESTQ        SI, SI
+	JE           aligned_1097
+	MOVQ         SI, DI
+	MOVQ         $-1, R8
+	BZHIQ        DI, R8, DI
+	KMOVW        DI, K1
+	VMOVUPS.Z    (CX)(BX*4), K1, Z2
+	VCMPPS       $0x1a, Z0, Z2, K1, K2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, K1, (AX)(BX*4)
+	MOVQ         SI, BX
+
+aligned_1097:
+	MOVQ DX, SI
+	SUBQ $0x00000040, SI
+
+unrolled_1098:
+	CMPQ     BX, SI
+	JGT      single_1099
+	VMOVUPS  (CX)(BX*4), Z2
+	VCMPPS   $0x1a, Z0, Z2, K1
+	VMULPS   Z1, Z2, K1, Z2
+	VMOVNTPS Z2, (AX)(BX*4)
+	VMOVUPS  64(CX)(BX*4), Z2
+	VCMPPS   $0x1a, Z0, Z2, K1
+	VMULPS   Z1, Z2, K1, Z2
+	VMOVNTPS Z2, 64(AX)(BX*4)
+	VMOVUPS  128(CX)(BX*4), Z2
+	VCMPPS   $0x1a, Z0, Z2, K1
+	VMULPS   Z1, Z2, K1, Z2
+	VMOVNTPS Z2, 128(AX)(BX*4)
+	VMOVUPS  192(CX)(BX*4), Z2
+	VCMPPS   $0x1a, Z0, Z2, K1
+	VMULPS   Z1, Z2, K1, Z2
+	VMOVNTPS Z2, 192(AX)(BX*4)
+	ADDQ     $0x00000040, BX
+	JMP      unrolled_1098
+
+single_1099:
+	MOVQ DX, SI
+	SUBQ $0x00000010, SI
+
+single_loop_1100:
+	CMPQ     BX, SI
+	JGT      remainder_1101
+	VMOVUPS  (CX)(BX*4), Z2
+	VCMPPS   $0x1a, Z0, Z2, K1
+	VMULPS   Z1, Z2, K1, Z2
+	VMOVNTPS Z2, (AX)(BX*4)
+	ADDQ     $0x00000010, BX
+	JMP      single_loop_1100
+
+remainder_1101:
+	SUBQ      BX, DX
+	JE        span_done_1102
+	MOVQ      $-1, SI
+	BZHIQ     DX, SI, DX
+	KMOVW     DX, K1
+	VMOVUPS.Z (CX)(BX*4), K1, Z2
+	VCMPPS    $0x1a, Z0, Z2, K1, K2
+	VMULPS    Z1, Z2, K2, Z2
+	VMOVUPS   Z2, K1, (AX)(BX*4)
+
+span_done_1102:
+	SFENCE
+	JMP stored_1096
+
+cached_1095:
+	XORQ BX, BX
+	MOVQ DX, SI
+	SUBQ $0x00000040, SI
+
+unrolled_1103:
+	CMPQ    BX, SI
+	JGT     single_1104
+	VMOVUPS (CX)(BX*4), Z2
+	VCMPPS  $0x1a, Z0, Z2, K1
+	VMULPS  Z1, Z2, K1, Z2
+	VMOVUPS Z2, (AX)(BX*4)
+	VMOVUPS 64(CX)(BX*4), Z2
+	VCMPPS  $0x1a, Z0, Z2, K1
+	VMULPS  Z1, Z2, K1, Z2
+	VMOVUPS Z2, 64(AX)(BX*4)
+	VMOVUPS 128(CX)(BX*4), Z2
+	VCMPPS  $0x1a, Z0, Z2, K1
+	VMULPS  Z1, Z2, K1, Z2
+	VMOVUPS Z2, 128(AX)(BX*4)
+	VMOVUPS 192(CX)(BX*4), Z2
+	VCMPPS  $0x1a, Z0, Z2, K1
+	VMULPS  Z1, Z2, K1, Z2
+	VMOVUPS Z2, 192(AX)(BX*4)
+	ADDQ    $0x00000040, BX
+	JMP     unrolled_1103
+
+single_1104:
+	MOVQ DX, SI
+	SUBQ $0x00000010, SI
+
+single_loop_1105:
+	CMPQ    BX, SI
+	JGT     remainder_1106
+	VMOVUPS (CX)(BX*4), Z2
+	VCMPPS  $0x1a, Z0, Z2, K1
+	VMULPS  Z1, Z2, K1, Z2
+	VMOVUPS Z2, (AX)(BX*4)
+	ADDQ    $0x00000010, BX
+	JMP     single_loop_1105
+
+remainder_1106:
+	SUBQ      BX, DX
+	JE        span_done_1107
+	MOVQ      $-1, SI
+	BZHIQ     DX, SI, DX
+	KMOVW     DX, K1
+	VMOVUPS.Z (CX)(BX*4), K1, Z2
+	VCMPPS    $0x1a, Z0, Z2, K1, K2
+	VMULPS    Z1, Z2, K2, Z2
+	VMOVUPS   Z2, K1, (AX)(BX*4)
+
+span_done_1107:
+stored_1096:
+	VZEROUPPER
+	RET
+
+// func forwardPlanesAVX512F32(dst []float32, x []float32, alpha []float32, inner int)
+// Requires: AVX, AVX512F, BMI2, CMOV, MMX+
+TEXT ·forwardPlanesAVX512F32(SB), NOSPLIT, $0-80
+	MOVQ   dst_base+0(FP), AX
+	MOVQ   x_base+24(FP), CX
+	MOVQ   x_len+32(FP), DX
+	VXORPS Y0, Y0, Y0
+	MOVQ   inner+72(FP), BX
+	MOVQ   alpha_len+56(FP), SI
+	MOVQ   alpha_base+48(FP), DI
+	MOVQ   BX, R8
+	SHLQ   $0x02, R8
+	XORQ   R9, R9
+	MOVQ   DX, R10
+	SHLQ   $0x02, R10
+	CMPQ   R10, ·streamThreshold+0(SB)
+	JB     cached_1108
+	CMPQ   AX, CX
+	JE     cached_1108
+	CMPQ   AX, CX
+	JE     cached_1108
+
+plane_1110:
+	CMPQ         DX, $0x00
+	JE           planes_done_1111
+	VBROADCASTSS (DI)(R9*4), Z1
+	XORQ         R10, R10
+	MOVQ         AX, R11
+	NEGQ         R11
+	ANDQ         $0x0000003f, R11
+	SHRQ         $0x02, R11
+	CMPQ         R11, BX
+	CMOVQGT      BX, R11
+	TESTQ        R11, R11
+	JE           aligned_1112
+	MOVQ         R11, R12
+	MOVQ         $-1, R13
+	BZHIQ        R12, R13, R12
+	KMOVW        R12, K1
+	VMOVUPS.Z    (CX)(R10*4), K1, Z2
+	VCMPPS       $0x1a, Z0, Z2, K1, K2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, K1, (AX)(R10*4)
+	MOVQ         R11, R10
+
+aligned_1112:
+	MOVQ BX, R11
+	SUBQ $0x00000040, R11
+
+unrolled_1113:
+	CMPQ     R10, R11
+	JGT      single_1114
+	VMOVUPS  (CX)(R10*4), Z2
+	VCMPPS   $0x1a, Z0, Z2, K1
+	VMULPS   Z1, Z2, K1, Z2
+	VMOVNTPS Z2, (AX)(R10*4)
+	VMOVUPS  64(CX)(R10*4), Z2
+	VCMPPS   $0x1a, Z0, Z2, K1
+	VMULPS   Z1, Z2, K1, Z2
+	VMOVNTPS Z2, 64(AX)(R10*4)
+	VMOVUPS  128(CX)(R10*4), Z2
+	VCMPPS   $0x1a, Z0, Z2, K1
+	VMULPS   Z1, Z2, K1, Z2
+	VMOVNTPS Z2, 128(AX)(R10*4)
+	VMOVUPS  192(CX)(R10*4), Z2
+	VCMPPS   $0x1a, Z0, Z2, K1
+	VMULPS   Z1, Z2, K1, Z2
+	VMOVNTPS Z2, 192(AX)(R10*4)
+	ADDQ     $0x00000040, R10
+	JMP      unrolled_1113
+
+single_1114:
+	MOVQ BX, R11
+	SUBQ $0x00000010, R11
+
+single_loop_1115:
+	CMPQ     R10, R11
+	JGT      remainder_1116
+	VMOVUPS  (CX)(R10*4), Z2
+	VCMPPS   $0x1a, Z0, Z2, K1
+	VMULPS   Z1, Z2, K1, Z2
+	VMOVNTPS Z2, (AX)(R10*4)
+	ADDQ     $0x00000010, R10
+	JMP      single_loop_1115
+
+remainder_1116:
+	MOVQ      BX, R11
+	SUBQ      R10, R11
+	JE        span_done_1117
+	MOVQ      $-1, R12
+	BZHIQ     R11, R12, R11
+	KMOVW     R11, K1
+	VMOVUPS.Z (CX)(R10*4), K1, Z2
+	VCMPPS    $0x1a, Z0, Z2, K1, K2
+	VMULPS    Z1, Z2, K2, Z2
+	VMOVUPS   Z2, K1, (AX)(R10*4)
+
+span_done_1117:
+	ADDQ R8, CX
+	ADDQ R8, AX
+	INCQ R9
+	CMPQ R9, SI
+	JNE  same_pass_1118
+	XORQ R9, R9
+
+same_pass_1118:
+	SUBQ BX, DX
+	JMP  plane_1110
+
+planes_done_1111:
+	SFENCE
+	JMP stored_1109
+
+cached_1108:
+plane_1119:
+	CMPQ         DX, $0x00
+	JE           planes_done_1120
+	VBROADCASTSS (DI)(R9*4), Z1
+	XORQ         R10, R10
+	MOVQ         BX, R11
+	SUBQ         $0x00000040, R11
+
+unrolled_1121:
+	CMPQ    R10, R11
+	JGT     single_1122
+	VMOVUPS (CX)(R10*4), Z2
+	VCMPPS  $0x1a, Z0, Z2, K1
+	VMULPS  Z1, Z2, K1, Z2
+	VMOVUPS Z2, (AX)(R10*4)
+	VMOVUPS 64(CX)(R10*4), Z2
+	VCMPPS  $0x1a, Z0, Z2, K1
+	VMULPS  Z1, Z2, K1, Z2
+	VMOVUPS Z2, 64(AX)(R10*4)
+	VMOVUPS 128(CX)(R10*4), Z2
+	VCMPPS  $0x1a, Z0, Z2, K1
+	VMULPS  Z1, Z2, K1, Z2
+	VMOVUPS Z2, 128(AX)(R10*4)
+	VMOVUPS 192(CX)(R10*4), Z2
+	VCMPPS  $0x1a, Z0, Z2, K1
+	VMULPS  Z1, Z2, K1, Z2
+	VMOVUPS Z2, 192(AX)(R10*4)
+	ADDQ    $0x00000040, R10
+	JMP     unrolled_1121
+
+single_1122:
+	MOVQ BX, R11
+	SUBQ $0x00000010, R11
+
+single_loop_1123:
+	CMPQ    R10, R11
+	JGT     remainder_1124
+	VMOVUPS (CX)(R10*4), Z2
+	VCMPPS  $0x1a, Z0, Z2, K1
+	VMULPS  Z1, Z2, K1, Z2
+	VMOVUPS Z2, (AX)(R10*4)
+	ADDQ    $0x00000010, R10
+	JMP     single_loop_1123
+
+remainder_1124:
+	MOVQ      BX, R11
+	SUBQ      R10, R11
+	JE        span_done_1125
+	MOVQ      $-1, R12
+	BZHIQ     R11, R12, R11
+	KMOVW     R11, K1
+	VMOVUPS.Z (CX)(R10*4), K1, Z2
+	VCMPPS    $0x1a, Z0, Z2, K1, K2
+	VMULPS    Z1, Z2, K2, Z2
+	VMOVUPS   Z2, K1, (AX)(R10*4)
+
+span_done_1125:
+	ADDQ R8, CX
+	ADDQ R8, AX
+	INCQ R9
+	CMPQ R9, SI
+	JNE  same_pass_1126
+	XORQ R9, R9
+
+same_pass_1126:
+	SUBQ BX, DX
+	JMP  plane_1119
+
+planes_done_1120:
+stored_1109:
+	VZEROUPPER
+	RET
+
+// func forwardPatternAVX512F32(dst []float32, x []float32, pattern []float32)
+// Requires: AVX, AVX512F, BMI2, CMOV, MMX+
+TEXT ·forwardPatternAVX512F32(SB), NOSPLIT, $0-72
+	MOVQ   dst_base+0(FP), AX
+	MOVQ   x_base+24(FP), CX
+	MOVQ   x_len+32(FP), DX
+	MOVQ   pattern_base+48(FP), BX
+	VXORPS Y0, Y0, Y0
+	MOVQ   pattern_len+56(FP), SI
+	MOVQ   DX, DI
+	SHLQ   $0x02, DI
+	CMPQ   DI, ·streamThreshold+0(SB)
+	JB     cached_1127
+	CMPQ   AX, CX
+	JE     cached_1127
+	CMPQ   AX, CX
+	JE     cached_1127
+
+row_1129:
+	CMPQ      DX, $0x00
+	JE        rows_done_1130
+	MOVQ      SI, DI
+	CMPQ      DX, DI
+	CMOVQLT   DX, DI
+	XORQ      R8, R8
+	MOVQ      AX, R9
+	NEGQ      R9
+	ANDQ      $0x0000003f, R9
+	SHRQ      $0x02, R9
+	CMPQ      R9, DI
+	CMOVQGT   DI, R9
+	TESTQ     R9, R9
+	JE        aligned_1131
+	MOVQ      R9, R10
+	MOVQ      $-1, R11
+	BZHIQ     R10, R11, R10
+	KMOVW     R10, K1
+	VMOVUPS.Z (CX)(R8*4), K1, Z1
+	VCMPPS    $0x1a, Z0, Z1, K1, K2
+	VMULPS    (BX)(R8*4), Z1, K2, Z1
+	VMOVUPS   Z1, K1, (AX)(R8*4)
+	MOVQ      R9, R8
+
+aligned_1131:
+	MOVQ DI, R9
+	SUBQ $0x00000040, R9
+
+unrolled_1132:
+	CMPQ     R8, R9
+	JGT      single_1133
+	VMOVUPS  (CX)(R8*4), Z1
+	VCMPPS   $0x1a, Z0, Z1, K1
+	VMULPS   (BX)(R8*4), Z1, K1, Z1
+	VMOVNTPS Z1, (AX)(R8*4)
+	VMOVUPS  64(CX)(R8*4), Z1
+	VCMPPS   $0x1a, Z0, Z1, K1
+	VMULPS   64(BX)(R8*4), Z1, K1, Z1
+	VMOVNTPS Z1, 64(AX)(R8*4)
+	VMOVUPS  128(CX)(R8*4), Z1
+	VCMPPS   $0x1a, Z0, Z1, K1
+	VMULPS   128(BX)(R8*4), Z1, K1, Z1
+	VMOVNTPS Z1, 128(AX)(R8*4)
+	VMOVUPS  192(CX)(R8*4), Z1
+	VCMPPS   $0x1a, Z0, Z1, K1
+	VMULPS   192(BX)(R8*4), Z1, K1, Z1
+	VMOVNTPS Z1, 192(AX)(R8*4)
+	ADDQ     $0x00000040, R8
+	JMP      unrolled_1132
+
+single_1133:
+	MOVQ DI, R9
+	SUBQ $0x00000010, R9
+
+single_loop_1134:
+	CMPQ     R8, R9
+	JGT      remainder_1135
+	VMOVUPS  (CX)(R8*4), Z1
+	VCMPPS   $0x1a, Z0, Z1, K1
+	VMULPS   (BX)(R8*4), Z1, K1, Z1
+	VMOVNTPS Z1, (AX)(R8*4)
+	ADDQ     $0x00000010, R8
+	JMP      single_loop_1134
+
+remainder_1135:
+	MOVQ      DI, R9
+	SUBQ      R8, R9
+	JE        span_done_1136
+	MOVQ      $-1, R10
+	BZHIQ     R9, R10, R9
+	KMOVW     R9, K1
+	VMOVUPS.Z (CX)(R8*4), K1, Z1
+	VCMPPS    $0x1a, Z0, Z1, K1, K2
+	VMULPS    (BX)(R8*4), Z1, K2, Z1
+	VMOVUPS   Z1, K1, (AX)(R8*4)
+
+span_done_1136:
+	MOVQ DI, R8
+	SHLQ $0x02, R8
+	ADDQ R8, CX
+	ADDQ R8, AX
+	SUBQ DI, DX
+	JMP  row_1129
+
+rows_done_1130:
+	SFENCE
+	JMP stored_1128
+
+cached_1127:
+row_1137:
+	CMPQ    DX, $0x00
+	JE      rows_done_1138
+	MOVQ    SI, DI
+	CMPQ    DX, DI
+	CMOVQLT DX, DI
+	XORQ    R8, R8
+	MOVQ    DI, R9
+	SUBQ    $0x00000040, R9
+
+unrolled_1139:
+	CMPQ    R8, R9
+	JGT     single_1140
+	VMOVUPS (CX)(R8*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMULPS  (BX)(R8*4), Z1, K1, Z1
+	VMOVUPS Z1, (AX)(R8*4)
+	VMOVUPS 64(CX)(R8*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMULPS  64(BX)(R8*4), Z1, K1, Z1
+	VMOVUPS Z1, 64(AX)(R8*4)
+	VMOVUPS 128(CX)(R8*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMULPS  128(BX)(R8*4), Z1, K1, Z1
+	VMOVUPS Z1, 128(AX)(R8*4)
+	VMOVUPS 192(CX)(R8*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMULPS  192(BX)(R8*4), Z1, K1, Z1
+	VMOVUPS Z1, 192(AX)(R8*4)
+	ADDQ    $0x00000040, R8
+	JMP     unrolled_1139
+
+single_1140:
+	MOVQ DI, R9
+	SUBQ $0x00000010, R9
+
+single_loop_1141:
+	CMPQ    R8, R9
+	JGT     remainder_1142
+	VMOVUPS (CX)(R8*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMULPS  (BX)(R8*4), Z1, K1, Z1
+	VMOVUPS Z1, (AX)(R8*4)
+	ADDQ    $0x00000010, R8
+	JMP     single_loop_1141
+
+remainder_1142:
+	MOVQ      DI, R9
+	SUBQ      R8, R9
+	JE        span_done_1143
+	MOVQ      $-1, R10
+	BZHIQ     R9, R10, R9
+	KMOVW     R9, K1
+	VMOVUPS.Z (CX)(R8*4), K1, Z1
+	VCMPPS    $0x1a, Z0, Z1, K1, K2
+	VMULPS    (BX)(R8*4), Z1, K2, Z1
+	VMOVUPS   Z1, K1, (AX)(R8*4)
+
+span_done_1143:
+	MOVQ DI, R8
+	SHLQ $0x02, R8
+	ADDQ R8, CX
+	ADDQ R8, AX
+	SUBQ DI, DX
+	JMP  row_1137
+
+rows_done_1138:
+stored_1128:
+	VZEROUPPER
+	RET
+
+// func forwardRingAVX512F32(dst []float32, x []float32, alpha []float32, inner int)
+// Requires: AVX, AVX512F, BMI2, CMOV
+TEXT ·forwardRingAVX512F32(SB), $1984-80
+	MOVQ   dst_base+0(FP), CX
+	MOVQ   x_base+24(FP), BX
+	MOVQ   x_len+32(FP), SI
+	VXORPS Y0, Y0, Y0
+	LEAQ   (SP), DI
+	ADDQ   $0x0000003f, DI
+	ANDQ   $-64, DI
+	MOVQ   inner+72(FP), AX
+	MOVQ   alpha_len+56(FP), DX
+	MOVQ   DX, R8
+	IMULQ  AX, R8
+	CMPQ   R8, $0x00000180
+	JA     ring_segmented_1144
+	MOVQ   R8, R9
+
+ring_len_1145:
+	CMPQ R9, $0x00000010
+	JAE  ring_len_done_1146
+	ADDQ R8, R9
+	JMP  ring_len_1145
+
+ring_len_done_1146:
+	MOVQ R9, 1920(SP)
+	MOVQ $0x00000010, R10
+
+ring_step_1147:
+	CMPQ R10, R9
+	JB   ring_step_done_1148
+	SUBQ R9, R10
+	JMP  ring_step_1147
+
+ring_step_done_1148:
+	MOVQ R10, 1928(SP)
+	MOVQ $0x00000040, R10
+
+ring_step_1149:
+	CMPQ R10, R9
+	JB   ring_step_done_1150
+	SUBQ R9, R10
+	JMP  ring_step_1149
+
+ring_step_done_1150:
+	MOVQ    R10, 1936(SP)
+	MOVQ    SI, R10
+	LEAQ    64(R9), R9
+	CMPQ    R10, R9
+	CMOVQHI R9, R10
+	MOVQ    R10, 1960(SP)
+	MOVQ    alpha_base+48(FP), R9
+	MOVQ    1960(SP), R10
+	CMPQ    R8, $0x00000010
+	JB      ring_short_1151
+	CMPQ    AX, $0x01
+	JNE     ring_planes_1152
+	XORQ    AX, AX
+	XORQ    R8, R8
+
+ring_copy_1154:
+	CMPQ    AX, R10
+	JAE     ring_built_1153
+	MOVQ    DX, R11
+	SUBQ    R8, R11
+	CMPQ    R11, $0x00000010
+	JB      ring_copy_tail_1155
+	VMOVUPS (R9)(R8*4), Z1
+	VMOVUPS Z1, (DI)(AX*4)
+	ADDQ    $0x00000010, AX
+	ADDQ    $0x00000010, R8
+	CMPQ    R8, DX
+	JNE     ring_copy_1154
+	XORQ    R8, R8
+	JMP     ring_copy_1154
+
+ring_copy_tail_1155:
+	VMOVUPS -64(R9)(DX*4), Z1
+	ADDQ    R11, AX
+	VMOVUPS Z1, -64(DI)(AX*4)
+	XORQ    R8, R8
+	JMP     ring_copy_1154
+
+ring_planes_1152:
+	XORQ R8, R8
+	XORQ R11, R11
+	CMPQ AX, $0x00000020
+	JA   ring_long_planes_1156
+	MOVQ R10, R12
+	SUBQ $0x00000010, R12
+
+ring_fill_1157:
+	CMPQ         R11, R12
+	JGT          ring_fill_last_1158
+	VBROADCASTSS (R9)(R8*4), Z1
+	VMOVUPS      Z1, (DI)(R11*4)
+	VMOVUPS      Z1, 64(DI)(R11*4)
+	ADDQ         AX, R11
+	INCQ         R8
+	CMPQ         R8, DX
+	JNE          ring_wrap_1159
+	XORQ         R8, R8
+
+ring_wrap_1159:
+	JMP ring_fill_1157
+
+ring_fill_last_1158:
+	CMPQ         R11, R10
+	JAE          ring_built_1153
+	VBROADCASTSS (R9)(R8*4), Z1
+	VMOVUPS      Z1, (DI)(R11*4)
+	ADDQ         AX, R11
+	INCQ         R8
+	CMPQ         R8, DX
+	JNE          ring_wrap_1160
+	XORQ         R8, R8
+
+ring_wrap_1160:
+	JMP ring_fill_last_1158
+
+ring_long_planes_1156:
+ring_channel_1161:
+	CMPQ         R11, R10
+	JAE          ring_built_1153
+	VBROADCASTSS (R9)(R8*4), Z1
+	MOVQ         R11, R13
+	ADDQ         AX, R11
+	MOVQ         R11, R12
+	CMPQ         R12, R10
+	CMOVQHI      R10, R12
+
+ring_plane_1162:
+	VMOVUPS Z1, (DI)(R13*4)
+	ADDQ    $0x00000010, R13
+	CMPQ    R13, R12
+	JB      ring_plane_1162
+	INCQ    R8
+	CMPQ    R8, DX
+	JNE     ring_wrap_1163
+	XORQ    R8, R8
+
+ring_wrap_1163:
+	JMP ring_channel_1161
+
+ring_short_1151:
+	XORQ R11, R11
+	XORQ R12, R12
+	XORQ R13, R13
+
+ring_element_1164:
+	MOVL (R9)(R11*4), R14
+	MOVL R14, (DI)(R13*4)
+	INCQ R12
+	CMPQ R12, AX
+	JB   ring_element_next_1165
+	XORQ R12, R12
+	INCQ R11
+	CMPQ R11, DX
+	JB   ring_element_next_1165
+	XORQ R11, R11
+
+ring_element_next_1165:
+	INCQ    R13
+	CMPQ    R13, $0x00000010
+	JB      ring_element_1164
+	VMOVUPS (DI), Z1
+	MOVQ    1920(SP), AX
+	CMPQ    AX, $0x00000010
+	JE      ring_exact_1166
+	SUBQ    R8, AX
+
+ring_exact_1166:
+	MOVQ AX, DX
+
+ring_repeat_1167:
+	CMPQ    DX, R10
+	JAE     ring_built_1153
+	VMOVUPS Z1, (DI)(DX*4)
+	ADDQ    AX, DX
+	JMP     ring_repeat_1167
+
+ring_built_1153:
+	XORQ AX, AX
+	XORQ DX, DX
+	MOVQ SI, R8
+	SUBQ $0x00000040, R8
+
+unrolled_1168:
+	CMPQ    DX, R8
+	JGT     single_1169
+	VMOVUPS (BX)(DX*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMULPS  (DI)(AX*4), Z1, K1, Z1
+	VMOVUPS Z1, (CX)(DX*4)
+	VMOVUPS 64(BX)(DX*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMULPS  64(DI)(AX*4), Z1, K1, Z1
+	VMOVUPS Z1, 64(CX)(DX*4)
+	VMOVUPS 128(BX)(DX*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMULPS  128(DI)(AX*4), Z1, K1, Z1
+	VMOVUPS Z1, 128(CX)(DX*4)
+	VMOVUPS 192(BX)(DX*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMULPS  192(DI)(AX*4), Z1, K1, Z1
+	VMOVUPS Z1, 192(CX)(DX*4)
+	ADDQ    1936(SP), AX
+	MOVQ    AX, R9
+	SUBQ    1920(SP), R9
+	CMOVQCC R9, AX
+	ADDQ    $0x00000040, DX
+	JMP     unrolled_1168
+
+single_1169:
+	MOVQ SI, R8
+	SUBQ $0x00000010, R8
+
+single_loop_1170:
+	CMPQ    DX, R8
+	JGT     remainder_1171
+	VMOVUPS (BX)(DX*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMULPS  (DI)(AX*4), Z1, K1, Z1
+	VMOVUPS Z1, (CX)(DX*4)
+	ADDQ    1928(SP), AX
+	MOVQ    AX, R9
+	SUBQ    1920(SP), R9
+	CMOVQCC R9, AX
+	ADDQ    $0x00000010, DX
+	JMP     single_loop_1170
+
+remainder_1171:
+	SUBQ      DX, SI
+	JE        span_done_1172
+	MOVQ      $-1, R8
+	BZHIQ     SI, R8, SI
+	KMOVW     SI, K1
+	VMOVUPS.Z (BX)(DX*4), K1, Z1
+	VCMPPS    $0x1a, Z0, Z1, K1, K2
+	VMULPS    (DI)(AX*4), Z1, K2, Z1
+	VMOVUPS   Z1, K1, (CX)(DX*4)
+
+span_done_1172:
+	JMP ring_finished_forwardAVX512F32
+
+ring_segmented_1144:
+	MOVQ inner+72(FP), R8
+	CMPQ R8, $0x00000180
+	JA   ring_finished_forwardAVX512F32
+	MOVQ $0x00000180, AX
+	XORQ DX, DX
+	DIVQ R8
+	MOVQ AX, 1952(SP)
+	MOVQ $0x00000000, 1944(SP)
+	CMPQ R8, $0x01
+	JE   ring_rows_1173
+
+ring_segment_1174:
+	CMPQ    SI, $0x00
+	JE      ring_done_1175
+	MOVQ    1944(SP), AX
+	MOVQ    alpha_len+56(FP), DX
+	MOVQ    inner+72(FP), R8
+	SUBQ    AX, DX
+	MOVQ    1952(SP), R9
+	CMPQ    DX, R9
+	CMOVQHI R9, DX
+	MOVQ    DX, 1968(SP)
+	MOVQ    DX, R9
+	IMULQ   R8, R9
+	MOVQ    R9, R10
+	CMPQ    SI, R10
+	CMOVQLT SI, R10
+	MOVQ    R10, 1976(SP)
+	MOVQ    R9, R11
+
+ring_len_1176:
+	CMPQ R11, $0x00000010
+	JAE  ring_len_done_1177
+	ADDQ R9, R11
+	JMP  ring_len_1176
+
+ring_len_done_1177:
+	MOVQ R11, 1920(SP)
+	MOVQ $0x00000010, R12
+
+ring_step_1178:
+	CMPQ R12, R11
+	JB   ring_step_done_1179
+	SUBQ R11, R12
+	JMP  ring_step_1178
+
+ring_step_done_1179:
+	MOVQ R12, 1928(SP)
+	MOVQ $0x00000040, R12
+
+ring_step_1180:
+	CMPQ R12, R11
+	JB   ring_step_done_1181
+	SUBQ R11, R12
+	JMP  ring_step_1180
+
+ring_step_done_1181:
+	MOVQ    R12, 1936(SP)
+	LEAQ    64(R11), R11
+	CMPQ    R10, R11
+	CMOVQHI R11, R10
+	MOVQ    R10, 1960(SP)
+	MOVQ    alpha_base+48(FP), R10
+	LEAQ    (R10)(AX*4), R10
+	MOVQ    1960(SP), AX
+	CMPQ    R9, $0x00000010
+	JB      ring_short_1182
+	CMPQ    R8, $0x01
+	JNE     ring_planes_1183
+	XORQ    R8, R8
+	XORQ    R9, R9
+
+ring_copy_1185:
+	CMPQ    R8, AX
+	JAE     ring_built_1184
+	MOVQ    DX, R11
+	SUBQ    R9, R11
+	CMPQ    R11, $0x00000010
+	JB      ring_copy_tail_1186
+	VMOVUPS (R10)(R9*4), Z1
+	VMOVUPS Z1, (DI)(R8*4)
+	ADDQ    $0x00000010, R8
+	ADDQ    $0x00000010, R9
+	CMPQ    R9, DX
+	JNE     ring_copy_1185
+	XORQ    R9, R9
+	JMP     ring_copy_1185
+
+ring_copy_tail_1186:
+	VMOVUPS -64(R10)(DX*4), Z1
+	ADDQ    R11, R8
+	VMOVUPS Z1, -64(DI)(R8*4)
+	XORQ    R9, R9
+	JMP     ring_copy_1185
+
+ring_planes_1183:
+	XORQ R9, R9
+	XORQ R11, R11
+	CMPQ R8, $0x00000020
+	JA   ring_long_planes_1187
+	MOVQ AX, R12
+	SUBQ $0x00000010, R12
+
+ring_fill_1188:
+	CMPQ         R11, R12
+	JGT          ring_fill_last_1189
+	VBROADCASTSS (R10)(R9*4), Z1
+	VMOVUPS      Z1, (DI)(R11*4)
+	VMOVUPS      Z1, 64(DI)(R11*4)
+	ADDQ         R8, R11
+	INCQ         R9
+	CMPQ         R9, DX
+	JNE          ring_wrap_1190
+	XORQ         R9, R9
+
+ring_wrap_1190:
+	JMP ring_fill_1188
+
+ring_fill_last_1189:
+	CMPQ         R11, AX
+	JAE          ring_built_1184
+	VBROADCASTSS (R10)(R9*4), Z1
+	VMOVUPS      Z1, (DI)(R11*4)
+	ADDQ         R8, R11
+	INCQ         R9
+	CMPQ         R9, DX
+	JNE          ring_wrap_1191
+	XORQ         R9, R9
+
+ring_wrap_1191:
+	JMP ring_fill_last_1189
+
+ring_long_planes_1187:
+ring_channel_1192:
+	CMPQ         R11, AX
+	JAE          ring_built_1184
+	VBROADCASTSS (R10)(R9*4), Z1
+	MOVQ         R11, R13
+	ADDQ         R8, R11
+	MOVQ         R11, R12
+	CMPQ         R12, AX
+	CMOVQHI      AX, R12
+
+ring_plane_1193:
+	VMOVUPS Z1, (DI)(R13*4)
+	ADDQ    $0x00000010, R13
+	CMPQ    R13, R12
+	JB      ring_plane_1193
+	INCQ    R9
+	CMPQ    R9, DX
+	JNE     ring_wrap_1194
+	XORQ    R9, R9
+
+ring_wrap_1194:
+	JMP ring_channel_1192
+
+ring_short_1182:
+	XORQ R11, R11
+	XORQ R12, R12
+	XORQ R13, R13
+
+ring_element_1195:
+	MOVL (R10)(R11*4), R14
+	MOVL R14, (DI)(R13*4)
+	INCQ R12
+	CMPQ R12, R8
+	JB   ring_element_next_1196
+	XORQ R12, R12
+	INCQ R11
+	CMPQ R11, DX
+	JB   ring_element_next_1196
+	XORQ R11, R11
+
+ring_element_next_1196:
+	INCQ    R13
+	CMPQ    R13, $0x00000010
+	JB      ring_element_1195
+	VMOVUPS (DI), Z1
+	MOVQ    1920(SP), DX
+	CMPQ    DX, $0x00000010
+	JE      ring_exact_1197
+	SUBQ    R9, DX
+
+ring_exact_1197:
+	MOVQ DX, R8
+
+ring_repeat_1198:
+	CMPQ    R8, AX
+	JAE     ring_built_1184
+	VMOVUPS Z1, (DI)(R8*4)
+	ADDQ    DX, R8
+	JMP     ring_repeat_1198
+
+ring_built_1184:
+	XORQ AX, AX
+	MOVQ 1976(SP), DX
+	XORQ R8, R8
+	MOVQ DX, R9
+	SUBQ $0x00000040, R9
+
+unrolled_1199:
+	CMPQ    R8, R9
+	JGT     single_1200
+	VMOVUPS (BX)(R8*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMULPS  (DI)(AX*4), Z1, K1, Z1
+	VMOVUPS Z1, (CX)(R8*4)
+	VMOVUPS 64(BX)(R8*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMULPS  64(DI)(AX*4), Z1, K1, Z1
+	VMOVUPS Z1, 64(CX)(R8*4)
+	VMOVUPS 128(BX)(R8*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMULPS  128(DI)(AX*4), Z1, K1, Z1
+	VMOVUPS Z1, 128(CX)(R8*4)
+	VMOVUPS 192(BX)(R8*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMULPS  192(DI)(AX*4), Z1, K1, Z1
+	VMOVUPS Z1, 192(CX)(R8*4)
+	ADDQ    1936(SP), AX
+	MOVQ    AX, R10
+	SUBQ    1920(SP), R10
+	CMOVQCC R10, AX
+	ADDQ    $0x00000040, R8
+	JMP     unrolled_1199
+
+single_1200:
+	MOVQ DX, R9
+	SUBQ $0x00000010, R9
+
+single_loop_1201:
+	CMPQ    R8, R9
+	JGT     remainder_1202
+	VMOVUPS (BX)(R8*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMULPS  (DI)(AX*4), Z1, K1, Z1
+	VMOVUPS Z1, (CX)(R8*4)
+	ADDQ    1928(SP), AX
+	MOVQ    AX, R10
+	SUBQ    1920(SP), R10
+	CMOVQCC R10, AX
+	ADDQ    $0x00000010, R8
+	JMP     single_loop_1201
+
+remainder_1202:
+	SUBQ      R8, DX
+	JE        span_done_1203
+	MOVQ      $-1, R9
+	BZHIQ     DX, R9, DX
+	KMOVW     DX, K1
+	VMOVUPS.Z (BX)(R8*4), K1, Z1
+	VCMPPS    $0x1a, Z0, Z1, K1, K2
+	VMULPS    (DI)(AX*4), Z1, K2, Z1
+	VMOVUPS   Z1, K1, (CX)(R8*4)
+
+span_done_1203:
+	MOVQ 1944(SP), AX
+	MOVQ 1968(SP), DX
+	MOVQ 1976(SP), R8
+	SUBQ R8, SI
+	SHLQ $0x02, R8
+	ADDQ R8, BX
+	ADDQ R8, CX
+	ADDQ DX, AX
+	MOVQ alpha_len+56(FP), DX
+	CMPQ AX, DX
+	JNE  ring_next_1204
+	XORQ AX, AX
+
+ring_next_1204:
+	MOVQ AX, 1944(SP)
+	JMP  ring_segment_1174
+
+ring_done_1175:
+	JMP ring_finished_forwardAVX512F32
+
+ring_rows_1173:
+ring_block_1205:
+	MOVQ    1944(SP), AX
+	MOVQ    alpha_len+56(FP), DX
+	CMPQ    AX, DX
+	JE      ring_finished_forwardAVX512F32
+	SUBQ    AX, DX
+	MOVQ    1952(SP), CX
+	CMPQ    DX, CX
+	CMOVQHI CX, DX
+	MOVQ    DX, 1968(SP)
+	MOVQ    inner+72(FP), CX
+	MOVQ    DX, BX
+	IMULQ   CX, BX
+	MOVQ    BX, 1976(SP)
+	MOVQ    BX, SI
+
+ring_len_1206:
+	CMPQ SI, $0x00000010
+	JAE  ring_len_done_1207
+	ADDQ BX, SI
+	JMP  ring_len_1206
+
+ring_len_done_1207:
+	MOVQ SI, 1920(SP)
+	MOVQ $0x00000010, R8
+
+ring_step_1208:
+	CMPQ R8, SI
+	JB   ring_step_done_1209
+	SUBQ SI, R8
+	JMP  ring_step_1208
+
+ring_step_done_1209:
+	MOVQ R8, 1928(SP)
+	MOVQ $0x00000040, R8
+
+ring_step_1210:
+	CMPQ R8, SI
+	JB   ring_step_done_1211
+	SUBQ SI, R8
+	JMP  ring_step_1210
+
+ring_step_done_1211:
+	MOVQ    R8, 1936(SP)
+	MOVQ    BX, R8
+	LEAQ    64(SI), SI
+	CMPQ    R8, SI
+	CMOVQHI SI, R8
+	MOVQ    R8, 1960(SP)
+	MOVQ    alpha_base+48(FP), SI
+	LEAQ    (SI)(AX*4), SI
+	MOVQ    1960(SP), R8
+	CMPQ    BX, $0x00000010
+	JB      ring_short_1212
+	CMPQ    CX, $0x01
+	JNE     ring_planes_1213
+	XORQ    BX, BX
+	XORQ    R9, R9
+
+ring_copy_1215:
+	CMPQ    BX, R8
+	JAE     ring_built_1214
+	MOVQ    DX, R10
+	SUBQ    R9, R10
+	CMPQ    R10, $0x00000010
+	JB      ring_copy_tail_1216
+	VMOVUPS (SI)(R9*4), Z1
+	VMOVUPS Z1, (DI)(BX*4)
+	ADDQ    $0x00000010, BX
+	ADDQ    $0x00000010, R9
+	CMPQ    R9, DX
+	JNE     ring_copy_1215
+	XORQ    R9, R9
+	JMP     ring_copy_1215
+
+ring_copy_tail_1216:
+	VMOVUPS -64(SI)(DX*4), Z1
+	ADDQ    R10, BX
+	VMOVUPS Z1, -64(DI)(BX*4)
+	XORQ    R9, R9
+	JMP     ring_copy_1215
+
+ring_planes_1213:
+	XORQ BX, BX
+	XORQ R9, R9
+	CMPQ CX, $0x00000020
+	JA   ring_long_planes_1217
+	MOVQ R8, R10
+	SUBQ $0x00000010, R10
+
+ring_fill_1218:
+	CMPQ         R9, R10
+	JGT          ring_fill_last_1219
+	VBROADCASTSS (SI)(BX*4), Z1
+	VMOVUPS      Z1, (DI)(R9*4)
+	VMOVUPS      Z1, 64(DI)(R9*4)
+	ADDQ         CX, R9
+	INCQ         BX
+	CMPQ         BX, DX
+	JNE          ring_wrap_1220
+	XORQ         BX, BX
+
+ring_wrap_1220:
+	JMP ring_fill_1218
+
+ring_fill_last_1219:
+	CMPQ         R9, R8
+	JAE          ring_built_1214
+	VBROADCASTSS (SI)(BX*4), Z1
+	VMOVUPS      Z1, (DI)(R9*4)
+	ADDQ         CX, R9
+	INCQ         BX
+	CMPQ         BX, DX
+	JNE          ring_wrap_1221
+	XORQ         BX, BX
+
+ring_wrap_1221:
+	JMP ring_fill_last_1219
+
+ring_long_planes_1217:
+ring_channel_1222:
+	CMPQ         R9, R8
+	JAE          ring_built_1214
+	VBROADCASTSS (SI)(BX*4), Z1
+	MOVQ         R9, R11
+	ADDQ         CX, R9
+	MOVQ         R9, R10
+	CMPQ         R10, R8
+	CMOVQHI      R8, R10
+
+ring_plane_1223:
+	VMOVUPS Z1, (DI)(R11*4)
+	ADDQ    $0x00000010, R11
+	CMPQ    R11, R10
+	JB      ring_plane_1223
+	INCQ    BX
+	CMPQ    BX, DX
+	JNE     ring_wrap_1224
+	XORQ    BX, BX
+
+ring_wrap_1224:
+	JMP ring_channel_1222
+
+ring_short_1212:
+	XORQ R9, R9
+	XORQ R10, R10
+	XORQ R11, R11
+
+ring_element_1225:
+	MOVL (SI)(R9*4), R12
+	MOVL R12, (DI)(R11*4)
+	INCQ R10
+	CMPQ R10, CX
+	JB   ring_element_next_1226
+	XORQ R10, R10
+	INCQ R9
+	CMPQ R9, DX
+	JB   ring_element_next_1226
+	XORQ R9, R9
+
+ring_element_next_1226:
+	INCQ    R11
+	CMPQ    R11, $0x00000010
+	JB      ring_element_1225
+	VMOVUPS (DI), Z1
+	MOVQ    1920(SP), DX
+	CMPQ    DX, $0x00000010
+	JE      ring_exact_1227
+	SUBQ    BX, DX
+
+ring_exact_1227:
+	MOVQ DX, BX
+
+ring_repeat_1228:
+	CMPQ    BX, R8
+	JAE     ring_built_1214
+	VMOVUPS Z1, (DI)(BX*4)
+	ADDQ    DX, BX
+	JMP     ring_repeat_1228
+
+ring_built_1214:
+	IMULQ CX, AX
+	SHLQ  $0x02, AX
+	MOVQ  x_base+24(FP), BX
+	ADDQ  AX, BX
+	MOVQ  dst_base+0(FP), CX
+	ADDQ  AX, CX
+	MOVQ  x_len+32(FP), SI
+
+ring_row_1229:
+	CMPQ SI, $0x00
+	JE   ring_rows_done_1230
+	XORQ AX, AX
+	MOVQ 1976(SP), DX
+	XORQ R8, R8
+	MOVQ DX, R9
+	SUBQ $0x00000040, R9
+
+unrolled_1231:
+	CMPQ    R8, R9
+	JGT     single_1232
+	VMOVUPS (BX)(R8*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMULPS  (DI)(AX*4), Z1, K1, Z1
+	VMOVUPS Z1, (CX)(R8*4)
+	VMOVUPS 64(BX)(R8*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMULPS  64(DI)(AX*4), Z1, K1, Z1
+	VMOVUPS Z1, 64(CX)(R8*4)
+	VMOVUPS 128(BX)(R8*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMULPS  128(DI)(AX*4), Z1, K1, Z1
+	VMOVUPS Z1, 128(CX)(R8*4)
+	VMOVUPS 192(BX)(R8*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMULPS  192(DI)(AX*4), Z1, K1, Z1
+	VMOVUPS Z1, 192(CX)(R8*4)
+	ADDQ    1936(SP), AX
+	MOVQ    AX, R10
+	SUBQ    1920(SP), R10
+	CMOVQCC R10, AX
+	ADDQ    $0x00000040, R8
+	JMP     unrolled_1231
+
+single_1232:
+	MOVQ DX, R9
+	SUBQ $0x00000010, R9
+
+single_loop_1233:
+	CMPQ    R8, R9
+	JGT     remainder_1234
+	VMOVUPS (BX)(R8*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMULPS  (DI)(AX*4), Z1, K1, Z1
+	VMOVUPS Z1, (CX)(R8*4)
+	ADDQ    1928(SP), AX
+	MOVQ    AX, R10
+	SUBQ    1920(SP), R10
+	CMOVQCC R10, AX
+	ADDQ    $0x00000010, R8
+	JMP     single_loop_1233
+
+remainder_1234:
+	SUBQ      R8, DX
+	JE        span_done_1235
+	MOVQ      $-1, R9
+	BZHIQ     DX, R9, DX
+	KMOVW     DX, K1
+	VMOVUPS.Z (BX)(R8*4), K1, Z1
+	VCMPPS    $0x1a, Z0, Z1, K1, K2
+	VMULPS    (DI)(AX*4), Z1, K2, Z1
+	VMOVUPS   Z1, K1, (CX)(R8*4)
+
+span_done_1235:
+	MOVQ  alpha_len+56(FP), AX
+	IMULQ inner+72(FP), AX
+	SUBQ  AX, SI
+	SHLQ  $0x02, AX
+	ADDQ  AX, BX
+	ADDQ  AX, CX
+	JMP   ring_row_1229
+
+ring_rows_done_1230:
+	MOVQ 1944(SP), AX
+	ADDQ 1968(SP), AX
+	MOVQ AX, 1944(SP)
+	JMP  ring_block_1205
+
+ring_finished_forwardAVX512F32:
+	VZEROUPPER
+	RET
+
+// func backwardAVX512F32(dx []float32, dy []float32, x []float32, alpha float32) float64
+// Requires: AVX, AVX512F, BMI2, CMOV, MMX+
+TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
+	MOVQ         dx_base+0(FP), AX
+	MOVQ         x_base+48(FP), CX
+	MOVQ         dy_base+24(FP), DX
+	MOVQ         x_len+56(FP), BX
+	VXORPS       Y0, Y0, Y0
+	VBROADCASTSS alpha+72(FP), Z9
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y2, Y2, Y2
+	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
+	VXORPS       Y5, Y5, Y5
+	VXORPS       Y6, Y6, Y6
+	VXORPS       Y7, Y7, Y7
+	VXORPS       Y8, Y8, Y8
+	MOVQ         BX, SI
+	SHLQ         $0x02, SI
+	CMPQ         SI, ·streamThreshold+0(SB)
+	JB           cached_1236
+	CMPQ         AX, DX
+	JE           cached_1236
+	CMPQ         AX, CX
+	JE           cached_1236
+	XORQ         SI, SI
+	MOVQ         AX, DI
+	NEGQ         DI
+	ANDQ         $0x0000003f, DI
+	SHRQ         $0x02, DI
+	CMPQ         DI, BX
+	CMOVQGT      BX, DI
+	TESTQ        DI, DI
+	JE           aligned_1238
+	MOVQ         DI, R8
+	MOVQ         $-1, R9
+	BZHIQ        R8, R9, R8
+	KMOVW        R8, K1
+	VMOVUPS.Z    (CX)(SI*4), K1, Z10
+	VCMPPS       $0x1a, Z0, Z10, K1, K2
+	VMOVUPS.Z    (DX)(SI*4), K1, Z10
+	VCVTPS2PD.Z  (CX)(SI*4), K2, Z11
+	VCVTPS2PD.Z  (DX)(SI*4), K2, Z12
+	VFMADD231PD  Z12, Z11, K2, Z1
+	KSHIFTRW     $0x08, K2, K3
+	VCVTPS2PD.Z  32(CX)(SI*4), K3, Z11
+	VCVTPS2PD.Z  32(DX)(SI*4), K3, Z12
+	VFMADD231PD  Z12, Z11, K3, Z2
+	VMULPS       Z9, Z10, K2, Z10
+	VMOVUPS      Z10, K1, (AX)(SI*4)
+	MOVQ         DI, SI
+
+aligned_1238:
+	MOVQ BX, DI
+	SUBQ $0x00000040, DI
+
+unrolled_1239:
+	CMPQ        SI, DI
+	JGT         single_1240
+	VMOVUPS     (CX)(SI*4), Z10
+	VCMPPS      $0x1a, Z0, Z10, K1
+	VMOVUPS     (DX)(SI*4), Z10
+	VCVTPS2PD   (CX)(SI*4), Z11
+	VCVTPS2PD   (DX)(SI*4), Z12
+	VFMADD231PD Z12, Z11, K1, Z1
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   32(CX)(SI*4), Z11
+	VCVTPS2PD   32(DX)(SI*4), Z12
+	VFMADD231PD Z12, Z11, K2, Z2
+	VMULPS      Z9, Z10, K1, Z10
+	VMOVNTPS    Z10, (AX)(SI*4)
+	VMOVUPS     64(CX)(SI*4), Z10
+	VCMPPS      $0x1a, Z0, Z10, K1
+	VMOVUPS     64(DX)(SI*4), Z10
+	VCVTPS2PD   64(CX)(SI*4), Z11
+	VCVTPS2PD   64(DX)(SI*4), Z12
+	VFMADD231PD Z12, Z11, K1, Z3
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   96(CX)(SI*4), Z11
+	VCVTPS2PD   96(DX)(SI*4), Z12
+	VFMADD231PD Z12, Z11, K2, Z4
+	VMULPS      Z9, Z10, K1, Z10
+	VMOVNTPS    Z10, 64(AX)(SI*4)
+	VMOVUPS     128(CX)(SI*4), Z10
+	VCMPPS      $0x1a, Z0, Z10, K1
+	VMOVUPS     128(DX)(SI*4), Z10
+	VCVTPS2PD   128(CX)(SI*4), Z11
+	VCVTPS2PD   128(DX)(SI*4), Z12
+	VFMADD231PD Z12, Z11, K1, Z5
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   160(CX)(SI*4), Z11
+	VCVTPS2PD   160(DX)(SI*4), Z12
+	VFMADD231PD Z12, Z11, K2, Z6
+	VMULPS      Z9, Z10, K1, Z10
+	VMOVNTPS    Z10, 128(AX)(SI*4)
+	VMOVUPS     192(CX)(SI*4), Z10
+	VCMPPS      $0x1a, Z0, Z10, K1
+	VMOVUPS     192(DX)(SI*4), Z10
+	VCVTPS2PD   192(CX)(SI*4), Z11
+	VCVTPS2PD   192(DX)(SI*4), Z12
+	VFMADD231PD Z12, Z11, K1, Z7
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   224(CX)(SI*4), Z11
+	VCVTPS2PD   224(DX)(SI*4), Z12
+	VFMADD231PD Z12, Z11, K2, Z8
+	VMULPS      Z9, Z10, K1, Z10
+	VMOVNTPS    Z10, 192(AX)(SI*4)
+	ADDQ        $0x00000040, SI
+	JMP         unrolled_1239
+
+single_1240:
+	MOVQ BX, DI
+	SUBQ $0x00000010, DI
+
+single_loop_1241:
+	CMPQ        SI, DI
+	JGT         remainder_1242
+	VMOVUPS     (CX)(SI*4), Z10
+	VCMPPS      $0x1a, Z0, Z10, K1
+	VMOVUPS     (DX)(SI*4), Z10
+	VCVTPS2PD   (CX)(SI*4), Z11
+	VCVTPS2PD   (DX)(SI*4), Z12
+	VFMADD231PD Z12, Z11, K1, Z1
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   32(CX)(SI*4), Z11
+	VCVTPS2PD   32(DX)(SI*4), Z12
+	VFMADD231PD Z12, Z11, K2, Z2
+	VMULPS      Z9, Z10, K1, Z10
+	VMOVNTPS    Z10, (AX)(SI*4)
+	ADDQ        $0x00000010, SI
+	JMP         single_loop_1241
+
+remainder_1242:
+	SUBQ        SI, BX
+	JE          span_done_1243
+	MOVQ        $-1, DI
+	BZHIQ       BX, DI, BX
+	KMOVW       BX, K1
+	VMOVUPS.Z   (CX)(SI*4), K1, Z10
+	VCMPPS      $0x1a, Z0, Z10, K1, K2
+	VMOVUPS.Z   (DX)(SI*4), K1, Z0
+	VCVTPS2PD.Z (CX)(SI*4), K2, Z10
+	VCVTPS2PD.Z (DX)(SI*4), K2, Z11
+	VFMADD231PD Z11, Z10, K2, Z1
+	KSHIFTRW    $0x08, K2, K3
+	VCVTPS2PD.Z 32(CX)(SI*4), K3, Z10
+	VCVTPS2PD.Z 32(DX)(SI*4), K3, Z11
+	VFMADD231PD Z11, Z10, K3, Z2
+	VMULPS      Z9, Z0, K2, Z0
+	VMOVUPS     Z0, K1, (AX)(SI*4)
+
+span_done_1243:
+	SFENCE
+	JMP stored_1237
+
+cached_1236:
+	XORQ SI, SI
+	MOVQ BX, DI
+	SUBQ $0x00000040, DI
+
+unrolled_1244:
+	CMPQ        SI, DI
+	JGT         single_1245
+	VMOVUPS     (CX)(SI*4), Z10
+	VCMPPS      $0x1a, Z0, Z10, K1
+	VMOVUPS     (DX)(SI*4), Z10
+	VCVTPS2PD   (CX)(SI*4), Z11
+	VCVTPS2PD   (DX)(SI*4), Z12
+	VFMADD231PD Z12, Z11, K1, Z1
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   32(CX)(SI*4), Z11
+	VCVTPS2PD   32(DX)(SI*4), Z12
+	VFMADD231PD Z12, Z11, K2, Z2
+	VMULPS      Z9, Z10, K1, Z10
+	VMOVUPS     Z10, (AX)(SI*4)
+	VMOVUPS     64(CX)(SI*4), Z10
+	VCMPPS      $0x1a, Z0, Z10, K1
+	VMOVUPS     64(DX)(SI*4), Z10
+	VCVTPS2PD   64(CX)(SI*4), Z11
+	VCVTPS2PD   64(DX)(SI*4), Z12
+	VFMADD231PD Z12, Z11, K1, Z3
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   96(CX)(SI*4), Z11
+	VCVTPS2PD   96(DX)(SI*4), Z12
+	VFMADD231PD Z12, Z11, K2, Z4
+	VMULPS      Z9, Z10, K1, Z10
+	VMOVUPS     Z10, 64(AX)(SI*4)
+	VMOVUPS     128(CX)(SI*4), Z10
+	VCMPPS      $0x1a, Z0, Z10, K1
+	VMOVUPS     128(DX)(SI*4), Z10
+	VCVTPS2PD   128(CX)(SI*4), Z11
+	VCVTPS2PD   128(DX)(SI*4), Z12
+	VFMADD231PD Z12, Z11, K1, Z5
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   160(CX)(SI*4), Z11
+	VCVTPS2PD   160(DX)(SI*4), Z12
+	VFMADD231PD Z12, Z11, K2, Z6
+	VMULPS      Z9, Z10, K1, Z10
+	VMOVUPS     Z10, 128(AX)(SI*4)
+	VMOVUPS     192(CX)(SI*4), Z10
+	VCMPPS      $0x1a, Z0, Z10, K1
+	VMOVUPS     192(DX)(SI*4), Z10
+	VCVTPS2PD   192(CX)(SI*4), Z11
+	VCVTPS2PD   192(DX)(SI*4), Z12
+	VFMADD231PD Z12, Z11, K1, Z7
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   224(CX)(SI*4), Z11
+	VCVTPS2PD   224(DX)(SI*4), Z12
+	VFMADD231PD Z12, Z11, K2, Z8
+	VMULPS      Z9, Z10, K1, Z10
+	VMOVUPS     Z10, 192(AX)(SI*4)
+	ADDQ        $0x00000040, SI
+	JMP         unrolled_1244
+
+single_1245:
+	MOVQ BX, DI
+	SUBQ $0x00000010, DI
+
+single_loop_1246:
+	CMPQ        SI, DI
+	JGT         remainder_1247
+	VMOVUPS     (CX)(SI*4), Z10
+	VCMPPS      $0x1a, Z0, Z10, K1
+	VMOVUPS     (DX)(SI*4), Z10
+	VCVTPS2PD   (CX)(SI*4), Z11
+	VCVTPS2PD   (DX)(SI*4), Z12
+	VFMADD231PD Z12, Z11, K1, Z1
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   32(CX)(SI*4), Z11
+	VCVTPS2PD   32(DX)(SI*4), Z12
+	VFMADD231PD Z12, Z11, K2, Z2
+	VMULPS      Z9, Z10, K1, Z10
+	VMOVUPS     Z10, (AX)(SI*4)
+	ADDQ        $0x00000010, SI
+	JMP         single_loop_1246
+
+remainder_1247:
+	SUBQ        SI, BX
+	JE          span_done_1248
+	MOVQ        $-1, DI
+	BZHIQ       BX, DI, BX
+	KMOVW       BX, K1
+	VMOVUPS.Z   (CX)(SI*4), K1, Z10
+	VCMPPS      $0x1a, Z0, Z10, K1, K2
+	VMOVUPS.Z   (DX)(SI*4), K1, Z0
+	VCVTPS2PD.Z (CX)(SI*4), K2, Z10
+	VCVTPS2PD.Z (DX)(SI*4), K2, Z11
+	VFMADD231PD Z11, Z10, K2, Z1
+	KSHIFTRW    $0x08, K2, K3
+	VCVTPS2PD.Z 32(CX)(SI*4), K3, Z10
+	VCVTPS2PD.Z 32(DX)(SI*4), K3, Z11
+	VFMADD231PD Z11, Z10, K3, Z2
+	VMULPS      Z9, Z0, K2, Z0
+	VMOVUPS     Z0, K1, (AX)(SI*4)
+
+span_done_1248:
+stored_1237:
+	VADDPD        Z2, Z1, Z1
+	VADDPD        Z4, Z3, Z3
+	VADDPD        Z6, Z5, Z5
+	VADDPD        Z8, Z7, Z7
+	VADDPD        Z3, Z1, Z1
+	VADDPD        Z7, Z5, Z5
+	VADDPD        Z5, Z1, Z1
+	VEXTRACTF64X4 $0x01, Z1, Y0
+	VADDPD        Y0, Y1, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VADDPD        X1, X0, X1
+	VPERMILPD     $0x01, X1, X0
+	VADDSD        X0, X1, X1
+	VMOVSD        X1, ret+80(FP)
+	VZEROUPPER
+	RET
+
+// func backwardPlanesAVX512F32(dx []float32, dy []float32, x []float32, alpha []float32, acc []float64, inner int)
+// Requires: AVX, AVX512F, BMI2, CMOV, MMX+
+TEXT ·backwardPlanesAVX512F32(SB), NOSPLIT, $0-128
+	MOVQ   dx_base+0(FP), AX
+	MOVQ   x_base+48(FP), CX
+	MOVQ   dy_base+24(FP), DX
+	MOVQ   x_len+56(FP), BX
+	MOVQ   acc_base+96(FP), SI
+	VXORPS Y0, Y0, Y0
+	MOVQ   inner+120(FP), DI
+	MOVQ   alpha_len+80(FP), R8
+	MOVQ   alpha_base+72(FP), R9
+	MOVQ   DI, R10
+	SHLQ   $0x02, R10
+	XORQ   R11, R11
+	MOVQ   BX, R12
+	SHLQ   $0x02, R12
+	CMPQ   R12, ·streamThreshold+0(SB)
+	JB     cached_1249
+	CMPQ   AX, DX
+	JE     cached_1249
+	CMPQ   AX, CX
+	JE     cached_1249
+
+plane_1251:
+	CMPQ         BX, $0x00
+	JE           planes_done_1252
+	VBROADCASTSS (R9)(R11*4), Z9
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y2, Y2, Y2
+	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
+	VXORPS       Y5, Y5, Y5
+	VXORPS       Y6, Y6, Y6
+	VXORPS       Y7, Y7, Y7
+	VXORPS       Y8, Y8, Y8
+	XORQ         R12, R12
+	MOVQ         AX, R13
+	NEGQ         R13
+	ANDQ         $0x0000003f, R13
+	SHRQ         $0x02, R13
+	CMPQ         R13, DI
+	CMOVQGT      DI, R13
+	TESTQ        R13, R13
+	JE           aligned_1253
+	MOVQ         R13, R14
+	MOVQ         $-1, R15
+	BZHIQ        R14, R15, R14
+	KMOVW        R14, K1
+	VMOVUPS.Z    (CX)(R12*4), K1, Z10
+	VCMPPS       $0x1a, Z0, Z10, K1, K2
+	VMOVUPS.Z    (DX)(R12*4), K1, Z10
+	VCVTPS2PD.Z  (CX)(R12*4), K2, Z11
+	VCVTPS2PD.Z  (DX)(R12*4), K2, Z12
+	VFMADD231PD  Z12, Z11, K2, Z1
+	KSHIFTRW     $0x08, K2, K3
+	VCVTPS2PD.Z  32(CX)(R12*4), K3, Z11
+	VCVTPS2PD.Z  32(DX)(R12*4), K3, Z12
+	VFMADD231PD  Z12, Z11, K3, Z2
+	VMULPS       Z9, Z10, K2, Z10
+	VMOVUPS      Z10, K1, (AX)(R12*4)
+	MOVQ         R13, R12
+
+aligned_1253:
+	MOVQ DI, R13
+	SUBQ $0x00000040, R13
+
+unrolled_1254:
+	CMPQ        R12, R13
+	JGT         single_1255
+	VMOVUPS     (CX)(R12*4), Z10
+	VCMPPS      $0x1a, Z0, Z10, K1
+	VMOVUPS     (DX)(R12*4), Z10
+	VCVTPS2PD   (CX)(R12*4), Z11
+	VCVTPS2PD   (DX)(R12*4), Z12
+	VFMADD231PD Z12, Z11, K1, Z1
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   32(CX)(R12*4), Z11
+	VCVTPS2PD   32(DX)(R12*4), Z12
+	VFMADD231PD Z12, Z11, K2, Z2
+	VMULPS      Z9, Z10, K1, Z10
+	VMOVNTPS    Z10, (AX)(R12*4)
+	VMOVUPS     64(CX)(R12*4), Z10
+	VCMPPS      $0x1a, Z0, Z10, K1
+	VMOVUPS     64(DX)(R12*4), Z10
+	VCVTPS2PD   64(CX)(R12*4), Z11
+	VCVTPS2PD   64(DX)(R12*4), Z12
+	VFMADD231PD Z12, Z11, K1, Z3
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   96(CX)(R12*4), Z11
+	VCVTPS2PD   96(DX)(R12*4), Z12
+	VFMADD231PD Z12, Z11, K2, Z4
+	VMULPS      Z9, Z10, K1, Z10
+	VMOVNTPS    Z10, 64(AX)(R12*4)
+	VMOVUPS     128(CX)(R12*4), Z10
+	VCMPPS      $0x1a, Z0, Z10, K1
+	VMOVUPS     128(DX)(R12*4), Z10
+	VCVTPS2PD   128(CX)(R12*4), Z11
+	VCVTPS2PD   128(DX)(R12*4), Z12
+	VFMADD231PD Z12, Z11, K1, Z5
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   160(CX)(R12*4), Z11
+	VCVTPS2PD   160(DX)(R12*4), Z12
+	VFMADD231PD Z12, Z11, K2, Z6
+	VMULPS      Z9, Z10, K1, Z10
+	VMOVNTPS    Z10, 128(AX)(R12*4)
+	VMOVUPS     192(CX)(R12*4), Z10
+	VCMPPS      $0x1a, Z0, Z10, K1
+	VMOVUPS     192(DX)(R12*4), Z10
+	VCVTPS2PD   192(CX)(R12*4), Z11
+	VCVTPS2PD   192(DX)(R12*4), Z12
+	VFMADD231PD Z12, Z11, K1, Z7
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   224(CX)(R12*4), Z11
+	VCVTPS2PD   224(DX)(R12*4), Z12
+	VFMADD231PD Z12, Z11, K2, Z8
+	VMULPS      Z9, Z10, K1, Z10
+	VMOVNTPS    Z10, 192(AX)(R12*4)
+	ADDQ        $0x00000040, R12
+	JMP         unrolled_1254
+
+single_1255:
+	MOVQ DI, R13
+	SUBQ $0x00000010, R13
+
+single_loop_1256:
+	CMPQ        R12, R13
+	JGT         remainder_1257
+	VMOVUPS     (CX)(R12*4), Z10
+	VCMPPS      $0x1a, Z0, Z10, K1
+	VMOVUPS     (DX)(R12*4), Z10
+	VCVTPS2PD   (CX)(R12*4), Z11
+	VCVTPS2PD   (DX)(R12*4), Z12
+	VFMADD231PD Z12, Z11, K1, Z1
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   32(CX)(R12*4), Z11
+	VCVTPS2PD   32(DX)(R12*4), Z12
+	VFMADD231PD Z12, Z11, K2, Z2
+	VMULPS      Z9, Z10, K1, Z10
+	VMOVNTPS    Z10, (AX)(R12*4)
+	ADDQ        $0x00000010, R12
+	JMP         single_loop_1256
+
+remainder_1257:
+	MOVQ        DI, R13
+	SUBQ        R12, R13
+	JE          span_done_1258
+	MOVQ        $-1, R14
+	BZHIQ       R13, R14, R13
+	KMOVW       R13, K1
+	VMOVUPS.Z   (CX)(R12*4), K1, Z10
+	VCMPPS      $0x1a, Z0, Z10, K1, K2
+	VMOVUPS.Z   (DX)(R12*4), K1, Z10
+	VCVTPS2PD.Z (CX)(R12*4), K2, Z11
+	VCVTPS2PD.Z (DX)(R12*4), K2, Z12
+	VFMADD231PD Z12, Z11, K2, Z1
+	KSHIFTRW    $0x08, K2, K3
+	VCVTPS2PD.Z 32(CX)(R12*4), K3, Z11
+	VCVTPS2PD.Z 32(DX)(R12*4), K3, Z12
+	VFMADD231PD Z12, Z11, K3, Z2
+	VMULPS      Z9, Z10, K2, Z10
+	VMOVUPS     Z10, K1, (AX)(R12*4)
+
+span_done_1258:
+	VADDPD        Z2, Z1, Z1
+	VADDPD        Z4, Z3, Z3
+	VADDPD        Z6, Z5, Z5
+	VADDPD        Z8, Z7, Z7
+	VADDPD        Z3, Z1, Z1
+	VADDPD        Z7, Z5, Z5
+	VADDPD        Z5, Z1, Z1
+	VEXTRACTF64X4 $0x01, Z1, Y2
+	VADDPD        Y2, Y1, Y2
+	VEXTRACTF128  $0x01, Y2, X1
+	VADDPD        X1, X2, X1
+	VPERMILPD     $0x01, X1, X2
+	VADDSD        X2, X1, X1
+	VADDSD        (SI)(R11*8), X1, X1
+	VMOVSD        X1, (SI)(R11*8)
+	ADDQ          R10, CX
+	ADDQ          R10, DX
+	ADDQ          R10, AX
+	INCQ          R11
+	CMPQ          R11, R8
+	JNE           same_pass_1259
+	XORQ          R11, R11
+
+same_pass_1259:
+	SUBQ DI, BX
+	JMP  plane_1251
+
+planes_done_1252:
+	SFENCE
+	JMP stored_1250
+
+cached_1249:
+plane_1260:
+	CMPQ         BX, $0x00
+	JE           planes_done_1261
+	VBROADCASTSS (R9)(R11*4), Z9
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y2, Y2, Y2
+	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
+	VXORPS       Y5, Y5, Y5
+	VXORPS       Y6, Y6, Y6
+	VXORPS       Y7, Y7, Y7
+	VXORPS       Y8, Y8, Y8
+	XORQ         R12, R12
+	MOVQ         DI, R13
+	SUBQ         $0x00000040, R13
+
+unrolled_1262:
+	CMPQ        R12, R13
+	JGT         single_1263
+	VMOVUPS     (CX)(R12*4), Z10
+	VCMPPS      $0x1a, Z0, Z10, K1
+	VMOVUPS     (DX)(R12*4), Z10
+	VCVTPS2PD   (CX)(R12*4), Z11
+	VCVTPS2PD   (DX)(R12*4), Z12
+	VFMADD231PD Z12, Z11, K1, Z1
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   32(CX)(R12*4), Z11
+	VCVTPS2PD   32(DX)(R12*4), Z12
+	VFMADD231PD Z12, Z11, K2, Z2
+	VMULPS      Z9, Z10, K1, Z10
+	VMOVUPS     Z10, (AX)(R12*4)
+	VMOVUPS     64(CX)(R12*4), Z10
+	VCMPPS      $0x1a, Z0, Z10, K1
+	VMOVUPS     64(DX)(R12*4), Z10
+	VCVTPS2PD   64(CX)(R12*4), Z11
+	VCVTPS2PD   64(DX)(R12*4), Z12
+	VFMADD231PD Z12, Z11, K1, Z3
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   96(CX)(R12*4), Z11
+	VCVTPS2PD   96(DX)(R12*4), Z12
+	VFMADD231PD Z12, Z11, K2, Z4
+	VMULPS      Z9, Z10, K1, Z10
+	VMOVUPS     Z10, 64(AX)(R12*4)
+	VMOVUPS     128(CX)(R12*4), Z10
+	VCMPPS      $0x1a, Z0, Z10, K1
+	VMOVUPS     128(DX)(R12*4), Z10
+	VCVTPS2PD   128(CX)(R12*4), Z11
+	VCVTPS2PD   128(DX)(R12*4), Z12
+	VFMADD231PD Z12, Z11, K1, Z5
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   160(CX)(R12*4), Z11
+	VCVTPS2PD   160(DX)(R12*4), Z12
+	VFMADD231PD Z12, Z11, K2, Z6
+	VMULPS      Z9, Z10, K1, Z10
+	VMOVUPS     Z10, 128(AX)(R12*4)
+	VMOVUPS     192(CX)(R12*4), Z10
+	VCMPPS      $0x1a, Z0, Z10, K1
+	VMOVUPS     192(DX)(R12*4), Z10
+	VCVTPS2PD   192(CX)(R12*4), Z11
+	VCVTPS2PD   192(DX)(R12*4), Z12
+	VFMADD231PD Z12, Z11, K1, Z7
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   224(CX)(R12*4), Z11
+	VCVTPS2PD   224(DX)(R12*4), Z12
+	VFMADD231PD Z12, Z11, K2, Z8
+	VMULPS      Z9, Z10, K1, Z10
+	VMOVUPS     Z10, 192(AX)(R12*4)
+	ADDQ        $0x00000040, R12
+	JMP         unrolled_1262
+
+single_1263:
+	MOVQ DI, R13
+	SUBQ $0x00000010, R13
+
+single_loop_1264:
+	CMPQ        R12, R13
+	JGT         remainder_1265
+	VMOVUPS     (CX)(R12*4), Z10
+	VCMPPS      $0x1a, Z0, Z10, K1
+	VMOVUPS     (DX)(R12*4), Z10
+	VCVTPS2PD   (CX)(R12*4), Z11
+	VCVTPS2PD   (DX)(R12*4), Z12
+	VFMADD231PD Z12, Z11, K1, Z1
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   32(CX)(R12*4), Z11
+	VCVTPS2PD   32(DX)(R12*4), Z12
+	VFMADD231PD Z12, Z11, K2, Z2
+	VMULPS      Z9, Z10, K1, Z10
+	VMOVUPS     Z10, (AX)(R12*4)
+	ADDQ        $0x00000010, R12
+	JMP         single_loop_1264
+
+remainder_1265:
+	MOVQ        DI, R13
+	SUBQ        R12, R13
+	JE          span_done_1266
+	MOVQ        $-1, R14
+	BZHIQ       R13, R14, R13
+	KMOVW       R13, K1
+	VMOVUPS.Z   (CX)(R12*4), K1, Z10
+	VCMPPS      $0x1a, Z0, Z10, K1, K2
+	VMOVUPS.Z   (DX)(R12*4), K1, Z10
+	VCVTPS2PD.Z (CX)(R12*4), K2, Z11
+	VCVTPS2PD.Z (DX)(R12*4), K2, Z12
+	VFMADD231PD Z12, Z11, K2, Z1
+	KSHIFTRW    $0x08, K2, K3
+	VCVTPS2PD.Z 32(CX)(R12*4), K3, Z11
+	VCVTPS2PD.Z 32(DX)(R12*4), K3, Z12
+	VFMADD231PD Z12, Z11, K3, Z2
+	VMULPS      Z9, Z10, K2, Z10
+	VMOVUPS     Z10, K1, (AX)(R12*4)
+
+span_done_1266:
+	VADDPD        Z2, Z1, Z1
+	VADDPD        Z4, Z3, Z3
+	VADDPD        Z6, Z5, Z5
+	VADDPD        Z8, Z7, Z7
+	VADDPD        Z3, Z1, Z1
+	VADDPD        Z7, Z5, Z5
+	VADDPD        Z5, Z1, Z1
+	VEXTRACTF64X4 $0x01, Z1, Y2
+	VADDPD        Y2, Y1, Y2
+	VEXTRACTF128  $0x01, Y2, X1
+	VADDPD        X1, X2, X1
+	VPERMILPD     $0x01, X1, X2
+	VADDSD        X2, X1, X1
+	VADDSD        (SI)(R11*8), X1, X1
+	VMOVSD        X1, (SI)(R11*8)
+	ADDQ          R10, CX
+	ADDQ          R10, DX
+	ADDQ          R10, AX
+	INCQ          R11
+	CMPQ          R11, R8
+	JNE           same_pass_1267
+	XORQ          R11, R11
+
+same_pass_1267:
+	SUBQ DI, BX
+	JMP  plane_1260
+
+planes_done_1261:
+stored_1250:
+	VZEROUPPER
+	RET
+
+// func backwardPatternAVX512F32(dx []float32, dy []float32, x []float32, pattern []float32, acc []float64)
+// Requires: AVX, AVX512F, BMI2, CMOV, MMX+
+TEXT ·backwardPatternAVX512F32(SB), NOSPLIT, $0-120
+	MOVQ   dx_base+0(FP), AX
+	MOVQ   x_base+48(FP), CX
+	MOVQ   dy_base+24(FP), DX
+	MOVQ   x_len+56(FP), BX
+	MOVQ   pattern_base+72(FP), SI
+	MOVQ   acc_base+96(FP), DI
+	VXORPS Y0, Y0, Y0
+	MOVQ   pattern_len+80(FP), R8
+	MOVQ   BX, R9
+	SHLQ   $0x02, R9
+	CMPQ   R9, ·streamThreshold+0(SB)
+	JB     cached_1268
+	CMPQ   AX, DX
+	JE     cached_1268
+	CMPQ   AX, CX
+	JE     cached_1268
+
+row_1270:
+	CMPQ        BX, $0x00
+	JE          rows_done_1271
+	MOVQ        R8, R9
+	CMPQ        BX, R9
+	CMOVQLT     BX, R9
+	XORQ        R10, R10
+	MOVQ        AX, R11
+	NEGQ        R11
+	ANDQ        $0x0000003f, R11
+	SHRQ        $0x02, R11
+	CMPQ        R11, R9
+	CMOVQGT     R9, R11
+	TESTQ       R11, R11
+	JE          aligned_1272
+	MOVQ        R11, R12
+	MOVQ        $-1, R13
+	BZHIQ       R12, R13, R12
+	KMOVW       R12, K1
+	VMOVUPS.Z   (CX)(R10*4), K1, Z1
+	VCMPPS      $0x1a, Z0, Z1, K1, K2
+	VMOVUPS.Z   (DX)(R10*4), K1, Z1
+	VCVTPS2PD.Z (CX)(R10*4), K2, Z2
+	VCVTPS2PD.Z (DX)(R10*4), K2, Z3
+	VMOVUPD.Z   (DI)(R10*8), K2, Z4
+	VFMADD231PD Z3, Z2, K2, Z4
+	VMOVUPD     Z4, K2, (DI)(R10*8)
+	KSHIFTRW    $0x08, K2, K3
+	VCVTPS2PD.Z 32(CX)(R10*4), K3, Z2
+	VCVTPS2PD.Z 32(DX)(R10*4), K3, Z3
+	VMOVUPD.Z   64(DI)(R10*8), K3, Z4
+	VFMADD231PD Z3, Z2, K3, Z4
+	VMOVUPD     Z4, K3, 64(DI)(R10*8)
+	VMULPS      (SI)(R10*4), Z1, K2, Z1
+	VMOVUPS     Z1, K1, (AX)(R10*4)
+	MOVQ        R11, R10
+
+aligned_1272:
+	MOVQ R9, R11
+	SUBQ $0x00000040, R11
+
+unrolled_1273:
+	CMPQ        R10, R11
+	JGT         single_1274
+	VMOVUPS     (CX)(R10*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     (DX)(R10*4), Z1
+	VCVTPS2PD   (CX)(R10*4), Z2
+	VCVTPS2PD   (DX)(R10*4), Z3
+	VMOVUPD.Z   (DI)(R10*8), K1, Z4
+	VFMADD231PD Z3, Z2, K1, Z4
+	VMOVUPD     Z4, K1, (DI)(R10*8)
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   32(CX)(R10*4), Z2
+	VCVTPS2PD   32(DX)(R10*4), Z3
+	VMOVUPD.Z   64(DI)(R10*8), K2, Z4
+	VFMADD231PD Z3, Z2, K2, Z4
+	VMOVUPD     Z4, K2, 64(DI)(R10*8)
+	VMULPS      (SI)(R10*4), Z1, K1, Z1
+	VMOVNTPS    Z1, (AX)(R10*4)
+	VMOVUPS     64(CX)(R10*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     64(DX)(R10*4), Z1
+	VCVTPS2PD   64(CX)(R10*4), Z2
+	VCVTPS2PD   64(DX)(R10*4), Z3
+	VMOVUPD.Z   128(DI)(R10*8), K1, Z4
+	VFMADD231PD Z3, Z2, K1, Z4
+	VMOVUPD     Z4, K1, 128(DI)(R10*8)
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   96(CX)(R10*4), Z2
+	VCVTPS2PD   96(DX)(R10*4), Z3
+	VMOVUPD.Z   192(DI)(R10*8), K2, Z4
+	VFMADD231PD Z3, Z2, K2, Z4
+	VMOVUPD     Z4, K2, 192(DI)(R10*8)
+	VMULPS      64(SI)(R10*4), Z1, K1, Z1
+	VMOVNTPS    Z1, 64(AX)(R10*4)
+	VMOVUPS     128(CX)(R10*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     128(DX)(R10*4), Z1
+	VCVTPS2PD   128(CX)(R10*4), Z2
+	VCVTPS2PD   128(DX)(R10*4), Z3
+	VMOVUPD.Z   256(DI)(R10*8), K1, Z4
+	VFMADD231PD Z3, Z2, K1, Z4
+	VMOVUPD     Z4, K1, 256(DI)(R10*8)
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   160(CX)(R10*4), Z2
+	VCVTPS2PD   160(DX)(R10*4), Z3
+	VMOVUPD.Z   320(DI)(R10*8), K2, Z4
+	VFMADD231PD Z3, Z2, K2, Z4
+	VMOVUPD     Z4, K2, 320(DI)(R10*8)
+	VMULPS      128(SI)(R10*4), Z1, K1, Z1
+	VMOVNTPS    Z1, 128(AX)(R10*4)
+	VMOVUPS     192(CX)(R10*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     192(DX)(R10*4), Z1
+	VCVTPS2PD   192(CX)(R10*4), Z2
+	VCVTPS2PD   192(DX)(R10*4), Z3
+	VMOVUPD.Z   384(DI)(R10*8), K1, Z4
+	VFMADD231PD Z3, Z2, K1, Z4
+	VMOVUPD     Z4, K1, 384(DI)(R10*8)
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   224(CX)(R10*4), Z2
+	VCVTPS2PD   224(DX)(R10*4), Z3
+	VMOVUPD.Z   448(DI)(R10*8), K2, Z4
+	VFMADD231PD Z3, Z2, K2, Z4
+	VMOVUPD     Z4, K2, 448(DI)(R10*8)
+	VMULPS      192(SI)(R10*4), Z1, K1, Z1
+	VMOVNTPS    Z1, 192(AX)(R10*4)
+	ADDQ        $0x00000040, R10
+	JMP         unrolled_1273
+
+single_1274:
+	MOVQ R9, R11
+	SUBQ $0x00000010, R11
+
+single_loop_1275:
+	CMPQ        R10, R11
+	JGT         remainder_1276
+	VMOVUPS     (CX)(R10*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     (DX)(R10*4), Z1
+	VCVTPS2PD   (CX)(R10*4), Z2
+	VCVTPS2PD   (DX)(R10*4), Z3
+	VMOVUPD.Z   (DI)(R10*8), K1, Z4
+	VFMADD231PD Z3, Z2, K1, Z4
+	VMOVUPD     Z4, K1, (DI)(R10*8)
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   32(CX)(R10*4), Z2
+	VCVTPS2PD   32(DX)(R10*4), Z3
+	VMOVUPD.Z   64(DI)(R10*8), K2, Z4
+	VFMADD231PD Z3, Z2, K2, Z4
+	VMOVUPD     Z4, K2, 64(DI)(R10*8)
+	VMULPS      (SI)(R10*4), Z1, K1, Z1
+	VMOVNTPS    Z1, (AX)(R10*4)
+	ADDQ        $0x00000010, R10
+	JMP         single_loop_1275
+
+remainder_1276:
+	MOVQ        R9, R11
+	SUBQ        R10, R11
+	JE          span_done_1277
+	MOVQ        $-1, R12
+	BZHIQ       R11, R12, R11
+	KMOVW       R11, K1
+	VMOVUPS.Z   (CX)(R10*4), K1, Z1
+	VCMPPS      $0x1a, Z0, Z1, K1, K2
+	VMOVUPS.Z   (DX)(R10*4), K1, Z1
+	VCVTPS2PD.Z (CX)(R10*4), K2, Z2
+	VCVTPS2PD.Z (DX)(R10*4), K2, Z3
+	VMOVUPD.Z   (DI)(R10*8), K2, Z4
+	VFMADD231PD Z3, Z2, K2, Z4
+	VMOVUPD     Z4, K2, (DI)(R10*8)
+	KSHIFTRW    $0x08, K2, K3
+	VCVTPS2PD.Z 32(CX)(R10*4), K3, Z2
+	VCVTPS2PD.Z 32(DX)(R10*4), K3, Z3
+	VMOVUPD.Z   64(DI)(R10*8), K3, Z4
+	VFMADD231PD Z3, Z2, K3, Z4
+	VMOVUPD     Z4, K3, 64(DI)(R10*8)
+	VMULPS      (SI)(R10*4), Z1, K2, Z1
+	VMOVUPS     Z1, K1, (AX)(R10*4)
+
+span_done_1277:
+	MOVQ R9, R10
+	SHLQ $0x02, R10
+	ADDQ R10, CX
+	ADDQ R10, DX
+	ADDQ R10, AX
+	SUBQ R9, BX
+	JMP  row_1270
+
+rows_done_1271:
+	SFENCE
+	JMP stored_1269
+
+cached_1268:
+row_1278:
+	CMPQ    BX, $0x00
+	JE      rows_done_1279
+	MOVQ    R8, R9
+	CMPQ    BX, R9
+	CMOVQLT BX, R9
+	XORQ    R10, R10
+	MOVQ    R9, R11
+	SUBQ    $0x00000040, R11
+
+unrolled_1280:
+	CMPQ        R10, R11
+	JGT         single_1281
+	VMOVUPS     (CX)(R10*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     (DX)(R10*4), Z1
+	VCVTPS2PD   (CX)(R10*4), Z2
+	VCVTPS2PD   (DX)(R10*4), Z3
+	VMOVUPD.Z   (DI)(R10*8), K1, Z4
+	VFMADD231PD Z3, Z2, K1, Z4
+	VMOVUPD     Z4, K1, (DI)(R10*8)
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   32(CX)(R10*4), Z2
+	VCVTPS2PD   32(DX)(R10*4), Z3
+	VMOVUPD.Z   64(DI)(R10*8), K2, Z4
+	VFMADD231PD Z3, Z2, K2, Z4
+	VMOVUPD     Z4, K2, 64(DI)(R10*8)
+	VMULPS      (SI)(R10*4), Z1, K1, Z1
+	VMOVUPS     Z1, (AX)(R10*4)
+	VMOVUPS     64(CX)(R10*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     64(DX)(R10*4), Z1
+	VCVTPS2PD   64(CX)(R10*4), Z2
+	VCVTPS2PD   64(DX)(R10*4), Z3
+	VMOVUPD.Z   128(DI)(R10*8), K1, Z4
+	VFMADD231PD Z3, Z2, K1, Z4
+	VMOVUPD     Z4, K1, 128(DI)(R10*8)
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   96(CX)(R10*4), Z2
+	VCVTPS2PD   96(DX)(R10*4), Z3
+	VMOVUPD.Z   192(DI)(R10*8), K2, Z4
+	VFMADD231PD Z3, Z2, K2, Z4
+	VMOVUPD     Z4, K2, 192(DI)(R10*8)
+	VMULPS      64(SI)(R10*4), Z1, K1, Z1
+	VMOVUPS     Z1, 64(AX)(R10*4)
+	VMOVUPS     128(CX)(R10*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     128(DX)(R10*4), Z1
+	VCVTPS2PD   128(CX)(R10*4), Z2
+	VCVTPS2PD   128(DX)(R10*4), Z3
+	VMOVUPD.Z   256(DI)(R10*8), K1, Z4
+	VFMADD231PD Z3, Z2, K1, Z4
+	VMOVUPD     Z4, K1, 256(DI)(R10*8)
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   160(CX)(R10*4), Z2
+	VCVTPS2PD   160(DX)(R10*4), Z3
+	VMOVUPD.Z   320(DI)(R10*8), K2, Z4
+	VFMADD231PD Z3, Z2, K2, Z4
+	VMOVUPD     Z4, K2, 320(DI)(R10*8)
+	VMULPS      128(SI)(R10*4), Z1, K1, Z1
+	VMOVUPS     Z1, 128(AX)(R10*4)
+	VMOVUPS     192(CX)(R10*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     192(DX)(R10*4), Z1
+	VCVTPS2PD   192(CX)(R10*4), Z2
+	VCVTPS2PD   192(DX)(R10*4), Z3
+	VMOVUPD.Z   384(DI)(R10*8), K1, Z4
+	VFMADD231PD Z3, Z2, K1, Z4
+	VMOVUPD     Z4, K1, 384(DI)(R10*8)
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   224(CX)(R10*4), Z2
+	VCVTPS2PD   224(DX)(R10*4), Z3
+	VMOVUPD.Z   448(DI)(R10*8), K2, Z4
+	VFMADD231PD Z3, Z2, K2, Z4
+	VMOVUPD     Z4, K2, 448(DI)(R10*8)
+	VMULPS      192(SI)(R10*4), Z1, K1, Z1
+	VMOVUPS     Z1, 192(AX)(R10*4)
+	ADDQ        $0x00000040, R10
+	JMP         unrolled_1280
+
+single_1281:
+	MOVQ R9, R11
+	SUBQ $0x00000010, R11
+
+single_loop_1282:
+	CMPQ        R10, R11
+	JGT         remainder_1283
+	VMOVUPS     (CX)(R10*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     (DX)(R10*4), Z1
+	VCVTPS2PD   (CX)(R10*4), Z2
+	VCVTPS2PD   (DX)(R10*4), Z3
+	VMOVUPD.Z   (DI)(R10*8), K1, Z4
+	VFMADD231PD Z3, Z2, K1, Z4
+	VMOVUPD     Z4, K1, (DI)(R10*8)
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   32(CX)(R10*4), Z2
+	VCVTPS2PD   32(DX)(R10*4), Z3
+	VMOVUPD.Z   64(DI)(R10*8), K2, Z4
+	VFMADD231PD Z3, Z2, K2, Z4
+	VMOVUPD     Z4, K2, 64(DI)(R10*8)
+	VMULPS      (SI)(R10*4), Z1, K1, Z1
+	VMOVUPS     Z1, (AX)(R10*4)
+	ADDQ        $0x00000010, R10
+	JMP         single_loop_1282
+
+remainder_1283:
+	MOVQ        R9, R11
+	SUBQ        R10, R11
+	JE          span_done_1284
+	MOVQ        $-1, R12
+	BZHIQ       R11, R12, R11
+	KMOVW       R11, K1
+	VMOVUPS.Z   (CX)(R10*4), K1, Z1
+	VCMPPS      $0x1a, Z0, Z1, K1, K2
+	VMOVUPS.Z   (DX)(R10*4), K1, Z1
+	VCVTPS2PD.Z (CX)(R10*4), K2, Z2
+	VCVTPS2PD.Z (DX)(R10*4), K2, Z3
+	VMOVUPD.Z   (DI)(R10*8), K2, Z4
+	VFMADD231PD Z3, Z2, K2, Z4
+	VMOVUPD     Z4, K2, (DI)(R10*8)
+	KSHIFTRW    $0x08, K2, K3
+	VCVTPS2PD.Z 32(CX)(R10*4), K3, Z2
+	VCVTPS2PD.Z 32(DX)(R10*4), K3, Z3
+	VMOVUPD.Z   64(DI)(R10*8), K3, Z4
+	VFMADD231PD Z3, Z2, K3, Z4
+	VMOVUPD     Z4, K3, 64(DI)(R10*8)
+	VMULPS      (SI)(R10*4), Z1, K2, Z1
+	VMOVUPS     Z1, K1, (AX)(R10*4)
+
+span_done_1284:
+	MOVQ R9, R10
+	SHLQ $0x02, R10
+	ADDQ R10, CX
+	ADDQ R10, DX
+	ADDQ R10, AX
+	SUBQ R9, BX
+	JMP  row_1278
+
+rows_done_1279:
+stored_1269:
+	VZEROUPPER
+	RET
+
+// func backwardRingAVX512F32(dx []float32, dy []float32, x []float32, alpha []float32, dalpha []float32, inner int)
+// Requires: AVX, AVX512F, BMI2, CMOV
+TEXT ·backwardRingAVX512F32(SB), $1856-128
+	MOVQ   dx_base+0(FP), AX
+	MOVQ   x_base+48(FP), DX
+	MOVQ   dy_base+24(FP), SI
+	MOVQ   x_len+56(FP), DI
+	VXORPS Y0, Y0, Y0
+	LEAQ   (SP), CX
+	ADDQ   $0x0000003f, CX
+	ANDQ   $-64, CX
+	LEAQ   576(SP), BX
+	ADDQ   $0x0000003f, BX
+	ANDQ   $-64, BX
+	MOVQ   inner+120(FP), R8
+	MOVQ   alpha_len+80(FP), R9
+	MOVQ   R9, R10
+	IMULQ  R8, R10
+	CMPQ   R10, $0x00000030
+	JA     ring_segmented_1285
+	MOVQ   R10, R11
+
+ring_len_1286:
+	CMPQ R11, $0x00000010
+	JAE  ring_len_done_1287
+	ADDQ R10, R11
+	JMP  ring_len_1286
+
+ring_len_done_1287:
+	MOVQ R11, 1792(SP)
+	MOVQ $0x00000010, R12
+
+ring_step_1288:
+	CMPQ R12, R11
+	JB   ring_step_done_1289
+	SUBQ R11, R12
+	JMP  ring_step_1288
+
+ring_step_done_1289:
+	MOVQ R12, 1800(SP)
+	MOVQ $0x00000040, R12
+
+ring_step_1290:
+	CMPQ R12, R11
+	JB   ring_step_done_1291
+	SUBQ R11, R12
+	JMP  ring_step_1290
+
+ring_step_done_1291:
+	MOVQ    R12, 1808(SP)
+	MOVQ    DI, R12
+	LEAQ    64(R11), R11
+	CMPQ    R12, R11
+	CMOVQHI R11, R12
+	MOVQ    R12, 1832(SP)
+	MOVQ    alpha_base+72(FP), R11
+	MOVQ    1832(SP), R12
+	CMPQ    R10, $0x00000010
+	JB      ring_short_1292
+	CMPQ    R8, $0x01
+	JNE     ring_planes_1293
+	XORQ    R8, R8
+	XORQ    R10, R10
+
+ring_copy_1295:
+	CMPQ    R8, R12
+	JAE     ring_built_1294
+	MOVQ    R9, R13
+	SUBQ    R10, R13
+	CMPQ    R13, $0x00000010
+	JB      ring_copy_tail_1296
+	VMOVUPS (R11)(R10*4), Z1
+	VMOVUPS Z1, (CX)(R8*4)
+	ADDQ    $0x00000010, R8
+	ADDQ    $0x00000010, R10
+	CMPQ    R10, R9
+	JNE     ring_copy_1295
+	XORQ    R10, R10
+	JMP     ring_copy_1295
+
+ring_copy_tail_1296:
+	VMOVUPS -64(R11)(R9*4), Z1
+	ADDQ    R13, R8
+	VMOVUPS Z1, -64(CX)(R8*4)
+	XORQ    R10, R10
+	JMP     ring_copy_1295
+
+ring_planes_1293:
+	XORQ R10, R10
+	XORQ R13, R13
+	CMPQ R8, $0x00000020
+	JA   ring_long_planes_1297
+	MOVQ R12, R14
+	SUBQ $0x00000010, R14
+
+ring_fill_1298:
+	CMPQ         R13, R14
+	JGT          ring_fill_last_1299
+	VBROADCASTSS (R11)(R10*4), Z1
+	VMOVUPS      Z1, (CX)(R13*4)
+	VMOVUPS      Z1, 64(CX)(R13*4)
+	ADDQ         R8, R13
+	INCQ         R10
+	CMPQ         R10, R9
+	JNE          ring_wrap_1300
+	XORQ         R10, R10
+
+ring_wrap_1300:
+	JMP ring_fill_1298
+
+ring_fill_last_1299:
+	CMPQ         R13, R12
+	JAE          ring_built_1294
+	VBROADCASTSS (R11)(R10*4), Z1
+	VMOVUPS      Z1, (CX)(R13*4)
+	ADDQ         R8, R13
+	INCQ         R10
+	CMPQ         R10, R9
+	JNE          ring_wrap_1301
+	XORQ         R10, R10
+
+ring_wrap_1301:
+	JMP ring_fill_last_1299
+
+ring_long_planes_1297:
+ring_channel_1302:
+	CMPQ         R13, R12
+	JAE          ring_built_1294
+	VBROADCASTSS (R11)(R10*4), Z1
+	MOVQ         R13, R15
+	ADDQ         R8, R13
+	MOVQ         R13, R14
+	CMPQ         R14, R12
+	CMOVQHI      R12, R14
+
+ring_plane_1303:
+	VMOVUPS Z1, (CX)(R15*4)
+	ADDQ    $0x00000010, R15
+	CMPQ    R15, R14
+	JB      ring_plane_1303
+	INCQ    R10
+	CMPQ    R10, R9
+	JNE     ring_wrap_1304
+	XORQ    R10, R10
+
+ring_wrap_1304:
+	JMP ring_channel_1302
+
+ring_short_1292:
+	XORQ R13, R13
+	XORQ R14, R14
+	XORQ R15, R15
+
+ring_element_1305:
+	MOVL (R11)(R13*4), BP
+	MOVL BP, (CX)(R15*4)
+	INCQ R14
+	CMPQ R14, R8
+	JB   ring_element_next_1306
+	XORQ R14, R14
+	INCQ R13
+	CMPQ R13, R9
+	JB   ring_element_next_1306
+	XORQ R13, R13
+
+ring_element_next_1306:
+	INCQ    R15
+	CMPQ    R15, $0x00000010
+	JB      ring_element_1305
+	VMOVUPS (CX), Z1
+	MOVQ    1792(SP), R8
+	CMPQ    R8, $0x00000010
+	JE      ring_exact_1307
+	SUBQ    R10, R8
+
+ring_exact_1307:
+	MOVQ R8, R9
+
+ring_repeat_1308:
+	CMPQ    R9, R12
+	JAE     ring_built_1294
+	VMOVUPS Z1, (CX)(R9*4)
+	ADDQ    R8, R9
+	JMP     ring_repeat_1308
+
+ring_built_1294:
+	MOVQ    1792(SP), R8
+	MOVQ    1832(SP), R9
+	MOVQ    R9, R10
+	ADDQ    $0x0000000f, R10
+	ANDQ    $-16, R10
+	XORQ    R11, R11
+	SUBQ    R8, R9
+	CMOVQLT R11, R9
+	ADDQ    $0x00000007, R9
+	ANDQ    $-8, R9
+	ADDQ    R8, R9
+	CMPQ    R9, R10
+	CMOVQCS R10, R9
+	XORQ    R8, R8
+
+sums_zero_1309:
+	CMPQ    R8, R9
+	JAE     sums_zeroed_1310
+	VMOVUPD Z0, (BX)(R8*8)
+	ADDQ    $0x00000008, R8
+	JMP     sums_zero_1309
+
+sums_zeroed_1310:
+	XORQ R8, R8
+	XORQ R9, R9
+	MOVQ DI, R10
+	SUBQ $0x00000040, R10
+
+unrolled_1311:
+	CMPQ        R9, R10
+	JGT         single_1312
+	VMOVUPS     (DX)(R9*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     (SI)(R9*4), Z1
+	VCVTPS2PD   (DX)(R9*4), Z2
+	VCVTPS2PD   (SI)(R9*4), Z3
+	VMOVUPD.Z   (BX)(R8*8), K1, Z4
+	VFMADD231PD Z3, Z2, K1, Z4
+	VMOVUPD     Z4, K1, (BX)(R8*8)
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   32(DX)(R9*4), Z2
+	VCVTPS2PD   32(SI)(R9*4), Z3
+	VMOVUPD.Z   64(BX)(R8*8), K2, Z4
+	VFMADD231PD Z3, Z2, K2, Z4
+	VMOVUPD     Z4, K2, 64(BX)(R8*8)
+	VMULPS      (CX)(R8*4), Z1, K1, Z1
+	VMOVUPS     Z1, (AX)(R9*4)
+	VMOVUPS     64(DX)(R9*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     64(SI)(R9*4), Z1
+	VCVTPS2PD   64(DX)(R9*4), Z2
+	VCVTPS2PD   64(SI)(R9*4), Z3
+	VMOVUPD.Z   128(BX)(R8*8), K1, Z4
+	VFMADD231PD Z3, Z2, K1, Z4
+	VMOVUPD     Z4, K1, 128(BX)(R8*8)
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   96(DX)(R9*4), Z2
+	VCVTPS2PD   96(SI)(R9*4), Z3
+	VMOVUPD.Z   192(BX)(R8*8), K2, Z4
+	VFMADD231PD Z3, Z2, K2, Z4
+	VMOVUPD     Z4, K2, 192(BX)(R8*8)
+	VMULPS      64(CX)(R8*4), Z1, K1, Z1
+	VMOVUPS     Z1, 64(AX)(R9*4)
+	VMOVUPS     128(DX)(R9*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     128(SI)(R9*4), Z1
+	VCVTPS2PD   128(DX)(R9*4), Z2
+	VCVTPS2PD   128(SI)(R9*4), Z3
+	VMOVUPD.Z   256(BX)(R8*8), K1, Z4
+	VFMADD231PD Z3, Z2, K1, Z4
+	VMOVUPD     Z4, K1, 256(BX)(R8*8)
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   160(DX)(R9*4), Z2
+	VCVTPS2PD   160(SI)(R9*4), Z3
+	VMOVUPD.Z   320(BX)(R8*8), K2, Z4
+	VFMADD231PD Z3, Z2, K2, Z4
+	VMOVUPD     Z4, K2, 320(BX)(R8*8)
+	VMULPS      128(CX)(R8*4), Z1, K1, Z1
+	VMOVUPS     Z1, 128(AX)(R9*4)
+	VMOVUPS     192(DX)(R9*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     192(SI)(R9*4), Z1
+	VCVTPS2PD   192(DX)(R9*4), Z2
+	VCVTPS2PD   192(SI)(R9*4), Z3
+	VMOVUPD.Z   384(BX)(R8*8), K1, Z4
+	VFMADD231PD Z3, Z2, K1, Z4
+	VMOVUPD     Z4, K1, 384(BX)(R8*8)
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   224(DX)(R9*4), Z2
+	VCVTPS2PD   224(SI)(R9*4), Z3
+	VMOVUPD.Z   448(BX)(R8*8), K2, Z4
+	VFMADD231PD Z3, Z2, K2, Z4
+	VMOVUPD     Z4, K2, 448(BX)(R8*8)
+	VMULPS      192(CX)(R8*4), Z1, K1, Z1
+	VMOVUPS     Z1, 192(AX)(R9*4)
+	ADDQ        1808(SP), R8
+	MOVQ        R8, R11
+	SUBQ        1792(SP), R11
+	CMOVQCC     R11, R8
+	ADDQ        $0x00000040, R9
+	JMP         unrolled_1311
+
+single_1312:
+	MOVQ DI, R10
+	SUBQ $0x00000010, R10
+
+single_loop_1313:
+	CMPQ        R9, R10
+	JGT         remainder_1314
+	VMOVUPS     (DX)(R9*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     (SI)(R9*4), Z1
+	VCVTPS2PD   (DX)(R9*4), Z2
+	VCVTPS2PD   (SI)(R9*4), Z3
+	VMOVUPD.Z   (BX)(R8*8), K1, Z4
+	VFMADD231PD Z3, Z2, K1, Z4
+	VMOVUPD     Z4, K1, (BX)(R8*8)
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   32(DX)(R9*4), Z2
+	VCVTPS2PD   32(SI)(R9*4), Z3
+	VMOVUPD.Z   64(BX)(R8*8), K2, Z4
+	VFMADD231PD Z3, Z2, K2, Z4
+	VMOVUPD     Z4, K2, 64(BX)(R8*8)
+	VMULPS      (CX)(R8*4), Z1, K1, Z1
+	VMOVUPS     Z1, (AX)(R9*4)
+	ADDQ        1800(SP), R8
+	MOVQ        R8, R11
+	SUBQ        1792(SP), R11
+	CMOVQCC     R11, R8
+	ADDQ        $0x00000010, R9
+	JMP         single_loop_1313
+
+remainder_1314:
+	SUBQ        R9, DI
+	JE          span_done_1315
+	MOVQ        $-1, R10
+	BZHIQ       DI, R10, DI
+	KMOVW       DI, K1
+	VMOVUPS.Z   (DX)(R9*4), K1, Z1
+	VCMPPS      $0x1a, Z0, Z1, K1, K2
+	VMOVUPS.Z   (SI)(R9*4), K1, Z0
+	VCVTPS2PD.Z (DX)(R9*4), K2, Z1
+	VCVTPS2PD.Z (SI)(R9*4), K2, Z2
+	VMOVUPD.Z   (BX)(R8*8), K2, Z3
+	VFMADD231PD Z2, Z1, K2, Z3
+	VMOVUPD     Z3, K2, (BX)(R8*8)
+	KSHIFTRW    $0x08, K2, K3
+	VCVTPS2PD.Z 32(DX)(R9*4), K3, Z1
+	VCVTPS2PD.Z 32(SI)(R9*4), K3, Z2
+	VMOVUPD.Z   64(BX)(R8*8), K3, Z3
+	VFMADD231PD Z2, Z1, K3, Z3
+	VMOVUPD     Z3, K3, 64(BX)(R8*8)
+	VMULPS      (CX)(R8*4), Z0, K2, Z0
+	VMOVUPS     Z0, K1, (AX)(R9*4)
+
+span_done_1315:
+	MOVQ  alpha_len+80(FP), AX
+	IMULQ inner+120(FP), AX
+	MOVQ  dalpha_base+96(FP), CX
+	MOVQ  1792(SP), DX
+	MOVQ  1832(SP), SI
+	SUBQ  DX, SI
+	JLE   fold_ext_done_1317
+	CMPQ  SI, DX
+	JA    fold_ext_scalar_1318
+	ADDQ  $0x00000007, SI
+	ANDQ  $-8, SI
+	LEAQ  (DX)(SI*1), SI
+
+fold_ext_1316:
+	CMPQ    SI, DX
+	JBE     fold_ext_done_1317
+	SUBQ    $0x00000008, SI
+	MOVQ    SI, DI
+	SUBQ    DX, DI
+	VMOVUPD (BX)(DI*8), Z0
+	VADDPD  (BX)(SI*8), Z0, Z0
+	VMOVUPD Z0, (BX)(DI*8)
+	JMP     fold_ext_1316
+
+fold_ext_scalar_1318:
+	MOVQ 1832(SP), SI
+
+fold_ext_element_1319:
+	CMPQ   SI, DX
+	JBE    fold_ext_element_done_1320
+	DECQ   SI
+	MOVQ   SI, DI
+	SUBQ   DX, DI
+	VMOVSD (BX)(SI*8), X0
+	VADDSD (BX)(DI*8), X0, X0
+	VMOVSD X0, (BX)(DI*8)
+	JMP    fold_ext_element_1319
+
+fold_ext_element_done_1320:
+fold_ext_done_1317:
+fold_1321:
+	CMPQ   DX, AX
+	JBE    fold_done_1322
+	DECQ   DX
+	MOVQ   DX, SI
+	SUBQ   AX, SI
+	VMOVSD (BX)(DX*8), X0
+	VADDSD (BX)(SI*8), X0, X0
+	VMOVSD X0, (BX)(SI*8)
+	JMP    fold_1321
+
+fold_done_1322:
+	XORQ AX, AX
+	CMPQ inner+120(FP), $0x01
+	JNE  sums_planes_1323
+	MOVQ alpha_len+80(FP), DX
+	SUBQ $0x00000008, DX
+
+sums_vector_1325:
+	CMPQ      AX, DX
+	JGT       sums_scalar_1326
+	VCVTPS2PD (CX)(AX*4), Z0
+	VADDPD    (BX)(AX*8), Z0, Z0
+	VCVTPD2PS Z0, Y0
+	VMOVUPS   Y0, (CX)(AX*4)
+	ADDQ      $0x00000008, AX
+	JMP       sums_vector_1325
+
+sums_scalar_1326:
+	CMPQ      AX, alpha_len+80(FP)
+	JE        sums_done_1324
+	VMOVSD    (BX)(AX*8), X0
+	VXORPS    X1, X1, X1
+	VCVTSS2SD (CX)(AX*4), X1, X1
+	VADDSD    X0, X1, X1
+	VCVTSD2SS X1, X1, X1
+	VMOVSS    X1, (CX)(AX*4)
+	INCQ      AX
+	JMP       sums_scalar_1326
+
+sums_planes_1323:
+	XORQ SI, SI
+	MOVQ inner+120(FP), DI
+	SHLQ $0x03, DI
+
+sums_group_1327:
+	MOVQ   alpha_len+80(FP), DX
+	SUBQ   AX, DX
+	CMPQ   DX, $0x00000004
+	JB     sums_single_1329
+	VXORPS X0, X0, X0
+	VXORPS X1, X1, X1
+	VXORPS X2, X2, X2
+	VXORPS X3, X3, X3
+	LEAQ   (BX)(SI*8), R8
+	LEAQ   (R8)(DI*2), R9
+	XORQ   DX, DX
+
+sums_group_plane_1328:
+	VADDSD    (R8), X0, X0
+	VADDSD    (R8)(DI*1), X1, X1
+	VADDSD    (R9), X2, X2
+	VADDSD    (R9)(DI*1), X3, X3
+	ADDQ      $0x08, R8
+	ADDQ      $0x08, R9
+	INCQ      DX
+	CMPQ      DX, inner+120(FP)
+	JB        sums_group_plane_1328
+	VXORPS    X4, X4, X4
+	VCVTSS2SD (CX)(AX*4), X4, X4
+	VADDSD    X0, X4, X4
+	VCVTSD2SS X4, X4, X4
+	VMOVSS    X4, (CX)(AX*4)
+	VXORPS    X0, X0, X0
+	VCVTSS2SD 4(CX)(AX*4), X0, X0
+	VADDSD    X1, X0, X0
+	VCVTSD2SS X0, X0, X0
+	VMOVSS    X0, 4(CX)(AX*4)
+	VXORPS    X0, X0, X0
+	VCVTSS2SD 8(CX)(AX*4), X0, X0
+	VADDSD    X2, X0, X0
+	VCVTSD2SS X0, X0, X0
+	VMOVSS    X0, 8(CX)(AX*4)
+	VXORPS    X0, X0, X0
+	VCVTSS2SD 12(CX)(AX*4), X0, X0
+	VADDSD    X3, X0, X0
+	VCVTSD2SS X0, X0, X0
+	VMOVSS    X0, 12(CX)(AX*4)
+	MOVQ      DI, DX
+	SHRQ      $0x01, DX
+	ADDQ      DX, SI
+	ADDQ      $0x00000004, AX
+	JMP       sums_group_1327
+
+sums_single_1329:
+	CMPQ   AX, alpha_len+80(FP)
+	JE     sums_done_1324
+	VXORPS X0, X0, X0
+	XORQ   DX, DX
+
+sums_single_plane_1330:
+	VADDSD    (BX)(SI*8), X0, X0
+	INCQ      SI
+	INCQ      DX
+	CMPQ      DX, inner+120(FP)
+	JB        sums_single_plane_1330
+	VXORPS    X1, X1, X1
+	VCVTSS2SD (CX)(AX*4), X1, X1
+	VADDSD    X0, X1, X1
+	VCVTSD2SS X1, X1, X1
+	VMOVSS    X1, (CX)(AX*4)
+	INCQ      AX
+	JMP       sums_single_1329
+
+sums_done_1324:
+	JMP ring_finished_backwardAVX512F32
+
+ring_segmented_1285:
+	MOVQ inner+120(FP), SI
+	CMPQ SI, $0x00000030
+	JA   ring_finished_backwardAVX512F32
+	MOVQ $0x00000030, AX
+	XORQ DX, DX
+	DIVQ SI
+	MOVQ AX, 1824(SP)
+	MOVQ $0x00000000, 1816(SP)
+
+ring_block_1332:
+	MOVQ    1816(SP), DX
+	MOVQ    alpha_len+80(FP), SI
+	CMPQ    DX, SI
+	JE      ring_finished_backwardAVX512F32
+	SUBQ    DX, SI
+	MOVQ    1824(SP), AX
+	CMPQ    SI, AX
+	CMOVQHI AX, SI
+	MOVQ    SI, 1840(SP)
+	MOVQ    inner+120(FP), AX
+	MOVQ    SI, DI
+	IMULQ   AX, DI
+	MOVQ    DI, 1848(SP)
+	MOVQ    DI, R8
+
+ring_len_1333:
+	CMPQ R8, $0x00000010
+	JAE  ring_len_done_1334
+	ADDQ DI, R8
+	JMP  ring_len_1333
+
+ring_len_done_1334:
+	MOVQ R8, 1792(SP)
+	MOVQ $0x00000010, R9
+
+ring_step_1335:
+	CMPQ R9, R8
+	JB   ring_step_done_1336
+	SUBQ R8, R9
+	JMP  ring_step_1335
+
+ring_step_done_1336:
+	MOVQ R9, 1800(SP)
+	MOVQ $0x00000040, R9
+
+ring_step_1337:
+	CMPQ R9, R8
+	JB   ring_step_done_1338
+	SUBQ R8, R9
+	JMP  ring_step_1337
+
+ring_step_done_1338:
+	MOVQ    R9, 1808(SP)
+	MOVQ    DI, R9
+	LEAQ    64(R8), R8
+	CMPQ    R9, R8
+	CMOVQHI R8, R9
+	MOVQ    R9, 1832(SP)
+	MOVQ    alpha_base+72(FP), R8
+	LEAQ    (R8)(DX*4), R8
+	MOVQ    1832(SP), R9
+	CMPQ    DI, $0x00000010
+	JB      ring_short_1339
+	CMPQ    AX, $0x01
+	JNE     ring_planes_1340
+	XORQ    DI, DI
+	XORQ    R10, R10
+
+ring_copy_1342:
+	CMPQ    DI, R9
+	JAE     ring_built_1341
+	MOVQ    SI, R11
+	SUBQ    R10, R11
+	CMPQ    R11, $0x00000010
+	JB      ring_copy_tail_1343
+	VMOVUPS (R8)(R10*4), Z1
+	VMOVUPS Z1, (CX)(DI*4)
+	ADDQ    $0x00000010, DI
+	ADDQ    $0x00000010, R10
+	CMPQ    R10, SI
+	JNE     ring_copy_1342
+	XORQ    R10, R10
+	JMP     ring_copy_1342
+
+ring_copy_tail_1343:
+	VMOVUPS -64(R8)(SI*4), Z1
+	ADDQ    R11, DI
+	VMOVUPS Z1, -64(CX)(DI*4)
+	XORQ    R10, R10
+	JMP     ring_copy_1342
+
+ring_planes_1340:
+	XORQ DI, DI
+	XORQ R10, R10
+	CMPQ AX, $0x00000020
+	JA   ring_long_planes_1344
+	MOVQ R9, R11
+	SUBQ $0x00000010, R11
+
+ring_fill_1345:
+	CMPQ         R10, R11
+	JGT          ring_fill_last_1346
+	VBROADCASTSS (R8)(DI*4), Z1
+	VMOVUPS      Z1, (CX)(R10*4)
+	VMOVUPS      Z1, 64(CX)(R10*4)
+	ADDQ         AX, R10
+	INCQ         DI
+	CMPQ         DI, SI
+	JNE          ring_wrap_1347
+	XORQ         DI, DI
+
+ring_wrap_1347:
+	JMP ring_fill_1345
+
+ring_fill_last_1346:
+	CMPQ         R10, R9
+	JAE          ring_built_1341
+	VBROADCASTSS (R8)(DI*4), Z1
+	VMOVUPS      Z1, (CX)(R10*4)
+	ADDQ         AX, R10
+	INCQ         DI
+	CMPQ         DI, SI
+	JNE          ring_wrap_1348
+	XORQ         DI, DI
+
+ring_wrap_1348:
+	JMP ring_fill_last_1346
+
+ring_long_planes_1344:
+ring_channel_1349:
+	CMPQ         R10, R9
+	JAE          ring_built_1341
+	VBROADCASTSS (R8)(DI*4), Z1
+	MOVQ         R10, R12
+	ADDQ         AX, R10
+	MOVQ         R10, R11
+	CMPQ         R11, R9
+	CMOVQHI      R9, R11
+
+ring_plane_1350:
+	VMOVUPS Z1, (CX)(R12*4)
+	ADDQ    $0x00000010, R12
+	CMPQ    R12, R11
+	JB      ring_plane_1350
+	INCQ    DI
+	CMPQ    DI, SI
+	JNE     ring_wrap_1351
+	XORQ    DI, DI
+
+ring_wrap_1351:
+	JMP ring_channel_1349
+
+ring_short_1339:
+	XORQ R10, R10
+	XORQ R11, R11
+	XORQ R12, R12
+
+ring_element_1352:
+	MOVL (R8)(R10*4), R13
+	MOVL R13, (CX)(R12*4)
+	INCQ R11
+	CMPQ R11, AX
+	JB   ring_element_next_1353
+	XORQ R11, R11
+	INCQ R10
+	CMPQ R10, SI
+	JB   ring_element_next_1353
+	XORQ R10, R10
+
+ring_element_next_1353:
+	INCQ    R12
+	CMPQ    R12, $0x00000010
+	JB      ring_element_1352
+	VMOVUPS (CX), Z1
+	MOVQ    1792(SP), SI
+	CMPQ    SI, $0x00000010
+	JE      ring_exact_1354
+	SUBQ    DI, SI
+
+ring_exact_1354:
+	MOVQ SI, DI
+
+ring_repeat_1355:
+	CMPQ    DI, R9
+	JAE     ring_built_1341
+	VMOVUPS Z1, (CX)(DI*4)
+	ADDQ    SI, DI
+	JMP     ring_repeat_1355
+
+ring_built_1341:
+	MOVQ    DX, DI
+	IMULQ   AX, DI
+	SHLQ    $0x02, DI
+	MOVQ    x_base+48(FP), DX
+	ADDQ    DI, DX
+	MOVQ    dy_base+24(FP), SI
+	ADDQ    DI, SI
+	MOVQ    dx_base+0(FP), AX
+	ADDQ    DI, AX
+	MOVQ    x_len+56(FP), DI
+	MOVQ    1792(SP), R8
+	MOVQ    1832(SP), R9
+	MOVQ    R9, R10
+	ADDQ    $0x0000000f, R10
+	ANDQ    $-16, R10
+	XORQ    R11, R11
+	SUBQ    R8, R9
+	CMOVQLT R11, R9
+	ADDQ    $0x00000007, R9
+	ANDQ    $-8, R9
+	ADDQ    R8, R9
+	CMPQ    R9, R10
+	CMOVQCS R10, R9
+	XORQ    R8, R8
+
+sums_zero_1356:
+	CMPQ    R8, R9
+	JAE     sums_zeroed_1357
+	VMOVUPD Z0, (BX)(R8*8)
+	ADDQ    $0x00000008, R8
+	JMP     sums_zero_1356
+
+sums_zeroed_1357:
+ring_row_1358:
+	CMPQ DI, $0x00
+	JE   ring_rows_done_1359
+	XORQ R8, R8
+	MOVQ 1848(SP), R9
+	XORQ R10, R10
+	MOVQ R9, R11
+	SUBQ $0x00000040, R11
+
+unrolled_1360:
+	CMPQ        R10, R11
+	JGT         single_1361
+	VMOVUPS     (DX)(R10*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     (SI)(R10*4), Z1
+	VCVTPS2PD   (DX)(R10*4), Z2
+	VCVTPS2PD   (SI)(R10*4), Z3
+	VMOVUPD.Z   (BX)(R8*8), K1, Z4
+	VFMADD231PD Z3, Z2, K1, Z4
+	VMOVUPD     Z4, K1, (BX)(R8*8)
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   32(DX)(R10*4), Z2
+	VCVTPS2PD   32(SI)(R10*4), Z3
+	VMOVUPD.Z   64(BX)(R8*8), K2, Z4
+	VFMADD231PD Z3, Z2, K2, Z4
+	VMOVUPD     Z4, K2, 64(BX)(R8*8)
+	VMULPS      (CX)(R8*4), Z1, K1, Z1
+	VMOVUPS     Z1, (AX)(R10*4)
+	VMOVUPS     64(DX)(R10*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     64(SI)(R10*4), Z1
+	VCVTPS2PD   64(DX)(R10*4), Z2
+	VCVTPS2PD   64(SI)(R10*4), Z3
+	VMOVUPD.Z   128(BX)(R8*8), K1, Z4
+	VFMADD231PD Z3, Z2, K1, Z4
+	VMOVUPD     Z4, K1, 128(BX)(R8*8)
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   96(DX)(R10*4), Z2
+	VCVTPS2PD   96(SI)(R10*4), Z3
+	VMOVUPD.Z   192(BX)(R8*8), K2, Z4
+	VFMADD231PD Z3, Z2, K2, Z4
+	VMOVUPD     Z4, K2, 192(BX)(R8*8)
+	VMULPS      64(CX)(R8*4), Z1, K1, Z1
+	VMOVUPS     Z1, 64(AX)(R10*4)
+	VMOVUPS     128(DX)(R10*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     128(SI)(R10*4), Z1
+	VCVTPS2PD   128(DX)(R10*4), Z2
+	VCVTPS2PD   128(SI)(R10*4), Z3
+	VMOVUPD.Z   256(BX)(R8*8), K1, Z4
+	VFMADD231PD Z3, Z2, K1, Z4
+	VMOVUPD     Z4, K1, 256(BX)(R8*8)
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   160(DX)(R10*4), Z2
+	VCVTPS2PD   160(SI)(R10*4), Z3
+	VMOVUPD.Z   320(BX)(R8*8), K2, Z4
+	VFMADD231PD Z3, Z2, K2, Z4
+	VMOVUPD     Z4, K2, 320(BX)(R8*8)
+	VMULPS      128(CX)(R8*4), Z1, K1, Z1
+	VMOVUPS     Z1, 128(AX)(R10*4)
+	VMOVUPS     192(DX)(R10*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     192(SI)(R10*4), Z1
+	VCVTPS2PD   192(DX)(R10*4), Z2
+	VCVTPS2PD   192(SI)(R10*4), Z3
+	VMOVUPD.Z   384(BX)(R8*8), K1, Z4
+	VFMADD231PD Z3, Z2, K1, Z4
+	VMOVUPD     Z4, K1, 384(BX)(R8*8)
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   224(DX)(R10*4), Z2
+	VCVTPS2PD   224(SI)(R10*4), Z3
+	VMOVUPD.Z   448(BX)(R8*8), K2, Z4
+	VFMADD231PD Z3, Z2, K2, Z4
+	VMOVUPD     Z4, K2, 448(BX)(R8*8)
+	VMULPS      192(CX)(R8*4), Z1, K1, Z1
+	VMOVUPS     Z1, 192(AX)(R10*4)
+	ADDQ        1808(SP), R8
+	MOVQ        R8, R12
+	SUBQ        1792(SP), R12
+	CMOVQCC     R12, R8
+	ADDQ        $0x00000040, R10
+	JMP         unrolled_1360
+
+single_1361:
+	MOVQ R9, R11
+	SUBQ $0x00000010, R11
+
+single_loop_1362:
+	CMPQ        R10, R11
+	JGT         remainder_1363
+	VMOVUPS     (DX)(R10*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     (SI)(R10*4), Z1
+	VCVTPS2PD   (DX)(R10*4), Z2
+	VCVTPS2PD   (SI)(R10*4), Z3
+	VMOVUPD.Z   (BX)(R8*8), K1, Z4
+	VFMADD231PD Z3, Z2, K1, Z4
+	VMOVUPD     Z4, K1, (BX)(R8*8)
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   32(DX)(R10*4), Z2
+	VCVTPS2PD   32(SI)(R10*4), Z3
+	VMOVUPD.Z   64(BX)(R8*8), K2, Z4
+	VFMADD231PD Z3, Z2, K2, Z4
+	VMOVUPD     Z4, K2, 64(BX)(R8*8)
+	VMULPS      (CX)(R8*4), Z1, K1, Z1
+	VMOVUPS     Z1, (AX)(R10*4)
+	ADDQ        1800(SP), R8
+	MOVQ        R8, R12
+	SUBQ        1792(SP), R12
+	CMOVQCC     R12, R8
+	ADDQ        $0x00000010, R10
+	JMP         single_loop_1362
+
+remainder_1363:
+	SUBQ        R10, R9
+	JE          span_done_1364
+	MOVQ        $-1, R11
+	BZHIQ       R9, R11, R9
+	KMOVW       R9, K1
+	VMOVUPS.Z   (DX)(R10*4), K1, Z1
+	VCMPPS      $0x1a, Z0, Z1, K1, K2
+	VMOVUPS.Z   (SI)(R10*4), K1, Z1
+	VCVTPS2PD.Z (DX)(R10*4), K2, Z2
+	VCVTPS2PD.Z (SI)(R10*4), K2, Z3
+	VMOVUPD.Z   (BX)(R8*8), K2, Z4
+	VFMADD231PD Z3, Z2, K2, Z4
+	VMOVUPD     Z4, K2, (BX)(R8*8)
+	KSHIFTRW    $0x08, K2, K3
+	VCVTPS2PD.Z 32(DX)(R10*4), K3, Z2
+	VCVTPS2PD.Z 32(SI)(R10*4), K3, Z3
+	VMOVUPD.Z   64(BX)(R8*8), K3, Z4
+	VFMADD231PD Z3, Z2, K3, Z4
+	VMOVUPD     Z4, K3, 64(BX)(R8*8)
+	VMULPS      (CX)(R8*4), Z1, K2, Z1
+	VMOVUPS     Z1, K1, (AX)(R10*4)
+
+span_done_1364:
+	MOVQ  alpha_len+80(FP), R8
+	IMULQ inner+120(FP), R8
+	SUBQ  R8, DI
+	SHLQ  $0x02, R8
+	ADDQ  R8, DX
+	ADDQ  R8, SI
+	ADDQ  R8, AX
+	JMP   ring_row_1358
+
+ring_rows_done_1359:
+	MOVQ 1816(SP), AX
+	MOVQ dalpha_base+96(FP), DX
+	LEAQ (DX)(AX*4), DX
+	MOVQ 1848(SP), SI
+	MOVQ 1792(SP), DI
+	MOVQ 1832(SP), R8
+	SUBQ DI, R8
+	JLE  fold_ext_done_1366
+	CMPQ R8, DI
+	JA   fold_ext_scalar_1367
+	ADDQ $0x00000007, R8
+	ANDQ $-8, R8
+	LEAQ (DI)(R8*1), R8
+
+fold_ext_1365:
+	CMPQ    R8, DI
+	JBE     fold_ext_done_1366
+	SUBQ    $0x00000008, R8
+	MOVQ    R8, R9
+	SUBQ    DI, R9
+	VMOVUPD (BX)(R9*8), Z1
+	VADDPD  (BX)(R8*8), Z1, Z1
+	VMOVUPD Z1, (BX)(R9*8)
+	JMP     fold_ext_1365
+
+fold_ext_scalar_1367:
+	MOVQ 1832(SP), R8
+
+fold_ext_element_1368:
+	CMPQ   R8, DI
+	JBE    fold_ext_element_done_1369
+	DECQ   R8
+	MOVQ   R8, R9
+	SUBQ   DI, R9
+	VMOVSD (BX)(R8*8), X1
+	VADDSD (BX)(R9*8), X1, X1
+	VMOVSD X1, (BX)(R9*8)
+	JMP    fold_ext_element_1368
+
+fold_ext_element_done_1369:
+fold_ext_done_1366:
+fold_1370:
+	CMPQ   DI, SI
+	JBE    fold_done_1371
+	DECQ   DI
+	MOVQ   DI, R8
+	SUBQ   SI, R8
+	VMOVSD (BX)(DI*8), X1
+	VADDSD (BX)(R8*8), X1, X1
+	VMOVSD X1, (BX)(R8*8)
+	JMP    fold_1370
+
+fold_done_1371:
+	XORQ SI, SI
+	CMPQ inner+120(FP), $0x01
+	JNE  sums_planes_1372
+	MOVQ 1840(SP), DI
+	SUBQ $0x00000008, DI
+
+sums_vector_1374:
+	CMPQ      SI, DI
+	JGT       sums_scalar_1375
+	VCVTPS2PD (DX)(SI*4), Z1
+	VADDPD    (BX)(SI*8), Z1, Z1
+	VCVTPD2PS Z1, Y1
+	VMOVUPS   Y1, (DX)(SI*4)
+	ADDQ      $0x00000008, SI
+	JMP       sums_vector_1374
+
+sums_scalar_1375:
+	CMPQ      SI, 1840(SP)
+	JE        sums_done_1373
+	VMOVSD    (BX)(SI*8), X1
+	VXORPS    X2, X2, X2
+	VCVTSS2SD (DX)(SI*4), X2, X2
+	VADDSD    X1, X2, X2
+	VCVTSD2SS X2, X2, X2
+	VMOVSS    X2, (DX)(SI*4)
+	INCQ      SI
+	JMP       sums_scalar_1375
+
+sums_planes_1372:
+	XORQ R8, R8
+	MOVQ inner+120(FP), R9
+	SHLQ $0x03, R9
+
+sums_group_1376:
+	MOVQ   1840(SP), DI
+	SUBQ   SI, DI
+	CMPQ   DI, $0x00000004
+	JB     sums_single_1378
+	VXORPS X1, X1, X1
+	VXORPS X2, X2, X2
+	VXORPS X3, X3, X3
+	VXORPS X4, X4, X4
+	LEAQ   (BX)(R8*8), R10
+	LEAQ   (R10)(R9*2), R11
+	XORQ   DI, DI
+
+sums_group_plane_1377:
+	VADDSD    (R10), X1, X1
+	VADDSD    (R10)(R9*1), X2, X2
+	VADDSD    (R11), X3, X3
+	VADDSD    (R11)(R9*1), X4, X4
+	ADDQ      $0x08, R10
+	ADDQ      $0x08, R11
+	INCQ      DI
+	CMPQ      DI, inner+120(FP)
+	JB        sums_group_plane_1377
+	VXORPS    X5, X5, X5
+	VCVTSS2SD (DX)(SI*4), X5, X5
+	VADDSD    X1, X5, X5
+	VCVTSD2SS X5, X5, X5
+	VMOVSS    X5, (DX)(SI*4)
+	VXORPS    X1, X1, X1
+	VCVTSS2SD 4(DX)(SI*4), X1, X1
+	VADDSD    X2, X1, X1
+	VCVTSD2SS X1, X1, X1
+	VMOVSS    X1, 4(DX)(SI*4)
+	VXORPS    X1, X1, X1
+	VCVTSS2SD 8(DX)(SI*4), X1, X1
+	VADDSD    X3, X1, X1
+	VCVTSD2SS X1, X1, X1
+	VMOVSS    X1, 8(DX)(SI*4)
+	VXORPS    X1, X1, X1
+	VCVTSS2SD 12(DX)(SI*4), X1, X1
+	VADDSD    X4, X1, X1
+	VCVTSD2SS X1, X1, X1
+	VMOVSS    X1, 12(DX)(SI*4)
+	MOVQ      R9, DI
+	SHRQ      $0x01, DI
+	ADDQ      DI, R8
+	ADDQ      $0x00000004, SI
+	JMP       sums_group_1376
+
+sums_single_1378:
+	CMPQ   SI, 1840(SP)
+	JE     sums_done_1373
+	VXORPS X1, X1, X1
+	XORQ   DI, DI
+
+sums_single_plane_1379:
+	VADDSD    (BX)(R8*8), X1, X1
+	INCQ      R8
+	INCQ      DI
+	CMPQ      DI, inner+120(FP)
+	JB        sums_single_plane_1379
+	VXORPS    X2, X2, X2
+	VCVTSS2SD (DX)(SI*4), X2, X2
+	VADDSD    X1, X2, X2
+	VCVTSD2SS X2, X2, X2
+	VMOVSS    X2, (DX)(SI*4)
+	INCQ      SI
+	JMP       sums_single_1378
+
+sums_done_1373:
+	ADDQ 1840(SP), AX
+	MOVQ AX, 1816(SP)
+	JMP  ring_block_1332
+
+ring_finished_backwardAVX512F32:
+	VZEROUPPER
+	RET
+
+// func backwardDxAVX512F32(dx []float32, dy []float32, x []float32, alpha float32)
+// Requires: AVX, AVX512F, BMI2, CMOV, MMX+
+TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
+	MOVQ         dx_base+0(FP), AX
+	MOVQ         x_base+48(FP), CX
+	MOVQ         dy_base+24(FP), DX
+	MOVQ         x_len+56(FP), BX
+	VXORPS       Y0, Y0, Y0
+	VBROADCASTSS alpha+72(FP), Z1
+	MOVQ         BX, SI
+	SHLQ         $0x02, SI
+	CMPQ         SI, ·streamThreshold+0(SB)
+	JB           cached_1380
+	CMPQ         AX, DX
+	JE           cached_1380
+	CMPQ         AX, CX
+	JE           cached_1380
+	XORQ         SI, SI
+	MOVQ         AX, DI
+	NEGQ         DI
+	ANDQ         $0x0000003f, DI
+	SHRQ         $0x02, DI
+	CMPQ         DI, BX
+	CMOVQGT      BX, DI
+	TESTQ        DI, DI
+	JE           aligned_1382
+	MOVQ         DI, R8
+	MOVQ         $-1, R9
+	BZHIQ        R8, R9, R8
+	KMOVW        R8, K1
+	VMOVUPS.Z    (CX)(SI*4), K1, Z2
+	VCMPPS       $0x1a, Z0, Z2, K1, K2
+	VMOVUPS.Z    (DX)(SI*4), K1, Z2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, K1, (AX)(SI*4)
+	MOVQ         DI, SI
+
+aligned_1382:
+	MOVQ BX, DI
+	SUBQ $0x00000040, DI
+
+unrolled_1383:
+	CMPQ     SI, DI
+	JGT      single_1384
+	VMOVUPS  (CX)(SI*4), Z2
+	VCMPPS   $0x1a, Z0, Z2, K1
+	VMOVUPS  (DX)(SI*4), Z2
+	VMULPS   Z1, Z2, K1, Z2
+	VMOVNTPS Z2, (AX)(SI*4)
+	VMOVUPS  64(CX)(SI*4), Z2
+	VCMPPS   $0x1a, Z0, Z2, K1
+	VMOVUPS  64(DX)(SI*4), Z2
+	VMULPS   Z1, Z2, K1, Z2
+	VMOVNTPS Z2, 64(AX)(SI*4)
+	VMOVUPS  128(CX)(SI*4), Z2
+	VCMPPS   $0x1a, Z0, Z2, K1
+	VMOVUPS  128(DX)(SI*4), Z2
+	VMULPS   Z1, Z2, K1, Z2
+	VMOVNTPS Z2, 128(AX)(SI*4)
+	VMOVUPS  192(CX)(SI*4), Z2
+	VCMPPS   $0x1a, Z0, Z2, K1
+	VMOVUPS  192(DX)(SI*4), Z2
+	VMULPS   Z1, Z2, K1, Z2
+	VMOVNTPS Z2, 192(AX)(SI*4)
+	ADDQ     $0x00000040, SI
+	JMP      unrolled_1383
+
+single_1384:
+	MOVQ BX, DI
+	SUBQ $0x00000010, DI
+
+single_loop_1385:
+	CMPQ     SI, DI
+	JGT      remainder_1386
+	VMOVUPS  (CX)(SI*4), Z2
+	VCMPPS   $0x1a, Z0, Z2, K1
+	VMOVUPS  (DX)(SI*4), Z2
+	VMULPS   Z1, Z2, K1, Z2
+	VMOVNTPS Z2, (AX)(SI*4)
+	ADDQ     $0x00000010, SI
+	JMP      single_loop_1385
+
+remainder_1386:
+	SUBQ      SI, BX
+	JE        span_done_1387
+	MOVQ      $-1, DI
+	BZHIQ     BX, DI, BX
+	KMOVW     BX, K1
+	VMOVUPS.Z (CX)(SI*4), K1, Z2
+	VCMPPS    $0x1a, Z0, Z2, K1, K2
+	VMOVUPS.Z (DX)(SI*4), K1, Z0
+	VMULPS    Z1, Z0, K2, Z0
+	VMOVUPS   Z0, K1, (AX)(SI*4)
+
+span_done_1387:
+	SFENCE
+	JMP stored_1381
+
+cached_1380:
+	XORQ SI, SI
+	MOVQ BX, DI
+	SUBQ $0x00000040, DI
+
+unrolled_1388:
+	CMPQ    SI, DI
+	JGT     single_1389
+	VMOVUPS (CX)(SI*4), Z2
+	VCMPPS  $0x1a, Z0, Z2, K1
+	VMOVUPS (DX)(SI*4), Z2
+	VMULPS  Z1, Z2, K1, Z2
+	VMOVUPS Z2, (AX)(SI*4)
+	VMOVUPS 64(CX)(SI*4), Z2
+	VCMPPS  $0x1a, Z0, Z2, K1
+	VMOVUPS 64(DX)(SI*4), Z2
+	VMULPS  Z1, Z2, K1, Z2
+	VMOVUPS Z2, 64(AX)(SI*4)
+	VMOVUPS 128(CX)(SI*4), Z2
+	VCMPPS  $0x1a, Z0, Z2, K1
+	VMOVUPS 128(DX)(SI*4), Z2
+	VMULPS  Z1, Z2, K1, Z2
+	VMOVUPS Z2, 128(AX)(SI*4)
+	VMOVUPS 192(CX)(SI*4), Z2
+	VCMPPS  $0x1a, Z0, Z2, K1
+	VMOVUPS 192(DX)(SI*4), Z2
+	VMULPS  Z1, Z2, K1, Z2
+	VMOVUPS Z2, 192(AX)(SI*4)
+	ADDQ    $0x00000040, SI
+	JMP     unrolled_1388
+
+single_1389:
+	MOVQ BX, DI
+	SUBQ $0x00000010, DI
+
+single_loop_1390:
+	CMPQ    SI, DI
+	JGT     remainder_1391
+	VMOVUPS (CX)(SI*4), Z2
+	VCMPPS  $0x1a, Z0, Z2, K1
+	VMOVUPS (DX)(SI*4), Z2
+	VMULPS  Z1, Z2, K1, Z2
+	VMOVUPS Z2, (AX)(SI*4)
+	ADDQ    $0x00000010, SI
+	JMP     single_loop_1390
+
+remainder_1391:
+	SUBQ      SI, BX
+	JE        span_done_1392
+	MOVQ      $-1, DI
+	BZHIQ     BX, DI, BX
+	KMOVW     BX, K1
+	VMOVUPS.Z (CX)(SI*4), K1, Z2
+	VCMPPS    $0x1a, Z0, Z2, K1, K2
+	VMOVUPS.Z (DX)(SI*4), K1, Z0
+	VMULPS    Z1, Z0, K2, Z0
+	VMOVUPS   Z0, K1, (AX)(SI*4)
+
+span_done_1392:
+stored_1381:
+	VZEROUPPER
+	RET
+
+// func backwardPlanesDxAVX512F32(dx []float32, dy []float32, x []float32, alpha []float32, inner int)
+// Requires: AVX, AVX512F, BMI2, CMOV, MMX+
+TEXT ·backwardPlanesDxAVX512F32(SB), NOSPLIT, $0-104
+	MOVQ   dx_base+0(FP), AX
+	MOVQ   x_base+48(FP), CX
+	MOVQ   dy_base+24(FP), DX
+	MOVQ   x_len+56(FP), BX
+	VXORPS Y0, Y0, Y0
+	MOVQ   inner+96(FP), SI
+	MOVQ   alpha_len+80(FP), DI
+	MOVQ   alpha_base+72(FP), R8
+	MOVQ   SI, R9
+	SHLQ   $0x02, R9
+	XORQ   R10, R10
+	MOVQ   BX, R11
+	SHLQ   $0x02, R11
+	CMPQ   R11, ·streamThreshold+0(SB)
+	JB     cached_1393
+	CMPQ   AX, DX
+	JE     cached_1393
+	CMPQ   AX, CX
+	JE     cached_1393
+
+plane_1395:
+	CMPQ         BX, $0x00
+	JE           planes_done_1396
+	VBROADCASTSS (R8)(R10*4), Z1
+	XORQ         R11, R11
+	MOVQ         AX, R12
+	NEGQ         R12
+	ANDQ         $0x0000003f, R12
+	SHRQ         $0x02, R12
+	CMPQ         R12, SI
+	CMOVQGT      SI, R12
+	TESTQ        R12, R12
+	JE           aligned_1397
+	MOVQ         R12, R13
+	MOVQ         $-1, R14
+	BZHIQ        R13, R14, R13
+	KMOVW        R13, K1
+	VMOVUPS.Z    (CX)(R11*4), K1, Z2
+	VCMPPS       $0x1a, Z0, Z2, K1, K2
+	VMOVUPS.Z    (DX)(R11*4), K1, Z2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, K1, (AX)(R11*4)
+	MOVQ         R12, R11
+
+aligned_1397:
+	MOVQ SI, R12
+	SUBQ $0x00000040, R12
+
+unrolled_1398:
+	CMPQ     R11, R12
+	JGT      single_1399
+	VMOVUPS  (CX)(R11*4), Z2
+	VCMPPS   $0x1a, Z0, Z2, K1
+	VMOVUPS  (DX)(R11*4), Z2
+	VMULPS   Z1, Z2, K1, Z2
+	VMOVNTPS Z2, (AX)(R11*4)
+	VMOVUPS  64(CX)(R11*4), Z2
+	VCMPPS   $0x1a, Z0, Z2, K1
+	VMOVUPS  64(DX)(R11*4), Z2
+	VMULPS   Z1, Z2, K1, Z2
+	VMOVNTPS Z2, 64(AX)(R11*4)
+	VMOVUPS  128(CX)(R11*4), Z2
+	VCMPPS   $0x1a, Z0, Z2, K1
+	VMOVUPS  128(DX)(R11*4), Z2
+	VMULPS   Z1, Z2, K1, Z2
+	VMOVNTPS Z2, 128(AX)(R11*4)
+	VMOVUPS  192(CX)(R11*4), Z2
+	VCMPPS   $0x1a, Z0, Z2, K1
+	VMOVUPS  192(DX)(R11*4), Z2
+	VMULPS   Z1, Z2, K1, Z2
+	VMOVNTPS Z2, 192(AX)(R11*4)
+	ADDQ     $0x00000040, R11
+	JMP      unrolled_1398
+
+single_1399:
+	MOVQ SI, R12
+	SUBQ $0x00000010, R12
+
+single_loop_1400:
+	CMPQ     R11, R12
+	JGT      remainder_1401
+	VMOVUPS  (CX)(R11*4), Z2
+	VCMPPS   $0x1a, Z0, Z2, K1
+	VMOVUPS  (DX)(R11*4), Z2
+	VMULPS   Z1, Z2, K1, Z2
+	VMOVNTPS Z2, (AX)(R11*4)
+	ADDQ     $0x00000010, R11
+	JMP      single_loop_1400
+
+remainder_1401:
+	MOVQ      SI, R12
+	SUBQ      R11, R12
+	JE        span_done_1402
+	MOVQ      $-1, R13
+	BZHIQ     R12, R13, R12
+	KMOVW     R12, K1
+	VMOVUPS.Z (CX)(R11*4), K1, Z2
+	VCMPPS    $0x1a, Z0, Z2, K1, K2
+	VMOVUPS.Z (DX)(R11*4), K1, Z2
+	VMULPS    Z1, Z2, K2, Z2
+	VMOVUPS   Z2, K1, (AX)(R11*4)
+
+span_done_1402:
+	ADDQ R9, CX
+	ADDQ R9, DX
+	ADDQ R9, AX
+	INCQ R10
+	CMPQ R10, DI
+	JNE  same_pass_1403
+	XORQ R10, R10
+
+same_pass_1403:
+	SUBQ SI, BX
+	JMP  plane_1395
+
+planes_done_1396:
+	SFENCE
+	JMP stored_1394
+
+cached_1393:
+plane_1404:
+	CMPQ         BX, $0x00
+	JE           planes_done_1405
+	VBROADCASTSS (R8)(R10*4), Z1
+	XORQ         R11, R11
+	MOVQ         SI, R12
+	SUBQ         $0x00000040, R12
+
+unrolled_1406:
+	CMPQ    R11, R12
+	JGT     single_1407
+	VMOVUPS (CX)(R11*4), Z2
+	VCMPPS  $0x1a, Z0, Z2, K1
+	VMOVUPS (DX)(R11*4), Z2
+	VMULPS  Z1, Z2, K1, Z2
+	VMOVUPS Z2, (AX)(R11*4)
+	VMOVUPS 64(CX)(R11*4), Z2
+	VCMPPS  $0x1a, Z0, Z2, K1
+	VMOVUPS 64(DX)(R11*4), Z2
+	VMULPS  Z1, Z2, K1, Z2
+	VMOVUPS Z2, 64(AX)(R11*4)
+	VMOVUPS 128(CX)(R11*4), Z2
+	VCMPPS  $0x1a, Z0, Z2, K1
+	VMOVUPS 128(DX)(R11*4), Z2
+	VMULPS  Z1, Z2, K1, Z2
+	VMOVUPS Z2, 128(AX)(R11*4)
+	VMOVUPS 192(CX)(R11*4), Z2
+	VCMPPS  $0x1a, Z0, Z2, K1
+	VMOVUPS 192(DX)(R11*4), Z2
+	VMULPS  Z1, Z2, K1, Z2
+	VMOVUPS Z2, 192(AX)(R11*4)
+	ADDQ    $0x00000040, R11
+	JMP     unrolled_1406
+
+single_1407:
+	MOVQ SI, R12
+	SUBQ $0x00000010, R12
+
+single_loop_1408:
+	CMPQ    R11, R12
+	JGT     remainder_1409
+	VMOVUPS (CX)(R11*4), Z2
+	VCMPPS  $0x1a, Z0, Z2, K1
+	VMOVUPS (DX)(R11*4), Z2
+	VMULPS  Z1, Z2, K1, Z2
+	VMOVUPS Z2, (AX)(R11*4)
+	ADDQ    $0x00000010, R11
+	JMP     single_loop_1408
+
+remainder_1409:
+	MOVQ      SI, R12
+	SUBQ      R11, R12
+	JE        span_done_1410
+	MOVQ      $-1, R13
+	BZHIQ     R12, R13, R12
+	KMOVW     R12, K1
+	VMOVUPS.Z (CX)(R11*4), K1, Z2
+	VCMPPS    $0x1a, Z0, Z2, K1, K2
+	VMOVUPS.Z (DX)(R11*4), K1, Z2
+	VMULPS    Z1, Z2, K2, Z2
+	VMOVUPS   Z2, K1, (AX)(R11*4)
+
+span_done_1410:
+	ADDQ R9, CX
+	ADDQ R9, DX
+	ADDQ R9, AX
+	INCQ R10
+	CMPQ R10, DI
+	JNE  same_pass_1411
+	XORQ R10, R10
+
+same_pass_1411:
+	SUBQ SI, BX
+	JMP  plane_1404
+
+planes_done_1405:
+stored_1394:
+	VZEROUPPER
+	RET
+
+// func backwardPatternDxAVX512F32(dx []float32, dy []float32, x []float32, pattern []float32)
+// Requires: AVX, AVX512F, BMI2, CMOV, MMX+
+TEXT ·backwardPatternDxAVX512F32(SB), NOSPLIT, $0-96
+	MOVQ   dx_base+0(FP), AX
+	MOVQ   x_base+48(FP), CX
+	MOVQ   dy_base+24(FP), DX
+	MOVQ   x_len+56(FP), BX
+	MOVQ   pattern_base+72(FP), SI
+	VXORPS Y0, Y0, Y0
+	MOVQ   pattern_len+80(FP), DI
+	MOVQ   BX, R8
+	SHLQ   $0x02, R8
+	CMPQ   R8, ·streamThreshold+0(SB)
+	JB     cached_1412
+	CMPQ   AX, DX
+	JE     cached_1412
+	CMPQ   AX, CX
+	JE     cached_1412
+
+row_1414:
+	CMPQ      BX, $0x00
+	JE        rows_done_1415
+	MOVQ      DI, R8
+	CMPQ      BX, R8
+	CMOVQLT   BX, R8
+	XORQ      R9, R9
+	MOVQ      AX, R10
+	NEGQ      R10
+	ANDQ      $0x0000003f, R10
+	SHRQ      $0x02, R10
+	CMPQ      R10, R8
+	CMOVQGT   R8, R10
+	TESTQ     R10, R10
+	JE        aligned_1416
+	MOVQ      R10, R11
+	MOVQ      $-1, R12
+	BZHIQ     R11, R12, R11
+	KMOVW     R11, K1
+	VMOVUPS.Z (CX)(R9*4), K1, Z1
+	VCMPPS    $0x1a, Z0, Z1, K1, K2
+	VMOVUPS.Z (DX)(R9*4), K1, Z1
+	VMULPS    (SI)(R9*4), Z1, K2, Z1
+	VMOVUPS   Z1, K1, (AX)(R9*4)
+	MOVQ      R10, R9
+
+aligned_1416:
+	MOVQ R8, R10
+	SUBQ $0x00000040, R10
+
+unrolled_1417:
+	CMPQ     R9, R10
+	JGT      single_1418
+	VMOVUPS  (CX)(R9*4), Z1
+	VCMPPS   $0x1a, Z0, Z1, K1
+	VMOVUPS  (DX)(R9*4), Z1
+	VMULPS   (SI)(R9*4), Z1, K1, Z1
+	VMOVNTPS Z1, (AX)(R9*4)
+	VMOVUPS  64(CX)(R9*4), Z1
+	VCMPPS   $0x1a, Z0, Z1, K1
+	VMOVUPS  64(DX)(R9*4), Z1
+	VMULPS   64(SI)(R9*4), Z1, K1, Z1
+	VMOVNTPS Z1, 64(AX)(R9*4)
+	VMOVUPS  128(CX)(R9*4), Z1
+	VCMPPS   $0x1a, Z0, Z1, K1
+	VMOVUPS  128(DX)(R9*4), Z1
+	VMULPS   128(SI)(R9*4), Z1, K1, Z1
+	VMOVNTPS Z1, 128(AX)(R9*4)
+	VMOVUPS  192(CX)(R9*4), Z1
+	VCMPPS   $0x1a, Z0, Z1, K1
+	VMOVUPS  192(DX)(R9*4), Z1
+	VMULPS   192(SI)(R9*4), Z1, K1, Z1
+	VMOVNTPS Z1, 192(AX)(R9*4)
+	ADDQ     $0x00000040, R9
+	JMP      unrolled_1417
+
+single_1418:
+	MOVQ R8, R10
+	SUBQ $0x00000010, R10
+
+single_loop_1419:
+	CMPQ     R9, R10
+	JGT      remainder_1420
+	VMOVUPS  (CX)(R9*4), Z1
+	VCMPPS   $0x1a, Z0, Z1, K1
+	VMOVUPS  (DX)(R9*4), Z1
+	VMULPS   (SI)(R9*4), Z1, K1, Z1
+	VMOVNTPS Z1, (AX)(R9*4)
+	ADDQ     $0x00000010, R9
+	JMP      single_loop_1419
+
+remainder_1420:
+	MOVQ      R8, R10
+	SUBQ      R9, R10
+	JE        span_done_1421
+	MOVQ      $-1, R11
+	BZHIQ     R10, R11, R10
+	KMOVW     R10, K1
+	VMOVUPS.Z (CX)(R9*4), K1, Z1
+	VCMPPS    $0x1a, Z0, Z1, K1, K2
+	VMOVUPS.Z (DX)(R9*4), K1, Z1
+	VMULPS    (SI)(R9*4), Z1, K2, Z1
+	VMOVUPS   Z1, K1, (AX)(R9*4)
+
+span_done_1421:
+	MOVQ R8, R9
+	SHLQ $0x02, R9
+	ADDQ R9, CX
+	ADDQ R9, DX
+	ADDQ R9, AX
+	SUBQ R8, BX
+	JMP  row_1414
+
+rows_done_1415:
+	SFENCE
+	JMP stored_1413
+
+cached_1412:
+row_1422:
+	CMPQ    BX, $0x00
+	JE      rows_done_1423
+	MOVQ    DI, R8
+	CMPQ    BX, R8
+	CMOVQLT BX, R8
+	XORQ    R9, R9
+	MOVQ    R8, R10
+	SUBQ    $0x00000040, R10
+
+unrolled_1424:
+	CMPQ    R9, R10
+	JGT     single_1425
+	VMOVUPS (CX)(R9*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMOVUPS (DX)(R9*4), Z1
+	VMULPS  (SI)(R9*4), Z1, K1, Z1
+	VMOVUPS Z1, (AX)(R9*4)
+	VMOVUPS 64(CX)(R9*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMOVUPS 64(DX)(R9*4), Z1
+	VMULPS  64(SI)(R9*4), Z1, K1, Z1
+	VMOVUPS Z1, 64(AX)(R9*4)
+	VMOVUPS 128(CX)(R9*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMOVUPS 128(DX)(R9*4), Z1
+	VMULPS  128(SI)(R9*4), Z1, K1, Z1
+	VMOVUPS Z1, 128(AX)(R9*4)
+	VMOVUPS 192(CX)(R9*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMOVUPS 192(DX)(R9*4), Z1
+	VMULPS  192(SI)(R9*4), Z1, K1, Z1
+	VMOVUPS Z1, 192(AX)(R9*4)
+	ADDQ    $0x00000040, R9
+	JMP     unrolled_1424
+
+single_1425:
+	MOVQ R8, R10
+	SUBQ $0x00000010, R10
+
+single_loop_1426:
+	CMPQ    R9, R10
+	JGT     remainder_1427
+	VMOVUPS (CX)(R9*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMOVUPS (DX)(R9*4), Z1
+	VMULPS  (SI)(R9*4), Z1, K1, Z1
+	VMOVUPS Z1, (AX)(R9*4)
+	ADDQ    $0x00000010, R9
+	JMP     single_loop_1426
+
+remainder_1427:
+	MOVQ      R8, R10
+	SUBQ      R9, R10
+	JE        span_done_1428
+	MOVQ      $-1, R11
+	BZHIQ     R10, R11, R10
+	KMOVW     R10, K1
+	VMOVUPS.Z (CX)(R9*4), K1, Z1
+	VCMPPS    $0x1a, Z0, Z1, K1, K2
+	VMOVUPS.Z (DX)(R9*4), K1, Z1
+	VMULPS    (SI)(R9*4), Z1, K2, Z1
+	VMOVUPS   Z1, K1, (AX)(R9*4)
+
+span_done_1428:
+	MOVQ R8, R9
+	SHLQ $0x02, R9
+	ADDQ R9, CX
+	ADDQ R9, DX
+	ADDQ R9, AX
+	SUBQ R8, BX
+	JMP  row_1422
+
+rows_done_1423:
+stored_1413:
+	VZEROUPPER
+	RET
+
+// func backwardRingDxAVX512F32(dx []float32, dy []float32, x []float32, alpha []float32, inner int)
+// Requires: AVX, AVX512F, BMI2, CMOV
+TEXT ·backwardRingDxAVX512F32(SB), $1984-104
+	MOVQ   dx_base+0(FP), CX
+	MOVQ   x_base+48(FP), BX
+	MOVQ   dy_base+24(FP), SI
+	MOVQ   x_len+56(FP), DI
+	VXORPS Y0, Y0, Y0
+	LEAQ   (SP), R8
+	ADDQ   $0x0000003f, R8
+	ANDQ   $-64, R8
+	MOVQ   inner+96(FP), AX
+	MOVQ   alpha_len+80(FP), DX
+	MOVQ   DX, R9
+	IMULQ  AX, R9
+	CMPQ   R9, $0x00000180
+	JA     ring_segmented_1429
+	MOVQ   R9, R10
+
+ring_len_1430:
+	CMPQ R10, $0x00000010
+	JAE  ring_len_done_1431
+	ADDQ R9, R10
+	JMP  ring_len_1430
+
+ring_len_done_1431:
+	MOVQ R10, 1920(SP)
+	MOVQ $0x00000010, R11
+
+ring_step_1432:
+	CMPQ R11, R10
+	JB   ring_step_done_1433
+	SUBQ R10, R11
+	JMP  ring_step_1432
+
+ring_step_done_1433:
+	MOVQ R11, 1928(SP)
+	MOVQ $0x00000040, R11
+
+ring_step_1434:
+	CMPQ R11, R10
+	JB   ring_step_done_1435
+	SUBQ R10, R11
+	JMP  ring_step_1434
+
+ring_step_done_1435:
+	MOVQ    R11, 1936(SP)
+	MOVQ    DI, R11
+	LEAQ    64(R10), R10
+	CMPQ    R11, R10
+	CMOVQHI R10, R11
+	MOVQ    R11, 1960(SP)
+	MOVQ    alpha_base+72(FP), R10
+	MOVQ    1960(SP), R11
+	CMPQ    R9, $0x00000010
+	JB      ring_short_1436
+	CMPQ    AX, $0x01
+	JNE     ring_planes_1437
+	XORQ    AX, AX
+	XORQ    R9, R9
+
+ring_copy_1439:
+	CMPQ    AX, R11
+	JAE     ring_built_1438
+	MOVQ    DX, R12
+	SUBQ    R9, R12
+	CMPQ    R12, $0x00000010
+	JB      ring_copy_tail_1440
+	VMOVUPS (R10)(R9*4), Z1
+	VMOVUPS Z1, (R8)(AX*4)
+	ADDQ    $0x00000010, AX
+	ADDQ    $0x00000010, R9
+	CMPQ    R9, DX
+	JNE     ring_copy_1439
+	XORQ    R9, R9
+	JMP     ring_copy_1439
+
+ring_copy_tail_1440:
+	VMOVUPS -64(R10)(DX*4), Z1
+	ADDQ    R12, AX
+	VMOVUPS Z1, -64(R8)(AX*4)
+	XORQ    R9, R9
+	JMP     ring_copy_1439
+
+ring_planes_1437:
+	XORQ R9, R9
+	XORQ R12, R12
+	CMPQ AX, $0x00000020
+	JA   ring_long_planes_1441
+	MOVQ R11, R13
+	SUBQ $0x00000010, R13
+
+ring_fill_1442:
+	CMPQ         R12, R13
+	JGT          ring_fill_last_1443
+	VBROADCASTSS (R10)(R9*4), Z1
+	VMOVUPS      Z1, (R8)(R12*4)
+	VMOVUPS      Z1, 64(R8)(R12*4)
+	ADDQ         AX, R12
+	INCQ         R9
+	CMPQ         R9, DX
+	JNE          ring_wrap_1444
+	XORQ         R9, R9
+
+ring_wrap_1444:
+	JMP ring_fill_1442
+
+ring_fill_last_1443:
+	CMPQ         R12, R11
+	JAE          ring_built_1438
+	VBROADCASTSS (R10)(R9*4), Z1
+	VMOVUPS      Z1, (R8)(R12*4)
+	ADDQ         AX, R12
+	INCQ         R9
+	CMPQ         R9, DX
+	JNE          ring_wrap_1445
+	XORQ         R9, R9
+
+ring_wrap_1445:
+	JMP ring_fill_last_1443
+
+ring_long_planes_1441:
+ring_channel_1446:
+	CMPQ         R12, R11
+	JAE          ring_built_1438
+	VBROADCASTSS (R10)(R9*4), Z1
+	MOVQ         R12, R14
+	ADDQ         AX, R12
+	MOVQ         R12, R13
+	CMPQ         R13, R11
+	CMOVQHI      R11, R13
+
+ring_plane_1447:
+	VMOVUPS Z1, (R8)(R14*4)
+	ADDQ    $0x00000010, R14
+	CMPQ    R14, R13
+	JB      ring_plane_1447
+	INCQ    R9
+	CMPQ    R9, DX
+	JNE     ring_wrap_1448
+	XORQ    R9, R9
+
+ring_wrap_1448:
+	JMP ring_channel_1446
+
+ring_short_1436:
+	XORQ R12, R12
+	XORQ R13, R13
+	XORQ R14, R14
+
+ring_element_1449:
+	MOVL (R10)(R12*4), R15
+	MOVL R15, (R8)(R14*4)
+	INCQ R13
+	CMPQ R13, AX
+	JB   ring_element_next_1450
+	XORQ R13, R13
+	INCQ R12
+	CMPQ R12, DX
+	JB   ring_element_next_1450
+	XORQ R12, R12
+
+ring_element_next_1450:
+	INCQ    R14
+	CMPQ    R14, $0x00000010
+	JB      ring_element_1449
+	VMOVUPS (R8), Z1
+	MOVQ    1920(SP), AX
+	CMPQ    AX, $0x00000010
+	JE      ring_exact_1451
+	SUBQ    R9, AX
+
+ring_exact_1451:
+	MOVQ AX, DX
+
+ring_repeat_1452:
+	CMPQ    DX, R11
+	JAE     ring_built_1438
+	VMOVUPS Z1, (R8)(DX*4)
+	ADDQ    AX, DX
+	JMP     ring_repeat_1452
+
+ring_built_1438:
+	XORQ AX, AX
+	XORQ DX, DX
+	MOVQ DI, R9
+	SUBQ $0x00000040, R9
+
+unrolled_1453:
+	CMPQ    DX, R9
+	JGT     single_1454
+	VMOVUPS (BX)(DX*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMOVUPS (SI)(DX*4), Z1
+	VMULPS  (R8)(AX*4), Z1, K1, Z1
+	VMOVUPS Z1, (CX)(DX*4)
+	VMOVUPS 64(BX)(DX*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMOVUPS 64(SI)(DX*4), Z1
+	VMULPS  64(R8)(AX*4), Z1, K1, Z1
+	VMOVUPS Z1, 64(CX)(DX*4)
+	VMOVUPS 128(BX)(DX*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMOVUPS 128(SI)(DX*4), Z1
+	VMULPS  128(R8)(AX*4), Z1, K1, Z1
+	VMOVUPS Z1, 128(CX)(DX*4)
+	VMOVUPS 192(BX)(DX*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMOVUPS 192(SI)(DX*4), Z1
+	VMULPS  192(R8)(AX*4), Z1, K1, Z1
+	VMOVUPS Z1, 192(CX)(DX*4)
+	ADDQ    1936(SP), AX
+	MOVQ    AX, R10
+	SUBQ    1920(SP), R10
+	CMOVQCC R10, AX
+	ADDQ    $0x00000040, DX
+	JMP     unrolled_1453
+
+single_1454:
+	MOVQ DI, R9
+	SUBQ $0x00000010, R9
+
+single_loop_1455:
+	CMPQ    DX, R9
+	JGT     remainder_1456
+	VMOVUPS (BX)(DX*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMOVUPS (SI)(DX*4), Z1
+	VMULPS  (R8)(AX*4), Z1, K1, Z1
+	VMOVUPS Z1, (CX)(DX*4)
+	ADDQ    1928(SP), AX
+	MOVQ    AX, R10
+	SUBQ    1920(SP), R10
+	CMOVQCC R10, AX
+	ADDQ    $0x00000010, DX
+	JMP     single_loop_1455
+
+remainder_1456:
+	SUBQ      DX, DI
+	JE        span_done_1457
+	MOVQ      $-1, R9
+	BZHIQ     DI, R9, DI
+	KMOVW     DI, K1
+	VMOVUPS.Z (BX)(DX*4), K1, Z1
+	VCMPPS    $0x1a, Z0, Z1, K1, K2
+	VMOVUPS.Z (SI)(DX*4), K1, Z0
+	VMULPS    (R8)(AX*4), Z0, K2, Z0
+	VMOVUPS   Z0, K1, (CX)(DX*4)
+
+span_done_1457:
+	JMP ring_finished_backwardDxAVX512F32
+
+ring_segmented_1429:
+	MOVQ inner+96(FP), R9
+	CMPQ R9, $0x00000180
+	JA   ring_finished_backwardDxAVX512F32
+	MOVQ $0x00000180, AX
+	XORQ DX, DX
+	DIVQ R9
+	MOVQ AX, 1952(SP)
+	MOVQ $0x00000000, 1944(SP)
+	CMPQ R9, $0x01
+	JE   ring_rows_1458
+
+ring_segment_1459:
+	CMPQ    DI, $0x00
+	JE      ring_done_1460
+	MOVQ    1944(SP), AX
+	MOVQ    alpha_len+80(FP), DX
+	MOVQ    inner+96(FP), R9
+	SUBQ    AX, DX
+	MOVQ    1952(SP), R10
+	CMPQ    DX, R10
+	CMOVQHI R10, DX
+	MOVQ    DX, 1968(SP)
+	MOVQ    DX, R10
+	IMULQ   R9, R10
+	MOVQ    R10, R11
+	CMPQ    DI, R11
+	CMOVQLT DI, R11
+	MOVQ    R11, 1976(SP)
+	MOVQ    R10, R12
+
+ring_len_1461:
+	CMPQ R12, $0x00000010
+	JAE  ring_len_done_1462
+	ADDQ R10, R12
+	JMP  ring_len_1461
+
+ring_len_done_1462:
+	MOVQ R12, 1920(SP)
+	MOVQ $0x00000010, R13
+
+ring_step_1463:
+	CMPQ R13, R12
+	JB   ring_step_done_1464
+	SUBQ R12, R13
+	JMP  ring_step_1463
+
+ring_step_done_1464:
+	MOVQ R13, 1928(SP)
+	MOVQ $0x00000040, R13
+
+ring_step_1465:
+	CMPQ R13, R12
+	JB   ring_step_done_1466
+	SUBQ R12, R13
+	JMP  ring_step_1465
+
+ring_step_done_1466:
+	MOVQ    R13, 1936(SP)
+	LEAQ    64(R12), R12
+	CMPQ    R11, R12
+	CMOVQHI R12, R11
+	MOVQ    R11, 1960(SP)
+	MOVQ    alpha_base+72(FP), R11
+	LEAQ    (R11)(AX*4), R11
+	MOVQ    1960(SP), AX
+	CMPQ    R10, $0x00000010
+	JB      ring_short_1467
+	CMPQ    R9, $0x01
+	JNE     ring_planes_1468
+	XORQ    R9, R9
+	XORQ    R10, R10
+
+ring_copy_1470:
+	CMPQ    R9, AX
+	JAE     ring_built_1469
+	MOVQ    DX, R12
+	SUBQ    R10, R12
+	CMPQ    R12, $0x00000010
+	JB      ring_copy_tail_1471
+	VMOVUPS (R11)(R10*4), Z1
+	VMOVUPS Z1, (R8)(R9*4)
+	ADDQ    $0x00000010, R9
+	ADDQ    $0x00000010, R10
+	CMPQ    R10, DX
+	JNE     ring_copy_1470
+	XORQ    R10, R10
+	JMP     ring_copy_1470
+
+ring_copy_tail_1471:
+	VMOVUPS -64(R11)(DX*4), Z1
+	ADDQ    R12, R9
+	VMOVUPS Z1, -64(R8)(R9*4)
+	XORQ    R10, R10
+	JMP     ring_copy_1470
+
+ring_planes_1468:
+	XORQ R10, R10
+	XORQ R12, R12
+	CMPQ R9, $0x00000020
+	JA   ring_long_planes_1472
+	MOVQ AX, R13
+	SUBQ $0x00000010, R13
+
+ring_fill_1473:
+	CMPQ         R12, R13
+	JGT          ring_fill_last_1474
+	VBROADCASTSS (R11)(R10*4), Z1
+	VMOVUPS      Z1, (R8)(R12*4)
+	VMOVUPS      Z1, 64(R8)(R12*4)
+	ADDQ         R9, R12
+	INCQ         R10
+	CMPQ         R10, DX
+	JNE          ring_wrap_1475
+	XORQ         R10, R10
+
+ring_wrap_1475:
+	JMP ring_fill_1473
+
+ring_fill_last_1474:
+	CMPQ         R12, AX
+	JAE          ring_built_1469
+	VBROADCASTSS (R11)(R10*4), Z1
+	VMOVUPS      Z1, (R8)(R12*4)
+	ADDQ         R9, R12
+	INCQ         R10
+	CMPQ         R10, DX
+	JNE          ring_wrap_1476
+	XORQ         R10, R10
+
+ring_wrap_1476:
+	JMP ring_fill_last_1474
+
+ring_long_planes_1472:
+ring_channel_1477:
+	CMPQ         R12, AX
+	JAE          ring_built_1469
+	VBROADCASTSS (R11)(R10*4), Z1
+	MOVQ         R12, R14
+	ADDQ         R9, R12
+	MOVQ         R12, R13
+	CMPQ         R13, AX
+	CMOVQHI      AX, R13
+
+ring_plane_1478:
+	VMOVUPS Z1, (R8)(R14*4)
+	ADDQ    $0x00000010, R14
+	CMPQ    R14, R13
+	JB      ring_plane_1478
+	INCQ    R10
+	CMPQ    R10, DX
+	JNE     ring_wrap_1479
+	XORQ    R10, R10
+
+ring_wrap_1479:
+	JMP ring_channel_1477
+
+ring_short_1467:
+	XORQ R12, R12
+	XORQ R13, R13
+	XORQ R14, R14
+
+ring_element_1480:
+	MOVL (R11)(R12*4), R15
+	MOVL R15, (R8)(R14*4)
+	INCQ R13
+	CMPQ R13, R9
+	JB   ring_element_next_1481
+	XORQ R13, R13
+	INCQ R12
+	CMPQ R12, DX
+	JB   ring_element_next_1481
+	XORQ R12, R12
+
+ring_element_next_1481:
+	INCQ    R14
+	CMPQ    R14, $0x00000010
+	JB      ring_element_1480
+	VMOVUPS (R8), Z1
+	MOVQ    1920(SP), DX
+	CMPQ    DX, $0x00000010
+	JE      ring_exact_1482
+	SUBQ    R10, DX
+
+ring_exact_1482:
+	MOVQ DX, R9
+
+ring_repeat_1483:
+	CMPQ    R9, AX
+	JAE     ring_built_1469
+	VMOVUPS Z1, (R8)(R9*4)
+	ADDQ    DX, R9
+	JMP     ring_repeat_1483
+
+ring_built_1469:
+	XORQ AX, AX
+	MOVQ 1976(SP), DX
+	XORQ R9, R9
+	MOVQ DX, R10
+	SUBQ $0x00000040, R10
+
+unrolled_1484:
+	CMPQ    R9, R10
+	JGT     single_1485
+	VMOVUPS (BX)(R9*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMOVUPS (SI)(R9*4), Z1
+	VMULPS  (R8)(AX*4), Z1, K1, Z1
+	VMOVUPS Z1, (CX)(R9*4)
+	VMOVUPS 64(BX)(R9*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMOVUPS 64(SI)(R9*4), Z1
+	VMULPS  64(R8)(AX*4), Z1, K1, Z1
+	VMOVUPS Z1, 64(CX)(R9*4)
+	VMOVUPS 128(BX)(R9*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMOVUPS 128(SI)(R9*4), Z1
+	VMULPS  128(R8)(AX*4), Z1, K1, Z1
+	VMOVUPS Z1, 128(CX)(R9*4)
+	VMOVUPS 192(BX)(R9*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMOVUPS 192(SI)(R9*4), Z1
+	VMULPS  192(R8)(AX*4), Z1, K1, Z1
+	VMOVUPS Z1, 192(CX)(R9*4)
+	ADDQ    1936(SP), AX
+	MOVQ    AX, R11
+	SUBQ    1920(SP), R11
+	CMOVQCC R11, AX
+	ADDQ    $0x00000040, R9
+	JMP     unrolled_1484
+
+single_1485:
+	MOVQ DX, R10
+	SUBQ $0x00000010, R10
+
+single_loop_1486:
+	CMPQ    R9, R10
+	JGT     remainder_1487
+	VMOVUPS (BX)(R9*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMOVUPS (SI)(R9*4), Z1
+	VMULPS  (R8)(AX*4), Z1, K1, Z1
+	VMOVUPS Z1, (CX)(R9*4)
+	ADDQ    1928(SP), AX
+	MOVQ    AX, R11
+	SUBQ    1920(SP), R11
+	CMOVQCC R11, AX
+	ADDQ    $0x00000010, R9
+	JMP     single_loop_1486
+
+remainder_1487:
+	SUBQ      R9, DX
+	JE        span_done_1488
+	MOVQ      $-1, R10
+	BZHIQ     DX, R10, DX
+	KMOVW     DX, K1
+	VMOVUPS.Z (BX)(R9*4), K1, Z1
+	VCMPPS    $0x1a, Z0, Z1, K1, K2
+	VMOVUPS.Z (SI)(R9*4), K1, Z1
+	VMULPS    (R8)(AX*4), Z1, K2, Z1
+	VMOVUPS   Z1, K1, (CX)(R9*4)
+
+span_done_1488:
+	MOVQ 1944(SP), AX
+	MOVQ 1968(SP), DX
+	MOVQ 1976(SP), R9
+	SUBQ R9, DI
+	SHLQ $0x02, R9
+	ADDQ R9, BX
+	ADDQ R9, SI
+	ADDQ R9, CX
+	ADDQ DX, AX
+	MOVQ alpha_len+80(FP), DX
+	CMPQ AX, DX
+	JNE  ring_next_1489
+	XORQ AX, AX
+
+ring_next_1489:
+	MOVQ AX, 1944(SP)
+	JMP  ring_segment_1459
+
+ring_done_1460:
+	JMP ring_finished_backwardDxAVX512F32
+
+ring_rows_1458:
+ring_block_1490:
+	MOVQ    1944(SP), AX
+	MOVQ    alpha_len+80(FP), DX
+	CMPQ    AX, DX
+	JE      ring_finished_backwardDxAVX512F32
+	SUBQ    AX, DX
+	MOVQ    1952(SP), CX
+	CMPQ    DX, CX
+	CMOVQHI CX, DX
+	MOVQ    DX, 1968(SP)
+	MOVQ    inner+96(FP), CX
+	MOVQ    DX, BX
+	IMULQ   CX, BX
+	MOVQ    BX, 1976(SP)
+	MOVQ    BX, SI
+
+ring_len_1491:
+	CMPQ SI, $0x00000010
+	JAE  ring_len_done_1492
+	ADDQ BX, SI
+	JMP  ring_len_1491
+
+ring_len_done_1492:
+	MOVQ SI, 1920(SP)
+	MOVQ $0x00000010, DI
+
+ring_step_1493:
+	CMPQ DI, SI
+	JB   ring_step_done_1494
+	SUBQ SI, DI
+	JMP  ring_step_1493
+
+ring_step_done_1494:
+	MOVQ DI, 1928(SP)
+	MOVQ $0x00000040, DI
+
+ring_step_1495:
+	CMPQ DI, SI
+	JB   ring_step_done_1496
+	SUBQ SI, DI
+	JMP  ring_step_1495
+
+ring_step_done_1496:
+	MOVQ    DI, 1936(SP)
+	MOVQ    BX, DI
+	LEAQ    64(SI), SI
+	CMPQ    DI, SI
+	CMOVQHI SI, DI
+	MOVQ    DI, 1960(SP)
+	MOVQ    alpha_base+72(FP), SI
+	LEAQ    (SI)(AX*4), SI
+	MOVQ    1960(SP), DI
+	CMPQ    BX, $0x00000010
+	JB      ring_short_1497
+	CMPQ    CX, $0x01
+	JNE     ring_planes_1498
+	XORQ    BX, BX
+	XORQ    R9, R9
+
+ring_copy_1500:
+	CMPQ    BX, DI
+	JAE     ring_built_1499
+	MOVQ    DX, R10
+	SUBQ    R9, R10
+	CMPQ    R10, $0x00000010
+	JB      ring_copy_tail_1501
+	VMOVUPS (SI)(R9*4), Z1
+	VMOVUPS Z1, (R8)(BX*4)
+	ADDQ    $0x00000010, BX
+	ADDQ    $0x00000010, R9
+	CMPQ    R9, DX
+	JNE     ring_copy_1500
+	XORQ    R9, R9
+	JMP     ring_copy_1500
+
+ring_copy_tail_1501:
+	VMOVUPS -64(SI)(DX*4), Z1
+	ADDQ    R10, BX
+	VMOVUPS Z1, -64(R8)(BX*4)
+	XORQ    R9, R9
+	JMP     ring_copy_1500
+
+ring_planes_1498:
+	XORQ BX, BX
+	XORQ R9, R9
+	CMPQ CX, $0x00000020
+	JA   ring_long_planes_1502
+	MOVQ DI, R10
+	SUBQ $0x00000010, R10
+
+ring_fill_1503:
+	CMPQ         R9, R10
+	JGT          ring_fill_last_1504
+	VBROADCASTSS (SI)(BX*4), Z1
+	VMOVUPS      Z1, (R8)(R9*4)
+	VMOVUPS      Z1, 64(R8)(R9*4)
+	ADDQ         CX, R9
+	INCQ         BX
+	CMPQ         BX, DX
+	JNE          ring_wrap_1505
+	XORQ         BX, BX
+
+ring_wrap_1505:
+	JMP ring_fill_1503
+
+ring_fill_last_1504:
+	CMPQ         R9, DI
+	JAE          ring_built_1499
+	VBROADCASTSS (SI)(BX*4), Z1
+	VMOVUPS      Z1, (R8)(R9*4)
+	ADDQ         CX, R9
+	INCQ         BX
+	CMPQ         BX, DX
+	JNE          ring_wrap_1506
+	XORQ         BX, BX
+
+ring_wrap_1506:
+	JMP ring_fill_last_1504
+
+ring_long_planes_1502:
+ring_channel_1507:
+	CMPQ         R9, DI
+	JAE          ring_built_1499
+	VBROADCASTSS (SI)(BX*4), Z1
+	MOVQ         R9, R11
+	ADDQ         CX, R9
+	MOVQ         R9, R10
+	CMPQ         R10, DI
+	CMOVQHI      DI, R10
+
+ring_plane_1508:
+	VMOVUPS Z1, (R8)(R11*4)
+	ADDQ    $0x00000010, R11
+	CMPQ    R11, R10
+	JB      ring_plane_1508
+	INCQ    BX
+	CMPQ    BX, DX
+	JNE     ring_wrap_1509
+	XORQ    BX, BX
+
+ring_wrap_1509:
+	JMP ring_channel_1507
+
+ring_short_1497:
+	XORQ R9, R9
+	XORQ R10, R10
+	XORQ R11, R11
+
+ring_element_1510:
+	MOVL (SI)(R9*4), R12
+	MOVL R12, (R8)(R11*4)
+	INCQ R10
+	CMPQ R10, CX
+	JB   ring_element_next_1511
+	XORQ R10, R10
+	INCQ R9
+	CMPQ R9, DX
+	JB   ring_element_next_1511
+	XORQ R9, R9
+
+ring_element_next_1511:
+	INCQ    R11
+	CMPQ    R11, $0x00000010
+	JB      ring_element_1510
+	VMOVUPS (R8), Z1
+	MOVQ    1920(SP), DX
+	CMPQ    DX, $0x00000010
+	JE      ring_exact_1512
+	SUBQ    BX, DX
+
+ring_exact_1512:
+	MOVQ DX, BX
+
+ring_repeat_1513:
+	CMPQ    BX, DI
+	JAE     ring_built_1499
+	VMOVUPS Z1, (R8)(BX*4)
+	ADDQ    DX, BX
+	JMP     ring_repeat_1513
+
+ring_built_1499:
+	IMULQ CX, AX
+	SHLQ  $0x02, AX
+	MOVQ  x_base+48(FP), BX
+	ADDQ  AX, BX
+	MOVQ  dy_base+24(FP), SI
+	ADDQ  AX, SI
+	MOVQ  dx_base+0(FP), CX
+	ADDQ  AX, CX
+	MOVQ  x_len+56(FP), DI
+
+ring_row_1514:
+	CMPQ DI, $0x00
+	JE   ring_rows_done_1515
+	XORQ AX, AX
+	MOVQ 1976(SP), DX
+	XORQ R9, R9
+	MOVQ DX, R10
+	SUBQ $0x00000040, R10
+
+unrolled_1516:
+	CMPQ    R9, R10
+	JGT     single_1517
+	VMOVUPS (BX)(R9*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMOVUPS (SI)(R9*4), Z1
+	VMULPS  (R8)(AX*4), Z1, K1, Z1
+	VMOVUPS Z1, (CX)(R9*4)
+	VMOVUPS 64(BX)(R9*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMOVUPS 64(SI)(R9*4), Z1
+	VMULPS  64(R8)(AX*4), Z1, K1, Z1
+	VMOVUPS Z1, 64(CX)(R9*4)
+	VMOVUPS 128(BX)(R9*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMOVUPS 128(SI)(R9*4), Z1
+	VMULPS  128(R8)(AX*4), Z1, K1, Z1
+	VMOVUPS Z1, 128(CX)(R9*4)
+	VMOVUPS 192(BX)(R9*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMOVUPS 192(SI)(R9*4), Z1
+	VMULPS  192(R8)(AX*4), Z1, K1, Z1
+	VMOVUPS Z1, 192(CX)(R9*4)
+	ADDQ    1936(SP), AX
+	MOVQ    AX, R11
+	SUBQ    1920(SP), R11
+	CMOVQCC R11, AX
+	ADDQ    $0x00000040, R9
+	JMP     unrolled_1516
+
+single_1517:
+	MOVQ DX, R10
+	SUBQ $0x00000010, R10
+
+single_loop_1518:
+	CMPQ    R9, R10
+	JGT     remainder_1519
+	VMOVUPS (BX)(R9*4), Z1
+	VCMPPS  $0x1a, Z0, Z1, K1
+	VMOVUPS (SI)(R9*4), Z1
+	VMULPS  (R8)(AX*4), Z1, K1, Z1
+	VMOVUPS Z1, (CX)(R9*4)
+	ADDQ    1928(SP), AX
+	MOVQ    AX, R11
+	SUBQ    1920(SP), R11
+	CMOVQCC R11, AX
+	ADDQ    $0x00000010, R9
+	JMP     single_loop_1518
+
+remainder_1519:
+	SUBQ      R9, DX
+	JE        span_done_1520
+	MOVQ      $-1, R10
+	BZHIQ     DX, R10, DX
+	KMOVW     DX, K1
+	VMOVUPS.Z (BX)(R9*4), K1, Z1
+	VCMPPS    $0x1a, Z0, Z1, K1, K2
+	VMOVUPS.Z (SI)(R9*4), K1, Z1
+	VMULPS    (R8)(AX*4), Z1, K2, Z1
+	VMOVUPS   Z1, K1, (CX)(R9*4)
+
+span_done_1520:
+	MOVQ  alpha_len+80(FP), AX
+	IMULQ inner+96(FP), AX
+	SUBQ  AX, DI
+	SHLQ  $0x02, AX
+	ADDQ  AX, BX
+	ADDQ  AX, SI
+	ADDQ  AX, CX
+	JMP   ring_row_1514
+
+ring_rows_done_1515:
+	MOVQ 1944(SP), AX
+	ADDQ 1968(SP), AX
+	MOVQ AX, 1944(SP)
+	JMP  ring_block_1490
+
+ring_finished_backwardDxAVX512F32:
+	VZEROUPPER
+	RET
+
+// func backwardDalphaAVX512F32(dy []float32, x []float32) float64
+// Requires: AVX, AVX512F, BMI2
+TEXT ·backwardDalphaAVX512F32(SB), NOSPLIT, $0-56
+	MOVQ   x_base+24(FP), AX
+	MOVQ   dy_base+0(FP), CX
+	MOVQ   x_len+32(FP), DX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	XORQ   BX, BX
+	MOVQ   DX, SI
+	SUBQ   $0x00000040, SI
+
+unrolled_1521:
+	CMPQ        BX, SI
+	JGT         single_1522
+	VMOVUPS     (AX)(BX*4), Z9
+	VCMPPS      $0x1a, Z0, Z9, K1
+	VMOVUPS     (CX)(BX*4), Z9
+	VCVTPS2PD   (AX)(BX*4), Z9
+	VCVTPS2PD   (CX)(BX*4), Z10
+	VFMADD231PD Z10, Z9, K1, Z1
+	KSHIFTRW    $0x08, K1, K1
+	VCVTPS2PD   32(AX)(BX*4), Z9
+	VCVTPS2PD   32(CX)(BX*4), Z10
+	VFMADD231PD Z10, Z9, K1, Z2
+	VMOVUPS     64(AX)(BX*4), Z9
+	VCMPPS      $0x1a, Z0, Z9, K1
+	VMOVUPS     64(CX)(BX*4), Z9
+	VCVTPS2PD   64(AX)(BX*4), Z9
+	VCVTPS2PD   64(CX)(BX*4), Z10
+	VFMADD231PD Z10, Z9, K1, Z3
+	KSHIFTRW    $0x08, K1, K1
+	VCVTPS2PD   96(AX)(BX*4), Z9
+	VCVTPS2PD   96(CX)(BX*4), Z10
+	VFMADD231PD Z10, Z9, K1, Z4
+	VMOVUPS     128(AX)(BX*4), Z9
+	VCMPPS      $0x1a, Z0, Z9, K1
+	VMOVUPS     128(CX)(BX*4), Z9
+	VCVTPS2PD   128(AX)(BX*4), Z9
+	VCVTPS2PD   128(CX)(BX*4), Z10
+	VFMADD231PD Z10, Z9, K1, Z5
+	KSHIFTRW    $0x08, K1, K1
+	VCVTPS2PD   160(AX)(BX*4), Z9
+	VCVTPS2PD   160(CX)(BX*4), Z10
+	VFMADD231PD Z10, Z9, K1, Z6
+	VMOVUPS     192(AX)(BX*4), Z9
+	VCMPPS      $0x1a, Z0, Z9, K1
+	VMOVUPS     192(CX)(BX*4), Z9
+	VCVTPS2PD   192(AX)(BX*4), Z9
+	VCVTPS2PD   192(CX)(BX*4), Z10
+	VFMADD231PD Z10, Z9, K1, Z7
+	KSHIFTRW    $0x08, K1, K1
+	VCVTPS2PD   224(AX)(BX*4), Z9
+	VCVTPS2PD   224(CX)(BX*4), Z10
+	VFMADD231PD Z10, Z9, K1, Z8
+	ADDQ        $0x00000040, BX
+	JMP         unrolled_1521
+
+single_1522:
+	MOVQ DX, SI
+	SUBQ $0x00000010, SI
+
+single_loop_1523:
+	CMPQ        BX, SI
+	JGT         remainder_1524
+	VMOVUPS     (AX)(BX*4), Z9
+	VCMPPS      $0x1a, Z0, Z9, K1
+	VMOVUPS     (CX)(BX*4), Z9
+	VCVTPS2PD   (AX)(BX*4), Z9
+	VCVTPS2PD   (CX)(BX*4), Z10
+	VFMADD231PD Z10, Z9, K1, Z1
+	KSHIFTRW    $0x08, K1, K1
+	VCVTPS2PD   32(AX)(BX*4), Z9
+	VCVTPS2PD   32(CX)(BX*4), Z10
+	VFMADD231PD Z10, Z9, K1, Z2
+	ADDQ        $0x00000010, BX
+	JMP         single_loop_1523
+
+remainder_1524:
+	SUBQ        BX, DX
+	JE          span_done_1525
+	MOVQ        $-1, SI
+	BZHIQ       DX, SI, DX
+	KMOVW       DX, K1
+	VMOVUPS.Z   (AX)(BX*4), K1, Z9
+	VCMPPS      $0x1a, Z0, Z9, K1, K2
+	VMOVUPS.Z   (CX)(BX*4), K1, Z0
+	VCVTPS2PD.Z (AX)(BX*4), K2, Z0
+	VCVTPS2PD.Z (CX)(BX*4), K2, Z9
+	VFMADD231PD Z9, Z0, K2, Z1
+	KSHIFTRW    $0x08, K2, K1
+	VCVTPS2PD.Z 32(AX)(BX*4), K1, Z0
+	VCVTPS2PD.Z 32(CX)(BX*4), K1, Z9
+	VFMADD231PD Z9, Z0, K1, Z2
+
+span_done_1525:
+	VADDPD        Z2, Z1, Z1
+	VADDPD        Z4, Z3, Z3
+	VADDPD        Z6, Z5, Z5
+	VADDPD        Z8, Z7, Z7
+	VADDPD        Z3, Z1, Z1
+	VADDPD        Z7, Z5, Z5
+	VADDPD        Z5, Z1, Z1
+	VEXTRACTF64X4 $0x01, Z1, Y0
+	VADDPD        Y0, Y1, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VADDPD        X1, X0, X1
+	VPERMILPD     $0x01, X1, X0
+	VADDSD        X0, X1, X1
+	VMOVSD        X1, ret+48(FP)
+	VZEROUPPER
+	RET
+
+// func backwardPlanesDalphaAVX512F32(dy []float32, x []float32, acc []float64, inner int)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·backwardPlanesDalphaAVX512F32(SB), NOSPLIT, $0-80
+	MOVQ   x_base+24(FP), AX
+	MOVQ   dy_base+0(FP), CX
+	MOVQ   x_len+32(FP), DX
+	MOVQ   acc_base+48(FP), BX
+	VXORPS Y0, Y0, Y0
+	MOVQ   inner+72(FP), SI
+	MOVQ   acc_len+56(FP), DI
+	MOVQ   SI, R8
+	SHLQ   $0x02, R8
+	XORQ   R9, R9
+
+plane_1526:
+	CMPQ   DX, $0x00
+	JE     planes_done_1527
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	XORQ   R10, R10
+	MOVQ   SI, R11
+	SUBQ   $0x00000040, R11
+
+unrolled_1528:
+	CMPQ        R10, R11
+	JGT         single_1529
+	VMOVUPS     (AX)(R10*4), Z9
+	VCMPPS      $0x1a, Z0, Z9, K1
+	VMOVUPS     (CX)(R10*4), Z9
+	VCVTPS2PD   (AX)(R10*4), Z9
+	VCVTPS2PD   (CX)(R10*4), Z10
+	VFMADD231PD Z10, Z9, K1, Z1
+	KSHIFTRW    $0x08, K1, K1
+	VCVTPS2PD   32(AX)(R10*4), Z9
+	VCVTPS2PD   32(CX)(R10*4), Z10
+	VFMADD231PD Z10, Z9, K1, Z2
+	VMOVUPS     64(AX)(R10*4), Z9
+	VCMPPS      $0x1a, Z0, Z9, K1
+	VMOVUPS     64(CX)(R10*4), Z9
+	VCVTPS2PD   64(AX)(R10*4), Z9
+	VCVTPS2PD   64(CX)(R10*4), Z10
+	VFMADD231PD Z10, Z9, K1, Z3
+	KSHIFTRW    $0x08, K1, K1
+	VCVTPS2PD   96(AX)(R10*4), Z9
+	VCVTPS2PD   96(CX)(R10*4), Z10
+	VFMADD231PD Z10, Z9, K1, Z4
+	VMOVUPS     128(AX)(R10*4), Z9
+	VCMPPS      $0x1a, Z0, Z9, K1
+	VMOVUPS     128(CX)(R10*4), Z9
+	VCVTPS2PD   128(AX)(R10*4), Z9
+	VCVTPS2PD   128(CX)(R10*4), Z10
+	VFMADD231PD Z10, Z9, K1, Z5
+	KSHIFTRW    $0x08, K1, K1
+	VCVTPS2PD   160(AX)(R10*4), Z9
+	VCVTPS2PD   160(CX)(R10*4), Z10
+	VFMADD231PD Z10, Z9, K1, Z6
+	VMOVUPS     192(AX)(R10*4), Z9
+	VCMPPS      $0x1a, Z0, Z9, K1
+	VMOVUPS     192(CX)(R10*4), Z9
+	VCVTPS2PD   192(AX)(R10*4), Z9
+	VCVTPS2PD   192(CX)(R10*4), Z10
+	VFMADD231PD Z10, Z9, K1, Z7
+	KSHIFTRW    $0x08, K1, K1
+	VCVTPS2PD   224(AX)(R10*4), Z9
+	VCVTPS2PD   224(CX)(R10*4), Z10
+	VFMADD231PD Z10, Z9, K1, Z8
+	ADDQ        $0x00000040, R10
+	JMP         unrolled_1528
+
+single_1529:
+	MOVQ SI, R11
+	SUBQ $0x00000010, R11
+
+single_loop_1530:
+	CMPQ        R10, R11
+	JGT         remainder_1531
+	VMOVUPS     (AX)(R10*4), Z9
+	VCMPPS      $0x1a, Z0, Z9, K1
+	VMOVUPS     (CX)(R10*4), Z9
+	VCVTPS2PD   (AX)(R10*4), Z9
+	VCVTPS2PD   (CX)(R10*4), Z10
+	VFMADD231PD Z10, Z9, K1, Z1
+	KSHIFTRW    $0x08, K1, K1
+	VCVTPS2PD   32(AX)(R10*4), Z9
+	VCVTPS2PD   32(CX)(R10*4), Z10
+	VFMADD231PD Z10, Z9, K1, Z2
+	ADDQ        $0x00000010, R10
+	JMP         single_loop_1530
+
+remainder_1531:
+	MOVQ        SI, R11
+	SUBQ        R10, R11
+	JE          span_done_1532
+	MOVQ        $-1, R12
+	BZHIQ       R11, R12, R11
+	KMOVW       R11, K1
+	VMOVUPS.Z   (AX)(R10*4), K1, Z9
+	VCMPPS      $0x1a, Z0, Z9, K1, K2
+	VMOVUPS.Z   (CX)(R10*4), K1, Z9
+	VCVTPS2PD.Z (AX)(R10*4), K2, Z9
+	VCVTPS2PD.Z (CX)(R10*4), K2, Z10
+	VFMADD231PD Z10, Z9, K2, Z1
+	KSHIFTRW    $0x08, K2, K1
+	VCVTPS2PD.Z 32(AX)(R10*4), K1, Z9
+	VCVTPS2PD.Z 32(CX)(R10*4), K1, Z10
+	VFMADD231PD Z10, Z9, K1, Z2
+
+span_done_1532:
+	VADDPD        Z2, Z1, Z1
+	VADDPD        Z4, Z3, Z3
+	VADDPD        Z6, Z5, Z5
+	VADDPD        Z8, Z7, Z7
+	VADDPD        Z3, Z1, Z1
+	VADDPD        Z7, Z5, Z5
+	VADDPD        Z5, Z1, Z1
+	VEXTRACTF64X4 $0x01, Z1, Y2
+	VADDPD        Y2, Y1, Y2
+	VEXTRACTF128  $0x01, Y2, X1
+	VADDPD        X1, X2, X1
+	VPERMILPD     $0x01, X1, X2
+	VADDSD        X2, X1, X1
+	VADDSD        (BX)(R9*8), X1, X1
+	VMOVSD        X1, (BX)(R9*8)
+	ADDQ          R8, AX
+	ADDQ          R8, CX
+	INCQ          R9
+	CMPQ          R9, DI
+	JNE           same_pass_1533
+	XORQ          R9, R9
+
+same_pass_1533:
+	SUBQ SI, DX
+	JMP  plane_1526
+
+planes_done_1527:
+	VZEROUPPER
+	RET
+
+// func backwardPatternDalphaAVX512F32(dy []float32, x []float32, acc []float64)
+// Requires: AVX, AVX512F, BMI2, CMOV
+TEXT ·backwardPatternDalphaAVX512F32(SB), NOSPLIT, $0-72
+	MOVQ   x_base+24(FP), AX
+	MOVQ   dy_base+0(FP), CX
+	MOVQ   x_len+32(FP), DX
+	MOVQ   acc_base+48(FP), BX
+	VXORPS Y0, Y0, Y0
+	MOVQ   acc_len+56(FP), SI
+
+row_1534:
+	CMPQ    DX, $0x00
+	JE      rows_done_1535
+	MOVQ    SI, DI
+	CMPQ    DX, DI
+	CMOVQLT DX, DI
+	XORQ    R8, R8
+	MOVQ    DI, R9
+	SUBQ    $0x00000040, R9
+
+unrolled_1536:
+	CMPQ        R8, R9
+	JGT         single_1537
+	VMOVUPS     (AX)(R8*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     (CX)(R8*4), Z1
+	VCVTPS2PD   (AX)(R8*4), Z1
+	VCVTPS2PD   (CX)(R8*4), Z2
+	VMOVUPD.Z   (BX)(R8*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, (BX)(R8*8)
+	KSHIFTRW    $0x08, K1, K1
+	VCVTPS2PD   32(AX)(R8*4), Z1
+	VCVTPS2PD   32(CX)(R8*4), Z2
+	VMOVUPD.Z   64(BX)(R8*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 64(BX)(R8*8)
+	VMOVUPS     64(AX)(R8*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     64(CX)(R8*4), Z1
+	VCVTPS2PD   64(AX)(R8*4), Z1
+	VCVTPS2PD   64(CX)(R8*4), Z2
+	VMOVUPD.Z   128(BX)(R8*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 128(BX)(R8*8)
+	KSHIFTRW    $0x08, K1, K1
+	VCVTPS2PD   96(AX)(R8*4), Z1
+	VCVTPS2PD   96(CX)(R8*4), Z2
+	VMOVUPD.Z   192(BX)(R8*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 192(BX)(R8*8)
+	VMOVUPS     128(AX)(R8*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     128(CX)(R8*4), Z1
+	VCVTPS2PD   128(AX)(R8*4), Z1
+	VCVTPS2PD   128(CX)(R8*4), Z2
+	VMOVUPD.Z   256(BX)(R8*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 256(BX)(R8*8)
+	KSHIFTRW    $0x08, K1, K1
+	VCVTPS2PD   160(AX)(R8*4), Z1
+	VCVTPS2PD   160(CX)(R8*4), Z2
+	VMOVUPD.Z   320(BX)(R8*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 320(BX)(R8*8)
+	VMOVUPS     192(AX)(R8*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     192(CX)(R8*4), Z1
+	VCVTPS2PD   192(AX)(R8*4), Z1
+	VCVTPS2PD   192(CX)(R8*4), Z2
+	VMOVUPD.Z   384(BX)(R8*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 384(BX)(R8*8)
+	KSHIFTRW    $0x08, K1, K1
+	VCVTPS2PD   224(AX)(R8*4), Z1
+	VCVTPS2PD   224(CX)(R8*4), Z2
+	VMOVUPD.Z   448(BX)(R8*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 448(BX)(R8*8)
+	ADDQ        $0x00000040, R8
+	JMP         unrolled_1536
+
+single_1537:
+	MOVQ DI, R9
+	SUBQ $0x00000010, R9
+
+single_loop_1538:
+	CMPQ        R8, R9
+	JGT         remainder_1539
+	VMOVUPS     (AX)(R8*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     (CX)(R8*4), Z1
+	VCVTPS2PD   (AX)(R8*4), Z1
+	VCVTPS2PD   (CX)(R8*4), Z2
+	VMOVUPD.Z   (BX)(R8*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, (BX)(R8*8)
+	KSHIFTRW    $0x08, K1, K1
+	VCVTPS2PD   32(AX)(R8*4), Z1
+	VCVTPS2PD   32(CX)(R8*4), Z2
+	VMOVUPD.Z   64(BX)(R8*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 64(BX)(R8*8)
+	ADDQ        $0x00000010, R8
+	JMP         single_loop_1538
+
+remainder_1539:
+	MOVQ        DI, R9
+	SUBQ        R8, R9
+	JE          span_done_1540
+	MOVQ        $-1, R10
+	BZHIQ       R9, R10, R9
+	KMOVW       R9, K1
+	VMOVUPS.Z   (AX)(R8*4), K1, Z1
+	VCMPPS      $0x1a, Z0, Z1, K1, K2
+	VMOVUPS.Z   (CX)(R8*4), K1, Z1
+	VCVTPS2PD.Z (AX)(R8*4), K2, Z1
+	VCVTPS2PD.Z (CX)(R8*4), K2, Z2
+	VMOVUPD.Z   (BX)(R8*8), K2, Z3
+	VFMADD231PD Z2, Z1, K2, Z3
+	VMOVUPD     Z3, K2, (BX)(R8*8)
+	KSHIFTRW    $0x08, K2, K1
+	VCVTPS2PD.Z 32(AX)(R8*4), K1, Z1
+	VCVTPS2PD.Z 32(CX)(R8*4), K1, Z2
+	VMOVUPD.Z   64(BX)(R8*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 64(BX)(R8*8)
+
+span_done_1540:
+	MOVQ DI, R8
+	SHLQ $0x02, R8
+	ADDQ R8, AX
+	ADDQ R8, CX
+	SUBQ DI, DX
+	JMP  row_1534
+
+rows_done_1535:
+	VZEROUPPER
+	RET
+
+// func backwardRingDalphaAVX512F32(dy []float32, x []float32, dalpha []float32, inner int)
+// Requires: AVX, AVX512F, BMI2, CMOV
+TEXT ·backwardRingDalphaAVX512F32(SB), $1920-80
+	MOVQ   x_base+24(FP), AX
+	MOVQ   dy_base+0(FP), DX
+	MOVQ   x_len+32(FP), BX
+	VXORPS Y0, Y0, Y0
+	LEAQ   (SP), CX
+	ADDQ   $0x0000003f, CX
+	ANDQ   $-64, CX
+	MOVQ   inner+72(FP), SI
+	MOVQ   dalpha_len+56(FP), DI
+	IMULQ  SI, DI
+	CMPQ   DI, $0x00000080
+	JA     ring_segmented_1541
+	MOVQ   DI, SI
+
+ring_len_1542:
+	CMPQ SI, $0x00000010
+	JAE  ring_len_done_1543
+	ADDQ DI, SI
+	JMP  ring_len_1542
+
+ring_len_done_1543:
+	MOVQ SI, 1856(SP)
+	MOVQ $0x00000010, DI
+
+ring_step_1544:
+	CMPQ DI, SI
+	JB   ring_step_done_1545
+	SUBQ SI, DI
+	JMP  ring_step_1544
+
+ring_step_done_1545:
+	MOVQ DI, 1864(SP)
+	MOVQ $0x00000040, DI
+
+ring_step_1546:
+	CMPQ DI, SI
+	JB   ring_step_done_1547
+	SUBQ SI, DI
+	JMP  ring_step_1546
+
+ring_step_done_1547:
+	MOVQ    DI, 1872(SP)
+	MOVQ    BX, DI
+	LEAQ    64(SI), SI
+	CMPQ    DI, SI
+	CMOVQHI SI, DI
+	MOVQ    DI, 1896(SP)
+	MOVQ    1856(SP), SI
+	MOVQ    1896(SP), DI
+	MOVQ    DI, R8
+	ADDQ    $0x0000000f, R8
+	ANDQ    $-16, R8
+	XORQ    R9, R9
+	SUBQ    SI, DI
+	CMOVQLT R9, DI
+	ADDQ    $0x00000007, DI
+	ANDQ    $-8, DI
+	ADDQ    SI, DI
+	CMPQ    DI, R8
+	CMOVQCS R8, DI
+	XORQ    SI, SI
+
+sums_zero_1548:
+	CMPQ    SI, DI
+	JAE     sums_zeroed_1549
+	VMOVUPD Z0, (CX)(SI*8)
+	ADDQ    $0x00000008, SI
+	JMP     sums_zero_1548
+
+sums_zeroed_1549:
+	XORQ SI, SI
+	XORQ DI, DI
+	MOVQ BX, R8
+	SUBQ $0x00000040, R8
+
+unrolled_1550:
+	CMPQ        DI, R8
+	JGT         single_1551
+	VMOVUPS     (AX)(DI*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     (DX)(DI*4), Z1
+	VCVTPS2PD   (AX)(DI*4), Z1
+	VCVTPS2PD   (DX)(DI*4), Z2
+	VMOVUPD.Z   (CX)(SI*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, (CX)(SI*8)
+	KSHIFTRW    $0x08, K1, K1
+	VCVTPS2PD   32(AX)(DI*4), Z1
+	VCVTPS2PD   32(DX)(DI*4), Z2
+	VMOVUPD.Z   64(CX)(SI*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 64(CX)(SI*8)
+	VMOVUPS     64(AX)(DI*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     64(DX)(DI*4), Z1
+	VCVTPS2PD   64(AX)(DI*4), Z1
+	VCVTPS2PD   64(DX)(DI*4), Z2
+	VMOVUPD.Z   128(CX)(SI*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 128(CX)(SI*8)
+	KSHIFTRW    $0x08, K1, K1
+	VCVTPS2PD   96(AX)(DI*4), Z1
+	VCVTPS2PD   96(DX)(DI*4), Z2
+	VMOVUPD.Z   192(CX)(SI*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 192(CX)(SI*8)
+	VMOVUPS     128(AX)(DI*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     128(DX)(DI*4), Z1
+	VCVTPS2PD   128(AX)(DI*4), Z1
+	VCVTPS2PD   128(DX)(DI*4), Z2
+	VMOVUPD.Z   256(CX)(SI*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 256(CX)(SI*8)
+	KSHIFTRW    $0x08, K1, K1
+	VCVTPS2PD   160(AX)(DI*4), Z1
+	VCVTPS2PD   160(DX)(DI*4), Z2
+	VMOVUPD.Z   320(CX)(SI*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 320(CX)(SI*8)
+	VMOVUPS     192(AX)(DI*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     192(DX)(DI*4), Z1
+	VCVTPS2PD   192(AX)(DI*4), Z1
+	VCVTPS2PD   192(DX)(DI*4), Z2
+	VMOVUPD.Z   384(CX)(SI*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 384(CX)(SI*8)
+	KSHIFTRW    $0x08, K1, K1
+	VCVTPS2PD   224(AX)(DI*4), Z1
+	VCVTPS2PD   224(DX)(DI*4), Z2
+	VMOVUPD.Z   448(CX)(SI*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 448(CX)(SI*8)
+	ADDQ        1872(SP), SI
+	MOVQ        SI, R9
+	SUBQ        1856(SP), R9
+	CMOVQCC     R9, SI
+	ADDQ        $0x00000040, DI
+	JMP         unrolled_1550
+
+single_1551:
+	MOVQ BX, R8
+	SUBQ $0x00000010, R8
+
+single_loop_1552:
+	CMPQ        DI, R8
+	JGT         remainder_1553
+	VMOVUPS     (AX)(DI*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     (DX)(DI*4), Z1
+	VCVTPS2PD   (AX)(DI*4), Z1
+	VCVTPS2PD   (DX)(DI*4), Z2
+	VMOVUPD.Z   (CX)(SI*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, (CX)(SI*8)
+	KSHIFTRW    $0x08, K1, K1
+	VCVTPS2PD   32(AX)(DI*4), Z1
+	VCVTPS2PD   32(DX)(DI*4), Z2
+	VMOVUPD.Z   64(CX)(SI*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 64(CX)(SI*8)
+	ADDQ        1864(SP), SI
+	MOVQ        SI, R9
+	SUBQ        1856(SP), R9
+	CMOVQCC     R9, SI
+	ADDQ        $0x00000010, DI
+	JMP         single_loop_1552
+
+remainder_1553:
+	SUBQ        DI, BX
+	JE          span_done_1554
+	MOVQ        $-1, R8
+	BZHIQ       BX, R8, BX
+	KMOVW       BX, K1
+	VMOVUPS.Z   (AX)(DI*4), K1, Z1
+	VCMPPS      $0x1a, Z0, Z1, K1, K2
+	VMOVUPS.Z   (DX)(DI*4), K1, Z0
+	VCVTPS2PD.Z (AX)(DI*4), K2, Z0
+	VCVTPS2PD.Z (DX)(DI*4), K2, Z1
+	VMOVUPD.Z   (CX)(SI*8), K2, Z2
+	VFMADD231PD Z1, Z0, K2, Z2
+	VMOVUPD     Z2, K2, (CX)(SI*8)
+	KSHIFTRW    $0x08, K2, K1
+	VCVTPS2PD.Z 32(AX)(DI*4), K1, Z0
+	VCVTPS2PD.Z 32(DX)(DI*4), K1, Z1
+	VMOVUPD.Z   64(CX)(SI*8), K1, Z2
+	VFMADD231PD Z1, Z0, K1, Z2
+	VMOVUPD     Z2, K1, 64(CX)(SI*8)
+
+span_done_1554:
+	MOVQ  dalpha_len+56(FP), AX
+	IMULQ inner+72(FP), AX
+	MOVQ  dalpha_base+48(FP), DX
+	MOVQ  1856(SP), BX
+	MOVQ  1896(SP), SI
+	SUBQ  BX, SI
+	JLE   fold_ext_done_1556
+	CMPQ  SI, BX
+	JA    fold_ext_scalar_1557
+	ADDQ  $0x00000007, SI
+	ANDQ  $-8, SI
+	LEAQ  (BX)(SI*1), SI
+
+fold_ext_1555:
+	CMPQ    SI, BX
+	JBE     fold_ext_done_1556
+	SUBQ    $0x00000008, SI
+	MOVQ    SI, DI
+	SUBQ    BX, DI
+	VMOVUPD (CX)(DI*8), Z0
+	VADDPD  (CX)(SI*8), Z0, Z0
+	VMOVUPD Z0, (CX)(DI*8)
+	JMP     fold_ext_1555
+
+fold_ext_scalar_1557:
+	MOVQ 1896(SP), SI
+
+fold_ext_element_1558:
+	CMPQ   SI, BX
+	JBE    fold_ext_element_done_1559
+	DECQ   SI
+	MOVQ   SI, DI
+	SUBQ   BX, DI
+	VMOVSD (CX)(SI*8), X0
+	VADDSD (CX)(DI*8), X0, X0
+	VMOVSD X0, (CX)(DI*8)
+	JMP    fold_ext_element_1558
+
+fold_ext_element_done_1559:
+fold_ext_done_1556:
+fold_1560:
+	CMPQ   BX, AX
+	JBE    fold_done_1561
+	DECQ   BX
+	MOVQ   BX, SI
+	SUBQ   AX, SI
+	VMOVSD (CX)(BX*8), X0
+	VADDSD (CX)(SI*8), X0, X0
+	VMOVSD X0, (CX)(SI*8)
+	JMP    fold_1560
+
+fold_done_1561:
+	XORQ AX, AX
+	CMPQ inner+72(FP), $0x01
+	JNE  sums_planes_1562
+	MOVQ dalpha_len+56(FP), BX
+	SUBQ $0x00000008, BX
+
+sums_vector_1564:
+	CMPQ      AX, BX
+	JGT       sums_scalar_1565
+	VCVTPS2PD (DX)(AX*4), Z0
+	VADDPD    (CX)(AX*8), Z0, Z0
+	VCVTPD2PS Z0, Y0
+	VMOVUPS   Y0, (DX)(AX*4)
+	ADDQ      $0x00000008, AX
+	JMP       sums_vector_1564
+
+sums_scalar_1565:
+	CMPQ      AX, dalpha_len+56(FP)
+	JE        sums_done_1563
+	VMOVSD    (CX)(AX*8), X0
+	VXORPS    X1, X1, X1
+	VCVTSS2SD (DX)(AX*4), X1, X1
+	VADDSD    X0, X1, X1
+	VCVTSD2SS X1, X1, X1
+	VMOVSS    X1, (DX)(AX*4)
+	INCQ      AX
+	JMP       sums_scalar_1565
+
+sums_planes_1562:
+	XORQ SI, SI
+	MOVQ inner+72(FP), DI
+	SHLQ $0x03, DI
+
+sums_group_1566:
+	MOVQ   dalpha_len+56(FP), BX
+	SUBQ   AX, BX
+	CMPQ   BX, $0x00000004
+	JB     sums_single_1568
+	VXORPS X0, X0, X0
+	VXORPS X1, X1, X1
+	VXORPS X2, X2, X2
+	VXORPS X3, X3, X3
+	LEAQ   (CX)(SI*8), R8
+	LEAQ   (R8)(DI*2), R9
+	XORQ   BX, BX
+
+sums_group_plane_1567:
+	VADDSD    (R8), X0, X0
+	VADDSD    (R8)(DI*1), X1, X1
+	VADDSD    (R9), X2, X2
+	VADDSD    (R9)(DI*1), X3, X3
+	ADDQ      $0x08, R8
+	ADDQ      $0x08, R9
+	INCQ      BX
+	CMPQ      BX, inner+72(FP)
+	JB        sums_group_plane_1567
+	VXORPS    X4, X4, X4
+	VCVTSS2SD (DX)(AX*4), X4, X4
+	VADDSD    X0, X4, X4
+	VCVTSD2SS X4, X4, X4
+	VMOVSS    X4, (DX)(AX*4)
+	VXORPS    X0, X0, X0
+	VCVTSS2SD 4(DX)(AX*4), X0, X0
+	VADDSD    X1, X0, X0
+	VCVTSD2SS X0, X0, X0
+	VMOVSS    X0, 4(DX)(AX*4)
+	VXORPS    X0, X0, X0
+	VCVTSS2SD 8(DX)(AX*4), X0, X0
+	VADDSD    X2, X0, X0
+	VCVTSD2SS X0, X0, X0
+	VMOVSS    X0, 8(DX)(AX*4)
+	VXORPS    X0, X0, X0
+	VCVTSS2SD 12(DX)(AX*4), X0, X0
+	VADDSD    X3, X0, X0
+	VCVTSD2SS X0, X0, X0
+	VMOVSS    X0, 12(DX)(AX*4)
+	MOVQ      DI, BX
+	SHRQ      $0x01, BX
+	ADDQ      BX, SI
+	ADDQ      $0x00000004, AX
+	JMP       sums_group_1566
+
+sums_single_1568:
+	CMPQ   AX, dalpha_len+56(FP)
+	JE     sums_done_1563
+	VXORPS X0, X0, X0
+	XORQ   BX, BX
+
+sums_single_plane_1569:
+	VADDSD    (CX)(SI*8), X0, X0
+	INCQ      SI
+	INCQ      BX
+	CMPQ      BX, inner+72(FP)
+	JB        sums_single_plane_1569
+	VXORPS    X1, X1, X1
+	VCVTSS2SD (DX)(AX*4), X1, X1
+	VADDSD    X0, X1, X1
+	VCVTSD2SS X1, X1, X1
+	VMOVSS    X1, (DX)(AX*4)
+	INCQ      AX
+	JMP       sums_single_1568
+
+sums_done_1563:
+	JMP ring_finished_backwardDalphaAVX512F32
+
+ring_segmented_1541:
+	MOVQ inner+72(FP), BX
+	CMPQ BX, $0x00000080
+	JA   ring_finished_backwardDalphaAVX512F32
+	MOVQ $0x00000080, AX
+	XORQ DX, DX
+	DIVQ BX
+	MOVQ AX, 1888(SP)
+	MOVQ $0x00000000, 1880(SP)
+
+ring_block_1571:
+	MOVQ    1880(SP), DX
+	MOVQ    dalpha_len+56(FP), BX
+	CMPQ    DX, BX
+	JE      ring_finished_backwardDalphaAVX512F32
+	SUBQ    DX, BX
+	MOVQ    1888(SP), AX
+	CMPQ    BX, AX
+	CMOVQHI AX, BX
+	MOVQ    BX, 1904(SP)
+	MOVQ    inner+72(FP), AX
+	IMULQ   AX, BX
+	MOVQ    BX, 1912(SP)
+	MOVQ    BX, SI
+
+ring_len_1572:
+	CMPQ SI, $0x00000010
+	JAE  ring_len_done_1573
+	ADDQ BX, SI
+	JMP  ring_len_1572
+
+ring_len_done_1573:
+	MOVQ SI, 1856(SP)
+	MOVQ $0x00000010, DI
+
+ring_step_1574:
+	CMPQ DI, SI
+	JB   ring_step_done_1575
+	SUBQ SI, DI
+	JMP  ring_step_1574
+
+ring_step_done_1575:
+	MOVQ DI, 1864(SP)
+	MOVQ $0x00000040, DI
+
+ring_step_1576:
+	CMPQ DI, SI
+	JB   ring_step_done_1577
+	SUBQ SI, DI
+	JMP  ring_step_1576
+
+ring_step_done_1577:
+	MOVQ    DI, 1872(SP)
+	LEAQ    64(SI), SI
+	CMPQ    BX, SI
+	CMOVQHI SI, BX
+	MOVQ    BX, 1896(SP)
+	MOVQ    DX, BX
+	IMULQ   AX, BX
+	SHLQ    $0x02, BX
+	MOVQ    x_base+24(FP), AX
+	ADDQ    BX, AX
+	MOVQ    dy_base+0(FP), DX
+	ADDQ    BX, DX
+	MOVQ    x_len+32(FP), BX
+	MOVQ    1856(SP), SI
+	MOVQ    1896(SP), DI
+	MOVQ    DI, R8
+	ADDQ    $0x0000000f, R8
+	ANDQ    $-16, R8
+	XORQ    R9, R9
+	SUBQ    SI, DI
+	CMOVQLT R9, DI
+	ADDQ    $0x00000007, DI
+	ANDQ    $-8, DI
+	ADDQ    SI, DI
+	CMPQ    DI, R8
+	CMOVQCS R8, DI
+	XORQ    SI, SI
+
+sums_zero_1578:
+	CMPQ    SI, DI
+	JAE     sums_zeroed_1579
+	VMOVUPD Z0, (CX)(SI*8)
+	ADDQ    $0x00000008, SI
+	JMP     sums_zero_1578
+
+sums_zeroed_1579:
+ring_row_1580:
+	CMPQ BX, $0x00
+	JE   ring_rows_done_1581
+	XORQ SI, SI
+	MOVQ 1912(SP), DI
+	XORQ R8, R8
+	MOVQ DI, R9
+	SUBQ $0x00000040, R9
+
+unrolled_1582:
+	CMPQ        R8, R9
+	JGT         single_1583
+	VMOVUPS     (AX)(R8*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     (DX)(R8*4), Z1
+	VCVTPS2PD   (AX)(R8*4), Z1
+	VCVTPS2PD   (DX)(R8*4), Z2
+	VMOVUPD.Z   (CX)(SI*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, (CX)(SI*8)
+	KSHIFTRW    $0x08, K1, K1
+	VCVTPS2PD   32(AX)(R8*4), Z1
+	VCVTPS2PD   32(DX)(R8*4), Z2
+	VMOVUPD.Z   64(CX)(SI*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 64(CX)(SI*8)
+	VMOVUPS     64(AX)(R8*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     64(DX)(R8*4), Z1
+	VCVTPS2PD   64(AX)(R8*4), Z1
+	VCVTPS2PD   64(DX)(R8*4), Z2
+	VMOVUPD.Z   128(CX)(SI*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 128(CX)(SI*8)
+	KSHIFTRW    $0x08, K1, K1
+	VCVTPS2PD   96(AX)(R8*4), Z1
+	VCVTPS2PD   96(DX)(R8*4), Z2
+	VMOVUPD.Z   192(CX)(SI*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 192(CX)(SI*8)
+	VMOVUPS     128(AX)(R8*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     128(DX)(R8*4), Z1
+	VCVTPS2PD   128(AX)(R8*4), Z1
+	VCVTPS2PD   128(DX)(R8*4), Z2
+	VMOVUPD.Z   256(CX)(SI*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 256(CX)(SI*8)
+	KSHIFTRW    $0x08, K1, K1
+	VCVTPS2PD   160(AX)(R8*4), Z1
+	VCVTPS2PD   160(DX)(R8*4), Z2
+	VMOVUPD.Z   320(CX)(SI*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 320(CX)(SI*8)
+	VMOVUPS     192(AX)(R8*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     192(DX)(R8*4), Z1
+	VCVTPS2PD   192(AX)(R8*4), Z1
+	VCVTPS2PD   192(DX)(R8*4), Z2
+	VMOVUPD.Z   384(CX)(SI*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 384(CX)(SI*8)
+	KSHIFTRW    $0x08, K1, K1
+	VCVTPS2PD   224(AX)(R8*4), Z1
+	VCVTPS2PD   224(DX)(R8*4), Z2
+	VMOVUPD.Z   448(CX)(SI*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 448(CX)(SI*8)
+	ADDQ        1872(SP), SI
+	MOVQ        SI, R10
+	SUBQ        1856(SP), R10
+	CMOVQCC     R10, SI
+	ADDQ        $0x00000040, R8
+	JMP         unrolled_1582
+
+single_1583:
+	MOVQ DI, R9
+	SUBQ $0x00000010, R9
+
+single_loop_1584:
+	CMPQ        R8, R9
+	JGT         remainder_1585
+	VMOVUPS     (AX)(R8*4), Z1
+	VCMPPS      $0x1a, Z0, Z1, K1
+	VMOVUPS     (DX)(R8*4), Z1
+	VCVTPS2PD   (AX)(R8*4), Z1
+	VCVTPS2PD   (DX)(R8*4), Z2
+	VMOVUPD.Z   (CX)(SI*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, (CX)(SI*8)
+	KSHIFTRW    $0x08, K1, K1
+	VCVTPS2PD   32(AX)(R8*4), Z1
+	VCVTPS2PD   32(DX)(R8*4), Z2
+	VMOVUPD.Z   64(CX)(SI*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 64(CX)(SI*8)
+	ADDQ        1864(SP), SI
+	MOVQ        SI, R10
+	SUBQ        1856(SP), R10
+	CMOVQCC     R10, SI
+	ADDQ        $0x00000010, R8
+	JMP         single_loop_1584
+
+remainder_1585:
+	SUBQ        R8, DI
+	JE          span_done_1586
+	MOVQ        $-1, R9
+	BZHIQ       DI, R9, DI
+	KMOVW       DI, K1
+	VMOVUPS.Z   (AX)(R8*4), K1, Z1
+	VCMPPS      $0x1a, Z0, Z1, K1, K2
+	VMOVUPS.Z   (DX)(R8*4), K1, Z1
+	VCVTPS2PD.Z (AX)(R8*4), K2, Z1
+	VCVTPS2PD.Z (DX)(R8*4), K2, Z2
+	VMOVUPD.Z   (CX)(SI*8), K2, Z3
+	VFMADD231PD Z2, Z1, K2, Z3
+	VMOVUPD     Z3, K2, (CX)(SI*8)
+	KSHIFTRW    $0x08, K2, K1
+	VCVTPS2PD.Z 32(AX)(R8*4), K1, Z1
+	VCVTPS2PD.Z 32(DX)(R8*4), K1, Z2
+	VMOVUPD.Z   64(CX)(SI*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 64(CX)(SI*8)
+
+span_done_1586:
+	MOVQ  dalpha_len+56(FP), SI
+	IMULQ inner+72(FP), SI
+	SUBQ  SI, BX
+	SHLQ  $0x02, SI
+	ADDQ  SI, AX
+	ADDQ  SI, DX
+	JMP   ring_row_1580
+
+ring_rows_done_1581:
+	MOVQ 1880(SP), AX
+	MOVQ dalpha_base+48(FP), DX
+	LEAQ (DX)(AX*4), DX
+	MOVQ 1912(SP), BX
+	MOVQ 1856(SP), SI
+	MOVQ 1896(SP), DI
+	SUBQ SI, DI
+	JLE  fold_ext_done_1588
+	CMPQ DI, SI
+	JA   fold_ext_scalar_1589
+	ADDQ $0x00000007, DI
+	ANDQ $-8, DI
+	LEAQ (SI)(DI*1), DI
+
+fold_ext_1587:
+	CMPQ    DI, SI
+	JBE     fold_ext_done_1588
+	SUBQ    $0x00000008, DI
+	MOVQ    DI, R8
+	SUBQ    SI, R8
+	VMOVUPD (CX)(R8*8), Z1
+	VADDPD  (CX)(DI*8), Z1, Z1
+	VMOVUPD Z1, (CX)(R8*8)
+	JMP     fold_ext_1587
+
+fold_ext_scalar_1589:
+	MOVQ 1896(SP), DI
+
+fold_ext_element_1590:
+	CMPQ   DI, SI
+	JBE    fold_ext_element_done_1591
+	DECQ   DI
+	MOVQ   DI, R8
+	SUBQ   SI, R8
+	VMOVSD (CX)(DI*8), X1
+	VADDSD (CX)(R8*8), X1, X1
+	VMOVSD X1, (CX)(R8*8)
+	JMP    fold_ext_element_1590
+
+fold_ext_element_done_1591:
+fold_ext_done_1588:
+fold_1592:
+	CMPQ   SI, BX
+	JBE    fold_done_1593
+	DECQ   SI
+	MOVQ   SI, DI
+	SUBQ   BX, DI
+	VMOVSD (CX)(SI*8), X1
+	VADDSD (CX)(DI*8), X1, X1
+	VMOVSD X1, (CX)(DI*8)
+	JMP    fold_1592
+
+fold_done_1593:
+	XORQ BX, BX
+	CMPQ inner+72(FP), $0x01
+	JNE  sums_planes_1594
+	MOVQ 1904(SP), SI
+	SUBQ $0x00000008, SI
+
+sums_vector_1596:
+	CMPQ      BX, SI
+	JGT       sums_scalar_1597
+	VCVTPS2PD (DX)(BX*4), Z1
+	VADDPD    (CX)(BX*8), Z1, Z1
+	VCVTPD2PS Z1, Y1
+	VMOVUPS   Y1, (DX)(BX*4)
+	ADDQ      $0x00000008, BX
+	JMP       sums_vector_1596
+
+sums_scalar_1597:
+	CMPQ      BX, 1904(SP)
+	JE        sums_done_1595
+	VMOVSD    (CX)(BX*8), X1
+	VXORPS    X2, X2, X2
+	VCVTSS2SD (DX)(BX*4), X2, X2
+	VADDSD    X1, X2, X2
+	VCVTSD2SS X2, X2, X2
+	VMOVSS    X2, (DX)(BX*4)
+	INCQ      BX
+	JMP       sums_scalar_1597
+
+sums_planes_1594:
+	XORQ DI, DI
+	MOVQ inner+72(FP), R8
+	SHLQ $0x03, R8
+
+sums_group_1598:
+	MOVQ   1904(SP), SI
+	SUBQ   BX, SI
+	CMPQ   SI, $0x00000004
+	JB     sums_single_1600
+	VXORPS X1, X1, X1
+	VXORPS X2, X2, X2
+	VXORPS X3, X3, X3
+	VXORPS X4, X4, X4
+	LEAQ   (CX)(DI*8), R9
+	LEAQ   (R9)(R8*2), R10
+	XORQ   SI, SI
+
+sums_group_plane_1599:
+	VADDSD    (R9), X1, X1
+	VADDSD    (R9)(R8*1), X2, X2
+	VADDSD    (R10), X3, X3
+	VADDSD    (R10)(R8*1), X4, X4
+	ADDQ      $0x08, R9
+	ADDQ      $0x08, R10
+	INCQ      SI
+	CMPQ      SI, inner+72(FP)
+	JB        sums_group_plane_1599
+	VXORPS    X5, X5, X5
+	VCVTSS2SD (DX)(BX*4), X5, X5
+	VADDSD    X1, X5, X5
+	VCVTSD2SS X5, X5, X5
+	VMOVSS    X5, (DX)(BX*4)
+	VXORPS    X1, X1, X1
+	VCVTSS2SD 4(DX)(BX*4), X1, X1
+	VADDSD    X2, X1, X1
+	VCVTSD2SS X1, X1, X1
+	VMOVSS    X1, 4(DX)(BX*4)
+	VXORPS    X1, X1, X1
+	VCVTSS2SD 8(DX)(BX*4), X1, X1
+	VADDSD    X3, X1, X1
+	VCVTSD2SS X1, X1, X1
+	VMOVSS    X1, 8(DX)(BX*4)
+	VXORPS    X1, X1, X1
+	VCVTSS2SD 12(DX)(BX*4), X1, X1
+	VADDSD    X4, X1, X1
+	VCVTSD2SS X1, X1, X1
+	VMOVSS    X1, 12(DX)(BX*4)
+	MOVQ      R8, SI
+	SHRQ      $0x01, SI
+	ADDQ      SI, DI
+	ADDQ      $0x00000004, BX
+	JMP       sums_group_1598
+
+sums_single_1600:
+	CMPQ   BX, 1904(SP)
+	JE     sums_done_1595
+	VXORPS X1, X1, X1
+	XORQ   SI, SI
+
+sums_single_plane_1601:
+	VADDSD    (CX)(DI*8), X1, X1
+	INCQ      DI
+	INCQ      SI
+	CMPQ      SI, inner+72(FP)
+	JB        sums_single_plane_1601
+	VXORPS    X2, X2, X2
+	VCVTSS2SD (DX)(BX*4), X2, X2
+	VADDSD    X1, X2, X2
+	VCVTSD2SS X2, X2, X2
+	VMOVSS    X2, (DX)(BX*4)
+	INCQ      BX
+	JMP       sums_single_1600
+
+sums_done_1595:
+	ADDQ 1904(SP), AX
+	MOVQ AX, 1880(SP)
+	JMP  ring_block_1571
+
+ring_finished_backwardDalphaAVX512F32:
+	VZEROUPPER
+	RET
+
+// func forwardAVX512F64(dst []float64, x []float64, alpha float64)
+// Requires: AVX, AVX512F, BMI2, CMOV, MMX+
+TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         x_base+24(FP), CX
+	MOVQ         x_len+32(FP), DX
+	VXORPS       Y0, Y0, Y0
+	VBROADCASTSD alpha+48(FP), Z1
+	MOVQ         DX, BX
+	SHLQ         $0x03, BX
+	CMPQ         BX, ·streamThreshold+0(SB)
+	JB           cached_1602
+	CMPQ         AX, CX
+	JE           cached_1602
+	CMPQ         AX, CX
+	JE           cached_1602
+	XORQ         BX, BX
+	MOVQ         AX, SI
+	NEGQ         SI
+	ANDQ         $0x0000003f, SI
+	SHRQ         $0x03, SI
+	CMPQ         SI, DX
+	CMOVQGT      DX, SI
+	TESTQ        SI, SI
+	JE           aligned_1604
+	MOVQ         SI, DI
+	MOVQ         $-1, R8
+	BZHIQ        DI, R8, DI
+	KMOVW        DI, K1
+	VMOVUPD.Z    (CX)(BX*8), K1, Z2
+	VCMPPD       $0x1a, Z0, Z2, K1, K2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, K1, (AX)(BX*8)
+	MOVQ         SI, BX
+
+aligned_1604:
+	MOVQ DX, SI
+	SUBQ $0x00000020, SI
+
+unrolled_1605:
+	CMPQ     BX, SI
+	JGT      single_1606
+	VMOVUPD  (CX)(BX*8), Z2
+	VCMPPD   $0x1a, Z0, Z2, K1
+	VMULPD   Z1, Z2, K1, Z2
+	VMOVNTPD Z2, (AX)(BX*8)
+	VMOVUPD  64(CX)(BX*8), Z2
+	VCMPPD   $0x1a, Z0, Z2, K1
+	VMULPD   Z1, Z2, K1, Z2
+	VMOVNTPD Z2, 64(AX)(BX*8)
+	VMOVUPD  128(CX)(BX*8), Z2
+	VCMPPD   $0x1a, Z0, Z2, K1
+	VMULPD   Z1, Z2, K1, Z2
+	VMOVNTPD Z2, 128(AX)(BX*8)
+	VMOVUPD  192(CX)(BX*8), Z2
+	VCMPPD   $0x1a, Z0, Z2, K1
+	VMULPD   Z1, Z2, K1, Z2
+	VMOVNTPD Z2, 192(AX)(BX*8)
+	ADDQ     $0x00000020, BX
+	JMP      unrolled_1605
+
+single_1606:
+	MOVQ DX, SI
+	SUBQ $0x00000008, SI
+
+single_loop_1607:
+	CMPQ     BX, SI
+	JGT      remainder_1608
+	VMOVUPD  (CX)(BX*8), Z2
+	VCMPPD   $0x1a, Z0, Z2, K1
+	VMULPD   Z1, Z2, K1, Z2
+	VMOVNTPD Z2, (AX)(BX*8)
+	ADDQ     $0x00000008, BX
+	JMP      single_loop_1607
+
+remainder_1608:
+	SUBQ      BX, DX
+	JE        span_done_1609
+	MOVQ      $-1, SI
+	BZHIQ     DX, SI, DX
+	KMOVW     DX, K1
+	VMOVUPD.Z (CX)(BX*8), K1, Z2
+	VCMPPD    $0x1a, Z0, Z2, K1, K2
+	VMULPD    Z1, Z2, K2, Z2
+	VMOVUPD   Z2, K1, (AX)(BX*8)
+
+span_done_1609:
+	SFENCE
+	JMP stored_1603
+
+cached_1602:
+	XORQ BX, BX
+	MOVQ DX, SI
+	SUBQ $0x00000020, SI
+
+unrolled_1610:
+	CMPQ    BX, SI
+	JGT     single_1611
+	VMOVUPD (CX)(BX*8), Z2
+	VCMPPD  $0x1a, Z0, Z2, K1
+	VMULPD  Z1, Z2, K1, Z2
+	VMOVUPD Z2, (AX)(BX*8)
+	VMOVUPD 64(CX)(BX*8), Z2
+	VCMPPD  $0x1a, Z0, Z2, K1
+	VMULPD  Z1, Z2, K1, Z2
+	VMOVUPD Z2, 64(AX)(BX*8)
+	VMOVUPD 128(CX)(BX*8), Z2
+	VCMPPD  $0x1a, Z0, Z2, K1
+	VMULPD  Z1, Z2, K1, Z2
+	VMOVUPD Z2, 128(AX)(BX*8)
+	VMOVUPD 192(CX)(BX*8), Z2
+	VCMPPD  $0x1a, Z0, Z2, K1
+	VMULPD  Z1, Z2, K1, Z2
+	VMOVUPD Z2, 192(AX)(BX*8)
+	ADDQ    $0x00000020, BX
+	JMP     unrolled_1610
+
+single_1611:
+	MOVQ DX, SI
+	SUBQ $0x00000008, SI
+
+single_loop_1612:
+	CMPQ    BX, SI
+	JGT     remainder_1613
+	VMOVUPD (CX)(BX*8), Z2
+	VCMPPD  $0x1a, Z0, Z2, K1
+	VMULPD  Z1, Z2, K1, Z2
+	VMOVUPD Z2, (AX)(BX*8)
+	ADDQ    $0x00000008, BX
+	JMP     single_loop_1612
+
+remainder_1613:
+	SUBQ      BX, DX
+	JE        span_done_1614
+	MOVQ      $-1, SI
+	BZHIQ     DX, SI, DX
+	KMOVW     DX, K1
+	VMOVUPD.Z (CX)(BX*8), K1, Z2
+	VCMPPD    $0x1a, Z0, Z2, K1, K2
+	VMULPD    Z1, Z2, K2, Z2
+	VMOVUPD   Z2, K1, (AX)(BX*8)
+
+span_done_1614:
+stored_1603:
+	VZEROUPPER
+	RET
+
+// func forwardPlanesAVX512F64(dst []float64, x []float64, alpha []float64, inner int)
+// Requires: AVX, AVX512F, BMI2, CMOV, MMX+
+TEXT ·forwardPlanesAVX512F64(SB), NOSPLIT, $0-80
+	MOVQ   dst_base+0(FP), AX
+	MOVQ   x_base+24(FP), CX
+	MOVQ   x_len+32(FP), DX
+	VXORPS Y0, Y0, Y0
+	MOVQ   inner+72(FP), BX
+	MOVQ   alpha_len+56(FP), SI
+	MOVQ   alpha_base+48(FP), DI
+	MOVQ   BX, R8
+	SHLQ   $0x03, R8
+	XORQ   R9, R9
+	MOVQ   DX, R10
+	SHLQ   $0x03, R10
+	CMPQ   R10, ·streamThreshold+0(SB)
+	JB     cached_1615
+	CMPQ   AX, CX
+	JE     cached_1615
+	CMPQ   AX, CX
+	JE     cached_1615
+
+plane_1617:
+	CMPQ         DX, $0x00
+	JE           planes_done_1618
+	VBROADCASTSD (DI)(R9*8), Z1
+	XORQ         R10, R10
+	MOVQ         AX, R11
+	NEGQ         R11
+	ANDQ         $0x0000003f, R11
+	SHRQ         $0x03, R11
+	CMPQ         R11, BX
+	CMOVQGT      BX, R11
+	TESTQ        R11, R11
+	JE           aligned_1619
+	MOVQ         R11, R12
+	MOVQ         $-1, R13
+	BZHIQ        R12, R13, R12
+	KMOVW        R12, K1
+	VMOVUPD.Z    (CX)(R10*8), K1, Z2
+	VCMPPD       $0x1a, Z0, Z2, K1, K2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, K1, (AX)(R10*8)
+	MOVQ         R11, R10
+
+aligned_1619:
+	MOVQ BX, R11
+	SUBQ $0x00000020, R11
+
+unrolled_1620:
+	CMPQ     R10, R11
+	JGT      single_1621
+	VMOVUPD  (CX)(R10*8), Z2
+	VCMPPD   $0x1a, Z0, Z2, K1
+	VMULPD   Z1, Z2, K1, Z2
+	VMOVNTPD Z2, (AX)(R10*8)
+	VMOVUPD  64(CX)(R10*8), Z2
+	VCMPPD   $0x1a, Z0, Z2, K1
+	VMULPD   Z1, Z2, K1, Z2
+	VMOVNTPD Z2, 64(AX)(R10*8)
+	VMOVUPD  128(CX)(R10*8), Z2
+	VCMPPD   $0x1a, Z0, Z2, K1
+	VMULPD   Z1, Z2, K1, Z2
+	VMOVNTPD Z2, 128(AX)(R10*8)
+	VMOVUPD  192(CX)(R10*8), Z2
+	VCMPPD   $0x1a, Z0, Z2, K1
+	VMULPD   Z1, Z2, K1, Z2
+	VMOVNTPD Z2, 192(AX)(R10*8)
+	ADDQ     $0x00000020, R10
+	JMP      unrolled_1620
+
+single_1621:
+	MOVQ BX, R11
+	SUBQ $0x00000008, R11
+
+single_loop_1622:
+	CMPQ     R10, R11
+	JGT      remainder_1623
+	VMOVUPD  (CX)(R10*8), Z2
+	VCMPPD   $0x1a, Z0, Z2, K1
+	VMULPD   Z1, Z2, K1, Z2
+	VMOVNTPD Z2, (AX)(R10*8)
+	ADDQ     $0x00000008, R10
+	JMP      single_loop_1622
+
+remainder_1623:
+	MOVQ      BX, R11
+	SUBQ      R10, R11
+	JE        span_done_1624
+	MOVQ      $-1, R12
+	BZHIQ     R11, R12, R11
+	KMOVW     R11, K1
+	VMOVUPD.Z (CX)(R10*8), K1, Z2
+	VCMPPD    $0x1a, Z0, Z2, K1, K2
+	VMULPD    Z1, Z2, K2, Z2
+	VMOVUPD   Z2, K1, (AX)(R10*8)
+
+span_done_1624:
+	ADDQ R8, CX
+	ADDQ R8, AX
+	INCQ R9
+	CMPQ R9, SI
+	JNE  same_pass_1625
+	XORQ R9, R9
+
+same_pass_1625:
+	SUBQ BX, DX
+	JMP  plane_1617
+
+planes_done_1618:
+	SFENCE
+	JMP stored_1616
+
+cached_1615:
+plane_1626:
+	CMPQ         DX, $0x00
+	JE           planes_done_1627
+	VBROADCASTSD (DI)(R9*8), Z1
+	XORQ         R10, R10
+	MOVQ         BX, R11
+	SUBQ         $0x00000020, R11
+
+unrolled_1628:
+	CMPQ    R10, R11
+	JGT     single_1629
+	VMOVUPD (CX)(R10*8), Z2
+	VCMPPD  $0x1a, Z0, Z2, K1
+	VMULPD  Z1, Z2, K1, Z2
+	VMOVUPD Z2, (AX)(R10*8)
+	VMOVUPD 64(CX)(R10*8), Z2
+	VCMPPD  $0x1a, Z0, Z2, K1
+	VMULPD  Z1, Z2, K1, Z2
+	VMOVUPD Z2, 64(AX)(R10*8)
+	VMOVUPD 128(CX)(R10*8), Z2
+	VCMPPD  $0x1a, Z0, Z2, K1
+	VMULPD  Z1, Z2, K1, Z2
+	VMOVUPD Z2, 128(AX)(R10*8)
+	VMOVUPD 192(CX)(R10*8), Z2
+	VCMPPD  $0x1a, Z0, Z2, K1
+	VMULPD  Z1, Z2, K1, Z2
+	VMOVUPD Z2, 192(AX)(R10*8)
+	ADDQ    $0x00000020, R10
+	JMP     unrolled_1628
+
+single_1629:
+	MOVQ BX, R11
+	SUBQ $0x00000008, R11
+
+single_loop_1630:
+	CMPQ    R10, R11
+	JGT     remainder_1631
+	VMOVUPD (CX)(R10*8), Z2
+	VCMPPD  $0x1a, Z0, Z2, K1
+	VMULPD  Z1, Z2, K1, Z2
+	VMOVUPD Z2, (AX)(R10*8)
+	ADDQ    $0x00000008, R10
+	JMP     single_loop_1630
+
+remainder_1631:
+	MOVQ      BX, R11
+	SUBQ      R10, R11
+	JE        span_done_1632
+	MOVQ      $-1, R12
+	BZHIQ     R11, R12, R11
+	KMOVW     R11, K1
+	VMOVUPD.Z (CX)(R10*8), K1, Z2
+	VCMPPD    $0x1a, Z0, Z2, K1, K2
+	VMULPD    Z1, Z2, K2, Z2
+	VMOVUPD   Z2, K1, (AX)(R10*8)
+
+span_done_1632:
+	ADDQ R8, CX
+	ADDQ R8, AX
+	INCQ R9
+	CMPQ R9, SI
+	JNE  same_pass_1633
+	XORQ R9, R9
+
+same_pass_1633:
+	SUBQ BX, DX
+	JMP  plane_1626
+
+planes_done_1627:
+stored_1616:
+	VZEROUPPER
+	RET
+
+// func forwardPatternAVX512F64(dst []float64, x []float64, pattern []float64)
+// Requires: AVX, AVX512F, BMI2, CMOV, MMX+
+TEXT ·forwardPatternAVX512F64(SB), NOSPLIT, $0-72
+	MOVQ   dst_base+0(FP), AX
+	MOVQ   x_base+24(FP), CX
+	MOVQ   x_len+32(FP), DX
+	MOVQ   pattern_base+48(FP), BX
+	VXORPS Y0, Y0, Y0
+	MOVQ   pattern_len+56(FP), SI
+	MOVQ   DX, DI
+	SHLQ   $0x03, DI
+	CMPQ   DI, ·streamThreshold+0(SB)
+	JB     cached_1634
+	CMPQ   AX, CX
+	JE     cached_1634
+	CMPQ   AX, CX
+	JE     cached_1634
+
+row_1636:
+	CMPQ      DX, $0x00
+	JE        rows_done_1637
+	MOVQ      SI, DI
+	CMPQ      DX, DI
+	CMOVQLT   DX, DI
+	XORQ      R8, R8
+	MOVQ      AX, R9
+	NEGQ      R9
+	ANDQ      $0x0000003f, R9
+	SHRQ      $0x03, R9
+	CMPQ      R9, DI
+	CMOVQGT   DI, R9
+	TESTQ     R9, R9
+	JE        aligned_1638
+	MOVQ      R9, R10
+	MOVQ      $-1, R11
+	BZHIQ     R10, R11, R10
+	KMOVW     R10, K1
+	VMOVUPD.Z (CX)(R8*8), K1, Z1
+	VCMPPD    $0x1a, Z0, Z1, K1, K2
+	VMULPD    (BX)(R8*8), Z1, K2, Z1
+	VMOVUPD   Z1, K1, (AX)(R8*8)
+	MOVQ      R9, R8
+
+aligned_1638:
+	MOVQ DI, R9
+	SUBQ $0x00000020, R9
+
+unrolled_1639:
+	CMPQ     R8, R9
+	JGT      single_1640
+	VMOVUPD  (CX)(R8*8), Z1
+	VCMPPD   $0x1a, Z0, Z1, K1
+	VMULPD   (BX)(R8*8), Z1, K1, Z1
+	VMOVNTPD Z1, (AX)(R8*8)
+	VMOVUPD  64(CX)(R8*8), Z1
+	VCMPPD   $0x1a, Z0, Z1, K1
+	VMULPD   64(BX)(R8*8), Z1, K1, Z1
+	VMOVNTPD Z1, 64(AX)(R8*8)
+	VMOVUPD  128(CX)(R8*8), Z1
+	VCMPPD   $0x1a, Z0, Z1, K1
+	VMULPD   128(BX)(R8*8), Z1, K1, Z1
+	VMOVNTPD Z1, 128(AX)(R8*8)
+	VMOVUPD  192(CX)(R8*8), Z1
+	VCMPPD   $0x1a, Z0, Z1, K1
+	VMULPD   192(BX)(R8*8), Z1, K1, Z1
+	VMOVNTPD Z1, 192(AX)(R8*8)
+	ADDQ     $0x00000020, R8
+	JMP      unrolled_1639
+
+single_1640:
+	MOVQ DI, R9
+	SUBQ $0x00000008, R9
+
+single_loop_1641:
+	CMPQ     R8, R9
+	JGT      remainder_1642
+	VMOVUPD  (CX)(R8*8), Z1
+	VCMPPD   $0x1a, Z0, Z1, K1
+	VMULPD   (BX)(R8*8), Z1, K1, Z1
+	VMOVNTPD Z1, (AX)(R8*8)
+	ADDQ     $0x00000008, R8
+	JMP      single_loop_1641
+
+remainder_1642:
+	MOVQ      DI, R9
+	SUBQ      R8, R9
+	JE        span_done_1643
+	MOVQ      $-1, R10
+	BZHIQ     R9, R10, R9
+	KMOVW     R9, K1
+	VMOVUPD.Z (CX)(R8*8), K1, Z1
+	VCMPPD    $0x1a, Z0, Z1, K1, K2
+	VMULPD    (BX)(R8*8), Z1, K2, Z1
+	VMOVUPD   Z1, K1, (AX)(R8*8)
+
+span_done_1643:
+	MOVQ DI, R8
+	SHLQ $0x03, R8
+	ADDQ R8, CX
+	ADDQ R8, AX
+	SUBQ DI, DX
+	JMP  row_1636
+
+rows_done_1637:
+	SFENCE
+	JMP stored_1635
+
+cached_1634:
+row_1644:
+	CMPQ    DX, $0x00
+	JE      rows_done_1645
+	MOVQ    SI, DI
+	CMPQ    DX, DI
+	CMOVQLT DX, DI
+	XORQ    R8, R8
+	MOVQ    DI, R9
+	SUBQ    $0x00000020, R9
+
+unrolled_1646:
+	CMPQ    R8, R9
+	JGT     single_1647
+	VMOVUPD (CX)(R8*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMULPD  (BX)(R8*8), Z1, K1, Z1
+	VMOVUPD Z1, (AX)(R8*8)
+	VMOVUPD 64(CX)(R8*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMULPD  64(BX)(R8*8), Z1, K1, Z1
+	VMOVUPD Z1, 64(AX)(R8*8)
+	VMOVUPD 128(CX)(R8*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMULPD  128(BX)(R8*8), Z1, K1, Z1
+	VMOVUPD Z1, 128(AX)(R8*8)
+	VMOVUPD 192(CX)(R8*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMULPD  192(BX)(R8*8), Z1, K1, Z1
+	VMOVUPD Z1, 192(AX)(R8*8)
+	ADDQ    $0x00000020, R8
+	JMP     unrolled_1646
+
+single_1647:
+	MOVQ DI, R9
+	SUBQ $0x00000008, R9
+
+single_loop_1648:
+	CMPQ    R8, R9
+	JGT     remainder_1649
+	VMOVUPD (CX)(R8*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMULPD  (BX)(R8*8), Z1, K1, Z1
+	VMOVUPD Z1, (AX)(R8*8)
+	ADDQ    $0x00000008, R8
+	JMP     single_loop_1648
+
+remainder_1649:
+	MOVQ      DI, R9
+	SUBQ      R8, R9
+	JE        span_done_1650
+	MOVQ      $-1, R10
+	BZHIQ     R9, R10, R9
+	KMOVW     R9, K1
+	VMOVUPD.Z (CX)(R8*8), K1, Z1
+	VCMPPD    $0x1a, Z0, Z1, K1, K2
+	VMULPD    (BX)(R8*8), Z1, K2, Z1
+	VMOVUPD   Z1, K1, (AX)(R8*8)
+
+span_done_1650:
+	MOVQ DI, R8
+	SHLQ $0x03, R8
+	ADDQ R8, CX
+	ADDQ R8, AX
+	SUBQ DI, DX
+	JMP  row_1644
+
+rows_done_1645:
+stored_1635:
+	VZEROUPPER
+	RET
+
+// func forwardRingAVX512F64(dst []float64, x []float64, alpha []float64, inner int)
+// Requires: AVX, AVX512F, BMI2, CMOV
+TEXT ·forwardRingAVX512F64(SB), $1984-80
+	MOVQ   dst_base+0(FP), CX
+	MOVQ   x_base+24(FP), BX
+	MOVQ   x_len+32(FP), SI
+	VXORPS Y0, Y0, Y0
+	LEAQ   (SP), DI
+	ADDQ   $0x0000003f, DI
+	ANDQ   $-64, DI
+	MOVQ   inner+72(FP), AX
+	MOVQ   alpha_len+56(FP), DX
+	MOVQ   DX, R8
+	IMULQ  AX, R8
+	CMPQ   R8, $0x000000c0
+	JA     ring_segmented_1651
+	MOVQ   R8, R9
+
+ring_len_1652:
+	CMPQ R9, $0x00000008
+	JAE  ring_len_done_1653
+	ADDQ R8, R9
+	JMP  ring_len_1652
+
+ring_len_done_1653:
+	MOVQ R9, 1920(SP)
+	MOVQ $0x00000008, R10
+
+ring_step_1654:
+	CMPQ R10, R9
+	JB   ring_step_done_1655
+	SUBQ R9, R10
+	JMP  ring_step_1654
+
+ring_step_done_1655:
+	MOVQ R10, 1928(SP)
+	MOVQ $0x00000020, R10
+
+ring_step_1656:
+	CMPQ R10, R9
+	JB   ring_step_done_1657
+	SUBQ R9, R10
+	JMP  ring_step_1656
+
+ring_step_done_1657:
+	MOVQ    R10, 1936(SP)
+	MOVQ    SI, R10
+	LEAQ    32(R9), R9
+	CMPQ    R10, R9
+	CMOVQHI R9, R10
+	MOVQ    R10, 1960(SP)
+	MOVQ    alpha_base+48(FP), R9
+	MOVQ    1960(SP), R10
+	CMPQ    R8, $0x00000008
+	JB      ring_short_1658
+	CMPQ    AX, $0x01
+	JNE     ring_planes_1659
+	XORQ    AX, AX
+	XORQ    R8, R8
+
+ring_copy_1661:
+	CMPQ    AX, R10
+	JAE     ring_built_1660
+	MOVQ    DX, R11
+	SUBQ    R8, R11
+	CMPQ    R11, $0x00000008
+	JB      ring_copy_tail_1662
+	VMOVUPD (R9)(R8*8), Z1
+	VMOVUPD Z1, (DI)(AX*8)
+	ADDQ    $0x00000008, AX
+	ADDQ    $0x00000008, R8
+	CMPQ    R8, DX
+	JNE     ring_copy_1661
+	XORQ    R8, R8
+	JMP     ring_copy_1661
+
+ring_copy_tail_1662:
+	VMOVUPD -64(R9)(DX*8), Z1
+	ADDQ    R11, AX
+	VMOVUPD Z1, -64(DI)(AX*8)
+	XORQ    R8, R8
+	JMP     ring_copy_1661
+
+ring_planes_1659:
+	XORQ R8, R8
+	XORQ R11, R11
+	CMPQ AX, $0x00000010
+	JA   ring_long_planes_1663
+	MOVQ R10, R12
+	SUBQ $0x00000008, R12
+
+ring_fill_1664:
+	CMPQ         R11, R12
+	JGT          ring_fill_last_1665
+	VBROADCASTSD (R9)(R8*8), Z1
+	VMOVUPD      Z1, (DI)(R11*8)
+	VMOVUPD      Z1, 64(DI)(R11*8)
+	ADDQ         AX, R11
+	INCQ         R8
+	CMPQ         R8, DX
+	JNE          ring_wrap_1666
+	XORQ         R8, R8
+
+ring_wrap_1666:
+	JMP ring_fill_1664
+
+ring_fill_last_1665:
+	CMPQ         R11, R10
+	JAE          ring_built_1660
+	VBROADCASTSD (R9)(R8*8), Z1
+	VMOVUPD      Z1, (DI)(R11*8)
+	ADDQ         AX, R11
+	INCQ         R8
+	CMPQ         R8, DX
+	JNE          ring_wrap_1667
+	XORQ         R8, R8
+
+ring_wrap_1667:
+	JMP ring_fill_last_1665
+
+ring_long_planes_1663:
+ring_channel_1668:
+	CMPQ         R11, R10
+	JAE          ring_built_1660
+	VBROADCASTSD (R9)(R8*8), Z1
+	MOVQ         R11, R13
+	ADDQ         AX, R11
+	MOVQ         R11, R12
+	CMPQ         R12, R10
+	CMOVQHI      R10, R12
+
+ring_plane_1669:
+	VMOVUPD Z1, (DI)(R13*8)
+	ADDQ    $0x00000008, R13
+	CMPQ    R13, R12
+	JB      ring_plane_1669
+	INCQ    R8
+	CMPQ    R8, DX
+	JNE     ring_wrap_1670
+	XORQ    R8, R8
+
+ring_wrap_1670:
+	JMP ring_channel_1668
+
+ring_short_1658:
+	XORQ R11, R11
+	XORQ R12, R12
+	XORQ R13, R13
+
+ring_element_1671:
+	MOVQ (R9)(R11*8), R14
+	MOVQ R14, (DI)(R13*8)
+	INCQ R12
+	CMPQ R12, AX
+	JB   ring_element_next_1672
+	XORQ R12, R12
+	INCQ R11
+	CMPQ R11, DX
+	JB   ring_element_next_1672
+	XORQ R11, R11
+
+ring_element_next_1672:
+	INCQ    R13
+	CMPQ    R13, $0x00000008
+	JB      ring_element_1671
+	VMOVUPD (DI), Z1
+	MOVQ    1920(SP), AX
+	CMPQ    AX, $0x00000008
+	JE      ring_exact_1673
+	SUBQ    R8, AX
+
+ring_exact_1673:
+	MOVQ AX, DX
+
+ring_repeat_1674:
+	CMPQ    DX, R10
+	JAE     ring_built_1660
+	VMOVUPD Z1, (DI)(DX*8)
+	ADDQ    AX, DX
+	JMP     ring_repeat_1674
+
+ring_built_1660:
+	XORQ AX, AX
+	XORQ DX, DX
+	MOVQ SI, R8
+	SUBQ $0x00000020, R8
+
+unrolled_1675:
+	CMPQ    DX, R8
+	JGT     single_1676
+	VMOVUPD (BX)(DX*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMULPD  (DI)(AX*8), Z1, K1, Z1
+	VMOVUPD Z1, (CX)(DX*8)
+	VMOVUPD 64(BX)(DX*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMULPD  64(DI)(AX*8), Z1, K1, Z1
+	VMOVUPD Z1, 64(CX)(DX*8)
+	VMOVUPD 128(BX)(DX*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMULPD  128(DI)(AX*8), Z1, K1, Z1
+	VMOVUPD Z1, 128(CX)(DX*8)
+	VMOVUPD 192(BX)(DX*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMULPD  192(DI)(AX*8), Z1, K1, Z1
+	VMOVUPD Z1, 192(CX)(DX*8)
+	ADDQ    1936(SP), AX
+	MOVQ    AX, R9
+	SUBQ    1920(SP), R9
+	CMOVQCC R9, AX
+	ADDQ    $0x00000020, DX
+	JMP     unrolled_1675
+
+single_1676:
+	MOVQ SI, R8
+	SUBQ $0x00000008, R8
+
+single_loop_1677:
+	CMPQ    DX, R8
+	JGT     remainder_1678
+	VMOVUPD (BX)(DX*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMULPD  (DI)(AX*8), Z1, K1, Z1
+	VMOVUPD Z1, (CX)(DX*8)
+	ADDQ    1928(SP), AX
+	MOVQ    AX, R9
+	SUBQ    1920(SP), R9
+	CMOVQCC R9, AX
+	ADDQ    $0x00000008, DX
+	JMP     single_loop_1677
+
+remainder_1678:
+	SUBQ      DX, SI
+	JE        span_done_1679
+	MOVQ      $-1, R8
+	BZHIQ     SI, R8, SI
+	KMOVW     SI, K1
+	VMOVUPD.Z (BX)(DX*8), K1, Z1
+	VCMPPD    $0x1a, Z0, Z1, K1, K2
+	VMULPD    (DI)(AX*8), Z1, K2, Z1
+	VMOVUPD   Z1, K1, (CX)(DX*8)
+
+span_done_1679:
+	JMP ring_finished_forwardAVX512F64
+
+ring_segmented_1651:
+	MOVQ inner+72(FP), R8
+	CMPQ R8, $0x000000c0
+	JA   ring_finished_forwardAVX512F64
+	MOVQ $0x000000c0, AX
+	XORQ DX, DX
+	DIVQ R8
+	MOVQ AX, 1952(SP)
+	MOVQ $0x00000000, 1944(SP)
+	CMPQ R8, $0x01
+	JE   ring_rows_1680
+
+ring_segment_1681:
+	CMPQ    SI, $0x00
+	JE      ring_done_1682
+	MOVQ    1944(SP), AX
+	MOVQ    alpha_len+56(FP), DX
+	MOVQ    inner+72(FP), R8
+	SUBQ    AX, DX
+	MOVQ    1952(SP), R9
+	CMPQ    DX, R9
+	CMOVQHI R9, DX
+	MOVQ    DX, 1968(SP)
+	MOVQ    DX, R9
+	IMULQ   R8, R9
+	MOVQ    R9, R10
+	CMPQ    SI, R10
+	CMOVQLT SI, R10
+	MOVQ    R10, 1976(SP)
+	MOVQ    R9, R11
+
+ring_len_1683:
+	CMPQ R11, $0x00000008
+	JAE  ring_len_done_1684
+	ADDQ R9, R11
+	JMP  ring_len_1683
+
+ring_len_done_1684:
+	MOVQ R11, 1920(SP)
+	MOVQ $0x00000008, R12
+
+ring_step_1685:
+	CMPQ R12, R11
+	JB   ring_step_done_1686
+	SUBQ R11, R12
+	JMP  ring_step_1685
+
+ring_step_done_1686:
+	MOVQ R12, 1928(SP)
+	MOVQ $0x00000020, R12
+
+ring_step_1687:
+	CMPQ R12, R11
+	JB   ring_step_done_1688
+	SUBQ R11, R12
+	JMP  ring_step_1687
+
+ring_step_done_1688:
+	MOVQ    R12, 1936(SP)
+	LEAQ    32(R11), R11
+	CMPQ    R10, R11
+	CMOVQHI R11, R10
+	MOVQ    R10, 1960(SP)
+	MOVQ    alpha_base+48(FP), R10
+	LEAQ    (R10)(AX*8), R10
+	MOVQ    1960(SP), AX
+	CMPQ    R9, $0x00000008
+	JB      ring_short_1689
+	CMPQ    R8, $0x01
+	JNE     ring_planes_1690
+	XORQ    R8, R8
+	XORQ    R9, R9
+
+ring_copy_1692:
+	CMPQ    R8, AX
+	JAE     ring_built_1691
+	MOVQ    DX, R11
+	SUBQ    R9, R11
+	CMPQ    R11, $0x00000008
+	JB      ring_copy_tail_1693
+	VMOVUPD (R10)(R9*8), Z1
+	VMOVUPD Z1, (DI)(R8*8)
+	ADDQ    $0x00000008, R8
+	ADDQ    $0x00000008, R9
+	CMPQ    R9, DX
+	JNE     ring_copy_1692
+	XORQ    R9, R9
+	JMP     ring_copy_1692
+
+ring_copy_tail_1693:
+	VMOVUPD -64(R10)(DX*8), Z1
+	ADDQ    R11, R8
+	VMOVUPD Z1, -64(DI)(R8*8)
+	XORQ    R9, R9
+	JMP     ring_copy_1692
+
+ring_planes_1690:
+	XORQ R9, R9
+	XORQ R11, R11
+	CMPQ R8, $0x00000010
+	JA   ring_long_planes_1694
+	MOVQ AX, R12
+	SUBQ $0x00000008, R12
+
+ring_fill_1695:
+	CMPQ         R11, R12
+	JGT          ring_fill_last_1696
+	VBROADCASTSD (R10)(R9*8), Z1
+	VMOVUPD      Z1, (DI)(R11*8)
+	VMOVUPD      Z1, 64(DI)(R11*8)
+	ADDQ         R8, R11
+	INCQ         R9
+	CMPQ         R9, DX
+	JNE          ring_wrap_1697
+	XORQ         R9, R9
+
+ring_wrap_1697:
+	JMP ring_fill_1695
+
+ring_fill_last_1696:
+	CMPQ         R11, AX
+	JAE          ring_built_1691
+	VBROADCASTSD (R10)(R9*8), Z1
+	VMOVUPD      Z1, (DI)(R11*8)
+	ADDQ         R8, R11
+	INCQ         R9
+	CMPQ         R9, DX
+	JNE          ring_wrap_1698
+	XORQ         R9, R9
+
+ring_wrap_1698:
+	JMP ring_fill_last_1696
+
+ring_long_planes_1694:
+ring_channel_1699:
+	CMPQ         R11, AX
+	JAE          ring_built_1691
+	VBROADCASTSD (R10)(R9*8), Z1
+	MOVQ         R11, R13
+	ADDQ         R8, R11
+	MOVQ         R11, R12
+	CMPQ         R12, AX
+	CMOVQHI      AX, R12
+
+ring_plane_1700:
+	VMOVUPD Z1, (DI)(R13*8)
+	ADDQ    $0x00000008, R13
+	CMPQ    R13, R12
+	JB      ring_plane_1700
+	INCQ    R9
+	CMPQ    R9, DX
+	JNE     ring_wrap_1701
+	XORQ    R9, R9
+
+ring_wrap_1701:
+	JMP ring_channel_1699
+
+ring_short_1689:
+	XORQ R11, R11
+	XORQ R12, R12
+	XORQ R13, R13
+
+ring_element_1702:
+	MOVQ (R10)(R11*8), R14
+	MOVQ R14, (DI)(R13*8)
+	INCQ R12
+	CMPQ R12, R8
+	JB   ring_element_next_1703
+	XORQ R12, R12
+	INCQ R11
+	CMPQ R11, DX
+	JB   ring_element_next_1703
+	XORQ R11, R11
+
+ring_element_next_1703:
+	INCQ    R13
+	CMPQ    R13, $0x00000008
+	JB      ring_element_1702
+	VMOVUPD (DI), Z1
+	MOVQ    1920(SP), DX
+	CMPQ    DX, $0x00000008
+	JE      ring_exact_1704
+	SUBQ    R9, DX
+
+ring_exact_1704:
+	MOVQ DX, R8
+
+ring_repeat_1705:
+	CMPQ    R8, AX
+	JAE     ring_built_1691
+	VMOVUPD Z1, (DI)(R8*8)
+	ADDQ    DX, R8
+	JMP     ring_repeat_1705
+
+ring_built_1691:
+	XORQ AX, AX
+	MOVQ 1976(SP), DX
+	XORQ R8, R8
+	MOVQ DX, R9
+	SUBQ $0x00000020, R9
+
+unrolled_1706:
+	CMPQ    R8, R9
+	JGT     single_1707
+	VMOVUPD (BX)(R8*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMULPD  (DI)(AX*8), Z1, K1, Z1
+	VMOVUPD Z1, (CX)(R8*8)
+	VMOVUPD 64(BX)(R8*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMULPD  64(DI)(AX*8), Z1, K1, Z1
+	VMOVUPD Z1, 64(CX)(R8*8)
+	VMOVUPD 128(BX)(R8*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMULPD  128(DI)(AX*8), Z1, K1, Z1
+	VMOVUPD Z1, 128(CX)(R8*8)
+	VMOVUPD 192(BX)(R8*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMULPD  192(DI)(AX*8), Z1, K1, Z1
+	VMOVUPD Z1, 192(CX)(R8*8)
+	ADDQ    1936(SP), AX
+	MOVQ    AX, R10
+	SUBQ    1920(SP), R10
+	CMOVQCC R10, AX
+	ADDQ    $0x00000020, R8
+	JMP     unrolled_1706
+
+single_1707:
+	MOVQ DX, R9
+	SUBQ $0x00000008, R9
+
+single_loop_1708:
+	CMPQ    R8, R9
+	JGT     remainder_1709
+	VMOVUPD (BX)(R8*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMULPD  (DI)(AX*8), Z1, K1, Z1
+	VMOVUPD Z1, (CX)(R8*8)
+	ADDQ    1928(SP), AX
+	MOVQ    AX, R10
+	SUBQ    1920(SP), R10
+	CMOVQCC R10, AX
+	ADDQ    $0x00000008, R8
+	JMP     single_loop_1708
+
+remainder_1709:
+	SUBQ      R8, DX
+	JE        span_done_1710
+	MOVQ      $-1, R9
+	BZHIQ     DX, R9, DX
+	KMOVW     DX, K1
+	VMOVUPD.Z (BX)(R8*8), K1, Z1
+	VCMPPD    $0x1a, Z0, Z1, K1, K2
+	VMULPD    (DI)(AX*8), Z1, K2, Z1
+	VMOVUPD   Z1, K1, (CX)(R8*8)
+
+span_done_1710:
+	MOVQ 1944(SP), AX
+	MOVQ 1968(SP), DX
+	MOVQ 1976(SP), R8
+	SUBQ R8, SI
+	SHLQ $0x03, R8
+	ADDQ R8, BX
+	ADDQ R8, CX
+	ADDQ DX, AX
+	MOVQ alpha_len+56(FP), DX
+	CMPQ AX, DX
+	JNE  ring_next_1711
+	XORQ AX, AX
+
+ring_next_1711:
+	MOVQ AX, 1944(SP)
+	JMP  ring_segment_1681
+
+ring_done_1682:
+	JMP ring_finished_forwardAVX512F64
+
+ring_rows_1680:
+ring_block_1712:
+	MOVQ    1944(SP), AX
+	MOVQ    alpha_len+56(FP), DX
+	CMPQ    AX, DX
+	JE      ring_finished_forwardAVX512F64
+	SUBQ    AX, DX
+	MOVQ    1952(SP), CX
+	CMPQ    DX, CX
+	CMOVQHI CX, DX
+	MOVQ    DX, 1968(SP)
+	MOVQ    inner+72(FP), CX
+	MOVQ    DX, BX
+	IMULQ   CX, BX
+	MOVQ    BX, 1976(SP)
+	MOVQ    BX, SI
+
+ring_len_1713:
+	CMPQ SI, $0x00000008
+	JAE  ring_len_done_1714
+	ADDQ BX, SI
+	JMP  ring_len_1713
+
+ring_len_done_1714:
+	MOVQ SI, 1920(SP)
+	MOVQ $0x00000008, R8
+
+ring_step_1715:
+	CMPQ R8, SI
+	JB   ring_step_done_1716
+	SUBQ SI, R8
+	JMP  ring_step_1715
+
+ring_step_done_1716:
+	MOVQ R8, 1928(SP)
+	MOVQ $0x00000020, R8
+
+ring_step_1717:
+	CMPQ R8, SI
+	JB   ring_step_done_1718
+	SUBQ SI, R8
+	JMP  ring_step_1717
+
+ring_step_done_1718:
+	MOVQ    R8, 1936(SP)
+	MOVQ    BX, R8
+	LEAQ    32(SI), SI
+	CMPQ    R8, SI
+	CMOVQHI SI, R8
+	MOVQ    R8, 1960(SP)
+	MOVQ    alpha_base+48(FP), SI
+	LEAQ    (SI)(AX*8), SI
+	MOVQ    1960(SP), R8
+	CMPQ    BX, $0x00000008
+	JB      ring_short_1719
+	CMPQ    CX, $0x01
+	JNE     ring_planes_1720
+	XORQ    BX, BX
+	XORQ    R9, R9
+
+ring_copy_1722:
+	CMPQ    BX, R8
+	JAE     ring_built_1721
+	MOVQ    DX, R10
+	SUBQ    R9, R10
+	CMPQ    R10, $0x00000008
+	JB      ring_copy_tail_1723
+	VMOVUPD (SI)(R9*8), Z1
+	VMOVUPD Z1, (DI)(BX*8)
+	ADDQ    $0x00000008, BX
+	ADDQ    $0x00000008, R9
+	CMPQ    R9, DX
+	JNE     ring_copy_1722
+	XORQ    R9, R9
+	JMP     ring_copy_1722
+
+ring_copy_tail_1723:
+	VMOVUPD -64(SI)(DX*8), Z1
+	ADDQ    R10, BX
+	VMOVUPD Z1, -64(DI)(BX*8)
+	XORQ    R9, R9
+	JMP     ring_copy_1722
+
+ring_planes_1720:
+	XORQ BX, BX
+	XORQ R9, R9
+	CMPQ CX, $0x00000010
+	JA   ring_long_planes_1724
+	MOVQ R8, R10
+	SUBQ $0x00000008, R10
+
+ring_fill_1725:
+	CMPQ         R9, R10
+	JGT          ring_fill_last_1726
+	VBROADCASTSD (SI)(BX*8), Z1
+	VMOVUPD      Z1, (DI)(R9*8)
+	VMOVUPD      Z1, 64(DI)(R9*8)
+	ADDQ         CX, R9
+	INCQ         BX
+	CMPQ         BX, DX
+	JNE          ring_wrap_1727
+	XORQ         BX, BX
+
+ring_wrap_1727:
+	JMP ring_fill_1725
+
+ring_fill_last_1726:
+	CMPQ         R9, R8
+	JAE          ring_built_1721
+	VBROADCASTSD (SI)(BX*8), Z1
+	VMOVUPD      Z1, (DI)(R9*8)
+	ADDQ         CX, R9
+	INCQ         BX
+	CMPQ         BX, DX
+	JNE          ring_wrap_1728
+	XORQ         BX, BX
+
+ring_wrap_1728:
+	JMP ring_fill_last_1726
+
+ring_long_planes_1724:
+ring_channel_1729:
+	CMPQ         R9, R8
+	JAE          ring_built_1721
+	VBROADCASTSD (SI)(BX*8), Z1
+	MOVQ         R9, R11
+	ADDQ         CX, R9
+	MOVQ         R9, R10
+	CMPQ         R10, R8
+	CMOVQHI      R8, R10
+
+ring_plane_1730:
+	VMOVUPD Z1, (DI)(R11*8)
+	ADDQ    $0x00000008, R11
+	CMPQ    R11, R10
+	JB      ring_plane_1730
+	INCQ    BX
+	CMPQ    BX, DX
+	JNE     ring_wrap_1731
+	XORQ    BX, BX
+
+ring_wrap_1731:
+	JMP ring_channel_1729
+
+ring_short_1719:
+	XORQ R9, R9
+	XORQ R10, R10
+	XORQ R11, R11
+
+ring_element_1732:
+	MOVQ (SI)(R9*8), R12
+	MOVQ R12, (DI)(R11*8)
+	INCQ R10
+	CMPQ R10, CX
+	JB   ring_element_next_1733
+	XORQ R10, R10
+	INCQ R9
+	CMPQ R9, DX
+	JB   ring_element_next_1733
+	XORQ R9, R9
+
+ring_element_next_1733:
+	INCQ    R11
+	CMPQ    R11, $0x00000008
+	JB      ring_element_1732
+	VMOVUPD (DI), Z1
+	MOVQ    1920(SP), DX
+	CMPQ    DX, $0x00000008
+	JE      ring_exact_1734
+	SUBQ    BX, DX
+
+ring_exact_1734:
+	MOVQ DX, BX
+
+ring_repeat_1735:
+	CMPQ    BX, R8
+	JAE     ring_built_1721
+	VMOVUPD Z1, (DI)(BX*8)
+	ADDQ    DX, BX
+	JMP     ring_repeat_1735
+
+ring_built_1721:
+	IMULQ CX, AX
+	SHLQ  $0x03, AX
+	MOVQ  x_base+24(FP), BX
+	ADDQ  AX, BX
+	MOVQ  dst_base+0(FP), CX
+	ADDQ  AX, CX
+	MOVQ  x_len+32(FP), SI
+
+ring_row_1736:
+	CMPQ SI, $0x00
+	JE   ring_rows_done_1737
+	XORQ AX, AX
+	MOVQ 1976(SP), DX
+	XORQ R8, R8
+	MOVQ DX, R9
+	SUBQ $0x00000020, R9
+
+unrolled_1738:
+	CMPQ    R8, R9
+	JGT     single_1739
+	VMOVUPD (BX)(R8*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMULPD  (DI)(AX*8), Z1, K1, Z1
+	VMOVUPD Z1, (CX)(R8*8)
+	VMOVUPD 64(BX)(R8*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMULPD  64(DI)(AX*8), Z1, K1, Z1
+	VMOVUPD Z1, 64(CX)(R8*8)
+	VMOVUPD 128(BX)(R8*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMULPD  128(DI)(AX*8), Z1, K1, Z1
+	VMOVUPD Z1, 128(CX)(R8*8)
+	VMOVUPD 192(BX)(R8*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMULPD  192(DI)(AX*8), Z1, K1, Z1
+	VMOVUPD Z1, 192(CX)(R8*8)
+	ADDQ    1936(SP), AX
+	MOVQ    AX, R10
+	SUBQ    1920(SP), R10
+	CMOVQCC R10, AX
+	ADDQ    $0x00000020, R8
+	JMP     unrolled_1738
+
+single_1739:
+	MOVQ DX, R9
+	SUBQ $0x00000008, R9
+
+single_loop_1740:
+	CMPQ    R8, R9
+	JGT     remainder_1741
+	VMOVUPD (BX)(R8*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMULPD  (DI)(AX*8), Z1, K1, Z1
+	VMOVUPD Z1, (CX)(R8*8)
+	ADDQ    1928(SP), AX
+	MOVQ    AX, R10
+	SUBQ    1920(SP), R10
+	CMOVQCC R10, AX
+	ADDQ    $0x00000008, R8
+	JMP     single_loop_1740
+
+remainder_1741:
+	SUBQ      R8, DX
+	JE        span_done_1742
+	MOVQ      $-1, R9
+	BZHIQ     DX, R9, DX
+	KMOVW     DX, K1
+	VMOVUPD.Z (BX)(R8*8), K1, Z1
+	VCMPPD    $0x1a, Z0, Z1, K1, K2
+	VMULPD    (DI)(AX*8), Z1, K2, Z1
+	VMOVUPD   Z1, K1, (CX)(R8*8)
+
+span_done_1742:
+	MOVQ  alpha_len+56(FP), AX
+	IMULQ inner+72(FP), AX
+	SUBQ  AX, SI
+	SHLQ  $0x03, AX
+	ADDQ  AX, BX
+	ADDQ  AX, CX
+	JMP   ring_row_1736
+
+ring_rows_done_1737:
+	MOVQ 1944(SP), AX
+	ADDQ 1968(SP), AX
+	MOVQ AX, 1944(SP)
+	JMP  ring_block_1712
+
+ring_finished_forwardAVX512F64:
+	VZEROUPPER
+	RET
+
+// func backwardAVX512F64(dx []float64, dy []float64, x []float64, alpha float64) float64
+// Requires: AVX, AVX512F, BMI2, CMOV, MMX+
+TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
+	MOVQ         dx_base+0(FP), AX
+	MOVQ         x_base+48(FP), CX
+	MOVQ         dy_base+24(FP), DX
+	MOVQ         x_len+56(FP), BX
+	VXORPS       Y0, Y0, Y0
+	VBROADCASTSD alpha+72(FP), Z5
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y2, Y2, Y2
+	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
+	MOVQ         BX, SI
+	SHLQ         $0x03, SI
+	CMPQ         SI, ·streamThreshold+0(SB)
+	JB           cached_1743
+	CMPQ         AX, DX
+	JE           cached_1743
+	CMPQ         AX, CX
+	JE           cached_1743
+	XORQ         SI, SI
+	MOVQ         AX, DI
+	NEGQ         DI
+	ANDQ         $0x0000003f, DI
+	SHRQ         $0x03, DI
+	CMPQ         DI, BX
+	CMOVQGT      BX, DI
+	TESTQ        DI, DI
+	JE           aligned_1745
+	MOVQ         DI, R8
+	MOVQ         $-1, R9
+	BZHIQ        R8, R9, R8
+	KMOVW        R8, K1
+	VMOVUPD.Z    (CX)(SI*8), K1, Z6
+	VCMPPD       $0x1a, Z0, Z6, K1, K2
+	VMOVUPD.Z    (DX)(SI*8), K1, Z7
+	VFMADD231PD  Z7, Z6, K2, Z1
+	VMULPD       Z5, Z7, K2, Z7
+	VMOVUPD      Z7, K1, (AX)(SI*8)
+	MOVQ         DI, SI
+
+aligned_1745:
+	MOVQ BX, DI
+	SUBQ $0x00000020, DI
+
+unrolled_1746:
+	CMPQ        SI, DI
+	JGT         single_1747
+	VMOVUPD     (CX)(SI*8), Z6
+	VCMPPD      $0x1a, Z0, Z6, K1
+	VMOVUPD     (DX)(SI*8), Z7
+	VFMADD231PD Z7, Z6, K1, Z1
+	VMULPD      Z5, Z7, K1, Z7
+	VMOVNTPD    Z7, (AX)(SI*8)
+	VMOVUPD     64(CX)(SI*8), Z6
+	VCMPPD      $0x1a, Z0, Z6, K1
+	VMOVUPD     64(DX)(SI*8), Z7
+	VFMADD231PD Z7, Z6, K1, Z2
+	VMULPD      Z5, Z7, K1, Z7
+	VMOVNTPD    Z7, 64(AX)(SI*8)
+	VMOVUPD     128(CX)(SI*8), Z6
+	VCMPPD      $0x1a, Z0, Z6, K1
+	VMOVUPD     128(DX)(SI*8), Z7
+	VFMADD231PD Z7, Z6, K1, Z3
+	VMULPD      Z5, Z7, K1, Z7
+	VMOVNTPD    Z7, 128(AX)(SI*8)
+	VMOVUPD     192(CX)(SI*8), Z6
+	VCMPPD      $0x1a, Z0, Z6, K1
+	VMOVUPD     192(DX)(SI*8), Z7
+	VFMADD231PD Z7, Z6, K1, Z4
+	VMULPD      Z5, Z7, K1, Z7
+	VMOVNTPD    Z7, 192(AX)(SI*8)
+	ADDQ        $0x00000020, SI
+	JMP         unrolled_1746
+
+single_1747:
+	MOVQ BX, DI
+	SUBQ $0x00000008, DI
+
+single_loop_1748:
+	CMPQ        SI, DI
+	JGT         remainder_1749
+	VMOVUPD     (CX)(SI*8), Z6
+	VCMPPD      $0x1a, Z0, Z6, K1
+	VMOVUPD     (DX)(SI*8), Z7
+	VFMADD231PD Z7, Z6, K1, Z1
+	VMULPD      Z5, Z7, K1, Z7
+	VMOVNTPD    Z7, (AX)(SI*8)
+	ADDQ        $0x00000008, SI
+	JMP         single_loop_1748
+
+remainder_1749:
+	SUBQ        SI, BX
+	JE          span_done_1750
+	MOVQ        $-1, DI
+	BZHIQ       BX, DI, BX
+	KMOVW       BX, K1
+	VMOVUPD.Z   (CX)(SI*8), K1, Z6
+	VCMPPD      $0x1a, Z0, Z6, K1, K2
+	VMOVUPD.Z   (DX)(SI*8), K1, Z0
+	VFMADD231PD Z0, Z6, K2, Z1
+	VMULPD      Z5, Z0, K2, Z0
+	VMOVUPD     Z0, K1, (AX)(SI*8)
+
+span_done_1750:
+	SFENCE
+	JMP stored_1744
+
+cached_1743:
+	XORQ SI, SI
+	MOVQ BX, DI
+	SUBQ $0x00000020, DI
+
+unrolled_1751:
+	CMPQ        SI, DI
+	JGT         single_1752
+	VMOVUPD     (CX)(SI*8), Z6
+	VCMPPD      $0x1a, Z0, Z6, K1
+	VMOVUPD     (DX)(SI*8), Z7
+	VFMADD231PD Z7, Z6, K1, Z1
+	VMULPD      Z5, Z7, K1, Z7
+	VMOVUPD     Z7, (AX)(SI*8)
+	VMOVUPD     64(CX)(SI*8), Z6
+	VCMPPD      $0x1a, Z0, Z6, K1
+	VMOVUPD     64(DX)(SI*8), Z7
+	VFMADD231PD Z7, Z6, K1, Z2
+	VMULPD      Z5, Z7, K1, Z7
+	VMOVUPD     Z7, 64(AX)(SI*8)
+	VMOVUPD     128(CX)(SI*8), Z6
+	VCMPPD      $0x1a, Z0, Z6, K1
+	VMOVUPD     128(DX)(SI*8), Z7
+	VFMADD231PD Z7, Z6, K1, Z3
+	VMULPD      Z5, Z7, K1, Z7
+	VMOVUPD     Z7, 128(AX)(SI*8)
+	VMOVUPD     192(CX)(SI*8), Z6
+	VCMPPD      $0x1a, Z0, Z6, K1
+	VMOVUPD     192(DX)(SI*8), Z7
+	VFMADD231PD Z7, Z6, K1, Z4
+	VMULPD      Z5, Z7, K1, Z7
+	VMOVUPD     Z7, 192(AX)(SI*8)
+	ADDQ        $0x00000020, SI
+	JMP         unrolled_1751
+
+single_1752:
+	MOVQ BX, DI
+	SUBQ $0x00000008, DI
+
+single_loop_1753:
+	CMPQ        SI, DI
+	JGT         remainder_1754
+	VMOVUPD     (CX)(SI*8), Z6
+	VCMPPD      $0x1a, Z0, Z6, K1
+	VMOVUPD     (DX)(SI*8), Z7
+	VFMADD231PD Z7, Z6, K1, Z1
+	VMULPD      Z5, Z7, K1, Z7
+	VMOVUPD     Z7, (AX)(SI*8)
+	ADDQ        $0x00000008, SI
+	JMP         single_loop_1753
+
+remainder_1754:
+	SUBQ        SI, BX
+	JE          span_done_1755
+	MOVQ        $-1, DI
+	BZHIQ       BX, DI, BX
+	KMOVW       BX, K1
+	VMOVUPD.Z   (CX)(SI*8), K1, Z6
+	VCMPPD      $0x1a, Z0, Z6, K1, K2
+	VMOVUPD.Z   (DX)(SI*8), K1, Z0
+	VFMADD231PD Z0, Z6, K2, Z1
+	VMULPD      Z5, Z0, K2, Z0
+	VMOVUPD     Z0, K1, (AX)(SI*8)
+
+span_done_1755:
+stored_1744:
+	VADDPD        Z2, Z1, Z1
+	VADDPD        Z4, Z3, Z3
+	VADDPD        Z3, Z1, Z1
+	VEXTRACTF64X4 $0x01, Z1, Y0
+	VADDPD        Y0, Y1, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VADDPD        X1, X0, X1
+	VPERMILPD     $0x01, X1, X0
+	VADDSD        X0, X1, X1
+	VMOVSD        X1, ret+80(FP)
+	VZEROUPPER
+	RET
+
+// func backwardPlanesAVX512F64(dx []float64, dy []float64, x []float64, alpha []float64, acc []float64, inner int)
+// Requires: AVX, AVX512F, BMI2, CMOV, MMX+
+TEXT ·backwardPlanesAVX512F64(SB), NOSPLIT, $0-128
+	MOVQ   dx_base+0(FP), AX
+	MOVQ   x_base+48(FP), CX
+	MOVQ   dy_base+24(FP), DX
+	MOVQ   x_len+56(FP), BX
+	MOVQ   acc_base+96(FP), SI
+	VXORPS Y0, Y0, Y0
+	MOVQ   inner+120(FP), DI
+	MOVQ   alpha_len+80(FP), R8
+	MOVQ   alpha_base+72(FP), R9
+	MOVQ   DI, R10
+	SHLQ   $0x03, R10
+	XORQ   R11, R11
+	MOVQ   BX, R12
+	SHLQ   $0x03, R12
+	CMPQ   R12, ·streamThreshold+0(SB)
+	JB     cached_1756
+	CMPQ   AX, DX
+	JE     cached_1756
+	CMPQ   AX, CX
+	JE     cached_1756
+
+plane_1758:
+	CMPQ         BX, $0x00
+	JE           planes_done_1759
+	VBROADCASTSD (R9)(R11*8), Z5
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y2, Y2, Y2
+	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
+	XORQ         R12, R12
+	MOVQ         AX, R13
+	NEGQ         R13
+	ANDQ         $0x0000003f, R13
+	SHRQ         $0x03, R13
+	CMPQ         R13, DI
+	CMOVQGT      DI, R13
+	TESTQ        R13, R13
+	JE           aligned_1760
+	MOVQ         R13, R14
+	MOVQ         $-1, R15
+	BZHIQ        R14, R15, R14
+	KMOVW        R14, K1
+	VMOVUPD.Z    (CX)(R12*8), K1, Z6
+	VCMPPD       $0x1a, Z0, Z6, K1, K2
+	VMOVUPD.Z    (DX)(R12*8), K1, Z7
+	VFMADD231PD  Z7, Z6, K2, Z1
+	VMULPD       Z5, Z7, K2, Z7
+	VMOVUPD      Z7, K1, (AX)(R12*8)
+	MOVQ         R13, R12
+
+aligned_1760:
+	MOVQ DI, R13
+	SUBQ $0x00000020, R13
+
+unrolled_1761:
+	CMPQ        R12, R13
+	JGT         single_1762
+	VMOVUPD     (CX)(R12*8), Z6
+	VCMPPD      $0x1a, Z0, Z6, K1
+	VMOVUPD     (DX)(R12*8), Z7
+	VFMADD231PD Z7, Z6, K1, Z1
+	VMULPD      Z5, Z7, K1, Z7
+	VMOVNTPD    Z7, (AX)(R12*8)
+	VMOVUPD     64(CX)(R12*8), Z6
+	VCMPPD      $0x1a, Z0, Z6, K1
+	VMOVUPD     64(DX)(R12*8), Z7
+	VFMADD231PD Z7, Z6, K1, Z2
+	VMULPD      Z5, Z7, K1, Z7
+	VMOVNTPD    Z7, 64(AX)(R12*8)
+	VMOVUPD     128(CX)(R12*8), Z6
+	VCMPPD      $0x1a, Z0, Z6, K1
+	VMOVUPD     128(DX)(R12*8), Z7
+	VFMADD231PD Z7, Z6, K1, Z3
+	VMULPD      Z5, Z7, K1, Z7
+	VMOVNTPD    Z7, 128(AX)(R12*8)
+	VMOVUPD     192(CX)(R12*8), Z6
+	VCMPPD      $0x1a, Z0, Z6, K1
+	VMOVUPD     192(DX)(R12*8), Z7
+	VFMADD231PD Z7, Z6, K1, Z4
+	VMULPD      Z5, Z7, K1, Z7
+	VMOVNTPD    Z7, 192(AX)(R12*8)
+	ADDQ        $0x00000020, R12
+	JMP         unrolled_1761
+
+single_1762:
+	MOVQ DI, R13
+	SUBQ $0x00000008, R13
+
+single_loop_1763:
+	CMPQ        R12, R13
+	JGT         remainder_1764
+	VMOVUPD     (CX)(R12*8), Z6
+	VCMPPD      $0x1a, Z0, Z6, K1
+	VMOVUPD     (DX)(R12*8), Z7
+	VFMADD231PD Z7, Z6, K1, Z1
+	VMULPD      Z5, Z7, K1, Z7
+	VMOVNTPD    Z7, (AX)(R12*8)
+	ADDQ        $0x00000008, R12
+	JMP         single_loop_1763
+
+remainder_1764:
+	MOVQ        DI, R13
+	SUBQ        R12, R13
+	JE          span_done_1765
+	MOVQ        $-1, R14
+	BZHIQ       R13, R14, R13
+	KMOVW       R13, K1
+	VMOVUPD.Z   (CX)(R12*8), K1, Z6
+	VCMPPD      $0x1a, Z0, Z6, K1, K2
+	VMOVUPD.Z   (DX)(R12*8), K1, Z7
+	VFMADD231PD Z7, Z6, K2, Z1
+	VMULPD      Z5, Z7, K2, Z7
+	VMOVUPD     Z7, K1, (AX)(R12*8)
+
+span_done_1765:
+	VADDPD        Z2, Z1, Z1
+	VADDPD        Z4, Z3, Z3
+	VADDPD        Z3, Z1, Z1
+	VEXTRACTF64X4 $0x01, Z1, Y2
+	VADDPD        Y2, Y1, Y2
+	VEXTRACTF128  $0x01, Y2, X1
+	VADDPD        X1, X2, X1
+	VPERMILPD     $0x01, X1, X2
+	VADDSD        X2, X1, X1
+	VADDSD        (SI)(R11*8), X1, X1
+	VMOVSD        X1, (SI)(R11*8)
+	ADDQ          R10, CX
+	ADDQ          R10, DX
+	ADDQ          R10, AX
+	INCQ          R11
+	CMPQ          R11, R8
+	JNE           same_pass_1766
+	XORQ          R11, R11
+
+same_pass_1766:
+	SUBQ DI, BX
+	JMP  plane_1758
+
+planes_done_1759:
+	SFENCE
+	JMP stored_1757
+
+cached_1756:
+plane_1767:
+	CMPQ         BX, $0x00
+	JE           planes_done_1768
+	VBROADCASTSD (R9)(R11*8), Z5
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y2, Y2, Y2
+	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
+	XORQ         R12, R12
+	MOVQ         DI, R13
+	SUBQ         $0x00000020, R13
+
+unrolled_1769:
+	CMPQ        R12, R13
+	JGT         single_1770
+	VMOVUPD     (CX)(R12*8), Z6
+	VCMPPD      $0x1a, Z0, Z6, K1
+	VMOVUPD     (DX)(R12*8), Z7
+	VFMADD231PD Z7, Z6, K1, Z1
+	VMULPD      Z5, Z7, K1, Z7
+	VMOVUPD     Z7, (AX)(R12*8)
+	VMOVUPD     64(CX)(R12*8), Z6
+	VCMPPD      $0x1a, Z0, Z6, K1
+	VMOVUPD     64(DX)(R12*8), Z7
+	VFMADD231PD Z7, Z6, K1, Z2
+	VMULPD      Z5, Z7, K1, Z7
+	VMOVUPD     Z7, 64(AX)(R12*8)
+	VMOVUPD     128(CX)(R12*8), Z6
+	VCMPPD      $0x1a, Z0, Z6, K1
+	VMOVUPD     128(DX)(R12*8), Z7
+	VFMADD231PD Z7, Z6, K1, Z3
+	VMULPD      Z5, Z7, K1, Z7
+	VMOVUPD     Z7, 128(AX)(R12*8)
+	VMOVUPD     192(CX)(R12*8), Z6
+	VCMPPD      $0x1a, Z0, Z6, K1
+	VMOVUPD     192(DX)(R12*8), Z7
+	VFMADD231PD Z7, Z6, K1, Z4
+	VMULPD      Z5, Z7, K1, Z7
+	VMOVUPD     Z7, 192(AX)(R12*8)
+	ADDQ        $0x00000020, R12
+	JMP         unrolled_1769
+
+single_1770:
+	MOVQ DI, R13
+	SUBQ $0x00000008, R13
+
+single_loop_1771:
+	CMPQ        R12, R13
+	JGT         remainder_1772
+	VMOVUPD     (CX)(R12*8), Z6
+	VCMPPD      $0x1a, Z0, Z6, K1
+	VMOVUPD     (DX)(R12*8), Z7
+	VFMADD231PD Z7, Z6, K1, Z1
+	VMULPD      Z5, Z7, K1, Z7
+	VMOVUPD     Z7, (AX)(R12*8)
+	ADDQ        $0x00000008, R12
+	JMP         single_loop_1771
+
+remainder_1772:
+	MOVQ        DI, R13
+	SUBQ        R12, R13
+	JE          span_done_1773
+	MOVQ        $-1, R14
+	BZHIQ       R13, R14, R13
+	KMOVW       R13, K1
+	VMOVUPD.Z   (CX)(R12*8), K1, Z6
+	VCMPPD      $0x1a, Z0, Z6, K1, K2
+	VMOVUPD.Z   (DX)(R12*8), K1, Z7
+	VFMADD231PD Z7, Z6, K2, Z1
+	VMULPD      Z5, Z7, K2, Z7
+	VMOVUPD     Z7, K1, (AX)(R12*8)
+
+span_done_1773:
+	VADDPD        Z2, Z1, Z1
+	VADDPD        Z4, Z3, Z3
+	VADDPD        Z3, Z1, Z1
+	VEXTRACTF64X4 $0x01, Z1, Y2
+	VADDPD        Y2, Y1, Y2
+	VEXTRACTF128  $0x01, Y2, X1
+	VADDPD        X1, X2, X1
+	VPERMILPD     $0x01, X1, X2
+	VADDSD        X2, X1, X1
+	VADDSD        (SI)(R11*8), X1, X1
+	VMOVSD        X1, (SI)(R11*8)
+	ADDQ          R10, CX
+	ADDQ          R10, DX
+	ADDQ          R10, AX
+	INCQ          R11
+	CMPQ          R11, R8
+	JNE           same_pass_1774
+	XORQ          R11, R11
+
+same_pass_1774:
+	SUBQ DI, BX
+	JMP  plane_1767
+
+planes_done_1768:
+stored_1757:
+	VZEROUPPER
+	RET
+
+// func backwardPatternAVX512F64(dx []float64, dy []float64, x []float64, pattern []float64, acc []float64)
+// Requires: AVX, AVX512F, BMI2, CMOV, MMX+
+TEXT ·backwardPatternAVX512F64(SB), NOSPLIT, $0-120
+	MOVQ   dx_base+0(FP), AX
+	MOVQ   x_base+48(FP), CX
+	MOVQ   dy_base+24(FP), DX
+	MOVQ   x_len+56(FP), BX
+	MOVQ   pattern_base+72(FP), SI
+	MOVQ   acc_base+96(FP), DI
+	VXORPS Y0, Y0, Y0
+	MOVQ   pattern_len+80(FP), R8
+	MOVQ   BX, R9
+	SHLQ   $0x03, R9
+	CMPQ   R9, ·streamThreshold+0(SB)
+	JB     cached_1775
+	CMPQ   AX, DX
+	JE     cached_1775
+	CMPQ   AX, CX
+	JE     cached_1775
+
+row_1777:
+	CMPQ        BX, $0x00
+	JE          rows_done_1778
+	MOVQ        R8, R9
+	CMPQ        BX, R9
+	CMOVQLT     BX, R9
+	XORQ        R10, R10
+	MOVQ        AX, R11
+	NEGQ        R11
+	ANDQ        $0x0000003f, R11
+	SHRQ        $0x03, R11
+	CMPQ        R11, R9
+	CMOVQGT     R9, R11
+	TESTQ       R11, R11
+	JE          aligned_1779
+	MOVQ        R11, R12
+	MOVQ        $-1, R13
+	BZHIQ       R12, R13, R12
+	KMOVW       R12, K1
+	VMOVUPD.Z   (CX)(R10*8), K1, Z1
+	VCMPPD      $0x1a, Z0, Z1, K1, K2
+	VMOVUPD.Z   (DX)(R10*8), K1, Z2
+	VMOVUPD.Z   (DI)(R10*8), K2, Z3
+	VFMADD231PD Z2, Z1, K2, Z3
+	VMOVUPD     Z3, K2, (DI)(R10*8)
+	VMULPD      (SI)(R10*8), Z2, K2, Z2
+	VMOVUPD     Z2, K1, (AX)(R10*8)
+	MOVQ        R11, R10
+
+aligned_1779:
+	MOVQ R9, R11
+	SUBQ $0x00000020, R11
+
+unrolled_1780:
+	CMPQ        R10, R11
+	JGT         single_1781
+	VMOVUPD     (CX)(R10*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     (DX)(R10*8), Z2
+	VMOVUPD.Z   (DI)(R10*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, (DI)(R10*8)
+	VMULPD      (SI)(R10*8), Z2, K1, Z2
+	VMOVNTPD    Z2, (AX)(R10*8)
+	VMOVUPD     64(CX)(R10*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     64(DX)(R10*8), Z2
+	VMOVUPD.Z   64(DI)(R10*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 64(DI)(R10*8)
+	VMULPD      64(SI)(R10*8), Z2, K1, Z2
+	VMOVNTPD    Z2, 64(AX)(R10*8)
+	VMOVUPD     128(CX)(R10*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     128(DX)(R10*8), Z2
+	VMOVUPD.Z   128(DI)(R10*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 128(DI)(R10*8)
+	VMULPD      128(SI)(R10*8), Z2, K1, Z2
+	VMOVNTPD    Z2, 128(AX)(R10*8)
+	VMOVUPD     192(CX)(R10*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     192(DX)(R10*8), Z2
+	VMOVUPD.Z   192(DI)(R10*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 192(DI)(R10*8)
+	VMULPD      192(SI)(R10*8), Z2, K1, Z2
+	VMOVNTPD    Z2, 192(AX)(R10*8)
+	ADDQ        $0x00000020, R10
+	JMP         unrolled_1780
+
+single_1781:
+	MOVQ R9, R11
+	SUBQ $0x00000008, R11
+
+single_loop_1782:
+	CMPQ        R10, R11
+	JGT         remainder_1783
+	VMOVUPD     (CX)(R10*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     (DX)(R10*8), Z2
+	VMOVUPD.Z   (DI)(R10*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, (DI)(R10*8)
+	VMULPD      (SI)(R10*8), Z2, K1, Z2
+	VMOVNTPD    Z2, (AX)(R10*8)
+	ADDQ        $0x00000008, R10
+	JMP         single_loop_1782
+
+remainder_1783:
+	MOVQ        R9, R11
+	SUBQ        R10, R11
+	JE          span_done_1784
+	MOVQ        $-1, R12
+	BZHIQ       R11, R12, R11
+	KMOVW       R11, K1
+	VMOVUPD.Z   (CX)(R10*8), K1, Z1
+	VCMPPD      $0x1a, Z0, Z1, K1, K2
+	VMOVUPD.Z   (DX)(R10*8), K1, Z2
+	VMOVUPD.Z   (DI)(R10*8), K2, Z3
+	VFMADD231PD Z2, Z1, K2, Z3
+	VMOVUPD     Z3, K2, (DI)(R10*8)
+	VMULPD      (SI)(R10*8), Z2, K2, Z2
+	VMOVUPD     Z2, K1, (AX)(R10*8)
+
+span_done_1784:
+	MOVQ R9, R10
+	SHLQ $0x03, R10
+	ADDQ R10, CX
+	ADDQ R10, DX
+	ADDQ R10, AX
+	SUBQ R9, BX
+	JMP  row_1777
+
+rows_done_1778:
+	SFENCE
+	JMP stored_1776
+
+cached_1775:
+row_1785:
+	CMPQ    BX, $0x00
+	JE      rows_done_1786
+	MOVQ    R8, R9
+	CMPQ    BX, R9
+	CMOVQLT BX, R9
+	XORQ    R10, R10
+	MOVQ    R9, R11
+	SUBQ    $0x00000020, R11
+
+unrolled_1787:
+	CMPQ        R10, R11
+	JGT         single_1788
+	VMOVUPD     (CX)(R10*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     (DX)(R10*8), Z2
+	VMOVUPD.Z   (DI)(R10*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, (DI)(R10*8)
+	VMULPD      (SI)(R10*8), Z2, K1, Z2
+	VMOVUPD     Z2, (AX)(R10*8)
+	VMOVUPD     64(CX)(R10*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     64(DX)(R10*8), Z2
+	VMOVUPD.Z   64(DI)(R10*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 64(DI)(R10*8)
+	VMULPD      64(SI)(R10*8), Z2, K1, Z2
+	VMOVUPD     Z2, 64(AX)(R10*8)
+	VMOVUPD     128(CX)(R10*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     128(DX)(R10*8), Z2
+	VMOVUPD.Z   128(DI)(R10*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 128(DI)(R10*8)
+	VMULPD      128(SI)(R10*8), Z2, K1, Z2
+	VMOVUPD     Z2, 128(AX)(R10*8)
+	VMOVUPD     192(CX)(R10*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     192(DX)(R10*8), Z2
+	VMOVUPD.Z   192(DI)(R10*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 192(DI)(R10*8)
+	VMULPD      192(SI)(R10*8), Z2, K1, Z2
+	VMOVUPD     Z2, 192(AX)(R10*8)
+	ADDQ        $0x00000020, R10
+	JMP         unrolled_1787
+
+single_1788:
+	MOVQ R9, R11
+	SUBQ $0x00000008, R11
+
+single_loop_1789:
+	CMPQ        R10, R11
+	JGT         remainder_1790
+	VMOVUPD     (CX)(R10*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     (DX)(R10*8), Z2
+	VMOVUPD.Z   (DI)(R10*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, (DI)(R10*8)
+	VMULPD      (SI)(R10*8), Z2, K1, Z2
+	VMOVUPD     Z2, (AX)(R10*8)
+	ADDQ        $0x00000008, R10
+	JMP         single_loop_1789
+
+remainder_1790:
+	MOVQ        R9, R11
+	SUBQ        R10, R11
+	JE          span_done_1791
+	MOVQ        $-1, R12
+	BZHIQ       R11, R12, R11
+	KMOVW       R11, K1
+	VMOVUPD.Z   (CX)(R10*8), K1, Z1
+	VCMPPD      $0x1a, Z0, Z1, K1, K2
+	VMOVUPD.Z   (DX)(R10*8), K1, Z2
+	VMOVUPD.Z   (DI)(R10*8), K2, Z3
+	VFMADD231PD Z2, Z1, K2, Z3
+	VMOVUPD     Z3, K2, (DI)(R10*8)
+	VMULPD      (SI)(R10*8), Z2, K2, Z2
+	VMOVUPD     Z2, K1, (AX)(R10*8)
+
+span_done_1791:
+	MOVQ R9, R10
+	SHLQ $0x03, R10
+	ADDQ R10, CX
+	ADDQ R10, DX
+	ADDQ R10, AX
+	SUBQ R9, BX
+	JMP  row_1785
+
+rows_done_1786:
+stored_1776:
+	VZEROUPPER
+	RET
+
+// func backwardRingAVX512F64(dx []float64, dy []float64, x []float64, alpha []float64, dalpha []float64, inner int)
+// Requires: AVX, AVX512F, BMI2, CMOV
+TEXT ·backwardRingAVX512F64(SB), $1920-128
+	MOVQ   dx_base+0(FP), AX
+	MOVQ   x_base+48(FP), DX
+	MOVQ   dy_base+24(FP), SI
+	MOVQ   x_len+56(FP), DI
+	VXORPS Y0, Y0, Y0
+	LEAQ   (SP), CX
+	ADDQ   $0x0000003f, CX
+	ANDQ   $-64, CX
+	LEAQ   896(SP), BX
+	ADDQ   $0x0000003f, BX
+	ANDQ   $-64, BX
+	MOVQ   inner+120(FP), R8
+	MOVQ   alpha_len+80(FP), R9
+	MOVQ   R9, R10
+	IMULQ  R8, R10
+	CMPQ   R10, $0x00000040
+	JA     ring_segmented_1792
+	MOVQ   R10, R11
+
+ring_len_1793:
+	CMPQ R11, $0x00000008
+	JAE  ring_len_done_1794
+	ADDQ R10, R11
+	JMP  ring_len_1793
+
+ring_len_done_1794:
+	MOVQ R11, 1856(SP)
+	MOVQ $0x00000008, R12
+
+ring_step_1795:
+	CMPQ R12, R11
+	JB   ring_step_done_1796
+	SUBQ R11, R12
+	JMP  ring_step_1795
+
+ring_step_done_1796:
+	MOVQ R12, 1864(SP)
+	MOVQ $0x00000020, R12
+
+ring_step_1797:
+	CMPQ R12, R11
+	JB   ring_step_done_1798
+	SUBQ R11, R12
+	JMP  ring_step_1797
+
+ring_step_done_1798:
+	MOVQ    R12, 1872(SP)
+	MOVQ    DI, R12
+	LEAQ    32(R11), R11
+	CMPQ    R12, R11
+	CMOVQHI R11, R12
+	MOVQ    R12, 1896(SP)
+	MOVQ    alpha_base+72(FP), R11
+	MOVQ    1896(SP), R12
+	CMPQ    R10, $0x00000008
+	JB      ring_short_1799
+	CMPQ    R8, $0x01
+	JNE     ring_planes_1800
+	XORQ    R8, R8
+	XORQ    R10, R10
+
+ring_copy_1802:
+	CMPQ    R8, R12
+	JAE     ring_built_1801
+	MOVQ    R9, R13
+	SUBQ    R10, R13
+	CMPQ    R13, $0x00000008
+	JB      ring_copy_tail_1803
+	VMOVUPD (R11)(R10*8), Z1
+	VMOVUPD Z1, (CX)(R8*8)
+	ADDQ    $0x00000008, R8
+	ADDQ    $0x00000008, R10
+	CMPQ    R10, R9
+	JNE     ring_copy_1802
+	XORQ    R10, R10
+	JMP     ring_copy_1802
+
+ring_copy_tail_1803:
+	VMOVUPD -64(R11)(R9*8), Z1
+	ADDQ    R13, R8
+	VMOVUPD Z1, -64(CX)(R8*8)
+	XORQ    R10, R10
+	JMP     ring_copy_1802
+
+ring_planes_1800:
+	XORQ R10, R10
+	XORQ R13, R13
+	CMPQ R8, $0x00000010
+	JA   ring_long_planes_1804
+	MOVQ R12, R14
+	SUBQ $0x00000008, R14
+
+ring_fill_1805:
+	CMPQ         R13, R14
+	JGT          ring_fill_last_1806
+	VBROADCASTSD (R11)(R10*8), Z1
+	VMOVUPD      Z1, (CX)(R13*8)
+	VMOVUPD      Z1, 64(CX)(R13*8)
+	ADDQ         R8, R13
+	INCQ         R10
+	CMPQ         R10, R9
+	JNE          ring_wrap_1807
+	XORQ         R10, R10
+
+ring_wrap_1807:
+	JMP ring_fill_1805
+
+ring_fill_last_1806:
+	CMPQ         R13, R12
+	JAE          ring_built_1801
+	VBROADCASTSD (R11)(R10*8), Z1
+	VMOVUPD      Z1, (CX)(R13*8)
+	ADDQ         R8, R13
+	INCQ         R10
+	CMPQ         R10, R9
+	JNE          ring_wrap_1808
+	XORQ         R10, R10
+
+ring_wrap_1808:
+	JMP ring_fill_last_1806
+
+ring_long_planes_1804:
+ring_channel_1809:
+	CMPQ         R13, R12
+	JAE          ring_built_1801
+	VBROADCASTSD (R11)(R10*8), Z1
+	MOVQ         R13, R15
+	ADDQ         R8, R13
+	MOVQ         R13, R14
+	CMPQ         R14, R12
+	CMOVQHI      R12, R14
+
+ring_plane_1810:
+	VMOVUPD Z1, (CX)(R15*8)
+	ADDQ    $0x00000008, R15
+	CMPQ    R15, R14
+	JB      ring_plane_1810
+	INCQ    R10
+	CMPQ    R10, R9
+	JNE     ring_wrap_1811
+	XORQ    R10, R10
+
+ring_wrap_1811:
+	JMP ring_channel_1809
+
+ring_short_1799:
+	XORQ R13, R13
+	XORQ R14, R14
+	XORQ R15, R15
+
+ring_element_1812:
+	MOVQ (R11)(R13*8), BP
+	MOVQ BP, (CX)(R15*8)
+	INCQ R14
+	CMPQ R14, R8
+	JB   ring_element_next_1813
+	XORQ R14, R14
+	INCQ R13
+	CMPQ R13, R9
+	JB   ring_element_next_1813
+	XORQ R13, R13
+
+ring_element_next_1813:
+	INCQ    R15
+	CMPQ    R15, $0x00000008
+	JB      ring_element_1812
+	VMOVUPD (CX), Z1
+	MOVQ    1856(SP), R8
+	CMPQ    R8, $0x00000008
+	JE      ring_exact_1814
+	SUBQ    R10, R8
+
+ring_exact_1814:
+	MOVQ R8, R9
+
+ring_repeat_1815:
+	CMPQ    R9, R12
+	JAE     ring_built_1801
+	VMOVUPD Z1, (CX)(R9*8)
+	ADDQ    R8, R9
+	JMP     ring_repeat_1815
+
+ring_built_1801:
+	MOVQ    1856(SP), R8
+	MOVQ    1896(SP), R9
+	MOVQ    R9, R10
+	ADDQ    $0x00000007, R10
+	ANDQ    $-8, R10
+	XORQ    R11, R11
+	SUBQ    R8, R9
+	CMOVQLT R11, R9
+	ADDQ    $0x00000007, R9
+	ANDQ    $-8, R9
+	ADDQ    R8, R9
+	CMPQ    R9, R10
+	CMOVQCS R10, R9
+	XORQ    R8, R8
+
+sums_zero_1816:
+	CMPQ    R8, R9
+	JAE     sums_zeroed_1817
+	VMOVUPD Z0, (BX)(R8*8)
+	ADDQ    $0x00000008, R8
+	JMP     sums_zero_1816
+
+sums_zeroed_1817:
+	XORQ R8, R8
+	XORQ R9, R9
+	MOVQ DI, R10
+	SUBQ $0x00000020, R10
+
+unrolled_1818:
+	CMPQ        R9, R10
+	JGT         single_1819
+	VMOVUPD     (DX)(R9*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     (SI)(R9*8), Z2
+	VMOVUPD.Z   (BX)(R8*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, (BX)(R8*8)
+	VMULPD      (CX)(R8*8), Z2, K1, Z2
+	VMOVUPD     Z2, (AX)(R9*8)
+	VMOVUPD     64(DX)(R9*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     64(SI)(R9*8), Z2
+	VMOVUPD.Z   64(BX)(R8*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 64(BX)(R8*8)
+	VMULPD      64(CX)(R8*8), Z2, K1, Z2
+	VMOVUPD     Z2, 64(AX)(R9*8)
+	VMOVUPD     128(DX)(R9*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     128(SI)(R9*8), Z2
+	VMOVUPD.Z   128(BX)(R8*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 128(BX)(R8*8)
+	VMULPD      128(CX)(R8*8), Z2, K1, Z2
+	VMOVUPD     Z2, 128(AX)(R9*8)
+	VMOVUPD     192(DX)(R9*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     192(SI)(R9*8), Z2
+	VMOVUPD.Z   192(BX)(R8*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 192(BX)(R8*8)
+	VMULPD      192(CX)(R8*8), Z2, K1, Z2
+	VMOVUPD     Z2, 192(AX)(R9*8)
+	ADDQ        1872(SP), R8
+	MOVQ        R8, R11
+	SUBQ        1856(SP), R11
+	CMOVQCC     R11, R8
+	ADDQ        $0x00000020, R9
+	JMP         unrolled_1818
+
+single_1819:
+	MOVQ DI, R10
+	SUBQ $0x00000008, R10
+
+single_loop_1820:
+	CMPQ        R9, R10
+	JGT         remainder_1821
+	VMOVUPD     (DX)(R9*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     (SI)(R9*8), Z2
+	VMOVUPD.Z   (BX)(R8*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, (BX)(R8*8)
+	VMULPD      (CX)(R8*8), Z2, K1, Z2
+	VMOVUPD     Z2, (AX)(R9*8)
+	ADDQ        1864(SP), R8
+	MOVQ        R8, R11
+	SUBQ        1856(SP), R11
+	CMOVQCC     R11, R8
+	ADDQ        $0x00000008, R9
+	JMP         single_loop_1820
+
+remainder_1821:
+	SUBQ        R9, DI
+	JE          span_done_1822
+	MOVQ        $-1, R10
+	BZHIQ       DI, R10, DI
+	KMOVW       DI, K1
+	VMOVUPD.Z   (DX)(R9*8), K1, Z1
+	VCMPPD      $0x1a, Z0, Z1, K1, K2
+	VMOVUPD.Z   (SI)(R9*8), K1, Z0
+	VMOVUPD.Z   (BX)(R8*8), K2, Z2
+	VFMADD231PD Z0, Z1, K2, Z2
+	VMOVUPD     Z2, K2, (BX)(R8*8)
+	VMULPD      (CX)(R8*8), Z0, K2, Z0
+	VMOVUPD     Z0, K1, (AX)(R9*8)
+
+span_done_1822:
+	MOVQ  alpha_len+80(FP), AX
+	IMULQ inner+120(FP), AX
+	MOVQ  dalpha_base+96(FP), CX
+	MOVQ  1856(SP), DX
+	MOVQ  1896(SP), SI
+	SUBQ  DX, SI
+	JLE   fold_ext_done_1824
+	CMPQ  SI, DX
+	JA    fold_ext_scalar_1825
+	ADDQ  $0x00000007, SI
+	ANDQ  $-8, SI
+	LEAQ  (DX)(SI*1), SI
+
+fold_ext_1823:
+	CMPQ    SI, DX
+	JBE     fold_ext_done_1824
+	SUBQ    $0x00000008, SI
+	MOVQ    SI, DI
+	SUBQ    DX, DI
+	VMOVUPD (BX)(DI*8), Z0
+	VADDPD  (BX)(SI*8), Z0, Z0
+	VMOVUPD Z0, (BX)(DI*8)
+	JMP     fold_ext_1823
+
+fold_ext_scalar_1825:
+	MOVQ 1896(SP), SI
+
+fold_ext_element_1826:
+	CMPQ   SI, DX
+	JBE    fold_ext_element_done_1827
+	DECQ   SI
+	MOVQ   SI, DI
+	SUBQ   DX, DI
+	VMOVSD (BX)(SI*8), X0
+	VADDSD (BX)(DI*8), X0, X0
+	VMOVSD X0, (BX)(DI*8)
+	JMP    fold_ext_element_1826
+
+fold_ext_element_done_1827:
+fold_ext_done_1824:
+fold_1828:
+	CMPQ   DX, AX
+	JBE    fold_done_1829
+	DECQ   DX
+	MOVQ   DX, SI
+	SUBQ   AX, SI
+	VMOVSD (BX)(DX*8), X0
+	VADDSD (BX)(SI*8), X0, X0
+	VMOVSD X0, (BX)(SI*8)
+	JMP    fold_1828
+
+fold_done_1829:
+	XORQ AX, AX
+	CMPQ inner+120(FP), $0x01
+	JNE  sums_planes_1830
+	MOVQ alpha_len+80(FP), DX
+	SUBQ $0x00000008, DX
+
+sums_vector_1832:
+	CMPQ    AX, DX
+	JGT     sums_scalar_1833
+	VMOVUPD (CX)(AX*8), Z0
+	VADDPD  (BX)(AX*8), Z0, Z0
+	VMOVUPD Z0, (CX)(AX*8)
+	ADDQ    $0x00000008, AX
+	JMP     sums_vector_1832
+
+sums_scalar_1833:
+	CMPQ   AX, alpha_len+80(FP)
+	JE     sums_done_1831
+	VMOVSD (BX)(AX*8), X0
+	VADDSD (CX)(AX*8), X0, X0
+	VMOVSD X0, (CX)(AX*8)
+	INCQ   AX
+	JMP    sums_scalar_1833
+
+sums_planes_1830:
+	XORQ SI, SI
+	MOVQ inner+120(FP), DI
+	SHLQ $0x03, DI
+
+sums_group_1834:
+	MOVQ   alpha_len+80(FP), DX
+	SUBQ   AX, DX
+	CMPQ   DX, $0x00000004
+	JB     sums_single_1836
+	VXORPS X0, X0, X0
+	VXORPS X1, X1, X1
+	VXORPS X2, X2, X2
+	VXORPS X3, X3, X3
+	LEAQ   (BX)(SI*8), R8
+	LEAQ   (R8)(DI*2), R9
+	XORQ   DX, DX
+
+sums_group_plane_1835:
+	VADDSD (R8), X0, X0
+	VADDSD (R8)(DI*1), X1, X1
+	VADDSD (R9), X2, X2
+	VADDSD (R9)(DI*1), X3, X3
+	ADDQ   $0x08, R8
+	ADDQ   $0x08, R9
+	INCQ   DX
+	CMPQ   DX, inner+120(FP)
+	JB     sums_group_plane_1835
+	VADDSD (CX)(AX*8), X0, X0
+	VMOVSD X0, (CX)(AX*8)
+	VADDSD 8(CX)(AX*8), X1, X1
+	VMOVSD X1, 8(CX)(AX*8)
+	VADDSD 16(CX)(AX*8), X2, X2
+	VMOVSD X2, 16(CX)(AX*8)
+	VADDSD 24(CX)(AX*8), X3, X3
+	VMOVSD X3, 24(CX)(AX*8)
+	MOVQ   DI, DX
+	SHRQ   $0x01, DX
+	ADDQ   DX, SI
+	ADDQ   $0x00000004, AX
+	JMP    sums_group_1834
+
+sums_single_1836:
+	CMPQ   AX, alpha_len+80(FP)
+	JE     sums_done_1831
+	VXORPS X0, X0, X0
+	XORQ   DX, DX
+
+sums_single_plane_1837:
+	VADDSD (BX)(SI*8), X0, X0
+	INCQ   SI
+	INCQ   DX
+	CMPQ   DX, inner+120(FP)
+	JB     sums_single_plane_1837
+	VADDSD (CX)(AX*8), X0, X0
+	VMOVSD X0, (CX)(AX*8)
+	INCQ   AX
+	JMP    sums_single_1836
+
+sums_done_1831:
+	JMP ring_finished_backwardAVX512F64
+
+ring_segmented_1792:
+	MOVQ inner+120(FP), SI
+	CMPQ SI, $0x00000040
+	JA   ring_finished_backwardAVX512F64
+	MOVQ $0x00000040, AX
+	XORQ DX, DX
+	DIVQ SI
+	MOVQ AX, 1888(SP)
+	MOVQ $0x00000000, 1880(SP)
+
+ring_block_1839:
+	MOVQ    1880(SP), DX
+	MOVQ    alpha_len+80(FP), SI
+	CMPQ    DX, SI
+	JE      ring_finished_backwardAVX512F64
+	SUBQ    DX, SI
+	MOVQ    1888(SP), AX
+	CMPQ    SI, AX
+	CMOVQHI AX, SI
+	MOVQ    SI, 1904(SP)
+	MOVQ    inner+120(FP), AX
+	MOVQ    SI, DI
+	IMULQ   AX, DI
+	MOVQ    DI, 1912(SP)
+	MOVQ    DI, R8
+
+ring_len_1840:
+	CMPQ R8, $0x00000008
+	JAE  ring_len_done_1841
+	ADDQ DI, R8
+	JMP  ring_len_1840
+
+ring_len_done_1841:
+	MOVQ R8, 1856(SP)
+	MOVQ $0x00000008, R9
+
+ring_step_1842:
+	CMPQ R9, R8
+	JB   ring_step_done_1843
+	SUBQ R8, R9
+	JMP  ring_step_1842
+
+ring_step_done_1843:
+	MOVQ R9, 1864(SP)
+	MOVQ $0x00000020, R9
+
+ring_step_1844:
+	CMPQ R9, R8
+	JB   ring_step_done_1845
+	SUBQ R8, R9
+	JMP  ring_step_1844
+
+ring_step_done_1845:
+	MOVQ    R9, 1872(SP)
+	MOVQ    DI, R9
+	LEAQ    32(R8), R8
+	CMPQ    R9, R8
+	CMOVQHI R8, R9
+	MOVQ    R9, 1896(SP)
+	MOVQ    alpha_base+72(FP), R8
+	LEAQ    (R8)(DX*8), R8
+	MOVQ    1896(SP), R9
+	CMPQ    DI, $0x00000008
+	JB      ring_short_1846
+	CMPQ    AX, $0x01
+	JNE     ring_planes_1847
+	XORQ    DI, DI
+	XORQ    R10, R10
+
+ring_copy_1849:
+	CMPQ    DI, R9
+	JAE     ring_built_1848
+	MOVQ    SI, R11
+	SUBQ    R10, R11
+	CMPQ    R11, $0x00000008
+	JB      ring_copy_tail_1850
+	VMOVUPD (R8)(R10*8), Z1
+	VMOVUPD Z1, (CX)(DI*8)
+	ADDQ    $0x00000008, DI
+	ADDQ    $0x00000008, R10
+	CMPQ    R10, SI
+	JNE     ring_copy_1849
+	XORQ    R10, R10
+	JMP     ring_copy_1849
+
+ring_copy_tail_1850:
+	VMOVUPD -64(R8)(SI*8), Z1
+	ADDQ    R11, DI
+	VMOVUPD Z1, -64(CX)(DI*8)
+	XORQ    R10, R10
+	JMP     ring_copy_1849
+
+ring_planes_1847:
+	XORQ DI, DI
+	XORQ R10, R10
+	CMPQ AX, $0x00000010
+	JA   ring_long_planes_1851
+	MOVQ R9, R11
+	SUBQ $0x00000008, R11
+
+ring_fill_1852:
+	CMPQ         R10, R11
+	JGT          ring_fill_last_1853
+	VBROADCASTSD (R8)(DI*8), Z1
+	VMOVUPD      Z1, (CX)(R10*8)
+	VMOVUPD      Z1, 64(CX)(R10*8)
+	ADDQ         AX, R10
+	INCQ         DI
+	CMPQ         DI, SI
+	JNE          ring_wrap_1854
+	XORQ         DI, DI
+
+ring_wrap_1854:
+	JMP ring_fill_1852
+
+ring_fill_last_1853:
+	CMPQ         R10, R9
+	JAE          ring_built_1848
+	VBROADCASTSD (R8)(DI*8), Z1
+	VMOVUPD      Z1, (CX)(R10*8)
+	ADDQ         AX, R10
+	INCQ         DI
+	CMPQ         DI, SI
+	JNE          ring_wrap_1855
+	XORQ         DI, DI
+
+ring_wrap_1855:
+	JMP ring_fill_last_1853
+
+ring_long_planes_1851:
+ring_channel_1856:
+	CMPQ         R10, R9
+	JAE          ring_built_1848
+	VBROADCASTSD (R8)(DI*8), Z1
+	MOVQ         R10, R12
+	ADDQ         AX, R10
+	MOVQ         R10, R11
+	CMPQ         R11, R9
+	CMOVQHI      R9, R11
+
+ring_plane_1857:
+	VMOVUPD Z1, (CX)(R12*8)
+	ADDQ    $0x00000008, R12
+	CMPQ    R12, R11
+	JB      ring_plane_1857
+	INCQ    DI
+	CMPQ    DI, SI
+	JNE     ring_wrap_1858
+	XORQ    DI, DI
+
+ring_wrap_1858:
+	JMP ring_channel_1856
+
+ring_short_1846:
+	XORQ R10, R10
+	XORQ R11, R11
+	XORQ R12, R12
+
+ring_element_1859:
+	MOVQ (R8)(R10*8), R13
+	MOVQ R13, (CX)(R12*8)
+	INCQ R11
+	CMPQ R11, AX
+	JB   ring_element_next_1860
+	XORQ R11, R11
+	INCQ R10
+	CMPQ R10, SI
+	JB   ring_element_next_1860
+	XORQ R10, R10
+
+ring_element_next_1860:
+	INCQ    R12
+	CMPQ    R12, $0x00000008
+	JB      ring_element_1859
+	VMOVUPD (CX), Z1
+	MOVQ    1856(SP), SI
+	CMPQ    SI, $0x00000008
+	JE      ring_exact_1861
+	SUBQ    DI, SI
+
+ring_exact_1861:
+	MOVQ SI, DI
+
+ring_repeat_1862:
+	CMPQ    DI, R9
+	JAE     ring_built_1848
+	VMOVUPD Z1, (CX)(DI*8)
+	ADDQ    SI, DI
+	JMP     ring_repeat_1862
+
+ring_built_1848:
+	MOVQ    DX, DI
+	IMULQ   AX, DI
+	SHLQ    $0x03, DI
+	MOVQ    x_base+48(FP), DX
+	ADDQ    DI, DX
+	MOVQ    dy_base+24(FP), SI
+	ADDQ    DI, SI
+	MOVQ    dx_base+0(FP), AX
+	ADDQ    DI, AX
+	MOVQ    x_len+56(FP), DI
+	MOVQ    1856(SP), R8
+	MOVQ    1896(SP), R9
+	MOVQ    R9, R10
+	ADDQ    $0x00000007, R10
+	ANDQ    $-8, R10
+	XORQ    R11, R11
+	SUBQ    R8, R9
+	CMOVQLT R11, R9
+	ADDQ    $0x00000007, R9
+	ANDQ    $-8, R9
+	ADDQ    R8, R9
+	CMPQ    R9, R10
+	CMOVQCS R10, R9
+	XORQ    R8, R8
+
+sums_zero_1863:
+	CMPQ    R8, R9
+	JAE     sums_zeroed_1864
+	VMOVUPD Z0, (BX)(R8*8)
+	ADDQ    $0x00000008, R8
+	JMP     sums_zero_1863
+
+sums_zeroed_1864:
+ring_row_1865:
+	CMPQ DI, $0x00
+	JE   ring_rows_done_1866
+	XORQ R8, R8
+	MOVQ 1912(SP), R9
+	XORQ R10, R10
+	MOVQ R9, R11
+	SUBQ $0x00000020, R11
+
+unrolled_1867:
+	CMPQ        R10, R11
+	JGT         single_1868
+	VMOVUPD     (DX)(R10*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     (SI)(R10*8), Z2
+	VMOVUPD.Z   (BX)(R8*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, (BX)(R8*8)
+	VMULPD      (CX)(R8*8), Z2, K1, Z2
+	VMOVUPD     Z2, (AX)(R10*8)
+	VMOVUPD     64(DX)(R10*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     64(SI)(R10*8), Z2
+	VMOVUPD.Z   64(BX)(R8*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 64(BX)(R8*8)
+	VMULPD      64(CX)(R8*8), Z2, K1, Z2
+	VMOVUPD     Z2, 64(AX)(R10*8)
+	VMOVUPD     128(DX)(R10*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     128(SI)(R10*8), Z2
+	VMOVUPD.Z   128(BX)(R8*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 128(BX)(R8*8)
+	VMULPD      128(CX)(R8*8), Z2, K1, Z2
+	VMOVUPD     Z2, 128(AX)(R10*8)
+	VMOVUPD     192(DX)(R10*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     192(SI)(R10*8), Z2
+	VMOVUPD.Z   192(BX)(R8*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 192(BX)(R8*8)
+	VMULPD      192(CX)(R8*8), Z2, K1, Z2
+	VMOVUPD     Z2, 192(AX)(R10*8)
+	ADDQ        1872(SP), R8
+	MOVQ        R8, R12
+	SUBQ        1856(SP), R12
+	CMOVQCC     R12, R8
+	ADDQ        $0x00000020, R10
+	JMP         unrolled_1867
+
+single_1868:
+	MOVQ R9, R11
+	SUBQ $0x00000008, R11
+
+single_loop_1869:
+	CMPQ        R10, R11
+	JGT         remainder_1870
+	VMOVUPD     (DX)(R10*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     (SI)(R10*8), Z2
+	VMOVUPD.Z   (BX)(R8*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, (BX)(R8*8)
+	VMULPD      (CX)(R8*8), Z2, K1, Z2
+	VMOVUPD     Z2, (AX)(R10*8)
+	ADDQ        1864(SP), R8
+	MOVQ        R8, R12
+	SUBQ        1856(SP), R12
+	CMOVQCC     R12, R8
+	ADDQ        $0x00000008, R10
+	JMP         single_loop_1869
+
+remainder_1870:
+	SUBQ        R10, R9
+	JE          span_done_1871
+	MOVQ        $-1, R11
+	BZHIQ       R9, R11, R9
+	KMOVW       R9, K1
+	VMOVUPD.Z   (DX)(R10*8), K1, Z1
+	VCMPPD      $0x1a, Z0, Z1, K1, K2
+	VMOVUPD.Z   (SI)(R10*8), K1, Z2
+	VMOVUPD.Z   (BX)(R8*8), K2, Z3
+	VFMADD231PD Z2, Z1, K2, Z3
+	VMOVUPD     Z3, K2, (BX)(R8*8)
+	VMULPD      (CX)(R8*8), Z2, K2, Z2
+	VMOVUPD     Z2, K1, (AX)(R10*8)
+
+span_done_1871:
+	MOVQ  alpha_len+80(FP), R8
+	IMULQ inner+120(FP), R8
+	SUBQ  R8, DI
+	SHLQ  $0x03, R8
+	ADDQ  R8, DX
+	ADDQ  R8, SI
+	ADDQ  R8, AX
+	JMP   ring_row_1865
+
+ring_rows_done_1866:
+	MOVQ 1880(SP), AX
+	MOVQ dalpha_base+96(FP), DX
+	LEAQ (DX)(AX*8), DX
+	MOVQ 1912(SP), SI
+	MOVQ 1856(SP), DI
+	MOVQ 1896(SP), R8
+	SUBQ DI, R8
+	JLE  fold_ext_done_1873
+	CMPQ R8, DI
+	JA   fold_ext_scalar_1874
+	ADDQ $0x00000007, R8
+	ANDQ $-8, R8
+	LEAQ (DI)(R8*1), R8
+
+fold_ext_1872:
+	CMPQ    R8, DI
+	JBE     fold_ext_done_1873
+	SUBQ    $0x00000008, R8
+	MOVQ    R8, R9
+	SUBQ    DI, R9
+	VMOVUPD (BX)(R9*8), Z1
+	VADDPD  (BX)(R8*8), Z1, Z1
+	VMOVUPD Z1, (BX)(R9*8)
+	JMP     fold_ext_1872
+
+fold_ext_scalar_1874:
+	MOVQ 1896(SP), R8
+
+fold_ext_element_1875:
+	CMPQ   R8, DI
+	JBE    fold_ext_element_done_1876
+	DECQ   R8
+	MOVQ   R8, R9
+	SUBQ   DI, R9
+	VMOVSD (BX)(R8*8), X1
+	VADDSD (BX)(R9*8), X1, X1
+	VMOVSD X1, (BX)(R9*8)
+	JMP    fold_ext_element_1875
+
+fold_ext_element_done_1876:
+fold_ext_done_1873:
+fold_1877:
+	CMPQ   DI, SI
+	JBE    fold_done_1878
+	DECQ   DI
+	MOVQ   DI, R8
+	SUBQ   SI, R8
+	VMOVSD (BX)(DI*8), X1
+	VADDSD (BX)(R8*8), X1, X1
+	VMOVSD X1, (BX)(R8*8)
+	JMP    fold_1877
+
+fold_done_1878:
+	XORQ SI, SI
+	CMPQ inner+120(FP), $0x01
+	JNE  sums_planes_1879
+	MOVQ 1904(SP), DI
+	SUBQ $0x00000008, DI
+
+sums_vector_1881:
+	CMPQ    SI, DI
+	JGT     sums_scalar_1882
+	VMOVUPD (DX)(SI*8), Z1
+	VADDPD  (BX)(SI*8), Z1, Z1
+	VMOVUPD Z1, (DX)(SI*8)
+	ADDQ    $0x00000008, SI
+	JMP     sums_vector_1881
+
+sums_scalar_1882:
+	CMPQ   SI, 1904(SP)
+	JE     sums_done_1880
+	VMOVSD (BX)(SI*8), X1
+	VADDSD (DX)(SI*8), X1, X1
+	VMOVSD X1, (DX)(SI*8)
+	INCQ   SI
+	JMP    sums_scalar_1882
+
+sums_planes_1879:
+	XORQ R8, R8
+	MOVQ inner+120(FP), R9
+	SHLQ $0x03, R9
+
+sums_group_1883:
+	MOVQ   1904(SP), DI
+	SUBQ   SI, DI
+	CMPQ   DI, $0x00000004
+	JB     sums_single_1885
+	VXORPS X1, X1, X1
+	VXORPS X2, X2, X2
+	VXORPS X3, X3, X3
+	VXORPS X4, X4, X4
+	LEAQ   (BX)(R8*8), R10
+	LEAQ   (R10)(R9*2), R11
+	XORQ   DI, DI
+
+sums_group_plane_1884:
+	VADDSD (R10), X1, X1
+	VADDSD (R10)(R9*1), X2, X2
+	VADDSD (R11), X3, X3
+	VADDSD (R11)(R9*1), X4, X4
+	ADDQ   $0x08, R10
+	ADDQ   $0x08, R11
+	INCQ   DI
+	CMPQ   DI, inner+120(FP)
+	JB     sums_group_plane_1884
+	VADDSD (DX)(SI*8), X1, X1
+	VMOVSD X1, (DX)(SI*8)
+	VADDSD 8(DX)(SI*8), X2, X2
+	VMOVSD X2, 8(DX)(SI*8)
+	VADDSD 16(DX)(SI*8), X3, X3
+	VMOVSD X3, 16(DX)(SI*8)
+	VADDSD 24(DX)(SI*8), X4, X4
+	VMOVSD X4, 24(DX)(SI*8)
+	MOVQ   R9, DI
+	SHRQ   $0x01, DI
+	ADDQ   DI, R8
+	ADDQ   $0x00000004, SI
+	JMP    sums_group_1883
+
+sums_single_1885:
+	CMPQ   SI, 1904(SP)
+	JE     sums_done_1880
+	VXORPS X1, X1, X1
+	XORQ   DI, DI
+
+sums_single_plane_1886:
+	VADDSD (BX)(R8*8), X1, X1
+	INCQ   R8
+	INCQ   DI
+	CMPQ   DI, inner+120(FP)
+	JB     sums_single_plane_1886
+	VADDSD (DX)(SI*8), X1, X1
+	VMOVSD X1, (DX)(SI*8)
+	INCQ   SI
+	JMP    sums_single_1885
+
+sums_done_1880:
+	ADDQ 1904(SP), AX
+	MOVQ AX, 1880(SP)
+	JMP  ring_block_1839
+
+ring_finished_backwardAVX512F64:
+	VZEROUPPER
+	RET
+
+// func backwardDxAVX512F64(dx []float64, dy []float64, x []float64, alpha float64)
+// Requires: AVX, AVX512F, BMI2, CMOV, MMX+
+TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
+	MOVQ         dx_base+0(FP), AX
+	MOVQ         x_base+48(FP), CX
+	MOVQ         dy_base+24(FP), DX
+	MOVQ         x_len+56(FP), BX
+	VXORPS       Y0, Y0, Y0
+	VBROADCASTSD alpha+72(FP), Z1
+	MOVQ         BX, SI
+	SHLQ         $0x03, SI
+	CMPQ         SI, ·streamThreshold+0(SB)
+	JB           cached_1887
+	CMPQ         AX, DX
+	JE           cached_1887
+	CMPQ         AX, CX
+	JE           cached_1887
+	XORQ         SI, SI
+	MOVQ         AX, DI
+	NEGQ         DI
+	ANDQ         $0x0000003f, DI
+	SHRQ         $0x03, DI
+	CMPQ         DI, BX
+	CMOVQGT      BX, DI
+	TESTQ        DI, DI
+	JE           aligned_1889
+	MOVQ         DI, R8
+	MOVQ         $-1, R9
+	BZHIQ        R8, R9, R8
+	KMOVW        R8, K1
+	VMOVUPD.Z    (CX)(SI*8), K1, Z2
+	VCMPPD       $0x1a, Z0, Z2, K1, K2
+	VMOVUPD.Z    (DX)(SI*8), K1, Z2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, K1, (AX)(SI*8)
+	MOVQ         DI, SI
+
+aligned_1889:
+	MOVQ BX, DI
+	SUBQ $0x00000020, DI
+
+unrolled_1890:
+	CMPQ     SI, DI
+	JGT      single_1891
+	VMOVUPD  (CX)(SI*8), Z2
+	VCMPPD   $0x1a, Z0, Z2, K1
+	VMOVUPD  (DX)(SI*8), Z2
+	VMULPD   Z1, Z2, K1, Z2
+	VMOVNTPD Z2, (AX)(SI*8)
+	VMOVUPD  64(CX)(SI*8), Z2
+	VCMPPD   $0x1a, Z0, Z2, K1
+	VMOVUPD  64(DX)(SI*8), Z2
+	VMULPD   Z1, Z2, K1, Z2
+	VMOVNTPD Z2, 64(AX)(SI*8)
+	VMOVUPD  128(CX)(SI*8), Z2
+	VCMPPD   $0x1a, Z0, Z2, K1
+	VMOVUPD  128(DX)(SI*8), Z2
+	VMULPD   Z1, Z2, K1, Z2
+	VMOVNTPD Z2, 128(AX)(SI*8)
+	VMOVUPD  192(CX)(SI*8), Z2
+	VCMPPD   $0x1a, Z0, Z2, K1
+	VMOVUPD  192(DX)(SI*8), Z2
+	VMULPD   Z1, Z2, K1, Z2
+	VMOVNTPD Z2, 192(AX)(SI*8)
+	ADDQ     $0x00000020, SI
+	JMP      unrolled_1890
+
+single_1891:
+	MOVQ BX, DI
+	SUBQ $0x00000008, DI
+
+single_loop_1892:
+	CMPQ     SI, DI
+	JGT      remainder_1893
+	VMOVUPD  (CX)(SI*8), Z2
+	VCMPPD   $0x1a, Z0, Z2, K1
+	VMOVUPD  (DX)(SI*8), Z2
+	VMULPD   Z1, Z2, K1, Z2
+	VMOVNTPD Z2, (AX)(SI*8)
+	ADDQ     $0x00000008, SI
+	JMP      single_loop_1892
+
+remainder_1893:
+	SUBQ      SI, BX
+	JE        span_done_1894
+	MOVQ      $-1, DI
+	BZHIQ     BX, DI, BX
+	KMOVW     BX, K1
+	VMOVUPD.Z (CX)(SI*8), K1, Z2
+	VCMPPD    $0x1a, Z0, Z2, K1, K2
+	VMOVUPD.Z (DX)(SI*8), K1, Z0
+	VMULPD    Z1, Z0, K2, Z0
+	VMOVUPD   Z0, K1, (AX)(SI*8)
+
+span_done_1894:
+	SFENCE
+	JMP stored_1888
+
+cached_1887:
+	XORQ SI, SI
+	MOVQ BX, DI
+	SUBQ $0x00000020, DI
+
+unrolled_1895:
+	CMPQ    SI, DI
+	JGT     single_1896
+	VMOVUPD (CX)(SI*8), Z2
+	VCMPPD  $0x1a, Z0, Z2, K1
+	VMOVUPD (DX)(SI*8), Z2
+	VMULPD  Z1, Z2, K1, Z2
+	VMOVUPD Z2, (AX)(SI*8)
+	VMOVUPD 64(CX)(SI*8), Z2
+	VCMPPD  $0x1a, Z0, Z2, K1
+	VMOVUPD 64(DX)(SI*8), Z2
+	VMULPD  Z1, Z2, K1, Z2
+	VMOVUPD Z2, 64(AX)(SI*8)
+	VMOVUPD 128(CX)(SI*8), Z2
+	VCMPPD  $0x1a, Z0, Z2, K1
+	VMOVUPD 128(DX)(SI*8), Z2
+	VMULPD  Z1, Z2, K1, Z2
+	VMOVUPD Z2, 128(AX)(SI*8)
+	VMOVUPD 192(CX)(SI*8), Z2
+	VCMPPD  $0x1a, Z0, Z2, K1
+	VMOVUPD 192(DX)(SI*8), Z2
+	VMULPD  Z1, Z2, K1, Z2
+	VMOVUPD Z2, 192(AX)(SI*8)
+	ADDQ    $0x00000020, SI
+	JMP     unrolled_1895
+
+single_1896:
+	MOVQ BX, DI
+	SUBQ $0x00000008, DI
+
+single_loop_1897:
+	CMPQ    SI, DI
+	JGT     remainder_1898
+	VMOVUPD (CX)(SI*8), Z2
+	VCMPPD  $0x1a, Z0, Z2, K1
+	VMOVUPD (DX)(SI*8), Z2
+	VMULPD  Z1, Z2, K1, Z2
+	VMOVUPD Z2, (AX)(SI*8)
+	ADDQ    $0x00000008, SI
+	JMP     single_loop_1897
+
+remainder_1898:
+	SUBQ      SI, BX
+	JE        span_done_1899
+	MOVQ      $-1, DI
+	BZHIQ     BX, DI, BX
+	KMOVW     BX, K1
+	VMOVUPD.Z (CX)(SI*8), K1, Z2
+	VCMPPD    $0x1a, Z0, Z2, K1, K2
+	VMOVUPD.Z (DX)(SI*8), K1, Z0
+	VMULPD    Z1, Z0, K2, Z0
+	VMOVUPD   Z0, K1, (AX)(SI*8)
+
+span_done_1899:
+stored_1888:
+	VZEROUPPER
+	RET
+
+// func backwardPlanesDxAVX512F64(dx []float64, dy []float64, x []float64, alpha []float64, inner int)
+// Requires: AVX, AVX512F, BMI2, CMOV, MMX+
+TEXT ·backwardPlanesDxAVX512F64(SB), NOSPLIT, $0-104
+	MOVQ   dx_base+0(FP), AX
+	MOVQ   x_base+48(FP), CX
+	MOVQ   dy_base+24(FP), DX
+	MOVQ   x_len+56(FP), BX
+	VXORPS Y0, Y0, Y0
+	MOVQ   inner+96(FP), SI
+	MOVQ   alpha_len+80(FP), DI
+	MOVQ   alpha_base+72(FP), R8
+	MOVQ   SI, R9
+	SHLQ   $0x03, R9
+	XORQ   R10, R10
+	MOVQ   BX, R11
+	SHLQ   $0x03, R11
+	CMPQ   R11, ·streamThreshold+0(SB)
+	JB     cached_1900
+	CMPQ   AX, DX
+	JE     cached_1900
+	CMPQ   AX, CX
+	JE     cached_1900
+
+plane_1902:
+	CMPQ         BX, $0x00
+	JE           planes_done_1903
+	VBROADCASTSD (R8)(R10*8), Z1
+	XORQ         R11, R11
+	MOVQ         AX, R12
+	NEGQ         R12
+	ANDQ         $0x0000003f, R12
+	SHRQ         $0x03, R12
+	CMPQ         R12, SI
+	CMOVQGT      SI, R12
+	TESTQ        R12, R12
+	JE           aligned_1904
+	MOVQ         R12, R13
+	MOVQ         $-1, R14
+	BZHIQ        R13, R14, R13
+	KMOVW        R13, K1
+	VMOVUPD.Z    (CX)(R11*8), K1, Z2
+	VCMPPD       $0x1a, Z0, Z2, K1, K2
+	VMOVUPD.Z    (DX)(R11*8), K1, Z2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, K1, (AX)(R11*8)
+	MOVQ         R12, R11
+
+aligned_1904:
+	MOVQ SI, R12
+	SUBQ $0x00000020, R12
+
+unrolled_1905:
+	CMPQ     R11, R12
+	JGT      single_1906
+	VMOVUPD  (CX)(R11*8), Z2
+	VCMPPD   $0x1a, Z0, Z2, K1
+	VMOVUPD  (DX)(R11*8), Z2
+	VMULPD   Z1, Z2, K1, Z2
+	VMOVNTPD Z2, (AX)(R11*8)
+	VMOVUPD  64(CX)(R11*8), Z2
+	VCMPPD   $0x1a, Z0, Z2, K1
+	VMOVUPD  64(DX)(R11*8), Z2
+	VMULPD   Z1, Z2, K1, Z2
+	VMOVNTPD Z2, 64(AX)(R11*8)
+	VMOVUPD  128(CX)(R11*8), Z2
+	VCMPPD   $0x1a, Z0, Z2, K1
+	VMOVUPD  128(DX)(R11*8), Z2
+	VMULPD   Z1, Z2, K1, Z2
+	VMOVNTPD Z2, 128(AX)(R11*8)
+	VMOVUPD  192(CX)(R11*8), Z2
+	VCMPPD   $0x1a, Z0, Z2, K1
+	VMOVUPD  192(DX)(R11*8), Z2
+	VMULPD   Z1, Z2, K1, Z2
+	VMOVNTPD Z2, 192(AX)(R11*8)
+	ADDQ     $0x00000020, R11
+	JMP      unrolled_1905
+
+single_1906:
+	MOVQ SI, R12
+	SUBQ $0x00000008, R12
+
+single_loop_1907:
+	CMPQ     R11, R12
+	JGT      remainder_1908
+	VMOVUPD  (CX)(R11*8), Z2
+	VCMPPD   $0x1a, Z0, Z2, K1
+	VMOVUPD  (DX)(R11*8), Z2
+	VMULPD   Z1, Z2, K1, Z2
+	VMOVNTPD Z2, (AX)(R11*8)
+	ADDQ     $0x00000008, R11
+	JMP      single_loop_1907
+
+remainder_1908:
+	MOVQ      SI, R12
+	SUBQ      R11, R12
+	JE        span_done_1909
+	MOVQ      $-1, R13
+	BZHIQ     R12, R13, R12
+	KMOVW     R12, K1
+	VMOVUPD.Z (CX)(R11*8), K1, Z2
+	VCMPPD    $0x1a, Z0, Z2, K1, K2
+	VMOVUPD.Z (DX)(R11*8), K1, Z2
+	VMULPD    Z1, Z2, K2, Z2
+	VMOVUPD   Z2, K1, (AX)(R11*8)
+
+span_done_1909:
+	ADDQ R9, CX
+	ADDQ R9, DX
+	ADDQ R9, AX
+	INCQ R10
+	CMPQ R10, DI
+	JNE  same_pass_1910
+	XORQ R10, R10
+
+same_pass_1910:
+	SUBQ SI, BX
+	JMP  plane_1902
+
+planes_done_1903:
+	SFENCE
+	JMP stored_1901
+
+cached_1900:
+plane_1911:
+	CMPQ         BX, $0x00
+	JE           planes_done_1912
+	VBROADCASTSD (R8)(R10*8), Z1
+	XORQ         R11, R11
+	MOVQ         SI, R12
+	SUBQ         $0x00000020, R12
+
+unrolled_1913:
+	CMPQ    R11, R12
+	JGT     single_1914
+	VMOVUPD (CX)(R11*8), Z2
+	VCMPPD  $0x1a, Z0, Z2, K1
+	VMOVUPD (DX)(R11*8), Z2
+	VMULPD  Z1, Z2, K1, Z2
+	VMOVUPD Z2, (AX)(R11*8)
+	VMOVUPD 64(CX)(R11*8), Z2
+	VCMPPD  $0x1a, Z0, Z2, K1
+	VMOVUPD 64(DX)(R11*8), Z2
+	VMULPD  Z1, Z2, K1, Z2
+	VMOVUPD Z2, 64(AX)(R11*8)
+	VMOVUPD 128(CX)(R11*8), Z2
+	VCMPPD  $0x1a, Z0, Z2, K1
+	VMOVUPD 128(DX)(R11*8), Z2
+	VMULPD  Z1, Z2, K1, Z2
+	VMOVUPD Z2, 128(AX)(R11*8)
+	VMOVUPD 192(CX)(R11*8), Z2
+	VCMPPD  $0x1a, Z0, Z2, K1
+	VMOVUPD 192(DX)(R11*8), Z2
+	VMULPD  Z1, Z2, K1, Z2
+	VMOVUPD Z2, 192(AX)(R11*8)
+	ADDQ    $0x00000020, R11
+	JMP     unrolled_1913
+
+single_1914:
+	MOVQ SI, R12
+	SUBQ $0x00000008, R12
+
+single_loop_1915:
+	CMPQ    R11, R12
+	JGT     remainder_1916
+	VMOVUPD (CX)(R11*8), Z2
+	VCMPPD  $0x1a, Z0, Z2, K1
+	VMOVUPD (DX)(R11*8), Z2
+	VMULPD  Z1, Z2, K1, Z2
+	VMOVUPD Z2, (AX)(R11*8)
+	ADDQ    $0x00000008, R11
+	JMP     single_loop_1915
+
+remainder_1916:
+	MOVQ      SI, R12
+	SUBQ      R11, R12
+	JE        span_done_1917
+	MOVQ      $-1, R13
+	BZHIQ     R12, R13, R12
+	KMOVW     R12, K1
+	VMOVUPD.Z (CX)(R11*8), K1, Z2
+	VCMPPD    $0x1a, Z0, Z2, K1, K2
+	VMOVUPD.Z (DX)(R11*8), K1, Z2
+	VMULPD    Z1, Z2, K2, Z2
+	VMOVUPD   Z2, K1, (AX)(R11*8)
+
+span_done_1917:
+	ADDQ R9, CX
+	ADDQ R9, DX
+	ADDQ R9, AX
+	INCQ R10
+	CMPQ R10, DI
+	JNE  same_pass_1918
+	XORQ R10, R10
+
+same_pass_1918:
+	SUBQ SI, BX
+	JMP  plane_1911
+
+planes_done_1912:
+stored_1901:
+	VZEROUPPER
+	RET
+
+// func backwardPatternDxAVX512F64(dx []float64, dy []float64, x []float64, pattern []float64)
+// Requires: AVX, AVX512F, BMI2, CMOV, MMX+
+TEXT ·backwardPatternDxAVX512F64(SB), NOSPLIT, $0-96
+	MOVQ   dx_base+0(FP), AX
+	MOVQ   x_base+48(FP), CX
+	MOVQ   dy_base+24(FP), DX
+	MOVQ   x_len+56(FP), BX
+	MOVQ   pattern_base+72(FP), SI
+	VXORPS Y0, Y0, Y0
+	MOVQ   pattern_len+80(FP), DI
+	MOVQ   BX, R8
+	SHLQ   $0x03, R8
+	CMPQ   R8, ·streamThreshold+0(SB)
+	JB     cached_1919
+	CMPQ   AX, DX
+	JE     cached_1919
+	CMPQ   AX, CX
+	JE     cached_1919
+
+row_1921:
+	CMPQ      BX, $0x00
+	JE        rows_done_1922
+	MOVQ      DI, R8
+	CMPQ      BX, R8
+	CMOVQLT   BX, R8
+	XORQ      R9, R9
+	MOVQ      AX, R10
+	NEGQ      R10
+	ANDQ      $0x0000003f, R10
+	SHRQ      $0x03, R10
+	CMPQ      R10, R8
+	CMOVQGT   R8, R10
+	TESTQ     R10, R10
+	JE        aligned_1923
+	MOVQ      R10, R11
+	MOVQ      $-1, R12
+	BZHIQ     R11, R12, R11
+	KMOVW     R11, K1
+	VMOVUPD.Z (CX)(R9*8), K1, Z1
+	VCMPPD    $0x1a, Z0, Z1, K1, K2
+	VMOVUPD.Z (DX)(R9*8), K1, Z1
+	VMULPD    (SI)(R9*8), Z1, K2, Z1
+	VMOVUPD   Z1, K1, (AX)(R9*8)
+	MOVQ      R10, R9
+
+aligned_1923:
+	MOVQ R8, R10
+	SUBQ $0x00000020, R10
+
+unrolled_1924:
+	CMPQ     R9, R10
+	JGT      single_1925
+	VMOVUPD  (CX)(R9*8), Z1
+	VCMPPD   $0x1a, Z0, Z1, K1
+	VMOVUPD  (DX)(R9*8), Z1
+	VMULPD   (SI)(R9*8), Z1, K1, Z1
+	VMOVNTPD Z1, (AX)(R9*8)
+	VMOVUPD  64(CX)(R9*8), Z1
+	VCMPPD   $0x1a, Z0, Z1, K1
+	VMOVUPD  64(DX)(R9*8), Z1
+	VMULPD   64(SI)(R9*8), Z1, K1, Z1
+	VMOVNTPD Z1, 64(AX)(R9*8)
+	VMOVUPD  128(CX)(R9*8), Z1
+	VCMPPD   $0x1a, Z0, Z1, K1
+	VMOVUPD  128(DX)(R9*8), Z1
+	VMULPD   128(SI)(R9*8), Z1, K1, Z1
+	VMOVNTPD Z1, 128(AX)(R9*8)
+	VMOVUPD  192(CX)(R9*8), Z1
+	VCMPPD   $0x1a, Z0, Z1, K1
+	VMOVUPD  192(DX)(R9*8), Z1
+	VMULPD   192(SI)(R9*8), Z1, K1, Z1
+	VMOVNTPD Z1, 192(AX)(R9*8)
+	ADDQ     $0x00000020, R9
+	JMP      unrolled_1924
+
+single_1925:
+	MOVQ R8, R10
+	SUBQ $0x00000008, R10
+
+single_loop_1926:
+	CMPQ     R9, R10
+	JGT      remainder_1927
+	VMOVUPD  (CX)(R9*8), Z1
+	VCMPPD   $0x1a, Z0, Z1, K1
+	VMOVUPD  (DX)(R9*8), Z1
+	VMULPD   (SI)(R9*8), Z1, K1, Z1
+	VMOVNTPD Z1, (AX)(R9*8)
+	ADDQ     $0x00000008, R9
+	JMP      single_loop_1926
+
+remainder_1927:
+	MOVQ      R8, R10
+	SUBQ      R9, R10
+	JE        span_done_1928
+	MOVQ      $-1, R11
+	BZHIQ     R10, R11, R10
+	KMOVW     R10, K1
+	VMOVUPD.Z (CX)(R9*8), K1, Z1
+	VCMPPD    $0x1a, Z0, Z1, K1, K2
+	VMOVUPD.Z (DX)(R9*8), K1, Z1
+	VMULPD    (SI)(R9*8), Z1, K2, Z1
+	VMOVUPD   Z1, K1, (AX)(R9*8)
+
+span_done_1928:
+	MOVQ R8, R9
+	SHLQ $0x03, R9
+	ADDQ R9, CX
+	ADDQ R9, DX
+	ADDQ R9, AX
+	SUBQ R8, BX
+	JMP  row_1921
+
+rows_done_1922:
+	SFENCE
+	JMP stored_1920
+
+cached_1919:
+row_1929:
+	CMPQ    BX, $0x00
+	JE      rows_done_1930
+	MOVQ    DI, R8
+	CMPQ    BX, R8
+	CMOVQLT BX, R8
+	XORQ    R9, R9
+	MOVQ    R8, R10
+	SUBQ    $0x00000020, R10
+
+unrolled_1931:
+	CMPQ    R9, R10
+	JGT     single_1932
+	VMOVUPD (CX)(R9*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMOVUPD (DX)(R9*8), Z1
+	VMULPD  (SI)(R9*8), Z1, K1, Z1
+	VMOVUPD Z1, (AX)(R9*8)
+	VMOVUPD 64(CX)(R9*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMOVUPD 64(DX)(R9*8), Z1
+	VMULPD  64(SI)(R9*8), Z1, K1, Z1
+	VMOVUPD Z1, 64(AX)(R9*8)
+	VMOVUPD 128(CX)(R9*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMOVUPD 128(DX)(R9*8), Z1
+	VMULPD  128(SI)(R9*8), Z1, K1, Z1
+	VMOVUPD Z1, 128(AX)(R9*8)
+	VMOVUPD 192(CX)(R9*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMOVUPD 192(DX)(R9*8), Z1
+	VMULPD  192(SI)(R9*8), Z1, K1, Z1
+	VMOVUPD Z1, 192(AX)(R9*8)
+	ADDQ    $0x00000020, R9
+	JMP     unrolled_1931
+
+single_1932:
+	MOVQ R8, R10
+	SUBQ $0x00000008, R10
+
+single_loop_1933:
+	CMPQ    R9, R10
+	JGT     remainder_1934
+	VMOVUPD (CX)(R9*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMOVUPD (DX)(R9*8), Z1
+	VMULPD  (SI)(R9*8), Z1, K1, Z1
+	VMOVUPD Z1, (AX)(R9*8)
+	ADDQ    $0x00000008, R9
+	JMP     single_loop_1933
+
+remainder_1934:
+	MOVQ      R8, R10
+	SUBQ      R9, R10
+	JE        span_done_1935
+	MOVQ      $-1, R11
+	BZHIQ     R10, R11, R10
+	KMOVW     R10, K1
+	VMOVUPD.Z (CX)(R9*8), K1, Z1
+	VCMPPD    $0x1a, Z0, Z1, K1, K2
+	VMOVUPD.Z (DX)(R9*8), K1, Z1
+	VMULPD    (SI)(R9*8), Z1, K2, Z1
+	VMOVUPD   Z1, K1, (AX)(R9*8)
+
+span_done_1935:
+	MOVQ R8, R9
+	SHLQ $0x03, R9
+	ADDQ R9, CX
+	ADDQ R9, DX
+	ADDQ R9, AX
+	SUBQ R8, BX
+	JMP  row_1929
+
+rows_done_1930:
+stored_1920:
+	VZEROUPPER
+	RET
+
+// func backwardRingDxAVX512F64(dx []float64, dy []float64, x []float64, alpha []float64, inner int)
+// Requires: AVX, AVX512F, BMI2, CMOV
+TEXT ·backwardRingDxAVX512F64(SB), $1984-104
+	MOVQ   dx_base+0(FP), CX
+	MOVQ   x_base+48(FP), BX
+	MOVQ   dy_base+24(FP), SI
+	MOVQ   x_len+56(FP), DI
+	VXORPS Y0, Y0, Y0
+	LEAQ   (SP), R8
+	ADDQ   $0x0000003f, R8
+	ANDQ   $-64, R8
+	MOVQ   inner+96(FP), AX
+	MOVQ   alpha_len+80(FP), DX
+	MOVQ   DX, R9
+	IMULQ  AX, R9
+	CMPQ   R9, $0x000000c0
+	JA     ring_segmented_1936
+	MOVQ   R9, R10
+
+ring_len_1937:
+	CMPQ R10, $0x00000008
+	JAE  ring_len_done_1938
+	ADDQ R9, R10
+	JMP  ring_len_1937
+
+ring_len_done_1938:
+	MOVQ R10, 1920(SP)
+	MOVQ $0x00000008, R11
+
+ring_step_1939:
+	CMPQ R11, R10
+	JB   ring_step_done_1940
+	SUBQ R10, R11
+	JMP  ring_step_1939
+
+ring_step_done_1940:
+	MOVQ R11, 1928(SP)
+	MOVQ $0x00000020, R11
+
+ring_step_1941:
+	CMPQ R11, R10
+	JB   ring_step_done_1942
+	SUBQ R10, R11
+	JMP  ring_step_1941
+
+ring_step_done_1942:
+	MOVQ    R11, 1936(SP)
+	MOVQ    DI, R11
+	LEAQ    32(R10), R10
+	CMPQ    R11, R10
+	CMOVQHI R10, R11
+	MOVQ    R11, 1960(SP)
+	MOVQ    alpha_base+72(FP), R10
+	MOVQ    1960(SP), R11
+	CMPQ    R9, $0x00000008
+	JB      ring_short_1943
+	CMPQ    AX, $0x01
+	JNE     ring_planes_1944
+	XORQ    AX, AX
+	XORQ    R9, R9
+
+ring_copy_1946:
+	CMPQ    AX, R11
+	JAE     ring_built_1945
+	MOVQ    DX, R12
+	SUBQ    R9, R12
+	CMPQ    R12, $0x00000008
+	JB      ring_copy_tail_1947
+	VMOVUPD (R10)(R9*8), Z1
+	VMOVUPD Z1, (R8)(AX*8)
+	ADDQ    $0x00000008, AX
+	ADDQ    $0x00000008, R9
+	CMPQ    R9, DX
+	JNE     ring_copy_1946
+	XORQ    R9, R9
+	JMP     ring_copy_1946
+
+ring_copy_tail_1947:
+	VMOVUPD -64(R10)(DX*8), Z1
+	ADDQ    R12, AX
+	VMOVUPD Z1, -64(R8)(AX*8)
+	XORQ    R9, R9
+	JMP     ring_copy_1946
+
+ring_planes_1944:
+	XORQ R9, R9
+	XORQ R12, R12
+	CMPQ AX, $0x00000010
+	JA   ring_long_planes_1948
+	MOVQ R11, R13
+	SUBQ $0x00000008, R13
+
+ring_fill_1949:
+	CMPQ         R12, R13
+	JGT          ring_fill_last_1950
+	VBROADCASTSD (R10)(R9*8), Z1
+	VMOVUPD      Z1, (R8)(R12*8)
+	VMOVUPD      Z1, 64(R8)(R12*8)
+	ADDQ         AX, R12
+	INCQ         R9
+	CMPQ         R9, DX
+	JNE          ring_wrap_1951
+	XORQ         R9, R9
+
+ring_wrap_1951:
+	JMP ring_fill_1949
+
+ring_fill_last_1950:
+	CMPQ         R12, R11
+	JAE          ring_built_1945
+	VBROADCASTSD (R10)(R9*8), Z1
+	VMOVUPD      Z1, (R8)(R12*8)
+	ADDQ         AX, R12
+	INCQ         R9
+	CMPQ         R9, DX
+	JNE          ring_wrap_1952
+	XORQ         R9, R9
+
+ring_wrap_1952:
+	JMP ring_fill_last_1950
+
+ring_long_planes_1948:
+ring_channel_1953:
+	CMPQ         R12, R11
+	JAE          ring_built_1945
+	VBROADCASTSD (R10)(R9*8), Z1
+	MOVQ         R12, R14
+	ADDQ         AX, R12
+	MOVQ         R12, R13
+	CMPQ         R13, R11
+	CMOVQHI      R11, R13
+
+ring_plane_1954:
+	VMOVUPD Z1, (R8)(R14*8)
+	ADDQ    $0x00000008, R14
+	CMPQ    R14, R13
+	JB      ring_plane_1954
+	INCQ    R9
+	CMPQ    R9, DX
+	JNE     ring_wrap_1955
+	XORQ    R9, R9
+
+ring_wrap_1955:
+	JMP ring_channel_1953
+
+ring_short_1943:
+	XORQ R12, R12
+	XORQ R13, R13
+	XORQ R14, R14
+
+ring_element_1956:
+	MOVQ (R10)(R12*8), R15
+	MOVQ R15, (R8)(R14*8)
+	INCQ R13
+	CMPQ R13, AX
+	JB   ring_element_next_1957
+	XORQ R13, R13
+	INCQ R12
+	CMPQ R12, DX
+	JB   ring_element_next_1957
+	XORQ R12, R12
+
+ring_element_next_1957:
+	INCQ    R14
+	CMPQ    R14, $0x00000008
+	JB      ring_element_1956
+	VMOVUPD (R8), Z1
+	MOVQ    1920(SP), AX
+	CMPQ    AX, $0x00000008
+	JE      ring_exact_1958
+	SUBQ    R9, AX
+
+ring_exact_1958:
+	MOVQ AX, DX
+
+ring_repeat_1959:
+	CMPQ    DX, R11
+	JAE     ring_built_1945
+	VMOVUPD Z1, (R8)(DX*8)
+	ADDQ    AX, DX
+	JMP     ring_repeat_1959
+
+ring_built_1945:
+	XORQ AX, AX
+	XORQ DX, DX
+	MOVQ DI, R9
+	SUBQ $0x00000020, R9
+
+unrolled_1960:
+	CMPQ    DX, R9
+	JGT     single_1961
+	VMOVUPD (BX)(DX*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMOVUPD (SI)(DX*8), Z1
+	VMULPD  (R8)(AX*8), Z1, K1, Z1
+	VMOVUPD Z1, (CX)(DX*8)
+	VMOVUPD 64(BX)(DX*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMOVUPD 64(SI)(DX*8), Z1
+	VMULPD  64(R8)(AX*8), Z1, K1, Z1
+	VMOVUPD Z1, 64(CX)(DX*8)
+	VMOVUPD 128(BX)(DX*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMOVUPD 128(SI)(DX*8), Z1
+	VMULPD  128(R8)(AX*8), Z1, K1, Z1
+	VMOVUPD Z1, 128(CX)(DX*8)
+	VMOVUPD 192(BX)(DX*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMOVUPD 192(SI)(DX*8), Z1
+	VMULPD  192(R8)(AX*8), Z1, K1, Z1
+	VMOVUPD Z1, 192(CX)(DX*8)
+	ADDQ    1936(SP), AX
+	MOVQ    AX, R10
+	SUBQ    1920(SP), R10
+	CMOVQCC R10, AX
+	ADDQ    $0x00000020, DX
+	JMP     unrolled_1960
+
+single_1961:
+	MOVQ DI, R9
+	SUBQ $0x00000008, R9
+
+single_loop_1962:
+	CMPQ    DX, R9
+	JGT     remainder_1963
+	VMOVUPD (BX)(DX*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMOVUPD (SI)(DX*8), Z1
+	VMULPD  (R8)(AX*8), Z1, K1, Z1
+	VMOVUPD Z1, (CX)(DX*8)
+	ADDQ    1928(SP), AX
+	MOVQ    AX, R10
+	SUBQ    1920(SP), R10
+	CMOVQCC R10, AX
+	ADDQ    $0x00000008, DX
+	JMP     single_loop_1962
+
+remainder_1963:
+	SUBQ      DX, DI
+	JE        span_done_1964
+	MOVQ      $-1, R9
+	BZHIQ     DI, R9, DI
+	KMOVW     DI, K1
+	VMOVUPD.Z (BX)(DX*8), K1, Z1
+	VCMPPD    $0x1a, Z0, Z1, K1, K2
+	VMOVUPD.Z (SI)(DX*8), K1, Z0
+	VMULPD    (R8)(AX*8), Z0, K2, Z0
+	VMOVUPD   Z0, K1, (CX)(DX*8)
+
+span_done_1964:
+	JMP ring_finished_backwardDxAVX512F64
+
+ring_segmented_1936:
+	MOVQ inner+96(FP), R9
+	CMPQ R9, $0x000000c0
+	JA   ring_finished_backwardDxAVX512F64
+	MOVQ $0x000000c0, AX
+	XORQ DX, DX
+	DIVQ R9
+	MOVQ AX, 1952(SP)
+	MOVQ $0x00000000, 1944(SP)
+	CMPQ R9, $0x01
+	JE   ring_rows_1965
+
+ring_segment_1966:
+	CMPQ    DI, $0x00
+	JE      ring_done_1967
+	MOVQ    1944(SP), AX
+	MOVQ    alpha_len+80(FP), DX
+	MOVQ    inner+96(FP), R9
+	SUBQ    AX, DX
+	MOVQ    1952(SP), R10
+	CMPQ    DX, R10
+	CMOVQHI R10, DX
+	MOVQ    DX, 1968(SP)
+	MOVQ    DX, R10
+	IMULQ   R9, R10
+	MOVQ    R10, R11
+	CMPQ    DI, R11
+	CMOVQLT DI, R11
+	MOVQ    R11, 1976(SP)
+	MOVQ    R10, R12
+
+ring_len_1968:
+	CMPQ R12, $0x00000008
+	JAE  ring_len_done_1969
+	ADDQ R10, R12
+	JMP  ring_len_1968
+
+ring_len_done_1969:
+	MOVQ R12, 1920(SP)
+	MOVQ $0x00000008, R13
+
+ring_step_1970:
+	CMPQ R13, R12
+	JB   ring_step_done_1971
+	SUBQ R12, R13
+	JMP  ring_step_1970
+
+ring_step_done_1971:
+	MOVQ R13, 1928(SP)
+	MOVQ $0x00000020, R13
+
+ring_step_1972:
+	CMPQ R13, R12
+	JB   ring_step_done_1973
+	SUBQ R12, R13
+	JMP  ring_step_1972
+
+ring_step_done_1973:
+	MOVQ    R13, 1936(SP)
+	LEAQ    32(R12), R12
+	CMPQ    R11, R12
+	CMOVQHI R12, R11
+	MOVQ    R11, 1960(SP)
+	MOVQ    alpha_base+72(FP), R11
+	LEAQ    (R11)(AX*8), R11
+	MOVQ    1960(SP), AX
+	CMPQ    R10, $0x00000008
+	JB      ring_short_1974
+	CMPQ    R9, $0x01
+	JNE     ring_planes_1975
+	XORQ    R9, R9
+	XORQ    R10, R10
+
+ring_copy_1977:
+	CMPQ    R9, AX
+	JAE     ring_built_1976
+	MOVQ    DX, R12
+	SUBQ    R10, R12
+	CMPQ    R12, $0x00000008
+	JB      ring_copy_tail_1978
+	VMOVUPD (R11)(R10*8), Z1
+	VMOVUPD Z1, (R8)(R9*8)
+	ADDQ    $0x00000008, R9
+	ADDQ    $0x00000008, R10
+	CMPQ    R10, DX
+	JNE     ring_copy_1977
+	XORQ    R10, R10
+	JMP     ring_copy_1977
+
+ring_copy_tail_1978:
+	VMOVUPD -64(R11)(DX*8), Z1
+	ADDQ    R12, R9
+	VMOVUPD Z1, -64(R8)(R9*8)
+	XORQ    R10, R10
+	JMP     ring_copy_1977
+
+ring_planes_1975:
+	XORQ R10, R10
+	XORQ R12, R12
+	CMPQ R9, $0x00000010
+	JA   ring_long_planes_1979
+	MOVQ AX, R13
+	SUBQ $0x00000008, R13
+
+ring_fill_1980:
+	CMPQ         R12, R13
+	JGT          ring_fill_last_1981
+	VBROADCASTSD (R11)(R10*8), Z1
+	VMOVUPD      Z1, (R8)(R12*8)
+	VMOVUPD      Z1, 64(R8)(R12*8)
+	ADDQ         R9, R12
+	INCQ         R10
+	CMPQ         R10, DX
+	JNE          ring_wrap_1982
+	XORQ         R10, R10
+
+ring_wrap_1982:
+	JMP ring_fill_1980
+
+ring_fill_last_1981:
+	CMPQ         R12, AX
+	JAE          ring_built_1976
+	VBROADCASTSD (R11)(R10*8), Z1
+	VMOVUPD      Z1, (R8)(R12*8)
+	ADDQ         R9, R12
+	INCQ         R10
+	CMPQ         R10, DX
+	JNE          ring_wrap_1983
+	XORQ         R10, R10
+
+ring_wrap_1983:
+	JMP ring_fill_last_1981
+
+ring_long_planes_1979:
+ring_channel_1984:
+	CMPQ         R12, AX
+	JAE          ring_built_1976
+	VBROADCASTSD (R11)(R10*8), Z1
+	MOVQ         R12, R14
+	ADDQ         R9, R12
+	MOVQ         R12, R13
+	CMPQ         R13, AX
+	CMOVQHI      AX, R13
+
+ring_plane_1985:
+	VMOVUPD Z1, (R8)(R14*8)
+	ADDQ    $0x00000008, R14
+	CMPQ    R14, R13
+	JB      ring_plane_1985
+	INCQ    R10
+	CMPQ    R10, DX
+	JNE     ring_wrap_1986
+	XORQ    R10, R10
+
+ring_wrap_1986:
+	JMP ring_channel_1984
+
+ring_short_1974:
+	XORQ R12, R12
+	XORQ R13, R13
+	XORQ R14, R14
+
+ring_element_1987:
+	MOVQ (R11)(R12*8), R15
+	MOVQ R15, (R8)(R14*8)
+	INCQ R13
+	CMPQ R13, R9
+	JB   ring_element_next_1988
+	XORQ R13, R13
+	INCQ R12
+	CMPQ R12, DX
+	JB   ring_element_next_1988
+	XORQ R12, R12
+
+ring_element_next_1988:
+	INCQ    R14
+	CMPQ    R14, $0x00000008
+	JB      ring_element_1987
+	VMOVUPD (R8), Z1
+	MOVQ    1920(SP), DX
+	CMPQ    DX, $0x00000008
+	JE      ring_exact_1989
+	SUBQ    R10, DX
+
+ring_exact_1989:
+	MOVQ DX, R9
+
+ring_repeat_1990:
+	CMPQ    R9, AX
+	JAE     ring_built_1976
+	VMOVUPD Z1, (R8)(R9*8)
+	ADDQ    DX, R9
+	JMP     ring_repeat_1990
+
+ring_built_1976:
+	XORQ AX, AX
+	MOVQ 1976(SP), DX
+	XORQ R9, R9
+	MOVQ DX, R10
+	SUBQ $0x00000020, R10
+
+unrolled_1991:
+	CMPQ    R9, R10
+	JGT     single_1992
+	VMOVUPD (BX)(R9*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMOVUPD (SI)(R9*8), Z1
+	VMULPD  (R8)(AX*8), Z1, K1, Z1
+	VMOVUPD Z1, (CX)(R9*8)
+	VMOVUPD 64(BX)(R9*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMOVUPD 64(SI)(R9*8), Z1
+	VMULPD  64(R8)(AX*8), Z1, K1, Z1
+	VMOVUPD Z1, 64(CX)(R9*8)
+	VMOVUPD 128(BX)(R9*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMOVUPD 128(SI)(R9*8), Z1
+	VMULPD  128(R8)(AX*8), Z1, K1, Z1
+	VMOVUPD Z1, 128(CX)(R9*8)
+	VMOVUPD 192(BX)(R9*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMOVUPD 192(SI)(R9*8), Z1
+	VMULPD  192(R8)(AX*8), Z1, K1, Z1
+	VMOVUPD Z1, 192(CX)(R9*8)
+	ADDQ    1936(SP), AX
+	MOVQ    AX, R11
+	SUBQ    1920(SP), R11
+	CMOVQCC R11, AX
+	ADDQ    $0x00000020, R9
+	JMP     unrolled_1991
+
+single_1992:
+	MOVQ DX, R10
+	SUBQ $0x00000008, R10
+
+single_loop_1993:
+	CMPQ    R9, R10
+	JGT     remainder_1994
+	VMOVUPD (BX)(R9*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMOVUPD (SI)(R9*8), Z1
+	VMULPD  (R8)(AX*8), Z1, K1, Z1
+	VMOVUPD Z1, (CX)(R9*8)
+	ADDQ    1928(SP), AX
+	MOVQ    AX, R11
+	SUBQ    1920(SP), R11
+	CMOVQCC R11, AX
+	ADDQ    $0x00000008, R9
+	JMP     single_loop_1993
+
+remainder_1994:
+	SUBQ      R9, DX
+	JE        span_done_1995
+	MOVQ      $-1, R10
+	BZHIQ     DX, R10, DX
+	KMOVW     DX, K1
+	VMOVUPD.Z (BX)(R9*8), K1, Z1
+	VCMPPD    $0x1a, Z0, Z1, K1, K2
+	VMOVUPD.Z (SI)(R9*8), K1, Z1
+	VMULPD    (R8)(AX*8), Z1, K2, Z1
+	VMOVUPD   Z1, K1, (CX)(R9*8)
+
+span_done_1995:
+	MOVQ 1944(SP), AX
+	MOVQ 1968(SP), DX
+	MOVQ 1976(SP), R9
+	SUBQ R9, DI
+	SHLQ $0x03, R9
+	ADDQ R9, BX
+	ADDQ R9, SI
+	ADDQ R9, CX
+	ADDQ DX, AX
+	MOVQ alpha_len+80(FP), DX
+	CMPQ AX, DX
+	JNE  ring_next_1996
+	XORQ AX, AX
+
+ring_next_1996:
+	MOVQ AX, 1944(SP)
+	JMP  ring_segment_1966
+
+ring_done_1967:
+	JMP ring_finished_backwardDxAVX512F64
+
+ring_rows_1965:
+ring_block_1997:
+	MOVQ    1944(SP), AX
+	MOVQ    alpha_len+80(FP), DX
+	CMPQ    AX, DX
+	JE      ring_finished_backwardDxAVX512F64
+	SUBQ    AX, DX
+	MOVQ    1952(SP), CX
+	CMPQ    DX, CX
+	CMOVQHI CX, DX
+	MOVQ    DX, 1968(SP)
+	MOVQ    inner+96(FP), CX
+	MOVQ    DX, BX
+	IMULQ   CX, BX
+	MOVQ    BX, 1976(SP)
+	MOVQ    BX, SI
+
+ring_len_1998:
+	CMPQ SI, $0x00000008
+	JAE  ring_len_done_1999
+	ADDQ BX, SI
+	JMP  ring_len_1998
+
+ring_len_done_1999:
+	MOVQ SI, 1920(SP)
+	MOVQ $0x00000008, DI
+
+ring_step_2000:
+	CMPQ DI, SI
+	JB   ring_step_done_2001
+	SUBQ SI, DI
+	JMP  ring_step_2000
+
+ring_step_done_2001:
+	MOVQ DI, 1928(SP)
+	MOVQ $0x00000020, DI
+
+ring_step_2002:
+	CMPQ DI, SI
+	JB   ring_step_done_2003
+	SUBQ SI, DI
+	JMP  ring_step_2002
+
+ring_step_done_2003:
+	MOVQ    DI, 1936(SP)
+	MOVQ    BX, DI
+	LEAQ    32(SI), SI
+	CMPQ    DI, SI
+	CMOVQHI SI, DI
+	MOVQ    DI, 1960(SP)
+	MOVQ    alpha_base+72(FP), SI
+	LEAQ    (SI)(AX*8), SI
+	MOVQ    1960(SP), DI
+	CMPQ    BX, $0x00000008
+	JB      ring_short_2004
+	CMPQ    CX, $0x01
+	JNE     ring_planes_2005
+	XORQ    BX, BX
+	XORQ    R9, R9
+
+ring_copy_2007:
+	CMPQ    BX, DI
+	JAE     ring_built_2006
+	MOVQ    DX, R10
+	SUBQ    R9, R10
+	CMPQ    R10, $0x00000008
+	JB      ring_copy_tail_2008
+	VMOVUPD (SI)(R9*8), Z1
+	VMOVUPD Z1, (R8)(BX*8)
+	ADDQ    $0x00000008, BX
+	ADDQ    $0x00000008, R9
+	CMPQ    R9, DX
+	JNE     ring_copy_2007
+	XORQ    R9, R9
+	JMP     ring_copy_2007
+
+ring_copy_tail_2008:
+	VMOVUPD -64(SI)(DX*8), Z1
+	ADDQ    R10, BX
+	VMOVUPD Z1, -64(R8)(BX*8)
+	XORQ    R9, R9
+	JMP     ring_copy_2007
+
+ring_planes_2005:
+	XORQ BX, BX
+	XORQ R9, R9
+	CMPQ CX, $0x00000010
+	JA   ring_long_planes_2009
+	MOVQ DI, R10
+	SUBQ $0x00000008, R10
+
+ring_fill_2010:
+	CMPQ         R9, R10
+	JGT          ring_fill_last_2011
+	VBROADCASTSD (SI)(BX*8), Z1
+	VMOVUPD      Z1, (R8)(R9*8)
+	VMOVUPD      Z1, 64(R8)(R9*8)
+	ADDQ         CX, R9
+	INCQ         BX
+	CMPQ         BX, DX
+	JNE          ring_wrap_2012
+	XORQ         BX, BX
+
+ring_wrap_2012:
+	JMP ring_fill_2010
+
+ring_fill_last_2011:
+	CMPQ         R9, DI
+	JAE          ring_built_2006
+	VBROADCASTSD (SI)(BX*8), Z1
+	VMOVUPD      Z1, (R8)(R9*8)
+	ADDQ         CX, R9
+	INCQ         BX
+	CMPQ         BX, DX
+	JNE          ring_wrap_2013
+	XORQ         BX, BX
+
+ring_wrap_2013:
+	JMP ring_fill_last_2011
+
+ring_long_planes_2009:
+ring_channel_2014:
+	CMPQ         R9, DI
+	JAE          ring_built_2006
+	VBROADCASTSD (SI)(BX*8), Z1
+	MOVQ         R9, R11
+	ADDQ         CX, R9
+	MOVQ         R9, R10
+	CMPQ         R10, DI
+	CMOVQHI      DI, R10
+
+ring_plane_2015:
+	VMOVUPD Z1, (R8)(R11*8)
+	ADDQ    $0x00000008, R11
+	CMPQ    R11, R10
+	JB      ring_plane_2015
+	INCQ    BX
+	CMPQ    BX, DX
+	JNE     ring_wrap_2016
+	XORQ    BX, BX
+
+ring_wrap_2016:
+	JMP ring_channel_2014
+
+ring_short_2004:
+	XORQ R9, R9
+	XORQ R10, R10
+	XORQ R11, R11
+
+ring_element_2017:
+	MOVQ (SI)(R9*8), R12
+	MOVQ R12, (R8)(R11*8)
+	INCQ R10
+	CMPQ R10, CX
+	JB   ring_element_next_2018
+	XORQ R10, R10
+	INCQ R9
+	CMPQ R9, DX
+	JB   ring_element_next_2018
+	XORQ R9, R9
+
+ring_element_next_2018:
+	INCQ    R11
+	CMPQ    R11, $0x00000008
+	JB      ring_element_2017
+	VMOVUPD (R8), Z1
+	MOVQ    1920(SP), DX
+	CMPQ    DX, $0x00000008
+	JE      ring_exact_2019
+	SUBQ    BX, DX
+
+ring_exact_2019:
+	MOVQ DX, BX
+
+ring_repeat_2020:
+	CMPQ    BX, DI
+	JAE     ring_built_2006
+	VMOVUPD Z1, (R8)(BX*8)
+	ADDQ    DX, BX
+	JMP     ring_repeat_2020
+
+ring_built_2006:
+	IMULQ CX, AX
+	SHLQ  $0x03, AX
+	MOVQ  x_base+48(FP), BX
+	ADDQ  AX, BX
+	MOVQ  dy_base+24(FP), SI
+	ADDQ  AX, SI
+	MOVQ  dx_base+0(FP), CX
+	ADDQ  AX, CX
+	MOVQ  x_len+56(FP), DI
+
+ring_row_2021:
+	CMPQ DI, $0x00
+	JE   ring_rows_done_2022
+	XORQ AX, AX
+	MOVQ 1976(SP), DX
+	XORQ R9, R9
+	MOVQ DX, R10
+	SUBQ $0x00000020, R10
+
+unrolled_2023:
+	CMPQ    R9, R10
+	JGT     single_2024
+	VMOVUPD (BX)(R9*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMOVUPD (SI)(R9*8), Z1
+	VMULPD  (R8)(AX*8), Z1, K1, Z1
+	VMOVUPD Z1, (CX)(R9*8)
+	VMOVUPD 64(BX)(R9*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMOVUPD 64(SI)(R9*8), Z1
+	VMULPD  64(R8)(AX*8), Z1, K1, Z1
+	VMOVUPD Z1, 64(CX)(R9*8)
+	VMOVUPD 128(BX)(R9*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMOVUPD 128(SI)(R9*8), Z1
+	VMULPD  128(R8)(AX*8), Z1, K1, Z1
+	VMOVUPD Z1, 128(CX)(R9*8)
+	VMOVUPD 192(BX)(R9*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMOVUPD 192(SI)(R9*8), Z1
+	VMULPD  192(R8)(AX*8), Z1, K1, Z1
+	VMOVUPD Z1, 192(CX)(R9*8)
+	ADDQ    1936(SP), AX
+	MOVQ    AX, R11
+	SUBQ    1920(SP), R11
+	CMOVQCC R11, AX
+	ADDQ    $0x00000020, R9
+	JMP     unrolled_2023
+
+single_2024:
+	MOVQ DX, R10
+	SUBQ $0x00000008, R10
+
+single_loop_2025:
+	CMPQ    R9, R10
+	JGT     remainder_2026
+	VMOVUPD (BX)(R9*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMOVUPD (SI)(R9*8), Z1
+	VMULPD  (R8)(AX*8), Z1, K1, Z1
+	VMOVUPD Z1, (CX)(R9*8)
+	ADDQ    1928(SP), AX
+	MOVQ    AX, R11
+	SUBQ    1920(SP), R11
+	CMOVQCC R11, AX
+	ADDQ    $0x00000008, R9
+	JMP     single_loop_2025
+
+remainder_2026:
+	SUBQ      R9, DX
+	JE        span_done_2027
+	MOVQ      $-1, R10
+	BZHIQ     DX, R10, DX
+	KMOVW     DX, K1
+	VMOVUPD.Z (BX)(R9*8), K1, Z1
+	VCMPPD    $0x1a, Z0, Z1, K1, K2
+	VMOVUPD.Z (SI)(R9*8), K1, Z1
+	VMULPD    (R8)(AX*8), Z1, K2, Z1
+	VMOVUPD   Z1, K1, (CX)(R9*8)
+
+span_done_2027:
+	MOVQ  alpha_len+80(FP), AX
+	IMULQ inner+96(FP), AX
+	SUBQ  AX, DI
+	SHLQ  $0x03, AX
+	ADDQ  AX, BX
+	ADDQ  AX, SI
+	ADDQ  AX, CX
+	JMP   ring_row_2021
+
+ring_rows_done_2022:
+	MOVQ 1944(SP), AX
+	ADDQ 1968(SP), AX
+	MOVQ AX, 1944(SP)
+	JMP  ring_block_1997
+
+ring_finished_backwardDxAVX512F64:
+	VZEROUPPER
+	RET
+
+// func backwardDalphaAVX512F64(dy []float64, x []float64) float64
+// Requires: AVX, AVX512F, BMI2
+TEXT ·backwardDalphaAVX512F64(SB), NOSPLIT, $0-56
+	MOVQ   x_base+24(FP), AX
+	MOVQ   dy_base+0(FP), CX
+	MOVQ   x_len+32(FP), DX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	XORQ   BX, BX
+	MOVQ   DX, SI
+	SUBQ   $0x00000020, SI
+
+unrolled_2028:
+	CMPQ        BX, SI
+	JGT         single_2029
+	VMOVUPD     (AX)(BX*8), Z5
+	VCMPPD      $0x1a, Z0, Z5, K1
+	VMOVUPD     (CX)(BX*8), Z6
+	VFMADD231PD Z6, Z5, K1, Z1
+	VMOVUPD     64(AX)(BX*8), Z5
+	VCMPPD      $0x1a, Z0, Z5, K1
+	VMOVUPD     64(CX)(BX*8), Z6
+	VFMADD231PD Z6, Z5, K1, Z2
+	VMOVUPD     128(AX)(BX*8), Z5
+	VCMPPD      $0x1a, Z0, Z5, K1
+	VMOVUPD     128(CX)(BX*8), Z6
+	VFMADD231PD Z6, Z5, K1, Z3
+	VMOVUPD     192(AX)(BX*8), Z5
+	VCMPPD      $0x1a, Z0, Z5, K1
+	VMOVUPD     192(CX)(BX*8), Z6
+	VFMADD231PD Z6, Z5, K1, Z4
+	ADDQ        $0x00000020, BX
+	JMP         unrolled_2028
+
+single_2029:
+	MOVQ DX, SI
+	SUBQ $0x00000008, SI
+
+single_loop_2030:
+	CMPQ        BX, SI
+	JGT         remainder_2031
+	VMOVUPD     (AX)(BX*8), Z5
+	VCMPPD      $0x1a, Z0, Z5, K1
+	VMOVUPD     (CX)(BX*8), Z6
+	VFMADD231PD Z6, Z5, K1, Z1
+	ADDQ        $0x00000008, BX
+	JMP         single_loop_2030
+
+remainder_2031:
+	SUBQ        BX, DX
+	JE          span_done_2032
+	MOVQ        $-1, SI
+	BZHIQ       DX, SI, DX
+	KMOVW       DX, K1
+	VMOVUPD.Z   (AX)(BX*8), K1, Z5
+	VCMPPD      $0x1a, Z0, Z5, K1, K2
+	VMOVUPD.Z   (CX)(BX*8), K1, Z0
+	VFMADD231PD Z0, Z5, K2, Z1
+
+span_done_2032:
+	VADDPD        Z2, Z1, Z1
+	VADDPD        Z4, Z3, Z3
+	VADDPD        Z3, Z1, Z1
+	VEXTRACTF64X4 $0x01, Z1, Y0
+	VADDPD        Y0, Y1, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VADDPD        X1, X0, X1
+	VPERMILPD     $0x01, X1, X0
+	VADDSD        X0, X1, X1
+	VMOVSD        X1, ret+48(FP)
+	VZEROUPPER
+	RET
+
+// func backwardPlanesDalphaAVX512F64(dy []float64, x []float64, acc []float64, inner int)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·backwardPlanesDalphaAVX512F64(SB), NOSPLIT, $0-80
+	MOVQ   x_base+24(FP), AX
+	MOVQ   dy_base+0(FP), CX
+	MOVQ   x_len+32(FP), DX
+	MOVQ   acc_base+48(FP), BX
+	VXORPS Y0, Y0, Y0
+	MOVQ   inner+72(FP), SI
+	MOVQ   acc_len+56(FP), DI
+	MOVQ   SI, R8
+	SHLQ   $0x03, R8
+	XORQ   R9, R9
+
+plane_2033:
+	CMPQ   DX, $0x00
+	JE     planes_done_2034
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	XORQ   R10, R10
+	MOVQ   SI, R11
+	SUBQ   $0x00000020, R11
+
+unrolled_2035:
+	CMPQ        R10, R11
+	JGT         single_2036
+	VMOVUPD     (AX)(R10*8), Z5
+	VCMPPD      $0x1a, Z0, Z5, K1
+	VMOVUPD     (CX)(R10*8), Z6
+	VFMADD231PD Z6, Z5, K1, Z1
+	VMOVUPD     64(AX)(R10*8), Z5
+	VCMPPD      $0x1a, Z0, Z5, K1
+	VMOVUPD     64(CX)(R10*8), Z6
+	VFMADD231PD Z6, Z5, K1, Z2
+	VMOVUPD     128(AX)(R10*8), Z5
+	VCMPPD      $0x1a, Z0, Z5, K1
+	VMOVUPD     128(CX)(R10*8), Z6
+	VFMADD231PD Z6, Z5, K1, Z3
+	VMOVUPD     192(AX)(R10*8), Z5
+	VCMPPD      $0x1a, Z0, Z5, K1
+	VMOVUPD     192(CX)(R10*8), Z6
+	VFMADD231PD Z6, Z5, K1, Z4
+	ADDQ        $0x00000020, R10
+	JMP         unrolled_2035
+
+single_2036:
+	MOVQ SI, R11
+	SUBQ $0x00000008, R11
+
+single_loop_2037:
+	CMPQ        R10, R11
+	JGT         remainder_2038
+	VMOVUPD     (AX)(R10*8), Z5
+	VCMPPD      $0x1a, Z0, Z5, K1
+	VMOVUPD     (CX)(R10*8), Z6
+	VFMADD231PD Z6, Z5, K1, Z1
+	ADDQ        $0x00000008, R10
+	JMP         single_loop_2037
+
+remainder_2038:
+	MOVQ        SI, R11
+	SUBQ        R10, R11
+	JE          span_done_2039
+	MOVQ        $-1, R12
+	BZHIQ       R11, R12, R11
+	KMOVW       R11, K1
+	VMOVUPD.Z   (AX)(R10*8), K1, Z5
+	VCMPPD      $0x1a, Z0, Z5, K1, K2
+	VMOVUPD.Z   (CX)(R10*8), K1, Z6
+	VFMADD231PD Z6, Z5, K2, Z1
+
+span_done_2039:
+	VADDPD        Z2, Z1, Z1
+	VADDPD        Z4, Z3, Z3
+	VADDPD        Z3, Z1, Z1
+	VEXTRACTF64X4 $0x01, Z1, Y2
+	VADDPD        Y2, Y1, Y2
+	VEXTRACTF128  $0x01, Y2, X1
+	VADDPD        X1, X2, X1
+	VPERMILPD     $0x01, X1, X2
+	VADDSD        X2, X1, X1
+	VADDSD        (BX)(R9*8), X1, X1
+	VMOVSD        X1, (BX)(R9*8)
+	ADDQ          R8, AX
+	ADDQ          R8, CX
+	INCQ          R9
+	CMPQ          R9, DI
+	JNE           same_pass_2040
+	XORQ          R9, R9
+
+same_pass_2040:
+	SUBQ SI, DX
+	JMP  plane_2033
+
+planes_done_2034:
+	VZEROUPPER
+	RET
+
+// func backwardPatternDalphaAVX512F64(dy []float64, x []float64, acc []float64)
+// Requires: AVX, AVX512F, BMI2, CMOV
+TEXT ·backwardPatternDalphaAVX512F64(SB), NOSPLIT, $0-72
+	MOVQ   x_base+24(FP), AX
+	MOVQ   dy_base+0(FP), CX
+	MOVQ   x_len+32(FP), DX
+	MOVQ   acc_base+48(FP), BX
+	VXORPS Y0, Y0, Y0
+	MOVQ   acc_len+56(FP), SI
+
+row_2041:
+	CMPQ    DX, $0x00
+	JE      rows_done_2042
+	MOVQ    SI, DI
+	CMPQ    DX, DI
+	CMOVQLT DX, DI
+	XORQ    R8, R8
+	MOVQ    DI, R9
+	SUBQ    $0x00000020, R9
+
+unrolled_2043:
+	CMPQ        R8, R9
+	JGT         single_2044
+	VMOVUPD     (AX)(R8*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     (CX)(R8*8), Z2
+	VMOVUPD.Z   (BX)(R8*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, (BX)(R8*8)
+	VMOVUPD     64(AX)(R8*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     64(CX)(R8*8), Z2
+	VMOVUPD.Z   64(BX)(R8*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 64(BX)(R8*8)
+	VMOVUPD     128(AX)(R8*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     128(CX)(R8*8), Z2
+	VMOVUPD.Z   128(BX)(R8*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 128(BX)(R8*8)
+	VMOVUPD     192(AX)(R8*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     192(CX)(R8*8), Z2
+	VMOVUPD.Z   192(BX)(R8*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 192(BX)(R8*8)
+	ADDQ        $0x00000020, R8
+	JMP         unrolled_2043
+
+single_2044:
+	MOVQ DI, R9
+	SUBQ $0x00000008, R9
+
+single_loop_2045:
+	CMPQ        R8, R9
+	JGT         remainder_2046
+	VMOVUPD     (AX)(R8*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     (CX)(R8*8), Z2
+	VMOVUPD.Z   (BX)(R8*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, (BX)(R8*8)
+	ADDQ        $0x00000008, R8
+	JMP         single_loop_2045
+
+remainder_2046:
+	MOVQ        DI, R9
+	SUBQ        R8, R9
+	JE          span_done_2047
+	MOVQ        $-1, R10
+	BZHIQ       R9, R10, R9
+	KMOVW       R9, K1
+	VMOVUPD.Z   (AX)(R8*8), K1, Z1
+	VCMPPD      $0x1a, Z0, Z1, K1, K2
+	VMOVUPD.Z   (CX)(R8*8), K1, Z2
+	VMOVUPD.Z   (BX)(R8*8), K2, Z3
+	VFMADD231PD Z2, Z1, K2, Z3
+	VMOVUPD     Z3, K2, (BX)(R8*8)
+
+span_done_2047:
+	MOVQ DI, R8
+	SHLQ $0x03, R8
+	ADDQ R8, AX
+	ADDQ R8, CX
+	SUBQ DI, DX
+	JMP  row_2041
+
+rows_done_2042:
+	VZEROUPPER
+	RET
+
+// func backwardRingDalphaAVX512F64(dy []float64, x []float64, dalpha []float64, inner int)
+// Requires: AVX, AVX512F, BMI2, CMOV
+TEXT ·backwardRingDalphaAVX512F64(SB), $1984-80
+	MOVQ   x_base+24(FP), AX
+	MOVQ   dy_base+0(FP), DX
+	MOVQ   x_len+32(FP), BX
+	VXORPS Y0, Y0, Y0
+	LEAQ   (SP), CX
+	ADDQ   $0x0000003f, CX
+	ANDQ   $-64, CX
+	MOVQ   inner+72(FP), SI
+	MOVQ   dalpha_len+56(FP), DI
+	IMULQ  SI, DI
+	CMPQ   DI, $0x000000b8
+	JA     ring_segmented_2048
+	MOVQ   DI, SI
+
+ring_len_2049:
+	CMPQ SI, $0x00000008
+	JAE  ring_len_done_2050
+	ADDQ DI, SI
+	JMP  ring_len_2049
+
+ring_len_done_2050:
+	MOVQ SI, 1920(SP)
+	MOVQ $0x00000008, DI
+
+ring_step_2051:
+	CMPQ DI, SI
+	JB   ring_step_done_2052
+	SUBQ SI, DI
+	JMP  ring_step_2051
+
+ring_step_done_2052:
+	MOVQ DI, 1928(SP)
+	MOVQ $0x00000020, DI
+
+ring_step_2053:
+	CMPQ DI, SI
+	JB   ring_step_done_2054
+	SUBQ SI, DI
+	JMP  ring_step_2053
+
+ring_step_done_2054:
+	MOVQ    DI, 1936(SP)
+	MOVQ    BX, DI
+	LEAQ    32(SI), SI
+	CMPQ    DI, SI
+	CMOVQHI SI, DI
+	MOVQ    DI, 1960(SP)
+	MOVQ    1920(SP), SI
+	MOVQ    1960(SP), DI
+	MOVQ    DI, R8
+	ADDQ    $0x00000007, R8
+	ANDQ    $-8, R8
+	XORQ    R9, R9
+	SUBQ    SI, DI
+	CMOVQLT R9, DI
+	ADDQ    $0x00000007, DI
+	ANDQ    $-8, DI
+	ADDQ    SI, DI
+	CMPQ    DI, R8
+	CMOVQCS R8, DI
+	XORQ    SI, SI
+
+sums_zero_2055:
+	CMPQ    SI, DI
+	JAE     sums_zeroed_2056
+	VMOVUPD Z0, (CX)(SI*8)
+	ADDQ    $0x00000008, SI
+	JMP     sums_zero_2055
+
+sums_zeroed_2056:
+	XORQ SI, SI
+	XORQ DI, DI
+	MOVQ BX, R8
+	SUBQ $0x00000020, R8
+
+unrolled_2057:
+	CMPQ        DI, R8
+	JGT         single_2058
+	VMOVUPD     (AX)(DI*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     (DX)(DI*8), Z2
+	VMOVUPD.Z   (CX)(SI*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, (CX)(SI*8)
+	VMOVUPD     64(AX)(DI*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     64(DX)(DI*8), Z2
+	VMOVUPD.Z   64(CX)(SI*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 64(CX)(SI*8)
+	VMOVUPD     128(AX)(DI*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     128(DX)(DI*8), Z2
+	VMOVUPD.Z   128(CX)(SI*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 128(CX)(SI*8)
+	VMOVUPD     192(AX)(DI*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     192(DX)(DI*8), Z2
+	VMOVUPD.Z   192(CX)(SI*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 192(CX)(SI*8)
+	ADDQ        1936(SP), SI
+	MOVQ        SI, R9
+	SUBQ        1920(SP), R9
+	CMOVQCC     R9, SI
+	ADDQ        $0x00000020, DI
+	JMP         unrolled_2057
+
+single_2058:
+	MOVQ BX, R8
+	SUBQ $0x00000008, R8
+
+single_loop_2059:
+	CMPQ        DI, R8
+	JGT         remainder_2060
+	VMOVUPD     (AX)(DI*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     (DX)(DI*8), Z2
+	VMOVUPD.Z   (CX)(SI*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, (CX)(SI*8)
+	ADDQ        1928(SP), SI
+	MOVQ        SI, R9
+	SUBQ        1920(SP), R9
+	CMOVQCC     R9, SI
+	ADDQ        $0x00000008, DI
+	JMP         single_loop_2059
+
+remainder_2060:
+	SUBQ        DI, BX
+	JE          span_done_2061
+	MOVQ        $-1, R8
+	BZHIQ       BX, R8, BX
+	KMOVW       BX, K1
+	VMOVUPD.Z   (AX)(DI*8), K1, Z1
+	VCMPPD      $0x1a, Z0, Z1, K1, K2
+	VMOVUPD.Z   (DX)(DI*8), K1, Z0
+	VMOVUPD.Z   (CX)(SI*8), K2, Z2
+	VFMADD231PD Z0, Z1, K2, Z2
+	VMOVUPD     Z2, K2, (CX)(SI*8)
+
+span_done_2061:
+	MOVQ  dalpha_len+56(FP), AX
+	IMULQ inner+72(FP), AX
+	MOVQ  dalpha_base+48(FP), DX
+	MOVQ  1920(SP), BX
+	MOVQ  1960(SP), SI
+	SUBQ  BX, SI
+	JLE   fold_ext_done_2063
+	CMPQ  SI, BX
+	JA    fold_ext_scalar_2064
+	ADDQ  $0x00000007, SI
+	ANDQ  $-8, SI
+	LEAQ  (BX)(SI*1), SI
+
+fold_ext_2062:
+	CMPQ    SI, BX
+	JBE     fold_ext_done_2063
+	SUBQ    $0x00000008, SI
+	MOVQ    SI, DI
+	SUBQ    BX, DI
+	VMOVUPD (CX)(DI*8), Z0
+	VADDPD  (CX)(SI*8), Z0, Z0
+	VMOVUPD Z0, (CX)(DI*8)
+	JMP     fold_ext_2062
+
+fold_ext_scalar_2064:
+	MOVQ 1960(SP), SI
+
+fold_ext_element_2065:
+	CMPQ   SI, BX
+	JBE    fold_ext_element_done_2066
+	DECQ   SI
+	MOVQ   SI, DI
+	SUBQ   BX, DI
+	VMOVSD (CX)(SI*8), X0
+	VADDSD (CX)(DI*8), X0, X0
+	VMOVSD X0, (CX)(DI*8)
+	JMP    fold_ext_element_2065
+
+fold_ext_element_done_2066:
+fold_ext_done_2063:
+fold_2067:
+	CMPQ   BX, AX
+	JBE    fold_done_2068
+	DECQ   BX
+	MOVQ   BX, SI
+	SUBQ   AX, SI
+	VMOVSD (CX)(BX*8), X0
+	VADDSD (CX)(SI*8), X0, X0
+	VMOVSD X0, (CX)(SI*8)
+	JMP    fold_2067
+
+fold_done_2068:
+	XORQ AX, AX
+	CMPQ inner+72(FP), $0x01
+	JNE  sums_planes_2069
+	MOVQ dalpha_len+56(FP), BX
+	SUBQ $0x00000008, BX
+
+sums_vector_2071:
+	CMPQ    AX, BX
+	JGT     sums_scalar_2072
+	VMOVUPD (DX)(AX*8), Z0
+	VADDPD  (CX)(AX*8), Z0, Z0
+	VMOVUPD Z0, (DX)(AX*8)
+	ADDQ    $0x00000008, AX
+	JMP     sums_vector_2071
+
+sums_scalar_2072:
+	CMPQ   AX, dalpha_len+56(FP)
+	JE     sums_done_2070
+	VMOVSD (CX)(AX*8), X0
+	VADDSD (DX)(AX*8), X0, X0
+	VMOVSD X0, (DX)(AX*8)
+	INCQ   AX
+	JMP    sums_scalar_2072
+
+sums_planes_2069:
+	XORQ SI, SI
+	MOVQ inner+72(FP), DI
+	SHLQ $0x03, DI
+
+sums_group_2073:
+	MOVQ   dalpha_len+56(FP), BX
+	SUBQ   AX, BX
+	CMPQ   BX, $0x00000004
+	JB     sums_single_2075
+	VXORPS X0, X0, X0
+	VXORPS X1, X1, X1
+	VXORPS X2, X2, X2
+	VXORPS X3, X3, X3
+	LEAQ   (CX)(SI*8), R8
+	LEAQ   (R8)(DI*2), R9
+	XORQ   BX, BX
+
+sums_group_plane_2074:
+	VADDSD (R8), X0, X0
+	VADDSD (R8)(DI*1), X1, X1
+	VADDSD (R9), X2, X2
+	VADDSD (R9)(DI*1), X3, X3
+	ADDQ   $0x08, R8
+	ADDQ   $0x08, R9
+	INCQ   BX
+	CMPQ   BX, inner+72(FP)
+	JB     sums_group_plane_2074
+	VADDSD (DX)(AX*8), X0, X0
+	VMOVSD X0, (DX)(AX*8)
+	VADDSD 8(DX)(AX*8), X1, X1
+	VMOVSD X1, 8(DX)(AX*8)
+	VADDSD 16(DX)(AX*8), X2, X2
+	VMOVSD X2, 16(DX)(AX*8)
+	VADDSD 24(DX)(AX*8), X3, X3
+	VMOVSD X3, 24(DX)(AX*8)
+	MOVQ   DI, BX
+	SHRQ   $0x01, BX
+	ADDQ   BX, SI
+	ADDQ   $0x00000004, AX
+	JMP    sums_group_2073
+
+sums_single_2075:
+	CMPQ   AX, dalpha_len+56(FP)
+	JE     sums_done_2070
+	VXORPS X0, X0, X0
+	XORQ   BX, BX
+
+sums_single_plane_2076:
+	VADDSD (CX)(SI*8), X0, X0
+	INCQ   SI
+	INCQ   BX
+	CMPQ   BX, inner+72(FP)
+	JB     sums_single_plane_2076
+	VADDSD (DX)(AX*8), X0, X0
+	VMOVSD X0, (DX)(AX*8)
+	INCQ   AX
+	JMP    sums_single_2075
+
+sums_done_2070:
+	JMP ring_finished_backwardDalphaAVX512F64
+
+ring_segmented_2048:
+	MOVQ inner+72(FP), BX
+	CMPQ BX, $0x000000b8
+	JA   ring_finished_backwardDalphaAVX512F64
+	MOVQ $0x000000b8, AX
+	XORQ DX, DX
+	DIVQ BX
+	MOVQ AX, 1952(SP)
+	MOVQ $0x00000000, 1944(SP)
+
+ring_block_2078:
+	MOVQ    1944(SP), DX
+	MOVQ    dalpha_len+56(FP), BX
+	CMPQ    DX, BX
+	JE      ring_finished_backwardDalphaAVX512F64
+	SUBQ    DX, BX
+	MOVQ    1952(SP), AX
+	CMPQ    BX, AX
+	CMOVQHI AX, BX
+	MOVQ    BX, 1968(SP)
+	MOVQ    inner+72(FP), AX
+	IMULQ   AX, BX
+	MOVQ    BX, 1976(SP)
+	MOVQ    BX, SI
+
+ring_len_2079:
+	CMPQ SI, $0x00000008
+	JAE  ring_len_done_2080
+	ADDQ BX, SI
+	JMP  ring_len_2079
+
+ring_len_done_2080:
+	MOVQ SI, 1920(SP)
+	MOVQ $0x00000008, DI
+
+ring_step_2081:
+	CMPQ DI, SI
+	JB   ring_step_done_2082
+	SUBQ SI, DI
+	JMP  ring_step_2081
+
+ring_step_done_2082:
+	MOVQ DI, 1928(SP)
+	MOVQ $0x00000020, DI
+
+ring_step_2083:
+	CMPQ DI, SI
+	JB   ring_step_done_2084
+	SUBQ SI, DI
+	JMP  ring_step_2083
+
+ring_step_done_2084:
+	MOVQ    DI, 1936(SP)
+	LEAQ    32(SI), SI
+	CMPQ    BX, SI
+	CMOVQHI SI, BX
+	MOVQ    BX, 1960(SP)
+	MOVQ    DX, BX
+	IMULQ   AX, BX
+	SHLQ    $0x03, BX
+	MOVQ    x_base+24(FP), AX
+	ADDQ    BX, AX
+	MOVQ    dy_base+0(FP), DX
+	ADDQ    BX, DX
+	MOVQ    x_len+32(FP), BX
+	MOVQ    1920(SP), SI
+	MOVQ    1960(SP), DI
+	MOVQ    DI, R8
+	ADDQ    $0x00000007, R8
+	ANDQ    $-8, R8
+	XORQ    R9, R9
+	SUBQ    SI, DI
+	CMOVQLT R9, DI
+	ADDQ    $0x00000007, DI
+	ANDQ    $-8, DI
+	ADDQ    SI, DI
+	CMPQ    DI, R8
+	CMOVQCS R8, DI
+	XORQ    SI, SI
+
+sums_zero_2085:
+	CMPQ    SI, DI
+	JAE     sums_zeroed_2086
+	VMOVUPD Z0, (CX)(SI*8)
+	ADDQ    $0x00000008, SI
+	JMP     sums_zero_2085
+
+sums_zeroed_2086:
+ring_row_2087:
+	CMPQ BX, $0x00
+	JE   ring_rows_done_2088
+	XORQ SI, SI
+	MOVQ 1976(SP), DI
+	XORQ R8, R8
+	MOVQ DI, R9
+	SUBQ $0x00000020, R9
+
+unrolled_2089:
+	CMPQ        R8, R9
+	JGT         single_2090
+	VMOVUPD     (AX)(R8*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     (DX)(R8*8), Z2
+	VMOVUPD.Z   (CX)(SI*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, (CX)(SI*8)
+	VMOVUPD     64(AX)(R8*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     64(DX)(R8*8), Z2
+	VMOVUPD.Z   64(CX)(SI*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 64(CX)(SI*8)
+	VMOVUPD     128(AX)(R8*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     128(DX)(R8*8), Z2
+	VMOVUPD.Z   128(CX)(SI*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 128(CX)(SI*8)
+	VMOVUPD     192(AX)(R8*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     192(DX)(R8*8), Z2
+	VMOVUPD.Z   192(CX)(SI*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 192(CX)(SI*8)
+	ADDQ        1936(SP), SI
+	MOVQ        SI, R10
+	SUBQ        1920(SP), R10
+	CMOVQCC     R10, SI
+	ADDQ        $0x00000020, R8
+	JMP         unrolled_2089
+
+single_2090:
+	MOVQ DI, R9
+	SUBQ $0x00000008, R9
+
+single_loop_2091:
+	CMPQ        R8, R9
+	JGT         remainder_2092
+	VMOVUPD     (AX)(R8*8), Z1
+	VCMPPD      $0x1a, Z0, Z1, K1
+	VMOVUPD     (DX)(R8*8), Z2
+	VMOVUPD.Z   (CX)(SI*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, (CX)(SI*8)
+	ADDQ        1928(SP), SI
+	MOVQ        SI, R10
+	SUBQ        1920(SP), R10
+	CMOVQCC     R10, SI
+	ADDQ        $0x00000008, R8
+	JMP         single_loop_2091
+
+remainder_2092:
+	SUBQ        R8, DI
+	JE          span_done_2093
+	MOVQ        $-1, R9
+	BZHIQ       DI, R9, DI
+	KMOVW       DI, K1
+	VMOVUPD.Z   (AX)(R8*8), K1, Z1
+	VCMPPD      $0x1a, Z0, Z1, K1, K2
+	VMOVUPD.Z   (DX)(R8*8), K1, Z2
+	VMOVUPD.Z   (CX)(SI*8), K2, Z3
+	VFMADD231PD Z2, Z1, K2, Z3
+	VMOVUPD     Z3, K2, (CX)(SI*8)
+
+span_done_2093:
+	MOVQ  dalpha_len+56(FP), SI
+	IMULQ inner+72(FP), SI
+	SUBQ  SI, BX
+	SHLQ  $0x03, SI
+	ADDQ  SI, AX
+	ADDQ  SI, DX
+	JMP   ring_row_2087
+
+ring_rows_done_2088:
+	MOVQ 1944(SP), AX
+	MOVQ dalpha_base+48(FP), DX
+	LEAQ (DX)(AX*8), DX
+	MOVQ 1976(SP), BX
+	MOVQ 1920(SP), SI
+	MOVQ 1960(SP), DI
+	SUBQ SI, DI
+	JLE  fold_ext_done_2095
+	CMPQ DI, SI
+	JA   fold_ext_scalar_2096
+	ADDQ $0x00000007, DI
+	ANDQ $-8, DI
+	LEAQ (SI)(DI*1), DI
+
+fold_ext_2094:
+	CMPQ    DI, SI
+	JBE     fold_ext_done_2095
+	SUBQ    $0x00000008, DI
+	MOVQ    DI, R8
+	SUBQ    SI, R8
+	VMOVUPD (CX)(R8*8), Z1
+	VADDPD  (CX)(DI*8), Z1, Z1
+	VMOVUPD Z1, (CX)(R8*8)
+	JMP     fold_ext_2094
+
+fold_ext_scalar_2096:
+	MOVQ 1960(SP), DI
+
+fold_ext_element_2097:
+	CMPQ   DI, SI
+	JBE    fold_ext_element_done_2098
+	DECQ   DI
+	MOVQ   DI, R8
+	SUBQ   SI, R8
+	VMOVSD (CX)(DI*8), X1
+	VADDSD (CX)(R8*8), X1, X1
+	VMOVSD X1, (CX)(R8*8)
+	JMP    fold_ext_element_2097
+
+fold_ext_element_done_2098:
+fold_ext_done_2095:
+fold_2099:
+	CMPQ   SI, BX
+	JBE    fold_done_2100
+	DECQ   SI
+	MOVQ   SI, DI
+	SUBQ   BX, DI
+	VMOVSD (CX)(SI*8), X1
+	VADDSD (CX)(DI*8), X1, X1
+	VMOVSD X1, (CX)(DI*8)
+	JMP    fold_2099
+
+fold_done_2100:
+	XORQ BX, BX
+	CMPQ inner+72(FP), $0x01
+	JNE  sums_planes_2101
+	MOVQ 1968(SP), SI
+	SUBQ $0x00000008, SI
+
+sums_vector_2103:
+	CMPQ    BX, SI
+	JGT     sums_scalar_2104
+	VMOVUPD (DX)(BX*8), Z1
+	VADDPD  (CX)(BX*8), Z1, Z1
+	VMOVUPD Z1, (DX)(BX*8)
+	ADDQ    $0x00000008, BX
+	JMP     sums_vector_2103
+
+sums_scalar_2104:
+	CMPQ   BX, 1968(SP)
+	JE     sums_done_2102
+	VMOVSD (CX)(BX*8), X1
+	VADDSD (DX)(BX*8), X1, X1
+	VMOVSD X1, (DX)(BX*8)
+	INCQ   BX
+	JMP    sums_scalar_2104
+
+sums_planes_2101:
+	XORQ DI, DI
+	MOVQ inner+72(FP), R8
+	SHLQ $0x03, R8
+
+sums_group_2105:
+	MOVQ   1968(SP), SI
+	SUBQ   BX, SI
+	CMPQ   SI, $0x00000004
+	JB     sums_single_2107
+	VXORPS X1, X1, X1
+	VXORPS X2, X2, X2
+	VXORPS X3, X3, X3
+	VXORPS X4, X4, X4
+	LEAQ   (CX)(DI*8), R9
+	LEAQ   (R9)(R8*2), R10
+	XORQ   SI, SI
+
+sums_group_plane_2106:
+	VADDSD (R9), X1, X1
+	VADDSD (R9)(R8*1), X2, X2
+	VADDSD (R10), X3, X3
+	VADDSD (R10)(R8*1), X4, X4
+	ADDQ   $0x08, R9
+	ADDQ   $0x08, R10
+	INCQ   SI
+	CMPQ   SI, inner+72(FP)
+	JB     sums_group_plane_2106
+	VADDSD (DX)(BX*8), X1, X1
+	VMOVSD X1, (DX)(BX*8)
+	VADDSD 8(DX)(BX*8), X2, X2
+	VMOVSD X2, 8(DX)(BX*8)
+	VADDSD 16(DX)(BX*8), X3, X3
+	VMOVSD X3, 16(DX)(BX*8)
+	VADDSD 24(DX)(BX*8), X4, X4
+	VMOVSD X4, 24(DX)(BX*8)
+	MOVQ   R8, SI
+	SHRQ   $0x01, SI
+	ADDQ   SI, DI
+	ADDQ   $0x00000004, BX
+	JMP    sums_group_2105
+
+sums_single_2107:
+	CMPQ   BX, 1968(SP)
+	JE     sums_done_2102
+	VXORPS X1, X1, X1
+	XORQ   SI, SI
+
+sums_single_plane_2108:
+	VADDSD (CX)(DI*8), X1, X1
+	INCQ   DI
+	INCQ   SI
+	CMPQ   SI, inner+72(FP)
+	JB     sums_single_plane_2108
+	VADDSD (DX)(BX*8), X1, X1
+	VMOVSD X1, (DX)(BX*8)
+	INCQ   BX
+	JMP    sums_single_2107
+
+sums_done_2102:
+	ADDQ 1968(SP), AX
+	MOVQ AX, 1944(SP)
+	JMP  ring_block_2078
+
+ring_finished_backwardDalphaAVX512F64:
+	VZEROUPPER
+	RET
+
+// func backwardRowsAVX512F32(dx []float32, dy []float32, x []float32, alpha []float32, dalpha []float32)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·backwardRowsAVX512F32(SB), NOSPLIT, $0-120
+	MOVQ   alpha_base+72(FP), CX
+	VXORPS Y0, Y0, Y0
+	MOVQ   dalpha_len+104(FP), SI
+	MOVQ   SI, DI
+	SHLQ   $0x02, DI
+	MOVQ   x_len+56(FP), R8
+	SHLQ   $0x02, R8
+	MOVQ   x_base+48(FP), AX
+	ADDQ   AX, R8
+	MOVQ   dalpha_base+96(FP), R9
+	XORQ   R10, R10
+	MOVQ   SI, R11
+	SUBQ   $0x00000040, R11
+
+rows_block_2109:
+	CMPQ   R10, R11
+	JGT    rows_blocks_done_2110
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	MOVQ   x_base+48(FP), DX
+	MOVQ   dy_base+24(FP), BX
+	MOVQ   dx_base+0(FP), AX
+
+rows_row_2111:
+	VMOVUPS     (DX)(R10*4), Z9
+	VCMPPS      $0x1a, Z0, Z9, K1
+	VMOVUPS     (BX)(R10*4), Z9
+	VCVTPS2PD   (DX)(R10*4), Z10
+	VCVTPS2PD   (BX)(R10*4), Z11
+	VFMADD231PD Z11, Z10, K1, Z1
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   32(DX)(R10*4), Z10
+	VCVTPS2PD   32(BX)(R10*4), Z11
+	VFMADD231PD Z11, Z10, K2, Z2
+	VMULPS      (CX)(R10*4), Z9, K1, Z9
+	VMOVUPS     Z9, (AX)(R10*4)
+	VMOVUPS     64(DX)(R10*4), Z9
+	VCMPPS      $0x1a, Z0, Z9, K1
+	VMOVUPS     64(BX)(R10*4), Z9
+	VCVTPS2PD   64(DX)(R10*4), Z10
+	VCVTPS2PD   64(BX)(R10*4), Z11
+	VFMADD231PD Z11, Z10, K1, Z3
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   96(DX)(R10*4), Z10
+	VCVTPS2PD   96(BX)(R10*4), Z11
+	VFMADD231PD Z11, Z10, K2, Z4
+	VMULPS      64(CX)(R10*4), Z9, K1, Z9
+	VMOVUPS     Z9, 64(AX)(R10*4)
+	VMOVUPS     128(DX)(R10*4), Z9
+	VCMPPS      $0x1a, Z0, Z9, K1
+	VMOVUPS     128(BX)(R10*4), Z9
+	VCVTPS2PD   128(DX)(R10*4), Z10
+	VCVTPS2PD   128(BX)(R10*4), Z11
+	VFMADD231PD Z11, Z10, K1, Z5
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   160(DX)(R10*4), Z10
+	VCVTPS2PD   160(BX)(R10*4), Z11
+	VFMADD231PD Z11, Z10, K2, Z6
+	VMULPS      128(CX)(R10*4), Z9, K1, Z9
+	VMOVUPS     Z9, 128(AX)(R10*4)
+	VMOVUPS     192(DX)(R10*4), Z9
+	VCMPPS      $0x1a, Z0, Z9, K1
+	VMOVUPS     192(BX)(R10*4), Z9
+	VCVTPS2PD   192(DX)(R10*4), Z10
+	VCVTPS2PD   192(BX)(R10*4), Z11
+	VFMADD231PD Z11, Z10, K1, Z7
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   224(DX)(R10*4), Z10
+	VCVTPS2PD   224(BX)(R10*4), Z11
+	VFMADD231PD Z11, Z10, K2, Z8
+	VMULPS      192(CX)(R10*4), Z9, K1, Z9
+	VMOVUPS     Z9, 192(AX)(R10*4)
+	ADDQ        DI, DX
+	ADDQ        DI, BX
+	ADDQ        DI, AX
+	CMPQ        DX, R8
+	JB          rows_row_2111
+	VCVTPS2PD   (R9)(R10*4), Z9
+	VADDPD      Z9, Z1, Z1
+	VCVTPD2PS   Z1, Y1
+	VMOVUPS     Y1, (R9)(R10*4)
+	VCVTPS2PD   32(R9)(R10*4), Z9
+	VADDPD      Z9, Z2, Z2
+	VCVTPD2PS   Z2, Y1
+	VMOVUPS     Y1, 32(R9)(R10*4)
+	VCVTPS2PD   64(R9)(R10*4), Z9
+	VADDPD      Z9, Z3, Z3
+	VCVTPD2PS   Z3, Y1
+	VMOVUPS     Y1, 64(R9)(R10*4)
+	VCVTPS2PD   96(R9)(R10*4), Z9
+	VADDPD      Z9, Z4, Z4
+	VCVTPD2PS   Z4, Y1
+	VMOVUPS     Y1, 96(R9)(R10*4)
+	VCVTPS2PD   128(R9)(R10*4), Z9
+	VADDPD      Z9, Z5, Z5
+	VCVTPD2PS   Z5, Y1
+	VMOVUPS     Y1, 128(R9)(R10*4)
+	VCVTPS2PD   160(R9)(R10*4), Z9
+	VADDPD      Z9, Z6, Z6
+	VCVTPD2PS   Z6, Y1
+	VMOVUPS     Y1, 160(R9)(R10*4)
+	VCVTPS2PD   192(R9)(R10*4), Z9
+	VADDPD      Z9, Z7, Z7
+	VCVTPD2PS   Z7, Y1
+	VMOVUPS     Y1, 192(R9)(R10*4)
+	VCVTPS2PD   224(R9)(R10*4), Z9
+	VADDPD      Z9, Z8, Z8
+	VCVTPD2PS   Z8, Y1
+	VMOVUPS     Y1, 224(R9)(R10*4)
+	ADDQ        $0x00000040, R10
+	JMP         rows_block_2109
+
+rows_blocks_done_2110:
+	MOVQ SI, R11
+	SUBQ $0x00000010, R11
+
+rows_block_2112:
+	CMPQ   R10, R11
+	JGT    rows_blocks_done_2113
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	MOVQ   x_base+48(FP), DX
+	MOVQ   dy_base+24(FP), BX
+	MOVQ   dx_base+0(FP), AX
+
+rows_row_2114:
+	VMOVUPS     (DX)(R10*4), Z3
+	VCMPPS      $0x1a, Z0, Z3, K1
+	VMOVUPS     (BX)(R10*4), Z3
+	VCVTPS2PD   (DX)(R10*4), Z4
+	VCVTPS2PD   (BX)(R10*4), Z5
+	VFMADD231PD Z5, Z4, K1, Z1
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   32(DX)(R10*4), Z4
+	VCVTPS2PD   32(BX)(R10*4), Z5
+	VFMADD231PD Z5, Z4, K2, Z2
+	VMULPS      (CX)(R10*4), Z3, K1, Z3
+	VMOVUPS     Z3, (AX)(R10*4)
+	ADDQ        DI, DX
+	ADDQ        DI, BX
+	ADDQ        DI, AX
+	CMPQ        DX, R8
+	JB          rows_row_2114
+	VCVTPS2PD   (R9)(R10*4), Z3
+	VADDPD      Z3, Z1, Z1
+	VCVTPD2PS   Z1, Y1
+	VMOVUPS     Y1, (R9)(R10*4)
+	VCVTPS2PD   32(R9)(R10*4), Z3
+	VADDPD      Z3, Z2, Z2
+	VCVTPD2PS   Z2, Y1
+	VMOVUPS     Y1, 32(R9)(R10*4)
+	ADDQ        $0x00000010, R10
+	JMP         rows_block_2112
+
+rows_blocks_done_2113:
+	CMPQ   R10, SI
+	JE     rows_done_2115
+	MOVQ   SI, AX
+	SUBQ   R10, AX
+	MOVQ   $-1, DX
+	BZHIQ  AX, DX, AX
+	KMOVW  AX, K1
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	MOVQ   x_base+48(FP), DX
+	MOVQ   dy_base+24(FP), BX
+	MOVQ   dx_base+0(FP), AX
+
+rows_row_2116:
+	VMOVUPS.Z    (DX)(R10*4), K1, Z3
+	VCMPPS       $0x1a, Z0, Z3, K1, K2
+	VMOVUPS.Z    (BX)(R10*4), K1, Z3
+	VCVTPS2PD.Z  (DX)(R10*4), K2, Z4
+	VCVTPS2PD.Z  (BX)(R10*4), K2, Z5
+	VFMADD231PD  Z5, Z4, K2, Z1
+	KSHIFTRW     $0x08, K2, K3
+	VCVTPS2PD.Z  32(DX)(R10*4), K3, Z4
+	VCVTPS2PD.Z  32(BX)(R10*4), K3, Z5
+	VFMADD231PD  Z5, Z4, K3, Z2
+	VMULPS       (CX)(R10*4), Z3, K2, Z3
+	VMOVUPS      Z3, K1, (AX)(R10*4)
+	ADDQ         DI, DX
+	ADDQ         DI, BX
+	ADDQ         DI, AX
+	CMPQ         DX, R8
+	JB           rows_row_2116
+	VCVTPS2PD.Z  (R9)(R10*4), K1, Z3
+	VADDPD       Z3, Z1, Z1
+	VCVTPD2PS    Z1, Y0
+	KSHIFTRW     $0x08, K1, K2
+	VCVTPS2PD.Z  32(R9)(R10*4), K2, Z1
+	VADDPD       Z1, Z2, Z2
+	VCVTPD2PS    Z2, Y1
+	VINSERTF64X4 $0x01, Y1, Z0, Z0
+	VMOVUPS      Z0, K1, (R9)(R10*4)
+
+rows_done_2115:
+	VZEROUPPER
+	RET
+
+// func backwardRowsDalphaAVX512F32(dy []float32, x []float32, dalpha []float32)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·backwardRowsDalphaAVX512F32(SB), NOSPLIT, $0-72
+	VXORPS Y0, Y0, Y0
+	MOVQ   dalpha_len+56(FP), DX
+	MOVQ   DX, BX
+	SHLQ   $0x02, BX
+	MOVQ   x_len+32(FP), SI
+	SHLQ   $0x02, SI
+	MOVQ   x_base+24(FP), AX
+	ADDQ   AX, SI
+	MOVQ   dalpha_base+48(FP), DI
+	XORQ   R8, R8
+	MOVQ   DX, R9
+	SUBQ   $0x00000040, R9
+
+rows_block_2117:
+	CMPQ   R8, R9
+	JGT    rows_blocks_done_2118
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	MOVQ   x_base+24(FP), AX
+	MOVQ   dy_base+0(FP), CX
+
+rows_row_2119:
+	VMOVUPS     (AX)(R8*4), Z9
+	VCMPPS      $0x1a, Z0, Z9, K1
+	VMOVUPS     (CX)(R8*4), Z9
+	VCVTPS2PD   (AX)(R8*4), Z9
+	VCVTPS2PD   (CX)(R8*4), Z10
+	VFMADD231PD Z10, Z9, K1, Z1
+	KSHIFTRW    $0x08, K1, K1
+	VCVTPS2PD   32(AX)(R8*4), Z9
+	VCVTPS2PD   32(CX)(R8*4), Z10
+	VFMADD231PD Z10, Z9, K1, Z2
+	VMOVUPS     64(AX)(R8*4), Z9
+	VCMPPS      $0x1a, Z0, Z9, K1
+	VMOVUPS     64(CX)(R8*4), Z9
+	VCVTPS2PD   64(AX)(R8*4), Z9
+	VCVTPS2PD   64(CX)(R8*4), Z10
+	VFMADD231PD Z10, Z9, K1, Z3
+	KSHIFTRW    $0x08, K1, K1
+	VCVTPS2PD   96(AX)(R8*4), Z9
+	VCVTPS2PD   96(CX)(R8*4), Z10
+	VFMADD231PD Z10, Z9, K1, Z4
+	VMOVUPS     128(AX)(R8*4), Z9
+	VCMPPS      $0x1a, Z0, Z9, K1
+	VMOVUPS     128(CX)(R8*4), Z9
+	VCVTPS2PD   128(AX)(R8*4), Z9
+	VCVTPS2PD   128(CX)(R8*4), Z10
+	VFMADD231PD Z10, Z9, K1, Z5
+	KSHIFTRW    $0x08, K1, K1
+	VCVTPS2PD   160(AX)(R8*4), Z9
+	VCVTPS2PD   160(CX)(R8*4), Z10
+	VFMADD231PD Z10, Z9, K1, Z6
+	VMOVUPS     192(AX)(R8*4), Z9
+	VCMPPS      $0x1a, Z0, Z9, K1
+	VMOVUPS     192(CX)(R8*4), Z9
+	VCVTPS2PD   192(AX)(R8*4), Z9
+	VCVTPS2PD   192(CX)(R8*4), Z10
+	VFMADD231PD Z10, Z9, K1, Z7
+	KSHIFTRW    $0x08, K1, K1
+	VCVTPS2PD   224(AX)(R8*4), Z9
+	VCVTPS2PD   224(CX)(R8*4), Z10
+	VFMADD231PD Z10, Z9, K1, Z8
+	ADDQ        BX, AX
+	ADDQ        BX, CX
+	CMPQ        AX, SI
+	JB          rows_row_2119
+	VCVTPS2PD   (DI)(R8*4), Z9
+	VADDPD      Z9, Z1, Z1
+	VCVTPD2PS   Z1, Y1
+	VMOVUPS     Y1, (DI)(R8*4)
+	VCVTPS2PD   32(DI)(R8*4), Z9
+	VADDPD      Z9, Z2, Z2
+	VCVTPD2PS   Z2, Y1
+	VMOVUPS     Y1, 32(DI)(R8*4)
+	VCVTPS2PD   64(DI)(R8*4), Z9
+	VADDPD      Z9, Z3, Z3
+	VCVTPD2PS   Z3, Y1
+	VMOVUPS     Y1, 64(DI)(R8*4)
+	VCVTPS2PD   96(DI)(R8*4), Z9
+	VADDPD      Z9, Z4, Z4
+	VCVTPD2PS   Z4, Y1
+	VMOVUPS     Y1, 96(DI)(R8*4)
+	VCVTPS2PD   128(DI)(R8*4), Z9
+	VADDPD      Z9, Z5, Z5
+	VCVTPD2PS   Z5, Y1
+	VMOVUPS     Y1, 128(DI)(R8*4)
+	VCVTPS2PD   160(DI)(R8*4), Z9
+	VADDPD      Z9, Z6, Z6
+	VCVTPD2PS   Z6, Y1
+	VMOVUPS     Y1, 160(DI)(R8*4)
+	VCVTPS2PD   192(DI)(R8*4), Z9
+	VADDPD      Z9, Z7, Z7
+	VCVTPD2PS   Z7, Y1
+	VMOVUPS     Y1, 192(DI)(R8*4)
+	VCVTPS2PD   224(DI)(R8*4), Z9
+	VADDPD      Z9, Z8, Z8
+	VCVTPD2PS   Z8, Y1
+	VMOVUPS     Y1, 224(DI)(R8*4)
+	ADDQ        $0x00000040, R8
+	JMP         rows_block_2117
+
+rows_blocks_done_2118:
+	MOVQ DX, R9
+	SUBQ $0x00000010, R9
+
+rows_block_2120:
+	CMPQ   R8, R9
+	JGT    rows_blocks_done_2121
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	MOVQ   x_base+24(FP), AX
+	MOVQ   dy_base+0(FP), CX
+
+rows_row_2122:
+	VMOVUPS     (AX)(R8*4), Z3
+	VCMPPS      $0x1a, Z0, Z3, K1
+	VMOVUPS     (CX)(R8*4), Z3
+	VCVTPS2PD   (AX)(R8*4), Z3
+	VCVTPS2PD   (CX)(R8*4), Z4
+	VFMADD231PD Z4, Z3, K1, Z1
+	KSHIFTRW    $0x08, K1, K1
+	VCVTPS2PD   32(AX)(R8*4), Z3
+	VCVTPS2PD   32(CX)(R8*4), Z4
+	VFMADD231PD Z4, Z3, K1, Z2
+	ADDQ        BX, AX
+	ADDQ        BX, CX
+	CMPQ        AX, SI
+	JB          rows_row_2122
+	VCVTPS2PD   (DI)(R8*4), Z3
+	VADDPD      Z3, Z1, Z1
+	VCVTPD2PS   Z1, Y1
+	VMOVUPS     Y1, (DI)(R8*4)
+	VCVTPS2PD   32(DI)(R8*4), Z3
+	VADDPD      Z3, Z2, Z2
+	VCVTPD2PS   Z2, Y1
+	VMOVUPS     Y1, 32(DI)(R8*4)
+	ADDQ        $0x00000010, R8
+	JMP         rows_block_2120
+
+rows_blocks_done_2121:
+	CMPQ   R8, DX
+	JE     rows_done_2123
+	MOVQ   DX, AX
+	SUBQ   R8, AX
+	MOVQ   $-1, CX
+	BZHIQ  AX, CX, AX
+	KMOVW  AX, K1
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	MOVQ   x_base+24(FP), AX
+	MOVQ   dy_base+0(FP), CX
+
+rows_row_2124:
+	VMOVUPS.Z    (AX)(R8*4), K1, Z3
+	VCMPPS       $0x1a, Z0, Z3, K1, K2
+	VMOVUPS.Z    (CX)(R8*4), K1, Z3
+	VCVTPS2PD.Z  (AX)(R8*4), K2, Z3
+	VCVTPS2PD.Z  (CX)(R8*4), K2, Z4
+	VFMADD231PD  Z4, Z3, K2, Z1
+	KSHIFTRW     $0x08, K2, K2
+	VCVTPS2PD.Z  32(AX)(R8*4), K2, Z3
+	VCVTPS2PD.Z  32(CX)(R8*4), K2, Z4
+	VFMADD231PD  Z4, Z3, K2, Z2
+	ADDQ         BX, AX
+	ADDQ         BX, CX
+	CMPQ         AX, SI
+	JB           rows_row_2124
+	VCVTPS2PD.Z  (DI)(R8*4), K1, Z3
+	VADDPD       Z3, Z1, Z1
+	VCVTPD2PS    Z1, Y0
+	KSHIFTRW     $0x08, K1, K2
+	VCVTPS2PD.Z  32(DI)(R8*4), K2, Z1
+	VADDPD       Z1, Z2, Z2
+	VCVTPD2PS    Z2, Y1
+	VINSERTF64X4 $0x01, Y1, Z0, Z0
+	VMOVUPS      Z0, K1, (DI)(R8*4)
+
+rows_done_2123:
+	VZEROUPPER
+	RET
+
+// func backwardRowsAVX512F64(dx []float64, dy []float64, x []float64, alpha []float64, dalpha []float64)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·backwardRowsAVX512F64(SB), NOSPLIT, $0-120
+	MOVQ   alpha_base+72(FP), CX
+	VXORPS Y0, Y0, Y0
+	MOVQ   dalpha_len+104(FP), SI
+	MOVQ   SI, DI
+	SHLQ   $0x03, DI
+	MOVQ   x_len+56(FP), R8
+	SHLQ   $0x03, R8
+	MOVQ   x_base+48(FP), AX
+	ADDQ   AX, R8
+	MOVQ   dalpha_base+96(FP), R9
+	XORQ   R10, R10
+	MOVQ   SI, R11
+	SUBQ   $0x00000020, R11
+
+rows_block_2125:
+	CMPQ   R10, R11
+	JGT    rows_blocks_done_2126
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	MOVQ   x_base+48(FP), DX
+	MOVQ   dy_base+24(FP), BX
+	MOVQ   dx_base+0(FP), AX
+
+rows_row_2127:
+	VMOVUPD     (DX)(R10*8), Z5
+	VCMPPD      $0x1a, Z0, Z5, K1
+	VMOVUPD     (BX)(R10*8), Z6
+	VFMADD231PD Z6, Z5, K1, Z1
+	VMULPD      (CX)(R10*8), Z6, K1, Z6
+	VMOVUPD     Z6, (AX)(R10*8)
+	VMOVUPD     64(DX)(R10*8), Z5
+	VCMPPD      $0x1a, Z0, Z5, K1
+	VMOVUPD     64(BX)(R10*8), Z6
+	VFMADD231PD Z6, Z5, K1, Z2
+	VMULPD      64(CX)(R10*8), Z6, K1, Z6
+	VMOVUPD     Z6, 64(AX)(R10*8)
+	VMOVUPD     128(DX)(R10*8), Z5
+	VCMPPD      $0x1a, Z0, Z5, K1
+	VMOVUPD     128(BX)(R10*8), Z6
+	VFMADD231PD Z6, Z5, K1, Z3
+	VMULPD      128(CX)(R10*8), Z6, K1, Z6
+	VMOVUPD     Z6, 128(AX)(R10*8)
+	VMOVUPD     192(DX)(R10*8), Z5
+	VCMPPD      $0x1a, Z0, Z5, K1
+	VMOVUPD     192(BX)(R10*8), Z6
+	VFMADD231PD Z6, Z5, K1, Z4
+	VMULPD      192(CX)(R10*8), Z6, K1, Z6
+	VMOVUPD     Z6, 192(AX)(R10*8)
+	ADDQ        DI, DX
+	ADDQ        DI, BX
+	ADDQ        DI, AX
+	CMPQ        DX, R8
+	JB          rows_row_2127
+	VMOVUPD     (R9)(R10*8), Z5
+	VADDPD      Z5, Z1, Z1
+	VMOVUPD     Z1, (R9)(R10*8)
+	VMOVUPD     64(R9)(R10*8), Z5
+	VADDPD      Z5, Z2, Z2
+	VMOVUPD     Z2, 64(R9)(R10*8)
+	VMOVUPD     128(R9)(R10*8), Z5
+	VADDPD      Z5, Z3, Z3
+	VMOVUPD     Z3, 128(R9)(R10*8)
+	VMOVUPD     192(R9)(R10*8), Z5
+	VADDPD      Z5, Z4, Z4
+	VMOVUPD     Z4, 192(R9)(R10*8)
+	ADDQ        $0x00000020, R10
+	JMP         rows_block_2125
+
+rows_blocks_done_2126:
+	MOVQ SI, R11
+	SUBQ $0x00000008, R11
+
+rows_block_2128:
+	CMPQ   R10, R11
+	JGT    rows_blocks_done_2129
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	MOVQ   x_base+48(FP), DX
+	MOVQ   dy_base+24(FP), BX
+	MOVQ   dx_base+0(FP), AX
+
+rows_row_2130:
+	VMOVUPD     (DX)(R10*8), Z2
+	VCMPPD      $0x1a, Z0, Z2, K1
+	VMOVUPD     (BX)(R10*8), Z3
+	VFMADD231PD Z3, Z2, K1, Z1
+	VMULPD      (CX)(R10*8), Z3, K1, Z3
+	VMOVUPD     Z3, (AX)(R10*8)
+	ADDQ        DI, DX
+	ADDQ        DI, BX
+	ADDQ        DI, AX
+	CMPQ        DX, R8
+	JB          rows_row_2130
+	VMOVUPD     (R9)(R10*8), Z2
+	VADDPD      Z2, Z1, Z1
+	VMOVUPD     Z1, (R9)(R10*8)
+	ADDQ        $0x00000008, R10
+	JMP         rows_block_2128
+
+rows_blocks_done_2129:
+	CMPQ   R10, SI
+	JE     rows_done_2131
+	MOVQ   SI, AX
+	SUBQ   R10, AX
+	MOVQ   $-1, DX
+	BZHIQ  AX, DX, AX
+	KMOVW  AX, K1
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	MOVQ   x_base+48(FP), DX
+	MOVQ   dy_base+24(FP), BX
+	MOVQ   dx_base+0(FP), AX
+
+rows_row_2132:
+	VMOVUPD.Z   (DX)(R10*8), K1, Z2
+	VCMPPD      $0x1a, Z0, Z2, K1, K2
+	VMOVUPD.Z   (BX)(R10*8), K1, Z3
+	VFMADD231PD Z3, Z2, K2, Z1
+	VMULPD      (CX)(R10*8), Z3, K2, Z3
+	VMOVUPD     Z3, K1, (AX)(R10*8)
+	ADDQ        DI, DX
+	ADDQ        DI, BX
+	ADDQ        DI, AX
+	CMPQ        DX, R8
+	JB          rows_row_2132
+	VMOVUPD.Z   (R9)(R10*8), K1, Z0
+	VADDPD      Z0, Z1, Z1
+	VMOVUPD     Z1, K1, (R9)(R10*8)
+
+rows_done_2131:
+	VZEROUPPER
+	RET
+
+// func backwardRowsDalphaAVX512F64(dy []float64, x []float64, dalpha []float64)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·backwardRowsDalphaAVX512F64(SB), NOSPLIT, $0-72
+	VXORPS Y0, Y0, Y0
+	MOVQ   dalpha_len+56(FP), DX
+	MOVQ   DX, BX
+	SHLQ   $0x03, BX
+	MOVQ   x_len+32(FP), SI
+	SHLQ   $0x03, SI
+	MOVQ   x_base+24(FP), AX
+	ADDQ   AX, SI
+	MOVQ   dalpha_base+48(FP), DI
+	XORQ   R8, R8
+	MOVQ   DX, R9
+	SUBQ   $0x00000020, R9
+
+rows_block_2133:
+	CMPQ   R8, R9
+	JGT    rows_blocks_done_2134
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	MOVQ   x_base+24(FP), AX
+	MOVQ   dy_base+0(FP), CX
+
+rows_row_2135:
+	VMOVUPD     (AX)(R8*8), Z5
+	VCMPPD      $0x1a, Z0, Z5, K1
+	VMOVUPD     (CX)(R8*8), Z6
+	VFMADD231PD Z6, Z5, K1, Z1
+	VMOVUPD     64(AX)(R8*8), Z5
+	VCMPPD      $0x1a, Z0, Z5, K1
+	VMOVUPD     64(CX)(R8*8), Z6
+	VFMADD231PD Z6, Z5, K1, Z2
+	VMOVUPD     128(AX)(R8*8), Z5
+	VCMPPD      $0x1a, Z0, Z5, K1
+	VMOVUPD     128(CX)(R8*8), Z6
+	VFMADD231PD Z6, Z5, K1, Z3
+	VMOVUPD     192(AX)(R8*8), Z5
+	VCMPPD      $0x1a, Z0, Z5, K1
+	VMOVUPD     192(CX)(R8*8), Z6
+	VFMADD231PD Z6, Z5, K1, Z4
+	ADDQ        BX, AX
+	ADDQ        BX, CX
+	CMPQ        AX, SI
+	JB          rows_row_2135
+	VMOVUPD     (DI)(R8*8), Z5
+	VADDPD      Z5, Z1, Z1
+	VMOVUPD     Z1, (DI)(R8*8)
+	VMOVUPD     64(DI)(R8*8), Z5
+	VADDPD      Z5, Z2, Z2
+	VMOVUPD     Z2, 64(DI)(R8*8)
+	VMOVUPD     128(DI)(R8*8), Z5
+	VADDPD      Z5, Z3, Z3
+	VMOVUPD     Z3, 128(DI)(R8*8)
+	VMOVUPD     192(DI)(R8*8), Z5
+	VADDPD      Z5, Z4, Z4
+	VMOVUPD     Z4, 192(DI)(R8*8)
+	ADDQ        $0x00000020, R8
+	JMP         rows_block_2133
+
+rows_blocks_done_2134:
+	MOVQ DX, R9
+	SUBQ $0x00000008, R9
+
+rows_block_2136:
+	CMPQ   R8, R9
+	JGT    rows_blocks_done_2137
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	MOVQ   x_base+24(FP), AX
+	MOVQ   dy_base+0(FP), CX
+
+rows_row_2138:
+	VMOVUPD     (AX)(R8*8), Z2
+	VCMPPD      $0x1a, Z0, Z2, K1
+	VMOVUPD     (CX)(R8*8), Z3
+	VFMADD231PD Z3, Z2, K1, Z1
+	ADDQ        BX, AX
+	ADDQ        BX, CX
+	CMPQ        AX, SI
+	JB          rows_row_2138
+	VMOVUPD     (DI)(R8*8), Z2
+	VADDPD      Z2, Z1, Z1
+	VMOVUPD     Z1, (DI)(R8*8)
+	ADDQ        $0x00000008, R8
+	JMP         rows_block_2136
+
+rows_blocks_done_2137:
+	CMPQ   R8, DX
+	JE     rows_done_2139
+	MOVQ   DX, AX
+	SUBQ   R8, AX
+	MOVQ   $-1, CX
+	BZHIQ  AX, CX, AX
+	KMOVW  AX, K1
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	MOVQ   x_base+24(FP), AX
+	MOVQ   dy_base+0(FP), CX
+
+rows_row_2140:
+	VMOVUPD.Z   (AX)(R8*8), K1, Z2
+	VCMPPD      $0x1a, Z0, Z2, K1, K2
+	VMOVUPD.Z   (CX)(R8*8), K1, Z3
+	VFMADD231PD Z3, Z2, K2, Z1
+	ADDQ        BX, AX
+	ADDQ        BX, CX
+	CMPQ        AX, SI
+	JB          rows_row_2140
+	VMOVUPD.Z   (DI)(R8*8), K1, Z0
+	VADDPD      Z0, Z1, Z1
+	VMOVUPD     Z1, K1, (DI)(R8*8)
+
+rows_done_2139:
+	VZEROUPPER
+	RET
+
+// func addSumsAVX2F32(dalpha []float32, sums []float64)
+// Requires: AVX
+TEXT ·addSumsAVX2F32(SB), NOSPLIT, $0-48
+	MOVQ dalpha_base+0(FP), AX
+	MOVQ sums_base+24(FP), CX
+	MOVQ sums_len+32(FP), DX
+	XORQ BX, BX
+	MOVQ DX, SI
+	SUBQ $0x00000004, SI
+
+sums_vector_2142:
+	CMPQ       BX, SI
+	JGT        sums_scalar_2143
+	VCVTPS2PD  (AX)(BX*4), Y0
+	VADDPD     (CX)(BX*8), Y0, Y0
+	VCVTPD2PSY Y0, X0
+	VMOVUPS    X0, (AX)(BX*4)
+	ADDQ       $0x00000004, BX
+	JMP        sums_vector_2142
+
+sums_scalar_2143:
+	CMPQ      BX, DX
+	JE        add_done_2141
+	VMOVSD    (CX)(BX*8), X0
+	VXORPS    X1, X1, X1
+	VCVTSS2SD (AX)(BX*4), X1, X1
+	VADDSD    X0, X1, X1
+	VCVTSD2SS X1, X1, X1
+	VMOVSS    X1, (AX)(BX*4)
+	INCQ      BX
+	JMP       sums_scalar_2143
+
+add_done_2141:
+	VZEROUPPER
+	RET
+
+// func addSumsAVX2F64(dalpha []float64, sums []float64)
+// Requires: AVX
+TEXT ·addSumsAVX2F64(SB), NOSPLIT, $0-48
+	MOVQ dalpha_base+0(FP), AX
+	MOVQ sums_base+24(FP), CX
+	MOVQ sums_len+32(FP), DX
+	XORQ BX, BX
+	MOVQ DX, SI
+	SUBQ $0x00000004, SI
+
+sums_vector_2145:
+	CMPQ    BX, SI
+	JGT     sums_scalar_2146
+	VMOVUPD (AX)(BX*8), Y0
+	VADDPD  (CX)(BX*8), Y0, Y0
+	VMOVUPD Y0, (AX)(BX*8)
+	ADDQ    $0x00000004, BX
+	JMP     sums_vector_2145
+
+sums_scalar_2146:
+	CMPQ   BX, DX
+	JE     add_done_2144
+	VMOVSD (CX)(BX*8), X0
+	VADDSD (AX)(BX*8), X0, X0
+	VMOVSD X0, (AX)(BX*8)
+	INCQ   BX
+	JMP    sums_scalar_2146
+
+add_done_2144:
 	VZEROUPPER
 	RET

@@ -202,3 +202,14 @@ func backwardRingDalphaGeneric[E Float](dy, x, dalpha []E, inner int) {
 		dalpha[c] = E(float64(dalpha[c]) + sum)
 	}
 }
+
+// The Rows kernels are the Ring kernels' slope gradients of channel-last
+// rows, summed over every row in registers where an ISA has them.
+
+func backwardRowsGeneric[E Float](dx, dy, x, alpha, dalpha []E) {
+	backwardRingGeneric(dx, dy, x, alpha, dalpha, 1)
+}
+
+func backwardRowsDalphaGeneric[E Float](dy, x, dalpha []E) {
+	backwardRingDalphaGeneric(dy, x, dalpha, 1)
+}
