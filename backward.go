@@ -126,28 +126,57 @@ func backwardChannelsOf[T Float](isa isaID, dx, dalpha, dy, x, alpha []T, inner 
 			backwardRowsDalphaKernel(isa, dy, x, dalpha)
 		}
 	case planSums:
-		if len(alpha) <= smallSums {
-			backwardSumsSmall(isa, dx, dalpha, dy, x, alpha, inner)
-		} else {
-			backwardSumsLarge(isa, dx, dalpha, dy, x, alpha, inner)
-		}
+		backwardSumsBuffered(isa, dx, dalpha, dy, x, alpha, inner)
 	}
 }
 
-// The slope gradients of layouts that no Ring kernel takes are summed in
-// float64 on the stack, a block of channels at a time. Go zeroes the
-// buffer on every call, so it comes in two sizes: few channels pay for few.
-const (
-	smallSums = 32
-	largeSums = 208 // with accPad, 1792 bytes: the frame stays under 2 KiB
-)
+// The slope gradients of layouts that no Ring or Rows kernel takes are
+// summed in float64 on the stack, a block of channels at a time. Go zeroes
+// the buffer on every call, so it comes in sizes of 16, 32, 64, 128 and
+// largeSums channels (each plus accPad): a call zeroes the sums of at most
+// twice its channels, or of 16, never a fixed 1.8 KiB.
+const largeSums = 208 // with accPad, 1792 bytes: the frame stays under 2 KiB
 
-// The buffers live in functions of their own, never inlined into the
-// caller, whose frame would otherwise carry them on every call.
-//
+// backwardSumsBuffered runs backwardSums with the smallest buffer that
+// holds every channel, or largeSums of them at a time. The buffers live in
+// functions of their own, never inlined into the caller, whose frame would
+// otherwise carry them on every call.
+func backwardSumsBuffered[E Float](isa isaID, dx, dalpha, dy, x, alpha []E, inner int) {
+	switch c := len(alpha); {
+	case c <= 16:
+		backwardSums16(isa, dx, dalpha, dy, x, alpha, inner)
+	case c <= 32:
+		backwardSums32(isa, dx, dalpha, dy, x, alpha, inner)
+	case c <= 64:
+		backwardSums64(isa, dx, dalpha, dy, x, alpha, inner)
+	case c <= 128:
+		backwardSums128(isa, dx, dalpha, dy, x, alpha, inner)
+	default:
+		backwardSumsLarge(isa, dx, dalpha, dy, x, alpha, inner)
+	}
+}
+
 //go:noinline
-func backwardSumsSmall[E Float](isa isaID, dx, dalpha, dy, x, alpha []E, inner int) {
-	var sums [smallSums + accPad]float64
+func backwardSums16[E Float](isa isaID, dx, dalpha, dy, x, alpha []E, inner int) {
+	var sums [16 + accPad]float64
+	backwardSums(isa, dx, dalpha, dy, x, alpha, inner, sums[:])
+}
+
+//go:noinline
+func backwardSums32[E Float](isa isaID, dx, dalpha, dy, x, alpha []E, inner int) {
+	var sums [32 + accPad]float64
+	backwardSums(isa, dx, dalpha, dy, x, alpha, inner, sums[:])
+}
+
+//go:noinline
+func backwardSums64[E Float](isa isaID, dx, dalpha, dy, x, alpha []E, inner int) {
+	var sums [64 + accPad]float64
+	backwardSums(isa, dx, dalpha, dy, x, alpha, inner, sums[:])
+}
+
+//go:noinline
+func backwardSums128[E Float](isa isaID, dx, dalpha, dy, x, alpha []E, inner int) {
+	var sums [128 + accPad]float64
 	backwardSums(isa, dx, dalpha, dy, x, alpha, inner, sums[:])
 }
 
