@@ -9,19 +9,31 @@ import (
 )
 
 // rowsUnroll is how many vectors of channels a Rows kernel carries over
-// every row at once: their float64 sums fill eight vector registers for
+// the rows at once: their float64 sums fill eight vector registers for
 // float32 (two per vector), four for float64.
 const rowsUnroll = 4
 
+// rowsGroup is how many channels' sums a Rows kernel's frame holds between
+// chunks of rows (1.5 KiB, a whole number of every ISA's blocks); longer
+// rows run in groups of that many channels.
+const rowsGroup = 192
+
+// rowsChunkBytes is the most bytes of each slice that a Rows kernel carries
+// each block over before it moves on to the next block: the chunk's rows
+// (a power of two of them, at least one) stay in the first-level cache
+// while every block passes over them.
+const rowsChunkBytes = 8 << 10
+
 // generateRows emits isa's Rows kernels (spec.Rows): the slope gradients of
-// channel-last rows (x as [rows][C]) with no buffer at all. Each block of
-// channels is carried over every row with its sums in registers, then added
-// to dalpha[c] in float64 and rounded once, as the Go loops do. The last
-// C%w channels run on AVX-512 under a mask; on AVX2 (an overlapper, whose
-// masked stores are slow) as the full vector that ends at C, whose lanes of
-// the block before add nothing to the sums and keep the dx already stored
-// (dx may be the very slice of dy or x, which the block before has
-// overwritten).
+// channel-last rows (x as [rows][C]) with no buffer in Go. Each block of
+// channels is carried over a chunk of rows with its float64 sums in
+// registers, kept in the frame between chunks, and added to dalpha[c] in
+// float64 after the last chunk, rounded once, as the Go loops do. A single
+// chunk keeps nothing in the frame. The last C%w channels run on AVX-512
+// under a mask; on AVX2 (an overlapper, whose masked stores are slow) as
+// the full vector that ends at C, whose lanes of the block before add
+// nothing to the sums and keep the dx already stored (dx may be the very
+// slice of dy or x, which the block before has overwritten).
 //
 // The fused kernel's sums are the dalpha-only kernel's bit for bit: the
 // same products in the same order. The buffered sums, whose buffer Go
@@ -31,7 +43,7 @@ const rowsUnroll = 4
 func generateRows(isa isa) {
 	for _, sk := range spec.RowsKernels() {
 		name := sk.Name(isa.name())
-		TEXT(name, NOSPLIT, sk.Signature(sk.GoType))
+		TEXT(name, 0, sk.Signature(sk.GoType)) // a frame too large for NOSPLIT
 		Pragma("noescape")
 		Doc(name + " " + sk.Doc())
 		newRowsKernel(isa, elem{sk.Elem, opsFor[sk.Size]}, sk.Variant).rows()
@@ -58,81 +70,181 @@ func newRowsKernel(isa isa, e elem, v spec.Variant) *kernel {
 	return k
 }
 
-// rows runs blocks of rowsUnroll vectors of channels, then single vectors,
-// then the last part vector, each over every row.
+// rows runs groups of channels, each over chunks of rows, each chunk
+// block by block: blocks of rowsUnroll vectors of channels, then single
+// vectors, then the last part vector.
 func (k *kernel) rows() {
-	w := k.lanes()
-	channels, rowBytes, end := GP64(), GP64(), GP64()
+	w, shift := k.lanes(), U8(log2(k.e.Size))
+	// The frame: the sums of a group's vectors, the last vector's, and
+	// the loops' state.
+	frame := AllocLocal(rowsGroup*8 + w*8 + 5*8)
+	groupSums, lastSums := frame, frame.Offset(rowsGroup*8)
+	vars := frame.Offset(rowsGroup*8 + w*8)
+	groupAt, groupEndAt, chunkAt, bytesAt, chunkBytesAt := vars, vars.Offset(8), vars.Offset(16), vars.Offset(24), vars.Offset(32)
+
+	channels, rowBytes, end, c := GP64(), GP64(), GP64(), GP64()
 	Load(Param("dalpha").Len(), channels)
 	MOVQ(channels, rowBytes)
-	SHLQ(U8(log2(k.e.Size)), rowBytes)
-	Load(Param("x").Len(), end)
-	SHLQ(U8(log2(k.e.Size)), end)
-	ADDQ(Load(Param("x").Base(), GP64()), end) // x's end: the row loops stop there
+	SHLQ(shift, rowBytes)
+	t := GP64()
+	Load(Param("x").Len(), t)
+	SHLQ(shift, t)
+	MOVQ(t, bytesAt)
 	dalpha := Load(Param("dalpha").Base(), GP64())
-	c, limit := GP64(), GP64()
-	XORQ(c, c)
+	// The chunk: rows doubled while they fit rowsChunkBytes.
+	MOVQ(rowBytes, t)
+	double, doubled := newLabel("rows_double"), newLabel("rows_chunk_sized")
+	Label(double)
+	CMPQ(t, U32(rowsChunkBytes/2))
+	JA(LabelRef(doubled))
+	SHLQ(U8(1), t)
+	JMP(LabelRef(double))
+	Label(doubled)
+	MOVQ(t, chunkBytesAt)
 
-	// overRows emits the loop over every row for the channels from c,
-	// each row's vectors done by body.
-	overRows := func(body func()) {
-		k.zeroAccs()
+	// sumsAt addresses half h of vector slot's sums in the frame, for
+	// the vectors from c of the group from g0.
+	sumsAt := func(rel GPVirtual, slot, h int) Mem {
+		return groupSums.Idx(rel, 8).Offset((slot*k.e.Halves() + h) * k.isa.vecBytes())
+	}
+	// carry emits a block of vectors over the chunk: its sums start at 0
+	// in the first chunk, else from the frame (from), and end added to
+	// dalpha after the last chunk (add), else in the frame.
+	carry := func(vectors int, from func(slot, h int) Mem, body func(), add func(slot int)) {
+		first, loaded := newLabel("rows_first"), newLabel("rows_loaded")
+		CMPQ(chunkAt, U8(0))
+		JE(LabelRef(first))
+		for slot := range vectors {
+			for h := range k.e.Halves() {
+				k.e.mov(from(slot, h), k.accFor(slot, h))
+			}
+		}
+		JMP(LabelRef(loaded))
+		Label(first)
+		for slot := range vectors {
+			for h := range k.e.Halves() {
+				zero(k.accFor(slot, h))
+			}
+		}
+		Label(loaded)
+
+		// The chunk's rows.
 		Load(Param("x").Base(), k.gate)
 		Load(Param("dy").Base(), k.value)
 		if k.v.Dx {
 			Load(Param("dx").Base(), k.out)
 		}
+		start := GP64()
+		MOVQ(chunkAt, start)
+		k.advance(start)
 		row := newLabel("rows_row")
 		Label(row)
 		body()
 		k.advance(rowBytes)
 		CMPQ(k.gate, end)
 		JB(LabelRef(row))
+
+		stored, done := newLabel("rows_stored"), newLabel("rows_added")
+		left := GP64()
+		Load(Param("x").Base(), left)
+		ADDQ(bytesAt, left)
+		CMPQ(end, left)
+		JE(LabelRef(stored))
+		for slot := range vectors {
+			for h := range k.e.Halves() {
+				k.e.mov(k.accFor(slot, h), from(slot, h))
+			}
+		}
+		JMP(LabelRef(done))
+		Label(stored)
+		for slot := range vectors {
+			add(slot)
+		}
+		Label(done)
 	}
+
+	XORQ(t, t)
+	MOVQ(t, groupAt)
+	group := newLabel("rows_group")
+	Label(group)
+	g1 := GP64()
+	MOVQ(groupAt, g1)
+	ADDQ(U32(rowsGroup), g1)
+	CMPQ(g1, channels)
+	CMOVQGT(channels, g1)
+	MOVQ(g1, groupEndAt)
+	XORQ(t, t)
+	MOVQ(t, chunkAt)
+
+	chunk := newLabel("rows_chunk")
+	Label(chunk)
+	// The chunk ends chunkBytes on, or at x's end.
+	Load(Param("x").Base(), end)
+	MOVQ(chunkBytesAt, t)
+	ADDQ(chunkAt, t)
+	CMPQ(t, bytesAt)
+	CMOVQGT(bytesAt, t)
+	ADDQ(t, end)
+	MOVQ(groupAt, c)
+
 	for _, vectors := range []int{rowsUnroll, 1} {
 		loop, next := newLabel("rows_block"), newLabel("rows_blocks_done")
-		MOVQ(channels, limit)
-		SUBQ(U32(vectors*w), limit)
 		Label(loop)
+		limit := GP64()
+		MOVQ(groupEndAt, limit)
+		SUBQ(U32(vectors*w), limit)
 		CMPQ(c, limit)
 		JGT(LabelRef(next))
-		overRows(func() {
-			for slot := range vectors {
-				k.isa.step(k, c, slot, nil)
-			}
-		})
-		for slot := range vectors {
-			k.addRowSums(dalpha, c, slot, nil)
-		}
+		rel := GP64()
+		MOVQ(c, rel)
+		SUBQ(groupAt, rel)
+		carry(vectors, func(slot, h int) Mem { return sumsAt(rel, slot, h) },
+			func() {
+				for slot := range vectors {
+					k.isa.step(k, c, slot, nil)
+				}
+			},
+			func(slot int) { k.addRowSums(dalpha, c, slot, nil) })
 		ADDQ(U32(vectors*w), c)
 		JMP(LabelRef(loop))
 		Label(next)
 	}
 
-	done := newLabel("rows_done")
-	CMPQ(c, channels)
-	JE(LabelRef(done))
+	// The last part vector: the other groups end with whole blocks.
+	chunkDone := newLabel("rows_chunk_done")
+	CMPQ(c, groupEndAt)
+	JE(LabelRef(chunkDone))
+	last := func(slot, h int) Mem { return lastSums.Offset(h * k.isa.vecBytes()) }
 	if a, ok := k.isa.(avx2); ok {
 		MOVQ(channels, c)
 		SUBQ(U32(w), c)
 		counted := a.counted(k, channels)
-		overRows(func() {
+		carry(1, last, func() {
 			out := a.last(k, c, channels)
 			if out != nil {
 				k.e.blendv(counted, k.at(k.out, c, 0), out, out)
 				k.store(out, k.at(k.out, c, 0))
 			}
-		})
-		k.addRowSums(dalpha, c, 0, nil)
+		}, func(slot int) { k.addRowSums(dalpha, c, 0, nil) })
 	} else {
 		rem := GP64()
 		MOVQ(channels, rem)
 		SUBQ(c, rem)
-		t := k.isa.tail(k.e, rem)
-		overRows(func() { k.isa.step(k, c, 0, t) })
-		k.addRowSums(dalpha, c, 0, t)
+		mask := k.isa.tail(k.e, rem)
+		carry(1, last, func() { k.isa.step(k, c, 0, mask) }, func(slot int) { k.addRowSums(dalpha, c, 0, mask) })
 	}
-	Label(done)
+	Label(chunkDone)
+
+	// The next chunk of rows, then the next group of channels.
+	MOVQ(chunkBytesAt, t)
+	ADDQ(chunkAt, t)
+	MOVQ(t, chunkAt)
+	CMPQ(t, bytesAt)
+	JB(LabelRef(chunk))
+	MOVQ(groupEndAt, t)
+	MOVQ(t, groupAt)
+	CMPQ(t, channels)
+	JB(LabelRef(group))
 }
 
 // addRowSums adds the sums of vector slot at channel c to dalpha, rounding

@@ -93,14 +93,20 @@ func genCases(k spec.Kernel, isa string, vecBytes int, long bool) []kcase {
 		case spec.Rows:
 			// Whole rows of at least 32 bytes, as the spec requires: every
 			// remainder against the vector, blocks of rowsUnroll vectors
-			// and single ones, 1 to 5 rows.
+			// and single ones, groups of channels past the frame's 192,
+			// 1 to 5 rows (one chunk of rows) and 17 to 50 (several, the
+			// last partial).
 			least := 32 / k.Size
 			for i := 0; i < 40; i++ {
 				channels := least + rng.IntN(5*lanes)
 				if rng.IntN(4) == 0 {
-					channels = least + rng.IntN(300)
+					channels = least + rng.IntN(450)
 				}
-				add((1+rng.IntN(5))*channels, channels, 1)
+				rows := 1 + rng.IntN(5)
+				if i%3 == 0 {
+					rows = 17 + rng.IntN(34)
+				}
+				add(rows*channels, channels, 1)
 			}
 		case spec.Ring:
 			limit := spec.RingLimit(vecBytes, k.Size, k.Dx, k.Dalpha)
