@@ -149,15 +149,15 @@ func patternRows(isa isaID, n, channels, size int) bool {
 // of at least a vector, and either few rows of little data, where the
 // other plans' set-up dominates, or rows longer than the buffered sums
 // take in one block, where the Ring kernel's blocks pass over every row
-// too. The Rows kernel passes over every row once per 128 bytes of
-// channels: with more rows of more data its partial cache lines cost more
-// than it saves. Measured on AVX2, float32, rows x channels, ns, Rows
-// against the plan before (Ring, or buffered sums from 93 channels, or
-// Ring blocks from 209), full backward: 1x128 106 vs 241, 4x10 89 vs 159,
-// 4x128 159 vs 380, 8x16 55 vs 78, 32x64 617 vs 869, 32x100 922 vs 1186,
-// 32x10 about even; 32x512 5.8 vs 7.0 us, 784x512 169 vs 268 us; but
-// 64x12 297 vs 237, 64x100 2265 vs 1702, 784x128 41 vs 39 us, 3136x9 18
-// vs 8.7 us.
+// too. With many rows of fewer channels the Rows kernel's passes over a
+// chunk of rows, one per 128 bytes of channels, and its overlapping last
+// vector cost more than they save. Measured on AVX2, float32, rows x
+// channels, full backward, ns, Rows against the plan before (Ring, or
+// buffered sums from 93 channels, or Ring blocks from 209): 1x128 106 vs
+// 241, 4x10 89 vs 159, 4x128 156 vs 273, 8x16 55 vs 78, 32x64 484 vs 531,
+// 32x100 922 vs 1186, 32x10 about even; 49x512 7.7 vs 9.1 us, 196x256 16.2
+// vs 20.7 us, 784x512 169 vs 268 us; but 64x12 386 vs 290, 784x128 36 vs
+// 30 us, 1000x100 34 vs 29 us, 3136x9 20 vs 11 us, 3136x64 about even.
 func rowsFit(isa isaID, n, channels, size int) bool {
 	return rowsKernels[isa] && channels*size >= 32 &&
 		(channels > largeSums || n <= 32*channels && n*size <= 16<<10)
