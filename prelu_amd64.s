@@ -12393,25 +12393,68 @@ ring_finished_backwardDalphaAVX2F64:
 	RET
 
 // func backwardRowsAVX2F32(dx []float32, dy []float32, x []float32, alpha []float32, dalpha []float32)
-// Requires: AVX, FMA3
-TEXT ·backwardRowsAVX2F32(SB), NOSPLIT, $0-120
+// Requires: AVX, CMOV, FMA3
+TEXT ·backwardRowsAVX2F32(SB), $1640-120
 	MOVQ   alpha_base+72(FP), CX
 	VXORPS Y0, Y0, Y0
 	MOVQ   dalpha_len+104(FP), SI
 	MOVQ   SI, DI
 	SHLQ   $0x02, DI
-	MOVQ   x_len+56(FP), R8
-	SHLQ   $0x02, R8
-	MOVQ   x_base+48(FP), AX
-	ADDQ   AX, R8
-	MOVQ   dalpha_base+96(FP), R9
-	XORQ   R10, R10
-	MOVQ   SI, R11
-	SUBQ   $0x00000020, R11
+	MOVQ   x_len+56(FP), AX
+	SHLQ   $0x02, AX
+	MOVQ   AX, 1624(SP)
+	MOVQ   dalpha_base+96(FP), R10
+	MOVQ   DI, AX
 
-rows_block_1063:
-	CMPQ   R10, R11
-	JGT    rows_blocks_done_1064
+rows_double_1063:
+	CMPQ AX, $0x00001000
+	JA   rows_chunk_sized_1064
+	SHLQ $0x01, AX
+	JMP  rows_double_1063
+
+rows_chunk_sized_1064:
+	MOVQ AX, 1632(SP)
+	XORQ AX, AX
+	MOVQ AX, 1600(SP)
+
+rows_group_1065:
+	MOVQ    1600(SP), AX
+	ADDQ    $0x000000c0, AX
+	CMPQ    AX, SI
+	CMOVQGT SI, AX
+	MOVQ    AX, 1608(SP)
+	XORQ    AX, AX
+	MOVQ    AX, 1616(SP)
+
+rows_chunk_1066:
+	MOVQ    x_base+48(FP), R8
+	MOVQ    1632(SP), AX
+	ADDQ    1616(SP), AX
+	CMPQ    AX, 1624(SP)
+	CMOVQGT 1624(SP), AX
+	ADDQ    AX, R8
+	MOVQ    1600(SP), R9
+
+rows_block_1067:
+	MOVQ    1608(SP), AX
+	SUBQ    $0x00000020, AX
+	CMPQ    R9, AX
+	JGT     rows_blocks_done_1068
+	MOVQ    R9, R11
+	SUBQ    1600(SP), R11
+	CMPQ    1616(SP), $0x00
+	JE      rows_first_1069
+	VMOVUPS (SP)(R11*8), Y1
+	VMOVUPS 32(SP)(R11*8), Y2
+	VMOVUPS 64(SP)(R11*8), Y3
+	VMOVUPS 96(SP)(R11*8), Y4
+	VMOVUPS 128(SP)(R11*8), Y5
+	VMOVUPS 160(SP)(R11*8), Y6
+	VMOVUPS 192(SP)(R11*8), Y7
+	VMOVUPS 224(SP)(R11*8), Y8
+	JMP     rows_loaded_1070
+
+rows_first_1069:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -12420,260 +12463,371 @@ rows_block_1063:
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
-	MOVQ   x_base+48(FP), DX
-	MOVQ   dy_base+24(FP), BX
-	MOVQ   dx_base+0(FP), AX
 
-rows_row_1065:
-	VCVTPS2PD   (DX)(R10*4), Y9
-	VCVTPS2PD   (BX)(R10*4), Y10
+rows_loaded_1070:
+	MOVQ x_base+48(FP), DX
+	MOVQ dy_base+24(FP), BX
+	MOVQ dx_base+0(FP), AX
+	MOVQ 1616(SP), R12
+	ADDQ R12, DX
+	ADDQ R12, BX
+	ADDQ R12, AX
+
+rows_row_1071:
+	VCVTPS2PD   (DX)(R9*4), Y9
+	VCVTPS2PD   (BX)(R9*4), Y10
 	VCMPPD      $0x1e, Y0, Y9, Y11
 	VMINPD      Y9, Y0, Y9
 	VANDNPD     Y10, Y11, Y10
 	VFMADD231PD Y10, Y9, Y1
-	VCVTPS2PD   16(DX)(R10*4), Y9
-	VCVTPS2PD   16(BX)(R10*4), Y10
+	VCVTPS2PD   16(DX)(R9*4), Y9
+	VCVTPS2PD   16(BX)(R9*4), Y10
 	VCMPPD      $0x1e, Y0, Y9, Y11
 	VMINPD      Y9, Y0, Y9
 	VANDNPD     Y10, Y11, Y10
 	VFMADD231PD Y10, Y9, Y2
-	VMOVUPS     (DX)(R10*4), Y9
-	VMOVUPS     (BX)(R10*4), Y10
+	VMOVUPS     (DX)(R9*4), Y9
+	VMOVUPS     (BX)(R9*4), Y10
 	VCMPPS      $0x1e, Y0, Y9, Y9
-	VMULPS      (CX)(R10*4), Y10, Y11
+	VMULPS      (CX)(R9*4), Y10, Y11
 	VBLENDVPS   Y9, Y10, Y11, Y11
-	VMOVUPS     Y11, (AX)(R10*4)
-	VCVTPS2PD   32(DX)(R10*4), Y9
-	VCVTPS2PD   32(BX)(R10*4), Y10
+	VMOVUPS     Y11, (AX)(R9*4)
+	VCVTPS2PD   32(DX)(R9*4), Y9
+	VCVTPS2PD   32(BX)(R9*4), Y10
 	VCMPPD      $0x1e, Y0, Y9, Y11
 	VMINPD      Y9, Y0, Y9
 	VANDNPD     Y10, Y11, Y10
 	VFMADD231PD Y10, Y9, Y3
-	VCVTPS2PD   48(DX)(R10*4), Y9
-	VCVTPS2PD   48(BX)(R10*4), Y10
+	VCVTPS2PD   48(DX)(R9*4), Y9
+	VCVTPS2PD   48(BX)(R9*4), Y10
 	VCMPPD      $0x1e, Y0, Y9, Y11
 	VMINPD      Y9, Y0, Y9
 	VANDNPD     Y10, Y11, Y10
 	VFMADD231PD Y10, Y9, Y4
-	VMOVUPS     32(DX)(R10*4), Y9
-	VMOVUPS     32(BX)(R10*4), Y10
+	VMOVUPS     32(DX)(R9*4), Y9
+	VMOVUPS     32(BX)(R9*4), Y10
 	VCMPPS      $0x1e, Y0, Y9, Y9
-	VMULPS      32(CX)(R10*4), Y10, Y11
+	VMULPS      32(CX)(R9*4), Y10, Y11
 	VBLENDVPS   Y9, Y10, Y11, Y11
-	VMOVUPS     Y11, 32(AX)(R10*4)
-	VCVTPS2PD   64(DX)(R10*4), Y9
-	VCVTPS2PD   64(BX)(R10*4), Y10
+	VMOVUPS     Y11, 32(AX)(R9*4)
+	VCVTPS2PD   64(DX)(R9*4), Y9
+	VCVTPS2PD   64(BX)(R9*4), Y10
 	VCMPPD      $0x1e, Y0, Y9, Y11
 	VMINPD      Y9, Y0, Y9
 	VANDNPD     Y10, Y11, Y10
 	VFMADD231PD Y10, Y9, Y5
-	VCVTPS2PD   80(DX)(R10*4), Y9
-	VCVTPS2PD   80(BX)(R10*4), Y10
+	VCVTPS2PD   80(DX)(R9*4), Y9
+	VCVTPS2PD   80(BX)(R9*4), Y10
 	VCMPPD      $0x1e, Y0, Y9, Y11
 	VMINPD      Y9, Y0, Y9
 	VANDNPD     Y10, Y11, Y10
 	VFMADD231PD Y10, Y9, Y6
-	VMOVUPS     64(DX)(R10*4), Y9
-	VMOVUPS     64(BX)(R10*4), Y10
+	VMOVUPS     64(DX)(R9*4), Y9
+	VMOVUPS     64(BX)(R9*4), Y10
 	VCMPPS      $0x1e, Y0, Y9, Y9
-	VMULPS      64(CX)(R10*4), Y10, Y11
+	VMULPS      64(CX)(R9*4), Y10, Y11
 	VBLENDVPS   Y9, Y10, Y11, Y11
-	VMOVUPS     Y11, 64(AX)(R10*4)
-	VCVTPS2PD   96(DX)(R10*4), Y9
-	VCVTPS2PD   96(BX)(R10*4), Y10
+	VMOVUPS     Y11, 64(AX)(R9*4)
+	VCVTPS2PD   96(DX)(R9*4), Y9
+	VCVTPS2PD   96(BX)(R9*4), Y10
 	VCMPPD      $0x1e, Y0, Y9, Y11
 	VMINPD      Y9, Y0, Y9
 	VANDNPD     Y10, Y11, Y10
 	VFMADD231PD Y10, Y9, Y7
-	VCVTPS2PD   112(DX)(R10*4), Y9
-	VCVTPS2PD   112(BX)(R10*4), Y10
+	VCVTPS2PD   112(DX)(R9*4), Y9
+	VCVTPS2PD   112(BX)(R9*4), Y10
 	VCMPPD      $0x1e, Y0, Y9, Y11
 	VMINPD      Y9, Y0, Y9
 	VANDNPD     Y10, Y11, Y10
 	VFMADD231PD Y10, Y9, Y8
-	VMOVUPS     96(DX)(R10*4), Y9
-	VMOVUPS     96(BX)(R10*4), Y10
+	VMOVUPS     96(DX)(R9*4), Y9
+	VMOVUPS     96(BX)(R9*4), Y10
 	VCMPPS      $0x1e, Y0, Y9, Y9
-	VMULPS      96(CX)(R10*4), Y10, Y11
+	VMULPS      96(CX)(R9*4), Y10, Y11
 	VBLENDVPS   Y9, Y10, Y11, Y11
-	VMOVUPS     Y11, 96(AX)(R10*4)
+	VMOVUPS     Y11, 96(AX)(R9*4)
 	ADDQ        DI, DX
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_1065
-	VCVTPS2PD   (R9)(R10*4), Y9
-	VADDPD      Y9, Y1, Y1
-	VCVTPD2PSY  Y1, X1
-	VMOVUPS     X1, (R9)(R10*4)
-	VCVTPS2PD   16(R9)(R10*4), Y1
-	VADDPD      Y1, Y2, Y2
-	VCVTPD2PSY  Y2, X1
-	VMOVUPS     X1, 16(R9)(R10*4)
-	VCVTPS2PD   32(R9)(R10*4), Y1
-	VADDPD      Y1, Y3, Y3
-	VCVTPD2PSY  Y3, X1
-	VMOVUPS     X1, 32(R9)(R10*4)
-	VCVTPS2PD   48(R9)(R10*4), Y1
-	VADDPD      Y1, Y4, Y4
-	VCVTPD2PSY  Y4, X1
-	VMOVUPS     X1, 48(R9)(R10*4)
-	VCVTPS2PD   64(R9)(R10*4), Y1
-	VADDPD      Y1, Y5, Y5
-	VCVTPD2PSY  Y5, X1
-	VMOVUPS     X1, 64(R9)(R10*4)
-	VCVTPS2PD   80(R9)(R10*4), Y1
-	VADDPD      Y1, Y6, Y6
-	VCVTPD2PSY  Y6, X1
-	VMOVUPS     X1, 80(R9)(R10*4)
-	VCVTPS2PD   96(R9)(R10*4), Y1
-	VADDPD      Y1, Y7, Y7
-	VCVTPD2PSY  Y7, X1
-	VMOVUPS     X1, 96(R9)(R10*4)
-	VCVTPS2PD   112(R9)(R10*4), Y1
-	VADDPD      Y1, Y8, Y8
-	VCVTPD2PSY  Y8, X1
-	VMOVUPS     X1, 112(R9)(R10*4)
-	ADDQ        $0x00000020, R10
-	JMP         rows_block_1063
+	JB          rows_row_1071
+	MOVQ        x_base+48(FP), AX
+	ADDQ        1624(SP), AX
+	CMPQ        R8, AX
+	JE          rows_stored_1072
+	VMOVUPS     Y1, (SP)(R11*8)
+	VMOVUPS     Y2, 32(SP)(R11*8)
+	VMOVUPS     Y3, 64(SP)(R11*8)
+	VMOVUPS     Y4, 96(SP)(R11*8)
+	VMOVUPS     Y5, 128(SP)(R11*8)
+	VMOVUPS     Y6, 160(SP)(R11*8)
+	VMOVUPS     Y7, 192(SP)(R11*8)
+	VMOVUPS     Y8, 224(SP)(R11*8)
+	JMP         rows_added_1073
 
-rows_blocks_done_1064:
-	MOVQ SI, R11
-	SUBQ $0x00000008, R11
+rows_stored_1072:
+	VCVTPS2PD  (R10)(R9*4), Y9
+	VADDPD     Y9, Y1, Y1
+	VCVTPD2PSY Y1, X1
+	VMOVUPS    X1, (R10)(R9*4)
+	VCVTPS2PD  16(R10)(R9*4), Y1
+	VADDPD     Y1, Y2, Y2
+	VCVTPD2PSY Y2, X1
+	VMOVUPS    X1, 16(R10)(R9*4)
+	VCVTPS2PD  32(R10)(R9*4), Y1
+	VADDPD     Y1, Y3, Y3
+	VCVTPD2PSY Y3, X1
+	VMOVUPS    X1, 32(R10)(R9*4)
+	VCVTPS2PD  48(R10)(R9*4), Y1
+	VADDPD     Y1, Y4, Y4
+	VCVTPD2PSY Y4, X1
+	VMOVUPS    X1, 48(R10)(R9*4)
+	VCVTPS2PD  64(R10)(R9*4), Y1
+	VADDPD     Y1, Y5, Y5
+	VCVTPD2PSY Y5, X1
+	VMOVUPS    X1, 64(R10)(R9*4)
+	VCVTPS2PD  80(R10)(R9*4), Y1
+	VADDPD     Y1, Y6, Y6
+	VCVTPD2PSY Y6, X1
+	VMOVUPS    X1, 80(R10)(R9*4)
+	VCVTPS2PD  96(R10)(R9*4), Y1
+	VADDPD     Y1, Y7, Y7
+	VCVTPD2PSY Y7, X1
+	VMOVUPS    X1, 96(R10)(R9*4)
+	VCVTPS2PD  112(R10)(R9*4), Y1
+	VADDPD     Y1, Y8, Y8
+	VCVTPD2PSY Y8, X1
+	VMOVUPS    X1, 112(R10)(R9*4)
 
-rows_block_1066:
-	CMPQ   R10, R11
-	JGT    rows_blocks_done_1067
+rows_added_1073:
+	ADDQ $0x00000020, R9
+	JMP  rows_block_1067
+
+rows_blocks_done_1068:
+rows_block_1074:
+	MOVQ    1608(SP), AX
+	SUBQ    $0x00000008, AX
+	CMPQ    R9, AX
+	JGT     rows_blocks_done_1075
+	MOVQ    R9, R11
+	SUBQ    1600(SP), R11
+	CMPQ    1616(SP), $0x00
+	JE      rows_first_1076
+	VMOVUPS (SP)(R11*8), Y1
+	VMOVUPS 32(SP)(R11*8), Y2
+	JMP     rows_loaded_1077
+
+rows_first_1076:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
-	MOVQ   x_base+48(FP), DX
-	MOVQ   dy_base+24(FP), BX
-	MOVQ   dx_base+0(FP), AX
 
-rows_row_1068:
-	VCVTPS2PD   (DX)(R10*4), Y3
-	VCVTPS2PD   (BX)(R10*4), Y4
+rows_loaded_1077:
+	MOVQ x_base+48(FP), DX
+	MOVQ dy_base+24(FP), BX
+	MOVQ dx_base+0(FP), AX
+	MOVQ 1616(SP), R12
+	ADDQ R12, DX
+	ADDQ R12, BX
+	ADDQ R12, AX
+
+rows_row_1078:
+	VCVTPS2PD   (DX)(R9*4), Y3
+	VCVTPS2PD   (BX)(R9*4), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
 	VMINPD      Y3, Y0, Y3
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y1
-	VCVTPS2PD   16(DX)(R10*4), Y3
-	VCVTPS2PD   16(BX)(R10*4), Y4
+	VCVTPS2PD   16(DX)(R9*4), Y3
+	VCVTPS2PD   16(BX)(R9*4), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
 	VMINPD      Y3, Y0, Y3
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
-	VMOVUPS     (DX)(R10*4), Y3
-	VMOVUPS     (BX)(R10*4), Y4
+	VMOVUPS     (DX)(R9*4), Y3
+	VMOVUPS     (BX)(R9*4), Y4
 	VCMPPS      $0x1e, Y0, Y3, Y3
-	VMULPS      (CX)(R10*4), Y4, Y5
+	VMULPS      (CX)(R9*4), Y4, Y5
 	VBLENDVPS   Y3, Y4, Y5, Y5
-	VMOVUPS     Y5, (AX)(R10*4)
+	VMOVUPS     Y5, (AX)(R9*4)
 	ADDQ        DI, DX
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_1068
-	VCVTPS2PD   (R9)(R10*4), Y3
-	VADDPD      Y3, Y1, Y1
-	VCVTPD2PSY  Y1, X1
-	VMOVUPS     X1, (R9)(R10*4)
-	VCVTPS2PD   16(R9)(R10*4), Y1
-	VADDPD      Y1, Y2, Y2
-	VCVTPD2PSY  Y2, X1
-	VMOVUPS     X1, 16(R9)(R10*4)
-	ADDQ        $0x00000008, R10
-	JMP         rows_block_1066
+	JB          rows_row_1078
+	MOVQ        x_base+48(FP), AX
+	ADDQ        1624(SP), AX
+	CMPQ        R8, AX
+	JE          rows_stored_1079
+	VMOVUPS     Y1, (SP)(R11*8)
+	VMOVUPS     Y2, 32(SP)(R11*8)
+	JMP         rows_added_1080
 
-rows_blocks_done_1067:
-	CMPQ    R10, SI
-	JE      rows_done_1069
-	MOVQ    SI, R10
-	SUBQ    $0x00000008, R10
+rows_stored_1079:
+	VCVTPS2PD  (R10)(R9*4), Y3
+	VADDPD     Y3, Y1, Y1
+	VCVTPD2PSY Y1, X1
+	VMOVUPS    X1, (R10)(R9*4)
+	VCVTPS2PD  16(R10)(R9*4), Y1
+	VADDPD     Y1, Y2, Y2
+	VCVTPD2PSY Y2, X1
+	VMOVUPS    X1, 16(R10)(R9*4)
+
+rows_added_1080:
+	ADDQ $0x00000008, R9
+	JMP  rows_block_1074
+
+rows_blocks_done_1075:
+	CMPQ    R9, 1608(SP)
+	JE      rows_chunk_done_1081
+	MOVQ    SI, R9
+	SUBQ    $0x00000008, R9
 	MOVQ    SI, AX
 	ANDQ    $0x00000007, AX
 	SHLQ    $0x02, AX
 	LEAQ    tailmask<>+0(SB), DX
-	VMOVDQU (DX)(AX*1), Y9
-	VXORPS  Y1, Y1, Y1
-	VXORPS  Y2, Y2, Y2
-	VXORPS  Y3, Y3, Y3
-	VXORPS  Y4, Y4, Y4
-	VXORPS  Y5, Y5, Y5
-	VXORPS  Y6, Y6, Y6
-	VXORPS  Y7, Y7, Y7
-	VXORPS  Y8, Y8, Y8
-	MOVQ    x_base+48(FP), DX
-	MOVQ    dy_base+24(FP), BX
-	MOVQ    dx_base+0(FP), AX
+	VMOVDQU (DX)(AX*1), Y3
+	CMPQ    1616(SP), $0x00
+	JE      rows_first_1082
+	VMOVUPS 1536(SP), Y1
+	VMOVUPS 1568(SP), Y2
+	JMP     rows_loaded_1083
 
-rows_row_1070:
-	VMOVUPS      (DX)(R10*4), Y3
-	VMOVUPS      (BX)(R10*4), Y4
-	VCMPPS       $0x1e, Y0, Y3, Y5
+rows_first_1082:
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+
+rows_loaded_1083:
+	MOVQ x_base+48(FP), DX
+	MOVQ dy_base+24(FP), BX
+	MOVQ dx_base+0(FP), AX
+	MOVQ 1616(SP), R11
+	ADDQ R11, DX
+	ADDQ R11, BX
+	ADDQ R11, AX
+
+rows_row_1084:
+	VMOVUPS      (DX)(R9*4), Y4
+	VMOVUPS      (BX)(R9*4), Y5
+	VCMPPS       $0x1e, Y0, Y4, Y6
 	MOVQ         SI, R11
 	ANDQ         $0x00000007, R11
 	SHLQ         $0x02, R11
 	LEAQ         tailmask<>+0(SB), R12
-	VMOVDQU      (R12)(R11*1), Y6
-	VORPS        Y6, Y5, Y6
-	VANDNPS      Y3, Y6, Y3
-	VANDNPS      Y4, Y6, Y6
-	VCVTPS2PD    X3, Y7
-	VCVTPS2PD    X6, Y8
-	VFMADD231PD  Y8, Y7, Y1
-	VEXTRACTF128 $0x01, Y3, X3
-	VCVTPS2PD    X3, Y3
-	VEXTRACTF128 $0x01, Y6, X6
-	VCVTPS2PD    X6, Y6
-	VFMADD231PD  Y6, Y3, Y2
-	VMULPS       (CX)(R10*4), Y4, Y3
-	VBLENDVPS    Y5, Y4, Y3, Y3
-	VBLENDVPS    Y9, (AX)(R10*4), Y3, Y3
-	VMOVUPS      Y3, (AX)(R10*4)
+	VMOVDQU      (R12)(R11*1), Y7
+	VORPS        Y7, Y6, Y7
+	VANDNPS      Y4, Y7, Y4
+	VANDNPS      Y5, Y7, Y7
+	VCVTPS2PD    X4, Y8
+	VCVTPS2PD    X7, Y9
+	VFMADD231PD  Y9, Y8, Y1
+	VEXTRACTF128 $0x01, Y4, X4
+	VCVTPS2PD    X4, Y4
+	VEXTRACTF128 $0x01, Y7, X7
+	VCVTPS2PD    X7, Y7
+	VFMADD231PD  Y7, Y4, Y2
+	VMULPS       (CX)(R9*4), Y5, Y4
+	VBLENDVPS    Y6, Y5, Y4, Y4
+	VBLENDVPS    Y3, (AX)(R9*4), Y4, Y4
+	VMOVUPS      Y4, (AX)(R9*4)
 	ADDQ         DI, DX
 	ADDQ         DI, BX
 	ADDQ         DI, AX
 	CMPQ         DX, R8
-	JB           rows_row_1070
-	VCVTPS2PD    (R9)(R10*4), Y0
-	VADDPD       Y0, Y1, Y1
-	VCVTPD2PSY   Y1, X0
-	VMOVUPS      X0, (R9)(R10*4)
-	VCVTPS2PD    16(R9)(R10*4), Y0
-	VADDPD       Y0, Y2, Y2
-	VCVTPD2PSY   Y2, X0
-	VMOVUPS      X0, 16(R9)(R10*4)
+	JB           rows_row_1084
+	MOVQ         x_base+48(FP), AX
+	ADDQ         1624(SP), AX
+	CMPQ         R8, AX
+	JE           rows_stored_1085
+	VMOVUPS      Y1, 1536(SP)
+	VMOVUPS      Y2, 1568(SP)
+	JMP          rows_added_1086
 
-rows_done_1069:
+rows_stored_1085:
+	VCVTPS2PD  (R10)(R9*4), Y3
+	VADDPD     Y3, Y1, Y1
+	VCVTPD2PSY Y1, X1
+	VMOVUPS    X1, (R10)(R9*4)
+	VCVTPS2PD  16(R10)(R9*4), Y1
+	VADDPD     Y1, Y2, Y2
+	VCVTPD2PSY Y2, X1
+	VMOVUPS    X1, 16(R10)(R9*4)
+
+rows_added_1086:
+rows_chunk_done_1081:
+	MOVQ 1632(SP), AX
+	ADDQ 1616(SP), AX
+	MOVQ AX, 1616(SP)
+	CMPQ AX, 1624(SP)
+	JB   rows_chunk_1066
+	MOVQ 1608(SP), AX
+	MOVQ AX, 1600(SP)
+	CMPQ AX, SI
+	JB   rows_group_1065
 	VZEROUPPER
 	RET
 
 // func backwardRowsDalphaAVX2F32(dy []float32, x []float32, dalpha []float32)
-// Requires: AVX, FMA3
-TEXT ·backwardRowsDalphaAVX2F32(SB), NOSPLIT, $0-72
+// Requires: AVX, CMOV, FMA3
+TEXT ·backwardRowsDalphaAVX2F32(SB), $1640-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   dalpha_len+56(FP), DX
 	MOVQ   DX, BX
 	SHLQ   $0x02, BX
-	MOVQ   x_len+32(FP), SI
-	SHLQ   $0x02, SI
-	MOVQ   x_base+24(FP), AX
-	ADDQ   AX, SI
-	MOVQ   dalpha_base+48(FP), DI
-	XORQ   R8, R8
-	MOVQ   DX, R9
-	SUBQ   $0x00000020, R9
+	MOVQ   x_len+32(FP), AX
+	SHLQ   $0x02, AX
+	MOVQ   AX, 1624(SP)
+	MOVQ   dalpha_base+48(FP), R8
+	MOVQ   BX, AX
 
-rows_block_1071:
-	CMPQ   R8, R9
-	JGT    rows_blocks_done_1072
+rows_double_1087:
+	CMPQ AX, $0x00001000
+	JA   rows_chunk_sized_1088
+	SHLQ $0x01, AX
+	JMP  rows_double_1087
+
+rows_chunk_sized_1088:
+	MOVQ AX, 1632(SP)
+	XORQ AX, AX
+	MOVQ AX, 1600(SP)
+
+rows_group_1089:
+	MOVQ    1600(SP), AX
+	ADDQ    $0x000000c0, AX
+	CMPQ    AX, DX
+	CMOVQGT DX, AX
+	MOVQ    AX, 1608(SP)
+	XORQ    AX, AX
+	MOVQ    AX, 1616(SP)
+
+rows_chunk_1090:
+	MOVQ    x_base+24(FP), SI
+	MOVQ    1632(SP), AX
+	ADDQ    1616(SP), AX
+	CMPQ    AX, 1624(SP)
+	CMOVQGT 1624(SP), AX
+	ADDQ    AX, SI
+	MOVQ    1600(SP), DI
+
+rows_block_1091:
+	MOVQ    1608(SP), AX
+	SUBQ    $0x00000020, AX
+	CMPQ    DI, AX
+	JGT     rows_blocks_done_1092
+	MOVQ    DI, R9
+	SUBQ    1600(SP), R9
+	CMPQ    1616(SP), $0x00
+	JE      rows_first_1093
+	VMOVUPS (SP)(R9*8), Y1
+	VMOVUPS 32(SP)(R9*8), Y2
+	VMOVUPS 64(SP)(R9*8), Y3
+	VMOVUPS 96(SP)(R9*8), Y4
+	VMOVUPS 128(SP)(R9*8), Y5
+	VMOVUPS 160(SP)(R9*8), Y6
+	VMOVUPS 192(SP)(R9*8), Y7
+	VMOVUPS 224(SP)(R9*8), Y8
+	JMP     rows_loaded_1094
+
+rows_first_1093:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -12682,54 +12836,59 @@ rows_block_1071:
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
-	MOVQ   x_base+24(FP), AX
-	MOVQ   dy_base+0(FP), CX
 
-rows_row_1073:
-	VCVTPS2PD   (AX)(R8*4), Y9
-	VCVTPS2PD   (CX)(R8*4), Y10
+rows_loaded_1094:
+	MOVQ x_base+24(FP), AX
+	MOVQ dy_base+0(FP), CX
+	MOVQ 1616(SP), R10
+	ADDQ R10, AX
+	ADDQ R10, CX
+
+rows_row_1095:
+	VCVTPS2PD   (AX)(DI*4), Y9
+	VCVTPS2PD   (CX)(DI*4), Y10
 	VCMPPD      $0x1e, Y0, Y9, Y11
 	VMINPD      Y9, Y0, Y9
 	VANDNPD     Y10, Y11, Y10
 	VFMADD231PD Y10, Y9, Y1
-	VCVTPS2PD   16(AX)(R8*4), Y9
-	VCVTPS2PD   16(CX)(R8*4), Y10
+	VCVTPS2PD   16(AX)(DI*4), Y9
+	VCVTPS2PD   16(CX)(DI*4), Y10
 	VCMPPD      $0x1e, Y0, Y9, Y11
 	VMINPD      Y9, Y0, Y9
 	VANDNPD     Y10, Y11, Y10
 	VFMADD231PD Y10, Y9, Y2
-	VCVTPS2PD   32(AX)(R8*4), Y9
-	VCVTPS2PD   32(CX)(R8*4), Y10
+	VCVTPS2PD   32(AX)(DI*4), Y9
+	VCVTPS2PD   32(CX)(DI*4), Y10
 	VCMPPD      $0x1e, Y0, Y9, Y11
 	VMINPD      Y9, Y0, Y9
 	VANDNPD     Y10, Y11, Y10
 	VFMADD231PD Y10, Y9, Y3
-	VCVTPS2PD   48(AX)(R8*4), Y9
-	VCVTPS2PD   48(CX)(R8*4), Y10
+	VCVTPS2PD   48(AX)(DI*4), Y9
+	VCVTPS2PD   48(CX)(DI*4), Y10
 	VCMPPD      $0x1e, Y0, Y9, Y11
 	VMINPD      Y9, Y0, Y9
 	VANDNPD     Y10, Y11, Y10
 	VFMADD231PD Y10, Y9, Y4
-	VCVTPS2PD   64(AX)(R8*4), Y9
-	VCVTPS2PD   64(CX)(R8*4), Y10
+	VCVTPS2PD   64(AX)(DI*4), Y9
+	VCVTPS2PD   64(CX)(DI*4), Y10
 	VCMPPD      $0x1e, Y0, Y9, Y11
 	VMINPD      Y9, Y0, Y9
 	VANDNPD     Y10, Y11, Y10
 	VFMADD231PD Y10, Y9, Y5
-	VCVTPS2PD   80(AX)(R8*4), Y9
-	VCVTPS2PD   80(CX)(R8*4), Y10
+	VCVTPS2PD   80(AX)(DI*4), Y9
+	VCVTPS2PD   80(CX)(DI*4), Y10
 	VCMPPD      $0x1e, Y0, Y9, Y11
 	VMINPD      Y9, Y0, Y9
 	VANDNPD     Y10, Y11, Y10
 	VFMADD231PD Y10, Y9, Y6
-	VCVTPS2PD   96(AX)(R8*4), Y9
-	VCVTPS2PD   96(CX)(R8*4), Y10
+	VCVTPS2PD   96(AX)(DI*4), Y9
+	VCVTPS2PD   96(CX)(DI*4), Y10
 	VCMPPD      $0x1e, Y0, Y9, Y11
 	VMINPD      Y9, Y0, Y9
 	VANDNPD     Y10, Y11, Y10
 	VFMADD231PD Y10, Y9, Y7
-	VCVTPS2PD   112(AX)(R8*4), Y9
-	VCVTPS2PD   112(CX)(R8*4), Y10
+	VCVTPS2PD   112(AX)(DI*4), Y9
+	VCVTPS2PD   112(CX)(DI*4), Y10
 	VCMPPD      $0x1e, Y0, Y9, Y11
 	VMINPD      Y9, Y0, Y9
 	VANDNPD     Y10, Y11, Y10
@@ -12737,69 +12896,93 @@ rows_row_1073:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_1073
-	VCVTPS2PD   (DI)(R8*4), Y9
-	VADDPD      Y9, Y1, Y1
-	VCVTPD2PSY  Y1, X1
-	VMOVUPS     X1, (DI)(R8*4)
-	VCVTPS2PD   16(DI)(R8*4), Y1
-	VADDPD      Y1, Y2, Y2
-	VCVTPD2PSY  Y2, X1
-	VMOVUPS     X1, 16(DI)(R8*4)
-	VCVTPS2PD   32(DI)(R8*4), Y1
-	VADDPD      Y1, Y3, Y3
-	VCVTPD2PSY  Y3, X1
-	VMOVUPS     X1, 32(DI)(R8*4)
-	VCVTPS2PD   48(DI)(R8*4), Y1
-	VADDPD      Y1, Y4, Y4
-	VCVTPD2PSY  Y4, X1
-	VMOVUPS     X1, 48(DI)(R8*4)
-	VCVTPS2PD   64(DI)(R8*4), Y1
-	VADDPD      Y1, Y5, Y5
-	VCVTPD2PSY  Y5, X1
-	VMOVUPS     X1, 64(DI)(R8*4)
-	VCVTPS2PD   80(DI)(R8*4), Y1
-	VADDPD      Y1, Y6, Y6
-	VCVTPD2PSY  Y6, X1
-	VMOVUPS     X1, 80(DI)(R8*4)
-	VCVTPS2PD   96(DI)(R8*4), Y1
-	VADDPD      Y1, Y7, Y7
-	VCVTPD2PSY  Y7, X1
-	VMOVUPS     X1, 96(DI)(R8*4)
-	VCVTPS2PD   112(DI)(R8*4), Y1
-	VADDPD      Y1, Y8, Y8
-	VCVTPD2PSY  Y8, X1
-	VMOVUPS     X1, 112(DI)(R8*4)
-	ADDQ        $0x00000020, R8
-	JMP         rows_block_1071
+	JB          rows_row_1095
+	MOVQ        x_base+24(FP), AX
+	ADDQ        1624(SP), AX
+	CMPQ        SI, AX
+	JE          rows_stored_1096
+	VMOVUPS     Y1, (SP)(R9*8)
+	VMOVUPS     Y2, 32(SP)(R9*8)
+	VMOVUPS     Y3, 64(SP)(R9*8)
+	VMOVUPS     Y4, 96(SP)(R9*8)
+	VMOVUPS     Y5, 128(SP)(R9*8)
+	VMOVUPS     Y6, 160(SP)(R9*8)
+	VMOVUPS     Y7, 192(SP)(R9*8)
+	VMOVUPS     Y8, 224(SP)(R9*8)
+	JMP         rows_added_1097
 
-rows_blocks_done_1072:
-	MOVQ DX, R9
-	SUBQ $0x00000008, R9
+rows_stored_1096:
+	VCVTPS2PD  (R8)(DI*4), Y9
+	VADDPD     Y9, Y1, Y1
+	VCVTPD2PSY Y1, X1
+	VMOVUPS    X1, (R8)(DI*4)
+	VCVTPS2PD  16(R8)(DI*4), Y1
+	VADDPD     Y1, Y2, Y2
+	VCVTPD2PSY Y2, X1
+	VMOVUPS    X1, 16(R8)(DI*4)
+	VCVTPS2PD  32(R8)(DI*4), Y1
+	VADDPD     Y1, Y3, Y3
+	VCVTPD2PSY Y3, X1
+	VMOVUPS    X1, 32(R8)(DI*4)
+	VCVTPS2PD  48(R8)(DI*4), Y1
+	VADDPD     Y1, Y4, Y4
+	VCVTPD2PSY Y4, X1
+	VMOVUPS    X1, 48(R8)(DI*4)
+	VCVTPS2PD  64(R8)(DI*4), Y1
+	VADDPD     Y1, Y5, Y5
+	VCVTPD2PSY Y5, X1
+	VMOVUPS    X1, 64(R8)(DI*4)
+	VCVTPS2PD  80(R8)(DI*4), Y1
+	VADDPD     Y1, Y6, Y6
+	VCVTPD2PSY Y6, X1
+	VMOVUPS    X1, 80(R8)(DI*4)
+	VCVTPS2PD  96(R8)(DI*4), Y1
+	VADDPD     Y1, Y7, Y7
+	VCVTPD2PSY Y7, X1
+	VMOVUPS    X1, 96(R8)(DI*4)
+	VCVTPS2PD  112(R8)(DI*4), Y1
+	VADDPD     Y1, Y8, Y8
+	VCVTPD2PSY Y8, X1
+	VMOVUPS    X1, 112(R8)(DI*4)
 
-rows_block_1074:
-	CMPQ   R8, R9
-	JGT    rows_blocks_done_1075
+rows_added_1097:
+	ADDQ $0x00000020, DI
+	JMP  rows_block_1091
+
+rows_blocks_done_1092:
+rows_block_1098:
+	MOVQ    1608(SP), AX
+	SUBQ    $0x00000008, AX
+	CMPQ    DI, AX
+	JGT     rows_blocks_done_1099
+	MOVQ    DI, R9
+	SUBQ    1600(SP), R9
+	CMPQ    1616(SP), $0x00
+	JE      rows_first_1100
+	VMOVUPS (SP)(R9*8), Y1
+	VMOVUPS 32(SP)(R9*8), Y2
+	JMP     rows_loaded_1101
+
+rows_first_1100:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
-	MOVQ   x_base+24(FP), AX
-	MOVQ   dy_base+0(FP), CX
 
-rows_row_1076:
-	VCVTPS2PD   (AX)(R8*4), Y3
-	VCVTPS2PD   (CX)(R8*4), Y4
+rows_loaded_1101:
+	MOVQ x_base+24(FP), AX
+	MOVQ dy_base+0(FP), CX
+	MOVQ 1616(SP), R10
+	ADDQ R10, AX
+	ADDQ R10, CX
+
+rows_row_1102:
+	VCVTPS2PD   (AX)(DI*4), Y3
+	VCVTPS2PD   (CX)(DI*4), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
 	VMINPD      Y3, Y0, Y3
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y1
-	VCVTPS2PD   16(AX)(R8*4), Y3
-	VCVTPS2PD   16(CX)(R8*4), Y4
+	VCVTPS2PD   16(AX)(DI*4), Y3
+	VCVTPS2PD   16(CX)(DI*4), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
 	VMINPD      Y3, Y0, Y3
 	VANDNPD     Y4, Y5, Y4
@@ -12807,42 +12990,59 @@ rows_row_1076:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_1076
-	VCVTPS2PD   (DI)(R8*4), Y3
-	VADDPD      Y3, Y1, Y1
-	VCVTPD2PSY  Y1, X1
-	VMOVUPS     X1, (DI)(R8*4)
-	VCVTPS2PD   16(DI)(R8*4), Y1
-	VADDPD      Y1, Y2, Y2
-	VCVTPD2PSY  Y2, X1
-	VMOVUPS     X1, 16(DI)(R8*4)
-	ADDQ        $0x00000008, R8
-	JMP         rows_block_1074
+	JB          rows_row_1102
+	MOVQ        x_base+24(FP), AX
+	ADDQ        1624(SP), AX
+	CMPQ        SI, AX
+	JE          rows_stored_1103
+	VMOVUPS     Y1, (SP)(R9*8)
+	VMOVUPS     Y2, 32(SP)(R9*8)
+	JMP         rows_added_1104
 
-rows_blocks_done_1075:
-	CMPQ    R8, DX
-	JE      rows_done_1077
-	MOVQ    DX, R8
-	SUBQ    $0x00000008, R8
+rows_stored_1103:
+	VCVTPS2PD  (R8)(DI*4), Y3
+	VADDPD     Y3, Y1, Y1
+	VCVTPD2PSY Y1, X1
+	VMOVUPS    X1, (R8)(DI*4)
+	VCVTPS2PD  16(R8)(DI*4), Y1
+	VADDPD     Y1, Y2, Y2
+	VCVTPD2PSY Y2, X1
+	VMOVUPS    X1, 16(R8)(DI*4)
+
+rows_added_1104:
+	ADDQ $0x00000008, DI
+	JMP  rows_block_1098
+
+rows_blocks_done_1099:
+	CMPQ    DI, 1608(SP)
+	JE      rows_chunk_done_1105
+	MOVQ    DX, DI
+	SUBQ    $0x00000008, DI
 	MOVQ    DX, AX
 	ANDQ    $0x00000007, AX
 	SHLQ    $0x02, AX
 	LEAQ    tailmask<>+0(SB), CX
 	VMOVDQU (CX)(AX*1), Y1
-	VXORPS  Y1, Y1, Y1
-	VXORPS  Y2, Y2, Y2
-	VXORPS  Y3, Y3, Y3
-	VXORPS  Y4, Y4, Y4
-	VXORPS  Y5, Y5, Y5
-	VXORPS  Y6, Y6, Y6
-	VXORPS  Y7, Y7, Y7
-	VXORPS  Y8, Y8, Y8
-	MOVQ    x_base+24(FP), AX
-	MOVQ    dy_base+0(FP), CX
+	CMPQ    1616(SP), $0x00
+	JE      rows_first_1106
+	VMOVUPS 1536(SP), Y1
+	VMOVUPS 1568(SP), Y2
+	JMP     rows_loaded_1107
 
-rows_row_1078:
-	VMOVUPS      (AX)(R8*4), Y3
-	VMOVUPS      (CX)(R8*4), Y4
+rows_first_1106:
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+
+rows_loaded_1107:
+	MOVQ x_base+24(FP), AX
+	MOVQ dy_base+0(FP), CX
+	MOVQ 1616(SP), R9
+	ADDQ R9, AX
+	ADDQ R9, CX
+
+rows_row_1108:
+	VMOVUPS      (AX)(DI*4), Y3
+	VMOVUPS      (CX)(DI*4), Y4
 	VCMPPS       $0x1e, Y0, Y3, Y5
 	MOVQ         DX, R9
 	ANDQ         $0x00000007, R9
@@ -12863,236 +13063,404 @@ rows_row_1078:
 	ADDQ         BX, AX
 	ADDQ         BX, CX
 	CMPQ         AX, SI
-	JB           rows_row_1078
-	VCVTPS2PD    (DI)(R8*4), Y0
-	VADDPD       Y0, Y1, Y1
-	VCVTPD2PSY   Y1, X0
-	VMOVUPS      X0, (DI)(R8*4)
-	VCVTPS2PD    16(DI)(R8*4), Y0
-	VADDPD       Y0, Y2, Y2
-	VCVTPD2PSY   Y2, X0
-	VMOVUPS      X0, 16(DI)(R8*4)
+	JB           rows_row_1108
+	MOVQ         x_base+24(FP), AX
+	ADDQ         1624(SP), AX
+	CMPQ         SI, AX
+	JE           rows_stored_1109
+	VMOVUPS      Y1, 1536(SP)
+	VMOVUPS      Y2, 1568(SP)
+	JMP          rows_added_1110
 
-rows_done_1077:
+rows_stored_1109:
+	VCVTPS2PD  (R8)(DI*4), Y3
+	VADDPD     Y3, Y1, Y1
+	VCVTPD2PSY Y1, X1
+	VMOVUPS    X1, (R8)(DI*4)
+	VCVTPS2PD  16(R8)(DI*4), Y1
+	VADDPD     Y1, Y2, Y2
+	VCVTPD2PSY Y2, X1
+	VMOVUPS    X1, 16(R8)(DI*4)
+
+rows_added_1110:
+rows_chunk_done_1105:
+	MOVQ 1632(SP), AX
+	ADDQ 1616(SP), AX
+	MOVQ AX, 1616(SP)
+	CMPQ AX, 1624(SP)
+	JB   rows_chunk_1090
+	MOVQ 1608(SP), AX
+	MOVQ AX, 1600(SP)
+	CMPQ AX, DX
+	JB   rows_group_1089
 	VZEROUPPER
 	RET
 
 // func backwardRowsAVX2F64(dx []float64, dy []float64, x []float64, alpha []float64, dalpha []float64)
-// Requires: AVX, FMA3
-TEXT ·backwardRowsAVX2F64(SB), NOSPLIT, $0-120
+// Requires: AVX, CMOV, FMA3
+TEXT ·backwardRowsAVX2F64(SB), $1608-120
 	MOVQ   alpha_base+72(FP), CX
 	VXORPS Y0, Y0, Y0
 	MOVQ   dalpha_len+104(FP), SI
 	MOVQ   SI, DI
 	SHLQ   $0x03, DI
-	MOVQ   x_len+56(FP), R8
-	SHLQ   $0x03, R8
-	MOVQ   x_base+48(FP), AX
-	ADDQ   AX, R8
-	MOVQ   dalpha_base+96(FP), R9
-	XORQ   R10, R10
-	MOVQ   SI, R11
-	SUBQ   $0x00000010, R11
+	MOVQ   x_len+56(FP), AX
+	SHLQ   $0x03, AX
+	MOVQ   AX, 1592(SP)
+	MOVQ   dalpha_base+96(FP), R10
+	MOVQ   DI, AX
 
-rows_block_1079:
-	CMPQ   R10, R11
-	JGT    rows_blocks_done_1080
+rows_double_1111:
+	CMPQ AX, $0x00001000
+	JA   rows_chunk_sized_1112
+	SHLQ $0x01, AX
+	JMP  rows_double_1111
+
+rows_chunk_sized_1112:
+	MOVQ AX, 1600(SP)
+	XORQ AX, AX
+	MOVQ AX, 1568(SP)
+
+rows_group_1113:
+	MOVQ    1568(SP), AX
+	ADDQ    $0x000000c0, AX
+	CMPQ    AX, SI
+	CMOVQGT SI, AX
+	MOVQ    AX, 1576(SP)
+	XORQ    AX, AX
+	MOVQ    AX, 1584(SP)
+
+rows_chunk_1114:
+	MOVQ    x_base+48(FP), R8
+	MOVQ    1600(SP), AX
+	ADDQ    1584(SP), AX
+	CMPQ    AX, 1592(SP)
+	CMOVQGT 1592(SP), AX
+	ADDQ    AX, R8
+	MOVQ    1568(SP), R9
+
+rows_block_1115:
+	MOVQ    1576(SP), AX
+	SUBQ    $0x00000010, AX
+	CMPQ    R9, AX
+	JGT     rows_blocks_done_1116
+	MOVQ    R9, R11
+	SUBQ    1568(SP), R11
+	CMPQ    1584(SP), $0x00
+	JE      rows_first_1117
+	VMOVUPD (SP)(R11*8), Y1
+	VMOVUPD 32(SP)(R11*8), Y2
+	VMOVUPD 64(SP)(R11*8), Y3
+	VMOVUPD 96(SP)(R11*8), Y4
+	JMP     rows_loaded_1118
+
+rows_first_1117:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
-	MOVQ   x_base+48(FP), DX
-	MOVQ   dy_base+24(FP), BX
-	MOVQ   dx_base+0(FP), AX
 
-rows_row_1081:
-	VMOVUPD     (DX)(R10*8), Y5
-	VMOVUPD     (BX)(R10*8), Y6
+rows_loaded_1118:
+	MOVQ x_base+48(FP), DX
+	MOVQ dy_base+24(FP), BX
+	MOVQ dx_base+0(FP), AX
+	MOVQ 1584(SP), R12
+	ADDQ R12, DX
+	ADDQ R12, BX
+	ADDQ R12, AX
+
+rows_row_1119:
+	VMOVUPD     (DX)(R9*8), Y5
+	VMOVUPD     (BX)(R9*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
 	VANDNPD     Y5, Y7, Y5
 	VANDNPD     Y6, Y7, Y8
 	VFMADD231PD Y8, Y5, Y1
-	VMULPD      (CX)(R10*8), Y6, Y5
+	VMULPD      (CX)(R9*8), Y6, Y5
 	VBLENDVPD   Y7, Y6, Y5, Y5
-	VMOVUPD     Y5, (AX)(R10*8)
-	VMOVUPD     32(DX)(R10*8), Y5
-	VMOVUPD     32(BX)(R10*8), Y6
+	VMOVUPD     Y5, (AX)(R9*8)
+	VMOVUPD     32(DX)(R9*8), Y5
+	VMOVUPD     32(BX)(R9*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
 	VANDNPD     Y5, Y7, Y5
 	VANDNPD     Y6, Y7, Y8
 	VFMADD231PD Y8, Y5, Y2
-	VMULPD      32(CX)(R10*8), Y6, Y5
+	VMULPD      32(CX)(R9*8), Y6, Y5
 	VBLENDVPD   Y7, Y6, Y5, Y5
-	VMOVUPD     Y5, 32(AX)(R10*8)
-	VMOVUPD     64(DX)(R10*8), Y5
-	VMOVUPD     64(BX)(R10*8), Y6
+	VMOVUPD     Y5, 32(AX)(R9*8)
+	VMOVUPD     64(DX)(R9*8), Y5
+	VMOVUPD     64(BX)(R9*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
 	VANDNPD     Y5, Y7, Y5
 	VANDNPD     Y6, Y7, Y8
 	VFMADD231PD Y8, Y5, Y3
-	VMULPD      64(CX)(R10*8), Y6, Y5
+	VMULPD      64(CX)(R9*8), Y6, Y5
 	VBLENDVPD   Y7, Y6, Y5, Y5
-	VMOVUPD     Y5, 64(AX)(R10*8)
-	VMOVUPD     96(DX)(R10*8), Y5
-	VMOVUPD     96(BX)(R10*8), Y6
+	VMOVUPD     Y5, 64(AX)(R9*8)
+	VMOVUPD     96(DX)(R9*8), Y5
+	VMOVUPD     96(BX)(R9*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
 	VANDNPD     Y5, Y7, Y5
 	VANDNPD     Y6, Y7, Y8
 	VFMADD231PD Y8, Y5, Y4
-	VMULPD      96(CX)(R10*8), Y6, Y5
+	VMULPD      96(CX)(R9*8), Y6, Y5
 	VBLENDVPD   Y7, Y6, Y5, Y5
-	VMOVUPD     Y5, 96(AX)(R10*8)
+	VMOVUPD     Y5, 96(AX)(R9*8)
 	ADDQ        DI, DX
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_1081
-	VMOVUPD     (R9)(R10*8), Y5
-	VADDPD      Y5, Y1, Y1
-	VMOVUPD     Y1, (R9)(R10*8)
-	VMOVUPD     32(R9)(R10*8), Y1
-	VADDPD      Y1, Y2, Y2
-	VMOVUPD     Y2, 32(R9)(R10*8)
-	VMOVUPD     64(R9)(R10*8), Y1
-	VADDPD      Y1, Y3, Y3
-	VMOVUPD     Y3, 64(R9)(R10*8)
-	VMOVUPD     96(R9)(R10*8), Y1
-	VADDPD      Y1, Y4, Y4
-	VMOVUPD     Y4, 96(R9)(R10*8)
-	ADDQ        $0x00000010, R10
-	JMP         rows_block_1079
+	JB          rows_row_1119
+	MOVQ        x_base+48(FP), AX
+	ADDQ        1592(SP), AX
+	CMPQ        R8, AX
+	JE          rows_stored_1120
+	VMOVUPD     Y1, (SP)(R11*8)
+	VMOVUPD     Y2, 32(SP)(R11*8)
+	VMOVUPD     Y3, 64(SP)(R11*8)
+	VMOVUPD     Y4, 96(SP)(R11*8)
+	JMP         rows_added_1121
 
-rows_blocks_done_1080:
-	MOVQ SI, R11
-	SUBQ $0x00000004, R11
+rows_stored_1120:
+	VMOVUPD (R10)(R9*8), Y5
+	VADDPD  Y5, Y1, Y1
+	VMOVUPD Y1, (R10)(R9*8)
+	VMOVUPD 32(R10)(R9*8), Y1
+	VADDPD  Y1, Y2, Y2
+	VMOVUPD Y2, 32(R10)(R9*8)
+	VMOVUPD 64(R10)(R9*8), Y1
+	VADDPD  Y1, Y3, Y3
+	VMOVUPD Y3, 64(R10)(R9*8)
+	VMOVUPD 96(R10)(R9*8), Y1
+	VADDPD  Y1, Y4, Y4
+	VMOVUPD Y4, 96(R10)(R9*8)
 
-rows_block_1082:
-	CMPQ   R10, R11
-	JGT    rows_blocks_done_1083
+rows_added_1121:
+	ADDQ $0x00000010, R9
+	JMP  rows_block_1115
+
+rows_blocks_done_1116:
+rows_block_1122:
+	MOVQ    1576(SP), AX
+	SUBQ    $0x00000004, AX
+	CMPQ    R9, AX
+	JGT     rows_blocks_done_1123
+	MOVQ    R9, R11
+	SUBQ    1568(SP), R11
+	CMPQ    1584(SP), $0x00
+	JE      rows_first_1124
+	VMOVUPD (SP)(R11*8), Y1
+	JMP     rows_loaded_1125
+
+rows_first_1124:
 	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	MOVQ   x_base+48(FP), DX
-	MOVQ   dy_base+24(FP), BX
-	MOVQ   dx_base+0(FP), AX
 
-rows_row_1084:
-	VMOVUPD     (DX)(R10*8), Y2
-	VMOVUPD     (BX)(R10*8), Y3
+rows_loaded_1125:
+	MOVQ x_base+48(FP), DX
+	MOVQ dy_base+24(FP), BX
+	MOVQ dx_base+0(FP), AX
+	MOVQ 1584(SP), R12
+	ADDQ R12, DX
+	ADDQ R12, BX
+	ADDQ R12, AX
+
+rows_row_1126:
+	VMOVUPD     (DX)(R9*8), Y2
+	VMOVUPD     (BX)(R9*8), Y3
 	VCMPPD      $0x1e, Y0, Y2, Y4
 	VANDNPD     Y2, Y4, Y2
 	VANDNPD     Y3, Y4, Y5
 	VFMADD231PD Y5, Y2, Y1
-	VMULPD      (CX)(R10*8), Y3, Y2
+	VMULPD      (CX)(R9*8), Y3, Y2
 	VBLENDVPD   Y4, Y3, Y2, Y2
-	VMOVUPD     Y2, (AX)(R10*8)
+	VMOVUPD     Y2, (AX)(R9*8)
 	ADDQ        DI, DX
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_1084
-	VMOVUPD     (R9)(R10*8), Y2
-	VADDPD      Y2, Y1, Y1
-	VMOVUPD     Y1, (R9)(R10*8)
-	ADDQ        $0x00000004, R10
-	JMP         rows_block_1082
+	JB          rows_row_1126
+	MOVQ        x_base+48(FP), AX
+	ADDQ        1592(SP), AX
+	CMPQ        R8, AX
+	JE          rows_stored_1127
+	VMOVUPD     Y1, (SP)(R11*8)
+	JMP         rows_added_1128
 
-rows_blocks_done_1083:
-	CMPQ    R10, SI
-	JE      rows_done_1085
-	MOVQ    SI, R10
-	SUBQ    $0x00000004, R10
+rows_stored_1127:
+	VMOVUPD (R10)(R9*8), Y2
+	VADDPD  Y2, Y1, Y1
+	VMOVUPD Y1, (R10)(R9*8)
+
+rows_added_1128:
+	ADDQ $0x00000004, R9
+	JMP  rows_block_1122
+
+rows_blocks_done_1123:
+	CMPQ    R9, 1576(SP)
+	JE      rows_chunk_done_1129
+	MOVQ    SI, R9
+	SUBQ    $0x00000004, R9
 	MOVQ    SI, AX
 	ANDQ    $0x00000003, AX
 	SHLQ    $0x03, AX
 	LEAQ    tailmask<>+0(SB), DX
-	VMOVDQU (DX)(AX*1), Y5
-	VXORPS  Y1, Y1, Y1
-	VXORPS  Y2, Y2, Y2
-	VXORPS  Y3, Y3, Y3
-	VXORPS  Y4, Y4, Y4
-	MOVQ    x_base+48(FP), DX
-	MOVQ    dy_base+24(FP), BX
-	MOVQ    dx_base+0(FP), AX
+	VMOVDQU (DX)(AX*1), Y2
+	CMPQ    1584(SP), $0x00
+	JE      rows_first_1130
+	VMOVUPD 1536(SP), Y1
+	JMP     rows_loaded_1131
 
-rows_row_1086:
-	VMOVUPD     (DX)(R10*8), Y2
-	VMOVUPD     (BX)(R10*8), Y3
-	VCMPPD      $0x1e, Y0, Y2, Y4
+rows_first_1130:
+	VXORPS Y1, Y1, Y1
+
+rows_loaded_1131:
+	MOVQ x_base+48(FP), DX
+	MOVQ dy_base+24(FP), BX
+	MOVQ dx_base+0(FP), AX
+	MOVQ 1584(SP), R11
+	ADDQ R11, DX
+	ADDQ R11, BX
+	ADDQ R11, AX
+
+rows_row_1132:
+	VMOVUPD     (DX)(R9*8), Y3
+	VMOVUPD     (BX)(R9*8), Y4
+	VCMPPD      $0x1e, Y0, Y3, Y5
 	MOVQ        SI, R11
 	ANDQ        $0x00000003, R11
 	SHLQ        $0x03, R11
 	LEAQ        tailmask<>+0(SB), R12
 	VMOVDQU     (R12)(R11*1), Y6
-	VORPS       Y6, Y4, Y6
-	VANDNPD     Y2, Y6, Y2
-	VANDNPD     Y3, Y6, Y6
-	VFMADD231PD Y6, Y2, Y1
-	VMULPD      (CX)(R10*8), Y3, Y2
-	VBLENDVPD   Y4, Y3, Y2, Y2
-	VBLENDVPD   Y5, (AX)(R10*8), Y2, Y2
-	VMOVUPD     Y2, (AX)(R10*8)
+	VORPS       Y6, Y5, Y6
+	VANDNPD     Y3, Y6, Y3
+	VANDNPD     Y4, Y6, Y6
+	VFMADD231PD Y6, Y3, Y1
+	VMULPD      (CX)(R9*8), Y4, Y3
+	VBLENDVPD   Y5, Y4, Y3, Y3
+	VBLENDVPD   Y2, (AX)(R9*8), Y3, Y3
+	VMOVUPD     Y3, (AX)(R9*8)
 	ADDQ        DI, DX
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_1086
-	VMOVUPD     (R9)(R10*8), Y0
-	VADDPD      Y0, Y1, Y1
-	VMOVUPD     Y1, (R9)(R10*8)
+	JB          rows_row_1132
+	MOVQ        x_base+48(FP), AX
+	ADDQ        1592(SP), AX
+	CMPQ        R8, AX
+	JE          rows_stored_1133
+	VMOVUPD     Y1, 1536(SP)
+	JMP         rows_added_1134
 
-rows_done_1085:
+rows_stored_1133:
+	VMOVUPD (R10)(R9*8), Y2
+	VADDPD  Y2, Y1, Y1
+	VMOVUPD Y1, (R10)(R9*8)
+
+rows_added_1134:
+rows_chunk_done_1129:
+	MOVQ 1600(SP), AX
+	ADDQ 1584(SP), AX
+	MOVQ AX, 1584(SP)
+	CMPQ AX, 1592(SP)
+	JB   rows_chunk_1114
+	MOVQ 1576(SP), AX
+	MOVQ AX, 1568(SP)
+	CMPQ AX, SI
+	JB   rows_group_1113
 	VZEROUPPER
 	RET
 
 // func backwardRowsDalphaAVX2F64(dy []float64, x []float64, dalpha []float64)
-// Requires: AVX, FMA3
-TEXT ·backwardRowsDalphaAVX2F64(SB), NOSPLIT, $0-72
+// Requires: AVX, CMOV, FMA3
+TEXT ·backwardRowsDalphaAVX2F64(SB), $1608-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   dalpha_len+56(FP), DX
 	MOVQ   DX, BX
 	SHLQ   $0x03, BX
-	MOVQ   x_len+32(FP), SI
-	SHLQ   $0x03, SI
-	MOVQ   x_base+24(FP), AX
-	ADDQ   AX, SI
-	MOVQ   dalpha_base+48(FP), DI
-	XORQ   R8, R8
-	MOVQ   DX, R9
-	SUBQ   $0x00000010, R9
+	MOVQ   x_len+32(FP), AX
+	SHLQ   $0x03, AX
+	MOVQ   AX, 1592(SP)
+	MOVQ   dalpha_base+48(FP), R8
+	MOVQ   BX, AX
 
-rows_block_1087:
-	CMPQ   R8, R9
-	JGT    rows_blocks_done_1088
+rows_double_1135:
+	CMPQ AX, $0x00001000
+	JA   rows_chunk_sized_1136
+	SHLQ $0x01, AX
+	JMP  rows_double_1135
+
+rows_chunk_sized_1136:
+	MOVQ AX, 1600(SP)
+	XORQ AX, AX
+	MOVQ AX, 1568(SP)
+
+rows_group_1137:
+	MOVQ    1568(SP), AX
+	ADDQ    $0x000000c0, AX
+	CMPQ    AX, DX
+	CMOVQGT DX, AX
+	MOVQ    AX, 1576(SP)
+	XORQ    AX, AX
+	MOVQ    AX, 1584(SP)
+
+rows_chunk_1138:
+	MOVQ    x_base+24(FP), SI
+	MOVQ    1600(SP), AX
+	ADDQ    1584(SP), AX
+	CMPQ    AX, 1592(SP)
+	CMOVQGT 1592(SP), AX
+	ADDQ    AX, SI
+	MOVQ    1568(SP), DI
+
+rows_block_1139:
+	MOVQ    1576(SP), AX
+	SUBQ    $0x00000010, AX
+	CMPQ    DI, AX
+	JGT     rows_blocks_done_1140
+	MOVQ    DI, R9
+	SUBQ    1568(SP), R9
+	CMPQ    1584(SP), $0x00
+	JE      rows_first_1141
+	VMOVUPD (SP)(R9*8), Y1
+	VMOVUPD 32(SP)(R9*8), Y2
+	VMOVUPD 64(SP)(R9*8), Y3
+	VMOVUPD 96(SP)(R9*8), Y4
+	JMP     rows_loaded_1142
+
+rows_first_1141:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
-	MOVQ   x_base+24(FP), AX
-	MOVQ   dy_base+0(FP), CX
 
-rows_row_1089:
-	VMOVUPD     (AX)(R8*8), Y5
-	VMOVUPD     (CX)(R8*8), Y6
+rows_loaded_1142:
+	MOVQ x_base+24(FP), AX
+	MOVQ dy_base+0(FP), CX
+	MOVQ 1584(SP), R10
+	ADDQ R10, AX
+	ADDQ R10, CX
+
+rows_row_1143:
+	VMOVUPD     (AX)(DI*8), Y5
+	VMOVUPD     (CX)(DI*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
 	VANDNPD     Y5, Y7, Y5
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y1
-	VMOVUPD     32(AX)(R8*8), Y5
-	VMOVUPD     32(CX)(R8*8), Y6
+	VMOVUPD     32(AX)(DI*8), Y5
+	VMOVUPD     32(CX)(DI*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
 	VANDNPD     Y5, Y7, Y5
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y2
-	VMOVUPD     64(AX)(R8*8), Y5
-	VMOVUPD     64(CX)(R8*8), Y6
+	VMOVUPD     64(AX)(DI*8), Y5
+	VMOVUPD     64(CX)(DI*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
 	VANDNPD     Y5, Y7, Y5
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y3
-	VMOVUPD     96(AX)(R8*8), Y5
-	VMOVUPD     96(CX)(R8*8), Y6
+	VMOVUPD     96(AX)(DI*8), Y5
+	VMOVUPD     96(CX)(DI*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
 	VANDNPD     Y5, Y7, Y5
 	VANDNPD     Y6, Y7, Y6
@@ -13100,39 +13468,61 @@ rows_row_1089:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_1089
-	VMOVUPD     (DI)(R8*8), Y5
-	VADDPD      Y5, Y1, Y1
-	VMOVUPD     Y1, (DI)(R8*8)
-	VMOVUPD     32(DI)(R8*8), Y1
-	VADDPD      Y1, Y2, Y2
-	VMOVUPD     Y2, 32(DI)(R8*8)
-	VMOVUPD     64(DI)(R8*8), Y1
-	VADDPD      Y1, Y3, Y3
-	VMOVUPD     Y3, 64(DI)(R8*8)
-	VMOVUPD     96(DI)(R8*8), Y1
-	VADDPD      Y1, Y4, Y4
-	VMOVUPD     Y4, 96(DI)(R8*8)
-	ADDQ        $0x00000010, R8
-	JMP         rows_block_1087
+	JB          rows_row_1143
+	MOVQ        x_base+24(FP), AX
+	ADDQ        1592(SP), AX
+	CMPQ        SI, AX
+	JE          rows_stored_1144
+	VMOVUPD     Y1, (SP)(R9*8)
+	VMOVUPD     Y2, 32(SP)(R9*8)
+	VMOVUPD     Y3, 64(SP)(R9*8)
+	VMOVUPD     Y4, 96(SP)(R9*8)
+	JMP         rows_added_1145
 
-rows_blocks_done_1088:
-	MOVQ DX, R9
-	SUBQ $0x00000004, R9
+rows_stored_1144:
+	VMOVUPD (R8)(DI*8), Y5
+	VADDPD  Y5, Y1, Y1
+	VMOVUPD Y1, (R8)(DI*8)
+	VMOVUPD 32(R8)(DI*8), Y1
+	VADDPD  Y1, Y2, Y2
+	VMOVUPD Y2, 32(R8)(DI*8)
+	VMOVUPD 64(R8)(DI*8), Y1
+	VADDPD  Y1, Y3, Y3
+	VMOVUPD Y3, 64(R8)(DI*8)
+	VMOVUPD 96(R8)(DI*8), Y1
+	VADDPD  Y1, Y4, Y4
+	VMOVUPD Y4, 96(R8)(DI*8)
 
-rows_block_1090:
-	CMPQ   R8, R9
-	JGT    rows_blocks_done_1091
+rows_added_1145:
+	ADDQ $0x00000010, DI
+	JMP  rows_block_1139
+
+rows_blocks_done_1140:
+rows_block_1146:
+	MOVQ    1576(SP), AX
+	SUBQ    $0x00000004, AX
+	CMPQ    DI, AX
+	JGT     rows_blocks_done_1147
+	MOVQ    DI, R9
+	SUBQ    1568(SP), R9
+	CMPQ    1584(SP), $0x00
+	JE      rows_first_1148
+	VMOVUPD (SP)(R9*8), Y1
+	JMP     rows_loaded_1149
+
+rows_first_1148:
 	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	MOVQ   x_base+24(FP), AX
-	MOVQ   dy_base+0(FP), CX
 
-rows_row_1092:
-	VMOVUPD     (AX)(R8*8), Y2
-	VMOVUPD     (CX)(R8*8), Y3
+rows_loaded_1149:
+	MOVQ x_base+24(FP), AX
+	MOVQ dy_base+0(FP), CX
+	MOVQ 1584(SP), R10
+	ADDQ R10, AX
+	ADDQ R10, CX
+
+rows_row_1150:
+	VMOVUPD     (AX)(DI*8), Y2
+	VMOVUPD     (CX)(DI*8), Y3
 	VCMPPD      $0x1e, Y0, Y2, Y4
 	VANDNPD     Y2, Y4, Y2
 	VANDNPD     Y3, Y4, Y3
@@ -13140,33 +13530,51 @@ rows_row_1092:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_1092
-	VMOVUPD     (DI)(R8*8), Y2
-	VADDPD      Y2, Y1, Y1
-	VMOVUPD     Y1, (DI)(R8*8)
-	ADDQ        $0x00000004, R8
-	JMP         rows_block_1090
+	JB          rows_row_1150
+	MOVQ        x_base+24(FP), AX
+	ADDQ        1592(SP), AX
+	CMPQ        SI, AX
+	JE          rows_stored_1151
+	VMOVUPD     Y1, (SP)(R9*8)
+	JMP         rows_added_1152
 
-rows_blocks_done_1091:
-	CMPQ    R8, DX
-	JE      rows_done_1093
-	MOVQ    DX, R8
-	SUBQ    $0x00000004, R8
+rows_stored_1151:
+	VMOVUPD (R8)(DI*8), Y2
+	VADDPD  Y2, Y1, Y1
+	VMOVUPD Y1, (R8)(DI*8)
+
+rows_added_1152:
+	ADDQ $0x00000004, DI
+	JMP  rows_block_1146
+
+rows_blocks_done_1147:
+	CMPQ    DI, 1576(SP)
+	JE      rows_chunk_done_1153
+	MOVQ    DX, DI
+	SUBQ    $0x00000004, DI
 	MOVQ    DX, AX
 	ANDQ    $0x00000003, AX
 	SHLQ    $0x03, AX
 	LEAQ    tailmask<>+0(SB), CX
 	VMOVDQU (CX)(AX*1), Y1
-	VXORPS  Y1, Y1, Y1
-	VXORPS  Y2, Y2, Y2
-	VXORPS  Y3, Y3, Y3
-	VXORPS  Y4, Y4, Y4
-	MOVQ    x_base+24(FP), AX
-	MOVQ    dy_base+0(FP), CX
+	CMPQ    1584(SP), $0x00
+	JE      rows_first_1154
+	VMOVUPD 1536(SP), Y1
+	JMP     rows_loaded_1155
 
-rows_row_1094:
-	VMOVUPD     (AX)(R8*8), Y2
-	VMOVUPD     (CX)(R8*8), Y3
+rows_first_1154:
+	VXORPS Y1, Y1, Y1
+
+rows_loaded_1155:
+	MOVQ x_base+24(FP), AX
+	MOVQ dy_base+0(FP), CX
+	MOVQ 1584(SP), R9
+	ADDQ R9, AX
+	ADDQ R9, CX
+
+rows_row_1156:
+	VMOVUPD     (AX)(DI*8), Y2
+	VMOVUPD     (CX)(DI*8), Y3
 	VCMPPD      $0x1e, Y0, Y2, Y4
 	MOVQ        DX, R9
 	ANDQ        $0x00000003, R9
@@ -13180,12 +13588,30 @@ rows_row_1094:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_1094
-	VMOVUPD     (DI)(R8*8), Y0
-	VADDPD      Y0, Y1, Y1
-	VMOVUPD     Y1, (DI)(R8*8)
+	JB          rows_row_1156
+	MOVQ        x_base+24(FP), AX
+	ADDQ        1592(SP), AX
+	CMPQ        SI, AX
+	JE          rows_stored_1157
+	VMOVUPD     Y1, 1536(SP)
+	JMP         rows_added_1158
 
-rows_done_1093:
+rows_stored_1157:
+	VMOVUPD (R8)(DI*8), Y2
+	VADDPD  Y2, Y1, Y1
+	VMOVUPD Y1, (R8)(DI*8)
+
+rows_added_1158:
+rows_chunk_done_1153:
+	MOVQ 1600(SP), AX
+	ADDQ 1584(SP), AX
+	MOVQ AX, 1584(SP)
+	CMPQ AX, 1592(SP)
+	JB   rows_chunk_1138
+	MOVQ 1576(SP), AX
+	MOVQ AX, 1568(SP)
+	CMPQ AX, DX
+	JB   rows_group_1137
 	VZEROUPPER
 	RET
 
@@ -13200,11 +13626,11 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	MOVQ         DX, BX
 	SHLQ         $0x02, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_1095
+	JB           cached_1159
 	CMPQ         AX, CX
-	JE           cached_1095
+	JE           cached_1159
 	CMPQ         AX, CX
-	JE           cached_1095
+	JE           cached_1159
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -13213,7 +13639,7 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_1097
+	JE           aligned_1161
 	MOVQ         SI, DI
 	MOVQ         $-1, R8
 	BZHIQ        DI, R8, DI
@@ -13224,13 +13650,13 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	VMOVUPS      Z2, K1, (AX)(BX*4)
 	MOVQ         SI, BX
 
-aligned_1097:
+aligned_1161:
 	MOVQ DX, SI
 	SUBQ $0x00000040, SI
 
-unrolled_1098:
+unrolled_1162:
 	CMPQ     BX, SI
-	JGT      single_1099
+	JGT      single_1163
 	VMOVUPS  (CX)(BX*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
@@ -13248,25 +13674,25 @@ unrolled_1098:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(BX*4)
 	ADDQ     $0x00000040, BX
-	JMP      unrolled_1098
+	JMP      unrolled_1162
 
-single_1099:
+single_1163:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_1100:
+single_loop_1164:
 	CMPQ     BX, SI
-	JGT      remainder_1101
+	JGT      remainder_1165
 	VMOVUPS  (CX)(BX*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(BX*4)
 	ADDQ     $0x00000010, BX
-	JMP      single_loop_1100
+	JMP      single_loop_1164
 
-remainder_1101:
+remainder_1165:
 	SUBQ      BX, DX
-	JE        span_done_1102
+	JE        span_done_1166
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -13275,18 +13701,18 @@ remainder_1101:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(BX*4)
 
-span_done_1102:
+span_done_1166:
 	SFENCE
-	JMP stored_1096
+	JMP stored_1160
 
-cached_1095:
+cached_1159:
 	XORQ BX, BX
 	MOVQ DX, SI
 	SUBQ $0x00000040, SI
 
-unrolled_1103:
+unrolled_1167:
 	CMPQ    BX, SI
-	JGT     single_1104
+	JGT     single_1168
 	VMOVUPS (CX)(BX*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
@@ -13304,25 +13730,25 @@ unrolled_1103:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(BX*4)
 	ADDQ    $0x00000040, BX
-	JMP     unrolled_1103
+	JMP     unrolled_1167
 
-single_1104:
+single_1168:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_1105:
+single_loop_1169:
 	CMPQ    BX, SI
-	JGT     remainder_1106
+	JGT     remainder_1170
 	VMOVUPS (CX)(BX*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(BX*4)
 	ADDQ    $0x00000010, BX
-	JMP     single_loop_1105
+	JMP     single_loop_1169
 
-remainder_1106:
+remainder_1170:
 	SUBQ      BX, DX
-	JE        span_done_1107
+	JE        span_done_1171
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -13331,8 +13757,8 @@ remainder_1106:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(BX*4)
 
-span_done_1107:
-stored_1096:
+span_done_1171:
+stored_1160:
 	VZEROUPPER
 	RET
 
@@ -13352,15 +13778,15 @@ TEXT ·forwardPlanesAVX512F32(SB), NOSPLIT, $0-80
 	MOVQ   DX, R10
 	SHLQ   $0x02, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_1108
+	JB     cached_1172
 	CMPQ   AX, CX
-	JE     cached_1108
+	JE     cached_1172
 	CMPQ   AX, CX
-	JE     cached_1108
+	JE     cached_1172
 
-plane_1110:
+plane_1174:
 	CMPQ         DX, $0x00
-	JE           planes_done_1111
+	JE           planes_done_1175
 	VBROADCASTSS (DI)(R9*4), Z1
 	XORQ         R10, R10
 	MOVQ         AX, R11
@@ -13370,7 +13796,7 @@ plane_1110:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_1112
+	JE           aligned_1176
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -13381,13 +13807,13 @@ plane_1110:
 	VMOVUPS      Z2, K1, (AX)(R10*4)
 	MOVQ         R11, R10
 
-aligned_1112:
+aligned_1176:
 	MOVQ BX, R11
 	SUBQ $0x00000040, R11
 
-unrolled_1113:
+unrolled_1177:
 	CMPQ     R10, R11
-	JGT      single_1114
+	JGT      single_1178
 	VMOVUPS  (CX)(R10*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
@@ -13405,26 +13831,26 @@ unrolled_1113:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(R10*4)
 	ADDQ     $0x00000040, R10
-	JMP      unrolled_1113
+	JMP      unrolled_1177
 
-single_1114:
+single_1178:
 	MOVQ BX, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1115:
+single_loop_1179:
 	CMPQ     R10, R11
-	JGT      remainder_1116
+	JGT      remainder_1180
 	VMOVUPS  (CX)(R10*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(R10*4)
 	ADDQ     $0x00000010, R10
-	JMP      single_loop_1115
+	JMP      single_loop_1179
 
-remainder_1116:
+remainder_1180:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1117
+	JE        span_done_1181
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -13433,34 +13859,34 @@ remainder_1116:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R10*4)
 
-span_done_1117:
+span_done_1181:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_1118
+	JNE  same_pass_1182
 	XORQ R9, R9
 
-same_pass_1118:
+same_pass_1182:
 	SUBQ BX, DX
-	JMP  plane_1110
+	JMP  plane_1174
 
-planes_done_1111:
+planes_done_1175:
 	SFENCE
-	JMP stored_1109
+	JMP stored_1173
 
-cached_1108:
-plane_1119:
+cached_1172:
+plane_1183:
 	CMPQ         DX, $0x00
-	JE           planes_done_1120
+	JE           planes_done_1184
 	VBROADCASTSS (DI)(R9*4), Z1
 	XORQ         R10, R10
 	MOVQ         BX, R11
 	SUBQ         $0x00000040, R11
 
-unrolled_1121:
+unrolled_1185:
 	CMPQ    R10, R11
-	JGT     single_1122
+	JGT     single_1186
 	VMOVUPS (CX)(R10*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
@@ -13478,26 +13904,26 @@ unrolled_1121:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(R10*4)
 	ADDQ    $0x00000040, R10
-	JMP     unrolled_1121
+	JMP     unrolled_1185
 
-single_1122:
+single_1186:
 	MOVQ BX, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1123:
+single_loop_1187:
 	CMPQ    R10, R11
-	JGT     remainder_1124
+	JGT     remainder_1188
 	VMOVUPS (CX)(R10*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(R10*4)
 	ADDQ    $0x00000010, R10
-	JMP     single_loop_1123
+	JMP     single_loop_1187
 
-remainder_1124:
+remainder_1188:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1125
+	JE        span_done_1189
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -13506,20 +13932,20 @@ remainder_1124:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R10*4)
 
-span_done_1125:
+span_done_1189:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_1126
+	JNE  same_pass_1190
 	XORQ R9, R9
 
-same_pass_1126:
+same_pass_1190:
 	SUBQ BX, DX
-	JMP  plane_1119
+	JMP  plane_1183
 
-planes_done_1120:
-stored_1109:
+planes_done_1184:
+stored_1173:
 	VZEROUPPER
 	RET
 
@@ -13535,15 +13961,15 @@ TEXT ·forwardPatternAVX512F32(SB), NOSPLIT, $0-72
 	MOVQ   DX, DI
 	SHLQ   $0x02, DI
 	CMPQ   DI, ·streamThreshold+0(SB)
-	JB     cached_1127
+	JB     cached_1191
 	CMPQ   AX, CX
-	JE     cached_1127
+	JE     cached_1191
 	CMPQ   AX, CX
-	JE     cached_1127
+	JE     cached_1191
 
-row_1129:
+row_1193:
 	CMPQ      DX, $0x00
-	JE        rows_done_1130
+	JE        rows_done_1194
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
@@ -13555,7 +13981,7 @@ row_1129:
 	CMPQ      R9, DI
 	CMOVQGT   DI, R9
 	TESTQ     R9, R9
-	JE        aligned_1131
+	JE        aligned_1195
 	MOVQ      R9, R10
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
@@ -13566,13 +13992,13 @@ row_1129:
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 	MOVQ      R9, R8
 
-aligned_1131:
+aligned_1195:
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 
-unrolled_1132:
+unrolled_1196:
 	CMPQ     R8, R9
-	JGT      single_1133
+	JGT      single_1197
 	VMOVUPS  (CX)(R8*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMULPS   (BX)(R8*4), Z1, K1, Z1
@@ -13590,26 +14016,26 @@ unrolled_1132:
 	VMULPS   192(BX)(R8*4), Z1, K1, Z1
 	VMOVNTPS Z1, 192(AX)(R8*4)
 	ADDQ     $0x00000040, R8
-	JMP      unrolled_1132
+	JMP      unrolled_1196
 
-single_1133:
+single_1197:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1134:
+single_loop_1198:
 	CMPQ     R8, R9
-	JGT      remainder_1135
+	JGT      remainder_1199
 	VMOVUPS  (CX)(R8*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMULPS   (BX)(R8*4), Z1, K1, Z1
 	VMOVNTPS Z1, (AX)(R8*4)
 	ADDQ     $0x00000010, R8
-	JMP      single_loop_1134
+	JMP      single_loop_1198
 
-remainder_1135:
+remainder_1199:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1136
+	JE        span_done_1200
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -13618,22 +14044,22 @@ remainder_1135:
 	VMULPS    (BX)(R8*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 
-span_done_1136:
+span_done_1200:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_1129
+	JMP  row_1193
 
-rows_done_1130:
+rows_done_1194:
 	SFENCE
-	JMP stored_1128
+	JMP stored_1192
 
-cached_1127:
-row_1137:
+cached_1191:
+row_1201:
 	CMPQ    DX, $0x00
-	JE      rows_done_1138
+	JE      rows_done_1202
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -13641,9 +14067,9 @@ row_1137:
 	MOVQ    DI, R9
 	SUBQ    $0x00000040, R9
 
-unrolled_1139:
+unrolled_1203:
 	CMPQ    R8, R9
-	JGT     single_1140
+	JGT     single_1204
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
@@ -13661,26 +14087,26 @@ unrolled_1139:
 	VMULPS  192(BX)(R8*4), Z1, K1, Z1
 	VMOVUPS Z1, 192(AX)(R8*4)
 	ADDQ    $0x00000040, R8
-	JMP     unrolled_1139
+	JMP     unrolled_1203
 
-single_1140:
+single_1204:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1141:
+single_loop_1205:
 	CMPQ    R8, R9
-	JGT     remainder_1142
+	JGT     remainder_1206
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
 	VMOVUPS Z1, (AX)(R8*4)
 	ADDQ    $0x00000010, R8
-	JMP     single_loop_1141
+	JMP     single_loop_1205
 
-remainder_1142:
+remainder_1206:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1143
+	JE        span_done_1207
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -13689,16 +14115,16 @@ remainder_1142:
 	VMULPS    (BX)(R8*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 
-span_done_1143:
+span_done_1207:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_1137
+	JMP  row_1201
 
-rows_done_1138:
-stored_1128:
+rows_done_1202:
+stored_1192:
 	VZEROUPPER
 	RET
 
@@ -13717,36 +14143,36 @@ TEXT ·forwardRingAVX512F32(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x00000180
-	JA     ring_segmented_1144
+	JA     ring_segmented_1208
 	MOVQ   R8, R9
 
-ring_len_1145:
+ring_len_1209:
 	CMPQ R9, $0x00000010
-	JAE  ring_len_done_1146
+	JAE  ring_len_done_1210
 	ADDQ R8, R9
-	JMP  ring_len_1145
+	JMP  ring_len_1209
 
-ring_len_done_1146:
+ring_len_done_1210:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000010, R10
 
-ring_step_1147:
+ring_step_1211:
 	CMPQ R10, R9
-	JB   ring_step_done_1148
+	JB   ring_step_done_1212
 	SUBQ R9, R10
-	JMP  ring_step_1147
+	JMP  ring_step_1211
 
-ring_step_done_1148:
+ring_step_done_1212:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000040, R10
 
-ring_step_1149:
+ring_step_1213:
 	CMPQ R10, R9
-	JB   ring_step_done_1150
+	JB   ring_step_done_1214
 	SUBQ R9, R10
-	JMP  ring_step_1149
+	JMP  ring_step_1213
 
-ring_step_done_1150:
+ring_step_done_1214:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    64(R9), R9
@@ -13756,76 +14182,76 @@ ring_step_done_1150:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000010
-	JB      ring_short_1151
+	JB      ring_short_1215
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1152
+	JNE     ring_planes_1216
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_1154:
+ring_copy_1218:
 	CMPQ    AX, R10
-	JAE     ring_built_1153
+	JAE     ring_built_1217
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1155
+	JB      ring_copy_tail_1219
 	VMOVUPS (R9)(R8*4), Z1
 	VMOVUPS Z1, (DI)(AX*4)
 	ADDQ    $0x00000010, AX
 	ADDQ    $0x00000010, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_1154
+	JNE     ring_copy_1218
 	XORQ    R8, R8
-	JMP     ring_copy_1154
+	JMP     ring_copy_1218
 
-ring_copy_tail_1155:
+ring_copy_tail_1219:
 	VMOVUPS -64(R9)(DX*4), Z1
 	ADDQ    R11, AX
 	VMOVUPS Z1, -64(DI)(AX*4)
 	XORQ    R8, R8
-	JMP     ring_copy_1154
+	JMP     ring_copy_1218
 
-ring_planes_1152:
+ring_planes_1216:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1156
+	JA   ring_long_planes_1220
 	MOVQ R10, R12
 	SUBQ $0x00000010, R12
 
-ring_fill_1157:
+ring_fill_1221:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1158
+	JGT          ring_fill_last_1222
 	VBROADCASTSS (R9)(R8*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	VMOVUPS      Z1, 64(DI)(R11*4)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1159
+	JNE          ring_wrap_1223
 	XORQ         R8, R8
 
-ring_wrap_1159:
-	JMP ring_fill_1157
+ring_wrap_1223:
+	JMP ring_fill_1221
 
-ring_fill_last_1158:
+ring_fill_last_1222:
 	CMPQ         R11, R10
-	JAE          ring_built_1153
+	JAE          ring_built_1217
 	VBROADCASTSS (R9)(R8*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1160
+	JNE          ring_wrap_1224
 	XORQ         R8, R8
 
-ring_wrap_1160:
-	JMP ring_fill_last_1158
+ring_wrap_1224:
+	JMP ring_fill_last_1222
 
-ring_long_planes_1156:
-ring_channel_1161:
+ring_long_planes_1220:
+ring_channel_1225:
 	CMPQ         R11, R10
-	JAE          ring_built_1153
+	JAE          ring_built_1217
 	VBROADCASTSS (R9)(R8*4), Z1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -13833,65 +14259,65 @@ ring_channel_1161:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_1162:
+ring_plane_1226:
 	VMOVUPS Z1, (DI)(R13*4)
 	ADDQ    $0x00000010, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1162
+	JB      ring_plane_1226
 	INCQ    R8
 	CMPQ    R8, DX
-	JNE     ring_wrap_1163
+	JNE     ring_wrap_1227
 	XORQ    R8, R8
 
-ring_wrap_1163:
-	JMP ring_channel_1161
+ring_wrap_1227:
+	JMP ring_channel_1225
 
-ring_short_1151:
+ring_short_1215:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1164:
+ring_element_1228:
 	MOVL (R9)(R11*4), R14
 	MOVL R14, (DI)(R13*4)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_1165
+	JB   ring_element_next_1229
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1165
+	JB   ring_element_next_1229
 	XORQ R11, R11
 
-ring_element_next_1165:
+ring_element_next_1229:
 	INCQ    R13
 	CMPQ    R13, $0x00000010
-	JB      ring_element_1164
+	JB      ring_element_1228
 	VMOVUPS (DI), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000010
-	JE      ring_exact_1166
+	JE      ring_exact_1230
 	SUBQ    R8, AX
 
-ring_exact_1166:
+ring_exact_1230:
 	MOVQ AX, DX
 
-ring_repeat_1167:
+ring_repeat_1231:
 	CMPQ    DX, R10
-	JAE     ring_built_1153
+	JAE     ring_built_1217
 	VMOVUPS Z1, (DI)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1167
+	JMP     ring_repeat_1231
 
-ring_built_1153:
+ring_built_1217:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000040, R8
 
-unrolled_1168:
+unrolled_1232:
 	CMPQ    DX, R8
-	JGT     single_1169
+	JGT     single_1233
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -13913,15 +14339,15 @@ unrolled_1168:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000040, DX
-	JMP     unrolled_1168
+	JMP     unrolled_1232
 
-single_1169:
+single_1233:
 	MOVQ SI, R8
 	SUBQ $0x00000010, R8
 
-single_loop_1170:
+single_loop_1234:
 	CMPQ    DX, R8
-	JGT     remainder_1171
+	JGT     remainder_1235
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -13931,11 +14357,11 @@ single_loop_1170:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000010, DX
-	JMP     single_loop_1170
+	JMP     single_loop_1234
 
-remainder_1171:
+remainder_1235:
 	SUBQ      DX, SI
-	JE        span_done_1172
+	JE        span_done_1236
 	MOVQ      $-1, R8
 	BZHIQ     SI, R8, SI
 	KMOVW     SI, K1
@@ -13944,10 +14370,10 @@ remainder_1171:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(DX*4)
 
-span_done_1172:
+span_done_1236:
 	JMP ring_finished_forwardAVX512F32
 
-ring_segmented_1144:
+ring_segmented_1208:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x00000180
 	JA   ring_finished_forwardAVX512F32
@@ -13957,11 +14383,11 @@ ring_segmented_1144:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_1173
+	JE   ring_rows_1237
 
-ring_segment_1174:
+ring_segment_1238:
 	CMPQ    SI, $0x00
-	JE      ring_done_1175
+	JE      ring_done_1239
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -13978,33 +14404,33 @@ ring_segment_1174:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_1176:
+ring_len_1240:
 	CMPQ R11, $0x00000010
-	JAE  ring_len_done_1177
+	JAE  ring_len_done_1241
 	ADDQ R9, R11
-	JMP  ring_len_1176
+	JMP  ring_len_1240
 
-ring_len_done_1177:
+ring_len_done_1241:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_1178:
+ring_step_1242:
 	CMPQ R12, R11
-	JB   ring_step_done_1179
+	JB   ring_step_done_1243
 	SUBQ R11, R12
-	JMP  ring_step_1178
+	JMP  ring_step_1242
 
-ring_step_done_1179:
+ring_step_done_1243:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000040, R12
 
-ring_step_1180:
+ring_step_1244:
 	CMPQ R12, R11
-	JB   ring_step_done_1181
+	JB   ring_step_done_1245
 	SUBQ R11, R12
-	JMP  ring_step_1180
+	JMP  ring_step_1244
 
-ring_step_done_1181:
+ring_step_done_1245:
 	MOVQ    R12, 1936(SP)
 	LEAQ    64(R11), R11
 	CMPQ    R10, R11
@@ -14014,76 +14440,76 @@ ring_step_done_1181:
 	LEAQ    (R10)(AX*4), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000010
-	JB      ring_short_1182
+	JB      ring_short_1246
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1183
+	JNE     ring_planes_1247
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_1185:
+ring_copy_1249:
 	CMPQ    R8, AX
-	JAE     ring_built_1184
+	JAE     ring_built_1248
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1186
+	JB      ring_copy_tail_1250
 	VMOVUPS (R10)(R9*4), Z1
 	VMOVUPS Z1, (DI)(R8*4)
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1185
+	JNE     ring_copy_1249
 	XORQ    R9, R9
-	JMP     ring_copy_1185
+	JMP     ring_copy_1249
 
-ring_copy_tail_1186:
+ring_copy_tail_1250:
 	VMOVUPS -64(R10)(DX*4), Z1
 	ADDQ    R11, R8
 	VMOVUPS Z1, -64(DI)(R8*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1185
+	JMP     ring_copy_1249
 
-ring_planes_1183:
+ring_planes_1247:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000020
-	JA   ring_long_planes_1187
+	JA   ring_long_planes_1251
 	MOVQ AX, R12
 	SUBQ $0x00000010, R12
 
-ring_fill_1188:
+ring_fill_1252:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1189
+	JGT          ring_fill_last_1253
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	VMOVUPS      Z1, 64(DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1190
+	JNE          ring_wrap_1254
 	XORQ         R9, R9
 
-ring_wrap_1190:
-	JMP ring_fill_1188
+ring_wrap_1254:
+	JMP ring_fill_1252
 
-ring_fill_last_1189:
+ring_fill_last_1253:
 	CMPQ         R11, AX
-	JAE          ring_built_1184
+	JAE          ring_built_1248
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1191
+	JNE          ring_wrap_1255
 	XORQ         R9, R9
 
-ring_wrap_1191:
-	JMP ring_fill_last_1189
+ring_wrap_1255:
+	JMP ring_fill_last_1253
 
-ring_long_planes_1187:
-ring_channel_1192:
+ring_long_planes_1251:
+ring_channel_1256:
 	CMPQ         R11, AX
-	JAE          ring_built_1184
+	JAE          ring_built_1248
 	VBROADCASTSS (R10)(R9*4), Z1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -14091,66 +14517,66 @@ ring_channel_1192:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_1193:
+ring_plane_1257:
 	VMOVUPS Z1, (DI)(R13*4)
 	ADDQ    $0x00000010, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1193
+	JB      ring_plane_1257
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_1194
+	JNE     ring_wrap_1258
 	XORQ    R9, R9
 
-ring_wrap_1194:
-	JMP ring_channel_1192
+ring_wrap_1258:
+	JMP ring_channel_1256
 
-ring_short_1182:
+ring_short_1246:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1195:
+ring_element_1259:
 	MOVL (R10)(R11*4), R14
 	MOVL R14, (DI)(R13*4)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_1196
+	JB   ring_element_next_1260
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1196
+	JB   ring_element_next_1260
 	XORQ R11, R11
 
-ring_element_next_1196:
+ring_element_next_1260:
 	INCQ    R13
 	CMPQ    R13, $0x00000010
-	JB      ring_element_1195
+	JB      ring_element_1259
 	VMOVUPS (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1197
+	JE      ring_exact_1261
 	SUBQ    R9, DX
 
-ring_exact_1197:
+ring_exact_1261:
 	MOVQ DX, R8
 
-ring_repeat_1198:
+ring_repeat_1262:
 	CMPQ    R8, AX
-	JAE     ring_built_1184
+	JAE     ring_built_1248
 	VMOVUPS Z1, (DI)(R8*4)
 	ADDQ    DX, R8
-	JMP     ring_repeat_1198
+	JMP     ring_repeat_1262
 
-ring_built_1184:
+ring_built_1248:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000040, R9
 
-unrolled_1199:
+unrolled_1263:
 	CMPQ    R8, R9
-	JGT     single_1200
+	JGT     single_1264
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -14172,15 +14598,15 @@ unrolled_1199:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000040, R8
-	JMP     unrolled_1199
+	JMP     unrolled_1263
 
-single_1200:
+single_1264:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1201:
+single_loop_1265:
 	CMPQ    R8, R9
-	JGT     remainder_1202
+	JGT     remainder_1266
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -14190,11 +14616,11 @@ single_loop_1201:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000010, R8
-	JMP     single_loop_1201
+	JMP     single_loop_1265
 
-remainder_1202:
+remainder_1266:
 	SUBQ      R8, DX
-	JE        span_done_1203
+	JE        span_done_1267
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -14203,7 +14629,7 @@ remainder_1202:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-span_done_1203:
+span_done_1267:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -14214,18 +14640,18 @@ span_done_1203:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1204
+	JNE  ring_next_1268
 	XORQ AX, AX
 
-ring_next_1204:
+ring_next_1268:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1174
+	JMP  ring_segment_1238
 
-ring_done_1175:
+ring_done_1239:
 	JMP ring_finished_forwardAVX512F32
 
-ring_rows_1173:
-ring_block_1205:
+ring_rows_1237:
+ring_block_1269:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -14241,33 +14667,33 @@ ring_block_1205:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1206:
+ring_len_1270:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1207
+	JAE  ring_len_done_1271
 	ADDQ BX, SI
-	JMP  ring_len_1206
+	JMP  ring_len_1270
 
-ring_len_done_1207:
+ring_len_done_1271:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000010, R8
 
-ring_step_1208:
+ring_step_1272:
 	CMPQ R8, SI
-	JB   ring_step_done_1209
+	JB   ring_step_done_1273
 	SUBQ SI, R8
-	JMP  ring_step_1208
+	JMP  ring_step_1272
 
-ring_step_done_1209:
+ring_step_done_1273:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000040, R8
 
-ring_step_1210:
+ring_step_1274:
 	CMPQ R8, SI
-	JB   ring_step_done_1211
+	JB   ring_step_done_1275
 	SUBQ SI, R8
-	JMP  ring_step_1210
+	JMP  ring_step_1274
 
-ring_step_done_1211:
+ring_step_done_1275:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    64(SI), SI
@@ -14278,76 +14704,76 @@ ring_step_done_1211:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000010
-	JB      ring_short_1212
+	JB      ring_short_1276
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1213
+	JNE     ring_planes_1277
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1215:
+ring_copy_1279:
 	CMPQ    BX, R8
-	JAE     ring_built_1214
+	JAE     ring_built_1278
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000010
-	JB      ring_copy_tail_1216
+	JB      ring_copy_tail_1280
 	VMOVUPS (SI)(R9*4), Z1
 	VMOVUPS Z1, (DI)(BX*4)
 	ADDQ    $0x00000010, BX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1215
+	JNE     ring_copy_1279
 	XORQ    R9, R9
-	JMP     ring_copy_1215
+	JMP     ring_copy_1279
 
-ring_copy_tail_1216:
+ring_copy_tail_1280:
 	VMOVUPS -64(SI)(DX*4), Z1
 	ADDQ    R10, BX
 	VMOVUPS Z1, -64(DI)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1215
+	JMP     ring_copy_1279
 
-ring_planes_1213:
+ring_planes_1277:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000020
-	JA   ring_long_planes_1217
+	JA   ring_long_planes_1281
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
-ring_fill_1218:
+ring_fill_1282:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1219
+	JGT          ring_fill_last_1283
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (DI)(R9*4)
 	VMOVUPS      Z1, 64(DI)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1220
+	JNE          ring_wrap_1284
 	XORQ         BX, BX
 
-ring_wrap_1220:
-	JMP ring_fill_1218
+ring_wrap_1284:
+	JMP ring_fill_1282
 
-ring_fill_last_1219:
+ring_fill_last_1283:
 	CMPQ         R9, R8
-	JAE          ring_built_1214
+	JAE          ring_built_1278
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (DI)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1221
+	JNE          ring_wrap_1285
 	XORQ         BX, BX
 
-ring_wrap_1221:
-	JMP ring_fill_last_1219
+ring_wrap_1285:
+	JMP ring_fill_last_1283
 
-ring_long_planes_1217:
-ring_channel_1222:
+ring_long_planes_1281:
+ring_channel_1286:
 	CMPQ         R9, R8
-	JAE          ring_built_1214
+	JAE          ring_built_1278
 	VBROADCASTSS (SI)(BX*4), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -14355,57 +14781,57 @@ ring_channel_1222:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_1223:
+ring_plane_1287:
 	VMOVUPS Z1, (DI)(R11*4)
 	ADDQ    $0x00000010, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1223
+	JB      ring_plane_1287
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_1224
+	JNE     ring_wrap_1288
 	XORQ    BX, BX
 
-ring_wrap_1224:
-	JMP ring_channel_1222
+ring_wrap_1288:
+	JMP ring_channel_1286
 
-ring_short_1212:
+ring_short_1276:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1225:
+ring_element_1289:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (DI)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1226
+	JB   ring_element_next_1290
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1226
+	JB   ring_element_next_1290
 	XORQ R9, R9
 
-ring_element_next_1226:
+ring_element_next_1290:
 	INCQ    R11
 	CMPQ    R11, $0x00000010
-	JB      ring_element_1225
+	JB      ring_element_1289
 	VMOVUPS (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1227
+	JE      ring_exact_1291
 	SUBQ    BX, DX
 
-ring_exact_1227:
+ring_exact_1291:
 	MOVQ DX, BX
 
-ring_repeat_1228:
+ring_repeat_1292:
 	CMPQ    BX, R8
-	JAE     ring_built_1214
+	JAE     ring_built_1278
 	VMOVUPS Z1, (DI)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1228
+	JMP     ring_repeat_1292
 
-ring_built_1214:
+ring_built_1278:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+24(FP), BX
@@ -14414,18 +14840,18 @@ ring_built_1214:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_1229:
+ring_row_1293:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_1230
+	JE   ring_rows_done_1294
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000040, R9
 
-unrolled_1231:
+unrolled_1295:
 	CMPQ    R8, R9
-	JGT     single_1232
+	JGT     single_1296
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -14447,15 +14873,15 @@ unrolled_1231:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000040, R8
-	JMP     unrolled_1231
+	JMP     unrolled_1295
 
-single_1232:
+single_1296:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1233:
+single_loop_1297:
 	CMPQ    R8, R9
-	JGT     remainder_1234
+	JGT     remainder_1298
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -14465,11 +14891,11 @@ single_loop_1233:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000010, R8
-	JMP     single_loop_1233
+	JMP     single_loop_1297
 
-remainder_1234:
+remainder_1298:
 	SUBQ      R8, DX
-	JE        span_done_1235
+	JE        span_done_1299
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -14478,20 +14904,20 @@ remainder_1234:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-span_done_1235:
+span_done_1299:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x02, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_1229
+	JMP   ring_row_1293
 
-ring_rows_done_1230:
+ring_rows_done_1294:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1205
+	JMP  ring_block_1269
 
 ring_finished_forwardAVX512F32:
 	VZEROUPPER
@@ -14517,11 +14943,11 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1236
+	JB           cached_1300
 	CMPQ         AX, DX
-	JE           cached_1236
+	JE           cached_1300
 	CMPQ         AX, CX
-	JE           cached_1236
+	JE           cached_1300
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -14530,7 +14956,7 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1238
+	JE           aligned_1302
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -14549,13 +14975,13 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	VMOVUPS      Z10, K1, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_1238:
+aligned_1302:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_1239:
+unrolled_1303:
 	CMPQ        SI, DI
-	JGT         single_1240
+	JGT         single_1304
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -14605,15 +15031,15 @@ unrolled_1239:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
-	JMP         unrolled_1239
+	JMP         unrolled_1303
 
-single_1240:
+single_1304:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_1241:
+single_loop_1305:
 	CMPQ        SI, DI
-	JGT         remainder_1242
+	JGT         remainder_1306
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -14627,11 +15053,11 @@ single_loop_1241:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
-	JMP         single_loop_1241
+	JMP         single_loop_1305
 
-remainder_1242:
+remainder_1306:
 	SUBQ        SI, BX
-	JE          span_done_1243
+	JE          span_done_1307
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -14648,18 +15074,18 @@ remainder_1242:
 	VMULPS      Z9, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(SI*4)
 
-span_done_1243:
+span_done_1307:
 	SFENCE
-	JMP stored_1237
+	JMP stored_1301
 
-cached_1236:
+cached_1300:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_1244:
+unrolled_1308:
 	CMPQ        SI, DI
-	JGT         single_1245
+	JGT         single_1309
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -14709,15 +15135,15 @@ unrolled_1244:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
-	JMP         unrolled_1244
+	JMP         unrolled_1308
 
-single_1245:
+single_1309:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_1246:
+single_loop_1310:
 	CMPQ        SI, DI
-	JGT         remainder_1247
+	JGT         remainder_1311
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -14731,11 +15157,11 @@ single_loop_1246:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
-	JMP         single_loop_1246
+	JMP         single_loop_1310
 
-remainder_1247:
+remainder_1311:
 	SUBQ        SI, BX
-	JE          span_done_1248
+	JE          span_done_1312
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -14752,8 +15178,8 @@ remainder_1247:
 	VMULPS      Z9, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(SI*4)
 
-span_done_1248:
-stored_1237:
+span_done_1312:
+stored_1301:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -14789,15 +15215,15 @@ TEXT ·backwardPlanesAVX512F32(SB), NOSPLIT, $0-128
 	MOVQ   BX, R12
 	SHLQ   $0x02, R12
 	CMPQ   R12, ·streamThreshold+0(SB)
-	JB     cached_1249
+	JB     cached_1313
 	CMPQ   AX, DX
-	JE     cached_1249
+	JE     cached_1313
 	CMPQ   AX, CX
-	JE     cached_1249
+	JE     cached_1313
 
-plane_1251:
+plane_1315:
 	CMPQ         BX, $0x00
-	JE           planes_done_1252
+	JE           planes_done_1316
 	VBROADCASTSS (R9)(R11*4), Z9
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -14815,7 +15241,7 @@ plane_1251:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_1253
+	JE           aligned_1317
 	MOVQ         R13, R14
 	MOVQ         $-1, R15
 	BZHIQ        R14, R15, R14
@@ -14834,13 +15260,13 @@ plane_1251:
 	VMOVUPS      Z10, K1, (AX)(R12*4)
 	MOVQ         R13, R12
 
-aligned_1253:
+aligned_1317:
 	MOVQ DI, R13
 	SUBQ $0x00000040, R13
 
-unrolled_1254:
+unrolled_1318:
 	CMPQ        R12, R13
-	JGT         single_1255
+	JGT         single_1319
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -14890,15 +15316,15 @@ unrolled_1254:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, 192(AX)(R12*4)
 	ADDQ        $0x00000040, R12
-	JMP         unrolled_1254
+	JMP         unrolled_1318
 
-single_1255:
+single_1319:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 
-single_loop_1256:
+single_loop_1320:
 	CMPQ        R12, R13
-	JGT         remainder_1257
+	JGT         remainder_1321
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -14912,12 +15338,12 @@ single_loop_1256:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, (AX)(R12*4)
 	ADDQ        $0x00000010, R12
-	JMP         single_loop_1256
+	JMP         single_loop_1320
 
-remainder_1257:
+remainder_1321:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_1258
+	JE          span_done_1322
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -14934,7 +15360,7 @@ remainder_1257:
 	VMULPS      Z9, Z10, K2, Z10
 	VMOVUPS     Z10, K1, (AX)(R12*4)
 
-span_done_1258:
+span_done_1322:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -14955,21 +15381,21 @@ span_done_1258:
 	ADDQ          R10, AX
 	INCQ          R11
 	CMPQ          R11, R8
-	JNE           same_pass_1259
+	JNE           same_pass_1323
 	XORQ          R11, R11
 
-same_pass_1259:
+same_pass_1323:
 	SUBQ DI, BX
-	JMP  plane_1251
+	JMP  plane_1315
 
-planes_done_1252:
+planes_done_1316:
 	SFENCE
-	JMP stored_1250
+	JMP stored_1314
 
-cached_1249:
-plane_1260:
+cached_1313:
+plane_1324:
 	CMPQ         BX, $0x00
-	JE           planes_done_1261
+	JE           planes_done_1325
 	VBROADCASTSS (R9)(R11*4), Z9
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -14983,9 +15409,9 @@ plane_1260:
 	MOVQ         DI, R13
 	SUBQ         $0x00000040, R13
 
-unrolled_1262:
+unrolled_1326:
 	CMPQ        R12, R13
-	JGT         single_1263
+	JGT         single_1327
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -15035,15 +15461,15 @@ unrolled_1262:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, 192(AX)(R12*4)
 	ADDQ        $0x00000040, R12
-	JMP         unrolled_1262
+	JMP         unrolled_1326
 
-single_1263:
+single_1327:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 
-single_loop_1264:
+single_loop_1328:
 	CMPQ        R12, R13
-	JGT         remainder_1265
+	JGT         remainder_1329
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -15057,12 +15483,12 @@ single_loop_1264:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, (AX)(R12*4)
 	ADDQ        $0x00000010, R12
-	JMP         single_loop_1264
+	JMP         single_loop_1328
 
-remainder_1265:
+remainder_1329:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_1266
+	JE          span_done_1330
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -15079,7 +15505,7 @@ remainder_1265:
 	VMULPS      Z9, Z10, K2, Z10
 	VMOVUPS     Z10, K1, (AX)(R12*4)
 
-span_done_1266:
+span_done_1330:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -15100,15 +15526,15 @@ span_done_1266:
 	ADDQ          R10, AX
 	INCQ          R11
 	CMPQ          R11, R8
-	JNE           same_pass_1267
+	JNE           same_pass_1331
 	XORQ          R11, R11
 
-same_pass_1267:
+same_pass_1331:
 	SUBQ DI, BX
-	JMP  plane_1260
+	JMP  plane_1324
 
-planes_done_1261:
-stored_1250:
+planes_done_1325:
+stored_1314:
 	VZEROUPPER
 	RET
 
@@ -15126,15 +15552,15 @@ TEXT ·backwardPatternAVX512F32(SB), NOSPLIT, $0-120
 	MOVQ   BX, R9
 	SHLQ   $0x02, R9
 	CMPQ   R9, ·streamThreshold+0(SB)
-	JB     cached_1268
+	JB     cached_1332
 	CMPQ   AX, DX
-	JE     cached_1268
+	JE     cached_1332
 	CMPQ   AX, CX
-	JE     cached_1268
+	JE     cached_1332
 
-row_1270:
+row_1334:
 	CMPQ        BX, $0x00
-	JE          rows_done_1271
+	JE          rows_done_1335
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
@@ -15146,7 +15572,7 @@ row_1270:
 	CMPQ        R11, R9
 	CMOVQGT     R9, R11
 	TESTQ       R11, R11
-	JE          aligned_1272
+	JE          aligned_1336
 	MOVQ        R11, R12
 	MOVQ        $-1, R13
 	BZHIQ       R12, R13, R12
@@ -15169,13 +15595,13 @@ row_1270:
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 	MOVQ        R11, R10
 
-aligned_1272:
+aligned_1336:
 	MOVQ R9, R11
 	SUBQ $0x00000040, R11
 
-unrolled_1273:
+unrolled_1337:
 	CMPQ        R10, R11
-	JGT         single_1274
+	JGT         single_1338
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -15241,15 +15667,15 @@ unrolled_1273:
 	VMULPS      192(SI)(R10*4), Z1, K1, Z1
 	VMOVNTPS    Z1, 192(AX)(R10*4)
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_1273
+	JMP         unrolled_1337
 
-single_1274:
+single_1338:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1275:
+single_loop_1339:
 	CMPQ        R10, R11
-	JGT         remainder_1276
+	JGT         remainder_1340
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -15267,12 +15693,12 @@ single_loop_1275:
 	VMULPS      (SI)(R10*4), Z1, K1, Z1
 	VMOVNTPS    Z1, (AX)(R10*4)
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_1275
+	JMP         single_loop_1339
 
-remainder_1276:
+remainder_1340:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1277
+	JE          span_done_1341
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -15293,23 +15719,23 @@ remainder_1276:
 	VMULPS      (SI)(R10*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1277:
+span_done_1341:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_1270
+	JMP  row_1334
 
-rows_done_1271:
+rows_done_1335:
 	SFENCE
-	JMP stored_1269
+	JMP stored_1333
 
-cached_1268:
-row_1278:
+cached_1332:
+row_1342:
 	CMPQ    BX, $0x00
-	JE      rows_done_1279
+	JE      rows_done_1343
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -15317,9 +15743,9 @@ row_1278:
 	MOVQ    R9, R11
 	SUBQ    $0x00000040, R11
 
-unrolled_1280:
+unrolled_1344:
 	CMPQ        R10, R11
-	JGT         single_1281
+	JGT         single_1345
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -15385,15 +15811,15 @@ unrolled_1280:
 	VMULPS      192(SI)(R10*4), Z1, K1, Z1
 	VMOVUPS     Z1, 192(AX)(R10*4)
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_1280
+	JMP         unrolled_1344
 
-single_1281:
+single_1345:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1282:
+single_loop_1346:
 	CMPQ        R10, R11
-	JGT         remainder_1283
+	JGT         remainder_1347
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -15411,12 +15837,12 @@ single_loop_1282:
 	VMULPS      (SI)(R10*4), Z1, K1, Z1
 	VMOVUPS     Z1, (AX)(R10*4)
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_1282
+	JMP         single_loop_1346
 
-remainder_1283:
+remainder_1347:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1284
+	JE          span_done_1348
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -15437,17 +15863,17 @@ remainder_1283:
 	VMULPS      (SI)(R10*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1284:
+span_done_1348:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_1278
+	JMP  row_1342
 
-rows_done_1279:
-stored_1269:
+rows_done_1343:
+stored_1333:
 	VZEROUPPER
 	RET
 
@@ -15470,36 +15896,36 @@ TEXT ·backwardRingAVX512F32(SB), $1856-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x00000030
-	JA     ring_segmented_1285
+	JA     ring_segmented_1349
 	MOVQ   R10, R11
 
-ring_len_1286:
+ring_len_1350:
 	CMPQ R11, $0x00000010
-	JAE  ring_len_done_1287
+	JAE  ring_len_done_1351
 	ADDQ R10, R11
-	JMP  ring_len_1286
+	JMP  ring_len_1350
 
-ring_len_done_1287:
+ring_len_done_1351:
 	MOVQ R11, 1792(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_1288:
+ring_step_1352:
 	CMPQ R12, R11
-	JB   ring_step_done_1289
+	JB   ring_step_done_1353
 	SUBQ R11, R12
-	JMP  ring_step_1288
+	JMP  ring_step_1352
 
-ring_step_done_1289:
+ring_step_done_1353:
 	MOVQ R12, 1800(SP)
 	MOVQ $0x00000040, R12
 
-ring_step_1290:
+ring_step_1354:
 	CMPQ R12, R11
-	JB   ring_step_done_1291
+	JB   ring_step_done_1355
 	SUBQ R11, R12
-	JMP  ring_step_1290
+	JMP  ring_step_1354
 
-ring_step_done_1291:
+ring_step_done_1355:
 	MOVQ    R12, 1808(SP)
 	MOVQ    DI, R12
 	LEAQ    64(R11), R11
@@ -15509,76 +15935,76 @@ ring_step_done_1291:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1832(SP), R12
 	CMPQ    R10, $0x00000010
-	JB      ring_short_1292
+	JB      ring_short_1356
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1293
+	JNE     ring_planes_1357
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_1295:
+ring_copy_1359:
 	CMPQ    R8, R12
-	JAE     ring_built_1294
+	JAE     ring_built_1358
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000010
-	JB      ring_copy_tail_1296
+	JB      ring_copy_tail_1360
 	VMOVUPS (R11)(R10*4), Z1
 	VMOVUPS Z1, (CX)(R8*4)
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_1295
+	JNE     ring_copy_1359
 	XORQ    R10, R10
-	JMP     ring_copy_1295
+	JMP     ring_copy_1359
 
-ring_copy_tail_1296:
+ring_copy_tail_1360:
 	VMOVUPS -64(R11)(R9*4), Z1
 	ADDQ    R13, R8
 	VMOVUPS Z1, -64(CX)(R8*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1295
+	JMP     ring_copy_1359
 
-ring_planes_1293:
+ring_planes_1357:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000020
-	JA   ring_long_planes_1297
+	JA   ring_long_planes_1361
 	MOVQ R12, R14
 	SUBQ $0x00000010, R14
 
-ring_fill_1298:
+ring_fill_1362:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_1299
+	JGT          ring_fill_last_1363
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (CX)(R13*4)
 	VMOVUPS      Z1, 64(CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_1300
+	JNE          ring_wrap_1364
 	XORQ         R10, R10
 
-ring_wrap_1300:
-	JMP ring_fill_1298
+ring_wrap_1364:
+	JMP ring_fill_1362
 
-ring_fill_last_1299:
+ring_fill_last_1363:
 	CMPQ         R13, R12
-	JAE          ring_built_1294
+	JAE          ring_built_1358
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_1301
+	JNE          ring_wrap_1365
 	XORQ         R10, R10
 
-ring_wrap_1301:
-	JMP ring_fill_last_1299
+ring_wrap_1365:
+	JMP ring_fill_last_1363
 
-ring_long_planes_1297:
-ring_channel_1302:
+ring_long_planes_1361:
+ring_channel_1366:
 	CMPQ         R13, R12
-	JAE          ring_built_1294
+	JAE          ring_built_1358
 	VBROADCASTSS (R11)(R10*4), Z1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -15586,57 +16012,57 @@ ring_channel_1302:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_1303:
+ring_plane_1367:
 	VMOVUPS Z1, (CX)(R15*4)
 	ADDQ    $0x00000010, R15
 	CMPQ    R15, R14
-	JB      ring_plane_1303
+	JB      ring_plane_1367
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_1304
+	JNE     ring_wrap_1368
 	XORQ    R10, R10
 
-ring_wrap_1304:
-	JMP ring_channel_1302
+ring_wrap_1368:
+	JMP ring_channel_1366
 
-ring_short_1292:
+ring_short_1356:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_1305:
+ring_element_1369:
 	MOVL (R11)(R13*4), BP
 	MOVL BP, (CX)(R15*4)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_1306
+	JB   ring_element_next_1370
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_1306
+	JB   ring_element_next_1370
 	XORQ R13, R13
 
-ring_element_next_1306:
+ring_element_next_1370:
 	INCQ    R15
 	CMPQ    R15, $0x00000010
-	JB      ring_element_1305
+	JB      ring_element_1369
 	VMOVUPS (CX), Z1
 	MOVQ    1792(SP), R8
 	CMPQ    R8, $0x00000010
-	JE      ring_exact_1307
+	JE      ring_exact_1371
 	SUBQ    R10, R8
 
-ring_exact_1307:
+ring_exact_1371:
 	MOVQ R8, R9
 
-ring_repeat_1308:
+ring_repeat_1372:
 	CMPQ    R9, R12
-	JAE     ring_built_1294
+	JAE     ring_built_1358
 	VMOVUPS Z1, (CX)(R9*4)
 	ADDQ    R8, R9
-	JMP     ring_repeat_1308
+	JMP     ring_repeat_1372
 
-ring_built_1294:
+ring_built_1358:
 	MOVQ    1792(SP), R8
 	MOVQ    1832(SP), R9
 	MOVQ    R9, R10
@@ -15652,22 +16078,22 @@ ring_built_1294:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_1309:
+sums_zero_1373:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_1310
+	JAE     sums_zeroed_1374
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1309
+	JMP     sums_zero_1373
 
-sums_zeroed_1310:
+sums_zeroed_1374:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000040, R10
 
-unrolled_1311:
+unrolled_1375:
 	CMPQ        R9, R10
-	JGT         single_1312
+	JGT         single_1376
 	VMOVUPS     (DX)(R9*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R9*4), Z1
@@ -15737,15 +16163,15 @@ unrolled_1311:
 	SUBQ        1792(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000040, R9
-	JMP         unrolled_1311
+	JMP         unrolled_1375
 
-single_1312:
+single_1376:
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1313:
+single_loop_1377:
 	CMPQ        R9, R10
-	JGT         remainder_1314
+	JGT         remainder_1378
 	VMOVUPS     (DX)(R9*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R9*4), Z1
@@ -15767,11 +16193,11 @@ single_loop_1313:
 	SUBQ        1792(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000010, R9
-	JMP         single_loop_1313
+	JMP         single_loop_1377
 
-remainder_1314:
+remainder_1378:
 	SUBQ        R9, DI
-	JE          span_done_1315
+	JE          span_done_1379
 	MOVQ        $-1, R10
 	BZHIQ       DI, R10, DI
 	KMOVW       DI, K1
@@ -15792,78 +16218,78 @@ remainder_1314:
 	VMULPS      (CX)(R8*4), Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(R9*4)
 
-span_done_1315:
+span_done_1379:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1792(SP), DX
 	MOVQ  1832(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_1317
+	JLE   fold_ext_done_1381
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_1318
+	JA    fold_ext_scalar_1382
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_1316:
+fold_ext_1380:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_1317
+	JBE     fold_ext_done_1381
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Z0
 	VADDPD  (BX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (BX)(DI*8)
-	JMP     fold_ext_1316
+	JMP     fold_ext_1380
 
-fold_ext_scalar_1318:
+fold_ext_scalar_1382:
 	MOVQ 1832(SP), SI
 
-fold_ext_element_1319:
+fold_ext_element_1383:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_1320
+	JBE    fold_ext_element_done_1384
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_1319
+	JMP    fold_ext_element_1383
 
-fold_ext_element_done_1320:
-fold_ext_done_1317:
-fold_1321:
+fold_ext_element_done_1384:
+fold_ext_done_1381:
+fold_1385:
 	CMPQ   DX, AX
-	JBE    fold_done_1322
+	JBE    fold_done_1386
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_1321
+	JMP    fold_1385
 
-fold_done_1322:
+fold_done_1386:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1323
+	JNE  sums_planes_1387
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_1325:
+sums_vector_1389:
 	CMPQ      AX, DX
-	JGT       sums_scalar_1326
+	JGT       sums_scalar_1390
 	VCVTPS2PD (CX)(AX*4), Z0
 	VADDPD    (BX)(AX*8), Z0, Z0
 	VCVTPD2PS Z0, Y0
 	VMOVUPS   Y0, (CX)(AX*4)
 	ADDQ      $0x00000008, AX
-	JMP       sums_vector_1325
+	JMP       sums_vector_1389
 
-sums_scalar_1326:
+sums_scalar_1390:
 	CMPQ      AX, alpha_len+80(FP)
-	JE        sums_done_1324
+	JE        sums_done_1388
 	VMOVSD    (BX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
@@ -15871,18 +16297,18 @@ sums_scalar_1326:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_1326
+	JMP       sums_scalar_1390
 
-sums_planes_1323:
+sums_planes_1387:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1327:
+sums_group_1391:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_1329
+	JB     sums_single_1393
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -15891,7 +16317,7 @@ sums_group_1327:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_1328:
+sums_group_plane_1392:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -15900,7 +16326,7 @@ sums_group_plane_1328:
 	ADDQ      $0x08, R9
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_group_plane_1328
+	JB        sums_group_plane_1392
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (CX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -15925,32 +16351,32 @@ sums_group_plane_1328:
 	SHRQ      $0x01, DX
 	ADDQ      DX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_1327
+	JMP       sums_group_1391
 
-sums_single_1329:
+sums_single_1393:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_1324
+	JE     sums_done_1388
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_1330:
+sums_single_plane_1394:
 	VADDSD    (BX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_single_plane_1330
+	JB        sums_single_plane_1394
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_1329
+	JMP       sums_single_1393
 
-sums_done_1324:
+sums_done_1388:
 	JMP ring_finished_backwardAVX512F32
 
-ring_segmented_1285:
+ring_segmented_1349:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x00000030
 	JA   ring_finished_backwardAVX512F32
@@ -15960,7 +16386,7 @@ ring_segmented_1285:
 	MOVQ AX, 1824(SP)
 	MOVQ $0x00000000, 1816(SP)
 
-ring_block_1332:
+ring_block_1396:
 	MOVQ    1816(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -15976,33 +16402,33 @@ ring_block_1332:
 	MOVQ    DI, 1848(SP)
 	MOVQ    DI, R8
 
-ring_len_1333:
+ring_len_1397:
 	CMPQ R8, $0x00000010
-	JAE  ring_len_done_1334
+	JAE  ring_len_done_1398
 	ADDQ DI, R8
-	JMP  ring_len_1333
+	JMP  ring_len_1397
 
-ring_len_done_1334:
+ring_len_done_1398:
 	MOVQ R8, 1792(SP)
 	MOVQ $0x00000010, R9
 
-ring_step_1335:
+ring_step_1399:
 	CMPQ R9, R8
-	JB   ring_step_done_1336
+	JB   ring_step_done_1400
 	SUBQ R8, R9
-	JMP  ring_step_1335
+	JMP  ring_step_1399
 
-ring_step_done_1336:
+ring_step_done_1400:
 	MOVQ R9, 1800(SP)
 	MOVQ $0x00000040, R9
 
-ring_step_1337:
+ring_step_1401:
 	CMPQ R9, R8
-	JB   ring_step_done_1338
+	JB   ring_step_done_1402
 	SUBQ R8, R9
-	JMP  ring_step_1337
+	JMP  ring_step_1401
 
-ring_step_done_1338:
+ring_step_done_1402:
 	MOVQ    R9, 1808(SP)
 	MOVQ    DI, R9
 	LEAQ    64(R8), R8
@@ -16013,76 +16439,76 @@ ring_step_done_1338:
 	LEAQ    (R8)(DX*4), R8
 	MOVQ    1832(SP), R9
 	CMPQ    DI, $0x00000010
-	JB      ring_short_1339
+	JB      ring_short_1403
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1340
+	JNE     ring_planes_1404
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_1342:
+ring_copy_1406:
 	CMPQ    DI, R9
-	JAE     ring_built_1341
+	JAE     ring_built_1405
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1343
+	JB      ring_copy_tail_1407
 	VMOVUPS (R8)(R10*4), Z1
 	VMOVUPS Z1, (CX)(DI*4)
 	ADDQ    $0x00000010, DI
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_1342
+	JNE     ring_copy_1406
 	XORQ    R10, R10
-	JMP     ring_copy_1342
+	JMP     ring_copy_1406
 
-ring_copy_tail_1343:
+ring_copy_tail_1407:
 	VMOVUPS -64(R8)(SI*4), Z1
 	ADDQ    R11, DI
 	VMOVUPS Z1, -64(CX)(DI*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1342
+	JMP     ring_copy_1406
 
-ring_planes_1340:
+ring_planes_1404:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1344
+	JA   ring_long_planes_1408
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-ring_fill_1345:
+ring_fill_1409:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_1346
+	JGT          ring_fill_last_1410
 	VBROADCASTSS (R8)(DI*4), Z1
 	VMOVUPS      Z1, (CX)(R10*4)
 	VMOVUPS      Z1, 64(CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_1347
+	JNE          ring_wrap_1411
 	XORQ         DI, DI
 
-ring_wrap_1347:
-	JMP ring_fill_1345
+ring_wrap_1411:
+	JMP ring_fill_1409
 
-ring_fill_last_1346:
+ring_fill_last_1410:
 	CMPQ         R10, R9
-	JAE          ring_built_1341
+	JAE          ring_built_1405
 	VBROADCASTSS (R8)(DI*4), Z1
 	VMOVUPS      Z1, (CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_1348
+	JNE          ring_wrap_1412
 	XORQ         DI, DI
 
-ring_wrap_1348:
-	JMP ring_fill_last_1346
+ring_wrap_1412:
+	JMP ring_fill_last_1410
 
-ring_long_planes_1344:
-ring_channel_1349:
+ring_long_planes_1408:
+ring_channel_1413:
 	CMPQ         R10, R9
-	JAE          ring_built_1341
+	JAE          ring_built_1405
 	VBROADCASTSS (R8)(DI*4), Z1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -16090,57 +16516,57 @@ ring_channel_1349:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_1350:
+ring_plane_1414:
 	VMOVUPS Z1, (CX)(R12*4)
 	ADDQ    $0x00000010, R12
 	CMPQ    R12, R11
-	JB      ring_plane_1350
+	JB      ring_plane_1414
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_1351
+	JNE     ring_wrap_1415
 	XORQ    DI, DI
 
-ring_wrap_1351:
-	JMP ring_channel_1349
+ring_wrap_1415:
+	JMP ring_channel_1413
 
-ring_short_1339:
+ring_short_1403:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_1352:
+ring_element_1416:
 	MOVL (R8)(R10*4), R13
 	MOVL R13, (CX)(R12*4)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_1353
+	JB   ring_element_next_1417
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_1353
+	JB   ring_element_next_1417
 	XORQ R10, R10
 
-ring_element_next_1353:
+ring_element_next_1417:
 	INCQ    R12
 	CMPQ    R12, $0x00000010
-	JB      ring_element_1352
+	JB      ring_element_1416
 	VMOVUPS (CX), Z1
 	MOVQ    1792(SP), SI
 	CMPQ    SI, $0x00000010
-	JE      ring_exact_1354
+	JE      ring_exact_1418
 	SUBQ    DI, SI
 
-ring_exact_1354:
+ring_exact_1418:
 	MOVQ SI, DI
 
-ring_repeat_1355:
+ring_repeat_1419:
 	CMPQ    DI, R9
-	JAE     ring_built_1341
+	JAE     ring_built_1405
 	VMOVUPS Z1, (CX)(DI*4)
 	ADDQ    SI, DI
-	JMP     ring_repeat_1355
+	JMP     ring_repeat_1419
 
-ring_built_1341:
+ring_built_1405:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x02, DI
@@ -16166,26 +16592,26 @@ ring_built_1341:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_1356:
+sums_zero_1420:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_1357
+	JAE     sums_zeroed_1421
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1356
+	JMP     sums_zero_1420
 
-sums_zeroed_1357:
-ring_row_1358:
+sums_zeroed_1421:
+ring_row_1422:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1359
+	JE   ring_rows_done_1423
 	XORQ R8, R8
 	MOVQ 1848(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000040, R11
 
-unrolled_1360:
+unrolled_1424:
 	CMPQ        R10, R11
-	JGT         single_1361
+	JGT         single_1425
 	VMOVUPS     (DX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R10*4), Z1
@@ -16255,15 +16681,15 @@ unrolled_1360:
 	SUBQ        1792(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_1360
+	JMP         unrolled_1424
 
-single_1361:
+single_1425:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1362:
+single_loop_1426:
 	CMPQ        R10, R11
-	JGT         remainder_1363
+	JGT         remainder_1427
 	VMOVUPS     (DX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R10*4), Z1
@@ -16285,11 +16711,11 @@ single_loop_1362:
 	SUBQ        1792(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_1362
+	JMP         single_loop_1426
 
-remainder_1363:
+remainder_1427:
 	SUBQ        R10, R9
-	JE          span_done_1364
+	JE          span_done_1428
 	MOVQ        $-1, R11
 	BZHIQ       R9, R11, R9
 	KMOVW       R9, K1
@@ -16310,7 +16736,7 @@ remainder_1363:
 	VMULPS      (CX)(R8*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1364:
+span_done_1428:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -16318,9 +16744,9 @@ span_done_1364:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_1358
+	JMP   ring_row_1422
 
-ring_rows_done_1359:
+ring_rows_done_1423:
 	MOVQ 1816(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -16328,71 +16754,71 @@ ring_rows_done_1359:
 	MOVQ 1792(SP), DI
 	MOVQ 1832(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_1366
+	JLE  fold_ext_done_1430
 	CMPQ R8, DI
-	JA   fold_ext_scalar_1367
+	JA   fold_ext_scalar_1431
 	ADDQ $0x00000007, R8
 	ANDQ $-8, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_1365:
+fold_ext_1429:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_1366
+	JBE     fold_ext_done_1430
 	SUBQ    $0x00000008, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Z1
 	VADDPD  (BX)(R8*8), Z1, Z1
 	VMOVUPD Z1, (BX)(R9*8)
-	JMP     fold_ext_1365
+	JMP     fold_ext_1429
 
-fold_ext_scalar_1367:
+fold_ext_scalar_1431:
 	MOVQ 1832(SP), R8
 
-fold_ext_element_1368:
+fold_ext_element_1432:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_1369
+	JBE    fold_ext_element_done_1433
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_1368
+	JMP    fold_ext_element_1432
 
-fold_ext_element_done_1369:
-fold_ext_done_1366:
-fold_1370:
+fold_ext_element_done_1433:
+fold_ext_done_1430:
+fold_1434:
 	CMPQ   DI, SI
-	JBE    fold_done_1371
+	JBE    fold_done_1435
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_1370
+	JMP    fold_1434
 
-fold_done_1371:
+fold_done_1435:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1372
+	JNE  sums_planes_1436
 	MOVQ 1840(SP), DI
 	SUBQ $0x00000008, DI
 
-sums_vector_1374:
+sums_vector_1438:
 	CMPQ      SI, DI
-	JGT       sums_scalar_1375
+	JGT       sums_scalar_1439
 	VCVTPS2PD (DX)(SI*4), Z1
 	VADDPD    (BX)(SI*8), Z1, Z1
 	VCVTPD2PS Z1, Y1
 	VMOVUPS   Y1, (DX)(SI*4)
 	ADDQ      $0x00000008, SI
-	JMP       sums_vector_1374
+	JMP       sums_vector_1438
 
-sums_scalar_1375:
+sums_scalar_1439:
 	CMPQ      SI, 1840(SP)
-	JE        sums_done_1373
+	JE        sums_done_1437
 	VMOVSD    (BX)(SI*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
@@ -16400,18 +16826,18 @@ sums_scalar_1375:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_scalar_1375
+	JMP       sums_scalar_1439
 
-sums_planes_1372:
+sums_planes_1436:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_1376:
+sums_group_1440:
 	MOVQ   1840(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_1378
+	JB     sums_single_1442
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -16420,7 +16846,7 @@ sums_group_1376:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_1377:
+sums_group_plane_1441:
 	VADDSD    (R10), X1, X1
 	VADDSD    (R10)(R9*1), X2, X2
 	VADDSD    (R11), X3, X3
@@ -16429,7 +16855,7 @@ sums_group_plane_1377:
 	ADDQ      $0x08, R11
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_group_plane_1377
+	JB        sums_group_plane_1441
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(SI*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -16454,32 +16880,32 @@ sums_group_plane_1377:
 	SHRQ      $0x01, DI
 	ADDQ      DI, R8
 	ADDQ      $0x00000004, SI
-	JMP       sums_group_1376
+	JMP       sums_group_1440
 
-sums_single_1378:
+sums_single_1442:
 	CMPQ   SI, 1840(SP)
-	JE     sums_done_1373
+	JE     sums_done_1437
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_1379:
+sums_single_plane_1443:
 	VADDSD    (BX)(R8*8), X1, X1
 	INCQ      R8
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_single_plane_1379
+	JB        sums_single_plane_1443
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_single_1378
+	JMP       sums_single_1442
 
-sums_done_1373:
+sums_done_1437:
 	ADDQ 1840(SP), AX
 	MOVQ AX, 1816(SP)
-	JMP  ring_block_1332
+	JMP  ring_block_1396
 
 ring_finished_backwardAVX512F32:
 	VZEROUPPER
@@ -16497,11 +16923,11 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1380
+	JB           cached_1444
 	CMPQ         AX, DX
-	JE           cached_1380
+	JE           cached_1444
 	CMPQ         AX, CX
-	JE           cached_1380
+	JE           cached_1444
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -16510,7 +16936,7 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1382
+	JE           aligned_1446
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -16522,13 +16948,13 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	VMOVUPS      Z2, K1, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_1382:
+aligned_1446:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_1383:
+unrolled_1447:
 	CMPQ     SI, DI
-	JGT      single_1384
+	JGT      single_1448
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
@@ -16550,26 +16976,26 @@ unrolled_1383:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(SI*4)
 	ADDQ     $0x00000040, SI
-	JMP      unrolled_1383
+	JMP      unrolled_1447
 
-single_1384:
+single_1448:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_1385:
+single_loop_1449:
 	CMPQ     SI, DI
-	JGT      remainder_1386
+	JGT      remainder_1450
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(SI*4)
 	ADDQ     $0x00000010, SI
-	JMP      single_loop_1385
+	JMP      single_loop_1449
 
-remainder_1386:
+remainder_1450:
 	SUBQ      SI, BX
-	JE        span_done_1387
+	JE        span_done_1451
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -16579,18 +17005,18 @@ remainder_1386:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_1387:
+span_done_1451:
 	SFENCE
-	JMP stored_1381
+	JMP stored_1445
 
-cached_1380:
+cached_1444:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_1388:
+unrolled_1452:
 	CMPQ    SI, DI
-	JGT     single_1389
+	JGT     single_1453
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
@@ -16612,26 +17038,26 @@ unrolled_1388:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(SI*4)
 	ADDQ    $0x00000040, SI
-	JMP     unrolled_1388
+	JMP     unrolled_1452
 
-single_1389:
+single_1453:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_1390:
+single_loop_1454:
 	CMPQ    SI, DI
-	JGT     remainder_1391
+	JGT     remainder_1455
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(SI*4)
 	ADDQ    $0x00000010, SI
-	JMP     single_loop_1390
+	JMP     single_loop_1454
 
-remainder_1391:
+remainder_1455:
 	SUBQ      SI, BX
-	JE        span_done_1392
+	JE        span_done_1456
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -16641,8 +17067,8 @@ remainder_1391:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_1392:
-stored_1381:
+span_done_1456:
+stored_1445:
 	VZEROUPPER
 	RET
 
@@ -16663,15 +17089,15 @@ TEXT ·backwardPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	MOVQ   BX, R11
 	SHLQ   $0x02, R11
 	CMPQ   R11, ·streamThreshold+0(SB)
-	JB     cached_1393
+	JB     cached_1457
 	CMPQ   AX, DX
-	JE     cached_1393
+	JE     cached_1457
 	CMPQ   AX, CX
-	JE     cached_1393
+	JE     cached_1457
 
-plane_1395:
+plane_1459:
 	CMPQ         BX, $0x00
-	JE           planes_done_1396
+	JE           planes_done_1460
 	VBROADCASTSS (R8)(R10*4), Z1
 	XORQ         R11, R11
 	MOVQ         AX, R12
@@ -16681,7 +17107,7 @@ plane_1395:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_1397
+	JE           aligned_1461
 	MOVQ         R12, R13
 	MOVQ         $-1, R14
 	BZHIQ        R13, R14, R13
@@ -16693,13 +17119,13 @@ plane_1395:
 	VMOVUPS      Z2, K1, (AX)(R11*4)
 	MOVQ         R12, R11
 
-aligned_1397:
+aligned_1461:
 	MOVQ SI, R12
 	SUBQ $0x00000040, R12
 
-unrolled_1398:
+unrolled_1462:
 	CMPQ     R11, R12
-	JGT      single_1399
+	JGT      single_1463
 	VMOVUPS  (CX)(R11*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(R11*4), Z2
@@ -16721,27 +17147,27 @@ unrolled_1398:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(R11*4)
 	ADDQ     $0x00000040, R11
-	JMP      unrolled_1398
+	JMP      unrolled_1462
 
-single_1399:
+single_1463:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 
-single_loop_1400:
+single_loop_1464:
 	CMPQ     R11, R12
-	JGT      remainder_1401
+	JGT      remainder_1465
 	VMOVUPS  (CX)(R11*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(R11*4), Z2
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(R11*4)
 	ADDQ     $0x00000010, R11
-	JMP      single_loop_1400
+	JMP      single_loop_1464
 
-remainder_1401:
+remainder_1465:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_1402
+	JE        span_done_1466
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -16751,35 +17177,35 @@ remainder_1401:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R11*4)
 
-span_done_1402:
+span_done_1466:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_1403
+	JNE  same_pass_1467
 	XORQ R10, R10
 
-same_pass_1403:
+same_pass_1467:
 	SUBQ SI, BX
-	JMP  plane_1395
+	JMP  plane_1459
 
-planes_done_1396:
+planes_done_1460:
 	SFENCE
-	JMP stored_1394
+	JMP stored_1458
 
-cached_1393:
-plane_1404:
+cached_1457:
+plane_1468:
 	CMPQ         BX, $0x00
-	JE           planes_done_1405
+	JE           planes_done_1469
 	VBROADCASTSS (R8)(R10*4), Z1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000040, R12
 
-unrolled_1406:
+unrolled_1470:
 	CMPQ    R11, R12
-	JGT     single_1407
+	JGT     single_1471
 	VMOVUPS (CX)(R11*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R11*4), Z2
@@ -16801,27 +17227,27 @@ unrolled_1406:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(R11*4)
 	ADDQ    $0x00000040, R11
-	JMP     unrolled_1406
+	JMP     unrolled_1470
 
-single_1407:
+single_1471:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 
-single_loop_1408:
+single_loop_1472:
 	CMPQ    R11, R12
-	JGT     remainder_1409
+	JGT     remainder_1473
 	VMOVUPS (CX)(R11*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R11*4), Z2
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(R11*4)
 	ADDQ    $0x00000010, R11
-	JMP     single_loop_1408
+	JMP     single_loop_1472
 
-remainder_1409:
+remainder_1473:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_1410
+	JE        span_done_1474
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -16831,21 +17257,21 @@ remainder_1409:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R11*4)
 
-span_done_1410:
+span_done_1474:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_1411
+	JNE  same_pass_1475
 	XORQ R10, R10
 
-same_pass_1411:
+same_pass_1475:
 	SUBQ SI, BX
-	JMP  plane_1404
+	JMP  plane_1468
 
-planes_done_1405:
-stored_1394:
+planes_done_1469:
+stored_1458:
 	VZEROUPPER
 	RET
 
@@ -16862,15 +17288,15 @@ TEXT ·backwardPatternDxAVX512F32(SB), NOSPLIT, $0-96
 	MOVQ   BX, R8
 	SHLQ   $0x02, R8
 	CMPQ   R8, ·streamThreshold+0(SB)
-	JB     cached_1412
+	JB     cached_1476
 	CMPQ   AX, DX
-	JE     cached_1412
+	JE     cached_1476
 	CMPQ   AX, CX
-	JE     cached_1412
+	JE     cached_1476
 
-row_1414:
+row_1478:
 	CMPQ      BX, $0x00
-	JE        rows_done_1415
+	JE        rows_done_1479
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
@@ -16882,7 +17308,7 @@ row_1414:
 	CMPQ      R10, R8
 	CMOVQGT   R8, R10
 	TESTQ     R10, R10
-	JE        aligned_1416
+	JE        aligned_1480
 	MOVQ      R10, R11
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
@@ -16894,13 +17320,13 @@ row_1414:
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 	MOVQ      R10, R9
 
-aligned_1416:
+aligned_1480:
 	MOVQ R8, R10
 	SUBQ $0x00000040, R10
 
-unrolled_1417:
+unrolled_1481:
 	CMPQ     R9, R10
-	JGT      single_1418
+	JGT      single_1482
 	VMOVUPS  (CX)(R9*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMOVUPS  (DX)(R9*4), Z1
@@ -16922,27 +17348,27 @@ unrolled_1417:
 	VMULPS   192(SI)(R9*4), Z1, K1, Z1
 	VMOVNTPS Z1, 192(AX)(R9*4)
 	ADDQ     $0x00000040, R9
-	JMP      unrolled_1417
+	JMP      unrolled_1481
 
-single_1418:
+single_1482:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1419:
+single_loop_1483:
 	CMPQ     R9, R10
-	JGT      remainder_1420
+	JGT      remainder_1484
 	VMOVUPS  (CX)(R9*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMOVUPS  (DX)(R9*4), Z1
 	VMULPS   (SI)(R9*4), Z1, K1, Z1
 	VMOVNTPS Z1, (AX)(R9*4)
 	ADDQ     $0x00000010, R9
-	JMP      single_loop_1419
+	JMP      single_loop_1483
 
-remainder_1420:
+remainder_1484:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_1421
+	JE        span_done_1485
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -16952,23 +17378,23 @@ remainder_1420:
 	VMULPS    (SI)(R9*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 
-span_done_1421:
+span_done_1485:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_1414
+	JMP  row_1478
 
-rows_done_1415:
+rows_done_1479:
 	SFENCE
-	JMP stored_1413
+	JMP stored_1477
 
-cached_1412:
-row_1422:
+cached_1476:
+row_1486:
 	CMPQ    BX, $0x00
-	JE      rows_done_1423
+	JE      rows_done_1487
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -16976,9 +17402,9 @@ row_1422:
 	MOVQ    R8, R10
 	SUBQ    $0x00000040, R10
 
-unrolled_1424:
+unrolled_1488:
 	CMPQ    R9, R10
-	JGT     single_1425
+	JGT     single_1489
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
@@ -17000,27 +17426,27 @@ unrolled_1424:
 	VMULPS  192(SI)(R9*4), Z1, K1, Z1
 	VMOVUPS Z1, 192(AX)(R9*4)
 	ADDQ    $0x00000040, R9
-	JMP     unrolled_1424
+	JMP     unrolled_1488
 
-single_1425:
+single_1489:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1426:
+single_loop_1490:
 	CMPQ    R9, R10
-	JGT     remainder_1427
+	JGT     remainder_1491
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
 	VMULPS  (SI)(R9*4), Z1, K1, Z1
 	VMOVUPS Z1, (AX)(R9*4)
 	ADDQ    $0x00000010, R9
-	JMP     single_loop_1426
+	JMP     single_loop_1490
 
-remainder_1427:
+remainder_1491:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_1428
+	JE        span_done_1492
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -17030,17 +17456,17 @@ remainder_1427:
 	VMULPS    (SI)(R9*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 
-span_done_1428:
+span_done_1492:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_1422
+	JMP  row_1486
 
-rows_done_1423:
-stored_1413:
+rows_done_1487:
+stored_1477:
 	VZEROUPPER
 	RET
 
@@ -17060,36 +17486,36 @@ TEXT ·backwardRingDxAVX512F32(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x00000180
-	JA     ring_segmented_1429
+	JA     ring_segmented_1493
 	MOVQ   R9, R10
 
-ring_len_1430:
+ring_len_1494:
 	CMPQ R10, $0x00000010
-	JAE  ring_len_done_1431
+	JAE  ring_len_done_1495
 	ADDQ R9, R10
-	JMP  ring_len_1430
+	JMP  ring_len_1494
 
-ring_len_done_1431:
+ring_len_done_1495:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000010, R11
 
-ring_step_1432:
+ring_step_1496:
 	CMPQ R11, R10
-	JB   ring_step_done_1433
+	JB   ring_step_done_1497
 	SUBQ R10, R11
-	JMP  ring_step_1432
+	JMP  ring_step_1496
 
-ring_step_done_1433:
+ring_step_done_1497:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000040, R11
 
-ring_step_1434:
+ring_step_1498:
 	CMPQ R11, R10
-	JB   ring_step_done_1435
+	JB   ring_step_done_1499
 	SUBQ R10, R11
-	JMP  ring_step_1434
+	JMP  ring_step_1498
 
-ring_step_done_1435:
+ring_step_done_1499:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    64(R10), R10
@@ -17099,76 +17525,76 @@ ring_step_done_1435:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000010
-	JB      ring_short_1436
+	JB      ring_short_1500
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1437
+	JNE     ring_planes_1501
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_1439:
+ring_copy_1503:
 	CMPQ    AX, R11
-	JAE     ring_built_1438
+	JAE     ring_built_1502
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000010
-	JB      ring_copy_tail_1440
+	JB      ring_copy_tail_1504
 	VMOVUPS (R10)(R9*4), Z1
 	VMOVUPS Z1, (R8)(AX*4)
 	ADDQ    $0x00000010, AX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1439
+	JNE     ring_copy_1503
 	XORQ    R9, R9
-	JMP     ring_copy_1439
+	JMP     ring_copy_1503
 
-ring_copy_tail_1440:
+ring_copy_tail_1504:
 	VMOVUPS -64(R10)(DX*4), Z1
 	ADDQ    R12, AX
 	VMOVUPS Z1, -64(R8)(AX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1439
+	JMP     ring_copy_1503
 
-ring_planes_1437:
+ring_planes_1501:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1441
+	JA   ring_long_planes_1505
 	MOVQ R11, R13
 	SUBQ $0x00000010, R13
 
-ring_fill_1442:
+ring_fill_1506:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_1443
+	JGT          ring_fill_last_1507
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	VMOVUPS      Z1, 64(R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1444
+	JNE          ring_wrap_1508
 	XORQ         R9, R9
 
-ring_wrap_1444:
-	JMP ring_fill_1442
+ring_wrap_1508:
+	JMP ring_fill_1506
 
-ring_fill_last_1443:
+ring_fill_last_1507:
 	CMPQ         R12, R11
-	JAE          ring_built_1438
+	JAE          ring_built_1502
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1445
+	JNE          ring_wrap_1509
 	XORQ         R9, R9
 
-ring_wrap_1445:
-	JMP ring_fill_last_1443
+ring_wrap_1509:
+	JMP ring_fill_last_1507
 
-ring_long_planes_1441:
-ring_channel_1446:
+ring_long_planes_1505:
+ring_channel_1510:
 	CMPQ         R12, R11
-	JAE          ring_built_1438
+	JAE          ring_built_1502
 	VBROADCASTSS (R10)(R9*4), Z1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -17176,65 +17602,65 @@ ring_channel_1446:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_1447:
+ring_plane_1511:
 	VMOVUPS Z1, (R8)(R14*4)
 	ADDQ    $0x00000010, R14
 	CMPQ    R14, R13
-	JB      ring_plane_1447
+	JB      ring_plane_1511
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_1448
+	JNE     ring_wrap_1512
 	XORQ    R9, R9
 
-ring_wrap_1448:
-	JMP ring_channel_1446
+ring_wrap_1512:
+	JMP ring_channel_1510
 
-ring_short_1436:
+ring_short_1500:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_1449:
+ring_element_1513:
 	MOVL (R10)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_1450
+	JB   ring_element_next_1514
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_1450
+	JB   ring_element_next_1514
 	XORQ R12, R12
 
-ring_element_next_1450:
+ring_element_next_1514:
 	INCQ    R14
 	CMPQ    R14, $0x00000010
-	JB      ring_element_1449
+	JB      ring_element_1513
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000010
-	JE      ring_exact_1451
+	JE      ring_exact_1515
 	SUBQ    R9, AX
 
-ring_exact_1451:
+ring_exact_1515:
 	MOVQ AX, DX
 
-ring_repeat_1452:
+ring_repeat_1516:
 	CMPQ    DX, R11
-	JAE     ring_built_1438
+	JAE     ring_built_1502
 	VMOVUPS Z1, (R8)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1452
+	JMP     ring_repeat_1516
 
-ring_built_1438:
+ring_built_1502:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 
-unrolled_1453:
+unrolled_1517:
 	CMPQ    DX, R9
-	JGT     single_1454
+	JGT     single_1518
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(DX*4), Z1
@@ -17260,15 +17686,15 @@ unrolled_1453:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000040, DX
-	JMP     unrolled_1453
+	JMP     unrolled_1517
 
-single_1454:
+single_1518:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1455:
+single_loop_1519:
 	CMPQ    DX, R9
-	JGT     remainder_1456
+	JGT     remainder_1520
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(DX*4), Z1
@@ -17279,11 +17705,11 @@ single_loop_1455:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000010, DX
-	JMP     single_loop_1455
+	JMP     single_loop_1519
 
-remainder_1456:
+remainder_1520:
 	SUBQ      DX, DI
-	JE        span_done_1457
+	JE        span_done_1521
 	MOVQ      $-1, R9
 	BZHIQ     DI, R9, DI
 	KMOVW     DI, K1
@@ -17293,10 +17719,10 @@ remainder_1456:
 	VMULPS    (R8)(AX*4), Z0, K2, Z0
 	VMOVUPS   Z0, K1, (CX)(DX*4)
 
-span_done_1457:
+span_done_1521:
 	JMP ring_finished_backwardDxAVX512F32
 
-ring_segmented_1429:
+ring_segmented_1493:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x00000180
 	JA   ring_finished_backwardDxAVX512F32
@@ -17306,11 +17732,11 @@ ring_segmented_1429:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_1458
+	JE   ring_rows_1522
 
-ring_segment_1459:
+ring_segment_1523:
 	CMPQ    DI, $0x00
-	JE      ring_done_1460
+	JE      ring_done_1524
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -17327,33 +17753,33 @@ ring_segment_1459:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_1461:
+ring_len_1525:
 	CMPQ R12, $0x00000010
-	JAE  ring_len_done_1462
+	JAE  ring_len_done_1526
 	ADDQ R10, R12
-	JMP  ring_len_1461
+	JMP  ring_len_1525
 
-ring_len_done_1462:
+ring_len_done_1526:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000010, R13
 
-ring_step_1463:
+ring_step_1527:
 	CMPQ R13, R12
-	JB   ring_step_done_1464
+	JB   ring_step_done_1528
 	SUBQ R12, R13
-	JMP  ring_step_1463
+	JMP  ring_step_1527
 
-ring_step_done_1464:
+ring_step_done_1528:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000040, R13
 
-ring_step_1465:
+ring_step_1529:
 	CMPQ R13, R12
-	JB   ring_step_done_1466
+	JB   ring_step_done_1530
 	SUBQ R12, R13
-	JMP  ring_step_1465
+	JMP  ring_step_1529
 
-ring_step_done_1466:
+ring_step_done_1530:
 	MOVQ    R13, 1936(SP)
 	LEAQ    64(R12), R12
 	CMPQ    R11, R12
@@ -17363,76 +17789,76 @@ ring_step_done_1466:
 	LEAQ    (R11)(AX*4), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000010
-	JB      ring_short_1467
+	JB      ring_short_1531
 	CMPQ    R9, $0x01
-	JNE     ring_planes_1468
+	JNE     ring_planes_1532
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_1470:
+ring_copy_1534:
 	CMPQ    R9, AX
-	JAE     ring_built_1469
+	JAE     ring_built_1533
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000010
-	JB      ring_copy_tail_1471
+	JB      ring_copy_tail_1535
 	VMOVUPS (R11)(R10*4), Z1
 	VMOVUPS Z1, (R8)(R9*4)
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_1470
+	JNE     ring_copy_1534
 	XORQ    R10, R10
-	JMP     ring_copy_1470
+	JMP     ring_copy_1534
 
-ring_copy_tail_1471:
+ring_copy_tail_1535:
 	VMOVUPS -64(R11)(DX*4), Z1
 	ADDQ    R12, R9
 	VMOVUPS Z1, -64(R8)(R9*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1470
+	JMP     ring_copy_1534
 
-ring_planes_1468:
+ring_planes_1532:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000020
-	JA   ring_long_planes_1472
+	JA   ring_long_planes_1536
 	MOVQ AX, R13
 	SUBQ $0x00000010, R13
 
-ring_fill_1473:
+ring_fill_1537:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_1474
+	JGT          ring_fill_last_1538
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	VMOVUPS      Z1, 64(R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_1475
+	JNE          ring_wrap_1539
 	XORQ         R10, R10
 
-ring_wrap_1475:
-	JMP ring_fill_1473
+ring_wrap_1539:
+	JMP ring_fill_1537
 
-ring_fill_last_1474:
+ring_fill_last_1538:
 	CMPQ         R12, AX
-	JAE          ring_built_1469
+	JAE          ring_built_1533
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_1476
+	JNE          ring_wrap_1540
 	XORQ         R10, R10
 
-ring_wrap_1476:
-	JMP ring_fill_last_1474
+ring_wrap_1540:
+	JMP ring_fill_last_1538
 
-ring_long_planes_1472:
-ring_channel_1477:
+ring_long_planes_1536:
+ring_channel_1541:
 	CMPQ         R12, AX
-	JAE          ring_built_1469
+	JAE          ring_built_1533
 	VBROADCASTSS (R11)(R10*4), Z1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -17440,66 +17866,66 @@ ring_channel_1477:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_1478:
+ring_plane_1542:
 	VMOVUPS Z1, (R8)(R14*4)
 	ADDQ    $0x00000010, R14
 	CMPQ    R14, R13
-	JB      ring_plane_1478
+	JB      ring_plane_1542
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_1479
+	JNE     ring_wrap_1543
 	XORQ    R10, R10
 
-ring_wrap_1479:
-	JMP ring_channel_1477
+ring_wrap_1543:
+	JMP ring_channel_1541
 
-ring_short_1467:
+ring_short_1531:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_1480:
+ring_element_1544:
 	MOVL (R11)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_1481
+	JB   ring_element_next_1545
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_1481
+	JB   ring_element_next_1545
 	XORQ R12, R12
 
-ring_element_next_1481:
+ring_element_next_1545:
 	INCQ    R14
 	CMPQ    R14, $0x00000010
-	JB      ring_element_1480
+	JB      ring_element_1544
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1482
+	JE      ring_exact_1546
 	SUBQ    R10, DX
 
-ring_exact_1482:
+ring_exact_1546:
 	MOVQ DX, R9
 
-ring_repeat_1483:
+ring_repeat_1547:
 	CMPQ    R9, AX
-	JAE     ring_built_1469
+	JAE     ring_built_1533
 	VMOVUPS Z1, (R8)(R9*4)
 	ADDQ    DX, R9
-	JMP     ring_repeat_1483
+	JMP     ring_repeat_1547
 
-ring_built_1469:
+ring_built_1533:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000040, R10
 
-unrolled_1484:
+unrolled_1548:
 	CMPQ    R9, R10
-	JGT     single_1485
+	JGT     single_1549
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -17525,15 +17951,15 @@ unrolled_1484:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000040, R9
-	JMP     unrolled_1484
+	JMP     unrolled_1548
 
-single_1485:
+single_1549:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1486:
+single_loop_1550:
 	CMPQ    R9, R10
-	JGT     remainder_1487
+	JGT     remainder_1551
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -17544,11 +17970,11 @@ single_loop_1486:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000010, R9
-	JMP     single_loop_1486
+	JMP     single_loop_1550
 
-remainder_1487:
+remainder_1551:
 	SUBQ      R9, DX
-	JE        span_done_1488
+	JE        span_done_1552
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -17558,7 +17984,7 @@ remainder_1487:
 	VMULPS    (R8)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R9*4)
 
-span_done_1488:
+span_done_1552:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -17570,18 +17996,18 @@ span_done_1488:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1489
+	JNE  ring_next_1553
 	XORQ AX, AX
 
-ring_next_1489:
+ring_next_1553:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1459
+	JMP  ring_segment_1523
 
-ring_done_1460:
+ring_done_1524:
 	JMP ring_finished_backwardDxAVX512F32
 
-ring_rows_1458:
-ring_block_1490:
+ring_rows_1522:
+ring_block_1554:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -17597,33 +18023,33 @@ ring_block_1490:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1491:
+ring_len_1555:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1492
+	JAE  ring_len_done_1556
 	ADDQ BX, SI
-	JMP  ring_len_1491
+	JMP  ring_len_1555
 
-ring_len_done_1492:
+ring_len_done_1556:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1493:
+ring_step_1557:
 	CMPQ DI, SI
-	JB   ring_step_done_1494
+	JB   ring_step_done_1558
 	SUBQ SI, DI
-	JMP  ring_step_1493
+	JMP  ring_step_1557
 
-ring_step_done_1494:
+ring_step_done_1558:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1495:
+ring_step_1559:
 	CMPQ DI, SI
-	JB   ring_step_done_1496
+	JB   ring_step_done_1560
 	SUBQ SI, DI
-	JMP  ring_step_1495
+	JMP  ring_step_1559
 
-ring_step_done_1496:
+ring_step_done_1560:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    64(SI), SI
@@ -17634,76 +18060,76 @@ ring_step_done_1496:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000010
-	JB      ring_short_1497
+	JB      ring_short_1561
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1498
+	JNE     ring_planes_1562
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1500:
+ring_copy_1564:
 	CMPQ    BX, DI
-	JAE     ring_built_1499
+	JAE     ring_built_1563
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000010
-	JB      ring_copy_tail_1501
+	JB      ring_copy_tail_1565
 	VMOVUPS (SI)(R9*4), Z1
 	VMOVUPS Z1, (R8)(BX*4)
 	ADDQ    $0x00000010, BX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1500
+	JNE     ring_copy_1564
 	XORQ    R9, R9
-	JMP     ring_copy_1500
+	JMP     ring_copy_1564
 
-ring_copy_tail_1501:
+ring_copy_tail_1565:
 	VMOVUPS -64(SI)(DX*4), Z1
 	ADDQ    R10, BX
 	VMOVUPS Z1, -64(R8)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1500
+	JMP     ring_copy_1564
 
-ring_planes_1498:
+ring_planes_1562:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000020
-	JA   ring_long_planes_1502
+	JA   ring_long_planes_1566
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 
-ring_fill_1503:
+ring_fill_1567:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1504
+	JGT          ring_fill_last_1568
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (R8)(R9*4)
 	VMOVUPS      Z1, 64(R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1505
+	JNE          ring_wrap_1569
 	XORQ         BX, BX
 
-ring_wrap_1505:
-	JMP ring_fill_1503
+ring_wrap_1569:
+	JMP ring_fill_1567
 
-ring_fill_last_1504:
+ring_fill_last_1568:
 	CMPQ         R9, DI
-	JAE          ring_built_1499
+	JAE          ring_built_1563
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1506
+	JNE          ring_wrap_1570
 	XORQ         BX, BX
 
-ring_wrap_1506:
-	JMP ring_fill_last_1504
+ring_wrap_1570:
+	JMP ring_fill_last_1568
 
-ring_long_planes_1502:
-ring_channel_1507:
+ring_long_planes_1566:
+ring_channel_1571:
 	CMPQ         R9, DI
-	JAE          ring_built_1499
+	JAE          ring_built_1563
 	VBROADCASTSS (SI)(BX*4), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -17711,57 +18137,57 @@ ring_channel_1507:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_1508:
+ring_plane_1572:
 	VMOVUPS Z1, (R8)(R11*4)
 	ADDQ    $0x00000010, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1508
+	JB      ring_plane_1572
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_1509
+	JNE     ring_wrap_1573
 	XORQ    BX, BX
 
-ring_wrap_1509:
-	JMP ring_channel_1507
+ring_wrap_1573:
+	JMP ring_channel_1571
 
-ring_short_1497:
+ring_short_1561:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1510:
+ring_element_1574:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (R8)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1511
+	JB   ring_element_next_1575
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1511
+	JB   ring_element_next_1575
 	XORQ R9, R9
 
-ring_element_next_1511:
+ring_element_next_1575:
 	INCQ    R11
 	CMPQ    R11, $0x00000010
-	JB      ring_element_1510
+	JB      ring_element_1574
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1512
+	JE      ring_exact_1576
 	SUBQ    BX, DX
 
-ring_exact_1512:
+ring_exact_1576:
 	MOVQ DX, BX
 
-ring_repeat_1513:
+ring_repeat_1577:
 	CMPQ    BX, DI
-	JAE     ring_built_1499
+	JAE     ring_built_1563
 	VMOVUPS Z1, (R8)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1513
+	JMP     ring_repeat_1577
 
-ring_built_1499:
+ring_built_1563:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+48(FP), BX
@@ -17772,18 +18198,18 @@ ring_built_1499:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_1514:
+ring_row_1578:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1515
+	JE   ring_rows_done_1579
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000040, R10
 
-unrolled_1516:
+unrolled_1580:
 	CMPQ    R9, R10
-	JGT     single_1517
+	JGT     single_1581
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -17809,15 +18235,15 @@ unrolled_1516:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000040, R9
-	JMP     unrolled_1516
+	JMP     unrolled_1580
 
-single_1517:
+single_1581:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1518:
+single_loop_1582:
 	CMPQ    R9, R10
-	JGT     remainder_1519
+	JGT     remainder_1583
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -17828,11 +18254,11 @@ single_loop_1518:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000010, R9
-	JMP     single_loop_1518
+	JMP     single_loop_1582
 
-remainder_1519:
+remainder_1583:
 	SUBQ      R9, DX
-	JE        span_done_1520
+	JE        span_done_1584
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -17842,7 +18268,7 @@ remainder_1519:
 	VMULPS    (R8)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R9*4)
 
-span_done_1520:
+span_done_1584:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -17850,13 +18276,13 @@ span_done_1520:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_1514
+	JMP   ring_row_1578
 
-ring_rows_done_1515:
+ring_rows_done_1579:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1490
+	JMP  ring_block_1554
 
 ring_finished_backwardDxAVX512F32:
 	VZEROUPPER
@@ -17881,9 +18307,9 @@ TEXT ·backwardDalphaAVX512F32(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000040, SI
 
-unrolled_1521:
+unrolled_1585:
 	CMPQ        BX, SI
-	JGT         single_1522
+	JGT         single_1586
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -17925,15 +18351,15 @@ unrolled_1521:
 	VCVTPS2PD   224(CX)(BX*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, BX
-	JMP         unrolled_1521
+	JMP         unrolled_1585
 
-single_1522:
+single_1586:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_1523:
+single_loop_1587:
 	CMPQ        BX, SI
-	JGT         remainder_1524
+	JGT         remainder_1588
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -17945,11 +18371,11 @@ single_loop_1523:
 	VCVTPS2PD   32(CX)(BX*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, BX
-	JMP         single_loop_1523
+	JMP         single_loop_1587
 
-remainder_1524:
+remainder_1588:
 	SUBQ        BX, DX
-	JE          span_done_1525
+	JE          span_done_1589
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -17964,7 +18390,7 @@ remainder_1524:
 	VCVTPS2PD.Z 32(CX)(BX*4), K1, Z9
 	VFMADD231PD Z9, Z0, K1, Z2
 
-span_done_1525:
+span_done_1589:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -17996,9 +18422,9 @@ TEXT ·backwardPlanesDalphaAVX512F32(SB), NOSPLIT, $0-80
 	SHLQ   $0x02, R8
 	XORQ   R9, R9
 
-plane_1526:
+plane_1590:
 	CMPQ   DX, $0x00
-	JE     planes_done_1527
+	JE     planes_done_1591
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -18011,9 +18437,9 @@ plane_1526:
 	MOVQ   SI, R11
 	SUBQ   $0x00000040, R11
 
-unrolled_1528:
+unrolled_1592:
 	CMPQ        R10, R11
-	JGT         single_1529
+	JGT         single_1593
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -18055,15 +18481,15 @@ unrolled_1528:
 	VCVTPS2PD   224(CX)(R10*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_1528
+	JMP         unrolled_1592
 
-single_1529:
+single_1593:
 	MOVQ SI, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1530:
+single_loop_1594:
 	CMPQ        R10, R11
-	JGT         remainder_1531
+	JGT         remainder_1595
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -18075,12 +18501,12 @@ single_loop_1530:
 	VCVTPS2PD   32(CX)(R10*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_1530
+	JMP         single_loop_1594
 
-remainder_1531:
+remainder_1595:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_1532
+	JE          span_done_1596
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -18095,7 +18521,7 @@ remainder_1531:
 	VCVTPS2PD.Z 32(CX)(R10*4), K1, Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 
-span_done_1532:
+span_done_1596:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -18115,14 +18541,14 @@ span_done_1532:
 	ADDQ          R8, CX
 	INCQ          R9
 	CMPQ          R9, DI
-	JNE           same_pass_1533
+	JNE           same_pass_1597
 	XORQ          R9, R9
 
-same_pass_1533:
+same_pass_1597:
 	SUBQ SI, DX
-	JMP  plane_1526
+	JMP  plane_1590
 
-planes_done_1527:
+planes_done_1591:
 	VZEROUPPER
 	RET
 
@@ -18136,9 +18562,9 @@ TEXT ·backwardPatternDalphaAVX512F32(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
 
-row_1534:
+row_1598:
 	CMPQ    DX, $0x00
-	JE      rows_done_1535
+	JE      rows_done_1599
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -18146,9 +18572,9 @@ row_1534:
 	MOVQ    DI, R9
 	SUBQ    $0x00000040, R9
 
-unrolled_1536:
+unrolled_1600:
 	CMPQ        R8, R9
-	JGT         single_1537
+	JGT         single_1601
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -18206,15 +18632,15 @@ unrolled_1536:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 448(BX)(R8*8)
 	ADDQ        $0x00000040, R8
-	JMP         unrolled_1536
+	JMP         unrolled_1600
 
-single_1537:
+single_1601:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1538:
+single_loop_1602:
 	CMPQ        R8, R9
-	JGT         remainder_1539
+	JGT         remainder_1603
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -18230,12 +18656,12 @@ single_loop_1538:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 	ADDQ        $0x00000010, R8
-	JMP         single_loop_1538
+	JMP         single_loop_1602
 
-remainder_1539:
+remainder_1603:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_1540
+	JE          span_done_1604
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -18254,15 +18680,15 @@ remainder_1539:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 
-span_done_1540:
+span_done_1604:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_1534
+	JMP  row_1598
 
-rows_done_1535:
+rows_done_1599:
 	VZEROUPPER
 	RET
 
@@ -18280,36 +18706,36 @@ TEXT ·backwardRingDalphaAVX512F32(SB), $1920-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x00000080
-	JA     ring_segmented_1541
+	JA     ring_segmented_1605
 	MOVQ   DI, SI
 
-ring_len_1542:
+ring_len_1606:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1543
+	JAE  ring_len_done_1607
 	ADDQ DI, SI
-	JMP  ring_len_1542
+	JMP  ring_len_1606
 
-ring_len_done_1543:
+ring_len_done_1607:
 	MOVQ SI, 1856(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1544:
+ring_step_1608:
 	CMPQ DI, SI
-	JB   ring_step_done_1545
+	JB   ring_step_done_1609
 	SUBQ SI, DI
-	JMP  ring_step_1544
+	JMP  ring_step_1608
 
-ring_step_done_1545:
+ring_step_done_1609:
 	MOVQ DI, 1864(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1546:
+ring_step_1610:
 	CMPQ DI, SI
-	JB   ring_step_done_1547
+	JB   ring_step_done_1611
 	SUBQ SI, DI
-	JMP  ring_step_1546
+	JMP  ring_step_1610
 
-ring_step_done_1547:
+ring_step_done_1611:
 	MOVQ    DI, 1872(SP)
 	MOVQ    BX, DI
 	LEAQ    64(SI), SI
@@ -18331,22 +18757,22 @@ ring_step_done_1547:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1548:
+sums_zero_1612:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1549
+	JAE     sums_zeroed_1613
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_1548
+	JMP     sums_zero_1612
 
-sums_zeroed_1549:
+sums_zeroed_1613:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000040, R8
 
-unrolled_1550:
+unrolled_1614:
 	CMPQ        DI, R8
-	JGT         single_1551
+	JGT         single_1615
 	VMOVUPS     (AX)(DI*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(DI*4), Z1
@@ -18408,15 +18834,15 @@ unrolled_1550:
 	SUBQ        1856(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000040, DI
-	JMP         unrolled_1550
+	JMP         unrolled_1614
 
-single_1551:
+single_1615:
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
 
-single_loop_1552:
+single_loop_1616:
 	CMPQ        DI, R8
-	JGT         remainder_1553
+	JGT         remainder_1617
 	VMOVUPS     (AX)(DI*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(DI*4), Z1
@@ -18436,11 +18862,11 @@ single_loop_1552:
 	SUBQ        1856(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000010, DI
-	JMP         single_loop_1552
+	JMP         single_loop_1616
 
-remainder_1553:
+remainder_1617:
 	SUBQ        DI, BX
-	JE          span_done_1554
+	JE          span_done_1618
 	MOVQ        $-1, R8
 	BZHIQ       BX, R8, BX
 	KMOVW       BX, K1
@@ -18459,78 +18885,78 @@ remainder_1553:
 	VFMADD231PD Z1, Z0, K1, Z2
 	VMOVUPD     Z2, K1, 64(CX)(SI*8)
 
-span_done_1554:
+span_done_1618:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  1856(SP), BX
 	MOVQ  1896(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_1556
+	JLE   fold_ext_done_1620
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_1557
+	JA    fold_ext_scalar_1621
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_1555:
+fold_ext_1619:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_1556
+	JBE     fold_ext_done_1620
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Z0
 	VADDPD  (CX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (CX)(DI*8)
-	JMP     fold_ext_1555
+	JMP     fold_ext_1619
 
-fold_ext_scalar_1557:
+fold_ext_scalar_1621:
 	MOVQ 1896(SP), SI
 
-fold_ext_element_1558:
+fold_ext_element_1622:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_1559
+	JBE    fold_ext_element_done_1623
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_1558
+	JMP    fold_ext_element_1622
 
-fold_ext_element_done_1559:
-fold_ext_done_1556:
-fold_1560:
+fold_ext_element_done_1623:
+fold_ext_done_1620:
+fold_1624:
 	CMPQ   BX, AX
-	JBE    fold_done_1561
+	JBE    fold_done_1625
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_1560
+	JMP    fold_1624
 
-fold_done_1561:
+fold_done_1625:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1562
+	JNE  sums_planes_1626
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000008, BX
 
-sums_vector_1564:
+sums_vector_1628:
 	CMPQ      AX, BX
-	JGT       sums_scalar_1565
+	JGT       sums_scalar_1629
 	VCVTPS2PD (DX)(AX*4), Z0
 	VADDPD    (CX)(AX*8), Z0, Z0
 	VCVTPD2PS Z0, Y0
 	VMOVUPS   Y0, (DX)(AX*4)
 	ADDQ      $0x00000008, AX
-	JMP       sums_vector_1564
+	JMP       sums_vector_1628
 
-sums_scalar_1565:
+sums_scalar_1629:
 	CMPQ      AX, dalpha_len+56(FP)
-	JE        sums_done_1563
+	JE        sums_done_1627
 	VMOVSD    (CX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
@@ -18538,18 +18964,18 @@ sums_scalar_1565:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_1565
+	JMP       sums_scalar_1629
 
-sums_planes_1562:
+sums_planes_1626:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1566:
+sums_group_1630:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_1568
+	JB     sums_single_1632
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -18558,7 +18984,7 @@ sums_group_1566:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_1567:
+sums_group_plane_1631:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -18567,7 +18993,7 @@ sums_group_plane_1567:
 	ADDQ      $0x08, R9
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_group_plane_1567
+	JB        sums_group_plane_1631
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (DX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -18592,32 +19018,32 @@ sums_group_plane_1567:
 	SHRQ      $0x01, BX
 	ADDQ      BX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_1566
+	JMP       sums_group_1630
 
-sums_single_1568:
+sums_single_1632:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_1563
+	JE     sums_done_1627
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_1569:
+sums_single_plane_1633:
 	VADDSD    (CX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_single_plane_1569
+	JB        sums_single_plane_1633
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_1568
+	JMP       sums_single_1632
 
-sums_done_1563:
+sums_done_1627:
 	JMP ring_finished_backwardDalphaAVX512F32
 
-ring_segmented_1541:
+ring_segmented_1605:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x00000080
 	JA   ring_finished_backwardDalphaAVX512F32
@@ -18627,7 +19053,7 @@ ring_segmented_1541:
 	MOVQ AX, 1888(SP)
 	MOVQ $0x00000000, 1880(SP)
 
-ring_block_1571:
+ring_block_1635:
 	MOVQ    1880(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -18642,33 +19068,33 @@ ring_block_1571:
 	MOVQ    BX, 1912(SP)
 	MOVQ    BX, SI
 
-ring_len_1572:
+ring_len_1636:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1573
+	JAE  ring_len_done_1637
 	ADDQ BX, SI
-	JMP  ring_len_1572
+	JMP  ring_len_1636
 
-ring_len_done_1573:
+ring_len_done_1637:
 	MOVQ SI, 1856(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1574:
+ring_step_1638:
 	CMPQ DI, SI
-	JB   ring_step_done_1575
+	JB   ring_step_done_1639
 	SUBQ SI, DI
-	JMP  ring_step_1574
+	JMP  ring_step_1638
 
-ring_step_done_1575:
+ring_step_done_1639:
 	MOVQ DI, 1864(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1576:
+ring_step_1640:
 	CMPQ DI, SI
-	JB   ring_step_done_1577
+	JB   ring_step_done_1641
 	SUBQ SI, DI
-	JMP  ring_step_1576
+	JMP  ring_step_1640
 
-ring_step_done_1577:
+ring_step_done_1641:
 	MOVQ    DI, 1872(SP)
 	LEAQ    64(SI), SI
 	CMPQ    BX, SI
@@ -18697,26 +19123,26 @@ ring_step_done_1577:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1578:
+sums_zero_1642:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1579
+	JAE     sums_zeroed_1643
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_1578
+	JMP     sums_zero_1642
 
-sums_zeroed_1579:
-ring_row_1580:
+sums_zeroed_1643:
+ring_row_1644:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_1581
+	JE   ring_rows_done_1645
 	XORQ SI, SI
 	MOVQ 1912(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 
-unrolled_1582:
+unrolled_1646:
 	CMPQ        R8, R9
-	JGT         single_1583
+	JGT         single_1647
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R8*4), Z1
@@ -18778,15 +19204,15 @@ unrolled_1582:
 	SUBQ        1856(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000040, R8
-	JMP         unrolled_1582
+	JMP         unrolled_1646
 
-single_1583:
+single_1647:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1584:
+single_loop_1648:
 	CMPQ        R8, R9
-	JGT         remainder_1585
+	JGT         remainder_1649
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R8*4), Z1
@@ -18806,11 +19232,11 @@ single_loop_1584:
 	SUBQ        1856(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000010, R8
-	JMP         single_loop_1584
+	JMP         single_loop_1648
 
-remainder_1585:
+remainder_1649:
 	SUBQ        R8, DI
-	JE          span_done_1586
+	JE          span_done_1650
 	MOVQ        $-1, R9
 	BZHIQ       DI, R9, DI
 	KMOVW       DI, K1
@@ -18829,16 +19255,16 @@ remainder_1585:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(CX)(SI*8)
 
-span_done_1586:
+span_done_1650:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x02, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_1580
+	JMP   ring_row_1644
 
-ring_rows_done_1581:
+ring_rows_done_1645:
 	MOVQ 1880(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -18846,71 +19272,71 @@ ring_rows_done_1581:
 	MOVQ 1856(SP), SI
 	MOVQ 1896(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_1588
+	JLE  fold_ext_done_1652
 	CMPQ DI, SI
-	JA   fold_ext_scalar_1589
+	JA   fold_ext_scalar_1653
 	ADDQ $0x00000007, DI
 	ANDQ $-8, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_1587:
+fold_ext_1651:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_1588
+	JBE     fold_ext_done_1652
 	SUBQ    $0x00000008, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Z1
 	VADDPD  (CX)(DI*8), Z1, Z1
 	VMOVUPD Z1, (CX)(R8*8)
-	JMP     fold_ext_1587
+	JMP     fold_ext_1651
 
-fold_ext_scalar_1589:
+fold_ext_scalar_1653:
 	MOVQ 1896(SP), DI
 
-fold_ext_element_1590:
+fold_ext_element_1654:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_1591
+	JBE    fold_ext_element_done_1655
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_1590
+	JMP    fold_ext_element_1654
 
-fold_ext_element_done_1591:
-fold_ext_done_1588:
-fold_1592:
+fold_ext_element_done_1655:
+fold_ext_done_1652:
+fold_1656:
 	CMPQ   SI, BX
-	JBE    fold_done_1593
+	JBE    fold_done_1657
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_1592
+	JMP    fold_1656
 
-fold_done_1593:
+fold_done_1657:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1594
+	JNE  sums_planes_1658
 	MOVQ 1904(SP), SI
 	SUBQ $0x00000008, SI
 
-sums_vector_1596:
+sums_vector_1660:
 	CMPQ      BX, SI
-	JGT       sums_scalar_1597
+	JGT       sums_scalar_1661
 	VCVTPS2PD (DX)(BX*4), Z1
 	VADDPD    (CX)(BX*8), Z1, Z1
 	VCVTPD2PS Z1, Y1
 	VMOVUPS   Y1, (DX)(BX*4)
 	ADDQ      $0x00000008, BX
-	JMP       sums_vector_1596
+	JMP       sums_vector_1660
 
-sums_scalar_1597:
+sums_scalar_1661:
 	CMPQ      BX, 1904(SP)
-	JE        sums_done_1595
+	JE        sums_done_1659
 	VMOVSD    (CX)(BX*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
@@ -18918,18 +19344,18 @@ sums_scalar_1597:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_scalar_1597
+	JMP       sums_scalar_1661
 
-sums_planes_1594:
+sums_planes_1658:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_1598:
+sums_group_1662:
 	MOVQ   1904(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_1600
+	JB     sums_single_1664
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -18938,7 +19364,7 @@ sums_group_1598:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_1599:
+sums_group_plane_1663:
 	VADDSD    (R9), X1, X1
 	VADDSD    (R9)(R8*1), X2, X2
 	VADDSD    (R10), X3, X3
@@ -18947,7 +19373,7 @@ sums_group_plane_1599:
 	ADDQ      $0x08, R10
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_group_plane_1599
+	JB        sums_group_plane_1663
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(BX*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -18972,32 +19398,32 @@ sums_group_plane_1599:
 	SHRQ      $0x01, SI
 	ADDQ      SI, DI
 	ADDQ      $0x00000004, BX
-	JMP       sums_group_1598
+	JMP       sums_group_1662
 
-sums_single_1600:
+sums_single_1664:
 	CMPQ   BX, 1904(SP)
-	JE     sums_done_1595
+	JE     sums_done_1659
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_1601:
+sums_single_plane_1665:
 	VADDSD    (CX)(DI*8), X1, X1
 	INCQ      DI
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_single_plane_1601
+	JB        sums_single_plane_1665
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_single_1600
+	JMP       sums_single_1664
 
-sums_done_1595:
+sums_done_1659:
 	ADDQ 1904(SP), AX
 	MOVQ AX, 1880(SP)
-	JMP  ring_block_1571
+	JMP  ring_block_1635
 
 ring_finished_backwardDalphaAVX512F32:
 	VZEROUPPER
@@ -19014,11 +19440,11 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	MOVQ         DX, BX
 	SHLQ         $0x03, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_1602
+	JB           cached_1666
 	CMPQ         AX, CX
-	JE           cached_1602
+	JE           cached_1666
 	CMPQ         AX, CX
-	JE           cached_1602
+	JE           cached_1666
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -19027,7 +19453,7 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_1604
+	JE           aligned_1668
 	MOVQ         SI, DI
 	MOVQ         $-1, R8
 	BZHIQ        DI, R8, DI
@@ -19038,13 +19464,13 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	VMOVUPD      Z2, K1, (AX)(BX*8)
 	MOVQ         SI, BX
 
-aligned_1604:
+aligned_1668:
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 
-unrolled_1605:
+unrolled_1669:
 	CMPQ     BX, SI
-	JGT      single_1606
+	JGT      single_1670
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
@@ -19062,25 +19488,25 @@ unrolled_1605:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(BX*8)
 	ADDQ     $0x00000020, BX
-	JMP      unrolled_1605
+	JMP      unrolled_1669
 
-single_1606:
+single_1670:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_1607:
+single_loop_1671:
 	CMPQ     BX, SI
-	JGT      remainder_1608
+	JGT      remainder_1672
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(BX*8)
 	ADDQ     $0x00000008, BX
-	JMP      single_loop_1607
+	JMP      single_loop_1671
 
-remainder_1608:
+remainder_1672:
 	SUBQ      BX, DX
-	JE        span_done_1609
+	JE        span_done_1673
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -19089,18 +19515,18 @@ remainder_1608:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_1609:
+span_done_1673:
 	SFENCE
-	JMP stored_1603
+	JMP stored_1667
 
-cached_1602:
+cached_1666:
 	XORQ BX, BX
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 
-unrolled_1610:
+unrolled_1674:
 	CMPQ    BX, SI
-	JGT     single_1611
+	JGT     single_1675
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -19118,25 +19544,25 @@ unrolled_1610:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(BX*8)
 	ADDQ    $0x00000020, BX
-	JMP     unrolled_1610
+	JMP     unrolled_1674
 
-single_1611:
+single_1675:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_1612:
+single_loop_1676:
 	CMPQ    BX, SI
-	JGT     remainder_1613
+	JGT     remainder_1677
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(BX*8)
 	ADDQ    $0x00000008, BX
-	JMP     single_loop_1612
+	JMP     single_loop_1676
 
-remainder_1613:
+remainder_1677:
 	SUBQ      BX, DX
-	JE        span_done_1614
+	JE        span_done_1678
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -19145,8 +19571,8 @@ remainder_1613:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_1614:
-stored_1603:
+span_done_1678:
+stored_1667:
 	VZEROUPPER
 	RET
 
@@ -19166,15 +19592,15 @@ TEXT ·forwardPlanesAVX512F64(SB), NOSPLIT, $0-80
 	MOVQ   DX, R10
 	SHLQ   $0x03, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_1615
+	JB     cached_1679
 	CMPQ   AX, CX
-	JE     cached_1615
+	JE     cached_1679
 	CMPQ   AX, CX
-	JE     cached_1615
+	JE     cached_1679
 
-plane_1617:
+plane_1681:
 	CMPQ         DX, $0x00
-	JE           planes_done_1618
+	JE           planes_done_1682
 	VBROADCASTSD (DI)(R9*8), Z1
 	XORQ         R10, R10
 	MOVQ         AX, R11
@@ -19184,7 +19610,7 @@ plane_1617:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_1619
+	JE           aligned_1683
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -19195,13 +19621,13 @@ plane_1617:
 	VMOVUPD      Z2, K1, (AX)(R10*8)
 	MOVQ         R11, R10
 
-aligned_1619:
+aligned_1683:
 	MOVQ BX, R11
 	SUBQ $0x00000020, R11
 
-unrolled_1620:
+unrolled_1684:
 	CMPQ     R10, R11
-	JGT      single_1621
+	JGT      single_1685
 	VMOVUPD  (CX)(R10*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
@@ -19219,26 +19645,26 @@ unrolled_1620:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(R10*8)
 	ADDQ     $0x00000020, R10
-	JMP      unrolled_1620
+	JMP      unrolled_1684
 
-single_1621:
+single_1685:
 	MOVQ BX, R11
 	SUBQ $0x00000008, R11
 
-single_loop_1622:
+single_loop_1686:
 	CMPQ     R10, R11
-	JGT      remainder_1623
+	JGT      remainder_1687
 	VMOVUPD  (CX)(R10*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(R10*8)
 	ADDQ     $0x00000008, R10
-	JMP      single_loop_1622
+	JMP      single_loop_1686
 
-remainder_1623:
+remainder_1687:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1624
+	JE        span_done_1688
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -19247,34 +19673,34 @@ remainder_1623:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R10*8)
 
-span_done_1624:
+span_done_1688:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_1625
+	JNE  same_pass_1689
 	XORQ R9, R9
 
-same_pass_1625:
+same_pass_1689:
 	SUBQ BX, DX
-	JMP  plane_1617
+	JMP  plane_1681
 
-planes_done_1618:
+planes_done_1682:
 	SFENCE
-	JMP stored_1616
+	JMP stored_1680
 
-cached_1615:
-plane_1626:
+cached_1679:
+plane_1690:
 	CMPQ         DX, $0x00
-	JE           planes_done_1627
+	JE           planes_done_1691
 	VBROADCASTSD (DI)(R9*8), Z1
 	XORQ         R10, R10
 	MOVQ         BX, R11
 	SUBQ         $0x00000020, R11
 
-unrolled_1628:
+unrolled_1692:
 	CMPQ    R10, R11
-	JGT     single_1629
+	JGT     single_1693
 	VMOVUPD (CX)(R10*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -19292,26 +19718,26 @@ unrolled_1628:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(R10*8)
 	ADDQ    $0x00000020, R10
-	JMP     unrolled_1628
+	JMP     unrolled_1692
 
-single_1629:
+single_1693:
 	MOVQ BX, R11
 	SUBQ $0x00000008, R11
 
-single_loop_1630:
+single_loop_1694:
 	CMPQ    R10, R11
-	JGT     remainder_1631
+	JGT     remainder_1695
 	VMOVUPD (CX)(R10*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(R10*8)
 	ADDQ    $0x00000008, R10
-	JMP     single_loop_1630
+	JMP     single_loop_1694
 
-remainder_1631:
+remainder_1695:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1632
+	JE        span_done_1696
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -19320,20 +19746,20 @@ remainder_1631:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R10*8)
 
-span_done_1632:
+span_done_1696:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_1633
+	JNE  same_pass_1697
 	XORQ R9, R9
 
-same_pass_1633:
+same_pass_1697:
 	SUBQ BX, DX
-	JMP  plane_1626
+	JMP  plane_1690
 
-planes_done_1627:
-stored_1616:
+planes_done_1691:
+stored_1680:
 	VZEROUPPER
 	RET
 
@@ -19349,15 +19775,15 @@ TEXT ·forwardPatternAVX512F64(SB), NOSPLIT, $0-72
 	MOVQ   DX, DI
 	SHLQ   $0x03, DI
 	CMPQ   DI, ·streamThreshold+0(SB)
-	JB     cached_1634
+	JB     cached_1698
 	CMPQ   AX, CX
-	JE     cached_1634
+	JE     cached_1698
 	CMPQ   AX, CX
-	JE     cached_1634
+	JE     cached_1698
 
-row_1636:
+row_1700:
 	CMPQ      DX, $0x00
-	JE        rows_done_1637
+	JE        rows_done_1701
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
@@ -19369,7 +19795,7 @@ row_1636:
 	CMPQ      R9, DI
 	CMOVQGT   DI, R9
 	TESTQ     R9, R9
-	JE        aligned_1638
+	JE        aligned_1702
 	MOVQ      R9, R10
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
@@ -19380,13 +19806,13 @@ row_1636:
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 	MOVQ      R9, R8
 
-aligned_1638:
+aligned_1702:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-unrolled_1639:
+unrolled_1703:
 	CMPQ     R8, R9
-	JGT      single_1640
+	JGT      single_1704
 	VMOVUPD  (CX)(R8*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMULPD   (BX)(R8*8), Z1, K1, Z1
@@ -19404,26 +19830,26 @@ unrolled_1639:
 	VMULPD   192(BX)(R8*8), Z1, K1, Z1
 	VMOVNTPD Z1, 192(AX)(R8*8)
 	ADDQ     $0x00000020, R8
-	JMP      unrolled_1639
+	JMP      unrolled_1703
 
-single_1640:
+single_1704:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1641:
+single_loop_1705:
 	CMPQ     R8, R9
-	JGT      remainder_1642
+	JGT      remainder_1706
 	VMOVUPD  (CX)(R8*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMULPD   (BX)(R8*8), Z1, K1, Z1
 	VMOVNTPD Z1, (AX)(R8*8)
 	ADDQ     $0x00000008, R8
-	JMP      single_loop_1641
+	JMP      single_loop_1705
 
-remainder_1642:
+remainder_1706:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1643
+	JE        span_done_1707
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -19432,22 +19858,22 @@ remainder_1642:
 	VMULPD    (BX)(R8*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 
-span_done_1643:
+span_done_1707:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_1636
+	JMP  row_1700
 
-rows_done_1637:
+rows_done_1701:
 	SFENCE
-	JMP stored_1635
+	JMP stored_1699
 
-cached_1634:
-row_1644:
+cached_1698:
+row_1708:
 	CMPQ    DX, $0x00
-	JE      rows_done_1645
+	JE      rows_done_1709
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -19455,9 +19881,9 @@ row_1644:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_1646:
+unrolled_1710:
 	CMPQ    R8, R9
-	JGT     single_1647
+	JGT     single_1711
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
@@ -19475,26 +19901,26 @@ unrolled_1646:
 	VMULPD  192(BX)(R8*8), Z1, K1, Z1
 	VMOVUPD Z1, 192(AX)(R8*8)
 	ADDQ    $0x00000020, R8
-	JMP     unrolled_1646
+	JMP     unrolled_1710
 
-single_1647:
+single_1711:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1648:
+single_loop_1712:
 	CMPQ    R8, R9
-	JGT     remainder_1649
+	JGT     remainder_1713
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
 	VMOVUPD Z1, (AX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     single_loop_1648
+	JMP     single_loop_1712
 
-remainder_1649:
+remainder_1713:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1650
+	JE        span_done_1714
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -19503,16 +19929,16 @@ remainder_1649:
 	VMULPD    (BX)(R8*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 
-span_done_1650:
+span_done_1714:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_1644
+	JMP  row_1708
 
-rows_done_1645:
-stored_1635:
+rows_done_1709:
+stored_1699:
 	VZEROUPPER
 	RET
 
@@ -19531,36 +19957,36 @@ TEXT ·forwardRingAVX512F64(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x000000c0
-	JA     ring_segmented_1651
+	JA     ring_segmented_1715
 	MOVQ   R8, R9
 
-ring_len_1652:
+ring_len_1716:
 	CMPQ R9, $0x00000008
-	JAE  ring_len_done_1653
+	JAE  ring_len_done_1717
 	ADDQ R8, R9
-	JMP  ring_len_1652
+	JMP  ring_len_1716
 
-ring_len_done_1653:
+ring_len_done_1717:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000008, R10
 
-ring_step_1654:
+ring_step_1718:
 	CMPQ R10, R9
-	JB   ring_step_done_1655
+	JB   ring_step_done_1719
 	SUBQ R9, R10
-	JMP  ring_step_1654
+	JMP  ring_step_1718
 
-ring_step_done_1655:
+ring_step_done_1719:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000020, R10
 
-ring_step_1656:
+ring_step_1720:
 	CMPQ R10, R9
-	JB   ring_step_done_1657
+	JB   ring_step_done_1721
 	SUBQ R9, R10
-	JMP  ring_step_1656
+	JMP  ring_step_1720
 
-ring_step_done_1657:
+ring_step_done_1721:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    32(R9), R9
@@ -19570,76 +19996,76 @@ ring_step_done_1657:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000008
-	JB      ring_short_1658
+	JB      ring_short_1722
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1659
+	JNE     ring_planes_1723
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_1661:
+ring_copy_1725:
 	CMPQ    AX, R10
-	JAE     ring_built_1660
+	JAE     ring_built_1724
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_1662
+	JB      ring_copy_tail_1726
 	VMOVUPD (R9)(R8*8), Z1
 	VMOVUPD Z1, (DI)(AX*8)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_1661
+	JNE     ring_copy_1725
 	XORQ    R8, R8
-	JMP     ring_copy_1661
+	JMP     ring_copy_1725
 
-ring_copy_tail_1662:
+ring_copy_tail_1726:
 	VMOVUPD -64(R9)(DX*8), Z1
 	ADDQ    R11, AX
 	VMOVUPD Z1, -64(DI)(AX*8)
 	XORQ    R8, R8
-	JMP     ring_copy_1661
+	JMP     ring_copy_1725
 
-ring_planes_1659:
+ring_planes_1723:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_1663
+	JA   ring_long_planes_1727
 	MOVQ R10, R12
 	SUBQ $0x00000008, R12
 
-ring_fill_1664:
+ring_fill_1728:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1665
+	JGT          ring_fill_last_1729
 	VBROADCASTSD (R9)(R8*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	VMOVUPD      Z1, 64(DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1666
+	JNE          ring_wrap_1730
 	XORQ         R8, R8
 
-ring_wrap_1666:
-	JMP ring_fill_1664
+ring_wrap_1730:
+	JMP ring_fill_1728
 
-ring_fill_last_1665:
+ring_fill_last_1729:
 	CMPQ         R11, R10
-	JAE          ring_built_1660
+	JAE          ring_built_1724
 	VBROADCASTSD (R9)(R8*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1667
+	JNE          ring_wrap_1731
 	XORQ         R8, R8
 
-ring_wrap_1667:
-	JMP ring_fill_last_1665
+ring_wrap_1731:
+	JMP ring_fill_last_1729
 
-ring_long_planes_1663:
-ring_channel_1668:
+ring_long_planes_1727:
+ring_channel_1732:
 	CMPQ         R11, R10
-	JAE          ring_built_1660
+	JAE          ring_built_1724
 	VBROADCASTSD (R9)(R8*8), Z1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -19647,65 +20073,65 @@ ring_channel_1668:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_1669:
+ring_plane_1733:
 	VMOVUPD Z1, (DI)(R13*8)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1669
+	JB      ring_plane_1733
 	INCQ    R8
 	CMPQ    R8, DX
-	JNE     ring_wrap_1670
+	JNE     ring_wrap_1734
 	XORQ    R8, R8
 
-ring_wrap_1670:
-	JMP ring_channel_1668
+ring_wrap_1734:
+	JMP ring_channel_1732
 
-ring_short_1658:
+ring_short_1722:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1671:
+ring_element_1735:
 	MOVQ (R9)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_1672
+	JB   ring_element_next_1736
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1672
+	JB   ring_element_next_1736
 	XORQ R11, R11
 
-ring_element_next_1672:
+ring_element_next_1736:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_1671
+	JB      ring_element_1735
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000008
-	JE      ring_exact_1673
+	JE      ring_exact_1737
 	SUBQ    R8, AX
 
-ring_exact_1673:
+ring_exact_1737:
 	MOVQ AX, DX
 
-ring_repeat_1674:
+ring_repeat_1738:
 	CMPQ    DX, R10
-	JAE     ring_built_1660
+	JAE     ring_built_1724
 	VMOVUPD Z1, (DI)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1674
+	JMP     ring_repeat_1738
 
-ring_built_1660:
+ring_built_1724:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000020, R8
 
-unrolled_1675:
+unrolled_1739:
 	CMPQ    DX, R8
-	JGT     single_1676
+	JGT     single_1740
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -19727,15 +20153,15 @@ unrolled_1675:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000020, DX
-	JMP     unrolled_1675
+	JMP     unrolled_1739
 
-single_1676:
+single_1740:
 	MOVQ SI, R8
 	SUBQ $0x00000008, R8
 
-single_loop_1677:
+single_loop_1741:
 	CMPQ    DX, R8
-	JGT     remainder_1678
+	JGT     remainder_1742
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -19745,11 +20171,11 @@ single_loop_1677:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000008, DX
-	JMP     single_loop_1677
+	JMP     single_loop_1741
 
-remainder_1678:
+remainder_1742:
 	SUBQ      DX, SI
-	JE        span_done_1679
+	JE        span_done_1743
 	MOVQ      $-1, R8
 	BZHIQ     SI, R8, SI
 	KMOVW     SI, K1
@@ -19758,10 +20184,10 @@ remainder_1678:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(DX*8)
 
-span_done_1679:
+span_done_1743:
 	JMP ring_finished_forwardAVX512F64
 
-ring_segmented_1651:
+ring_segmented_1715:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x000000c0
 	JA   ring_finished_forwardAVX512F64
@@ -19771,11 +20197,11 @@ ring_segmented_1651:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_1680
+	JE   ring_rows_1744
 
-ring_segment_1681:
+ring_segment_1745:
 	CMPQ    SI, $0x00
-	JE      ring_done_1682
+	JE      ring_done_1746
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -19792,33 +20218,33 @@ ring_segment_1681:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_1683:
+ring_len_1747:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_1684
+	JAE  ring_len_done_1748
 	ADDQ R9, R11
-	JMP  ring_len_1683
+	JMP  ring_len_1747
 
-ring_len_done_1684:
+ring_len_done_1748:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_1685:
+ring_step_1749:
 	CMPQ R12, R11
-	JB   ring_step_done_1686
+	JB   ring_step_done_1750
 	SUBQ R11, R12
-	JMP  ring_step_1685
+	JMP  ring_step_1749
 
-ring_step_done_1686:
+ring_step_done_1750:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_1687:
+ring_step_1751:
 	CMPQ R12, R11
-	JB   ring_step_done_1688
+	JB   ring_step_done_1752
 	SUBQ R11, R12
-	JMP  ring_step_1687
+	JMP  ring_step_1751
 
-ring_step_done_1688:
+ring_step_done_1752:
 	MOVQ    R12, 1936(SP)
 	LEAQ    32(R11), R11
 	CMPQ    R10, R11
@@ -19828,76 +20254,76 @@ ring_step_done_1688:
 	LEAQ    (R10)(AX*8), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000008
-	JB      ring_short_1689
+	JB      ring_short_1753
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1690
+	JNE     ring_planes_1754
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_1692:
+ring_copy_1756:
 	CMPQ    R8, AX
-	JAE     ring_built_1691
+	JAE     ring_built_1755
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_1693
+	JB      ring_copy_tail_1757
 	VMOVUPD (R10)(R9*8), Z1
 	VMOVUPD Z1, (DI)(R8*8)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1692
+	JNE     ring_copy_1756
 	XORQ    R9, R9
-	JMP     ring_copy_1692
+	JMP     ring_copy_1756
 
-ring_copy_tail_1693:
+ring_copy_tail_1757:
 	VMOVUPD -64(R10)(DX*8), Z1
 	ADDQ    R11, R8
 	VMOVUPD Z1, -64(DI)(R8*8)
 	XORQ    R9, R9
-	JMP     ring_copy_1692
+	JMP     ring_copy_1756
 
-ring_planes_1690:
+ring_planes_1754:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_1694
+	JA   ring_long_planes_1758
 	MOVQ AX, R12
 	SUBQ $0x00000008, R12
 
-ring_fill_1695:
+ring_fill_1759:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1696
+	JGT          ring_fill_last_1760
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	VMOVUPD      Z1, 64(DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1697
+	JNE          ring_wrap_1761
 	XORQ         R9, R9
 
-ring_wrap_1697:
-	JMP ring_fill_1695
+ring_wrap_1761:
+	JMP ring_fill_1759
 
-ring_fill_last_1696:
+ring_fill_last_1760:
 	CMPQ         R11, AX
-	JAE          ring_built_1691
+	JAE          ring_built_1755
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1698
+	JNE          ring_wrap_1762
 	XORQ         R9, R9
 
-ring_wrap_1698:
-	JMP ring_fill_last_1696
+ring_wrap_1762:
+	JMP ring_fill_last_1760
 
-ring_long_planes_1694:
-ring_channel_1699:
+ring_long_planes_1758:
+ring_channel_1763:
 	CMPQ         R11, AX
-	JAE          ring_built_1691
+	JAE          ring_built_1755
 	VBROADCASTSD (R10)(R9*8), Z1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -19905,66 +20331,66 @@ ring_channel_1699:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_1700:
+ring_plane_1764:
 	VMOVUPD Z1, (DI)(R13*8)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1700
+	JB      ring_plane_1764
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_1701
+	JNE     ring_wrap_1765
 	XORQ    R9, R9
 
-ring_wrap_1701:
-	JMP ring_channel_1699
+ring_wrap_1765:
+	JMP ring_channel_1763
 
-ring_short_1689:
+ring_short_1753:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1702:
+ring_element_1766:
 	MOVQ (R10)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_1703
+	JB   ring_element_next_1767
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1703
+	JB   ring_element_next_1767
 	XORQ R11, R11
 
-ring_element_next_1703:
+ring_element_next_1767:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_1702
+	JB      ring_element_1766
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_1704
+	JE      ring_exact_1768
 	SUBQ    R9, DX
 
-ring_exact_1704:
+ring_exact_1768:
 	MOVQ DX, R8
 
-ring_repeat_1705:
+ring_repeat_1769:
 	CMPQ    R8, AX
-	JAE     ring_built_1691
+	JAE     ring_built_1755
 	VMOVUPD Z1, (DI)(R8*8)
 	ADDQ    DX, R8
-	JMP     ring_repeat_1705
+	JMP     ring_repeat_1769
 
-ring_built_1691:
+ring_built_1755:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 
-unrolled_1706:
+unrolled_1770:
 	CMPQ    R8, R9
-	JGT     single_1707
+	JGT     single_1771
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -19986,15 +20412,15 @@ unrolled_1706:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000020, R8
-	JMP     unrolled_1706
+	JMP     unrolled_1770
 
-single_1707:
+single_1771:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1708:
+single_loop_1772:
 	CMPQ    R8, R9
-	JGT     remainder_1709
+	JGT     remainder_1773
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -20004,11 +20430,11 @@ single_loop_1708:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000008, R8
-	JMP     single_loop_1708
+	JMP     single_loop_1772
 
-remainder_1709:
+remainder_1773:
 	SUBQ      R8, DX
-	JE        span_done_1710
+	JE        span_done_1774
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -20017,7 +20443,7 @@ remainder_1709:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R8*8)
 
-span_done_1710:
+span_done_1774:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -20028,18 +20454,18 @@ span_done_1710:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1711
+	JNE  ring_next_1775
 	XORQ AX, AX
 
-ring_next_1711:
+ring_next_1775:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1681
+	JMP  ring_segment_1745
 
-ring_done_1682:
+ring_done_1746:
 	JMP ring_finished_forwardAVX512F64
 
-ring_rows_1680:
-ring_block_1712:
+ring_rows_1744:
+ring_block_1776:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -20055,33 +20481,33 @@ ring_block_1712:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1713:
+ring_len_1777:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_1714
+	JAE  ring_len_done_1778
 	ADDQ BX, SI
-	JMP  ring_len_1713
+	JMP  ring_len_1777
 
-ring_len_done_1714:
+ring_len_done_1778:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, R8
 
-ring_step_1715:
+ring_step_1779:
 	CMPQ R8, SI
-	JB   ring_step_done_1716
+	JB   ring_step_done_1780
 	SUBQ SI, R8
-	JMP  ring_step_1715
+	JMP  ring_step_1779
 
-ring_step_done_1716:
+ring_step_done_1780:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000020, R8
 
-ring_step_1717:
+ring_step_1781:
 	CMPQ R8, SI
-	JB   ring_step_done_1718
+	JB   ring_step_done_1782
 	SUBQ SI, R8
-	JMP  ring_step_1717
+	JMP  ring_step_1781
 
-ring_step_done_1718:
+ring_step_done_1782:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    32(SI), SI
@@ -20092,76 +20518,76 @@ ring_step_done_1718:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000008
-	JB      ring_short_1719
+	JB      ring_short_1783
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1720
+	JNE     ring_planes_1784
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1722:
+ring_copy_1786:
 	CMPQ    BX, R8
-	JAE     ring_built_1721
+	JAE     ring_built_1785
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_1723
+	JB      ring_copy_tail_1787
 	VMOVUPD (SI)(R9*8), Z1
 	VMOVUPD Z1, (DI)(BX*8)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1722
+	JNE     ring_copy_1786
 	XORQ    R9, R9
-	JMP     ring_copy_1722
+	JMP     ring_copy_1786
 
-ring_copy_tail_1723:
+ring_copy_tail_1787:
 	VMOVUPD -64(SI)(DX*8), Z1
 	ADDQ    R10, BX
 	VMOVUPD Z1, -64(DI)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_1722
+	JMP     ring_copy_1786
 
-ring_planes_1720:
+ring_planes_1784:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_1724
+	JA   ring_long_planes_1788
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_1725:
+ring_fill_1789:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1726
+	JGT          ring_fill_last_1790
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (DI)(R9*8)
 	VMOVUPD      Z1, 64(DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1727
+	JNE          ring_wrap_1791
 	XORQ         BX, BX
 
-ring_wrap_1727:
-	JMP ring_fill_1725
+ring_wrap_1791:
+	JMP ring_fill_1789
 
-ring_fill_last_1726:
+ring_fill_last_1790:
 	CMPQ         R9, R8
-	JAE          ring_built_1721
+	JAE          ring_built_1785
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1728
+	JNE          ring_wrap_1792
 	XORQ         BX, BX
 
-ring_wrap_1728:
-	JMP ring_fill_last_1726
+ring_wrap_1792:
+	JMP ring_fill_last_1790
 
-ring_long_planes_1724:
-ring_channel_1729:
+ring_long_planes_1788:
+ring_channel_1793:
 	CMPQ         R9, R8
-	JAE          ring_built_1721
+	JAE          ring_built_1785
 	VBROADCASTSD (SI)(BX*8), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -20169,57 +20595,57 @@ ring_channel_1729:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_1730:
+ring_plane_1794:
 	VMOVUPD Z1, (DI)(R11*8)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1730
+	JB      ring_plane_1794
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_1731
+	JNE     ring_wrap_1795
 	XORQ    BX, BX
 
-ring_wrap_1731:
-	JMP ring_channel_1729
+ring_wrap_1795:
+	JMP ring_channel_1793
 
-ring_short_1719:
+ring_short_1783:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1732:
+ring_element_1796:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (DI)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1733
+	JB   ring_element_next_1797
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1733
+	JB   ring_element_next_1797
 	XORQ R9, R9
 
-ring_element_next_1733:
+ring_element_next_1797:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_1732
+	JB      ring_element_1796
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_1734
+	JE      ring_exact_1798
 	SUBQ    BX, DX
 
-ring_exact_1734:
+ring_exact_1798:
 	MOVQ DX, BX
 
-ring_repeat_1735:
+ring_repeat_1799:
 	CMPQ    BX, R8
-	JAE     ring_built_1721
+	JAE     ring_built_1785
 	VMOVUPD Z1, (DI)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1735
+	JMP     ring_repeat_1799
 
-ring_built_1721:
+ring_built_1785:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+24(FP), BX
@@ -20228,18 +20654,18 @@ ring_built_1721:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_1736:
+ring_row_1800:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_1737
+	JE   ring_rows_done_1801
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 
-unrolled_1738:
+unrolled_1802:
 	CMPQ    R8, R9
-	JGT     single_1739
+	JGT     single_1803
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -20261,15 +20687,15 @@ unrolled_1738:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000020, R8
-	JMP     unrolled_1738
+	JMP     unrolled_1802
 
-single_1739:
+single_1803:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1740:
+single_loop_1804:
 	CMPQ    R8, R9
-	JGT     remainder_1741
+	JGT     remainder_1805
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -20279,11 +20705,11 @@ single_loop_1740:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000008, R8
-	JMP     single_loop_1740
+	JMP     single_loop_1804
 
-remainder_1741:
+remainder_1805:
 	SUBQ      R8, DX
-	JE        span_done_1742
+	JE        span_done_1806
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -20292,20 +20718,20 @@ remainder_1741:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R8*8)
 
-span_done_1742:
+span_done_1806:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x03, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_1736
+	JMP   ring_row_1800
 
-ring_rows_done_1737:
+ring_rows_done_1801:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1712
+	JMP  ring_block_1776
 
 ring_finished_forwardAVX512F64:
 	VZEROUPPER
@@ -20327,11 +20753,11 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1743
+	JB           cached_1807
 	CMPQ         AX, DX
-	JE           cached_1743
+	JE           cached_1807
 	CMPQ         AX, CX
-	JE           cached_1743
+	JE           cached_1807
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -20340,7 +20766,7 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1745
+	JE           aligned_1809
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -20353,13 +20779,13 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	VMOVUPD      Z7, K1, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_1745:
+aligned_1809:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_1746:
+unrolled_1810:
 	CMPQ        SI, DI
-	JGT         single_1747
+	JGT         single_1811
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -20385,15 +20811,15 @@ unrolled_1746:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
-	JMP         unrolled_1746
+	JMP         unrolled_1810
 
-single_1747:
+single_1811:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_1748:
+single_loop_1812:
 	CMPQ        SI, DI
-	JGT         remainder_1749
+	JGT         remainder_1813
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -20401,11 +20827,11 @@ single_loop_1748:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
-	JMP         single_loop_1748
+	JMP         single_loop_1812
 
-remainder_1749:
+remainder_1813:
 	SUBQ        SI, BX
-	JE          span_done_1750
+	JE          span_done_1814
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -20416,18 +20842,18 @@ remainder_1749:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_1750:
+span_done_1814:
 	SFENCE
-	JMP stored_1744
+	JMP stored_1808
 
-cached_1743:
+cached_1807:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_1751:
+unrolled_1815:
 	CMPQ        SI, DI
-	JGT         single_1752
+	JGT         single_1816
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -20453,15 +20879,15 @@ unrolled_1751:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
-	JMP         unrolled_1751
+	JMP         unrolled_1815
 
-single_1752:
+single_1816:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_1753:
+single_loop_1817:
 	CMPQ        SI, DI
-	JGT         remainder_1754
+	JGT         remainder_1818
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -20469,11 +20895,11 @@ single_loop_1753:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
-	JMP         single_loop_1753
+	JMP         single_loop_1817
 
-remainder_1754:
+remainder_1818:
 	SUBQ        SI, BX
-	JE          span_done_1755
+	JE          span_done_1819
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -20484,8 +20910,8 @@ remainder_1754:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_1755:
-stored_1744:
+span_done_1819:
+stored_1808:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -20517,15 +20943,15 @@ TEXT ·backwardPlanesAVX512F64(SB), NOSPLIT, $0-128
 	MOVQ   BX, R12
 	SHLQ   $0x03, R12
 	CMPQ   R12, ·streamThreshold+0(SB)
-	JB     cached_1756
+	JB     cached_1820
 	CMPQ   AX, DX
-	JE     cached_1756
+	JE     cached_1820
 	CMPQ   AX, CX
-	JE     cached_1756
+	JE     cached_1820
 
-plane_1758:
+plane_1822:
 	CMPQ         BX, $0x00
-	JE           planes_done_1759
+	JE           planes_done_1823
 	VBROADCASTSD (R9)(R11*8), Z5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -20539,7 +20965,7 @@ plane_1758:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_1760
+	JE           aligned_1824
 	MOVQ         R13, R14
 	MOVQ         $-1, R15
 	BZHIQ        R14, R15, R14
@@ -20552,13 +20978,13 @@ plane_1758:
 	VMOVUPD      Z7, K1, (AX)(R12*8)
 	MOVQ         R13, R12
 
-aligned_1760:
+aligned_1824:
 	MOVQ DI, R13
 	SUBQ $0x00000020, R13
 
-unrolled_1761:
+unrolled_1825:
 	CMPQ        R12, R13
-	JGT         single_1762
+	JGT         single_1826
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -20584,15 +21010,15 @@ unrolled_1761:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, 192(AX)(R12*8)
 	ADDQ        $0x00000020, R12
-	JMP         unrolled_1761
+	JMP         unrolled_1825
 
-single_1762:
+single_1826:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 
-single_loop_1763:
+single_loop_1827:
 	CMPQ        R12, R13
-	JGT         remainder_1764
+	JGT         remainder_1828
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -20600,12 +21026,12 @@ single_loop_1763:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, (AX)(R12*8)
 	ADDQ        $0x00000008, R12
-	JMP         single_loop_1763
+	JMP         single_loop_1827
 
-remainder_1764:
+remainder_1828:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_1765
+	JE          span_done_1829
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -20616,7 +21042,7 @@ remainder_1764:
 	VMULPD      Z5, Z7, K2, Z7
 	VMOVUPD     Z7, K1, (AX)(R12*8)
 
-span_done_1765:
+span_done_1829:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -20633,21 +21059,21 @@ span_done_1765:
 	ADDQ          R10, AX
 	INCQ          R11
 	CMPQ          R11, R8
-	JNE           same_pass_1766
+	JNE           same_pass_1830
 	XORQ          R11, R11
 
-same_pass_1766:
+same_pass_1830:
 	SUBQ DI, BX
-	JMP  plane_1758
+	JMP  plane_1822
 
-planes_done_1759:
+planes_done_1823:
 	SFENCE
-	JMP stored_1757
+	JMP stored_1821
 
-cached_1756:
-plane_1767:
+cached_1820:
+plane_1831:
 	CMPQ         BX, $0x00
-	JE           planes_done_1768
+	JE           planes_done_1832
 	VBROADCASTSD (R9)(R11*8), Z5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -20657,9 +21083,9 @@ plane_1767:
 	MOVQ         DI, R13
 	SUBQ         $0x00000020, R13
 
-unrolled_1769:
+unrolled_1833:
 	CMPQ        R12, R13
-	JGT         single_1770
+	JGT         single_1834
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -20685,15 +21111,15 @@ unrolled_1769:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, 192(AX)(R12*8)
 	ADDQ        $0x00000020, R12
-	JMP         unrolled_1769
+	JMP         unrolled_1833
 
-single_1770:
+single_1834:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 
-single_loop_1771:
+single_loop_1835:
 	CMPQ        R12, R13
-	JGT         remainder_1772
+	JGT         remainder_1836
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -20701,12 +21127,12 @@ single_loop_1771:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, (AX)(R12*8)
 	ADDQ        $0x00000008, R12
-	JMP         single_loop_1771
+	JMP         single_loop_1835
 
-remainder_1772:
+remainder_1836:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_1773
+	JE          span_done_1837
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -20717,7 +21143,7 @@ remainder_1772:
 	VMULPD      Z5, Z7, K2, Z7
 	VMOVUPD     Z7, K1, (AX)(R12*8)
 
-span_done_1773:
+span_done_1837:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -20734,15 +21160,15 @@ span_done_1773:
 	ADDQ          R10, AX
 	INCQ          R11
 	CMPQ          R11, R8
-	JNE           same_pass_1774
+	JNE           same_pass_1838
 	XORQ          R11, R11
 
-same_pass_1774:
+same_pass_1838:
 	SUBQ DI, BX
-	JMP  plane_1767
+	JMP  plane_1831
 
-planes_done_1768:
-stored_1757:
+planes_done_1832:
+stored_1821:
 	VZEROUPPER
 	RET
 
@@ -20760,15 +21186,15 @@ TEXT ·backwardPatternAVX512F64(SB), NOSPLIT, $0-120
 	MOVQ   BX, R9
 	SHLQ   $0x03, R9
 	CMPQ   R9, ·streamThreshold+0(SB)
-	JB     cached_1775
+	JB     cached_1839
 	CMPQ   AX, DX
-	JE     cached_1775
+	JE     cached_1839
 	CMPQ   AX, CX
-	JE     cached_1775
+	JE     cached_1839
 
-row_1777:
+row_1841:
 	CMPQ        BX, $0x00
-	JE          rows_done_1778
+	JE          rows_done_1842
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
@@ -20780,7 +21206,7 @@ row_1777:
 	CMPQ        R11, R9
 	CMOVQGT     R9, R11
 	TESTQ       R11, R11
-	JE          aligned_1779
+	JE          aligned_1843
 	MOVQ        R11, R12
 	MOVQ        $-1, R13
 	BZHIQ       R12, R13, R12
@@ -20795,13 +21221,13 @@ row_1777:
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 	MOVQ        R11, R10
 
-aligned_1779:
+aligned_1843:
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 
-unrolled_1780:
+unrolled_1844:
 	CMPQ        R10, R11
-	JGT         single_1781
+	JGT         single_1845
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -20835,15 +21261,15 @@ unrolled_1780:
 	VMULPD      192(SI)(R10*8), Z2, K1, Z2
 	VMOVNTPD    Z2, 192(AX)(R10*8)
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_1780
+	JMP         unrolled_1844
 
-single_1781:
+single_1845:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_1782:
+single_loop_1846:
 	CMPQ        R10, R11
-	JGT         remainder_1783
+	JGT         remainder_1847
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -20853,12 +21279,12 @@ single_loop_1782:
 	VMULPD      (SI)(R10*8), Z2, K1, Z2
 	VMOVNTPD    Z2, (AX)(R10*8)
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_1782
+	JMP         single_loop_1846
 
-remainder_1783:
+remainder_1847:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1784
+	JE          span_done_1848
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -20871,23 +21297,23 @@ remainder_1783:
 	VMULPD      (SI)(R10*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_1784:
+span_done_1848:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_1777
+	JMP  row_1841
 
-rows_done_1778:
+rows_done_1842:
 	SFENCE
-	JMP stored_1776
+	JMP stored_1840
 
-cached_1775:
-row_1785:
+cached_1839:
+row_1849:
 	CMPQ    BX, $0x00
-	JE      rows_done_1786
+	JE      rows_done_1850
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -20895,9 +21321,9 @@ row_1785:
 	MOVQ    R9, R11
 	SUBQ    $0x00000020, R11
 
-unrolled_1787:
+unrolled_1851:
 	CMPQ        R10, R11
-	JGT         single_1788
+	JGT         single_1852
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -20931,15 +21357,15 @@ unrolled_1787:
 	VMULPD      192(SI)(R10*8), Z2, K1, Z2
 	VMOVUPD     Z2, 192(AX)(R10*8)
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_1787
+	JMP         unrolled_1851
 
-single_1788:
+single_1852:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_1789:
+single_loop_1853:
 	CMPQ        R10, R11
-	JGT         remainder_1790
+	JGT         remainder_1854
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -20949,12 +21375,12 @@ single_loop_1789:
 	VMULPD      (SI)(R10*8), Z2, K1, Z2
 	VMOVUPD     Z2, (AX)(R10*8)
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_1789
+	JMP         single_loop_1853
 
-remainder_1790:
+remainder_1854:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1791
+	JE          span_done_1855
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -20967,17 +21393,17 @@ remainder_1790:
 	VMULPD      (SI)(R10*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_1791:
+span_done_1855:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_1785
+	JMP  row_1849
 
-rows_done_1786:
-stored_1776:
+rows_done_1850:
+stored_1840:
 	VZEROUPPER
 	RET
 
@@ -21000,36 +21426,36 @@ TEXT ·backwardRingAVX512F64(SB), $1920-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x00000040
-	JA     ring_segmented_1792
+	JA     ring_segmented_1856
 	MOVQ   R10, R11
 
-ring_len_1793:
+ring_len_1857:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_1794
+	JAE  ring_len_done_1858
 	ADDQ R10, R11
-	JMP  ring_len_1793
+	JMP  ring_len_1857
 
-ring_len_done_1794:
+ring_len_done_1858:
 	MOVQ R11, 1856(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_1795:
+ring_step_1859:
 	CMPQ R12, R11
-	JB   ring_step_done_1796
+	JB   ring_step_done_1860
 	SUBQ R11, R12
-	JMP  ring_step_1795
+	JMP  ring_step_1859
 
-ring_step_done_1796:
+ring_step_done_1860:
 	MOVQ R12, 1864(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_1797:
+ring_step_1861:
 	CMPQ R12, R11
-	JB   ring_step_done_1798
+	JB   ring_step_done_1862
 	SUBQ R11, R12
-	JMP  ring_step_1797
+	JMP  ring_step_1861
 
-ring_step_done_1798:
+ring_step_done_1862:
 	MOVQ    R12, 1872(SP)
 	MOVQ    DI, R12
 	LEAQ    32(R11), R11
@@ -21039,76 +21465,76 @@ ring_step_done_1798:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1896(SP), R12
 	CMPQ    R10, $0x00000008
-	JB      ring_short_1799
+	JB      ring_short_1863
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1800
+	JNE     ring_planes_1864
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_1802:
+ring_copy_1866:
 	CMPQ    R8, R12
-	JAE     ring_built_1801
+	JAE     ring_built_1865
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000008
-	JB      ring_copy_tail_1803
+	JB      ring_copy_tail_1867
 	VMOVUPD (R11)(R10*8), Z1
 	VMOVUPD Z1, (CX)(R8*8)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_1802
+	JNE     ring_copy_1866
 	XORQ    R10, R10
-	JMP     ring_copy_1802
+	JMP     ring_copy_1866
 
-ring_copy_tail_1803:
+ring_copy_tail_1867:
 	VMOVUPD -64(R11)(R9*8), Z1
 	ADDQ    R13, R8
 	VMOVUPD Z1, -64(CX)(R8*8)
 	XORQ    R10, R10
-	JMP     ring_copy_1802
+	JMP     ring_copy_1866
 
-ring_planes_1800:
+ring_planes_1864:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_1804
+	JA   ring_long_planes_1868
 	MOVQ R12, R14
 	SUBQ $0x00000008, R14
 
-ring_fill_1805:
+ring_fill_1869:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_1806
+	JGT          ring_fill_last_1870
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (CX)(R13*8)
 	VMOVUPD      Z1, 64(CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_1807
+	JNE          ring_wrap_1871
 	XORQ         R10, R10
 
-ring_wrap_1807:
-	JMP ring_fill_1805
+ring_wrap_1871:
+	JMP ring_fill_1869
 
-ring_fill_last_1806:
+ring_fill_last_1870:
 	CMPQ         R13, R12
-	JAE          ring_built_1801
+	JAE          ring_built_1865
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_1808
+	JNE          ring_wrap_1872
 	XORQ         R10, R10
 
-ring_wrap_1808:
-	JMP ring_fill_last_1806
+ring_wrap_1872:
+	JMP ring_fill_last_1870
 
-ring_long_planes_1804:
-ring_channel_1809:
+ring_long_planes_1868:
+ring_channel_1873:
 	CMPQ         R13, R12
-	JAE          ring_built_1801
+	JAE          ring_built_1865
 	VBROADCASTSD (R11)(R10*8), Z1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -21116,57 +21542,57 @@ ring_channel_1809:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_1810:
+ring_plane_1874:
 	VMOVUPD Z1, (CX)(R15*8)
 	ADDQ    $0x00000008, R15
 	CMPQ    R15, R14
-	JB      ring_plane_1810
+	JB      ring_plane_1874
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_1811
+	JNE     ring_wrap_1875
 	XORQ    R10, R10
 
-ring_wrap_1811:
-	JMP ring_channel_1809
+ring_wrap_1875:
+	JMP ring_channel_1873
 
-ring_short_1799:
+ring_short_1863:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_1812:
+ring_element_1876:
 	MOVQ (R11)(R13*8), BP
 	MOVQ BP, (CX)(R15*8)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_1813
+	JB   ring_element_next_1877
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_1813
+	JB   ring_element_next_1877
 	XORQ R13, R13
 
-ring_element_next_1813:
+ring_element_next_1877:
 	INCQ    R15
 	CMPQ    R15, $0x00000008
-	JB      ring_element_1812
+	JB      ring_element_1876
 	VMOVUPD (CX), Z1
 	MOVQ    1856(SP), R8
 	CMPQ    R8, $0x00000008
-	JE      ring_exact_1814
+	JE      ring_exact_1878
 	SUBQ    R10, R8
 
-ring_exact_1814:
+ring_exact_1878:
 	MOVQ R8, R9
 
-ring_repeat_1815:
+ring_repeat_1879:
 	CMPQ    R9, R12
-	JAE     ring_built_1801
+	JAE     ring_built_1865
 	VMOVUPD Z1, (CX)(R9*8)
 	ADDQ    R8, R9
-	JMP     ring_repeat_1815
+	JMP     ring_repeat_1879
 
-ring_built_1801:
+ring_built_1865:
 	MOVQ    1856(SP), R8
 	MOVQ    1896(SP), R9
 	MOVQ    R9, R10
@@ -21182,22 +21608,22 @@ ring_built_1801:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_1816:
+sums_zero_1880:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_1817
+	JAE     sums_zeroed_1881
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1816
+	JMP     sums_zero_1880
 
-sums_zeroed_1817:
+sums_zeroed_1881:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000020, R10
 
-unrolled_1818:
+unrolled_1882:
 	CMPQ        R9, R10
-	JGT         single_1819
+	JGT         single_1883
 	VMOVUPD     (DX)(R9*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R9*8), Z2
@@ -21235,15 +21661,15 @@ unrolled_1818:
 	SUBQ        1856(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000020, R9
-	JMP         unrolled_1818
+	JMP         unrolled_1882
 
-single_1819:
+single_1883:
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-single_loop_1820:
+single_loop_1884:
 	CMPQ        R9, R10
-	JGT         remainder_1821
+	JGT         remainder_1885
 	VMOVUPD     (DX)(R9*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R9*8), Z2
@@ -21257,11 +21683,11 @@ single_loop_1820:
 	SUBQ        1856(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000008, R9
-	JMP         single_loop_1820
+	JMP         single_loop_1884
 
-remainder_1821:
+remainder_1885:
 	SUBQ        R9, DI
-	JE          span_done_1822
+	JE          span_done_1886
 	MOVQ        $-1, R10
 	BZHIQ       DI, R10, DI
 	KMOVW       DI, K1
@@ -21274,93 +21700,93 @@ remainder_1821:
 	VMULPD      (CX)(R8*8), Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(R9*8)
 
-span_done_1822:
+span_done_1886:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1856(SP), DX
 	MOVQ  1896(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_1824
+	JLE   fold_ext_done_1888
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_1825
+	JA    fold_ext_scalar_1889
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_1823:
+fold_ext_1887:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_1824
+	JBE     fold_ext_done_1888
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Z0
 	VADDPD  (BX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (BX)(DI*8)
-	JMP     fold_ext_1823
+	JMP     fold_ext_1887
 
-fold_ext_scalar_1825:
+fold_ext_scalar_1889:
 	MOVQ 1896(SP), SI
 
-fold_ext_element_1826:
+fold_ext_element_1890:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_1827
+	JBE    fold_ext_element_done_1891
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_1826
+	JMP    fold_ext_element_1890
 
-fold_ext_element_done_1827:
-fold_ext_done_1824:
-fold_1828:
+fold_ext_element_done_1891:
+fold_ext_done_1888:
+fold_1892:
 	CMPQ   DX, AX
-	JBE    fold_done_1829
+	JBE    fold_done_1893
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_1828
+	JMP    fold_1892
 
-fold_done_1829:
+fold_done_1893:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1830
+	JNE  sums_planes_1894
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_1832:
+sums_vector_1896:
 	CMPQ    AX, DX
-	JGT     sums_scalar_1833
+	JGT     sums_scalar_1897
 	VMOVUPD (CX)(AX*8), Z0
 	VADDPD  (BX)(AX*8), Z0, Z0
 	VMOVUPD Z0, (CX)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_vector_1832
+	JMP     sums_vector_1896
 
-sums_scalar_1833:
+sums_scalar_1897:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_1831
+	JE     sums_done_1895
 	VMOVSD (BX)(AX*8), X0
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_1833
+	JMP    sums_scalar_1897
 
-sums_planes_1830:
+sums_planes_1894:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1834:
+sums_group_1898:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_1836
+	JB     sums_single_1900
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -21369,7 +21795,7 @@ sums_group_1834:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_1835:
+sums_group_plane_1899:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -21378,7 +21804,7 @@ sums_group_plane_1835:
 	ADDQ   $0x08, R9
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_group_plane_1835
+	JB     sums_group_plane_1899
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	VADDSD 8(CX)(AX*8), X1, X1
@@ -21391,29 +21817,29 @@ sums_group_plane_1835:
 	SHRQ   $0x01, DX
 	ADDQ   DX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_1834
+	JMP    sums_group_1898
 
-sums_single_1836:
+sums_single_1900:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_1831
+	JE     sums_done_1895
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_1837:
+sums_single_plane_1901:
 	VADDSD (BX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_single_plane_1837
+	JB     sums_single_plane_1901
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_1836
+	JMP    sums_single_1900
 
-sums_done_1831:
+sums_done_1895:
 	JMP ring_finished_backwardAVX512F64
 
-ring_segmented_1792:
+ring_segmented_1856:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x00000040
 	JA   ring_finished_backwardAVX512F64
@@ -21423,7 +21849,7 @@ ring_segmented_1792:
 	MOVQ AX, 1888(SP)
 	MOVQ $0x00000000, 1880(SP)
 
-ring_block_1839:
+ring_block_1903:
 	MOVQ    1880(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -21439,33 +21865,33 @@ ring_block_1839:
 	MOVQ    DI, 1912(SP)
 	MOVQ    DI, R8
 
-ring_len_1840:
+ring_len_1904:
 	CMPQ R8, $0x00000008
-	JAE  ring_len_done_1841
+	JAE  ring_len_done_1905
 	ADDQ DI, R8
-	JMP  ring_len_1840
+	JMP  ring_len_1904
 
-ring_len_done_1841:
+ring_len_done_1905:
 	MOVQ R8, 1856(SP)
 	MOVQ $0x00000008, R9
 
-ring_step_1842:
+ring_step_1906:
 	CMPQ R9, R8
-	JB   ring_step_done_1843
+	JB   ring_step_done_1907
 	SUBQ R8, R9
-	JMP  ring_step_1842
+	JMP  ring_step_1906
 
-ring_step_done_1843:
+ring_step_done_1907:
 	MOVQ R9, 1864(SP)
 	MOVQ $0x00000020, R9
 
-ring_step_1844:
+ring_step_1908:
 	CMPQ R9, R8
-	JB   ring_step_done_1845
+	JB   ring_step_done_1909
 	SUBQ R8, R9
-	JMP  ring_step_1844
+	JMP  ring_step_1908
 
-ring_step_done_1845:
+ring_step_done_1909:
 	MOVQ    R9, 1872(SP)
 	MOVQ    DI, R9
 	LEAQ    32(R8), R8
@@ -21476,76 +21902,76 @@ ring_step_done_1845:
 	LEAQ    (R8)(DX*8), R8
 	MOVQ    1896(SP), R9
 	CMPQ    DI, $0x00000008
-	JB      ring_short_1846
+	JB      ring_short_1910
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1847
+	JNE     ring_planes_1911
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_1849:
+ring_copy_1913:
 	CMPQ    DI, R9
-	JAE     ring_built_1848
+	JAE     ring_built_1912
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_1850
+	JB      ring_copy_tail_1914
 	VMOVUPD (R8)(R10*8), Z1
 	VMOVUPD Z1, (CX)(DI*8)
 	ADDQ    $0x00000008, DI
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_1849
+	JNE     ring_copy_1913
 	XORQ    R10, R10
-	JMP     ring_copy_1849
+	JMP     ring_copy_1913
 
-ring_copy_tail_1850:
+ring_copy_tail_1914:
 	VMOVUPD -64(R8)(SI*8), Z1
 	ADDQ    R11, DI
 	VMOVUPD Z1, -64(CX)(DI*8)
 	XORQ    R10, R10
-	JMP     ring_copy_1849
+	JMP     ring_copy_1913
 
-ring_planes_1847:
+ring_planes_1911:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_1851
+	JA   ring_long_planes_1915
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-ring_fill_1852:
+ring_fill_1916:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_1853
+	JGT          ring_fill_last_1917
 	VBROADCASTSD (R8)(DI*8), Z1
 	VMOVUPD      Z1, (CX)(R10*8)
 	VMOVUPD      Z1, 64(CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_1854
+	JNE          ring_wrap_1918
 	XORQ         DI, DI
 
-ring_wrap_1854:
-	JMP ring_fill_1852
+ring_wrap_1918:
+	JMP ring_fill_1916
 
-ring_fill_last_1853:
+ring_fill_last_1917:
 	CMPQ         R10, R9
-	JAE          ring_built_1848
+	JAE          ring_built_1912
 	VBROADCASTSD (R8)(DI*8), Z1
 	VMOVUPD      Z1, (CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_1855
+	JNE          ring_wrap_1919
 	XORQ         DI, DI
 
-ring_wrap_1855:
-	JMP ring_fill_last_1853
+ring_wrap_1919:
+	JMP ring_fill_last_1917
 
-ring_long_planes_1851:
-ring_channel_1856:
+ring_long_planes_1915:
+ring_channel_1920:
 	CMPQ         R10, R9
-	JAE          ring_built_1848
+	JAE          ring_built_1912
 	VBROADCASTSD (R8)(DI*8), Z1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -21553,57 +21979,57 @@ ring_channel_1856:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_1857:
+ring_plane_1921:
 	VMOVUPD Z1, (CX)(R12*8)
 	ADDQ    $0x00000008, R12
 	CMPQ    R12, R11
-	JB      ring_plane_1857
+	JB      ring_plane_1921
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_1858
+	JNE     ring_wrap_1922
 	XORQ    DI, DI
 
-ring_wrap_1858:
-	JMP ring_channel_1856
+ring_wrap_1922:
+	JMP ring_channel_1920
 
-ring_short_1846:
+ring_short_1910:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_1859:
+ring_element_1923:
 	MOVQ (R8)(R10*8), R13
 	MOVQ R13, (CX)(R12*8)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_1860
+	JB   ring_element_next_1924
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_1860
+	JB   ring_element_next_1924
 	XORQ R10, R10
 
-ring_element_next_1860:
+ring_element_next_1924:
 	INCQ    R12
 	CMPQ    R12, $0x00000008
-	JB      ring_element_1859
+	JB      ring_element_1923
 	VMOVUPD (CX), Z1
 	MOVQ    1856(SP), SI
 	CMPQ    SI, $0x00000008
-	JE      ring_exact_1861
+	JE      ring_exact_1925
 	SUBQ    DI, SI
 
-ring_exact_1861:
+ring_exact_1925:
 	MOVQ SI, DI
 
-ring_repeat_1862:
+ring_repeat_1926:
 	CMPQ    DI, R9
-	JAE     ring_built_1848
+	JAE     ring_built_1912
 	VMOVUPD Z1, (CX)(DI*8)
 	ADDQ    SI, DI
-	JMP     ring_repeat_1862
+	JMP     ring_repeat_1926
 
-ring_built_1848:
+ring_built_1912:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x03, DI
@@ -21629,26 +22055,26 @@ ring_built_1848:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_1863:
+sums_zero_1927:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_1864
+	JAE     sums_zeroed_1928
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1863
+	JMP     sums_zero_1927
 
-sums_zeroed_1864:
-ring_row_1865:
+sums_zeroed_1928:
+ring_row_1929:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1866
+	JE   ring_rows_done_1930
 	XORQ R8, R8
 	MOVQ 1912(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 
-unrolled_1867:
+unrolled_1931:
 	CMPQ        R10, R11
-	JGT         single_1868
+	JGT         single_1932
 	VMOVUPD     (DX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R10*8), Z2
@@ -21686,15 +22112,15 @@ unrolled_1867:
 	SUBQ        1856(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_1867
+	JMP         unrolled_1931
 
-single_1868:
+single_1932:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_1869:
+single_loop_1933:
 	CMPQ        R10, R11
-	JGT         remainder_1870
+	JGT         remainder_1934
 	VMOVUPD     (DX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R10*8), Z2
@@ -21708,11 +22134,11 @@ single_loop_1869:
 	SUBQ        1856(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_1869
+	JMP         single_loop_1933
 
-remainder_1870:
+remainder_1934:
 	SUBQ        R10, R9
-	JE          span_done_1871
+	JE          span_done_1935
 	MOVQ        $-1, R11
 	BZHIQ       R9, R11, R9
 	KMOVW       R9, K1
@@ -21725,7 +22151,7 @@ remainder_1870:
 	VMULPD      (CX)(R8*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_1871:
+span_done_1935:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -21733,9 +22159,9 @@ span_done_1871:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_1865
+	JMP   ring_row_1929
 
-ring_rows_done_1866:
+ring_rows_done_1930:
 	MOVQ 1880(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -21743,86 +22169,86 @@ ring_rows_done_1866:
 	MOVQ 1856(SP), DI
 	MOVQ 1896(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_1873
+	JLE  fold_ext_done_1937
 	CMPQ R8, DI
-	JA   fold_ext_scalar_1874
+	JA   fold_ext_scalar_1938
 	ADDQ $0x00000007, R8
 	ANDQ $-8, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_1872:
+fold_ext_1936:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_1873
+	JBE     fold_ext_done_1937
 	SUBQ    $0x00000008, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Z1
 	VADDPD  (BX)(R8*8), Z1, Z1
 	VMOVUPD Z1, (BX)(R9*8)
-	JMP     fold_ext_1872
+	JMP     fold_ext_1936
 
-fold_ext_scalar_1874:
+fold_ext_scalar_1938:
 	MOVQ 1896(SP), R8
 
-fold_ext_element_1875:
+fold_ext_element_1939:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_1876
+	JBE    fold_ext_element_done_1940
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_1875
+	JMP    fold_ext_element_1939
 
-fold_ext_element_done_1876:
-fold_ext_done_1873:
-fold_1877:
+fold_ext_element_done_1940:
+fold_ext_done_1937:
+fold_1941:
 	CMPQ   DI, SI
-	JBE    fold_done_1878
+	JBE    fold_done_1942
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_1877
+	JMP    fold_1941
 
-fold_done_1878:
+fold_done_1942:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1879
+	JNE  sums_planes_1943
 	MOVQ 1904(SP), DI
 	SUBQ $0x00000008, DI
 
-sums_vector_1881:
+sums_vector_1945:
 	CMPQ    SI, DI
-	JGT     sums_scalar_1882
+	JGT     sums_scalar_1946
 	VMOVUPD (DX)(SI*8), Z1
 	VADDPD  (BX)(SI*8), Z1, Z1
 	VMOVUPD Z1, (DX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_vector_1881
+	JMP     sums_vector_1945
 
-sums_scalar_1882:
+sums_scalar_1946:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_1880
+	JE     sums_done_1944
 	VMOVSD (BX)(SI*8), X1
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_scalar_1882
+	JMP    sums_scalar_1946
 
-sums_planes_1879:
+sums_planes_1943:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_1883:
+sums_group_1947:
 	MOVQ   1904(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_1885
+	JB     sums_single_1949
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -21831,7 +22257,7 @@ sums_group_1883:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_1884:
+sums_group_plane_1948:
 	VADDSD (R10), X1, X1
 	VADDSD (R10)(R9*1), X2, X2
 	VADDSD (R11), X3, X3
@@ -21840,7 +22266,7 @@ sums_group_plane_1884:
 	ADDQ   $0x08, R11
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_group_plane_1884
+	JB     sums_group_plane_1948
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	VADDSD 8(DX)(SI*8), X2, X2
@@ -21853,29 +22279,29 @@ sums_group_plane_1884:
 	SHRQ   $0x01, DI
 	ADDQ   DI, R8
 	ADDQ   $0x00000004, SI
-	JMP    sums_group_1883
+	JMP    sums_group_1947
 
-sums_single_1885:
+sums_single_1949:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_1880
+	JE     sums_done_1944
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_1886:
+sums_single_plane_1950:
 	VADDSD (BX)(R8*8), X1, X1
 	INCQ   R8
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_single_plane_1886
+	JB     sums_single_plane_1950
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_single_1885
+	JMP    sums_single_1949
 
-sums_done_1880:
+sums_done_1944:
 	ADDQ 1904(SP), AX
 	MOVQ AX, 1880(SP)
-	JMP  ring_block_1839
+	JMP  ring_block_1903
 
 ring_finished_backwardAVX512F64:
 	VZEROUPPER
@@ -21893,11 +22319,11 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1887
+	JB           cached_1951
 	CMPQ         AX, DX
-	JE           cached_1887
+	JE           cached_1951
 	CMPQ         AX, CX
-	JE           cached_1887
+	JE           cached_1951
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -21906,7 +22332,7 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1889
+	JE           aligned_1953
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -21918,13 +22344,13 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	VMOVUPD      Z2, K1, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_1889:
+aligned_1953:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_1890:
+unrolled_1954:
 	CMPQ     SI, DI
-	JGT      single_1891
+	JGT      single_1955
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
@@ -21946,26 +22372,26 @@ unrolled_1890:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(SI*8)
 	ADDQ     $0x00000020, SI
-	JMP      unrolled_1890
+	JMP      unrolled_1954
 
-single_1891:
+single_1955:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_1892:
+single_loop_1956:
 	CMPQ     SI, DI
-	JGT      remainder_1893
+	JGT      remainder_1957
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(SI*8)
 	ADDQ     $0x00000008, SI
-	JMP      single_loop_1892
+	JMP      single_loop_1956
 
-remainder_1893:
+remainder_1957:
 	SUBQ      SI, BX
-	JE        span_done_1894
+	JE        span_done_1958
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -21975,18 +22401,18 @@ remainder_1893:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_1894:
+span_done_1958:
 	SFENCE
-	JMP stored_1888
+	JMP stored_1952
 
-cached_1887:
+cached_1951:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_1895:
+unrolled_1959:
 	CMPQ    SI, DI
-	JGT     single_1896
+	JGT     single_1960
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
@@ -22008,26 +22434,26 @@ unrolled_1895:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(SI*8)
 	ADDQ    $0x00000020, SI
-	JMP     unrolled_1895
+	JMP     unrolled_1959
 
-single_1896:
+single_1960:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_1897:
+single_loop_1961:
 	CMPQ    SI, DI
-	JGT     remainder_1898
+	JGT     remainder_1962
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     single_loop_1897
+	JMP     single_loop_1961
 
-remainder_1898:
+remainder_1962:
 	SUBQ      SI, BX
-	JE        span_done_1899
+	JE        span_done_1963
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -22037,8 +22463,8 @@ remainder_1898:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_1899:
-stored_1888:
+span_done_1963:
+stored_1952:
 	VZEROUPPER
 	RET
 
@@ -22059,15 +22485,15 @@ TEXT ·backwardPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	MOVQ   BX, R11
 	SHLQ   $0x03, R11
 	CMPQ   R11, ·streamThreshold+0(SB)
-	JB     cached_1900
+	JB     cached_1964
 	CMPQ   AX, DX
-	JE     cached_1900
+	JE     cached_1964
 	CMPQ   AX, CX
-	JE     cached_1900
+	JE     cached_1964
 
-plane_1902:
+plane_1966:
 	CMPQ         BX, $0x00
-	JE           planes_done_1903
+	JE           planes_done_1967
 	VBROADCASTSD (R8)(R10*8), Z1
 	XORQ         R11, R11
 	MOVQ         AX, R12
@@ -22077,7 +22503,7 @@ plane_1902:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_1904
+	JE           aligned_1968
 	MOVQ         R12, R13
 	MOVQ         $-1, R14
 	BZHIQ        R13, R14, R13
@@ -22089,13 +22515,13 @@ plane_1902:
 	VMOVUPD      Z2, K1, (AX)(R11*8)
 	MOVQ         R12, R11
 
-aligned_1904:
+aligned_1968:
 	MOVQ SI, R12
 	SUBQ $0x00000020, R12
 
-unrolled_1905:
+unrolled_1969:
 	CMPQ     R11, R12
-	JGT      single_1906
+	JGT      single_1970
 	VMOVUPD  (CX)(R11*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(R11*8), Z2
@@ -22117,27 +22543,27 @@ unrolled_1905:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(R11*8)
 	ADDQ     $0x00000020, R11
-	JMP      unrolled_1905
+	JMP      unrolled_1969
 
-single_1906:
+single_1970:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 
-single_loop_1907:
+single_loop_1971:
 	CMPQ     R11, R12
-	JGT      remainder_1908
+	JGT      remainder_1972
 	VMOVUPD  (CX)(R11*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(R11*8), Z2
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(R11*8)
 	ADDQ     $0x00000008, R11
-	JMP      single_loop_1907
+	JMP      single_loop_1971
 
-remainder_1908:
+remainder_1972:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_1909
+	JE        span_done_1973
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -22147,35 +22573,35 @@ remainder_1908:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R11*8)
 
-span_done_1909:
+span_done_1973:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_1910
+	JNE  same_pass_1974
 	XORQ R10, R10
 
-same_pass_1910:
+same_pass_1974:
 	SUBQ SI, BX
-	JMP  plane_1902
+	JMP  plane_1966
 
-planes_done_1903:
+planes_done_1967:
 	SFENCE
-	JMP stored_1901
+	JMP stored_1965
 
-cached_1900:
-plane_1911:
+cached_1964:
+plane_1975:
 	CMPQ         BX, $0x00
-	JE           planes_done_1912
+	JE           planes_done_1976
 	VBROADCASTSD (R8)(R10*8), Z1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000020, R12
 
-unrolled_1913:
+unrolled_1977:
 	CMPQ    R11, R12
-	JGT     single_1914
+	JGT     single_1978
 	VMOVUPD (CX)(R11*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R11*8), Z2
@@ -22197,27 +22623,27 @@ unrolled_1913:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(R11*8)
 	ADDQ    $0x00000020, R11
-	JMP     unrolled_1913
+	JMP     unrolled_1977
 
-single_1914:
+single_1978:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 
-single_loop_1915:
+single_loop_1979:
 	CMPQ    R11, R12
-	JGT     remainder_1916
+	JGT     remainder_1980
 	VMOVUPD (CX)(R11*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R11*8), Z2
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(R11*8)
 	ADDQ    $0x00000008, R11
-	JMP     single_loop_1915
+	JMP     single_loop_1979
 
-remainder_1916:
+remainder_1980:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_1917
+	JE        span_done_1981
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -22227,21 +22653,21 @@ remainder_1916:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R11*8)
 
-span_done_1917:
+span_done_1981:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_1918
+	JNE  same_pass_1982
 	XORQ R10, R10
 
-same_pass_1918:
+same_pass_1982:
 	SUBQ SI, BX
-	JMP  plane_1911
+	JMP  plane_1975
 
-planes_done_1912:
-stored_1901:
+planes_done_1976:
+stored_1965:
 	VZEROUPPER
 	RET
 
@@ -22258,15 +22684,15 @@ TEXT ·backwardPatternDxAVX512F64(SB), NOSPLIT, $0-96
 	MOVQ   BX, R8
 	SHLQ   $0x03, R8
 	CMPQ   R8, ·streamThreshold+0(SB)
-	JB     cached_1919
+	JB     cached_1983
 	CMPQ   AX, DX
-	JE     cached_1919
+	JE     cached_1983
 	CMPQ   AX, CX
-	JE     cached_1919
+	JE     cached_1983
 
-row_1921:
+row_1985:
 	CMPQ      BX, $0x00
-	JE        rows_done_1922
+	JE        rows_done_1986
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
@@ -22278,7 +22704,7 @@ row_1921:
 	CMPQ      R10, R8
 	CMOVQGT   R8, R10
 	TESTQ     R10, R10
-	JE        aligned_1923
+	JE        aligned_1987
 	MOVQ      R10, R11
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
@@ -22290,13 +22716,13 @@ row_1921:
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 	MOVQ      R10, R9
 
-aligned_1923:
+aligned_1987:
 	MOVQ R8, R10
 	SUBQ $0x00000020, R10
 
-unrolled_1924:
+unrolled_1988:
 	CMPQ     R9, R10
-	JGT      single_1925
+	JGT      single_1989
 	VMOVUPD  (CX)(R9*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMOVUPD  (DX)(R9*8), Z1
@@ -22318,27 +22744,27 @@ unrolled_1924:
 	VMULPD   192(SI)(R9*8), Z1, K1, Z1
 	VMOVNTPD Z1, 192(AX)(R9*8)
 	ADDQ     $0x00000020, R9
-	JMP      unrolled_1924
+	JMP      unrolled_1988
 
-single_1925:
+single_1989:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-single_loop_1926:
+single_loop_1990:
 	CMPQ     R9, R10
-	JGT      remainder_1927
+	JGT      remainder_1991
 	VMOVUPD  (CX)(R9*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMOVUPD  (DX)(R9*8), Z1
 	VMULPD   (SI)(R9*8), Z1, K1, Z1
 	VMOVNTPD Z1, (AX)(R9*8)
 	ADDQ     $0x00000008, R9
-	JMP      single_loop_1926
+	JMP      single_loop_1990
 
-remainder_1927:
+remainder_1991:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_1928
+	JE        span_done_1992
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -22348,23 +22774,23 @@ remainder_1927:
 	VMULPD    (SI)(R9*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 
-span_done_1928:
+span_done_1992:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_1921
+	JMP  row_1985
 
-rows_done_1922:
+rows_done_1986:
 	SFENCE
-	JMP stored_1920
+	JMP stored_1984
 
-cached_1919:
-row_1929:
+cached_1983:
+row_1993:
 	CMPQ    BX, $0x00
-	JE      rows_done_1930
+	JE      rows_done_1994
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -22372,9 +22798,9 @@ row_1929:
 	MOVQ    R8, R10
 	SUBQ    $0x00000020, R10
 
-unrolled_1931:
+unrolled_1995:
 	CMPQ    R9, R10
-	JGT     single_1932
+	JGT     single_1996
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
@@ -22396,27 +22822,27 @@ unrolled_1931:
 	VMULPD  192(SI)(R9*8), Z1, K1, Z1
 	VMOVUPD Z1, 192(AX)(R9*8)
 	ADDQ    $0x00000020, R9
-	JMP     unrolled_1931
+	JMP     unrolled_1995
 
-single_1932:
+single_1996:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-single_loop_1933:
+single_loop_1997:
 	CMPQ    R9, R10
-	JGT     remainder_1934
+	JGT     remainder_1998
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
 	VMULPD  (SI)(R9*8), Z1, K1, Z1
 	VMOVUPD Z1, (AX)(R9*8)
 	ADDQ    $0x00000008, R9
-	JMP     single_loop_1933
+	JMP     single_loop_1997
 
-remainder_1934:
+remainder_1998:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_1935
+	JE        span_done_1999
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -22426,17 +22852,17 @@ remainder_1934:
 	VMULPD    (SI)(R9*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 
-span_done_1935:
+span_done_1999:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_1929
+	JMP  row_1993
 
-rows_done_1930:
-stored_1920:
+rows_done_1994:
+stored_1984:
 	VZEROUPPER
 	RET
 
@@ -22456,36 +22882,36 @@ TEXT ·backwardRingDxAVX512F64(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x000000c0
-	JA     ring_segmented_1936
+	JA     ring_segmented_2000
 	MOVQ   R9, R10
 
-ring_len_1937:
+ring_len_2001:
 	CMPQ R10, $0x00000008
-	JAE  ring_len_done_1938
+	JAE  ring_len_done_2002
 	ADDQ R9, R10
-	JMP  ring_len_1937
+	JMP  ring_len_2001
 
-ring_len_done_1938:
+ring_len_done_2002:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000008, R11
 
-ring_step_1939:
+ring_step_2003:
 	CMPQ R11, R10
-	JB   ring_step_done_1940
+	JB   ring_step_done_2004
 	SUBQ R10, R11
-	JMP  ring_step_1939
+	JMP  ring_step_2003
 
-ring_step_done_1940:
+ring_step_done_2004:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000020, R11
 
-ring_step_1941:
+ring_step_2005:
 	CMPQ R11, R10
-	JB   ring_step_done_1942
+	JB   ring_step_done_2006
 	SUBQ R10, R11
-	JMP  ring_step_1941
+	JMP  ring_step_2005
 
-ring_step_done_1942:
+ring_step_done_2006:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    32(R10), R10
@@ -22495,76 +22921,76 @@ ring_step_done_1942:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000008
-	JB      ring_short_1943
+	JB      ring_short_2007
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1944
+	JNE     ring_planes_2008
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_1946:
+ring_copy_2010:
 	CMPQ    AX, R11
-	JAE     ring_built_1945
+	JAE     ring_built_2009
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_1947
+	JB      ring_copy_tail_2011
 	VMOVUPD (R10)(R9*8), Z1
 	VMOVUPD Z1, (R8)(AX*8)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1946
+	JNE     ring_copy_2010
 	XORQ    R9, R9
-	JMP     ring_copy_1946
+	JMP     ring_copy_2010
 
-ring_copy_tail_1947:
+ring_copy_tail_2011:
 	VMOVUPD -64(R10)(DX*8), Z1
 	ADDQ    R12, AX
 	VMOVUPD Z1, -64(R8)(AX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_1946
+	JMP     ring_copy_2010
 
-ring_planes_1944:
+ring_planes_2008:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_1948
+	JA   ring_long_planes_2012
 	MOVQ R11, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_1949:
+ring_fill_2013:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_1950
+	JGT          ring_fill_last_2014
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	VMOVUPD      Z1, 64(R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1951
+	JNE          ring_wrap_2015
 	XORQ         R9, R9
 
-ring_wrap_1951:
-	JMP ring_fill_1949
+ring_wrap_2015:
+	JMP ring_fill_2013
 
-ring_fill_last_1950:
+ring_fill_last_2014:
 	CMPQ         R12, R11
-	JAE          ring_built_1945
+	JAE          ring_built_2009
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1952
+	JNE          ring_wrap_2016
 	XORQ         R9, R9
 
-ring_wrap_1952:
-	JMP ring_fill_last_1950
+ring_wrap_2016:
+	JMP ring_fill_last_2014
 
-ring_long_planes_1948:
-ring_channel_1953:
+ring_long_planes_2012:
+ring_channel_2017:
 	CMPQ         R12, R11
-	JAE          ring_built_1945
+	JAE          ring_built_2009
 	VBROADCASTSD (R10)(R9*8), Z1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -22572,65 +22998,65 @@ ring_channel_1953:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_1954:
+ring_plane_2018:
 	VMOVUPD Z1, (R8)(R14*8)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_1954
+	JB      ring_plane_2018
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_1955
+	JNE     ring_wrap_2019
 	XORQ    R9, R9
 
-ring_wrap_1955:
-	JMP ring_channel_1953
+ring_wrap_2019:
+	JMP ring_channel_2017
 
-ring_short_1943:
+ring_short_2007:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_1956:
+ring_element_2020:
 	MOVQ (R10)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_1957
+	JB   ring_element_next_2021
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_1957
+	JB   ring_element_next_2021
 	XORQ R12, R12
 
-ring_element_next_1957:
+ring_element_next_2021:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_1956
+	JB      ring_element_2020
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000008
-	JE      ring_exact_1958
+	JE      ring_exact_2022
 	SUBQ    R9, AX
 
-ring_exact_1958:
+ring_exact_2022:
 	MOVQ AX, DX
 
-ring_repeat_1959:
+ring_repeat_2023:
 	CMPQ    DX, R11
-	JAE     ring_built_1945
+	JAE     ring_built_2009
 	VMOVUPD Z1, (R8)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1959
+	JMP     ring_repeat_2023
 
-ring_built_1945:
+ring_built_2009:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-unrolled_1960:
+unrolled_2024:
 	CMPQ    DX, R9
-	JGT     single_1961
+	JGT     single_2025
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(DX*8), Z1
@@ -22656,15 +23082,15 @@ unrolled_1960:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000020, DX
-	JMP     unrolled_1960
+	JMP     unrolled_2024
 
-single_1961:
+single_2025:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1962:
+single_loop_2026:
 	CMPQ    DX, R9
-	JGT     remainder_1963
+	JGT     remainder_2027
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(DX*8), Z1
@@ -22675,11 +23101,11 @@ single_loop_1962:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000008, DX
-	JMP     single_loop_1962
+	JMP     single_loop_2026
 
-remainder_1963:
+remainder_2027:
 	SUBQ      DX, DI
-	JE        span_done_1964
+	JE        span_done_2028
 	MOVQ      $-1, R9
 	BZHIQ     DI, R9, DI
 	KMOVW     DI, K1
@@ -22689,10 +23115,10 @@ remainder_1963:
 	VMULPD    (R8)(AX*8), Z0, K2, Z0
 	VMOVUPD   Z0, K1, (CX)(DX*8)
 
-span_done_1964:
+span_done_2028:
 	JMP ring_finished_backwardDxAVX512F64
 
-ring_segmented_1936:
+ring_segmented_2000:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x000000c0
 	JA   ring_finished_backwardDxAVX512F64
@@ -22702,11 +23128,11 @@ ring_segmented_1936:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_1965
+	JE   ring_rows_2029
 
-ring_segment_1966:
+ring_segment_2030:
 	CMPQ    DI, $0x00
-	JE      ring_done_1967
+	JE      ring_done_2031
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -22723,33 +23149,33 @@ ring_segment_1966:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_1968:
+ring_len_2032:
 	CMPQ R12, $0x00000008
-	JAE  ring_len_done_1969
+	JAE  ring_len_done_2033
 	ADDQ R10, R12
-	JMP  ring_len_1968
+	JMP  ring_len_2032
 
-ring_len_done_1969:
+ring_len_done_2033:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000008, R13
 
-ring_step_1970:
+ring_step_2034:
 	CMPQ R13, R12
-	JB   ring_step_done_1971
+	JB   ring_step_done_2035
 	SUBQ R12, R13
-	JMP  ring_step_1970
+	JMP  ring_step_2034
 
-ring_step_done_1971:
+ring_step_done_2035:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000020, R13
 
-ring_step_1972:
+ring_step_2036:
 	CMPQ R13, R12
-	JB   ring_step_done_1973
+	JB   ring_step_done_2037
 	SUBQ R12, R13
-	JMP  ring_step_1972
+	JMP  ring_step_2036
 
-ring_step_done_1973:
+ring_step_done_2037:
 	MOVQ    R13, 1936(SP)
 	LEAQ    32(R12), R12
 	CMPQ    R11, R12
@@ -22759,76 +23185,76 @@ ring_step_done_1973:
 	LEAQ    (R11)(AX*8), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000008
-	JB      ring_short_1974
+	JB      ring_short_2038
 	CMPQ    R9, $0x01
-	JNE     ring_planes_1975
+	JNE     ring_planes_2039
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_1977:
+ring_copy_2041:
 	CMPQ    R9, AX
-	JAE     ring_built_1976
+	JAE     ring_built_2040
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_1978
+	JB      ring_copy_tail_2042
 	VMOVUPD (R11)(R10*8), Z1
 	VMOVUPD Z1, (R8)(R9*8)
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_1977
+	JNE     ring_copy_2041
 	XORQ    R10, R10
-	JMP     ring_copy_1977
+	JMP     ring_copy_2041
 
-ring_copy_tail_1978:
+ring_copy_tail_2042:
 	VMOVUPD -64(R11)(DX*8), Z1
 	ADDQ    R12, R9
 	VMOVUPD Z1, -64(R8)(R9*8)
 	XORQ    R10, R10
-	JMP     ring_copy_1977
+	JMP     ring_copy_2041
 
-ring_planes_1975:
+ring_planes_2039:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000010
-	JA   ring_long_planes_1979
+	JA   ring_long_planes_2043
 	MOVQ AX, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_1980:
+ring_fill_2044:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_1981
+	JGT          ring_fill_last_2045
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	VMOVUPD      Z1, 64(R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_1982
+	JNE          ring_wrap_2046
 	XORQ         R10, R10
 
-ring_wrap_1982:
-	JMP ring_fill_1980
+ring_wrap_2046:
+	JMP ring_fill_2044
 
-ring_fill_last_1981:
+ring_fill_last_2045:
 	CMPQ         R12, AX
-	JAE          ring_built_1976
+	JAE          ring_built_2040
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_1983
+	JNE          ring_wrap_2047
 	XORQ         R10, R10
 
-ring_wrap_1983:
-	JMP ring_fill_last_1981
+ring_wrap_2047:
+	JMP ring_fill_last_2045
 
-ring_long_planes_1979:
-ring_channel_1984:
+ring_long_planes_2043:
+ring_channel_2048:
 	CMPQ         R12, AX
-	JAE          ring_built_1976
+	JAE          ring_built_2040
 	VBROADCASTSD (R11)(R10*8), Z1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -22836,66 +23262,66 @@ ring_channel_1984:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_1985:
+ring_plane_2049:
 	VMOVUPD Z1, (R8)(R14*8)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_1985
+	JB      ring_plane_2049
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_1986
+	JNE     ring_wrap_2050
 	XORQ    R10, R10
 
-ring_wrap_1986:
-	JMP ring_channel_1984
+ring_wrap_2050:
+	JMP ring_channel_2048
 
-ring_short_1974:
+ring_short_2038:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_1987:
+ring_element_2051:
 	MOVQ (R11)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_1988
+	JB   ring_element_next_2052
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_1988
+	JB   ring_element_next_2052
 	XORQ R12, R12
 
-ring_element_next_1988:
+ring_element_next_2052:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_1987
+	JB      ring_element_2051
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_1989
+	JE      ring_exact_2053
 	SUBQ    R10, DX
 
-ring_exact_1989:
+ring_exact_2053:
 	MOVQ DX, R9
 
-ring_repeat_1990:
+ring_repeat_2054:
 	CMPQ    R9, AX
-	JAE     ring_built_1976
+	JAE     ring_built_2040
 	VMOVUPD Z1, (R8)(R9*8)
 	ADDQ    DX, R9
-	JMP     ring_repeat_1990
+	JMP     ring_repeat_2054
 
-ring_built_1976:
+ring_built_2040:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 
-unrolled_1991:
+unrolled_2055:
 	CMPQ    R9, R10
-	JGT     single_1992
+	JGT     single_2056
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -22921,15 +23347,15 @@ unrolled_1991:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000020, R9
-	JMP     unrolled_1991
+	JMP     unrolled_2055
 
-single_1992:
+single_2056:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-single_loop_1993:
+single_loop_2057:
 	CMPQ    R9, R10
-	JGT     remainder_1994
+	JGT     remainder_2058
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -22940,11 +23366,11 @@ single_loop_1993:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000008, R9
-	JMP     single_loop_1993
+	JMP     single_loop_2057
 
-remainder_1994:
+remainder_2058:
 	SUBQ      R9, DX
-	JE        span_done_1995
+	JE        span_done_2059
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -22954,7 +23380,7 @@ remainder_1994:
 	VMULPD    (R8)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R9*8)
 
-span_done_1995:
+span_done_2059:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -22966,18 +23392,18 @@ span_done_1995:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1996
+	JNE  ring_next_2060
 	XORQ AX, AX
 
-ring_next_1996:
+ring_next_2060:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1966
+	JMP  ring_segment_2030
 
-ring_done_1967:
+ring_done_2031:
 	JMP ring_finished_backwardDxAVX512F64
 
-ring_rows_1965:
-ring_block_1997:
+ring_rows_2029:
+ring_block_2061:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -22993,33 +23419,33 @@ ring_block_1997:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1998:
+ring_len_2062:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_1999
+	JAE  ring_len_done_2063
 	ADDQ BX, SI
-	JMP  ring_len_1998
+	JMP  ring_len_2062
 
-ring_len_done_1999:
+ring_len_done_2063:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_2000:
+ring_step_2064:
 	CMPQ DI, SI
-	JB   ring_step_done_2001
+	JB   ring_step_done_2065
 	SUBQ SI, DI
-	JMP  ring_step_2000
+	JMP  ring_step_2064
 
-ring_step_done_2001:
+ring_step_done_2065:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_2002:
+ring_step_2066:
 	CMPQ DI, SI
-	JB   ring_step_done_2003
+	JB   ring_step_done_2067
 	SUBQ SI, DI
-	JMP  ring_step_2002
+	JMP  ring_step_2066
 
-ring_step_done_2003:
+ring_step_done_2067:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -23030,76 +23456,76 @@ ring_step_done_2003:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000008
-	JB      ring_short_2004
+	JB      ring_short_2068
 	CMPQ    CX, $0x01
-	JNE     ring_planes_2005
+	JNE     ring_planes_2069
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_2007:
+ring_copy_2071:
 	CMPQ    BX, DI
-	JAE     ring_built_2006
+	JAE     ring_built_2070
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_2008
+	JB      ring_copy_tail_2072
 	VMOVUPD (SI)(R9*8), Z1
 	VMOVUPD Z1, (R8)(BX*8)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_2007
+	JNE     ring_copy_2071
 	XORQ    R9, R9
-	JMP     ring_copy_2007
+	JMP     ring_copy_2071
 
-ring_copy_tail_2008:
+ring_copy_tail_2072:
 	VMOVUPD -64(SI)(DX*8), Z1
 	ADDQ    R10, BX
 	VMOVUPD Z1, -64(R8)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_2007
+	JMP     ring_copy_2071
 
-ring_planes_2005:
+ring_planes_2069:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_2009
+	JA   ring_long_planes_2073
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_2010:
+ring_fill_2074:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_2011
+	JGT          ring_fill_last_2075
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (R8)(R9*8)
 	VMOVUPD      Z1, 64(R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_2012
+	JNE          ring_wrap_2076
 	XORQ         BX, BX
 
-ring_wrap_2012:
-	JMP ring_fill_2010
+ring_wrap_2076:
+	JMP ring_fill_2074
 
-ring_fill_last_2011:
+ring_fill_last_2075:
 	CMPQ         R9, DI
-	JAE          ring_built_2006
+	JAE          ring_built_2070
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_2013
+	JNE          ring_wrap_2077
 	XORQ         BX, BX
 
-ring_wrap_2013:
-	JMP ring_fill_last_2011
+ring_wrap_2077:
+	JMP ring_fill_last_2075
 
-ring_long_planes_2009:
-ring_channel_2014:
+ring_long_planes_2073:
+ring_channel_2078:
 	CMPQ         R9, DI
-	JAE          ring_built_2006
+	JAE          ring_built_2070
 	VBROADCASTSD (SI)(BX*8), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -23107,57 +23533,57 @@ ring_channel_2014:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_2015:
+ring_plane_2079:
 	VMOVUPD Z1, (R8)(R11*8)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_2015
+	JB      ring_plane_2079
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_2016
+	JNE     ring_wrap_2080
 	XORQ    BX, BX
 
-ring_wrap_2016:
-	JMP ring_channel_2014
+ring_wrap_2080:
+	JMP ring_channel_2078
 
-ring_short_2004:
+ring_short_2068:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_2017:
+ring_element_2081:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (R8)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_2018
+	JB   ring_element_next_2082
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_2018
+	JB   ring_element_next_2082
 	XORQ R9, R9
 
-ring_element_next_2018:
+ring_element_next_2082:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_2017
+	JB      ring_element_2081
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_2019
+	JE      ring_exact_2083
 	SUBQ    BX, DX
 
-ring_exact_2019:
+ring_exact_2083:
 	MOVQ DX, BX
 
-ring_repeat_2020:
+ring_repeat_2084:
 	CMPQ    BX, DI
-	JAE     ring_built_2006
+	JAE     ring_built_2070
 	VMOVUPD Z1, (R8)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_2020
+	JMP     ring_repeat_2084
 
-ring_built_2006:
+ring_built_2070:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+48(FP), BX
@@ -23168,18 +23594,18 @@ ring_built_2006:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_2021:
+ring_row_2085:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_2022
+	JE   ring_rows_done_2086
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 
-unrolled_2023:
+unrolled_2087:
 	CMPQ    R9, R10
-	JGT     single_2024
+	JGT     single_2088
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -23205,15 +23631,15 @@ unrolled_2023:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000020, R9
-	JMP     unrolled_2023
+	JMP     unrolled_2087
 
-single_2024:
+single_2088:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-single_loop_2025:
+single_loop_2089:
 	CMPQ    R9, R10
-	JGT     remainder_2026
+	JGT     remainder_2090
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -23224,11 +23650,11 @@ single_loop_2025:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000008, R9
-	JMP     single_loop_2025
+	JMP     single_loop_2089
 
-remainder_2026:
+remainder_2090:
 	SUBQ      R9, DX
-	JE        span_done_2027
+	JE        span_done_2091
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -23238,7 +23664,7 @@ remainder_2026:
 	VMULPD    (R8)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R9*8)
 
-span_done_2027:
+span_done_2091:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -23246,13 +23672,13 @@ span_done_2027:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_2021
+	JMP   ring_row_2085
 
-ring_rows_done_2022:
+ring_rows_done_2086:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1997
+	JMP  ring_block_2061
 
 ring_finished_backwardDxAVX512F64:
 	VZEROUPPER
@@ -23273,9 +23699,9 @@ TEXT ·backwardDalphaAVX512F64(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000020, SI
 
-unrolled_2028:
+unrolled_2092:
 	CMPQ        BX, SI
-	JGT         single_2029
+	JGT         single_2093
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
@@ -23293,25 +23719,25 @@ unrolled_2028:
 	VMOVUPD     192(CX)(BX*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, BX
-	JMP         unrolled_2028
+	JMP         unrolled_2092
 
-single_2029:
+single_2093:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_2030:
+single_loop_2094:
 	CMPQ        BX, SI
-	JGT         remainder_2031
+	JGT         remainder_2095
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, BX
-	JMP         single_loop_2030
+	JMP         single_loop_2094
 
-remainder_2031:
+remainder_2095:
 	SUBQ        BX, DX
-	JE          span_done_2032
+	JE          span_done_2096
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -23320,7 +23746,7 @@ remainder_2031:
 	VMOVUPD.Z   (CX)(BX*8), K1, Z0
 	VFMADD231PD Z0, Z5, K2, Z1
 
-span_done_2032:
+span_done_2096:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -23348,9 +23774,9 @@ TEXT ·backwardPlanesDalphaAVX512F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
 
-plane_2033:
+plane_2097:
 	CMPQ   DX, $0x00
-	JE     planes_done_2034
+	JE     planes_done_2098
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -23359,9 +23785,9 @@ plane_2033:
 	MOVQ   SI, R11
 	SUBQ   $0x00000020, R11
 
-unrolled_2035:
+unrolled_2099:
 	CMPQ        R10, R11
-	JGT         single_2036
+	JGT         single_2100
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
@@ -23379,26 +23805,26 @@ unrolled_2035:
 	VMOVUPD     192(CX)(R10*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_2035
+	JMP         unrolled_2099
 
-single_2036:
+single_2100:
 	MOVQ SI, R11
 	SUBQ $0x00000008, R11
 
-single_loop_2037:
+single_loop_2101:
 	CMPQ        R10, R11
-	JGT         remainder_2038
+	JGT         remainder_2102
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_2037
+	JMP         single_loop_2101
 
-remainder_2038:
+remainder_2102:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_2039
+	JE          span_done_2103
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -23407,7 +23833,7 @@ remainder_2038:
 	VMOVUPD.Z   (CX)(R10*8), K1, Z6
 	VFMADD231PD Z6, Z5, K2, Z1
 
-span_done_2039:
+span_done_2103:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -23423,14 +23849,14 @@ span_done_2039:
 	ADDQ          R8, CX
 	INCQ          R9
 	CMPQ          R9, DI
-	JNE           same_pass_2040
+	JNE           same_pass_2104
 	XORQ          R9, R9
 
-same_pass_2040:
+same_pass_2104:
 	SUBQ SI, DX
-	JMP  plane_2033
+	JMP  plane_2097
 
-planes_done_2034:
+planes_done_2098:
 	VZEROUPPER
 	RET
 
@@ -23444,9 +23870,9 @@ TEXT ·backwardPatternDalphaAVX512F64(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
 
-row_2041:
+row_2105:
 	CMPQ    DX, $0x00
-	JE      rows_done_2042
+	JE      rows_done_2106
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -23454,9 +23880,9 @@ row_2041:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_2043:
+unrolled_2107:
 	CMPQ        R8, R9
-	JGT         single_2044
+	JGT         single_2108
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -23482,15 +23908,15 @@ unrolled_2043:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 192(BX)(R8*8)
 	ADDQ        $0x00000020, R8
-	JMP         unrolled_2043
+	JMP         unrolled_2107
 
-single_2044:
+single_2108:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_2045:
+single_loop_2109:
 	CMPQ        R8, R9
-	JGT         remainder_2046
+	JGT         remainder_2110
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -23498,12 +23924,12 @@ single_loop_2045:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, (BX)(R8*8)
 	ADDQ        $0x00000008, R8
-	JMP         single_loop_2045
+	JMP         single_loop_2109
 
-remainder_2046:
+remainder_2110:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_2047
+	JE          span_done_2111
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -23514,15 +23940,15 @@ remainder_2046:
 	VFMADD231PD Z2, Z1, K2, Z3
 	VMOVUPD     Z3, K2, (BX)(R8*8)
 
-span_done_2047:
+span_done_2111:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_2041
+	JMP  row_2105
 
-rows_done_2042:
+rows_done_2106:
 	VZEROUPPER
 	RET
 
@@ -23540,36 +23966,36 @@ TEXT ·backwardRingDalphaAVX512F64(SB), $1984-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x000000b8
-	JA     ring_segmented_2048
+	JA     ring_segmented_2112
 	MOVQ   DI, SI
 
-ring_len_2049:
+ring_len_2113:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2050
+	JAE  ring_len_done_2114
 	ADDQ DI, SI
-	JMP  ring_len_2049
+	JMP  ring_len_2113
 
-ring_len_done_2050:
+ring_len_done_2114:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_2051:
+ring_step_2115:
 	CMPQ DI, SI
-	JB   ring_step_done_2052
+	JB   ring_step_done_2116
 	SUBQ SI, DI
-	JMP  ring_step_2051
+	JMP  ring_step_2115
 
-ring_step_done_2052:
+ring_step_done_2116:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_2053:
+ring_step_2117:
 	CMPQ DI, SI
-	JB   ring_step_done_2054
+	JB   ring_step_done_2118
 	SUBQ SI, DI
-	JMP  ring_step_2053
+	JMP  ring_step_2117
 
-ring_step_done_2054:
+ring_step_done_2118:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -23591,22 +24017,22 @@ ring_step_done_2054:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_2055:
+sums_zero_2119:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_2056
+	JAE     sums_zeroed_2120
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_2055
+	JMP     sums_zero_2119
 
-sums_zeroed_2056:
+sums_zeroed_2120:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
 
-unrolled_2057:
+unrolled_2121:
 	CMPQ        DI, R8
-	JGT         single_2058
+	JGT         single_2122
 	VMOVUPD     (AX)(DI*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(DI*8), Z2
@@ -23636,15 +24062,15 @@ unrolled_2057:
 	SUBQ        1920(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000020, DI
-	JMP         unrolled_2057
+	JMP         unrolled_2121
 
-single_2058:
+single_2122:
 	MOVQ BX, R8
 	SUBQ $0x00000008, R8
 
-single_loop_2059:
+single_loop_2123:
 	CMPQ        DI, R8
-	JGT         remainder_2060
+	JGT         remainder_2124
 	VMOVUPD     (AX)(DI*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(DI*8), Z2
@@ -23656,11 +24082,11 @@ single_loop_2059:
 	SUBQ        1920(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000008, DI
-	JMP         single_loop_2059
+	JMP         single_loop_2123
 
-remainder_2060:
+remainder_2124:
 	SUBQ        DI, BX
-	JE          span_done_2061
+	JE          span_done_2125
 	MOVQ        $-1, R8
 	BZHIQ       BX, R8, BX
 	KMOVW       BX, K1
@@ -23671,93 +24097,93 @@ remainder_2060:
 	VFMADD231PD Z0, Z1, K2, Z2
 	VMOVUPD     Z2, K2, (CX)(SI*8)
 
-span_done_2061:
+span_done_2125:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  1920(SP), BX
 	MOVQ  1960(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_2063
+	JLE   fold_ext_done_2127
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_2064
+	JA    fold_ext_scalar_2128
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_2062:
+fold_ext_2126:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_2063
+	JBE     fold_ext_done_2127
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Z0
 	VADDPD  (CX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (CX)(DI*8)
-	JMP     fold_ext_2062
+	JMP     fold_ext_2126
 
-fold_ext_scalar_2064:
+fold_ext_scalar_2128:
 	MOVQ 1960(SP), SI
 
-fold_ext_element_2065:
+fold_ext_element_2129:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_2066
+	JBE    fold_ext_element_done_2130
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_2065
+	JMP    fold_ext_element_2129
 
-fold_ext_element_done_2066:
-fold_ext_done_2063:
-fold_2067:
+fold_ext_element_done_2130:
+fold_ext_done_2127:
+fold_2131:
 	CMPQ   BX, AX
-	JBE    fold_done_2068
+	JBE    fold_done_2132
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_2067
+	JMP    fold_2131
 
-fold_done_2068:
+fold_done_2132:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_2069
+	JNE  sums_planes_2133
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000008, BX
 
-sums_vector_2071:
+sums_vector_2135:
 	CMPQ    AX, BX
-	JGT     sums_scalar_2072
+	JGT     sums_scalar_2136
 	VMOVUPD (DX)(AX*8), Z0
 	VADDPD  (CX)(AX*8), Z0, Z0
 	VMOVUPD Z0, (DX)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_vector_2071
+	JMP     sums_vector_2135
 
-sums_scalar_2072:
+sums_scalar_2136:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_2070
+	JE     sums_done_2134
 	VMOVSD (CX)(AX*8), X0
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_2072
+	JMP    sums_scalar_2136
 
-sums_planes_2069:
+sums_planes_2133:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_2073:
+sums_group_2137:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_2075
+	JB     sums_single_2139
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -23766,7 +24192,7 @@ sums_group_2073:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_2074:
+sums_group_plane_2138:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -23775,7 +24201,7 @@ sums_group_plane_2074:
 	ADDQ   $0x08, R9
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_group_plane_2074
+	JB     sums_group_plane_2138
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	VADDSD 8(DX)(AX*8), X1, X1
@@ -23788,29 +24214,29 @@ sums_group_plane_2074:
 	SHRQ   $0x01, BX
 	ADDQ   BX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_2073
+	JMP    sums_group_2137
 
-sums_single_2075:
+sums_single_2139:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_2070
+	JE     sums_done_2134
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_2076:
+sums_single_plane_2140:
 	VADDSD (CX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_single_plane_2076
+	JB     sums_single_plane_2140
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_2075
+	JMP    sums_single_2139
 
-sums_done_2070:
+sums_done_2134:
 	JMP ring_finished_backwardDalphaAVX512F64
 
-ring_segmented_2048:
+ring_segmented_2112:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x000000b8
 	JA   ring_finished_backwardDalphaAVX512F64
@@ -23820,7 +24246,7 @@ ring_segmented_2048:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 
-ring_block_2078:
+ring_block_2142:
 	MOVQ    1944(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -23835,33 +24261,33 @@ ring_block_2078:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_2079:
+ring_len_2143:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2080
+	JAE  ring_len_done_2144
 	ADDQ BX, SI
-	JMP  ring_len_2079
+	JMP  ring_len_2143
 
-ring_len_done_2080:
+ring_len_done_2144:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_2081:
+ring_step_2145:
 	CMPQ DI, SI
-	JB   ring_step_done_2082
+	JB   ring_step_done_2146
 	SUBQ SI, DI
-	JMP  ring_step_2081
+	JMP  ring_step_2145
 
-ring_step_done_2082:
+ring_step_done_2146:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_2083:
+ring_step_2147:
 	CMPQ DI, SI
-	JB   ring_step_done_2084
+	JB   ring_step_done_2148
 	SUBQ SI, DI
-	JMP  ring_step_2083
+	JMP  ring_step_2147
 
-ring_step_done_2084:
+ring_step_done_2148:
 	MOVQ    DI, 1936(SP)
 	LEAQ    32(SI), SI
 	CMPQ    BX, SI
@@ -23890,26 +24316,26 @@ ring_step_done_2084:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_2085:
+sums_zero_2149:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_2086
+	JAE     sums_zeroed_2150
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_2085
+	JMP     sums_zero_2149
 
-sums_zeroed_2086:
-ring_row_2087:
+sums_zeroed_2150:
+ring_row_2151:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_2088
+	JE   ring_rows_done_2152
 	XORQ SI, SI
 	MOVQ 1976(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-unrolled_2089:
+unrolled_2153:
 	CMPQ        R8, R9
-	JGT         single_2090
+	JGT         single_2154
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R8*8), Z2
@@ -23939,15 +24365,15 @@ unrolled_2089:
 	SUBQ        1920(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000020, R8
-	JMP         unrolled_2089
+	JMP         unrolled_2153
 
-single_2090:
+single_2154:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_2091:
+single_loop_2155:
 	CMPQ        R8, R9
-	JGT         remainder_2092
+	JGT         remainder_2156
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R8*8), Z2
@@ -23959,11 +24385,11 @@ single_loop_2091:
 	SUBQ        1920(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000008, R8
-	JMP         single_loop_2091
+	JMP         single_loop_2155
 
-remainder_2092:
+remainder_2156:
 	SUBQ        R8, DI
-	JE          span_done_2093
+	JE          span_done_2157
 	MOVQ        $-1, R9
 	BZHIQ       DI, R9, DI
 	KMOVW       DI, K1
@@ -23974,16 +24400,16 @@ remainder_2092:
 	VFMADD231PD Z2, Z1, K2, Z3
 	VMOVUPD     Z3, K2, (CX)(SI*8)
 
-span_done_2093:
+span_done_2157:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x03, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_2087
+	JMP   ring_row_2151
 
-ring_rows_done_2088:
+ring_rows_done_2152:
 	MOVQ 1944(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -23991,86 +24417,86 @@ ring_rows_done_2088:
 	MOVQ 1920(SP), SI
 	MOVQ 1960(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_2095
+	JLE  fold_ext_done_2159
 	CMPQ DI, SI
-	JA   fold_ext_scalar_2096
+	JA   fold_ext_scalar_2160
 	ADDQ $0x00000007, DI
 	ANDQ $-8, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_2094:
+fold_ext_2158:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_2095
+	JBE     fold_ext_done_2159
 	SUBQ    $0x00000008, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Z1
 	VADDPD  (CX)(DI*8), Z1, Z1
 	VMOVUPD Z1, (CX)(R8*8)
-	JMP     fold_ext_2094
+	JMP     fold_ext_2158
 
-fold_ext_scalar_2096:
+fold_ext_scalar_2160:
 	MOVQ 1960(SP), DI
 
-fold_ext_element_2097:
+fold_ext_element_2161:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_2098
+	JBE    fold_ext_element_done_2162
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_2097
+	JMP    fold_ext_element_2161
 
-fold_ext_element_done_2098:
-fold_ext_done_2095:
-fold_2099:
+fold_ext_element_done_2162:
+fold_ext_done_2159:
+fold_2163:
 	CMPQ   SI, BX
-	JBE    fold_done_2100
+	JBE    fold_done_2164
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_2099
+	JMP    fold_2163
 
-fold_done_2100:
+fold_done_2164:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_2101
+	JNE  sums_planes_2165
 	MOVQ 1968(SP), SI
 	SUBQ $0x00000008, SI
 
-sums_vector_2103:
+sums_vector_2167:
 	CMPQ    BX, SI
-	JGT     sums_scalar_2104
+	JGT     sums_scalar_2168
 	VMOVUPD (DX)(BX*8), Z1
 	VADDPD  (CX)(BX*8), Z1, Z1
 	VMOVUPD Z1, (DX)(BX*8)
 	ADDQ    $0x00000008, BX
-	JMP     sums_vector_2103
+	JMP     sums_vector_2167
 
-sums_scalar_2104:
+sums_scalar_2168:
 	CMPQ   BX, 1968(SP)
-	JE     sums_done_2102
+	JE     sums_done_2166
 	VMOVSD (CX)(BX*8), X1
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_scalar_2104
+	JMP    sums_scalar_2168
 
-sums_planes_2101:
+sums_planes_2165:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_2105:
+sums_group_2169:
 	MOVQ   1968(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_2107
+	JB     sums_single_2171
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -24079,7 +24505,7 @@ sums_group_2105:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_2106:
+sums_group_plane_2170:
 	VADDSD (R9), X1, X1
 	VADDSD (R9)(R8*1), X2, X2
 	VADDSD (R10), X3, X3
@@ -24088,7 +24514,7 @@ sums_group_plane_2106:
 	ADDQ   $0x08, R10
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_group_plane_2106
+	JB     sums_group_plane_2170
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	VADDSD 8(DX)(BX*8), X2, X2
@@ -24101,54 +24527,97 @@ sums_group_plane_2106:
 	SHRQ   $0x01, SI
 	ADDQ   SI, DI
 	ADDQ   $0x00000004, BX
-	JMP    sums_group_2105
+	JMP    sums_group_2169
 
-sums_single_2107:
+sums_single_2171:
 	CMPQ   BX, 1968(SP)
-	JE     sums_done_2102
+	JE     sums_done_2166
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_2108:
+sums_single_plane_2172:
 	VADDSD (CX)(DI*8), X1, X1
 	INCQ   DI
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_single_plane_2108
+	JB     sums_single_plane_2172
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_single_2107
+	JMP    sums_single_2171
 
-sums_done_2102:
+sums_done_2166:
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_2078
+	JMP  ring_block_2142
 
 ring_finished_backwardDalphaAVX512F64:
 	VZEROUPPER
 	RET
 
 // func backwardRowsAVX512F32(dx []float32, dy []float32, x []float32, alpha []float32, dalpha []float32)
-// Requires: AVX, AVX512F, BMI2
-TEXT ·backwardRowsAVX512F32(SB), NOSPLIT, $0-120
+// Requires: AVX, AVX512F, BMI2, CMOV
+TEXT ·backwardRowsAVX512F32(SB), $1704-120
 	MOVQ   alpha_base+72(FP), CX
 	VXORPS Y0, Y0, Y0
 	MOVQ   dalpha_len+104(FP), SI
 	MOVQ   SI, DI
 	SHLQ   $0x02, DI
-	MOVQ   x_len+56(FP), R8
-	SHLQ   $0x02, R8
-	MOVQ   x_base+48(FP), AX
-	ADDQ   AX, R8
-	MOVQ   dalpha_base+96(FP), R9
-	XORQ   R10, R10
-	MOVQ   SI, R11
-	SUBQ   $0x00000040, R11
+	MOVQ   x_len+56(FP), AX
+	SHLQ   $0x02, AX
+	MOVQ   AX, 1688(SP)
+	MOVQ   dalpha_base+96(FP), R10
+	MOVQ   DI, AX
 
-rows_block_2109:
-	CMPQ   R10, R11
-	JGT    rows_blocks_done_2110
+rows_double_2173:
+	CMPQ AX, $0x00001000
+	JA   rows_chunk_sized_2174
+	SHLQ $0x01, AX
+	JMP  rows_double_2173
+
+rows_chunk_sized_2174:
+	MOVQ AX, 1696(SP)
+	XORQ AX, AX
+	MOVQ AX, 1664(SP)
+
+rows_group_2175:
+	MOVQ    1664(SP), AX
+	ADDQ    $0x000000c0, AX
+	CMPQ    AX, SI
+	CMOVQGT SI, AX
+	MOVQ    AX, 1672(SP)
+	XORQ    AX, AX
+	MOVQ    AX, 1680(SP)
+
+rows_chunk_2176:
+	MOVQ    x_base+48(FP), R8
+	MOVQ    1696(SP), AX
+	ADDQ    1680(SP), AX
+	CMPQ    AX, 1688(SP)
+	CMOVQGT 1688(SP), AX
+	ADDQ    AX, R8
+	MOVQ    1664(SP), R9
+
+rows_block_2177:
+	MOVQ    1672(SP), AX
+	SUBQ    $0x00000040, AX
+	CMPQ    R9, AX
+	JGT     rows_blocks_done_2178
+	MOVQ    R9, R11
+	SUBQ    1664(SP), R11
+	CMPQ    1680(SP), $0x00
+	JE      rows_first_2179
+	VMOVUPS (SP)(R11*8), Z1
+	VMOVUPS 64(SP)(R11*8), Z2
+	VMOVUPS 128(SP)(R11*8), Z3
+	VMOVUPS 192(SP)(R11*8), Z4
+	VMOVUPS 256(SP)(R11*8), Z5
+	VMOVUPS 320(SP)(R11*8), Z6
+	VMOVUPS 384(SP)(R11*8), Z7
+	VMOVUPS 448(SP)(R11*8), Z8
+	JMP     rows_loaded_2180
+
+rows_first_2179:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -24157,218 +24626,329 @@ rows_block_2109:
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
-	MOVQ   x_base+48(FP), DX
-	MOVQ   dy_base+24(FP), BX
-	MOVQ   dx_base+0(FP), AX
 
-rows_row_2111:
-	VMOVUPS     (DX)(R10*4), Z9
+rows_loaded_2180:
+	MOVQ x_base+48(FP), DX
+	MOVQ dy_base+24(FP), BX
+	MOVQ dx_base+0(FP), AX
+	MOVQ 1680(SP), R12
+	ADDQ R12, DX
+	ADDQ R12, BX
+	ADDQ R12, AX
+
+rows_row_2181:
+	VMOVUPS     (DX)(R9*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
-	VMOVUPS     (BX)(R10*4), Z9
-	VCVTPS2PD   (DX)(R10*4), Z10
-	VCVTPS2PD   (BX)(R10*4), Z11
-	VFMADD231PD Z11, Z10, K1, Z1
+	VMOVUPS     (BX)(R9*4), Z9
+	VCVTPS2PD   (DX)(R9*4), Z11
+	VCVTPS2PD   (BX)(R9*4), Z12
+	VFMADD231PD Z12, Z11, K1, Z1
 	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   32(DX)(R10*4), Z10
-	VCVTPS2PD   32(BX)(R10*4), Z11
-	VFMADD231PD Z11, Z10, K2, Z2
-	VMULPS      (CX)(R10*4), Z9, K1, Z9
-	VMOVUPS     Z9, (AX)(R10*4)
-	VMOVUPS     64(DX)(R10*4), Z9
+	VCVTPS2PD   32(DX)(R9*4), Z11
+	VCVTPS2PD   32(BX)(R9*4), Z12
+	VFMADD231PD Z12, Z11, K2, Z2
+	VMULPS      (CX)(R9*4), Z9, K1, Z9
+	VMOVUPS     Z9, (AX)(R9*4)
+	VMOVUPS     64(DX)(R9*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
-	VMOVUPS     64(BX)(R10*4), Z9
-	VCVTPS2PD   64(DX)(R10*4), Z10
-	VCVTPS2PD   64(BX)(R10*4), Z11
-	VFMADD231PD Z11, Z10, K1, Z3
+	VMOVUPS     64(BX)(R9*4), Z9
+	VCVTPS2PD   64(DX)(R9*4), Z11
+	VCVTPS2PD   64(BX)(R9*4), Z12
+	VFMADD231PD Z12, Z11, K1, Z3
 	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   96(DX)(R10*4), Z10
-	VCVTPS2PD   96(BX)(R10*4), Z11
-	VFMADD231PD Z11, Z10, K2, Z4
-	VMULPS      64(CX)(R10*4), Z9, K1, Z9
-	VMOVUPS     Z9, 64(AX)(R10*4)
-	VMOVUPS     128(DX)(R10*4), Z9
+	VCVTPS2PD   96(DX)(R9*4), Z11
+	VCVTPS2PD   96(BX)(R9*4), Z12
+	VFMADD231PD Z12, Z11, K2, Z4
+	VMULPS      64(CX)(R9*4), Z9, K1, Z9
+	VMOVUPS     Z9, 64(AX)(R9*4)
+	VMOVUPS     128(DX)(R9*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
-	VMOVUPS     128(BX)(R10*4), Z9
-	VCVTPS2PD   128(DX)(R10*4), Z10
-	VCVTPS2PD   128(BX)(R10*4), Z11
-	VFMADD231PD Z11, Z10, K1, Z5
+	VMOVUPS     128(BX)(R9*4), Z9
+	VCVTPS2PD   128(DX)(R9*4), Z11
+	VCVTPS2PD   128(BX)(R9*4), Z12
+	VFMADD231PD Z12, Z11, K1, Z5
 	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   160(DX)(R10*4), Z10
-	VCVTPS2PD   160(BX)(R10*4), Z11
-	VFMADD231PD Z11, Z10, K2, Z6
-	VMULPS      128(CX)(R10*4), Z9, K1, Z9
-	VMOVUPS     Z9, 128(AX)(R10*4)
-	VMOVUPS     192(DX)(R10*4), Z9
+	VCVTPS2PD   160(DX)(R9*4), Z11
+	VCVTPS2PD   160(BX)(R9*4), Z12
+	VFMADD231PD Z12, Z11, K2, Z6
+	VMULPS      128(CX)(R9*4), Z9, K1, Z9
+	VMOVUPS     Z9, 128(AX)(R9*4)
+	VMOVUPS     192(DX)(R9*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
-	VMOVUPS     192(BX)(R10*4), Z9
-	VCVTPS2PD   192(DX)(R10*4), Z10
-	VCVTPS2PD   192(BX)(R10*4), Z11
-	VFMADD231PD Z11, Z10, K1, Z7
+	VMOVUPS     192(BX)(R9*4), Z9
+	VCVTPS2PD   192(DX)(R9*4), Z11
+	VCVTPS2PD   192(BX)(R9*4), Z12
+	VFMADD231PD Z12, Z11, K1, Z7
 	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   224(DX)(R10*4), Z10
-	VCVTPS2PD   224(BX)(R10*4), Z11
-	VFMADD231PD Z11, Z10, K2, Z8
-	VMULPS      192(CX)(R10*4), Z9, K1, Z9
-	VMOVUPS     Z9, 192(AX)(R10*4)
+	VCVTPS2PD   224(DX)(R9*4), Z11
+	VCVTPS2PD   224(BX)(R9*4), Z12
+	VFMADD231PD Z12, Z11, K2, Z8
+	VMULPS      192(CX)(R9*4), Z9, K1, Z9
+	VMOVUPS     Z9, 192(AX)(R9*4)
 	ADDQ        DI, DX
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2111
-	VCVTPS2PD   (R9)(R10*4), Z9
-	VADDPD      Z9, Z1, Z1
-	VCVTPD2PS   Z1, Y1
-	VMOVUPS     Y1, (R9)(R10*4)
-	VCVTPS2PD   32(R9)(R10*4), Z9
-	VADDPD      Z9, Z2, Z2
-	VCVTPD2PS   Z2, Y1
-	VMOVUPS     Y1, 32(R9)(R10*4)
-	VCVTPS2PD   64(R9)(R10*4), Z9
-	VADDPD      Z9, Z3, Z3
-	VCVTPD2PS   Z3, Y1
-	VMOVUPS     Y1, 64(R9)(R10*4)
-	VCVTPS2PD   96(R9)(R10*4), Z9
-	VADDPD      Z9, Z4, Z4
-	VCVTPD2PS   Z4, Y1
-	VMOVUPS     Y1, 96(R9)(R10*4)
-	VCVTPS2PD   128(R9)(R10*4), Z9
-	VADDPD      Z9, Z5, Z5
-	VCVTPD2PS   Z5, Y1
-	VMOVUPS     Y1, 128(R9)(R10*4)
-	VCVTPS2PD   160(R9)(R10*4), Z9
-	VADDPD      Z9, Z6, Z6
-	VCVTPD2PS   Z6, Y1
-	VMOVUPS     Y1, 160(R9)(R10*4)
-	VCVTPS2PD   192(R9)(R10*4), Z9
-	VADDPD      Z9, Z7, Z7
-	VCVTPD2PS   Z7, Y1
-	VMOVUPS     Y1, 192(R9)(R10*4)
-	VCVTPS2PD   224(R9)(R10*4), Z9
-	VADDPD      Z9, Z8, Z8
-	VCVTPD2PS   Z8, Y1
-	VMOVUPS     Y1, 224(R9)(R10*4)
-	ADDQ        $0x00000040, R10
-	JMP         rows_block_2109
+	JB          rows_row_2181
+	MOVQ        x_base+48(FP), AX
+	ADDQ        1688(SP), AX
+	CMPQ        R8, AX
+	JE          rows_stored_2182
+	VMOVUPS     Z1, (SP)(R11*8)
+	VMOVUPS     Z2, 64(SP)(R11*8)
+	VMOVUPS     Z3, 128(SP)(R11*8)
+	VMOVUPS     Z4, 192(SP)(R11*8)
+	VMOVUPS     Z5, 256(SP)(R11*8)
+	VMOVUPS     Z6, 320(SP)(R11*8)
+	VMOVUPS     Z7, 384(SP)(R11*8)
+	VMOVUPS     Z8, 448(SP)(R11*8)
+	JMP         rows_added_2183
 
-rows_blocks_done_2110:
-	MOVQ SI, R11
-	SUBQ $0x00000010, R11
+rows_stored_2182:
+	VCVTPS2PD (R10)(R9*4), Z9
+	VADDPD    Z9, Z1, Z1
+	VCVTPD2PS Z1, Y1
+	VMOVUPS   Y1, (R10)(R9*4)
+	VCVTPS2PD 32(R10)(R9*4), Z9
+	VADDPD    Z9, Z2, Z2
+	VCVTPD2PS Z2, Y1
+	VMOVUPS   Y1, 32(R10)(R9*4)
+	VCVTPS2PD 64(R10)(R9*4), Z9
+	VADDPD    Z9, Z3, Z3
+	VCVTPD2PS Z3, Y1
+	VMOVUPS   Y1, 64(R10)(R9*4)
+	VCVTPS2PD 96(R10)(R9*4), Z9
+	VADDPD    Z9, Z4, Z4
+	VCVTPD2PS Z4, Y1
+	VMOVUPS   Y1, 96(R10)(R9*4)
+	VCVTPS2PD 128(R10)(R9*4), Z9
+	VADDPD    Z9, Z5, Z5
+	VCVTPD2PS Z5, Y1
+	VMOVUPS   Y1, 128(R10)(R9*4)
+	VCVTPS2PD 160(R10)(R9*4), Z9
+	VADDPD    Z9, Z6, Z6
+	VCVTPD2PS Z6, Y1
+	VMOVUPS   Y1, 160(R10)(R9*4)
+	VCVTPS2PD 192(R10)(R9*4), Z9
+	VADDPD    Z9, Z7, Z7
+	VCVTPD2PS Z7, Y1
+	VMOVUPS   Y1, 192(R10)(R9*4)
+	VCVTPS2PD 224(R10)(R9*4), Z9
+	VADDPD    Z9, Z8, Z8
+	VCVTPD2PS Z8, Y1
+	VMOVUPS   Y1, 224(R10)(R9*4)
 
-rows_block_2112:
-	CMPQ   R10, R11
-	JGT    rows_blocks_done_2113
+rows_added_2183:
+	ADDQ $0x00000040, R9
+	JMP  rows_block_2177
+
+rows_blocks_done_2178:
+rows_block_2184:
+	MOVQ    1672(SP), AX
+	SUBQ    $0x00000010, AX
+	CMPQ    R9, AX
+	JGT     rows_blocks_done_2185
+	MOVQ    R9, R11
+	SUBQ    1664(SP), R11
+	CMPQ    1680(SP), $0x00
+	JE      rows_first_2186
+	VMOVUPS (SP)(R11*8), Z1
+	VMOVUPS 64(SP)(R11*8), Z2
+	JMP     rows_loaded_2187
+
+rows_first_2186:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
-	MOVQ   x_base+48(FP), DX
-	MOVQ   dy_base+24(FP), BX
-	MOVQ   dx_base+0(FP), AX
 
-rows_row_2114:
-	VMOVUPS     (DX)(R10*4), Z3
-	VCMPPS      $0x1a, Z0, Z3, K1
-	VMOVUPS     (BX)(R10*4), Z3
-	VCVTPS2PD   (DX)(R10*4), Z4
-	VCVTPS2PD   (BX)(R10*4), Z5
-	VFMADD231PD Z5, Z4, K1, Z1
+rows_loaded_2187:
+	MOVQ x_base+48(FP), DX
+	MOVQ dy_base+24(FP), BX
+	MOVQ dx_base+0(FP), AX
+	MOVQ 1680(SP), R12
+	ADDQ R12, DX
+	ADDQ R12, BX
+	ADDQ R12, AX
+
+rows_row_2188:
+	VMOVUPS     (DX)(R9*4), Z9
+	VCMPPS      $0x1a, Z0, Z9, K1
+	VMOVUPS     (BX)(R9*4), Z9
+	VCVTPS2PD   (DX)(R9*4), Z11
+	VCVTPS2PD   (BX)(R9*4), Z12
+	VFMADD231PD Z12, Z11, K1, Z1
 	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   32(DX)(R10*4), Z4
-	VCVTPS2PD   32(BX)(R10*4), Z5
-	VFMADD231PD Z5, Z4, K2, Z2
-	VMULPS      (CX)(R10*4), Z3, K1, Z3
-	VMOVUPS     Z3, (AX)(R10*4)
+	VCVTPS2PD   32(DX)(R9*4), Z11
+	VCVTPS2PD   32(BX)(R9*4), Z12
+	VFMADD231PD Z12, Z11, K2, Z2
+	VMULPS      (CX)(R9*4), Z9, K1, Z9
+	VMOVUPS     Z9, (AX)(R9*4)
 	ADDQ        DI, DX
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2114
-	VCVTPS2PD   (R9)(R10*4), Z3
-	VADDPD      Z3, Z1, Z1
-	VCVTPD2PS   Z1, Y1
-	VMOVUPS     Y1, (R9)(R10*4)
-	VCVTPS2PD   32(R9)(R10*4), Z3
-	VADDPD      Z3, Z2, Z2
-	VCVTPD2PS   Z2, Y1
-	VMOVUPS     Y1, 32(R9)(R10*4)
-	ADDQ        $0x00000010, R10
-	JMP         rows_block_2112
+	JB          rows_row_2188
+	MOVQ        x_base+48(FP), AX
+	ADDQ        1688(SP), AX
+	CMPQ        R8, AX
+	JE          rows_stored_2189
+	VMOVUPS     Z1, (SP)(R11*8)
+	VMOVUPS     Z2, 64(SP)(R11*8)
+	JMP         rows_added_2190
 
-rows_blocks_done_2113:
-	CMPQ   R10, SI
-	JE     rows_done_2115
-	MOVQ   SI, AX
-	SUBQ   R10, AX
-	MOVQ   $-1, DX
-	BZHIQ  AX, DX, AX
-	KMOVW  AX, K1
+rows_stored_2189:
+	VCVTPS2PD (R10)(R9*4), Z9
+	VADDPD    Z9, Z1, Z1
+	VCVTPD2PS Z1, Y1
+	VMOVUPS   Y1, (R10)(R9*4)
+	VCVTPS2PD 32(R10)(R9*4), Z9
+	VADDPD    Z9, Z2, Z2
+	VCVTPD2PS Z2, Y1
+	VMOVUPS   Y1, 32(R10)(R9*4)
+
+rows_added_2190:
+	ADDQ $0x00000010, R9
+	JMP  rows_block_2184
+
+rows_blocks_done_2185:
+	CMPQ    R9, 1672(SP)
+	JE      rows_chunk_done_2191
+	MOVQ    SI, AX
+	SUBQ    R9, AX
+	MOVQ    $-1, DX
+	BZHIQ   AX, DX, AX
+	KMOVW   AX, K1
+	CMPQ    1680(SP), $0x00
+	JE      rows_first_2192
+	VMOVUPS 1536(SP), Z1
+	VMOVUPS 1600(SP), Z2
+	JMP     rows_loaded_2193
+
+rows_first_2192:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
-	MOVQ   x_base+48(FP), DX
-	MOVQ   dy_base+24(FP), BX
-	MOVQ   dx_base+0(FP), AX
 
-rows_row_2116:
-	VMOVUPS.Z    (DX)(R10*4), K1, Z3
-	VCMPPS       $0x1a, Z0, Z3, K1, K2
-	VMOVUPS.Z    (BX)(R10*4), K1, Z3
-	VCVTPS2PD.Z  (DX)(R10*4), K2, Z4
-	VCVTPS2PD.Z  (BX)(R10*4), K2, Z5
-	VFMADD231PD  Z5, Z4, K2, Z1
-	KSHIFTRW     $0x08, K2, K3
-	VCVTPS2PD.Z  32(DX)(R10*4), K3, Z4
-	VCVTPS2PD.Z  32(BX)(R10*4), K3, Z5
-	VFMADD231PD  Z5, Z4, K3, Z2
-	VMULPS       (CX)(R10*4), Z3, K2, Z3
-	VMOVUPS      Z3, K1, (AX)(R10*4)
-	ADDQ         DI, DX
-	ADDQ         DI, BX
-	ADDQ         DI, AX
-	CMPQ         DX, R8
-	JB           rows_row_2116
-	VCVTPS2PD.Z  (R9)(R10*4), K1, Z3
-	VADDPD       Z3, Z1, Z1
-	VCVTPD2PS    Z1, Y0
+rows_loaded_2193:
+	MOVQ x_base+48(FP), DX
+	MOVQ dy_base+24(FP), BX
+	MOVQ dx_base+0(FP), AX
+	MOVQ 1680(SP), R11
+	ADDQ R11, DX
+	ADDQ R11, BX
+	ADDQ R11, AX
+
+rows_row_2194:
+	VMOVUPS.Z   (DX)(R9*4), K1, Z9
+	VCMPPS      $0x1a, Z0, Z9, K1, K2
+	VMOVUPS.Z   (BX)(R9*4), K1, Z9
+	VCVTPS2PD.Z (DX)(R9*4), K2, Z11
+	VCVTPS2PD.Z (BX)(R9*4), K2, Z12
+	VFMADD231PD Z12, Z11, K2, Z1
+	KSHIFTRW    $0x08, K2, K3
+	VCVTPS2PD.Z 32(DX)(R9*4), K3, Z11
+	VCVTPS2PD.Z 32(BX)(R9*4), K3, Z12
+	VFMADD231PD Z12, Z11, K3, Z2
+	VMULPS      (CX)(R9*4), Z9, K2, Z9
+	VMOVUPS     Z9, K1, (AX)(R9*4)
+	ADDQ        DI, DX
+	ADDQ        DI, BX
+	ADDQ        DI, AX
+	CMPQ        DX, R8
+	JB          rows_row_2194
+	MOVQ        x_base+48(FP), AX
+	ADDQ        1688(SP), AX
+	CMPQ        R8, AX
+	JE          rows_stored_2195
+	VMOVUPS     Z1, 1536(SP)
+	VMOVUPS     Z2, 1600(SP)
+	JMP         rows_added_2196
+
+rows_stored_2195:
+	VCVTPS2PD.Z  (R10)(R9*4), K1, Z9
+	VADDPD       Z9, Z1, Z1
+	VCVTPD2PS    Z1, Y10
 	KSHIFTRW     $0x08, K1, K2
-	VCVTPS2PD.Z  32(R9)(R10*4), K2, Z1
-	VADDPD       Z1, Z2, Z2
+	VCVTPS2PD.Z  32(R10)(R9*4), K2, Z9
+	VADDPD       Z9, Z2, Z2
 	VCVTPD2PS    Z2, Y1
-	VINSERTF64X4 $0x01, Y1, Z0, Z0
-	VMOVUPS      Z0, K1, (R9)(R10*4)
+	VINSERTF64X4 $0x01, Y1, Z10, Z9
+	VMOVUPS      Z9, K1, (R10)(R9*4)
 
-rows_done_2115:
+rows_added_2196:
+rows_chunk_done_2191:
+	MOVQ 1696(SP), AX
+	ADDQ 1680(SP), AX
+	MOVQ AX, 1680(SP)
+	CMPQ AX, 1688(SP)
+	JB   rows_chunk_2176
+	MOVQ 1672(SP), AX
+	MOVQ AX, 1664(SP)
+	CMPQ AX, SI
+	JB   rows_group_2175
 	VZEROUPPER
 	RET
 
 // func backwardRowsDalphaAVX512F32(dy []float32, x []float32, dalpha []float32)
-// Requires: AVX, AVX512F, BMI2
-TEXT ·backwardRowsDalphaAVX512F32(SB), NOSPLIT, $0-72
+// Requires: AVX, AVX512F, BMI2, CMOV
+TEXT ·backwardRowsDalphaAVX512F32(SB), $1704-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   dalpha_len+56(FP), DX
 	MOVQ   DX, BX
 	SHLQ   $0x02, BX
-	MOVQ   x_len+32(FP), SI
-	SHLQ   $0x02, SI
-	MOVQ   x_base+24(FP), AX
-	ADDQ   AX, SI
-	MOVQ   dalpha_base+48(FP), DI
-	XORQ   R8, R8
-	MOVQ   DX, R9
-	SUBQ   $0x00000040, R9
+	MOVQ   x_len+32(FP), AX
+	SHLQ   $0x02, AX
+	MOVQ   AX, 1688(SP)
+	MOVQ   dalpha_base+48(FP), R8
+	MOVQ   BX, AX
 
-rows_block_2117:
-	CMPQ   R8, R9
-	JGT    rows_blocks_done_2118
+rows_double_2197:
+	CMPQ AX, $0x00001000
+	JA   rows_chunk_sized_2198
+	SHLQ $0x01, AX
+	JMP  rows_double_2197
+
+rows_chunk_sized_2198:
+	MOVQ AX, 1696(SP)
+	XORQ AX, AX
+	MOVQ AX, 1664(SP)
+
+rows_group_2199:
+	MOVQ    1664(SP), AX
+	ADDQ    $0x000000c0, AX
+	CMPQ    AX, DX
+	CMOVQGT DX, AX
+	MOVQ    AX, 1672(SP)
+	XORQ    AX, AX
+	MOVQ    AX, 1680(SP)
+
+rows_chunk_2200:
+	MOVQ    x_base+24(FP), SI
+	MOVQ    1696(SP), AX
+	ADDQ    1680(SP), AX
+	CMPQ    AX, 1688(SP)
+	CMOVQGT 1688(SP), AX
+	ADDQ    AX, SI
+	MOVQ    1664(SP), DI
+
+rows_block_2201:
+	MOVQ    1672(SP), AX
+	SUBQ    $0x00000040, AX
+	CMPQ    DI, AX
+	JGT     rows_blocks_done_2202
+	MOVQ    DI, R9
+	SUBQ    1664(SP), R9
+	CMPQ    1680(SP), $0x00
+	JE      rows_first_2203
+	VMOVUPS (SP)(R9*8), Z1
+	VMOVUPS 64(SP)(R9*8), Z2
+	VMOVUPS 128(SP)(R9*8), Z3
+	VMOVUPS 192(SP)(R9*8), Z4
+	VMOVUPS 256(SP)(R9*8), Z5
+	VMOVUPS 320(SP)(R9*8), Z6
+	VMOVUPS 384(SP)(R9*8), Z7
+	VMOVUPS 448(SP)(R9*8), Z8
+	JMP     rows_loaded_2204
+
+rows_first_2203:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -24377,443 +24957,715 @@ rows_block_2117:
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
-	MOVQ   x_base+24(FP), AX
-	MOVQ   dy_base+0(FP), CX
 
-rows_row_2119:
-	VMOVUPS     (AX)(R8*4), Z9
+rows_loaded_2204:
+	MOVQ x_base+24(FP), AX
+	MOVQ dy_base+0(FP), CX
+	MOVQ 1680(SP), R10
+	ADDQ R10, AX
+	ADDQ R10, CX
+
+rows_row_2205:
+	VMOVUPS     (AX)(DI*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
-	VMOVUPS     (CX)(R8*4), Z9
-	VCVTPS2PD   (AX)(R8*4), Z9
-	VCVTPS2PD   (CX)(R8*4), Z10
-	VFMADD231PD Z10, Z9, K1, Z1
+	VMOVUPS     (CX)(DI*4), Z9
+	VCVTPS2PD   (AX)(DI*4), Z9
+	VCVTPS2PD   (CX)(DI*4), Z11
+	VFMADD231PD Z11, Z9, K1, Z1
 	KSHIFTRW    $0x08, K1, K1
-	VCVTPS2PD   32(AX)(R8*4), Z9
-	VCVTPS2PD   32(CX)(R8*4), Z10
-	VFMADD231PD Z10, Z9, K1, Z2
-	VMOVUPS     64(AX)(R8*4), Z9
+	VCVTPS2PD   32(AX)(DI*4), Z9
+	VCVTPS2PD   32(CX)(DI*4), Z11
+	VFMADD231PD Z11, Z9, K1, Z2
+	VMOVUPS     64(AX)(DI*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
-	VMOVUPS     64(CX)(R8*4), Z9
-	VCVTPS2PD   64(AX)(R8*4), Z9
-	VCVTPS2PD   64(CX)(R8*4), Z10
-	VFMADD231PD Z10, Z9, K1, Z3
+	VMOVUPS     64(CX)(DI*4), Z9
+	VCVTPS2PD   64(AX)(DI*4), Z9
+	VCVTPS2PD   64(CX)(DI*4), Z11
+	VFMADD231PD Z11, Z9, K1, Z3
 	KSHIFTRW    $0x08, K1, K1
-	VCVTPS2PD   96(AX)(R8*4), Z9
-	VCVTPS2PD   96(CX)(R8*4), Z10
-	VFMADD231PD Z10, Z9, K1, Z4
-	VMOVUPS     128(AX)(R8*4), Z9
+	VCVTPS2PD   96(AX)(DI*4), Z9
+	VCVTPS2PD   96(CX)(DI*4), Z11
+	VFMADD231PD Z11, Z9, K1, Z4
+	VMOVUPS     128(AX)(DI*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
-	VMOVUPS     128(CX)(R8*4), Z9
-	VCVTPS2PD   128(AX)(R8*4), Z9
-	VCVTPS2PD   128(CX)(R8*4), Z10
-	VFMADD231PD Z10, Z9, K1, Z5
+	VMOVUPS     128(CX)(DI*4), Z9
+	VCVTPS2PD   128(AX)(DI*4), Z9
+	VCVTPS2PD   128(CX)(DI*4), Z11
+	VFMADD231PD Z11, Z9, K1, Z5
 	KSHIFTRW    $0x08, K1, K1
-	VCVTPS2PD   160(AX)(R8*4), Z9
-	VCVTPS2PD   160(CX)(R8*4), Z10
-	VFMADD231PD Z10, Z9, K1, Z6
-	VMOVUPS     192(AX)(R8*4), Z9
+	VCVTPS2PD   160(AX)(DI*4), Z9
+	VCVTPS2PD   160(CX)(DI*4), Z11
+	VFMADD231PD Z11, Z9, K1, Z6
+	VMOVUPS     192(AX)(DI*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
-	VMOVUPS     192(CX)(R8*4), Z9
-	VCVTPS2PD   192(AX)(R8*4), Z9
-	VCVTPS2PD   192(CX)(R8*4), Z10
-	VFMADD231PD Z10, Z9, K1, Z7
+	VMOVUPS     192(CX)(DI*4), Z9
+	VCVTPS2PD   192(AX)(DI*4), Z9
+	VCVTPS2PD   192(CX)(DI*4), Z11
+	VFMADD231PD Z11, Z9, K1, Z7
 	KSHIFTRW    $0x08, K1, K1
-	VCVTPS2PD   224(AX)(R8*4), Z9
-	VCVTPS2PD   224(CX)(R8*4), Z10
-	VFMADD231PD Z10, Z9, K1, Z8
+	VCVTPS2PD   224(AX)(DI*4), Z9
+	VCVTPS2PD   224(CX)(DI*4), Z11
+	VFMADD231PD Z11, Z9, K1, Z8
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2119
-	VCVTPS2PD   (DI)(R8*4), Z9
-	VADDPD      Z9, Z1, Z1
-	VCVTPD2PS   Z1, Y1
-	VMOVUPS     Y1, (DI)(R8*4)
-	VCVTPS2PD   32(DI)(R8*4), Z9
-	VADDPD      Z9, Z2, Z2
-	VCVTPD2PS   Z2, Y1
-	VMOVUPS     Y1, 32(DI)(R8*4)
-	VCVTPS2PD   64(DI)(R8*4), Z9
-	VADDPD      Z9, Z3, Z3
-	VCVTPD2PS   Z3, Y1
-	VMOVUPS     Y1, 64(DI)(R8*4)
-	VCVTPS2PD   96(DI)(R8*4), Z9
-	VADDPD      Z9, Z4, Z4
-	VCVTPD2PS   Z4, Y1
-	VMOVUPS     Y1, 96(DI)(R8*4)
-	VCVTPS2PD   128(DI)(R8*4), Z9
-	VADDPD      Z9, Z5, Z5
-	VCVTPD2PS   Z5, Y1
-	VMOVUPS     Y1, 128(DI)(R8*4)
-	VCVTPS2PD   160(DI)(R8*4), Z9
-	VADDPD      Z9, Z6, Z6
-	VCVTPD2PS   Z6, Y1
-	VMOVUPS     Y1, 160(DI)(R8*4)
-	VCVTPS2PD   192(DI)(R8*4), Z9
-	VADDPD      Z9, Z7, Z7
-	VCVTPD2PS   Z7, Y1
-	VMOVUPS     Y1, 192(DI)(R8*4)
-	VCVTPS2PD   224(DI)(R8*4), Z9
-	VADDPD      Z9, Z8, Z8
-	VCVTPD2PS   Z8, Y1
-	VMOVUPS     Y1, 224(DI)(R8*4)
-	ADDQ        $0x00000040, R8
-	JMP         rows_block_2117
+	JB          rows_row_2205
+	MOVQ        x_base+24(FP), AX
+	ADDQ        1688(SP), AX
+	CMPQ        SI, AX
+	JE          rows_stored_2206
+	VMOVUPS     Z1, (SP)(R9*8)
+	VMOVUPS     Z2, 64(SP)(R9*8)
+	VMOVUPS     Z3, 128(SP)(R9*8)
+	VMOVUPS     Z4, 192(SP)(R9*8)
+	VMOVUPS     Z5, 256(SP)(R9*8)
+	VMOVUPS     Z6, 320(SP)(R9*8)
+	VMOVUPS     Z7, 384(SP)(R9*8)
+	VMOVUPS     Z8, 448(SP)(R9*8)
+	JMP         rows_added_2207
 
-rows_blocks_done_2118:
-	MOVQ DX, R9
-	SUBQ $0x00000010, R9
+rows_stored_2206:
+	VCVTPS2PD (R8)(DI*4), Z9
+	VADDPD    Z9, Z1, Z1
+	VCVTPD2PS Z1, Y1
+	VMOVUPS   Y1, (R8)(DI*4)
+	VCVTPS2PD 32(R8)(DI*4), Z9
+	VADDPD    Z9, Z2, Z2
+	VCVTPD2PS Z2, Y1
+	VMOVUPS   Y1, 32(R8)(DI*4)
+	VCVTPS2PD 64(R8)(DI*4), Z9
+	VADDPD    Z9, Z3, Z3
+	VCVTPD2PS Z3, Y1
+	VMOVUPS   Y1, 64(R8)(DI*4)
+	VCVTPS2PD 96(R8)(DI*4), Z9
+	VADDPD    Z9, Z4, Z4
+	VCVTPD2PS Z4, Y1
+	VMOVUPS   Y1, 96(R8)(DI*4)
+	VCVTPS2PD 128(R8)(DI*4), Z9
+	VADDPD    Z9, Z5, Z5
+	VCVTPD2PS Z5, Y1
+	VMOVUPS   Y1, 128(R8)(DI*4)
+	VCVTPS2PD 160(R8)(DI*4), Z9
+	VADDPD    Z9, Z6, Z6
+	VCVTPD2PS Z6, Y1
+	VMOVUPS   Y1, 160(R8)(DI*4)
+	VCVTPS2PD 192(R8)(DI*4), Z9
+	VADDPD    Z9, Z7, Z7
+	VCVTPD2PS Z7, Y1
+	VMOVUPS   Y1, 192(R8)(DI*4)
+	VCVTPS2PD 224(R8)(DI*4), Z9
+	VADDPD    Z9, Z8, Z8
+	VCVTPD2PS Z8, Y1
+	VMOVUPS   Y1, 224(R8)(DI*4)
 
-rows_block_2120:
-	CMPQ   R8, R9
-	JGT    rows_blocks_done_2121
+rows_added_2207:
+	ADDQ $0x00000040, DI
+	JMP  rows_block_2201
+
+rows_blocks_done_2202:
+rows_block_2208:
+	MOVQ    1672(SP), AX
+	SUBQ    $0x00000010, AX
+	CMPQ    DI, AX
+	JGT     rows_blocks_done_2209
+	MOVQ    DI, R9
+	SUBQ    1664(SP), R9
+	CMPQ    1680(SP), $0x00
+	JE      rows_first_2210
+	VMOVUPS (SP)(R9*8), Z1
+	VMOVUPS 64(SP)(R9*8), Z2
+	JMP     rows_loaded_2211
+
+rows_first_2210:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
-	MOVQ   x_base+24(FP), AX
-	MOVQ   dy_base+0(FP), CX
 
-rows_row_2122:
-	VMOVUPS     (AX)(R8*4), Z3
-	VCMPPS      $0x1a, Z0, Z3, K1
-	VMOVUPS     (CX)(R8*4), Z3
-	VCVTPS2PD   (AX)(R8*4), Z3
-	VCVTPS2PD   (CX)(R8*4), Z4
-	VFMADD231PD Z4, Z3, K1, Z1
+rows_loaded_2211:
+	MOVQ x_base+24(FP), AX
+	MOVQ dy_base+0(FP), CX
+	MOVQ 1680(SP), R10
+	ADDQ R10, AX
+	ADDQ R10, CX
+
+rows_row_2212:
+	VMOVUPS     (AX)(DI*4), Z9
+	VCMPPS      $0x1a, Z0, Z9, K1
+	VMOVUPS     (CX)(DI*4), Z9
+	VCVTPS2PD   (AX)(DI*4), Z9
+	VCVTPS2PD   (CX)(DI*4), Z11
+	VFMADD231PD Z11, Z9, K1, Z1
 	KSHIFTRW    $0x08, K1, K1
-	VCVTPS2PD   32(AX)(R8*4), Z3
-	VCVTPS2PD   32(CX)(R8*4), Z4
-	VFMADD231PD Z4, Z3, K1, Z2
+	VCVTPS2PD   32(AX)(DI*4), Z9
+	VCVTPS2PD   32(CX)(DI*4), Z11
+	VFMADD231PD Z11, Z9, K1, Z2
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2122
-	VCVTPS2PD   (DI)(R8*4), Z3
-	VADDPD      Z3, Z1, Z1
-	VCVTPD2PS   Z1, Y1
-	VMOVUPS     Y1, (DI)(R8*4)
-	VCVTPS2PD   32(DI)(R8*4), Z3
-	VADDPD      Z3, Z2, Z2
-	VCVTPD2PS   Z2, Y1
-	VMOVUPS     Y1, 32(DI)(R8*4)
-	ADDQ        $0x00000010, R8
-	JMP         rows_block_2120
+	JB          rows_row_2212
+	MOVQ        x_base+24(FP), AX
+	ADDQ        1688(SP), AX
+	CMPQ        SI, AX
+	JE          rows_stored_2213
+	VMOVUPS     Z1, (SP)(R9*8)
+	VMOVUPS     Z2, 64(SP)(R9*8)
+	JMP         rows_added_2214
 
-rows_blocks_done_2121:
-	CMPQ   R8, DX
-	JE     rows_done_2123
-	MOVQ   DX, AX
-	SUBQ   R8, AX
-	MOVQ   $-1, CX
-	BZHIQ  AX, CX, AX
-	KMOVW  AX, K1
+rows_stored_2213:
+	VCVTPS2PD (R8)(DI*4), Z9
+	VADDPD    Z9, Z1, Z1
+	VCVTPD2PS Z1, Y1
+	VMOVUPS   Y1, (R8)(DI*4)
+	VCVTPS2PD 32(R8)(DI*4), Z9
+	VADDPD    Z9, Z2, Z2
+	VCVTPD2PS Z2, Y1
+	VMOVUPS   Y1, 32(R8)(DI*4)
+
+rows_added_2214:
+	ADDQ $0x00000010, DI
+	JMP  rows_block_2208
+
+rows_blocks_done_2209:
+	CMPQ    DI, 1672(SP)
+	JE      rows_chunk_done_2215
+	MOVQ    DX, AX
+	SUBQ    DI, AX
+	MOVQ    $-1, CX
+	BZHIQ   AX, CX, AX
+	KMOVW   AX, K1
+	CMPQ    1680(SP), $0x00
+	JE      rows_first_2216
+	VMOVUPS 1536(SP), Z1
+	VMOVUPS 1600(SP), Z2
+	JMP     rows_loaded_2217
+
+rows_first_2216:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
-	MOVQ   x_base+24(FP), AX
-	MOVQ   dy_base+0(FP), CX
 
-rows_row_2124:
-	VMOVUPS.Z    (AX)(R8*4), K1, Z3
-	VCMPPS       $0x1a, Z0, Z3, K1, K2
-	VMOVUPS.Z    (CX)(R8*4), K1, Z3
-	VCVTPS2PD.Z  (AX)(R8*4), K2, Z3
-	VCVTPS2PD.Z  (CX)(R8*4), K2, Z4
-	VFMADD231PD  Z4, Z3, K2, Z1
-	KSHIFTRW     $0x08, K2, K2
-	VCVTPS2PD.Z  32(AX)(R8*4), K2, Z3
-	VCVTPS2PD.Z  32(CX)(R8*4), K2, Z4
-	VFMADD231PD  Z4, Z3, K2, Z2
-	ADDQ         BX, AX
-	ADDQ         BX, CX
-	CMPQ         AX, SI
-	JB           rows_row_2124
-	VCVTPS2PD.Z  (DI)(R8*4), K1, Z3
-	VADDPD       Z3, Z1, Z1
-	VCVTPD2PS    Z1, Y0
+rows_loaded_2217:
+	MOVQ x_base+24(FP), AX
+	MOVQ dy_base+0(FP), CX
+	MOVQ 1680(SP), R9
+	ADDQ R9, AX
+	ADDQ R9, CX
+
+rows_row_2218:
+	VMOVUPS.Z   (AX)(DI*4), K1, Z9
+	VCMPPS      $0x1a, Z0, Z9, K1, K2
+	VMOVUPS.Z   (CX)(DI*4), K1, Z9
+	VCVTPS2PD.Z (AX)(DI*4), K2, Z9
+	VCVTPS2PD.Z (CX)(DI*4), K2, Z11
+	VFMADD231PD Z11, Z9, K2, Z1
+	KSHIFTRW    $0x08, K2, K2
+	VCVTPS2PD.Z 32(AX)(DI*4), K2, Z9
+	VCVTPS2PD.Z 32(CX)(DI*4), K2, Z11
+	VFMADD231PD Z11, Z9, K2, Z2
+	ADDQ        BX, AX
+	ADDQ        BX, CX
+	CMPQ        AX, SI
+	JB          rows_row_2218
+	MOVQ        x_base+24(FP), AX
+	ADDQ        1688(SP), AX
+	CMPQ        SI, AX
+	JE          rows_stored_2219
+	VMOVUPS     Z1, 1536(SP)
+	VMOVUPS     Z2, 1600(SP)
+	JMP         rows_added_2220
+
+rows_stored_2219:
+	VCVTPS2PD.Z  (R8)(DI*4), K1, Z9
+	VADDPD       Z9, Z1, Z1
+	VCVTPD2PS    Z1, Y10
 	KSHIFTRW     $0x08, K1, K2
-	VCVTPS2PD.Z  32(DI)(R8*4), K2, Z1
-	VADDPD       Z1, Z2, Z2
+	VCVTPS2PD.Z  32(R8)(DI*4), K2, Z9
+	VADDPD       Z9, Z2, Z2
 	VCVTPD2PS    Z2, Y1
-	VINSERTF64X4 $0x01, Y1, Z0, Z0
-	VMOVUPS      Z0, K1, (DI)(R8*4)
+	VINSERTF64X4 $0x01, Y1, Z10, Z9
+	VMOVUPS      Z9, K1, (R8)(DI*4)
 
-rows_done_2123:
+rows_added_2220:
+rows_chunk_done_2215:
+	MOVQ 1696(SP), AX
+	ADDQ 1680(SP), AX
+	MOVQ AX, 1680(SP)
+	CMPQ AX, 1688(SP)
+	JB   rows_chunk_2200
+	MOVQ 1672(SP), AX
+	MOVQ AX, 1664(SP)
+	CMPQ AX, DX
+	JB   rows_group_2199
 	VZEROUPPER
 	RET
 
 // func backwardRowsAVX512F64(dx []float64, dy []float64, x []float64, alpha []float64, dalpha []float64)
-// Requires: AVX, AVX512F, BMI2
-TEXT ·backwardRowsAVX512F64(SB), NOSPLIT, $0-120
+// Requires: AVX, AVX512F, BMI2, CMOV
+TEXT ·backwardRowsAVX512F64(SB), $1640-120
 	MOVQ   alpha_base+72(FP), CX
 	VXORPS Y0, Y0, Y0
 	MOVQ   dalpha_len+104(FP), SI
 	MOVQ   SI, DI
 	SHLQ   $0x03, DI
-	MOVQ   x_len+56(FP), R8
-	SHLQ   $0x03, R8
-	MOVQ   x_base+48(FP), AX
-	ADDQ   AX, R8
-	MOVQ   dalpha_base+96(FP), R9
-	XORQ   R10, R10
-	MOVQ   SI, R11
-	SUBQ   $0x00000020, R11
+	MOVQ   x_len+56(FP), AX
+	SHLQ   $0x03, AX
+	MOVQ   AX, 1624(SP)
+	MOVQ   dalpha_base+96(FP), R10
+	MOVQ   DI, AX
 
-rows_block_2125:
-	CMPQ   R10, R11
-	JGT    rows_blocks_done_2126
+rows_double_2221:
+	CMPQ AX, $0x00001000
+	JA   rows_chunk_sized_2222
+	SHLQ $0x01, AX
+	JMP  rows_double_2221
+
+rows_chunk_sized_2222:
+	MOVQ AX, 1632(SP)
+	XORQ AX, AX
+	MOVQ AX, 1600(SP)
+
+rows_group_2223:
+	MOVQ    1600(SP), AX
+	ADDQ    $0x000000c0, AX
+	CMPQ    AX, SI
+	CMOVQGT SI, AX
+	MOVQ    AX, 1608(SP)
+	XORQ    AX, AX
+	MOVQ    AX, 1616(SP)
+
+rows_chunk_2224:
+	MOVQ    x_base+48(FP), R8
+	MOVQ    1632(SP), AX
+	ADDQ    1616(SP), AX
+	CMPQ    AX, 1624(SP)
+	CMOVQGT 1624(SP), AX
+	ADDQ    AX, R8
+	MOVQ    1600(SP), R9
+
+rows_block_2225:
+	MOVQ    1608(SP), AX
+	SUBQ    $0x00000020, AX
+	CMPQ    R9, AX
+	JGT     rows_blocks_done_2226
+	MOVQ    R9, R11
+	SUBQ    1600(SP), R11
+	CMPQ    1616(SP), $0x00
+	JE      rows_first_2227
+	VMOVUPD (SP)(R11*8), Z1
+	VMOVUPD 64(SP)(R11*8), Z2
+	VMOVUPD 128(SP)(R11*8), Z3
+	VMOVUPD 192(SP)(R11*8), Z4
+	JMP     rows_loaded_2228
+
+rows_first_2227:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
-	MOVQ   x_base+48(FP), DX
-	MOVQ   dy_base+24(FP), BX
-	MOVQ   dx_base+0(FP), AX
 
-rows_row_2127:
-	VMOVUPD     (DX)(R10*8), Z5
+rows_loaded_2228:
+	MOVQ x_base+48(FP), DX
+	MOVQ dy_base+24(FP), BX
+	MOVQ dx_base+0(FP), AX
+	MOVQ 1616(SP), R12
+	ADDQ R12, DX
+	ADDQ R12, BX
+	ADDQ R12, AX
+
+rows_row_2229:
+	VMOVUPD     (DX)(R9*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
-	VMOVUPD     (BX)(R10*8), Z6
+	VMOVUPD     (BX)(R9*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
-	VMULPD      (CX)(R10*8), Z6, K1, Z6
-	VMOVUPD     Z6, (AX)(R10*8)
-	VMOVUPD     64(DX)(R10*8), Z5
+	VMULPD      (CX)(R9*8), Z6, K1, Z6
+	VMOVUPD     Z6, (AX)(R9*8)
+	VMOVUPD     64(DX)(R9*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
-	VMOVUPD     64(BX)(R10*8), Z6
+	VMOVUPD     64(BX)(R9*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z2
-	VMULPD      64(CX)(R10*8), Z6, K1, Z6
-	VMOVUPD     Z6, 64(AX)(R10*8)
-	VMOVUPD     128(DX)(R10*8), Z5
+	VMULPD      64(CX)(R9*8), Z6, K1, Z6
+	VMOVUPD     Z6, 64(AX)(R9*8)
+	VMOVUPD     128(DX)(R9*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
-	VMOVUPD     128(BX)(R10*8), Z6
+	VMOVUPD     128(BX)(R9*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z3
-	VMULPD      128(CX)(R10*8), Z6, K1, Z6
-	VMOVUPD     Z6, 128(AX)(R10*8)
-	VMOVUPD     192(DX)(R10*8), Z5
+	VMULPD      128(CX)(R9*8), Z6, K1, Z6
+	VMOVUPD     Z6, 128(AX)(R9*8)
+	VMOVUPD     192(DX)(R9*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
-	VMOVUPD     192(BX)(R10*8), Z6
+	VMOVUPD     192(BX)(R9*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z4
-	VMULPD      192(CX)(R10*8), Z6, K1, Z6
-	VMOVUPD     Z6, 192(AX)(R10*8)
+	VMULPD      192(CX)(R9*8), Z6, K1, Z6
+	VMOVUPD     Z6, 192(AX)(R9*8)
 	ADDQ        DI, DX
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2127
-	VMOVUPD     (R9)(R10*8), Z5
-	VADDPD      Z5, Z1, Z1
-	VMOVUPD     Z1, (R9)(R10*8)
-	VMOVUPD     64(R9)(R10*8), Z5
-	VADDPD      Z5, Z2, Z2
-	VMOVUPD     Z2, 64(R9)(R10*8)
-	VMOVUPD     128(R9)(R10*8), Z5
-	VADDPD      Z5, Z3, Z3
-	VMOVUPD     Z3, 128(R9)(R10*8)
-	VMOVUPD     192(R9)(R10*8), Z5
-	VADDPD      Z5, Z4, Z4
-	VMOVUPD     Z4, 192(R9)(R10*8)
-	ADDQ        $0x00000020, R10
-	JMP         rows_block_2125
+	JB          rows_row_2229
+	MOVQ        x_base+48(FP), AX
+	ADDQ        1624(SP), AX
+	CMPQ        R8, AX
+	JE          rows_stored_2230
+	VMOVUPD     Z1, (SP)(R11*8)
+	VMOVUPD     Z2, 64(SP)(R11*8)
+	VMOVUPD     Z3, 128(SP)(R11*8)
+	VMOVUPD     Z4, 192(SP)(R11*8)
+	JMP         rows_added_2231
 
-rows_blocks_done_2126:
-	MOVQ SI, R11
-	SUBQ $0x00000008, R11
+rows_stored_2230:
+	VMOVUPD (R10)(R9*8), Z5
+	VADDPD  Z5, Z1, Z1
+	VMOVUPD Z1, (R10)(R9*8)
+	VMOVUPD 64(R10)(R9*8), Z5
+	VADDPD  Z5, Z2, Z2
+	VMOVUPD Z2, 64(R10)(R9*8)
+	VMOVUPD 128(R10)(R9*8), Z5
+	VADDPD  Z5, Z3, Z3
+	VMOVUPD Z3, 128(R10)(R9*8)
+	VMOVUPD 192(R10)(R9*8), Z5
+	VADDPD  Z5, Z4, Z4
+	VMOVUPD Z4, 192(R10)(R9*8)
 
-rows_block_2128:
-	CMPQ   R10, R11
-	JGT    rows_blocks_done_2129
+rows_added_2231:
+	ADDQ $0x00000020, R9
+	JMP  rows_block_2225
+
+rows_blocks_done_2226:
+rows_block_2232:
+	MOVQ    1608(SP), AX
+	SUBQ    $0x00000008, AX
+	CMPQ    R9, AX
+	JGT     rows_blocks_done_2233
+	MOVQ    R9, R11
+	SUBQ    1600(SP), R11
+	CMPQ    1616(SP), $0x00
+	JE      rows_first_2234
+	VMOVUPD (SP)(R11*8), Z1
+	JMP     rows_loaded_2235
+
+rows_first_2234:
 	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	MOVQ   x_base+48(FP), DX
-	MOVQ   dy_base+24(FP), BX
-	MOVQ   dx_base+0(FP), AX
 
-rows_row_2130:
-	VMOVUPD     (DX)(R10*8), Z2
-	VCMPPD      $0x1a, Z0, Z2, K1
-	VMOVUPD     (BX)(R10*8), Z3
-	VFMADD231PD Z3, Z2, K1, Z1
-	VMULPD      (CX)(R10*8), Z3, K1, Z3
-	VMOVUPD     Z3, (AX)(R10*8)
+rows_loaded_2235:
+	MOVQ x_base+48(FP), DX
+	MOVQ dy_base+24(FP), BX
+	MOVQ dx_base+0(FP), AX
+	MOVQ 1616(SP), R12
+	ADDQ R12, DX
+	ADDQ R12, BX
+	ADDQ R12, AX
+
+rows_row_2236:
+	VMOVUPD     (DX)(R9*8), Z5
+	VCMPPD      $0x1a, Z0, Z5, K1
+	VMOVUPD     (BX)(R9*8), Z6
+	VFMADD231PD Z6, Z5, K1, Z1
+	VMULPD      (CX)(R9*8), Z6, K1, Z6
+	VMOVUPD     Z6, (AX)(R9*8)
 	ADDQ        DI, DX
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2130
-	VMOVUPD     (R9)(R10*8), Z2
-	VADDPD      Z2, Z1, Z1
-	VMOVUPD     Z1, (R9)(R10*8)
-	ADDQ        $0x00000008, R10
-	JMP         rows_block_2128
+	JB          rows_row_2236
+	MOVQ        x_base+48(FP), AX
+	ADDQ        1624(SP), AX
+	CMPQ        R8, AX
+	JE          rows_stored_2237
+	VMOVUPD     Z1, (SP)(R11*8)
+	JMP         rows_added_2238
 
-rows_blocks_done_2129:
-	CMPQ   R10, SI
-	JE     rows_done_2131
-	MOVQ   SI, AX
-	SUBQ   R10, AX
-	MOVQ   $-1, DX
-	BZHIQ  AX, DX, AX
-	KMOVW  AX, K1
+rows_stored_2237:
+	VMOVUPD (R10)(R9*8), Z5
+	VADDPD  Z5, Z1, Z1
+	VMOVUPD Z1, (R10)(R9*8)
+
+rows_added_2238:
+	ADDQ $0x00000008, R9
+	JMP  rows_block_2232
+
+rows_blocks_done_2233:
+	CMPQ    R9, 1608(SP)
+	JE      rows_chunk_done_2239
+	MOVQ    SI, AX
+	SUBQ    R9, AX
+	MOVQ    $-1, DX
+	BZHIQ   AX, DX, AX
+	KMOVW   AX, K1
+	CMPQ    1616(SP), $0x00
+	JE      rows_first_2240
+	VMOVUPD 1536(SP), Z1
+	JMP     rows_loaded_2241
+
+rows_first_2240:
 	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	MOVQ   x_base+48(FP), DX
-	MOVQ   dy_base+24(FP), BX
-	MOVQ   dx_base+0(FP), AX
 
-rows_row_2132:
-	VMOVUPD.Z   (DX)(R10*8), K1, Z2
-	VCMPPD      $0x1a, Z0, Z2, K1, K2
-	VMOVUPD.Z   (BX)(R10*8), K1, Z3
-	VFMADD231PD Z3, Z2, K2, Z1
-	VMULPD      (CX)(R10*8), Z3, K2, Z3
-	VMOVUPD     Z3, K1, (AX)(R10*8)
+rows_loaded_2241:
+	MOVQ x_base+48(FP), DX
+	MOVQ dy_base+24(FP), BX
+	MOVQ dx_base+0(FP), AX
+	MOVQ 1616(SP), R11
+	ADDQ R11, DX
+	ADDQ R11, BX
+	ADDQ R11, AX
+
+rows_row_2242:
+	VMOVUPD.Z   (DX)(R9*8), K1, Z5
+	VCMPPD      $0x1a, Z0, Z5, K1, K2
+	VMOVUPD.Z   (BX)(R9*8), K1, Z6
+	VFMADD231PD Z6, Z5, K2, Z1
+	VMULPD      (CX)(R9*8), Z6, K2, Z6
+	VMOVUPD     Z6, K1, (AX)(R9*8)
 	ADDQ        DI, DX
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2132
-	VMOVUPD.Z   (R9)(R10*8), K1, Z0
-	VADDPD      Z0, Z1, Z1
-	VMOVUPD     Z1, K1, (R9)(R10*8)
+	JB          rows_row_2242
+	MOVQ        x_base+48(FP), AX
+	ADDQ        1624(SP), AX
+	CMPQ        R8, AX
+	JE          rows_stored_2243
+	VMOVUPD     Z1, 1536(SP)
+	JMP         rows_added_2244
 
-rows_done_2131:
+rows_stored_2243:
+	VMOVUPD.Z (R10)(R9*8), K1, Z5
+	VADDPD    Z5, Z1, Z1
+	VMOVUPD   Z1, K1, (R10)(R9*8)
+
+rows_added_2244:
+rows_chunk_done_2239:
+	MOVQ 1632(SP), AX
+	ADDQ 1616(SP), AX
+	MOVQ AX, 1616(SP)
+	CMPQ AX, 1624(SP)
+	JB   rows_chunk_2224
+	MOVQ 1608(SP), AX
+	MOVQ AX, 1600(SP)
+	CMPQ AX, SI
+	JB   rows_group_2223
 	VZEROUPPER
 	RET
 
 // func backwardRowsDalphaAVX512F64(dy []float64, x []float64, dalpha []float64)
-// Requires: AVX, AVX512F, BMI2
-TEXT ·backwardRowsDalphaAVX512F64(SB), NOSPLIT, $0-72
+// Requires: AVX, AVX512F, BMI2, CMOV
+TEXT ·backwardRowsDalphaAVX512F64(SB), $1640-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   dalpha_len+56(FP), DX
 	MOVQ   DX, BX
 	SHLQ   $0x03, BX
-	MOVQ   x_len+32(FP), SI
-	SHLQ   $0x03, SI
-	MOVQ   x_base+24(FP), AX
-	ADDQ   AX, SI
-	MOVQ   dalpha_base+48(FP), DI
-	XORQ   R8, R8
-	MOVQ   DX, R9
-	SUBQ   $0x00000020, R9
+	MOVQ   x_len+32(FP), AX
+	SHLQ   $0x03, AX
+	MOVQ   AX, 1624(SP)
+	MOVQ   dalpha_base+48(FP), R8
+	MOVQ   BX, AX
 
-rows_block_2133:
-	CMPQ   R8, R9
-	JGT    rows_blocks_done_2134
+rows_double_2245:
+	CMPQ AX, $0x00001000
+	JA   rows_chunk_sized_2246
+	SHLQ $0x01, AX
+	JMP  rows_double_2245
+
+rows_chunk_sized_2246:
+	MOVQ AX, 1632(SP)
+	XORQ AX, AX
+	MOVQ AX, 1600(SP)
+
+rows_group_2247:
+	MOVQ    1600(SP), AX
+	ADDQ    $0x000000c0, AX
+	CMPQ    AX, DX
+	CMOVQGT DX, AX
+	MOVQ    AX, 1608(SP)
+	XORQ    AX, AX
+	MOVQ    AX, 1616(SP)
+
+rows_chunk_2248:
+	MOVQ    x_base+24(FP), SI
+	MOVQ    1632(SP), AX
+	ADDQ    1616(SP), AX
+	CMPQ    AX, 1624(SP)
+	CMOVQGT 1624(SP), AX
+	ADDQ    AX, SI
+	MOVQ    1600(SP), DI
+
+rows_block_2249:
+	MOVQ    1608(SP), AX
+	SUBQ    $0x00000020, AX
+	CMPQ    DI, AX
+	JGT     rows_blocks_done_2250
+	MOVQ    DI, R9
+	SUBQ    1600(SP), R9
+	CMPQ    1616(SP), $0x00
+	JE      rows_first_2251
+	VMOVUPD (SP)(R9*8), Z1
+	VMOVUPD 64(SP)(R9*8), Z2
+	VMOVUPD 128(SP)(R9*8), Z3
+	VMOVUPD 192(SP)(R9*8), Z4
+	JMP     rows_loaded_2252
+
+rows_first_2251:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
-	MOVQ   x_base+24(FP), AX
-	MOVQ   dy_base+0(FP), CX
 
-rows_row_2135:
-	VMOVUPD     (AX)(R8*8), Z5
+rows_loaded_2252:
+	MOVQ x_base+24(FP), AX
+	MOVQ dy_base+0(FP), CX
+	MOVQ 1616(SP), R10
+	ADDQ R10, AX
+	ADDQ R10, CX
+
+rows_row_2253:
+	VMOVUPD     (AX)(DI*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
-	VMOVUPD     (CX)(R8*8), Z6
+	VMOVUPD     (CX)(DI*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
-	VMOVUPD     64(AX)(R8*8), Z5
+	VMOVUPD     64(AX)(DI*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
-	VMOVUPD     64(CX)(R8*8), Z6
+	VMOVUPD     64(CX)(DI*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z2
-	VMOVUPD     128(AX)(R8*8), Z5
+	VMOVUPD     128(AX)(DI*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
-	VMOVUPD     128(CX)(R8*8), Z6
+	VMOVUPD     128(CX)(DI*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z3
-	VMOVUPD     192(AX)(R8*8), Z5
+	VMOVUPD     192(AX)(DI*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
-	VMOVUPD     192(CX)(R8*8), Z6
+	VMOVUPD     192(CX)(DI*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2135
-	VMOVUPD     (DI)(R8*8), Z5
-	VADDPD      Z5, Z1, Z1
-	VMOVUPD     Z1, (DI)(R8*8)
-	VMOVUPD     64(DI)(R8*8), Z5
-	VADDPD      Z5, Z2, Z2
-	VMOVUPD     Z2, 64(DI)(R8*8)
-	VMOVUPD     128(DI)(R8*8), Z5
-	VADDPD      Z5, Z3, Z3
-	VMOVUPD     Z3, 128(DI)(R8*8)
-	VMOVUPD     192(DI)(R8*8), Z5
-	VADDPD      Z5, Z4, Z4
-	VMOVUPD     Z4, 192(DI)(R8*8)
-	ADDQ        $0x00000020, R8
-	JMP         rows_block_2133
+	JB          rows_row_2253
+	MOVQ        x_base+24(FP), AX
+	ADDQ        1624(SP), AX
+	CMPQ        SI, AX
+	JE          rows_stored_2254
+	VMOVUPD     Z1, (SP)(R9*8)
+	VMOVUPD     Z2, 64(SP)(R9*8)
+	VMOVUPD     Z3, 128(SP)(R9*8)
+	VMOVUPD     Z4, 192(SP)(R9*8)
+	JMP         rows_added_2255
 
-rows_blocks_done_2134:
-	MOVQ DX, R9
-	SUBQ $0x00000008, R9
+rows_stored_2254:
+	VMOVUPD (R8)(DI*8), Z5
+	VADDPD  Z5, Z1, Z1
+	VMOVUPD Z1, (R8)(DI*8)
+	VMOVUPD 64(R8)(DI*8), Z5
+	VADDPD  Z5, Z2, Z2
+	VMOVUPD Z2, 64(R8)(DI*8)
+	VMOVUPD 128(R8)(DI*8), Z5
+	VADDPD  Z5, Z3, Z3
+	VMOVUPD Z3, 128(R8)(DI*8)
+	VMOVUPD 192(R8)(DI*8), Z5
+	VADDPD  Z5, Z4, Z4
+	VMOVUPD Z4, 192(R8)(DI*8)
 
-rows_block_2136:
-	CMPQ   R8, R9
-	JGT    rows_blocks_done_2137
+rows_added_2255:
+	ADDQ $0x00000020, DI
+	JMP  rows_block_2249
+
+rows_blocks_done_2250:
+rows_block_2256:
+	MOVQ    1608(SP), AX
+	SUBQ    $0x00000008, AX
+	CMPQ    DI, AX
+	JGT     rows_blocks_done_2257
+	MOVQ    DI, R9
+	SUBQ    1600(SP), R9
+	CMPQ    1616(SP), $0x00
+	JE      rows_first_2258
+	VMOVUPD (SP)(R9*8), Z1
+	JMP     rows_loaded_2259
+
+rows_first_2258:
 	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	MOVQ   x_base+24(FP), AX
-	MOVQ   dy_base+0(FP), CX
 
-rows_row_2138:
-	VMOVUPD     (AX)(R8*8), Z2
-	VCMPPD      $0x1a, Z0, Z2, K1
-	VMOVUPD     (CX)(R8*8), Z3
-	VFMADD231PD Z3, Z2, K1, Z1
+rows_loaded_2259:
+	MOVQ x_base+24(FP), AX
+	MOVQ dy_base+0(FP), CX
+	MOVQ 1616(SP), R10
+	ADDQ R10, AX
+	ADDQ R10, CX
+
+rows_row_2260:
+	VMOVUPD     (AX)(DI*8), Z5
+	VCMPPD      $0x1a, Z0, Z5, K1
+	VMOVUPD     (CX)(DI*8), Z6
+	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2138
-	VMOVUPD     (DI)(R8*8), Z2
-	VADDPD      Z2, Z1, Z1
-	VMOVUPD     Z1, (DI)(R8*8)
-	ADDQ        $0x00000008, R8
-	JMP         rows_block_2136
+	JB          rows_row_2260
+	MOVQ        x_base+24(FP), AX
+	ADDQ        1624(SP), AX
+	CMPQ        SI, AX
+	JE          rows_stored_2261
+	VMOVUPD     Z1, (SP)(R9*8)
+	JMP         rows_added_2262
 
-rows_blocks_done_2137:
-	CMPQ   R8, DX
-	JE     rows_done_2139
-	MOVQ   DX, AX
-	SUBQ   R8, AX
-	MOVQ   $-1, CX
-	BZHIQ  AX, CX, AX
-	KMOVW  AX, K1
+rows_stored_2261:
+	VMOVUPD (R8)(DI*8), Z5
+	VADDPD  Z5, Z1, Z1
+	VMOVUPD Z1, (R8)(DI*8)
+
+rows_added_2262:
+	ADDQ $0x00000008, DI
+	JMP  rows_block_2256
+
+rows_blocks_done_2257:
+	CMPQ    DI, 1608(SP)
+	JE      rows_chunk_done_2263
+	MOVQ    DX, AX
+	SUBQ    DI, AX
+	MOVQ    $-1, CX
+	BZHIQ   AX, CX, AX
+	KMOVW   AX, K1
+	CMPQ    1616(SP), $0x00
+	JE      rows_first_2264
+	VMOVUPD 1536(SP), Z1
+	JMP     rows_loaded_2265
+
+rows_first_2264:
 	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	MOVQ   x_base+24(FP), AX
-	MOVQ   dy_base+0(FP), CX
 
-rows_row_2140:
-	VMOVUPD.Z   (AX)(R8*8), K1, Z2
-	VCMPPD      $0x1a, Z0, Z2, K1, K2
-	VMOVUPD.Z   (CX)(R8*8), K1, Z3
-	VFMADD231PD Z3, Z2, K2, Z1
+rows_loaded_2265:
+	MOVQ x_base+24(FP), AX
+	MOVQ dy_base+0(FP), CX
+	MOVQ 1616(SP), R9
+	ADDQ R9, AX
+	ADDQ R9, CX
+
+rows_row_2266:
+	VMOVUPD.Z   (AX)(DI*8), K1, Z5
+	VCMPPD      $0x1a, Z0, Z5, K1, K2
+	VMOVUPD.Z   (CX)(DI*8), K1, Z6
+	VFMADD231PD Z6, Z5, K2, Z1
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2140
-	VMOVUPD.Z   (DI)(R8*8), K1, Z0
-	VADDPD      Z0, Z1, Z1
-	VMOVUPD     Z1, K1, (DI)(R8*8)
+	JB          rows_row_2266
+	MOVQ        x_base+24(FP), AX
+	ADDQ        1624(SP), AX
+	CMPQ        SI, AX
+	JE          rows_stored_2267
+	VMOVUPD     Z1, 1536(SP)
+	JMP         rows_added_2268
 
-rows_done_2139:
+rows_stored_2267:
+	VMOVUPD.Z (R8)(DI*8), K1, Z5
+	VADDPD    Z5, Z1, Z1
+	VMOVUPD   Z1, K1, (R8)(DI*8)
+
+rows_added_2268:
+rows_chunk_done_2263:
+	MOVQ 1632(SP), AX
+	ADDQ 1616(SP), AX
+	MOVQ AX, 1616(SP)
+	CMPQ AX, 1624(SP)
+	JB   rows_chunk_2248
+	MOVQ 1608(SP), AX
+	MOVQ AX, 1600(SP)
+	CMPQ AX, DX
+	JB   rows_group_2247
 	VZEROUPPER
 	RET
 
@@ -24827,19 +25679,19 @@ TEXT ·addSumsAVX2F32(SB), NOSPLIT, $0-48
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-sums_vector_2142:
+sums_vector_2270:
 	CMPQ       BX, SI
-	JGT        sums_scalar_2143
+	JGT        sums_scalar_2271
 	VCVTPS2PD  (AX)(BX*4), Y0
 	VADDPD     (CX)(BX*8), Y0, Y0
 	VCVTPD2PSY Y0, X0
 	VMOVUPS    X0, (AX)(BX*4)
 	ADDQ       $0x00000004, BX
-	JMP        sums_vector_2142
+	JMP        sums_vector_2270
 
-sums_scalar_2143:
+sums_scalar_2271:
 	CMPQ      BX, DX
-	JE        add_done_2141
+	JE        add_done_2269
 	VMOVSD    (CX)(BX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (AX)(BX*4), X1, X1
@@ -24847,9 +25699,9 @@ sums_scalar_2143:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (AX)(BX*4)
 	INCQ      BX
-	JMP       sums_scalar_2143
+	JMP       sums_scalar_2271
 
-add_done_2141:
+add_done_2269:
 	VZEROUPPER
 	RET
 
@@ -24863,24 +25715,24 @@ TEXT ·addSumsAVX2F64(SB), NOSPLIT, $0-48
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-sums_vector_2145:
+sums_vector_2273:
 	CMPQ    BX, SI
-	JGT     sums_scalar_2146
+	JGT     sums_scalar_2274
 	VMOVUPD (AX)(BX*8), Y0
 	VADDPD  (CX)(BX*8), Y0, Y0
 	VMOVUPD Y0, (AX)(BX*8)
 	ADDQ    $0x00000004, BX
-	JMP     sums_vector_2145
+	JMP     sums_vector_2273
 
-sums_scalar_2146:
+sums_scalar_2274:
 	CMPQ   BX, DX
-	JE     add_done_2144
+	JE     add_done_2272
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (AX)(BX*8), X0, X0
 	VMOVSD X0, (AX)(BX*8)
 	INCQ   BX
-	JMP    sums_scalar_2146
+	JMP    sums_scalar_2274
 
-add_done_2144:
+add_done_2272:
 	VZEROUPPER
 	RET
