@@ -1,5 +1,7 @@
 package prelu
 
+import "unsafe"
+
 func backward[T Float](isa isaID, dx, dy, x []T, alpha T) T {
 	if len(dy) != len(x) || dx != nil && (len(dx) != len(x) || partlyOverlaps(dx, dy) || partlyOverlaps(dx, x)) {
 		backwardMisuse(dx, dy, x)
@@ -138,52 +140,31 @@ func backwardChannelsOf[T Float](isa isaID, dx, dalpha, dy, x, alpha []T, inner 
 const largeSums = 208 // with accPad, 1792 bytes: the frame stays under 2 KiB
 
 // backwardSumsBuffered runs backwardSums with the smallest buffer that
-// holds every channel, or largeSums of them at a time. The buffers live in
-// functions of their own, never inlined into the caller, whose frame would
-// otherwise carry them on every call.
+// holds every channel, or largeSums of them at a time.
 func backwardSumsBuffered[E Float](isa isaID, dx, dalpha, dy, x, alpha []E, inner int) {
 	switch c := len(alpha); {
 	case c <= 16:
-		backwardSums16(isa, dx, dalpha, dy, x, alpha, inner)
+		backwardSumsIn[[16 + accPad]float64](isa, dx, dalpha, dy, x, alpha, inner)
 	case c <= 32:
-		backwardSums32(isa, dx, dalpha, dy, x, alpha, inner)
+		backwardSumsIn[[32 + accPad]float64](isa, dx, dalpha, dy, x, alpha, inner)
 	case c <= 64:
-		backwardSums64(isa, dx, dalpha, dy, x, alpha, inner)
+		backwardSumsIn[[64 + accPad]float64](isa, dx, dalpha, dy, x, alpha, inner)
 	case c <= 128:
-		backwardSums128(isa, dx, dalpha, dy, x, alpha, inner)
+		backwardSumsIn[[128 + accPad]float64](isa, dx, dalpha, dy, x, alpha, inner)
 	default:
-		backwardSumsLarge(isa, dx, dalpha, dy, x, alpha, inner)
+		backwardSumsIn[[largeSums + accPad]float64](isa, dx, dalpha, dy, x, alpha, inner)
 	}
 }
 
+// backwardSumsIn runs backwardSums in a buffer of type B, an array of
+// float64. It is never inlined into its caller, whose frame would otherwise
+// carry the largest buffer on every call.
+//
 //go:noinline
-func backwardSums16[E Float](isa isaID, dx, dalpha, dy, x, alpha []E, inner int) {
-	var sums [16 + accPad]float64
-	backwardSums(isa, dx, dalpha, dy, x, alpha, inner, sums[:])
-}
-
-//go:noinline
-func backwardSums32[E Float](isa isaID, dx, dalpha, dy, x, alpha []E, inner int) {
-	var sums [32 + accPad]float64
-	backwardSums(isa, dx, dalpha, dy, x, alpha, inner, sums[:])
-}
-
-//go:noinline
-func backwardSums64[E Float](isa isaID, dx, dalpha, dy, x, alpha []E, inner int) {
-	var sums [64 + accPad]float64
-	backwardSums(isa, dx, dalpha, dy, x, alpha, inner, sums[:])
-}
-
-//go:noinline
-func backwardSums128[E Float](isa isaID, dx, dalpha, dy, x, alpha []E, inner int) {
-	var sums [128 + accPad]float64
-	backwardSums(isa, dx, dalpha, dy, x, alpha, inner, sums[:])
-}
-
-//go:noinline
-func backwardSumsLarge[E Float](isa isaID, dx, dalpha, dy, x, alpha []E, inner int) {
-	var sums [largeSums + accPad]float64
-	backwardSums(isa, dx, dalpha, dy, x, alpha, inner, sums[:])
+func backwardSumsIn[B any, E Float](isa isaID, dx, dalpha, dy, x, alpha []E, inner int) {
+	var buf B
+	sums := unsafe.Slice((*float64)(unsafe.Pointer(&buf)), unsafe.Sizeof(buf)/8)
+	backwardSums(isa, dx, dalpha, dy, x, alpha, inner, sums)
 }
 
 // backwardSums sums the channels in blocks that fit in sums, each block
