@@ -34,13 +34,16 @@ func generate(f *file, isa string, sk spec.Kernel) {
 	} else {
 		fmt.Fprintf(&f.b, "TEXT ·%s(SB), NOSPLIT, $0-%d\n", name, k.fr.size)
 	}
-	if k.v.Dx {
-		k.op("MOVD", k.fr.base(k.v.Out()), rOut.String())
+	// The Rows kernels set each block's pointers from the bases (rows.go).
+	if k.l != spec.Rows {
+		if k.v.Dx {
+			k.op("MOVD", k.fr.base(k.v.Out()), rOut.String())
+		}
+		if k.v.HasValue() {
+			k.op("MOVD", k.fr.base("dy"), rValue.String())
+		}
+		k.op("MOVD", k.fr.base("x"), rGate.String())
 	}
-	if k.v.HasValue() {
-		k.op("MOVD", k.fr.base("dy"), rValue.String())
-	}
-	k.op("MOVD", k.fr.base("x"), rGate.String())
 	switch k.l {
 	case spec.Shared:
 		k.uniform()
@@ -50,6 +53,8 @@ func generate(f *file, isa string, sk spec.Kernel) {
 		k.patterned()
 	case spec.Ring:
 		k.ringed()
+	case spec.Rows:
+		k.rowed()
 	}
 	k.op("RET")
 }

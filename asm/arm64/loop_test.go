@@ -60,3 +60,40 @@ func TestUnrolledLoop(t *testing.T) {
 		t.Errorf("%s: not in the kernel set", name)
 	}
 }
+
+// TestRowsLoop pins the Rows kernels' steady state likewise: the loop over
+// the rows of a block of four vectors of channels, from its label to its
+// branch back (the first row loop emitted). It is the shared layout's
+// unrolled loop with the slopes held in registers over every row: the
+// post-increments step a row, and a row count ends it.
+func TestRowsLoop(t *testing.T) {
+	want := map[string]int{
+		"backwardRowsNEONF32": 49, "backwardRowsDalphaNEONF32": 40,
+		"backwardRowsNEONF64": 29, "backwardRowsDalphaNEONF64": 20,
+	}
+	loop := regexp.MustCompile(`(?s)\n(rows_row_\d+):\n(.*?\tBNE +(rows_row_\d+)\n)`)
+	for _, sk := range spec.RowsKernels() {
+		name := sk.Name(isa)
+		w, ok := want[name]
+		if !ok {
+			t.Errorf("%s: no instruction count pinned", name)
+			continue
+		}
+		delete(want, name)
+		f := &file{}
+		generate(f, isa, sk)
+		m := loop.FindStringSubmatch(f.b.String())
+		if m == nil || m[1] != m[3] {
+			t.Errorf("%s: no row loop", name)
+			continue
+		}
+		got := strings.Count(m[2], "\n")
+		t.Logf("%-30s %2d instructions per %2d elements", name, got, unroll*newElem(sk.Elem).lanes())
+		if got != w {
+			t.Errorf("%s: %d instructions in the row loop, want %d", name, got, w)
+		}
+	}
+	for name := range want {
+		t.Errorf("%s: not in the Rows kernels", name)
+	}
+}

@@ -42,6 +42,23 @@ const (
 	rPerSegment gp = 25 // the most channels of a segment or rows' block: the whole planes that fit the limit
 )
 
+// The Rows layout's registers (rows.go). Each block's row pointers are
+// rOut, rValue and rGate, set from the bases at the block's first channel
+// and moved on a row (rRowBytes) by every load and store; rCount counts
+// the rows left.
+const (
+	rRowBytes gp = 8  // bytes of a row: C*size
+	rRows     gp = 9  // whole rows: len(x)/C
+	rAt       gp = 10 // the block's first channel, in bytes from each slice's base
+	rLast     gp = 11 // the last rAt at which a block of the current width fits
+	rXs       gp = 12 // x's base
+	rDys      gp = 13 // dy's base
+	rDxs      gp = 14 // dx's base (fused)
+	rAlphas   gp = 15 // alpha's base (fused)
+	rDalphas  gp = 19 // dalpha's base
+	rAddr     gp = 20 // scratch: the address of alpha or dalpha at rAt, or of the counted mask
+)
+
 const (
 	vGate     vr = 0        // V0-V3: x
 	vValue    vr = 4        // V4-V7: dy
@@ -61,4 +78,14 @@ const (
 	vScalarDy vr = vValue   // its dy (F4)
 	vScalarP  vr = vOut     // its pattern slope (F8)
 	vScalarO  vr = vOut + 1 // its result (F9)
+)
+
+// The Rows layout's vector registers (rows.go), past the sums. Only a
+// block of unroll vectors uses the four slopes; the last vector, whose
+// slot is 0, uses the rest for its masks.
+const (
+	vSlopes  vr = 28 // V28-V31: the block's slopes, loaded once and held over every row
+	vOldOut  vr = 29 // the last vector's dx as stored before, kept in the counted lanes
+	vSkip    vr = 30 // the last vector's lanes that add +0 to the sums: x > 0, or counted
+	vCounted vr = 31 // the last vector's lanes that the vector before it has done
 )

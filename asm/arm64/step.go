@@ -1,12 +1,15 @@
 package main
 
 import (
+	"fmt"
+
 	"github.com/prelu-go/prelu/asm/arm64/enc"
 	"github.com/prelu-go/prelu/asm/spec"
 )
 
-// registerAccs reports whether the sums live in registers (shared and
-// planes) rather than in memory: the acc array (pattern) or the ring's sums.
+// registerAccs reports whether the sums live in registers (shared, planes
+// and rows) rather than in memory: the acc array (pattern) or the ring's
+// sums.
 func (k *kernel) registerAccs() bool {
 	return k.v.Dalpha && k.l != spec.Pattern && k.l != spec.Ring
 }
@@ -36,10 +39,20 @@ func (k *kernel) zeroAccs() {
 // block does slots vectors of work: one multi-register load per stream,
 // the lanes, one store.
 func (k *kernel) block(slots int) {
+	k.loadBlock(slots)
+	for s := range slots {
+		k.vector(s)
+	}
+	k.storeBlock(slots)
+}
+
+// loadBlock loads slots vectors of each stream, and of the slopes and sums
+// where they stream from memory.
+func (k *kernel) loadBlock(slots int) {
 	e, n := k.e, slots*vecBytes
-	k.op("VLD1.P", rGate.post(n), vGate.list(slots, e.arr))
+	k.op("VLD1.P", k.next(rGate, n), vGate.list(slots, e.arr))
 	if k.v.HasValue() {
-		k.op("VLD1.P", rValue.post(n), vValue.list(slots, e.arr))
+		k.op("VLD1.P", k.next(rValue, n), vValue.list(slots, e.arr))
 	}
 	if k.v.Dx && k.slopeStream() {
 		k.op("VLD1.P", rSlope.post(n), vOut.list(slots, e.arr))
@@ -47,15 +60,26 @@ func (k *kernel) block(slots int) {
 	if k.v.Dalpha && !k.registerAccs() {
 		k.moveAccs("VLD1.P", rAccIn, slots)
 	}
-	for s := range slots {
-		k.vector(s)
-	}
+}
+
+// storeBlock stores slots vectors of output, and of sums kept in memory.
+func (k *kernel) storeBlock(slots int) {
 	if k.v.Dx {
-		k.op("VST1.P", vOut.list(slots, e.arr), rOut.post(n))
+		k.op("VST1.P", vOut.list(slots, k.e.arr), k.next(rOut, slots*vecBytes))
 	}
 	if k.v.Dalpha && !k.registerAccs() {
 		k.moveAccs("VST1.P", rAccOut, slots)
 	}
+}
+
+// next is the post-increment operand of a data stream's load or store of
+// n bytes at p: n itself, moving p on past them, or in the Rows layout
+// rRowBytes, moving p to the same channels of the next row.
+func (k *kernel) next(p gp, n int) string {
+	if k.l == spec.Rows {
+		return fmt.Sprintf("(%s)(%s)", p, rRowBytes)
+	}
+	return p.post(n)
 }
 
 // moveAccs loads or stores the float64 sums of slots vectors of elements
@@ -75,37 +99,57 @@ func (k *kernel) moveAccs(op string, ptr gp, slots int) {
 
 // vector does the lanes of one loaded vector, slot s of the block.
 func (k *kernel) vector(s int) {
-	e := k.e
-	gate := vGate + vr(s)
-	value := gate
-	if k.v.HasValue() {
-		value = vValue + vr(s)
-	}
-	// One ordered compare at element width serves the output's select and
-	// the sums' mask.
-	k.word(enc.FCMGTZero(e.enc, int(vPass), int(gate)))
+	gate, value := k.operands(s)
+	k.compare(gate)
 	if k.v.Dalpha {
-		k.accumulate(s, gate, value)
+		k.accumulate(s, gate, value, vPass)
 	}
 	if k.v.Dx {
-		out := vOut + vr(s)
-		slope := vAlpha
-		if k.slopeStream() {
-			slope = out // the loaded slopes, scaled in place
-		}
-		// One IEEE multiply, then x > 0 lanes take the value back: a fused
-		// 0 + alpha*x would turn alpha*(-0) into +0.
-		k.word(enc.FMUL(e.enc, int(out), int(slope), int(value)))
-		k.op("VBIT", vPass.b16(), value.b16(), out.b16())
+		k.output(s, value)
 	}
 }
 
-// accumulate adds value*gate in float64 to slot's sums where !(gate > 0);
-// the lanes where gate > 0 add +0, as the reference's slopeTerm does, even
-// when a factor there is Inf or NaN.
+// operands are the registers of slot s's loaded gate (x) and value (dy;
+// x again forward).
+func (k *kernel) operands(s int) (gate, value vr) {
+	gate = vGate + vr(s)
+	value = gate
+	if k.v.HasValue() {
+		value = vValue + vr(s)
+	}
+	return gate, value
+}
+
+// compare sets vPass where gate > 0: one ordered compare at element width
+// serves the output's select and the sums' mask.
+func (k *kernel) compare(gate vr) {
+	k.word(enc.FCMGTZero(k.e.enc, int(vPass), int(gate)))
+}
+
+// output computes slot s's output in vOut+s: value where vPass, else its
+// slope times value.
+func (k *kernel) output(s int, value vr) {
+	out := vOut + vr(s)
+	slope := vAlpha
+	switch {
+	case k.slopeStream():
+		slope = out // the loaded slopes, scaled in place
+	case k.l == spec.Rows:
+		slope = vSlopes + vr(s) // the block's, held over every row
+	}
+	// One IEEE multiply, then x > 0 lanes take the value back: a fused
+	// 0 + alpha*x would turn alpha*(-0) into +0.
+	k.word(enc.FMUL(k.e.enc, int(out), int(slope), int(value)))
+	k.op("VBIT", vPass.b16(), value.b16(), out.b16())
+}
+
+// accumulate adds value*gate in float64 to slot's sums where skip is clear
+// (vPass: where !(gate > 0)); the lanes where it is set add +0, as the
+// reference's slopeTerm does where gate > 0, even when a factor there is
+// Inf or NaN.
 //
-// For float64 data the product is cleared under the pass mask: one BIC per
-// vector. For float32 data both factors are cleared to +0 under the pass
+// For float64 data the product is cleared under the skip mask: one BIC per
+// vector. For float32 data both factors are cleared to +0 under the skip
 // mask at float32 width, before they are widened (two BICs per four lanes,
 // where clearing the two widened products would take a float64 compare and
 // a BIC per half, four). +0 * +0 is +0; clearing one factor would not do,
@@ -117,16 +161,16 @@ func (k *kernel) vector(s int) {
 // of two. float64 data keeps the multiply, BIC and add: clearing both
 // factors for an FMLA would take as many instructions, and round once
 // where the reference rounds twice.
-func (k *kernel) accumulate(s int, gate, value vr) {
+func (k *kernel) accumulate(s int, gate, value, skip vr) {
 	if k.e.Size == 8 {
 		k.word(enc.FMUL(enc.D2, int(vValueLo), int(value), int(gate)))
-		k.word(enc.BIC16B(int(vValueLo), int(vValueLo), int(vPass)))
+		k.word(enc.BIC16B(int(vValueLo), int(vValueLo), int(skip)))
 		acc := k.accFor(s, 0)
 		k.word(enc.FADD(enc.D2, int(acc), int(acc), int(vValueLo)))
 		return
 	}
-	k.word(enc.BIC16B(int(vTermX), int(gate), int(vPass)))
-	k.word(enc.BIC16B(int(vTermDy), int(value), int(vPass)))
+	k.word(enc.BIC16B(int(vTermX), int(gate), int(skip)))
+	k.word(enc.BIC16B(int(vTermDy), int(value), int(skip)))
 	g := [2]vr{vGateLo, vGateHi}
 	v := [2]vr{vValueLo, vValueHi}
 	k.word(enc.FCVTL(int(g[0]), int(vTermX)))
