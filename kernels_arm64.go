@@ -290,11 +290,37 @@ func backwardRingDalphaKernel[E Float](isa isaID, dy []E, x []E, dalpha []E, inn
 
 // backwardRowsKernel runs backwardRows on isa's kernel, or the pure-Go one.
 func backwardRowsKernel[E Float](isa isaID, dx []E, dy []E, x []E, alpha []E, dalpha []E) {
+	if isFloat32[E]() {
+		switch isa {
+		case isaNEON:
+			backwardRowsNEONF32(as[float32](dx), as[float32](dy), as[float32](x), as[float32](alpha), as[float32](dalpha))
+			return
+		}
+	} else {
+		switch isa {
+		case isaNEON:
+			backwardRowsNEONF64(as[float64](dx), as[float64](dy), as[float64](x), as[float64](alpha), as[float64](dalpha))
+			return
+		}
+	}
 	backwardRowsGeneric(dx, dy, x, alpha, dalpha)
 }
 
 // backwardRowsDalphaKernel runs backwardRowsDalpha on isa's kernel, or the pure-Go one.
 func backwardRowsDalphaKernel[E Float](isa isaID, dy []E, x []E, dalpha []E) {
+	if isFloat32[E]() {
+		switch isa {
+		case isaNEON:
+			backwardRowsDalphaNEONF32(as[float32](dy), as[float32](x), as[float32](dalpha))
+			return
+		}
+	} else {
+		switch isa {
+		case isaNEON:
+			backwardRowsDalphaNEONF64(as[float64](dy), as[float64](x), as[float64](dalpha))
+			return
+		}
+	}
 	backwardRowsDalphaGeneric(dy, x, dalpha)
 }
 
@@ -333,4 +359,6 @@ func ringLimit(isa isaID, size int, sums bool) int {
 
 // rowsKernels[isa] says whether isa has Rows kernels (the pure-Go twins
 // serve the others, which the planner does not send there).
-var rowsKernels = [len(isaNames)]bool{}
+var rowsKernels = [len(isaNames)]bool{
+	isaNEON: true,
+}

@@ -163,3 +163,23 @@ func backwardPatternDalphaNEONF64(dy []float64, x []float64, acc []float64)
 //
 //go:noescape
 func backwardRingDalphaNEONF64(dy []float64, x []float64, dalpha []float64, inner int)
+
+// backwardRowsNEONF32 computes dx = x > 0 ? dy : slope*dy and sums dy*x where !(x > 0) in float64 with the slope alpha[i % C] for whole rows of C channels, C*size at least 32 bytes, summed over every row in registers, adding each channel's sum to dalpha[c] in float64 and rounding once.
+//
+//go:noescape
+func backwardRowsNEONF32(dx []float32, dy []float32, x []float32, alpha []float32, dalpha []float32)
+
+// backwardRowsDalphaNEONF32 sums dy*x where !(x > 0) in float64 with the slope alpha[i % C] for whole rows of C channels, C*size at least 32 bytes, summed over every row in registers, adding each channel's sum to dalpha[c] in float64 and rounding once.
+//
+//go:noescape
+func backwardRowsDalphaNEONF32(dy []float32, x []float32, dalpha []float32)
+
+// backwardRowsNEONF64 computes dx = x > 0 ? dy : slope*dy and sums dy*x where !(x > 0) in float64 with the slope alpha[i % C] for whole rows of C channels, C*size at least 32 bytes, summed over every row in registers, adding each channel's sum to dalpha[c] in float64 and rounding once.
+//
+//go:noescape
+func backwardRowsNEONF64(dx []float64, dy []float64, x []float64, alpha []float64, dalpha []float64)
+
+// backwardRowsDalphaNEONF64 sums dy*x where !(x > 0) in float64 with the slope alpha[i % C] for whole rows of C channels, C*size at least 32 bytes, summed over every row in registers, adding each channel's sum to dalpha[c] in float64 and rounding once.
+//
+//go:noescape
+func backwardRowsDalphaNEONF64(dy []float64, x []float64, dalpha []float64)

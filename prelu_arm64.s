@@ -4,6 +4,14 @@
 
 #include "textflag.h"
 
+// The Rows kernels' last vector's counted lanes: the vector at byte b has
+// its first 16-b bytes set (rows.go).
+DATA rowsCounted<>+0(SB)/8, $0xffffffffffffffff
+DATA rowsCounted<>+8(SB)/8, $0xffffffffffffffff
+DATA rowsCounted<>+16(SB)/8, $0
+DATA rowsCounted<>+24(SB)/8, $0
+GLOBL rowsCounted<>(SB), RODATA|NOPTR, $32
+
 // func forwardNEONF32(dst []float32, x []float32, alpha float32)
 // Requires: ASIMD
 TEXT ·forwardNEONF32(SB), NOSPLIT, $0-52
@@ -6992,4 +7000,656 @@ ring_sums_done_708:
 	B       ring_block_690
 
 ring_done_663:
+	RET
+
+// func backwardRowsNEONF32(dx []float32, dy []float32, x []float32, alpha []float32, dalpha []float32)
+// Requires: ASIMD
+TEXT ·backwardRowsNEONF32(SB), NOSPLIT, $0-120
+	MOVD    dalpha_len+104(FP), R8
+	MOVD    x_len+56(FP), R9
+	UDIV    R8, R9, R9
+	CBZ     R9, rows_done_717
+	LSL     $2, R8, R8
+	CMP     $16, R8
+	BLO     rows_done_717
+	MOVD    x_base+48(FP), R12
+	MOVD    dy_base+24(FP), R13
+	MOVD    dx_base+0(FP), R14
+	MOVD    alpha_base+72(FP), R15
+	MOVD    dalpha_base+96(FP), R19
+	MOVD    ZR, R10
+	SUB     $64, R8, R11
+
+rows_block_718:
+	CMP     R11, R10
+	BGT     rows_blocks_done_719
+	VEOR    V20.B16, V20.B16, V20.B16
+	VEOR    V21.B16, V21.B16, V21.B16
+	VEOR    V22.B16, V22.B16, V22.B16
+	VEOR    V23.B16, V23.B16, V23.B16
+	VEOR    V24.B16, V24.B16, V24.B16
+	VEOR    V25.B16, V25.B16, V25.B16
+	VEOR    V26.B16, V26.B16, V26.B16
+	VEOR    V27.B16, V27.B16, V27.B16
+	ADD     R10, R12, R2
+	ADD     R10, R13, R1
+	ADD     R10, R14, R0
+	ADD     R10, R15, R20
+	VLD1    (R20), [V28.S4, V29.S4, V30.S4, V31.S4]
+	MOVD    R9, R4
+
+rows_row_720:
+	VLD1.P  (R2)(R8), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P  (R1)(R8), [V4.S4, V5.S4, V6.S4, V7.S4]
+	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
+	WORD    $0x4e6d1c12 // bic v18.16b, v0.16b, v13.16b
+	WORD    $0x4e6d1c93 // bic v19.16b, v4.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece14 // fmla v20.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce35 // fmla v21.2d, v17.2d, v15.2d
+	WORD    $0x6e24df88 // fmul v8.4s, v28.4s, v4.4s
+	VBIT    V13.B16, V4.B16, V8.B16
+	WORD    $0x4ea0c82d // fcmgt v13.4s, v1.4s, #0.0
+	WORD    $0x4e6d1c32 // bic v18.16b, v1.16b, v13.16b
+	WORD    $0x4e6d1cb3 // bic v19.16b, v5.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece16 // fmla v22.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce37 // fmla v23.2d, v17.2d, v15.2d
+	WORD    $0x6e25dfa9 // fmul v9.4s, v29.4s, v5.4s
+	VBIT    V13.B16, V5.B16, V9.B16
+	WORD    $0x4ea0c84d // fcmgt v13.4s, v2.4s, #0.0
+	WORD    $0x4e6d1c52 // bic v18.16b, v2.16b, v13.16b
+	WORD    $0x4e6d1cd3 // bic v19.16b, v6.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece18 // fmla v24.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce39 // fmla v25.2d, v17.2d, v15.2d
+	WORD    $0x6e26dfca // fmul v10.4s, v30.4s, v6.4s
+	VBIT    V13.B16, V6.B16, V10.B16
+	WORD    $0x4ea0c86d // fcmgt v13.4s, v3.4s, #0.0
+	WORD    $0x4e6d1c72 // bic v18.16b, v3.16b, v13.16b
+	WORD    $0x4e6d1cf3 // bic v19.16b, v7.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece1a // fmla v26.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce3b // fmla v27.2d, v17.2d, v15.2d
+	WORD    $0x6e27dfeb // fmul v11.4s, v31.4s, v7.4s
+	VBIT    V13.B16, V7.B16, V11.B16
+	VST1.P  [V8.S4, V9.S4, V10.S4, V11.S4], (R0)(R8)
+	SUBS    $1, R4, R4
+	BNE     rows_row_720
+	ADD     R10, R19, R20
+	VLD1    (R20), [V0.S4, V1.S4, V2.S4, V3.S4]
+	WORD    $0x0e61780e // fcvtl v14.2d, v0.2s
+	WORD    $0x4e61780f // fcvtl2 v15.2d, v0.4s
+	WORD    $0x4e74d5ce // fadd v14.2d, v14.2d, v20.2d
+	WORD    $0x4e75d5ef // fadd v15.2d, v15.2d, v21.2d
+	WORD    $0x0e6169c0 // fcvtn v0.2s, v14.2d
+	WORD    $0x4e6169e0 // fcvtn2 v0.4s, v15.2d
+	WORD    $0x0e61782e // fcvtl v14.2d, v1.2s
+	WORD    $0x4e61782f // fcvtl2 v15.2d, v1.4s
+	WORD    $0x4e76d5ce // fadd v14.2d, v14.2d, v22.2d
+	WORD    $0x4e77d5ef // fadd v15.2d, v15.2d, v23.2d
+	WORD    $0x0e6169c1 // fcvtn v1.2s, v14.2d
+	WORD    $0x4e6169e1 // fcvtn2 v1.4s, v15.2d
+	WORD    $0x0e61784e // fcvtl v14.2d, v2.2s
+	WORD    $0x4e61784f // fcvtl2 v15.2d, v2.4s
+	WORD    $0x4e78d5ce // fadd v14.2d, v14.2d, v24.2d
+	WORD    $0x4e79d5ef // fadd v15.2d, v15.2d, v25.2d
+	WORD    $0x0e6169c2 // fcvtn v2.2s, v14.2d
+	WORD    $0x4e6169e2 // fcvtn2 v2.4s, v15.2d
+	WORD    $0x0e61786e // fcvtl v14.2d, v3.2s
+	WORD    $0x4e61786f // fcvtl2 v15.2d, v3.4s
+	WORD    $0x4e7ad5ce // fadd v14.2d, v14.2d, v26.2d
+	WORD    $0x4e7bd5ef // fadd v15.2d, v15.2d, v27.2d
+	WORD    $0x0e6169c3 // fcvtn v3.2s, v14.2d
+	WORD    $0x4e6169e3 // fcvtn2 v3.4s, v15.2d
+	VST1    [V0.S4, V1.S4, V2.S4, V3.S4], (R20)
+	ADD     $64, R10, R10
+	B       rows_block_718
+
+rows_blocks_done_719:
+	SUB     $16, R8, R11
+
+rows_block_721:
+	CMP     R11, R10
+	BGT     rows_blocks_done_722
+	VEOR    V20.B16, V20.B16, V20.B16
+	VEOR    V21.B16, V21.B16, V21.B16
+	ADD     R10, R12, R2
+	ADD     R10, R13, R1
+	ADD     R10, R14, R0
+	ADD     R10, R15, R20
+	VLD1    (R20), [V28.S4]
+	MOVD    R9, R4
+
+rows_row_723:
+	VLD1.P  (R2)(R8), [V0.S4]
+	VLD1.P  (R1)(R8), [V4.S4]
+	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
+	WORD    $0x4e6d1c12 // bic v18.16b, v0.16b, v13.16b
+	WORD    $0x4e6d1c93 // bic v19.16b, v4.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece14 // fmla v20.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce35 // fmla v21.2d, v17.2d, v15.2d
+	WORD    $0x6e24df88 // fmul v8.4s, v28.4s, v4.4s
+	VBIT    V13.B16, V4.B16, V8.B16
+	VST1.P  [V8.S4], (R0)(R8)
+	SUBS    $1, R4, R4
+	BNE     rows_row_723
+	ADD     R10, R19, R20
+	VLD1    (R20), [V0.S4]
+	WORD    $0x0e61780e // fcvtl v14.2d, v0.2s
+	WORD    $0x4e61780f // fcvtl2 v15.2d, v0.4s
+	WORD    $0x4e74d5ce // fadd v14.2d, v14.2d, v20.2d
+	WORD    $0x4e75d5ef // fadd v15.2d, v15.2d, v21.2d
+	WORD    $0x0e6169c0 // fcvtn v0.2s, v14.2d
+	WORD    $0x4e6169e0 // fcvtn2 v0.4s, v15.2d
+	VST1    [V0.S4], (R20)
+	ADD     $16, R10, R10
+	B       rows_block_721
+
+rows_blocks_done_722:
+	CMP     R8, R10
+	BEQ     rows_done_717
+	SUB     R10, R8, R10
+	MOVD    $rowsCounted<>(SB), R20
+	ADD     R10, R20, R20
+	VLD1    (R20), [V31.B16]
+	SUB     $16, R8, R10
+	VEOR    V20.B16, V20.B16, V20.B16
+	VEOR    V21.B16, V21.B16, V21.B16
+	ADD     R10, R12, R2
+	ADD     R10, R13, R1
+	ADD     R10, R14, R0
+	ADD     R10, R15, R20
+	VLD1    (R20), [V28.S4]
+	MOVD    R9, R4
+
+rows_row_724:
+	VLD1.P  (R2)(R8), [V0.S4]
+	VLD1.P  (R1)(R8), [V4.S4]
+	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
+	VORR    V13.B16, V31.B16, V30.B16
+	WORD    $0x4e7e1c12 // bic v18.16b, v0.16b, v30.16b
+	WORD    $0x4e7e1c93 // bic v19.16b, v4.16b, v30.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece14 // fmla v20.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce35 // fmla v21.2d, v17.2d, v15.2d
+	WORD    $0x6e24df88 // fmul v8.4s, v28.4s, v4.4s
+	VBIT    V13.B16, V4.B16, V8.B16
+	VLD1    (R0), [V29.S4]
+	VBIT    V31.B16, V29.B16, V8.B16
+	VST1.P  [V8.S4], (R0)(R8)
+	SUBS    $1, R4, R4
+	BNE     rows_row_724
+	ADD     R10, R19, R20
+	VLD1    (R20), [V0.S4]
+	WORD    $0x0e61780e // fcvtl v14.2d, v0.2s
+	WORD    $0x4e61780f // fcvtl2 v15.2d, v0.4s
+	WORD    $0x4e74d5ce // fadd v14.2d, v14.2d, v20.2d
+	WORD    $0x4e75d5ef // fadd v15.2d, v15.2d, v21.2d
+	WORD    $0x0e6169c0 // fcvtn v0.2s, v14.2d
+	WORD    $0x4e6169e0 // fcvtn2 v0.4s, v15.2d
+	VST1    [V0.S4], (R20)
+
+rows_done_717:
+	RET
+
+// func backwardRowsDalphaNEONF32(dy []float32, x []float32, dalpha []float32)
+// Requires: ASIMD
+TEXT ·backwardRowsDalphaNEONF32(SB), NOSPLIT, $0-72
+	MOVD    dalpha_len+56(FP), R8
+	MOVD    x_len+32(FP), R9
+	UDIV    R8, R9, R9
+	CBZ     R9, rows_done_725
+	LSL     $2, R8, R8
+	CMP     $16, R8
+	BLO     rows_done_725
+	MOVD    x_base+24(FP), R12
+	MOVD    dy_base+0(FP), R13
+	MOVD    dalpha_base+48(FP), R19
+	MOVD    ZR, R10
+	SUB     $64, R8, R11
+
+rows_block_726:
+	CMP     R11, R10
+	BGT     rows_blocks_done_727
+	VEOR    V20.B16, V20.B16, V20.B16
+	VEOR    V21.B16, V21.B16, V21.B16
+	VEOR    V22.B16, V22.B16, V22.B16
+	VEOR    V23.B16, V23.B16, V23.B16
+	VEOR    V24.B16, V24.B16, V24.B16
+	VEOR    V25.B16, V25.B16, V25.B16
+	VEOR    V26.B16, V26.B16, V26.B16
+	VEOR    V27.B16, V27.B16, V27.B16
+	ADD     R10, R12, R2
+	ADD     R10, R13, R1
+	MOVD    R9, R4
+
+rows_row_728:
+	VLD1.P  (R2)(R8), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P  (R1)(R8), [V4.S4, V5.S4, V6.S4, V7.S4]
+	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
+	WORD    $0x4e6d1c12 // bic v18.16b, v0.16b, v13.16b
+	WORD    $0x4e6d1c93 // bic v19.16b, v4.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece14 // fmla v20.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce35 // fmla v21.2d, v17.2d, v15.2d
+	WORD    $0x4ea0c82d // fcmgt v13.4s, v1.4s, #0.0
+	WORD    $0x4e6d1c32 // bic v18.16b, v1.16b, v13.16b
+	WORD    $0x4e6d1cb3 // bic v19.16b, v5.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece16 // fmla v22.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce37 // fmla v23.2d, v17.2d, v15.2d
+	WORD    $0x4ea0c84d // fcmgt v13.4s, v2.4s, #0.0
+	WORD    $0x4e6d1c52 // bic v18.16b, v2.16b, v13.16b
+	WORD    $0x4e6d1cd3 // bic v19.16b, v6.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece18 // fmla v24.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce39 // fmla v25.2d, v17.2d, v15.2d
+	WORD    $0x4ea0c86d // fcmgt v13.4s, v3.4s, #0.0
+	WORD    $0x4e6d1c72 // bic v18.16b, v3.16b, v13.16b
+	WORD    $0x4e6d1cf3 // bic v19.16b, v7.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece1a // fmla v26.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce3b // fmla v27.2d, v17.2d, v15.2d
+	SUBS    $1, R4, R4
+	BNE     rows_row_728
+	ADD     R10, R19, R20
+	VLD1    (R20), [V0.S4, V1.S4, V2.S4, V3.S4]
+	WORD    $0x0e61780e // fcvtl v14.2d, v0.2s
+	WORD    $0x4e61780f // fcvtl2 v15.2d, v0.4s
+	WORD    $0x4e74d5ce // fadd v14.2d, v14.2d, v20.2d
+	WORD    $0x4e75d5ef // fadd v15.2d, v15.2d, v21.2d
+	WORD    $0x0e6169c0 // fcvtn v0.2s, v14.2d
+	WORD    $0x4e6169e0 // fcvtn2 v0.4s, v15.2d
+	WORD    $0x0e61782e // fcvtl v14.2d, v1.2s
+	WORD    $0x4e61782f // fcvtl2 v15.2d, v1.4s
+	WORD    $0x4e76d5ce // fadd v14.2d, v14.2d, v22.2d
+	WORD    $0x4e77d5ef // fadd v15.2d, v15.2d, v23.2d
+	WORD    $0x0e6169c1 // fcvtn v1.2s, v14.2d
+	WORD    $0x4e6169e1 // fcvtn2 v1.4s, v15.2d
+	WORD    $0x0e61784e // fcvtl v14.2d, v2.2s
+	WORD    $0x4e61784f // fcvtl2 v15.2d, v2.4s
+	WORD    $0x4e78d5ce // fadd v14.2d, v14.2d, v24.2d
+	WORD    $0x4e79d5ef // fadd v15.2d, v15.2d, v25.2d
+	WORD    $0x0e6169c2 // fcvtn v2.2s, v14.2d
+	WORD    $0x4e6169e2 // fcvtn2 v2.4s, v15.2d
+	WORD    $0x0e61786e // fcvtl v14.2d, v3.2s
+	WORD    $0x4e61786f // fcvtl2 v15.2d, v3.4s
+	WORD    $0x4e7ad5ce // fadd v14.2d, v14.2d, v26.2d
+	WORD    $0x4e7bd5ef // fadd v15.2d, v15.2d, v27.2d
+	WORD    $0x0e6169c3 // fcvtn v3.2s, v14.2d
+	WORD    $0x4e6169e3 // fcvtn2 v3.4s, v15.2d
+	VST1    [V0.S4, V1.S4, V2.S4, V3.S4], (R20)
+	ADD     $64, R10, R10
+	B       rows_block_726
+
+rows_blocks_done_727:
+	SUB     $16, R8, R11
+
+rows_block_729:
+	CMP     R11, R10
+	BGT     rows_blocks_done_730
+	VEOR    V20.B16, V20.B16, V20.B16
+	VEOR    V21.B16, V21.B16, V21.B16
+	ADD     R10, R12, R2
+	ADD     R10, R13, R1
+	MOVD    R9, R4
+
+rows_row_731:
+	VLD1.P  (R2)(R8), [V0.S4]
+	VLD1.P  (R1)(R8), [V4.S4]
+	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
+	WORD    $0x4e6d1c12 // bic v18.16b, v0.16b, v13.16b
+	WORD    $0x4e6d1c93 // bic v19.16b, v4.16b, v13.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece14 // fmla v20.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce35 // fmla v21.2d, v17.2d, v15.2d
+	SUBS    $1, R4, R4
+	BNE     rows_row_731
+	ADD     R10, R19, R20
+	VLD1    (R20), [V0.S4]
+	WORD    $0x0e61780e // fcvtl v14.2d, v0.2s
+	WORD    $0x4e61780f // fcvtl2 v15.2d, v0.4s
+	WORD    $0x4e74d5ce // fadd v14.2d, v14.2d, v20.2d
+	WORD    $0x4e75d5ef // fadd v15.2d, v15.2d, v21.2d
+	WORD    $0x0e6169c0 // fcvtn v0.2s, v14.2d
+	WORD    $0x4e6169e0 // fcvtn2 v0.4s, v15.2d
+	VST1    [V0.S4], (R20)
+	ADD     $16, R10, R10
+	B       rows_block_729
+
+rows_blocks_done_730:
+	CMP     R8, R10
+	BEQ     rows_done_725
+	SUB     R10, R8, R10
+	MOVD    $rowsCounted<>(SB), R20
+	ADD     R10, R20, R20
+	VLD1    (R20), [V31.B16]
+	SUB     $16, R8, R10
+	VEOR    V20.B16, V20.B16, V20.B16
+	VEOR    V21.B16, V21.B16, V21.B16
+	ADD     R10, R12, R2
+	ADD     R10, R13, R1
+	MOVD    R9, R4
+
+rows_row_732:
+	VLD1.P  (R2)(R8), [V0.S4]
+	VLD1.P  (R1)(R8), [V4.S4]
+	WORD    $0x4ea0c80d // fcmgt v13.4s, v0.4s, #0.0
+	VORR    V13.B16, V31.B16, V30.B16
+	WORD    $0x4e7e1c12 // bic v18.16b, v0.16b, v30.16b
+	WORD    $0x4e7e1c93 // bic v19.16b, v4.16b, v30.16b
+	WORD    $0x0e617a4e // fcvtl v14.2d, v18.2s
+	WORD    $0x4e617a4f // fcvtl2 v15.2d, v18.4s
+	WORD    $0x0e617a70 // fcvtl v16.2d, v19.2s
+	WORD    $0x4e617a71 // fcvtl2 v17.2d, v19.4s
+	WORD    $0x4e6ece14 // fmla v20.2d, v16.2d, v14.2d
+	WORD    $0x4e6fce35 // fmla v21.2d, v17.2d, v15.2d
+	SUBS    $1, R4, R4
+	BNE     rows_row_732
+	ADD     R10, R19, R20
+	VLD1    (R20), [V0.S4]
+	WORD    $0x0e61780e // fcvtl v14.2d, v0.2s
+	WORD    $0x4e61780f // fcvtl2 v15.2d, v0.4s
+	WORD    $0x4e74d5ce // fadd v14.2d, v14.2d, v20.2d
+	WORD    $0x4e75d5ef // fadd v15.2d, v15.2d, v21.2d
+	WORD    $0x0e6169c0 // fcvtn v0.2s, v14.2d
+	WORD    $0x4e6169e0 // fcvtn2 v0.4s, v15.2d
+	VST1    [V0.S4], (R20)
+
+rows_done_725:
+	RET
+
+// func backwardRowsNEONF64(dx []float64, dy []float64, x []float64, alpha []float64, dalpha []float64)
+// Requires: ASIMD
+TEXT ·backwardRowsNEONF64(SB), NOSPLIT, $0-120
+	MOVD    dalpha_len+104(FP), R8
+	MOVD    x_len+56(FP), R9
+	UDIV    R8, R9, R9
+	CBZ     R9, rows_done_733
+	LSL     $3, R8, R8
+	CMP     $16, R8
+	BLO     rows_done_733
+	MOVD    x_base+48(FP), R12
+	MOVD    dy_base+24(FP), R13
+	MOVD    dx_base+0(FP), R14
+	MOVD    alpha_base+72(FP), R15
+	MOVD    dalpha_base+96(FP), R19
+	MOVD    ZR, R10
+	SUB     $64, R8, R11
+
+rows_block_734:
+	CMP     R11, R10
+	BGT     rows_blocks_done_735
+	VEOR    V20.B16, V20.B16, V20.B16
+	VEOR    V21.B16, V21.B16, V21.B16
+	VEOR    V22.B16, V22.B16, V22.B16
+	VEOR    V23.B16, V23.B16, V23.B16
+	ADD     R10, R12, R2
+	ADD     R10, R13, R1
+	ADD     R10, R14, R0
+	ADD     R10, R15, R20
+	VLD1    (R20), [V28.D2, V29.D2, V30.D2, V31.D2]
+	MOVD    R9, R4
+
+rows_row_736:
+	VLD1.P  (R2)(R8), [V0.D2, V1.D2, V2.D2, V3.D2]
+	VLD1.P  (R1)(R8), [V4.D2, V5.D2, V6.D2, V7.D2]
+	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
+	WORD    $0x6e60dc90 // fmul v16.2d, v4.2d, v0.2d
+	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
+	WORD    $0x4e70d694 // fadd v20.2d, v20.2d, v16.2d
+	WORD    $0x6e64df88 // fmul v8.2d, v28.2d, v4.2d
+	VBIT    V13.B16, V4.B16, V8.B16
+	WORD    $0x4ee0c82d // fcmgt v13.2d, v1.2d, #0.0
+	WORD    $0x6e61dcb0 // fmul v16.2d, v5.2d, v1.2d
+	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
+	WORD    $0x4e70d6b5 // fadd v21.2d, v21.2d, v16.2d
+	WORD    $0x6e65dfa9 // fmul v9.2d, v29.2d, v5.2d
+	VBIT    V13.B16, V5.B16, V9.B16
+	WORD    $0x4ee0c84d // fcmgt v13.2d, v2.2d, #0.0
+	WORD    $0x6e62dcd0 // fmul v16.2d, v6.2d, v2.2d
+	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
+	WORD    $0x4e70d6d6 // fadd v22.2d, v22.2d, v16.2d
+	WORD    $0x6e66dfca // fmul v10.2d, v30.2d, v6.2d
+	VBIT    V13.B16, V6.B16, V10.B16
+	WORD    $0x4ee0c86d // fcmgt v13.2d, v3.2d, #0.0
+	WORD    $0x6e63dcf0 // fmul v16.2d, v7.2d, v3.2d
+	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
+	WORD    $0x4e70d6f7 // fadd v23.2d, v23.2d, v16.2d
+	WORD    $0x6e67dfeb // fmul v11.2d, v31.2d, v7.2d
+	VBIT    V13.B16, V7.B16, V11.B16
+	VST1.P  [V8.D2, V9.D2, V10.D2, V11.D2], (R0)(R8)
+	SUBS    $1, R4, R4
+	BNE     rows_row_736
+	ADD     R10, R19, R20
+	VLD1    (R20), [V0.D2, V1.D2, V2.D2, V3.D2]
+	WORD    $0x4e74d400 // fadd v0.2d, v0.2d, v20.2d
+	WORD    $0x4e75d421 // fadd v1.2d, v1.2d, v21.2d
+	WORD    $0x4e76d442 // fadd v2.2d, v2.2d, v22.2d
+	WORD    $0x4e77d463 // fadd v3.2d, v3.2d, v23.2d
+	VST1    [V0.D2, V1.D2, V2.D2, V3.D2], (R20)
+	ADD     $64, R10, R10
+	B       rows_block_734
+
+rows_blocks_done_735:
+	SUB     $16, R8, R11
+
+rows_block_737:
+	CMP     R11, R10
+	BGT     rows_blocks_done_738
+	VEOR    V20.B16, V20.B16, V20.B16
+	ADD     R10, R12, R2
+	ADD     R10, R13, R1
+	ADD     R10, R14, R0
+	ADD     R10, R15, R20
+	VLD1    (R20), [V28.D2]
+	MOVD    R9, R4
+
+rows_row_739:
+	VLD1.P  (R2)(R8), [V0.D2]
+	VLD1.P  (R1)(R8), [V4.D2]
+	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
+	WORD    $0x6e60dc90 // fmul v16.2d, v4.2d, v0.2d
+	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
+	WORD    $0x4e70d694 // fadd v20.2d, v20.2d, v16.2d
+	WORD    $0x6e64df88 // fmul v8.2d, v28.2d, v4.2d
+	VBIT    V13.B16, V4.B16, V8.B16
+	VST1.P  [V8.D2], (R0)(R8)
+	SUBS    $1, R4, R4
+	BNE     rows_row_739
+	ADD     R10, R19, R20
+	VLD1    (R20), [V0.D2]
+	WORD    $0x4e74d400 // fadd v0.2d, v0.2d, v20.2d
+	VST1    [V0.D2], (R20)
+	ADD     $16, R10, R10
+	B       rows_block_737
+
+rows_blocks_done_738:
+	CMP     R8, R10
+	BEQ     rows_done_733
+	SUB     R10, R8, R10
+	MOVD    $rowsCounted<>(SB), R20
+	ADD     R10, R20, R20
+	VLD1    (R20), [V31.B16]
+	SUB     $16, R8, R10
+	VEOR    V20.B16, V20.B16, V20.B16
+	ADD     R10, R12, R2
+	ADD     R10, R13, R1
+	ADD     R10, R14, R0
+	ADD     R10, R15, R20
+	VLD1    (R20), [V28.D2]
+	MOVD    R9, R4
+
+rows_row_740:
+	VLD1.P  (R2)(R8), [V0.D2]
+	VLD1.P  (R1)(R8), [V4.D2]
+	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
+	VORR    V13.B16, V31.B16, V30.B16
+	WORD    $0x6e60dc90 // fmul v16.2d, v4.2d, v0.2d
+	WORD    $0x4e7e1e10 // bic v16.16b, v16.16b, v30.16b
+	WORD    $0x4e70d694 // fadd v20.2d, v20.2d, v16.2d
+	WORD    $0x6e64df88 // fmul v8.2d, v28.2d, v4.2d
+	VBIT    V13.B16, V4.B16, V8.B16
+	VLD1    (R0), [V29.D2]
+	VBIT    V31.B16, V29.B16, V8.B16
+	VST1.P  [V8.D2], (R0)(R8)
+	SUBS    $1, R4, R4
+	BNE     rows_row_740
+	ADD     R10, R19, R20
+	VLD1    (R20), [V0.D2]
+	WORD    $0x4e74d400 // fadd v0.2d, v0.2d, v20.2d
+	VST1    [V0.D2], (R20)
+
+rows_done_733:
+	RET
+
+// func backwardRowsDalphaNEONF64(dy []float64, x []float64, dalpha []float64)
+// Requires: ASIMD
+TEXT ·backwardRowsDalphaNEONF64(SB), NOSPLIT, $0-72
+	MOVD    dalpha_len+56(FP), R8
+	MOVD    x_len+32(FP), R9
+	UDIV    R8, R9, R9
+	CBZ     R9, rows_done_741
+	LSL     $3, R8, R8
+	CMP     $16, R8
+	BLO     rows_done_741
+	MOVD    x_base+24(FP), R12
+	MOVD    dy_base+0(FP), R13
+	MOVD    dalpha_base+48(FP), R19
+	MOVD    ZR, R10
+	SUB     $64, R8, R11
+
+rows_block_742:
+	CMP     R11, R10
+	BGT     rows_blocks_done_743
+	VEOR    V20.B16, V20.B16, V20.B16
+	VEOR    V21.B16, V21.B16, V21.B16
+	VEOR    V22.B16, V22.B16, V22.B16
+	VEOR    V23.B16, V23.B16, V23.B16
+	ADD     R10, R12, R2
+	ADD     R10, R13, R1
+	MOVD    R9, R4
+
+rows_row_744:
+	VLD1.P  (R2)(R8), [V0.D2, V1.D2, V2.D2, V3.D2]
+	VLD1.P  (R1)(R8), [V4.D2, V5.D2, V6.D2, V7.D2]
+	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
+	WORD    $0x6e60dc90 // fmul v16.2d, v4.2d, v0.2d
+	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
+	WORD    $0x4e70d694 // fadd v20.2d, v20.2d, v16.2d
+	WORD    $0x4ee0c82d // fcmgt v13.2d, v1.2d, #0.0
+	WORD    $0x6e61dcb0 // fmul v16.2d, v5.2d, v1.2d
+	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
+	WORD    $0x4e70d6b5 // fadd v21.2d, v21.2d, v16.2d
+	WORD    $0x4ee0c84d // fcmgt v13.2d, v2.2d, #0.0
+	WORD    $0x6e62dcd0 // fmul v16.2d, v6.2d, v2.2d
+	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
+	WORD    $0x4e70d6d6 // fadd v22.2d, v22.2d, v16.2d
+	WORD    $0x4ee0c86d // fcmgt v13.2d, v3.2d, #0.0
+	WORD    $0x6e63dcf0 // fmul v16.2d, v7.2d, v3.2d
+	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
+	WORD    $0x4e70d6f7 // fadd v23.2d, v23.2d, v16.2d
+	SUBS    $1, R4, R4
+	BNE     rows_row_744
+	ADD     R10, R19, R20
+	VLD1    (R20), [V0.D2, V1.D2, V2.D2, V3.D2]
+	WORD    $0x4e74d400 // fadd v0.2d, v0.2d, v20.2d
+	WORD    $0x4e75d421 // fadd v1.2d, v1.2d, v21.2d
+	WORD    $0x4e76d442 // fadd v2.2d, v2.2d, v22.2d
+	WORD    $0x4e77d463 // fadd v3.2d, v3.2d, v23.2d
+	VST1    [V0.D2, V1.D2, V2.D2, V3.D2], (R20)
+	ADD     $64, R10, R10
+	B       rows_block_742
+
+rows_blocks_done_743:
+	SUB     $16, R8, R11
+
+rows_block_745:
+	CMP     R11, R10
+	BGT     rows_blocks_done_746
+	VEOR    V20.B16, V20.B16, V20.B16
+	ADD     R10, R12, R2
+	ADD     R10, R13, R1
+	MOVD    R9, R4
+
+rows_row_747:
+	VLD1.P  (R2)(R8), [V0.D2]
+	VLD1.P  (R1)(R8), [V4.D2]
+	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
+	WORD    $0x6e60dc90 // fmul v16.2d, v4.2d, v0.2d
+	WORD    $0x4e6d1e10 // bic v16.16b, v16.16b, v13.16b
+	WORD    $0x4e70d694 // fadd v20.2d, v20.2d, v16.2d
+	SUBS    $1, R4, R4
+	BNE     rows_row_747
+	ADD     R10, R19, R20
+	VLD1    (R20), [V0.D2]
+	WORD    $0x4e74d400 // fadd v0.2d, v0.2d, v20.2d
+	VST1    [V0.D2], (R20)
+	ADD     $16, R10, R10
+	B       rows_block_745
+
+rows_blocks_done_746:
+	CMP     R8, R10
+	BEQ     rows_done_741
+	SUB     R10, R8, R10
+	MOVD    $rowsCounted<>(SB), R20
+	ADD     R10, R20, R20
+	VLD1    (R20), [V31.B16]
+	SUB     $16, R8, R10
+	VEOR    V20.B16, V20.B16, V20.B16
+	ADD     R10, R12, R2
+	ADD     R10, R13, R1
+	MOVD    R9, R4
+
+rows_row_748:
+	VLD1.P  (R2)(R8), [V0.D2]
+	VLD1.P  (R1)(R8), [V4.D2]
+	WORD    $0x4ee0c80d // fcmgt v13.2d, v0.2d, #0.0
+	VORR    V13.B16, V31.B16, V30.B16
+	WORD    $0x6e60dc90 // fmul v16.2d, v4.2d, v0.2d
+	WORD    $0x4e7e1e10 // bic v16.16b, v16.16b, v30.16b
+	WORD    $0x4e70d694 // fadd v20.2d, v20.2d, v16.2d
+	SUBS    $1, R4, R4
+	BNE     rows_row_748
+	ADD     R10, R19, R20
+	VLD1    (R20), [V0.D2]
+	WORD    $0x4e74d400 // fadd v0.2d, v0.2d, v20.2d
+	VST1    [V0.D2], (R20)
+
+rows_done_741:
 	RET
