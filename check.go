@@ -99,9 +99,13 @@ func overlaps[T any](a, b []T) bool {
 	return len(a) > 0 && len(b) > 0 && pa < pb+uintptr(len(b))*size && pb < pa+uintptr(len(a))*size
 }
 
-// layoutOK reports whether checkLayout passes.
+// layoutOK reports whether checkLayout passes: wholePeriods, small enough
+// to inline, so that the exported functions call nothing before their
+// kernel (a call made them spill every argument).
 func layoutOK(n, channels, inner int) bool {
-	return channels != 0 && inner >= 1 && (n == 0 || wholePeriods(n, channels, inner))
+	hi, period := bits.Mul64(uint64(channels), uint64(inner))
+	return channels != 0 && inner >= 1 &&
+		(n == 0 || hi == 0 && (period == uint64(n) || period < uint64(n) && uint64(n)%period == 0))
 }
 
 // misused is the end of every misuse function: its checks were to panic
