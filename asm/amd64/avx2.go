@@ -112,8 +112,12 @@ func (a avx2) last(k *kernel, j, n GPVirtual) VecVirtual {
 	if k.v.Dalpha {
 		// The lanes counted by the vector before add +0, as where
 		// x > 0.
+		counted := k.counted
+		if counted == nil {
+			counted = a.counted(k, n)
+		}
 		skip := YMM()
-		VORPS(a.counted(k, n), pass, skip)
+		VORPS(counted, pass, skip)
 		a.accumulate(k, j, 0, gate, value, skip)
 	}
 	if !k.v.Dx {

@@ -64,6 +64,10 @@ type kernel struct {
 	zero             VecVirtual
 	n                GPVirtual // len(x)
 	stream           bool      // full vectors are stored non-temporally
+	// counted, if set, is the overlapper's mask of the lanes of the last
+	// vector that the vector before has counted, made once for a loop of
+	// last vectors of the same length (the Rows kernels' rows).
+	counted VecVirtual
 
 	// The Ring layout's slopes and sums live in the frame, at position r,
 	// which wraps at the ring's length (a multiple of the period, at least

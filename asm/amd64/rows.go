@@ -219,6 +219,7 @@ func (k *kernel) rows() {
 		MOVQ(channels, c)
 		SUBQ(U32(w), c)
 		counted := a.counted(k, channels)
+		k.counted = counted
 		carry(1, last, func() {
 			out := a.last(k, c, channels)
 			if out != nil {
@@ -226,6 +227,7 @@ func (k *kernel) rows() {
 				k.store(out, k.at(k.out, c, 0))
 			}
 		}, func(slot int) { k.addRowSums(dalpha, c, 0, nil) })
+		k.counted = nil
 	} else {
 		rem := GP64()
 		MOVQ(channels, rem)
