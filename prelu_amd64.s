@@ -12709,12 +12709,7 @@ rows_row_1084:
 	VMOVUPS      (DX)(R9*4), Y4
 	VMOVUPS      (BX)(R9*4), Y5
 	VCMPPS       $0x1e, Y0, Y4, Y6
-	MOVQ         SI, R11
-	ANDQ         $0x00000007, R11
-	SHLQ         $0x02, R11
-	LEAQ         tailmask<>+0(SB), R12
-	VMOVDQU      (R12)(R11*1), Y7
-	VORPS        Y7, Y6, Y7
+	VORPS        Y3, Y6, Y7
 	VANDNPS      Y4, Y7, Y4
 	VANDNPS      Y5, Y7, Y7
 	VCVTPS2PD    X4, Y8
@@ -13022,7 +13017,7 @@ rows_blocks_done_1099:
 	ANDQ    $0x00000007, AX
 	SHLQ    $0x02, AX
 	LEAQ    tailmask<>+0(SB), CX
-	VMOVDQU (CX)(AX*1), Y1
+	VMOVDQU (CX)(AX*1), Y3
 	CMPQ    1616(SP), $0x00
 	JE      rows_first_1106
 	VMOVUPS 1536(SP), Y1
@@ -13041,25 +13036,20 @@ rows_loaded_1107:
 	ADDQ R9, CX
 
 rows_row_1108:
-	VMOVUPS      (AX)(DI*4), Y3
-	VMOVUPS      (CX)(DI*4), Y4
-	VCMPPS       $0x1e, Y0, Y3, Y5
-	MOVQ         DX, R9
-	ANDQ         $0x00000007, R9
-	SHLQ         $0x02, R9
-	LEAQ         tailmask<>+0(SB), R10
-	VMOVDQU      (R10)(R9*1), Y6
-	VORPS        Y6, Y5, Y5
-	VANDNPS      Y3, Y5, Y3
-	VANDNPS      Y4, Y5, Y4
-	VCVTPS2PD    X3, Y5
+	VMOVUPS      (AX)(DI*4), Y4
+	VMOVUPS      (CX)(DI*4), Y5
+	VCMPPS       $0x1e, Y0, Y4, Y6
+	VORPS        Y3, Y6, Y6
+	VANDNPS      Y4, Y6, Y4
+	VANDNPS      Y5, Y6, Y5
 	VCVTPS2PD    X4, Y6
-	VFMADD231PD  Y6, Y5, Y1
-	VEXTRACTF128 $0x01, Y3, X3
-	VCVTPS2PD    X3, Y3
+	VCVTPS2PD    X5, Y7
+	VFMADD231PD  Y7, Y6, Y1
 	VEXTRACTF128 $0x01, Y4, X4
 	VCVTPS2PD    X4, Y4
-	VFMADD231PD  Y4, Y3, Y2
+	VEXTRACTF128 $0x01, Y5, X5
+	VCVTPS2PD    X5, Y5
+	VFMADD231PD  Y5, Y4, Y2
 	ADDQ         BX, AX
 	ADDQ         BX, CX
 	CMPQ         AX, SI
@@ -13326,12 +13316,7 @@ rows_row_1132:
 	VMOVUPD     (DX)(R9*8), Y3
 	VMOVUPD     (BX)(R9*8), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
-	MOVQ        SI, R11
-	ANDQ        $0x00000003, R11
-	SHLQ        $0x03, R11
-	LEAQ        tailmask<>+0(SB), R12
-	VMOVDQU     (R12)(R11*1), Y6
-	VORPS       Y6, Y5, Y6
+	VORPS       Y2, Y5, Y6
 	VANDNPD     Y3, Y6, Y3
 	VANDNPD     Y4, Y6, Y6
 	VFMADD231PD Y6, Y3, Y1
@@ -13556,7 +13541,7 @@ rows_blocks_done_1147:
 	ANDQ    $0x00000003, AX
 	SHLQ    $0x03, AX
 	LEAQ    tailmask<>+0(SB), CX
-	VMOVDQU (CX)(AX*1), Y1
+	VMOVDQU (CX)(AX*1), Y2
 	CMPQ    1584(SP), $0x00
 	JE      rows_first_1154
 	VMOVUPD 1536(SP), Y1
@@ -13573,18 +13558,13 @@ rows_loaded_1155:
 	ADDQ R9, CX
 
 rows_row_1156:
-	VMOVUPD     (AX)(DI*8), Y2
-	VMOVUPD     (CX)(DI*8), Y3
-	VCMPPD      $0x1e, Y0, Y2, Y4
-	MOVQ        DX, R9
-	ANDQ        $0x00000003, R9
-	SHLQ        $0x03, R9
-	LEAQ        tailmask<>+0(SB), R10
-	VMOVDQU     (R10)(R9*1), Y5
-	VORPS       Y5, Y4, Y4
-	VANDNPD     Y2, Y4, Y2
-	VANDNPD     Y3, Y4, Y3
-	VFMADD231PD Y3, Y2, Y1
+	VMOVUPD     (AX)(DI*8), Y3
+	VMOVUPD     (CX)(DI*8), Y4
+	VCMPPD      $0x1e, Y0, Y3, Y5
+	VORPS       Y2, Y5, Y5
+	VANDNPD     Y3, Y5, Y3
+	VANDNPD     Y4, Y5, Y4
+	VFMADD231PD Y4, Y3, Y1
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
