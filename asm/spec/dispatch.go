@@ -22,6 +22,9 @@ type ISA struct {
 	RingPlaneRows bool
 	// Rows: it emits the Rows kernels (RowsKernels).
 	Rows bool
+	// RowsChunks: its Rows kernels carry each block over chunks of rows
+	// that stay in the cache, so that they also suit many long rows.
+	RowsChunks bool
 }
 
 // WriteDispatch writes the Go file that routes each kernel to the
@@ -54,6 +57,14 @@ func WriteDispatch(path, generator, constraint string, isas []ISA) error {
 	fmt.Fprintf(&b, "var rowsKernels = [len(isaNames)]bool{\n")
 	for _, isa := range rows {
 		fmt.Fprintf(&b, "%s: true,\n", isa.ID)
+	}
+	fmt.Fprintf(&b, "}\n")
+	fmt.Fprintf(&b, "\n// rowsChunks[isa] says whether isa's Rows kernels carry each block over\n// chunks of rows that stay in the cache.\n")
+	fmt.Fprintf(&b, "var rowsChunks = [len(isaNames)]bool{\n")
+	for _, isa := range rows {
+		if isa.RowsChunks {
+			fmt.Fprintf(&b, "%s: true,\n", isa.ID)
+		}
 	}
 	fmt.Fprintf(&b, "}\n")
 	src, err := format.Source(b.Bytes())
