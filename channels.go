@@ -158,9 +158,14 @@ func patternRows(isa isaID, n, channels, size int) bool {
 // 32x100 922 vs 1186, 32x10 about even; 49x512 7.7 vs 9.1 us, 196x256 16.2
 // vs 20.7 us, 784x512 169 vs 268 us; but 64x12 386 vs 290, 784x128 36 vs
 // 30 us, 1000x100 34 vs 29 us, 3136x9 20 vs 11 us, 3136x64 about even.
+//
+// Many rows of more than 208 channels go to the Rows kernels only where
+// these run in chunks of rows (amd64). NEON's pass over every row once per
+// block of 16 channels, so NEON keeps the Ring kernel's blocks of 132
+// channels there (it cannot be timed here).
 func rowsFit(isa isaID, n, channels, size int) bool {
 	return rowsKernels[isa] && channels*size >= 32 &&
-		(channels > largeSums || n <= 32*channels && n*size <= 16<<10)
+		(n <= 32*channels && n*size <= 16<<10 || channels > largeSums && rowsChunks[isa])
 }
 
 // minSegment is the fewest planes per segment worth a Ring kernel's

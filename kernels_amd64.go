@@ -470,3 +470,10 @@ var rowsKernels = [len(isaNames)]bool{
 	isaAVX2:   true,
 	isaAVX512: true,
 }
+
+// rowsChunks[isa] says whether isa's Rows kernels carry each block over
+// chunks of rows that stay in the cache.
+var rowsChunks = [len(isaNames)]bool{
+	isaAVX2:   true,
+	isaAVX512: true,
+}

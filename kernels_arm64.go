@@ -362,3 +362,7 @@ func ringLimit(isa isaID, size int, sums bool) int {
 var rowsKernels = [len(isaNames)]bool{
 	isaNEON: true,
 }
+
+// rowsChunks[isa] says whether isa's Rows kernels carry each block over
+// chunks of rows that stay in the cache.
+var rowsChunks = [len(isaNames)]bool{}

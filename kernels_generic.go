@@ -127,3 +127,7 @@ func ringLimit(isa isaID, size int, sums bool) int {
 // rowsKernels[isa] says whether isa has Rows kernels (the pure-Go twins
 // serve the others, which the planner does not send there).
 var rowsKernels = [len(isaNames)]bool{}
+
+// rowsChunks[isa] says whether isa's Rows kernels carry each block over
+// chunks of rows that stay in the cache.
+var rowsChunks = [len(isaNames)]bool{}
