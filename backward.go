@@ -59,14 +59,20 @@ func backwardChannels[T Float](isa isaID, dx, dalpha, dy, x, alpha []T, inner in
 			return
 		}
 	}
-	if len(alpha) == 1 {
+	switch {
+	case len(alpha) == 1:
 		// One slope, without a plan: a frozen shared slope's dx-only
 		// call took 51 ns at n = 16 through backwardChannelsOf, 30 ns
 		// this way, as Backward's full call does.
 		backwardOneSlope(isa, dx, dalpha, dy, x, alpha[0])
-		return
+	case dalpha == nil && patternFirst(isa, len(x), len(alpha), inner, sizeOf[T]()):
+		// planChannels' first choices, without a plan (see patternFirst).
+		backwardPatternDxKernel(isa, dx, dy, x, alpha)
+	case dalpha != nil && rowsFirst(isa, len(x), len(alpha), inner, sizeOf[T]()):
+		backwardRows(isa, dx, dalpha, dy, x, alpha)
+	default:
+		backwardChannelsOf(isa, dx, dalpha, dy, x, alpha, inner)
 	}
-	backwardChannelsOf(isa, dx, dalpha, dy, x, alpha, inner)
 }
 
 // backwardOneSlope is BackwardChannels with a single slope: the shared-slope
@@ -122,13 +128,18 @@ func backwardChannelsOf[T Float](isa isaID, dx, dalpha, dy, x, alpha []T, inner 
 	case planPlanes:
 		backwardPlanesDxKernel(isa, dx, dy, x, alpha, inner)
 	case planRows:
-		if wantDx {
-			backwardRowsKernel(isa, dx, dy, x, alpha, dalpha)
-		} else {
-			backwardRowsDalphaKernel(isa, dy, x, dalpha)
-		}
+		backwardRows(isa, dx, dalpha, dy, x, alpha)
 	case planSums:
 		backwardSumsBuffered(isa, dx, dalpha, dy, x, alpha, inner)
+	}
+}
+
+// backwardRows runs the Rows kernel, with dx or without.
+func backwardRows[E Float](isa isaID, dx, dalpha, dy, x, alpha []E) {
+	if dx == nil {
+		backwardRowsDalphaKernel(isa, dy, x, dalpha)
+	} else {
+		backwardRowsKernel(isa, dx, dy, x, alpha, dalpha)
 	}
 }
 

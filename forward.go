@@ -36,11 +36,15 @@ func forwardChannels[T Float](isa isaID, dst, x, alpha []T, inner int) {
 			return
 		}
 	}
-	if len(alpha) == 1 {
+	switch {
+	case len(alpha) == 1:
 		forwardKernel(isa, dst, x, alpha[0]) // one slope, without a plan (see backwardChannels)
-		return
+	case patternFirst(isa, len(x), len(alpha), inner, sizeOf[T]()):
+		// planChannels' first choice, without a plan (see patternFirst).
+		forwardPatternKernel(isa, dst, x, alpha)
+	default:
+		forwardChannelsOf(isa, dst, x, alpha, inner)
 	}
-	forwardChannelsOf(isa, dst, x, alpha, inner)
 }
 
 // forwardChannelsOf runs the kernel the plan chooses.

@@ -86,3 +86,43 @@ func TestRingNeverTooLong(t *testing.T) {
 		}
 	}
 }
+
+// TestFirstChoicesArePlans: the exported functions run the pattern and
+// Rows kernels without planning where patternFirst and rowsFirst say so;
+// for every test layout these must be planChannels' own choices.
+func TestFirstChoicesArePlans(t *testing.T) {
+	t.Run("f32", testFirstChoicesArePlans[float32])
+	t.Run("f64", testFirstChoicesArePlans[float64])
+}
+
+func testFirstChoicesArePlans[T Float](t *testing.T) {
+	size := sizeOf[T]()
+	for _, isa := range append(compiled, isaGeneric) {
+		taken := 0
+		for _, channels := range append(channelCounts, 600, 1100) {
+			for _, inner := range inners {
+				for _, outer := range outers(channels, inner) {
+					n := outer * channels * inner
+					if channels == 1 {
+						continue // the exported functions test that first
+					}
+					if patternFirst(isa, n, channels, inner, size) {
+						taken++
+						if p := planChannels[T](isa, n, channels, inner, false); p != planPattern {
+							t.Errorf("%v C=%d inner=%d outer=%d: patternFirst, but the plan is %d", isa, channels, inner, outer, p)
+						}
+					}
+					if rowsFirst(isa, n, channels, inner, size) {
+						taken++
+						if p := planChannels[T](isa, n, channels, inner, true); p != planRows {
+							t.Errorf("%v C=%d inner=%d outer=%d: rowsFirst, but the plan is %d", isa, channels, inner, outer, p)
+						}
+					}
+				}
+			}
+		}
+		if taken == 0 {
+			t.Errorf("%v: no test layout takes a first choice", isa)
+		}
+	}
+}
