@@ -34,31 +34,7 @@ func TestUnrolledLoop(t *testing.T) {
 		"forwardRingNEONF32": 21, "backwardRingNEONF32": 60, "backwardRingDxNEONF32": 22, "backwardRingDalphaNEONF32": 49,
 		"forwardRingNEONF64": 21, "backwardRingNEONF64": 38, "backwardRingDxNEONF64": 22, "backwardRingDalphaNEONF64": 27,
 	}
-	loop := regexp.MustCompile(`(?s)\n(unrolled_\d+):\n(.*?\tBGE +(unrolled_\d+)\n)`)
-	for _, sk := range spec.All() {
-		name := sk.Name(isa)
-		w, ok := want[name]
-		if !ok {
-			t.Errorf("%s: no instruction count pinned", name)
-			continue
-		}
-		delete(want, name)
-		f := &file{}
-		generate(f, isa, sk)
-		m := loop.FindStringSubmatch(f.b.String())
-		if m == nil || m[1] != m[3] {
-			t.Errorf("%s: no unrolled loop", name)
-			continue
-		}
-		got := strings.Count(m[2], "\n")
-		t.Logf("%-30s %2d instructions per %2d elements", name, got, unroll*newElem(sk.Elem).lanes())
-		if got != w {
-			t.Errorf("%s: %d instructions in the unrolled loop, want %d", name, got, w)
-		}
-	}
-	for name := range want {
-		t.Errorf("%s: not in the kernel set", name)
-	}
+	pinLoops(t, spec.All(), want, "unrolled", "BGE")
 }
 
 // TestRowsLoop pins the Rows kernels' steady state likewise: the loop over
@@ -71,8 +47,16 @@ func TestRowsLoop(t *testing.T) {
 		"backwardRowsNEONF32": 49, "backwardRowsDalphaNEONF32": 40,
 		"backwardRowsNEONF64": 29, "backwardRowsDalphaNEONF64": 20,
 	}
-	loop := regexp.MustCompile(`(?s)\n(rows_row_\d+):\n(.*?\tBNE +(rows_row_\d+)\n)`)
-	for _, sk := range spec.RowsKernels() {
+	pinLoops(t, spec.RowsKernels(), want, "rows_row", "BNE")
+}
+
+// pinLoops checks that each kernel's first loop from a label named label_N
+// to its branch back (an instruction branch) has the instruction count
+// that want pins, and that want names exactly the kernels.
+func pinLoops(t *testing.T, kernels []spec.Kernel, want map[string]int, label, branch string) {
+	t.Helper()
+	loop := regexp.MustCompile(`(?s)\n(` + label + `_\d+):\n(.*?\t` + branch + ` +(` + label + `_\d+)\n)`)
+	for _, sk := range kernels {
 		name := sk.Name(isa)
 		w, ok := want[name]
 		if !ok {
@@ -84,16 +68,16 @@ func TestRowsLoop(t *testing.T) {
 		generate(f, isa, sk)
 		m := loop.FindStringSubmatch(f.b.String())
 		if m == nil || m[1] != m[3] {
-			t.Errorf("%s: no row loop", name)
+			t.Errorf("%s: no %s loop", name, label)
 			continue
 		}
 		got := strings.Count(m[2], "\n")
 		t.Logf("%-30s %2d instructions per %2d elements", name, got, unroll*newElem(sk.Elem).lanes())
 		if got != w {
-			t.Errorf("%s: %d instructions in the row loop, want %d", name, got, w)
+			t.Errorf("%s: %d instructions in the %s loop, want %d", name, got, label, w)
 		}
 	}
 	for name := range want {
-		t.Errorf("%s: not in the Rows kernels", name)
+		t.Errorf("%s: not in the kernel set", name)
 	}
 }
