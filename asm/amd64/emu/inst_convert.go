@@ -8,6 +8,7 @@ import "fmt"
 
 func init() {
 	register(cvtps2pd, "VCVTPS2PD")
+	register(pmovsxdq, "VPMOVSXDQ")
 	register(cvtpd2ps(0), "VCVTPD2PS")
 	register(cvtpd2ps(16), "VCVTPD2PSX")
 	register(cvtpd2ps(32), "VCVTPD2PSY")
@@ -38,6 +39,30 @@ func cvtps2pd(m *Machine, in *Inst) error {
 		r.setU64(i, b64(float64(s.f32(i))))
 	}
 	return m.writeVec(in, dst, &r, width, 8, mask)
+}
+
+// pmovsxdq: "VPMOVSXDQ src, dst": dst's width/8 quadwords, each the sign
+// extension of a doubleword of src (an X register or half of dst's width
+// of memory): how a mask of float32 lanes becomes one of float64 lanes.
+func pmovsxdq(m *Machine, in *Inst) error {
+	if err := need(in, 2); err != nil {
+		return err
+	}
+	src, dst := in.Args[0], in.Args[1]
+	if dst.Kind != KindVec || in.Mask >= 0 {
+		return fmt.Errorf("only the unmasked register form is emulated")
+	}
+	width := dst.Width
+	all := ^uint64(0)
+	s, err := m.readVec(in, src, width/2, 4, all)
+	if err != nil {
+		return err
+	}
+	var r vec
+	for i := 0; i < width/8; i++ {
+		r.setU64(i, uint64(int64(int32(s.u32(i)))))
+	}
+	return m.writeVec(in, dst, &r, width, 8, all)
 }
 
 // cvtpd2ps: "VCVTPD2PS src, dst": the doubles of src narrowed into the low
