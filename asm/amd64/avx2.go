@@ -46,7 +46,7 @@ func (a avx2) step(k *kernel, j GPVirtual, slot int, t tail) {
 	// memory, before dx is stored (it may be the very slice of dy or x).
 	wide := k.v.Dalpha && !masked && k.e.Size == 4
 	if wide {
-		a.accumulateWide(k, j, slot)
+		a.accumulateWide(k, j, slot, nil)
 		if !k.v.Dx {
 			return
 		}
@@ -173,14 +173,20 @@ func (a avx2) accumulate(k *kernel, j GPVirtual, slot int, gate, value, pass Vec
 // order, sign and NaN): min(0, x) is x where !(x > 0) (VMINPD returns its
 // second source, x, when either is NaN or both are zeros) and +0 where
 // x > 0, and dy is cleared where x > 0, so those lanes add +0*+0, as
-// accumulate's do, even when dy is Inf or NaN.
-func (a avx2) accumulateWide(k *kernel, j GPVirtual, slot int) {
+// accumulate's do, even when dy is Inf or NaN. With counted (the halves of
+// a last vector's counted lanes, as float64 lanes), both factors are
+// cleared there too: x may be anything in those lanes.
+func (a avx2) accumulateWide(k *kernel, j GPVirtual, slot int, counted []VecVirtual) {
 	for h := range 2 {
 		g, v, pass := YMM(), YMM(), YMM()
 		VCVTPS2PD(k.at(k.gate, j, slot).Offset(16*h), g)
 		VCVTPS2PD(k.at(k.value, j, slot).Offset(16*h), v)
 		VCMPPD(U8(gtOQ), k.zero, g, pass)
 		VMINPD(g, k.zero, g)
+		if counted != nil {
+			VORPD(counted[h], pass, pass)
+			VANDNPD(g, counted[h], g)
+		}
 		VANDNPD(v, pass, v)
 		a.fma(k, j, slot, h, v, g)
 	}

@@ -220,8 +220,32 @@ func (k *kernel) rows() {
 		SUBQ(U32(w), c)
 		counted := a.counted(k, channels)
 		k.counted = counted
+		// float32 sums widen from memory, as in whole vectors, with the
+		// counted lanes' mask widened once.
+		var wide []VecVirtual
+		if k.e.Size == 4 {
+			for h := range 2 {
+				half := counted.AsX()
+				if h == 1 {
+					half = XMM()
+					VEXTRACTF128(U8(1), counted, half)
+				}
+				m := YMM()
+				VPMOVSXDQ(half, m)
+				wide = append(wide, m)
+			}
+		}
 		carry(1, last, func() {
-			out := a.last(k, c, channels)
+			var out VecVirtual
+			if wide != nil {
+				a.accumulateWide(k, c, 0, wide)
+				if k.v.Dx {
+					_, value, pass := a.operands(k, c, 0, nil)
+					out = a.output(k, c, 0, nil, value, pass)
+				}
+			} else {
+				out = a.last(k, c, channels)
+			}
 			if out != nil {
 				k.e.blendv(counted, k.at(k.out, c, 0), out, out)
 				k.store(out, k.at(k.out, c, 0))
