@@ -12393,7 +12393,7 @@ ring_finished_backwardDalphaAVX2F64:
 	RET
 
 // func backwardRowsAVX2F32(dx []float32, dy []float32, x []float32, alpha []float32, dalpha []float32)
-// Requires: AVX, CMOV, FMA3
+// Requires: AVX, AVX2, CMOV, FMA3
 TEXT ·backwardRowsAVX2F32(SB), $1640-120
 	MOVQ   alpha_base+72(FP), CX
 	VXORPS Y0, Y0, Y0
@@ -12677,20 +12677,23 @@ rows_added_1080:
 	JMP  rows_block_1074
 
 rows_blocks_done_1075:
-	CMPQ    R9, 1608(SP)
-	JE      rows_chunk_done_1081
-	MOVQ    SI, R9
-	SUBQ    $0x00000008, R9
-	MOVQ    SI, AX
-	ANDQ    $0x00000007, AX
-	SHLQ    $0x02, AX
-	LEAQ    tailmask<>+0(SB), DX
-	VMOVDQU (DX)(AX*1), Y3
-	CMPQ    1616(SP), $0x00
-	JE      rows_first_1082
-	VMOVUPS 1536(SP), Y1
-	VMOVUPS 1568(SP), Y2
-	JMP     rows_loaded_1083
+	CMPQ         R9, 1608(SP)
+	JE           rows_chunk_done_1081
+	MOVQ         SI, R9
+	SUBQ         $0x00000008, R9
+	MOVQ         SI, AX
+	ANDQ         $0x00000007, AX
+	SHLQ         $0x02, AX
+	LEAQ         tailmask<>+0(SB), DX
+	VMOVDQU      (DX)(AX*1), Y3
+	VPMOVSXDQ    X3, Y4
+	VEXTRACTF128 $0x01, Y3, X1
+	VPMOVSXDQ    X1, Y5
+	CMPQ         1616(SP), $0x00
+	JE           rows_first_1082
+	VMOVUPS      1536(SP), Y1
+	VMOVUPS      1568(SP), Y2
+	JMP          rows_loaded_1083
 
 rows_first_1082:
 	VXORPS Y1, Y1, Y1
@@ -12706,36 +12709,41 @@ rows_loaded_1083:
 	ADDQ R11, AX
 
 rows_row_1084:
-	VMOVUPS      (DX)(R9*4), Y4
-	VMOVUPS      (BX)(R9*4), Y5
-	VCMPPS       $0x1e, Y0, Y4, Y6
-	VORPS        Y3, Y6, Y7
-	VANDNPS      Y4, Y7, Y4
-	VANDNPS      Y5, Y7, Y7
-	VCVTPS2PD    X4, Y8
-	VCVTPS2PD    X7, Y9
-	VFMADD231PD  Y9, Y8, Y1
-	VEXTRACTF128 $0x01, Y4, X4
-	VCVTPS2PD    X4, Y4
-	VEXTRACTF128 $0x01, Y7, X7
-	VCVTPS2PD    X7, Y7
-	VFMADD231PD  Y7, Y4, Y2
-	VMULPS       (CX)(R9*4), Y5, Y4
-	VBLENDVPS    Y6, Y5, Y4, Y4
-	VBLENDVPS    Y3, (AX)(R9*4), Y4, Y4
-	VMOVUPS      Y4, (AX)(R9*4)
-	ADDQ         DI, DX
-	ADDQ         DI, BX
-	ADDQ         DI, AX
-	CMPQ         DX, R8
-	JB           rows_row_1084
-	MOVQ         x_base+48(FP), AX
-	ADDQ         1624(SP), AX
-	CMPQ         R8, AX
-	JE           rows_stored_1085
-	VMOVUPS      Y1, 1536(SP)
-	VMOVUPS      Y2, 1568(SP)
-	JMP          rows_added_1086
+	VCVTPS2PD   (DX)(R9*4), Y6
+	VCVTPS2PD   (BX)(R9*4), Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VORPD       Y4, Y8, Y8
+	VANDNPD     Y6, Y4, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y1
+	VCVTPS2PD   16(DX)(R9*4), Y6
+	VCVTPS2PD   16(BX)(R9*4), Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VORPD       Y5, Y8, Y8
+	VANDNPD     Y6, Y5, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y2
+	VMOVUPS     (DX)(R9*4), Y6
+	VMOVUPS     (BX)(R9*4), Y7
+	VCMPPS      $0x1e, Y0, Y6, Y6
+	VMULPS      (CX)(R9*4), Y7, Y8
+	VBLENDVPS   Y6, Y7, Y8, Y8
+	VBLENDVPS   Y3, (AX)(R9*4), Y8, Y8
+	VMOVUPS     Y8, (AX)(R9*4)
+	ADDQ        DI, DX
+	ADDQ        DI, BX
+	ADDQ        DI, AX
+	CMPQ        DX, R8
+	JB          rows_row_1084
+	MOVQ        x_base+48(FP), AX
+	ADDQ        1624(SP), AX
+	CMPQ        R8, AX
+	JE          rows_stored_1085
+	VMOVUPS     Y1, 1536(SP)
+	VMOVUPS     Y2, 1568(SP)
+	JMP         rows_added_1086
 
 rows_stored_1085:
 	VCVTPS2PD  (R10)(R9*4), Y3
@@ -12762,7 +12770,7 @@ rows_chunk_done_1081:
 	RET
 
 // func backwardRowsDalphaAVX2F32(dy []float32, x []float32, dalpha []float32)
-// Requires: AVX, CMOV, FMA3
+// Requires: AVX, AVX2, CMOV, FMA3
 TEXT ·backwardRowsDalphaAVX2F32(SB), $1640-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   dalpha_len+56(FP), DX
@@ -13009,20 +13017,23 @@ rows_added_1104:
 	JMP  rows_block_1098
 
 rows_blocks_done_1099:
-	CMPQ    DI, 1608(SP)
-	JE      rows_chunk_done_1105
-	MOVQ    DX, DI
-	SUBQ    $0x00000008, DI
-	MOVQ    DX, AX
-	ANDQ    $0x00000007, AX
-	SHLQ    $0x02, AX
-	LEAQ    tailmask<>+0(SB), CX
-	VMOVDQU (CX)(AX*1), Y3
-	CMPQ    1616(SP), $0x00
-	JE      rows_first_1106
-	VMOVUPS 1536(SP), Y1
-	VMOVUPS 1568(SP), Y2
-	JMP     rows_loaded_1107
+	CMPQ         DI, 1608(SP)
+	JE           rows_chunk_done_1105
+	MOVQ         DX, DI
+	SUBQ         $0x00000008, DI
+	MOVQ         DX, AX
+	ANDQ         $0x00000007, AX
+	SHLQ         $0x02, AX
+	LEAQ         tailmask<>+0(SB), CX
+	VMOVDQU      (CX)(AX*1), Y1
+	VPMOVSXDQ    X1, Y3
+	VEXTRACTF128 $0x01, Y1, X1
+	VPMOVSXDQ    X1, Y4
+	CMPQ         1616(SP), $0x00
+	JE           rows_first_1106
+	VMOVUPS      1536(SP), Y1
+	VMOVUPS      1568(SP), Y2
+	JMP          rows_loaded_1107
 
 rows_first_1106:
 	VXORPS Y1, Y1, Y1
@@ -13036,31 +13047,33 @@ rows_loaded_1107:
 	ADDQ R9, CX
 
 rows_row_1108:
-	VMOVUPS      (AX)(DI*4), Y4
-	VMOVUPS      (CX)(DI*4), Y5
-	VCMPPS       $0x1e, Y0, Y4, Y6
-	VORPS        Y3, Y6, Y6
-	VANDNPS      Y4, Y6, Y4
-	VANDNPS      Y5, Y6, Y5
-	VCVTPS2PD    X4, Y6
-	VCVTPS2PD    X5, Y7
-	VFMADD231PD  Y7, Y6, Y1
-	VEXTRACTF128 $0x01, Y4, X4
-	VCVTPS2PD    X4, Y4
-	VEXTRACTF128 $0x01, Y5, X5
-	VCVTPS2PD    X5, Y5
-	VFMADD231PD  Y5, Y4, Y2
-	ADDQ         BX, AX
-	ADDQ         BX, CX
-	CMPQ         AX, SI
-	JB           rows_row_1108
-	MOVQ         x_base+24(FP), AX
-	ADDQ         1624(SP), AX
-	CMPQ         SI, AX
-	JE           rows_stored_1109
-	VMOVUPS      Y1, 1536(SP)
-	VMOVUPS      Y2, 1568(SP)
-	JMP          rows_added_1110
+	VCVTPS2PD   (AX)(DI*4), Y5
+	VCVTPS2PD   (CX)(DI*4), Y6
+	VCMPPD      $0x1e, Y0, Y5, Y7
+	VMINPD      Y5, Y0, Y5
+	VORPD       Y3, Y7, Y7
+	VANDNPD     Y5, Y3, Y5
+	VANDNPD     Y6, Y7, Y6
+	VFMADD231PD Y6, Y5, Y1
+	VCVTPS2PD   16(AX)(DI*4), Y5
+	VCVTPS2PD   16(CX)(DI*4), Y6
+	VCMPPD      $0x1e, Y0, Y5, Y7
+	VMINPD      Y5, Y0, Y5
+	VORPD       Y4, Y7, Y7
+	VANDNPD     Y5, Y4, Y5
+	VANDNPD     Y6, Y7, Y6
+	VFMADD231PD Y6, Y5, Y2
+	ADDQ        BX, AX
+	ADDQ        BX, CX
+	CMPQ        AX, SI
+	JB          rows_row_1108
+	MOVQ        x_base+24(FP), AX
+	ADDQ        1624(SP), AX
+	CMPQ        SI, AX
+	JE          rows_stored_1109
+	VMOVUPS     Y1, 1536(SP)
+	VMOVUPS     Y2, 1568(SP)
+	JMP         rows_added_1110
 
 rows_stored_1109:
 	VCVTPS2PD  (R8)(DI*4), Y3
