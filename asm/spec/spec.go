@@ -84,9 +84,10 @@ const (
 	// Rows has the slopes of Pattern in whole rows, alpha[i % len(alpha)],
 	// for the slope-gradient variants only, with at least 32 bytes of
 	// channels: the kernel carries blocks of channels over every row with
-	// their float64 sums in registers and adds each channel's sum to
-	// dalpha[c] itself, rounding once, with no buffer. Only the ISAs that
-	// say Rows emit it (RowsKernels).
+	// their float64 sums in registers (kept in its frame between chunks of
+	// rows where the ISA says RowsChunks) and adds each channel's sum to
+	// dalpha[c] itself, rounding once, with no buffer in Go. Only the ISAs
+	// that say Rows emit it (RowsKernels).
 	Rows Layout = "Rows"
 )
 
