@@ -108,6 +108,15 @@ func (a avx2) output(k *kernel, j GPVirtual, slot int, t tail, value, pass VecVi
 // length (see overlapper): it adds the products of the lanes past the
 // vector before it to the sums, and returns the output vector, unstored.
 func (a avx2) last(k *kernel, j, n GPVirtual) VecVirtual {
+	if k.v.Dalpha && k.countedWide != nil {
+		// float32 sums widen from memory, as in whole vectors.
+		a.accumulateWide(k, j, 0, k.countedWide)
+		if !k.v.Dx {
+			return nil
+		}
+		_, value, pass := a.operands(k, j, 0, nil)
+		return a.output(k, j, 0, nil, value, pass)
+	}
 	gate, value, pass := a.operands(k, j, 0, nil)
 	if k.v.Dalpha {
 		// The lanes counted by the vector before add +0, as where
@@ -139,6 +148,27 @@ func (avx2) counted(k *kernel, n GPVirtual) VecVirtual {
 	VMOVDQU(Mem{Base: p, Index: off, Scale: 1}, m)
 	return m
 }
+
+// countLanes makes the counted lanes' masks (counted, countedWide) for a
+// loop of spans of n elements, once; uncount drops them after the loop.
+func (a avx2) countLanes(k *kernel, n GPVirtual) {
+	k.counted = a.counted(k, n)
+	if k.e.Size != 4 || !k.v.Dalpha {
+		return
+	}
+	for h := range 2 {
+		half := k.counted.AsX()
+		if h == 1 {
+			half = XMM()
+			VEXTRACTF128(U8(1), k.counted, half)
+		}
+		m := YMM()
+		VPMOVSXDQ(half, m)
+		k.countedWide = append(k.countedWide, m)
+	}
+}
+
+func (k *kernel) uncount() { k.counted, k.countedWide = nil, nil }
 
 // accumulate adds value*gate in float64 where !(gate > 0), for float64
 // data and for the masked remainder of float32 data (its lanes past the

@@ -66,8 +66,10 @@ type kernel struct {
 	stream           bool      // full vectors are stored non-temporally
 	// counted, if set, is the overlapper's mask of the lanes of the last
 	// vector that the vector before has counted, made once for a loop of
-	// last vectors of the same length (the Rows kernels' rows).
-	counted VecVirtual
+	// spans of the same length (planes, the Rows kernels' rows), and
+	// countedWide its halves as float64 lanes (float32 sums).
+	counted     VecVirtual
+	countedWide []VecVirtual
 
 	// The Ring layout's slopes and sums live in the frame, at position r,
 	// which wraps at the ring's length (a multiple of the period, at least

@@ -218,40 +218,14 @@ func (k *kernel) rows() {
 	if a, ok := k.isa.(avx2); ok {
 		MOVQ(channels, c)
 		SUBQ(U32(w), c)
-		counted := a.counted(k, channels)
-		k.counted = counted
-		// float32 sums widen from memory, as in whole vectors, with the
-		// counted lanes' mask widened once.
-		var wide []VecVirtual
-		if k.e.Size == 4 {
-			for h := range 2 {
-				half := counted.AsX()
-				if h == 1 {
-					half = XMM()
-					VEXTRACTF128(U8(1), counted, half)
-				}
-				m := YMM()
-				VPMOVSXDQ(half, m)
-				wide = append(wide, m)
-			}
-		}
+		a.countLanes(k, channels)
 		carry(1, last, func() {
-			var out VecVirtual
-			if wide != nil {
-				a.accumulateWide(k, c, 0, wide)
-				if k.v.Dx {
-					_, value, pass := a.operands(k, c, 0, nil)
-					out = a.output(k, c, 0, nil, value, pass)
-				}
-			} else {
-				out = a.last(k, c, channels)
-			}
-			if out != nil {
-				k.e.blendv(counted, k.at(k.out, c, 0), out, out)
+			if out := a.last(k, c, channels); out != nil {
+				k.e.blendv(k.counted, k.at(k.out, c, 0), out, out)
 				k.store(out, k.at(k.out, c, 0))
 			}
 		}, func(slot int) { k.addRowSums(dalpha, c, 0, nil) })
-		k.counted = nil
+		k.uncount()
 	} else {
 		rem := GP64()
 		MOVQ(channels, rem)
