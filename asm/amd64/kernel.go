@@ -192,6 +192,12 @@ func (k *kernel) planar() {
 	SHLQ(U8(log2(k.e.Size)), stride)
 	c := GP64()
 	XORQ(c, c)
+	// Every plane's span ends with the same last vector: its counted
+	// lanes' masks are made once.
+	if a, ok := k.isa.(avx2); ok && k.v.Dalpha {
+		a.countLanes(k, inner)
+		defer k.uncount()
+	}
 	// Large planes stream their output like the shared kernel: each
 	// plane's span aligns it.
 	k.streamOrNot(func() {
