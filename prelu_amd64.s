@@ -1834,28 +1834,36 @@ stored_149:
 	RET
 
 // func backwardPlanesAVX2F32(dx []float32, dy []float32, x []float32, alpha []float32, acc []float64, inner int)
-// Requires: AVX, CMOV, FMA3, MMX+
+// Requires: AVX, AVX2, CMOV, FMA3, MMX+
 TEXT ·backwardPlanesAVX2F32(SB), NOSPLIT, $0-128
-	MOVQ   dx_base+0(FP), AX
-	MOVQ   x_base+48(FP), CX
-	MOVQ   dy_base+24(FP), DX
-	MOVQ   x_len+56(FP), BX
-	MOVQ   acc_base+96(FP), SI
-	VXORPS Y0, Y0, Y0
-	MOVQ   inner+120(FP), DI
-	MOVQ   alpha_len+80(FP), R8
-	MOVQ   alpha_base+72(FP), R9
-	MOVQ   DI, R10
-	SHLQ   $0x02, R10
-	XORQ   R11, R11
-	MOVQ   BX, R12
-	SHLQ   $0x02, R12
-	CMPQ   R12, ·streamThreshold+0(SB)
-	JB     cached_163
-	CMPQ   AX, DX
-	JE     cached_163
-	CMPQ   AX, CX
-	JE     cached_163
+	MOVQ         dx_base+0(FP), AX
+	MOVQ         x_base+48(FP), CX
+	MOVQ         dy_base+24(FP), DX
+	MOVQ         x_len+56(FP), BX
+	MOVQ         acc_base+96(FP), SI
+	VXORPS       Y0, Y0, Y0
+	MOVQ         inner+120(FP), DI
+	MOVQ         alpha_len+80(FP), R8
+	MOVQ         alpha_base+72(FP), R9
+	MOVQ         DI, R10
+	SHLQ         $0x02, R10
+	XORQ         R11, R11
+	MOVQ         DI, R12
+	ANDQ         $0x00000007, R12
+	SHLQ         $0x02, R12
+	LEAQ         tailmask<>+0(SB), R13
+	VMOVDQU      (R13)(R12*1), Y1
+	VPMOVSXDQ    X1, Y5
+	VEXTRACTF128 $0x01, Y1, X1
+	VPMOVSXDQ    X1, Y6
+	MOVQ         BX, R12
+	SHLQ         $0x02, R12
+	CMPQ         R12, ·streamThreshold+0(SB)
+	JB           cached_163
+	CMPQ         AX, DX
+	JE           cached_163
+	CMPQ         AX, CX
+	JE           cached_163
 
 plane_165:
 	CMPQ         BX, $0x00
@@ -2062,7 +2070,7 @@ cached_163:
 plane_174:
 	CMPQ         BX, $0x00
 	JE           planes_done_175
-	VBROADCASTSS (R9)(R11*4), Y5
+	VBROADCASTSS (R9)(R11*4), Y7
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
 	VXORPS       Y3, Y3, Y3
@@ -2070,171 +2078,171 @@ plane_174:
 	XORQ         R12, R12
 	TESTQ        $0x00000007, DI
 	JE           no_last_181
-	MOVQ         DI, R13
-	SUBQ         $0x00000008, R13
-	JL           no_last_181
-	VMOVUPS      (CX)(R13*4), Y6
-	VMOVUPS      (DX)(R13*4), Y7
-	VCMPPS       $0x1e, Y0, Y6, Y8
 	MOVQ         DI, R14
-	ANDQ         $0x00000007, R14
-	SHLQ         $0x02, R14
-	LEAQ         tailmask<>+0(SB), R15
-	VMOVDQU      (R15)(R14*1), Y9
-	VORPS        Y9, Y8, Y9
-	VANDNPS      Y6, Y9, Y6
-	VANDNPS      Y7, Y9, Y9
-	VCVTPS2PD    X6, Y10
-	VCVTPS2PD    X9, Y11
-	VFMADD231PD  Y11, Y10, Y1
-	VEXTRACTF128 $0x01, Y6, X6
-	VCVTPS2PD    X6, Y6
-	VEXTRACTF128 $0x01, Y9, X9
-	VCVTPS2PD    X9, Y9
-	VFMADD231PD  Y9, Y6, Y2
-	VMULPS       Y5, Y7, Y6
-	VBLENDVPS    Y8, Y7, Y6, Y6
+	SUBQ         $0x00000008, R14
+	JL           no_last_181
+	VCVTPS2PD    (CX)(R14*4), Y8
+	VCVTPS2PD    (DX)(R14*4), Y9
+	VCMPPD       $0x1e, Y0, Y8, Y10
+	VMINPD       Y8, Y0, Y8
+	VORPD        Y5, Y10, Y10
+	VANDNPD      Y8, Y5, Y8
+	VANDNPD      Y9, Y10, Y9
+	VFMADD231PD  Y9, Y8, Y1
+	VCVTPS2PD    16(CX)(R14*4), Y8
+	VCVTPS2PD    16(DX)(R14*4), Y9
+	VCMPPD       $0x1e, Y0, Y8, Y10
+	VMINPD       Y8, Y0, Y8
+	VORPD        Y6, Y10, Y10
+	VANDNPD      Y8, Y6, Y8
+	VANDNPD      Y9, Y10, Y9
+	VFMADD231PD  Y9, Y8, Y2
+	VMOVUPS      (CX)(R14*4), Y8
+	VMOVUPS      (DX)(R14*4), Y9
+	VCMPPS       $0x1e, Y0, Y8, Y8
+	VMULPS       Y7, Y9, Y10
+	VBLENDVPS    Y8, Y9, Y10, Y10
 
 no_last_181:
-	MOVQ DI, R14
-	SUBQ $0x00000020, R14
+	MOVQ DI, R13
+	SUBQ $0x00000020, R13
 
 unrolled_176:
-	CMPQ        R12, R14
+	CMPQ        R12, R13
 	JGT         single_177
-	VCVTPS2PD   (CX)(R12*4), Y7
-	VCVTPS2PD   (DX)(R12*4), Y8
-	VCMPPD      $0x1e, Y0, Y7, Y9
-	VMINPD      Y7, Y0, Y7
-	VANDNPD     Y8, Y9, Y8
-	VFMADD231PD Y8, Y7, Y1
-	VCVTPS2PD   16(CX)(R12*4), Y7
-	VCVTPS2PD   16(DX)(R12*4), Y8
-	VCMPPD      $0x1e, Y0, Y7, Y9
-	VMINPD      Y7, Y0, Y7
-	VANDNPD     Y8, Y9, Y8
-	VFMADD231PD Y8, Y7, Y2
-	VMOVUPS     (CX)(R12*4), Y7
-	VMOVUPS     (DX)(R12*4), Y8
-	VCMPPS      $0x1e, Y0, Y7, Y7
-	VMULPS      Y5, Y8, Y9
-	VBLENDVPS   Y7, Y8, Y9, Y9
-	VMOVUPS     Y9, (AX)(R12*4)
-	VCVTPS2PD   32(CX)(R12*4), Y7
-	VCVTPS2PD   32(DX)(R12*4), Y8
-	VCMPPD      $0x1e, Y0, Y7, Y9
-	VMINPD      Y7, Y0, Y7
-	VANDNPD     Y8, Y9, Y8
-	VFMADD231PD Y8, Y7, Y3
-	VCVTPS2PD   48(CX)(R12*4), Y7
-	VCVTPS2PD   48(DX)(R12*4), Y8
-	VCMPPD      $0x1e, Y0, Y7, Y9
-	VMINPD      Y7, Y0, Y7
-	VANDNPD     Y8, Y9, Y8
-	VFMADD231PD Y8, Y7, Y4
-	VMOVUPS     32(CX)(R12*4), Y7
-	VMOVUPS     32(DX)(R12*4), Y8
-	VCMPPS      $0x1e, Y0, Y7, Y7
-	VMULPS      Y5, Y8, Y9
-	VBLENDVPS   Y7, Y8, Y9, Y9
-	VMOVUPS     Y9, 32(AX)(R12*4)
-	VCVTPS2PD   64(CX)(R12*4), Y7
-	VCVTPS2PD   64(DX)(R12*4), Y8
-	VCMPPD      $0x1e, Y0, Y7, Y9
-	VMINPD      Y7, Y0, Y7
-	VANDNPD     Y8, Y9, Y8
-	VFMADD231PD Y8, Y7, Y1
-	VCVTPS2PD   80(CX)(R12*4), Y7
-	VCVTPS2PD   80(DX)(R12*4), Y8
-	VCMPPD      $0x1e, Y0, Y7, Y9
-	VMINPD      Y7, Y0, Y7
-	VANDNPD     Y8, Y9, Y8
-	VFMADD231PD Y8, Y7, Y2
-	VMOVUPS     64(CX)(R12*4), Y7
-	VMOVUPS     64(DX)(R12*4), Y8
-	VCMPPS      $0x1e, Y0, Y7, Y7
-	VMULPS      Y5, Y8, Y9
-	VBLENDVPS   Y7, Y8, Y9, Y9
-	VMOVUPS     Y9, 64(AX)(R12*4)
-	VCVTPS2PD   96(CX)(R12*4), Y7
-	VCVTPS2PD   96(DX)(R12*4), Y8
-	VCMPPD      $0x1e, Y0, Y7, Y9
-	VMINPD      Y7, Y0, Y7
-	VANDNPD     Y8, Y9, Y8
-	VFMADD231PD Y8, Y7, Y3
-	VCVTPS2PD   112(CX)(R12*4), Y7
-	VCVTPS2PD   112(DX)(R12*4), Y8
-	VCMPPD      $0x1e, Y0, Y7, Y9
-	VMINPD      Y7, Y0, Y7
-	VANDNPD     Y8, Y9, Y8
-	VFMADD231PD Y8, Y7, Y4
-	VMOVUPS     96(CX)(R12*4), Y7
-	VMOVUPS     96(DX)(R12*4), Y8
-	VCMPPS      $0x1e, Y0, Y7, Y7
-	VMULPS      Y5, Y8, Y9
-	VBLENDVPS   Y7, Y8, Y9, Y9
-	VMOVUPS     Y9, 96(AX)(R12*4)
+	VCVTPS2PD   (CX)(R12*4), Y8
+	VCVTPS2PD   (DX)(R12*4), Y9
+	VCMPPD      $0x1e, Y0, Y8, Y11
+	VMINPD      Y8, Y0, Y8
+	VANDNPD     Y9, Y11, Y9
+	VFMADD231PD Y9, Y8, Y1
+	VCVTPS2PD   16(CX)(R12*4), Y8
+	VCVTPS2PD   16(DX)(R12*4), Y9
+	VCMPPD      $0x1e, Y0, Y8, Y11
+	VMINPD      Y8, Y0, Y8
+	VANDNPD     Y9, Y11, Y9
+	VFMADD231PD Y9, Y8, Y2
+	VMOVUPS     (CX)(R12*4), Y8
+	VMOVUPS     (DX)(R12*4), Y9
+	VCMPPS      $0x1e, Y0, Y8, Y8
+	VMULPS      Y7, Y9, Y11
+	VBLENDVPS   Y8, Y9, Y11, Y11
+	VMOVUPS     Y11, (AX)(R12*4)
+	VCVTPS2PD   32(CX)(R12*4), Y8
+	VCVTPS2PD   32(DX)(R12*4), Y9
+	VCMPPD      $0x1e, Y0, Y8, Y11
+	VMINPD      Y8, Y0, Y8
+	VANDNPD     Y9, Y11, Y9
+	VFMADD231PD Y9, Y8, Y3
+	VCVTPS2PD   48(CX)(R12*4), Y8
+	VCVTPS2PD   48(DX)(R12*4), Y9
+	VCMPPD      $0x1e, Y0, Y8, Y11
+	VMINPD      Y8, Y0, Y8
+	VANDNPD     Y9, Y11, Y9
+	VFMADD231PD Y9, Y8, Y4
+	VMOVUPS     32(CX)(R12*4), Y8
+	VMOVUPS     32(DX)(R12*4), Y9
+	VCMPPS      $0x1e, Y0, Y8, Y8
+	VMULPS      Y7, Y9, Y11
+	VBLENDVPS   Y8, Y9, Y11, Y11
+	VMOVUPS     Y11, 32(AX)(R12*4)
+	VCVTPS2PD   64(CX)(R12*4), Y8
+	VCVTPS2PD   64(DX)(R12*4), Y9
+	VCMPPD      $0x1e, Y0, Y8, Y11
+	VMINPD      Y8, Y0, Y8
+	VANDNPD     Y9, Y11, Y9
+	VFMADD231PD Y9, Y8, Y1
+	VCVTPS2PD   80(CX)(R12*4), Y8
+	VCVTPS2PD   80(DX)(R12*4), Y9
+	VCMPPD      $0x1e, Y0, Y8, Y11
+	VMINPD      Y8, Y0, Y8
+	VANDNPD     Y9, Y11, Y9
+	VFMADD231PD Y9, Y8, Y2
+	VMOVUPS     64(CX)(R12*4), Y8
+	VMOVUPS     64(DX)(R12*4), Y9
+	VCMPPS      $0x1e, Y0, Y8, Y8
+	VMULPS      Y7, Y9, Y11
+	VBLENDVPS   Y8, Y9, Y11, Y11
+	VMOVUPS     Y11, 64(AX)(R12*4)
+	VCVTPS2PD   96(CX)(R12*4), Y8
+	VCVTPS2PD   96(DX)(R12*4), Y9
+	VCMPPD      $0x1e, Y0, Y8, Y11
+	VMINPD      Y8, Y0, Y8
+	VANDNPD     Y9, Y11, Y9
+	VFMADD231PD Y9, Y8, Y3
+	VCVTPS2PD   112(CX)(R12*4), Y8
+	VCVTPS2PD   112(DX)(R12*4), Y9
+	VCMPPD      $0x1e, Y0, Y8, Y11
+	VMINPD      Y8, Y0, Y8
+	VANDNPD     Y9, Y11, Y9
+	VFMADD231PD Y9, Y8, Y4
+	VMOVUPS     96(CX)(R12*4), Y8
+	VMOVUPS     96(DX)(R12*4), Y9
+	VCMPPS      $0x1e, Y0, Y8, Y8
+	VMULPS      Y7, Y9, Y11
+	VBLENDVPS   Y8, Y9, Y11, Y11
+	VMOVUPS     Y11, 96(AX)(R12*4)
 	ADDQ        $0x00000020, R12
 	JMP         unrolled_176
 
 single_177:
-	MOVQ DI, R14
-	SUBQ $0x00000008, R14
+	MOVQ DI, R13
+	SUBQ $0x00000008, R13
 
 single_loop_178:
-	CMPQ        R12, R14
+	CMPQ        R12, R13
 	JGT         remainder_179
-	VCVTPS2PD   (CX)(R12*4), Y7
-	VCVTPS2PD   (DX)(R12*4), Y8
-	VCMPPD      $0x1e, Y0, Y7, Y9
-	VMINPD      Y7, Y0, Y7
-	VANDNPD     Y8, Y9, Y8
-	VFMADD231PD Y8, Y7, Y1
-	VCVTPS2PD   16(CX)(R12*4), Y7
-	VCVTPS2PD   16(DX)(R12*4), Y8
-	VCMPPD      $0x1e, Y0, Y7, Y9
-	VMINPD      Y7, Y0, Y7
-	VANDNPD     Y8, Y9, Y8
-	VFMADD231PD Y8, Y7, Y2
-	VMOVUPS     (CX)(R12*4), Y7
-	VMOVUPS     (DX)(R12*4), Y8
-	VCMPPS      $0x1e, Y0, Y7, Y7
-	VMULPS      Y5, Y8, Y9
-	VBLENDVPS   Y7, Y8, Y9, Y9
-	VMOVUPS     Y9, (AX)(R12*4)
+	VCVTPS2PD   (CX)(R12*4), Y8
+	VCVTPS2PD   (DX)(R12*4), Y9
+	VCMPPD      $0x1e, Y0, Y8, Y11
+	VMINPD      Y8, Y0, Y8
+	VANDNPD     Y9, Y11, Y9
+	VFMADD231PD Y9, Y8, Y1
+	VCVTPS2PD   16(CX)(R12*4), Y8
+	VCVTPS2PD   16(DX)(R12*4), Y9
+	VCMPPD      $0x1e, Y0, Y8, Y11
+	VMINPD      Y8, Y0, Y8
+	VANDNPD     Y9, Y11, Y9
+	VFMADD231PD Y9, Y8, Y2
+	VMOVUPS     (CX)(R12*4), Y8
+	VMOVUPS     (DX)(R12*4), Y9
+	VCMPPS      $0x1e, Y0, Y8, Y8
+	VMULPS      Y7, Y9, Y11
+	VBLENDVPS   Y8, Y9, Y11, Y11
+	VMOVUPS     Y11, (AX)(R12*4)
 	ADDQ        $0x00000008, R12
 	JMP         single_loop_178
 
 remainder_179:
-	MOVQ    DI, R14
-	SUBQ    R12, R14
+	MOVQ    DI, R13
+	SUBQ    R12, R13
 	JE      span_done_180
 	CMPQ    DI, $0x00000008
 	JL      masked_182
-	VMOVUPS Y6, (AX)(R13*4)
+	VMOVUPS Y10, (AX)(R14*4)
 	JMP     span_done_180
 
 masked_182:
-	SHLQ         $0x02, R14
-	NEGQ         R14
+	SHLQ         $0x02, R13
+	NEGQ         R13
 	LEAQ         tailmask<>+32(SB), R15
-	VMOVDQU      (R15)(R14*1), Y7
-	VMASKMOVPS   (CX)(R12*4), Y7, Y8
-	VMASKMOVPS   (DX)(R12*4), Y7, Y9
-	VCMPPS       $0x1e, Y0, Y8, Y10
-	VANDNPS      Y8, Y10, Y8
-	VANDNPS      Y9, Y10, Y11
-	VCVTPS2PD    X8, Y12
-	VCVTPS2PD    X11, Y13
-	VFMADD231PD  Y13, Y12, Y1
-	VEXTRACTF128 $0x01, Y8, X8
-	VCVTPS2PD    X8, Y8
-	VEXTRACTF128 $0x01, Y11, X11
-	VCVTPS2PD    X11, Y11
-	VFMADD231PD  Y11, Y8, Y2
-	VMULPS       Y5, Y9, Y5
-	VBLENDVPS    Y10, Y9, Y5, Y5
-	VMASKMOVPS   Y5, Y7, (AX)(R12*4)
+	VMOVDQU      (R15)(R13*1), Y8
+	VMASKMOVPS   (CX)(R12*4), Y8, Y9
+	VMASKMOVPS   (DX)(R12*4), Y8, Y11
+	VCMPPS       $0x1e, Y0, Y9, Y12
+	VANDNPS      Y9, Y12, Y9
+	VANDNPS      Y11, Y12, Y13
+	VCVTPS2PD    X9, Y14
+	VCVTPS2PD    X13, Y15
+	VFMADD231PD  Y15, Y14, Y1
+	VEXTRACTF128 $0x01, Y9, X9
+	VCVTPS2PD    X9, Y9
+	VEXTRACTF128 $0x01, Y13, X13
+	VCVTPS2PD    X13, Y13
+	VFMADD231PD  Y13, Y9, Y2
+	VMULPS       Y7, Y11, Y7
+	VBLENDVPS    Y12, Y11, Y7, Y7
+	VMASKMOVPS   Y7, Y8, (AX)(R12*4)
 
 span_done_180:
 	VADDPD       Y2, Y1, Y1
@@ -5490,51 +5498,56 @@ span_done_449:
 	RET
 
 // func backwardPlanesDalphaAVX2F32(dy []float32, x []float32, acc []float64, inner int)
-// Requires: AVX, FMA3
+// Requires: AVX, AVX2, FMA3
 TEXT ·backwardPlanesDalphaAVX2F32(SB), NOSPLIT, $0-80
-	MOVQ   x_base+24(FP), AX
-	MOVQ   dy_base+0(FP), CX
-	MOVQ   x_len+32(FP), DX
-	MOVQ   acc_base+48(FP), BX
-	VXORPS Y0, Y0, Y0
-	MOVQ   inner+72(FP), SI
-	MOVQ   acc_len+56(FP), DI
-	MOVQ   SI, R8
-	SHLQ   $0x02, R8
-	XORQ   R9, R9
+	MOVQ         x_base+24(FP), AX
+	MOVQ         dy_base+0(FP), CX
+	MOVQ         x_len+32(FP), DX
+	MOVQ         acc_base+48(FP), BX
+	VXORPS       Y0, Y0, Y0
+	MOVQ         inner+72(FP), SI
+	MOVQ         acc_len+56(FP), DI
+	MOVQ         SI, R8
+	SHLQ         $0x02, R8
+	XORQ         R9, R9
+	MOVQ         SI, R10
+	ANDQ         $0x00000007, R10
+	SHLQ         $0x02, R10
+	LEAQ         tailmask<>+0(SB), R11
+	VMOVDQU      (R11)(R10*1), Y1
+	VPMOVSXDQ    X1, Y5
+	VEXTRACTF128 $0x01, Y1, X1
+	VPMOVSXDQ    X1, Y6
 
 plane_452:
-	CMPQ         DX, $0x00
-	JE           planes_done_453
-	VXORPS       Y1, Y1, Y1
-	VXORPS       Y2, Y2, Y2
-	VXORPS       Y3, Y3, Y3
-	VXORPS       Y4, Y4, Y4
-	XORQ         R10, R10
-	TESTQ        $0x00000007, SI
-	JE           no_last_459
-	MOVQ         SI, R11
-	SUBQ         $0x00000008, R11
-	JL           no_last_459
-	VMOVUPS      (AX)(R11*4), Y5
-	VMOVUPS      (CX)(R11*4), Y6
-	VCMPPS       $0x1e, Y0, Y5, Y7
-	MOVQ         SI, R11
-	ANDQ         $0x00000007, R11
-	SHLQ         $0x02, R11
-	LEAQ         tailmask<>+0(SB), R12
-	VMOVDQU      (R12)(R11*1), Y8
-	VORPS        Y8, Y7, Y7
-	VANDNPS      Y5, Y7, Y5
-	VANDNPS      Y6, Y7, Y6
-	VCVTPS2PD    X5, Y7
-	VCVTPS2PD    X6, Y8
-	VFMADD231PD  Y8, Y7, Y1
-	VEXTRACTF128 $0x01, Y5, X5
-	VCVTPS2PD    X5, Y5
-	VEXTRACTF128 $0x01, Y6, X6
-	VCVTPS2PD    X6, Y6
-	VFMADD231PD  Y6, Y5, Y2
+	CMPQ        DX, $0x00
+	JE          planes_done_453
+	VXORPS      Y1, Y1, Y1
+	VXORPS      Y2, Y2, Y2
+	VXORPS      Y3, Y3, Y3
+	VXORPS      Y4, Y4, Y4
+	XORQ        R10, R10
+	TESTQ       $0x00000007, SI
+	JE          no_last_459
+	MOVQ        SI, R11
+	SUBQ        $0x00000008, R11
+	JL          no_last_459
+	VCVTPS2PD   (AX)(R11*4), Y7
+	VCVTPS2PD   (CX)(R11*4), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VORPD       Y5, Y9, Y9
+	VANDNPD     Y7, Y5, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y1
+	VCVTPS2PD   16(AX)(R11*4), Y7
+	VCVTPS2PD   16(CX)(R11*4), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VORPD       Y6, Y9, Y9
+	VANDNPD     Y7, Y6, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y2
 
 no_last_459:
 	MOVQ SI, R11
@@ -5543,54 +5556,54 @@ no_last_459:
 unrolled_454:
 	CMPQ        R10, R11
 	JGT         single_455
-	VCVTPS2PD   (AX)(R10*4), Y5
-	VCVTPS2PD   (CX)(R10*4), Y6
-	VCMPPD      $0x1e, Y0, Y5, Y7
-	VMINPD      Y5, Y0, Y5
-	VANDNPD     Y6, Y7, Y6
-	VFMADD231PD Y6, Y5, Y1
-	VCVTPS2PD   16(AX)(R10*4), Y5
-	VCVTPS2PD   16(CX)(R10*4), Y6
-	VCMPPD      $0x1e, Y0, Y5, Y7
-	VMINPD      Y5, Y0, Y5
-	VANDNPD     Y6, Y7, Y6
-	VFMADD231PD Y6, Y5, Y2
-	VCVTPS2PD   32(AX)(R10*4), Y5
-	VCVTPS2PD   32(CX)(R10*4), Y6
-	VCMPPD      $0x1e, Y0, Y5, Y7
-	VMINPD      Y5, Y0, Y5
-	VANDNPD     Y6, Y7, Y6
-	VFMADD231PD Y6, Y5, Y3
-	VCVTPS2PD   48(AX)(R10*4), Y5
-	VCVTPS2PD   48(CX)(R10*4), Y6
-	VCMPPD      $0x1e, Y0, Y5, Y7
-	VMINPD      Y5, Y0, Y5
-	VANDNPD     Y6, Y7, Y6
-	VFMADD231PD Y6, Y5, Y4
-	VCVTPS2PD   64(AX)(R10*4), Y5
-	VCVTPS2PD   64(CX)(R10*4), Y6
-	VCMPPD      $0x1e, Y0, Y5, Y7
-	VMINPD      Y5, Y0, Y5
-	VANDNPD     Y6, Y7, Y6
-	VFMADD231PD Y6, Y5, Y1
-	VCVTPS2PD   80(AX)(R10*4), Y5
-	VCVTPS2PD   80(CX)(R10*4), Y6
-	VCMPPD      $0x1e, Y0, Y5, Y7
-	VMINPD      Y5, Y0, Y5
-	VANDNPD     Y6, Y7, Y6
-	VFMADD231PD Y6, Y5, Y2
-	VCVTPS2PD   96(AX)(R10*4), Y5
-	VCVTPS2PD   96(CX)(R10*4), Y6
-	VCMPPD      $0x1e, Y0, Y5, Y7
-	VMINPD      Y5, Y0, Y5
-	VANDNPD     Y6, Y7, Y6
-	VFMADD231PD Y6, Y5, Y3
-	VCVTPS2PD   112(AX)(R10*4), Y5
-	VCVTPS2PD   112(CX)(R10*4), Y6
-	VCMPPD      $0x1e, Y0, Y5, Y7
-	VMINPD      Y5, Y0, Y5
-	VANDNPD     Y6, Y7, Y6
-	VFMADD231PD Y6, Y5, Y4
+	VCVTPS2PD   (AX)(R10*4), Y7
+	VCVTPS2PD   (CX)(R10*4), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y1
+	VCVTPS2PD   16(AX)(R10*4), Y7
+	VCVTPS2PD   16(CX)(R10*4), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y2
+	VCVTPS2PD   32(AX)(R10*4), Y7
+	VCVTPS2PD   32(CX)(R10*4), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y3
+	VCVTPS2PD   48(AX)(R10*4), Y7
+	VCVTPS2PD   48(CX)(R10*4), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y4
+	VCVTPS2PD   64(AX)(R10*4), Y7
+	VCVTPS2PD   64(CX)(R10*4), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y1
+	VCVTPS2PD   80(AX)(R10*4), Y7
+	VCVTPS2PD   80(CX)(R10*4), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y2
+	VCVTPS2PD   96(AX)(R10*4), Y7
+	VCVTPS2PD   96(CX)(R10*4), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y3
+	VCVTPS2PD   112(AX)(R10*4), Y7
+	VCVTPS2PD   112(CX)(R10*4), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y4
 	ADDQ        $0x00000020, R10
 	JMP         unrolled_454
 
@@ -5601,18 +5614,18 @@ single_455:
 single_loop_456:
 	CMPQ        R10, R11
 	JGT         remainder_457
-	VCVTPS2PD   (AX)(R10*4), Y5
-	VCVTPS2PD   (CX)(R10*4), Y6
-	VCMPPD      $0x1e, Y0, Y5, Y7
-	VMINPD      Y5, Y0, Y5
-	VANDNPD     Y6, Y7, Y6
-	VFMADD231PD Y6, Y5, Y1
-	VCVTPS2PD   16(AX)(R10*4), Y5
-	VCVTPS2PD   16(CX)(R10*4), Y6
-	VCMPPD      $0x1e, Y0, Y5, Y7
-	VMINPD      Y5, Y0, Y5
-	VANDNPD     Y6, Y7, Y6
-	VFMADD231PD Y6, Y5, Y2
+	VCVTPS2PD   (AX)(R10*4), Y7
+	VCVTPS2PD   (CX)(R10*4), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y1
+	VCVTPS2PD   16(AX)(R10*4), Y7
+	VCVTPS2PD   16(CX)(R10*4), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y2
 	ADDQ        $0x00000008, R10
 	JMP         single_loop_456
 
@@ -5628,20 +5641,20 @@ masked_460:
 	SHLQ         $0x02, R11
 	NEGQ         R11
 	LEAQ         tailmask<>+32(SB), R12
-	VMOVDQU      (R12)(R11*1), Y5
-	VMASKMOVPS   (AX)(R10*4), Y5, Y6
-	VMASKMOVPS   (CX)(R10*4), Y5, Y5
-	VCMPPS       $0x1e, Y0, Y6, Y7
-	VANDNPS      Y6, Y7, Y6
-	VANDNPS      Y5, Y7, Y5
-	VCVTPS2PD    X6, Y7
-	VCVTPS2PD    X5, Y8
-	VFMADD231PD  Y8, Y7, Y1
-	VEXTRACTF128 $0x01, Y6, X6
-	VCVTPS2PD    X6, Y6
-	VEXTRACTF128 $0x01, Y5, X5
-	VCVTPS2PD    X5, Y5
-	VFMADD231PD  Y5, Y6, Y2
+	VMOVDQU      (R12)(R11*1), Y7
+	VMASKMOVPS   (AX)(R10*4), Y7, Y8
+	VMASKMOVPS   (CX)(R10*4), Y7, Y7
+	VCMPPS       $0x1e, Y0, Y8, Y9
+	VANDNPS      Y8, Y9, Y8
+	VANDNPS      Y7, Y9, Y7
+	VCVTPS2PD    X8, Y9
+	VCVTPS2PD    X7, Y10
+	VFMADD231PD  Y10, Y9, Y1
+	VEXTRACTF128 $0x01, Y8, X8
+	VCVTPS2PD    X8, Y8
+	VEXTRACTF128 $0x01, Y7, X7
+	VCVTPS2PD    X7, Y7
+	VFMADD231PD  Y7, Y8, Y2
 
 span_done_458:
 	VADDPD       Y2, Y1, Y1
@@ -8318,26 +8331,31 @@ stored_680:
 // func backwardPlanesAVX2F64(dx []float64, dy []float64, x []float64, alpha []float64, acc []float64, inner int)
 // Requires: AVX, CMOV, FMA3, MMX+
 TEXT ·backwardPlanesAVX2F64(SB), NOSPLIT, $0-128
-	MOVQ   dx_base+0(FP), AX
-	MOVQ   x_base+48(FP), CX
-	MOVQ   dy_base+24(FP), DX
-	MOVQ   x_len+56(FP), BX
-	MOVQ   acc_base+96(FP), SI
-	VXORPS Y0, Y0, Y0
-	MOVQ   inner+120(FP), DI
-	MOVQ   alpha_len+80(FP), R8
-	MOVQ   alpha_base+72(FP), R9
-	MOVQ   DI, R10
-	SHLQ   $0x03, R10
-	XORQ   R11, R11
-	MOVQ   BX, R12
-	SHLQ   $0x03, R12
-	CMPQ   R12, ·streamThreshold+0(SB)
-	JB     cached_694
-	CMPQ   AX, DX
-	JE     cached_694
-	CMPQ   AX, CX
-	JE     cached_694
+	MOVQ    dx_base+0(FP), AX
+	MOVQ    x_base+48(FP), CX
+	MOVQ    dy_base+24(FP), DX
+	MOVQ    x_len+56(FP), BX
+	MOVQ    acc_base+96(FP), SI
+	VXORPS  Y0, Y0, Y0
+	MOVQ    inner+120(FP), DI
+	MOVQ    alpha_len+80(FP), R8
+	MOVQ    alpha_base+72(FP), R9
+	MOVQ    DI, R10
+	SHLQ    $0x03, R10
+	XORQ    R11, R11
+	MOVQ    DI, R12
+	ANDQ    $0x00000003, R12
+	SHLQ    $0x03, R12
+	LEAQ    tailmask<>+0(SB), R13
+	VMOVDQU (R13)(R12*1), Y5
+	MOVQ    BX, R12
+	SHLQ    $0x03, R12
+	CMPQ    R12, ·streamThreshold+0(SB)
+	JB      cached_694
+	CMPQ    AX, DX
+	JE      cached_694
+	CMPQ    AX, CX
+	JE      cached_694
 
 plane_696:
 	CMPQ         BX, $0x00
@@ -8485,7 +8503,7 @@ cached_694:
 plane_705:
 	CMPQ         BX, $0x00
 	JE           planes_done_706
-	VBROADCASTSD (R9)(R11*8), Y5
+	VBROADCASTSD (R9)(R11*8), Y6
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
 	VXORPS       Y3, Y3, Y3
@@ -8493,112 +8511,107 @@ plane_705:
 	XORQ         R12, R12
 	TESTQ        $0x00000003, DI
 	JE           no_last_712
-	MOVQ         DI, R13
-	SUBQ         $0x00000004, R13
-	JL           no_last_712
-	VMOVUPD      (CX)(R13*8), Y6
-	VMOVUPD      (DX)(R13*8), Y7
-	VCMPPD       $0x1e, Y0, Y6, Y8
 	MOVQ         DI, R14
-	ANDQ         $0x00000003, R14
-	SHLQ         $0x03, R14
-	LEAQ         tailmask<>+0(SB), R15
-	VMOVDQU      (R15)(R14*1), Y9
-	VORPS        Y9, Y8, Y9
-	VANDNPD      Y6, Y9, Y6
-	VANDNPD      Y7, Y9, Y9
-	VFMADD231PD  Y9, Y6, Y1
-	VMULPD       Y5, Y7, Y6
-	VBLENDVPD    Y8, Y7, Y6, Y6
+	SUBQ         $0x00000004, R14
+	JL           no_last_712
+	VMOVUPD      (CX)(R14*8), Y7
+	VMOVUPD      (DX)(R14*8), Y8
+	VCMPPD       $0x1e, Y0, Y7, Y9
+	VORPS        Y5, Y9, Y10
+	VANDNPD      Y7, Y10, Y7
+	VANDNPD      Y8, Y10, Y10
+	VFMADD231PD  Y10, Y7, Y1
+	VMULPD       Y6, Y8, Y7
+	VBLENDVPD    Y9, Y8, Y7, Y7
 
 no_last_712:
-	MOVQ DI, R14
-	SUBQ $0x00000010, R14
+	MOVQ DI, R13
+	SUBQ $0x00000010, R13
 
 unrolled_707:
-	CMPQ        R12, R14
+	CMPQ        R12, R13
 	JGT         single_708
-	VMOVUPD     (CX)(R12*8), Y7
-	VMOVUPD     (DX)(R12*8), Y8
-	VCMPPD      $0x1e, Y0, Y7, Y9
-	VANDNPD     Y7, Y9, Y7
-	VANDNPD     Y8, Y9, Y10
-	VFMADD231PD Y10, Y7, Y1
-	VMULPD      Y5, Y8, Y7
-	VBLENDVPD   Y9, Y8, Y7, Y7
-	VMOVUPD     Y7, (AX)(R12*8)
-	VMOVUPD     32(CX)(R12*8), Y7
-	VMOVUPD     32(DX)(R12*8), Y8
-	VCMPPD      $0x1e, Y0, Y7, Y9
-	VANDNPD     Y7, Y9, Y7
-	VANDNPD     Y8, Y9, Y10
-	VFMADD231PD Y10, Y7, Y2
-	VMULPD      Y5, Y8, Y7
-	VBLENDVPD   Y9, Y8, Y7, Y7
-	VMOVUPD     Y7, 32(AX)(R12*8)
-	VMOVUPD     64(CX)(R12*8), Y7
-	VMOVUPD     64(DX)(R12*8), Y8
-	VCMPPD      $0x1e, Y0, Y7, Y9
-	VANDNPD     Y7, Y9, Y7
-	VANDNPD     Y8, Y9, Y10
-	VFMADD231PD Y10, Y7, Y3
-	VMULPD      Y5, Y8, Y7
-	VBLENDVPD   Y9, Y8, Y7, Y7
-	VMOVUPD     Y7, 64(AX)(R12*8)
-	VMOVUPD     96(CX)(R12*8), Y7
-	VMOVUPD     96(DX)(R12*8), Y8
-	VCMPPD      $0x1e, Y0, Y7, Y9
-	VANDNPD     Y7, Y9, Y7
-	VANDNPD     Y8, Y9, Y10
-	VFMADD231PD Y10, Y7, Y4
-	VMULPD      Y5, Y8, Y7
-	VBLENDVPD   Y9, Y8, Y7, Y7
-	VMOVUPD     Y7, 96(AX)(R12*8)
-	ADDQ        $0x00000010, R12
-	JMP         unrolled_707
-
-single_708:
-	MOVQ DI, R14
-	SUBQ $0x00000004, R14
-
-single_loop_709:
-	CMPQ        R12, R14
-	JGT         remainder_710
-	VMOVUPD     (CX)(R12*8), Y7
-	VMOVUPD     (DX)(R12*8), Y8
-	VCMPPD      $0x1e, Y0, Y7, Y9
-	VANDNPD     Y7, Y9, Y7
-	VANDNPD     Y8, Y9, Y10
-	VFMADD231PD Y10, Y7, Y1
-	VMULPD      Y5, Y8, Y7
-	VBLENDVPD   Y9, Y8, Y7, Y7
-	VMOVUPD     Y7, (AX)(R12*8)
-	ADDQ        $0x00000004, R12
-	JMP         single_loop_709
-
-remainder_710:
-	MOVQ    DI, R14
-	SUBQ    R12, R14
-	JE      span_done_711
-	CMPQ    DI, $0x00000004
-	JL      masked_713
-	VMOVUPD Y6, (AX)(R13*8)
-	JMP     span_done_711
-
-masked_713:
-	SHLQ        $0x03, R14
-	NEGQ        R14
-	LEAQ        tailmask<>+32(SB), R15
-	VMOVDQU     (R15)(R14*1), Y7
-	VMASKMOVPD  (CX)(R12*8), Y7, Y8
-	VMASKMOVPD  (DX)(R12*8), Y7, Y9
+	VMOVUPD     (CX)(R12*8), Y8
+	VMOVUPD     (DX)(R12*8), Y9
 	VCMPPD      $0x1e, Y0, Y8, Y10
 	VANDNPD     Y8, Y10, Y8
 	VANDNPD     Y9, Y10, Y11
 	VFMADD231PD Y11, Y8, Y1
-	VMULPD      Y5, Y9, Y5
-	VBLENDVPD   Y10, Y9, Y5, Y5
-	VMASKMOVPD  Y5, Y7, (AX)(R12*8)
+	VMULPD      Y6, Y9, Y8
+	VBLENDVPD   Y10, Y9, Y8, Y8
+	VMOVUPD     Y8, (AX)(R12*8)
+	VMOVUPD     32(CX)(R12*8), Y8
+	VMOVUPD     32(DX)(R12*8), Y9
+	VCMPPD      $0x1e, Y0, Y8, Y10
+	VANDNPD     Y8, Y10, Y8
+	VANDNPD     Y9, Y10, Y11
+	VFMADD231PD Y11, Y8, Y2
+	VMULPD      Y6, Y9, Y8
+	VBLENDVPD   Y10, Y9, Y8, Y8
+	VMOVUPD     Y8, 32(AX)(R12*8)
+	VMOVUPD     64(CX)(R12*8), Y8
+	VMOVUPD     64(DX)(R12*8), Y9
+	VCMPPD      $0x1e, Y0, Y8, Y10
+	VANDNPD     Y8, Y10, Y8
+	VANDNPD     Y9, Y10, Y11
+	VFMADD231PD Y11, Y8, Y3
+	VMULPD      Y6, Y9, Y8
+	VBLENDVPD   Y10, Y9, Y8, Y8
+	VMOVUPD     Y8, 64(AX)(R12*8)
+	VMOVUPD     96(CX)(R12*8), Y8
+	VMOVUPD     96(DX)(R12*8), Y9
+	VCMPPD      $0x1e, Y0, Y8, Y10
+	VANDNPD     Y8, Y10, Y8
+	VANDNPD     Y9, Y10, Y11
+	VFMADD231PD Y11, Y8, Y4
+	VMULPD      Y6, Y9, Y8
+	VBLENDVPD   Y10, Y9, Y8, Y8
+	VMOVUPD     Y8, 96(AX)(R12*8)
+	ADDQ        $0x00000010, R12
+	JMP         unrolled_707
+
+single_708:
+	MOVQ DI, R13
+	SUBQ $0x00000004, R13
+
+single_loop_709:
+	CMPQ        R12, R13
+	JGT         remainder_710
+	VMOVUPD     (CX)(R12*8), Y8
+	VMOVUPD     (DX)(R12*8), Y9
+	VCMPPD      $0x1e, Y0, Y8, Y10
+	VANDNPD     Y8, Y10, Y8
+	VANDNPD     Y9, Y10, Y11
+	VFMADD231PD Y11, Y8, Y1
+	VMULPD      Y6, Y9, Y8
+	VBLENDVPD   Y10, Y9, Y8, Y8
+	VMOVUPD     Y8, (AX)(R12*8)
+	ADDQ        $0x00000004, R12
+	JMP         single_loop_709
+
+remainder_710:
+	MOVQ    DI, R13
+	SUBQ    R12, R13
+	JE      span_done_711
+	CMPQ    DI, $0x00000004
+	JL      masked_713
+	VMOVUPD Y7, (AX)(R14*8)
+	JMP     span_done_711
+
+masked_713:
+	SHLQ        $0x03, R13
+	NEGQ        R13
+	LEAQ        tailmask<>+32(SB), R15
+	VMOVDQU     (R15)(R13*1), Y8
+	VMASKMOVPD  (CX)(R12*8), Y8, Y9
+	VMASKMOVPD  (DX)(R12*8), Y8, Y10
+	VCMPPD      $0x1e, Y0, Y9, Y11
+	VANDNPD     Y9, Y11, Y9
+	VANDNPD     Y10, Y11, Y12
+	VFMADD231PD Y12, Y9, Y1
+	VMULPD      Y6, Y10, Y6
+	VBLENDVPD   Y11, Y10, Y6, Y6
+	VMASKMOVPD  Y6, Y8, (AX)(R12*8)
 
 span_done_711:
 	VADDPD       Y2, Y1, Y1
@@ -11500,16 +11513,21 @@ span_done_980:
 // func backwardPlanesDalphaAVX2F64(dy []float64, x []float64, acc []float64, inner int)
 // Requires: AVX, FMA3
 TEXT ·backwardPlanesDalphaAVX2F64(SB), NOSPLIT, $0-80
-	MOVQ   x_base+24(FP), AX
-	MOVQ   dy_base+0(FP), CX
-	MOVQ   x_len+32(FP), DX
-	MOVQ   acc_base+48(FP), BX
-	VXORPS Y0, Y0, Y0
-	MOVQ   inner+72(FP), SI
-	MOVQ   acc_len+56(FP), DI
-	MOVQ   SI, R8
-	SHLQ   $0x03, R8
-	XORQ   R9, R9
+	MOVQ    x_base+24(FP), AX
+	MOVQ    dy_base+0(FP), CX
+	MOVQ    x_len+32(FP), DX
+	MOVQ    acc_base+48(FP), BX
+	VXORPS  Y0, Y0, Y0
+	MOVQ    inner+72(FP), SI
+	MOVQ    acc_len+56(FP), DI
+	MOVQ    SI, R8
+	SHLQ    $0x03, R8
+	XORQ    R9, R9
+	MOVQ    SI, R10
+	ANDQ    $0x00000003, R10
+	SHLQ    $0x03, R10
+	LEAQ    tailmask<>+0(SB), R11
+	VMOVDQU (R11)(R10*1), Y5
 
 plane_983:
 	CMPQ        DX, $0x00
@@ -11524,18 +11542,13 @@ plane_983:
 	MOVQ        SI, R11
 	SUBQ        $0x00000004, R11
 	JL          no_last_990
-	VMOVUPD     (AX)(R11*8), Y5
-	VMOVUPD     (CX)(R11*8), Y6
-	VCMPPD      $0x1e, Y0, Y5, Y7
-	MOVQ        SI, R11
-	ANDQ        $0x00000003, R11
-	SHLQ        $0x03, R11
-	LEAQ        tailmask<>+0(SB), R12
-	VMOVDQU     (R12)(R11*1), Y8
-	VORPS       Y8, Y7, Y7
-	VANDNPD     Y5, Y7, Y5
-	VANDNPD     Y6, Y7, Y6
-	VFMADD231PD Y6, Y5, Y1
+	VMOVUPD     (AX)(R11*8), Y6
+	VMOVUPD     (CX)(R11*8), Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VORPS       Y5, Y8, Y8
+	VANDNPD     Y6, Y8, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y1
 
 no_last_990:
 	MOVQ SI, R11
@@ -11544,30 +11557,30 @@ no_last_990:
 unrolled_985:
 	CMPQ        R10, R11
 	JGT         single_986
-	VMOVUPD     (AX)(R10*8), Y5
-	VMOVUPD     (CX)(R10*8), Y6
-	VCMPPD      $0x1e, Y0, Y5, Y7
-	VANDNPD     Y5, Y7, Y5
-	VANDNPD     Y6, Y7, Y6
-	VFMADD231PD Y6, Y5, Y1
-	VMOVUPD     32(AX)(R10*8), Y5
-	VMOVUPD     32(CX)(R10*8), Y6
-	VCMPPD      $0x1e, Y0, Y5, Y7
-	VANDNPD     Y5, Y7, Y5
-	VANDNPD     Y6, Y7, Y6
-	VFMADD231PD Y6, Y5, Y2
-	VMOVUPD     64(AX)(R10*8), Y5
-	VMOVUPD     64(CX)(R10*8), Y6
-	VCMPPD      $0x1e, Y0, Y5, Y7
-	VANDNPD     Y5, Y7, Y5
-	VANDNPD     Y6, Y7, Y6
-	VFMADD231PD Y6, Y5, Y3
-	VMOVUPD     96(AX)(R10*8), Y5
-	VMOVUPD     96(CX)(R10*8), Y6
-	VCMPPD      $0x1e, Y0, Y5, Y7
-	VANDNPD     Y5, Y7, Y5
-	VANDNPD     Y6, Y7, Y6
-	VFMADD231PD Y6, Y5, Y4
+	VMOVUPD     (AX)(R10*8), Y6
+	VMOVUPD     (CX)(R10*8), Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VANDNPD     Y6, Y8, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y1
+	VMOVUPD     32(AX)(R10*8), Y6
+	VMOVUPD     32(CX)(R10*8), Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VANDNPD     Y6, Y8, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y2
+	VMOVUPD     64(AX)(R10*8), Y6
+	VMOVUPD     64(CX)(R10*8), Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VANDNPD     Y6, Y8, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y3
+	VMOVUPD     96(AX)(R10*8), Y6
+	VMOVUPD     96(CX)(R10*8), Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VANDNPD     Y6, Y8, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y4
 	ADDQ        $0x00000010, R10
 	JMP         unrolled_985
 
@@ -11578,12 +11591,12 @@ single_986:
 single_loop_987:
 	CMPQ        R10, R11
 	JGT         remainder_988
-	VMOVUPD     (AX)(R10*8), Y5
-	VMOVUPD     (CX)(R10*8), Y6
-	VCMPPD      $0x1e, Y0, Y5, Y7
-	VANDNPD     Y5, Y7, Y5
-	VANDNPD     Y6, Y7, Y6
-	VFMADD231PD Y6, Y5, Y1
+	VMOVUPD     (AX)(R10*8), Y6
+	VMOVUPD     (CX)(R10*8), Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VANDNPD     Y6, Y8, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y1
 	ADDQ        $0x00000004, R10
 	JMP         single_loop_987
 
@@ -11599,13 +11612,13 @@ masked_991:
 	SHLQ        $0x03, R11
 	NEGQ        R11
 	LEAQ        tailmask<>+32(SB), R12
-	VMOVDQU     (R12)(R11*1), Y5
-	VMASKMOVPD  (AX)(R10*8), Y5, Y6
-	VMASKMOVPD  (CX)(R10*8), Y5, Y5
-	VCMPPD      $0x1e, Y0, Y6, Y7
-	VANDNPD     Y6, Y7, Y6
-	VANDNPD     Y5, Y7, Y5
-	VFMADD231PD Y5, Y6, Y1
+	VMOVDQU     (R12)(R11*1), Y6
+	VMASKMOVPD  (AX)(R10*8), Y6, Y7
+	VMASKMOVPD  (CX)(R10*8), Y6, Y6
+	VCMPPD      $0x1e, Y0, Y7, Y8
+	VANDNPD     Y7, Y8, Y7
+	VANDNPD     Y6, Y8, Y6
+	VFMADD231PD Y6, Y7, Y1
 
 span_done_989:
 	VADDPD       Y2, Y1, Y1
