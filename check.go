@@ -99,13 +99,23 @@ func overlaps[T any](a, b []T) bool {
 	return len(a) > 0 && len(b) > 0 && pa < pb+uintptr(len(b))*size && pb < pa+uintptr(len(a))*size
 }
 
+// wholeOf reports whether n is a multiple of period (at least 1), without
+// a division for one slope or a power of two: a 64-bit division was a
+// tenth of a frozen shared slope's call at n = 16.
+func wholeOf(n, period uint64) bool {
+	if period&(period-1) == 0 {
+		return n&(period-1) == 0
+	}
+	return n%period == 0
+}
+
 // layoutOK reports whether checkLayout passes: wholePeriods, small enough
 // to inline, so that the exported functions call nothing before their
 // kernel (a call made them spill every argument).
 func layoutOK(n, channels, inner int) bool {
 	hi, period := bits.Mul64(uint64(channels), uint64(inner))
 	return channels != 0 && inner >= 1 &&
-		(n == 0 || hi == 0 && (period == uint64(n) || period < uint64(n) && uint64(n)%period == 0))
+		(n == 0 || hi == 0 && (period == uint64(n) || period < uint64(n) && wholeOf(uint64(n), period)))
 }
 
 // misused is the end of every misuse function: its checks were to panic
