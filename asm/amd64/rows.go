@@ -91,9 +91,12 @@ func (k *kernel) rows() {
 	SHLQ(shift, t)
 	MOVQ(t, bytesAt)
 	dalpha := Load(Param("dalpha").Base(), GP64())
-	// The chunk: rows doubled while they fit rowsChunkBytes.
-	MOVQ(rowBytes, t)
+	// The chunk: the whole of x if it fits rowsChunkBytes (a small call
+	// skips the loop below), else rows doubled while they fit.
 	double, doubled := newLabel("rows_double"), newLabel("rows_chunk_sized")
+	CMPQ(t, U32(rowsChunkBytes))
+	JBE(LabelRef(doubled))
+	MOVQ(rowBytes, t)
 	Label(double)
 	CMPQ(t, U32(rowsChunkBytes/2))
 	JA(LabelRef(doubled))
