@@ -12417,6 +12417,8 @@ TEXT ·backwardRowsAVX2F32(SB), $1640-120
 	SHLQ   $0x02, AX
 	MOVQ   AX, 1624(SP)
 	MOVQ   dalpha_base+96(FP), R10
+	CMPQ   AX, $0x00002000
+	JBE    rows_chunk_sized_1064
 	MOVQ   DI, AX
 
 rows_double_1063:
@@ -12793,6 +12795,8 @@ TEXT ·backwardRowsDalphaAVX2F32(SB), $1640-72
 	SHLQ   $0x02, AX
 	MOVQ   AX, 1624(SP)
 	MOVQ   dalpha_base+48(FP), R8
+	CMPQ   AX, $0x00002000
+	JBE    rows_chunk_sized_1088
 	MOVQ   BX, AX
 
 rows_double_1087:
@@ -13124,6 +13128,8 @@ TEXT ·backwardRowsAVX2F64(SB), $1608-120
 	SHLQ   $0x03, AX
 	MOVQ   AX, 1592(SP)
 	MOVQ   dalpha_base+96(FP), R10
+	CMPQ   AX, $0x00002000
+	JBE    rows_chunk_sized_1112
 	MOVQ   DI, AX
 
 rows_double_1111:
@@ -13392,6 +13398,8 @@ TEXT ·backwardRowsDalphaAVX2F64(SB), $1608-72
 	SHLQ   $0x03, AX
 	MOVQ   AX, 1592(SP)
 	MOVQ   dalpha_base+48(FP), R8
+	CMPQ   AX, $0x00002000
+	JBE    rows_chunk_sized_1136
 	MOVQ   BX, AX
 
 rows_double_1135:
@@ -24573,6 +24581,8 @@ TEXT ·backwardRowsAVX512F32(SB), $1704-120
 	SHLQ   $0x02, AX
 	MOVQ   AX, 1688(SP)
 	MOVQ   dalpha_base+96(FP), R10
+	CMPQ   AX, $0x00002000
+	JBE    rows_chunk_sized_2174
 	MOVQ   DI, AX
 
 rows_double_2173:
@@ -24904,6 +24914,8 @@ TEXT ·backwardRowsDalphaAVX512F32(SB), $1704-72
 	SHLQ   $0x02, AX
 	MOVQ   AX, 1688(SP)
 	MOVQ   dalpha_base+48(FP), R8
+	CMPQ   AX, $0x00002000
+	JBE    rows_chunk_sized_2198
 	MOVQ   BX, AX
 
 rows_double_2197:
@@ -25215,6 +25227,8 @@ TEXT ·backwardRowsAVX512F64(SB), $1640-120
 	SHLQ   $0x03, AX
 	MOVQ   AX, 1624(SP)
 	MOVQ   dalpha_base+96(FP), R10
+	CMPQ   AX, $0x00002000
+	JBE    rows_chunk_sized_2222
 	MOVQ   DI, AX
 
 rows_double_2221:
@@ -25461,6 +25475,8 @@ TEXT ·backwardRowsDalphaAVX512F64(SB), $1640-72
 	SHLQ   $0x03, AX
 	MOVQ   AX, 1624(SP)
 	MOVQ   dalpha_base+48(FP), R8
+	CMPQ   AX, $0x00002000
+	JBE    rows_chunk_sized_2246
 	MOVQ   BX, AX
 
 rows_double_2245:
