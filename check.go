@@ -2,7 +2,6 @@ package prelu
 
 import (
 	"fmt"
-	"math"
 	"math/bits"
 	"unsafe"
 )
@@ -55,28 +54,11 @@ func checkDisjoint[T any](outName string, out []T, inName string, in []T) {
 }
 
 // checkLayout checks the channel layout [outer][C][inner] of n elements:
-// with one division at most, none for a single period.
+// with one division at most, none for a single period or a power of two.
 func checkLayout(n, channels, inner int) {
-	if channels == 0 || inner < 1 || n > 0 && !wholePeriods(n, channels, inner) {
+	if !layoutOK(n, channels, inner) {
 		failLayout(n, channels, inner)
 	}
-}
-
-// wholePeriods reports whether n is a multiple of channels*inner (both at
-// least 1), without overflowing.
-func wholePeriods(n, channels, inner int) bool {
-	hi, period := bits.Mul64(uint64(channels), uint64(inner))
-	switch {
-	case hi != 0 || period > uint64(n):
-		return false
-	case period == uint64(n):
-		return true
-	case period&(period-1) == 0: // one slope, or a power of two: no division
-		return uint64(n)&(period-1) == 0
-	case uint64(n) <= math.MaxUint32:
-		return uint32(n)%uint32(period) == 0 // a 32-bit division is the quicker
-	}
-	return uint64(n)%period == 0
 }
 
 //go:noinline
@@ -109,9 +91,9 @@ func wholeOf(n, period uint64) bool {
 	return n%period == 0
 }
 
-// layoutOK reports whether checkLayout passes: wholePeriods, small enough
-// to inline, so that the exported functions call nothing before their
-// kernel (a call made them spill every argument).
+// layoutOK reports whether n elements make whole periods of channels*inner
+// (both at least 1; none overflowing), or none: small enough to inline, so
+// that the exported functions call nothing before their kernel.
 func layoutOK(n, channels, inner int) bool {
 	hi, period := bits.Mul64(uint64(channels), uint64(inner))
 	return channels != 0 && inner >= 1 &&
