@@ -677,18 +677,7 @@ func addSumsLoop(is isa, size int, dalpha Register, sums Mem, n Op, c GPVirtual,
 	CMPQ(c, limit)
 	JGT(LabelRef(scalar))
 	at := Mem{Base: dalpha, Index: c, Scale: uint8(size)}
-	d := is.vec()
-	if size == 4 {
-		VCVTPS2PD(at, d)
-	} else {
-		VMOVUPD(at, d)
-	}
-	VADDPD(sums.Idx(c, 8), d, d)
-	if size == 4 {
-		VMOVUPS(is.narrow(d), at)
-	} else {
-		VMOVUPD(d, at)
-	}
+	addVector(is, size, at, sums.Idx(c, 8))
 	ADDQ(U32(perVec), c)
 	JMP(LabelRef(vector))
 
@@ -700,6 +689,23 @@ func addSumsLoop(is isa, size int, dalpha Register, sums Mem, n Op, c GPVirtual,
 	addOne(size, at, s)
 	INCQ(c)
 	JMP(LabelRef(scalar))
+}
+
+// addVector adds a vector of float64 sums to the elements of size bytes at
+// at (as many as the vector has lanes), in float64, rounding once.
+func addVector(is isa, size int, at Mem, sums Op) {
+	d := is.vec()
+	if size == 4 {
+		VCVTPS2PD(at, d)
+	} else {
+		VMOVUPD(at, d)
+	}
+	VADDPD(sums, d, d)
+	if size == 4 {
+		VMOVUPS(is.narrow(d), at)
+	} else {
+		VMOVUPD(d, at)
+	}
 }
 
 // addOne adds the float64 sum s to the element at m, rounding once.

@@ -261,33 +261,27 @@ func (k *kernel) addRowSums(dalpha Register, c GPVirtual, slot int, t tail) {
 	var narrowed []VecVirtual // float32 halves, joined for a masked store
 	for h := range k.e.Halves() {
 		at := Mem{Base: dalpha, Index: c, Scale: uint8(k.e.Size), Disp: slot*k.isa.vecBytes() + h*half}
-		sum, old := k.accFor(slot, h), k.isa.vec()
-		m := mask
-		if masked && h == 1 {
+		sum := k.accFor(slot, h)
+		if !masked {
+			addVector(k.isa, k.e.Size, at, sum)
+			continue
+		}
+		// Under the mask: half h's lanes of it, and float32 halves
+		// joined for one masked store.
+		m, old := mask, k.isa.vec()
+		if h == 1 {
 			m = K()
 			KSHIFTRW(U8(8), mask, m)
 		}
-		switch {
-		case k.e.Size == 8 && masked:
+		if k.e.Size == 8 {
 			VMOVUPD_Z(at, m, old)
-		case k.e.Size == 8:
-			VMOVUPD(at, old)
-		case masked:
-			VCVTPS2PD_Z(at, m, old)
-		default:
-			VCVTPS2PD(at, old)
+			VADDPD(sum, old, old)
+			VMOVUPD(old, m, at)
+			continue
 		}
-		VADDPD(old, sum, sum)
-		switch {
-		case k.e.Size == 8 && masked:
-			VMOVUPD(sum, m, at)
-		case k.e.Size == 8:
-			VMOVUPD(sum, at)
-		case masked:
-			narrowed = append(narrowed, k.isa.narrow(sum))
-		default:
-			VMOVUPS(k.isa.narrow(sum), at)
-		}
+		VCVTPS2PD_Z(at, m, old)
+		VADDPD(sum, old, old)
+		narrowed = append(narrowed, k.isa.narrow(old))
 	}
 	if len(narrowed) == 2 {
 		all := ZMM()
