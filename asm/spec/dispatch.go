@@ -53,20 +53,10 @@ func WriteDispatch(path, generator, constraint string, isas []ISA) error {
 		}
 	}
 	writeRingLimit(&b, isas)
-	fmt.Fprintf(&b, "\n// rowsKernels[isa] says whether isa has Rows kernels (the pure-Go twins\n// serve the others, which the planner does not send there).\n")
-	fmt.Fprintf(&b, "var rowsKernels = [len(isaNames)]bool{\n")
-	for _, isa := range rows {
-		fmt.Fprintf(&b, "%s: true,\n", isa.ID)
-	}
-	fmt.Fprintf(&b, "}\n")
-	fmt.Fprintf(&b, "\n// rowsChunks[isa] says whether isa's Rows kernels carry each block over\n// chunks of rows that stay in the cache.\n")
-	fmt.Fprintf(&b, "var rowsChunks = [len(isaNames)]bool{\n")
-	for _, isa := range rows {
-		if isa.RowsChunks {
-			fmt.Fprintf(&b, "%s: true,\n", isa.ID)
-		}
-	}
-	fmt.Fprintf(&b, "}\n")
+	isaTable(&b, isas, "rowsKernels", "says whether isa has Rows kernels (the pure-Go twins\n// serve the others, which the planner does not send there).",
+		false, func(isa ISA) bool { return isa.Rows })
+	isaTable(&b, isas, "rowsChunks", "says whether isa's Rows kernels carry each block over\n// chunks of rows that stay in the cache.",
+		false, func(isa ISA) bool { return isa.Rows && isa.RowsChunks })
 	src, err := format.Source(b.Bytes())
 	if err != nil {
 		return fmt.Errorf("formatting %s: %v\n%s", path, err, b.Bytes())
@@ -151,20 +141,23 @@ func writeRingLimit(b *bytes.Buffer, isas []ISA) {
 	}
 	fmt.Fprintf(b, "}\n")
 	isaTable(b, isas, "ringRows", "says whether isa's Ring kernels take channel-last rows\n// longer than the limit, in blocks of channels over every row.",
-		func(isa ISA) bool { return isa.RingRows })
+		true, func(isa ISA) bool { return isa.RingRows })
 	isaTable(b, isas, "ringPlaneRows", "says whether isa's Ring kernels with slope gradients\n// take planes longer than the limit over several rows.",
-		func(isa ISA) bool { return isa.RingPlaneRows })
+		true, func(isa ISA) bool { return isa.RingPlaneRows })
 	fmt.Fprintf(b, "\n// ringLimit is ringLimits' entry for isa, elements of size bytes, and\n// kernels with slope gradients (sums) or without.\n")
 	fmt.Fprintf(b, "func ringLimit(isa isaID, size int, sums bool) int {\n")
 	fmt.Fprintf(b, "s := 0\nif sums {\ns = 1\n}\n")
 	fmt.Fprintf(b, "return ringLimits[isa][size>>3][s]\n}\n")
 }
 
-// isaTable writes a table of one bool per ISA, true for generic and for
-// the ISAs where has says so.
-func isaTable(b *bytes.Buffer, isas []ISA, name, doc string, has func(ISA) bool) {
+// isaTable writes a table of one bool per ISA, true for the ISAs where has
+// says so, and for generic if generic.
+func isaTable(b *bytes.Buffer, isas []ISA, name, doc string, generic bool, has func(ISA) bool) {
 	fmt.Fprintf(b, "\n// %s[isa] %s\n", name, doc)
-	fmt.Fprintf(b, "var %s = [len(isaNames)]bool{\nisaGeneric: true,\n", name)
+	fmt.Fprintf(b, "var %s = [len(isaNames)]bool{\n", name)
+	if generic {
+		fmt.Fprintf(b, "isaGeneric: true,\n")
+	}
 	for _, isa := range isas {
 		if has(isa) {
 			fmt.Fprintf(b, "%s: true,\n", isa.ID)
