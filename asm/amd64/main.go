@@ -29,11 +29,12 @@ func main() {
 	defineTailMasks()
 	var ids []spec.ISA
 	for _, isa := range isas {
-		ids = append(ids, spec.ISA{Name: isa.name(), ID: "isa" + isa.name(), VecBytes: isa.vecBytes(), RingRows: true, RingPlaneRows: true, Rows: true, RowsChunks: true})
+		ids = append(ids, spec.ISA{Name: isa.name(), ID: "isa" + isa.name(), VecBytes: isa.vecBytes(), RingRows: true, RingPlaneRows: true, Rows: true, RowsChunks: true, SmallPlanes: true})
 		for _, k := range spec.All() {
 			generate(isa, k)
 		}
 		generateRows(isa)
+		generateSmallPlanes(isa)
 	}
 	generateAddSums()
 	if *dispatch != "" {

@@ -25,7 +25,7 @@ import (
 // than the limit run in blocks of channels, each over every row.
 func (k *kernel) ringed() {
 	w, size := k.lanes(), k.e.Size
-	limit := spec.RingLimit(k.isa.vecBytes(), size, k.v.Dx, k.v.Dalpha)
+	limit := spec.RingKernelLimit(k.isa.vecBytes(), size, k.v)
 	// The rings start at a vector boundary, so that no vector access to
 	// them splits a cache line.
 	aligned := func(bytes int) Mem {

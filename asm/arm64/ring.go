@@ -183,7 +183,7 @@ const ringAt = 16
 
 // ringLimit is the longest period this kernel expands at once.
 func (k *kernel) ringLimit() int {
-	return spec.RingLimit(vecBytes, k.e.Size, k.v.Dx, k.v.Dalpha)
+	return spec.RingKernelLimit(vecBytes, k.e.Size, k.v)
 }
 
 // slopeRingBytes and sumRingBytes are the sizes of the rings, whole

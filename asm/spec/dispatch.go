@@ -25,6 +25,8 @@ type ISA struct {
 	// RowsChunks: its Rows kernels carry each block over chunks of rows
 	// that stay in the cache, so that they also suit many long rows.
 	RowsChunks bool
+	// SmallPlanes: it emits the SmallPlanes kernels (SmallPlanesKernels).
+	SmallPlanes bool
 }
 
 // WriteDispatch writes the Go file that routes each kernel to the
@@ -41,15 +43,14 @@ func WriteDispatch(path, generator, constraint string, isas []ISA) error {
 		}
 		writeShim(&b, k, isas)
 	}
-	var rows []ISA
-	for _, isa := range isas {
-		if isa.Rows {
-			rows = append(rows, isa)
-		}
-	}
 	for _, k := range RowsKernels() {
 		if k.Elem.Name == "F32" {
-			writeShim(&b, k, rows)
+			writeShim(&b, k, having(isas, func(isa ISA) bool { return isa.Rows }))
+		}
+	}
+	for _, k := range SmallPlanesKernels() {
+		if k.Elem.Name == "F32" {
+			writeShim(&b, k, having(isas, func(isa ISA) bool { return isa.SmallPlanes }))
 		}
 	}
 	writeRingLimit(&b, isas)
@@ -57,11 +58,25 @@ func WriteDispatch(path, generator, constraint string, isas []ISA) error {
 		false, func(isa ISA) bool { return isa.Rows })
 	isaTable(&b, isas, "rowsChunks", "says whether isa's Rows kernels carry each block over\n// chunks of rows that stay in the cache.",
 		false, func(isa ISA) bool { return isa.Rows && isa.RowsChunks })
+	fmt.Fprintf(&b, "\n// smallPlanesMax is the longest plane that a SmallPlanes kernel takes.\nconst smallPlanesMax = %d\n", SmallPlanesMax)
+	isaTable(&b, isas, "smallPlanesKernels", "says whether isa has SmallPlanes kernels (the\n// pure-Go twins serve the others, which the planner does not send there).",
+		false, func(isa ISA) bool { return isa.SmallPlanes })
 	src, err := format.Source(b.Bytes())
 	if err != nil {
 		return fmt.Errorf("formatting %s: %v\n%s", path, err, b.Bytes())
 	}
 	return os.WriteFile(path, src, 0o644)
+}
+
+// having lists the ISAs that has says have some kernels.
+func having(isas []ISA, has func(ISA) bool) []ISA {
+	var some []ISA
+	for _, isa := range isas {
+		if has(isa) {
+			some = append(some, isa)
+		}
+	}
+	return some
 }
 
 func writeShim(b *bytes.Buffer, k Kernel, isas []ISA) {

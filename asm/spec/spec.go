@@ -11,7 +11,9 @@
 //	          NCHW); a repeating pattern of slopes (channel-last rows); a
 //	          ring: the planes' slopes with a short period, which the kernel
 //	          expands into its own frame; or, where an ISA has them, rows:
-//	          the slope gradients of channel-last rows without a buffer
+//	          the slope gradients of channel-last rows without a buffer; and
+//	          where an ISA has them, small planes: the slopes of short planes
+//	          permuted into place
 package spec
 
 import (
@@ -89,7 +91,20 @@ const (
 	// dalpha[c] itself, rounding once, with no buffer in Go. Only the ISAs
 	// that say Rows emit it (RowsKernels).
 	Rows Layout = "Rows"
+	// SmallPlanes has the slopes of Ring, alpha[(i/inner) % len(alpha)],
+	// for planes of 1 to SmallPlanesMax elements and any number of whole
+	// rows of len(alpha) planes, where the ISA says SmallPlanes
+	// (SmallPlanesKernels): each vector of a block of as many planes as a
+	// vector has lanes permutes the block's slopes into place with a
+	// constant table of indices, so that nothing is expanded per call. The
+	// slope-gradient variants first sum each channel over every row, reading
+	// the planes themselves, and add each channel's sum to dalpha[c] in
+	// float64, rounding once.
+	SmallPlanes Layout = "SmallPlanes"
 )
+
+// SmallPlanesMax is the longest plane that a SmallPlanes kernel takes.
+const SmallPlanesMax = 16
 
 // Layouts are the layouts that every ISA emits, in generation order.
 var Layouts = []Layout{Shared, Planes, Pattern, Ring}
@@ -128,6 +143,18 @@ func RowsKernels() []Kernel {
 	return ks
 }
 
+// SmallPlanesKernels lists the SmallPlanes kernels: every variant of each
+// element type.
+func SmallPlanesKernels() []Kernel {
+	var ks []Kernel
+	for _, e := range Elems {
+		for _, v := range Variants {
+			ks = append(ks, Kernel{e, v, SmallPlanes})
+		}
+	}
+	return ks
+}
+
 // Base is the kernel's name without ISA and type: "backwardPlanesDx".
 func (k Kernel) Base() string { return k.Kind + string(k.Layout) + k.Suffix }
 
@@ -150,7 +177,7 @@ func (k Kernel) Params() []Param {
 		ps = append(ps, Param{"dy", "slice"})
 	}
 	ps = append(ps, Param{"x", "slice"})
-	if k.Dx && (k.Layout == Planes || k.Layout == Ring || k.Layout == Rows) {
+	if k.Dx && (k.Layout == Planes || k.Layout == Ring || k.Layout == Rows || k.Layout == SmallPlanes) {
 		ps = append(ps, Param{"alpha", "slice"})
 	}
 	if k.Dx && k.Layout == Pattern {
@@ -159,13 +186,13 @@ func (k Kernel) Params() []Param {
 	if k.Dalpha && (k.Layout == Planes || k.Layout == Pattern) {
 		ps = append(ps, Param{"acc", "acc"})
 	}
-	if k.Dalpha && (k.Layout == Ring || k.Layout == Rows) {
+	if k.Dalpha && (k.Layout == Ring || k.Layout == Rows || k.Layout == SmallPlanes) {
 		ps = append(ps, Param{"dalpha", "slice"})
 	}
 	if k.Dx && k.Layout == Shared {
 		ps = append(ps, Param{"alpha", "scalar"})
 	}
-	if k.Layout == Planes || k.Layout == Ring {
+	if k.Layout == Planes || k.Layout == Ring || k.Layout == SmallPlanes {
 		ps = append(ps, Param{"inner", "int"})
 	}
 	return ps
@@ -198,20 +225,22 @@ func (k Kernel) Doc() string {
 		"backwardDalpha": "sums dy*x where !(x > 0) in float64",
 	}[k.Kind+k.Suffix]
 	where := map[Layout]string{
-		Shared:  "with one shared slope",
-		Planes:  "with the slope alpha[c] for the c-th run of inner elements, c cycling",
-		Pattern: "with the slope pattern[i % len(pattern)]",
-		Ring:    "with the slope alpha[(i/inner) % C] for a period C*inner of at most RingLimit elements, expanded in the kernel's frame",
-		Rows:    "with the slope alpha[i % C] for whole rows of C channels, C*size at least 32 bytes,",
+		Shared:      "with one shared slope",
+		Planes:      "with the slope alpha[c] for the c-th run of inner elements, c cycling",
+		Pattern:     "with the slope pattern[i % len(pattern)]",
+		Ring:        "with the slope alpha[(i/inner) % C] for a period C*inner of at most RingLimit elements, expanded in the kernel's frame",
+		Rows:        "with the slope alpha[i % C] for whole rows of C channels, C*size at least 32 bytes,",
+		SmallPlanes: "with the slope alpha[(i/inner) % C] for whole rows of C planes of 1 to SmallPlanesMax elements, permuted into place,",
 	}[k.Layout]
 	sums := ""
 	if k.Dalpha {
 		sums = map[Layout]string{
-			Shared:  ", and returns the sum",
-			Planes:  ", adding each run's sum to acc[c]",
-			Pattern: ", adding to acc[i % len(acc)]",
-			Ring:    ", adding each channel's sum to dalpha[c] in float64 and rounding once",
-			Rows:    " summed over every row in registers, adding each channel's sum to dalpha[c] in float64 and rounding once",
+			Shared:      ", and returns the sum",
+			Planes:      ", adding each run's sum to acc[c]",
+			Pattern:     ", adding to acc[i % len(acc)]",
+			Ring:        ", adding each channel's sum to dalpha[c] in float64 and rounding once",
+			Rows:        " summed over every row in registers, adding each channel's sum to dalpha[c] in float64 and rounding once",
+			SmallPlanes: " summed over every row before any output is stored, adding each channel's sum to dalpha[c] in float64 and rounding once",
 		}[k.Layout]
 	}
 	return what + " " + where + sums + "."
@@ -235,6 +264,13 @@ func RingSlopes(lanes, limit int) int { return limit + (1+RingUnroll)*lanes }
 // RingSums is the number of float64 sums beside it: one per slope, and a
 // vector of room to clear them in whole vectors.
 func RingSums(lanes, limit int) int { return RingSlopes(lanes, limit) + lanes }
+
+// RingKernelLimit is the limit of the Ring kernel of variant v: the
+// slope-gradient variants share the fused kernel's, so that a period runs
+// in the same segments, and sums in the same order, with dx or without.
+func RingKernelLimit(vecBytes, size int, v Variant) int {
+	return RingLimit(vecBytes, size, v.Dx || v.Dalpha, v.Dalpha)
+}
 
 // RingLimit is the longest period (channels*inner) that a Ring kernel with
 // vectors of vecBytes takes for elements of size bytes, whole vectors of

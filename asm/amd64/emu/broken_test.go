@@ -46,9 +46,11 @@ func failures(t *testing.T, f *File, k spec.Kernel, isa string, vecBytes int, fn
 	return n, len(cases), first, fault
 }
 
-// kernels are the kernels each amd64 ISA emits: the spec's set and the
-// Rows kernels.
-func kernels() []spec.Kernel { return append(spec.All(), spec.RowsKernels()...) }
+// kernels are the kernels each amd64 ISA emits: the spec's set, the Rows
+// kernels and the SmallPlanes kernels.
+func kernels() []spec.Kernel {
+	return append(append(spec.All(), spec.RowsKernels()...), spec.SmallPlanesKernels()...)
+}
 
 // eachKernel runs body for every kernel of both ISAs, in parallel.
 func eachKernel(t *testing.T, body func(t *testing.T, f *File, k spec.Kernel, isa string, vecBytes int, fn *Func)) {

@@ -35,7 +35,7 @@ type kcase struct {
 
 func (c kcase) String() string {
 	s := fmt.Sprintf("%s n=%d", c.k.Name(c.isa), c.n)
-	if c.k.Layout == spec.Planes || c.k.Layout == spec.Ring || c.k.Layout == spec.Rows {
+	if c.k.Layout == spec.Planes || c.k.Layout == spec.Ring || c.k.Layout == spec.Rows || c.k.Layout == spec.SmallPlanes {
 		s += fmt.Sprintf(" channels=%d inner=%d", c.channels, c.inner)
 	}
 	if c.k.Layout == spec.Pattern {
@@ -131,7 +131,7 @@ func newWorld[E float](c kcase) *world[E] {
 			}
 		}
 		switch k.Layout {
-		case spec.Planes, spec.Ring, spec.Rows:
+		case spec.Planes, spec.Ring, spec.Rows, spec.SmallPlanes:
 			w.alpha = drawSlopes(c.channels)
 		case spec.Pattern:
 			w.pattern = drawSlopes(c.channels)
@@ -151,7 +151,7 @@ func newWorld[E float](c kcase) *world[E] {
 					w.acc[i] = 1
 				}
 			}
-		case spec.Ring, spec.Rows:
+		case spec.Ring, spec.Rows, spec.SmallPlanes:
 			w.dalpha = make([]E, c.channels)
 			for i := range w.dalpha {
 				w.dalpha[i] = E(rng.NormFloat64())
@@ -201,6 +201,15 @@ func reference[E float](c kcase, w *world[E]) float64 {
 	case "backwardPatternDalpha":
 		backwardPatternDalphaGeneric(w.dy, w.x, acc)
 	case "backwardRingDalpha":
+		backwardRingDalphaGeneric(w.dy, w.x, w.dalpha, inner)
+	// The SmallPlanes kernels have the Ring kernels' slopes and sums.
+	case "forwardSmallPlanes":
+		forwardRingGeneric(w.out, w.x, w.alpha, inner)
+	case "backwardSmallPlanes":
+		backwardRingGeneric(w.out, w.dy, w.x, w.alpha, w.dalpha, inner)
+	case "backwardSmallPlanesDx":
+		backwardRingDxGeneric(w.out, w.dy, w.x, w.alpha, inner)
+	case "backwardSmallPlanesDalpha":
 		backwardRingDalphaGeneric(w.dy, w.x, w.dalpha, inner)
 	case "backwardRows":
 		backwardRingGeneric(w.out, w.dy, w.x, w.alpha, w.dalpha, 1)
@@ -436,7 +445,7 @@ func emulate[E float](c kcase, f *File, fn *Func, o runOpts) error {
 				return fmt.Errorf("%v: acc[%d], in the padding past len(acc), changed from %v to %v", c, i, w.acc[i], got[i])
 			}
 		}
-	case c.k.Dalpha && (c.k.Layout == spec.Ring || c.k.Layout == spec.Rows):
+	case c.k.Dalpha && (c.k.Layout == spec.Ring || c.k.Layout == spec.Rows || c.k.Layout == spec.SmallPlanes):
 		got := bytesElems[E](regionOf["dalpha"].Bytes)
 		for ch := 0; ch < c.channels; ch++ {
 			dy, x := termsOf(c, w.dy, w.x, ch)

@@ -108,8 +108,33 @@ func genCases(k spec.Kernel, isa string, vecBytes int, long bool) []kcase {
 				}
 				add(rows*channels, channels, 1)
 			}
+		case spec.SmallPlanes:
+			// Whole rows of planes of 1 to SmallPlanesMax elements: every
+			// plane size with every count of planes past the last whole
+			// block (0 to lanes-1) once, then a spread of channels (blocks
+			// of lanes planes and single channels after the groups of
+			// four the sums take) over 0 to 4 rows.
+			if r == 0 {
+				for inner := 1; inner <= spec.SmallPlanesMax; inner++ {
+					for extra := range lanes {
+						channels := extra + lanes*rng.IntN(3)
+						if channels == 0 {
+							channels = lanes
+						}
+						add((1+rng.IntN(2))*channels*inner, channels, inner)
+					}
+				}
+			}
+			for i := 0; i < 40; i++ {
+				inner := 1 + rng.IntN(spec.SmallPlanesMax)
+				channels := 1 + rng.IntN(3*lanes)
+				if rng.IntN(6) == 0 {
+					channels = 64 + rng.IntN(80)
+				}
+				add(rng.IntN(5)*channels*inner, channels, inner)
+			}
 		case spec.Ring:
-			limit := spec.RingLimit(vecBytes, k.Size, k.Dx, k.Dalpha)
+			limit := spec.RingKernelLimit(vecBytes, k.Size, k.Variant)
 			if r == 0 {
 				// Every plane size that the library's ringFits sends to a
 				// Ring kernel in segments (inner > 1, shorter than four

@@ -1,0 +1,375 @@
+package main
+
+import (
+	"math/bits"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+
+	"github.com/prelu-go/prelu/asm/spec"
+)
+
+// generateSmallPlanes emits isa's SmallPlanes kernels (spec.SmallPlanes):
+// rows of C planes of q = 1 to spec.SmallPlanesMax elements, as MTCNN's
+// 3x3 planes. A block of w planes (w lanes per vector) is q whole vectors,
+// whichever the phase of a plane against the vector, so each vector takes
+// its slopes from the block's w slopes with one VPERMPS, by a constant
+// table of indices for q: nothing is expanded per call, and no plane ends
+// in a masked or overlapping vector of its own (the Ring kernels expanded
+// the slopes of each segment of planes first, and the planes kernel did
+// one vector and a last one per plane of 9). The last C%w planes of a row
+// take their slopes under a mask, and their last partial vector is masked.
+//
+// The slope-gradient variants first sum each channel over every row,
+// reading the planes themselves four channels at a time, with the AVX
+// forms on both ISAs: a plane is at most four vectors of four float64 (the
+// last under a mask), so its sums are one register, and four channels'
+// registers reduce to one vector added to dalpha. The output is stored
+// after every sum is taken, since dx may be the very slice of dy or x.
+func generateSmallPlanes(isa isa) {
+	for _, e := range spec.Elems {
+		table := smallPlanesTable(isa, e)
+		for _, sk := range spec.SmallPlanesKernels() {
+			if sk.Elem != e {
+				continue
+			}
+			name := sk.Name(isa.name())
+			TEXT(name, NOSPLIT, sk.Signature(sk.GoType))
+			Pragma("noescape")
+			Doc(name + " " + sk.Doc())
+			k := &kernel{isa: isa, e: elem{sk.Elem, opsFor[sk.Size]}, v: sk.Variant, l: sk.Layout}
+			k.zero = isa.vec()
+			zero(k.zero)
+			if k.v.Dalpha {
+				k.smallPlanesSums()
+			}
+			if k.v.Dx {
+				k.smallPlanesOutput(table)
+			}
+			VZEROUPPER()
+			RET()
+		}
+	}
+}
+
+// smallPlanesTable emits the permutation indices of isa's vectors of e:
+// for each q from 1 to spec.SmallPlanesMax, q vectors of 32-bit indices,
+// vector k's lane l naming the plane (k*w + l)/q of its block as the lane
+// of the block's slopes (a float64 as its two halves, for VPERMPS).
+func smallPlanesTable(isa isa, e spec.Elem) Mem {
+	w, dwords := isa.vecBytes()/e.Size, isa.vecBytes()/4
+	t := GLOBL("smallplanes"+isa.name()+e.Name, RODATA|NOPTR)
+	off := 0
+	for q := 1; q <= spec.SmallPlanesMax; q++ {
+		for k := range q {
+			for l := range dwords {
+				v := (k*w + l) / q
+				if e.Size == 8 {
+					v = 2*((k*w+l/2)/q) + l%2
+				}
+				DATA(off, U32(v))
+				off += 4
+			}
+		}
+	}
+	return t
+}
+
+// smallPlanesOutput computes the output, block by block of every row.
+func (k *kernel) smallPlanesOutput(table Mem) {
+	w, vb, shift := k.lanes(), k.isa.vecBytes(), U8(log2(k.e.Size))
+	dalpha := k.v.Dalpha
+	k.v.Dalpha = false // the sums are taken: the steps only store
+	defer func() { k.v.Dalpha = dalpha }()
+	k.out = Load(Param(k.v.Out()).Base(), GP64())
+	k.gate = Load(Param("x").Base(), GP64())
+	k.value = k.gate
+	if k.v.HasValue() {
+		k.value = Load(Param("dy").Base(), GP64())
+	}
+	n := Load(Param("x").Len(), GP64())
+	// q's indices start after those of 1 to q-1: q(q-1)/2 vectors in.
+	tbl, t := GP64(), GP64()
+	Load(Param("inner"), t)
+	LEAQ(table, tbl)
+	tEnd := GP64() // q vectors of indices, in bytes
+	MOVQ(t, tEnd)
+	SHLQ(U8(bits.TrailingZeros(uint(vb))), tEnd)
+	DECQ(t)
+	IMULQ(tEnd, t)
+	SHRQ(U8(1), t)
+	ADDQ(t, tbl)
+
+	j, left, ap, to := GP64(), GP64(), GP64(), GP64()
+	row, group, partial, rest, last, rowDone, done :=
+		newLabel("sp_row"), newLabel("sp_group"), newLabel("sp_partial"), newLabel("sp_rest"), newLabel("sp_last"), newLabel("sp_row_done"), newLabel("sp_done")
+	// vector does the vector at j with the slopes of a, by the indices at
+	// to, under t if t is not nil.
+	vector := func(a VecVirtual, t tail) {
+		idx := k.isa.vec()
+		VMOVUPS(Mem{Base: tbl, Index: to, Scale: 1}, idx)
+		k.alpha = k.isa.vec()
+		VPERMPS(a, idx, k.alpha)
+		k.isa.step(k, j, 0, t)
+	}
+
+	Label(row)
+	TESTQ(n, n)
+	JE(LabelRef(done))
+	XORQ(j, j)
+	Load(Param("alpha").Len(), left)
+	Load(Param("alpha").Base(), ap)
+
+	// Whole blocks: w planes, q vectors.
+	Label(group)
+	CMPQ(left, U32(w))
+	JB(LabelRef(partial))
+	a := k.isa.vec()
+	k.e.mov(Mem{Base: ap}, a)
+	XORQ(to, to)
+	each := newLabel("sp_vector")
+	Label(each)
+	vector(a, nil)
+	ADDQ(U32(w), j)
+	ADDQ(U32(vb), to)
+	CMPQ(to, tEnd)
+	JNE(LabelRef(each))
+	ADDQ(U32(vb), ap)
+	SUBQ(U32(w), left)
+	JMP(LabelRef(group))
+
+	// The last left < w planes: their slopes under a mask, left*q
+	// elements of whole vectors and a masked last one.
+	Label(partial)
+	TESTQ(left, left)
+	JE(LabelRef(rowDone))
+	pa := k.isa.loadPart(k.e, Mem{Base: ap}, k.isa.tail(k.e, left))
+	Load(Param("inner"), t)
+	IMULQ(t, left) // elements left
+	XORQ(to, to)
+	Label(rest)
+	CMPQ(left, U32(w))
+	JB(LabelRef(last))
+	vector(pa, nil)
+	ADDQ(U32(w), j)
+	ADDQ(U32(vb), to)
+	SUBQ(U32(w), left)
+	JMP(LabelRef(rest))
+	Label(last)
+	TESTQ(left, left)
+	JE(LabelRef(rowDone))
+	vector(pa, k.isa.tail(k.e, left))
+	ADDQ(left, j)
+
+	// j is the row's length: the next row starts there.
+	Label(rowDone)
+	SUBQ(j, n)
+	SHLQ(shift, j)
+	k.advance(j)
+	JMP(LabelRef(row))
+	Label(done)
+}
+
+// smallPlanesSums adds each channel's sum over every row to dalpha[c],
+// four channels at a time, then one at a time.
+func (k *kernel) smallPlanesSums() {
+	size, shift := k.e.Size, U8(log2(k.e.Size))
+	vb := 4 * size // the bytes of a vector of four elements
+	zeroY := k.zero.AsY()
+
+	inner := Load(Param("inner"), GP64())
+	stride, stride3 := GP64(), GP64() // a plane, three planes, in bytes
+	MOVQ(inner, stride)
+	SHLQ(shift, stride)
+	LEAQ(Mem{Base: stride, Index: stride, Scale: 2}, stride3)
+	// A plane is vfull whole vectors of four and a last one of
+	// inner - 4*vfull lanes, under a mask from the tail table.
+	vfullAt := AllocLocal(8)
+	r := GP64()
+	MOVQ(inner, r)
+	DECQ(r)
+	MOVQ(r, vfullAt)
+	SHRQ(U8(2), vfullAt)
+	ANDQ(U8(3), r)
+	INCQ(r)
+	SHLQ(shift, r)
+	NEGQ(r)
+	tm := GP64()
+	LEAQ(tailMasks.Offset(32), tm)
+	mask := YMM()
+	if size == 4 {
+		VMOVDQU(Mem{Base: tm, Index: r, Scale: 1}, mask.AsX())
+	} else {
+		VMOVDQU(Mem{Base: tm, Index: r, Scale: 1}, mask)
+	}
+	rowBytes, total := GP64(), GP64()
+	Load(Param("dalpha").Len(), rowBytes)
+	IMULQ(stride, rowBytes)
+	Load(Param("x").Len(), total)
+	SHLQ(shift, total)
+	xs := Load(Param("x").Base(), GP64())
+	ds := Load(Param("dy").Base(), GP64())
+	dal := Load(Param("dalpha").Base(), GP64())
+	left := Load(Param("dalpha").Len(), GP64())
+
+	load := func(m Mem, masked bool) VecVirtual {
+		v := YMM()
+		switch {
+		case size == 4 && masked:
+			h := XMM()
+			VMASKMOVPS(m, mask.AsX(), h)
+			VCVTPS2PD(h, v)
+		case size == 4:
+			VCVTPS2PD(m, v)
+		case masked:
+			VMASKMOVPD(m, mask, v)
+		default:
+			VMOVUPD(m, v)
+		}
+		return v
+	}
+	// accumulate adds the products of a vector of four where !(x > 0), as
+	// the AVX2 kernels' accumulateWide does.
+	accumulate := func(acc VecVirtual, xm, dm Mem, masked bool) {
+		g, d, pass := load(xm, masked), load(dm, masked), YMM()
+		VCMPPD(U8(gtOQ), zeroY, g, pass)
+		VMINPD(g, zeroY, g)
+		VANDNPD(d, pass, d)
+		VFMADD231PD(d, g, acc)
+	}
+	// plane addresses plane p from base (planes 4 to 7 from base4).
+	plane := func(base, base4 GPVirtual, p int) Mem {
+		if p >= 4 {
+			base, p = base4, p-4
+		}
+		return []Mem{{Base: base}, {Base: base, Index: stride, Scale: 1}, {Base: base, Index: stride, Scale: 2}, {Base: base, Index: stride3, Scale: 1}}[p]
+	}
+	// channels sums len(accs) channels over every row into accs.
+	channels := func(accs []VecVirtual) {
+		for _, a := range accs {
+			zero(a)
+		}
+		ro, tx, td, v := GP64(), GP64(), GP64(), GP64()
+		var tx4, td4 GPVirtual
+		if len(accs) > 4 {
+			tx4, td4 = GP64(), GP64()
+		}
+		rows, vectors, lastVector, rowsDone := newLabel("sp_sum_row"), newLabel("sp_sum_vector"), newLabel("sp_sum_last"), newLabel("sp_sum_rows_done")
+		XORQ(ro, ro)
+		Label(rows)
+		CMPQ(ro, total) // no rows: the sums are +0, as the reference's
+		JAE(LabelRef(rowsDone))
+		LEAQ(Mem{Base: xs, Index: ro, Scale: 1}, tx)
+		LEAQ(Mem{Base: ds, Index: ro, Scale: 1}, td)
+		if tx4 != nil {
+			LEAQ(Mem{Base: tx, Index: stride, Scale: 4}, tx4)
+			LEAQ(Mem{Base: td, Index: stride, Scale: 4}, td4)
+		}
+		MOVQ(vfullAt, v)
+		Label(vectors)
+		TESTQ(v, v)
+		JE(LabelRef(lastVector))
+		for p, a := range accs {
+			accumulate(a, plane(tx, tx4, p), plane(td, td4, p), false)
+		}
+		for _, r := range []GPVirtual{tx, td, tx4, td4} {
+			if r != nil {
+				ADDQ(U8(vb), r)
+			}
+		}
+		DECQ(v)
+		JMP(LabelRef(vectors))
+		Label(lastVector)
+		for p, a := range accs {
+			accumulate(a, plane(tx, tx4, p), plane(td, td4, p), true)
+		}
+		ADDQ(rowBytes, ro)
+		JMP(LabelRef(rows))
+		Label(rowsDone)
+	}
+	// add adds four sums to dalpha at byte offset off.
+	add := func(s VecVirtual, off int) {
+		at, d := Mem{Base: dal, Disp: off}, YMM()
+		if size == 4 {
+			VCVTPS2PD(at, d)
+			VADDPD(s, d, d) // dalpha + sum, as Go's loop adds
+			VCVTPD2PSY(d, d.AsX())
+			VMOVUPS(d.AsX(), at)
+		} else {
+			VMOVUPD(at, d)
+			VADDPD(s, d, d)
+			VMOVUPD(d, at)
+		}
+	}
+
+	// Eight channels at a time, then four (each two or one sets of four
+	// independent sums, so that their chains overlap), then one.
+	for _, group := range []int{8, 4, 1} {
+		loop, next := newLabel("sp_sum_channels"), newLabel("sp_sum_fewer")
+		Label(loop)
+		CMPQ(left, U8(group))
+		JB(LabelRef(next))
+		accs := make([]VecVirtual, group)
+		for i := range accs {
+			accs[i] = YMM()
+		}
+		channels(accs)
+		if group == 1 {
+			one, x := reduceOne(accs[0]), XMM()
+			at := Mem{Base: dal}
+			if size == 4 {
+				VCVTSS2SD(at, x, x)
+				VADDSD(one, x, x)
+				VCVTSD2SS(x, x, x)
+				VMOVSS(x, at)
+			} else {
+				VMOVSD(at, x)
+				VADDSD(one, x, x)
+				VMOVSD(x, at)
+			}
+			ADDQ(stride, xs)
+			ADDQ(stride, ds)
+		} else {
+			for q := 0; q < group; q += 4 {
+				add(reduceFour(accs[q:q+4]), q*size)
+			}
+			LEAQ(Mem{Base: xs, Index: stride, Scale: uint8(group)}, xs)
+			LEAQ(Mem{Base: ds, Index: stride, Scale: uint8(group)}, ds)
+		}
+		ADDQ(U8(group*size), dal)
+		SUBQ(U8(group), left)
+		JMP(LabelRef(loop))
+		Label(next)
+	}
+}
+
+// reduceFour adds each of four vectors of four float64 across its lanes,
+// (a0+a1)+(a2+a3), into one vector of the four sums.
+func reduceFour(a []VecVirtual) VecVirtual {
+	pairs := func(p, q VecVirtual) VecVirtual { // [p0+p1, q0+q1, p2+p3, q2+q3]
+		lo, hi := YMM(), YMM()
+		VUNPCKLPD(q, p, lo)
+		VUNPCKHPD(q, p, hi)
+		VADDPD(hi, lo, lo)
+		return lo
+	}
+	t0, t1 := pairs(a[0], a[1]), pairs(a[2], a[3])
+	mixed, x, swapped := YMM(), XMM(), YMM()
+	VBLENDPD(U8(0b1100), t1, t0, mixed) // [t0_0, t0_1, t1_2, t1_3]
+	VEXTRACTF128(U8(1), t0, x)
+	VINSERTF128(U8(1), t1.AsX(), x.AsY(), swapped) // [t0_2, t0_3, t1_0, t1_1]
+	VADDPD(swapped, mixed, mixed)
+	return mixed
+}
+
+// reduceOne adds the four float64 lanes of a, (a0+a2)+(a1+a3), into the low
+// lane of an xmm register.
+func reduceOne(a VecVirtual) VecVirtual {
+	x, s := XMM(), XMM()
+	VEXTRACTF128(U8(1), a, x)
+	VADDPD(x, a.AsX(), x)
+	VPERMILPD(U8(1), x, s)
+	VADDSD(s, x, x)
+	return x
+}
