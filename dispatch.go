@@ -29,7 +29,7 @@ func (i isaID) String() string { return isaNames[i] }
 // cpuid reports AVX and AVX-512 only when the OS saves their registers.
 var requires = map[isaID][]cpuid.FeatureID{
 	isaAVX2:   {cpuid.AVX, cpuid.AVX2, cpuid.CMOV, cpuid.FMA3},
-	isaAVX512: {cpuid.AVX, cpuid.AVX512F, cpuid.BMI2, cpuid.CMOV},
+	isaAVX512: {cpuid.AVX, cpuid.AVX512F, cpuid.BMI2, cpuid.CMOV, cpuid.FMA3},
 	isaNEON:   {cpuid.ASIMD},
 }
 

@@ -213,3 +213,22 @@ func backwardRowsGeneric[E Float](dx, dy, x, alpha, dalpha []E) {
 func backwardRowsDalphaGeneric[E Float](dy, x, dalpha []E) {
 	backwardRingDalphaGeneric(dy, x, dalpha, 1)
 }
+
+// The SmallPlanes kernels have the slopes and sums of the Ring kernels;
+// permuting the slopes into place is how the assembly finds them.
+
+func forwardSmallPlanesGeneric[E Float](dst, x, alpha []E, inner int) {
+	forwardRingGeneric(dst, x, alpha, inner)
+}
+
+func backwardSmallPlanesGeneric[E Float](dx, dy, x, alpha, dalpha []E, inner int) {
+	backwardRingGeneric(dx, dy, x, alpha, dalpha, inner)
+}
+
+func backwardSmallPlanesDxGeneric[E Float](dx, dy, x, alpha []E, inner int) {
+	backwardRingDxGeneric(dx, dy, x, alpha, inner)
+}
+
+func backwardSmallPlanesDalphaGeneric[E Float](dy, x, dalpha []E, inner int) {
+	backwardRingDalphaGeneric(dy, x, dalpha, inner)
+}
