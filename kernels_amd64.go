@@ -428,6 +428,102 @@ func backwardRowsDalphaKernel[E Float](isa isaID, dy []E, x []E, dalpha []E) {
 	backwardRowsDalphaGeneric(dy, x, dalpha)
 }
 
+// forwardSmallPlanesKernel runs forwardSmallPlanes on isa's kernel, or the pure-Go one.
+func forwardSmallPlanesKernel[E Float](isa isaID, dst []E, x []E, alpha []E, inner int) {
+	if isFloat32[E]() {
+		switch isa {
+		case isaAVX2:
+			forwardSmallPlanesAVX2F32(as[float32](dst), as[float32](x), as[float32](alpha), inner)
+			return
+		case isaAVX512:
+			forwardSmallPlanesAVX512F32(as[float32](dst), as[float32](x), as[float32](alpha), inner)
+			return
+		}
+	} else {
+		switch isa {
+		case isaAVX2:
+			forwardSmallPlanesAVX2F64(as[float64](dst), as[float64](x), as[float64](alpha), inner)
+			return
+		case isaAVX512:
+			forwardSmallPlanesAVX512F64(as[float64](dst), as[float64](x), as[float64](alpha), inner)
+			return
+		}
+	}
+	forwardSmallPlanesGeneric(dst, x, alpha, inner)
+}
+
+// backwardSmallPlanesKernel runs backwardSmallPlanes on isa's kernel, or the pure-Go one.
+func backwardSmallPlanesKernel[E Float](isa isaID, dx []E, dy []E, x []E, alpha []E, dalpha []E, inner int) {
+	if isFloat32[E]() {
+		switch isa {
+		case isaAVX2:
+			backwardSmallPlanesAVX2F32(as[float32](dx), as[float32](dy), as[float32](x), as[float32](alpha), as[float32](dalpha), inner)
+			return
+		case isaAVX512:
+			backwardSmallPlanesAVX512F32(as[float32](dx), as[float32](dy), as[float32](x), as[float32](alpha), as[float32](dalpha), inner)
+			return
+		}
+	} else {
+		switch isa {
+		case isaAVX2:
+			backwardSmallPlanesAVX2F64(as[float64](dx), as[float64](dy), as[float64](x), as[float64](alpha), as[float64](dalpha), inner)
+			return
+		case isaAVX512:
+			backwardSmallPlanesAVX512F64(as[float64](dx), as[float64](dy), as[float64](x), as[float64](alpha), as[float64](dalpha), inner)
+			return
+		}
+	}
+	backwardSmallPlanesGeneric(dx, dy, x, alpha, dalpha, inner)
+}
+
+// backwardSmallPlanesDxKernel runs backwardSmallPlanesDx on isa's kernel, or the pure-Go one.
+func backwardSmallPlanesDxKernel[E Float](isa isaID, dx []E, dy []E, x []E, alpha []E, inner int) {
+	if isFloat32[E]() {
+		switch isa {
+		case isaAVX2:
+			backwardSmallPlanesDxAVX2F32(as[float32](dx), as[float32](dy), as[float32](x), as[float32](alpha), inner)
+			return
+		case isaAVX512:
+			backwardSmallPlanesDxAVX512F32(as[float32](dx), as[float32](dy), as[float32](x), as[float32](alpha), inner)
+			return
+		}
+	} else {
+		switch isa {
+		case isaAVX2:
+			backwardSmallPlanesDxAVX2F64(as[float64](dx), as[float64](dy), as[float64](x), as[float64](alpha), inner)
+			return
+		case isaAVX512:
+			backwardSmallPlanesDxAVX512F64(as[float64](dx), as[float64](dy), as[float64](x), as[float64](alpha), inner)
+			return
+		}
+	}
+	backwardSmallPlanesDxGeneric(dx, dy, x, alpha, inner)
+}
+
+// backwardSmallPlanesDalphaKernel runs backwardSmallPlanesDalpha on isa's kernel, or the pure-Go one.
+func backwardSmallPlanesDalphaKernel[E Float](isa isaID, dy []E, x []E, dalpha []E, inner int) {
+	if isFloat32[E]() {
+		switch isa {
+		case isaAVX2:
+			backwardSmallPlanesDalphaAVX2F32(as[float32](dy), as[float32](x), as[float32](dalpha), inner)
+			return
+		case isaAVX512:
+			backwardSmallPlanesDalphaAVX512F32(as[float32](dy), as[float32](x), as[float32](dalpha), inner)
+			return
+		}
+	} else {
+		switch isa {
+		case isaAVX2:
+			backwardSmallPlanesDalphaAVX2F64(as[float64](dy), as[float64](x), as[float64](dalpha), inner)
+			return
+		case isaAVX512:
+			backwardSmallPlanesDalphaAVX512F64(as[float64](dy), as[float64](x), as[float64](dalpha), inner)
+			return
+		}
+	}
+	backwardSmallPlanesDalphaGeneric(dy, x, dalpha, inner)
+}
+
 // ringLimits[isa][size == 8][sums] is the longest period (channels*inner)
 // that isa's Ring kernels take, without slope gradients (forward, dx)
 // or with them (the fused kernel's limit): the frame holds the ring.
@@ -474,6 +570,16 @@ var rowsKernels = [len(isaNames)]bool{
 // rowsChunks[isa] says whether isa's Rows kernels carry each block over
 // chunks of rows that stay in the cache.
 var rowsChunks = [len(isaNames)]bool{
+	isaAVX2:   true,
+	isaAVX512: true,
+}
+
+// smallPlanesMax is the longest plane that a SmallPlanes kernel takes.
+const smallPlanesMax = 16
+
+// smallPlanesKernels[isa] says whether isa has SmallPlanes kernels (the
+// pure-Go twins serve the others, which the planner does not send there).
+var smallPlanesKernels = [len(isaNames)]bool{
 	isaAVX2:   true,
 	isaAVX512: true,
 }

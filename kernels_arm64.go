@@ -324,6 +324,26 @@ func backwardRowsDalphaKernel[E Float](isa isaID, dy []E, x []E, dalpha []E) {
 	backwardRowsDalphaGeneric(dy, x, dalpha)
 }
 
+// forwardSmallPlanesKernel runs forwardSmallPlanes on isa's kernel, or the pure-Go one.
+func forwardSmallPlanesKernel[E Float](isa isaID, dst []E, x []E, alpha []E, inner int) {
+	forwardSmallPlanesGeneric(dst, x, alpha, inner)
+}
+
+// backwardSmallPlanesKernel runs backwardSmallPlanes on isa's kernel, or the pure-Go one.
+func backwardSmallPlanesKernel[E Float](isa isaID, dx []E, dy []E, x []E, alpha []E, dalpha []E, inner int) {
+	backwardSmallPlanesGeneric(dx, dy, x, alpha, dalpha, inner)
+}
+
+// backwardSmallPlanesDxKernel runs backwardSmallPlanesDx on isa's kernel, or the pure-Go one.
+func backwardSmallPlanesDxKernel[E Float](isa isaID, dx []E, dy []E, x []E, alpha []E, inner int) {
+	backwardSmallPlanesDxGeneric(dx, dy, x, alpha, inner)
+}
+
+// backwardSmallPlanesDalphaKernel runs backwardSmallPlanesDalpha on isa's kernel, or the pure-Go one.
+func backwardSmallPlanesDalphaKernel[E Float](isa isaID, dy []E, x []E, dalpha []E, inner int) {
+	backwardSmallPlanesDalphaGeneric(dy, x, dalpha, inner)
+}
+
 // ringLimits[isa][size == 8][sums] is the longest period (channels*inner)
 // that isa's Ring kernels take, without slope gradients (forward, dx)
 // or with them (the fused kernel's limit): the frame holds the ring.
@@ -366,3 +386,10 @@ var rowsKernels = [len(isaNames)]bool{
 // rowsChunks[isa] says whether isa's Rows kernels carry each block over
 // chunks of rows that stay in the cache.
 var rowsChunks = [len(isaNames)]bool{}
+
+// smallPlanesMax is the longest plane that a SmallPlanes kernel takes.
+const smallPlanesMax = 16
+
+// smallPlanesKernels[isa] says whether isa has SmallPlanes kernels (the
+// pure-Go twins serve the others, which the planner does not send there).
+var smallPlanesKernels = [len(isaNames)]bool{}

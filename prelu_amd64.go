@@ -184,6 +184,46 @@ func backwardRowsAVX2F64(dx []float64, dy []float64, x []float64, alpha []float6
 //go:noescape
 func backwardRowsDalphaAVX2F64(dy []float64, x []float64, dalpha []float64)
 
+// forwardSmallPlanesAVX2F32 computes dst = x > 0 ? x : slope*x with the slope alpha[(i/inner) % C] for whole rows of C planes of 1 to SmallPlanesMax elements, permuted into place,.
+//
+//go:noescape
+func forwardSmallPlanesAVX2F32(dst []float32, x []float32, alpha []float32, inner int)
+
+// backwardSmallPlanesAVX2F32 computes dx = x > 0 ? dy : slope*dy and sums dy*x where !(x > 0) in float64 with the slope alpha[(i/inner) % C] for whole rows of C planes of 1 to SmallPlanesMax elements, permuted into place, summed over every row before any output is stored, adding each channel's sum to dalpha[c] in float64 and rounding once.
+//
+//go:noescape
+func backwardSmallPlanesAVX2F32(dx []float32, dy []float32, x []float32, alpha []float32, dalpha []float32, inner int)
+
+// backwardSmallPlanesDxAVX2F32 computes dx = x > 0 ? dy : slope*dy with the slope alpha[(i/inner) % C] for whole rows of C planes of 1 to SmallPlanesMax elements, permuted into place,.
+//
+//go:noescape
+func backwardSmallPlanesDxAVX2F32(dx []float32, dy []float32, x []float32, alpha []float32, inner int)
+
+// backwardSmallPlanesDalphaAVX2F32 sums dy*x where !(x > 0) in float64 with the slope alpha[(i/inner) % C] for whole rows of C planes of 1 to SmallPlanesMax elements, permuted into place, summed over every row before any output is stored, adding each channel's sum to dalpha[c] in float64 and rounding once.
+//
+//go:noescape
+func backwardSmallPlanesDalphaAVX2F32(dy []float32, x []float32, dalpha []float32, inner int)
+
+// forwardSmallPlanesAVX2F64 computes dst = x > 0 ? x : slope*x with the slope alpha[(i/inner) % C] for whole rows of C planes of 1 to SmallPlanesMax elements, permuted into place,.
+//
+//go:noescape
+func forwardSmallPlanesAVX2F64(dst []float64, x []float64, alpha []float64, inner int)
+
+// backwardSmallPlanesAVX2F64 computes dx = x > 0 ? dy : slope*dy and sums dy*x where !(x > 0) in float64 with the slope alpha[(i/inner) % C] for whole rows of C planes of 1 to SmallPlanesMax elements, permuted into place, summed over every row before any output is stored, adding each channel's sum to dalpha[c] in float64 and rounding once.
+//
+//go:noescape
+func backwardSmallPlanesAVX2F64(dx []float64, dy []float64, x []float64, alpha []float64, dalpha []float64, inner int)
+
+// backwardSmallPlanesDxAVX2F64 computes dx = x > 0 ? dy : slope*dy with the slope alpha[(i/inner) % C] for whole rows of C planes of 1 to SmallPlanesMax elements, permuted into place,.
+//
+//go:noescape
+func backwardSmallPlanesDxAVX2F64(dx []float64, dy []float64, x []float64, alpha []float64, inner int)
+
+// backwardSmallPlanesDalphaAVX2F64 sums dy*x where !(x > 0) in float64 with the slope alpha[(i/inner) % C] for whole rows of C planes of 1 to SmallPlanesMax elements, permuted into place, summed over every row before any output is stored, adding each channel's sum to dalpha[c] in float64 and rounding once.
+//
+//go:noescape
+func backwardSmallPlanesDalphaAVX2F64(dy []float64, x []float64, dalpha []float64, inner int)
+
 // forwardAVX512F32 computes dst = x > 0 ? x : slope*x with one shared slope.
 //
 //go:noescape
@@ -363,6 +403,46 @@ func backwardRowsAVX512F64(dx []float64, dy []float64, x []float64, alpha []floa
 //
 //go:noescape
 func backwardRowsDalphaAVX512F64(dy []float64, x []float64, dalpha []float64)
+
+// forwardSmallPlanesAVX512F32 computes dst = x > 0 ? x : slope*x with the slope alpha[(i/inner) % C] for whole rows of C planes of 1 to SmallPlanesMax elements, permuted into place,.
+//
+//go:noescape
+func forwardSmallPlanesAVX512F32(dst []float32, x []float32, alpha []float32, inner int)
+
+// backwardSmallPlanesAVX512F32 computes dx = x > 0 ? dy : slope*dy and sums dy*x where !(x > 0) in float64 with the slope alpha[(i/inner) % C] for whole rows of C planes of 1 to SmallPlanesMax elements, permuted into place, summed over every row before any output is stored, adding each channel's sum to dalpha[c] in float64 and rounding once.
+//
+//go:noescape
+func backwardSmallPlanesAVX512F32(dx []float32, dy []float32, x []float32, alpha []float32, dalpha []float32, inner int)
+
+// backwardSmallPlanesDxAVX512F32 computes dx = x > 0 ? dy : slope*dy with the slope alpha[(i/inner) % C] for whole rows of C planes of 1 to SmallPlanesMax elements, permuted into place,.
+//
+//go:noescape
+func backwardSmallPlanesDxAVX512F32(dx []float32, dy []float32, x []float32, alpha []float32, inner int)
+
+// backwardSmallPlanesDalphaAVX512F32 sums dy*x where !(x > 0) in float64 with the slope alpha[(i/inner) % C] for whole rows of C planes of 1 to SmallPlanesMax elements, permuted into place, summed over every row before any output is stored, adding each channel's sum to dalpha[c] in float64 and rounding once.
+//
+//go:noescape
+func backwardSmallPlanesDalphaAVX512F32(dy []float32, x []float32, dalpha []float32, inner int)
+
+// forwardSmallPlanesAVX512F64 computes dst = x > 0 ? x : slope*x with the slope alpha[(i/inner) % C] for whole rows of C planes of 1 to SmallPlanesMax elements, permuted into place,.
+//
+//go:noescape
+func forwardSmallPlanesAVX512F64(dst []float64, x []float64, alpha []float64, inner int)
+
+// backwardSmallPlanesAVX512F64 computes dx = x > 0 ? dy : slope*dy and sums dy*x where !(x > 0) in float64 with the slope alpha[(i/inner) % C] for whole rows of C planes of 1 to SmallPlanesMax elements, permuted into place, summed over every row before any output is stored, adding each channel's sum to dalpha[c] in float64 and rounding once.
+//
+//go:noescape
+func backwardSmallPlanesAVX512F64(dx []float64, dy []float64, x []float64, alpha []float64, dalpha []float64, inner int)
+
+// backwardSmallPlanesDxAVX512F64 computes dx = x > 0 ? dy : slope*dy with the slope alpha[(i/inner) % C] for whole rows of C planes of 1 to SmallPlanesMax elements, permuted into place,.
+//
+//go:noescape
+func backwardSmallPlanesDxAVX512F64(dx []float64, dy []float64, x []float64, alpha []float64, inner int)
+
+// backwardSmallPlanesDalphaAVX512F64 sums dy*x where !(x > 0) in float64 with the slope alpha[(i/inner) % C] for whole rows of C planes of 1 to SmallPlanesMax elements, permuted into place, summed over every row before any output is stored, adding each channel's sum to dalpha[c] in float64 and rounding once.
+//
+//go:noescape
+func backwardSmallPlanesDalphaAVX512F64(dy []float64, x []float64, dalpha []float64, inner int)
 
 // addSumsAVX2F32 adds sums[c] to dalpha[c] in float64 and rounds once, for c < len(sums) <= len(dalpha).
 //

@@ -5872,7 +5872,7 @@ rows_done_463:
 
 // func backwardRingDalphaAVX2F32(dy []float32, x []float32, dalpha []float32, inner int)
 // Requires: AVX, CMOV, FMA3
-TEXT ·backwardRingDalphaAVX2F32(SB), $1952-80
+TEXT ·backwardRingDalphaAVX2F32(SB), $1312-80
 	MOVQ   x_base+24(FP), AX
 	MOVQ   dy_base+0(FP), DX
 	MOVQ   x_len+32(FP), BX
@@ -5883,7 +5883,7 @@ TEXT ·backwardRingDalphaAVX2F32(SB), $1952-80
 	MOVQ   inner+72(FP), SI
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
-	CMPQ   DI, $0x000000b8
+	CMPQ   DI, $0x00000068
 	JA     ring_segmented_471
 	MOVQ   DI, SI
 
@@ -5894,7 +5894,7 @@ ring_len_472:
 	JMP  ring_len_472
 
 ring_len_done_473:
-	MOVQ SI, 1888(SP)
+	MOVQ SI, 1248(SP)
 	MOVQ $0x00000008, DI
 
 ring_step_474:
@@ -5904,7 +5904,7 @@ ring_step_474:
 	JMP  ring_step_474
 
 ring_step_done_475:
-	MOVQ DI, 1896(SP)
+	MOVQ DI, 1256(SP)
 	MOVQ $0x00000020, DI
 
 ring_step_476:
@@ -5914,14 +5914,14 @@ ring_step_476:
 	JMP  ring_step_476
 
 ring_step_done_477:
-	MOVQ    DI, 1904(SP)
+	MOVQ    DI, 1264(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
 	CMPQ    DI, SI
 	CMOVQHI SI, DI
-	MOVQ    DI, 1928(SP)
-	MOVQ    1888(SP), SI
-	MOVQ    1928(SP), DI
+	MOVQ    DI, 1288(SP)
+	MOVQ    1248(SP), SI
+	MOVQ    1288(SP), DI
 	MOVQ    DI, R8
 	ADDQ    $0x00000007, R8
 	ANDQ    $-8, R8
@@ -6015,9 +6015,9 @@ unrolled_480:
 	VMOVUPD     224(CX)(SI*8), Y3
 	VFMADD231PD Y2, Y1, Y3
 	VMOVUPD     Y3, 224(CX)(SI*8)
-	ADDQ        1904(SP), SI
+	ADDQ        1264(SP), SI
 	MOVQ        SI, R9
-	SUBQ        1888(SP), R9
+	SUBQ        1248(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000020, DI
 	JMP         unrolled_480
@@ -6045,9 +6045,9 @@ single_loop_482:
 	VMOVUPD     32(CX)(SI*8), Y3
 	VFMADD231PD Y2, Y1, Y3
 	VMOVUPD     Y3, 32(CX)(SI*8)
-	ADDQ        1896(SP), SI
+	ADDQ        1256(SP), SI
 	MOVQ        SI, R9
-	SUBQ        1888(SP), R9
+	SUBQ        1248(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000008, DI
 	JMP         single_loop_482
@@ -6081,8 +6081,8 @@ span_done_484:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
-	MOVQ  1888(SP), BX
-	MOVQ  1928(SP), SI
+	MOVQ  1248(SP), BX
+	MOVQ  1288(SP), SI
 	SUBQ  BX, SI
 	JLE   fold_ext_done_486
 	CMPQ  SI, BX
@@ -6103,7 +6103,7 @@ fold_ext_485:
 	JMP     fold_ext_485
 
 fold_ext_scalar_487:
-	MOVQ 1928(SP), SI
+	MOVQ 1288(SP), SI
 
 fold_ext_element_488:
 	CMPQ   SI, BX
@@ -6237,27 +6237,27 @@ sums_done_493:
 
 ring_segmented_471:
 	MOVQ inner+72(FP), BX
-	CMPQ BX, $0x000000b8
+	CMPQ BX, $0x00000068
 	JA   ring_finished_backwardDalphaAVX2F32
-	MOVQ $0x000000b8, AX
+	MOVQ $0x00000068, AX
 	XORQ DX, DX
 	DIVQ BX
-	MOVQ AX, 1920(SP)
-	MOVQ $0x00000000, 1912(SP)
+	MOVQ AX, 1280(SP)
+	MOVQ $0x00000000, 1272(SP)
 
 ring_block_501:
-	MOVQ    1912(SP), DX
+	MOVQ    1272(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
 	JE      ring_finished_backwardDalphaAVX2F32
 	SUBQ    DX, BX
-	MOVQ    1920(SP), AX
+	MOVQ    1280(SP), AX
 	CMPQ    BX, AX
 	CMOVQHI AX, BX
-	MOVQ    BX, 1936(SP)
+	MOVQ    BX, 1296(SP)
 	MOVQ    inner+72(FP), AX
 	IMULQ   AX, BX
-	MOVQ    BX, 1944(SP)
+	MOVQ    BX, 1304(SP)
 	MOVQ    BX, SI
 
 ring_len_502:
@@ -6267,7 +6267,7 @@ ring_len_502:
 	JMP  ring_len_502
 
 ring_len_done_503:
-	MOVQ SI, 1888(SP)
+	MOVQ SI, 1248(SP)
 	MOVQ $0x00000008, DI
 
 ring_step_504:
@@ -6277,7 +6277,7 @@ ring_step_504:
 	JMP  ring_step_504
 
 ring_step_done_505:
-	MOVQ DI, 1896(SP)
+	MOVQ DI, 1256(SP)
 	MOVQ $0x00000020, DI
 
 ring_step_506:
@@ -6287,11 +6287,11 @@ ring_step_506:
 	JMP  ring_step_506
 
 ring_step_done_507:
-	MOVQ    DI, 1904(SP)
+	MOVQ    DI, 1264(SP)
 	LEAQ    32(SI), SI
 	CMPQ    BX, SI
 	CMOVQHI SI, BX
-	MOVQ    BX, 1928(SP)
+	MOVQ    BX, 1288(SP)
 	MOVQ    DX, BX
 	IMULQ   AX, BX
 	SHLQ    $0x02, BX
@@ -6300,8 +6300,8 @@ ring_step_done_507:
 	MOVQ    dy_base+0(FP), DX
 	ADDQ    BX, DX
 	MOVQ    x_len+32(FP), BX
-	MOVQ    1888(SP), SI
-	MOVQ    1928(SP), DI
+	MOVQ    1248(SP), SI
+	MOVQ    1288(SP), DI
 	MOVQ    DI, R8
 	ADDQ    $0x00000007, R8
 	ANDQ    $-8, R8
@@ -6327,7 +6327,7 @@ ring_row_510:
 	CMPQ BX, $0x00
 	JE   ring_rows_done_511
 	XORQ SI, SI
-	MOVQ 1944(SP), DI
+	MOVQ 1304(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
@@ -6399,9 +6399,9 @@ unrolled_512:
 	VMOVUPD     224(CX)(SI*8), Y3
 	VFMADD231PD Y2, Y1, Y3
 	VMOVUPD     Y3, 224(CX)(SI*8)
-	ADDQ        1904(SP), SI
+	ADDQ        1264(SP), SI
 	MOVQ        SI, R10
-	SUBQ        1888(SP), R10
+	SUBQ        1248(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000020, R8
 	JMP         unrolled_512
@@ -6429,9 +6429,9 @@ single_loop_514:
 	VMOVUPD     32(CX)(SI*8), Y3
 	VFMADD231PD Y2, Y1, Y3
 	VMOVUPD     Y3, 32(CX)(SI*8)
-	ADDQ        1896(SP), SI
+	ADDQ        1256(SP), SI
 	MOVQ        SI, R10
-	SUBQ        1888(SP), R10
+	SUBQ        1248(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000008, R8
 	JMP         single_loop_514
@@ -6471,12 +6471,12 @@ span_done_516:
 	JMP   ring_row_510
 
 ring_rows_done_511:
-	MOVQ 1912(SP), AX
+	MOVQ 1272(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*4), DX
-	MOVQ 1944(SP), BX
-	MOVQ 1888(SP), SI
-	MOVQ 1928(SP), DI
+	MOVQ 1304(SP), BX
+	MOVQ 1248(SP), SI
+	MOVQ 1288(SP), DI
 	SUBQ SI, DI
 	JLE  fold_ext_done_518
 	CMPQ DI, SI
@@ -6497,7 +6497,7 @@ fold_ext_517:
 	JMP     fold_ext_517
 
 fold_ext_scalar_519:
-	MOVQ 1928(SP), DI
+	MOVQ 1288(SP), DI
 
 fold_ext_element_520:
 	CMPQ   DI, SI
@@ -6527,7 +6527,7 @@ fold_done_523:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
 	JNE  sums_planes_524
-	MOVQ 1936(SP), SI
+	MOVQ 1296(SP), SI
 	SUBQ $0x00000004, SI
 
 sums_vector_526:
@@ -6541,7 +6541,7 @@ sums_vector_526:
 	JMP        sums_vector_526
 
 sums_scalar_527:
-	CMPQ      BX, 1936(SP)
+	CMPQ      BX, 1296(SP)
 	JE        sums_done_525
 	VMOVSD    (CX)(BX*8), X1
 	VXORPS    X2, X2, X2
@@ -6558,7 +6558,7 @@ sums_planes_524:
 	SHLQ $0x03, R8
 
 sums_group_528:
-	MOVQ   1936(SP), SI
+	MOVQ   1296(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
 	JB     sums_single_530
@@ -6607,7 +6607,7 @@ sums_group_plane_529:
 	JMP       sums_group_528
 
 sums_single_530:
-	CMPQ   BX, 1936(SP)
+	CMPQ   BX, 1296(SP)
 	JE     sums_done_525
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
@@ -6627,8 +6627,8 @@ sums_single_plane_531:
 	JMP       sums_single_530
 
 sums_done_525:
-	ADDQ 1936(SP), AX
-	MOVQ AX, 1912(SP)
+	ADDQ 1296(SP), AX
+	MOVQ AX, 1272(SP)
 	JMP  ring_block_501
 
 ring_finished_backwardDalphaAVX2F32:
@@ -11778,7 +11778,7 @@ rows_done_994:
 
 // func backwardRingDalphaAVX2F64(dy []float64, x []float64, dalpha []float64, inner int)
 // Requires: AVX, CMOV, FMA3
-TEXT ·backwardRingDalphaAVX2F64(SB), $1984-80
+TEXT ·backwardRingDalphaAVX2F64(SB), $1024-80
 	MOVQ   x_base+24(FP), AX
 	MOVQ   dy_base+0(FP), DX
 	MOVQ   x_len+32(FP), BX
@@ -11789,7 +11789,7 @@ TEXT ·backwardRingDalphaAVX2F64(SB), $1984-80
 	MOVQ   inner+72(FP), SI
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
-	CMPQ   DI, $0x000000d4
+	CMPQ   DI, $0x0000005c
 	JA     ring_segmented_1002
 	MOVQ   DI, SI
 
@@ -11800,7 +11800,7 @@ ring_len_1003:
 	JMP  ring_len_1003
 
 ring_len_done_1004:
-	MOVQ SI, 1920(SP)
+	MOVQ SI, 960(SP)
 	MOVQ $0x00000004, DI
 
 ring_step_1005:
@@ -11810,7 +11810,7 @@ ring_step_1005:
 	JMP  ring_step_1005
 
 ring_step_done_1006:
-	MOVQ DI, 1928(SP)
+	MOVQ DI, 968(SP)
 	MOVQ $0x00000010, DI
 
 ring_step_1007:
@@ -11820,14 +11820,14 @@ ring_step_1007:
 	JMP  ring_step_1007
 
 ring_step_done_1008:
-	MOVQ    DI, 1936(SP)
+	MOVQ    DI, 976(SP)
 	MOVQ    BX, DI
 	LEAQ    16(SI), SI
 	CMPQ    DI, SI
 	CMOVQHI SI, DI
-	MOVQ    DI, 1960(SP)
-	MOVQ    1920(SP), SI
-	MOVQ    1960(SP), DI
+	MOVQ    DI, 1000(SP)
+	MOVQ    960(SP), SI
+	MOVQ    1000(SP), DI
 	MOVQ    DI, R8
 	ADDQ    $0x00000003, R8
 	ANDQ    $-4, R8
@@ -11889,9 +11889,9 @@ unrolled_1011:
 	VMOVUPD     96(CX)(SI*8), Y3
 	VFMADD231PD Y2, Y1, Y3
 	VMOVUPD     Y3, 96(CX)(SI*8)
-	ADDQ        1936(SP), SI
+	ADDQ        976(SP), SI
 	MOVQ        SI, R9
-	SUBQ        1920(SP), R9
+	SUBQ        960(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000010, DI
 	JMP         unrolled_1011
@@ -11911,9 +11911,9 @@ single_loop_1013:
 	VMOVUPD     (CX)(SI*8), Y3
 	VFMADD231PD Y2, Y1, Y3
 	VMOVUPD     Y3, (CX)(SI*8)
-	ADDQ        1928(SP), SI
+	ADDQ        968(SP), SI
 	MOVQ        SI, R9
-	SUBQ        1920(SP), R9
+	SUBQ        960(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000004, DI
 	JMP         single_loop_1013
@@ -11938,8 +11938,8 @@ span_done_1015:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
-	MOVQ  1920(SP), BX
-	MOVQ  1960(SP), SI
+	MOVQ  960(SP), BX
+	MOVQ  1000(SP), SI
 	SUBQ  BX, SI
 	JLE   fold_ext_done_1017
 	CMPQ  SI, BX
@@ -11960,7 +11960,7 @@ fold_ext_1016:
 	JMP     fold_ext_1016
 
 fold_ext_scalar_1018:
-	MOVQ 1960(SP), SI
+	MOVQ 1000(SP), SI
 
 fold_ext_element_1019:
 	CMPQ   SI, BX
@@ -12075,27 +12075,27 @@ sums_done_1024:
 
 ring_segmented_1002:
 	MOVQ inner+72(FP), BX
-	CMPQ BX, $0x000000d4
+	CMPQ BX, $0x0000005c
 	JA   ring_finished_backwardDalphaAVX2F64
-	MOVQ $0x000000d4, AX
+	MOVQ $0x0000005c, AX
 	XORQ DX, DX
 	DIVQ BX
-	MOVQ AX, 1952(SP)
-	MOVQ $0x00000000, 1944(SP)
+	MOVQ AX, 992(SP)
+	MOVQ $0x00000000, 984(SP)
 
 ring_block_1032:
-	MOVQ    1944(SP), DX
+	MOVQ    984(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
 	JE      ring_finished_backwardDalphaAVX2F64
 	SUBQ    DX, BX
-	MOVQ    1952(SP), AX
+	MOVQ    992(SP), AX
 	CMPQ    BX, AX
 	CMOVQHI AX, BX
-	MOVQ    BX, 1968(SP)
+	MOVQ    BX, 1008(SP)
 	MOVQ    inner+72(FP), AX
 	IMULQ   AX, BX
-	MOVQ    BX, 1976(SP)
+	MOVQ    BX, 1016(SP)
 	MOVQ    BX, SI
 
 ring_len_1033:
@@ -12105,7 +12105,7 @@ ring_len_1033:
 	JMP  ring_len_1033
 
 ring_len_done_1034:
-	MOVQ SI, 1920(SP)
+	MOVQ SI, 960(SP)
 	MOVQ $0x00000004, DI
 
 ring_step_1035:
@@ -12115,7 +12115,7 @@ ring_step_1035:
 	JMP  ring_step_1035
 
 ring_step_done_1036:
-	MOVQ DI, 1928(SP)
+	MOVQ DI, 968(SP)
 	MOVQ $0x00000010, DI
 
 ring_step_1037:
@@ -12125,11 +12125,11 @@ ring_step_1037:
 	JMP  ring_step_1037
 
 ring_step_done_1038:
-	MOVQ    DI, 1936(SP)
+	MOVQ    DI, 976(SP)
 	LEAQ    16(SI), SI
 	CMPQ    BX, SI
 	CMOVQHI SI, BX
-	MOVQ    BX, 1960(SP)
+	MOVQ    BX, 1000(SP)
 	MOVQ    DX, BX
 	IMULQ   AX, BX
 	SHLQ    $0x03, BX
@@ -12138,8 +12138,8 @@ ring_step_done_1038:
 	MOVQ    dy_base+0(FP), DX
 	ADDQ    BX, DX
 	MOVQ    x_len+32(FP), BX
-	MOVQ    1920(SP), SI
-	MOVQ    1960(SP), DI
+	MOVQ    960(SP), SI
+	MOVQ    1000(SP), DI
 	MOVQ    DI, R8
 	ADDQ    $0x00000003, R8
 	ANDQ    $-4, R8
@@ -12165,7 +12165,7 @@ ring_row_1041:
 	CMPQ BX, $0x00
 	JE   ring_rows_done_1042
 	XORQ SI, SI
-	MOVQ 1976(SP), DI
+	MOVQ 1016(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
@@ -12205,9 +12205,9 @@ unrolled_1043:
 	VMOVUPD     96(CX)(SI*8), Y3
 	VFMADD231PD Y2, Y1, Y3
 	VMOVUPD     Y3, 96(CX)(SI*8)
-	ADDQ        1936(SP), SI
+	ADDQ        976(SP), SI
 	MOVQ        SI, R10
-	SUBQ        1920(SP), R10
+	SUBQ        960(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000010, R8
 	JMP         unrolled_1043
@@ -12227,9 +12227,9 @@ single_loop_1045:
 	VMOVUPD     (CX)(SI*8), Y3
 	VFMADD231PD Y2, Y1, Y3
 	VMOVUPD     Y3, (CX)(SI*8)
-	ADDQ        1928(SP), SI
+	ADDQ        968(SP), SI
 	MOVQ        SI, R10
-	SUBQ        1920(SP), R10
+	SUBQ        960(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000004, R8
 	JMP         single_loop_1045
@@ -12260,12 +12260,12 @@ span_done_1047:
 	JMP   ring_row_1041
 
 ring_rows_done_1042:
-	MOVQ 1944(SP), AX
+	MOVQ 984(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*8), DX
-	MOVQ 1976(SP), BX
-	MOVQ 1920(SP), SI
-	MOVQ 1960(SP), DI
+	MOVQ 1016(SP), BX
+	MOVQ 960(SP), SI
+	MOVQ 1000(SP), DI
 	SUBQ SI, DI
 	JLE  fold_ext_done_1049
 	CMPQ DI, SI
@@ -12286,7 +12286,7 @@ fold_ext_1048:
 	JMP     fold_ext_1048
 
 fold_ext_scalar_1050:
-	MOVQ 1960(SP), DI
+	MOVQ 1000(SP), DI
 
 fold_ext_element_1051:
 	CMPQ   DI, SI
@@ -12316,7 +12316,7 @@ fold_done_1054:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
 	JNE  sums_planes_1055
-	MOVQ 1968(SP), SI
+	MOVQ 1008(SP), SI
 	SUBQ $0x00000004, SI
 
 sums_vector_1057:
@@ -12329,7 +12329,7 @@ sums_vector_1057:
 	JMP     sums_vector_1057
 
 sums_scalar_1058:
-	CMPQ   BX, 1968(SP)
+	CMPQ   BX, 1008(SP)
 	JE     sums_done_1056
 	VMOVSD (CX)(BX*8), X1
 	VADDSD (DX)(BX*8), X1, X1
@@ -12343,7 +12343,7 @@ sums_planes_1055:
 	SHLQ $0x03, R8
 
 sums_group_1059:
-	MOVQ   1968(SP), SI
+	MOVQ   1008(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
 	JB     sums_single_1061
@@ -12380,7 +12380,7 @@ sums_group_plane_1060:
 	JMP    sums_group_1059
 
 sums_single_1061:
-	CMPQ   BX, 1968(SP)
+	CMPQ   BX, 1008(SP)
 	JE     sums_done_1056
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
@@ -12397,8 +12397,8 @@ sums_single_plane_1062:
 	JMP    sums_single_1061
 
 sums_done_1056:
-	ADDQ 1968(SP), AX
-	MOVQ AX, 1944(SP)
+	ADDQ 1008(SP), AX
+	MOVQ AX, 984(SP)
 	JMP  ring_block_1032
 
 ring_finished_backwardDalphaAVX2F64:
@@ -13629,6 +13629,4234 @@ rows_chunk_done_1153:
 	VZEROUPPER
 	RET
 
+DATA smallplanesAVX2F32<>+0(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+4(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+8(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+12(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+16(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+20(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+24(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+28(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+32(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+36(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+40(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+44(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+48(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+52(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+56(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+60(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+64(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+68(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+72(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+76(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+80(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+84(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+88(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+92(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+96(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+100(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+104(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+108(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+112(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+116(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+120(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+124(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+128(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+132(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+136(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+140(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+144(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+148(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+152(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+156(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+160(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+164(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+168(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+172(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+176(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+180(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+184(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+188(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+192(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+196(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+200(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+204(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+208(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+212(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+216(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+220(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+224(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+228(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+232(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+236(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+240(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+244(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+248(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+252(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+256(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+260(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+264(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+268(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+272(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+276(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+280(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+284(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+288(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+292(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+296(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+300(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+304(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+308(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+312(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+316(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+320(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+324(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+328(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+332(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+336(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+340(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+344(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+348(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+352(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+356(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+360(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+364(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+368(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+372(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+376(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+380(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+384(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+388(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+392(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+396(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+400(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+404(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+408(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+412(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+416(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+420(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+424(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+428(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+432(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+436(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+440(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+444(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+448(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+452(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+456(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+460(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+464(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+468(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+472(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+476(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+480(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+484(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+488(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+492(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+496(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+500(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+504(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+508(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+512(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+516(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+520(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+524(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+528(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+532(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+536(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+540(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+544(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+548(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+552(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+556(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+560(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+564(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+568(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+572(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+576(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+580(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+584(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+588(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+592(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+596(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+600(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+604(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+608(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+612(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+616(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+620(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+624(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+628(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+632(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+636(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+640(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+644(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+648(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+652(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+656(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+660(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+664(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+668(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+672(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+676(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+680(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+684(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+688(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+692(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+696(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+700(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+704(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+708(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+712(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+716(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+720(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+724(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+728(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+732(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+736(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+740(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+744(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+748(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+752(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+756(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+760(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+764(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+768(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+772(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+776(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+780(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+784(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+788(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+792(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+796(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+800(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+804(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+808(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+812(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+816(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+820(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+824(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+828(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+832(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+836(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+840(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+844(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+848(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+852(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+856(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+860(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+864(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+868(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+872(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+876(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+880(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+884(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+888(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+892(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+896(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+900(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+904(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+908(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+912(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+916(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+920(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+924(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+928(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+932(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+936(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+940(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+944(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+948(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+952(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+956(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+960(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+964(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+968(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+972(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+976(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+980(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+984(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+988(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+992(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+996(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+1000(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+1004(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+1008(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+1012(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+1016(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+1020(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+1024(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+1028(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+1032(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+1036(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+1040(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+1044(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+1048(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+1052(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+1056(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+1060(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+1064(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+1068(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+1072(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+1076(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+1080(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+1084(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+1088(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+1092(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+1096(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+1100(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+1104(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+1108(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+1112(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+1116(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+1120(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+1124(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+1128(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+1132(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+1136(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+1140(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+1144(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+1148(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+1152(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+1156(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+1160(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+1164(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+1168(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+1172(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+1176(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+1180(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+1184(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+1188(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+1192(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+1196(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+1200(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+1204(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+1208(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+1212(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+1216(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+1220(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+1224(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+1228(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+1232(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+1236(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+1240(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+1244(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+1248(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+1252(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+1256(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+1260(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+1264(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+1268(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+1272(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+1276(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+1280(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+1284(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+1288(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+1292(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+1296(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+1300(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+1304(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+1308(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+1312(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+1316(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+1320(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+1324(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+1328(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+1332(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+1336(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+1340(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+1344(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+1348(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+1352(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+1356(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+1360(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+1364(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+1368(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+1372(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+1376(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+1380(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+1384(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+1388(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+1392(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+1396(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+1400(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+1404(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+1408(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+1412(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+1416(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+1420(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+1424(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+1428(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+1432(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+1436(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+1440(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+1444(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+1448(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+1452(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+1456(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+1460(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+1464(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+1468(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+1472(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+1476(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+1480(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+1484(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+1488(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+1492(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+1496(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+1500(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+1504(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+1508(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+1512(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+1516(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+1520(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+1524(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+1528(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+1532(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+1536(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+1540(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+1544(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+1548(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+1552(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+1556(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+1560(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+1564(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+1568(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+1572(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+1576(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+1580(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+1584(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+1588(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+1592(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+1596(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+1600(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+1604(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+1608(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+1612(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+1616(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+1620(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+1624(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+1628(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+1632(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+1636(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+1640(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+1644(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+1648(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+1652(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+1656(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+1660(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+1664(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+1668(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+1672(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+1676(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+1680(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+1684(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+1688(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+1692(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+1696(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+1700(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+1704(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+1708(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+1712(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+1716(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+1720(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+1724(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+1728(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+1732(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+1736(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+1740(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+1744(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+1748(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+1752(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+1756(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+1760(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+1764(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+1768(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+1772(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+1776(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+1780(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+1784(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+1788(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+1792(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+1796(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+1800(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+1804(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+1808(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+1812(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+1816(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+1820(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+1824(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+1828(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+1832(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+1836(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+1840(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+1844(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+1848(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+1852(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+1856(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+1860(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+1864(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+1868(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+1872(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+1876(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+1880(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+1884(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+1888(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+1892(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+1896(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+1900(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+1904(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+1908(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+1912(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+1916(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+1920(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+1924(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+1928(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+1932(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+1936(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+1940(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+1944(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+1948(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+1952(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+1956(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+1960(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+1964(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+1968(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+1972(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+1976(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+1980(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+1984(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+1988(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+1992(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+1996(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+2000(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+2004(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+2008(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+2012(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+2016(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+2020(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+2024(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+2028(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+2032(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+2036(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+2040(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+2044(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+2048(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+2052(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+2056(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+2060(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+2064(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+2068(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+2072(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+2076(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+2080(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+2084(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+2088(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+2092(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+2096(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+2100(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+2104(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+2108(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+2112(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+2116(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+2120(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+2124(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+2128(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+2132(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+2136(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+2140(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+2144(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+2148(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+2152(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+2156(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+2160(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+2164(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+2168(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+2172(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+2176(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+2180(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+2184(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+2188(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+2192(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+2196(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+2200(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+2204(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+2208(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+2212(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+2216(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+2220(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+2224(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+2228(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+2232(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+2236(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+2240(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+2244(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+2248(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+2252(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+2256(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+2260(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+2264(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+2268(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+2272(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+2276(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+2280(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+2284(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+2288(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+2292(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+2296(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+2300(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+2304(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+2308(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+2312(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+2316(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+2320(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+2324(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+2328(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+2332(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+2336(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+2340(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+2344(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+2348(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+2352(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+2356(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+2360(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+2364(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+2368(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+2372(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+2376(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+2380(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+2384(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+2388(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+2392(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+2396(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+2400(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+2404(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+2408(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+2412(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+2416(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+2420(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+2424(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+2428(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+2432(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+2436(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+2440(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+2444(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+2448(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+2452(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+2456(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+2460(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+2464(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+2468(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+2472(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+2476(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+2480(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+2484(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+2488(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+2492(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+2496(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+2500(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+2504(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+2508(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+2512(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+2516(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+2520(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+2524(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+2528(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+2532(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+2536(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+2540(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+2544(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+2548(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+2552(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+2556(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+2560(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+2564(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+2568(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+2572(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+2576(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+2580(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+2584(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+2588(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+2592(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+2596(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+2600(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+2604(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+2608(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+2612(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+2616(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+2620(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+2624(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+2628(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+2632(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+2636(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+2640(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+2644(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+2648(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+2652(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+2656(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+2660(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+2664(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+2668(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+2672(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+2676(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+2680(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+2684(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+2688(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+2692(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+2696(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+2700(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+2704(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+2708(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+2712(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+2716(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+2720(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+2724(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+2728(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+2732(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+2736(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+2740(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+2744(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+2748(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+2752(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+2756(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+2760(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+2764(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+2768(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+2772(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+2776(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+2780(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+2784(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+2788(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+2792(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+2796(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+2800(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+2804(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+2808(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+2812(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+2816(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+2820(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+2824(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+2828(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+2832(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+2836(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+2840(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+2844(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+2848(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+2852(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+2856(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+2860(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+2864(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+2868(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+2872(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+2876(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+2880(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+2884(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+2888(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+2892(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+2896(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+2900(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+2904(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+2908(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+2912(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+2916(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+2920(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+2924(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+2928(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+2932(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+2936(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+2940(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+2944(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+2948(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+2952(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+2956(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+2960(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+2964(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+2968(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+2972(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+2976(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+2980(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+2984(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+2988(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+2992(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+2996(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+3000(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+3004(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+3008(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+3012(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+3016(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+3020(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+3024(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+3028(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+3032(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+3036(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+3040(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+3044(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+3048(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+3052(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+3056(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+3060(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+3064(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+3068(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+3072(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+3076(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+3080(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+3084(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+3088(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+3092(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+3096(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+3100(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+3104(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+3108(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+3112(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+3116(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+3120(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+3124(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+3128(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+3132(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+3136(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+3140(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+3144(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+3148(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+3152(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+3156(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+3160(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+3164(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+3168(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+3172(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+3176(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+3180(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+3184(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+3188(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+3192(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+3196(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+3200(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+3204(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+3208(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+3212(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+3216(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+3220(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+3224(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+3228(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+3232(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+3236(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+3240(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+3244(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+3248(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+3252(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+3256(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+3260(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+3264(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+3268(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+3272(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+3276(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+3280(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+3284(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+3288(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+3292(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+3296(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+3300(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+3304(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+3308(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+3312(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+3316(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+3320(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+3324(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+3328(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+3332(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+3336(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+3340(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+3344(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+3348(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+3352(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+3356(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+3360(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+3364(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+3368(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+3372(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+3376(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+3380(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+3384(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+3388(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+3392(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+3396(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+3400(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+3404(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+3408(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+3412(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+3416(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+3420(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+3424(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+3428(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+3432(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+3436(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+3440(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+3444(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+3448(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+3452(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+3456(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+3460(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+3464(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+3468(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+3472(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+3476(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+3480(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+3484(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+3488(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+3492(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+3496(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+3500(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+3504(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+3508(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+3512(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+3516(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+3520(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+3524(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+3528(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+3532(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+3536(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+3540(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+3544(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+3548(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+3552(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+3556(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+3560(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+3564(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+3568(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+3572(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+3576(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+3580(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+3584(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+3588(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+3592(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+3596(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+3600(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+3604(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+3608(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+3612(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+3616(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+3620(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+3624(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+3628(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+3632(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+3636(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+3640(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+3644(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+3648(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+3652(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+3656(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+3660(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+3664(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+3668(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+3672(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+3676(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+3680(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+3684(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+3688(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+3692(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+3696(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+3700(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+3704(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+3708(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+3712(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+3716(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+3720(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+3724(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+3728(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+3732(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+3736(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+3740(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+3744(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+3748(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+3752(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+3756(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+3760(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+3764(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+3768(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+3772(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+3776(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+3780(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+3784(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+3788(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+3792(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+3796(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+3800(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+3804(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+3808(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+3812(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+3816(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+3820(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+3824(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+3828(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+3832(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+3836(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+3840(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+3844(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+3848(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+3852(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+3856(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+3860(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+3864(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+3868(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+3872(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+3876(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+3880(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+3884(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+3888(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+3892(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+3896(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+3900(SB)/4, $0x00000000
+DATA smallplanesAVX2F32<>+3904(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+3908(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+3912(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+3916(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+3920(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+3924(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+3928(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+3932(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+3936(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+3940(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+3944(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+3948(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+3952(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+3956(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+3960(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+3964(SB)/4, $0x00000001
+DATA smallplanesAVX2F32<>+3968(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+3972(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+3976(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+3980(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+3984(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+3988(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+3992(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+3996(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+4000(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+4004(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+4008(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+4012(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+4016(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+4020(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+4024(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+4028(SB)/4, $0x00000002
+DATA smallplanesAVX2F32<>+4032(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+4036(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+4040(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+4044(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+4048(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+4052(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+4056(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+4060(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+4064(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+4068(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+4072(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+4076(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+4080(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+4084(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+4088(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+4092(SB)/4, $0x00000003
+DATA smallplanesAVX2F32<>+4096(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+4100(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+4104(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+4108(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+4112(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+4116(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+4120(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+4124(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+4128(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+4132(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+4136(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+4140(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+4144(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+4148(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+4152(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+4156(SB)/4, $0x00000004
+DATA smallplanesAVX2F32<>+4160(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+4164(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+4168(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+4172(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+4176(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+4180(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+4184(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+4188(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+4192(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+4196(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+4200(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+4204(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+4208(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+4212(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+4216(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+4220(SB)/4, $0x00000005
+DATA smallplanesAVX2F32<>+4224(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+4228(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+4232(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+4236(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+4240(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+4244(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+4248(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+4252(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+4256(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+4260(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+4264(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+4268(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+4272(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+4276(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+4280(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+4284(SB)/4, $0x00000006
+DATA smallplanesAVX2F32<>+4288(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+4292(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+4296(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+4300(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+4304(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+4308(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+4312(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+4316(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+4320(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+4324(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+4328(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+4332(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+4336(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+4340(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+4344(SB)/4, $0x00000007
+DATA smallplanesAVX2F32<>+4348(SB)/4, $0x00000007
+GLOBL smallplanesAVX2F32<>(SB), RODATA|NOPTR, $4352
+
+// func forwardSmallPlanesAVX2F32(dst []float32, x []float32, alpha []float32, inner int)
+// Requires: AVX, AVX2
+TEXT ·forwardSmallPlanesAVX2F32(SB), NOSPLIT, $0-80
+	VXORPS Y0, Y0, Y0
+	MOVQ   dst_base+0(FP), AX
+	MOVQ   x_base+24(FP), CX
+	MOVQ   x_len+32(FP), DX
+	MOVQ   inner+72(FP), SI
+	LEAQ   smallplanesAVX2F32<>+0(SB), BX
+	MOVQ   SI, DI
+	SHLQ   $0x05, DI
+	DECQ   SI
+	IMULQ  DI, SI
+	SHRQ   $0x01, SI
+	ADDQ   SI, BX
+
+sp_row_1159:
+	TESTQ DX, DX
+	JE    sp_done_1165
+	XORQ  R8, R8
+	MOVQ  alpha_len+56(FP), R9
+	MOVQ  alpha_base+48(FP), SI
+
+sp_group_1160:
+	CMPQ    R9, $0x00000008
+	JB      sp_partial_1161
+	VMOVUPS (SI), Y1
+	XORQ    R10, R10
+
+sp_vector_1166:
+	VMOVUPS   (BX)(R10*1), Y2
+	VPERMPS   Y1, Y2, Y2
+	VMOVUPS   (CX)(R8*4), Y3
+	VCMPPS    $0x1e, Y0, Y3, Y4
+	VMULPS    Y2, Y3, Y2
+	VBLENDVPS Y4, Y3, Y2, Y2
+	VMOVUPS   Y2, (AX)(R8*4)
+	ADDQ      $0x00000008, R8
+	ADDQ      $0x00000020, R10
+	CMPQ      R10, DI
+	JNE       sp_vector_1166
+	ADDQ      $0x00000020, SI
+	SUBQ      $0x00000008, R9
+	JMP       sp_group_1160
+
+sp_partial_1161:
+	TESTQ      R9, R9
+	JE         sp_row_done_1164
+	MOVQ       R9, R10
+	SHLQ       $0x02, R10
+	NEGQ       R10
+	LEAQ       tailmask<>+32(SB), R11
+	VMOVDQU    (R11)(R10*1), Y1
+	VMASKMOVPS (SI), Y1, Y1
+	MOVQ       inner+72(FP), SI
+	IMULQ      SI, R9
+	XORQ       R10, R10
+
+sp_rest_1162:
+	CMPQ      R9, $0x00000008
+	JB        sp_last_1163
+	VMOVUPS   (BX)(R10*1), Y2
+	VPERMPS   Y1, Y2, Y2
+	VMOVUPS   (CX)(R8*4), Y3
+	VCMPPS    $0x1e, Y0, Y3, Y4
+	VMULPS    Y2, Y3, Y2
+	VBLENDVPS Y4, Y3, Y2, Y2
+	VMOVUPS   Y2, (AX)(R8*4)
+	ADDQ      $0x00000008, R8
+	ADDQ      $0x00000020, R10
+	SUBQ      $0x00000008, R9
+	JMP       sp_rest_1162
+
+sp_last_1163:
+	TESTQ      R9, R9
+	JE         sp_row_done_1164
+	MOVQ       R9, SI
+	SHLQ       $0x02, SI
+	NEGQ       SI
+	LEAQ       tailmask<>+32(SB), R11
+	VMOVDQU    (R11)(SI*1), Y2
+	VMOVUPS    (BX)(R10*1), Y3
+	VPERMPS    Y1, Y3, Y1
+	VMASKMOVPS (CX)(R8*4), Y2, Y3
+	VCMPPS     $0x1e, Y0, Y3, Y4
+	VMULPS     Y1, Y3, Y1
+	VBLENDVPS  Y4, Y3, Y1, Y1
+	VMASKMOVPS Y1, Y2, (AX)(R8*4)
+	ADDQ       R9, R8
+
+sp_row_done_1164:
+	SUBQ R8, DX
+	SHLQ $0x02, R8
+	ADDQ R8, CX
+	ADDQ R8, AX
+	JMP  sp_row_1159
+
+sp_done_1165:
+	VZEROUPPER
+	RET
+
+// func backwardSmallPlanesAVX2F32(dx []float32, dy []float32, x []float32, alpha []float32, dalpha []float32, inner int)
+// Requires: AVX, AVX2, FMA3
+TEXT ·backwardSmallPlanesAVX2F32(SB), NOSPLIT, $8-128
+	VXORPS  Y0, Y0, Y0
+	MOVQ    inner+120(FP), AX
+	MOVQ    AX, CX
+	SHLQ    $0x02, CX
+	LEAQ    (CX)(CX*2), DX
+	DECQ    AX
+	MOVQ    AX, (SP)
+	SHRQ    $0x02, (SP)
+	ANDQ    $0x03, AX
+	INCQ    AX
+	SHLQ    $0x02, AX
+	NEGQ    AX
+	LEAQ    tailmask<>+32(SB), BX
+	VMOVDQU (BX)(AX*1), X1
+	MOVQ    dalpha_len+104(FP), AX
+	IMULQ   CX, AX
+	MOVQ    x_len+56(FP), BX
+	SHLQ    $0x02, BX
+	MOVQ    x_base+48(FP), SI
+	MOVQ    dy_base+24(FP), DI
+	MOVQ    dalpha_base+96(FP), R8
+	MOVQ    dalpha_len+104(FP), R9
+
+sp_sum_channels_1167:
+	CMPQ   R9, $0x08
+	JB     sp_sum_fewer_1168
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	XORQ   R10, R10
+
+sp_sum_row_1169:
+	CMPQ R10, BX
+	JAE  sp_sum_rows_done_1172
+	LEAQ (SI)(R10*1), R11
+	LEAQ (DI)(R10*1), R12
+	LEAQ (R11)(CX*4), R14
+	LEAQ (R12)(CX*4), R15
+	MOVQ (SP), R13
+
+sp_sum_vector_1170:
+	TESTQ       R13, R13
+	JE          sp_sum_last_1171
+	VCVTPS2PD   (R11), Y10
+	VCVTPS2PD   (R12), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y2
+	VCVTPS2PD   (R11)(CX*1), Y10
+	VCVTPS2PD   (R12)(CX*1), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y3
+	VCVTPS2PD   (R11)(CX*2), Y10
+	VCVTPS2PD   (R12)(CX*2), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y4
+	VCVTPS2PD   (R11)(DX*1), Y10
+	VCVTPS2PD   (R12)(DX*1), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y5
+	VCVTPS2PD   (R14), Y10
+	VCVTPS2PD   (R15), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y6
+	VCVTPS2PD   (R14)(CX*1), Y10
+	VCVTPS2PD   (R15)(CX*1), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y7
+	VCVTPS2PD   (R14)(CX*2), Y10
+	VCVTPS2PD   (R15)(CX*2), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y8
+	VCVTPS2PD   (R14)(DX*1), Y10
+	VCVTPS2PD   (R15)(DX*1), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y9
+	ADDQ        $0x10, R11
+	ADDQ        $0x10, R12
+	ADDQ        $0x10, R14
+	ADDQ        $0x10, R15
+	DECQ        R13
+	JMP         sp_sum_vector_1170
+
+sp_sum_last_1171:
+	VMASKMOVPS  (R11), X1, X10
+	VCVTPS2PD   X10, Y10
+	VMASKMOVPS  (R12), X1, X11
+	VCVTPS2PD   X11, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y2
+	VMASKMOVPS  (R11)(CX*1), X1, X10
+	VCVTPS2PD   X10, Y10
+	VMASKMOVPS  (R12)(CX*1), X1, X11
+	VCVTPS2PD   X11, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y3
+	VMASKMOVPS  (R11)(CX*2), X1, X10
+	VCVTPS2PD   X10, Y10
+	VMASKMOVPS  (R12)(CX*2), X1, X11
+	VCVTPS2PD   X11, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y4
+	VMASKMOVPS  (R11)(DX*1), X1, X10
+	VCVTPS2PD   X10, Y10
+	VMASKMOVPS  (R12)(DX*1), X1, X11
+	VCVTPS2PD   X11, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y5
+	VMASKMOVPS  (R14), X1, X10
+	VCVTPS2PD   X10, Y10
+	VMASKMOVPS  (R15), X1, X11
+	VCVTPS2PD   X11, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y6
+	VMASKMOVPS  (R14)(CX*1), X1, X10
+	VCVTPS2PD   X10, Y10
+	VMASKMOVPS  (R15)(CX*1), X1, X11
+	VCVTPS2PD   X11, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y7
+	VMASKMOVPS  (R14)(CX*2), X1, X10
+	VCVTPS2PD   X10, Y10
+	VMASKMOVPS  (R15)(CX*2), X1, X11
+	VCVTPS2PD   X11, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y8
+	VMASKMOVPS  (R14)(DX*1), X1, X10
+	VCVTPS2PD   X10, Y10
+	VMASKMOVPS  (R15)(DX*1), X1, X11
+	VCVTPS2PD   X11, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y9
+	ADDQ        AX, R10
+	JMP         sp_sum_row_1169
+
+sp_sum_rows_done_1172:
+	VUNPCKLPD    Y3, Y2, Y10
+	VUNPCKHPD    Y3, Y2, Y2
+	VADDPD       Y2, Y10, Y10
+	VUNPCKLPD    Y5, Y4, Y2
+	VUNPCKHPD    Y5, Y4, Y3
+	VADDPD       Y3, Y2, Y2
+	VBLENDPD     $0x0c, Y2, Y10, Y3
+	VEXTRACTF128 $0x01, Y10, X13
+	VINSERTF128  $0x01, X2, Y13, Y2
+	VADDPD       Y2, Y3, Y3
+	VCVTPS2PD    (R8), Y2
+	VADDPD       Y3, Y2, Y2
+	VCVTPD2PSY   Y2, X2
+	VMOVUPS      X2, (R8)
+	VUNPCKLPD    Y7, Y6, Y2
+	VUNPCKHPD    Y7, Y6, Y3
+	VADDPD       Y3, Y2, Y2
+	VUNPCKLPD    Y9, Y8, Y3
+	VUNPCKHPD    Y9, Y8, Y4
+	VADDPD       Y4, Y3, Y3
+	VBLENDPD     $0x0c, Y3, Y2, Y4
+	VEXTRACTF128 $0x01, Y2, X13
+	VINSERTF128  $0x01, X3, Y13, Y2
+	VADDPD       Y2, Y4, Y4
+	VCVTPS2PD    16(R8), Y2
+	VADDPD       Y4, Y2, Y2
+	VCVTPD2PSY   Y2, X2
+	VMOVUPS      X2, 16(R8)
+	LEAQ         (SI)(CX*8), SI
+	LEAQ         (DI)(CX*8), DI
+	ADDQ         $0x20, R8
+	SUBQ         $0x08, R9
+	JMP          sp_sum_channels_1167
+
+sp_sum_fewer_1168:
+sp_sum_channels_1173:
+	CMPQ   R9, $0x04
+	JB     sp_sum_fewer_1174
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	XORQ   R10, R10
+
+sp_sum_row_1175:
+	CMPQ R10, BX
+	JAE  sp_sum_rows_done_1178
+	LEAQ (SI)(R10*1), R11
+	LEAQ (DI)(R10*1), R12
+	MOVQ (SP), R13
+
+sp_sum_vector_1176:
+	TESTQ       R13, R13
+	JE          sp_sum_last_1177
+	VCVTPS2PD   (R11), Y6
+	VCVTPS2PD   (R12), Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y2
+	VCVTPS2PD   (R11)(CX*1), Y6
+	VCVTPS2PD   (R12)(CX*1), Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y3
+	VCVTPS2PD   (R11)(CX*2), Y6
+	VCVTPS2PD   (R12)(CX*2), Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y4
+	VCVTPS2PD   (R11)(DX*1), Y6
+	VCVTPS2PD   (R12)(DX*1), Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y5
+	ADDQ        $0x10, R11
+	ADDQ        $0x10, R12
+	DECQ        R13
+	JMP         sp_sum_vector_1176
+
+sp_sum_last_1177:
+	VMASKMOVPS  (R11), X1, X6
+	VCVTPS2PD   X6, Y6
+	VMASKMOVPS  (R12), X1, X7
+	VCVTPS2PD   X7, Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y2
+	VMASKMOVPS  (R11)(CX*1), X1, X6
+	VCVTPS2PD   X6, Y6
+	VMASKMOVPS  (R12)(CX*1), X1, X7
+	VCVTPS2PD   X7, Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y3
+	VMASKMOVPS  (R11)(CX*2), X1, X6
+	VCVTPS2PD   X6, Y6
+	VMASKMOVPS  (R12)(CX*2), X1, X7
+	VCVTPS2PD   X7, Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y4
+	VMASKMOVPS  (R11)(DX*1), X1, X6
+	VCVTPS2PD   X6, Y6
+	VMASKMOVPS  (R12)(DX*1), X1, X7
+	VCVTPS2PD   X7, Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y5
+	ADDQ        AX, R10
+	JMP         sp_sum_row_1175
+
+sp_sum_rows_done_1178:
+	VUNPCKLPD    Y3, Y2, Y6
+	VUNPCKHPD    Y3, Y2, Y2
+	VADDPD       Y2, Y6, Y6
+	VUNPCKLPD    Y5, Y4, Y2
+	VUNPCKHPD    Y5, Y4, Y3
+	VADDPD       Y3, Y2, Y2
+	VBLENDPD     $0x0c, Y2, Y6, Y3
+	VEXTRACTF128 $0x01, Y6, X13
+	VINSERTF128  $0x01, X2, Y13, Y2
+	VADDPD       Y2, Y3, Y3
+	VCVTPS2PD    (R8), Y2
+	VADDPD       Y3, Y2, Y2
+	VCVTPD2PSY   Y2, X2
+	VMOVUPS      X2, (R8)
+	LEAQ         (SI)(CX*4), SI
+	LEAQ         (DI)(CX*4), DI
+	ADDQ         $0x10, R8
+	SUBQ         $0x04, R9
+	JMP          sp_sum_channels_1173
+
+sp_sum_fewer_1174:
+sp_sum_channels_1179:
+	CMPQ   R9, $0x01
+	JB     sp_sum_fewer_1180
+	VXORPS Y2, Y2, Y2
+	XORQ   DX, DX
+
+sp_sum_row_1181:
+	CMPQ DX, BX
+	JAE  sp_sum_rows_done_1184
+	LEAQ (SI)(DX*1), R10
+	LEAQ (DI)(DX*1), R11
+	MOVQ (SP), R12
+
+sp_sum_vector_1182:
+	TESTQ       R12, R12
+	JE          sp_sum_last_1183
+	VCVTPS2PD   (R10), Y3
+	VCVTPS2PD   (R11), Y4
+	VCMPPD      $0x1e, Y0, Y3, Y5
+	VMINPD      Y3, Y0, Y3
+	VANDNPD     Y4, Y5, Y4
+	VFMADD231PD Y4, Y3, Y2
+	ADDQ        $0x10, R10
+	ADDQ        $0x10, R11
+	DECQ        R12
+	JMP         sp_sum_vector_1182
+
+sp_sum_last_1183:
+	VMASKMOVPS  (R10), X1, X3
+	VCVTPS2PD   X3, Y3
+	VMASKMOVPS  (R11), X1, X4
+	VCVTPS2PD   X4, Y4
+	VCMPPD      $0x1e, Y0, Y3, Y5
+	VMINPD      Y3, Y0, Y3
+	VANDNPD     Y4, Y5, Y4
+	VFMADD231PD Y4, Y3, Y2
+	ADDQ        AX, DX
+	JMP         sp_sum_row_1181
+
+sp_sum_rows_done_1184:
+	VEXTRACTF128 $0x01, Y2, X3
+	VADDPD       X3, X2, X3
+	VPERMILPD    $0x01, X3, X2
+	VADDSD       X2, X3, X3
+	VCVTSS2SD    (R8), X14, X14
+	VADDSD       X3, X14, X14
+	VCVTSD2SS    X14, X14, X14
+	VMOVSS       X14, (R8)
+	ADDQ         CX, SI
+	ADDQ         CX, DI
+	ADDQ         $0x04, R8
+	SUBQ         $0x01, R9
+	JMP          sp_sum_channels_1179
+
+sp_sum_fewer_1180:
+	MOVQ  dx_base+0(FP), AX
+	MOVQ  x_base+48(FP), CX
+	MOVQ  dy_base+24(FP), DX
+	MOVQ  x_len+56(FP), BX
+	MOVQ  inner+120(FP), DI
+	LEAQ  smallplanesAVX2F32<>+0(SB), SI
+	MOVQ  DI, R8
+	SHLQ  $0x05, R8
+	DECQ  DI
+	IMULQ R8, DI
+	SHRQ  $0x01, DI
+	ADDQ  DI, SI
+
+sp_row_1185:
+	TESTQ BX, BX
+	JE    sp_done_1191
+	XORQ  R9, R9
+	MOVQ  alpha_len+80(FP), R10
+	MOVQ  alpha_base+72(FP), DI
+
+sp_group_1186:
+	CMPQ    R10, $0x00000008
+	JB      sp_partial_1187
+	VMOVUPS (DI), Y1
+	XORQ    R11, R11
+
+sp_vector_1192:
+	VMOVUPS   (SI)(R11*1), Y2
+	VPERMPS   Y1, Y2, Y2
+	VMOVUPS   (CX)(R9*4), Y3
+	VMOVUPS   (DX)(R9*4), Y4
+	VCMPPS    $0x1e, Y0, Y3, Y3
+	VMULPS    Y2, Y4, Y2
+	VBLENDVPS Y3, Y4, Y2, Y2
+	VMOVUPS   Y2, (AX)(R9*4)
+	ADDQ      $0x00000008, R9
+	ADDQ      $0x00000020, R11
+	CMPQ      R11, R8
+	JNE       sp_vector_1192
+	ADDQ      $0x00000020, DI
+	SUBQ      $0x00000008, R10
+	JMP       sp_group_1186
+
+sp_partial_1187:
+	TESTQ      R10, R10
+	JE         sp_row_done_1190
+	MOVQ       R10, R11
+	SHLQ       $0x02, R11
+	NEGQ       R11
+	LEAQ       tailmask<>+32(SB), R12
+	VMOVDQU    (R12)(R11*1), Y1
+	VMASKMOVPS (DI), Y1, Y1
+	MOVQ       inner+120(FP), DI
+	IMULQ      DI, R10
+	XORQ       R11, R11
+
+sp_rest_1188:
+	CMPQ      R10, $0x00000008
+	JB        sp_last_1189
+	VMOVUPS   (SI)(R11*1), Y2
+	VPERMPS   Y1, Y2, Y2
+	VMOVUPS   (CX)(R9*4), Y3
+	VMOVUPS   (DX)(R9*4), Y4
+	VCMPPS    $0x1e, Y0, Y3, Y3
+	VMULPS    Y2, Y4, Y2
+	VBLENDVPS Y3, Y4, Y2, Y2
+	VMOVUPS   Y2, (AX)(R9*4)
+	ADDQ      $0x00000008, R9
+	ADDQ      $0x00000020, R11
+	SUBQ      $0x00000008, R10
+	JMP       sp_rest_1188
+
+sp_last_1189:
+	TESTQ      R10, R10
+	JE         sp_row_done_1190
+	MOVQ       R10, DI
+	SHLQ       $0x02, DI
+	NEGQ       DI
+	LEAQ       tailmask<>+32(SB), R12
+	VMOVDQU    (R12)(DI*1), Y2
+	VMOVUPS    (SI)(R11*1), Y3
+	VPERMPS    Y1, Y3, Y1
+	VMASKMOVPS (CX)(R9*4), Y2, Y3
+	VMASKMOVPS (DX)(R9*4), Y2, Y4
+	VCMPPS     $0x1e, Y0, Y3, Y3
+	VMULPS     Y1, Y4, Y1
+	VBLENDVPS  Y3, Y4, Y1, Y1
+	VMASKMOVPS Y1, Y2, (AX)(R9*4)
+	ADDQ       R10, R9
+
+sp_row_done_1190:
+	SUBQ R9, BX
+	SHLQ $0x02, R9
+	ADDQ R9, CX
+	ADDQ R9, DX
+	ADDQ R9, AX
+	JMP  sp_row_1185
+
+sp_done_1191:
+	VZEROUPPER
+	RET
+
+// func backwardSmallPlanesDxAVX2F32(dx []float32, dy []float32, x []float32, alpha []float32, inner int)
+// Requires: AVX, AVX2
+TEXT ·backwardSmallPlanesDxAVX2F32(SB), NOSPLIT, $0-104
+	VXORPS Y0, Y0, Y0
+	MOVQ   dx_base+0(FP), AX
+	MOVQ   x_base+48(FP), CX
+	MOVQ   dy_base+24(FP), DX
+	MOVQ   x_len+56(FP), BX
+	MOVQ   inner+96(FP), DI
+	LEAQ   smallplanesAVX2F32<>+0(SB), SI
+	MOVQ   DI, R8
+	SHLQ   $0x05, R8
+	DECQ   DI
+	IMULQ  R8, DI
+	SHRQ   $0x01, DI
+	ADDQ   DI, SI
+
+sp_row_1193:
+	TESTQ BX, BX
+	JE    sp_done_1199
+	XORQ  R9, R9
+	MOVQ  alpha_len+80(FP), R10
+	MOVQ  alpha_base+72(FP), DI
+
+sp_group_1194:
+	CMPQ    R10, $0x00000008
+	JB      sp_partial_1195
+	VMOVUPS (DI), Y1
+	XORQ    R11, R11
+
+sp_vector_1200:
+	VMOVUPS   (SI)(R11*1), Y2
+	VPERMPS   Y1, Y2, Y2
+	VMOVUPS   (CX)(R9*4), Y3
+	VMOVUPS   (DX)(R9*4), Y4
+	VCMPPS    $0x1e, Y0, Y3, Y3
+	VMULPS    Y2, Y4, Y2
+	VBLENDVPS Y3, Y4, Y2, Y2
+	VMOVUPS   Y2, (AX)(R9*4)
+	ADDQ      $0x00000008, R9
+	ADDQ      $0x00000020, R11
+	CMPQ      R11, R8
+	JNE       sp_vector_1200
+	ADDQ      $0x00000020, DI
+	SUBQ      $0x00000008, R10
+	JMP       sp_group_1194
+
+sp_partial_1195:
+	TESTQ      R10, R10
+	JE         sp_row_done_1198
+	MOVQ       R10, R11
+	SHLQ       $0x02, R11
+	NEGQ       R11
+	LEAQ       tailmask<>+32(SB), R12
+	VMOVDQU    (R12)(R11*1), Y1
+	VMASKMOVPS (DI), Y1, Y1
+	MOVQ       inner+96(FP), DI
+	IMULQ      DI, R10
+	XORQ       R11, R11
+
+sp_rest_1196:
+	CMPQ      R10, $0x00000008
+	JB        sp_last_1197
+	VMOVUPS   (SI)(R11*1), Y2
+	VPERMPS   Y1, Y2, Y2
+	VMOVUPS   (CX)(R9*4), Y3
+	VMOVUPS   (DX)(R9*4), Y4
+	VCMPPS    $0x1e, Y0, Y3, Y3
+	VMULPS    Y2, Y4, Y2
+	VBLENDVPS Y3, Y4, Y2, Y2
+	VMOVUPS   Y2, (AX)(R9*4)
+	ADDQ      $0x00000008, R9
+	ADDQ      $0x00000020, R11
+	SUBQ      $0x00000008, R10
+	JMP       sp_rest_1196
+
+sp_last_1197:
+	TESTQ      R10, R10
+	JE         sp_row_done_1198
+	MOVQ       R10, DI
+	SHLQ       $0x02, DI
+	NEGQ       DI
+	LEAQ       tailmask<>+32(SB), R12
+	VMOVDQU    (R12)(DI*1), Y2
+	VMOVUPS    (SI)(R11*1), Y3
+	VPERMPS    Y1, Y3, Y1
+	VMASKMOVPS (CX)(R9*4), Y2, Y3
+	VMASKMOVPS (DX)(R9*4), Y2, Y4
+	VCMPPS     $0x1e, Y0, Y3, Y3
+	VMULPS     Y1, Y4, Y1
+	VBLENDVPS  Y3, Y4, Y1, Y1
+	VMASKMOVPS Y1, Y2, (AX)(R9*4)
+	ADDQ       R10, R9
+
+sp_row_done_1198:
+	SUBQ R9, BX
+	SHLQ $0x02, R9
+	ADDQ R9, CX
+	ADDQ R9, DX
+	ADDQ R9, AX
+	JMP  sp_row_1193
+
+sp_done_1199:
+	VZEROUPPER
+	RET
+
+// func backwardSmallPlanesDalphaAVX2F32(dy []float32, x []float32, dalpha []float32, inner int)
+// Requires: AVX, FMA3
+TEXT ·backwardSmallPlanesDalphaAVX2F32(SB), NOSPLIT, $8-80
+	VXORPS  Y0, Y0, Y0
+	MOVQ    inner+72(FP), AX
+	MOVQ    AX, CX
+	SHLQ    $0x02, CX
+	LEAQ    (CX)(CX*2), DX
+	DECQ    AX
+	MOVQ    AX, (SP)
+	SHRQ    $0x02, (SP)
+	ANDQ    $0x03, AX
+	INCQ    AX
+	SHLQ    $0x02, AX
+	NEGQ    AX
+	LEAQ    tailmask<>+32(SB), BX
+	VMOVDQU (BX)(AX*1), X1
+	MOVQ    dalpha_len+56(FP), AX
+	IMULQ   CX, AX
+	MOVQ    x_len+32(FP), BX
+	SHLQ    $0x02, BX
+	MOVQ    x_base+24(FP), SI
+	MOVQ    dy_base+0(FP), DI
+	MOVQ    dalpha_base+48(FP), R8
+	MOVQ    dalpha_len+56(FP), R9
+
+sp_sum_channels_1201:
+	CMPQ   R9, $0x08
+	JB     sp_sum_fewer_1202
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	XORQ   R10, R10
+
+sp_sum_row_1203:
+	CMPQ R10, BX
+	JAE  sp_sum_rows_done_1206
+	LEAQ (SI)(R10*1), R11
+	LEAQ (DI)(R10*1), R12
+	LEAQ (R11)(CX*4), R14
+	LEAQ (R12)(CX*4), R15
+	MOVQ (SP), R13
+
+sp_sum_vector_1204:
+	TESTQ       R13, R13
+	JE          sp_sum_last_1205
+	VCVTPS2PD   (R11), Y10
+	VCVTPS2PD   (R12), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y2
+	VCVTPS2PD   (R11)(CX*1), Y10
+	VCVTPS2PD   (R12)(CX*1), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y3
+	VCVTPS2PD   (R11)(CX*2), Y10
+	VCVTPS2PD   (R12)(CX*2), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y4
+	VCVTPS2PD   (R11)(DX*1), Y10
+	VCVTPS2PD   (R12)(DX*1), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y5
+	VCVTPS2PD   (R14), Y10
+	VCVTPS2PD   (R15), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y6
+	VCVTPS2PD   (R14)(CX*1), Y10
+	VCVTPS2PD   (R15)(CX*1), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y7
+	VCVTPS2PD   (R14)(CX*2), Y10
+	VCVTPS2PD   (R15)(CX*2), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y8
+	VCVTPS2PD   (R14)(DX*1), Y10
+	VCVTPS2PD   (R15)(DX*1), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y9
+	ADDQ        $0x10, R11
+	ADDQ        $0x10, R12
+	ADDQ        $0x10, R14
+	ADDQ        $0x10, R15
+	DECQ        R13
+	JMP         sp_sum_vector_1204
+
+sp_sum_last_1205:
+	VMASKMOVPS  (R11), X1, X10
+	VCVTPS2PD   X10, Y10
+	VMASKMOVPS  (R12), X1, X11
+	VCVTPS2PD   X11, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y2
+	VMASKMOVPS  (R11)(CX*1), X1, X10
+	VCVTPS2PD   X10, Y10
+	VMASKMOVPS  (R12)(CX*1), X1, X11
+	VCVTPS2PD   X11, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y3
+	VMASKMOVPS  (R11)(CX*2), X1, X10
+	VCVTPS2PD   X10, Y10
+	VMASKMOVPS  (R12)(CX*2), X1, X11
+	VCVTPS2PD   X11, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y4
+	VMASKMOVPS  (R11)(DX*1), X1, X10
+	VCVTPS2PD   X10, Y10
+	VMASKMOVPS  (R12)(DX*1), X1, X11
+	VCVTPS2PD   X11, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y5
+	VMASKMOVPS  (R14), X1, X10
+	VCVTPS2PD   X10, Y10
+	VMASKMOVPS  (R15), X1, X11
+	VCVTPS2PD   X11, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y6
+	VMASKMOVPS  (R14)(CX*1), X1, X10
+	VCVTPS2PD   X10, Y10
+	VMASKMOVPS  (R15)(CX*1), X1, X11
+	VCVTPS2PD   X11, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y7
+	VMASKMOVPS  (R14)(CX*2), X1, X10
+	VCVTPS2PD   X10, Y10
+	VMASKMOVPS  (R15)(CX*2), X1, X11
+	VCVTPS2PD   X11, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y8
+	VMASKMOVPS  (R14)(DX*1), X1, X10
+	VCVTPS2PD   X10, Y10
+	VMASKMOVPS  (R15)(DX*1), X1, X11
+	VCVTPS2PD   X11, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y9
+	ADDQ        AX, R10
+	JMP         sp_sum_row_1203
+
+sp_sum_rows_done_1206:
+	VUNPCKLPD    Y3, Y2, Y10
+	VUNPCKHPD    Y3, Y2, Y2
+	VADDPD       Y2, Y10, Y10
+	VUNPCKLPD    Y5, Y4, Y2
+	VUNPCKHPD    Y5, Y4, Y3
+	VADDPD       Y3, Y2, Y2
+	VBLENDPD     $0x0c, Y2, Y10, Y3
+	VEXTRACTF128 $0x01, Y10, X13
+	VINSERTF128  $0x01, X2, Y13, Y2
+	VADDPD       Y2, Y3, Y3
+	VCVTPS2PD    (R8), Y2
+	VADDPD       Y3, Y2, Y2
+	VCVTPD2PSY   Y2, X2
+	VMOVUPS      X2, (R8)
+	VUNPCKLPD    Y7, Y6, Y2
+	VUNPCKHPD    Y7, Y6, Y3
+	VADDPD       Y3, Y2, Y2
+	VUNPCKLPD    Y9, Y8, Y3
+	VUNPCKHPD    Y9, Y8, Y4
+	VADDPD       Y4, Y3, Y3
+	VBLENDPD     $0x0c, Y3, Y2, Y4
+	VEXTRACTF128 $0x01, Y2, X13
+	VINSERTF128  $0x01, X3, Y13, Y2
+	VADDPD       Y2, Y4, Y4
+	VCVTPS2PD    16(R8), Y2
+	VADDPD       Y4, Y2, Y2
+	VCVTPD2PSY   Y2, X2
+	VMOVUPS      X2, 16(R8)
+	LEAQ         (SI)(CX*8), SI
+	LEAQ         (DI)(CX*8), DI
+	ADDQ         $0x20, R8
+	SUBQ         $0x08, R9
+	JMP          sp_sum_channels_1201
+
+sp_sum_fewer_1202:
+sp_sum_channels_1207:
+	CMPQ   R9, $0x04
+	JB     sp_sum_fewer_1208
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	XORQ   R10, R10
+
+sp_sum_row_1209:
+	CMPQ R10, BX
+	JAE  sp_sum_rows_done_1212
+	LEAQ (SI)(R10*1), R11
+	LEAQ (DI)(R10*1), R12
+	MOVQ (SP), R13
+
+sp_sum_vector_1210:
+	TESTQ       R13, R13
+	JE          sp_sum_last_1211
+	VCVTPS2PD   (R11), Y6
+	VCVTPS2PD   (R12), Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y2
+	VCVTPS2PD   (R11)(CX*1), Y6
+	VCVTPS2PD   (R12)(CX*1), Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y3
+	VCVTPS2PD   (R11)(CX*2), Y6
+	VCVTPS2PD   (R12)(CX*2), Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y4
+	VCVTPS2PD   (R11)(DX*1), Y6
+	VCVTPS2PD   (R12)(DX*1), Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y5
+	ADDQ        $0x10, R11
+	ADDQ        $0x10, R12
+	DECQ        R13
+	JMP         sp_sum_vector_1210
+
+sp_sum_last_1211:
+	VMASKMOVPS  (R11), X1, X6
+	VCVTPS2PD   X6, Y6
+	VMASKMOVPS  (R12), X1, X7
+	VCVTPS2PD   X7, Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y2
+	VMASKMOVPS  (R11)(CX*1), X1, X6
+	VCVTPS2PD   X6, Y6
+	VMASKMOVPS  (R12)(CX*1), X1, X7
+	VCVTPS2PD   X7, Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y3
+	VMASKMOVPS  (R11)(CX*2), X1, X6
+	VCVTPS2PD   X6, Y6
+	VMASKMOVPS  (R12)(CX*2), X1, X7
+	VCVTPS2PD   X7, Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y4
+	VMASKMOVPS  (R11)(DX*1), X1, X6
+	VCVTPS2PD   X6, Y6
+	VMASKMOVPS  (R12)(DX*1), X1, X7
+	VCVTPS2PD   X7, Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y5
+	ADDQ        AX, R10
+	JMP         sp_sum_row_1209
+
+sp_sum_rows_done_1212:
+	VUNPCKLPD    Y3, Y2, Y6
+	VUNPCKHPD    Y3, Y2, Y2
+	VADDPD       Y2, Y6, Y6
+	VUNPCKLPD    Y5, Y4, Y2
+	VUNPCKHPD    Y5, Y4, Y3
+	VADDPD       Y3, Y2, Y2
+	VBLENDPD     $0x0c, Y2, Y6, Y3
+	VEXTRACTF128 $0x01, Y6, X13
+	VINSERTF128  $0x01, X2, Y13, Y2
+	VADDPD       Y2, Y3, Y3
+	VCVTPS2PD    (R8), Y2
+	VADDPD       Y3, Y2, Y2
+	VCVTPD2PSY   Y2, X2
+	VMOVUPS      X2, (R8)
+	LEAQ         (SI)(CX*4), SI
+	LEAQ         (DI)(CX*4), DI
+	ADDQ         $0x10, R8
+	SUBQ         $0x04, R9
+	JMP          sp_sum_channels_1207
+
+sp_sum_fewer_1208:
+sp_sum_channels_1213:
+	CMPQ   R9, $0x01
+	JB     sp_sum_fewer_1214
+	VXORPS Y2, Y2, Y2
+	XORQ   DX, DX
+
+sp_sum_row_1215:
+	CMPQ DX, BX
+	JAE  sp_sum_rows_done_1218
+	LEAQ (SI)(DX*1), R10
+	LEAQ (DI)(DX*1), R11
+	MOVQ (SP), R12
+
+sp_sum_vector_1216:
+	TESTQ       R12, R12
+	JE          sp_sum_last_1217
+	VCVTPS2PD   (R10), Y3
+	VCVTPS2PD   (R11), Y4
+	VCMPPD      $0x1e, Y0, Y3, Y5
+	VMINPD      Y3, Y0, Y3
+	VANDNPD     Y4, Y5, Y4
+	VFMADD231PD Y4, Y3, Y2
+	ADDQ        $0x10, R10
+	ADDQ        $0x10, R11
+	DECQ        R12
+	JMP         sp_sum_vector_1216
+
+sp_sum_last_1217:
+	VMASKMOVPS  (R10), X1, X3
+	VCVTPS2PD   X3, Y3
+	VMASKMOVPS  (R11), X1, X4
+	VCVTPS2PD   X4, Y4
+	VCMPPD      $0x1e, Y0, Y3, Y5
+	VMINPD      Y3, Y0, Y3
+	VANDNPD     Y4, Y5, Y4
+	VFMADD231PD Y4, Y3, Y2
+	ADDQ        AX, DX
+	JMP         sp_sum_row_1215
+
+sp_sum_rows_done_1218:
+	VEXTRACTF128 $0x01, Y2, X3
+	VADDPD       X3, X2, X3
+	VPERMILPD    $0x01, X3, X2
+	VADDSD       X2, X3, X3
+	VCVTSS2SD    (R8), X14, X14
+	VADDSD       X3, X14, X14
+	VCVTSD2SS    X14, X14, X14
+	VMOVSS       X14, (R8)
+	ADDQ         CX, SI
+	ADDQ         CX, DI
+	ADDQ         $0x04, R8
+	SUBQ         $0x01, R9
+	JMP          sp_sum_channels_1213
+
+sp_sum_fewer_1214:
+	VZEROUPPER
+	RET
+
+DATA smallplanesAVX2F64<>+0(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+4(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+8(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+12(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+16(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+20(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+24(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+28(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+32(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+36(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+40(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+44(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+48(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+52(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+56(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+60(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+64(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+68(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+72(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+76(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+80(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+84(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+88(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+92(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+96(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+100(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+104(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+108(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+112(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+116(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+120(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+124(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+128(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+132(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+136(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+140(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+144(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+148(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+152(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+156(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+160(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+164(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+168(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+172(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+176(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+180(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+184(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+188(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+192(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+196(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+200(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+204(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+208(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+212(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+216(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+220(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+224(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+228(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+232(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+236(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+240(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+244(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+248(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+252(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+256(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+260(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+264(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+268(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+272(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+276(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+280(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+284(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+288(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+292(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+296(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+300(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+304(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+308(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+312(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+316(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+320(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+324(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+328(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+332(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+336(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+340(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+344(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+348(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+352(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+356(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+360(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+364(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+368(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+372(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+376(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+380(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+384(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+388(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+392(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+396(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+400(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+404(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+408(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+412(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+416(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+420(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+424(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+428(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+432(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+436(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+440(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+444(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+448(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+452(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+456(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+460(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+464(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+468(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+472(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+476(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+480(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+484(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+488(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+492(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+496(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+500(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+504(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+508(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+512(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+516(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+520(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+524(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+528(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+532(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+536(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+540(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+544(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+548(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+552(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+556(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+560(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+564(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+568(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+572(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+576(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+580(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+584(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+588(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+592(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+596(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+600(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+604(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+608(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+612(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+616(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+620(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+624(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+628(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+632(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+636(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+640(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+644(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+648(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+652(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+656(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+660(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+664(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+668(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+672(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+676(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+680(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+684(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+688(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+692(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+696(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+700(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+704(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+708(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+712(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+716(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+720(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+724(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+728(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+732(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+736(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+740(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+744(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+748(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+752(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+756(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+760(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+764(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+768(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+772(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+776(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+780(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+784(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+788(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+792(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+796(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+800(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+804(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+808(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+812(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+816(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+820(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+824(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+828(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+832(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+836(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+840(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+844(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+848(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+852(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+856(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+860(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+864(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+868(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+872(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+876(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+880(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+884(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+888(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+892(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+896(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+900(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+904(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+908(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+912(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+916(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+920(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+924(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+928(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+932(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+936(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+940(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+944(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+948(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+952(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+956(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+960(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+964(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+968(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+972(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+976(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+980(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+984(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+988(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+992(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+996(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+1000(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+1004(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+1008(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+1012(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+1016(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+1020(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+1024(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+1028(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+1032(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+1036(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+1040(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+1044(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+1048(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+1052(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+1056(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+1060(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+1064(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+1068(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+1072(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+1076(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+1080(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+1084(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+1088(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+1092(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+1096(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+1100(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+1104(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+1108(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+1112(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+1116(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+1120(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+1124(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+1128(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+1132(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+1136(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+1140(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+1144(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+1148(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+1152(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+1156(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+1160(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+1164(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+1168(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+1172(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+1176(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+1180(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+1184(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+1188(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+1192(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+1196(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+1200(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+1204(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+1208(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+1212(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+1216(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+1220(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+1224(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+1228(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+1232(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+1236(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+1240(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+1244(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+1248(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+1252(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+1256(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+1260(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+1264(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+1268(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+1272(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+1276(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+1280(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+1284(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+1288(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+1292(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+1296(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+1300(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+1304(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+1308(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+1312(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+1316(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+1320(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+1324(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+1328(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+1332(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+1336(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+1340(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+1344(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+1348(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+1352(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+1356(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+1360(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+1364(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+1368(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+1372(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+1376(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+1380(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+1384(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+1388(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+1392(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+1396(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+1400(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+1404(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+1408(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+1412(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+1416(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+1420(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+1424(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+1428(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+1432(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+1436(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+1440(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+1444(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+1448(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+1452(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+1456(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+1460(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+1464(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+1468(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+1472(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+1476(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+1480(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+1484(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+1488(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+1492(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+1496(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+1500(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+1504(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+1508(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+1512(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+1516(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+1520(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+1524(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+1528(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+1532(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+1536(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+1540(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+1544(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+1548(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+1552(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+1556(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+1560(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+1564(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+1568(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+1572(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+1576(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+1580(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+1584(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+1588(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+1592(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+1596(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+1600(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+1604(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+1608(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+1612(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+1616(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+1620(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+1624(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+1628(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+1632(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+1636(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+1640(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+1644(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+1648(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+1652(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+1656(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+1660(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+1664(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+1668(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+1672(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+1676(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+1680(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+1684(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+1688(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+1692(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+1696(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+1700(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+1704(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+1708(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+1712(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+1716(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+1720(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+1724(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+1728(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+1732(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+1736(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+1740(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+1744(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+1748(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+1752(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+1756(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+1760(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+1764(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+1768(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+1772(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+1776(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+1780(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+1784(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+1788(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+1792(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+1796(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+1800(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+1804(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+1808(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+1812(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+1816(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+1820(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+1824(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+1828(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+1832(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+1836(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+1840(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+1844(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+1848(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+1852(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+1856(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+1860(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+1864(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+1868(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+1872(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+1876(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+1880(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+1884(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+1888(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+1892(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+1896(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+1900(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+1904(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+1908(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+1912(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+1916(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+1920(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+1924(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+1928(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+1932(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+1936(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+1940(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+1944(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+1948(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+1952(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+1956(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+1960(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+1964(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+1968(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+1972(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+1976(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+1980(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+1984(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+1988(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+1992(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+1996(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+2000(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+2004(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+2008(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+2012(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+2016(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+2020(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+2024(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+2028(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+2032(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+2036(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+2040(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+2044(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+2048(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+2052(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+2056(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+2060(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+2064(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+2068(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+2072(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+2076(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+2080(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+2084(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+2088(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+2092(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+2096(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+2100(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+2104(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+2108(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+2112(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+2116(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+2120(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+2124(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+2128(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+2132(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+2136(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+2140(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+2144(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+2148(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+2152(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+2156(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+2160(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+2164(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+2168(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+2172(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+2176(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+2180(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+2184(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+2188(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+2192(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+2196(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+2200(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+2204(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+2208(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+2212(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+2216(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+2220(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+2224(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+2228(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+2232(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+2236(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+2240(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+2244(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+2248(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+2252(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+2256(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+2260(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+2264(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+2268(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+2272(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+2276(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+2280(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+2284(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+2288(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+2292(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+2296(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+2300(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+2304(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+2308(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+2312(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+2316(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+2320(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+2324(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+2328(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+2332(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+2336(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+2340(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+2344(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+2348(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+2352(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+2356(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+2360(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+2364(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+2368(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+2372(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+2376(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+2380(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+2384(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+2388(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+2392(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+2396(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+2400(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+2404(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+2408(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+2412(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+2416(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+2420(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+2424(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+2428(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+2432(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+2436(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+2440(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+2444(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+2448(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+2452(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+2456(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+2460(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+2464(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+2468(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+2472(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+2476(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+2480(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+2484(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+2488(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+2492(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+2496(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+2500(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+2504(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+2508(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+2512(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+2516(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+2520(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+2524(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+2528(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+2532(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+2536(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+2540(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+2544(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+2548(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+2552(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+2556(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+2560(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+2564(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+2568(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+2572(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+2576(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+2580(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+2584(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+2588(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+2592(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+2596(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+2600(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+2604(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+2608(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+2612(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+2616(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+2620(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+2624(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+2628(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+2632(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+2636(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+2640(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+2644(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+2648(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+2652(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+2656(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+2660(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+2664(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+2668(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+2672(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+2676(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+2680(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+2684(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+2688(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+2692(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+2696(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+2700(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+2704(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+2708(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+2712(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+2716(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+2720(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+2724(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+2728(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+2732(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+2736(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+2740(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+2744(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+2748(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+2752(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+2756(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+2760(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+2764(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+2768(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+2772(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+2776(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+2780(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+2784(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+2788(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+2792(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+2796(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+2800(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+2804(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+2808(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+2812(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+2816(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+2820(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+2824(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+2828(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+2832(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+2836(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+2840(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+2844(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+2848(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+2852(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+2856(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+2860(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+2864(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+2868(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+2872(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+2876(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+2880(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+2884(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+2888(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+2892(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+2896(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+2900(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+2904(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+2908(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+2912(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+2916(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+2920(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+2924(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+2928(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+2932(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+2936(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+2940(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+2944(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+2948(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+2952(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+2956(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+2960(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+2964(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+2968(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+2972(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+2976(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+2980(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+2984(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+2988(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+2992(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+2996(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+3000(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+3004(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+3008(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+3012(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+3016(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+3020(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+3024(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+3028(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+3032(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+3036(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+3040(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+3044(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+3048(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+3052(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+3056(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+3060(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+3064(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+3068(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+3072(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+3076(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+3080(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+3084(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+3088(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+3092(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+3096(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+3100(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+3104(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+3108(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+3112(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+3116(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+3120(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+3124(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+3128(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+3132(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+3136(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+3140(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+3144(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+3148(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+3152(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+3156(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+3160(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+3164(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+3168(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+3172(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+3176(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+3180(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+3184(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+3188(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+3192(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+3196(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+3200(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+3204(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+3208(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+3212(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+3216(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+3220(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+3224(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+3228(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+3232(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+3236(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+3240(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+3244(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+3248(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+3252(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+3256(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+3260(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+3264(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+3268(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+3272(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+3276(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+3280(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+3284(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+3288(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+3292(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+3296(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+3300(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+3304(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+3308(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+3312(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+3316(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+3320(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+3324(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+3328(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+3332(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+3336(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+3340(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+3344(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+3348(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+3352(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+3356(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+3360(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+3364(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+3368(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+3372(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+3376(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+3380(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+3384(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+3388(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+3392(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+3396(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+3400(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+3404(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+3408(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+3412(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+3416(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+3420(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+3424(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+3428(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+3432(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+3436(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+3440(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+3444(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+3448(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+3452(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+3456(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+3460(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+3464(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+3468(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+3472(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+3476(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+3480(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+3484(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+3488(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+3492(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+3496(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+3500(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+3504(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+3508(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+3512(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+3516(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+3520(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+3524(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+3528(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+3532(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+3536(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+3540(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+3544(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+3548(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+3552(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+3556(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+3560(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+3564(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+3568(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+3572(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+3576(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+3580(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+3584(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+3588(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+3592(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+3596(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+3600(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+3604(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+3608(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+3612(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+3616(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+3620(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+3624(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+3628(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+3632(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+3636(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+3640(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+3644(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+3648(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+3652(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+3656(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+3660(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+3664(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+3668(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+3672(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+3676(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+3680(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+3684(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+3688(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+3692(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+3696(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+3700(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+3704(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+3708(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+3712(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+3716(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+3720(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+3724(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+3728(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+3732(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+3736(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+3740(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+3744(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+3748(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+3752(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+3756(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+3760(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+3764(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+3768(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+3772(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+3776(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+3780(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+3784(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+3788(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+3792(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+3796(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+3800(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+3804(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+3808(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+3812(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+3816(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+3820(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+3824(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+3828(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+3832(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+3836(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+3840(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+3844(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+3848(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+3852(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+3856(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+3860(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+3864(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+3868(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+3872(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+3876(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+3880(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+3884(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+3888(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+3892(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+3896(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+3900(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+3904(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+3908(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+3912(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+3916(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+3920(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+3924(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+3928(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+3932(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+3936(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+3940(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+3944(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+3948(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+3952(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+3956(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+3960(SB)/4, $0x00000000
+DATA smallplanesAVX2F64<>+3964(SB)/4, $0x00000001
+DATA smallplanesAVX2F64<>+3968(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+3972(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+3976(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+3980(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+3984(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+3988(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+3992(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+3996(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+4000(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+4004(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+4008(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+4012(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+4016(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+4020(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+4024(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+4028(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+4032(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+4036(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+4040(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+4044(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+4048(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+4052(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+4056(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+4060(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+4064(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+4068(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+4072(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+4076(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+4080(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+4084(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+4088(SB)/4, $0x00000002
+DATA smallplanesAVX2F64<>+4092(SB)/4, $0x00000003
+DATA smallplanesAVX2F64<>+4096(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+4100(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+4104(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+4108(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+4112(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+4116(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+4120(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+4124(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+4128(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+4132(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+4136(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+4140(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+4144(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+4148(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+4152(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+4156(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+4160(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+4164(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+4168(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+4172(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+4176(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+4180(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+4184(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+4188(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+4192(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+4196(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+4200(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+4204(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+4208(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+4212(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+4216(SB)/4, $0x00000004
+DATA smallplanesAVX2F64<>+4220(SB)/4, $0x00000005
+DATA smallplanesAVX2F64<>+4224(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+4228(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+4232(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+4236(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+4240(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+4244(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+4248(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+4252(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+4256(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+4260(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+4264(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+4268(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+4272(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+4276(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+4280(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+4284(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+4288(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+4292(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+4296(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+4300(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+4304(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+4308(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+4312(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+4316(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+4320(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+4324(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+4328(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+4332(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+4336(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+4340(SB)/4, $0x00000007
+DATA smallplanesAVX2F64<>+4344(SB)/4, $0x00000006
+DATA smallplanesAVX2F64<>+4348(SB)/4, $0x00000007
+GLOBL smallplanesAVX2F64<>(SB), RODATA|NOPTR, $4352
+
+// func forwardSmallPlanesAVX2F64(dst []float64, x []float64, alpha []float64, inner int)
+// Requires: AVX, AVX2
+TEXT ·forwardSmallPlanesAVX2F64(SB), NOSPLIT, $0-80
+	VXORPS Y0, Y0, Y0
+	MOVQ   dst_base+0(FP), AX
+	MOVQ   x_base+24(FP), CX
+	MOVQ   x_len+32(FP), DX
+	MOVQ   inner+72(FP), SI
+	LEAQ   smallplanesAVX2F64<>+0(SB), BX
+	MOVQ   SI, DI
+	SHLQ   $0x05, DI
+	DECQ   SI
+	IMULQ  DI, SI
+	SHRQ   $0x01, SI
+	ADDQ   SI, BX
+
+sp_row_1219:
+	TESTQ DX, DX
+	JE    sp_done_1225
+	XORQ  R8, R8
+	MOVQ  alpha_len+56(FP), R9
+	MOVQ  alpha_base+48(FP), SI
+
+sp_group_1220:
+	CMPQ    R9, $0x00000004
+	JB      sp_partial_1221
+	VMOVUPD (SI), Y1
+	XORQ    R10, R10
+
+sp_vector_1226:
+	VMOVUPS   (BX)(R10*1), Y2
+	VPERMPS   Y1, Y2, Y2
+	VMOVUPD   (CX)(R8*8), Y3
+	VCMPPD    $0x1e, Y0, Y3, Y4
+	VMULPD    Y2, Y3, Y2
+	VBLENDVPD Y4, Y3, Y2, Y2
+	VMOVUPD   Y2, (AX)(R8*8)
+	ADDQ      $0x00000004, R8
+	ADDQ      $0x00000020, R10
+	CMPQ      R10, DI
+	JNE       sp_vector_1226
+	ADDQ      $0x00000020, SI
+	SUBQ      $0x00000004, R9
+	JMP       sp_group_1220
+
+sp_partial_1221:
+	TESTQ      R9, R9
+	JE         sp_row_done_1224
+	MOVQ       R9, R10
+	SHLQ       $0x03, R10
+	NEGQ       R10
+	LEAQ       tailmask<>+32(SB), R11
+	VMOVDQU    (R11)(R10*1), Y1
+	VMASKMOVPD (SI), Y1, Y1
+	MOVQ       inner+72(FP), SI
+	IMULQ      SI, R9
+	XORQ       R10, R10
+
+sp_rest_1222:
+	CMPQ      R9, $0x00000004
+	JB        sp_last_1223
+	VMOVUPS   (BX)(R10*1), Y2
+	VPERMPS   Y1, Y2, Y2
+	VMOVUPD   (CX)(R8*8), Y3
+	VCMPPD    $0x1e, Y0, Y3, Y4
+	VMULPD    Y2, Y3, Y2
+	VBLENDVPD Y4, Y3, Y2, Y2
+	VMOVUPD   Y2, (AX)(R8*8)
+	ADDQ      $0x00000004, R8
+	ADDQ      $0x00000020, R10
+	SUBQ      $0x00000004, R9
+	JMP       sp_rest_1222
+
+sp_last_1223:
+	TESTQ      R9, R9
+	JE         sp_row_done_1224
+	MOVQ       R9, SI
+	SHLQ       $0x03, SI
+	NEGQ       SI
+	LEAQ       tailmask<>+32(SB), R11
+	VMOVDQU    (R11)(SI*1), Y2
+	VMOVUPS    (BX)(R10*1), Y3
+	VPERMPS    Y1, Y3, Y1
+	VMASKMOVPD (CX)(R8*8), Y2, Y3
+	VCMPPD     $0x1e, Y0, Y3, Y4
+	VMULPD     Y1, Y3, Y1
+	VBLENDVPD  Y4, Y3, Y1, Y1
+	VMASKMOVPD Y1, Y2, (AX)(R8*8)
+	ADDQ       R9, R8
+
+sp_row_done_1224:
+	SUBQ R8, DX
+	SHLQ $0x03, R8
+	ADDQ R8, CX
+	ADDQ R8, AX
+	JMP  sp_row_1219
+
+sp_done_1225:
+	VZEROUPPER
+	RET
+
+// func backwardSmallPlanesAVX2F64(dx []float64, dy []float64, x []float64, alpha []float64, dalpha []float64, inner int)
+// Requires: AVX, AVX2, FMA3
+TEXT ·backwardSmallPlanesAVX2F64(SB), NOSPLIT, $8-128
+	VXORPS  Y0, Y0, Y0
+	MOVQ    inner+120(FP), AX
+	MOVQ    AX, CX
+	SHLQ    $0x03, CX
+	LEAQ    (CX)(CX*2), DX
+	DECQ    AX
+	MOVQ    AX, (SP)
+	SHRQ    $0x02, (SP)
+	ANDQ    $0x03, AX
+	INCQ    AX
+	SHLQ    $0x03, AX
+	NEGQ    AX
+	LEAQ    tailmask<>+32(SB), BX
+	VMOVDQU (BX)(AX*1), Y1
+	MOVQ    dalpha_len+104(FP), AX
+	IMULQ   CX, AX
+	MOVQ    x_len+56(FP), BX
+	SHLQ    $0x03, BX
+	MOVQ    x_base+48(FP), SI
+	MOVQ    dy_base+24(FP), DI
+	MOVQ    dalpha_base+96(FP), R8
+	MOVQ    dalpha_len+104(FP), R9
+
+sp_sum_channels_1227:
+	CMPQ   R9, $0x08
+	JB     sp_sum_fewer_1228
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	XORQ   R10, R10
+
+sp_sum_row_1229:
+	CMPQ R10, BX
+	JAE  sp_sum_rows_done_1232
+	LEAQ (SI)(R10*1), R11
+	LEAQ (DI)(R10*1), R12
+	LEAQ (R11)(CX*4), R14
+	LEAQ (R12)(CX*4), R15
+	MOVQ (SP), R13
+
+sp_sum_vector_1230:
+	TESTQ       R13, R13
+	JE          sp_sum_last_1231
+	VMOVUPD     (R11), Y10
+	VMOVUPD     (R12), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y2
+	VMOVUPD     (R11)(CX*1), Y10
+	VMOVUPD     (R12)(CX*1), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y3
+	VMOVUPD     (R11)(CX*2), Y10
+	VMOVUPD     (R12)(CX*2), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y4
+	VMOVUPD     (R11)(DX*1), Y10
+	VMOVUPD     (R12)(DX*1), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y5
+	VMOVUPD     (R14), Y10
+	VMOVUPD     (R15), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y6
+	VMOVUPD     (R14)(CX*1), Y10
+	VMOVUPD     (R15)(CX*1), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y7
+	VMOVUPD     (R14)(CX*2), Y10
+	VMOVUPD     (R15)(CX*2), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y8
+	VMOVUPD     (R14)(DX*1), Y10
+	VMOVUPD     (R15)(DX*1), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y9
+	ADDQ        $0x20, R11
+	ADDQ        $0x20, R12
+	ADDQ        $0x20, R14
+	ADDQ        $0x20, R15
+	DECQ        R13
+	JMP         sp_sum_vector_1230
+
+sp_sum_last_1231:
+	VMASKMOVPD  (R11), Y1, Y10
+	VMASKMOVPD  (R12), Y1, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y2
+	VMASKMOVPD  (R11)(CX*1), Y1, Y10
+	VMASKMOVPD  (R12)(CX*1), Y1, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y3
+	VMASKMOVPD  (R11)(CX*2), Y1, Y10
+	VMASKMOVPD  (R12)(CX*2), Y1, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y4
+	VMASKMOVPD  (R11)(DX*1), Y1, Y10
+	VMASKMOVPD  (R12)(DX*1), Y1, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y5
+	VMASKMOVPD  (R14), Y1, Y10
+	VMASKMOVPD  (R15), Y1, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y6
+	VMASKMOVPD  (R14)(CX*1), Y1, Y10
+	VMASKMOVPD  (R15)(CX*1), Y1, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y7
+	VMASKMOVPD  (R14)(CX*2), Y1, Y10
+	VMASKMOVPD  (R15)(CX*2), Y1, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y8
+	VMASKMOVPD  (R14)(DX*1), Y1, Y10
+	VMASKMOVPD  (R15)(DX*1), Y1, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y9
+	ADDQ        AX, R10
+	JMP         sp_sum_row_1229
+
+sp_sum_rows_done_1232:
+	VUNPCKLPD    Y3, Y2, Y10
+	VUNPCKHPD    Y3, Y2, Y2
+	VADDPD       Y2, Y10, Y10
+	VUNPCKLPD    Y5, Y4, Y2
+	VUNPCKHPD    Y5, Y4, Y3
+	VADDPD       Y3, Y2, Y2
+	VBLENDPD     $0x0c, Y2, Y10, Y3
+	VEXTRACTF128 $0x01, Y10, X13
+	VINSERTF128  $0x01, X2, Y13, Y2
+	VADDPD       Y2, Y3, Y3
+	VMOVUPD      (R8), Y2
+	VADDPD       Y3, Y2, Y2
+	VMOVUPD      Y2, (R8)
+	VUNPCKLPD    Y7, Y6, Y2
+	VUNPCKHPD    Y7, Y6, Y3
+	VADDPD       Y3, Y2, Y2
+	VUNPCKLPD    Y9, Y8, Y3
+	VUNPCKHPD    Y9, Y8, Y4
+	VADDPD       Y4, Y3, Y3
+	VBLENDPD     $0x0c, Y3, Y2, Y4
+	VEXTRACTF128 $0x01, Y2, X13
+	VINSERTF128  $0x01, X3, Y13, Y2
+	VADDPD       Y2, Y4, Y4
+	VMOVUPD      32(R8), Y2
+	VADDPD       Y4, Y2, Y2
+	VMOVUPD      Y2, 32(R8)
+	LEAQ         (SI)(CX*8), SI
+	LEAQ         (DI)(CX*8), DI
+	ADDQ         $0x40, R8
+	SUBQ         $0x08, R9
+	JMP          sp_sum_channels_1227
+
+sp_sum_fewer_1228:
+sp_sum_channels_1233:
+	CMPQ   R9, $0x04
+	JB     sp_sum_fewer_1234
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	XORQ   R10, R10
+
+sp_sum_row_1235:
+	CMPQ R10, BX
+	JAE  sp_sum_rows_done_1238
+	LEAQ (SI)(R10*1), R11
+	LEAQ (DI)(R10*1), R12
+	MOVQ (SP), R13
+
+sp_sum_vector_1236:
+	TESTQ       R13, R13
+	JE          sp_sum_last_1237
+	VMOVUPD     (R11), Y6
+	VMOVUPD     (R12), Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y2
+	VMOVUPD     (R11)(CX*1), Y6
+	VMOVUPD     (R12)(CX*1), Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y3
+	VMOVUPD     (R11)(CX*2), Y6
+	VMOVUPD     (R12)(CX*2), Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y4
+	VMOVUPD     (R11)(DX*1), Y6
+	VMOVUPD     (R12)(DX*1), Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y5
+	ADDQ        $0x20, R11
+	ADDQ        $0x20, R12
+	DECQ        R13
+	JMP         sp_sum_vector_1236
+
+sp_sum_last_1237:
+	VMASKMOVPD  (R11), Y1, Y6
+	VMASKMOVPD  (R12), Y1, Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y2
+	VMASKMOVPD  (R11)(CX*1), Y1, Y6
+	VMASKMOVPD  (R12)(CX*1), Y1, Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y3
+	VMASKMOVPD  (R11)(CX*2), Y1, Y6
+	VMASKMOVPD  (R12)(CX*2), Y1, Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y4
+	VMASKMOVPD  (R11)(DX*1), Y1, Y6
+	VMASKMOVPD  (R12)(DX*1), Y1, Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y5
+	ADDQ        AX, R10
+	JMP         sp_sum_row_1235
+
+sp_sum_rows_done_1238:
+	VUNPCKLPD    Y3, Y2, Y6
+	VUNPCKHPD    Y3, Y2, Y2
+	VADDPD       Y2, Y6, Y6
+	VUNPCKLPD    Y5, Y4, Y2
+	VUNPCKHPD    Y5, Y4, Y3
+	VADDPD       Y3, Y2, Y2
+	VBLENDPD     $0x0c, Y2, Y6, Y3
+	VEXTRACTF128 $0x01, Y6, X13
+	VINSERTF128  $0x01, X2, Y13, Y2
+	VADDPD       Y2, Y3, Y3
+	VMOVUPD      (R8), Y2
+	VADDPD       Y3, Y2, Y2
+	VMOVUPD      Y2, (R8)
+	LEAQ         (SI)(CX*4), SI
+	LEAQ         (DI)(CX*4), DI
+	ADDQ         $0x20, R8
+	SUBQ         $0x04, R9
+	JMP          sp_sum_channels_1233
+
+sp_sum_fewer_1234:
+sp_sum_channels_1239:
+	CMPQ   R9, $0x01
+	JB     sp_sum_fewer_1240
+	VXORPS Y2, Y2, Y2
+	XORQ   DX, DX
+
+sp_sum_row_1241:
+	CMPQ DX, BX
+	JAE  sp_sum_rows_done_1244
+	LEAQ (SI)(DX*1), R10
+	LEAQ (DI)(DX*1), R11
+	MOVQ (SP), R12
+
+sp_sum_vector_1242:
+	TESTQ       R12, R12
+	JE          sp_sum_last_1243
+	VMOVUPD     (R10), Y3
+	VMOVUPD     (R11), Y4
+	VCMPPD      $0x1e, Y0, Y3, Y5
+	VMINPD      Y3, Y0, Y3
+	VANDNPD     Y4, Y5, Y4
+	VFMADD231PD Y4, Y3, Y2
+	ADDQ        $0x20, R10
+	ADDQ        $0x20, R11
+	DECQ        R12
+	JMP         sp_sum_vector_1242
+
+sp_sum_last_1243:
+	VMASKMOVPD  (R10), Y1, Y3
+	VMASKMOVPD  (R11), Y1, Y4
+	VCMPPD      $0x1e, Y0, Y3, Y5
+	VMINPD      Y3, Y0, Y3
+	VANDNPD     Y4, Y5, Y4
+	VFMADD231PD Y4, Y3, Y2
+	ADDQ        AX, DX
+	JMP         sp_sum_row_1241
+
+sp_sum_rows_done_1244:
+	VEXTRACTF128 $0x01, Y2, X3
+	VADDPD       X3, X2, X3
+	VPERMILPD    $0x01, X3, X2
+	VADDSD       X2, X3, X3
+	VMOVSD       (R8), X2
+	VADDSD       X3, X2, X2
+	VMOVSD       X2, (R8)
+	ADDQ         CX, SI
+	ADDQ         CX, DI
+	ADDQ         $0x08, R8
+	SUBQ         $0x01, R9
+	JMP          sp_sum_channels_1239
+
+sp_sum_fewer_1240:
+	MOVQ  dx_base+0(FP), AX
+	MOVQ  x_base+48(FP), CX
+	MOVQ  dy_base+24(FP), DX
+	MOVQ  x_len+56(FP), BX
+	MOVQ  inner+120(FP), DI
+	LEAQ  smallplanesAVX2F64<>+0(SB), SI
+	MOVQ  DI, R8
+	SHLQ  $0x05, R8
+	DECQ  DI
+	IMULQ R8, DI
+	SHRQ  $0x01, DI
+	ADDQ  DI, SI
+
+sp_row_1245:
+	TESTQ BX, BX
+	JE    sp_done_1251
+	XORQ  R9, R9
+	MOVQ  alpha_len+80(FP), R10
+	MOVQ  alpha_base+72(FP), DI
+
+sp_group_1246:
+	CMPQ    R10, $0x00000004
+	JB      sp_partial_1247
+	VMOVUPD (DI), Y1
+	XORQ    R11, R11
+
+sp_vector_1252:
+	VMOVUPS   (SI)(R11*1), Y2
+	VPERMPS   Y1, Y2, Y2
+	VMOVUPD   (CX)(R9*8), Y3
+	VMOVUPD   (DX)(R9*8), Y4
+	VCMPPD    $0x1e, Y0, Y3, Y3
+	VMULPD    Y2, Y4, Y2
+	VBLENDVPD Y3, Y4, Y2, Y2
+	VMOVUPD   Y2, (AX)(R9*8)
+	ADDQ      $0x00000004, R9
+	ADDQ      $0x00000020, R11
+	CMPQ      R11, R8
+	JNE       sp_vector_1252
+	ADDQ      $0x00000020, DI
+	SUBQ      $0x00000004, R10
+	JMP       sp_group_1246
+
+sp_partial_1247:
+	TESTQ      R10, R10
+	JE         sp_row_done_1250
+	MOVQ       R10, R11
+	SHLQ       $0x03, R11
+	NEGQ       R11
+	LEAQ       tailmask<>+32(SB), R12
+	VMOVDQU    (R12)(R11*1), Y1
+	VMASKMOVPD (DI), Y1, Y1
+	MOVQ       inner+120(FP), DI
+	IMULQ      DI, R10
+	XORQ       R11, R11
+
+sp_rest_1248:
+	CMPQ      R10, $0x00000004
+	JB        sp_last_1249
+	VMOVUPS   (SI)(R11*1), Y2
+	VPERMPS   Y1, Y2, Y2
+	VMOVUPD   (CX)(R9*8), Y3
+	VMOVUPD   (DX)(R9*8), Y4
+	VCMPPD    $0x1e, Y0, Y3, Y3
+	VMULPD    Y2, Y4, Y2
+	VBLENDVPD Y3, Y4, Y2, Y2
+	VMOVUPD   Y2, (AX)(R9*8)
+	ADDQ      $0x00000004, R9
+	ADDQ      $0x00000020, R11
+	SUBQ      $0x00000004, R10
+	JMP       sp_rest_1248
+
+sp_last_1249:
+	TESTQ      R10, R10
+	JE         sp_row_done_1250
+	MOVQ       R10, DI
+	SHLQ       $0x03, DI
+	NEGQ       DI
+	LEAQ       tailmask<>+32(SB), R12
+	VMOVDQU    (R12)(DI*1), Y2
+	VMOVUPS    (SI)(R11*1), Y3
+	VPERMPS    Y1, Y3, Y1
+	VMASKMOVPD (CX)(R9*8), Y2, Y3
+	VMASKMOVPD (DX)(R9*8), Y2, Y4
+	VCMPPD     $0x1e, Y0, Y3, Y3
+	VMULPD     Y1, Y4, Y1
+	VBLENDVPD  Y3, Y4, Y1, Y1
+	VMASKMOVPD Y1, Y2, (AX)(R9*8)
+	ADDQ       R10, R9
+
+sp_row_done_1250:
+	SUBQ R9, BX
+	SHLQ $0x03, R9
+	ADDQ R9, CX
+	ADDQ R9, DX
+	ADDQ R9, AX
+	JMP  sp_row_1245
+
+sp_done_1251:
+	VZEROUPPER
+	RET
+
+// func backwardSmallPlanesDxAVX2F64(dx []float64, dy []float64, x []float64, alpha []float64, inner int)
+// Requires: AVX, AVX2
+TEXT ·backwardSmallPlanesDxAVX2F64(SB), NOSPLIT, $0-104
+	VXORPS Y0, Y0, Y0
+	MOVQ   dx_base+0(FP), AX
+	MOVQ   x_base+48(FP), CX
+	MOVQ   dy_base+24(FP), DX
+	MOVQ   x_len+56(FP), BX
+	MOVQ   inner+96(FP), DI
+	LEAQ   smallplanesAVX2F64<>+0(SB), SI
+	MOVQ   DI, R8
+	SHLQ   $0x05, R8
+	DECQ   DI
+	IMULQ  R8, DI
+	SHRQ   $0x01, DI
+	ADDQ   DI, SI
+
+sp_row_1253:
+	TESTQ BX, BX
+	JE    sp_done_1259
+	XORQ  R9, R9
+	MOVQ  alpha_len+80(FP), R10
+	MOVQ  alpha_base+72(FP), DI
+
+sp_group_1254:
+	CMPQ    R10, $0x00000004
+	JB      sp_partial_1255
+	VMOVUPD (DI), Y1
+	XORQ    R11, R11
+
+sp_vector_1260:
+	VMOVUPS   (SI)(R11*1), Y2
+	VPERMPS   Y1, Y2, Y2
+	VMOVUPD   (CX)(R9*8), Y3
+	VMOVUPD   (DX)(R9*8), Y4
+	VCMPPD    $0x1e, Y0, Y3, Y3
+	VMULPD    Y2, Y4, Y2
+	VBLENDVPD Y3, Y4, Y2, Y2
+	VMOVUPD   Y2, (AX)(R9*8)
+	ADDQ      $0x00000004, R9
+	ADDQ      $0x00000020, R11
+	CMPQ      R11, R8
+	JNE       sp_vector_1260
+	ADDQ      $0x00000020, DI
+	SUBQ      $0x00000004, R10
+	JMP       sp_group_1254
+
+sp_partial_1255:
+	TESTQ      R10, R10
+	JE         sp_row_done_1258
+	MOVQ       R10, R11
+	SHLQ       $0x03, R11
+	NEGQ       R11
+	LEAQ       tailmask<>+32(SB), R12
+	VMOVDQU    (R12)(R11*1), Y1
+	VMASKMOVPD (DI), Y1, Y1
+	MOVQ       inner+96(FP), DI
+	IMULQ      DI, R10
+	XORQ       R11, R11
+
+sp_rest_1256:
+	CMPQ      R10, $0x00000004
+	JB        sp_last_1257
+	VMOVUPS   (SI)(R11*1), Y2
+	VPERMPS   Y1, Y2, Y2
+	VMOVUPD   (CX)(R9*8), Y3
+	VMOVUPD   (DX)(R9*8), Y4
+	VCMPPD    $0x1e, Y0, Y3, Y3
+	VMULPD    Y2, Y4, Y2
+	VBLENDVPD Y3, Y4, Y2, Y2
+	VMOVUPD   Y2, (AX)(R9*8)
+	ADDQ      $0x00000004, R9
+	ADDQ      $0x00000020, R11
+	SUBQ      $0x00000004, R10
+	JMP       sp_rest_1256
+
+sp_last_1257:
+	TESTQ      R10, R10
+	JE         sp_row_done_1258
+	MOVQ       R10, DI
+	SHLQ       $0x03, DI
+	NEGQ       DI
+	LEAQ       tailmask<>+32(SB), R12
+	VMOVDQU    (R12)(DI*1), Y2
+	VMOVUPS    (SI)(R11*1), Y3
+	VPERMPS    Y1, Y3, Y1
+	VMASKMOVPD (CX)(R9*8), Y2, Y3
+	VMASKMOVPD (DX)(R9*8), Y2, Y4
+	VCMPPD     $0x1e, Y0, Y3, Y3
+	VMULPD     Y1, Y4, Y1
+	VBLENDVPD  Y3, Y4, Y1, Y1
+	VMASKMOVPD Y1, Y2, (AX)(R9*8)
+	ADDQ       R10, R9
+
+sp_row_done_1258:
+	SUBQ R9, BX
+	SHLQ $0x03, R9
+	ADDQ R9, CX
+	ADDQ R9, DX
+	ADDQ R9, AX
+	JMP  sp_row_1253
+
+sp_done_1259:
+	VZEROUPPER
+	RET
+
+// func backwardSmallPlanesDalphaAVX2F64(dy []float64, x []float64, dalpha []float64, inner int)
+// Requires: AVX, FMA3
+TEXT ·backwardSmallPlanesDalphaAVX2F64(SB), NOSPLIT, $8-80
+	VXORPS  Y0, Y0, Y0
+	MOVQ    inner+72(FP), AX
+	MOVQ    AX, CX
+	SHLQ    $0x03, CX
+	LEAQ    (CX)(CX*2), DX
+	DECQ    AX
+	MOVQ    AX, (SP)
+	SHRQ    $0x02, (SP)
+	ANDQ    $0x03, AX
+	INCQ    AX
+	SHLQ    $0x03, AX
+	NEGQ    AX
+	LEAQ    tailmask<>+32(SB), BX
+	VMOVDQU (BX)(AX*1), Y1
+	MOVQ    dalpha_len+56(FP), AX
+	IMULQ   CX, AX
+	MOVQ    x_len+32(FP), BX
+	SHLQ    $0x03, BX
+	MOVQ    x_base+24(FP), SI
+	MOVQ    dy_base+0(FP), DI
+	MOVQ    dalpha_base+48(FP), R8
+	MOVQ    dalpha_len+56(FP), R9
+
+sp_sum_channels_1261:
+	CMPQ   R9, $0x08
+	JB     sp_sum_fewer_1262
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	XORQ   R10, R10
+
+sp_sum_row_1263:
+	CMPQ R10, BX
+	JAE  sp_sum_rows_done_1266
+	LEAQ (SI)(R10*1), R11
+	LEAQ (DI)(R10*1), R12
+	LEAQ (R11)(CX*4), R14
+	LEAQ (R12)(CX*4), R15
+	MOVQ (SP), R13
+
+sp_sum_vector_1264:
+	TESTQ       R13, R13
+	JE          sp_sum_last_1265
+	VMOVUPD     (R11), Y10
+	VMOVUPD     (R12), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y2
+	VMOVUPD     (R11)(CX*1), Y10
+	VMOVUPD     (R12)(CX*1), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y3
+	VMOVUPD     (R11)(CX*2), Y10
+	VMOVUPD     (R12)(CX*2), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y4
+	VMOVUPD     (R11)(DX*1), Y10
+	VMOVUPD     (R12)(DX*1), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y5
+	VMOVUPD     (R14), Y10
+	VMOVUPD     (R15), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y6
+	VMOVUPD     (R14)(CX*1), Y10
+	VMOVUPD     (R15)(CX*1), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y7
+	VMOVUPD     (R14)(CX*2), Y10
+	VMOVUPD     (R15)(CX*2), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y8
+	VMOVUPD     (R14)(DX*1), Y10
+	VMOVUPD     (R15)(DX*1), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y9
+	ADDQ        $0x20, R11
+	ADDQ        $0x20, R12
+	ADDQ        $0x20, R14
+	ADDQ        $0x20, R15
+	DECQ        R13
+	JMP         sp_sum_vector_1264
+
+sp_sum_last_1265:
+	VMASKMOVPD  (R11), Y1, Y10
+	VMASKMOVPD  (R12), Y1, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y2
+	VMASKMOVPD  (R11)(CX*1), Y1, Y10
+	VMASKMOVPD  (R12)(CX*1), Y1, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y3
+	VMASKMOVPD  (R11)(CX*2), Y1, Y10
+	VMASKMOVPD  (R12)(CX*2), Y1, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y4
+	VMASKMOVPD  (R11)(DX*1), Y1, Y10
+	VMASKMOVPD  (R12)(DX*1), Y1, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y5
+	VMASKMOVPD  (R14), Y1, Y10
+	VMASKMOVPD  (R15), Y1, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y6
+	VMASKMOVPD  (R14)(CX*1), Y1, Y10
+	VMASKMOVPD  (R15)(CX*1), Y1, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y7
+	VMASKMOVPD  (R14)(CX*2), Y1, Y10
+	VMASKMOVPD  (R15)(CX*2), Y1, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y8
+	VMASKMOVPD  (R14)(DX*1), Y1, Y10
+	VMASKMOVPD  (R15)(DX*1), Y1, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y9
+	ADDQ        AX, R10
+	JMP         sp_sum_row_1263
+
+sp_sum_rows_done_1266:
+	VUNPCKLPD    Y3, Y2, Y10
+	VUNPCKHPD    Y3, Y2, Y2
+	VADDPD       Y2, Y10, Y10
+	VUNPCKLPD    Y5, Y4, Y2
+	VUNPCKHPD    Y5, Y4, Y3
+	VADDPD       Y3, Y2, Y2
+	VBLENDPD     $0x0c, Y2, Y10, Y3
+	VEXTRACTF128 $0x01, Y10, X13
+	VINSERTF128  $0x01, X2, Y13, Y2
+	VADDPD       Y2, Y3, Y3
+	VMOVUPD      (R8), Y2
+	VADDPD       Y3, Y2, Y2
+	VMOVUPD      Y2, (R8)
+	VUNPCKLPD    Y7, Y6, Y2
+	VUNPCKHPD    Y7, Y6, Y3
+	VADDPD       Y3, Y2, Y2
+	VUNPCKLPD    Y9, Y8, Y3
+	VUNPCKHPD    Y9, Y8, Y4
+	VADDPD       Y4, Y3, Y3
+	VBLENDPD     $0x0c, Y3, Y2, Y4
+	VEXTRACTF128 $0x01, Y2, X13
+	VINSERTF128  $0x01, X3, Y13, Y2
+	VADDPD       Y2, Y4, Y4
+	VMOVUPD      32(R8), Y2
+	VADDPD       Y4, Y2, Y2
+	VMOVUPD      Y2, 32(R8)
+	LEAQ         (SI)(CX*8), SI
+	LEAQ         (DI)(CX*8), DI
+	ADDQ         $0x40, R8
+	SUBQ         $0x08, R9
+	JMP          sp_sum_channels_1261
+
+sp_sum_fewer_1262:
+sp_sum_channels_1267:
+	CMPQ   R9, $0x04
+	JB     sp_sum_fewer_1268
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	XORQ   R10, R10
+
+sp_sum_row_1269:
+	CMPQ R10, BX
+	JAE  sp_sum_rows_done_1272
+	LEAQ (SI)(R10*1), R11
+	LEAQ (DI)(R10*1), R12
+	MOVQ (SP), R13
+
+sp_sum_vector_1270:
+	TESTQ       R13, R13
+	JE          sp_sum_last_1271
+	VMOVUPD     (R11), Y6
+	VMOVUPD     (R12), Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y2
+	VMOVUPD     (R11)(CX*1), Y6
+	VMOVUPD     (R12)(CX*1), Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y3
+	VMOVUPD     (R11)(CX*2), Y6
+	VMOVUPD     (R12)(CX*2), Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y4
+	VMOVUPD     (R11)(DX*1), Y6
+	VMOVUPD     (R12)(DX*1), Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y5
+	ADDQ        $0x20, R11
+	ADDQ        $0x20, R12
+	DECQ        R13
+	JMP         sp_sum_vector_1270
+
+sp_sum_last_1271:
+	VMASKMOVPD  (R11), Y1, Y6
+	VMASKMOVPD  (R12), Y1, Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y2
+	VMASKMOVPD  (R11)(CX*1), Y1, Y6
+	VMASKMOVPD  (R12)(CX*1), Y1, Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y3
+	VMASKMOVPD  (R11)(CX*2), Y1, Y6
+	VMASKMOVPD  (R12)(CX*2), Y1, Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y4
+	VMASKMOVPD  (R11)(DX*1), Y1, Y6
+	VMASKMOVPD  (R12)(DX*1), Y1, Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y5
+	ADDQ        AX, R10
+	JMP         sp_sum_row_1269
+
+sp_sum_rows_done_1272:
+	VUNPCKLPD    Y3, Y2, Y6
+	VUNPCKHPD    Y3, Y2, Y2
+	VADDPD       Y2, Y6, Y6
+	VUNPCKLPD    Y5, Y4, Y2
+	VUNPCKHPD    Y5, Y4, Y3
+	VADDPD       Y3, Y2, Y2
+	VBLENDPD     $0x0c, Y2, Y6, Y3
+	VEXTRACTF128 $0x01, Y6, X13
+	VINSERTF128  $0x01, X2, Y13, Y2
+	VADDPD       Y2, Y3, Y3
+	VMOVUPD      (R8), Y2
+	VADDPD       Y3, Y2, Y2
+	VMOVUPD      Y2, (R8)
+	LEAQ         (SI)(CX*4), SI
+	LEAQ         (DI)(CX*4), DI
+	ADDQ         $0x20, R8
+	SUBQ         $0x04, R9
+	JMP          sp_sum_channels_1267
+
+sp_sum_fewer_1268:
+sp_sum_channels_1273:
+	CMPQ   R9, $0x01
+	JB     sp_sum_fewer_1274
+	VXORPS Y2, Y2, Y2
+	XORQ   DX, DX
+
+sp_sum_row_1275:
+	CMPQ DX, BX
+	JAE  sp_sum_rows_done_1278
+	LEAQ (SI)(DX*1), R10
+	LEAQ (DI)(DX*1), R11
+	MOVQ (SP), R12
+
+sp_sum_vector_1276:
+	TESTQ       R12, R12
+	JE          sp_sum_last_1277
+	VMOVUPD     (R10), Y3
+	VMOVUPD     (R11), Y4
+	VCMPPD      $0x1e, Y0, Y3, Y5
+	VMINPD      Y3, Y0, Y3
+	VANDNPD     Y4, Y5, Y4
+	VFMADD231PD Y4, Y3, Y2
+	ADDQ        $0x20, R10
+	ADDQ        $0x20, R11
+	DECQ        R12
+	JMP         sp_sum_vector_1276
+
+sp_sum_last_1277:
+	VMASKMOVPD  (R10), Y1, Y3
+	VMASKMOVPD  (R11), Y1, Y4
+	VCMPPD      $0x1e, Y0, Y3, Y5
+	VMINPD      Y3, Y0, Y3
+	VANDNPD     Y4, Y5, Y4
+	VFMADD231PD Y4, Y3, Y2
+	ADDQ        AX, DX
+	JMP         sp_sum_row_1275
+
+sp_sum_rows_done_1278:
+	VEXTRACTF128 $0x01, Y2, X3
+	VADDPD       X3, X2, X3
+	VPERMILPD    $0x01, X3, X2
+	VADDSD       X2, X3, X3
+	VMOVSD       (R8), X2
+	VADDSD       X3, X2, X2
+	VMOVSD       X2, (R8)
+	ADDQ         CX, SI
+	ADDQ         CX, DI
+	ADDQ         $0x08, R8
+	SUBQ         $0x01, R9
+	JMP          sp_sum_channels_1273
+
+sp_sum_fewer_1274:
+	VZEROUPPER
+	RET
+
 // func forwardAVX512F32(dst []float32, x []float32, alpha float32)
 // Requires: AVX, AVX512F, BMI2, CMOV, MMX+
 TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
@@ -13640,11 +17868,11 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	MOVQ         DX, BX
 	SHLQ         $0x02, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_1159
+	JB           cached_1279
 	CMPQ         AX, CX
-	JE           cached_1159
+	JE           cached_1279
 	CMPQ         AX, CX
-	JE           cached_1159
+	JE           cached_1279
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -13653,7 +17881,7 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_1161
+	JE           aligned_1281
 	MOVQ         SI, DI
 	MOVQ         $-1, R8
 	BZHIQ        DI, R8, DI
@@ -13664,13 +17892,13 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	VMOVUPS      Z2, K1, (AX)(BX*4)
 	MOVQ         SI, BX
 
-aligned_1161:
+aligned_1281:
 	MOVQ DX, SI
 	SUBQ $0x00000040, SI
 
-unrolled_1162:
+unrolled_1282:
 	CMPQ     BX, SI
-	JGT      single_1163
+	JGT      single_1283
 	VMOVUPS  (CX)(BX*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
@@ -13688,25 +17916,25 @@ unrolled_1162:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(BX*4)
 	ADDQ     $0x00000040, BX
-	JMP      unrolled_1162
+	JMP      unrolled_1282
 
-single_1163:
+single_1283:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_1164:
+single_loop_1284:
 	CMPQ     BX, SI
-	JGT      remainder_1165
+	JGT      remainder_1285
 	VMOVUPS  (CX)(BX*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(BX*4)
 	ADDQ     $0x00000010, BX
-	JMP      single_loop_1164
+	JMP      single_loop_1284
 
-remainder_1165:
+remainder_1285:
 	SUBQ      BX, DX
-	JE        span_done_1166
+	JE        span_done_1286
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -13715,18 +17943,18 @@ remainder_1165:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(BX*4)
 
-span_done_1166:
+span_done_1286:
 	SFENCE
-	JMP stored_1160
+	JMP stored_1280
 
-cached_1159:
+cached_1279:
 	XORQ BX, BX
 	MOVQ DX, SI
 	SUBQ $0x00000040, SI
 
-unrolled_1167:
+unrolled_1287:
 	CMPQ    BX, SI
-	JGT     single_1168
+	JGT     single_1288
 	VMOVUPS (CX)(BX*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
@@ -13744,25 +17972,25 @@ unrolled_1167:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(BX*4)
 	ADDQ    $0x00000040, BX
-	JMP     unrolled_1167
+	JMP     unrolled_1287
 
-single_1168:
+single_1288:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_1169:
+single_loop_1289:
 	CMPQ    BX, SI
-	JGT     remainder_1170
+	JGT     remainder_1290
 	VMOVUPS (CX)(BX*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(BX*4)
 	ADDQ    $0x00000010, BX
-	JMP     single_loop_1169
+	JMP     single_loop_1289
 
-remainder_1170:
+remainder_1290:
 	SUBQ      BX, DX
-	JE        span_done_1171
+	JE        span_done_1291
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -13771,8 +17999,8 @@ remainder_1170:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(BX*4)
 
-span_done_1171:
-stored_1160:
+span_done_1291:
+stored_1280:
 	VZEROUPPER
 	RET
 
@@ -13792,15 +18020,15 @@ TEXT ·forwardPlanesAVX512F32(SB), NOSPLIT, $0-80
 	MOVQ   DX, R10
 	SHLQ   $0x02, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_1172
+	JB     cached_1292
 	CMPQ   AX, CX
-	JE     cached_1172
+	JE     cached_1292
 	CMPQ   AX, CX
-	JE     cached_1172
+	JE     cached_1292
 
-plane_1174:
+plane_1294:
 	CMPQ         DX, $0x00
-	JE           planes_done_1175
+	JE           planes_done_1295
 	VBROADCASTSS (DI)(R9*4), Z1
 	XORQ         R10, R10
 	MOVQ         AX, R11
@@ -13810,7 +18038,7 @@ plane_1174:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_1176
+	JE           aligned_1296
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -13821,13 +18049,13 @@ plane_1174:
 	VMOVUPS      Z2, K1, (AX)(R10*4)
 	MOVQ         R11, R10
 
-aligned_1176:
+aligned_1296:
 	MOVQ BX, R11
 	SUBQ $0x00000040, R11
 
-unrolled_1177:
+unrolled_1297:
 	CMPQ     R10, R11
-	JGT      single_1178
+	JGT      single_1298
 	VMOVUPS  (CX)(R10*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
@@ -13845,26 +18073,26 @@ unrolled_1177:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(R10*4)
 	ADDQ     $0x00000040, R10
-	JMP      unrolled_1177
+	JMP      unrolled_1297
 
-single_1178:
+single_1298:
 	MOVQ BX, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1179:
+single_loop_1299:
 	CMPQ     R10, R11
-	JGT      remainder_1180
+	JGT      remainder_1300
 	VMOVUPS  (CX)(R10*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(R10*4)
 	ADDQ     $0x00000010, R10
-	JMP      single_loop_1179
+	JMP      single_loop_1299
 
-remainder_1180:
+remainder_1300:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1181
+	JE        span_done_1301
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -13873,34 +18101,34 @@ remainder_1180:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R10*4)
 
-span_done_1181:
+span_done_1301:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_1182
+	JNE  same_pass_1302
 	XORQ R9, R9
 
-same_pass_1182:
+same_pass_1302:
 	SUBQ BX, DX
-	JMP  plane_1174
+	JMP  plane_1294
 
-planes_done_1175:
+planes_done_1295:
 	SFENCE
-	JMP stored_1173
+	JMP stored_1293
 
-cached_1172:
-plane_1183:
+cached_1292:
+plane_1303:
 	CMPQ         DX, $0x00
-	JE           planes_done_1184
+	JE           planes_done_1304
 	VBROADCASTSS (DI)(R9*4), Z1
 	XORQ         R10, R10
 	MOVQ         BX, R11
 	SUBQ         $0x00000040, R11
 
-unrolled_1185:
+unrolled_1305:
 	CMPQ    R10, R11
-	JGT     single_1186
+	JGT     single_1306
 	VMOVUPS (CX)(R10*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
@@ -13918,26 +18146,26 @@ unrolled_1185:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(R10*4)
 	ADDQ    $0x00000040, R10
-	JMP     unrolled_1185
+	JMP     unrolled_1305
 
-single_1186:
+single_1306:
 	MOVQ BX, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1187:
+single_loop_1307:
 	CMPQ    R10, R11
-	JGT     remainder_1188
+	JGT     remainder_1308
 	VMOVUPS (CX)(R10*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(R10*4)
 	ADDQ    $0x00000010, R10
-	JMP     single_loop_1187
+	JMP     single_loop_1307
 
-remainder_1188:
+remainder_1308:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1189
+	JE        span_done_1309
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -13946,20 +18174,20 @@ remainder_1188:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R10*4)
 
-span_done_1189:
+span_done_1309:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_1190
+	JNE  same_pass_1310
 	XORQ R9, R9
 
-same_pass_1190:
+same_pass_1310:
 	SUBQ BX, DX
-	JMP  plane_1183
+	JMP  plane_1303
 
-planes_done_1184:
-stored_1173:
+planes_done_1304:
+stored_1293:
 	VZEROUPPER
 	RET
 
@@ -13975,15 +18203,15 @@ TEXT ·forwardPatternAVX512F32(SB), NOSPLIT, $0-72
 	MOVQ   DX, DI
 	SHLQ   $0x02, DI
 	CMPQ   DI, ·streamThreshold+0(SB)
-	JB     cached_1191
+	JB     cached_1311
 	CMPQ   AX, CX
-	JE     cached_1191
+	JE     cached_1311
 	CMPQ   AX, CX
-	JE     cached_1191
+	JE     cached_1311
 
-row_1193:
+row_1313:
 	CMPQ      DX, $0x00
-	JE        rows_done_1194
+	JE        rows_done_1314
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
@@ -13995,7 +18223,7 @@ row_1193:
 	CMPQ      R9, DI
 	CMOVQGT   DI, R9
 	TESTQ     R9, R9
-	JE        aligned_1195
+	JE        aligned_1315
 	MOVQ      R9, R10
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
@@ -14006,13 +18234,13 @@ row_1193:
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 	MOVQ      R9, R8
 
-aligned_1195:
+aligned_1315:
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 
-unrolled_1196:
+unrolled_1316:
 	CMPQ     R8, R9
-	JGT      single_1197
+	JGT      single_1317
 	VMOVUPS  (CX)(R8*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMULPS   (BX)(R8*4), Z1, K1, Z1
@@ -14030,26 +18258,26 @@ unrolled_1196:
 	VMULPS   192(BX)(R8*4), Z1, K1, Z1
 	VMOVNTPS Z1, 192(AX)(R8*4)
 	ADDQ     $0x00000040, R8
-	JMP      unrolled_1196
+	JMP      unrolled_1316
 
-single_1197:
+single_1317:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1198:
+single_loop_1318:
 	CMPQ     R8, R9
-	JGT      remainder_1199
+	JGT      remainder_1319
 	VMOVUPS  (CX)(R8*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMULPS   (BX)(R8*4), Z1, K1, Z1
 	VMOVNTPS Z1, (AX)(R8*4)
 	ADDQ     $0x00000010, R8
-	JMP      single_loop_1198
+	JMP      single_loop_1318
 
-remainder_1199:
+remainder_1319:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1200
+	JE        span_done_1320
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -14058,22 +18286,22 @@ remainder_1199:
 	VMULPS    (BX)(R8*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 
-span_done_1200:
+span_done_1320:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_1193
+	JMP  row_1313
 
-rows_done_1194:
+rows_done_1314:
 	SFENCE
-	JMP stored_1192
+	JMP stored_1312
 
-cached_1191:
-row_1201:
+cached_1311:
+row_1321:
 	CMPQ    DX, $0x00
-	JE      rows_done_1202
+	JE      rows_done_1322
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -14081,9 +18309,9 @@ row_1201:
 	MOVQ    DI, R9
 	SUBQ    $0x00000040, R9
 
-unrolled_1203:
+unrolled_1323:
 	CMPQ    R8, R9
-	JGT     single_1204
+	JGT     single_1324
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
@@ -14101,26 +18329,26 @@ unrolled_1203:
 	VMULPS  192(BX)(R8*4), Z1, K1, Z1
 	VMOVUPS Z1, 192(AX)(R8*4)
 	ADDQ    $0x00000040, R8
-	JMP     unrolled_1203
+	JMP     unrolled_1323
 
-single_1204:
+single_1324:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1205:
+single_loop_1325:
 	CMPQ    R8, R9
-	JGT     remainder_1206
+	JGT     remainder_1326
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
 	VMOVUPS Z1, (AX)(R8*4)
 	ADDQ    $0x00000010, R8
-	JMP     single_loop_1205
+	JMP     single_loop_1325
 
-remainder_1206:
+remainder_1326:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1207
+	JE        span_done_1327
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -14129,16 +18357,16 @@ remainder_1206:
 	VMULPS    (BX)(R8*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 
-span_done_1207:
+span_done_1327:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_1201
+	JMP  row_1321
 
-rows_done_1202:
-stored_1192:
+rows_done_1322:
+stored_1312:
 	VZEROUPPER
 	RET
 
@@ -14157,36 +18385,36 @@ TEXT ·forwardRingAVX512F32(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x00000180
-	JA     ring_segmented_1208
+	JA     ring_segmented_1328
 	MOVQ   R8, R9
 
-ring_len_1209:
+ring_len_1329:
 	CMPQ R9, $0x00000010
-	JAE  ring_len_done_1210
+	JAE  ring_len_done_1330
 	ADDQ R8, R9
-	JMP  ring_len_1209
+	JMP  ring_len_1329
 
-ring_len_done_1210:
+ring_len_done_1330:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000010, R10
 
-ring_step_1211:
+ring_step_1331:
 	CMPQ R10, R9
-	JB   ring_step_done_1212
+	JB   ring_step_done_1332
 	SUBQ R9, R10
-	JMP  ring_step_1211
+	JMP  ring_step_1331
 
-ring_step_done_1212:
+ring_step_done_1332:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000040, R10
 
-ring_step_1213:
+ring_step_1333:
 	CMPQ R10, R9
-	JB   ring_step_done_1214
+	JB   ring_step_done_1334
 	SUBQ R9, R10
-	JMP  ring_step_1213
+	JMP  ring_step_1333
 
-ring_step_done_1214:
+ring_step_done_1334:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    64(R9), R9
@@ -14196,76 +18424,76 @@ ring_step_done_1214:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000010
-	JB      ring_short_1215
+	JB      ring_short_1335
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1216
+	JNE     ring_planes_1336
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_1218:
+ring_copy_1338:
 	CMPQ    AX, R10
-	JAE     ring_built_1217
+	JAE     ring_built_1337
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1219
+	JB      ring_copy_tail_1339
 	VMOVUPS (R9)(R8*4), Z1
 	VMOVUPS Z1, (DI)(AX*4)
 	ADDQ    $0x00000010, AX
 	ADDQ    $0x00000010, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_1218
+	JNE     ring_copy_1338
 	XORQ    R8, R8
-	JMP     ring_copy_1218
+	JMP     ring_copy_1338
 
-ring_copy_tail_1219:
+ring_copy_tail_1339:
 	VMOVUPS -64(R9)(DX*4), Z1
 	ADDQ    R11, AX
 	VMOVUPS Z1, -64(DI)(AX*4)
 	XORQ    R8, R8
-	JMP     ring_copy_1218
+	JMP     ring_copy_1338
 
-ring_planes_1216:
+ring_planes_1336:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1220
+	JA   ring_long_planes_1340
 	MOVQ R10, R12
 	SUBQ $0x00000010, R12
 
-ring_fill_1221:
+ring_fill_1341:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1222
+	JGT          ring_fill_last_1342
 	VBROADCASTSS (R9)(R8*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	VMOVUPS      Z1, 64(DI)(R11*4)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1223
+	JNE          ring_wrap_1343
 	XORQ         R8, R8
 
-ring_wrap_1223:
-	JMP ring_fill_1221
+ring_wrap_1343:
+	JMP ring_fill_1341
 
-ring_fill_last_1222:
+ring_fill_last_1342:
 	CMPQ         R11, R10
-	JAE          ring_built_1217
+	JAE          ring_built_1337
 	VBROADCASTSS (R9)(R8*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1224
+	JNE          ring_wrap_1344
 	XORQ         R8, R8
 
-ring_wrap_1224:
-	JMP ring_fill_last_1222
+ring_wrap_1344:
+	JMP ring_fill_last_1342
 
-ring_long_planes_1220:
-ring_channel_1225:
+ring_long_planes_1340:
+ring_channel_1345:
 	CMPQ         R11, R10
-	JAE          ring_built_1217
+	JAE          ring_built_1337
 	VBROADCASTSS (R9)(R8*4), Z1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -14273,65 +18501,65 @@ ring_channel_1225:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_1226:
+ring_plane_1346:
 	VMOVUPS Z1, (DI)(R13*4)
 	ADDQ    $0x00000010, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1226
+	JB      ring_plane_1346
 	INCQ    R8
 	CMPQ    R8, DX
-	JNE     ring_wrap_1227
+	JNE     ring_wrap_1347
 	XORQ    R8, R8
 
-ring_wrap_1227:
-	JMP ring_channel_1225
+ring_wrap_1347:
+	JMP ring_channel_1345
 
-ring_short_1215:
+ring_short_1335:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1228:
+ring_element_1348:
 	MOVL (R9)(R11*4), R14
 	MOVL R14, (DI)(R13*4)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_1229
+	JB   ring_element_next_1349
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1229
+	JB   ring_element_next_1349
 	XORQ R11, R11
 
-ring_element_next_1229:
+ring_element_next_1349:
 	INCQ    R13
 	CMPQ    R13, $0x00000010
-	JB      ring_element_1228
+	JB      ring_element_1348
 	VMOVUPS (DI), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000010
-	JE      ring_exact_1230
+	JE      ring_exact_1350
 	SUBQ    R8, AX
 
-ring_exact_1230:
+ring_exact_1350:
 	MOVQ AX, DX
 
-ring_repeat_1231:
+ring_repeat_1351:
 	CMPQ    DX, R10
-	JAE     ring_built_1217
+	JAE     ring_built_1337
 	VMOVUPS Z1, (DI)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1231
+	JMP     ring_repeat_1351
 
-ring_built_1217:
+ring_built_1337:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000040, R8
 
-unrolled_1232:
+unrolled_1352:
 	CMPQ    DX, R8
-	JGT     single_1233
+	JGT     single_1353
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -14353,15 +18581,15 @@ unrolled_1232:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000040, DX
-	JMP     unrolled_1232
+	JMP     unrolled_1352
 
-single_1233:
+single_1353:
 	MOVQ SI, R8
 	SUBQ $0x00000010, R8
 
-single_loop_1234:
+single_loop_1354:
 	CMPQ    DX, R8
-	JGT     remainder_1235
+	JGT     remainder_1355
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -14371,11 +18599,11 @@ single_loop_1234:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000010, DX
-	JMP     single_loop_1234
+	JMP     single_loop_1354
 
-remainder_1235:
+remainder_1355:
 	SUBQ      DX, SI
-	JE        span_done_1236
+	JE        span_done_1356
 	MOVQ      $-1, R8
 	BZHIQ     SI, R8, SI
 	KMOVW     SI, K1
@@ -14384,10 +18612,10 @@ remainder_1235:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(DX*4)
 
-span_done_1236:
+span_done_1356:
 	JMP ring_finished_forwardAVX512F32
 
-ring_segmented_1208:
+ring_segmented_1328:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x00000180
 	JA   ring_finished_forwardAVX512F32
@@ -14397,11 +18625,11 @@ ring_segmented_1208:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_1237
+	JE   ring_rows_1357
 
-ring_segment_1238:
+ring_segment_1358:
 	CMPQ    SI, $0x00
-	JE      ring_done_1239
+	JE      ring_done_1359
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -14418,33 +18646,33 @@ ring_segment_1238:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_1240:
+ring_len_1360:
 	CMPQ R11, $0x00000010
-	JAE  ring_len_done_1241
+	JAE  ring_len_done_1361
 	ADDQ R9, R11
-	JMP  ring_len_1240
+	JMP  ring_len_1360
 
-ring_len_done_1241:
+ring_len_done_1361:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_1242:
+ring_step_1362:
 	CMPQ R12, R11
-	JB   ring_step_done_1243
+	JB   ring_step_done_1363
 	SUBQ R11, R12
-	JMP  ring_step_1242
+	JMP  ring_step_1362
 
-ring_step_done_1243:
+ring_step_done_1363:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000040, R12
 
-ring_step_1244:
+ring_step_1364:
 	CMPQ R12, R11
-	JB   ring_step_done_1245
+	JB   ring_step_done_1365
 	SUBQ R11, R12
-	JMP  ring_step_1244
+	JMP  ring_step_1364
 
-ring_step_done_1245:
+ring_step_done_1365:
 	MOVQ    R12, 1936(SP)
 	LEAQ    64(R11), R11
 	CMPQ    R10, R11
@@ -14454,76 +18682,76 @@ ring_step_done_1245:
 	LEAQ    (R10)(AX*4), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000010
-	JB      ring_short_1246
+	JB      ring_short_1366
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1247
+	JNE     ring_planes_1367
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_1249:
+ring_copy_1369:
 	CMPQ    R8, AX
-	JAE     ring_built_1248
+	JAE     ring_built_1368
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1250
+	JB      ring_copy_tail_1370
 	VMOVUPS (R10)(R9*4), Z1
 	VMOVUPS Z1, (DI)(R8*4)
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1249
+	JNE     ring_copy_1369
 	XORQ    R9, R9
-	JMP     ring_copy_1249
+	JMP     ring_copy_1369
 
-ring_copy_tail_1250:
+ring_copy_tail_1370:
 	VMOVUPS -64(R10)(DX*4), Z1
 	ADDQ    R11, R8
 	VMOVUPS Z1, -64(DI)(R8*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1249
+	JMP     ring_copy_1369
 
-ring_planes_1247:
+ring_planes_1367:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000020
-	JA   ring_long_planes_1251
+	JA   ring_long_planes_1371
 	MOVQ AX, R12
 	SUBQ $0x00000010, R12
 
-ring_fill_1252:
+ring_fill_1372:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1253
+	JGT          ring_fill_last_1373
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	VMOVUPS      Z1, 64(DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1254
+	JNE          ring_wrap_1374
 	XORQ         R9, R9
 
-ring_wrap_1254:
-	JMP ring_fill_1252
+ring_wrap_1374:
+	JMP ring_fill_1372
 
-ring_fill_last_1253:
+ring_fill_last_1373:
 	CMPQ         R11, AX
-	JAE          ring_built_1248
+	JAE          ring_built_1368
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1255
+	JNE          ring_wrap_1375
 	XORQ         R9, R9
 
-ring_wrap_1255:
-	JMP ring_fill_last_1253
+ring_wrap_1375:
+	JMP ring_fill_last_1373
 
-ring_long_planes_1251:
-ring_channel_1256:
+ring_long_planes_1371:
+ring_channel_1376:
 	CMPQ         R11, AX
-	JAE          ring_built_1248
+	JAE          ring_built_1368
 	VBROADCASTSS (R10)(R9*4), Z1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -14531,66 +18759,66 @@ ring_channel_1256:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_1257:
+ring_plane_1377:
 	VMOVUPS Z1, (DI)(R13*4)
 	ADDQ    $0x00000010, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1257
+	JB      ring_plane_1377
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_1258
+	JNE     ring_wrap_1378
 	XORQ    R9, R9
 
-ring_wrap_1258:
-	JMP ring_channel_1256
+ring_wrap_1378:
+	JMP ring_channel_1376
 
-ring_short_1246:
+ring_short_1366:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1259:
+ring_element_1379:
 	MOVL (R10)(R11*4), R14
 	MOVL R14, (DI)(R13*4)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_1260
+	JB   ring_element_next_1380
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1260
+	JB   ring_element_next_1380
 	XORQ R11, R11
 
-ring_element_next_1260:
+ring_element_next_1380:
 	INCQ    R13
 	CMPQ    R13, $0x00000010
-	JB      ring_element_1259
+	JB      ring_element_1379
 	VMOVUPS (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1261
+	JE      ring_exact_1381
 	SUBQ    R9, DX
 
-ring_exact_1261:
+ring_exact_1381:
 	MOVQ DX, R8
 
-ring_repeat_1262:
+ring_repeat_1382:
 	CMPQ    R8, AX
-	JAE     ring_built_1248
+	JAE     ring_built_1368
 	VMOVUPS Z1, (DI)(R8*4)
 	ADDQ    DX, R8
-	JMP     ring_repeat_1262
+	JMP     ring_repeat_1382
 
-ring_built_1248:
+ring_built_1368:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000040, R9
 
-unrolled_1263:
+unrolled_1383:
 	CMPQ    R8, R9
-	JGT     single_1264
+	JGT     single_1384
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -14612,15 +18840,15 @@ unrolled_1263:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000040, R8
-	JMP     unrolled_1263
+	JMP     unrolled_1383
 
-single_1264:
+single_1384:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1265:
+single_loop_1385:
 	CMPQ    R8, R9
-	JGT     remainder_1266
+	JGT     remainder_1386
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -14630,11 +18858,11 @@ single_loop_1265:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000010, R8
-	JMP     single_loop_1265
+	JMP     single_loop_1385
 
-remainder_1266:
+remainder_1386:
 	SUBQ      R8, DX
-	JE        span_done_1267
+	JE        span_done_1387
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -14643,7 +18871,7 @@ remainder_1266:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-span_done_1267:
+span_done_1387:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -14654,18 +18882,18 @@ span_done_1267:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1268
+	JNE  ring_next_1388
 	XORQ AX, AX
 
-ring_next_1268:
+ring_next_1388:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1238
+	JMP  ring_segment_1358
 
-ring_done_1239:
+ring_done_1359:
 	JMP ring_finished_forwardAVX512F32
 
-ring_rows_1237:
-ring_block_1269:
+ring_rows_1357:
+ring_block_1389:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -14681,33 +18909,33 @@ ring_block_1269:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1270:
+ring_len_1390:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1271
+	JAE  ring_len_done_1391
 	ADDQ BX, SI
-	JMP  ring_len_1270
+	JMP  ring_len_1390
 
-ring_len_done_1271:
+ring_len_done_1391:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000010, R8
 
-ring_step_1272:
+ring_step_1392:
 	CMPQ R8, SI
-	JB   ring_step_done_1273
+	JB   ring_step_done_1393
 	SUBQ SI, R8
-	JMP  ring_step_1272
+	JMP  ring_step_1392
 
-ring_step_done_1273:
+ring_step_done_1393:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000040, R8
 
-ring_step_1274:
+ring_step_1394:
 	CMPQ R8, SI
-	JB   ring_step_done_1275
+	JB   ring_step_done_1395
 	SUBQ SI, R8
-	JMP  ring_step_1274
+	JMP  ring_step_1394
 
-ring_step_done_1275:
+ring_step_done_1395:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    64(SI), SI
@@ -14718,76 +18946,76 @@ ring_step_done_1275:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000010
-	JB      ring_short_1276
+	JB      ring_short_1396
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1277
+	JNE     ring_planes_1397
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1279:
+ring_copy_1399:
 	CMPQ    BX, R8
-	JAE     ring_built_1278
+	JAE     ring_built_1398
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000010
-	JB      ring_copy_tail_1280
+	JB      ring_copy_tail_1400
 	VMOVUPS (SI)(R9*4), Z1
 	VMOVUPS Z1, (DI)(BX*4)
 	ADDQ    $0x00000010, BX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1279
+	JNE     ring_copy_1399
 	XORQ    R9, R9
-	JMP     ring_copy_1279
+	JMP     ring_copy_1399
 
-ring_copy_tail_1280:
+ring_copy_tail_1400:
 	VMOVUPS -64(SI)(DX*4), Z1
 	ADDQ    R10, BX
 	VMOVUPS Z1, -64(DI)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1279
+	JMP     ring_copy_1399
 
-ring_planes_1277:
+ring_planes_1397:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000020
-	JA   ring_long_planes_1281
+	JA   ring_long_planes_1401
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
-ring_fill_1282:
+ring_fill_1402:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1283
+	JGT          ring_fill_last_1403
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (DI)(R9*4)
 	VMOVUPS      Z1, 64(DI)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1284
+	JNE          ring_wrap_1404
 	XORQ         BX, BX
 
-ring_wrap_1284:
-	JMP ring_fill_1282
+ring_wrap_1404:
+	JMP ring_fill_1402
 
-ring_fill_last_1283:
+ring_fill_last_1403:
 	CMPQ         R9, R8
-	JAE          ring_built_1278
+	JAE          ring_built_1398
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (DI)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1285
+	JNE          ring_wrap_1405
 	XORQ         BX, BX
 
-ring_wrap_1285:
-	JMP ring_fill_last_1283
+ring_wrap_1405:
+	JMP ring_fill_last_1403
 
-ring_long_planes_1281:
-ring_channel_1286:
+ring_long_planes_1401:
+ring_channel_1406:
 	CMPQ         R9, R8
-	JAE          ring_built_1278
+	JAE          ring_built_1398
 	VBROADCASTSS (SI)(BX*4), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -14795,57 +19023,57 @@ ring_channel_1286:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_1287:
+ring_plane_1407:
 	VMOVUPS Z1, (DI)(R11*4)
 	ADDQ    $0x00000010, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1287
+	JB      ring_plane_1407
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_1288
+	JNE     ring_wrap_1408
 	XORQ    BX, BX
 
-ring_wrap_1288:
-	JMP ring_channel_1286
+ring_wrap_1408:
+	JMP ring_channel_1406
 
-ring_short_1276:
+ring_short_1396:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1289:
+ring_element_1409:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (DI)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1290
+	JB   ring_element_next_1410
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1290
+	JB   ring_element_next_1410
 	XORQ R9, R9
 
-ring_element_next_1290:
+ring_element_next_1410:
 	INCQ    R11
 	CMPQ    R11, $0x00000010
-	JB      ring_element_1289
+	JB      ring_element_1409
 	VMOVUPS (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1291
+	JE      ring_exact_1411
 	SUBQ    BX, DX
 
-ring_exact_1291:
+ring_exact_1411:
 	MOVQ DX, BX
 
-ring_repeat_1292:
+ring_repeat_1412:
 	CMPQ    BX, R8
-	JAE     ring_built_1278
+	JAE     ring_built_1398
 	VMOVUPS Z1, (DI)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1292
+	JMP     ring_repeat_1412
 
-ring_built_1278:
+ring_built_1398:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+24(FP), BX
@@ -14854,18 +19082,18 @@ ring_built_1278:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_1293:
+ring_row_1413:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_1294
+	JE   ring_rows_done_1414
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000040, R9
 
-unrolled_1295:
+unrolled_1415:
 	CMPQ    R8, R9
-	JGT     single_1296
+	JGT     single_1416
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -14887,15 +19115,15 @@ unrolled_1295:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000040, R8
-	JMP     unrolled_1295
+	JMP     unrolled_1415
 
-single_1296:
+single_1416:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1297:
+single_loop_1417:
 	CMPQ    R8, R9
-	JGT     remainder_1298
+	JGT     remainder_1418
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -14905,11 +19133,11 @@ single_loop_1297:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000010, R8
-	JMP     single_loop_1297
+	JMP     single_loop_1417
 
-remainder_1298:
+remainder_1418:
 	SUBQ      R8, DX
-	JE        span_done_1299
+	JE        span_done_1419
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -14918,20 +19146,20 @@ remainder_1298:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-span_done_1299:
+span_done_1419:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x02, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_1293
+	JMP   ring_row_1413
 
-ring_rows_done_1294:
+ring_rows_done_1414:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1269
+	JMP  ring_block_1389
 
 ring_finished_forwardAVX512F32:
 	VZEROUPPER
@@ -14957,11 +19185,11 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1300
+	JB           cached_1420
 	CMPQ         AX, DX
-	JE           cached_1300
+	JE           cached_1420
 	CMPQ         AX, CX
-	JE           cached_1300
+	JE           cached_1420
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -14970,7 +19198,7 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1302
+	JE           aligned_1422
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -14989,13 +19217,13 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	VMOVUPS      Z10, K1, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_1302:
+aligned_1422:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_1303:
+unrolled_1423:
 	CMPQ        SI, DI
-	JGT         single_1304
+	JGT         single_1424
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -15045,15 +19273,15 @@ unrolled_1303:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
-	JMP         unrolled_1303
+	JMP         unrolled_1423
 
-single_1304:
+single_1424:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_1305:
+single_loop_1425:
 	CMPQ        SI, DI
-	JGT         remainder_1306
+	JGT         remainder_1426
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -15067,11 +19295,11 @@ single_loop_1305:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
-	JMP         single_loop_1305
+	JMP         single_loop_1425
 
-remainder_1306:
+remainder_1426:
 	SUBQ        SI, BX
-	JE          span_done_1307
+	JE          span_done_1427
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -15088,18 +19316,18 @@ remainder_1306:
 	VMULPS      Z9, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(SI*4)
 
-span_done_1307:
+span_done_1427:
 	SFENCE
-	JMP stored_1301
+	JMP stored_1421
 
-cached_1300:
+cached_1420:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_1308:
+unrolled_1428:
 	CMPQ        SI, DI
-	JGT         single_1309
+	JGT         single_1429
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -15149,15 +19377,15 @@ unrolled_1308:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
-	JMP         unrolled_1308
+	JMP         unrolled_1428
 
-single_1309:
+single_1429:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_1310:
+single_loop_1430:
 	CMPQ        SI, DI
-	JGT         remainder_1311
+	JGT         remainder_1431
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -15171,11 +19399,11 @@ single_loop_1310:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
-	JMP         single_loop_1310
+	JMP         single_loop_1430
 
-remainder_1311:
+remainder_1431:
 	SUBQ        SI, BX
-	JE          span_done_1312
+	JE          span_done_1432
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -15192,8 +19420,8 @@ remainder_1311:
 	VMULPS      Z9, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(SI*4)
 
-span_done_1312:
-stored_1301:
+span_done_1432:
+stored_1421:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -15229,15 +19457,15 @@ TEXT ·backwardPlanesAVX512F32(SB), NOSPLIT, $0-128
 	MOVQ   BX, R12
 	SHLQ   $0x02, R12
 	CMPQ   R12, ·streamThreshold+0(SB)
-	JB     cached_1313
+	JB     cached_1433
 	CMPQ   AX, DX
-	JE     cached_1313
+	JE     cached_1433
 	CMPQ   AX, CX
-	JE     cached_1313
+	JE     cached_1433
 
-plane_1315:
+plane_1435:
 	CMPQ         BX, $0x00
-	JE           planes_done_1316
+	JE           planes_done_1436
 	VBROADCASTSS (R9)(R11*4), Z9
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -15255,7 +19483,7 @@ plane_1315:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_1317
+	JE           aligned_1437
 	MOVQ         R13, R14
 	MOVQ         $-1, R15
 	BZHIQ        R14, R15, R14
@@ -15274,13 +19502,13 @@ plane_1315:
 	VMOVUPS      Z10, K1, (AX)(R12*4)
 	MOVQ         R13, R12
 
-aligned_1317:
+aligned_1437:
 	MOVQ DI, R13
 	SUBQ $0x00000040, R13
 
-unrolled_1318:
+unrolled_1438:
 	CMPQ        R12, R13
-	JGT         single_1319
+	JGT         single_1439
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -15330,15 +19558,15 @@ unrolled_1318:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, 192(AX)(R12*4)
 	ADDQ        $0x00000040, R12
-	JMP         unrolled_1318
+	JMP         unrolled_1438
 
-single_1319:
+single_1439:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 
-single_loop_1320:
+single_loop_1440:
 	CMPQ        R12, R13
-	JGT         remainder_1321
+	JGT         remainder_1441
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -15352,12 +19580,12 @@ single_loop_1320:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, (AX)(R12*4)
 	ADDQ        $0x00000010, R12
-	JMP         single_loop_1320
+	JMP         single_loop_1440
 
-remainder_1321:
+remainder_1441:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_1322
+	JE          span_done_1442
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -15374,7 +19602,7 @@ remainder_1321:
 	VMULPS      Z9, Z10, K2, Z10
 	VMOVUPS     Z10, K1, (AX)(R12*4)
 
-span_done_1322:
+span_done_1442:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -15395,21 +19623,21 @@ span_done_1322:
 	ADDQ          R10, AX
 	INCQ          R11
 	CMPQ          R11, R8
-	JNE           same_pass_1323
+	JNE           same_pass_1443
 	XORQ          R11, R11
 
-same_pass_1323:
+same_pass_1443:
 	SUBQ DI, BX
-	JMP  plane_1315
+	JMP  plane_1435
 
-planes_done_1316:
+planes_done_1436:
 	SFENCE
-	JMP stored_1314
+	JMP stored_1434
 
-cached_1313:
-plane_1324:
+cached_1433:
+plane_1444:
 	CMPQ         BX, $0x00
-	JE           planes_done_1325
+	JE           planes_done_1445
 	VBROADCASTSS (R9)(R11*4), Z9
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -15423,9 +19651,9 @@ plane_1324:
 	MOVQ         DI, R13
 	SUBQ         $0x00000040, R13
 
-unrolled_1326:
+unrolled_1446:
 	CMPQ        R12, R13
-	JGT         single_1327
+	JGT         single_1447
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -15475,15 +19703,15 @@ unrolled_1326:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, 192(AX)(R12*4)
 	ADDQ        $0x00000040, R12
-	JMP         unrolled_1326
+	JMP         unrolled_1446
 
-single_1327:
+single_1447:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 
-single_loop_1328:
+single_loop_1448:
 	CMPQ        R12, R13
-	JGT         remainder_1329
+	JGT         remainder_1449
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -15497,12 +19725,12 @@ single_loop_1328:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, (AX)(R12*4)
 	ADDQ        $0x00000010, R12
-	JMP         single_loop_1328
+	JMP         single_loop_1448
 
-remainder_1329:
+remainder_1449:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_1330
+	JE          span_done_1450
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -15519,7 +19747,7 @@ remainder_1329:
 	VMULPS      Z9, Z10, K2, Z10
 	VMOVUPS     Z10, K1, (AX)(R12*4)
 
-span_done_1330:
+span_done_1450:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -15540,15 +19768,15 @@ span_done_1330:
 	ADDQ          R10, AX
 	INCQ          R11
 	CMPQ          R11, R8
-	JNE           same_pass_1331
+	JNE           same_pass_1451
 	XORQ          R11, R11
 
-same_pass_1331:
+same_pass_1451:
 	SUBQ DI, BX
-	JMP  plane_1324
+	JMP  plane_1444
 
-planes_done_1325:
-stored_1314:
+planes_done_1445:
+stored_1434:
 	VZEROUPPER
 	RET
 
@@ -15566,15 +19794,15 @@ TEXT ·backwardPatternAVX512F32(SB), NOSPLIT, $0-120
 	MOVQ   BX, R9
 	SHLQ   $0x02, R9
 	CMPQ   R9, ·streamThreshold+0(SB)
-	JB     cached_1332
+	JB     cached_1452
 	CMPQ   AX, DX
-	JE     cached_1332
+	JE     cached_1452
 	CMPQ   AX, CX
-	JE     cached_1332
+	JE     cached_1452
 
-row_1334:
+row_1454:
 	CMPQ        BX, $0x00
-	JE          rows_done_1335
+	JE          rows_done_1455
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
@@ -15586,7 +19814,7 @@ row_1334:
 	CMPQ        R11, R9
 	CMOVQGT     R9, R11
 	TESTQ       R11, R11
-	JE          aligned_1336
+	JE          aligned_1456
 	MOVQ        R11, R12
 	MOVQ        $-1, R13
 	BZHIQ       R12, R13, R12
@@ -15609,13 +19837,13 @@ row_1334:
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 	MOVQ        R11, R10
 
-aligned_1336:
+aligned_1456:
 	MOVQ R9, R11
 	SUBQ $0x00000040, R11
 
-unrolled_1337:
+unrolled_1457:
 	CMPQ        R10, R11
-	JGT         single_1338
+	JGT         single_1458
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -15681,15 +19909,15 @@ unrolled_1337:
 	VMULPS      192(SI)(R10*4), Z1, K1, Z1
 	VMOVNTPS    Z1, 192(AX)(R10*4)
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_1337
+	JMP         unrolled_1457
 
-single_1338:
+single_1458:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1339:
+single_loop_1459:
 	CMPQ        R10, R11
-	JGT         remainder_1340
+	JGT         remainder_1460
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -15707,12 +19935,12 @@ single_loop_1339:
 	VMULPS      (SI)(R10*4), Z1, K1, Z1
 	VMOVNTPS    Z1, (AX)(R10*4)
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_1339
+	JMP         single_loop_1459
 
-remainder_1340:
+remainder_1460:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1341
+	JE          span_done_1461
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -15733,23 +19961,23 @@ remainder_1340:
 	VMULPS      (SI)(R10*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1341:
+span_done_1461:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_1334
+	JMP  row_1454
 
-rows_done_1335:
+rows_done_1455:
 	SFENCE
-	JMP stored_1333
+	JMP stored_1453
 
-cached_1332:
-row_1342:
+cached_1452:
+row_1462:
 	CMPQ    BX, $0x00
-	JE      rows_done_1343
+	JE      rows_done_1463
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -15757,9 +19985,9 @@ row_1342:
 	MOVQ    R9, R11
 	SUBQ    $0x00000040, R11
 
-unrolled_1344:
+unrolled_1464:
 	CMPQ        R10, R11
-	JGT         single_1345
+	JGT         single_1465
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -15825,15 +20053,15 @@ unrolled_1344:
 	VMULPS      192(SI)(R10*4), Z1, K1, Z1
 	VMOVUPS     Z1, 192(AX)(R10*4)
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_1344
+	JMP         unrolled_1464
 
-single_1345:
+single_1465:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1346:
+single_loop_1466:
 	CMPQ        R10, R11
-	JGT         remainder_1347
+	JGT         remainder_1467
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -15851,12 +20079,12 @@ single_loop_1346:
 	VMULPS      (SI)(R10*4), Z1, K1, Z1
 	VMOVUPS     Z1, (AX)(R10*4)
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_1346
+	JMP         single_loop_1466
 
-remainder_1347:
+remainder_1467:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1348
+	JE          span_done_1468
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -15877,17 +20105,17 @@ remainder_1347:
 	VMULPS      (SI)(R10*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1348:
+span_done_1468:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_1342
+	JMP  row_1462
 
-rows_done_1343:
-stored_1333:
+rows_done_1463:
+stored_1453:
 	VZEROUPPER
 	RET
 
@@ -15910,36 +20138,36 @@ TEXT ·backwardRingAVX512F32(SB), $1856-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x00000030
-	JA     ring_segmented_1349
+	JA     ring_segmented_1469
 	MOVQ   R10, R11
 
-ring_len_1350:
+ring_len_1470:
 	CMPQ R11, $0x00000010
-	JAE  ring_len_done_1351
+	JAE  ring_len_done_1471
 	ADDQ R10, R11
-	JMP  ring_len_1350
+	JMP  ring_len_1470
 
-ring_len_done_1351:
+ring_len_done_1471:
 	MOVQ R11, 1792(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_1352:
+ring_step_1472:
 	CMPQ R12, R11
-	JB   ring_step_done_1353
+	JB   ring_step_done_1473
 	SUBQ R11, R12
-	JMP  ring_step_1352
+	JMP  ring_step_1472
 
-ring_step_done_1353:
+ring_step_done_1473:
 	MOVQ R12, 1800(SP)
 	MOVQ $0x00000040, R12
 
-ring_step_1354:
+ring_step_1474:
 	CMPQ R12, R11
-	JB   ring_step_done_1355
+	JB   ring_step_done_1475
 	SUBQ R11, R12
-	JMP  ring_step_1354
+	JMP  ring_step_1474
 
-ring_step_done_1355:
+ring_step_done_1475:
 	MOVQ    R12, 1808(SP)
 	MOVQ    DI, R12
 	LEAQ    64(R11), R11
@@ -15949,76 +20177,76 @@ ring_step_done_1355:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1832(SP), R12
 	CMPQ    R10, $0x00000010
-	JB      ring_short_1356
+	JB      ring_short_1476
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1357
+	JNE     ring_planes_1477
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_1359:
+ring_copy_1479:
 	CMPQ    R8, R12
-	JAE     ring_built_1358
+	JAE     ring_built_1478
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000010
-	JB      ring_copy_tail_1360
+	JB      ring_copy_tail_1480
 	VMOVUPS (R11)(R10*4), Z1
 	VMOVUPS Z1, (CX)(R8*4)
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_1359
+	JNE     ring_copy_1479
 	XORQ    R10, R10
-	JMP     ring_copy_1359
+	JMP     ring_copy_1479
 
-ring_copy_tail_1360:
+ring_copy_tail_1480:
 	VMOVUPS -64(R11)(R9*4), Z1
 	ADDQ    R13, R8
 	VMOVUPS Z1, -64(CX)(R8*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1359
+	JMP     ring_copy_1479
 
-ring_planes_1357:
+ring_planes_1477:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000020
-	JA   ring_long_planes_1361
+	JA   ring_long_planes_1481
 	MOVQ R12, R14
 	SUBQ $0x00000010, R14
 
-ring_fill_1362:
+ring_fill_1482:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_1363
+	JGT          ring_fill_last_1483
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (CX)(R13*4)
 	VMOVUPS      Z1, 64(CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_1364
+	JNE          ring_wrap_1484
 	XORQ         R10, R10
 
-ring_wrap_1364:
-	JMP ring_fill_1362
+ring_wrap_1484:
+	JMP ring_fill_1482
 
-ring_fill_last_1363:
+ring_fill_last_1483:
 	CMPQ         R13, R12
-	JAE          ring_built_1358
+	JAE          ring_built_1478
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_1365
+	JNE          ring_wrap_1485
 	XORQ         R10, R10
 
-ring_wrap_1365:
-	JMP ring_fill_last_1363
+ring_wrap_1485:
+	JMP ring_fill_last_1483
 
-ring_long_planes_1361:
-ring_channel_1366:
+ring_long_planes_1481:
+ring_channel_1486:
 	CMPQ         R13, R12
-	JAE          ring_built_1358
+	JAE          ring_built_1478
 	VBROADCASTSS (R11)(R10*4), Z1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -16026,57 +20254,57 @@ ring_channel_1366:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_1367:
+ring_plane_1487:
 	VMOVUPS Z1, (CX)(R15*4)
 	ADDQ    $0x00000010, R15
 	CMPQ    R15, R14
-	JB      ring_plane_1367
+	JB      ring_plane_1487
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_1368
+	JNE     ring_wrap_1488
 	XORQ    R10, R10
 
-ring_wrap_1368:
-	JMP ring_channel_1366
+ring_wrap_1488:
+	JMP ring_channel_1486
 
-ring_short_1356:
+ring_short_1476:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_1369:
+ring_element_1489:
 	MOVL (R11)(R13*4), BP
 	MOVL BP, (CX)(R15*4)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_1370
+	JB   ring_element_next_1490
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_1370
+	JB   ring_element_next_1490
 	XORQ R13, R13
 
-ring_element_next_1370:
+ring_element_next_1490:
 	INCQ    R15
 	CMPQ    R15, $0x00000010
-	JB      ring_element_1369
+	JB      ring_element_1489
 	VMOVUPS (CX), Z1
 	MOVQ    1792(SP), R8
 	CMPQ    R8, $0x00000010
-	JE      ring_exact_1371
+	JE      ring_exact_1491
 	SUBQ    R10, R8
 
-ring_exact_1371:
+ring_exact_1491:
 	MOVQ R8, R9
 
-ring_repeat_1372:
+ring_repeat_1492:
 	CMPQ    R9, R12
-	JAE     ring_built_1358
+	JAE     ring_built_1478
 	VMOVUPS Z1, (CX)(R9*4)
 	ADDQ    R8, R9
-	JMP     ring_repeat_1372
+	JMP     ring_repeat_1492
 
-ring_built_1358:
+ring_built_1478:
 	MOVQ    1792(SP), R8
 	MOVQ    1832(SP), R9
 	MOVQ    R9, R10
@@ -16092,22 +20320,22 @@ ring_built_1358:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_1373:
+sums_zero_1493:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_1374
+	JAE     sums_zeroed_1494
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1373
+	JMP     sums_zero_1493
 
-sums_zeroed_1374:
+sums_zeroed_1494:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000040, R10
 
-unrolled_1375:
+unrolled_1495:
 	CMPQ        R9, R10
-	JGT         single_1376
+	JGT         single_1496
 	VMOVUPS     (DX)(R9*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R9*4), Z1
@@ -16177,15 +20405,15 @@ unrolled_1375:
 	SUBQ        1792(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000040, R9
-	JMP         unrolled_1375
+	JMP         unrolled_1495
 
-single_1376:
+single_1496:
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1377:
+single_loop_1497:
 	CMPQ        R9, R10
-	JGT         remainder_1378
+	JGT         remainder_1498
 	VMOVUPS     (DX)(R9*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R9*4), Z1
@@ -16207,11 +20435,11 @@ single_loop_1377:
 	SUBQ        1792(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000010, R9
-	JMP         single_loop_1377
+	JMP         single_loop_1497
 
-remainder_1378:
+remainder_1498:
 	SUBQ        R9, DI
-	JE          span_done_1379
+	JE          span_done_1499
 	MOVQ        $-1, R10
 	BZHIQ       DI, R10, DI
 	KMOVW       DI, K1
@@ -16232,78 +20460,78 @@ remainder_1378:
 	VMULPS      (CX)(R8*4), Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(R9*4)
 
-span_done_1379:
+span_done_1499:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1792(SP), DX
 	MOVQ  1832(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_1381
+	JLE   fold_ext_done_1501
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_1382
+	JA    fold_ext_scalar_1502
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_1380:
+fold_ext_1500:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_1381
+	JBE     fold_ext_done_1501
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Z0
 	VADDPD  (BX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (BX)(DI*8)
-	JMP     fold_ext_1380
+	JMP     fold_ext_1500
 
-fold_ext_scalar_1382:
+fold_ext_scalar_1502:
 	MOVQ 1832(SP), SI
 
-fold_ext_element_1383:
+fold_ext_element_1503:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_1384
+	JBE    fold_ext_element_done_1504
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_1383
+	JMP    fold_ext_element_1503
 
-fold_ext_element_done_1384:
-fold_ext_done_1381:
-fold_1385:
+fold_ext_element_done_1504:
+fold_ext_done_1501:
+fold_1505:
 	CMPQ   DX, AX
-	JBE    fold_done_1386
+	JBE    fold_done_1506
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_1385
+	JMP    fold_1505
 
-fold_done_1386:
+fold_done_1506:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1387
+	JNE  sums_planes_1507
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_1389:
+sums_vector_1509:
 	CMPQ      AX, DX
-	JGT       sums_scalar_1390
+	JGT       sums_scalar_1510
 	VCVTPS2PD (CX)(AX*4), Z0
 	VADDPD    (BX)(AX*8), Z0, Z0
 	VCVTPD2PS Z0, Y0
 	VMOVUPS   Y0, (CX)(AX*4)
 	ADDQ      $0x00000008, AX
-	JMP       sums_vector_1389
+	JMP       sums_vector_1509
 
-sums_scalar_1390:
+sums_scalar_1510:
 	CMPQ      AX, alpha_len+80(FP)
-	JE        sums_done_1388
+	JE        sums_done_1508
 	VMOVSD    (BX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
@@ -16311,18 +20539,18 @@ sums_scalar_1390:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_1390
+	JMP       sums_scalar_1510
 
-sums_planes_1387:
+sums_planes_1507:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1391:
+sums_group_1511:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_1393
+	JB     sums_single_1513
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -16331,7 +20559,7 @@ sums_group_1391:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_1392:
+sums_group_plane_1512:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -16340,7 +20568,7 @@ sums_group_plane_1392:
 	ADDQ      $0x08, R9
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_group_plane_1392
+	JB        sums_group_plane_1512
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (CX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -16365,32 +20593,32 @@ sums_group_plane_1392:
 	SHRQ      $0x01, DX
 	ADDQ      DX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_1391
+	JMP       sums_group_1511
 
-sums_single_1393:
+sums_single_1513:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_1388
+	JE     sums_done_1508
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_1394:
+sums_single_plane_1514:
 	VADDSD    (BX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_single_plane_1394
+	JB        sums_single_plane_1514
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_1393
+	JMP       sums_single_1513
 
-sums_done_1388:
+sums_done_1508:
 	JMP ring_finished_backwardAVX512F32
 
-ring_segmented_1349:
+ring_segmented_1469:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x00000030
 	JA   ring_finished_backwardAVX512F32
@@ -16400,7 +20628,7 @@ ring_segmented_1349:
 	MOVQ AX, 1824(SP)
 	MOVQ $0x00000000, 1816(SP)
 
-ring_block_1396:
+ring_block_1516:
 	MOVQ    1816(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -16416,33 +20644,33 @@ ring_block_1396:
 	MOVQ    DI, 1848(SP)
 	MOVQ    DI, R8
 
-ring_len_1397:
+ring_len_1517:
 	CMPQ R8, $0x00000010
-	JAE  ring_len_done_1398
+	JAE  ring_len_done_1518
 	ADDQ DI, R8
-	JMP  ring_len_1397
+	JMP  ring_len_1517
 
-ring_len_done_1398:
+ring_len_done_1518:
 	MOVQ R8, 1792(SP)
 	MOVQ $0x00000010, R9
 
-ring_step_1399:
+ring_step_1519:
 	CMPQ R9, R8
-	JB   ring_step_done_1400
+	JB   ring_step_done_1520
 	SUBQ R8, R9
-	JMP  ring_step_1399
+	JMP  ring_step_1519
 
-ring_step_done_1400:
+ring_step_done_1520:
 	MOVQ R9, 1800(SP)
 	MOVQ $0x00000040, R9
 
-ring_step_1401:
+ring_step_1521:
 	CMPQ R9, R8
-	JB   ring_step_done_1402
+	JB   ring_step_done_1522
 	SUBQ R8, R9
-	JMP  ring_step_1401
+	JMP  ring_step_1521
 
-ring_step_done_1402:
+ring_step_done_1522:
 	MOVQ    R9, 1808(SP)
 	MOVQ    DI, R9
 	LEAQ    64(R8), R8
@@ -16453,76 +20681,76 @@ ring_step_done_1402:
 	LEAQ    (R8)(DX*4), R8
 	MOVQ    1832(SP), R9
 	CMPQ    DI, $0x00000010
-	JB      ring_short_1403
+	JB      ring_short_1523
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1404
+	JNE     ring_planes_1524
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_1406:
+ring_copy_1526:
 	CMPQ    DI, R9
-	JAE     ring_built_1405
+	JAE     ring_built_1525
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1407
+	JB      ring_copy_tail_1527
 	VMOVUPS (R8)(R10*4), Z1
 	VMOVUPS Z1, (CX)(DI*4)
 	ADDQ    $0x00000010, DI
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_1406
+	JNE     ring_copy_1526
 	XORQ    R10, R10
-	JMP     ring_copy_1406
+	JMP     ring_copy_1526
 
-ring_copy_tail_1407:
+ring_copy_tail_1527:
 	VMOVUPS -64(R8)(SI*4), Z1
 	ADDQ    R11, DI
 	VMOVUPS Z1, -64(CX)(DI*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1406
+	JMP     ring_copy_1526
 
-ring_planes_1404:
+ring_planes_1524:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1408
+	JA   ring_long_planes_1528
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-ring_fill_1409:
+ring_fill_1529:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_1410
+	JGT          ring_fill_last_1530
 	VBROADCASTSS (R8)(DI*4), Z1
 	VMOVUPS      Z1, (CX)(R10*4)
 	VMOVUPS      Z1, 64(CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_1411
+	JNE          ring_wrap_1531
 	XORQ         DI, DI
 
-ring_wrap_1411:
-	JMP ring_fill_1409
+ring_wrap_1531:
+	JMP ring_fill_1529
 
-ring_fill_last_1410:
+ring_fill_last_1530:
 	CMPQ         R10, R9
-	JAE          ring_built_1405
+	JAE          ring_built_1525
 	VBROADCASTSS (R8)(DI*4), Z1
 	VMOVUPS      Z1, (CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_1412
+	JNE          ring_wrap_1532
 	XORQ         DI, DI
 
-ring_wrap_1412:
-	JMP ring_fill_last_1410
+ring_wrap_1532:
+	JMP ring_fill_last_1530
 
-ring_long_planes_1408:
-ring_channel_1413:
+ring_long_planes_1528:
+ring_channel_1533:
 	CMPQ         R10, R9
-	JAE          ring_built_1405
+	JAE          ring_built_1525
 	VBROADCASTSS (R8)(DI*4), Z1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -16530,57 +20758,57 @@ ring_channel_1413:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_1414:
+ring_plane_1534:
 	VMOVUPS Z1, (CX)(R12*4)
 	ADDQ    $0x00000010, R12
 	CMPQ    R12, R11
-	JB      ring_plane_1414
+	JB      ring_plane_1534
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_1415
+	JNE     ring_wrap_1535
 	XORQ    DI, DI
 
-ring_wrap_1415:
-	JMP ring_channel_1413
+ring_wrap_1535:
+	JMP ring_channel_1533
 
-ring_short_1403:
+ring_short_1523:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_1416:
+ring_element_1536:
 	MOVL (R8)(R10*4), R13
 	MOVL R13, (CX)(R12*4)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_1417
+	JB   ring_element_next_1537
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_1417
+	JB   ring_element_next_1537
 	XORQ R10, R10
 
-ring_element_next_1417:
+ring_element_next_1537:
 	INCQ    R12
 	CMPQ    R12, $0x00000010
-	JB      ring_element_1416
+	JB      ring_element_1536
 	VMOVUPS (CX), Z1
 	MOVQ    1792(SP), SI
 	CMPQ    SI, $0x00000010
-	JE      ring_exact_1418
+	JE      ring_exact_1538
 	SUBQ    DI, SI
 
-ring_exact_1418:
+ring_exact_1538:
 	MOVQ SI, DI
 
-ring_repeat_1419:
+ring_repeat_1539:
 	CMPQ    DI, R9
-	JAE     ring_built_1405
+	JAE     ring_built_1525
 	VMOVUPS Z1, (CX)(DI*4)
 	ADDQ    SI, DI
-	JMP     ring_repeat_1419
+	JMP     ring_repeat_1539
 
-ring_built_1405:
+ring_built_1525:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x02, DI
@@ -16606,26 +20834,26 @@ ring_built_1405:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_1420:
+sums_zero_1540:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_1421
+	JAE     sums_zeroed_1541
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1420
+	JMP     sums_zero_1540
 
-sums_zeroed_1421:
-ring_row_1422:
+sums_zeroed_1541:
+ring_row_1542:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1423
+	JE   ring_rows_done_1543
 	XORQ R8, R8
 	MOVQ 1848(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000040, R11
 
-unrolled_1424:
+unrolled_1544:
 	CMPQ        R10, R11
-	JGT         single_1425
+	JGT         single_1545
 	VMOVUPS     (DX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R10*4), Z1
@@ -16695,15 +20923,15 @@ unrolled_1424:
 	SUBQ        1792(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_1424
+	JMP         unrolled_1544
 
-single_1425:
+single_1545:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1426:
+single_loop_1546:
 	CMPQ        R10, R11
-	JGT         remainder_1427
+	JGT         remainder_1547
 	VMOVUPS     (DX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R10*4), Z1
@@ -16725,11 +20953,11 @@ single_loop_1426:
 	SUBQ        1792(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_1426
+	JMP         single_loop_1546
 
-remainder_1427:
+remainder_1547:
 	SUBQ        R10, R9
-	JE          span_done_1428
+	JE          span_done_1548
 	MOVQ        $-1, R11
 	BZHIQ       R9, R11, R9
 	KMOVW       R9, K1
@@ -16750,7 +20978,7 @@ remainder_1427:
 	VMULPS      (CX)(R8*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1428:
+span_done_1548:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -16758,9 +20986,9 @@ span_done_1428:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_1422
+	JMP   ring_row_1542
 
-ring_rows_done_1423:
+ring_rows_done_1543:
 	MOVQ 1816(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -16768,71 +20996,71 @@ ring_rows_done_1423:
 	MOVQ 1792(SP), DI
 	MOVQ 1832(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_1430
+	JLE  fold_ext_done_1550
 	CMPQ R8, DI
-	JA   fold_ext_scalar_1431
+	JA   fold_ext_scalar_1551
 	ADDQ $0x00000007, R8
 	ANDQ $-8, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_1429:
+fold_ext_1549:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_1430
+	JBE     fold_ext_done_1550
 	SUBQ    $0x00000008, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Z1
 	VADDPD  (BX)(R8*8), Z1, Z1
 	VMOVUPD Z1, (BX)(R9*8)
-	JMP     fold_ext_1429
+	JMP     fold_ext_1549
 
-fold_ext_scalar_1431:
+fold_ext_scalar_1551:
 	MOVQ 1832(SP), R8
 
-fold_ext_element_1432:
+fold_ext_element_1552:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_1433
+	JBE    fold_ext_element_done_1553
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_1432
+	JMP    fold_ext_element_1552
 
-fold_ext_element_done_1433:
-fold_ext_done_1430:
-fold_1434:
+fold_ext_element_done_1553:
+fold_ext_done_1550:
+fold_1554:
 	CMPQ   DI, SI
-	JBE    fold_done_1435
+	JBE    fold_done_1555
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_1434
+	JMP    fold_1554
 
-fold_done_1435:
+fold_done_1555:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1436
+	JNE  sums_planes_1556
 	MOVQ 1840(SP), DI
 	SUBQ $0x00000008, DI
 
-sums_vector_1438:
+sums_vector_1558:
 	CMPQ      SI, DI
-	JGT       sums_scalar_1439
+	JGT       sums_scalar_1559
 	VCVTPS2PD (DX)(SI*4), Z1
 	VADDPD    (BX)(SI*8), Z1, Z1
 	VCVTPD2PS Z1, Y1
 	VMOVUPS   Y1, (DX)(SI*4)
 	ADDQ      $0x00000008, SI
-	JMP       sums_vector_1438
+	JMP       sums_vector_1558
 
-sums_scalar_1439:
+sums_scalar_1559:
 	CMPQ      SI, 1840(SP)
-	JE        sums_done_1437
+	JE        sums_done_1557
 	VMOVSD    (BX)(SI*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
@@ -16840,18 +21068,18 @@ sums_scalar_1439:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_scalar_1439
+	JMP       sums_scalar_1559
 
-sums_planes_1436:
+sums_planes_1556:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_1440:
+sums_group_1560:
 	MOVQ   1840(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_1442
+	JB     sums_single_1562
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -16860,7 +21088,7 @@ sums_group_1440:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_1441:
+sums_group_plane_1561:
 	VADDSD    (R10), X1, X1
 	VADDSD    (R10)(R9*1), X2, X2
 	VADDSD    (R11), X3, X3
@@ -16869,7 +21097,7 @@ sums_group_plane_1441:
 	ADDQ      $0x08, R11
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_group_plane_1441
+	JB        sums_group_plane_1561
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(SI*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -16894,32 +21122,32 @@ sums_group_plane_1441:
 	SHRQ      $0x01, DI
 	ADDQ      DI, R8
 	ADDQ      $0x00000004, SI
-	JMP       sums_group_1440
+	JMP       sums_group_1560
 
-sums_single_1442:
+sums_single_1562:
 	CMPQ   SI, 1840(SP)
-	JE     sums_done_1437
+	JE     sums_done_1557
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_1443:
+sums_single_plane_1563:
 	VADDSD    (BX)(R8*8), X1, X1
 	INCQ      R8
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_single_plane_1443
+	JB        sums_single_plane_1563
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_single_1442
+	JMP       sums_single_1562
 
-sums_done_1437:
+sums_done_1557:
 	ADDQ 1840(SP), AX
 	MOVQ AX, 1816(SP)
-	JMP  ring_block_1396
+	JMP  ring_block_1516
 
 ring_finished_backwardAVX512F32:
 	VZEROUPPER
@@ -16937,11 +21165,11 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1444
+	JB           cached_1564
 	CMPQ         AX, DX
-	JE           cached_1444
+	JE           cached_1564
 	CMPQ         AX, CX
-	JE           cached_1444
+	JE           cached_1564
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -16950,7 +21178,7 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1446
+	JE           aligned_1566
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -16962,13 +21190,13 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	VMOVUPS      Z2, K1, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_1446:
+aligned_1566:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_1447:
+unrolled_1567:
 	CMPQ     SI, DI
-	JGT      single_1448
+	JGT      single_1568
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
@@ -16990,26 +21218,26 @@ unrolled_1447:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(SI*4)
 	ADDQ     $0x00000040, SI
-	JMP      unrolled_1447
+	JMP      unrolled_1567
 
-single_1448:
+single_1568:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_1449:
+single_loop_1569:
 	CMPQ     SI, DI
-	JGT      remainder_1450
+	JGT      remainder_1570
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(SI*4)
 	ADDQ     $0x00000010, SI
-	JMP      single_loop_1449
+	JMP      single_loop_1569
 
-remainder_1450:
+remainder_1570:
 	SUBQ      SI, BX
-	JE        span_done_1451
+	JE        span_done_1571
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -17019,18 +21247,18 @@ remainder_1450:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_1451:
+span_done_1571:
 	SFENCE
-	JMP stored_1445
+	JMP stored_1565
 
-cached_1444:
+cached_1564:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_1452:
+unrolled_1572:
 	CMPQ    SI, DI
-	JGT     single_1453
+	JGT     single_1573
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
@@ -17052,26 +21280,26 @@ unrolled_1452:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(SI*4)
 	ADDQ    $0x00000040, SI
-	JMP     unrolled_1452
+	JMP     unrolled_1572
 
-single_1453:
+single_1573:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_1454:
+single_loop_1574:
 	CMPQ    SI, DI
-	JGT     remainder_1455
+	JGT     remainder_1575
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(SI*4)
 	ADDQ    $0x00000010, SI
-	JMP     single_loop_1454
+	JMP     single_loop_1574
 
-remainder_1455:
+remainder_1575:
 	SUBQ      SI, BX
-	JE        span_done_1456
+	JE        span_done_1576
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -17081,8 +21309,8 @@ remainder_1455:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_1456:
-stored_1445:
+span_done_1576:
+stored_1565:
 	VZEROUPPER
 	RET
 
@@ -17103,15 +21331,15 @@ TEXT ·backwardPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	MOVQ   BX, R11
 	SHLQ   $0x02, R11
 	CMPQ   R11, ·streamThreshold+0(SB)
-	JB     cached_1457
+	JB     cached_1577
 	CMPQ   AX, DX
-	JE     cached_1457
+	JE     cached_1577
 	CMPQ   AX, CX
-	JE     cached_1457
+	JE     cached_1577
 
-plane_1459:
+plane_1579:
 	CMPQ         BX, $0x00
-	JE           planes_done_1460
+	JE           planes_done_1580
 	VBROADCASTSS (R8)(R10*4), Z1
 	XORQ         R11, R11
 	MOVQ         AX, R12
@@ -17121,7 +21349,7 @@ plane_1459:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_1461
+	JE           aligned_1581
 	MOVQ         R12, R13
 	MOVQ         $-1, R14
 	BZHIQ        R13, R14, R13
@@ -17133,13 +21361,13 @@ plane_1459:
 	VMOVUPS      Z2, K1, (AX)(R11*4)
 	MOVQ         R12, R11
 
-aligned_1461:
+aligned_1581:
 	MOVQ SI, R12
 	SUBQ $0x00000040, R12
 
-unrolled_1462:
+unrolled_1582:
 	CMPQ     R11, R12
-	JGT      single_1463
+	JGT      single_1583
 	VMOVUPS  (CX)(R11*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(R11*4), Z2
@@ -17161,27 +21389,27 @@ unrolled_1462:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(R11*4)
 	ADDQ     $0x00000040, R11
-	JMP      unrolled_1462
+	JMP      unrolled_1582
 
-single_1463:
+single_1583:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 
-single_loop_1464:
+single_loop_1584:
 	CMPQ     R11, R12
-	JGT      remainder_1465
+	JGT      remainder_1585
 	VMOVUPS  (CX)(R11*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(R11*4), Z2
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(R11*4)
 	ADDQ     $0x00000010, R11
-	JMP      single_loop_1464
+	JMP      single_loop_1584
 
-remainder_1465:
+remainder_1585:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_1466
+	JE        span_done_1586
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -17191,35 +21419,35 @@ remainder_1465:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R11*4)
 
-span_done_1466:
+span_done_1586:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_1467
+	JNE  same_pass_1587
 	XORQ R10, R10
 
-same_pass_1467:
+same_pass_1587:
 	SUBQ SI, BX
-	JMP  plane_1459
+	JMP  plane_1579
 
-planes_done_1460:
+planes_done_1580:
 	SFENCE
-	JMP stored_1458
+	JMP stored_1578
 
-cached_1457:
-plane_1468:
+cached_1577:
+plane_1588:
 	CMPQ         BX, $0x00
-	JE           planes_done_1469
+	JE           planes_done_1589
 	VBROADCASTSS (R8)(R10*4), Z1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000040, R12
 
-unrolled_1470:
+unrolled_1590:
 	CMPQ    R11, R12
-	JGT     single_1471
+	JGT     single_1591
 	VMOVUPS (CX)(R11*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R11*4), Z2
@@ -17241,27 +21469,27 @@ unrolled_1470:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(R11*4)
 	ADDQ    $0x00000040, R11
-	JMP     unrolled_1470
+	JMP     unrolled_1590
 
-single_1471:
+single_1591:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 
-single_loop_1472:
+single_loop_1592:
 	CMPQ    R11, R12
-	JGT     remainder_1473
+	JGT     remainder_1593
 	VMOVUPS (CX)(R11*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R11*4), Z2
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(R11*4)
 	ADDQ    $0x00000010, R11
-	JMP     single_loop_1472
+	JMP     single_loop_1592
 
-remainder_1473:
+remainder_1593:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_1474
+	JE        span_done_1594
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -17271,21 +21499,21 @@ remainder_1473:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R11*4)
 
-span_done_1474:
+span_done_1594:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_1475
+	JNE  same_pass_1595
 	XORQ R10, R10
 
-same_pass_1475:
+same_pass_1595:
 	SUBQ SI, BX
-	JMP  plane_1468
+	JMP  plane_1588
 
-planes_done_1469:
-stored_1458:
+planes_done_1589:
+stored_1578:
 	VZEROUPPER
 	RET
 
@@ -17302,15 +21530,15 @@ TEXT ·backwardPatternDxAVX512F32(SB), NOSPLIT, $0-96
 	MOVQ   BX, R8
 	SHLQ   $0x02, R8
 	CMPQ   R8, ·streamThreshold+0(SB)
-	JB     cached_1476
+	JB     cached_1596
 	CMPQ   AX, DX
-	JE     cached_1476
+	JE     cached_1596
 	CMPQ   AX, CX
-	JE     cached_1476
+	JE     cached_1596
 
-row_1478:
+row_1598:
 	CMPQ      BX, $0x00
-	JE        rows_done_1479
+	JE        rows_done_1599
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
@@ -17322,7 +21550,7 @@ row_1478:
 	CMPQ      R10, R8
 	CMOVQGT   R8, R10
 	TESTQ     R10, R10
-	JE        aligned_1480
+	JE        aligned_1600
 	MOVQ      R10, R11
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
@@ -17334,13 +21562,13 @@ row_1478:
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 	MOVQ      R10, R9
 
-aligned_1480:
+aligned_1600:
 	MOVQ R8, R10
 	SUBQ $0x00000040, R10
 
-unrolled_1481:
+unrolled_1601:
 	CMPQ     R9, R10
-	JGT      single_1482
+	JGT      single_1602
 	VMOVUPS  (CX)(R9*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMOVUPS  (DX)(R9*4), Z1
@@ -17362,27 +21590,27 @@ unrolled_1481:
 	VMULPS   192(SI)(R9*4), Z1, K1, Z1
 	VMOVNTPS Z1, 192(AX)(R9*4)
 	ADDQ     $0x00000040, R9
-	JMP      unrolled_1481
+	JMP      unrolled_1601
 
-single_1482:
+single_1602:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1483:
+single_loop_1603:
 	CMPQ     R9, R10
-	JGT      remainder_1484
+	JGT      remainder_1604
 	VMOVUPS  (CX)(R9*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMOVUPS  (DX)(R9*4), Z1
 	VMULPS   (SI)(R9*4), Z1, K1, Z1
 	VMOVNTPS Z1, (AX)(R9*4)
 	ADDQ     $0x00000010, R9
-	JMP      single_loop_1483
+	JMP      single_loop_1603
 
-remainder_1484:
+remainder_1604:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_1485
+	JE        span_done_1605
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -17392,23 +21620,23 @@ remainder_1484:
 	VMULPS    (SI)(R9*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 
-span_done_1485:
+span_done_1605:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_1478
+	JMP  row_1598
 
-rows_done_1479:
+rows_done_1599:
 	SFENCE
-	JMP stored_1477
+	JMP stored_1597
 
-cached_1476:
-row_1486:
+cached_1596:
+row_1606:
 	CMPQ    BX, $0x00
-	JE      rows_done_1487
+	JE      rows_done_1607
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -17416,9 +21644,9 @@ row_1486:
 	MOVQ    R8, R10
 	SUBQ    $0x00000040, R10
 
-unrolled_1488:
+unrolled_1608:
 	CMPQ    R9, R10
-	JGT     single_1489
+	JGT     single_1609
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
@@ -17440,27 +21668,27 @@ unrolled_1488:
 	VMULPS  192(SI)(R9*4), Z1, K1, Z1
 	VMOVUPS Z1, 192(AX)(R9*4)
 	ADDQ    $0x00000040, R9
-	JMP     unrolled_1488
+	JMP     unrolled_1608
 
-single_1489:
+single_1609:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1490:
+single_loop_1610:
 	CMPQ    R9, R10
-	JGT     remainder_1491
+	JGT     remainder_1611
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
 	VMULPS  (SI)(R9*4), Z1, K1, Z1
 	VMOVUPS Z1, (AX)(R9*4)
 	ADDQ    $0x00000010, R9
-	JMP     single_loop_1490
+	JMP     single_loop_1610
 
-remainder_1491:
+remainder_1611:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_1492
+	JE        span_done_1612
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -17470,17 +21698,17 @@ remainder_1491:
 	VMULPS    (SI)(R9*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 
-span_done_1492:
+span_done_1612:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_1486
+	JMP  row_1606
 
-rows_done_1487:
-stored_1477:
+rows_done_1607:
+stored_1597:
 	VZEROUPPER
 	RET
 
@@ -17500,36 +21728,36 @@ TEXT ·backwardRingDxAVX512F32(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x00000180
-	JA     ring_segmented_1493
+	JA     ring_segmented_1613
 	MOVQ   R9, R10
 
-ring_len_1494:
+ring_len_1614:
 	CMPQ R10, $0x00000010
-	JAE  ring_len_done_1495
+	JAE  ring_len_done_1615
 	ADDQ R9, R10
-	JMP  ring_len_1494
+	JMP  ring_len_1614
 
-ring_len_done_1495:
+ring_len_done_1615:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000010, R11
 
-ring_step_1496:
+ring_step_1616:
 	CMPQ R11, R10
-	JB   ring_step_done_1497
+	JB   ring_step_done_1617
 	SUBQ R10, R11
-	JMP  ring_step_1496
+	JMP  ring_step_1616
 
-ring_step_done_1497:
+ring_step_done_1617:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000040, R11
 
-ring_step_1498:
+ring_step_1618:
 	CMPQ R11, R10
-	JB   ring_step_done_1499
+	JB   ring_step_done_1619
 	SUBQ R10, R11
-	JMP  ring_step_1498
+	JMP  ring_step_1618
 
-ring_step_done_1499:
+ring_step_done_1619:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    64(R10), R10
@@ -17539,76 +21767,76 @@ ring_step_done_1499:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000010
-	JB      ring_short_1500
+	JB      ring_short_1620
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1501
+	JNE     ring_planes_1621
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_1503:
+ring_copy_1623:
 	CMPQ    AX, R11
-	JAE     ring_built_1502
+	JAE     ring_built_1622
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000010
-	JB      ring_copy_tail_1504
+	JB      ring_copy_tail_1624
 	VMOVUPS (R10)(R9*4), Z1
 	VMOVUPS Z1, (R8)(AX*4)
 	ADDQ    $0x00000010, AX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1503
+	JNE     ring_copy_1623
 	XORQ    R9, R9
-	JMP     ring_copy_1503
+	JMP     ring_copy_1623
 
-ring_copy_tail_1504:
+ring_copy_tail_1624:
 	VMOVUPS -64(R10)(DX*4), Z1
 	ADDQ    R12, AX
 	VMOVUPS Z1, -64(R8)(AX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1503
+	JMP     ring_copy_1623
 
-ring_planes_1501:
+ring_planes_1621:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1505
+	JA   ring_long_planes_1625
 	MOVQ R11, R13
 	SUBQ $0x00000010, R13
 
-ring_fill_1506:
+ring_fill_1626:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_1507
+	JGT          ring_fill_last_1627
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	VMOVUPS      Z1, 64(R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1508
+	JNE          ring_wrap_1628
 	XORQ         R9, R9
 
-ring_wrap_1508:
-	JMP ring_fill_1506
+ring_wrap_1628:
+	JMP ring_fill_1626
 
-ring_fill_last_1507:
+ring_fill_last_1627:
 	CMPQ         R12, R11
-	JAE          ring_built_1502
+	JAE          ring_built_1622
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1509
+	JNE          ring_wrap_1629
 	XORQ         R9, R9
 
-ring_wrap_1509:
-	JMP ring_fill_last_1507
+ring_wrap_1629:
+	JMP ring_fill_last_1627
 
-ring_long_planes_1505:
-ring_channel_1510:
+ring_long_planes_1625:
+ring_channel_1630:
 	CMPQ         R12, R11
-	JAE          ring_built_1502
+	JAE          ring_built_1622
 	VBROADCASTSS (R10)(R9*4), Z1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -17616,65 +21844,65 @@ ring_channel_1510:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_1511:
+ring_plane_1631:
 	VMOVUPS Z1, (R8)(R14*4)
 	ADDQ    $0x00000010, R14
 	CMPQ    R14, R13
-	JB      ring_plane_1511
+	JB      ring_plane_1631
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_1512
+	JNE     ring_wrap_1632
 	XORQ    R9, R9
 
-ring_wrap_1512:
-	JMP ring_channel_1510
+ring_wrap_1632:
+	JMP ring_channel_1630
 
-ring_short_1500:
+ring_short_1620:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_1513:
+ring_element_1633:
 	MOVL (R10)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_1514
+	JB   ring_element_next_1634
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_1514
+	JB   ring_element_next_1634
 	XORQ R12, R12
 
-ring_element_next_1514:
+ring_element_next_1634:
 	INCQ    R14
 	CMPQ    R14, $0x00000010
-	JB      ring_element_1513
+	JB      ring_element_1633
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000010
-	JE      ring_exact_1515
+	JE      ring_exact_1635
 	SUBQ    R9, AX
 
-ring_exact_1515:
+ring_exact_1635:
 	MOVQ AX, DX
 
-ring_repeat_1516:
+ring_repeat_1636:
 	CMPQ    DX, R11
-	JAE     ring_built_1502
+	JAE     ring_built_1622
 	VMOVUPS Z1, (R8)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1516
+	JMP     ring_repeat_1636
 
-ring_built_1502:
+ring_built_1622:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 
-unrolled_1517:
+unrolled_1637:
 	CMPQ    DX, R9
-	JGT     single_1518
+	JGT     single_1638
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(DX*4), Z1
@@ -17700,15 +21928,15 @@ unrolled_1517:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000040, DX
-	JMP     unrolled_1517
+	JMP     unrolled_1637
 
-single_1518:
+single_1638:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1519:
+single_loop_1639:
 	CMPQ    DX, R9
-	JGT     remainder_1520
+	JGT     remainder_1640
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(DX*4), Z1
@@ -17719,11 +21947,11 @@ single_loop_1519:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000010, DX
-	JMP     single_loop_1519
+	JMP     single_loop_1639
 
-remainder_1520:
+remainder_1640:
 	SUBQ      DX, DI
-	JE        span_done_1521
+	JE        span_done_1641
 	MOVQ      $-1, R9
 	BZHIQ     DI, R9, DI
 	KMOVW     DI, K1
@@ -17733,10 +21961,10 @@ remainder_1520:
 	VMULPS    (R8)(AX*4), Z0, K2, Z0
 	VMOVUPS   Z0, K1, (CX)(DX*4)
 
-span_done_1521:
+span_done_1641:
 	JMP ring_finished_backwardDxAVX512F32
 
-ring_segmented_1493:
+ring_segmented_1613:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x00000180
 	JA   ring_finished_backwardDxAVX512F32
@@ -17746,11 +21974,11 @@ ring_segmented_1493:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_1522
+	JE   ring_rows_1642
 
-ring_segment_1523:
+ring_segment_1643:
 	CMPQ    DI, $0x00
-	JE      ring_done_1524
+	JE      ring_done_1644
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -17767,33 +21995,33 @@ ring_segment_1523:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_1525:
+ring_len_1645:
 	CMPQ R12, $0x00000010
-	JAE  ring_len_done_1526
+	JAE  ring_len_done_1646
 	ADDQ R10, R12
-	JMP  ring_len_1525
+	JMP  ring_len_1645
 
-ring_len_done_1526:
+ring_len_done_1646:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000010, R13
 
-ring_step_1527:
+ring_step_1647:
 	CMPQ R13, R12
-	JB   ring_step_done_1528
+	JB   ring_step_done_1648
 	SUBQ R12, R13
-	JMP  ring_step_1527
+	JMP  ring_step_1647
 
-ring_step_done_1528:
+ring_step_done_1648:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000040, R13
 
-ring_step_1529:
+ring_step_1649:
 	CMPQ R13, R12
-	JB   ring_step_done_1530
+	JB   ring_step_done_1650
 	SUBQ R12, R13
-	JMP  ring_step_1529
+	JMP  ring_step_1649
 
-ring_step_done_1530:
+ring_step_done_1650:
 	MOVQ    R13, 1936(SP)
 	LEAQ    64(R12), R12
 	CMPQ    R11, R12
@@ -17803,76 +22031,76 @@ ring_step_done_1530:
 	LEAQ    (R11)(AX*4), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000010
-	JB      ring_short_1531
+	JB      ring_short_1651
 	CMPQ    R9, $0x01
-	JNE     ring_planes_1532
+	JNE     ring_planes_1652
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_1534:
+ring_copy_1654:
 	CMPQ    R9, AX
-	JAE     ring_built_1533
+	JAE     ring_built_1653
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000010
-	JB      ring_copy_tail_1535
+	JB      ring_copy_tail_1655
 	VMOVUPS (R11)(R10*4), Z1
 	VMOVUPS Z1, (R8)(R9*4)
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_1534
+	JNE     ring_copy_1654
 	XORQ    R10, R10
-	JMP     ring_copy_1534
+	JMP     ring_copy_1654
 
-ring_copy_tail_1535:
+ring_copy_tail_1655:
 	VMOVUPS -64(R11)(DX*4), Z1
 	ADDQ    R12, R9
 	VMOVUPS Z1, -64(R8)(R9*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1534
+	JMP     ring_copy_1654
 
-ring_planes_1532:
+ring_planes_1652:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000020
-	JA   ring_long_planes_1536
+	JA   ring_long_planes_1656
 	MOVQ AX, R13
 	SUBQ $0x00000010, R13
 
-ring_fill_1537:
+ring_fill_1657:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_1538
+	JGT          ring_fill_last_1658
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	VMOVUPS      Z1, 64(R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_1539
+	JNE          ring_wrap_1659
 	XORQ         R10, R10
 
-ring_wrap_1539:
-	JMP ring_fill_1537
+ring_wrap_1659:
+	JMP ring_fill_1657
 
-ring_fill_last_1538:
+ring_fill_last_1658:
 	CMPQ         R12, AX
-	JAE          ring_built_1533
+	JAE          ring_built_1653
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_1540
+	JNE          ring_wrap_1660
 	XORQ         R10, R10
 
-ring_wrap_1540:
-	JMP ring_fill_last_1538
+ring_wrap_1660:
+	JMP ring_fill_last_1658
 
-ring_long_planes_1536:
-ring_channel_1541:
+ring_long_planes_1656:
+ring_channel_1661:
 	CMPQ         R12, AX
-	JAE          ring_built_1533
+	JAE          ring_built_1653
 	VBROADCASTSS (R11)(R10*4), Z1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -17880,66 +22108,66 @@ ring_channel_1541:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_1542:
+ring_plane_1662:
 	VMOVUPS Z1, (R8)(R14*4)
 	ADDQ    $0x00000010, R14
 	CMPQ    R14, R13
-	JB      ring_plane_1542
+	JB      ring_plane_1662
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_1543
+	JNE     ring_wrap_1663
 	XORQ    R10, R10
 
-ring_wrap_1543:
-	JMP ring_channel_1541
+ring_wrap_1663:
+	JMP ring_channel_1661
 
-ring_short_1531:
+ring_short_1651:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_1544:
+ring_element_1664:
 	MOVL (R11)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_1545
+	JB   ring_element_next_1665
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_1545
+	JB   ring_element_next_1665
 	XORQ R12, R12
 
-ring_element_next_1545:
+ring_element_next_1665:
 	INCQ    R14
 	CMPQ    R14, $0x00000010
-	JB      ring_element_1544
+	JB      ring_element_1664
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1546
+	JE      ring_exact_1666
 	SUBQ    R10, DX
 
-ring_exact_1546:
+ring_exact_1666:
 	MOVQ DX, R9
 
-ring_repeat_1547:
+ring_repeat_1667:
 	CMPQ    R9, AX
-	JAE     ring_built_1533
+	JAE     ring_built_1653
 	VMOVUPS Z1, (R8)(R9*4)
 	ADDQ    DX, R9
-	JMP     ring_repeat_1547
+	JMP     ring_repeat_1667
 
-ring_built_1533:
+ring_built_1653:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000040, R10
 
-unrolled_1548:
+unrolled_1668:
 	CMPQ    R9, R10
-	JGT     single_1549
+	JGT     single_1669
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -17965,15 +22193,15 @@ unrolled_1548:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000040, R9
-	JMP     unrolled_1548
+	JMP     unrolled_1668
 
-single_1549:
+single_1669:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1550:
+single_loop_1670:
 	CMPQ    R9, R10
-	JGT     remainder_1551
+	JGT     remainder_1671
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -17984,11 +22212,11 @@ single_loop_1550:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000010, R9
-	JMP     single_loop_1550
+	JMP     single_loop_1670
 
-remainder_1551:
+remainder_1671:
 	SUBQ      R9, DX
-	JE        span_done_1552
+	JE        span_done_1672
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -17998,7 +22226,7 @@ remainder_1551:
 	VMULPS    (R8)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R9*4)
 
-span_done_1552:
+span_done_1672:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -18010,18 +22238,18 @@ span_done_1552:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1553
+	JNE  ring_next_1673
 	XORQ AX, AX
 
-ring_next_1553:
+ring_next_1673:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1523
+	JMP  ring_segment_1643
 
-ring_done_1524:
+ring_done_1644:
 	JMP ring_finished_backwardDxAVX512F32
 
-ring_rows_1522:
-ring_block_1554:
+ring_rows_1642:
+ring_block_1674:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -18037,33 +22265,33 @@ ring_block_1554:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1555:
+ring_len_1675:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1556
+	JAE  ring_len_done_1676
 	ADDQ BX, SI
-	JMP  ring_len_1555
+	JMP  ring_len_1675
 
-ring_len_done_1556:
+ring_len_done_1676:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1557:
+ring_step_1677:
 	CMPQ DI, SI
-	JB   ring_step_done_1558
+	JB   ring_step_done_1678
 	SUBQ SI, DI
-	JMP  ring_step_1557
+	JMP  ring_step_1677
 
-ring_step_done_1558:
+ring_step_done_1678:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1559:
+ring_step_1679:
 	CMPQ DI, SI
-	JB   ring_step_done_1560
+	JB   ring_step_done_1680
 	SUBQ SI, DI
-	JMP  ring_step_1559
+	JMP  ring_step_1679
 
-ring_step_done_1560:
+ring_step_done_1680:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    64(SI), SI
@@ -18074,76 +22302,76 @@ ring_step_done_1560:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000010
-	JB      ring_short_1561
+	JB      ring_short_1681
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1562
+	JNE     ring_planes_1682
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1564:
+ring_copy_1684:
 	CMPQ    BX, DI
-	JAE     ring_built_1563
+	JAE     ring_built_1683
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000010
-	JB      ring_copy_tail_1565
+	JB      ring_copy_tail_1685
 	VMOVUPS (SI)(R9*4), Z1
 	VMOVUPS Z1, (R8)(BX*4)
 	ADDQ    $0x00000010, BX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1564
+	JNE     ring_copy_1684
 	XORQ    R9, R9
-	JMP     ring_copy_1564
+	JMP     ring_copy_1684
 
-ring_copy_tail_1565:
+ring_copy_tail_1685:
 	VMOVUPS -64(SI)(DX*4), Z1
 	ADDQ    R10, BX
 	VMOVUPS Z1, -64(R8)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1564
+	JMP     ring_copy_1684
 
-ring_planes_1562:
+ring_planes_1682:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000020
-	JA   ring_long_planes_1566
+	JA   ring_long_planes_1686
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 
-ring_fill_1567:
+ring_fill_1687:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1568
+	JGT          ring_fill_last_1688
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (R8)(R9*4)
 	VMOVUPS      Z1, 64(R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1569
+	JNE          ring_wrap_1689
 	XORQ         BX, BX
 
-ring_wrap_1569:
-	JMP ring_fill_1567
+ring_wrap_1689:
+	JMP ring_fill_1687
 
-ring_fill_last_1568:
+ring_fill_last_1688:
 	CMPQ         R9, DI
-	JAE          ring_built_1563
+	JAE          ring_built_1683
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1570
+	JNE          ring_wrap_1690
 	XORQ         BX, BX
 
-ring_wrap_1570:
-	JMP ring_fill_last_1568
+ring_wrap_1690:
+	JMP ring_fill_last_1688
 
-ring_long_planes_1566:
-ring_channel_1571:
+ring_long_planes_1686:
+ring_channel_1691:
 	CMPQ         R9, DI
-	JAE          ring_built_1563
+	JAE          ring_built_1683
 	VBROADCASTSS (SI)(BX*4), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -18151,57 +22379,57 @@ ring_channel_1571:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_1572:
+ring_plane_1692:
 	VMOVUPS Z1, (R8)(R11*4)
 	ADDQ    $0x00000010, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1572
+	JB      ring_plane_1692
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_1573
+	JNE     ring_wrap_1693
 	XORQ    BX, BX
 
-ring_wrap_1573:
-	JMP ring_channel_1571
+ring_wrap_1693:
+	JMP ring_channel_1691
 
-ring_short_1561:
+ring_short_1681:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1574:
+ring_element_1694:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (R8)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1575
+	JB   ring_element_next_1695
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1575
+	JB   ring_element_next_1695
 	XORQ R9, R9
 
-ring_element_next_1575:
+ring_element_next_1695:
 	INCQ    R11
 	CMPQ    R11, $0x00000010
-	JB      ring_element_1574
+	JB      ring_element_1694
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1576
+	JE      ring_exact_1696
 	SUBQ    BX, DX
 
-ring_exact_1576:
+ring_exact_1696:
 	MOVQ DX, BX
 
-ring_repeat_1577:
+ring_repeat_1697:
 	CMPQ    BX, DI
-	JAE     ring_built_1563
+	JAE     ring_built_1683
 	VMOVUPS Z1, (R8)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1577
+	JMP     ring_repeat_1697
 
-ring_built_1563:
+ring_built_1683:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+48(FP), BX
@@ -18212,18 +22440,18 @@ ring_built_1563:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_1578:
+ring_row_1698:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1579
+	JE   ring_rows_done_1699
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000040, R10
 
-unrolled_1580:
+unrolled_1700:
 	CMPQ    R9, R10
-	JGT     single_1581
+	JGT     single_1701
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -18249,15 +22477,15 @@ unrolled_1580:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000040, R9
-	JMP     unrolled_1580
+	JMP     unrolled_1700
 
-single_1581:
+single_1701:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1582:
+single_loop_1702:
 	CMPQ    R9, R10
-	JGT     remainder_1583
+	JGT     remainder_1703
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -18268,11 +22496,11 @@ single_loop_1582:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000010, R9
-	JMP     single_loop_1582
+	JMP     single_loop_1702
 
-remainder_1583:
+remainder_1703:
 	SUBQ      R9, DX
-	JE        span_done_1584
+	JE        span_done_1704
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -18282,7 +22510,7 @@ remainder_1583:
 	VMULPS    (R8)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R9*4)
 
-span_done_1584:
+span_done_1704:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -18290,13 +22518,13 @@ span_done_1584:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_1578
+	JMP   ring_row_1698
 
-ring_rows_done_1579:
+ring_rows_done_1699:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1554
+	JMP  ring_block_1674
 
 ring_finished_backwardDxAVX512F32:
 	VZEROUPPER
@@ -18321,9 +22549,9 @@ TEXT ·backwardDalphaAVX512F32(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000040, SI
 
-unrolled_1585:
+unrolled_1705:
 	CMPQ        BX, SI
-	JGT         single_1586
+	JGT         single_1706
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -18365,15 +22593,15 @@ unrolled_1585:
 	VCVTPS2PD   224(CX)(BX*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, BX
-	JMP         unrolled_1585
+	JMP         unrolled_1705
 
-single_1586:
+single_1706:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_1587:
+single_loop_1707:
 	CMPQ        BX, SI
-	JGT         remainder_1588
+	JGT         remainder_1708
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -18385,11 +22613,11 @@ single_loop_1587:
 	VCVTPS2PD   32(CX)(BX*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, BX
-	JMP         single_loop_1587
+	JMP         single_loop_1707
 
-remainder_1588:
+remainder_1708:
 	SUBQ        BX, DX
-	JE          span_done_1589
+	JE          span_done_1709
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -18404,7 +22632,7 @@ remainder_1588:
 	VCVTPS2PD.Z 32(CX)(BX*4), K1, Z9
 	VFMADD231PD Z9, Z0, K1, Z2
 
-span_done_1589:
+span_done_1709:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -18436,9 +22664,9 @@ TEXT ·backwardPlanesDalphaAVX512F32(SB), NOSPLIT, $0-80
 	SHLQ   $0x02, R8
 	XORQ   R9, R9
 
-plane_1590:
+plane_1710:
 	CMPQ   DX, $0x00
-	JE     planes_done_1591
+	JE     planes_done_1711
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -18451,9 +22679,9 @@ plane_1590:
 	MOVQ   SI, R11
 	SUBQ   $0x00000040, R11
 
-unrolled_1592:
+unrolled_1712:
 	CMPQ        R10, R11
-	JGT         single_1593
+	JGT         single_1713
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -18495,15 +22723,15 @@ unrolled_1592:
 	VCVTPS2PD   224(CX)(R10*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_1592
+	JMP         unrolled_1712
 
-single_1593:
+single_1713:
 	MOVQ SI, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1594:
+single_loop_1714:
 	CMPQ        R10, R11
-	JGT         remainder_1595
+	JGT         remainder_1715
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -18515,12 +22743,12 @@ single_loop_1594:
 	VCVTPS2PD   32(CX)(R10*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_1594
+	JMP         single_loop_1714
 
-remainder_1595:
+remainder_1715:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_1596
+	JE          span_done_1716
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -18535,7 +22763,7 @@ remainder_1595:
 	VCVTPS2PD.Z 32(CX)(R10*4), K1, Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 
-span_done_1596:
+span_done_1716:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -18555,14 +22783,14 @@ span_done_1596:
 	ADDQ          R8, CX
 	INCQ          R9
 	CMPQ          R9, DI
-	JNE           same_pass_1597
+	JNE           same_pass_1717
 	XORQ          R9, R9
 
-same_pass_1597:
+same_pass_1717:
 	SUBQ SI, DX
-	JMP  plane_1590
+	JMP  plane_1710
 
-planes_done_1591:
+planes_done_1711:
 	VZEROUPPER
 	RET
 
@@ -18576,9 +22804,9 @@ TEXT ·backwardPatternDalphaAVX512F32(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
 
-row_1598:
+row_1718:
 	CMPQ    DX, $0x00
-	JE      rows_done_1599
+	JE      rows_done_1719
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -18586,9 +22814,9 @@ row_1598:
 	MOVQ    DI, R9
 	SUBQ    $0x00000040, R9
 
-unrolled_1600:
+unrolled_1720:
 	CMPQ        R8, R9
-	JGT         single_1601
+	JGT         single_1721
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -18646,15 +22874,15 @@ unrolled_1600:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 448(BX)(R8*8)
 	ADDQ        $0x00000040, R8
-	JMP         unrolled_1600
+	JMP         unrolled_1720
 
-single_1601:
+single_1721:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1602:
+single_loop_1722:
 	CMPQ        R8, R9
-	JGT         remainder_1603
+	JGT         remainder_1723
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -18670,12 +22898,12 @@ single_loop_1602:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 	ADDQ        $0x00000010, R8
-	JMP         single_loop_1602
+	JMP         single_loop_1722
 
-remainder_1603:
+remainder_1723:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_1604
+	JE          span_done_1724
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -18694,21 +22922,21 @@ remainder_1603:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 
-span_done_1604:
+span_done_1724:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_1598
+	JMP  row_1718
 
-rows_done_1599:
+rows_done_1719:
 	VZEROUPPER
 	RET
 
 // func backwardRingDalphaAVX512F32(dy []float32, x []float32, dalpha []float32, inner int)
 // Requires: AVX, AVX512F, BMI2, CMOV
-TEXT ·backwardRingDalphaAVX512F32(SB), $1920-80
+TEXT ·backwardRingDalphaAVX512F32(SB), $1280-80
 	MOVQ   x_base+24(FP), AX
 	MOVQ   dy_base+0(FP), DX
 	MOVQ   x_len+32(FP), BX
@@ -18719,45 +22947,45 @@ TEXT ·backwardRingDalphaAVX512F32(SB), $1920-80
 	MOVQ   inner+72(FP), SI
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
-	CMPQ   DI, $0x00000080
-	JA     ring_segmented_1605
+	CMPQ   DI, $0x00000030
+	JA     ring_segmented_1725
 	MOVQ   DI, SI
 
-ring_len_1606:
+ring_len_1726:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1607
+	JAE  ring_len_done_1727
 	ADDQ DI, SI
-	JMP  ring_len_1606
+	JMP  ring_len_1726
 
-ring_len_done_1607:
-	MOVQ SI, 1856(SP)
+ring_len_done_1727:
+	MOVQ SI, 1216(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1608:
+ring_step_1728:
 	CMPQ DI, SI
-	JB   ring_step_done_1609
+	JB   ring_step_done_1729
 	SUBQ SI, DI
-	JMP  ring_step_1608
+	JMP  ring_step_1728
 
-ring_step_done_1609:
-	MOVQ DI, 1864(SP)
+ring_step_done_1729:
+	MOVQ DI, 1224(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1610:
+ring_step_1730:
 	CMPQ DI, SI
-	JB   ring_step_done_1611
+	JB   ring_step_done_1731
 	SUBQ SI, DI
-	JMP  ring_step_1610
+	JMP  ring_step_1730
 
-ring_step_done_1611:
-	MOVQ    DI, 1872(SP)
+ring_step_done_1731:
+	MOVQ    DI, 1232(SP)
 	MOVQ    BX, DI
 	LEAQ    64(SI), SI
 	CMPQ    DI, SI
 	CMOVQHI SI, DI
-	MOVQ    DI, 1896(SP)
-	MOVQ    1856(SP), SI
-	MOVQ    1896(SP), DI
+	MOVQ    DI, 1256(SP)
+	MOVQ    1216(SP), SI
+	MOVQ    1256(SP), DI
 	MOVQ    DI, R8
 	ADDQ    $0x0000000f, R8
 	ANDQ    $-16, R8
@@ -18771,22 +22999,22 @@ ring_step_done_1611:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1612:
+sums_zero_1732:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1613
+	JAE     sums_zeroed_1733
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_1612
+	JMP     sums_zero_1732
 
-sums_zeroed_1613:
+sums_zeroed_1733:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000040, R8
 
-unrolled_1614:
+unrolled_1734:
 	CMPQ        DI, R8
-	JGT         single_1615
+	JGT         single_1735
 	VMOVUPS     (AX)(DI*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(DI*4), Z1
@@ -18843,20 +23071,20 @@ unrolled_1614:
 	VMOVUPD.Z   448(CX)(SI*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 448(CX)(SI*8)
-	ADDQ        1872(SP), SI
+	ADDQ        1232(SP), SI
 	MOVQ        SI, R9
-	SUBQ        1856(SP), R9
+	SUBQ        1216(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000040, DI
-	JMP         unrolled_1614
+	JMP         unrolled_1734
 
-single_1615:
+single_1735:
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
 
-single_loop_1616:
+single_loop_1736:
 	CMPQ        DI, R8
-	JGT         remainder_1617
+	JGT         remainder_1737
 	VMOVUPS     (AX)(DI*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(DI*4), Z1
@@ -18871,16 +23099,16 @@ single_loop_1616:
 	VMOVUPD.Z   64(CX)(SI*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(CX)(SI*8)
-	ADDQ        1864(SP), SI
+	ADDQ        1224(SP), SI
 	MOVQ        SI, R9
-	SUBQ        1856(SP), R9
+	SUBQ        1216(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000010, DI
-	JMP         single_loop_1616
+	JMP         single_loop_1736
 
-remainder_1617:
+remainder_1737:
 	SUBQ        DI, BX
-	JE          span_done_1618
+	JE          span_done_1738
 	MOVQ        $-1, R8
 	BZHIQ       BX, R8, BX
 	KMOVW       BX, K1
@@ -18899,78 +23127,78 @@ remainder_1617:
 	VFMADD231PD Z1, Z0, K1, Z2
 	VMOVUPD     Z2, K1, 64(CX)(SI*8)
 
-span_done_1618:
+span_done_1738:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
-	MOVQ  1856(SP), BX
-	MOVQ  1896(SP), SI
+	MOVQ  1216(SP), BX
+	MOVQ  1256(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_1620
+	JLE   fold_ext_done_1740
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_1621
+	JA    fold_ext_scalar_1741
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_1619:
+fold_ext_1739:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_1620
+	JBE     fold_ext_done_1740
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Z0
 	VADDPD  (CX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (CX)(DI*8)
-	JMP     fold_ext_1619
+	JMP     fold_ext_1739
 
-fold_ext_scalar_1621:
-	MOVQ 1896(SP), SI
+fold_ext_scalar_1741:
+	MOVQ 1256(SP), SI
 
-fold_ext_element_1622:
+fold_ext_element_1742:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_1623
+	JBE    fold_ext_element_done_1743
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_1622
+	JMP    fold_ext_element_1742
 
-fold_ext_element_done_1623:
-fold_ext_done_1620:
-fold_1624:
+fold_ext_element_done_1743:
+fold_ext_done_1740:
+fold_1744:
 	CMPQ   BX, AX
-	JBE    fold_done_1625
+	JBE    fold_done_1745
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_1624
+	JMP    fold_1744
 
-fold_done_1625:
+fold_done_1745:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1626
+	JNE  sums_planes_1746
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000008, BX
 
-sums_vector_1628:
+sums_vector_1748:
 	CMPQ      AX, BX
-	JGT       sums_scalar_1629
+	JGT       sums_scalar_1749
 	VCVTPS2PD (DX)(AX*4), Z0
 	VADDPD    (CX)(AX*8), Z0, Z0
 	VCVTPD2PS Z0, Y0
 	VMOVUPS   Y0, (DX)(AX*4)
 	ADDQ      $0x00000008, AX
-	JMP       sums_vector_1628
+	JMP       sums_vector_1748
 
-sums_scalar_1629:
+sums_scalar_1749:
 	CMPQ      AX, dalpha_len+56(FP)
-	JE        sums_done_1627
+	JE        sums_done_1747
 	VMOVSD    (CX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
@@ -18978,18 +23206,18 @@ sums_scalar_1629:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_1629
+	JMP       sums_scalar_1749
 
-sums_planes_1626:
+sums_planes_1746:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1630:
+sums_group_1750:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_1632
+	JB     sums_single_1752
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -18998,7 +23226,7 @@ sums_group_1630:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_1631:
+sums_group_plane_1751:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -19007,7 +23235,7 @@ sums_group_plane_1631:
 	ADDQ      $0x08, R9
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_group_plane_1631
+	JB        sums_group_plane_1751
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (DX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -19032,88 +23260,88 @@ sums_group_plane_1631:
 	SHRQ      $0x01, BX
 	ADDQ      BX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_1630
+	JMP       sums_group_1750
 
-sums_single_1632:
+sums_single_1752:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_1627
+	JE     sums_done_1747
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_1633:
+sums_single_plane_1753:
 	VADDSD    (CX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_single_plane_1633
+	JB        sums_single_plane_1753
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_1632
+	JMP       sums_single_1752
 
-sums_done_1627:
+sums_done_1747:
 	JMP ring_finished_backwardDalphaAVX512F32
 
-ring_segmented_1605:
+ring_segmented_1725:
 	MOVQ inner+72(FP), BX
-	CMPQ BX, $0x00000080
+	CMPQ BX, $0x00000030
 	JA   ring_finished_backwardDalphaAVX512F32
-	MOVQ $0x00000080, AX
+	MOVQ $0x00000030, AX
 	XORQ DX, DX
 	DIVQ BX
-	MOVQ AX, 1888(SP)
-	MOVQ $0x00000000, 1880(SP)
+	MOVQ AX, 1248(SP)
+	MOVQ $0x00000000, 1240(SP)
 
-ring_block_1635:
-	MOVQ    1880(SP), DX
+ring_block_1755:
+	MOVQ    1240(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
 	JE      ring_finished_backwardDalphaAVX512F32
 	SUBQ    DX, BX
-	MOVQ    1888(SP), AX
+	MOVQ    1248(SP), AX
 	CMPQ    BX, AX
 	CMOVQHI AX, BX
-	MOVQ    BX, 1904(SP)
+	MOVQ    BX, 1264(SP)
 	MOVQ    inner+72(FP), AX
 	IMULQ   AX, BX
-	MOVQ    BX, 1912(SP)
+	MOVQ    BX, 1272(SP)
 	MOVQ    BX, SI
 
-ring_len_1636:
+ring_len_1756:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1637
+	JAE  ring_len_done_1757
 	ADDQ BX, SI
-	JMP  ring_len_1636
+	JMP  ring_len_1756
 
-ring_len_done_1637:
-	MOVQ SI, 1856(SP)
+ring_len_done_1757:
+	MOVQ SI, 1216(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1638:
+ring_step_1758:
 	CMPQ DI, SI
-	JB   ring_step_done_1639
+	JB   ring_step_done_1759
 	SUBQ SI, DI
-	JMP  ring_step_1638
+	JMP  ring_step_1758
 
-ring_step_done_1639:
-	MOVQ DI, 1864(SP)
+ring_step_done_1759:
+	MOVQ DI, 1224(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1640:
+ring_step_1760:
 	CMPQ DI, SI
-	JB   ring_step_done_1641
+	JB   ring_step_done_1761
 	SUBQ SI, DI
-	JMP  ring_step_1640
+	JMP  ring_step_1760
 
-ring_step_done_1641:
-	MOVQ    DI, 1872(SP)
+ring_step_done_1761:
+	MOVQ    DI, 1232(SP)
 	LEAQ    64(SI), SI
 	CMPQ    BX, SI
 	CMOVQHI SI, BX
-	MOVQ    BX, 1896(SP)
+	MOVQ    BX, 1256(SP)
 	MOVQ    DX, BX
 	IMULQ   AX, BX
 	SHLQ    $0x02, BX
@@ -19122,8 +23350,8 @@ ring_step_done_1641:
 	MOVQ    dy_base+0(FP), DX
 	ADDQ    BX, DX
 	MOVQ    x_len+32(FP), BX
-	MOVQ    1856(SP), SI
-	MOVQ    1896(SP), DI
+	MOVQ    1216(SP), SI
+	MOVQ    1256(SP), DI
 	MOVQ    DI, R8
 	ADDQ    $0x0000000f, R8
 	ANDQ    $-16, R8
@@ -19137,26 +23365,26 @@ ring_step_done_1641:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1642:
+sums_zero_1762:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1643
+	JAE     sums_zeroed_1763
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_1642
+	JMP     sums_zero_1762
 
-sums_zeroed_1643:
-ring_row_1644:
+sums_zeroed_1763:
+ring_row_1764:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_1645
+	JE   ring_rows_done_1765
 	XORQ SI, SI
-	MOVQ 1912(SP), DI
+	MOVQ 1272(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 
-unrolled_1646:
+unrolled_1766:
 	CMPQ        R8, R9
-	JGT         single_1647
+	JGT         single_1767
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R8*4), Z1
@@ -19213,20 +23441,20 @@ unrolled_1646:
 	VMOVUPD.Z   448(CX)(SI*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 448(CX)(SI*8)
-	ADDQ        1872(SP), SI
+	ADDQ        1232(SP), SI
 	MOVQ        SI, R10
-	SUBQ        1856(SP), R10
+	SUBQ        1216(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000040, R8
-	JMP         unrolled_1646
+	JMP         unrolled_1766
 
-single_1647:
+single_1767:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1648:
+single_loop_1768:
 	CMPQ        R8, R9
-	JGT         remainder_1649
+	JGT         remainder_1769
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R8*4), Z1
@@ -19241,16 +23469,16 @@ single_loop_1648:
 	VMOVUPD.Z   64(CX)(SI*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(CX)(SI*8)
-	ADDQ        1864(SP), SI
+	ADDQ        1224(SP), SI
 	MOVQ        SI, R10
-	SUBQ        1856(SP), R10
+	SUBQ        1216(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000010, R8
-	JMP         single_loop_1648
+	JMP         single_loop_1768
 
-remainder_1649:
+remainder_1769:
 	SUBQ        R8, DI
-	JE          span_done_1650
+	JE          span_done_1770
 	MOVQ        $-1, R9
 	BZHIQ       DI, R9, DI
 	KMOVW       DI, K1
@@ -19269,88 +23497,88 @@ remainder_1649:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(CX)(SI*8)
 
-span_done_1650:
+span_done_1770:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x02, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_1644
+	JMP   ring_row_1764
 
-ring_rows_done_1645:
-	MOVQ 1880(SP), AX
+ring_rows_done_1765:
+	MOVQ 1240(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*4), DX
-	MOVQ 1912(SP), BX
-	MOVQ 1856(SP), SI
-	MOVQ 1896(SP), DI
+	MOVQ 1272(SP), BX
+	MOVQ 1216(SP), SI
+	MOVQ 1256(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_1652
+	JLE  fold_ext_done_1772
 	CMPQ DI, SI
-	JA   fold_ext_scalar_1653
+	JA   fold_ext_scalar_1773
 	ADDQ $0x00000007, DI
 	ANDQ $-8, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_1651:
+fold_ext_1771:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_1652
+	JBE     fold_ext_done_1772
 	SUBQ    $0x00000008, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Z1
 	VADDPD  (CX)(DI*8), Z1, Z1
 	VMOVUPD Z1, (CX)(R8*8)
-	JMP     fold_ext_1651
+	JMP     fold_ext_1771
 
-fold_ext_scalar_1653:
-	MOVQ 1896(SP), DI
+fold_ext_scalar_1773:
+	MOVQ 1256(SP), DI
 
-fold_ext_element_1654:
+fold_ext_element_1774:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_1655
+	JBE    fold_ext_element_done_1775
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_1654
+	JMP    fold_ext_element_1774
 
-fold_ext_element_done_1655:
-fold_ext_done_1652:
-fold_1656:
+fold_ext_element_done_1775:
+fold_ext_done_1772:
+fold_1776:
 	CMPQ   SI, BX
-	JBE    fold_done_1657
+	JBE    fold_done_1777
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_1656
+	JMP    fold_1776
 
-fold_done_1657:
+fold_done_1777:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1658
-	MOVQ 1904(SP), SI
+	JNE  sums_planes_1778
+	MOVQ 1264(SP), SI
 	SUBQ $0x00000008, SI
 
-sums_vector_1660:
+sums_vector_1780:
 	CMPQ      BX, SI
-	JGT       sums_scalar_1661
+	JGT       sums_scalar_1781
 	VCVTPS2PD (DX)(BX*4), Z1
 	VADDPD    (CX)(BX*8), Z1, Z1
 	VCVTPD2PS Z1, Y1
 	VMOVUPS   Y1, (DX)(BX*4)
 	ADDQ      $0x00000008, BX
-	JMP       sums_vector_1660
+	JMP       sums_vector_1780
 
-sums_scalar_1661:
-	CMPQ      BX, 1904(SP)
-	JE        sums_done_1659
+sums_scalar_1781:
+	CMPQ      BX, 1264(SP)
+	JE        sums_done_1779
 	VMOVSD    (CX)(BX*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
@@ -19358,18 +23586,18 @@ sums_scalar_1661:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_scalar_1661
+	JMP       sums_scalar_1781
 
-sums_planes_1658:
+sums_planes_1778:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_1662:
-	MOVQ   1904(SP), SI
+sums_group_1782:
+	MOVQ   1264(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_1664
+	JB     sums_single_1784
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -19378,7 +23606,7 @@ sums_group_1662:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_1663:
+sums_group_plane_1783:
 	VADDSD    (R9), X1, X1
 	VADDSD    (R9)(R8*1), X2, X2
 	VADDSD    (R10), X3, X3
@@ -19387,7 +23615,7 @@ sums_group_plane_1663:
 	ADDQ      $0x08, R10
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_group_plane_1663
+	JB        sums_group_plane_1783
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(BX*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -19412,32 +23640,32 @@ sums_group_plane_1663:
 	SHRQ      $0x01, SI
 	ADDQ      SI, DI
 	ADDQ      $0x00000004, BX
-	JMP       sums_group_1662
+	JMP       sums_group_1782
 
-sums_single_1664:
-	CMPQ   BX, 1904(SP)
-	JE     sums_done_1659
+sums_single_1784:
+	CMPQ   BX, 1264(SP)
+	JE     sums_done_1779
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_1665:
+sums_single_plane_1785:
 	VADDSD    (CX)(DI*8), X1, X1
 	INCQ      DI
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_single_plane_1665
+	JB        sums_single_plane_1785
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_single_1664
+	JMP       sums_single_1784
 
-sums_done_1659:
-	ADDQ 1904(SP), AX
-	MOVQ AX, 1880(SP)
-	JMP  ring_block_1635
+sums_done_1779:
+	ADDQ 1264(SP), AX
+	MOVQ AX, 1240(SP)
+	JMP  ring_block_1755
 
 ring_finished_backwardDalphaAVX512F32:
 	VZEROUPPER
@@ -19454,11 +23682,11 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	MOVQ         DX, BX
 	SHLQ         $0x03, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_1666
+	JB           cached_1786
 	CMPQ         AX, CX
-	JE           cached_1666
+	JE           cached_1786
 	CMPQ         AX, CX
-	JE           cached_1666
+	JE           cached_1786
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -19467,7 +23695,7 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_1668
+	JE           aligned_1788
 	MOVQ         SI, DI
 	MOVQ         $-1, R8
 	BZHIQ        DI, R8, DI
@@ -19478,13 +23706,13 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	VMOVUPD      Z2, K1, (AX)(BX*8)
 	MOVQ         SI, BX
 
-aligned_1668:
+aligned_1788:
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 
-unrolled_1669:
+unrolled_1789:
 	CMPQ     BX, SI
-	JGT      single_1670
+	JGT      single_1790
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
@@ -19502,25 +23730,25 @@ unrolled_1669:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(BX*8)
 	ADDQ     $0x00000020, BX
-	JMP      unrolled_1669
+	JMP      unrolled_1789
 
-single_1670:
+single_1790:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_1671:
+single_loop_1791:
 	CMPQ     BX, SI
-	JGT      remainder_1672
+	JGT      remainder_1792
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(BX*8)
 	ADDQ     $0x00000008, BX
-	JMP      single_loop_1671
+	JMP      single_loop_1791
 
-remainder_1672:
+remainder_1792:
 	SUBQ      BX, DX
-	JE        span_done_1673
+	JE        span_done_1793
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -19529,18 +23757,18 @@ remainder_1672:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_1673:
+span_done_1793:
 	SFENCE
-	JMP stored_1667
+	JMP stored_1787
 
-cached_1666:
+cached_1786:
 	XORQ BX, BX
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 
-unrolled_1674:
+unrolled_1794:
 	CMPQ    BX, SI
-	JGT     single_1675
+	JGT     single_1795
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -19558,25 +23786,25 @@ unrolled_1674:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(BX*8)
 	ADDQ    $0x00000020, BX
-	JMP     unrolled_1674
+	JMP     unrolled_1794
 
-single_1675:
+single_1795:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_1676:
+single_loop_1796:
 	CMPQ    BX, SI
-	JGT     remainder_1677
+	JGT     remainder_1797
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(BX*8)
 	ADDQ    $0x00000008, BX
-	JMP     single_loop_1676
+	JMP     single_loop_1796
 
-remainder_1677:
+remainder_1797:
 	SUBQ      BX, DX
-	JE        span_done_1678
+	JE        span_done_1798
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -19585,8 +23813,8 @@ remainder_1677:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_1678:
-stored_1667:
+span_done_1798:
+stored_1787:
 	VZEROUPPER
 	RET
 
@@ -19606,15 +23834,15 @@ TEXT ·forwardPlanesAVX512F64(SB), NOSPLIT, $0-80
 	MOVQ   DX, R10
 	SHLQ   $0x03, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_1679
+	JB     cached_1799
 	CMPQ   AX, CX
-	JE     cached_1679
+	JE     cached_1799
 	CMPQ   AX, CX
-	JE     cached_1679
+	JE     cached_1799
 
-plane_1681:
+plane_1801:
 	CMPQ         DX, $0x00
-	JE           planes_done_1682
+	JE           planes_done_1802
 	VBROADCASTSD (DI)(R9*8), Z1
 	XORQ         R10, R10
 	MOVQ         AX, R11
@@ -19624,7 +23852,7 @@ plane_1681:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_1683
+	JE           aligned_1803
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -19635,13 +23863,13 @@ plane_1681:
 	VMOVUPD      Z2, K1, (AX)(R10*8)
 	MOVQ         R11, R10
 
-aligned_1683:
+aligned_1803:
 	MOVQ BX, R11
 	SUBQ $0x00000020, R11
 
-unrolled_1684:
+unrolled_1804:
 	CMPQ     R10, R11
-	JGT      single_1685
+	JGT      single_1805
 	VMOVUPD  (CX)(R10*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
@@ -19659,26 +23887,26 @@ unrolled_1684:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(R10*8)
 	ADDQ     $0x00000020, R10
-	JMP      unrolled_1684
+	JMP      unrolled_1804
 
-single_1685:
+single_1805:
 	MOVQ BX, R11
 	SUBQ $0x00000008, R11
 
-single_loop_1686:
+single_loop_1806:
 	CMPQ     R10, R11
-	JGT      remainder_1687
+	JGT      remainder_1807
 	VMOVUPD  (CX)(R10*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(R10*8)
 	ADDQ     $0x00000008, R10
-	JMP      single_loop_1686
+	JMP      single_loop_1806
 
-remainder_1687:
+remainder_1807:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1688
+	JE        span_done_1808
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -19687,34 +23915,34 @@ remainder_1687:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R10*8)
 
-span_done_1688:
+span_done_1808:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_1689
+	JNE  same_pass_1809
 	XORQ R9, R9
 
-same_pass_1689:
+same_pass_1809:
 	SUBQ BX, DX
-	JMP  plane_1681
+	JMP  plane_1801
 
-planes_done_1682:
+planes_done_1802:
 	SFENCE
-	JMP stored_1680
+	JMP stored_1800
 
-cached_1679:
-plane_1690:
+cached_1799:
+plane_1810:
 	CMPQ         DX, $0x00
-	JE           planes_done_1691
+	JE           planes_done_1811
 	VBROADCASTSD (DI)(R9*8), Z1
 	XORQ         R10, R10
 	MOVQ         BX, R11
 	SUBQ         $0x00000020, R11
 
-unrolled_1692:
+unrolled_1812:
 	CMPQ    R10, R11
-	JGT     single_1693
+	JGT     single_1813
 	VMOVUPD (CX)(R10*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -19732,26 +23960,26 @@ unrolled_1692:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(R10*8)
 	ADDQ    $0x00000020, R10
-	JMP     unrolled_1692
+	JMP     unrolled_1812
 
-single_1693:
+single_1813:
 	MOVQ BX, R11
 	SUBQ $0x00000008, R11
 
-single_loop_1694:
+single_loop_1814:
 	CMPQ    R10, R11
-	JGT     remainder_1695
+	JGT     remainder_1815
 	VMOVUPD (CX)(R10*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(R10*8)
 	ADDQ    $0x00000008, R10
-	JMP     single_loop_1694
+	JMP     single_loop_1814
 
-remainder_1695:
+remainder_1815:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1696
+	JE        span_done_1816
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -19760,20 +23988,20 @@ remainder_1695:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R10*8)
 
-span_done_1696:
+span_done_1816:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_1697
+	JNE  same_pass_1817
 	XORQ R9, R9
 
-same_pass_1697:
+same_pass_1817:
 	SUBQ BX, DX
-	JMP  plane_1690
+	JMP  plane_1810
 
-planes_done_1691:
-stored_1680:
+planes_done_1811:
+stored_1800:
 	VZEROUPPER
 	RET
 
@@ -19789,15 +24017,15 @@ TEXT ·forwardPatternAVX512F64(SB), NOSPLIT, $0-72
 	MOVQ   DX, DI
 	SHLQ   $0x03, DI
 	CMPQ   DI, ·streamThreshold+0(SB)
-	JB     cached_1698
+	JB     cached_1818
 	CMPQ   AX, CX
-	JE     cached_1698
+	JE     cached_1818
 	CMPQ   AX, CX
-	JE     cached_1698
+	JE     cached_1818
 
-row_1700:
+row_1820:
 	CMPQ      DX, $0x00
-	JE        rows_done_1701
+	JE        rows_done_1821
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
@@ -19809,7 +24037,7 @@ row_1700:
 	CMPQ      R9, DI
 	CMOVQGT   DI, R9
 	TESTQ     R9, R9
-	JE        aligned_1702
+	JE        aligned_1822
 	MOVQ      R9, R10
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
@@ -19820,13 +24048,13 @@ row_1700:
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 	MOVQ      R9, R8
 
-aligned_1702:
+aligned_1822:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-unrolled_1703:
+unrolled_1823:
 	CMPQ     R8, R9
-	JGT      single_1704
+	JGT      single_1824
 	VMOVUPD  (CX)(R8*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMULPD   (BX)(R8*8), Z1, K1, Z1
@@ -19844,26 +24072,26 @@ unrolled_1703:
 	VMULPD   192(BX)(R8*8), Z1, K1, Z1
 	VMOVNTPD Z1, 192(AX)(R8*8)
 	ADDQ     $0x00000020, R8
-	JMP      unrolled_1703
+	JMP      unrolled_1823
 
-single_1704:
+single_1824:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1705:
+single_loop_1825:
 	CMPQ     R8, R9
-	JGT      remainder_1706
+	JGT      remainder_1826
 	VMOVUPD  (CX)(R8*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMULPD   (BX)(R8*8), Z1, K1, Z1
 	VMOVNTPD Z1, (AX)(R8*8)
 	ADDQ     $0x00000008, R8
-	JMP      single_loop_1705
+	JMP      single_loop_1825
 
-remainder_1706:
+remainder_1826:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1707
+	JE        span_done_1827
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -19872,22 +24100,22 @@ remainder_1706:
 	VMULPD    (BX)(R8*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 
-span_done_1707:
+span_done_1827:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_1700
+	JMP  row_1820
 
-rows_done_1701:
+rows_done_1821:
 	SFENCE
-	JMP stored_1699
+	JMP stored_1819
 
-cached_1698:
-row_1708:
+cached_1818:
+row_1828:
 	CMPQ    DX, $0x00
-	JE      rows_done_1709
+	JE      rows_done_1829
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -19895,9 +24123,9 @@ row_1708:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_1710:
+unrolled_1830:
 	CMPQ    R8, R9
-	JGT     single_1711
+	JGT     single_1831
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
@@ -19915,26 +24143,26 @@ unrolled_1710:
 	VMULPD  192(BX)(R8*8), Z1, K1, Z1
 	VMOVUPD Z1, 192(AX)(R8*8)
 	ADDQ    $0x00000020, R8
-	JMP     unrolled_1710
+	JMP     unrolled_1830
 
-single_1711:
+single_1831:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1712:
+single_loop_1832:
 	CMPQ    R8, R9
-	JGT     remainder_1713
+	JGT     remainder_1833
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
 	VMOVUPD Z1, (AX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     single_loop_1712
+	JMP     single_loop_1832
 
-remainder_1713:
+remainder_1833:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1714
+	JE        span_done_1834
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -19943,16 +24171,16 @@ remainder_1713:
 	VMULPD    (BX)(R8*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 
-span_done_1714:
+span_done_1834:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_1708
+	JMP  row_1828
 
-rows_done_1709:
-stored_1699:
+rows_done_1829:
+stored_1819:
 	VZEROUPPER
 	RET
 
@@ -19971,36 +24199,36 @@ TEXT ·forwardRingAVX512F64(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x000000c0
-	JA     ring_segmented_1715
+	JA     ring_segmented_1835
 	MOVQ   R8, R9
 
-ring_len_1716:
+ring_len_1836:
 	CMPQ R9, $0x00000008
-	JAE  ring_len_done_1717
+	JAE  ring_len_done_1837
 	ADDQ R8, R9
-	JMP  ring_len_1716
+	JMP  ring_len_1836
 
-ring_len_done_1717:
+ring_len_done_1837:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000008, R10
 
-ring_step_1718:
+ring_step_1838:
 	CMPQ R10, R9
-	JB   ring_step_done_1719
+	JB   ring_step_done_1839
 	SUBQ R9, R10
-	JMP  ring_step_1718
+	JMP  ring_step_1838
 
-ring_step_done_1719:
+ring_step_done_1839:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000020, R10
 
-ring_step_1720:
+ring_step_1840:
 	CMPQ R10, R9
-	JB   ring_step_done_1721
+	JB   ring_step_done_1841
 	SUBQ R9, R10
-	JMP  ring_step_1720
+	JMP  ring_step_1840
 
-ring_step_done_1721:
+ring_step_done_1841:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    32(R9), R9
@@ -20010,76 +24238,76 @@ ring_step_done_1721:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000008
-	JB      ring_short_1722
+	JB      ring_short_1842
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1723
+	JNE     ring_planes_1843
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_1725:
+ring_copy_1845:
 	CMPQ    AX, R10
-	JAE     ring_built_1724
+	JAE     ring_built_1844
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_1726
+	JB      ring_copy_tail_1846
 	VMOVUPD (R9)(R8*8), Z1
 	VMOVUPD Z1, (DI)(AX*8)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_1725
+	JNE     ring_copy_1845
 	XORQ    R8, R8
-	JMP     ring_copy_1725
+	JMP     ring_copy_1845
 
-ring_copy_tail_1726:
+ring_copy_tail_1846:
 	VMOVUPD -64(R9)(DX*8), Z1
 	ADDQ    R11, AX
 	VMOVUPD Z1, -64(DI)(AX*8)
 	XORQ    R8, R8
-	JMP     ring_copy_1725
+	JMP     ring_copy_1845
 
-ring_planes_1723:
+ring_planes_1843:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_1727
+	JA   ring_long_planes_1847
 	MOVQ R10, R12
 	SUBQ $0x00000008, R12
 
-ring_fill_1728:
+ring_fill_1848:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1729
+	JGT          ring_fill_last_1849
 	VBROADCASTSD (R9)(R8*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	VMOVUPD      Z1, 64(DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1730
+	JNE          ring_wrap_1850
 	XORQ         R8, R8
 
-ring_wrap_1730:
-	JMP ring_fill_1728
+ring_wrap_1850:
+	JMP ring_fill_1848
 
-ring_fill_last_1729:
+ring_fill_last_1849:
 	CMPQ         R11, R10
-	JAE          ring_built_1724
+	JAE          ring_built_1844
 	VBROADCASTSD (R9)(R8*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1731
+	JNE          ring_wrap_1851
 	XORQ         R8, R8
 
-ring_wrap_1731:
-	JMP ring_fill_last_1729
+ring_wrap_1851:
+	JMP ring_fill_last_1849
 
-ring_long_planes_1727:
-ring_channel_1732:
+ring_long_planes_1847:
+ring_channel_1852:
 	CMPQ         R11, R10
-	JAE          ring_built_1724
+	JAE          ring_built_1844
 	VBROADCASTSD (R9)(R8*8), Z1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -20087,65 +24315,65 @@ ring_channel_1732:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_1733:
+ring_plane_1853:
 	VMOVUPD Z1, (DI)(R13*8)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1733
+	JB      ring_plane_1853
 	INCQ    R8
 	CMPQ    R8, DX
-	JNE     ring_wrap_1734
+	JNE     ring_wrap_1854
 	XORQ    R8, R8
 
-ring_wrap_1734:
-	JMP ring_channel_1732
+ring_wrap_1854:
+	JMP ring_channel_1852
 
-ring_short_1722:
+ring_short_1842:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1735:
+ring_element_1855:
 	MOVQ (R9)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_1736
+	JB   ring_element_next_1856
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1736
+	JB   ring_element_next_1856
 	XORQ R11, R11
 
-ring_element_next_1736:
+ring_element_next_1856:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_1735
+	JB      ring_element_1855
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000008
-	JE      ring_exact_1737
+	JE      ring_exact_1857
 	SUBQ    R8, AX
 
-ring_exact_1737:
+ring_exact_1857:
 	MOVQ AX, DX
 
-ring_repeat_1738:
+ring_repeat_1858:
 	CMPQ    DX, R10
-	JAE     ring_built_1724
+	JAE     ring_built_1844
 	VMOVUPD Z1, (DI)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1738
+	JMP     ring_repeat_1858
 
-ring_built_1724:
+ring_built_1844:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000020, R8
 
-unrolled_1739:
+unrolled_1859:
 	CMPQ    DX, R8
-	JGT     single_1740
+	JGT     single_1860
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -20167,15 +24395,15 @@ unrolled_1739:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000020, DX
-	JMP     unrolled_1739
+	JMP     unrolled_1859
 
-single_1740:
+single_1860:
 	MOVQ SI, R8
 	SUBQ $0x00000008, R8
 
-single_loop_1741:
+single_loop_1861:
 	CMPQ    DX, R8
-	JGT     remainder_1742
+	JGT     remainder_1862
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -20185,11 +24413,11 @@ single_loop_1741:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000008, DX
-	JMP     single_loop_1741
+	JMP     single_loop_1861
 
-remainder_1742:
+remainder_1862:
 	SUBQ      DX, SI
-	JE        span_done_1743
+	JE        span_done_1863
 	MOVQ      $-1, R8
 	BZHIQ     SI, R8, SI
 	KMOVW     SI, K1
@@ -20198,10 +24426,10 @@ remainder_1742:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(DX*8)
 
-span_done_1743:
+span_done_1863:
 	JMP ring_finished_forwardAVX512F64
 
-ring_segmented_1715:
+ring_segmented_1835:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x000000c0
 	JA   ring_finished_forwardAVX512F64
@@ -20211,11 +24439,11 @@ ring_segmented_1715:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_1744
+	JE   ring_rows_1864
 
-ring_segment_1745:
+ring_segment_1865:
 	CMPQ    SI, $0x00
-	JE      ring_done_1746
+	JE      ring_done_1866
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -20232,33 +24460,33 @@ ring_segment_1745:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_1747:
+ring_len_1867:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_1748
+	JAE  ring_len_done_1868
 	ADDQ R9, R11
-	JMP  ring_len_1747
+	JMP  ring_len_1867
 
-ring_len_done_1748:
+ring_len_done_1868:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_1749:
+ring_step_1869:
 	CMPQ R12, R11
-	JB   ring_step_done_1750
+	JB   ring_step_done_1870
 	SUBQ R11, R12
-	JMP  ring_step_1749
+	JMP  ring_step_1869
 
-ring_step_done_1750:
+ring_step_done_1870:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_1751:
+ring_step_1871:
 	CMPQ R12, R11
-	JB   ring_step_done_1752
+	JB   ring_step_done_1872
 	SUBQ R11, R12
-	JMP  ring_step_1751
+	JMP  ring_step_1871
 
-ring_step_done_1752:
+ring_step_done_1872:
 	MOVQ    R12, 1936(SP)
 	LEAQ    32(R11), R11
 	CMPQ    R10, R11
@@ -20268,76 +24496,76 @@ ring_step_done_1752:
 	LEAQ    (R10)(AX*8), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000008
-	JB      ring_short_1753
+	JB      ring_short_1873
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1754
+	JNE     ring_planes_1874
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_1756:
+ring_copy_1876:
 	CMPQ    R8, AX
-	JAE     ring_built_1755
+	JAE     ring_built_1875
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_1757
+	JB      ring_copy_tail_1877
 	VMOVUPD (R10)(R9*8), Z1
 	VMOVUPD Z1, (DI)(R8*8)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1756
+	JNE     ring_copy_1876
 	XORQ    R9, R9
-	JMP     ring_copy_1756
+	JMP     ring_copy_1876
 
-ring_copy_tail_1757:
+ring_copy_tail_1877:
 	VMOVUPD -64(R10)(DX*8), Z1
 	ADDQ    R11, R8
 	VMOVUPD Z1, -64(DI)(R8*8)
 	XORQ    R9, R9
-	JMP     ring_copy_1756
+	JMP     ring_copy_1876
 
-ring_planes_1754:
+ring_planes_1874:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_1758
+	JA   ring_long_planes_1878
 	MOVQ AX, R12
 	SUBQ $0x00000008, R12
 
-ring_fill_1759:
+ring_fill_1879:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1760
+	JGT          ring_fill_last_1880
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	VMOVUPD      Z1, 64(DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1761
+	JNE          ring_wrap_1881
 	XORQ         R9, R9
 
-ring_wrap_1761:
-	JMP ring_fill_1759
+ring_wrap_1881:
+	JMP ring_fill_1879
 
-ring_fill_last_1760:
+ring_fill_last_1880:
 	CMPQ         R11, AX
-	JAE          ring_built_1755
+	JAE          ring_built_1875
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1762
+	JNE          ring_wrap_1882
 	XORQ         R9, R9
 
-ring_wrap_1762:
-	JMP ring_fill_last_1760
+ring_wrap_1882:
+	JMP ring_fill_last_1880
 
-ring_long_planes_1758:
-ring_channel_1763:
+ring_long_planes_1878:
+ring_channel_1883:
 	CMPQ         R11, AX
-	JAE          ring_built_1755
+	JAE          ring_built_1875
 	VBROADCASTSD (R10)(R9*8), Z1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -20345,66 +24573,66 @@ ring_channel_1763:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_1764:
+ring_plane_1884:
 	VMOVUPD Z1, (DI)(R13*8)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1764
+	JB      ring_plane_1884
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_1765
+	JNE     ring_wrap_1885
 	XORQ    R9, R9
 
-ring_wrap_1765:
-	JMP ring_channel_1763
+ring_wrap_1885:
+	JMP ring_channel_1883
 
-ring_short_1753:
+ring_short_1873:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1766:
+ring_element_1886:
 	MOVQ (R10)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_1767
+	JB   ring_element_next_1887
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1767
+	JB   ring_element_next_1887
 	XORQ R11, R11
 
-ring_element_next_1767:
+ring_element_next_1887:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_1766
+	JB      ring_element_1886
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_1768
+	JE      ring_exact_1888
 	SUBQ    R9, DX
 
-ring_exact_1768:
+ring_exact_1888:
 	MOVQ DX, R8
 
-ring_repeat_1769:
+ring_repeat_1889:
 	CMPQ    R8, AX
-	JAE     ring_built_1755
+	JAE     ring_built_1875
 	VMOVUPD Z1, (DI)(R8*8)
 	ADDQ    DX, R8
-	JMP     ring_repeat_1769
+	JMP     ring_repeat_1889
 
-ring_built_1755:
+ring_built_1875:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 
-unrolled_1770:
+unrolled_1890:
 	CMPQ    R8, R9
-	JGT     single_1771
+	JGT     single_1891
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -20426,15 +24654,15 @@ unrolled_1770:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000020, R8
-	JMP     unrolled_1770
+	JMP     unrolled_1890
 
-single_1771:
+single_1891:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1772:
+single_loop_1892:
 	CMPQ    R8, R9
-	JGT     remainder_1773
+	JGT     remainder_1893
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -20444,11 +24672,11 @@ single_loop_1772:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000008, R8
-	JMP     single_loop_1772
+	JMP     single_loop_1892
 
-remainder_1773:
+remainder_1893:
 	SUBQ      R8, DX
-	JE        span_done_1774
+	JE        span_done_1894
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -20457,7 +24685,7 @@ remainder_1773:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R8*8)
 
-span_done_1774:
+span_done_1894:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -20468,18 +24696,18 @@ span_done_1774:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1775
+	JNE  ring_next_1895
 	XORQ AX, AX
 
-ring_next_1775:
+ring_next_1895:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1745
+	JMP  ring_segment_1865
 
-ring_done_1746:
+ring_done_1866:
 	JMP ring_finished_forwardAVX512F64
 
-ring_rows_1744:
-ring_block_1776:
+ring_rows_1864:
+ring_block_1896:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -20495,33 +24723,33 @@ ring_block_1776:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1777:
+ring_len_1897:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_1778
+	JAE  ring_len_done_1898
 	ADDQ BX, SI
-	JMP  ring_len_1777
+	JMP  ring_len_1897
 
-ring_len_done_1778:
+ring_len_done_1898:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, R8
 
-ring_step_1779:
+ring_step_1899:
 	CMPQ R8, SI
-	JB   ring_step_done_1780
+	JB   ring_step_done_1900
 	SUBQ SI, R8
-	JMP  ring_step_1779
+	JMP  ring_step_1899
 
-ring_step_done_1780:
+ring_step_done_1900:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000020, R8
 
-ring_step_1781:
+ring_step_1901:
 	CMPQ R8, SI
-	JB   ring_step_done_1782
+	JB   ring_step_done_1902
 	SUBQ SI, R8
-	JMP  ring_step_1781
+	JMP  ring_step_1901
 
-ring_step_done_1782:
+ring_step_done_1902:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    32(SI), SI
@@ -20532,76 +24760,76 @@ ring_step_done_1782:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000008
-	JB      ring_short_1783
+	JB      ring_short_1903
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1784
+	JNE     ring_planes_1904
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1786:
+ring_copy_1906:
 	CMPQ    BX, R8
-	JAE     ring_built_1785
+	JAE     ring_built_1905
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_1787
+	JB      ring_copy_tail_1907
 	VMOVUPD (SI)(R9*8), Z1
 	VMOVUPD Z1, (DI)(BX*8)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1786
+	JNE     ring_copy_1906
 	XORQ    R9, R9
-	JMP     ring_copy_1786
+	JMP     ring_copy_1906
 
-ring_copy_tail_1787:
+ring_copy_tail_1907:
 	VMOVUPD -64(SI)(DX*8), Z1
 	ADDQ    R10, BX
 	VMOVUPD Z1, -64(DI)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_1786
+	JMP     ring_copy_1906
 
-ring_planes_1784:
+ring_planes_1904:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_1788
+	JA   ring_long_planes_1908
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_1789:
+ring_fill_1909:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1790
+	JGT          ring_fill_last_1910
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (DI)(R9*8)
 	VMOVUPD      Z1, 64(DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1791
+	JNE          ring_wrap_1911
 	XORQ         BX, BX
 
-ring_wrap_1791:
-	JMP ring_fill_1789
+ring_wrap_1911:
+	JMP ring_fill_1909
 
-ring_fill_last_1790:
+ring_fill_last_1910:
 	CMPQ         R9, R8
-	JAE          ring_built_1785
+	JAE          ring_built_1905
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1792
+	JNE          ring_wrap_1912
 	XORQ         BX, BX
 
-ring_wrap_1792:
-	JMP ring_fill_last_1790
+ring_wrap_1912:
+	JMP ring_fill_last_1910
 
-ring_long_planes_1788:
-ring_channel_1793:
+ring_long_planes_1908:
+ring_channel_1913:
 	CMPQ         R9, R8
-	JAE          ring_built_1785
+	JAE          ring_built_1905
 	VBROADCASTSD (SI)(BX*8), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -20609,57 +24837,57 @@ ring_channel_1793:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_1794:
+ring_plane_1914:
 	VMOVUPD Z1, (DI)(R11*8)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1794
+	JB      ring_plane_1914
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_1795
+	JNE     ring_wrap_1915
 	XORQ    BX, BX
 
-ring_wrap_1795:
-	JMP ring_channel_1793
+ring_wrap_1915:
+	JMP ring_channel_1913
 
-ring_short_1783:
+ring_short_1903:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1796:
+ring_element_1916:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (DI)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1797
+	JB   ring_element_next_1917
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1797
+	JB   ring_element_next_1917
 	XORQ R9, R9
 
-ring_element_next_1797:
+ring_element_next_1917:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_1796
+	JB      ring_element_1916
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_1798
+	JE      ring_exact_1918
 	SUBQ    BX, DX
 
-ring_exact_1798:
+ring_exact_1918:
 	MOVQ DX, BX
 
-ring_repeat_1799:
+ring_repeat_1919:
 	CMPQ    BX, R8
-	JAE     ring_built_1785
+	JAE     ring_built_1905
 	VMOVUPD Z1, (DI)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1799
+	JMP     ring_repeat_1919
 
-ring_built_1785:
+ring_built_1905:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+24(FP), BX
@@ -20668,18 +24896,18 @@ ring_built_1785:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_1800:
+ring_row_1920:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_1801
+	JE   ring_rows_done_1921
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 
-unrolled_1802:
+unrolled_1922:
 	CMPQ    R8, R9
-	JGT     single_1803
+	JGT     single_1923
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -20701,15 +24929,15 @@ unrolled_1802:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000020, R8
-	JMP     unrolled_1802
+	JMP     unrolled_1922
 
-single_1803:
+single_1923:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1804:
+single_loop_1924:
 	CMPQ    R8, R9
-	JGT     remainder_1805
+	JGT     remainder_1925
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -20719,11 +24947,11 @@ single_loop_1804:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000008, R8
-	JMP     single_loop_1804
+	JMP     single_loop_1924
 
-remainder_1805:
+remainder_1925:
 	SUBQ      R8, DX
-	JE        span_done_1806
+	JE        span_done_1926
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -20732,20 +24960,20 @@ remainder_1805:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R8*8)
 
-span_done_1806:
+span_done_1926:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x03, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_1800
+	JMP   ring_row_1920
 
-ring_rows_done_1801:
+ring_rows_done_1921:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1776
+	JMP  ring_block_1896
 
 ring_finished_forwardAVX512F64:
 	VZEROUPPER
@@ -20767,11 +24995,11 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1807
+	JB           cached_1927
 	CMPQ         AX, DX
-	JE           cached_1807
+	JE           cached_1927
 	CMPQ         AX, CX
-	JE           cached_1807
+	JE           cached_1927
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -20780,7 +25008,7 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1809
+	JE           aligned_1929
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -20793,13 +25021,13 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	VMOVUPD      Z7, K1, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_1809:
+aligned_1929:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_1810:
+unrolled_1930:
 	CMPQ        SI, DI
-	JGT         single_1811
+	JGT         single_1931
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -20825,15 +25053,15 @@ unrolled_1810:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
-	JMP         unrolled_1810
+	JMP         unrolled_1930
 
-single_1811:
+single_1931:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_1812:
+single_loop_1932:
 	CMPQ        SI, DI
-	JGT         remainder_1813
+	JGT         remainder_1933
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -20841,11 +25069,11 @@ single_loop_1812:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
-	JMP         single_loop_1812
+	JMP         single_loop_1932
 
-remainder_1813:
+remainder_1933:
 	SUBQ        SI, BX
-	JE          span_done_1814
+	JE          span_done_1934
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -20856,18 +25084,18 @@ remainder_1813:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_1814:
+span_done_1934:
 	SFENCE
-	JMP stored_1808
+	JMP stored_1928
 
-cached_1807:
+cached_1927:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_1815:
+unrolled_1935:
 	CMPQ        SI, DI
-	JGT         single_1816
+	JGT         single_1936
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -20893,15 +25121,15 @@ unrolled_1815:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
-	JMP         unrolled_1815
+	JMP         unrolled_1935
 
-single_1816:
+single_1936:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_1817:
+single_loop_1937:
 	CMPQ        SI, DI
-	JGT         remainder_1818
+	JGT         remainder_1938
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -20909,11 +25137,11 @@ single_loop_1817:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
-	JMP         single_loop_1817
+	JMP         single_loop_1937
 
-remainder_1818:
+remainder_1938:
 	SUBQ        SI, BX
-	JE          span_done_1819
+	JE          span_done_1939
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -20924,8 +25152,8 @@ remainder_1818:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_1819:
-stored_1808:
+span_done_1939:
+stored_1928:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -20957,15 +25185,15 @@ TEXT ·backwardPlanesAVX512F64(SB), NOSPLIT, $0-128
 	MOVQ   BX, R12
 	SHLQ   $0x03, R12
 	CMPQ   R12, ·streamThreshold+0(SB)
-	JB     cached_1820
+	JB     cached_1940
 	CMPQ   AX, DX
-	JE     cached_1820
+	JE     cached_1940
 	CMPQ   AX, CX
-	JE     cached_1820
+	JE     cached_1940
 
-plane_1822:
+plane_1942:
 	CMPQ         BX, $0x00
-	JE           planes_done_1823
+	JE           planes_done_1943
 	VBROADCASTSD (R9)(R11*8), Z5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -20979,7 +25207,7 @@ plane_1822:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_1824
+	JE           aligned_1944
 	MOVQ         R13, R14
 	MOVQ         $-1, R15
 	BZHIQ        R14, R15, R14
@@ -20992,13 +25220,13 @@ plane_1822:
 	VMOVUPD      Z7, K1, (AX)(R12*8)
 	MOVQ         R13, R12
 
-aligned_1824:
+aligned_1944:
 	MOVQ DI, R13
 	SUBQ $0x00000020, R13
 
-unrolled_1825:
+unrolled_1945:
 	CMPQ        R12, R13
-	JGT         single_1826
+	JGT         single_1946
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -21024,15 +25252,15 @@ unrolled_1825:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, 192(AX)(R12*8)
 	ADDQ        $0x00000020, R12
-	JMP         unrolled_1825
+	JMP         unrolled_1945
 
-single_1826:
+single_1946:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 
-single_loop_1827:
+single_loop_1947:
 	CMPQ        R12, R13
-	JGT         remainder_1828
+	JGT         remainder_1948
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -21040,12 +25268,12 @@ single_loop_1827:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, (AX)(R12*8)
 	ADDQ        $0x00000008, R12
-	JMP         single_loop_1827
+	JMP         single_loop_1947
 
-remainder_1828:
+remainder_1948:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_1829
+	JE          span_done_1949
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -21056,7 +25284,7 @@ remainder_1828:
 	VMULPD      Z5, Z7, K2, Z7
 	VMOVUPD     Z7, K1, (AX)(R12*8)
 
-span_done_1829:
+span_done_1949:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -21073,21 +25301,21 @@ span_done_1829:
 	ADDQ          R10, AX
 	INCQ          R11
 	CMPQ          R11, R8
-	JNE           same_pass_1830
+	JNE           same_pass_1950
 	XORQ          R11, R11
 
-same_pass_1830:
+same_pass_1950:
 	SUBQ DI, BX
-	JMP  plane_1822
+	JMP  plane_1942
 
-planes_done_1823:
+planes_done_1943:
 	SFENCE
-	JMP stored_1821
+	JMP stored_1941
 
-cached_1820:
-plane_1831:
+cached_1940:
+plane_1951:
 	CMPQ         BX, $0x00
-	JE           planes_done_1832
+	JE           planes_done_1952
 	VBROADCASTSD (R9)(R11*8), Z5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -21097,9 +25325,9 @@ plane_1831:
 	MOVQ         DI, R13
 	SUBQ         $0x00000020, R13
 
-unrolled_1833:
+unrolled_1953:
 	CMPQ        R12, R13
-	JGT         single_1834
+	JGT         single_1954
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -21125,15 +25353,15 @@ unrolled_1833:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, 192(AX)(R12*8)
 	ADDQ        $0x00000020, R12
-	JMP         unrolled_1833
+	JMP         unrolled_1953
 
-single_1834:
+single_1954:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 
-single_loop_1835:
+single_loop_1955:
 	CMPQ        R12, R13
-	JGT         remainder_1836
+	JGT         remainder_1956
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -21141,12 +25369,12 @@ single_loop_1835:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, (AX)(R12*8)
 	ADDQ        $0x00000008, R12
-	JMP         single_loop_1835
+	JMP         single_loop_1955
 
-remainder_1836:
+remainder_1956:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_1837
+	JE          span_done_1957
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -21157,7 +25385,7 @@ remainder_1836:
 	VMULPD      Z5, Z7, K2, Z7
 	VMOVUPD     Z7, K1, (AX)(R12*8)
 
-span_done_1837:
+span_done_1957:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -21174,15 +25402,15 @@ span_done_1837:
 	ADDQ          R10, AX
 	INCQ          R11
 	CMPQ          R11, R8
-	JNE           same_pass_1838
+	JNE           same_pass_1958
 	XORQ          R11, R11
 
-same_pass_1838:
+same_pass_1958:
 	SUBQ DI, BX
-	JMP  plane_1831
+	JMP  plane_1951
 
-planes_done_1832:
-stored_1821:
+planes_done_1952:
+stored_1941:
 	VZEROUPPER
 	RET
 
@@ -21200,15 +25428,15 @@ TEXT ·backwardPatternAVX512F64(SB), NOSPLIT, $0-120
 	MOVQ   BX, R9
 	SHLQ   $0x03, R9
 	CMPQ   R9, ·streamThreshold+0(SB)
-	JB     cached_1839
+	JB     cached_1959
 	CMPQ   AX, DX
-	JE     cached_1839
+	JE     cached_1959
 	CMPQ   AX, CX
-	JE     cached_1839
+	JE     cached_1959
 
-row_1841:
+row_1961:
 	CMPQ        BX, $0x00
-	JE          rows_done_1842
+	JE          rows_done_1962
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
@@ -21220,7 +25448,7 @@ row_1841:
 	CMPQ        R11, R9
 	CMOVQGT     R9, R11
 	TESTQ       R11, R11
-	JE          aligned_1843
+	JE          aligned_1963
 	MOVQ        R11, R12
 	MOVQ        $-1, R13
 	BZHIQ       R12, R13, R12
@@ -21235,13 +25463,13 @@ row_1841:
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 	MOVQ        R11, R10
 
-aligned_1843:
+aligned_1963:
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 
-unrolled_1844:
+unrolled_1964:
 	CMPQ        R10, R11
-	JGT         single_1845
+	JGT         single_1965
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -21275,15 +25503,15 @@ unrolled_1844:
 	VMULPD      192(SI)(R10*8), Z2, K1, Z2
 	VMOVNTPD    Z2, 192(AX)(R10*8)
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_1844
+	JMP         unrolled_1964
 
-single_1845:
+single_1965:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_1846:
+single_loop_1966:
 	CMPQ        R10, R11
-	JGT         remainder_1847
+	JGT         remainder_1967
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -21293,12 +25521,12 @@ single_loop_1846:
 	VMULPD      (SI)(R10*8), Z2, K1, Z2
 	VMOVNTPD    Z2, (AX)(R10*8)
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_1846
+	JMP         single_loop_1966
 
-remainder_1847:
+remainder_1967:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1848
+	JE          span_done_1968
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -21311,23 +25539,23 @@ remainder_1847:
 	VMULPD      (SI)(R10*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_1848:
+span_done_1968:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_1841
+	JMP  row_1961
 
-rows_done_1842:
+rows_done_1962:
 	SFENCE
-	JMP stored_1840
+	JMP stored_1960
 
-cached_1839:
-row_1849:
+cached_1959:
+row_1969:
 	CMPQ    BX, $0x00
-	JE      rows_done_1850
+	JE      rows_done_1970
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -21335,9 +25563,9 @@ row_1849:
 	MOVQ    R9, R11
 	SUBQ    $0x00000020, R11
 
-unrolled_1851:
+unrolled_1971:
 	CMPQ        R10, R11
-	JGT         single_1852
+	JGT         single_1972
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -21371,15 +25599,15 @@ unrolled_1851:
 	VMULPD      192(SI)(R10*8), Z2, K1, Z2
 	VMOVUPD     Z2, 192(AX)(R10*8)
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_1851
+	JMP         unrolled_1971
 
-single_1852:
+single_1972:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_1853:
+single_loop_1973:
 	CMPQ        R10, R11
-	JGT         remainder_1854
+	JGT         remainder_1974
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -21389,12 +25617,12 @@ single_loop_1853:
 	VMULPD      (SI)(R10*8), Z2, K1, Z2
 	VMOVUPD     Z2, (AX)(R10*8)
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_1853
+	JMP         single_loop_1973
 
-remainder_1854:
+remainder_1974:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1855
+	JE          span_done_1975
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -21407,17 +25635,17 @@ remainder_1854:
 	VMULPD      (SI)(R10*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_1855:
+span_done_1975:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_1849
+	JMP  row_1969
 
-rows_done_1850:
-stored_1840:
+rows_done_1970:
+stored_1960:
 	VZEROUPPER
 	RET
 
@@ -21440,36 +25668,36 @@ TEXT ·backwardRingAVX512F64(SB), $1920-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x00000040
-	JA     ring_segmented_1856
+	JA     ring_segmented_1976
 	MOVQ   R10, R11
 
-ring_len_1857:
+ring_len_1977:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_1858
+	JAE  ring_len_done_1978
 	ADDQ R10, R11
-	JMP  ring_len_1857
+	JMP  ring_len_1977
 
-ring_len_done_1858:
+ring_len_done_1978:
 	MOVQ R11, 1856(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_1859:
+ring_step_1979:
 	CMPQ R12, R11
-	JB   ring_step_done_1860
+	JB   ring_step_done_1980
 	SUBQ R11, R12
-	JMP  ring_step_1859
+	JMP  ring_step_1979
 
-ring_step_done_1860:
+ring_step_done_1980:
 	MOVQ R12, 1864(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_1861:
+ring_step_1981:
 	CMPQ R12, R11
-	JB   ring_step_done_1862
+	JB   ring_step_done_1982
 	SUBQ R11, R12
-	JMP  ring_step_1861
+	JMP  ring_step_1981
 
-ring_step_done_1862:
+ring_step_done_1982:
 	MOVQ    R12, 1872(SP)
 	MOVQ    DI, R12
 	LEAQ    32(R11), R11
@@ -21479,76 +25707,76 @@ ring_step_done_1862:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1896(SP), R12
 	CMPQ    R10, $0x00000008
-	JB      ring_short_1863
+	JB      ring_short_1983
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1864
+	JNE     ring_planes_1984
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_1866:
+ring_copy_1986:
 	CMPQ    R8, R12
-	JAE     ring_built_1865
+	JAE     ring_built_1985
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000008
-	JB      ring_copy_tail_1867
+	JB      ring_copy_tail_1987
 	VMOVUPD (R11)(R10*8), Z1
 	VMOVUPD Z1, (CX)(R8*8)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_1866
+	JNE     ring_copy_1986
 	XORQ    R10, R10
-	JMP     ring_copy_1866
+	JMP     ring_copy_1986
 
-ring_copy_tail_1867:
+ring_copy_tail_1987:
 	VMOVUPD -64(R11)(R9*8), Z1
 	ADDQ    R13, R8
 	VMOVUPD Z1, -64(CX)(R8*8)
 	XORQ    R10, R10
-	JMP     ring_copy_1866
+	JMP     ring_copy_1986
 
-ring_planes_1864:
+ring_planes_1984:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_1868
+	JA   ring_long_planes_1988
 	MOVQ R12, R14
 	SUBQ $0x00000008, R14
 
-ring_fill_1869:
+ring_fill_1989:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_1870
+	JGT          ring_fill_last_1990
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (CX)(R13*8)
 	VMOVUPD      Z1, 64(CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_1871
+	JNE          ring_wrap_1991
 	XORQ         R10, R10
 
-ring_wrap_1871:
-	JMP ring_fill_1869
+ring_wrap_1991:
+	JMP ring_fill_1989
 
-ring_fill_last_1870:
+ring_fill_last_1990:
 	CMPQ         R13, R12
-	JAE          ring_built_1865
+	JAE          ring_built_1985
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_1872
+	JNE          ring_wrap_1992
 	XORQ         R10, R10
 
-ring_wrap_1872:
-	JMP ring_fill_last_1870
+ring_wrap_1992:
+	JMP ring_fill_last_1990
 
-ring_long_planes_1868:
-ring_channel_1873:
+ring_long_planes_1988:
+ring_channel_1993:
 	CMPQ         R13, R12
-	JAE          ring_built_1865
+	JAE          ring_built_1985
 	VBROADCASTSD (R11)(R10*8), Z1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -21556,57 +25784,57 @@ ring_channel_1873:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_1874:
+ring_plane_1994:
 	VMOVUPD Z1, (CX)(R15*8)
 	ADDQ    $0x00000008, R15
 	CMPQ    R15, R14
-	JB      ring_plane_1874
+	JB      ring_plane_1994
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_1875
+	JNE     ring_wrap_1995
 	XORQ    R10, R10
 
-ring_wrap_1875:
-	JMP ring_channel_1873
+ring_wrap_1995:
+	JMP ring_channel_1993
 
-ring_short_1863:
+ring_short_1983:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_1876:
+ring_element_1996:
 	MOVQ (R11)(R13*8), BP
 	MOVQ BP, (CX)(R15*8)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_1877
+	JB   ring_element_next_1997
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_1877
+	JB   ring_element_next_1997
 	XORQ R13, R13
 
-ring_element_next_1877:
+ring_element_next_1997:
 	INCQ    R15
 	CMPQ    R15, $0x00000008
-	JB      ring_element_1876
+	JB      ring_element_1996
 	VMOVUPD (CX), Z1
 	MOVQ    1856(SP), R8
 	CMPQ    R8, $0x00000008
-	JE      ring_exact_1878
+	JE      ring_exact_1998
 	SUBQ    R10, R8
 
-ring_exact_1878:
+ring_exact_1998:
 	MOVQ R8, R9
 
-ring_repeat_1879:
+ring_repeat_1999:
 	CMPQ    R9, R12
-	JAE     ring_built_1865
+	JAE     ring_built_1985
 	VMOVUPD Z1, (CX)(R9*8)
 	ADDQ    R8, R9
-	JMP     ring_repeat_1879
+	JMP     ring_repeat_1999
 
-ring_built_1865:
+ring_built_1985:
 	MOVQ    1856(SP), R8
 	MOVQ    1896(SP), R9
 	MOVQ    R9, R10
@@ -21622,22 +25850,22 @@ ring_built_1865:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_1880:
+sums_zero_2000:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_1881
+	JAE     sums_zeroed_2001
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1880
+	JMP     sums_zero_2000
 
-sums_zeroed_1881:
+sums_zeroed_2001:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000020, R10
 
-unrolled_1882:
+unrolled_2002:
 	CMPQ        R9, R10
-	JGT         single_1883
+	JGT         single_2003
 	VMOVUPD     (DX)(R9*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R9*8), Z2
@@ -21675,15 +25903,15 @@ unrolled_1882:
 	SUBQ        1856(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000020, R9
-	JMP         unrolled_1882
+	JMP         unrolled_2002
 
-single_1883:
+single_2003:
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-single_loop_1884:
+single_loop_2004:
 	CMPQ        R9, R10
-	JGT         remainder_1885
+	JGT         remainder_2005
 	VMOVUPD     (DX)(R9*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R9*8), Z2
@@ -21697,11 +25925,11 @@ single_loop_1884:
 	SUBQ        1856(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000008, R9
-	JMP         single_loop_1884
+	JMP         single_loop_2004
 
-remainder_1885:
+remainder_2005:
 	SUBQ        R9, DI
-	JE          span_done_1886
+	JE          span_done_2006
 	MOVQ        $-1, R10
 	BZHIQ       DI, R10, DI
 	KMOVW       DI, K1
@@ -21714,93 +25942,93 @@ remainder_1885:
 	VMULPD      (CX)(R8*8), Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(R9*8)
 
-span_done_1886:
+span_done_2006:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1856(SP), DX
 	MOVQ  1896(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_1888
+	JLE   fold_ext_done_2008
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_1889
+	JA    fold_ext_scalar_2009
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_1887:
+fold_ext_2007:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_1888
+	JBE     fold_ext_done_2008
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Z0
 	VADDPD  (BX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (BX)(DI*8)
-	JMP     fold_ext_1887
+	JMP     fold_ext_2007
 
-fold_ext_scalar_1889:
+fold_ext_scalar_2009:
 	MOVQ 1896(SP), SI
 
-fold_ext_element_1890:
+fold_ext_element_2010:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_1891
+	JBE    fold_ext_element_done_2011
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_1890
+	JMP    fold_ext_element_2010
 
-fold_ext_element_done_1891:
-fold_ext_done_1888:
-fold_1892:
+fold_ext_element_done_2011:
+fold_ext_done_2008:
+fold_2012:
 	CMPQ   DX, AX
-	JBE    fold_done_1893
+	JBE    fold_done_2013
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_1892
+	JMP    fold_2012
 
-fold_done_1893:
+fold_done_2013:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1894
+	JNE  sums_planes_2014
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_1896:
+sums_vector_2016:
 	CMPQ    AX, DX
-	JGT     sums_scalar_1897
+	JGT     sums_scalar_2017
 	VMOVUPD (CX)(AX*8), Z0
 	VADDPD  (BX)(AX*8), Z0, Z0
 	VMOVUPD Z0, (CX)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_vector_1896
+	JMP     sums_vector_2016
 
-sums_scalar_1897:
+sums_scalar_2017:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_1895
+	JE     sums_done_2015
 	VMOVSD (BX)(AX*8), X0
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_1897
+	JMP    sums_scalar_2017
 
-sums_planes_1894:
+sums_planes_2014:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1898:
+sums_group_2018:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_1900
+	JB     sums_single_2020
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -21809,7 +26037,7 @@ sums_group_1898:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_1899:
+sums_group_plane_2019:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -21818,7 +26046,7 @@ sums_group_plane_1899:
 	ADDQ   $0x08, R9
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_group_plane_1899
+	JB     sums_group_plane_2019
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	VADDSD 8(CX)(AX*8), X1, X1
@@ -21831,29 +26059,29 @@ sums_group_plane_1899:
 	SHRQ   $0x01, DX
 	ADDQ   DX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_1898
+	JMP    sums_group_2018
 
-sums_single_1900:
+sums_single_2020:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_1895
+	JE     sums_done_2015
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_1901:
+sums_single_plane_2021:
 	VADDSD (BX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_single_plane_1901
+	JB     sums_single_plane_2021
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_1900
+	JMP    sums_single_2020
 
-sums_done_1895:
+sums_done_2015:
 	JMP ring_finished_backwardAVX512F64
 
-ring_segmented_1856:
+ring_segmented_1976:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x00000040
 	JA   ring_finished_backwardAVX512F64
@@ -21863,7 +26091,7 @@ ring_segmented_1856:
 	MOVQ AX, 1888(SP)
 	MOVQ $0x00000000, 1880(SP)
 
-ring_block_1903:
+ring_block_2023:
 	MOVQ    1880(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -21879,33 +26107,33 @@ ring_block_1903:
 	MOVQ    DI, 1912(SP)
 	MOVQ    DI, R8
 
-ring_len_1904:
+ring_len_2024:
 	CMPQ R8, $0x00000008
-	JAE  ring_len_done_1905
+	JAE  ring_len_done_2025
 	ADDQ DI, R8
-	JMP  ring_len_1904
+	JMP  ring_len_2024
 
-ring_len_done_1905:
+ring_len_done_2025:
 	MOVQ R8, 1856(SP)
 	MOVQ $0x00000008, R9
 
-ring_step_1906:
+ring_step_2026:
 	CMPQ R9, R8
-	JB   ring_step_done_1907
+	JB   ring_step_done_2027
 	SUBQ R8, R9
-	JMP  ring_step_1906
+	JMP  ring_step_2026
 
-ring_step_done_1907:
+ring_step_done_2027:
 	MOVQ R9, 1864(SP)
 	MOVQ $0x00000020, R9
 
-ring_step_1908:
+ring_step_2028:
 	CMPQ R9, R8
-	JB   ring_step_done_1909
+	JB   ring_step_done_2029
 	SUBQ R8, R9
-	JMP  ring_step_1908
+	JMP  ring_step_2028
 
-ring_step_done_1909:
+ring_step_done_2029:
 	MOVQ    R9, 1872(SP)
 	MOVQ    DI, R9
 	LEAQ    32(R8), R8
@@ -21916,76 +26144,76 @@ ring_step_done_1909:
 	LEAQ    (R8)(DX*8), R8
 	MOVQ    1896(SP), R9
 	CMPQ    DI, $0x00000008
-	JB      ring_short_1910
+	JB      ring_short_2030
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1911
+	JNE     ring_planes_2031
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_1913:
+ring_copy_2033:
 	CMPQ    DI, R9
-	JAE     ring_built_1912
+	JAE     ring_built_2032
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_1914
+	JB      ring_copy_tail_2034
 	VMOVUPD (R8)(R10*8), Z1
 	VMOVUPD Z1, (CX)(DI*8)
 	ADDQ    $0x00000008, DI
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_1913
+	JNE     ring_copy_2033
 	XORQ    R10, R10
-	JMP     ring_copy_1913
+	JMP     ring_copy_2033
 
-ring_copy_tail_1914:
+ring_copy_tail_2034:
 	VMOVUPD -64(R8)(SI*8), Z1
 	ADDQ    R11, DI
 	VMOVUPD Z1, -64(CX)(DI*8)
 	XORQ    R10, R10
-	JMP     ring_copy_1913
+	JMP     ring_copy_2033
 
-ring_planes_1911:
+ring_planes_2031:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_1915
+	JA   ring_long_planes_2035
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-ring_fill_1916:
+ring_fill_2036:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_1917
+	JGT          ring_fill_last_2037
 	VBROADCASTSD (R8)(DI*8), Z1
 	VMOVUPD      Z1, (CX)(R10*8)
 	VMOVUPD      Z1, 64(CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_1918
+	JNE          ring_wrap_2038
 	XORQ         DI, DI
 
-ring_wrap_1918:
-	JMP ring_fill_1916
+ring_wrap_2038:
+	JMP ring_fill_2036
 
-ring_fill_last_1917:
+ring_fill_last_2037:
 	CMPQ         R10, R9
-	JAE          ring_built_1912
+	JAE          ring_built_2032
 	VBROADCASTSD (R8)(DI*8), Z1
 	VMOVUPD      Z1, (CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_1919
+	JNE          ring_wrap_2039
 	XORQ         DI, DI
 
-ring_wrap_1919:
-	JMP ring_fill_last_1917
+ring_wrap_2039:
+	JMP ring_fill_last_2037
 
-ring_long_planes_1915:
-ring_channel_1920:
+ring_long_planes_2035:
+ring_channel_2040:
 	CMPQ         R10, R9
-	JAE          ring_built_1912
+	JAE          ring_built_2032
 	VBROADCASTSD (R8)(DI*8), Z1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -21993,57 +26221,57 @@ ring_channel_1920:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_1921:
+ring_plane_2041:
 	VMOVUPD Z1, (CX)(R12*8)
 	ADDQ    $0x00000008, R12
 	CMPQ    R12, R11
-	JB      ring_plane_1921
+	JB      ring_plane_2041
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_1922
+	JNE     ring_wrap_2042
 	XORQ    DI, DI
 
-ring_wrap_1922:
-	JMP ring_channel_1920
+ring_wrap_2042:
+	JMP ring_channel_2040
 
-ring_short_1910:
+ring_short_2030:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_1923:
+ring_element_2043:
 	MOVQ (R8)(R10*8), R13
 	MOVQ R13, (CX)(R12*8)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_1924
+	JB   ring_element_next_2044
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_1924
+	JB   ring_element_next_2044
 	XORQ R10, R10
 
-ring_element_next_1924:
+ring_element_next_2044:
 	INCQ    R12
 	CMPQ    R12, $0x00000008
-	JB      ring_element_1923
+	JB      ring_element_2043
 	VMOVUPD (CX), Z1
 	MOVQ    1856(SP), SI
 	CMPQ    SI, $0x00000008
-	JE      ring_exact_1925
+	JE      ring_exact_2045
 	SUBQ    DI, SI
 
-ring_exact_1925:
+ring_exact_2045:
 	MOVQ SI, DI
 
-ring_repeat_1926:
+ring_repeat_2046:
 	CMPQ    DI, R9
-	JAE     ring_built_1912
+	JAE     ring_built_2032
 	VMOVUPD Z1, (CX)(DI*8)
 	ADDQ    SI, DI
-	JMP     ring_repeat_1926
+	JMP     ring_repeat_2046
 
-ring_built_1912:
+ring_built_2032:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x03, DI
@@ -22069,26 +26297,26 @@ ring_built_1912:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_1927:
+sums_zero_2047:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_1928
+	JAE     sums_zeroed_2048
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1927
+	JMP     sums_zero_2047
 
-sums_zeroed_1928:
-ring_row_1929:
+sums_zeroed_2048:
+ring_row_2049:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1930
+	JE   ring_rows_done_2050
 	XORQ R8, R8
 	MOVQ 1912(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 
-unrolled_1931:
+unrolled_2051:
 	CMPQ        R10, R11
-	JGT         single_1932
+	JGT         single_2052
 	VMOVUPD     (DX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R10*8), Z2
@@ -22126,15 +26354,15 @@ unrolled_1931:
 	SUBQ        1856(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_1931
+	JMP         unrolled_2051
 
-single_1932:
+single_2052:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_1933:
+single_loop_2053:
 	CMPQ        R10, R11
-	JGT         remainder_1934
+	JGT         remainder_2054
 	VMOVUPD     (DX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R10*8), Z2
@@ -22148,11 +26376,11 @@ single_loop_1933:
 	SUBQ        1856(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_1933
+	JMP         single_loop_2053
 
-remainder_1934:
+remainder_2054:
 	SUBQ        R10, R9
-	JE          span_done_1935
+	JE          span_done_2055
 	MOVQ        $-1, R11
 	BZHIQ       R9, R11, R9
 	KMOVW       R9, K1
@@ -22165,7 +26393,7 @@ remainder_1934:
 	VMULPD      (CX)(R8*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_1935:
+span_done_2055:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -22173,9 +26401,9 @@ span_done_1935:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_1929
+	JMP   ring_row_2049
 
-ring_rows_done_1930:
+ring_rows_done_2050:
 	MOVQ 1880(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -22183,86 +26411,86 @@ ring_rows_done_1930:
 	MOVQ 1856(SP), DI
 	MOVQ 1896(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_1937
+	JLE  fold_ext_done_2057
 	CMPQ R8, DI
-	JA   fold_ext_scalar_1938
+	JA   fold_ext_scalar_2058
 	ADDQ $0x00000007, R8
 	ANDQ $-8, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_1936:
+fold_ext_2056:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_1937
+	JBE     fold_ext_done_2057
 	SUBQ    $0x00000008, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Z1
 	VADDPD  (BX)(R8*8), Z1, Z1
 	VMOVUPD Z1, (BX)(R9*8)
-	JMP     fold_ext_1936
+	JMP     fold_ext_2056
 
-fold_ext_scalar_1938:
+fold_ext_scalar_2058:
 	MOVQ 1896(SP), R8
 
-fold_ext_element_1939:
+fold_ext_element_2059:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_1940
+	JBE    fold_ext_element_done_2060
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_1939
+	JMP    fold_ext_element_2059
 
-fold_ext_element_done_1940:
-fold_ext_done_1937:
-fold_1941:
+fold_ext_element_done_2060:
+fold_ext_done_2057:
+fold_2061:
 	CMPQ   DI, SI
-	JBE    fold_done_1942
+	JBE    fold_done_2062
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_1941
+	JMP    fold_2061
 
-fold_done_1942:
+fold_done_2062:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1943
+	JNE  sums_planes_2063
 	MOVQ 1904(SP), DI
 	SUBQ $0x00000008, DI
 
-sums_vector_1945:
+sums_vector_2065:
 	CMPQ    SI, DI
-	JGT     sums_scalar_1946
+	JGT     sums_scalar_2066
 	VMOVUPD (DX)(SI*8), Z1
 	VADDPD  (BX)(SI*8), Z1, Z1
 	VMOVUPD Z1, (DX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_vector_1945
+	JMP     sums_vector_2065
 
-sums_scalar_1946:
+sums_scalar_2066:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_1944
+	JE     sums_done_2064
 	VMOVSD (BX)(SI*8), X1
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_scalar_1946
+	JMP    sums_scalar_2066
 
-sums_planes_1943:
+sums_planes_2063:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_1947:
+sums_group_2067:
 	MOVQ   1904(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_1949
+	JB     sums_single_2069
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -22271,7 +26499,7 @@ sums_group_1947:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_1948:
+sums_group_plane_2068:
 	VADDSD (R10), X1, X1
 	VADDSD (R10)(R9*1), X2, X2
 	VADDSD (R11), X3, X3
@@ -22280,7 +26508,7 @@ sums_group_plane_1948:
 	ADDQ   $0x08, R11
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_group_plane_1948
+	JB     sums_group_plane_2068
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	VADDSD 8(DX)(SI*8), X2, X2
@@ -22293,29 +26521,29 @@ sums_group_plane_1948:
 	SHRQ   $0x01, DI
 	ADDQ   DI, R8
 	ADDQ   $0x00000004, SI
-	JMP    sums_group_1947
+	JMP    sums_group_2067
 
-sums_single_1949:
+sums_single_2069:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_1944
+	JE     sums_done_2064
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_1950:
+sums_single_plane_2070:
 	VADDSD (BX)(R8*8), X1, X1
 	INCQ   R8
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_single_plane_1950
+	JB     sums_single_plane_2070
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_single_1949
+	JMP    sums_single_2069
 
-sums_done_1944:
+sums_done_2064:
 	ADDQ 1904(SP), AX
 	MOVQ AX, 1880(SP)
-	JMP  ring_block_1903
+	JMP  ring_block_2023
 
 ring_finished_backwardAVX512F64:
 	VZEROUPPER
@@ -22333,11 +26561,11 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1951
+	JB           cached_2071
 	CMPQ         AX, DX
-	JE           cached_1951
+	JE           cached_2071
 	CMPQ         AX, CX
-	JE           cached_1951
+	JE           cached_2071
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -22346,7 +26574,7 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1953
+	JE           aligned_2073
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -22358,13 +26586,13 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	VMOVUPD      Z2, K1, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_1953:
+aligned_2073:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_1954:
+unrolled_2074:
 	CMPQ     SI, DI
-	JGT      single_1955
+	JGT      single_2075
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
@@ -22386,26 +26614,26 @@ unrolled_1954:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(SI*8)
 	ADDQ     $0x00000020, SI
-	JMP      unrolled_1954
+	JMP      unrolled_2074
 
-single_1955:
+single_2075:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_1956:
+single_loop_2076:
 	CMPQ     SI, DI
-	JGT      remainder_1957
+	JGT      remainder_2077
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(SI*8)
 	ADDQ     $0x00000008, SI
-	JMP      single_loop_1956
+	JMP      single_loop_2076
 
-remainder_1957:
+remainder_2077:
 	SUBQ      SI, BX
-	JE        span_done_1958
+	JE        span_done_2078
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -22415,18 +26643,18 @@ remainder_1957:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_1958:
+span_done_2078:
 	SFENCE
-	JMP stored_1952
+	JMP stored_2072
 
-cached_1951:
+cached_2071:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_1959:
+unrolled_2079:
 	CMPQ    SI, DI
-	JGT     single_1960
+	JGT     single_2080
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
@@ -22448,26 +26676,26 @@ unrolled_1959:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(SI*8)
 	ADDQ    $0x00000020, SI
-	JMP     unrolled_1959
+	JMP     unrolled_2079
 
-single_1960:
+single_2080:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_1961:
+single_loop_2081:
 	CMPQ    SI, DI
-	JGT     remainder_1962
+	JGT     remainder_2082
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     single_loop_1961
+	JMP     single_loop_2081
 
-remainder_1962:
+remainder_2082:
 	SUBQ      SI, BX
-	JE        span_done_1963
+	JE        span_done_2083
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -22477,8 +26705,8 @@ remainder_1962:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_1963:
-stored_1952:
+span_done_2083:
+stored_2072:
 	VZEROUPPER
 	RET
 
@@ -22499,15 +26727,15 @@ TEXT ·backwardPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	MOVQ   BX, R11
 	SHLQ   $0x03, R11
 	CMPQ   R11, ·streamThreshold+0(SB)
-	JB     cached_1964
+	JB     cached_2084
 	CMPQ   AX, DX
-	JE     cached_1964
+	JE     cached_2084
 	CMPQ   AX, CX
-	JE     cached_1964
+	JE     cached_2084
 
-plane_1966:
+plane_2086:
 	CMPQ         BX, $0x00
-	JE           planes_done_1967
+	JE           planes_done_2087
 	VBROADCASTSD (R8)(R10*8), Z1
 	XORQ         R11, R11
 	MOVQ         AX, R12
@@ -22517,7 +26745,7 @@ plane_1966:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_1968
+	JE           aligned_2088
 	MOVQ         R12, R13
 	MOVQ         $-1, R14
 	BZHIQ        R13, R14, R13
@@ -22529,13 +26757,13 @@ plane_1966:
 	VMOVUPD      Z2, K1, (AX)(R11*8)
 	MOVQ         R12, R11
 
-aligned_1968:
+aligned_2088:
 	MOVQ SI, R12
 	SUBQ $0x00000020, R12
 
-unrolled_1969:
+unrolled_2089:
 	CMPQ     R11, R12
-	JGT      single_1970
+	JGT      single_2090
 	VMOVUPD  (CX)(R11*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(R11*8), Z2
@@ -22557,27 +26785,27 @@ unrolled_1969:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(R11*8)
 	ADDQ     $0x00000020, R11
-	JMP      unrolled_1969
+	JMP      unrolled_2089
 
-single_1970:
+single_2090:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 
-single_loop_1971:
+single_loop_2091:
 	CMPQ     R11, R12
-	JGT      remainder_1972
+	JGT      remainder_2092
 	VMOVUPD  (CX)(R11*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(R11*8), Z2
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(R11*8)
 	ADDQ     $0x00000008, R11
-	JMP      single_loop_1971
+	JMP      single_loop_2091
 
-remainder_1972:
+remainder_2092:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_1973
+	JE        span_done_2093
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -22587,35 +26815,35 @@ remainder_1972:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R11*8)
 
-span_done_1973:
+span_done_2093:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_1974
+	JNE  same_pass_2094
 	XORQ R10, R10
 
-same_pass_1974:
+same_pass_2094:
 	SUBQ SI, BX
-	JMP  plane_1966
+	JMP  plane_2086
 
-planes_done_1967:
+planes_done_2087:
 	SFENCE
-	JMP stored_1965
+	JMP stored_2085
 
-cached_1964:
-plane_1975:
+cached_2084:
+plane_2095:
 	CMPQ         BX, $0x00
-	JE           planes_done_1976
+	JE           planes_done_2096
 	VBROADCASTSD (R8)(R10*8), Z1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000020, R12
 
-unrolled_1977:
+unrolled_2097:
 	CMPQ    R11, R12
-	JGT     single_1978
+	JGT     single_2098
 	VMOVUPD (CX)(R11*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R11*8), Z2
@@ -22637,27 +26865,27 @@ unrolled_1977:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(R11*8)
 	ADDQ    $0x00000020, R11
-	JMP     unrolled_1977
+	JMP     unrolled_2097
 
-single_1978:
+single_2098:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 
-single_loop_1979:
+single_loop_2099:
 	CMPQ    R11, R12
-	JGT     remainder_1980
+	JGT     remainder_2100
 	VMOVUPD (CX)(R11*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R11*8), Z2
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(R11*8)
 	ADDQ    $0x00000008, R11
-	JMP     single_loop_1979
+	JMP     single_loop_2099
 
-remainder_1980:
+remainder_2100:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_1981
+	JE        span_done_2101
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -22667,21 +26895,21 @@ remainder_1980:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R11*8)
 
-span_done_1981:
+span_done_2101:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_1982
+	JNE  same_pass_2102
 	XORQ R10, R10
 
-same_pass_1982:
+same_pass_2102:
 	SUBQ SI, BX
-	JMP  plane_1975
+	JMP  plane_2095
 
-planes_done_1976:
-stored_1965:
+planes_done_2096:
+stored_2085:
 	VZEROUPPER
 	RET
 
@@ -22698,15 +26926,15 @@ TEXT ·backwardPatternDxAVX512F64(SB), NOSPLIT, $0-96
 	MOVQ   BX, R8
 	SHLQ   $0x03, R8
 	CMPQ   R8, ·streamThreshold+0(SB)
-	JB     cached_1983
+	JB     cached_2103
 	CMPQ   AX, DX
-	JE     cached_1983
+	JE     cached_2103
 	CMPQ   AX, CX
-	JE     cached_1983
+	JE     cached_2103
 
-row_1985:
+row_2105:
 	CMPQ      BX, $0x00
-	JE        rows_done_1986
+	JE        rows_done_2106
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
@@ -22718,7 +26946,7 @@ row_1985:
 	CMPQ      R10, R8
 	CMOVQGT   R8, R10
 	TESTQ     R10, R10
-	JE        aligned_1987
+	JE        aligned_2107
 	MOVQ      R10, R11
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
@@ -22730,13 +26958,13 @@ row_1985:
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 	MOVQ      R10, R9
 
-aligned_1987:
+aligned_2107:
 	MOVQ R8, R10
 	SUBQ $0x00000020, R10
 
-unrolled_1988:
+unrolled_2108:
 	CMPQ     R9, R10
-	JGT      single_1989
+	JGT      single_2109
 	VMOVUPD  (CX)(R9*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMOVUPD  (DX)(R9*8), Z1
@@ -22758,27 +26986,27 @@ unrolled_1988:
 	VMULPD   192(SI)(R9*8), Z1, K1, Z1
 	VMOVNTPD Z1, 192(AX)(R9*8)
 	ADDQ     $0x00000020, R9
-	JMP      unrolled_1988
+	JMP      unrolled_2108
 
-single_1989:
+single_2109:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-single_loop_1990:
+single_loop_2110:
 	CMPQ     R9, R10
-	JGT      remainder_1991
+	JGT      remainder_2111
 	VMOVUPD  (CX)(R9*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMOVUPD  (DX)(R9*8), Z1
 	VMULPD   (SI)(R9*8), Z1, K1, Z1
 	VMOVNTPD Z1, (AX)(R9*8)
 	ADDQ     $0x00000008, R9
-	JMP      single_loop_1990
+	JMP      single_loop_2110
 
-remainder_1991:
+remainder_2111:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_1992
+	JE        span_done_2112
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -22788,23 +27016,23 @@ remainder_1991:
 	VMULPD    (SI)(R9*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 
-span_done_1992:
+span_done_2112:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_1985
+	JMP  row_2105
 
-rows_done_1986:
+rows_done_2106:
 	SFENCE
-	JMP stored_1984
+	JMP stored_2104
 
-cached_1983:
-row_1993:
+cached_2103:
+row_2113:
 	CMPQ    BX, $0x00
-	JE      rows_done_1994
+	JE      rows_done_2114
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -22812,9 +27040,9 @@ row_1993:
 	MOVQ    R8, R10
 	SUBQ    $0x00000020, R10
 
-unrolled_1995:
+unrolled_2115:
 	CMPQ    R9, R10
-	JGT     single_1996
+	JGT     single_2116
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
@@ -22836,27 +27064,27 @@ unrolled_1995:
 	VMULPD  192(SI)(R9*8), Z1, K1, Z1
 	VMOVUPD Z1, 192(AX)(R9*8)
 	ADDQ    $0x00000020, R9
-	JMP     unrolled_1995
+	JMP     unrolled_2115
 
-single_1996:
+single_2116:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-single_loop_1997:
+single_loop_2117:
 	CMPQ    R9, R10
-	JGT     remainder_1998
+	JGT     remainder_2118
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
 	VMULPD  (SI)(R9*8), Z1, K1, Z1
 	VMOVUPD Z1, (AX)(R9*8)
 	ADDQ    $0x00000008, R9
-	JMP     single_loop_1997
+	JMP     single_loop_2117
 
-remainder_1998:
+remainder_2118:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_1999
+	JE        span_done_2119
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -22866,17 +27094,17 @@ remainder_1998:
 	VMULPD    (SI)(R9*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 
-span_done_1999:
+span_done_2119:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_1993
+	JMP  row_2113
 
-rows_done_1994:
-stored_1984:
+rows_done_2114:
+stored_2104:
 	VZEROUPPER
 	RET
 
@@ -22896,36 +27124,36 @@ TEXT ·backwardRingDxAVX512F64(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x000000c0
-	JA     ring_segmented_2000
+	JA     ring_segmented_2120
 	MOVQ   R9, R10
 
-ring_len_2001:
+ring_len_2121:
 	CMPQ R10, $0x00000008
-	JAE  ring_len_done_2002
+	JAE  ring_len_done_2122
 	ADDQ R9, R10
-	JMP  ring_len_2001
+	JMP  ring_len_2121
 
-ring_len_done_2002:
+ring_len_done_2122:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000008, R11
 
-ring_step_2003:
+ring_step_2123:
 	CMPQ R11, R10
-	JB   ring_step_done_2004
+	JB   ring_step_done_2124
 	SUBQ R10, R11
-	JMP  ring_step_2003
+	JMP  ring_step_2123
 
-ring_step_done_2004:
+ring_step_done_2124:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000020, R11
 
-ring_step_2005:
+ring_step_2125:
 	CMPQ R11, R10
-	JB   ring_step_done_2006
+	JB   ring_step_done_2126
 	SUBQ R10, R11
-	JMP  ring_step_2005
+	JMP  ring_step_2125
 
-ring_step_done_2006:
+ring_step_done_2126:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    32(R10), R10
@@ -22935,76 +27163,76 @@ ring_step_done_2006:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000008
-	JB      ring_short_2007
+	JB      ring_short_2127
 	CMPQ    AX, $0x01
-	JNE     ring_planes_2008
+	JNE     ring_planes_2128
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_2010:
+ring_copy_2130:
 	CMPQ    AX, R11
-	JAE     ring_built_2009
+	JAE     ring_built_2129
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_2011
+	JB      ring_copy_tail_2131
 	VMOVUPD (R10)(R9*8), Z1
 	VMOVUPD Z1, (R8)(AX*8)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_2010
+	JNE     ring_copy_2130
 	XORQ    R9, R9
-	JMP     ring_copy_2010
+	JMP     ring_copy_2130
 
-ring_copy_tail_2011:
+ring_copy_tail_2131:
 	VMOVUPD -64(R10)(DX*8), Z1
 	ADDQ    R12, AX
 	VMOVUPD Z1, -64(R8)(AX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_2010
+	JMP     ring_copy_2130
 
-ring_planes_2008:
+ring_planes_2128:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_2012
+	JA   ring_long_planes_2132
 	MOVQ R11, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_2013:
+ring_fill_2133:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_2014
+	JGT          ring_fill_last_2134
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	VMOVUPD      Z1, 64(R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_2015
+	JNE          ring_wrap_2135
 	XORQ         R9, R9
 
-ring_wrap_2015:
-	JMP ring_fill_2013
+ring_wrap_2135:
+	JMP ring_fill_2133
 
-ring_fill_last_2014:
+ring_fill_last_2134:
 	CMPQ         R12, R11
-	JAE          ring_built_2009
+	JAE          ring_built_2129
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_2016
+	JNE          ring_wrap_2136
 	XORQ         R9, R9
 
-ring_wrap_2016:
-	JMP ring_fill_last_2014
+ring_wrap_2136:
+	JMP ring_fill_last_2134
 
-ring_long_planes_2012:
-ring_channel_2017:
+ring_long_planes_2132:
+ring_channel_2137:
 	CMPQ         R12, R11
-	JAE          ring_built_2009
+	JAE          ring_built_2129
 	VBROADCASTSD (R10)(R9*8), Z1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -23012,65 +27240,65 @@ ring_channel_2017:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_2018:
+ring_plane_2138:
 	VMOVUPD Z1, (R8)(R14*8)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_2018
+	JB      ring_plane_2138
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_2019
+	JNE     ring_wrap_2139
 	XORQ    R9, R9
 
-ring_wrap_2019:
-	JMP ring_channel_2017
+ring_wrap_2139:
+	JMP ring_channel_2137
 
-ring_short_2007:
+ring_short_2127:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_2020:
+ring_element_2140:
 	MOVQ (R10)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_2021
+	JB   ring_element_next_2141
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_2021
+	JB   ring_element_next_2141
 	XORQ R12, R12
 
-ring_element_next_2021:
+ring_element_next_2141:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_2020
+	JB      ring_element_2140
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000008
-	JE      ring_exact_2022
+	JE      ring_exact_2142
 	SUBQ    R9, AX
 
-ring_exact_2022:
+ring_exact_2142:
 	MOVQ AX, DX
 
-ring_repeat_2023:
+ring_repeat_2143:
 	CMPQ    DX, R11
-	JAE     ring_built_2009
+	JAE     ring_built_2129
 	VMOVUPD Z1, (R8)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_2023
+	JMP     ring_repeat_2143
 
-ring_built_2009:
+ring_built_2129:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-unrolled_2024:
+unrolled_2144:
 	CMPQ    DX, R9
-	JGT     single_2025
+	JGT     single_2145
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(DX*8), Z1
@@ -23096,15 +27324,15 @@ unrolled_2024:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000020, DX
-	JMP     unrolled_2024
+	JMP     unrolled_2144
 
-single_2025:
+single_2145:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_2026:
+single_loop_2146:
 	CMPQ    DX, R9
-	JGT     remainder_2027
+	JGT     remainder_2147
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(DX*8), Z1
@@ -23115,11 +27343,11 @@ single_loop_2026:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000008, DX
-	JMP     single_loop_2026
+	JMP     single_loop_2146
 
-remainder_2027:
+remainder_2147:
 	SUBQ      DX, DI
-	JE        span_done_2028
+	JE        span_done_2148
 	MOVQ      $-1, R9
 	BZHIQ     DI, R9, DI
 	KMOVW     DI, K1
@@ -23129,10 +27357,10 @@ remainder_2027:
 	VMULPD    (R8)(AX*8), Z0, K2, Z0
 	VMOVUPD   Z0, K1, (CX)(DX*8)
 
-span_done_2028:
+span_done_2148:
 	JMP ring_finished_backwardDxAVX512F64
 
-ring_segmented_2000:
+ring_segmented_2120:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x000000c0
 	JA   ring_finished_backwardDxAVX512F64
@@ -23142,11 +27370,11 @@ ring_segmented_2000:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_2029
+	JE   ring_rows_2149
 
-ring_segment_2030:
+ring_segment_2150:
 	CMPQ    DI, $0x00
-	JE      ring_done_2031
+	JE      ring_done_2151
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -23163,33 +27391,33 @@ ring_segment_2030:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_2032:
+ring_len_2152:
 	CMPQ R12, $0x00000008
-	JAE  ring_len_done_2033
+	JAE  ring_len_done_2153
 	ADDQ R10, R12
-	JMP  ring_len_2032
+	JMP  ring_len_2152
 
-ring_len_done_2033:
+ring_len_done_2153:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000008, R13
 
-ring_step_2034:
+ring_step_2154:
 	CMPQ R13, R12
-	JB   ring_step_done_2035
+	JB   ring_step_done_2155
 	SUBQ R12, R13
-	JMP  ring_step_2034
+	JMP  ring_step_2154
 
-ring_step_done_2035:
+ring_step_done_2155:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000020, R13
 
-ring_step_2036:
+ring_step_2156:
 	CMPQ R13, R12
-	JB   ring_step_done_2037
+	JB   ring_step_done_2157
 	SUBQ R12, R13
-	JMP  ring_step_2036
+	JMP  ring_step_2156
 
-ring_step_done_2037:
+ring_step_done_2157:
 	MOVQ    R13, 1936(SP)
 	LEAQ    32(R12), R12
 	CMPQ    R11, R12
@@ -23199,76 +27427,76 @@ ring_step_done_2037:
 	LEAQ    (R11)(AX*8), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000008
-	JB      ring_short_2038
+	JB      ring_short_2158
 	CMPQ    R9, $0x01
-	JNE     ring_planes_2039
+	JNE     ring_planes_2159
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_2041:
+ring_copy_2161:
 	CMPQ    R9, AX
-	JAE     ring_built_2040
+	JAE     ring_built_2160
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_2042
+	JB      ring_copy_tail_2162
 	VMOVUPD (R11)(R10*8), Z1
 	VMOVUPD Z1, (R8)(R9*8)
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_2041
+	JNE     ring_copy_2161
 	XORQ    R10, R10
-	JMP     ring_copy_2041
+	JMP     ring_copy_2161
 
-ring_copy_tail_2042:
+ring_copy_tail_2162:
 	VMOVUPD -64(R11)(DX*8), Z1
 	ADDQ    R12, R9
 	VMOVUPD Z1, -64(R8)(R9*8)
 	XORQ    R10, R10
-	JMP     ring_copy_2041
+	JMP     ring_copy_2161
 
-ring_planes_2039:
+ring_planes_2159:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000010
-	JA   ring_long_planes_2043
+	JA   ring_long_planes_2163
 	MOVQ AX, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_2044:
+ring_fill_2164:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_2045
+	JGT          ring_fill_last_2165
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	VMOVUPD      Z1, 64(R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_2046
+	JNE          ring_wrap_2166
 	XORQ         R10, R10
 
-ring_wrap_2046:
-	JMP ring_fill_2044
+ring_wrap_2166:
+	JMP ring_fill_2164
 
-ring_fill_last_2045:
+ring_fill_last_2165:
 	CMPQ         R12, AX
-	JAE          ring_built_2040
+	JAE          ring_built_2160
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_2047
+	JNE          ring_wrap_2167
 	XORQ         R10, R10
 
-ring_wrap_2047:
-	JMP ring_fill_last_2045
+ring_wrap_2167:
+	JMP ring_fill_last_2165
 
-ring_long_planes_2043:
-ring_channel_2048:
+ring_long_planes_2163:
+ring_channel_2168:
 	CMPQ         R12, AX
-	JAE          ring_built_2040
+	JAE          ring_built_2160
 	VBROADCASTSD (R11)(R10*8), Z1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -23276,66 +27504,66 @@ ring_channel_2048:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_2049:
+ring_plane_2169:
 	VMOVUPD Z1, (R8)(R14*8)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_2049
+	JB      ring_plane_2169
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_2050
+	JNE     ring_wrap_2170
 	XORQ    R10, R10
 
-ring_wrap_2050:
-	JMP ring_channel_2048
+ring_wrap_2170:
+	JMP ring_channel_2168
 
-ring_short_2038:
+ring_short_2158:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_2051:
+ring_element_2171:
 	MOVQ (R11)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_2052
+	JB   ring_element_next_2172
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_2052
+	JB   ring_element_next_2172
 	XORQ R12, R12
 
-ring_element_next_2052:
+ring_element_next_2172:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_2051
+	JB      ring_element_2171
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_2053
+	JE      ring_exact_2173
 	SUBQ    R10, DX
 
-ring_exact_2053:
+ring_exact_2173:
 	MOVQ DX, R9
 
-ring_repeat_2054:
+ring_repeat_2174:
 	CMPQ    R9, AX
-	JAE     ring_built_2040
+	JAE     ring_built_2160
 	VMOVUPD Z1, (R8)(R9*8)
 	ADDQ    DX, R9
-	JMP     ring_repeat_2054
+	JMP     ring_repeat_2174
 
-ring_built_2040:
+ring_built_2160:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 
-unrolled_2055:
+unrolled_2175:
 	CMPQ    R9, R10
-	JGT     single_2056
+	JGT     single_2176
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -23361,15 +27589,15 @@ unrolled_2055:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000020, R9
-	JMP     unrolled_2055
+	JMP     unrolled_2175
 
-single_2056:
+single_2176:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-single_loop_2057:
+single_loop_2177:
 	CMPQ    R9, R10
-	JGT     remainder_2058
+	JGT     remainder_2178
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -23380,11 +27608,11 @@ single_loop_2057:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000008, R9
-	JMP     single_loop_2057
+	JMP     single_loop_2177
 
-remainder_2058:
+remainder_2178:
 	SUBQ      R9, DX
-	JE        span_done_2059
+	JE        span_done_2179
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -23394,7 +27622,7 @@ remainder_2058:
 	VMULPD    (R8)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R9*8)
 
-span_done_2059:
+span_done_2179:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -23406,18 +27634,18 @@ span_done_2059:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_2060
+	JNE  ring_next_2180
 	XORQ AX, AX
 
-ring_next_2060:
+ring_next_2180:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_2030
+	JMP  ring_segment_2150
 
-ring_done_2031:
+ring_done_2151:
 	JMP ring_finished_backwardDxAVX512F64
 
-ring_rows_2029:
-ring_block_2061:
+ring_rows_2149:
+ring_block_2181:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -23433,33 +27661,33 @@ ring_block_2061:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_2062:
+ring_len_2182:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2063
+	JAE  ring_len_done_2183
 	ADDQ BX, SI
-	JMP  ring_len_2062
+	JMP  ring_len_2182
 
-ring_len_done_2063:
+ring_len_done_2183:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_2064:
+ring_step_2184:
 	CMPQ DI, SI
-	JB   ring_step_done_2065
+	JB   ring_step_done_2185
 	SUBQ SI, DI
-	JMP  ring_step_2064
+	JMP  ring_step_2184
 
-ring_step_done_2065:
+ring_step_done_2185:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_2066:
+ring_step_2186:
 	CMPQ DI, SI
-	JB   ring_step_done_2067
+	JB   ring_step_done_2187
 	SUBQ SI, DI
-	JMP  ring_step_2066
+	JMP  ring_step_2186
 
-ring_step_done_2067:
+ring_step_done_2187:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -23470,76 +27698,76 @@ ring_step_done_2067:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000008
-	JB      ring_short_2068
+	JB      ring_short_2188
 	CMPQ    CX, $0x01
-	JNE     ring_planes_2069
+	JNE     ring_planes_2189
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_2071:
+ring_copy_2191:
 	CMPQ    BX, DI
-	JAE     ring_built_2070
+	JAE     ring_built_2190
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_2072
+	JB      ring_copy_tail_2192
 	VMOVUPD (SI)(R9*8), Z1
 	VMOVUPD Z1, (R8)(BX*8)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_2071
+	JNE     ring_copy_2191
 	XORQ    R9, R9
-	JMP     ring_copy_2071
+	JMP     ring_copy_2191
 
-ring_copy_tail_2072:
+ring_copy_tail_2192:
 	VMOVUPD -64(SI)(DX*8), Z1
 	ADDQ    R10, BX
 	VMOVUPD Z1, -64(R8)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_2071
+	JMP     ring_copy_2191
 
-ring_planes_2069:
+ring_planes_2189:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_2073
+	JA   ring_long_planes_2193
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_2074:
+ring_fill_2194:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_2075
+	JGT          ring_fill_last_2195
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (R8)(R9*8)
 	VMOVUPD      Z1, 64(R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_2076
+	JNE          ring_wrap_2196
 	XORQ         BX, BX
 
-ring_wrap_2076:
-	JMP ring_fill_2074
+ring_wrap_2196:
+	JMP ring_fill_2194
 
-ring_fill_last_2075:
+ring_fill_last_2195:
 	CMPQ         R9, DI
-	JAE          ring_built_2070
+	JAE          ring_built_2190
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_2077
+	JNE          ring_wrap_2197
 	XORQ         BX, BX
 
-ring_wrap_2077:
-	JMP ring_fill_last_2075
+ring_wrap_2197:
+	JMP ring_fill_last_2195
 
-ring_long_planes_2073:
-ring_channel_2078:
+ring_long_planes_2193:
+ring_channel_2198:
 	CMPQ         R9, DI
-	JAE          ring_built_2070
+	JAE          ring_built_2190
 	VBROADCASTSD (SI)(BX*8), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -23547,57 +27775,57 @@ ring_channel_2078:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_2079:
+ring_plane_2199:
 	VMOVUPD Z1, (R8)(R11*8)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_2079
+	JB      ring_plane_2199
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_2080
+	JNE     ring_wrap_2200
 	XORQ    BX, BX
 
-ring_wrap_2080:
-	JMP ring_channel_2078
+ring_wrap_2200:
+	JMP ring_channel_2198
 
-ring_short_2068:
+ring_short_2188:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_2081:
+ring_element_2201:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (R8)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_2082
+	JB   ring_element_next_2202
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_2082
+	JB   ring_element_next_2202
 	XORQ R9, R9
 
-ring_element_next_2082:
+ring_element_next_2202:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_2081
+	JB      ring_element_2201
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_2083
+	JE      ring_exact_2203
 	SUBQ    BX, DX
 
-ring_exact_2083:
+ring_exact_2203:
 	MOVQ DX, BX
 
-ring_repeat_2084:
+ring_repeat_2204:
 	CMPQ    BX, DI
-	JAE     ring_built_2070
+	JAE     ring_built_2190
 	VMOVUPD Z1, (R8)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_2084
+	JMP     ring_repeat_2204
 
-ring_built_2070:
+ring_built_2190:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+48(FP), BX
@@ -23608,18 +27836,18 @@ ring_built_2070:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_2085:
+ring_row_2205:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_2086
+	JE   ring_rows_done_2206
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 
-unrolled_2087:
+unrolled_2207:
 	CMPQ    R9, R10
-	JGT     single_2088
+	JGT     single_2208
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -23645,15 +27873,15 @@ unrolled_2087:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000020, R9
-	JMP     unrolled_2087
+	JMP     unrolled_2207
 
-single_2088:
+single_2208:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-single_loop_2089:
+single_loop_2209:
 	CMPQ    R9, R10
-	JGT     remainder_2090
+	JGT     remainder_2210
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -23664,11 +27892,11 @@ single_loop_2089:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000008, R9
-	JMP     single_loop_2089
+	JMP     single_loop_2209
 
-remainder_2090:
+remainder_2210:
 	SUBQ      R9, DX
-	JE        span_done_2091
+	JE        span_done_2211
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -23678,7 +27906,7 @@ remainder_2090:
 	VMULPD    (R8)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R9*8)
 
-span_done_2091:
+span_done_2211:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -23686,13 +27914,13 @@ span_done_2091:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_2085
+	JMP   ring_row_2205
 
-ring_rows_done_2086:
+ring_rows_done_2206:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_2061
+	JMP  ring_block_2181
 
 ring_finished_backwardDxAVX512F64:
 	VZEROUPPER
@@ -23713,9 +27941,9 @@ TEXT ·backwardDalphaAVX512F64(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000020, SI
 
-unrolled_2092:
+unrolled_2212:
 	CMPQ        BX, SI
-	JGT         single_2093
+	JGT         single_2213
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
@@ -23733,25 +27961,25 @@ unrolled_2092:
 	VMOVUPD     192(CX)(BX*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, BX
-	JMP         unrolled_2092
+	JMP         unrolled_2212
 
-single_2093:
+single_2213:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_2094:
+single_loop_2214:
 	CMPQ        BX, SI
-	JGT         remainder_2095
+	JGT         remainder_2215
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, BX
-	JMP         single_loop_2094
+	JMP         single_loop_2214
 
-remainder_2095:
+remainder_2215:
 	SUBQ        BX, DX
-	JE          span_done_2096
+	JE          span_done_2216
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -23760,7 +27988,7 @@ remainder_2095:
 	VMOVUPD.Z   (CX)(BX*8), K1, Z0
 	VFMADD231PD Z0, Z5, K2, Z1
 
-span_done_2096:
+span_done_2216:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -23788,9 +28016,9 @@ TEXT ·backwardPlanesDalphaAVX512F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
 
-plane_2097:
+plane_2217:
 	CMPQ   DX, $0x00
-	JE     planes_done_2098
+	JE     planes_done_2218
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -23799,9 +28027,9 @@ plane_2097:
 	MOVQ   SI, R11
 	SUBQ   $0x00000020, R11
 
-unrolled_2099:
+unrolled_2219:
 	CMPQ        R10, R11
-	JGT         single_2100
+	JGT         single_2220
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
@@ -23819,26 +28047,26 @@ unrolled_2099:
 	VMOVUPD     192(CX)(R10*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_2099
+	JMP         unrolled_2219
 
-single_2100:
+single_2220:
 	MOVQ SI, R11
 	SUBQ $0x00000008, R11
 
-single_loop_2101:
+single_loop_2221:
 	CMPQ        R10, R11
-	JGT         remainder_2102
+	JGT         remainder_2222
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_2101
+	JMP         single_loop_2221
 
-remainder_2102:
+remainder_2222:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_2103
+	JE          span_done_2223
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -23847,7 +28075,7 @@ remainder_2102:
 	VMOVUPD.Z   (CX)(R10*8), K1, Z6
 	VFMADD231PD Z6, Z5, K2, Z1
 
-span_done_2103:
+span_done_2223:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -23863,14 +28091,14 @@ span_done_2103:
 	ADDQ          R8, CX
 	INCQ          R9
 	CMPQ          R9, DI
-	JNE           same_pass_2104
+	JNE           same_pass_2224
 	XORQ          R9, R9
 
-same_pass_2104:
+same_pass_2224:
 	SUBQ SI, DX
-	JMP  plane_2097
+	JMP  plane_2217
 
-planes_done_2098:
+planes_done_2218:
 	VZEROUPPER
 	RET
 
@@ -23884,9 +28112,9 @@ TEXT ·backwardPatternDalphaAVX512F64(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
 
-row_2105:
+row_2225:
 	CMPQ    DX, $0x00
-	JE      rows_done_2106
+	JE      rows_done_2226
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -23894,9 +28122,9 @@ row_2105:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_2107:
+unrolled_2227:
 	CMPQ        R8, R9
-	JGT         single_2108
+	JGT         single_2228
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -23922,15 +28150,15 @@ unrolled_2107:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 192(BX)(R8*8)
 	ADDQ        $0x00000020, R8
-	JMP         unrolled_2107
+	JMP         unrolled_2227
 
-single_2108:
+single_2228:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_2109:
+single_loop_2229:
 	CMPQ        R8, R9
-	JGT         remainder_2110
+	JGT         remainder_2230
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -23938,12 +28166,12 @@ single_loop_2109:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, (BX)(R8*8)
 	ADDQ        $0x00000008, R8
-	JMP         single_loop_2109
+	JMP         single_loop_2229
 
-remainder_2110:
+remainder_2230:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_2111
+	JE          span_done_2231
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -23954,21 +28182,21 @@ remainder_2110:
 	VFMADD231PD Z2, Z1, K2, Z3
 	VMOVUPD     Z3, K2, (BX)(R8*8)
 
-span_done_2111:
+span_done_2231:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_2105
+	JMP  row_2225
 
-rows_done_2106:
+rows_done_2226:
 	VZEROUPPER
 	RET
 
 // func backwardRingDalphaAVX512F64(dy []float64, x []float64, dalpha []float64, inner int)
 // Requires: AVX, AVX512F, BMI2, CMOV
-TEXT ·backwardRingDalphaAVX512F64(SB), $1984-80
+TEXT ·backwardRingDalphaAVX512F64(SB), $1024-80
 	MOVQ   x_base+24(FP), AX
 	MOVQ   dy_base+0(FP), DX
 	MOVQ   x_len+32(FP), BX
@@ -23979,45 +28207,45 @@ TEXT ·backwardRingDalphaAVX512F64(SB), $1984-80
 	MOVQ   inner+72(FP), SI
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
-	CMPQ   DI, $0x000000b8
-	JA     ring_segmented_2112
+	CMPQ   DI, $0x00000040
+	JA     ring_segmented_2232
 	MOVQ   DI, SI
 
-ring_len_2113:
+ring_len_2233:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2114
+	JAE  ring_len_done_2234
 	ADDQ DI, SI
-	JMP  ring_len_2113
+	JMP  ring_len_2233
 
-ring_len_done_2114:
-	MOVQ SI, 1920(SP)
+ring_len_done_2234:
+	MOVQ SI, 960(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_2115:
+ring_step_2235:
 	CMPQ DI, SI
-	JB   ring_step_done_2116
+	JB   ring_step_done_2236
 	SUBQ SI, DI
-	JMP  ring_step_2115
+	JMP  ring_step_2235
 
-ring_step_done_2116:
-	MOVQ DI, 1928(SP)
+ring_step_done_2236:
+	MOVQ DI, 968(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_2117:
+ring_step_2237:
 	CMPQ DI, SI
-	JB   ring_step_done_2118
+	JB   ring_step_done_2238
 	SUBQ SI, DI
-	JMP  ring_step_2117
+	JMP  ring_step_2237
 
-ring_step_done_2118:
-	MOVQ    DI, 1936(SP)
+ring_step_done_2238:
+	MOVQ    DI, 976(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
 	CMPQ    DI, SI
 	CMOVQHI SI, DI
-	MOVQ    DI, 1960(SP)
-	MOVQ    1920(SP), SI
-	MOVQ    1960(SP), DI
+	MOVQ    DI, 1000(SP)
+	MOVQ    960(SP), SI
+	MOVQ    1000(SP), DI
 	MOVQ    DI, R8
 	ADDQ    $0x00000007, R8
 	ANDQ    $-8, R8
@@ -24031,22 +28259,22 @@ ring_step_done_2118:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_2119:
+sums_zero_2239:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_2120
+	JAE     sums_zeroed_2240
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_2119
+	JMP     sums_zero_2239
 
-sums_zeroed_2120:
+sums_zeroed_2240:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
 
-unrolled_2121:
+unrolled_2241:
 	CMPQ        DI, R8
-	JGT         single_2122
+	JGT         single_2242
 	VMOVUPD     (AX)(DI*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(DI*8), Z2
@@ -24071,36 +28299,36 @@ unrolled_2121:
 	VMOVUPD.Z   192(CX)(SI*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 192(CX)(SI*8)
-	ADDQ        1936(SP), SI
+	ADDQ        976(SP), SI
 	MOVQ        SI, R9
-	SUBQ        1920(SP), R9
+	SUBQ        960(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000020, DI
-	JMP         unrolled_2121
+	JMP         unrolled_2241
 
-single_2122:
+single_2242:
 	MOVQ BX, R8
 	SUBQ $0x00000008, R8
 
-single_loop_2123:
+single_loop_2243:
 	CMPQ        DI, R8
-	JGT         remainder_2124
+	JGT         remainder_2244
 	VMOVUPD     (AX)(DI*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(DI*8), Z2
 	VMOVUPD.Z   (CX)(SI*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, (CX)(SI*8)
-	ADDQ        1928(SP), SI
+	ADDQ        968(SP), SI
 	MOVQ        SI, R9
-	SUBQ        1920(SP), R9
+	SUBQ        960(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000008, DI
-	JMP         single_loop_2123
+	JMP         single_loop_2243
 
-remainder_2124:
+remainder_2244:
 	SUBQ        DI, BX
-	JE          span_done_2125
+	JE          span_done_2245
 	MOVQ        $-1, R8
 	BZHIQ       BX, R8, BX
 	KMOVW       BX, K1
@@ -24111,93 +28339,93 @@ remainder_2124:
 	VFMADD231PD Z0, Z1, K2, Z2
 	VMOVUPD     Z2, K2, (CX)(SI*8)
 
-span_done_2125:
+span_done_2245:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
-	MOVQ  1920(SP), BX
-	MOVQ  1960(SP), SI
+	MOVQ  960(SP), BX
+	MOVQ  1000(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_2127
+	JLE   fold_ext_done_2247
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_2128
+	JA    fold_ext_scalar_2248
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_2126:
+fold_ext_2246:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_2127
+	JBE     fold_ext_done_2247
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Z0
 	VADDPD  (CX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (CX)(DI*8)
-	JMP     fold_ext_2126
+	JMP     fold_ext_2246
 
-fold_ext_scalar_2128:
-	MOVQ 1960(SP), SI
+fold_ext_scalar_2248:
+	MOVQ 1000(SP), SI
 
-fold_ext_element_2129:
+fold_ext_element_2249:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_2130
+	JBE    fold_ext_element_done_2250
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_2129
+	JMP    fold_ext_element_2249
 
-fold_ext_element_done_2130:
-fold_ext_done_2127:
-fold_2131:
+fold_ext_element_done_2250:
+fold_ext_done_2247:
+fold_2251:
 	CMPQ   BX, AX
-	JBE    fold_done_2132
+	JBE    fold_done_2252
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_2131
+	JMP    fold_2251
 
-fold_done_2132:
+fold_done_2252:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_2133
+	JNE  sums_planes_2253
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000008, BX
 
-sums_vector_2135:
+sums_vector_2255:
 	CMPQ    AX, BX
-	JGT     sums_scalar_2136
+	JGT     sums_scalar_2256
 	VMOVUPD (DX)(AX*8), Z0
 	VADDPD  (CX)(AX*8), Z0, Z0
 	VMOVUPD Z0, (DX)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_vector_2135
+	JMP     sums_vector_2255
 
-sums_scalar_2136:
+sums_scalar_2256:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_2134
+	JE     sums_done_2254
 	VMOVSD (CX)(AX*8), X0
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_2136
+	JMP    sums_scalar_2256
 
-sums_planes_2133:
+sums_planes_2253:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_2137:
+sums_group_2257:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_2139
+	JB     sums_single_2259
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -24206,7 +28434,7 @@ sums_group_2137:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_2138:
+sums_group_plane_2258:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -24215,7 +28443,7 @@ sums_group_plane_2138:
 	ADDQ   $0x08, R9
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_group_plane_2138
+	JB     sums_group_plane_2258
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	VADDSD 8(DX)(AX*8), X1, X1
@@ -24228,85 +28456,85 @@ sums_group_plane_2138:
 	SHRQ   $0x01, BX
 	ADDQ   BX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_2137
+	JMP    sums_group_2257
 
-sums_single_2139:
+sums_single_2259:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_2134
+	JE     sums_done_2254
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_2140:
+sums_single_plane_2260:
 	VADDSD (CX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_single_plane_2140
+	JB     sums_single_plane_2260
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_2139
+	JMP    sums_single_2259
 
-sums_done_2134:
+sums_done_2254:
 	JMP ring_finished_backwardDalphaAVX512F64
 
-ring_segmented_2112:
+ring_segmented_2232:
 	MOVQ inner+72(FP), BX
-	CMPQ BX, $0x000000b8
+	CMPQ BX, $0x00000040
 	JA   ring_finished_backwardDalphaAVX512F64
-	MOVQ $0x000000b8, AX
+	MOVQ $0x00000040, AX
 	XORQ DX, DX
 	DIVQ BX
-	MOVQ AX, 1952(SP)
-	MOVQ $0x00000000, 1944(SP)
+	MOVQ AX, 992(SP)
+	MOVQ $0x00000000, 984(SP)
 
-ring_block_2142:
-	MOVQ    1944(SP), DX
+ring_block_2262:
+	MOVQ    984(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
 	JE      ring_finished_backwardDalphaAVX512F64
 	SUBQ    DX, BX
-	MOVQ    1952(SP), AX
+	MOVQ    992(SP), AX
 	CMPQ    BX, AX
 	CMOVQHI AX, BX
-	MOVQ    BX, 1968(SP)
+	MOVQ    BX, 1008(SP)
 	MOVQ    inner+72(FP), AX
 	IMULQ   AX, BX
-	MOVQ    BX, 1976(SP)
+	MOVQ    BX, 1016(SP)
 	MOVQ    BX, SI
 
-ring_len_2143:
+ring_len_2263:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2144
+	JAE  ring_len_done_2264
 	ADDQ BX, SI
-	JMP  ring_len_2143
+	JMP  ring_len_2263
 
-ring_len_done_2144:
-	MOVQ SI, 1920(SP)
+ring_len_done_2264:
+	MOVQ SI, 960(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_2145:
+ring_step_2265:
 	CMPQ DI, SI
-	JB   ring_step_done_2146
+	JB   ring_step_done_2266
 	SUBQ SI, DI
-	JMP  ring_step_2145
+	JMP  ring_step_2265
 
-ring_step_done_2146:
-	MOVQ DI, 1928(SP)
+ring_step_done_2266:
+	MOVQ DI, 968(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_2147:
+ring_step_2267:
 	CMPQ DI, SI
-	JB   ring_step_done_2148
+	JB   ring_step_done_2268
 	SUBQ SI, DI
-	JMP  ring_step_2147
+	JMP  ring_step_2267
 
-ring_step_done_2148:
-	MOVQ    DI, 1936(SP)
+ring_step_done_2268:
+	MOVQ    DI, 976(SP)
 	LEAQ    32(SI), SI
 	CMPQ    BX, SI
 	CMOVQHI SI, BX
-	MOVQ    BX, 1960(SP)
+	MOVQ    BX, 1000(SP)
 	MOVQ    DX, BX
 	IMULQ   AX, BX
 	SHLQ    $0x03, BX
@@ -24315,8 +28543,8 @@ ring_step_done_2148:
 	MOVQ    dy_base+0(FP), DX
 	ADDQ    BX, DX
 	MOVQ    x_len+32(FP), BX
-	MOVQ    1920(SP), SI
-	MOVQ    1960(SP), DI
+	MOVQ    960(SP), SI
+	MOVQ    1000(SP), DI
 	MOVQ    DI, R8
 	ADDQ    $0x00000007, R8
 	ANDQ    $-8, R8
@@ -24330,26 +28558,26 @@ ring_step_done_2148:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_2149:
+sums_zero_2269:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_2150
+	JAE     sums_zeroed_2270
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_2149
+	JMP     sums_zero_2269
 
-sums_zeroed_2150:
-ring_row_2151:
+sums_zeroed_2270:
+ring_row_2271:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_2152
+	JE   ring_rows_done_2272
 	XORQ SI, SI
-	MOVQ 1976(SP), DI
+	MOVQ 1016(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-unrolled_2153:
+unrolled_2273:
 	CMPQ        R8, R9
-	JGT         single_2154
+	JGT         single_2274
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R8*8), Z2
@@ -24374,36 +28602,36 @@ unrolled_2153:
 	VMOVUPD.Z   192(CX)(SI*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 192(CX)(SI*8)
-	ADDQ        1936(SP), SI
+	ADDQ        976(SP), SI
 	MOVQ        SI, R10
-	SUBQ        1920(SP), R10
+	SUBQ        960(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000020, R8
-	JMP         unrolled_2153
+	JMP         unrolled_2273
 
-single_2154:
+single_2274:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_2155:
+single_loop_2275:
 	CMPQ        R8, R9
-	JGT         remainder_2156
+	JGT         remainder_2276
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R8*8), Z2
 	VMOVUPD.Z   (CX)(SI*8), K1, Z3
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, (CX)(SI*8)
-	ADDQ        1928(SP), SI
+	ADDQ        968(SP), SI
 	MOVQ        SI, R10
-	SUBQ        1920(SP), R10
+	SUBQ        960(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000008, R8
-	JMP         single_loop_2155
+	JMP         single_loop_2275
 
-remainder_2156:
+remainder_2276:
 	SUBQ        R8, DI
-	JE          span_done_2157
+	JE          span_done_2277
 	MOVQ        $-1, R9
 	BZHIQ       DI, R9, DI
 	KMOVW       DI, K1
@@ -24414,103 +28642,103 @@ remainder_2156:
 	VFMADD231PD Z2, Z1, K2, Z3
 	VMOVUPD     Z3, K2, (CX)(SI*8)
 
-span_done_2157:
+span_done_2277:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x03, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_2151
+	JMP   ring_row_2271
 
-ring_rows_done_2152:
-	MOVQ 1944(SP), AX
+ring_rows_done_2272:
+	MOVQ 984(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*8), DX
-	MOVQ 1976(SP), BX
-	MOVQ 1920(SP), SI
-	MOVQ 1960(SP), DI
+	MOVQ 1016(SP), BX
+	MOVQ 960(SP), SI
+	MOVQ 1000(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_2159
+	JLE  fold_ext_done_2279
 	CMPQ DI, SI
-	JA   fold_ext_scalar_2160
+	JA   fold_ext_scalar_2280
 	ADDQ $0x00000007, DI
 	ANDQ $-8, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_2158:
+fold_ext_2278:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_2159
+	JBE     fold_ext_done_2279
 	SUBQ    $0x00000008, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Z1
 	VADDPD  (CX)(DI*8), Z1, Z1
 	VMOVUPD Z1, (CX)(R8*8)
-	JMP     fold_ext_2158
+	JMP     fold_ext_2278
 
-fold_ext_scalar_2160:
-	MOVQ 1960(SP), DI
+fold_ext_scalar_2280:
+	MOVQ 1000(SP), DI
 
-fold_ext_element_2161:
+fold_ext_element_2281:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_2162
+	JBE    fold_ext_element_done_2282
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_2161
+	JMP    fold_ext_element_2281
 
-fold_ext_element_done_2162:
-fold_ext_done_2159:
-fold_2163:
+fold_ext_element_done_2282:
+fold_ext_done_2279:
+fold_2283:
 	CMPQ   SI, BX
-	JBE    fold_done_2164
+	JBE    fold_done_2284
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_2163
+	JMP    fold_2283
 
-fold_done_2164:
+fold_done_2284:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_2165
-	MOVQ 1968(SP), SI
+	JNE  sums_planes_2285
+	MOVQ 1008(SP), SI
 	SUBQ $0x00000008, SI
 
-sums_vector_2167:
+sums_vector_2287:
 	CMPQ    BX, SI
-	JGT     sums_scalar_2168
+	JGT     sums_scalar_2288
 	VMOVUPD (DX)(BX*8), Z1
 	VADDPD  (CX)(BX*8), Z1, Z1
 	VMOVUPD Z1, (DX)(BX*8)
 	ADDQ    $0x00000008, BX
-	JMP     sums_vector_2167
+	JMP     sums_vector_2287
 
-sums_scalar_2168:
-	CMPQ   BX, 1968(SP)
-	JE     sums_done_2166
+sums_scalar_2288:
+	CMPQ   BX, 1008(SP)
+	JE     sums_done_2286
 	VMOVSD (CX)(BX*8), X1
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_scalar_2168
+	JMP    sums_scalar_2288
 
-sums_planes_2165:
+sums_planes_2285:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_2169:
-	MOVQ   1968(SP), SI
+sums_group_2289:
+	MOVQ   1008(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_2171
+	JB     sums_single_2291
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -24519,7 +28747,7 @@ sums_group_2169:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_2170:
+sums_group_plane_2290:
 	VADDSD (R9), X1, X1
 	VADDSD (R9)(R8*1), X2, X2
 	VADDSD (R10), X3, X3
@@ -24528,7 +28756,7 @@ sums_group_plane_2170:
 	ADDQ   $0x08, R10
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_group_plane_2170
+	JB     sums_group_plane_2290
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	VADDSD 8(DX)(BX*8), X2, X2
@@ -24541,29 +28769,29 @@ sums_group_plane_2170:
 	SHRQ   $0x01, SI
 	ADDQ   SI, DI
 	ADDQ   $0x00000004, BX
-	JMP    sums_group_2169
+	JMP    sums_group_2289
 
-sums_single_2171:
-	CMPQ   BX, 1968(SP)
-	JE     sums_done_2166
+sums_single_2291:
+	CMPQ   BX, 1008(SP)
+	JE     sums_done_2286
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_2172:
+sums_single_plane_2292:
 	VADDSD (CX)(DI*8), X1, X1
 	INCQ   DI
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_single_plane_2172
+	JB     sums_single_plane_2292
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_single_2171
+	JMP    sums_single_2291
 
-sums_done_2166:
-	ADDQ 1968(SP), AX
-	MOVQ AX, 1944(SP)
-	JMP  ring_block_2142
+sums_done_2286:
+	ADDQ 1008(SP), AX
+	MOVQ AX, 984(SP)
+	JMP  ring_block_2262
 
 ring_finished_backwardDalphaAVX512F64:
 	VZEROUPPER
@@ -24582,21 +28810,21 @@ TEXT ·backwardRowsAVX512F32(SB), $1704-120
 	MOVQ   AX, 1688(SP)
 	MOVQ   dalpha_base+96(FP), R10
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2174
+	JBE    rows_chunk_sized_2294
 	MOVQ   DI, AX
 
-rows_double_2173:
+rows_double_2293:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2174
+	JA   rows_chunk_sized_2294
 	SHLQ $0x01, AX
-	JMP  rows_double_2173
+	JMP  rows_double_2293
 
-rows_chunk_sized_2174:
+rows_chunk_sized_2294:
 	MOVQ AX, 1696(SP)
 	XORQ AX, AX
 	MOVQ AX, 1664(SP)
 
-rows_group_2175:
+rows_group_2295:
 	MOVQ    1664(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, SI
@@ -24605,7 +28833,7 @@ rows_group_2175:
 	XORQ    AX, AX
 	MOVQ    AX, 1680(SP)
 
-rows_chunk_2176:
+rows_chunk_2296:
 	MOVQ    x_base+48(FP), R8
 	MOVQ    1696(SP), AX
 	ADDQ    1680(SP), AX
@@ -24614,15 +28842,15 @@ rows_chunk_2176:
 	ADDQ    AX, R8
 	MOVQ    1664(SP), R9
 
-rows_block_2177:
+rows_block_2297:
 	MOVQ    1672(SP), AX
 	SUBQ    $0x00000040, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2178
+	JGT     rows_blocks_done_2298
 	MOVQ    R9, R11
 	SUBQ    1664(SP), R11
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2179
+	JE      rows_first_2299
 	VMOVUPS (SP)(R11*8), Z1
 	VMOVUPS 64(SP)(R11*8), Z2
 	VMOVUPS 128(SP)(R11*8), Z3
@@ -24631,9 +28859,9 @@ rows_block_2177:
 	VMOVUPS 320(SP)(R11*8), Z6
 	VMOVUPS 384(SP)(R11*8), Z7
 	VMOVUPS 448(SP)(R11*8), Z8
-	JMP     rows_loaded_2180
+	JMP     rows_loaded_2300
 
-rows_first_2179:
+rows_first_2299:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -24643,7 +28871,7 @@ rows_first_2179:
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
 
-rows_loaded_2180:
+rows_loaded_2300:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -24652,7 +28880,7 @@ rows_loaded_2180:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2181:
+rows_row_2301:
 	VMOVUPS     (DX)(R9*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (BX)(R9*4), Z9
@@ -24705,11 +28933,11 @@ rows_row_2181:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2181
+	JB          rows_row_2301
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2182
+	JE          rows_stored_2302
 	VMOVUPS     Z1, (SP)(R11*8)
 	VMOVUPS     Z2, 64(SP)(R11*8)
 	VMOVUPS     Z3, 128(SP)(R11*8)
@@ -24718,9 +28946,9 @@ rows_row_2181:
 	VMOVUPS     Z6, 320(SP)(R11*8)
 	VMOVUPS     Z7, 384(SP)(R11*8)
 	VMOVUPS     Z8, 448(SP)(R11*8)
-	JMP         rows_added_2183
+	JMP         rows_added_2303
 
-rows_stored_2182:
+rows_stored_2302:
 	VCVTPS2PD (R10)(R9*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -24754,29 +28982,29 @@ rows_stored_2182:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 224(R10)(R9*4)
 
-rows_added_2183:
+rows_added_2303:
 	ADDQ $0x00000040, R9
-	JMP  rows_block_2177
+	JMP  rows_block_2297
 
-rows_blocks_done_2178:
-rows_block_2184:
+rows_blocks_done_2298:
+rows_block_2304:
 	MOVQ    1672(SP), AX
 	SUBQ    $0x00000010, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2185
+	JGT     rows_blocks_done_2305
 	MOVQ    R9, R11
 	SUBQ    1664(SP), R11
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2186
+	JE      rows_first_2306
 	VMOVUPS (SP)(R11*8), Z1
 	VMOVUPS 64(SP)(R11*8), Z2
-	JMP     rows_loaded_2187
+	JMP     rows_loaded_2307
 
-rows_first_2186:
+rows_first_2306:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2187:
+rows_loaded_2307:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -24785,7 +29013,7 @@ rows_loaded_2187:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2188:
+rows_row_2308:
 	VMOVUPS     (DX)(R9*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (BX)(R9*4), Z9
@@ -24802,16 +29030,16 @@ rows_row_2188:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2188
+	JB          rows_row_2308
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2189
+	JE          rows_stored_2309
 	VMOVUPS     Z1, (SP)(R11*8)
 	VMOVUPS     Z2, 64(SP)(R11*8)
-	JMP         rows_added_2190
+	JMP         rows_added_2310
 
-rows_stored_2189:
+rows_stored_2309:
 	VCVTPS2PD (R10)(R9*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -24821,29 +29049,29 @@ rows_stored_2189:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 32(R10)(R9*4)
 
-rows_added_2190:
+rows_added_2310:
 	ADDQ $0x00000010, R9
-	JMP  rows_block_2184
+	JMP  rows_block_2304
 
-rows_blocks_done_2185:
+rows_blocks_done_2305:
 	CMPQ    R9, 1672(SP)
-	JE      rows_chunk_done_2191
+	JE      rows_chunk_done_2311
 	MOVQ    SI, AX
 	SUBQ    R9, AX
 	MOVQ    $-1, DX
 	BZHIQ   AX, DX, AX
 	KMOVW   AX, K1
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2192
+	JE      rows_first_2312
 	VMOVUPS 1536(SP), Z1
 	VMOVUPS 1600(SP), Z2
-	JMP     rows_loaded_2193
+	JMP     rows_loaded_2313
 
-rows_first_2192:
+rows_first_2312:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2193:
+rows_loaded_2313:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -24852,7 +29080,7 @@ rows_loaded_2193:
 	ADDQ R11, BX
 	ADDQ R11, AX
 
-rows_row_2194:
+rows_row_2314:
 	VMOVUPS.Z   (DX)(R9*4), K1, Z9
 	VCMPPS      $0x1a, Z0, Z9, K1, K2
 	VMOVUPS.Z   (BX)(R9*4), K1, Z9
@@ -24869,16 +29097,16 @@ rows_row_2194:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2194
+	JB          rows_row_2314
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2195
+	JE          rows_stored_2315
 	VMOVUPS     Z1, 1536(SP)
 	VMOVUPS     Z2, 1600(SP)
-	JMP         rows_added_2196
+	JMP         rows_added_2316
 
-rows_stored_2195:
+rows_stored_2315:
 	VCVTPS2PD.Z  (R10)(R9*4), K1, Z9
 	VADDPD       Z1, Z9, Z9
 	VCVTPD2PS    Z9, Y10
@@ -24889,17 +29117,17 @@ rows_stored_2195:
 	VINSERTF64X4 $0x01, Y1, Z10, Z9
 	VMOVUPS      Z9, K1, (R10)(R9*4)
 
-rows_added_2196:
-rows_chunk_done_2191:
+rows_added_2316:
+rows_chunk_done_2311:
 	MOVQ 1696(SP), AX
 	ADDQ 1680(SP), AX
 	MOVQ AX, 1680(SP)
 	CMPQ AX, 1688(SP)
-	JB   rows_chunk_2176
+	JB   rows_chunk_2296
 	MOVQ 1672(SP), AX
 	MOVQ AX, 1664(SP)
 	CMPQ AX, SI
-	JB   rows_group_2175
+	JB   rows_group_2295
 	VZEROUPPER
 	RET
 
@@ -24915,21 +29143,21 @@ TEXT ·backwardRowsDalphaAVX512F32(SB), $1704-72
 	MOVQ   AX, 1688(SP)
 	MOVQ   dalpha_base+48(FP), R8
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2198
+	JBE    rows_chunk_sized_2318
 	MOVQ   BX, AX
 
-rows_double_2197:
+rows_double_2317:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2198
+	JA   rows_chunk_sized_2318
 	SHLQ $0x01, AX
-	JMP  rows_double_2197
+	JMP  rows_double_2317
 
-rows_chunk_sized_2198:
+rows_chunk_sized_2318:
 	MOVQ AX, 1696(SP)
 	XORQ AX, AX
 	MOVQ AX, 1664(SP)
 
-rows_group_2199:
+rows_group_2319:
 	MOVQ    1664(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, DX
@@ -24938,7 +29166,7 @@ rows_group_2199:
 	XORQ    AX, AX
 	MOVQ    AX, 1680(SP)
 
-rows_chunk_2200:
+rows_chunk_2320:
 	MOVQ    x_base+24(FP), SI
 	MOVQ    1696(SP), AX
 	ADDQ    1680(SP), AX
@@ -24947,15 +29175,15 @@ rows_chunk_2200:
 	ADDQ    AX, SI
 	MOVQ    1664(SP), DI
 
-rows_block_2201:
+rows_block_2321:
 	MOVQ    1672(SP), AX
 	SUBQ    $0x00000040, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2202
+	JGT     rows_blocks_done_2322
 	MOVQ    DI, R9
 	SUBQ    1664(SP), R9
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2203
+	JE      rows_first_2323
 	VMOVUPS (SP)(R9*8), Z1
 	VMOVUPS 64(SP)(R9*8), Z2
 	VMOVUPS 128(SP)(R9*8), Z3
@@ -24964,9 +29192,9 @@ rows_block_2201:
 	VMOVUPS 320(SP)(R9*8), Z6
 	VMOVUPS 384(SP)(R9*8), Z7
 	VMOVUPS 448(SP)(R9*8), Z8
-	JMP     rows_loaded_2204
+	JMP     rows_loaded_2324
 
-rows_first_2203:
+rows_first_2323:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -24976,14 +29204,14 @@ rows_first_2203:
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
 
-rows_loaded_2204:
+rows_loaded_2324:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2205:
+rows_row_2325:
 	VMOVUPS     (AX)(DI*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(DI*4), Z9
@@ -25027,11 +29255,11 @@ rows_row_2205:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2205
+	JB          rows_row_2325
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2206
+	JE          rows_stored_2326
 	VMOVUPS     Z1, (SP)(R9*8)
 	VMOVUPS     Z2, 64(SP)(R9*8)
 	VMOVUPS     Z3, 128(SP)(R9*8)
@@ -25040,9 +29268,9 @@ rows_row_2205:
 	VMOVUPS     Z6, 320(SP)(R9*8)
 	VMOVUPS     Z7, 384(SP)(R9*8)
 	VMOVUPS     Z8, 448(SP)(R9*8)
-	JMP         rows_added_2207
+	JMP         rows_added_2327
 
-rows_stored_2206:
+rows_stored_2326:
 	VCVTPS2PD (R8)(DI*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -25076,36 +29304,36 @@ rows_stored_2206:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 224(R8)(DI*4)
 
-rows_added_2207:
+rows_added_2327:
 	ADDQ $0x00000040, DI
-	JMP  rows_block_2201
+	JMP  rows_block_2321
 
-rows_blocks_done_2202:
-rows_block_2208:
+rows_blocks_done_2322:
+rows_block_2328:
 	MOVQ    1672(SP), AX
 	SUBQ    $0x00000010, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2209
+	JGT     rows_blocks_done_2329
 	MOVQ    DI, R9
 	SUBQ    1664(SP), R9
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2210
+	JE      rows_first_2330
 	VMOVUPS (SP)(R9*8), Z1
 	VMOVUPS 64(SP)(R9*8), Z2
-	JMP     rows_loaded_2211
+	JMP     rows_loaded_2331
 
-rows_first_2210:
+rows_first_2330:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2211:
+rows_loaded_2331:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2212:
+rows_row_2332:
 	VMOVUPS     (AX)(DI*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(DI*4), Z9
@@ -25119,16 +29347,16 @@ rows_row_2212:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2212
+	JB          rows_row_2332
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2213
+	JE          rows_stored_2333
 	VMOVUPS     Z1, (SP)(R9*8)
 	VMOVUPS     Z2, 64(SP)(R9*8)
-	JMP         rows_added_2214
+	JMP         rows_added_2334
 
-rows_stored_2213:
+rows_stored_2333:
 	VCVTPS2PD (R8)(DI*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -25138,36 +29366,36 @@ rows_stored_2213:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 32(R8)(DI*4)
 
-rows_added_2214:
+rows_added_2334:
 	ADDQ $0x00000010, DI
-	JMP  rows_block_2208
+	JMP  rows_block_2328
 
-rows_blocks_done_2209:
+rows_blocks_done_2329:
 	CMPQ    DI, 1672(SP)
-	JE      rows_chunk_done_2215
+	JE      rows_chunk_done_2335
 	MOVQ    DX, AX
 	SUBQ    DI, AX
 	MOVQ    $-1, CX
 	BZHIQ   AX, CX, AX
 	KMOVW   AX, K1
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2216
+	JE      rows_first_2336
 	VMOVUPS 1536(SP), Z1
 	VMOVUPS 1600(SP), Z2
-	JMP     rows_loaded_2217
+	JMP     rows_loaded_2337
 
-rows_first_2216:
+rows_first_2336:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2217:
+rows_loaded_2337:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R9
 	ADDQ R9, AX
 	ADDQ R9, CX
 
-rows_row_2218:
+rows_row_2338:
 	VMOVUPS.Z   (AX)(DI*4), K1, Z9
 	VCMPPS      $0x1a, Z0, Z9, K1, K2
 	VMOVUPS.Z   (CX)(DI*4), K1, Z9
@@ -25181,16 +29409,16 @@ rows_row_2218:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2218
+	JB          rows_row_2338
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2219
+	JE          rows_stored_2339
 	VMOVUPS     Z1, 1536(SP)
 	VMOVUPS     Z2, 1600(SP)
-	JMP         rows_added_2220
+	JMP         rows_added_2340
 
-rows_stored_2219:
+rows_stored_2339:
 	VCVTPS2PD.Z  (R8)(DI*4), K1, Z9
 	VADDPD       Z1, Z9, Z9
 	VCVTPD2PS    Z9, Y10
@@ -25201,17 +29429,17 @@ rows_stored_2219:
 	VINSERTF64X4 $0x01, Y1, Z10, Z9
 	VMOVUPS      Z9, K1, (R8)(DI*4)
 
-rows_added_2220:
-rows_chunk_done_2215:
+rows_added_2340:
+rows_chunk_done_2335:
 	MOVQ 1696(SP), AX
 	ADDQ 1680(SP), AX
 	MOVQ AX, 1680(SP)
 	CMPQ AX, 1688(SP)
-	JB   rows_chunk_2200
+	JB   rows_chunk_2320
 	MOVQ 1672(SP), AX
 	MOVQ AX, 1664(SP)
 	CMPQ AX, DX
-	JB   rows_group_2199
+	JB   rows_group_2319
 	VZEROUPPER
 	RET
 
@@ -25228,21 +29456,21 @@ TEXT ·backwardRowsAVX512F64(SB), $1640-120
 	MOVQ   AX, 1624(SP)
 	MOVQ   dalpha_base+96(FP), R10
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2222
+	JBE    rows_chunk_sized_2342
 	MOVQ   DI, AX
 
-rows_double_2221:
+rows_double_2341:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2222
+	JA   rows_chunk_sized_2342
 	SHLQ $0x01, AX
-	JMP  rows_double_2221
+	JMP  rows_double_2341
 
-rows_chunk_sized_2222:
+rows_chunk_sized_2342:
 	MOVQ AX, 1632(SP)
 	XORQ AX, AX
 	MOVQ AX, 1600(SP)
 
-rows_group_2223:
+rows_group_2343:
 	MOVQ    1600(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, SI
@@ -25251,7 +29479,7 @@ rows_group_2223:
 	XORQ    AX, AX
 	MOVQ    AX, 1616(SP)
 
-rows_chunk_2224:
+rows_chunk_2344:
 	MOVQ    x_base+48(FP), R8
 	MOVQ    1632(SP), AX
 	ADDQ    1616(SP), AX
@@ -25260,28 +29488,28 @@ rows_chunk_2224:
 	ADDQ    AX, R8
 	MOVQ    1600(SP), R9
 
-rows_block_2225:
+rows_block_2345:
 	MOVQ    1608(SP), AX
 	SUBQ    $0x00000020, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2226
+	JGT     rows_blocks_done_2346
 	MOVQ    R9, R11
 	SUBQ    1600(SP), R11
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_2227
+	JE      rows_first_2347
 	VMOVUPD (SP)(R11*8), Z1
 	VMOVUPD 64(SP)(R11*8), Z2
 	VMOVUPD 128(SP)(R11*8), Z3
 	VMOVUPD 192(SP)(R11*8), Z4
-	JMP     rows_loaded_2228
+	JMP     rows_loaded_2348
 
-rows_first_2227:
+rows_first_2347:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 
-rows_loaded_2228:
+rows_loaded_2348:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -25290,7 +29518,7 @@ rows_loaded_2228:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2229:
+rows_row_2349:
 	VMOVUPD     (DX)(R9*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (BX)(R9*8), Z6
@@ -25319,18 +29547,18 @@ rows_row_2229:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2229
+	JB          rows_row_2349
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2230
+	JE          rows_stored_2350
 	VMOVUPD     Z1, (SP)(R11*8)
 	VMOVUPD     Z2, 64(SP)(R11*8)
 	VMOVUPD     Z3, 128(SP)(R11*8)
 	VMOVUPD     Z4, 192(SP)(R11*8)
-	JMP         rows_added_2231
+	JMP         rows_added_2351
 
-rows_stored_2230:
+rows_stored_2350:
 	VMOVUPD (R10)(R9*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R10)(R9*8)
@@ -25344,27 +29572,27 @@ rows_stored_2230:
 	VADDPD  Z4, Z5, Z5
 	VMOVUPD Z5, 192(R10)(R9*8)
 
-rows_added_2231:
+rows_added_2351:
 	ADDQ $0x00000020, R9
-	JMP  rows_block_2225
+	JMP  rows_block_2345
 
-rows_blocks_done_2226:
-rows_block_2232:
+rows_blocks_done_2346:
+rows_block_2352:
 	MOVQ    1608(SP), AX
 	SUBQ    $0x00000008, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2233
+	JGT     rows_blocks_done_2353
 	MOVQ    R9, R11
 	SUBQ    1600(SP), R11
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_2234
+	JE      rows_first_2354
 	VMOVUPD (SP)(R11*8), Z1
-	JMP     rows_loaded_2235
+	JMP     rows_loaded_2355
 
-rows_first_2234:
+rows_first_2354:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2235:
+rows_loaded_2355:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -25373,7 +29601,7 @@ rows_loaded_2235:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2236:
+rows_row_2356:
 	VMOVUPD     (DX)(R9*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (BX)(R9*8), Z6
@@ -25384,40 +29612,40 @@ rows_row_2236:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2236
+	JB          rows_row_2356
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2237
+	JE          rows_stored_2357
 	VMOVUPD     Z1, (SP)(R11*8)
-	JMP         rows_added_2238
+	JMP         rows_added_2358
 
-rows_stored_2237:
+rows_stored_2357:
 	VMOVUPD (R10)(R9*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R10)(R9*8)
 
-rows_added_2238:
+rows_added_2358:
 	ADDQ $0x00000008, R9
-	JMP  rows_block_2232
+	JMP  rows_block_2352
 
-rows_blocks_done_2233:
+rows_blocks_done_2353:
 	CMPQ    R9, 1608(SP)
-	JE      rows_chunk_done_2239
+	JE      rows_chunk_done_2359
 	MOVQ    SI, AX
 	SUBQ    R9, AX
 	MOVQ    $-1, DX
 	BZHIQ   AX, DX, AX
 	KMOVW   AX, K1
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_2240
+	JE      rows_first_2360
 	VMOVUPD 1536(SP), Z1
-	JMP     rows_loaded_2241
+	JMP     rows_loaded_2361
 
-rows_first_2240:
+rows_first_2360:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2241:
+rows_loaded_2361:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -25426,7 +29654,7 @@ rows_loaded_2241:
 	ADDQ R11, BX
 	ADDQ R11, AX
 
-rows_row_2242:
+rows_row_2362:
 	VMOVUPD.Z   (DX)(R9*8), K1, Z5
 	VCMPPD      $0x1a, Z0, Z5, K1, K2
 	VMOVUPD.Z   (BX)(R9*8), K1, Z6
@@ -25437,30 +29665,30 @@ rows_row_2242:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2242
+	JB          rows_row_2362
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2243
+	JE          rows_stored_2363
 	VMOVUPD     Z1, 1536(SP)
-	JMP         rows_added_2244
+	JMP         rows_added_2364
 
-rows_stored_2243:
+rows_stored_2363:
 	VMOVUPD.Z (R10)(R9*8), K1, Z5
 	VADDPD    Z1, Z5, Z5
 	VMOVUPD   Z5, K1, (R10)(R9*8)
 
-rows_added_2244:
-rows_chunk_done_2239:
+rows_added_2364:
+rows_chunk_done_2359:
 	MOVQ 1632(SP), AX
 	ADDQ 1616(SP), AX
 	MOVQ AX, 1616(SP)
 	CMPQ AX, 1624(SP)
-	JB   rows_chunk_2224
+	JB   rows_chunk_2344
 	MOVQ 1608(SP), AX
 	MOVQ AX, 1600(SP)
 	CMPQ AX, SI
-	JB   rows_group_2223
+	JB   rows_group_2343
 	VZEROUPPER
 	RET
 
@@ -25476,21 +29704,21 @@ TEXT ·backwardRowsDalphaAVX512F64(SB), $1640-72
 	MOVQ   AX, 1624(SP)
 	MOVQ   dalpha_base+48(FP), R8
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2246
+	JBE    rows_chunk_sized_2366
 	MOVQ   BX, AX
 
-rows_double_2245:
+rows_double_2365:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2246
+	JA   rows_chunk_sized_2366
 	SHLQ $0x01, AX
-	JMP  rows_double_2245
+	JMP  rows_double_2365
 
-rows_chunk_sized_2246:
+rows_chunk_sized_2366:
 	MOVQ AX, 1632(SP)
 	XORQ AX, AX
 	MOVQ AX, 1600(SP)
 
-rows_group_2247:
+rows_group_2367:
 	MOVQ    1600(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, DX
@@ -25499,7 +29727,7 @@ rows_group_2247:
 	XORQ    AX, AX
 	MOVQ    AX, 1616(SP)
 
-rows_chunk_2248:
+rows_chunk_2368:
 	MOVQ    x_base+24(FP), SI
 	MOVQ    1632(SP), AX
 	ADDQ    1616(SP), AX
@@ -25508,35 +29736,35 @@ rows_chunk_2248:
 	ADDQ    AX, SI
 	MOVQ    1600(SP), DI
 
-rows_block_2249:
+rows_block_2369:
 	MOVQ    1608(SP), AX
 	SUBQ    $0x00000020, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2250
+	JGT     rows_blocks_done_2370
 	MOVQ    DI, R9
 	SUBQ    1600(SP), R9
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_2251
+	JE      rows_first_2371
 	VMOVUPD (SP)(R9*8), Z1
 	VMOVUPD 64(SP)(R9*8), Z2
 	VMOVUPD 128(SP)(R9*8), Z3
 	VMOVUPD 192(SP)(R9*8), Z4
-	JMP     rows_loaded_2252
+	JMP     rows_loaded_2372
 
-rows_first_2251:
+rows_first_2371:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 
-rows_loaded_2252:
+rows_loaded_2372:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1616(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2253:
+rows_row_2373:
 	VMOVUPD     (AX)(DI*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(DI*8), Z6
@@ -25556,18 +29784,18 @@ rows_row_2253:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2253
+	JB          rows_row_2373
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2254
+	JE          rows_stored_2374
 	VMOVUPD     Z1, (SP)(R9*8)
 	VMOVUPD     Z2, 64(SP)(R9*8)
 	VMOVUPD     Z3, 128(SP)(R9*8)
 	VMOVUPD     Z4, 192(SP)(R9*8)
-	JMP         rows_added_2255
+	JMP         rows_added_2375
 
-rows_stored_2254:
+rows_stored_2374:
 	VMOVUPD (R8)(DI*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R8)(DI*8)
@@ -25581,34 +29809,34 @@ rows_stored_2254:
 	VADDPD  Z4, Z5, Z5
 	VMOVUPD Z5, 192(R8)(DI*8)
 
-rows_added_2255:
+rows_added_2375:
 	ADDQ $0x00000020, DI
-	JMP  rows_block_2249
+	JMP  rows_block_2369
 
-rows_blocks_done_2250:
-rows_block_2256:
+rows_blocks_done_2370:
+rows_block_2376:
 	MOVQ    1608(SP), AX
 	SUBQ    $0x00000008, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2257
+	JGT     rows_blocks_done_2377
 	MOVQ    DI, R9
 	SUBQ    1600(SP), R9
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_2258
+	JE      rows_first_2378
 	VMOVUPD (SP)(R9*8), Z1
-	JMP     rows_loaded_2259
+	JMP     rows_loaded_2379
 
-rows_first_2258:
+rows_first_2378:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2259:
+rows_loaded_2379:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1616(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2260:
+rows_row_2380:
 	VMOVUPD     (AX)(DI*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(DI*8), Z6
@@ -25616,47 +29844,47 @@ rows_row_2260:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2260
+	JB          rows_row_2380
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2261
+	JE          rows_stored_2381
 	VMOVUPD     Z1, (SP)(R9*8)
-	JMP         rows_added_2262
+	JMP         rows_added_2382
 
-rows_stored_2261:
+rows_stored_2381:
 	VMOVUPD (R8)(DI*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R8)(DI*8)
 
-rows_added_2262:
+rows_added_2382:
 	ADDQ $0x00000008, DI
-	JMP  rows_block_2256
+	JMP  rows_block_2376
 
-rows_blocks_done_2257:
+rows_blocks_done_2377:
 	CMPQ    DI, 1608(SP)
-	JE      rows_chunk_done_2263
+	JE      rows_chunk_done_2383
 	MOVQ    DX, AX
 	SUBQ    DI, AX
 	MOVQ    $-1, CX
 	BZHIQ   AX, CX, AX
 	KMOVW   AX, K1
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_2264
+	JE      rows_first_2384
 	VMOVUPD 1536(SP), Z1
-	JMP     rows_loaded_2265
+	JMP     rows_loaded_2385
 
-rows_first_2264:
+rows_first_2384:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2265:
+rows_loaded_2385:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1616(SP), R9
 	ADDQ R9, AX
 	ADDQ R9, CX
 
-rows_row_2266:
+rows_row_2386:
 	VMOVUPD.Z   (AX)(DI*8), K1, Z5
 	VCMPPD      $0x1a, Z0, Z5, K1, K2
 	VMOVUPD.Z   (CX)(DI*8), K1, Z6
@@ -25664,30 +29892,6392 @@ rows_row_2266:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2266
+	JB          rows_row_2386
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2267
+	JE          rows_stored_2387
 	VMOVUPD     Z1, 1536(SP)
-	JMP         rows_added_2268
+	JMP         rows_added_2388
 
-rows_stored_2267:
+rows_stored_2387:
 	VMOVUPD.Z (R8)(DI*8), K1, Z5
 	VADDPD    Z1, Z5, Z5
 	VMOVUPD   Z5, K1, (R8)(DI*8)
 
-rows_added_2268:
-rows_chunk_done_2263:
+rows_added_2388:
+rows_chunk_done_2383:
 	MOVQ 1632(SP), AX
 	ADDQ 1616(SP), AX
 	MOVQ AX, 1616(SP)
 	CMPQ AX, 1624(SP)
-	JB   rows_chunk_2248
+	JB   rows_chunk_2368
 	MOVQ 1608(SP), AX
 	MOVQ AX, 1600(SP)
 	CMPQ AX, DX
-	JB   rows_group_2247
+	JB   rows_group_2367
+	VZEROUPPER
+	RET
+
+DATA smallplanesAVX512F32<>+0(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+4(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+8(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+12(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+16(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+20(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+24(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+28(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+32(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+36(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+40(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+44(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+48(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+52(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+56(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+60(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+64(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+68(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+72(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+76(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+80(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+84(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+88(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+92(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+96(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+100(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+104(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+108(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+112(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+116(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+120(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+124(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+128(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+132(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+136(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+140(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+144(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+148(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+152(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+156(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+160(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+164(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+168(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+172(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+176(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+180(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+184(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+188(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+192(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+196(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+200(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+204(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+208(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+212(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+216(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+220(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+224(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+228(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+232(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+236(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+240(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+244(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+248(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+252(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+256(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+260(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+264(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+268(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+272(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+276(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+280(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+284(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+288(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+292(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+296(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+300(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+304(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+308(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+312(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+316(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+320(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+324(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+328(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+332(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+336(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+340(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+344(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+348(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+352(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+356(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+360(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+364(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+368(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+372(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+376(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+380(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+384(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+388(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+392(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+396(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+400(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+404(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+408(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+412(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+416(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+420(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+424(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+428(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+432(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+436(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+440(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+444(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+448(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+452(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+456(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+460(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+464(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+468(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+472(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+476(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+480(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+484(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+488(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+492(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+496(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+500(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+504(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+508(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+512(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+516(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+520(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+524(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+528(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+532(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+536(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+540(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+544(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+548(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+552(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+556(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+560(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+564(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+568(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+572(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+576(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+580(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+584(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+588(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+592(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+596(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+600(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+604(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+608(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+612(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+616(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+620(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+624(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+628(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+632(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+636(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+640(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+644(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+648(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+652(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+656(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+660(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+664(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+668(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+672(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+676(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+680(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+684(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+688(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+692(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+696(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+700(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+704(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+708(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+712(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+716(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+720(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+724(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+728(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+732(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+736(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+740(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+744(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+748(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+752(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+756(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+760(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+764(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+768(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+772(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+776(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+780(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+784(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+788(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+792(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+796(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+800(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+804(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+808(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+812(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+816(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+820(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+824(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+828(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+832(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+836(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+840(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+844(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+848(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+852(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+856(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+860(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+864(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+868(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+872(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+876(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+880(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+884(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+888(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+892(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+896(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+900(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+904(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+908(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+912(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+916(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+920(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+924(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+928(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+932(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+936(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+940(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+944(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+948(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+952(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+956(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+960(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+964(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+968(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+972(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+976(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+980(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+984(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+988(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+992(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+996(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+1000(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+1004(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+1008(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+1012(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+1016(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+1020(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+1024(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+1028(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+1032(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+1036(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+1040(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+1044(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+1048(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+1052(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+1056(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+1060(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+1064(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+1068(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+1072(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+1076(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+1080(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+1084(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+1088(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+1092(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+1096(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+1100(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+1104(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+1108(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+1112(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+1116(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+1120(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+1124(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+1128(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+1132(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+1136(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+1140(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+1144(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+1148(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+1152(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+1156(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+1160(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+1164(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+1168(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+1172(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+1176(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+1180(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+1184(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+1188(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+1192(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+1196(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+1200(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+1204(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+1208(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+1212(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+1216(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+1220(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+1224(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+1228(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+1232(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+1236(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+1240(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+1244(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+1248(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+1252(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+1256(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+1260(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+1264(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+1268(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+1272(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+1276(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+1280(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+1284(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+1288(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+1292(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+1296(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+1300(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+1304(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+1308(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+1312(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+1316(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+1320(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+1324(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+1328(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+1332(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+1336(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+1340(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+1344(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+1348(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+1352(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+1356(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+1360(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+1364(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+1368(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+1372(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+1376(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+1380(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+1384(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+1388(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+1392(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+1396(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+1400(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+1404(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+1408(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+1412(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+1416(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+1420(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+1424(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+1428(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+1432(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+1436(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+1440(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+1444(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+1448(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+1452(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+1456(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+1460(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+1464(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+1468(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+1472(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+1476(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+1480(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+1484(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+1488(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+1492(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+1496(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+1500(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+1504(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+1508(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+1512(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+1516(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+1520(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+1524(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+1528(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+1532(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+1536(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+1540(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+1544(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+1548(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+1552(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+1556(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+1560(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+1564(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+1568(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+1572(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+1576(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+1580(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+1584(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+1588(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+1592(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+1596(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+1600(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+1604(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+1608(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+1612(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+1616(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+1620(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+1624(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+1628(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+1632(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+1636(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+1640(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+1644(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+1648(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+1652(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+1656(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+1660(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+1664(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+1668(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+1672(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+1676(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+1680(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+1684(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+1688(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+1692(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+1696(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+1700(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+1704(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+1708(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+1712(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+1716(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+1720(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+1724(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+1728(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+1732(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+1736(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+1740(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+1744(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+1748(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+1752(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+1756(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+1760(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+1764(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+1768(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+1772(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+1776(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+1780(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+1784(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+1788(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+1792(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+1796(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+1800(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+1804(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+1808(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+1812(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+1816(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+1820(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+1824(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+1828(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+1832(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+1836(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+1840(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+1844(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+1848(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+1852(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+1856(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+1860(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+1864(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+1868(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+1872(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+1876(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+1880(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+1884(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+1888(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+1892(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+1896(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+1900(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+1904(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+1908(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+1912(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+1916(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+1920(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+1924(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+1928(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+1932(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+1936(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+1940(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+1944(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+1948(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+1952(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+1956(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+1960(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+1964(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+1968(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+1972(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+1976(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+1980(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+1984(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+1988(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+1992(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+1996(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+2000(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+2004(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+2008(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+2012(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+2016(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+2020(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+2024(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+2028(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+2032(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+2036(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+2040(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+2044(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+2048(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+2052(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+2056(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+2060(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+2064(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+2068(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+2072(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+2076(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+2080(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+2084(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+2088(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+2092(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+2096(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+2100(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+2104(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+2108(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+2112(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+2116(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+2120(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+2124(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+2128(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+2132(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+2136(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+2140(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+2144(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+2148(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+2152(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+2156(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+2160(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+2164(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+2168(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+2172(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+2176(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+2180(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+2184(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+2188(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+2192(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+2196(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+2200(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+2204(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+2208(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+2212(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+2216(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+2220(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+2224(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+2228(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+2232(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+2236(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+2240(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+2244(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+2248(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+2252(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+2256(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+2260(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+2264(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+2268(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+2272(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+2276(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+2280(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+2284(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+2288(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+2292(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+2296(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+2300(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+2304(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+2308(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+2312(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+2316(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+2320(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+2324(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+2328(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+2332(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+2336(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+2340(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+2344(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+2348(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+2352(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+2356(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+2360(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+2364(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+2368(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+2372(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+2376(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+2380(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+2384(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+2388(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+2392(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+2396(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+2400(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+2404(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+2408(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+2412(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+2416(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+2420(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+2424(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+2428(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+2432(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+2436(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+2440(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+2444(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+2448(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+2452(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+2456(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+2460(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+2464(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+2468(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+2472(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+2476(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+2480(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+2484(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+2488(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+2492(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+2496(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+2500(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+2504(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+2508(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+2512(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+2516(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+2520(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+2524(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+2528(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+2532(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+2536(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+2540(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+2544(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+2548(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+2552(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+2556(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+2560(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+2564(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+2568(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+2572(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+2576(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+2580(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+2584(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+2588(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+2592(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+2596(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+2600(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+2604(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+2608(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+2612(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+2616(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+2620(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+2624(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+2628(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+2632(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+2636(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+2640(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+2644(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+2648(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+2652(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+2656(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+2660(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+2664(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+2668(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+2672(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+2676(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+2680(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+2684(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+2688(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+2692(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+2696(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+2700(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+2704(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+2708(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+2712(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+2716(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+2720(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+2724(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+2728(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+2732(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+2736(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+2740(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+2744(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+2748(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+2752(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+2756(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+2760(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+2764(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+2768(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+2772(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+2776(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+2780(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+2784(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+2788(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+2792(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+2796(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+2800(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+2804(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+2808(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+2812(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+2816(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+2820(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+2824(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+2828(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+2832(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+2836(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+2840(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+2844(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+2848(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+2852(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+2856(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+2860(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+2864(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+2868(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+2872(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+2876(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+2880(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+2884(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+2888(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+2892(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+2896(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+2900(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+2904(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+2908(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+2912(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+2916(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+2920(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+2924(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+2928(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+2932(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+2936(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+2940(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+2944(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+2948(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+2952(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+2956(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+2960(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+2964(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+2968(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+2972(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+2976(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+2980(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+2984(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+2988(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+2992(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+2996(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+3000(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+3004(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+3008(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+3012(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+3016(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+3020(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+3024(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+3028(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+3032(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+3036(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+3040(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+3044(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+3048(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+3052(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+3056(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+3060(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+3064(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+3068(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+3072(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+3076(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+3080(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+3084(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+3088(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+3092(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+3096(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+3100(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+3104(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+3108(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+3112(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+3116(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+3120(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+3124(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+3128(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+3132(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+3136(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+3140(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+3144(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+3148(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+3152(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+3156(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+3160(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+3164(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+3168(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+3172(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+3176(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+3180(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+3184(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+3188(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+3192(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+3196(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+3200(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+3204(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+3208(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+3212(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+3216(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+3220(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+3224(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+3228(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+3232(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+3236(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+3240(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+3244(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+3248(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+3252(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+3256(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+3260(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+3264(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+3268(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+3272(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+3276(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+3280(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+3284(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+3288(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+3292(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+3296(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+3300(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+3304(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+3308(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+3312(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+3316(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+3320(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+3324(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+3328(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+3332(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+3336(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+3340(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+3344(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+3348(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+3352(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+3356(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+3360(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+3364(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+3368(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+3372(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+3376(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+3380(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+3384(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+3388(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+3392(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+3396(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+3400(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+3404(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+3408(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+3412(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+3416(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+3420(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+3424(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+3428(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+3432(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+3436(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+3440(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+3444(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+3448(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+3452(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+3456(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+3460(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+3464(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+3468(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+3472(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+3476(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+3480(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+3484(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+3488(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+3492(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+3496(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+3500(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+3504(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+3508(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+3512(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+3516(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+3520(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+3524(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+3528(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+3532(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+3536(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+3540(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+3544(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+3548(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+3552(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+3556(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+3560(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+3564(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+3568(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+3572(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+3576(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+3580(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+3584(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+3588(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+3592(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+3596(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+3600(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+3604(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+3608(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+3612(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+3616(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+3620(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+3624(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+3628(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+3632(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+3636(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+3640(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+3644(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+3648(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+3652(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+3656(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+3660(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+3664(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+3668(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+3672(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+3676(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+3680(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+3684(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+3688(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+3692(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+3696(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+3700(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+3704(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+3708(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+3712(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+3716(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+3720(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+3724(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+3728(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+3732(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+3736(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+3740(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+3744(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+3748(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+3752(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+3756(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+3760(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+3764(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+3768(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+3772(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+3776(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+3780(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+3784(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+3788(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+3792(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+3796(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+3800(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+3804(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+3808(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+3812(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+3816(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+3820(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+3824(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+3828(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+3832(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+3836(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+3840(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+3844(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+3848(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+3852(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+3856(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+3860(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+3864(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+3868(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+3872(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+3876(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+3880(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+3884(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+3888(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+3892(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+3896(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+3900(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+3904(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+3908(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+3912(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+3916(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+3920(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+3924(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+3928(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+3932(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+3936(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+3940(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+3944(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+3948(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+3952(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+3956(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+3960(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+3964(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+3968(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+3972(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+3976(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+3980(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+3984(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+3988(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+3992(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+3996(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+4000(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+4004(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+4008(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+4012(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+4016(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+4020(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+4024(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+4028(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+4032(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+4036(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+4040(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+4044(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+4048(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+4052(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+4056(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+4060(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+4064(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+4068(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+4072(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+4076(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+4080(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+4084(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+4088(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+4092(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+4096(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+4100(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+4104(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+4108(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+4112(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+4116(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+4120(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+4124(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+4128(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+4132(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+4136(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+4140(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+4144(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+4148(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+4152(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+4156(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+4160(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+4164(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+4168(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+4172(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+4176(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+4180(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+4184(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+4188(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+4192(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+4196(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+4200(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+4204(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+4208(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+4212(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+4216(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+4220(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+4224(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+4228(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+4232(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+4236(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+4240(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+4244(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+4248(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+4252(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+4256(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+4260(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+4264(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+4268(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+4272(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+4276(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+4280(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+4284(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+4288(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+4292(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+4296(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+4300(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+4304(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+4308(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+4312(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+4316(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+4320(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+4324(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+4328(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+4332(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+4336(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+4340(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+4344(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+4348(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+4352(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+4356(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+4360(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+4364(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+4368(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+4372(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+4376(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+4380(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+4384(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+4388(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+4392(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+4396(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+4400(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+4404(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+4408(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+4412(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+4416(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+4420(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+4424(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+4428(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+4432(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+4436(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+4440(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+4444(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+4448(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+4452(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+4456(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+4460(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+4464(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+4468(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+4472(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+4476(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+4480(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+4484(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+4488(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+4492(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+4496(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+4500(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+4504(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+4508(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+4512(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+4516(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+4520(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+4524(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+4528(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+4532(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+4536(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+4540(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+4544(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+4548(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+4552(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+4556(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+4560(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+4564(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+4568(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+4572(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+4576(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+4580(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+4584(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+4588(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+4592(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+4596(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+4600(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+4604(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+4608(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+4612(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+4616(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+4620(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+4624(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+4628(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+4632(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+4636(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+4640(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+4644(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+4648(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+4652(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+4656(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+4660(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+4664(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+4668(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+4672(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+4676(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+4680(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+4684(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+4688(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+4692(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+4696(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+4700(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+4704(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+4708(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+4712(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+4716(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+4720(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+4724(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+4728(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+4732(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+4736(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+4740(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+4744(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+4748(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+4752(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+4756(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+4760(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+4764(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+4768(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+4772(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+4776(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+4780(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+4784(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+4788(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+4792(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+4796(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+4800(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+4804(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+4808(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+4812(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+4816(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+4820(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+4824(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+4828(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+4832(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+4836(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+4840(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+4844(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+4848(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+4852(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+4856(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+4860(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+4864(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+4868(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+4872(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+4876(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+4880(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+4884(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+4888(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+4892(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+4896(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+4900(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+4904(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+4908(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+4912(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+4916(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+4920(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+4924(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+4928(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+4932(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+4936(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+4940(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+4944(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+4948(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+4952(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+4956(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+4960(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+4964(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+4968(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+4972(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+4976(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+4980(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+4984(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+4988(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+4992(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+4996(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+5000(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+5004(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+5008(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+5012(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+5016(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+5020(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+5024(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+5028(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+5032(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+5036(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+5040(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+5044(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+5048(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+5052(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+5056(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+5060(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+5064(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+5068(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+5072(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+5076(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+5080(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+5084(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+5088(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+5092(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+5096(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+5100(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+5104(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+5108(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+5112(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+5116(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+5120(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+5124(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+5128(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+5132(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+5136(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+5140(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+5144(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+5148(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+5152(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+5156(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+5160(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+5164(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+5168(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+5172(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+5176(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+5180(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+5184(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+5188(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+5192(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+5196(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+5200(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+5204(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+5208(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+5212(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+5216(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+5220(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+5224(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+5228(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+5232(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+5236(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+5240(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+5244(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+5248(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+5252(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+5256(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+5260(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+5264(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+5268(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+5272(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+5276(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+5280(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+5284(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+5288(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+5292(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+5296(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+5300(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+5304(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+5308(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+5312(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+5316(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+5320(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+5324(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+5328(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+5332(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+5336(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+5340(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+5344(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+5348(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+5352(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+5356(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+5360(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+5364(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+5368(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+5372(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+5376(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+5380(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+5384(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+5388(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+5392(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+5396(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+5400(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+5404(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+5408(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+5412(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+5416(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+5420(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+5424(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+5428(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+5432(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+5436(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+5440(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+5444(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+5448(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+5452(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+5456(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+5460(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+5464(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+5468(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+5472(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+5476(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+5480(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+5484(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+5488(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+5492(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+5496(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+5500(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+5504(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+5508(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+5512(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+5516(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+5520(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+5524(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+5528(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+5532(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+5536(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+5540(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+5544(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+5548(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+5552(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+5556(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+5560(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+5564(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+5568(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+5572(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+5576(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+5580(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+5584(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+5588(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+5592(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+5596(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+5600(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+5604(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+5608(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+5612(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+5616(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+5620(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+5624(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+5628(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+5632(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+5636(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+5640(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+5644(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+5648(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+5652(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+5656(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+5660(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+5664(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+5668(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+5672(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+5676(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+5680(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+5684(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+5688(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+5692(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+5696(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+5700(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+5704(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+5708(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+5712(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+5716(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+5720(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+5724(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+5728(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+5732(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+5736(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+5740(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+5744(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+5748(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+5752(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+5756(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+5760(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+5764(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+5768(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+5772(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+5776(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+5780(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+5784(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+5788(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+5792(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+5796(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+5800(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+5804(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+5808(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+5812(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+5816(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+5820(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+5824(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+5828(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+5832(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+5836(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+5840(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+5844(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+5848(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+5852(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+5856(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+5860(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+5864(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+5868(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+5872(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+5876(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+5880(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+5884(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+5888(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+5892(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+5896(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+5900(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+5904(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+5908(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+5912(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+5916(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+5920(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+5924(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+5928(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+5932(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+5936(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+5940(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+5944(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+5948(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+5952(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+5956(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+5960(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+5964(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+5968(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+5972(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+5976(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+5980(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+5984(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+5988(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+5992(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+5996(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+6000(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+6004(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+6008(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+6012(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+6016(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+6020(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+6024(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+6028(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+6032(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+6036(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+6040(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+6044(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+6048(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+6052(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+6056(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+6060(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+6064(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+6068(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+6072(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+6076(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+6080(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+6084(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+6088(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+6092(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+6096(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+6100(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+6104(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+6108(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+6112(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+6116(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+6120(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+6124(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+6128(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+6132(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+6136(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+6140(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+6144(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+6148(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+6152(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+6156(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+6160(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+6164(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+6168(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+6172(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+6176(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+6180(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+6184(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+6188(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+6192(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+6196(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+6200(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+6204(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+6208(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+6212(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+6216(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+6220(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+6224(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+6228(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+6232(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+6236(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+6240(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+6244(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+6248(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+6252(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+6256(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+6260(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+6264(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+6268(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+6272(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+6276(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+6280(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+6284(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+6288(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+6292(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+6296(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+6300(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+6304(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+6308(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+6312(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+6316(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+6320(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+6324(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+6328(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+6332(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+6336(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+6340(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+6344(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+6348(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+6352(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+6356(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+6360(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+6364(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+6368(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+6372(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+6376(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+6380(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+6384(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+6388(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+6392(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+6396(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+6400(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+6404(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+6408(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+6412(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+6416(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+6420(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+6424(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+6428(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+6432(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+6436(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+6440(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+6444(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+6448(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+6452(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+6456(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+6460(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+6464(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+6468(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+6472(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+6476(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+6480(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+6484(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+6488(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+6492(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+6496(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+6500(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+6504(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+6508(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+6512(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+6516(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+6520(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+6524(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+6528(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+6532(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+6536(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+6540(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+6544(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+6548(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+6552(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+6556(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+6560(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+6564(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+6568(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+6572(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+6576(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+6580(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+6584(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+6588(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+6592(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+6596(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+6600(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+6604(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+6608(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+6612(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+6616(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+6620(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+6624(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+6628(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+6632(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+6636(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+6640(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+6644(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+6648(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+6652(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+6656(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+6660(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+6664(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+6668(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+6672(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+6676(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+6680(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+6684(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+6688(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+6692(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+6696(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+6700(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+6704(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+6708(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+6712(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+6716(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+6720(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+6724(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+6728(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+6732(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+6736(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+6740(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+6744(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+6748(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+6752(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+6756(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+6760(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+6764(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+6768(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+6772(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+6776(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+6780(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+6784(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+6788(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+6792(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+6796(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+6800(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+6804(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+6808(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+6812(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+6816(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+6820(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+6824(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+6828(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+6832(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+6836(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+6840(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+6844(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+6848(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+6852(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+6856(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+6860(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+6864(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+6868(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+6872(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+6876(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+6880(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+6884(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+6888(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+6892(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+6896(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+6900(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+6904(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+6908(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+6912(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+6916(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+6920(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+6924(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+6928(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+6932(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+6936(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+6940(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+6944(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+6948(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+6952(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+6956(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+6960(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+6964(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+6968(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+6972(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+6976(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+6980(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+6984(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+6988(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+6992(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+6996(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+7000(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+7004(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+7008(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+7012(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+7016(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+7020(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+7024(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+7028(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+7032(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+7036(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+7040(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+7044(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+7048(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+7052(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+7056(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+7060(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+7064(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+7068(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+7072(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+7076(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+7080(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+7084(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+7088(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+7092(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+7096(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+7100(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+7104(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+7108(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+7112(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+7116(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+7120(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+7124(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+7128(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+7132(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+7136(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+7140(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+7144(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+7148(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+7152(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+7156(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+7160(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+7164(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+7168(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+7172(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+7176(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+7180(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+7184(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+7188(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+7192(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+7196(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+7200(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+7204(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+7208(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+7212(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+7216(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+7220(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+7224(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+7228(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+7232(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+7236(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+7240(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+7244(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+7248(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+7252(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+7256(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+7260(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+7264(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+7268(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+7272(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+7276(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+7280(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+7284(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+7288(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+7292(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+7296(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+7300(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+7304(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+7308(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+7312(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+7316(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+7320(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+7324(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+7328(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+7332(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+7336(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+7340(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+7344(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+7348(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+7352(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+7356(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+7360(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+7364(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+7368(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+7372(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+7376(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+7380(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+7384(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+7388(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+7392(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+7396(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+7400(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+7404(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+7408(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+7412(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+7416(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+7420(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+7424(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+7428(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+7432(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+7436(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+7440(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+7444(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+7448(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+7452(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+7456(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+7460(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+7464(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+7468(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+7472(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+7476(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+7480(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+7484(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+7488(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+7492(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+7496(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+7500(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+7504(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+7508(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+7512(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+7516(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+7520(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+7524(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+7528(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+7532(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+7536(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+7540(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+7544(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+7548(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+7552(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+7556(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+7560(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+7564(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+7568(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+7572(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+7576(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+7580(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+7584(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+7588(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+7592(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+7596(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+7600(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+7604(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+7608(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+7612(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+7616(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+7620(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+7624(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+7628(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+7632(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+7636(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+7640(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+7644(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+7648(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+7652(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+7656(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+7660(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+7664(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+7668(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+7672(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+7676(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+7680(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+7684(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+7688(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+7692(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+7696(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+7700(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+7704(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+7708(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+7712(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+7716(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+7720(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+7724(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+7728(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+7732(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+7736(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+7740(SB)/4, $0x00000000
+DATA smallplanesAVX512F32<>+7744(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+7748(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+7752(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+7756(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+7760(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+7764(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+7768(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+7772(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+7776(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+7780(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+7784(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+7788(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+7792(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+7796(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+7800(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+7804(SB)/4, $0x00000001
+DATA smallplanesAVX512F32<>+7808(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+7812(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+7816(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+7820(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+7824(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+7828(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+7832(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+7836(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+7840(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+7844(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+7848(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+7852(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+7856(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+7860(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+7864(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+7868(SB)/4, $0x00000002
+DATA smallplanesAVX512F32<>+7872(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+7876(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+7880(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+7884(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+7888(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+7892(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+7896(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+7900(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+7904(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+7908(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+7912(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+7916(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+7920(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+7924(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+7928(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+7932(SB)/4, $0x00000003
+DATA smallplanesAVX512F32<>+7936(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+7940(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+7944(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+7948(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+7952(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+7956(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+7960(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+7964(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+7968(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+7972(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+7976(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+7980(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+7984(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+7988(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+7992(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+7996(SB)/4, $0x00000004
+DATA smallplanesAVX512F32<>+8000(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+8004(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+8008(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+8012(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+8016(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+8020(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+8024(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+8028(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+8032(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+8036(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+8040(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+8044(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+8048(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+8052(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+8056(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+8060(SB)/4, $0x00000005
+DATA smallplanesAVX512F32<>+8064(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+8068(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+8072(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+8076(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+8080(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+8084(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+8088(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+8092(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+8096(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+8100(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+8104(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+8108(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+8112(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+8116(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+8120(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+8124(SB)/4, $0x00000006
+DATA smallplanesAVX512F32<>+8128(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+8132(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+8136(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+8140(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+8144(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+8148(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+8152(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+8156(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+8160(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+8164(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+8168(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+8172(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+8176(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+8180(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+8184(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+8188(SB)/4, $0x00000007
+DATA smallplanesAVX512F32<>+8192(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+8196(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+8200(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+8204(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+8208(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+8212(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+8216(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+8220(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+8224(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+8228(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+8232(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+8236(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+8240(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+8244(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+8248(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+8252(SB)/4, $0x00000008
+DATA smallplanesAVX512F32<>+8256(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+8260(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+8264(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+8268(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+8272(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+8276(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+8280(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+8284(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+8288(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+8292(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+8296(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+8300(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+8304(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+8308(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+8312(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+8316(SB)/4, $0x00000009
+DATA smallplanesAVX512F32<>+8320(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+8324(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+8328(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+8332(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+8336(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+8340(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+8344(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+8348(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+8352(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+8356(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+8360(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+8364(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+8368(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+8372(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+8376(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+8380(SB)/4, $0x0000000a
+DATA smallplanesAVX512F32<>+8384(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+8388(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+8392(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+8396(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+8400(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+8404(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+8408(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+8412(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+8416(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+8420(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+8424(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+8428(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+8432(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+8436(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+8440(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+8444(SB)/4, $0x0000000b
+DATA smallplanesAVX512F32<>+8448(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+8452(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+8456(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+8460(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+8464(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+8468(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+8472(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+8476(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+8480(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+8484(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+8488(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+8492(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+8496(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+8500(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+8504(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+8508(SB)/4, $0x0000000c
+DATA smallplanesAVX512F32<>+8512(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+8516(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+8520(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+8524(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+8528(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+8532(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+8536(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+8540(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+8544(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+8548(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+8552(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+8556(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+8560(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+8564(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+8568(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+8572(SB)/4, $0x0000000d
+DATA smallplanesAVX512F32<>+8576(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+8580(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+8584(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+8588(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+8592(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+8596(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+8600(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+8604(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+8608(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+8612(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+8616(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+8620(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+8624(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+8628(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+8632(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+8636(SB)/4, $0x0000000e
+DATA smallplanesAVX512F32<>+8640(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+8644(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+8648(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+8652(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+8656(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+8660(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+8664(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+8668(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+8672(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+8676(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+8680(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+8684(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+8688(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+8692(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+8696(SB)/4, $0x0000000f
+DATA smallplanesAVX512F32<>+8700(SB)/4, $0x0000000f
+GLOBL smallplanesAVX512F32<>(SB), RODATA|NOPTR, $8704
+
+// func forwardSmallPlanesAVX512F32(dst []float32, x []float32, alpha []float32, inner int)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·forwardSmallPlanesAVX512F32(SB), NOSPLIT, $0-80
+	VXORPS Y0, Y0, Y0
+	MOVQ   dst_base+0(FP), AX
+	MOVQ   x_base+24(FP), CX
+	MOVQ   x_len+32(FP), DX
+	MOVQ   inner+72(FP), SI
+	LEAQ   smallplanesAVX512F32<>+0(SB), BX
+	MOVQ   SI, DI
+	SHLQ   $0x06, DI
+	DECQ   SI
+	IMULQ  DI, SI
+	SHRQ   $0x01, SI
+	ADDQ   SI, BX
+
+sp_row_2389:
+	TESTQ DX, DX
+	JE    sp_done_2395
+	XORQ  R8, R8
+	MOVQ  alpha_len+56(FP), R9
+	MOVQ  alpha_base+48(FP), SI
+
+sp_group_2390:
+	CMPQ    R9, $0x00000010
+	JB      sp_partial_2391
+	VMOVUPS (SI), Z1
+	XORQ    R10, R10
+
+sp_vector_2396:
+	VMOVUPS (BX)(R10*1), Z2
+	VPERMPS Z1, Z2, Z2
+	VMOVUPS (CX)(R8*4), Z3
+	VCMPPS  $0x1a, Z0, Z3, K1
+	VMULPS  Z2, Z3, K1, Z3
+	VMOVUPS Z3, (AX)(R8*4)
+	ADDQ    $0x00000010, R8
+	ADDQ    $0x00000040, R10
+	CMPQ    R10, DI
+	JNE     sp_vector_2396
+	ADDQ    $0x00000040, SI
+	SUBQ    $0x00000010, R9
+	JMP     sp_group_2390
+
+sp_partial_2391:
+	TESTQ     R9, R9
+	JE        sp_row_done_2394
+	MOVQ      $-1, R10
+	BZHIQ     R9, R10, R10
+	KMOVW     R10, K1
+	VMOVUPS.Z (SI), K1, Z1
+	MOVQ      inner+72(FP), SI
+	IMULQ     SI, R9
+	XORQ      R10, R10
+
+sp_rest_2392:
+	CMPQ    R9, $0x00000010
+	JB      sp_last_2393
+	VMOVUPS (BX)(R10*1), Z2
+	VPERMPS Z1, Z2, Z2
+	VMOVUPS (CX)(R8*4), Z3
+	VCMPPS  $0x1a, Z0, Z3, K1
+	VMULPS  Z2, Z3, K1, Z3
+	VMOVUPS Z3, (AX)(R8*4)
+	ADDQ    $0x00000010, R8
+	ADDQ    $0x00000040, R10
+	SUBQ    $0x00000010, R9
+	JMP     sp_rest_2392
+
+sp_last_2393:
+	TESTQ     R9, R9
+	JE        sp_row_done_2394
+	MOVQ      $-1, SI
+	BZHIQ     R9, SI, SI
+	KMOVW     SI, K1
+	VMOVUPS   (BX)(R10*1), Z2
+	VPERMPS   Z1, Z2, Z1
+	VMOVUPS.Z (CX)(R8*4), K1, Z2
+	VCMPPS    $0x1a, Z0, Z2, K1, K2
+	VMULPS    Z1, Z2, K2, Z2
+	VMOVUPS   Z2, K1, (AX)(R8*4)
+	ADDQ      R9, R8
+
+sp_row_done_2394:
+	SUBQ R8, DX
+	SHLQ $0x02, R8
+	ADDQ R8, CX
+	ADDQ R8, AX
+	JMP  sp_row_2389
+
+sp_done_2395:
+	VZEROUPPER
+	RET
+
+// func backwardSmallPlanesAVX512F32(dx []float32, dy []float32, x []float32, alpha []float32, dalpha []float32, inner int)
+// Requires: AVX, AVX512F, BMI2, FMA3
+TEXT ·backwardSmallPlanesAVX512F32(SB), NOSPLIT, $8-128
+	VXORPS  Y0, Y0, Y0
+	MOVQ    inner+120(FP), AX
+	MOVQ    AX, CX
+	SHLQ    $0x02, CX
+	LEAQ    (CX)(CX*2), DX
+	DECQ    AX
+	MOVQ    AX, (SP)
+	SHRQ    $0x02, (SP)
+	ANDQ    $0x03, AX
+	INCQ    AX
+	SHLQ    $0x02, AX
+	NEGQ    AX
+	LEAQ    tailmask<>+32(SB), BX
+	VMOVDQU (BX)(AX*1), X1
+	MOVQ    dalpha_len+104(FP), AX
+	IMULQ   CX, AX
+	MOVQ    x_len+56(FP), BX
+	SHLQ    $0x02, BX
+	MOVQ    x_base+48(FP), SI
+	MOVQ    dy_base+24(FP), DI
+	MOVQ    dalpha_base+96(FP), R8
+	MOVQ    dalpha_len+104(FP), R9
+
+sp_sum_channels_2397:
+	CMPQ   R9, $0x08
+	JB     sp_sum_fewer_2398
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	XORQ   R10, R10
+
+sp_sum_row_2399:
+	CMPQ R10, BX
+	JAE  sp_sum_rows_done_2402
+	LEAQ (SI)(R10*1), R11
+	LEAQ (DI)(R10*1), R12
+	LEAQ (R11)(CX*4), R14
+	LEAQ (R12)(CX*4), R15
+	MOVQ (SP), R13
+
+sp_sum_vector_2400:
+	TESTQ       R13, R13
+	JE          sp_sum_last_2401
+	VCVTPS2PD   (R11), Y10
+	VCVTPS2PD   (R12), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y2
+	VCVTPS2PD   (R11)(CX*1), Y10
+	VCVTPS2PD   (R12)(CX*1), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y3
+	VCVTPS2PD   (R11)(CX*2), Y10
+	VCVTPS2PD   (R12)(CX*2), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y4
+	VCVTPS2PD   (R11)(DX*1), Y10
+	VCVTPS2PD   (R12)(DX*1), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y5
+	VCVTPS2PD   (R14), Y10
+	VCVTPS2PD   (R15), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y6
+	VCVTPS2PD   (R14)(CX*1), Y10
+	VCVTPS2PD   (R15)(CX*1), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y7
+	VCVTPS2PD   (R14)(CX*2), Y10
+	VCVTPS2PD   (R15)(CX*2), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y8
+	VCVTPS2PD   (R14)(DX*1), Y10
+	VCVTPS2PD   (R15)(DX*1), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y9
+	ADDQ        $0x10, R11
+	ADDQ        $0x10, R12
+	ADDQ        $0x10, R14
+	ADDQ        $0x10, R15
+	DECQ        R13
+	JMP         sp_sum_vector_2400
+
+sp_sum_last_2401:
+	VMASKMOVPS  (R11), X1, X10
+	VCVTPS2PD   X10, Y10
+	VMASKMOVPS  (R12), X1, X11
+	VCVTPS2PD   X11, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y2
+	VMASKMOVPS  (R11)(CX*1), X1, X10
+	VCVTPS2PD   X10, Y10
+	VMASKMOVPS  (R12)(CX*1), X1, X11
+	VCVTPS2PD   X11, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y3
+	VMASKMOVPS  (R11)(CX*2), X1, X10
+	VCVTPS2PD   X10, Y10
+	VMASKMOVPS  (R12)(CX*2), X1, X11
+	VCVTPS2PD   X11, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y4
+	VMASKMOVPS  (R11)(DX*1), X1, X10
+	VCVTPS2PD   X10, Y10
+	VMASKMOVPS  (R12)(DX*1), X1, X11
+	VCVTPS2PD   X11, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y5
+	VMASKMOVPS  (R14), X1, X10
+	VCVTPS2PD   X10, Y10
+	VMASKMOVPS  (R15), X1, X11
+	VCVTPS2PD   X11, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y6
+	VMASKMOVPS  (R14)(CX*1), X1, X10
+	VCVTPS2PD   X10, Y10
+	VMASKMOVPS  (R15)(CX*1), X1, X11
+	VCVTPS2PD   X11, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y7
+	VMASKMOVPS  (R14)(CX*2), X1, X10
+	VCVTPS2PD   X10, Y10
+	VMASKMOVPS  (R15)(CX*2), X1, X11
+	VCVTPS2PD   X11, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y8
+	VMASKMOVPS  (R14)(DX*1), X1, X10
+	VCVTPS2PD   X10, Y10
+	VMASKMOVPS  (R15)(DX*1), X1, X11
+	VCVTPS2PD   X11, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y9
+	ADDQ        AX, R10
+	JMP         sp_sum_row_2399
+
+sp_sum_rows_done_2402:
+	VUNPCKLPD    Y3, Y2, Y10
+	VUNPCKHPD    Y3, Y2, Y2
+	VADDPD       Y2, Y10, Y10
+	VUNPCKLPD    Y5, Y4, Y2
+	VUNPCKHPD    Y5, Y4, Y3
+	VADDPD       Y3, Y2, Y2
+	VBLENDPD     $0x0c, Y2, Y10, Y3
+	VEXTRACTF128 $0x01, Y10, X13
+	VINSERTF128  $0x01, X2, Y13, Y2
+	VADDPD       Y2, Y3, Y3
+	VCVTPS2PD    (R8), Y2
+	VADDPD       Y3, Y2, Y2
+	VCVTPD2PSY   Y2, X2
+	VMOVUPS      X2, (R8)
+	VUNPCKLPD    Y7, Y6, Y2
+	VUNPCKHPD    Y7, Y6, Y3
+	VADDPD       Y3, Y2, Y2
+	VUNPCKLPD    Y9, Y8, Y3
+	VUNPCKHPD    Y9, Y8, Y4
+	VADDPD       Y4, Y3, Y3
+	VBLENDPD     $0x0c, Y3, Y2, Y4
+	VEXTRACTF128 $0x01, Y2, X13
+	VINSERTF128  $0x01, X3, Y13, Y2
+	VADDPD       Y2, Y4, Y4
+	VCVTPS2PD    16(R8), Y2
+	VADDPD       Y4, Y2, Y2
+	VCVTPD2PSY   Y2, X2
+	VMOVUPS      X2, 16(R8)
+	LEAQ         (SI)(CX*8), SI
+	LEAQ         (DI)(CX*8), DI
+	ADDQ         $0x20, R8
+	SUBQ         $0x08, R9
+	JMP          sp_sum_channels_2397
+
+sp_sum_fewer_2398:
+sp_sum_channels_2403:
+	CMPQ   R9, $0x04
+	JB     sp_sum_fewer_2404
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	XORQ   R10, R10
+
+sp_sum_row_2405:
+	CMPQ R10, BX
+	JAE  sp_sum_rows_done_2408
+	LEAQ (SI)(R10*1), R11
+	LEAQ (DI)(R10*1), R12
+	MOVQ (SP), R13
+
+sp_sum_vector_2406:
+	TESTQ       R13, R13
+	JE          sp_sum_last_2407
+	VCVTPS2PD   (R11), Y6
+	VCVTPS2PD   (R12), Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y2
+	VCVTPS2PD   (R11)(CX*1), Y6
+	VCVTPS2PD   (R12)(CX*1), Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y3
+	VCVTPS2PD   (R11)(CX*2), Y6
+	VCVTPS2PD   (R12)(CX*2), Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y4
+	VCVTPS2PD   (R11)(DX*1), Y6
+	VCVTPS2PD   (R12)(DX*1), Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y5
+	ADDQ        $0x10, R11
+	ADDQ        $0x10, R12
+	DECQ        R13
+	JMP         sp_sum_vector_2406
+
+sp_sum_last_2407:
+	VMASKMOVPS  (R11), X1, X6
+	VCVTPS2PD   X6, Y6
+	VMASKMOVPS  (R12), X1, X7
+	VCVTPS2PD   X7, Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y2
+	VMASKMOVPS  (R11)(CX*1), X1, X6
+	VCVTPS2PD   X6, Y6
+	VMASKMOVPS  (R12)(CX*1), X1, X7
+	VCVTPS2PD   X7, Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y3
+	VMASKMOVPS  (R11)(CX*2), X1, X6
+	VCVTPS2PD   X6, Y6
+	VMASKMOVPS  (R12)(CX*2), X1, X7
+	VCVTPS2PD   X7, Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y4
+	VMASKMOVPS  (R11)(DX*1), X1, X6
+	VCVTPS2PD   X6, Y6
+	VMASKMOVPS  (R12)(DX*1), X1, X7
+	VCVTPS2PD   X7, Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y5
+	ADDQ        AX, R10
+	JMP         sp_sum_row_2405
+
+sp_sum_rows_done_2408:
+	VUNPCKLPD    Y3, Y2, Y6
+	VUNPCKHPD    Y3, Y2, Y2
+	VADDPD       Y2, Y6, Y6
+	VUNPCKLPD    Y5, Y4, Y2
+	VUNPCKHPD    Y5, Y4, Y3
+	VADDPD       Y3, Y2, Y2
+	VBLENDPD     $0x0c, Y2, Y6, Y3
+	VEXTRACTF128 $0x01, Y6, X13
+	VINSERTF128  $0x01, X2, Y13, Y2
+	VADDPD       Y2, Y3, Y3
+	VCVTPS2PD    (R8), Y2
+	VADDPD       Y3, Y2, Y2
+	VCVTPD2PSY   Y2, X2
+	VMOVUPS      X2, (R8)
+	LEAQ         (SI)(CX*4), SI
+	LEAQ         (DI)(CX*4), DI
+	ADDQ         $0x10, R8
+	SUBQ         $0x04, R9
+	JMP          sp_sum_channels_2403
+
+sp_sum_fewer_2404:
+sp_sum_channels_2409:
+	CMPQ   R9, $0x01
+	JB     sp_sum_fewer_2410
+	VXORPS Y2, Y2, Y2
+	XORQ   DX, DX
+
+sp_sum_row_2411:
+	CMPQ DX, BX
+	JAE  sp_sum_rows_done_2414
+	LEAQ (SI)(DX*1), R10
+	LEAQ (DI)(DX*1), R11
+	MOVQ (SP), R12
+
+sp_sum_vector_2412:
+	TESTQ       R12, R12
+	JE          sp_sum_last_2413
+	VCVTPS2PD   (R10), Y3
+	VCVTPS2PD   (R11), Y4
+	VCMPPD      $0x1e, Y0, Y3, Y5
+	VMINPD      Y3, Y0, Y3
+	VANDNPD     Y4, Y5, Y4
+	VFMADD231PD Y4, Y3, Y2
+	ADDQ        $0x10, R10
+	ADDQ        $0x10, R11
+	DECQ        R12
+	JMP         sp_sum_vector_2412
+
+sp_sum_last_2413:
+	VMASKMOVPS  (R10), X1, X3
+	VCVTPS2PD   X3, Y3
+	VMASKMOVPS  (R11), X1, X4
+	VCVTPS2PD   X4, Y4
+	VCMPPD      $0x1e, Y0, Y3, Y5
+	VMINPD      Y3, Y0, Y3
+	VANDNPD     Y4, Y5, Y4
+	VFMADD231PD Y4, Y3, Y2
+	ADDQ        AX, DX
+	JMP         sp_sum_row_2411
+
+sp_sum_rows_done_2414:
+	VEXTRACTF128 $0x01, Y2, X3
+	VADDPD       X3, X2, X3
+	VPERMILPD    $0x01, X3, X2
+	VADDSD       X2, X3, X3
+	VCVTSS2SD    (R8), X14, X14
+	VADDSD       X3, X14, X14
+	VCVTSD2SS    X14, X14, X14
+	VMOVSS       X14, (R8)
+	ADDQ         CX, SI
+	ADDQ         CX, DI
+	ADDQ         $0x04, R8
+	SUBQ         $0x01, R9
+	JMP          sp_sum_channels_2409
+
+sp_sum_fewer_2410:
+	MOVQ  dx_base+0(FP), AX
+	MOVQ  x_base+48(FP), CX
+	MOVQ  dy_base+24(FP), DX
+	MOVQ  x_len+56(FP), BX
+	MOVQ  inner+120(FP), DI
+	LEAQ  smallplanesAVX512F32<>+0(SB), SI
+	MOVQ  DI, R8
+	SHLQ  $0x06, R8
+	DECQ  DI
+	IMULQ R8, DI
+	SHRQ  $0x01, DI
+	ADDQ  DI, SI
+
+sp_row_2415:
+	TESTQ BX, BX
+	JE    sp_done_2421
+	XORQ  R9, R9
+	MOVQ  alpha_len+80(FP), R10
+	MOVQ  alpha_base+72(FP), DI
+
+sp_group_2416:
+	CMPQ    R10, $0x00000010
+	JB      sp_partial_2417
+	VMOVUPS (DI), Z1
+	XORQ    R11, R11
+
+sp_vector_2422:
+	VMOVUPS (SI)(R11*1), Z2
+	VPERMPS Z1, Z2, Z2
+	VMOVUPS (CX)(R9*4), Z3
+	VCMPPS  $0x1a, Z0, Z3, K1
+	VMOVUPS (DX)(R9*4), Z3
+	VMULPS  Z2, Z3, K1, Z3
+	VMOVUPS Z3, (AX)(R9*4)
+	ADDQ    $0x00000010, R9
+	ADDQ    $0x00000040, R11
+	CMPQ    R11, R8
+	JNE     sp_vector_2422
+	ADDQ    $0x00000040, DI
+	SUBQ    $0x00000010, R10
+	JMP     sp_group_2416
+
+sp_partial_2417:
+	TESTQ     R10, R10
+	JE        sp_row_done_2420
+	MOVQ      $-1, R11
+	BZHIQ     R10, R11, R11
+	KMOVW     R11, K1
+	VMOVUPS.Z (DI), K1, Z1
+	MOVQ      inner+120(FP), DI
+	IMULQ     DI, R10
+	XORQ      R11, R11
+
+sp_rest_2418:
+	CMPQ    R10, $0x00000010
+	JB      sp_last_2419
+	VMOVUPS (SI)(R11*1), Z2
+	VPERMPS Z1, Z2, Z2
+	VMOVUPS (CX)(R9*4), Z3
+	VCMPPS  $0x1a, Z0, Z3, K1
+	VMOVUPS (DX)(R9*4), Z3
+	VMULPS  Z2, Z3, K1, Z3
+	VMOVUPS Z3, (AX)(R9*4)
+	ADDQ    $0x00000010, R9
+	ADDQ    $0x00000040, R11
+	SUBQ    $0x00000010, R10
+	JMP     sp_rest_2418
+
+sp_last_2419:
+	TESTQ     R10, R10
+	JE        sp_row_done_2420
+	MOVQ      $-1, DI
+	BZHIQ     R10, DI, DI
+	KMOVW     DI, K1
+	VMOVUPS   (SI)(R11*1), Z2
+	VPERMPS   Z1, Z2, Z1
+	VMOVUPS.Z (CX)(R9*4), K1, Z2
+	VCMPPS    $0x1a, Z0, Z2, K1, K2
+	VMOVUPS.Z (DX)(R9*4), K1, Z2
+	VMULPS    Z1, Z2, K2, Z2
+	VMOVUPS   Z2, K1, (AX)(R9*4)
+	ADDQ      R10, R9
+
+sp_row_done_2420:
+	SUBQ R9, BX
+	SHLQ $0x02, R9
+	ADDQ R9, CX
+	ADDQ R9, DX
+	ADDQ R9, AX
+	JMP  sp_row_2415
+
+sp_done_2421:
+	VZEROUPPER
+	RET
+
+// func backwardSmallPlanesDxAVX512F32(dx []float32, dy []float32, x []float32, alpha []float32, inner int)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·backwardSmallPlanesDxAVX512F32(SB), NOSPLIT, $0-104
+	VXORPS Y0, Y0, Y0
+	MOVQ   dx_base+0(FP), AX
+	MOVQ   x_base+48(FP), CX
+	MOVQ   dy_base+24(FP), DX
+	MOVQ   x_len+56(FP), BX
+	MOVQ   inner+96(FP), DI
+	LEAQ   smallplanesAVX512F32<>+0(SB), SI
+	MOVQ   DI, R8
+	SHLQ   $0x06, R8
+	DECQ   DI
+	IMULQ  R8, DI
+	SHRQ   $0x01, DI
+	ADDQ   DI, SI
+
+sp_row_2423:
+	TESTQ BX, BX
+	JE    sp_done_2429
+	XORQ  R9, R9
+	MOVQ  alpha_len+80(FP), R10
+	MOVQ  alpha_base+72(FP), DI
+
+sp_group_2424:
+	CMPQ    R10, $0x00000010
+	JB      sp_partial_2425
+	VMOVUPS (DI), Z1
+	XORQ    R11, R11
+
+sp_vector_2430:
+	VMOVUPS (SI)(R11*1), Z2
+	VPERMPS Z1, Z2, Z2
+	VMOVUPS (CX)(R9*4), Z3
+	VCMPPS  $0x1a, Z0, Z3, K1
+	VMOVUPS (DX)(R9*4), Z3
+	VMULPS  Z2, Z3, K1, Z3
+	VMOVUPS Z3, (AX)(R9*4)
+	ADDQ    $0x00000010, R9
+	ADDQ    $0x00000040, R11
+	CMPQ    R11, R8
+	JNE     sp_vector_2430
+	ADDQ    $0x00000040, DI
+	SUBQ    $0x00000010, R10
+	JMP     sp_group_2424
+
+sp_partial_2425:
+	TESTQ     R10, R10
+	JE        sp_row_done_2428
+	MOVQ      $-1, R11
+	BZHIQ     R10, R11, R11
+	KMOVW     R11, K1
+	VMOVUPS.Z (DI), K1, Z1
+	MOVQ      inner+96(FP), DI
+	IMULQ     DI, R10
+	XORQ      R11, R11
+
+sp_rest_2426:
+	CMPQ    R10, $0x00000010
+	JB      sp_last_2427
+	VMOVUPS (SI)(R11*1), Z2
+	VPERMPS Z1, Z2, Z2
+	VMOVUPS (CX)(R9*4), Z3
+	VCMPPS  $0x1a, Z0, Z3, K1
+	VMOVUPS (DX)(R9*4), Z3
+	VMULPS  Z2, Z3, K1, Z3
+	VMOVUPS Z3, (AX)(R9*4)
+	ADDQ    $0x00000010, R9
+	ADDQ    $0x00000040, R11
+	SUBQ    $0x00000010, R10
+	JMP     sp_rest_2426
+
+sp_last_2427:
+	TESTQ     R10, R10
+	JE        sp_row_done_2428
+	MOVQ      $-1, DI
+	BZHIQ     R10, DI, DI
+	KMOVW     DI, K1
+	VMOVUPS   (SI)(R11*1), Z2
+	VPERMPS   Z1, Z2, Z1
+	VMOVUPS.Z (CX)(R9*4), K1, Z2
+	VCMPPS    $0x1a, Z0, Z2, K1, K2
+	VMOVUPS.Z (DX)(R9*4), K1, Z2
+	VMULPS    Z1, Z2, K2, Z2
+	VMOVUPS   Z2, K1, (AX)(R9*4)
+	ADDQ      R10, R9
+
+sp_row_done_2428:
+	SUBQ R9, BX
+	SHLQ $0x02, R9
+	ADDQ R9, CX
+	ADDQ R9, DX
+	ADDQ R9, AX
+	JMP  sp_row_2423
+
+sp_done_2429:
+	VZEROUPPER
+	RET
+
+// func backwardSmallPlanesDalphaAVX512F32(dy []float32, x []float32, dalpha []float32, inner int)
+// Requires: AVX, FMA3
+TEXT ·backwardSmallPlanesDalphaAVX512F32(SB), NOSPLIT, $8-80
+	VXORPS  Y0, Y0, Y0
+	MOVQ    inner+72(FP), AX
+	MOVQ    AX, CX
+	SHLQ    $0x02, CX
+	LEAQ    (CX)(CX*2), DX
+	DECQ    AX
+	MOVQ    AX, (SP)
+	SHRQ    $0x02, (SP)
+	ANDQ    $0x03, AX
+	INCQ    AX
+	SHLQ    $0x02, AX
+	NEGQ    AX
+	LEAQ    tailmask<>+32(SB), BX
+	VMOVDQU (BX)(AX*1), X1
+	MOVQ    dalpha_len+56(FP), AX
+	IMULQ   CX, AX
+	MOVQ    x_len+32(FP), BX
+	SHLQ    $0x02, BX
+	MOVQ    x_base+24(FP), SI
+	MOVQ    dy_base+0(FP), DI
+	MOVQ    dalpha_base+48(FP), R8
+	MOVQ    dalpha_len+56(FP), R9
+
+sp_sum_channels_2431:
+	CMPQ   R9, $0x08
+	JB     sp_sum_fewer_2432
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	XORQ   R10, R10
+
+sp_sum_row_2433:
+	CMPQ R10, BX
+	JAE  sp_sum_rows_done_2436
+	LEAQ (SI)(R10*1), R11
+	LEAQ (DI)(R10*1), R12
+	LEAQ (R11)(CX*4), R14
+	LEAQ (R12)(CX*4), R15
+	MOVQ (SP), R13
+
+sp_sum_vector_2434:
+	TESTQ       R13, R13
+	JE          sp_sum_last_2435
+	VCVTPS2PD   (R11), Y10
+	VCVTPS2PD   (R12), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y2
+	VCVTPS2PD   (R11)(CX*1), Y10
+	VCVTPS2PD   (R12)(CX*1), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y3
+	VCVTPS2PD   (R11)(CX*2), Y10
+	VCVTPS2PD   (R12)(CX*2), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y4
+	VCVTPS2PD   (R11)(DX*1), Y10
+	VCVTPS2PD   (R12)(DX*1), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y5
+	VCVTPS2PD   (R14), Y10
+	VCVTPS2PD   (R15), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y6
+	VCVTPS2PD   (R14)(CX*1), Y10
+	VCVTPS2PD   (R15)(CX*1), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y7
+	VCVTPS2PD   (R14)(CX*2), Y10
+	VCVTPS2PD   (R15)(CX*2), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y8
+	VCVTPS2PD   (R14)(DX*1), Y10
+	VCVTPS2PD   (R15)(DX*1), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y9
+	ADDQ        $0x10, R11
+	ADDQ        $0x10, R12
+	ADDQ        $0x10, R14
+	ADDQ        $0x10, R15
+	DECQ        R13
+	JMP         sp_sum_vector_2434
+
+sp_sum_last_2435:
+	VMASKMOVPS  (R11), X1, X10
+	VCVTPS2PD   X10, Y10
+	VMASKMOVPS  (R12), X1, X11
+	VCVTPS2PD   X11, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y2
+	VMASKMOVPS  (R11)(CX*1), X1, X10
+	VCVTPS2PD   X10, Y10
+	VMASKMOVPS  (R12)(CX*1), X1, X11
+	VCVTPS2PD   X11, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y3
+	VMASKMOVPS  (R11)(CX*2), X1, X10
+	VCVTPS2PD   X10, Y10
+	VMASKMOVPS  (R12)(CX*2), X1, X11
+	VCVTPS2PD   X11, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y4
+	VMASKMOVPS  (R11)(DX*1), X1, X10
+	VCVTPS2PD   X10, Y10
+	VMASKMOVPS  (R12)(DX*1), X1, X11
+	VCVTPS2PD   X11, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y5
+	VMASKMOVPS  (R14), X1, X10
+	VCVTPS2PD   X10, Y10
+	VMASKMOVPS  (R15), X1, X11
+	VCVTPS2PD   X11, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y6
+	VMASKMOVPS  (R14)(CX*1), X1, X10
+	VCVTPS2PD   X10, Y10
+	VMASKMOVPS  (R15)(CX*1), X1, X11
+	VCVTPS2PD   X11, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y7
+	VMASKMOVPS  (R14)(CX*2), X1, X10
+	VCVTPS2PD   X10, Y10
+	VMASKMOVPS  (R15)(CX*2), X1, X11
+	VCVTPS2PD   X11, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y8
+	VMASKMOVPS  (R14)(DX*1), X1, X10
+	VCVTPS2PD   X10, Y10
+	VMASKMOVPS  (R15)(DX*1), X1, X11
+	VCVTPS2PD   X11, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y9
+	ADDQ        AX, R10
+	JMP         sp_sum_row_2433
+
+sp_sum_rows_done_2436:
+	VUNPCKLPD    Y3, Y2, Y10
+	VUNPCKHPD    Y3, Y2, Y2
+	VADDPD       Y2, Y10, Y10
+	VUNPCKLPD    Y5, Y4, Y2
+	VUNPCKHPD    Y5, Y4, Y3
+	VADDPD       Y3, Y2, Y2
+	VBLENDPD     $0x0c, Y2, Y10, Y3
+	VEXTRACTF128 $0x01, Y10, X13
+	VINSERTF128  $0x01, X2, Y13, Y2
+	VADDPD       Y2, Y3, Y3
+	VCVTPS2PD    (R8), Y2
+	VADDPD       Y3, Y2, Y2
+	VCVTPD2PSY   Y2, X2
+	VMOVUPS      X2, (R8)
+	VUNPCKLPD    Y7, Y6, Y2
+	VUNPCKHPD    Y7, Y6, Y3
+	VADDPD       Y3, Y2, Y2
+	VUNPCKLPD    Y9, Y8, Y3
+	VUNPCKHPD    Y9, Y8, Y4
+	VADDPD       Y4, Y3, Y3
+	VBLENDPD     $0x0c, Y3, Y2, Y4
+	VEXTRACTF128 $0x01, Y2, X13
+	VINSERTF128  $0x01, X3, Y13, Y2
+	VADDPD       Y2, Y4, Y4
+	VCVTPS2PD    16(R8), Y2
+	VADDPD       Y4, Y2, Y2
+	VCVTPD2PSY   Y2, X2
+	VMOVUPS      X2, 16(R8)
+	LEAQ         (SI)(CX*8), SI
+	LEAQ         (DI)(CX*8), DI
+	ADDQ         $0x20, R8
+	SUBQ         $0x08, R9
+	JMP          sp_sum_channels_2431
+
+sp_sum_fewer_2432:
+sp_sum_channels_2437:
+	CMPQ   R9, $0x04
+	JB     sp_sum_fewer_2438
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	XORQ   R10, R10
+
+sp_sum_row_2439:
+	CMPQ R10, BX
+	JAE  sp_sum_rows_done_2442
+	LEAQ (SI)(R10*1), R11
+	LEAQ (DI)(R10*1), R12
+	MOVQ (SP), R13
+
+sp_sum_vector_2440:
+	TESTQ       R13, R13
+	JE          sp_sum_last_2441
+	VCVTPS2PD   (R11), Y6
+	VCVTPS2PD   (R12), Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y2
+	VCVTPS2PD   (R11)(CX*1), Y6
+	VCVTPS2PD   (R12)(CX*1), Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y3
+	VCVTPS2PD   (R11)(CX*2), Y6
+	VCVTPS2PD   (R12)(CX*2), Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y4
+	VCVTPS2PD   (R11)(DX*1), Y6
+	VCVTPS2PD   (R12)(DX*1), Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y5
+	ADDQ        $0x10, R11
+	ADDQ        $0x10, R12
+	DECQ        R13
+	JMP         sp_sum_vector_2440
+
+sp_sum_last_2441:
+	VMASKMOVPS  (R11), X1, X6
+	VCVTPS2PD   X6, Y6
+	VMASKMOVPS  (R12), X1, X7
+	VCVTPS2PD   X7, Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y2
+	VMASKMOVPS  (R11)(CX*1), X1, X6
+	VCVTPS2PD   X6, Y6
+	VMASKMOVPS  (R12)(CX*1), X1, X7
+	VCVTPS2PD   X7, Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y3
+	VMASKMOVPS  (R11)(CX*2), X1, X6
+	VCVTPS2PD   X6, Y6
+	VMASKMOVPS  (R12)(CX*2), X1, X7
+	VCVTPS2PD   X7, Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y4
+	VMASKMOVPS  (R11)(DX*1), X1, X6
+	VCVTPS2PD   X6, Y6
+	VMASKMOVPS  (R12)(DX*1), X1, X7
+	VCVTPS2PD   X7, Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y5
+	ADDQ        AX, R10
+	JMP         sp_sum_row_2439
+
+sp_sum_rows_done_2442:
+	VUNPCKLPD    Y3, Y2, Y6
+	VUNPCKHPD    Y3, Y2, Y2
+	VADDPD       Y2, Y6, Y6
+	VUNPCKLPD    Y5, Y4, Y2
+	VUNPCKHPD    Y5, Y4, Y3
+	VADDPD       Y3, Y2, Y2
+	VBLENDPD     $0x0c, Y2, Y6, Y3
+	VEXTRACTF128 $0x01, Y6, X13
+	VINSERTF128  $0x01, X2, Y13, Y2
+	VADDPD       Y2, Y3, Y3
+	VCVTPS2PD    (R8), Y2
+	VADDPD       Y3, Y2, Y2
+	VCVTPD2PSY   Y2, X2
+	VMOVUPS      X2, (R8)
+	LEAQ         (SI)(CX*4), SI
+	LEAQ         (DI)(CX*4), DI
+	ADDQ         $0x10, R8
+	SUBQ         $0x04, R9
+	JMP          sp_sum_channels_2437
+
+sp_sum_fewer_2438:
+sp_sum_channels_2443:
+	CMPQ   R9, $0x01
+	JB     sp_sum_fewer_2444
+	VXORPS Y2, Y2, Y2
+	XORQ   DX, DX
+
+sp_sum_row_2445:
+	CMPQ DX, BX
+	JAE  sp_sum_rows_done_2448
+	LEAQ (SI)(DX*1), R10
+	LEAQ (DI)(DX*1), R11
+	MOVQ (SP), R12
+
+sp_sum_vector_2446:
+	TESTQ       R12, R12
+	JE          sp_sum_last_2447
+	VCVTPS2PD   (R10), Y3
+	VCVTPS2PD   (R11), Y4
+	VCMPPD      $0x1e, Y0, Y3, Y5
+	VMINPD      Y3, Y0, Y3
+	VANDNPD     Y4, Y5, Y4
+	VFMADD231PD Y4, Y3, Y2
+	ADDQ        $0x10, R10
+	ADDQ        $0x10, R11
+	DECQ        R12
+	JMP         sp_sum_vector_2446
+
+sp_sum_last_2447:
+	VMASKMOVPS  (R10), X1, X3
+	VCVTPS2PD   X3, Y3
+	VMASKMOVPS  (R11), X1, X4
+	VCVTPS2PD   X4, Y4
+	VCMPPD      $0x1e, Y0, Y3, Y5
+	VMINPD      Y3, Y0, Y3
+	VANDNPD     Y4, Y5, Y4
+	VFMADD231PD Y4, Y3, Y2
+	ADDQ        AX, DX
+	JMP         sp_sum_row_2445
+
+sp_sum_rows_done_2448:
+	VEXTRACTF128 $0x01, Y2, X3
+	VADDPD       X3, X2, X3
+	VPERMILPD    $0x01, X3, X2
+	VADDSD       X2, X3, X3
+	VCVTSS2SD    (R8), X14, X14
+	VADDSD       X3, X14, X14
+	VCVTSD2SS    X14, X14, X14
+	VMOVSS       X14, (R8)
+	ADDQ         CX, SI
+	ADDQ         CX, DI
+	ADDQ         $0x04, R8
+	SUBQ         $0x01, R9
+	JMP          sp_sum_channels_2443
+
+sp_sum_fewer_2444:
+	VZEROUPPER
+	RET
+
+DATA smallplanesAVX512F64<>+0(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+4(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+8(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+12(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+16(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+20(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+24(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+28(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+32(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+36(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+40(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+44(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+48(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+52(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+56(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+60(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+64(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+68(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+72(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+76(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+80(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+84(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+88(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+92(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+96(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+100(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+104(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+108(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+112(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+116(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+120(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+124(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+128(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+132(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+136(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+140(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+144(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+148(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+152(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+156(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+160(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+164(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+168(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+172(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+176(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+180(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+184(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+188(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+192(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+196(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+200(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+204(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+208(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+212(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+216(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+220(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+224(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+228(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+232(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+236(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+240(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+244(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+248(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+252(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+256(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+260(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+264(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+268(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+272(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+276(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+280(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+284(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+288(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+292(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+296(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+300(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+304(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+308(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+312(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+316(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+320(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+324(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+328(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+332(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+336(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+340(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+344(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+348(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+352(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+356(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+360(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+364(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+368(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+372(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+376(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+380(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+384(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+388(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+392(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+396(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+400(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+404(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+408(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+412(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+416(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+420(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+424(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+428(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+432(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+436(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+440(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+444(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+448(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+452(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+456(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+460(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+464(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+468(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+472(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+476(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+480(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+484(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+488(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+492(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+496(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+500(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+504(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+508(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+512(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+516(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+520(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+524(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+528(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+532(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+536(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+540(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+544(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+548(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+552(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+556(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+560(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+564(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+568(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+572(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+576(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+580(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+584(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+588(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+592(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+596(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+600(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+604(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+608(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+612(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+616(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+620(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+624(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+628(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+632(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+636(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+640(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+644(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+648(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+652(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+656(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+660(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+664(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+668(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+672(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+676(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+680(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+684(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+688(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+692(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+696(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+700(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+704(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+708(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+712(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+716(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+720(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+724(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+728(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+732(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+736(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+740(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+744(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+748(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+752(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+756(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+760(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+764(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+768(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+772(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+776(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+780(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+784(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+788(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+792(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+796(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+800(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+804(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+808(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+812(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+816(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+820(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+824(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+828(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+832(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+836(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+840(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+844(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+848(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+852(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+856(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+860(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+864(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+868(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+872(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+876(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+880(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+884(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+888(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+892(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+896(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+900(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+904(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+908(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+912(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+916(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+920(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+924(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+928(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+932(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+936(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+940(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+944(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+948(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+952(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+956(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+960(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+964(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+968(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+972(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+976(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+980(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+984(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+988(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+992(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+996(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+1000(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+1004(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+1008(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+1012(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+1016(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+1020(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+1024(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+1028(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+1032(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+1036(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+1040(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+1044(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+1048(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+1052(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+1056(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+1060(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+1064(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+1068(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+1072(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+1076(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+1080(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+1084(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+1088(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+1092(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+1096(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+1100(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+1104(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+1108(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+1112(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+1116(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+1120(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+1124(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+1128(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+1132(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+1136(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+1140(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+1144(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+1148(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+1152(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+1156(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+1160(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+1164(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+1168(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+1172(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+1176(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+1180(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+1184(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+1188(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+1192(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+1196(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+1200(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+1204(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+1208(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+1212(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+1216(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+1220(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+1224(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+1228(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+1232(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+1236(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+1240(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+1244(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+1248(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+1252(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+1256(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+1260(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+1264(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+1268(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+1272(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+1276(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+1280(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+1284(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+1288(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+1292(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+1296(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+1300(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+1304(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+1308(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+1312(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+1316(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+1320(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+1324(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+1328(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+1332(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+1336(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+1340(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+1344(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+1348(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+1352(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+1356(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+1360(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+1364(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+1368(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+1372(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+1376(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+1380(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+1384(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+1388(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+1392(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+1396(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+1400(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+1404(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+1408(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+1412(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+1416(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+1420(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+1424(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+1428(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+1432(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+1436(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+1440(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+1444(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+1448(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+1452(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+1456(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+1460(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+1464(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+1468(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+1472(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+1476(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+1480(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+1484(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+1488(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+1492(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+1496(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+1500(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+1504(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+1508(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+1512(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+1516(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+1520(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+1524(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+1528(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+1532(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+1536(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+1540(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+1544(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+1548(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+1552(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+1556(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+1560(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+1564(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+1568(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+1572(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+1576(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+1580(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+1584(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+1588(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+1592(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+1596(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+1600(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+1604(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+1608(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+1612(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+1616(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+1620(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+1624(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+1628(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+1632(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+1636(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+1640(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+1644(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+1648(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+1652(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+1656(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+1660(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+1664(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+1668(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+1672(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+1676(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+1680(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+1684(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+1688(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+1692(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+1696(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+1700(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+1704(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+1708(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+1712(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+1716(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+1720(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+1724(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+1728(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+1732(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+1736(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+1740(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+1744(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+1748(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+1752(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+1756(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+1760(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+1764(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+1768(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+1772(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+1776(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+1780(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+1784(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+1788(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+1792(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+1796(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+1800(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+1804(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+1808(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+1812(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+1816(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+1820(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+1824(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+1828(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+1832(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+1836(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+1840(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+1844(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+1848(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+1852(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+1856(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+1860(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+1864(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+1868(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+1872(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+1876(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+1880(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+1884(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+1888(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+1892(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+1896(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+1900(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+1904(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+1908(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+1912(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+1916(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+1920(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+1924(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+1928(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+1932(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+1936(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+1940(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+1944(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+1948(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+1952(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+1956(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+1960(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+1964(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+1968(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+1972(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+1976(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+1980(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+1984(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+1988(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+1992(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+1996(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+2000(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+2004(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+2008(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+2012(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+2016(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+2020(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+2024(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+2028(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+2032(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+2036(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+2040(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+2044(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+2048(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+2052(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+2056(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+2060(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+2064(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+2068(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+2072(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+2076(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+2080(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+2084(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+2088(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+2092(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+2096(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+2100(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+2104(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+2108(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+2112(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+2116(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+2120(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+2124(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+2128(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+2132(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+2136(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+2140(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+2144(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+2148(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+2152(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+2156(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+2160(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+2164(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+2168(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+2172(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+2176(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+2180(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+2184(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+2188(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+2192(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+2196(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+2200(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+2204(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+2208(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+2212(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+2216(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+2220(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+2224(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+2228(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+2232(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+2236(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+2240(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+2244(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+2248(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+2252(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+2256(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+2260(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+2264(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+2268(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+2272(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+2276(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+2280(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+2284(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+2288(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+2292(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+2296(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+2300(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+2304(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+2308(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+2312(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+2316(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+2320(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+2324(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+2328(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+2332(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+2336(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+2340(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+2344(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+2348(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+2352(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+2356(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+2360(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+2364(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+2368(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+2372(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+2376(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+2380(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+2384(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+2388(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+2392(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+2396(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+2400(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+2404(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+2408(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+2412(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+2416(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+2420(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+2424(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+2428(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+2432(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+2436(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+2440(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+2444(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+2448(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+2452(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+2456(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+2460(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+2464(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+2468(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+2472(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+2476(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+2480(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+2484(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+2488(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+2492(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+2496(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+2500(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+2504(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+2508(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+2512(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+2516(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+2520(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+2524(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+2528(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+2532(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+2536(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+2540(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+2544(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+2548(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+2552(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+2556(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+2560(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+2564(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+2568(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+2572(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+2576(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+2580(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+2584(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+2588(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+2592(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+2596(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+2600(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+2604(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+2608(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+2612(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+2616(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+2620(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+2624(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+2628(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+2632(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+2636(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+2640(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+2644(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+2648(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+2652(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+2656(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+2660(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+2664(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+2668(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+2672(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+2676(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+2680(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+2684(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+2688(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+2692(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+2696(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+2700(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+2704(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+2708(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+2712(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+2716(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+2720(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+2724(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+2728(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+2732(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+2736(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+2740(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+2744(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+2748(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+2752(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+2756(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+2760(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+2764(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+2768(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+2772(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+2776(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+2780(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+2784(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+2788(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+2792(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+2796(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+2800(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+2804(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+2808(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+2812(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+2816(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+2820(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+2824(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+2828(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+2832(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+2836(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+2840(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+2844(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+2848(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+2852(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+2856(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+2860(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+2864(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+2868(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+2872(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+2876(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+2880(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+2884(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+2888(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+2892(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+2896(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+2900(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+2904(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+2908(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+2912(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+2916(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+2920(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+2924(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+2928(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+2932(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+2936(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+2940(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+2944(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+2948(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+2952(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+2956(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+2960(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+2964(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+2968(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+2972(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+2976(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+2980(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+2984(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+2988(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+2992(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+2996(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+3000(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+3004(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+3008(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+3012(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+3016(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+3020(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+3024(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+3028(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+3032(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+3036(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+3040(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+3044(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+3048(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+3052(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+3056(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+3060(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+3064(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+3068(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+3072(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+3076(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+3080(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+3084(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+3088(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+3092(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+3096(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+3100(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+3104(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+3108(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+3112(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+3116(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+3120(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+3124(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+3128(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+3132(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+3136(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+3140(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+3144(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+3148(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+3152(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+3156(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+3160(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+3164(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+3168(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+3172(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+3176(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+3180(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+3184(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+3188(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+3192(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+3196(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+3200(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+3204(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+3208(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+3212(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+3216(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+3220(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+3224(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+3228(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+3232(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+3236(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+3240(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+3244(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+3248(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+3252(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+3256(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+3260(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+3264(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+3268(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+3272(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+3276(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+3280(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+3284(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+3288(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+3292(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+3296(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+3300(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+3304(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+3308(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+3312(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+3316(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+3320(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+3324(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+3328(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+3332(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+3336(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+3340(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+3344(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+3348(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+3352(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+3356(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+3360(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+3364(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+3368(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+3372(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+3376(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+3380(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+3384(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+3388(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+3392(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+3396(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+3400(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+3404(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+3408(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+3412(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+3416(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+3420(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+3424(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+3428(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+3432(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+3436(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+3440(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+3444(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+3448(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+3452(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+3456(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+3460(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+3464(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+3468(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+3472(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+3476(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+3480(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+3484(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+3488(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+3492(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+3496(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+3500(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+3504(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+3508(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+3512(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+3516(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+3520(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+3524(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+3528(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+3532(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+3536(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+3540(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+3544(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+3548(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+3552(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+3556(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+3560(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+3564(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+3568(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+3572(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+3576(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+3580(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+3584(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+3588(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+3592(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+3596(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+3600(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+3604(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+3608(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+3612(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+3616(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+3620(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+3624(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+3628(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+3632(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+3636(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+3640(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+3644(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+3648(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+3652(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+3656(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+3660(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+3664(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+3668(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+3672(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+3676(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+3680(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+3684(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+3688(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+3692(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+3696(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+3700(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+3704(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+3708(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+3712(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+3716(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+3720(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+3724(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+3728(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+3732(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+3736(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+3740(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+3744(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+3748(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+3752(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+3756(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+3760(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+3764(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+3768(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+3772(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+3776(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+3780(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+3784(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+3788(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+3792(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+3796(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+3800(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+3804(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+3808(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+3812(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+3816(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+3820(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+3824(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+3828(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+3832(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+3836(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+3840(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+3844(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+3848(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+3852(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+3856(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+3860(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+3864(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+3868(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+3872(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+3876(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+3880(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+3884(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+3888(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+3892(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+3896(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+3900(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+3904(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+3908(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+3912(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+3916(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+3920(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+3924(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+3928(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+3932(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+3936(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+3940(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+3944(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+3948(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+3952(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+3956(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+3960(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+3964(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+3968(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+3972(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+3976(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+3980(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+3984(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+3988(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+3992(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+3996(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+4000(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+4004(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+4008(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+4012(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+4016(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+4020(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+4024(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+4028(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+4032(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+4036(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+4040(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+4044(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+4048(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+4052(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+4056(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+4060(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+4064(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+4068(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+4072(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+4076(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+4080(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+4084(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+4088(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+4092(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+4096(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+4100(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+4104(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+4108(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+4112(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+4116(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+4120(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+4124(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+4128(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+4132(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+4136(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+4140(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+4144(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+4148(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+4152(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+4156(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+4160(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+4164(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+4168(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+4172(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+4176(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+4180(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+4184(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+4188(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+4192(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+4196(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+4200(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+4204(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+4208(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+4212(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+4216(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+4220(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+4224(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+4228(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+4232(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+4236(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+4240(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+4244(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+4248(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+4252(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+4256(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+4260(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+4264(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+4268(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+4272(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+4276(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+4280(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+4284(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+4288(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+4292(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+4296(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+4300(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+4304(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+4308(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+4312(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+4316(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+4320(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+4324(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+4328(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+4332(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+4336(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+4340(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+4344(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+4348(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+4352(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+4356(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+4360(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+4364(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+4368(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+4372(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+4376(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+4380(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+4384(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+4388(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+4392(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+4396(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+4400(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+4404(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+4408(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+4412(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+4416(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+4420(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+4424(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+4428(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+4432(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+4436(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+4440(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+4444(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+4448(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+4452(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+4456(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+4460(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+4464(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+4468(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+4472(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+4476(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+4480(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+4484(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+4488(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+4492(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+4496(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+4500(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+4504(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+4508(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+4512(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+4516(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+4520(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+4524(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+4528(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+4532(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+4536(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+4540(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+4544(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+4548(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+4552(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+4556(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+4560(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+4564(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+4568(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+4572(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+4576(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+4580(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+4584(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+4588(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+4592(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+4596(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+4600(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+4604(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+4608(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+4612(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+4616(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+4620(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+4624(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+4628(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+4632(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+4636(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+4640(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+4644(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+4648(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+4652(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+4656(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+4660(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+4664(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+4668(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+4672(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+4676(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+4680(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+4684(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+4688(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+4692(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+4696(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+4700(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+4704(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+4708(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+4712(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+4716(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+4720(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+4724(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+4728(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+4732(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+4736(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+4740(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+4744(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+4748(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+4752(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+4756(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+4760(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+4764(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+4768(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+4772(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+4776(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+4780(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+4784(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+4788(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+4792(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+4796(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+4800(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+4804(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+4808(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+4812(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+4816(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+4820(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+4824(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+4828(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+4832(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+4836(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+4840(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+4844(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+4848(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+4852(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+4856(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+4860(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+4864(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+4868(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+4872(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+4876(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+4880(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+4884(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+4888(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+4892(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+4896(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+4900(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+4904(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+4908(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+4912(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+4916(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+4920(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+4924(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+4928(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+4932(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+4936(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+4940(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+4944(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+4948(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+4952(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+4956(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+4960(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+4964(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+4968(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+4972(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+4976(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+4980(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+4984(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+4988(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+4992(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+4996(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+5000(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+5004(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+5008(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+5012(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+5016(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+5020(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+5024(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+5028(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+5032(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+5036(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+5040(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+5044(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+5048(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+5052(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+5056(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+5060(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+5064(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+5068(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+5072(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+5076(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+5080(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+5084(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+5088(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+5092(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+5096(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+5100(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+5104(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+5108(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+5112(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+5116(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+5120(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+5124(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+5128(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+5132(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+5136(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+5140(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+5144(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+5148(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+5152(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+5156(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+5160(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+5164(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+5168(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+5172(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+5176(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+5180(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+5184(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+5188(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+5192(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+5196(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+5200(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+5204(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+5208(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+5212(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+5216(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+5220(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+5224(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+5228(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+5232(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+5236(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+5240(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+5244(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+5248(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+5252(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+5256(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+5260(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+5264(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+5268(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+5272(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+5276(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+5280(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+5284(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+5288(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+5292(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+5296(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+5300(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+5304(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+5308(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+5312(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+5316(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+5320(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+5324(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+5328(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+5332(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+5336(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+5340(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+5344(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+5348(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+5352(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+5356(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+5360(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+5364(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+5368(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+5372(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+5376(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+5380(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+5384(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+5388(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+5392(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+5396(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+5400(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+5404(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+5408(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+5412(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+5416(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+5420(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+5424(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+5428(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+5432(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+5436(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+5440(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+5444(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+5448(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+5452(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+5456(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+5460(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+5464(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+5468(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+5472(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+5476(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+5480(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+5484(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+5488(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+5492(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+5496(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+5500(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+5504(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+5508(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+5512(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+5516(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+5520(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+5524(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+5528(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+5532(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+5536(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+5540(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+5544(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+5548(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+5552(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+5556(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+5560(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+5564(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+5568(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+5572(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+5576(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+5580(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+5584(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+5588(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+5592(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+5596(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+5600(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+5604(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+5608(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+5612(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+5616(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+5620(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+5624(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+5628(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+5632(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+5636(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+5640(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+5644(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+5648(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+5652(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+5656(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+5660(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+5664(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+5668(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+5672(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+5676(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+5680(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+5684(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+5688(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+5692(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+5696(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+5700(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+5704(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+5708(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+5712(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+5716(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+5720(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+5724(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+5728(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+5732(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+5736(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+5740(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+5744(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+5748(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+5752(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+5756(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+5760(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+5764(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+5768(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+5772(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+5776(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+5780(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+5784(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+5788(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+5792(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+5796(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+5800(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+5804(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+5808(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+5812(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+5816(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+5820(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+5824(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+5828(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+5832(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+5836(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+5840(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+5844(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+5848(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+5852(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+5856(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+5860(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+5864(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+5868(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+5872(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+5876(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+5880(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+5884(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+5888(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+5892(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+5896(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+5900(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+5904(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+5908(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+5912(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+5916(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+5920(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+5924(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+5928(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+5932(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+5936(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+5940(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+5944(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+5948(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+5952(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+5956(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+5960(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+5964(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+5968(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+5972(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+5976(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+5980(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+5984(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+5988(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+5992(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+5996(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+6000(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+6004(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+6008(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+6012(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+6016(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+6020(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+6024(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+6028(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+6032(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+6036(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+6040(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+6044(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+6048(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+6052(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+6056(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+6060(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+6064(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+6068(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+6072(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+6076(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+6080(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+6084(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+6088(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+6092(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+6096(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+6100(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+6104(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+6108(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+6112(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+6116(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+6120(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+6124(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+6128(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+6132(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+6136(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+6140(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+6144(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+6148(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+6152(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+6156(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+6160(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+6164(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+6168(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+6172(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+6176(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+6180(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+6184(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+6188(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+6192(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+6196(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+6200(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+6204(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+6208(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+6212(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+6216(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+6220(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+6224(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+6228(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+6232(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+6236(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+6240(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+6244(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+6248(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+6252(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+6256(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+6260(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+6264(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+6268(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+6272(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+6276(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+6280(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+6284(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+6288(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+6292(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+6296(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+6300(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+6304(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+6308(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+6312(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+6316(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+6320(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+6324(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+6328(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+6332(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+6336(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+6340(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+6344(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+6348(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+6352(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+6356(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+6360(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+6364(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+6368(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+6372(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+6376(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+6380(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+6384(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+6388(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+6392(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+6396(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+6400(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+6404(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+6408(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+6412(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+6416(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+6420(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+6424(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+6428(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+6432(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+6436(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+6440(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+6444(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+6448(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+6452(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+6456(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+6460(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+6464(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+6468(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+6472(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+6476(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+6480(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+6484(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+6488(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+6492(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+6496(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+6500(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+6504(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+6508(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+6512(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+6516(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+6520(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+6524(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+6528(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+6532(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+6536(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+6540(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+6544(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+6548(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+6552(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+6556(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+6560(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+6564(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+6568(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+6572(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+6576(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+6580(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+6584(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+6588(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+6592(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+6596(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+6600(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+6604(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+6608(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+6612(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+6616(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+6620(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+6624(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+6628(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+6632(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+6636(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+6640(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+6644(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+6648(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+6652(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+6656(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+6660(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+6664(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+6668(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+6672(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+6676(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+6680(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+6684(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+6688(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+6692(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+6696(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+6700(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+6704(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+6708(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+6712(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+6716(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+6720(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+6724(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+6728(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+6732(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+6736(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+6740(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+6744(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+6748(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+6752(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+6756(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+6760(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+6764(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+6768(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+6772(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+6776(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+6780(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+6784(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+6788(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+6792(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+6796(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+6800(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+6804(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+6808(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+6812(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+6816(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+6820(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+6824(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+6828(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+6832(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+6836(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+6840(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+6844(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+6848(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+6852(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+6856(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+6860(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+6864(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+6868(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+6872(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+6876(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+6880(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+6884(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+6888(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+6892(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+6896(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+6900(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+6904(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+6908(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+6912(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+6916(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+6920(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+6924(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+6928(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+6932(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+6936(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+6940(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+6944(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+6948(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+6952(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+6956(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+6960(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+6964(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+6968(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+6972(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+6976(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+6980(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+6984(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+6988(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+6992(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+6996(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+7000(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+7004(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+7008(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+7012(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+7016(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+7020(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+7024(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+7028(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+7032(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+7036(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+7040(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+7044(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+7048(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+7052(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+7056(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+7060(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+7064(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+7068(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+7072(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+7076(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+7080(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+7084(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+7088(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+7092(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+7096(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+7100(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+7104(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+7108(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+7112(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+7116(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+7120(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+7124(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+7128(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+7132(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+7136(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+7140(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+7144(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+7148(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+7152(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+7156(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+7160(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+7164(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+7168(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+7172(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+7176(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+7180(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+7184(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+7188(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+7192(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+7196(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+7200(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+7204(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+7208(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+7212(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+7216(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+7220(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+7224(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+7228(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+7232(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+7236(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+7240(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+7244(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+7248(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+7252(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+7256(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+7260(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+7264(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+7268(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+7272(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+7276(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+7280(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+7284(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+7288(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+7292(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+7296(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+7300(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+7304(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+7308(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+7312(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+7316(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+7320(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+7324(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+7328(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+7332(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+7336(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+7340(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+7344(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+7348(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+7352(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+7356(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+7360(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+7364(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+7368(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+7372(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+7376(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+7380(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+7384(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+7388(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+7392(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+7396(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+7400(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+7404(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+7408(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+7412(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+7416(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+7420(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+7424(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+7428(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+7432(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+7436(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+7440(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+7444(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+7448(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+7452(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+7456(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+7460(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+7464(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+7468(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+7472(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+7476(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+7480(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+7484(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+7488(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+7492(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+7496(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+7500(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+7504(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+7508(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+7512(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+7516(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+7520(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+7524(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+7528(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+7532(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+7536(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+7540(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+7544(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+7548(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+7552(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+7556(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+7560(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+7564(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+7568(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+7572(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+7576(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+7580(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+7584(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+7588(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+7592(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+7596(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+7600(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+7604(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+7608(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+7612(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+7616(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+7620(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+7624(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+7628(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+7632(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+7636(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+7640(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+7644(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+7648(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+7652(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+7656(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+7660(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+7664(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+7668(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+7672(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+7676(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+7680(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+7684(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+7688(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+7692(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+7696(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+7700(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+7704(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+7708(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+7712(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+7716(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+7720(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+7724(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+7728(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+7732(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+7736(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+7740(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+7744(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+7748(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+7752(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+7756(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+7760(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+7764(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+7768(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+7772(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+7776(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+7780(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+7784(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+7788(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+7792(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+7796(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+7800(SB)/4, $0x00000000
+DATA smallplanesAVX512F64<>+7804(SB)/4, $0x00000001
+DATA smallplanesAVX512F64<>+7808(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+7812(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+7816(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+7820(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+7824(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+7828(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+7832(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+7836(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+7840(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+7844(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+7848(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+7852(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+7856(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+7860(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+7864(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+7868(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+7872(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+7876(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+7880(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+7884(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+7888(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+7892(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+7896(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+7900(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+7904(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+7908(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+7912(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+7916(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+7920(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+7924(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+7928(SB)/4, $0x00000002
+DATA smallplanesAVX512F64<>+7932(SB)/4, $0x00000003
+DATA smallplanesAVX512F64<>+7936(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+7940(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+7944(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+7948(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+7952(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+7956(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+7960(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+7964(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+7968(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+7972(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+7976(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+7980(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+7984(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+7988(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+7992(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+7996(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+8000(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+8004(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+8008(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+8012(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+8016(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+8020(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+8024(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+8028(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+8032(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+8036(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+8040(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+8044(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+8048(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+8052(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+8056(SB)/4, $0x00000004
+DATA smallplanesAVX512F64<>+8060(SB)/4, $0x00000005
+DATA smallplanesAVX512F64<>+8064(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+8068(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+8072(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+8076(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+8080(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+8084(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+8088(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+8092(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+8096(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+8100(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+8104(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+8108(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+8112(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+8116(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+8120(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+8124(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+8128(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+8132(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+8136(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+8140(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+8144(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+8148(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+8152(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+8156(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+8160(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+8164(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+8168(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+8172(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+8176(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+8180(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+8184(SB)/4, $0x00000006
+DATA smallplanesAVX512F64<>+8188(SB)/4, $0x00000007
+DATA smallplanesAVX512F64<>+8192(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+8196(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+8200(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+8204(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+8208(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+8212(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+8216(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+8220(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+8224(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+8228(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+8232(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+8236(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+8240(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+8244(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+8248(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+8252(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+8256(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+8260(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+8264(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+8268(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+8272(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+8276(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+8280(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+8284(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+8288(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+8292(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+8296(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+8300(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+8304(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+8308(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+8312(SB)/4, $0x00000008
+DATA smallplanesAVX512F64<>+8316(SB)/4, $0x00000009
+DATA smallplanesAVX512F64<>+8320(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+8324(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+8328(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+8332(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+8336(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+8340(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+8344(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+8348(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+8352(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+8356(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+8360(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+8364(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+8368(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+8372(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+8376(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+8380(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+8384(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+8388(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+8392(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+8396(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+8400(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+8404(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+8408(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+8412(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+8416(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+8420(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+8424(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+8428(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+8432(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+8436(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+8440(SB)/4, $0x0000000a
+DATA smallplanesAVX512F64<>+8444(SB)/4, $0x0000000b
+DATA smallplanesAVX512F64<>+8448(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+8452(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+8456(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+8460(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+8464(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+8468(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+8472(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+8476(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+8480(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+8484(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+8488(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+8492(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+8496(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+8500(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+8504(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+8508(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+8512(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+8516(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+8520(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+8524(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+8528(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+8532(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+8536(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+8540(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+8544(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+8548(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+8552(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+8556(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+8560(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+8564(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+8568(SB)/4, $0x0000000c
+DATA smallplanesAVX512F64<>+8572(SB)/4, $0x0000000d
+DATA smallplanesAVX512F64<>+8576(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+8580(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+8584(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+8588(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+8592(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+8596(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+8600(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+8604(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+8608(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+8612(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+8616(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+8620(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+8624(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+8628(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+8632(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+8636(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+8640(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+8644(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+8648(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+8652(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+8656(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+8660(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+8664(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+8668(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+8672(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+8676(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+8680(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+8684(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+8688(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+8692(SB)/4, $0x0000000f
+DATA smallplanesAVX512F64<>+8696(SB)/4, $0x0000000e
+DATA smallplanesAVX512F64<>+8700(SB)/4, $0x0000000f
+GLOBL smallplanesAVX512F64<>(SB), RODATA|NOPTR, $8704
+
+// func forwardSmallPlanesAVX512F64(dst []float64, x []float64, alpha []float64, inner int)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·forwardSmallPlanesAVX512F64(SB), NOSPLIT, $0-80
+	VXORPS Y0, Y0, Y0
+	MOVQ   dst_base+0(FP), AX
+	MOVQ   x_base+24(FP), CX
+	MOVQ   x_len+32(FP), DX
+	MOVQ   inner+72(FP), SI
+	LEAQ   smallplanesAVX512F64<>+0(SB), BX
+	MOVQ   SI, DI
+	SHLQ   $0x06, DI
+	DECQ   SI
+	IMULQ  DI, SI
+	SHRQ   $0x01, SI
+	ADDQ   SI, BX
+
+sp_row_2449:
+	TESTQ DX, DX
+	JE    sp_done_2455
+	XORQ  R8, R8
+	MOVQ  alpha_len+56(FP), R9
+	MOVQ  alpha_base+48(FP), SI
+
+sp_group_2450:
+	CMPQ    R9, $0x00000008
+	JB      sp_partial_2451
+	VMOVUPD (SI), Z1
+	XORQ    R10, R10
+
+sp_vector_2456:
+	VMOVUPS (BX)(R10*1), Z2
+	VPERMPS Z1, Z2, Z2
+	VMOVUPD (CX)(R8*8), Z3
+	VCMPPD  $0x1a, Z0, Z3, K1
+	VMULPD  Z2, Z3, K1, Z3
+	VMOVUPD Z3, (AX)(R8*8)
+	ADDQ    $0x00000008, R8
+	ADDQ    $0x00000040, R10
+	CMPQ    R10, DI
+	JNE     sp_vector_2456
+	ADDQ    $0x00000040, SI
+	SUBQ    $0x00000008, R9
+	JMP     sp_group_2450
+
+sp_partial_2451:
+	TESTQ     R9, R9
+	JE        sp_row_done_2454
+	MOVQ      $-1, R10
+	BZHIQ     R9, R10, R10
+	KMOVW     R10, K1
+	VMOVUPD.Z (SI), K1, Z1
+	MOVQ      inner+72(FP), SI
+	IMULQ     SI, R9
+	XORQ      R10, R10
+
+sp_rest_2452:
+	CMPQ    R9, $0x00000008
+	JB      sp_last_2453
+	VMOVUPS (BX)(R10*1), Z2
+	VPERMPS Z1, Z2, Z2
+	VMOVUPD (CX)(R8*8), Z3
+	VCMPPD  $0x1a, Z0, Z3, K1
+	VMULPD  Z2, Z3, K1, Z3
+	VMOVUPD Z3, (AX)(R8*8)
+	ADDQ    $0x00000008, R8
+	ADDQ    $0x00000040, R10
+	SUBQ    $0x00000008, R9
+	JMP     sp_rest_2452
+
+sp_last_2453:
+	TESTQ     R9, R9
+	JE        sp_row_done_2454
+	MOVQ      $-1, SI
+	BZHIQ     R9, SI, SI
+	KMOVW     SI, K1
+	VMOVUPS   (BX)(R10*1), Z2
+	VPERMPS   Z1, Z2, Z1
+	VMOVUPD.Z (CX)(R8*8), K1, Z2
+	VCMPPD    $0x1a, Z0, Z2, K1, K2
+	VMULPD    Z1, Z2, K2, Z2
+	VMOVUPD   Z2, K1, (AX)(R8*8)
+	ADDQ      R9, R8
+
+sp_row_done_2454:
+	SUBQ R8, DX
+	SHLQ $0x03, R8
+	ADDQ R8, CX
+	ADDQ R8, AX
+	JMP  sp_row_2449
+
+sp_done_2455:
+	VZEROUPPER
+	RET
+
+// func backwardSmallPlanesAVX512F64(dx []float64, dy []float64, x []float64, alpha []float64, dalpha []float64, inner int)
+// Requires: AVX, AVX512F, BMI2, FMA3
+TEXT ·backwardSmallPlanesAVX512F64(SB), NOSPLIT, $8-128
+	VXORPS  Y0, Y0, Y0
+	MOVQ    inner+120(FP), AX
+	MOVQ    AX, CX
+	SHLQ    $0x03, CX
+	LEAQ    (CX)(CX*2), DX
+	DECQ    AX
+	MOVQ    AX, (SP)
+	SHRQ    $0x02, (SP)
+	ANDQ    $0x03, AX
+	INCQ    AX
+	SHLQ    $0x03, AX
+	NEGQ    AX
+	LEAQ    tailmask<>+32(SB), BX
+	VMOVDQU (BX)(AX*1), Y1
+	MOVQ    dalpha_len+104(FP), AX
+	IMULQ   CX, AX
+	MOVQ    x_len+56(FP), BX
+	SHLQ    $0x03, BX
+	MOVQ    x_base+48(FP), SI
+	MOVQ    dy_base+24(FP), DI
+	MOVQ    dalpha_base+96(FP), R8
+	MOVQ    dalpha_len+104(FP), R9
+
+sp_sum_channels_2457:
+	CMPQ   R9, $0x08
+	JB     sp_sum_fewer_2458
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	XORQ   R10, R10
+
+sp_sum_row_2459:
+	CMPQ R10, BX
+	JAE  sp_sum_rows_done_2462
+	LEAQ (SI)(R10*1), R11
+	LEAQ (DI)(R10*1), R12
+	LEAQ (R11)(CX*4), R14
+	LEAQ (R12)(CX*4), R15
+	MOVQ (SP), R13
+
+sp_sum_vector_2460:
+	TESTQ       R13, R13
+	JE          sp_sum_last_2461
+	VMOVUPD     (R11), Y10
+	VMOVUPD     (R12), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y2
+	VMOVUPD     (R11)(CX*1), Y10
+	VMOVUPD     (R12)(CX*1), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y3
+	VMOVUPD     (R11)(CX*2), Y10
+	VMOVUPD     (R12)(CX*2), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y4
+	VMOVUPD     (R11)(DX*1), Y10
+	VMOVUPD     (R12)(DX*1), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y5
+	VMOVUPD     (R14), Y10
+	VMOVUPD     (R15), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y6
+	VMOVUPD     (R14)(CX*1), Y10
+	VMOVUPD     (R15)(CX*1), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y7
+	VMOVUPD     (R14)(CX*2), Y10
+	VMOVUPD     (R15)(CX*2), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y8
+	VMOVUPD     (R14)(DX*1), Y10
+	VMOVUPD     (R15)(DX*1), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y9
+	ADDQ        $0x20, R11
+	ADDQ        $0x20, R12
+	ADDQ        $0x20, R14
+	ADDQ        $0x20, R15
+	DECQ        R13
+	JMP         sp_sum_vector_2460
+
+sp_sum_last_2461:
+	VMASKMOVPD  (R11), Y1, Y10
+	VMASKMOVPD  (R12), Y1, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y2
+	VMASKMOVPD  (R11)(CX*1), Y1, Y10
+	VMASKMOVPD  (R12)(CX*1), Y1, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y3
+	VMASKMOVPD  (R11)(CX*2), Y1, Y10
+	VMASKMOVPD  (R12)(CX*2), Y1, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y4
+	VMASKMOVPD  (R11)(DX*1), Y1, Y10
+	VMASKMOVPD  (R12)(DX*1), Y1, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y5
+	VMASKMOVPD  (R14), Y1, Y10
+	VMASKMOVPD  (R15), Y1, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y6
+	VMASKMOVPD  (R14)(CX*1), Y1, Y10
+	VMASKMOVPD  (R15)(CX*1), Y1, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y7
+	VMASKMOVPD  (R14)(CX*2), Y1, Y10
+	VMASKMOVPD  (R15)(CX*2), Y1, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y8
+	VMASKMOVPD  (R14)(DX*1), Y1, Y10
+	VMASKMOVPD  (R15)(DX*1), Y1, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y9
+	ADDQ        AX, R10
+	JMP         sp_sum_row_2459
+
+sp_sum_rows_done_2462:
+	VUNPCKLPD    Y3, Y2, Y10
+	VUNPCKHPD    Y3, Y2, Y2
+	VADDPD       Y2, Y10, Y10
+	VUNPCKLPD    Y5, Y4, Y2
+	VUNPCKHPD    Y5, Y4, Y3
+	VADDPD       Y3, Y2, Y2
+	VBLENDPD     $0x0c, Y2, Y10, Y3
+	VEXTRACTF128 $0x01, Y10, X13
+	VINSERTF128  $0x01, X2, Y13, Y2
+	VADDPD       Y2, Y3, Y3
+	VMOVUPD      (R8), Y2
+	VADDPD       Y3, Y2, Y2
+	VMOVUPD      Y2, (R8)
+	VUNPCKLPD    Y7, Y6, Y2
+	VUNPCKHPD    Y7, Y6, Y3
+	VADDPD       Y3, Y2, Y2
+	VUNPCKLPD    Y9, Y8, Y3
+	VUNPCKHPD    Y9, Y8, Y4
+	VADDPD       Y4, Y3, Y3
+	VBLENDPD     $0x0c, Y3, Y2, Y4
+	VEXTRACTF128 $0x01, Y2, X13
+	VINSERTF128  $0x01, X3, Y13, Y2
+	VADDPD       Y2, Y4, Y4
+	VMOVUPD      32(R8), Y2
+	VADDPD       Y4, Y2, Y2
+	VMOVUPD      Y2, 32(R8)
+	LEAQ         (SI)(CX*8), SI
+	LEAQ         (DI)(CX*8), DI
+	ADDQ         $0x40, R8
+	SUBQ         $0x08, R9
+	JMP          sp_sum_channels_2457
+
+sp_sum_fewer_2458:
+sp_sum_channels_2463:
+	CMPQ   R9, $0x04
+	JB     sp_sum_fewer_2464
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	XORQ   R10, R10
+
+sp_sum_row_2465:
+	CMPQ R10, BX
+	JAE  sp_sum_rows_done_2468
+	LEAQ (SI)(R10*1), R11
+	LEAQ (DI)(R10*1), R12
+	MOVQ (SP), R13
+
+sp_sum_vector_2466:
+	TESTQ       R13, R13
+	JE          sp_sum_last_2467
+	VMOVUPD     (R11), Y6
+	VMOVUPD     (R12), Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y2
+	VMOVUPD     (R11)(CX*1), Y6
+	VMOVUPD     (R12)(CX*1), Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y3
+	VMOVUPD     (R11)(CX*2), Y6
+	VMOVUPD     (R12)(CX*2), Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y4
+	VMOVUPD     (R11)(DX*1), Y6
+	VMOVUPD     (R12)(DX*1), Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y5
+	ADDQ        $0x20, R11
+	ADDQ        $0x20, R12
+	DECQ        R13
+	JMP         sp_sum_vector_2466
+
+sp_sum_last_2467:
+	VMASKMOVPD  (R11), Y1, Y6
+	VMASKMOVPD  (R12), Y1, Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y2
+	VMASKMOVPD  (R11)(CX*1), Y1, Y6
+	VMASKMOVPD  (R12)(CX*1), Y1, Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y3
+	VMASKMOVPD  (R11)(CX*2), Y1, Y6
+	VMASKMOVPD  (R12)(CX*2), Y1, Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y4
+	VMASKMOVPD  (R11)(DX*1), Y1, Y6
+	VMASKMOVPD  (R12)(DX*1), Y1, Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y5
+	ADDQ        AX, R10
+	JMP         sp_sum_row_2465
+
+sp_sum_rows_done_2468:
+	VUNPCKLPD    Y3, Y2, Y6
+	VUNPCKHPD    Y3, Y2, Y2
+	VADDPD       Y2, Y6, Y6
+	VUNPCKLPD    Y5, Y4, Y2
+	VUNPCKHPD    Y5, Y4, Y3
+	VADDPD       Y3, Y2, Y2
+	VBLENDPD     $0x0c, Y2, Y6, Y3
+	VEXTRACTF128 $0x01, Y6, X13
+	VINSERTF128  $0x01, X2, Y13, Y2
+	VADDPD       Y2, Y3, Y3
+	VMOVUPD      (R8), Y2
+	VADDPD       Y3, Y2, Y2
+	VMOVUPD      Y2, (R8)
+	LEAQ         (SI)(CX*4), SI
+	LEAQ         (DI)(CX*4), DI
+	ADDQ         $0x20, R8
+	SUBQ         $0x04, R9
+	JMP          sp_sum_channels_2463
+
+sp_sum_fewer_2464:
+sp_sum_channels_2469:
+	CMPQ   R9, $0x01
+	JB     sp_sum_fewer_2470
+	VXORPS Y2, Y2, Y2
+	XORQ   DX, DX
+
+sp_sum_row_2471:
+	CMPQ DX, BX
+	JAE  sp_sum_rows_done_2474
+	LEAQ (SI)(DX*1), R10
+	LEAQ (DI)(DX*1), R11
+	MOVQ (SP), R12
+
+sp_sum_vector_2472:
+	TESTQ       R12, R12
+	JE          sp_sum_last_2473
+	VMOVUPD     (R10), Y3
+	VMOVUPD     (R11), Y4
+	VCMPPD      $0x1e, Y0, Y3, Y5
+	VMINPD      Y3, Y0, Y3
+	VANDNPD     Y4, Y5, Y4
+	VFMADD231PD Y4, Y3, Y2
+	ADDQ        $0x20, R10
+	ADDQ        $0x20, R11
+	DECQ        R12
+	JMP         sp_sum_vector_2472
+
+sp_sum_last_2473:
+	VMASKMOVPD  (R10), Y1, Y3
+	VMASKMOVPD  (R11), Y1, Y4
+	VCMPPD      $0x1e, Y0, Y3, Y5
+	VMINPD      Y3, Y0, Y3
+	VANDNPD     Y4, Y5, Y4
+	VFMADD231PD Y4, Y3, Y2
+	ADDQ        AX, DX
+	JMP         sp_sum_row_2471
+
+sp_sum_rows_done_2474:
+	VEXTRACTF128 $0x01, Y2, X3
+	VADDPD       X3, X2, X3
+	VPERMILPD    $0x01, X3, X2
+	VADDSD       X2, X3, X3
+	VMOVSD       (R8), X2
+	VADDSD       X3, X2, X2
+	VMOVSD       X2, (R8)
+	ADDQ         CX, SI
+	ADDQ         CX, DI
+	ADDQ         $0x08, R8
+	SUBQ         $0x01, R9
+	JMP          sp_sum_channels_2469
+
+sp_sum_fewer_2470:
+	MOVQ  dx_base+0(FP), AX
+	MOVQ  x_base+48(FP), CX
+	MOVQ  dy_base+24(FP), DX
+	MOVQ  x_len+56(FP), BX
+	MOVQ  inner+120(FP), DI
+	LEAQ  smallplanesAVX512F64<>+0(SB), SI
+	MOVQ  DI, R8
+	SHLQ  $0x06, R8
+	DECQ  DI
+	IMULQ R8, DI
+	SHRQ  $0x01, DI
+	ADDQ  DI, SI
+
+sp_row_2475:
+	TESTQ BX, BX
+	JE    sp_done_2481
+	XORQ  R9, R9
+	MOVQ  alpha_len+80(FP), R10
+	MOVQ  alpha_base+72(FP), DI
+
+sp_group_2476:
+	CMPQ    R10, $0x00000008
+	JB      sp_partial_2477
+	VMOVUPD (DI), Z1
+	XORQ    R11, R11
+
+sp_vector_2482:
+	VMOVUPS (SI)(R11*1), Z2
+	VPERMPS Z1, Z2, Z2
+	VMOVUPD (CX)(R9*8), Z3
+	VCMPPD  $0x1a, Z0, Z3, K1
+	VMOVUPD (DX)(R9*8), Z3
+	VMULPD  Z2, Z3, K1, Z3
+	VMOVUPD Z3, (AX)(R9*8)
+	ADDQ    $0x00000008, R9
+	ADDQ    $0x00000040, R11
+	CMPQ    R11, R8
+	JNE     sp_vector_2482
+	ADDQ    $0x00000040, DI
+	SUBQ    $0x00000008, R10
+	JMP     sp_group_2476
+
+sp_partial_2477:
+	TESTQ     R10, R10
+	JE        sp_row_done_2480
+	MOVQ      $-1, R11
+	BZHIQ     R10, R11, R11
+	KMOVW     R11, K1
+	VMOVUPD.Z (DI), K1, Z1
+	MOVQ      inner+120(FP), DI
+	IMULQ     DI, R10
+	XORQ      R11, R11
+
+sp_rest_2478:
+	CMPQ    R10, $0x00000008
+	JB      sp_last_2479
+	VMOVUPS (SI)(R11*1), Z2
+	VPERMPS Z1, Z2, Z2
+	VMOVUPD (CX)(R9*8), Z3
+	VCMPPD  $0x1a, Z0, Z3, K1
+	VMOVUPD (DX)(R9*8), Z3
+	VMULPD  Z2, Z3, K1, Z3
+	VMOVUPD Z3, (AX)(R9*8)
+	ADDQ    $0x00000008, R9
+	ADDQ    $0x00000040, R11
+	SUBQ    $0x00000008, R10
+	JMP     sp_rest_2478
+
+sp_last_2479:
+	TESTQ     R10, R10
+	JE        sp_row_done_2480
+	MOVQ      $-1, DI
+	BZHIQ     R10, DI, DI
+	KMOVW     DI, K1
+	VMOVUPS   (SI)(R11*1), Z2
+	VPERMPS   Z1, Z2, Z1
+	VMOVUPD.Z (CX)(R9*8), K1, Z2
+	VCMPPD    $0x1a, Z0, Z2, K1, K2
+	VMOVUPD.Z (DX)(R9*8), K1, Z2
+	VMULPD    Z1, Z2, K2, Z2
+	VMOVUPD   Z2, K1, (AX)(R9*8)
+	ADDQ      R10, R9
+
+sp_row_done_2480:
+	SUBQ R9, BX
+	SHLQ $0x03, R9
+	ADDQ R9, CX
+	ADDQ R9, DX
+	ADDQ R9, AX
+	JMP  sp_row_2475
+
+sp_done_2481:
+	VZEROUPPER
+	RET
+
+// func backwardSmallPlanesDxAVX512F64(dx []float64, dy []float64, x []float64, alpha []float64, inner int)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·backwardSmallPlanesDxAVX512F64(SB), NOSPLIT, $0-104
+	VXORPS Y0, Y0, Y0
+	MOVQ   dx_base+0(FP), AX
+	MOVQ   x_base+48(FP), CX
+	MOVQ   dy_base+24(FP), DX
+	MOVQ   x_len+56(FP), BX
+	MOVQ   inner+96(FP), DI
+	LEAQ   smallplanesAVX512F64<>+0(SB), SI
+	MOVQ   DI, R8
+	SHLQ   $0x06, R8
+	DECQ   DI
+	IMULQ  R8, DI
+	SHRQ   $0x01, DI
+	ADDQ   DI, SI
+
+sp_row_2483:
+	TESTQ BX, BX
+	JE    sp_done_2489
+	XORQ  R9, R9
+	MOVQ  alpha_len+80(FP), R10
+	MOVQ  alpha_base+72(FP), DI
+
+sp_group_2484:
+	CMPQ    R10, $0x00000008
+	JB      sp_partial_2485
+	VMOVUPD (DI), Z1
+	XORQ    R11, R11
+
+sp_vector_2490:
+	VMOVUPS (SI)(R11*1), Z2
+	VPERMPS Z1, Z2, Z2
+	VMOVUPD (CX)(R9*8), Z3
+	VCMPPD  $0x1a, Z0, Z3, K1
+	VMOVUPD (DX)(R9*8), Z3
+	VMULPD  Z2, Z3, K1, Z3
+	VMOVUPD Z3, (AX)(R9*8)
+	ADDQ    $0x00000008, R9
+	ADDQ    $0x00000040, R11
+	CMPQ    R11, R8
+	JNE     sp_vector_2490
+	ADDQ    $0x00000040, DI
+	SUBQ    $0x00000008, R10
+	JMP     sp_group_2484
+
+sp_partial_2485:
+	TESTQ     R10, R10
+	JE        sp_row_done_2488
+	MOVQ      $-1, R11
+	BZHIQ     R10, R11, R11
+	KMOVW     R11, K1
+	VMOVUPD.Z (DI), K1, Z1
+	MOVQ      inner+96(FP), DI
+	IMULQ     DI, R10
+	XORQ      R11, R11
+
+sp_rest_2486:
+	CMPQ    R10, $0x00000008
+	JB      sp_last_2487
+	VMOVUPS (SI)(R11*1), Z2
+	VPERMPS Z1, Z2, Z2
+	VMOVUPD (CX)(R9*8), Z3
+	VCMPPD  $0x1a, Z0, Z3, K1
+	VMOVUPD (DX)(R9*8), Z3
+	VMULPD  Z2, Z3, K1, Z3
+	VMOVUPD Z3, (AX)(R9*8)
+	ADDQ    $0x00000008, R9
+	ADDQ    $0x00000040, R11
+	SUBQ    $0x00000008, R10
+	JMP     sp_rest_2486
+
+sp_last_2487:
+	TESTQ     R10, R10
+	JE        sp_row_done_2488
+	MOVQ      $-1, DI
+	BZHIQ     R10, DI, DI
+	KMOVW     DI, K1
+	VMOVUPS   (SI)(R11*1), Z2
+	VPERMPS   Z1, Z2, Z1
+	VMOVUPD.Z (CX)(R9*8), K1, Z2
+	VCMPPD    $0x1a, Z0, Z2, K1, K2
+	VMOVUPD.Z (DX)(R9*8), K1, Z2
+	VMULPD    Z1, Z2, K2, Z2
+	VMOVUPD   Z2, K1, (AX)(R9*8)
+	ADDQ      R10, R9
+
+sp_row_done_2488:
+	SUBQ R9, BX
+	SHLQ $0x03, R9
+	ADDQ R9, CX
+	ADDQ R9, DX
+	ADDQ R9, AX
+	JMP  sp_row_2483
+
+sp_done_2489:
+	VZEROUPPER
+	RET
+
+// func backwardSmallPlanesDalphaAVX512F64(dy []float64, x []float64, dalpha []float64, inner int)
+// Requires: AVX, FMA3
+TEXT ·backwardSmallPlanesDalphaAVX512F64(SB), NOSPLIT, $8-80
+	VXORPS  Y0, Y0, Y0
+	MOVQ    inner+72(FP), AX
+	MOVQ    AX, CX
+	SHLQ    $0x03, CX
+	LEAQ    (CX)(CX*2), DX
+	DECQ    AX
+	MOVQ    AX, (SP)
+	SHRQ    $0x02, (SP)
+	ANDQ    $0x03, AX
+	INCQ    AX
+	SHLQ    $0x03, AX
+	NEGQ    AX
+	LEAQ    tailmask<>+32(SB), BX
+	VMOVDQU (BX)(AX*1), Y1
+	MOVQ    dalpha_len+56(FP), AX
+	IMULQ   CX, AX
+	MOVQ    x_len+32(FP), BX
+	SHLQ    $0x03, BX
+	MOVQ    x_base+24(FP), SI
+	MOVQ    dy_base+0(FP), DI
+	MOVQ    dalpha_base+48(FP), R8
+	MOVQ    dalpha_len+56(FP), R9
+
+sp_sum_channels_2491:
+	CMPQ   R9, $0x08
+	JB     sp_sum_fewer_2492
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	XORQ   R10, R10
+
+sp_sum_row_2493:
+	CMPQ R10, BX
+	JAE  sp_sum_rows_done_2496
+	LEAQ (SI)(R10*1), R11
+	LEAQ (DI)(R10*1), R12
+	LEAQ (R11)(CX*4), R14
+	LEAQ (R12)(CX*4), R15
+	MOVQ (SP), R13
+
+sp_sum_vector_2494:
+	TESTQ       R13, R13
+	JE          sp_sum_last_2495
+	VMOVUPD     (R11), Y10
+	VMOVUPD     (R12), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y2
+	VMOVUPD     (R11)(CX*1), Y10
+	VMOVUPD     (R12)(CX*1), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y3
+	VMOVUPD     (R11)(CX*2), Y10
+	VMOVUPD     (R12)(CX*2), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y4
+	VMOVUPD     (R11)(DX*1), Y10
+	VMOVUPD     (R12)(DX*1), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y5
+	VMOVUPD     (R14), Y10
+	VMOVUPD     (R15), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y6
+	VMOVUPD     (R14)(CX*1), Y10
+	VMOVUPD     (R15)(CX*1), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y7
+	VMOVUPD     (R14)(CX*2), Y10
+	VMOVUPD     (R15)(CX*2), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y8
+	VMOVUPD     (R14)(DX*1), Y10
+	VMOVUPD     (R15)(DX*1), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y9
+	ADDQ        $0x20, R11
+	ADDQ        $0x20, R12
+	ADDQ        $0x20, R14
+	ADDQ        $0x20, R15
+	DECQ        R13
+	JMP         sp_sum_vector_2494
+
+sp_sum_last_2495:
+	VMASKMOVPD  (R11), Y1, Y10
+	VMASKMOVPD  (R12), Y1, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y2
+	VMASKMOVPD  (R11)(CX*1), Y1, Y10
+	VMASKMOVPD  (R12)(CX*1), Y1, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y3
+	VMASKMOVPD  (R11)(CX*2), Y1, Y10
+	VMASKMOVPD  (R12)(CX*2), Y1, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y4
+	VMASKMOVPD  (R11)(DX*1), Y1, Y10
+	VMASKMOVPD  (R12)(DX*1), Y1, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y5
+	VMASKMOVPD  (R14), Y1, Y10
+	VMASKMOVPD  (R15), Y1, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y6
+	VMASKMOVPD  (R14)(CX*1), Y1, Y10
+	VMASKMOVPD  (R15)(CX*1), Y1, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y7
+	VMASKMOVPD  (R14)(CX*2), Y1, Y10
+	VMASKMOVPD  (R15)(CX*2), Y1, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y8
+	VMASKMOVPD  (R14)(DX*1), Y1, Y10
+	VMASKMOVPD  (R15)(DX*1), Y1, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y9
+	ADDQ        AX, R10
+	JMP         sp_sum_row_2493
+
+sp_sum_rows_done_2496:
+	VUNPCKLPD    Y3, Y2, Y10
+	VUNPCKHPD    Y3, Y2, Y2
+	VADDPD       Y2, Y10, Y10
+	VUNPCKLPD    Y5, Y4, Y2
+	VUNPCKHPD    Y5, Y4, Y3
+	VADDPD       Y3, Y2, Y2
+	VBLENDPD     $0x0c, Y2, Y10, Y3
+	VEXTRACTF128 $0x01, Y10, X13
+	VINSERTF128  $0x01, X2, Y13, Y2
+	VADDPD       Y2, Y3, Y3
+	VMOVUPD      (R8), Y2
+	VADDPD       Y3, Y2, Y2
+	VMOVUPD      Y2, (R8)
+	VUNPCKLPD    Y7, Y6, Y2
+	VUNPCKHPD    Y7, Y6, Y3
+	VADDPD       Y3, Y2, Y2
+	VUNPCKLPD    Y9, Y8, Y3
+	VUNPCKHPD    Y9, Y8, Y4
+	VADDPD       Y4, Y3, Y3
+	VBLENDPD     $0x0c, Y3, Y2, Y4
+	VEXTRACTF128 $0x01, Y2, X13
+	VINSERTF128  $0x01, X3, Y13, Y2
+	VADDPD       Y2, Y4, Y4
+	VMOVUPD      32(R8), Y2
+	VADDPD       Y4, Y2, Y2
+	VMOVUPD      Y2, 32(R8)
+	LEAQ         (SI)(CX*8), SI
+	LEAQ         (DI)(CX*8), DI
+	ADDQ         $0x40, R8
+	SUBQ         $0x08, R9
+	JMP          sp_sum_channels_2491
+
+sp_sum_fewer_2492:
+sp_sum_channels_2497:
+	CMPQ   R9, $0x04
+	JB     sp_sum_fewer_2498
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	XORQ   R10, R10
+
+sp_sum_row_2499:
+	CMPQ R10, BX
+	JAE  sp_sum_rows_done_2502
+	LEAQ (SI)(R10*1), R11
+	LEAQ (DI)(R10*1), R12
+	MOVQ (SP), R13
+
+sp_sum_vector_2500:
+	TESTQ       R13, R13
+	JE          sp_sum_last_2501
+	VMOVUPD     (R11), Y6
+	VMOVUPD     (R12), Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y2
+	VMOVUPD     (R11)(CX*1), Y6
+	VMOVUPD     (R12)(CX*1), Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y3
+	VMOVUPD     (R11)(CX*2), Y6
+	VMOVUPD     (R12)(CX*2), Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y4
+	VMOVUPD     (R11)(DX*1), Y6
+	VMOVUPD     (R12)(DX*1), Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y5
+	ADDQ        $0x20, R11
+	ADDQ        $0x20, R12
+	DECQ        R13
+	JMP         sp_sum_vector_2500
+
+sp_sum_last_2501:
+	VMASKMOVPD  (R11), Y1, Y6
+	VMASKMOVPD  (R12), Y1, Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y2
+	VMASKMOVPD  (R11)(CX*1), Y1, Y6
+	VMASKMOVPD  (R12)(CX*1), Y1, Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y3
+	VMASKMOVPD  (R11)(CX*2), Y1, Y6
+	VMASKMOVPD  (R12)(CX*2), Y1, Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y4
+	VMASKMOVPD  (R11)(DX*1), Y1, Y6
+	VMASKMOVPD  (R12)(DX*1), Y1, Y7
+	VCMPPD      $0x1e, Y0, Y6, Y8
+	VMINPD      Y6, Y0, Y6
+	VANDNPD     Y7, Y8, Y7
+	VFMADD231PD Y7, Y6, Y5
+	ADDQ        AX, R10
+	JMP         sp_sum_row_2499
+
+sp_sum_rows_done_2502:
+	VUNPCKLPD    Y3, Y2, Y6
+	VUNPCKHPD    Y3, Y2, Y2
+	VADDPD       Y2, Y6, Y6
+	VUNPCKLPD    Y5, Y4, Y2
+	VUNPCKHPD    Y5, Y4, Y3
+	VADDPD       Y3, Y2, Y2
+	VBLENDPD     $0x0c, Y2, Y6, Y3
+	VEXTRACTF128 $0x01, Y6, X13
+	VINSERTF128  $0x01, X2, Y13, Y2
+	VADDPD       Y2, Y3, Y3
+	VMOVUPD      (R8), Y2
+	VADDPD       Y3, Y2, Y2
+	VMOVUPD      Y2, (R8)
+	LEAQ         (SI)(CX*4), SI
+	LEAQ         (DI)(CX*4), DI
+	ADDQ         $0x20, R8
+	SUBQ         $0x04, R9
+	JMP          sp_sum_channels_2497
+
+sp_sum_fewer_2498:
+sp_sum_channels_2503:
+	CMPQ   R9, $0x01
+	JB     sp_sum_fewer_2504
+	VXORPS Y2, Y2, Y2
+	XORQ   DX, DX
+
+sp_sum_row_2505:
+	CMPQ DX, BX
+	JAE  sp_sum_rows_done_2508
+	LEAQ (SI)(DX*1), R10
+	LEAQ (DI)(DX*1), R11
+	MOVQ (SP), R12
+
+sp_sum_vector_2506:
+	TESTQ       R12, R12
+	JE          sp_sum_last_2507
+	VMOVUPD     (R10), Y3
+	VMOVUPD     (R11), Y4
+	VCMPPD      $0x1e, Y0, Y3, Y5
+	VMINPD      Y3, Y0, Y3
+	VANDNPD     Y4, Y5, Y4
+	VFMADD231PD Y4, Y3, Y2
+	ADDQ        $0x20, R10
+	ADDQ        $0x20, R11
+	DECQ        R12
+	JMP         sp_sum_vector_2506
+
+sp_sum_last_2507:
+	VMASKMOVPD  (R10), Y1, Y3
+	VMASKMOVPD  (R11), Y1, Y4
+	VCMPPD      $0x1e, Y0, Y3, Y5
+	VMINPD      Y3, Y0, Y3
+	VANDNPD     Y4, Y5, Y4
+	VFMADD231PD Y4, Y3, Y2
+	ADDQ        AX, DX
+	JMP         sp_sum_row_2505
+
+sp_sum_rows_done_2508:
+	VEXTRACTF128 $0x01, Y2, X3
+	VADDPD       X3, X2, X3
+	VPERMILPD    $0x01, X3, X2
+	VADDSD       X2, X3, X3
+	VMOVSD       (R8), X2
+	VADDSD       X3, X2, X2
+	VMOVSD       X2, (R8)
+	ADDQ         CX, SI
+	ADDQ         CX, DI
+	ADDQ         $0x08, R8
+	SUBQ         $0x01, R9
+	JMP          sp_sum_channels_2503
+
+sp_sum_fewer_2504:
 	VZEROUPPER
 	RET
 
@@ -25701,19 +36291,19 @@ TEXT ·addSumsAVX2F32(SB), NOSPLIT, $0-48
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-sums_vector_2270:
+sums_vector_2510:
 	CMPQ       BX, SI
-	JGT        sums_scalar_2271
+	JGT        sums_scalar_2511
 	VCVTPS2PD  (AX)(BX*4), Y0
 	VADDPD     (CX)(BX*8), Y0, Y0
 	VCVTPD2PSY Y0, X0
 	VMOVUPS    X0, (AX)(BX*4)
 	ADDQ       $0x00000004, BX
-	JMP        sums_vector_2270
+	JMP        sums_vector_2510
 
-sums_scalar_2271:
+sums_scalar_2511:
 	CMPQ      BX, DX
-	JE        add_done_2269
+	JE        add_done_2509
 	VMOVSD    (CX)(BX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (AX)(BX*4), X1, X1
@@ -25721,9 +36311,9 @@ sums_scalar_2271:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (AX)(BX*4)
 	INCQ      BX
-	JMP       sums_scalar_2271
+	JMP       sums_scalar_2511
 
-add_done_2269:
+add_done_2509:
 	VZEROUPPER
 	RET
 
@@ -25737,24 +36327,24 @@ TEXT ·addSumsAVX2F64(SB), NOSPLIT, $0-48
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-sums_vector_2273:
+sums_vector_2513:
 	CMPQ    BX, SI
-	JGT     sums_scalar_2274
+	JGT     sums_scalar_2514
 	VMOVUPD (AX)(BX*8), Y0
 	VADDPD  (CX)(BX*8), Y0, Y0
 	VMOVUPD Y0, (AX)(BX*8)
 	ADDQ    $0x00000004, BX
-	JMP     sums_vector_2273
+	JMP     sums_vector_2513
 
-sums_scalar_2274:
+sums_scalar_2514:
 	CMPQ   BX, DX
-	JE     add_done_2272
+	JE     add_done_2512
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (AX)(BX*8), X0, X0
 	VMOVSD X0, (AX)(BX*8)
 	INCQ   BX
-	JMP    sums_scalar_2274
+	JMP    sums_scalar_2514
 
-add_done_2272:
+add_done_2512:
 	VZEROUPPER
 	RET

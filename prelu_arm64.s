@@ -3087,7 +3087,7 @@ rows_done_298:
 
 // func backwardRingDalphaNEONF32(dy []float32, x []float32, dalpha []float32, inner int)
 // Requires: ASIMD
-TEXT ·backwardRingDalphaNEONF32(SB), $1896-80
+TEXT ·backwardRingDalphaNEONF32(SB), $1256-80
 	MOVD    dy_base+0(FP), R1
 	MOVD    x_base+24(FP), R2
 	MOVD    x_len+32(FP), R3
@@ -3098,7 +3098,7 @@ TEXT ·backwardRingDalphaNEONF32(SB), $1896-80
 	CBZ     R8, ring_done_305
 	CBZ     R9, ring_done_305
 	MUL     R9, R8, R12
-	CMP     $212, R12
+	CMP     $132, R12
 	BHI     ring_segmented_306
 	MOVD    R12, R14
 
@@ -3395,9 +3395,9 @@ ring_sums_done_322:
 	B       ring_done_305
 
 ring_segmented_306:
-	CMP     $212, R9
+	CMP     $132, R9
 	BHI     ring_done_305
-	MOVD    $212, R22
+	MOVD    $132, R22
 	UDIV    R9, R22, R25
 	B       ring_rows_331
 
@@ -6483,7 +6483,7 @@ rows_done_656:
 
 // func backwardRingDalphaNEONF64(dy []float64, x []float64, dalpha []float64, inner int)
 // Requires: ASIMD
-TEXT ·backwardRingDalphaNEONF64(SB), $1912-80
+TEXT ·backwardRingDalphaNEONF64(SB), $952-80
 	MOVD    dy_base+0(FP), R1
 	MOVD    x_base+24(FP), R2
 	MOVD    x_len+32(FP), R3
@@ -6494,7 +6494,7 @@ TEXT ·backwardRingDalphaNEONF64(SB), $1912-80
 	CBZ     R8, ring_done_663
 	CBZ     R9, ring_done_663
 	MUL     R9, R8, R12
-	CMP     $226, R12
+	CMP     $106, R12
 	BHI     ring_segmented_664
 	MOVD    R12, R14
 
@@ -6729,9 +6729,9 @@ ring_sums_done_680:
 	B       ring_done_663
 
 ring_segmented_664:
-	CMP     $226, R9
+	CMP     $106, R9
 	BHI     ring_done_663
-	MOVD    $226, R22
+	MOVD    $106, R22
 	UDIV    R9, R22, R25
 	B       ring_rows_689
 
