@@ -133,6 +133,15 @@ func backwardChannelsOf[T Float](isa isaID, dx, dalpha, dy, x, alpha []T, inner 
 		default:
 			backwardRingKernel(isa, dx, dy, x, alpha, dalpha, inner)
 		}
+	case planSmallPlanes:
+		switch {
+		case !wantDalpha:
+			backwardSmallPlanesDxKernel(isa, dx, dy, x, alpha, inner)
+		case !wantDx:
+			backwardSmallPlanesDalphaKernel(isa, dy, x, dalpha, inner)
+		default:
+			backwardSmallPlanesKernel(isa, dx, dy, x, alpha, dalpha, inner)
+		}
 	case planPattern:
 		backwardPatternDxKernel(isa, dx, dy, x, alpha)
 	case planPlanes:

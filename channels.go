@@ -39,12 +39,13 @@ func sizeOf[E Float]() int {
 type plan uint8
 
 const (
-	planShared  plan = iota // one slope: the shared-slope kernel
-	planRing                // the Ring kernel
-	planPattern             // channel-last rows, the slopes as the pattern
-	planPlanes              // one broadcast slope per plane
-	planSums                // slope gradients summed into a buffer in blocks (pattern or planes kernels)
-	planRows                // channel-last slope gradients summed over every row in registers
+	planShared      plan = iota // one slope: the shared-slope kernel
+	planRing                    // the Ring kernel
+	planPattern                 // channel-last rows, the slopes as the pattern
+	planPlanes                  // one broadcast slope per plane
+	planSums                    // slope gradients summed into a buffer in blocks (pattern or planes kernels)
+	planRows                    // channel-last slope gradients summed over every row in registers
+	planSmallPlanes             // planes of at most smallPlanesMax elements, their slopes permuted into place
 )
 
 // planChannels chooses the kernel for n elements of the layout, with slope
@@ -57,6 +58,8 @@ func planChannels[E Float](isa isaID, n, channels, inner int, sums bool) plan {
 		return planPattern
 	case sums && rowsFirst(isa, n, channels, inner, sizeOf[E]()):
 		return planRows
+	case smallPlanesFit(isa, n, channels, inner, sizeOf[E](), sums):
+		return planSmallPlanes
 	case ringFits[E](isa, n, channels, inner, sums):
 		return planRing
 	case sums:
@@ -179,6 +182,30 @@ func patternRows(isa isaID, n, channels, size int) bool {
 func rowsFit(isa isaID, n, channels, size int) bool {
 	return rowsKernels[isa] && channels*size >= 32 &&
 		(n <= 32*channels && n*size <= 16<<10 || channels > largeSums && rowsChunks[isa])
+}
+
+// smallPlanesFit reports whether isa's SmallPlanes kernels take n elements
+// of planes of inner elements: a single period (batch 1, where the other
+// plans' set-up or per-plane work dominates), a few periods with slope
+// gradients, or, without them, periods longer than the Ring kernel takes
+// whole. Measured on AVX2, float32, rows x channels x inner, ns, SmallPlanes
+// against the plan before (A/B, 6-10 rounds): backward 1x128x9 535 vs 1032,
+// 1x16x4 65 vs 138, 1x32x12 173 vs 320, 2x64x9 537 vs 745, 4x16x9 327 vs
+// 420; forward 1x128x9 125 vs 181, 1x3x9 30 vs 51, 2x64x9 230 vs 309,
+// 256x128x9 40 vs 62 us. But where the Ring kernel expands a short period
+// once for many rows it is faster without slope gradients (forward 8x16x9
+// 155 vs 104, 32x16x9 534 vs 390), and over many rows the sums, which read
+// each group of channels row by row, fall behind (dalpha only 64x128x9 28.7
+// vs 21.1 us).
+func smallPlanesFit(isa isaID, n, channels, inner, size int, sums bool) bool {
+	if !smallPlanesKernels[isa] || inner < 2 || inner > smallPlanesMax {
+		return false
+	}
+	period := channels * inner
+	if sums {
+		return n <= 4*period
+	}
+	return n == period || period > ringLimit(isa, size, false)
 }
 
 // minSegment is the fewest planes per segment worth a Ring kernel's

@@ -54,6 +54,8 @@ func forwardChannelsOf[T Float](isa isaID, dst, x, alpha []T, inner int) {
 		forwardKernel(isa, dst, x, alpha[0])
 	case planRing:
 		forwardRingKernel(isa, dst, x, alpha, inner)
+	case planSmallPlanes:
+		forwardSmallPlanesKernel(isa, dst, x, alpha, inner)
 	case planPattern:
 		forwardPatternKernel(isa, dst, x, alpha)
 	default:
