@@ -36,6 +36,11 @@ func testLayoutsCoverEveryPlan[T Float](t *testing.T) {
 		} else {
 			t.Logf("%v has no Rows kernels", isa)
 		}
+		if smallPlanesKernels[isa] {
+			want, wantSums = append(want, planSmallPlanes), append(wantSums, planSmallPlanes)
+		} else {
+			t.Logf("%v has no SmallPlanes kernels", isa)
+		}
 		for _, p := range want {
 			if forward[p] == 0 {
 				t.Errorf("no test layout runs plan %d forward (have %v)", p, forward)

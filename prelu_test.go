@@ -112,7 +112,7 @@ func testForwardMatchesReference[T Float](t *testing.T) {
 
 var (
 	channelCounts = []int{1, 2, 3, 5, 15, 16, 17, 24, 40, 64, 100}
-	inners        = []int{1, 2, 7, 49, 3136}
+	inners        = []int{1, 2, 7, 9, 16, 49, 3136} // 9 and 16: 3x3 and the longest SmallPlanes plane
 )
 
 // outers keeps the biggest layouts to a few repetitions; channel-last rows
