@@ -14737,18 +14737,52 @@ TEXT ·forwardSmallPlanesAVX2F32(SB), NOSPLIT, $0-80
 
 sp_row_1159:
 	TESTQ DX, DX
-	JE    sp_done_1165
+	JE    sp_done_1164
 	XORQ  R8, R8
 	MOVQ  alpha_len+56(FP), R9
 	MOVQ  alpha_base+48(FP), SI
 
-sp_group_1160:
+sp_pairs_1165:
+	CMPQ    R9, $0x00000010
+	JB      sp_group_1166
+	VMOVUPS (SI), Y1
+	VMOVUPS 32(SI), Y2
+	MOVQ    DI, R11
+	SHRQ    $0x02, R11
+	ADDQ    R8, R11
+	XORQ    R10, R10
+
+sp_pair_vector_1167:
+	VMOVUPS   (BX)(R10*1), Y3
+	VPERMPS   Y1, Y3, Y4
+	VMOVUPS   (CX)(R8*4), Y5
+	VCMPPS    $0x1e, Y0, Y5, Y6
+	VMULPS    Y4, Y5, Y4
+	VBLENDVPS Y6, Y5, Y4, Y4
+	VMOVUPS   Y4, (AX)(R8*4)
+	VPERMPS   Y2, Y3, Y3
+	VMOVUPS   (CX)(R11*4), Y4
+	VCMPPS    $0x1e, Y0, Y4, Y5
+	VMULPS    Y3, Y4, Y3
+	VBLENDVPS Y5, Y4, Y3, Y3
+	VMOVUPS   Y3, (AX)(R11*4)
+	ADDQ      $0x00000008, R8
+	ADDQ      $0x00000008, R11
+	ADDQ      $0x00000020, R10
+	CMPQ      R10, DI
+	JNE       sp_pair_vector_1167
+	MOVQ      R11, R8
+	ADDQ      $0x00000040, SI
+	SUBQ      $0x00000010, R9
+	JMP       sp_pairs_1165
+
+sp_group_1166:
 	CMPQ    R9, $0x00000008
-	JB      sp_partial_1161
+	JB      sp_partial_1160
 	VMOVUPS (SI), Y1
 	XORQ    R10, R10
 
-sp_vector_1166:
+sp_vector_1168:
 	VMOVUPS   (BX)(R10*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPS   (CX)(R8*4), Y3
@@ -14759,14 +14793,14 @@ sp_vector_1166:
 	ADDQ      $0x00000008, R8
 	ADDQ      $0x00000020, R10
 	CMPQ      R10, DI
-	JNE       sp_vector_1166
+	JNE       sp_vector_1168
 	ADDQ      $0x00000020, SI
 	SUBQ      $0x00000008, R9
-	JMP       sp_group_1160
+	JMP       sp_group_1166
 
-sp_partial_1161:
+sp_partial_1160:
 	TESTQ      R9, R9
-	JE         sp_row_done_1164
+	JE         sp_row_done_1163
 	MOVQ       R9, R10
 	SHLQ       $0x02, R10
 	NEGQ       R10
@@ -14777,9 +14811,9 @@ sp_partial_1161:
 	IMULQ      SI, R9
 	XORQ       R10, R10
 
-sp_rest_1162:
+sp_rest_1161:
 	CMPQ      R9, $0x00000008
-	JB        sp_last_1163
+	JB        sp_last_1162
 	VMOVUPS   (BX)(R10*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPS   (CX)(R8*4), Y3
@@ -14790,11 +14824,11 @@ sp_rest_1162:
 	ADDQ      $0x00000008, R8
 	ADDQ      $0x00000020, R10
 	SUBQ      $0x00000008, R9
-	JMP       sp_rest_1162
+	JMP       sp_rest_1161
 
-sp_last_1163:
+sp_last_1162:
 	TESTQ      R9, R9
-	JE         sp_row_done_1164
+	JE         sp_row_done_1163
 	MOVQ       R9, SI
 	SHLQ       $0x02, SI
 	NEGQ       SI
@@ -14809,14 +14843,14 @@ sp_last_1163:
 	VMASKMOVPS Y1, Y2, (AX)(R8*4)
 	ADDQ       R9, R8
 
-sp_row_done_1164:
+sp_row_done_1163:
 	SUBQ R8, DX
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	JMP  sp_row_1159
 
-sp_done_1165:
+sp_done_1164:
 	VZEROUPPER
 	RET
 
@@ -14846,9 +14880,9 @@ TEXT ·backwardSmallPlanesAVX2F32(SB), NOSPLIT, $8-128
 	MOVQ    dalpha_base+96(FP), R8
 	MOVQ    dalpha_len+104(FP), R9
 
-sp_sum_channels_1167:
+sp_sum_channels_1169:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_1168
+	JB     sp_sum_fewer_1170
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -14859,18 +14893,18 @@ sp_sum_channels_1167:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_1169:
+sp_sum_row_1171:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1172
+	JAE  sp_sum_rows_done_1174
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_1170:
+sp_sum_vector_1172:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1171
+	JE          sp_sum_last_1173
 	VCVTPS2PD   (R11), Y10
 	VCVTPS2PD   (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -14924,9 +14958,9 @@ sp_sum_vector_1170:
 	ADDQ        $0x10, R14
 	ADDQ        $0x10, R15
 	DECQ        R13
-	JMP         sp_sum_vector_1170
+	JMP         sp_sum_vector_1172
 
-sp_sum_last_1171:
+sp_sum_last_1173:
 	VMASKMOVPS  (R11), X1, X10
 	VCVTPS2PD   X10, Y10
 	VMASKMOVPS  (R12), X1, X11
@@ -14992,9 +15026,9 @@ sp_sum_last_1171:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_1169
+	JMP         sp_sum_row_1171
 
-sp_sum_rows_done_1172:
+sp_sum_rows_done_1174:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -15027,28 +15061,28 @@ sp_sum_rows_done_1172:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_1167
+	JMP          sp_sum_channels_1169
 
-sp_sum_fewer_1168:
-sp_sum_channels_1173:
+sp_sum_fewer_1170:
+sp_sum_channels_1175:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_1174
+	JB     sp_sum_fewer_1176
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
 	XORQ   R10, R10
 
-sp_sum_row_1175:
+sp_sum_row_1177:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1178
+	JAE  sp_sum_rows_done_1180
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_1176:
+sp_sum_vector_1178:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1177
+	JE          sp_sum_last_1179
 	VCVTPS2PD   (R11), Y6
 	VCVTPS2PD   (R12), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -15076,9 +15110,9 @@ sp_sum_vector_1176:
 	ADDQ        $0x10, R11
 	ADDQ        $0x10, R12
 	DECQ        R13
-	JMP         sp_sum_vector_1176
+	JMP         sp_sum_vector_1178
 
-sp_sum_last_1177:
+sp_sum_last_1179:
 	VMASKMOVPS  (R11), X1, X6
 	VCVTPS2PD   X6, Y6
 	VMASKMOVPS  (R12), X1, X7
@@ -15112,9 +15146,9 @@ sp_sum_last_1177:
 	VANDNPD     Y7, Y8, Y7
 	VFMADD231PD Y7, Y6, Y5
 	ADDQ        AX, R10
-	JMP         sp_sum_row_1175
+	JMP         sp_sum_row_1177
 
-sp_sum_rows_done_1178:
+sp_sum_rows_done_1180:
 	VUNPCKLPD    Y3, Y2, Y6
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y6, Y6
@@ -15133,25 +15167,25 @@ sp_sum_rows_done_1178:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x10, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_1173
+	JMP          sp_sum_channels_1175
 
-sp_sum_fewer_1174:
-sp_sum_channels_1179:
+sp_sum_fewer_1176:
+sp_sum_channels_1181:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_1180
+	JB     sp_sum_fewer_1182
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_1181:
+sp_sum_row_1183:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_1184
+	JAE  sp_sum_rows_done_1186
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_1182:
+sp_sum_vector_1184:
 	TESTQ       R12, R12
-	JE          sp_sum_last_1183
+	JE          sp_sum_last_1185
 	VCVTPS2PD   (R10), Y3
 	VCVTPS2PD   (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -15161,9 +15195,9 @@ sp_sum_vector_1182:
 	ADDQ        $0x10, R10
 	ADDQ        $0x10, R11
 	DECQ        R12
-	JMP         sp_sum_vector_1182
+	JMP         sp_sum_vector_1184
 
-sp_sum_last_1183:
+sp_sum_last_1185:
 	VMASKMOVPS  (R10), X1, X3
 	VCVTPS2PD   X3, Y3
 	VMASKMOVPS  (R11), X1, X4
@@ -15173,9 +15207,9 @@ sp_sum_last_1183:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_1181
+	JMP         sp_sum_row_1183
 
-sp_sum_rows_done_1184:
+sp_sum_rows_done_1186:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -15188,9 +15222,9 @@ sp_sum_rows_done_1184:
 	ADDQ         CX, DI
 	ADDQ         $0x04, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_1179
+	JMP          sp_sum_channels_1181
 
-sp_sum_fewer_1180:
+sp_sum_fewer_1182:
 	MOVQ  dx_base+0(FP), AX
 	MOVQ  x_base+48(FP), CX
 	MOVQ  dy_base+24(FP), DX
@@ -15204,20 +15238,56 @@ sp_sum_fewer_1180:
 	SHRQ  $0x01, DI
 	ADDQ  DI, SI
 
-sp_row_1185:
+sp_row_1187:
 	TESTQ BX, BX
-	JE    sp_done_1191
+	JE    sp_done_1192
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_group_1186:
+sp_pairs_1193:
+	CMPQ    R10, $0x00000010
+	JB      sp_group_1194
+	VMOVUPS (DI), Y1
+	VMOVUPS 32(DI), Y2
+	MOVQ    R8, R12
+	SHRQ    $0x02, R12
+	ADDQ    R9, R12
+	XORQ    R11, R11
+
+sp_pair_vector_1195:
+	VMOVUPS   (SI)(R11*1), Y3
+	VPERMPS   Y1, Y3, Y4
+	VMOVUPS   (CX)(R9*4), Y5
+	VMOVUPS   (DX)(R9*4), Y6
+	VCMPPS    $0x1e, Y0, Y5, Y5
+	VMULPS    Y4, Y6, Y4
+	VBLENDVPS Y5, Y6, Y4, Y4
+	VMOVUPS   Y4, (AX)(R9*4)
+	VPERMPS   Y2, Y3, Y3
+	VMOVUPS   (CX)(R12*4), Y4
+	VMOVUPS   (DX)(R12*4), Y5
+	VCMPPS    $0x1e, Y0, Y4, Y4
+	VMULPS    Y3, Y5, Y3
+	VBLENDVPS Y4, Y5, Y3, Y3
+	VMOVUPS   Y3, (AX)(R12*4)
+	ADDQ      $0x00000008, R9
+	ADDQ      $0x00000008, R12
+	ADDQ      $0x00000020, R11
+	CMPQ      R11, R8
+	JNE       sp_pair_vector_1195
+	MOVQ      R12, R9
+	ADDQ      $0x00000040, DI
+	SUBQ      $0x00000010, R10
+	JMP       sp_pairs_1193
+
+sp_group_1194:
 	CMPQ    R10, $0x00000008
-	JB      sp_partial_1187
+	JB      sp_partial_1188
 	VMOVUPS (DI), Y1
 	XORQ    R11, R11
 
-sp_vector_1192:
+sp_vector_1196:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPS   (CX)(R9*4), Y3
@@ -15229,14 +15299,14 @@ sp_vector_1192:
 	ADDQ      $0x00000008, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JNE       sp_vector_1192
+	JNE       sp_vector_1196
 	ADDQ      $0x00000020, DI
 	SUBQ      $0x00000008, R10
-	JMP       sp_group_1186
+	JMP       sp_group_1194
 
-sp_partial_1187:
+sp_partial_1188:
 	TESTQ      R10, R10
-	JE         sp_row_done_1190
+	JE         sp_row_done_1191
 	MOVQ       R10, R11
 	SHLQ       $0x02, R11
 	NEGQ       R11
@@ -15247,9 +15317,9 @@ sp_partial_1187:
 	IMULQ      DI, R10
 	XORQ       R11, R11
 
-sp_rest_1188:
+sp_rest_1189:
 	CMPQ      R10, $0x00000008
-	JB        sp_last_1189
+	JB        sp_last_1190
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPS   (CX)(R9*4), Y3
@@ -15261,11 +15331,11 @@ sp_rest_1188:
 	ADDQ      $0x00000008, R9
 	ADDQ      $0x00000020, R11
 	SUBQ      $0x00000008, R10
-	JMP       sp_rest_1188
+	JMP       sp_rest_1189
 
-sp_last_1189:
+sp_last_1190:
 	TESTQ      R10, R10
-	JE         sp_row_done_1190
+	JE         sp_row_done_1191
 	MOVQ       R10, DI
 	SHLQ       $0x02, DI
 	NEGQ       DI
@@ -15281,15 +15351,15 @@ sp_last_1189:
 	VMASKMOVPS Y1, Y2, (AX)(R9*4)
 	ADDQ       R10, R9
 
-sp_row_done_1190:
+sp_row_done_1191:
 	SUBQ R9, BX
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_1185
+	JMP  sp_row_1187
 
-sp_done_1191:
+sp_done_1192:
 	VZEROUPPER
 	RET
 
@@ -15310,20 +15380,56 @@ TEXT ·backwardSmallPlanesDxAVX2F32(SB), NOSPLIT, $0-104
 	SHRQ   $0x01, DI
 	ADDQ   DI, SI
 
-sp_row_1193:
+sp_row_1197:
 	TESTQ BX, BX
-	JE    sp_done_1199
+	JE    sp_done_1202
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_group_1194:
+sp_pairs_1203:
+	CMPQ    R10, $0x00000010
+	JB      sp_group_1204
+	VMOVUPS (DI), Y1
+	VMOVUPS 32(DI), Y2
+	MOVQ    R8, R12
+	SHRQ    $0x02, R12
+	ADDQ    R9, R12
+	XORQ    R11, R11
+
+sp_pair_vector_1205:
+	VMOVUPS   (SI)(R11*1), Y3
+	VPERMPS   Y1, Y3, Y4
+	VMOVUPS   (CX)(R9*4), Y5
+	VMOVUPS   (DX)(R9*4), Y6
+	VCMPPS    $0x1e, Y0, Y5, Y5
+	VMULPS    Y4, Y6, Y4
+	VBLENDVPS Y5, Y6, Y4, Y4
+	VMOVUPS   Y4, (AX)(R9*4)
+	VPERMPS   Y2, Y3, Y3
+	VMOVUPS   (CX)(R12*4), Y4
+	VMOVUPS   (DX)(R12*4), Y5
+	VCMPPS    $0x1e, Y0, Y4, Y4
+	VMULPS    Y3, Y5, Y3
+	VBLENDVPS Y4, Y5, Y3, Y3
+	VMOVUPS   Y3, (AX)(R12*4)
+	ADDQ      $0x00000008, R9
+	ADDQ      $0x00000008, R12
+	ADDQ      $0x00000020, R11
+	CMPQ      R11, R8
+	JNE       sp_pair_vector_1205
+	MOVQ      R12, R9
+	ADDQ      $0x00000040, DI
+	SUBQ      $0x00000010, R10
+	JMP       sp_pairs_1203
+
+sp_group_1204:
 	CMPQ    R10, $0x00000008
-	JB      sp_partial_1195
+	JB      sp_partial_1198
 	VMOVUPS (DI), Y1
 	XORQ    R11, R11
 
-sp_vector_1200:
+sp_vector_1206:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPS   (CX)(R9*4), Y3
@@ -15335,14 +15441,14 @@ sp_vector_1200:
 	ADDQ      $0x00000008, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JNE       sp_vector_1200
+	JNE       sp_vector_1206
 	ADDQ      $0x00000020, DI
 	SUBQ      $0x00000008, R10
-	JMP       sp_group_1194
+	JMP       sp_group_1204
 
-sp_partial_1195:
+sp_partial_1198:
 	TESTQ      R10, R10
-	JE         sp_row_done_1198
+	JE         sp_row_done_1201
 	MOVQ       R10, R11
 	SHLQ       $0x02, R11
 	NEGQ       R11
@@ -15353,9 +15459,9 @@ sp_partial_1195:
 	IMULQ      DI, R10
 	XORQ       R11, R11
 
-sp_rest_1196:
+sp_rest_1199:
 	CMPQ      R10, $0x00000008
-	JB        sp_last_1197
+	JB        sp_last_1200
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPS   (CX)(R9*4), Y3
@@ -15367,11 +15473,11 @@ sp_rest_1196:
 	ADDQ      $0x00000008, R9
 	ADDQ      $0x00000020, R11
 	SUBQ      $0x00000008, R10
-	JMP       sp_rest_1196
+	JMP       sp_rest_1199
 
-sp_last_1197:
+sp_last_1200:
 	TESTQ      R10, R10
-	JE         sp_row_done_1198
+	JE         sp_row_done_1201
 	MOVQ       R10, DI
 	SHLQ       $0x02, DI
 	NEGQ       DI
@@ -15387,15 +15493,15 @@ sp_last_1197:
 	VMASKMOVPS Y1, Y2, (AX)(R9*4)
 	ADDQ       R10, R9
 
-sp_row_done_1198:
+sp_row_done_1201:
 	SUBQ R9, BX
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_1193
+	JMP  sp_row_1197
 
-sp_done_1199:
+sp_done_1202:
 	VZEROUPPER
 	RET
 
@@ -15425,9 +15531,9 @@ TEXT ·backwardSmallPlanesDalphaAVX2F32(SB), NOSPLIT, $8-80
 	MOVQ    dalpha_base+48(FP), R8
 	MOVQ    dalpha_len+56(FP), R9
 
-sp_sum_channels_1201:
+sp_sum_channels_1207:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_1202
+	JB     sp_sum_fewer_1208
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -15438,18 +15544,18 @@ sp_sum_channels_1201:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_1203:
+sp_sum_row_1209:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1206
+	JAE  sp_sum_rows_done_1212
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_1204:
+sp_sum_vector_1210:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1205
+	JE          sp_sum_last_1211
 	VCVTPS2PD   (R11), Y10
 	VCVTPS2PD   (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -15503,9 +15609,9 @@ sp_sum_vector_1204:
 	ADDQ        $0x10, R14
 	ADDQ        $0x10, R15
 	DECQ        R13
-	JMP         sp_sum_vector_1204
+	JMP         sp_sum_vector_1210
 
-sp_sum_last_1205:
+sp_sum_last_1211:
 	VMASKMOVPS  (R11), X1, X10
 	VCVTPS2PD   X10, Y10
 	VMASKMOVPS  (R12), X1, X11
@@ -15571,9 +15677,9 @@ sp_sum_last_1205:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_1203
+	JMP         sp_sum_row_1209
 
-sp_sum_rows_done_1206:
+sp_sum_rows_done_1212:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -15606,28 +15712,28 @@ sp_sum_rows_done_1206:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_1201
+	JMP          sp_sum_channels_1207
 
-sp_sum_fewer_1202:
-sp_sum_channels_1207:
+sp_sum_fewer_1208:
+sp_sum_channels_1213:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_1208
+	JB     sp_sum_fewer_1214
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
 	XORQ   R10, R10
 
-sp_sum_row_1209:
+sp_sum_row_1215:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1212
+	JAE  sp_sum_rows_done_1218
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_1210:
+sp_sum_vector_1216:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1211
+	JE          sp_sum_last_1217
 	VCVTPS2PD   (R11), Y6
 	VCVTPS2PD   (R12), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -15655,9 +15761,9 @@ sp_sum_vector_1210:
 	ADDQ        $0x10, R11
 	ADDQ        $0x10, R12
 	DECQ        R13
-	JMP         sp_sum_vector_1210
+	JMP         sp_sum_vector_1216
 
-sp_sum_last_1211:
+sp_sum_last_1217:
 	VMASKMOVPS  (R11), X1, X6
 	VCVTPS2PD   X6, Y6
 	VMASKMOVPS  (R12), X1, X7
@@ -15691,9 +15797,9 @@ sp_sum_last_1211:
 	VANDNPD     Y7, Y8, Y7
 	VFMADD231PD Y7, Y6, Y5
 	ADDQ        AX, R10
-	JMP         sp_sum_row_1209
+	JMP         sp_sum_row_1215
 
-sp_sum_rows_done_1212:
+sp_sum_rows_done_1218:
 	VUNPCKLPD    Y3, Y2, Y6
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y6, Y6
@@ -15712,25 +15818,25 @@ sp_sum_rows_done_1212:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x10, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_1207
+	JMP          sp_sum_channels_1213
 
-sp_sum_fewer_1208:
-sp_sum_channels_1213:
+sp_sum_fewer_1214:
+sp_sum_channels_1219:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_1214
+	JB     sp_sum_fewer_1220
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_1215:
+sp_sum_row_1221:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_1218
+	JAE  sp_sum_rows_done_1224
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_1216:
+sp_sum_vector_1222:
 	TESTQ       R12, R12
-	JE          sp_sum_last_1217
+	JE          sp_sum_last_1223
 	VCVTPS2PD   (R10), Y3
 	VCVTPS2PD   (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -15740,9 +15846,9 @@ sp_sum_vector_1216:
 	ADDQ        $0x10, R10
 	ADDQ        $0x10, R11
 	DECQ        R12
-	JMP         sp_sum_vector_1216
+	JMP         sp_sum_vector_1222
 
-sp_sum_last_1217:
+sp_sum_last_1223:
 	VMASKMOVPS  (R10), X1, X3
 	VCVTPS2PD   X3, Y3
 	VMASKMOVPS  (R11), X1, X4
@@ -15752,9 +15858,9 @@ sp_sum_last_1217:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_1215
+	JMP         sp_sum_row_1221
 
-sp_sum_rows_done_1218:
+sp_sum_rows_done_1224:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -15767,9 +15873,9 @@ sp_sum_rows_done_1218:
 	ADDQ         CX, DI
 	ADDQ         $0x04, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_1213
+	JMP          sp_sum_channels_1219
 
-sp_sum_fewer_1214:
+sp_sum_fewer_1220:
 	VZEROUPPER
 	RET
 
@@ -16879,20 +16985,54 @@ TEXT ·forwardSmallPlanesAVX2F64(SB), NOSPLIT, $0-80
 	SHRQ   $0x01, SI
 	ADDQ   SI, BX
 
-sp_row_1219:
+sp_row_1225:
 	TESTQ DX, DX
-	JE    sp_done_1225
+	JE    sp_done_1230
 	XORQ  R8, R8
 	MOVQ  alpha_len+56(FP), R9
 	MOVQ  alpha_base+48(FP), SI
 
-sp_group_1220:
+sp_pairs_1231:
+	CMPQ    R9, $0x00000008
+	JB      sp_group_1232
+	VMOVUPD (SI), Y1
+	VMOVUPD 32(SI), Y2
+	MOVQ    DI, R11
+	SHRQ    $0x03, R11
+	ADDQ    R8, R11
+	XORQ    R10, R10
+
+sp_pair_vector_1233:
+	VMOVUPS   (BX)(R10*1), Y3
+	VPERMPS   Y1, Y3, Y4
+	VMOVUPD   (CX)(R8*8), Y5
+	VCMPPD    $0x1e, Y0, Y5, Y6
+	VMULPD    Y4, Y5, Y4
+	VBLENDVPD Y6, Y5, Y4, Y4
+	VMOVUPD   Y4, (AX)(R8*8)
+	VPERMPS   Y2, Y3, Y3
+	VMOVUPD   (CX)(R11*8), Y4
+	VCMPPD    $0x1e, Y0, Y4, Y5
+	VMULPD    Y3, Y4, Y3
+	VBLENDVPD Y5, Y4, Y3, Y3
+	VMOVUPD   Y3, (AX)(R11*8)
+	ADDQ      $0x00000004, R8
+	ADDQ      $0x00000004, R11
+	ADDQ      $0x00000020, R10
+	CMPQ      R10, DI
+	JNE       sp_pair_vector_1233
+	MOVQ      R11, R8
+	ADDQ      $0x00000040, SI
+	SUBQ      $0x00000008, R9
+	JMP       sp_pairs_1231
+
+sp_group_1232:
 	CMPQ    R9, $0x00000004
-	JB      sp_partial_1221
+	JB      sp_partial_1226
 	VMOVUPD (SI), Y1
 	XORQ    R10, R10
 
-sp_vector_1226:
+sp_vector_1234:
 	VMOVUPS   (BX)(R10*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPD   (CX)(R8*8), Y3
@@ -16903,14 +17043,14 @@ sp_vector_1226:
 	ADDQ      $0x00000004, R8
 	ADDQ      $0x00000020, R10
 	CMPQ      R10, DI
-	JNE       sp_vector_1226
+	JNE       sp_vector_1234
 	ADDQ      $0x00000020, SI
 	SUBQ      $0x00000004, R9
-	JMP       sp_group_1220
+	JMP       sp_group_1232
 
-sp_partial_1221:
+sp_partial_1226:
 	TESTQ      R9, R9
-	JE         sp_row_done_1224
+	JE         sp_row_done_1229
 	MOVQ       R9, R10
 	SHLQ       $0x03, R10
 	NEGQ       R10
@@ -16921,9 +17061,9 @@ sp_partial_1221:
 	IMULQ      SI, R9
 	XORQ       R10, R10
 
-sp_rest_1222:
+sp_rest_1227:
 	CMPQ      R9, $0x00000004
-	JB        sp_last_1223
+	JB        sp_last_1228
 	VMOVUPS   (BX)(R10*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPD   (CX)(R8*8), Y3
@@ -16934,11 +17074,11 @@ sp_rest_1222:
 	ADDQ      $0x00000004, R8
 	ADDQ      $0x00000020, R10
 	SUBQ      $0x00000004, R9
-	JMP       sp_rest_1222
+	JMP       sp_rest_1227
 
-sp_last_1223:
+sp_last_1228:
 	TESTQ      R9, R9
-	JE         sp_row_done_1224
+	JE         sp_row_done_1229
 	MOVQ       R9, SI
 	SHLQ       $0x03, SI
 	NEGQ       SI
@@ -16953,14 +17093,14 @@ sp_last_1223:
 	VMASKMOVPD Y1, Y2, (AX)(R8*8)
 	ADDQ       R9, R8
 
-sp_row_done_1224:
+sp_row_done_1229:
 	SUBQ R8, DX
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
-	JMP  sp_row_1219
+	JMP  sp_row_1225
 
-sp_done_1225:
+sp_done_1230:
 	VZEROUPPER
 	RET
 
@@ -16990,9 +17130,9 @@ TEXT ·backwardSmallPlanesAVX2F64(SB), NOSPLIT, $8-128
 	MOVQ    dalpha_base+96(FP), R8
 	MOVQ    dalpha_len+104(FP), R9
 
-sp_sum_channels_1227:
+sp_sum_channels_1235:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_1228
+	JB     sp_sum_fewer_1236
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -17003,18 +17143,18 @@ sp_sum_channels_1227:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_1229:
+sp_sum_row_1237:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1232
+	JAE  sp_sum_rows_done_1240
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_1230:
+sp_sum_vector_1238:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1231
+	JE          sp_sum_last_1239
 	VMOVUPD     (R11), Y10
 	VMOVUPD     (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -17068,9 +17208,9 @@ sp_sum_vector_1230:
 	ADDQ        $0x20, R14
 	ADDQ        $0x20, R15
 	DECQ        R13
-	JMP         sp_sum_vector_1230
+	JMP         sp_sum_vector_1238
 
-sp_sum_last_1231:
+sp_sum_last_1239:
 	VMASKMOVPD  (R11), Y1, Y10
 	VMASKMOVPD  (R12), Y1, Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -17120,9 +17260,9 @@ sp_sum_last_1231:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_1229
+	JMP         sp_sum_row_1237
 
-sp_sum_rows_done_1232:
+sp_sum_rows_done_1240:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -17153,28 +17293,28 @@ sp_sum_rows_done_1232:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x40, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_1227
+	JMP          sp_sum_channels_1235
 
-sp_sum_fewer_1228:
-sp_sum_channels_1233:
+sp_sum_fewer_1236:
+sp_sum_channels_1241:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_1234
+	JB     sp_sum_fewer_1242
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
 	XORQ   R10, R10
 
-sp_sum_row_1235:
+sp_sum_row_1243:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1238
+	JAE  sp_sum_rows_done_1246
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_1236:
+sp_sum_vector_1244:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1237
+	JE          sp_sum_last_1245
 	VMOVUPD     (R11), Y6
 	VMOVUPD     (R12), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -17202,9 +17342,9 @@ sp_sum_vector_1236:
 	ADDQ        $0x20, R11
 	ADDQ        $0x20, R12
 	DECQ        R13
-	JMP         sp_sum_vector_1236
+	JMP         sp_sum_vector_1244
 
-sp_sum_last_1237:
+sp_sum_last_1245:
 	VMASKMOVPD  (R11), Y1, Y6
 	VMASKMOVPD  (R12), Y1, Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -17230,9 +17370,9 @@ sp_sum_last_1237:
 	VANDNPD     Y7, Y8, Y7
 	VFMADD231PD Y7, Y6, Y5
 	ADDQ        AX, R10
-	JMP         sp_sum_row_1235
+	JMP         sp_sum_row_1243
 
-sp_sum_rows_done_1238:
+sp_sum_rows_done_1246:
 	VUNPCKLPD    Y3, Y2, Y6
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y6, Y6
@@ -17250,25 +17390,25 @@ sp_sum_rows_done_1238:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_1233
+	JMP          sp_sum_channels_1241
 
-sp_sum_fewer_1234:
-sp_sum_channels_1239:
+sp_sum_fewer_1242:
+sp_sum_channels_1247:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_1240
+	JB     sp_sum_fewer_1248
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_1241:
+sp_sum_row_1249:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_1244
+	JAE  sp_sum_rows_done_1252
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_1242:
+sp_sum_vector_1250:
 	TESTQ       R12, R12
-	JE          sp_sum_last_1243
+	JE          sp_sum_last_1251
 	VMOVUPD     (R10), Y3
 	VMOVUPD     (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -17278,9 +17418,9 @@ sp_sum_vector_1242:
 	ADDQ        $0x20, R10
 	ADDQ        $0x20, R11
 	DECQ        R12
-	JMP         sp_sum_vector_1242
+	JMP         sp_sum_vector_1250
 
-sp_sum_last_1243:
+sp_sum_last_1251:
 	VMASKMOVPD  (R10), Y1, Y3
 	VMASKMOVPD  (R11), Y1, Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -17288,9 +17428,9 @@ sp_sum_last_1243:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_1241
+	JMP         sp_sum_row_1249
 
-sp_sum_rows_done_1244:
+sp_sum_rows_done_1252:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -17302,9 +17442,9 @@ sp_sum_rows_done_1244:
 	ADDQ         CX, DI
 	ADDQ         $0x08, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_1239
+	JMP          sp_sum_channels_1247
 
-sp_sum_fewer_1240:
+sp_sum_fewer_1248:
 	MOVQ  dx_base+0(FP), AX
 	MOVQ  x_base+48(FP), CX
 	MOVQ  dy_base+24(FP), DX
@@ -17318,20 +17458,56 @@ sp_sum_fewer_1240:
 	SHRQ  $0x01, DI
 	ADDQ  DI, SI
 
-sp_row_1245:
+sp_row_1253:
 	TESTQ BX, BX
-	JE    sp_done_1251
+	JE    sp_done_1258
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_group_1246:
+sp_pairs_1259:
+	CMPQ    R10, $0x00000008
+	JB      sp_group_1260
+	VMOVUPD (DI), Y1
+	VMOVUPD 32(DI), Y2
+	MOVQ    R8, R12
+	SHRQ    $0x03, R12
+	ADDQ    R9, R12
+	XORQ    R11, R11
+
+sp_pair_vector_1261:
+	VMOVUPS   (SI)(R11*1), Y3
+	VPERMPS   Y1, Y3, Y4
+	VMOVUPD   (CX)(R9*8), Y5
+	VMOVUPD   (DX)(R9*8), Y6
+	VCMPPD    $0x1e, Y0, Y5, Y5
+	VMULPD    Y4, Y6, Y4
+	VBLENDVPD Y5, Y6, Y4, Y4
+	VMOVUPD   Y4, (AX)(R9*8)
+	VPERMPS   Y2, Y3, Y3
+	VMOVUPD   (CX)(R12*8), Y4
+	VMOVUPD   (DX)(R12*8), Y5
+	VCMPPD    $0x1e, Y0, Y4, Y4
+	VMULPD    Y3, Y5, Y3
+	VBLENDVPD Y4, Y5, Y3, Y3
+	VMOVUPD   Y3, (AX)(R12*8)
+	ADDQ      $0x00000004, R9
+	ADDQ      $0x00000004, R12
+	ADDQ      $0x00000020, R11
+	CMPQ      R11, R8
+	JNE       sp_pair_vector_1261
+	MOVQ      R12, R9
+	ADDQ      $0x00000040, DI
+	SUBQ      $0x00000008, R10
+	JMP       sp_pairs_1259
+
+sp_group_1260:
 	CMPQ    R10, $0x00000004
-	JB      sp_partial_1247
+	JB      sp_partial_1254
 	VMOVUPD (DI), Y1
 	XORQ    R11, R11
 
-sp_vector_1252:
+sp_vector_1262:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPD   (CX)(R9*8), Y3
@@ -17343,14 +17519,14 @@ sp_vector_1252:
 	ADDQ      $0x00000004, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JNE       sp_vector_1252
+	JNE       sp_vector_1262
 	ADDQ      $0x00000020, DI
 	SUBQ      $0x00000004, R10
-	JMP       sp_group_1246
+	JMP       sp_group_1260
 
-sp_partial_1247:
+sp_partial_1254:
 	TESTQ      R10, R10
-	JE         sp_row_done_1250
+	JE         sp_row_done_1257
 	MOVQ       R10, R11
 	SHLQ       $0x03, R11
 	NEGQ       R11
@@ -17361,9 +17537,9 @@ sp_partial_1247:
 	IMULQ      DI, R10
 	XORQ       R11, R11
 
-sp_rest_1248:
+sp_rest_1255:
 	CMPQ      R10, $0x00000004
-	JB        sp_last_1249
+	JB        sp_last_1256
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPD   (CX)(R9*8), Y3
@@ -17375,11 +17551,11 @@ sp_rest_1248:
 	ADDQ      $0x00000004, R9
 	ADDQ      $0x00000020, R11
 	SUBQ      $0x00000004, R10
-	JMP       sp_rest_1248
+	JMP       sp_rest_1255
 
-sp_last_1249:
+sp_last_1256:
 	TESTQ      R10, R10
-	JE         sp_row_done_1250
+	JE         sp_row_done_1257
 	MOVQ       R10, DI
 	SHLQ       $0x03, DI
 	NEGQ       DI
@@ -17395,15 +17571,15 @@ sp_last_1249:
 	VMASKMOVPD Y1, Y2, (AX)(R9*8)
 	ADDQ       R10, R9
 
-sp_row_done_1250:
+sp_row_done_1257:
 	SUBQ R9, BX
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_1245
+	JMP  sp_row_1253
 
-sp_done_1251:
+sp_done_1258:
 	VZEROUPPER
 	RET
 
@@ -17424,20 +17600,56 @@ TEXT ·backwardSmallPlanesDxAVX2F64(SB), NOSPLIT, $0-104
 	SHRQ   $0x01, DI
 	ADDQ   DI, SI
 
-sp_row_1253:
+sp_row_1263:
 	TESTQ BX, BX
-	JE    sp_done_1259
+	JE    sp_done_1268
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_group_1254:
+sp_pairs_1269:
+	CMPQ    R10, $0x00000008
+	JB      sp_group_1270
+	VMOVUPD (DI), Y1
+	VMOVUPD 32(DI), Y2
+	MOVQ    R8, R12
+	SHRQ    $0x03, R12
+	ADDQ    R9, R12
+	XORQ    R11, R11
+
+sp_pair_vector_1271:
+	VMOVUPS   (SI)(R11*1), Y3
+	VPERMPS   Y1, Y3, Y4
+	VMOVUPD   (CX)(R9*8), Y5
+	VMOVUPD   (DX)(R9*8), Y6
+	VCMPPD    $0x1e, Y0, Y5, Y5
+	VMULPD    Y4, Y6, Y4
+	VBLENDVPD Y5, Y6, Y4, Y4
+	VMOVUPD   Y4, (AX)(R9*8)
+	VPERMPS   Y2, Y3, Y3
+	VMOVUPD   (CX)(R12*8), Y4
+	VMOVUPD   (DX)(R12*8), Y5
+	VCMPPD    $0x1e, Y0, Y4, Y4
+	VMULPD    Y3, Y5, Y3
+	VBLENDVPD Y4, Y5, Y3, Y3
+	VMOVUPD   Y3, (AX)(R12*8)
+	ADDQ      $0x00000004, R9
+	ADDQ      $0x00000004, R12
+	ADDQ      $0x00000020, R11
+	CMPQ      R11, R8
+	JNE       sp_pair_vector_1271
+	MOVQ      R12, R9
+	ADDQ      $0x00000040, DI
+	SUBQ      $0x00000008, R10
+	JMP       sp_pairs_1269
+
+sp_group_1270:
 	CMPQ    R10, $0x00000004
-	JB      sp_partial_1255
+	JB      sp_partial_1264
 	VMOVUPD (DI), Y1
 	XORQ    R11, R11
 
-sp_vector_1260:
+sp_vector_1272:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPD   (CX)(R9*8), Y3
@@ -17449,14 +17661,14 @@ sp_vector_1260:
 	ADDQ      $0x00000004, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JNE       sp_vector_1260
+	JNE       sp_vector_1272
 	ADDQ      $0x00000020, DI
 	SUBQ      $0x00000004, R10
-	JMP       sp_group_1254
+	JMP       sp_group_1270
 
-sp_partial_1255:
+sp_partial_1264:
 	TESTQ      R10, R10
-	JE         sp_row_done_1258
+	JE         sp_row_done_1267
 	MOVQ       R10, R11
 	SHLQ       $0x03, R11
 	NEGQ       R11
@@ -17467,9 +17679,9 @@ sp_partial_1255:
 	IMULQ      DI, R10
 	XORQ       R11, R11
 
-sp_rest_1256:
+sp_rest_1265:
 	CMPQ      R10, $0x00000004
-	JB        sp_last_1257
+	JB        sp_last_1266
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPD   (CX)(R9*8), Y3
@@ -17481,11 +17693,11 @@ sp_rest_1256:
 	ADDQ      $0x00000004, R9
 	ADDQ      $0x00000020, R11
 	SUBQ      $0x00000004, R10
-	JMP       sp_rest_1256
+	JMP       sp_rest_1265
 
-sp_last_1257:
+sp_last_1266:
 	TESTQ      R10, R10
-	JE         sp_row_done_1258
+	JE         sp_row_done_1267
 	MOVQ       R10, DI
 	SHLQ       $0x03, DI
 	NEGQ       DI
@@ -17501,15 +17713,15 @@ sp_last_1257:
 	VMASKMOVPD Y1, Y2, (AX)(R9*8)
 	ADDQ       R10, R9
 
-sp_row_done_1258:
+sp_row_done_1267:
 	SUBQ R9, BX
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_1253
+	JMP  sp_row_1263
 
-sp_done_1259:
+sp_done_1268:
 	VZEROUPPER
 	RET
 
@@ -17539,9 +17751,9 @@ TEXT ·backwardSmallPlanesDalphaAVX2F64(SB), NOSPLIT, $8-80
 	MOVQ    dalpha_base+48(FP), R8
 	MOVQ    dalpha_len+56(FP), R9
 
-sp_sum_channels_1261:
+sp_sum_channels_1273:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_1262
+	JB     sp_sum_fewer_1274
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -17552,18 +17764,18 @@ sp_sum_channels_1261:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_1263:
+sp_sum_row_1275:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1266
+	JAE  sp_sum_rows_done_1278
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_1264:
+sp_sum_vector_1276:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1265
+	JE          sp_sum_last_1277
 	VMOVUPD     (R11), Y10
 	VMOVUPD     (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -17617,9 +17829,9 @@ sp_sum_vector_1264:
 	ADDQ        $0x20, R14
 	ADDQ        $0x20, R15
 	DECQ        R13
-	JMP         sp_sum_vector_1264
+	JMP         sp_sum_vector_1276
 
-sp_sum_last_1265:
+sp_sum_last_1277:
 	VMASKMOVPD  (R11), Y1, Y10
 	VMASKMOVPD  (R12), Y1, Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -17669,9 +17881,9 @@ sp_sum_last_1265:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_1263
+	JMP         sp_sum_row_1275
 
-sp_sum_rows_done_1266:
+sp_sum_rows_done_1278:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -17702,28 +17914,28 @@ sp_sum_rows_done_1266:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x40, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_1261
+	JMP          sp_sum_channels_1273
 
-sp_sum_fewer_1262:
-sp_sum_channels_1267:
+sp_sum_fewer_1274:
+sp_sum_channels_1279:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_1268
+	JB     sp_sum_fewer_1280
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
 	XORQ   R10, R10
 
-sp_sum_row_1269:
+sp_sum_row_1281:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1272
+	JAE  sp_sum_rows_done_1284
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_1270:
+sp_sum_vector_1282:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1271
+	JE          sp_sum_last_1283
 	VMOVUPD     (R11), Y6
 	VMOVUPD     (R12), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -17751,9 +17963,9 @@ sp_sum_vector_1270:
 	ADDQ        $0x20, R11
 	ADDQ        $0x20, R12
 	DECQ        R13
-	JMP         sp_sum_vector_1270
+	JMP         sp_sum_vector_1282
 
-sp_sum_last_1271:
+sp_sum_last_1283:
 	VMASKMOVPD  (R11), Y1, Y6
 	VMASKMOVPD  (R12), Y1, Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -17779,9 +17991,9 @@ sp_sum_last_1271:
 	VANDNPD     Y7, Y8, Y7
 	VFMADD231PD Y7, Y6, Y5
 	ADDQ        AX, R10
-	JMP         sp_sum_row_1269
+	JMP         sp_sum_row_1281
 
-sp_sum_rows_done_1272:
+sp_sum_rows_done_1284:
 	VUNPCKLPD    Y3, Y2, Y6
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y6, Y6
@@ -17799,25 +18011,25 @@ sp_sum_rows_done_1272:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_1267
+	JMP          sp_sum_channels_1279
 
-sp_sum_fewer_1268:
-sp_sum_channels_1273:
+sp_sum_fewer_1280:
+sp_sum_channels_1285:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_1274
+	JB     sp_sum_fewer_1286
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_1275:
+sp_sum_row_1287:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_1278
+	JAE  sp_sum_rows_done_1290
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_1276:
+sp_sum_vector_1288:
 	TESTQ       R12, R12
-	JE          sp_sum_last_1277
+	JE          sp_sum_last_1289
 	VMOVUPD     (R10), Y3
 	VMOVUPD     (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -17827,9 +18039,9 @@ sp_sum_vector_1276:
 	ADDQ        $0x20, R10
 	ADDQ        $0x20, R11
 	DECQ        R12
-	JMP         sp_sum_vector_1276
+	JMP         sp_sum_vector_1288
 
-sp_sum_last_1277:
+sp_sum_last_1289:
 	VMASKMOVPD  (R10), Y1, Y3
 	VMASKMOVPD  (R11), Y1, Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -17837,9 +18049,9 @@ sp_sum_last_1277:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_1275
+	JMP         sp_sum_row_1287
 
-sp_sum_rows_done_1278:
+sp_sum_rows_done_1290:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -17851,9 +18063,9 @@ sp_sum_rows_done_1278:
 	ADDQ         CX, DI
 	ADDQ         $0x08, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_1273
+	JMP          sp_sum_channels_1285
 
-sp_sum_fewer_1274:
+sp_sum_fewer_1286:
 	VZEROUPPER
 	RET
 
@@ -17868,11 +18080,11 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	MOVQ         DX, BX
 	SHLQ         $0x02, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_1279
+	JB           cached_1291
 	CMPQ         AX, CX
-	JE           cached_1279
+	JE           cached_1291
 	CMPQ         AX, CX
-	JE           cached_1279
+	JE           cached_1291
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -17881,7 +18093,7 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_1281
+	JE           aligned_1293
 	MOVQ         SI, DI
 	MOVQ         $-1, R8
 	BZHIQ        DI, R8, DI
@@ -17892,13 +18104,13 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	VMOVUPS      Z2, K1, (AX)(BX*4)
 	MOVQ         SI, BX
 
-aligned_1281:
+aligned_1293:
 	MOVQ DX, SI
 	SUBQ $0x00000040, SI
 
-unrolled_1282:
+unrolled_1294:
 	CMPQ     BX, SI
-	JGT      single_1283
+	JGT      single_1295
 	VMOVUPS  (CX)(BX*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
@@ -17916,25 +18128,25 @@ unrolled_1282:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(BX*4)
 	ADDQ     $0x00000040, BX
-	JMP      unrolled_1282
+	JMP      unrolled_1294
 
-single_1283:
+single_1295:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_1284:
+single_loop_1296:
 	CMPQ     BX, SI
-	JGT      remainder_1285
+	JGT      remainder_1297
 	VMOVUPS  (CX)(BX*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(BX*4)
 	ADDQ     $0x00000010, BX
-	JMP      single_loop_1284
+	JMP      single_loop_1296
 
-remainder_1285:
+remainder_1297:
 	SUBQ      BX, DX
-	JE        span_done_1286
+	JE        span_done_1298
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -17943,18 +18155,18 @@ remainder_1285:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(BX*4)
 
-span_done_1286:
+span_done_1298:
 	SFENCE
-	JMP stored_1280
+	JMP stored_1292
 
-cached_1279:
+cached_1291:
 	XORQ BX, BX
 	MOVQ DX, SI
 	SUBQ $0x00000040, SI
 
-unrolled_1287:
+unrolled_1299:
 	CMPQ    BX, SI
-	JGT     single_1288
+	JGT     single_1300
 	VMOVUPS (CX)(BX*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
@@ -17972,25 +18184,25 @@ unrolled_1287:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(BX*4)
 	ADDQ    $0x00000040, BX
-	JMP     unrolled_1287
+	JMP     unrolled_1299
 
-single_1288:
+single_1300:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_1289:
+single_loop_1301:
 	CMPQ    BX, SI
-	JGT     remainder_1290
+	JGT     remainder_1302
 	VMOVUPS (CX)(BX*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(BX*4)
 	ADDQ    $0x00000010, BX
-	JMP     single_loop_1289
+	JMP     single_loop_1301
 
-remainder_1290:
+remainder_1302:
 	SUBQ      BX, DX
-	JE        span_done_1291
+	JE        span_done_1303
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -17999,8 +18211,8 @@ remainder_1290:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(BX*4)
 
-span_done_1291:
-stored_1280:
+span_done_1303:
+stored_1292:
 	VZEROUPPER
 	RET
 
@@ -18020,15 +18232,15 @@ TEXT ·forwardPlanesAVX512F32(SB), NOSPLIT, $0-80
 	MOVQ   DX, R10
 	SHLQ   $0x02, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_1292
+	JB     cached_1304
 	CMPQ   AX, CX
-	JE     cached_1292
+	JE     cached_1304
 	CMPQ   AX, CX
-	JE     cached_1292
+	JE     cached_1304
 
-plane_1294:
+plane_1306:
 	CMPQ         DX, $0x00
-	JE           planes_done_1295
+	JE           planes_done_1307
 	VBROADCASTSS (DI)(R9*4), Z1
 	XORQ         R10, R10
 	MOVQ         AX, R11
@@ -18038,7 +18250,7 @@ plane_1294:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_1296
+	JE           aligned_1308
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -18049,13 +18261,13 @@ plane_1294:
 	VMOVUPS      Z2, K1, (AX)(R10*4)
 	MOVQ         R11, R10
 
-aligned_1296:
+aligned_1308:
 	MOVQ BX, R11
 	SUBQ $0x00000040, R11
 
-unrolled_1297:
+unrolled_1309:
 	CMPQ     R10, R11
-	JGT      single_1298
+	JGT      single_1310
 	VMOVUPS  (CX)(R10*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
@@ -18073,26 +18285,26 @@ unrolled_1297:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(R10*4)
 	ADDQ     $0x00000040, R10
-	JMP      unrolled_1297
+	JMP      unrolled_1309
 
-single_1298:
+single_1310:
 	MOVQ BX, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1299:
+single_loop_1311:
 	CMPQ     R10, R11
-	JGT      remainder_1300
+	JGT      remainder_1312
 	VMOVUPS  (CX)(R10*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(R10*4)
 	ADDQ     $0x00000010, R10
-	JMP      single_loop_1299
+	JMP      single_loop_1311
 
-remainder_1300:
+remainder_1312:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1301
+	JE        span_done_1313
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -18101,34 +18313,34 @@ remainder_1300:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R10*4)
 
-span_done_1301:
+span_done_1313:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_1302
+	JNE  same_pass_1314
 	XORQ R9, R9
 
-same_pass_1302:
+same_pass_1314:
 	SUBQ BX, DX
-	JMP  plane_1294
+	JMP  plane_1306
 
-planes_done_1295:
+planes_done_1307:
 	SFENCE
-	JMP stored_1293
+	JMP stored_1305
 
-cached_1292:
-plane_1303:
+cached_1304:
+plane_1315:
 	CMPQ         DX, $0x00
-	JE           planes_done_1304
+	JE           planes_done_1316
 	VBROADCASTSS (DI)(R9*4), Z1
 	XORQ         R10, R10
 	MOVQ         BX, R11
 	SUBQ         $0x00000040, R11
 
-unrolled_1305:
+unrolled_1317:
 	CMPQ    R10, R11
-	JGT     single_1306
+	JGT     single_1318
 	VMOVUPS (CX)(R10*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
@@ -18146,26 +18358,26 @@ unrolled_1305:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(R10*4)
 	ADDQ    $0x00000040, R10
-	JMP     unrolled_1305
+	JMP     unrolled_1317
 
-single_1306:
+single_1318:
 	MOVQ BX, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1307:
+single_loop_1319:
 	CMPQ    R10, R11
-	JGT     remainder_1308
+	JGT     remainder_1320
 	VMOVUPS (CX)(R10*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(R10*4)
 	ADDQ    $0x00000010, R10
-	JMP     single_loop_1307
+	JMP     single_loop_1319
 
-remainder_1308:
+remainder_1320:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1309
+	JE        span_done_1321
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -18174,20 +18386,20 @@ remainder_1308:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R10*4)
 
-span_done_1309:
+span_done_1321:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_1310
+	JNE  same_pass_1322
 	XORQ R9, R9
 
-same_pass_1310:
+same_pass_1322:
 	SUBQ BX, DX
-	JMP  plane_1303
+	JMP  plane_1315
 
-planes_done_1304:
-stored_1293:
+planes_done_1316:
+stored_1305:
 	VZEROUPPER
 	RET
 
@@ -18203,15 +18415,15 @@ TEXT ·forwardPatternAVX512F32(SB), NOSPLIT, $0-72
 	MOVQ   DX, DI
 	SHLQ   $0x02, DI
 	CMPQ   DI, ·streamThreshold+0(SB)
-	JB     cached_1311
+	JB     cached_1323
 	CMPQ   AX, CX
-	JE     cached_1311
+	JE     cached_1323
 	CMPQ   AX, CX
-	JE     cached_1311
+	JE     cached_1323
 
-row_1313:
+row_1325:
 	CMPQ      DX, $0x00
-	JE        rows_done_1314
+	JE        rows_done_1326
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
@@ -18223,7 +18435,7 @@ row_1313:
 	CMPQ      R9, DI
 	CMOVQGT   DI, R9
 	TESTQ     R9, R9
-	JE        aligned_1315
+	JE        aligned_1327
 	MOVQ      R9, R10
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
@@ -18234,13 +18446,13 @@ row_1313:
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 	MOVQ      R9, R8
 
-aligned_1315:
+aligned_1327:
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 
-unrolled_1316:
+unrolled_1328:
 	CMPQ     R8, R9
-	JGT      single_1317
+	JGT      single_1329
 	VMOVUPS  (CX)(R8*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMULPS   (BX)(R8*4), Z1, K1, Z1
@@ -18258,26 +18470,26 @@ unrolled_1316:
 	VMULPS   192(BX)(R8*4), Z1, K1, Z1
 	VMOVNTPS Z1, 192(AX)(R8*4)
 	ADDQ     $0x00000040, R8
-	JMP      unrolled_1316
+	JMP      unrolled_1328
 
-single_1317:
+single_1329:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1318:
+single_loop_1330:
 	CMPQ     R8, R9
-	JGT      remainder_1319
+	JGT      remainder_1331
 	VMOVUPS  (CX)(R8*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMULPS   (BX)(R8*4), Z1, K1, Z1
 	VMOVNTPS Z1, (AX)(R8*4)
 	ADDQ     $0x00000010, R8
-	JMP      single_loop_1318
+	JMP      single_loop_1330
 
-remainder_1319:
+remainder_1331:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1320
+	JE        span_done_1332
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -18286,22 +18498,22 @@ remainder_1319:
 	VMULPS    (BX)(R8*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 
-span_done_1320:
+span_done_1332:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_1313
+	JMP  row_1325
 
-rows_done_1314:
+rows_done_1326:
 	SFENCE
-	JMP stored_1312
+	JMP stored_1324
 
-cached_1311:
-row_1321:
+cached_1323:
+row_1333:
 	CMPQ    DX, $0x00
-	JE      rows_done_1322
+	JE      rows_done_1334
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -18309,9 +18521,9 @@ row_1321:
 	MOVQ    DI, R9
 	SUBQ    $0x00000040, R9
 
-unrolled_1323:
+unrolled_1335:
 	CMPQ    R8, R9
-	JGT     single_1324
+	JGT     single_1336
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
@@ -18329,26 +18541,26 @@ unrolled_1323:
 	VMULPS  192(BX)(R8*4), Z1, K1, Z1
 	VMOVUPS Z1, 192(AX)(R8*4)
 	ADDQ    $0x00000040, R8
-	JMP     unrolled_1323
+	JMP     unrolled_1335
 
-single_1324:
+single_1336:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1325:
+single_loop_1337:
 	CMPQ    R8, R9
-	JGT     remainder_1326
+	JGT     remainder_1338
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
 	VMOVUPS Z1, (AX)(R8*4)
 	ADDQ    $0x00000010, R8
-	JMP     single_loop_1325
+	JMP     single_loop_1337
 
-remainder_1326:
+remainder_1338:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1327
+	JE        span_done_1339
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -18357,16 +18569,16 @@ remainder_1326:
 	VMULPS    (BX)(R8*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 
-span_done_1327:
+span_done_1339:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_1321
+	JMP  row_1333
 
-rows_done_1322:
-stored_1312:
+rows_done_1334:
+stored_1324:
 	VZEROUPPER
 	RET
 
@@ -18385,36 +18597,36 @@ TEXT ·forwardRingAVX512F32(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x00000180
-	JA     ring_segmented_1328
+	JA     ring_segmented_1340
 	MOVQ   R8, R9
 
-ring_len_1329:
+ring_len_1341:
 	CMPQ R9, $0x00000010
-	JAE  ring_len_done_1330
+	JAE  ring_len_done_1342
 	ADDQ R8, R9
-	JMP  ring_len_1329
+	JMP  ring_len_1341
 
-ring_len_done_1330:
+ring_len_done_1342:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000010, R10
 
-ring_step_1331:
+ring_step_1343:
 	CMPQ R10, R9
-	JB   ring_step_done_1332
+	JB   ring_step_done_1344
 	SUBQ R9, R10
-	JMP  ring_step_1331
+	JMP  ring_step_1343
 
-ring_step_done_1332:
+ring_step_done_1344:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000040, R10
 
-ring_step_1333:
+ring_step_1345:
 	CMPQ R10, R9
-	JB   ring_step_done_1334
+	JB   ring_step_done_1346
 	SUBQ R9, R10
-	JMP  ring_step_1333
+	JMP  ring_step_1345
 
-ring_step_done_1334:
+ring_step_done_1346:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    64(R9), R9
@@ -18424,76 +18636,76 @@ ring_step_done_1334:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000010
-	JB      ring_short_1335
+	JB      ring_short_1347
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1336
+	JNE     ring_planes_1348
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_1338:
+ring_copy_1350:
 	CMPQ    AX, R10
-	JAE     ring_built_1337
+	JAE     ring_built_1349
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1339
+	JB      ring_copy_tail_1351
 	VMOVUPS (R9)(R8*4), Z1
 	VMOVUPS Z1, (DI)(AX*4)
 	ADDQ    $0x00000010, AX
 	ADDQ    $0x00000010, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_1338
+	JNE     ring_copy_1350
 	XORQ    R8, R8
-	JMP     ring_copy_1338
+	JMP     ring_copy_1350
 
-ring_copy_tail_1339:
+ring_copy_tail_1351:
 	VMOVUPS -64(R9)(DX*4), Z1
 	ADDQ    R11, AX
 	VMOVUPS Z1, -64(DI)(AX*4)
 	XORQ    R8, R8
-	JMP     ring_copy_1338
+	JMP     ring_copy_1350
 
-ring_planes_1336:
+ring_planes_1348:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1340
+	JA   ring_long_planes_1352
 	MOVQ R10, R12
 	SUBQ $0x00000010, R12
 
-ring_fill_1341:
+ring_fill_1353:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1342
+	JGT          ring_fill_last_1354
 	VBROADCASTSS (R9)(R8*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	VMOVUPS      Z1, 64(DI)(R11*4)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1343
+	JNE          ring_wrap_1355
 	XORQ         R8, R8
 
-ring_wrap_1343:
-	JMP ring_fill_1341
+ring_wrap_1355:
+	JMP ring_fill_1353
 
-ring_fill_last_1342:
+ring_fill_last_1354:
 	CMPQ         R11, R10
-	JAE          ring_built_1337
+	JAE          ring_built_1349
 	VBROADCASTSS (R9)(R8*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1344
+	JNE          ring_wrap_1356
 	XORQ         R8, R8
 
-ring_wrap_1344:
-	JMP ring_fill_last_1342
+ring_wrap_1356:
+	JMP ring_fill_last_1354
 
-ring_long_planes_1340:
-ring_channel_1345:
+ring_long_planes_1352:
+ring_channel_1357:
 	CMPQ         R11, R10
-	JAE          ring_built_1337
+	JAE          ring_built_1349
 	VBROADCASTSS (R9)(R8*4), Z1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -18501,65 +18713,65 @@ ring_channel_1345:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_1346:
+ring_plane_1358:
 	VMOVUPS Z1, (DI)(R13*4)
 	ADDQ    $0x00000010, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1346
+	JB      ring_plane_1358
 	INCQ    R8
 	CMPQ    R8, DX
-	JNE     ring_wrap_1347
+	JNE     ring_wrap_1359
 	XORQ    R8, R8
 
-ring_wrap_1347:
-	JMP ring_channel_1345
+ring_wrap_1359:
+	JMP ring_channel_1357
 
-ring_short_1335:
+ring_short_1347:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1348:
+ring_element_1360:
 	MOVL (R9)(R11*4), R14
 	MOVL R14, (DI)(R13*4)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_1349
+	JB   ring_element_next_1361
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1349
+	JB   ring_element_next_1361
 	XORQ R11, R11
 
-ring_element_next_1349:
+ring_element_next_1361:
 	INCQ    R13
 	CMPQ    R13, $0x00000010
-	JB      ring_element_1348
+	JB      ring_element_1360
 	VMOVUPS (DI), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000010
-	JE      ring_exact_1350
+	JE      ring_exact_1362
 	SUBQ    R8, AX
 
-ring_exact_1350:
+ring_exact_1362:
 	MOVQ AX, DX
 
-ring_repeat_1351:
+ring_repeat_1363:
 	CMPQ    DX, R10
-	JAE     ring_built_1337
+	JAE     ring_built_1349
 	VMOVUPS Z1, (DI)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1351
+	JMP     ring_repeat_1363
 
-ring_built_1337:
+ring_built_1349:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000040, R8
 
-unrolled_1352:
+unrolled_1364:
 	CMPQ    DX, R8
-	JGT     single_1353
+	JGT     single_1365
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -18581,15 +18793,15 @@ unrolled_1352:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000040, DX
-	JMP     unrolled_1352
+	JMP     unrolled_1364
 
-single_1353:
+single_1365:
 	MOVQ SI, R8
 	SUBQ $0x00000010, R8
 
-single_loop_1354:
+single_loop_1366:
 	CMPQ    DX, R8
-	JGT     remainder_1355
+	JGT     remainder_1367
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -18599,11 +18811,11 @@ single_loop_1354:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000010, DX
-	JMP     single_loop_1354
+	JMP     single_loop_1366
 
-remainder_1355:
+remainder_1367:
 	SUBQ      DX, SI
-	JE        span_done_1356
+	JE        span_done_1368
 	MOVQ      $-1, R8
 	BZHIQ     SI, R8, SI
 	KMOVW     SI, K1
@@ -18612,10 +18824,10 @@ remainder_1355:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(DX*4)
 
-span_done_1356:
+span_done_1368:
 	JMP ring_finished_forwardAVX512F32
 
-ring_segmented_1328:
+ring_segmented_1340:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x00000180
 	JA   ring_finished_forwardAVX512F32
@@ -18625,11 +18837,11 @@ ring_segmented_1328:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_1357
+	JE   ring_rows_1369
 
-ring_segment_1358:
+ring_segment_1370:
 	CMPQ    SI, $0x00
-	JE      ring_done_1359
+	JE      ring_done_1371
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -18646,33 +18858,33 @@ ring_segment_1358:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_1360:
+ring_len_1372:
 	CMPQ R11, $0x00000010
-	JAE  ring_len_done_1361
+	JAE  ring_len_done_1373
 	ADDQ R9, R11
-	JMP  ring_len_1360
+	JMP  ring_len_1372
 
-ring_len_done_1361:
+ring_len_done_1373:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_1362:
+ring_step_1374:
 	CMPQ R12, R11
-	JB   ring_step_done_1363
+	JB   ring_step_done_1375
 	SUBQ R11, R12
-	JMP  ring_step_1362
+	JMP  ring_step_1374
 
-ring_step_done_1363:
+ring_step_done_1375:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000040, R12
 
-ring_step_1364:
+ring_step_1376:
 	CMPQ R12, R11
-	JB   ring_step_done_1365
+	JB   ring_step_done_1377
 	SUBQ R11, R12
-	JMP  ring_step_1364
+	JMP  ring_step_1376
 
-ring_step_done_1365:
+ring_step_done_1377:
 	MOVQ    R12, 1936(SP)
 	LEAQ    64(R11), R11
 	CMPQ    R10, R11
@@ -18682,76 +18894,76 @@ ring_step_done_1365:
 	LEAQ    (R10)(AX*4), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000010
-	JB      ring_short_1366
+	JB      ring_short_1378
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1367
+	JNE     ring_planes_1379
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_1369:
+ring_copy_1381:
 	CMPQ    R8, AX
-	JAE     ring_built_1368
+	JAE     ring_built_1380
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1370
+	JB      ring_copy_tail_1382
 	VMOVUPS (R10)(R9*4), Z1
 	VMOVUPS Z1, (DI)(R8*4)
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1369
+	JNE     ring_copy_1381
 	XORQ    R9, R9
-	JMP     ring_copy_1369
+	JMP     ring_copy_1381
 
-ring_copy_tail_1370:
+ring_copy_tail_1382:
 	VMOVUPS -64(R10)(DX*4), Z1
 	ADDQ    R11, R8
 	VMOVUPS Z1, -64(DI)(R8*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1369
+	JMP     ring_copy_1381
 
-ring_planes_1367:
+ring_planes_1379:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000020
-	JA   ring_long_planes_1371
+	JA   ring_long_planes_1383
 	MOVQ AX, R12
 	SUBQ $0x00000010, R12
 
-ring_fill_1372:
+ring_fill_1384:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1373
+	JGT          ring_fill_last_1385
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	VMOVUPS      Z1, 64(DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1374
+	JNE          ring_wrap_1386
 	XORQ         R9, R9
 
-ring_wrap_1374:
-	JMP ring_fill_1372
+ring_wrap_1386:
+	JMP ring_fill_1384
 
-ring_fill_last_1373:
+ring_fill_last_1385:
 	CMPQ         R11, AX
-	JAE          ring_built_1368
+	JAE          ring_built_1380
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1375
+	JNE          ring_wrap_1387
 	XORQ         R9, R9
 
-ring_wrap_1375:
-	JMP ring_fill_last_1373
+ring_wrap_1387:
+	JMP ring_fill_last_1385
 
-ring_long_planes_1371:
-ring_channel_1376:
+ring_long_planes_1383:
+ring_channel_1388:
 	CMPQ         R11, AX
-	JAE          ring_built_1368
+	JAE          ring_built_1380
 	VBROADCASTSS (R10)(R9*4), Z1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -18759,66 +18971,66 @@ ring_channel_1376:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_1377:
+ring_plane_1389:
 	VMOVUPS Z1, (DI)(R13*4)
 	ADDQ    $0x00000010, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1377
+	JB      ring_plane_1389
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_1378
+	JNE     ring_wrap_1390
 	XORQ    R9, R9
 
-ring_wrap_1378:
-	JMP ring_channel_1376
+ring_wrap_1390:
+	JMP ring_channel_1388
 
-ring_short_1366:
+ring_short_1378:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1379:
+ring_element_1391:
 	MOVL (R10)(R11*4), R14
 	MOVL R14, (DI)(R13*4)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_1380
+	JB   ring_element_next_1392
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1380
+	JB   ring_element_next_1392
 	XORQ R11, R11
 
-ring_element_next_1380:
+ring_element_next_1392:
 	INCQ    R13
 	CMPQ    R13, $0x00000010
-	JB      ring_element_1379
+	JB      ring_element_1391
 	VMOVUPS (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1381
+	JE      ring_exact_1393
 	SUBQ    R9, DX
 
-ring_exact_1381:
+ring_exact_1393:
 	MOVQ DX, R8
 
-ring_repeat_1382:
+ring_repeat_1394:
 	CMPQ    R8, AX
-	JAE     ring_built_1368
+	JAE     ring_built_1380
 	VMOVUPS Z1, (DI)(R8*4)
 	ADDQ    DX, R8
-	JMP     ring_repeat_1382
+	JMP     ring_repeat_1394
 
-ring_built_1368:
+ring_built_1380:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000040, R9
 
-unrolled_1383:
+unrolled_1395:
 	CMPQ    R8, R9
-	JGT     single_1384
+	JGT     single_1396
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -18840,15 +19052,15 @@ unrolled_1383:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000040, R8
-	JMP     unrolled_1383
+	JMP     unrolled_1395
 
-single_1384:
+single_1396:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1385:
+single_loop_1397:
 	CMPQ    R8, R9
-	JGT     remainder_1386
+	JGT     remainder_1398
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -18858,11 +19070,11 @@ single_loop_1385:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000010, R8
-	JMP     single_loop_1385
+	JMP     single_loop_1397
 
-remainder_1386:
+remainder_1398:
 	SUBQ      R8, DX
-	JE        span_done_1387
+	JE        span_done_1399
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -18871,7 +19083,7 @@ remainder_1386:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-span_done_1387:
+span_done_1399:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -18882,18 +19094,18 @@ span_done_1387:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1388
+	JNE  ring_next_1400
 	XORQ AX, AX
 
-ring_next_1388:
+ring_next_1400:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1358
+	JMP  ring_segment_1370
 
-ring_done_1359:
+ring_done_1371:
 	JMP ring_finished_forwardAVX512F32
 
-ring_rows_1357:
-ring_block_1389:
+ring_rows_1369:
+ring_block_1401:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -18909,33 +19121,33 @@ ring_block_1389:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1390:
+ring_len_1402:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1391
+	JAE  ring_len_done_1403
 	ADDQ BX, SI
-	JMP  ring_len_1390
+	JMP  ring_len_1402
 
-ring_len_done_1391:
+ring_len_done_1403:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000010, R8
 
-ring_step_1392:
+ring_step_1404:
 	CMPQ R8, SI
-	JB   ring_step_done_1393
+	JB   ring_step_done_1405
 	SUBQ SI, R8
-	JMP  ring_step_1392
+	JMP  ring_step_1404
 
-ring_step_done_1393:
+ring_step_done_1405:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000040, R8
 
-ring_step_1394:
+ring_step_1406:
 	CMPQ R8, SI
-	JB   ring_step_done_1395
+	JB   ring_step_done_1407
 	SUBQ SI, R8
-	JMP  ring_step_1394
+	JMP  ring_step_1406
 
-ring_step_done_1395:
+ring_step_done_1407:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    64(SI), SI
@@ -18946,76 +19158,76 @@ ring_step_done_1395:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000010
-	JB      ring_short_1396
+	JB      ring_short_1408
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1397
+	JNE     ring_planes_1409
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1399:
+ring_copy_1411:
 	CMPQ    BX, R8
-	JAE     ring_built_1398
+	JAE     ring_built_1410
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000010
-	JB      ring_copy_tail_1400
+	JB      ring_copy_tail_1412
 	VMOVUPS (SI)(R9*4), Z1
 	VMOVUPS Z1, (DI)(BX*4)
 	ADDQ    $0x00000010, BX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1399
+	JNE     ring_copy_1411
 	XORQ    R9, R9
-	JMP     ring_copy_1399
+	JMP     ring_copy_1411
 
-ring_copy_tail_1400:
+ring_copy_tail_1412:
 	VMOVUPS -64(SI)(DX*4), Z1
 	ADDQ    R10, BX
 	VMOVUPS Z1, -64(DI)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1399
+	JMP     ring_copy_1411
 
-ring_planes_1397:
+ring_planes_1409:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000020
-	JA   ring_long_planes_1401
+	JA   ring_long_planes_1413
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
-ring_fill_1402:
+ring_fill_1414:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1403
+	JGT          ring_fill_last_1415
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (DI)(R9*4)
 	VMOVUPS      Z1, 64(DI)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1404
+	JNE          ring_wrap_1416
 	XORQ         BX, BX
 
-ring_wrap_1404:
-	JMP ring_fill_1402
+ring_wrap_1416:
+	JMP ring_fill_1414
 
-ring_fill_last_1403:
+ring_fill_last_1415:
 	CMPQ         R9, R8
-	JAE          ring_built_1398
+	JAE          ring_built_1410
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (DI)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1405
+	JNE          ring_wrap_1417
 	XORQ         BX, BX
 
-ring_wrap_1405:
-	JMP ring_fill_last_1403
+ring_wrap_1417:
+	JMP ring_fill_last_1415
 
-ring_long_planes_1401:
-ring_channel_1406:
+ring_long_planes_1413:
+ring_channel_1418:
 	CMPQ         R9, R8
-	JAE          ring_built_1398
+	JAE          ring_built_1410
 	VBROADCASTSS (SI)(BX*4), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -19023,57 +19235,57 @@ ring_channel_1406:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_1407:
+ring_plane_1419:
 	VMOVUPS Z1, (DI)(R11*4)
 	ADDQ    $0x00000010, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1407
+	JB      ring_plane_1419
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_1408
+	JNE     ring_wrap_1420
 	XORQ    BX, BX
 
-ring_wrap_1408:
-	JMP ring_channel_1406
+ring_wrap_1420:
+	JMP ring_channel_1418
 
-ring_short_1396:
+ring_short_1408:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1409:
+ring_element_1421:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (DI)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1410
+	JB   ring_element_next_1422
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1410
+	JB   ring_element_next_1422
 	XORQ R9, R9
 
-ring_element_next_1410:
+ring_element_next_1422:
 	INCQ    R11
 	CMPQ    R11, $0x00000010
-	JB      ring_element_1409
+	JB      ring_element_1421
 	VMOVUPS (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1411
+	JE      ring_exact_1423
 	SUBQ    BX, DX
 
-ring_exact_1411:
+ring_exact_1423:
 	MOVQ DX, BX
 
-ring_repeat_1412:
+ring_repeat_1424:
 	CMPQ    BX, R8
-	JAE     ring_built_1398
+	JAE     ring_built_1410
 	VMOVUPS Z1, (DI)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1412
+	JMP     ring_repeat_1424
 
-ring_built_1398:
+ring_built_1410:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+24(FP), BX
@@ -19082,18 +19294,18 @@ ring_built_1398:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_1413:
+ring_row_1425:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_1414
+	JE   ring_rows_done_1426
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000040, R9
 
-unrolled_1415:
+unrolled_1427:
 	CMPQ    R8, R9
-	JGT     single_1416
+	JGT     single_1428
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -19115,15 +19327,15 @@ unrolled_1415:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000040, R8
-	JMP     unrolled_1415
+	JMP     unrolled_1427
 
-single_1416:
+single_1428:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1417:
+single_loop_1429:
 	CMPQ    R8, R9
-	JGT     remainder_1418
+	JGT     remainder_1430
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -19133,11 +19345,11 @@ single_loop_1417:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000010, R8
-	JMP     single_loop_1417
+	JMP     single_loop_1429
 
-remainder_1418:
+remainder_1430:
 	SUBQ      R8, DX
-	JE        span_done_1419
+	JE        span_done_1431
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -19146,20 +19358,20 @@ remainder_1418:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-span_done_1419:
+span_done_1431:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x02, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_1413
+	JMP   ring_row_1425
 
-ring_rows_done_1414:
+ring_rows_done_1426:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1389
+	JMP  ring_block_1401
 
 ring_finished_forwardAVX512F32:
 	VZEROUPPER
@@ -19185,11 +19397,11 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1420
+	JB           cached_1432
 	CMPQ         AX, DX
-	JE           cached_1420
+	JE           cached_1432
 	CMPQ         AX, CX
-	JE           cached_1420
+	JE           cached_1432
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -19198,7 +19410,7 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1422
+	JE           aligned_1434
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -19217,13 +19429,13 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	VMOVUPS      Z10, K1, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_1422:
+aligned_1434:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_1423:
+unrolled_1435:
 	CMPQ        SI, DI
-	JGT         single_1424
+	JGT         single_1436
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -19273,15 +19485,15 @@ unrolled_1423:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
-	JMP         unrolled_1423
+	JMP         unrolled_1435
 
-single_1424:
+single_1436:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_1425:
+single_loop_1437:
 	CMPQ        SI, DI
-	JGT         remainder_1426
+	JGT         remainder_1438
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -19295,11 +19507,11 @@ single_loop_1425:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
-	JMP         single_loop_1425
+	JMP         single_loop_1437
 
-remainder_1426:
+remainder_1438:
 	SUBQ        SI, BX
-	JE          span_done_1427
+	JE          span_done_1439
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -19316,18 +19528,18 @@ remainder_1426:
 	VMULPS      Z9, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(SI*4)
 
-span_done_1427:
+span_done_1439:
 	SFENCE
-	JMP stored_1421
+	JMP stored_1433
 
-cached_1420:
+cached_1432:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_1428:
+unrolled_1440:
 	CMPQ        SI, DI
-	JGT         single_1429
+	JGT         single_1441
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -19377,15 +19589,15 @@ unrolled_1428:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
-	JMP         unrolled_1428
+	JMP         unrolled_1440
 
-single_1429:
+single_1441:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_1430:
+single_loop_1442:
 	CMPQ        SI, DI
-	JGT         remainder_1431
+	JGT         remainder_1443
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -19399,11 +19611,11 @@ single_loop_1430:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
-	JMP         single_loop_1430
+	JMP         single_loop_1442
 
-remainder_1431:
+remainder_1443:
 	SUBQ        SI, BX
-	JE          span_done_1432
+	JE          span_done_1444
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -19420,8 +19632,8 @@ remainder_1431:
 	VMULPS      Z9, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(SI*4)
 
-span_done_1432:
-stored_1421:
+span_done_1444:
+stored_1433:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -19457,15 +19669,15 @@ TEXT ·backwardPlanesAVX512F32(SB), NOSPLIT, $0-128
 	MOVQ   BX, R12
 	SHLQ   $0x02, R12
 	CMPQ   R12, ·streamThreshold+0(SB)
-	JB     cached_1433
+	JB     cached_1445
 	CMPQ   AX, DX
-	JE     cached_1433
+	JE     cached_1445
 	CMPQ   AX, CX
-	JE     cached_1433
+	JE     cached_1445
 
-plane_1435:
+plane_1447:
 	CMPQ         BX, $0x00
-	JE           planes_done_1436
+	JE           planes_done_1448
 	VBROADCASTSS (R9)(R11*4), Z9
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -19483,7 +19695,7 @@ plane_1435:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_1437
+	JE           aligned_1449
 	MOVQ         R13, R14
 	MOVQ         $-1, R15
 	BZHIQ        R14, R15, R14
@@ -19502,13 +19714,13 @@ plane_1435:
 	VMOVUPS      Z10, K1, (AX)(R12*4)
 	MOVQ         R13, R12
 
-aligned_1437:
+aligned_1449:
 	MOVQ DI, R13
 	SUBQ $0x00000040, R13
 
-unrolled_1438:
+unrolled_1450:
 	CMPQ        R12, R13
-	JGT         single_1439
+	JGT         single_1451
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -19558,15 +19770,15 @@ unrolled_1438:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, 192(AX)(R12*4)
 	ADDQ        $0x00000040, R12
-	JMP         unrolled_1438
+	JMP         unrolled_1450
 
-single_1439:
+single_1451:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 
-single_loop_1440:
+single_loop_1452:
 	CMPQ        R12, R13
-	JGT         remainder_1441
+	JGT         remainder_1453
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -19580,12 +19792,12 @@ single_loop_1440:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, (AX)(R12*4)
 	ADDQ        $0x00000010, R12
-	JMP         single_loop_1440
+	JMP         single_loop_1452
 
-remainder_1441:
+remainder_1453:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_1442
+	JE          span_done_1454
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -19602,7 +19814,7 @@ remainder_1441:
 	VMULPS      Z9, Z10, K2, Z10
 	VMOVUPS     Z10, K1, (AX)(R12*4)
 
-span_done_1442:
+span_done_1454:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -19623,21 +19835,21 @@ span_done_1442:
 	ADDQ          R10, AX
 	INCQ          R11
 	CMPQ          R11, R8
-	JNE           same_pass_1443
+	JNE           same_pass_1455
 	XORQ          R11, R11
 
-same_pass_1443:
+same_pass_1455:
 	SUBQ DI, BX
-	JMP  plane_1435
+	JMP  plane_1447
 
-planes_done_1436:
+planes_done_1448:
 	SFENCE
-	JMP stored_1434
+	JMP stored_1446
 
-cached_1433:
-plane_1444:
+cached_1445:
+plane_1456:
 	CMPQ         BX, $0x00
-	JE           planes_done_1445
+	JE           planes_done_1457
 	VBROADCASTSS (R9)(R11*4), Z9
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -19651,9 +19863,9 @@ plane_1444:
 	MOVQ         DI, R13
 	SUBQ         $0x00000040, R13
 
-unrolled_1446:
+unrolled_1458:
 	CMPQ        R12, R13
-	JGT         single_1447
+	JGT         single_1459
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -19703,15 +19915,15 @@ unrolled_1446:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, 192(AX)(R12*4)
 	ADDQ        $0x00000040, R12
-	JMP         unrolled_1446
+	JMP         unrolled_1458
 
-single_1447:
+single_1459:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 
-single_loop_1448:
+single_loop_1460:
 	CMPQ        R12, R13
-	JGT         remainder_1449
+	JGT         remainder_1461
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -19725,12 +19937,12 @@ single_loop_1448:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, (AX)(R12*4)
 	ADDQ        $0x00000010, R12
-	JMP         single_loop_1448
+	JMP         single_loop_1460
 
-remainder_1449:
+remainder_1461:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_1450
+	JE          span_done_1462
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -19747,7 +19959,7 @@ remainder_1449:
 	VMULPS      Z9, Z10, K2, Z10
 	VMOVUPS     Z10, K1, (AX)(R12*4)
 
-span_done_1450:
+span_done_1462:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -19768,15 +19980,15 @@ span_done_1450:
 	ADDQ          R10, AX
 	INCQ          R11
 	CMPQ          R11, R8
-	JNE           same_pass_1451
+	JNE           same_pass_1463
 	XORQ          R11, R11
 
-same_pass_1451:
+same_pass_1463:
 	SUBQ DI, BX
-	JMP  plane_1444
+	JMP  plane_1456
 
-planes_done_1445:
-stored_1434:
+planes_done_1457:
+stored_1446:
 	VZEROUPPER
 	RET
 
@@ -19794,15 +20006,15 @@ TEXT ·backwardPatternAVX512F32(SB), NOSPLIT, $0-120
 	MOVQ   BX, R9
 	SHLQ   $0x02, R9
 	CMPQ   R9, ·streamThreshold+0(SB)
-	JB     cached_1452
+	JB     cached_1464
 	CMPQ   AX, DX
-	JE     cached_1452
+	JE     cached_1464
 	CMPQ   AX, CX
-	JE     cached_1452
+	JE     cached_1464
 
-row_1454:
+row_1466:
 	CMPQ        BX, $0x00
-	JE          rows_done_1455
+	JE          rows_done_1467
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
@@ -19814,7 +20026,7 @@ row_1454:
 	CMPQ        R11, R9
 	CMOVQGT     R9, R11
 	TESTQ       R11, R11
-	JE          aligned_1456
+	JE          aligned_1468
 	MOVQ        R11, R12
 	MOVQ        $-1, R13
 	BZHIQ       R12, R13, R12
@@ -19837,13 +20049,13 @@ row_1454:
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 	MOVQ        R11, R10
 
-aligned_1456:
+aligned_1468:
 	MOVQ R9, R11
 	SUBQ $0x00000040, R11
 
-unrolled_1457:
+unrolled_1469:
 	CMPQ        R10, R11
-	JGT         single_1458
+	JGT         single_1470
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -19909,15 +20121,15 @@ unrolled_1457:
 	VMULPS      192(SI)(R10*4), Z1, K1, Z1
 	VMOVNTPS    Z1, 192(AX)(R10*4)
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_1457
+	JMP         unrolled_1469
 
-single_1458:
+single_1470:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1459:
+single_loop_1471:
 	CMPQ        R10, R11
-	JGT         remainder_1460
+	JGT         remainder_1472
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -19935,12 +20147,12 @@ single_loop_1459:
 	VMULPS      (SI)(R10*4), Z1, K1, Z1
 	VMOVNTPS    Z1, (AX)(R10*4)
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_1459
+	JMP         single_loop_1471
 
-remainder_1460:
+remainder_1472:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1461
+	JE          span_done_1473
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -19961,23 +20173,23 @@ remainder_1460:
 	VMULPS      (SI)(R10*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1461:
+span_done_1473:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_1454
+	JMP  row_1466
 
-rows_done_1455:
+rows_done_1467:
 	SFENCE
-	JMP stored_1453
+	JMP stored_1465
 
-cached_1452:
-row_1462:
+cached_1464:
+row_1474:
 	CMPQ    BX, $0x00
-	JE      rows_done_1463
+	JE      rows_done_1475
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -19985,9 +20197,9 @@ row_1462:
 	MOVQ    R9, R11
 	SUBQ    $0x00000040, R11
 
-unrolled_1464:
+unrolled_1476:
 	CMPQ        R10, R11
-	JGT         single_1465
+	JGT         single_1477
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -20053,15 +20265,15 @@ unrolled_1464:
 	VMULPS      192(SI)(R10*4), Z1, K1, Z1
 	VMOVUPS     Z1, 192(AX)(R10*4)
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_1464
+	JMP         unrolled_1476
 
-single_1465:
+single_1477:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1466:
+single_loop_1478:
 	CMPQ        R10, R11
-	JGT         remainder_1467
+	JGT         remainder_1479
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -20079,12 +20291,12 @@ single_loop_1466:
 	VMULPS      (SI)(R10*4), Z1, K1, Z1
 	VMOVUPS     Z1, (AX)(R10*4)
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_1466
+	JMP         single_loop_1478
 
-remainder_1467:
+remainder_1479:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1468
+	JE          span_done_1480
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -20105,17 +20317,17 @@ remainder_1467:
 	VMULPS      (SI)(R10*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1468:
+span_done_1480:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_1462
+	JMP  row_1474
 
-rows_done_1463:
-stored_1453:
+rows_done_1475:
+stored_1465:
 	VZEROUPPER
 	RET
 
@@ -20138,36 +20350,36 @@ TEXT ·backwardRingAVX512F32(SB), $1856-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x00000030
-	JA     ring_segmented_1469
+	JA     ring_segmented_1481
 	MOVQ   R10, R11
 
-ring_len_1470:
+ring_len_1482:
 	CMPQ R11, $0x00000010
-	JAE  ring_len_done_1471
+	JAE  ring_len_done_1483
 	ADDQ R10, R11
-	JMP  ring_len_1470
+	JMP  ring_len_1482
 
-ring_len_done_1471:
+ring_len_done_1483:
 	MOVQ R11, 1792(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_1472:
+ring_step_1484:
 	CMPQ R12, R11
-	JB   ring_step_done_1473
+	JB   ring_step_done_1485
 	SUBQ R11, R12
-	JMP  ring_step_1472
+	JMP  ring_step_1484
 
-ring_step_done_1473:
+ring_step_done_1485:
 	MOVQ R12, 1800(SP)
 	MOVQ $0x00000040, R12
 
-ring_step_1474:
+ring_step_1486:
 	CMPQ R12, R11
-	JB   ring_step_done_1475
+	JB   ring_step_done_1487
 	SUBQ R11, R12
-	JMP  ring_step_1474
+	JMP  ring_step_1486
 
-ring_step_done_1475:
+ring_step_done_1487:
 	MOVQ    R12, 1808(SP)
 	MOVQ    DI, R12
 	LEAQ    64(R11), R11
@@ -20177,76 +20389,76 @@ ring_step_done_1475:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1832(SP), R12
 	CMPQ    R10, $0x00000010
-	JB      ring_short_1476
+	JB      ring_short_1488
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1477
+	JNE     ring_planes_1489
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_1479:
+ring_copy_1491:
 	CMPQ    R8, R12
-	JAE     ring_built_1478
+	JAE     ring_built_1490
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000010
-	JB      ring_copy_tail_1480
+	JB      ring_copy_tail_1492
 	VMOVUPS (R11)(R10*4), Z1
 	VMOVUPS Z1, (CX)(R8*4)
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_1479
+	JNE     ring_copy_1491
 	XORQ    R10, R10
-	JMP     ring_copy_1479
+	JMP     ring_copy_1491
 
-ring_copy_tail_1480:
+ring_copy_tail_1492:
 	VMOVUPS -64(R11)(R9*4), Z1
 	ADDQ    R13, R8
 	VMOVUPS Z1, -64(CX)(R8*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1479
+	JMP     ring_copy_1491
 
-ring_planes_1477:
+ring_planes_1489:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000020
-	JA   ring_long_planes_1481
+	JA   ring_long_planes_1493
 	MOVQ R12, R14
 	SUBQ $0x00000010, R14
 
-ring_fill_1482:
+ring_fill_1494:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_1483
+	JGT          ring_fill_last_1495
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (CX)(R13*4)
 	VMOVUPS      Z1, 64(CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_1484
+	JNE          ring_wrap_1496
 	XORQ         R10, R10
 
-ring_wrap_1484:
-	JMP ring_fill_1482
+ring_wrap_1496:
+	JMP ring_fill_1494
 
-ring_fill_last_1483:
+ring_fill_last_1495:
 	CMPQ         R13, R12
-	JAE          ring_built_1478
+	JAE          ring_built_1490
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_1485
+	JNE          ring_wrap_1497
 	XORQ         R10, R10
 
-ring_wrap_1485:
-	JMP ring_fill_last_1483
+ring_wrap_1497:
+	JMP ring_fill_last_1495
 
-ring_long_planes_1481:
-ring_channel_1486:
+ring_long_planes_1493:
+ring_channel_1498:
 	CMPQ         R13, R12
-	JAE          ring_built_1478
+	JAE          ring_built_1490
 	VBROADCASTSS (R11)(R10*4), Z1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -20254,57 +20466,57 @@ ring_channel_1486:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_1487:
+ring_plane_1499:
 	VMOVUPS Z1, (CX)(R15*4)
 	ADDQ    $0x00000010, R15
 	CMPQ    R15, R14
-	JB      ring_plane_1487
+	JB      ring_plane_1499
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_1488
+	JNE     ring_wrap_1500
 	XORQ    R10, R10
 
-ring_wrap_1488:
-	JMP ring_channel_1486
+ring_wrap_1500:
+	JMP ring_channel_1498
 
-ring_short_1476:
+ring_short_1488:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_1489:
+ring_element_1501:
 	MOVL (R11)(R13*4), BP
 	MOVL BP, (CX)(R15*4)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_1490
+	JB   ring_element_next_1502
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_1490
+	JB   ring_element_next_1502
 	XORQ R13, R13
 
-ring_element_next_1490:
+ring_element_next_1502:
 	INCQ    R15
 	CMPQ    R15, $0x00000010
-	JB      ring_element_1489
+	JB      ring_element_1501
 	VMOVUPS (CX), Z1
 	MOVQ    1792(SP), R8
 	CMPQ    R8, $0x00000010
-	JE      ring_exact_1491
+	JE      ring_exact_1503
 	SUBQ    R10, R8
 
-ring_exact_1491:
+ring_exact_1503:
 	MOVQ R8, R9
 
-ring_repeat_1492:
+ring_repeat_1504:
 	CMPQ    R9, R12
-	JAE     ring_built_1478
+	JAE     ring_built_1490
 	VMOVUPS Z1, (CX)(R9*4)
 	ADDQ    R8, R9
-	JMP     ring_repeat_1492
+	JMP     ring_repeat_1504
 
-ring_built_1478:
+ring_built_1490:
 	MOVQ    1792(SP), R8
 	MOVQ    1832(SP), R9
 	MOVQ    R9, R10
@@ -20320,22 +20532,22 @@ ring_built_1478:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_1493:
+sums_zero_1505:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_1494
+	JAE     sums_zeroed_1506
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1493
+	JMP     sums_zero_1505
 
-sums_zeroed_1494:
+sums_zeroed_1506:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000040, R10
 
-unrolled_1495:
+unrolled_1507:
 	CMPQ        R9, R10
-	JGT         single_1496
+	JGT         single_1508
 	VMOVUPS     (DX)(R9*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R9*4), Z1
@@ -20405,15 +20617,15 @@ unrolled_1495:
 	SUBQ        1792(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000040, R9
-	JMP         unrolled_1495
+	JMP         unrolled_1507
 
-single_1496:
+single_1508:
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1497:
+single_loop_1509:
 	CMPQ        R9, R10
-	JGT         remainder_1498
+	JGT         remainder_1510
 	VMOVUPS     (DX)(R9*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R9*4), Z1
@@ -20435,11 +20647,11 @@ single_loop_1497:
 	SUBQ        1792(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000010, R9
-	JMP         single_loop_1497
+	JMP         single_loop_1509
 
-remainder_1498:
+remainder_1510:
 	SUBQ        R9, DI
-	JE          span_done_1499
+	JE          span_done_1511
 	MOVQ        $-1, R10
 	BZHIQ       DI, R10, DI
 	KMOVW       DI, K1
@@ -20460,78 +20672,78 @@ remainder_1498:
 	VMULPS      (CX)(R8*4), Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(R9*4)
 
-span_done_1499:
+span_done_1511:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1792(SP), DX
 	MOVQ  1832(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_1501
+	JLE   fold_ext_done_1513
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_1502
+	JA    fold_ext_scalar_1514
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_1500:
+fold_ext_1512:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_1501
+	JBE     fold_ext_done_1513
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Z0
 	VADDPD  (BX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (BX)(DI*8)
-	JMP     fold_ext_1500
+	JMP     fold_ext_1512
 
-fold_ext_scalar_1502:
+fold_ext_scalar_1514:
 	MOVQ 1832(SP), SI
 
-fold_ext_element_1503:
+fold_ext_element_1515:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_1504
+	JBE    fold_ext_element_done_1516
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_1503
+	JMP    fold_ext_element_1515
 
-fold_ext_element_done_1504:
-fold_ext_done_1501:
-fold_1505:
+fold_ext_element_done_1516:
+fold_ext_done_1513:
+fold_1517:
 	CMPQ   DX, AX
-	JBE    fold_done_1506
+	JBE    fold_done_1518
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_1505
+	JMP    fold_1517
 
-fold_done_1506:
+fold_done_1518:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1507
+	JNE  sums_planes_1519
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_1509:
+sums_vector_1521:
 	CMPQ      AX, DX
-	JGT       sums_scalar_1510
+	JGT       sums_scalar_1522
 	VCVTPS2PD (CX)(AX*4), Z0
 	VADDPD    (BX)(AX*8), Z0, Z0
 	VCVTPD2PS Z0, Y0
 	VMOVUPS   Y0, (CX)(AX*4)
 	ADDQ      $0x00000008, AX
-	JMP       sums_vector_1509
+	JMP       sums_vector_1521
 
-sums_scalar_1510:
+sums_scalar_1522:
 	CMPQ      AX, alpha_len+80(FP)
-	JE        sums_done_1508
+	JE        sums_done_1520
 	VMOVSD    (BX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
@@ -20539,18 +20751,18 @@ sums_scalar_1510:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_1510
+	JMP       sums_scalar_1522
 
-sums_planes_1507:
+sums_planes_1519:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1511:
+sums_group_1523:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_1513
+	JB     sums_single_1525
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -20559,7 +20771,7 @@ sums_group_1511:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_1512:
+sums_group_plane_1524:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -20568,7 +20780,7 @@ sums_group_plane_1512:
 	ADDQ      $0x08, R9
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_group_plane_1512
+	JB        sums_group_plane_1524
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (CX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -20593,32 +20805,32 @@ sums_group_plane_1512:
 	SHRQ      $0x01, DX
 	ADDQ      DX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_1511
+	JMP       sums_group_1523
 
-sums_single_1513:
+sums_single_1525:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_1508
+	JE     sums_done_1520
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_1514:
+sums_single_plane_1526:
 	VADDSD    (BX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_single_plane_1514
+	JB        sums_single_plane_1526
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_1513
+	JMP       sums_single_1525
 
-sums_done_1508:
+sums_done_1520:
 	JMP ring_finished_backwardAVX512F32
 
-ring_segmented_1469:
+ring_segmented_1481:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x00000030
 	JA   ring_finished_backwardAVX512F32
@@ -20628,7 +20840,7 @@ ring_segmented_1469:
 	MOVQ AX, 1824(SP)
 	MOVQ $0x00000000, 1816(SP)
 
-ring_block_1516:
+ring_block_1528:
 	MOVQ    1816(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -20644,33 +20856,33 @@ ring_block_1516:
 	MOVQ    DI, 1848(SP)
 	MOVQ    DI, R8
 
-ring_len_1517:
+ring_len_1529:
 	CMPQ R8, $0x00000010
-	JAE  ring_len_done_1518
+	JAE  ring_len_done_1530
 	ADDQ DI, R8
-	JMP  ring_len_1517
+	JMP  ring_len_1529
 
-ring_len_done_1518:
+ring_len_done_1530:
 	MOVQ R8, 1792(SP)
 	MOVQ $0x00000010, R9
 
-ring_step_1519:
+ring_step_1531:
 	CMPQ R9, R8
-	JB   ring_step_done_1520
+	JB   ring_step_done_1532
 	SUBQ R8, R9
-	JMP  ring_step_1519
+	JMP  ring_step_1531
 
-ring_step_done_1520:
+ring_step_done_1532:
 	MOVQ R9, 1800(SP)
 	MOVQ $0x00000040, R9
 
-ring_step_1521:
+ring_step_1533:
 	CMPQ R9, R8
-	JB   ring_step_done_1522
+	JB   ring_step_done_1534
 	SUBQ R8, R9
-	JMP  ring_step_1521
+	JMP  ring_step_1533
 
-ring_step_done_1522:
+ring_step_done_1534:
 	MOVQ    R9, 1808(SP)
 	MOVQ    DI, R9
 	LEAQ    64(R8), R8
@@ -20681,76 +20893,76 @@ ring_step_done_1522:
 	LEAQ    (R8)(DX*4), R8
 	MOVQ    1832(SP), R9
 	CMPQ    DI, $0x00000010
-	JB      ring_short_1523
+	JB      ring_short_1535
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1524
+	JNE     ring_planes_1536
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_1526:
+ring_copy_1538:
 	CMPQ    DI, R9
-	JAE     ring_built_1525
+	JAE     ring_built_1537
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1527
+	JB      ring_copy_tail_1539
 	VMOVUPS (R8)(R10*4), Z1
 	VMOVUPS Z1, (CX)(DI*4)
 	ADDQ    $0x00000010, DI
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_1526
+	JNE     ring_copy_1538
 	XORQ    R10, R10
-	JMP     ring_copy_1526
+	JMP     ring_copy_1538
 
-ring_copy_tail_1527:
+ring_copy_tail_1539:
 	VMOVUPS -64(R8)(SI*4), Z1
 	ADDQ    R11, DI
 	VMOVUPS Z1, -64(CX)(DI*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1526
+	JMP     ring_copy_1538
 
-ring_planes_1524:
+ring_planes_1536:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1528
+	JA   ring_long_planes_1540
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-ring_fill_1529:
+ring_fill_1541:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_1530
+	JGT          ring_fill_last_1542
 	VBROADCASTSS (R8)(DI*4), Z1
 	VMOVUPS      Z1, (CX)(R10*4)
 	VMOVUPS      Z1, 64(CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_1531
+	JNE          ring_wrap_1543
 	XORQ         DI, DI
 
-ring_wrap_1531:
-	JMP ring_fill_1529
+ring_wrap_1543:
+	JMP ring_fill_1541
 
-ring_fill_last_1530:
+ring_fill_last_1542:
 	CMPQ         R10, R9
-	JAE          ring_built_1525
+	JAE          ring_built_1537
 	VBROADCASTSS (R8)(DI*4), Z1
 	VMOVUPS      Z1, (CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_1532
+	JNE          ring_wrap_1544
 	XORQ         DI, DI
 
-ring_wrap_1532:
-	JMP ring_fill_last_1530
+ring_wrap_1544:
+	JMP ring_fill_last_1542
 
-ring_long_planes_1528:
-ring_channel_1533:
+ring_long_planes_1540:
+ring_channel_1545:
 	CMPQ         R10, R9
-	JAE          ring_built_1525
+	JAE          ring_built_1537
 	VBROADCASTSS (R8)(DI*4), Z1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -20758,57 +20970,57 @@ ring_channel_1533:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_1534:
+ring_plane_1546:
 	VMOVUPS Z1, (CX)(R12*4)
 	ADDQ    $0x00000010, R12
 	CMPQ    R12, R11
-	JB      ring_plane_1534
+	JB      ring_plane_1546
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_1535
+	JNE     ring_wrap_1547
 	XORQ    DI, DI
 
-ring_wrap_1535:
-	JMP ring_channel_1533
+ring_wrap_1547:
+	JMP ring_channel_1545
 
-ring_short_1523:
+ring_short_1535:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_1536:
+ring_element_1548:
 	MOVL (R8)(R10*4), R13
 	MOVL R13, (CX)(R12*4)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_1537
+	JB   ring_element_next_1549
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_1537
+	JB   ring_element_next_1549
 	XORQ R10, R10
 
-ring_element_next_1537:
+ring_element_next_1549:
 	INCQ    R12
 	CMPQ    R12, $0x00000010
-	JB      ring_element_1536
+	JB      ring_element_1548
 	VMOVUPS (CX), Z1
 	MOVQ    1792(SP), SI
 	CMPQ    SI, $0x00000010
-	JE      ring_exact_1538
+	JE      ring_exact_1550
 	SUBQ    DI, SI
 
-ring_exact_1538:
+ring_exact_1550:
 	MOVQ SI, DI
 
-ring_repeat_1539:
+ring_repeat_1551:
 	CMPQ    DI, R9
-	JAE     ring_built_1525
+	JAE     ring_built_1537
 	VMOVUPS Z1, (CX)(DI*4)
 	ADDQ    SI, DI
-	JMP     ring_repeat_1539
+	JMP     ring_repeat_1551
 
-ring_built_1525:
+ring_built_1537:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x02, DI
@@ -20834,26 +21046,26 @@ ring_built_1525:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_1540:
+sums_zero_1552:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_1541
+	JAE     sums_zeroed_1553
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1540
+	JMP     sums_zero_1552
 
-sums_zeroed_1541:
-ring_row_1542:
+sums_zeroed_1553:
+ring_row_1554:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1543
+	JE   ring_rows_done_1555
 	XORQ R8, R8
 	MOVQ 1848(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000040, R11
 
-unrolled_1544:
+unrolled_1556:
 	CMPQ        R10, R11
-	JGT         single_1545
+	JGT         single_1557
 	VMOVUPS     (DX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R10*4), Z1
@@ -20923,15 +21135,15 @@ unrolled_1544:
 	SUBQ        1792(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_1544
+	JMP         unrolled_1556
 
-single_1545:
+single_1557:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1546:
+single_loop_1558:
 	CMPQ        R10, R11
-	JGT         remainder_1547
+	JGT         remainder_1559
 	VMOVUPS     (DX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R10*4), Z1
@@ -20953,11 +21165,11 @@ single_loop_1546:
 	SUBQ        1792(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_1546
+	JMP         single_loop_1558
 
-remainder_1547:
+remainder_1559:
 	SUBQ        R10, R9
-	JE          span_done_1548
+	JE          span_done_1560
 	MOVQ        $-1, R11
 	BZHIQ       R9, R11, R9
 	KMOVW       R9, K1
@@ -20978,7 +21190,7 @@ remainder_1547:
 	VMULPS      (CX)(R8*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1548:
+span_done_1560:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -20986,9 +21198,9 @@ span_done_1548:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_1542
+	JMP   ring_row_1554
 
-ring_rows_done_1543:
+ring_rows_done_1555:
 	MOVQ 1816(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -20996,71 +21208,71 @@ ring_rows_done_1543:
 	MOVQ 1792(SP), DI
 	MOVQ 1832(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_1550
+	JLE  fold_ext_done_1562
 	CMPQ R8, DI
-	JA   fold_ext_scalar_1551
+	JA   fold_ext_scalar_1563
 	ADDQ $0x00000007, R8
 	ANDQ $-8, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_1549:
+fold_ext_1561:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_1550
+	JBE     fold_ext_done_1562
 	SUBQ    $0x00000008, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Z1
 	VADDPD  (BX)(R8*8), Z1, Z1
 	VMOVUPD Z1, (BX)(R9*8)
-	JMP     fold_ext_1549
+	JMP     fold_ext_1561
 
-fold_ext_scalar_1551:
+fold_ext_scalar_1563:
 	MOVQ 1832(SP), R8
 
-fold_ext_element_1552:
+fold_ext_element_1564:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_1553
+	JBE    fold_ext_element_done_1565
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_1552
+	JMP    fold_ext_element_1564
 
-fold_ext_element_done_1553:
-fold_ext_done_1550:
-fold_1554:
+fold_ext_element_done_1565:
+fold_ext_done_1562:
+fold_1566:
 	CMPQ   DI, SI
-	JBE    fold_done_1555
+	JBE    fold_done_1567
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_1554
+	JMP    fold_1566
 
-fold_done_1555:
+fold_done_1567:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1556
+	JNE  sums_planes_1568
 	MOVQ 1840(SP), DI
 	SUBQ $0x00000008, DI
 
-sums_vector_1558:
+sums_vector_1570:
 	CMPQ      SI, DI
-	JGT       sums_scalar_1559
+	JGT       sums_scalar_1571
 	VCVTPS2PD (DX)(SI*4), Z1
 	VADDPD    (BX)(SI*8), Z1, Z1
 	VCVTPD2PS Z1, Y1
 	VMOVUPS   Y1, (DX)(SI*4)
 	ADDQ      $0x00000008, SI
-	JMP       sums_vector_1558
+	JMP       sums_vector_1570
 
-sums_scalar_1559:
+sums_scalar_1571:
 	CMPQ      SI, 1840(SP)
-	JE        sums_done_1557
+	JE        sums_done_1569
 	VMOVSD    (BX)(SI*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
@@ -21068,18 +21280,18 @@ sums_scalar_1559:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_scalar_1559
+	JMP       sums_scalar_1571
 
-sums_planes_1556:
+sums_planes_1568:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_1560:
+sums_group_1572:
 	MOVQ   1840(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_1562
+	JB     sums_single_1574
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -21088,7 +21300,7 @@ sums_group_1560:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_1561:
+sums_group_plane_1573:
 	VADDSD    (R10), X1, X1
 	VADDSD    (R10)(R9*1), X2, X2
 	VADDSD    (R11), X3, X3
@@ -21097,7 +21309,7 @@ sums_group_plane_1561:
 	ADDQ      $0x08, R11
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_group_plane_1561
+	JB        sums_group_plane_1573
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(SI*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -21122,32 +21334,32 @@ sums_group_plane_1561:
 	SHRQ      $0x01, DI
 	ADDQ      DI, R8
 	ADDQ      $0x00000004, SI
-	JMP       sums_group_1560
+	JMP       sums_group_1572
 
-sums_single_1562:
+sums_single_1574:
 	CMPQ   SI, 1840(SP)
-	JE     sums_done_1557
+	JE     sums_done_1569
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_1563:
+sums_single_plane_1575:
 	VADDSD    (BX)(R8*8), X1, X1
 	INCQ      R8
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_single_plane_1563
+	JB        sums_single_plane_1575
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_single_1562
+	JMP       sums_single_1574
 
-sums_done_1557:
+sums_done_1569:
 	ADDQ 1840(SP), AX
 	MOVQ AX, 1816(SP)
-	JMP  ring_block_1516
+	JMP  ring_block_1528
 
 ring_finished_backwardAVX512F32:
 	VZEROUPPER
@@ -21165,11 +21377,11 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1564
+	JB           cached_1576
 	CMPQ         AX, DX
-	JE           cached_1564
+	JE           cached_1576
 	CMPQ         AX, CX
-	JE           cached_1564
+	JE           cached_1576
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -21178,7 +21390,7 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1566
+	JE           aligned_1578
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -21190,13 +21402,13 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	VMOVUPS      Z2, K1, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_1566:
+aligned_1578:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_1567:
+unrolled_1579:
 	CMPQ     SI, DI
-	JGT      single_1568
+	JGT      single_1580
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
@@ -21218,26 +21430,26 @@ unrolled_1567:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(SI*4)
 	ADDQ     $0x00000040, SI
-	JMP      unrolled_1567
+	JMP      unrolled_1579
 
-single_1568:
+single_1580:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_1569:
+single_loop_1581:
 	CMPQ     SI, DI
-	JGT      remainder_1570
+	JGT      remainder_1582
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(SI*4)
 	ADDQ     $0x00000010, SI
-	JMP      single_loop_1569
+	JMP      single_loop_1581
 
-remainder_1570:
+remainder_1582:
 	SUBQ      SI, BX
-	JE        span_done_1571
+	JE        span_done_1583
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -21247,18 +21459,18 @@ remainder_1570:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_1571:
+span_done_1583:
 	SFENCE
-	JMP stored_1565
+	JMP stored_1577
 
-cached_1564:
+cached_1576:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_1572:
+unrolled_1584:
 	CMPQ    SI, DI
-	JGT     single_1573
+	JGT     single_1585
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
@@ -21280,26 +21492,26 @@ unrolled_1572:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(SI*4)
 	ADDQ    $0x00000040, SI
-	JMP     unrolled_1572
+	JMP     unrolled_1584
 
-single_1573:
+single_1585:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_1574:
+single_loop_1586:
 	CMPQ    SI, DI
-	JGT     remainder_1575
+	JGT     remainder_1587
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(SI*4)
 	ADDQ    $0x00000010, SI
-	JMP     single_loop_1574
+	JMP     single_loop_1586
 
-remainder_1575:
+remainder_1587:
 	SUBQ      SI, BX
-	JE        span_done_1576
+	JE        span_done_1588
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -21309,8 +21521,8 @@ remainder_1575:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_1576:
-stored_1565:
+span_done_1588:
+stored_1577:
 	VZEROUPPER
 	RET
 
@@ -21331,15 +21543,15 @@ TEXT ·backwardPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	MOVQ   BX, R11
 	SHLQ   $0x02, R11
 	CMPQ   R11, ·streamThreshold+0(SB)
-	JB     cached_1577
+	JB     cached_1589
 	CMPQ   AX, DX
-	JE     cached_1577
+	JE     cached_1589
 	CMPQ   AX, CX
-	JE     cached_1577
+	JE     cached_1589
 
-plane_1579:
+plane_1591:
 	CMPQ         BX, $0x00
-	JE           planes_done_1580
+	JE           planes_done_1592
 	VBROADCASTSS (R8)(R10*4), Z1
 	XORQ         R11, R11
 	MOVQ         AX, R12
@@ -21349,7 +21561,7 @@ plane_1579:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_1581
+	JE           aligned_1593
 	MOVQ         R12, R13
 	MOVQ         $-1, R14
 	BZHIQ        R13, R14, R13
@@ -21361,13 +21573,13 @@ plane_1579:
 	VMOVUPS      Z2, K1, (AX)(R11*4)
 	MOVQ         R12, R11
 
-aligned_1581:
+aligned_1593:
 	MOVQ SI, R12
 	SUBQ $0x00000040, R12
 
-unrolled_1582:
+unrolled_1594:
 	CMPQ     R11, R12
-	JGT      single_1583
+	JGT      single_1595
 	VMOVUPS  (CX)(R11*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(R11*4), Z2
@@ -21389,27 +21601,27 @@ unrolled_1582:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(R11*4)
 	ADDQ     $0x00000040, R11
-	JMP      unrolled_1582
+	JMP      unrolled_1594
 
-single_1583:
+single_1595:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 
-single_loop_1584:
+single_loop_1596:
 	CMPQ     R11, R12
-	JGT      remainder_1585
+	JGT      remainder_1597
 	VMOVUPS  (CX)(R11*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(R11*4), Z2
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(R11*4)
 	ADDQ     $0x00000010, R11
-	JMP      single_loop_1584
+	JMP      single_loop_1596
 
-remainder_1585:
+remainder_1597:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_1586
+	JE        span_done_1598
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -21419,35 +21631,35 @@ remainder_1585:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R11*4)
 
-span_done_1586:
+span_done_1598:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_1587
+	JNE  same_pass_1599
 	XORQ R10, R10
 
-same_pass_1587:
+same_pass_1599:
 	SUBQ SI, BX
-	JMP  plane_1579
+	JMP  plane_1591
 
-planes_done_1580:
+planes_done_1592:
 	SFENCE
-	JMP stored_1578
+	JMP stored_1590
 
-cached_1577:
-plane_1588:
+cached_1589:
+plane_1600:
 	CMPQ         BX, $0x00
-	JE           planes_done_1589
+	JE           planes_done_1601
 	VBROADCASTSS (R8)(R10*4), Z1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000040, R12
 
-unrolled_1590:
+unrolled_1602:
 	CMPQ    R11, R12
-	JGT     single_1591
+	JGT     single_1603
 	VMOVUPS (CX)(R11*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R11*4), Z2
@@ -21469,27 +21681,27 @@ unrolled_1590:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(R11*4)
 	ADDQ    $0x00000040, R11
-	JMP     unrolled_1590
+	JMP     unrolled_1602
 
-single_1591:
+single_1603:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 
-single_loop_1592:
+single_loop_1604:
 	CMPQ    R11, R12
-	JGT     remainder_1593
+	JGT     remainder_1605
 	VMOVUPS (CX)(R11*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R11*4), Z2
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(R11*4)
 	ADDQ    $0x00000010, R11
-	JMP     single_loop_1592
+	JMP     single_loop_1604
 
-remainder_1593:
+remainder_1605:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_1594
+	JE        span_done_1606
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -21499,21 +21711,21 @@ remainder_1593:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R11*4)
 
-span_done_1594:
+span_done_1606:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_1595
+	JNE  same_pass_1607
 	XORQ R10, R10
 
-same_pass_1595:
+same_pass_1607:
 	SUBQ SI, BX
-	JMP  plane_1588
+	JMP  plane_1600
 
-planes_done_1589:
-stored_1578:
+planes_done_1601:
+stored_1590:
 	VZEROUPPER
 	RET
 
@@ -21530,15 +21742,15 @@ TEXT ·backwardPatternDxAVX512F32(SB), NOSPLIT, $0-96
 	MOVQ   BX, R8
 	SHLQ   $0x02, R8
 	CMPQ   R8, ·streamThreshold+0(SB)
-	JB     cached_1596
+	JB     cached_1608
 	CMPQ   AX, DX
-	JE     cached_1596
+	JE     cached_1608
 	CMPQ   AX, CX
-	JE     cached_1596
+	JE     cached_1608
 
-row_1598:
+row_1610:
 	CMPQ      BX, $0x00
-	JE        rows_done_1599
+	JE        rows_done_1611
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
@@ -21550,7 +21762,7 @@ row_1598:
 	CMPQ      R10, R8
 	CMOVQGT   R8, R10
 	TESTQ     R10, R10
-	JE        aligned_1600
+	JE        aligned_1612
 	MOVQ      R10, R11
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
@@ -21562,13 +21774,13 @@ row_1598:
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 	MOVQ      R10, R9
 
-aligned_1600:
+aligned_1612:
 	MOVQ R8, R10
 	SUBQ $0x00000040, R10
 
-unrolled_1601:
+unrolled_1613:
 	CMPQ     R9, R10
-	JGT      single_1602
+	JGT      single_1614
 	VMOVUPS  (CX)(R9*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMOVUPS  (DX)(R9*4), Z1
@@ -21590,27 +21802,27 @@ unrolled_1601:
 	VMULPS   192(SI)(R9*4), Z1, K1, Z1
 	VMOVNTPS Z1, 192(AX)(R9*4)
 	ADDQ     $0x00000040, R9
-	JMP      unrolled_1601
+	JMP      unrolled_1613
 
-single_1602:
+single_1614:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1603:
+single_loop_1615:
 	CMPQ     R9, R10
-	JGT      remainder_1604
+	JGT      remainder_1616
 	VMOVUPS  (CX)(R9*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMOVUPS  (DX)(R9*4), Z1
 	VMULPS   (SI)(R9*4), Z1, K1, Z1
 	VMOVNTPS Z1, (AX)(R9*4)
 	ADDQ     $0x00000010, R9
-	JMP      single_loop_1603
+	JMP      single_loop_1615
 
-remainder_1604:
+remainder_1616:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_1605
+	JE        span_done_1617
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -21620,23 +21832,23 @@ remainder_1604:
 	VMULPS    (SI)(R9*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 
-span_done_1605:
+span_done_1617:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_1598
+	JMP  row_1610
 
-rows_done_1599:
+rows_done_1611:
 	SFENCE
-	JMP stored_1597
+	JMP stored_1609
 
-cached_1596:
-row_1606:
+cached_1608:
+row_1618:
 	CMPQ    BX, $0x00
-	JE      rows_done_1607
+	JE      rows_done_1619
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -21644,9 +21856,9 @@ row_1606:
 	MOVQ    R8, R10
 	SUBQ    $0x00000040, R10
 
-unrolled_1608:
+unrolled_1620:
 	CMPQ    R9, R10
-	JGT     single_1609
+	JGT     single_1621
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
@@ -21668,27 +21880,27 @@ unrolled_1608:
 	VMULPS  192(SI)(R9*4), Z1, K1, Z1
 	VMOVUPS Z1, 192(AX)(R9*4)
 	ADDQ    $0x00000040, R9
-	JMP     unrolled_1608
+	JMP     unrolled_1620
 
-single_1609:
+single_1621:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1610:
+single_loop_1622:
 	CMPQ    R9, R10
-	JGT     remainder_1611
+	JGT     remainder_1623
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
 	VMULPS  (SI)(R9*4), Z1, K1, Z1
 	VMOVUPS Z1, (AX)(R9*4)
 	ADDQ    $0x00000010, R9
-	JMP     single_loop_1610
+	JMP     single_loop_1622
 
-remainder_1611:
+remainder_1623:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_1612
+	JE        span_done_1624
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -21698,17 +21910,17 @@ remainder_1611:
 	VMULPS    (SI)(R9*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 
-span_done_1612:
+span_done_1624:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_1606
+	JMP  row_1618
 
-rows_done_1607:
-stored_1597:
+rows_done_1619:
+stored_1609:
 	VZEROUPPER
 	RET
 
@@ -21728,36 +21940,36 @@ TEXT ·backwardRingDxAVX512F32(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x00000180
-	JA     ring_segmented_1613
+	JA     ring_segmented_1625
 	MOVQ   R9, R10
 
-ring_len_1614:
+ring_len_1626:
 	CMPQ R10, $0x00000010
-	JAE  ring_len_done_1615
+	JAE  ring_len_done_1627
 	ADDQ R9, R10
-	JMP  ring_len_1614
+	JMP  ring_len_1626
 
-ring_len_done_1615:
+ring_len_done_1627:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000010, R11
 
-ring_step_1616:
+ring_step_1628:
 	CMPQ R11, R10
-	JB   ring_step_done_1617
+	JB   ring_step_done_1629
 	SUBQ R10, R11
-	JMP  ring_step_1616
+	JMP  ring_step_1628
 
-ring_step_done_1617:
+ring_step_done_1629:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000040, R11
 
-ring_step_1618:
+ring_step_1630:
 	CMPQ R11, R10
-	JB   ring_step_done_1619
+	JB   ring_step_done_1631
 	SUBQ R10, R11
-	JMP  ring_step_1618
+	JMP  ring_step_1630
 
-ring_step_done_1619:
+ring_step_done_1631:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    64(R10), R10
@@ -21767,76 +21979,76 @@ ring_step_done_1619:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000010
-	JB      ring_short_1620
+	JB      ring_short_1632
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1621
+	JNE     ring_planes_1633
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_1623:
+ring_copy_1635:
 	CMPQ    AX, R11
-	JAE     ring_built_1622
+	JAE     ring_built_1634
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000010
-	JB      ring_copy_tail_1624
+	JB      ring_copy_tail_1636
 	VMOVUPS (R10)(R9*4), Z1
 	VMOVUPS Z1, (R8)(AX*4)
 	ADDQ    $0x00000010, AX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1623
+	JNE     ring_copy_1635
 	XORQ    R9, R9
-	JMP     ring_copy_1623
+	JMP     ring_copy_1635
 
-ring_copy_tail_1624:
+ring_copy_tail_1636:
 	VMOVUPS -64(R10)(DX*4), Z1
 	ADDQ    R12, AX
 	VMOVUPS Z1, -64(R8)(AX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1623
+	JMP     ring_copy_1635
 
-ring_planes_1621:
+ring_planes_1633:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1625
+	JA   ring_long_planes_1637
 	MOVQ R11, R13
 	SUBQ $0x00000010, R13
 
-ring_fill_1626:
+ring_fill_1638:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_1627
+	JGT          ring_fill_last_1639
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	VMOVUPS      Z1, 64(R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1628
+	JNE          ring_wrap_1640
 	XORQ         R9, R9
 
-ring_wrap_1628:
-	JMP ring_fill_1626
+ring_wrap_1640:
+	JMP ring_fill_1638
 
-ring_fill_last_1627:
+ring_fill_last_1639:
 	CMPQ         R12, R11
-	JAE          ring_built_1622
+	JAE          ring_built_1634
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1629
+	JNE          ring_wrap_1641
 	XORQ         R9, R9
 
-ring_wrap_1629:
-	JMP ring_fill_last_1627
+ring_wrap_1641:
+	JMP ring_fill_last_1639
 
-ring_long_planes_1625:
-ring_channel_1630:
+ring_long_planes_1637:
+ring_channel_1642:
 	CMPQ         R12, R11
-	JAE          ring_built_1622
+	JAE          ring_built_1634
 	VBROADCASTSS (R10)(R9*4), Z1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -21844,65 +22056,65 @@ ring_channel_1630:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_1631:
+ring_plane_1643:
 	VMOVUPS Z1, (R8)(R14*4)
 	ADDQ    $0x00000010, R14
 	CMPQ    R14, R13
-	JB      ring_plane_1631
+	JB      ring_plane_1643
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_1632
+	JNE     ring_wrap_1644
 	XORQ    R9, R9
 
-ring_wrap_1632:
-	JMP ring_channel_1630
+ring_wrap_1644:
+	JMP ring_channel_1642
 
-ring_short_1620:
+ring_short_1632:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_1633:
+ring_element_1645:
 	MOVL (R10)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_1634
+	JB   ring_element_next_1646
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_1634
+	JB   ring_element_next_1646
 	XORQ R12, R12
 
-ring_element_next_1634:
+ring_element_next_1646:
 	INCQ    R14
 	CMPQ    R14, $0x00000010
-	JB      ring_element_1633
+	JB      ring_element_1645
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000010
-	JE      ring_exact_1635
+	JE      ring_exact_1647
 	SUBQ    R9, AX
 
-ring_exact_1635:
+ring_exact_1647:
 	MOVQ AX, DX
 
-ring_repeat_1636:
+ring_repeat_1648:
 	CMPQ    DX, R11
-	JAE     ring_built_1622
+	JAE     ring_built_1634
 	VMOVUPS Z1, (R8)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1636
+	JMP     ring_repeat_1648
 
-ring_built_1622:
+ring_built_1634:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 
-unrolled_1637:
+unrolled_1649:
 	CMPQ    DX, R9
-	JGT     single_1638
+	JGT     single_1650
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(DX*4), Z1
@@ -21928,15 +22140,15 @@ unrolled_1637:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000040, DX
-	JMP     unrolled_1637
+	JMP     unrolled_1649
 
-single_1638:
+single_1650:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1639:
+single_loop_1651:
 	CMPQ    DX, R9
-	JGT     remainder_1640
+	JGT     remainder_1652
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(DX*4), Z1
@@ -21947,11 +22159,11 @@ single_loop_1639:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000010, DX
-	JMP     single_loop_1639
+	JMP     single_loop_1651
 
-remainder_1640:
+remainder_1652:
 	SUBQ      DX, DI
-	JE        span_done_1641
+	JE        span_done_1653
 	MOVQ      $-1, R9
 	BZHIQ     DI, R9, DI
 	KMOVW     DI, K1
@@ -21961,10 +22173,10 @@ remainder_1640:
 	VMULPS    (R8)(AX*4), Z0, K2, Z0
 	VMOVUPS   Z0, K1, (CX)(DX*4)
 
-span_done_1641:
+span_done_1653:
 	JMP ring_finished_backwardDxAVX512F32
 
-ring_segmented_1613:
+ring_segmented_1625:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x00000180
 	JA   ring_finished_backwardDxAVX512F32
@@ -21974,11 +22186,11 @@ ring_segmented_1613:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_1642
+	JE   ring_rows_1654
 
-ring_segment_1643:
+ring_segment_1655:
 	CMPQ    DI, $0x00
-	JE      ring_done_1644
+	JE      ring_done_1656
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -21995,33 +22207,33 @@ ring_segment_1643:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_1645:
+ring_len_1657:
 	CMPQ R12, $0x00000010
-	JAE  ring_len_done_1646
+	JAE  ring_len_done_1658
 	ADDQ R10, R12
-	JMP  ring_len_1645
+	JMP  ring_len_1657
 
-ring_len_done_1646:
+ring_len_done_1658:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000010, R13
 
-ring_step_1647:
+ring_step_1659:
 	CMPQ R13, R12
-	JB   ring_step_done_1648
+	JB   ring_step_done_1660
 	SUBQ R12, R13
-	JMP  ring_step_1647
+	JMP  ring_step_1659
 
-ring_step_done_1648:
+ring_step_done_1660:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000040, R13
 
-ring_step_1649:
+ring_step_1661:
 	CMPQ R13, R12
-	JB   ring_step_done_1650
+	JB   ring_step_done_1662
 	SUBQ R12, R13
-	JMP  ring_step_1649
+	JMP  ring_step_1661
 
-ring_step_done_1650:
+ring_step_done_1662:
 	MOVQ    R13, 1936(SP)
 	LEAQ    64(R12), R12
 	CMPQ    R11, R12
@@ -22031,76 +22243,76 @@ ring_step_done_1650:
 	LEAQ    (R11)(AX*4), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000010
-	JB      ring_short_1651
+	JB      ring_short_1663
 	CMPQ    R9, $0x01
-	JNE     ring_planes_1652
+	JNE     ring_planes_1664
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_1654:
+ring_copy_1666:
 	CMPQ    R9, AX
-	JAE     ring_built_1653
+	JAE     ring_built_1665
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000010
-	JB      ring_copy_tail_1655
+	JB      ring_copy_tail_1667
 	VMOVUPS (R11)(R10*4), Z1
 	VMOVUPS Z1, (R8)(R9*4)
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_1654
+	JNE     ring_copy_1666
 	XORQ    R10, R10
-	JMP     ring_copy_1654
+	JMP     ring_copy_1666
 
-ring_copy_tail_1655:
+ring_copy_tail_1667:
 	VMOVUPS -64(R11)(DX*4), Z1
 	ADDQ    R12, R9
 	VMOVUPS Z1, -64(R8)(R9*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1654
+	JMP     ring_copy_1666
 
-ring_planes_1652:
+ring_planes_1664:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000020
-	JA   ring_long_planes_1656
+	JA   ring_long_planes_1668
 	MOVQ AX, R13
 	SUBQ $0x00000010, R13
 
-ring_fill_1657:
+ring_fill_1669:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_1658
+	JGT          ring_fill_last_1670
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	VMOVUPS      Z1, 64(R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_1659
+	JNE          ring_wrap_1671
 	XORQ         R10, R10
 
-ring_wrap_1659:
-	JMP ring_fill_1657
+ring_wrap_1671:
+	JMP ring_fill_1669
 
-ring_fill_last_1658:
+ring_fill_last_1670:
 	CMPQ         R12, AX
-	JAE          ring_built_1653
+	JAE          ring_built_1665
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_1660
+	JNE          ring_wrap_1672
 	XORQ         R10, R10
 
-ring_wrap_1660:
-	JMP ring_fill_last_1658
+ring_wrap_1672:
+	JMP ring_fill_last_1670
 
-ring_long_planes_1656:
-ring_channel_1661:
+ring_long_planes_1668:
+ring_channel_1673:
 	CMPQ         R12, AX
-	JAE          ring_built_1653
+	JAE          ring_built_1665
 	VBROADCASTSS (R11)(R10*4), Z1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -22108,66 +22320,66 @@ ring_channel_1661:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_1662:
+ring_plane_1674:
 	VMOVUPS Z1, (R8)(R14*4)
 	ADDQ    $0x00000010, R14
 	CMPQ    R14, R13
-	JB      ring_plane_1662
+	JB      ring_plane_1674
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_1663
+	JNE     ring_wrap_1675
 	XORQ    R10, R10
 
-ring_wrap_1663:
-	JMP ring_channel_1661
+ring_wrap_1675:
+	JMP ring_channel_1673
 
-ring_short_1651:
+ring_short_1663:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_1664:
+ring_element_1676:
 	MOVL (R11)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_1665
+	JB   ring_element_next_1677
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_1665
+	JB   ring_element_next_1677
 	XORQ R12, R12
 
-ring_element_next_1665:
+ring_element_next_1677:
 	INCQ    R14
 	CMPQ    R14, $0x00000010
-	JB      ring_element_1664
+	JB      ring_element_1676
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1666
+	JE      ring_exact_1678
 	SUBQ    R10, DX
 
-ring_exact_1666:
+ring_exact_1678:
 	MOVQ DX, R9
 
-ring_repeat_1667:
+ring_repeat_1679:
 	CMPQ    R9, AX
-	JAE     ring_built_1653
+	JAE     ring_built_1665
 	VMOVUPS Z1, (R8)(R9*4)
 	ADDQ    DX, R9
-	JMP     ring_repeat_1667
+	JMP     ring_repeat_1679
 
-ring_built_1653:
+ring_built_1665:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000040, R10
 
-unrolled_1668:
+unrolled_1680:
 	CMPQ    R9, R10
-	JGT     single_1669
+	JGT     single_1681
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -22193,15 +22405,15 @@ unrolled_1668:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000040, R9
-	JMP     unrolled_1668
+	JMP     unrolled_1680
 
-single_1669:
+single_1681:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1670:
+single_loop_1682:
 	CMPQ    R9, R10
-	JGT     remainder_1671
+	JGT     remainder_1683
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -22212,11 +22424,11 @@ single_loop_1670:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000010, R9
-	JMP     single_loop_1670
+	JMP     single_loop_1682
 
-remainder_1671:
+remainder_1683:
 	SUBQ      R9, DX
-	JE        span_done_1672
+	JE        span_done_1684
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -22226,7 +22438,7 @@ remainder_1671:
 	VMULPS    (R8)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R9*4)
 
-span_done_1672:
+span_done_1684:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -22238,18 +22450,18 @@ span_done_1672:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1673
+	JNE  ring_next_1685
 	XORQ AX, AX
 
-ring_next_1673:
+ring_next_1685:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1643
+	JMP  ring_segment_1655
 
-ring_done_1644:
+ring_done_1656:
 	JMP ring_finished_backwardDxAVX512F32
 
-ring_rows_1642:
-ring_block_1674:
+ring_rows_1654:
+ring_block_1686:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -22265,33 +22477,33 @@ ring_block_1674:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1675:
+ring_len_1687:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1676
+	JAE  ring_len_done_1688
 	ADDQ BX, SI
-	JMP  ring_len_1675
+	JMP  ring_len_1687
 
-ring_len_done_1676:
+ring_len_done_1688:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1677:
+ring_step_1689:
 	CMPQ DI, SI
-	JB   ring_step_done_1678
+	JB   ring_step_done_1690
 	SUBQ SI, DI
-	JMP  ring_step_1677
+	JMP  ring_step_1689
 
-ring_step_done_1678:
+ring_step_done_1690:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1679:
+ring_step_1691:
 	CMPQ DI, SI
-	JB   ring_step_done_1680
+	JB   ring_step_done_1692
 	SUBQ SI, DI
-	JMP  ring_step_1679
+	JMP  ring_step_1691
 
-ring_step_done_1680:
+ring_step_done_1692:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    64(SI), SI
@@ -22302,76 +22514,76 @@ ring_step_done_1680:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000010
-	JB      ring_short_1681
+	JB      ring_short_1693
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1682
+	JNE     ring_planes_1694
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1684:
+ring_copy_1696:
 	CMPQ    BX, DI
-	JAE     ring_built_1683
+	JAE     ring_built_1695
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000010
-	JB      ring_copy_tail_1685
+	JB      ring_copy_tail_1697
 	VMOVUPS (SI)(R9*4), Z1
 	VMOVUPS Z1, (R8)(BX*4)
 	ADDQ    $0x00000010, BX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1684
+	JNE     ring_copy_1696
 	XORQ    R9, R9
-	JMP     ring_copy_1684
+	JMP     ring_copy_1696
 
-ring_copy_tail_1685:
+ring_copy_tail_1697:
 	VMOVUPS -64(SI)(DX*4), Z1
 	ADDQ    R10, BX
 	VMOVUPS Z1, -64(R8)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1684
+	JMP     ring_copy_1696
 
-ring_planes_1682:
+ring_planes_1694:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000020
-	JA   ring_long_planes_1686
+	JA   ring_long_planes_1698
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 
-ring_fill_1687:
+ring_fill_1699:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1688
+	JGT          ring_fill_last_1700
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (R8)(R9*4)
 	VMOVUPS      Z1, 64(R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1689
+	JNE          ring_wrap_1701
 	XORQ         BX, BX
 
-ring_wrap_1689:
-	JMP ring_fill_1687
+ring_wrap_1701:
+	JMP ring_fill_1699
 
-ring_fill_last_1688:
+ring_fill_last_1700:
 	CMPQ         R9, DI
-	JAE          ring_built_1683
+	JAE          ring_built_1695
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1690
+	JNE          ring_wrap_1702
 	XORQ         BX, BX
 
-ring_wrap_1690:
-	JMP ring_fill_last_1688
+ring_wrap_1702:
+	JMP ring_fill_last_1700
 
-ring_long_planes_1686:
-ring_channel_1691:
+ring_long_planes_1698:
+ring_channel_1703:
 	CMPQ         R9, DI
-	JAE          ring_built_1683
+	JAE          ring_built_1695
 	VBROADCASTSS (SI)(BX*4), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -22379,57 +22591,57 @@ ring_channel_1691:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_1692:
+ring_plane_1704:
 	VMOVUPS Z1, (R8)(R11*4)
 	ADDQ    $0x00000010, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1692
+	JB      ring_plane_1704
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_1693
+	JNE     ring_wrap_1705
 	XORQ    BX, BX
 
-ring_wrap_1693:
-	JMP ring_channel_1691
+ring_wrap_1705:
+	JMP ring_channel_1703
 
-ring_short_1681:
+ring_short_1693:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1694:
+ring_element_1706:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (R8)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1695
+	JB   ring_element_next_1707
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1695
+	JB   ring_element_next_1707
 	XORQ R9, R9
 
-ring_element_next_1695:
+ring_element_next_1707:
 	INCQ    R11
 	CMPQ    R11, $0x00000010
-	JB      ring_element_1694
+	JB      ring_element_1706
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1696
+	JE      ring_exact_1708
 	SUBQ    BX, DX
 
-ring_exact_1696:
+ring_exact_1708:
 	MOVQ DX, BX
 
-ring_repeat_1697:
+ring_repeat_1709:
 	CMPQ    BX, DI
-	JAE     ring_built_1683
+	JAE     ring_built_1695
 	VMOVUPS Z1, (R8)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1697
+	JMP     ring_repeat_1709
 
-ring_built_1683:
+ring_built_1695:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+48(FP), BX
@@ -22440,18 +22652,18 @@ ring_built_1683:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_1698:
+ring_row_1710:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1699
+	JE   ring_rows_done_1711
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000040, R10
 
-unrolled_1700:
+unrolled_1712:
 	CMPQ    R9, R10
-	JGT     single_1701
+	JGT     single_1713
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -22477,15 +22689,15 @@ unrolled_1700:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000040, R9
-	JMP     unrolled_1700
+	JMP     unrolled_1712
 
-single_1701:
+single_1713:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1702:
+single_loop_1714:
 	CMPQ    R9, R10
-	JGT     remainder_1703
+	JGT     remainder_1715
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -22496,11 +22708,11 @@ single_loop_1702:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000010, R9
-	JMP     single_loop_1702
+	JMP     single_loop_1714
 
-remainder_1703:
+remainder_1715:
 	SUBQ      R9, DX
-	JE        span_done_1704
+	JE        span_done_1716
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -22510,7 +22722,7 @@ remainder_1703:
 	VMULPS    (R8)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R9*4)
 
-span_done_1704:
+span_done_1716:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -22518,13 +22730,13 @@ span_done_1704:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_1698
+	JMP   ring_row_1710
 
-ring_rows_done_1699:
+ring_rows_done_1711:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1674
+	JMP  ring_block_1686
 
 ring_finished_backwardDxAVX512F32:
 	VZEROUPPER
@@ -22549,9 +22761,9 @@ TEXT ·backwardDalphaAVX512F32(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000040, SI
 
-unrolled_1705:
+unrolled_1717:
 	CMPQ        BX, SI
-	JGT         single_1706
+	JGT         single_1718
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -22593,15 +22805,15 @@ unrolled_1705:
 	VCVTPS2PD   224(CX)(BX*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, BX
-	JMP         unrolled_1705
+	JMP         unrolled_1717
 
-single_1706:
+single_1718:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_1707:
+single_loop_1719:
 	CMPQ        BX, SI
-	JGT         remainder_1708
+	JGT         remainder_1720
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -22613,11 +22825,11 @@ single_loop_1707:
 	VCVTPS2PD   32(CX)(BX*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, BX
-	JMP         single_loop_1707
+	JMP         single_loop_1719
 
-remainder_1708:
+remainder_1720:
 	SUBQ        BX, DX
-	JE          span_done_1709
+	JE          span_done_1721
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -22632,7 +22844,7 @@ remainder_1708:
 	VCVTPS2PD.Z 32(CX)(BX*4), K1, Z9
 	VFMADD231PD Z9, Z0, K1, Z2
 
-span_done_1709:
+span_done_1721:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -22664,9 +22876,9 @@ TEXT ·backwardPlanesDalphaAVX512F32(SB), NOSPLIT, $0-80
 	SHLQ   $0x02, R8
 	XORQ   R9, R9
 
-plane_1710:
+plane_1722:
 	CMPQ   DX, $0x00
-	JE     planes_done_1711
+	JE     planes_done_1723
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -22679,9 +22891,9 @@ plane_1710:
 	MOVQ   SI, R11
 	SUBQ   $0x00000040, R11
 
-unrolled_1712:
+unrolled_1724:
 	CMPQ        R10, R11
-	JGT         single_1713
+	JGT         single_1725
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -22723,15 +22935,15 @@ unrolled_1712:
 	VCVTPS2PD   224(CX)(R10*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_1712
+	JMP         unrolled_1724
 
-single_1713:
+single_1725:
 	MOVQ SI, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1714:
+single_loop_1726:
 	CMPQ        R10, R11
-	JGT         remainder_1715
+	JGT         remainder_1727
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -22743,12 +22955,12 @@ single_loop_1714:
 	VCVTPS2PD   32(CX)(R10*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_1714
+	JMP         single_loop_1726
 
-remainder_1715:
+remainder_1727:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_1716
+	JE          span_done_1728
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -22763,7 +22975,7 @@ remainder_1715:
 	VCVTPS2PD.Z 32(CX)(R10*4), K1, Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 
-span_done_1716:
+span_done_1728:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -22783,14 +22995,14 @@ span_done_1716:
 	ADDQ          R8, CX
 	INCQ          R9
 	CMPQ          R9, DI
-	JNE           same_pass_1717
+	JNE           same_pass_1729
 	XORQ          R9, R9
 
-same_pass_1717:
+same_pass_1729:
 	SUBQ SI, DX
-	JMP  plane_1710
+	JMP  plane_1722
 
-planes_done_1711:
+planes_done_1723:
 	VZEROUPPER
 	RET
 
@@ -22804,9 +23016,9 @@ TEXT ·backwardPatternDalphaAVX512F32(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
 
-row_1718:
+row_1730:
 	CMPQ    DX, $0x00
-	JE      rows_done_1719
+	JE      rows_done_1731
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -22814,9 +23026,9 @@ row_1718:
 	MOVQ    DI, R9
 	SUBQ    $0x00000040, R9
 
-unrolled_1720:
+unrolled_1732:
 	CMPQ        R8, R9
-	JGT         single_1721
+	JGT         single_1733
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -22874,15 +23086,15 @@ unrolled_1720:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 448(BX)(R8*8)
 	ADDQ        $0x00000040, R8
-	JMP         unrolled_1720
+	JMP         unrolled_1732
 
-single_1721:
+single_1733:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1722:
+single_loop_1734:
 	CMPQ        R8, R9
-	JGT         remainder_1723
+	JGT         remainder_1735
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -22898,12 +23110,12 @@ single_loop_1722:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 	ADDQ        $0x00000010, R8
-	JMP         single_loop_1722
+	JMP         single_loop_1734
 
-remainder_1723:
+remainder_1735:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_1724
+	JE          span_done_1736
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -22922,15 +23134,15 @@ remainder_1723:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 
-span_done_1724:
+span_done_1736:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_1718
+	JMP  row_1730
 
-rows_done_1719:
+rows_done_1731:
 	VZEROUPPER
 	RET
 
@@ -22948,36 +23160,36 @@ TEXT ·backwardRingDalphaAVX512F32(SB), $1280-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x00000030
-	JA     ring_segmented_1725
+	JA     ring_segmented_1737
 	MOVQ   DI, SI
 
-ring_len_1726:
+ring_len_1738:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1727
+	JAE  ring_len_done_1739
 	ADDQ DI, SI
-	JMP  ring_len_1726
+	JMP  ring_len_1738
 
-ring_len_done_1727:
+ring_len_done_1739:
 	MOVQ SI, 1216(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1728:
+ring_step_1740:
 	CMPQ DI, SI
-	JB   ring_step_done_1729
+	JB   ring_step_done_1741
 	SUBQ SI, DI
-	JMP  ring_step_1728
+	JMP  ring_step_1740
 
-ring_step_done_1729:
+ring_step_done_1741:
 	MOVQ DI, 1224(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1730:
+ring_step_1742:
 	CMPQ DI, SI
-	JB   ring_step_done_1731
+	JB   ring_step_done_1743
 	SUBQ SI, DI
-	JMP  ring_step_1730
+	JMP  ring_step_1742
 
-ring_step_done_1731:
+ring_step_done_1743:
 	MOVQ    DI, 1232(SP)
 	MOVQ    BX, DI
 	LEAQ    64(SI), SI
@@ -22999,22 +23211,22 @@ ring_step_done_1731:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1732:
+sums_zero_1744:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1733
+	JAE     sums_zeroed_1745
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_1732
+	JMP     sums_zero_1744
 
-sums_zeroed_1733:
+sums_zeroed_1745:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000040, R8
 
-unrolled_1734:
+unrolled_1746:
 	CMPQ        DI, R8
-	JGT         single_1735
+	JGT         single_1747
 	VMOVUPS     (AX)(DI*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(DI*4), Z1
@@ -23076,15 +23288,15 @@ unrolled_1734:
 	SUBQ        1216(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000040, DI
-	JMP         unrolled_1734
+	JMP         unrolled_1746
 
-single_1735:
+single_1747:
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
 
-single_loop_1736:
+single_loop_1748:
 	CMPQ        DI, R8
-	JGT         remainder_1737
+	JGT         remainder_1749
 	VMOVUPS     (AX)(DI*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(DI*4), Z1
@@ -23104,11 +23316,11 @@ single_loop_1736:
 	SUBQ        1216(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000010, DI
-	JMP         single_loop_1736
+	JMP         single_loop_1748
 
-remainder_1737:
+remainder_1749:
 	SUBQ        DI, BX
-	JE          span_done_1738
+	JE          span_done_1750
 	MOVQ        $-1, R8
 	BZHIQ       BX, R8, BX
 	KMOVW       BX, K1
@@ -23127,78 +23339,78 @@ remainder_1737:
 	VFMADD231PD Z1, Z0, K1, Z2
 	VMOVUPD     Z2, K1, 64(CX)(SI*8)
 
-span_done_1738:
+span_done_1750:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  1216(SP), BX
 	MOVQ  1256(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_1740
+	JLE   fold_ext_done_1752
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_1741
+	JA    fold_ext_scalar_1753
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_1739:
+fold_ext_1751:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_1740
+	JBE     fold_ext_done_1752
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Z0
 	VADDPD  (CX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (CX)(DI*8)
-	JMP     fold_ext_1739
+	JMP     fold_ext_1751
 
-fold_ext_scalar_1741:
+fold_ext_scalar_1753:
 	MOVQ 1256(SP), SI
 
-fold_ext_element_1742:
+fold_ext_element_1754:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_1743
+	JBE    fold_ext_element_done_1755
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_1742
+	JMP    fold_ext_element_1754
 
-fold_ext_element_done_1743:
-fold_ext_done_1740:
-fold_1744:
+fold_ext_element_done_1755:
+fold_ext_done_1752:
+fold_1756:
 	CMPQ   BX, AX
-	JBE    fold_done_1745
+	JBE    fold_done_1757
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_1744
+	JMP    fold_1756
 
-fold_done_1745:
+fold_done_1757:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1746
+	JNE  sums_planes_1758
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000008, BX
 
-sums_vector_1748:
+sums_vector_1760:
 	CMPQ      AX, BX
-	JGT       sums_scalar_1749
+	JGT       sums_scalar_1761
 	VCVTPS2PD (DX)(AX*4), Z0
 	VADDPD    (CX)(AX*8), Z0, Z0
 	VCVTPD2PS Z0, Y0
 	VMOVUPS   Y0, (DX)(AX*4)
 	ADDQ      $0x00000008, AX
-	JMP       sums_vector_1748
+	JMP       sums_vector_1760
 
-sums_scalar_1749:
+sums_scalar_1761:
 	CMPQ      AX, dalpha_len+56(FP)
-	JE        sums_done_1747
+	JE        sums_done_1759
 	VMOVSD    (CX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
@@ -23206,18 +23418,18 @@ sums_scalar_1749:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_1749
+	JMP       sums_scalar_1761
 
-sums_planes_1746:
+sums_planes_1758:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1750:
+sums_group_1762:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_1752
+	JB     sums_single_1764
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -23226,7 +23438,7 @@ sums_group_1750:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_1751:
+sums_group_plane_1763:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -23235,7 +23447,7 @@ sums_group_plane_1751:
 	ADDQ      $0x08, R9
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_group_plane_1751
+	JB        sums_group_plane_1763
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (DX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -23260,32 +23472,32 @@ sums_group_plane_1751:
 	SHRQ      $0x01, BX
 	ADDQ      BX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_1750
+	JMP       sums_group_1762
 
-sums_single_1752:
+sums_single_1764:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_1747
+	JE     sums_done_1759
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_1753:
+sums_single_plane_1765:
 	VADDSD    (CX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_single_plane_1753
+	JB        sums_single_plane_1765
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_1752
+	JMP       sums_single_1764
 
-sums_done_1747:
+sums_done_1759:
 	JMP ring_finished_backwardDalphaAVX512F32
 
-ring_segmented_1725:
+ring_segmented_1737:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x00000030
 	JA   ring_finished_backwardDalphaAVX512F32
@@ -23295,7 +23507,7 @@ ring_segmented_1725:
 	MOVQ AX, 1248(SP)
 	MOVQ $0x00000000, 1240(SP)
 
-ring_block_1755:
+ring_block_1767:
 	MOVQ    1240(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -23310,33 +23522,33 @@ ring_block_1755:
 	MOVQ    BX, 1272(SP)
 	MOVQ    BX, SI
 
-ring_len_1756:
+ring_len_1768:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1757
+	JAE  ring_len_done_1769
 	ADDQ BX, SI
-	JMP  ring_len_1756
+	JMP  ring_len_1768
 
-ring_len_done_1757:
+ring_len_done_1769:
 	MOVQ SI, 1216(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1758:
+ring_step_1770:
 	CMPQ DI, SI
-	JB   ring_step_done_1759
+	JB   ring_step_done_1771
 	SUBQ SI, DI
-	JMP  ring_step_1758
+	JMP  ring_step_1770
 
-ring_step_done_1759:
+ring_step_done_1771:
 	MOVQ DI, 1224(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1760:
+ring_step_1772:
 	CMPQ DI, SI
-	JB   ring_step_done_1761
+	JB   ring_step_done_1773
 	SUBQ SI, DI
-	JMP  ring_step_1760
+	JMP  ring_step_1772
 
-ring_step_done_1761:
+ring_step_done_1773:
 	MOVQ    DI, 1232(SP)
 	LEAQ    64(SI), SI
 	CMPQ    BX, SI
@@ -23365,26 +23577,26 @@ ring_step_done_1761:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1762:
+sums_zero_1774:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1763
+	JAE     sums_zeroed_1775
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_1762
+	JMP     sums_zero_1774
 
-sums_zeroed_1763:
-ring_row_1764:
+sums_zeroed_1775:
+ring_row_1776:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_1765
+	JE   ring_rows_done_1777
 	XORQ SI, SI
 	MOVQ 1272(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 
-unrolled_1766:
+unrolled_1778:
 	CMPQ        R8, R9
-	JGT         single_1767
+	JGT         single_1779
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R8*4), Z1
@@ -23446,15 +23658,15 @@ unrolled_1766:
 	SUBQ        1216(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000040, R8
-	JMP         unrolled_1766
+	JMP         unrolled_1778
 
-single_1767:
+single_1779:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1768:
+single_loop_1780:
 	CMPQ        R8, R9
-	JGT         remainder_1769
+	JGT         remainder_1781
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R8*4), Z1
@@ -23474,11 +23686,11 @@ single_loop_1768:
 	SUBQ        1216(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000010, R8
-	JMP         single_loop_1768
+	JMP         single_loop_1780
 
-remainder_1769:
+remainder_1781:
 	SUBQ        R8, DI
-	JE          span_done_1770
+	JE          span_done_1782
 	MOVQ        $-1, R9
 	BZHIQ       DI, R9, DI
 	KMOVW       DI, K1
@@ -23497,16 +23709,16 @@ remainder_1769:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(CX)(SI*8)
 
-span_done_1770:
+span_done_1782:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x02, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_1764
+	JMP   ring_row_1776
 
-ring_rows_done_1765:
+ring_rows_done_1777:
 	MOVQ 1240(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -23514,71 +23726,71 @@ ring_rows_done_1765:
 	MOVQ 1216(SP), SI
 	MOVQ 1256(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_1772
+	JLE  fold_ext_done_1784
 	CMPQ DI, SI
-	JA   fold_ext_scalar_1773
+	JA   fold_ext_scalar_1785
 	ADDQ $0x00000007, DI
 	ANDQ $-8, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_1771:
+fold_ext_1783:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_1772
+	JBE     fold_ext_done_1784
 	SUBQ    $0x00000008, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Z1
 	VADDPD  (CX)(DI*8), Z1, Z1
 	VMOVUPD Z1, (CX)(R8*8)
-	JMP     fold_ext_1771
+	JMP     fold_ext_1783
 
-fold_ext_scalar_1773:
+fold_ext_scalar_1785:
 	MOVQ 1256(SP), DI
 
-fold_ext_element_1774:
+fold_ext_element_1786:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_1775
+	JBE    fold_ext_element_done_1787
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_1774
+	JMP    fold_ext_element_1786
 
-fold_ext_element_done_1775:
-fold_ext_done_1772:
-fold_1776:
+fold_ext_element_done_1787:
+fold_ext_done_1784:
+fold_1788:
 	CMPQ   SI, BX
-	JBE    fold_done_1777
+	JBE    fold_done_1789
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_1776
+	JMP    fold_1788
 
-fold_done_1777:
+fold_done_1789:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1778
+	JNE  sums_planes_1790
 	MOVQ 1264(SP), SI
 	SUBQ $0x00000008, SI
 
-sums_vector_1780:
+sums_vector_1792:
 	CMPQ      BX, SI
-	JGT       sums_scalar_1781
+	JGT       sums_scalar_1793
 	VCVTPS2PD (DX)(BX*4), Z1
 	VADDPD    (CX)(BX*8), Z1, Z1
 	VCVTPD2PS Z1, Y1
 	VMOVUPS   Y1, (DX)(BX*4)
 	ADDQ      $0x00000008, BX
-	JMP       sums_vector_1780
+	JMP       sums_vector_1792
 
-sums_scalar_1781:
+sums_scalar_1793:
 	CMPQ      BX, 1264(SP)
-	JE        sums_done_1779
+	JE        sums_done_1791
 	VMOVSD    (CX)(BX*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
@@ -23586,18 +23798,18 @@ sums_scalar_1781:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_scalar_1781
+	JMP       sums_scalar_1793
 
-sums_planes_1778:
+sums_planes_1790:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_1782:
+sums_group_1794:
 	MOVQ   1264(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_1784
+	JB     sums_single_1796
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -23606,7 +23818,7 @@ sums_group_1782:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_1783:
+sums_group_plane_1795:
 	VADDSD    (R9), X1, X1
 	VADDSD    (R9)(R8*1), X2, X2
 	VADDSD    (R10), X3, X3
@@ -23615,7 +23827,7 @@ sums_group_plane_1783:
 	ADDQ      $0x08, R10
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_group_plane_1783
+	JB        sums_group_plane_1795
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(BX*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -23640,32 +23852,32 @@ sums_group_plane_1783:
 	SHRQ      $0x01, SI
 	ADDQ      SI, DI
 	ADDQ      $0x00000004, BX
-	JMP       sums_group_1782
+	JMP       sums_group_1794
 
-sums_single_1784:
+sums_single_1796:
 	CMPQ   BX, 1264(SP)
-	JE     sums_done_1779
+	JE     sums_done_1791
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_1785:
+sums_single_plane_1797:
 	VADDSD    (CX)(DI*8), X1, X1
 	INCQ      DI
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_single_plane_1785
+	JB        sums_single_plane_1797
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_single_1784
+	JMP       sums_single_1796
 
-sums_done_1779:
+sums_done_1791:
 	ADDQ 1264(SP), AX
 	MOVQ AX, 1240(SP)
-	JMP  ring_block_1755
+	JMP  ring_block_1767
 
 ring_finished_backwardDalphaAVX512F32:
 	VZEROUPPER
@@ -23682,11 +23894,11 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	MOVQ         DX, BX
 	SHLQ         $0x03, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_1786
+	JB           cached_1798
 	CMPQ         AX, CX
-	JE           cached_1786
+	JE           cached_1798
 	CMPQ         AX, CX
-	JE           cached_1786
+	JE           cached_1798
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -23695,7 +23907,7 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_1788
+	JE           aligned_1800
 	MOVQ         SI, DI
 	MOVQ         $-1, R8
 	BZHIQ        DI, R8, DI
@@ -23706,13 +23918,13 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	VMOVUPD      Z2, K1, (AX)(BX*8)
 	MOVQ         SI, BX
 
-aligned_1788:
+aligned_1800:
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 
-unrolled_1789:
+unrolled_1801:
 	CMPQ     BX, SI
-	JGT      single_1790
+	JGT      single_1802
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
@@ -23730,25 +23942,25 @@ unrolled_1789:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(BX*8)
 	ADDQ     $0x00000020, BX
-	JMP      unrolled_1789
+	JMP      unrolled_1801
 
-single_1790:
+single_1802:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_1791:
+single_loop_1803:
 	CMPQ     BX, SI
-	JGT      remainder_1792
+	JGT      remainder_1804
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(BX*8)
 	ADDQ     $0x00000008, BX
-	JMP      single_loop_1791
+	JMP      single_loop_1803
 
-remainder_1792:
+remainder_1804:
 	SUBQ      BX, DX
-	JE        span_done_1793
+	JE        span_done_1805
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -23757,18 +23969,18 @@ remainder_1792:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_1793:
+span_done_1805:
 	SFENCE
-	JMP stored_1787
+	JMP stored_1799
 
-cached_1786:
+cached_1798:
 	XORQ BX, BX
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 
-unrolled_1794:
+unrolled_1806:
 	CMPQ    BX, SI
-	JGT     single_1795
+	JGT     single_1807
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -23786,25 +23998,25 @@ unrolled_1794:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(BX*8)
 	ADDQ    $0x00000020, BX
-	JMP     unrolled_1794
+	JMP     unrolled_1806
 
-single_1795:
+single_1807:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_1796:
+single_loop_1808:
 	CMPQ    BX, SI
-	JGT     remainder_1797
+	JGT     remainder_1809
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(BX*8)
 	ADDQ    $0x00000008, BX
-	JMP     single_loop_1796
+	JMP     single_loop_1808
 
-remainder_1797:
+remainder_1809:
 	SUBQ      BX, DX
-	JE        span_done_1798
+	JE        span_done_1810
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -23813,8 +24025,8 @@ remainder_1797:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_1798:
-stored_1787:
+span_done_1810:
+stored_1799:
 	VZEROUPPER
 	RET
 
@@ -23834,15 +24046,15 @@ TEXT ·forwardPlanesAVX512F64(SB), NOSPLIT, $0-80
 	MOVQ   DX, R10
 	SHLQ   $0x03, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_1799
+	JB     cached_1811
 	CMPQ   AX, CX
-	JE     cached_1799
+	JE     cached_1811
 	CMPQ   AX, CX
-	JE     cached_1799
+	JE     cached_1811
 
-plane_1801:
+plane_1813:
 	CMPQ         DX, $0x00
-	JE           planes_done_1802
+	JE           planes_done_1814
 	VBROADCASTSD (DI)(R9*8), Z1
 	XORQ         R10, R10
 	MOVQ         AX, R11
@@ -23852,7 +24064,7 @@ plane_1801:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_1803
+	JE           aligned_1815
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -23863,13 +24075,13 @@ plane_1801:
 	VMOVUPD      Z2, K1, (AX)(R10*8)
 	MOVQ         R11, R10
 
-aligned_1803:
+aligned_1815:
 	MOVQ BX, R11
 	SUBQ $0x00000020, R11
 
-unrolled_1804:
+unrolled_1816:
 	CMPQ     R10, R11
-	JGT      single_1805
+	JGT      single_1817
 	VMOVUPD  (CX)(R10*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
@@ -23887,26 +24099,26 @@ unrolled_1804:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(R10*8)
 	ADDQ     $0x00000020, R10
-	JMP      unrolled_1804
+	JMP      unrolled_1816
 
-single_1805:
+single_1817:
 	MOVQ BX, R11
 	SUBQ $0x00000008, R11
 
-single_loop_1806:
+single_loop_1818:
 	CMPQ     R10, R11
-	JGT      remainder_1807
+	JGT      remainder_1819
 	VMOVUPD  (CX)(R10*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(R10*8)
 	ADDQ     $0x00000008, R10
-	JMP      single_loop_1806
+	JMP      single_loop_1818
 
-remainder_1807:
+remainder_1819:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1808
+	JE        span_done_1820
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -23915,34 +24127,34 @@ remainder_1807:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R10*8)
 
-span_done_1808:
+span_done_1820:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_1809
+	JNE  same_pass_1821
 	XORQ R9, R9
 
-same_pass_1809:
+same_pass_1821:
 	SUBQ BX, DX
-	JMP  plane_1801
+	JMP  plane_1813
 
-planes_done_1802:
+planes_done_1814:
 	SFENCE
-	JMP stored_1800
+	JMP stored_1812
 
-cached_1799:
-plane_1810:
+cached_1811:
+plane_1822:
 	CMPQ         DX, $0x00
-	JE           planes_done_1811
+	JE           planes_done_1823
 	VBROADCASTSD (DI)(R9*8), Z1
 	XORQ         R10, R10
 	MOVQ         BX, R11
 	SUBQ         $0x00000020, R11
 
-unrolled_1812:
+unrolled_1824:
 	CMPQ    R10, R11
-	JGT     single_1813
+	JGT     single_1825
 	VMOVUPD (CX)(R10*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -23960,26 +24172,26 @@ unrolled_1812:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(R10*8)
 	ADDQ    $0x00000020, R10
-	JMP     unrolled_1812
+	JMP     unrolled_1824
 
-single_1813:
+single_1825:
 	MOVQ BX, R11
 	SUBQ $0x00000008, R11
 
-single_loop_1814:
+single_loop_1826:
 	CMPQ    R10, R11
-	JGT     remainder_1815
+	JGT     remainder_1827
 	VMOVUPD (CX)(R10*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(R10*8)
 	ADDQ    $0x00000008, R10
-	JMP     single_loop_1814
+	JMP     single_loop_1826
 
-remainder_1815:
+remainder_1827:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1816
+	JE        span_done_1828
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -23988,20 +24200,20 @@ remainder_1815:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R10*8)
 
-span_done_1816:
+span_done_1828:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_1817
+	JNE  same_pass_1829
 	XORQ R9, R9
 
-same_pass_1817:
+same_pass_1829:
 	SUBQ BX, DX
-	JMP  plane_1810
+	JMP  plane_1822
 
-planes_done_1811:
-stored_1800:
+planes_done_1823:
+stored_1812:
 	VZEROUPPER
 	RET
 
@@ -24017,15 +24229,15 @@ TEXT ·forwardPatternAVX512F64(SB), NOSPLIT, $0-72
 	MOVQ   DX, DI
 	SHLQ   $0x03, DI
 	CMPQ   DI, ·streamThreshold+0(SB)
-	JB     cached_1818
+	JB     cached_1830
 	CMPQ   AX, CX
-	JE     cached_1818
+	JE     cached_1830
 	CMPQ   AX, CX
-	JE     cached_1818
+	JE     cached_1830
 
-row_1820:
+row_1832:
 	CMPQ      DX, $0x00
-	JE        rows_done_1821
+	JE        rows_done_1833
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
@@ -24037,7 +24249,7 @@ row_1820:
 	CMPQ      R9, DI
 	CMOVQGT   DI, R9
 	TESTQ     R9, R9
-	JE        aligned_1822
+	JE        aligned_1834
 	MOVQ      R9, R10
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
@@ -24048,13 +24260,13 @@ row_1820:
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 	MOVQ      R9, R8
 
-aligned_1822:
+aligned_1834:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-unrolled_1823:
+unrolled_1835:
 	CMPQ     R8, R9
-	JGT      single_1824
+	JGT      single_1836
 	VMOVUPD  (CX)(R8*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMULPD   (BX)(R8*8), Z1, K1, Z1
@@ -24072,26 +24284,26 @@ unrolled_1823:
 	VMULPD   192(BX)(R8*8), Z1, K1, Z1
 	VMOVNTPD Z1, 192(AX)(R8*8)
 	ADDQ     $0x00000020, R8
-	JMP      unrolled_1823
+	JMP      unrolled_1835
 
-single_1824:
+single_1836:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1825:
+single_loop_1837:
 	CMPQ     R8, R9
-	JGT      remainder_1826
+	JGT      remainder_1838
 	VMOVUPD  (CX)(R8*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMULPD   (BX)(R8*8), Z1, K1, Z1
 	VMOVNTPD Z1, (AX)(R8*8)
 	ADDQ     $0x00000008, R8
-	JMP      single_loop_1825
+	JMP      single_loop_1837
 
-remainder_1826:
+remainder_1838:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1827
+	JE        span_done_1839
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -24100,22 +24312,22 @@ remainder_1826:
 	VMULPD    (BX)(R8*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 
-span_done_1827:
+span_done_1839:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_1820
+	JMP  row_1832
 
-rows_done_1821:
+rows_done_1833:
 	SFENCE
-	JMP stored_1819
+	JMP stored_1831
 
-cached_1818:
-row_1828:
+cached_1830:
+row_1840:
 	CMPQ    DX, $0x00
-	JE      rows_done_1829
+	JE      rows_done_1841
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -24123,9 +24335,9 @@ row_1828:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_1830:
+unrolled_1842:
 	CMPQ    R8, R9
-	JGT     single_1831
+	JGT     single_1843
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
@@ -24143,26 +24355,26 @@ unrolled_1830:
 	VMULPD  192(BX)(R8*8), Z1, K1, Z1
 	VMOVUPD Z1, 192(AX)(R8*8)
 	ADDQ    $0x00000020, R8
-	JMP     unrolled_1830
+	JMP     unrolled_1842
 
-single_1831:
+single_1843:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1832:
+single_loop_1844:
 	CMPQ    R8, R9
-	JGT     remainder_1833
+	JGT     remainder_1845
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
 	VMOVUPD Z1, (AX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     single_loop_1832
+	JMP     single_loop_1844
 
-remainder_1833:
+remainder_1845:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1834
+	JE        span_done_1846
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -24171,16 +24383,16 @@ remainder_1833:
 	VMULPD    (BX)(R8*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 
-span_done_1834:
+span_done_1846:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_1828
+	JMP  row_1840
 
-rows_done_1829:
-stored_1819:
+rows_done_1841:
+stored_1831:
 	VZEROUPPER
 	RET
 
@@ -24199,36 +24411,36 @@ TEXT ·forwardRingAVX512F64(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x000000c0
-	JA     ring_segmented_1835
+	JA     ring_segmented_1847
 	MOVQ   R8, R9
 
-ring_len_1836:
+ring_len_1848:
 	CMPQ R9, $0x00000008
-	JAE  ring_len_done_1837
+	JAE  ring_len_done_1849
 	ADDQ R8, R9
-	JMP  ring_len_1836
+	JMP  ring_len_1848
 
-ring_len_done_1837:
+ring_len_done_1849:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000008, R10
 
-ring_step_1838:
+ring_step_1850:
 	CMPQ R10, R9
-	JB   ring_step_done_1839
+	JB   ring_step_done_1851
 	SUBQ R9, R10
-	JMP  ring_step_1838
+	JMP  ring_step_1850
 
-ring_step_done_1839:
+ring_step_done_1851:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000020, R10
 
-ring_step_1840:
+ring_step_1852:
 	CMPQ R10, R9
-	JB   ring_step_done_1841
+	JB   ring_step_done_1853
 	SUBQ R9, R10
-	JMP  ring_step_1840
+	JMP  ring_step_1852
 
-ring_step_done_1841:
+ring_step_done_1853:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    32(R9), R9
@@ -24238,76 +24450,76 @@ ring_step_done_1841:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000008
-	JB      ring_short_1842
+	JB      ring_short_1854
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1843
+	JNE     ring_planes_1855
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_1845:
+ring_copy_1857:
 	CMPQ    AX, R10
-	JAE     ring_built_1844
+	JAE     ring_built_1856
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_1846
+	JB      ring_copy_tail_1858
 	VMOVUPD (R9)(R8*8), Z1
 	VMOVUPD Z1, (DI)(AX*8)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_1845
+	JNE     ring_copy_1857
 	XORQ    R8, R8
-	JMP     ring_copy_1845
+	JMP     ring_copy_1857
 
-ring_copy_tail_1846:
+ring_copy_tail_1858:
 	VMOVUPD -64(R9)(DX*8), Z1
 	ADDQ    R11, AX
 	VMOVUPD Z1, -64(DI)(AX*8)
 	XORQ    R8, R8
-	JMP     ring_copy_1845
+	JMP     ring_copy_1857
 
-ring_planes_1843:
+ring_planes_1855:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_1847
+	JA   ring_long_planes_1859
 	MOVQ R10, R12
 	SUBQ $0x00000008, R12
 
-ring_fill_1848:
+ring_fill_1860:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1849
+	JGT          ring_fill_last_1861
 	VBROADCASTSD (R9)(R8*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	VMOVUPD      Z1, 64(DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1850
+	JNE          ring_wrap_1862
 	XORQ         R8, R8
 
-ring_wrap_1850:
-	JMP ring_fill_1848
+ring_wrap_1862:
+	JMP ring_fill_1860
 
-ring_fill_last_1849:
+ring_fill_last_1861:
 	CMPQ         R11, R10
-	JAE          ring_built_1844
+	JAE          ring_built_1856
 	VBROADCASTSD (R9)(R8*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1851
+	JNE          ring_wrap_1863
 	XORQ         R8, R8
 
-ring_wrap_1851:
-	JMP ring_fill_last_1849
+ring_wrap_1863:
+	JMP ring_fill_last_1861
 
-ring_long_planes_1847:
-ring_channel_1852:
+ring_long_planes_1859:
+ring_channel_1864:
 	CMPQ         R11, R10
-	JAE          ring_built_1844
+	JAE          ring_built_1856
 	VBROADCASTSD (R9)(R8*8), Z1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -24315,65 +24527,65 @@ ring_channel_1852:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_1853:
+ring_plane_1865:
 	VMOVUPD Z1, (DI)(R13*8)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1853
+	JB      ring_plane_1865
 	INCQ    R8
 	CMPQ    R8, DX
-	JNE     ring_wrap_1854
+	JNE     ring_wrap_1866
 	XORQ    R8, R8
 
-ring_wrap_1854:
-	JMP ring_channel_1852
+ring_wrap_1866:
+	JMP ring_channel_1864
 
-ring_short_1842:
+ring_short_1854:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1855:
+ring_element_1867:
 	MOVQ (R9)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_1856
+	JB   ring_element_next_1868
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1856
+	JB   ring_element_next_1868
 	XORQ R11, R11
 
-ring_element_next_1856:
+ring_element_next_1868:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_1855
+	JB      ring_element_1867
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000008
-	JE      ring_exact_1857
+	JE      ring_exact_1869
 	SUBQ    R8, AX
 
-ring_exact_1857:
+ring_exact_1869:
 	MOVQ AX, DX
 
-ring_repeat_1858:
+ring_repeat_1870:
 	CMPQ    DX, R10
-	JAE     ring_built_1844
+	JAE     ring_built_1856
 	VMOVUPD Z1, (DI)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1858
+	JMP     ring_repeat_1870
 
-ring_built_1844:
+ring_built_1856:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000020, R8
 
-unrolled_1859:
+unrolled_1871:
 	CMPQ    DX, R8
-	JGT     single_1860
+	JGT     single_1872
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -24395,15 +24607,15 @@ unrolled_1859:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000020, DX
-	JMP     unrolled_1859
+	JMP     unrolled_1871
 
-single_1860:
+single_1872:
 	MOVQ SI, R8
 	SUBQ $0x00000008, R8
 
-single_loop_1861:
+single_loop_1873:
 	CMPQ    DX, R8
-	JGT     remainder_1862
+	JGT     remainder_1874
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -24413,11 +24625,11 @@ single_loop_1861:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000008, DX
-	JMP     single_loop_1861
+	JMP     single_loop_1873
 
-remainder_1862:
+remainder_1874:
 	SUBQ      DX, SI
-	JE        span_done_1863
+	JE        span_done_1875
 	MOVQ      $-1, R8
 	BZHIQ     SI, R8, SI
 	KMOVW     SI, K1
@@ -24426,10 +24638,10 @@ remainder_1862:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(DX*8)
 
-span_done_1863:
+span_done_1875:
 	JMP ring_finished_forwardAVX512F64
 
-ring_segmented_1835:
+ring_segmented_1847:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x000000c0
 	JA   ring_finished_forwardAVX512F64
@@ -24439,11 +24651,11 @@ ring_segmented_1835:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_1864
+	JE   ring_rows_1876
 
-ring_segment_1865:
+ring_segment_1877:
 	CMPQ    SI, $0x00
-	JE      ring_done_1866
+	JE      ring_done_1878
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -24460,33 +24672,33 @@ ring_segment_1865:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_1867:
+ring_len_1879:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_1868
+	JAE  ring_len_done_1880
 	ADDQ R9, R11
-	JMP  ring_len_1867
+	JMP  ring_len_1879
 
-ring_len_done_1868:
+ring_len_done_1880:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_1869:
+ring_step_1881:
 	CMPQ R12, R11
-	JB   ring_step_done_1870
+	JB   ring_step_done_1882
 	SUBQ R11, R12
-	JMP  ring_step_1869
+	JMP  ring_step_1881
 
-ring_step_done_1870:
+ring_step_done_1882:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_1871:
+ring_step_1883:
 	CMPQ R12, R11
-	JB   ring_step_done_1872
+	JB   ring_step_done_1884
 	SUBQ R11, R12
-	JMP  ring_step_1871
+	JMP  ring_step_1883
 
-ring_step_done_1872:
+ring_step_done_1884:
 	MOVQ    R12, 1936(SP)
 	LEAQ    32(R11), R11
 	CMPQ    R10, R11
@@ -24496,76 +24708,76 @@ ring_step_done_1872:
 	LEAQ    (R10)(AX*8), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000008
-	JB      ring_short_1873
+	JB      ring_short_1885
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1874
+	JNE     ring_planes_1886
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_1876:
+ring_copy_1888:
 	CMPQ    R8, AX
-	JAE     ring_built_1875
+	JAE     ring_built_1887
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_1877
+	JB      ring_copy_tail_1889
 	VMOVUPD (R10)(R9*8), Z1
 	VMOVUPD Z1, (DI)(R8*8)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1876
+	JNE     ring_copy_1888
 	XORQ    R9, R9
-	JMP     ring_copy_1876
+	JMP     ring_copy_1888
 
-ring_copy_tail_1877:
+ring_copy_tail_1889:
 	VMOVUPD -64(R10)(DX*8), Z1
 	ADDQ    R11, R8
 	VMOVUPD Z1, -64(DI)(R8*8)
 	XORQ    R9, R9
-	JMP     ring_copy_1876
+	JMP     ring_copy_1888
 
-ring_planes_1874:
+ring_planes_1886:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_1878
+	JA   ring_long_planes_1890
 	MOVQ AX, R12
 	SUBQ $0x00000008, R12
 
-ring_fill_1879:
+ring_fill_1891:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1880
+	JGT          ring_fill_last_1892
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	VMOVUPD      Z1, 64(DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1881
+	JNE          ring_wrap_1893
 	XORQ         R9, R9
 
-ring_wrap_1881:
-	JMP ring_fill_1879
+ring_wrap_1893:
+	JMP ring_fill_1891
 
-ring_fill_last_1880:
+ring_fill_last_1892:
 	CMPQ         R11, AX
-	JAE          ring_built_1875
+	JAE          ring_built_1887
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1882
+	JNE          ring_wrap_1894
 	XORQ         R9, R9
 
-ring_wrap_1882:
-	JMP ring_fill_last_1880
+ring_wrap_1894:
+	JMP ring_fill_last_1892
 
-ring_long_planes_1878:
-ring_channel_1883:
+ring_long_planes_1890:
+ring_channel_1895:
 	CMPQ         R11, AX
-	JAE          ring_built_1875
+	JAE          ring_built_1887
 	VBROADCASTSD (R10)(R9*8), Z1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -24573,66 +24785,66 @@ ring_channel_1883:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_1884:
+ring_plane_1896:
 	VMOVUPD Z1, (DI)(R13*8)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1884
+	JB      ring_plane_1896
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_1885
+	JNE     ring_wrap_1897
 	XORQ    R9, R9
 
-ring_wrap_1885:
-	JMP ring_channel_1883
+ring_wrap_1897:
+	JMP ring_channel_1895
 
-ring_short_1873:
+ring_short_1885:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1886:
+ring_element_1898:
 	MOVQ (R10)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_1887
+	JB   ring_element_next_1899
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1887
+	JB   ring_element_next_1899
 	XORQ R11, R11
 
-ring_element_next_1887:
+ring_element_next_1899:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_1886
+	JB      ring_element_1898
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_1888
+	JE      ring_exact_1900
 	SUBQ    R9, DX
 
-ring_exact_1888:
+ring_exact_1900:
 	MOVQ DX, R8
 
-ring_repeat_1889:
+ring_repeat_1901:
 	CMPQ    R8, AX
-	JAE     ring_built_1875
+	JAE     ring_built_1887
 	VMOVUPD Z1, (DI)(R8*8)
 	ADDQ    DX, R8
-	JMP     ring_repeat_1889
+	JMP     ring_repeat_1901
 
-ring_built_1875:
+ring_built_1887:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 
-unrolled_1890:
+unrolled_1902:
 	CMPQ    R8, R9
-	JGT     single_1891
+	JGT     single_1903
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -24654,15 +24866,15 @@ unrolled_1890:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000020, R8
-	JMP     unrolled_1890
+	JMP     unrolled_1902
 
-single_1891:
+single_1903:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1892:
+single_loop_1904:
 	CMPQ    R8, R9
-	JGT     remainder_1893
+	JGT     remainder_1905
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -24672,11 +24884,11 @@ single_loop_1892:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000008, R8
-	JMP     single_loop_1892
+	JMP     single_loop_1904
 
-remainder_1893:
+remainder_1905:
 	SUBQ      R8, DX
-	JE        span_done_1894
+	JE        span_done_1906
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -24685,7 +24897,7 @@ remainder_1893:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R8*8)
 
-span_done_1894:
+span_done_1906:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -24696,18 +24908,18 @@ span_done_1894:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1895
+	JNE  ring_next_1907
 	XORQ AX, AX
 
-ring_next_1895:
+ring_next_1907:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1865
+	JMP  ring_segment_1877
 
-ring_done_1866:
+ring_done_1878:
 	JMP ring_finished_forwardAVX512F64
 
-ring_rows_1864:
-ring_block_1896:
+ring_rows_1876:
+ring_block_1908:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -24723,33 +24935,33 @@ ring_block_1896:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1897:
+ring_len_1909:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_1898
+	JAE  ring_len_done_1910
 	ADDQ BX, SI
-	JMP  ring_len_1897
+	JMP  ring_len_1909
 
-ring_len_done_1898:
+ring_len_done_1910:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, R8
 
-ring_step_1899:
+ring_step_1911:
 	CMPQ R8, SI
-	JB   ring_step_done_1900
+	JB   ring_step_done_1912
 	SUBQ SI, R8
-	JMP  ring_step_1899
+	JMP  ring_step_1911
 
-ring_step_done_1900:
+ring_step_done_1912:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000020, R8
 
-ring_step_1901:
+ring_step_1913:
 	CMPQ R8, SI
-	JB   ring_step_done_1902
+	JB   ring_step_done_1914
 	SUBQ SI, R8
-	JMP  ring_step_1901
+	JMP  ring_step_1913
 
-ring_step_done_1902:
+ring_step_done_1914:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    32(SI), SI
@@ -24760,76 +24972,76 @@ ring_step_done_1902:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000008
-	JB      ring_short_1903
+	JB      ring_short_1915
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1904
+	JNE     ring_planes_1916
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1906:
+ring_copy_1918:
 	CMPQ    BX, R8
-	JAE     ring_built_1905
+	JAE     ring_built_1917
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_1907
+	JB      ring_copy_tail_1919
 	VMOVUPD (SI)(R9*8), Z1
 	VMOVUPD Z1, (DI)(BX*8)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1906
+	JNE     ring_copy_1918
 	XORQ    R9, R9
-	JMP     ring_copy_1906
+	JMP     ring_copy_1918
 
-ring_copy_tail_1907:
+ring_copy_tail_1919:
 	VMOVUPD -64(SI)(DX*8), Z1
 	ADDQ    R10, BX
 	VMOVUPD Z1, -64(DI)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_1906
+	JMP     ring_copy_1918
 
-ring_planes_1904:
+ring_planes_1916:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_1908
+	JA   ring_long_planes_1920
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_1909:
+ring_fill_1921:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1910
+	JGT          ring_fill_last_1922
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (DI)(R9*8)
 	VMOVUPD      Z1, 64(DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1911
+	JNE          ring_wrap_1923
 	XORQ         BX, BX
 
-ring_wrap_1911:
-	JMP ring_fill_1909
+ring_wrap_1923:
+	JMP ring_fill_1921
 
-ring_fill_last_1910:
+ring_fill_last_1922:
 	CMPQ         R9, R8
-	JAE          ring_built_1905
+	JAE          ring_built_1917
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1912
+	JNE          ring_wrap_1924
 	XORQ         BX, BX
 
-ring_wrap_1912:
-	JMP ring_fill_last_1910
+ring_wrap_1924:
+	JMP ring_fill_last_1922
 
-ring_long_planes_1908:
-ring_channel_1913:
+ring_long_planes_1920:
+ring_channel_1925:
 	CMPQ         R9, R8
-	JAE          ring_built_1905
+	JAE          ring_built_1917
 	VBROADCASTSD (SI)(BX*8), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -24837,57 +25049,57 @@ ring_channel_1913:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_1914:
+ring_plane_1926:
 	VMOVUPD Z1, (DI)(R11*8)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1914
+	JB      ring_plane_1926
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_1915
+	JNE     ring_wrap_1927
 	XORQ    BX, BX
 
-ring_wrap_1915:
-	JMP ring_channel_1913
+ring_wrap_1927:
+	JMP ring_channel_1925
 
-ring_short_1903:
+ring_short_1915:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1916:
+ring_element_1928:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (DI)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1917
+	JB   ring_element_next_1929
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1917
+	JB   ring_element_next_1929
 	XORQ R9, R9
 
-ring_element_next_1917:
+ring_element_next_1929:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_1916
+	JB      ring_element_1928
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_1918
+	JE      ring_exact_1930
 	SUBQ    BX, DX
 
-ring_exact_1918:
+ring_exact_1930:
 	MOVQ DX, BX
 
-ring_repeat_1919:
+ring_repeat_1931:
 	CMPQ    BX, R8
-	JAE     ring_built_1905
+	JAE     ring_built_1917
 	VMOVUPD Z1, (DI)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1919
+	JMP     ring_repeat_1931
 
-ring_built_1905:
+ring_built_1917:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+24(FP), BX
@@ -24896,18 +25108,18 @@ ring_built_1905:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_1920:
+ring_row_1932:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_1921
+	JE   ring_rows_done_1933
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 
-unrolled_1922:
+unrolled_1934:
 	CMPQ    R8, R9
-	JGT     single_1923
+	JGT     single_1935
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -24929,15 +25141,15 @@ unrolled_1922:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000020, R8
-	JMP     unrolled_1922
+	JMP     unrolled_1934
 
-single_1923:
+single_1935:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1924:
+single_loop_1936:
 	CMPQ    R8, R9
-	JGT     remainder_1925
+	JGT     remainder_1937
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -24947,11 +25159,11 @@ single_loop_1924:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000008, R8
-	JMP     single_loop_1924
+	JMP     single_loop_1936
 
-remainder_1925:
+remainder_1937:
 	SUBQ      R8, DX
-	JE        span_done_1926
+	JE        span_done_1938
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -24960,20 +25172,20 @@ remainder_1925:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R8*8)
 
-span_done_1926:
+span_done_1938:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x03, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_1920
+	JMP   ring_row_1932
 
-ring_rows_done_1921:
+ring_rows_done_1933:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1896
+	JMP  ring_block_1908
 
 ring_finished_forwardAVX512F64:
 	VZEROUPPER
@@ -24995,11 +25207,11 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1927
+	JB           cached_1939
 	CMPQ         AX, DX
-	JE           cached_1927
+	JE           cached_1939
 	CMPQ         AX, CX
-	JE           cached_1927
+	JE           cached_1939
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -25008,7 +25220,7 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1929
+	JE           aligned_1941
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -25021,13 +25233,13 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	VMOVUPD      Z7, K1, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_1929:
+aligned_1941:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_1930:
+unrolled_1942:
 	CMPQ        SI, DI
-	JGT         single_1931
+	JGT         single_1943
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -25053,15 +25265,15 @@ unrolled_1930:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
-	JMP         unrolled_1930
+	JMP         unrolled_1942
 
-single_1931:
+single_1943:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_1932:
+single_loop_1944:
 	CMPQ        SI, DI
-	JGT         remainder_1933
+	JGT         remainder_1945
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -25069,11 +25281,11 @@ single_loop_1932:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
-	JMP         single_loop_1932
+	JMP         single_loop_1944
 
-remainder_1933:
+remainder_1945:
 	SUBQ        SI, BX
-	JE          span_done_1934
+	JE          span_done_1946
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -25084,18 +25296,18 @@ remainder_1933:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_1934:
+span_done_1946:
 	SFENCE
-	JMP stored_1928
+	JMP stored_1940
 
-cached_1927:
+cached_1939:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_1935:
+unrolled_1947:
 	CMPQ        SI, DI
-	JGT         single_1936
+	JGT         single_1948
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -25121,15 +25333,15 @@ unrolled_1935:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
-	JMP         unrolled_1935
+	JMP         unrolled_1947
 
-single_1936:
+single_1948:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_1937:
+single_loop_1949:
 	CMPQ        SI, DI
-	JGT         remainder_1938
+	JGT         remainder_1950
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -25137,11 +25349,11 @@ single_loop_1937:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
-	JMP         single_loop_1937
+	JMP         single_loop_1949
 
-remainder_1938:
+remainder_1950:
 	SUBQ        SI, BX
-	JE          span_done_1939
+	JE          span_done_1951
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -25152,8 +25364,8 @@ remainder_1938:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_1939:
-stored_1928:
+span_done_1951:
+stored_1940:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -25185,15 +25397,15 @@ TEXT ·backwardPlanesAVX512F64(SB), NOSPLIT, $0-128
 	MOVQ   BX, R12
 	SHLQ   $0x03, R12
 	CMPQ   R12, ·streamThreshold+0(SB)
-	JB     cached_1940
+	JB     cached_1952
 	CMPQ   AX, DX
-	JE     cached_1940
+	JE     cached_1952
 	CMPQ   AX, CX
-	JE     cached_1940
+	JE     cached_1952
 
-plane_1942:
+plane_1954:
 	CMPQ         BX, $0x00
-	JE           planes_done_1943
+	JE           planes_done_1955
 	VBROADCASTSD (R9)(R11*8), Z5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -25207,7 +25419,7 @@ plane_1942:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_1944
+	JE           aligned_1956
 	MOVQ         R13, R14
 	MOVQ         $-1, R15
 	BZHIQ        R14, R15, R14
@@ -25220,13 +25432,13 @@ plane_1942:
 	VMOVUPD      Z7, K1, (AX)(R12*8)
 	MOVQ         R13, R12
 
-aligned_1944:
+aligned_1956:
 	MOVQ DI, R13
 	SUBQ $0x00000020, R13
 
-unrolled_1945:
+unrolled_1957:
 	CMPQ        R12, R13
-	JGT         single_1946
+	JGT         single_1958
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -25252,15 +25464,15 @@ unrolled_1945:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, 192(AX)(R12*8)
 	ADDQ        $0x00000020, R12
-	JMP         unrolled_1945
+	JMP         unrolled_1957
 
-single_1946:
+single_1958:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 
-single_loop_1947:
+single_loop_1959:
 	CMPQ        R12, R13
-	JGT         remainder_1948
+	JGT         remainder_1960
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -25268,12 +25480,12 @@ single_loop_1947:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, (AX)(R12*8)
 	ADDQ        $0x00000008, R12
-	JMP         single_loop_1947
+	JMP         single_loop_1959
 
-remainder_1948:
+remainder_1960:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_1949
+	JE          span_done_1961
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -25284,7 +25496,7 @@ remainder_1948:
 	VMULPD      Z5, Z7, K2, Z7
 	VMOVUPD     Z7, K1, (AX)(R12*8)
 
-span_done_1949:
+span_done_1961:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -25301,21 +25513,21 @@ span_done_1949:
 	ADDQ          R10, AX
 	INCQ          R11
 	CMPQ          R11, R8
-	JNE           same_pass_1950
+	JNE           same_pass_1962
 	XORQ          R11, R11
 
-same_pass_1950:
+same_pass_1962:
 	SUBQ DI, BX
-	JMP  plane_1942
+	JMP  plane_1954
 
-planes_done_1943:
+planes_done_1955:
 	SFENCE
-	JMP stored_1941
+	JMP stored_1953
 
-cached_1940:
-plane_1951:
+cached_1952:
+plane_1963:
 	CMPQ         BX, $0x00
-	JE           planes_done_1952
+	JE           planes_done_1964
 	VBROADCASTSD (R9)(R11*8), Z5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -25325,9 +25537,9 @@ plane_1951:
 	MOVQ         DI, R13
 	SUBQ         $0x00000020, R13
 
-unrolled_1953:
+unrolled_1965:
 	CMPQ        R12, R13
-	JGT         single_1954
+	JGT         single_1966
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -25353,15 +25565,15 @@ unrolled_1953:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, 192(AX)(R12*8)
 	ADDQ        $0x00000020, R12
-	JMP         unrolled_1953
+	JMP         unrolled_1965
 
-single_1954:
+single_1966:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 
-single_loop_1955:
+single_loop_1967:
 	CMPQ        R12, R13
-	JGT         remainder_1956
+	JGT         remainder_1968
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -25369,12 +25581,12 @@ single_loop_1955:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, (AX)(R12*8)
 	ADDQ        $0x00000008, R12
-	JMP         single_loop_1955
+	JMP         single_loop_1967
 
-remainder_1956:
+remainder_1968:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_1957
+	JE          span_done_1969
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -25385,7 +25597,7 @@ remainder_1956:
 	VMULPD      Z5, Z7, K2, Z7
 	VMOVUPD     Z7, K1, (AX)(R12*8)
 
-span_done_1957:
+span_done_1969:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -25402,15 +25614,15 @@ span_done_1957:
 	ADDQ          R10, AX
 	INCQ          R11
 	CMPQ          R11, R8
-	JNE           same_pass_1958
+	JNE           same_pass_1970
 	XORQ          R11, R11
 
-same_pass_1958:
+same_pass_1970:
 	SUBQ DI, BX
-	JMP  plane_1951
+	JMP  plane_1963
 
-planes_done_1952:
-stored_1941:
+planes_done_1964:
+stored_1953:
 	VZEROUPPER
 	RET
 
@@ -25428,15 +25640,15 @@ TEXT ·backwardPatternAVX512F64(SB), NOSPLIT, $0-120
 	MOVQ   BX, R9
 	SHLQ   $0x03, R9
 	CMPQ   R9, ·streamThreshold+0(SB)
-	JB     cached_1959
+	JB     cached_1971
 	CMPQ   AX, DX
-	JE     cached_1959
+	JE     cached_1971
 	CMPQ   AX, CX
-	JE     cached_1959
+	JE     cached_1971
 
-row_1961:
+row_1973:
 	CMPQ        BX, $0x00
-	JE          rows_done_1962
+	JE          rows_done_1974
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
@@ -25448,7 +25660,7 @@ row_1961:
 	CMPQ        R11, R9
 	CMOVQGT     R9, R11
 	TESTQ       R11, R11
-	JE          aligned_1963
+	JE          aligned_1975
 	MOVQ        R11, R12
 	MOVQ        $-1, R13
 	BZHIQ       R12, R13, R12
@@ -25463,13 +25675,13 @@ row_1961:
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 	MOVQ        R11, R10
 
-aligned_1963:
+aligned_1975:
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 
-unrolled_1964:
+unrolled_1976:
 	CMPQ        R10, R11
-	JGT         single_1965
+	JGT         single_1977
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -25503,15 +25715,15 @@ unrolled_1964:
 	VMULPD      192(SI)(R10*8), Z2, K1, Z2
 	VMOVNTPD    Z2, 192(AX)(R10*8)
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_1964
+	JMP         unrolled_1976
 
-single_1965:
+single_1977:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_1966:
+single_loop_1978:
 	CMPQ        R10, R11
-	JGT         remainder_1967
+	JGT         remainder_1979
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -25521,12 +25733,12 @@ single_loop_1966:
 	VMULPD      (SI)(R10*8), Z2, K1, Z2
 	VMOVNTPD    Z2, (AX)(R10*8)
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_1966
+	JMP         single_loop_1978
 
-remainder_1967:
+remainder_1979:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1968
+	JE          span_done_1980
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -25539,23 +25751,23 @@ remainder_1967:
 	VMULPD      (SI)(R10*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_1968:
+span_done_1980:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_1961
+	JMP  row_1973
 
-rows_done_1962:
+rows_done_1974:
 	SFENCE
-	JMP stored_1960
+	JMP stored_1972
 
-cached_1959:
-row_1969:
+cached_1971:
+row_1981:
 	CMPQ    BX, $0x00
-	JE      rows_done_1970
+	JE      rows_done_1982
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -25563,9 +25775,9 @@ row_1969:
 	MOVQ    R9, R11
 	SUBQ    $0x00000020, R11
 
-unrolled_1971:
+unrolled_1983:
 	CMPQ        R10, R11
-	JGT         single_1972
+	JGT         single_1984
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -25599,15 +25811,15 @@ unrolled_1971:
 	VMULPD      192(SI)(R10*8), Z2, K1, Z2
 	VMOVUPD     Z2, 192(AX)(R10*8)
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_1971
+	JMP         unrolled_1983
 
-single_1972:
+single_1984:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_1973:
+single_loop_1985:
 	CMPQ        R10, R11
-	JGT         remainder_1974
+	JGT         remainder_1986
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -25617,12 +25829,12 @@ single_loop_1973:
 	VMULPD      (SI)(R10*8), Z2, K1, Z2
 	VMOVUPD     Z2, (AX)(R10*8)
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_1973
+	JMP         single_loop_1985
 
-remainder_1974:
+remainder_1986:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1975
+	JE          span_done_1987
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -25635,17 +25847,17 @@ remainder_1974:
 	VMULPD      (SI)(R10*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_1975:
+span_done_1987:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_1969
+	JMP  row_1981
 
-rows_done_1970:
-stored_1960:
+rows_done_1982:
+stored_1972:
 	VZEROUPPER
 	RET
 
@@ -25668,36 +25880,36 @@ TEXT ·backwardRingAVX512F64(SB), $1920-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x00000040
-	JA     ring_segmented_1976
+	JA     ring_segmented_1988
 	MOVQ   R10, R11
 
-ring_len_1977:
+ring_len_1989:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_1978
+	JAE  ring_len_done_1990
 	ADDQ R10, R11
-	JMP  ring_len_1977
+	JMP  ring_len_1989
 
-ring_len_done_1978:
+ring_len_done_1990:
 	MOVQ R11, 1856(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_1979:
+ring_step_1991:
 	CMPQ R12, R11
-	JB   ring_step_done_1980
+	JB   ring_step_done_1992
 	SUBQ R11, R12
-	JMP  ring_step_1979
+	JMP  ring_step_1991
 
-ring_step_done_1980:
+ring_step_done_1992:
 	MOVQ R12, 1864(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_1981:
+ring_step_1993:
 	CMPQ R12, R11
-	JB   ring_step_done_1982
+	JB   ring_step_done_1994
 	SUBQ R11, R12
-	JMP  ring_step_1981
+	JMP  ring_step_1993
 
-ring_step_done_1982:
+ring_step_done_1994:
 	MOVQ    R12, 1872(SP)
 	MOVQ    DI, R12
 	LEAQ    32(R11), R11
@@ -25707,76 +25919,76 @@ ring_step_done_1982:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1896(SP), R12
 	CMPQ    R10, $0x00000008
-	JB      ring_short_1983
+	JB      ring_short_1995
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1984
+	JNE     ring_planes_1996
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_1986:
+ring_copy_1998:
 	CMPQ    R8, R12
-	JAE     ring_built_1985
+	JAE     ring_built_1997
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000008
-	JB      ring_copy_tail_1987
+	JB      ring_copy_tail_1999
 	VMOVUPD (R11)(R10*8), Z1
 	VMOVUPD Z1, (CX)(R8*8)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_1986
+	JNE     ring_copy_1998
 	XORQ    R10, R10
-	JMP     ring_copy_1986
+	JMP     ring_copy_1998
 
-ring_copy_tail_1987:
+ring_copy_tail_1999:
 	VMOVUPD -64(R11)(R9*8), Z1
 	ADDQ    R13, R8
 	VMOVUPD Z1, -64(CX)(R8*8)
 	XORQ    R10, R10
-	JMP     ring_copy_1986
+	JMP     ring_copy_1998
 
-ring_planes_1984:
+ring_planes_1996:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_1988
+	JA   ring_long_planes_2000
 	MOVQ R12, R14
 	SUBQ $0x00000008, R14
 
-ring_fill_1989:
+ring_fill_2001:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_1990
+	JGT          ring_fill_last_2002
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (CX)(R13*8)
 	VMOVUPD      Z1, 64(CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_1991
+	JNE          ring_wrap_2003
 	XORQ         R10, R10
 
-ring_wrap_1991:
-	JMP ring_fill_1989
+ring_wrap_2003:
+	JMP ring_fill_2001
 
-ring_fill_last_1990:
+ring_fill_last_2002:
 	CMPQ         R13, R12
-	JAE          ring_built_1985
+	JAE          ring_built_1997
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_1992
+	JNE          ring_wrap_2004
 	XORQ         R10, R10
 
-ring_wrap_1992:
-	JMP ring_fill_last_1990
+ring_wrap_2004:
+	JMP ring_fill_last_2002
 
-ring_long_planes_1988:
-ring_channel_1993:
+ring_long_planes_2000:
+ring_channel_2005:
 	CMPQ         R13, R12
-	JAE          ring_built_1985
+	JAE          ring_built_1997
 	VBROADCASTSD (R11)(R10*8), Z1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -25784,57 +25996,57 @@ ring_channel_1993:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_1994:
+ring_plane_2006:
 	VMOVUPD Z1, (CX)(R15*8)
 	ADDQ    $0x00000008, R15
 	CMPQ    R15, R14
-	JB      ring_plane_1994
+	JB      ring_plane_2006
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_1995
+	JNE     ring_wrap_2007
 	XORQ    R10, R10
 
-ring_wrap_1995:
-	JMP ring_channel_1993
+ring_wrap_2007:
+	JMP ring_channel_2005
 
-ring_short_1983:
+ring_short_1995:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_1996:
+ring_element_2008:
 	MOVQ (R11)(R13*8), BP
 	MOVQ BP, (CX)(R15*8)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_1997
+	JB   ring_element_next_2009
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_1997
+	JB   ring_element_next_2009
 	XORQ R13, R13
 
-ring_element_next_1997:
+ring_element_next_2009:
 	INCQ    R15
 	CMPQ    R15, $0x00000008
-	JB      ring_element_1996
+	JB      ring_element_2008
 	VMOVUPD (CX), Z1
 	MOVQ    1856(SP), R8
 	CMPQ    R8, $0x00000008
-	JE      ring_exact_1998
+	JE      ring_exact_2010
 	SUBQ    R10, R8
 
-ring_exact_1998:
+ring_exact_2010:
 	MOVQ R8, R9
 
-ring_repeat_1999:
+ring_repeat_2011:
 	CMPQ    R9, R12
-	JAE     ring_built_1985
+	JAE     ring_built_1997
 	VMOVUPD Z1, (CX)(R9*8)
 	ADDQ    R8, R9
-	JMP     ring_repeat_1999
+	JMP     ring_repeat_2011
 
-ring_built_1985:
+ring_built_1997:
 	MOVQ    1856(SP), R8
 	MOVQ    1896(SP), R9
 	MOVQ    R9, R10
@@ -25850,22 +26062,22 @@ ring_built_1985:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_2000:
+sums_zero_2012:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_2001
+	JAE     sums_zeroed_2013
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_2000
+	JMP     sums_zero_2012
 
-sums_zeroed_2001:
+sums_zeroed_2013:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000020, R10
 
-unrolled_2002:
+unrolled_2014:
 	CMPQ        R9, R10
-	JGT         single_2003
+	JGT         single_2015
 	VMOVUPD     (DX)(R9*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R9*8), Z2
@@ -25903,15 +26115,15 @@ unrolled_2002:
 	SUBQ        1856(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000020, R9
-	JMP         unrolled_2002
+	JMP         unrolled_2014
 
-single_2003:
+single_2015:
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-single_loop_2004:
+single_loop_2016:
 	CMPQ        R9, R10
-	JGT         remainder_2005
+	JGT         remainder_2017
 	VMOVUPD     (DX)(R9*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R9*8), Z2
@@ -25925,11 +26137,11 @@ single_loop_2004:
 	SUBQ        1856(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000008, R9
-	JMP         single_loop_2004
+	JMP         single_loop_2016
 
-remainder_2005:
+remainder_2017:
 	SUBQ        R9, DI
-	JE          span_done_2006
+	JE          span_done_2018
 	MOVQ        $-1, R10
 	BZHIQ       DI, R10, DI
 	KMOVW       DI, K1
@@ -25942,93 +26154,93 @@ remainder_2005:
 	VMULPD      (CX)(R8*8), Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(R9*8)
 
-span_done_2006:
+span_done_2018:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1856(SP), DX
 	MOVQ  1896(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_2008
+	JLE   fold_ext_done_2020
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_2009
+	JA    fold_ext_scalar_2021
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_2007:
+fold_ext_2019:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_2008
+	JBE     fold_ext_done_2020
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Z0
 	VADDPD  (BX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (BX)(DI*8)
-	JMP     fold_ext_2007
+	JMP     fold_ext_2019
 
-fold_ext_scalar_2009:
+fold_ext_scalar_2021:
 	MOVQ 1896(SP), SI
 
-fold_ext_element_2010:
+fold_ext_element_2022:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_2011
+	JBE    fold_ext_element_done_2023
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_2010
+	JMP    fold_ext_element_2022
 
-fold_ext_element_done_2011:
-fold_ext_done_2008:
-fold_2012:
+fold_ext_element_done_2023:
+fold_ext_done_2020:
+fold_2024:
 	CMPQ   DX, AX
-	JBE    fold_done_2013
+	JBE    fold_done_2025
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_2012
+	JMP    fold_2024
 
-fold_done_2013:
+fold_done_2025:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_2014
+	JNE  sums_planes_2026
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_2016:
+sums_vector_2028:
 	CMPQ    AX, DX
-	JGT     sums_scalar_2017
+	JGT     sums_scalar_2029
 	VMOVUPD (CX)(AX*8), Z0
 	VADDPD  (BX)(AX*8), Z0, Z0
 	VMOVUPD Z0, (CX)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_vector_2016
+	JMP     sums_vector_2028
 
-sums_scalar_2017:
+sums_scalar_2029:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_2015
+	JE     sums_done_2027
 	VMOVSD (BX)(AX*8), X0
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_2017
+	JMP    sums_scalar_2029
 
-sums_planes_2014:
+sums_planes_2026:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_2018:
+sums_group_2030:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_2020
+	JB     sums_single_2032
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -26037,7 +26249,7 @@ sums_group_2018:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_2019:
+sums_group_plane_2031:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -26046,7 +26258,7 @@ sums_group_plane_2019:
 	ADDQ   $0x08, R9
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_group_plane_2019
+	JB     sums_group_plane_2031
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	VADDSD 8(CX)(AX*8), X1, X1
@@ -26059,29 +26271,29 @@ sums_group_plane_2019:
 	SHRQ   $0x01, DX
 	ADDQ   DX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_2018
+	JMP    sums_group_2030
 
-sums_single_2020:
+sums_single_2032:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_2015
+	JE     sums_done_2027
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_2021:
+sums_single_plane_2033:
 	VADDSD (BX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_single_plane_2021
+	JB     sums_single_plane_2033
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_2020
+	JMP    sums_single_2032
 
-sums_done_2015:
+sums_done_2027:
 	JMP ring_finished_backwardAVX512F64
 
-ring_segmented_1976:
+ring_segmented_1988:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x00000040
 	JA   ring_finished_backwardAVX512F64
@@ -26091,7 +26303,7 @@ ring_segmented_1976:
 	MOVQ AX, 1888(SP)
 	MOVQ $0x00000000, 1880(SP)
 
-ring_block_2023:
+ring_block_2035:
 	MOVQ    1880(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -26107,33 +26319,33 @@ ring_block_2023:
 	MOVQ    DI, 1912(SP)
 	MOVQ    DI, R8
 
-ring_len_2024:
+ring_len_2036:
 	CMPQ R8, $0x00000008
-	JAE  ring_len_done_2025
+	JAE  ring_len_done_2037
 	ADDQ DI, R8
-	JMP  ring_len_2024
+	JMP  ring_len_2036
 
-ring_len_done_2025:
+ring_len_done_2037:
 	MOVQ R8, 1856(SP)
 	MOVQ $0x00000008, R9
 
-ring_step_2026:
+ring_step_2038:
 	CMPQ R9, R8
-	JB   ring_step_done_2027
+	JB   ring_step_done_2039
 	SUBQ R8, R9
-	JMP  ring_step_2026
+	JMP  ring_step_2038
 
-ring_step_done_2027:
+ring_step_done_2039:
 	MOVQ R9, 1864(SP)
 	MOVQ $0x00000020, R9
 
-ring_step_2028:
+ring_step_2040:
 	CMPQ R9, R8
-	JB   ring_step_done_2029
+	JB   ring_step_done_2041
 	SUBQ R8, R9
-	JMP  ring_step_2028
+	JMP  ring_step_2040
 
-ring_step_done_2029:
+ring_step_done_2041:
 	MOVQ    R9, 1872(SP)
 	MOVQ    DI, R9
 	LEAQ    32(R8), R8
@@ -26144,76 +26356,76 @@ ring_step_done_2029:
 	LEAQ    (R8)(DX*8), R8
 	MOVQ    1896(SP), R9
 	CMPQ    DI, $0x00000008
-	JB      ring_short_2030
+	JB      ring_short_2042
 	CMPQ    AX, $0x01
-	JNE     ring_planes_2031
+	JNE     ring_planes_2043
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_2033:
+ring_copy_2045:
 	CMPQ    DI, R9
-	JAE     ring_built_2032
+	JAE     ring_built_2044
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_2034
+	JB      ring_copy_tail_2046
 	VMOVUPD (R8)(R10*8), Z1
 	VMOVUPD Z1, (CX)(DI*8)
 	ADDQ    $0x00000008, DI
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_2033
+	JNE     ring_copy_2045
 	XORQ    R10, R10
-	JMP     ring_copy_2033
+	JMP     ring_copy_2045
 
-ring_copy_tail_2034:
+ring_copy_tail_2046:
 	VMOVUPD -64(R8)(SI*8), Z1
 	ADDQ    R11, DI
 	VMOVUPD Z1, -64(CX)(DI*8)
 	XORQ    R10, R10
-	JMP     ring_copy_2033
+	JMP     ring_copy_2045
 
-ring_planes_2031:
+ring_planes_2043:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_2035
+	JA   ring_long_planes_2047
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-ring_fill_2036:
+ring_fill_2048:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_2037
+	JGT          ring_fill_last_2049
 	VBROADCASTSD (R8)(DI*8), Z1
 	VMOVUPD      Z1, (CX)(R10*8)
 	VMOVUPD      Z1, 64(CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_2038
+	JNE          ring_wrap_2050
 	XORQ         DI, DI
 
-ring_wrap_2038:
-	JMP ring_fill_2036
+ring_wrap_2050:
+	JMP ring_fill_2048
 
-ring_fill_last_2037:
+ring_fill_last_2049:
 	CMPQ         R10, R9
-	JAE          ring_built_2032
+	JAE          ring_built_2044
 	VBROADCASTSD (R8)(DI*8), Z1
 	VMOVUPD      Z1, (CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_2039
+	JNE          ring_wrap_2051
 	XORQ         DI, DI
 
-ring_wrap_2039:
-	JMP ring_fill_last_2037
+ring_wrap_2051:
+	JMP ring_fill_last_2049
 
-ring_long_planes_2035:
-ring_channel_2040:
+ring_long_planes_2047:
+ring_channel_2052:
 	CMPQ         R10, R9
-	JAE          ring_built_2032
+	JAE          ring_built_2044
 	VBROADCASTSD (R8)(DI*8), Z1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -26221,57 +26433,57 @@ ring_channel_2040:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_2041:
+ring_plane_2053:
 	VMOVUPD Z1, (CX)(R12*8)
 	ADDQ    $0x00000008, R12
 	CMPQ    R12, R11
-	JB      ring_plane_2041
+	JB      ring_plane_2053
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_2042
+	JNE     ring_wrap_2054
 	XORQ    DI, DI
 
-ring_wrap_2042:
-	JMP ring_channel_2040
+ring_wrap_2054:
+	JMP ring_channel_2052
 
-ring_short_2030:
+ring_short_2042:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_2043:
+ring_element_2055:
 	MOVQ (R8)(R10*8), R13
 	MOVQ R13, (CX)(R12*8)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_2044
+	JB   ring_element_next_2056
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_2044
+	JB   ring_element_next_2056
 	XORQ R10, R10
 
-ring_element_next_2044:
+ring_element_next_2056:
 	INCQ    R12
 	CMPQ    R12, $0x00000008
-	JB      ring_element_2043
+	JB      ring_element_2055
 	VMOVUPD (CX), Z1
 	MOVQ    1856(SP), SI
 	CMPQ    SI, $0x00000008
-	JE      ring_exact_2045
+	JE      ring_exact_2057
 	SUBQ    DI, SI
 
-ring_exact_2045:
+ring_exact_2057:
 	MOVQ SI, DI
 
-ring_repeat_2046:
+ring_repeat_2058:
 	CMPQ    DI, R9
-	JAE     ring_built_2032
+	JAE     ring_built_2044
 	VMOVUPD Z1, (CX)(DI*8)
 	ADDQ    SI, DI
-	JMP     ring_repeat_2046
+	JMP     ring_repeat_2058
 
-ring_built_2032:
+ring_built_2044:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x03, DI
@@ -26297,26 +26509,26 @@ ring_built_2032:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_2047:
+sums_zero_2059:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_2048
+	JAE     sums_zeroed_2060
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_2047
+	JMP     sums_zero_2059
 
-sums_zeroed_2048:
-ring_row_2049:
+sums_zeroed_2060:
+ring_row_2061:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_2050
+	JE   ring_rows_done_2062
 	XORQ R8, R8
 	MOVQ 1912(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 
-unrolled_2051:
+unrolled_2063:
 	CMPQ        R10, R11
-	JGT         single_2052
+	JGT         single_2064
 	VMOVUPD     (DX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R10*8), Z2
@@ -26354,15 +26566,15 @@ unrolled_2051:
 	SUBQ        1856(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_2051
+	JMP         unrolled_2063
 
-single_2052:
+single_2064:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_2053:
+single_loop_2065:
 	CMPQ        R10, R11
-	JGT         remainder_2054
+	JGT         remainder_2066
 	VMOVUPD     (DX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R10*8), Z2
@@ -26376,11 +26588,11 @@ single_loop_2053:
 	SUBQ        1856(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_2053
+	JMP         single_loop_2065
 
-remainder_2054:
+remainder_2066:
 	SUBQ        R10, R9
-	JE          span_done_2055
+	JE          span_done_2067
 	MOVQ        $-1, R11
 	BZHIQ       R9, R11, R9
 	KMOVW       R9, K1
@@ -26393,7 +26605,7 @@ remainder_2054:
 	VMULPD      (CX)(R8*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_2055:
+span_done_2067:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -26401,9 +26613,9 @@ span_done_2055:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_2049
+	JMP   ring_row_2061
 
-ring_rows_done_2050:
+ring_rows_done_2062:
 	MOVQ 1880(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -26411,86 +26623,86 @@ ring_rows_done_2050:
 	MOVQ 1856(SP), DI
 	MOVQ 1896(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_2057
+	JLE  fold_ext_done_2069
 	CMPQ R8, DI
-	JA   fold_ext_scalar_2058
+	JA   fold_ext_scalar_2070
 	ADDQ $0x00000007, R8
 	ANDQ $-8, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_2056:
+fold_ext_2068:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_2057
+	JBE     fold_ext_done_2069
 	SUBQ    $0x00000008, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Z1
 	VADDPD  (BX)(R8*8), Z1, Z1
 	VMOVUPD Z1, (BX)(R9*8)
-	JMP     fold_ext_2056
+	JMP     fold_ext_2068
 
-fold_ext_scalar_2058:
+fold_ext_scalar_2070:
 	MOVQ 1896(SP), R8
 
-fold_ext_element_2059:
+fold_ext_element_2071:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_2060
+	JBE    fold_ext_element_done_2072
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_2059
+	JMP    fold_ext_element_2071
 
-fold_ext_element_done_2060:
-fold_ext_done_2057:
-fold_2061:
+fold_ext_element_done_2072:
+fold_ext_done_2069:
+fold_2073:
 	CMPQ   DI, SI
-	JBE    fold_done_2062
+	JBE    fold_done_2074
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_2061
+	JMP    fold_2073
 
-fold_done_2062:
+fold_done_2074:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_2063
+	JNE  sums_planes_2075
 	MOVQ 1904(SP), DI
 	SUBQ $0x00000008, DI
 
-sums_vector_2065:
+sums_vector_2077:
 	CMPQ    SI, DI
-	JGT     sums_scalar_2066
+	JGT     sums_scalar_2078
 	VMOVUPD (DX)(SI*8), Z1
 	VADDPD  (BX)(SI*8), Z1, Z1
 	VMOVUPD Z1, (DX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_vector_2065
+	JMP     sums_vector_2077
 
-sums_scalar_2066:
+sums_scalar_2078:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_2064
+	JE     sums_done_2076
 	VMOVSD (BX)(SI*8), X1
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_scalar_2066
+	JMP    sums_scalar_2078
 
-sums_planes_2063:
+sums_planes_2075:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_2067:
+sums_group_2079:
 	MOVQ   1904(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_2069
+	JB     sums_single_2081
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -26499,7 +26711,7 @@ sums_group_2067:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_2068:
+sums_group_plane_2080:
 	VADDSD (R10), X1, X1
 	VADDSD (R10)(R9*1), X2, X2
 	VADDSD (R11), X3, X3
@@ -26508,7 +26720,7 @@ sums_group_plane_2068:
 	ADDQ   $0x08, R11
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_group_plane_2068
+	JB     sums_group_plane_2080
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	VADDSD 8(DX)(SI*8), X2, X2
@@ -26521,29 +26733,29 @@ sums_group_plane_2068:
 	SHRQ   $0x01, DI
 	ADDQ   DI, R8
 	ADDQ   $0x00000004, SI
-	JMP    sums_group_2067
+	JMP    sums_group_2079
 
-sums_single_2069:
+sums_single_2081:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_2064
+	JE     sums_done_2076
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_2070:
+sums_single_plane_2082:
 	VADDSD (BX)(R8*8), X1, X1
 	INCQ   R8
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_single_plane_2070
+	JB     sums_single_plane_2082
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_single_2069
+	JMP    sums_single_2081
 
-sums_done_2064:
+sums_done_2076:
 	ADDQ 1904(SP), AX
 	MOVQ AX, 1880(SP)
-	JMP  ring_block_2023
+	JMP  ring_block_2035
 
 ring_finished_backwardAVX512F64:
 	VZEROUPPER
@@ -26561,11 +26773,11 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_2071
+	JB           cached_2083
 	CMPQ         AX, DX
-	JE           cached_2071
+	JE           cached_2083
 	CMPQ         AX, CX
-	JE           cached_2071
+	JE           cached_2083
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -26574,7 +26786,7 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_2073
+	JE           aligned_2085
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -26586,13 +26798,13 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	VMOVUPD      Z2, K1, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_2073:
+aligned_2085:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_2074:
+unrolled_2086:
 	CMPQ     SI, DI
-	JGT      single_2075
+	JGT      single_2087
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
@@ -26614,26 +26826,26 @@ unrolled_2074:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(SI*8)
 	ADDQ     $0x00000020, SI
-	JMP      unrolled_2074
+	JMP      unrolled_2086
 
-single_2075:
+single_2087:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_2076:
+single_loop_2088:
 	CMPQ     SI, DI
-	JGT      remainder_2077
+	JGT      remainder_2089
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(SI*8)
 	ADDQ     $0x00000008, SI
-	JMP      single_loop_2076
+	JMP      single_loop_2088
 
-remainder_2077:
+remainder_2089:
 	SUBQ      SI, BX
-	JE        span_done_2078
+	JE        span_done_2090
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -26643,18 +26855,18 @@ remainder_2077:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_2078:
+span_done_2090:
 	SFENCE
-	JMP stored_2072
+	JMP stored_2084
 
-cached_2071:
+cached_2083:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_2079:
+unrolled_2091:
 	CMPQ    SI, DI
-	JGT     single_2080
+	JGT     single_2092
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
@@ -26676,26 +26888,26 @@ unrolled_2079:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(SI*8)
 	ADDQ    $0x00000020, SI
-	JMP     unrolled_2079
+	JMP     unrolled_2091
 
-single_2080:
+single_2092:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_2081:
+single_loop_2093:
 	CMPQ    SI, DI
-	JGT     remainder_2082
+	JGT     remainder_2094
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     single_loop_2081
+	JMP     single_loop_2093
 
-remainder_2082:
+remainder_2094:
 	SUBQ      SI, BX
-	JE        span_done_2083
+	JE        span_done_2095
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -26705,8 +26917,8 @@ remainder_2082:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_2083:
-stored_2072:
+span_done_2095:
+stored_2084:
 	VZEROUPPER
 	RET
 
@@ -26727,15 +26939,15 @@ TEXT ·backwardPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	MOVQ   BX, R11
 	SHLQ   $0x03, R11
 	CMPQ   R11, ·streamThreshold+0(SB)
-	JB     cached_2084
+	JB     cached_2096
 	CMPQ   AX, DX
-	JE     cached_2084
+	JE     cached_2096
 	CMPQ   AX, CX
-	JE     cached_2084
+	JE     cached_2096
 
-plane_2086:
+plane_2098:
 	CMPQ         BX, $0x00
-	JE           planes_done_2087
+	JE           planes_done_2099
 	VBROADCASTSD (R8)(R10*8), Z1
 	XORQ         R11, R11
 	MOVQ         AX, R12
@@ -26745,7 +26957,7 @@ plane_2086:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_2088
+	JE           aligned_2100
 	MOVQ         R12, R13
 	MOVQ         $-1, R14
 	BZHIQ        R13, R14, R13
@@ -26757,13 +26969,13 @@ plane_2086:
 	VMOVUPD      Z2, K1, (AX)(R11*8)
 	MOVQ         R12, R11
 
-aligned_2088:
+aligned_2100:
 	MOVQ SI, R12
 	SUBQ $0x00000020, R12
 
-unrolled_2089:
+unrolled_2101:
 	CMPQ     R11, R12
-	JGT      single_2090
+	JGT      single_2102
 	VMOVUPD  (CX)(R11*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(R11*8), Z2
@@ -26785,27 +26997,27 @@ unrolled_2089:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(R11*8)
 	ADDQ     $0x00000020, R11
-	JMP      unrolled_2089
+	JMP      unrolled_2101
 
-single_2090:
+single_2102:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 
-single_loop_2091:
+single_loop_2103:
 	CMPQ     R11, R12
-	JGT      remainder_2092
+	JGT      remainder_2104
 	VMOVUPD  (CX)(R11*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(R11*8), Z2
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(R11*8)
 	ADDQ     $0x00000008, R11
-	JMP      single_loop_2091
+	JMP      single_loop_2103
 
-remainder_2092:
+remainder_2104:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_2093
+	JE        span_done_2105
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -26815,35 +27027,35 @@ remainder_2092:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R11*8)
 
-span_done_2093:
+span_done_2105:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_2094
+	JNE  same_pass_2106
 	XORQ R10, R10
 
-same_pass_2094:
+same_pass_2106:
 	SUBQ SI, BX
-	JMP  plane_2086
+	JMP  plane_2098
 
-planes_done_2087:
+planes_done_2099:
 	SFENCE
-	JMP stored_2085
+	JMP stored_2097
 
-cached_2084:
-plane_2095:
+cached_2096:
+plane_2107:
 	CMPQ         BX, $0x00
-	JE           planes_done_2096
+	JE           planes_done_2108
 	VBROADCASTSD (R8)(R10*8), Z1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000020, R12
 
-unrolled_2097:
+unrolled_2109:
 	CMPQ    R11, R12
-	JGT     single_2098
+	JGT     single_2110
 	VMOVUPD (CX)(R11*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R11*8), Z2
@@ -26865,27 +27077,27 @@ unrolled_2097:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(R11*8)
 	ADDQ    $0x00000020, R11
-	JMP     unrolled_2097
+	JMP     unrolled_2109
 
-single_2098:
+single_2110:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 
-single_loop_2099:
+single_loop_2111:
 	CMPQ    R11, R12
-	JGT     remainder_2100
+	JGT     remainder_2112
 	VMOVUPD (CX)(R11*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R11*8), Z2
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(R11*8)
 	ADDQ    $0x00000008, R11
-	JMP     single_loop_2099
+	JMP     single_loop_2111
 
-remainder_2100:
+remainder_2112:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_2101
+	JE        span_done_2113
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -26895,21 +27107,21 @@ remainder_2100:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R11*8)
 
-span_done_2101:
+span_done_2113:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_2102
+	JNE  same_pass_2114
 	XORQ R10, R10
 
-same_pass_2102:
+same_pass_2114:
 	SUBQ SI, BX
-	JMP  plane_2095
+	JMP  plane_2107
 
-planes_done_2096:
-stored_2085:
+planes_done_2108:
+stored_2097:
 	VZEROUPPER
 	RET
 
@@ -26926,15 +27138,15 @@ TEXT ·backwardPatternDxAVX512F64(SB), NOSPLIT, $0-96
 	MOVQ   BX, R8
 	SHLQ   $0x03, R8
 	CMPQ   R8, ·streamThreshold+0(SB)
-	JB     cached_2103
+	JB     cached_2115
 	CMPQ   AX, DX
-	JE     cached_2103
+	JE     cached_2115
 	CMPQ   AX, CX
-	JE     cached_2103
+	JE     cached_2115
 
-row_2105:
+row_2117:
 	CMPQ      BX, $0x00
-	JE        rows_done_2106
+	JE        rows_done_2118
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
@@ -26946,7 +27158,7 @@ row_2105:
 	CMPQ      R10, R8
 	CMOVQGT   R8, R10
 	TESTQ     R10, R10
-	JE        aligned_2107
+	JE        aligned_2119
 	MOVQ      R10, R11
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
@@ -26958,13 +27170,13 @@ row_2105:
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 	MOVQ      R10, R9
 
-aligned_2107:
+aligned_2119:
 	MOVQ R8, R10
 	SUBQ $0x00000020, R10
 
-unrolled_2108:
+unrolled_2120:
 	CMPQ     R9, R10
-	JGT      single_2109
+	JGT      single_2121
 	VMOVUPD  (CX)(R9*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMOVUPD  (DX)(R9*8), Z1
@@ -26986,27 +27198,27 @@ unrolled_2108:
 	VMULPD   192(SI)(R9*8), Z1, K1, Z1
 	VMOVNTPD Z1, 192(AX)(R9*8)
 	ADDQ     $0x00000020, R9
-	JMP      unrolled_2108
+	JMP      unrolled_2120
 
-single_2109:
+single_2121:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-single_loop_2110:
+single_loop_2122:
 	CMPQ     R9, R10
-	JGT      remainder_2111
+	JGT      remainder_2123
 	VMOVUPD  (CX)(R9*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMOVUPD  (DX)(R9*8), Z1
 	VMULPD   (SI)(R9*8), Z1, K1, Z1
 	VMOVNTPD Z1, (AX)(R9*8)
 	ADDQ     $0x00000008, R9
-	JMP      single_loop_2110
+	JMP      single_loop_2122
 
-remainder_2111:
+remainder_2123:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_2112
+	JE        span_done_2124
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -27016,23 +27228,23 @@ remainder_2111:
 	VMULPD    (SI)(R9*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 
-span_done_2112:
+span_done_2124:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_2105
+	JMP  row_2117
 
-rows_done_2106:
+rows_done_2118:
 	SFENCE
-	JMP stored_2104
+	JMP stored_2116
 
-cached_2103:
-row_2113:
+cached_2115:
+row_2125:
 	CMPQ    BX, $0x00
-	JE      rows_done_2114
+	JE      rows_done_2126
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -27040,9 +27252,9 @@ row_2113:
 	MOVQ    R8, R10
 	SUBQ    $0x00000020, R10
 
-unrolled_2115:
+unrolled_2127:
 	CMPQ    R9, R10
-	JGT     single_2116
+	JGT     single_2128
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
@@ -27064,27 +27276,27 @@ unrolled_2115:
 	VMULPD  192(SI)(R9*8), Z1, K1, Z1
 	VMOVUPD Z1, 192(AX)(R9*8)
 	ADDQ    $0x00000020, R9
-	JMP     unrolled_2115
+	JMP     unrolled_2127
 
-single_2116:
+single_2128:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-single_loop_2117:
+single_loop_2129:
 	CMPQ    R9, R10
-	JGT     remainder_2118
+	JGT     remainder_2130
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
 	VMULPD  (SI)(R9*8), Z1, K1, Z1
 	VMOVUPD Z1, (AX)(R9*8)
 	ADDQ    $0x00000008, R9
-	JMP     single_loop_2117
+	JMP     single_loop_2129
 
-remainder_2118:
+remainder_2130:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_2119
+	JE        span_done_2131
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -27094,17 +27306,17 @@ remainder_2118:
 	VMULPD    (SI)(R9*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 
-span_done_2119:
+span_done_2131:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_2113
+	JMP  row_2125
 
-rows_done_2114:
-stored_2104:
+rows_done_2126:
+stored_2116:
 	VZEROUPPER
 	RET
 
@@ -27124,36 +27336,36 @@ TEXT ·backwardRingDxAVX512F64(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x000000c0
-	JA     ring_segmented_2120
+	JA     ring_segmented_2132
 	MOVQ   R9, R10
 
-ring_len_2121:
+ring_len_2133:
 	CMPQ R10, $0x00000008
-	JAE  ring_len_done_2122
+	JAE  ring_len_done_2134
 	ADDQ R9, R10
-	JMP  ring_len_2121
+	JMP  ring_len_2133
 
-ring_len_done_2122:
+ring_len_done_2134:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000008, R11
 
-ring_step_2123:
+ring_step_2135:
 	CMPQ R11, R10
-	JB   ring_step_done_2124
+	JB   ring_step_done_2136
 	SUBQ R10, R11
-	JMP  ring_step_2123
+	JMP  ring_step_2135
 
-ring_step_done_2124:
+ring_step_done_2136:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000020, R11
 
-ring_step_2125:
+ring_step_2137:
 	CMPQ R11, R10
-	JB   ring_step_done_2126
+	JB   ring_step_done_2138
 	SUBQ R10, R11
-	JMP  ring_step_2125
+	JMP  ring_step_2137
 
-ring_step_done_2126:
+ring_step_done_2138:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    32(R10), R10
@@ -27163,76 +27375,76 @@ ring_step_done_2126:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000008
-	JB      ring_short_2127
+	JB      ring_short_2139
 	CMPQ    AX, $0x01
-	JNE     ring_planes_2128
+	JNE     ring_planes_2140
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_2130:
+ring_copy_2142:
 	CMPQ    AX, R11
-	JAE     ring_built_2129
+	JAE     ring_built_2141
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_2131
+	JB      ring_copy_tail_2143
 	VMOVUPD (R10)(R9*8), Z1
 	VMOVUPD Z1, (R8)(AX*8)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_2130
+	JNE     ring_copy_2142
 	XORQ    R9, R9
-	JMP     ring_copy_2130
+	JMP     ring_copy_2142
 
-ring_copy_tail_2131:
+ring_copy_tail_2143:
 	VMOVUPD -64(R10)(DX*8), Z1
 	ADDQ    R12, AX
 	VMOVUPD Z1, -64(R8)(AX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_2130
+	JMP     ring_copy_2142
 
-ring_planes_2128:
+ring_planes_2140:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_2132
+	JA   ring_long_planes_2144
 	MOVQ R11, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_2133:
+ring_fill_2145:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_2134
+	JGT          ring_fill_last_2146
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	VMOVUPD      Z1, 64(R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_2135
+	JNE          ring_wrap_2147
 	XORQ         R9, R9
 
-ring_wrap_2135:
-	JMP ring_fill_2133
+ring_wrap_2147:
+	JMP ring_fill_2145
 
-ring_fill_last_2134:
+ring_fill_last_2146:
 	CMPQ         R12, R11
-	JAE          ring_built_2129
+	JAE          ring_built_2141
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_2136
+	JNE          ring_wrap_2148
 	XORQ         R9, R9
 
-ring_wrap_2136:
-	JMP ring_fill_last_2134
+ring_wrap_2148:
+	JMP ring_fill_last_2146
 
-ring_long_planes_2132:
-ring_channel_2137:
+ring_long_planes_2144:
+ring_channel_2149:
 	CMPQ         R12, R11
-	JAE          ring_built_2129
+	JAE          ring_built_2141
 	VBROADCASTSD (R10)(R9*8), Z1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -27240,65 +27452,65 @@ ring_channel_2137:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_2138:
+ring_plane_2150:
 	VMOVUPD Z1, (R8)(R14*8)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_2138
+	JB      ring_plane_2150
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_2139
+	JNE     ring_wrap_2151
 	XORQ    R9, R9
 
-ring_wrap_2139:
-	JMP ring_channel_2137
+ring_wrap_2151:
+	JMP ring_channel_2149
 
-ring_short_2127:
+ring_short_2139:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_2140:
+ring_element_2152:
 	MOVQ (R10)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_2141
+	JB   ring_element_next_2153
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_2141
+	JB   ring_element_next_2153
 	XORQ R12, R12
 
-ring_element_next_2141:
+ring_element_next_2153:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_2140
+	JB      ring_element_2152
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000008
-	JE      ring_exact_2142
+	JE      ring_exact_2154
 	SUBQ    R9, AX
 
-ring_exact_2142:
+ring_exact_2154:
 	MOVQ AX, DX
 
-ring_repeat_2143:
+ring_repeat_2155:
 	CMPQ    DX, R11
-	JAE     ring_built_2129
+	JAE     ring_built_2141
 	VMOVUPD Z1, (R8)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_2143
+	JMP     ring_repeat_2155
 
-ring_built_2129:
+ring_built_2141:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-unrolled_2144:
+unrolled_2156:
 	CMPQ    DX, R9
-	JGT     single_2145
+	JGT     single_2157
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(DX*8), Z1
@@ -27324,15 +27536,15 @@ unrolled_2144:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000020, DX
-	JMP     unrolled_2144
+	JMP     unrolled_2156
 
-single_2145:
+single_2157:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_2146:
+single_loop_2158:
 	CMPQ    DX, R9
-	JGT     remainder_2147
+	JGT     remainder_2159
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(DX*8), Z1
@@ -27343,11 +27555,11 @@ single_loop_2146:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000008, DX
-	JMP     single_loop_2146
+	JMP     single_loop_2158
 
-remainder_2147:
+remainder_2159:
 	SUBQ      DX, DI
-	JE        span_done_2148
+	JE        span_done_2160
 	MOVQ      $-1, R9
 	BZHIQ     DI, R9, DI
 	KMOVW     DI, K1
@@ -27357,10 +27569,10 @@ remainder_2147:
 	VMULPD    (R8)(AX*8), Z0, K2, Z0
 	VMOVUPD   Z0, K1, (CX)(DX*8)
 
-span_done_2148:
+span_done_2160:
 	JMP ring_finished_backwardDxAVX512F64
 
-ring_segmented_2120:
+ring_segmented_2132:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x000000c0
 	JA   ring_finished_backwardDxAVX512F64
@@ -27370,11 +27582,11 @@ ring_segmented_2120:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_2149
+	JE   ring_rows_2161
 
-ring_segment_2150:
+ring_segment_2162:
 	CMPQ    DI, $0x00
-	JE      ring_done_2151
+	JE      ring_done_2163
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -27391,33 +27603,33 @@ ring_segment_2150:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_2152:
+ring_len_2164:
 	CMPQ R12, $0x00000008
-	JAE  ring_len_done_2153
+	JAE  ring_len_done_2165
 	ADDQ R10, R12
-	JMP  ring_len_2152
+	JMP  ring_len_2164
 
-ring_len_done_2153:
+ring_len_done_2165:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000008, R13
 
-ring_step_2154:
+ring_step_2166:
 	CMPQ R13, R12
-	JB   ring_step_done_2155
+	JB   ring_step_done_2167
 	SUBQ R12, R13
-	JMP  ring_step_2154
+	JMP  ring_step_2166
 
-ring_step_done_2155:
+ring_step_done_2167:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000020, R13
 
-ring_step_2156:
+ring_step_2168:
 	CMPQ R13, R12
-	JB   ring_step_done_2157
+	JB   ring_step_done_2169
 	SUBQ R12, R13
-	JMP  ring_step_2156
+	JMP  ring_step_2168
 
-ring_step_done_2157:
+ring_step_done_2169:
 	MOVQ    R13, 1936(SP)
 	LEAQ    32(R12), R12
 	CMPQ    R11, R12
@@ -27427,76 +27639,76 @@ ring_step_done_2157:
 	LEAQ    (R11)(AX*8), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000008
-	JB      ring_short_2158
+	JB      ring_short_2170
 	CMPQ    R9, $0x01
-	JNE     ring_planes_2159
+	JNE     ring_planes_2171
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_2161:
+ring_copy_2173:
 	CMPQ    R9, AX
-	JAE     ring_built_2160
+	JAE     ring_built_2172
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_2162
+	JB      ring_copy_tail_2174
 	VMOVUPD (R11)(R10*8), Z1
 	VMOVUPD Z1, (R8)(R9*8)
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_2161
+	JNE     ring_copy_2173
 	XORQ    R10, R10
-	JMP     ring_copy_2161
+	JMP     ring_copy_2173
 
-ring_copy_tail_2162:
+ring_copy_tail_2174:
 	VMOVUPD -64(R11)(DX*8), Z1
 	ADDQ    R12, R9
 	VMOVUPD Z1, -64(R8)(R9*8)
 	XORQ    R10, R10
-	JMP     ring_copy_2161
+	JMP     ring_copy_2173
 
-ring_planes_2159:
+ring_planes_2171:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000010
-	JA   ring_long_planes_2163
+	JA   ring_long_planes_2175
 	MOVQ AX, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_2164:
+ring_fill_2176:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_2165
+	JGT          ring_fill_last_2177
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	VMOVUPD      Z1, 64(R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_2166
+	JNE          ring_wrap_2178
 	XORQ         R10, R10
 
-ring_wrap_2166:
-	JMP ring_fill_2164
+ring_wrap_2178:
+	JMP ring_fill_2176
 
-ring_fill_last_2165:
+ring_fill_last_2177:
 	CMPQ         R12, AX
-	JAE          ring_built_2160
+	JAE          ring_built_2172
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_2167
+	JNE          ring_wrap_2179
 	XORQ         R10, R10
 
-ring_wrap_2167:
-	JMP ring_fill_last_2165
+ring_wrap_2179:
+	JMP ring_fill_last_2177
 
-ring_long_planes_2163:
-ring_channel_2168:
+ring_long_planes_2175:
+ring_channel_2180:
 	CMPQ         R12, AX
-	JAE          ring_built_2160
+	JAE          ring_built_2172
 	VBROADCASTSD (R11)(R10*8), Z1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -27504,66 +27716,66 @@ ring_channel_2168:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_2169:
+ring_plane_2181:
 	VMOVUPD Z1, (R8)(R14*8)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_2169
+	JB      ring_plane_2181
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_2170
+	JNE     ring_wrap_2182
 	XORQ    R10, R10
 
-ring_wrap_2170:
-	JMP ring_channel_2168
+ring_wrap_2182:
+	JMP ring_channel_2180
 
-ring_short_2158:
+ring_short_2170:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_2171:
+ring_element_2183:
 	MOVQ (R11)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_2172
+	JB   ring_element_next_2184
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_2172
+	JB   ring_element_next_2184
 	XORQ R12, R12
 
-ring_element_next_2172:
+ring_element_next_2184:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_2171
+	JB      ring_element_2183
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_2173
+	JE      ring_exact_2185
 	SUBQ    R10, DX
 
-ring_exact_2173:
+ring_exact_2185:
 	MOVQ DX, R9
 
-ring_repeat_2174:
+ring_repeat_2186:
 	CMPQ    R9, AX
-	JAE     ring_built_2160
+	JAE     ring_built_2172
 	VMOVUPD Z1, (R8)(R9*8)
 	ADDQ    DX, R9
-	JMP     ring_repeat_2174
+	JMP     ring_repeat_2186
 
-ring_built_2160:
+ring_built_2172:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 
-unrolled_2175:
+unrolled_2187:
 	CMPQ    R9, R10
-	JGT     single_2176
+	JGT     single_2188
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -27589,15 +27801,15 @@ unrolled_2175:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000020, R9
-	JMP     unrolled_2175
+	JMP     unrolled_2187
 
-single_2176:
+single_2188:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-single_loop_2177:
+single_loop_2189:
 	CMPQ    R9, R10
-	JGT     remainder_2178
+	JGT     remainder_2190
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -27608,11 +27820,11 @@ single_loop_2177:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000008, R9
-	JMP     single_loop_2177
+	JMP     single_loop_2189
 
-remainder_2178:
+remainder_2190:
 	SUBQ      R9, DX
-	JE        span_done_2179
+	JE        span_done_2191
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -27622,7 +27834,7 @@ remainder_2178:
 	VMULPD    (R8)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R9*8)
 
-span_done_2179:
+span_done_2191:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -27634,18 +27846,18 @@ span_done_2179:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_2180
+	JNE  ring_next_2192
 	XORQ AX, AX
 
-ring_next_2180:
+ring_next_2192:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_2150
+	JMP  ring_segment_2162
 
-ring_done_2151:
+ring_done_2163:
 	JMP ring_finished_backwardDxAVX512F64
 
-ring_rows_2149:
-ring_block_2181:
+ring_rows_2161:
+ring_block_2193:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -27661,33 +27873,33 @@ ring_block_2181:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_2182:
+ring_len_2194:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2183
+	JAE  ring_len_done_2195
 	ADDQ BX, SI
-	JMP  ring_len_2182
+	JMP  ring_len_2194
 
-ring_len_done_2183:
+ring_len_done_2195:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_2184:
+ring_step_2196:
 	CMPQ DI, SI
-	JB   ring_step_done_2185
+	JB   ring_step_done_2197
 	SUBQ SI, DI
-	JMP  ring_step_2184
+	JMP  ring_step_2196
 
-ring_step_done_2185:
+ring_step_done_2197:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_2186:
+ring_step_2198:
 	CMPQ DI, SI
-	JB   ring_step_done_2187
+	JB   ring_step_done_2199
 	SUBQ SI, DI
-	JMP  ring_step_2186
+	JMP  ring_step_2198
 
-ring_step_done_2187:
+ring_step_done_2199:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -27698,76 +27910,76 @@ ring_step_done_2187:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000008
-	JB      ring_short_2188
+	JB      ring_short_2200
 	CMPQ    CX, $0x01
-	JNE     ring_planes_2189
+	JNE     ring_planes_2201
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_2191:
+ring_copy_2203:
 	CMPQ    BX, DI
-	JAE     ring_built_2190
+	JAE     ring_built_2202
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_2192
+	JB      ring_copy_tail_2204
 	VMOVUPD (SI)(R9*8), Z1
 	VMOVUPD Z1, (R8)(BX*8)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_2191
+	JNE     ring_copy_2203
 	XORQ    R9, R9
-	JMP     ring_copy_2191
+	JMP     ring_copy_2203
 
-ring_copy_tail_2192:
+ring_copy_tail_2204:
 	VMOVUPD -64(SI)(DX*8), Z1
 	ADDQ    R10, BX
 	VMOVUPD Z1, -64(R8)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_2191
+	JMP     ring_copy_2203
 
-ring_planes_2189:
+ring_planes_2201:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_2193
+	JA   ring_long_planes_2205
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_2194:
+ring_fill_2206:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_2195
+	JGT          ring_fill_last_2207
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (R8)(R9*8)
 	VMOVUPD      Z1, 64(R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_2196
+	JNE          ring_wrap_2208
 	XORQ         BX, BX
 
-ring_wrap_2196:
-	JMP ring_fill_2194
+ring_wrap_2208:
+	JMP ring_fill_2206
 
-ring_fill_last_2195:
+ring_fill_last_2207:
 	CMPQ         R9, DI
-	JAE          ring_built_2190
+	JAE          ring_built_2202
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_2197
+	JNE          ring_wrap_2209
 	XORQ         BX, BX
 
-ring_wrap_2197:
-	JMP ring_fill_last_2195
+ring_wrap_2209:
+	JMP ring_fill_last_2207
 
-ring_long_planes_2193:
-ring_channel_2198:
+ring_long_planes_2205:
+ring_channel_2210:
 	CMPQ         R9, DI
-	JAE          ring_built_2190
+	JAE          ring_built_2202
 	VBROADCASTSD (SI)(BX*8), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -27775,57 +27987,57 @@ ring_channel_2198:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_2199:
+ring_plane_2211:
 	VMOVUPD Z1, (R8)(R11*8)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_2199
+	JB      ring_plane_2211
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_2200
+	JNE     ring_wrap_2212
 	XORQ    BX, BX
 
-ring_wrap_2200:
-	JMP ring_channel_2198
+ring_wrap_2212:
+	JMP ring_channel_2210
 
-ring_short_2188:
+ring_short_2200:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_2201:
+ring_element_2213:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (R8)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_2202
+	JB   ring_element_next_2214
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_2202
+	JB   ring_element_next_2214
 	XORQ R9, R9
 
-ring_element_next_2202:
+ring_element_next_2214:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_2201
+	JB      ring_element_2213
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_2203
+	JE      ring_exact_2215
 	SUBQ    BX, DX
 
-ring_exact_2203:
+ring_exact_2215:
 	MOVQ DX, BX
 
-ring_repeat_2204:
+ring_repeat_2216:
 	CMPQ    BX, DI
-	JAE     ring_built_2190
+	JAE     ring_built_2202
 	VMOVUPD Z1, (R8)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_2204
+	JMP     ring_repeat_2216
 
-ring_built_2190:
+ring_built_2202:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+48(FP), BX
@@ -27836,18 +28048,18 @@ ring_built_2190:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_2205:
+ring_row_2217:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_2206
+	JE   ring_rows_done_2218
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 
-unrolled_2207:
+unrolled_2219:
 	CMPQ    R9, R10
-	JGT     single_2208
+	JGT     single_2220
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -27873,15 +28085,15 @@ unrolled_2207:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000020, R9
-	JMP     unrolled_2207
+	JMP     unrolled_2219
 
-single_2208:
+single_2220:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-single_loop_2209:
+single_loop_2221:
 	CMPQ    R9, R10
-	JGT     remainder_2210
+	JGT     remainder_2222
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -27892,11 +28104,11 @@ single_loop_2209:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000008, R9
-	JMP     single_loop_2209
+	JMP     single_loop_2221
 
-remainder_2210:
+remainder_2222:
 	SUBQ      R9, DX
-	JE        span_done_2211
+	JE        span_done_2223
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -27906,7 +28118,7 @@ remainder_2210:
 	VMULPD    (R8)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R9*8)
 
-span_done_2211:
+span_done_2223:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -27914,13 +28126,13 @@ span_done_2211:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_2205
+	JMP   ring_row_2217
 
-ring_rows_done_2206:
+ring_rows_done_2218:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_2181
+	JMP  ring_block_2193
 
 ring_finished_backwardDxAVX512F64:
 	VZEROUPPER
@@ -27941,9 +28153,9 @@ TEXT ·backwardDalphaAVX512F64(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000020, SI
 
-unrolled_2212:
+unrolled_2224:
 	CMPQ        BX, SI
-	JGT         single_2213
+	JGT         single_2225
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
@@ -27961,25 +28173,25 @@ unrolled_2212:
 	VMOVUPD     192(CX)(BX*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, BX
-	JMP         unrolled_2212
+	JMP         unrolled_2224
 
-single_2213:
+single_2225:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_2214:
+single_loop_2226:
 	CMPQ        BX, SI
-	JGT         remainder_2215
+	JGT         remainder_2227
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, BX
-	JMP         single_loop_2214
+	JMP         single_loop_2226
 
-remainder_2215:
+remainder_2227:
 	SUBQ        BX, DX
-	JE          span_done_2216
+	JE          span_done_2228
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -27988,7 +28200,7 @@ remainder_2215:
 	VMOVUPD.Z   (CX)(BX*8), K1, Z0
 	VFMADD231PD Z0, Z5, K2, Z1
 
-span_done_2216:
+span_done_2228:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -28016,9 +28228,9 @@ TEXT ·backwardPlanesDalphaAVX512F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
 
-plane_2217:
+plane_2229:
 	CMPQ   DX, $0x00
-	JE     planes_done_2218
+	JE     planes_done_2230
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -28027,9 +28239,9 @@ plane_2217:
 	MOVQ   SI, R11
 	SUBQ   $0x00000020, R11
 
-unrolled_2219:
+unrolled_2231:
 	CMPQ        R10, R11
-	JGT         single_2220
+	JGT         single_2232
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
@@ -28047,26 +28259,26 @@ unrolled_2219:
 	VMOVUPD     192(CX)(R10*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_2219
+	JMP         unrolled_2231
 
-single_2220:
+single_2232:
 	MOVQ SI, R11
 	SUBQ $0x00000008, R11
 
-single_loop_2221:
+single_loop_2233:
 	CMPQ        R10, R11
-	JGT         remainder_2222
+	JGT         remainder_2234
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_2221
+	JMP         single_loop_2233
 
-remainder_2222:
+remainder_2234:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_2223
+	JE          span_done_2235
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -28075,7 +28287,7 @@ remainder_2222:
 	VMOVUPD.Z   (CX)(R10*8), K1, Z6
 	VFMADD231PD Z6, Z5, K2, Z1
 
-span_done_2223:
+span_done_2235:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -28091,14 +28303,14 @@ span_done_2223:
 	ADDQ          R8, CX
 	INCQ          R9
 	CMPQ          R9, DI
-	JNE           same_pass_2224
+	JNE           same_pass_2236
 	XORQ          R9, R9
 
-same_pass_2224:
+same_pass_2236:
 	SUBQ SI, DX
-	JMP  plane_2217
+	JMP  plane_2229
 
-planes_done_2218:
+planes_done_2230:
 	VZEROUPPER
 	RET
 
@@ -28112,9 +28324,9 @@ TEXT ·backwardPatternDalphaAVX512F64(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
 
-row_2225:
+row_2237:
 	CMPQ    DX, $0x00
-	JE      rows_done_2226
+	JE      rows_done_2238
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -28122,9 +28334,9 @@ row_2225:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_2227:
+unrolled_2239:
 	CMPQ        R8, R9
-	JGT         single_2228
+	JGT         single_2240
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -28150,15 +28362,15 @@ unrolled_2227:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 192(BX)(R8*8)
 	ADDQ        $0x00000020, R8
-	JMP         unrolled_2227
+	JMP         unrolled_2239
 
-single_2228:
+single_2240:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_2229:
+single_loop_2241:
 	CMPQ        R8, R9
-	JGT         remainder_2230
+	JGT         remainder_2242
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -28166,12 +28378,12 @@ single_loop_2229:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, (BX)(R8*8)
 	ADDQ        $0x00000008, R8
-	JMP         single_loop_2229
+	JMP         single_loop_2241
 
-remainder_2230:
+remainder_2242:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_2231
+	JE          span_done_2243
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -28182,15 +28394,15 @@ remainder_2230:
 	VFMADD231PD Z2, Z1, K2, Z3
 	VMOVUPD     Z3, K2, (BX)(R8*8)
 
-span_done_2231:
+span_done_2243:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_2225
+	JMP  row_2237
 
-rows_done_2226:
+rows_done_2238:
 	VZEROUPPER
 	RET
 
@@ -28208,36 +28420,36 @@ TEXT ·backwardRingDalphaAVX512F64(SB), $1024-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x00000040
-	JA     ring_segmented_2232
+	JA     ring_segmented_2244
 	MOVQ   DI, SI
 
-ring_len_2233:
+ring_len_2245:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2234
+	JAE  ring_len_done_2246
 	ADDQ DI, SI
-	JMP  ring_len_2233
+	JMP  ring_len_2245
 
-ring_len_done_2234:
+ring_len_done_2246:
 	MOVQ SI, 960(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_2235:
+ring_step_2247:
 	CMPQ DI, SI
-	JB   ring_step_done_2236
+	JB   ring_step_done_2248
 	SUBQ SI, DI
-	JMP  ring_step_2235
+	JMP  ring_step_2247
 
-ring_step_done_2236:
+ring_step_done_2248:
 	MOVQ DI, 968(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_2237:
+ring_step_2249:
 	CMPQ DI, SI
-	JB   ring_step_done_2238
+	JB   ring_step_done_2250
 	SUBQ SI, DI
-	JMP  ring_step_2237
+	JMP  ring_step_2249
 
-ring_step_done_2238:
+ring_step_done_2250:
 	MOVQ    DI, 976(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -28259,22 +28471,22 @@ ring_step_done_2238:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_2239:
+sums_zero_2251:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_2240
+	JAE     sums_zeroed_2252
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_2239
+	JMP     sums_zero_2251
 
-sums_zeroed_2240:
+sums_zeroed_2252:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
 
-unrolled_2241:
+unrolled_2253:
 	CMPQ        DI, R8
-	JGT         single_2242
+	JGT         single_2254
 	VMOVUPD     (AX)(DI*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(DI*8), Z2
@@ -28304,15 +28516,15 @@ unrolled_2241:
 	SUBQ        960(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000020, DI
-	JMP         unrolled_2241
+	JMP         unrolled_2253
 
-single_2242:
+single_2254:
 	MOVQ BX, R8
 	SUBQ $0x00000008, R8
 
-single_loop_2243:
+single_loop_2255:
 	CMPQ        DI, R8
-	JGT         remainder_2244
+	JGT         remainder_2256
 	VMOVUPD     (AX)(DI*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(DI*8), Z2
@@ -28324,11 +28536,11 @@ single_loop_2243:
 	SUBQ        960(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000008, DI
-	JMP         single_loop_2243
+	JMP         single_loop_2255
 
-remainder_2244:
+remainder_2256:
 	SUBQ        DI, BX
-	JE          span_done_2245
+	JE          span_done_2257
 	MOVQ        $-1, R8
 	BZHIQ       BX, R8, BX
 	KMOVW       BX, K1
@@ -28339,93 +28551,93 @@ remainder_2244:
 	VFMADD231PD Z0, Z1, K2, Z2
 	VMOVUPD     Z2, K2, (CX)(SI*8)
 
-span_done_2245:
+span_done_2257:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  960(SP), BX
 	MOVQ  1000(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_2247
+	JLE   fold_ext_done_2259
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_2248
+	JA    fold_ext_scalar_2260
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_2246:
+fold_ext_2258:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_2247
+	JBE     fold_ext_done_2259
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Z0
 	VADDPD  (CX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (CX)(DI*8)
-	JMP     fold_ext_2246
+	JMP     fold_ext_2258
 
-fold_ext_scalar_2248:
+fold_ext_scalar_2260:
 	MOVQ 1000(SP), SI
 
-fold_ext_element_2249:
+fold_ext_element_2261:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_2250
+	JBE    fold_ext_element_done_2262
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_2249
+	JMP    fold_ext_element_2261
 
-fold_ext_element_done_2250:
-fold_ext_done_2247:
-fold_2251:
+fold_ext_element_done_2262:
+fold_ext_done_2259:
+fold_2263:
 	CMPQ   BX, AX
-	JBE    fold_done_2252
+	JBE    fold_done_2264
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_2251
+	JMP    fold_2263
 
-fold_done_2252:
+fold_done_2264:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_2253
+	JNE  sums_planes_2265
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000008, BX
 
-sums_vector_2255:
+sums_vector_2267:
 	CMPQ    AX, BX
-	JGT     sums_scalar_2256
+	JGT     sums_scalar_2268
 	VMOVUPD (DX)(AX*8), Z0
 	VADDPD  (CX)(AX*8), Z0, Z0
 	VMOVUPD Z0, (DX)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_vector_2255
+	JMP     sums_vector_2267
 
-sums_scalar_2256:
+sums_scalar_2268:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_2254
+	JE     sums_done_2266
 	VMOVSD (CX)(AX*8), X0
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_2256
+	JMP    sums_scalar_2268
 
-sums_planes_2253:
+sums_planes_2265:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_2257:
+sums_group_2269:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_2259
+	JB     sums_single_2271
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -28434,7 +28646,7 @@ sums_group_2257:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_2258:
+sums_group_plane_2270:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -28443,7 +28655,7 @@ sums_group_plane_2258:
 	ADDQ   $0x08, R9
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_group_plane_2258
+	JB     sums_group_plane_2270
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	VADDSD 8(DX)(AX*8), X1, X1
@@ -28456,29 +28668,29 @@ sums_group_plane_2258:
 	SHRQ   $0x01, BX
 	ADDQ   BX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_2257
+	JMP    sums_group_2269
 
-sums_single_2259:
+sums_single_2271:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_2254
+	JE     sums_done_2266
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_2260:
+sums_single_plane_2272:
 	VADDSD (CX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_single_plane_2260
+	JB     sums_single_plane_2272
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_2259
+	JMP    sums_single_2271
 
-sums_done_2254:
+sums_done_2266:
 	JMP ring_finished_backwardDalphaAVX512F64
 
-ring_segmented_2232:
+ring_segmented_2244:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x00000040
 	JA   ring_finished_backwardDalphaAVX512F64
@@ -28488,7 +28700,7 @@ ring_segmented_2232:
 	MOVQ AX, 992(SP)
 	MOVQ $0x00000000, 984(SP)
 
-ring_block_2262:
+ring_block_2274:
 	MOVQ    984(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -28503,33 +28715,33 @@ ring_block_2262:
 	MOVQ    BX, 1016(SP)
 	MOVQ    BX, SI
 
-ring_len_2263:
+ring_len_2275:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2264
+	JAE  ring_len_done_2276
 	ADDQ BX, SI
-	JMP  ring_len_2263
+	JMP  ring_len_2275
 
-ring_len_done_2264:
+ring_len_done_2276:
 	MOVQ SI, 960(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_2265:
+ring_step_2277:
 	CMPQ DI, SI
-	JB   ring_step_done_2266
+	JB   ring_step_done_2278
 	SUBQ SI, DI
-	JMP  ring_step_2265
+	JMP  ring_step_2277
 
-ring_step_done_2266:
+ring_step_done_2278:
 	MOVQ DI, 968(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_2267:
+ring_step_2279:
 	CMPQ DI, SI
-	JB   ring_step_done_2268
+	JB   ring_step_done_2280
 	SUBQ SI, DI
-	JMP  ring_step_2267
+	JMP  ring_step_2279
 
-ring_step_done_2268:
+ring_step_done_2280:
 	MOVQ    DI, 976(SP)
 	LEAQ    32(SI), SI
 	CMPQ    BX, SI
@@ -28558,26 +28770,26 @@ ring_step_done_2268:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_2269:
+sums_zero_2281:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_2270
+	JAE     sums_zeroed_2282
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_2269
+	JMP     sums_zero_2281
 
-sums_zeroed_2270:
-ring_row_2271:
+sums_zeroed_2282:
+ring_row_2283:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_2272
+	JE   ring_rows_done_2284
 	XORQ SI, SI
 	MOVQ 1016(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-unrolled_2273:
+unrolled_2285:
 	CMPQ        R8, R9
-	JGT         single_2274
+	JGT         single_2286
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R8*8), Z2
@@ -28607,15 +28819,15 @@ unrolled_2273:
 	SUBQ        960(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000020, R8
-	JMP         unrolled_2273
+	JMP         unrolled_2285
 
-single_2274:
+single_2286:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_2275:
+single_loop_2287:
 	CMPQ        R8, R9
-	JGT         remainder_2276
+	JGT         remainder_2288
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R8*8), Z2
@@ -28627,11 +28839,11 @@ single_loop_2275:
 	SUBQ        960(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000008, R8
-	JMP         single_loop_2275
+	JMP         single_loop_2287
 
-remainder_2276:
+remainder_2288:
 	SUBQ        R8, DI
-	JE          span_done_2277
+	JE          span_done_2289
 	MOVQ        $-1, R9
 	BZHIQ       DI, R9, DI
 	KMOVW       DI, K1
@@ -28642,16 +28854,16 @@ remainder_2276:
 	VFMADD231PD Z2, Z1, K2, Z3
 	VMOVUPD     Z3, K2, (CX)(SI*8)
 
-span_done_2277:
+span_done_2289:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x03, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_2271
+	JMP   ring_row_2283
 
-ring_rows_done_2272:
+ring_rows_done_2284:
 	MOVQ 984(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -28659,86 +28871,86 @@ ring_rows_done_2272:
 	MOVQ 960(SP), SI
 	MOVQ 1000(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_2279
+	JLE  fold_ext_done_2291
 	CMPQ DI, SI
-	JA   fold_ext_scalar_2280
+	JA   fold_ext_scalar_2292
 	ADDQ $0x00000007, DI
 	ANDQ $-8, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_2278:
+fold_ext_2290:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_2279
+	JBE     fold_ext_done_2291
 	SUBQ    $0x00000008, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Z1
 	VADDPD  (CX)(DI*8), Z1, Z1
 	VMOVUPD Z1, (CX)(R8*8)
-	JMP     fold_ext_2278
+	JMP     fold_ext_2290
 
-fold_ext_scalar_2280:
+fold_ext_scalar_2292:
 	MOVQ 1000(SP), DI
 
-fold_ext_element_2281:
+fold_ext_element_2293:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_2282
+	JBE    fold_ext_element_done_2294
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_2281
+	JMP    fold_ext_element_2293
 
-fold_ext_element_done_2282:
-fold_ext_done_2279:
-fold_2283:
+fold_ext_element_done_2294:
+fold_ext_done_2291:
+fold_2295:
 	CMPQ   SI, BX
-	JBE    fold_done_2284
+	JBE    fold_done_2296
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_2283
+	JMP    fold_2295
 
-fold_done_2284:
+fold_done_2296:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_2285
+	JNE  sums_planes_2297
 	MOVQ 1008(SP), SI
 	SUBQ $0x00000008, SI
 
-sums_vector_2287:
+sums_vector_2299:
 	CMPQ    BX, SI
-	JGT     sums_scalar_2288
+	JGT     sums_scalar_2300
 	VMOVUPD (DX)(BX*8), Z1
 	VADDPD  (CX)(BX*8), Z1, Z1
 	VMOVUPD Z1, (DX)(BX*8)
 	ADDQ    $0x00000008, BX
-	JMP     sums_vector_2287
+	JMP     sums_vector_2299
 
-sums_scalar_2288:
+sums_scalar_2300:
 	CMPQ   BX, 1008(SP)
-	JE     sums_done_2286
+	JE     sums_done_2298
 	VMOVSD (CX)(BX*8), X1
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_scalar_2288
+	JMP    sums_scalar_2300
 
-sums_planes_2285:
+sums_planes_2297:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_2289:
+sums_group_2301:
 	MOVQ   1008(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_2291
+	JB     sums_single_2303
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -28747,7 +28959,7 @@ sums_group_2289:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_2290:
+sums_group_plane_2302:
 	VADDSD (R9), X1, X1
 	VADDSD (R9)(R8*1), X2, X2
 	VADDSD (R10), X3, X3
@@ -28756,7 +28968,7 @@ sums_group_plane_2290:
 	ADDQ   $0x08, R10
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_group_plane_2290
+	JB     sums_group_plane_2302
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	VADDSD 8(DX)(BX*8), X2, X2
@@ -28769,29 +28981,29 @@ sums_group_plane_2290:
 	SHRQ   $0x01, SI
 	ADDQ   SI, DI
 	ADDQ   $0x00000004, BX
-	JMP    sums_group_2289
+	JMP    sums_group_2301
 
-sums_single_2291:
+sums_single_2303:
 	CMPQ   BX, 1008(SP)
-	JE     sums_done_2286
+	JE     sums_done_2298
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_2292:
+sums_single_plane_2304:
 	VADDSD (CX)(DI*8), X1, X1
 	INCQ   DI
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_single_plane_2292
+	JB     sums_single_plane_2304
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_single_2291
+	JMP    sums_single_2303
 
-sums_done_2286:
+sums_done_2298:
 	ADDQ 1008(SP), AX
 	MOVQ AX, 984(SP)
-	JMP  ring_block_2262
+	JMP  ring_block_2274
 
 ring_finished_backwardDalphaAVX512F64:
 	VZEROUPPER
@@ -28810,21 +29022,21 @@ TEXT ·backwardRowsAVX512F32(SB), $1704-120
 	MOVQ   AX, 1688(SP)
 	MOVQ   dalpha_base+96(FP), R10
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2294
+	JBE    rows_chunk_sized_2306
 	MOVQ   DI, AX
 
-rows_double_2293:
+rows_double_2305:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2294
+	JA   rows_chunk_sized_2306
 	SHLQ $0x01, AX
-	JMP  rows_double_2293
+	JMP  rows_double_2305
 
-rows_chunk_sized_2294:
+rows_chunk_sized_2306:
 	MOVQ AX, 1696(SP)
 	XORQ AX, AX
 	MOVQ AX, 1664(SP)
 
-rows_group_2295:
+rows_group_2307:
 	MOVQ    1664(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, SI
@@ -28833,7 +29045,7 @@ rows_group_2295:
 	XORQ    AX, AX
 	MOVQ    AX, 1680(SP)
 
-rows_chunk_2296:
+rows_chunk_2308:
 	MOVQ    x_base+48(FP), R8
 	MOVQ    1696(SP), AX
 	ADDQ    1680(SP), AX
@@ -28842,15 +29054,15 @@ rows_chunk_2296:
 	ADDQ    AX, R8
 	MOVQ    1664(SP), R9
 
-rows_block_2297:
+rows_block_2309:
 	MOVQ    1672(SP), AX
 	SUBQ    $0x00000040, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2298
+	JGT     rows_blocks_done_2310
 	MOVQ    R9, R11
 	SUBQ    1664(SP), R11
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2299
+	JE      rows_first_2311
 	VMOVUPS (SP)(R11*8), Z1
 	VMOVUPS 64(SP)(R11*8), Z2
 	VMOVUPS 128(SP)(R11*8), Z3
@@ -28859,9 +29071,9 @@ rows_block_2297:
 	VMOVUPS 320(SP)(R11*8), Z6
 	VMOVUPS 384(SP)(R11*8), Z7
 	VMOVUPS 448(SP)(R11*8), Z8
-	JMP     rows_loaded_2300
+	JMP     rows_loaded_2312
 
-rows_first_2299:
+rows_first_2311:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -28871,7 +29083,7 @@ rows_first_2299:
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
 
-rows_loaded_2300:
+rows_loaded_2312:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -28880,7 +29092,7 @@ rows_loaded_2300:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2301:
+rows_row_2313:
 	VMOVUPS     (DX)(R9*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (BX)(R9*4), Z9
@@ -28933,11 +29145,11 @@ rows_row_2301:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2301
+	JB          rows_row_2313
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2302
+	JE          rows_stored_2314
 	VMOVUPS     Z1, (SP)(R11*8)
 	VMOVUPS     Z2, 64(SP)(R11*8)
 	VMOVUPS     Z3, 128(SP)(R11*8)
@@ -28946,9 +29158,9 @@ rows_row_2301:
 	VMOVUPS     Z6, 320(SP)(R11*8)
 	VMOVUPS     Z7, 384(SP)(R11*8)
 	VMOVUPS     Z8, 448(SP)(R11*8)
-	JMP         rows_added_2303
+	JMP         rows_added_2315
 
-rows_stored_2302:
+rows_stored_2314:
 	VCVTPS2PD (R10)(R9*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -28982,29 +29194,29 @@ rows_stored_2302:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 224(R10)(R9*4)
 
-rows_added_2303:
+rows_added_2315:
 	ADDQ $0x00000040, R9
-	JMP  rows_block_2297
+	JMP  rows_block_2309
 
-rows_blocks_done_2298:
-rows_block_2304:
+rows_blocks_done_2310:
+rows_block_2316:
 	MOVQ    1672(SP), AX
 	SUBQ    $0x00000010, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2305
+	JGT     rows_blocks_done_2317
 	MOVQ    R9, R11
 	SUBQ    1664(SP), R11
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2306
+	JE      rows_first_2318
 	VMOVUPS (SP)(R11*8), Z1
 	VMOVUPS 64(SP)(R11*8), Z2
-	JMP     rows_loaded_2307
+	JMP     rows_loaded_2319
 
-rows_first_2306:
+rows_first_2318:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2307:
+rows_loaded_2319:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -29013,7 +29225,7 @@ rows_loaded_2307:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2308:
+rows_row_2320:
 	VMOVUPS     (DX)(R9*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (BX)(R9*4), Z9
@@ -29030,16 +29242,16 @@ rows_row_2308:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2308
+	JB          rows_row_2320
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2309
+	JE          rows_stored_2321
 	VMOVUPS     Z1, (SP)(R11*8)
 	VMOVUPS     Z2, 64(SP)(R11*8)
-	JMP         rows_added_2310
+	JMP         rows_added_2322
 
-rows_stored_2309:
+rows_stored_2321:
 	VCVTPS2PD (R10)(R9*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -29049,29 +29261,29 @@ rows_stored_2309:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 32(R10)(R9*4)
 
-rows_added_2310:
+rows_added_2322:
 	ADDQ $0x00000010, R9
-	JMP  rows_block_2304
+	JMP  rows_block_2316
 
-rows_blocks_done_2305:
+rows_blocks_done_2317:
 	CMPQ    R9, 1672(SP)
-	JE      rows_chunk_done_2311
+	JE      rows_chunk_done_2323
 	MOVQ    SI, AX
 	SUBQ    R9, AX
 	MOVQ    $-1, DX
 	BZHIQ   AX, DX, AX
 	KMOVW   AX, K1
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2312
+	JE      rows_first_2324
 	VMOVUPS 1536(SP), Z1
 	VMOVUPS 1600(SP), Z2
-	JMP     rows_loaded_2313
+	JMP     rows_loaded_2325
 
-rows_first_2312:
+rows_first_2324:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2313:
+rows_loaded_2325:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -29080,7 +29292,7 @@ rows_loaded_2313:
 	ADDQ R11, BX
 	ADDQ R11, AX
 
-rows_row_2314:
+rows_row_2326:
 	VMOVUPS.Z   (DX)(R9*4), K1, Z9
 	VCMPPS      $0x1a, Z0, Z9, K1, K2
 	VMOVUPS.Z   (BX)(R9*4), K1, Z9
@@ -29097,16 +29309,16 @@ rows_row_2314:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2314
+	JB          rows_row_2326
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2315
+	JE          rows_stored_2327
 	VMOVUPS     Z1, 1536(SP)
 	VMOVUPS     Z2, 1600(SP)
-	JMP         rows_added_2316
+	JMP         rows_added_2328
 
-rows_stored_2315:
+rows_stored_2327:
 	VCVTPS2PD.Z  (R10)(R9*4), K1, Z9
 	VADDPD       Z1, Z9, Z9
 	VCVTPD2PS    Z9, Y10
@@ -29117,17 +29329,17 @@ rows_stored_2315:
 	VINSERTF64X4 $0x01, Y1, Z10, Z9
 	VMOVUPS      Z9, K1, (R10)(R9*4)
 
-rows_added_2316:
-rows_chunk_done_2311:
+rows_added_2328:
+rows_chunk_done_2323:
 	MOVQ 1696(SP), AX
 	ADDQ 1680(SP), AX
 	MOVQ AX, 1680(SP)
 	CMPQ AX, 1688(SP)
-	JB   rows_chunk_2296
+	JB   rows_chunk_2308
 	MOVQ 1672(SP), AX
 	MOVQ AX, 1664(SP)
 	CMPQ AX, SI
-	JB   rows_group_2295
+	JB   rows_group_2307
 	VZEROUPPER
 	RET
 
@@ -29143,21 +29355,21 @@ TEXT ·backwardRowsDalphaAVX512F32(SB), $1704-72
 	MOVQ   AX, 1688(SP)
 	MOVQ   dalpha_base+48(FP), R8
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2318
+	JBE    rows_chunk_sized_2330
 	MOVQ   BX, AX
 
-rows_double_2317:
+rows_double_2329:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2318
+	JA   rows_chunk_sized_2330
 	SHLQ $0x01, AX
-	JMP  rows_double_2317
+	JMP  rows_double_2329
 
-rows_chunk_sized_2318:
+rows_chunk_sized_2330:
 	MOVQ AX, 1696(SP)
 	XORQ AX, AX
 	MOVQ AX, 1664(SP)
 
-rows_group_2319:
+rows_group_2331:
 	MOVQ    1664(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, DX
@@ -29166,7 +29378,7 @@ rows_group_2319:
 	XORQ    AX, AX
 	MOVQ    AX, 1680(SP)
 
-rows_chunk_2320:
+rows_chunk_2332:
 	MOVQ    x_base+24(FP), SI
 	MOVQ    1696(SP), AX
 	ADDQ    1680(SP), AX
@@ -29175,15 +29387,15 @@ rows_chunk_2320:
 	ADDQ    AX, SI
 	MOVQ    1664(SP), DI
 
-rows_block_2321:
+rows_block_2333:
 	MOVQ    1672(SP), AX
 	SUBQ    $0x00000040, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2322
+	JGT     rows_blocks_done_2334
 	MOVQ    DI, R9
 	SUBQ    1664(SP), R9
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2323
+	JE      rows_first_2335
 	VMOVUPS (SP)(R9*8), Z1
 	VMOVUPS 64(SP)(R9*8), Z2
 	VMOVUPS 128(SP)(R9*8), Z3
@@ -29192,9 +29404,9 @@ rows_block_2321:
 	VMOVUPS 320(SP)(R9*8), Z6
 	VMOVUPS 384(SP)(R9*8), Z7
 	VMOVUPS 448(SP)(R9*8), Z8
-	JMP     rows_loaded_2324
+	JMP     rows_loaded_2336
 
-rows_first_2323:
+rows_first_2335:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -29204,14 +29416,14 @@ rows_first_2323:
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
 
-rows_loaded_2324:
+rows_loaded_2336:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2325:
+rows_row_2337:
 	VMOVUPS     (AX)(DI*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(DI*4), Z9
@@ -29255,11 +29467,11 @@ rows_row_2325:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2325
+	JB          rows_row_2337
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2326
+	JE          rows_stored_2338
 	VMOVUPS     Z1, (SP)(R9*8)
 	VMOVUPS     Z2, 64(SP)(R9*8)
 	VMOVUPS     Z3, 128(SP)(R9*8)
@@ -29268,9 +29480,9 @@ rows_row_2325:
 	VMOVUPS     Z6, 320(SP)(R9*8)
 	VMOVUPS     Z7, 384(SP)(R9*8)
 	VMOVUPS     Z8, 448(SP)(R9*8)
-	JMP         rows_added_2327
+	JMP         rows_added_2339
 
-rows_stored_2326:
+rows_stored_2338:
 	VCVTPS2PD (R8)(DI*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -29304,36 +29516,36 @@ rows_stored_2326:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 224(R8)(DI*4)
 
-rows_added_2327:
+rows_added_2339:
 	ADDQ $0x00000040, DI
-	JMP  rows_block_2321
+	JMP  rows_block_2333
 
-rows_blocks_done_2322:
-rows_block_2328:
+rows_blocks_done_2334:
+rows_block_2340:
 	MOVQ    1672(SP), AX
 	SUBQ    $0x00000010, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2329
+	JGT     rows_blocks_done_2341
 	MOVQ    DI, R9
 	SUBQ    1664(SP), R9
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2330
+	JE      rows_first_2342
 	VMOVUPS (SP)(R9*8), Z1
 	VMOVUPS 64(SP)(R9*8), Z2
-	JMP     rows_loaded_2331
+	JMP     rows_loaded_2343
 
-rows_first_2330:
+rows_first_2342:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2331:
+rows_loaded_2343:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2332:
+rows_row_2344:
 	VMOVUPS     (AX)(DI*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(DI*4), Z9
@@ -29347,16 +29559,16 @@ rows_row_2332:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2332
+	JB          rows_row_2344
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2333
+	JE          rows_stored_2345
 	VMOVUPS     Z1, (SP)(R9*8)
 	VMOVUPS     Z2, 64(SP)(R9*8)
-	JMP         rows_added_2334
+	JMP         rows_added_2346
 
-rows_stored_2333:
+rows_stored_2345:
 	VCVTPS2PD (R8)(DI*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -29366,36 +29578,36 @@ rows_stored_2333:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 32(R8)(DI*4)
 
-rows_added_2334:
+rows_added_2346:
 	ADDQ $0x00000010, DI
-	JMP  rows_block_2328
+	JMP  rows_block_2340
 
-rows_blocks_done_2329:
+rows_blocks_done_2341:
 	CMPQ    DI, 1672(SP)
-	JE      rows_chunk_done_2335
+	JE      rows_chunk_done_2347
 	MOVQ    DX, AX
 	SUBQ    DI, AX
 	MOVQ    $-1, CX
 	BZHIQ   AX, CX, AX
 	KMOVW   AX, K1
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2336
+	JE      rows_first_2348
 	VMOVUPS 1536(SP), Z1
 	VMOVUPS 1600(SP), Z2
-	JMP     rows_loaded_2337
+	JMP     rows_loaded_2349
 
-rows_first_2336:
+rows_first_2348:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2337:
+rows_loaded_2349:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R9
 	ADDQ R9, AX
 	ADDQ R9, CX
 
-rows_row_2338:
+rows_row_2350:
 	VMOVUPS.Z   (AX)(DI*4), K1, Z9
 	VCMPPS      $0x1a, Z0, Z9, K1, K2
 	VMOVUPS.Z   (CX)(DI*4), K1, Z9
@@ -29409,16 +29621,16 @@ rows_row_2338:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2338
+	JB          rows_row_2350
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2339
+	JE          rows_stored_2351
 	VMOVUPS     Z1, 1536(SP)
 	VMOVUPS     Z2, 1600(SP)
-	JMP         rows_added_2340
+	JMP         rows_added_2352
 
-rows_stored_2339:
+rows_stored_2351:
 	VCVTPS2PD.Z  (R8)(DI*4), K1, Z9
 	VADDPD       Z1, Z9, Z9
 	VCVTPD2PS    Z9, Y10
@@ -29429,17 +29641,17 @@ rows_stored_2339:
 	VINSERTF64X4 $0x01, Y1, Z10, Z9
 	VMOVUPS      Z9, K1, (R8)(DI*4)
 
-rows_added_2340:
-rows_chunk_done_2335:
+rows_added_2352:
+rows_chunk_done_2347:
 	MOVQ 1696(SP), AX
 	ADDQ 1680(SP), AX
 	MOVQ AX, 1680(SP)
 	CMPQ AX, 1688(SP)
-	JB   rows_chunk_2320
+	JB   rows_chunk_2332
 	MOVQ 1672(SP), AX
 	MOVQ AX, 1664(SP)
 	CMPQ AX, DX
-	JB   rows_group_2319
+	JB   rows_group_2331
 	VZEROUPPER
 	RET
 
@@ -29456,21 +29668,21 @@ TEXT ·backwardRowsAVX512F64(SB), $1640-120
 	MOVQ   AX, 1624(SP)
 	MOVQ   dalpha_base+96(FP), R10
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2342
+	JBE    rows_chunk_sized_2354
 	MOVQ   DI, AX
 
-rows_double_2341:
+rows_double_2353:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2342
+	JA   rows_chunk_sized_2354
 	SHLQ $0x01, AX
-	JMP  rows_double_2341
+	JMP  rows_double_2353
 
-rows_chunk_sized_2342:
+rows_chunk_sized_2354:
 	MOVQ AX, 1632(SP)
 	XORQ AX, AX
 	MOVQ AX, 1600(SP)
 
-rows_group_2343:
+rows_group_2355:
 	MOVQ    1600(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, SI
@@ -29479,7 +29691,7 @@ rows_group_2343:
 	XORQ    AX, AX
 	MOVQ    AX, 1616(SP)
 
-rows_chunk_2344:
+rows_chunk_2356:
 	MOVQ    x_base+48(FP), R8
 	MOVQ    1632(SP), AX
 	ADDQ    1616(SP), AX
@@ -29488,28 +29700,28 @@ rows_chunk_2344:
 	ADDQ    AX, R8
 	MOVQ    1600(SP), R9
 
-rows_block_2345:
+rows_block_2357:
 	MOVQ    1608(SP), AX
 	SUBQ    $0x00000020, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2346
+	JGT     rows_blocks_done_2358
 	MOVQ    R9, R11
 	SUBQ    1600(SP), R11
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_2347
+	JE      rows_first_2359
 	VMOVUPD (SP)(R11*8), Z1
 	VMOVUPD 64(SP)(R11*8), Z2
 	VMOVUPD 128(SP)(R11*8), Z3
 	VMOVUPD 192(SP)(R11*8), Z4
-	JMP     rows_loaded_2348
+	JMP     rows_loaded_2360
 
-rows_first_2347:
+rows_first_2359:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 
-rows_loaded_2348:
+rows_loaded_2360:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -29518,7 +29730,7 @@ rows_loaded_2348:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2349:
+rows_row_2361:
 	VMOVUPD     (DX)(R9*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (BX)(R9*8), Z6
@@ -29547,18 +29759,18 @@ rows_row_2349:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2349
+	JB          rows_row_2361
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2350
+	JE          rows_stored_2362
 	VMOVUPD     Z1, (SP)(R11*8)
 	VMOVUPD     Z2, 64(SP)(R11*8)
 	VMOVUPD     Z3, 128(SP)(R11*8)
 	VMOVUPD     Z4, 192(SP)(R11*8)
-	JMP         rows_added_2351
+	JMP         rows_added_2363
 
-rows_stored_2350:
+rows_stored_2362:
 	VMOVUPD (R10)(R9*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R10)(R9*8)
@@ -29572,27 +29784,27 @@ rows_stored_2350:
 	VADDPD  Z4, Z5, Z5
 	VMOVUPD Z5, 192(R10)(R9*8)
 
-rows_added_2351:
+rows_added_2363:
 	ADDQ $0x00000020, R9
-	JMP  rows_block_2345
+	JMP  rows_block_2357
 
-rows_blocks_done_2346:
-rows_block_2352:
+rows_blocks_done_2358:
+rows_block_2364:
 	MOVQ    1608(SP), AX
 	SUBQ    $0x00000008, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2353
+	JGT     rows_blocks_done_2365
 	MOVQ    R9, R11
 	SUBQ    1600(SP), R11
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_2354
+	JE      rows_first_2366
 	VMOVUPD (SP)(R11*8), Z1
-	JMP     rows_loaded_2355
+	JMP     rows_loaded_2367
 
-rows_first_2354:
+rows_first_2366:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2355:
+rows_loaded_2367:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -29601,7 +29813,7 @@ rows_loaded_2355:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2356:
+rows_row_2368:
 	VMOVUPD     (DX)(R9*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (BX)(R9*8), Z6
@@ -29612,40 +29824,40 @@ rows_row_2356:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2356
+	JB          rows_row_2368
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2357
+	JE          rows_stored_2369
 	VMOVUPD     Z1, (SP)(R11*8)
-	JMP         rows_added_2358
+	JMP         rows_added_2370
 
-rows_stored_2357:
+rows_stored_2369:
 	VMOVUPD (R10)(R9*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R10)(R9*8)
 
-rows_added_2358:
+rows_added_2370:
 	ADDQ $0x00000008, R9
-	JMP  rows_block_2352
+	JMP  rows_block_2364
 
-rows_blocks_done_2353:
+rows_blocks_done_2365:
 	CMPQ    R9, 1608(SP)
-	JE      rows_chunk_done_2359
+	JE      rows_chunk_done_2371
 	MOVQ    SI, AX
 	SUBQ    R9, AX
 	MOVQ    $-1, DX
 	BZHIQ   AX, DX, AX
 	KMOVW   AX, K1
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_2360
+	JE      rows_first_2372
 	VMOVUPD 1536(SP), Z1
-	JMP     rows_loaded_2361
+	JMP     rows_loaded_2373
 
-rows_first_2360:
+rows_first_2372:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2361:
+rows_loaded_2373:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -29654,7 +29866,7 @@ rows_loaded_2361:
 	ADDQ R11, BX
 	ADDQ R11, AX
 
-rows_row_2362:
+rows_row_2374:
 	VMOVUPD.Z   (DX)(R9*8), K1, Z5
 	VCMPPD      $0x1a, Z0, Z5, K1, K2
 	VMOVUPD.Z   (BX)(R9*8), K1, Z6
@@ -29665,30 +29877,30 @@ rows_row_2362:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2362
+	JB          rows_row_2374
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2363
+	JE          rows_stored_2375
 	VMOVUPD     Z1, 1536(SP)
-	JMP         rows_added_2364
+	JMP         rows_added_2376
 
-rows_stored_2363:
+rows_stored_2375:
 	VMOVUPD.Z (R10)(R9*8), K1, Z5
 	VADDPD    Z1, Z5, Z5
 	VMOVUPD   Z5, K1, (R10)(R9*8)
 
-rows_added_2364:
-rows_chunk_done_2359:
+rows_added_2376:
+rows_chunk_done_2371:
 	MOVQ 1632(SP), AX
 	ADDQ 1616(SP), AX
 	MOVQ AX, 1616(SP)
 	CMPQ AX, 1624(SP)
-	JB   rows_chunk_2344
+	JB   rows_chunk_2356
 	MOVQ 1608(SP), AX
 	MOVQ AX, 1600(SP)
 	CMPQ AX, SI
-	JB   rows_group_2343
+	JB   rows_group_2355
 	VZEROUPPER
 	RET
 
@@ -29704,21 +29916,21 @@ TEXT ·backwardRowsDalphaAVX512F64(SB), $1640-72
 	MOVQ   AX, 1624(SP)
 	MOVQ   dalpha_base+48(FP), R8
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2366
+	JBE    rows_chunk_sized_2378
 	MOVQ   BX, AX
 
-rows_double_2365:
+rows_double_2377:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2366
+	JA   rows_chunk_sized_2378
 	SHLQ $0x01, AX
-	JMP  rows_double_2365
+	JMP  rows_double_2377
 
-rows_chunk_sized_2366:
+rows_chunk_sized_2378:
 	MOVQ AX, 1632(SP)
 	XORQ AX, AX
 	MOVQ AX, 1600(SP)
 
-rows_group_2367:
+rows_group_2379:
 	MOVQ    1600(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, DX
@@ -29727,7 +29939,7 @@ rows_group_2367:
 	XORQ    AX, AX
 	MOVQ    AX, 1616(SP)
 
-rows_chunk_2368:
+rows_chunk_2380:
 	MOVQ    x_base+24(FP), SI
 	MOVQ    1632(SP), AX
 	ADDQ    1616(SP), AX
@@ -29736,35 +29948,35 @@ rows_chunk_2368:
 	ADDQ    AX, SI
 	MOVQ    1600(SP), DI
 
-rows_block_2369:
+rows_block_2381:
 	MOVQ    1608(SP), AX
 	SUBQ    $0x00000020, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2370
+	JGT     rows_blocks_done_2382
 	MOVQ    DI, R9
 	SUBQ    1600(SP), R9
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_2371
+	JE      rows_first_2383
 	VMOVUPD (SP)(R9*8), Z1
 	VMOVUPD 64(SP)(R9*8), Z2
 	VMOVUPD 128(SP)(R9*8), Z3
 	VMOVUPD 192(SP)(R9*8), Z4
-	JMP     rows_loaded_2372
+	JMP     rows_loaded_2384
 
-rows_first_2371:
+rows_first_2383:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 
-rows_loaded_2372:
+rows_loaded_2384:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1616(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2373:
+rows_row_2385:
 	VMOVUPD     (AX)(DI*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(DI*8), Z6
@@ -29784,18 +29996,18 @@ rows_row_2373:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2373
+	JB          rows_row_2385
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2374
+	JE          rows_stored_2386
 	VMOVUPD     Z1, (SP)(R9*8)
 	VMOVUPD     Z2, 64(SP)(R9*8)
 	VMOVUPD     Z3, 128(SP)(R9*8)
 	VMOVUPD     Z4, 192(SP)(R9*8)
-	JMP         rows_added_2375
+	JMP         rows_added_2387
 
-rows_stored_2374:
+rows_stored_2386:
 	VMOVUPD (R8)(DI*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R8)(DI*8)
@@ -29809,34 +30021,34 @@ rows_stored_2374:
 	VADDPD  Z4, Z5, Z5
 	VMOVUPD Z5, 192(R8)(DI*8)
 
-rows_added_2375:
+rows_added_2387:
 	ADDQ $0x00000020, DI
-	JMP  rows_block_2369
+	JMP  rows_block_2381
 
-rows_blocks_done_2370:
-rows_block_2376:
+rows_blocks_done_2382:
+rows_block_2388:
 	MOVQ    1608(SP), AX
 	SUBQ    $0x00000008, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2377
+	JGT     rows_blocks_done_2389
 	MOVQ    DI, R9
 	SUBQ    1600(SP), R9
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_2378
+	JE      rows_first_2390
 	VMOVUPD (SP)(R9*8), Z1
-	JMP     rows_loaded_2379
+	JMP     rows_loaded_2391
 
-rows_first_2378:
+rows_first_2390:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2379:
+rows_loaded_2391:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1616(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2380:
+rows_row_2392:
 	VMOVUPD     (AX)(DI*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(DI*8), Z6
@@ -29844,47 +30056,47 @@ rows_row_2380:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2380
+	JB          rows_row_2392
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2381
+	JE          rows_stored_2393
 	VMOVUPD     Z1, (SP)(R9*8)
-	JMP         rows_added_2382
+	JMP         rows_added_2394
 
-rows_stored_2381:
+rows_stored_2393:
 	VMOVUPD (R8)(DI*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R8)(DI*8)
 
-rows_added_2382:
+rows_added_2394:
 	ADDQ $0x00000008, DI
-	JMP  rows_block_2376
+	JMP  rows_block_2388
 
-rows_blocks_done_2377:
+rows_blocks_done_2389:
 	CMPQ    DI, 1608(SP)
-	JE      rows_chunk_done_2383
+	JE      rows_chunk_done_2395
 	MOVQ    DX, AX
 	SUBQ    DI, AX
 	MOVQ    $-1, CX
 	BZHIQ   AX, CX, AX
 	KMOVW   AX, K1
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_2384
+	JE      rows_first_2396
 	VMOVUPD 1536(SP), Z1
-	JMP     rows_loaded_2385
+	JMP     rows_loaded_2397
 
-rows_first_2384:
+rows_first_2396:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2385:
+rows_loaded_2397:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1616(SP), R9
 	ADDQ R9, AX
 	ADDQ R9, CX
 
-rows_row_2386:
+rows_row_2398:
 	VMOVUPD.Z   (AX)(DI*8), K1, Z5
 	VCMPPD      $0x1a, Z0, Z5, K1, K2
 	VMOVUPD.Z   (CX)(DI*8), K1, Z6
@@ -29892,30 +30104,30 @@ rows_row_2386:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2386
+	JB          rows_row_2398
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2387
+	JE          rows_stored_2399
 	VMOVUPD     Z1, 1536(SP)
-	JMP         rows_added_2388
+	JMP         rows_added_2400
 
-rows_stored_2387:
+rows_stored_2399:
 	VMOVUPD.Z (R8)(DI*8), K1, Z5
 	VADDPD    Z1, Z5, Z5
 	VMOVUPD   Z5, K1, (R8)(DI*8)
 
-rows_added_2388:
-rows_chunk_done_2383:
+rows_added_2400:
+rows_chunk_done_2395:
 	MOVQ 1632(SP), AX
 	ADDQ 1616(SP), AX
 	MOVQ AX, 1616(SP)
 	CMPQ AX, 1624(SP)
-	JB   rows_chunk_2368
+	JB   rows_chunk_2380
 	MOVQ 1608(SP), AX
 	MOVQ AX, 1600(SP)
 	CMPQ AX, DX
-	JB   rows_group_2367
+	JB   rows_group_2379
 	VZEROUPPER
 	RET
 
@@ -32113,20 +32325,52 @@ TEXT ·forwardSmallPlanesAVX512F32(SB), NOSPLIT, $0-80
 	SHRQ   $0x01, SI
 	ADDQ   SI, BX
 
-sp_row_2389:
+sp_row_2401:
 	TESTQ DX, DX
-	JE    sp_done_2395
+	JE    sp_done_2406
 	XORQ  R8, R8
 	MOVQ  alpha_len+56(FP), R9
 	MOVQ  alpha_base+48(FP), SI
 
-sp_group_2390:
+sp_pairs_2407:
+	CMPQ    R9, $0x00000020
+	JB      sp_group_2408
+	VMOVUPS (SI), Z1
+	VMOVUPS 64(SI), Z2
+	MOVQ    DI, R11
+	SHRQ    $0x02, R11
+	ADDQ    R8, R11
+	XORQ    R10, R10
+
+sp_pair_vector_2409:
+	VMOVUPS (BX)(R10*1), Z3
+	VPERMPS Z1, Z3, Z4
+	VMOVUPS (CX)(R8*4), Z5
+	VCMPPS  $0x1a, Z0, Z5, K1
+	VMULPS  Z4, Z5, K1, Z5
+	VMOVUPS Z5, (AX)(R8*4)
+	VPERMPS Z2, Z3, Z3
+	VMOVUPS (CX)(R11*4), Z4
+	VCMPPS  $0x1a, Z0, Z4, K1
+	VMULPS  Z3, Z4, K1, Z4
+	VMOVUPS Z4, (AX)(R11*4)
+	ADDQ    $0x00000010, R8
+	ADDQ    $0x00000010, R11
+	ADDQ    $0x00000040, R10
+	CMPQ    R10, DI
+	JNE     sp_pair_vector_2409
+	MOVQ    R11, R8
+	ADDQ    $0x00000080, SI
+	SUBQ    $0x00000020, R9
+	JMP     sp_pairs_2407
+
+sp_group_2408:
 	CMPQ    R9, $0x00000010
-	JB      sp_partial_2391
+	JB      sp_partial_2402
 	VMOVUPS (SI), Z1
 	XORQ    R10, R10
 
-sp_vector_2396:
+sp_vector_2410:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R8*4), Z3
@@ -32136,14 +32380,14 @@ sp_vector_2396:
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JNE     sp_vector_2396
+	JNE     sp_vector_2410
 	ADDQ    $0x00000040, SI
 	SUBQ    $0x00000010, R9
-	JMP     sp_group_2390
+	JMP     sp_group_2408
 
-sp_partial_2391:
+sp_partial_2402:
 	TESTQ     R9, R9
-	JE        sp_row_done_2394
+	JE        sp_row_done_2405
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R10
 	KMOVW     R10, K1
@@ -32152,9 +32396,9 @@ sp_partial_2391:
 	IMULQ     SI, R9
 	XORQ      R10, R10
 
-sp_rest_2392:
+sp_rest_2403:
 	CMPQ    R9, $0x00000010
-	JB      sp_last_2393
+	JB      sp_last_2404
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R8*4), Z3
@@ -32164,11 +32408,11 @@ sp_rest_2392:
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000040, R10
 	SUBQ    $0x00000010, R9
-	JMP     sp_rest_2392
+	JMP     sp_rest_2403
 
-sp_last_2393:
+sp_last_2404:
 	TESTQ     R9, R9
-	JE        sp_row_done_2394
+	JE        sp_row_done_2405
 	MOVQ      $-1, SI
 	BZHIQ     R9, SI, SI
 	KMOVW     SI, K1
@@ -32180,14 +32424,14 @@ sp_last_2393:
 	VMOVUPS   Z2, K1, (AX)(R8*4)
 	ADDQ      R9, R8
 
-sp_row_done_2394:
+sp_row_done_2405:
 	SUBQ R8, DX
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
-	JMP  sp_row_2389
+	JMP  sp_row_2401
 
-sp_done_2395:
+sp_done_2406:
 	VZEROUPPER
 	RET
 
@@ -32217,9 +32461,9 @@ TEXT ·backwardSmallPlanesAVX512F32(SB), NOSPLIT, $8-128
 	MOVQ    dalpha_base+96(FP), R8
 	MOVQ    dalpha_len+104(FP), R9
 
-sp_sum_channels_2397:
+sp_sum_channels_2411:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2398
+	JB     sp_sum_fewer_2412
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -32230,18 +32474,18 @@ sp_sum_channels_2397:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2399:
+sp_sum_row_2413:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2402
+	JAE  sp_sum_rows_done_2416
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2400:
+sp_sum_vector_2414:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2401
+	JE          sp_sum_last_2415
 	VCVTPS2PD   (R11), Y10
 	VCVTPS2PD   (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -32295,9 +32539,9 @@ sp_sum_vector_2400:
 	ADDQ        $0x10, R14
 	ADDQ        $0x10, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2400
+	JMP         sp_sum_vector_2414
 
-sp_sum_last_2401:
+sp_sum_last_2415:
 	VMASKMOVPS  (R11), X1, X10
 	VCVTPS2PD   X10, Y10
 	VMASKMOVPS  (R12), X1, X11
@@ -32363,9 +32607,9 @@ sp_sum_last_2401:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2399
+	JMP         sp_sum_row_2413
 
-sp_sum_rows_done_2402:
+sp_sum_rows_done_2416:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -32398,28 +32642,28 @@ sp_sum_rows_done_2402:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2397
+	JMP          sp_sum_channels_2411
 
-sp_sum_fewer_2398:
-sp_sum_channels_2403:
+sp_sum_fewer_2412:
+sp_sum_channels_2417:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2404
+	JB     sp_sum_fewer_2418
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
 	XORQ   R10, R10
 
-sp_sum_row_2405:
+sp_sum_row_2419:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2408
+	JAE  sp_sum_rows_done_2422
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2406:
+sp_sum_vector_2420:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2407
+	JE          sp_sum_last_2421
 	VCVTPS2PD   (R11), Y6
 	VCVTPS2PD   (R12), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -32447,9 +32691,9 @@ sp_sum_vector_2406:
 	ADDQ        $0x10, R11
 	ADDQ        $0x10, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2406
+	JMP         sp_sum_vector_2420
 
-sp_sum_last_2407:
+sp_sum_last_2421:
 	VMASKMOVPS  (R11), X1, X6
 	VCVTPS2PD   X6, Y6
 	VMASKMOVPS  (R12), X1, X7
@@ -32483,9 +32727,9 @@ sp_sum_last_2407:
 	VANDNPD     Y7, Y8, Y7
 	VFMADD231PD Y7, Y6, Y5
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2405
+	JMP         sp_sum_row_2419
 
-sp_sum_rows_done_2408:
+sp_sum_rows_done_2422:
 	VUNPCKLPD    Y3, Y2, Y6
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y6, Y6
@@ -32504,25 +32748,25 @@ sp_sum_rows_done_2408:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x10, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2403
+	JMP          sp_sum_channels_2417
 
-sp_sum_fewer_2404:
-sp_sum_channels_2409:
+sp_sum_fewer_2418:
+sp_sum_channels_2423:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2410
+	JB     sp_sum_fewer_2424
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2411:
+sp_sum_row_2425:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2414
+	JAE  sp_sum_rows_done_2428
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2412:
+sp_sum_vector_2426:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2413
+	JE          sp_sum_last_2427
 	VCVTPS2PD   (R10), Y3
 	VCVTPS2PD   (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -32532,9 +32776,9 @@ sp_sum_vector_2412:
 	ADDQ        $0x10, R10
 	ADDQ        $0x10, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2412
+	JMP         sp_sum_vector_2426
 
-sp_sum_last_2413:
+sp_sum_last_2427:
 	VMASKMOVPS  (R10), X1, X3
 	VCVTPS2PD   X3, Y3
 	VMASKMOVPS  (R11), X1, X4
@@ -32544,9 +32788,9 @@ sp_sum_last_2413:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2411
+	JMP         sp_sum_row_2425
 
-sp_sum_rows_done_2414:
+sp_sum_rows_done_2428:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -32559,9 +32803,9 @@ sp_sum_rows_done_2414:
 	ADDQ         CX, DI
 	ADDQ         $0x04, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2409
+	JMP          sp_sum_channels_2423
 
-sp_sum_fewer_2410:
+sp_sum_fewer_2424:
 	MOVQ  dx_base+0(FP), AX
 	MOVQ  x_base+48(FP), CX
 	MOVQ  dy_base+24(FP), DX
@@ -32575,20 +32819,54 @@ sp_sum_fewer_2410:
 	SHRQ  $0x01, DI
 	ADDQ  DI, SI
 
-sp_row_2415:
+sp_row_2429:
 	TESTQ BX, BX
-	JE    sp_done_2421
+	JE    sp_done_2434
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_group_2416:
+sp_pairs_2435:
+	CMPQ    R10, $0x00000020
+	JB      sp_group_2436
+	VMOVUPS (DI), Z1
+	VMOVUPS 64(DI), Z2
+	MOVQ    R8, R12
+	SHRQ    $0x02, R12
+	ADDQ    R9, R12
+	XORQ    R11, R11
+
+sp_pair_vector_2437:
+	VMOVUPS (SI)(R11*1), Z3
+	VPERMPS Z1, Z3, Z4
+	VMOVUPS (CX)(R9*4), Z5
+	VCMPPS  $0x1a, Z0, Z5, K1
+	VMOVUPS (DX)(R9*4), Z5
+	VMULPS  Z4, Z5, K1, Z5
+	VMOVUPS Z5, (AX)(R9*4)
+	VPERMPS Z2, Z3, Z3
+	VMOVUPS (CX)(R12*4), Z4
+	VCMPPS  $0x1a, Z0, Z4, K1
+	VMOVUPS (DX)(R12*4), Z4
+	VMULPS  Z3, Z4, K1, Z4
+	VMOVUPS Z4, (AX)(R12*4)
+	ADDQ    $0x00000010, R9
+	ADDQ    $0x00000010, R12
+	ADDQ    $0x00000040, R11
+	CMPQ    R11, R8
+	JNE     sp_pair_vector_2437
+	MOVQ    R12, R9
+	ADDQ    $0x00000080, DI
+	SUBQ    $0x00000020, R10
+	JMP     sp_pairs_2435
+
+sp_group_2436:
 	CMPQ    R10, $0x00000010
-	JB      sp_partial_2417
+	JB      sp_partial_2430
 	VMOVUPS (DI), Z1
 	XORQ    R11, R11
 
-sp_vector_2422:
+sp_vector_2438:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -32599,14 +32877,14 @@ sp_vector_2422:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_vector_2422
+	JNE     sp_vector_2438
 	ADDQ    $0x00000040, DI
 	SUBQ    $0x00000010, R10
-	JMP     sp_group_2416
+	JMP     sp_group_2436
 
-sp_partial_2417:
+sp_partial_2430:
 	TESTQ     R10, R10
-	JE        sp_row_done_2420
+	JE        sp_row_done_2433
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -32615,9 +32893,9 @@ sp_partial_2417:
 	IMULQ     DI, R10
 	XORQ      R11, R11
 
-sp_rest_2418:
+sp_rest_2431:
 	CMPQ    R10, $0x00000010
-	JB      sp_last_2419
+	JB      sp_last_2432
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -32628,11 +32906,11 @@ sp_rest_2418:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	SUBQ    $0x00000010, R10
-	JMP     sp_rest_2418
+	JMP     sp_rest_2431
 
-sp_last_2419:
+sp_last_2432:
 	TESTQ     R10, R10
-	JE        sp_row_done_2420
+	JE        sp_row_done_2433
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -32645,15 +32923,15 @@ sp_last_2419:
 	VMOVUPS   Z2, K1, (AX)(R9*4)
 	ADDQ      R10, R9
 
-sp_row_done_2420:
+sp_row_done_2433:
 	SUBQ R9, BX
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2415
+	JMP  sp_row_2429
 
-sp_done_2421:
+sp_done_2434:
 	VZEROUPPER
 	RET
 
@@ -32674,20 +32952,54 @@ TEXT ·backwardSmallPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	SHRQ   $0x01, DI
 	ADDQ   DI, SI
 
-sp_row_2423:
+sp_row_2439:
 	TESTQ BX, BX
-	JE    sp_done_2429
+	JE    sp_done_2444
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_group_2424:
+sp_pairs_2445:
+	CMPQ    R10, $0x00000020
+	JB      sp_group_2446
+	VMOVUPS (DI), Z1
+	VMOVUPS 64(DI), Z2
+	MOVQ    R8, R12
+	SHRQ    $0x02, R12
+	ADDQ    R9, R12
+	XORQ    R11, R11
+
+sp_pair_vector_2447:
+	VMOVUPS (SI)(R11*1), Z3
+	VPERMPS Z1, Z3, Z4
+	VMOVUPS (CX)(R9*4), Z5
+	VCMPPS  $0x1a, Z0, Z5, K1
+	VMOVUPS (DX)(R9*4), Z5
+	VMULPS  Z4, Z5, K1, Z5
+	VMOVUPS Z5, (AX)(R9*4)
+	VPERMPS Z2, Z3, Z3
+	VMOVUPS (CX)(R12*4), Z4
+	VCMPPS  $0x1a, Z0, Z4, K1
+	VMOVUPS (DX)(R12*4), Z4
+	VMULPS  Z3, Z4, K1, Z4
+	VMOVUPS Z4, (AX)(R12*4)
+	ADDQ    $0x00000010, R9
+	ADDQ    $0x00000010, R12
+	ADDQ    $0x00000040, R11
+	CMPQ    R11, R8
+	JNE     sp_pair_vector_2447
+	MOVQ    R12, R9
+	ADDQ    $0x00000080, DI
+	SUBQ    $0x00000020, R10
+	JMP     sp_pairs_2445
+
+sp_group_2446:
 	CMPQ    R10, $0x00000010
-	JB      sp_partial_2425
+	JB      sp_partial_2440
 	VMOVUPS (DI), Z1
 	XORQ    R11, R11
 
-sp_vector_2430:
+sp_vector_2448:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -32698,14 +33010,14 @@ sp_vector_2430:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_vector_2430
+	JNE     sp_vector_2448
 	ADDQ    $0x00000040, DI
 	SUBQ    $0x00000010, R10
-	JMP     sp_group_2424
+	JMP     sp_group_2446
 
-sp_partial_2425:
+sp_partial_2440:
 	TESTQ     R10, R10
-	JE        sp_row_done_2428
+	JE        sp_row_done_2443
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -32714,9 +33026,9 @@ sp_partial_2425:
 	IMULQ     DI, R10
 	XORQ      R11, R11
 
-sp_rest_2426:
+sp_rest_2441:
 	CMPQ    R10, $0x00000010
-	JB      sp_last_2427
+	JB      sp_last_2442
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -32727,11 +33039,11 @@ sp_rest_2426:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	SUBQ    $0x00000010, R10
-	JMP     sp_rest_2426
+	JMP     sp_rest_2441
 
-sp_last_2427:
+sp_last_2442:
 	TESTQ     R10, R10
-	JE        sp_row_done_2428
+	JE        sp_row_done_2443
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -32744,15 +33056,15 @@ sp_last_2427:
 	VMOVUPS   Z2, K1, (AX)(R9*4)
 	ADDQ      R10, R9
 
-sp_row_done_2428:
+sp_row_done_2443:
 	SUBQ R9, BX
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2423
+	JMP  sp_row_2439
 
-sp_done_2429:
+sp_done_2444:
 	VZEROUPPER
 	RET
 
@@ -32782,9 +33094,9 @@ TEXT ·backwardSmallPlanesDalphaAVX512F32(SB), NOSPLIT, $8-80
 	MOVQ    dalpha_base+48(FP), R8
 	MOVQ    dalpha_len+56(FP), R9
 
-sp_sum_channels_2431:
+sp_sum_channels_2449:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2432
+	JB     sp_sum_fewer_2450
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -32795,18 +33107,18 @@ sp_sum_channels_2431:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2433:
+sp_sum_row_2451:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2436
+	JAE  sp_sum_rows_done_2454
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2434:
+sp_sum_vector_2452:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2435
+	JE          sp_sum_last_2453
 	VCVTPS2PD   (R11), Y10
 	VCVTPS2PD   (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -32860,9 +33172,9 @@ sp_sum_vector_2434:
 	ADDQ        $0x10, R14
 	ADDQ        $0x10, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2434
+	JMP         sp_sum_vector_2452
 
-sp_sum_last_2435:
+sp_sum_last_2453:
 	VMASKMOVPS  (R11), X1, X10
 	VCVTPS2PD   X10, Y10
 	VMASKMOVPS  (R12), X1, X11
@@ -32928,9 +33240,9 @@ sp_sum_last_2435:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2433
+	JMP         sp_sum_row_2451
 
-sp_sum_rows_done_2436:
+sp_sum_rows_done_2454:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -32963,28 +33275,28 @@ sp_sum_rows_done_2436:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2431
+	JMP          sp_sum_channels_2449
 
-sp_sum_fewer_2432:
-sp_sum_channels_2437:
+sp_sum_fewer_2450:
+sp_sum_channels_2455:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2438
+	JB     sp_sum_fewer_2456
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
 	XORQ   R10, R10
 
-sp_sum_row_2439:
+sp_sum_row_2457:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2442
+	JAE  sp_sum_rows_done_2460
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2440:
+sp_sum_vector_2458:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2441
+	JE          sp_sum_last_2459
 	VCVTPS2PD   (R11), Y6
 	VCVTPS2PD   (R12), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -33012,9 +33324,9 @@ sp_sum_vector_2440:
 	ADDQ        $0x10, R11
 	ADDQ        $0x10, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2440
+	JMP         sp_sum_vector_2458
 
-sp_sum_last_2441:
+sp_sum_last_2459:
 	VMASKMOVPS  (R11), X1, X6
 	VCVTPS2PD   X6, Y6
 	VMASKMOVPS  (R12), X1, X7
@@ -33048,9 +33360,9 @@ sp_sum_last_2441:
 	VANDNPD     Y7, Y8, Y7
 	VFMADD231PD Y7, Y6, Y5
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2439
+	JMP         sp_sum_row_2457
 
-sp_sum_rows_done_2442:
+sp_sum_rows_done_2460:
 	VUNPCKLPD    Y3, Y2, Y6
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y6, Y6
@@ -33069,25 +33381,25 @@ sp_sum_rows_done_2442:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x10, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2437
+	JMP          sp_sum_channels_2455
 
-sp_sum_fewer_2438:
-sp_sum_channels_2443:
+sp_sum_fewer_2456:
+sp_sum_channels_2461:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2444
+	JB     sp_sum_fewer_2462
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2445:
+sp_sum_row_2463:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2448
+	JAE  sp_sum_rows_done_2466
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2446:
+sp_sum_vector_2464:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2447
+	JE          sp_sum_last_2465
 	VCVTPS2PD   (R10), Y3
 	VCVTPS2PD   (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -33097,9 +33409,9 @@ sp_sum_vector_2446:
 	ADDQ        $0x10, R10
 	ADDQ        $0x10, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2446
+	JMP         sp_sum_vector_2464
 
-sp_sum_last_2447:
+sp_sum_last_2465:
 	VMASKMOVPS  (R10), X1, X3
 	VCVTPS2PD   X3, Y3
 	VMASKMOVPS  (R11), X1, X4
@@ -33109,9 +33421,9 @@ sp_sum_last_2447:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2445
+	JMP         sp_sum_row_2463
 
-sp_sum_rows_done_2448:
+sp_sum_rows_done_2466:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -33124,9 +33436,9 @@ sp_sum_rows_done_2448:
 	ADDQ         CX, DI
 	ADDQ         $0x04, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2443
+	JMP          sp_sum_channels_2461
 
-sp_sum_fewer_2444:
+sp_sum_fewer_2462:
 	VZEROUPPER
 	RET
 
@@ -35324,20 +35636,52 @@ TEXT ·forwardSmallPlanesAVX512F64(SB), NOSPLIT, $0-80
 	SHRQ   $0x01, SI
 	ADDQ   SI, BX
 
-sp_row_2449:
+sp_row_2467:
 	TESTQ DX, DX
-	JE    sp_done_2455
+	JE    sp_done_2472
 	XORQ  R8, R8
 	MOVQ  alpha_len+56(FP), R9
 	MOVQ  alpha_base+48(FP), SI
 
-sp_group_2450:
+sp_pairs_2473:
+	CMPQ    R9, $0x00000010
+	JB      sp_group_2474
+	VMOVUPD (SI), Z1
+	VMOVUPD 64(SI), Z2
+	MOVQ    DI, R11
+	SHRQ    $0x03, R11
+	ADDQ    R8, R11
+	XORQ    R10, R10
+
+sp_pair_vector_2475:
+	VMOVUPS (BX)(R10*1), Z3
+	VPERMPS Z1, Z3, Z4
+	VMOVUPD (CX)(R8*8), Z5
+	VCMPPD  $0x1a, Z0, Z5, K1
+	VMULPD  Z4, Z5, K1, Z5
+	VMOVUPD Z5, (AX)(R8*8)
+	VPERMPS Z2, Z3, Z3
+	VMOVUPD (CX)(R11*8), Z4
+	VCMPPD  $0x1a, Z0, Z4, K1
+	VMULPD  Z3, Z4, K1, Z4
+	VMOVUPD Z4, (AX)(R11*8)
+	ADDQ    $0x00000008, R8
+	ADDQ    $0x00000008, R11
+	ADDQ    $0x00000040, R10
+	CMPQ    R10, DI
+	JNE     sp_pair_vector_2475
+	MOVQ    R11, R8
+	ADDQ    $0x00000080, SI
+	SUBQ    $0x00000010, R9
+	JMP     sp_pairs_2473
+
+sp_group_2474:
 	CMPQ    R9, $0x00000008
-	JB      sp_partial_2451
+	JB      sp_partial_2468
 	VMOVUPD (SI), Z1
 	XORQ    R10, R10
 
-sp_vector_2456:
+sp_vector_2476:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R8*8), Z3
@@ -35347,14 +35691,14 @@ sp_vector_2456:
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JNE     sp_vector_2456
+	JNE     sp_vector_2476
 	ADDQ    $0x00000040, SI
 	SUBQ    $0x00000008, R9
-	JMP     sp_group_2450
+	JMP     sp_group_2474
 
-sp_partial_2451:
+sp_partial_2468:
 	TESTQ     R9, R9
-	JE        sp_row_done_2454
+	JE        sp_row_done_2471
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R10
 	KMOVW     R10, K1
@@ -35363,9 +35707,9 @@ sp_partial_2451:
 	IMULQ     SI, R9
 	XORQ      R10, R10
 
-sp_rest_2452:
+sp_rest_2469:
 	CMPQ    R9, $0x00000008
-	JB      sp_last_2453
+	JB      sp_last_2470
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R8*8), Z3
@@ -35375,11 +35719,11 @@ sp_rest_2452:
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000040, R10
 	SUBQ    $0x00000008, R9
-	JMP     sp_rest_2452
+	JMP     sp_rest_2469
 
-sp_last_2453:
+sp_last_2470:
 	TESTQ     R9, R9
-	JE        sp_row_done_2454
+	JE        sp_row_done_2471
 	MOVQ      $-1, SI
 	BZHIQ     R9, SI, SI
 	KMOVW     SI, K1
@@ -35391,14 +35735,14 @@ sp_last_2453:
 	VMOVUPD   Z2, K1, (AX)(R8*8)
 	ADDQ      R9, R8
 
-sp_row_done_2454:
+sp_row_done_2471:
 	SUBQ R8, DX
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
-	JMP  sp_row_2449
+	JMP  sp_row_2467
 
-sp_done_2455:
+sp_done_2472:
 	VZEROUPPER
 	RET
 
@@ -35428,9 +35772,9 @@ TEXT ·backwardSmallPlanesAVX512F64(SB), NOSPLIT, $8-128
 	MOVQ    dalpha_base+96(FP), R8
 	MOVQ    dalpha_len+104(FP), R9
 
-sp_sum_channels_2457:
+sp_sum_channels_2477:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2458
+	JB     sp_sum_fewer_2478
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -35441,18 +35785,18 @@ sp_sum_channels_2457:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2459:
+sp_sum_row_2479:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2462
+	JAE  sp_sum_rows_done_2482
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2460:
+sp_sum_vector_2480:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2461
+	JE          sp_sum_last_2481
 	VMOVUPD     (R11), Y10
 	VMOVUPD     (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -35506,9 +35850,9 @@ sp_sum_vector_2460:
 	ADDQ        $0x20, R14
 	ADDQ        $0x20, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2460
+	JMP         sp_sum_vector_2480
 
-sp_sum_last_2461:
+sp_sum_last_2481:
 	VMASKMOVPD  (R11), Y1, Y10
 	VMASKMOVPD  (R12), Y1, Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -35558,9 +35902,9 @@ sp_sum_last_2461:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2459
+	JMP         sp_sum_row_2479
 
-sp_sum_rows_done_2462:
+sp_sum_rows_done_2482:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -35591,28 +35935,28 @@ sp_sum_rows_done_2462:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x40, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2457
+	JMP          sp_sum_channels_2477
 
-sp_sum_fewer_2458:
-sp_sum_channels_2463:
+sp_sum_fewer_2478:
+sp_sum_channels_2483:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2464
+	JB     sp_sum_fewer_2484
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
 	XORQ   R10, R10
 
-sp_sum_row_2465:
+sp_sum_row_2485:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2468
+	JAE  sp_sum_rows_done_2488
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2466:
+sp_sum_vector_2486:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2467
+	JE          sp_sum_last_2487
 	VMOVUPD     (R11), Y6
 	VMOVUPD     (R12), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -35640,9 +35984,9 @@ sp_sum_vector_2466:
 	ADDQ        $0x20, R11
 	ADDQ        $0x20, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2466
+	JMP         sp_sum_vector_2486
 
-sp_sum_last_2467:
+sp_sum_last_2487:
 	VMASKMOVPD  (R11), Y1, Y6
 	VMASKMOVPD  (R12), Y1, Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -35668,9 +36012,9 @@ sp_sum_last_2467:
 	VANDNPD     Y7, Y8, Y7
 	VFMADD231PD Y7, Y6, Y5
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2465
+	JMP         sp_sum_row_2485
 
-sp_sum_rows_done_2468:
+sp_sum_rows_done_2488:
 	VUNPCKLPD    Y3, Y2, Y6
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y6, Y6
@@ -35688,25 +36032,25 @@ sp_sum_rows_done_2468:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2463
+	JMP          sp_sum_channels_2483
 
-sp_sum_fewer_2464:
-sp_sum_channels_2469:
+sp_sum_fewer_2484:
+sp_sum_channels_2489:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2470
+	JB     sp_sum_fewer_2490
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2471:
+sp_sum_row_2491:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2474
+	JAE  sp_sum_rows_done_2494
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2472:
+sp_sum_vector_2492:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2473
+	JE          sp_sum_last_2493
 	VMOVUPD     (R10), Y3
 	VMOVUPD     (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -35716,9 +36060,9 @@ sp_sum_vector_2472:
 	ADDQ        $0x20, R10
 	ADDQ        $0x20, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2472
+	JMP         sp_sum_vector_2492
 
-sp_sum_last_2473:
+sp_sum_last_2493:
 	VMASKMOVPD  (R10), Y1, Y3
 	VMASKMOVPD  (R11), Y1, Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -35726,9 +36070,9 @@ sp_sum_last_2473:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2471
+	JMP         sp_sum_row_2491
 
-sp_sum_rows_done_2474:
+sp_sum_rows_done_2494:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -35740,9 +36084,9 @@ sp_sum_rows_done_2474:
 	ADDQ         CX, DI
 	ADDQ         $0x08, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2469
+	JMP          sp_sum_channels_2489
 
-sp_sum_fewer_2470:
+sp_sum_fewer_2490:
 	MOVQ  dx_base+0(FP), AX
 	MOVQ  x_base+48(FP), CX
 	MOVQ  dy_base+24(FP), DX
@@ -35756,20 +36100,54 @@ sp_sum_fewer_2470:
 	SHRQ  $0x01, DI
 	ADDQ  DI, SI
 
-sp_row_2475:
+sp_row_2495:
 	TESTQ BX, BX
-	JE    sp_done_2481
+	JE    sp_done_2500
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_group_2476:
+sp_pairs_2501:
+	CMPQ    R10, $0x00000010
+	JB      sp_group_2502
+	VMOVUPD (DI), Z1
+	VMOVUPD 64(DI), Z2
+	MOVQ    R8, R12
+	SHRQ    $0x03, R12
+	ADDQ    R9, R12
+	XORQ    R11, R11
+
+sp_pair_vector_2503:
+	VMOVUPS (SI)(R11*1), Z3
+	VPERMPS Z1, Z3, Z4
+	VMOVUPD (CX)(R9*8), Z5
+	VCMPPD  $0x1a, Z0, Z5, K1
+	VMOVUPD (DX)(R9*8), Z5
+	VMULPD  Z4, Z5, K1, Z5
+	VMOVUPD Z5, (AX)(R9*8)
+	VPERMPS Z2, Z3, Z3
+	VMOVUPD (CX)(R12*8), Z4
+	VCMPPD  $0x1a, Z0, Z4, K1
+	VMOVUPD (DX)(R12*8), Z4
+	VMULPD  Z3, Z4, K1, Z4
+	VMOVUPD Z4, (AX)(R12*8)
+	ADDQ    $0x00000008, R9
+	ADDQ    $0x00000008, R12
+	ADDQ    $0x00000040, R11
+	CMPQ    R11, R8
+	JNE     sp_pair_vector_2503
+	MOVQ    R12, R9
+	ADDQ    $0x00000080, DI
+	SUBQ    $0x00000010, R10
+	JMP     sp_pairs_2501
+
+sp_group_2502:
 	CMPQ    R10, $0x00000008
-	JB      sp_partial_2477
+	JB      sp_partial_2496
 	VMOVUPD (DI), Z1
 	XORQ    R11, R11
 
-sp_vector_2482:
+sp_vector_2504:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -35780,14 +36158,14 @@ sp_vector_2482:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_vector_2482
+	JNE     sp_vector_2504
 	ADDQ    $0x00000040, DI
 	SUBQ    $0x00000008, R10
-	JMP     sp_group_2476
+	JMP     sp_group_2502
 
-sp_partial_2477:
+sp_partial_2496:
 	TESTQ     R10, R10
-	JE        sp_row_done_2480
+	JE        sp_row_done_2499
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -35796,9 +36174,9 @@ sp_partial_2477:
 	IMULQ     DI, R10
 	XORQ      R11, R11
 
-sp_rest_2478:
+sp_rest_2497:
 	CMPQ    R10, $0x00000008
-	JB      sp_last_2479
+	JB      sp_last_2498
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -35809,11 +36187,11 @@ sp_rest_2478:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	SUBQ    $0x00000008, R10
-	JMP     sp_rest_2478
+	JMP     sp_rest_2497
 
-sp_last_2479:
+sp_last_2498:
 	TESTQ     R10, R10
-	JE        sp_row_done_2480
+	JE        sp_row_done_2499
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -35826,15 +36204,15 @@ sp_last_2479:
 	VMOVUPD   Z2, K1, (AX)(R9*8)
 	ADDQ      R10, R9
 
-sp_row_done_2480:
+sp_row_done_2499:
 	SUBQ R9, BX
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2475
+	JMP  sp_row_2495
 
-sp_done_2481:
+sp_done_2500:
 	VZEROUPPER
 	RET
 
@@ -35855,20 +36233,54 @@ TEXT ·backwardSmallPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	SHRQ   $0x01, DI
 	ADDQ   DI, SI
 
-sp_row_2483:
+sp_row_2505:
 	TESTQ BX, BX
-	JE    sp_done_2489
+	JE    sp_done_2510
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_group_2484:
+sp_pairs_2511:
+	CMPQ    R10, $0x00000010
+	JB      sp_group_2512
+	VMOVUPD (DI), Z1
+	VMOVUPD 64(DI), Z2
+	MOVQ    R8, R12
+	SHRQ    $0x03, R12
+	ADDQ    R9, R12
+	XORQ    R11, R11
+
+sp_pair_vector_2513:
+	VMOVUPS (SI)(R11*1), Z3
+	VPERMPS Z1, Z3, Z4
+	VMOVUPD (CX)(R9*8), Z5
+	VCMPPD  $0x1a, Z0, Z5, K1
+	VMOVUPD (DX)(R9*8), Z5
+	VMULPD  Z4, Z5, K1, Z5
+	VMOVUPD Z5, (AX)(R9*8)
+	VPERMPS Z2, Z3, Z3
+	VMOVUPD (CX)(R12*8), Z4
+	VCMPPD  $0x1a, Z0, Z4, K1
+	VMOVUPD (DX)(R12*8), Z4
+	VMULPD  Z3, Z4, K1, Z4
+	VMOVUPD Z4, (AX)(R12*8)
+	ADDQ    $0x00000008, R9
+	ADDQ    $0x00000008, R12
+	ADDQ    $0x00000040, R11
+	CMPQ    R11, R8
+	JNE     sp_pair_vector_2513
+	MOVQ    R12, R9
+	ADDQ    $0x00000080, DI
+	SUBQ    $0x00000010, R10
+	JMP     sp_pairs_2511
+
+sp_group_2512:
 	CMPQ    R10, $0x00000008
-	JB      sp_partial_2485
+	JB      sp_partial_2506
 	VMOVUPD (DI), Z1
 	XORQ    R11, R11
 
-sp_vector_2490:
+sp_vector_2514:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -35879,14 +36291,14 @@ sp_vector_2490:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_vector_2490
+	JNE     sp_vector_2514
 	ADDQ    $0x00000040, DI
 	SUBQ    $0x00000008, R10
-	JMP     sp_group_2484
+	JMP     sp_group_2512
 
-sp_partial_2485:
+sp_partial_2506:
 	TESTQ     R10, R10
-	JE        sp_row_done_2488
+	JE        sp_row_done_2509
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -35895,9 +36307,9 @@ sp_partial_2485:
 	IMULQ     DI, R10
 	XORQ      R11, R11
 
-sp_rest_2486:
+sp_rest_2507:
 	CMPQ    R10, $0x00000008
-	JB      sp_last_2487
+	JB      sp_last_2508
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -35908,11 +36320,11 @@ sp_rest_2486:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	SUBQ    $0x00000008, R10
-	JMP     sp_rest_2486
+	JMP     sp_rest_2507
 
-sp_last_2487:
+sp_last_2508:
 	TESTQ     R10, R10
-	JE        sp_row_done_2488
+	JE        sp_row_done_2509
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -35925,15 +36337,15 @@ sp_last_2487:
 	VMOVUPD   Z2, K1, (AX)(R9*8)
 	ADDQ      R10, R9
 
-sp_row_done_2488:
+sp_row_done_2509:
 	SUBQ R9, BX
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2483
+	JMP  sp_row_2505
 
-sp_done_2489:
+sp_done_2510:
 	VZEROUPPER
 	RET
 
@@ -35963,9 +36375,9 @@ TEXT ·backwardSmallPlanesDalphaAVX512F64(SB), NOSPLIT, $8-80
 	MOVQ    dalpha_base+48(FP), R8
 	MOVQ    dalpha_len+56(FP), R9
 
-sp_sum_channels_2491:
+sp_sum_channels_2515:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2492
+	JB     sp_sum_fewer_2516
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -35976,18 +36388,18 @@ sp_sum_channels_2491:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2493:
+sp_sum_row_2517:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2496
+	JAE  sp_sum_rows_done_2520
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2494:
+sp_sum_vector_2518:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2495
+	JE          sp_sum_last_2519
 	VMOVUPD     (R11), Y10
 	VMOVUPD     (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -36041,9 +36453,9 @@ sp_sum_vector_2494:
 	ADDQ        $0x20, R14
 	ADDQ        $0x20, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2494
+	JMP         sp_sum_vector_2518
 
-sp_sum_last_2495:
+sp_sum_last_2519:
 	VMASKMOVPD  (R11), Y1, Y10
 	VMASKMOVPD  (R12), Y1, Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -36093,9 +36505,9 @@ sp_sum_last_2495:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2493
+	JMP         sp_sum_row_2517
 
-sp_sum_rows_done_2496:
+sp_sum_rows_done_2520:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -36126,28 +36538,28 @@ sp_sum_rows_done_2496:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x40, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2491
+	JMP          sp_sum_channels_2515
 
-sp_sum_fewer_2492:
-sp_sum_channels_2497:
+sp_sum_fewer_2516:
+sp_sum_channels_2521:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2498
+	JB     sp_sum_fewer_2522
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
 	XORQ   R10, R10
 
-sp_sum_row_2499:
+sp_sum_row_2523:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2502
+	JAE  sp_sum_rows_done_2526
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2500:
+sp_sum_vector_2524:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2501
+	JE          sp_sum_last_2525
 	VMOVUPD     (R11), Y6
 	VMOVUPD     (R12), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -36175,9 +36587,9 @@ sp_sum_vector_2500:
 	ADDQ        $0x20, R11
 	ADDQ        $0x20, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2500
+	JMP         sp_sum_vector_2524
 
-sp_sum_last_2501:
+sp_sum_last_2525:
 	VMASKMOVPD  (R11), Y1, Y6
 	VMASKMOVPD  (R12), Y1, Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -36203,9 +36615,9 @@ sp_sum_last_2501:
 	VANDNPD     Y7, Y8, Y7
 	VFMADD231PD Y7, Y6, Y5
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2499
+	JMP         sp_sum_row_2523
 
-sp_sum_rows_done_2502:
+sp_sum_rows_done_2526:
 	VUNPCKLPD    Y3, Y2, Y6
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y6, Y6
@@ -36223,25 +36635,25 @@ sp_sum_rows_done_2502:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2497
+	JMP          sp_sum_channels_2521
 
-sp_sum_fewer_2498:
-sp_sum_channels_2503:
+sp_sum_fewer_2522:
+sp_sum_channels_2527:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2504
+	JB     sp_sum_fewer_2528
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2505:
+sp_sum_row_2529:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2508
+	JAE  sp_sum_rows_done_2532
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2506:
+sp_sum_vector_2530:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2507
+	JE          sp_sum_last_2531
 	VMOVUPD     (R10), Y3
 	VMOVUPD     (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -36251,9 +36663,9 @@ sp_sum_vector_2506:
 	ADDQ        $0x20, R10
 	ADDQ        $0x20, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2506
+	JMP         sp_sum_vector_2530
 
-sp_sum_last_2507:
+sp_sum_last_2531:
 	VMASKMOVPD  (R10), Y1, Y3
 	VMASKMOVPD  (R11), Y1, Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -36261,9 +36673,9 @@ sp_sum_last_2507:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2505
+	JMP         sp_sum_row_2529
 
-sp_sum_rows_done_2508:
+sp_sum_rows_done_2532:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -36275,9 +36687,9 @@ sp_sum_rows_done_2508:
 	ADDQ         CX, DI
 	ADDQ         $0x08, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2503
+	JMP          sp_sum_channels_2527
 
-sp_sum_fewer_2504:
+sp_sum_fewer_2528:
 	VZEROUPPER
 	RET
 
@@ -36291,19 +36703,19 @@ TEXT ·addSumsAVX2F32(SB), NOSPLIT, $0-48
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-sums_vector_2510:
+sums_vector_2534:
 	CMPQ       BX, SI
-	JGT        sums_scalar_2511
+	JGT        sums_scalar_2535
 	VCVTPS2PD  (AX)(BX*4), Y0
 	VADDPD     (CX)(BX*8), Y0, Y0
 	VCVTPD2PSY Y0, X0
 	VMOVUPS    X0, (AX)(BX*4)
 	ADDQ       $0x00000004, BX
-	JMP        sums_vector_2510
+	JMP        sums_vector_2534
 
-sums_scalar_2511:
+sums_scalar_2535:
 	CMPQ      BX, DX
-	JE        add_done_2509
+	JE        add_done_2533
 	VMOVSD    (CX)(BX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (AX)(BX*4), X1, X1
@@ -36311,9 +36723,9 @@ sums_scalar_2511:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (AX)(BX*4)
 	INCQ      BX
-	JMP       sums_scalar_2511
+	JMP       sums_scalar_2535
 
-add_done_2509:
+add_done_2533:
 	VZEROUPPER
 	RET
 
@@ -36327,24 +36739,24 @@ TEXT ·addSumsAVX2F64(SB), NOSPLIT, $0-48
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-sums_vector_2513:
+sums_vector_2537:
 	CMPQ    BX, SI
-	JGT     sums_scalar_2514
+	JGT     sums_scalar_2538
 	VMOVUPD (AX)(BX*8), Y0
 	VADDPD  (CX)(BX*8), Y0, Y0
 	VMOVUPD Y0, (AX)(BX*8)
 	ADDQ    $0x00000004, BX
-	JMP     sums_vector_2513
+	JMP     sums_vector_2537
 
-sums_scalar_2514:
+sums_scalar_2538:
 	CMPQ   BX, DX
-	JE     add_done_2512
+	JE     add_done_2536
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (AX)(BX*8), X0, X0
 	VMOVSD X0, (AX)(BX*8)
 	INCQ   BX
-	JMP    sums_scalar_2514
+	JMP    sums_scalar_2538
 
-add_done_2512:
+add_done_2536:
 	VZEROUPPER
 	RET
