@@ -102,8 +102,7 @@ func (k *kernel) smallPlanesOutput(table Mem) {
 	ADDQ(t, tbl)
 
 	j, left, ap, to := GP64(), GP64(), GP64(), GP64()
-	row, partial, rest, last, rowDone, done :=
-		newLabel("sp_row"), newLabel("sp_partial"), newLabel("sp_rest"), newLabel("sp_last"), newLabel("sp_row_done"), newLabel("sp_done")
+	row, partial, rowDone, done := newLabel("sp_row"), newLabel("sp_partial"), newLabel("sp_row_done"), newLabel("sp_done")
 	// vector does the vector at j with the slopes of a, by the indices at
 	// to, under t if t is not nil.
 	index := func() VecVirtual {
@@ -157,6 +156,21 @@ func (k *kernel) smallPlanesOutput(table Mem) {
 		JMP(LabelRef(pairs))
 	}
 
+	// vectors does the vectors of indices from to up to end (bytes into
+	// q's table) with the slopes of a.
+	vectors := func(a VecVirtual, end GPVirtual) {
+		loop, done := newLabel("sp_vector"), newLabel("sp_vectors_done")
+		CMPQ(to, end)
+		JAE(LabelRef(done))
+		Label(loop)
+		vector(a, nil)
+		ADDQ(U32(w), j)
+		ADDQ(U32(vb), to)
+		CMPQ(to, end)
+		JB(LabelRef(loop))
+		Label(done)
+	}
+
 	// Whole blocks: w planes, q vectors.
 	Label(group)
 	CMPQ(left, U32(w))
@@ -164,13 +178,7 @@ func (k *kernel) smallPlanesOutput(table Mem) {
 	a := k.isa.vec()
 	k.e.mov(Mem{Base: ap}, a)
 	XORQ(to, to)
-	each := newLabel("sp_vector")
-	Label(each)
-	vector(a, nil)
-	ADDQ(U32(w), j)
-	ADDQ(U32(vb), to)
-	CMPQ(to, tEnd)
-	JNE(LabelRef(each))
+	vectors(a, tEnd)
 	ADDQ(U32(vb), ap)
 	SUBQ(U32(w), left)
 	JMP(LabelRef(group))
@@ -183,17 +191,13 @@ func (k *kernel) smallPlanesOutput(table Mem) {
 	pa := k.isa.loadPart(k.e, Mem{Base: ap}, k.isa.tail(k.e, left))
 	Load(Param("inner"), t)
 	IMULQ(t, left) // elements left
+	end := GP64()
+	MOVQ(left, end) // the whole vectors' indices end at (left/w)*vb
+	SHRQ(U8(bits.TrailingZeros(uint(w))), end)
+	SHLQ(U8(bits.TrailingZeros(uint(vb))), end)
 	XORQ(to, to)
-	Label(rest)
-	CMPQ(left, U32(w))
-	JB(LabelRef(last))
-	vector(pa, nil)
-	ADDQ(U32(w), j)
-	ADDQ(U32(vb), to)
-	SUBQ(U32(w), left)
-	JMP(LabelRef(rest))
-	Label(last)
-	TESTQ(left, left)
+	vectors(pa, end)
+	ANDQ(U32(w-1), left)
 	JE(LabelRef(rowDone))
 	vector(pa, k.isa.tail(k.e, left))
 	ADDQ(left, j)
