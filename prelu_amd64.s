@@ -14737,14 +14737,14 @@ TEXT ·forwardSmallPlanesAVX2F32(SB), NOSPLIT, $0-80
 
 sp_row_1159:
 	TESTQ DX, DX
-	JE    sp_done_1164
+	JE    sp_done_1162
 	XORQ  R8, R8
 	MOVQ  alpha_len+56(FP), R9
 	MOVQ  alpha_base+48(FP), SI
 
-sp_pairs_1165:
+sp_pairs_1163:
 	CMPQ    R9, $0x00000010
-	JB      sp_group_1166
+	JB      sp_group_1164
 	VMOVUPS (SI), Y1
 	VMOVUPS 32(SI), Y2
 	MOVQ    DI, R11
@@ -14752,7 +14752,7 @@ sp_pairs_1165:
 	ADDQ    R8, R11
 	XORQ    R10, R10
 
-sp_pair_vector_1167:
+sp_pair_vector_1165:
 	VMOVUPS   (BX)(R10*1), Y3
 	VPERMPS   Y1, Y3, Y4
 	VMOVUPS   (CX)(R8*4), Y5
@@ -14770,17 +14770,55 @@ sp_pair_vector_1167:
 	ADDQ      $0x00000008, R11
 	ADDQ      $0x00000020, R10
 	CMPQ      R10, DI
-	JNE       sp_pair_vector_1167
+	JNE       sp_pair_vector_1165
 	MOVQ      R11, R8
 	ADDQ      $0x00000040, SI
 	SUBQ      $0x00000010, R9
-	JMP       sp_pairs_1165
+	JMP       sp_pairs_1163
 
-sp_group_1166:
+sp_group_1164:
 	CMPQ    R9, $0x00000008
 	JB      sp_partial_1160
 	VMOVUPS (SI), Y1
 	XORQ    R10, R10
+	CMPQ    R10, DI
+	JAE     sp_vectors_done_1167
+
+sp_vector_1166:
+	VMOVUPS   (BX)(R10*1), Y2
+	VPERMPS   Y1, Y2, Y2
+	VMOVUPS   (CX)(R8*4), Y3
+	VCMPPS    $0x1e, Y0, Y3, Y4
+	VMULPS    Y2, Y3, Y2
+	VBLENDVPS Y4, Y3, Y2, Y2
+	VMOVUPS   Y2, (AX)(R8*4)
+	ADDQ      $0x00000008, R8
+	ADDQ      $0x00000020, R10
+	CMPQ      R10, DI
+	JB        sp_vector_1166
+
+sp_vectors_done_1167:
+	ADDQ $0x00000020, SI
+	SUBQ $0x00000008, R9
+	JMP  sp_group_1164
+
+sp_partial_1160:
+	TESTQ      R9, R9
+	JE         sp_row_done_1161
+	MOVQ       R9, R10
+	SHLQ       $0x02, R10
+	NEGQ       R10
+	LEAQ       tailmask<>+32(SB), R11
+	VMOVDQU    (R11)(R10*1), Y1
+	VMASKMOVPS (SI), Y1, Y1
+	MOVQ       inner+72(FP), SI
+	IMULQ      SI, R9
+	MOVQ       R9, SI
+	SHRQ       $0x03, SI
+	SHLQ       $0x05, SI
+	XORQ       R10, R10
+	CMPQ       R10, SI
+	JAE        sp_vectors_done_1169
 
 sp_vector_1168:
 	VMOVUPS   (BX)(R10*1), Y2
@@ -14792,43 +14830,12 @@ sp_vector_1168:
 	VMOVUPS   Y2, (AX)(R8*4)
 	ADDQ      $0x00000008, R8
 	ADDQ      $0x00000020, R10
-	CMPQ      R10, DI
-	JNE       sp_vector_1168
-	ADDQ      $0x00000020, SI
-	SUBQ      $0x00000008, R9
-	JMP       sp_group_1166
+	CMPQ      R10, SI
+	JB        sp_vector_1168
 
-sp_partial_1160:
-	TESTQ      R9, R9
-	JE         sp_row_done_1163
-	MOVQ       R9, R10
-	SHLQ       $0x02, R10
-	NEGQ       R10
-	LEAQ       tailmask<>+32(SB), R11
-	VMOVDQU    (R11)(R10*1), Y1
-	VMASKMOVPS (SI), Y1, Y1
-	MOVQ       inner+72(FP), SI
-	IMULQ      SI, R9
-	XORQ       R10, R10
-
-sp_rest_1161:
-	CMPQ      R9, $0x00000008
-	JB        sp_last_1162
-	VMOVUPS   (BX)(R10*1), Y2
-	VPERMPS   Y1, Y2, Y2
-	VMOVUPS   (CX)(R8*4), Y3
-	VCMPPS    $0x1e, Y0, Y3, Y4
-	VMULPS    Y2, Y3, Y2
-	VBLENDVPS Y4, Y3, Y2, Y2
-	VMOVUPS   Y2, (AX)(R8*4)
-	ADDQ      $0x00000008, R8
-	ADDQ      $0x00000020, R10
-	SUBQ      $0x00000008, R9
-	JMP       sp_rest_1161
-
-sp_last_1162:
-	TESTQ      R9, R9
-	JE         sp_row_done_1163
+sp_vectors_done_1169:
+	ANDQ       $0x00000007, R9
+	JE         sp_row_done_1161
 	MOVQ       R9, SI
 	SHLQ       $0x02, SI
 	NEGQ       SI
@@ -14843,14 +14850,14 @@ sp_last_1162:
 	VMASKMOVPS Y1, Y2, (AX)(R8*4)
 	ADDQ       R9, R8
 
-sp_row_done_1163:
+sp_row_done_1161:
 	SUBQ R8, DX
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	JMP  sp_row_1159
 
-sp_done_1164:
+sp_done_1162:
 	VZEROUPPER
 	RET
 
@@ -14880,9 +14887,9 @@ TEXT ·backwardSmallPlanesAVX2F32(SB), NOSPLIT, $8-128
 	MOVQ    dalpha_base+96(FP), R8
 	MOVQ    dalpha_len+104(FP), R9
 
-sp_sum_channels_1169:
+sp_sum_channels_1170:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_1170
+	JB     sp_sum_fewer_1171
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -14893,18 +14900,18 @@ sp_sum_channels_1169:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_1171:
+sp_sum_row_1172:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1174
+	JAE  sp_sum_rows_done_1175
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_1172:
+sp_sum_vector_1173:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1173
+	JE          sp_sum_last_1174
 	VCVTPS2PD   (R11), Y10
 	VCVTPS2PD   (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -14958,9 +14965,9 @@ sp_sum_vector_1172:
 	ADDQ        $0x10, R14
 	ADDQ        $0x10, R15
 	DECQ        R13
-	JMP         sp_sum_vector_1172
+	JMP         sp_sum_vector_1173
 
-sp_sum_last_1173:
+sp_sum_last_1174:
 	VMASKMOVPS  (R11), X1, X10
 	VCVTPS2PD   X10, Y10
 	VMASKMOVPS  (R12), X1, X11
@@ -15026,9 +15033,9 @@ sp_sum_last_1173:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_1171
+	JMP         sp_sum_row_1172
 
-sp_sum_rows_done_1174:
+sp_sum_rows_done_1175:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -15061,28 +15068,28 @@ sp_sum_rows_done_1174:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_1169
+	JMP          sp_sum_channels_1170
 
-sp_sum_fewer_1170:
-sp_sum_channels_1175:
+sp_sum_fewer_1171:
+sp_sum_channels_1176:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_1176
+	JB     sp_sum_fewer_1177
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
 	XORQ   R10, R10
 
-sp_sum_row_1177:
+sp_sum_row_1178:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1180
+	JAE  sp_sum_rows_done_1181
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_1178:
+sp_sum_vector_1179:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1179
+	JE          sp_sum_last_1180
 	VCVTPS2PD   (R11), Y6
 	VCVTPS2PD   (R12), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -15110,9 +15117,9 @@ sp_sum_vector_1178:
 	ADDQ        $0x10, R11
 	ADDQ        $0x10, R12
 	DECQ        R13
-	JMP         sp_sum_vector_1178
+	JMP         sp_sum_vector_1179
 
-sp_sum_last_1179:
+sp_sum_last_1180:
 	VMASKMOVPS  (R11), X1, X6
 	VCVTPS2PD   X6, Y6
 	VMASKMOVPS  (R12), X1, X7
@@ -15146,9 +15153,9 @@ sp_sum_last_1179:
 	VANDNPD     Y7, Y8, Y7
 	VFMADD231PD Y7, Y6, Y5
 	ADDQ        AX, R10
-	JMP         sp_sum_row_1177
+	JMP         sp_sum_row_1178
 
-sp_sum_rows_done_1180:
+sp_sum_rows_done_1181:
 	VUNPCKLPD    Y3, Y2, Y6
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y6, Y6
@@ -15167,25 +15174,25 @@ sp_sum_rows_done_1180:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x10, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_1175
+	JMP          sp_sum_channels_1176
 
-sp_sum_fewer_1176:
-sp_sum_channels_1181:
+sp_sum_fewer_1177:
+sp_sum_channels_1182:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_1182
+	JB     sp_sum_fewer_1183
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_1183:
+sp_sum_row_1184:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_1186
+	JAE  sp_sum_rows_done_1187
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_1184:
+sp_sum_vector_1185:
 	TESTQ       R12, R12
-	JE          sp_sum_last_1185
+	JE          sp_sum_last_1186
 	VCVTPS2PD   (R10), Y3
 	VCVTPS2PD   (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -15195,9 +15202,9 @@ sp_sum_vector_1184:
 	ADDQ        $0x10, R10
 	ADDQ        $0x10, R11
 	DECQ        R12
-	JMP         sp_sum_vector_1184
+	JMP         sp_sum_vector_1185
 
-sp_sum_last_1185:
+sp_sum_last_1186:
 	VMASKMOVPS  (R10), X1, X3
 	VCVTPS2PD   X3, Y3
 	VMASKMOVPS  (R11), X1, X4
@@ -15207,9 +15214,9 @@ sp_sum_last_1185:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_1183
+	JMP         sp_sum_row_1184
 
-sp_sum_rows_done_1186:
+sp_sum_rows_done_1187:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -15222,9 +15229,9 @@ sp_sum_rows_done_1186:
 	ADDQ         CX, DI
 	ADDQ         $0x04, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_1181
+	JMP          sp_sum_channels_1182
 
-sp_sum_fewer_1182:
+sp_sum_fewer_1183:
 	MOVQ  dx_base+0(FP), AX
 	MOVQ  x_base+48(FP), CX
 	MOVQ  dy_base+24(FP), DX
@@ -15238,16 +15245,16 @@ sp_sum_fewer_1182:
 	SHRQ  $0x01, DI
 	ADDQ  DI, SI
 
-sp_row_1187:
+sp_row_1188:
 	TESTQ BX, BX
-	JE    sp_done_1192
+	JE    sp_done_1191
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_1193:
+sp_pairs_1192:
 	CMPQ    R10, $0x00000010
-	JB      sp_group_1194
+	JB      sp_group_1193
 	VMOVUPS (DI), Y1
 	VMOVUPS 32(DI), Y2
 	MOVQ    R8, R12
@@ -15255,7 +15262,7 @@ sp_pairs_1193:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_1195:
+sp_pair_vector_1194:
 	VMOVUPS   (SI)(R11*1), Y3
 	VPERMPS   Y1, Y3, Y4
 	VMOVUPS   (CX)(R9*4), Y5
@@ -15275,19 +15282,21 @@ sp_pair_vector_1195:
 	ADDQ      $0x00000008, R12
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JNE       sp_pair_vector_1195
+	JNE       sp_pair_vector_1194
 	MOVQ      R12, R9
 	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000010, R10
-	JMP       sp_pairs_1193
+	JMP       sp_pairs_1192
 
-sp_group_1194:
+sp_group_1193:
 	CMPQ    R10, $0x00000008
-	JB      sp_partial_1188
+	JB      sp_partial_1189
 	VMOVUPS (DI), Y1
 	XORQ    R11, R11
+	CMPQ    R11, R8
+	JAE     sp_vectors_done_1196
 
-sp_vector_1196:
+sp_vector_1195:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPS   (CX)(R9*4), Y3
@@ -15299,14 +15308,16 @@ sp_vector_1196:
 	ADDQ      $0x00000008, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JNE       sp_vector_1196
-	ADDQ      $0x00000020, DI
-	SUBQ      $0x00000008, R10
-	JMP       sp_group_1194
+	JB        sp_vector_1195
 
-sp_partial_1188:
+sp_vectors_done_1196:
+	ADDQ $0x00000020, DI
+	SUBQ $0x00000008, R10
+	JMP  sp_group_1193
+
+sp_partial_1189:
 	TESTQ      R10, R10
-	JE         sp_row_done_1191
+	JE         sp_row_done_1190
 	MOVQ       R10, R11
 	SHLQ       $0x02, R11
 	NEGQ       R11
@@ -15315,11 +15326,14 @@ sp_partial_1188:
 	VMASKMOVPS (DI), Y1, Y1
 	MOVQ       inner+120(FP), DI
 	IMULQ      DI, R10
+	MOVQ       R10, DI
+	SHRQ       $0x03, DI
+	SHLQ       $0x05, DI
 	XORQ       R11, R11
+	CMPQ       R11, DI
+	JAE        sp_vectors_done_1198
 
-sp_rest_1189:
-	CMPQ      R10, $0x00000008
-	JB        sp_last_1190
+sp_vector_1197:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPS   (CX)(R9*4), Y3
@@ -15330,12 +15344,12 @@ sp_rest_1189:
 	VMOVUPS   Y2, (AX)(R9*4)
 	ADDQ      $0x00000008, R9
 	ADDQ      $0x00000020, R11
-	SUBQ      $0x00000008, R10
-	JMP       sp_rest_1189
+	CMPQ      R11, DI
+	JB        sp_vector_1197
 
-sp_last_1190:
-	TESTQ      R10, R10
-	JE         sp_row_done_1191
+sp_vectors_done_1198:
+	ANDQ       $0x00000007, R10
+	JE         sp_row_done_1190
 	MOVQ       R10, DI
 	SHLQ       $0x02, DI
 	NEGQ       DI
@@ -15351,15 +15365,15 @@ sp_last_1190:
 	VMASKMOVPS Y1, Y2, (AX)(R9*4)
 	ADDQ       R10, R9
 
-sp_row_done_1191:
+sp_row_done_1190:
 	SUBQ R9, BX
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_1187
+	JMP  sp_row_1188
 
-sp_done_1192:
+sp_done_1191:
 	VZEROUPPER
 	RET
 
@@ -15380,7 +15394,7 @@ TEXT ·backwardSmallPlanesDxAVX2F32(SB), NOSPLIT, $0-104
 	SHRQ   $0x01, DI
 	ADDQ   DI, SI
 
-sp_row_1197:
+sp_row_1199:
 	TESTQ BX, BX
 	JE    sp_done_1202
 	XORQ  R9, R9
@@ -15425,9 +15439,11 @@ sp_pair_vector_1205:
 
 sp_group_1204:
 	CMPQ    R10, $0x00000008
-	JB      sp_partial_1198
+	JB      sp_partial_1200
 	VMOVUPS (DI), Y1
 	XORQ    R11, R11
+	CMPQ    R11, R8
+	JAE     sp_vectors_done_1207
 
 sp_vector_1206:
 	VMOVUPS   (SI)(R11*1), Y2
@@ -15441,12 +15457,14 @@ sp_vector_1206:
 	ADDQ      $0x00000008, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JNE       sp_vector_1206
-	ADDQ      $0x00000020, DI
-	SUBQ      $0x00000008, R10
-	JMP       sp_group_1204
+	JB        sp_vector_1206
 
-sp_partial_1198:
+sp_vectors_done_1207:
+	ADDQ $0x00000020, DI
+	SUBQ $0x00000008, R10
+	JMP  sp_group_1204
+
+sp_partial_1200:
 	TESTQ      R10, R10
 	JE         sp_row_done_1201
 	MOVQ       R10, R11
@@ -15457,11 +15475,14 @@ sp_partial_1198:
 	VMASKMOVPS (DI), Y1, Y1
 	MOVQ       inner+96(FP), DI
 	IMULQ      DI, R10
+	MOVQ       R10, DI
+	SHRQ       $0x03, DI
+	SHLQ       $0x05, DI
 	XORQ       R11, R11
+	CMPQ       R11, DI
+	JAE        sp_vectors_done_1209
 
-sp_rest_1199:
-	CMPQ      R10, $0x00000008
-	JB        sp_last_1200
+sp_vector_1208:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPS   (CX)(R9*4), Y3
@@ -15472,11 +15493,11 @@ sp_rest_1199:
 	VMOVUPS   Y2, (AX)(R9*4)
 	ADDQ      $0x00000008, R9
 	ADDQ      $0x00000020, R11
-	SUBQ      $0x00000008, R10
-	JMP       sp_rest_1199
+	CMPQ      R11, DI
+	JB        sp_vector_1208
 
-sp_last_1200:
-	TESTQ      R10, R10
+sp_vectors_done_1209:
+	ANDQ       $0x00000007, R10
 	JE         sp_row_done_1201
 	MOVQ       R10, DI
 	SHLQ       $0x02, DI
@@ -15499,7 +15520,7 @@ sp_row_done_1201:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_1197
+	JMP  sp_row_1199
 
 sp_done_1202:
 	VZEROUPPER
@@ -15531,9 +15552,9 @@ TEXT ·backwardSmallPlanesDalphaAVX2F32(SB), NOSPLIT, $8-80
 	MOVQ    dalpha_base+48(FP), R8
 	MOVQ    dalpha_len+56(FP), R9
 
-sp_sum_channels_1207:
+sp_sum_channels_1210:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_1208
+	JB     sp_sum_fewer_1211
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -15544,18 +15565,18 @@ sp_sum_channels_1207:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_1209:
+sp_sum_row_1212:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1212
+	JAE  sp_sum_rows_done_1215
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_1210:
+sp_sum_vector_1213:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1211
+	JE          sp_sum_last_1214
 	VCVTPS2PD   (R11), Y10
 	VCVTPS2PD   (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -15609,9 +15630,9 @@ sp_sum_vector_1210:
 	ADDQ        $0x10, R14
 	ADDQ        $0x10, R15
 	DECQ        R13
-	JMP         sp_sum_vector_1210
+	JMP         sp_sum_vector_1213
 
-sp_sum_last_1211:
+sp_sum_last_1214:
 	VMASKMOVPS  (R11), X1, X10
 	VCVTPS2PD   X10, Y10
 	VMASKMOVPS  (R12), X1, X11
@@ -15677,9 +15698,9 @@ sp_sum_last_1211:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_1209
+	JMP         sp_sum_row_1212
 
-sp_sum_rows_done_1212:
+sp_sum_rows_done_1215:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -15712,28 +15733,28 @@ sp_sum_rows_done_1212:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_1207
+	JMP          sp_sum_channels_1210
 
-sp_sum_fewer_1208:
-sp_sum_channels_1213:
+sp_sum_fewer_1211:
+sp_sum_channels_1216:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_1214
+	JB     sp_sum_fewer_1217
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
 	XORQ   R10, R10
 
-sp_sum_row_1215:
+sp_sum_row_1218:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1218
+	JAE  sp_sum_rows_done_1221
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_1216:
+sp_sum_vector_1219:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1217
+	JE          sp_sum_last_1220
 	VCVTPS2PD   (R11), Y6
 	VCVTPS2PD   (R12), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -15761,9 +15782,9 @@ sp_sum_vector_1216:
 	ADDQ        $0x10, R11
 	ADDQ        $0x10, R12
 	DECQ        R13
-	JMP         sp_sum_vector_1216
+	JMP         sp_sum_vector_1219
 
-sp_sum_last_1217:
+sp_sum_last_1220:
 	VMASKMOVPS  (R11), X1, X6
 	VCVTPS2PD   X6, Y6
 	VMASKMOVPS  (R12), X1, X7
@@ -15797,9 +15818,9 @@ sp_sum_last_1217:
 	VANDNPD     Y7, Y8, Y7
 	VFMADD231PD Y7, Y6, Y5
 	ADDQ        AX, R10
-	JMP         sp_sum_row_1215
+	JMP         sp_sum_row_1218
 
-sp_sum_rows_done_1218:
+sp_sum_rows_done_1221:
 	VUNPCKLPD    Y3, Y2, Y6
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y6, Y6
@@ -15818,25 +15839,25 @@ sp_sum_rows_done_1218:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x10, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_1213
+	JMP          sp_sum_channels_1216
 
-sp_sum_fewer_1214:
-sp_sum_channels_1219:
+sp_sum_fewer_1217:
+sp_sum_channels_1222:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_1220
+	JB     sp_sum_fewer_1223
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_1221:
+sp_sum_row_1224:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_1224
+	JAE  sp_sum_rows_done_1227
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_1222:
+sp_sum_vector_1225:
 	TESTQ       R12, R12
-	JE          sp_sum_last_1223
+	JE          sp_sum_last_1226
 	VCVTPS2PD   (R10), Y3
 	VCVTPS2PD   (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -15846,9 +15867,9 @@ sp_sum_vector_1222:
 	ADDQ        $0x10, R10
 	ADDQ        $0x10, R11
 	DECQ        R12
-	JMP         sp_sum_vector_1222
+	JMP         sp_sum_vector_1225
 
-sp_sum_last_1223:
+sp_sum_last_1226:
 	VMASKMOVPS  (R10), X1, X3
 	VCVTPS2PD   X3, Y3
 	VMASKMOVPS  (R11), X1, X4
@@ -15858,9 +15879,9 @@ sp_sum_last_1223:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_1221
+	JMP         sp_sum_row_1224
 
-sp_sum_rows_done_1224:
+sp_sum_rows_done_1227:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -15873,9 +15894,9 @@ sp_sum_rows_done_1224:
 	ADDQ         CX, DI
 	ADDQ         $0x04, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_1219
+	JMP          sp_sum_channels_1222
 
-sp_sum_fewer_1220:
+sp_sum_fewer_1223:
 	VZEROUPPER
 	RET
 
@@ -16985,16 +17006,16 @@ TEXT ·forwardSmallPlanesAVX2F64(SB), NOSPLIT, $0-80
 	SHRQ   $0x01, SI
 	ADDQ   SI, BX
 
-sp_row_1225:
+sp_row_1228:
 	TESTQ DX, DX
-	JE    sp_done_1230
+	JE    sp_done_1231
 	XORQ  R8, R8
 	MOVQ  alpha_len+56(FP), R9
 	MOVQ  alpha_base+48(FP), SI
 
-sp_pairs_1231:
+sp_pairs_1232:
 	CMPQ    R9, $0x00000008
-	JB      sp_group_1232
+	JB      sp_group_1233
 	VMOVUPD (SI), Y1
 	VMOVUPD 32(SI), Y2
 	MOVQ    DI, R11
@@ -17002,7 +17023,7 @@ sp_pairs_1231:
 	ADDQ    R8, R11
 	XORQ    R10, R10
 
-sp_pair_vector_1233:
+sp_pair_vector_1234:
 	VMOVUPS   (BX)(R10*1), Y3
 	VPERMPS   Y1, Y3, Y4
 	VMOVUPD   (CX)(R8*8), Y5
@@ -17020,19 +17041,21 @@ sp_pair_vector_1233:
 	ADDQ      $0x00000004, R11
 	ADDQ      $0x00000020, R10
 	CMPQ      R10, DI
-	JNE       sp_pair_vector_1233
+	JNE       sp_pair_vector_1234
 	MOVQ      R11, R8
 	ADDQ      $0x00000040, SI
 	SUBQ      $0x00000008, R9
-	JMP       sp_pairs_1231
+	JMP       sp_pairs_1232
 
-sp_group_1232:
+sp_group_1233:
 	CMPQ    R9, $0x00000004
-	JB      sp_partial_1226
+	JB      sp_partial_1229
 	VMOVUPD (SI), Y1
 	XORQ    R10, R10
+	CMPQ    R10, DI
+	JAE     sp_vectors_done_1236
 
-sp_vector_1234:
+sp_vector_1235:
 	VMOVUPS   (BX)(R10*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPD   (CX)(R8*8), Y3
@@ -17043,14 +17066,16 @@ sp_vector_1234:
 	ADDQ      $0x00000004, R8
 	ADDQ      $0x00000020, R10
 	CMPQ      R10, DI
-	JNE       sp_vector_1234
-	ADDQ      $0x00000020, SI
-	SUBQ      $0x00000004, R9
-	JMP       sp_group_1232
+	JB        sp_vector_1235
 
-sp_partial_1226:
+sp_vectors_done_1236:
+	ADDQ $0x00000020, SI
+	SUBQ $0x00000004, R9
+	JMP  sp_group_1233
+
+sp_partial_1229:
 	TESTQ      R9, R9
-	JE         sp_row_done_1229
+	JE         sp_row_done_1230
 	MOVQ       R9, R10
 	SHLQ       $0x03, R10
 	NEGQ       R10
@@ -17059,11 +17084,14 @@ sp_partial_1226:
 	VMASKMOVPD (SI), Y1, Y1
 	MOVQ       inner+72(FP), SI
 	IMULQ      SI, R9
+	MOVQ       R9, SI
+	SHRQ       $0x02, SI
+	SHLQ       $0x05, SI
 	XORQ       R10, R10
+	CMPQ       R10, SI
+	JAE        sp_vectors_done_1238
 
-sp_rest_1227:
-	CMPQ      R9, $0x00000004
-	JB        sp_last_1228
+sp_vector_1237:
 	VMOVUPS   (BX)(R10*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPD   (CX)(R8*8), Y3
@@ -17073,12 +17101,12 @@ sp_rest_1227:
 	VMOVUPD   Y2, (AX)(R8*8)
 	ADDQ      $0x00000004, R8
 	ADDQ      $0x00000020, R10
-	SUBQ      $0x00000004, R9
-	JMP       sp_rest_1227
+	CMPQ      R10, SI
+	JB        sp_vector_1237
 
-sp_last_1228:
-	TESTQ      R9, R9
-	JE         sp_row_done_1229
+sp_vectors_done_1238:
+	ANDQ       $0x00000003, R9
+	JE         sp_row_done_1230
 	MOVQ       R9, SI
 	SHLQ       $0x03, SI
 	NEGQ       SI
@@ -17093,14 +17121,14 @@ sp_last_1228:
 	VMASKMOVPD Y1, Y2, (AX)(R8*8)
 	ADDQ       R9, R8
 
-sp_row_done_1229:
+sp_row_done_1230:
 	SUBQ R8, DX
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
-	JMP  sp_row_1225
+	JMP  sp_row_1228
 
-sp_done_1230:
+sp_done_1231:
 	VZEROUPPER
 	RET
 
@@ -17130,9 +17158,9 @@ TEXT ·backwardSmallPlanesAVX2F64(SB), NOSPLIT, $8-128
 	MOVQ    dalpha_base+96(FP), R8
 	MOVQ    dalpha_len+104(FP), R9
 
-sp_sum_channels_1235:
+sp_sum_channels_1239:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_1236
+	JB     sp_sum_fewer_1240
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -17143,18 +17171,18 @@ sp_sum_channels_1235:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_1237:
+sp_sum_row_1241:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1240
+	JAE  sp_sum_rows_done_1244
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_1238:
+sp_sum_vector_1242:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1239
+	JE          sp_sum_last_1243
 	VMOVUPD     (R11), Y10
 	VMOVUPD     (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -17208,9 +17236,9 @@ sp_sum_vector_1238:
 	ADDQ        $0x20, R14
 	ADDQ        $0x20, R15
 	DECQ        R13
-	JMP         sp_sum_vector_1238
+	JMP         sp_sum_vector_1242
 
-sp_sum_last_1239:
+sp_sum_last_1243:
 	VMASKMOVPD  (R11), Y1, Y10
 	VMASKMOVPD  (R12), Y1, Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -17260,9 +17288,9 @@ sp_sum_last_1239:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_1237
+	JMP         sp_sum_row_1241
 
-sp_sum_rows_done_1240:
+sp_sum_rows_done_1244:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -17293,28 +17321,28 @@ sp_sum_rows_done_1240:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x40, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_1235
+	JMP          sp_sum_channels_1239
 
-sp_sum_fewer_1236:
-sp_sum_channels_1241:
+sp_sum_fewer_1240:
+sp_sum_channels_1245:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_1242
+	JB     sp_sum_fewer_1246
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
 	XORQ   R10, R10
 
-sp_sum_row_1243:
+sp_sum_row_1247:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1246
+	JAE  sp_sum_rows_done_1250
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_1244:
+sp_sum_vector_1248:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1245
+	JE          sp_sum_last_1249
 	VMOVUPD     (R11), Y6
 	VMOVUPD     (R12), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -17342,9 +17370,9 @@ sp_sum_vector_1244:
 	ADDQ        $0x20, R11
 	ADDQ        $0x20, R12
 	DECQ        R13
-	JMP         sp_sum_vector_1244
+	JMP         sp_sum_vector_1248
 
-sp_sum_last_1245:
+sp_sum_last_1249:
 	VMASKMOVPD  (R11), Y1, Y6
 	VMASKMOVPD  (R12), Y1, Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -17370,9 +17398,9 @@ sp_sum_last_1245:
 	VANDNPD     Y7, Y8, Y7
 	VFMADD231PD Y7, Y6, Y5
 	ADDQ        AX, R10
-	JMP         sp_sum_row_1243
+	JMP         sp_sum_row_1247
 
-sp_sum_rows_done_1246:
+sp_sum_rows_done_1250:
 	VUNPCKLPD    Y3, Y2, Y6
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y6, Y6
@@ -17390,25 +17418,25 @@ sp_sum_rows_done_1246:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_1241
+	JMP          sp_sum_channels_1245
 
-sp_sum_fewer_1242:
-sp_sum_channels_1247:
+sp_sum_fewer_1246:
+sp_sum_channels_1251:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_1248
+	JB     sp_sum_fewer_1252
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_1249:
+sp_sum_row_1253:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_1252
+	JAE  sp_sum_rows_done_1256
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_1250:
+sp_sum_vector_1254:
 	TESTQ       R12, R12
-	JE          sp_sum_last_1251
+	JE          sp_sum_last_1255
 	VMOVUPD     (R10), Y3
 	VMOVUPD     (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -17418,9 +17446,9 @@ sp_sum_vector_1250:
 	ADDQ        $0x20, R10
 	ADDQ        $0x20, R11
 	DECQ        R12
-	JMP         sp_sum_vector_1250
+	JMP         sp_sum_vector_1254
 
-sp_sum_last_1251:
+sp_sum_last_1255:
 	VMASKMOVPD  (R10), Y1, Y3
 	VMASKMOVPD  (R11), Y1, Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -17428,9 +17456,9 @@ sp_sum_last_1251:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_1249
+	JMP         sp_sum_row_1253
 
-sp_sum_rows_done_1252:
+sp_sum_rows_done_1256:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -17442,9 +17470,9 @@ sp_sum_rows_done_1252:
 	ADDQ         CX, DI
 	ADDQ         $0x08, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_1247
+	JMP          sp_sum_channels_1251
 
-sp_sum_fewer_1248:
+sp_sum_fewer_1252:
 	MOVQ  dx_base+0(FP), AX
 	MOVQ  x_base+48(FP), CX
 	MOVQ  dy_base+24(FP), DX
@@ -17458,16 +17486,16 @@ sp_sum_fewer_1248:
 	SHRQ  $0x01, DI
 	ADDQ  DI, SI
 
-sp_row_1253:
+sp_row_1257:
 	TESTQ BX, BX
-	JE    sp_done_1258
+	JE    sp_done_1260
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_1259:
+sp_pairs_1261:
 	CMPQ    R10, $0x00000008
-	JB      sp_group_1260
+	JB      sp_group_1262
 	VMOVUPD (DI), Y1
 	VMOVUPD 32(DI), Y2
 	MOVQ    R8, R12
@@ -17475,7 +17503,7 @@ sp_pairs_1259:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_1261:
+sp_pair_vector_1263:
 	VMOVUPS   (SI)(R11*1), Y3
 	VPERMPS   Y1, Y3, Y4
 	VMOVUPD   (CX)(R9*8), Y5
@@ -17495,19 +17523,21 @@ sp_pair_vector_1261:
 	ADDQ      $0x00000004, R12
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JNE       sp_pair_vector_1261
+	JNE       sp_pair_vector_1263
 	MOVQ      R12, R9
 	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000008, R10
-	JMP       sp_pairs_1259
+	JMP       sp_pairs_1261
 
-sp_group_1260:
+sp_group_1262:
 	CMPQ    R10, $0x00000004
-	JB      sp_partial_1254
+	JB      sp_partial_1258
 	VMOVUPD (DI), Y1
 	XORQ    R11, R11
+	CMPQ    R11, R8
+	JAE     sp_vectors_done_1265
 
-sp_vector_1262:
+sp_vector_1264:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPD   (CX)(R9*8), Y3
@@ -17519,14 +17549,16 @@ sp_vector_1262:
 	ADDQ      $0x00000004, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JNE       sp_vector_1262
-	ADDQ      $0x00000020, DI
-	SUBQ      $0x00000004, R10
-	JMP       sp_group_1260
+	JB        sp_vector_1264
 
-sp_partial_1254:
+sp_vectors_done_1265:
+	ADDQ $0x00000020, DI
+	SUBQ $0x00000004, R10
+	JMP  sp_group_1262
+
+sp_partial_1258:
 	TESTQ      R10, R10
-	JE         sp_row_done_1257
+	JE         sp_row_done_1259
 	MOVQ       R10, R11
 	SHLQ       $0x03, R11
 	NEGQ       R11
@@ -17535,11 +17567,14 @@ sp_partial_1254:
 	VMASKMOVPD (DI), Y1, Y1
 	MOVQ       inner+120(FP), DI
 	IMULQ      DI, R10
+	MOVQ       R10, DI
+	SHRQ       $0x02, DI
+	SHLQ       $0x05, DI
 	XORQ       R11, R11
+	CMPQ       R11, DI
+	JAE        sp_vectors_done_1267
 
-sp_rest_1255:
-	CMPQ      R10, $0x00000004
-	JB        sp_last_1256
+sp_vector_1266:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPD   (CX)(R9*8), Y3
@@ -17550,12 +17585,12 @@ sp_rest_1255:
 	VMOVUPD   Y2, (AX)(R9*8)
 	ADDQ      $0x00000004, R9
 	ADDQ      $0x00000020, R11
-	SUBQ      $0x00000004, R10
-	JMP       sp_rest_1255
+	CMPQ      R11, DI
+	JB        sp_vector_1266
 
-sp_last_1256:
-	TESTQ      R10, R10
-	JE         sp_row_done_1257
+sp_vectors_done_1267:
+	ANDQ       $0x00000003, R10
+	JE         sp_row_done_1259
 	MOVQ       R10, DI
 	SHLQ       $0x03, DI
 	NEGQ       DI
@@ -17571,15 +17606,15 @@ sp_last_1256:
 	VMASKMOVPD Y1, Y2, (AX)(R9*8)
 	ADDQ       R10, R9
 
-sp_row_done_1257:
+sp_row_done_1259:
 	SUBQ R9, BX
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_1253
+	JMP  sp_row_1257
 
-sp_done_1258:
+sp_done_1260:
 	VZEROUPPER
 	RET
 
@@ -17600,16 +17635,16 @@ TEXT ·backwardSmallPlanesDxAVX2F64(SB), NOSPLIT, $0-104
 	SHRQ   $0x01, DI
 	ADDQ   DI, SI
 
-sp_row_1263:
+sp_row_1268:
 	TESTQ BX, BX
-	JE    sp_done_1268
+	JE    sp_done_1271
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_1269:
+sp_pairs_1272:
 	CMPQ    R10, $0x00000008
-	JB      sp_group_1270
+	JB      sp_group_1273
 	VMOVUPD (DI), Y1
 	VMOVUPD 32(DI), Y2
 	MOVQ    R8, R12
@@ -17617,7 +17652,7 @@ sp_pairs_1269:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_1271:
+sp_pair_vector_1274:
 	VMOVUPS   (SI)(R11*1), Y3
 	VPERMPS   Y1, Y3, Y4
 	VMOVUPD   (CX)(R9*8), Y5
@@ -17637,19 +17672,21 @@ sp_pair_vector_1271:
 	ADDQ      $0x00000004, R12
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JNE       sp_pair_vector_1271
+	JNE       sp_pair_vector_1274
 	MOVQ      R12, R9
 	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000008, R10
-	JMP       sp_pairs_1269
+	JMP       sp_pairs_1272
 
-sp_group_1270:
+sp_group_1273:
 	CMPQ    R10, $0x00000004
-	JB      sp_partial_1264
+	JB      sp_partial_1269
 	VMOVUPD (DI), Y1
 	XORQ    R11, R11
+	CMPQ    R11, R8
+	JAE     sp_vectors_done_1276
 
-sp_vector_1272:
+sp_vector_1275:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPD   (CX)(R9*8), Y3
@@ -17661,14 +17698,16 @@ sp_vector_1272:
 	ADDQ      $0x00000004, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JNE       sp_vector_1272
-	ADDQ      $0x00000020, DI
-	SUBQ      $0x00000004, R10
-	JMP       sp_group_1270
+	JB        sp_vector_1275
 
-sp_partial_1264:
+sp_vectors_done_1276:
+	ADDQ $0x00000020, DI
+	SUBQ $0x00000004, R10
+	JMP  sp_group_1273
+
+sp_partial_1269:
 	TESTQ      R10, R10
-	JE         sp_row_done_1267
+	JE         sp_row_done_1270
 	MOVQ       R10, R11
 	SHLQ       $0x03, R11
 	NEGQ       R11
@@ -17677,11 +17716,14 @@ sp_partial_1264:
 	VMASKMOVPD (DI), Y1, Y1
 	MOVQ       inner+96(FP), DI
 	IMULQ      DI, R10
+	MOVQ       R10, DI
+	SHRQ       $0x02, DI
+	SHLQ       $0x05, DI
 	XORQ       R11, R11
+	CMPQ       R11, DI
+	JAE        sp_vectors_done_1278
 
-sp_rest_1265:
-	CMPQ      R10, $0x00000004
-	JB        sp_last_1266
+sp_vector_1277:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPD   (CX)(R9*8), Y3
@@ -17692,12 +17734,12 @@ sp_rest_1265:
 	VMOVUPD   Y2, (AX)(R9*8)
 	ADDQ      $0x00000004, R9
 	ADDQ      $0x00000020, R11
-	SUBQ      $0x00000004, R10
-	JMP       sp_rest_1265
+	CMPQ      R11, DI
+	JB        sp_vector_1277
 
-sp_last_1266:
-	TESTQ      R10, R10
-	JE         sp_row_done_1267
+sp_vectors_done_1278:
+	ANDQ       $0x00000003, R10
+	JE         sp_row_done_1270
 	MOVQ       R10, DI
 	SHLQ       $0x03, DI
 	NEGQ       DI
@@ -17713,15 +17755,15 @@ sp_last_1266:
 	VMASKMOVPD Y1, Y2, (AX)(R9*8)
 	ADDQ       R10, R9
 
-sp_row_done_1267:
+sp_row_done_1270:
 	SUBQ R9, BX
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_1263
+	JMP  sp_row_1268
 
-sp_done_1268:
+sp_done_1271:
 	VZEROUPPER
 	RET
 
@@ -17751,9 +17793,9 @@ TEXT ·backwardSmallPlanesDalphaAVX2F64(SB), NOSPLIT, $8-80
 	MOVQ    dalpha_base+48(FP), R8
 	MOVQ    dalpha_len+56(FP), R9
 
-sp_sum_channels_1273:
+sp_sum_channels_1279:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_1274
+	JB     sp_sum_fewer_1280
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -17764,18 +17806,18 @@ sp_sum_channels_1273:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_1275:
+sp_sum_row_1281:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1278
+	JAE  sp_sum_rows_done_1284
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_1276:
+sp_sum_vector_1282:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1277
+	JE          sp_sum_last_1283
 	VMOVUPD     (R11), Y10
 	VMOVUPD     (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -17829,9 +17871,9 @@ sp_sum_vector_1276:
 	ADDQ        $0x20, R14
 	ADDQ        $0x20, R15
 	DECQ        R13
-	JMP         sp_sum_vector_1276
+	JMP         sp_sum_vector_1282
 
-sp_sum_last_1277:
+sp_sum_last_1283:
 	VMASKMOVPD  (R11), Y1, Y10
 	VMASKMOVPD  (R12), Y1, Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -17881,9 +17923,9 @@ sp_sum_last_1277:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_1275
+	JMP         sp_sum_row_1281
 
-sp_sum_rows_done_1278:
+sp_sum_rows_done_1284:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -17914,28 +17956,28 @@ sp_sum_rows_done_1278:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x40, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_1273
+	JMP          sp_sum_channels_1279
 
-sp_sum_fewer_1274:
-sp_sum_channels_1279:
+sp_sum_fewer_1280:
+sp_sum_channels_1285:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_1280
+	JB     sp_sum_fewer_1286
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
 	XORQ   R10, R10
 
-sp_sum_row_1281:
+sp_sum_row_1287:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1284
+	JAE  sp_sum_rows_done_1290
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_1282:
+sp_sum_vector_1288:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1283
+	JE          sp_sum_last_1289
 	VMOVUPD     (R11), Y6
 	VMOVUPD     (R12), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -17963,9 +18005,9 @@ sp_sum_vector_1282:
 	ADDQ        $0x20, R11
 	ADDQ        $0x20, R12
 	DECQ        R13
-	JMP         sp_sum_vector_1282
+	JMP         sp_sum_vector_1288
 
-sp_sum_last_1283:
+sp_sum_last_1289:
 	VMASKMOVPD  (R11), Y1, Y6
 	VMASKMOVPD  (R12), Y1, Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -17991,9 +18033,9 @@ sp_sum_last_1283:
 	VANDNPD     Y7, Y8, Y7
 	VFMADD231PD Y7, Y6, Y5
 	ADDQ        AX, R10
-	JMP         sp_sum_row_1281
+	JMP         sp_sum_row_1287
 
-sp_sum_rows_done_1284:
+sp_sum_rows_done_1290:
 	VUNPCKLPD    Y3, Y2, Y6
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y6, Y6
@@ -18011,25 +18053,25 @@ sp_sum_rows_done_1284:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_1279
+	JMP          sp_sum_channels_1285
 
-sp_sum_fewer_1280:
-sp_sum_channels_1285:
+sp_sum_fewer_1286:
+sp_sum_channels_1291:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_1286
+	JB     sp_sum_fewer_1292
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_1287:
+sp_sum_row_1293:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_1290
+	JAE  sp_sum_rows_done_1296
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_1288:
+sp_sum_vector_1294:
 	TESTQ       R12, R12
-	JE          sp_sum_last_1289
+	JE          sp_sum_last_1295
 	VMOVUPD     (R10), Y3
 	VMOVUPD     (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -18039,9 +18081,9 @@ sp_sum_vector_1288:
 	ADDQ        $0x20, R10
 	ADDQ        $0x20, R11
 	DECQ        R12
-	JMP         sp_sum_vector_1288
+	JMP         sp_sum_vector_1294
 
-sp_sum_last_1289:
+sp_sum_last_1295:
 	VMASKMOVPD  (R10), Y1, Y3
 	VMASKMOVPD  (R11), Y1, Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -18049,9 +18091,9 @@ sp_sum_last_1289:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_1287
+	JMP         sp_sum_row_1293
 
-sp_sum_rows_done_1290:
+sp_sum_rows_done_1296:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -18063,9 +18105,9 @@ sp_sum_rows_done_1290:
 	ADDQ         CX, DI
 	ADDQ         $0x08, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_1285
+	JMP          sp_sum_channels_1291
 
-sp_sum_fewer_1286:
+sp_sum_fewer_1292:
 	VZEROUPPER
 	RET
 
@@ -18080,11 +18122,11 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	MOVQ         DX, BX
 	SHLQ         $0x02, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_1291
+	JB           cached_1297
 	CMPQ         AX, CX
-	JE           cached_1291
+	JE           cached_1297
 	CMPQ         AX, CX
-	JE           cached_1291
+	JE           cached_1297
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -18093,7 +18135,7 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_1293
+	JE           aligned_1299
 	MOVQ         SI, DI
 	MOVQ         $-1, R8
 	BZHIQ        DI, R8, DI
@@ -18104,13 +18146,13 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	VMOVUPS      Z2, K1, (AX)(BX*4)
 	MOVQ         SI, BX
 
-aligned_1293:
+aligned_1299:
 	MOVQ DX, SI
 	SUBQ $0x00000040, SI
 
-unrolled_1294:
+unrolled_1300:
 	CMPQ     BX, SI
-	JGT      single_1295
+	JGT      single_1301
 	VMOVUPS  (CX)(BX*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
@@ -18128,25 +18170,25 @@ unrolled_1294:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(BX*4)
 	ADDQ     $0x00000040, BX
-	JMP      unrolled_1294
+	JMP      unrolled_1300
 
-single_1295:
+single_1301:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_1296:
+single_loop_1302:
 	CMPQ     BX, SI
-	JGT      remainder_1297
+	JGT      remainder_1303
 	VMOVUPS  (CX)(BX*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(BX*4)
 	ADDQ     $0x00000010, BX
-	JMP      single_loop_1296
+	JMP      single_loop_1302
 
-remainder_1297:
+remainder_1303:
 	SUBQ      BX, DX
-	JE        span_done_1298
+	JE        span_done_1304
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -18155,18 +18197,18 @@ remainder_1297:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(BX*4)
 
-span_done_1298:
+span_done_1304:
 	SFENCE
-	JMP stored_1292
+	JMP stored_1298
 
-cached_1291:
+cached_1297:
 	XORQ BX, BX
 	MOVQ DX, SI
 	SUBQ $0x00000040, SI
 
-unrolled_1299:
+unrolled_1305:
 	CMPQ    BX, SI
-	JGT     single_1300
+	JGT     single_1306
 	VMOVUPS (CX)(BX*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
@@ -18184,25 +18226,25 @@ unrolled_1299:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(BX*4)
 	ADDQ    $0x00000040, BX
-	JMP     unrolled_1299
+	JMP     unrolled_1305
 
-single_1300:
+single_1306:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_1301:
+single_loop_1307:
 	CMPQ    BX, SI
-	JGT     remainder_1302
+	JGT     remainder_1308
 	VMOVUPS (CX)(BX*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(BX*4)
 	ADDQ    $0x00000010, BX
-	JMP     single_loop_1301
+	JMP     single_loop_1307
 
-remainder_1302:
+remainder_1308:
 	SUBQ      BX, DX
-	JE        span_done_1303
+	JE        span_done_1309
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -18211,8 +18253,8 @@ remainder_1302:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(BX*4)
 
-span_done_1303:
-stored_1292:
+span_done_1309:
+stored_1298:
 	VZEROUPPER
 	RET
 
@@ -18232,15 +18274,15 @@ TEXT ·forwardPlanesAVX512F32(SB), NOSPLIT, $0-80
 	MOVQ   DX, R10
 	SHLQ   $0x02, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_1304
+	JB     cached_1310
 	CMPQ   AX, CX
-	JE     cached_1304
+	JE     cached_1310
 	CMPQ   AX, CX
-	JE     cached_1304
+	JE     cached_1310
 
-plane_1306:
+plane_1312:
 	CMPQ         DX, $0x00
-	JE           planes_done_1307
+	JE           planes_done_1313
 	VBROADCASTSS (DI)(R9*4), Z1
 	XORQ         R10, R10
 	MOVQ         AX, R11
@@ -18250,7 +18292,7 @@ plane_1306:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_1308
+	JE           aligned_1314
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -18261,13 +18303,13 @@ plane_1306:
 	VMOVUPS      Z2, K1, (AX)(R10*4)
 	MOVQ         R11, R10
 
-aligned_1308:
+aligned_1314:
 	MOVQ BX, R11
 	SUBQ $0x00000040, R11
 
-unrolled_1309:
+unrolled_1315:
 	CMPQ     R10, R11
-	JGT      single_1310
+	JGT      single_1316
 	VMOVUPS  (CX)(R10*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
@@ -18285,26 +18327,26 @@ unrolled_1309:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(R10*4)
 	ADDQ     $0x00000040, R10
-	JMP      unrolled_1309
+	JMP      unrolled_1315
 
-single_1310:
+single_1316:
 	MOVQ BX, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1311:
+single_loop_1317:
 	CMPQ     R10, R11
-	JGT      remainder_1312
+	JGT      remainder_1318
 	VMOVUPS  (CX)(R10*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(R10*4)
 	ADDQ     $0x00000010, R10
-	JMP      single_loop_1311
+	JMP      single_loop_1317
 
-remainder_1312:
+remainder_1318:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1313
+	JE        span_done_1319
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -18313,34 +18355,34 @@ remainder_1312:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R10*4)
 
-span_done_1313:
+span_done_1319:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_1314
+	JNE  same_pass_1320
 	XORQ R9, R9
 
-same_pass_1314:
+same_pass_1320:
 	SUBQ BX, DX
-	JMP  plane_1306
+	JMP  plane_1312
 
-planes_done_1307:
+planes_done_1313:
 	SFENCE
-	JMP stored_1305
+	JMP stored_1311
 
-cached_1304:
-plane_1315:
+cached_1310:
+plane_1321:
 	CMPQ         DX, $0x00
-	JE           planes_done_1316
+	JE           planes_done_1322
 	VBROADCASTSS (DI)(R9*4), Z1
 	XORQ         R10, R10
 	MOVQ         BX, R11
 	SUBQ         $0x00000040, R11
 
-unrolled_1317:
+unrolled_1323:
 	CMPQ    R10, R11
-	JGT     single_1318
+	JGT     single_1324
 	VMOVUPS (CX)(R10*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
@@ -18358,26 +18400,26 @@ unrolled_1317:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(R10*4)
 	ADDQ    $0x00000040, R10
-	JMP     unrolled_1317
+	JMP     unrolled_1323
 
-single_1318:
+single_1324:
 	MOVQ BX, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1319:
+single_loop_1325:
 	CMPQ    R10, R11
-	JGT     remainder_1320
+	JGT     remainder_1326
 	VMOVUPS (CX)(R10*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(R10*4)
 	ADDQ    $0x00000010, R10
-	JMP     single_loop_1319
+	JMP     single_loop_1325
 
-remainder_1320:
+remainder_1326:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1321
+	JE        span_done_1327
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -18386,20 +18428,20 @@ remainder_1320:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R10*4)
 
-span_done_1321:
+span_done_1327:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_1322
+	JNE  same_pass_1328
 	XORQ R9, R9
 
-same_pass_1322:
+same_pass_1328:
 	SUBQ BX, DX
-	JMP  plane_1315
+	JMP  plane_1321
 
-planes_done_1316:
-stored_1305:
+planes_done_1322:
+stored_1311:
 	VZEROUPPER
 	RET
 
@@ -18415,15 +18457,15 @@ TEXT ·forwardPatternAVX512F32(SB), NOSPLIT, $0-72
 	MOVQ   DX, DI
 	SHLQ   $0x02, DI
 	CMPQ   DI, ·streamThreshold+0(SB)
-	JB     cached_1323
+	JB     cached_1329
 	CMPQ   AX, CX
-	JE     cached_1323
+	JE     cached_1329
 	CMPQ   AX, CX
-	JE     cached_1323
+	JE     cached_1329
 
-row_1325:
+row_1331:
 	CMPQ      DX, $0x00
-	JE        rows_done_1326
+	JE        rows_done_1332
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
@@ -18435,7 +18477,7 @@ row_1325:
 	CMPQ      R9, DI
 	CMOVQGT   DI, R9
 	TESTQ     R9, R9
-	JE        aligned_1327
+	JE        aligned_1333
 	MOVQ      R9, R10
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
@@ -18446,13 +18488,13 @@ row_1325:
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 	MOVQ      R9, R8
 
-aligned_1327:
+aligned_1333:
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 
-unrolled_1328:
+unrolled_1334:
 	CMPQ     R8, R9
-	JGT      single_1329
+	JGT      single_1335
 	VMOVUPS  (CX)(R8*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMULPS   (BX)(R8*4), Z1, K1, Z1
@@ -18470,26 +18512,26 @@ unrolled_1328:
 	VMULPS   192(BX)(R8*4), Z1, K1, Z1
 	VMOVNTPS Z1, 192(AX)(R8*4)
 	ADDQ     $0x00000040, R8
-	JMP      unrolled_1328
+	JMP      unrolled_1334
 
-single_1329:
+single_1335:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1330:
+single_loop_1336:
 	CMPQ     R8, R9
-	JGT      remainder_1331
+	JGT      remainder_1337
 	VMOVUPS  (CX)(R8*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMULPS   (BX)(R8*4), Z1, K1, Z1
 	VMOVNTPS Z1, (AX)(R8*4)
 	ADDQ     $0x00000010, R8
-	JMP      single_loop_1330
+	JMP      single_loop_1336
 
-remainder_1331:
+remainder_1337:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1332
+	JE        span_done_1338
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -18498,22 +18540,22 @@ remainder_1331:
 	VMULPS    (BX)(R8*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 
-span_done_1332:
+span_done_1338:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_1325
+	JMP  row_1331
 
-rows_done_1326:
+rows_done_1332:
 	SFENCE
-	JMP stored_1324
+	JMP stored_1330
 
-cached_1323:
-row_1333:
+cached_1329:
+row_1339:
 	CMPQ    DX, $0x00
-	JE      rows_done_1334
+	JE      rows_done_1340
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -18521,9 +18563,9 @@ row_1333:
 	MOVQ    DI, R9
 	SUBQ    $0x00000040, R9
 
-unrolled_1335:
+unrolled_1341:
 	CMPQ    R8, R9
-	JGT     single_1336
+	JGT     single_1342
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
@@ -18541,26 +18583,26 @@ unrolled_1335:
 	VMULPS  192(BX)(R8*4), Z1, K1, Z1
 	VMOVUPS Z1, 192(AX)(R8*4)
 	ADDQ    $0x00000040, R8
-	JMP     unrolled_1335
+	JMP     unrolled_1341
 
-single_1336:
+single_1342:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1337:
+single_loop_1343:
 	CMPQ    R8, R9
-	JGT     remainder_1338
+	JGT     remainder_1344
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
 	VMOVUPS Z1, (AX)(R8*4)
 	ADDQ    $0x00000010, R8
-	JMP     single_loop_1337
+	JMP     single_loop_1343
 
-remainder_1338:
+remainder_1344:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1339
+	JE        span_done_1345
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -18569,16 +18611,16 @@ remainder_1338:
 	VMULPS    (BX)(R8*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 
-span_done_1339:
+span_done_1345:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_1333
+	JMP  row_1339
 
-rows_done_1334:
-stored_1324:
+rows_done_1340:
+stored_1330:
 	VZEROUPPER
 	RET
 
@@ -18597,36 +18639,36 @@ TEXT ·forwardRingAVX512F32(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x00000180
-	JA     ring_segmented_1340
+	JA     ring_segmented_1346
 	MOVQ   R8, R9
 
-ring_len_1341:
+ring_len_1347:
 	CMPQ R9, $0x00000010
-	JAE  ring_len_done_1342
+	JAE  ring_len_done_1348
 	ADDQ R8, R9
-	JMP  ring_len_1341
+	JMP  ring_len_1347
 
-ring_len_done_1342:
+ring_len_done_1348:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000010, R10
 
-ring_step_1343:
+ring_step_1349:
 	CMPQ R10, R9
-	JB   ring_step_done_1344
+	JB   ring_step_done_1350
 	SUBQ R9, R10
-	JMP  ring_step_1343
+	JMP  ring_step_1349
 
-ring_step_done_1344:
+ring_step_done_1350:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000040, R10
 
-ring_step_1345:
+ring_step_1351:
 	CMPQ R10, R9
-	JB   ring_step_done_1346
+	JB   ring_step_done_1352
 	SUBQ R9, R10
-	JMP  ring_step_1345
+	JMP  ring_step_1351
 
-ring_step_done_1346:
+ring_step_done_1352:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    64(R9), R9
@@ -18636,76 +18678,76 @@ ring_step_done_1346:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000010
-	JB      ring_short_1347
+	JB      ring_short_1353
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1348
+	JNE     ring_planes_1354
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_1350:
+ring_copy_1356:
 	CMPQ    AX, R10
-	JAE     ring_built_1349
+	JAE     ring_built_1355
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1351
+	JB      ring_copy_tail_1357
 	VMOVUPS (R9)(R8*4), Z1
 	VMOVUPS Z1, (DI)(AX*4)
 	ADDQ    $0x00000010, AX
 	ADDQ    $0x00000010, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_1350
+	JNE     ring_copy_1356
 	XORQ    R8, R8
-	JMP     ring_copy_1350
+	JMP     ring_copy_1356
 
-ring_copy_tail_1351:
+ring_copy_tail_1357:
 	VMOVUPS -64(R9)(DX*4), Z1
 	ADDQ    R11, AX
 	VMOVUPS Z1, -64(DI)(AX*4)
 	XORQ    R8, R8
-	JMP     ring_copy_1350
+	JMP     ring_copy_1356
 
-ring_planes_1348:
+ring_planes_1354:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1352
+	JA   ring_long_planes_1358
 	MOVQ R10, R12
 	SUBQ $0x00000010, R12
 
-ring_fill_1353:
+ring_fill_1359:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1354
+	JGT          ring_fill_last_1360
 	VBROADCASTSS (R9)(R8*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	VMOVUPS      Z1, 64(DI)(R11*4)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1355
+	JNE          ring_wrap_1361
 	XORQ         R8, R8
 
-ring_wrap_1355:
-	JMP ring_fill_1353
+ring_wrap_1361:
+	JMP ring_fill_1359
 
-ring_fill_last_1354:
+ring_fill_last_1360:
 	CMPQ         R11, R10
-	JAE          ring_built_1349
+	JAE          ring_built_1355
 	VBROADCASTSS (R9)(R8*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1356
+	JNE          ring_wrap_1362
 	XORQ         R8, R8
 
-ring_wrap_1356:
-	JMP ring_fill_last_1354
+ring_wrap_1362:
+	JMP ring_fill_last_1360
 
-ring_long_planes_1352:
-ring_channel_1357:
+ring_long_planes_1358:
+ring_channel_1363:
 	CMPQ         R11, R10
-	JAE          ring_built_1349
+	JAE          ring_built_1355
 	VBROADCASTSS (R9)(R8*4), Z1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -18713,65 +18755,65 @@ ring_channel_1357:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_1358:
+ring_plane_1364:
 	VMOVUPS Z1, (DI)(R13*4)
 	ADDQ    $0x00000010, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1358
+	JB      ring_plane_1364
 	INCQ    R8
 	CMPQ    R8, DX
-	JNE     ring_wrap_1359
+	JNE     ring_wrap_1365
 	XORQ    R8, R8
 
-ring_wrap_1359:
-	JMP ring_channel_1357
+ring_wrap_1365:
+	JMP ring_channel_1363
 
-ring_short_1347:
+ring_short_1353:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1360:
+ring_element_1366:
 	MOVL (R9)(R11*4), R14
 	MOVL R14, (DI)(R13*4)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_1361
+	JB   ring_element_next_1367
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1361
+	JB   ring_element_next_1367
 	XORQ R11, R11
 
-ring_element_next_1361:
+ring_element_next_1367:
 	INCQ    R13
 	CMPQ    R13, $0x00000010
-	JB      ring_element_1360
+	JB      ring_element_1366
 	VMOVUPS (DI), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000010
-	JE      ring_exact_1362
+	JE      ring_exact_1368
 	SUBQ    R8, AX
 
-ring_exact_1362:
+ring_exact_1368:
 	MOVQ AX, DX
 
-ring_repeat_1363:
+ring_repeat_1369:
 	CMPQ    DX, R10
-	JAE     ring_built_1349
+	JAE     ring_built_1355
 	VMOVUPS Z1, (DI)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1363
+	JMP     ring_repeat_1369
 
-ring_built_1349:
+ring_built_1355:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000040, R8
 
-unrolled_1364:
+unrolled_1370:
 	CMPQ    DX, R8
-	JGT     single_1365
+	JGT     single_1371
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -18793,15 +18835,15 @@ unrolled_1364:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000040, DX
-	JMP     unrolled_1364
+	JMP     unrolled_1370
 
-single_1365:
+single_1371:
 	MOVQ SI, R8
 	SUBQ $0x00000010, R8
 
-single_loop_1366:
+single_loop_1372:
 	CMPQ    DX, R8
-	JGT     remainder_1367
+	JGT     remainder_1373
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -18811,11 +18853,11 @@ single_loop_1366:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000010, DX
-	JMP     single_loop_1366
+	JMP     single_loop_1372
 
-remainder_1367:
+remainder_1373:
 	SUBQ      DX, SI
-	JE        span_done_1368
+	JE        span_done_1374
 	MOVQ      $-1, R8
 	BZHIQ     SI, R8, SI
 	KMOVW     SI, K1
@@ -18824,10 +18866,10 @@ remainder_1367:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(DX*4)
 
-span_done_1368:
+span_done_1374:
 	JMP ring_finished_forwardAVX512F32
 
-ring_segmented_1340:
+ring_segmented_1346:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x00000180
 	JA   ring_finished_forwardAVX512F32
@@ -18837,11 +18879,11 @@ ring_segmented_1340:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_1369
+	JE   ring_rows_1375
 
-ring_segment_1370:
+ring_segment_1376:
 	CMPQ    SI, $0x00
-	JE      ring_done_1371
+	JE      ring_done_1377
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -18858,33 +18900,33 @@ ring_segment_1370:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_1372:
+ring_len_1378:
 	CMPQ R11, $0x00000010
-	JAE  ring_len_done_1373
+	JAE  ring_len_done_1379
 	ADDQ R9, R11
-	JMP  ring_len_1372
+	JMP  ring_len_1378
 
-ring_len_done_1373:
+ring_len_done_1379:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_1374:
+ring_step_1380:
 	CMPQ R12, R11
-	JB   ring_step_done_1375
+	JB   ring_step_done_1381
 	SUBQ R11, R12
-	JMP  ring_step_1374
+	JMP  ring_step_1380
 
-ring_step_done_1375:
+ring_step_done_1381:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000040, R12
 
-ring_step_1376:
+ring_step_1382:
 	CMPQ R12, R11
-	JB   ring_step_done_1377
+	JB   ring_step_done_1383
 	SUBQ R11, R12
-	JMP  ring_step_1376
+	JMP  ring_step_1382
 
-ring_step_done_1377:
+ring_step_done_1383:
 	MOVQ    R12, 1936(SP)
 	LEAQ    64(R11), R11
 	CMPQ    R10, R11
@@ -18894,76 +18936,76 @@ ring_step_done_1377:
 	LEAQ    (R10)(AX*4), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000010
-	JB      ring_short_1378
+	JB      ring_short_1384
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1379
+	JNE     ring_planes_1385
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_1381:
+ring_copy_1387:
 	CMPQ    R8, AX
-	JAE     ring_built_1380
+	JAE     ring_built_1386
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1382
+	JB      ring_copy_tail_1388
 	VMOVUPS (R10)(R9*4), Z1
 	VMOVUPS Z1, (DI)(R8*4)
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1381
+	JNE     ring_copy_1387
 	XORQ    R9, R9
-	JMP     ring_copy_1381
+	JMP     ring_copy_1387
 
-ring_copy_tail_1382:
+ring_copy_tail_1388:
 	VMOVUPS -64(R10)(DX*4), Z1
 	ADDQ    R11, R8
 	VMOVUPS Z1, -64(DI)(R8*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1381
+	JMP     ring_copy_1387
 
-ring_planes_1379:
+ring_planes_1385:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000020
-	JA   ring_long_planes_1383
+	JA   ring_long_planes_1389
 	MOVQ AX, R12
 	SUBQ $0x00000010, R12
 
-ring_fill_1384:
+ring_fill_1390:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1385
+	JGT          ring_fill_last_1391
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	VMOVUPS      Z1, 64(DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1386
+	JNE          ring_wrap_1392
 	XORQ         R9, R9
 
-ring_wrap_1386:
-	JMP ring_fill_1384
+ring_wrap_1392:
+	JMP ring_fill_1390
 
-ring_fill_last_1385:
+ring_fill_last_1391:
 	CMPQ         R11, AX
-	JAE          ring_built_1380
+	JAE          ring_built_1386
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1387
+	JNE          ring_wrap_1393
 	XORQ         R9, R9
 
-ring_wrap_1387:
-	JMP ring_fill_last_1385
+ring_wrap_1393:
+	JMP ring_fill_last_1391
 
-ring_long_planes_1383:
-ring_channel_1388:
+ring_long_planes_1389:
+ring_channel_1394:
 	CMPQ         R11, AX
-	JAE          ring_built_1380
+	JAE          ring_built_1386
 	VBROADCASTSS (R10)(R9*4), Z1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -18971,66 +19013,66 @@ ring_channel_1388:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_1389:
+ring_plane_1395:
 	VMOVUPS Z1, (DI)(R13*4)
 	ADDQ    $0x00000010, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1389
+	JB      ring_plane_1395
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_1390
+	JNE     ring_wrap_1396
 	XORQ    R9, R9
 
-ring_wrap_1390:
-	JMP ring_channel_1388
+ring_wrap_1396:
+	JMP ring_channel_1394
 
-ring_short_1378:
+ring_short_1384:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1391:
+ring_element_1397:
 	MOVL (R10)(R11*4), R14
 	MOVL R14, (DI)(R13*4)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_1392
+	JB   ring_element_next_1398
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1392
+	JB   ring_element_next_1398
 	XORQ R11, R11
 
-ring_element_next_1392:
+ring_element_next_1398:
 	INCQ    R13
 	CMPQ    R13, $0x00000010
-	JB      ring_element_1391
+	JB      ring_element_1397
 	VMOVUPS (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1393
+	JE      ring_exact_1399
 	SUBQ    R9, DX
 
-ring_exact_1393:
+ring_exact_1399:
 	MOVQ DX, R8
 
-ring_repeat_1394:
+ring_repeat_1400:
 	CMPQ    R8, AX
-	JAE     ring_built_1380
+	JAE     ring_built_1386
 	VMOVUPS Z1, (DI)(R8*4)
 	ADDQ    DX, R8
-	JMP     ring_repeat_1394
+	JMP     ring_repeat_1400
 
-ring_built_1380:
+ring_built_1386:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000040, R9
 
-unrolled_1395:
+unrolled_1401:
 	CMPQ    R8, R9
-	JGT     single_1396
+	JGT     single_1402
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -19052,15 +19094,15 @@ unrolled_1395:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000040, R8
-	JMP     unrolled_1395
+	JMP     unrolled_1401
 
-single_1396:
+single_1402:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1397:
+single_loop_1403:
 	CMPQ    R8, R9
-	JGT     remainder_1398
+	JGT     remainder_1404
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -19070,11 +19112,11 @@ single_loop_1397:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000010, R8
-	JMP     single_loop_1397
+	JMP     single_loop_1403
 
-remainder_1398:
+remainder_1404:
 	SUBQ      R8, DX
-	JE        span_done_1399
+	JE        span_done_1405
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -19083,7 +19125,7 @@ remainder_1398:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-span_done_1399:
+span_done_1405:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -19094,18 +19136,18 @@ span_done_1399:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1400
+	JNE  ring_next_1406
 	XORQ AX, AX
 
-ring_next_1400:
+ring_next_1406:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1370
+	JMP  ring_segment_1376
 
-ring_done_1371:
+ring_done_1377:
 	JMP ring_finished_forwardAVX512F32
 
-ring_rows_1369:
-ring_block_1401:
+ring_rows_1375:
+ring_block_1407:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -19121,33 +19163,33 @@ ring_block_1401:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1402:
+ring_len_1408:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1403
+	JAE  ring_len_done_1409
 	ADDQ BX, SI
-	JMP  ring_len_1402
+	JMP  ring_len_1408
 
-ring_len_done_1403:
+ring_len_done_1409:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000010, R8
 
-ring_step_1404:
+ring_step_1410:
 	CMPQ R8, SI
-	JB   ring_step_done_1405
+	JB   ring_step_done_1411
 	SUBQ SI, R8
-	JMP  ring_step_1404
+	JMP  ring_step_1410
 
-ring_step_done_1405:
+ring_step_done_1411:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000040, R8
 
-ring_step_1406:
+ring_step_1412:
 	CMPQ R8, SI
-	JB   ring_step_done_1407
+	JB   ring_step_done_1413
 	SUBQ SI, R8
-	JMP  ring_step_1406
+	JMP  ring_step_1412
 
-ring_step_done_1407:
+ring_step_done_1413:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    64(SI), SI
@@ -19158,76 +19200,76 @@ ring_step_done_1407:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000010
-	JB      ring_short_1408
+	JB      ring_short_1414
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1409
+	JNE     ring_planes_1415
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1411:
+ring_copy_1417:
 	CMPQ    BX, R8
-	JAE     ring_built_1410
+	JAE     ring_built_1416
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000010
-	JB      ring_copy_tail_1412
+	JB      ring_copy_tail_1418
 	VMOVUPS (SI)(R9*4), Z1
 	VMOVUPS Z1, (DI)(BX*4)
 	ADDQ    $0x00000010, BX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1411
+	JNE     ring_copy_1417
 	XORQ    R9, R9
-	JMP     ring_copy_1411
+	JMP     ring_copy_1417
 
-ring_copy_tail_1412:
+ring_copy_tail_1418:
 	VMOVUPS -64(SI)(DX*4), Z1
 	ADDQ    R10, BX
 	VMOVUPS Z1, -64(DI)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1411
+	JMP     ring_copy_1417
 
-ring_planes_1409:
+ring_planes_1415:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000020
-	JA   ring_long_planes_1413
+	JA   ring_long_planes_1419
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
-ring_fill_1414:
+ring_fill_1420:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1415
+	JGT          ring_fill_last_1421
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (DI)(R9*4)
 	VMOVUPS      Z1, 64(DI)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1416
+	JNE          ring_wrap_1422
 	XORQ         BX, BX
 
-ring_wrap_1416:
-	JMP ring_fill_1414
+ring_wrap_1422:
+	JMP ring_fill_1420
 
-ring_fill_last_1415:
+ring_fill_last_1421:
 	CMPQ         R9, R8
-	JAE          ring_built_1410
+	JAE          ring_built_1416
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (DI)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1417
+	JNE          ring_wrap_1423
 	XORQ         BX, BX
 
-ring_wrap_1417:
-	JMP ring_fill_last_1415
+ring_wrap_1423:
+	JMP ring_fill_last_1421
 
-ring_long_planes_1413:
-ring_channel_1418:
+ring_long_planes_1419:
+ring_channel_1424:
 	CMPQ         R9, R8
-	JAE          ring_built_1410
+	JAE          ring_built_1416
 	VBROADCASTSS (SI)(BX*4), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -19235,57 +19277,57 @@ ring_channel_1418:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_1419:
+ring_plane_1425:
 	VMOVUPS Z1, (DI)(R11*4)
 	ADDQ    $0x00000010, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1419
+	JB      ring_plane_1425
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_1420
+	JNE     ring_wrap_1426
 	XORQ    BX, BX
 
-ring_wrap_1420:
-	JMP ring_channel_1418
+ring_wrap_1426:
+	JMP ring_channel_1424
 
-ring_short_1408:
+ring_short_1414:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1421:
+ring_element_1427:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (DI)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1422
+	JB   ring_element_next_1428
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1422
+	JB   ring_element_next_1428
 	XORQ R9, R9
 
-ring_element_next_1422:
+ring_element_next_1428:
 	INCQ    R11
 	CMPQ    R11, $0x00000010
-	JB      ring_element_1421
+	JB      ring_element_1427
 	VMOVUPS (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1423
+	JE      ring_exact_1429
 	SUBQ    BX, DX
 
-ring_exact_1423:
+ring_exact_1429:
 	MOVQ DX, BX
 
-ring_repeat_1424:
+ring_repeat_1430:
 	CMPQ    BX, R8
-	JAE     ring_built_1410
+	JAE     ring_built_1416
 	VMOVUPS Z1, (DI)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1424
+	JMP     ring_repeat_1430
 
-ring_built_1410:
+ring_built_1416:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+24(FP), BX
@@ -19294,18 +19336,18 @@ ring_built_1410:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_1425:
+ring_row_1431:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_1426
+	JE   ring_rows_done_1432
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000040, R9
 
-unrolled_1427:
+unrolled_1433:
 	CMPQ    R8, R9
-	JGT     single_1428
+	JGT     single_1434
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -19327,15 +19369,15 @@ unrolled_1427:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000040, R8
-	JMP     unrolled_1427
+	JMP     unrolled_1433
 
-single_1428:
+single_1434:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1429:
+single_loop_1435:
 	CMPQ    R8, R9
-	JGT     remainder_1430
+	JGT     remainder_1436
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -19345,11 +19387,11 @@ single_loop_1429:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000010, R8
-	JMP     single_loop_1429
+	JMP     single_loop_1435
 
-remainder_1430:
+remainder_1436:
 	SUBQ      R8, DX
-	JE        span_done_1431
+	JE        span_done_1437
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -19358,20 +19400,20 @@ remainder_1430:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-span_done_1431:
+span_done_1437:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x02, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_1425
+	JMP   ring_row_1431
 
-ring_rows_done_1426:
+ring_rows_done_1432:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1401
+	JMP  ring_block_1407
 
 ring_finished_forwardAVX512F32:
 	VZEROUPPER
@@ -19397,11 +19439,11 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1432
+	JB           cached_1438
 	CMPQ         AX, DX
-	JE           cached_1432
+	JE           cached_1438
 	CMPQ         AX, CX
-	JE           cached_1432
+	JE           cached_1438
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -19410,7 +19452,7 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1434
+	JE           aligned_1440
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -19429,13 +19471,13 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	VMOVUPS      Z10, K1, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_1434:
+aligned_1440:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_1435:
+unrolled_1441:
 	CMPQ        SI, DI
-	JGT         single_1436
+	JGT         single_1442
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -19485,15 +19527,15 @@ unrolled_1435:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
-	JMP         unrolled_1435
+	JMP         unrolled_1441
 
-single_1436:
+single_1442:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_1437:
+single_loop_1443:
 	CMPQ        SI, DI
-	JGT         remainder_1438
+	JGT         remainder_1444
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -19507,11 +19549,11 @@ single_loop_1437:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
-	JMP         single_loop_1437
+	JMP         single_loop_1443
 
-remainder_1438:
+remainder_1444:
 	SUBQ        SI, BX
-	JE          span_done_1439
+	JE          span_done_1445
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -19528,18 +19570,18 @@ remainder_1438:
 	VMULPS      Z9, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(SI*4)
 
-span_done_1439:
+span_done_1445:
 	SFENCE
-	JMP stored_1433
+	JMP stored_1439
 
-cached_1432:
+cached_1438:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_1440:
+unrolled_1446:
 	CMPQ        SI, DI
-	JGT         single_1441
+	JGT         single_1447
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -19589,15 +19631,15 @@ unrolled_1440:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
-	JMP         unrolled_1440
+	JMP         unrolled_1446
 
-single_1441:
+single_1447:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_1442:
+single_loop_1448:
 	CMPQ        SI, DI
-	JGT         remainder_1443
+	JGT         remainder_1449
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -19611,11 +19653,11 @@ single_loop_1442:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
-	JMP         single_loop_1442
+	JMP         single_loop_1448
 
-remainder_1443:
+remainder_1449:
 	SUBQ        SI, BX
-	JE          span_done_1444
+	JE          span_done_1450
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -19632,8 +19674,8 @@ remainder_1443:
 	VMULPS      Z9, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(SI*4)
 
-span_done_1444:
-stored_1433:
+span_done_1450:
+stored_1439:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -19669,15 +19711,15 @@ TEXT ·backwardPlanesAVX512F32(SB), NOSPLIT, $0-128
 	MOVQ   BX, R12
 	SHLQ   $0x02, R12
 	CMPQ   R12, ·streamThreshold+0(SB)
-	JB     cached_1445
+	JB     cached_1451
 	CMPQ   AX, DX
-	JE     cached_1445
+	JE     cached_1451
 	CMPQ   AX, CX
-	JE     cached_1445
+	JE     cached_1451
 
-plane_1447:
+plane_1453:
 	CMPQ         BX, $0x00
-	JE           planes_done_1448
+	JE           planes_done_1454
 	VBROADCASTSS (R9)(R11*4), Z9
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -19695,7 +19737,7 @@ plane_1447:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_1449
+	JE           aligned_1455
 	MOVQ         R13, R14
 	MOVQ         $-1, R15
 	BZHIQ        R14, R15, R14
@@ -19714,13 +19756,13 @@ plane_1447:
 	VMOVUPS      Z10, K1, (AX)(R12*4)
 	MOVQ         R13, R12
 
-aligned_1449:
+aligned_1455:
 	MOVQ DI, R13
 	SUBQ $0x00000040, R13
 
-unrolled_1450:
+unrolled_1456:
 	CMPQ        R12, R13
-	JGT         single_1451
+	JGT         single_1457
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -19770,15 +19812,15 @@ unrolled_1450:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, 192(AX)(R12*4)
 	ADDQ        $0x00000040, R12
-	JMP         unrolled_1450
+	JMP         unrolled_1456
 
-single_1451:
+single_1457:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 
-single_loop_1452:
+single_loop_1458:
 	CMPQ        R12, R13
-	JGT         remainder_1453
+	JGT         remainder_1459
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -19792,12 +19834,12 @@ single_loop_1452:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, (AX)(R12*4)
 	ADDQ        $0x00000010, R12
-	JMP         single_loop_1452
+	JMP         single_loop_1458
 
-remainder_1453:
+remainder_1459:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_1454
+	JE          span_done_1460
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -19814,7 +19856,7 @@ remainder_1453:
 	VMULPS      Z9, Z10, K2, Z10
 	VMOVUPS     Z10, K1, (AX)(R12*4)
 
-span_done_1454:
+span_done_1460:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -19835,21 +19877,21 @@ span_done_1454:
 	ADDQ          R10, AX
 	INCQ          R11
 	CMPQ          R11, R8
-	JNE           same_pass_1455
+	JNE           same_pass_1461
 	XORQ          R11, R11
 
-same_pass_1455:
+same_pass_1461:
 	SUBQ DI, BX
-	JMP  plane_1447
+	JMP  plane_1453
 
-planes_done_1448:
+planes_done_1454:
 	SFENCE
-	JMP stored_1446
+	JMP stored_1452
 
-cached_1445:
-plane_1456:
+cached_1451:
+plane_1462:
 	CMPQ         BX, $0x00
-	JE           planes_done_1457
+	JE           planes_done_1463
 	VBROADCASTSS (R9)(R11*4), Z9
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -19863,9 +19905,9 @@ plane_1456:
 	MOVQ         DI, R13
 	SUBQ         $0x00000040, R13
 
-unrolled_1458:
+unrolled_1464:
 	CMPQ        R12, R13
-	JGT         single_1459
+	JGT         single_1465
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -19915,15 +19957,15 @@ unrolled_1458:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, 192(AX)(R12*4)
 	ADDQ        $0x00000040, R12
-	JMP         unrolled_1458
+	JMP         unrolled_1464
 
-single_1459:
+single_1465:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 
-single_loop_1460:
+single_loop_1466:
 	CMPQ        R12, R13
-	JGT         remainder_1461
+	JGT         remainder_1467
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -19937,12 +19979,12 @@ single_loop_1460:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, (AX)(R12*4)
 	ADDQ        $0x00000010, R12
-	JMP         single_loop_1460
+	JMP         single_loop_1466
 
-remainder_1461:
+remainder_1467:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_1462
+	JE          span_done_1468
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -19959,7 +20001,7 @@ remainder_1461:
 	VMULPS      Z9, Z10, K2, Z10
 	VMOVUPS     Z10, K1, (AX)(R12*4)
 
-span_done_1462:
+span_done_1468:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -19980,15 +20022,15 @@ span_done_1462:
 	ADDQ          R10, AX
 	INCQ          R11
 	CMPQ          R11, R8
-	JNE           same_pass_1463
+	JNE           same_pass_1469
 	XORQ          R11, R11
 
-same_pass_1463:
+same_pass_1469:
 	SUBQ DI, BX
-	JMP  plane_1456
+	JMP  plane_1462
 
-planes_done_1457:
-stored_1446:
+planes_done_1463:
+stored_1452:
 	VZEROUPPER
 	RET
 
@@ -20006,15 +20048,15 @@ TEXT ·backwardPatternAVX512F32(SB), NOSPLIT, $0-120
 	MOVQ   BX, R9
 	SHLQ   $0x02, R9
 	CMPQ   R9, ·streamThreshold+0(SB)
-	JB     cached_1464
+	JB     cached_1470
 	CMPQ   AX, DX
-	JE     cached_1464
+	JE     cached_1470
 	CMPQ   AX, CX
-	JE     cached_1464
+	JE     cached_1470
 
-row_1466:
+row_1472:
 	CMPQ        BX, $0x00
-	JE          rows_done_1467
+	JE          rows_done_1473
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
@@ -20026,7 +20068,7 @@ row_1466:
 	CMPQ        R11, R9
 	CMOVQGT     R9, R11
 	TESTQ       R11, R11
-	JE          aligned_1468
+	JE          aligned_1474
 	MOVQ        R11, R12
 	MOVQ        $-1, R13
 	BZHIQ       R12, R13, R12
@@ -20049,13 +20091,13 @@ row_1466:
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 	MOVQ        R11, R10
 
-aligned_1468:
+aligned_1474:
 	MOVQ R9, R11
 	SUBQ $0x00000040, R11
 
-unrolled_1469:
+unrolled_1475:
 	CMPQ        R10, R11
-	JGT         single_1470
+	JGT         single_1476
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -20121,15 +20163,15 @@ unrolled_1469:
 	VMULPS      192(SI)(R10*4), Z1, K1, Z1
 	VMOVNTPS    Z1, 192(AX)(R10*4)
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_1469
+	JMP         unrolled_1475
 
-single_1470:
+single_1476:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1471:
+single_loop_1477:
 	CMPQ        R10, R11
-	JGT         remainder_1472
+	JGT         remainder_1478
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -20147,12 +20189,12 @@ single_loop_1471:
 	VMULPS      (SI)(R10*4), Z1, K1, Z1
 	VMOVNTPS    Z1, (AX)(R10*4)
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_1471
+	JMP         single_loop_1477
 
-remainder_1472:
+remainder_1478:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1473
+	JE          span_done_1479
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -20173,23 +20215,23 @@ remainder_1472:
 	VMULPS      (SI)(R10*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1473:
+span_done_1479:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_1466
+	JMP  row_1472
 
-rows_done_1467:
+rows_done_1473:
 	SFENCE
-	JMP stored_1465
+	JMP stored_1471
 
-cached_1464:
-row_1474:
+cached_1470:
+row_1480:
 	CMPQ    BX, $0x00
-	JE      rows_done_1475
+	JE      rows_done_1481
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -20197,9 +20239,9 @@ row_1474:
 	MOVQ    R9, R11
 	SUBQ    $0x00000040, R11
 
-unrolled_1476:
+unrolled_1482:
 	CMPQ        R10, R11
-	JGT         single_1477
+	JGT         single_1483
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -20265,15 +20307,15 @@ unrolled_1476:
 	VMULPS      192(SI)(R10*4), Z1, K1, Z1
 	VMOVUPS     Z1, 192(AX)(R10*4)
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_1476
+	JMP         unrolled_1482
 
-single_1477:
+single_1483:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1478:
+single_loop_1484:
 	CMPQ        R10, R11
-	JGT         remainder_1479
+	JGT         remainder_1485
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -20291,12 +20333,12 @@ single_loop_1478:
 	VMULPS      (SI)(R10*4), Z1, K1, Z1
 	VMOVUPS     Z1, (AX)(R10*4)
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_1478
+	JMP         single_loop_1484
 
-remainder_1479:
+remainder_1485:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1480
+	JE          span_done_1486
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -20317,17 +20359,17 @@ remainder_1479:
 	VMULPS      (SI)(R10*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1480:
+span_done_1486:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_1474
+	JMP  row_1480
 
-rows_done_1475:
-stored_1465:
+rows_done_1481:
+stored_1471:
 	VZEROUPPER
 	RET
 
@@ -20350,36 +20392,36 @@ TEXT ·backwardRingAVX512F32(SB), $1856-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x00000030
-	JA     ring_segmented_1481
+	JA     ring_segmented_1487
 	MOVQ   R10, R11
 
-ring_len_1482:
+ring_len_1488:
 	CMPQ R11, $0x00000010
-	JAE  ring_len_done_1483
+	JAE  ring_len_done_1489
 	ADDQ R10, R11
-	JMP  ring_len_1482
+	JMP  ring_len_1488
 
-ring_len_done_1483:
+ring_len_done_1489:
 	MOVQ R11, 1792(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_1484:
+ring_step_1490:
 	CMPQ R12, R11
-	JB   ring_step_done_1485
+	JB   ring_step_done_1491
 	SUBQ R11, R12
-	JMP  ring_step_1484
+	JMP  ring_step_1490
 
-ring_step_done_1485:
+ring_step_done_1491:
 	MOVQ R12, 1800(SP)
 	MOVQ $0x00000040, R12
 
-ring_step_1486:
+ring_step_1492:
 	CMPQ R12, R11
-	JB   ring_step_done_1487
+	JB   ring_step_done_1493
 	SUBQ R11, R12
-	JMP  ring_step_1486
+	JMP  ring_step_1492
 
-ring_step_done_1487:
+ring_step_done_1493:
 	MOVQ    R12, 1808(SP)
 	MOVQ    DI, R12
 	LEAQ    64(R11), R11
@@ -20389,76 +20431,76 @@ ring_step_done_1487:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1832(SP), R12
 	CMPQ    R10, $0x00000010
-	JB      ring_short_1488
+	JB      ring_short_1494
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1489
+	JNE     ring_planes_1495
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_1491:
+ring_copy_1497:
 	CMPQ    R8, R12
-	JAE     ring_built_1490
+	JAE     ring_built_1496
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000010
-	JB      ring_copy_tail_1492
+	JB      ring_copy_tail_1498
 	VMOVUPS (R11)(R10*4), Z1
 	VMOVUPS Z1, (CX)(R8*4)
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_1491
+	JNE     ring_copy_1497
 	XORQ    R10, R10
-	JMP     ring_copy_1491
+	JMP     ring_copy_1497
 
-ring_copy_tail_1492:
+ring_copy_tail_1498:
 	VMOVUPS -64(R11)(R9*4), Z1
 	ADDQ    R13, R8
 	VMOVUPS Z1, -64(CX)(R8*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1491
+	JMP     ring_copy_1497
 
-ring_planes_1489:
+ring_planes_1495:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000020
-	JA   ring_long_planes_1493
+	JA   ring_long_planes_1499
 	MOVQ R12, R14
 	SUBQ $0x00000010, R14
 
-ring_fill_1494:
+ring_fill_1500:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_1495
+	JGT          ring_fill_last_1501
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (CX)(R13*4)
 	VMOVUPS      Z1, 64(CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_1496
+	JNE          ring_wrap_1502
 	XORQ         R10, R10
 
-ring_wrap_1496:
-	JMP ring_fill_1494
+ring_wrap_1502:
+	JMP ring_fill_1500
 
-ring_fill_last_1495:
+ring_fill_last_1501:
 	CMPQ         R13, R12
-	JAE          ring_built_1490
+	JAE          ring_built_1496
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_1497
+	JNE          ring_wrap_1503
 	XORQ         R10, R10
 
-ring_wrap_1497:
-	JMP ring_fill_last_1495
+ring_wrap_1503:
+	JMP ring_fill_last_1501
 
-ring_long_planes_1493:
-ring_channel_1498:
+ring_long_planes_1499:
+ring_channel_1504:
 	CMPQ         R13, R12
-	JAE          ring_built_1490
+	JAE          ring_built_1496
 	VBROADCASTSS (R11)(R10*4), Z1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -20466,57 +20508,57 @@ ring_channel_1498:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_1499:
+ring_plane_1505:
 	VMOVUPS Z1, (CX)(R15*4)
 	ADDQ    $0x00000010, R15
 	CMPQ    R15, R14
-	JB      ring_plane_1499
+	JB      ring_plane_1505
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_1500
+	JNE     ring_wrap_1506
 	XORQ    R10, R10
 
-ring_wrap_1500:
-	JMP ring_channel_1498
+ring_wrap_1506:
+	JMP ring_channel_1504
 
-ring_short_1488:
+ring_short_1494:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_1501:
+ring_element_1507:
 	MOVL (R11)(R13*4), BP
 	MOVL BP, (CX)(R15*4)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_1502
+	JB   ring_element_next_1508
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_1502
+	JB   ring_element_next_1508
 	XORQ R13, R13
 
-ring_element_next_1502:
+ring_element_next_1508:
 	INCQ    R15
 	CMPQ    R15, $0x00000010
-	JB      ring_element_1501
+	JB      ring_element_1507
 	VMOVUPS (CX), Z1
 	MOVQ    1792(SP), R8
 	CMPQ    R8, $0x00000010
-	JE      ring_exact_1503
+	JE      ring_exact_1509
 	SUBQ    R10, R8
 
-ring_exact_1503:
+ring_exact_1509:
 	MOVQ R8, R9
 
-ring_repeat_1504:
+ring_repeat_1510:
 	CMPQ    R9, R12
-	JAE     ring_built_1490
+	JAE     ring_built_1496
 	VMOVUPS Z1, (CX)(R9*4)
 	ADDQ    R8, R9
-	JMP     ring_repeat_1504
+	JMP     ring_repeat_1510
 
-ring_built_1490:
+ring_built_1496:
 	MOVQ    1792(SP), R8
 	MOVQ    1832(SP), R9
 	MOVQ    R9, R10
@@ -20532,22 +20574,22 @@ ring_built_1490:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_1505:
+sums_zero_1511:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_1506
+	JAE     sums_zeroed_1512
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1505
+	JMP     sums_zero_1511
 
-sums_zeroed_1506:
+sums_zeroed_1512:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000040, R10
 
-unrolled_1507:
+unrolled_1513:
 	CMPQ        R9, R10
-	JGT         single_1508
+	JGT         single_1514
 	VMOVUPS     (DX)(R9*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R9*4), Z1
@@ -20617,15 +20659,15 @@ unrolled_1507:
 	SUBQ        1792(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000040, R9
-	JMP         unrolled_1507
+	JMP         unrolled_1513
 
-single_1508:
+single_1514:
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1509:
+single_loop_1515:
 	CMPQ        R9, R10
-	JGT         remainder_1510
+	JGT         remainder_1516
 	VMOVUPS     (DX)(R9*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R9*4), Z1
@@ -20647,11 +20689,11 @@ single_loop_1509:
 	SUBQ        1792(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000010, R9
-	JMP         single_loop_1509
+	JMP         single_loop_1515
 
-remainder_1510:
+remainder_1516:
 	SUBQ        R9, DI
-	JE          span_done_1511
+	JE          span_done_1517
 	MOVQ        $-1, R10
 	BZHIQ       DI, R10, DI
 	KMOVW       DI, K1
@@ -20672,78 +20714,78 @@ remainder_1510:
 	VMULPS      (CX)(R8*4), Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(R9*4)
 
-span_done_1511:
+span_done_1517:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1792(SP), DX
 	MOVQ  1832(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_1513
+	JLE   fold_ext_done_1519
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_1514
+	JA    fold_ext_scalar_1520
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_1512:
+fold_ext_1518:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_1513
+	JBE     fold_ext_done_1519
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Z0
 	VADDPD  (BX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (BX)(DI*8)
-	JMP     fold_ext_1512
+	JMP     fold_ext_1518
 
-fold_ext_scalar_1514:
+fold_ext_scalar_1520:
 	MOVQ 1832(SP), SI
 
-fold_ext_element_1515:
+fold_ext_element_1521:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_1516
+	JBE    fold_ext_element_done_1522
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_1515
+	JMP    fold_ext_element_1521
 
-fold_ext_element_done_1516:
-fold_ext_done_1513:
-fold_1517:
+fold_ext_element_done_1522:
+fold_ext_done_1519:
+fold_1523:
 	CMPQ   DX, AX
-	JBE    fold_done_1518
+	JBE    fold_done_1524
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_1517
+	JMP    fold_1523
 
-fold_done_1518:
+fold_done_1524:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1519
+	JNE  sums_planes_1525
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_1521:
+sums_vector_1527:
 	CMPQ      AX, DX
-	JGT       sums_scalar_1522
+	JGT       sums_scalar_1528
 	VCVTPS2PD (CX)(AX*4), Z0
 	VADDPD    (BX)(AX*8), Z0, Z0
 	VCVTPD2PS Z0, Y0
 	VMOVUPS   Y0, (CX)(AX*4)
 	ADDQ      $0x00000008, AX
-	JMP       sums_vector_1521
+	JMP       sums_vector_1527
 
-sums_scalar_1522:
+sums_scalar_1528:
 	CMPQ      AX, alpha_len+80(FP)
-	JE        sums_done_1520
+	JE        sums_done_1526
 	VMOVSD    (BX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
@@ -20751,18 +20793,18 @@ sums_scalar_1522:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_1522
+	JMP       sums_scalar_1528
 
-sums_planes_1519:
+sums_planes_1525:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1523:
+sums_group_1529:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_1525
+	JB     sums_single_1531
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -20771,7 +20813,7 @@ sums_group_1523:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_1524:
+sums_group_plane_1530:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -20780,7 +20822,7 @@ sums_group_plane_1524:
 	ADDQ      $0x08, R9
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_group_plane_1524
+	JB        sums_group_plane_1530
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (CX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -20805,32 +20847,32 @@ sums_group_plane_1524:
 	SHRQ      $0x01, DX
 	ADDQ      DX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_1523
+	JMP       sums_group_1529
 
-sums_single_1525:
+sums_single_1531:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_1520
+	JE     sums_done_1526
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_1526:
+sums_single_plane_1532:
 	VADDSD    (BX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_single_plane_1526
+	JB        sums_single_plane_1532
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_1525
+	JMP       sums_single_1531
 
-sums_done_1520:
+sums_done_1526:
 	JMP ring_finished_backwardAVX512F32
 
-ring_segmented_1481:
+ring_segmented_1487:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x00000030
 	JA   ring_finished_backwardAVX512F32
@@ -20840,7 +20882,7 @@ ring_segmented_1481:
 	MOVQ AX, 1824(SP)
 	MOVQ $0x00000000, 1816(SP)
 
-ring_block_1528:
+ring_block_1534:
 	MOVQ    1816(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -20856,33 +20898,33 @@ ring_block_1528:
 	MOVQ    DI, 1848(SP)
 	MOVQ    DI, R8
 
-ring_len_1529:
+ring_len_1535:
 	CMPQ R8, $0x00000010
-	JAE  ring_len_done_1530
+	JAE  ring_len_done_1536
 	ADDQ DI, R8
-	JMP  ring_len_1529
+	JMP  ring_len_1535
 
-ring_len_done_1530:
+ring_len_done_1536:
 	MOVQ R8, 1792(SP)
 	MOVQ $0x00000010, R9
 
-ring_step_1531:
+ring_step_1537:
 	CMPQ R9, R8
-	JB   ring_step_done_1532
+	JB   ring_step_done_1538
 	SUBQ R8, R9
-	JMP  ring_step_1531
+	JMP  ring_step_1537
 
-ring_step_done_1532:
+ring_step_done_1538:
 	MOVQ R9, 1800(SP)
 	MOVQ $0x00000040, R9
 
-ring_step_1533:
+ring_step_1539:
 	CMPQ R9, R8
-	JB   ring_step_done_1534
+	JB   ring_step_done_1540
 	SUBQ R8, R9
-	JMP  ring_step_1533
+	JMP  ring_step_1539
 
-ring_step_done_1534:
+ring_step_done_1540:
 	MOVQ    R9, 1808(SP)
 	MOVQ    DI, R9
 	LEAQ    64(R8), R8
@@ -20893,76 +20935,76 @@ ring_step_done_1534:
 	LEAQ    (R8)(DX*4), R8
 	MOVQ    1832(SP), R9
 	CMPQ    DI, $0x00000010
-	JB      ring_short_1535
+	JB      ring_short_1541
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1536
+	JNE     ring_planes_1542
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_1538:
+ring_copy_1544:
 	CMPQ    DI, R9
-	JAE     ring_built_1537
+	JAE     ring_built_1543
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1539
+	JB      ring_copy_tail_1545
 	VMOVUPS (R8)(R10*4), Z1
 	VMOVUPS Z1, (CX)(DI*4)
 	ADDQ    $0x00000010, DI
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_1538
+	JNE     ring_copy_1544
 	XORQ    R10, R10
-	JMP     ring_copy_1538
+	JMP     ring_copy_1544
 
-ring_copy_tail_1539:
+ring_copy_tail_1545:
 	VMOVUPS -64(R8)(SI*4), Z1
 	ADDQ    R11, DI
 	VMOVUPS Z1, -64(CX)(DI*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1538
+	JMP     ring_copy_1544
 
-ring_planes_1536:
+ring_planes_1542:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1540
+	JA   ring_long_planes_1546
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-ring_fill_1541:
+ring_fill_1547:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_1542
+	JGT          ring_fill_last_1548
 	VBROADCASTSS (R8)(DI*4), Z1
 	VMOVUPS      Z1, (CX)(R10*4)
 	VMOVUPS      Z1, 64(CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_1543
+	JNE          ring_wrap_1549
 	XORQ         DI, DI
 
-ring_wrap_1543:
-	JMP ring_fill_1541
+ring_wrap_1549:
+	JMP ring_fill_1547
 
-ring_fill_last_1542:
+ring_fill_last_1548:
 	CMPQ         R10, R9
-	JAE          ring_built_1537
+	JAE          ring_built_1543
 	VBROADCASTSS (R8)(DI*4), Z1
 	VMOVUPS      Z1, (CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_1544
+	JNE          ring_wrap_1550
 	XORQ         DI, DI
 
-ring_wrap_1544:
-	JMP ring_fill_last_1542
+ring_wrap_1550:
+	JMP ring_fill_last_1548
 
-ring_long_planes_1540:
-ring_channel_1545:
+ring_long_planes_1546:
+ring_channel_1551:
 	CMPQ         R10, R9
-	JAE          ring_built_1537
+	JAE          ring_built_1543
 	VBROADCASTSS (R8)(DI*4), Z1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -20970,57 +21012,57 @@ ring_channel_1545:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_1546:
+ring_plane_1552:
 	VMOVUPS Z1, (CX)(R12*4)
 	ADDQ    $0x00000010, R12
 	CMPQ    R12, R11
-	JB      ring_plane_1546
+	JB      ring_plane_1552
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_1547
+	JNE     ring_wrap_1553
 	XORQ    DI, DI
 
-ring_wrap_1547:
-	JMP ring_channel_1545
+ring_wrap_1553:
+	JMP ring_channel_1551
 
-ring_short_1535:
+ring_short_1541:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_1548:
+ring_element_1554:
 	MOVL (R8)(R10*4), R13
 	MOVL R13, (CX)(R12*4)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_1549
+	JB   ring_element_next_1555
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_1549
+	JB   ring_element_next_1555
 	XORQ R10, R10
 
-ring_element_next_1549:
+ring_element_next_1555:
 	INCQ    R12
 	CMPQ    R12, $0x00000010
-	JB      ring_element_1548
+	JB      ring_element_1554
 	VMOVUPS (CX), Z1
 	MOVQ    1792(SP), SI
 	CMPQ    SI, $0x00000010
-	JE      ring_exact_1550
+	JE      ring_exact_1556
 	SUBQ    DI, SI
 
-ring_exact_1550:
+ring_exact_1556:
 	MOVQ SI, DI
 
-ring_repeat_1551:
+ring_repeat_1557:
 	CMPQ    DI, R9
-	JAE     ring_built_1537
+	JAE     ring_built_1543
 	VMOVUPS Z1, (CX)(DI*4)
 	ADDQ    SI, DI
-	JMP     ring_repeat_1551
+	JMP     ring_repeat_1557
 
-ring_built_1537:
+ring_built_1543:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x02, DI
@@ -21046,26 +21088,26 @@ ring_built_1537:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_1552:
+sums_zero_1558:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_1553
+	JAE     sums_zeroed_1559
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1552
+	JMP     sums_zero_1558
 
-sums_zeroed_1553:
-ring_row_1554:
+sums_zeroed_1559:
+ring_row_1560:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1555
+	JE   ring_rows_done_1561
 	XORQ R8, R8
 	MOVQ 1848(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000040, R11
 
-unrolled_1556:
+unrolled_1562:
 	CMPQ        R10, R11
-	JGT         single_1557
+	JGT         single_1563
 	VMOVUPS     (DX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R10*4), Z1
@@ -21135,15 +21177,15 @@ unrolled_1556:
 	SUBQ        1792(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_1556
+	JMP         unrolled_1562
 
-single_1557:
+single_1563:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1558:
+single_loop_1564:
 	CMPQ        R10, R11
-	JGT         remainder_1559
+	JGT         remainder_1565
 	VMOVUPS     (DX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R10*4), Z1
@@ -21165,11 +21207,11 @@ single_loop_1558:
 	SUBQ        1792(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_1558
+	JMP         single_loop_1564
 
-remainder_1559:
+remainder_1565:
 	SUBQ        R10, R9
-	JE          span_done_1560
+	JE          span_done_1566
 	MOVQ        $-1, R11
 	BZHIQ       R9, R11, R9
 	KMOVW       R9, K1
@@ -21190,7 +21232,7 @@ remainder_1559:
 	VMULPS      (CX)(R8*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1560:
+span_done_1566:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -21198,9 +21240,9 @@ span_done_1560:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_1554
+	JMP   ring_row_1560
 
-ring_rows_done_1555:
+ring_rows_done_1561:
 	MOVQ 1816(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -21208,71 +21250,71 @@ ring_rows_done_1555:
 	MOVQ 1792(SP), DI
 	MOVQ 1832(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_1562
+	JLE  fold_ext_done_1568
 	CMPQ R8, DI
-	JA   fold_ext_scalar_1563
+	JA   fold_ext_scalar_1569
 	ADDQ $0x00000007, R8
 	ANDQ $-8, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_1561:
+fold_ext_1567:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_1562
+	JBE     fold_ext_done_1568
 	SUBQ    $0x00000008, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Z1
 	VADDPD  (BX)(R8*8), Z1, Z1
 	VMOVUPD Z1, (BX)(R9*8)
-	JMP     fold_ext_1561
+	JMP     fold_ext_1567
 
-fold_ext_scalar_1563:
+fold_ext_scalar_1569:
 	MOVQ 1832(SP), R8
 
-fold_ext_element_1564:
+fold_ext_element_1570:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_1565
+	JBE    fold_ext_element_done_1571
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_1564
+	JMP    fold_ext_element_1570
 
-fold_ext_element_done_1565:
-fold_ext_done_1562:
-fold_1566:
+fold_ext_element_done_1571:
+fold_ext_done_1568:
+fold_1572:
 	CMPQ   DI, SI
-	JBE    fold_done_1567
+	JBE    fold_done_1573
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_1566
+	JMP    fold_1572
 
-fold_done_1567:
+fold_done_1573:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1568
+	JNE  sums_planes_1574
 	MOVQ 1840(SP), DI
 	SUBQ $0x00000008, DI
 
-sums_vector_1570:
+sums_vector_1576:
 	CMPQ      SI, DI
-	JGT       sums_scalar_1571
+	JGT       sums_scalar_1577
 	VCVTPS2PD (DX)(SI*4), Z1
 	VADDPD    (BX)(SI*8), Z1, Z1
 	VCVTPD2PS Z1, Y1
 	VMOVUPS   Y1, (DX)(SI*4)
 	ADDQ      $0x00000008, SI
-	JMP       sums_vector_1570
+	JMP       sums_vector_1576
 
-sums_scalar_1571:
+sums_scalar_1577:
 	CMPQ      SI, 1840(SP)
-	JE        sums_done_1569
+	JE        sums_done_1575
 	VMOVSD    (BX)(SI*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
@@ -21280,18 +21322,18 @@ sums_scalar_1571:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_scalar_1571
+	JMP       sums_scalar_1577
 
-sums_planes_1568:
+sums_planes_1574:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_1572:
+sums_group_1578:
 	MOVQ   1840(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_1574
+	JB     sums_single_1580
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -21300,7 +21342,7 @@ sums_group_1572:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_1573:
+sums_group_plane_1579:
 	VADDSD    (R10), X1, X1
 	VADDSD    (R10)(R9*1), X2, X2
 	VADDSD    (R11), X3, X3
@@ -21309,7 +21351,7 @@ sums_group_plane_1573:
 	ADDQ      $0x08, R11
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_group_plane_1573
+	JB        sums_group_plane_1579
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(SI*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -21334,32 +21376,32 @@ sums_group_plane_1573:
 	SHRQ      $0x01, DI
 	ADDQ      DI, R8
 	ADDQ      $0x00000004, SI
-	JMP       sums_group_1572
+	JMP       sums_group_1578
 
-sums_single_1574:
+sums_single_1580:
 	CMPQ   SI, 1840(SP)
-	JE     sums_done_1569
+	JE     sums_done_1575
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_1575:
+sums_single_plane_1581:
 	VADDSD    (BX)(R8*8), X1, X1
 	INCQ      R8
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_single_plane_1575
+	JB        sums_single_plane_1581
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_single_1574
+	JMP       sums_single_1580
 
-sums_done_1569:
+sums_done_1575:
 	ADDQ 1840(SP), AX
 	MOVQ AX, 1816(SP)
-	JMP  ring_block_1528
+	JMP  ring_block_1534
 
 ring_finished_backwardAVX512F32:
 	VZEROUPPER
@@ -21377,11 +21419,11 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1576
+	JB           cached_1582
 	CMPQ         AX, DX
-	JE           cached_1576
+	JE           cached_1582
 	CMPQ         AX, CX
-	JE           cached_1576
+	JE           cached_1582
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -21390,7 +21432,7 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1578
+	JE           aligned_1584
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -21402,13 +21444,13 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	VMOVUPS      Z2, K1, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_1578:
+aligned_1584:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_1579:
+unrolled_1585:
 	CMPQ     SI, DI
-	JGT      single_1580
+	JGT      single_1586
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
@@ -21430,26 +21472,26 @@ unrolled_1579:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(SI*4)
 	ADDQ     $0x00000040, SI
-	JMP      unrolled_1579
+	JMP      unrolled_1585
 
-single_1580:
+single_1586:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_1581:
+single_loop_1587:
 	CMPQ     SI, DI
-	JGT      remainder_1582
+	JGT      remainder_1588
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(SI*4)
 	ADDQ     $0x00000010, SI
-	JMP      single_loop_1581
+	JMP      single_loop_1587
 
-remainder_1582:
+remainder_1588:
 	SUBQ      SI, BX
-	JE        span_done_1583
+	JE        span_done_1589
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -21459,18 +21501,18 @@ remainder_1582:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_1583:
+span_done_1589:
 	SFENCE
-	JMP stored_1577
+	JMP stored_1583
 
-cached_1576:
+cached_1582:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_1584:
+unrolled_1590:
 	CMPQ    SI, DI
-	JGT     single_1585
+	JGT     single_1591
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
@@ -21492,26 +21534,26 @@ unrolled_1584:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(SI*4)
 	ADDQ    $0x00000040, SI
-	JMP     unrolled_1584
+	JMP     unrolled_1590
 
-single_1585:
+single_1591:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_1586:
+single_loop_1592:
 	CMPQ    SI, DI
-	JGT     remainder_1587
+	JGT     remainder_1593
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(SI*4)
 	ADDQ    $0x00000010, SI
-	JMP     single_loop_1586
+	JMP     single_loop_1592
 
-remainder_1587:
+remainder_1593:
 	SUBQ      SI, BX
-	JE        span_done_1588
+	JE        span_done_1594
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -21521,8 +21563,8 @@ remainder_1587:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_1588:
-stored_1577:
+span_done_1594:
+stored_1583:
 	VZEROUPPER
 	RET
 
@@ -21543,15 +21585,15 @@ TEXT ·backwardPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	MOVQ   BX, R11
 	SHLQ   $0x02, R11
 	CMPQ   R11, ·streamThreshold+0(SB)
-	JB     cached_1589
+	JB     cached_1595
 	CMPQ   AX, DX
-	JE     cached_1589
+	JE     cached_1595
 	CMPQ   AX, CX
-	JE     cached_1589
+	JE     cached_1595
 
-plane_1591:
+plane_1597:
 	CMPQ         BX, $0x00
-	JE           planes_done_1592
+	JE           planes_done_1598
 	VBROADCASTSS (R8)(R10*4), Z1
 	XORQ         R11, R11
 	MOVQ         AX, R12
@@ -21561,7 +21603,7 @@ plane_1591:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_1593
+	JE           aligned_1599
 	MOVQ         R12, R13
 	MOVQ         $-1, R14
 	BZHIQ        R13, R14, R13
@@ -21573,13 +21615,13 @@ plane_1591:
 	VMOVUPS      Z2, K1, (AX)(R11*4)
 	MOVQ         R12, R11
 
-aligned_1593:
+aligned_1599:
 	MOVQ SI, R12
 	SUBQ $0x00000040, R12
 
-unrolled_1594:
+unrolled_1600:
 	CMPQ     R11, R12
-	JGT      single_1595
+	JGT      single_1601
 	VMOVUPS  (CX)(R11*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(R11*4), Z2
@@ -21601,27 +21643,27 @@ unrolled_1594:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(R11*4)
 	ADDQ     $0x00000040, R11
-	JMP      unrolled_1594
+	JMP      unrolled_1600
 
-single_1595:
+single_1601:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 
-single_loop_1596:
+single_loop_1602:
 	CMPQ     R11, R12
-	JGT      remainder_1597
+	JGT      remainder_1603
 	VMOVUPS  (CX)(R11*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(R11*4), Z2
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(R11*4)
 	ADDQ     $0x00000010, R11
-	JMP      single_loop_1596
+	JMP      single_loop_1602
 
-remainder_1597:
+remainder_1603:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_1598
+	JE        span_done_1604
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -21631,35 +21673,35 @@ remainder_1597:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R11*4)
 
-span_done_1598:
+span_done_1604:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_1599
+	JNE  same_pass_1605
 	XORQ R10, R10
 
-same_pass_1599:
+same_pass_1605:
 	SUBQ SI, BX
-	JMP  plane_1591
+	JMP  plane_1597
 
-planes_done_1592:
+planes_done_1598:
 	SFENCE
-	JMP stored_1590
+	JMP stored_1596
 
-cached_1589:
-plane_1600:
+cached_1595:
+plane_1606:
 	CMPQ         BX, $0x00
-	JE           planes_done_1601
+	JE           planes_done_1607
 	VBROADCASTSS (R8)(R10*4), Z1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000040, R12
 
-unrolled_1602:
+unrolled_1608:
 	CMPQ    R11, R12
-	JGT     single_1603
+	JGT     single_1609
 	VMOVUPS (CX)(R11*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R11*4), Z2
@@ -21681,27 +21723,27 @@ unrolled_1602:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(R11*4)
 	ADDQ    $0x00000040, R11
-	JMP     unrolled_1602
+	JMP     unrolled_1608
 
-single_1603:
+single_1609:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 
-single_loop_1604:
+single_loop_1610:
 	CMPQ    R11, R12
-	JGT     remainder_1605
+	JGT     remainder_1611
 	VMOVUPS (CX)(R11*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R11*4), Z2
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(R11*4)
 	ADDQ    $0x00000010, R11
-	JMP     single_loop_1604
+	JMP     single_loop_1610
 
-remainder_1605:
+remainder_1611:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_1606
+	JE        span_done_1612
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -21711,21 +21753,21 @@ remainder_1605:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R11*4)
 
-span_done_1606:
+span_done_1612:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_1607
+	JNE  same_pass_1613
 	XORQ R10, R10
 
-same_pass_1607:
+same_pass_1613:
 	SUBQ SI, BX
-	JMP  plane_1600
+	JMP  plane_1606
 
-planes_done_1601:
-stored_1590:
+planes_done_1607:
+stored_1596:
 	VZEROUPPER
 	RET
 
@@ -21742,15 +21784,15 @@ TEXT ·backwardPatternDxAVX512F32(SB), NOSPLIT, $0-96
 	MOVQ   BX, R8
 	SHLQ   $0x02, R8
 	CMPQ   R8, ·streamThreshold+0(SB)
-	JB     cached_1608
+	JB     cached_1614
 	CMPQ   AX, DX
-	JE     cached_1608
+	JE     cached_1614
 	CMPQ   AX, CX
-	JE     cached_1608
+	JE     cached_1614
 
-row_1610:
+row_1616:
 	CMPQ      BX, $0x00
-	JE        rows_done_1611
+	JE        rows_done_1617
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
@@ -21762,7 +21804,7 @@ row_1610:
 	CMPQ      R10, R8
 	CMOVQGT   R8, R10
 	TESTQ     R10, R10
-	JE        aligned_1612
+	JE        aligned_1618
 	MOVQ      R10, R11
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
@@ -21774,13 +21816,13 @@ row_1610:
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 	MOVQ      R10, R9
 
-aligned_1612:
+aligned_1618:
 	MOVQ R8, R10
 	SUBQ $0x00000040, R10
 
-unrolled_1613:
+unrolled_1619:
 	CMPQ     R9, R10
-	JGT      single_1614
+	JGT      single_1620
 	VMOVUPS  (CX)(R9*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMOVUPS  (DX)(R9*4), Z1
@@ -21802,27 +21844,27 @@ unrolled_1613:
 	VMULPS   192(SI)(R9*4), Z1, K1, Z1
 	VMOVNTPS Z1, 192(AX)(R9*4)
 	ADDQ     $0x00000040, R9
-	JMP      unrolled_1613
+	JMP      unrolled_1619
 
-single_1614:
+single_1620:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1615:
+single_loop_1621:
 	CMPQ     R9, R10
-	JGT      remainder_1616
+	JGT      remainder_1622
 	VMOVUPS  (CX)(R9*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMOVUPS  (DX)(R9*4), Z1
 	VMULPS   (SI)(R9*4), Z1, K1, Z1
 	VMOVNTPS Z1, (AX)(R9*4)
 	ADDQ     $0x00000010, R9
-	JMP      single_loop_1615
+	JMP      single_loop_1621
 
-remainder_1616:
+remainder_1622:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_1617
+	JE        span_done_1623
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -21832,23 +21874,23 @@ remainder_1616:
 	VMULPS    (SI)(R9*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 
-span_done_1617:
+span_done_1623:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_1610
+	JMP  row_1616
 
-rows_done_1611:
+rows_done_1617:
 	SFENCE
-	JMP stored_1609
+	JMP stored_1615
 
-cached_1608:
-row_1618:
+cached_1614:
+row_1624:
 	CMPQ    BX, $0x00
-	JE      rows_done_1619
+	JE      rows_done_1625
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -21856,9 +21898,9 @@ row_1618:
 	MOVQ    R8, R10
 	SUBQ    $0x00000040, R10
 
-unrolled_1620:
+unrolled_1626:
 	CMPQ    R9, R10
-	JGT     single_1621
+	JGT     single_1627
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
@@ -21880,27 +21922,27 @@ unrolled_1620:
 	VMULPS  192(SI)(R9*4), Z1, K1, Z1
 	VMOVUPS Z1, 192(AX)(R9*4)
 	ADDQ    $0x00000040, R9
-	JMP     unrolled_1620
+	JMP     unrolled_1626
 
-single_1621:
+single_1627:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1622:
+single_loop_1628:
 	CMPQ    R9, R10
-	JGT     remainder_1623
+	JGT     remainder_1629
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
 	VMULPS  (SI)(R9*4), Z1, K1, Z1
 	VMOVUPS Z1, (AX)(R9*4)
 	ADDQ    $0x00000010, R9
-	JMP     single_loop_1622
+	JMP     single_loop_1628
 
-remainder_1623:
+remainder_1629:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_1624
+	JE        span_done_1630
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -21910,17 +21952,17 @@ remainder_1623:
 	VMULPS    (SI)(R9*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 
-span_done_1624:
+span_done_1630:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_1618
+	JMP  row_1624
 
-rows_done_1619:
-stored_1609:
+rows_done_1625:
+stored_1615:
 	VZEROUPPER
 	RET
 
@@ -21940,36 +21982,36 @@ TEXT ·backwardRingDxAVX512F32(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x00000180
-	JA     ring_segmented_1625
+	JA     ring_segmented_1631
 	MOVQ   R9, R10
 
-ring_len_1626:
+ring_len_1632:
 	CMPQ R10, $0x00000010
-	JAE  ring_len_done_1627
+	JAE  ring_len_done_1633
 	ADDQ R9, R10
-	JMP  ring_len_1626
+	JMP  ring_len_1632
 
-ring_len_done_1627:
+ring_len_done_1633:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000010, R11
 
-ring_step_1628:
+ring_step_1634:
 	CMPQ R11, R10
-	JB   ring_step_done_1629
+	JB   ring_step_done_1635
 	SUBQ R10, R11
-	JMP  ring_step_1628
+	JMP  ring_step_1634
 
-ring_step_done_1629:
+ring_step_done_1635:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000040, R11
 
-ring_step_1630:
+ring_step_1636:
 	CMPQ R11, R10
-	JB   ring_step_done_1631
+	JB   ring_step_done_1637
 	SUBQ R10, R11
-	JMP  ring_step_1630
+	JMP  ring_step_1636
 
-ring_step_done_1631:
+ring_step_done_1637:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    64(R10), R10
@@ -21979,76 +22021,76 @@ ring_step_done_1631:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000010
-	JB      ring_short_1632
+	JB      ring_short_1638
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1633
+	JNE     ring_planes_1639
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_1635:
+ring_copy_1641:
 	CMPQ    AX, R11
-	JAE     ring_built_1634
+	JAE     ring_built_1640
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000010
-	JB      ring_copy_tail_1636
+	JB      ring_copy_tail_1642
 	VMOVUPS (R10)(R9*4), Z1
 	VMOVUPS Z1, (R8)(AX*4)
 	ADDQ    $0x00000010, AX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1635
+	JNE     ring_copy_1641
 	XORQ    R9, R9
-	JMP     ring_copy_1635
+	JMP     ring_copy_1641
 
-ring_copy_tail_1636:
+ring_copy_tail_1642:
 	VMOVUPS -64(R10)(DX*4), Z1
 	ADDQ    R12, AX
 	VMOVUPS Z1, -64(R8)(AX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1635
+	JMP     ring_copy_1641
 
-ring_planes_1633:
+ring_planes_1639:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1637
+	JA   ring_long_planes_1643
 	MOVQ R11, R13
 	SUBQ $0x00000010, R13
 
-ring_fill_1638:
+ring_fill_1644:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_1639
+	JGT          ring_fill_last_1645
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	VMOVUPS      Z1, 64(R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1640
+	JNE          ring_wrap_1646
 	XORQ         R9, R9
 
-ring_wrap_1640:
-	JMP ring_fill_1638
+ring_wrap_1646:
+	JMP ring_fill_1644
 
-ring_fill_last_1639:
+ring_fill_last_1645:
 	CMPQ         R12, R11
-	JAE          ring_built_1634
+	JAE          ring_built_1640
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1641
+	JNE          ring_wrap_1647
 	XORQ         R9, R9
 
-ring_wrap_1641:
-	JMP ring_fill_last_1639
+ring_wrap_1647:
+	JMP ring_fill_last_1645
 
-ring_long_planes_1637:
-ring_channel_1642:
+ring_long_planes_1643:
+ring_channel_1648:
 	CMPQ         R12, R11
-	JAE          ring_built_1634
+	JAE          ring_built_1640
 	VBROADCASTSS (R10)(R9*4), Z1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -22056,65 +22098,65 @@ ring_channel_1642:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_1643:
+ring_plane_1649:
 	VMOVUPS Z1, (R8)(R14*4)
 	ADDQ    $0x00000010, R14
 	CMPQ    R14, R13
-	JB      ring_plane_1643
+	JB      ring_plane_1649
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_1644
+	JNE     ring_wrap_1650
 	XORQ    R9, R9
 
-ring_wrap_1644:
-	JMP ring_channel_1642
+ring_wrap_1650:
+	JMP ring_channel_1648
 
-ring_short_1632:
+ring_short_1638:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_1645:
+ring_element_1651:
 	MOVL (R10)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_1646
+	JB   ring_element_next_1652
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_1646
+	JB   ring_element_next_1652
 	XORQ R12, R12
 
-ring_element_next_1646:
+ring_element_next_1652:
 	INCQ    R14
 	CMPQ    R14, $0x00000010
-	JB      ring_element_1645
+	JB      ring_element_1651
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000010
-	JE      ring_exact_1647
+	JE      ring_exact_1653
 	SUBQ    R9, AX
 
-ring_exact_1647:
+ring_exact_1653:
 	MOVQ AX, DX
 
-ring_repeat_1648:
+ring_repeat_1654:
 	CMPQ    DX, R11
-	JAE     ring_built_1634
+	JAE     ring_built_1640
 	VMOVUPS Z1, (R8)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1648
+	JMP     ring_repeat_1654
 
-ring_built_1634:
+ring_built_1640:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 
-unrolled_1649:
+unrolled_1655:
 	CMPQ    DX, R9
-	JGT     single_1650
+	JGT     single_1656
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(DX*4), Z1
@@ -22140,15 +22182,15 @@ unrolled_1649:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000040, DX
-	JMP     unrolled_1649
+	JMP     unrolled_1655
 
-single_1650:
+single_1656:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1651:
+single_loop_1657:
 	CMPQ    DX, R9
-	JGT     remainder_1652
+	JGT     remainder_1658
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(DX*4), Z1
@@ -22159,11 +22201,11 @@ single_loop_1651:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000010, DX
-	JMP     single_loop_1651
+	JMP     single_loop_1657
 
-remainder_1652:
+remainder_1658:
 	SUBQ      DX, DI
-	JE        span_done_1653
+	JE        span_done_1659
 	MOVQ      $-1, R9
 	BZHIQ     DI, R9, DI
 	KMOVW     DI, K1
@@ -22173,10 +22215,10 @@ remainder_1652:
 	VMULPS    (R8)(AX*4), Z0, K2, Z0
 	VMOVUPS   Z0, K1, (CX)(DX*4)
 
-span_done_1653:
+span_done_1659:
 	JMP ring_finished_backwardDxAVX512F32
 
-ring_segmented_1625:
+ring_segmented_1631:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x00000180
 	JA   ring_finished_backwardDxAVX512F32
@@ -22186,11 +22228,11 @@ ring_segmented_1625:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_1654
+	JE   ring_rows_1660
 
-ring_segment_1655:
+ring_segment_1661:
 	CMPQ    DI, $0x00
-	JE      ring_done_1656
+	JE      ring_done_1662
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -22207,33 +22249,33 @@ ring_segment_1655:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_1657:
+ring_len_1663:
 	CMPQ R12, $0x00000010
-	JAE  ring_len_done_1658
+	JAE  ring_len_done_1664
 	ADDQ R10, R12
-	JMP  ring_len_1657
+	JMP  ring_len_1663
 
-ring_len_done_1658:
+ring_len_done_1664:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000010, R13
 
-ring_step_1659:
+ring_step_1665:
 	CMPQ R13, R12
-	JB   ring_step_done_1660
+	JB   ring_step_done_1666
 	SUBQ R12, R13
-	JMP  ring_step_1659
+	JMP  ring_step_1665
 
-ring_step_done_1660:
+ring_step_done_1666:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000040, R13
 
-ring_step_1661:
+ring_step_1667:
 	CMPQ R13, R12
-	JB   ring_step_done_1662
+	JB   ring_step_done_1668
 	SUBQ R12, R13
-	JMP  ring_step_1661
+	JMP  ring_step_1667
 
-ring_step_done_1662:
+ring_step_done_1668:
 	MOVQ    R13, 1936(SP)
 	LEAQ    64(R12), R12
 	CMPQ    R11, R12
@@ -22243,76 +22285,76 @@ ring_step_done_1662:
 	LEAQ    (R11)(AX*4), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000010
-	JB      ring_short_1663
+	JB      ring_short_1669
 	CMPQ    R9, $0x01
-	JNE     ring_planes_1664
+	JNE     ring_planes_1670
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_1666:
+ring_copy_1672:
 	CMPQ    R9, AX
-	JAE     ring_built_1665
+	JAE     ring_built_1671
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000010
-	JB      ring_copy_tail_1667
+	JB      ring_copy_tail_1673
 	VMOVUPS (R11)(R10*4), Z1
 	VMOVUPS Z1, (R8)(R9*4)
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_1666
+	JNE     ring_copy_1672
 	XORQ    R10, R10
-	JMP     ring_copy_1666
+	JMP     ring_copy_1672
 
-ring_copy_tail_1667:
+ring_copy_tail_1673:
 	VMOVUPS -64(R11)(DX*4), Z1
 	ADDQ    R12, R9
 	VMOVUPS Z1, -64(R8)(R9*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1666
+	JMP     ring_copy_1672
 
-ring_planes_1664:
+ring_planes_1670:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000020
-	JA   ring_long_planes_1668
+	JA   ring_long_planes_1674
 	MOVQ AX, R13
 	SUBQ $0x00000010, R13
 
-ring_fill_1669:
+ring_fill_1675:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_1670
+	JGT          ring_fill_last_1676
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	VMOVUPS      Z1, 64(R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_1671
+	JNE          ring_wrap_1677
 	XORQ         R10, R10
 
-ring_wrap_1671:
-	JMP ring_fill_1669
+ring_wrap_1677:
+	JMP ring_fill_1675
 
-ring_fill_last_1670:
+ring_fill_last_1676:
 	CMPQ         R12, AX
-	JAE          ring_built_1665
+	JAE          ring_built_1671
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_1672
+	JNE          ring_wrap_1678
 	XORQ         R10, R10
 
-ring_wrap_1672:
-	JMP ring_fill_last_1670
+ring_wrap_1678:
+	JMP ring_fill_last_1676
 
-ring_long_planes_1668:
-ring_channel_1673:
+ring_long_planes_1674:
+ring_channel_1679:
 	CMPQ         R12, AX
-	JAE          ring_built_1665
+	JAE          ring_built_1671
 	VBROADCASTSS (R11)(R10*4), Z1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -22320,66 +22362,66 @@ ring_channel_1673:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_1674:
+ring_plane_1680:
 	VMOVUPS Z1, (R8)(R14*4)
 	ADDQ    $0x00000010, R14
 	CMPQ    R14, R13
-	JB      ring_plane_1674
+	JB      ring_plane_1680
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_1675
+	JNE     ring_wrap_1681
 	XORQ    R10, R10
 
-ring_wrap_1675:
-	JMP ring_channel_1673
+ring_wrap_1681:
+	JMP ring_channel_1679
 
-ring_short_1663:
+ring_short_1669:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_1676:
+ring_element_1682:
 	MOVL (R11)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_1677
+	JB   ring_element_next_1683
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_1677
+	JB   ring_element_next_1683
 	XORQ R12, R12
 
-ring_element_next_1677:
+ring_element_next_1683:
 	INCQ    R14
 	CMPQ    R14, $0x00000010
-	JB      ring_element_1676
+	JB      ring_element_1682
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1678
+	JE      ring_exact_1684
 	SUBQ    R10, DX
 
-ring_exact_1678:
+ring_exact_1684:
 	MOVQ DX, R9
 
-ring_repeat_1679:
+ring_repeat_1685:
 	CMPQ    R9, AX
-	JAE     ring_built_1665
+	JAE     ring_built_1671
 	VMOVUPS Z1, (R8)(R9*4)
 	ADDQ    DX, R9
-	JMP     ring_repeat_1679
+	JMP     ring_repeat_1685
 
-ring_built_1665:
+ring_built_1671:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000040, R10
 
-unrolled_1680:
+unrolled_1686:
 	CMPQ    R9, R10
-	JGT     single_1681
+	JGT     single_1687
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -22405,15 +22447,15 @@ unrolled_1680:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000040, R9
-	JMP     unrolled_1680
+	JMP     unrolled_1686
 
-single_1681:
+single_1687:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1682:
+single_loop_1688:
 	CMPQ    R9, R10
-	JGT     remainder_1683
+	JGT     remainder_1689
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -22424,11 +22466,11 @@ single_loop_1682:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000010, R9
-	JMP     single_loop_1682
+	JMP     single_loop_1688
 
-remainder_1683:
+remainder_1689:
 	SUBQ      R9, DX
-	JE        span_done_1684
+	JE        span_done_1690
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -22438,7 +22480,7 @@ remainder_1683:
 	VMULPS    (R8)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R9*4)
 
-span_done_1684:
+span_done_1690:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -22450,18 +22492,18 @@ span_done_1684:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1685
+	JNE  ring_next_1691
 	XORQ AX, AX
 
-ring_next_1685:
+ring_next_1691:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1655
+	JMP  ring_segment_1661
 
-ring_done_1656:
+ring_done_1662:
 	JMP ring_finished_backwardDxAVX512F32
 
-ring_rows_1654:
-ring_block_1686:
+ring_rows_1660:
+ring_block_1692:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -22477,33 +22519,33 @@ ring_block_1686:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1687:
+ring_len_1693:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1688
+	JAE  ring_len_done_1694
 	ADDQ BX, SI
-	JMP  ring_len_1687
+	JMP  ring_len_1693
 
-ring_len_done_1688:
+ring_len_done_1694:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1689:
+ring_step_1695:
 	CMPQ DI, SI
-	JB   ring_step_done_1690
+	JB   ring_step_done_1696
 	SUBQ SI, DI
-	JMP  ring_step_1689
+	JMP  ring_step_1695
 
-ring_step_done_1690:
+ring_step_done_1696:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1691:
+ring_step_1697:
 	CMPQ DI, SI
-	JB   ring_step_done_1692
+	JB   ring_step_done_1698
 	SUBQ SI, DI
-	JMP  ring_step_1691
+	JMP  ring_step_1697
 
-ring_step_done_1692:
+ring_step_done_1698:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    64(SI), SI
@@ -22514,76 +22556,76 @@ ring_step_done_1692:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000010
-	JB      ring_short_1693
+	JB      ring_short_1699
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1694
+	JNE     ring_planes_1700
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1696:
+ring_copy_1702:
 	CMPQ    BX, DI
-	JAE     ring_built_1695
+	JAE     ring_built_1701
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000010
-	JB      ring_copy_tail_1697
+	JB      ring_copy_tail_1703
 	VMOVUPS (SI)(R9*4), Z1
 	VMOVUPS Z1, (R8)(BX*4)
 	ADDQ    $0x00000010, BX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1696
+	JNE     ring_copy_1702
 	XORQ    R9, R9
-	JMP     ring_copy_1696
+	JMP     ring_copy_1702
 
-ring_copy_tail_1697:
+ring_copy_tail_1703:
 	VMOVUPS -64(SI)(DX*4), Z1
 	ADDQ    R10, BX
 	VMOVUPS Z1, -64(R8)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1696
+	JMP     ring_copy_1702
 
-ring_planes_1694:
+ring_planes_1700:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000020
-	JA   ring_long_planes_1698
+	JA   ring_long_planes_1704
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 
-ring_fill_1699:
+ring_fill_1705:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1700
+	JGT          ring_fill_last_1706
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (R8)(R9*4)
 	VMOVUPS      Z1, 64(R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1701
+	JNE          ring_wrap_1707
 	XORQ         BX, BX
 
-ring_wrap_1701:
-	JMP ring_fill_1699
+ring_wrap_1707:
+	JMP ring_fill_1705
 
-ring_fill_last_1700:
+ring_fill_last_1706:
 	CMPQ         R9, DI
-	JAE          ring_built_1695
+	JAE          ring_built_1701
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1702
+	JNE          ring_wrap_1708
 	XORQ         BX, BX
 
-ring_wrap_1702:
-	JMP ring_fill_last_1700
+ring_wrap_1708:
+	JMP ring_fill_last_1706
 
-ring_long_planes_1698:
-ring_channel_1703:
+ring_long_planes_1704:
+ring_channel_1709:
 	CMPQ         R9, DI
-	JAE          ring_built_1695
+	JAE          ring_built_1701
 	VBROADCASTSS (SI)(BX*4), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -22591,57 +22633,57 @@ ring_channel_1703:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_1704:
+ring_plane_1710:
 	VMOVUPS Z1, (R8)(R11*4)
 	ADDQ    $0x00000010, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1704
+	JB      ring_plane_1710
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_1705
+	JNE     ring_wrap_1711
 	XORQ    BX, BX
 
-ring_wrap_1705:
-	JMP ring_channel_1703
+ring_wrap_1711:
+	JMP ring_channel_1709
 
-ring_short_1693:
+ring_short_1699:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1706:
+ring_element_1712:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (R8)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1707
+	JB   ring_element_next_1713
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1707
+	JB   ring_element_next_1713
 	XORQ R9, R9
 
-ring_element_next_1707:
+ring_element_next_1713:
 	INCQ    R11
 	CMPQ    R11, $0x00000010
-	JB      ring_element_1706
+	JB      ring_element_1712
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1708
+	JE      ring_exact_1714
 	SUBQ    BX, DX
 
-ring_exact_1708:
+ring_exact_1714:
 	MOVQ DX, BX
 
-ring_repeat_1709:
+ring_repeat_1715:
 	CMPQ    BX, DI
-	JAE     ring_built_1695
+	JAE     ring_built_1701
 	VMOVUPS Z1, (R8)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1709
+	JMP     ring_repeat_1715
 
-ring_built_1695:
+ring_built_1701:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+48(FP), BX
@@ -22652,18 +22694,18 @@ ring_built_1695:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_1710:
+ring_row_1716:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1711
+	JE   ring_rows_done_1717
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000040, R10
 
-unrolled_1712:
+unrolled_1718:
 	CMPQ    R9, R10
-	JGT     single_1713
+	JGT     single_1719
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -22689,15 +22731,15 @@ unrolled_1712:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000040, R9
-	JMP     unrolled_1712
+	JMP     unrolled_1718
 
-single_1713:
+single_1719:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1714:
+single_loop_1720:
 	CMPQ    R9, R10
-	JGT     remainder_1715
+	JGT     remainder_1721
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -22708,11 +22750,11 @@ single_loop_1714:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000010, R9
-	JMP     single_loop_1714
+	JMP     single_loop_1720
 
-remainder_1715:
+remainder_1721:
 	SUBQ      R9, DX
-	JE        span_done_1716
+	JE        span_done_1722
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -22722,7 +22764,7 @@ remainder_1715:
 	VMULPS    (R8)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R9*4)
 
-span_done_1716:
+span_done_1722:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -22730,13 +22772,13 @@ span_done_1716:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_1710
+	JMP   ring_row_1716
 
-ring_rows_done_1711:
+ring_rows_done_1717:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1686
+	JMP  ring_block_1692
 
 ring_finished_backwardDxAVX512F32:
 	VZEROUPPER
@@ -22761,9 +22803,9 @@ TEXT ·backwardDalphaAVX512F32(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000040, SI
 
-unrolled_1717:
+unrolled_1723:
 	CMPQ        BX, SI
-	JGT         single_1718
+	JGT         single_1724
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -22805,15 +22847,15 @@ unrolled_1717:
 	VCVTPS2PD   224(CX)(BX*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, BX
-	JMP         unrolled_1717
+	JMP         unrolled_1723
 
-single_1718:
+single_1724:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_1719:
+single_loop_1725:
 	CMPQ        BX, SI
-	JGT         remainder_1720
+	JGT         remainder_1726
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -22825,11 +22867,11 @@ single_loop_1719:
 	VCVTPS2PD   32(CX)(BX*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, BX
-	JMP         single_loop_1719
+	JMP         single_loop_1725
 
-remainder_1720:
+remainder_1726:
 	SUBQ        BX, DX
-	JE          span_done_1721
+	JE          span_done_1727
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -22844,7 +22886,7 @@ remainder_1720:
 	VCVTPS2PD.Z 32(CX)(BX*4), K1, Z9
 	VFMADD231PD Z9, Z0, K1, Z2
 
-span_done_1721:
+span_done_1727:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -22876,9 +22918,9 @@ TEXT ·backwardPlanesDalphaAVX512F32(SB), NOSPLIT, $0-80
 	SHLQ   $0x02, R8
 	XORQ   R9, R9
 
-plane_1722:
+plane_1728:
 	CMPQ   DX, $0x00
-	JE     planes_done_1723
+	JE     planes_done_1729
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -22891,9 +22933,9 @@ plane_1722:
 	MOVQ   SI, R11
 	SUBQ   $0x00000040, R11
 
-unrolled_1724:
+unrolled_1730:
 	CMPQ        R10, R11
-	JGT         single_1725
+	JGT         single_1731
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -22935,15 +22977,15 @@ unrolled_1724:
 	VCVTPS2PD   224(CX)(R10*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_1724
+	JMP         unrolled_1730
 
-single_1725:
+single_1731:
 	MOVQ SI, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1726:
+single_loop_1732:
 	CMPQ        R10, R11
-	JGT         remainder_1727
+	JGT         remainder_1733
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -22955,12 +22997,12 @@ single_loop_1726:
 	VCVTPS2PD   32(CX)(R10*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_1726
+	JMP         single_loop_1732
 
-remainder_1727:
+remainder_1733:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_1728
+	JE          span_done_1734
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -22975,7 +23017,7 @@ remainder_1727:
 	VCVTPS2PD.Z 32(CX)(R10*4), K1, Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 
-span_done_1728:
+span_done_1734:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -22995,14 +23037,14 @@ span_done_1728:
 	ADDQ          R8, CX
 	INCQ          R9
 	CMPQ          R9, DI
-	JNE           same_pass_1729
+	JNE           same_pass_1735
 	XORQ          R9, R9
 
-same_pass_1729:
+same_pass_1735:
 	SUBQ SI, DX
-	JMP  plane_1722
+	JMP  plane_1728
 
-planes_done_1723:
+planes_done_1729:
 	VZEROUPPER
 	RET
 
@@ -23016,9 +23058,9 @@ TEXT ·backwardPatternDalphaAVX512F32(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
 
-row_1730:
+row_1736:
 	CMPQ    DX, $0x00
-	JE      rows_done_1731
+	JE      rows_done_1737
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -23026,9 +23068,9 @@ row_1730:
 	MOVQ    DI, R9
 	SUBQ    $0x00000040, R9
 
-unrolled_1732:
+unrolled_1738:
 	CMPQ        R8, R9
-	JGT         single_1733
+	JGT         single_1739
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -23086,15 +23128,15 @@ unrolled_1732:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 448(BX)(R8*8)
 	ADDQ        $0x00000040, R8
-	JMP         unrolled_1732
+	JMP         unrolled_1738
 
-single_1733:
+single_1739:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1734:
+single_loop_1740:
 	CMPQ        R8, R9
-	JGT         remainder_1735
+	JGT         remainder_1741
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -23110,12 +23152,12 @@ single_loop_1734:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 	ADDQ        $0x00000010, R8
-	JMP         single_loop_1734
+	JMP         single_loop_1740
 
-remainder_1735:
+remainder_1741:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_1736
+	JE          span_done_1742
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -23134,15 +23176,15 @@ remainder_1735:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 
-span_done_1736:
+span_done_1742:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_1730
+	JMP  row_1736
 
-rows_done_1731:
+rows_done_1737:
 	VZEROUPPER
 	RET
 
@@ -23160,36 +23202,36 @@ TEXT ·backwardRingDalphaAVX512F32(SB), $1280-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x00000030
-	JA     ring_segmented_1737
+	JA     ring_segmented_1743
 	MOVQ   DI, SI
 
-ring_len_1738:
+ring_len_1744:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1739
+	JAE  ring_len_done_1745
 	ADDQ DI, SI
-	JMP  ring_len_1738
+	JMP  ring_len_1744
 
-ring_len_done_1739:
+ring_len_done_1745:
 	MOVQ SI, 1216(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1740:
+ring_step_1746:
 	CMPQ DI, SI
-	JB   ring_step_done_1741
+	JB   ring_step_done_1747
 	SUBQ SI, DI
-	JMP  ring_step_1740
+	JMP  ring_step_1746
 
-ring_step_done_1741:
+ring_step_done_1747:
 	MOVQ DI, 1224(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1742:
+ring_step_1748:
 	CMPQ DI, SI
-	JB   ring_step_done_1743
+	JB   ring_step_done_1749
 	SUBQ SI, DI
-	JMP  ring_step_1742
+	JMP  ring_step_1748
 
-ring_step_done_1743:
+ring_step_done_1749:
 	MOVQ    DI, 1232(SP)
 	MOVQ    BX, DI
 	LEAQ    64(SI), SI
@@ -23211,22 +23253,22 @@ ring_step_done_1743:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1744:
+sums_zero_1750:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1745
+	JAE     sums_zeroed_1751
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_1744
+	JMP     sums_zero_1750
 
-sums_zeroed_1745:
+sums_zeroed_1751:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000040, R8
 
-unrolled_1746:
+unrolled_1752:
 	CMPQ        DI, R8
-	JGT         single_1747
+	JGT         single_1753
 	VMOVUPS     (AX)(DI*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(DI*4), Z1
@@ -23288,15 +23330,15 @@ unrolled_1746:
 	SUBQ        1216(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000040, DI
-	JMP         unrolled_1746
+	JMP         unrolled_1752
 
-single_1747:
+single_1753:
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
 
-single_loop_1748:
+single_loop_1754:
 	CMPQ        DI, R8
-	JGT         remainder_1749
+	JGT         remainder_1755
 	VMOVUPS     (AX)(DI*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(DI*4), Z1
@@ -23316,11 +23358,11 @@ single_loop_1748:
 	SUBQ        1216(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000010, DI
-	JMP         single_loop_1748
+	JMP         single_loop_1754
 
-remainder_1749:
+remainder_1755:
 	SUBQ        DI, BX
-	JE          span_done_1750
+	JE          span_done_1756
 	MOVQ        $-1, R8
 	BZHIQ       BX, R8, BX
 	KMOVW       BX, K1
@@ -23339,78 +23381,78 @@ remainder_1749:
 	VFMADD231PD Z1, Z0, K1, Z2
 	VMOVUPD     Z2, K1, 64(CX)(SI*8)
 
-span_done_1750:
+span_done_1756:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  1216(SP), BX
 	MOVQ  1256(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_1752
+	JLE   fold_ext_done_1758
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_1753
+	JA    fold_ext_scalar_1759
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_1751:
+fold_ext_1757:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_1752
+	JBE     fold_ext_done_1758
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Z0
 	VADDPD  (CX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (CX)(DI*8)
-	JMP     fold_ext_1751
+	JMP     fold_ext_1757
 
-fold_ext_scalar_1753:
+fold_ext_scalar_1759:
 	MOVQ 1256(SP), SI
 
-fold_ext_element_1754:
+fold_ext_element_1760:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_1755
+	JBE    fold_ext_element_done_1761
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_1754
+	JMP    fold_ext_element_1760
 
-fold_ext_element_done_1755:
-fold_ext_done_1752:
-fold_1756:
+fold_ext_element_done_1761:
+fold_ext_done_1758:
+fold_1762:
 	CMPQ   BX, AX
-	JBE    fold_done_1757
+	JBE    fold_done_1763
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_1756
+	JMP    fold_1762
 
-fold_done_1757:
+fold_done_1763:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1758
+	JNE  sums_planes_1764
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000008, BX
 
-sums_vector_1760:
+sums_vector_1766:
 	CMPQ      AX, BX
-	JGT       sums_scalar_1761
+	JGT       sums_scalar_1767
 	VCVTPS2PD (DX)(AX*4), Z0
 	VADDPD    (CX)(AX*8), Z0, Z0
 	VCVTPD2PS Z0, Y0
 	VMOVUPS   Y0, (DX)(AX*4)
 	ADDQ      $0x00000008, AX
-	JMP       sums_vector_1760
+	JMP       sums_vector_1766
 
-sums_scalar_1761:
+sums_scalar_1767:
 	CMPQ      AX, dalpha_len+56(FP)
-	JE        sums_done_1759
+	JE        sums_done_1765
 	VMOVSD    (CX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
@@ -23418,18 +23460,18 @@ sums_scalar_1761:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_1761
+	JMP       sums_scalar_1767
 
-sums_planes_1758:
+sums_planes_1764:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1762:
+sums_group_1768:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_1764
+	JB     sums_single_1770
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -23438,7 +23480,7 @@ sums_group_1762:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_1763:
+sums_group_plane_1769:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -23447,7 +23489,7 @@ sums_group_plane_1763:
 	ADDQ      $0x08, R9
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_group_plane_1763
+	JB        sums_group_plane_1769
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (DX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -23472,32 +23514,32 @@ sums_group_plane_1763:
 	SHRQ      $0x01, BX
 	ADDQ      BX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_1762
+	JMP       sums_group_1768
 
-sums_single_1764:
+sums_single_1770:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_1759
+	JE     sums_done_1765
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_1765:
+sums_single_plane_1771:
 	VADDSD    (CX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_single_plane_1765
+	JB        sums_single_plane_1771
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_1764
+	JMP       sums_single_1770
 
-sums_done_1759:
+sums_done_1765:
 	JMP ring_finished_backwardDalphaAVX512F32
 
-ring_segmented_1737:
+ring_segmented_1743:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x00000030
 	JA   ring_finished_backwardDalphaAVX512F32
@@ -23507,7 +23549,7 @@ ring_segmented_1737:
 	MOVQ AX, 1248(SP)
 	MOVQ $0x00000000, 1240(SP)
 
-ring_block_1767:
+ring_block_1773:
 	MOVQ    1240(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -23522,33 +23564,33 @@ ring_block_1767:
 	MOVQ    BX, 1272(SP)
 	MOVQ    BX, SI
 
-ring_len_1768:
+ring_len_1774:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1769
+	JAE  ring_len_done_1775
 	ADDQ BX, SI
-	JMP  ring_len_1768
+	JMP  ring_len_1774
 
-ring_len_done_1769:
+ring_len_done_1775:
 	MOVQ SI, 1216(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1770:
+ring_step_1776:
 	CMPQ DI, SI
-	JB   ring_step_done_1771
+	JB   ring_step_done_1777
 	SUBQ SI, DI
-	JMP  ring_step_1770
+	JMP  ring_step_1776
 
-ring_step_done_1771:
+ring_step_done_1777:
 	MOVQ DI, 1224(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1772:
+ring_step_1778:
 	CMPQ DI, SI
-	JB   ring_step_done_1773
+	JB   ring_step_done_1779
 	SUBQ SI, DI
-	JMP  ring_step_1772
+	JMP  ring_step_1778
 
-ring_step_done_1773:
+ring_step_done_1779:
 	MOVQ    DI, 1232(SP)
 	LEAQ    64(SI), SI
 	CMPQ    BX, SI
@@ -23577,26 +23619,26 @@ ring_step_done_1773:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1774:
+sums_zero_1780:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1775
+	JAE     sums_zeroed_1781
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_1774
+	JMP     sums_zero_1780
 
-sums_zeroed_1775:
-ring_row_1776:
+sums_zeroed_1781:
+ring_row_1782:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_1777
+	JE   ring_rows_done_1783
 	XORQ SI, SI
 	MOVQ 1272(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 
-unrolled_1778:
+unrolled_1784:
 	CMPQ        R8, R9
-	JGT         single_1779
+	JGT         single_1785
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R8*4), Z1
@@ -23658,15 +23700,15 @@ unrolled_1778:
 	SUBQ        1216(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000040, R8
-	JMP         unrolled_1778
+	JMP         unrolled_1784
 
-single_1779:
+single_1785:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1780:
+single_loop_1786:
 	CMPQ        R8, R9
-	JGT         remainder_1781
+	JGT         remainder_1787
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R8*4), Z1
@@ -23686,11 +23728,11 @@ single_loop_1780:
 	SUBQ        1216(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000010, R8
-	JMP         single_loop_1780
+	JMP         single_loop_1786
 
-remainder_1781:
+remainder_1787:
 	SUBQ        R8, DI
-	JE          span_done_1782
+	JE          span_done_1788
 	MOVQ        $-1, R9
 	BZHIQ       DI, R9, DI
 	KMOVW       DI, K1
@@ -23709,16 +23751,16 @@ remainder_1781:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(CX)(SI*8)
 
-span_done_1782:
+span_done_1788:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x02, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_1776
+	JMP   ring_row_1782
 
-ring_rows_done_1777:
+ring_rows_done_1783:
 	MOVQ 1240(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -23726,71 +23768,71 @@ ring_rows_done_1777:
 	MOVQ 1216(SP), SI
 	MOVQ 1256(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_1784
+	JLE  fold_ext_done_1790
 	CMPQ DI, SI
-	JA   fold_ext_scalar_1785
+	JA   fold_ext_scalar_1791
 	ADDQ $0x00000007, DI
 	ANDQ $-8, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_1783:
+fold_ext_1789:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_1784
+	JBE     fold_ext_done_1790
 	SUBQ    $0x00000008, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Z1
 	VADDPD  (CX)(DI*8), Z1, Z1
 	VMOVUPD Z1, (CX)(R8*8)
-	JMP     fold_ext_1783
+	JMP     fold_ext_1789
 
-fold_ext_scalar_1785:
+fold_ext_scalar_1791:
 	MOVQ 1256(SP), DI
 
-fold_ext_element_1786:
+fold_ext_element_1792:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_1787
+	JBE    fold_ext_element_done_1793
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_1786
+	JMP    fold_ext_element_1792
 
-fold_ext_element_done_1787:
-fold_ext_done_1784:
-fold_1788:
+fold_ext_element_done_1793:
+fold_ext_done_1790:
+fold_1794:
 	CMPQ   SI, BX
-	JBE    fold_done_1789
+	JBE    fold_done_1795
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_1788
+	JMP    fold_1794
 
-fold_done_1789:
+fold_done_1795:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1790
+	JNE  sums_planes_1796
 	MOVQ 1264(SP), SI
 	SUBQ $0x00000008, SI
 
-sums_vector_1792:
+sums_vector_1798:
 	CMPQ      BX, SI
-	JGT       sums_scalar_1793
+	JGT       sums_scalar_1799
 	VCVTPS2PD (DX)(BX*4), Z1
 	VADDPD    (CX)(BX*8), Z1, Z1
 	VCVTPD2PS Z1, Y1
 	VMOVUPS   Y1, (DX)(BX*4)
 	ADDQ      $0x00000008, BX
-	JMP       sums_vector_1792
+	JMP       sums_vector_1798
 
-sums_scalar_1793:
+sums_scalar_1799:
 	CMPQ      BX, 1264(SP)
-	JE        sums_done_1791
+	JE        sums_done_1797
 	VMOVSD    (CX)(BX*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
@@ -23798,18 +23840,18 @@ sums_scalar_1793:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_scalar_1793
+	JMP       sums_scalar_1799
 
-sums_planes_1790:
+sums_planes_1796:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_1794:
+sums_group_1800:
 	MOVQ   1264(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_1796
+	JB     sums_single_1802
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -23818,7 +23860,7 @@ sums_group_1794:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_1795:
+sums_group_plane_1801:
 	VADDSD    (R9), X1, X1
 	VADDSD    (R9)(R8*1), X2, X2
 	VADDSD    (R10), X3, X3
@@ -23827,7 +23869,7 @@ sums_group_plane_1795:
 	ADDQ      $0x08, R10
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_group_plane_1795
+	JB        sums_group_plane_1801
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(BX*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -23852,32 +23894,32 @@ sums_group_plane_1795:
 	SHRQ      $0x01, SI
 	ADDQ      SI, DI
 	ADDQ      $0x00000004, BX
-	JMP       sums_group_1794
+	JMP       sums_group_1800
 
-sums_single_1796:
+sums_single_1802:
 	CMPQ   BX, 1264(SP)
-	JE     sums_done_1791
+	JE     sums_done_1797
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_1797:
+sums_single_plane_1803:
 	VADDSD    (CX)(DI*8), X1, X1
 	INCQ      DI
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_single_plane_1797
+	JB        sums_single_plane_1803
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_single_1796
+	JMP       sums_single_1802
 
-sums_done_1791:
+sums_done_1797:
 	ADDQ 1264(SP), AX
 	MOVQ AX, 1240(SP)
-	JMP  ring_block_1767
+	JMP  ring_block_1773
 
 ring_finished_backwardDalphaAVX512F32:
 	VZEROUPPER
@@ -23894,11 +23936,11 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	MOVQ         DX, BX
 	SHLQ         $0x03, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_1798
+	JB           cached_1804
 	CMPQ         AX, CX
-	JE           cached_1798
+	JE           cached_1804
 	CMPQ         AX, CX
-	JE           cached_1798
+	JE           cached_1804
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -23907,7 +23949,7 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_1800
+	JE           aligned_1806
 	MOVQ         SI, DI
 	MOVQ         $-1, R8
 	BZHIQ        DI, R8, DI
@@ -23918,13 +23960,13 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	VMOVUPD      Z2, K1, (AX)(BX*8)
 	MOVQ         SI, BX
 
-aligned_1800:
+aligned_1806:
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 
-unrolled_1801:
+unrolled_1807:
 	CMPQ     BX, SI
-	JGT      single_1802
+	JGT      single_1808
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
@@ -23942,25 +23984,25 @@ unrolled_1801:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(BX*8)
 	ADDQ     $0x00000020, BX
-	JMP      unrolled_1801
+	JMP      unrolled_1807
 
-single_1802:
+single_1808:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_1803:
+single_loop_1809:
 	CMPQ     BX, SI
-	JGT      remainder_1804
+	JGT      remainder_1810
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(BX*8)
 	ADDQ     $0x00000008, BX
-	JMP      single_loop_1803
+	JMP      single_loop_1809
 
-remainder_1804:
+remainder_1810:
 	SUBQ      BX, DX
-	JE        span_done_1805
+	JE        span_done_1811
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -23969,18 +24011,18 @@ remainder_1804:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_1805:
+span_done_1811:
 	SFENCE
-	JMP stored_1799
+	JMP stored_1805
 
-cached_1798:
+cached_1804:
 	XORQ BX, BX
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 
-unrolled_1806:
+unrolled_1812:
 	CMPQ    BX, SI
-	JGT     single_1807
+	JGT     single_1813
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -23998,25 +24040,25 @@ unrolled_1806:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(BX*8)
 	ADDQ    $0x00000020, BX
-	JMP     unrolled_1806
+	JMP     unrolled_1812
 
-single_1807:
+single_1813:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_1808:
+single_loop_1814:
 	CMPQ    BX, SI
-	JGT     remainder_1809
+	JGT     remainder_1815
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(BX*8)
 	ADDQ    $0x00000008, BX
-	JMP     single_loop_1808
+	JMP     single_loop_1814
 
-remainder_1809:
+remainder_1815:
 	SUBQ      BX, DX
-	JE        span_done_1810
+	JE        span_done_1816
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -24025,8 +24067,8 @@ remainder_1809:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_1810:
-stored_1799:
+span_done_1816:
+stored_1805:
 	VZEROUPPER
 	RET
 
@@ -24046,15 +24088,15 @@ TEXT ·forwardPlanesAVX512F64(SB), NOSPLIT, $0-80
 	MOVQ   DX, R10
 	SHLQ   $0x03, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_1811
+	JB     cached_1817
 	CMPQ   AX, CX
-	JE     cached_1811
+	JE     cached_1817
 	CMPQ   AX, CX
-	JE     cached_1811
+	JE     cached_1817
 
-plane_1813:
+plane_1819:
 	CMPQ         DX, $0x00
-	JE           planes_done_1814
+	JE           planes_done_1820
 	VBROADCASTSD (DI)(R9*8), Z1
 	XORQ         R10, R10
 	MOVQ         AX, R11
@@ -24064,7 +24106,7 @@ plane_1813:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_1815
+	JE           aligned_1821
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -24075,13 +24117,13 @@ plane_1813:
 	VMOVUPD      Z2, K1, (AX)(R10*8)
 	MOVQ         R11, R10
 
-aligned_1815:
+aligned_1821:
 	MOVQ BX, R11
 	SUBQ $0x00000020, R11
 
-unrolled_1816:
+unrolled_1822:
 	CMPQ     R10, R11
-	JGT      single_1817
+	JGT      single_1823
 	VMOVUPD  (CX)(R10*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
@@ -24099,26 +24141,26 @@ unrolled_1816:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(R10*8)
 	ADDQ     $0x00000020, R10
-	JMP      unrolled_1816
+	JMP      unrolled_1822
 
-single_1817:
+single_1823:
 	MOVQ BX, R11
 	SUBQ $0x00000008, R11
 
-single_loop_1818:
+single_loop_1824:
 	CMPQ     R10, R11
-	JGT      remainder_1819
+	JGT      remainder_1825
 	VMOVUPD  (CX)(R10*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(R10*8)
 	ADDQ     $0x00000008, R10
-	JMP      single_loop_1818
+	JMP      single_loop_1824
 
-remainder_1819:
+remainder_1825:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1820
+	JE        span_done_1826
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -24127,34 +24169,34 @@ remainder_1819:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R10*8)
 
-span_done_1820:
+span_done_1826:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_1821
+	JNE  same_pass_1827
 	XORQ R9, R9
 
-same_pass_1821:
+same_pass_1827:
 	SUBQ BX, DX
-	JMP  plane_1813
+	JMP  plane_1819
 
-planes_done_1814:
+planes_done_1820:
 	SFENCE
-	JMP stored_1812
+	JMP stored_1818
 
-cached_1811:
-plane_1822:
+cached_1817:
+plane_1828:
 	CMPQ         DX, $0x00
-	JE           planes_done_1823
+	JE           planes_done_1829
 	VBROADCASTSD (DI)(R9*8), Z1
 	XORQ         R10, R10
 	MOVQ         BX, R11
 	SUBQ         $0x00000020, R11
 
-unrolled_1824:
+unrolled_1830:
 	CMPQ    R10, R11
-	JGT     single_1825
+	JGT     single_1831
 	VMOVUPD (CX)(R10*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -24172,26 +24214,26 @@ unrolled_1824:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(R10*8)
 	ADDQ    $0x00000020, R10
-	JMP     unrolled_1824
+	JMP     unrolled_1830
 
-single_1825:
+single_1831:
 	MOVQ BX, R11
 	SUBQ $0x00000008, R11
 
-single_loop_1826:
+single_loop_1832:
 	CMPQ    R10, R11
-	JGT     remainder_1827
+	JGT     remainder_1833
 	VMOVUPD (CX)(R10*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(R10*8)
 	ADDQ    $0x00000008, R10
-	JMP     single_loop_1826
+	JMP     single_loop_1832
 
-remainder_1827:
+remainder_1833:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1828
+	JE        span_done_1834
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -24200,20 +24242,20 @@ remainder_1827:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R10*8)
 
-span_done_1828:
+span_done_1834:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_1829
+	JNE  same_pass_1835
 	XORQ R9, R9
 
-same_pass_1829:
+same_pass_1835:
 	SUBQ BX, DX
-	JMP  plane_1822
+	JMP  plane_1828
 
-planes_done_1823:
-stored_1812:
+planes_done_1829:
+stored_1818:
 	VZEROUPPER
 	RET
 
@@ -24229,15 +24271,15 @@ TEXT ·forwardPatternAVX512F64(SB), NOSPLIT, $0-72
 	MOVQ   DX, DI
 	SHLQ   $0x03, DI
 	CMPQ   DI, ·streamThreshold+0(SB)
-	JB     cached_1830
+	JB     cached_1836
 	CMPQ   AX, CX
-	JE     cached_1830
+	JE     cached_1836
 	CMPQ   AX, CX
-	JE     cached_1830
+	JE     cached_1836
 
-row_1832:
+row_1838:
 	CMPQ      DX, $0x00
-	JE        rows_done_1833
+	JE        rows_done_1839
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
@@ -24249,7 +24291,7 @@ row_1832:
 	CMPQ      R9, DI
 	CMOVQGT   DI, R9
 	TESTQ     R9, R9
-	JE        aligned_1834
+	JE        aligned_1840
 	MOVQ      R9, R10
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
@@ -24260,13 +24302,13 @@ row_1832:
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 	MOVQ      R9, R8
 
-aligned_1834:
+aligned_1840:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-unrolled_1835:
+unrolled_1841:
 	CMPQ     R8, R9
-	JGT      single_1836
+	JGT      single_1842
 	VMOVUPD  (CX)(R8*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMULPD   (BX)(R8*8), Z1, K1, Z1
@@ -24284,26 +24326,26 @@ unrolled_1835:
 	VMULPD   192(BX)(R8*8), Z1, K1, Z1
 	VMOVNTPD Z1, 192(AX)(R8*8)
 	ADDQ     $0x00000020, R8
-	JMP      unrolled_1835
+	JMP      unrolled_1841
 
-single_1836:
+single_1842:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1837:
+single_loop_1843:
 	CMPQ     R8, R9
-	JGT      remainder_1838
+	JGT      remainder_1844
 	VMOVUPD  (CX)(R8*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMULPD   (BX)(R8*8), Z1, K1, Z1
 	VMOVNTPD Z1, (AX)(R8*8)
 	ADDQ     $0x00000008, R8
-	JMP      single_loop_1837
+	JMP      single_loop_1843
 
-remainder_1838:
+remainder_1844:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1839
+	JE        span_done_1845
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -24312,22 +24354,22 @@ remainder_1838:
 	VMULPD    (BX)(R8*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 
-span_done_1839:
+span_done_1845:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_1832
+	JMP  row_1838
 
-rows_done_1833:
+rows_done_1839:
 	SFENCE
-	JMP stored_1831
+	JMP stored_1837
 
-cached_1830:
-row_1840:
+cached_1836:
+row_1846:
 	CMPQ    DX, $0x00
-	JE      rows_done_1841
+	JE      rows_done_1847
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -24335,9 +24377,9 @@ row_1840:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_1842:
+unrolled_1848:
 	CMPQ    R8, R9
-	JGT     single_1843
+	JGT     single_1849
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
@@ -24355,26 +24397,26 @@ unrolled_1842:
 	VMULPD  192(BX)(R8*8), Z1, K1, Z1
 	VMOVUPD Z1, 192(AX)(R8*8)
 	ADDQ    $0x00000020, R8
-	JMP     unrolled_1842
+	JMP     unrolled_1848
 
-single_1843:
+single_1849:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1844:
+single_loop_1850:
 	CMPQ    R8, R9
-	JGT     remainder_1845
+	JGT     remainder_1851
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
 	VMOVUPD Z1, (AX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     single_loop_1844
+	JMP     single_loop_1850
 
-remainder_1845:
+remainder_1851:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1846
+	JE        span_done_1852
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -24383,16 +24425,16 @@ remainder_1845:
 	VMULPD    (BX)(R8*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 
-span_done_1846:
+span_done_1852:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_1840
+	JMP  row_1846
 
-rows_done_1841:
-stored_1831:
+rows_done_1847:
+stored_1837:
 	VZEROUPPER
 	RET
 
@@ -24411,36 +24453,36 @@ TEXT ·forwardRingAVX512F64(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x000000c0
-	JA     ring_segmented_1847
+	JA     ring_segmented_1853
 	MOVQ   R8, R9
 
-ring_len_1848:
+ring_len_1854:
 	CMPQ R9, $0x00000008
-	JAE  ring_len_done_1849
+	JAE  ring_len_done_1855
 	ADDQ R8, R9
-	JMP  ring_len_1848
+	JMP  ring_len_1854
 
-ring_len_done_1849:
+ring_len_done_1855:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000008, R10
 
-ring_step_1850:
+ring_step_1856:
 	CMPQ R10, R9
-	JB   ring_step_done_1851
+	JB   ring_step_done_1857
 	SUBQ R9, R10
-	JMP  ring_step_1850
+	JMP  ring_step_1856
 
-ring_step_done_1851:
+ring_step_done_1857:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000020, R10
 
-ring_step_1852:
+ring_step_1858:
 	CMPQ R10, R9
-	JB   ring_step_done_1853
+	JB   ring_step_done_1859
 	SUBQ R9, R10
-	JMP  ring_step_1852
+	JMP  ring_step_1858
 
-ring_step_done_1853:
+ring_step_done_1859:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    32(R9), R9
@@ -24450,76 +24492,76 @@ ring_step_done_1853:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000008
-	JB      ring_short_1854
+	JB      ring_short_1860
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1855
+	JNE     ring_planes_1861
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_1857:
+ring_copy_1863:
 	CMPQ    AX, R10
-	JAE     ring_built_1856
+	JAE     ring_built_1862
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_1858
+	JB      ring_copy_tail_1864
 	VMOVUPD (R9)(R8*8), Z1
 	VMOVUPD Z1, (DI)(AX*8)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_1857
+	JNE     ring_copy_1863
 	XORQ    R8, R8
-	JMP     ring_copy_1857
+	JMP     ring_copy_1863
 
-ring_copy_tail_1858:
+ring_copy_tail_1864:
 	VMOVUPD -64(R9)(DX*8), Z1
 	ADDQ    R11, AX
 	VMOVUPD Z1, -64(DI)(AX*8)
 	XORQ    R8, R8
-	JMP     ring_copy_1857
+	JMP     ring_copy_1863
 
-ring_planes_1855:
+ring_planes_1861:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_1859
+	JA   ring_long_planes_1865
 	MOVQ R10, R12
 	SUBQ $0x00000008, R12
 
-ring_fill_1860:
+ring_fill_1866:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1861
+	JGT          ring_fill_last_1867
 	VBROADCASTSD (R9)(R8*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	VMOVUPD      Z1, 64(DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1862
+	JNE          ring_wrap_1868
 	XORQ         R8, R8
 
-ring_wrap_1862:
-	JMP ring_fill_1860
+ring_wrap_1868:
+	JMP ring_fill_1866
 
-ring_fill_last_1861:
+ring_fill_last_1867:
 	CMPQ         R11, R10
-	JAE          ring_built_1856
+	JAE          ring_built_1862
 	VBROADCASTSD (R9)(R8*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1863
+	JNE          ring_wrap_1869
 	XORQ         R8, R8
 
-ring_wrap_1863:
-	JMP ring_fill_last_1861
+ring_wrap_1869:
+	JMP ring_fill_last_1867
 
-ring_long_planes_1859:
-ring_channel_1864:
+ring_long_planes_1865:
+ring_channel_1870:
 	CMPQ         R11, R10
-	JAE          ring_built_1856
+	JAE          ring_built_1862
 	VBROADCASTSD (R9)(R8*8), Z1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -24527,65 +24569,65 @@ ring_channel_1864:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_1865:
+ring_plane_1871:
 	VMOVUPD Z1, (DI)(R13*8)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1865
+	JB      ring_plane_1871
 	INCQ    R8
 	CMPQ    R8, DX
-	JNE     ring_wrap_1866
+	JNE     ring_wrap_1872
 	XORQ    R8, R8
 
-ring_wrap_1866:
-	JMP ring_channel_1864
+ring_wrap_1872:
+	JMP ring_channel_1870
 
-ring_short_1854:
+ring_short_1860:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1867:
+ring_element_1873:
 	MOVQ (R9)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_1868
+	JB   ring_element_next_1874
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1868
+	JB   ring_element_next_1874
 	XORQ R11, R11
 
-ring_element_next_1868:
+ring_element_next_1874:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_1867
+	JB      ring_element_1873
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000008
-	JE      ring_exact_1869
+	JE      ring_exact_1875
 	SUBQ    R8, AX
 
-ring_exact_1869:
+ring_exact_1875:
 	MOVQ AX, DX
 
-ring_repeat_1870:
+ring_repeat_1876:
 	CMPQ    DX, R10
-	JAE     ring_built_1856
+	JAE     ring_built_1862
 	VMOVUPD Z1, (DI)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1870
+	JMP     ring_repeat_1876
 
-ring_built_1856:
+ring_built_1862:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000020, R8
 
-unrolled_1871:
+unrolled_1877:
 	CMPQ    DX, R8
-	JGT     single_1872
+	JGT     single_1878
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -24607,15 +24649,15 @@ unrolled_1871:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000020, DX
-	JMP     unrolled_1871
+	JMP     unrolled_1877
 
-single_1872:
+single_1878:
 	MOVQ SI, R8
 	SUBQ $0x00000008, R8
 
-single_loop_1873:
+single_loop_1879:
 	CMPQ    DX, R8
-	JGT     remainder_1874
+	JGT     remainder_1880
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -24625,11 +24667,11 @@ single_loop_1873:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000008, DX
-	JMP     single_loop_1873
+	JMP     single_loop_1879
 
-remainder_1874:
+remainder_1880:
 	SUBQ      DX, SI
-	JE        span_done_1875
+	JE        span_done_1881
 	MOVQ      $-1, R8
 	BZHIQ     SI, R8, SI
 	KMOVW     SI, K1
@@ -24638,10 +24680,10 @@ remainder_1874:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(DX*8)
 
-span_done_1875:
+span_done_1881:
 	JMP ring_finished_forwardAVX512F64
 
-ring_segmented_1847:
+ring_segmented_1853:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x000000c0
 	JA   ring_finished_forwardAVX512F64
@@ -24651,11 +24693,11 @@ ring_segmented_1847:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_1876
+	JE   ring_rows_1882
 
-ring_segment_1877:
+ring_segment_1883:
 	CMPQ    SI, $0x00
-	JE      ring_done_1878
+	JE      ring_done_1884
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -24672,33 +24714,33 @@ ring_segment_1877:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_1879:
+ring_len_1885:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_1880
+	JAE  ring_len_done_1886
 	ADDQ R9, R11
-	JMP  ring_len_1879
+	JMP  ring_len_1885
 
-ring_len_done_1880:
+ring_len_done_1886:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_1881:
+ring_step_1887:
 	CMPQ R12, R11
-	JB   ring_step_done_1882
+	JB   ring_step_done_1888
 	SUBQ R11, R12
-	JMP  ring_step_1881
+	JMP  ring_step_1887
 
-ring_step_done_1882:
+ring_step_done_1888:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_1883:
+ring_step_1889:
 	CMPQ R12, R11
-	JB   ring_step_done_1884
+	JB   ring_step_done_1890
 	SUBQ R11, R12
-	JMP  ring_step_1883
+	JMP  ring_step_1889
 
-ring_step_done_1884:
+ring_step_done_1890:
 	MOVQ    R12, 1936(SP)
 	LEAQ    32(R11), R11
 	CMPQ    R10, R11
@@ -24708,76 +24750,76 @@ ring_step_done_1884:
 	LEAQ    (R10)(AX*8), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000008
-	JB      ring_short_1885
+	JB      ring_short_1891
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1886
+	JNE     ring_planes_1892
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_1888:
+ring_copy_1894:
 	CMPQ    R8, AX
-	JAE     ring_built_1887
+	JAE     ring_built_1893
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_1889
+	JB      ring_copy_tail_1895
 	VMOVUPD (R10)(R9*8), Z1
 	VMOVUPD Z1, (DI)(R8*8)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1888
+	JNE     ring_copy_1894
 	XORQ    R9, R9
-	JMP     ring_copy_1888
+	JMP     ring_copy_1894
 
-ring_copy_tail_1889:
+ring_copy_tail_1895:
 	VMOVUPD -64(R10)(DX*8), Z1
 	ADDQ    R11, R8
 	VMOVUPD Z1, -64(DI)(R8*8)
 	XORQ    R9, R9
-	JMP     ring_copy_1888
+	JMP     ring_copy_1894
 
-ring_planes_1886:
+ring_planes_1892:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_1890
+	JA   ring_long_planes_1896
 	MOVQ AX, R12
 	SUBQ $0x00000008, R12
 
-ring_fill_1891:
+ring_fill_1897:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1892
+	JGT          ring_fill_last_1898
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	VMOVUPD      Z1, 64(DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1893
+	JNE          ring_wrap_1899
 	XORQ         R9, R9
 
-ring_wrap_1893:
-	JMP ring_fill_1891
+ring_wrap_1899:
+	JMP ring_fill_1897
 
-ring_fill_last_1892:
+ring_fill_last_1898:
 	CMPQ         R11, AX
-	JAE          ring_built_1887
+	JAE          ring_built_1893
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1894
+	JNE          ring_wrap_1900
 	XORQ         R9, R9
 
-ring_wrap_1894:
-	JMP ring_fill_last_1892
+ring_wrap_1900:
+	JMP ring_fill_last_1898
 
-ring_long_planes_1890:
-ring_channel_1895:
+ring_long_planes_1896:
+ring_channel_1901:
 	CMPQ         R11, AX
-	JAE          ring_built_1887
+	JAE          ring_built_1893
 	VBROADCASTSD (R10)(R9*8), Z1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -24785,66 +24827,66 @@ ring_channel_1895:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_1896:
+ring_plane_1902:
 	VMOVUPD Z1, (DI)(R13*8)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1896
+	JB      ring_plane_1902
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_1897
+	JNE     ring_wrap_1903
 	XORQ    R9, R9
 
-ring_wrap_1897:
-	JMP ring_channel_1895
+ring_wrap_1903:
+	JMP ring_channel_1901
 
-ring_short_1885:
+ring_short_1891:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1898:
+ring_element_1904:
 	MOVQ (R10)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_1899
+	JB   ring_element_next_1905
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1899
+	JB   ring_element_next_1905
 	XORQ R11, R11
 
-ring_element_next_1899:
+ring_element_next_1905:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_1898
+	JB      ring_element_1904
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_1900
+	JE      ring_exact_1906
 	SUBQ    R9, DX
 
-ring_exact_1900:
+ring_exact_1906:
 	MOVQ DX, R8
 
-ring_repeat_1901:
+ring_repeat_1907:
 	CMPQ    R8, AX
-	JAE     ring_built_1887
+	JAE     ring_built_1893
 	VMOVUPD Z1, (DI)(R8*8)
 	ADDQ    DX, R8
-	JMP     ring_repeat_1901
+	JMP     ring_repeat_1907
 
-ring_built_1887:
+ring_built_1893:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 
-unrolled_1902:
+unrolled_1908:
 	CMPQ    R8, R9
-	JGT     single_1903
+	JGT     single_1909
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -24866,15 +24908,15 @@ unrolled_1902:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000020, R8
-	JMP     unrolled_1902
+	JMP     unrolled_1908
 
-single_1903:
+single_1909:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1904:
+single_loop_1910:
 	CMPQ    R8, R9
-	JGT     remainder_1905
+	JGT     remainder_1911
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -24884,11 +24926,11 @@ single_loop_1904:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000008, R8
-	JMP     single_loop_1904
+	JMP     single_loop_1910
 
-remainder_1905:
+remainder_1911:
 	SUBQ      R8, DX
-	JE        span_done_1906
+	JE        span_done_1912
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -24897,7 +24939,7 @@ remainder_1905:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R8*8)
 
-span_done_1906:
+span_done_1912:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -24908,18 +24950,18 @@ span_done_1906:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1907
+	JNE  ring_next_1913
 	XORQ AX, AX
 
-ring_next_1907:
+ring_next_1913:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1877
+	JMP  ring_segment_1883
 
-ring_done_1878:
+ring_done_1884:
 	JMP ring_finished_forwardAVX512F64
 
-ring_rows_1876:
-ring_block_1908:
+ring_rows_1882:
+ring_block_1914:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -24935,33 +24977,33 @@ ring_block_1908:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1909:
+ring_len_1915:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_1910
+	JAE  ring_len_done_1916
 	ADDQ BX, SI
-	JMP  ring_len_1909
+	JMP  ring_len_1915
 
-ring_len_done_1910:
+ring_len_done_1916:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, R8
 
-ring_step_1911:
+ring_step_1917:
 	CMPQ R8, SI
-	JB   ring_step_done_1912
+	JB   ring_step_done_1918
 	SUBQ SI, R8
-	JMP  ring_step_1911
+	JMP  ring_step_1917
 
-ring_step_done_1912:
+ring_step_done_1918:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000020, R8
 
-ring_step_1913:
+ring_step_1919:
 	CMPQ R8, SI
-	JB   ring_step_done_1914
+	JB   ring_step_done_1920
 	SUBQ SI, R8
-	JMP  ring_step_1913
+	JMP  ring_step_1919
 
-ring_step_done_1914:
+ring_step_done_1920:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    32(SI), SI
@@ -24972,76 +25014,76 @@ ring_step_done_1914:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000008
-	JB      ring_short_1915
+	JB      ring_short_1921
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1916
+	JNE     ring_planes_1922
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1918:
+ring_copy_1924:
 	CMPQ    BX, R8
-	JAE     ring_built_1917
+	JAE     ring_built_1923
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_1919
+	JB      ring_copy_tail_1925
 	VMOVUPD (SI)(R9*8), Z1
 	VMOVUPD Z1, (DI)(BX*8)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1918
+	JNE     ring_copy_1924
 	XORQ    R9, R9
-	JMP     ring_copy_1918
+	JMP     ring_copy_1924
 
-ring_copy_tail_1919:
+ring_copy_tail_1925:
 	VMOVUPD -64(SI)(DX*8), Z1
 	ADDQ    R10, BX
 	VMOVUPD Z1, -64(DI)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_1918
+	JMP     ring_copy_1924
 
-ring_planes_1916:
+ring_planes_1922:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_1920
+	JA   ring_long_planes_1926
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_1921:
+ring_fill_1927:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1922
+	JGT          ring_fill_last_1928
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (DI)(R9*8)
 	VMOVUPD      Z1, 64(DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1923
+	JNE          ring_wrap_1929
 	XORQ         BX, BX
 
-ring_wrap_1923:
-	JMP ring_fill_1921
+ring_wrap_1929:
+	JMP ring_fill_1927
 
-ring_fill_last_1922:
+ring_fill_last_1928:
 	CMPQ         R9, R8
-	JAE          ring_built_1917
+	JAE          ring_built_1923
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1924
+	JNE          ring_wrap_1930
 	XORQ         BX, BX
 
-ring_wrap_1924:
-	JMP ring_fill_last_1922
+ring_wrap_1930:
+	JMP ring_fill_last_1928
 
-ring_long_planes_1920:
-ring_channel_1925:
+ring_long_planes_1926:
+ring_channel_1931:
 	CMPQ         R9, R8
-	JAE          ring_built_1917
+	JAE          ring_built_1923
 	VBROADCASTSD (SI)(BX*8), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -25049,57 +25091,57 @@ ring_channel_1925:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_1926:
+ring_plane_1932:
 	VMOVUPD Z1, (DI)(R11*8)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1926
+	JB      ring_plane_1932
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_1927
+	JNE     ring_wrap_1933
 	XORQ    BX, BX
 
-ring_wrap_1927:
-	JMP ring_channel_1925
+ring_wrap_1933:
+	JMP ring_channel_1931
 
-ring_short_1915:
+ring_short_1921:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1928:
+ring_element_1934:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (DI)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1929
+	JB   ring_element_next_1935
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1929
+	JB   ring_element_next_1935
 	XORQ R9, R9
 
-ring_element_next_1929:
+ring_element_next_1935:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_1928
+	JB      ring_element_1934
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_1930
+	JE      ring_exact_1936
 	SUBQ    BX, DX
 
-ring_exact_1930:
+ring_exact_1936:
 	MOVQ DX, BX
 
-ring_repeat_1931:
+ring_repeat_1937:
 	CMPQ    BX, R8
-	JAE     ring_built_1917
+	JAE     ring_built_1923
 	VMOVUPD Z1, (DI)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1931
+	JMP     ring_repeat_1937
 
-ring_built_1917:
+ring_built_1923:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+24(FP), BX
@@ -25108,18 +25150,18 @@ ring_built_1917:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_1932:
+ring_row_1938:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_1933
+	JE   ring_rows_done_1939
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 
-unrolled_1934:
+unrolled_1940:
 	CMPQ    R8, R9
-	JGT     single_1935
+	JGT     single_1941
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -25141,15 +25183,15 @@ unrolled_1934:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000020, R8
-	JMP     unrolled_1934
+	JMP     unrolled_1940
 
-single_1935:
+single_1941:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1936:
+single_loop_1942:
 	CMPQ    R8, R9
-	JGT     remainder_1937
+	JGT     remainder_1943
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -25159,11 +25201,11 @@ single_loop_1936:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000008, R8
-	JMP     single_loop_1936
+	JMP     single_loop_1942
 
-remainder_1937:
+remainder_1943:
 	SUBQ      R8, DX
-	JE        span_done_1938
+	JE        span_done_1944
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -25172,20 +25214,20 @@ remainder_1937:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R8*8)
 
-span_done_1938:
+span_done_1944:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x03, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_1932
+	JMP   ring_row_1938
 
-ring_rows_done_1933:
+ring_rows_done_1939:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1908
+	JMP  ring_block_1914
 
 ring_finished_forwardAVX512F64:
 	VZEROUPPER
@@ -25207,11 +25249,11 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1939
+	JB           cached_1945
 	CMPQ         AX, DX
-	JE           cached_1939
+	JE           cached_1945
 	CMPQ         AX, CX
-	JE           cached_1939
+	JE           cached_1945
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -25220,7 +25262,7 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1941
+	JE           aligned_1947
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -25233,13 +25275,13 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	VMOVUPD      Z7, K1, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_1941:
+aligned_1947:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_1942:
+unrolled_1948:
 	CMPQ        SI, DI
-	JGT         single_1943
+	JGT         single_1949
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -25265,15 +25307,15 @@ unrolled_1942:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
-	JMP         unrolled_1942
+	JMP         unrolled_1948
 
-single_1943:
+single_1949:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_1944:
+single_loop_1950:
 	CMPQ        SI, DI
-	JGT         remainder_1945
+	JGT         remainder_1951
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -25281,11 +25323,11 @@ single_loop_1944:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
-	JMP         single_loop_1944
+	JMP         single_loop_1950
 
-remainder_1945:
+remainder_1951:
 	SUBQ        SI, BX
-	JE          span_done_1946
+	JE          span_done_1952
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -25296,18 +25338,18 @@ remainder_1945:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_1946:
+span_done_1952:
 	SFENCE
-	JMP stored_1940
+	JMP stored_1946
 
-cached_1939:
+cached_1945:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_1947:
+unrolled_1953:
 	CMPQ        SI, DI
-	JGT         single_1948
+	JGT         single_1954
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -25333,15 +25375,15 @@ unrolled_1947:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
-	JMP         unrolled_1947
+	JMP         unrolled_1953
 
-single_1948:
+single_1954:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_1949:
+single_loop_1955:
 	CMPQ        SI, DI
-	JGT         remainder_1950
+	JGT         remainder_1956
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -25349,11 +25391,11 @@ single_loop_1949:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
-	JMP         single_loop_1949
+	JMP         single_loop_1955
 
-remainder_1950:
+remainder_1956:
 	SUBQ        SI, BX
-	JE          span_done_1951
+	JE          span_done_1957
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -25364,8 +25406,8 @@ remainder_1950:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_1951:
-stored_1940:
+span_done_1957:
+stored_1946:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -25397,15 +25439,15 @@ TEXT ·backwardPlanesAVX512F64(SB), NOSPLIT, $0-128
 	MOVQ   BX, R12
 	SHLQ   $0x03, R12
 	CMPQ   R12, ·streamThreshold+0(SB)
-	JB     cached_1952
+	JB     cached_1958
 	CMPQ   AX, DX
-	JE     cached_1952
+	JE     cached_1958
 	CMPQ   AX, CX
-	JE     cached_1952
+	JE     cached_1958
 
-plane_1954:
+plane_1960:
 	CMPQ         BX, $0x00
-	JE           planes_done_1955
+	JE           planes_done_1961
 	VBROADCASTSD (R9)(R11*8), Z5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -25419,7 +25461,7 @@ plane_1954:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_1956
+	JE           aligned_1962
 	MOVQ         R13, R14
 	MOVQ         $-1, R15
 	BZHIQ        R14, R15, R14
@@ -25432,13 +25474,13 @@ plane_1954:
 	VMOVUPD      Z7, K1, (AX)(R12*8)
 	MOVQ         R13, R12
 
-aligned_1956:
+aligned_1962:
 	MOVQ DI, R13
 	SUBQ $0x00000020, R13
 
-unrolled_1957:
+unrolled_1963:
 	CMPQ        R12, R13
-	JGT         single_1958
+	JGT         single_1964
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -25464,15 +25506,15 @@ unrolled_1957:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, 192(AX)(R12*8)
 	ADDQ        $0x00000020, R12
-	JMP         unrolled_1957
+	JMP         unrolled_1963
 
-single_1958:
+single_1964:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 
-single_loop_1959:
+single_loop_1965:
 	CMPQ        R12, R13
-	JGT         remainder_1960
+	JGT         remainder_1966
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -25480,12 +25522,12 @@ single_loop_1959:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, (AX)(R12*8)
 	ADDQ        $0x00000008, R12
-	JMP         single_loop_1959
+	JMP         single_loop_1965
 
-remainder_1960:
+remainder_1966:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_1961
+	JE          span_done_1967
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -25496,7 +25538,7 @@ remainder_1960:
 	VMULPD      Z5, Z7, K2, Z7
 	VMOVUPD     Z7, K1, (AX)(R12*8)
 
-span_done_1961:
+span_done_1967:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -25513,21 +25555,21 @@ span_done_1961:
 	ADDQ          R10, AX
 	INCQ          R11
 	CMPQ          R11, R8
-	JNE           same_pass_1962
+	JNE           same_pass_1968
 	XORQ          R11, R11
 
-same_pass_1962:
+same_pass_1968:
 	SUBQ DI, BX
-	JMP  plane_1954
+	JMP  plane_1960
 
-planes_done_1955:
+planes_done_1961:
 	SFENCE
-	JMP stored_1953
+	JMP stored_1959
 
-cached_1952:
-plane_1963:
+cached_1958:
+plane_1969:
 	CMPQ         BX, $0x00
-	JE           planes_done_1964
+	JE           planes_done_1970
 	VBROADCASTSD (R9)(R11*8), Z5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -25537,9 +25579,9 @@ plane_1963:
 	MOVQ         DI, R13
 	SUBQ         $0x00000020, R13
 
-unrolled_1965:
+unrolled_1971:
 	CMPQ        R12, R13
-	JGT         single_1966
+	JGT         single_1972
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -25565,15 +25607,15 @@ unrolled_1965:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, 192(AX)(R12*8)
 	ADDQ        $0x00000020, R12
-	JMP         unrolled_1965
+	JMP         unrolled_1971
 
-single_1966:
+single_1972:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 
-single_loop_1967:
+single_loop_1973:
 	CMPQ        R12, R13
-	JGT         remainder_1968
+	JGT         remainder_1974
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -25581,12 +25623,12 @@ single_loop_1967:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, (AX)(R12*8)
 	ADDQ        $0x00000008, R12
-	JMP         single_loop_1967
+	JMP         single_loop_1973
 
-remainder_1968:
+remainder_1974:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_1969
+	JE          span_done_1975
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -25597,7 +25639,7 @@ remainder_1968:
 	VMULPD      Z5, Z7, K2, Z7
 	VMOVUPD     Z7, K1, (AX)(R12*8)
 
-span_done_1969:
+span_done_1975:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -25614,15 +25656,15 @@ span_done_1969:
 	ADDQ          R10, AX
 	INCQ          R11
 	CMPQ          R11, R8
-	JNE           same_pass_1970
+	JNE           same_pass_1976
 	XORQ          R11, R11
 
-same_pass_1970:
+same_pass_1976:
 	SUBQ DI, BX
-	JMP  plane_1963
+	JMP  plane_1969
 
-planes_done_1964:
-stored_1953:
+planes_done_1970:
+stored_1959:
 	VZEROUPPER
 	RET
 
@@ -25640,15 +25682,15 @@ TEXT ·backwardPatternAVX512F64(SB), NOSPLIT, $0-120
 	MOVQ   BX, R9
 	SHLQ   $0x03, R9
 	CMPQ   R9, ·streamThreshold+0(SB)
-	JB     cached_1971
+	JB     cached_1977
 	CMPQ   AX, DX
-	JE     cached_1971
+	JE     cached_1977
 	CMPQ   AX, CX
-	JE     cached_1971
+	JE     cached_1977
 
-row_1973:
+row_1979:
 	CMPQ        BX, $0x00
-	JE          rows_done_1974
+	JE          rows_done_1980
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
@@ -25660,7 +25702,7 @@ row_1973:
 	CMPQ        R11, R9
 	CMOVQGT     R9, R11
 	TESTQ       R11, R11
-	JE          aligned_1975
+	JE          aligned_1981
 	MOVQ        R11, R12
 	MOVQ        $-1, R13
 	BZHIQ       R12, R13, R12
@@ -25675,13 +25717,13 @@ row_1973:
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 	MOVQ        R11, R10
 
-aligned_1975:
+aligned_1981:
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 
-unrolled_1976:
+unrolled_1982:
 	CMPQ        R10, R11
-	JGT         single_1977
+	JGT         single_1983
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -25715,15 +25757,15 @@ unrolled_1976:
 	VMULPD      192(SI)(R10*8), Z2, K1, Z2
 	VMOVNTPD    Z2, 192(AX)(R10*8)
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_1976
+	JMP         unrolled_1982
 
-single_1977:
+single_1983:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_1978:
+single_loop_1984:
 	CMPQ        R10, R11
-	JGT         remainder_1979
+	JGT         remainder_1985
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -25733,12 +25775,12 @@ single_loop_1978:
 	VMULPD      (SI)(R10*8), Z2, K1, Z2
 	VMOVNTPD    Z2, (AX)(R10*8)
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_1978
+	JMP         single_loop_1984
 
-remainder_1979:
+remainder_1985:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1980
+	JE          span_done_1986
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -25751,23 +25793,23 @@ remainder_1979:
 	VMULPD      (SI)(R10*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_1980:
+span_done_1986:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_1973
+	JMP  row_1979
 
-rows_done_1974:
+rows_done_1980:
 	SFENCE
-	JMP stored_1972
+	JMP stored_1978
 
-cached_1971:
-row_1981:
+cached_1977:
+row_1987:
 	CMPQ    BX, $0x00
-	JE      rows_done_1982
+	JE      rows_done_1988
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -25775,9 +25817,9 @@ row_1981:
 	MOVQ    R9, R11
 	SUBQ    $0x00000020, R11
 
-unrolled_1983:
+unrolled_1989:
 	CMPQ        R10, R11
-	JGT         single_1984
+	JGT         single_1990
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -25811,15 +25853,15 @@ unrolled_1983:
 	VMULPD      192(SI)(R10*8), Z2, K1, Z2
 	VMOVUPD     Z2, 192(AX)(R10*8)
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_1983
+	JMP         unrolled_1989
 
-single_1984:
+single_1990:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_1985:
+single_loop_1991:
 	CMPQ        R10, R11
-	JGT         remainder_1986
+	JGT         remainder_1992
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -25829,12 +25871,12 @@ single_loop_1985:
 	VMULPD      (SI)(R10*8), Z2, K1, Z2
 	VMOVUPD     Z2, (AX)(R10*8)
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_1985
+	JMP         single_loop_1991
 
-remainder_1986:
+remainder_1992:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1987
+	JE          span_done_1993
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -25847,17 +25889,17 @@ remainder_1986:
 	VMULPD      (SI)(R10*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_1987:
+span_done_1993:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_1981
+	JMP  row_1987
 
-rows_done_1982:
-stored_1972:
+rows_done_1988:
+stored_1978:
 	VZEROUPPER
 	RET
 
@@ -25880,36 +25922,36 @@ TEXT ·backwardRingAVX512F64(SB), $1920-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x00000040
-	JA     ring_segmented_1988
+	JA     ring_segmented_1994
 	MOVQ   R10, R11
 
-ring_len_1989:
+ring_len_1995:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_1990
+	JAE  ring_len_done_1996
 	ADDQ R10, R11
-	JMP  ring_len_1989
+	JMP  ring_len_1995
 
-ring_len_done_1990:
+ring_len_done_1996:
 	MOVQ R11, 1856(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_1991:
+ring_step_1997:
 	CMPQ R12, R11
-	JB   ring_step_done_1992
+	JB   ring_step_done_1998
 	SUBQ R11, R12
-	JMP  ring_step_1991
+	JMP  ring_step_1997
 
-ring_step_done_1992:
+ring_step_done_1998:
 	MOVQ R12, 1864(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_1993:
+ring_step_1999:
 	CMPQ R12, R11
-	JB   ring_step_done_1994
+	JB   ring_step_done_2000
 	SUBQ R11, R12
-	JMP  ring_step_1993
+	JMP  ring_step_1999
 
-ring_step_done_1994:
+ring_step_done_2000:
 	MOVQ    R12, 1872(SP)
 	MOVQ    DI, R12
 	LEAQ    32(R11), R11
@@ -25919,76 +25961,76 @@ ring_step_done_1994:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1896(SP), R12
 	CMPQ    R10, $0x00000008
-	JB      ring_short_1995
+	JB      ring_short_2001
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1996
+	JNE     ring_planes_2002
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_1998:
+ring_copy_2004:
 	CMPQ    R8, R12
-	JAE     ring_built_1997
+	JAE     ring_built_2003
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000008
-	JB      ring_copy_tail_1999
+	JB      ring_copy_tail_2005
 	VMOVUPD (R11)(R10*8), Z1
 	VMOVUPD Z1, (CX)(R8*8)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_1998
+	JNE     ring_copy_2004
 	XORQ    R10, R10
-	JMP     ring_copy_1998
+	JMP     ring_copy_2004
 
-ring_copy_tail_1999:
+ring_copy_tail_2005:
 	VMOVUPD -64(R11)(R9*8), Z1
 	ADDQ    R13, R8
 	VMOVUPD Z1, -64(CX)(R8*8)
 	XORQ    R10, R10
-	JMP     ring_copy_1998
+	JMP     ring_copy_2004
 
-ring_planes_1996:
+ring_planes_2002:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_2000
+	JA   ring_long_planes_2006
 	MOVQ R12, R14
 	SUBQ $0x00000008, R14
 
-ring_fill_2001:
+ring_fill_2007:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_2002
+	JGT          ring_fill_last_2008
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (CX)(R13*8)
 	VMOVUPD      Z1, 64(CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_2003
+	JNE          ring_wrap_2009
 	XORQ         R10, R10
 
-ring_wrap_2003:
-	JMP ring_fill_2001
+ring_wrap_2009:
+	JMP ring_fill_2007
 
-ring_fill_last_2002:
+ring_fill_last_2008:
 	CMPQ         R13, R12
-	JAE          ring_built_1997
+	JAE          ring_built_2003
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_2004
+	JNE          ring_wrap_2010
 	XORQ         R10, R10
 
-ring_wrap_2004:
-	JMP ring_fill_last_2002
+ring_wrap_2010:
+	JMP ring_fill_last_2008
 
-ring_long_planes_2000:
-ring_channel_2005:
+ring_long_planes_2006:
+ring_channel_2011:
 	CMPQ         R13, R12
-	JAE          ring_built_1997
+	JAE          ring_built_2003
 	VBROADCASTSD (R11)(R10*8), Z1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -25996,57 +26038,57 @@ ring_channel_2005:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_2006:
+ring_plane_2012:
 	VMOVUPD Z1, (CX)(R15*8)
 	ADDQ    $0x00000008, R15
 	CMPQ    R15, R14
-	JB      ring_plane_2006
+	JB      ring_plane_2012
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_2007
+	JNE     ring_wrap_2013
 	XORQ    R10, R10
 
-ring_wrap_2007:
-	JMP ring_channel_2005
+ring_wrap_2013:
+	JMP ring_channel_2011
 
-ring_short_1995:
+ring_short_2001:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_2008:
+ring_element_2014:
 	MOVQ (R11)(R13*8), BP
 	MOVQ BP, (CX)(R15*8)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_2009
+	JB   ring_element_next_2015
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_2009
+	JB   ring_element_next_2015
 	XORQ R13, R13
 
-ring_element_next_2009:
+ring_element_next_2015:
 	INCQ    R15
 	CMPQ    R15, $0x00000008
-	JB      ring_element_2008
+	JB      ring_element_2014
 	VMOVUPD (CX), Z1
 	MOVQ    1856(SP), R8
 	CMPQ    R8, $0x00000008
-	JE      ring_exact_2010
+	JE      ring_exact_2016
 	SUBQ    R10, R8
 
-ring_exact_2010:
+ring_exact_2016:
 	MOVQ R8, R9
 
-ring_repeat_2011:
+ring_repeat_2017:
 	CMPQ    R9, R12
-	JAE     ring_built_1997
+	JAE     ring_built_2003
 	VMOVUPD Z1, (CX)(R9*8)
 	ADDQ    R8, R9
-	JMP     ring_repeat_2011
+	JMP     ring_repeat_2017
 
-ring_built_1997:
+ring_built_2003:
 	MOVQ    1856(SP), R8
 	MOVQ    1896(SP), R9
 	MOVQ    R9, R10
@@ -26062,22 +26104,22 @@ ring_built_1997:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_2012:
+sums_zero_2018:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_2013
+	JAE     sums_zeroed_2019
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_2012
+	JMP     sums_zero_2018
 
-sums_zeroed_2013:
+sums_zeroed_2019:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000020, R10
 
-unrolled_2014:
+unrolled_2020:
 	CMPQ        R9, R10
-	JGT         single_2015
+	JGT         single_2021
 	VMOVUPD     (DX)(R9*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R9*8), Z2
@@ -26115,15 +26157,15 @@ unrolled_2014:
 	SUBQ        1856(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000020, R9
-	JMP         unrolled_2014
+	JMP         unrolled_2020
 
-single_2015:
+single_2021:
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-single_loop_2016:
+single_loop_2022:
 	CMPQ        R9, R10
-	JGT         remainder_2017
+	JGT         remainder_2023
 	VMOVUPD     (DX)(R9*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R9*8), Z2
@@ -26137,11 +26179,11 @@ single_loop_2016:
 	SUBQ        1856(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000008, R9
-	JMP         single_loop_2016
+	JMP         single_loop_2022
 
-remainder_2017:
+remainder_2023:
 	SUBQ        R9, DI
-	JE          span_done_2018
+	JE          span_done_2024
 	MOVQ        $-1, R10
 	BZHIQ       DI, R10, DI
 	KMOVW       DI, K1
@@ -26154,93 +26196,93 @@ remainder_2017:
 	VMULPD      (CX)(R8*8), Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(R9*8)
 
-span_done_2018:
+span_done_2024:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1856(SP), DX
 	MOVQ  1896(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_2020
+	JLE   fold_ext_done_2026
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_2021
+	JA    fold_ext_scalar_2027
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_2019:
+fold_ext_2025:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_2020
+	JBE     fold_ext_done_2026
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Z0
 	VADDPD  (BX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (BX)(DI*8)
-	JMP     fold_ext_2019
+	JMP     fold_ext_2025
 
-fold_ext_scalar_2021:
+fold_ext_scalar_2027:
 	MOVQ 1896(SP), SI
 
-fold_ext_element_2022:
+fold_ext_element_2028:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_2023
+	JBE    fold_ext_element_done_2029
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_2022
+	JMP    fold_ext_element_2028
 
-fold_ext_element_done_2023:
-fold_ext_done_2020:
-fold_2024:
+fold_ext_element_done_2029:
+fold_ext_done_2026:
+fold_2030:
 	CMPQ   DX, AX
-	JBE    fold_done_2025
+	JBE    fold_done_2031
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_2024
+	JMP    fold_2030
 
-fold_done_2025:
+fold_done_2031:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_2026
+	JNE  sums_planes_2032
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_2028:
+sums_vector_2034:
 	CMPQ    AX, DX
-	JGT     sums_scalar_2029
+	JGT     sums_scalar_2035
 	VMOVUPD (CX)(AX*8), Z0
 	VADDPD  (BX)(AX*8), Z0, Z0
 	VMOVUPD Z0, (CX)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_vector_2028
+	JMP     sums_vector_2034
 
-sums_scalar_2029:
+sums_scalar_2035:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_2027
+	JE     sums_done_2033
 	VMOVSD (BX)(AX*8), X0
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_2029
+	JMP    sums_scalar_2035
 
-sums_planes_2026:
+sums_planes_2032:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_2030:
+sums_group_2036:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_2032
+	JB     sums_single_2038
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -26249,7 +26291,7 @@ sums_group_2030:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_2031:
+sums_group_plane_2037:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -26258,7 +26300,7 @@ sums_group_plane_2031:
 	ADDQ   $0x08, R9
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_group_plane_2031
+	JB     sums_group_plane_2037
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	VADDSD 8(CX)(AX*8), X1, X1
@@ -26271,29 +26313,29 @@ sums_group_plane_2031:
 	SHRQ   $0x01, DX
 	ADDQ   DX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_2030
+	JMP    sums_group_2036
 
-sums_single_2032:
+sums_single_2038:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_2027
+	JE     sums_done_2033
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_2033:
+sums_single_plane_2039:
 	VADDSD (BX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_single_plane_2033
+	JB     sums_single_plane_2039
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_2032
+	JMP    sums_single_2038
 
-sums_done_2027:
+sums_done_2033:
 	JMP ring_finished_backwardAVX512F64
 
-ring_segmented_1988:
+ring_segmented_1994:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x00000040
 	JA   ring_finished_backwardAVX512F64
@@ -26303,7 +26345,7 @@ ring_segmented_1988:
 	MOVQ AX, 1888(SP)
 	MOVQ $0x00000000, 1880(SP)
 
-ring_block_2035:
+ring_block_2041:
 	MOVQ    1880(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -26319,33 +26361,33 @@ ring_block_2035:
 	MOVQ    DI, 1912(SP)
 	MOVQ    DI, R8
 
-ring_len_2036:
+ring_len_2042:
 	CMPQ R8, $0x00000008
-	JAE  ring_len_done_2037
+	JAE  ring_len_done_2043
 	ADDQ DI, R8
-	JMP  ring_len_2036
+	JMP  ring_len_2042
 
-ring_len_done_2037:
+ring_len_done_2043:
 	MOVQ R8, 1856(SP)
 	MOVQ $0x00000008, R9
 
-ring_step_2038:
+ring_step_2044:
 	CMPQ R9, R8
-	JB   ring_step_done_2039
+	JB   ring_step_done_2045
 	SUBQ R8, R9
-	JMP  ring_step_2038
+	JMP  ring_step_2044
 
-ring_step_done_2039:
+ring_step_done_2045:
 	MOVQ R9, 1864(SP)
 	MOVQ $0x00000020, R9
 
-ring_step_2040:
+ring_step_2046:
 	CMPQ R9, R8
-	JB   ring_step_done_2041
+	JB   ring_step_done_2047
 	SUBQ R8, R9
-	JMP  ring_step_2040
+	JMP  ring_step_2046
 
-ring_step_done_2041:
+ring_step_done_2047:
 	MOVQ    R9, 1872(SP)
 	MOVQ    DI, R9
 	LEAQ    32(R8), R8
@@ -26356,76 +26398,76 @@ ring_step_done_2041:
 	LEAQ    (R8)(DX*8), R8
 	MOVQ    1896(SP), R9
 	CMPQ    DI, $0x00000008
-	JB      ring_short_2042
+	JB      ring_short_2048
 	CMPQ    AX, $0x01
-	JNE     ring_planes_2043
+	JNE     ring_planes_2049
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_2045:
+ring_copy_2051:
 	CMPQ    DI, R9
-	JAE     ring_built_2044
+	JAE     ring_built_2050
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_2046
+	JB      ring_copy_tail_2052
 	VMOVUPD (R8)(R10*8), Z1
 	VMOVUPD Z1, (CX)(DI*8)
 	ADDQ    $0x00000008, DI
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_2045
+	JNE     ring_copy_2051
 	XORQ    R10, R10
-	JMP     ring_copy_2045
+	JMP     ring_copy_2051
 
-ring_copy_tail_2046:
+ring_copy_tail_2052:
 	VMOVUPD -64(R8)(SI*8), Z1
 	ADDQ    R11, DI
 	VMOVUPD Z1, -64(CX)(DI*8)
 	XORQ    R10, R10
-	JMP     ring_copy_2045
+	JMP     ring_copy_2051
 
-ring_planes_2043:
+ring_planes_2049:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_2047
+	JA   ring_long_planes_2053
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-ring_fill_2048:
+ring_fill_2054:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_2049
+	JGT          ring_fill_last_2055
 	VBROADCASTSD (R8)(DI*8), Z1
 	VMOVUPD      Z1, (CX)(R10*8)
 	VMOVUPD      Z1, 64(CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_2050
+	JNE          ring_wrap_2056
 	XORQ         DI, DI
 
-ring_wrap_2050:
-	JMP ring_fill_2048
+ring_wrap_2056:
+	JMP ring_fill_2054
 
-ring_fill_last_2049:
+ring_fill_last_2055:
 	CMPQ         R10, R9
-	JAE          ring_built_2044
+	JAE          ring_built_2050
 	VBROADCASTSD (R8)(DI*8), Z1
 	VMOVUPD      Z1, (CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_2051
+	JNE          ring_wrap_2057
 	XORQ         DI, DI
 
-ring_wrap_2051:
-	JMP ring_fill_last_2049
+ring_wrap_2057:
+	JMP ring_fill_last_2055
 
-ring_long_planes_2047:
-ring_channel_2052:
+ring_long_planes_2053:
+ring_channel_2058:
 	CMPQ         R10, R9
-	JAE          ring_built_2044
+	JAE          ring_built_2050
 	VBROADCASTSD (R8)(DI*8), Z1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -26433,57 +26475,57 @@ ring_channel_2052:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_2053:
+ring_plane_2059:
 	VMOVUPD Z1, (CX)(R12*8)
 	ADDQ    $0x00000008, R12
 	CMPQ    R12, R11
-	JB      ring_plane_2053
+	JB      ring_plane_2059
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_2054
+	JNE     ring_wrap_2060
 	XORQ    DI, DI
 
-ring_wrap_2054:
-	JMP ring_channel_2052
+ring_wrap_2060:
+	JMP ring_channel_2058
 
-ring_short_2042:
+ring_short_2048:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_2055:
+ring_element_2061:
 	MOVQ (R8)(R10*8), R13
 	MOVQ R13, (CX)(R12*8)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_2056
+	JB   ring_element_next_2062
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_2056
+	JB   ring_element_next_2062
 	XORQ R10, R10
 
-ring_element_next_2056:
+ring_element_next_2062:
 	INCQ    R12
 	CMPQ    R12, $0x00000008
-	JB      ring_element_2055
+	JB      ring_element_2061
 	VMOVUPD (CX), Z1
 	MOVQ    1856(SP), SI
 	CMPQ    SI, $0x00000008
-	JE      ring_exact_2057
+	JE      ring_exact_2063
 	SUBQ    DI, SI
 
-ring_exact_2057:
+ring_exact_2063:
 	MOVQ SI, DI
 
-ring_repeat_2058:
+ring_repeat_2064:
 	CMPQ    DI, R9
-	JAE     ring_built_2044
+	JAE     ring_built_2050
 	VMOVUPD Z1, (CX)(DI*8)
 	ADDQ    SI, DI
-	JMP     ring_repeat_2058
+	JMP     ring_repeat_2064
 
-ring_built_2044:
+ring_built_2050:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x03, DI
@@ -26509,26 +26551,26 @@ ring_built_2044:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_2059:
+sums_zero_2065:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_2060
+	JAE     sums_zeroed_2066
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_2059
+	JMP     sums_zero_2065
 
-sums_zeroed_2060:
-ring_row_2061:
+sums_zeroed_2066:
+ring_row_2067:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_2062
+	JE   ring_rows_done_2068
 	XORQ R8, R8
 	MOVQ 1912(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 
-unrolled_2063:
+unrolled_2069:
 	CMPQ        R10, R11
-	JGT         single_2064
+	JGT         single_2070
 	VMOVUPD     (DX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R10*8), Z2
@@ -26566,15 +26608,15 @@ unrolled_2063:
 	SUBQ        1856(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_2063
+	JMP         unrolled_2069
 
-single_2064:
+single_2070:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_2065:
+single_loop_2071:
 	CMPQ        R10, R11
-	JGT         remainder_2066
+	JGT         remainder_2072
 	VMOVUPD     (DX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R10*8), Z2
@@ -26588,11 +26630,11 @@ single_loop_2065:
 	SUBQ        1856(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_2065
+	JMP         single_loop_2071
 
-remainder_2066:
+remainder_2072:
 	SUBQ        R10, R9
-	JE          span_done_2067
+	JE          span_done_2073
 	MOVQ        $-1, R11
 	BZHIQ       R9, R11, R9
 	KMOVW       R9, K1
@@ -26605,7 +26647,7 @@ remainder_2066:
 	VMULPD      (CX)(R8*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_2067:
+span_done_2073:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -26613,9 +26655,9 @@ span_done_2067:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_2061
+	JMP   ring_row_2067
 
-ring_rows_done_2062:
+ring_rows_done_2068:
 	MOVQ 1880(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -26623,86 +26665,86 @@ ring_rows_done_2062:
 	MOVQ 1856(SP), DI
 	MOVQ 1896(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_2069
+	JLE  fold_ext_done_2075
 	CMPQ R8, DI
-	JA   fold_ext_scalar_2070
+	JA   fold_ext_scalar_2076
 	ADDQ $0x00000007, R8
 	ANDQ $-8, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_2068:
+fold_ext_2074:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_2069
+	JBE     fold_ext_done_2075
 	SUBQ    $0x00000008, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Z1
 	VADDPD  (BX)(R8*8), Z1, Z1
 	VMOVUPD Z1, (BX)(R9*8)
-	JMP     fold_ext_2068
+	JMP     fold_ext_2074
 
-fold_ext_scalar_2070:
+fold_ext_scalar_2076:
 	MOVQ 1896(SP), R8
 
-fold_ext_element_2071:
+fold_ext_element_2077:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_2072
+	JBE    fold_ext_element_done_2078
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_2071
+	JMP    fold_ext_element_2077
 
-fold_ext_element_done_2072:
-fold_ext_done_2069:
-fold_2073:
+fold_ext_element_done_2078:
+fold_ext_done_2075:
+fold_2079:
 	CMPQ   DI, SI
-	JBE    fold_done_2074
+	JBE    fold_done_2080
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_2073
+	JMP    fold_2079
 
-fold_done_2074:
+fold_done_2080:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_2075
+	JNE  sums_planes_2081
 	MOVQ 1904(SP), DI
 	SUBQ $0x00000008, DI
 
-sums_vector_2077:
+sums_vector_2083:
 	CMPQ    SI, DI
-	JGT     sums_scalar_2078
+	JGT     sums_scalar_2084
 	VMOVUPD (DX)(SI*8), Z1
 	VADDPD  (BX)(SI*8), Z1, Z1
 	VMOVUPD Z1, (DX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_vector_2077
+	JMP     sums_vector_2083
 
-sums_scalar_2078:
+sums_scalar_2084:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_2076
+	JE     sums_done_2082
 	VMOVSD (BX)(SI*8), X1
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_scalar_2078
+	JMP    sums_scalar_2084
 
-sums_planes_2075:
+sums_planes_2081:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_2079:
+sums_group_2085:
 	MOVQ   1904(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_2081
+	JB     sums_single_2087
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -26711,7 +26753,7 @@ sums_group_2079:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_2080:
+sums_group_plane_2086:
 	VADDSD (R10), X1, X1
 	VADDSD (R10)(R9*1), X2, X2
 	VADDSD (R11), X3, X3
@@ -26720,7 +26762,7 @@ sums_group_plane_2080:
 	ADDQ   $0x08, R11
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_group_plane_2080
+	JB     sums_group_plane_2086
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	VADDSD 8(DX)(SI*8), X2, X2
@@ -26733,29 +26775,29 @@ sums_group_plane_2080:
 	SHRQ   $0x01, DI
 	ADDQ   DI, R8
 	ADDQ   $0x00000004, SI
-	JMP    sums_group_2079
+	JMP    sums_group_2085
 
-sums_single_2081:
+sums_single_2087:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_2076
+	JE     sums_done_2082
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_2082:
+sums_single_plane_2088:
 	VADDSD (BX)(R8*8), X1, X1
 	INCQ   R8
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_single_plane_2082
+	JB     sums_single_plane_2088
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_single_2081
+	JMP    sums_single_2087
 
-sums_done_2076:
+sums_done_2082:
 	ADDQ 1904(SP), AX
 	MOVQ AX, 1880(SP)
-	JMP  ring_block_2035
+	JMP  ring_block_2041
 
 ring_finished_backwardAVX512F64:
 	VZEROUPPER
@@ -26773,11 +26815,11 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_2083
+	JB           cached_2089
 	CMPQ         AX, DX
-	JE           cached_2083
+	JE           cached_2089
 	CMPQ         AX, CX
-	JE           cached_2083
+	JE           cached_2089
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -26786,7 +26828,7 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_2085
+	JE           aligned_2091
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -26798,13 +26840,13 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	VMOVUPD      Z2, K1, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_2085:
+aligned_2091:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_2086:
+unrolled_2092:
 	CMPQ     SI, DI
-	JGT      single_2087
+	JGT      single_2093
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
@@ -26826,26 +26868,26 @@ unrolled_2086:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(SI*8)
 	ADDQ     $0x00000020, SI
-	JMP      unrolled_2086
+	JMP      unrolled_2092
 
-single_2087:
+single_2093:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_2088:
+single_loop_2094:
 	CMPQ     SI, DI
-	JGT      remainder_2089
+	JGT      remainder_2095
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(SI*8)
 	ADDQ     $0x00000008, SI
-	JMP      single_loop_2088
+	JMP      single_loop_2094
 
-remainder_2089:
+remainder_2095:
 	SUBQ      SI, BX
-	JE        span_done_2090
+	JE        span_done_2096
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -26855,18 +26897,18 @@ remainder_2089:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_2090:
+span_done_2096:
 	SFENCE
-	JMP stored_2084
+	JMP stored_2090
 
-cached_2083:
+cached_2089:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_2091:
+unrolled_2097:
 	CMPQ    SI, DI
-	JGT     single_2092
+	JGT     single_2098
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
@@ -26888,26 +26930,26 @@ unrolled_2091:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(SI*8)
 	ADDQ    $0x00000020, SI
-	JMP     unrolled_2091
+	JMP     unrolled_2097
 
-single_2092:
+single_2098:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_2093:
+single_loop_2099:
 	CMPQ    SI, DI
-	JGT     remainder_2094
+	JGT     remainder_2100
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     single_loop_2093
+	JMP     single_loop_2099
 
-remainder_2094:
+remainder_2100:
 	SUBQ      SI, BX
-	JE        span_done_2095
+	JE        span_done_2101
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -26917,8 +26959,8 @@ remainder_2094:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_2095:
-stored_2084:
+span_done_2101:
+stored_2090:
 	VZEROUPPER
 	RET
 
@@ -26939,15 +26981,15 @@ TEXT ·backwardPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	MOVQ   BX, R11
 	SHLQ   $0x03, R11
 	CMPQ   R11, ·streamThreshold+0(SB)
-	JB     cached_2096
+	JB     cached_2102
 	CMPQ   AX, DX
-	JE     cached_2096
+	JE     cached_2102
 	CMPQ   AX, CX
-	JE     cached_2096
+	JE     cached_2102
 
-plane_2098:
+plane_2104:
 	CMPQ         BX, $0x00
-	JE           planes_done_2099
+	JE           planes_done_2105
 	VBROADCASTSD (R8)(R10*8), Z1
 	XORQ         R11, R11
 	MOVQ         AX, R12
@@ -26957,7 +26999,7 @@ plane_2098:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_2100
+	JE           aligned_2106
 	MOVQ         R12, R13
 	MOVQ         $-1, R14
 	BZHIQ        R13, R14, R13
@@ -26969,13 +27011,13 @@ plane_2098:
 	VMOVUPD      Z2, K1, (AX)(R11*8)
 	MOVQ         R12, R11
 
-aligned_2100:
+aligned_2106:
 	MOVQ SI, R12
 	SUBQ $0x00000020, R12
 
-unrolled_2101:
+unrolled_2107:
 	CMPQ     R11, R12
-	JGT      single_2102
+	JGT      single_2108
 	VMOVUPD  (CX)(R11*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(R11*8), Z2
@@ -26997,27 +27039,27 @@ unrolled_2101:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(R11*8)
 	ADDQ     $0x00000020, R11
-	JMP      unrolled_2101
+	JMP      unrolled_2107
 
-single_2102:
+single_2108:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 
-single_loop_2103:
+single_loop_2109:
 	CMPQ     R11, R12
-	JGT      remainder_2104
+	JGT      remainder_2110
 	VMOVUPD  (CX)(R11*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(R11*8), Z2
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(R11*8)
 	ADDQ     $0x00000008, R11
-	JMP      single_loop_2103
+	JMP      single_loop_2109
 
-remainder_2104:
+remainder_2110:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_2105
+	JE        span_done_2111
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -27027,35 +27069,35 @@ remainder_2104:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R11*8)
 
-span_done_2105:
+span_done_2111:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_2106
+	JNE  same_pass_2112
 	XORQ R10, R10
 
-same_pass_2106:
+same_pass_2112:
 	SUBQ SI, BX
-	JMP  plane_2098
+	JMP  plane_2104
 
-planes_done_2099:
+planes_done_2105:
 	SFENCE
-	JMP stored_2097
+	JMP stored_2103
 
-cached_2096:
-plane_2107:
+cached_2102:
+plane_2113:
 	CMPQ         BX, $0x00
-	JE           planes_done_2108
+	JE           planes_done_2114
 	VBROADCASTSD (R8)(R10*8), Z1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000020, R12
 
-unrolled_2109:
+unrolled_2115:
 	CMPQ    R11, R12
-	JGT     single_2110
+	JGT     single_2116
 	VMOVUPD (CX)(R11*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R11*8), Z2
@@ -27077,27 +27119,27 @@ unrolled_2109:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(R11*8)
 	ADDQ    $0x00000020, R11
-	JMP     unrolled_2109
+	JMP     unrolled_2115
 
-single_2110:
+single_2116:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 
-single_loop_2111:
+single_loop_2117:
 	CMPQ    R11, R12
-	JGT     remainder_2112
+	JGT     remainder_2118
 	VMOVUPD (CX)(R11*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R11*8), Z2
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(R11*8)
 	ADDQ    $0x00000008, R11
-	JMP     single_loop_2111
+	JMP     single_loop_2117
 
-remainder_2112:
+remainder_2118:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_2113
+	JE        span_done_2119
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -27107,21 +27149,21 @@ remainder_2112:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R11*8)
 
-span_done_2113:
+span_done_2119:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_2114
+	JNE  same_pass_2120
 	XORQ R10, R10
 
-same_pass_2114:
+same_pass_2120:
 	SUBQ SI, BX
-	JMP  plane_2107
+	JMP  plane_2113
 
-planes_done_2108:
-stored_2097:
+planes_done_2114:
+stored_2103:
 	VZEROUPPER
 	RET
 
@@ -27138,15 +27180,15 @@ TEXT ·backwardPatternDxAVX512F64(SB), NOSPLIT, $0-96
 	MOVQ   BX, R8
 	SHLQ   $0x03, R8
 	CMPQ   R8, ·streamThreshold+0(SB)
-	JB     cached_2115
+	JB     cached_2121
 	CMPQ   AX, DX
-	JE     cached_2115
+	JE     cached_2121
 	CMPQ   AX, CX
-	JE     cached_2115
+	JE     cached_2121
 
-row_2117:
+row_2123:
 	CMPQ      BX, $0x00
-	JE        rows_done_2118
+	JE        rows_done_2124
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
@@ -27158,7 +27200,7 @@ row_2117:
 	CMPQ      R10, R8
 	CMOVQGT   R8, R10
 	TESTQ     R10, R10
-	JE        aligned_2119
+	JE        aligned_2125
 	MOVQ      R10, R11
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
@@ -27170,13 +27212,13 @@ row_2117:
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 	MOVQ      R10, R9
 
-aligned_2119:
+aligned_2125:
 	MOVQ R8, R10
 	SUBQ $0x00000020, R10
 
-unrolled_2120:
+unrolled_2126:
 	CMPQ     R9, R10
-	JGT      single_2121
+	JGT      single_2127
 	VMOVUPD  (CX)(R9*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMOVUPD  (DX)(R9*8), Z1
@@ -27198,27 +27240,27 @@ unrolled_2120:
 	VMULPD   192(SI)(R9*8), Z1, K1, Z1
 	VMOVNTPD Z1, 192(AX)(R9*8)
 	ADDQ     $0x00000020, R9
-	JMP      unrolled_2120
+	JMP      unrolled_2126
 
-single_2121:
+single_2127:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-single_loop_2122:
+single_loop_2128:
 	CMPQ     R9, R10
-	JGT      remainder_2123
+	JGT      remainder_2129
 	VMOVUPD  (CX)(R9*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMOVUPD  (DX)(R9*8), Z1
 	VMULPD   (SI)(R9*8), Z1, K1, Z1
 	VMOVNTPD Z1, (AX)(R9*8)
 	ADDQ     $0x00000008, R9
-	JMP      single_loop_2122
+	JMP      single_loop_2128
 
-remainder_2123:
+remainder_2129:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_2124
+	JE        span_done_2130
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -27228,23 +27270,23 @@ remainder_2123:
 	VMULPD    (SI)(R9*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 
-span_done_2124:
+span_done_2130:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_2117
+	JMP  row_2123
 
-rows_done_2118:
+rows_done_2124:
 	SFENCE
-	JMP stored_2116
+	JMP stored_2122
 
-cached_2115:
-row_2125:
+cached_2121:
+row_2131:
 	CMPQ    BX, $0x00
-	JE      rows_done_2126
+	JE      rows_done_2132
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -27252,9 +27294,9 @@ row_2125:
 	MOVQ    R8, R10
 	SUBQ    $0x00000020, R10
 
-unrolled_2127:
+unrolled_2133:
 	CMPQ    R9, R10
-	JGT     single_2128
+	JGT     single_2134
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
@@ -27276,27 +27318,27 @@ unrolled_2127:
 	VMULPD  192(SI)(R9*8), Z1, K1, Z1
 	VMOVUPD Z1, 192(AX)(R9*8)
 	ADDQ    $0x00000020, R9
-	JMP     unrolled_2127
+	JMP     unrolled_2133
 
-single_2128:
+single_2134:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-single_loop_2129:
+single_loop_2135:
 	CMPQ    R9, R10
-	JGT     remainder_2130
+	JGT     remainder_2136
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
 	VMULPD  (SI)(R9*8), Z1, K1, Z1
 	VMOVUPD Z1, (AX)(R9*8)
 	ADDQ    $0x00000008, R9
-	JMP     single_loop_2129
+	JMP     single_loop_2135
 
-remainder_2130:
+remainder_2136:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_2131
+	JE        span_done_2137
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -27306,17 +27348,17 @@ remainder_2130:
 	VMULPD    (SI)(R9*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 
-span_done_2131:
+span_done_2137:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_2125
+	JMP  row_2131
 
-rows_done_2126:
-stored_2116:
+rows_done_2132:
+stored_2122:
 	VZEROUPPER
 	RET
 
@@ -27336,36 +27378,36 @@ TEXT ·backwardRingDxAVX512F64(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x000000c0
-	JA     ring_segmented_2132
+	JA     ring_segmented_2138
 	MOVQ   R9, R10
 
-ring_len_2133:
+ring_len_2139:
 	CMPQ R10, $0x00000008
-	JAE  ring_len_done_2134
+	JAE  ring_len_done_2140
 	ADDQ R9, R10
-	JMP  ring_len_2133
+	JMP  ring_len_2139
 
-ring_len_done_2134:
+ring_len_done_2140:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000008, R11
 
-ring_step_2135:
+ring_step_2141:
 	CMPQ R11, R10
-	JB   ring_step_done_2136
+	JB   ring_step_done_2142
 	SUBQ R10, R11
-	JMP  ring_step_2135
+	JMP  ring_step_2141
 
-ring_step_done_2136:
+ring_step_done_2142:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000020, R11
 
-ring_step_2137:
+ring_step_2143:
 	CMPQ R11, R10
-	JB   ring_step_done_2138
+	JB   ring_step_done_2144
 	SUBQ R10, R11
-	JMP  ring_step_2137
+	JMP  ring_step_2143
 
-ring_step_done_2138:
+ring_step_done_2144:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    32(R10), R10
@@ -27375,76 +27417,76 @@ ring_step_done_2138:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000008
-	JB      ring_short_2139
+	JB      ring_short_2145
 	CMPQ    AX, $0x01
-	JNE     ring_planes_2140
+	JNE     ring_planes_2146
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_2142:
+ring_copy_2148:
 	CMPQ    AX, R11
-	JAE     ring_built_2141
+	JAE     ring_built_2147
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_2143
+	JB      ring_copy_tail_2149
 	VMOVUPD (R10)(R9*8), Z1
 	VMOVUPD Z1, (R8)(AX*8)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_2142
+	JNE     ring_copy_2148
 	XORQ    R9, R9
-	JMP     ring_copy_2142
+	JMP     ring_copy_2148
 
-ring_copy_tail_2143:
+ring_copy_tail_2149:
 	VMOVUPD -64(R10)(DX*8), Z1
 	ADDQ    R12, AX
 	VMOVUPD Z1, -64(R8)(AX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_2142
+	JMP     ring_copy_2148
 
-ring_planes_2140:
+ring_planes_2146:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_2144
+	JA   ring_long_planes_2150
 	MOVQ R11, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_2145:
+ring_fill_2151:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_2146
+	JGT          ring_fill_last_2152
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	VMOVUPD      Z1, 64(R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_2147
+	JNE          ring_wrap_2153
 	XORQ         R9, R9
 
-ring_wrap_2147:
-	JMP ring_fill_2145
+ring_wrap_2153:
+	JMP ring_fill_2151
 
-ring_fill_last_2146:
+ring_fill_last_2152:
 	CMPQ         R12, R11
-	JAE          ring_built_2141
+	JAE          ring_built_2147
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_2148
+	JNE          ring_wrap_2154
 	XORQ         R9, R9
 
-ring_wrap_2148:
-	JMP ring_fill_last_2146
+ring_wrap_2154:
+	JMP ring_fill_last_2152
 
-ring_long_planes_2144:
-ring_channel_2149:
+ring_long_planes_2150:
+ring_channel_2155:
 	CMPQ         R12, R11
-	JAE          ring_built_2141
+	JAE          ring_built_2147
 	VBROADCASTSD (R10)(R9*8), Z1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -27452,65 +27494,65 @@ ring_channel_2149:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_2150:
+ring_plane_2156:
 	VMOVUPD Z1, (R8)(R14*8)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_2150
+	JB      ring_plane_2156
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_2151
+	JNE     ring_wrap_2157
 	XORQ    R9, R9
 
-ring_wrap_2151:
-	JMP ring_channel_2149
+ring_wrap_2157:
+	JMP ring_channel_2155
 
-ring_short_2139:
+ring_short_2145:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_2152:
+ring_element_2158:
 	MOVQ (R10)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_2153
+	JB   ring_element_next_2159
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_2153
+	JB   ring_element_next_2159
 	XORQ R12, R12
 
-ring_element_next_2153:
+ring_element_next_2159:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_2152
+	JB      ring_element_2158
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000008
-	JE      ring_exact_2154
+	JE      ring_exact_2160
 	SUBQ    R9, AX
 
-ring_exact_2154:
+ring_exact_2160:
 	MOVQ AX, DX
 
-ring_repeat_2155:
+ring_repeat_2161:
 	CMPQ    DX, R11
-	JAE     ring_built_2141
+	JAE     ring_built_2147
 	VMOVUPD Z1, (R8)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_2155
+	JMP     ring_repeat_2161
 
-ring_built_2141:
+ring_built_2147:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-unrolled_2156:
+unrolled_2162:
 	CMPQ    DX, R9
-	JGT     single_2157
+	JGT     single_2163
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(DX*8), Z1
@@ -27536,15 +27578,15 @@ unrolled_2156:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000020, DX
-	JMP     unrolled_2156
+	JMP     unrolled_2162
 
-single_2157:
+single_2163:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_2158:
+single_loop_2164:
 	CMPQ    DX, R9
-	JGT     remainder_2159
+	JGT     remainder_2165
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(DX*8), Z1
@@ -27555,11 +27597,11 @@ single_loop_2158:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000008, DX
-	JMP     single_loop_2158
+	JMP     single_loop_2164
 
-remainder_2159:
+remainder_2165:
 	SUBQ      DX, DI
-	JE        span_done_2160
+	JE        span_done_2166
 	MOVQ      $-1, R9
 	BZHIQ     DI, R9, DI
 	KMOVW     DI, K1
@@ -27569,10 +27611,10 @@ remainder_2159:
 	VMULPD    (R8)(AX*8), Z0, K2, Z0
 	VMOVUPD   Z0, K1, (CX)(DX*8)
 
-span_done_2160:
+span_done_2166:
 	JMP ring_finished_backwardDxAVX512F64
 
-ring_segmented_2132:
+ring_segmented_2138:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x000000c0
 	JA   ring_finished_backwardDxAVX512F64
@@ -27582,11 +27624,11 @@ ring_segmented_2132:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_2161
+	JE   ring_rows_2167
 
-ring_segment_2162:
+ring_segment_2168:
 	CMPQ    DI, $0x00
-	JE      ring_done_2163
+	JE      ring_done_2169
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -27603,33 +27645,33 @@ ring_segment_2162:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_2164:
+ring_len_2170:
 	CMPQ R12, $0x00000008
-	JAE  ring_len_done_2165
+	JAE  ring_len_done_2171
 	ADDQ R10, R12
-	JMP  ring_len_2164
+	JMP  ring_len_2170
 
-ring_len_done_2165:
+ring_len_done_2171:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000008, R13
 
-ring_step_2166:
+ring_step_2172:
 	CMPQ R13, R12
-	JB   ring_step_done_2167
+	JB   ring_step_done_2173
 	SUBQ R12, R13
-	JMP  ring_step_2166
+	JMP  ring_step_2172
 
-ring_step_done_2167:
+ring_step_done_2173:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000020, R13
 
-ring_step_2168:
+ring_step_2174:
 	CMPQ R13, R12
-	JB   ring_step_done_2169
+	JB   ring_step_done_2175
 	SUBQ R12, R13
-	JMP  ring_step_2168
+	JMP  ring_step_2174
 
-ring_step_done_2169:
+ring_step_done_2175:
 	MOVQ    R13, 1936(SP)
 	LEAQ    32(R12), R12
 	CMPQ    R11, R12
@@ -27639,76 +27681,76 @@ ring_step_done_2169:
 	LEAQ    (R11)(AX*8), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000008
-	JB      ring_short_2170
+	JB      ring_short_2176
 	CMPQ    R9, $0x01
-	JNE     ring_planes_2171
+	JNE     ring_planes_2177
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_2173:
+ring_copy_2179:
 	CMPQ    R9, AX
-	JAE     ring_built_2172
+	JAE     ring_built_2178
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_2174
+	JB      ring_copy_tail_2180
 	VMOVUPD (R11)(R10*8), Z1
 	VMOVUPD Z1, (R8)(R9*8)
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_2173
+	JNE     ring_copy_2179
 	XORQ    R10, R10
-	JMP     ring_copy_2173
+	JMP     ring_copy_2179
 
-ring_copy_tail_2174:
+ring_copy_tail_2180:
 	VMOVUPD -64(R11)(DX*8), Z1
 	ADDQ    R12, R9
 	VMOVUPD Z1, -64(R8)(R9*8)
 	XORQ    R10, R10
-	JMP     ring_copy_2173
+	JMP     ring_copy_2179
 
-ring_planes_2171:
+ring_planes_2177:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000010
-	JA   ring_long_planes_2175
+	JA   ring_long_planes_2181
 	MOVQ AX, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_2176:
+ring_fill_2182:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_2177
+	JGT          ring_fill_last_2183
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	VMOVUPD      Z1, 64(R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_2178
+	JNE          ring_wrap_2184
 	XORQ         R10, R10
 
-ring_wrap_2178:
-	JMP ring_fill_2176
+ring_wrap_2184:
+	JMP ring_fill_2182
 
-ring_fill_last_2177:
+ring_fill_last_2183:
 	CMPQ         R12, AX
-	JAE          ring_built_2172
+	JAE          ring_built_2178
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_2179
+	JNE          ring_wrap_2185
 	XORQ         R10, R10
 
-ring_wrap_2179:
-	JMP ring_fill_last_2177
+ring_wrap_2185:
+	JMP ring_fill_last_2183
 
-ring_long_planes_2175:
-ring_channel_2180:
+ring_long_planes_2181:
+ring_channel_2186:
 	CMPQ         R12, AX
-	JAE          ring_built_2172
+	JAE          ring_built_2178
 	VBROADCASTSD (R11)(R10*8), Z1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -27716,66 +27758,66 @@ ring_channel_2180:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_2181:
+ring_plane_2187:
 	VMOVUPD Z1, (R8)(R14*8)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_2181
+	JB      ring_plane_2187
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_2182
+	JNE     ring_wrap_2188
 	XORQ    R10, R10
 
-ring_wrap_2182:
-	JMP ring_channel_2180
+ring_wrap_2188:
+	JMP ring_channel_2186
 
-ring_short_2170:
+ring_short_2176:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_2183:
+ring_element_2189:
 	MOVQ (R11)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_2184
+	JB   ring_element_next_2190
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_2184
+	JB   ring_element_next_2190
 	XORQ R12, R12
 
-ring_element_next_2184:
+ring_element_next_2190:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_2183
+	JB      ring_element_2189
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_2185
+	JE      ring_exact_2191
 	SUBQ    R10, DX
 
-ring_exact_2185:
+ring_exact_2191:
 	MOVQ DX, R9
 
-ring_repeat_2186:
+ring_repeat_2192:
 	CMPQ    R9, AX
-	JAE     ring_built_2172
+	JAE     ring_built_2178
 	VMOVUPD Z1, (R8)(R9*8)
 	ADDQ    DX, R9
-	JMP     ring_repeat_2186
+	JMP     ring_repeat_2192
 
-ring_built_2172:
+ring_built_2178:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 
-unrolled_2187:
+unrolled_2193:
 	CMPQ    R9, R10
-	JGT     single_2188
+	JGT     single_2194
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -27801,15 +27843,15 @@ unrolled_2187:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000020, R9
-	JMP     unrolled_2187
+	JMP     unrolled_2193
 
-single_2188:
+single_2194:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-single_loop_2189:
+single_loop_2195:
 	CMPQ    R9, R10
-	JGT     remainder_2190
+	JGT     remainder_2196
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -27820,11 +27862,11 @@ single_loop_2189:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000008, R9
-	JMP     single_loop_2189
+	JMP     single_loop_2195
 
-remainder_2190:
+remainder_2196:
 	SUBQ      R9, DX
-	JE        span_done_2191
+	JE        span_done_2197
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -27834,7 +27876,7 @@ remainder_2190:
 	VMULPD    (R8)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R9*8)
 
-span_done_2191:
+span_done_2197:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -27846,18 +27888,18 @@ span_done_2191:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_2192
+	JNE  ring_next_2198
 	XORQ AX, AX
 
-ring_next_2192:
+ring_next_2198:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_2162
+	JMP  ring_segment_2168
 
-ring_done_2163:
+ring_done_2169:
 	JMP ring_finished_backwardDxAVX512F64
 
-ring_rows_2161:
-ring_block_2193:
+ring_rows_2167:
+ring_block_2199:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -27873,33 +27915,33 @@ ring_block_2193:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_2194:
+ring_len_2200:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2195
+	JAE  ring_len_done_2201
 	ADDQ BX, SI
-	JMP  ring_len_2194
+	JMP  ring_len_2200
 
-ring_len_done_2195:
+ring_len_done_2201:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_2196:
+ring_step_2202:
 	CMPQ DI, SI
-	JB   ring_step_done_2197
+	JB   ring_step_done_2203
 	SUBQ SI, DI
-	JMP  ring_step_2196
+	JMP  ring_step_2202
 
-ring_step_done_2197:
+ring_step_done_2203:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_2198:
+ring_step_2204:
 	CMPQ DI, SI
-	JB   ring_step_done_2199
+	JB   ring_step_done_2205
 	SUBQ SI, DI
-	JMP  ring_step_2198
+	JMP  ring_step_2204
 
-ring_step_done_2199:
+ring_step_done_2205:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -27910,76 +27952,76 @@ ring_step_done_2199:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000008
-	JB      ring_short_2200
+	JB      ring_short_2206
 	CMPQ    CX, $0x01
-	JNE     ring_planes_2201
+	JNE     ring_planes_2207
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_2203:
+ring_copy_2209:
 	CMPQ    BX, DI
-	JAE     ring_built_2202
+	JAE     ring_built_2208
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_2204
+	JB      ring_copy_tail_2210
 	VMOVUPD (SI)(R9*8), Z1
 	VMOVUPD Z1, (R8)(BX*8)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_2203
+	JNE     ring_copy_2209
 	XORQ    R9, R9
-	JMP     ring_copy_2203
+	JMP     ring_copy_2209
 
-ring_copy_tail_2204:
+ring_copy_tail_2210:
 	VMOVUPD -64(SI)(DX*8), Z1
 	ADDQ    R10, BX
 	VMOVUPD Z1, -64(R8)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_2203
+	JMP     ring_copy_2209
 
-ring_planes_2201:
+ring_planes_2207:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_2205
+	JA   ring_long_planes_2211
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_2206:
+ring_fill_2212:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_2207
+	JGT          ring_fill_last_2213
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (R8)(R9*8)
 	VMOVUPD      Z1, 64(R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_2208
+	JNE          ring_wrap_2214
 	XORQ         BX, BX
 
-ring_wrap_2208:
-	JMP ring_fill_2206
+ring_wrap_2214:
+	JMP ring_fill_2212
 
-ring_fill_last_2207:
+ring_fill_last_2213:
 	CMPQ         R9, DI
-	JAE          ring_built_2202
+	JAE          ring_built_2208
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_2209
+	JNE          ring_wrap_2215
 	XORQ         BX, BX
 
-ring_wrap_2209:
-	JMP ring_fill_last_2207
+ring_wrap_2215:
+	JMP ring_fill_last_2213
 
-ring_long_planes_2205:
-ring_channel_2210:
+ring_long_planes_2211:
+ring_channel_2216:
 	CMPQ         R9, DI
-	JAE          ring_built_2202
+	JAE          ring_built_2208
 	VBROADCASTSD (SI)(BX*8), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -27987,57 +28029,57 @@ ring_channel_2210:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_2211:
+ring_plane_2217:
 	VMOVUPD Z1, (R8)(R11*8)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_2211
+	JB      ring_plane_2217
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_2212
+	JNE     ring_wrap_2218
 	XORQ    BX, BX
 
-ring_wrap_2212:
-	JMP ring_channel_2210
+ring_wrap_2218:
+	JMP ring_channel_2216
 
-ring_short_2200:
+ring_short_2206:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_2213:
+ring_element_2219:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (R8)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_2214
+	JB   ring_element_next_2220
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_2214
+	JB   ring_element_next_2220
 	XORQ R9, R9
 
-ring_element_next_2214:
+ring_element_next_2220:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_2213
+	JB      ring_element_2219
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_2215
+	JE      ring_exact_2221
 	SUBQ    BX, DX
 
-ring_exact_2215:
+ring_exact_2221:
 	MOVQ DX, BX
 
-ring_repeat_2216:
+ring_repeat_2222:
 	CMPQ    BX, DI
-	JAE     ring_built_2202
+	JAE     ring_built_2208
 	VMOVUPD Z1, (R8)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_2216
+	JMP     ring_repeat_2222
 
-ring_built_2202:
+ring_built_2208:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+48(FP), BX
@@ -28048,18 +28090,18 @@ ring_built_2202:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_2217:
+ring_row_2223:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_2218
+	JE   ring_rows_done_2224
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 
-unrolled_2219:
+unrolled_2225:
 	CMPQ    R9, R10
-	JGT     single_2220
+	JGT     single_2226
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -28085,15 +28127,15 @@ unrolled_2219:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000020, R9
-	JMP     unrolled_2219
+	JMP     unrolled_2225
 
-single_2220:
+single_2226:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-single_loop_2221:
+single_loop_2227:
 	CMPQ    R9, R10
-	JGT     remainder_2222
+	JGT     remainder_2228
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -28104,11 +28146,11 @@ single_loop_2221:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000008, R9
-	JMP     single_loop_2221
+	JMP     single_loop_2227
 
-remainder_2222:
+remainder_2228:
 	SUBQ      R9, DX
-	JE        span_done_2223
+	JE        span_done_2229
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -28118,7 +28160,7 @@ remainder_2222:
 	VMULPD    (R8)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R9*8)
 
-span_done_2223:
+span_done_2229:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -28126,13 +28168,13 @@ span_done_2223:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_2217
+	JMP   ring_row_2223
 
-ring_rows_done_2218:
+ring_rows_done_2224:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_2193
+	JMP  ring_block_2199
 
 ring_finished_backwardDxAVX512F64:
 	VZEROUPPER
@@ -28153,9 +28195,9 @@ TEXT ·backwardDalphaAVX512F64(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000020, SI
 
-unrolled_2224:
+unrolled_2230:
 	CMPQ        BX, SI
-	JGT         single_2225
+	JGT         single_2231
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
@@ -28173,25 +28215,25 @@ unrolled_2224:
 	VMOVUPD     192(CX)(BX*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, BX
-	JMP         unrolled_2224
+	JMP         unrolled_2230
 
-single_2225:
+single_2231:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_2226:
+single_loop_2232:
 	CMPQ        BX, SI
-	JGT         remainder_2227
+	JGT         remainder_2233
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, BX
-	JMP         single_loop_2226
+	JMP         single_loop_2232
 
-remainder_2227:
+remainder_2233:
 	SUBQ        BX, DX
-	JE          span_done_2228
+	JE          span_done_2234
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -28200,7 +28242,7 @@ remainder_2227:
 	VMOVUPD.Z   (CX)(BX*8), K1, Z0
 	VFMADD231PD Z0, Z5, K2, Z1
 
-span_done_2228:
+span_done_2234:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -28228,9 +28270,9 @@ TEXT ·backwardPlanesDalphaAVX512F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
 
-plane_2229:
+plane_2235:
 	CMPQ   DX, $0x00
-	JE     planes_done_2230
+	JE     planes_done_2236
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -28239,9 +28281,9 @@ plane_2229:
 	MOVQ   SI, R11
 	SUBQ   $0x00000020, R11
 
-unrolled_2231:
+unrolled_2237:
 	CMPQ        R10, R11
-	JGT         single_2232
+	JGT         single_2238
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
@@ -28259,26 +28301,26 @@ unrolled_2231:
 	VMOVUPD     192(CX)(R10*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_2231
+	JMP         unrolled_2237
 
-single_2232:
+single_2238:
 	MOVQ SI, R11
 	SUBQ $0x00000008, R11
 
-single_loop_2233:
+single_loop_2239:
 	CMPQ        R10, R11
-	JGT         remainder_2234
+	JGT         remainder_2240
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_2233
+	JMP         single_loop_2239
 
-remainder_2234:
+remainder_2240:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_2235
+	JE          span_done_2241
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -28287,7 +28329,7 @@ remainder_2234:
 	VMOVUPD.Z   (CX)(R10*8), K1, Z6
 	VFMADD231PD Z6, Z5, K2, Z1
 
-span_done_2235:
+span_done_2241:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -28303,14 +28345,14 @@ span_done_2235:
 	ADDQ          R8, CX
 	INCQ          R9
 	CMPQ          R9, DI
-	JNE           same_pass_2236
+	JNE           same_pass_2242
 	XORQ          R9, R9
 
-same_pass_2236:
+same_pass_2242:
 	SUBQ SI, DX
-	JMP  plane_2229
+	JMP  plane_2235
 
-planes_done_2230:
+planes_done_2236:
 	VZEROUPPER
 	RET
 
@@ -28324,9 +28366,9 @@ TEXT ·backwardPatternDalphaAVX512F64(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
 
-row_2237:
+row_2243:
 	CMPQ    DX, $0x00
-	JE      rows_done_2238
+	JE      rows_done_2244
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -28334,9 +28376,9 @@ row_2237:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_2239:
+unrolled_2245:
 	CMPQ        R8, R9
-	JGT         single_2240
+	JGT         single_2246
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -28362,15 +28404,15 @@ unrolled_2239:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 192(BX)(R8*8)
 	ADDQ        $0x00000020, R8
-	JMP         unrolled_2239
+	JMP         unrolled_2245
 
-single_2240:
+single_2246:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_2241:
+single_loop_2247:
 	CMPQ        R8, R9
-	JGT         remainder_2242
+	JGT         remainder_2248
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -28378,12 +28420,12 @@ single_loop_2241:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, (BX)(R8*8)
 	ADDQ        $0x00000008, R8
-	JMP         single_loop_2241
+	JMP         single_loop_2247
 
-remainder_2242:
+remainder_2248:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_2243
+	JE          span_done_2249
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -28394,15 +28436,15 @@ remainder_2242:
 	VFMADD231PD Z2, Z1, K2, Z3
 	VMOVUPD     Z3, K2, (BX)(R8*8)
 
-span_done_2243:
+span_done_2249:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_2237
+	JMP  row_2243
 
-rows_done_2238:
+rows_done_2244:
 	VZEROUPPER
 	RET
 
@@ -28420,36 +28462,36 @@ TEXT ·backwardRingDalphaAVX512F64(SB), $1024-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x00000040
-	JA     ring_segmented_2244
+	JA     ring_segmented_2250
 	MOVQ   DI, SI
 
-ring_len_2245:
+ring_len_2251:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2246
+	JAE  ring_len_done_2252
 	ADDQ DI, SI
-	JMP  ring_len_2245
+	JMP  ring_len_2251
 
-ring_len_done_2246:
+ring_len_done_2252:
 	MOVQ SI, 960(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_2247:
+ring_step_2253:
 	CMPQ DI, SI
-	JB   ring_step_done_2248
+	JB   ring_step_done_2254
 	SUBQ SI, DI
-	JMP  ring_step_2247
+	JMP  ring_step_2253
 
-ring_step_done_2248:
+ring_step_done_2254:
 	MOVQ DI, 968(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_2249:
+ring_step_2255:
 	CMPQ DI, SI
-	JB   ring_step_done_2250
+	JB   ring_step_done_2256
 	SUBQ SI, DI
-	JMP  ring_step_2249
+	JMP  ring_step_2255
 
-ring_step_done_2250:
+ring_step_done_2256:
 	MOVQ    DI, 976(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -28471,22 +28513,22 @@ ring_step_done_2250:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_2251:
+sums_zero_2257:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_2252
+	JAE     sums_zeroed_2258
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_2251
+	JMP     sums_zero_2257
 
-sums_zeroed_2252:
+sums_zeroed_2258:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
 
-unrolled_2253:
+unrolled_2259:
 	CMPQ        DI, R8
-	JGT         single_2254
+	JGT         single_2260
 	VMOVUPD     (AX)(DI*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(DI*8), Z2
@@ -28516,15 +28558,15 @@ unrolled_2253:
 	SUBQ        960(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000020, DI
-	JMP         unrolled_2253
+	JMP         unrolled_2259
 
-single_2254:
+single_2260:
 	MOVQ BX, R8
 	SUBQ $0x00000008, R8
 
-single_loop_2255:
+single_loop_2261:
 	CMPQ        DI, R8
-	JGT         remainder_2256
+	JGT         remainder_2262
 	VMOVUPD     (AX)(DI*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(DI*8), Z2
@@ -28536,11 +28578,11 @@ single_loop_2255:
 	SUBQ        960(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000008, DI
-	JMP         single_loop_2255
+	JMP         single_loop_2261
 
-remainder_2256:
+remainder_2262:
 	SUBQ        DI, BX
-	JE          span_done_2257
+	JE          span_done_2263
 	MOVQ        $-1, R8
 	BZHIQ       BX, R8, BX
 	KMOVW       BX, K1
@@ -28551,93 +28593,93 @@ remainder_2256:
 	VFMADD231PD Z0, Z1, K2, Z2
 	VMOVUPD     Z2, K2, (CX)(SI*8)
 
-span_done_2257:
+span_done_2263:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  960(SP), BX
 	MOVQ  1000(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_2259
+	JLE   fold_ext_done_2265
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_2260
+	JA    fold_ext_scalar_2266
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_2258:
+fold_ext_2264:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_2259
+	JBE     fold_ext_done_2265
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Z0
 	VADDPD  (CX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (CX)(DI*8)
-	JMP     fold_ext_2258
+	JMP     fold_ext_2264
 
-fold_ext_scalar_2260:
+fold_ext_scalar_2266:
 	MOVQ 1000(SP), SI
 
-fold_ext_element_2261:
+fold_ext_element_2267:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_2262
+	JBE    fold_ext_element_done_2268
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_2261
+	JMP    fold_ext_element_2267
 
-fold_ext_element_done_2262:
-fold_ext_done_2259:
-fold_2263:
+fold_ext_element_done_2268:
+fold_ext_done_2265:
+fold_2269:
 	CMPQ   BX, AX
-	JBE    fold_done_2264
+	JBE    fold_done_2270
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_2263
+	JMP    fold_2269
 
-fold_done_2264:
+fold_done_2270:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_2265
+	JNE  sums_planes_2271
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000008, BX
 
-sums_vector_2267:
+sums_vector_2273:
 	CMPQ    AX, BX
-	JGT     sums_scalar_2268
+	JGT     sums_scalar_2274
 	VMOVUPD (DX)(AX*8), Z0
 	VADDPD  (CX)(AX*8), Z0, Z0
 	VMOVUPD Z0, (DX)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_vector_2267
+	JMP     sums_vector_2273
 
-sums_scalar_2268:
+sums_scalar_2274:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_2266
+	JE     sums_done_2272
 	VMOVSD (CX)(AX*8), X0
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_2268
+	JMP    sums_scalar_2274
 
-sums_planes_2265:
+sums_planes_2271:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_2269:
+sums_group_2275:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_2271
+	JB     sums_single_2277
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -28646,7 +28688,7 @@ sums_group_2269:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_2270:
+sums_group_plane_2276:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -28655,7 +28697,7 @@ sums_group_plane_2270:
 	ADDQ   $0x08, R9
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_group_plane_2270
+	JB     sums_group_plane_2276
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	VADDSD 8(DX)(AX*8), X1, X1
@@ -28668,29 +28710,29 @@ sums_group_plane_2270:
 	SHRQ   $0x01, BX
 	ADDQ   BX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_2269
+	JMP    sums_group_2275
 
-sums_single_2271:
+sums_single_2277:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_2266
+	JE     sums_done_2272
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_2272:
+sums_single_plane_2278:
 	VADDSD (CX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_single_plane_2272
+	JB     sums_single_plane_2278
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_2271
+	JMP    sums_single_2277
 
-sums_done_2266:
+sums_done_2272:
 	JMP ring_finished_backwardDalphaAVX512F64
 
-ring_segmented_2244:
+ring_segmented_2250:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x00000040
 	JA   ring_finished_backwardDalphaAVX512F64
@@ -28700,7 +28742,7 @@ ring_segmented_2244:
 	MOVQ AX, 992(SP)
 	MOVQ $0x00000000, 984(SP)
 
-ring_block_2274:
+ring_block_2280:
 	MOVQ    984(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -28715,33 +28757,33 @@ ring_block_2274:
 	MOVQ    BX, 1016(SP)
 	MOVQ    BX, SI
 
-ring_len_2275:
+ring_len_2281:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2276
+	JAE  ring_len_done_2282
 	ADDQ BX, SI
-	JMP  ring_len_2275
+	JMP  ring_len_2281
 
-ring_len_done_2276:
+ring_len_done_2282:
 	MOVQ SI, 960(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_2277:
+ring_step_2283:
 	CMPQ DI, SI
-	JB   ring_step_done_2278
+	JB   ring_step_done_2284
 	SUBQ SI, DI
-	JMP  ring_step_2277
+	JMP  ring_step_2283
 
-ring_step_done_2278:
+ring_step_done_2284:
 	MOVQ DI, 968(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_2279:
+ring_step_2285:
 	CMPQ DI, SI
-	JB   ring_step_done_2280
+	JB   ring_step_done_2286
 	SUBQ SI, DI
-	JMP  ring_step_2279
+	JMP  ring_step_2285
 
-ring_step_done_2280:
+ring_step_done_2286:
 	MOVQ    DI, 976(SP)
 	LEAQ    32(SI), SI
 	CMPQ    BX, SI
@@ -28770,26 +28812,26 @@ ring_step_done_2280:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_2281:
+sums_zero_2287:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_2282
+	JAE     sums_zeroed_2288
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_2281
+	JMP     sums_zero_2287
 
-sums_zeroed_2282:
-ring_row_2283:
+sums_zeroed_2288:
+ring_row_2289:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_2284
+	JE   ring_rows_done_2290
 	XORQ SI, SI
 	MOVQ 1016(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-unrolled_2285:
+unrolled_2291:
 	CMPQ        R8, R9
-	JGT         single_2286
+	JGT         single_2292
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R8*8), Z2
@@ -28819,15 +28861,15 @@ unrolled_2285:
 	SUBQ        960(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000020, R8
-	JMP         unrolled_2285
+	JMP         unrolled_2291
 
-single_2286:
+single_2292:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_2287:
+single_loop_2293:
 	CMPQ        R8, R9
-	JGT         remainder_2288
+	JGT         remainder_2294
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R8*8), Z2
@@ -28839,11 +28881,11 @@ single_loop_2287:
 	SUBQ        960(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000008, R8
-	JMP         single_loop_2287
+	JMP         single_loop_2293
 
-remainder_2288:
+remainder_2294:
 	SUBQ        R8, DI
-	JE          span_done_2289
+	JE          span_done_2295
 	MOVQ        $-1, R9
 	BZHIQ       DI, R9, DI
 	KMOVW       DI, K1
@@ -28854,16 +28896,16 @@ remainder_2288:
 	VFMADD231PD Z2, Z1, K2, Z3
 	VMOVUPD     Z3, K2, (CX)(SI*8)
 
-span_done_2289:
+span_done_2295:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x03, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_2283
+	JMP   ring_row_2289
 
-ring_rows_done_2284:
+ring_rows_done_2290:
 	MOVQ 984(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -28871,86 +28913,86 @@ ring_rows_done_2284:
 	MOVQ 960(SP), SI
 	MOVQ 1000(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_2291
+	JLE  fold_ext_done_2297
 	CMPQ DI, SI
-	JA   fold_ext_scalar_2292
+	JA   fold_ext_scalar_2298
 	ADDQ $0x00000007, DI
 	ANDQ $-8, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_2290:
+fold_ext_2296:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_2291
+	JBE     fold_ext_done_2297
 	SUBQ    $0x00000008, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Z1
 	VADDPD  (CX)(DI*8), Z1, Z1
 	VMOVUPD Z1, (CX)(R8*8)
-	JMP     fold_ext_2290
+	JMP     fold_ext_2296
 
-fold_ext_scalar_2292:
+fold_ext_scalar_2298:
 	MOVQ 1000(SP), DI
 
-fold_ext_element_2293:
+fold_ext_element_2299:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_2294
+	JBE    fold_ext_element_done_2300
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_2293
+	JMP    fold_ext_element_2299
 
-fold_ext_element_done_2294:
-fold_ext_done_2291:
-fold_2295:
+fold_ext_element_done_2300:
+fold_ext_done_2297:
+fold_2301:
 	CMPQ   SI, BX
-	JBE    fold_done_2296
+	JBE    fold_done_2302
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_2295
+	JMP    fold_2301
 
-fold_done_2296:
+fold_done_2302:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_2297
+	JNE  sums_planes_2303
 	MOVQ 1008(SP), SI
 	SUBQ $0x00000008, SI
 
-sums_vector_2299:
+sums_vector_2305:
 	CMPQ    BX, SI
-	JGT     sums_scalar_2300
+	JGT     sums_scalar_2306
 	VMOVUPD (DX)(BX*8), Z1
 	VADDPD  (CX)(BX*8), Z1, Z1
 	VMOVUPD Z1, (DX)(BX*8)
 	ADDQ    $0x00000008, BX
-	JMP     sums_vector_2299
+	JMP     sums_vector_2305
 
-sums_scalar_2300:
+sums_scalar_2306:
 	CMPQ   BX, 1008(SP)
-	JE     sums_done_2298
+	JE     sums_done_2304
 	VMOVSD (CX)(BX*8), X1
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_scalar_2300
+	JMP    sums_scalar_2306
 
-sums_planes_2297:
+sums_planes_2303:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_2301:
+sums_group_2307:
 	MOVQ   1008(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_2303
+	JB     sums_single_2309
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -28959,7 +29001,7 @@ sums_group_2301:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_2302:
+sums_group_plane_2308:
 	VADDSD (R9), X1, X1
 	VADDSD (R9)(R8*1), X2, X2
 	VADDSD (R10), X3, X3
@@ -28968,7 +29010,7 @@ sums_group_plane_2302:
 	ADDQ   $0x08, R10
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_group_plane_2302
+	JB     sums_group_plane_2308
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	VADDSD 8(DX)(BX*8), X2, X2
@@ -28981,29 +29023,29 @@ sums_group_plane_2302:
 	SHRQ   $0x01, SI
 	ADDQ   SI, DI
 	ADDQ   $0x00000004, BX
-	JMP    sums_group_2301
+	JMP    sums_group_2307
 
-sums_single_2303:
+sums_single_2309:
 	CMPQ   BX, 1008(SP)
-	JE     sums_done_2298
+	JE     sums_done_2304
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_2304:
+sums_single_plane_2310:
 	VADDSD (CX)(DI*8), X1, X1
 	INCQ   DI
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_single_plane_2304
+	JB     sums_single_plane_2310
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_single_2303
+	JMP    sums_single_2309
 
-sums_done_2298:
+sums_done_2304:
 	ADDQ 1008(SP), AX
 	MOVQ AX, 984(SP)
-	JMP  ring_block_2274
+	JMP  ring_block_2280
 
 ring_finished_backwardDalphaAVX512F64:
 	VZEROUPPER
@@ -29022,21 +29064,21 @@ TEXT ·backwardRowsAVX512F32(SB), $1704-120
 	MOVQ   AX, 1688(SP)
 	MOVQ   dalpha_base+96(FP), R10
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2306
+	JBE    rows_chunk_sized_2312
 	MOVQ   DI, AX
 
-rows_double_2305:
+rows_double_2311:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2306
+	JA   rows_chunk_sized_2312
 	SHLQ $0x01, AX
-	JMP  rows_double_2305
+	JMP  rows_double_2311
 
-rows_chunk_sized_2306:
+rows_chunk_sized_2312:
 	MOVQ AX, 1696(SP)
 	XORQ AX, AX
 	MOVQ AX, 1664(SP)
 
-rows_group_2307:
+rows_group_2313:
 	MOVQ    1664(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, SI
@@ -29045,7 +29087,7 @@ rows_group_2307:
 	XORQ    AX, AX
 	MOVQ    AX, 1680(SP)
 
-rows_chunk_2308:
+rows_chunk_2314:
 	MOVQ    x_base+48(FP), R8
 	MOVQ    1696(SP), AX
 	ADDQ    1680(SP), AX
@@ -29054,15 +29096,15 @@ rows_chunk_2308:
 	ADDQ    AX, R8
 	MOVQ    1664(SP), R9
 
-rows_block_2309:
+rows_block_2315:
 	MOVQ    1672(SP), AX
 	SUBQ    $0x00000040, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2310
+	JGT     rows_blocks_done_2316
 	MOVQ    R9, R11
 	SUBQ    1664(SP), R11
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2311
+	JE      rows_first_2317
 	VMOVUPS (SP)(R11*8), Z1
 	VMOVUPS 64(SP)(R11*8), Z2
 	VMOVUPS 128(SP)(R11*8), Z3
@@ -29071,9 +29113,9 @@ rows_block_2309:
 	VMOVUPS 320(SP)(R11*8), Z6
 	VMOVUPS 384(SP)(R11*8), Z7
 	VMOVUPS 448(SP)(R11*8), Z8
-	JMP     rows_loaded_2312
+	JMP     rows_loaded_2318
 
-rows_first_2311:
+rows_first_2317:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -29083,7 +29125,7 @@ rows_first_2311:
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
 
-rows_loaded_2312:
+rows_loaded_2318:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -29092,7 +29134,7 @@ rows_loaded_2312:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2313:
+rows_row_2319:
 	VMOVUPS     (DX)(R9*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (BX)(R9*4), Z9
@@ -29145,11 +29187,11 @@ rows_row_2313:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2313
+	JB          rows_row_2319
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2314
+	JE          rows_stored_2320
 	VMOVUPS     Z1, (SP)(R11*8)
 	VMOVUPS     Z2, 64(SP)(R11*8)
 	VMOVUPS     Z3, 128(SP)(R11*8)
@@ -29158,9 +29200,9 @@ rows_row_2313:
 	VMOVUPS     Z6, 320(SP)(R11*8)
 	VMOVUPS     Z7, 384(SP)(R11*8)
 	VMOVUPS     Z8, 448(SP)(R11*8)
-	JMP         rows_added_2315
+	JMP         rows_added_2321
 
-rows_stored_2314:
+rows_stored_2320:
 	VCVTPS2PD (R10)(R9*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -29194,29 +29236,29 @@ rows_stored_2314:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 224(R10)(R9*4)
 
-rows_added_2315:
+rows_added_2321:
 	ADDQ $0x00000040, R9
-	JMP  rows_block_2309
+	JMP  rows_block_2315
 
-rows_blocks_done_2310:
-rows_block_2316:
+rows_blocks_done_2316:
+rows_block_2322:
 	MOVQ    1672(SP), AX
 	SUBQ    $0x00000010, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2317
+	JGT     rows_blocks_done_2323
 	MOVQ    R9, R11
 	SUBQ    1664(SP), R11
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2318
+	JE      rows_first_2324
 	VMOVUPS (SP)(R11*8), Z1
 	VMOVUPS 64(SP)(R11*8), Z2
-	JMP     rows_loaded_2319
+	JMP     rows_loaded_2325
 
-rows_first_2318:
+rows_first_2324:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2319:
+rows_loaded_2325:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -29225,7 +29267,7 @@ rows_loaded_2319:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2320:
+rows_row_2326:
 	VMOVUPS     (DX)(R9*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (BX)(R9*4), Z9
@@ -29242,16 +29284,16 @@ rows_row_2320:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2320
+	JB          rows_row_2326
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2321
+	JE          rows_stored_2327
 	VMOVUPS     Z1, (SP)(R11*8)
 	VMOVUPS     Z2, 64(SP)(R11*8)
-	JMP         rows_added_2322
+	JMP         rows_added_2328
 
-rows_stored_2321:
+rows_stored_2327:
 	VCVTPS2PD (R10)(R9*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -29261,29 +29303,29 @@ rows_stored_2321:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 32(R10)(R9*4)
 
-rows_added_2322:
+rows_added_2328:
 	ADDQ $0x00000010, R9
-	JMP  rows_block_2316
+	JMP  rows_block_2322
 
-rows_blocks_done_2317:
+rows_blocks_done_2323:
 	CMPQ    R9, 1672(SP)
-	JE      rows_chunk_done_2323
+	JE      rows_chunk_done_2329
 	MOVQ    SI, AX
 	SUBQ    R9, AX
 	MOVQ    $-1, DX
 	BZHIQ   AX, DX, AX
 	KMOVW   AX, K1
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2324
+	JE      rows_first_2330
 	VMOVUPS 1536(SP), Z1
 	VMOVUPS 1600(SP), Z2
-	JMP     rows_loaded_2325
+	JMP     rows_loaded_2331
 
-rows_first_2324:
+rows_first_2330:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2325:
+rows_loaded_2331:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -29292,7 +29334,7 @@ rows_loaded_2325:
 	ADDQ R11, BX
 	ADDQ R11, AX
 
-rows_row_2326:
+rows_row_2332:
 	VMOVUPS.Z   (DX)(R9*4), K1, Z9
 	VCMPPS      $0x1a, Z0, Z9, K1, K2
 	VMOVUPS.Z   (BX)(R9*4), K1, Z9
@@ -29309,16 +29351,16 @@ rows_row_2326:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2326
+	JB          rows_row_2332
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2327
+	JE          rows_stored_2333
 	VMOVUPS     Z1, 1536(SP)
 	VMOVUPS     Z2, 1600(SP)
-	JMP         rows_added_2328
+	JMP         rows_added_2334
 
-rows_stored_2327:
+rows_stored_2333:
 	VCVTPS2PD.Z  (R10)(R9*4), K1, Z9
 	VADDPD       Z1, Z9, Z9
 	VCVTPD2PS    Z9, Y10
@@ -29329,17 +29371,17 @@ rows_stored_2327:
 	VINSERTF64X4 $0x01, Y1, Z10, Z9
 	VMOVUPS      Z9, K1, (R10)(R9*4)
 
-rows_added_2328:
-rows_chunk_done_2323:
+rows_added_2334:
+rows_chunk_done_2329:
 	MOVQ 1696(SP), AX
 	ADDQ 1680(SP), AX
 	MOVQ AX, 1680(SP)
 	CMPQ AX, 1688(SP)
-	JB   rows_chunk_2308
+	JB   rows_chunk_2314
 	MOVQ 1672(SP), AX
 	MOVQ AX, 1664(SP)
 	CMPQ AX, SI
-	JB   rows_group_2307
+	JB   rows_group_2313
 	VZEROUPPER
 	RET
 
@@ -29355,21 +29397,21 @@ TEXT ·backwardRowsDalphaAVX512F32(SB), $1704-72
 	MOVQ   AX, 1688(SP)
 	MOVQ   dalpha_base+48(FP), R8
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2330
+	JBE    rows_chunk_sized_2336
 	MOVQ   BX, AX
 
-rows_double_2329:
+rows_double_2335:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2330
+	JA   rows_chunk_sized_2336
 	SHLQ $0x01, AX
-	JMP  rows_double_2329
+	JMP  rows_double_2335
 
-rows_chunk_sized_2330:
+rows_chunk_sized_2336:
 	MOVQ AX, 1696(SP)
 	XORQ AX, AX
 	MOVQ AX, 1664(SP)
 
-rows_group_2331:
+rows_group_2337:
 	MOVQ    1664(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, DX
@@ -29378,7 +29420,7 @@ rows_group_2331:
 	XORQ    AX, AX
 	MOVQ    AX, 1680(SP)
 
-rows_chunk_2332:
+rows_chunk_2338:
 	MOVQ    x_base+24(FP), SI
 	MOVQ    1696(SP), AX
 	ADDQ    1680(SP), AX
@@ -29387,15 +29429,15 @@ rows_chunk_2332:
 	ADDQ    AX, SI
 	MOVQ    1664(SP), DI
 
-rows_block_2333:
+rows_block_2339:
 	MOVQ    1672(SP), AX
 	SUBQ    $0x00000040, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2334
+	JGT     rows_blocks_done_2340
 	MOVQ    DI, R9
 	SUBQ    1664(SP), R9
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2335
+	JE      rows_first_2341
 	VMOVUPS (SP)(R9*8), Z1
 	VMOVUPS 64(SP)(R9*8), Z2
 	VMOVUPS 128(SP)(R9*8), Z3
@@ -29404,9 +29446,9 @@ rows_block_2333:
 	VMOVUPS 320(SP)(R9*8), Z6
 	VMOVUPS 384(SP)(R9*8), Z7
 	VMOVUPS 448(SP)(R9*8), Z8
-	JMP     rows_loaded_2336
+	JMP     rows_loaded_2342
 
-rows_first_2335:
+rows_first_2341:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -29416,14 +29458,14 @@ rows_first_2335:
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
 
-rows_loaded_2336:
+rows_loaded_2342:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2337:
+rows_row_2343:
 	VMOVUPS     (AX)(DI*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(DI*4), Z9
@@ -29467,11 +29509,11 @@ rows_row_2337:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2337
+	JB          rows_row_2343
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2338
+	JE          rows_stored_2344
 	VMOVUPS     Z1, (SP)(R9*8)
 	VMOVUPS     Z2, 64(SP)(R9*8)
 	VMOVUPS     Z3, 128(SP)(R9*8)
@@ -29480,9 +29522,9 @@ rows_row_2337:
 	VMOVUPS     Z6, 320(SP)(R9*8)
 	VMOVUPS     Z7, 384(SP)(R9*8)
 	VMOVUPS     Z8, 448(SP)(R9*8)
-	JMP         rows_added_2339
+	JMP         rows_added_2345
 
-rows_stored_2338:
+rows_stored_2344:
 	VCVTPS2PD (R8)(DI*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -29516,36 +29558,36 @@ rows_stored_2338:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 224(R8)(DI*4)
 
-rows_added_2339:
+rows_added_2345:
 	ADDQ $0x00000040, DI
-	JMP  rows_block_2333
+	JMP  rows_block_2339
 
-rows_blocks_done_2334:
-rows_block_2340:
+rows_blocks_done_2340:
+rows_block_2346:
 	MOVQ    1672(SP), AX
 	SUBQ    $0x00000010, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2341
+	JGT     rows_blocks_done_2347
 	MOVQ    DI, R9
 	SUBQ    1664(SP), R9
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2342
+	JE      rows_first_2348
 	VMOVUPS (SP)(R9*8), Z1
 	VMOVUPS 64(SP)(R9*8), Z2
-	JMP     rows_loaded_2343
+	JMP     rows_loaded_2349
 
-rows_first_2342:
+rows_first_2348:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2343:
+rows_loaded_2349:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2344:
+rows_row_2350:
 	VMOVUPS     (AX)(DI*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(DI*4), Z9
@@ -29559,16 +29601,16 @@ rows_row_2344:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2344
+	JB          rows_row_2350
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2345
+	JE          rows_stored_2351
 	VMOVUPS     Z1, (SP)(R9*8)
 	VMOVUPS     Z2, 64(SP)(R9*8)
-	JMP         rows_added_2346
+	JMP         rows_added_2352
 
-rows_stored_2345:
+rows_stored_2351:
 	VCVTPS2PD (R8)(DI*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -29578,36 +29620,36 @@ rows_stored_2345:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 32(R8)(DI*4)
 
-rows_added_2346:
+rows_added_2352:
 	ADDQ $0x00000010, DI
-	JMP  rows_block_2340
+	JMP  rows_block_2346
 
-rows_blocks_done_2341:
+rows_blocks_done_2347:
 	CMPQ    DI, 1672(SP)
-	JE      rows_chunk_done_2347
+	JE      rows_chunk_done_2353
 	MOVQ    DX, AX
 	SUBQ    DI, AX
 	MOVQ    $-1, CX
 	BZHIQ   AX, CX, AX
 	KMOVW   AX, K1
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2348
+	JE      rows_first_2354
 	VMOVUPS 1536(SP), Z1
 	VMOVUPS 1600(SP), Z2
-	JMP     rows_loaded_2349
+	JMP     rows_loaded_2355
 
-rows_first_2348:
+rows_first_2354:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2349:
+rows_loaded_2355:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R9
 	ADDQ R9, AX
 	ADDQ R9, CX
 
-rows_row_2350:
+rows_row_2356:
 	VMOVUPS.Z   (AX)(DI*4), K1, Z9
 	VCMPPS      $0x1a, Z0, Z9, K1, K2
 	VMOVUPS.Z   (CX)(DI*4), K1, Z9
@@ -29621,16 +29663,16 @@ rows_row_2350:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2350
+	JB          rows_row_2356
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2351
+	JE          rows_stored_2357
 	VMOVUPS     Z1, 1536(SP)
 	VMOVUPS     Z2, 1600(SP)
-	JMP         rows_added_2352
+	JMP         rows_added_2358
 
-rows_stored_2351:
+rows_stored_2357:
 	VCVTPS2PD.Z  (R8)(DI*4), K1, Z9
 	VADDPD       Z1, Z9, Z9
 	VCVTPD2PS    Z9, Y10
@@ -29641,17 +29683,17 @@ rows_stored_2351:
 	VINSERTF64X4 $0x01, Y1, Z10, Z9
 	VMOVUPS      Z9, K1, (R8)(DI*4)
 
-rows_added_2352:
-rows_chunk_done_2347:
+rows_added_2358:
+rows_chunk_done_2353:
 	MOVQ 1696(SP), AX
 	ADDQ 1680(SP), AX
 	MOVQ AX, 1680(SP)
 	CMPQ AX, 1688(SP)
-	JB   rows_chunk_2332
+	JB   rows_chunk_2338
 	MOVQ 1672(SP), AX
 	MOVQ AX, 1664(SP)
 	CMPQ AX, DX
-	JB   rows_group_2331
+	JB   rows_group_2337
 	VZEROUPPER
 	RET
 
@@ -29668,21 +29710,21 @@ TEXT ·backwardRowsAVX512F64(SB), $1640-120
 	MOVQ   AX, 1624(SP)
 	MOVQ   dalpha_base+96(FP), R10
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2354
+	JBE    rows_chunk_sized_2360
 	MOVQ   DI, AX
 
-rows_double_2353:
+rows_double_2359:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2354
+	JA   rows_chunk_sized_2360
 	SHLQ $0x01, AX
-	JMP  rows_double_2353
+	JMP  rows_double_2359
 
-rows_chunk_sized_2354:
+rows_chunk_sized_2360:
 	MOVQ AX, 1632(SP)
 	XORQ AX, AX
 	MOVQ AX, 1600(SP)
 
-rows_group_2355:
+rows_group_2361:
 	MOVQ    1600(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, SI
@@ -29691,7 +29733,7 @@ rows_group_2355:
 	XORQ    AX, AX
 	MOVQ    AX, 1616(SP)
 
-rows_chunk_2356:
+rows_chunk_2362:
 	MOVQ    x_base+48(FP), R8
 	MOVQ    1632(SP), AX
 	ADDQ    1616(SP), AX
@@ -29700,28 +29742,28 @@ rows_chunk_2356:
 	ADDQ    AX, R8
 	MOVQ    1600(SP), R9
 
-rows_block_2357:
+rows_block_2363:
 	MOVQ    1608(SP), AX
 	SUBQ    $0x00000020, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2358
+	JGT     rows_blocks_done_2364
 	MOVQ    R9, R11
 	SUBQ    1600(SP), R11
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_2359
+	JE      rows_first_2365
 	VMOVUPD (SP)(R11*8), Z1
 	VMOVUPD 64(SP)(R11*8), Z2
 	VMOVUPD 128(SP)(R11*8), Z3
 	VMOVUPD 192(SP)(R11*8), Z4
-	JMP     rows_loaded_2360
+	JMP     rows_loaded_2366
 
-rows_first_2359:
+rows_first_2365:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 
-rows_loaded_2360:
+rows_loaded_2366:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -29730,7 +29772,7 @@ rows_loaded_2360:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2361:
+rows_row_2367:
 	VMOVUPD     (DX)(R9*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (BX)(R9*8), Z6
@@ -29759,18 +29801,18 @@ rows_row_2361:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2361
+	JB          rows_row_2367
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2362
+	JE          rows_stored_2368
 	VMOVUPD     Z1, (SP)(R11*8)
 	VMOVUPD     Z2, 64(SP)(R11*8)
 	VMOVUPD     Z3, 128(SP)(R11*8)
 	VMOVUPD     Z4, 192(SP)(R11*8)
-	JMP         rows_added_2363
+	JMP         rows_added_2369
 
-rows_stored_2362:
+rows_stored_2368:
 	VMOVUPD (R10)(R9*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R10)(R9*8)
@@ -29784,27 +29826,27 @@ rows_stored_2362:
 	VADDPD  Z4, Z5, Z5
 	VMOVUPD Z5, 192(R10)(R9*8)
 
-rows_added_2363:
+rows_added_2369:
 	ADDQ $0x00000020, R9
-	JMP  rows_block_2357
+	JMP  rows_block_2363
 
-rows_blocks_done_2358:
-rows_block_2364:
+rows_blocks_done_2364:
+rows_block_2370:
 	MOVQ    1608(SP), AX
 	SUBQ    $0x00000008, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2365
+	JGT     rows_blocks_done_2371
 	MOVQ    R9, R11
 	SUBQ    1600(SP), R11
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_2366
+	JE      rows_first_2372
 	VMOVUPD (SP)(R11*8), Z1
-	JMP     rows_loaded_2367
+	JMP     rows_loaded_2373
 
-rows_first_2366:
+rows_first_2372:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2367:
+rows_loaded_2373:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -29813,7 +29855,7 @@ rows_loaded_2367:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2368:
+rows_row_2374:
 	VMOVUPD     (DX)(R9*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (BX)(R9*8), Z6
@@ -29824,40 +29866,40 @@ rows_row_2368:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2368
+	JB          rows_row_2374
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2369
+	JE          rows_stored_2375
 	VMOVUPD     Z1, (SP)(R11*8)
-	JMP         rows_added_2370
+	JMP         rows_added_2376
 
-rows_stored_2369:
+rows_stored_2375:
 	VMOVUPD (R10)(R9*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R10)(R9*8)
 
-rows_added_2370:
+rows_added_2376:
 	ADDQ $0x00000008, R9
-	JMP  rows_block_2364
+	JMP  rows_block_2370
 
-rows_blocks_done_2365:
+rows_blocks_done_2371:
 	CMPQ    R9, 1608(SP)
-	JE      rows_chunk_done_2371
+	JE      rows_chunk_done_2377
 	MOVQ    SI, AX
 	SUBQ    R9, AX
 	MOVQ    $-1, DX
 	BZHIQ   AX, DX, AX
 	KMOVW   AX, K1
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_2372
+	JE      rows_first_2378
 	VMOVUPD 1536(SP), Z1
-	JMP     rows_loaded_2373
+	JMP     rows_loaded_2379
 
-rows_first_2372:
+rows_first_2378:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2373:
+rows_loaded_2379:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -29866,7 +29908,7 @@ rows_loaded_2373:
 	ADDQ R11, BX
 	ADDQ R11, AX
 
-rows_row_2374:
+rows_row_2380:
 	VMOVUPD.Z   (DX)(R9*8), K1, Z5
 	VCMPPD      $0x1a, Z0, Z5, K1, K2
 	VMOVUPD.Z   (BX)(R9*8), K1, Z6
@@ -29877,30 +29919,30 @@ rows_row_2374:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2374
+	JB          rows_row_2380
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2375
+	JE          rows_stored_2381
 	VMOVUPD     Z1, 1536(SP)
-	JMP         rows_added_2376
+	JMP         rows_added_2382
 
-rows_stored_2375:
+rows_stored_2381:
 	VMOVUPD.Z (R10)(R9*8), K1, Z5
 	VADDPD    Z1, Z5, Z5
 	VMOVUPD   Z5, K1, (R10)(R9*8)
 
-rows_added_2376:
-rows_chunk_done_2371:
+rows_added_2382:
+rows_chunk_done_2377:
 	MOVQ 1632(SP), AX
 	ADDQ 1616(SP), AX
 	MOVQ AX, 1616(SP)
 	CMPQ AX, 1624(SP)
-	JB   rows_chunk_2356
+	JB   rows_chunk_2362
 	MOVQ 1608(SP), AX
 	MOVQ AX, 1600(SP)
 	CMPQ AX, SI
-	JB   rows_group_2355
+	JB   rows_group_2361
 	VZEROUPPER
 	RET
 
@@ -29916,21 +29958,21 @@ TEXT ·backwardRowsDalphaAVX512F64(SB), $1640-72
 	MOVQ   AX, 1624(SP)
 	MOVQ   dalpha_base+48(FP), R8
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2378
+	JBE    rows_chunk_sized_2384
 	MOVQ   BX, AX
 
-rows_double_2377:
+rows_double_2383:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2378
+	JA   rows_chunk_sized_2384
 	SHLQ $0x01, AX
-	JMP  rows_double_2377
+	JMP  rows_double_2383
 
-rows_chunk_sized_2378:
+rows_chunk_sized_2384:
 	MOVQ AX, 1632(SP)
 	XORQ AX, AX
 	MOVQ AX, 1600(SP)
 
-rows_group_2379:
+rows_group_2385:
 	MOVQ    1600(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, DX
@@ -29939,7 +29981,7 @@ rows_group_2379:
 	XORQ    AX, AX
 	MOVQ    AX, 1616(SP)
 
-rows_chunk_2380:
+rows_chunk_2386:
 	MOVQ    x_base+24(FP), SI
 	MOVQ    1632(SP), AX
 	ADDQ    1616(SP), AX
@@ -29948,35 +29990,35 @@ rows_chunk_2380:
 	ADDQ    AX, SI
 	MOVQ    1600(SP), DI
 
-rows_block_2381:
+rows_block_2387:
 	MOVQ    1608(SP), AX
 	SUBQ    $0x00000020, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2382
+	JGT     rows_blocks_done_2388
 	MOVQ    DI, R9
 	SUBQ    1600(SP), R9
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_2383
+	JE      rows_first_2389
 	VMOVUPD (SP)(R9*8), Z1
 	VMOVUPD 64(SP)(R9*8), Z2
 	VMOVUPD 128(SP)(R9*8), Z3
 	VMOVUPD 192(SP)(R9*8), Z4
-	JMP     rows_loaded_2384
+	JMP     rows_loaded_2390
 
-rows_first_2383:
+rows_first_2389:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 
-rows_loaded_2384:
+rows_loaded_2390:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1616(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2385:
+rows_row_2391:
 	VMOVUPD     (AX)(DI*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(DI*8), Z6
@@ -29996,18 +30038,18 @@ rows_row_2385:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2385
+	JB          rows_row_2391
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2386
+	JE          rows_stored_2392
 	VMOVUPD     Z1, (SP)(R9*8)
 	VMOVUPD     Z2, 64(SP)(R9*8)
 	VMOVUPD     Z3, 128(SP)(R9*8)
 	VMOVUPD     Z4, 192(SP)(R9*8)
-	JMP         rows_added_2387
+	JMP         rows_added_2393
 
-rows_stored_2386:
+rows_stored_2392:
 	VMOVUPD (R8)(DI*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R8)(DI*8)
@@ -30021,69 +30063,21 @@ rows_stored_2386:
 	VADDPD  Z4, Z5, Z5
 	VMOVUPD Z5, 192(R8)(DI*8)
 
-rows_added_2387:
+rows_added_2393:
 	ADDQ $0x00000020, DI
-	JMP  rows_block_2381
+	JMP  rows_block_2387
 
-rows_blocks_done_2382:
-rows_block_2388:
+rows_blocks_done_2388:
+rows_block_2394:
 	MOVQ    1608(SP), AX
 	SUBQ    $0x00000008, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2389
+	JGT     rows_blocks_done_2395
 	MOVQ    DI, R9
 	SUBQ    1600(SP), R9
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_2390
-	VMOVUPD (SP)(R9*8), Z1
-	JMP     rows_loaded_2391
-
-rows_first_2390:
-	VXORPS Y1, Y1, Y1
-
-rows_loaded_2391:
-	MOVQ x_base+24(FP), AX
-	MOVQ dy_base+0(FP), CX
-	MOVQ 1616(SP), R10
-	ADDQ R10, AX
-	ADDQ R10, CX
-
-rows_row_2392:
-	VMOVUPD     (AX)(DI*8), Z5
-	VCMPPD      $0x1a, Z0, Z5, K1
-	VMOVUPD     (CX)(DI*8), Z6
-	VFMADD231PD Z6, Z5, K1, Z1
-	ADDQ        BX, AX
-	ADDQ        BX, CX
-	CMPQ        AX, SI
-	JB          rows_row_2392
-	MOVQ        x_base+24(FP), AX
-	ADDQ        1624(SP), AX
-	CMPQ        SI, AX
-	JE          rows_stored_2393
-	VMOVUPD     Z1, (SP)(R9*8)
-	JMP         rows_added_2394
-
-rows_stored_2393:
-	VMOVUPD (R8)(DI*8), Z5
-	VADDPD  Z1, Z5, Z5
-	VMOVUPD Z5, (R8)(DI*8)
-
-rows_added_2394:
-	ADDQ $0x00000008, DI
-	JMP  rows_block_2388
-
-rows_blocks_done_2389:
-	CMPQ    DI, 1608(SP)
-	JE      rows_chunk_done_2395
-	MOVQ    DX, AX
-	SUBQ    DI, AX
-	MOVQ    $-1, CX
-	BZHIQ   AX, CX, AX
-	KMOVW   AX, K1
-	CMPQ    1616(SP), $0x00
 	JE      rows_first_2396
-	VMOVUPD 1536(SP), Z1
+	VMOVUPD (SP)(R9*8), Z1
 	JMP     rows_loaded_2397
 
 rows_first_2396:
@@ -30092,15 +30086,15 @@ rows_first_2396:
 rows_loaded_2397:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
-	MOVQ 1616(SP), R9
-	ADDQ R9, AX
-	ADDQ R9, CX
+	MOVQ 1616(SP), R10
+	ADDQ R10, AX
+	ADDQ R10, CX
 
 rows_row_2398:
-	VMOVUPD.Z   (AX)(DI*8), K1, Z5
-	VCMPPD      $0x1a, Z0, Z5, K1, K2
-	VMOVUPD.Z   (CX)(DI*8), K1, Z6
-	VFMADD231PD Z6, Z5, K2, Z1
+	VMOVUPD     (AX)(DI*8), Z5
+	VCMPPD      $0x1a, Z0, Z5, K1
+	VMOVUPD     (CX)(DI*8), Z6
+	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
@@ -30109,25 +30103,73 @@ rows_row_2398:
 	ADDQ        1624(SP), AX
 	CMPQ        SI, AX
 	JE          rows_stored_2399
-	VMOVUPD     Z1, 1536(SP)
+	VMOVUPD     Z1, (SP)(R9*8)
 	JMP         rows_added_2400
 
 rows_stored_2399:
+	VMOVUPD (R8)(DI*8), Z5
+	VADDPD  Z1, Z5, Z5
+	VMOVUPD Z5, (R8)(DI*8)
+
+rows_added_2400:
+	ADDQ $0x00000008, DI
+	JMP  rows_block_2394
+
+rows_blocks_done_2395:
+	CMPQ    DI, 1608(SP)
+	JE      rows_chunk_done_2401
+	MOVQ    DX, AX
+	SUBQ    DI, AX
+	MOVQ    $-1, CX
+	BZHIQ   AX, CX, AX
+	KMOVW   AX, K1
+	CMPQ    1616(SP), $0x00
+	JE      rows_first_2402
+	VMOVUPD 1536(SP), Z1
+	JMP     rows_loaded_2403
+
+rows_first_2402:
+	VXORPS Y1, Y1, Y1
+
+rows_loaded_2403:
+	MOVQ x_base+24(FP), AX
+	MOVQ dy_base+0(FP), CX
+	MOVQ 1616(SP), R9
+	ADDQ R9, AX
+	ADDQ R9, CX
+
+rows_row_2404:
+	VMOVUPD.Z   (AX)(DI*8), K1, Z5
+	VCMPPD      $0x1a, Z0, Z5, K1, K2
+	VMOVUPD.Z   (CX)(DI*8), K1, Z6
+	VFMADD231PD Z6, Z5, K2, Z1
+	ADDQ        BX, AX
+	ADDQ        BX, CX
+	CMPQ        AX, SI
+	JB          rows_row_2404
+	MOVQ        x_base+24(FP), AX
+	ADDQ        1624(SP), AX
+	CMPQ        SI, AX
+	JE          rows_stored_2405
+	VMOVUPD     Z1, 1536(SP)
+	JMP         rows_added_2406
+
+rows_stored_2405:
 	VMOVUPD.Z (R8)(DI*8), K1, Z5
 	VADDPD    Z1, Z5, Z5
 	VMOVUPD   Z5, K1, (R8)(DI*8)
 
-rows_added_2400:
-rows_chunk_done_2395:
+rows_added_2406:
+rows_chunk_done_2401:
 	MOVQ 1632(SP), AX
 	ADDQ 1616(SP), AX
 	MOVQ AX, 1616(SP)
 	CMPQ AX, 1624(SP)
-	JB   rows_chunk_2380
+	JB   rows_chunk_2386
 	MOVQ 1608(SP), AX
 	MOVQ AX, 1600(SP)
 	CMPQ AX, DX
-	JB   rows_group_2379
+	JB   rows_group_2385
 	VZEROUPPER
 	RET
 
@@ -32325,16 +32367,16 @@ TEXT ·forwardSmallPlanesAVX512F32(SB), NOSPLIT, $0-80
 	SHRQ   $0x01, SI
 	ADDQ   SI, BX
 
-sp_row_2401:
+sp_row_2407:
 	TESTQ DX, DX
-	JE    sp_done_2406
+	JE    sp_done_2410
 	XORQ  R8, R8
 	MOVQ  alpha_len+56(FP), R9
 	MOVQ  alpha_base+48(FP), SI
 
-sp_pairs_2407:
+sp_pairs_2411:
 	CMPQ    R9, $0x00000020
-	JB      sp_group_2408
+	JB      sp_group_2412
 	VMOVUPS (SI), Z1
 	VMOVUPS 64(SI), Z2
 	MOVQ    DI, R11
@@ -32342,7 +32384,7 @@ sp_pairs_2407:
 	ADDQ    R8, R11
 	XORQ    R10, R10
 
-sp_pair_vector_2409:
+sp_pair_vector_2413:
 	VMOVUPS (BX)(R10*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPS (CX)(R8*4), Z5
@@ -32358,19 +32400,21 @@ sp_pair_vector_2409:
 	ADDQ    $0x00000010, R11
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JNE     sp_pair_vector_2409
+	JNE     sp_pair_vector_2413
 	MOVQ    R11, R8
 	ADDQ    $0x00000080, SI
 	SUBQ    $0x00000020, R9
-	JMP     sp_pairs_2407
+	JMP     sp_pairs_2411
 
-sp_group_2408:
+sp_group_2412:
 	CMPQ    R9, $0x00000010
-	JB      sp_partial_2402
+	JB      sp_partial_2408
 	VMOVUPS (SI), Z1
 	XORQ    R10, R10
+	CMPQ    R10, DI
+	JAE     sp_vectors_done_2415
 
-sp_vector_2410:
+sp_vector_2414:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R8*4), Z3
@@ -32380,25 +32424,30 @@ sp_vector_2410:
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JNE     sp_vector_2410
-	ADDQ    $0x00000040, SI
-	SUBQ    $0x00000010, R9
-	JMP     sp_group_2408
+	JB      sp_vector_2414
 
-sp_partial_2402:
+sp_vectors_done_2415:
+	ADDQ $0x00000040, SI
+	SUBQ $0x00000010, R9
+	JMP  sp_group_2412
+
+sp_partial_2408:
 	TESTQ     R9, R9
-	JE        sp_row_done_2405
+	JE        sp_row_done_2409
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R10
 	KMOVW     R10, K1
 	VMOVUPS.Z (SI), K1, Z1
 	MOVQ      inner+72(FP), SI
 	IMULQ     SI, R9
+	MOVQ      R9, SI
+	SHRQ      $0x04, SI
+	SHLQ      $0x06, SI
 	XORQ      R10, R10
+	CMPQ      R10, SI
+	JAE       sp_vectors_done_2417
 
-sp_rest_2403:
-	CMPQ    R9, $0x00000010
-	JB      sp_last_2404
+sp_vector_2416:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R8*4), Z3
@@ -32407,12 +32456,12 @@ sp_rest_2403:
 	VMOVUPS Z3, (AX)(R8*4)
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000040, R10
-	SUBQ    $0x00000010, R9
-	JMP     sp_rest_2403
+	CMPQ    R10, SI
+	JB      sp_vector_2416
 
-sp_last_2404:
-	TESTQ     R9, R9
-	JE        sp_row_done_2405
+sp_vectors_done_2417:
+	ANDQ      $0x0000000f, R9
+	JE        sp_row_done_2409
 	MOVQ      $-1, SI
 	BZHIQ     R9, SI, SI
 	KMOVW     SI, K1
@@ -32424,14 +32473,14 @@ sp_last_2404:
 	VMOVUPS   Z2, K1, (AX)(R8*4)
 	ADDQ      R9, R8
 
-sp_row_done_2405:
+sp_row_done_2409:
 	SUBQ R8, DX
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
-	JMP  sp_row_2401
+	JMP  sp_row_2407
 
-sp_done_2406:
+sp_done_2410:
 	VZEROUPPER
 	RET
 
@@ -32461,9 +32510,9 @@ TEXT ·backwardSmallPlanesAVX512F32(SB), NOSPLIT, $8-128
 	MOVQ    dalpha_base+96(FP), R8
 	MOVQ    dalpha_len+104(FP), R9
 
-sp_sum_channels_2411:
+sp_sum_channels_2418:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2412
+	JB     sp_sum_fewer_2419
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -32474,18 +32523,18 @@ sp_sum_channels_2411:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2413:
+sp_sum_row_2420:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2416
+	JAE  sp_sum_rows_done_2423
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2414:
+sp_sum_vector_2421:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2415
+	JE          sp_sum_last_2422
 	VCVTPS2PD   (R11), Y10
 	VCVTPS2PD   (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -32539,9 +32588,9 @@ sp_sum_vector_2414:
 	ADDQ        $0x10, R14
 	ADDQ        $0x10, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2414
+	JMP         sp_sum_vector_2421
 
-sp_sum_last_2415:
+sp_sum_last_2422:
 	VMASKMOVPS  (R11), X1, X10
 	VCVTPS2PD   X10, Y10
 	VMASKMOVPS  (R12), X1, X11
@@ -32607,9 +32656,9 @@ sp_sum_last_2415:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2413
+	JMP         sp_sum_row_2420
 
-sp_sum_rows_done_2416:
+sp_sum_rows_done_2423:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -32642,28 +32691,28 @@ sp_sum_rows_done_2416:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2411
+	JMP          sp_sum_channels_2418
 
-sp_sum_fewer_2412:
-sp_sum_channels_2417:
+sp_sum_fewer_2419:
+sp_sum_channels_2424:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2418
+	JB     sp_sum_fewer_2425
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
 	XORQ   R10, R10
 
-sp_sum_row_2419:
+sp_sum_row_2426:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2422
+	JAE  sp_sum_rows_done_2429
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2420:
+sp_sum_vector_2427:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2421
+	JE          sp_sum_last_2428
 	VCVTPS2PD   (R11), Y6
 	VCVTPS2PD   (R12), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -32691,9 +32740,9 @@ sp_sum_vector_2420:
 	ADDQ        $0x10, R11
 	ADDQ        $0x10, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2420
+	JMP         sp_sum_vector_2427
 
-sp_sum_last_2421:
+sp_sum_last_2428:
 	VMASKMOVPS  (R11), X1, X6
 	VCVTPS2PD   X6, Y6
 	VMASKMOVPS  (R12), X1, X7
@@ -32727,9 +32776,9 @@ sp_sum_last_2421:
 	VANDNPD     Y7, Y8, Y7
 	VFMADD231PD Y7, Y6, Y5
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2419
+	JMP         sp_sum_row_2426
 
-sp_sum_rows_done_2422:
+sp_sum_rows_done_2429:
 	VUNPCKLPD    Y3, Y2, Y6
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y6, Y6
@@ -32748,25 +32797,25 @@ sp_sum_rows_done_2422:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x10, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2417
+	JMP          sp_sum_channels_2424
 
-sp_sum_fewer_2418:
-sp_sum_channels_2423:
+sp_sum_fewer_2425:
+sp_sum_channels_2430:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2424
+	JB     sp_sum_fewer_2431
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2425:
+sp_sum_row_2432:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2428
+	JAE  sp_sum_rows_done_2435
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2426:
+sp_sum_vector_2433:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2427
+	JE          sp_sum_last_2434
 	VCVTPS2PD   (R10), Y3
 	VCVTPS2PD   (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -32776,9 +32825,9 @@ sp_sum_vector_2426:
 	ADDQ        $0x10, R10
 	ADDQ        $0x10, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2426
+	JMP         sp_sum_vector_2433
 
-sp_sum_last_2427:
+sp_sum_last_2434:
 	VMASKMOVPS  (R10), X1, X3
 	VCVTPS2PD   X3, Y3
 	VMASKMOVPS  (R11), X1, X4
@@ -32788,9 +32837,9 @@ sp_sum_last_2427:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2425
+	JMP         sp_sum_row_2432
 
-sp_sum_rows_done_2428:
+sp_sum_rows_done_2435:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -32803,9 +32852,9 @@ sp_sum_rows_done_2428:
 	ADDQ         CX, DI
 	ADDQ         $0x04, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2423
+	JMP          sp_sum_channels_2430
 
-sp_sum_fewer_2424:
+sp_sum_fewer_2431:
 	MOVQ  dx_base+0(FP), AX
 	MOVQ  x_base+48(FP), CX
 	MOVQ  dy_base+24(FP), DX
@@ -32819,16 +32868,16 @@ sp_sum_fewer_2424:
 	SHRQ  $0x01, DI
 	ADDQ  DI, SI
 
-sp_row_2429:
+sp_row_2436:
 	TESTQ BX, BX
-	JE    sp_done_2434
+	JE    sp_done_2439
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2435:
+sp_pairs_2440:
 	CMPQ    R10, $0x00000020
-	JB      sp_group_2436
+	JB      sp_group_2441
 	VMOVUPS (DI), Z1
 	VMOVUPS 64(DI), Z2
 	MOVQ    R8, R12
@@ -32836,7 +32885,7 @@ sp_pairs_2435:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2437:
+sp_pair_vector_2442:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPS (CX)(R9*4), Z5
@@ -32854,19 +32903,21 @@ sp_pair_vector_2437:
 	ADDQ    $0x00000010, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2437
+	JNE     sp_pair_vector_2442
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000020, R10
-	JMP     sp_pairs_2435
+	JMP     sp_pairs_2440
 
-sp_group_2436:
+sp_group_2441:
 	CMPQ    R10, $0x00000010
-	JB      sp_partial_2430
+	JB      sp_partial_2437
 	VMOVUPS (DI), Z1
 	XORQ    R11, R11
+	CMPQ    R11, R8
+	JAE     sp_vectors_done_2444
 
-sp_vector_2438:
+sp_vector_2443:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -32877,25 +32928,30 @@ sp_vector_2438:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_vector_2438
-	ADDQ    $0x00000040, DI
-	SUBQ    $0x00000010, R10
-	JMP     sp_group_2436
+	JB      sp_vector_2443
 
-sp_partial_2430:
+sp_vectors_done_2444:
+	ADDQ $0x00000040, DI
+	SUBQ $0x00000010, R10
+	JMP  sp_group_2441
+
+sp_partial_2437:
 	TESTQ     R10, R10
-	JE        sp_row_done_2433
+	JE        sp_row_done_2438
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
 	VMOVUPS.Z (DI), K1, Z1
 	MOVQ      inner+120(FP), DI
 	IMULQ     DI, R10
+	MOVQ      R10, DI
+	SHRQ      $0x04, DI
+	SHLQ      $0x06, DI
 	XORQ      R11, R11
+	CMPQ      R11, DI
+	JAE       sp_vectors_done_2446
 
-sp_rest_2431:
-	CMPQ    R10, $0x00000010
-	JB      sp_last_2432
+sp_vector_2445:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -32905,12 +32961,12 @@ sp_rest_2431:
 	VMOVUPS Z3, (AX)(R9*4)
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
-	SUBQ    $0x00000010, R10
-	JMP     sp_rest_2431
+	CMPQ    R11, DI
+	JB      sp_vector_2445
 
-sp_last_2432:
-	TESTQ     R10, R10
-	JE        sp_row_done_2433
+sp_vectors_done_2446:
+	ANDQ      $0x0000000f, R10
+	JE        sp_row_done_2438
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -32923,15 +32979,15 @@ sp_last_2432:
 	VMOVUPS   Z2, K1, (AX)(R9*4)
 	ADDQ      R10, R9
 
-sp_row_done_2433:
+sp_row_done_2438:
 	SUBQ R9, BX
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2429
+	JMP  sp_row_2436
 
-sp_done_2434:
+sp_done_2439:
 	VZEROUPPER
 	RET
 
@@ -32952,16 +33008,16 @@ TEXT ·backwardSmallPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	SHRQ   $0x01, DI
 	ADDQ   DI, SI
 
-sp_row_2439:
+sp_row_2447:
 	TESTQ BX, BX
-	JE    sp_done_2444
+	JE    sp_done_2450
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2445:
+sp_pairs_2451:
 	CMPQ    R10, $0x00000020
-	JB      sp_group_2446
+	JB      sp_group_2452
 	VMOVUPS (DI), Z1
 	VMOVUPS 64(DI), Z2
 	MOVQ    R8, R12
@@ -32969,7 +33025,7 @@ sp_pairs_2445:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2447:
+sp_pair_vector_2453:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPS (CX)(R9*4), Z5
@@ -32987,19 +33043,21 @@ sp_pair_vector_2447:
 	ADDQ    $0x00000010, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2447
+	JNE     sp_pair_vector_2453
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000020, R10
-	JMP     sp_pairs_2445
+	JMP     sp_pairs_2451
 
-sp_group_2446:
+sp_group_2452:
 	CMPQ    R10, $0x00000010
-	JB      sp_partial_2440
+	JB      sp_partial_2448
 	VMOVUPS (DI), Z1
 	XORQ    R11, R11
+	CMPQ    R11, R8
+	JAE     sp_vectors_done_2455
 
-sp_vector_2448:
+sp_vector_2454:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -33010,25 +33068,30 @@ sp_vector_2448:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_vector_2448
-	ADDQ    $0x00000040, DI
-	SUBQ    $0x00000010, R10
-	JMP     sp_group_2446
+	JB      sp_vector_2454
 
-sp_partial_2440:
+sp_vectors_done_2455:
+	ADDQ $0x00000040, DI
+	SUBQ $0x00000010, R10
+	JMP  sp_group_2452
+
+sp_partial_2448:
 	TESTQ     R10, R10
-	JE        sp_row_done_2443
+	JE        sp_row_done_2449
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
 	VMOVUPS.Z (DI), K1, Z1
 	MOVQ      inner+96(FP), DI
 	IMULQ     DI, R10
+	MOVQ      R10, DI
+	SHRQ      $0x04, DI
+	SHLQ      $0x06, DI
 	XORQ      R11, R11
+	CMPQ      R11, DI
+	JAE       sp_vectors_done_2457
 
-sp_rest_2441:
-	CMPQ    R10, $0x00000010
-	JB      sp_last_2442
+sp_vector_2456:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -33038,12 +33101,12 @@ sp_rest_2441:
 	VMOVUPS Z3, (AX)(R9*4)
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
-	SUBQ    $0x00000010, R10
-	JMP     sp_rest_2441
+	CMPQ    R11, DI
+	JB      sp_vector_2456
 
-sp_last_2442:
-	TESTQ     R10, R10
-	JE        sp_row_done_2443
+sp_vectors_done_2457:
+	ANDQ      $0x0000000f, R10
+	JE        sp_row_done_2449
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -33056,15 +33119,15 @@ sp_last_2442:
 	VMOVUPS   Z2, K1, (AX)(R9*4)
 	ADDQ      R10, R9
 
-sp_row_done_2443:
+sp_row_done_2449:
 	SUBQ R9, BX
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2439
+	JMP  sp_row_2447
 
-sp_done_2444:
+sp_done_2450:
 	VZEROUPPER
 	RET
 
@@ -33094,9 +33157,9 @@ TEXT ·backwardSmallPlanesDalphaAVX512F32(SB), NOSPLIT, $8-80
 	MOVQ    dalpha_base+48(FP), R8
 	MOVQ    dalpha_len+56(FP), R9
 
-sp_sum_channels_2449:
+sp_sum_channels_2458:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2450
+	JB     sp_sum_fewer_2459
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -33107,18 +33170,18 @@ sp_sum_channels_2449:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2451:
+sp_sum_row_2460:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2454
+	JAE  sp_sum_rows_done_2463
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2452:
+sp_sum_vector_2461:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2453
+	JE          sp_sum_last_2462
 	VCVTPS2PD   (R11), Y10
 	VCVTPS2PD   (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -33172,9 +33235,9 @@ sp_sum_vector_2452:
 	ADDQ        $0x10, R14
 	ADDQ        $0x10, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2452
+	JMP         sp_sum_vector_2461
 
-sp_sum_last_2453:
+sp_sum_last_2462:
 	VMASKMOVPS  (R11), X1, X10
 	VCVTPS2PD   X10, Y10
 	VMASKMOVPS  (R12), X1, X11
@@ -33240,9 +33303,9 @@ sp_sum_last_2453:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2451
+	JMP         sp_sum_row_2460
 
-sp_sum_rows_done_2454:
+sp_sum_rows_done_2463:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -33275,28 +33338,28 @@ sp_sum_rows_done_2454:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2449
+	JMP          sp_sum_channels_2458
 
-sp_sum_fewer_2450:
-sp_sum_channels_2455:
+sp_sum_fewer_2459:
+sp_sum_channels_2464:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2456
+	JB     sp_sum_fewer_2465
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
 	XORQ   R10, R10
 
-sp_sum_row_2457:
+sp_sum_row_2466:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2460
+	JAE  sp_sum_rows_done_2469
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2458:
+sp_sum_vector_2467:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2459
+	JE          sp_sum_last_2468
 	VCVTPS2PD   (R11), Y6
 	VCVTPS2PD   (R12), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -33324,9 +33387,9 @@ sp_sum_vector_2458:
 	ADDQ        $0x10, R11
 	ADDQ        $0x10, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2458
+	JMP         sp_sum_vector_2467
 
-sp_sum_last_2459:
+sp_sum_last_2468:
 	VMASKMOVPS  (R11), X1, X6
 	VCVTPS2PD   X6, Y6
 	VMASKMOVPS  (R12), X1, X7
@@ -33360,9 +33423,9 @@ sp_sum_last_2459:
 	VANDNPD     Y7, Y8, Y7
 	VFMADD231PD Y7, Y6, Y5
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2457
+	JMP         sp_sum_row_2466
 
-sp_sum_rows_done_2460:
+sp_sum_rows_done_2469:
 	VUNPCKLPD    Y3, Y2, Y6
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y6, Y6
@@ -33381,25 +33444,25 @@ sp_sum_rows_done_2460:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x10, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2455
+	JMP          sp_sum_channels_2464
 
-sp_sum_fewer_2456:
-sp_sum_channels_2461:
+sp_sum_fewer_2465:
+sp_sum_channels_2470:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2462
+	JB     sp_sum_fewer_2471
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2463:
+sp_sum_row_2472:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2466
+	JAE  sp_sum_rows_done_2475
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2464:
+sp_sum_vector_2473:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2465
+	JE          sp_sum_last_2474
 	VCVTPS2PD   (R10), Y3
 	VCVTPS2PD   (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -33409,9 +33472,9 @@ sp_sum_vector_2464:
 	ADDQ        $0x10, R10
 	ADDQ        $0x10, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2464
+	JMP         sp_sum_vector_2473
 
-sp_sum_last_2465:
+sp_sum_last_2474:
 	VMASKMOVPS  (R10), X1, X3
 	VCVTPS2PD   X3, Y3
 	VMASKMOVPS  (R11), X1, X4
@@ -33421,9 +33484,9 @@ sp_sum_last_2465:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2463
+	JMP         sp_sum_row_2472
 
-sp_sum_rows_done_2466:
+sp_sum_rows_done_2475:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -33436,9 +33499,9 @@ sp_sum_rows_done_2466:
 	ADDQ         CX, DI
 	ADDQ         $0x04, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2461
+	JMP          sp_sum_channels_2470
 
-sp_sum_fewer_2462:
+sp_sum_fewer_2471:
 	VZEROUPPER
 	RET
 
@@ -35636,16 +35699,16 @@ TEXT ·forwardSmallPlanesAVX512F64(SB), NOSPLIT, $0-80
 	SHRQ   $0x01, SI
 	ADDQ   SI, BX
 
-sp_row_2467:
+sp_row_2476:
 	TESTQ DX, DX
-	JE    sp_done_2472
+	JE    sp_done_2479
 	XORQ  R8, R8
 	MOVQ  alpha_len+56(FP), R9
 	MOVQ  alpha_base+48(FP), SI
 
-sp_pairs_2473:
+sp_pairs_2480:
 	CMPQ    R9, $0x00000010
-	JB      sp_group_2474
+	JB      sp_group_2481
 	VMOVUPD (SI), Z1
 	VMOVUPD 64(SI), Z2
 	MOVQ    DI, R11
@@ -35653,7 +35716,7 @@ sp_pairs_2473:
 	ADDQ    R8, R11
 	XORQ    R10, R10
 
-sp_pair_vector_2475:
+sp_pair_vector_2482:
 	VMOVUPS (BX)(R10*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPD (CX)(R8*8), Z5
@@ -35669,19 +35732,21 @@ sp_pair_vector_2475:
 	ADDQ    $0x00000008, R11
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JNE     sp_pair_vector_2475
+	JNE     sp_pair_vector_2482
 	MOVQ    R11, R8
 	ADDQ    $0x00000080, SI
 	SUBQ    $0x00000010, R9
-	JMP     sp_pairs_2473
+	JMP     sp_pairs_2480
 
-sp_group_2474:
+sp_group_2481:
 	CMPQ    R9, $0x00000008
-	JB      sp_partial_2468
+	JB      sp_partial_2477
 	VMOVUPD (SI), Z1
 	XORQ    R10, R10
+	CMPQ    R10, DI
+	JAE     sp_vectors_done_2484
 
-sp_vector_2476:
+sp_vector_2483:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R8*8), Z3
@@ -35691,25 +35756,30 @@ sp_vector_2476:
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JNE     sp_vector_2476
-	ADDQ    $0x00000040, SI
-	SUBQ    $0x00000008, R9
-	JMP     sp_group_2474
+	JB      sp_vector_2483
 
-sp_partial_2468:
+sp_vectors_done_2484:
+	ADDQ $0x00000040, SI
+	SUBQ $0x00000008, R9
+	JMP  sp_group_2481
+
+sp_partial_2477:
 	TESTQ     R9, R9
-	JE        sp_row_done_2471
+	JE        sp_row_done_2478
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R10
 	KMOVW     R10, K1
 	VMOVUPD.Z (SI), K1, Z1
 	MOVQ      inner+72(FP), SI
 	IMULQ     SI, R9
+	MOVQ      R9, SI
+	SHRQ      $0x03, SI
+	SHLQ      $0x06, SI
 	XORQ      R10, R10
+	CMPQ      R10, SI
+	JAE       sp_vectors_done_2486
 
-sp_rest_2469:
-	CMPQ    R9, $0x00000008
-	JB      sp_last_2470
+sp_vector_2485:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R8*8), Z3
@@ -35718,12 +35788,12 @@ sp_rest_2469:
 	VMOVUPD Z3, (AX)(R8*8)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000040, R10
-	SUBQ    $0x00000008, R9
-	JMP     sp_rest_2469
+	CMPQ    R10, SI
+	JB      sp_vector_2485
 
-sp_last_2470:
-	TESTQ     R9, R9
-	JE        sp_row_done_2471
+sp_vectors_done_2486:
+	ANDQ      $0x00000007, R9
+	JE        sp_row_done_2478
 	MOVQ      $-1, SI
 	BZHIQ     R9, SI, SI
 	KMOVW     SI, K1
@@ -35735,14 +35805,14 @@ sp_last_2470:
 	VMOVUPD   Z2, K1, (AX)(R8*8)
 	ADDQ      R9, R8
 
-sp_row_done_2471:
+sp_row_done_2478:
 	SUBQ R8, DX
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
-	JMP  sp_row_2467
+	JMP  sp_row_2476
 
-sp_done_2472:
+sp_done_2479:
 	VZEROUPPER
 	RET
 
@@ -35772,9 +35842,9 @@ TEXT ·backwardSmallPlanesAVX512F64(SB), NOSPLIT, $8-128
 	MOVQ    dalpha_base+96(FP), R8
 	MOVQ    dalpha_len+104(FP), R9
 
-sp_sum_channels_2477:
+sp_sum_channels_2487:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2478
+	JB     sp_sum_fewer_2488
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -35785,18 +35855,18 @@ sp_sum_channels_2477:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2479:
+sp_sum_row_2489:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2482
+	JAE  sp_sum_rows_done_2492
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2480:
+sp_sum_vector_2490:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2481
+	JE          sp_sum_last_2491
 	VMOVUPD     (R11), Y10
 	VMOVUPD     (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -35850,9 +35920,9 @@ sp_sum_vector_2480:
 	ADDQ        $0x20, R14
 	ADDQ        $0x20, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2480
+	JMP         sp_sum_vector_2490
 
-sp_sum_last_2481:
+sp_sum_last_2491:
 	VMASKMOVPD  (R11), Y1, Y10
 	VMASKMOVPD  (R12), Y1, Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -35902,9 +35972,9 @@ sp_sum_last_2481:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2479
+	JMP         sp_sum_row_2489
 
-sp_sum_rows_done_2482:
+sp_sum_rows_done_2492:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -35935,28 +36005,28 @@ sp_sum_rows_done_2482:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x40, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2477
+	JMP          sp_sum_channels_2487
 
-sp_sum_fewer_2478:
-sp_sum_channels_2483:
+sp_sum_fewer_2488:
+sp_sum_channels_2493:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2484
+	JB     sp_sum_fewer_2494
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
 	XORQ   R10, R10
 
-sp_sum_row_2485:
+sp_sum_row_2495:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2488
+	JAE  sp_sum_rows_done_2498
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2486:
+sp_sum_vector_2496:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2487
+	JE          sp_sum_last_2497
 	VMOVUPD     (R11), Y6
 	VMOVUPD     (R12), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -35984,9 +36054,9 @@ sp_sum_vector_2486:
 	ADDQ        $0x20, R11
 	ADDQ        $0x20, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2486
+	JMP         sp_sum_vector_2496
 
-sp_sum_last_2487:
+sp_sum_last_2497:
 	VMASKMOVPD  (R11), Y1, Y6
 	VMASKMOVPD  (R12), Y1, Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -36012,9 +36082,9 @@ sp_sum_last_2487:
 	VANDNPD     Y7, Y8, Y7
 	VFMADD231PD Y7, Y6, Y5
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2485
+	JMP         sp_sum_row_2495
 
-sp_sum_rows_done_2488:
+sp_sum_rows_done_2498:
 	VUNPCKLPD    Y3, Y2, Y6
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y6, Y6
@@ -36032,25 +36102,25 @@ sp_sum_rows_done_2488:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2483
+	JMP          sp_sum_channels_2493
 
-sp_sum_fewer_2484:
-sp_sum_channels_2489:
+sp_sum_fewer_2494:
+sp_sum_channels_2499:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2490
+	JB     sp_sum_fewer_2500
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2491:
+sp_sum_row_2501:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2494
+	JAE  sp_sum_rows_done_2504
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2492:
+sp_sum_vector_2502:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2493
+	JE          sp_sum_last_2503
 	VMOVUPD     (R10), Y3
 	VMOVUPD     (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -36060,9 +36130,9 @@ sp_sum_vector_2492:
 	ADDQ        $0x20, R10
 	ADDQ        $0x20, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2492
+	JMP         sp_sum_vector_2502
 
-sp_sum_last_2493:
+sp_sum_last_2503:
 	VMASKMOVPD  (R10), Y1, Y3
 	VMASKMOVPD  (R11), Y1, Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -36070,9 +36140,9 @@ sp_sum_last_2493:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2491
+	JMP         sp_sum_row_2501
 
-sp_sum_rows_done_2494:
+sp_sum_rows_done_2504:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -36084,9 +36154,9 @@ sp_sum_rows_done_2494:
 	ADDQ         CX, DI
 	ADDQ         $0x08, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2489
+	JMP          sp_sum_channels_2499
 
-sp_sum_fewer_2490:
+sp_sum_fewer_2500:
 	MOVQ  dx_base+0(FP), AX
 	MOVQ  x_base+48(FP), CX
 	MOVQ  dy_base+24(FP), DX
@@ -36100,16 +36170,16 @@ sp_sum_fewer_2490:
 	SHRQ  $0x01, DI
 	ADDQ  DI, SI
 
-sp_row_2495:
+sp_row_2505:
 	TESTQ BX, BX
-	JE    sp_done_2500
+	JE    sp_done_2508
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2501:
+sp_pairs_2509:
 	CMPQ    R10, $0x00000010
-	JB      sp_group_2502
+	JB      sp_group_2510
 	VMOVUPD (DI), Z1
 	VMOVUPD 64(DI), Z2
 	MOVQ    R8, R12
@@ -36117,7 +36187,7 @@ sp_pairs_2501:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2503:
+sp_pair_vector_2511:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPD (CX)(R9*8), Z5
@@ -36135,19 +36205,21 @@ sp_pair_vector_2503:
 	ADDQ    $0x00000008, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2503
+	JNE     sp_pair_vector_2511
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000010, R10
-	JMP     sp_pairs_2501
+	JMP     sp_pairs_2509
 
-sp_group_2502:
+sp_group_2510:
 	CMPQ    R10, $0x00000008
-	JB      sp_partial_2496
+	JB      sp_partial_2506
 	VMOVUPD (DI), Z1
 	XORQ    R11, R11
+	CMPQ    R11, R8
+	JAE     sp_vectors_done_2513
 
-sp_vector_2504:
+sp_vector_2512:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -36158,25 +36230,30 @@ sp_vector_2504:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_vector_2504
-	ADDQ    $0x00000040, DI
-	SUBQ    $0x00000008, R10
-	JMP     sp_group_2502
+	JB      sp_vector_2512
 
-sp_partial_2496:
+sp_vectors_done_2513:
+	ADDQ $0x00000040, DI
+	SUBQ $0x00000008, R10
+	JMP  sp_group_2510
+
+sp_partial_2506:
 	TESTQ     R10, R10
-	JE        sp_row_done_2499
+	JE        sp_row_done_2507
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
 	VMOVUPD.Z (DI), K1, Z1
 	MOVQ      inner+120(FP), DI
 	IMULQ     DI, R10
+	MOVQ      R10, DI
+	SHRQ      $0x03, DI
+	SHLQ      $0x06, DI
 	XORQ      R11, R11
+	CMPQ      R11, DI
+	JAE       sp_vectors_done_2515
 
-sp_rest_2497:
-	CMPQ    R10, $0x00000008
-	JB      sp_last_2498
+sp_vector_2514:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -36186,12 +36263,12 @@ sp_rest_2497:
 	VMOVUPD Z3, (AX)(R9*8)
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
-	SUBQ    $0x00000008, R10
-	JMP     sp_rest_2497
+	CMPQ    R11, DI
+	JB      sp_vector_2514
 
-sp_last_2498:
-	TESTQ     R10, R10
-	JE        sp_row_done_2499
+sp_vectors_done_2515:
+	ANDQ      $0x00000007, R10
+	JE        sp_row_done_2507
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -36204,15 +36281,15 @@ sp_last_2498:
 	VMOVUPD   Z2, K1, (AX)(R9*8)
 	ADDQ      R10, R9
 
-sp_row_done_2499:
+sp_row_done_2507:
 	SUBQ R9, BX
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2495
+	JMP  sp_row_2505
 
-sp_done_2500:
+sp_done_2508:
 	VZEROUPPER
 	RET
 
@@ -36233,16 +36310,16 @@ TEXT ·backwardSmallPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	SHRQ   $0x01, DI
 	ADDQ   DI, SI
 
-sp_row_2505:
+sp_row_2516:
 	TESTQ BX, BX
-	JE    sp_done_2510
+	JE    sp_done_2519
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2511:
+sp_pairs_2520:
 	CMPQ    R10, $0x00000010
-	JB      sp_group_2512
+	JB      sp_group_2521
 	VMOVUPD (DI), Z1
 	VMOVUPD 64(DI), Z2
 	MOVQ    R8, R12
@@ -36250,7 +36327,7 @@ sp_pairs_2511:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2513:
+sp_pair_vector_2522:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPD (CX)(R9*8), Z5
@@ -36268,19 +36345,21 @@ sp_pair_vector_2513:
 	ADDQ    $0x00000008, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2513
+	JNE     sp_pair_vector_2522
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000010, R10
-	JMP     sp_pairs_2511
+	JMP     sp_pairs_2520
 
-sp_group_2512:
+sp_group_2521:
 	CMPQ    R10, $0x00000008
-	JB      sp_partial_2506
+	JB      sp_partial_2517
 	VMOVUPD (DI), Z1
 	XORQ    R11, R11
+	CMPQ    R11, R8
+	JAE     sp_vectors_done_2524
 
-sp_vector_2514:
+sp_vector_2523:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -36291,25 +36370,30 @@ sp_vector_2514:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_vector_2514
-	ADDQ    $0x00000040, DI
-	SUBQ    $0x00000008, R10
-	JMP     sp_group_2512
+	JB      sp_vector_2523
 
-sp_partial_2506:
+sp_vectors_done_2524:
+	ADDQ $0x00000040, DI
+	SUBQ $0x00000008, R10
+	JMP  sp_group_2521
+
+sp_partial_2517:
 	TESTQ     R10, R10
-	JE        sp_row_done_2509
+	JE        sp_row_done_2518
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
 	VMOVUPD.Z (DI), K1, Z1
 	MOVQ      inner+96(FP), DI
 	IMULQ     DI, R10
+	MOVQ      R10, DI
+	SHRQ      $0x03, DI
+	SHLQ      $0x06, DI
 	XORQ      R11, R11
+	CMPQ      R11, DI
+	JAE       sp_vectors_done_2526
 
-sp_rest_2507:
-	CMPQ    R10, $0x00000008
-	JB      sp_last_2508
+sp_vector_2525:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -36319,12 +36403,12 @@ sp_rest_2507:
 	VMOVUPD Z3, (AX)(R9*8)
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
-	SUBQ    $0x00000008, R10
-	JMP     sp_rest_2507
+	CMPQ    R11, DI
+	JB      sp_vector_2525
 
-sp_last_2508:
-	TESTQ     R10, R10
-	JE        sp_row_done_2509
+sp_vectors_done_2526:
+	ANDQ      $0x00000007, R10
+	JE        sp_row_done_2518
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -36337,15 +36421,15 @@ sp_last_2508:
 	VMOVUPD   Z2, K1, (AX)(R9*8)
 	ADDQ      R10, R9
 
-sp_row_done_2509:
+sp_row_done_2518:
 	SUBQ R9, BX
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2505
+	JMP  sp_row_2516
 
-sp_done_2510:
+sp_done_2519:
 	VZEROUPPER
 	RET
 
@@ -36375,9 +36459,9 @@ TEXT ·backwardSmallPlanesDalphaAVX512F64(SB), NOSPLIT, $8-80
 	MOVQ    dalpha_base+48(FP), R8
 	MOVQ    dalpha_len+56(FP), R9
 
-sp_sum_channels_2515:
+sp_sum_channels_2527:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2516
+	JB     sp_sum_fewer_2528
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -36388,18 +36472,18 @@ sp_sum_channels_2515:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2517:
+sp_sum_row_2529:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2520
+	JAE  sp_sum_rows_done_2532
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2518:
+sp_sum_vector_2530:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2519
+	JE          sp_sum_last_2531
 	VMOVUPD     (R11), Y10
 	VMOVUPD     (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -36453,9 +36537,9 @@ sp_sum_vector_2518:
 	ADDQ        $0x20, R14
 	ADDQ        $0x20, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2518
+	JMP         sp_sum_vector_2530
 
-sp_sum_last_2519:
+sp_sum_last_2531:
 	VMASKMOVPD  (R11), Y1, Y10
 	VMASKMOVPD  (R12), Y1, Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -36505,9 +36589,9 @@ sp_sum_last_2519:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2517
+	JMP         sp_sum_row_2529
 
-sp_sum_rows_done_2520:
+sp_sum_rows_done_2532:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -36538,28 +36622,28 @@ sp_sum_rows_done_2520:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x40, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2515
+	JMP          sp_sum_channels_2527
 
-sp_sum_fewer_2516:
-sp_sum_channels_2521:
+sp_sum_fewer_2528:
+sp_sum_channels_2533:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2522
+	JB     sp_sum_fewer_2534
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
 	XORQ   R10, R10
 
-sp_sum_row_2523:
+sp_sum_row_2535:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2526
+	JAE  sp_sum_rows_done_2538
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2524:
+sp_sum_vector_2536:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2525
+	JE          sp_sum_last_2537
 	VMOVUPD     (R11), Y6
 	VMOVUPD     (R12), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -36587,9 +36671,9 @@ sp_sum_vector_2524:
 	ADDQ        $0x20, R11
 	ADDQ        $0x20, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2524
+	JMP         sp_sum_vector_2536
 
-sp_sum_last_2525:
+sp_sum_last_2537:
 	VMASKMOVPD  (R11), Y1, Y6
 	VMASKMOVPD  (R12), Y1, Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -36615,9 +36699,9 @@ sp_sum_last_2525:
 	VANDNPD     Y7, Y8, Y7
 	VFMADD231PD Y7, Y6, Y5
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2523
+	JMP         sp_sum_row_2535
 
-sp_sum_rows_done_2526:
+sp_sum_rows_done_2538:
 	VUNPCKLPD    Y3, Y2, Y6
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y6, Y6
@@ -36635,25 +36719,25 @@ sp_sum_rows_done_2526:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2521
+	JMP          sp_sum_channels_2533
 
-sp_sum_fewer_2522:
-sp_sum_channels_2527:
+sp_sum_fewer_2534:
+sp_sum_channels_2539:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2528
+	JB     sp_sum_fewer_2540
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2529:
+sp_sum_row_2541:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2532
+	JAE  sp_sum_rows_done_2544
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2530:
+sp_sum_vector_2542:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2531
+	JE          sp_sum_last_2543
 	VMOVUPD     (R10), Y3
 	VMOVUPD     (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -36663,9 +36747,9 @@ sp_sum_vector_2530:
 	ADDQ        $0x20, R10
 	ADDQ        $0x20, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2530
+	JMP         sp_sum_vector_2542
 
-sp_sum_last_2531:
+sp_sum_last_2543:
 	VMASKMOVPD  (R10), Y1, Y3
 	VMASKMOVPD  (R11), Y1, Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -36673,9 +36757,9 @@ sp_sum_last_2531:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2529
+	JMP         sp_sum_row_2541
 
-sp_sum_rows_done_2532:
+sp_sum_rows_done_2544:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -36687,9 +36771,9 @@ sp_sum_rows_done_2532:
 	ADDQ         CX, DI
 	ADDQ         $0x08, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2527
+	JMP          sp_sum_channels_2539
 
-sp_sum_fewer_2528:
+sp_sum_fewer_2540:
 	VZEROUPPER
 	RET
 
@@ -36703,19 +36787,19 @@ TEXT ·addSumsAVX2F32(SB), NOSPLIT, $0-48
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-sums_vector_2534:
+sums_vector_2546:
 	CMPQ       BX, SI
-	JGT        sums_scalar_2535
+	JGT        sums_scalar_2547
 	VCVTPS2PD  (AX)(BX*4), Y0
 	VADDPD     (CX)(BX*8), Y0, Y0
 	VCVTPD2PSY Y0, X0
 	VMOVUPS    X0, (AX)(BX*4)
 	ADDQ       $0x00000004, BX
-	JMP        sums_vector_2534
+	JMP        sums_vector_2546
 
-sums_scalar_2535:
+sums_scalar_2547:
 	CMPQ      BX, DX
-	JE        add_done_2533
+	JE        add_done_2545
 	VMOVSD    (CX)(BX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (AX)(BX*4), X1, X1
@@ -36723,9 +36807,9 @@ sums_scalar_2535:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (AX)(BX*4)
 	INCQ      BX
-	JMP       sums_scalar_2535
+	JMP       sums_scalar_2547
 
-add_done_2533:
+add_done_2545:
 	VZEROUPPER
 	RET
 
@@ -36739,24 +36823,24 @@ TEXT ·addSumsAVX2F64(SB), NOSPLIT, $0-48
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-sums_vector_2537:
+sums_vector_2549:
 	CMPQ    BX, SI
-	JGT     sums_scalar_2538
+	JGT     sums_scalar_2550
 	VMOVUPD (AX)(BX*8), Y0
 	VADDPD  (CX)(BX*8), Y0, Y0
 	VMOVUPD Y0, (AX)(BX*8)
 	ADDQ    $0x00000004, BX
-	JMP     sums_vector_2537
+	JMP     sums_vector_2549
 
-sums_scalar_2538:
+sums_scalar_2550:
 	CMPQ   BX, DX
-	JE     add_done_2536
+	JE     add_done_2548
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (AX)(BX*8), X0, X0
 	VMOVSD X0, (AX)(BX*8)
 	INCQ   BX
-	JMP    sums_scalar_2538
+	JMP    sums_scalar_2550
 
-add_done_2536:
+add_done_2548:
 	VZEROUPPER
 	RET
