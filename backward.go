@@ -80,6 +80,9 @@ func backwardChannels[T Float](isa isaID, dx, dalpha, dy, x, alpha []T, inner in
 		} else {
 			backwardRowsKernel(isa, dx, dy, x, alpha, dalpha)
 		}
+	case smallPlanesFit(isa, len(x), len(alpha), inner, sizeOf[T](), dalpha != nil):
+		// planChannels' choice for small planes, without a plan too.
+		backwardSmallPlanes(isa, dx, dalpha, dy, x, alpha, inner)
 	default:
 		backwardChannelsOf(isa, dx, dalpha, dy, x, alpha, inner)
 	}
@@ -134,14 +137,7 @@ func backwardChannelsOf[T Float](isa isaID, dx, dalpha, dy, x, alpha []T, inner 
 			backwardRingKernel(isa, dx, dy, x, alpha, dalpha, inner)
 		}
 	case planSmallPlanes:
-		switch {
-		case !wantDalpha:
-			backwardSmallPlanesDxKernel(isa, dx, dy, x, alpha, inner)
-		case !wantDx:
-			backwardSmallPlanesDalphaKernel(isa, dy, x, dalpha, inner)
-		default:
-			backwardSmallPlanesKernel(isa, dx, dy, x, alpha, dalpha, inner)
-		}
+		backwardSmallPlanes(isa, dx, dalpha, dy, x, alpha, inner)
 	case planPattern:
 		backwardPatternDxKernel(isa, dx, dy, x, alpha)
 	case planPlanes:
@@ -159,6 +155,18 @@ func backwardRows[E Float](isa isaID, dx, dalpha, dy, x, alpha []E) {
 		backwardRowsDalphaKernel(isa, dy, x, dalpha)
 	} else {
 		backwardRowsKernel(isa, dx, dy, x, alpha, dalpha)
+	}
+}
+
+// backwardSmallPlanes runs the SmallPlanes kernel of the call's variant.
+func backwardSmallPlanes[E Float](isa isaID, dx, dalpha, dy, x, alpha []E, inner int) {
+	switch {
+	case dalpha == nil:
+		backwardSmallPlanesDxKernel(isa, dx, dy, x, alpha, inner)
+	case dx == nil:
+		backwardSmallPlanesDalphaKernel(isa, dy, x, dalpha, inner)
+	default:
+		backwardSmallPlanesKernel(isa, dx, dy, x, alpha, dalpha, inner)
 	}
 }
 

@@ -2,7 +2,7 @@ package prelu
 
 import "unsafe"
 
-// Channel layouts, x as [outer][C][inner], run on three kinds of kernel,
+// Channel layouts, x as [outer][C][inner], run on these kinds of kernel,
 // chosen per call in O(1) (planChannels) and with no set-up in Go:
 //
 //   - Ring, when the period P = C*inner is short (at most ringLimit: a
@@ -17,6 +17,12 @@ import "unsafe"
 //   - Pattern, for channel-last rows longer than that: the slopes
 //     themselves are the pattern, one row of C at a time.
 //   - Planes, for planes of many channels: one broadcast slope per plane.
+//   - Rows, where an ISA has them, for the slope gradients of channel-last
+//     rows (rowsFit): blocks of channels over every row, sums in registers.
+//   - SmallPlanes, where an ISA has them, for planes of 2 to smallPlanesMax
+//     elements at batch 1 (smallPlanesFit): each vector permutes its
+//     slopes into place from a block's, and the kernel sums the slope
+//     gradients itself.
 //
 // C = 1 is the shared-slope kernel. Slope gradients that no Ring kernel
 // takes are summed in a small float64 buffer in blocks of channels

@@ -42,6 +42,9 @@ func forwardChannels[T Float](isa isaID, dst, x, alpha []T, inner int) {
 	case patternFirst(isa, len(x), len(alpha), inner, sizeOf[T]()):
 		// planChannels' first choice, without a plan (see patternFirst).
 		forwardPatternKernel(isa, dst, x, alpha)
+	case smallPlanesFit(isa, len(x), len(alpha), inner, sizeOf[T](), false):
+		// planChannels' choice for small planes, without a plan too.
+		forwardSmallPlanesKernel(isa, dst, x, alpha, inner)
 	default:
 		forwardChannelsOf(isa, dst, x, alpha, inner)
 	}

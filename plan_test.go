@@ -92,9 +92,10 @@ func TestRingNeverTooLong(t *testing.T) {
 	}
 }
 
-// TestFirstChoicesArePlans: the exported functions run the pattern and
-// Rows kernels without planning where patternFirst and rowsFirst say so;
-// for every test layout these must be planChannels' own choices.
+// TestFirstChoicesArePlans: the exported functions run the pattern, Rows
+// and SmallPlanes kernels without planning where patternFirst, rowsFirst
+// and smallPlanesFit say so; for every test layout these must be
+// planChannels' own choices.
 func TestFirstChoicesArePlans(t *testing.T) {
 	t.Run("f32", testFirstChoicesArePlans[float32])
 	t.Run("f64", testFirstChoicesArePlans[float64])
@@ -115,6 +116,14 @@ func testFirstChoicesArePlans[T Float](t *testing.T) {
 						taken++
 						if p := planChannels[T](isa, n, channels, inner, false); p != planPattern {
 							t.Errorf("%v C=%d inner=%d outer=%d: patternFirst, but the plan is %d", isa, channels, inner, outer, p)
+						}
+					}
+					for _, sums := range []bool{false, true} {
+						if smallPlanesFit(isa, n, channels, inner, size, sums) {
+							taken++
+							if p := planChannels[T](isa, n, channels, inner, sums); p != planSmallPlanes {
+								t.Errorf("%v C=%d inner=%d outer=%d sums=%v: smallPlanesFit, but the plan is %d", isa, channels, inner, outer, sums, p)
+							}
 						}
 					}
 					if rowsFirst(isa, n, channels, inner, size) {
