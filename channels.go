@@ -202,9 +202,10 @@ func rowsFit(isa isaID, n, channels, size int) bool {
 // once for many rows it is faster without slope gradients (forward 8x16x9
 // 155 vs 104, 32x16x9 534 vs 390), and over many rows the sums, which read
 // each group of channels row by row, fall behind (dalpha only 64x128x9 28.7
-// vs 21.1 us).
+// vs 21.1 us). Outputs large enough to stream keep the kernels that
+// stream them (the SmallPlanes kernels do not).
 func smallPlanesFit(isa isaID, n, channels, inner, size int, sums bool) bool {
-	if !smallPlanesKernels[isa] || inner < 2 || inner > smallPlanesMax {
+	if !smallPlanesKernels[isa] || inner < 2 || inner > smallPlanesMax || n*size >= streamBytes() {
 		return false
 	}
 	period := channels * inner
