@@ -232,6 +232,8 @@ func (k *kernel) smallPlanesSums() {
 	MOVQ(r, vfullAt)
 	SHRQ(U8(2), vfullAt)
 	ANDQ(U8(3), r)
+	oneLaneAt := AllocLocal(8) // 0 when the last vector has one lane
+	MOVQ(r, oneLaneAt)
 	INCQ(r)
 	SHLQ(shift, r)
 	NEGQ(r)
@@ -271,12 +273,15 @@ func (k *kernel) smallPlanesSums() {
 	}
 	// accumulate adds the products of a vector of four where !(x > 0), as
 	// the AVX2 kernels' accumulateWide does.
-	accumulate := func(acc VecVirtual, xm, dm Mem, masked bool) {
-		g, d, pass := load(xm, masked), load(dm, masked), YMM()
+	accumulateWide := func(acc, g, d VecVirtual) {
+		pass := YMM()
 		VCMPPD(U8(gtOQ), zeroY, g, pass)
 		VMINPD(g, zeroY, g)
 		VANDNPD(d, pass, d)
 		VFMADD231PD(d, g, acc)
+	}
+	accumulate := func(acc VecVirtual, xm, dm Mem, masked bool) {
+		accumulateWide(acc, load(xm, masked), load(dm, masked))
 	}
 	// plane addresses plane p from base (planes 4 to 7 from base4).
 	plane := func(base, base4 GPVirtual, p int) Mem {
@@ -285,10 +290,41 @@ func (k *kernel) smallPlanesSums() {
 		}
 		return []Mem{{Base: base}, {Base: base, Index: stride, Scale: 1}, {Base: base, Index: stride, Scale: 2}, {Base: base, Index: stride3, Scale: 1}}[p]
 	}
-	// channels sums len(accs) channels over every row into accs.
-	channels := func(accs []VecVirtual) {
+	// column loads the element at base of four planes, plane p's in lane
+	// p, as float64.
+	column := func(base GPVirtual) VecVirtual {
+		e := make([]VecVirtual, 4)
+		for p := range e {
+			e[p] = XMM()
+			if size == 4 {
+				VMOVSS(plane(base, nil, p), e[p])
+			} else {
+				VMOVSD(plane(base, nil, p), e[p])
+			}
+		}
+		v := YMM()
+		if size == 4 {
+			VUNPCKLPS(e[1], e[0], e[0]) // [p0, p1, 0, 0]
+			VUNPCKLPS(e[3], e[2], e[2]) // [p2, p3, 0, 0]
+			VUNPCKLPD(e[2], e[0], e[0]) // [p0, p1, p2, p3]
+			VCVTPS2PD(e[0], v)
+		} else {
+			VUNPCKLPD(e[1], e[0], e[0]) // [p0, p1]
+			VUNPCKLPD(e[3], e[2], e[2]) // [p2, p3]
+			VINSERTF128(U8(1), e[2], e[0].AsY(), v)
+		}
+		return v
+	}
+	// channels sums len(accs) channels over every row into accs. With
+	// col (four channels), a last vector of one lane is the four planes'
+	// last elements in one vector, summed into col, lane p for plane p:
+	// masked, it would be four vectors of three lanes of padding.
+	channels := func(accs []VecVirtual, col VecVirtual) {
 		for _, a := range accs {
 			zero(a)
+		}
+		if col != nil {
+			zero(col)
 		}
 		ro, tx, td, v := GP64(), GP64(), GP64(), GP64()
 		var tx4, td4 GPVirtual
@@ -321,9 +357,19 @@ func (k *kernel) smallPlanesSums() {
 		DECQ(v)
 		JMP(LabelRef(vectors))
 		Label(lastVector)
+		rowDone := newLabel("sp_sum_row_done")
+		if col != nil {
+			masked := newLabel("sp_sum_masked")
+			CMPQ(oneLaneAt, U8(0))
+			JNE(LabelRef(masked))
+			accumulateWide(col, column(tx), column(td))
+			JMP(LabelRef(rowDone))
+			Label(masked)
+		}
 		for p, a := range accs {
 			accumulate(a, plane(tx, tx4, p), plane(td, td4, p), true)
 		}
+		Label(rowDone)
 		ADDQ(rowBytes, ro)
 		JMP(LabelRef(rows))
 		Label(rowsDone)
@@ -344,9 +390,15 @@ func (k *kernel) smallPlanesSums() {
 	}
 
 	// Eight channels at a time, then four (each two or one sets of four
-	// independent sums, so that their chains overlap), then one.
+	// independent sums, so that their chains overlap), then one. Planes
+	// whose last vector has one lane (3x3) take four at a time, with
+	// their last elements as one vector.
 	for _, group := range []int{8, 4, 1} {
 		loop, next := newLabel("sp_sum_channels"), newLabel("sp_sum_fewer")
+		if group == 8 {
+			CMPQ(oneLaneAt, U8(0))
+			JE(LabelRef(next))
+		}
 		Label(loop)
 		CMPQ(left, U8(group))
 		JB(LabelRef(next))
@@ -354,7 +406,11 @@ func (k *kernel) smallPlanesSums() {
 		for i := range accs {
 			accs[i] = YMM()
 		}
-		channels(accs)
+		var col VecVirtual
+		if group == 4 {
+			col = YMM()
+		}
+		channels(accs, col)
 		if group == 1 {
 			one, x := reduceOne(accs[0]), XMM()
 			at := Mem{Base: dal}
@@ -372,7 +428,11 @@ func (k *kernel) smallPlanesSums() {
 			ADDQ(stride, ds)
 		} else {
 			for q := 0; q < group; q += 4 {
-				add(reduceFour(accs[q:q+4]), q*size)
+				s := reduceFour(accs[q : q+4])
+				if col != nil {
+					VADDPD(col, s, s) // +0 unless the last vectors were columns
+				}
+				add(s, q*size)
 			}
 			LEAQ(Mem{Base: xs, Index: stride, Scale: uint8(group)}, xs)
 			LEAQ(Mem{Base: ds, Index: stride, Scale: uint8(group)}, ds)
