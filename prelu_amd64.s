@@ -14863,7 +14863,7 @@ sp_done_1162:
 
 // func backwardSmallPlanesAVX2F32(dx []float32, dy []float32, x []float32, alpha []float32, dalpha []float32, inner int)
 // Requires: AVX, AVX2, FMA3
-TEXT ·backwardSmallPlanesAVX2F32(SB), NOSPLIT, $8-128
+TEXT ·backwardSmallPlanesAVX2F32(SB), NOSPLIT, $16-128
 	VXORPS  Y0, Y0, Y0
 	MOVQ    inner+120(FP), AX
 	MOVQ    AX, CX
@@ -14873,6 +14873,7 @@ TEXT ·backwardSmallPlanesAVX2F32(SB), NOSPLIT, $8-128
 	MOVQ    AX, (SP)
 	SHRQ    $0x02, (SP)
 	ANDQ    $0x03, AX
+	MOVQ    AX, 8(SP)
 	INCQ    AX
 	SHLQ    $0x02, AX
 	NEGQ    AX
@@ -14886,6 +14887,8 @@ TEXT ·backwardSmallPlanesAVX2F32(SB), NOSPLIT, $8-128
 	MOVQ    dy_base+24(FP), DI
 	MOVQ    dalpha_base+96(FP), R8
 	MOVQ    dalpha_len+104(FP), R9
+	CMPQ    8(SP), $0x00
+	JE      sp_sum_fewer_1171
 
 sp_sum_channels_1170:
 	CMPQ   R9, $0x08
@@ -15071,101 +15074,130 @@ sp_sum_rows_done_1175:
 	JMP          sp_sum_channels_1170
 
 sp_sum_fewer_1171:
-sp_sum_channels_1176:
+sp_sum_channels_1177:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_1177
+	JB     sp_sum_fewer_1178
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_1178:
+sp_sum_row_1179:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1181
+	JAE  sp_sum_rows_done_1182
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_1179:
+sp_sum_vector_1180:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1180
-	VCVTPS2PD   (R11), Y6
-	VCVTPS2PD   (R12), Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y2
-	VCVTPS2PD   (R11)(CX*1), Y6
-	VCVTPS2PD   (R12)(CX*1), Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y3
-	VCVTPS2PD   (R11)(CX*2), Y6
-	VCVTPS2PD   (R12)(CX*2), Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y4
-	VCVTPS2PD   (R11)(DX*1), Y6
-	VCVTPS2PD   (R12)(DX*1), Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y5
+	JE          sp_sum_last_1181
+	VCVTPS2PD   (R11), Y7
+	VCVTPS2PD   (R12), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y2
+	VCVTPS2PD   (R11)(CX*1), Y7
+	VCVTPS2PD   (R12)(CX*1), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y3
+	VCVTPS2PD   (R11)(CX*2), Y7
+	VCVTPS2PD   (R12)(CX*2), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y4
+	VCVTPS2PD   (R11)(DX*1), Y7
+	VCVTPS2PD   (R12)(DX*1), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y5
 	ADDQ        $0x10, R11
 	ADDQ        $0x10, R12
 	DECQ        R13
-	JMP         sp_sum_vector_1179
+	JMP         sp_sum_vector_1180
 
-sp_sum_last_1180:
-	VMASKMOVPS  (R11), X1, X6
-	VCVTPS2PD   X6, Y6
-	VMASKMOVPS  (R12), X1, X7
+sp_sum_last_1181:
+	CMPQ        8(SP), $0x00
+	JNE         sp_sum_masked_1184
+	VMOVSS      (R11), X7
+	VMOVSS      (R11)(CX*1), X8
+	VMOVSS      (R11)(CX*2), X9
+	VMOVSS      (R11)(DX*1), X10
+	VUNPCKLPS   X8, X7, X7
+	VUNPCKLPS   X10, X9, X9
+	VUNPCKLPD   X9, X7, X7
 	VCVTPS2PD   X7, Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y2
-	VMASKMOVPS  (R11)(CX*1), X1, X6
-	VCVTPS2PD   X6, Y6
-	VMASKMOVPS  (R12)(CX*1), X1, X7
-	VCVTPS2PD   X7, Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y3
-	VMASKMOVPS  (R11)(CX*2), X1, X6
-	VCVTPS2PD   X6, Y6
-	VMASKMOVPS  (R12)(CX*2), X1, X7
-	VCVTPS2PD   X7, Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y4
-	VMASKMOVPS  (R11)(DX*1), X1, X6
-	VCVTPS2PD   X6, Y6
-	VMASKMOVPS  (R12)(DX*1), X1, X7
-	VCVTPS2PD   X7, Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y5
-	ADDQ        AX, R10
-	JMP         sp_sum_row_1178
+	VMOVSS      (R12), X8
+	VMOVSS      (R12)(CX*1), X9
+	VMOVSS      (R12)(CX*2), X10
+	VMOVSS      (R12)(DX*1), X11
+	VUNPCKLPS   X9, X8, X8
+	VUNPCKLPS   X11, X10, X10
+	VUNPCKLPD   X10, X8, X8
+	VCVTPS2PD   X8, Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y6
+	JMP         sp_sum_row_done_1183
 
-sp_sum_rows_done_1181:
-	VUNPCKLPD    Y3, Y2, Y6
+sp_sum_masked_1184:
+	VMASKMOVPS  (R11), X1, X7
+	VCVTPS2PD   X7, Y7
+	VMASKMOVPS  (R12), X1, X8
+	VCVTPS2PD   X8, Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y2
+	VMASKMOVPS  (R11)(CX*1), X1, X7
+	VCVTPS2PD   X7, Y7
+	VMASKMOVPS  (R12)(CX*1), X1, X8
+	VCVTPS2PD   X8, Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y3
+	VMASKMOVPS  (R11)(CX*2), X1, X7
+	VCVTPS2PD   X7, Y7
+	VMASKMOVPS  (R12)(CX*2), X1, X8
+	VCVTPS2PD   X8, Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y4
+	VMASKMOVPS  (R11)(DX*1), X1, X7
+	VCVTPS2PD   X7, Y7
+	VMASKMOVPS  (R12)(DX*1), X1, X8
+	VCVTPS2PD   X8, Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y5
+
+sp_sum_row_done_1183:
+	ADDQ AX, R10
+	JMP  sp_sum_row_1179
+
+sp_sum_rows_done_1182:
+	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
-	VADDPD       Y2, Y6, Y6
+	VADDPD       Y2, Y7, Y7
 	VUNPCKLPD    Y5, Y4, Y2
 	VUNPCKHPD    Y5, Y4, Y3
 	VADDPD       Y3, Y2, Y2
-	VBLENDPD     $0x0c, Y2, Y6, Y3
-	VEXTRACTF128 $0x01, Y6, X13
+	VBLENDPD     $0x0c, Y2, Y7, Y3
+	VEXTRACTF128 $0x01, Y7, X13
 	VINSERTF128  $0x01, X2, Y13, Y2
 	VADDPD       Y2, Y3, Y3
+	VADDPD       Y6, Y3, Y3
 	VCVTPS2PD    (R8), Y2
 	VADDPD       Y3, Y2, Y2
 	VCVTPD2PSY   Y2, X2
@@ -15174,25 +15206,25 @@ sp_sum_rows_done_1181:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x10, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_1176
+	JMP          sp_sum_channels_1177
 
-sp_sum_fewer_1177:
-sp_sum_channels_1182:
+sp_sum_fewer_1178:
+sp_sum_channels_1185:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_1183
+	JB     sp_sum_fewer_1186
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_1184:
+sp_sum_row_1187:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_1187
+	JAE  sp_sum_rows_done_1190
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_1185:
+sp_sum_vector_1188:
 	TESTQ       R12, R12
-	JE          sp_sum_last_1186
+	JE          sp_sum_last_1189
 	VCVTPS2PD   (R10), Y3
 	VCVTPS2PD   (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -15202,9 +15234,9 @@ sp_sum_vector_1185:
 	ADDQ        $0x10, R10
 	ADDQ        $0x10, R11
 	DECQ        R12
-	JMP         sp_sum_vector_1185
+	JMP         sp_sum_vector_1188
 
-sp_sum_last_1186:
+sp_sum_last_1189:
 	VMASKMOVPS  (R10), X1, X3
 	VCVTPS2PD   X3, Y3
 	VMASKMOVPS  (R11), X1, X4
@@ -15214,9 +15246,9 @@ sp_sum_last_1186:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_1184
+	JMP         sp_sum_row_1187
 
-sp_sum_rows_done_1187:
+sp_sum_rows_done_1190:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -15229,9 +15261,9 @@ sp_sum_rows_done_1187:
 	ADDQ         CX, DI
 	ADDQ         $0x04, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_1182
+	JMP          sp_sum_channels_1185
 
-sp_sum_fewer_1183:
+sp_sum_fewer_1186:
 	MOVQ  dx_base+0(FP), AX
 	MOVQ  x_base+48(FP), CX
 	MOVQ  dy_base+24(FP), DX
@@ -15245,16 +15277,16 @@ sp_sum_fewer_1183:
 	SHRQ  $0x01, DI
 	ADDQ  DI, SI
 
-sp_row_1188:
+sp_row_1192:
 	TESTQ BX, BX
-	JE    sp_done_1191
+	JE    sp_done_1195
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_1192:
+sp_pairs_1196:
 	CMPQ    R10, $0x00000010
-	JB      sp_group_1193
+	JB      sp_group_1197
 	VMOVUPS (DI), Y1
 	VMOVUPS 32(DI), Y2
 	MOVQ    R8, R12
@@ -15262,7 +15294,7 @@ sp_pairs_1192:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_1194:
+sp_pair_vector_1198:
 	VMOVUPS   (SI)(R11*1), Y3
 	VPERMPS   Y1, Y3, Y4
 	VMOVUPS   (CX)(R9*4), Y5
@@ -15282,21 +15314,21 @@ sp_pair_vector_1194:
 	ADDQ      $0x00000008, R12
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JNE       sp_pair_vector_1194
+	JNE       sp_pair_vector_1198
 	MOVQ      R12, R9
 	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000010, R10
-	JMP       sp_pairs_1192
+	JMP       sp_pairs_1196
 
-sp_group_1193:
+sp_group_1197:
 	CMPQ    R10, $0x00000008
-	JB      sp_partial_1189
+	JB      sp_partial_1193
 	VMOVUPS (DI), Y1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_1196
+	JAE     sp_vectors_done_1200
 
-sp_vector_1195:
+sp_vector_1199:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPS   (CX)(R9*4), Y3
@@ -15308,16 +15340,16 @@ sp_vector_1195:
 	ADDQ      $0x00000008, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JB        sp_vector_1195
+	JB        sp_vector_1199
 
-sp_vectors_done_1196:
+sp_vectors_done_1200:
 	ADDQ $0x00000020, DI
 	SUBQ $0x00000008, R10
-	JMP  sp_group_1193
+	JMP  sp_group_1197
 
-sp_partial_1189:
+sp_partial_1193:
 	TESTQ      R10, R10
-	JE         sp_row_done_1190
+	JE         sp_row_done_1194
 	MOVQ       R10, R11
 	SHLQ       $0x02, R11
 	NEGQ       R11
@@ -15331,9 +15363,9 @@ sp_partial_1189:
 	SHLQ       $0x05, DI
 	XORQ       R11, R11
 	CMPQ       R11, DI
-	JAE        sp_vectors_done_1198
+	JAE        sp_vectors_done_1202
 
-sp_vector_1197:
+sp_vector_1201:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPS   (CX)(R9*4), Y3
@@ -15345,11 +15377,11 @@ sp_vector_1197:
 	ADDQ      $0x00000008, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, DI
-	JB        sp_vector_1197
+	JB        sp_vector_1201
 
-sp_vectors_done_1198:
+sp_vectors_done_1202:
 	ANDQ       $0x00000007, R10
-	JE         sp_row_done_1190
+	JE         sp_row_done_1194
 	MOVQ       R10, DI
 	SHLQ       $0x02, DI
 	NEGQ       DI
@@ -15365,15 +15397,15 @@ sp_vectors_done_1198:
 	VMASKMOVPS Y1, Y2, (AX)(R9*4)
 	ADDQ       R10, R9
 
-sp_row_done_1190:
+sp_row_done_1194:
 	SUBQ R9, BX
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_1188
+	JMP  sp_row_1192
 
-sp_done_1191:
+sp_done_1195:
 	VZEROUPPER
 	RET
 
@@ -15394,16 +15426,16 @@ TEXT ·backwardSmallPlanesDxAVX2F32(SB), NOSPLIT, $0-104
 	SHRQ   $0x01, DI
 	ADDQ   DI, SI
 
-sp_row_1199:
+sp_row_1203:
 	TESTQ BX, BX
-	JE    sp_done_1202
+	JE    sp_done_1206
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_1203:
+sp_pairs_1207:
 	CMPQ    R10, $0x00000010
-	JB      sp_group_1204
+	JB      sp_group_1208
 	VMOVUPS (DI), Y1
 	VMOVUPS 32(DI), Y2
 	MOVQ    R8, R12
@@ -15411,7 +15443,7 @@ sp_pairs_1203:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_1205:
+sp_pair_vector_1209:
 	VMOVUPS   (SI)(R11*1), Y3
 	VPERMPS   Y1, Y3, Y4
 	VMOVUPS   (CX)(R9*4), Y5
@@ -15431,21 +15463,21 @@ sp_pair_vector_1205:
 	ADDQ      $0x00000008, R12
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JNE       sp_pair_vector_1205
+	JNE       sp_pair_vector_1209
 	MOVQ      R12, R9
 	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000010, R10
-	JMP       sp_pairs_1203
+	JMP       sp_pairs_1207
 
-sp_group_1204:
+sp_group_1208:
 	CMPQ    R10, $0x00000008
-	JB      sp_partial_1200
+	JB      sp_partial_1204
 	VMOVUPS (DI), Y1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_1207
+	JAE     sp_vectors_done_1211
 
-sp_vector_1206:
+sp_vector_1210:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPS   (CX)(R9*4), Y3
@@ -15457,16 +15489,16 @@ sp_vector_1206:
 	ADDQ      $0x00000008, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JB        sp_vector_1206
+	JB        sp_vector_1210
 
-sp_vectors_done_1207:
+sp_vectors_done_1211:
 	ADDQ $0x00000020, DI
 	SUBQ $0x00000008, R10
-	JMP  sp_group_1204
+	JMP  sp_group_1208
 
-sp_partial_1200:
+sp_partial_1204:
 	TESTQ      R10, R10
-	JE         sp_row_done_1201
+	JE         sp_row_done_1205
 	MOVQ       R10, R11
 	SHLQ       $0x02, R11
 	NEGQ       R11
@@ -15480,9 +15512,9 @@ sp_partial_1200:
 	SHLQ       $0x05, DI
 	XORQ       R11, R11
 	CMPQ       R11, DI
-	JAE        sp_vectors_done_1209
+	JAE        sp_vectors_done_1213
 
-sp_vector_1208:
+sp_vector_1212:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPS   (CX)(R9*4), Y3
@@ -15494,11 +15526,11 @@ sp_vector_1208:
 	ADDQ      $0x00000008, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, DI
-	JB        sp_vector_1208
+	JB        sp_vector_1212
 
-sp_vectors_done_1209:
+sp_vectors_done_1213:
 	ANDQ       $0x00000007, R10
-	JE         sp_row_done_1201
+	JE         sp_row_done_1205
 	MOVQ       R10, DI
 	SHLQ       $0x02, DI
 	NEGQ       DI
@@ -15514,21 +15546,21 @@ sp_vectors_done_1209:
 	VMASKMOVPS Y1, Y2, (AX)(R9*4)
 	ADDQ       R10, R9
 
-sp_row_done_1201:
+sp_row_done_1205:
 	SUBQ R9, BX
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_1199
+	JMP  sp_row_1203
 
-sp_done_1202:
+sp_done_1206:
 	VZEROUPPER
 	RET
 
 // func backwardSmallPlanesDalphaAVX2F32(dy []float32, x []float32, dalpha []float32, inner int)
 // Requires: AVX, FMA3
-TEXT ·backwardSmallPlanesDalphaAVX2F32(SB), NOSPLIT, $8-80
+TEXT ·backwardSmallPlanesDalphaAVX2F32(SB), NOSPLIT, $16-80
 	VXORPS  Y0, Y0, Y0
 	MOVQ    inner+72(FP), AX
 	MOVQ    AX, CX
@@ -15538,6 +15570,7 @@ TEXT ·backwardSmallPlanesDalphaAVX2F32(SB), NOSPLIT, $8-80
 	MOVQ    AX, (SP)
 	SHRQ    $0x02, (SP)
 	ANDQ    $0x03, AX
+	MOVQ    AX, 8(SP)
 	INCQ    AX
 	SHLQ    $0x02, AX
 	NEGQ    AX
@@ -15551,10 +15584,12 @@ TEXT ·backwardSmallPlanesDalphaAVX2F32(SB), NOSPLIT, $8-80
 	MOVQ    dy_base+0(FP), DI
 	MOVQ    dalpha_base+48(FP), R8
 	MOVQ    dalpha_len+56(FP), R9
+	CMPQ    8(SP), $0x00
+	JE      sp_sum_fewer_1215
 
-sp_sum_channels_1210:
+sp_sum_channels_1214:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_1211
+	JB     sp_sum_fewer_1215
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -15565,18 +15600,18 @@ sp_sum_channels_1210:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_1212:
+sp_sum_row_1216:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1215
+	JAE  sp_sum_rows_done_1219
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_1213:
+sp_sum_vector_1217:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1214
+	JE          sp_sum_last_1218
 	VCVTPS2PD   (R11), Y10
 	VCVTPS2PD   (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -15630,9 +15665,9 @@ sp_sum_vector_1213:
 	ADDQ        $0x10, R14
 	ADDQ        $0x10, R15
 	DECQ        R13
-	JMP         sp_sum_vector_1213
+	JMP         sp_sum_vector_1217
 
-sp_sum_last_1214:
+sp_sum_last_1218:
 	VMASKMOVPS  (R11), X1, X10
 	VCVTPS2PD   X10, Y10
 	VMASKMOVPS  (R12), X1, X11
@@ -15698,9 +15733,9 @@ sp_sum_last_1214:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_1212
+	JMP         sp_sum_row_1216
 
-sp_sum_rows_done_1215:
+sp_sum_rows_done_1219:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -15733,104 +15768,133 @@ sp_sum_rows_done_1215:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_1210
+	JMP          sp_sum_channels_1214
 
-sp_sum_fewer_1211:
-sp_sum_channels_1216:
+sp_sum_fewer_1215:
+sp_sum_channels_1221:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_1217
+	JB     sp_sum_fewer_1222
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_1218:
+sp_sum_row_1223:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1221
+	JAE  sp_sum_rows_done_1226
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_1219:
+sp_sum_vector_1224:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1220
-	VCVTPS2PD   (R11), Y6
-	VCVTPS2PD   (R12), Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y2
-	VCVTPS2PD   (R11)(CX*1), Y6
-	VCVTPS2PD   (R12)(CX*1), Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y3
-	VCVTPS2PD   (R11)(CX*2), Y6
-	VCVTPS2PD   (R12)(CX*2), Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y4
-	VCVTPS2PD   (R11)(DX*1), Y6
-	VCVTPS2PD   (R12)(DX*1), Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y5
+	JE          sp_sum_last_1225
+	VCVTPS2PD   (R11), Y7
+	VCVTPS2PD   (R12), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y2
+	VCVTPS2PD   (R11)(CX*1), Y7
+	VCVTPS2PD   (R12)(CX*1), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y3
+	VCVTPS2PD   (R11)(CX*2), Y7
+	VCVTPS2PD   (R12)(CX*2), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y4
+	VCVTPS2PD   (R11)(DX*1), Y7
+	VCVTPS2PD   (R12)(DX*1), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y5
 	ADDQ        $0x10, R11
 	ADDQ        $0x10, R12
 	DECQ        R13
-	JMP         sp_sum_vector_1219
+	JMP         sp_sum_vector_1224
 
-sp_sum_last_1220:
-	VMASKMOVPS  (R11), X1, X6
-	VCVTPS2PD   X6, Y6
-	VMASKMOVPS  (R12), X1, X7
+sp_sum_last_1225:
+	CMPQ        8(SP), $0x00
+	JNE         sp_sum_masked_1228
+	VMOVSS      (R11), X7
+	VMOVSS      (R11)(CX*1), X8
+	VMOVSS      (R11)(CX*2), X9
+	VMOVSS      (R11)(DX*1), X10
+	VUNPCKLPS   X8, X7, X7
+	VUNPCKLPS   X10, X9, X9
+	VUNPCKLPD   X9, X7, X7
 	VCVTPS2PD   X7, Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y2
-	VMASKMOVPS  (R11)(CX*1), X1, X6
-	VCVTPS2PD   X6, Y6
-	VMASKMOVPS  (R12)(CX*1), X1, X7
-	VCVTPS2PD   X7, Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y3
-	VMASKMOVPS  (R11)(CX*2), X1, X6
-	VCVTPS2PD   X6, Y6
-	VMASKMOVPS  (R12)(CX*2), X1, X7
-	VCVTPS2PD   X7, Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y4
-	VMASKMOVPS  (R11)(DX*1), X1, X6
-	VCVTPS2PD   X6, Y6
-	VMASKMOVPS  (R12)(DX*1), X1, X7
-	VCVTPS2PD   X7, Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y5
-	ADDQ        AX, R10
-	JMP         sp_sum_row_1218
+	VMOVSS      (R12), X8
+	VMOVSS      (R12)(CX*1), X9
+	VMOVSS      (R12)(CX*2), X10
+	VMOVSS      (R12)(DX*1), X11
+	VUNPCKLPS   X9, X8, X8
+	VUNPCKLPS   X11, X10, X10
+	VUNPCKLPD   X10, X8, X8
+	VCVTPS2PD   X8, Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y6
+	JMP         sp_sum_row_done_1227
 
-sp_sum_rows_done_1221:
-	VUNPCKLPD    Y3, Y2, Y6
+sp_sum_masked_1228:
+	VMASKMOVPS  (R11), X1, X7
+	VCVTPS2PD   X7, Y7
+	VMASKMOVPS  (R12), X1, X8
+	VCVTPS2PD   X8, Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y2
+	VMASKMOVPS  (R11)(CX*1), X1, X7
+	VCVTPS2PD   X7, Y7
+	VMASKMOVPS  (R12)(CX*1), X1, X8
+	VCVTPS2PD   X8, Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y3
+	VMASKMOVPS  (R11)(CX*2), X1, X7
+	VCVTPS2PD   X7, Y7
+	VMASKMOVPS  (R12)(CX*2), X1, X8
+	VCVTPS2PD   X8, Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y4
+	VMASKMOVPS  (R11)(DX*1), X1, X7
+	VCVTPS2PD   X7, Y7
+	VMASKMOVPS  (R12)(DX*1), X1, X8
+	VCVTPS2PD   X8, Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y5
+
+sp_sum_row_done_1227:
+	ADDQ AX, R10
+	JMP  sp_sum_row_1223
+
+sp_sum_rows_done_1226:
+	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
-	VADDPD       Y2, Y6, Y6
+	VADDPD       Y2, Y7, Y7
 	VUNPCKLPD    Y5, Y4, Y2
 	VUNPCKHPD    Y5, Y4, Y3
 	VADDPD       Y3, Y2, Y2
-	VBLENDPD     $0x0c, Y2, Y6, Y3
-	VEXTRACTF128 $0x01, Y6, X13
+	VBLENDPD     $0x0c, Y2, Y7, Y3
+	VEXTRACTF128 $0x01, Y7, X13
 	VINSERTF128  $0x01, X2, Y13, Y2
 	VADDPD       Y2, Y3, Y3
+	VADDPD       Y6, Y3, Y3
 	VCVTPS2PD    (R8), Y2
 	VADDPD       Y3, Y2, Y2
 	VCVTPD2PSY   Y2, X2
@@ -15839,25 +15903,25 @@ sp_sum_rows_done_1221:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x10, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_1216
+	JMP          sp_sum_channels_1221
 
-sp_sum_fewer_1217:
-sp_sum_channels_1222:
+sp_sum_fewer_1222:
+sp_sum_channels_1229:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_1223
+	JB     sp_sum_fewer_1230
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_1224:
+sp_sum_row_1231:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_1227
+	JAE  sp_sum_rows_done_1234
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_1225:
+sp_sum_vector_1232:
 	TESTQ       R12, R12
-	JE          sp_sum_last_1226
+	JE          sp_sum_last_1233
 	VCVTPS2PD   (R10), Y3
 	VCVTPS2PD   (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -15867,9 +15931,9 @@ sp_sum_vector_1225:
 	ADDQ        $0x10, R10
 	ADDQ        $0x10, R11
 	DECQ        R12
-	JMP         sp_sum_vector_1225
+	JMP         sp_sum_vector_1232
 
-sp_sum_last_1226:
+sp_sum_last_1233:
 	VMASKMOVPS  (R10), X1, X3
 	VCVTPS2PD   X3, Y3
 	VMASKMOVPS  (R11), X1, X4
@@ -15879,9 +15943,9 @@ sp_sum_last_1226:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_1224
+	JMP         sp_sum_row_1231
 
-sp_sum_rows_done_1227:
+sp_sum_rows_done_1234:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -15894,9 +15958,9 @@ sp_sum_rows_done_1227:
 	ADDQ         CX, DI
 	ADDQ         $0x04, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_1222
+	JMP          sp_sum_channels_1229
 
-sp_sum_fewer_1223:
+sp_sum_fewer_1230:
 	VZEROUPPER
 	RET
 
@@ -17006,16 +17070,16 @@ TEXT ·forwardSmallPlanesAVX2F64(SB), NOSPLIT, $0-80
 	SHRQ   $0x01, SI
 	ADDQ   SI, BX
 
-sp_row_1228:
+sp_row_1236:
 	TESTQ DX, DX
-	JE    sp_done_1231
+	JE    sp_done_1239
 	XORQ  R8, R8
 	MOVQ  alpha_len+56(FP), R9
 	MOVQ  alpha_base+48(FP), SI
 
-sp_pairs_1232:
+sp_pairs_1240:
 	CMPQ    R9, $0x00000008
-	JB      sp_group_1233
+	JB      sp_group_1241
 	VMOVUPD (SI), Y1
 	VMOVUPD 32(SI), Y2
 	MOVQ    DI, R11
@@ -17023,7 +17087,7 @@ sp_pairs_1232:
 	ADDQ    R8, R11
 	XORQ    R10, R10
 
-sp_pair_vector_1234:
+sp_pair_vector_1242:
 	VMOVUPS   (BX)(R10*1), Y3
 	VPERMPS   Y1, Y3, Y4
 	VMOVUPD   (CX)(R8*8), Y5
@@ -17041,21 +17105,21 @@ sp_pair_vector_1234:
 	ADDQ      $0x00000004, R11
 	ADDQ      $0x00000020, R10
 	CMPQ      R10, DI
-	JNE       sp_pair_vector_1234
+	JNE       sp_pair_vector_1242
 	MOVQ      R11, R8
 	ADDQ      $0x00000040, SI
 	SUBQ      $0x00000008, R9
-	JMP       sp_pairs_1232
+	JMP       sp_pairs_1240
 
-sp_group_1233:
+sp_group_1241:
 	CMPQ    R9, $0x00000004
-	JB      sp_partial_1229
+	JB      sp_partial_1237
 	VMOVUPD (SI), Y1
 	XORQ    R10, R10
 	CMPQ    R10, DI
-	JAE     sp_vectors_done_1236
+	JAE     sp_vectors_done_1244
 
-sp_vector_1235:
+sp_vector_1243:
 	VMOVUPS   (BX)(R10*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPD   (CX)(R8*8), Y3
@@ -17066,16 +17130,16 @@ sp_vector_1235:
 	ADDQ      $0x00000004, R8
 	ADDQ      $0x00000020, R10
 	CMPQ      R10, DI
-	JB        sp_vector_1235
+	JB        sp_vector_1243
 
-sp_vectors_done_1236:
+sp_vectors_done_1244:
 	ADDQ $0x00000020, SI
 	SUBQ $0x00000004, R9
-	JMP  sp_group_1233
+	JMP  sp_group_1241
 
-sp_partial_1229:
+sp_partial_1237:
 	TESTQ      R9, R9
-	JE         sp_row_done_1230
+	JE         sp_row_done_1238
 	MOVQ       R9, R10
 	SHLQ       $0x03, R10
 	NEGQ       R10
@@ -17089,9 +17153,9 @@ sp_partial_1229:
 	SHLQ       $0x05, SI
 	XORQ       R10, R10
 	CMPQ       R10, SI
-	JAE        sp_vectors_done_1238
+	JAE        sp_vectors_done_1246
 
-sp_vector_1237:
+sp_vector_1245:
 	VMOVUPS   (BX)(R10*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPD   (CX)(R8*8), Y3
@@ -17102,11 +17166,11 @@ sp_vector_1237:
 	ADDQ      $0x00000004, R8
 	ADDQ      $0x00000020, R10
 	CMPQ      R10, SI
-	JB        sp_vector_1237
+	JB        sp_vector_1245
 
-sp_vectors_done_1238:
+sp_vectors_done_1246:
 	ANDQ       $0x00000003, R9
-	JE         sp_row_done_1230
+	JE         sp_row_done_1238
 	MOVQ       R9, SI
 	SHLQ       $0x03, SI
 	NEGQ       SI
@@ -17121,20 +17185,20 @@ sp_vectors_done_1238:
 	VMASKMOVPD Y1, Y2, (AX)(R8*8)
 	ADDQ       R9, R8
 
-sp_row_done_1230:
+sp_row_done_1238:
 	SUBQ R8, DX
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
-	JMP  sp_row_1228
+	JMP  sp_row_1236
 
-sp_done_1231:
+sp_done_1239:
 	VZEROUPPER
 	RET
 
 // func backwardSmallPlanesAVX2F64(dx []float64, dy []float64, x []float64, alpha []float64, dalpha []float64, inner int)
 // Requires: AVX, AVX2, FMA3
-TEXT ·backwardSmallPlanesAVX2F64(SB), NOSPLIT, $8-128
+TEXT ·backwardSmallPlanesAVX2F64(SB), NOSPLIT, $16-128
 	VXORPS  Y0, Y0, Y0
 	MOVQ    inner+120(FP), AX
 	MOVQ    AX, CX
@@ -17144,6 +17208,7 @@ TEXT ·backwardSmallPlanesAVX2F64(SB), NOSPLIT, $8-128
 	MOVQ    AX, (SP)
 	SHRQ    $0x02, (SP)
 	ANDQ    $0x03, AX
+	MOVQ    AX, 8(SP)
 	INCQ    AX
 	SHLQ    $0x03, AX
 	NEGQ    AX
@@ -17157,10 +17222,12 @@ TEXT ·backwardSmallPlanesAVX2F64(SB), NOSPLIT, $8-128
 	MOVQ    dy_base+24(FP), DI
 	MOVQ    dalpha_base+96(FP), R8
 	MOVQ    dalpha_len+104(FP), R9
+	CMPQ    8(SP), $0x00
+	JE      sp_sum_fewer_1248
 
-sp_sum_channels_1239:
+sp_sum_channels_1247:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_1240
+	JB     sp_sum_fewer_1248
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -17171,18 +17238,18 @@ sp_sum_channels_1239:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_1241:
+sp_sum_row_1249:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1244
+	JAE  sp_sum_rows_done_1252
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_1242:
+sp_sum_vector_1250:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1243
+	JE          sp_sum_last_1251
 	VMOVUPD     (R11), Y10
 	VMOVUPD     (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -17236,9 +17303,9 @@ sp_sum_vector_1242:
 	ADDQ        $0x20, R14
 	ADDQ        $0x20, R15
 	DECQ        R13
-	JMP         sp_sum_vector_1242
+	JMP         sp_sum_vector_1250
 
-sp_sum_last_1243:
+sp_sum_last_1251:
 	VMASKMOVPD  (R11), Y1, Y10
 	VMASKMOVPD  (R12), Y1, Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -17288,9 +17355,9 @@ sp_sum_last_1243:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_1241
+	JMP         sp_sum_row_1249
 
-sp_sum_rows_done_1244:
+sp_sum_rows_done_1252:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -17321,96 +17388,123 @@ sp_sum_rows_done_1244:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x40, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_1239
+	JMP          sp_sum_channels_1247
 
-sp_sum_fewer_1240:
-sp_sum_channels_1245:
+sp_sum_fewer_1248:
+sp_sum_channels_1254:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_1246
+	JB     sp_sum_fewer_1255
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_1247:
+sp_sum_row_1256:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1250
+	JAE  sp_sum_rows_done_1259
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_1248:
+sp_sum_vector_1257:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1249
-	VMOVUPD     (R11), Y6
-	VMOVUPD     (R12), Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y2
-	VMOVUPD     (R11)(CX*1), Y6
-	VMOVUPD     (R12)(CX*1), Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y3
-	VMOVUPD     (R11)(CX*2), Y6
-	VMOVUPD     (R12)(CX*2), Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y4
-	VMOVUPD     (R11)(DX*1), Y6
-	VMOVUPD     (R12)(DX*1), Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y5
+	JE          sp_sum_last_1258
+	VMOVUPD     (R11), Y7
+	VMOVUPD     (R12), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y2
+	VMOVUPD     (R11)(CX*1), Y7
+	VMOVUPD     (R12)(CX*1), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y3
+	VMOVUPD     (R11)(CX*2), Y7
+	VMOVUPD     (R12)(CX*2), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y4
+	VMOVUPD     (R11)(DX*1), Y7
+	VMOVUPD     (R12)(DX*1), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y5
 	ADDQ        $0x20, R11
 	ADDQ        $0x20, R12
 	DECQ        R13
-	JMP         sp_sum_vector_1248
+	JMP         sp_sum_vector_1257
 
-sp_sum_last_1249:
-	VMASKMOVPD  (R11), Y1, Y6
-	VMASKMOVPD  (R12), Y1, Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y2
-	VMASKMOVPD  (R11)(CX*1), Y1, Y6
-	VMASKMOVPD  (R12)(CX*1), Y1, Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y3
-	VMASKMOVPD  (R11)(CX*2), Y1, Y6
-	VMASKMOVPD  (R12)(CX*2), Y1, Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y4
-	VMASKMOVPD  (R11)(DX*1), Y1, Y6
-	VMASKMOVPD  (R12)(DX*1), Y1, Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y5
-	ADDQ        AX, R10
-	JMP         sp_sum_row_1247
+sp_sum_last_1258:
+	CMPQ        8(SP), $0x00
+	JNE         sp_sum_masked_1261
+	VMOVSD      (R11), X13
+	VMOVSD      (R11)(CX*1), X7
+	VMOVSD      (R11)(CX*2), X8
+	VMOVSD      (R11)(DX*1), X9
+	VUNPCKLPD   X7, X13, X13
+	VUNPCKLPD   X9, X8, X8
+	VINSERTF128 $0x01, X8, Y13, Y7
+	VMOVSD      (R12), X13
+	VMOVSD      (R12)(CX*1), X8
+	VMOVSD      (R12)(CX*2), X9
+	VMOVSD      (R12)(DX*1), X10
+	VUNPCKLPD   X8, X13, X13
+	VUNPCKLPD   X10, X9, X9
+	VINSERTF128 $0x01, X9, Y13, Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y6
+	JMP         sp_sum_row_done_1260
 
-sp_sum_rows_done_1250:
-	VUNPCKLPD    Y3, Y2, Y6
+sp_sum_masked_1261:
+	VMASKMOVPD  (R11), Y1, Y7
+	VMASKMOVPD  (R12), Y1, Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y2
+	VMASKMOVPD  (R11)(CX*1), Y1, Y7
+	VMASKMOVPD  (R12)(CX*1), Y1, Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y3
+	VMASKMOVPD  (R11)(CX*2), Y1, Y7
+	VMASKMOVPD  (R12)(CX*2), Y1, Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y4
+	VMASKMOVPD  (R11)(DX*1), Y1, Y7
+	VMASKMOVPD  (R12)(DX*1), Y1, Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y5
+
+sp_sum_row_done_1260:
+	ADDQ AX, R10
+	JMP  sp_sum_row_1256
+
+sp_sum_rows_done_1259:
+	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
-	VADDPD       Y2, Y6, Y6
+	VADDPD       Y2, Y7, Y7
 	VUNPCKLPD    Y5, Y4, Y2
 	VUNPCKHPD    Y5, Y4, Y3
 	VADDPD       Y3, Y2, Y2
-	VBLENDPD     $0x0c, Y2, Y6, Y3
-	VEXTRACTF128 $0x01, Y6, X13
+	VBLENDPD     $0x0c, Y2, Y7, Y3
+	VEXTRACTF128 $0x01, Y7, X13
 	VINSERTF128  $0x01, X2, Y13, Y2
 	VADDPD       Y2, Y3, Y3
+	VADDPD       Y6, Y3, Y3
 	VMOVUPD      (R8), Y2
 	VADDPD       Y3, Y2, Y2
 	VMOVUPD      Y2, (R8)
@@ -17418,25 +17512,25 @@ sp_sum_rows_done_1250:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_1245
+	JMP          sp_sum_channels_1254
 
-sp_sum_fewer_1246:
-sp_sum_channels_1251:
+sp_sum_fewer_1255:
+sp_sum_channels_1262:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_1252
+	JB     sp_sum_fewer_1263
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_1253:
+sp_sum_row_1264:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_1256
+	JAE  sp_sum_rows_done_1267
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_1254:
+sp_sum_vector_1265:
 	TESTQ       R12, R12
-	JE          sp_sum_last_1255
+	JE          sp_sum_last_1266
 	VMOVUPD     (R10), Y3
 	VMOVUPD     (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -17446,9 +17540,9 @@ sp_sum_vector_1254:
 	ADDQ        $0x20, R10
 	ADDQ        $0x20, R11
 	DECQ        R12
-	JMP         sp_sum_vector_1254
+	JMP         sp_sum_vector_1265
 
-sp_sum_last_1255:
+sp_sum_last_1266:
 	VMASKMOVPD  (R10), Y1, Y3
 	VMASKMOVPD  (R11), Y1, Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -17456,9 +17550,9 @@ sp_sum_last_1255:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_1253
+	JMP         sp_sum_row_1264
 
-sp_sum_rows_done_1256:
+sp_sum_rows_done_1267:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -17470,9 +17564,9 @@ sp_sum_rows_done_1256:
 	ADDQ         CX, DI
 	ADDQ         $0x08, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_1251
+	JMP          sp_sum_channels_1262
 
-sp_sum_fewer_1252:
+sp_sum_fewer_1263:
 	MOVQ  dx_base+0(FP), AX
 	MOVQ  x_base+48(FP), CX
 	MOVQ  dy_base+24(FP), DX
@@ -17486,16 +17580,16 @@ sp_sum_fewer_1252:
 	SHRQ  $0x01, DI
 	ADDQ  DI, SI
 
-sp_row_1257:
+sp_row_1269:
 	TESTQ BX, BX
-	JE    sp_done_1260
+	JE    sp_done_1272
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_1261:
+sp_pairs_1273:
 	CMPQ    R10, $0x00000008
-	JB      sp_group_1262
+	JB      sp_group_1274
 	VMOVUPD (DI), Y1
 	VMOVUPD 32(DI), Y2
 	MOVQ    R8, R12
@@ -17503,7 +17597,7 @@ sp_pairs_1261:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_1263:
+sp_pair_vector_1275:
 	VMOVUPS   (SI)(R11*1), Y3
 	VPERMPS   Y1, Y3, Y4
 	VMOVUPD   (CX)(R9*8), Y5
@@ -17523,21 +17617,21 @@ sp_pair_vector_1263:
 	ADDQ      $0x00000004, R12
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JNE       sp_pair_vector_1263
+	JNE       sp_pair_vector_1275
 	MOVQ      R12, R9
 	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000008, R10
-	JMP       sp_pairs_1261
+	JMP       sp_pairs_1273
 
-sp_group_1262:
+sp_group_1274:
 	CMPQ    R10, $0x00000004
-	JB      sp_partial_1258
+	JB      sp_partial_1270
 	VMOVUPD (DI), Y1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_1265
+	JAE     sp_vectors_done_1277
 
-sp_vector_1264:
+sp_vector_1276:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPD   (CX)(R9*8), Y3
@@ -17549,16 +17643,16 @@ sp_vector_1264:
 	ADDQ      $0x00000004, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JB        sp_vector_1264
+	JB        sp_vector_1276
 
-sp_vectors_done_1265:
+sp_vectors_done_1277:
 	ADDQ $0x00000020, DI
 	SUBQ $0x00000004, R10
-	JMP  sp_group_1262
+	JMP  sp_group_1274
 
-sp_partial_1258:
+sp_partial_1270:
 	TESTQ      R10, R10
-	JE         sp_row_done_1259
+	JE         sp_row_done_1271
 	MOVQ       R10, R11
 	SHLQ       $0x03, R11
 	NEGQ       R11
@@ -17572,9 +17666,9 @@ sp_partial_1258:
 	SHLQ       $0x05, DI
 	XORQ       R11, R11
 	CMPQ       R11, DI
-	JAE        sp_vectors_done_1267
+	JAE        sp_vectors_done_1279
 
-sp_vector_1266:
+sp_vector_1278:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPD   (CX)(R9*8), Y3
@@ -17586,11 +17680,11 @@ sp_vector_1266:
 	ADDQ      $0x00000004, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, DI
-	JB        sp_vector_1266
+	JB        sp_vector_1278
 
-sp_vectors_done_1267:
+sp_vectors_done_1279:
 	ANDQ       $0x00000003, R10
-	JE         sp_row_done_1259
+	JE         sp_row_done_1271
 	MOVQ       R10, DI
 	SHLQ       $0x03, DI
 	NEGQ       DI
@@ -17606,15 +17700,15 @@ sp_vectors_done_1267:
 	VMASKMOVPD Y1, Y2, (AX)(R9*8)
 	ADDQ       R10, R9
 
-sp_row_done_1259:
+sp_row_done_1271:
 	SUBQ R9, BX
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_1257
+	JMP  sp_row_1269
 
-sp_done_1260:
+sp_done_1272:
 	VZEROUPPER
 	RET
 
@@ -17635,16 +17729,16 @@ TEXT ·backwardSmallPlanesDxAVX2F64(SB), NOSPLIT, $0-104
 	SHRQ   $0x01, DI
 	ADDQ   DI, SI
 
-sp_row_1268:
+sp_row_1280:
 	TESTQ BX, BX
-	JE    sp_done_1271
+	JE    sp_done_1283
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_1272:
+sp_pairs_1284:
 	CMPQ    R10, $0x00000008
-	JB      sp_group_1273
+	JB      sp_group_1285
 	VMOVUPD (DI), Y1
 	VMOVUPD 32(DI), Y2
 	MOVQ    R8, R12
@@ -17652,7 +17746,7 @@ sp_pairs_1272:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_1274:
+sp_pair_vector_1286:
 	VMOVUPS   (SI)(R11*1), Y3
 	VPERMPS   Y1, Y3, Y4
 	VMOVUPD   (CX)(R9*8), Y5
@@ -17672,21 +17766,21 @@ sp_pair_vector_1274:
 	ADDQ      $0x00000004, R12
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JNE       sp_pair_vector_1274
+	JNE       sp_pair_vector_1286
 	MOVQ      R12, R9
 	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000008, R10
-	JMP       sp_pairs_1272
+	JMP       sp_pairs_1284
 
-sp_group_1273:
+sp_group_1285:
 	CMPQ    R10, $0x00000004
-	JB      sp_partial_1269
+	JB      sp_partial_1281
 	VMOVUPD (DI), Y1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_1276
+	JAE     sp_vectors_done_1288
 
-sp_vector_1275:
+sp_vector_1287:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPD   (CX)(R9*8), Y3
@@ -17698,16 +17792,16 @@ sp_vector_1275:
 	ADDQ      $0x00000004, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JB        sp_vector_1275
+	JB        sp_vector_1287
 
-sp_vectors_done_1276:
+sp_vectors_done_1288:
 	ADDQ $0x00000020, DI
 	SUBQ $0x00000004, R10
-	JMP  sp_group_1273
+	JMP  sp_group_1285
 
-sp_partial_1269:
+sp_partial_1281:
 	TESTQ      R10, R10
-	JE         sp_row_done_1270
+	JE         sp_row_done_1282
 	MOVQ       R10, R11
 	SHLQ       $0x03, R11
 	NEGQ       R11
@@ -17721,9 +17815,9 @@ sp_partial_1269:
 	SHLQ       $0x05, DI
 	XORQ       R11, R11
 	CMPQ       R11, DI
-	JAE        sp_vectors_done_1278
+	JAE        sp_vectors_done_1290
 
-sp_vector_1277:
+sp_vector_1289:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPD   (CX)(R9*8), Y3
@@ -17735,11 +17829,11 @@ sp_vector_1277:
 	ADDQ      $0x00000004, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, DI
-	JB        sp_vector_1277
+	JB        sp_vector_1289
 
-sp_vectors_done_1278:
+sp_vectors_done_1290:
 	ANDQ       $0x00000003, R10
-	JE         sp_row_done_1270
+	JE         sp_row_done_1282
 	MOVQ       R10, DI
 	SHLQ       $0x03, DI
 	NEGQ       DI
@@ -17755,21 +17849,21 @@ sp_vectors_done_1278:
 	VMASKMOVPD Y1, Y2, (AX)(R9*8)
 	ADDQ       R10, R9
 
-sp_row_done_1270:
+sp_row_done_1282:
 	SUBQ R9, BX
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_1268
+	JMP  sp_row_1280
 
-sp_done_1271:
+sp_done_1283:
 	VZEROUPPER
 	RET
 
 // func backwardSmallPlanesDalphaAVX2F64(dy []float64, x []float64, dalpha []float64, inner int)
 // Requires: AVX, FMA3
-TEXT ·backwardSmallPlanesDalphaAVX2F64(SB), NOSPLIT, $8-80
+TEXT ·backwardSmallPlanesDalphaAVX2F64(SB), NOSPLIT, $16-80
 	VXORPS  Y0, Y0, Y0
 	MOVQ    inner+72(FP), AX
 	MOVQ    AX, CX
@@ -17779,6 +17873,7 @@ TEXT ·backwardSmallPlanesDalphaAVX2F64(SB), NOSPLIT, $8-80
 	MOVQ    AX, (SP)
 	SHRQ    $0x02, (SP)
 	ANDQ    $0x03, AX
+	MOVQ    AX, 8(SP)
 	INCQ    AX
 	SHLQ    $0x03, AX
 	NEGQ    AX
@@ -17792,10 +17887,12 @@ TEXT ·backwardSmallPlanesDalphaAVX2F64(SB), NOSPLIT, $8-80
 	MOVQ    dy_base+0(FP), DI
 	MOVQ    dalpha_base+48(FP), R8
 	MOVQ    dalpha_len+56(FP), R9
+	CMPQ    8(SP), $0x00
+	JE      sp_sum_fewer_1292
 
-sp_sum_channels_1279:
+sp_sum_channels_1291:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_1280
+	JB     sp_sum_fewer_1292
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -17806,18 +17903,18 @@ sp_sum_channels_1279:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_1281:
+sp_sum_row_1293:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1284
+	JAE  sp_sum_rows_done_1296
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_1282:
+sp_sum_vector_1294:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1283
+	JE          sp_sum_last_1295
 	VMOVUPD     (R11), Y10
 	VMOVUPD     (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -17871,9 +17968,9 @@ sp_sum_vector_1282:
 	ADDQ        $0x20, R14
 	ADDQ        $0x20, R15
 	DECQ        R13
-	JMP         sp_sum_vector_1282
+	JMP         sp_sum_vector_1294
 
-sp_sum_last_1283:
+sp_sum_last_1295:
 	VMASKMOVPD  (R11), Y1, Y10
 	VMASKMOVPD  (R12), Y1, Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -17923,9 +18020,9 @@ sp_sum_last_1283:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_1281
+	JMP         sp_sum_row_1293
 
-sp_sum_rows_done_1284:
+sp_sum_rows_done_1296:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -17956,96 +18053,123 @@ sp_sum_rows_done_1284:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x40, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_1279
+	JMP          sp_sum_channels_1291
 
-sp_sum_fewer_1280:
-sp_sum_channels_1285:
+sp_sum_fewer_1292:
+sp_sum_channels_1298:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_1286
+	JB     sp_sum_fewer_1299
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_1287:
+sp_sum_row_1300:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1290
+	JAE  sp_sum_rows_done_1303
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_1288:
+sp_sum_vector_1301:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1289
-	VMOVUPD     (R11), Y6
-	VMOVUPD     (R12), Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y2
-	VMOVUPD     (R11)(CX*1), Y6
-	VMOVUPD     (R12)(CX*1), Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y3
-	VMOVUPD     (R11)(CX*2), Y6
-	VMOVUPD     (R12)(CX*2), Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y4
-	VMOVUPD     (R11)(DX*1), Y6
-	VMOVUPD     (R12)(DX*1), Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y5
+	JE          sp_sum_last_1302
+	VMOVUPD     (R11), Y7
+	VMOVUPD     (R12), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y2
+	VMOVUPD     (R11)(CX*1), Y7
+	VMOVUPD     (R12)(CX*1), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y3
+	VMOVUPD     (R11)(CX*2), Y7
+	VMOVUPD     (R12)(CX*2), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y4
+	VMOVUPD     (R11)(DX*1), Y7
+	VMOVUPD     (R12)(DX*1), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y5
 	ADDQ        $0x20, R11
 	ADDQ        $0x20, R12
 	DECQ        R13
-	JMP         sp_sum_vector_1288
+	JMP         sp_sum_vector_1301
 
-sp_sum_last_1289:
-	VMASKMOVPD  (R11), Y1, Y6
-	VMASKMOVPD  (R12), Y1, Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y2
-	VMASKMOVPD  (R11)(CX*1), Y1, Y6
-	VMASKMOVPD  (R12)(CX*1), Y1, Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y3
-	VMASKMOVPD  (R11)(CX*2), Y1, Y6
-	VMASKMOVPD  (R12)(CX*2), Y1, Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y4
-	VMASKMOVPD  (R11)(DX*1), Y1, Y6
-	VMASKMOVPD  (R12)(DX*1), Y1, Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y5
-	ADDQ        AX, R10
-	JMP         sp_sum_row_1287
+sp_sum_last_1302:
+	CMPQ        8(SP), $0x00
+	JNE         sp_sum_masked_1305
+	VMOVSD      (R11), X13
+	VMOVSD      (R11)(CX*1), X7
+	VMOVSD      (R11)(CX*2), X8
+	VMOVSD      (R11)(DX*1), X9
+	VUNPCKLPD   X7, X13, X13
+	VUNPCKLPD   X9, X8, X8
+	VINSERTF128 $0x01, X8, Y13, Y7
+	VMOVSD      (R12), X13
+	VMOVSD      (R12)(CX*1), X8
+	VMOVSD      (R12)(CX*2), X9
+	VMOVSD      (R12)(DX*1), X10
+	VUNPCKLPD   X8, X13, X13
+	VUNPCKLPD   X10, X9, X9
+	VINSERTF128 $0x01, X9, Y13, Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y6
+	JMP         sp_sum_row_done_1304
 
-sp_sum_rows_done_1290:
-	VUNPCKLPD    Y3, Y2, Y6
+sp_sum_masked_1305:
+	VMASKMOVPD  (R11), Y1, Y7
+	VMASKMOVPD  (R12), Y1, Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y2
+	VMASKMOVPD  (R11)(CX*1), Y1, Y7
+	VMASKMOVPD  (R12)(CX*1), Y1, Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y3
+	VMASKMOVPD  (R11)(CX*2), Y1, Y7
+	VMASKMOVPD  (R12)(CX*2), Y1, Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y4
+	VMASKMOVPD  (R11)(DX*1), Y1, Y7
+	VMASKMOVPD  (R12)(DX*1), Y1, Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y5
+
+sp_sum_row_done_1304:
+	ADDQ AX, R10
+	JMP  sp_sum_row_1300
+
+sp_sum_rows_done_1303:
+	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
-	VADDPD       Y2, Y6, Y6
+	VADDPD       Y2, Y7, Y7
 	VUNPCKLPD    Y5, Y4, Y2
 	VUNPCKHPD    Y5, Y4, Y3
 	VADDPD       Y3, Y2, Y2
-	VBLENDPD     $0x0c, Y2, Y6, Y3
-	VEXTRACTF128 $0x01, Y6, X13
+	VBLENDPD     $0x0c, Y2, Y7, Y3
+	VEXTRACTF128 $0x01, Y7, X13
 	VINSERTF128  $0x01, X2, Y13, Y2
 	VADDPD       Y2, Y3, Y3
+	VADDPD       Y6, Y3, Y3
 	VMOVUPD      (R8), Y2
 	VADDPD       Y3, Y2, Y2
 	VMOVUPD      Y2, (R8)
@@ -18053,25 +18177,25 @@ sp_sum_rows_done_1290:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_1285
+	JMP          sp_sum_channels_1298
 
-sp_sum_fewer_1286:
-sp_sum_channels_1291:
+sp_sum_fewer_1299:
+sp_sum_channels_1306:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_1292
+	JB     sp_sum_fewer_1307
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_1293:
+sp_sum_row_1308:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_1296
+	JAE  sp_sum_rows_done_1311
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_1294:
+sp_sum_vector_1309:
 	TESTQ       R12, R12
-	JE          sp_sum_last_1295
+	JE          sp_sum_last_1310
 	VMOVUPD     (R10), Y3
 	VMOVUPD     (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -18081,9 +18205,9 @@ sp_sum_vector_1294:
 	ADDQ        $0x20, R10
 	ADDQ        $0x20, R11
 	DECQ        R12
-	JMP         sp_sum_vector_1294
+	JMP         sp_sum_vector_1309
 
-sp_sum_last_1295:
+sp_sum_last_1310:
 	VMASKMOVPD  (R10), Y1, Y3
 	VMASKMOVPD  (R11), Y1, Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -18091,9 +18215,9 @@ sp_sum_last_1295:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_1293
+	JMP         sp_sum_row_1308
 
-sp_sum_rows_done_1296:
+sp_sum_rows_done_1311:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -18105,9 +18229,9 @@ sp_sum_rows_done_1296:
 	ADDQ         CX, DI
 	ADDQ         $0x08, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_1291
+	JMP          sp_sum_channels_1306
 
-sp_sum_fewer_1292:
+sp_sum_fewer_1307:
 	VZEROUPPER
 	RET
 
@@ -18122,11 +18246,11 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	MOVQ         DX, BX
 	SHLQ         $0x02, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_1297
+	JB           cached_1313
 	CMPQ         AX, CX
-	JE           cached_1297
+	JE           cached_1313
 	CMPQ         AX, CX
-	JE           cached_1297
+	JE           cached_1313
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -18135,7 +18259,7 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_1299
+	JE           aligned_1315
 	MOVQ         SI, DI
 	MOVQ         $-1, R8
 	BZHIQ        DI, R8, DI
@@ -18146,13 +18270,13 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	VMOVUPS      Z2, K1, (AX)(BX*4)
 	MOVQ         SI, BX
 
-aligned_1299:
+aligned_1315:
 	MOVQ DX, SI
 	SUBQ $0x00000040, SI
 
-unrolled_1300:
+unrolled_1316:
 	CMPQ     BX, SI
-	JGT      single_1301
+	JGT      single_1317
 	VMOVUPS  (CX)(BX*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
@@ -18170,25 +18294,25 @@ unrolled_1300:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(BX*4)
 	ADDQ     $0x00000040, BX
-	JMP      unrolled_1300
+	JMP      unrolled_1316
 
-single_1301:
+single_1317:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_1302:
+single_loop_1318:
 	CMPQ     BX, SI
-	JGT      remainder_1303
+	JGT      remainder_1319
 	VMOVUPS  (CX)(BX*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(BX*4)
 	ADDQ     $0x00000010, BX
-	JMP      single_loop_1302
+	JMP      single_loop_1318
 
-remainder_1303:
+remainder_1319:
 	SUBQ      BX, DX
-	JE        span_done_1304
+	JE        span_done_1320
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -18197,18 +18321,18 @@ remainder_1303:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(BX*4)
 
-span_done_1304:
+span_done_1320:
 	SFENCE
-	JMP stored_1298
+	JMP stored_1314
 
-cached_1297:
+cached_1313:
 	XORQ BX, BX
 	MOVQ DX, SI
 	SUBQ $0x00000040, SI
 
-unrolled_1305:
+unrolled_1321:
 	CMPQ    BX, SI
-	JGT     single_1306
+	JGT     single_1322
 	VMOVUPS (CX)(BX*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
@@ -18226,25 +18350,25 @@ unrolled_1305:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(BX*4)
 	ADDQ    $0x00000040, BX
-	JMP     unrolled_1305
+	JMP     unrolled_1321
 
-single_1306:
+single_1322:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_1307:
+single_loop_1323:
 	CMPQ    BX, SI
-	JGT     remainder_1308
+	JGT     remainder_1324
 	VMOVUPS (CX)(BX*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(BX*4)
 	ADDQ    $0x00000010, BX
-	JMP     single_loop_1307
+	JMP     single_loop_1323
 
-remainder_1308:
+remainder_1324:
 	SUBQ      BX, DX
-	JE        span_done_1309
+	JE        span_done_1325
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -18253,8 +18377,8 @@ remainder_1308:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(BX*4)
 
-span_done_1309:
-stored_1298:
+span_done_1325:
+stored_1314:
 	VZEROUPPER
 	RET
 
@@ -18274,15 +18398,15 @@ TEXT ·forwardPlanesAVX512F32(SB), NOSPLIT, $0-80
 	MOVQ   DX, R10
 	SHLQ   $0x02, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_1310
+	JB     cached_1326
 	CMPQ   AX, CX
-	JE     cached_1310
+	JE     cached_1326
 	CMPQ   AX, CX
-	JE     cached_1310
+	JE     cached_1326
 
-plane_1312:
+plane_1328:
 	CMPQ         DX, $0x00
-	JE           planes_done_1313
+	JE           planes_done_1329
 	VBROADCASTSS (DI)(R9*4), Z1
 	XORQ         R10, R10
 	MOVQ         AX, R11
@@ -18292,7 +18416,7 @@ plane_1312:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_1314
+	JE           aligned_1330
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -18303,13 +18427,13 @@ plane_1312:
 	VMOVUPS      Z2, K1, (AX)(R10*4)
 	MOVQ         R11, R10
 
-aligned_1314:
+aligned_1330:
 	MOVQ BX, R11
 	SUBQ $0x00000040, R11
 
-unrolled_1315:
+unrolled_1331:
 	CMPQ     R10, R11
-	JGT      single_1316
+	JGT      single_1332
 	VMOVUPS  (CX)(R10*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
@@ -18327,26 +18451,26 @@ unrolled_1315:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(R10*4)
 	ADDQ     $0x00000040, R10
-	JMP      unrolled_1315
+	JMP      unrolled_1331
 
-single_1316:
+single_1332:
 	MOVQ BX, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1317:
+single_loop_1333:
 	CMPQ     R10, R11
-	JGT      remainder_1318
+	JGT      remainder_1334
 	VMOVUPS  (CX)(R10*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(R10*4)
 	ADDQ     $0x00000010, R10
-	JMP      single_loop_1317
+	JMP      single_loop_1333
 
-remainder_1318:
+remainder_1334:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1319
+	JE        span_done_1335
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -18355,34 +18479,34 @@ remainder_1318:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R10*4)
 
-span_done_1319:
+span_done_1335:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_1320
+	JNE  same_pass_1336
 	XORQ R9, R9
 
-same_pass_1320:
+same_pass_1336:
 	SUBQ BX, DX
-	JMP  plane_1312
+	JMP  plane_1328
 
-planes_done_1313:
+planes_done_1329:
 	SFENCE
-	JMP stored_1311
+	JMP stored_1327
 
-cached_1310:
-plane_1321:
+cached_1326:
+plane_1337:
 	CMPQ         DX, $0x00
-	JE           planes_done_1322
+	JE           planes_done_1338
 	VBROADCASTSS (DI)(R9*4), Z1
 	XORQ         R10, R10
 	MOVQ         BX, R11
 	SUBQ         $0x00000040, R11
 
-unrolled_1323:
+unrolled_1339:
 	CMPQ    R10, R11
-	JGT     single_1324
+	JGT     single_1340
 	VMOVUPS (CX)(R10*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
@@ -18400,26 +18524,26 @@ unrolled_1323:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(R10*4)
 	ADDQ    $0x00000040, R10
-	JMP     unrolled_1323
+	JMP     unrolled_1339
 
-single_1324:
+single_1340:
 	MOVQ BX, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1325:
+single_loop_1341:
 	CMPQ    R10, R11
-	JGT     remainder_1326
+	JGT     remainder_1342
 	VMOVUPS (CX)(R10*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(R10*4)
 	ADDQ    $0x00000010, R10
-	JMP     single_loop_1325
+	JMP     single_loop_1341
 
-remainder_1326:
+remainder_1342:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1327
+	JE        span_done_1343
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -18428,20 +18552,20 @@ remainder_1326:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R10*4)
 
-span_done_1327:
+span_done_1343:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_1328
+	JNE  same_pass_1344
 	XORQ R9, R9
 
-same_pass_1328:
+same_pass_1344:
 	SUBQ BX, DX
-	JMP  plane_1321
+	JMP  plane_1337
 
-planes_done_1322:
-stored_1311:
+planes_done_1338:
+stored_1327:
 	VZEROUPPER
 	RET
 
@@ -18457,15 +18581,15 @@ TEXT ·forwardPatternAVX512F32(SB), NOSPLIT, $0-72
 	MOVQ   DX, DI
 	SHLQ   $0x02, DI
 	CMPQ   DI, ·streamThreshold+0(SB)
-	JB     cached_1329
+	JB     cached_1345
 	CMPQ   AX, CX
-	JE     cached_1329
+	JE     cached_1345
 	CMPQ   AX, CX
-	JE     cached_1329
+	JE     cached_1345
 
-row_1331:
+row_1347:
 	CMPQ      DX, $0x00
-	JE        rows_done_1332
+	JE        rows_done_1348
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
@@ -18477,7 +18601,7 @@ row_1331:
 	CMPQ      R9, DI
 	CMOVQGT   DI, R9
 	TESTQ     R9, R9
-	JE        aligned_1333
+	JE        aligned_1349
 	MOVQ      R9, R10
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
@@ -18488,13 +18612,13 @@ row_1331:
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 	MOVQ      R9, R8
 
-aligned_1333:
+aligned_1349:
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 
-unrolled_1334:
+unrolled_1350:
 	CMPQ     R8, R9
-	JGT      single_1335
+	JGT      single_1351
 	VMOVUPS  (CX)(R8*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMULPS   (BX)(R8*4), Z1, K1, Z1
@@ -18512,26 +18636,26 @@ unrolled_1334:
 	VMULPS   192(BX)(R8*4), Z1, K1, Z1
 	VMOVNTPS Z1, 192(AX)(R8*4)
 	ADDQ     $0x00000040, R8
-	JMP      unrolled_1334
+	JMP      unrolled_1350
 
-single_1335:
+single_1351:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1336:
+single_loop_1352:
 	CMPQ     R8, R9
-	JGT      remainder_1337
+	JGT      remainder_1353
 	VMOVUPS  (CX)(R8*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMULPS   (BX)(R8*4), Z1, K1, Z1
 	VMOVNTPS Z1, (AX)(R8*4)
 	ADDQ     $0x00000010, R8
-	JMP      single_loop_1336
+	JMP      single_loop_1352
 
-remainder_1337:
+remainder_1353:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1338
+	JE        span_done_1354
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -18540,22 +18664,22 @@ remainder_1337:
 	VMULPS    (BX)(R8*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 
-span_done_1338:
+span_done_1354:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_1331
+	JMP  row_1347
 
-rows_done_1332:
+rows_done_1348:
 	SFENCE
-	JMP stored_1330
+	JMP stored_1346
 
-cached_1329:
-row_1339:
+cached_1345:
+row_1355:
 	CMPQ    DX, $0x00
-	JE      rows_done_1340
+	JE      rows_done_1356
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -18563,9 +18687,9 @@ row_1339:
 	MOVQ    DI, R9
 	SUBQ    $0x00000040, R9
 
-unrolled_1341:
+unrolled_1357:
 	CMPQ    R8, R9
-	JGT     single_1342
+	JGT     single_1358
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
@@ -18583,26 +18707,26 @@ unrolled_1341:
 	VMULPS  192(BX)(R8*4), Z1, K1, Z1
 	VMOVUPS Z1, 192(AX)(R8*4)
 	ADDQ    $0x00000040, R8
-	JMP     unrolled_1341
+	JMP     unrolled_1357
 
-single_1342:
+single_1358:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1343:
+single_loop_1359:
 	CMPQ    R8, R9
-	JGT     remainder_1344
+	JGT     remainder_1360
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
 	VMOVUPS Z1, (AX)(R8*4)
 	ADDQ    $0x00000010, R8
-	JMP     single_loop_1343
+	JMP     single_loop_1359
 
-remainder_1344:
+remainder_1360:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1345
+	JE        span_done_1361
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -18611,16 +18735,16 @@ remainder_1344:
 	VMULPS    (BX)(R8*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 
-span_done_1345:
+span_done_1361:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_1339
+	JMP  row_1355
 
-rows_done_1340:
-stored_1330:
+rows_done_1356:
+stored_1346:
 	VZEROUPPER
 	RET
 
@@ -18639,36 +18763,36 @@ TEXT ·forwardRingAVX512F32(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x00000180
-	JA     ring_segmented_1346
+	JA     ring_segmented_1362
 	MOVQ   R8, R9
 
-ring_len_1347:
+ring_len_1363:
 	CMPQ R9, $0x00000010
-	JAE  ring_len_done_1348
+	JAE  ring_len_done_1364
 	ADDQ R8, R9
-	JMP  ring_len_1347
+	JMP  ring_len_1363
 
-ring_len_done_1348:
+ring_len_done_1364:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000010, R10
 
-ring_step_1349:
+ring_step_1365:
 	CMPQ R10, R9
-	JB   ring_step_done_1350
+	JB   ring_step_done_1366
 	SUBQ R9, R10
-	JMP  ring_step_1349
+	JMP  ring_step_1365
 
-ring_step_done_1350:
+ring_step_done_1366:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000040, R10
 
-ring_step_1351:
+ring_step_1367:
 	CMPQ R10, R9
-	JB   ring_step_done_1352
+	JB   ring_step_done_1368
 	SUBQ R9, R10
-	JMP  ring_step_1351
+	JMP  ring_step_1367
 
-ring_step_done_1352:
+ring_step_done_1368:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    64(R9), R9
@@ -18678,76 +18802,76 @@ ring_step_done_1352:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000010
-	JB      ring_short_1353
+	JB      ring_short_1369
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1354
+	JNE     ring_planes_1370
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_1356:
+ring_copy_1372:
 	CMPQ    AX, R10
-	JAE     ring_built_1355
+	JAE     ring_built_1371
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1357
+	JB      ring_copy_tail_1373
 	VMOVUPS (R9)(R8*4), Z1
 	VMOVUPS Z1, (DI)(AX*4)
 	ADDQ    $0x00000010, AX
 	ADDQ    $0x00000010, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_1356
+	JNE     ring_copy_1372
 	XORQ    R8, R8
-	JMP     ring_copy_1356
+	JMP     ring_copy_1372
 
-ring_copy_tail_1357:
+ring_copy_tail_1373:
 	VMOVUPS -64(R9)(DX*4), Z1
 	ADDQ    R11, AX
 	VMOVUPS Z1, -64(DI)(AX*4)
 	XORQ    R8, R8
-	JMP     ring_copy_1356
+	JMP     ring_copy_1372
 
-ring_planes_1354:
+ring_planes_1370:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1358
+	JA   ring_long_planes_1374
 	MOVQ R10, R12
 	SUBQ $0x00000010, R12
 
-ring_fill_1359:
+ring_fill_1375:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1360
+	JGT          ring_fill_last_1376
 	VBROADCASTSS (R9)(R8*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	VMOVUPS      Z1, 64(DI)(R11*4)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1361
+	JNE          ring_wrap_1377
 	XORQ         R8, R8
 
-ring_wrap_1361:
-	JMP ring_fill_1359
+ring_wrap_1377:
+	JMP ring_fill_1375
 
-ring_fill_last_1360:
+ring_fill_last_1376:
 	CMPQ         R11, R10
-	JAE          ring_built_1355
+	JAE          ring_built_1371
 	VBROADCASTSS (R9)(R8*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1362
+	JNE          ring_wrap_1378
 	XORQ         R8, R8
 
-ring_wrap_1362:
-	JMP ring_fill_last_1360
+ring_wrap_1378:
+	JMP ring_fill_last_1376
 
-ring_long_planes_1358:
-ring_channel_1363:
+ring_long_planes_1374:
+ring_channel_1379:
 	CMPQ         R11, R10
-	JAE          ring_built_1355
+	JAE          ring_built_1371
 	VBROADCASTSS (R9)(R8*4), Z1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -18755,65 +18879,65 @@ ring_channel_1363:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_1364:
+ring_plane_1380:
 	VMOVUPS Z1, (DI)(R13*4)
 	ADDQ    $0x00000010, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1364
+	JB      ring_plane_1380
 	INCQ    R8
 	CMPQ    R8, DX
-	JNE     ring_wrap_1365
+	JNE     ring_wrap_1381
 	XORQ    R8, R8
 
-ring_wrap_1365:
-	JMP ring_channel_1363
+ring_wrap_1381:
+	JMP ring_channel_1379
 
-ring_short_1353:
+ring_short_1369:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1366:
+ring_element_1382:
 	MOVL (R9)(R11*4), R14
 	MOVL R14, (DI)(R13*4)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_1367
+	JB   ring_element_next_1383
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1367
+	JB   ring_element_next_1383
 	XORQ R11, R11
 
-ring_element_next_1367:
+ring_element_next_1383:
 	INCQ    R13
 	CMPQ    R13, $0x00000010
-	JB      ring_element_1366
+	JB      ring_element_1382
 	VMOVUPS (DI), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000010
-	JE      ring_exact_1368
+	JE      ring_exact_1384
 	SUBQ    R8, AX
 
-ring_exact_1368:
+ring_exact_1384:
 	MOVQ AX, DX
 
-ring_repeat_1369:
+ring_repeat_1385:
 	CMPQ    DX, R10
-	JAE     ring_built_1355
+	JAE     ring_built_1371
 	VMOVUPS Z1, (DI)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1369
+	JMP     ring_repeat_1385
 
-ring_built_1355:
+ring_built_1371:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000040, R8
 
-unrolled_1370:
+unrolled_1386:
 	CMPQ    DX, R8
-	JGT     single_1371
+	JGT     single_1387
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -18835,15 +18959,15 @@ unrolled_1370:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000040, DX
-	JMP     unrolled_1370
+	JMP     unrolled_1386
 
-single_1371:
+single_1387:
 	MOVQ SI, R8
 	SUBQ $0x00000010, R8
 
-single_loop_1372:
+single_loop_1388:
 	CMPQ    DX, R8
-	JGT     remainder_1373
+	JGT     remainder_1389
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -18853,11 +18977,11 @@ single_loop_1372:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000010, DX
-	JMP     single_loop_1372
+	JMP     single_loop_1388
 
-remainder_1373:
+remainder_1389:
 	SUBQ      DX, SI
-	JE        span_done_1374
+	JE        span_done_1390
 	MOVQ      $-1, R8
 	BZHIQ     SI, R8, SI
 	KMOVW     SI, K1
@@ -18866,10 +18990,10 @@ remainder_1373:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(DX*4)
 
-span_done_1374:
+span_done_1390:
 	JMP ring_finished_forwardAVX512F32
 
-ring_segmented_1346:
+ring_segmented_1362:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x00000180
 	JA   ring_finished_forwardAVX512F32
@@ -18879,11 +19003,11 @@ ring_segmented_1346:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_1375
+	JE   ring_rows_1391
 
-ring_segment_1376:
+ring_segment_1392:
 	CMPQ    SI, $0x00
-	JE      ring_done_1377
+	JE      ring_done_1393
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -18900,33 +19024,33 @@ ring_segment_1376:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_1378:
+ring_len_1394:
 	CMPQ R11, $0x00000010
-	JAE  ring_len_done_1379
+	JAE  ring_len_done_1395
 	ADDQ R9, R11
-	JMP  ring_len_1378
+	JMP  ring_len_1394
 
-ring_len_done_1379:
+ring_len_done_1395:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_1380:
+ring_step_1396:
 	CMPQ R12, R11
-	JB   ring_step_done_1381
+	JB   ring_step_done_1397
 	SUBQ R11, R12
-	JMP  ring_step_1380
+	JMP  ring_step_1396
 
-ring_step_done_1381:
+ring_step_done_1397:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000040, R12
 
-ring_step_1382:
+ring_step_1398:
 	CMPQ R12, R11
-	JB   ring_step_done_1383
+	JB   ring_step_done_1399
 	SUBQ R11, R12
-	JMP  ring_step_1382
+	JMP  ring_step_1398
 
-ring_step_done_1383:
+ring_step_done_1399:
 	MOVQ    R12, 1936(SP)
 	LEAQ    64(R11), R11
 	CMPQ    R10, R11
@@ -18936,76 +19060,76 @@ ring_step_done_1383:
 	LEAQ    (R10)(AX*4), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000010
-	JB      ring_short_1384
+	JB      ring_short_1400
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1385
+	JNE     ring_planes_1401
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_1387:
+ring_copy_1403:
 	CMPQ    R8, AX
-	JAE     ring_built_1386
+	JAE     ring_built_1402
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1388
+	JB      ring_copy_tail_1404
 	VMOVUPS (R10)(R9*4), Z1
 	VMOVUPS Z1, (DI)(R8*4)
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1387
+	JNE     ring_copy_1403
 	XORQ    R9, R9
-	JMP     ring_copy_1387
+	JMP     ring_copy_1403
 
-ring_copy_tail_1388:
+ring_copy_tail_1404:
 	VMOVUPS -64(R10)(DX*4), Z1
 	ADDQ    R11, R8
 	VMOVUPS Z1, -64(DI)(R8*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1387
+	JMP     ring_copy_1403
 
-ring_planes_1385:
+ring_planes_1401:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000020
-	JA   ring_long_planes_1389
+	JA   ring_long_planes_1405
 	MOVQ AX, R12
 	SUBQ $0x00000010, R12
 
-ring_fill_1390:
+ring_fill_1406:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1391
+	JGT          ring_fill_last_1407
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	VMOVUPS      Z1, 64(DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1392
+	JNE          ring_wrap_1408
 	XORQ         R9, R9
 
-ring_wrap_1392:
-	JMP ring_fill_1390
+ring_wrap_1408:
+	JMP ring_fill_1406
 
-ring_fill_last_1391:
+ring_fill_last_1407:
 	CMPQ         R11, AX
-	JAE          ring_built_1386
+	JAE          ring_built_1402
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1393
+	JNE          ring_wrap_1409
 	XORQ         R9, R9
 
-ring_wrap_1393:
-	JMP ring_fill_last_1391
+ring_wrap_1409:
+	JMP ring_fill_last_1407
 
-ring_long_planes_1389:
-ring_channel_1394:
+ring_long_planes_1405:
+ring_channel_1410:
 	CMPQ         R11, AX
-	JAE          ring_built_1386
+	JAE          ring_built_1402
 	VBROADCASTSS (R10)(R9*4), Z1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -19013,66 +19137,66 @@ ring_channel_1394:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_1395:
+ring_plane_1411:
 	VMOVUPS Z1, (DI)(R13*4)
 	ADDQ    $0x00000010, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1395
+	JB      ring_plane_1411
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_1396
+	JNE     ring_wrap_1412
 	XORQ    R9, R9
 
-ring_wrap_1396:
-	JMP ring_channel_1394
+ring_wrap_1412:
+	JMP ring_channel_1410
 
-ring_short_1384:
+ring_short_1400:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1397:
+ring_element_1413:
 	MOVL (R10)(R11*4), R14
 	MOVL R14, (DI)(R13*4)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_1398
+	JB   ring_element_next_1414
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1398
+	JB   ring_element_next_1414
 	XORQ R11, R11
 
-ring_element_next_1398:
+ring_element_next_1414:
 	INCQ    R13
 	CMPQ    R13, $0x00000010
-	JB      ring_element_1397
+	JB      ring_element_1413
 	VMOVUPS (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1399
+	JE      ring_exact_1415
 	SUBQ    R9, DX
 
-ring_exact_1399:
+ring_exact_1415:
 	MOVQ DX, R8
 
-ring_repeat_1400:
+ring_repeat_1416:
 	CMPQ    R8, AX
-	JAE     ring_built_1386
+	JAE     ring_built_1402
 	VMOVUPS Z1, (DI)(R8*4)
 	ADDQ    DX, R8
-	JMP     ring_repeat_1400
+	JMP     ring_repeat_1416
 
-ring_built_1386:
+ring_built_1402:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000040, R9
 
-unrolled_1401:
+unrolled_1417:
 	CMPQ    R8, R9
-	JGT     single_1402
+	JGT     single_1418
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -19094,15 +19218,15 @@ unrolled_1401:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000040, R8
-	JMP     unrolled_1401
+	JMP     unrolled_1417
 
-single_1402:
+single_1418:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1403:
+single_loop_1419:
 	CMPQ    R8, R9
-	JGT     remainder_1404
+	JGT     remainder_1420
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -19112,11 +19236,11 @@ single_loop_1403:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000010, R8
-	JMP     single_loop_1403
+	JMP     single_loop_1419
 
-remainder_1404:
+remainder_1420:
 	SUBQ      R8, DX
-	JE        span_done_1405
+	JE        span_done_1421
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -19125,7 +19249,7 @@ remainder_1404:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-span_done_1405:
+span_done_1421:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -19136,18 +19260,18 @@ span_done_1405:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1406
+	JNE  ring_next_1422
 	XORQ AX, AX
 
-ring_next_1406:
+ring_next_1422:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1376
+	JMP  ring_segment_1392
 
-ring_done_1377:
+ring_done_1393:
 	JMP ring_finished_forwardAVX512F32
 
-ring_rows_1375:
-ring_block_1407:
+ring_rows_1391:
+ring_block_1423:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -19163,33 +19287,33 @@ ring_block_1407:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1408:
+ring_len_1424:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1409
+	JAE  ring_len_done_1425
 	ADDQ BX, SI
-	JMP  ring_len_1408
+	JMP  ring_len_1424
 
-ring_len_done_1409:
+ring_len_done_1425:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000010, R8
 
-ring_step_1410:
+ring_step_1426:
 	CMPQ R8, SI
-	JB   ring_step_done_1411
+	JB   ring_step_done_1427
 	SUBQ SI, R8
-	JMP  ring_step_1410
+	JMP  ring_step_1426
 
-ring_step_done_1411:
+ring_step_done_1427:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000040, R8
 
-ring_step_1412:
+ring_step_1428:
 	CMPQ R8, SI
-	JB   ring_step_done_1413
+	JB   ring_step_done_1429
 	SUBQ SI, R8
-	JMP  ring_step_1412
+	JMP  ring_step_1428
 
-ring_step_done_1413:
+ring_step_done_1429:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    64(SI), SI
@@ -19200,76 +19324,76 @@ ring_step_done_1413:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000010
-	JB      ring_short_1414
+	JB      ring_short_1430
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1415
+	JNE     ring_planes_1431
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1417:
+ring_copy_1433:
 	CMPQ    BX, R8
-	JAE     ring_built_1416
+	JAE     ring_built_1432
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000010
-	JB      ring_copy_tail_1418
+	JB      ring_copy_tail_1434
 	VMOVUPS (SI)(R9*4), Z1
 	VMOVUPS Z1, (DI)(BX*4)
 	ADDQ    $0x00000010, BX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1417
+	JNE     ring_copy_1433
 	XORQ    R9, R9
-	JMP     ring_copy_1417
+	JMP     ring_copy_1433
 
-ring_copy_tail_1418:
+ring_copy_tail_1434:
 	VMOVUPS -64(SI)(DX*4), Z1
 	ADDQ    R10, BX
 	VMOVUPS Z1, -64(DI)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1417
+	JMP     ring_copy_1433
 
-ring_planes_1415:
+ring_planes_1431:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000020
-	JA   ring_long_planes_1419
+	JA   ring_long_planes_1435
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
-ring_fill_1420:
+ring_fill_1436:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1421
+	JGT          ring_fill_last_1437
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (DI)(R9*4)
 	VMOVUPS      Z1, 64(DI)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1422
+	JNE          ring_wrap_1438
 	XORQ         BX, BX
 
-ring_wrap_1422:
-	JMP ring_fill_1420
+ring_wrap_1438:
+	JMP ring_fill_1436
 
-ring_fill_last_1421:
+ring_fill_last_1437:
 	CMPQ         R9, R8
-	JAE          ring_built_1416
+	JAE          ring_built_1432
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (DI)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1423
+	JNE          ring_wrap_1439
 	XORQ         BX, BX
 
-ring_wrap_1423:
-	JMP ring_fill_last_1421
+ring_wrap_1439:
+	JMP ring_fill_last_1437
 
-ring_long_planes_1419:
-ring_channel_1424:
+ring_long_planes_1435:
+ring_channel_1440:
 	CMPQ         R9, R8
-	JAE          ring_built_1416
+	JAE          ring_built_1432
 	VBROADCASTSS (SI)(BX*4), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -19277,57 +19401,57 @@ ring_channel_1424:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_1425:
+ring_plane_1441:
 	VMOVUPS Z1, (DI)(R11*4)
 	ADDQ    $0x00000010, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1425
+	JB      ring_plane_1441
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_1426
+	JNE     ring_wrap_1442
 	XORQ    BX, BX
 
-ring_wrap_1426:
-	JMP ring_channel_1424
+ring_wrap_1442:
+	JMP ring_channel_1440
 
-ring_short_1414:
+ring_short_1430:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1427:
+ring_element_1443:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (DI)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1428
+	JB   ring_element_next_1444
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1428
+	JB   ring_element_next_1444
 	XORQ R9, R9
 
-ring_element_next_1428:
+ring_element_next_1444:
 	INCQ    R11
 	CMPQ    R11, $0x00000010
-	JB      ring_element_1427
+	JB      ring_element_1443
 	VMOVUPS (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1429
+	JE      ring_exact_1445
 	SUBQ    BX, DX
 
-ring_exact_1429:
+ring_exact_1445:
 	MOVQ DX, BX
 
-ring_repeat_1430:
+ring_repeat_1446:
 	CMPQ    BX, R8
-	JAE     ring_built_1416
+	JAE     ring_built_1432
 	VMOVUPS Z1, (DI)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1430
+	JMP     ring_repeat_1446
 
-ring_built_1416:
+ring_built_1432:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+24(FP), BX
@@ -19336,18 +19460,18 @@ ring_built_1416:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_1431:
+ring_row_1447:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_1432
+	JE   ring_rows_done_1448
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000040, R9
 
-unrolled_1433:
+unrolled_1449:
 	CMPQ    R8, R9
-	JGT     single_1434
+	JGT     single_1450
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -19369,15 +19493,15 @@ unrolled_1433:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000040, R8
-	JMP     unrolled_1433
+	JMP     unrolled_1449
 
-single_1434:
+single_1450:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1435:
+single_loop_1451:
 	CMPQ    R8, R9
-	JGT     remainder_1436
+	JGT     remainder_1452
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -19387,11 +19511,11 @@ single_loop_1435:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000010, R8
-	JMP     single_loop_1435
+	JMP     single_loop_1451
 
-remainder_1436:
+remainder_1452:
 	SUBQ      R8, DX
-	JE        span_done_1437
+	JE        span_done_1453
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -19400,20 +19524,20 @@ remainder_1436:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-span_done_1437:
+span_done_1453:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x02, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_1431
+	JMP   ring_row_1447
 
-ring_rows_done_1432:
+ring_rows_done_1448:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1407
+	JMP  ring_block_1423
 
 ring_finished_forwardAVX512F32:
 	VZEROUPPER
@@ -19439,11 +19563,11 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1438
+	JB           cached_1454
 	CMPQ         AX, DX
-	JE           cached_1438
+	JE           cached_1454
 	CMPQ         AX, CX
-	JE           cached_1438
+	JE           cached_1454
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -19452,7 +19576,7 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1440
+	JE           aligned_1456
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -19471,13 +19595,13 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	VMOVUPS      Z10, K1, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_1440:
+aligned_1456:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_1441:
+unrolled_1457:
 	CMPQ        SI, DI
-	JGT         single_1442
+	JGT         single_1458
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -19527,15 +19651,15 @@ unrolled_1441:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
-	JMP         unrolled_1441
+	JMP         unrolled_1457
 
-single_1442:
+single_1458:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_1443:
+single_loop_1459:
 	CMPQ        SI, DI
-	JGT         remainder_1444
+	JGT         remainder_1460
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -19549,11 +19673,11 @@ single_loop_1443:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
-	JMP         single_loop_1443
+	JMP         single_loop_1459
 
-remainder_1444:
+remainder_1460:
 	SUBQ        SI, BX
-	JE          span_done_1445
+	JE          span_done_1461
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -19570,18 +19694,18 @@ remainder_1444:
 	VMULPS      Z9, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(SI*4)
 
-span_done_1445:
+span_done_1461:
 	SFENCE
-	JMP stored_1439
+	JMP stored_1455
 
-cached_1438:
+cached_1454:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_1446:
+unrolled_1462:
 	CMPQ        SI, DI
-	JGT         single_1447
+	JGT         single_1463
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -19631,15 +19755,15 @@ unrolled_1446:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
-	JMP         unrolled_1446
+	JMP         unrolled_1462
 
-single_1447:
+single_1463:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_1448:
+single_loop_1464:
 	CMPQ        SI, DI
-	JGT         remainder_1449
+	JGT         remainder_1465
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -19653,11 +19777,11 @@ single_loop_1448:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
-	JMP         single_loop_1448
+	JMP         single_loop_1464
 
-remainder_1449:
+remainder_1465:
 	SUBQ        SI, BX
-	JE          span_done_1450
+	JE          span_done_1466
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -19674,8 +19798,8 @@ remainder_1449:
 	VMULPS      Z9, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(SI*4)
 
-span_done_1450:
-stored_1439:
+span_done_1466:
+stored_1455:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -19711,15 +19835,15 @@ TEXT ·backwardPlanesAVX512F32(SB), NOSPLIT, $0-128
 	MOVQ   BX, R12
 	SHLQ   $0x02, R12
 	CMPQ   R12, ·streamThreshold+0(SB)
-	JB     cached_1451
+	JB     cached_1467
 	CMPQ   AX, DX
-	JE     cached_1451
+	JE     cached_1467
 	CMPQ   AX, CX
-	JE     cached_1451
+	JE     cached_1467
 
-plane_1453:
+plane_1469:
 	CMPQ         BX, $0x00
-	JE           planes_done_1454
+	JE           planes_done_1470
 	VBROADCASTSS (R9)(R11*4), Z9
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -19737,7 +19861,7 @@ plane_1453:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_1455
+	JE           aligned_1471
 	MOVQ         R13, R14
 	MOVQ         $-1, R15
 	BZHIQ        R14, R15, R14
@@ -19756,13 +19880,13 @@ plane_1453:
 	VMOVUPS      Z10, K1, (AX)(R12*4)
 	MOVQ         R13, R12
 
-aligned_1455:
+aligned_1471:
 	MOVQ DI, R13
 	SUBQ $0x00000040, R13
 
-unrolled_1456:
+unrolled_1472:
 	CMPQ        R12, R13
-	JGT         single_1457
+	JGT         single_1473
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -19812,15 +19936,15 @@ unrolled_1456:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, 192(AX)(R12*4)
 	ADDQ        $0x00000040, R12
-	JMP         unrolled_1456
+	JMP         unrolled_1472
 
-single_1457:
+single_1473:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 
-single_loop_1458:
+single_loop_1474:
 	CMPQ        R12, R13
-	JGT         remainder_1459
+	JGT         remainder_1475
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -19834,12 +19958,12 @@ single_loop_1458:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, (AX)(R12*4)
 	ADDQ        $0x00000010, R12
-	JMP         single_loop_1458
+	JMP         single_loop_1474
 
-remainder_1459:
+remainder_1475:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_1460
+	JE          span_done_1476
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -19856,7 +19980,7 @@ remainder_1459:
 	VMULPS      Z9, Z10, K2, Z10
 	VMOVUPS     Z10, K1, (AX)(R12*4)
 
-span_done_1460:
+span_done_1476:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -19877,21 +20001,21 @@ span_done_1460:
 	ADDQ          R10, AX
 	INCQ          R11
 	CMPQ          R11, R8
-	JNE           same_pass_1461
+	JNE           same_pass_1477
 	XORQ          R11, R11
 
-same_pass_1461:
+same_pass_1477:
 	SUBQ DI, BX
-	JMP  plane_1453
+	JMP  plane_1469
 
-planes_done_1454:
+planes_done_1470:
 	SFENCE
-	JMP stored_1452
+	JMP stored_1468
 
-cached_1451:
-plane_1462:
+cached_1467:
+plane_1478:
 	CMPQ         BX, $0x00
-	JE           planes_done_1463
+	JE           planes_done_1479
 	VBROADCASTSS (R9)(R11*4), Z9
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -19905,9 +20029,9 @@ plane_1462:
 	MOVQ         DI, R13
 	SUBQ         $0x00000040, R13
 
-unrolled_1464:
+unrolled_1480:
 	CMPQ        R12, R13
-	JGT         single_1465
+	JGT         single_1481
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -19957,15 +20081,15 @@ unrolled_1464:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, 192(AX)(R12*4)
 	ADDQ        $0x00000040, R12
-	JMP         unrolled_1464
+	JMP         unrolled_1480
 
-single_1465:
+single_1481:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 
-single_loop_1466:
+single_loop_1482:
 	CMPQ        R12, R13
-	JGT         remainder_1467
+	JGT         remainder_1483
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -19979,12 +20103,12 @@ single_loop_1466:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, (AX)(R12*4)
 	ADDQ        $0x00000010, R12
-	JMP         single_loop_1466
+	JMP         single_loop_1482
 
-remainder_1467:
+remainder_1483:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_1468
+	JE          span_done_1484
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -20001,7 +20125,7 @@ remainder_1467:
 	VMULPS      Z9, Z10, K2, Z10
 	VMOVUPS     Z10, K1, (AX)(R12*4)
 
-span_done_1468:
+span_done_1484:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -20022,15 +20146,15 @@ span_done_1468:
 	ADDQ          R10, AX
 	INCQ          R11
 	CMPQ          R11, R8
-	JNE           same_pass_1469
+	JNE           same_pass_1485
 	XORQ          R11, R11
 
-same_pass_1469:
+same_pass_1485:
 	SUBQ DI, BX
-	JMP  plane_1462
+	JMP  plane_1478
 
-planes_done_1463:
-stored_1452:
+planes_done_1479:
+stored_1468:
 	VZEROUPPER
 	RET
 
@@ -20048,15 +20172,15 @@ TEXT ·backwardPatternAVX512F32(SB), NOSPLIT, $0-120
 	MOVQ   BX, R9
 	SHLQ   $0x02, R9
 	CMPQ   R9, ·streamThreshold+0(SB)
-	JB     cached_1470
+	JB     cached_1486
 	CMPQ   AX, DX
-	JE     cached_1470
+	JE     cached_1486
 	CMPQ   AX, CX
-	JE     cached_1470
+	JE     cached_1486
 
-row_1472:
+row_1488:
 	CMPQ        BX, $0x00
-	JE          rows_done_1473
+	JE          rows_done_1489
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
@@ -20068,7 +20192,7 @@ row_1472:
 	CMPQ        R11, R9
 	CMOVQGT     R9, R11
 	TESTQ       R11, R11
-	JE          aligned_1474
+	JE          aligned_1490
 	MOVQ        R11, R12
 	MOVQ        $-1, R13
 	BZHIQ       R12, R13, R12
@@ -20091,13 +20215,13 @@ row_1472:
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 	MOVQ        R11, R10
 
-aligned_1474:
+aligned_1490:
 	MOVQ R9, R11
 	SUBQ $0x00000040, R11
 
-unrolled_1475:
+unrolled_1491:
 	CMPQ        R10, R11
-	JGT         single_1476
+	JGT         single_1492
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -20163,15 +20287,15 @@ unrolled_1475:
 	VMULPS      192(SI)(R10*4), Z1, K1, Z1
 	VMOVNTPS    Z1, 192(AX)(R10*4)
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_1475
+	JMP         unrolled_1491
 
-single_1476:
+single_1492:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1477:
+single_loop_1493:
 	CMPQ        R10, R11
-	JGT         remainder_1478
+	JGT         remainder_1494
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -20189,12 +20313,12 @@ single_loop_1477:
 	VMULPS      (SI)(R10*4), Z1, K1, Z1
 	VMOVNTPS    Z1, (AX)(R10*4)
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_1477
+	JMP         single_loop_1493
 
-remainder_1478:
+remainder_1494:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1479
+	JE          span_done_1495
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -20215,23 +20339,23 @@ remainder_1478:
 	VMULPS      (SI)(R10*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1479:
+span_done_1495:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_1472
+	JMP  row_1488
 
-rows_done_1473:
+rows_done_1489:
 	SFENCE
-	JMP stored_1471
+	JMP stored_1487
 
-cached_1470:
-row_1480:
+cached_1486:
+row_1496:
 	CMPQ    BX, $0x00
-	JE      rows_done_1481
+	JE      rows_done_1497
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -20239,9 +20363,9 @@ row_1480:
 	MOVQ    R9, R11
 	SUBQ    $0x00000040, R11
 
-unrolled_1482:
+unrolled_1498:
 	CMPQ        R10, R11
-	JGT         single_1483
+	JGT         single_1499
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -20307,15 +20431,15 @@ unrolled_1482:
 	VMULPS      192(SI)(R10*4), Z1, K1, Z1
 	VMOVUPS     Z1, 192(AX)(R10*4)
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_1482
+	JMP         unrolled_1498
 
-single_1483:
+single_1499:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1484:
+single_loop_1500:
 	CMPQ        R10, R11
-	JGT         remainder_1485
+	JGT         remainder_1501
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -20333,12 +20457,12 @@ single_loop_1484:
 	VMULPS      (SI)(R10*4), Z1, K1, Z1
 	VMOVUPS     Z1, (AX)(R10*4)
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_1484
+	JMP         single_loop_1500
 
-remainder_1485:
+remainder_1501:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1486
+	JE          span_done_1502
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -20359,17 +20483,17 @@ remainder_1485:
 	VMULPS      (SI)(R10*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1486:
+span_done_1502:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_1480
+	JMP  row_1496
 
-rows_done_1481:
-stored_1471:
+rows_done_1497:
+stored_1487:
 	VZEROUPPER
 	RET
 
@@ -20392,36 +20516,36 @@ TEXT ·backwardRingAVX512F32(SB), $1856-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x00000030
-	JA     ring_segmented_1487
+	JA     ring_segmented_1503
 	MOVQ   R10, R11
 
-ring_len_1488:
+ring_len_1504:
 	CMPQ R11, $0x00000010
-	JAE  ring_len_done_1489
+	JAE  ring_len_done_1505
 	ADDQ R10, R11
-	JMP  ring_len_1488
+	JMP  ring_len_1504
 
-ring_len_done_1489:
+ring_len_done_1505:
 	MOVQ R11, 1792(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_1490:
+ring_step_1506:
 	CMPQ R12, R11
-	JB   ring_step_done_1491
+	JB   ring_step_done_1507
 	SUBQ R11, R12
-	JMP  ring_step_1490
+	JMP  ring_step_1506
 
-ring_step_done_1491:
+ring_step_done_1507:
 	MOVQ R12, 1800(SP)
 	MOVQ $0x00000040, R12
 
-ring_step_1492:
+ring_step_1508:
 	CMPQ R12, R11
-	JB   ring_step_done_1493
+	JB   ring_step_done_1509
 	SUBQ R11, R12
-	JMP  ring_step_1492
+	JMP  ring_step_1508
 
-ring_step_done_1493:
+ring_step_done_1509:
 	MOVQ    R12, 1808(SP)
 	MOVQ    DI, R12
 	LEAQ    64(R11), R11
@@ -20431,76 +20555,76 @@ ring_step_done_1493:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1832(SP), R12
 	CMPQ    R10, $0x00000010
-	JB      ring_short_1494
+	JB      ring_short_1510
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1495
+	JNE     ring_planes_1511
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_1497:
+ring_copy_1513:
 	CMPQ    R8, R12
-	JAE     ring_built_1496
+	JAE     ring_built_1512
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000010
-	JB      ring_copy_tail_1498
+	JB      ring_copy_tail_1514
 	VMOVUPS (R11)(R10*4), Z1
 	VMOVUPS Z1, (CX)(R8*4)
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_1497
+	JNE     ring_copy_1513
 	XORQ    R10, R10
-	JMP     ring_copy_1497
+	JMP     ring_copy_1513
 
-ring_copy_tail_1498:
+ring_copy_tail_1514:
 	VMOVUPS -64(R11)(R9*4), Z1
 	ADDQ    R13, R8
 	VMOVUPS Z1, -64(CX)(R8*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1497
+	JMP     ring_copy_1513
 
-ring_planes_1495:
+ring_planes_1511:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000020
-	JA   ring_long_planes_1499
+	JA   ring_long_planes_1515
 	MOVQ R12, R14
 	SUBQ $0x00000010, R14
 
-ring_fill_1500:
+ring_fill_1516:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_1501
+	JGT          ring_fill_last_1517
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (CX)(R13*4)
 	VMOVUPS      Z1, 64(CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_1502
+	JNE          ring_wrap_1518
 	XORQ         R10, R10
 
-ring_wrap_1502:
-	JMP ring_fill_1500
+ring_wrap_1518:
+	JMP ring_fill_1516
 
-ring_fill_last_1501:
+ring_fill_last_1517:
 	CMPQ         R13, R12
-	JAE          ring_built_1496
+	JAE          ring_built_1512
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_1503
+	JNE          ring_wrap_1519
 	XORQ         R10, R10
 
-ring_wrap_1503:
-	JMP ring_fill_last_1501
+ring_wrap_1519:
+	JMP ring_fill_last_1517
 
-ring_long_planes_1499:
-ring_channel_1504:
+ring_long_planes_1515:
+ring_channel_1520:
 	CMPQ         R13, R12
-	JAE          ring_built_1496
+	JAE          ring_built_1512
 	VBROADCASTSS (R11)(R10*4), Z1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -20508,57 +20632,57 @@ ring_channel_1504:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_1505:
+ring_plane_1521:
 	VMOVUPS Z1, (CX)(R15*4)
 	ADDQ    $0x00000010, R15
 	CMPQ    R15, R14
-	JB      ring_plane_1505
+	JB      ring_plane_1521
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_1506
+	JNE     ring_wrap_1522
 	XORQ    R10, R10
 
-ring_wrap_1506:
-	JMP ring_channel_1504
+ring_wrap_1522:
+	JMP ring_channel_1520
 
-ring_short_1494:
+ring_short_1510:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_1507:
+ring_element_1523:
 	MOVL (R11)(R13*4), BP
 	MOVL BP, (CX)(R15*4)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_1508
+	JB   ring_element_next_1524
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_1508
+	JB   ring_element_next_1524
 	XORQ R13, R13
 
-ring_element_next_1508:
+ring_element_next_1524:
 	INCQ    R15
 	CMPQ    R15, $0x00000010
-	JB      ring_element_1507
+	JB      ring_element_1523
 	VMOVUPS (CX), Z1
 	MOVQ    1792(SP), R8
 	CMPQ    R8, $0x00000010
-	JE      ring_exact_1509
+	JE      ring_exact_1525
 	SUBQ    R10, R8
 
-ring_exact_1509:
+ring_exact_1525:
 	MOVQ R8, R9
 
-ring_repeat_1510:
+ring_repeat_1526:
 	CMPQ    R9, R12
-	JAE     ring_built_1496
+	JAE     ring_built_1512
 	VMOVUPS Z1, (CX)(R9*4)
 	ADDQ    R8, R9
-	JMP     ring_repeat_1510
+	JMP     ring_repeat_1526
 
-ring_built_1496:
+ring_built_1512:
 	MOVQ    1792(SP), R8
 	MOVQ    1832(SP), R9
 	MOVQ    R9, R10
@@ -20574,22 +20698,22 @@ ring_built_1496:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_1511:
+sums_zero_1527:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_1512
+	JAE     sums_zeroed_1528
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1511
+	JMP     sums_zero_1527
 
-sums_zeroed_1512:
+sums_zeroed_1528:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000040, R10
 
-unrolled_1513:
+unrolled_1529:
 	CMPQ        R9, R10
-	JGT         single_1514
+	JGT         single_1530
 	VMOVUPS     (DX)(R9*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R9*4), Z1
@@ -20659,15 +20783,15 @@ unrolled_1513:
 	SUBQ        1792(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000040, R9
-	JMP         unrolled_1513
+	JMP         unrolled_1529
 
-single_1514:
+single_1530:
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1515:
+single_loop_1531:
 	CMPQ        R9, R10
-	JGT         remainder_1516
+	JGT         remainder_1532
 	VMOVUPS     (DX)(R9*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R9*4), Z1
@@ -20689,11 +20813,11 @@ single_loop_1515:
 	SUBQ        1792(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000010, R9
-	JMP         single_loop_1515
+	JMP         single_loop_1531
 
-remainder_1516:
+remainder_1532:
 	SUBQ        R9, DI
-	JE          span_done_1517
+	JE          span_done_1533
 	MOVQ        $-1, R10
 	BZHIQ       DI, R10, DI
 	KMOVW       DI, K1
@@ -20714,78 +20838,78 @@ remainder_1516:
 	VMULPS      (CX)(R8*4), Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(R9*4)
 
-span_done_1517:
+span_done_1533:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1792(SP), DX
 	MOVQ  1832(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_1519
+	JLE   fold_ext_done_1535
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_1520
+	JA    fold_ext_scalar_1536
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_1518:
+fold_ext_1534:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_1519
+	JBE     fold_ext_done_1535
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Z0
 	VADDPD  (BX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (BX)(DI*8)
-	JMP     fold_ext_1518
+	JMP     fold_ext_1534
 
-fold_ext_scalar_1520:
+fold_ext_scalar_1536:
 	MOVQ 1832(SP), SI
 
-fold_ext_element_1521:
+fold_ext_element_1537:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_1522
+	JBE    fold_ext_element_done_1538
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_1521
+	JMP    fold_ext_element_1537
 
-fold_ext_element_done_1522:
-fold_ext_done_1519:
-fold_1523:
+fold_ext_element_done_1538:
+fold_ext_done_1535:
+fold_1539:
 	CMPQ   DX, AX
-	JBE    fold_done_1524
+	JBE    fold_done_1540
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_1523
+	JMP    fold_1539
 
-fold_done_1524:
+fold_done_1540:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1525
+	JNE  sums_planes_1541
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_1527:
+sums_vector_1543:
 	CMPQ      AX, DX
-	JGT       sums_scalar_1528
+	JGT       sums_scalar_1544
 	VCVTPS2PD (CX)(AX*4), Z0
 	VADDPD    (BX)(AX*8), Z0, Z0
 	VCVTPD2PS Z0, Y0
 	VMOVUPS   Y0, (CX)(AX*4)
 	ADDQ      $0x00000008, AX
-	JMP       sums_vector_1527
+	JMP       sums_vector_1543
 
-sums_scalar_1528:
+sums_scalar_1544:
 	CMPQ      AX, alpha_len+80(FP)
-	JE        sums_done_1526
+	JE        sums_done_1542
 	VMOVSD    (BX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
@@ -20793,18 +20917,18 @@ sums_scalar_1528:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_1528
+	JMP       sums_scalar_1544
 
-sums_planes_1525:
+sums_planes_1541:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1529:
+sums_group_1545:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_1531
+	JB     sums_single_1547
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -20813,7 +20937,7 @@ sums_group_1529:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_1530:
+sums_group_plane_1546:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -20822,7 +20946,7 @@ sums_group_plane_1530:
 	ADDQ      $0x08, R9
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_group_plane_1530
+	JB        sums_group_plane_1546
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (CX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -20847,32 +20971,32 @@ sums_group_plane_1530:
 	SHRQ      $0x01, DX
 	ADDQ      DX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_1529
+	JMP       sums_group_1545
 
-sums_single_1531:
+sums_single_1547:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_1526
+	JE     sums_done_1542
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_1532:
+sums_single_plane_1548:
 	VADDSD    (BX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_single_plane_1532
+	JB        sums_single_plane_1548
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_1531
+	JMP       sums_single_1547
 
-sums_done_1526:
+sums_done_1542:
 	JMP ring_finished_backwardAVX512F32
 
-ring_segmented_1487:
+ring_segmented_1503:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x00000030
 	JA   ring_finished_backwardAVX512F32
@@ -20882,7 +21006,7 @@ ring_segmented_1487:
 	MOVQ AX, 1824(SP)
 	MOVQ $0x00000000, 1816(SP)
 
-ring_block_1534:
+ring_block_1550:
 	MOVQ    1816(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -20898,33 +21022,33 @@ ring_block_1534:
 	MOVQ    DI, 1848(SP)
 	MOVQ    DI, R8
 
-ring_len_1535:
+ring_len_1551:
 	CMPQ R8, $0x00000010
-	JAE  ring_len_done_1536
+	JAE  ring_len_done_1552
 	ADDQ DI, R8
-	JMP  ring_len_1535
+	JMP  ring_len_1551
 
-ring_len_done_1536:
+ring_len_done_1552:
 	MOVQ R8, 1792(SP)
 	MOVQ $0x00000010, R9
 
-ring_step_1537:
+ring_step_1553:
 	CMPQ R9, R8
-	JB   ring_step_done_1538
+	JB   ring_step_done_1554
 	SUBQ R8, R9
-	JMP  ring_step_1537
+	JMP  ring_step_1553
 
-ring_step_done_1538:
+ring_step_done_1554:
 	MOVQ R9, 1800(SP)
 	MOVQ $0x00000040, R9
 
-ring_step_1539:
+ring_step_1555:
 	CMPQ R9, R8
-	JB   ring_step_done_1540
+	JB   ring_step_done_1556
 	SUBQ R8, R9
-	JMP  ring_step_1539
+	JMP  ring_step_1555
 
-ring_step_done_1540:
+ring_step_done_1556:
 	MOVQ    R9, 1808(SP)
 	MOVQ    DI, R9
 	LEAQ    64(R8), R8
@@ -20935,76 +21059,76 @@ ring_step_done_1540:
 	LEAQ    (R8)(DX*4), R8
 	MOVQ    1832(SP), R9
 	CMPQ    DI, $0x00000010
-	JB      ring_short_1541
+	JB      ring_short_1557
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1542
+	JNE     ring_planes_1558
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_1544:
+ring_copy_1560:
 	CMPQ    DI, R9
-	JAE     ring_built_1543
+	JAE     ring_built_1559
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1545
+	JB      ring_copy_tail_1561
 	VMOVUPS (R8)(R10*4), Z1
 	VMOVUPS Z1, (CX)(DI*4)
 	ADDQ    $0x00000010, DI
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_1544
+	JNE     ring_copy_1560
 	XORQ    R10, R10
-	JMP     ring_copy_1544
+	JMP     ring_copy_1560
 
-ring_copy_tail_1545:
+ring_copy_tail_1561:
 	VMOVUPS -64(R8)(SI*4), Z1
 	ADDQ    R11, DI
 	VMOVUPS Z1, -64(CX)(DI*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1544
+	JMP     ring_copy_1560
 
-ring_planes_1542:
+ring_planes_1558:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1546
+	JA   ring_long_planes_1562
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-ring_fill_1547:
+ring_fill_1563:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_1548
+	JGT          ring_fill_last_1564
 	VBROADCASTSS (R8)(DI*4), Z1
 	VMOVUPS      Z1, (CX)(R10*4)
 	VMOVUPS      Z1, 64(CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_1549
+	JNE          ring_wrap_1565
 	XORQ         DI, DI
 
-ring_wrap_1549:
-	JMP ring_fill_1547
+ring_wrap_1565:
+	JMP ring_fill_1563
 
-ring_fill_last_1548:
+ring_fill_last_1564:
 	CMPQ         R10, R9
-	JAE          ring_built_1543
+	JAE          ring_built_1559
 	VBROADCASTSS (R8)(DI*4), Z1
 	VMOVUPS      Z1, (CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_1550
+	JNE          ring_wrap_1566
 	XORQ         DI, DI
 
-ring_wrap_1550:
-	JMP ring_fill_last_1548
+ring_wrap_1566:
+	JMP ring_fill_last_1564
 
-ring_long_planes_1546:
-ring_channel_1551:
+ring_long_planes_1562:
+ring_channel_1567:
 	CMPQ         R10, R9
-	JAE          ring_built_1543
+	JAE          ring_built_1559
 	VBROADCASTSS (R8)(DI*4), Z1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -21012,57 +21136,57 @@ ring_channel_1551:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_1552:
+ring_plane_1568:
 	VMOVUPS Z1, (CX)(R12*4)
 	ADDQ    $0x00000010, R12
 	CMPQ    R12, R11
-	JB      ring_plane_1552
+	JB      ring_plane_1568
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_1553
+	JNE     ring_wrap_1569
 	XORQ    DI, DI
 
-ring_wrap_1553:
-	JMP ring_channel_1551
+ring_wrap_1569:
+	JMP ring_channel_1567
 
-ring_short_1541:
+ring_short_1557:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_1554:
+ring_element_1570:
 	MOVL (R8)(R10*4), R13
 	MOVL R13, (CX)(R12*4)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_1555
+	JB   ring_element_next_1571
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_1555
+	JB   ring_element_next_1571
 	XORQ R10, R10
 
-ring_element_next_1555:
+ring_element_next_1571:
 	INCQ    R12
 	CMPQ    R12, $0x00000010
-	JB      ring_element_1554
+	JB      ring_element_1570
 	VMOVUPS (CX), Z1
 	MOVQ    1792(SP), SI
 	CMPQ    SI, $0x00000010
-	JE      ring_exact_1556
+	JE      ring_exact_1572
 	SUBQ    DI, SI
 
-ring_exact_1556:
+ring_exact_1572:
 	MOVQ SI, DI
 
-ring_repeat_1557:
+ring_repeat_1573:
 	CMPQ    DI, R9
-	JAE     ring_built_1543
+	JAE     ring_built_1559
 	VMOVUPS Z1, (CX)(DI*4)
 	ADDQ    SI, DI
-	JMP     ring_repeat_1557
+	JMP     ring_repeat_1573
 
-ring_built_1543:
+ring_built_1559:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x02, DI
@@ -21088,26 +21212,26 @@ ring_built_1543:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_1558:
+sums_zero_1574:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_1559
+	JAE     sums_zeroed_1575
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1558
+	JMP     sums_zero_1574
 
-sums_zeroed_1559:
-ring_row_1560:
+sums_zeroed_1575:
+ring_row_1576:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1561
+	JE   ring_rows_done_1577
 	XORQ R8, R8
 	MOVQ 1848(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000040, R11
 
-unrolled_1562:
+unrolled_1578:
 	CMPQ        R10, R11
-	JGT         single_1563
+	JGT         single_1579
 	VMOVUPS     (DX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R10*4), Z1
@@ -21177,15 +21301,15 @@ unrolled_1562:
 	SUBQ        1792(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_1562
+	JMP         unrolled_1578
 
-single_1563:
+single_1579:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1564:
+single_loop_1580:
 	CMPQ        R10, R11
-	JGT         remainder_1565
+	JGT         remainder_1581
 	VMOVUPS     (DX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R10*4), Z1
@@ -21207,11 +21331,11 @@ single_loop_1564:
 	SUBQ        1792(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_1564
+	JMP         single_loop_1580
 
-remainder_1565:
+remainder_1581:
 	SUBQ        R10, R9
-	JE          span_done_1566
+	JE          span_done_1582
 	MOVQ        $-1, R11
 	BZHIQ       R9, R11, R9
 	KMOVW       R9, K1
@@ -21232,7 +21356,7 @@ remainder_1565:
 	VMULPS      (CX)(R8*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1566:
+span_done_1582:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -21240,9 +21364,9 @@ span_done_1566:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_1560
+	JMP   ring_row_1576
 
-ring_rows_done_1561:
+ring_rows_done_1577:
 	MOVQ 1816(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -21250,71 +21374,71 @@ ring_rows_done_1561:
 	MOVQ 1792(SP), DI
 	MOVQ 1832(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_1568
+	JLE  fold_ext_done_1584
 	CMPQ R8, DI
-	JA   fold_ext_scalar_1569
+	JA   fold_ext_scalar_1585
 	ADDQ $0x00000007, R8
 	ANDQ $-8, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_1567:
+fold_ext_1583:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_1568
+	JBE     fold_ext_done_1584
 	SUBQ    $0x00000008, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Z1
 	VADDPD  (BX)(R8*8), Z1, Z1
 	VMOVUPD Z1, (BX)(R9*8)
-	JMP     fold_ext_1567
+	JMP     fold_ext_1583
 
-fold_ext_scalar_1569:
+fold_ext_scalar_1585:
 	MOVQ 1832(SP), R8
 
-fold_ext_element_1570:
+fold_ext_element_1586:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_1571
+	JBE    fold_ext_element_done_1587
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_1570
+	JMP    fold_ext_element_1586
 
-fold_ext_element_done_1571:
-fold_ext_done_1568:
-fold_1572:
+fold_ext_element_done_1587:
+fold_ext_done_1584:
+fold_1588:
 	CMPQ   DI, SI
-	JBE    fold_done_1573
+	JBE    fold_done_1589
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_1572
+	JMP    fold_1588
 
-fold_done_1573:
+fold_done_1589:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1574
+	JNE  sums_planes_1590
 	MOVQ 1840(SP), DI
 	SUBQ $0x00000008, DI
 
-sums_vector_1576:
+sums_vector_1592:
 	CMPQ      SI, DI
-	JGT       sums_scalar_1577
+	JGT       sums_scalar_1593
 	VCVTPS2PD (DX)(SI*4), Z1
 	VADDPD    (BX)(SI*8), Z1, Z1
 	VCVTPD2PS Z1, Y1
 	VMOVUPS   Y1, (DX)(SI*4)
 	ADDQ      $0x00000008, SI
-	JMP       sums_vector_1576
+	JMP       sums_vector_1592
 
-sums_scalar_1577:
+sums_scalar_1593:
 	CMPQ      SI, 1840(SP)
-	JE        sums_done_1575
+	JE        sums_done_1591
 	VMOVSD    (BX)(SI*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
@@ -21322,18 +21446,18 @@ sums_scalar_1577:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_scalar_1577
+	JMP       sums_scalar_1593
 
-sums_planes_1574:
+sums_planes_1590:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_1578:
+sums_group_1594:
 	MOVQ   1840(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_1580
+	JB     sums_single_1596
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -21342,7 +21466,7 @@ sums_group_1578:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_1579:
+sums_group_plane_1595:
 	VADDSD    (R10), X1, X1
 	VADDSD    (R10)(R9*1), X2, X2
 	VADDSD    (R11), X3, X3
@@ -21351,7 +21475,7 @@ sums_group_plane_1579:
 	ADDQ      $0x08, R11
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_group_plane_1579
+	JB        sums_group_plane_1595
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(SI*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -21376,32 +21500,32 @@ sums_group_plane_1579:
 	SHRQ      $0x01, DI
 	ADDQ      DI, R8
 	ADDQ      $0x00000004, SI
-	JMP       sums_group_1578
+	JMP       sums_group_1594
 
-sums_single_1580:
+sums_single_1596:
 	CMPQ   SI, 1840(SP)
-	JE     sums_done_1575
+	JE     sums_done_1591
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_1581:
+sums_single_plane_1597:
 	VADDSD    (BX)(R8*8), X1, X1
 	INCQ      R8
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_single_plane_1581
+	JB        sums_single_plane_1597
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_single_1580
+	JMP       sums_single_1596
 
-sums_done_1575:
+sums_done_1591:
 	ADDQ 1840(SP), AX
 	MOVQ AX, 1816(SP)
-	JMP  ring_block_1534
+	JMP  ring_block_1550
 
 ring_finished_backwardAVX512F32:
 	VZEROUPPER
@@ -21419,11 +21543,11 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1582
+	JB           cached_1598
 	CMPQ         AX, DX
-	JE           cached_1582
+	JE           cached_1598
 	CMPQ         AX, CX
-	JE           cached_1582
+	JE           cached_1598
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -21432,7 +21556,7 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1584
+	JE           aligned_1600
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -21444,13 +21568,13 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	VMOVUPS      Z2, K1, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_1584:
+aligned_1600:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_1585:
+unrolled_1601:
 	CMPQ     SI, DI
-	JGT      single_1586
+	JGT      single_1602
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
@@ -21472,26 +21596,26 @@ unrolled_1585:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(SI*4)
 	ADDQ     $0x00000040, SI
-	JMP      unrolled_1585
+	JMP      unrolled_1601
 
-single_1586:
+single_1602:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_1587:
+single_loop_1603:
 	CMPQ     SI, DI
-	JGT      remainder_1588
+	JGT      remainder_1604
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(SI*4)
 	ADDQ     $0x00000010, SI
-	JMP      single_loop_1587
+	JMP      single_loop_1603
 
-remainder_1588:
+remainder_1604:
 	SUBQ      SI, BX
-	JE        span_done_1589
+	JE        span_done_1605
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -21501,18 +21625,18 @@ remainder_1588:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_1589:
+span_done_1605:
 	SFENCE
-	JMP stored_1583
+	JMP stored_1599
 
-cached_1582:
+cached_1598:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_1590:
+unrolled_1606:
 	CMPQ    SI, DI
-	JGT     single_1591
+	JGT     single_1607
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
@@ -21534,26 +21658,26 @@ unrolled_1590:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(SI*4)
 	ADDQ    $0x00000040, SI
-	JMP     unrolled_1590
+	JMP     unrolled_1606
 
-single_1591:
+single_1607:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_1592:
+single_loop_1608:
 	CMPQ    SI, DI
-	JGT     remainder_1593
+	JGT     remainder_1609
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(SI*4)
 	ADDQ    $0x00000010, SI
-	JMP     single_loop_1592
+	JMP     single_loop_1608
 
-remainder_1593:
+remainder_1609:
 	SUBQ      SI, BX
-	JE        span_done_1594
+	JE        span_done_1610
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -21563,8 +21687,8 @@ remainder_1593:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_1594:
-stored_1583:
+span_done_1610:
+stored_1599:
 	VZEROUPPER
 	RET
 
@@ -21585,15 +21709,15 @@ TEXT ·backwardPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	MOVQ   BX, R11
 	SHLQ   $0x02, R11
 	CMPQ   R11, ·streamThreshold+0(SB)
-	JB     cached_1595
+	JB     cached_1611
 	CMPQ   AX, DX
-	JE     cached_1595
+	JE     cached_1611
 	CMPQ   AX, CX
-	JE     cached_1595
+	JE     cached_1611
 
-plane_1597:
+plane_1613:
 	CMPQ         BX, $0x00
-	JE           planes_done_1598
+	JE           planes_done_1614
 	VBROADCASTSS (R8)(R10*4), Z1
 	XORQ         R11, R11
 	MOVQ         AX, R12
@@ -21603,7 +21727,7 @@ plane_1597:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_1599
+	JE           aligned_1615
 	MOVQ         R12, R13
 	MOVQ         $-1, R14
 	BZHIQ        R13, R14, R13
@@ -21615,13 +21739,13 @@ plane_1597:
 	VMOVUPS      Z2, K1, (AX)(R11*4)
 	MOVQ         R12, R11
 
-aligned_1599:
+aligned_1615:
 	MOVQ SI, R12
 	SUBQ $0x00000040, R12
 
-unrolled_1600:
+unrolled_1616:
 	CMPQ     R11, R12
-	JGT      single_1601
+	JGT      single_1617
 	VMOVUPS  (CX)(R11*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(R11*4), Z2
@@ -21643,27 +21767,27 @@ unrolled_1600:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(R11*4)
 	ADDQ     $0x00000040, R11
-	JMP      unrolled_1600
+	JMP      unrolled_1616
 
-single_1601:
+single_1617:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 
-single_loop_1602:
+single_loop_1618:
 	CMPQ     R11, R12
-	JGT      remainder_1603
+	JGT      remainder_1619
 	VMOVUPS  (CX)(R11*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(R11*4), Z2
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(R11*4)
 	ADDQ     $0x00000010, R11
-	JMP      single_loop_1602
+	JMP      single_loop_1618
 
-remainder_1603:
+remainder_1619:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_1604
+	JE        span_done_1620
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -21673,35 +21797,35 @@ remainder_1603:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R11*4)
 
-span_done_1604:
+span_done_1620:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_1605
+	JNE  same_pass_1621
 	XORQ R10, R10
 
-same_pass_1605:
+same_pass_1621:
 	SUBQ SI, BX
-	JMP  plane_1597
+	JMP  plane_1613
 
-planes_done_1598:
+planes_done_1614:
 	SFENCE
-	JMP stored_1596
+	JMP stored_1612
 
-cached_1595:
-plane_1606:
+cached_1611:
+plane_1622:
 	CMPQ         BX, $0x00
-	JE           planes_done_1607
+	JE           planes_done_1623
 	VBROADCASTSS (R8)(R10*4), Z1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000040, R12
 
-unrolled_1608:
+unrolled_1624:
 	CMPQ    R11, R12
-	JGT     single_1609
+	JGT     single_1625
 	VMOVUPS (CX)(R11*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R11*4), Z2
@@ -21723,27 +21847,27 @@ unrolled_1608:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(R11*4)
 	ADDQ    $0x00000040, R11
-	JMP     unrolled_1608
+	JMP     unrolled_1624
 
-single_1609:
+single_1625:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 
-single_loop_1610:
+single_loop_1626:
 	CMPQ    R11, R12
-	JGT     remainder_1611
+	JGT     remainder_1627
 	VMOVUPS (CX)(R11*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R11*4), Z2
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(R11*4)
 	ADDQ    $0x00000010, R11
-	JMP     single_loop_1610
+	JMP     single_loop_1626
 
-remainder_1611:
+remainder_1627:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_1612
+	JE        span_done_1628
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -21753,21 +21877,21 @@ remainder_1611:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R11*4)
 
-span_done_1612:
+span_done_1628:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_1613
+	JNE  same_pass_1629
 	XORQ R10, R10
 
-same_pass_1613:
+same_pass_1629:
 	SUBQ SI, BX
-	JMP  plane_1606
+	JMP  plane_1622
 
-planes_done_1607:
-stored_1596:
+planes_done_1623:
+stored_1612:
 	VZEROUPPER
 	RET
 
@@ -21784,15 +21908,15 @@ TEXT ·backwardPatternDxAVX512F32(SB), NOSPLIT, $0-96
 	MOVQ   BX, R8
 	SHLQ   $0x02, R8
 	CMPQ   R8, ·streamThreshold+0(SB)
-	JB     cached_1614
+	JB     cached_1630
 	CMPQ   AX, DX
-	JE     cached_1614
+	JE     cached_1630
 	CMPQ   AX, CX
-	JE     cached_1614
+	JE     cached_1630
 
-row_1616:
+row_1632:
 	CMPQ      BX, $0x00
-	JE        rows_done_1617
+	JE        rows_done_1633
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
@@ -21804,7 +21928,7 @@ row_1616:
 	CMPQ      R10, R8
 	CMOVQGT   R8, R10
 	TESTQ     R10, R10
-	JE        aligned_1618
+	JE        aligned_1634
 	MOVQ      R10, R11
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
@@ -21816,13 +21940,13 @@ row_1616:
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 	MOVQ      R10, R9
 
-aligned_1618:
+aligned_1634:
 	MOVQ R8, R10
 	SUBQ $0x00000040, R10
 
-unrolled_1619:
+unrolled_1635:
 	CMPQ     R9, R10
-	JGT      single_1620
+	JGT      single_1636
 	VMOVUPS  (CX)(R9*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMOVUPS  (DX)(R9*4), Z1
@@ -21844,27 +21968,27 @@ unrolled_1619:
 	VMULPS   192(SI)(R9*4), Z1, K1, Z1
 	VMOVNTPS Z1, 192(AX)(R9*4)
 	ADDQ     $0x00000040, R9
-	JMP      unrolled_1619
+	JMP      unrolled_1635
 
-single_1620:
+single_1636:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1621:
+single_loop_1637:
 	CMPQ     R9, R10
-	JGT      remainder_1622
+	JGT      remainder_1638
 	VMOVUPS  (CX)(R9*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMOVUPS  (DX)(R9*4), Z1
 	VMULPS   (SI)(R9*4), Z1, K1, Z1
 	VMOVNTPS Z1, (AX)(R9*4)
 	ADDQ     $0x00000010, R9
-	JMP      single_loop_1621
+	JMP      single_loop_1637
 
-remainder_1622:
+remainder_1638:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_1623
+	JE        span_done_1639
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -21874,23 +21998,23 @@ remainder_1622:
 	VMULPS    (SI)(R9*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 
-span_done_1623:
+span_done_1639:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_1616
+	JMP  row_1632
 
-rows_done_1617:
+rows_done_1633:
 	SFENCE
-	JMP stored_1615
+	JMP stored_1631
 
-cached_1614:
-row_1624:
+cached_1630:
+row_1640:
 	CMPQ    BX, $0x00
-	JE      rows_done_1625
+	JE      rows_done_1641
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -21898,9 +22022,9 @@ row_1624:
 	MOVQ    R8, R10
 	SUBQ    $0x00000040, R10
 
-unrolled_1626:
+unrolled_1642:
 	CMPQ    R9, R10
-	JGT     single_1627
+	JGT     single_1643
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
@@ -21922,27 +22046,27 @@ unrolled_1626:
 	VMULPS  192(SI)(R9*4), Z1, K1, Z1
 	VMOVUPS Z1, 192(AX)(R9*4)
 	ADDQ    $0x00000040, R9
-	JMP     unrolled_1626
+	JMP     unrolled_1642
 
-single_1627:
+single_1643:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1628:
+single_loop_1644:
 	CMPQ    R9, R10
-	JGT     remainder_1629
+	JGT     remainder_1645
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
 	VMULPS  (SI)(R9*4), Z1, K1, Z1
 	VMOVUPS Z1, (AX)(R9*4)
 	ADDQ    $0x00000010, R9
-	JMP     single_loop_1628
+	JMP     single_loop_1644
 
-remainder_1629:
+remainder_1645:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_1630
+	JE        span_done_1646
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -21952,17 +22076,17 @@ remainder_1629:
 	VMULPS    (SI)(R9*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 
-span_done_1630:
+span_done_1646:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_1624
+	JMP  row_1640
 
-rows_done_1625:
-stored_1615:
+rows_done_1641:
+stored_1631:
 	VZEROUPPER
 	RET
 
@@ -21982,36 +22106,36 @@ TEXT ·backwardRingDxAVX512F32(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x00000180
-	JA     ring_segmented_1631
+	JA     ring_segmented_1647
 	MOVQ   R9, R10
 
-ring_len_1632:
+ring_len_1648:
 	CMPQ R10, $0x00000010
-	JAE  ring_len_done_1633
+	JAE  ring_len_done_1649
 	ADDQ R9, R10
-	JMP  ring_len_1632
+	JMP  ring_len_1648
 
-ring_len_done_1633:
+ring_len_done_1649:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000010, R11
 
-ring_step_1634:
+ring_step_1650:
 	CMPQ R11, R10
-	JB   ring_step_done_1635
+	JB   ring_step_done_1651
 	SUBQ R10, R11
-	JMP  ring_step_1634
+	JMP  ring_step_1650
 
-ring_step_done_1635:
+ring_step_done_1651:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000040, R11
 
-ring_step_1636:
+ring_step_1652:
 	CMPQ R11, R10
-	JB   ring_step_done_1637
+	JB   ring_step_done_1653
 	SUBQ R10, R11
-	JMP  ring_step_1636
+	JMP  ring_step_1652
 
-ring_step_done_1637:
+ring_step_done_1653:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    64(R10), R10
@@ -22021,76 +22145,76 @@ ring_step_done_1637:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000010
-	JB      ring_short_1638
+	JB      ring_short_1654
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1639
+	JNE     ring_planes_1655
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_1641:
+ring_copy_1657:
 	CMPQ    AX, R11
-	JAE     ring_built_1640
+	JAE     ring_built_1656
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000010
-	JB      ring_copy_tail_1642
+	JB      ring_copy_tail_1658
 	VMOVUPS (R10)(R9*4), Z1
 	VMOVUPS Z1, (R8)(AX*4)
 	ADDQ    $0x00000010, AX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1641
+	JNE     ring_copy_1657
 	XORQ    R9, R9
-	JMP     ring_copy_1641
+	JMP     ring_copy_1657
 
-ring_copy_tail_1642:
+ring_copy_tail_1658:
 	VMOVUPS -64(R10)(DX*4), Z1
 	ADDQ    R12, AX
 	VMOVUPS Z1, -64(R8)(AX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1641
+	JMP     ring_copy_1657
 
-ring_planes_1639:
+ring_planes_1655:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1643
+	JA   ring_long_planes_1659
 	MOVQ R11, R13
 	SUBQ $0x00000010, R13
 
-ring_fill_1644:
+ring_fill_1660:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_1645
+	JGT          ring_fill_last_1661
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	VMOVUPS      Z1, 64(R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1646
+	JNE          ring_wrap_1662
 	XORQ         R9, R9
 
-ring_wrap_1646:
-	JMP ring_fill_1644
+ring_wrap_1662:
+	JMP ring_fill_1660
 
-ring_fill_last_1645:
+ring_fill_last_1661:
 	CMPQ         R12, R11
-	JAE          ring_built_1640
+	JAE          ring_built_1656
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1647
+	JNE          ring_wrap_1663
 	XORQ         R9, R9
 
-ring_wrap_1647:
-	JMP ring_fill_last_1645
+ring_wrap_1663:
+	JMP ring_fill_last_1661
 
-ring_long_planes_1643:
-ring_channel_1648:
+ring_long_planes_1659:
+ring_channel_1664:
 	CMPQ         R12, R11
-	JAE          ring_built_1640
+	JAE          ring_built_1656
 	VBROADCASTSS (R10)(R9*4), Z1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -22098,65 +22222,65 @@ ring_channel_1648:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_1649:
+ring_plane_1665:
 	VMOVUPS Z1, (R8)(R14*4)
 	ADDQ    $0x00000010, R14
 	CMPQ    R14, R13
-	JB      ring_plane_1649
+	JB      ring_plane_1665
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_1650
+	JNE     ring_wrap_1666
 	XORQ    R9, R9
 
-ring_wrap_1650:
-	JMP ring_channel_1648
+ring_wrap_1666:
+	JMP ring_channel_1664
 
-ring_short_1638:
+ring_short_1654:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_1651:
+ring_element_1667:
 	MOVL (R10)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_1652
+	JB   ring_element_next_1668
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_1652
+	JB   ring_element_next_1668
 	XORQ R12, R12
 
-ring_element_next_1652:
+ring_element_next_1668:
 	INCQ    R14
 	CMPQ    R14, $0x00000010
-	JB      ring_element_1651
+	JB      ring_element_1667
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000010
-	JE      ring_exact_1653
+	JE      ring_exact_1669
 	SUBQ    R9, AX
 
-ring_exact_1653:
+ring_exact_1669:
 	MOVQ AX, DX
 
-ring_repeat_1654:
+ring_repeat_1670:
 	CMPQ    DX, R11
-	JAE     ring_built_1640
+	JAE     ring_built_1656
 	VMOVUPS Z1, (R8)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1654
+	JMP     ring_repeat_1670
 
-ring_built_1640:
+ring_built_1656:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 
-unrolled_1655:
+unrolled_1671:
 	CMPQ    DX, R9
-	JGT     single_1656
+	JGT     single_1672
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(DX*4), Z1
@@ -22182,15 +22306,15 @@ unrolled_1655:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000040, DX
-	JMP     unrolled_1655
+	JMP     unrolled_1671
 
-single_1656:
+single_1672:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1657:
+single_loop_1673:
 	CMPQ    DX, R9
-	JGT     remainder_1658
+	JGT     remainder_1674
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(DX*4), Z1
@@ -22201,11 +22325,11 @@ single_loop_1657:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000010, DX
-	JMP     single_loop_1657
+	JMP     single_loop_1673
 
-remainder_1658:
+remainder_1674:
 	SUBQ      DX, DI
-	JE        span_done_1659
+	JE        span_done_1675
 	MOVQ      $-1, R9
 	BZHIQ     DI, R9, DI
 	KMOVW     DI, K1
@@ -22215,10 +22339,10 @@ remainder_1658:
 	VMULPS    (R8)(AX*4), Z0, K2, Z0
 	VMOVUPS   Z0, K1, (CX)(DX*4)
 
-span_done_1659:
+span_done_1675:
 	JMP ring_finished_backwardDxAVX512F32
 
-ring_segmented_1631:
+ring_segmented_1647:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x00000180
 	JA   ring_finished_backwardDxAVX512F32
@@ -22228,11 +22352,11 @@ ring_segmented_1631:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_1660
+	JE   ring_rows_1676
 
-ring_segment_1661:
+ring_segment_1677:
 	CMPQ    DI, $0x00
-	JE      ring_done_1662
+	JE      ring_done_1678
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -22249,33 +22373,33 @@ ring_segment_1661:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_1663:
+ring_len_1679:
 	CMPQ R12, $0x00000010
-	JAE  ring_len_done_1664
+	JAE  ring_len_done_1680
 	ADDQ R10, R12
-	JMP  ring_len_1663
+	JMP  ring_len_1679
 
-ring_len_done_1664:
+ring_len_done_1680:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000010, R13
 
-ring_step_1665:
+ring_step_1681:
 	CMPQ R13, R12
-	JB   ring_step_done_1666
+	JB   ring_step_done_1682
 	SUBQ R12, R13
-	JMP  ring_step_1665
+	JMP  ring_step_1681
 
-ring_step_done_1666:
+ring_step_done_1682:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000040, R13
 
-ring_step_1667:
+ring_step_1683:
 	CMPQ R13, R12
-	JB   ring_step_done_1668
+	JB   ring_step_done_1684
 	SUBQ R12, R13
-	JMP  ring_step_1667
+	JMP  ring_step_1683
 
-ring_step_done_1668:
+ring_step_done_1684:
 	MOVQ    R13, 1936(SP)
 	LEAQ    64(R12), R12
 	CMPQ    R11, R12
@@ -22285,76 +22409,76 @@ ring_step_done_1668:
 	LEAQ    (R11)(AX*4), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000010
-	JB      ring_short_1669
+	JB      ring_short_1685
 	CMPQ    R9, $0x01
-	JNE     ring_planes_1670
+	JNE     ring_planes_1686
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_1672:
+ring_copy_1688:
 	CMPQ    R9, AX
-	JAE     ring_built_1671
+	JAE     ring_built_1687
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000010
-	JB      ring_copy_tail_1673
+	JB      ring_copy_tail_1689
 	VMOVUPS (R11)(R10*4), Z1
 	VMOVUPS Z1, (R8)(R9*4)
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_1672
+	JNE     ring_copy_1688
 	XORQ    R10, R10
-	JMP     ring_copy_1672
+	JMP     ring_copy_1688
 
-ring_copy_tail_1673:
+ring_copy_tail_1689:
 	VMOVUPS -64(R11)(DX*4), Z1
 	ADDQ    R12, R9
 	VMOVUPS Z1, -64(R8)(R9*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1672
+	JMP     ring_copy_1688
 
-ring_planes_1670:
+ring_planes_1686:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000020
-	JA   ring_long_planes_1674
+	JA   ring_long_planes_1690
 	MOVQ AX, R13
 	SUBQ $0x00000010, R13
 
-ring_fill_1675:
+ring_fill_1691:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_1676
+	JGT          ring_fill_last_1692
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	VMOVUPS      Z1, 64(R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_1677
+	JNE          ring_wrap_1693
 	XORQ         R10, R10
 
-ring_wrap_1677:
-	JMP ring_fill_1675
+ring_wrap_1693:
+	JMP ring_fill_1691
 
-ring_fill_last_1676:
+ring_fill_last_1692:
 	CMPQ         R12, AX
-	JAE          ring_built_1671
+	JAE          ring_built_1687
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_1678
+	JNE          ring_wrap_1694
 	XORQ         R10, R10
 
-ring_wrap_1678:
-	JMP ring_fill_last_1676
+ring_wrap_1694:
+	JMP ring_fill_last_1692
 
-ring_long_planes_1674:
-ring_channel_1679:
+ring_long_planes_1690:
+ring_channel_1695:
 	CMPQ         R12, AX
-	JAE          ring_built_1671
+	JAE          ring_built_1687
 	VBROADCASTSS (R11)(R10*4), Z1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -22362,66 +22486,66 @@ ring_channel_1679:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_1680:
+ring_plane_1696:
 	VMOVUPS Z1, (R8)(R14*4)
 	ADDQ    $0x00000010, R14
 	CMPQ    R14, R13
-	JB      ring_plane_1680
+	JB      ring_plane_1696
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_1681
+	JNE     ring_wrap_1697
 	XORQ    R10, R10
 
-ring_wrap_1681:
-	JMP ring_channel_1679
+ring_wrap_1697:
+	JMP ring_channel_1695
 
-ring_short_1669:
+ring_short_1685:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_1682:
+ring_element_1698:
 	MOVL (R11)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_1683
+	JB   ring_element_next_1699
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_1683
+	JB   ring_element_next_1699
 	XORQ R12, R12
 
-ring_element_next_1683:
+ring_element_next_1699:
 	INCQ    R14
 	CMPQ    R14, $0x00000010
-	JB      ring_element_1682
+	JB      ring_element_1698
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1684
+	JE      ring_exact_1700
 	SUBQ    R10, DX
 
-ring_exact_1684:
+ring_exact_1700:
 	MOVQ DX, R9
 
-ring_repeat_1685:
+ring_repeat_1701:
 	CMPQ    R9, AX
-	JAE     ring_built_1671
+	JAE     ring_built_1687
 	VMOVUPS Z1, (R8)(R9*4)
 	ADDQ    DX, R9
-	JMP     ring_repeat_1685
+	JMP     ring_repeat_1701
 
-ring_built_1671:
+ring_built_1687:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000040, R10
 
-unrolled_1686:
+unrolled_1702:
 	CMPQ    R9, R10
-	JGT     single_1687
+	JGT     single_1703
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -22447,15 +22571,15 @@ unrolled_1686:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000040, R9
-	JMP     unrolled_1686
+	JMP     unrolled_1702
 
-single_1687:
+single_1703:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1688:
+single_loop_1704:
 	CMPQ    R9, R10
-	JGT     remainder_1689
+	JGT     remainder_1705
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -22466,11 +22590,11 @@ single_loop_1688:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000010, R9
-	JMP     single_loop_1688
+	JMP     single_loop_1704
 
-remainder_1689:
+remainder_1705:
 	SUBQ      R9, DX
-	JE        span_done_1690
+	JE        span_done_1706
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -22480,7 +22604,7 @@ remainder_1689:
 	VMULPS    (R8)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R9*4)
 
-span_done_1690:
+span_done_1706:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -22492,18 +22616,18 @@ span_done_1690:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1691
+	JNE  ring_next_1707
 	XORQ AX, AX
 
-ring_next_1691:
+ring_next_1707:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1661
+	JMP  ring_segment_1677
 
-ring_done_1662:
+ring_done_1678:
 	JMP ring_finished_backwardDxAVX512F32
 
-ring_rows_1660:
-ring_block_1692:
+ring_rows_1676:
+ring_block_1708:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -22519,33 +22643,33 @@ ring_block_1692:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1693:
+ring_len_1709:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1694
+	JAE  ring_len_done_1710
 	ADDQ BX, SI
-	JMP  ring_len_1693
+	JMP  ring_len_1709
 
-ring_len_done_1694:
+ring_len_done_1710:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1695:
+ring_step_1711:
 	CMPQ DI, SI
-	JB   ring_step_done_1696
+	JB   ring_step_done_1712
 	SUBQ SI, DI
-	JMP  ring_step_1695
+	JMP  ring_step_1711
 
-ring_step_done_1696:
+ring_step_done_1712:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1697:
+ring_step_1713:
 	CMPQ DI, SI
-	JB   ring_step_done_1698
+	JB   ring_step_done_1714
 	SUBQ SI, DI
-	JMP  ring_step_1697
+	JMP  ring_step_1713
 
-ring_step_done_1698:
+ring_step_done_1714:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    64(SI), SI
@@ -22556,76 +22680,76 @@ ring_step_done_1698:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000010
-	JB      ring_short_1699
+	JB      ring_short_1715
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1700
+	JNE     ring_planes_1716
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1702:
+ring_copy_1718:
 	CMPQ    BX, DI
-	JAE     ring_built_1701
+	JAE     ring_built_1717
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000010
-	JB      ring_copy_tail_1703
+	JB      ring_copy_tail_1719
 	VMOVUPS (SI)(R9*4), Z1
 	VMOVUPS Z1, (R8)(BX*4)
 	ADDQ    $0x00000010, BX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1702
+	JNE     ring_copy_1718
 	XORQ    R9, R9
-	JMP     ring_copy_1702
+	JMP     ring_copy_1718
 
-ring_copy_tail_1703:
+ring_copy_tail_1719:
 	VMOVUPS -64(SI)(DX*4), Z1
 	ADDQ    R10, BX
 	VMOVUPS Z1, -64(R8)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1702
+	JMP     ring_copy_1718
 
-ring_planes_1700:
+ring_planes_1716:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000020
-	JA   ring_long_planes_1704
+	JA   ring_long_planes_1720
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 
-ring_fill_1705:
+ring_fill_1721:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1706
+	JGT          ring_fill_last_1722
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (R8)(R9*4)
 	VMOVUPS      Z1, 64(R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1707
+	JNE          ring_wrap_1723
 	XORQ         BX, BX
 
-ring_wrap_1707:
-	JMP ring_fill_1705
+ring_wrap_1723:
+	JMP ring_fill_1721
 
-ring_fill_last_1706:
+ring_fill_last_1722:
 	CMPQ         R9, DI
-	JAE          ring_built_1701
+	JAE          ring_built_1717
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1708
+	JNE          ring_wrap_1724
 	XORQ         BX, BX
 
-ring_wrap_1708:
-	JMP ring_fill_last_1706
+ring_wrap_1724:
+	JMP ring_fill_last_1722
 
-ring_long_planes_1704:
-ring_channel_1709:
+ring_long_planes_1720:
+ring_channel_1725:
 	CMPQ         R9, DI
-	JAE          ring_built_1701
+	JAE          ring_built_1717
 	VBROADCASTSS (SI)(BX*4), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -22633,57 +22757,57 @@ ring_channel_1709:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_1710:
+ring_plane_1726:
 	VMOVUPS Z1, (R8)(R11*4)
 	ADDQ    $0x00000010, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1710
+	JB      ring_plane_1726
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_1711
+	JNE     ring_wrap_1727
 	XORQ    BX, BX
 
-ring_wrap_1711:
-	JMP ring_channel_1709
+ring_wrap_1727:
+	JMP ring_channel_1725
 
-ring_short_1699:
+ring_short_1715:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1712:
+ring_element_1728:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (R8)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1713
+	JB   ring_element_next_1729
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1713
+	JB   ring_element_next_1729
 	XORQ R9, R9
 
-ring_element_next_1713:
+ring_element_next_1729:
 	INCQ    R11
 	CMPQ    R11, $0x00000010
-	JB      ring_element_1712
+	JB      ring_element_1728
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1714
+	JE      ring_exact_1730
 	SUBQ    BX, DX
 
-ring_exact_1714:
+ring_exact_1730:
 	MOVQ DX, BX
 
-ring_repeat_1715:
+ring_repeat_1731:
 	CMPQ    BX, DI
-	JAE     ring_built_1701
+	JAE     ring_built_1717
 	VMOVUPS Z1, (R8)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1715
+	JMP     ring_repeat_1731
 
-ring_built_1701:
+ring_built_1717:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+48(FP), BX
@@ -22694,18 +22818,18 @@ ring_built_1701:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_1716:
+ring_row_1732:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1717
+	JE   ring_rows_done_1733
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000040, R10
 
-unrolled_1718:
+unrolled_1734:
 	CMPQ    R9, R10
-	JGT     single_1719
+	JGT     single_1735
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -22731,15 +22855,15 @@ unrolled_1718:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000040, R9
-	JMP     unrolled_1718
+	JMP     unrolled_1734
 
-single_1719:
+single_1735:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1720:
+single_loop_1736:
 	CMPQ    R9, R10
-	JGT     remainder_1721
+	JGT     remainder_1737
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -22750,11 +22874,11 @@ single_loop_1720:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000010, R9
-	JMP     single_loop_1720
+	JMP     single_loop_1736
 
-remainder_1721:
+remainder_1737:
 	SUBQ      R9, DX
-	JE        span_done_1722
+	JE        span_done_1738
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -22764,7 +22888,7 @@ remainder_1721:
 	VMULPS    (R8)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R9*4)
 
-span_done_1722:
+span_done_1738:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -22772,13 +22896,13 @@ span_done_1722:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_1716
+	JMP   ring_row_1732
 
-ring_rows_done_1717:
+ring_rows_done_1733:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1692
+	JMP  ring_block_1708
 
 ring_finished_backwardDxAVX512F32:
 	VZEROUPPER
@@ -22803,9 +22927,9 @@ TEXT ·backwardDalphaAVX512F32(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000040, SI
 
-unrolled_1723:
+unrolled_1739:
 	CMPQ        BX, SI
-	JGT         single_1724
+	JGT         single_1740
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -22847,15 +22971,15 @@ unrolled_1723:
 	VCVTPS2PD   224(CX)(BX*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, BX
-	JMP         unrolled_1723
+	JMP         unrolled_1739
 
-single_1724:
+single_1740:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_1725:
+single_loop_1741:
 	CMPQ        BX, SI
-	JGT         remainder_1726
+	JGT         remainder_1742
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -22867,11 +22991,11 @@ single_loop_1725:
 	VCVTPS2PD   32(CX)(BX*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, BX
-	JMP         single_loop_1725
+	JMP         single_loop_1741
 
-remainder_1726:
+remainder_1742:
 	SUBQ        BX, DX
-	JE          span_done_1727
+	JE          span_done_1743
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -22886,7 +23010,7 @@ remainder_1726:
 	VCVTPS2PD.Z 32(CX)(BX*4), K1, Z9
 	VFMADD231PD Z9, Z0, K1, Z2
 
-span_done_1727:
+span_done_1743:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -22918,9 +23042,9 @@ TEXT ·backwardPlanesDalphaAVX512F32(SB), NOSPLIT, $0-80
 	SHLQ   $0x02, R8
 	XORQ   R9, R9
 
-plane_1728:
+plane_1744:
 	CMPQ   DX, $0x00
-	JE     planes_done_1729
+	JE     planes_done_1745
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -22933,9 +23057,9 @@ plane_1728:
 	MOVQ   SI, R11
 	SUBQ   $0x00000040, R11
 
-unrolled_1730:
+unrolled_1746:
 	CMPQ        R10, R11
-	JGT         single_1731
+	JGT         single_1747
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -22977,15 +23101,15 @@ unrolled_1730:
 	VCVTPS2PD   224(CX)(R10*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_1730
+	JMP         unrolled_1746
 
-single_1731:
+single_1747:
 	MOVQ SI, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1732:
+single_loop_1748:
 	CMPQ        R10, R11
-	JGT         remainder_1733
+	JGT         remainder_1749
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -22997,12 +23121,12 @@ single_loop_1732:
 	VCVTPS2PD   32(CX)(R10*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_1732
+	JMP         single_loop_1748
 
-remainder_1733:
+remainder_1749:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_1734
+	JE          span_done_1750
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -23017,7 +23141,7 @@ remainder_1733:
 	VCVTPS2PD.Z 32(CX)(R10*4), K1, Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 
-span_done_1734:
+span_done_1750:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -23037,14 +23161,14 @@ span_done_1734:
 	ADDQ          R8, CX
 	INCQ          R9
 	CMPQ          R9, DI
-	JNE           same_pass_1735
+	JNE           same_pass_1751
 	XORQ          R9, R9
 
-same_pass_1735:
+same_pass_1751:
 	SUBQ SI, DX
-	JMP  plane_1728
+	JMP  plane_1744
 
-planes_done_1729:
+planes_done_1745:
 	VZEROUPPER
 	RET
 
@@ -23058,9 +23182,9 @@ TEXT ·backwardPatternDalphaAVX512F32(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
 
-row_1736:
+row_1752:
 	CMPQ    DX, $0x00
-	JE      rows_done_1737
+	JE      rows_done_1753
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -23068,9 +23192,9 @@ row_1736:
 	MOVQ    DI, R9
 	SUBQ    $0x00000040, R9
 
-unrolled_1738:
+unrolled_1754:
 	CMPQ        R8, R9
-	JGT         single_1739
+	JGT         single_1755
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -23128,15 +23252,15 @@ unrolled_1738:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 448(BX)(R8*8)
 	ADDQ        $0x00000040, R8
-	JMP         unrolled_1738
+	JMP         unrolled_1754
 
-single_1739:
+single_1755:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1740:
+single_loop_1756:
 	CMPQ        R8, R9
-	JGT         remainder_1741
+	JGT         remainder_1757
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -23152,12 +23276,12 @@ single_loop_1740:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 	ADDQ        $0x00000010, R8
-	JMP         single_loop_1740
+	JMP         single_loop_1756
 
-remainder_1741:
+remainder_1757:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_1742
+	JE          span_done_1758
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -23176,15 +23300,15 @@ remainder_1741:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 
-span_done_1742:
+span_done_1758:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_1736
+	JMP  row_1752
 
-rows_done_1737:
+rows_done_1753:
 	VZEROUPPER
 	RET
 
@@ -23202,36 +23326,36 @@ TEXT ·backwardRingDalphaAVX512F32(SB), $1280-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x00000030
-	JA     ring_segmented_1743
+	JA     ring_segmented_1759
 	MOVQ   DI, SI
 
-ring_len_1744:
+ring_len_1760:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1745
+	JAE  ring_len_done_1761
 	ADDQ DI, SI
-	JMP  ring_len_1744
+	JMP  ring_len_1760
 
-ring_len_done_1745:
+ring_len_done_1761:
 	MOVQ SI, 1216(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1746:
+ring_step_1762:
 	CMPQ DI, SI
-	JB   ring_step_done_1747
+	JB   ring_step_done_1763
 	SUBQ SI, DI
-	JMP  ring_step_1746
+	JMP  ring_step_1762
 
-ring_step_done_1747:
+ring_step_done_1763:
 	MOVQ DI, 1224(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1748:
+ring_step_1764:
 	CMPQ DI, SI
-	JB   ring_step_done_1749
+	JB   ring_step_done_1765
 	SUBQ SI, DI
-	JMP  ring_step_1748
+	JMP  ring_step_1764
 
-ring_step_done_1749:
+ring_step_done_1765:
 	MOVQ    DI, 1232(SP)
 	MOVQ    BX, DI
 	LEAQ    64(SI), SI
@@ -23253,22 +23377,22 @@ ring_step_done_1749:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1750:
+sums_zero_1766:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1751
+	JAE     sums_zeroed_1767
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_1750
+	JMP     sums_zero_1766
 
-sums_zeroed_1751:
+sums_zeroed_1767:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000040, R8
 
-unrolled_1752:
+unrolled_1768:
 	CMPQ        DI, R8
-	JGT         single_1753
+	JGT         single_1769
 	VMOVUPS     (AX)(DI*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(DI*4), Z1
@@ -23330,15 +23454,15 @@ unrolled_1752:
 	SUBQ        1216(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000040, DI
-	JMP         unrolled_1752
+	JMP         unrolled_1768
 
-single_1753:
+single_1769:
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
 
-single_loop_1754:
+single_loop_1770:
 	CMPQ        DI, R8
-	JGT         remainder_1755
+	JGT         remainder_1771
 	VMOVUPS     (AX)(DI*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(DI*4), Z1
@@ -23358,11 +23482,11 @@ single_loop_1754:
 	SUBQ        1216(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000010, DI
-	JMP         single_loop_1754
+	JMP         single_loop_1770
 
-remainder_1755:
+remainder_1771:
 	SUBQ        DI, BX
-	JE          span_done_1756
+	JE          span_done_1772
 	MOVQ        $-1, R8
 	BZHIQ       BX, R8, BX
 	KMOVW       BX, K1
@@ -23381,78 +23505,78 @@ remainder_1755:
 	VFMADD231PD Z1, Z0, K1, Z2
 	VMOVUPD     Z2, K1, 64(CX)(SI*8)
 
-span_done_1756:
+span_done_1772:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  1216(SP), BX
 	MOVQ  1256(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_1758
+	JLE   fold_ext_done_1774
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_1759
+	JA    fold_ext_scalar_1775
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_1757:
+fold_ext_1773:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_1758
+	JBE     fold_ext_done_1774
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Z0
 	VADDPD  (CX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (CX)(DI*8)
-	JMP     fold_ext_1757
+	JMP     fold_ext_1773
 
-fold_ext_scalar_1759:
+fold_ext_scalar_1775:
 	MOVQ 1256(SP), SI
 
-fold_ext_element_1760:
+fold_ext_element_1776:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_1761
+	JBE    fold_ext_element_done_1777
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_1760
+	JMP    fold_ext_element_1776
 
-fold_ext_element_done_1761:
-fold_ext_done_1758:
-fold_1762:
+fold_ext_element_done_1777:
+fold_ext_done_1774:
+fold_1778:
 	CMPQ   BX, AX
-	JBE    fold_done_1763
+	JBE    fold_done_1779
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_1762
+	JMP    fold_1778
 
-fold_done_1763:
+fold_done_1779:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1764
+	JNE  sums_planes_1780
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000008, BX
 
-sums_vector_1766:
+sums_vector_1782:
 	CMPQ      AX, BX
-	JGT       sums_scalar_1767
+	JGT       sums_scalar_1783
 	VCVTPS2PD (DX)(AX*4), Z0
 	VADDPD    (CX)(AX*8), Z0, Z0
 	VCVTPD2PS Z0, Y0
 	VMOVUPS   Y0, (DX)(AX*4)
 	ADDQ      $0x00000008, AX
-	JMP       sums_vector_1766
+	JMP       sums_vector_1782
 
-sums_scalar_1767:
+sums_scalar_1783:
 	CMPQ      AX, dalpha_len+56(FP)
-	JE        sums_done_1765
+	JE        sums_done_1781
 	VMOVSD    (CX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
@@ -23460,18 +23584,18 @@ sums_scalar_1767:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_1767
+	JMP       sums_scalar_1783
 
-sums_planes_1764:
+sums_planes_1780:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1768:
+sums_group_1784:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_1770
+	JB     sums_single_1786
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -23480,7 +23604,7 @@ sums_group_1768:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_1769:
+sums_group_plane_1785:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -23489,7 +23613,7 @@ sums_group_plane_1769:
 	ADDQ      $0x08, R9
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_group_plane_1769
+	JB        sums_group_plane_1785
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (DX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -23514,32 +23638,32 @@ sums_group_plane_1769:
 	SHRQ      $0x01, BX
 	ADDQ      BX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_1768
+	JMP       sums_group_1784
 
-sums_single_1770:
+sums_single_1786:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_1765
+	JE     sums_done_1781
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_1771:
+sums_single_plane_1787:
 	VADDSD    (CX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_single_plane_1771
+	JB        sums_single_plane_1787
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_1770
+	JMP       sums_single_1786
 
-sums_done_1765:
+sums_done_1781:
 	JMP ring_finished_backwardDalphaAVX512F32
 
-ring_segmented_1743:
+ring_segmented_1759:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x00000030
 	JA   ring_finished_backwardDalphaAVX512F32
@@ -23549,7 +23673,7 @@ ring_segmented_1743:
 	MOVQ AX, 1248(SP)
 	MOVQ $0x00000000, 1240(SP)
 
-ring_block_1773:
+ring_block_1789:
 	MOVQ    1240(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -23564,33 +23688,33 @@ ring_block_1773:
 	MOVQ    BX, 1272(SP)
 	MOVQ    BX, SI
 
-ring_len_1774:
+ring_len_1790:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1775
+	JAE  ring_len_done_1791
 	ADDQ BX, SI
-	JMP  ring_len_1774
+	JMP  ring_len_1790
 
-ring_len_done_1775:
+ring_len_done_1791:
 	MOVQ SI, 1216(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1776:
+ring_step_1792:
 	CMPQ DI, SI
-	JB   ring_step_done_1777
+	JB   ring_step_done_1793
 	SUBQ SI, DI
-	JMP  ring_step_1776
+	JMP  ring_step_1792
 
-ring_step_done_1777:
+ring_step_done_1793:
 	MOVQ DI, 1224(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1778:
+ring_step_1794:
 	CMPQ DI, SI
-	JB   ring_step_done_1779
+	JB   ring_step_done_1795
 	SUBQ SI, DI
-	JMP  ring_step_1778
+	JMP  ring_step_1794
 
-ring_step_done_1779:
+ring_step_done_1795:
 	MOVQ    DI, 1232(SP)
 	LEAQ    64(SI), SI
 	CMPQ    BX, SI
@@ -23619,26 +23743,26 @@ ring_step_done_1779:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1780:
+sums_zero_1796:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1781
+	JAE     sums_zeroed_1797
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_1780
+	JMP     sums_zero_1796
 
-sums_zeroed_1781:
-ring_row_1782:
+sums_zeroed_1797:
+ring_row_1798:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_1783
+	JE   ring_rows_done_1799
 	XORQ SI, SI
 	MOVQ 1272(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 
-unrolled_1784:
+unrolled_1800:
 	CMPQ        R8, R9
-	JGT         single_1785
+	JGT         single_1801
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R8*4), Z1
@@ -23700,15 +23824,15 @@ unrolled_1784:
 	SUBQ        1216(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000040, R8
-	JMP         unrolled_1784
+	JMP         unrolled_1800
 
-single_1785:
+single_1801:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1786:
+single_loop_1802:
 	CMPQ        R8, R9
-	JGT         remainder_1787
+	JGT         remainder_1803
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R8*4), Z1
@@ -23728,11 +23852,11 @@ single_loop_1786:
 	SUBQ        1216(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000010, R8
-	JMP         single_loop_1786
+	JMP         single_loop_1802
 
-remainder_1787:
+remainder_1803:
 	SUBQ        R8, DI
-	JE          span_done_1788
+	JE          span_done_1804
 	MOVQ        $-1, R9
 	BZHIQ       DI, R9, DI
 	KMOVW       DI, K1
@@ -23751,16 +23875,16 @@ remainder_1787:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(CX)(SI*8)
 
-span_done_1788:
+span_done_1804:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x02, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_1782
+	JMP   ring_row_1798
 
-ring_rows_done_1783:
+ring_rows_done_1799:
 	MOVQ 1240(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -23768,71 +23892,71 @@ ring_rows_done_1783:
 	MOVQ 1216(SP), SI
 	MOVQ 1256(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_1790
+	JLE  fold_ext_done_1806
 	CMPQ DI, SI
-	JA   fold_ext_scalar_1791
+	JA   fold_ext_scalar_1807
 	ADDQ $0x00000007, DI
 	ANDQ $-8, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_1789:
+fold_ext_1805:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_1790
+	JBE     fold_ext_done_1806
 	SUBQ    $0x00000008, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Z1
 	VADDPD  (CX)(DI*8), Z1, Z1
 	VMOVUPD Z1, (CX)(R8*8)
-	JMP     fold_ext_1789
+	JMP     fold_ext_1805
 
-fold_ext_scalar_1791:
+fold_ext_scalar_1807:
 	MOVQ 1256(SP), DI
 
-fold_ext_element_1792:
+fold_ext_element_1808:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_1793
+	JBE    fold_ext_element_done_1809
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_1792
+	JMP    fold_ext_element_1808
 
-fold_ext_element_done_1793:
-fold_ext_done_1790:
-fold_1794:
+fold_ext_element_done_1809:
+fold_ext_done_1806:
+fold_1810:
 	CMPQ   SI, BX
-	JBE    fold_done_1795
+	JBE    fold_done_1811
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_1794
+	JMP    fold_1810
 
-fold_done_1795:
+fold_done_1811:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1796
+	JNE  sums_planes_1812
 	MOVQ 1264(SP), SI
 	SUBQ $0x00000008, SI
 
-sums_vector_1798:
+sums_vector_1814:
 	CMPQ      BX, SI
-	JGT       sums_scalar_1799
+	JGT       sums_scalar_1815
 	VCVTPS2PD (DX)(BX*4), Z1
 	VADDPD    (CX)(BX*8), Z1, Z1
 	VCVTPD2PS Z1, Y1
 	VMOVUPS   Y1, (DX)(BX*4)
 	ADDQ      $0x00000008, BX
-	JMP       sums_vector_1798
+	JMP       sums_vector_1814
 
-sums_scalar_1799:
+sums_scalar_1815:
 	CMPQ      BX, 1264(SP)
-	JE        sums_done_1797
+	JE        sums_done_1813
 	VMOVSD    (CX)(BX*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
@@ -23840,18 +23964,18 @@ sums_scalar_1799:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_scalar_1799
+	JMP       sums_scalar_1815
 
-sums_planes_1796:
+sums_planes_1812:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_1800:
+sums_group_1816:
 	MOVQ   1264(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_1802
+	JB     sums_single_1818
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -23860,7 +23984,7 @@ sums_group_1800:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_1801:
+sums_group_plane_1817:
 	VADDSD    (R9), X1, X1
 	VADDSD    (R9)(R8*1), X2, X2
 	VADDSD    (R10), X3, X3
@@ -23869,7 +23993,7 @@ sums_group_plane_1801:
 	ADDQ      $0x08, R10
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_group_plane_1801
+	JB        sums_group_plane_1817
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(BX*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -23894,32 +24018,32 @@ sums_group_plane_1801:
 	SHRQ      $0x01, SI
 	ADDQ      SI, DI
 	ADDQ      $0x00000004, BX
-	JMP       sums_group_1800
+	JMP       sums_group_1816
 
-sums_single_1802:
+sums_single_1818:
 	CMPQ   BX, 1264(SP)
-	JE     sums_done_1797
+	JE     sums_done_1813
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_1803:
+sums_single_plane_1819:
 	VADDSD    (CX)(DI*8), X1, X1
 	INCQ      DI
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_single_plane_1803
+	JB        sums_single_plane_1819
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_single_1802
+	JMP       sums_single_1818
 
-sums_done_1797:
+sums_done_1813:
 	ADDQ 1264(SP), AX
 	MOVQ AX, 1240(SP)
-	JMP  ring_block_1773
+	JMP  ring_block_1789
 
 ring_finished_backwardDalphaAVX512F32:
 	VZEROUPPER
@@ -23936,11 +24060,11 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	MOVQ         DX, BX
 	SHLQ         $0x03, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_1804
+	JB           cached_1820
 	CMPQ         AX, CX
-	JE           cached_1804
+	JE           cached_1820
 	CMPQ         AX, CX
-	JE           cached_1804
+	JE           cached_1820
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -23949,7 +24073,7 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_1806
+	JE           aligned_1822
 	MOVQ         SI, DI
 	MOVQ         $-1, R8
 	BZHIQ        DI, R8, DI
@@ -23960,13 +24084,13 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	VMOVUPD      Z2, K1, (AX)(BX*8)
 	MOVQ         SI, BX
 
-aligned_1806:
+aligned_1822:
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 
-unrolled_1807:
+unrolled_1823:
 	CMPQ     BX, SI
-	JGT      single_1808
+	JGT      single_1824
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
@@ -23984,25 +24108,25 @@ unrolled_1807:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(BX*8)
 	ADDQ     $0x00000020, BX
-	JMP      unrolled_1807
+	JMP      unrolled_1823
 
-single_1808:
+single_1824:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_1809:
+single_loop_1825:
 	CMPQ     BX, SI
-	JGT      remainder_1810
+	JGT      remainder_1826
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(BX*8)
 	ADDQ     $0x00000008, BX
-	JMP      single_loop_1809
+	JMP      single_loop_1825
 
-remainder_1810:
+remainder_1826:
 	SUBQ      BX, DX
-	JE        span_done_1811
+	JE        span_done_1827
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -24011,18 +24135,18 @@ remainder_1810:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_1811:
+span_done_1827:
 	SFENCE
-	JMP stored_1805
+	JMP stored_1821
 
-cached_1804:
+cached_1820:
 	XORQ BX, BX
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 
-unrolled_1812:
+unrolled_1828:
 	CMPQ    BX, SI
-	JGT     single_1813
+	JGT     single_1829
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -24040,25 +24164,25 @@ unrolled_1812:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(BX*8)
 	ADDQ    $0x00000020, BX
-	JMP     unrolled_1812
+	JMP     unrolled_1828
 
-single_1813:
+single_1829:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_1814:
+single_loop_1830:
 	CMPQ    BX, SI
-	JGT     remainder_1815
+	JGT     remainder_1831
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(BX*8)
 	ADDQ    $0x00000008, BX
-	JMP     single_loop_1814
+	JMP     single_loop_1830
 
-remainder_1815:
+remainder_1831:
 	SUBQ      BX, DX
-	JE        span_done_1816
+	JE        span_done_1832
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -24067,8 +24191,8 @@ remainder_1815:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_1816:
-stored_1805:
+span_done_1832:
+stored_1821:
 	VZEROUPPER
 	RET
 
@@ -24088,15 +24212,15 @@ TEXT ·forwardPlanesAVX512F64(SB), NOSPLIT, $0-80
 	MOVQ   DX, R10
 	SHLQ   $0x03, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_1817
+	JB     cached_1833
 	CMPQ   AX, CX
-	JE     cached_1817
+	JE     cached_1833
 	CMPQ   AX, CX
-	JE     cached_1817
+	JE     cached_1833
 
-plane_1819:
+plane_1835:
 	CMPQ         DX, $0x00
-	JE           planes_done_1820
+	JE           planes_done_1836
 	VBROADCASTSD (DI)(R9*8), Z1
 	XORQ         R10, R10
 	MOVQ         AX, R11
@@ -24106,7 +24230,7 @@ plane_1819:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_1821
+	JE           aligned_1837
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -24117,13 +24241,13 @@ plane_1819:
 	VMOVUPD      Z2, K1, (AX)(R10*8)
 	MOVQ         R11, R10
 
-aligned_1821:
+aligned_1837:
 	MOVQ BX, R11
 	SUBQ $0x00000020, R11
 
-unrolled_1822:
+unrolled_1838:
 	CMPQ     R10, R11
-	JGT      single_1823
+	JGT      single_1839
 	VMOVUPD  (CX)(R10*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
@@ -24141,26 +24265,26 @@ unrolled_1822:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(R10*8)
 	ADDQ     $0x00000020, R10
-	JMP      unrolled_1822
+	JMP      unrolled_1838
 
-single_1823:
+single_1839:
 	MOVQ BX, R11
 	SUBQ $0x00000008, R11
 
-single_loop_1824:
+single_loop_1840:
 	CMPQ     R10, R11
-	JGT      remainder_1825
+	JGT      remainder_1841
 	VMOVUPD  (CX)(R10*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(R10*8)
 	ADDQ     $0x00000008, R10
-	JMP      single_loop_1824
+	JMP      single_loop_1840
 
-remainder_1825:
+remainder_1841:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1826
+	JE        span_done_1842
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -24169,34 +24293,34 @@ remainder_1825:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R10*8)
 
-span_done_1826:
+span_done_1842:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_1827
+	JNE  same_pass_1843
 	XORQ R9, R9
 
-same_pass_1827:
+same_pass_1843:
 	SUBQ BX, DX
-	JMP  plane_1819
+	JMP  plane_1835
 
-planes_done_1820:
+planes_done_1836:
 	SFENCE
-	JMP stored_1818
+	JMP stored_1834
 
-cached_1817:
-plane_1828:
+cached_1833:
+plane_1844:
 	CMPQ         DX, $0x00
-	JE           planes_done_1829
+	JE           planes_done_1845
 	VBROADCASTSD (DI)(R9*8), Z1
 	XORQ         R10, R10
 	MOVQ         BX, R11
 	SUBQ         $0x00000020, R11
 
-unrolled_1830:
+unrolled_1846:
 	CMPQ    R10, R11
-	JGT     single_1831
+	JGT     single_1847
 	VMOVUPD (CX)(R10*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -24214,26 +24338,26 @@ unrolled_1830:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(R10*8)
 	ADDQ    $0x00000020, R10
-	JMP     unrolled_1830
+	JMP     unrolled_1846
 
-single_1831:
+single_1847:
 	MOVQ BX, R11
 	SUBQ $0x00000008, R11
 
-single_loop_1832:
+single_loop_1848:
 	CMPQ    R10, R11
-	JGT     remainder_1833
+	JGT     remainder_1849
 	VMOVUPD (CX)(R10*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(R10*8)
 	ADDQ    $0x00000008, R10
-	JMP     single_loop_1832
+	JMP     single_loop_1848
 
-remainder_1833:
+remainder_1849:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1834
+	JE        span_done_1850
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -24242,20 +24366,20 @@ remainder_1833:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R10*8)
 
-span_done_1834:
+span_done_1850:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_1835
+	JNE  same_pass_1851
 	XORQ R9, R9
 
-same_pass_1835:
+same_pass_1851:
 	SUBQ BX, DX
-	JMP  plane_1828
+	JMP  plane_1844
 
-planes_done_1829:
-stored_1818:
+planes_done_1845:
+stored_1834:
 	VZEROUPPER
 	RET
 
@@ -24271,15 +24395,15 @@ TEXT ·forwardPatternAVX512F64(SB), NOSPLIT, $0-72
 	MOVQ   DX, DI
 	SHLQ   $0x03, DI
 	CMPQ   DI, ·streamThreshold+0(SB)
-	JB     cached_1836
+	JB     cached_1852
 	CMPQ   AX, CX
-	JE     cached_1836
+	JE     cached_1852
 	CMPQ   AX, CX
-	JE     cached_1836
+	JE     cached_1852
 
-row_1838:
+row_1854:
 	CMPQ      DX, $0x00
-	JE        rows_done_1839
+	JE        rows_done_1855
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
@@ -24291,7 +24415,7 @@ row_1838:
 	CMPQ      R9, DI
 	CMOVQGT   DI, R9
 	TESTQ     R9, R9
-	JE        aligned_1840
+	JE        aligned_1856
 	MOVQ      R9, R10
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
@@ -24302,13 +24426,13 @@ row_1838:
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 	MOVQ      R9, R8
 
-aligned_1840:
+aligned_1856:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-unrolled_1841:
+unrolled_1857:
 	CMPQ     R8, R9
-	JGT      single_1842
+	JGT      single_1858
 	VMOVUPD  (CX)(R8*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMULPD   (BX)(R8*8), Z1, K1, Z1
@@ -24326,26 +24450,26 @@ unrolled_1841:
 	VMULPD   192(BX)(R8*8), Z1, K1, Z1
 	VMOVNTPD Z1, 192(AX)(R8*8)
 	ADDQ     $0x00000020, R8
-	JMP      unrolled_1841
+	JMP      unrolled_1857
 
-single_1842:
+single_1858:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1843:
+single_loop_1859:
 	CMPQ     R8, R9
-	JGT      remainder_1844
+	JGT      remainder_1860
 	VMOVUPD  (CX)(R8*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMULPD   (BX)(R8*8), Z1, K1, Z1
 	VMOVNTPD Z1, (AX)(R8*8)
 	ADDQ     $0x00000008, R8
-	JMP      single_loop_1843
+	JMP      single_loop_1859
 
-remainder_1844:
+remainder_1860:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1845
+	JE        span_done_1861
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -24354,22 +24478,22 @@ remainder_1844:
 	VMULPD    (BX)(R8*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 
-span_done_1845:
+span_done_1861:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_1838
+	JMP  row_1854
 
-rows_done_1839:
+rows_done_1855:
 	SFENCE
-	JMP stored_1837
+	JMP stored_1853
 
-cached_1836:
-row_1846:
+cached_1852:
+row_1862:
 	CMPQ    DX, $0x00
-	JE      rows_done_1847
+	JE      rows_done_1863
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -24377,9 +24501,9 @@ row_1846:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_1848:
+unrolled_1864:
 	CMPQ    R8, R9
-	JGT     single_1849
+	JGT     single_1865
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
@@ -24397,26 +24521,26 @@ unrolled_1848:
 	VMULPD  192(BX)(R8*8), Z1, K1, Z1
 	VMOVUPD Z1, 192(AX)(R8*8)
 	ADDQ    $0x00000020, R8
-	JMP     unrolled_1848
+	JMP     unrolled_1864
 
-single_1849:
+single_1865:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1850:
+single_loop_1866:
 	CMPQ    R8, R9
-	JGT     remainder_1851
+	JGT     remainder_1867
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
 	VMOVUPD Z1, (AX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     single_loop_1850
+	JMP     single_loop_1866
 
-remainder_1851:
+remainder_1867:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1852
+	JE        span_done_1868
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -24425,16 +24549,16 @@ remainder_1851:
 	VMULPD    (BX)(R8*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 
-span_done_1852:
+span_done_1868:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_1846
+	JMP  row_1862
 
-rows_done_1847:
-stored_1837:
+rows_done_1863:
+stored_1853:
 	VZEROUPPER
 	RET
 
@@ -24453,36 +24577,36 @@ TEXT ·forwardRingAVX512F64(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x000000c0
-	JA     ring_segmented_1853
+	JA     ring_segmented_1869
 	MOVQ   R8, R9
 
-ring_len_1854:
+ring_len_1870:
 	CMPQ R9, $0x00000008
-	JAE  ring_len_done_1855
+	JAE  ring_len_done_1871
 	ADDQ R8, R9
-	JMP  ring_len_1854
+	JMP  ring_len_1870
 
-ring_len_done_1855:
+ring_len_done_1871:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000008, R10
 
-ring_step_1856:
+ring_step_1872:
 	CMPQ R10, R9
-	JB   ring_step_done_1857
+	JB   ring_step_done_1873
 	SUBQ R9, R10
-	JMP  ring_step_1856
+	JMP  ring_step_1872
 
-ring_step_done_1857:
+ring_step_done_1873:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000020, R10
 
-ring_step_1858:
+ring_step_1874:
 	CMPQ R10, R9
-	JB   ring_step_done_1859
+	JB   ring_step_done_1875
 	SUBQ R9, R10
-	JMP  ring_step_1858
+	JMP  ring_step_1874
 
-ring_step_done_1859:
+ring_step_done_1875:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    32(R9), R9
@@ -24492,76 +24616,76 @@ ring_step_done_1859:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000008
-	JB      ring_short_1860
+	JB      ring_short_1876
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1861
+	JNE     ring_planes_1877
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_1863:
+ring_copy_1879:
 	CMPQ    AX, R10
-	JAE     ring_built_1862
+	JAE     ring_built_1878
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_1864
+	JB      ring_copy_tail_1880
 	VMOVUPD (R9)(R8*8), Z1
 	VMOVUPD Z1, (DI)(AX*8)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_1863
+	JNE     ring_copy_1879
 	XORQ    R8, R8
-	JMP     ring_copy_1863
+	JMP     ring_copy_1879
 
-ring_copy_tail_1864:
+ring_copy_tail_1880:
 	VMOVUPD -64(R9)(DX*8), Z1
 	ADDQ    R11, AX
 	VMOVUPD Z1, -64(DI)(AX*8)
 	XORQ    R8, R8
-	JMP     ring_copy_1863
+	JMP     ring_copy_1879
 
-ring_planes_1861:
+ring_planes_1877:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_1865
+	JA   ring_long_planes_1881
 	MOVQ R10, R12
 	SUBQ $0x00000008, R12
 
-ring_fill_1866:
+ring_fill_1882:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1867
+	JGT          ring_fill_last_1883
 	VBROADCASTSD (R9)(R8*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	VMOVUPD      Z1, 64(DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1868
+	JNE          ring_wrap_1884
 	XORQ         R8, R8
 
-ring_wrap_1868:
-	JMP ring_fill_1866
+ring_wrap_1884:
+	JMP ring_fill_1882
 
-ring_fill_last_1867:
+ring_fill_last_1883:
 	CMPQ         R11, R10
-	JAE          ring_built_1862
+	JAE          ring_built_1878
 	VBROADCASTSD (R9)(R8*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1869
+	JNE          ring_wrap_1885
 	XORQ         R8, R8
 
-ring_wrap_1869:
-	JMP ring_fill_last_1867
+ring_wrap_1885:
+	JMP ring_fill_last_1883
 
-ring_long_planes_1865:
-ring_channel_1870:
+ring_long_planes_1881:
+ring_channel_1886:
 	CMPQ         R11, R10
-	JAE          ring_built_1862
+	JAE          ring_built_1878
 	VBROADCASTSD (R9)(R8*8), Z1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -24569,65 +24693,65 @@ ring_channel_1870:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_1871:
+ring_plane_1887:
 	VMOVUPD Z1, (DI)(R13*8)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1871
+	JB      ring_plane_1887
 	INCQ    R8
 	CMPQ    R8, DX
-	JNE     ring_wrap_1872
+	JNE     ring_wrap_1888
 	XORQ    R8, R8
 
-ring_wrap_1872:
-	JMP ring_channel_1870
+ring_wrap_1888:
+	JMP ring_channel_1886
 
-ring_short_1860:
+ring_short_1876:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1873:
+ring_element_1889:
 	MOVQ (R9)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_1874
+	JB   ring_element_next_1890
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1874
+	JB   ring_element_next_1890
 	XORQ R11, R11
 
-ring_element_next_1874:
+ring_element_next_1890:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_1873
+	JB      ring_element_1889
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000008
-	JE      ring_exact_1875
+	JE      ring_exact_1891
 	SUBQ    R8, AX
 
-ring_exact_1875:
+ring_exact_1891:
 	MOVQ AX, DX
 
-ring_repeat_1876:
+ring_repeat_1892:
 	CMPQ    DX, R10
-	JAE     ring_built_1862
+	JAE     ring_built_1878
 	VMOVUPD Z1, (DI)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1876
+	JMP     ring_repeat_1892
 
-ring_built_1862:
+ring_built_1878:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000020, R8
 
-unrolled_1877:
+unrolled_1893:
 	CMPQ    DX, R8
-	JGT     single_1878
+	JGT     single_1894
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -24649,15 +24773,15 @@ unrolled_1877:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000020, DX
-	JMP     unrolled_1877
+	JMP     unrolled_1893
 
-single_1878:
+single_1894:
 	MOVQ SI, R8
 	SUBQ $0x00000008, R8
 
-single_loop_1879:
+single_loop_1895:
 	CMPQ    DX, R8
-	JGT     remainder_1880
+	JGT     remainder_1896
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -24667,11 +24791,11 @@ single_loop_1879:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000008, DX
-	JMP     single_loop_1879
+	JMP     single_loop_1895
 
-remainder_1880:
+remainder_1896:
 	SUBQ      DX, SI
-	JE        span_done_1881
+	JE        span_done_1897
 	MOVQ      $-1, R8
 	BZHIQ     SI, R8, SI
 	KMOVW     SI, K1
@@ -24680,10 +24804,10 @@ remainder_1880:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(DX*8)
 
-span_done_1881:
+span_done_1897:
 	JMP ring_finished_forwardAVX512F64
 
-ring_segmented_1853:
+ring_segmented_1869:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x000000c0
 	JA   ring_finished_forwardAVX512F64
@@ -24693,11 +24817,11 @@ ring_segmented_1853:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_1882
+	JE   ring_rows_1898
 
-ring_segment_1883:
+ring_segment_1899:
 	CMPQ    SI, $0x00
-	JE      ring_done_1884
+	JE      ring_done_1900
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -24714,33 +24838,33 @@ ring_segment_1883:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_1885:
+ring_len_1901:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_1886
+	JAE  ring_len_done_1902
 	ADDQ R9, R11
-	JMP  ring_len_1885
+	JMP  ring_len_1901
 
-ring_len_done_1886:
+ring_len_done_1902:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_1887:
+ring_step_1903:
 	CMPQ R12, R11
-	JB   ring_step_done_1888
+	JB   ring_step_done_1904
 	SUBQ R11, R12
-	JMP  ring_step_1887
+	JMP  ring_step_1903
 
-ring_step_done_1888:
+ring_step_done_1904:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_1889:
+ring_step_1905:
 	CMPQ R12, R11
-	JB   ring_step_done_1890
+	JB   ring_step_done_1906
 	SUBQ R11, R12
-	JMP  ring_step_1889
+	JMP  ring_step_1905
 
-ring_step_done_1890:
+ring_step_done_1906:
 	MOVQ    R12, 1936(SP)
 	LEAQ    32(R11), R11
 	CMPQ    R10, R11
@@ -24750,76 +24874,76 @@ ring_step_done_1890:
 	LEAQ    (R10)(AX*8), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000008
-	JB      ring_short_1891
+	JB      ring_short_1907
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1892
+	JNE     ring_planes_1908
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_1894:
+ring_copy_1910:
 	CMPQ    R8, AX
-	JAE     ring_built_1893
+	JAE     ring_built_1909
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_1895
+	JB      ring_copy_tail_1911
 	VMOVUPD (R10)(R9*8), Z1
 	VMOVUPD Z1, (DI)(R8*8)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1894
+	JNE     ring_copy_1910
 	XORQ    R9, R9
-	JMP     ring_copy_1894
+	JMP     ring_copy_1910
 
-ring_copy_tail_1895:
+ring_copy_tail_1911:
 	VMOVUPD -64(R10)(DX*8), Z1
 	ADDQ    R11, R8
 	VMOVUPD Z1, -64(DI)(R8*8)
 	XORQ    R9, R9
-	JMP     ring_copy_1894
+	JMP     ring_copy_1910
 
-ring_planes_1892:
+ring_planes_1908:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_1896
+	JA   ring_long_planes_1912
 	MOVQ AX, R12
 	SUBQ $0x00000008, R12
 
-ring_fill_1897:
+ring_fill_1913:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1898
+	JGT          ring_fill_last_1914
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	VMOVUPD      Z1, 64(DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1899
+	JNE          ring_wrap_1915
 	XORQ         R9, R9
 
-ring_wrap_1899:
-	JMP ring_fill_1897
+ring_wrap_1915:
+	JMP ring_fill_1913
 
-ring_fill_last_1898:
+ring_fill_last_1914:
 	CMPQ         R11, AX
-	JAE          ring_built_1893
+	JAE          ring_built_1909
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1900
+	JNE          ring_wrap_1916
 	XORQ         R9, R9
 
-ring_wrap_1900:
-	JMP ring_fill_last_1898
+ring_wrap_1916:
+	JMP ring_fill_last_1914
 
-ring_long_planes_1896:
-ring_channel_1901:
+ring_long_planes_1912:
+ring_channel_1917:
 	CMPQ         R11, AX
-	JAE          ring_built_1893
+	JAE          ring_built_1909
 	VBROADCASTSD (R10)(R9*8), Z1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -24827,66 +24951,66 @@ ring_channel_1901:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_1902:
+ring_plane_1918:
 	VMOVUPD Z1, (DI)(R13*8)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1902
+	JB      ring_plane_1918
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_1903
+	JNE     ring_wrap_1919
 	XORQ    R9, R9
 
-ring_wrap_1903:
-	JMP ring_channel_1901
+ring_wrap_1919:
+	JMP ring_channel_1917
 
-ring_short_1891:
+ring_short_1907:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1904:
+ring_element_1920:
 	MOVQ (R10)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_1905
+	JB   ring_element_next_1921
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1905
+	JB   ring_element_next_1921
 	XORQ R11, R11
 
-ring_element_next_1905:
+ring_element_next_1921:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_1904
+	JB      ring_element_1920
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_1906
+	JE      ring_exact_1922
 	SUBQ    R9, DX
 
-ring_exact_1906:
+ring_exact_1922:
 	MOVQ DX, R8
 
-ring_repeat_1907:
+ring_repeat_1923:
 	CMPQ    R8, AX
-	JAE     ring_built_1893
+	JAE     ring_built_1909
 	VMOVUPD Z1, (DI)(R8*8)
 	ADDQ    DX, R8
-	JMP     ring_repeat_1907
+	JMP     ring_repeat_1923
 
-ring_built_1893:
+ring_built_1909:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 
-unrolled_1908:
+unrolled_1924:
 	CMPQ    R8, R9
-	JGT     single_1909
+	JGT     single_1925
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -24908,15 +25032,15 @@ unrolled_1908:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000020, R8
-	JMP     unrolled_1908
+	JMP     unrolled_1924
 
-single_1909:
+single_1925:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1910:
+single_loop_1926:
 	CMPQ    R8, R9
-	JGT     remainder_1911
+	JGT     remainder_1927
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -24926,11 +25050,11 @@ single_loop_1910:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000008, R8
-	JMP     single_loop_1910
+	JMP     single_loop_1926
 
-remainder_1911:
+remainder_1927:
 	SUBQ      R8, DX
-	JE        span_done_1912
+	JE        span_done_1928
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -24939,7 +25063,7 @@ remainder_1911:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R8*8)
 
-span_done_1912:
+span_done_1928:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -24950,18 +25074,18 @@ span_done_1912:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1913
+	JNE  ring_next_1929
 	XORQ AX, AX
 
-ring_next_1913:
+ring_next_1929:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1883
+	JMP  ring_segment_1899
 
-ring_done_1884:
+ring_done_1900:
 	JMP ring_finished_forwardAVX512F64
 
-ring_rows_1882:
-ring_block_1914:
+ring_rows_1898:
+ring_block_1930:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -24977,33 +25101,33 @@ ring_block_1914:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1915:
+ring_len_1931:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_1916
+	JAE  ring_len_done_1932
 	ADDQ BX, SI
-	JMP  ring_len_1915
+	JMP  ring_len_1931
 
-ring_len_done_1916:
+ring_len_done_1932:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, R8
 
-ring_step_1917:
+ring_step_1933:
 	CMPQ R8, SI
-	JB   ring_step_done_1918
+	JB   ring_step_done_1934
 	SUBQ SI, R8
-	JMP  ring_step_1917
+	JMP  ring_step_1933
 
-ring_step_done_1918:
+ring_step_done_1934:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000020, R8
 
-ring_step_1919:
+ring_step_1935:
 	CMPQ R8, SI
-	JB   ring_step_done_1920
+	JB   ring_step_done_1936
 	SUBQ SI, R8
-	JMP  ring_step_1919
+	JMP  ring_step_1935
 
-ring_step_done_1920:
+ring_step_done_1936:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    32(SI), SI
@@ -25014,76 +25138,76 @@ ring_step_done_1920:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000008
-	JB      ring_short_1921
+	JB      ring_short_1937
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1922
+	JNE     ring_planes_1938
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1924:
+ring_copy_1940:
 	CMPQ    BX, R8
-	JAE     ring_built_1923
+	JAE     ring_built_1939
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_1925
+	JB      ring_copy_tail_1941
 	VMOVUPD (SI)(R9*8), Z1
 	VMOVUPD Z1, (DI)(BX*8)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1924
+	JNE     ring_copy_1940
 	XORQ    R9, R9
-	JMP     ring_copy_1924
+	JMP     ring_copy_1940
 
-ring_copy_tail_1925:
+ring_copy_tail_1941:
 	VMOVUPD -64(SI)(DX*8), Z1
 	ADDQ    R10, BX
 	VMOVUPD Z1, -64(DI)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_1924
+	JMP     ring_copy_1940
 
-ring_planes_1922:
+ring_planes_1938:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_1926
+	JA   ring_long_planes_1942
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_1927:
+ring_fill_1943:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1928
+	JGT          ring_fill_last_1944
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (DI)(R9*8)
 	VMOVUPD      Z1, 64(DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1929
+	JNE          ring_wrap_1945
 	XORQ         BX, BX
 
-ring_wrap_1929:
-	JMP ring_fill_1927
+ring_wrap_1945:
+	JMP ring_fill_1943
 
-ring_fill_last_1928:
+ring_fill_last_1944:
 	CMPQ         R9, R8
-	JAE          ring_built_1923
+	JAE          ring_built_1939
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1930
+	JNE          ring_wrap_1946
 	XORQ         BX, BX
 
-ring_wrap_1930:
-	JMP ring_fill_last_1928
+ring_wrap_1946:
+	JMP ring_fill_last_1944
 
-ring_long_planes_1926:
-ring_channel_1931:
+ring_long_planes_1942:
+ring_channel_1947:
 	CMPQ         R9, R8
-	JAE          ring_built_1923
+	JAE          ring_built_1939
 	VBROADCASTSD (SI)(BX*8), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -25091,57 +25215,57 @@ ring_channel_1931:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_1932:
+ring_plane_1948:
 	VMOVUPD Z1, (DI)(R11*8)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1932
+	JB      ring_plane_1948
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_1933
+	JNE     ring_wrap_1949
 	XORQ    BX, BX
 
-ring_wrap_1933:
-	JMP ring_channel_1931
+ring_wrap_1949:
+	JMP ring_channel_1947
 
-ring_short_1921:
+ring_short_1937:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1934:
+ring_element_1950:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (DI)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1935
+	JB   ring_element_next_1951
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1935
+	JB   ring_element_next_1951
 	XORQ R9, R9
 
-ring_element_next_1935:
+ring_element_next_1951:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_1934
+	JB      ring_element_1950
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_1936
+	JE      ring_exact_1952
 	SUBQ    BX, DX
 
-ring_exact_1936:
+ring_exact_1952:
 	MOVQ DX, BX
 
-ring_repeat_1937:
+ring_repeat_1953:
 	CMPQ    BX, R8
-	JAE     ring_built_1923
+	JAE     ring_built_1939
 	VMOVUPD Z1, (DI)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1937
+	JMP     ring_repeat_1953
 
-ring_built_1923:
+ring_built_1939:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+24(FP), BX
@@ -25150,18 +25274,18 @@ ring_built_1923:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_1938:
+ring_row_1954:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_1939
+	JE   ring_rows_done_1955
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 
-unrolled_1940:
+unrolled_1956:
 	CMPQ    R8, R9
-	JGT     single_1941
+	JGT     single_1957
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -25183,15 +25307,15 @@ unrolled_1940:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000020, R8
-	JMP     unrolled_1940
+	JMP     unrolled_1956
 
-single_1941:
+single_1957:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1942:
+single_loop_1958:
 	CMPQ    R8, R9
-	JGT     remainder_1943
+	JGT     remainder_1959
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -25201,11 +25325,11 @@ single_loop_1942:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000008, R8
-	JMP     single_loop_1942
+	JMP     single_loop_1958
 
-remainder_1943:
+remainder_1959:
 	SUBQ      R8, DX
-	JE        span_done_1944
+	JE        span_done_1960
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -25214,20 +25338,20 @@ remainder_1943:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R8*8)
 
-span_done_1944:
+span_done_1960:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x03, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_1938
+	JMP   ring_row_1954
 
-ring_rows_done_1939:
+ring_rows_done_1955:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1914
+	JMP  ring_block_1930
 
 ring_finished_forwardAVX512F64:
 	VZEROUPPER
@@ -25249,11 +25373,11 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1945
+	JB           cached_1961
 	CMPQ         AX, DX
-	JE           cached_1945
+	JE           cached_1961
 	CMPQ         AX, CX
-	JE           cached_1945
+	JE           cached_1961
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -25262,7 +25386,7 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1947
+	JE           aligned_1963
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -25275,13 +25399,13 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	VMOVUPD      Z7, K1, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_1947:
+aligned_1963:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_1948:
+unrolled_1964:
 	CMPQ        SI, DI
-	JGT         single_1949
+	JGT         single_1965
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -25307,15 +25431,15 @@ unrolled_1948:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
-	JMP         unrolled_1948
+	JMP         unrolled_1964
 
-single_1949:
+single_1965:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_1950:
+single_loop_1966:
 	CMPQ        SI, DI
-	JGT         remainder_1951
+	JGT         remainder_1967
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -25323,11 +25447,11 @@ single_loop_1950:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
-	JMP         single_loop_1950
+	JMP         single_loop_1966
 
-remainder_1951:
+remainder_1967:
 	SUBQ        SI, BX
-	JE          span_done_1952
+	JE          span_done_1968
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -25338,18 +25462,18 @@ remainder_1951:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_1952:
+span_done_1968:
 	SFENCE
-	JMP stored_1946
+	JMP stored_1962
 
-cached_1945:
+cached_1961:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_1953:
+unrolled_1969:
 	CMPQ        SI, DI
-	JGT         single_1954
+	JGT         single_1970
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -25375,15 +25499,15 @@ unrolled_1953:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
-	JMP         unrolled_1953
+	JMP         unrolled_1969
 
-single_1954:
+single_1970:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_1955:
+single_loop_1971:
 	CMPQ        SI, DI
-	JGT         remainder_1956
+	JGT         remainder_1972
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -25391,11 +25515,11 @@ single_loop_1955:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
-	JMP         single_loop_1955
+	JMP         single_loop_1971
 
-remainder_1956:
+remainder_1972:
 	SUBQ        SI, BX
-	JE          span_done_1957
+	JE          span_done_1973
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -25406,8 +25530,8 @@ remainder_1956:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_1957:
-stored_1946:
+span_done_1973:
+stored_1962:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -25439,15 +25563,15 @@ TEXT ·backwardPlanesAVX512F64(SB), NOSPLIT, $0-128
 	MOVQ   BX, R12
 	SHLQ   $0x03, R12
 	CMPQ   R12, ·streamThreshold+0(SB)
-	JB     cached_1958
+	JB     cached_1974
 	CMPQ   AX, DX
-	JE     cached_1958
+	JE     cached_1974
 	CMPQ   AX, CX
-	JE     cached_1958
+	JE     cached_1974
 
-plane_1960:
+plane_1976:
 	CMPQ         BX, $0x00
-	JE           planes_done_1961
+	JE           planes_done_1977
 	VBROADCASTSD (R9)(R11*8), Z5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -25461,7 +25585,7 @@ plane_1960:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_1962
+	JE           aligned_1978
 	MOVQ         R13, R14
 	MOVQ         $-1, R15
 	BZHIQ        R14, R15, R14
@@ -25474,13 +25598,13 @@ plane_1960:
 	VMOVUPD      Z7, K1, (AX)(R12*8)
 	MOVQ         R13, R12
 
-aligned_1962:
+aligned_1978:
 	MOVQ DI, R13
 	SUBQ $0x00000020, R13
 
-unrolled_1963:
+unrolled_1979:
 	CMPQ        R12, R13
-	JGT         single_1964
+	JGT         single_1980
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -25506,15 +25630,15 @@ unrolled_1963:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, 192(AX)(R12*8)
 	ADDQ        $0x00000020, R12
-	JMP         unrolled_1963
+	JMP         unrolled_1979
 
-single_1964:
+single_1980:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 
-single_loop_1965:
+single_loop_1981:
 	CMPQ        R12, R13
-	JGT         remainder_1966
+	JGT         remainder_1982
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -25522,12 +25646,12 @@ single_loop_1965:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, (AX)(R12*8)
 	ADDQ        $0x00000008, R12
-	JMP         single_loop_1965
+	JMP         single_loop_1981
 
-remainder_1966:
+remainder_1982:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_1967
+	JE          span_done_1983
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -25538,7 +25662,7 @@ remainder_1966:
 	VMULPD      Z5, Z7, K2, Z7
 	VMOVUPD     Z7, K1, (AX)(R12*8)
 
-span_done_1967:
+span_done_1983:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -25555,21 +25679,21 @@ span_done_1967:
 	ADDQ          R10, AX
 	INCQ          R11
 	CMPQ          R11, R8
-	JNE           same_pass_1968
+	JNE           same_pass_1984
 	XORQ          R11, R11
 
-same_pass_1968:
+same_pass_1984:
 	SUBQ DI, BX
-	JMP  plane_1960
+	JMP  plane_1976
 
-planes_done_1961:
+planes_done_1977:
 	SFENCE
-	JMP stored_1959
+	JMP stored_1975
 
-cached_1958:
-plane_1969:
+cached_1974:
+plane_1985:
 	CMPQ         BX, $0x00
-	JE           planes_done_1970
+	JE           planes_done_1986
 	VBROADCASTSD (R9)(R11*8), Z5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -25579,9 +25703,9 @@ plane_1969:
 	MOVQ         DI, R13
 	SUBQ         $0x00000020, R13
 
-unrolled_1971:
+unrolled_1987:
 	CMPQ        R12, R13
-	JGT         single_1972
+	JGT         single_1988
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -25607,15 +25731,15 @@ unrolled_1971:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, 192(AX)(R12*8)
 	ADDQ        $0x00000020, R12
-	JMP         unrolled_1971
+	JMP         unrolled_1987
 
-single_1972:
+single_1988:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 
-single_loop_1973:
+single_loop_1989:
 	CMPQ        R12, R13
-	JGT         remainder_1974
+	JGT         remainder_1990
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -25623,12 +25747,12 @@ single_loop_1973:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, (AX)(R12*8)
 	ADDQ        $0x00000008, R12
-	JMP         single_loop_1973
+	JMP         single_loop_1989
 
-remainder_1974:
+remainder_1990:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_1975
+	JE          span_done_1991
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -25639,7 +25763,7 @@ remainder_1974:
 	VMULPD      Z5, Z7, K2, Z7
 	VMOVUPD     Z7, K1, (AX)(R12*8)
 
-span_done_1975:
+span_done_1991:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -25656,15 +25780,15 @@ span_done_1975:
 	ADDQ          R10, AX
 	INCQ          R11
 	CMPQ          R11, R8
-	JNE           same_pass_1976
+	JNE           same_pass_1992
 	XORQ          R11, R11
 
-same_pass_1976:
+same_pass_1992:
 	SUBQ DI, BX
-	JMP  plane_1969
+	JMP  plane_1985
 
-planes_done_1970:
-stored_1959:
+planes_done_1986:
+stored_1975:
 	VZEROUPPER
 	RET
 
@@ -25682,15 +25806,15 @@ TEXT ·backwardPatternAVX512F64(SB), NOSPLIT, $0-120
 	MOVQ   BX, R9
 	SHLQ   $0x03, R9
 	CMPQ   R9, ·streamThreshold+0(SB)
-	JB     cached_1977
+	JB     cached_1993
 	CMPQ   AX, DX
-	JE     cached_1977
+	JE     cached_1993
 	CMPQ   AX, CX
-	JE     cached_1977
+	JE     cached_1993
 
-row_1979:
+row_1995:
 	CMPQ        BX, $0x00
-	JE          rows_done_1980
+	JE          rows_done_1996
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
@@ -25702,7 +25826,7 @@ row_1979:
 	CMPQ        R11, R9
 	CMOVQGT     R9, R11
 	TESTQ       R11, R11
-	JE          aligned_1981
+	JE          aligned_1997
 	MOVQ        R11, R12
 	MOVQ        $-1, R13
 	BZHIQ       R12, R13, R12
@@ -25717,13 +25841,13 @@ row_1979:
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 	MOVQ        R11, R10
 
-aligned_1981:
+aligned_1997:
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 
-unrolled_1982:
+unrolled_1998:
 	CMPQ        R10, R11
-	JGT         single_1983
+	JGT         single_1999
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -25757,15 +25881,15 @@ unrolled_1982:
 	VMULPD      192(SI)(R10*8), Z2, K1, Z2
 	VMOVNTPD    Z2, 192(AX)(R10*8)
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_1982
+	JMP         unrolled_1998
 
-single_1983:
+single_1999:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_1984:
+single_loop_2000:
 	CMPQ        R10, R11
-	JGT         remainder_1985
+	JGT         remainder_2001
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -25775,12 +25899,12 @@ single_loop_1984:
 	VMULPD      (SI)(R10*8), Z2, K1, Z2
 	VMOVNTPD    Z2, (AX)(R10*8)
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_1984
+	JMP         single_loop_2000
 
-remainder_1985:
+remainder_2001:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1986
+	JE          span_done_2002
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -25793,23 +25917,23 @@ remainder_1985:
 	VMULPD      (SI)(R10*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_1986:
+span_done_2002:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_1979
+	JMP  row_1995
 
-rows_done_1980:
+rows_done_1996:
 	SFENCE
-	JMP stored_1978
+	JMP stored_1994
 
-cached_1977:
-row_1987:
+cached_1993:
+row_2003:
 	CMPQ    BX, $0x00
-	JE      rows_done_1988
+	JE      rows_done_2004
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -25817,9 +25941,9 @@ row_1987:
 	MOVQ    R9, R11
 	SUBQ    $0x00000020, R11
 
-unrolled_1989:
+unrolled_2005:
 	CMPQ        R10, R11
-	JGT         single_1990
+	JGT         single_2006
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -25853,15 +25977,15 @@ unrolled_1989:
 	VMULPD      192(SI)(R10*8), Z2, K1, Z2
 	VMOVUPD     Z2, 192(AX)(R10*8)
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_1989
+	JMP         unrolled_2005
 
-single_1990:
+single_2006:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_1991:
+single_loop_2007:
 	CMPQ        R10, R11
-	JGT         remainder_1992
+	JGT         remainder_2008
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -25871,12 +25995,12 @@ single_loop_1991:
 	VMULPD      (SI)(R10*8), Z2, K1, Z2
 	VMOVUPD     Z2, (AX)(R10*8)
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_1991
+	JMP         single_loop_2007
 
-remainder_1992:
+remainder_2008:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1993
+	JE          span_done_2009
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -25889,17 +26013,17 @@ remainder_1992:
 	VMULPD      (SI)(R10*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_1993:
+span_done_2009:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_1987
+	JMP  row_2003
 
-rows_done_1988:
-stored_1978:
+rows_done_2004:
+stored_1994:
 	VZEROUPPER
 	RET
 
@@ -25922,36 +26046,36 @@ TEXT ·backwardRingAVX512F64(SB), $1920-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x00000040
-	JA     ring_segmented_1994
+	JA     ring_segmented_2010
 	MOVQ   R10, R11
 
-ring_len_1995:
+ring_len_2011:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_1996
+	JAE  ring_len_done_2012
 	ADDQ R10, R11
-	JMP  ring_len_1995
+	JMP  ring_len_2011
 
-ring_len_done_1996:
+ring_len_done_2012:
 	MOVQ R11, 1856(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_1997:
+ring_step_2013:
 	CMPQ R12, R11
-	JB   ring_step_done_1998
+	JB   ring_step_done_2014
 	SUBQ R11, R12
-	JMP  ring_step_1997
+	JMP  ring_step_2013
 
-ring_step_done_1998:
+ring_step_done_2014:
 	MOVQ R12, 1864(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_1999:
+ring_step_2015:
 	CMPQ R12, R11
-	JB   ring_step_done_2000
+	JB   ring_step_done_2016
 	SUBQ R11, R12
-	JMP  ring_step_1999
+	JMP  ring_step_2015
 
-ring_step_done_2000:
+ring_step_done_2016:
 	MOVQ    R12, 1872(SP)
 	MOVQ    DI, R12
 	LEAQ    32(R11), R11
@@ -25961,76 +26085,76 @@ ring_step_done_2000:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1896(SP), R12
 	CMPQ    R10, $0x00000008
-	JB      ring_short_2001
+	JB      ring_short_2017
 	CMPQ    R8, $0x01
-	JNE     ring_planes_2002
+	JNE     ring_planes_2018
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_2004:
+ring_copy_2020:
 	CMPQ    R8, R12
-	JAE     ring_built_2003
+	JAE     ring_built_2019
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000008
-	JB      ring_copy_tail_2005
+	JB      ring_copy_tail_2021
 	VMOVUPD (R11)(R10*8), Z1
 	VMOVUPD Z1, (CX)(R8*8)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_2004
+	JNE     ring_copy_2020
 	XORQ    R10, R10
-	JMP     ring_copy_2004
+	JMP     ring_copy_2020
 
-ring_copy_tail_2005:
+ring_copy_tail_2021:
 	VMOVUPD -64(R11)(R9*8), Z1
 	ADDQ    R13, R8
 	VMOVUPD Z1, -64(CX)(R8*8)
 	XORQ    R10, R10
-	JMP     ring_copy_2004
+	JMP     ring_copy_2020
 
-ring_planes_2002:
+ring_planes_2018:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_2006
+	JA   ring_long_planes_2022
 	MOVQ R12, R14
 	SUBQ $0x00000008, R14
 
-ring_fill_2007:
+ring_fill_2023:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_2008
+	JGT          ring_fill_last_2024
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (CX)(R13*8)
 	VMOVUPD      Z1, 64(CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_2009
+	JNE          ring_wrap_2025
 	XORQ         R10, R10
 
-ring_wrap_2009:
-	JMP ring_fill_2007
+ring_wrap_2025:
+	JMP ring_fill_2023
 
-ring_fill_last_2008:
+ring_fill_last_2024:
 	CMPQ         R13, R12
-	JAE          ring_built_2003
+	JAE          ring_built_2019
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_2010
+	JNE          ring_wrap_2026
 	XORQ         R10, R10
 
-ring_wrap_2010:
-	JMP ring_fill_last_2008
+ring_wrap_2026:
+	JMP ring_fill_last_2024
 
-ring_long_planes_2006:
-ring_channel_2011:
+ring_long_planes_2022:
+ring_channel_2027:
 	CMPQ         R13, R12
-	JAE          ring_built_2003
+	JAE          ring_built_2019
 	VBROADCASTSD (R11)(R10*8), Z1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -26038,57 +26162,57 @@ ring_channel_2011:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_2012:
+ring_plane_2028:
 	VMOVUPD Z1, (CX)(R15*8)
 	ADDQ    $0x00000008, R15
 	CMPQ    R15, R14
-	JB      ring_plane_2012
+	JB      ring_plane_2028
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_2013
+	JNE     ring_wrap_2029
 	XORQ    R10, R10
 
-ring_wrap_2013:
-	JMP ring_channel_2011
+ring_wrap_2029:
+	JMP ring_channel_2027
 
-ring_short_2001:
+ring_short_2017:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_2014:
+ring_element_2030:
 	MOVQ (R11)(R13*8), BP
 	MOVQ BP, (CX)(R15*8)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_2015
+	JB   ring_element_next_2031
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_2015
+	JB   ring_element_next_2031
 	XORQ R13, R13
 
-ring_element_next_2015:
+ring_element_next_2031:
 	INCQ    R15
 	CMPQ    R15, $0x00000008
-	JB      ring_element_2014
+	JB      ring_element_2030
 	VMOVUPD (CX), Z1
 	MOVQ    1856(SP), R8
 	CMPQ    R8, $0x00000008
-	JE      ring_exact_2016
+	JE      ring_exact_2032
 	SUBQ    R10, R8
 
-ring_exact_2016:
+ring_exact_2032:
 	MOVQ R8, R9
 
-ring_repeat_2017:
+ring_repeat_2033:
 	CMPQ    R9, R12
-	JAE     ring_built_2003
+	JAE     ring_built_2019
 	VMOVUPD Z1, (CX)(R9*8)
 	ADDQ    R8, R9
-	JMP     ring_repeat_2017
+	JMP     ring_repeat_2033
 
-ring_built_2003:
+ring_built_2019:
 	MOVQ    1856(SP), R8
 	MOVQ    1896(SP), R9
 	MOVQ    R9, R10
@@ -26104,22 +26228,22 @@ ring_built_2003:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_2018:
+sums_zero_2034:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_2019
+	JAE     sums_zeroed_2035
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_2018
+	JMP     sums_zero_2034
 
-sums_zeroed_2019:
+sums_zeroed_2035:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000020, R10
 
-unrolled_2020:
+unrolled_2036:
 	CMPQ        R9, R10
-	JGT         single_2021
+	JGT         single_2037
 	VMOVUPD     (DX)(R9*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R9*8), Z2
@@ -26157,15 +26281,15 @@ unrolled_2020:
 	SUBQ        1856(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000020, R9
-	JMP         unrolled_2020
+	JMP         unrolled_2036
 
-single_2021:
+single_2037:
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-single_loop_2022:
+single_loop_2038:
 	CMPQ        R9, R10
-	JGT         remainder_2023
+	JGT         remainder_2039
 	VMOVUPD     (DX)(R9*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R9*8), Z2
@@ -26179,11 +26303,11 @@ single_loop_2022:
 	SUBQ        1856(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000008, R9
-	JMP         single_loop_2022
+	JMP         single_loop_2038
 
-remainder_2023:
+remainder_2039:
 	SUBQ        R9, DI
-	JE          span_done_2024
+	JE          span_done_2040
 	MOVQ        $-1, R10
 	BZHIQ       DI, R10, DI
 	KMOVW       DI, K1
@@ -26196,93 +26320,93 @@ remainder_2023:
 	VMULPD      (CX)(R8*8), Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(R9*8)
 
-span_done_2024:
+span_done_2040:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1856(SP), DX
 	MOVQ  1896(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_2026
+	JLE   fold_ext_done_2042
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_2027
+	JA    fold_ext_scalar_2043
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_2025:
+fold_ext_2041:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_2026
+	JBE     fold_ext_done_2042
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Z0
 	VADDPD  (BX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (BX)(DI*8)
-	JMP     fold_ext_2025
+	JMP     fold_ext_2041
 
-fold_ext_scalar_2027:
+fold_ext_scalar_2043:
 	MOVQ 1896(SP), SI
 
-fold_ext_element_2028:
+fold_ext_element_2044:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_2029
+	JBE    fold_ext_element_done_2045
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_2028
+	JMP    fold_ext_element_2044
 
-fold_ext_element_done_2029:
-fold_ext_done_2026:
-fold_2030:
+fold_ext_element_done_2045:
+fold_ext_done_2042:
+fold_2046:
 	CMPQ   DX, AX
-	JBE    fold_done_2031
+	JBE    fold_done_2047
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_2030
+	JMP    fold_2046
 
-fold_done_2031:
+fold_done_2047:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_2032
+	JNE  sums_planes_2048
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_2034:
+sums_vector_2050:
 	CMPQ    AX, DX
-	JGT     sums_scalar_2035
+	JGT     sums_scalar_2051
 	VMOVUPD (CX)(AX*8), Z0
 	VADDPD  (BX)(AX*8), Z0, Z0
 	VMOVUPD Z0, (CX)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_vector_2034
+	JMP     sums_vector_2050
 
-sums_scalar_2035:
+sums_scalar_2051:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_2033
+	JE     sums_done_2049
 	VMOVSD (BX)(AX*8), X0
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_2035
+	JMP    sums_scalar_2051
 
-sums_planes_2032:
+sums_planes_2048:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_2036:
+sums_group_2052:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_2038
+	JB     sums_single_2054
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -26291,7 +26415,7 @@ sums_group_2036:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_2037:
+sums_group_plane_2053:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -26300,7 +26424,7 @@ sums_group_plane_2037:
 	ADDQ   $0x08, R9
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_group_plane_2037
+	JB     sums_group_plane_2053
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	VADDSD 8(CX)(AX*8), X1, X1
@@ -26313,29 +26437,29 @@ sums_group_plane_2037:
 	SHRQ   $0x01, DX
 	ADDQ   DX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_2036
+	JMP    sums_group_2052
 
-sums_single_2038:
+sums_single_2054:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_2033
+	JE     sums_done_2049
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_2039:
+sums_single_plane_2055:
 	VADDSD (BX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_single_plane_2039
+	JB     sums_single_plane_2055
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_2038
+	JMP    sums_single_2054
 
-sums_done_2033:
+sums_done_2049:
 	JMP ring_finished_backwardAVX512F64
 
-ring_segmented_1994:
+ring_segmented_2010:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x00000040
 	JA   ring_finished_backwardAVX512F64
@@ -26345,7 +26469,7 @@ ring_segmented_1994:
 	MOVQ AX, 1888(SP)
 	MOVQ $0x00000000, 1880(SP)
 
-ring_block_2041:
+ring_block_2057:
 	MOVQ    1880(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -26361,33 +26485,33 @@ ring_block_2041:
 	MOVQ    DI, 1912(SP)
 	MOVQ    DI, R8
 
-ring_len_2042:
+ring_len_2058:
 	CMPQ R8, $0x00000008
-	JAE  ring_len_done_2043
+	JAE  ring_len_done_2059
 	ADDQ DI, R8
-	JMP  ring_len_2042
+	JMP  ring_len_2058
 
-ring_len_done_2043:
+ring_len_done_2059:
 	MOVQ R8, 1856(SP)
 	MOVQ $0x00000008, R9
 
-ring_step_2044:
+ring_step_2060:
 	CMPQ R9, R8
-	JB   ring_step_done_2045
+	JB   ring_step_done_2061
 	SUBQ R8, R9
-	JMP  ring_step_2044
+	JMP  ring_step_2060
 
-ring_step_done_2045:
+ring_step_done_2061:
 	MOVQ R9, 1864(SP)
 	MOVQ $0x00000020, R9
 
-ring_step_2046:
+ring_step_2062:
 	CMPQ R9, R8
-	JB   ring_step_done_2047
+	JB   ring_step_done_2063
 	SUBQ R8, R9
-	JMP  ring_step_2046
+	JMP  ring_step_2062
 
-ring_step_done_2047:
+ring_step_done_2063:
 	MOVQ    R9, 1872(SP)
 	MOVQ    DI, R9
 	LEAQ    32(R8), R8
@@ -26398,76 +26522,76 @@ ring_step_done_2047:
 	LEAQ    (R8)(DX*8), R8
 	MOVQ    1896(SP), R9
 	CMPQ    DI, $0x00000008
-	JB      ring_short_2048
+	JB      ring_short_2064
 	CMPQ    AX, $0x01
-	JNE     ring_planes_2049
+	JNE     ring_planes_2065
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_2051:
+ring_copy_2067:
 	CMPQ    DI, R9
-	JAE     ring_built_2050
+	JAE     ring_built_2066
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_2052
+	JB      ring_copy_tail_2068
 	VMOVUPD (R8)(R10*8), Z1
 	VMOVUPD Z1, (CX)(DI*8)
 	ADDQ    $0x00000008, DI
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_2051
+	JNE     ring_copy_2067
 	XORQ    R10, R10
-	JMP     ring_copy_2051
+	JMP     ring_copy_2067
 
-ring_copy_tail_2052:
+ring_copy_tail_2068:
 	VMOVUPD -64(R8)(SI*8), Z1
 	ADDQ    R11, DI
 	VMOVUPD Z1, -64(CX)(DI*8)
 	XORQ    R10, R10
-	JMP     ring_copy_2051
+	JMP     ring_copy_2067
 
-ring_planes_2049:
+ring_planes_2065:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_2053
+	JA   ring_long_planes_2069
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-ring_fill_2054:
+ring_fill_2070:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_2055
+	JGT          ring_fill_last_2071
 	VBROADCASTSD (R8)(DI*8), Z1
 	VMOVUPD      Z1, (CX)(R10*8)
 	VMOVUPD      Z1, 64(CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_2056
+	JNE          ring_wrap_2072
 	XORQ         DI, DI
 
-ring_wrap_2056:
-	JMP ring_fill_2054
+ring_wrap_2072:
+	JMP ring_fill_2070
 
-ring_fill_last_2055:
+ring_fill_last_2071:
 	CMPQ         R10, R9
-	JAE          ring_built_2050
+	JAE          ring_built_2066
 	VBROADCASTSD (R8)(DI*8), Z1
 	VMOVUPD      Z1, (CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_2057
+	JNE          ring_wrap_2073
 	XORQ         DI, DI
 
-ring_wrap_2057:
-	JMP ring_fill_last_2055
+ring_wrap_2073:
+	JMP ring_fill_last_2071
 
-ring_long_planes_2053:
-ring_channel_2058:
+ring_long_planes_2069:
+ring_channel_2074:
 	CMPQ         R10, R9
-	JAE          ring_built_2050
+	JAE          ring_built_2066
 	VBROADCASTSD (R8)(DI*8), Z1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -26475,57 +26599,57 @@ ring_channel_2058:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_2059:
+ring_plane_2075:
 	VMOVUPD Z1, (CX)(R12*8)
 	ADDQ    $0x00000008, R12
 	CMPQ    R12, R11
-	JB      ring_plane_2059
+	JB      ring_plane_2075
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_2060
+	JNE     ring_wrap_2076
 	XORQ    DI, DI
 
-ring_wrap_2060:
-	JMP ring_channel_2058
+ring_wrap_2076:
+	JMP ring_channel_2074
 
-ring_short_2048:
+ring_short_2064:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_2061:
+ring_element_2077:
 	MOVQ (R8)(R10*8), R13
 	MOVQ R13, (CX)(R12*8)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_2062
+	JB   ring_element_next_2078
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_2062
+	JB   ring_element_next_2078
 	XORQ R10, R10
 
-ring_element_next_2062:
+ring_element_next_2078:
 	INCQ    R12
 	CMPQ    R12, $0x00000008
-	JB      ring_element_2061
+	JB      ring_element_2077
 	VMOVUPD (CX), Z1
 	MOVQ    1856(SP), SI
 	CMPQ    SI, $0x00000008
-	JE      ring_exact_2063
+	JE      ring_exact_2079
 	SUBQ    DI, SI
 
-ring_exact_2063:
+ring_exact_2079:
 	MOVQ SI, DI
 
-ring_repeat_2064:
+ring_repeat_2080:
 	CMPQ    DI, R9
-	JAE     ring_built_2050
+	JAE     ring_built_2066
 	VMOVUPD Z1, (CX)(DI*8)
 	ADDQ    SI, DI
-	JMP     ring_repeat_2064
+	JMP     ring_repeat_2080
 
-ring_built_2050:
+ring_built_2066:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x03, DI
@@ -26551,26 +26675,26 @@ ring_built_2050:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_2065:
+sums_zero_2081:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_2066
+	JAE     sums_zeroed_2082
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_2065
+	JMP     sums_zero_2081
 
-sums_zeroed_2066:
-ring_row_2067:
+sums_zeroed_2082:
+ring_row_2083:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_2068
+	JE   ring_rows_done_2084
 	XORQ R8, R8
 	MOVQ 1912(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 
-unrolled_2069:
+unrolled_2085:
 	CMPQ        R10, R11
-	JGT         single_2070
+	JGT         single_2086
 	VMOVUPD     (DX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R10*8), Z2
@@ -26608,15 +26732,15 @@ unrolled_2069:
 	SUBQ        1856(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_2069
+	JMP         unrolled_2085
 
-single_2070:
+single_2086:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_2071:
+single_loop_2087:
 	CMPQ        R10, R11
-	JGT         remainder_2072
+	JGT         remainder_2088
 	VMOVUPD     (DX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R10*8), Z2
@@ -26630,11 +26754,11 @@ single_loop_2071:
 	SUBQ        1856(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_2071
+	JMP         single_loop_2087
 
-remainder_2072:
+remainder_2088:
 	SUBQ        R10, R9
-	JE          span_done_2073
+	JE          span_done_2089
 	MOVQ        $-1, R11
 	BZHIQ       R9, R11, R9
 	KMOVW       R9, K1
@@ -26647,7 +26771,7 @@ remainder_2072:
 	VMULPD      (CX)(R8*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_2073:
+span_done_2089:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -26655,9 +26779,9 @@ span_done_2073:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_2067
+	JMP   ring_row_2083
 
-ring_rows_done_2068:
+ring_rows_done_2084:
 	MOVQ 1880(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -26665,86 +26789,86 @@ ring_rows_done_2068:
 	MOVQ 1856(SP), DI
 	MOVQ 1896(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_2075
+	JLE  fold_ext_done_2091
 	CMPQ R8, DI
-	JA   fold_ext_scalar_2076
+	JA   fold_ext_scalar_2092
 	ADDQ $0x00000007, R8
 	ANDQ $-8, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_2074:
+fold_ext_2090:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_2075
+	JBE     fold_ext_done_2091
 	SUBQ    $0x00000008, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Z1
 	VADDPD  (BX)(R8*8), Z1, Z1
 	VMOVUPD Z1, (BX)(R9*8)
-	JMP     fold_ext_2074
+	JMP     fold_ext_2090
 
-fold_ext_scalar_2076:
+fold_ext_scalar_2092:
 	MOVQ 1896(SP), R8
 
-fold_ext_element_2077:
+fold_ext_element_2093:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_2078
+	JBE    fold_ext_element_done_2094
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_2077
+	JMP    fold_ext_element_2093
 
-fold_ext_element_done_2078:
-fold_ext_done_2075:
-fold_2079:
+fold_ext_element_done_2094:
+fold_ext_done_2091:
+fold_2095:
 	CMPQ   DI, SI
-	JBE    fold_done_2080
+	JBE    fold_done_2096
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_2079
+	JMP    fold_2095
 
-fold_done_2080:
+fold_done_2096:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_2081
+	JNE  sums_planes_2097
 	MOVQ 1904(SP), DI
 	SUBQ $0x00000008, DI
 
-sums_vector_2083:
+sums_vector_2099:
 	CMPQ    SI, DI
-	JGT     sums_scalar_2084
+	JGT     sums_scalar_2100
 	VMOVUPD (DX)(SI*8), Z1
 	VADDPD  (BX)(SI*8), Z1, Z1
 	VMOVUPD Z1, (DX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_vector_2083
+	JMP     sums_vector_2099
 
-sums_scalar_2084:
+sums_scalar_2100:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_2082
+	JE     sums_done_2098
 	VMOVSD (BX)(SI*8), X1
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_scalar_2084
+	JMP    sums_scalar_2100
 
-sums_planes_2081:
+sums_planes_2097:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_2085:
+sums_group_2101:
 	MOVQ   1904(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_2087
+	JB     sums_single_2103
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -26753,7 +26877,7 @@ sums_group_2085:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_2086:
+sums_group_plane_2102:
 	VADDSD (R10), X1, X1
 	VADDSD (R10)(R9*1), X2, X2
 	VADDSD (R11), X3, X3
@@ -26762,7 +26886,7 @@ sums_group_plane_2086:
 	ADDQ   $0x08, R11
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_group_plane_2086
+	JB     sums_group_plane_2102
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	VADDSD 8(DX)(SI*8), X2, X2
@@ -26775,29 +26899,29 @@ sums_group_plane_2086:
 	SHRQ   $0x01, DI
 	ADDQ   DI, R8
 	ADDQ   $0x00000004, SI
-	JMP    sums_group_2085
+	JMP    sums_group_2101
 
-sums_single_2087:
+sums_single_2103:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_2082
+	JE     sums_done_2098
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_2088:
+sums_single_plane_2104:
 	VADDSD (BX)(R8*8), X1, X1
 	INCQ   R8
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_single_plane_2088
+	JB     sums_single_plane_2104
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_single_2087
+	JMP    sums_single_2103
 
-sums_done_2082:
+sums_done_2098:
 	ADDQ 1904(SP), AX
 	MOVQ AX, 1880(SP)
-	JMP  ring_block_2041
+	JMP  ring_block_2057
 
 ring_finished_backwardAVX512F64:
 	VZEROUPPER
@@ -26815,11 +26939,11 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_2089
+	JB           cached_2105
 	CMPQ         AX, DX
-	JE           cached_2089
+	JE           cached_2105
 	CMPQ         AX, CX
-	JE           cached_2089
+	JE           cached_2105
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -26828,7 +26952,7 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_2091
+	JE           aligned_2107
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -26840,13 +26964,13 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	VMOVUPD      Z2, K1, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_2091:
+aligned_2107:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_2092:
+unrolled_2108:
 	CMPQ     SI, DI
-	JGT      single_2093
+	JGT      single_2109
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
@@ -26868,26 +26992,26 @@ unrolled_2092:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(SI*8)
 	ADDQ     $0x00000020, SI
-	JMP      unrolled_2092
+	JMP      unrolled_2108
 
-single_2093:
+single_2109:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_2094:
+single_loop_2110:
 	CMPQ     SI, DI
-	JGT      remainder_2095
+	JGT      remainder_2111
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(SI*8)
 	ADDQ     $0x00000008, SI
-	JMP      single_loop_2094
+	JMP      single_loop_2110
 
-remainder_2095:
+remainder_2111:
 	SUBQ      SI, BX
-	JE        span_done_2096
+	JE        span_done_2112
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -26897,18 +27021,18 @@ remainder_2095:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_2096:
+span_done_2112:
 	SFENCE
-	JMP stored_2090
+	JMP stored_2106
 
-cached_2089:
+cached_2105:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_2097:
+unrolled_2113:
 	CMPQ    SI, DI
-	JGT     single_2098
+	JGT     single_2114
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
@@ -26930,26 +27054,26 @@ unrolled_2097:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(SI*8)
 	ADDQ    $0x00000020, SI
-	JMP     unrolled_2097
+	JMP     unrolled_2113
 
-single_2098:
+single_2114:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_2099:
+single_loop_2115:
 	CMPQ    SI, DI
-	JGT     remainder_2100
+	JGT     remainder_2116
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     single_loop_2099
+	JMP     single_loop_2115
 
-remainder_2100:
+remainder_2116:
 	SUBQ      SI, BX
-	JE        span_done_2101
+	JE        span_done_2117
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -26959,8 +27083,8 @@ remainder_2100:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_2101:
-stored_2090:
+span_done_2117:
+stored_2106:
 	VZEROUPPER
 	RET
 
@@ -26981,15 +27105,15 @@ TEXT ·backwardPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	MOVQ   BX, R11
 	SHLQ   $0x03, R11
 	CMPQ   R11, ·streamThreshold+0(SB)
-	JB     cached_2102
+	JB     cached_2118
 	CMPQ   AX, DX
-	JE     cached_2102
+	JE     cached_2118
 	CMPQ   AX, CX
-	JE     cached_2102
+	JE     cached_2118
 
-plane_2104:
+plane_2120:
 	CMPQ         BX, $0x00
-	JE           planes_done_2105
+	JE           planes_done_2121
 	VBROADCASTSD (R8)(R10*8), Z1
 	XORQ         R11, R11
 	MOVQ         AX, R12
@@ -26999,7 +27123,7 @@ plane_2104:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_2106
+	JE           aligned_2122
 	MOVQ         R12, R13
 	MOVQ         $-1, R14
 	BZHIQ        R13, R14, R13
@@ -27011,13 +27135,13 @@ plane_2104:
 	VMOVUPD      Z2, K1, (AX)(R11*8)
 	MOVQ         R12, R11
 
-aligned_2106:
+aligned_2122:
 	MOVQ SI, R12
 	SUBQ $0x00000020, R12
 
-unrolled_2107:
+unrolled_2123:
 	CMPQ     R11, R12
-	JGT      single_2108
+	JGT      single_2124
 	VMOVUPD  (CX)(R11*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(R11*8), Z2
@@ -27039,27 +27163,27 @@ unrolled_2107:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(R11*8)
 	ADDQ     $0x00000020, R11
-	JMP      unrolled_2107
+	JMP      unrolled_2123
 
-single_2108:
+single_2124:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 
-single_loop_2109:
+single_loop_2125:
 	CMPQ     R11, R12
-	JGT      remainder_2110
+	JGT      remainder_2126
 	VMOVUPD  (CX)(R11*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(R11*8), Z2
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(R11*8)
 	ADDQ     $0x00000008, R11
-	JMP      single_loop_2109
+	JMP      single_loop_2125
 
-remainder_2110:
+remainder_2126:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_2111
+	JE        span_done_2127
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -27069,35 +27193,35 @@ remainder_2110:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R11*8)
 
-span_done_2111:
+span_done_2127:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_2112
+	JNE  same_pass_2128
 	XORQ R10, R10
 
-same_pass_2112:
+same_pass_2128:
 	SUBQ SI, BX
-	JMP  plane_2104
+	JMP  plane_2120
 
-planes_done_2105:
+planes_done_2121:
 	SFENCE
-	JMP stored_2103
+	JMP stored_2119
 
-cached_2102:
-plane_2113:
+cached_2118:
+plane_2129:
 	CMPQ         BX, $0x00
-	JE           planes_done_2114
+	JE           planes_done_2130
 	VBROADCASTSD (R8)(R10*8), Z1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000020, R12
 
-unrolled_2115:
+unrolled_2131:
 	CMPQ    R11, R12
-	JGT     single_2116
+	JGT     single_2132
 	VMOVUPD (CX)(R11*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R11*8), Z2
@@ -27119,27 +27243,27 @@ unrolled_2115:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(R11*8)
 	ADDQ    $0x00000020, R11
-	JMP     unrolled_2115
+	JMP     unrolled_2131
 
-single_2116:
+single_2132:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 
-single_loop_2117:
+single_loop_2133:
 	CMPQ    R11, R12
-	JGT     remainder_2118
+	JGT     remainder_2134
 	VMOVUPD (CX)(R11*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R11*8), Z2
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(R11*8)
 	ADDQ    $0x00000008, R11
-	JMP     single_loop_2117
+	JMP     single_loop_2133
 
-remainder_2118:
+remainder_2134:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_2119
+	JE        span_done_2135
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -27149,21 +27273,21 @@ remainder_2118:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R11*8)
 
-span_done_2119:
+span_done_2135:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_2120
+	JNE  same_pass_2136
 	XORQ R10, R10
 
-same_pass_2120:
+same_pass_2136:
 	SUBQ SI, BX
-	JMP  plane_2113
+	JMP  plane_2129
 
-planes_done_2114:
-stored_2103:
+planes_done_2130:
+stored_2119:
 	VZEROUPPER
 	RET
 
@@ -27180,15 +27304,15 @@ TEXT ·backwardPatternDxAVX512F64(SB), NOSPLIT, $0-96
 	MOVQ   BX, R8
 	SHLQ   $0x03, R8
 	CMPQ   R8, ·streamThreshold+0(SB)
-	JB     cached_2121
+	JB     cached_2137
 	CMPQ   AX, DX
-	JE     cached_2121
+	JE     cached_2137
 	CMPQ   AX, CX
-	JE     cached_2121
+	JE     cached_2137
 
-row_2123:
+row_2139:
 	CMPQ      BX, $0x00
-	JE        rows_done_2124
+	JE        rows_done_2140
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
@@ -27200,7 +27324,7 @@ row_2123:
 	CMPQ      R10, R8
 	CMOVQGT   R8, R10
 	TESTQ     R10, R10
-	JE        aligned_2125
+	JE        aligned_2141
 	MOVQ      R10, R11
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
@@ -27212,13 +27336,13 @@ row_2123:
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 	MOVQ      R10, R9
 
-aligned_2125:
+aligned_2141:
 	MOVQ R8, R10
 	SUBQ $0x00000020, R10
 
-unrolled_2126:
+unrolled_2142:
 	CMPQ     R9, R10
-	JGT      single_2127
+	JGT      single_2143
 	VMOVUPD  (CX)(R9*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMOVUPD  (DX)(R9*8), Z1
@@ -27240,27 +27364,27 @@ unrolled_2126:
 	VMULPD   192(SI)(R9*8), Z1, K1, Z1
 	VMOVNTPD Z1, 192(AX)(R9*8)
 	ADDQ     $0x00000020, R9
-	JMP      unrolled_2126
+	JMP      unrolled_2142
 
-single_2127:
+single_2143:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-single_loop_2128:
+single_loop_2144:
 	CMPQ     R9, R10
-	JGT      remainder_2129
+	JGT      remainder_2145
 	VMOVUPD  (CX)(R9*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMOVUPD  (DX)(R9*8), Z1
 	VMULPD   (SI)(R9*8), Z1, K1, Z1
 	VMOVNTPD Z1, (AX)(R9*8)
 	ADDQ     $0x00000008, R9
-	JMP      single_loop_2128
+	JMP      single_loop_2144
 
-remainder_2129:
+remainder_2145:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_2130
+	JE        span_done_2146
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -27270,23 +27394,23 @@ remainder_2129:
 	VMULPD    (SI)(R9*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 
-span_done_2130:
+span_done_2146:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_2123
+	JMP  row_2139
 
-rows_done_2124:
+rows_done_2140:
 	SFENCE
-	JMP stored_2122
+	JMP stored_2138
 
-cached_2121:
-row_2131:
+cached_2137:
+row_2147:
 	CMPQ    BX, $0x00
-	JE      rows_done_2132
+	JE      rows_done_2148
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -27294,9 +27418,9 @@ row_2131:
 	MOVQ    R8, R10
 	SUBQ    $0x00000020, R10
 
-unrolled_2133:
+unrolled_2149:
 	CMPQ    R9, R10
-	JGT     single_2134
+	JGT     single_2150
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
@@ -27318,27 +27442,27 @@ unrolled_2133:
 	VMULPD  192(SI)(R9*8), Z1, K1, Z1
 	VMOVUPD Z1, 192(AX)(R9*8)
 	ADDQ    $0x00000020, R9
-	JMP     unrolled_2133
+	JMP     unrolled_2149
 
-single_2134:
+single_2150:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-single_loop_2135:
+single_loop_2151:
 	CMPQ    R9, R10
-	JGT     remainder_2136
+	JGT     remainder_2152
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
 	VMULPD  (SI)(R9*8), Z1, K1, Z1
 	VMOVUPD Z1, (AX)(R9*8)
 	ADDQ    $0x00000008, R9
-	JMP     single_loop_2135
+	JMP     single_loop_2151
 
-remainder_2136:
+remainder_2152:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_2137
+	JE        span_done_2153
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -27348,17 +27472,17 @@ remainder_2136:
 	VMULPD    (SI)(R9*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 
-span_done_2137:
+span_done_2153:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_2131
+	JMP  row_2147
 
-rows_done_2132:
-stored_2122:
+rows_done_2148:
+stored_2138:
 	VZEROUPPER
 	RET
 
@@ -27378,36 +27502,36 @@ TEXT ·backwardRingDxAVX512F64(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x000000c0
-	JA     ring_segmented_2138
+	JA     ring_segmented_2154
 	MOVQ   R9, R10
 
-ring_len_2139:
+ring_len_2155:
 	CMPQ R10, $0x00000008
-	JAE  ring_len_done_2140
+	JAE  ring_len_done_2156
 	ADDQ R9, R10
-	JMP  ring_len_2139
+	JMP  ring_len_2155
 
-ring_len_done_2140:
+ring_len_done_2156:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000008, R11
 
-ring_step_2141:
+ring_step_2157:
 	CMPQ R11, R10
-	JB   ring_step_done_2142
+	JB   ring_step_done_2158
 	SUBQ R10, R11
-	JMP  ring_step_2141
+	JMP  ring_step_2157
 
-ring_step_done_2142:
+ring_step_done_2158:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000020, R11
 
-ring_step_2143:
+ring_step_2159:
 	CMPQ R11, R10
-	JB   ring_step_done_2144
+	JB   ring_step_done_2160
 	SUBQ R10, R11
-	JMP  ring_step_2143
+	JMP  ring_step_2159
 
-ring_step_done_2144:
+ring_step_done_2160:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    32(R10), R10
@@ -27417,76 +27541,76 @@ ring_step_done_2144:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000008
-	JB      ring_short_2145
+	JB      ring_short_2161
 	CMPQ    AX, $0x01
-	JNE     ring_planes_2146
+	JNE     ring_planes_2162
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_2148:
+ring_copy_2164:
 	CMPQ    AX, R11
-	JAE     ring_built_2147
+	JAE     ring_built_2163
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_2149
+	JB      ring_copy_tail_2165
 	VMOVUPD (R10)(R9*8), Z1
 	VMOVUPD Z1, (R8)(AX*8)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_2148
+	JNE     ring_copy_2164
 	XORQ    R9, R9
-	JMP     ring_copy_2148
+	JMP     ring_copy_2164
 
-ring_copy_tail_2149:
+ring_copy_tail_2165:
 	VMOVUPD -64(R10)(DX*8), Z1
 	ADDQ    R12, AX
 	VMOVUPD Z1, -64(R8)(AX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_2148
+	JMP     ring_copy_2164
 
-ring_planes_2146:
+ring_planes_2162:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_2150
+	JA   ring_long_planes_2166
 	MOVQ R11, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_2151:
+ring_fill_2167:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_2152
+	JGT          ring_fill_last_2168
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	VMOVUPD      Z1, 64(R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_2153
+	JNE          ring_wrap_2169
 	XORQ         R9, R9
 
-ring_wrap_2153:
-	JMP ring_fill_2151
+ring_wrap_2169:
+	JMP ring_fill_2167
 
-ring_fill_last_2152:
+ring_fill_last_2168:
 	CMPQ         R12, R11
-	JAE          ring_built_2147
+	JAE          ring_built_2163
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_2154
+	JNE          ring_wrap_2170
 	XORQ         R9, R9
 
-ring_wrap_2154:
-	JMP ring_fill_last_2152
+ring_wrap_2170:
+	JMP ring_fill_last_2168
 
-ring_long_planes_2150:
-ring_channel_2155:
+ring_long_planes_2166:
+ring_channel_2171:
 	CMPQ         R12, R11
-	JAE          ring_built_2147
+	JAE          ring_built_2163
 	VBROADCASTSD (R10)(R9*8), Z1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -27494,65 +27618,65 @@ ring_channel_2155:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_2156:
+ring_plane_2172:
 	VMOVUPD Z1, (R8)(R14*8)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_2156
+	JB      ring_plane_2172
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_2157
+	JNE     ring_wrap_2173
 	XORQ    R9, R9
 
-ring_wrap_2157:
-	JMP ring_channel_2155
+ring_wrap_2173:
+	JMP ring_channel_2171
 
-ring_short_2145:
+ring_short_2161:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_2158:
+ring_element_2174:
 	MOVQ (R10)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_2159
+	JB   ring_element_next_2175
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_2159
+	JB   ring_element_next_2175
 	XORQ R12, R12
 
-ring_element_next_2159:
+ring_element_next_2175:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_2158
+	JB      ring_element_2174
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000008
-	JE      ring_exact_2160
+	JE      ring_exact_2176
 	SUBQ    R9, AX
 
-ring_exact_2160:
+ring_exact_2176:
 	MOVQ AX, DX
 
-ring_repeat_2161:
+ring_repeat_2177:
 	CMPQ    DX, R11
-	JAE     ring_built_2147
+	JAE     ring_built_2163
 	VMOVUPD Z1, (R8)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_2161
+	JMP     ring_repeat_2177
 
-ring_built_2147:
+ring_built_2163:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-unrolled_2162:
+unrolled_2178:
 	CMPQ    DX, R9
-	JGT     single_2163
+	JGT     single_2179
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(DX*8), Z1
@@ -27578,15 +27702,15 @@ unrolled_2162:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000020, DX
-	JMP     unrolled_2162
+	JMP     unrolled_2178
 
-single_2163:
+single_2179:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_2164:
+single_loop_2180:
 	CMPQ    DX, R9
-	JGT     remainder_2165
+	JGT     remainder_2181
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(DX*8), Z1
@@ -27597,11 +27721,11 @@ single_loop_2164:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000008, DX
-	JMP     single_loop_2164
+	JMP     single_loop_2180
 
-remainder_2165:
+remainder_2181:
 	SUBQ      DX, DI
-	JE        span_done_2166
+	JE        span_done_2182
 	MOVQ      $-1, R9
 	BZHIQ     DI, R9, DI
 	KMOVW     DI, K1
@@ -27611,10 +27735,10 @@ remainder_2165:
 	VMULPD    (R8)(AX*8), Z0, K2, Z0
 	VMOVUPD   Z0, K1, (CX)(DX*8)
 
-span_done_2166:
+span_done_2182:
 	JMP ring_finished_backwardDxAVX512F64
 
-ring_segmented_2138:
+ring_segmented_2154:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x000000c0
 	JA   ring_finished_backwardDxAVX512F64
@@ -27624,11 +27748,11 @@ ring_segmented_2138:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_2167
+	JE   ring_rows_2183
 
-ring_segment_2168:
+ring_segment_2184:
 	CMPQ    DI, $0x00
-	JE      ring_done_2169
+	JE      ring_done_2185
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -27645,33 +27769,33 @@ ring_segment_2168:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_2170:
+ring_len_2186:
 	CMPQ R12, $0x00000008
-	JAE  ring_len_done_2171
+	JAE  ring_len_done_2187
 	ADDQ R10, R12
-	JMP  ring_len_2170
+	JMP  ring_len_2186
 
-ring_len_done_2171:
+ring_len_done_2187:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000008, R13
 
-ring_step_2172:
+ring_step_2188:
 	CMPQ R13, R12
-	JB   ring_step_done_2173
+	JB   ring_step_done_2189
 	SUBQ R12, R13
-	JMP  ring_step_2172
+	JMP  ring_step_2188
 
-ring_step_done_2173:
+ring_step_done_2189:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000020, R13
 
-ring_step_2174:
+ring_step_2190:
 	CMPQ R13, R12
-	JB   ring_step_done_2175
+	JB   ring_step_done_2191
 	SUBQ R12, R13
-	JMP  ring_step_2174
+	JMP  ring_step_2190
 
-ring_step_done_2175:
+ring_step_done_2191:
 	MOVQ    R13, 1936(SP)
 	LEAQ    32(R12), R12
 	CMPQ    R11, R12
@@ -27681,76 +27805,76 @@ ring_step_done_2175:
 	LEAQ    (R11)(AX*8), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000008
-	JB      ring_short_2176
+	JB      ring_short_2192
 	CMPQ    R9, $0x01
-	JNE     ring_planes_2177
+	JNE     ring_planes_2193
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_2179:
+ring_copy_2195:
 	CMPQ    R9, AX
-	JAE     ring_built_2178
+	JAE     ring_built_2194
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_2180
+	JB      ring_copy_tail_2196
 	VMOVUPD (R11)(R10*8), Z1
 	VMOVUPD Z1, (R8)(R9*8)
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_2179
+	JNE     ring_copy_2195
 	XORQ    R10, R10
-	JMP     ring_copy_2179
+	JMP     ring_copy_2195
 
-ring_copy_tail_2180:
+ring_copy_tail_2196:
 	VMOVUPD -64(R11)(DX*8), Z1
 	ADDQ    R12, R9
 	VMOVUPD Z1, -64(R8)(R9*8)
 	XORQ    R10, R10
-	JMP     ring_copy_2179
+	JMP     ring_copy_2195
 
-ring_planes_2177:
+ring_planes_2193:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000010
-	JA   ring_long_planes_2181
+	JA   ring_long_planes_2197
 	MOVQ AX, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_2182:
+ring_fill_2198:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_2183
+	JGT          ring_fill_last_2199
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	VMOVUPD      Z1, 64(R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_2184
+	JNE          ring_wrap_2200
 	XORQ         R10, R10
 
-ring_wrap_2184:
-	JMP ring_fill_2182
+ring_wrap_2200:
+	JMP ring_fill_2198
 
-ring_fill_last_2183:
+ring_fill_last_2199:
 	CMPQ         R12, AX
-	JAE          ring_built_2178
+	JAE          ring_built_2194
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_2185
+	JNE          ring_wrap_2201
 	XORQ         R10, R10
 
-ring_wrap_2185:
-	JMP ring_fill_last_2183
+ring_wrap_2201:
+	JMP ring_fill_last_2199
 
-ring_long_planes_2181:
-ring_channel_2186:
+ring_long_planes_2197:
+ring_channel_2202:
 	CMPQ         R12, AX
-	JAE          ring_built_2178
+	JAE          ring_built_2194
 	VBROADCASTSD (R11)(R10*8), Z1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -27758,66 +27882,66 @@ ring_channel_2186:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_2187:
+ring_plane_2203:
 	VMOVUPD Z1, (R8)(R14*8)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_2187
+	JB      ring_plane_2203
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_2188
+	JNE     ring_wrap_2204
 	XORQ    R10, R10
 
-ring_wrap_2188:
-	JMP ring_channel_2186
+ring_wrap_2204:
+	JMP ring_channel_2202
 
-ring_short_2176:
+ring_short_2192:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_2189:
+ring_element_2205:
 	MOVQ (R11)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_2190
+	JB   ring_element_next_2206
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_2190
+	JB   ring_element_next_2206
 	XORQ R12, R12
 
-ring_element_next_2190:
+ring_element_next_2206:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_2189
+	JB      ring_element_2205
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_2191
+	JE      ring_exact_2207
 	SUBQ    R10, DX
 
-ring_exact_2191:
+ring_exact_2207:
 	MOVQ DX, R9
 
-ring_repeat_2192:
+ring_repeat_2208:
 	CMPQ    R9, AX
-	JAE     ring_built_2178
+	JAE     ring_built_2194
 	VMOVUPD Z1, (R8)(R9*8)
 	ADDQ    DX, R9
-	JMP     ring_repeat_2192
+	JMP     ring_repeat_2208
 
-ring_built_2178:
+ring_built_2194:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 
-unrolled_2193:
+unrolled_2209:
 	CMPQ    R9, R10
-	JGT     single_2194
+	JGT     single_2210
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -27843,15 +27967,15 @@ unrolled_2193:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000020, R9
-	JMP     unrolled_2193
+	JMP     unrolled_2209
 
-single_2194:
+single_2210:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-single_loop_2195:
+single_loop_2211:
 	CMPQ    R9, R10
-	JGT     remainder_2196
+	JGT     remainder_2212
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -27862,11 +27986,11 @@ single_loop_2195:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000008, R9
-	JMP     single_loop_2195
+	JMP     single_loop_2211
 
-remainder_2196:
+remainder_2212:
 	SUBQ      R9, DX
-	JE        span_done_2197
+	JE        span_done_2213
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -27876,7 +28000,7 @@ remainder_2196:
 	VMULPD    (R8)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R9*8)
 
-span_done_2197:
+span_done_2213:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -27888,18 +28012,18 @@ span_done_2197:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_2198
+	JNE  ring_next_2214
 	XORQ AX, AX
 
-ring_next_2198:
+ring_next_2214:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_2168
+	JMP  ring_segment_2184
 
-ring_done_2169:
+ring_done_2185:
 	JMP ring_finished_backwardDxAVX512F64
 
-ring_rows_2167:
-ring_block_2199:
+ring_rows_2183:
+ring_block_2215:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -27915,33 +28039,33 @@ ring_block_2199:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_2200:
+ring_len_2216:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2201
+	JAE  ring_len_done_2217
 	ADDQ BX, SI
-	JMP  ring_len_2200
+	JMP  ring_len_2216
 
-ring_len_done_2201:
+ring_len_done_2217:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_2202:
+ring_step_2218:
 	CMPQ DI, SI
-	JB   ring_step_done_2203
+	JB   ring_step_done_2219
 	SUBQ SI, DI
-	JMP  ring_step_2202
+	JMP  ring_step_2218
 
-ring_step_done_2203:
+ring_step_done_2219:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_2204:
+ring_step_2220:
 	CMPQ DI, SI
-	JB   ring_step_done_2205
+	JB   ring_step_done_2221
 	SUBQ SI, DI
-	JMP  ring_step_2204
+	JMP  ring_step_2220
 
-ring_step_done_2205:
+ring_step_done_2221:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -27952,76 +28076,76 @@ ring_step_done_2205:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000008
-	JB      ring_short_2206
+	JB      ring_short_2222
 	CMPQ    CX, $0x01
-	JNE     ring_planes_2207
+	JNE     ring_planes_2223
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_2209:
+ring_copy_2225:
 	CMPQ    BX, DI
-	JAE     ring_built_2208
+	JAE     ring_built_2224
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_2210
+	JB      ring_copy_tail_2226
 	VMOVUPD (SI)(R9*8), Z1
 	VMOVUPD Z1, (R8)(BX*8)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_2209
+	JNE     ring_copy_2225
 	XORQ    R9, R9
-	JMP     ring_copy_2209
+	JMP     ring_copy_2225
 
-ring_copy_tail_2210:
+ring_copy_tail_2226:
 	VMOVUPD -64(SI)(DX*8), Z1
 	ADDQ    R10, BX
 	VMOVUPD Z1, -64(R8)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_2209
+	JMP     ring_copy_2225
 
-ring_planes_2207:
+ring_planes_2223:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_2211
+	JA   ring_long_planes_2227
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_2212:
+ring_fill_2228:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_2213
+	JGT          ring_fill_last_2229
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (R8)(R9*8)
 	VMOVUPD      Z1, 64(R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_2214
+	JNE          ring_wrap_2230
 	XORQ         BX, BX
 
-ring_wrap_2214:
-	JMP ring_fill_2212
+ring_wrap_2230:
+	JMP ring_fill_2228
 
-ring_fill_last_2213:
+ring_fill_last_2229:
 	CMPQ         R9, DI
-	JAE          ring_built_2208
+	JAE          ring_built_2224
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_2215
+	JNE          ring_wrap_2231
 	XORQ         BX, BX
 
-ring_wrap_2215:
-	JMP ring_fill_last_2213
+ring_wrap_2231:
+	JMP ring_fill_last_2229
 
-ring_long_planes_2211:
-ring_channel_2216:
+ring_long_planes_2227:
+ring_channel_2232:
 	CMPQ         R9, DI
-	JAE          ring_built_2208
+	JAE          ring_built_2224
 	VBROADCASTSD (SI)(BX*8), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -28029,57 +28153,57 @@ ring_channel_2216:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_2217:
+ring_plane_2233:
 	VMOVUPD Z1, (R8)(R11*8)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_2217
+	JB      ring_plane_2233
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_2218
+	JNE     ring_wrap_2234
 	XORQ    BX, BX
 
-ring_wrap_2218:
-	JMP ring_channel_2216
+ring_wrap_2234:
+	JMP ring_channel_2232
 
-ring_short_2206:
+ring_short_2222:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_2219:
+ring_element_2235:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (R8)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_2220
+	JB   ring_element_next_2236
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_2220
+	JB   ring_element_next_2236
 	XORQ R9, R9
 
-ring_element_next_2220:
+ring_element_next_2236:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_2219
+	JB      ring_element_2235
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_2221
+	JE      ring_exact_2237
 	SUBQ    BX, DX
 
-ring_exact_2221:
+ring_exact_2237:
 	MOVQ DX, BX
 
-ring_repeat_2222:
+ring_repeat_2238:
 	CMPQ    BX, DI
-	JAE     ring_built_2208
+	JAE     ring_built_2224
 	VMOVUPD Z1, (R8)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_2222
+	JMP     ring_repeat_2238
 
-ring_built_2208:
+ring_built_2224:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+48(FP), BX
@@ -28090,18 +28214,18 @@ ring_built_2208:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_2223:
+ring_row_2239:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_2224
+	JE   ring_rows_done_2240
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 
-unrolled_2225:
+unrolled_2241:
 	CMPQ    R9, R10
-	JGT     single_2226
+	JGT     single_2242
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -28127,15 +28251,15 @@ unrolled_2225:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000020, R9
-	JMP     unrolled_2225
+	JMP     unrolled_2241
 
-single_2226:
+single_2242:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-single_loop_2227:
+single_loop_2243:
 	CMPQ    R9, R10
-	JGT     remainder_2228
+	JGT     remainder_2244
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -28146,11 +28270,11 @@ single_loop_2227:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000008, R9
-	JMP     single_loop_2227
+	JMP     single_loop_2243
 
-remainder_2228:
+remainder_2244:
 	SUBQ      R9, DX
-	JE        span_done_2229
+	JE        span_done_2245
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -28160,7 +28284,7 @@ remainder_2228:
 	VMULPD    (R8)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R9*8)
 
-span_done_2229:
+span_done_2245:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -28168,13 +28292,13 @@ span_done_2229:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_2223
+	JMP   ring_row_2239
 
-ring_rows_done_2224:
+ring_rows_done_2240:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_2199
+	JMP  ring_block_2215
 
 ring_finished_backwardDxAVX512F64:
 	VZEROUPPER
@@ -28195,9 +28319,9 @@ TEXT ·backwardDalphaAVX512F64(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000020, SI
 
-unrolled_2230:
+unrolled_2246:
 	CMPQ        BX, SI
-	JGT         single_2231
+	JGT         single_2247
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
@@ -28215,25 +28339,25 @@ unrolled_2230:
 	VMOVUPD     192(CX)(BX*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, BX
-	JMP         unrolled_2230
+	JMP         unrolled_2246
 
-single_2231:
+single_2247:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_2232:
+single_loop_2248:
 	CMPQ        BX, SI
-	JGT         remainder_2233
+	JGT         remainder_2249
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, BX
-	JMP         single_loop_2232
+	JMP         single_loop_2248
 
-remainder_2233:
+remainder_2249:
 	SUBQ        BX, DX
-	JE          span_done_2234
+	JE          span_done_2250
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -28242,7 +28366,7 @@ remainder_2233:
 	VMOVUPD.Z   (CX)(BX*8), K1, Z0
 	VFMADD231PD Z0, Z5, K2, Z1
 
-span_done_2234:
+span_done_2250:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -28270,9 +28394,9 @@ TEXT ·backwardPlanesDalphaAVX512F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
 
-plane_2235:
+plane_2251:
 	CMPQ   DX, $0x00
-	JE     planes_done_2236
+	JE     planes_done_2252
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -28281,9 +28405,9 @@ plane_2235:
 	MOVQ   SI, R11
 	SUBQ   $0x00000020, R11
 
-unrolled_2237:
+unrolled_2253:
 	CMPQ        R10, R11
-	JGT         single_2238
+	JGT         single_2254
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
@@ -28301,26 +28425,26 @@ unrolled_2237:
 	VMOVUPD     192(CX)(R10*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_2237
+	JMP         unrolled_2253
 
-single_2238:
+single_2254:
 	MOVQ SI, R11
 	SUBQ $0x00000008, R11
 
-single_loop_2239:
+single_loop_2255:
 	CMPQ        R10, R11
-	JGT         remainder_2240
+	JGT         remainder_2256
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_2239
+	JMP         single_loop_2255
 
-remainder_2240:
+remainder_2256:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_2241
+	JE          span_done_2257
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -28329,7 +28453,7 @@ remainder_2240:
 	VMOVUPD.Z   (CX)(R10*8), K1, Z6
 	VFMADD231PD Z6, Z5, K2, Z1
 
-span_done_2241:
+span_done_2257:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -28345,14 +28469,14 @@ span_done_2241:
 	ADDQ          R8, CX
 	INCQ          R9
 	CMPQ          R9, DI
-	JNE           same_pass_2242
+	JNE           same_pass_2258
 	XORQ          R9, R9
 
-same_pass_2242:
+same_pass_2258:
 	SUBQ SI, DX
-	JMP  plane_2235
+	JMP  plane_2251
 
-planes_done_2236:
+planes_done_2252:
 	VZEROUPPER
 	RET
 
@@ -28366,9 +28490,9 @@ TEXT ·backwardPatternDalphaAVX512F64(SB), NOSPLIT, $0-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
 
-row_2243:
+row_2259:
 	CMPQ    DX, $0x00
-	JE      rows_done_2244
+	JE      rows_done_2260
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -28376,9 +28500,9 @@ row_2243:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_2245:
+unrolled_2261:
 	CMPQ        R8, R9
-	JGT         single_2246
+	JGT         single_2262
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -28404,15 +28528,15 @@ unrolled_2245:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 192(BX)(R8*8)
 	ADDQ        $0x00000020, R8
-	JMP         unrolled_2245
+	JMP         unrolled_2261
 
-single_2246:
+single_2262:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_2247:
+single_loop_2263:
 	CMPQ        R8, R9
-	JGT         remainder_2248
+	JGT         remainder_2264
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -28420,12 +28544,12 @@ single_loop_2247:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, (BX)(R8*8)
 	ADDQ        $0x00000008, R8
-	JMP         single_loop_2247
+	JMP         single_loop_2263
 
-remainder_2248:
+remainder_2264:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_2249
+	JE          span_done_2265
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -28436,15 +28560,15 @@ remainder_2248:
 	VFMADD231PD Z2, Z1, K2, Z3
 	VMOVUPD     Z3, K2, (BX)(R8*8)
 
-span_done_2249:
+span_done_2265:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_2243
+	JMP  row_2259
 
-rows_done_2244:
+rows_done_2260:
 	VZEROUPPER
 	RET
 
@@ -28462,36 +28586,36 @@ TEXT ·backwardRingDalphaAVX512F64(SB), $1024-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x00000040
-	JA     ring_segmented_2250
+	JA     ring_segmented_2266
 	MOVQ   DI, SI
 
-ring_len_2251:
+ring_len_2267:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2252
+	JAE  ring_len_done_2268
 	ADDQ DI, SI
-	JMP  ring_len_2251
+	JMP  ring_len_2267
 
-ring_len_done_2252:
+ring_len_done_2268:
 	MOVQ SI, 960(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_2253:
+ring_step_2269:
 	CMPQ DI, SI
-	JB   ring_step_done_2254
+	JB   ring_step_done_2270
 	SUBQ SI, DI
-	JMP  ring_step_2253
+	JMP  ring_step_2269
 
-ring_step_done_2254:
+ring_step_done_2270:
 	MOVQ DI, 968(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_2255:
+ring_step_2271:
 	CMPQ DI, SI
-	JB   ring_step_done_2256
+	JB   ring_step_done_2272
 	SUBQ SI, DI
-	JMP  ring_step_2255
+	JMP  ring_step_2271
 
-ring_step_done_2256:
+ring_step_done_2272:
 	MOVQ    DI, 976(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -28513,22 +28637,22 @@ ring_step_done_2256:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_2257:
+sums_zero_2273:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_2258
+	JAE     sums_zeroed_2274
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_2257
+	JMP     sums_zero_2273
 
-sums_zeroed_2258:
+sums_zeroed_2274:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
 
-unrolled_2259:
+unrolled_2275:
 	CMPQ        DI, R8
-	JGT         single_2260
+	JGT         single_2276
 	VMOVUPD     (AX)(DI*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(DI*8), Z2
@@ -28558,15 +28682,15 @@ unrolled_2259:
 	SUBQ        960(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000020, DI
-	JMP         unrolled_2259
+	JMP         unrolled_2275
 
-single_2260:
+single_2276:
 	MOVQ BX, R8
 	SUBQ $0x00000008, R8
 
-single_loop_2261:
+single_loop_2277:
 	CMPQ        DI, R8
-	JGT         remainder_2262
+	JGT         remainder_2278
 	VMOVUPD     (AX)(DI*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(DI*8), Z2
@@ -28578,11 +28702,11 @@ single_loop_2261:
 	SUBQ        960(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000008, DI
-	JMP         single_loop_2261
+	JMP         single_loop_2277
 
-remainder_2262:
+remainder_2278:
 	SUBQ        DI, BX
-	JE          span_done_2263
+	JE          span_done_2279
 	MOVQ        $-1, R8
 	BZHIQ       BX, R8, BX
 	KMOVW       BX, K1
@@ -28593,93 +28717,93 @@ remainder_2262:
 	VFMADD231PD Z0, Z1, K2, Z2
 	VMOVUPD     Z2, K2, (CX)(SI*8)
 
-span_done_2263:
+span_done_2279:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  960(SP), BX
 	MOVQ  1000(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_2265
+	JLE   fold_ext_done_2281
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_2266
+	JA    fold_ext_scalar_2282
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_2264:
+fold_ext_2280:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_2265
+	JBE     fold_ext_done_2281
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Z0
 	VADDPD  (CX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (CX)(DI*8)
-	JMP     fold_ext_2264
+	JMP     fold_ext_2280
 
-fold_ext_scalar_2266:
+fold_ext_scalar_2282:
 	MOVQ 1000(SP), SI
 
-fold_ext_element_2267:
+fold_ext_element_2283:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_2268
+	JBE    fold_ext_element_done_2284
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_2267
+	JMP    fold_ext_element_2283
 
-fold_ext_element_done_2268:
-fold_ext_done_2265:
-fold_2269:
+fold_ext_element_done_2284:
+fold_ext_done_2281:
+fold_2285:
 	CMPQ   BX, AX
-	JBE    fold_done_2270
+	JBE    fold_done_2286
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_2269
+	JMP    fold_2285
 
-fold_done_2270:
+fold_done_2286:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_2271
+	JNE  sums_planes_2287
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000008, BX
 
-sums_vector_2273:
+sums_vector_2289:
 	CMPQ    AX, BX
-	JGT     sums_scalar_2274
+	JGT     sums_scalar_2290
 	VMOVUPD (DX)(AX*8), Z0
 	VADDPD  (CX)(AX*8), Z0, Z0
 	VMOVUPD Z0, (DX)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_vector_2273
+	JMP     sums_vector_2289
 
-sums_scalar_2274:
+sums_scalar_2290:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_2272
+	JE     sums_done_2288
 	VMOVSD (CX)(AX*8), X0
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_2274
+	JMP    sums_scalar_2290
 
-sums_planes_2271:
+sums_planes_2287:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_2275:
+sums_group_2291:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_2277
+	JB     sums_single_2293
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -28688,7 +28812,7 @@ sums_group_2275:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_2276:
+sums_group_plane_2292:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -28697,7 +28821,7 @@ sums_group_plane_2276:
 	ADDQ   $0x08, R9
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_group_plane_2276
+	JB     sums_group_plane_2292
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	VADDSD 8(DX)(AX*8), X1, X1
@@ -28710,29 +28834,29 @@ sums_group_plane_2276:
 	SHRQ   $0x01, BX
 	ADDQ   BX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_2275
+	JMP    sums_group_2291
 
-sums_single_2277:
+sums_single_2293:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_2272
+	JE     sums_done_2288
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_2278:
+sums_single_plane_2294:
 	VADDSD (CX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_single_plane_2278
+	JB     sums_single_plane_2294
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_2277
+	JMP    sums_single_2293
 
-sums_done_2272:
+sums_done_2288:
 	JMP ring_finished_backwardDalphaAVX512F64
 
-ring_segmented_2250:
+ring_segmented_2266:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x00000040
 	JA   ring_finished_backwardDalphaAVX512F64
@@ -28742,7 +28866,7 @@ ring_segmented_2250:
 	MOVQ AX, 992(SP)
 	MOVQ $0x00000000, 984(SP)
 
-ring_block_2280:
+ring_block_2296:
 	MOVQ    984(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -28757,33 +28881,33 @@ ring_block_2280:
 	MOVQ    BX, 1016(SP)
 	MOVQ    BX, SI
 
-ring_len_2281:
+ring_len_2297:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2282
+	JAE  ring_len_done_2298
 	ADDQ BX, SI
-	JMP  ring_len_2281
+	JMP  ring_len_2297
 
-ring_len_done_2282:
+ring_len_done_2298:
 	MOVQ SI, 960(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_2283:
+ring_step_2299:
 	CMPQ DI, SI
-	JB   ring_step_done_2284
+	JB   ring_step_done_2300
 	SUBQ SI, DI
-	JMP  ring_step_2283
+	JMP  ring_step_2299
 
-ring_step_done_2284:
+ring_step_done_2300:
 	MOVQ DI, 968(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_2285:
+ring_step_2301:
 	CMPQ DI, SI
-	JB   ring_step_done_2286
+	JB   ring_step_done_2302
 	SUBQ SI, DI
-	JMP  ring_step_2285
+	JMP  ring_step_2301
 
-ring_step_done_2286:
+ring_step_done_2302:
 	MOVQ    DI, 976(SP)
 	LEAQ    32(SI), SI
 	CMPQ    BX, SI
@@ -28812,26 +28936,26 @@ ring_step_done_2286:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_2287:
+sums_zero_2303:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_2288
+	JAE     sums_zeroed_2304
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_2287
+	JMP     sums_zero_2303
 
-sums_zeroed_2288:
-ring_row_2289:
+sums_zeroed_2304:
+ring_row_2305:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_2290
+	JE   ring_rows_done_2306
 	XORQ SI, SI
 	MOVQ 1016(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-unrolled_2291:
+unrolled_2307:
 	CMPQ        R8, R9
-	JGT         single_2292
+	JGT         single_2308
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R8*8), Z2
@@ -28861,15 +28985,15 @@ unrolled_2291:
 	SUBQ        960(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000020, R8
-	JMP         unrolled_2291
+	JMP         unrolled_2307
 
-single_2292:
+single_2308:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_2293:
+single_loop_2309:
 	CMPQ        R8, R9
-	JGT         remainder_2294
+	JGT         remainder_2310
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R8*8), Z2
@@ -28881,11 +29005,11 @@ single_loop_2293:
 	SUBQ        960(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000008, R8
-	JMP         single_loop_2293
+	JMP         single_loop_2309
 
-remainder_2294:
+remainder_2310:
 	SUBQ        R8, DI
-	JE          span_done_2295
+	JE          span_done_2311
 	MOVQ        $-1, R9
 	BZHIQ       DI, R9, DI
 	KMOVW       DI, K1
@@ -28896,16 +29020,16 @@ remainder_2294:
 	VFMADD231PD Z2, Z1, K2, Z3
 	VMOVUPD     Z3, K2, (CX)(SI*8)
 
-span_done_2295:
+span_done_2311:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x03, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_2289
+	JMP   ring_row_2305
 
-ring_rows_done_2290:
+ring_rows_done_2306:
 	MOVQ 984(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -28913,86 +29037,86 @@ ring_rows_done_2290:
 	MOVQ 960(SP), SI
 	MOVQ 1000(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_2297
+	JLE  fold_ext_done_2313
 	CMPQ DI, SI
-	JA   fold_ext_scalar_2298
+	JA   fold_ext_scalar_2314
 	ADDQ $0x00000007, DI
 	ANDQ $-8, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_2296:
+fold_ext_2312:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_2297
+	JBE     fold_ext_done_2313
 	SUBQ    $0x00000008, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Z1
 	VADDPD  (CX)(DI*8), Z1, Z1
 	VMOVUPD Z1, (CX)(R8*8)
-	JMP     fold_ext_2296
+	JMP     fold_ext_2312
 
-fold_ext_scalar_2298:
+fold_ext_scalar_2314:
 	MOVQ 1000(SP), DI
 
-fold_ext_element_2299:
+fold_ext_element_2315:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_2300
+	JBE    fold_ext_element_done_2316
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_2299
+	JMP    fold_ext_element_2315
 
-fold_ext_element_done_2300:
-fold_ext_done_2297:
-fold_2301:
+fold_ext_element_done_2316:
+fold_ext_done_2313:
+fold_2317:
 	CMPQ   SI, BX
-	JBE    fold_done_2302
+	JBE    fold_done_2318
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_2301
+	JMP    fold_2317
 
-fold_done_2302:
+fold_done_2318:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_2303
+	JNE  sums_planes_2319
 	MOVQ 1008(SP), SI
 	SUBQ $0x00000008, SI
 
-sums_vector_2305:
+sums_vector_2321:
 	CMPQ    BX, SI
-	JGT     sums_scalar_2306
+	JGT     sums_scalar_2322
 	VMOVUPD (DX)(BX*8), Z1
 	VADDPD  (CX)(BX*8), Z1, Z1
 	VMOVUPD Z1, (DX)(BX*8)
 	ADDQ    $0x00000008, BX
-	JMP     sums_vector_2305
+	JMP     sums_vector_2321
 
-sums_scalar_2306:
+sums_scalar_2322:
 	CMPQ   BX, 1008(SP)
-	JE     sums_done_2304
+	JE     sums_done_2320
 	VMOVSD (CX)(BX*8), X1
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_scalar_2306
+	JMP    sums_scalar_2322
 
-sums_planes_2303:
+sums_planes_2319:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_2307:
+sums_group_2323:
 	MOVQ   1008(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_2309
+	JB     sums_single_2325
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -29001,7 +29125,7 @@ sums_group_2307:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_2308:
+sums_group_plane_2324:
 	VADDSD (R9), X1, X1
 	VADDSD (R9)(R8*1), X2, X2
 	VADDSD (R10), X3, X3
@@ -29010,7 +29134,7 @@ sums_group_plane_2308:
 	ADDQ   $0x08, R10
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_group_plane_2308
+	JB     sums_group_plane_2324
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	VADDSD 8(DX)(BX*8), X2, X2
@@ -29023,29 +29147,29 @@ sums_group_plane_2308:
 	SHRQ   $0x01, SI
 	ADDQ   SI, DI
 	ADDQ   $0x00000004, BX
-	JMP    sums_group_2307
+	JMP    sums_group_2323
 
-sums_single_2309:
+sums_single_2325:
 	CMPQ   BX, 1008(SP)
-	JE     sums_done_2304
+	JE     sums_done_2320
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_2310:
+sums_single_plane_2326:
 	VADDSD (CX)(DI*8), X1, X1
 	INCQ   DI
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_single_plane_2310
+	JB     sums_single_plane_2326
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_single_2309
+	JMP    sums_single_2325
 
-sums_done_2304:
+sums_done_2320:
 	ADDQ 1008(SP), AX
 	MOVQ AX, 984(SP)
-	JMP  ring_block_2280
+	JMP  ring_block_2296
 
 ring_finished_backwardDalphaAVX512F64:
 	VZEROUPPER
@@ -29064,21 +29188,21 @@ TEXT ·backwardRowsAVX512F32(SB), $1704-120
 	MOVQ   AX, 1688(SP)
 	MOVQ   dalpha_base+96(FP), R10
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2312
+	JBE    rows_chunk_sized_2328
 	MOVQ   DI, AX
 
-rows_double_2311:
+rows_double_2327:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2312
+	JA   rows_chunk_sized_2328
 	SHLQ $0x01, AX
-	JMP  rows_double_2311
+	JMP  rows_double_2327
 
-rows_chunk_sized_2312:
+rows_chunk_sized_2328:
 	MOVQ AX, 1696(SP)
 	XORQ AX, AX
 	MOVQ AX, 1664(SP)
 
-rows_group_2313:
+rows_group_2329:
 	MOVQ    1664(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, SI
@@ -29087,7 +29211,7 @@ rows_group_2313:
 	XORQ    AX, AX
 	MOVQ    AX, 1680(SP)
 
-rows_chunk_2314:
+rows_chunk_2330:
 	MOVQ    x_base+48(FP), R8
 	MOVQ    1696(SP), AX
 	ADDQ    1680(SP), AX
@@ -29096,15 +29220,15 @@ rows_chunk_2314:
 	ADDQ    AX, R8
 	MOVQ    1664(SP), R9
 
-rows_block_2315:
+rows_block_2331:
 	MOVQ    1672(SP), AX
 	SUBQ    $0x00000040, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2316
+	JGT     rows_blocks_done_2332
 	MOVQ    R9, R11
 	SUBQ    1664(SP), R11
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2317
+	JE      rows_first_2333
 	VMOVUPS (SP)(R11*8), Z1
 	VMOVUPS 64(SP)(R11*8), Z2
 	VMOVUPS 128(SP)(R11*8), Z3
@@ -29113,9 +29237,9 @@ rows_block_2315:
 	VMOVUPS 320(SP)(R11*8), Z6
 	VMOVUPS 384(SP)(R11*8), Z7
 	VMOVUPS 448(SP)(R11*8), Z8
-	JMP     rows_loaded_2318
+	JMP     rows_loaded_2334
 
-rows_first_2317:
+rows_first_2333:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -29125,7 +29249,7 @@ rows_first_2317:
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
 
-rows_loaded_2318:
+rows_loaded_2334:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -29134,7 +29258,7 @@ rows_loaded_2318:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2319:
+rows_row_2335:
 	VMOVUPS     (DX)(R9*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (BX)(R9*4), Z9
@@ -29187,11 +29311,11 @@ rows_row_2319:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2319
+	JB          rows_row_2335
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2320
+	JE          rows_stored_2336
 	VMOVUPS     Z1, (SP)(R11*8)
 	VMOVUPS     Z2, 64(SP)(R11*8)
 	VMOVUPS     Z3, 128(SP)(R11*8)
@@ -29200,9 +29324,9 @@ rows_row_2319:
 	VMOVUPS     Z6, 320(SP)(R11*8)
 	VMOVUPS     Z7, 384(SP)(R11*8)
 	VMOVUPS     Z8, 448(SP)(R11*8)
-	JMP         rows_added_2321
+	JMP         rows_added_2337
 
-rows_stored_2320:
+rows_stored_2336:
 	VCVTPS2PD (R10)(R9*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -29236,29 +29360,29 @@ rows_stored_2320:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 224(R10)(R9*4)
 
-rows_added_2321:
+rows_added_2337:
 	ADDQ $0x00000040, R9
-	JMP  rows_block_2315
+	JMP  rows_block_2331
 
-rows_blocks_done_2316:
-rows_block_2322:
+rows_blocks_done_2332:
+rows_block_2338:
 	MOVQ    1672(SP), AX
 	SUBQ    $0x00000010, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2323
+	JGT     rows_blocks_done_2339
 	MOVQ    R9, R11
 	SUBQ    1664(SP), R11
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2324
+	JE      rows_first_2340
 	VMOVUPS (SP)(R11*8), Z1
 	VMOVUPS 64(SP)(R11*8), Z2
-	JMP     rows_loaded_2325
+	JMP     rows_loaded_2341
 
-rows_first_2324:
+rows_first_2340:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2325:
+rows_loaded_2341:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -29267,7 +29391,7 @@ rows_loaded_2325:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2326:
+rows_row_2342:
 	VMOVUPS     (DX)(R9*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (BX)(R9*4), Z9
@@ -29284,16 +29408,16 @@ rows_row_2326:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2326
+	JB          rows_row_2342
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2327
+	JE          rows_stored_2343
 	VMOVUPS     Z1, (SP)(R11*8)
 	VMOVUPS     Z2, 64(SP)(R11*8)
-	JMP         rows_added_2328
+	JMP         rows_added_2344
 
-rows_stored_2327:
+rows_stored_2343:
 	VCVTPS2PD (R10)(R9*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -29303,29 +29427,29 @@ rows_stored_2327:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 32(R10)(R9*4)
 
-rows_added_2328:
+rows_added_2344:
 	ADDQ $0x00000010, R9
-	JMP  rows_block_2322
+	JMP  rows_block_2338
 
-rows_blocks_done_2323:
+rows_blocks_done_2339:
 	CMPQ    R9, 1672(SP)
-	JE      rows_chunk_done_2329
+	JE      rows_chunk_done_2345
 	MOVQ    SI, AX
 	SUBQ    R9, AX
 	MOVQ    $-1, DX
 	BZHIQ   AX, DX, AX
 	KMOVW   AX, K1
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2330
+	JE      rows_first_2346
 	VMOVUPS 1536(SP), Z1
 	VMOVUPS 1600(SP), Z2
-	JMP     rows_loaded_2331
+	JMP     rows_loaded_2347
 
-rows_first_2330:
+rows_first_2346:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2331:
+rows_loaded_2347:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -29334,7 +29458,7 @@ rows_loaded_2331:
 	ADDQ R11, BX
 	ADDQ R11, AX
 
-rows_row_2332:
+rows_row_2348:
 	VMOVUPS.Z   (DX)(R9*4), K1, Z9
 	VCMPPS      $0x1a, Z0, Z9, K1, K2
 	VMOVUPS.Z   (BX)(R9*4), K1, Z9
@@ -29351,16 +29475,16 @@ rows_row_2332:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2332
+	JB          rows_row_2348
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2333
+	JE          rows_stored_2349
 	VMOVUPS     Z1, 1536(SP)
 	VMOVUPS     Z2, 1600(SP)
-	JMP         rows_added_2334
+	JMP         rows_added_2350
 
-rows_stored_2333:
+rows_stored_2349:
 	VCVTPS2PD.Z  (R10)(R9*4), K1, Z9
 	VADDPD       Z1, Z9, Z9
 	VCVTPD2PS    Z9, Y10
@@ -29371,17 +29495,17 @@ rows_stored_2333:
 	VINSERTF64X4 $0x01, Y1, Z10, Z9
 	VMOVUPS      Z9, K1, (R10)(R9*4)
 
-rows_added_2334:
-rows_chunk_done_2329:
+rows_added_2350:
+rows_chunk_done_2345:
 	MOVQ 1696(SP), AX
 	ADDQ 1680(SP), AX
 	MOVQ AX, 1680(SP)
 	CMPQ AX, 1688(SP)
-	JB   rows_chunk_2314
+	JB   rows_chunk_2330
 	MOVQ 1672(SP), AX
 	MOVQ AX, 1664(SP)
 	CMPQ AX, SI
-	JB   rows_group_2313
+	JB   rows_group_2329
 	VZEROUPPER
 	RET
 
@@ -29397,21 +29521,21 @@ TEXT ·backwardRowsDalphaAVX512F32(SB), $1704-72
 	MOVQ   AX, 1688(SP)
 	MOVQ   dalpha_base+48(FP), R8
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2336
+	JBE    rows_chunk_sized_2352
 	MOVQ   BX, AX
 
-rows_double_2335:
+rows_double_2351:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2336
+	JA   rows_chunk_sized_2352
 	SHLQ $0x01, AX
-	JMP  rows_double_2335
+	JMP  rows_double_2351
 
-rows_chunk_sized_2336:
+rows_chunk_sized_2352:
 	MOVQ AX, 1696(SP)
 	XORQ AX, AX
 	MOVQ AX, 1664(SP)
 
-rows_group_2337:
+rows_group_2353:
 	MOVQ    1664(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, DX
@@ -29420,7 +29544,7 @@ rows_group_2337:
 	XORQ    AX, AX
 	MOVQ    AX, 1680(SP)
 
-rows_chunk_2338:
+rows_chunk_2354:
 	MOVQ    x_base+24(FP), SI
 	MOVQ    1696(SP), AX
 	ADDQ    1680(SP), AX
@@ -29429,15 +29553,15 @@ rows_chunk_2338:
 	ADDQ    AX, SI
 	MOVQ    1664(SP), DI
 
-rows_block_2339:
+rows_block_2355:
 	MOVQ    1672(SP), AX
 	SUBQ    $0x00000040, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2340
+	JGT     rows_blocks_done_2356
 	MOVQ    DI, R9
 	SUBQ    1664(SP), R9
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2341
+	JE      rows_first_2357
 	VMOVUPS (SP)(R9*8), Z1
 	VMOVUPS 64(SP)(R9*8), Z2
 	VMOVUPS 128(SP)(R9*8), Z3
@@ -29446,9 +29570,9 @@ rows_block_2339:
 	VMOVUPS 320(SP)(R9*8), Z6
 	VMOVUPS 384(SP)(R9*8), Z7
 	VMOVUPS 448(SP)(R9*8), Z8
-	JMP     rows_loaded_2342
+	JMP     rows_loaded_2358
 
-rows_first_2341:
+rows_first_2357:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -29458,14 +29582,14 @@ rows_first_2341:
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
 
-rows_loaded_2342:
+rows_loaded_2358:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2343:
+rows_row_2359:
 	VMOVUPS     (AX)(DI*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(DI*4), Z9
@@ -29509,11 +29633,11 @@ rows_row_2343:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2343
+	JB          rows_row_2359
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2344
+	JE          rows_stored_2360
 	VMOVUPS     Z1, (SP)(R9*8)
 	VMOVUPS     Z2, 64(SP)(R9*8)
 	VMOVUPS     Z3, 128(SP)(R9*8)
@@ -29522,9 +29646,9 @@ rows_row_2343:
 	VMOVUPS     Z6, 320(SP)(R9*8)
 	VMOVUPS     Z7, 384(SP)(R9*8)
 	VMOVUPS     Z8, 448(SP)(R9*8)
-	JMP         rows_added_2345
+	JMP         rows_added_2361
 
-rows_stored_2344:
+rows_stored_2360:
 	VCVTPS2PD (R8)(DI*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -29558,36 +29682,36 @@ rows_stored_2344:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 224(R8)(DI*4)
 
-rows_added_2345:
+rows_added_2361:
 	ADDQ $0x00000040, DI
-	JMP  rows_block_2339
+	JMP  rows_block_2355
 
-rows_blocks_done_2340:
-rows_block_2346:
+rows_blocks_done_2356:
+rows_block_2362:
 	MOVQ    1672(SP), AX
 	SUBQ    $0x00000010, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2347
+	JGT     rows_blocks_done_2363
 	MOVQ    DI, R9
 	SUBQ    1664(SP), R9
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2348
+	JE      rows_first_2364
 	VMOVUPS (SP)(R9*8), Z1
 	VMOVUPS 64(SP)(R9*8), Z2
-	JMP     rows_loaded_2349
+	JMP     rows_loaded_2365
 
-rows_first_2348:
+rows_first_2364:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2349:
+rows_loaded_2365:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2350:
+rows_row_2366:
 	VMOVUPS     (AX)(DI*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(DI*4), Z9
@@ -29601,16 +29725,16 @@ rows_row_2350:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2350
+	JB          rows_row_2366
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2351
+	JE          rows_stored_2367
 	VMOVUPS     Z1, (SP)(R9*8)
 	VMOVUPS     Z2, 64(SP)(R9*8)
-	JMP         rows_added_2352
+	JMP         rows_added_2368
 
-rows_stored_2351:
+rows_stored_2367:
 	VCVTPS2PD (R8)(DI*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -29620,36 +29744,36 @@ rows_stored_2351:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 32(R8)(DI*4)
 
-rows_added_2352:
+rows_added_2368:
 	ADDQ $0x00000010, DI
-	JMP  rows_block_2346
+	JMP  rows_block_2362
 
-rows_blocks_done_2347:
+rows_blocks_done_2363:
 	CMPQ    DI, 1672(SP)
-	JE      rows_chunk_done_2353
+	JE      rows_chunk_done_2369
 	MOVQ    DX, AX
 	SUBQ    DI, AX
 	MOVQ    $-1, CX
 	BZHIQ   AX, CX, AX
 	KMOVW   AX, K1
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2354
+	JE      rows_first_2370
 	VMOVUPS 1536(SP), Z1
 	VMOVUPS 1600(SP), Z2
-	JMP     rows_loaded_2355
+	JMP     rows_loaded_2371
 
-rows_first_2354:
+rows_first_2370:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2355:
+rows_loaded_2371:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R9
 	ADDQ R9, AX
 	ADDQ R9, CX
 
-rows_row_2356:
+rows_row_2372:
 	VMOVUPS.Z   (AX)(DI*4), K1, Z9
 	VCMPPS      $0x1a, Z0, Z9, K1, K2
 	VMOVUPS.Z   (CX)(DI*4), K1, Z9
@@ -29663,16 +29787,16 @@ rows_row_2356:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2356
+	JB          rows_row_2372
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2357
+	JE          rows_stored_2373
 	VMOVUPS     Z1, 1536(SP)
 	VMOVUPS     Z2, 1600(SP)
-	JMP         rows_added_2358
+	JMP         rows_added_2374
 
-rows_stored_2357:
+rows_stored_2373:
 	VCVTPS2PD.Z  (R8)(DI*4), K1, Z9
 	VADDPD       Z1, Z9, Z9
 	VCVTPD2PS    Z9, Y10
@@ -29683,17 +29807,17 @@ rows_stored_2357:
 	VINSERTF64X4 $0x01, Y1, Z10, Z9
 	VMOVUPS      Z9, K1, (R8)(DI*4)
 
-rows_added_2358:
-rows_chunk_done_2353:
+rows_added_2374:
+rows_chunk_done_2369:
 	MOVQ 1696(SP), AX
 	ADDQ 1680(SP), AX
 	MOVQ AX, 1680(SP)
 	CMPQ AX, 1688(SP)
-	JB   rows_chunk_2338
+	JB   rows_chunk_2354
 	MOVQ 1672(SP), AX
 	MOVQ AX, 1664(SP)
 	CMPQ AX, DX
-	JB   rows_group_2337
+	JB   rows_group_2353
 	VZEROUPPER
 	RET
 
@@ -29710,21 +29834,21 @@ TEXT ·backwardRowsAVX512F64(SB), $1640-120
 	MOVQ   AX, 1624(SP)
 	MOVQ   dalpha_base+96(FP), R10
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2360
+	JBE    rows_chunk_sized_2376
 	MOVQ   DI, AX
 
-rows_double_2359:
+rows_double_2375:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2360
+	JA   rows_chunk_sized_2376
 	SHLQ $0x01, AX
-	JMP  rows_double_2359
+	JMP  rows_double_2375
 
-rows_chunk_sized_2360:
+rows_chunk_sized_2376:
 	MOVQ AX, 1632(SP)
 	XORQ AX, AX
 	MOVQ AX, 1600(SP)
 
-rows_group_2361:
+rows_group_2377:
 	MOVQ    1600(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, SI
@@ -29733,7 +29857,7 @@ rows_group_2361:
 	XORQ    AX, AX
 	MOVQ    AX, 1616(SP)
 
-rows_chunk_2362:
+rows_chunk_2378:
 	MOVQ    x_base+48(FP), R8
 	MOVQ    1632(SP), AX
 	ADDQ    1616(SP), AX
@@ -29742,28 +29866,28 @@ rows_chunk_2362:
 	ADDQ    AX, R8
 	MOVQ    1600(SP), R9
 
-rows_block_2363:
+rows_block_2379:
 	MOVQ    1608(SP), AX
 	SUBQ    $0x00000020, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2364
+	JGT     rows_blocks_done_2380
 	MOVQ    R9, R11
 	SUBQ    1600(SP), R11
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_2365
+	JE      rows_first_2381
 	VMOVUPD (SP)(R11*8), Z1
 	VMOVUPD 64(SP)(R11*8), Z2
 	VMOVUPD 128(SP)(R11*8), Z3
 	VMOVUPD 192(SP)(R11*8), Z4
-	JMP     rows_loaded_2366
+	JMP     rows_loaded_2382
 
-rows_first_2365:
+rows_first_2381:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 
-rows_loaded_2366:
+rows_loaded_2382:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -29772,7 +29896,7 @@ rows_loaded_2366:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2367:
+rows_row_2383:
 	VMOVUPD     (DX)(R9*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (BX)(R9*8), Z6
@@ -29801,18 +29925,18 @@ rows_row_2367:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2367
+	JB          rows_row_2383
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2368
+	JE          rows_stored_2384
 	VMOVUPD     Z1, (SP)(R11*8)
 	VMOVUPD     Z2, 64(SP)(R11*8)
 	VMOVUPD     Z3, 128(SP)(R11*8)
 	VMOVUPD     Z4, 192(SP)(R11*8)
-	JMP         rows_added_2369
+	JMP         rows_added_2385
 
-rows_stored_2368:
+rows_stored_2384:
 	VMOVUPD (R10)(R9*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R10)(R9*8)
@@ -29826,27 +29950,27 @@ rows_stored_2368:
 	VADDPD  Z4, Z5, Z5
 	VMOVUPD Z5, 192(R10)(R9*8)
 
-rows_added_2369:
+rows_added_2385:
 	ADDQ $0x00000020, R9
-	JMP  rows_block_2363
+	JMP  rows_block_2379
 
-rows_blocks_done_2364:
-rows_block_2370:
+rows_blocks_done_2380:
+rows_block_2386:
 	MOVQ    1608(SP), AX
 	SUBQ    $0x00000008, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2371
+	JGT     rows_blocks_done_2387
 	MOVQ    R9, R11
 	SUBQ    1600(SP), R11
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_2372
+	JE      rows_first_2388
 	VMOVUPD (SP)(R11*8), Z1
-	JMP     rows_loaded_2373
+	JMP     rows_loaded_2389
 
-rows_first_2372:
+rows_first_2388:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2373:
+rows_loaded_2389:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -29855,7 +29979,7 @@ rows_loaded_2373:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2374:
+rows_row_2390:
 	VMOVUPD     (DX)(R9*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (BX)(R9*8), Z6
@@ -29866,40 +29990,40 @@ rows_row_2374:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2374
+	JB          rows_row_2390
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2375
+	JE          rows_stored_2391
 	VMOVUPD     Z1, (SP)(R11*8)
-	JMP         rows_added_2376
+	JMP         rows_added_2392
 
-rows_stored_2375:
+rows_stored_2391:
 	VMOVUPD (R10)(R9*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R10)(R9*8)
 
-rows_added_2376:
+rows_added_2392:
 	ADDQ $0x00000008, R9
-	JMP  rows_block_2370
+	JMP  rows_block_2386
 
-rows_blocks_done_2371:
+rows_blocks_done_2387:
 	CMPQ    R9, 1608(SP)
-	JE      rows_chunk_done_2377
+	JE      rows_chunk_done_2393
 	MOVQ    SI, AX
 	SUBQ    R9, AX
 	MOVQ    $-1, DX
 	BZHIQ   AX, DX, AX
 	KMOVW   AX, K1
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_2378
+	JE      rows_first_2394
 	VMOVUPD 1536(SP), Z1
-	JMP     rows_loaded_2379
+	JMP     rows_loaded_2395
 
-rows_first_2378:
+rows_first_2394:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2379:
+rows_loaded_2395:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -29908,7 +30032,7 @@ rows_loaded_2379:
 	ADDQ R11, BX
 	ADDQ R11, AX
 
-rows_row_2380:
+rows_row_2396:
 	VMOVUPD.Z   (DX)(R9*8), K1, Z5
 	VCMPPD      $0x1a, Z0, Z5, K1, K2
 	VMOVUPD.Z   (BX)(R9*8), K1, Z6
@@ -29919,30 +30043,30 @@ rows_row_2380:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2380
+	JB          rows_row_2396
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2381
+	JE          rows_stored_2397
 	VMOVUPD     Z1, 1536(SP)
-	JMP         rows_added_2382
+	JMP         rows_added_2398
 
-rows_stored_2381:
+rows_stored_2397:
 	VMOVUPD.Z (R10)(R9*8), K1, Z5
 	VADDPD    Z1, Z5, Z5
 	VMOVUPD   Z5, K1, (R10)(R9*8)
 
-rows_added_2382:
-rows_chunk_done_2377:
+rows_added_2398:
+rows_chunk_done_2393:
 	MOVQ 1632(SP), AX
 	ADDQ 1616(SP), AX
 	MOVQ AX, 1616(SP)
 	CMPQ AX, 1624(SP)
-	JB   rows_chunk_2362
+	JB   rows_chunk_2378
 	MOVQ 1608(SP), AX
 	MOVQ AX, 1600(SP)
 	CMPQ AX, SI
-	JB   rows_group_2361
+	JB   rows_group_2377
 	VZEROUPPER
 	RET
 
@@ -29958,21 +30082,21 @@ TEXT ·backwardRowsDalphaAVX512F64(SB), $1640-72
 	MOVQ   AX, 1624(SP)
 	MOVQ   dalpha_base+48(FP), R8
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2384
+	JBE    rows_chunk_sized_2400
 	MOVQ   BX, AX
 
-rows_double_2383:
+rows_double_2399:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2384
+	JA   rows_chunk_sized_2400
 	SHLQ $0x01, AX
-	JMP  rows_double_2383
+	JMP  rows_double_2399
 
-rows_chunk_sized_2384:
+rows_chunk_sized_2400:
 	MOVQ AX, 1632(SP)
 	XORQ AX, AX
 	MOVQ AX, 1600(SP)
 
-rows_group_2385:
+rows_group_2401:
 	MOVQ    1600(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, DX
@@ -29981,7 +30105,7 @@ rows_group_2385:
 	XORQ    AX, AX
 	MOVQ    AX, 1616(SP)
 
-rows_chunk_2386:
+rows_chunk_2402:
 	MOVQ    x_base+24(FP), SI
 	MOVQ    1632(SP), AX
 	ADDQ    1616(SP), AX
@@ -29990,35 +30114,35 @@ rows_chunk_2386:
 	ADDQ    AX, SI
 	MOVQ    1600(SP), DI
 
-rows_block_2387:
+rows_block_2403:
 	MOVQ    1608(SP), AX
 	SUBQ    $0x00000020, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2388
+	JGT     rows_blocks_done_2404
 	MOVQ    DI, R9
 	SUBQ    1600(SP), R9
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_2389
+	JE      rows_first_2405
 	VMOVUPD (SP)(R9*8), Z1
 	VMOVUPD 64(SP)(R9*8), Z2
 	VMOVUPD 128(SP)(R9*8), Z3
 	VMOVUPD 192(SP)(R9*8), Z4
-	JMP     rows_loaded_2390
+	JMP     rows_loaded_2406
 
-rows_first_2389:
+rows_first_2405:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 
-rows_loaded_2390:
+rows_loaded_2406:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1616(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2391:
+rows_row_2407:
 	VMOVUPD     (AX)(DI*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(DI*8), Z6
@@ -30038,18 +30162,18 @@ rows_row_2391:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2391
+	JB          rows_row_2407
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2392
+	JE          rows_stored_2408
 	VMOVUPD     Z1, (SP)(R9*8)
 	VMOVUPD     Z2, 64(SP)(R9*8)
 	VMOVUPD     Z3, 128(SP)(R9*8)
 	VMOVUPD     Z4, 192(SP)(R9*8)
-	JMP         rows_added_2393
+	JMP         rows_added_2409
 
-rows_stored_2392:
+rows_stored_2408:
 	VMOVUPD (R8)(DI*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R8)(DI*8)
@@ -30063,34 +30187,34 @@ rows_stored_2392:
 	VADDPD  Z4, Z5, Z5
 	VMOVUPD Z5, 192(R8)(DI*8)
 
-rows_added_2393:
+rows_added_2409:
 	ADDQ $0x00000020, DI
-	JMP  rows_block_2387
+	JMP  rows_block_2403
 
-rows_blocks_done_2388:
-rows_block_2394:
+rows_blocks_done_2404:
+rows_block_2410:
 	MOVQ    1608(SP), AX
 	SUBQ    $0x00000008, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2395
+	JGT     rows_blocks_done_2411
 	MOVQ    DI, R9
 	SUBQ    1600(SP), R9
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_2396
+	JE      rows_first_2412
 	VMOVUPD (SP)(R9*8), Z1
-	JMP     rows_loaded_2397
+	JMP     rows_loaded_2413
 
-rows_first_2396:
+rows_first_2412:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2397:
+rows_loaded_2413:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1616(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2398:
+rows_row_2414:
 	VMOVUPD     (AX)(DI*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(DI*8), Z6
@@ -30098,47 +30222,47 @@ rows_row_2398:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2398
+	JB          rows_row_2414
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2399
+	JE          rows_stored_2415
 	VMOVUPD     Z1, (SP)(R9*8)
-	JMP         rows_added_2400
+	JMP         rows_added_2416
 
-rows_stored_2399:
+rows_stored_2415:
 	VMOVUPD (R8)(DI*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R8)(DI*8)
 
-rows_added_2400:
+rows_added_2416:
 	ADDQ $0x00000008, DI
-	JMP  rows_block_2394
+	JMP  rows_block_2410
 
-rows_blocks_done_2395:
+rows_blocks_done_2411:
 	CMPQ    DI, 1608(SP)
-	JE      rows_chunk_done_2401
+	JE      rows_chunk_done_2417
 	MOVQ    DX, AX
 	SUBQ    DI, AX
 	MOVQ    $-1, CX
 	BZHIQ   AX, CX, AX
 	KMOVW   AX, K1
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_2402
+	JE      rows_first_2418
 	VMOVUPD 1536(SP), Z1
-	JMP     rows_loaded_2403
+	JMP     rows_loaded_2419
 
-rows_first_2402:
+rows_first_2418:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2403:
+rows_loaded_2419:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1616(SP), R9
 	ADDQ R9, AX
 	ADDQ R9, CX
 
-rows_row_2404:
+rows_row_2420:
 	VMOVUPD.Z   (AX)(DI*8), K1, Z5
 	VCMPPD      $0x1a, Z0, Z5, K1, K2
 	VMOVUPD.Z   (CX)(DI*8), K1, Z6
@@ -30146,30 +30270,30 @@ rows_row_2404:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2404
+	JB          rows_row_2420
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2405
+	JE          rows_stored_2421
 	VMOVUPD     Z1, 1536(SP)
-	JMP         rows_added_2406
+	JMP         rows_added_2422
 
-rows_stored_2405:
+rows_stored_2421:
 	VMOVUPD.Z (R8)(DI*8), K1, Z5
 	VADDPD    Z1, Z5, Z5
 	VMOVUPD   Z5, K1, (R8)(DI*8)
 
-rows_added_2406:
-rows_chunk_done_2401:
+rows_added_2422:
+rows_chunk_done_2417:
 	MOVQ 1632(SP), AX
 	ADDQ 1616(SP), AX
 	MOVQ AX, 1616(SP)
 	CMPQ AX, 1624(SP)
-	JB   rows_chunk_2386
+	JB   rows_chunk_2402
 	MOVQ 1608(SP), AX
 	MOVQ AX, 1600(SP)
 	CMPQ AX, DX
-	JB   rows_group_2385
+	JB   rows_group_2401
 	VZEROUPPER
 	RET
 
@@ -32367,16 +32491,16 @@ TEXT ·forwardSmallPlanesAVX512F32(SB), NOSPLIT, $0-80
 	SHRQ   $0x01, SI
 	ADDQ   SI, BX
 
-sp_row_2407:
+sp_row_2423:
 	TESTQ DX, DX
-	JE    sp_done_2410
+	JE    sp_done_2426
 	XORQ  R8, R8
 	MOVQ  alpha_len+56(FP), R9
 	MOVQ  alpha_base+48(FP), SI
 
-sp_pairs_2411:
+sp_pairs_2427:
 	CMPQ    R9, $0x00000020
-	JB      sp_group_2412
+	JB      sp_group_2428
 	VMOVUPS (SI), Z1
 	VMOVUPS 64(SI), Z2
 	MOVQ    DI, R11
@@ -32384,7 +32508,7 @@ sp_pairs_2411:
 	ADDQ    R8, R11
 	XORQ    R10, R10
 
-sp_pair_vector_2413:
+sp_pair_vector_2429:
 	VMOVUPS (BX)(R10*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPS (CX)(R8*4), Z5
@@ -32400,21 +32524,21 @@ sp_pair_vector_2413:
 	ADDQ    $0x00000010, R11
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JNE     sp_pair_vector_2413
+	JNE     sp_pair_vector_2429
 	MOVQ    R11, R8
 	ADDQ    $0x00000080, SI
 	SUBQ    $0x00000020, R9
-	JMP     sp_pairs_2411
+	JMP     sp_pairs_2427
 
-sp_group_2412:
+sp_group_2428:
 	CMPQ    R9, $0x00000010
-	JB      sp_partial_2408
+	JB      sp_partial_2424
 	VMOVUPS (SI), Z1
 	XORQ    R10, R10
 	CMPQ    R10, DI
-	JAE     sp_vectors_done_2415
+	JAE     sp_vectors_done_2431
 
-sp_vector_2414:
+sp_vector_2430:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R8*4), Z3
@@ -32424,16 +32548,16 @@ sp_vector_2414:
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JB      sp_vector_2414
+	JB      sp_vector_2430
 
-sp_vectors_done_2415:
+sp_vectors_done_2431:
 	ADDQ $0x00000040, SI
 	SUBQ $0x00000010, R9
-	JMP  sp_group_2412
+	JMP  sp_group_2428
 
-sp_partial_2408:
+sp_partial_2424:
 	TESTQ     R9, R9
-	JE        sp_row_done_2409
+	JE        sp_row_done_2425
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R10
 	KMOVW     R10, K1
@@ -32445,9 +32569,9 @@ sp_partial_2408:
 	SHLQ      $0x06, SI
 	XORQ      R10, R10
 	CMPQ      R10, SI
-	JAE       sp_vectors_done_2417
+	JAE       sp_vectors_done_2433
 
-sp_vector_2416:
+sp_vector_2432:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R8*4), Z3
@@ -32457,11 +32581,11 @@ sp_vector_2416:
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, SI
-	JB      sp_vector_2416
+	JB      sp_vector_2432
 
-sp_vectors_done_2417:
+sp_vectors_done_2433:
 	ANDQ      $0x0000000f, R9
-	JE        sp_row_done_2409
+	JE        sp_row_done_2425
 	MOVQ      $-1, SI
 	BZHIQ     R9, SI, SI
 	KMOVW     SI, K1
@@ -32473,20 +32597,20 @@ sp_vectors_done_2417:
 	VMOVUPS   Z2, K1, (AX)(R8*4)
 	ADDQ      R9, R8
 
-sp_row_done_2409:
+sp_row_done_2425:
 	SUBQ R8, DX
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
-	JMP  sp_row_2407
+	JMP  sp_row_2423
 
-sp_done_2410:
+sp_done_2426:
 	VZEROUPPER
 	RET
 
 // func backwardSmallPlanesAVX512F32(dx []float32, dy []float32, x []float32, alpha []float32, dalpha []float32, inner int)
 // Requires: AVX, AVX512F, BMI2, FMA3
-TEXT ·backwardSmallPlanesAVX512F32(SB), NOSPLIT, $8-128
+TEXT ·backwardSmallPlanesAVX512F32(SB), NOSPLIT, $16-128
 	VXORPS  Y0, Y0, Y0
 	MOVQ    inner+120(FP), AX
 	MOVQ    AX, CX
@@ -32496,6 +32620,7 @@ TEXT ·backwardSmallPlanesAVX512F32(SB), NOSPLIT, $8-128
 	MOVQ    AX, (SP)
 	SHRQ    $0x02, (SP)
 	ANDQ    $0x03, AX
+	MOVQ    AX, 8(SP)
 	INCQ    AX
 	SHLQ    $0x02, AX
 	NEGQ    AX
@@ -32509,10 +32634,12 @@ TEXT ·backwardSmallPlanesAVX512F32(SB), NOSPLIT, $8-128
 	MOVQ    dy_base+24(FP), DI
 	MOVQ    dalpha_base+96(FP), R8
 	MOVQ    dalpha_len+104(FP), R9
+	CMPQ    8(SP), $0x00
+	JE      sp_sum_fewer_2435
 
-sp_sum_channels_2418:
+sp_sum_channels_2434:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2419
+	JB     sp_sum_fewer_2435
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -32523,18 +32650,18 @@ sp_sum_channels_2418:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2420:
+sp_sum_row_2436:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2423
+	JAE  sp_sum_rows_done_2439
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2421:
+sp_sum_vector_2437:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2422
+	JE          sp_sum_last_2438
 	VCVTPS2PD   (R11), Y10
 	VCVTPS2PD   (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -32588,9 +32715,9 @@ sp_sum_vector_2421:
 	ADDQ        $0x10, R14
 	ADDQ        $0x10, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2421
+	JMP         sp_sum_vector_2437
 
-sp_sum_last_2422:
+sp_sum_last_2438:
 	VMASKMOVPS  (R11), X1, X10
 	VCVTPS2PD   X10, Y10
 	VMASKMOVPS  (R12), X1, X11
@@ -32656,9 +32783,9 @@ sp_sum_last_2422:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2420
+	JMP         sp_sum_row_2436
 
-sp_sum_rows_done_2423:
+sp_sum_rows_done_2439:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -32691,104 +32818,133 @@ sp_sum_rows_done_2423:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2418
+	JMP          sp_sum_channels_2434
 
-sp_sum_fewer_2419:
-sp_sum_channels_2424:
+sp_sum_fewer_2435:
+sp_sum_channels_2441:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2425
+	JB     sp_sum_fewer_2442
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_2426:
+sp_sum_row_2443:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2429
+	JAE  sp_sum_rows_done_2446
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2427:
+sp_sum_vector_2444:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2428
-	VCVTPS2PD   (R11), Y6
-	VCVTPS2PD   (R12), Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y2
-	VCVTPS2PD   (R11)(CX*1), Y6
-	VCVTPS2PD   (R12)(CX*1), Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y3
-	VCVTPS2PD   (R11)(CX*2), Y6
-	VCVTPS2PD   (R12)(CX*2), Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y4
-	VCVTPS2PD   (R11)(DX*1), Y6
-	VCVTPS2PD   (R12)(DX*1), Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y5
+	JE          sp_sum_last_2445
+	VCVTPS2PD   (R11), Y7
+	VCVTPS2PD   (R12), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y2
+	VCVTPS2PD   (R11)(CX*1), Y7
+	VCVTPS2PD   (R12)(CX*1), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y3
+	VCVTPS2PD   (R11)(CX*2), Y7
+	VCVTPS2PD   (R12)(CX*2), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y4
+	VCVTPS2PD   (R11)(DX*1), Y7
+	VCVTPS2PD   (R12)(DX*1), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y5
 	ADDQ        $0x10, R11
 	ADDQ        $0x10, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2427
+	JMP         sp_sum_vector_2444
 
-sp_sum_last_2428:
-	VMASKMOVPS  (R11), X1, X6
-	VCVTPS2PD   X6, Y6
-	VMASKMOVPS  (R12), X1, X7
+sp_sum_last_2445:
+	CMPQ        8(SP), $0x00
+	JNE         sp_sum_masked_2448
+	VMOVSS      (R11), X7
+	VMOVSS      (R11)(CX*1), X8
+	VMOVSS      (R11)(CX*2), X9
+	VMOVSS      (R11)(DX*1), X10
+	VUNPCKLPS   X8, X7, X7
+	VUNPCKLPS   X10, X9, X9
+	VUNPCKLPD   X9, X7, X7
 	VCVTPS2PD   X7, Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y2
-	VMASKMOVPS  (R11)(CX*1), X1, X6
-	VCVTPS2PD   X6, Y6
-	VMASKMOVPS  (R12)(CX*1), X1, X7
-	VCVTPS2PD   X7, Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y3
-	VMASKMOVPS  (R11)(CX*2), X1, X6
-	VCVTPS2PD   X6, Y6
-	VMASKMOVPS  (R12)(CX*2), X1, X7
-	VCVTPS2PD   X7, Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y4
-	VMASKMOVPS  (R11)(DX*1), X1, X6
-	VCVTPS2PD   X6, Y6
-	VMASKMOVPS  (R12)(DX*1), X1, X7
-	VCVTPS2PD   X7, Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y5
-	ADDQ        AX, R10
-	JMP         sp_sum_row_2426
+	VMOVSS      (R12), X8
+	VMOVSS      (R12)(CX*1), X9
+	VMOVSS      (R12)(CX*2), X10
+	VMOVSS      (R12)(DX*1), X11
+	VUNPCKLPS   X9, X8, X8
+	VUNPCKLPS   X11, X10, X10
+	VUNPCKLPD   X10, X8, X8
+	VCVTPS2PD   X8, Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y6
+	JMP         sp_sum_row_done_2447
 
-sp_sum_rows_done_2429:
-	VUNPCKLPD    Y3, Y2, Y6
+sp_sum_masked_2448:
+	VMASKMOVPS  (R11), X1, X7
+	VCVTPS2PD   X7, Y7
+	VMASKMOVPS  (R12), X1, X8
+	VCVTPS2PD   X8, Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y2
+	VMASKMOVPS  (R11)(CX*1), X1, X7
+	VCVTPS2PD   X7, Y7
+	VMASKMOVPS  (R12)(CX*1), X1, X8
+	VCVTPS2PD   X8, Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y3
+	VMASKMOVPS  (R11)(CX*2), X1, X7
+	VCVTPS2PD   X7, Y7
+	VMASKMOVPS  (R12)(CX*2), X1, X8
+	VCVTPS2PD   X8, Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y4
+	VMASKMOVPS  (R11)(DX*1), X1, X7
+	VCVTPS2PD   X7, Y7
+	VMASKMOVPS  (R12)(DX*1), X1, X8
+	VCVTPS2PD   X8, Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y5
+
+sp_sum_row_done_2447:
+	ADDQ AX, R10
+	JMP  sp_sum_row_2443
+
+sp_sum_rows_done_2446:
+	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
-	VADDPD       Y2, Y6, Y6
+	VADDPD       Y2, Y7, Y7
 	VUNPCKLPD    Y5, Y4, Y2
 	VUNPCKHPD    Y5, Y4, Y3
 	VADDPD       Y3, Y2, Y2
-	VBLENDPD     $0x0c, Y2, Y6, Y3
-	VEXTRACTF128 $0x01, Y6, X13
+	VBLENDPD     $0x0c, Y2, Y7, Y3
+	VEXTRACTF128 $0x01, Y7, X13
 	VINSERTF128  $0x01, X2, Y13, Y2
 	VADDPD       Y2, Y3, Y3
+	VADDPD       Y6, Y3, Y3
 	VCVTPS2PD    (R8), Y2
 	VADDPD       Y3, Y2, Y2
 	VCVTPD2PSY   Y2, X2
@@ -32797,25 +32953,25 @@ sp_sum_rows_done_2429:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x10, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2424
+	JMP          sp_sum_channels_2441
 
-sp_sum_fewer_2425:
-sp_sum_channels_2430:
+sp_sum_fewer_2442:
+sp_sum_channels_2449:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2431
+	JB     sp_sum_fewer_2450
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2432:
+sp_sum_row_2451:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2435
+	JAE  sp_sum_rows_done_2454
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2433:
+sp_sum_vector_2452:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2434
+	JE          sp_sum_last_2453
 	VCVTPS2PD   (R10), Y3
 	VCVTPS2PD   (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -32825,9 +32981,9 @@ sp_sum_vector_2433:
 	ADDQ        $0x10, R10
 	ADDQ        $0x10, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2433
+	JMP         sp_sum_vector_2452
 
-sp_sum_last_2434:
+sp_sum_last_2453:
 	VMASKMOVPS  (R10), X1, X3
 	VCVTPS2PD   X3, Y3
 	VMASKMOVPS  (R11), X1, X4
@@ -32837,9 +32993,9 @@ sp_sum_last_2434:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2432
+	JMP         sp_sum_row_2451
 
-sp_sum_rows_done_2435:
+sp_sum_rows_done_2454:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -32852,9 +33008,9 @@ sp_sum_rows_done_2435:
 	ADDQ         CX, DI
 	ADDQ         $0x04, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2430
+	JMP          sp_sum_channels_2449
 
-sp_sum_fewer_2431:
+sp_sum_fewer_2450:
 	MOVQ  dx_base+0(FP), AX
 	MOVQ  x_base+48(FP), CX
 	MOVQ  dy_base+24(FP), DX
@@ -32868,16 +33024,16 @@ sp_sum_fewer_2431:
 	SHRQ  $0x01, DI
 	ADDQ  DI, SI
 
-sp_row_2436:
+sp_row_2456:
 	TESTQ BX, BX
-	JE    sp_done_2439
+	JE    sp_done_2459
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2440:
+sp_pairs_2460:
 	CMPQ    R10, $0x00000020
-	JB      sp_group_2441
+	JB      sp_group_2461
 	VMOVUPS (DI), Z1
 	VMOVUPS 64(DI), Z2
 	MOVQ    R8, R12
@@ -32885,7 +33041,7 @@ sp_pairs_2440:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2442:
+sp_pair_vector_2462:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPS (CX)(R9*4), Z5
@@ -32903,21 +33059,21 @@ sp_pair_vector_2442:
 	ADDQ    $0x00000010, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2442
+	JNE     sp_pair_vector_2462
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000020, R10
-	JMP     sp_pairs_2440
+	JMP     sp_pairs_2460
 
-sp_group_2441:
+sp_group_2461:
 	CMPQ    R10, $0x00000010
-	JB      sp_partial_2437
+	JB      sp_partial_2457
 	VMOVUPS (DI), Z1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_2444
+	JAE     sp_vectors_done_2464
 
-sp_vector_2443:
+sp_vector_2463:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -32928,16 +33084,16 @@ sp_vector_2443:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JB      sp_vector_2443
+	JB      sp_vector_2463
 
-sp_vectors_done_2444:
+sp_vectors_done_2464:
 	ADDQ $0x00000040, DI
 	SUBQ $0x00000010, R10
-	JMP  sp_group_2441
+	JMP  sp_group_2461
 
-sp_partial_2437:
+sp_partial_2457:
 	TESTQ     R10, R10
-	JE        sp_row_done_2438
+	JE        sp_row_done_2458
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -32949,9 +33105,9 @@ sp_partial_2437:
 	SHLQ      $0x06, DI
 	XORQ      R11, R11
 	CMPQ      R11, DI
-	JAE       sp_vectors_done_2446
+	JAE       sp_vectors_done_2466
 
-sp_vector_2445:
+sp_vector_2465:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -32962,11 +33118,11 @@ sp_vector_2445:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, DI
-	JB      sp_vector_2445
+	JB      sp_vector_2465
 
-sp_vectors_done_2446:
+sp_vectors_done_2466:
 	ANDQ      $0x0000000f, R10
-	JE        sp_row_done_2438
+	JE        sp_row_done_2458
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -32979,15 +33135,15 @@ sp_vectors_done_2446:
 	VMOVUPS   Z2, K1, (AX)(R9*4)
 	ADDQ      R10, R9
 
-sp_row_done_2438:
+sp_row_done_2458:
 	SUBQ R9, BX
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2436
+	JMP  sp_row_2456
 
-sp_done_2439:
+sp_done_2459:
 	VZEROUPPER
 	RET
 
@@ -33008,16 +33164,16 @@ TEXT ·backwardSmallPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	SHRQ   $0x01, DI
 	ADDQ   DI, SI
 
-sp_row_2447:
+sp_row_2467:
 	TESTQ BX, BX
-	JE    sp_done_2450
+	JE    sp_done_2470
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2451:
+sp_pairs_2471:
 	CMPQ    R10, $0x00000020
-	JB      sp_group_2452
+	JB      sp_group_2472
 	VMOVUPS (DI), Z1
 	VMOVUPS 64(DI), Z2
 	MOVQ    R8, R12
@@ -33025,7 +33181,7 @@ sp_pairs_2451:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2453:
+sp_pair_vector_2473:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPS (CX)(R9*4), Z5
@@ -33043,21 +33199,21 @@ sp_pair_vector_2453:
 	ADDQ    $0x00000010, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2453
+	JNE     sp_pair_vector_2473
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000020, R10
-	JMP     sp_pairs_2451
+	JMP     sp_pairs_2471
 
-sp_group_2452:
+sp_group_2472:
 	CMPQ    R10, $0x00000010
-	JB      sp_partial_2448
+	JB      sp_partial_2468
 	VMOVUPS (DI), Z1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_2455
+	JAE     sp_vectors_done_2475
 
-sp_vector_2454:
+sp_vector_2474:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -33068,16 +33224,16 @@ sp_vector_2454:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JB      sp_vector_2454
+	JB      sp_vector_2474
 
-sp_vectors_done_2455:
+sp_vectors_done_2475:
 	ADDQ $0x00000040, DI
 	SUBQ $0x00000010, R10
-	JMP  sp_group_2452
+	JMP  sp_group_2472
 
-sp_partial_2448:
+sp_partial_2468:
 	TESTQ     R10, R10
-	JE        sp_row_done_2449
+	JE        sp_row_done_2469
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -33089,9 +33245,9 @@ sp_partial_2448:
 	SHLQ      $0x06, DI
 	XORQ      R11, R11
 	CMPQ      R11, DI
-	JAE       sp_vectors_done_2457
+	JAE       sp_vectors_done_2477
 
-sp_vector_2456:
+sp_vector_2476:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -33102,11 +33258,11 @@ sp_vector_2456:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, DI
-	JB      sp_vector_2456
+	JB      sp_vector_2476
 
-sp_vectors_done_2457:
+sp_vectors_done_2477:
 	ANDQ      $0x0000000f, R10
-	JE        sp_row_done_2449
+	JE        sp_row_done_2469
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -33119,21 +33275,21 @@ sp_vectors_done_2457:
 	VMOVUPS   Z2, K1, (AX)(R9*4)
 	ADDQ      R10, R9
 
-sp_row_done_2449:
+sp_row_done_2469:
 	SUBQ R9, BX
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2447
+	JMP  sp_row_2467
 
-sp_done_2450:
+sp_done_2470:
 	VZEROUPPER
 	RET
 
 // func backwardSmallPlanesDalphaAVX512F32(dy []float32, x []float32, dalpha []float32, inner int)
 // Requires: AVX, FMA3
-TEXT ·backwardSmallPlanesDalphaAVX512F32(SB), NOSPLIT, $8-80
+TEXT ·backwardSmallPlanesDalphaAVX512F32(SB), NOSPLIT, $16-80
 	VXORPS  Y0, Y0, Y0
 	MOVQ    inner+72(FP), AX
 	MOVQ    AX, CX
@@ -33143,6 +33299,7 @@ TEXT ·backwardSmallPlanesDalphaAVX512F32(SB), NOSPLIT, $8-80
 	MOVQ    AX, (SP)
 	SHRQ    $0x02, (SP)
 	ANDQ    $0x03, AX
+	MOVQ    AX, 8(SP)
 	INCQ    AX
 	SHLQ    $0x02, AX
 	NEGQ    AX
@@ -33156,10 +33313,12 @@ TEXT ·backwardSmallPlanesDalphaAVX512F32(SB), NOSPLIT, $8-80
 	MOVQ    dy_base+0(FP), DI
 	MOVQ    dalpha_base+48(FP), R8
 	MOVQ    dalpha_len+56(FP), R9
+	CMPQ    8(SP), $0x00
+	JE      sp_sum_fewer_2479
 
-sp_sum_channels_2458:
+sp_sum_channels_2478:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2459
+	JB     sp_sum_fewer_2479
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -33170,18 +33329,18 @@ sp_sum_channels_2458:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2460:
+sp_sum_row_2480:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2463
+	JAE  sp_sum_rows_done_2483
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2461:
+sp_sum_vector_2481:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2462
+	JE          sp_sum_last_2482
 	VCVTPS2PD   (R11), Y10
 	VCVTPS2PD   (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -33235,9 +33394,9 @@ sp_sum_vector_2461:
 	ADDQ        $0x10, R14
 	ADDQ        $0x10, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2461
+	JMP         sp_sum_vector_2481
 
-sp_sum_last_2462:
+sp_sum_last_2482:
 	VMASKMOVPS  (R11), X1, X10
 	VCVTPS2PD   X10, Y10
 	VMASKMOVPS  (R12), X1, X11
@@ -33303,9 +33462,9 @@ sp_sum_last_2462:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2460
+	JMP         sp_sum_row_2480
 
-sp_sum_rows_done_2463:
+sp_sum_rows_done_2483:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -33338,104 +33497,133 @@ sp_sum_rows_done_2463:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2458
+	JMP          sp_sum_channels_2478
 
-sp_sum_fewer_2459:
-sp_sum_channels_2464:
+sp_sum_fewer_2479:
+sp_sum_channels_2485:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2465
+	JB     sp_sum_fewer_2486
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_2466:
+sp_sum_row_2487:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2469
+	JAE  sp_sum_rows_done_2490
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2467:
+sp_sum_vector_2488:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2468
-	VCVTPS2PD   (R11), Y6
-	VCVTPS2PD   (R12), Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y2
-	VCVTPS2PD   (R11)(CX*1), Y6
-	VCVTPS2PD   (R12)(CX*1), Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y3
-	VCVTPS2PD   (R11)(CX*2), Y6
-	VCVTPS2PD   (R12)(CX*2), Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y4
-	VCVTPS2PD   (R11)(DX*1), Y6
-	VCVTPS2PD   (R12)(DX*1), Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y5
+	JE          sp_sum_last_2489
+	VCVTPS2PD   (R11), Y7
+	VCVTPS2PD   (R12), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y2
+	VCVTPS2PD   (R11)(CX*1), Y7
+	VCVTPS2PD   (R12)(CX*1), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y3
+	VCVTPS2PD   (R11)(CX*2), Y7
+	VCVTPS2PD   (R12)(CX*2), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y4
+	VCVTPS2PD   (R11)(DX*1), Y7
+	VCVTPS2PD   (R12)(DX*1), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y5
 	ADDQ        $0x10, R11
 	ADDQ        $0x10, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2467
+	JMP         sp_sum_vector_2488
 
-sp_sum_last_2468:
-	VMASKMOVPS  (R11), X1, X6
-	VCVTPS2PD   X6, Y6
-	VMASKMOVPS  (R12), X1, X7
+sp_sum_last_2489:
+	CMPQ        8(SP), $0x00
+	JNE         sp_sum_masked_2492
+	VMOVSS      (R11), X7
+	VMOVSS      (R11)(CX*1), X8
+	VMOVSS      (R11)(CX*2), X9
+	VMOVSS      (R11)(DX*1), X10
+	VUNPCKLPS   X8, X7, X7
+	VUNPCKLPS   X10, X9, X9
+	VUNPCKLPD   X9, X7, X7
 	VCVTPS2PD   X7, Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y2
-	VMASKMOVPS  (R11)(CX*1), X1, X6
-	VCVTPS2PD   X6, Y6
-	VMASKMOVPS  (R12)(CX*1), X1, X7
-	VCVTPS2PD   X7, Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y3
-	VMASKMOVPS  (R11)(CX*2), X1, X6
-	VCVTPS2PD   X6, Y6
-	VMASKMOVPS  (R12)(CX*2), X1, X7
-	VCVTPS2PD   X7, Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y4
-	VMASKMOVPS  (R11)(DX*1), X1, X6
-	VCVTPS2PD   X6, Y6
-	VMASKMOVPS  (R12)(DX*1), X1, X7
-	VCVTPS2PD   X7, Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y5
-	ADDQ        AX, R10
-	JMP         sp_sum_row_2466
+	VMOVSS      (R12), X8
+	VMOVSS      (R12)(CX*1), X9
+	VMOVSS      (R12)(CX*2), X10
+	VMOVSS      (R12)(DX*1), X11
+	VUNPCKLPS   X9, X8, X8
+	VUNPCKLPS   X11, X10, X10
+	VUNPCKLPD   X10, X8, X8
+	VCVTPS2PD   X8, Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y6
+	JMP         sp_sum_row_done_2491
 
-sp_sum_rows_done_2469:
-	VUNPCKLPD    Y3, Y2, Y6
+sp_sum_masked_2492:
+	VMASKMOVPS  (R11), X1, X7
+	VCVTPS2PD   X7, Y7
+	VMASKMOVPS  (R12), X1, X8
+	VCVTPS2PD   X8, Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y2
+	VMASKMOVPS  (R11)(CX*1), X1, X7
+	VCVTPS2PD   X7, Y7
+	VMASKMOVPS  (R12)(CX*1), X1, X8
+	VCVTPS2PD   X8, Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y3
+	VMASKMOVPS  (R11)(CX*2), X1, X7
+	VCVTPS2PD   X7, Y7
+	VMASKMOVPS  (R12)(CX*2), X1, X8
+	VCVTPS2PD   X8, Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y4
+	VMASKMOVPS  (R11)(DX*1), X1, X7
+	VCVTPS2PD   X7, Y7
+	VMASKMOVPS  (R12)(DX*1), X1, X8
+	VCVTPS2PD   X8, Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y5
+
+sp_sum_row_done_2491:
+	ADDQ AX, R10
+	JMP  sp_sum_row_2487
+
+sp_sum_rows_done_2490:
+	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
-	VADDPD       Y2, Y6, Y6
+	VADDPD       Y2, Y7, Y7
 	VUNPCKLPD    Y5, Y4, Y2
 	VUNPCKHPD    Y5, Y4, Y3
 	VADDPD       Y3, Y2, Y2
-	VBLENDPD     $0x0c, Y2, Y6, Y3
-	VEXTRACTF128 $0x01, Y6, X13
+	VBLENDPD     $0x0c, Y2, Y7, Y3
+	VEXTRACTF128 $0x01, Y7, X13
 	VINSERTF128  $0x01, X2, Y13, Y2
 	VADDPD       Y2, Y3, Y3
+	VADDPD       Y6, Y3, Y3
 	VCVTPS2PD    (R8), Y2
 	VADDPD       Y3, Y2, Y2
 	VCVTPD2PSY   Y2, X2
@@ -33444,25 +33632,25 @@ sp_sum_rows_done_2469:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x10, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2464
+	JMP          sp_sum_channels_2485
 
-sp_sum_fewer_2465:
-sp_sum_channels_2470:
+sp_sum_fewer_2486:
+sp_sum_channels_2493:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2471
+	JB     sp_sum_fewer_2494
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2472:
+sp_sum_row_2495:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2475
+	JAE  sp_sum_rows_done_2498
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2473:
+sp_sum_vector_2496:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2474
+	JE          sp_sum_last_2497
 	VCVTPS2PD   (R10), Y3
 	VCVTPS2PD   (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -33472,9 +33660,9 @@ sp_sum_vector_2473:
 	ADDQ        $0x10, R10
 	ADDQ        $0x10, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2473
+	JMP         sp_sum_vector_2496
 
-sp_sum_last_2474:
+sp_sum_last_2497:
 	VMASKMOVPS  (R10), X1, X3
 	VCVTPS2PD   X3, Y3
 	VMASKMOVPS  (R11), X1, X4
@@ -33484,9 +33672,9 @@ sp_sum_last_2474:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2472
+	JMP         sp_sum_row_2495
 
-sp_sum_rows_done_2475:
+sp_sum_rows_done_2498:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -33499,9 +33687,9 @@ sp_sum_rows_done_2475:
 	ADDQ         CX, DI
 	ADDQ         $0x04, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2470
+	JMP          sp_sum_channels_2493
 
-sp_sum_fewer_2471:
+sp_sum_fewer_2494:
 	VZEROUPPER
 	RET
 
@@ -35699,16 +35887,16 @@ TEXT ·forwardSmallPlanesAVX512F64(SB), NOSPLIT, $0-80
 	SHRQ   $0x01, SI
 	ADDQ   SI, BX
 
-sp_row_2476:
+sp_row_2500:
 	TESTQ DX, DX
-	JE    sp_done_2479
+	JE    sp_done_2503
 	XORQ  R8, R8
 	MOVQ  alpha_len+56(FP), R9
 	MOVQ  alpha_base+48(FP), SI
 
-sp_pairs_2480:
+sp_pairs_2504:
 	CMPQ    R9, $0x00000010
-	JB      sp_group_2481
+	JB      sp_group_2505
 	VMOVUPD (SI), Z1
 	VMOVUPD 64(SI), Z2
 	MOVQ    DI, R11
@@ -35716,7 +35904,7 @@ sp_pairs_2480:
 	ADDQ    R8, R11
 	XORQ    R10, R10
 
-sp_pair_vector_2482:
+sp_pair_vector_2506:
 	VMOVUPS (BX)(R10*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPD (CX)(R8*8), Z5
@@ -35732,21 +35920,21 @@ sp_pair_vector_2482:
 	ADDQ    $0x00000008, R11
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JNE     sp_pair_vector_2482
+	JNE     sp_pair_vector_2506
 	MOVQ    R11, R8
 	ADDQ    $0x00000080, SI
 	SUBQ    $0x00000010, R9
-	JMP     sp_pairs_2480
+	JMP     sp_pairs_2504
 
-sp_group_2481:
+sp_group_2505:
 	CMPQ    R9, $0x00000008
-	JB      sp_partial_2477
+	JB      sp_partial_2501
 	VMOVUPD (SI), Z1
 	XORQ    R10, R10
 	CMPQ    R10, DI
-	JAE     sp_vectors_done_2484
+	JAE     sp_vectors_done_2508
 
-sp_vector_2483:
+sp_vector_2507:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R8*8), Z3
@@ -35756,16 +35944,16 @@ sp_vector_2483:
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JB      sp_vector_2483
+	JB      sp_vector_2507
 
-sp_vectors_done_2484:
+sp_vectors_done_2508:
 	ADDQ $0x00000040, SI
 	SUBQ $0x00000008, R9
-	JMP  sp_group_2481
+	JMP  sp_group_2505
 
-sp_partial_2477:
+sp_partial_2501:
 	TESTQ     R9, R9
-	JE        sp_row_done_2478
+	JE        sp_row_done_2502
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R10
 	KMOVW     R10, K1
@@ -35777,9 +35965,9 @@ sp_partial_2477:
 	SHLQ      $0x06, SI
 	XORQ      R10, R10
 	CMPQ      R10, SI
-	JAE       sp_vectors_done_2486
+	JAE       sp_vectors_done_2510
 
-sp_vector_2485:
+sp_vector_2509:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R8*8), Z3
@@ -35789,11 +35977,11 @@ sp_vector_2485:
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, SI
-	JB      sp_vector_2485
+	JB      sp_vector_2509
 
-sp_vectors_done_2486:
+sp_vectors_done_2510:
 	ANDQ      $0x00000007, R9
-	JE        sp_row_done_2478
+	JE        sp_row_done_2502
 	MOVQ      $-1, SI
 	BZHIQ     R9, SI, SI
 	KMOVW     SI, K1
@@ -35805,20 +35993,20 @@ sp_vectors_done_2486:
 	VMOVUPD   Z2, K1, (AX)(R8*8)
 	ADDQ      R9, R8
 
-sp_row_done_2478:
+sp_row_done_2502:
 	SUBQ R8, DX
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
-	JMP  sp_row_2476
+	JMP  sp_row_2500
 
-sp_done_2479:
+sp_done_2503:
 	VZEROUPPER
 	RET
 
 // func backwardSmallPlanesAVX512F64(dx []float64, dy []float64, x []float64, alpha []float64, dalpha []float64, inner int)
 // Requires: AVX, AVX512F, BMI2, FMA3
-TEXT ·backwardSmallPlanesAVX512F64(SB), NOSPLIT, $8-128
+TEXT ·backwardSmallPlanesAVX512F64(SB), NOSPLIT, $16-128
 	VXORPS  Y0, Y0, Y0
 	MOVQ    inner+120(FP), AX
 	MOVQ    AX, CX
@@ -35828,6 +36016,7 @@ TEXT ·backwardSmallPlanesAVX512F64(SB), NOSPLIT, $8-128
 	MOVQ    AX, (SP)
 	SHRQ    $0x02, (SP)
 	ANDQ    $0x03, AX
+	MOVQ    AX, 8(SP)
 	INCQ    AX
 	SHLQ    $0x03, AX
 	NEGQ    AX
@@ -35841,10 +36030,12 @@ TEXT ·backwardSmallPlanesAVX512F64(SB), NOSPLIT, $8-128
 	MOVQ    dy_base+24(FP), DI
 	MOVQ    dalpha_base+96(FP), R8
 	MOVQ    dalpha_len+104(FP), R9
+	CMPQ    8(SP), $0x00
+	JE      sp_sum_fewer_2512
 
-sp_sum_channels_2487:
+sp_sum_channels_2511:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2488
+	JB     sp_sum_fewer_2512
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -35855,18 +36046,18 @@ sp_sum_channels_2487:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2489:
+sp_sum_row_2513:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2492
+	JAE  sp_sum_rows_done_2516
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2490:
+sp_sum_vector_2514:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2491
+	JE          sp_sum_last_2515
 	VMOVUPD     (R11), Y10
 	VMOVUPD     (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -35920,9 +36111,9 @@ sp_sum_vector_2490:
 	ADDQ        $0x20, R14
 	ADDQ        $0x20, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2490
+	JMP         sp_sum_vector_2514
 
-sp_sum_last_2491:
+sp_sum_last_2515:
 	VMASKMOVPD  (R11), Y1, Y10
 	VMASKMOVPD  (R12), Y1, Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -35972,9 +36163,9 @@ sp_sum_last_2491:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2489
+	JMP         sp_sum_row_2513
 
-sp_sum_rows_done_2492:
+sp_sum_rows_done_2516:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -36005,96 +36196,123 @@ sp_sum_rows_done_2492:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x40, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2487
+	JMP          sp_sum_channels_2511
 
-sp_sum_fewer_2488:
-sp_sum_channels_2493:
+sp_sum_fewer_2512:
+sp_sum_channels_2518:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2494
+	JB     sp_sum_fewer_2519
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_2495:
+sp_sum_row_2520:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2498
+	JAE  sp_sum_rows_done_2523
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2496:
+sp_sum_vector_2521:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2497
-	VMOVUPD     (R11), Y6
-	VMOVUPD     (R12), Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y2
-	VMOVUPD     (R11)(CX*1), Y6
-	VMOVUPD     (R12)(CX*1), Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y3
-	VMOVUPD     (R11)(CX*2), Y6
-	VMOVUPD     (R12)(CX*2), Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y4
-	VMOVUPD     (R11)(DX*1), Y6
-	VMOVUPD     (R12)(DX*1), Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y5
+	JE          sp_sum_last_2522
+	VMOVUPD     (R11), Y7
+	VMOVUPD     (R12), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y2
+	VMOVUPD     (R11)(CX*1), Y7
+	VMOVUPD     (R12)(CX*1), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y3
+	VMOVUPD     (R11)(CX*2), Y7
+	VMOVUPD     (R12)(CX*2), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y4
+	VMOVUPD     (R11)(DX*1), Y7
+	VMOVUPD     (R12)(DX*1), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y5
 	ADDQ        $0x20, R11
 	ADDQ        $0x20, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2496
+	JMP         sp_sum_vector_2521
 
-sp_sum_last_2497:
-	VMASKMOVPD  (R11), Y1, Y6
-	VMASKMOVPD  (R12), Y1, Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y2
-	VMASKMOVPD  (R11)(CX*1), Y1, Y6
-	VMASKMOVPD  (R12)(CX*1), Y1, Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y3
-	VMASKMOVPD  (R11)(CX*2), Y1, Y6
-	VMASKMOVPD  (R12)(CX*2), Y1, Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y4
-	VMASKMOVPD  (R11)(DX*1), Y1, Y6
-	VMASKMOVPD  (R12)(DX*1), Y1, Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y5
-	ADDQ        AX, R10
-	JMP         sp_sum_row_2495
+sp_sum_last_2522:
+	CMPQ        8(SP), $0x00
+	JNE         sp_sum_masked_2525
+	VMOVSD      (R11), X13
+	VMOVSD      (R11)(CX*1), X7
+	VMOVSD      (R11)(CX*2), X8
+	VMOVSD      (R11)(DX*1), X9
+	VUNPCKLPD   X7, X13, X13
+	VUNPCKLPD   X9, X8, X8
+	VINSERTF128 $0x01, X8, Y13, Y7
+	VMOVSD      (R12), X13
+	VMOVSD      (R12)(CX*1), X8
+	VMOVSD      (R12)(CX*2), X9
+	VMOVSD      (R12)(DX*1), X10
+	VUNPCKLPD   X8, X13, X13
+	VUNPCKLPD   X10, X9, X9
+	VINSERTF128 $0x01, X9, Y13, Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y6
+	JMP         sp_sum_row_done_2524
 
-sp_sum_rows_done_2498:
-	VUNPCKLPD    Y3, Y2, Y6
+sp_sum_masked_2525:
+	VMASKMOVPD  (R11), Y1, Y7
+	VMASKMOVPD  (R12), Y1, Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y2
+	VMASKMOVPD  (R11)(CX*1), Y1, Y7
+	VMASKMOVPD  (R12)(CX*1), Y1, Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y3
+	VMASKMOVPD  (R11)(CX*2), Y1, Y7
+	VMASKMOVPD  (R12)(CX*2), Y1, Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y4
+	VMASKMOVPD  (R11)(DX*1), Y1, Y7
+	VMASKMOVPD  (R12)(DX*1), Y1, Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y5
+
+sp_sum_row_done_2524:
+	ADDQ AX, R10
+	JMP  sp_sum_row_2520
+
+sp_sum_rows_done_2523:
+	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
-	VADDPD       Y2, Y6, Y6
+	VADDPD       Y2, Y7, Y7
 	VUNPCKLPD    Y5, Y4, Y2
 	VUNPCKHPD    Y5, Y4, Y3
 	VADDPD       Y3, Y2, Y2
-	VBLENDPD     $0x0c, Y2, Y6, Y3
-	VEXTRACTF128 $0x01, Y6, X13
+	VBLENDPD     $0x0c, Y2, Y7, Y3
+	VEXTRACTF128 $0x01, Y7, X13
 	VINSERTF128  $0x01, X2, Y13, Y2
 	VADDPD       Y2, Y3, Y3
+	VADDPD       Y6, Y3, Y3
 	VMOVUPD      (R8), Y2
 	VADDPD       Y3, Y2, Y2
 	VMOVUPD      Y2, (R8)
@@ -36102,25 +36320,25 @@ sp_sum_rows_done_2498:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2493
+	JMP          sp_sum_channels_2518
 
-sp_sum_fewer_2494:
-sp_sum_channels_2499:
+sp_sum_fewer_2519:
+sp_sum_channels_2526:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2500
+	JB     sp_sum_fewer_2527
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2501:
+sp_sum_row_2528:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2504
+	JAE  sp_sum_rows_done_2531
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2502:
+sp_sum_vector_2529:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2503
+	JE          sp_sum_last_2530
 	VMOVUPD     (R10), Y3
 	VMOVUPD     (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -36130,9 +36348,9 @@ sp_sum_vector_2502:
 	ADDQ        $0x20, R10
 	ADDQ        $0x20, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2502
+	JMP         sp_sum_vector_2529
 
-sp_sum_last_2503:
+sp_sum_last_2530:
 	VMASKMOVPD  (R10), Y1, Y3
 	VMASKMOVPD  (R11), Y1, Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -36140,9 +36358,9 @@ sp_sum_last_2503:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2501
+	JMP         sp_sum_row_2528
 
-sp_sum_rows_done_2504:
+sp_sum_rows_done_2531:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -36154,9 +36372,9 @@ sp_sum_rows_done_2504:
 	ADDQ         CX, DI
 	ADDQ         $0x08, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2499
+	JMP          sp_sum_channels_2526
 
-sp_sum_fewer_2500:
+sp_sum_fewer_2527:
 	MOVQ  dx_base+0(FP), AX
 	MOVQ  x_base+48(FP), CX
 	MOVQ  dy_base+24(FP), DX
@@ -36170,16 +36388,16 @@ sp_sum_fewer_2500:
 	SHRQ  $0x01, DI
 	ADDQ  DI, SI
 
-sp_row_2505:
+sp_row_2533:
 	TESTQ BX, BX
-	JE    sp_done_2508
+	JE    sp_done_2536
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2509:
+sp_pairs_2537:
 	CMPQ    R10, $0x00000010
-	JB      sp_group_2510
+	JB      sp_group_2538
 	VMOVUPD (DI), Z1
 	VMOVUPD 64(DI), Z2
 	MOVQ    R8, R12
@@ -36187,7 +36405,7 @@ sp_pairs_2509:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2511:
+sp_pair_vector_2539:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPD (CX)(R9*8), Z5
@@ -36205,21 +36423,21 @@ sp_pair_vector_2511:
 	ADDQ    $0x00000008, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2511
+	JNE     sp_pair_vector_2539
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000010, R10
-	JMP     sp_pairs_2509
+	JMP     sp_pairs_2537
 
-sp_group_2510:
+sp_group_2538:
 	CMPQ    R10, $0x00000008
-	JB      sp_partial_2506
+	JB      sp_partial_2534
 	VMOVUPD (DI), Z1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_2513
+	JAE     sp_vectors_done_2541
 
-sp_vector_2512:
+sp_vector_2540:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -36230,16 +36448,16 @@ sp_vector_2512:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JB      sp_vector_2512
+	JB      sp_vector_2540
 
-sp_vectors_done_2513:
+sp_vectors_done_2541:
 	ADDQ $0x00000040, DI
 	SUBQ $0x00000008, R10
-	JMP  sp_group_2510
+	JMP  sp_group_2538
 
-sp_partial_2506:
+sp_partial_2534:
 	TESTQ     R10, R10
-	JE        sp_row_done_2507
+	JE        sp_row_done_2535
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -36251,9 +36469,9 @@ sp_partial_2506:
 	SHLQ      $0x06, DI
 	XORQ      R11, R11
 	CMPQ      R11, DI
-	JAE       sp_vectors_done_2515
+	JAE       sp_vectors_done_2543
 
-sp_vector_2514:
+sp_vector_2542:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -36264,11 +36482,11 @@ sp_vector_2514:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, DI
-	JB      sp_vector_2514
+	JB      sp_vector_2542
 
-sp_vectors_done_2515:
+sp_vectors_done_2543:
 	ANDQ      $0x00000007, R10
-	JE        sp_row_done_2507
+	JE        sp_row_done_2535
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -36281,15 +36499,15 @@ sp_vectors_done_2515:
 	VMOVUPD   Z2, K1, (AX)(R9*8)
 	ADDQ      R10, R9
 
-sp_row_done_2507:
+sp_row_done_2535:
 	SUBQ R9, BX
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2505
+	JMP  sp_row_2533
 
-sp_done_2508:
+sp_done_2536:
 	VZEROUPPER
 	RET
 
@@ -36310,16 +36528,16 @@ TEXT ·backwardSmallPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	SHRQ   $0x01, DI
 	ADDQ   DI, SI
 
-sp_row_2516:
+sp_row_2544:
 	TESTQ BX, BX
-	JE    sp_done_2519
+	JE    sp_done_2547
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2520:
+sp_pairs_2548:
 	CMPQ    R10, $0x00000010
-	JB      sp_group_2521
+	JB      sp_group_2549
 	VMOVUPD (DI), Z1
 	VMOVUPD 64(DI), Z2
 	MOVQ    R8, R12
@@ -36327,7 +36545,7 @@ sp_pairs_2520:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2522:
+sp_pair_vector_2550:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPD (CX)(R9*8), Z5
@@ -36345,21 +36563,21 @@ sp_pair_vector_2522:
 	ADDQ    $0x00000008, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2522
+	JNE     sp_pair_vector_2550
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000010, R10
-	JMP     sp_pairs_2520
+	JMP     sp_pairs_2548
 
-sp_group_2521:
+sp_group_2549:
 	CMPQ    R10, $0x00000008
-	JB      sp_partial_2517
+	JB      sp_partial_2545
 	VMOVUPD (DI), Z1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_2524
+	JAE     sp_vectors_done_2552
 
-sp_vector_2523:
+sp_vector_2551:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -36370,16 +36588,16 @@ sp_vector_2523:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JB      sp_vector_2523
+	JB      sp_vector_2551
 
-sp_vectors_done_2524:
+sp_vectors_done_2552:
 	ADDQ $0x00000040, DI
 	SUBQ $0x00000008, R10
-	JMP  sp_group_2521
+	JMP  sp_group_2549
 
-sp_partial_2517:
+sp_partial_2545:
 	TESTQ     R10, R10
-	JE        sp_row_done_2518
+	JE        sp_row_done_2546
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -36391,9 +36609,9 @@ sp_partial_2517:
 	SHLQ      $0x06, DI
 	XORQ      R11, R11
 	CMPQ      R11, DI
-	JAE       sp_vectors_done_2526
+	JAE       sp_vectors_done_2554
 
-sp_vector_2525:
+sp_vector_2553:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -36404,11 +36622,11 @@ sp_vector_2525:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, DI
-	JB      sp_vector_2525
+	JB      sp_vector_2553
 
-sp_vectors_done_2526:
+sp_vectors_done_2554:
 	ANDQ      $0x00000007, R10
-	JE        sp_row_done_2518
+	JE        sp_row_done_2546
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -36421,21 +36639,21 @@ sp_vectors_done_2526:
 	VMOVUPD   Z2, K1, (AX)(R9*8)
 	ADDQ      R10, R9
 
-sp_row_done_2518:
+sp_row_done_2546:
 	SUBQ R9, BX
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2516
+	JMP  sp_row_2544
 
-sp_done_2519:
+sp_done_2547:
 	VZEROUPPER
 	RET
 
 // func backwardSmallPlanesDalphaAVX512F64(dy []float64, x []float64, dalpha []float64, inner int)
 // Requires: AVX, FMA3
-TEXT ·backwardSmallPlanesDalphaAVX512F64(SB), NOSPLIT, $8-80
+TEXT ·backwardSmallPlanesDalphaAVX512F64(SB), NOSPLIT, $16-80
 	VXORPS  Y0, Y0, Y0
 	MOVQ    inner+72(FP), AX
 	MOVQ    AX, CX
@@ -36445,6 +36663,7 @@ TEXT ·backwardSmallPlanesDalphaAVX512F64(SB), NOSPLIT, $8-80
 	MOVQ    AX, (SP)
 	SHRQ    $0x02, (SP)
 	ANDQ    $0x03, AX
+	MOVQ    AX, 8(SP)
 	INCQ    AX
 	SHLQ    $0x03, AX
 	NEGQ    AX
@@ -36458,10 +36677,12 @@ TEXT ·backwardSmallPlanesDalphaAVX512F64(SB), NOSPLIT, $8-80
 	MOVQ    dy_base+0(FP), DI
 	MOVQ    dalpha_base+48(FP), R8
 	MOVQ    dalpha_len+56(FP), R9
+	CMPQ    8(SP), $0x00
+	JE      sp_sum_fewer_2556
 
-sp_sum_channels_2527:
+sp_sum_channels_2555:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2528
+	JB     sp_sum_fewer_2556
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -36472,18 +36693,18 @@ sp_sum_channels_2527:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2529:
+sp_sum_row_2557:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2532
+	JAE  sp_sum_rows_done_2560
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2530:
+sp_sum_vector_2558:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2531
+	JE          sp_sum_last_2559
 	VMOVUPD     (R11), Y10
 	VMOVUPD     (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -36537,9 +36758,9 @@ sp_sum_vector_2530:
 	ADDQ        $0x20, R14
 	ADDQ        $0x20, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2530
+	JMP         sp_sum_vector_2558
 
-sp_sum_last_2531:
+sp_sum_last_2559:
 	VMASKMOVPD  (R11), Y1, Y10
 	VMASKMOVPD  (R12), Y1, Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -36589,9 +36810,9 @@ sp_sum_last_2531:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2529
+	JMP         sp_sum_row_2557
 
-sp_sum_rows_done_2532:
+sp_sum_rows_done_2560:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -36622,96 +36843,123 @@ sp_sum_rows_done_2532:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x40, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2527
+	JMP          sp_sum_channels_2555
 
-sp_sum_fewer_2528:
-sp_sum_channels_2533:
+sp_sum_fewer_2556:
+sp_sum_channels_2562:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2534
+	JB     sp_sum_fewer_2563
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_2535:
+sp_sum_row_2564:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2538
+	JAE  sp_sum_rows_done_2567
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2536:
+sp_sum_vector_2565:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2537
-	VMOVUPD     (R11), Y6
-	VMOVUPD     (R12), Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y2
-	VMOVUPD     (R11)(CX*1), Y6
-	VMOVUPD     (R12)(CX*1), Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y3
-	VMOVUPD     (R11)(CX*2), Y6
-	VMOVUPD     (R12)(CX*2), Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y4
-	VMOVUPD     (R11)(DX*1), Y6
-	VMOVUPD     (R12)(DX*1), Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y5
+	JE          sp_sum_last_2566
+	VMOVUPD     (R11), Y7
+	VMOVUPD     (R12), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y2
+	VMOVUPD     (R11)(CX*1), Y7
+	VMOVUPD     (R12)(CX*1), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y3
+	VMOVUPD     (R11)(CX*2), Y7
+	VMOVUPD     (R12)(CX*2), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y4
+	VMOVUPD     (R11)(DX*1), Y7
+	VMOVUPD     (R12)(DX*1), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y5
 	ADDQ        $0x20, R11
 	ADDQ        $0x20, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2536
+	JMP         sp_sum_vector_2565
 
-sp_sum_last_2537:
-	VMASKMOVPD  (R11), Y1, Y6
-	VMASKMOVPD  (R12), Y1, Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y2
-	VMASKMOVPD  (R11)(CX*1), Y1, Y6
-	VMASKMOVPD  (R12)(CX*1), Y1, Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y3
-	VMASKMOVPD  (R11)(CX*2), Y1, Y6
-	VMASKMOVPD  (R12)(CX*2), Y1, Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y4
-	VMASKMOVPD  (R11)(DX*1), Y1, Y6
-	VMASKMOVPD  (R12)(DX*1), Y1, Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VMINPD      Y6, Y0, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y5
-	ADDQ        AX, R10
-	JMP         sp_sum_row_2535
+sp_sum_last_2566:
+	CMPQ        8(SP), $0x00
+	JNE         sp_sum_masked_2569
+	VMOVSD      (R11), X13
+	VMOVSD      (R11)(CX*1), X7
+	VMOVSD      (R11)(CX*2), X8
+	VMOVSD      (R11)(DX*1), X9
+	VUNPCKLPD   X7, X13, X13
+	VUNPCKLPD   X9, X8, X8
+	VINSERTF128 $0x01, X8, Y13, Y7
+	VMOVSD      (R12), X13
+	VMOVSD      (R12)(CX*1), X8
+	VMOVSD      (R12)(CX*2), X9
+	VMOVSD      (R12)(DX*1), X10
+	VUNPCKLPD   X8, X13, X13
+	VUNPCKLPD   X10, X9, X9
+	VINSERTF128 $0x01, X9, Y13, Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y6
+	JMP         sp_sum_row_done_2568
 
-sp_sum_rows_done_2538:
-	VUNPCKLPD    Y3, Y2, Y6
+sp_sum_masked_2569:
+	VMASKMOVPD  (R11), Y1, Y7
+	VMASKMOVPD  (R12), Y1, Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y2
+	VMASKMOVPD  (R11)(CX*1), Y1, Y7
+	VMASKMOVPD  (R12)(CX*1), Y1, Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y3
+	VMASKMOVPD  (R11)(CX*2), Y1, Y7
+	VMASKMOVPD  (R12)(CX*2), Y1, Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y4
+	VMASKMOVPD  (R11)(DX*1), Y1, Y7
+	VMASKMOVPD  (R12)(DX*1), Y1, Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y5
+
+sp_sum_row_done_2568:
+	ADDQ AX, R10
+	JMP  sp_sum_row_2564
+
+sp_sum_rows_done_2567:
+	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
-	VADDPD       Y2, Y6, Y6
+	VADDPD       Y2, Y7, Y7
 	VUNPCKLPD    Y5, Y4, Y2
 	VUNPCKHPD    Y5, Y4, Y3
 	VADDPD       Y3, Y2, Y2
-	VBLENDPD     $0x0c, Y2, Y6, Y3
-	VEXTRACTF128 $0x01, Y6, X13
+	VBLENDPD     $0x0c, Y2, Y7, Y3
+	VEXTRACTF128 $0x01, Y7, X13
 	VINSERTF128  $0x01, X2, Y13, Y2
 	VADDPD       Y2, Y3, Y3
+	VADDPD       Y6, Y3, Y3
 	VMOVUPD      (R8), Y2
 	VADDPD       Y3, Y2, Y2
 	VMOVUPD      Y2, (R8)
@@ -36719,25 +36967,25 @@ sp_sum_rows_done_2538:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2533
+	JMP          sp_sum_channels_2562
 
-sp_sum_fewer_2534:
-sp_sum_channels_2539:
+sp_sum_fewer_2563:
+sp_sum_channels_2570:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2540
+	JB     sp_sum_fewer_2571
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2541:
+sp_sum_row_2572:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2544
+	JAE  sp_sum_rows_done_2575
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2542:
+sp_sum_vector_2573:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2543
+	JE          sp_sum_last_2574
 	VMOVUPD     (R10), Y3
 	VMOVUPD     (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -36747,9 +36995,9 @@ sp_sum_vector_2542:
 	ADDQ        $0x20, R10
 	ADDQ        $0x20, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2542
+	JMP         sp_sum_vector_2573
 
-sp_sum_last_2543:
+sp_sum_last_2574:
 	VMASKMOVPD  (R10), Y1, Y3
 	VMASKMOVPD  (R11), Y1, Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -36757,9 +37005,9 @@ sp_sum_last_2543:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2541
+	JMP         sp_sum_row_2572
 
-sp_sum_rows_done_2544:
+sp_sum_rows_done_2575:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -36771,9 +37019,9 @@ sp_sum_rows_done_2544:
 	ADDQ         CX, DI
 	ADDQ         $0x08, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2539
+	JMP          sp_sum_channels_2570
 
-sp_sum_fewer_2540:
+sp_sum_fewer_2571:
 	VZEROUPPER
 	RET
 
@@ -36787,19 +37035,19 @@ TEXT ·addSumsAVX2F32(SB), NOSPLIT, $0-48
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-sums_vector_2546:
+sums_vector_2578:
 	CMPQ       BX, SI
-	JGT        sums_scalar_2547
+	JGT        sums_scalar_2579
 	VCVTPS2PD  (AX)(BX*4), Y0
 	VADDPD     (CX)(BX*8), Y0, Y0
 	VCVTPD2PSY Y0, X0
 	VMOVUPS    X0, (AX)(BX*4)
 	ADDQ       $0x00000004, BX
-	JMP        sums_vector_2546
+	JMP        sums_vector_2578
 
-sums_scalar_2547:
+sums_scalar_2579:
 	CMPQ      BX, DX
-	JE        add_done_2545
+	JE        add_done_2577
 	VMOVSD    (CX)(BX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (AX)(BX*4), X1, X1
@@ -36807,9 +37055,9 @@ sums_scalar_2547:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (AX)(BX*4)
 	INCQ      BX
-	JMP       sums_scalar_2547
+	JMP       sums_scalar_2579
 
-add_done_2545:
+add_done_2577:
 	VZEROUPPER
 	RET
 
@@ -36823,24 +37071,24 @@ TEXT ·addSumsAVX2F64(SB), NOSPLIT, $0-48
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-sums_vector_2549:
+sums_vector_2581:
 	CMPQ    BX, SI
-	JGT     sums_scalar_2550
+	JGT     sums_scalar_2582
 	VMOVUPD (AX)(BX*8), Y0
 	VADDPD  (CX)(BX*8), Y0, Y0
 	VMOVUPD Y0, (AX)(BX*8)
 	ADDQ    $0x00000004, BX
-	JMP     sums_vector_2549
+	JMP     sums_vector_2581
 
-sums_scalar_2550:
+sums_scalar_2582:
 	CMPQ   BX, DX
-	JE     add_done_2548
+	JE     add_done_2580
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (AX)(BX*8), X0, X0
 	VMOVSD X0, (AX)(BX*8)
 	INCQ   BX
-	JMP    sums_scalar_2550
+	JMP    sums_scalar_2582
 
-add_done_2548:
+add_done_2580:
 	VZEROUPPER
 	RET
