@@ -2,7 +2,6 @@ package prelu
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -52,18 +51,9 @@ func testSmallPlanesKernels[T Float](t *testing.T) {
 func smallPlanesCase[T Float](t *testing.T, isa isaID, rng *rand.Rand, channels, inner, outer int) {
 	n := outer * channels * inner
 	what := fmt.Sprintf("%v %T C=%d inner=%d outer=%d", isa, T(0), channels, inner, outer)
-	draw := func(k int) []T {
+	draw := func(k int) []T { // normal values and zeros of either sign, at any alignment
 		s := window[T](k, rng.IntN(offsets))
-		for i := range s {
-			switch rng.IntN(16) {
-			case 0:
-				s[i] = 0
-			case 1:
-				s[i] = T(math.Copysign(0, -1))
-			default:
-				s[i] = T(rng.NormFloat64())
-			}
-		}
+		copy(s, layerData[T](rng, k))
 		return s
 	}
 	x, dy, alpha, start := draw(n), draw(n), draw(channels), draw(channels)
