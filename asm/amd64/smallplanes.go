@@ -22,11 +22,13 @@ import (
 // take their slopes under a mask, and their last partial vector is masked.
 //
 // The slope-gradient variants first sum each channel over every row,
-// reading the planes themselves four channels at a time, with the AVX
-// forms on both ISAs: a plane is at most four vectors of four float64 (the
-// last under a mask), so its sums are one register, and four channels'
-// registers reduce to one vector added to dalpha. The output is stored
-// after every sum is taken, since dx may be the very slice of dy or x.
+// reading the planes themselves eight, then four, then one channel at a
+// time, with the AVX forms on both ISAs: a plane is at most four vectors
+// of four float64 (the last under a mask, or, where it would hold one
+// element, gathered with three other planes' into one vector), so its sums
+// are one register, and four channels' registers reduce to one vector
+// added to dalpha. The output is stored after every sum is taken, since dx
+// may be the very slice of dy or x.
 func generateSmallPlanes(isa isa) {
 	for _, e := range spec.Elems {
 		table := smallPlanesTable(isa, e)
@@ -103,8 +105,7 @@ func (k *kernel) smallPlanesOutput(table Mem) {
 
 	j, left, ap, to := GP64(), GP64(), GP64(), GP64()
 	row, partial, rowDone, done := newLabel("sp_row"), newLabel("sp_partial"), newLabel("sp_row_done"), newLabel("sp_done")
-	// vector does the vector at j with the slopes of a, by the indices at
-	// to, under t if t is not nil.
+	// index loads the indices at to.
 	index := func() VecVirtual {
 		idx := k.isa.vec()
 		VMOVUPS(Mem{Base: tbl, Index: to, Scale: 1}, idx)
@@ -117,6 +118,8 @@ func (k *kernel) smallPlanesOutput(table Mem) {
 		VPERMPS(a, idx, k.alpha)
 		k.isa.step(k, at, 0, t)
 	}
+	// vector does the vector at j with the slopes of a, by the indices at
+	// to, under t if t is not nil.
 	vector := func(a VecVirtual, t tail) { vectorAt(j, a, index(), t) }
 
 	Label(row)
@@ -212,7 +215,7 @@ func (k *kernel) smallPlanesOutput(table Mem) {
 }
 
 // smallPlanesSums adds each channel's sum over every row to dalpha[c],
-// four channels at a time, then one at a time.
+// eight channels at a time, then four, then one.
 func (k *kernel) smallPlanesSums() {
 	size, shift := k.e.Size, U8(log2(k.e.Size))
 	vb := 4 * size // the bytes of a vector of four elements
