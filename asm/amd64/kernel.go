@@ -429,13 +429,7 @@ func (k *kernel) reduce() VecVirtual {
 		VADDPD(y, v.AsY(), y)
 		v = y
 	}
-	x := XMM()
-	VEXTRACTF128(U8(1), v, x)
-	VADDPD(x, v.AsX(), x)
-	s := XMM()
-	VPERMILPD(U8(1), x, s)
-	VADDSD(s, x, x)
-	return x
+	return reduceOne(v)
 }
 
 // addr is the memory address of a scalar parameter.

@@ -378,19 +378,6 @@ func (k *kernel) smallPlanesSums() {
 		Label(rowsDone)
 	}
 	// add adds four sums to dalpha at byte offset off.
-	add := func(s VecVirtual, off int) {
-		at, d := Mem{Base: dal, Disp: off}, YMM()
-		if size == 4 {
-			VCVTPS2PD(at, d)
-			VADDPD(s, d, d) // dalpha + sum, as Go's loop adds
-			VCVTPD2PSY(d, d.AsX())
-			VMOVUPS(d.AsX(), at)
-		} else {
-			VMOVUPD(at, d)
-			VADDPD(s, d, d)
-			VMOVUPD(d, at)
-		}
-	}
 
 	// Eight channels at a time, then four (each two or one sets of four
 	// independent sums, so that their chains overlap), then one. Planes
@@ -415,18 +402,7 @@ func (k *kernel) smallPlanesSums() {
 		}
 		channels(accs, col)
 		if group == 1 {
-			one, x := reduceOne(accs[0]), XMM()
-			at := Mem{Base: dal}
-			if size == 4 {
-				VCVTSS2SD(at, x, x)
-				VADDSD(one, x, x)
-				VCVTSD2SS(x, x, x)
-				VMOVSS(x, at)
-			} else {
-				VMOVSD(at, x)
-				VADDSD(one, x, x)
-				VMOVSD(x, at)
-			}
+			addOne(size, Mem{Base: dal}, reduceOne(accs[0]))
 			ADDQ(stride, xs)
 			ADDQ(stride, ds)
 		} else {
@@ -435,7 +411,8 @@ func (k *kernel) smallPlanesSums() {
 				if col != nil {
 					VADDPD(col, s, s) // +0 unless the last vectors were columns
 				}
-				add(s, q*size)
+				// Four sums, a vector of four float64 on both ISAs.
+				addVector(avx2{}, size, Mem{Base: dal, Disp: q * size}, s)
 			}
 			LEAQ(Mem{Base: xs, Index: stride, Scale: uint8(group)}, xs)
 			LEAQ(Mem{Base: ds, Index: stride, Scale: uint8(group)}, ds)
