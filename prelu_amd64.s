@@ -15253,10 +15253,11 @@ sp_sum_rows_done_1190:
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
 	VADDSD       X2, X3, X3
-	VCVTSS2SD    (R8), X14, X14
-	VADDSD       X3, X14, X14
-	VCVTSD2SS    X14, X14, X14
-	VMOVSS       X14, (R8)
+	VXORPS       X2, X2, X2
+	VCVTSS2SD    (R8), X2, X2
+	VADDSD       X3, X2, X2
+	VCVTSD2SS    X2, X2, X2
+	VMOVSS       X2, (R8)
 	ADDQ         CX, SI
 	ADDQ         CX, DI
 	ADDQ         $0x04, R8
@@ -15950,10 +15951,11 @@ sp_sum_rows_done_1234:
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
 	VADDSD       X2, X3, X3
-	VCVTSS2SD    (R8), X14, X14
-	VADDSD       X3, X14, X14
-	VCVTSD2SS    X14, X14, X14
-	VMOVSS       X14, (R8)
+	VXORPS       X2, X2, X2
+	VCVTSS2SD    (R8), X2, X2
+	VADDSD       X3, X2, X2
+	VCVTSD2SS    X2, X2, X2
+	VMOVSS       X2, (R8)
 	ADDQ         CX, SI
 	ADDQ         CX, DI
 	ADDQ         $0x04, R8
@@ -17557,9 +17559,8 @@ sp_sum_rows_done_1267:
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
 	VADDSD       X2, X3, X3
-	VMOVSD       (R8), X2
-	VADDSD       X3, X2, X2
-	VMOVSD       X2, (R8)
+	VADDSD       (R8), X3, X3
+	VMOVSD       X3, (R8)
 	ADDQ         CX, SI
 	ADDQ         CX, DI
 	ADDQ         $0x08, R8
@@ -18222,9 +18223,8 @@ sp_sum_rows_done_1311:
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
 	VADDSD       X2, X3, X3
-	VMOVSD       (R8), X2
-	VADDSD       X3, X2, X2
-	VMOVSD       X2, (R8)
+	VADDSD       (R8), X3, X3
+	VMOVSD       X3, (R8)
 	ADDQ         CX, SI
 	ADDQ         CX, DI
 	ADDQ         $0x08, R8
@@ -33000,10 +33000,11 @@ sp_sum_rows_done_2454:
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
 	VADDSD       X2, X3, X3
-	VCVTSS2SD    (R8), X14, X14
-	VADDSD       X3, X14, X14
-	VCVTSD2SS    X14, X14, X14
-	VMOVSS       X14, (R8)
+	VXORPS       X2, X2, X2
+	VCVTSS2SD    (R8), X2, X2
+	VADDSD       X3, X2, X2
+	VCVTSD2SS    X2, X2, X2
+	VMOVSS       X2, (R8)
 	ADDQ         CX, SI
 	ADDQ         CX, DI
 	ADDQ         $0x04, R8
@@ -33679,10 +33680,11 @@ sp_sum_rows_done_2498:
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
 	VADDSD       X2, X3, X3
-	VCVTSS2SD    (R8), X14, X14
-	VADDSD       X3, X14, X14
-	VCVTSD2SS    X14, X14, X14
-	VMOVSS       X14, (R8)
+	VXORPS       X2, X2, X2
+	VCVTSS2SD    (R8), X2, X2
+	VADDSD       X3, X2, X2
+	VCVTSD2SS    X2, X2, X2
+	VMOVSS       X2, (R8)
 	ADDQ         CX, SI
 	ADDQ         CX, DI
 	ADDQ         $0x04, R8
@@ -36365,9 +36367,8 @@ sp_sum_rows_done_2531:
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
 	VADDSD       X2, X3, X3
-	VMOVSD       (R8), X2
-	VADDSD       X3, X2, X2
-	VMOVSD       X2, (R8)
+	VADDSD       (R8), X3, X3
+	VMOVSD       X3, (R8)
 	ADDQ         CX, SI
 	ADDQ         CX, DI
 	ADDQ         $0x08, R8
@@ -37012,9 +37013,8 @@ sp_sum_rows_done_2575:
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
 	VADDSD       X2, X3, X3
-	VMOVSD       (R8), X2
-	VADDSD       X3, X2, X2
-	VMOVSD       X2, (R8)
+	VADDSD       (R8), X3, X3
+	VMOVSD       X3, (R8)
 	ADDQ         CX, SI
 	ADDQ         CX, DI
 	ADDQ         $0x08, R8
