@@ -166,7 +166,7 @@ func (k *kernel) uniform() {
 		k.broadcastAlpha(addr(Param("alpha")))
 	}
 	k.zeroAccs()
-	k.streamOrNot(func() { k.span(k.n) })
+	k.streamOrNot(nil, func() { k.span(k.n) })
 	if k.v.Dalpha {
 		VMOVSD(k.reduce(), addr(ReturnIndex(0)))
 	}
@@ -198,9 +198,9 @@ func (k *kernel) planar() {
 		a.countLanes(k, inner)
 		defer k.uncount()
 	}
-	// Large planes stream their output like the shared kernel: each
+	// Large outputs of long planes stream like the shared kernel: each
 	// plane's span aligns it.
-	k.streamOrNot(func() {
+	k.streamOrNot(stride, func() {
 		loop, done := newLabel("plane"), newLabel("planes_done")
 		Label(loop)
 		CMPQ(k.n, U8(0))
@@ -239,7 +239,10 @@ func (k *kernel) patterned() {
 		Load(Param("acc").Len(), period)
 	}
 	row, stride := GP64(), GP64()
-	k.streamOrNot(func() {
+	rowBytes := GP64()
+	MOVQ(period, rowBytes)
+	SHLQ(U8(log2(k.e.Size)), rowBytes)
+	k.streamOrNot(rowBytes, func() {
 		loop, done := newLabel("row"), newLabel("rows_done")
 		Label(loop)
 		CMPQ(k.n, U8(0))
@@ -257,18 +260,25 @@ func (k *kernel) patterned() {
 	})
 }
 
+
 // streamOr emits body twice and runs the first, with non-temporal stores,
 // when the output is at least ·streamThreshold bytes and is not also an
-// input: an output that will not fit in the caches is then written without
-// first being read for ownership. The Go side sets the threshold from the
-// cache sizes. Each span in body aligns the output for them.
-func (k *kernel) streamOr(body func()) {
+// input, and each span of body (spanBytes, or nil for one span over the
+// whole output) is at least spec.MinStreamSpan bytes: an output that will not
+// fit in the caches is then written without first being read for
+// ownership. The Go side sets the threshold from the cache sizes. Each span
+// in body aligns the output for them.
+func (k *kernel) streamOr(spanBytes GPVirtual, body func()) {
 	normal, done := newLabel("cached"), newLabel("stored")
 	bytes := GP64()
 	MOVQ(k.n, bytes)
 	SHLQ(U8(log2(k.e.Size)), bytes)
 	CMPQ(bytes, NewDataAddr(Symbol{Name: "·streamThreshold"}, 0))
 	JB(LabelRef(normal))
+	if spanBytes != nil {
+		CMPQ(spanBytes, U32(spec.MinStreamSpan))
+		JB(LabelRef(normal))
+	}
 	CMPQ(k.out, k.value)
 	JE(LabelRef(normal))
 	CMPQ(k.out, k.gate)
@@ -285,9 +295,9 @@ func (k *kernel) streamOr(body func()) {
 
 // streamOrNot is streamOr for kernels with an output, body alone for the
 // others.
-func (k *kernel) streamOrNot(body func()) {
+func (k *kernel) streamOrNot(spanBytes GPVirtual, body func()) {
 	if k.v.Dx {
-		k.streamOr(body)
+		k.streamOr(spanBytes, body)
 	} else {
 		body()
 	}

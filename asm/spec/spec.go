@@ -297,3 +297,16 @@ func RingLimit(vecBytes, size int, dx, dalpha bool) int {
 	}
 	return limit
 }
+
+// MinStreamSpan is the shortest span, in bytes, of a planes or pattern
+// kernel (a plane, or a row of channels) that streams. Each span aligns the
+// output with ordinary stores and ends in an ordinary, overlapping vector,
+// so the lines at its two ends take both kinds of store; where that is a
+// large share of the lines, the write-combining buffers are flushed part
+// full. Measured on Zen 3, float32, 16M elements of 64 planes, the planes
+// kernel alone, streaming against ordinary stores (forward, ms): planes of
+// 49 elements 83 against 8.6, 196 18 against 8.3, 250 16 against 8.2, 500
+// 7.9 against 7.1, 1000 5.5 against 7.3, 2500 5.5 against 7.3, and of
+// whole lines (nothing mixed where the output is aligned) 256 5.6 against
+// 7.5, 784 5.2 against 7.5.
+const MinStreamSpan = 2048

@@ -79,6 +79,15 @@ func genCases(k spec.Kernel, isa string, vecBytes int, long bool) []kcase {
 				}
 				add(outer*channels*inner, channels, inner)
 			}
+			// Planes at the shortest span that streams and just under it,
+			// with the threshold at zero: the streaming path with its
+			// head and overlapping last vector in every plane, and the
+			// cached one.
+			for _, inner := range longSpans(k, lanes, rng) {
+				channels := 1 + rng.IntN(2)
+				add((1+rng.IntN(2))*channels*inner, channels, inner)
+				streamAll(cases)
+			}
 		case spec.Pattern:
 			plens := []int{1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 130}
 			for i := 0; i < 40; i++ {
@@ -89,6 +98,10 @@ func genCases(k spec.Kernel, isa string, vecBytes int, long bool) []kcase {
 					n += rng.IntN(p) // a partial last row: the reference defines it
 				}
 				add(n, p, 1)
+			}
+			for _, p := range longSpans(k, lanes, rng) { // as the planes above
+				add((1+rng.IntN(2))*p+rng.IntN(p), p, 1)
+				streamAll(cases)
 			}
 		case spec.Rows:
 			// Whole rows of at least 32 bytes, as the spec requires: every
@@ -279,4 +292,20 @@ func TestKernels(t *testing.T) {
 		t.Logf("FAILED: %s", strings.Join(failed, " "))
 	}
 	t.Logf("instructions executed: %s", strings.Join(ops, " "))
+}
+
+// longSpans are two span lengths in elements: one at least
+// spec.MinStreamSpan bytes, which streams, and one just short of it.
+func longSpans(k spec.Kernel, lanes int, rng *rand.Rand) []int {
+	at := spec.MinStreamSpan / k.Size
+	return []int{at + rng.IntN(2*lanes), at - 1 - rng.IntN(lanes)}
+}
+
+// streamAll sets the streaming threshold of the last case to zero, and
+// its output apart from the inputs, where the kernel has an output: its
+// output streams wherever the spans are long enough.
+func streamAll(cases []kcase) {
+	if c := &cases[len(cases)-1]; c.k.Dx {
+		c.stream, c.alias = 0, ""
+	}
 }
