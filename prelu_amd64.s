@@ -221,6 +221,8 @@ TEXT ·forwardPlanesAVX2F32(SB), NOSPLIT, $0-80
 	SHLQ   $0x02, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
 	JB     cached_16
+	CMPQ   R8, $0x00000800
+	JB     cached_16
 	CMPQ   AX, CX
 	JE     cached_16
 	CMPQ   AX, CX
@@ -433,9 +435,13 @@ TEXT ·forwardPatternAVX2F32(SB), NOSPLIT, $0-72
 	MOVQ   pattern_base+48(FP), BX
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+56(FP), SI
-	MOVQ   DX, DI
+	MOVQ   SI, DI
 	SHLQ   $0x02, DI
-	CMPQ   DI, ·streamThreshold+0(SB)
+	MOVQ   DX, R8
+	SHLQ   $0x02, R8
+	CMPQ   R8, ·streamThreshold+0(SB)
+	JB     cached_37
+	CMPQ   DI, $0x00000800
 	JB     cached_37
 	CMPQ   AX, CX
 	JE     cached_37
@@ -1860,6 +1866,8 @@ TEXT ·backwardPlanesAVX2F32(SB), NOSPLIT, $0-128
 	SHLQ         $0x02, R12
 	CMPQ         R12, ·streamThreshold+0(SB)
 	JB           cached_163
+	CMPQ         R10, $0x00000800
+	JB           cached_163
 	CMPQ         AX, DX
 	JE           cached_163
 	CMPQ         AX, CX
@@ -2282,9 +2290,13 @@ TEXT ·backwardPatternAVX2F32(SB), NOSPLIT, $0-120
 	MOVQ   acc_base+96(FP), DI
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), R8
-	MOVQ   BX, R9
+	MOVQ   R8, R9
 	SHLQ   $0x02, R9
-	CMPQ   R9, ·streamThreshold+0(SB)
+	MOVQ   BX, R10
+	SHLQ   $0x02, R10
+	CMPQ   R10, ·streamThreshold+0(SB)
+	JB     cached_184
+	CMPQ   R9, $0x00000800
 	JB     cached_184
 	CMPQ   AX, DX
 	JE     cached_184
@@ -4047,6 +4059,8 @@ TEXT ·backwardPlanesDxAVX2F32(SB), NOSPLIT, $0-104
 	SHLQ   $0x02, R11
 	CMPQ   R11, ·streamThreshold+0(SB)
 	JB     cached_313
+	CMPQ   R9, $0x00000800
+	JB     cached_313
 	CMPQ   AX, DX
 	JE     cached_313
 	CMPQ   AX, CX
@@ -4276,9 +4290,13 @@ TEXT ·backwardPatternDxAVX2F32(SB), NOSPLIT, $0-96
 	MOVQ   pattern_base+72(FP), SI
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), DI
-	MOVQ   BX, R8
+	MOVQ   DI, R8
 	SHLQ   $0x02, R8
-	CMPQ   R8, ·streamThreshold+0(SB)
+	MOVQ   BX, R9
+	SHLQ   $0x02, R9
+	CMPQ   R9, ·streamThreshold+0(SB)
+	JB     cached_334
+	CMPQ   R8, $0x00000800
 	JB     cached_334
 	CMPQ   AX, DX
 	JE     cached_334
@@ -5690,6 +5708,8 @@ TEXT ·backwardPatternDalphaAVX2F32(SB), NOSPLIT, $0-72
 	MOVQ   acc_base+48(FP), BX
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
+	MOVQ   SI, DI
+	SHLQ   $0x02, DI
 
 row_462:
 	CMPQ         DX, $0x00
@@ -6834,6 +6854,8 @@ TEXT ·forwardPlanesAVX2F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
 	JB     cached_547
+	CMPQ   R8, $0x00000800
+	JB     cached_547
 	CMPQ   AX, CX
 	JE     cached_547
 	CMPQ   AX, CX
@@ -7046,9 +7068,13 @@ TEXT ·forwardPatternAVX2F64(SB), NOSPLIT, $0-72
 	MOVQ   pattern_base+48(FP), BX
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+56(FP), SI
-	MOVQ   DX, DI
+	MOVQ   SI, DI
 	SHLQ   $0x03, DI
-	CMPQ   DI, ·streamThreshold+0(SB)
+	MOVQ   DX, R8
+	SHLQ   $0x03, R8
+	CMPQ   R8, ·streamThreshold+0(SB)
+	JB     cached_568
+	CMPQ   DI, $0x00000800
 	JB     cached_568
 	CMPQ   AX, CX
 	JE     cached_568
@@ -8352,6 +8378,8 @@ TEXT ·backwardPlanesAVX2F64(SB), NOSPLIT, $0-128
 	SHLQ    $0x03, R12
 	CMPQ    R12, ·streamThreshold+0(SB)
 	JB      cached_694
+	CMPQ    R10, $0x00000800
+	JB      cached_694
 	CMPQ    AX, DX
 	JE      cached_694
 	CMPQ    AX, CX
@@ -8651,9 +8679,13 @@ TEXT ·backwardPatternAVX2F64(SB), NOSPLIT, $0-120
 	MOVQ   acc_base+96(FP), DI
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), R8
-	MOVQ   BX, R9
+	MOVQ   R8, R9
 	SHLQ   $0x03, R9
-	CMPQ   R9, ·streamThreshold+0(SB)
+	MOVQ   BX, R10
+	SHLQ   $0x03, R10
+	CMPQ   R10, ·streamThreshold+0(SB)
+	JB     cached_715
+	CMPQ   R9, $0x00000800
 	JB     cached_715
 	CMPQ   AX, DX
 	JE     cached_715
@@ -10104,6 +10136,8 @@ TEXT ·backwardPlanesDxAVX2F64(SB), NOSPLIT, $0-104
 	SHLQ   $0x03, R11
 	CMPQ   R11, ·streamThreshold+0(SB)
 	JB     cached_844
+	CMPQ   R9, $0x00000800
+	JB     cached_844
 	CMPQ   AX, DX
 	JE     cached_844
 	CMPQ   AX, CX
@@ -10333,9 +10367,13 @@ TEXT ·backwardPatternDxAVX2F64(SB), NOSPLIT, $0-96
 	MOVQ   pattern_base+72(FP), SI
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), DI
-	MOVQ   BX, R8
+	MOVQ   DI, R8
 	SHLQ   $0x03, R8
-	CMPQ   R8, ·streamThreshold+0(SB)
+	MOVQ   BX, R9
+	SHLQ   $0x03, R9
+	CMPQ   R9, ·streamThreshold+0(SB)
+	JB     cached_865
+	CMPQ   R8, $0x00000800
 	JB     cached_865
 	CMPQ   AX, DX
 	JE     cached_865
@@ -11654,6 +11692,8 @@ TEXT ·backwardPatternDalphaAVX2F64(SB), NOSPLIT, $0-72
 	MOVQ   acc_base+48(FP), BX
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
+	MOVQ   SI, DI
+	SHLQ   $0x03, DI
 
 row_993:
 	CMPQ        DX, $0x00
@@ -18399,6 +18439,8 @@ TEXT ·forwardPlanesAVX512F32(SB), NOSPLIT, $0-80
 	SHLQ   $0x02, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
 	JB     cached_1326
+	CMPQ   R8, $0x00000800
+	JB     cached_1326
 	CMPQ   AX, CX
 	JE     cached_1326
 	CMPQ   AX, CX
@@ -18578,9 +18620,13 @@ TEXT ·forwardPatternAVX512F32(SB), NOSPLIT, $0-72
 	MOVQ   pattern_base+48(FP), BX
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+56(FP), SI
-	MOVQ   DX, DI
+	MOVQ   SI, DI
 	SHLQ   $0x02, DI
-	CMPQ   DI, ·streamThreshold+0(SB)
+	MOVQ   DX, R8
+	SHLQ   $0x02, R8
+	CMPQ   R8, ·streamThreshold+0(SB)
+	JB     cached_1345
+	CMPQ   DI, $0x00000800
 	JB     cached_1345
 	CMPQ   AX, CX
 	JE     cached_1345
@@ -19836,6 +19882,8 @@ TEXT ·backwardPlanesAVX512F32(SB), NOSPLIT, $0-128
 	SHLQ   $0x02, R12
 	CMPQ   R12, ·streamThreshold+0(SB)
 	JB     cached_1467
+	CMPQ   R10, $0x00000800
+	JB     cached_1467
 	CMPQ   AX, DX
 	JE     cached_1467
 	CMPQ   AX, CX
@@ -20169,9 +20217,13 @@ TEXT ·backwardPatternAVX512F32(SB), NOSPLIT, $0-120
 	MOVQ   acc_base+96(FP), DI
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), R8
-	MOVQ   BX, R9
+	MOVQ   R8, R9
 	SHLQ   $0x02, R9
-	CMPQ   R9, ·streamThreshold+0(SB)
+	MOVQ   BX, R10
+	SHLQ   $0x02, R10
+	CMPQ   R10, ·streamThreshold+0(SB)
+	JB     cached_1486
+	CMPQ   R9, $0x00000800
 	JB     cached_1486
 	CMPQ   AX, DX
 	JE     cached_1486
@@ -21710,6 +21762,8 @@ TEXT ·backwardPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	SHLQ   $0x02, R11
 	CMPQ   R11, ·streamThreshold+0(SB)
 	JB     cached_1611
+	CMPQ   R9, $0x00000800
+	JB     cached_1611
 	CMPQ   AX, DX
 	JE     cached_1611
 	CMPQ   AX, CX
@@ -21905,9 +21959,13 @@ TEXT ·backwardPatternDxAVX512F32(SB), NOSPLIT, $0-96
 	MOVQ   pattern_base+72(FP), SI
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), DI
-	MOVQ   BX, R8
+	MOVQ   DI, R8
 	SHLQ   $0x02, R8
-	CMPQ   R8, ·streamThreshold+0(SB)
+	MOVQ   BX, R9
+	SHLQ   $0x02, R9
+	CMPQ   R9, ·streamThreshold+0(SB)
+	JB     cached_1630
+	CMPQ   R8, $0x00000800
 	JB     cached_1630
 	CMPQ   AX, DX
 	JE     cached_1630
@@ -23181,6 +23239,8 @@ TEXT ·backwardPatternDalphaAVX512F32(SB), NOSPLIT, $0-72
 	MOVQ   acc_base+48(FP), BX
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
+	MOVQ   SI, DI
+	SHLQ   $0x02, DI
 
 row_1752:
 	CMPQ    DX, $0x00
@@ -24213,6 +24273,8 @@ TEXT ·forwardPlanesAVX512F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
 	JB     cached_1833
+	CMPQ   R8, $0x00000800
+	JB     cached_1833
 	CMPQ   AX, CX
 	JE     cached_1833
 	CMPQ   AX, CX
@@ -24392,9 +24454,13 @@ TEXT ·forwardPatternAVX512F64(SB), NOSPLIT, $0-72
 	MOVQ   pattern_base+48(FP), BX
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+56(FP), SI
-	MOVQ   DX, DI
+	MOVQ   SI, DI
 	SHLQ   $0x03, DI
-	CMPQ   DI, ·streamThreshold+0(SB)
+	MOVQ   DX, R8
+	SHLQ   $0x03, R8
+	CMPQ   R8, ·streamThreshold+0(SB)
+	JB     cached_1852
+	CMPQ   DI, $0x00000800
 	JB     cached_1852
 	CMPQ   AX, CX
 	JE     cached_1852
@@ -25564,6 +25630,8 @@ TEXT ·backwardPlanesAVX512F64(SB), NOSPLIT, $0-128
 	SHLQ   $0x03, R12
 	CMPQ   R12, ·streamThreshold+0(SB)
 	JB     cached_1974
+	CMPQ   R10, $0x00000800
+	JB     cached_1974
 	CMPQ   AX, DX
 	JE     cached_1974
 	CMPQ   AX, CX
@@ -25803,9 +25871,13 @@ TEXT ·backwardPatternAVX512F64(SB), NOSPLIT, $0-120
 	MOVQ   acc_base+96(FP), DI
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), R8
-	MOVQ   BX, R9
+	MOVQ   R8, R9
 	SHLQ   $0x03, R9
-	CMPQ   R9, ·streamThreshold+0(SB)
+	MOVQ   BX, R10
+	SHLQ   $0x03, R10
+	CMPQ   R10, ·streamThreshold+0(SB)
+	JB     cached_1993
+	CMPQ   R9, $0x00000800
 	JB     cached_1993
 	CMPQ   AX, DX
 	JE     cached_1993
@@ -27106,6 +27178,8 @@ TEXT ·backwardPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	SHLQ   $0x03, R11
 	CMPQ   R11, ·streamThreshold+0(SB)
 	JB     cached_2118
+	CMPQ   R9, $0x00000800
+	JB     cached_2118
 	CMPQ   AX, DX
 	JE     cached_2118
 	CMPQ   AX, CX
@@ -27301,9 +27375,13 @@ TEXT ·backwardPatternDxAVX512F64(SB), NOSPLIT, $0-96
 	MOVQ   pattern_base+72(FP), SI
 	VXORPS Y0, Y0, Y0
 	MOVQ   pattern_len+80(FP), DI
-	MOVQ   BX, R8
+	MOVQ   DI, R8
 	SHLQ   $0x03, R8
-	CMPQ   R8, ·streamThreshold+0(SB)
+	MOVQ   BX, R9
+	SHLQ   $0x03, R9
+	CMPQ   R9, ·streamThreshold+0(SB)
+	JB     cached_2137
+	CMPQ   R8, $0x00000800
 	JB     cached_2137
 	CMPQ   AX, DX
 	JE     cached_2137
@@ -28489,6 +28567,8 @@ TEXT ·backwardPatternDalphaAVX512F64(SB), NOSPLIT, $0-72
 	MOVQ   acc_base+48(FP), BX
 	VXORPS Y0, Y0, Y0
 	MOVQ   acc_len+56(FP), SI
+	MOVQ   SI, DI
+	SHLQ   $0x03, DI
 
 row_2259:
 	CMPQ    DX, $0x00
