@@ -76,7 +76,14 @@ func testGuardPages[T Float](t *testing.T) {
 // widest vectors (16 float32) plus one.
 func guardPagesOnce[T Float](t *testing.T, isa isaID, regions map[string]*guarded, rng *rand.Rand) {
 	const maxLen = 5*16 + 1
-	for n := 0; n <= maxLen; n++ {
+	// Past them, a page's worth and a little less: planes and rows long
+	// enough to stream (2 KiB and more), ending at the guard aligned and
+	// not.
+	page := len(regions["x"].page) / int(unsafe.Sizeof(T(0)))
+	for n := 0; n <= page; n++ {
+		if n == maxLen+1 {
+			n = page - 3
+		}
 		for _, atEnd := range []bool{false, true} {
 			at := func(role string, n int) []T { return guardedSlice[T](regions[role], n, atEnd, rng) }
 			what := fmt.Sprintf("n=%d atEnd=%v", n, atEnd)

@@ -144,6 +144,9 @@ func runLarge[T Float](isa isaID, o op, out, dy, x, alpha, dalpha []T, a T, inne
 	if len(alpha) == 1 {
 		a, alpha = alpha[0], nil
 	}
+	if o.sums() && alpha != nil && !tasksSum[T](isa, len(x), len(alpha), inner) {
+		return 0, false
+	}
 	sp := splitOf(len(x), max(len(alpha), 1), inner, sizeOf[T](), o.sums())
 	if sp.tasks < 2 {
 		return 0, false
@@ -168,6 +171,18 @@ func runLarge[T Float](isa isaID, o op, out, dy, x, alpha, dalpha []T, a T, inne
 	}
 	j.release()
 	return total, true
+}
+
+// tasksSum reports whether the tasks of a large call take the slope
+// gradients of a layout of several channels. They sum into float64
+// partials with the planes and pattern kernels (sumsKernel), as planSums
+// does; the other plans' kernels add to dalpha themselves. Where the
+// single call's plan is another (the Ring kernel: small planes, few
+// channels), the tasks' kernels lost more than a second core gains: AVX2,
+// float32, 16M elements, one core, channel-last C = 3 dalpha-only 45
+// against 10 ms; 64 planes of 7, 31-37 against 13 ms.
+func tasksSum[E Float](isa isaID, n, channels, inner int) bool {
+	return planChannels[E](isa, n, channels, inner, true) == planSums
 }
 
 // combine adds up the tasks' partial sums in task order: it returns the

@@ -47,6 +47,7 @@ var splitLayouts = []splitLayout{
 	{1, 1, 3001},    // one slope: runs of elements
 	{1, 7, 1000},    // one slope as a channel layout
 	{4, 8, 800},     // NCHW, many rows of small planes: runs of rows
+	{8, 40, 200},    // many rows of planes that the tasks sum: runs of rows
 	{6, 1, 4000},    // channel-last, many rows: runs of rows
 	{10, 1, 700},    // rows whose partial sums would outweigh the data: runs of channels
 	{100, 37, 1},    // batch 1, many channels: runs of channels
@@ -75,6 +76,33 @@ func TestSplitLayoutsReachEveryKind(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestTasksSumEveryKind: the tasks take the slope gradients only of
+// layouts whose single call sums them as they do (tasksSum), so that
+// splitLayouts must still reach every kind of split with slope gradients
+// the tasks sum, on every ISA, or the parallel sums would go untested.
+func TestTasksSumEveryKind(t *testing.T) {
+	withThreshold(t, testThreshold)
+	forEachISA(t, func(t *testing.T, isa isaID) {
+		for _, size := range []int{4, 8} {
+			seen := map[splitKind]bool{}
+			for _, l := range splitLayouts {
+				n := l.channels * l.inner * l.outer
+				sp := splitOf(n, l.channels, l.inner, size, true)
+				if l.channels == 1 || sp.tasks < 2 {
+					continue
+				}
+				if size == 4 && tasksSum[float32](isa, n, l.channels, l.inner) ||
+					size == 8 && tasksSum[float64](isa, n, l.channels, l.inner) {
+					seen[sp.kind] = true
+				}
+			}
+			for _, kind := range []splitKind{splitRows, splitChannels, splitInner} {
+				require.True(t, seen[kind], "size %d: no layout whose tasks sum splits as %d", size, kind)
+			}
+		}
+	})
 }
 
 // TestSplitThresholdHoldsWithLargeCaches: however late a machine's
