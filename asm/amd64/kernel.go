@@ -260,7 +260,6 @@ func (k *kernel) patterned() {
 	})
 }
 
-
 // streamOr emits body twice and runs the first, with non-temporal stores,
 // when the output is at least ·streamThreshold bytes and is not also an
 // input, and each span of body (spanBytes, or nil for one span over the
