@@ -138,6 +138,8 @@ func backwardChannelsOf[T Float](isa isaID, dx, dalpha, dy, x, alpha []T, inner 
 		}
 	case planSmallPlanes:
 		backwardSmallPlanes(isa, dx, dalpha, dy, x, alpha, inner)
+	case planExpanded:
+		backwardExpanded(isa, dx, dalpha, dy, x, alpha, inner)
 	case planPattern:
 		backwardPatternDxKernel(isa, dx, dy, x, alpha)
 	case planPlanes:

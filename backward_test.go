@@ -125,6 +125,12 @@ func testBackwardChannelsMatchesReference[T Float](t *testing.T) {
 			}
 		}
 	}
+	eachPlanning(t, func(t *testing.T) { backwardChannelsCases(t, cases) })
+}
+
+// backwardChannelsCases runs every case on every ISA against the
+// reference: dx bit for bit, the sums within the bound, in every variant.
+func backwardChannelsCases[T Float](t *testing.T, cases []channelsCase[T]) {
 	forEachISA(t, func(t *testing.T, isa isaID) {
 		for _, c := range cases {
 			dy, x, alpha, start, inner, n := c.dy, c.x, c.alpha, c.start, c.inner, len(c.x)

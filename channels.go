@@ -23,6 +23,10 @@ import "unsafe"
 //     elements at batch 1 (smallPlanesFit): each vector permutes its
 //     slopes into place from a block's, and the kernel sums the slope
 //     gradients itself.
+//   - Expanded, for many rows of a period that the Ring kernel would take
+//     in segments, from 64 KiB of x (expandFits): the slopes of whole
+//     periods expanded once into a pooled buffer, the pattern kernels
+//     over x as rows of it.
 //
 // C = 1 is the shared-slope kernel. Slope gradients that no Ring kernel
 // takes are summed in a small float64 buffer in blocks of channels
@@ -52,6 +56,7 @@ const (
 	planSums                    // slope gradients summed into a buffer in blocks (pattern or planes kernels)
 	planRows                    // channel-last slope gradients summed over every row in registers
 	planSmallPlanes             // planes of at most smallPlanesMax elements, their slopes permuted into place
+	planExpanded                // many rows of periods too long for a ring: the pattern kernels on expanded slopes
 )
 
 // planChannels chooses the kernel for n elements of the layout, with slope
@@ -66,6 +71,8 @@ func planChannels[E Float](isa isaID, n, channels, inner int, sums bool) plan {
 		return planRows
 	case smallPlanesFit(isa, n, channels, inner, sizeOf[E](), sums):
 		return planSmallPlanes
+	case expandFits[E](isa, n, channels, inner, sums):
+		return planExpanded
 	case ringFits[E](isa, n, channels, inner, sums):
 		return planRing
 	case sums:

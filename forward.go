@@ -59,6 +59,8 @@ func forwardChannelsOf[T Float](isa isaID, dst, x, alpha []T, inner int) {
 		forwardRingKernel(isa, dst, x, alpha, inner)
 	case planSmallPlanes:
 		forwardSmallPlanesKernel(isa, dst, x, alpha, inner)
+	case planExpanded:
+		forwardExpanded(isa, dst, x, alpha, inner)
 	case planPattern:
 		forwardPatternKernel(isa, dst, x, alpha)
 	default:

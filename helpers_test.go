@@ -272,3 +272,22 @@ func ulp32(v float64) float64 {
 func window[T Float](n, off int) []T {
 	return make([]T, n+off+1)[off : off+n : off+n]
 }
+
+// expandFrom makes the Expanded plan take the layouts it fits from bytes
+// of x, for one test.
+func expandFrom(t testing.TB, bytes int) {
+	saved := expandMinBytes
+	expandMinBytes = bytes
+	t.Cleanup(func() { expandMinBytes = saved })
+}
+
+// eachPlanning runs body twice: with the planner as it is, and with the
+// Expanded plan taking every layout it fits (small ones included), so that
+// the reference tests run it too.
+func eachPlanning(t *testing.T, body func(t *testing.T)) {
+	t.Run("plans", body)
+	t.Run("expanded", func(t *testing.T) {
+		expandFrom(t, 0)
+		body(t)
+	})
+}

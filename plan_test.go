@@ -41,6 +41,24 @@ func testLayoutsCoverEveryPlan[T Float](t *testing.T) {
 		} else {
 			t.Logf("%v has no SmallPlanes kernels", isa)
 		}
+		// With the Expanded plan lowered to the test layouts' sizes.
+		expandFrom(t, 0)
+		for _, channels := range append(channelCounts, 600, 1100) {
+			for _, inner := range inners {
+				for _, outer := range outers(channels, inner) {
+					n := outer * channels * inner
+					forward[planChannels[T](isa, n, channels, inner, false)]++
+					sums[planChannels[T](isa, n, channels, inner, true)]++
+				}
+			}
+		}
+		expandFrom(t, int(^uint(0)>>1))
+		if ringLimit(isa, sizeOf[T](), true) > 0 {
+			// Without slope gradients the SmallPlanes kernels come first
+			// where they do not stream (TestExpandedMatchesReference runs
+			// the Expanded forward pass directly).
+			wantSums = append(wantSums, planExpanded)
+		}
 		for _, p := range want {
 			if forward[p] == 0 {
 				t.Errorf("no test layout runs plan %d forward (have %v)", p, forward)
