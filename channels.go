@@ -24,7 +24,7 @@ import "unsafe"
 //     slopes into place from a block's, and the kernel sums the slope
 //     gradients itself.
 //   - Expanded, for many rows of a period that the Ring kernel would take
-//     in segments, from 64 KiB of x (expandFits): the slopes of whole
+//     in segments, from 192 KiB of x (expandFits): the slopes of whole
 //     periods expanded once into a pooled buffer, the pattern kernels
 //     over x as rows of it.
 //

@@ -26,13 +26,14 @@ const expandElems = 4096
 
 // expandMinBytes is the size of x from which the Expanded plan takes the
 // layouts it fits (expandFits); a variable so that the tests can lower it.
-// Measured on AVX2, float32, the fused backward (and slope gradient alone),
-// against the Ring kernel's segments, us: 64 planes of 7 at 16K elements
-// 12.5 vs 8.7 (8.4 vs 5.4), 64K 26 vs 44 (22 vs 27), 256K 95 vs 154 (70
-// vs 139), 1M 467 vs 1381 (304 vs 692); 128 planes of 9 at 64K 27 vs 39,
-// 1M 427 vs 1389; 64 planes of 3 at 64K 34 vs 32 (25 vs 21), 256K 105 vs
-// 131. Forward of 64 planes of 7 at 4M elements 1.68 vs 1.81 ms.
-var expandMinBytes = 256 << 10
+// Measured on AVX2, float32, the fused backward against the Ring kernel's
+// segments, us: 64 planes of 7 at 16K elements 11.6 vs 9.3, 32K 17.2 vs
+// 18.5, 48K 25.5 vs 29.5, 64K 26 vs 44, 256K 95 vs 154, 1M 467 vs 1381;
+// 128 planes of 9 at 32K 17.0 vs 20.5, 48K 22.5 vs 31.9, 1M 427 vs 1389;
+// 32 of 16 at 48K 23.6 vs 24.9. Short periods gain later: 64 planes of 3
+// at 48K 24.9 vs 22.3, 256K 105 vs 131; 16 of 9 at 48K 25.6 vs 23.9, 64K
+// 31 vs 40. Forward of 64 planes of 7 at 4M elements 1.68 vs 1.81 ms.
+var expandMinBytes = 192 << 10
 
 // expandFits reports whether the Expanded plan takes the layout: the Ring
 // kernel would take it in segments (the period over its limit) over

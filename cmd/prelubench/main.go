@@ -82,7 +82,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&c.png, "png", false, "write PNG instead of SVG")
 	fs.BoolVar(&c.json, "json", false, "print results as JSON on stdout (progress goes to stderr)")
 	suiteFlag := fs.String("suite", "", "instead of -ops and -sizes, measure the suite(s): "+strings.Join(suiteNames(), ",")+
-		" (the layers of real networks, a sweep of channel counts and planes, or large calls on 1 worker and on -workers)")
+		" (the layers of real networks, a sweep of channel counts and planes, large calls on 1 worker and on -workers, or the small layers' time split into fixed and per-element costs)")
 	fs.IntVar(&c.workers, "workers", prelu.Workers(), "goroutines per call (prelu.SetWorkers) for every measurement; "+
 		"-suite workers compares them with 1")
 	if err := fs.Parse(args); err != nil {

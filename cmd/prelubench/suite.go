@@ -19,10 +19,14 @@ type suite struct {
 }
 
 var suites = map[string]suite{
-	"networks": {shapes: func() []suiteShape { return networkShapes }, ops: []string{"forward", "backward", "dx-only", "dalpha-only"}, sums: true},
+	"networks": {shapes: func() []suiteShape { return networkShapes }, ops: networkOps, sums: true},
 	"shapes":   {shapes: sweepShapes, ops: []string{"forward", "backward"}},
 	"workers":  {custom: runWorkersSuite},
+	"limits":   {custom: runLimitsSuite},
 }
+
+// networkOps are the operations of the networks and limits suites.
+var networkOps = []string{"forward", "backward", "dx-only", "dalpha-only"}
 
 // suiteJSON is one suite's results in the -json output.
 type suiteJSON struct {
@@ -30,6 +34,7 @@ type suiteJSON struct {
 	Results []suiteResult   `json:"results,omitempty"`
 	Sums    []suiteSum      `json:"sums,omitempty"`
 	Workers []workersResult `json:"workers,omitempty"` // -suite workers
+	Limits  []limitsResult  `json:"limits,omitempty"`  // -suite limits
 	Plots   []string        `json:"plots,omitempty"`
 }
 
