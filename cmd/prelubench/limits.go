@@ -22,12 +22,15 @@ import (
 // caller meets it, not one kernel.
 
 // limitsBatch is the factor of the larger batch.
-const limitsBatch = 4
+const limitsBatch = 2
 
-// limitsMaxN bounds the shapes the suite splits: beyond it a call's fixed
-// cost is a small part of its time, and 4n would leave the caches that n
-// fits in, which would make the per-element cost a mix of the two.
-const limitsMaxN = 16384
+// limitsMaxN bounds the shapes the suite splits, so that the larger batch
+// stays in the first-level cache too (2048 float32 of dy, x and dx: 24
+// KiB): where k*n left the cache that n fits in, copy()'s cost per element
+// rose with it and the split came out with negative fixed costs (a batch
+// of 4 from 4096 elements on Zen 3). Beyond it a call's fixed cost is a
+// small part of its time anyway.
+const limitsMaxN = 1024
 
 // batched is s with its outer dimension multiplied by k: one more image
 // (NCHW), rows (NHWC, NC), or elements (shared).
