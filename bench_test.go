@@ -121,7 +121,7 @@ func BenchmarkForwardChannels(b *testing.B) {
 func benchForwardChannels[T Float](b *testing.B) {
 	eachISA(b, func(b *testing.B, isa isaID) {
 		for _, l := range channelLayouts {
-			for _, n := range []int{64 << 10, 1 << 20} {
+			for _, n := range []int{64 << 10, 1 << 20, 16 << 20} {
 				n := layoutSize(n, l.channels, l.inner)
 				b.Run(fmt.Sprintf("%s/n=%d", l.name, n), func(b *testing.B) {
 					x, dst, alpha := randomData[T](n), output[T](n), randomData[T](l.channels)
