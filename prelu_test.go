@@ -184,6 +184,7 @@ func TestNoAllocations(t *testing.T) {
 	wide, wideD := make([]float32, 500), make([]float32, 500)
 	many, manyD := make([]float32, 250), make([]float32, 250)
 	mid, midD := make([]float32, 125), make([]float32, 125)
+	long, planes, planesD := make([]float32, 3000), make([]float32, 300), make([]float32, 300)
 	calls := map[string]func(){
 		"Forward":                        func() { Forward(dst, x, 0.25) },
 		"ForwardChannels/ring":           func() { ForwardChannels(dst, x, alpha, 1) },
@@ -202,12 +203,12 @@ func TestNoAllocations(t *testing.T) {
 		"Backward/stack buffers":         func() { var b [64]float32; Backward(b[:], b[:], b[:], 0.5) },
 		"BackwardChannels/stack buffers": func() { var b, d [40]float64; BackwardChannels(b[:], d[:5], b[:], b[:], d[5:10], 2) },
 		// The Expanded plan (lowered to these sizes below) takes its
-		// buffers from a pool: 100 planes of 2 over 5 rows. Its forward
+		// buffers from a pool: 300 planes of 2 over 5 rows. Its forward
 		// pass, which the planner gives it only where the SmallPlanes
 		// kernels do not stream (AVX2), is called directly.
-		"forwardExpanded":                       func() { forwardExpanded(activeISA(), dst, x, mid[:100], 2) },
-		"BackwardChannels/expanded":             func() { BackwardChannels(dst, midD[:100], x, x, mid[:100], 2) },
-		"BackwardChannels/expanded dalpha only": func() { BackwardChannels(nil, midD[:100], x, x, mid[:100], 2) },
+		"forwardExpanded":                       func() { forwardExpanded(activeISA(), long, long, planes, 2) },
+		"BackwardChannels/expanded":             func() { BackwardChannels(long, planesD, long, long, planes, 2) },
+		"BackwardChannels/expanded dalpha only": func() { BackwardChannels(nil, planesD, long, long, planes, 2) },
 	}
 	expanded := func(name string) bool { return strings.Contains(strings.ToLower(name), "expanded") }
 	for name, call := range calls {
@@ -217,7 +218,7 @@ func TestNoAllocations(t *testing.T) {
 	}
 	expandFrom(t, 0)
 	if ringLimit(activeISA(), 4, true) > 0 {
-		require.Equal(t, planExpanded, planChannels[float32](activeISA(), 1000, 100, 2, true), "the expanded calls' plan")
+		require.Equal(t, planExpanded, planChannels[float32](activeISA(), len(long), len(planes), 2, true), "the expanded calls' plan")
 	}
 	for name, call := range calls {
 		if expanded(name) {
