@@ -17,3 +17,12 @@ func isFloat32[E Float]() bool {
 func as[To, From Float](s []From) []To {
 	return *(*[]To)(unsafe.Pointer(&s))
 }
+
+// grow returns s with length n, reallocated only when its capacity is
+// short: the buffers a job or a pool keeps between calls.
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
+}

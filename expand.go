@@ -1,9 +1,6 @@
 package prelu
 
-import (
-	"sync"
-	"unsafe"
-)
+import "sync"
 
 // The Expanded plan: large layouts of small planes over many rows, whose
 // period (channels*inner) is too long for a Ring kernel's ring. The Ring
@@ -58,15 +55,6 @@ type expansion struct {
 
 var expansions = sync.Pool{New: func() any { return new(expansion) }}
 
-// grow returns s with length n, reallocated only when its capacity is
-// short.
-func grow[T any](s []T, n int) []T {
-	if cap(s) < n {
-		return make([]T, n)
-	}
-	return s[:n]
-}
-
 // patternLength is the length of the expanded pattern for n elements of
 // the period: as many whole periods as fit in expandElems, at least one,
 // at most n.
@@ -93,10 +81,10 @@ func expandSlopes[E Float](p, alpha []E, inner int) {
 func patternOf[E Float](e *expansion, length int) []E {
 	if isFloat32[E]() {
 		e.f32 = grow(e.f32, length)
-		return unsafe.Slice((*E)(unsafe.Pointer(unsafe.SliceData(e.f32))), length)
+		return as[E](e.f32)
 	}
 	e.f64 = grow(e.f64, length)
-	return unsafe.Slice((*E)(unsafe.Pointer(unsafe.SliceData(e.f64))), length)
+	return as[E](e.f64)
 }
 
 // forwardExpanded runs the forward pass of the Expanded plan.

@@ -154,9 +154,7 @@ func runLarge[T Float](isa isaID, o op, out, dy, x, alpha, dalpha []T, a T, inne
 	j := getJob()
 	j.tasks = int32(sp.tasks)
 	channels := max(len(alpha), 1)
-	if need := sp.partials(channels, o.sums()); cap(j.partials) < need {
-		j.partials = make([]float64, need)
-	}
+	j.partials = grow(j.partials, sp.partials(channels, o.sums()))
 	if isFloat32[T]() {
 		j.wide = false
 		j.f32 = call[float32]{isa, o, heapSlice[float32](out), heapSlice[float32](dy), heapSlice[float32](x), slopesOf(&j.alpha32, alpha), float32(a), inner, sp}
@@ -250,12 +248,9 @@ func slopesOf[E, T Float](buf *[]E, alpha []T) []E {
 	if len(alpha)*sizeOf[T]() > maxStackVar {
 		return heapSlice[E](alpha)
 	}
-	if cap(*buf) < len(alpha) {
-		*buf = make([]E, len(alpha))
-	}
-	s := (*buf)[:len(alpha)]
-	copy(s, as[E](alpha))
-	return s
+	*buf = grow(*buf, len(alpha))
+	copy(*buf, as[E](alpha))
+	return *buf
 }
 
 // maxStackVar is the largest variable the Go 1.26 compiler places on a
