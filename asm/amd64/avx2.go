@@ -200,23 +200,24 @@ func (a avx2) accumulate(k *kernel, j GPVirtual, slot int, gate, value, pass Vec
 // and widening from memory ran it 1.5x as fast (2048 elements in L1: 610
 // against 410 ns; the slope gradient alone 600 against 300-370 ns). The
 // test is then made in float64, exactly as in float32 (widening keeps
-// order, sign and NaN): min(0, x) is x where !(x > 0) (VMINPD returns its
-// second source, x, when either is NaN or both are zeros) and +0 where
-// x > 0, and dy is cleared where x > 0, so those lanes add +0*+0, as
-// accumulate's do, even when dy is Inf or NaN. With counted (the halves of
-// a last vector's counted lanes, as float64 lanes), both factors are
-// cleared there too: x may be anything in those lanes.
+// order, sign and NaN), and both factors are cleared where x > 0, so
+// those lanes add +0*+0, as accumulate's do, even when dy is Inf or NaN.
+// They are cleared with VANDNPD, not x with VMINPD: on Zen 3 compares,
+// min and the conversions share two pipes (FP2/FP3), which bound this
+// loop, while the logic ops issue on any of four (docs/pipes-2026-11-29-zen3.txt).
+// With counted (the halves of a last vector's counted lanes, as float64
+// lanes), both factors are cleared there too: x may be anything in those
+// lanes.
 func (a avx2) accumulateWide(k *kernel, j GPVirtual, slot int, counted []VecVirtual) {
 	for h := range 2 {
 		g, v, pass := YMM(), YMM(), YMM()
 		VCVTPS2PD(k.at(k.gate, j, slot).Offset(16*h), g)
 		VCVTPS2PD(k.at(k.value, j, slot).Offset(16*h), v)
 		VCMPPD(U8(gtOQ), k.zero, g, pass)
-		VMINPD(g, k.zero, g)
 		if counted != nil {
 			VORPD(counted[h], pass, pass)
-			VANDNPD(g, counted[h], g)
 		}
+		VANDNPD(g, pass, g)
 		VANDNPD(v, pass, v)
 		a.fma(k, j, slot, h, v, g)
 	}
