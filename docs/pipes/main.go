@@ -6,6 +6,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"sort"
 	"time"
@@ -32,13 +33,18 @@ func second(f func(int, *float32), n int, p *float32) float64 {
 }
 
 func main() {
+	quick := flag.Bool("quick", false, "one short round: a check that every loop runs, not a measurement")
+	flag.Parse()
 	buf := make([]float32, 1024)
 	for i := range buf {
 		buf[i] = float32(i%7) - 3.5
 	}
 	p := (*float32)(unsafe.Pointer(&buf[0]))
 	calibration := loops[0]
-	const n, rounds = 100000, 21
+	n, rounds := 100000, 21
+	if *quick {
+		n, rounds = 1000, 1
+	}
 	cycles := make([][]float64, len(loops))
 	var ghz []float64
 	for range rounds {
