@@ -49,7 +49,12 @@ def vector(part, k):
     o = 32 * k
     acc = ["Y1", "Y2", "Y3", "Y4"][(2 * k) % 4], ["Y1", "Y2", "Y3", "Y4"][(2 * k + 1) % 4]
     out = []
-    if part in ("sums-min", "sums-andn"):
+    if part == "sums-loads":  # a wrong kernel: plain loads for the conversions
+        for h in range(2):
+            out += [f"VMOVUPD {o+16*h}(SI), Y6", f"VMOVUPD {512+o+16*h}(SI), Y7",
+                    "VCMPPD $0x1e, Y0, Y6, Y8", "VANDNPD Y6, Y8, Y6", "VANDNPD Y7, Y8, Y7",
+                    f"VFMADD231PD Y7, Y6, {acc[h]}"]
+    elif part in ("sums-min", "sums-andn"):
         # The slope gradient as the AVX2 kernels make it: each half widened
         # from memory, compared in float64, both factors cleared where x > 0.
         for h in range(2):
@@ -113,6 +118,8 @@ KERNELS = {
     "fused, VANDNPD (now)": ["sums-andn", "dx"],
     "fused, VANDNPD, dx memory operands": ["sums-andn", "dx-memory-operands"],
     "fused, cleared in float32, via a store": ["via-a-store"],
+    "fused, loads for conversions (wrong)": ["sums-loads", "dx"],
+    "dalpha-only, loads for conversions (wrong)": ["sums-loads"],
 }
 
 
