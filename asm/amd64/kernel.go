@@ -166,10 +166,46 @@ func (k *kernel) uniform() {
 		k.broadcastAlpha(addr(Param("alpha")))
 	}
 	k.zeroAccs()
+	done := k.shortSpan()
 	k.streamOrNot(nil, func() { k.span(k.n) })
+	if done != "" {
+		Label(done)
+	}
 	if k.v.Dalpha {
 		VMOVSD(k.reduce(), addr(ReturnIndex(0)))
 	}
+}
+
+// shortSpan does a slice of one to two vectors (the commonest small call,
+// a layer of 16 float32, is two) without a slope gradient as two vectors,
+// the last computed before the first is stored (the output may be the
+// input) and stored after it, and jumps to the label it returns; longer
+// and shorter slices fall through to the general span. It is for an
+// overlapper's kernels, whose general span takes about twice as long
+// there: its loop tests and the branches around its remainder (forward,
+// 16 float32: 7.7 ns against 4.2-4.6 ns a call, copy() 4.3-5.3). It
+// returns "" where it emits nothing.
+func (k *kernel) shortSpan() string {
+	o, ok := k.isa.(overlapper)
+	if !ok || k.v.Dalpha {
+		return ""
+	}
+	w := k.lanes()
+	general, done := newLabel("general"), newLabel("short_done")
+	CMPQ(k.n, U32(2*w))
+	JA(LabelRef(general))
+	CMPQ(k.n, U32(w))
+	JB(LabelRef(general))
+	lastAt, first := GP64(), GP64()
+	MOVQ(k.n, lastAt)
+	SUBQ(U32(w), lastAt)
+	last := o.last(k, lastAt, k.n)
+	XORQ(first, first)
+	k.isa.step(k, first, 0, nil)
+	k.store(last, k.at(k.out, lastAt, 0))
+	JMP(LabelRef(done))
+	Label(general)
+	return done
 }
 
 // planar: runs of inner elements, the c-th using alpha[c] and adding its sum
