@@ -30,42 +30,61 @@ TEXT ·forwardAVX2F32(SB), NOSPLIT, $0-52
 	MOVQ         x_len+32(FP), DX
 	VXORPS       Y0, Y0, Y0
 	VBROADCASTSS alpha+48(FP), Y1
-	MOVQ         DX, BX
-	SHLQ         $0x02, BX
-	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_1
-	CMPQ         AX, CX
-	JE           cached_1
-	CMPQ         AX, CX
-	JE           cached_1
+	CMPQ         DX, $0x00000010
+	JA           general_1
+	CMPQ         DX, $0x00000008
+	JB           general_1
+	SUBQ         $0x00000008, DX
+	VMOVUPS      (CX)(DX*4), Y2
+	VCMPPS       $0x1e, Y0, Y2, Y3
+	VMULPS       Y1, Y2, Y4
+	VBLENDVPS    Y3, Y2, Y4, Y4
 	XORQ         BX, BX
-	MOVQ         AX, SI
-	NEGQ         SI
-	ANDQ         $0x0000001f, SI
-	SHRQ         $0x02, SI
-	CMPQ         SI, DX
-	CMOVQGT      DX, SI
-	TESTQ        SI, SI
-	JE           aligned_3
-	MOVQ         SI, DI
-	SHLQ         $0x02, DI
-	NEGQ         DI
-	LEAQ         tailmask<>+32(SB), R8
-	VMOVDQU      (R8)(DI*1), Y2
-	VMASKMOVPS   (CX)(BX*4), Y2, Y3
-	VCMPPS       $0x1e, Y0, Y3, Y4
-	VMULPS       Y1, Y3, Y5
-	VBLENDVPS    Y4, Y3, Y5, Y5
-	VMASKMOVPS   Y5, Y2, (AX)(BX*4)
-	MOVQ         SI, BX
+	VMOVUPS      (CX)(BX*4), Y2
+	VCMPPS       $0x1e, Y0, Y2, Y0
+	VMULPS       Y1, Y2, Y1
+	VBLENDVPS    Y0, Y2, Y1, Y1
+	VMOVUPS      Y1, (AX)(BX*4)
+	VMOVUPS      Y4, (AX)(DX*4)
+	JMP          short_done_2
 
-aligned_3:
+general_1:
+	MOVQ       DX, BX
+	SHLQ       $0x02, BX
+	CMPQ       BX, ·streamThreshold+0(SB)
+	JB         cached_3
+	CMPQ       AX, CX
+	JE         cached_3
+	CMPQ       AX, CX
+	JE         cached_3
+	XORQ       BX, BX
+	MOVQ       AX, SI
+	NEGQ       SI
+	ANDQ       $0x0000001f, SI
+	SHRQ       $0x02, SI
+	CMPQ       SI, DX
+	CMOVQGT    DX, SI
+	TESTQ      SI, SI
+	JE         aligned_5
+	MOVQ       SI, DI
+	SHLQ       $0x02, DI
+	NEGQ       DI
+	LEAQ       tailmask<>+32(SB), R8
+	VMOVDQU    (R8)(DI*1), Y2
+	VMASKMOVPS (CX)(BX*4), Y2, Y3
+	VCMPPS     $0x1e, Y0, Y3, Y4
+	VMULPS     Y1, Y3, Y5
+	VBLENDVPS  Y4, Y3, Y5, Y5
+	VMASKMOVPS Y5, Y2, (AX)(BX*4)
+	MOVQ       SI, BX
+
+aligned_5:
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 
-unrolled_4:
+unrolled_6:
 	CMPQ      BX, SI
-	JGT       single_5
+	JGT       single_7
 	VMOVUPS   (CX)(BX*4), Y2
 	VCMPPS    $0x1e, Y0, Y2, Y3
 	VMULPS    Y1, Y2, Y4
@@ -87,26 +106,26 @@ unrolled_4:
 	VBLENDVPS Y3, Y2, Y4, Y4
 	VMOVNTPS  Y4, 96(AX)(BX*4)
 	ADDQ      $0x00000020, BX
-	JMP       unrolled_4
+	JMP       unrolled_6
 
-single_5:
+single_7:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_6:
+single_loop_8:
 	CMPQ      BX, SI
-	JGT       remainder_7
+	JGT       remainder_9
 	VMOVUPS   (CX)(BX*4), Y2
 	VCMPPS    $0x1e, Y0, Y2, Y3
 	VMULPS    Y1, Y2, Y4
 	VBLENDVPS Y3, Y2, Y4, Y4
 	VMOVNTPS  Y4, (AX)(BX*4)
 	ADDQ      $0x00000008, BX
-	JMP       single_loop_6
+	JMP       single_loop_8
 
-remainder_7:
+remainder_9:
 	SUBQ       BX, DX
-	JE         span_done_8
+	JE         span_done_10
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), SI
@@ -117,29 +136,29 @@ remainder_7:
 	VBLENDVPS  Y0, Y3, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(BX*4)
 
-span_done_8:
+span_done_10:
 	SFENCE
-	JMP stored_2
+	JMP stored_4
 
-cached_1:
+cached_3:
 	XORQ      BX, BX
 	TESTQ     $0x00000007, DX
-	JE        no_last_14
+	JE        no_last_16
 	MOVQ      DX, SI
 	SUBQ      $0x00000008, SI
-	JL        no_last_14
+	JL        no_last_16
 	VMOVUPS   (CX)(SI*4), Y2
 	VCMPPS    $0x1e, Y0, Y2, Y3
 	VMULPS    Y1, Y2, Y4
 	VBLENDVPS Y3, Y2, Y4, Y4
 
-no_last_14:
+no_last_16:
 	MOVQ DX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_9:
+unrolled_11:
 	CMPQ      BX, DI
-	JGT       single_10
+	JGT       single_12
 	VMOVUPS   (CX)(BX*4), Y2
 	VCMPPS    $0x1e, Y0, Y2, Y3
 	VMULPS    Y1, Y2, Y5
@@ -161,33 +180,33 @@ unrolled_9:
 	VBLENDVPS Y3, Y2, Y5, Y5
 	VMOVUPS   Y5, 96(AX)(BX*4)
 	ADDQ      $0x00000020, BX
-	JMP       unrolled_9
+	JMP       unrolled_11
 
-single_10:
+single_12:
 	MOVQ DX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_11:
+single_loop_13:
 	CMPQ      BX, DI
-	JGT       remainder_12
+	JGT       remainder_14
 	VMOVUPS   (CX)(BX*4), Y2
 	VCMPPS    $0x1e, Y0, Y2, Y3
 	VMULPS    Y1, Y2, Y5
 	VBLENDVPS Y3, Y2, Y5, Y5
 	VMOVUPS   Y5, (AX)(BX*4)
 	ADDQ      $0x00000008, BX
-	JMP       single_loop_11
+	JMP       single_loop_13
 
-remainder_12:
+remainder_14:
 	MOVQ    DX, DI
 	SUBQ    BX, DI
-	JE      span_done_13
+	JE      span_done_15
 	CMPQ    DX, $0x00000008
-	JL      masked_15
+	JL      masked_17
 	VMOVUPS Y4, (AX)(SI*4)
-	JMP     span_done_13
+	JMP     span_done_15
 
-masked_15:
+masked_17:
 	MOVQ       DI, DX
 	SHLQ       $0x02, DX
 	NEGQ       DX
@@ -199,8 +218,9 @@ masked_15:
 	VBLENDVPS  Y0, Y3, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(BX*4)
 
-span_done_13:
-stored_2:
+span_done_15:
+stored_4:
+short_done_2:
 	VZEROUPPER
 	RET
 
@@ -220,17 +240,17 @@ TEXT ·forwardPlanesAVX2F32(SB), NOSPLIT, $0-80
 	MOVQ   DX, R10
 	SHLQ   $0x02, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_16
+	JB     cached_18
 	CMPQ   R8, $0x00000800
-	JB     cached_16
+	JB     cached_18
 	CMPQ   AX, CX
-	JE     cached_16
+	JE     cached_18
 	CMPQ   AX, CX
-	JE     cached_16
+	JE     cached_18
 
-plane_18:
+plane_20:
 	CMPQ         DX, $0x00
-	JE           planes_done_19
+	JE           planes_done_21
 	VBROADCASTSS (DI)(R9*4), Y1
 	XORQ         R10, R10
 	MOVQ         AX, R11
@@ -240,7 +260,7 @@ plane_18:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_20
+	JE           aligned_22
 	MOVQ         R11, R12
 	SHLQ         $0x02, R12
 	NEGQ         R12
@@ -253,13 +273,13 @@ plane_18:
 	VMASKMOVPS   Y5, Y2, (AX)(R10*4)
 	MOVQ         R11, R10
 
-aligned_20:
+aligned_22:
 	MOVQ BX, R11
 	SUBQ $0x00000020, R11
 
-unrolled_21:
+unrolled_23:
 	CMPQ      R10, R11
-	JGT       single_22
+	JGT       single_24
 	VMOVUPS   (CX)(R10*4), Y2
 	VCMPPS    $0x1e, Y0, Y2, Y3
 	VMULPS    Y1, Y2, Y4
@@ -281,27 +301,27 @@ unrolled_21:
 	VBLENDVPS Y3, Y2, Y4, Y4
 	VMOVNTPS  Y4, 96(AX)(R10*4)
 	ADDQ      $0x00000020, R10
-	JMP       unrolled_21
+	JMP       unrolled_23
 
-single_22:
+single_24:
 	MOVQ BX, R11
 	SUBQ $0x00000008, R11
 
-single_loop_23:
+single_loop_25:
 	CMPQ      R10, R11
-	JGT       remainder_24
+	JGT       remainder_26
 	VMOVUPS   (CX)(R10*4), Y2
 	VCMPPS    $0x1e, Y0, Y2, Y3
 	VMULPS    Y1, Y2, Y4
 	VBLENDVPS Y3, Y2, Y4, Y4
 	VMOVNTPS  Y4, (AX)(R10*4)
 	ADDQ      $0x00000008, R10
-	JMP       single_loop_23
+	JMP       single_loop_25
 
-remainder_24:
+remainder_26:
 	MOVQ       BX, R11
 	SUBQ       R10, R11
-	JE         span_done_25
+	JE         span_done_27
 	SHLQ       $0x02, R11
 	NEGQ       R11
 	LEAQ       tailmask<>+32(SB), R12
@@ -312,45 +332,45 @@ remainder_24:
 	VBLENDVPS  Y4, Y3, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(R10*4)
 
-span_done_25:
+span_done_27:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_26
+	JNE  same_pass_28
 	XORQ R9, R9
 
-same_pass_26:
+same_pass_28:
 	SUBQ BX, DX
-	JMP  plane_18
+	JMP  plane_20
 
-planes_done_19:
+planes_done_21:
 	SFENCE
-	JMP stored_17
+	JMP stored_19
 
-cached_16:
-plane_27:
+cached_18:
+plane_29:
 	CMPQ         DX, $0x00
-	JE           planes_done_28
+	JE           planes_done_30
 	VBROADCASTSS (DI)(R9*4), Y1
 	XORQ         R10, R10
 	TESTQ        $0x00000007, BX
-	JE           no_last_34
+	JE           no_last_36
 	MOVQ         BX, R11
 	SUBQ         $0x00000008, R11
-	JL           no_last_34
+	JL           no_last_36
 	VMOVUPS      (CX)(R11*4), Y2
 	VCMPPS       $0x1e, Y0, Y2, Y3
 	VMULPS       Y1, Y2, Y4
 	VBLENDVPS    Y3, Y2, Y4, Y4
 
-no_last_34:
+no_last_36:
 	MOVQ BX, R12
 	SUBQ $0x00000020, R12
 
-unrolled_29:
+unrolled_31:
 	CMPQ      R10, R12
-	JGT       single_30
+	JGT       single_32
 	VMOVUPS   (CX)(R10*4), Y2
 	VCMPPS    $0x1e, Y0, Y2, Y3
 	VMULPS    Y1, Y2, Y5
@@ -372,33 +392,33 @@ unrolled_29:
 	VBLENDVPS Y3, Y2, Y5, Y5
 	VMOVUPS   Y5, 96(AX)(R10*4)
 	ADDQ      $0x00000020, R10
-	JMP       unrolled_29
+	JMP       unrolled_31
 
-single_30:
+single_32:
 	MOVQ BX, R12
 	SUBQ $0x00000008, R12
 
-single_loop_31:
+single_loop_33:
 	CMPQ      R10, R12
-	JGT       remainder_32
+	JGT       remainder_34
 	VMOVUPS   (CX)(R10*4), Y2
 	VCMPPS    $0x1e, Y0, Y2, Y3
 	VMULPS    Y1, Y2, Y5
 	VBLENDVPS Y3, Y2, Y5, Y5
 	VMOVUPS   Y5, (AX)(R10*4)
 	ADDQ      $0x00000008, R10
-	JMP       single_loop_31
+	JMP       single_loop_33
 
-remainder_32:
+remainder_34:
 	MOVQ    BX, R12
 	SUBQ    R10, R12
-	JE      span_done_33
+	JE      span_done_35
 	CMPQ    BX, $0x00000008
-	JL      masked_35
+	JL      masked_37
 	VMOVUPS Y4, (AX)(R11*4)
-	JMP     span_done_33
+	JMP     span_done_35
 
-masked_35:
+masked_37:
 	SHLQ       $0x02, R12
 	NEGQ       R12
 	LEAQ       tailmask<>+32(SB), R13
@@ -409,20 +429,20 @@ masked_35:
 	VBLENDVPS  Y5, Y3, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(R10*4)
 
-span_done_33:
+span_done_35:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_36
+	JNE  same_pass_38
 	XORQ R9, R9
 
-same_pass_36:
+same_pass_38:
 	SUBQ BX, DX
-	JMP  plane_27
+	JMP  plane_29
 
-planes_done_28:
-stored_17:
+planes_done_30:
+stored_19:
 	VZEROUPPER
 	RET
 
@@ -440,17 +460,17 @@ TEXT ·forwardPatternAVX2F32(SB), NOSPLIT, $0-72
 	MOVQ   DX, R8
 	SHLQ   $0x02, R8
 	CMPQ   R8, ·streamThreshold+0(SB)
-	JB     cached_37
+	JB     cached_39
 	CMPQ   DI, $0x00000800
-	JB     cached_37
+	JB     cached_39
 	CMPQ   AX, CX
-	JE     cached_37
+	JE     cached_39
 	CMPQ   AX, CX
-	JE     cached_37
+	JE     cached_39
 
-row_39:
+row_41:
 	CMPQ       DX, $0x00
-	JE         rows_done_40
+	JE         rows_done_42
 	MOVQ       SI, DI
 	CMPQ       DX, DI
 	CMOVQLT    DX, DI
@@ -462,7 +482,7 @@ row_39:
 	CMPQ       R9, DI
 	CMOVQGT    DI, R9
 	TESTQ      R9, R9
-	JE         aligned_41
+	JE         aligned_43
 	MOVQ       R9, R10
 	SHLQ       $0x02, R10
 	NEGQ       R10
@@ -476,13 +496,13 @@ row_39:
 	VMASKMOVPS Y4, Y1, (AX)(R8*4)
 	MOVQ       R9, R8
 
-aligned_41:
+aligned_43:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-unrolled_42:
+unrolled_44:
 	CMPQ      R8, R9
-	JGT       single_43
+	JGT       single_45
 	VMOVUPS   (CX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (BX)(R8*4), Y1, Y3
@@ -504,27 +524,27 @@ unrolled_42:
 	VBLENDVPS Y2, Y1, Y3, Y3
 	VMOVNTPS  Y3, 96(AX)(R8*4)
 	ADDQ      $0x00000020, R8
-	JMP       unrolled_42
+	JMP       unrolled_44
 
-single_43:
+single_45:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_44:
+single_loop_46:
 	CMPQ      R8, R9
-	JGT       remainder_45
+	JGT       remainder_47
 	VMOVUPS   (CX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (BX)(R8*4), Y1, Y3
 	VBLENDVPS Y2, Y1, Y3, Y3
 	VMOVNTPS  Y3, (AX)(R8*4)
 	ADDQ      $0x00000008, R8
-	JMP       single_loop_44
+	JMP       single_loop_46
 
-remainder_45:
+remainder_47:
 	MOVQ       DI, R9
 	SUBQ       R8, R9
-	JE         span_done_46
+	JE         span_done_48
 	SHLQ       $0x02, R9
 	NEGQ       R9
 	LEAQ       tailmask<>+32(SB), R10
@@ -536,43 +556,43 @@ remainder_45:
 	VBLENDVPS  Y3, Y2, Y4, Y4
 	VMASKMOVPS Y4, Y1, (AX)(R8*4)
 
-span_done_46:
+span_done_48:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_39
+	JMP  row_41
 
-rows_done_40:
+rows_done_42:
 	SFENCE
-	JMP stored_38
+	JMP stored_40
 
-cached_37:
-row_47:
+cached_39:
+row_49:
 	CMPQ      DX, $0x00
-	JE        rows_done_48
+	JE        rows_done_50
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
 	XORQ      R8, R8
 	TESTQ     $0x00000007, DI
-	JE        no_last_54
+	JE        no_last_56
 	MOVQ      DI, R9
 	SUBQ      $0x00000008, R9
-	JL        no_last_54
+	JL        no_last_56
 	VMOVUPS   (CX)(R9*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (BX)(R9*4), Y1, Y3
 	VBLENDVPS Y2, Y1, Y3, Y3
 
-no_last_54:
+no_last_56:
 	MOVQ DI, R10
 	SUBQ $0x00000020, R10
 
-unrolled_49:
+unrolled_51:
 	CMPQ      R8, R10
-	JGT       single_50
+	JGT       single_52
 	VMOVUPS   (CX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (BX)(R8*4), Y1, Y4
@@ -594,33 +614,33 @@ unrolled_49:
 	VBLENDVPS Y2, Y1, Y4, Y4
 	VMOVUPS   Y4, 96(AX)(R8*4)
 	ADDQ      $0x00000020, R8
-	JMP       unrolled_49
+	JMP       unrolled_51
 
-single_50:
+single_52:
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-single_loop_51:
+single_loop_53:
 	CMPQ      R8, R10
-	JGT       remainder_52
+	JGT       remainder_54
 	VMOVUPS   (CX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (BX)(R8*4), Y1, Y4
 	VBLENDVPS Y2, Y1, Y4, Y4
 	VMOVUPS   Y4, (AX)(R8*4)
 	ADDQ      $0x00000008, R8
-	JMP       single_loop_51
+	JMP       single_loop_53
 
-remainder_52:
+remainder_54:
 	MOVQ    DI, R10
 	SUBQ    R8, R10
-	JE      span_done_53
+	JE      span_done_55
 	CMPQ    DI, $0x00000008
-	JL      masked_55
+	JL      masked_57
 	VMOVUPS Y3, (AX)(R9*4)
-	JMP     span_done_53
+	JMP     span_done_55
 
-masked_55:
+masked_57:
 	SHLQ       $0x02, R10
 	NEGQ       R10
 	LEAQ       tailmask<>+32(SB), R11
@@ -632,16 +652,16 @@ masked_55:
 	VBLENDVPS  Y4, Y2, Y5, Y5
 	VMASKMOVPS Y5, Y1, (AX)(R8*4)
 
-span_done_53:
+span_done_55:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_47
+	JMP  row_49
 
-rows_done_48:
-stored_38:
+rows_done_50:
+stored_40:
 	VZEROUPPER
 	RET
 
@@ -660,28 +680,18 @@ TEXT ·forwardRingAVX2F32(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x000001b0
-	JA     ring_segmented_56
+	JA     ring_segmented_58
 	MOVQ   R8, R9
 
-ring_len_57:
+ring_len_59:
 	CMPQ R9, $0x00000008
-	JAE  ring_len_done_58
+	JAE  ring_len_done_60
 	ADDQ R8, R9
-	JMP  ring_len_57
+	JMP  ring_len_59
 
-ring_len_done_58:
+ring_len_done_60:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000008, R10
-
-ring_step_59:
-	CMPQ R10, R9
-	JB   ring_step_done_60
-	SUBQ R9, R10
-	JMP  ring_step_59
-
-ring_step_done_60:
-	MOVQ R10, 1928(SP)
-	MOVQ $0x00000020, R10
 
 ring_step_61:
 	CMPQ R10, R9
@@ -690,6 +700,16 @@ ring_step_61:
 	JMP  ring_step_61
 
 ring_step_done_62:
+	MOVQ R10, 1928(SP)
+	MOVQ $0x00000020, R10
+
+ring_step_63:
+	CMPQ R10, R9
+	JB   ring_step_done_64
+	SUBQ R9, R10
+	JMP  ring_step_63
+
+ring_step_done_64:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    32(R9), R9
@@ -699,76 +719,76 @@ ring_step_done_62:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000008
-	JB      ring_short_63
+	JB      ring_short_65
 	CMPQ    AX, $0x01
-	JNE     ring_planes_64
+	JNE     ring_planes_66
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_66:
+ring_copy_68:
 	CMPQ    AX, R10
-	JAE     ring_built_65
+	JAE     ring_built_67
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_67
+	JB      ring_copy_tail_69
 	VMOVUPS (R9)(R8*4), Y1
 	VMOVUPS Y1, (DI)(AX*4)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_66
+	JNE     ring_copy_68
 	XORQ    R8, R8
-	JMP     ring_copy_66
+	JMP     ring_copy_68
 
-ring_copy_tail_67:
+ring_copy_tail_69:
 	VMOVUPS -32(R9)(DX*4), Y1
 	ADDQ    R11, AX
 	VMOVUPS Y1, -32(DI)(AX*4)
 	XORQ    R8, R8
-	JMP     ring_copy_66
+	JMP     ring_copy_68
 
-ring_planes_64:
+ring_planes_66:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_68
+	JA   ring_long_planes_70
 	MOVQ R10, R12
 	SUBQ $0x00000008, R12
 
-ring_fill_69:
+ring_fill_71:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_70
+	JGT          ring_fill_last_72
 	VBROADCASTSS (R9)(R8*4), Y1
 	VMOVUPS      Y1, (DI)(R11*4)
 	VMOVUPS      Y1, 32(DI)(R11*4)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_71
+	JNE          ring_wrap_73
 	XORQ         R8, R8
 
-ring_wrap_71:
-	JMP ring_fill_69
+ring_wrap_73:
+	JMP ring_fill_71
 
-ring_fill_last_70:
+ring_fill_last_72:
 	CMPQ         R11, R10
-	JAE          ring_built_65
+	JAE          ring_built_67
 	VBROADCASTSS (R9)(R8*4), Y1
 	VMOVUPS      Y1, (DI)(R11*4)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_72
+	JNE          ring_wrap_74
 	XORQ         R8, R8
 
-ring_wrap_72:
-	JMP ring_fill_last_70
+ring_wrap_74:
+	JMP ring_fill_last_72
 
-ring_long_planes_68:
-ring_channel_73:
+ring_long_planes_70:
+ring_channel_75:
 	CMPQ         R11, R10
-	JAE          ring_built_65
+	JAE          ring_built_67
 	VBROADCASTSS (R9)(R8*4), Y1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -776,65 +796,65 @@ ring_channel_73:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_74:
+ring_plane_76:
 	VMOVUPS Y1, (DI)(R13*4)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_74
+	JB      ring_plane_76
 	INCQ    R8
 	CMPQ    R8, DX
-	JNE     ring_wrap_75
+	JNE     ring_wrap_77
 	XORQ    R8, R8
 
-ring_wrap_75:
-	JMP ring_channel_73
+ring_wrap_77:
+	JMP ring_channel_75
 
-ring_short_63:
+ring_short_65:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_76:
+ring_element_78:
 	MOVL (R9)(R11*4), R14
 	MOVL R14, (DI)(R13*4)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_77
+	JB   ring_element_next_79
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_77
+	JB   ring_element_next_79
 	XORQ R11, R11
 
-ring_element_next_77:
+ring_element_next_79:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_76
+	JB      ring_element_78
 	VMOVUPS (DI), Y1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000008
-	JE      ring_exact_78
+	JE      ring_exact_80
 	SUBQ    R8, AX
 
-ring_exact_78:
+ring_exact_80:
 	MOVQ AX, DX
 
-ring_repeat_79:
+ring_repeat_81:
 	CMPQ    DX, R10
-	JAE     ring_built_65
+	JAE     ring_built_67
 	VMOVUPS Y1, (DI)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_79
+	JMP     ring_repeat_81
 
-ring_built_65:
+ring_built_67:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000020, R8
 
-unrolled_80:
+unrolled_82:
 	CMPQ      DX, R8
-	JGT       single_81
+	JGT       single_83
 	VMOVUPS   (BX)(DX*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -860,15 +880,15 @@ unrolled_80:
 	SUBQ      1920(SP), R9
 	CMOVQCC   R9, AX
 	ADDQ      $0x00000020, DX
-	JMP       unrolled_80
+	JMP       unrolled_82
 
-single_81:
+single_83:
 	MOVQ SI, R8
 	SUBQ $0x00000008, R8
 
-single_loop_82:
+single_loop_84:
 	CMPQ      DX, R8
-	JGT       remainder_83
+	JGT       remainder_85
 	VMOVUPS   (BX)(DX*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -879,11 +899,11 @@ single_loop_82:
 	SUBQ      1920(SP), R9
 	CMOVQCC   R9, AX
 	ADDQ      $0x00000008, DX
-	JMP       single_loop_82
+	JMP       single_loop_84
 
-remainder_83:
+remainder_85:
 	SUBQ       DX, SI
-	JE         span_done_84
+	JE         span_done_86
 	SHLQ       $0x02, SI
 	NEGQ       SI
 	LEAQ       tailmask<>+32(SB), R8
@@ -895,10 +915,10 @@ remainder_83:
 	VBLENDVPS  Y0, Y2, Y3, Y3
 	VMASKMOVPS Y3, Y1, (CX)(DX*4)
 
-span_done_84:
+span_done_86:
 	JMP ring_finished_forwardAVX2F32
 
-ring_segmented_56:
+ring_segmented_58:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x000001b0
 	JA   ring_finished_forwardAVX2F32
@@ -908,11 +928,11 @@ ring_segmented_56:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_85
+	JE   ring_rows_87
 
-ring_segment_86:
+ring_segment_88:
 	CMPQ    SI, $0x00
-	JE      ring_done_87
+	JE      ring_done_89
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -929,25 +949,15 @@ ring_segment_86:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_88:
+ring_len_90:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_89
+	JAE  ring_len_done_91
 	ADDQ R9, R11
-	JMP  ring_len_88
+	JMP  ring_len_90
 
-ring_len_done_89:
+ring_len_done_91:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000008, R12
-
-ring_step_90:
-	CMPQ R12, R11
-	JB   ring_step_done_91
-	SUBQ R11, R12
-	JMP  ring_step_90
-
-ring_step_done_91:
-	MOVQ R12, 1928(SP)
-	MOVQ $0x00000020, R12
 
 ring_step_92:
 	CMPQ R12, R11
@@ -956,6 +966,16 @@ ring_step_92:
 	JMP  ring_step_92
 
 ring_step_done_93:
+	MOVQ R12, 1928(SP)
+	MOVQ $0x00000020, R12
+
+ring_step_94:
+	CMPQ R12, R11
+	JB   ring_step_done_95
+	SUBQ R11, R12
+	JMP  ring_step_94
+
+ring_step_done_95:
 	MOVQ    R12, 1936(SP)
 	LEAQ    32(R11), R11
 	CMPQ    R10, R11
@@ -965,76 +985,76 @@ ring_step_done_93:
 	LEAQ    (R10)(AX*4), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000008
-	JB      ring_short_94
+	JB      ring_short_96
 	CMPQ    R8, $0x01
-	JNE     ring_planes_95
+	JNE     ring_planes_97
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_97:
+ring_copy_99:
 	CMPQ    R8, AX
-	JAE     ring_built_96
+	JAE     ring_built_98
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_98
+	JB      ring_copy_tail_100
 	VMOVUPS (R10)(R9*4), Y1
 	VMOVUPS Y1, (DI)(R8*4)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_97
+	JNE     ring_copy_99
 	XORQ    R9, R9
-	JMP     ring_copy_97
+	JMP     ring_copy_99
 
-ring_copy_tail_98:
+ring_copy_tail_100:
 	VMOVUPS -32(R10)(DX*4), Y1
 	ADDQ    R11, R8
 	VMOVUPS Y1, -32(DI)(R8*4)
 	XORQ    R9, R9
-	JMP     ring_copy_97
+	JMP     ring_copy_99
 
-ring_planes_95:
+ring_planes_97:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_99
+	JA   ring_long_planes_101
 	MOVQ AX, R12
 	SUBQ $0x00000008, R12
 
-ring_fill_100:
+ring_fill_102:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_101
+	JGT          ring_fill_last_103
 	VBROADCASTSS (R10)(R9*4), Y1
 	VMOVUPS      Y1, (DI)(R11*4)
 	VMOVUPS      Y1, 32(DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_102
+	JNE          ring_wrap_104
 	XORQ         R9, R9
 
-ring_wrap_102:
-	JMP ring_fill_100
+ring_wrap_104:
+	JMP ring_fill_102
 
-ring_fill_last_101:
+ring_fill_last_103:
 	CMPQ         R11, AX
-	JAE          ring_built_96
+	JAE          ring_built_98
 	VBROADCASTSS (R10)(R9*4), Y1
 	VMOVUPS      Y1, (DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_103
+	JNE          ring_wrap_105
 	XORQ         R9, R9
 
-ring_wrap_103:
-	JMP ring_fill_last_101
+ring_wrap_105:
+	JMP ring_fill_last_103
 
-ring_long_planes_99:
-ring_channel_104:
+ring_long_planes_101:
+ring_channel_106:
 	CMPQ         R11, AX
-	JAE          ring_built_96
+	JAE          ring_built_98
 	VBROADCASTSS (R10)(R9*4), Y1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -1042,66 +1062,66 @@ ring_channel_104:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_105:
+ring_plane_107:
 	VMOVUPS Y1, (DI)(R13*4)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_105
+	JB      ring_plane_107
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_106
+	JNE     ring_wrap_108
 	XORQ    R9, R9
 
-ring_wrap_106:
-	JMP ring_channel_104
+ring_wrap_108:
+	JMP ring_channel_106
 
-ring_short_94:
+ring_short_96:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_107:
+ring_element_109:
 	MOVL (R10)(R11*4), R14
 	MOVL R14, (DI)(R13*4)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_108
+	JB   ring_element_next_110
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_108
+	JB   ring_element_next_110
 	XORQ R11, R11
 
-ring_element_next_108:
+ring_element_next_110:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_107
+	JB      ring_element_109
 	VMOVUPS (DI), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_109
+	JE      ring_exact_111
 	SUBQ    R9, DX
 
-ring_exact_109:
+ring_exact_111:
 	MOVQ DX, R8
 
-ring_repeat_110:
+ring_repeat_112:
 	CMPQ    R8, AX
-	JAE     ring_built_96
+	JAE     ring_built_98
 	VMOVUPS Y1, (DI)(R8*4)
 	ADDQ    DX, R8
-	JMP     ring_repeat_110
+	JMP     ring_repeat_112
 
-ring_built_96:
+ring_built_98:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 
-unrolled_111:
+unrolled_113:
 	CMPQ      R8, R9
-	JGT       single_112
+	JGT       single_114
 	VMOVUPS   (BX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -1127,15 +1147,15 @@ unrolled_111:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000020, R8
-	JMP       unrolled_111
+	JMP       unrolled_113
 
-single_112:
+single_114:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-single_loop_113:
+single_loop_115:
 	CMPQ      R8, R9
-	JGT       remainder_114
+	JGT       remainder_116
 	VMOVUPS   (BX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -1146,11 +1166,11 @@ single_loop_113:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000008, R8
-	JMP       single_loop_113
+	JMP       single_loop_115
 
-remainder_114:
+remainder_116:
 	SUBQ       R8, DX
-	JE         span_done_115
+	JE         span_done_117
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R9
@@ -1162,7 +1182,7 @@ remainder_114:
 	VBLENDVPS  Y3, Y2, Y4, Y4
 	VMASKMOVPS Y4, Y1, (CX)(R8*4)
 
-span_done_115:
+span_done_117:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -1173,18 +1193,18 @@ span_done_115:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_116
+	JNE  ring_next_118
 	XORQ AX, AX
 
-ring_next_116:
+ring_next_118:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_86
+	JMP  ring_segment_88
 
-ring_done_87:
+ring_done_89:
 	JMP ring_finished_forwardAVX2F32
 
-ring_rows_85:
-ring_block_117:
+ring_rows_87:
+ring_block_119:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -1200,25 +1220,15 @@ ring_block_117:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_118:
+ring_len_120:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_119
+	JAE  ring_len_done_121
 	ADDQ BX, SI
-	JMP  ring_len_118
+	JMP  ring_len_120
 
-ring_len_done_119:
+ring_len_done_121:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, R8
-
-ring_step_120:
-	CMPQ R8, SI
-	JB   ring_step_done_121
-	SUBQ SI, R8
-	JMP  ring_step_120
-
-ring_step_done_121:
-	MOVQ R8, 1928(SP)
-	MOVQ $0x00000020, R8
 
 ring_step_122:
 	CMPQ R8, SI
@@ -1227,6 +1237,16 @@ ring_step_122:
 	JMP  ring_step_122
 
 ring_step_done_123:
+	MOVQ R8, 1928(SP)
+	MOVQ $0x00000020, R8
+
+ring_step_124:
+	CMPQ R8, SI
+	JB   ring_step_done_125
+	SUBQ SI, R8
+	JMP  ring_step_124
+
+ring_step_done_125:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    32(SI), SI
@@ -1237,76 +1257,76 @@ ring_step_done_123:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000008
-	JB      ring_short_124
+	JB      ring_short_126
 	CMPQ    CX, $0x01
-	JNE     ring_planes_125
+	JNE     ring_planes_127
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_127:
+ring_copy_129:
 	CMPQ    BX, R8
-	JAE     ring_built_126
+	JAE     ring_built_128
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_128
+	JB      ring_copy_tail_130
 	VMOVUPS (SI)(R9*4), Y1
 	VMOVUPS Y1, (DI)(BX*4)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_127
+	JNE     ring_copy_129
 	XORQ    R9, R9
-	JMP     ring_copy_127
+	JMP     ring_copy_129
 
-ring_copy_tail_128:
+ring_copy_tail_130:
 	VMOVUPS -32(SI)(DX*4), Y1
 	ADDQ    R10, BX
 	VMOVUPS Y1, -32(DI)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_127
+	JMP     ring_copy_129
 
-ring_planes_125:
+ring_planes_127:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_129
+	JA   ring_long_planes_131
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_130:
+ring_fill_132:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_131
+	JGT          ring_fill_last_133
 	VBROADCASTSS (SI)(BX*4), Y1
 	VMOVUPS      Y1, (DI)(R9*4)
 	VMOVUPS      Y1, 32(DI)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_132
+	JNE          ring_wrap_134
 	XORQ         BX, BX
 
-ring_wrap_132:
-	JMP ring_fill_130
+ring_wrap_134:
+	JMP ring_fill_132
 
-ring_fill_last_131:
+ring_fill_last_133:
 	CMPQ         R9, R8
-	JAE          ring_built_126
+	JAE          ring_built_128
 	VBROADCASTSS (SI)(BX*4), Y1
 	VMOVUPS      Y1, (DI)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_133
+	JNE          ring_wrap_135
 	XORQ         BX, BX
 
-ring_wrap_133:
-	JMP ring_fill_last_131
+ring_wrap_135:
+	JMP ring_fill_last_133
 
-ring_long_planes_129:
-ring_channel_134:
+ring_long_planes_131:
+ring_channel_136:
 	CMPQ         R9, R8
-	JAE          ring_built_126
+	JAE          ring_built_128
 	VBROADCASTSS (SI)(BX*4), Y1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -1314,57 +1334,57 @@ ring_channel_134:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_135:
+ring_plane_137:
 	VMOVUPS Y1, (DI)(R11*4)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_135
+	JB      ring_plane_137
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_136
+	JNE     ring_wrap_138
 	XORQ    BX, BX
 
-ring_wrap_136:
-	JMP ring_channel_134
+ring_wrap_138:
+	JMP ring_channel_136
 
-ring_short_124:
+ring_short_126:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_137:
+ring_element_139:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (DI)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_138
+	JB   ring_element_next_140
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_138
+	JB   ring_element_next_140
 	XORQ R9, R9
 
-ring_element_next_138:
+ring_element_next_140:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_137
+	JB      ring_element_139
 	VMOVUPS (DI), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_139
+	JE      ring_exact_141
 	SUBQ    BX, DX
 
-ring_exact_139:
+ring_exact_141:
 	MOVQ DX, BX
 
-ring_repeat_140:
+ring_repeat_142:
 	CMPQ    BX, R8
-	JAE     ring_built_126
+	JAE     ring_built_128
 	VMOVUPS Y1, (DI)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_140
+	JMP     ring_repeat_142
 
-ring_built_126:
+ring_built_128:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+24(FP), BX
@@ -1373,18 +1393,18 @@ ring_built_126:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_141:
+ring_row_143:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_142
+	JE   ring_rows_done_144
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 
-unrolled_143:
+unrolled_145:
 	CMPQ      R8, R9
-	JGT       single_144
+	JGT       single_146
 	VMOVUPS   (BX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -1410,15 +1430,15 @@ unrolled_143:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000020, R8
-	JMP       unrolled_143
+	JMP       unrolled_145
 
-single_144:
+single_146:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-single_loop_145:
+single_loop_147:
 	CMPQ      R8, R9
-	JGT       remainder_146
+	JGT       remainder_148
 	VMOVUPS   (BX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -1429,11 +1449,11 @@ single_loop_145:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000008, R8
-	JMP       single_loop_145
+	JMP       single_loop_147
 
-remainder_146:
+remainder_148:
 	SUBQ       R8, DX
-	JE         span_done_147
+	JE         span_done_149
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R9
@@ -1445,20 +1465,20 @@ remainder_146:
 	VBLENDVPS  Y3, Y2, Y4, Y4
 	VMASKMOVPS Y4, Y1, (CX)(R8*4)
 
-span_done_147:
+span_done_149:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x02, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_141
+	JMP   ring_row_143
 
-ring_rows_done_142:
+ring_rows_done_144:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_117
+	JMP  ring_block_119
 
 ring_finished_forwardAVX2F32:
 	VZEROUPPER
@@ -1480,11 +1500,11 @@ TEXT ·backwardAVX2F32(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_148
+	JB           cached_150
 	CMPQ         AX, DX
-	JE           cached_148
+	JE           cached_150
 	CMPQ         AX, CX
-	JE           cached_148
+	JE           cached_150
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -1493,7 +1513,7 @@ TEXT ·backwardAVX2F32(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_150
+	JE           aligned_152
 	MOVQ         DI, R8
 	SHLQ         $0x02, R8
 	NEGQ         R8
@@ -1517,13 +1537,13 @@ TEXT ·backwardAVX2F32(SB), NOSPLIT, $0-88
 	VMASKMOVPS   Y7, Y6, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_150:
+aligned_152:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_151:
+unrolled_153:
 	CMPQ        SI, DI
-	JGT         single_152
+	JGT         single_154
 	VCVTPS2PD   (CX)(SI*4), Y6
 	VCVTPS2PD   (DX)(SI*4), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -1597,15 +1617,15 @@ unrolled_151:
 	VBLENDVPS   Y6, Y7, Y8, Y8
 	VMOVNTPS    Y8, 96(AX)(SI*4)
 	ADDQ        $0x00000020, SI
-	JMP         unrolled_151
+	JMP         unrolled_153
 
-single_152:
+single_154:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_153:
+single_loop_155:
 	CMPQ        SI, DI
-	JGT         remainder_154
+	JGT         remainder_156
 	VCVTPS2PD   (CX)(SI*4), Y6
 	VCVTPS2PD   (DX)(SI*4), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -1625,11 +1645,11 @@ single_loop_153:
 	VBLENDVPS   Y6, Y7, Y8, Y8
 	VMOVNTPS    Y8, (AX)(SI*4)
 	ADDQ        $0x00000008, SI
-	JMP         single_loop_153
+	JMP         single_loop_155
 
-remainder_154:
+remainder_156:
 	SUBQ         SI, BX
-	JE           span_done_155
+	JE           span_done_157
 	SHLQ         $0x02, BX
 	NEGQ         BX
 	LEAQ         tailmask<>+32(SB), DI
@@ -1651,17 +1671,17 @@ remainder_154:
 	VBLENDVPS    Y0, Y8, Y5, Y5
 	VMASKMOVPS   Y5, Y6, (AX)(SI*4)
 
-span_done_155:
+span_done_157:
 	SFENCE
-	JMP stored_149
+	JMP stored_151
 
-cached_148:
+cached_150:
 	XORQ         SI, SI
 	TESTQ        $0x00000007, BX
-	JE           no_last_161
+	JE           no_last_163
 	MOVQ         BX, DI
 	SUBQ         $0x00000008, DI
-	JL           no_last_161
+	JL           no_last_163
 	VMOVUPS      (CX)(DI*4), Y6
 	VMOVUPS      (DX)(DI*4), Y7
 	VCMPPS       $0x1e, Y0, Y6, Y8
@@ -1684,13 +1704,13 @@ cached_148:
 	VMULPS       Y5, Y7, Y6
 	VBLENDVPS    Y8, Y7, Y6, Y6
 
-no_last_161:
+no_last_163:
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
 
-unrolled_156:
+unrolled_158:
 	CMPQ        SI, R8
-	JGT         single_157
+	JGT         single_159
 	VCVTPS2PD   (CX)(SI*4), Y7
 	VCVTPS2PD   (DX)(SI*4), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -1764,15 +1784,15 @@ unrolled_156:
 	VBLENDVPS   Y7, Y8, Y9, Y9
 	VMOVUPS     Y9, 96(AX)(SI*4)
 	ADDQ        $0x00000020, SI
-	JMP         unrolled_156
+	JMP         unrolled_158
 
-single_157:
+single_159:
 	MOVQ BX, R8
 	SUBQ $0x00000008, R8
 
-single_loop_158:
+single_loop_160:
 	CMPQ        SI, R8
-	JGT         remainder_159
+	JGT         remainder_161
 	VCVTPS2PD   (CX)(SI*4), Y7
 	VCVTPS2PD   (DX)(SI*4), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -1792,18 +1812,18 @@ single_loop_158:
 	VBLENDVPS   Y7, Y8, Y9, Y9
 	VMOVUPS     Y9, (AX)(SI*4)
 	ADDQ        $0x00000008, SI
-	JMP         single_loop_158
+	JMP         single_loop_160
 
-remainder_159:
+remainder_161:
 	MOVQ    BX, R8
 	SUBQ    SI, R8
-	JE      span_done_160
+	JE      span_done_162
 	CMPQ    BX, $0x00000008
-	JL      masked_162
+	JL      masked_164
 	VMOVUPS Y6, (AX)(DI*4)
-	JMP     span_done_160
+	JMP     span_done_162
 
-masked_162:
+masked_164:
 	MOVQ         R8, BX
 	SHLQ         $0x02, BX
 	NEGQ         BX
@@ -1826,8 +1846,8 @@ masked_162:
 	VBLENDVPS    Y0, Y8, Y5, Y5
 	VMASKMOVPS   Y5, Y6, (AX)(SI*4)
 
-span_done_160:
-stored_149:
+span_done_162:
+stored_151:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -1865,17 +1885,17 @@ TEXT ·backwardPlanesAVX2F32(SB), NOSPLIT, $0-128
 	MOVQ         BX, R12
 	SHLQ         $0x02, R12
 	CMPQ         R12, ·streamThreshold+0(SB)
-	JB           cached_163
+	JB           cached_165
 	CMPQ         R10, $0x00000800
-	JB           cached_163
+	JB           cached_165
 	CMPQ         AX, DX
-	JE           cached_163
+	JE           cached_165
 	CMPQ         AX, CX
-	JE           cached_163
+	JE           cached_165
 
-plane_165:
+plane_167:
 	CMPQ         BX, $0x00
-	JE           planes_done_166
+	JE           planes_done_168
 	VBROADCASTSS (R9)(R11*4), Y5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -1889,7 +1909,7 @@ plane_165:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_167
+	JE           aligned_169
 	MOVQ         R13, R14
 	SHLQ         $0x02, R14
 	NEGQ         R14
@@ -1913,13 +1933,13 @@ plane_165:
 	VMASKMOVPS   Y7, Y6, (AX)(R12*4)
 	MOVQ         R13, R12
 
-aligned_167:
+aligned_169:
 	MOVQ DI, R13
 	SUBQ $0x00000020, R13
 
-unrolled_168:
+unrolled_170:
 	CMPQ        R12, R13
-	JGT         single_169
+	JGT         single_171
 	VCVTPS2PD   (CX)(R12*4), Y6
 	VCVTPS2PD   (DX)(R12*4), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -1993,15 +2013,15 @@ unrolled_168:
 	VBLENDVPS   Y6, Y7, Y8, Y8
 	VMOVNTPS    Y8, 96(AX)(R12*4)
 	ADDQ        $0x00000020, R12
-	JMP         unrolled_168
+	JMP         unrolled_170
 
-single_169:
+single_171:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 
-single_loop_170:
+single_loop_172:
 	CMPQ        R12, R13
-	JGT         remainder_171
+	JGT         remainder_173
 	VCVTPS2PD   (CX)(R12*4), Y6
 	VCVTPS2PD   (DX)(R12*4), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -2021,12 +2041,12 @@ single_loop_170:
 	VBLENDVPS   Y6, Y7, Y8, Y8
 	VMOVNTPS    Y8, (AX)(R12*4)
 	ADDQ        $0x00000008, R12
-	JMP         single_loop_170
+	JMP         single_loop_172
 
-remainder_171:
+remainder_173:
 	MOVQ         DI, R13
 	SUBQ         R12, R13
-	JE           span_done_172
+	JE           span_done_174
 	SHLQ         $0x02, R13
 	NEGQ         R13
 	LEAQ         tailmask<>+32(SB), R14
@@ -2048,7 +2068,7 @@ remainder_171:
 	VBLENDVPS    Y9, Y8, Y5, Y5
 	VMASKMOVPS   Y5, Y6, (AX)(R12*4)
 
-span_done_172:
+span_done_174:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -2063,21 +2083,21 @@ span_done_172:
 	ADDQ         R10, AX
 	INCQ         R11
 	CMPQ         R11, R8
-	JNE          same_pass_173
+	JNE          same_pass_175
 	XORQ         R11, R11
 
-same_pass_173:
+same_pass_175:
 	SUBQ DI, BX
-	JMP  plane_165
+	JMP  plane_167
 
-planes_done_166:
+planes_done_168:
 	SFENCE
-	JMP stored_164
+	JMP stored_166
 
-cached_163:
-plane_174:
+cached_165:
+plane_176:
 	CMPQ         BX, $0x00
-	JE           planes_done_175
+	JE           planes_done_177
 	VBROADCASTSS (R9)(R11*4), Y7
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -2085,10 +2105,10 @@ plane_174:
 	VXORPS       Y4, Y4, Y4
 	XORQ         R12, R12
 	TESTQ        $0x00000007, DI
-	JE           no_last_181
+	JE           no_last_183
 	MOVQ         DI, R14
 	SUBQ         $0x00000008, R14
-	JL           no_last_181
+	JL           no_last_183
 	VCVTPS2PD    (CX)(R14*4), Y8
 	VCVTPS2PD    (DX)(R14*4), Y9
 	VCMPPD       $0x1e, Y0, Y8, Y10
@@ -2109,13 +2129,13 @@ plane_174:
 	VMULPS       Y7, Y9, Y10
 	VBLENDVPS    Y8, Y9, Y10, Y10
 
-no_last_181:
+no_last_183:
 	MOVQ DI, R13
 	SUBQ $0x00000020, R13
 
-unrolled_176:
+unrolled_178:
 	CMPQ        R12, R13
-	JGT         single_177
+	JGT         single_179
 	VCVTPS2PD   (CX)(R12*4), Y8
 	VCVTPS2PD   (DX)(R12*4), Y9
 	VCMPPD      $0x1e, Y0, Y8, Y11
@@ -2189,15 +2209,15 @@ unrolled_176:
 	VBLENDVPS   Y8, Y9, Y11, Y11
 	VMOVUPS     Y11, 96(AX)(R12*4)
 	ADDQ        $0x00000020, R12
-	JMP         unrolled_176
+	JMP         unrolled_178
 
-single_177:
+single_179:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 
-single_loop_178:
+single_loop_180:
 	CMPQ        R12, R13
-	JGT         remainder_179
+	JGT         remainder_181
 	VCVTPS2PD   (CX)(R12*4), Y8
 	VCVTPS2PD   (DX)(R12*4), Y9
 	VCMPPD      $0x1e, Y0, Y8, Y11
@@ -2217,18 +2237,18 @@ single_loop_178:
 	VBLENDVPS   Y8, Y9, Y11, Y11
 	VMOVUPS     Y11, (AX)(R12*4)
 	ADDQ        $0x00000008, R12
-	JMP         single_loop_178
+	JMP         single_loop_180
 
-remainder_179:
+remainder_181:
 	MOVQ    DI, R13
 	SUBQ    R12, R13
-	JE      span_done_180
+	JE      span_done_182
 	CMPQ    DI, $0x00000008
-	JL      masked_182
+	JL      masked_184
 	VMOVUPS Y10, (AX)(R14*4)
-	JMP     span_done_180
+	JMP     span_done_182
 
-masked_182:
+masked_184:
 	SHLQ         $0x02, R13
 	NEGQ         R13
 	LEAQ         tailmask<>+32(SB), R15
@@ -2250,7 +2270,7 @@ masked_182:
 	VBLENDVPS    Y12, Y11, Y7, Y7
 	VMASKMOVPS   Y7, Y8, (AX)(R12*4)
 
-span_done_180:
+span_done_182:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -2265,15 +2285,15 @@ span_done_180:
 	ADDQ         R10, AX
 	INCQ         R11
 	CMPQ         R11, R8
-	JNE          same_pass_183
+	JNE          same_pass_185
 	XORQ         R11, R11
 
-same_pass_183:
+same_pass_185:
 	SUBQ DI, BX
-	JMP  plane_174
+	JMP  plane_176
 
-planes_done_175:
-stored_164:
+planes_done_177:
+stored_166:
 	VZEROUPPER
 	RET
 
@@ -2293,17 +2313,17 @@ TEXT ·backwardPatternAVX2F32(SB), NOSPLIT, $0-120
 	MOVQ   BX, R10
 	SHLQ   $0x02, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_184
+	JB     cached_186
 	CMPQ   R9, $0x00000800
-	JB     cached_184
+	JB     cached_186
 	CMPQ   AX, DX
-	JE     cached_184
+	JE     cached_186
 	CMPQ   AX, CX
-	JE     cached_184
+	JE     cached_186
 
-row_186:
+row_188:
 	CMPQ         BX, $0x00
-	JE           rows_done_187
+	JE           rows_done_189
 	MOVQ         R8, R9
 	CMPQ         BX, R9
 	CMOVQLT      BX, R9
@@ -2315,7 +2335,7 @@ row_186:
 	CMPQ         R11, R9
 	CMOVQGT      R9, R11
 	TESTQ        R11, R11
-	JE           aligned_188
+	JE           aligned_190
 	MOVQ         R11, R12
 	SHLQ         $0x02, R12
 	NEGQ         R12
@@ -2344,13 +2364,13 @@ row_186:
 	VMASKMOVPS   Y2, Y1, (AX)(R10*4)
 	MOVQ         R11, R10
 
-aligned_188:
+aligned_190:
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 
-unrolled_189:
+unrolled_191:
 	CMPQ        R10, R11
-	JGT         single_190
+	JGT         single_192
 	VCVTPS2PD   (CX)(R10*4), Y1
 	VCVTPS2PD   (DX)(R10*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -2440,15 +2460,15 @@ unrolled_189:
 	VBLENDVPS   Y1, Y2, Y3, Y3
 	VMOVNTPS    Y3, 96(AX)(R10*4)
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_189
+	JMP         unrolled_191
 
-single_190:
+single_192:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_191:
+single_loop_193:
 	CMPQ        R10, R11
-	JGT         remainder_192
+	JGT         remainder_194
 	VCVTPS2PD   (CX)(R10*4), Y1
 	VCVTPS2PD   (DX)(R10*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -2472,12 +2492,12 @@ single_loop_191:
 	VBLENDVPS   Y1, Y2, Y3, Y3
 	VMOVNTPS    Y3, (AX)(R10*4)
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_191
+	JMP         single_loop_193
 
-remainder_192:
+remainder_194:
 	MOVQ         R9, R11
 	SUBQ         R10, R11
-	JE           span_done_193
+	JE           span_done_195
 	SHLQ         $0x02, R11
 	NEGQ         R11
 	LEAQ         tailmask<>+32(SB), R12
@@ -2504,32 +2524,32 @@ remainder_192:
 	VBLENDVPS    Y4, Y3, Y2, Y2
 	VMASKMOVPS   Y2, Y1, (AX)(R10*4)
 
-span_done_193:
+span_done_195:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_186
+	JMP  row_188
 
-rows_done_187:
+rows_done_189:
 	SFENCE
-	JMP stored_185
+	JMP stored_187
 
-cached_184:
-row_194:
+cached_186:
+row_196:
 	CMPQ         BX, $0x00
-	JE           rows_done_195
+	JE           rows_done_197
 	MOVQ         R8, R9
 	CMPQ         BX, R9
 	CMOVQLT      BX, R9
 	XORQ         R10, R10
 	TESTQ        $0x00000007, R9
-	JE           no_last_201
+	JE           no_last_203
 	MOVQ         R9, R11
 	SUBQ         $0x00000008, R11
-	JL           no_last_201
+	JL           no_last_203
 	VMOVUPS      (CX)(R11*4), Y1
 	VMOVUPS      (DX)(R11*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -2556,13 +2576,13 @@ row_194:
 	VMULPS       (SI)(R11*4), Y2, Y1
 	VBLENDVPS    Y3, Y2, Y1, Y1
 
-no_last_201:
+no_last_203:
 	MOVQ R9, R12
 	SUBQ $0x00000020, R12
 
-unrolled_196:
+unrolled_198:
 	CMPQ        R10, R12
-	JGT         single_197
+	JGT         single_199
 	VCVTPS2PD   (CX)(R10*4), Y2
 	VCVTPS2PD   (DX)(R10*4), Y3
 	VCMPPD      $0x1e, Y0, Y2, Y4
@@ -2652,15 +2672,15 @@ unrolled_196:
 	VBLENDVPS   Y2, Y3, Y4, Y4
 	VMOVUPS     Y4, 96(AX)(R10*4)
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_196
+	JMP         unrolled_198
 
-single_197:
+single_199:
 	MOVQ R9, R12
 	SUBQ $0x00000008, R12
 
-single_loop_198:
+single_loop_200:
 	CMPQ        R10, R12
-	JGT         remainder_199
+	JGT         remainder_201
 	VCVTPS2PD   (CX)(R10*4), Y2
 	VCVTPS2PD   (DX)(R10*4), Y3
 	VCMPPD      $0x1e, Y0, Y2, Y4
@@ -2684,18 +2704,18 @@ single_loop_198:
 	VBLENDVPS   Y2, Y3, Y4, Y4
 	VMOVUPS     Y4, (AX)(R10*4)
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_198
+	JMP         single_loop_200
 
-remainder_199:
+remainder_201:
 	MOVQ    R9, R12
 	SUBQ    R10, R12
-	JE      span_done_200
+	JE      span_done_202
 	CMPQ    R9, $0x00000008
-	JL      masked_202
+	JL      masked_204
 	VMOVUPS Y1, (AX)(R11*4)
-	JMP     span_done_200
+	JMP     span_done_202
 
-masked_202:
+masked_204:
 	SHLQ         $0x02, R12
 	NEGQ         R12
 	LEAQ         tailmask<>+32(SB), R13
@@ -2722,17 +2742,17 @@ masked_202:
 	VBLENDVPS    Y5, Y4, Y3, Y3
 	VMASKMOVPS   Y3, Y2, (AX)(R10*4)
 
-span_done_200:
+span_done_202:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_194
+	JMP  row_196
 
-rows_done_195:
-stored_185:
+rows_done_197:
+stored_187:
 	VZEROUPPER
 	RET
 
@@ -2755,28 +2775,18 @@ TEXT ·backwardRingAVX2F32(SB), $1920-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x00000068
-	JA     ring_segmented_203
+	JA     ring_segmented_205
 	MOVQ   R10, R11
 
-ring_len_204:
+ring_len_206:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_205
+	JAE  ring_len_done_207
 	ADDQ R10, R11
-	JMP  ring_len_204
+	JMP  ring_len_206
 
-ring_len_done_205:
+ring_len_done_207:
 	MOVQ R11, 1856(SP)
 	MOVQ $0x00000008, R12
-
-ring_step_206:
-	CMPQ R12, R11
-	JB   ring_step_done_207
-	SUBQ R11, R12
-	JMP  ring_step_206
-
-ring_step_done_207:
-	MOVQ R12, 1864(SP)
-	MOVQ $0x00000020, R12
 
 ring_step_208:
 	CMPQ R12, R11
@@ -2785,6 +2795,16 @@ ring_step_208:
 	JMP  ring_step_208
 
 ring_step_done_209:
+	MOVQ R12, 1864(SP)
+	MOVQ $0x00000020, R12
+
+ring_step_210:
+	CMPQ R12, R11
+	JB   ring_step_done_211
+	SUBQ R11, R12
+	JMP  ring_step_210
+
+ring_step_done_211:
 	MOVQ    R12, 1872(SP)
 	MOVQ    DI, R12
 	LEAQ    32(R11), R11
@@ -2794,76 +2814,76 @@ ring_step_done_209:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1896(SP), R12
 	CMPQ    R10, $0x00000008
-	JB      ring_short_210
+	JB      ring_short_212
 	CMPQ    R8, $0x01
-	JNE     ring_planes_211
+	JNE     ring_planes_213
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_213:
+ring_copy_215:
 	CMPQ    R8, R12
-	JAE     ring_built_212
+	JAE     ring_built_214
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000008
-	JB      ring_copy_tail_214
+	JB      ring_copy_tail_216
 	VMOVUPS (R11)(R10*4), Y1
 	VMOVUPS Y1, (CX)(R8*4)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_213
+	JNE     ring_copy_215
 	XORQ    R10, R10
-	JMP     ring_copy_213
+	JMP     ring_copy_215
 
-ring_copy_tail_214:
+ring_copy_tail_216:
 	VMOVUPS -32(R11)(R9*4), Y1
 	ADDQ    R13, R8
 	VMOVUPS Y1, -32(CX)(R8*4)
 	XORQ    R10, R10
-	JMP     ring_copy_213
+	JMP     ring_copy_215
 
-ring_planes_211:
+ring_planes_213:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_215
+	JA   ring_long_planes_217
 	MOVQ R12, R14
 	SUBQ $0x00000008, R14
 
-ring_fill_216:
+ring_fill_218:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_217
+	JGT          ring_fill_last_219
 	VBROADCASTSS (R11)(R10*4), Y1
 	VMOVUPS      Y1, (CX)(R13*4)
 	VMOVUPS      Y1, 32(CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_218
+	JNE          ring_wrap_220
 	XORQ         R10, R10
 
-ring_wrap_218:
-	JMP ring_fill_216
+ring_wrap_220:
+	JMP ring_fill_218
 
-ring_fill_last_217:
+ring_fill_last_219:
 	CMPQ         R13, R12
-	JAE          ring_built_212
+	JAE          ring_built_214
 	VBROADCASTSS (R11)(R10*4), Y1
 	VMOVUPS      Y1, (CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_219
+	JNE          ring_wrap_221
 	XORQ         R10, R10
 
-ring_wrap_219:
-	JMP ring_fill_last_217
+ring_wrap_221:
+	JMP ring_fill_last_219
 
-ring_long_planes_215:
-ring_channel_220:
+ring_long_planes_217:
+ring_channel_222:
 	CMPQ         R13, R12
-	JAE          ring_built_212
+	JAE          ring_built_214
 	VBROADCASTSS (R11)(R10*4), Y1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -2871,57 +2891,57 @@ ring_channel_220:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_221:
+ring_plane_223:
 	VMOVUPS Y1, (CX)(R15*4)
 	ADDQ    $0x00000008, R15
 	CMPQ    R15, R14
-	JB      ring_plane_221
+	JB      ring_plane_223
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_222
+	JNE     ring_wrap_224
 	XORQ    R10, R10
 
-ring_wrap_222:
-	JMP ring_channel_220
+ring_wrap_224:
+	JMP ring_channel_222
 
-ring_short_210:
+ring_short_212:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_223:
+ring_element_225:
 	MOVL (R11)(R13*4), BP
 	MOVL BP, (CX)(R15*4)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_224
+	JB   ring_element_next_226
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_224
+	JB   ring_element_next_226
 	XORQ R13, R13
 
-ring_element_next_224:
+ring_element_next_226:
 	INCQ    R15
 	CMPQ    R15, $0x00000008
-	JB      ring_element_223
+	JB      ring_element_225
 	VMOVUPS (CX), Y1
 	MOVQ    1856(SP), R8
 	CMPQ    R8, $0x00000008
-	JE      ring_exact_225
+	JE      ring_exact_227
 	SUBQ    R10, R8
 
-ring_exact_225:
+ring_exact_227:
 	MOVQ R8, R9
 
-ring_repeat_226:
+ring_repeat_228:
 	CMPQ    R9, R12
-	JAE     ring_built_212
+	JAE     ring_built_214
 	VMOVUPS Y1, (CX)(R9*4)
 	ADDQ    R8, R9
-	JMP     ring_repeat_226
+	JMP     ring_repeat_228
 
-ring_built_212:
+ring_built_214:
 	MOVQ    1856(SP), R8
 	MOVQ    1896(SP), R9
 	MOVQ    R9, R10
@@ -2937,22 +2957,22 @@ ring_built_212:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_227:
+sums_zero_229:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_228
+	JAE     sums_zeroed_230
 	VMOVUPD Y0, (BX)(R8*8)
 	ADDQ    $0x00000004, R8
-	JMP     sums_zero_227
+	JMP     sums_zero_229
 
-sums_zeroed_228:
+sums_zeroed_230:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000020, R10
 
-unrolled_229:
+unrolled_231:
 	CMPQ        R9, R10
-	JGT         single_230
+	JGT         single_232
 	VCVTPS2PD   (DX)(R9*4), Y1
 	VCVTPS2PD   (SI)(R9*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -3046,15 +3066,15 @@ unrolled_229:
 	SUBQ        1856(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000020, R9
-	JMP         unrolled_229
+	JMP         unrolled_231
 
-single_230:
+single_232:
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-single_loop_231:
+single_loop_233:
 	CMPQ        R9, R10
-	JGT         remainder_232
+	JGT         remainder_234
 	VCVTPS2PD   (DX)(R9*4), Y1
 	VCVTPS2PD   (SI)(R9*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -3082,11 +3102,11 @@ single_loop_231:
 	SUBQ        1856(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000008, R9
-	JMP         single_loop_231
+	JMP         single_loop_233
 
-remainder_232:
+remainder_234:
 	SUBQ         R9, DI
-	JE           span_done_233
+	JE           span_done_235
 	SHLQ         $0x02, DI
 	NEGQ         DI
 	LEAQ         tailmask<>+32(SB), R10
@@ -3113,78 +3133,78 @@ remainder_232:
 	VBLENDVPS    Y0, Y3, Y2, Y2
 	VMASKMOVPS   Y2, Y1, (AX)(R9*4)
 
-span_done_233:
+span_done_235:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1856(SP), DX
 	MOVQ  1896(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_235
+	JLE   fold_ext_done_237
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_236
+	JA    fold_ext_scalar_238
 	ADDQ  $0x00000003, SI
 	ANDQ  $-4, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_234:
+fold_ext_236:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_235
+	JBE     fold_ext_done_237
 	SUBQ    $0x00000004, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Y0
 	VADDPD  (BX)(SI*8), Y0, Y0
 	VMOVUPD Y0, (BX)(DI*8)
-	JMP     fold_ext_234
+	JMP     fold_ext_236
 
-fold_ext_scalar_236:
+fold_ext_scalar_238:
 	MOVQ 1896(SP), SI
 
-fold_ext_element_237:
+fold_ext_element_239:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_238
+	JBE    fold_ext_element_done_240
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_237
+	JMP    fold_ext_element_239
 
-fold_ext_element_done_238:
-fold_ext_done_235:
-fold_239:
+fold_ext_element_done_240:
+fold_ext_done_237:
+fold_241:
 	CMPQ   DX, AX
-	JBE    fold_done_240
+	JBE    fold_done_242
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_239
+	JMP    fold_241
 
-fold_done_240:
+fold_done_242:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_241
+	JNE  sums_planes_243
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000004, DX
 
-sums_vector_243:
+sums_vector_245:
 	CMPQ       AX, DX
-	JGT        sums_scalar_244
+	JGT        sums_scalar_246
 	VCVTPS2PD  (CX)(AX*4), Y0
 	VADDPD     (BX)(AX*8), Y0, Y0
 	VCVTPD2PSY Y0, X0
 	VMOVUPS    X0, (CX)(AX*4)
 	ADDQ       $0x00000004, AX
-	JMP        sums_vector_243
+	JMP        sums_vector_245
 
-sums_scalar_244:
+sums_scalar_246:
 	CMPQ      AX, alpha_len+80(FP)
-	JE        sums_done_242
+	JE        sums_done_244
 	VMOVSD    (BX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
@@ -3192,18 +3212,18 @@ sums_scalar_244:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_244
+	JMP       sums_scalar_246
 
-sums_planes_241:
+sums_planes_243:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_245:
+sums_group_247:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_247
+	JB     sums_single_249
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -3212,7 +3232,7 @@ sums_group_245:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_246:
+sums_group_plane_248:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -3221,7 +3241,7 @@ sums_group_plane_246:
 	ADDQ      $0x08, R9
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_group_plane_246
+	JB        sums_group_plane_248
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (CX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -3246,32 +3266,32 @@ sums_group_plane_246:
 	SHRQ      $0x01, DX
 	ADDQ      DX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_245
+	JMP       sums_group_247
 
-sums_single_247:
+sums_single_249:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_242
+	JE     sums_done_244
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_248:
+sums_single_plane_250:
 	VADDSD    (BX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_single_plane_248
+	JB        sums_single_plane_250
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_247
+	JMP       sums_single_249
 
-sums_done_242:
+sums_done_244:
 	JMP ring_finished_backwardAVX2F32
 
-ring_segmented_203:
+ring_segmented_205:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x00000068
 	JA   ring_finished_backwardAVX2F32
@@ -3281,7 +3301,7 @@ ring_segmented_203:
 	MOVQ AX, 1888(SP)
 	MOVQ $0x00000000, 1880(SP)
 
-ring_block_250:
+ring_block_252:
 	MOVQ    1880(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -3297,25 +3317,15 @@ ring_block_250:
 	MOVQ    DI, 1912(SP)
 	MOVQ    DI, R8
 
-ring_len_251:
+ring_len_253:
 	CMPQ R8, $0x00000008
-	JAE  ring_len_done_252
+	JAE  ring_len_done_254
 	ADDQ DI, R8
-	JMP  ring_len_251
+	JMP  ring_len_253
 
-ring_len_done_252:
+ring_len_done_254:
 	MOVQ R8, 1856(SP)
 	MOVQ $0x00000008, R9
-
-ring_step_253:
-	CMPQ R9, R8
-	JB   ring_step_done_254
-	SUBQ R8, R9
-	JMP  ring_step_253
-
-ring_step_done_254:
-	MOVQ R9, 1864(SP)
-	MOVQ $0x00000020, R9
 
 ring_step_255:
 	CMPQ R9, R8
@@ -3324,6 +3334,16 @@ ring_step_255:
 	JMP  ring_step_255
 
 ring_step_done_256:
+	MOVQ R9, 1864(SP)
+	MOVQ $0x00000020, R9
+
+ring_step_257:
+	CMPQ R9, R8
+	JB   ring_step_done_258
+	SUBQ R8, R9
+	JMP  ring_step_257
+
+ring_step_done_258:
 	MOVQ    R9, 1872(SP)
 	MOVQ    DI, R9
 	LEAQ    32(R8), R8
@@ -3334,76 +3354,76 @@ ring_step_done_256:
 	LEAQ    (R8)(DX*4), R8
 	MOVQ    1896(SP), R9
 	CMPQ    DI, $0x00000008
-	JB      ring_short_257
+	JB      ring_short_259
 	CMPQ    AX, $0x01
-	JNE     ring_planes_258
+	JNE     ring_planes_260
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_260:
+ring_copy_262:
 	CMPQ    DI, R9
-	JAE     ring_built_259
+	JAE     ring_built_261
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_261
+	JB      ring_copy_tail_263
 	VMOVUPS (R8)(R10*4), Y1
 	VMOVUPS Y1, (CX)(DI*4)
 	ADDQ    $0x00000008, DI
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_260
+	JNE     ring_copy_262
 	XORQ    R10, R10
-	JMP     ring_copy_260
+	JMP     ring_copy_262
 
-ring_copy_tail_261:
+ring_copy_tail_263:
 	VMOVUPS -32(R8)(SI*4), Y1
 	ADDQ    R11, DI
 	VMOVUPS Y1, -32(CX)(DI*4)
 	XORQ    R10, R10
-	JMP     ring_copy_260
+	JMP     ring_copy_262
 
-ring_planes_258:
+ring_planes_260:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_262
+	JA   ring_long_planes_264
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-ring_fill_263:
+ring_fill_265:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_264
+	JGT          ring_fill_last_266
 	VBROADCASTSS (R8)(DI*4), Y1
 	VMOVUPS      Y1, (CX)(R10*4)
 	VMOVUPS      Y1, 32(CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_265
+	JNE          ring_wrap_267
 	XORQ         DI, DI
 
-ring_wrap_265:
-	JMP ring_fill_263
+ring_wrap_267:
+	JMP ring_fill_265
 
-ring_fill_last_264:
+ring_fill_last_266:
 	CMPQ         R10, R9
-	JAE          ring_built_259
+	JAE          ring_built_261
 	VBROADCASTSS (R8)(DI*4), Y1
 	VMOVUPS      Y1, (CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_266
+	JNE          ring_wrap_268
 	XORQ         DI, DI
 
-ring_wrap_266:
-	JMP ring_fill_last_264
+ring_wrap_268:
+	JMP ring_fill_last_266
 
-ring_long_planes_262:
-ring_channel_267:
+ring_long_planes_264:
+ring_channel_269:
 	CMPQ         R10, R9
-	JAE          ring_built_259
+	JAE          ring_built_261
 	VBROADCASTSS (R8)(DI*4), Y1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -3411,57 +3431,57 @@ ring_channel_267:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_268:
+ring_plane_270:
 	VMOVUPS Y1, (CX)(R12*4)
 	ADDQ    $0x00000008, R12
 	CMPQ    R12, R11
-	JB      ring_plane_268
+	JB      ring_plane_270
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_269
+	JNE     ring_wrap_271
 	XORQ    DI, DI
 
-ring_wrap_269:
-	JMP ring_channel_267
+ring_wrap_271:
+	JMP ring_channel_269
 
-ring_short_257:
+ring_short_259:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_270:
+ring_element_272:
 	MOVL (R8)(R10*4), R13
 	MOVL R13, (CX)(R12*4)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_271
+	JB   ring_element_next_273
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_271
+	JB   ring_element_next_273
 	XORQ R10, R10
 
-ring_element_next_271:
+ring_element_next_273:
 	INCQ    R12
 	CMPQ    R12, $0x00000008
-	JB      ring_element_270
+	JB      ring_element_272
 	VMOVUPS (CX), Y1
 	MOVQ    1856(SP), SI
 	CMPQ    SI, $0x00000008
-	JE      ring_exact_272
+	JE      ring_exact_274
 	SUBQ    DI, SI
 
-ring_exact_272:
+ring_exact_274:
 	MOVQ SI, DI
 
-ring_repeat_273:
+ring_repeat_275:
 	CMPQ    DI, R9
-	JAE     ring_built_259
+	JAE     ring_built_261
 	VMOVUPS Y1, (CX)(DI*4)
 	ADDQ    SI, DI
-	JMP     ring_repeat_273
+	JMP     ring_repeat_275
 
-ring_built_259:
+ring_built_261:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x02, DI
@@ -3487,26 +3507,26 @@ ring_built_259:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_274:
+sums_zero_276:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_275
+	JAE     sums_zeroed_277
 	VMOVUPD Y0, (BX)(R8*8)
 	ADDQ    $0x00000004, R8
-	JMP     sums_zero_274
+	JMP     sums_zero_276
 
-sums_zeroed_275:
-ring_row_276:
+sums_zeroed_277:
+ring_row_278:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_277
+	JE   ring_rows_done_279
 	XORQ R8, R8
 	MOVQ 1912(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 
-unrolled_278:
+unrolled_280:
 	CMPQ        R10, R11
-	JGT         single_279
+	JGT         single_281
 	VCVTPS2PD   (DX)(R10*4), Y1
 	VCVTPS2PD   (SI)(R10*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -3600,15 +3620,15 @@ unrolled_278:
 	SUBQ        1856(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_278
+	JMP         unrolled_280
 
-single_279:
+single_281:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_280:
+single_loop_282:
 	CMPQ        R10, R11
-	JGT         remainder_281
+	JGT         remainder_283
 	VCVTPS2PD   (DX)(R10*4), Y1
 	VCVTPS2PD   (SI)(R10*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -3636,11 +3656,11 @@ single_loop_280:
 	SUBQ        1856(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_280
+	JMP         single_loop_282
 
-remainder_281:
+remainder_283:
 	SUBQ         R10, R9
-	JE           span_done_282
+	JE           span_done_284
 	SHLQ         $0x02, R9
 	NEGQ         R9
 	LEAQ         tailmask<>+32(SB), R11
@@ -3667,7 +3687,7 @@ remainder_281:
 	VBLENDVPS    Y4, Y3, Y2, Y2
 	VMASKMOVPS   Y2, Y1, (AX)(R10*4)
 
-span_done_282:
+span_done_284:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -3675,9 +3695,9 @@ span_done_282:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_276
+	JMP   ring_row_278
 
-ring_rows_done_277:
+ring_rows_done_279:
 	MOVQ 1880(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -3685,71 +3705,71 @@ ring_rows_done_277:
 	MOVQ 1856(SP), DI
 	MOVQ 1896(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_284
+	JLE  fold_ext_done_286
 	CMPQ R8, DI
-	JA   fold_ext_scalar_285
+	JA   fold_ext_scalar_287
 	ADDQ $0x00000003, R8
 	ANDQ $-4, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_283:
+fold_ext_285:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_284
+	JBE     fold_ext_done_286
 	SUBQ    $0x00000004, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Y1
 	VADDPD  (BX)(R8*8), Y1, Y1
 	VMOVUPD Y1, (BX)(R9*8)
-	JMP     fold_ext_283
+	JMP     fold_ext_285
 
-fold_ext_scalar_285:
+fold_ext_scalar_287:
 	MOVQ 1896(SP), R8
 
-fold_ext_element_286:
+fold_ext_element_288:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_287
+	JBE    fold_ext_element_done_289
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_286
+	JMP    fold_ext_element_288
 
-fold_ext_element_done_287:
-fold_ext_done_284:
-fold_288:
+fold_ext_element_done_289:
+fold_ext_done_286:
+fold_290:
 	CMPQ   DI, SI
-	JBE    fold_done_289
+	JBE    fold_done_291
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_288
+	JMP    fold_290
 
-fold_done_289:
+fold_done_291:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_290
+	JNE  sums_planes_292
 	MOVQ 1904(SP), DI
 	SUBQ $0x00000004, DI
 
-sums_vector_292:
+sums_vector_294:
 	CMPQ       SI, DI
-	JGT        sums_scalar_293
+	JGT        sums_scalar_295
 	VCVTPS2PD  (DX)(SI*4), Y1
 	VADDPD     (BX)(SI*8), Y1, Y1
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, (DX)(SI*4)
 	ADDQ       $0x00000004, SI
-	JMP        sums_vector_292
+	JMP        sums_vector_294
 
-sums_scalar_293:
+sums_scalar_295:
 	CMPQ      SI, 1904(SP)
-	JE        sums_done_291
+	JE        sums_done_293
 	VMOVSD    (BX)(SI*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
@@ -3757,18 +3777,18 @@ sums_scalar_293:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_scalar_293
+	JMP       sums_scalar_295
 
-sums_planes_290:
+sums_planes_292:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_294:
+sums_group_296:
 	MOVQ   1904(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_296
+	JB     sums_single_298
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -3777,7 +3797,7 @@ sums_group_294:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_295:
+sums_group_plane_297:
 	VADDSD    (R10), X1, X1
 	VADDSD    (R10)(R9*1), X2, X2
 	VADDSD    (R11), X3, X3
@@ -3786,7 +3806,7 @@ sums_group_plane_295:
 	ADDQ      $0x08, R11
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_group_plane_295
+	JB        sums_group_plane_297
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(SI*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -3811,32 +3831,32 @@ sums_group_plane_295:
 	SHRQ      $0x01, DI
 	ADDQ      DI, R8
 	ADDQ      $0x00000004, SI
-	JMP       sums_group_294
+	JMP       sums_group_296
 
-sums_single_296:
+sums_single_298:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_291
+	JE     sums_done_293
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_297:
+sums_single_plane_299:
 	VADDSD    (BX)(R8*8), X1, X1
 	INCQ      R8
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_single_plane_297
+	JB        sums_single_plane_299
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_single_296
+	JMP       sums_single_298
 
-sums_done_291:
+sums_done_293:
 	ADDQ 1904(SP), AX
 	MOVQ AX, 1880(SP)
-	JMP  ring_block_250
+	JMP  ring_block_252
 
 ring_finished_backwardAVX2F32:
 	VZEROUPPER
@@ -3851,43 +3871,64 @@ TEXT ·backwardDxAVX2F32(SB), NOSPLIT, $0-76
 	MOVQ         x_len+56(FP), BX
 	VXORPS       Y0, Y0, Y0
 	VBROADCASTSS alpha+72(FP), Y1
-	MOVQ         BX, SI
-	SHLQ         $0x02, SI
-	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_298
-	CMPQ         AX, DX
-	JE           cached_298
-	CMPQ         AX, CX
-	JE           cached_298
+	CMPQ         BX, $0x00000010
+	JA           general_300
+	CMPQ         BX, $0x00000008
+	JB           general_300
+	SUBQ         $0x00000008, BX
+	VMOVUPS      (CX)(BX*4), Y2
+	VMOVUPS      (DX)(BX*4), Y3
+	VCMPPS       $0x1e, Y0, Y2, Y2
+	VMULPS       Y1, Y3, Y4
+	VBLENDVPS    Y2, Y3, Y4, Y4
 	XORQ         SI, SI
-	MOVQ         AX, DI
-	NEGQ         DI
-	ANDQ         $0x0000001f, DI
-	SHRQ         $0x02, DI
-	CMPQ         DI, BX
-	CMOVQGT      BX, DI
-	TESTQ        DI, DI
-	JE           aligned_300
-	MOVQ         DI, R8
-	SHLQ         $0x02, R8
-	NEGQ         R8
-	LEAQ         tailmask<>+32(SB), R9
-	VMOVDQU      (R9)(R8*1), Y2
-	VMASKMOVPS   (CX)(SI*4), Y2, Y3
-	VMASKMOVPS   (DX)(SI*4), Y2, Y4
-	VCMPPS       $0x1e, Y0, Y3, Y3
-	VMULPS       Y1, Y4, Y5
-	VBLENDVPS    Y3, Y4, Y5, Y5
-	VMASKMOVPS   Y5, Y2, (AX)(SI*4)
-	MOVQ         DI, SI
+	VMOVUPS      (CX)(SI*4), Y2
+	VMOVUPS      (DX)(SI*4), Y3
+	VCMPPS       $0x1e, Y0, Y2, Y0
+	VMULPS       Y1, Y3, Y1
+	VBLENDVPS    Y0, Y3, Y1, Y1
+	VMOVUPS      Y1, (AX)(SI*4)
+	VMOVUPS      Y4, (AX)(BX*4)
+	JMP          short_done_301
 
-aligned_300:
+general_300:
+	MOVQ       BX, SI
+	SHLQ       $0x02, SI
+	CMPQ       SI, ·streamThreshold+0(SB)
+	JB         cached_302
+	CMPQ       AX, DX
+	JE         cached_302
+	CMPQ       AX, CX
+	JE         cached_302
+	XORQ       SI, SI
+	MOVQ       AX, DI
+	NEGQ       DI
+	ANDQ       $0x0000001f, DI
+	SHRQ       $0x02, DI
+	CMPQ       DI, BX
+	CMOVQGT    BX, DI
+	TESTQ      DI, DI
+	JE         aligned_304
+	MOVQ       DI, R8
+	SHLQ       $0x02, R8
+	NEGQ       R8
+	LEAQ       tailmask<>+32(SB), R9
+	VMOVDQU    (R9)(R8*1), Y2
+	VMASKMOVPS (CX)(SI*4), Y2, Y3
+	VMASKMOVPS (DX)(SI*4), Y2, Y4
+	VCMPPS     $0x1e, Y0, Y3, Y3
+	VMULPS     Y1, Y4, Y5
+	VBLENDVPS  Y3, Y4, Y5, Y5
+	VMASKMOVPS Y5, Y2, (AX)(SI*4)
+	MOVQ       DI, SI
+
+aligned_304:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_301:
+unrolled_305:
 	CMPQ      SI, DI
-	JGT       single_302
+	JGT       single_306
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -3913,15 +3954,15 @@ unrolled_301:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVNTPS  Y4, 96(AX)(SI*4)
 	ADDQ      $0x00000020, SI
-	JMP       unrolled_301
+	JMP       unrolled_305
 
-single_302:
+single_306:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_303:
+single_loop_307:
 	CMPQ      SI, DI
-	JGT       remainder_304
+	JGT       remainder_308
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -3929,11 +3970,11 @@ single_loop_303:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVNTPS  Y4, (AX)(SI*4)
 	ADDQ      $0x00000008, SI
-	JMP       single_loop_303
+	JMP       single_loop_307
 
-remainder_304:
+remainder_308:
 	SUBQ       SI, BX
-	JE         span_done_305
+	JE         span_done_309
 	SHLQ       $0x02, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -3945,30 +3986,30 @@ remainder_304:
 	VBLENDVPS  Y0, Y4, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(SI*4)
 
-span_done_305:
+span_done_309:
 	SFENCE
-	JMP stored_299
+	JMP stored_303
 
-cached_298:
+cached_302:
 	XORQ      SI, SI
 	TESTQ     $0x00000007, BX
-	JE        no_last_311
+	JE        no_last_315
 	MOVQ      BX, DI
 	SUBQ      $0x00000008, DI
-	JL        no_last_311
+	JL        no_last_315
 	VMOVUPS   (CX)(DI*4), Y2
 	VMOVUPS   (DX)(DI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
 	VMULPS    Y1, Y3, Y4
 	VBLENDVPS Y2, Y3, Y4, Y4
 
-no_last_311:
+no_last_315:
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
 
-unrolled_306:
+unrolled_310:
 	CMPQ      SI, R8
-	JGT       single_307
+	JGT       single_311
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -3994,15 +4035,15 @@ unrolled_306:
 	VBLENDVPS Y2, Y3, Y5, Y5
 	VMOVUPS   Y5, 96(AX)(SI*4)
 	ADDQ      $0x00000020, SI
-	JMP       unrolled_306
+	JMP       unrolled_310
 
-single_307:
+single_311:
 	MOVQ BX, R8
 	SUBQ $0x00000008, R8
 
-single_loop_308:
+single_loop_312:
 	CMPQ      SI, R8
-	JGT       remainder_309
+	JGT       remainder_313
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -4010,18 +4051,18 @@ single_loop_308:
 	VBLENDVPS Y2, Y3, Y5, Y5
 	VMOVUPS   Y5, (AX)(SI*4)
 	ADDQ      $0x00000008, SI
-	JMP       single_loop_308
+	JMP       single_loop_312
 
-remainder_309:
+remainder_313:
 	MOVQ    BX, R8
 	SUBQ    SI, R8
-	JE      span_done_310
+	JE      span_done_314
 	CMPQ    BX, $0x00000008
-	JL      masked_312
+	JL      masked_316
 	VMOVUPS Y4, (AX)(DI*4)
-	JMP     span_done_310
+	JMP     span_done_314
 
-masked_312:
+masked_316:
 	MOVQ       R8, BX
 	SHLQ       $0x02, BX
 	NEGQ       BX
@@ -4034,8 +4075,9 @@ masked_312:
 	VBLENDVPS  Y0, Y4, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(SI*4)
 
-span_done_310:
-stored_299:
+span_done_314:
+stored_303:
+short_done_301:
 	VZEROUPPER
 	RET
 
@@ -4056,17 +4098,17 @@ TEXT ·backwardPlanesDxAVX2F32(SB), NOSPLIT, $0-104
 	MOVQ   BX, R11
 	SHLQ   $0x02, R11
 	CMPQ   R11, ·streamThreshold+0(SB)
-	JB     cached_313
+	JB     cached_317
 	CMPQ   R9, $0x00000800
-	JB     cached_313
+	JB     cached_317
 	CMPQ   AX, DX
-	JE     cached_313
+	JE     cached_317
 	CMPQ   AX, CX
-	JE     cached_313
+	JE     cached_317
 
-plane_315:
+plane_319:
 	CMPQ         BX, $0x00
-	JE           planes_done_316
+	JE           planes_done_320
 	VBROADCASTSS (R8)(R10*4), Y1
 	XORQ         R11, R11
 	MOVQ         AX, R12
@@ -4076,7 +4118,7 @@ plane_315:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_317
+	JE           aligned_321
 	MOVQ         R12, R13
 	SHLQ         $0x02, R13
 	NEGQ         R13
@@ -4090,13 +4132,13 @@ plane_315:
 	VMASKMOVPS   Y5, Y2, (AX)(R11*4)
 	MOVQ         R12, R11
 
-aligned_317:
+aligned_321:
 	MOVQ SI, R12
 	SUBQ $0x00000020, R12
 
-unrolled_318:
+unrolled_322:
 	CMPQ      R11, R12
-	JGT       single_319
+	JGT       single_323
 	VMOVUPS   (CX)(R11*4), Y2
 	VMOVUPS   (DX)(R11*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -4122,15 +4164,15 @@ unrolled_318:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVNTPS  Y4, 96(AX)(R11*4)
 	ADDQ      $0x00000020, R11
-	JMP       unrolled_318
+	JMP       unrolled_322
 
-single_319:
+single_323:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 
-single_loop_320:
+single_loop_324:
 	CMPQ      R11, R12
-	JGT       remainder_321
+	JGT       remainder_325
 	VMOVUPS   (CX)(R11*4), Y2
 	VMOVUPS   (DX)(R11*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -4138,12 +4180,12 @@ single_loop_320:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVNTPS  Y4, (AX)(R11*4)
 	ADDQ      $0x00000008, R11
-	JMP       single_loop_320
+	JMP       single_loop_324
 
-remainder_321:
+remainder_325:
 	MOVQ       SI, R12
 	SUBQ       R11, R12
-	JE         span_done_322
+	JE         span_done_326
 	SHLQ       $0x02, R12
 	NEGQ       R12
 	LEAQ       tailmask<>+32(SB), R13
@@ -4155,47 +4197,47 @@ remainder_321:
 	VBLENDVPS  Y3, Y4, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(R11*4)
 
-span_done_322:
+span_done_326:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_323
+	JNE  same_pass_327
 	XORQ R10, R10
 
-same_pass_323:
+same_pass_327:
 	SUBQ SI, BX
-	JMP  plane_315
+	JMP  plane_319
 
-planes_done_316:
+planes_done_320:
 	SFENCE
-	JMP stored_314
+	JMP stored_318
 
-cached_313:
-plane_324:
+cached_317:
+plane_328:
 	CMPQ         BX, $0x00
-	JE           planes_done_325
+	JE           planes_done_329
 	VBROADCASTSS (R8)(R10*4), Y1
 	XORQ         R11, R11
 	TESTQ        $0x00000007, SI
-	JE           no_last_331
+	JE           no_last_335
 	MOVQ         SI, R12
 	SUBQ         $0x00000008, R12
-	JL           no_last_331
+	JL           no_last_335
 	VMOVUPS      (CX)(R12*4), Y2
 	VMOVUPS      (DX)(R12*4), Y3
 	VCMPPS       $0x1e, Y0, Y2, Y2
 	VMULPS       Y1, Y3, Y4
 	VBLENDVPS    Y2, Y3, Y4, Y4
 
-no_last_331:
+no_last_335:
 	MOVQ SI, R13
 	SUBQ $0x00000020, R13
 
-unrolled_326:
+unrolled_330:
 	CMPQ      R11, R13
-	JGT       single_327
+	JGT       single_331
 	VMOVUPS   (CX)(R11*4), Y2
 	VMOVUPS   (DX)(R11*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -4221,15 +4263,15 @@ unrolled_326:
 	VBLENDVPS Y2, Y3, Y5, Y5
 	VMOVUPS   Y5, 96(AX)(R11*4)
 	ADDQ      $0x00000020, R11
-	JMP       unrolled_326
+	JMP       unrolled_330
 
-single_327:
+single_331:
 	MOVQ SI, R13
 	SUBQ $0x00000008, R13
 
-single_loop_328:
+single_loop_332:
 	CMPQ      R11, R13
-	JGT       remainder_329
+	JGT       remainder_333
 	VMOVUPS   (CX)(R11*4), Y2
 	VMOVUPS   (DX)(R11*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -4237,18 +4279,18 @@ single_loop_328:
 	VBLENDVPS Y2, Y3, Y5, Y5
 	VMOVUPS   Y5, (AX)(R11*4)
 	ADDQ      $0x00000008, R11
-	JMP       single_loop_328
+	JMP       single_loop_332
 
-remainder_329:
+remainder_333:
 	MOVQ    SI, R13
 	SUBQ    R11, R13
-	JE      span_done_330
+	JE      span_done_334
 	CMPQ    SI, $0x00000008
-	JL      masked_332
+	JL      masked_336
 	VMOVUPS Y4, (AX)(R12*4)
-	JMP     span_done_330
+	JMP     span_done_334
 
-masked_332:
+masked_336:
 	SHLQ       $0x02, R13
 	NEGQ       R13
 	LEAQ       tailmask<>+32(SB), R14
@@ -4260,21 +4302,21 @@ masked_332:
 	VBLENDVPS  Y3, Y5, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(R11*4)
 
-span_done_330:
+span_done_334:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_333
+	JNE  same_pass_337
 	XORQ R10, R10
 
-same_pass_333:
+same_pass_337:
 	SUBQ SI, BX
-	JMP  plane_324
+	JMP  plane_328
 
-planes_done_325:
-stored_314:
+planes_done_329:
+stored_318:
 	VZEROUPPER
 	RET
 
@@ -4293,17 +4335,17 @@ TEXT ·backwardPatternDxAVX2F32(SB), NOSPLIT, $0-96
 	MOVQ   BX, R9
 	SHLQ   $0x02, R9
 	CMPQ   R9, ·streamThreshold+0(SB)
-	JB     cached_334
+	JB     cached_338
 	CMPQ   R8, $0x00000800
-	JB     cached_334
+	JB     cached_338
 	CMPQ   AX, DX
-	JE     cached_334
+	JE     cached_338
 	CMPQ   AX, CX
-	JE     cached_334
+	JE     cached_338
 
-row_336:
+row_340:
 	CMPQ       BX, $0x00
-	JE         rows_done_337
+	JE         rows_done_341
 	MOVQ       DI, R8
 	CMPQ       BX, R8
 	CMOVQLT    BX, R8
@@ -4315,7 +4357,7 @@ row_336:
 	CMPQ       R10, R8
 	CMOVQGT    R8, R10
 	TESTQ      R10, R10
-	JE         aligned_338
+	JE         aligned_342
 	MOVQ       R10, R11
 	SHLQ       $0x02, R11
 	NEGQ       R11
@@ -4330,13 +4372,13 @@ row_336:
 	VMASKMOVPS Y4, Y1, (AX)(R9*4)
 	MOVQ       R10, R9
 
-aligned_338:
+aligned_342:
 	MOVQ R8, R10
 	SUBQ $0x00000020, R10
 
-unrolled_339:
+unrolled_343:
 	CMPQ      R9, R10
-	JGT       single_340
+	JGT       single_344
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -4362,15 +4404,15 @@ unrolled_339:
 	VBLENDVPS Y1, Y2, Y3, Y3
 	VMOVNTPS  Y3, 96(AX)(R9*4)
 	ADDQ      $0x00000020, R9
-	JMP       unrolled_339
+	JMP       unrolled_343
 
-single_340:
+single_344:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-single_loop_341:
+single_loop_345:
 	CMPQ      R9, R10
-	JGT       remainder_342
+	JGT       remainder_346
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -4378,12 +4420,12 @@ single_loop_341:
 	VBLENDVPS Y1, Y2, Y3, Y3
 	VMOVNTPS  Y3, (AX)(R9*4)
 	ADDQ      $0x00000008, R9
-	JMP       single_loop_341
+	JMP       single_loop_345
 
-remainder_342:
+remainder_346:
 	MOVQ       R8, R10
 	SUBQ       R9, R10
-	JE         span_done_343
+	JE         span_done_347
 	SHLQ       $0x02, R10
 	NEGQ       R10
 	LEAQ       tailmask<>+32(SB), R11
@@ -4396,45 +4438,45 @@ remainder_342:
 	VBLENDVPS  Y2, Y3, Y4, Y4
 	VMASKMOVPS Y4, Y1, (AX)(R9*4)
 
-span_done_343:
+span_done_347:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_336
+	JMP  row_340
 
-rows_done_337:
+rows_done_341:
 	SFENCE
-	JMP stored_335
+	JMP stored_339
 
-cached_334:
-row_344:
+cached_338:
+row_348:
 	CMPQ      BX, $0x00
-	JE        rows_done_345
+	JE        rows_done_349
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
 	XORQ      R9, R9
 	TESTQ     $0x00000007, R8
-	JE        no_last_351
+	JE        no_last_355
 	MOVQ      R8, R10
 	SUBQ      $0x00000008, R10
-	JL        no_last_351
+	JL        no_last_355
 	VMOVUPS   (CX)(R10*4), Y1
 	VMOVUPS   (DX)(R10*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
 	VMULPS    (SI)(R10*4), Y2, Y3
 	VBLENDVPS Y1, Y2, Y3, Y3
 
-no_last_351:
+no_last_355:
 	MOVQ R8, R11
 	SUBQ $0x00000020, R11
 
-unrolled_346:
+unrolled_350:
 	CMPQ      R9, R11
-	JGT       single_347
+	JGT       single_351
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -4460,15 +4502,15 @@ unrolled_346:
 	VBLENDVPS Y1, Y2, Y4, Y4
 	VMOVUPS   Y4, 96(AX)(R9*4)
 	ADDQ      $0x00000020, R9
-	JMP       unrolled_346
+	JMP       unrolled_350
 
-single_347:
+single_351:
 	MOVQ R8, R11
 	SUBQ $0x00000008, R11
 
-single_loop_348:
+single_loop_352:
 	CMPQ      R9, R11
-	JGT       remainder_349
+	JGT       remainder_353
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -4476,18 +4518,18 @@ single_loop_348:
 	VBLENDVPS Y1, Y2, Y4, Y4
 	VMOVUPS   Y4, (AX)(R9*4)
 	ADDQ      $0x00000008, R9
-	JMP       single_loop_348
+	JMP       single_loop_352
 
-remainder_349:
+remainder_353:
 	MOVQ    R8, R11
 	SUBQ    R9, R11
-	JE      span_done_350
+	JE      span_done_354
 	CMPQ    R8, $0x00000008
-	JL      masked_352
+	JL      masked_356
 	VMOVUPS Y3, (AX)(R10*4)
-	JMP     span_done_350
+	JMP     span_done_354
 
-masked_352:
+masked_356:
 	SHLQ       $0x02, R11
 	NEGQ       R11
 	LEAQ       tailmask<>+32(SB), R12
@@ -4500,17 +4542,17 @@ masked_352:
 	VBLENDVPS  Y2, Y4, Y5, Y5
 	VMASKMOVPS Y5, Y1, (AX)(R9*4)
 
-span_done_350:
+span_done_354:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_344
+	JMP  row_348
 
-rows_done_345:
-stored_335:
+rows_done_349:
+stored_339:
 	VZEROUPPER
 	RET
 
@@ -4530,36 +4572,36 @@ TEXT ·backwardRingDxAVX2F32(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x000001b0
-	JA     ring_segmented_353
+	JA     ring_segmented_357
 	MOVQ   R9, R10
 
-ring_len_354:
+ring_len_358:
 	CMPQ R10, $0x00000008
-	JAE  ring_len_done_355
+	JAE  ring_len_done_359
 	ADDQ R9, R10
-	JMP  ring_len_354
+	JMP  ring_len_358
 
-ring_len_done_355:
+ring_len_done_359:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000008, R11
 
-ring_step_356:
+ring_step_360:
 	CMPQ R11, R10
-	JB   ring_step_done_357
+	JB   ring_step_done_361
 	SUBQ R10, R11
-	JMP  ring_step_356
+	JMP  ring_step_360
 
-ring_step_done_357:
+ring_step_done_361:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000020, R11
 
-ring_step_358:
+ring_step_362:
 	CMPQ R11, R10
-	JB   ring_step_done_359
+	JB   ring_step_done_363
 	SUBQ R10, R11
-	JMP  ring_step_358
+	JMP  ring_step_362
 
-ring_step_done_359:
+ring_step_done_363:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    32(R10), R10
@@ -4569,76 +4611,76 @@ ring_step_done_359:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000008
-	JB      ring_short_360
+	JB      ring_short_364
 	CMPQ    AX, $0x01
-	JNE     ring_planes_361
+	JNE     ring_planes_365
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_363:
+ring_copy_367:
 	CMPQ    AX, R11
-	JAE     ring_built_362
+	JAE     ring_built_366
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_364
+	JB      ring_copy_tail_368
 	VMOVUPS (R10)(R9*4), Y1
 	VMOVUPS Y1, (R8)(AX*4)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_363
+	JNE     ring_copy_367
 	XORQ    R9, R9
-	JMP     ring_copy_363
+	JMP     ring_copy_367
 
-ring_copy_tail_364:
+ring_copy_tail_368:
 	VMOVUPS -32(R10)(DX*4), Y1
 	ADDQ    R12, AX
 	VMOVUPS Y1, -32(R8)(AX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_363
+	JMP     ring_copy_367
 
-ring_planes_361:
+ring_planes_365:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_365
+	JA   ring_long_planes_369
 	MOVQ R11, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_366:
+ring_fill_370:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_367
+	JGT          ring_fill_last_371
 	VBROADCASTSS (R10)(R9*4), Y1
 	VMOVUPS      Y1, (R8)(R12*4)
 	VMOVUPS      Y1, 32(R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_368
+	JNE          ring_wrap_372
 	XORQ         R9, R9
 
-ring_wrap_368:
-	JMP ring_fill_366
+ring_wrap_372:
+	JMP ring_fill_370
 
-ring_fill_last_367:
+ring_fill_last_371:
 	CMPQ         R12, R11
-	JAE          ring_built_362
+	JAE          ring_built_366
 	VBROADCASTSS (R10)(R9*4), Y1
 	VMOVUPS      Y1, (R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_369
+	JNE          ring_wrap_373
 	XORQ         R9, R9
 
-ring_wrap_369:
-	JMP ring_fill_last_367
+ring_wrap_373:
+	JMP ring_fill_last_371
 
-ring_long_planes_365:
-ring_channel_370:
+ring_long_planes_369:
+ring_channel_374:
 	CMPQ         R12, R11
-	JAE          ring_built_362
+	JAE          ring_built_366
 	VBROADCASTSS (R10)(R9*4), Y1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -4646,65 +4688,65 @@ ring_channel_370:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_371:
+ring_plane_375:
 	VMOVUPS Y1, (R8)(R14*4)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_371
+	JB      ring_plane_375
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_372
+	JNE     ring_wrap_376
 	XORQ    R9, R9
 
-ring_wrap_372:
-	JMP ring_channel_370
+ring_wrap_376:
+	JMP ring_channel_374
 
-ring_short_360:
+ring_short_364:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_373:
+ring_element_377:
 	MOVL (R10)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_374
+	JB   ring_element_next_378
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_374
+	JB   ring_element_next_378
 	XORQ R12, R12
 
-ring_element_next_374:
+ring_element_next_378:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_373
+	JB      ring_element_377
 	VMOVUPS (R8), Y1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000008
-	JE      ring_exact_375
+	JE      ring_exact_379
 	SUBQ    R9, AX
 
-ring_exact_375:
+ring_exact_379:
 	MOVQ AX, DX
 
-ring_repeat_376:
+ring_repeat_380:
 	CMPQ    DX, R11
-	JAE     ring_built_362
+	JAE     ring_built_366
 	VMOVUPS Y1, (R8)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_376
+	JMP     ring_repeat_380
 
-ring_built_362:
+ring_built_366:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-unrolled_377:
+unrolled_381:
 	CMPQ      DX, R9
-	JGT       single_378
+	JGT       single_382
 	VMOVUPS   (BX)(DX*4), Y1
 	VMOVUPS   (SI)(DX*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -4734,15 +4776,15 @@ unrolled_377:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000020, DX
-	JMP       unrolled_377
+	JMP       unrolled_381
 
-single_378:
+single_382:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_379:
+single_loop_383:
 	CMPQ      DX, R9
-	JGT       remainder_380
+	JGT       remainder_384
 	VMOVUPS   (BX)(DX*4), Y1
 	VMOVUPS   (SI)(DX*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -4754,11 +4796,11 @@ single_loop_379:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000008, DX
-	JMP       single_loop_379
+	JMP       single_loop_383
 
-remainder_380:
+remainder_384:
 	SUBQ       DX, DI
-	JE         span_done_381
+	JE         span_done_385
 	SHLQ       $0x02, DI
 	NEGQ       DI
 	LEAQ       tailmask<>+32(SB), R9
@@ -4771,10 +4813,10 @@ remainder_380:
 	VBLENDVPS  Y0, Y3, Y2, Y2
 	VMASKMOVPS Y2, Y1, (CX)(DX*4)
 
-span_done_381:
+span_done_385:
 	JMP ring_finished_backwardDxAVX2F32
 
-ring_segmented_353:
+ring_segmented_357:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x000001b0
 	JA   ring_finished_backwardDxAVX2F32
@@ -4784,11 +4826,11 @@ ring_segmented_353:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_382
+	JE   ring_rows_386
 
-ring_segment_383:
+ring_segment_387:
 	CMPQ    DI, $0x00
-	JE      ring_done_384
+	JE      ring_done_388
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -4805,33 +4847,33 @@ ring_segment_383:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_385:
+ring_len_389:
 	CMPQ R12, $0x00000008
-	JAE  ring_len_done_386
+	JAE  ring_len_done_390
 	ADDQ R10, R12
-	JMP  ring_len_385
+	JMP  ring_len_389
 
-ring_len_done_386:
+ring_len_done_390:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000008, R13
 
-ring_step_387:
+ring_step_391:
 	CMPQ R13, R12
-	JB   ring_step_done_388
+	JB   ring_step_done_392
 	SUBQ R12, R13
-	JMP  ring_step_387
+	JMP  ring_step_391
 
-ring_step_done_388:
+ring_step_done_392:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000020, R13
 
-ring_step_389:
+ring_step_393:
 	CMPQ R13, R12
-	JB   ring_step_done_390
+	JB   ring_step_done_394
 	SUBQ R12, R13
-	JMP  ring_step_389
+	JMP  ring_step_393
 
-ring_step_done_390:
+ring_step_done_394:
 	MOVQ    R13, 1936(SP)
 	LEAQ    32(R12), R12
 	CMPQ    R11, R12
@@ -4841,76 +4883,76 @@ ring_step_done_390:
 	LEAQ    (R11)(AX*4), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000008
-	JB      ring_short_391
+	JB      ring_short_395
 	CMPQ    R9, $0x01
-	JNE     ring_planes_392
+	JNE     ring_planes_396
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_394:
+ring_copy_398:
 	CMPQ    R9, AX
-	JAE     ring_built_393
+	JAE     ring_built_397
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_395
+	JB      ring_copy_tail_399
 	VMOVUPS (R11)(R10*4), Y1
 	VMOVUPS Y1, (R8)(R9*4)
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_394
+	JNE     ring_copy_398
 	XORQ    R10, R10
-	JMP     ring_copy_394
+	JMP     ring_copy_398
 
-ring_copy_tail_395:
+ring_copy_tail_399:
 	VMOVUPS -32(R11)(DX*4), Y1
 	ADDQ    R12, R9
 	VMOVUPS Y1, -32(R8)(R9*4)
 	XORQ    R10, R10
-	JMP     ring_copy_394
+	JMP     ring_copy_398
 
-ring_planes_392:
+ring_planes_396:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000010
-	JA   ring_long_planes_396
+	JA   ring_long_planes_400
 	MOVQ AX, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_397:
+ring_fill_401:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_398
+	JGT          ring_fill_last_402
 	VBROADCASTSS (R11)(R10*4), Y1
 	VMOVUPS      Y1, (R8)(R12*4)
 	VMOVUPS      Y1, 32(R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_399
+	JNE          ring_wrap_403
 	XORQ         R10, R10
 
-ring_wrap_399:
-	JMP ring_fill_397
+ring_wrap_403:
+	JMP ring_fill_401
 
-ring_fill_last_398:
+ring_fill_last_402:
 	CMPQ         R12, AX
-	JAE          ring_built_393
+	JAE          ring_built_397
 	VBROADCASTSS (R11)(R10*4), Y1
 	VMOVUPS      Y1, (R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_400
+	JNE          ring_wrap_404
 	XORQ         R10, R10
 
-ring_wrap_400:
-	JMP ring_fill_last_398
+ring_wrap_404:
+	JMP ring_fill_last_402
 
-ring_long_planes_396:
-ring_channel_401:
+ring_long_planes_400:
+ring_channel_405:
 	CMPQ         R12, AX
-	JAE          ring_built_393
+	JAE          ring_built_397
 	VBROADCASTSS (R11)(R10*4), Y1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -4918,66 +4960,66 @@ ring_channel_401:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_402:
+ring_plane_406:
 	VMOVUPS Y1, (R8)(R14*4)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_402
+	JB      ring_plane_406
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_403
+	JNE     ring_wrap_407
 	XORQ    R10, R10
 
-ring_wrap_403:
-	JMP ring_channel_401
+ring_wrap_407:
+	JMP ring_channel_405
 
-ring_short_391:
+ring_short_395:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_404:
+ring_element_408:
 	MOVL (R11)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_405
+	JB   ring_element_next_409
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_405
+	JB   ring_element_next_409
 	XORQ R12, R12
 
-ring_element_next_405:
+ring_element_next_409:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_404
+	JB      ring_element_408
 	VMOVUPS (R8), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_406
+	JE      ring_exact_410
 	SUBQ    R10, DX
 
-ring_exact_406:
+ring_exact_410:
 	MOVQ DX, R9
 
-ring_repeat_407:
+ring_repeat_411:
 	CMPQ    R9, AX
-	JAE     ring_built_393
+	JAE     ring_built_397
 	VMOVUPS Y1, (R8)(R9*4)
 	ADDQ    DX, R9
-	JMP     ring_repeat_407
+	JMP     ring_repeat_411
 
-ring_built_393:
+ring_built_397:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 
-unrolled_408:
+unrolled_412:
 	CMPQ      R9, R10
-	JGT       single_409
+	JGT       single_413
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -5007,15 +5049,15 @@ unrolled_408:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000020, R9
-	JMP       unrolled_408
+	JMP       unrolled_412
 
-single_409:
+single_413:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-single_loop_410:
+single_loop_414:
 	CMPQ      R9, R10
-	JGT       remainder_411
+	JGT       remainder_415
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -5027,11 +5069,11 @@ single_loop_410:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000008, R9
-	JMP       single_loop_410
+	JMP       single_loop_414
 
-remainder_411:
+remainder_415:
 	SUBQ       R9, DX
-	JE         span_done_412
+	JE         span_done_416
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
@@ -5044,7 +5086,7 @@ remainder_411:
 	VBLENDVPS  Y2, Y3, Y4, Y4
 	VMASKMOVPS Y4, Y1, (CX)(R9*4)
 
-span_done_412:
+span_done_416:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -5056,18 +5098,18 @@ span_done_412:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_413
+	JNE  ring_next_417
 	XORQ AX, AX
 
-ring_next_413:
+ring_next_417:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_383
+	JMP  ring_segment_387
 
-ring_done_384:
+ring_done_388:
 	JMP ring_finished_backwardDxAVX2F32
 
-ring_rows_382:
-ring_block_414:
+ring_rows_386:
+ring_block_418:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -5083,33 +5125,33 @@ ring_block_414:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_415:
+ring_len_419:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_416
+	JAE  ring_len_done_420
 	ADDQ BX, SI
-	JMP  ring_len_415
+	JMP  ring_len_419
 
-ring_len_done_416:
+ring_len_done_420:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_417:
+ring_step_421:
 	CMPQ DI, SI
-	JB   ring_step_done_418
+	JB   ring_step_done_422
 	SUBQ SI, DI
-	JMP  ring_step_417
+	JMP  ring_step_421
 
-ring_step_done_418:
+ring_step_done_422:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_419:
+ring_step_423:
 	CMPQ DI, SI
-	JB   ring_step_done_420
+	JB   ring_step_done_424
 	SUBQ SI, DI
-	JMP  ring_step_419
+	JMP  ring_step_423
 
-ring_step_done_420:
+ring_step_done_424:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -5120,76 +5162,76 @@ ring_step_done_420:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000008
-	JB      ring_short_421
+	JB      ring_short_425
 	CMPQ    CX, $0x01
-	JNE     ring_planes_422
+	JNE     ring_planes_426
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_424:
+ring_copy_428:
 	CMPQ    BX, DI
-	JAE     ring_built_423
+	JAE     ring_built_427
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_425
+	JB      ring_copy_tail_429
 	VMOVUPS (SI)(R9*4), Y1
 	VMOVUPS Y1, (R8)(BX*4)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_424
+	JNE     ring_copy_428
 	XORQ    R9, R9
-	JMP     ring_copy_424
+	JMP     ring_copy_428
 
-ring_copy_tail_425:
+ring_copy_tail_429:
 	VMOVUPS -32(SI)(DX*4), Y1
 	ADDQ    R10, BX
 	VMOVUPS Y1, -32(R8)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_424
+	JMP     ring_copy_428
 
-ring_planes_422:
+ring_planes_426:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_426
+	JA   ring_long_planes_430
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_427:
+ring_fill_431:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_428
+	JGT          ring_fill_last_432
 	VBROADCASTSS (SI)(BX*4), Y1
 	VMOVUPS      Y1, (R8)(R9*4)
 	VMOVUPS      Y1, 32(R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_429
+	JNE          ring_wrap_433
 	XORQ         BX, BX
 
-ring_wrap_429:
-	JMP ring_fill_427
+ring_wrap_433:
+	JMP ring_fill_431
 
-ring_fill_last_428:
+ring_fill_last_432:
 	CMPQ         R9, DI
-	JAE          ring_built_423
+	JAE          ring_built_427
 	VBROADCASTSS (SI)(BX*4), Y1
 	VMOVUPS      Y1, (R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_430
+	JNE          ring_wrap_434
 	XORQ         BX, BX
 
-ring_wrap_430:
-	JMP ring_fill_last_428
+ring_wrap_434:
+	JMP ring_fill_last_432
 
-ring_long_planes_426:
-ring_channel_431:
+ring_long_planes_430:
+ring_channel_435:
 	CMPQ         R9, DI
-	JAE          ring_built_423
+	JAE          ring_built_427
 	VBROADCASTSS (SI)(BX*4), Y1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -5197,57 +5239,57 @@ ring_channel_431:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_432:
+ring_plane_436:
 	VMOVUPS Y1, (R8)(R11*4)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_432
+	JB      ring_plane_436
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_433
+	JNE     ring_wrap_437
 	XORQ    BX, BX
 
-ring_wrap_433:
-	JMP ring_channel_431
+ring_wrap_437:
+	JMP ring_channel_435
 
-ring_short_421:
+ring_short_425:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_434:
+ring_element_438:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (R8)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_435
+	JB   ring_element_next_439
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_435
+	JB   ring_element_next_439
 	XORQ R9, R9
 
-ring_element_next_435:
+ring_element_next_439:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_434
+	JB      ring_element_438
 	VMOVUPS (R8), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_436
+	JE      ring_exact_440
 	SUBQ    BX, DX
 
-ring_exact_436:
+ring_exact_440:
 	MOVQ DX, BX
 
-ring_repeat_437:
+ring_repeat_441:
 	CMPQ    BX, DI
-	JAE     ring_built_423
+	JAE     ring_built_427
 	VMOVUPS Y1, (R8)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_437
+	JMP     ring_repeat_441
 
-ring_built_423:
+ring_built_427:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+48(FP), BX
@@ -5258,18 +5300,18 @@ ring_built_423:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_438:
+ring_row_442:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_439
+	JE   ring_rows_done_443
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 
-unrolled_440:
+unrolled_444:
 	CMPQ      R9, R10
-	JGT       single_441
+	JGT       single_445
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -5299,15 +5341,15 @@ unrolled_440:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000020, R9
-	JMP       unrolled_440
+	JMP       unrolled_444
 
-single_441:
+single_445:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-single_loop_442:
+single_loop_446:
 	CMPQ      R9, R10
-	JGT       remainder_443
+	JGT       remainder_447
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -5319,11 +5361,11 @@ single_loop_442:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000008, R9
-	JMP       single_loop_442
+	JMP       single_loop_446
 
-remainder_443:
+remainder_447:
 	SUBQ       R9, DX
-	JE         span_done_444
+	JE         span_done_448
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
@@ -5336,7 +5378,7 @@ remainder_443:
 	VBLENDVPS  Y2, Y3, Y4, Y4
 	VMASKMOVPS Y4, Y1, (CX)(R9*4)
 
-span_done_444:
+span_done_448:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -5344,13 +5386,13 @@ span_done_444:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_438
+	JMP   ring_row_442
 
-ring_rows_done_439:
+ring_rows_done_443:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_414
+	JMP  ring_block_418
 
 ring_finished_backwardDxAVX2F32:
 	VZEROUPPER
@@ -5369,10 +5411,10 @@ TEXT ·backwardDalphaAVX2F32(SB), NOSPLIT, $0-56
 	VXORPS       Y4, Y4, Y4
 	XORQ         BX, BX
 	TESTQ        $0x00000007, DX
-	JE           no_last_450
+	JE           no_last_454
 	MOVQ         DX, SI
 	SUBQ         $0x00000008, SI
-	JL           no_last_450
+	JL           no_last_454
 	VMOVUPS      (AX)(SI*4), Y5
 	VMOVUPS      (CX)(SI*4), Y6
 	VCMPPS       $0x1e, Y0, Y5, Y7
@@ -5393,13 +5435,13 @@ TEXT ·backwardDalphaAVX2F32(SB), NOSPLIT, $0-56
 	VCVTPS2PD    X6, Y6
 	VFMADD231PD  Y6, Y5, Y2
 
-no_last_450:
+no_last_454:
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 
-unrolled_445:
+unrolled_449:
 	CMPQ        BX, SI
-	JGT         single_446
+	JGT         single_450
 	VCVTPS2PD   (AX)(BX*4), Y5
 	VCVTPS2PD   (CX)(BX*4), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -5449,15 +5491,15 @@ unrolled_445:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y4
 	ADDQ        $0x00000020, BX
-	JMP         unrolled_445
+	JMP         unrolled_449
 
-single_446:
+single_450:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_447:
+single_loop_451:
 	CMPQ        BX, SI
-	JGT         remainder_448
+	JGT         remainder_452
 	VCVTPS2PD   (AX)(BX*4), Y5
 	VCVTPS2PD   (CX)(BX*4), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -5471,17 +5513,17 @@ single_loop_447:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y2
 	ADDQ        $0x00000008, BX
-	JMP         single_loop_447
+	JMP         single_loop_451
 
-remainder_448:
+remainder_452:
 	MOVQ DX, SI
 	SUBQ BX, SI
-	JE   span_done_449
+	JE   span_done_453
 	CMPQ DX, $0x00000008
-	JL   masked_451
-	JMP  span_done_449
+	JL   masked_455
+	JMP  span_done_453
 
-masked_451:
+masked_455:
 	MOVQ         SI, DX
 	SHLQ         $0x02, DX
 	NEGQ         DX
@@ -5501,7 +5543,7 @@ masked_451:
 	VCVTPS2PD    X0, Y0
 	VFMADD231PD  Y0, Y5, Y2
 
-span_done_449:
+span_done_453:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -5535,19 +5577,19 @@ TEXT ·backwardPlanesDalphaAVX2F32(SB), NOSPLIT, $0-80
 	VEXTRACTF128 $0x01, Y1, X1
 	VPMOVSXDQ    X1, Y6
 
-plane_452:
+plane_456:
 	CMPQ        DX, $0x00
-	JE          planes_done_453
+	JE          planes_done_457
 	VXORPS      Y1, Y1, Y1
 	VXORPS      Y2, Y2, Y2
 	VXORPS      Y3, Y3, Y3
 	VXORPS      Y4, Y4, Y4
 	XORQ        R10, R10
 	TESTQ       $0x00000007, SI
-	JE          no_last_459
+	JE          no_last_463
 	MOVQ        SI, R11
 	SUBQ        $0x00000008, R11
-	JL          no_last_459
+	JL          no_last_463
 	VCVTPS2PD   (AX)(R11*4), Y7
 	VCVTPS2PD   (CX)(R11*4), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -5563,13 +5605,13 @@ plane_452:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y2
 
-no_last_459:
+no_last_463:
 	MOVQ SI, R11
 	SUBQ $0x00000020, R11
 
-unrolled_454:
+unrolled_458:
 	CMPQ        R10, R11
-	JGT         single_455
+	JGT         single_459
 	VCVTPS2PD   (AX)(R10*4), Y7
 	VCVTPS2PD   (CX)(R10*4), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -5619,15 +5661,15 @@ unrolled_454:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y4
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_454
+	JMP         unrolled_458
 
-single_455:
+single_459:
 	MOVQ SI, R11
 	SUBQ $0x00000008, R11
 
-single_loop_456:
+single_loop_460:
 	CMPQ        R10, R11
-	JGT         remainder_457
+	JGT         remainder_461
 	VCVTPS2PD   (AX)(R10*4), Y7
 	VCVTPS2PD   (CX)(R10*4), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -5641,17 +5683,17 @@ single_loop_456:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y2
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_456
+	JMP         single_loop_460
 
-remainder_457:
+remainder_461:
 	MOVQ SI, R11
 	SUBQ R10, R11
-	JE   span_done_458
+	JE   span_done_462
 	CMPQ SI, $0x00000008
-	JL   masked_460
-	JMP  span_done_458
+	JL   masked_464
+	JMP  span_done_462
 
-masked_460:
+masked_464:
 	SHLQ         $0x02, R11
 	NEGQ         R11
 	LEAQ         tailmask<>+32(SB), R12
@@ -5670,7 +5712,7 @@ masked_460:
 	VCVTPS2PD    X7, Y7
 	VFMADD231PD  Y7, Y8, Y2
 
-span_done_458:
+span_done_462:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -5684,14 +5726,14 @@ span_done_458:
 	ADDQ         R8, CX
 	INCQ         R9
 	CMPQ         R9, DI
-	JNE          same_pass_461
+	JNE          same_pass_465
 	XORQ         R9, R9
 
-same_pass_461:
+same_pass_465:
 	SUBQ SI, DX
-	JMP  plane_452
+	JMP  plane_456
 
-planes_done_453:
+planes_done_457:
 	VZEROUPPER
 	RET
 
@@ -5707,18 +5749,18 @@ TEXT ·backwardPatternDalphaAVX2F32(SB), NOSPLIT, $0-72
 	MOVQ   SI, DI
 	SHLQ   $0x02, DI
 
-row_462:
+row_466:
 	CMPQ         DX, $0x00
-	JE           rows_done_463
+	JE           rows_done_467
 	MOVQ         SI, DI
 	CMPQ         DX, DI
 	CMOVQLT      DX, DI
 	XORQ         R8, R8
 	TESTQ        $0x00000007, DI
-	JE           no_last_469
+	JE           no_last_473
 	MOVQ         DI, R9
 	SUBQ         $0x00000008, R9
-	JL           no_last_469
+	JL           no_last_473
 	VMOVUPS      (AX)(R9*4), Y1
 	VMOVUPS      (CX)(R9*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -5743,13 +5785,13 @@ row_462:
 	VFMADD231PD  Y2, Y1, Y3
 	VMOVUPD      Y3, 32(BX)(R9*8)
 
-no_last_469:
+no_last_473:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-unrolled_464:
+unrolled_468:
 	CMPQ        R8, R9
-	JGT         single_465
+	JGT         single_469
 	VCVTPS2PD   (AX)(R8*4), Y1
 	VCVTPS2PD   (CX)(R8*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -5815,15 +5857,15 @@ unrolled_464:
 	VFMADD231PD Y2, Y1, Y3
 	VMOVUPD     Y3, 224(BX)(R8*8)
 	ADDQ        $0x00000020, R8
-	JMP         unrolled_464
+	JMP         unrolled_468
 
-single_465:
+single_469:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_466:
+single_loop_470:
 	CMPQ        R8, R9
-	JGT         remainder_467
+	JGT         remainder_471
 	VCVTPS2PD   (AX)(R8*4), Y1
 	VCVTPS2PD   (CX)(R8*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -5841,17 +5883,17 @@ single_loop_466:
 	VFMADD231PD Y2, Y1, Y3
 	VMOVUPD     Y3, 32(BX)(R8*8)
 	ADDQ        $0x00000008, R8
-	JMP         single_loop_466
+	JMP         single_loop_470
 
-remainder_467:
+remainder_471:
 	MOVQ DI, R9
 	SUBQ R8, R9
-	JE   span_done_468
+	JE   span_done_472
 	CMPQ DI, $0x00000008
-	JL   masked_470
-	JMP  span_done_468
+	JL   masked_474
+	JMP  span_done_472
 
-masked_470:
+masked_474:
 	SHLQ         $0x02, R9
 	NEGQ         R9
 	LEAQ         tailmask<>+32(SB), R10
@@ -5874,15 +5916,15 @@ masked_470:
 	VFMADD231PD  Y1, Y2, Y3
 	VMOVUPD      Y3, 32(BX)(R8*8)
 
-span_done_468:
+span_done_472:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_462
+	JMP  row_466
 
-rows_done_463:
+rows_done_467:
 	VZEROUPPER
 	RET
 
@@ -5900,36 +5942,36 @@ TEXT ·backwardRingDalphaAVX2F32(SB), $1312-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x00000068
-	JA     ring_segmented_471
+	JA     ring_segmented_475
 	MOVQ   DI, SI
 
-ring_len_472:
+ring_len_476:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_473
+	JAE  ring_len_done_477
 	ADDQ DI, SI
-	JMP  ring_len_472
+	JMP  ring_len_476
 
-ring_len_done_473:
+ring_len_done_477:
 	MOVQ SI, 1248(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_474:
+ring_step_478:
 	CMPQ DI, SI
-	JB   ring_step_done_475
+	JB   ring_step_done_479
 	SUBQ SI, DI
-	JMP  ring_step_474
+	JMP  ring_step_478
 
-ring_step_done_475:
+ring_step_done_479:
 	MOVQ DI, 1256(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_476:
+ring_step_480:
 	CMPQ DI, SI
-	JB   ring_step_done_477
+	JB   ring_step_done_481
 	SUBQ SI, DI
-	JMP  ring_step_476
+	JMP  ring_step_480
 
-ring_step_done_477:
+ring_step_done_481:
 	MOVQ    DI, 1264(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -5951,22 +5993,22 @@ ring_step_done_477:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_478:
+sums_zero_482:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_479
+	JAE     sums_zeroed_483
 	VMOVUPD Y0, (CX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_zero_478
+	JMP     sums_zero_482
 
-sums_zeroed_479:
+sums_zeroed_483:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
 
-unrolled_480:
+unrolled_484:
 	CMPQ        DI, R8
-	JGT         single_481
+	JGT         single_485
 	VCVTPS2PD   (AX)(DI*4), Y1
 	VCVTPS2PD   (DX)(DI*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -6036,15 +6078,15 @@ unrolled_480:
 	SUBQ        1248(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000020, DI
-	JMP         unrolled_480
+	JMP         unrolled_484
 
-single_481:
+single_485:
 	MOVQ BX, R8
 	SUBQ $0x00000008, R8
 
-single_loop_482:
+single_loop_486:
 	CMPQ        DI, R8
-	JGT         remainder_483
+	JGT         remainder_487
 	VCVTPS2PD   (AX)(DI*4), Y1
 	VCVTPS2PD   (DX)(DI*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -6066,11 +6108,11 @@ single_loop_482:
 	SUBQ        1248(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000008, DI
-	JMP         single_loop_482
+	JMP         single_loop_486
 
-remainder_483:
+remainder_487:
 	SUBQ         DI, BX
-	JE           span_done_484
+	JE           span_done_488
 	SHLQ         $0x02, BX
 	NEGQ         BX
 	LEAQ         tailmask<>+32(SB), R8
@@ -6093,78 +6135,78 @@ remainder_483:
 	VFMADD231PD  Y0, Y1, Y2
 	VMOVUPD      Y2, 32(CX)(SI*8)
 
-span_done_484:
+span_done_488:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  1248(SP), BX
 	MOVQ  1288(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_486
+	JLE   fold_ext_done_490
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_487
+	JA    fold_ext_scalar_491
 	ADDQ  $0x00000003, SI
 	ANDQ  $-4, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_485:
+fold_ext_489:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_486
+	JBE     fold_ext_done_490
 	SUBQ    $0x00000004, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Y0
 	VADDPD  (CX)(SI*8), Y0, Y0
 	VMOVUPD Y0, (CX)(DI*8)
-	JMP     fold_ext_485
+	JMP     fold_ext_489
 
-fold_ext_scalar_487:
+fold_ext_scalar_491:
 	MOVQ 1288(SP), SI
 
-fold_ext_element_488:
+fold_ext_element_492:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_489
+	JBE    fold_ext_element_done_493
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_488
+	JMP    fold_ext_element_492
 
-fold_ext_element_done_489:
-fold_ext_done_486:
-fold_490:
+fold_ext_element_done_493:
+fold_ext_done_490:
+fold_494:
 	CMPQ   BX, AX
-	JBE    fold_done_491
+	JBE    fold_done_495
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_490
+	JMP    fold_494
 
-fold_done_491:
+fold_done_495:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_492
+	JNE  sums_planes_496
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000004, BX
 
-sums_vector_494:
+sums_vector_498:
 	CMPQ       AX, BX
-	JGT        sums_scalar_495
+	JGT        sums_scalar_499
 	VCVTPS2PD  (DX)(AX*4), Y0
 	VADDPD     (CX)(AX*8), Y0, Y0
 	VCVTPD2PSY Y0, X0
 	VMOVUPS    X0, (DX)(AX*4)
 	ADDQ       $0x00000004, AX
-	JMP        sums_vector_494
+	JMP        sums_vector_498
 
-sums_scalar_495:
+sums_scalar_499:
 	CMPQ      AX, dalpha_len+56(FP)
-	JE        sums_done_493
+	JE        sums_done_497
 	VMOVSD    (CX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
@@ -6172,18 +6214,18 @@ sums_scalar_495:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_495
+	JMP       sums_scalar_499
 
-sums_planes_492:
+sums_planes_496:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_496:
+sums_group_500:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_498
+	JB     sums_single_502
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -6192,7 +6234,7 @@ sums_group_496:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_497:
+sums_group_plane_501:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -6201,7 +6243,7 @@ sums_group_plane_497:
 	ADDQ      $0x08, R9
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_group_plane_497
+	JB        sums_group_plane_501
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (DX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -6226,32 +6268,32 @@ sums_group_plane_497:
 	SHRQ      $0x01, BX
 	ADDQ      BX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_496
+	JMP       sums_group_500
 
-sums_single_498:
+sums_single_502:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_493
+	JE     sums_done_497
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_499:
+sums_single_plane_503:
 	VADDSD    (CX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_single_plane_499
+	JB        sums_single_plane_503
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_498
+	JMP       sums_single_502
 
-sums_done_493:
+sums_done_497:
 	JMP ring_finished_backwardDalphaAVX2F32
 
-ring_segmented_471:
+ring_segmented_475:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x00000068
 	JA   ring_finished_backwardDalphaAVX2F32
@@ -6261,7 +6303,7 @@ ring_segmented_471:
 	MOVQ AX, 1280(SP)
 	MOVQ $0x00000000, 1272(SP)
 
-ring_block_501:
+ring_block_505:
 	MOVQ    1272(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -6276,33 +6318,33 @@ ring_block_501:
 	MOVQ    BX, 1304(SP)
 	MOVQ    BX, SI
 
-ring_len_502:
+ring_len_506:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_503
+	JAE  ring_len_done_507
 	ADDQ BX, SI
-	JMP  ring_len_502
+	JMP  ring_len_506
 
-ring_len_done_503:
+ring_len_done_507:
 	MOVQ SI, 1248(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_504:
+ring_step_508:
 	CMPQ DI, SI
-	JB   ring_step_done_505
+	JB   ring_step_done_509
 	SUBQ SI, DI
-	JMP  ring_step_504
+	JMP  ring_step_508
 
-ring_step_done_505:
+ring_step_done_509:
 	MOVQ DI, 1256(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_506:
+ring_step_510:
 	CMPQ DI, SI
-	JB   ring_step_done_507
+	JB   ring_step_done_511
 	SUBQ SI, DI
-	JMP  ring_step_506
+	JMP  ring_step_510
 
-ring_step_done_507:
+ring_step_done_511:
 	MOVQ    DI, 1264(SP)
 	LEAQ    32(SI), SI
 	CMPQ    BX, SI
@@ -6331,26 +6373,26 @@ ring_step_done_507:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_508:
+sums_zero_512:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_509
+	JAE     sums_zeroed_513
 	VMOVUPD Y0, (CX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_zero_508
+	JMP     sums_zero_512
 
-sums_zeroed_509:
-ring_row_510:
+sums_zeroed_513:
+ring_row_514:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_511
+	JE   ring_rows_done_515
 	XORQ SI, SI
 	MOVQ 1304(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-unrolled_512:
+unrolled_516:
 	CMPQ        R8, R9
-	JGT         single_513
+	JGT         single_517
 	VCVTPS2PD   (AX)(R8*4), Y1
 	VCVTPS2PD   (DX)(R8*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -6420,15 +6462,15 @@ unrolled_512:
 	SUBQ        1248(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000020, R8
-	JMP         unrolled_512
+	JMP         unrolled_516
 
-single_513:
+single_517:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_514:
+single_loop_518:
 	CMPQ        R8, R9
-	JGT         remainder_515
+	JGT         remainder_519
 	VCVTPS2PD   (AX)(R8*4), Y1
 	VCVTPS2PD   (DX)(R8*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -6450,11 +6492,11 @@ single_loop_514:
 	SUBQ        1248(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000008, R8
-	JMP         single_loop_514
+	JMP         single_loop_518
 
-remainder_515:
+remainder_519:
 	SUBQ         R8, DI
-	JE           span_done_516
+	JE           span_done_520
 	SHLQ         $0x02, DI
 	NEGQ         DI
 	LEAQ         tailmask<>+32(SB), R9
@@ -6477,16 +6519,16 @@ remainder_515:
 	VFMADD231PD  Y1, Y2, Y3
 	VMOVUPD      Y3, 32(CX)(SI*8)
 
-span_done_516:
+span_done_520:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x02, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_510
+	JMP   ring_row_514
 
-ring_rows_done_511:
+ring_rows_done_515:
 	MOVQ 1272(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -6494,71 +6536,71 @@ ring_rows_done_511:
 	MOVQ 1248(SP), SI
 	MOVQ 1288(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_518
+	JLE  fold_ext_done_522
 	CMPQ DI, SI
-	JA   fold_ext_scalar_519
+	JA   fold_ext_scalar_523
 	ADDQ $0x00000003, DI
 	ANDQ $-4, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_517:
+fold_ext_521:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_518
+	JBE     fold_ext_done_522
 	SUBQ    $0x00000004, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Y1
 	VADDPD  (CX)(DI*8), Y1, Y1
 	VMOVUPD Y1, (CX)(R8*8)
-	JMP     fold_ext_517
+	JMP     fold_ext_521
 
-fold_ext_scalar_519:
+fold_ext_scalar_523:
 	MOVQ 1288(SP), DI
 
-fold_ext_element_520:
+fold_ext_element_524:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_521
+	JBE    fold_ext_element_done_525
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_520
+	JMP    fold_ext_element_524
 
-fold_ext_element_done_521:
-fold_ext_done_518:
-fold_522:
+fold_ext_element_done_525:
+fold_ext_done_522:
+fold_526:
 	CMPQ   SI, BX
-	JBE    fold_done_523
+	JBE    fold_done_527
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_522
+	JMP    fold_526
 
-fold_done_523:
+fold_done_527:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_524
+	JNE  sums_planes_528
 	MOVQ 1296(SP), SI
 	SUBQ $0x00000004, SI
 
-sums_vector_526:
+sums_vector_530:
 	CMPQ       BX, SI
-	JGT        sums_scalar_527
+	JGT        sums_scalar_531
 	VCVTPS2PD  (DX)(BX*4), Y1
 	VADDPD     (CX)(BX*8), Y1, Y1
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, (DX)(BX*4)
 	ADDQ       $0x00000004, BX
-	JMP        sums_vector_526
+	JMP        sums_vector_530
 
-sums_scalar_527:
+sums_scalar_531:
 	CMPQ      BX, 1296(SP)
-	JE        sums_done_525
+	JE        sums_done_529
 	VMOVSD    (CX)(BX*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
@@ -6566,18 +6608,18 @@ sums_scalar_527:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_scalar_527
+	JMP       sums_scalar_531
 
-sums_planes_524:
+sums_planes_528:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_528:
+sums_group_532:
 	MOVQ   1296(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_530
+	JB     sums_single_534
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -6586,7 +6628,7 @@ sums_group_528:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_529:
+sums_group_plane_533:
 	VADDSD    (R9), X1, X1
 	VADDSD    (R9)(R8*1), X2, X2
 	VADDSD    (R10), X3, X3
@@ -6595,7 +6637,7 @@ sums_group_plane_529:
 	ADDQ      $0x08, R10
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_group_plane_529
+	JB        sums_group_plane_533
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(BX*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -6620,32 +6662,32 @@ sums_group_plane_529:
 	SHRQ      $0x01, SI
 	ADDQ      SI, DI
 	ADDQ      $0x00000004, BX
-	JMP       sums_group_528
+	JMP       sums_group_532
 
-sums_single_530:
+sums_single_534:
 	CMPQ   BX, 1296(SP)
-	JE     sums_done_525
+	JE     sums_done_529
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_531:
+sums_single_plane_535:
 	VADDSD    (CX)(DI*8), X1, X1
 	INCQ      DI
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_single_plane_531
+	JB        sums_single_plane_535
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_single_530
+	JMP       sums_single_534
 
-sums_done_525:
+sums_done_529:
 	ADDQ 1296(SP), AX
 	MOVQ AX, 1272(SP)
-	JMP  ring_block_501
+	JMP  ring_block_505
 
 ring_finished_backwardDalphaAVX2F32:
 	VZEROUPPER
@@ -6659,42 +6701,61 @@ TEXT ·forwardAVX2F64(SB), NOSPLIT, $0-56
 	MOVQ         x_len+32(FP), DX
 	VXORPS       Y0, Y0, Y0
 	VBROADCASTSD alpha+48(FP), Y1
-	MOVQ         DX, BX
-	SHLQ         $0x03, BX
-	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_532
-	CMPQ         AX, CX
-	JE           cached_532
-	CMPQ         AX, CX
-	JE           cached_532
+	CMPQ         DX, $0x00000008
+	JA           general_536
+	CMPQ         DX, $0x00000004
+	JB           general_536
+	SUBQ         $0x00000004, DX
+	VMOVUPD      (CX)(DX*8), Y2
+	VCMPPD       $0x1e, Y0, Y2, Y3
+	VMULPD       Y1, Y2, Y4
+	VBLENDVPD    Y3, Y2, Y4, Y4
 	XORQ         BX, BX
-	MOVQ         AX, SI
-	NEGQ         SI
-	ANDQ         $0x0000001f, SI
-	SHRQ         $0x03, SI
-	CMPQ         SI, DX
-	CMOVQGT      DX, SI
-	TESTQ        SI, SI
-	JE           aligned_534
-	MOVQ         SI, DI
-	SHLQ         $0x03, DI
-	NEGQ         DI
-	LEAQ         tailmask<>+32(SB), R8
-	VMOVDQU      (R8)(DI*1), Y2
-	VMASKMOVPD   (CX)(BX*8), Y2, Y3
-	VCMPPD       $0x1e, Y0, Y3, Y4
-	VMULPD       Y1, Y3, Y5
-	VBLENDVPD    Y4, Y3, Y5, Y5
-	VMASKMOVPD   Y5, Y2, (AX)(BX*8)
-	MOVQ         SI, BX
+	VMOVUPD      (CX)(BX*8), Y2
+	VCMPPD       $0x1e, Y0, Y2, Y0
+	VMULPD       Y1, Y2, Y1
+	VBLENDVPD    Y0, Y2, Y1, Y1
+	VMOVUPD      Y1, (AX)(BX*8)
+	VMOVUPD      Y4, (AX)(DX*8)
+	JMP          short_done_537
 
-aligned_534:
+general_536:
+	MOVQ       DX, BX
+	SHLQ       $0x03, BX
+	CMPQ       BX, ·streamThreshold+0(SB)
+	JB         cached_538
+	CMPQ       AX, CX
+	JE         cached_538
+	CMPQ       AX, CX
+	JE         cached_538
+	XORQ       BX, BX
+	MOVQ       AX, SI
+	NEGQ       SI
+	ANDQ       $0x0000001f, SI
+	SHRQ       $0x03, SI
+	CMPQ       SI, DX
+	CMOVQGT    DX, SI
+	TESTQ      SI, SI
+	JE         aligned_540
+	MOVQ       SI, DI
+	SHLQ       $0x03, DI
+	NEGQ       DI
+	LEAQ       tailmask<>+32(SB), R8
+	VMOVDQU    (R8)(DI*1), Y2
+	VMASKMOVPD (CX)(BX*8), Y2, Y3
+	VCMPPD     $0x1e, Y0, Y3, Y4
+	VMULPD     Y1, Y3, Y5
+	VBLENDVPD  Y4, Y3, Y5, Y5
+	VMASKMOVPD Y5, Y2, (AX)(BX*8)
+	MOVQ       SI, BX
+
+aligned_540:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-unrolled_535:
+unrolled_541:
 	CMPQ      BX, SI
-	JGT       single_536
+	JGT       single_542
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
@@ -6716,26 +6777,26 @@ unrolled_535:
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVNTPD  Y4, 96(AX)(BX*8)
 	ADDQ      $0x00000010, BX
-	JMP       unrolled_535
+	JMP       unrolled_541
 
-single_536:
+single_542:
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-single_loop_537:
+single_loop_543:
 	CMPQ      BX, SI
-	JGT       remainder_538
+	JGT       remainder_544
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVNTPD  Y4, (AX)(BX*8)
 	ADDQ      $0x00000004, BX
-	JMP       single_loop_537
+	JMP       single_loop_543
 
-remainder_538:
+remainder_544:
 	SUBQ       BX, DX
-	JE         span_done_539
+	JE         span_done_545
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), SI
@@ -6746,29 +6807,29 @@ remainder_538:
 	VBLENDVPD  Y0, Y3, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(BX*8)
 
-span_done_539:
+span_done_545:
 	SFENCE
-	JMP stored_533
+	JMP stored_539
 
-cached_532:
+cached_538:
 	XORQ      BX, BX
 	TESTQ     $0x00000003, DX
-	JE        no_last_545
+	JE        no_last_551
 	MOVQ      DX, SI
 	SUBQ      $0x00000004, SI
-	JL        no_last_545
+	JL        no_last_551
 	VMOVUPD   (CX)(SI*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
 	VBLENDVPD Y3, Y2, Y4, Y4
 
-no_last_545:
+no_last_551:
 	MOVQ DX, DI
 	SUBQ $0x00000010, DI
 
-unrolled_540:
+unrolled_546:
 	CMPQ      BX, DI
-	JGT       single_541
+	JGT       single_547
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y5
@@ -6790,33 +6851,33 @@ unrolled_540:
 	VBLENDVPD Y3, Y2, Y5, Y5
 	VMOVUPD   Y5, 96(AX)(BX*8)
 	ADDQ      $0x00000010, BX
-	JMP       unrolled_540
+	JMP       unrolled_546
 
-single_541:
+single_547:
 	MOVQ DX, DI
 	SUBQ $0x00000004, DI
 
-single_loop_542:
+single_loop_548:
 	CMPQ      BX, DI
-	JGT       remainder_543
+	JGT       remainder_549
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y5
 	VBLENDVPD Y3, Y2, Y5, Y5
 	VMOVUPD   Y5, (AX)(BX*8)
 	ADDQ      $0x00000004, BX
-	JMP       single_loop_542
+	JMP       single_loop_548
 
-remainder_543:
+remainder_549:
 	MOVQ    DX, DI
 	SUBQ    BX, DI
-	JE      span_done_544
+	JE      span_done_550
 	CMPQ    DX, $0x00000004
-	JL      masked_546
+	JL      masked_552
 	VMOVUPD Y4, (AX)(SI*8)
-	JMP     span_done_544
+	JMP     span_done_550
 
-masked_546:
+masked_552:
 	MOVQ       DI, DX
 	SHLQ       $0x03, DX
 	NEGQ       DX
@@ -6828,8 +6889,9 @@ masked_546:
 	VBLENDVPD  Y0, Y3, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(BX*8)
 
-span_done_544:
-stored_533:
+span_done_550:
+stored_539:
+short_done_537:
 	VZEROUPPER
 	RET
 
@@ -6849,17 +6911,17 @@ TEXT ·forwardPlanesAVX2F64(SB), NOSPLIT, $0-80
 	MOVQ   DX, R10
 	SHLQ   $0x03, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_547
+	JB     cached_553
 	CMPQ   R8, $0x00000800
-	JB     cached_547
+	JB     cached_553
 	CMPQ   AX, CX
-	JE     cached_547
+	JE     cached_553
 	CMPQ   AX, CX
-	JE     cached_547
+	JE     cached_553
 
-plane_549:
+plane_555:
 	CMPQ         DX, $0x00
-	JE           planes_done_550
+	JE           planes_done_556
 	VBROADCASTSD (DI)(R9*8), Y1
 	XORQ         R10, R10
 	MOVQ         AX, R11
@@ -6869,7 +6931,7 @@ plane_549:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_551
+	JE           aligned_557
 	MOVQ         R11, R12
 	SHLQ         $0x03, R12
 	NEGQ         R12
@@ -6882,13 +6944,13 @@ plane_549:
 	VMASKMOVPD   Y5, Y2, (AX)(R10*8)
 	MOVQ         R11, R10
 
-aligned_551:
+aligned_557:
 	MOVQ BX, R11
 	SUBQ $0x00000010, R11
 
-unrolled_552:
+unrolled_558:
 	CMPQ      R10, R11
-	JGT       single_553
+	JGT       single_559
 	VMOVUPD   (CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
@@ -6910,27 +6972,27 @@ unrolled_552:
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVNTPD  Y4, 96(AX)(R10*8)
 	ADDQ      $0x00000010, R10
-	JMP       unrolled_552
+	JMP       unrolled_558
 
-single_553:
+single_559:
 	MOVQ BX, R11
 	SUBQ $0x00000004, R11
 
-single_loop_554:
+single_loop_560:
 	CMPQ      R10, R11
-	JGT       remainder_555
+	JGT       remainder_561
 	VMOVUPD   (CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVNTPD  Y4, (AX)(R10*8)
 	ADDQ      $0x00000004, R10
-	JMP       single_loop_554
+	JMP       single_loop_560
 
-remainder_555:
+remainder_561:
 	MOVQ       BX, R11
 	SUBQ       R10, R11
-	JE         span_done_556
+	JE         span_done_562
 	SHLQ       $0x03, R11
 	NEGQ       R11
 	LEAQ       tailmask<>+32(SB), R12
@@ -6941,45 +7003,45 @@ remainder_555:
 	VBLENDVPD  Y4, Y3, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(R10*8)
 
-span_done_556:
+span_done_562:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_557
+	JNE  same_pass_563
 	XORQ R9, R9
 
-same_pass_557:
+same_pass_563:
 	SUBQ BX, DX
-	JMP  plane_549
+	JMP  plane_555
 
-planes_done_550:
+planes_done_556:
 	SFENCE
-	JMP stored_548
+	JMP stored_554
 
-cached_547:
-plane_558:
+cached_553:
+plane_564:
 	CMPQ         DX, $0x00
-	JE           planes_done_559
+	JE           planes_done_565
 	VBROADCASTSD (DI)(R9*8), Y1
 	XORQ         R10, R10
 	TESTQ        $0x00000003, BX
-	JE           no_last_565
+	JE           no_last_571
 	MOVQ         BX, R11
 	SUBQ         $0x00000004, R11
-	JL           no_last_565
+	JL           no_last_571
 	VMOVUPD      (CX)(R11*8), Y2
 	VCMPPD       $0x1e, Y0, Y2, Y3
 	VMULPD       Y1, Y2, Y4
 	VBLENDVPD    Y3, Y2, Y4, Y4
 
-no_last_565:
+no_last_571:
 	MOVQ BX, R12
 	SUBQ $0x00000010, R12
 
-unrolled_560:
+unrolled_566:
 	CMPQ      R10, R12
-	JGT       single_561
+	JGT       single_567
 	VMOVUPD   (CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y5
@@ -7001,33 +7063,33 @@ unrolled_560:
 	VBLENDVPD Y3, Y2, Y5, Y5
 	VMOVUPD   Y5, 96(AX)(R10*8)
 	ADDQ      $0x00000010, R10
-	JMP       unrolled_560
+	JMP       unrolled_566
 
-single_561:
+single_567:
 	MOVQ BX, R12
 	SUBQ $0x00000004, R12
 
-single_loop_562:
+single_loop_568:
 	CMPQ      R10, R12
-	JGT       remainder_563
+	JGT       remainder_569
 	VMOVUPD   (CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y5
 	VBLENDVPD Y3, Y2, Y5, Y5
 	VMOVUPD   Y5, (AX)(R10*8)
 	ADDQ      $0x00000004, R10
-	JMP       single_loop_562
+	JMP       single_loop_568
 
-remainder_563:
+remainder_569:
 	MOVQ    BX, R12
 	SUBQ    R10, R12
-	JE      span_done_564
+	JE      span_done_570
 	CMPQ    BX, $0x00000004
-	JL      masked_566
+	JL      masked_572
 	VMOVUPD Y4, (AX)(R11*8)
-	JMP     span_done_564
+	JMP     span_done_570
 
-masked_566:
+masked_572:
 	SHLQ       $0x03, R12
 	NEGQ       R12
 	LEAQ       tailmask<>+32(SB), R13
@@ -7038,20 +7100,20 @@ masked_566:
 	VBLENDVPD  Y5, Y3, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(R10*8)
 
-span_done_564:
+span_done_570:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_567
+	JNE  same_pass_573
 	XORQ R9, R9
 
-same_pass_567:
+same_pass_573:
 	SUBQ BX, DX
-	JMP  plane_558
+	JMP  plane_564
 
-planes_done_559:
-stored_548:
+planes_done_565:
+stored_554:
 	VZEROUPPER
 	RET
 
@@ -7069,17 +7131,17 @@ TEXT ·forwardPatternAVX2F64(SB), NOSPLIT, $0-72
 	MOVQ   DX, R8
 	SHLQ   $0x03, R8
 	CMPQ   R8, ·streamThreshold+0(SB)
-	JB     cached_568
+	JB     cached_574
 	CMPQ   DI, $0x00000800
-	JB     cached_568
+	JB     cached_574
 	CMPQ   AX, CX
-	JE     cached_568
+	JE     cached_574
 	CMPQ   AX, CX
-	JE     cached_568
+	JE     cached_574
 
-row_570:
+row_576:
 	CMPQ       DX, $0x00
-	JE         rows_done_571
+	JE         rows_done_577
 	MOVQ       SI, DI
 	CMPQ       DX, DI
 	CMOVQLT    DX, DI
@@ -7091,7 +7153,7 @@ row_570:
 	CMPQ       R9, DI
 	CMOVQGT    DI, R9
 	TESTQ      R9, R9
-	JE         aligned_572
+	JE         aligned_578
 	MOVQ       R9, R10
 	SHLQ       $0x03, R10
 	NEGQ       R10
@@ -7105,13 +7167,13 @@ row_570:
 	VMASKMOVPD Y4, Y1, (AX)(R8*8)
 	MOVQ       R9, R8
 
-aligned_572:
+aligned_578:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-unrolled_573:
+unrolled_579:
 	CMPQ      R8, R9
-	JGT       single_574
+	JGT       single_580
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y3
@@ -7133,27 +7195,27 @@ unrolled_573:
 	VBLENDVPD Y2, Y1, Y3, Y3
 	VMOVNTPD  Y3, 96(AX)(R8*8)
 	ADDQ      $0x00000010, R8
-	JMP       unrolled_573
+	JMP       unrolled_579
 
-single_574:
+single_580:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 
-single_loop_575:
+single_loop_581:
 	CMPQ      R8, R9
-	JGT       remainder_576
+	JGT       remainder_582
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y3
 	VBLENDVPD Y2, Y1, Y3, Y3
 	VMOVNTPD  Y3, (AX)(R8*8)
 	ADDQ      $0x00000004, R8
-	JMP       single_loop_575
+	JMP       single_loop_581
 
-remainder_576:
+remainder_582:
 	MOVQ       DI, R9
 	SUBQ       R8, R9
-	JE         span_done_577
+	JE         span_done_583
 	SHLQ       $0x03, R9
 	NEGQ       R9
 	LEAQ       tailmask<>+32(SB), R10
@@ -7165,43 +7227,43 @@ remainder_576:
 	VBLENDVPD  Y3, Y2, Y4, Y4
 	VMASKMOVPD Y4, Y1, (AX)(R8*8)
 
-span_done_577:
+span_done_583:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_570
+	JMP  row_576
 
-rows_done_571:
+rows_done_577:
 	SFENCE
-	JMP stored_569
+	JMP stored_575
 
-cached_568:
-row_578:
+cached_574:
+row_584:
 	CMPQ      DX, $0x00
-	JE        rows_done_579
+	JE        rows_done_585
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
 	XORQ      R8, R8
 	TESTQ     $0x00000003, DI
-	JE        no_last_585
+	JE        no_last_591
 	MOVQ      DI, R9
 	SUBQ      $0x00000004, R9
-	JL        no_last_585
+	JL        no_last_591
 	VMOVUPD   (CX)(R9*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R9*8), Y1, Y3
 	VBLENDVPD Y2, Y1, Y3, Y3
 
-no_last_585:
+no_last_591:
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 
-unrolled_580:
+unrolled_586:
 	CMPQ      R8, R10
-	JGT       single_581
+	JGT       single_587
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y4
@@ -7223,33 +7285,33 @@ unrolled_580:
 	VBLENDVPD Y2, Y1, Y4, Y4
 	VMOVUPD   Y4, 96(AX)(R8*8)
 	ADDQ      $0x00000010, R8
-	JMP       unrolled_580
+	JMP       unrolled_586
 
-single_581:
+single_587:
 	MOVQ DI, R10
 	SUBQ $0x00000004, R10
 
-single_loop_582:
+single_loop_588:
 	CMPQ      R8, R10
-	JGT       remainder_583
+	JGT       remainder_589
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y4
 	VBLENDVPD Y2, Y1, Y4, Y4
 	VMOVUPD   Y4, (AX)(R8*8)
 	ADDQ      $0x00000004, R8
-	JMP       single_loop_582
+	JMP       single_loop_588
 
-remainder_583:
+remainder_589:
 	MOVQ    DI, R10
 	SUBQ    R8, R10
-	JE      span_done_584
+	JE      span_done_590
 	CMPQ    DI, $0x00000004
-	JL      masked_586
+	JL      masked_592
 	VMOVUPD Y3, (AX)(R9*8)
-	JMP     span_done_584
+	JMP     span_done_590
 
-masked_586:
+masked_592:
 	SHLQ       $0x03, R10
 	NEGQ       R10
 	LEAQ       tailmask<>+32(SB), R11
@@ -7261,16 +7323,16 @@ masked_586:
 	VBLENDVPD  Y4, Y2, Y5, Y5
 	VMASKMOVPD Y5, Y1, (AX)(R8*8)
 
-span_done_584:
+span_done_590:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_578
+	JMP  row_584
 
-rows_done_579:
-stored_569:
+rows_done_585:
+stored_575:
 	VZEROUPPER
 	RET
 
@@ -7289,36 +7351,36 @@ TEXT ·forwardRingAVX2F64(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x000000d8
-	JA     ring_segmented_587
+	JA     ring_segmented_593
 	MOVQ   R8, R9
 
-ring_len_588:
+ring_len_594:
 	CMPQ R9, $0x00000004
-	JAE  ring_len_done_589
+	JAE  ring_len_done_595
 	ADDQ R8, R9
-	JMP  ring_len_588
+	JMP  ring_len_594
 
-ring_len_done_589:
+ring_len_done_595:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000004, R10
 
-ring_step_590:
+ring_step_596:
 	CMPQ R10, R9
-	JB   ring_step_done_591
+	JB   ring_step_done_597
 	SUBQ R9, R10
-	JMP  ring_step_590
+	JMP  ring_step_596
 
-ring_step_done_591:
+ring_step_done_597:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000010, R10
 
-ring_step_592:
+ring_step_598:
 	CMPQ R10, R9
-	JB   ring_step_done_593
+	JB   ring_step_done_599
 	SUBQ R9, R10
-	JMP  ring_step_592
+	JMP  ring_step_598
 
-ring_step_done_593:
+ring_step_done_599:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    16(R9), R9
@@ -7328,76 +7390,76 @@ ring_step_done_593:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000004
-	JB      ring_short_594
+	JB      ring_short_600
 	CMPQ    AX, $0x01
-	JNE     ring_planes_595
+	JNE     ring_planes_601
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_597:
+ring_copy_603:
 	CMPQ    AX, R10
-	JAE     ring_built_596
+	JAE     ring_built_602
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000004
-	JB      ring_copy_tail_598
+	JB      ring_copy_tail_604
 	VMOVUPD (R9)(R8*8), Y1
 	VMOVUPD Y1, (DI)(AX*8)
 	ADDQ    $0x00000004, AX
 	ADDQ    $0x00000004, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_597
+	JNE     ring_copy_603
 	XORQ    R8, R8
-	JMP     ring_copy_597
+	JMP     ring_copy_603
 
-ring_copy_tail_598:
+ring_copy_tail_604:
 	VMOVUPD -32(R9)(DX*8), Y1
 	ADDQ    R11, AX
 	VMOVUPD Y1, -32(DI)(AX*8)
 	XORQ    R8, R8
-	JMP     ring_copy_597
+	JMP     ring_copy_603
 
-ring_planes_595:
+ring_planes_601:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000008
-	JA   ring_long_planes_599
+	JA   ring_long_planes_605
 	MOVQ R10, R12
 	SUBQ $0x00000004, R12
 
-ring_fill_600:
+ring_fill_606:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_601
+	JGT          ring_fill_last_607
 	VBROADCASTSD (R9)(R8*8), Y1
 	VMOVUPD      Y1, (DI)(R11*8)
 	VMOVUPD      Y1, 32(DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_602
+	JNE          ring_wrap_608
 	XORQ         R8, R8
 
-ring_wrap_602:
-	JMP ring_fill_600
+ring_wrap_608:
+	JMP ring_fill_606
 
-ring_fill_last_601:
+ring_fill_last_607:
 	CMPQ         R11, R10
-	JAE          ring_built_596
+	JAE          ring_built_602
 	VBROADCASTSD (R9)(R8*8), Y1
 	VMOVUPD      Y1, (DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_603
+	JNE          ring_wrap_609
 	XORQ         R8, R8
 
-ring_wrap_603:
-	JMP ring_fill_last_601
+ring_wrap_609:
+	JMP ring_fill_last_607
 
-ring_long_planes_599:
-ring_channel_604:
+ring_long_planes_605:
+ring_channel_610:
 	CMPQ         R11, R10
-	JAE          ring_built_596
+	JAE          ring_built_602
 	VBROADCASTSD (R9)(R8*8), Y1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -7405,65 +7467,65 @@ ring_channel_604:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_605:
+ring_plane_611:
 	VMOVUPD Y1, (DI)(R13*8)
 	ADDQ    $0x00000004, R13
 	CMPQ    R13, R12
-	JB      ring_plane_605
+	JB      ring_plane_611
 	INCQ    R8
 	CMPQ    R8, DX
-	JNE     ring_wrap_606
+	JNE     ring_wrap_612
 	XORQ    R8, R8
 
-ring_wrap_606:
-	JMP ring_channel_604
+ring_wrap_612:
+	JMP ring_channel_610
 
-ring_short_594:
+ring_short_600:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_607:
+ring_element_613:
 	MOVQ (R9)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_608
+	JB   ring_element_next_614
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_608
+	JB   ring_element_next_614
 	XORQ R11, R11
 
-ring_element_next_608:
+ring_element_next_614:
 	INCQ    R13
 	CMPQ    R13, $0x00000004
-	JB      ring_element_607
+	JB      ring_element_613
 	VMOVUPD (DI), Y1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000004
-	JE      ring_exact_609
+	JE      ring_exact_615
 	SUBQ    R8, AX
 
-ring_exact_609:
+ring_exact_615:
 	MOVQ AX, DX
 
-ring_repeat_610:
+ring_repeat_616:
 	CMPQ    DX, R10
-	JAE     ring_built_596
+	JAE     ring_built_602
 	VMOVUPD Y1, (DI)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_610
+	JMP     ring_repeat_616
 
-ring_built_596:
+ring_built_602:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000010, R8
 
-unrolled_611:
+unrolled_617:
 	CMPQ      DX, R8
-	JGT       single_612
+	JGT       single_618
 	VMOVUPD   (BX)(DX*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -7489,15 +7551,15 @@ unrolled_611:
 	SUBQ      1920(SP), R9
 	CMOVQCC   R9, AX
 	ADDQ      $0x00000010, DX
-	JMP       unrolled_611
+	JMP       unrolled_617
 
-single_612:
+single_618:
 	MOVQ SI, R8
 	SUBQ $0x00000004, R8
 
-single_loop_613:
+single_loop_619:
 	CMPQ      DX, R8
-	JGT       remainder_614
+	JGT       remainder_620
 	VMOVUPD   (BX)(DX*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -7508,11 +7570,11 @@ single_loop_613:
 	SUBQ      1920(SP), R9
 	CMOVQCC   R9, AX
 	ADDQ      $0x00000004, DX
-	JMP       single_loop_613
+	JMP       single_loop_619
 
-remainder_614:
+remainder_620:
 	SUBQ       DX, SI
-	JE         span_done_615
+	JE         span_done_621
 	SHLQ       $0x03, SI
 	NEGQ       SI
 	LEAQ       tailmask<>+32(SB), R8
@@ -7524,10 +7586,10 @@ remainder_614:
 	VBLENDVPD  Y0, Y2, Y3, Y3
 	VMASKMOVPD Y3, Y1, (CX)(DX*8)
 
-span_done_615:
+span_done_621:
 	JMP ring_finished_forwardAVX2F64
 
-ring_segmented_587:
+ring_segmented_593:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x000000d8
 	JA   ring_finished_forwardAVX2F64
@@ -7537,11 +7599,11 @@ ring_segmented_587:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_616
+	JE   ring_rows_622
 
-ring_segment_617:
+ring_segment_623:
 	CMPQ    SI, $0x00
-	JE      ring_done_618
+	JE      ring_done_624
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -7558,33 +7620,33 @@ ring_segment_617:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_619:
+ring_len_625:
 	CMPQ R11, $0x00000004
-	JAE  ring_len_done_620
+	JAE  ring_len_done_626
 	ADDQ R9, R11
-	JMP  ring_len_619
+	JMP  ring_len_625
 
-ring_len_done_620:
+ring_len_done_626:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000004, R12
 
-ring_step_621:
+ring_step_627:
 	CMPQ R12, R11
-	JB   ring_step_done_622
+	JB   ring_step_done_628
 	SUBQ R11, R12
-	JMP  ring_step_621
+	JMP  ring_step_627
 
-ring_step_done_622:
+ring_step_done_628:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_623:
+ring_step_629:
 	CMPQ R12, R11
-	JB   ring_step_done_624
+	JB   ring_step_done_630
 	SUBQ R11, R12
-	JMP  ring_step_623
+	JMP  ring_step_629
 
-ring_step_done_624:
+ring_step_done_630:
 	MOVQ    R12, 1936(SP)
 	LEAQ    16(R11), R11
 	CMPQ    R10, R11
@@ -7594,76 +7656,76 @@ ring_step_done_624:
 	LEAQ    (R10)(AX*8), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000004
-	JB      ring_short_625
+	JB      ring_short_631
 	CMPQ    R8, $0x01
-	JNE     ring_planes_626
+	JNE     ring_planes_632
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_628:
+ring_copy_634:
 	CMPQ    R8, AX
-	JAE     ring_built_627
+	JAE     ring_built_633
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000004
-	JB      ring_copy_tail_629
+	JB      ring_copy_tail_635
 	VMOVUPD (R10)(R9*8), Y1
 	VMOVUPD Y1, (DI)(R8*8)
 	ADDQ    $0x00000004, R8
 	ADDQ    $0x00000004, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_628
+	JNE     ring_copy_634
 	XORQ    R9, R9
-	JMP     ring_copy_628
+	JMP     ring_copy_634
 
-ring_copy_tail_629:
+ring_copy_tail_635:
 	VMOVUPD -32(R10)(DX*8), Y1
 	ADDQ    R11, R8
 	VMOVUPD Y1, -32(DI)(R8*8)
 	XORQ    R9, R9
-	JMP     ring_copy_628
+	JMP     ring_copy_634
 
-ring_planes_626:
+ring_planes_632:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000008
-	JA   ring_long_planes_630
+	JA   ring_long_planes_636
 	MOVQ AX, R12
 	SUBQ $0x00000004, R12
 
-ring_fill_631:
+ring_fill_637:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_632
+	JGT          ring_fill_last_638
 	VBROADCASTSD (R10)(R9*8), Y1
 	VMOVUPD      Y1, (DI)(R11*8)
 	VMOVUPD      Y1, 32(DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_633
+	JNE          ring_wrap_639
 	XORQ         R9, R9
 
-ring_wrap_633:
-	JMP ring_fill_631
+ring_wrap_639:
+	JMP ring_fill_637
 
-ring_fill_last_632:
+ring_fill_last_638:
 	CMPQ         R11, AX
-	JAE          ring_built_627
+	JAE          ring_built_633
 	VBROADCASTSD (R10)(R9*8), Y1
 	VMOVUPD      Y1, (DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_634
+	JNE          ring_wrap_640
 	XORQ         R9, R9
 
-ring_wrap_634:
-	JMP ring_fill_last_632
+ring_wrap_640:
+	JMP ring_fill_last_638
 
-ring_long_planes_630:
-ring_channel_635:
+ring_long_planes_636:
+ring_channel_641:
 	CMPQ         R11, AX
-	JAE          ring_built_627
+	JAE          ring_built_633
 	VBROADCASTSD (R10)(R9*8), Y1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -7671,66 +7733,66 @@ ring_channel_635:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_636:
+ring_plane_642:
 	VMOVUPD Y1, (DI)(R13*8)
 	ADDQ    $0x00000004, R13
 	CMPQ    R13, R12
-	JB      ring_plane_636
+	JB      ring_plane_642
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_637
+	JNE     ring_wrap_643
 	XORQ    R9, R9
 
-ring_wrap_637:
-	JMP ring_channel_635
+ring_wrap_643:
+	JMP ring_channel_641
 
-ring_short_625:
+ring_short_631:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_638:
+ring_element_644:
 	MOVQ (R10)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_639
+	JB   ring_element_next_645
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_639
+	JB   ring_element_next_645
 	XORQ R11, R11
 
-ring_element_next_639:
+ring_element_next_645:
 	INCQ    R13
 	CMPQ    R13, $0x00000004
-	JB      ring_element_638
+	JB      ring_element_644
 	VMOVUPD (DI), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000004
-	JE      ring_exact_640
+	JE      ring_exact_646
 	SUBQ    R9, DX
 
-ring_exact_640:
+ring_exact_646:
 	MOVQ DX, R8
 
-ring_repeat_641:
+ring_repeat_647:
 	CMPQ    R8, AX
-	JAE     ring_built_627
+	JAE     ring_built_633
 	VMOVUPD Y1, (DI)(R8*8)
 	ADDQ    DX, R8
-	JMP     ring_repeat_641
+	JMP     ring_repeat_647
 
-ring_built_627:
+ring_built_633:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-unrolled_642:
+unrolled_648:
 	CMPQ      R8, R9
-	JGT       single_643
+	JGT       single_649
 	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -7756,15 +7818,15 @@ unrolled_642:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000010, R8
-	JMP       unrolled_642
+	JMP       unrolled_648
 
-single_643:
+single_649:
 	MOVQ DX, R9
 	SUBQ $0x00000004, R9
 
-single_loop_644:
+single_loop_650:
 	CMPQ      R8, R9
-	JGT       remainder_645
+	JGT       remainder_651
 	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -7775,11 +7837,11 @@ single_loop_644:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000004, R8
-	JMP       single_loop_644
+	JMP       single_loop_650
 
-remainder_645:
+remainder_651:
 	SUBQ       R8, DX
-	JE         span_done_646
+	JE         span_done_652
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R9
@@ -7791,7 +7853,7 @@ remainder_645:
 	VBLENDVPD  Y3, Y2, Y4, Y4
 	VMASKMOVPD Y4, Y1, (CX)(R8*8)
 
-span_done_646:
+span_done_652:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -7802,18 +7864,18 @@ span_done_646:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_647
+	JNE  ring_next_653
 	XORQ AX, AX
 
-ring_next_647:
+ring_next_653:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_617
+	JMP  ring_segment_623
 
-ring_done_618:
+ring_done_624:
 	JMP ring_finished_forwardAVX2F64
 
-ring_rows_616:
-ring_block_648:
+ring_rows_622:
+ring_block_654:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -7829,33 +7891,33 @@ ring_block_648:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_649:
+ring_len_655:
 	CMPQ SI, $0x00000004
-	JAE  ring_len_done_650
+	JAE  ring_len_done_656
 	ADDQ BX, SI
-	JMP  ring_len_649
+	JMP  ring_len_655
 
-ring_len_done_650:
+ring_len_done_656:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000004, R8
 
-ring_step_651:
+ring_step_657:
 	CMPQ R8, SI
-	JB   ring_step_done_652
+	JB   ring_step_done_658
 	SUBQ SI, R8
-	JMP  ring_step_651
+	JMP  ring_step_657
 
-ring_step_done_652:
+ring_step_done_658:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000010, R8
 
-ring_step_653:
+ring_step_659:
 	CMPQ R8, SI
-	JB   ring_step_done_654
+	JB   ring_step_done_660
 	SUBQ SI, R8
-	JMP  ring_step_653
+	JMP  ring_step_659
 
-ring_step_done_654:
+ring_step_done_660:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    16(SI), SI
@@ -7866,76 +7928,76 @@ ring_step_done_654:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000004
-	JB      ring_short_655
+	JB      ring_short_661
 	CMPQ    CX, $0x01
-	JNE     ring_planes_656
+	JNE     ring_planes_662
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_658:
+ring_copy_664:
 	CMPQ    BX, R8
-	JAE     ring_built_657
+	JAE     ring_built_663
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000004
-	JB      ring_copy_tail_659
+	JB      ring_copy_tail_665
 	VMOVUPD (SI)(R9*8), Y1
 	VMOVUPD Y1, (DI)(BX*8)
 	ADDQ    $0x00000004, BX
 	ADDQ    $0x00000004, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_658
+	JNE     ring_copy_664
 	XORQ    R9, R9
-	JMP     ring_copy_658
+	JMP     ring_copy_664
 
-ring_copy_tail_659:
+ring_copy_tail_665:
 	VMOVUPD -32(SI)(DX*8), Y1
 	ADDQ    R10, BX
 	VMOVUPD Y1, -32(DI)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_658
+	JMP     ring_copy_664
 
-ring_planes_656:
+ring_planes_662:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000008
-	JA   ring_long_planes_660
+	JA   ring_long_planes_666
 	MOVQ R8, R10
 	SUBQ $0x00000004, R10
 
-ring_fill_661:
+ring_fill_667:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_662
+	JGT          ring_fill_last_668
 	VBROADCASTSD (SI)(BX*8), Y1
 	VMOVUPD      Y1, (DI)(R9*8)
 	VMOVUPD      Y1, 32(DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_663
+	JNE          ring_wrap_669
 	XORQ         BX, BX
 
-ring_wrap_663:
-	JMP ring_fill_661
+ring_wrap_669:
+	JMP ring_fill_667
 
-ring_fill_last_662:
+ring_fill_last_668:
 	CMPQ         R9, R8
-	JAE          ring_built_657
+	JAE          ring_built_663
 	VBROADCASTSD (SI)(BX*8), Y1
 	VMOVUPD      Y1, (DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_664
+	JNE          ring_wrap_670
 	XORQ         BX, BX
 
-ring_wrap_664:
-	JMP ring_fill_last_662
+ring_wrap_670:
+	JMP ring_fill_last_668
 
-ring_long_planes_660:
-ring_channel_665:
+ring_long_planes_666:
+ring_channel_671:
 	CMPQ         R9, R8
-	JAE          ring_built_657
+	JAE          ring_built_663
 	VBROADCASTSD (SI)(BX*8), Y1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -7943,57 +8005,57 @@ ring_channel_665:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_666:
+ring_plane_672:
 	VMOVUPD Y1, (DI)(R11*8)
 	ADDQ    $0x00000004, R11
 	CMPQ    R11, R10
-	JB      ring_plane_666
+	JB      ring_plane_672
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_667
+	JNE     ring_wrap_673
 	XORQ    BX, BX
 
-ring_wrap_667:
-	JMP ring_channel_665
+ring_wrap_673:
+	JMP ring_channel_671
 
-ring_short_655:
+ring_short_661:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_668:
+ring_element_674:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (DI)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_669
+	JB   ring_element_next_675
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_669
+	JB   ring_element_next_675
 	XORQ R9, R9
 
-ring_element_next_669:
+ring_element_next_675:
 	INCQ    R11
 	CMPQ    R11, $0x00000004
-	JB      ring_element_668
+	JB      ring_element_674
 	VMOVUPD (DI), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000004
-	JE      ring_exact_670
+	JE      ring_exact_676
 	SUBQ    BX, DX
 
-ring_exact_670:
+ring_exact_676:
 	MOVQ DX, BX
 
-ring_repeat_671:
+ring_repeat_677:
 	CMPQ    BX, R8
-	JAE     ring_built_657
+	JAE     ring_built_663
 	VMOVUPD Y1, (DI)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_671
+	JMP     ring_repeat_677
 
-ring_built_657:
+ring_built_663:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+24(FP), BX
@@ -8002,18 +8064,18 @@ ring_built_657:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_672:
+ring_row_678:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_673
+	JE   ring_rows_done_679
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-unrolled_674:
+unrolled_680:
 	CMPQ      R8, R9
-	JGT       single_675
+	JGT       single_681
 	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -8039,15 +8101,15 @@ unrolled_674:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000010, R8
-	JMP       unrolled_674
+	JMP       unrolled_680
 
-single_675:
+single_681:
 	MOVQ DX, R9
 	SUBQ $0x00000004, R9
 
-single_loop_676:
+single_loop_682:
 	CMPQ      R8, R9
-	JGT       remainder_677
+	JGT       remainder_683
 	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -8058,11 +8120,11 @@ single_loop_676:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000004, R8
-	JMP       single_loop_676
+	JMP       single_loop_682
 
-remainder_677:
+remainder_683:
 	SUBQ       R8, DX
-	JE         span_done_678
+	JE         span_done_684
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R9
@@ -8074,20 +8136,20 @@ remainder_677:
 	VBLENDVPD  Y3, Y2, Y4, Y4
 	VMASKMOVPD Y4, Y1, (CX)(R8*8)
 
-span_done_678:
+span_done_684:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x03, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_672
+	JMP   ring_row_678
 
-ring_rows_done_673:
+ring_rows_done_679:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_648
+	JMP  ring_block_654
 
 ring_finished_forwardAVX2F64:
 	VZEROUPPER
@@ -8109,11 +8171,11 @@ TEXT ·backwardAVX2F64(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_679
+	JB           cached_685
 	CMPQ         AX, DX
-	JE           cached_679
+	JE           cached_685
 	CMPQ         AX, CX
-	JE           cached_679
+	JE           cached_685
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -8122,7 +8184,7 @@ TEXT ·backwardAVX2F64(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_681
+	JE           aligned_687
 	MOVQ         DI, R8
 	SHLQ         $0x03, R8
 	NEGQ         R8
@@ -8139,13 +8201,13 @@ TEXT ·backwardAVX2F64(SB), NOSPLIT, $0-88
 	VMASKMOVPD   Y7, Y6, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_681:
+aligned_687:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-unrolled_682:
+unrolled_688:
 	CMPQ        SI, DI
-	JGT         single_683
+	JGT         single_689
 	VMOVUPD     (CX)(SI*8), Y6
 	VMOVUPD     (DX)(SI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -8183,15 +8245,15 @@ unrolled_682:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVNTPD    Y6, 96(AX)(SI*8)
 	ADDQ        $0x00000010, SI
-	JMP         unrolled_682
+	JMP         unrolled_688
 
-single_683:
+single_689:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
 
-single_loop_684:
+single_loop_690:
 	CMPQ        SI, DI
-	JGT         remainder_685
+	JGT         remainder_691
 	VMOVUPD     (CX)(SI*8), Y6
 	VMOVUPD     (DX)(SI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -8202,11 +8264,11 @@ single_loop_684:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVNTPD    Y6, (AX)(SI*8)
 	ADDQ        $0x00000004, SI
-	JMP         single_loop_684
+	JMP         single_loop_690
 
-remainder_685:
+remainder_691:
 	SUBQ        SI, BX
-	JE          span_done_686
+	JE          span_done_692
 	SHLQ        $0x03, BX
 	NEGQ        BX
 	LEAQ        tailmask<>+32(SB), DI
@@ -8221,17 +8283,17 @@ remainder_685:
 	VBLENDVPD   Y0, Y8, Y5, Y5
 	VMASKMOVPD  Y5, Y6, (AX)(SI*8)
 
-span_done_686:
+span_done_692:
 	SFENCE
-	JMP stored_680
+	JMP stored_686
 
-cached_679:
+cached_685:
 	XORQ        SI, SI
 	TESTQ       $0x00000003, BX
-	JE          no_last_692
+	JE          no_last_698
 	MOVQ        BX, DI
 	SUBQ        $0x00000004, DI
-	JL          no_last_692
+	JL          no_last_698
 	VMOVUPD     (CX)(DI*8), Y6
 	VMOVUPD     (DX)(DI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -8247,13 +8309,13 @@ cached_679:
 	VMULPD      Y5, Y7, Y6
 	VBLENDVPD   Y8, Y7, Y6, Y6
 
-no_last_692:
+no_last_698:
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
 
-unrolled_687:
+unrolled_693:
 	CMPQ        SI, R8
-	JGT         single_688
+	JGT         single_694
 	VMOVUPD     (CX)(SI*8), Y7
 	VMOVUPD     (DX)(SI*8), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -8291,15 +8353,15 @@ unrolled_687:
 	VBLENDVPD   Y9, Y8, Y7, Y7
 	VMOVUPD     Y7, 96(AX)(SI*8)
 	ADDQ        $0x00000010, SI
-	JMP         unrolled_687
+	JMP         unrolled_693
 
-single_688:
+single_694:
 	MOVQ BX, R8
 	SUBQ $0x00000004, R8
 
-single_loop_689:
+single_loop_695:
 	CMPQ        SI, R8
-	JGT         remainder_690
+	JGT         remainder_696
 	VMOVUPD     (CX)(SI*8), Y7
 	VMOVUPD     (DX)(SI*8), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -8310,18 +8372,18 @@ single_loop_689:
 	VBLENDVPD   Y9, Y8, Y7, Y7
 	VMOVUPD     Y7, (AX)(SI*8)
 	ADDQ        $0x00000004, SI
-	JMP         single_loop_689
+	JMP         single_loop_695
 
-remainder_690:
+remainder_696:
 	MOVQ    BX, R8
 	SUBQ    SI, R8
-	JE      span_done_691
+	JE      span_done_697
 	CMPQ    BX, $0x00000004
-	JL      masked_693
+	JL      masked_699
 	VMOVUPD Y6, (AX)(DI*8)
-	JMP     span_done_691
+	JMP     span_done_697
 
-masked_693:
+masked_699:
 	MOVQ        R8, BX
 	SHLQ        $0x03, BX
 	NEGQ        BX
@@ -8337,8 +8399,8 @@ masked_693:
 	VBLENDVPD   Y0, Y8, Y5, Y5
 	VMASKMOVPD  Y5, Y6, (AX)(SI*8)
 
-span_done_691:
-stored_680:
+span_done_697:
+stored_686:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -8373,17 +8435,17 @@ TEXT ·backwardPlanesAVX2F64(SB), NOSPLIT, $0-128
 	MOVQ    BX, R12
 	SHLQ    $0x03, R12
 	CMPQ    R12, ·streamThreshold+0(SB)
-	JB      cached_694
+	JB      cached_700
 	CMPQ    R10, $0x00000800
-	JB      cached_694
+	JB      cached_700
 	CMPQ    AX, DX
-	JE      cached_694
+	JE      cached_700
 	CMPQ    AX, CX
-	JE      cached_694
+	JE      cached_700
 
-plane_696:
+plane_702:
 	CMPQ         BX, $0x00
-	JE           planes_done_697
+	JE           planes_done_703
 	VBROADCASTSD (R9)(R11*8), Y5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -8397,7 +8459,7 @@ plane_696:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_698
+	JE           aligned_704
 	MOVQ         R13, R14
 	SHLQ         $0x03, R14
 	NEGQ         R14
@@ -8414,13 +8476,13 @@ plane_696:
 	VMASKMOVPD   Y7, Y6, (AX)(R12*8)
 	MOVQ         R13, R12
 
-aligned_698:
+aligned_704:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 
-unrolled_699:
+unrolled_705:
 	CMPQ        R12, R13
-	JGT         single_700
+	JGT         single_706
 	VMOVUPD     (CX)(R12*8), Y6
 	VMOVUPD     (DX)(R12*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -8458,15 +8520,15 @@ unrolled_699:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVNTPD    Y6, 96(AX)(R12*8)
 	ADDQ        $0x00000010, R12
-	JMP         unrolled_699
+	JMP         unrolled_705
 
-single_700:
+single_706:
 	MOVQ DI, R13
 	SUBQ $0x00000004, R13
 
-single_loop_701:
+single_loop_707:
 	CMPQ        R12, R13
-	JGT         remainder_702
+	JGT         remainder_708
 	VMOVUPD     (CX)(R12*8), Y6
 	VMOVUPD     (DX)(R12*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -8477,12 +8539,12 @@ single_loop_701:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVNTPD    Y6, (AX)(R12*8)
 	ADDQ        $0x00000004, R12
-	JMP         single_loop_701
+	JMP         single_loop_707
 
-remainder_702:
+remainder_708:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_703
+	JE          span_done_709
 	SHLQ        $0x03, R13
 	NEGQ        R13
 	LEAQ        tailmask<>+32(SB), R14
@@ -8497,7 +8559,7 @@ remainder_702:
 	VBLENDVPD   Y9, Y8, Y5, Y5
 	VMASKMOVPD  Y5, Y6, (AX)(R12*8)
 
-span_done_703:
+span_done_709:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -8512,21 +8574,21 @@ span_done_703:
 	ADDQ         R10, AX
 	INCQ         R11
 	CMPQ         R11, R8
-	JNE          same_pass_704
+	JNE          same_pass_710
 	XORQ         R11, R11
 
-same_pass_704:
+same_pass_710:
 	SUBQ DI, BX
-	JMP  plane_696
+	JMP  plane_702
 
-planes_done_697:
+planes_done_703:
 	SFENCE
-	JMP stored_695
+	JMP stored_701
 
-cached_694:
-plane_705:
+cached_700:
+plane_711:
 	CMPQ         BX, $0x00
-	JE           planes_done_706
+	JE           planes_done_712
 	VBROADCASTSD (R9)(R11*8), Y6
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -8534,10 +8596,10 @@ plane_705:
 	VXORPS       Y4, Y4, Y4
 	XORQ         R12, R12
 	TESTQ        $0x00000003, DI
-	JE           no_last_712
+	JE           no_last_718
 	MOVQ         DI, R14
 	SUBQ         $0x00000004, R14
-	JL           no_last_712
+	JL           no_last_718
 	VMOVUPD      (CX)(R14*8), Y7
 	VMOVUPD      (DX)(R14*8), Y8
 	VCMPPD       $0x1e, Y0, Y7, Y9
@@ -8548,13 +8610,13 @@ plane_705:
 	VMULPD       Y6, Y8, Y7
 	VBLENDVPD    Y9, Y8, Y7, Y7
 
-no_last_712:
+no_last_718:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 
-unrolled_707:
+unrolled_713:
 	CMPQ        R12, R13
-	JGT         single_708
+	JGT         single_714
 	VMOVUPD     (CX)(R12*8), Y8
 	VMOVUPD     (DX)(R12*8), Y9
 	VCMPPD      $0x1e, Y0, Y8, Y10
@@ -8592,15 +8654,15 @@ unrolled_707:
 	VBLENDVPD   Y10, Y9, Y8, Y8
 	VMOVUPD     Y8, 96(AX)(R12*8)
 	ADDQ        $0x00000010, R12
-	JMP         unrolled_707
+	JMP         unrolled_713
 
-single_708:
+single_714:
 	MOVQ DI, R13
 	SUBQ $0x00000004, R13
 
-single_loop_709:
+single_loop_715:
 	CMPQ        R12, R13
-	JGT         remainder_710
+	JGT         remainder_716
 	VMOVUPD     (CX)(R12*8), Y8
 	VMOVUPD     (DX)(R12*8), Y9
 	VCMPPD      $0x1e, Y0, Y8, Y10
@@ -8611,18 +8673,18 @@ single_loop_709:
 	VBLENDVPD   Y10, Y9, Y8, Y8
 	VMOVUPD     Y8, (AX)(R12*8)
 	ADDQ        $0x00000004, R12
-	JMP         single_loop_709
+	JMP         single_loop_715
 
-remainder_710:
+remainder_716:
 	MOVQ    DI, R13
 	SUBQ    R12, R13
-	JE      span_done_711
+	JE      span_done_717
 	CMPQ    DI, $0x00000004
-	JL      masked_713
+	JL      masked_719
 	VMOVUPD Y7, (AX)(R14*8)
-	JMP     span_done_711
+	JMP     span_done_717
 
-masked_713:
+masked_719:
 	SHLQ        $0x03, R13
 	NEGQ        R13
 	LEAQ        tailmask<>+32(SB), R15
@@ -8637,7 +8699,7 @@ masked_713:
 	VBLENDVPD   Y11, Y10, Y6, Y6
 	VMASKMOVPD  Y6, Y8, (AX)(R12*8)
 
-span_done_711:
+span_done_717:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -8652,15 +8714,15 @@ span_done_711:
 	ADDQ         R10, AX
 	INCQ         R11
 	CMPQ         R11, R8
-	JNE          same_pass_714
+	JNE          same_pass_720
 	XORQ         R11, R11
 
-same_pass_714:
+same_pass_720:
 	SUBQ DI, BX
-	JMP  plane_705
+	JMP  plane_711
 
-planes_done_706:
-stored_695:
+planes_done_712:
+stored_701:
 	VZEROUPPER
 	RET
 
@@ -8680,17 +8742,17 @@ TEXT ·backwardPatternAVX2F64(SB), NOSPLIT, $0-120
 	MOVQ   BX, R10
 	SHLQ   $0x03, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_715
+	JB     cached_721
 	CMPQ   R9, $0x00000800
-	JB     cached_715
+	JB     cached_721
 	CMPQ   AX, DX
-	JE     cached_715
+	JE     cached_721
 	CMPQ   AX, CX
-	JE     cached_715
+	JE     cached_721
 
-row_717:
+row_723:
 	CMPQ        BX, $0x00
-	JE          rows_done_718
+	JE          rows_done_724
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
@@ -8702,7 +8764,7 @@ row_717:
 	CMPQ        R11, R9
 	CMOVQGT     R9, R11
 	TESTQ       R11, R11
-	JE          aligned_719
+	JE          aligned_725
 	MOVQ        R11, R12
 	SHLQ        $0x03, R12
 	NEGQ        R12
@@ -8722,13 +8784,13 @@ row_717:
 	VMASKMOVPD  Y2, Y1, (AX)(R10*8)
 	MOVQ        R11, R10
 
-aligned_719:
+aligned_725:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-unrolled_720:
+unrolled_726:
 	CMPQ        R10, R11
-	JGT         single_721
+	JGT         single_727
 	VMOVUPD     (CX)(R10*8), Y1
 	VMOVUPD     (DX)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -8774,15 +8836,15 @@ unrolled_720:
 	VBLENDVPD   Y3, Y2, Y1, Y1
 	VMOVNTPD    Y1, 96(AX)(R10*8)
 	ADDQ        $0x00000010, R10
-	JMP         unrolled_720
+	JMP         unrolled_726
 
-single_721:
+single_727:
 	MOVQ R9, R11
 	SUBQ $0x00000004, R11
 
-single_loop_722:
+single_loop_728:
 	CMPQ        R10, R11
-	JGT         remainder_723
+	JGT         remainder_729
 	VMOVUPD     (CX)(R10*8), Y1
 	VMOVUPD     (DX)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -8795,12 +8857,12 @@ single_loop_722:
 	VBLENDVPD   Y3, Y2, Y1, Y1
 	VMOVNTPD    Y1, (AX)(R10*8)
 	ADDQ        $0x00000004, R10
-	JMP         single_loop_722
+	JMP         single_loop_728
 
-remainder_723:
+remainder_729:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_724
+	JE          span_done_730
 	SHLQ        $0x03, R11
 	NEGQ        R11
 	LEAQ        tailmask<>+32(SB), R12
@@ -8818,32 +8880,32 @@ remainder_723:
 	VBLENDVPD   Y4, Y3, Y2, Y2
 	VMASKMOVPD  Y2, Y1, (AX)(R10*8)
 
-span_done_724:
+span_done_730:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_717
+	JMP  row_723
 
-rows_done_718:
+rows_done_724:
 	SFENCE
-	JMP stored_716
+	JMP stored_722
 
-cached_715:
-row_725:
+cached_721:
+row_731:
 	CMPQ        BX, $0x00
-	JE          rows_done_726
+	JE          rows_done_732
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
 	XORQ        R10, R10
 	TESTQ       $0x00000003, R9
-	JE          no_last_732
+	JE          no_last_738
 	MOVQ        R9, R11
 	SUBQ        $0x00000004, R11
-	JL          no_last_732
+	JL          no_last_738
 	VMOVUPD     (CX)(R11*8), Y1
 	VMOVUPD     (DX)(R11*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -8861,13 +8923,13 @@ row_725:
 	VMULPD      (SI)(R11*8), Y2, Y1
 	VBLENDVPD   Y3, Y2, Y1, Y1
 
-no_last_732:
+no_last_738:
 	MOVQ R9, R12
 	SUBQ $0x00000010, R12
 
-unrolled_727:
+unrolled_733:
 	CMPQ        R10, R12
-	JGT         single_728
+	JGT         single_734
 	VMOVUPD     (CX)(R10*8), Y2
 	VMOVUPD     (DX)(R10*8), Y3
 	VCMPPD      $0x1e, Y0, Y2, Y4
@@ -8913,15 +8975,15 @@ unrolled_727:
 	VBLENDVPD   Y4, Y3, Y2, Y2
 	VMOVUPD     Y2, 96(AX)(R10*8)
 	ADDQ        $0x00000010, R10
-	JMP         unrolled_727
+	JMP         unrolled_733
 
-single_728:
+single_734:
 	MOVQ R9, R12
 	SUBQ $0x00000004, R12
 
-single_loop_729:
+single_loop_735:
 	CMPQ        R10, R12
-	JGT         remainder_730
+	JGT         remainder_736
 	VMOVUPD     (CX)(R10*8), Y2
 	VMOVUPD     (DX)(R10*8), Y3
 	VCMPPD      $0x1e, Y0, Y2, Y4
@@ -8934,18 +8996,18 @@ single_loop_729:
 	VBLENDVPD   Y4, Y3, Y2, Y2
 	VMOVUPD     Y2, (AX)(R10*8)
 	ADDQ        $0x00000004, R10
-	JMP         single_loop_729
+	JMP         single_loop_735
 
-remainder_730:
+remainder_736:
 	MOVQ    R9, R12
 	SUBQ    R10, R12
-	JE      span_done_731
+	JE      span_done_737
 	CMPQ    R9, $0x00000004
-	JL      masked_733
+	JL      masked_739
 	VMOVUPD Y1, (AX)(R11*8)
-	JMP     span_done_731
+	JMP     span_done_737
 
-masked_733:
+masked_739:
 	SHLQ        $0x03, R12
 	NEGQ        R12
 	LEAQ        tailmask<>+32(SB), R13
@@ -8963,17 +9025,17 @@ masked_733:
 	VBLENDVPD   Y5, Y4, Y3, Y3
 	VMASKMOVPD  Y3, Y2, (AX)(R10*8)
 
-span_done_731:
+span_done_737:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_725
+	JMP  row_731
 
-rows_done_726:
-stored_716:
+rows_done_732:
+stored_722:
 	VZEROUPPER
 	RET
 
@@ -8996,36 +9058,36 @@ TEXT ·backwardRingAVX2F64(SB), $1952-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x0000005c
-	JA     ring_segmented_734
+	JA     ring_segmented_740
 	MOVQ   R10, R11
 
-ring_len_735:
+ring_len_741:
 	CMPQ R11, $0x00000004
-	JAE  ring_len_done_736
+	JAE  ring_len_done_742
 	ADDQ R10, R11
-	JMP  ring_len_735
+	JMP  ring_len_741
 
-ring_len_done_736:
+ring_len_done_742:
 	MOVQ R11, 1888(SP)
 	MOVQ $0x00000004, R12
 
-ring_step_737:
+ring_step_743:
 	CMPQ R12, R11
-	JB   ring_step_done_738
+	JB   ring_step_done_744
 	SUBQ R11, R12
-	JMP  ring_step_737
+	JMP  ring_step_743
 
-ring_step_done_738:
+ring_step_done_744:
 	MOVQ R12, 1896(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_739:
+ring_step_745:
 	CMPQ R12, R11
-	JB   ring_step_done_740
+	JB   ring_step_done_746
 	SUBQ R11, R12
-	JMP  ring_step_739
+	JMP  ring_step_745
 
-ring_step_done_740:
+ring_step_done_746:
 	MOVQ    R12, 1904(SP)
 	MOVQ    DI, R12
 	LEAQ    16(R11), R11
@@ -9035,76 +9097,76 @@ ring_step_done_740:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1928(SP), R12
 	CMPQ    R10, $0x00000004
-	JB      ring_short_741
+	JB      ring_short_747
 	CMPQ    R8, $0x01
-	JNE     ring_planes_742
+	JNE     ring_planes_748
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_744:
+ring_copy_750:
 	CMPQ    R8, R12
-	JAE     ring_built_743
+	JAE     ring_built_749
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000004
-	JB      ring_copy_tail_745
+	JB      ring_copy_tail_751
 	VMOVUPD (R11)(R10*8), Y1
 	VMOVUPD Y1, (CX)(R8*8)
 	ADDQ    $0x00000004, R8
 	ADDQ    $0x00000004, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_744
+	JNE     ring_copy_750
 	XORQ    R10, R10
-	JMP     ring_copy_744
+	JMP     ring_copy_750
 
-ring_copy_tail_745:
+ring_copy_tail_751:
 	VMOVUPD -32(R11)(R9*8), Y1
 	ADDQ    R13, R8
 	VMOVUPD Y1, -32(CX)(R8*8)
 	XORQ    R10, R10
-	JMP     ring_copy_744
+	JMP     ring_copy_750
 
-ring_planes_742:
+ring_planes_748:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000008
-	JA   ring_long_planes_746
+	JA   ring_long_planes_752
 	MOVQ R12, R14
 	SUBQ $0x00000004, R14
 
-ring_fill_747:
+ring_fill_753:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_748
+	JGT          ring_fill_last_754
 	VBROADCASTSD (R11)(R10*8), Y1
 	VMOVUPD      Y1, (CX)(R13*8)
 	VMOVUPD      Y1, 32(CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_749
+	JNE          ring_wrap_755
 	XORQ         R10, R10
 
-ring_wrap_749:
-	JMP ring_fill_747
+ring_wrap_755:
+	JMP ring_fill_753
 
-ring_fill_last_748:
+ring_fill_last_754:
 	CMPQ         R13, R12
-	JAE          ring_built_743
+	JAE          ring_built_749
 	VBROADCASTSD (R11)(R10*8), Y1
 	VMOVUPD      Y1, (CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_750
+	JNE          ring_wrap_756
 	XORQ         R10, R10
 
-ring_wrap_750:
-	JMP ring_fill_last_748
+ring_wrap_756:
+	JMP ring_fill_last_754
 
-ring_long_planes_746:
-ring_channel_751:
+ring_long_planes_752:
+ring_channel_757:
 	CMPQ         R13, R12
-	JAE          ring_built_743
+	JAE          ring_built_749
 	VBROADCASTSD (R11)(R10*8), Y1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -9112,57 +9174,57 @@ ring_channel_751:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_752:
+ring_plane_758:
 	VMOVUPD Y1, (CX)(R15*8)
 	ADDQ    $0x00000004, R15
 	CMPQ    R15, R14
-	JB      ring_plane_752
+	JB      ring_plane_758
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_753
+	JNE     ring_wrap_759
 	XORQ    R10, R10
 
-ring_wrap_753:
-	JMP ring_channel_751
+ring_wrap_759:
+	JMP ring_channel_757
 
-ring_short_741:
+ring_short_747:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_754:
+ring_element_760:
 	MOVQ (R11)(R13*8), BP
 	MOVQ BP, (CX)(R15*8)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_755
+	JB   ring_element_next_761
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_755
+	JB   ring_element_next_761
 	XORQ R13, R13
 
-ring_element_next_755:
+ring_element_next_761:
 	INCQ    R15
 	CMPQ    R15, $0x00000004
-	JB      ring_element_754
+	JB      ring_element_760
 	VMOVUPD (CX), Y1
 	MOVQ    1888(SP), R8
 	CMPQ    R8, $0x00000004
-	JE      ring_exact_756
+	JE      ring_exact_762
 	SUBQ    R10, R8
 
-ring_exact_756:
+ring_exact_762:
 	MOVQ R8, R9
 
-ring_repeat_757:
+ring_repeat_763:
 	CMPQ    R9, R12
-	JAE     ring_built_743
+	JAE     ring_built_749
 	VMOVUPD Y1, (CX)(R9*8)
 	ADDQ    R8, R9
-	JMP     ring_repeat_757
+	JMP     ring_repeat_763
 
-ring_built_743:
+ring_built_749:
 	MOVQ    1888(SP), R8
 	MOVQ    1928(SP), R9
 	MOVQ    R9, R10
@@ -9178,22 +9240,22 @@ ring_built_743:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_758:
+sums_zero_764:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_759
+	JAE     sums_zeroed_765
 	VMOVUPD Y0, (BX)(R8*8)
 	ADDQ    $0x00000004, R8
-	JMP     sums_zero_758
+	JMP     sums_zero_764
 
-sums_zeroed_759:
+sums_zeroed_765:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 
-unrolled_760:
+unrolled_766:
 	CMPQ        R9, R10
-	JGT         single_761
+	JGT         single_767
 	VMOVUPD     (DX)(R9*8), Y1
 	VMOVUPD     (SI)(R9*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -9243,15 +9305,15 @@ unrolled_760:
 	SUBQ        1888(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000010, R9
-	JMP         unrolled_760
+	JMP         unrolled_766
 
-single_761:
+single_767:
 	MOVQ DI, R10
 	SUBQ $0x00000004, R10
 
-single_loop_762:
+single_loop_768:
 	CMPQ        R9, R10
-	JGT         remainder_763
+	JGT         remainder_769
 	VMOVUPD     (DX)(R9*8), Y1
 	VMOVUPD     (SI)(R9*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -9268,11 +9330,11 @@ single_loop_762:
 	SUBQ        1888(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000004, R9
-	JMP         single_loop_762
+	JMP         single_loop_768
 
-remainder_763:
+remainder_769:
 	SUBQ        R9, DI
-	JE          span_done_764
+	JE          span_done_770
 	SHLQ        $0x03, DI
 	NEGQ        DI
 	LEAQ        tailmask<>+32(SB), R10
@@ -9290,93 +9352,93 @@ remainder_763:
 	VBLENDVPD   Y0, Y3, Y2, Y2
 	VMASKMOVPD  Y2, Y1, (AX)(R9*8)
 
-span_done_764:
+span_done_770:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1888(SP), DX
 	MOVQ  1928(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_766
+	JLE   fold_ext_done_772
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_767
+	JA    fold_ext_scalar_773
 	ADDQ  $0x00000003, SI
 	ANDQ  $-4, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_765:
+fold_ext_771:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_766
+	JBE     fold_ext_done_772
 	SUBQ    $0x00000004, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Y0
 	VADDPD  (BX)(SI*8), Y0, Y0
 	VMOVUPD Y0, (BX)(DI*8)
-	JMP     fold_ext_765
+	JMP     fold_ext_771
 
-fold_ext_scalar_767:
+fold_ext_scalar_773:
 	MOVQ 1928(SP), SI
 
-fold_ext_element_768:
+fold_ext_element_774:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_769
+	JBE    fold_ext_element_done_775
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_768
+	JMP    fold_ext_element_774
 
-fold_ext_element_done_769:
-fold_ext_done_766:
-fold_770:
+fold_ext_element_done_775:
+fold_ext_done_772:
+fold_776:
 	CMPQ   DX, AX
-	JBE    fold_done_771
+	JBE    fold_done_777
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_770
+	JMP    fold_776
 
-fold_done_771:
+fold_done_777:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_772
+	JNE  sums_planes_778
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000004, DX
 
-sums_vector_774:
+sums_vector_780:
 	CMPQ    AX, DX
-	JGT     sums_scalar_775
+	JGT     sums_scalar_781
 	VMOVUPD (CX)(AX*8), Y0
 	VADDPD  (BX)(AX*8), Y0, Y0
 	VMOVUPD Y0, (CX)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     sums_vector_774
+	JMP     sums_vector_780
 
-sums_scalar_775:
+sums_scalar_781:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_773
+	JE     sums_done_779
 	VMOVSD (BX)(AX*8), X0
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_775
+	JMP    sums_scalar_781
 
-sums_planes_772:
+sums_planes_778:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_776:
+sums_group_782:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_778
+	JB     sums_single_784
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -9385,7 +9447,7 @@ sums_group_776:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_777:
+sums_group_plane_783:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -9394,7 +9456,7 @@ sums_group_plane_777:
 	ADDQ   $0x08, R9
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_group_plane_777
+	JB     sums_group_plane_783
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	VADDSD 8(CX)(AX*8), X1, X1
@@ -9407,29 +9469,29 @@ sums_group_plane_777:
 	SHRQ   $0x01, DX
 	ADDQ   DX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_776
+	JMP    sums_group_782
 
-sums_single_778:
+sums_single_784:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_773
+	JE     sums_done_779
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_779:
+sums_single_plane_785:
 	VADDSD (BX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_single_plane_779
+	JB     sums_single_plane_785
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_778
+	JMP    sums_single_784
 
-sums_done_773:
+sums_done_779:
 	JMP ring_finished_backwardAVX2F64
 
-ring_segmented_734:
+ring_segmented_740:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x0000005c
 	JA   ring_finished_backwardAVX2F64
@@ -9439,7 +9501,7 @@ ring_segmented_734:
 	MOVQ AX, 1920(SP)
 	MOVQ $0x00000000, 1912(SP)
 
-ring_block_781:
+ring_block_787:
 	MOVQ    1912(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -9455,33 +9517,33 @@ ring_block_781:
 	MOVQ    DI, 1944(SP)
 	MOVQ    DI, R8
 
-ring_len_782:
+ring_len_788:
 	CMPQ R8, $0x00000004
-	JAE  ring_len_done_783
+	JAE  ring_len_done_789
 	ADDQ DI, R8
-	JMP  ring_len_782
+	JMP  ring_len_788
 
-ring_len_done_783:
+ring_len_done_789:
 	MOVQ R8, 1888(SP)
 	MOVQ $0x00000004, R9
 
-ring_step_784:
+ring_step_790:
 	CMPQ R9, R8
-	JB   ring_step_done_785
+	JB   ring_step_done_791
 	SUBQ R8, R9
-	JMP  ring_step_784
+	JMP  ring_step_790
 
-ring_step_done_785:
+ring_step_done_791:
 	MOVQ R9, 1896(SP)
 	MOVQ $0x00000010, R9
 
-ring_step_786:
+ring_step_792:
 	CMPQ R9, R8
-	JB   ring_step_done_787
+	JB   ring_step_done_793
 	SUBQ R8, R9
-	JMP  ring_step_786
+	JMP  ring_step_792
 
-ring_step_done_787:
+ring_step_done_793:
 	MOVQ    R9, 1904(SP)
 	MOVQ    DI, R9
 	LEAQ    16(R8), R8
@@ -9492,76 +9554,76 @@ ring_step_done_787:
 	LEAQ    (R8)(DX*8), R8
 	MOVQ    1928(SP), R9
 	CMPQ    DI, $0x00000004
-	JB      ring_short_788
+	JB      ring_short_794
 	CMPQ    AX, $0x01
-	JNE     ring_planes_789
+	JNE     ring_planes_795
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_791:
+ring_copy_797:
 	CMPQ    DI, R9
-	JAE     ring_built_790
+	JAE     ring_built_796
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000004
-	JB      ring_copy_tail_792
+	JB      ring_copy_tail_798
 	VMOVUPD (R8)(R10*8), Y1
 	VMOVUPD Y1, (CX)(DI*8)
 	ADDQ    $0x00000004, DI
 	ADDQ    $0x00000004, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_791
+	JNE     ring_copy_797
 	XORQ    R10, R10
-	JMP     ring_copy_791
+	JMP     ring_copy_797
 
-ring_copy_tail_792:
+ring_copy_tail_798:
 	VMOVUPD -32(R8)(SI*8), Y1
 	ADDQ    R11, DI
 	VMOVUPD Y1, -32(CX)(DI*8)
 	XORQ    R10, R10
-	JMP     ring_copy_791
+	JMP     ring_copy_797
 
-ring_planes_789:
+ring_planes_795:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000008
-	JA   ring_long_planes_793
+	JA   ring_long_planes_799
 	MOVQ R9, R11
 	SUBQ $0x00000004, R11
 
-ring_fill_794:
+ring_fill_800:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_795
+	JGT          ring_fill_last_801
 	VBROADCASTSD (R8)(DI*8), Y1
 	VMOVUPD      Y1, (CX)(R10*8)
 	VMOVUPD      Y1, 32(CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_796
+	JNE          ring_wrap_802
 	XORQ         DI, DI
 
-ring_wrap_796:
-	JMP ring_fill_794
+ring_wrap_802:
+	JMP ring_fill_800
 
-ring_fill_last_795:
+ring_fill_last_801:
 	CMPQ         R10, R9
-	JAE          ring_built_790
+	JAE          ring_built_796
 	VBROADCASTSD (R8)(DI*8), Y1
 	VMOVUPD      Y1, (CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_797
+	JNE          ring_wrap_803
 	XORQ         DI, DI
 
-ring_wrap_797:
-	JMP ring_fill_last_795
+ring_wrap_803:
+	JMP ring_fill_last_801
 
-ring_long_planes_793:
-ring_channel_798:
+ring_long_planes_799:
+ring_channel_804:
 	CMPQ         R10, R9
-	JAE          ring_built_790
+	JAE          ring_built_796
 	VBROADCASTSD (R8)(DI*8), Y1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -9569,57 +9631,57 @@ ring_channel_798:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_799:
+ring_plane_805:
 	VMOVUPD Y1, (CX)(R12*8)
 	ADDQ    $0x00000004, R12
 	CMPQ    R12, R11
-	JB      ring_plane_799
+	JB      ring_plane_805
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_800
+	JNE     ring_wrap_806
 	XORQ    DI, DI
 
-ring_wrap_800:
-	JMP ring_channel_798
+ring_wrap_806:
+	JMP ring_channel_804
 
-ring_short_788:
+ring_short_794:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_801:
+ring_element_807:
 	MOVQ (R8)(R10*8), R13
 	MOVQ R13, (CX)(R12*8)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_802
+	JB   ring_element_next_808
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_802
+	JB   ring_element_next_808
 	XORQ R10, R10
 
-ring_element_next_802:
+ring_element_next_808:
 	INCQ    R12
 	CMPQ    R12, $0x00000004
-	JB      ring_element_801
+	JB      ring_element_807
 	VMOVUPD (CX), Y1
 	MOVQ    1888(SP), SI
 	CMPQ    SI, $0x00000004
-	JE      ring_exact_803
+	JE      ring_exact_809
 	SUBQ    DI, SI
 
-ring_exact_803:
+ring_exact_809:
 	MOVQ SI, DI
 
-ring_repeat_804:
+ring_repeat_810:
 	CMPQ    DI, R9
-	JAE     ring_built_790
+	JAE     ring_built_796
 	VMOVUPD Y1, (CX)(DI*8)
 	ADDQ    SI, DI
-	JMP     ring_repeat_804
+	JMP     ring_repeat_810
 
-ring_built_790:
+ring_built_796:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x03, DI
@@ -9645,26 +9707,26 @@ ring_built_790:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_805:
+sums_zero_811:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_806
+	JAE     sums_zeroed_812
 	VMOVUPD Y0, (BX)(R8*8)
 	ADDQ    $0x00000004, R8
-	JMP     sums_zero_805
+	JMP     sums_zero_811
 
-sums_zeroed_806:
-ring_row_807:
+sums_zeroed_812:
+ring_row_813:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_808
+	JE   ring_rows_done_814
 	XORQ R8, R8
 	MOVQ 1944(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-unrolled_809:
+unrolled_815:
 	CMPQ        R10, R11
-	JGT         single_810
+	JGT         single_816
 	VMOVUPD     (DX)(R10*8), Y1
 	VMOVUPD     (SI)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -9714,15 +9776,15 @@ unrolled_809:
 	SUBQ        1888(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000010, R10
-	JMP         unrolled_809
+	JMP         unrolled_815
 
-single_810:
+single_816:
 	MOVQ R9, R11
 	SUBQ $0x00000004, R11
 
-single_loop_811:
+single_loop_817:
 	CMPQ        R10, R11
-	JGT         remainder_812
+	JGT         remainder_818
 	VMOVUPD     (DX)(R10*8), Y1
 	VMOVUPD     (SI)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -9739,11 +9801,11 @@ single_loop_811:
 	SUBQ        1888(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000004, R10
-	JMP         single_loop_811
+	JMP         single_loop_817
 
-remainder_812:
+remainder_818:
 	SUBQ        R10, R9
-	JE          span_done_813
+	JE          span_done_819
 	SHLQ        $0x03, R9
 	NEGQ        R9
 	LEAQ        tailmask<>+32(SB), R11
@@ -9761,7 +9823,7 @@ remainder_812:
 	VBLENDVPD   Y4, Y3, Y2, Y2
 	VMASKMOVPD  Y2, Y1, (AX)(R10*8)
 
-span_done_813:
+span_done_819:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -9769,9 +9831,9 @@ span_done_813:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_807
+	JMP   ring_row_813
 
-ring_rows_done_808:
+ring_rows_done_814:
 	MOVQ 1912(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -9779,86 +9841,86 @@ ring_rows_done_808:
 	MOVQ 1888(SP), DI
 	MOVQ 1928(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_815
+	JLE  fold_ext_done_821
 	CMPQ R8, DI
-	JA   fold_ext_scalar_816
+	JA   fold_ext_scalar_822
 	ADDQ $0x00000003, R8
 	ANDQ $-4, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_814:
+fold_ext_820:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_815
+	JBE     fold_ext_done_821
 	SUBQ    $0x00000004, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Y1
 	VADDPD  (BX)(R8*8), Y1, Y1
 	VMOVUPD Y1, (BX)(R9*8)
-	JMP     fold_ext_814
+	JMP     fold_ext_820
 
-fold_ext_scalar_816:
+fold_ext_scalar_822:
 	MOVQ 1928(SP), R8
 
-fold_ext_element_817:
+fold_ext_element_823:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_818
+	JBE    fold_ext_element_done_824
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_817
+	JMP    fold_ext_element_823
 
-fold_ext_element_done_818:
-fold_ext_done_815:
-fold_819:
+fold_ext_element_done_824:
+fold_ext_done_821:
+fold_825:
 	CMPQ   DI, SI
-	JBE    fold_done_820
+	JBE    fold_done_826
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_819
+	JMP    fold_825
 
-fold_done_820:
+fold_done_826:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_821
+	JNE  sums_planes_827
 	MOVQ 1936(SP), DI
 	SUBQ $0x00000004, DI
 
-sums_vector_823:
+sums_vector_829:
 	CMPQ    SI, DI
-	JGT     sums_scalar_824
+	JGT     sums_scalar_830
 	VMOVUPD (DX)(SI*8), Y1
 	VADDPD  (BX)(SI*8), Y1, Y1
 	VMOVUPD Y1, (DX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_vector_823
+	JMP     sums_vector_829
 
-sums_scalar_824:
+sums_scalar_830:
 	CMPQ   SI, 1936(SP)
-	JE     sums_done_822
+	JE     sums_done_828
 	VMOVSD (BX)(SI*8), X1
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_scalar_824
+	JMP    sums_scalar_830
 
-sums_planes_821:
+sums_planes_827:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_825:
+sums_group_831:
 	MOVQ   1936(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_827
+	JB     sums_single_833
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -9867,7 +9929,7 @@ sums_group_825:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_826:
+sums_group_plane_832:
 	VADDSD (R10), X1, X1
 	VADDSD (R10)(R9*1), X2, X2
 	VADDSD (R11), X3, X3
@@ -9876,7 +9938,7 @@ sums_group_plane_826:
 	ADDQ   $0x08, R11
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_group_plane_826
+	JB     sums_group_plane_832
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	VADDSD 8(DX)(SI*8), X2, X2
@@ -9889,29 +9951,29 @@ sums_group_plane_826:
 	SHRQ   $0x01, DI
 	ADDQ   DI, R8
 	ADDQ   $0x00000004, SI
-	JMP    sums_group_825
+	JMP    sums_group_831
 
-sums_single_827:
+sums_single_833:
 	CMPQ   SI, 1936(SP)
-	JE     sums_done_822
+	JE     sums_done_828
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_828:
+sums_single_plane_834:
 	VADDSD (BX)(R8*8), X1, X1
 	INCQ   R8
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_single_plane_828
+	JB     sums_single_plane_834
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_single_827
+	JMP    sums_single_833
 
-sums_done_822:
+sums_done_828:
 	ADDQ 1936(SP), AX
 	MOVQ AX, 1912(SP)
-	JMP  ring_block_781
+	JMP  ring_block_787
 
 ring_finished_backwardAVX2F64:
 	VZEROUPPER
@@ -9926,43 +9988,64 @@ TEXT ·backwardDxAVX2F64(SB), NOSPLIT, $0-80
 	MOVQ         x_len+56(FP), BX
 	VXORPS       Y0, Y0, Y0
 	VBROADCASTSD alpha+72(FP), Y1
-	MOVQ         BX, SI
-	SHLQ         $0x03, SI
-	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_829
-	CMPQ         AX, DX
-	JE           cached_829
-	CMPQ         AX, CX
-	JE           cached_829
+	CMPQ         BX, $0x00000008
+	JA           general_835
+	CMPQ         BX, $0x00000004
+	JB           general_835
+	SUBQ         $0x00000004, BX
+	VMOVUPD      (CX)(BX*8), Y2
+	VMOVUPD      (DX)(BX*8), Y3
+	VCMPPD       $0x1e, Y0, Y2, Y2
+	VMULPD       Y1, Y3, Y4
+	VBLENDVPD    Y2, Y3, Y4, Y4
 	XORQ         SI, SI
-	MOVQ         AX, DI
-	NEGQ         DI
-	ANDQ         $0x0000001f, DI
-	SHRQ         $0x03, DI
-	CMPQ         DI, BX
-	CMOVQGT      BX, DI
-	TESTQ        DI, DI
-	JE           aligned_831
-	MOVQ         DI, R8
-	SHLQ         $0x03, R8
-	NEGQ         R8
-	LEAQ         tailmask<>+32(SB), R9
-	VMOVDQU      (R9)(R8*1), Y2
-	VMASKMOVPD   (CX)(SI*8), Y2, Y3
-	VMASKMOVPD   (DX)(SI*8), Y2, Y4
-	VCMPPD       $0x1e, Y0, Y3, Y3
-	VMULPD       Y1, Y4, Y5
-	VBLENDVPD    Y3, Y4, Y5, Y5
-	VMASKMOVPD   Y5, Y2, (AX)(SI*8)
-	MOVQ         DI, SI
+	VMOVUPD      (CX)(SI*8), Y2
+	VMOVUPD      (DX)(SI*8), Y3
+	VCMPPD       $0x1e, Y0, Y2, Y0
+	VMULPD       Y1, Y3, Y1
+	VBLENDVPD    Y0, Y3, Y1, Y1
+	VMOVUPD      Y1, (AX)(SI*8)
+	VMOVUPD      Y4, (AX)(BX*8)
+	JMP          short_done_836
 
-aligned_831:
+general_835:
+	MOVQ       BX, SI
+	SHLQ       $0x03, SI
+	CMPQ       SI, ·streamThreshold+0(SB)
+	JB         cached_837
+	CMPQ       AX, DX
+	JE         cached_837
+	CMPQ       AX, CX
+	JE         cached_837
+	XORQ       SI, SI
+	MOVQ       AX, DI
+	NEGQ       DI
+	ANDQ       $0x0000001f, DI
+	SHRQ       $0x03, DI
+	CMPQ       DI, BX
+	CMOVQGT    BX, DI
+	TESTQ      DI, DI
+	JE         aligned_839
+	MOVQ       DI, R8
+	SHLQ       $0x03, R8
+	NEGQ       R8
+	LEAQ       tailmask<>+32(SB), R9
+	VMOVDQU    (R9)(R8*1), Y2
+	VMASKMOVPD (CX)(SI*8), Y2, Y3
+	VMASKMOVPD (DX)(SI*8), Y2, Y4
+	VCMPPD     $0x1e, Y0, Y3, Y3
+	VMULPD     Y1, Y4, Y5
+	VBLENDVPD  Y3, Y4, Y5, Y5
+	VMASKMOVPD Y5, Y2, (AX)(SI*8)
+	MOVQ       DI, SI
+
+aligned_839:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-unrolled_832:
+unrolled_840:
 	CMPQ      SI, DI
-	JGT       single_833
+	JGT       single_841
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -9988,15 +10071,15 @@ unrolled_832:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVNTPD  Y4, 96(AX)(SI*8)
 	ADDQ      $0x00000010, SI
-	JMP       unrolled_832
+	JMP       unrolled_840
 
-single_833:
+single_841:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
 
-single_loop_834:
+single_loop_842:
 	CMPQ      SI, DI
-	JGT       remainder_835
+	JGT       remainder_843
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -10004,11 +10087,11 @@ single_loop_834:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVNTPD  Y4, (AX)(SI*8)
 	ADDQ      $0x00000004, SI
-	JMP       single_loop_834
+	JMP       single_loop_842
 
-remainder_835:
+remainder_843:
 	SUBQ       SI, BX
-	JE         span_done_836
+	JE         span_done_844
 	SHLQ       $0x03, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -10020,30 +10103,30 @@ remainder_835:
 	VBLENDVPD  Y0, Y4, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(SI*8)
 
-span_done_836:
+span_done_844:
 	SFENCE
-	JMP stored_830
+	JMP stored_838
 
-cached_829:
+cached_837:
 	XORQ      SI, SI
 	TESTQ     $0x00000003, BX
-	JE        no_last_842
+	JE        no_last_850
 	MOVQ      BX, DI
 	SUBQ      $0x00000004, DI
-	JL        no_last_842
+	JL        no_last_850
 	VMOVUPD   (CX)(DI*8), Y2
 	VMOVUPD   (DX)(DI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
 	VMULPD    Y1, Y3, Y4
 	VBLENDVPD Y2, Y3, Y4, Y4
 
-no_last_842:
+no_last_850:
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
 
-unrolled_837:
+unrolled_845:
 	CMPQ      SI, R8
-	JGT       single_838
+	JGT       single_846
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -10069,15 +10152,15 @@ unrolled_837:
 	VBLENDVPD Y2, Y3, Y5, Y5
 	VMOVUPD   Y5, 96(AX)(SI*8)
 	ADDQ      $0x00000010, SI
-	JMP       unrolled_837
+	JMP       unrolled_845
 
-single_838:
+single_846:
 	MOVQ BX, R8
 	SUBQ $0x00000004, R8
 
-single_loop_839:
+single_loop_847:
 	CMPQ      SI, R8
-	JGT       remainder_840
+	JGT       remainder_848
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -10085,18 +10168,18 @@ single_loop_839:
 	VBLENDVPD Y2, Y3, Y5, Y5
 	VMOVUPD   Y5, (AX)(SI*8)
 	ADDQ      $0x00000004, SI
-	JMP       single_loop_839
+	JMP       single_loop_847
 
-remainder_840:
+remainder_848:
 	MOVQ    BX, R8
 	SUBQ    SI, R8
-	JE      span_done_841
+	JE      span_done_849
 	CMPQ    BX, $0x00000004
-	JL      masked_843
+	JL      masked_851
 	VMOVUPD Y4, (AX)(DI*8)
-	JMP     span_done_841
+	JMP     span_done_849
 
-masked_843:
+masked_851:
 	MOVQ       R8, BX
 	SHLQ       $0x03, BX
 	NEGQ       BX
@@ -10109,8 +10192,9 @@ masked_843:
 	VBLENDVPD  Y0, Y4, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(SI*8)
 
-span_done_841:
-stored_830:
+span_done_849:
+stored_838:
+short_done_836:
 	VZEROUPPER
 	RET
 
@@ -10131,17 +10215,17 @@ TEXT ·backwardPlanesDxAVX2F64(SB), NOSPLIT, $0-104
 	MOVQ   BX, R11
 	SHLQ   $0x03, R11
 	CMPQ   R11, ·streamThreshold+0(SB)
-	JB     cached_844
+	JB     cached_852
 	CMPQ   R9, $0x00000800
-	JB     cached_844
+	JB     cached_852
 	CMPQ   AX, DX
-	JE     cached_844
+	JE     cached_852
 	CMPQ   AX, CX
-	JE     cached_844
+	JE     cached_852
 
-plane_846:
+plane_854:
 	CMPQ         BX, $0x00
-	JE           planes_done_847
+	JE           planes_done_855
 	VBROADCASTSD (R8)(R10*8), Y1
 	XORQ         R11, R11
 	MOVQ         AX, R12
@@ -10151,7 +10235,7 @@ plane_846:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_848
+	JE           aligned_856
 	MOVQ         R12, R13
 	SHLQ         $0x03, R13
 	NEGQ         R13
@@ -10165,13 +10249,13 @@ plane_846:
 	VMASKMOVPD   Y5, Y2, (AX)(R11*8)
 	MOVQ         R12, R11
 
-aligned_848:
+aligned_856:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 
-unrolled_849:
+unrolled_857:
 	CMPQ      R11, R12
-	JGT       single_850
+	JGT       single_858
 	VMOVUPD   (CX)(R11*8), Y2
 	VMOVUPD   (DX)(R11*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -10197,15 +10281,15 @@ unrolled_849:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVNTPD  Y4, 96(AX)(R11*8)
 	ADDQ      $0x00000010, R11
-	JMP       unrolled_849
+	JMP       unrolled_857
 
-single_850:
+single_858:
 	MOVQ SI, R12
 	SUBQ $0x00000004, R12
 
-single_loop_851:
+single_loop_859:
 	CMPQ      R11, R12
-	JGT       remainder_852
+	JGT       remainder_860
 	VMOVUPD   (CX)(R11*8), Y2
 	VMOVUPD   (DX)(R11*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -10213,12 +10297,12 @@ single_loop_851:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVNTPD  Y4, (AX)(R11*8)
 	ADDQ      $0x00000004, R11
-	JMP       single_loop_851
+	JMP       single_loop_859
 
-remainder_852:
+remainder_860:
 	MOVQ       SI, R12
 	SUBQ       R11, R12
-	JE         span_done_853
+	JE         span_done_861
 	SHLQ       $0x03, R12
 	NEGQ       R12
 	LEAQ       tailmask<>+32(SB), R13
@@ -10230,47 +10314,47 @@ remainder_852:
 	VBLENDVPD  Y3, Y4, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(R11*8)
 
-span_done_853:
+span_done_861:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_854
+	JNE  same_pass_862
 	XORQ R10, R10
 
-same_pass_854:
+same_pass_862:
 	SUBQ SI, BX
-	JMP  plane_846
+	JMP  plane_854
 
-planes_done_847:
+planes_done_855:
 	SFENCE
-	JMP stored_845
+	JMP stored_853
 
-cached_844:
-plane_855:
+cached_852:
+plane_863:
 	CMPQ         BX, $0x00
-	JE           planes_done_856
+	JE           planes_done_864
 	VBROADCASTSD (R8)(R10*8), Y1
 	XORQ         R11, R11
 	TESTQ        $0x00000003, SI
-	JE           no_last_862
+	JE           no_last_870
 	MOVQ         SI, R12
 	SUBQ         $0x00000004, R12
-	JL           no_last_862
+	JL           no_last_870
 	VMOVUPD      (CX)(R12*8), Y2
 	VMOVUPD      (DX)(R12*8), Y3
 	VCMPPD       $0x1e, Y0, Y2, Y2
 	VMULPD       Y1, Y3, Y4
 	VBLENDVPD    Y2, Y3, Y4, Y4
 
-no_last_862:
+no_last_870:
 	MOVQ SI, R13
 	SUBQ $0x00000010, R13
 
-unrolled_857:
+unrolled_865:
 	CMPQ      R11, R13
-	JGT       single_858
+	JGT       single_866
 	VMOVUPD   (CX)(R11*8), Y2
 	VMOVUPD   (DX)(R11*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -10296,15 +10380,15 @@ unrolled_857:
 	VBLENDVPD Y2, Y3, Y5, Y5
 	VMOVUPD   Y5, 96(AX)(R11*8)
 	ADDQ      $0x00000010, R11
-	JMP       unrolled_857
+	JMP       unrolled_865
 
-single_858:
+single_866:
 	MOVQ SI, R13
 	SUBQ $0x00000004, R13
 
-single_loop_859:
+single_loop_867:
 	CMPQ      R11, R13
-	JGT       remainder_860
+	JGT       remainder_868
 	VMOVUPD   (CX)(R11*8), Y2
 	VMOVUPD   (DX)(R11*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -10312,18 +10396,18 @@ single_loop_859:
 	VBLENDVPD Y2, Y3, Y5, Y5
 	VMOVUPD   Y5, (AX)(R11*8)
 	ADDQ      $0x00000004, R11
-	JMP       single_loop_859
+	JMP       single_loop_867
 
-remainder_860:
+remainder_868:
 	MOVQ    SI, R13
 	SUBQ    R11, R13
-	JE      span_done_861
+	JE      span_done_869
 	CMPQ    SI, $0x00000004
-	JL      masked_863
+	JL      masked_871
 	VMOVUPD Y4, (AX)(R12*8)
-	JMP     span_done_861
+	JMP     span_done_869
 
-masked_863:
+masked_871:
 	SHLQ       $0x03, R13
 	NEGQ       R13
 	LEAQ       tailmask<>+32(SB), R14
@@ -10335,21 +10419,21 @@ masked_863:
 	VBLENDVPD  Y3, Y5, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(R11*8)
 
-span_done_861:
+span_done_869:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_864
+	JNE  same_pass_872
 	XORQ R10, R10
 
-same_pass_864:
+same_pass_872:
 	SUBQ SI, BX
-	JMP  plane_855
+	JMP  plane_863
 
-planes_done_856:
-stored_845:
+planes_done_864:
+stored_853:
 	VZEROUPPER
 	RET
 
@@ -10368,17 +10452,17 @@ TEXT ·backwardPatternDxAVX2F64(SB), NOSPLIT, $0-96
 	MOVQ   BX, R9
 	SHLQ   $0x03, R9
 	CMPQ   R9, ·streamThreshold+0(SB)
-	JB     cached_865
+	JB     cached_873
 	CMPQ   R8, $0x00000800
-	JB     cached_865
+	JB     cached_873
 	CMPQ   AX, DX
-	JE     cached_865
+	JE     cached_873
 	CMPQ   AX, CX
-	JE     cached_865
+	JE     cached_873
 
-row_867:
+row_875:
 	CMPQ       BX, $0x00
-	JE         rows_done_868
+	JE         rows_done_876
 	MOVQ       DI, R8
 	CMPQ       BX, R8
 	CMOVQLT    BX, R8
@@ -10390,7 +10474,7 @@ row_867:
 	CMPQ       R10, R8
 	CMOVQGT    R8, R10
 	TESTQ      R10, R10
-	JE         aligned_869
+	JE         aligned_877
 	MOVQ       R10, R11
 	SHLQ       $0x03, R11
 	NEGQ       R11
@@ -10405,13 +10489,13 @@ row_867:
 	VMASKMOVPD Y4, Y1, (AX)(R9*8)
 	MOVQ       R10, R9
 
-aligned_869:
+aligned_877:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
-unrolled_870:
+unrolled_878:
 	CMPQ      R9, R10
-	JGT       single_871
+	JGT       single_879
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -10437,15 +10521,15 @@ unrolled_870:
 	VBLENDVPD Y1, Y2, Y3, Y3
 	VMOVNTPD  Y3, 96(AX)(R9*8)
 	ADDQ      $0x00000010, R9
-	JMP       unrolled_870
+	JMP       unrolled_878
 
-single_871:
+single_879:
 	MOVQ R8, R10
 	SUBQ $0x00000004, R10
 
-single_loop_872:
+single_loop_880:
 	CMPQ      R9, R10
-	JGT       remainder_873
+	JGT       remainder_881
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -10453,12 +10537,12 @@ single_loop_872:
 	VBLENDVPD Y1, Y2, Y3, Y3
 	VMOVNTPD  Y3, (AX)(R9*8)
 	ADDQ      $0x00000004, R9
-	JMP       single_loop_872
+	JMP       single_loop_880
 
-remainder_873:
+remainder_881:
 	MOVQ       R8, R10
 	SUBQ       R9, R10
-	JE         span_done_874
+	JE         span_done_882
 	SHLQ       $0x03, R10
 	NEGQ       R10
 	LEAQ       tailmask<>+32(SB), R11
@@ -10471,45 +10555,45 @@ remainder_873:
 	VBLENDVPD  Y2, Y3, Y4, Y4
 	VMASKMOVPD Y4, Y1, (AX)(R9*8)
 
-span_done_874:
+span_done_882:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_867
+	JMP  row_875
 
-rows_done_868:
+rows_done_876:
 	SFENCE
-	JMP stored_866
+	JMP stored_874
 
-cached_865:
-row_875:
+cached_873:
+row_883:
 	CMPQ      BX, $0x00
-	JE        rows_done_876
+	JE        rows_done_884
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
 	XORQ      R9, R9
 	TESTQ     $0x00000003, R8
-	JE        no_last_882
+	JE        no_last_890
 	MOVQ      R8, R10
 	SUBQ      $0x00000004, R10
-	JL        no_last_882
+	JL        no_last_890
 	VMOVUPD   (CX)(R10*8), Y1
 	VMOVUPD   (DX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
 	VMULPD    (SI)(R10*8), Y2, Y3
 	VBLENDVPD Y1, Y2, Y3, Y3
 
-no_last_882:
+no_last_890:
 	MOVQ R8, R11
 	SUBQ $0x00000010, R11
 
-unrolled_877:
+unrolled_885:
 	CMPQ      R9, R11
-	JGT       single_878
+	JGT       single_886
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -10535,15 +10619,15 @@ unrolled_877:
 	VBLENDVPD Y1, Y2, Y4, Y4
 	VMOVUPD   Y4, 96(AX)(R9*8)
 	ADDQ      $0x00000010, R9
-	JMP       unrolled_877
+	JMP       unrolled_885
 
-single_878:
+single_886:
 	MOVQ R8, R11
 	SUBQ $0x00000004, R11
 
-single_loop_879:
+single_loop_887:
 	CMPQ      R9, R11
-	JGT       remainder_880
+	JGT       remainder_888
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -10551,18 +10635,18 @@ single_loop_879:
 	VBLENDVPD Y1, Y2, Y4, Y4
 	VMOVUPD   Y4, (AX)(R9*8)
 	ADDQ      $0x00000004, R9
-	JMP       single_loop_879
+	JMP       single_loop_887
 
-remainder_880:
+remainder_888:
 	MOVQ    R8, R11
 	SUBQ    R9, R11
-	JE      span_done_881
+	JE      span_done_889
 	CMPQ    R8, $0x00000004
-	JL      masked_883
+	JL      masked_891
 	VMOVUPD Y3, (AX)(R10*8)
-	JMP     span_done_881
+	JMP     span_done_889
 
-masked_883:
+masked_891:
 	SHLQ       $0x03, R11
 	NEGQ       R11
 	LEAQ       tailmask<>+32(SB), R12
@@ -10575,17 +10659,17 @@ masked_883:
 	VBLENDVPD  Y2, Y4, Y5, Y5
 	VMASKMOVPD Y5, Y1, (AX)(R9*8)
 
-span_done_881:
+span_done_889:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_875
+	JMP  row_883
 
-rows_done_876:
-stored_866:
+rows_done_884:
+stored_874:
 	VZEROUPPER
 	RET
 
@@ -10605,36 +10689,36 @@ TEXT ·backwardRingDxAVX2F64(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x000000d8
-	JA     ring_segmented_884
+	JA     ring_segmented_892
 	MOVQ   R9, R10
 
-ring_len_885:
+ring_len_893:
 	CMPQ R10, $0x00000004
-	JAE  ring_len_done_886
+	JAE  ring_len_done_894
 	ADDQ R9, R10
-	JMP  ring_len_885
+	JMP  ring_len_893
 
-ring_len_done_886:
+ring_len_done_894:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000004, R11
 
-ring_step_887:
+ring_step_895:
 	CMPQ R11, R10
-	JB   ring_step_done_888
+	JB   ring_step_done_896
 	SUBQ R10, R11
-	JMP  ring_step_887
+	JMP  ring_step_895
 
-ring_step_done_888:
+ring_step_done_896:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000010, R11
 
-ring_step_889:
+ring_step_897:
 	CMPQ R11, R10
-	JB   ring_step_done_890
+	JB   ring_step_done_898
 	SUBQ R10, R11
-	JMP  ring_step_889
+	JMP  ring_step_897
 
-ring_step_done_890:
+ring_step_done_898:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    16(R10), R10
@@ -10644,76 +10728,76 @@ ring_step_done_890:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000004
-	JB      ring_short_891
+	JB      ring_short_899
 	CMPQ    AX, $0x01
-	JNE     ring_planes_892
+	JNE     ring_planes_900
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_894:
+ring_copy_902:
 	CMPQ    AX, R11
-	JAE     ring_built_893
+	JAE     ring_built_901
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000004
-	JB      ring_copy_tail_895
+	JB      ring_copy_tail_903
 	VMOVUPD (R10)(R9*8), Y1
 	VMOVUPD Y1, (R8)(AX*8)
 	ADDQ    $0x00000004, AX
 	ADDQ    $0x00000004, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_894
+	JNE     ring_copy_902
 	XORQ    R9, R9
-	JMP     ring_copy_894
+	JMP     ring_copy_902
 
-ring_copy_tail_895:
+ring_copy_tail_903:
 	VMOVUPD -32(R10)(DX*8), Y1
 	ADDQ    R12, AX
 	VMOVUPD Y1, -32(R8)(AX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_894
+	JMP     ring_copy_902
 
-ring_planes_892:
+ring_planes_900:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000008
-	JA   ring_long_planes_896
+	JA   ring_long_planes_904
 	MOVQ R11, R13
 	SUBQ $0x00000004, R13
 
-ring_fill_897:
+ring_fill_905:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_898
+	JGT          ring_fill_last_906
 	VBROADCASTSD (R10)(R9*8), Y1
 	VMOVUPD      Y1, (R8)(R12*8)
 	VMOVUPD      Y1, 32(R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_899
+	JNE          ring_wrap_907
 	XORQ         R9, R9
 
-ring_wrap_899:
-	JMP ring_fill_897
+ring_wrap_907:
+	JMP ring_fill_905
 
-ring_fill_last_898:
+ring_fill_last_906:
 	CMPQ         R12, R11
-	JAE          ring_built_893
+	JAE          ring_built_901
 	VBROADCASTSD (R10)(R9*8), Y1
 	VMOVUPD      Y1, (R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_900
+	JNE          ring_wrap_908
 	XORQ         R9, R9
 
-ring_wrap_900:
-	JMP ring_fill_last_898
+ring_wrap_908:
+	JMP ring_fill_last_906
 
-ring_long_planes_896:
-ring_channel_901:
+ring_long_planes_904:
+ring_channel_909:
 	CMPQ         R12, R11
-	JAE          ring_built_893
+	JAE          ring_built_901
 	VBROADCASTSD (R10)(R9*8), Y1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -10721,65 +10805,65 @@ ring_channel_901:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_902:
+ring_plane_910:
 	VMOVUPD Y1, (R8)(R14*8)
 	ADDQ    $0x00000004, R14
 	CMPQ    R14, R13
-	JB      ring_plane_902
+	JB      ring_plane_910
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_903
+	JNE     ring_wrap_911
 	XORQ    R9, R9
 
-ring_wrap_903:
-	JMP ring_channel_901
+ring_wrap_911:
+	JMP ring_channel_909
 
-ring_short_891:
+ring_short_899:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_904:
+ring_element_912:
 	MOVQ (R10)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_905
+	JB   ring_element_next_913
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_905
+	JB   ring_element_next_913
 	XORQ R12, R12
 
-ring_element_next_905:
+ring_element_next_913:
 	INCQ    R14
 	CMPQ    R14, $0x00000004
-	JB      ring_element_904
+	JB      ring_element_912
 	VMOVUPD (R8), Y1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000004
-	JE      ring_exact_906
+	JE      ring_exact_914
 	SUBQ    R9, AX
 
-ring_exact_906:
+ring_exact_914:
 	MOVQ AX, DX
 
-ring_repeat_907:
+ring_repeat_915:
 	CMPQ    DX, R11
-	JAE     ring_built_893
+	JAE     ring_built_901
 	VMOVUPD Y1, (R8)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_907
+	JMP     ring_repeat_915
 
-ring_built_893:
+ring_built_901:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-unrolled_908:
+unrolled_916:
 	CMPQ      DX, R9
-	JGT       single_909
+	JGT       single_917
 	VMOVUPD   (BX)(DX*8), Y1
 	VMOVUPD   (SI)(DX*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -10809,15 +10893,15 @@ unrolled_908:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000010, DX
-	JMP       unrolled_908
+	JMP       unrolled_916
 
-single_909:
+single_917:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 
-single_loop_910:
+single_loop_918:
 	CMPQ      DX, R9
-	JGT       remainder_911
+	JGT       remainder_919
 	VMOVUPD   (BX)(DX*8), Y1
 	VMOVUPD   (SI)(DX*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -10829,11 +10913,11 @@ single_loop_910:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000004, DX
-	JMP       single_loop_910
+	JMP       single_loop_918
 
-remainder_911:
+remainder_919:
 	SUBQ       DX, DI
-	JE         span_done_912
+	JE         span_done_920
 	SHLQ       $0x03, DI
 	NEGQ       DI
 	LEAQ       tailmask<>+32(SB), R9
@@ -10846,10 +10930,10 @@ remainder_911:
 	VBLENDVPD  Y0, Y3, Y2, Y2
 	VMASKMOVPD Y2, Y1, (CX)(DX*8)
 
-span_done_912:
+span_done_920:
 	JMP ring_finished_backwardDxAVX2F64
 
-ring_segmented_884:
+ring_segmented_892:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x000000d8
 	JA   ring_finished_backwardDxAVX2F64
@@ -10859,11 +10943,11 @@ ring_segmented_884:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_913
+	JE   ring_rows_921
 
-ring_segment_914:
+ring_segment_922:
 	CMPQ    DI, $0x00
-	JE      ring_done_915
+	JE      ring_done_923
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -10880,33 +10964,33 @@ ring_segment_914:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_916:
+ring_len_924:
 	CMPQ R12, $0x00000004
-	JAE  ring_len_done_917
+	JAE  ring_len_done_925
 	ADDQ R10, R12
-	JMP  ring_len_916
+	JMP  ring_len_924
 
-ring_len_done_917:
+ring_len_done_925:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000004, R13
 
-ring_step_918:
+ring_step_926:
 	CMPQ R13, R12
-	JB   ring_step_done_919
+	JB   ring_step_done_927
 	SUBQ R12, R13
-	JMP  ring_step_918
+	JMP  ring_step_926
 
-ring_step_done_919:
+ring_step_done_927:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000010, R13
 
-ring_step_920:
+ring_step_928:
 	CMPQ R13, R12
-	JB   ring_step_done_921
+	JB   ring_step_done_929
 	SUBQ R12, R13
-	JMP  ring_step_920
+	JMP  ring_step_928
 
-ring_step_done_921:
+ring_step_done_929:
 	MOVQ    R13, 1936(SP)
 	LEAQ    16(R12), R12
 	CMPQ    R11, R12
@@ -10916,76 +11000,76 @@ ring_step_done_921:
 	LEAQ    (R11)(AX*8), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000004
-	JB      ring_short_922
+	JB      ring_short_930
 	CMPQ    R9, $0x01
-	JNE     ring_planes_923
+	JNE     ring_planes_931
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_925:
+ring_copy_933:
 	CMPQ    R9, AX
-	JAE     ring_built_924
+	JAE     ring_built_932
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000004
-	JB      ring_copy_tail_926
+	JB      ring_copy_tail_934
 	VMOVUPD (R11)(R10*8), Y1
 	VMOVUPD Y1, (R8)(R9*8)
 	ADDQ    $0x00000004, R9
 	ADDQ    $0x00000004, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_925
+	JNE     ring_copy_933
 	XORQ    R10, R10
-	JMP     ring_copy_925
+	JMP     ring_copy_933
 
-ring_copy_tail_926:
+ring_copy_tail_934:
 	VMOVUPD -32(R11)(DX*8), Y1
 	ADDQ    R12, R9
 	VMOVUPD Y1, -32(R8)(R9*8)
 	XORQ    R10, R10
-	JMP     ring_copy_925
+	JMP     ring_copy_933
 
-ring_planes_923:
+ring_planes_931:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000008
-	JA   ring_long_planes_927
+	JA   ring_long_planes_935
 	MOVQ AX, R13
 	SUBQ $0x00000004, R13
 
-ring_fill_928:
+ring_fill_936:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_929
+	JGT          ring_fill_last_937
 	VBROADCASTSD (R11)(R10*8), Y1
 	VMOVUPD      Y1, (R8)(R12*8)
 	VMOVUPD      Y1, 32(R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_930
+	JNE          ring_wrap_938
 	XORQ         R10, R10
 
-ring_wrap_930:
-	JMP ring_fill_928
+ring_wrap_938:
+	JMP ring_fill_936
 
-ring_fill_last_929:
+ring_fill_last_937:
 	CMPQ         R12, AX
-	JAE          ring_built_924
+	JAE          ring_built_932
 	VBROADCASTSD (R11)(R10*8), Y1
 	VMOVUPD      Y1, (R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_931
+	JNE          ring_wrap_939
 	XORQ         R10, R10
 
-ring_wrap_931:
-	JMP ring_fill_last_929
+ring_wrap_939:
+	JMP ring_fill_last_937
 
-ring_long_planes_927:
-ring_channel_932:
+ring_long_planes_935:
+ring_channel_940:
 	CMPQ         R12, AX
-	JAE          ring_built_924
+	JAE          ring_built_932
 	VBROADCASTSD (R11)(R10*8), Y1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -10993,66 +11077,66 @@ ring_channel_932:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_933:
+ring_plane_941:
 	VMOVUPD Y1, (R8)(R14*8)
 	ADDQ    $0x00000004, R14
 	CMPQ    R14, R13
-	JB      ring_plane_933
+	JB      ring_plane_941
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_934
+	JNE     ring_wrap_942
 	XORQ    R10, R10
 
-ring_wrap_934:
-	JMP ring_channel_932
+ring_wrap_942:
+	JMP ring_channel_940
 
-ring_short_922:
+ring_short_930:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_935:
+ring_element_943:
 	MOVQ (R11)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_936
+	JB   ring_element_next_944
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_936
+	JB   ring_element_next_944
 	XORQ R12, R12
 
-ring_element_next_936:
+ring_element_next_944:
 	INCQ    R14
 	CMPQ    R14, $0x00000004
-	JB      ring_element_935
+	JB      ring_element_943
 	VMOVUPD (R8), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000004
-	JE      ring_exact_937
+	JE      ring_exact_945
 	SUBQ    R10, DX
 
-ring_exact_937:
+ring_exact_945:
 	MOVQ DX, R9
 
-ring_repeat_938:
+ring_repeat_946:
 	CMPQ    R9, AX
-	JAE     ring_built_924
+	JAE     ring_built_932
 	VMOVUPD Y1, (R8)(R9*8)
 	ADDQ    DX, R9
-	JMP     ring_repeat_938
+	JMP     ring_repeat_946
 
-ring_built_924:
+ring_built_932:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 
-unrolled_939:
+unrolled_947:
 	CMPQ      R9, R10
-	JGT       single_940
+	JGT       single_948
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -11082,15 +11166,15 @@ unrolled_939:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000010, R9
-	JMP       unrolled_939
+	JMP       unrolled_947
 
-single_940:
+single_948:
 	MOVQ DX, R10
 	SUBQ $0x00000004, R10
 
-single_loop_941:
+single_loop_949:
 	CMPQ      R9, R10
-	JGT       remainder_942
+	JGT       remainder_950
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -11102,11 +11186,11 @@ single_loop_941:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000004, R9
-	JMP       single_loop_941
+	JMP       single_loop_949
 
-remainder_942:
+remainder_950:
 	SUBQ       R9, DX
-	JE         span_done_943
+	JE         span_done_951
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
@@ -11119,7 +11203,7 @@ remainder_942:
 	VBLENDVPD  Y2, Y3, Y4, Y4
 	VMASKMOVPD Y4, Y1, (CX)(R9*8)
 
-span_done_943:
+span_done_951:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -11131,18 +11215,18 @@ span_done_943:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_944
+	JNE  ring_next_952
 	XORQ AX, AX
 
-ring_next_944:
+ring_next_952:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_914
+	JMP  ring_segment_922
 
-ring_done_915:
+ring_done_923:
 	JMP ring_finished_backwardDxAVX2F64
 
-ring_rows_913:
-ring_block_945:
+ring_rows_921:
+ring_block_953:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -11158,33 +11242,33 @@ ring_block_945:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_946:
+ring_len_954:
 	CMPQ SI, $0x00000004
-	JAE  ring_len_done_947
+	JAE  ring_len_done_955
 	ADDQ BX, SI
-	JMP  ring_len_946
+	JMP  ring_len_954
 
-ring_len_done_947:
+ring_len_done_955:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000004, DI
 
-ring_step_948:
+ring_step_956:
 	CMPQ DI, SI
-	JB   ring_step_done_949
+	JB   ring_step_done_957
 	SUBQ SI, DI
-	JMP  ring_step_948
+	JMP  ring_step_956
 
-ring_step_done_949:
+ring_step_done_957:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_950:
+ring_step_958:
 	CMPQ DI, SI
-	JB   ring_step_done_951
+	JB   ring_step_done_959
 	SUBQ SI, DI
-	JMP  ring_step_950
+	JMP  ring_step_958
 
-ring_step_done_951:
+ring_step_done_959:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    16(SI), SI
@@ -11195,76 +11279,76 @@ ring_step_done_951:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000004
-	JB      ring_short_952
+	JB      ring_short_960
 	CMPQ    CX, $0x01
-	JNE     ring_planes_953
+	JNE     ring_planes_961
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_955:
+ring_copy_963:
 	CMPQ    BX, DI
-	JAE     ring_built_954
+	JAE     ring_built_962
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000004
-	JB      ring_copy_tail_956
+	JB      ring_copy_tail_964
 	VMOVUPD (SI)(R9*8), Y1
 	VMOVUPD Y1, (R8)(BX*8)
 	ADDQ    $0x00000004, BX
 	ADDQ    $0x00000004, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_955
+	JNE     ring_copy_963
 	XORQ    R9, R9
-	JMP     ring_copy_955
+	JMP     ring_copy_963
 
-ring_copy_tail_956:
+ring_copy_tail_964:
 	VMOVUPD -32(SI)(DX*8), Y1
 	ADDQ    R10, BX
 	VMOVUPD Y1, -32(R8)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_955
+	JMP     ring_copy_963
 
-ring_planes_953:
+ring_planes_961:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000008
-	JA   ring_long_planes_957
+	JA   ring_long_planes_965
 	MOVQ DI, R10
 	SUBQ $0x00000004, R10
 
-ring_fill_958:
+ring_fill_966:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_959
+	JGT          ring_fill_last_967
 	VBROADCASTSD (SI)(BX*8), Y1
 	VMOVUPD      Y1, (R8)(R9*8)
 	VMOVUPD      Y1, 32(R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_960
+	JNE          ring_wrap_968
 	XORQ         BX, BX
 
-ring_wrap_960:
-	JMP ring_fill_958
+ring_wrap_968:
+	JMP ring_fill_966
 
-ring_fill_last_959:
+ring_fill_last_967:
 	CMPQ         R9, DI
-	JAE          ring_built_954
+	JAE          ring_built_962
 	VBROADCASTSD (SI)(BX*8), Y1
 	VMOVUPD      Y1, (R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_961
+	JNE          ring_wrap_969
 	XORQ         BX, BX
 
-ring_wrap_961:
-	JMP ring_fill_last_959
+ring_wrap_969:
+	JMP ring_fill_last_967
 
-ring_long_planes_957:
-ring_channel_962:
+ring_long_planes_965:
+ring_channel_970:
 	CMPQ         R9, DI
-	JAE          ring_built_954
+	JAE          ring_built_962
 	VBROADCASTSD (SI)(BX*8), Y1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -11272,57 +11356,57 @@ ring_channel_962:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_963:
+ring_plane_971:
 	VMOVUPD Y1, (R8)(R11*8)
 	ADDQ    $0x00000004, R11
 	CMPQ    R11, R10
-	JB      ring_plane_963
+	JB      ring_plane_971
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_964
+	JNE     ring_wrap_972
 	XORQ    BX, BX
 
-ring_wrap_964:
-	JMP ring_channel_962
+ring_wrap_972:
+	JMP ring_channel_970
 
-ring_short_952:
+ring_short_960:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_965:
+ring_element_973:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (R8)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_966
+	JB   ring_element_next_974
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_966
+	JB   ring_element_next_974
 	XORQ R9, R9
 
-ring_element_next_966:
+ring_element_next_974:
 	INCQ    R11
 	CMPQ    R11, $0x00000004
-	JB      ring_element_965
+	JB      ring_element_973
 	VMOVUPD (R8), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000004
-	JE      ring_exact_967
+	JE      ring_exact_975
 	SUBQ    BX, DX
 
-ring_exact_967:
+ring_exact_975:
 	MOVQ DX, BX
 
-ring_repeat_968:
+ring_repeat_976:
 	CMPQ    BX, DI
-	JAE     ring_built_954
+	JAE     ring_built_962
 	VMOVUPD Y1, (R8)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_968
+	JMP     ring_repeat_976
 
-ring_built_954:
+ring_built_962:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+48(FP), BX
@@ -11333,18 +11417,18 @@ ring_built_954:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_969:
+ring_row_977:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_970
+	JE   ring_rows_done_978
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 
-unrolled_971:
+unrolled_979:
 	CMPQ      R9, R10
-	JGT       single_972
+	JGT       single_980
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -11374,15 +11458,15 @@ unrolled_971:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000010, R9
-	JMP       unrolled_971
+	JMP       unrolled_979
 
-single_972:
+single_980:
 	MOVQ DX, R10
 	SUBQ $0x00000004, R10
 
-single_loop_973:
+single_loop_981:
 	CMPQ      R9, R10
-	JGT       remainder_974
+	JGT       remainder_982
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -11394,11 +11478,11 @@ single_loop_973:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000004, R9
-	JMP       single_loop_973
+	JMP       single_loop_981
 
-remainder_974:
+remainder_982:
 	SUBQ       R9, DX
-	JE         span_done_975
+	JE         span_done_983
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
@@ -11411,7 +11495,7 @@ remainder_974:
 	VBLENDVPD  Y2, Y3, Y4, Y4
 	VMASKMOVPD Y4, Y1, (CX)(R9*8)
 
-span_done_975:
+span_done_983:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -11419,13 +11503,13 @@ span_done_975:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_969
+	JMP   ring_row_977
 
-ring_rows_done_970:
+ring_rows_done_978:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_945
+	JMP  ring_block_953
 
 ring_finished_backwardDxAVX2F64:
 	VZEROUPPER
@@ -11444,10 +11528,10 @@ TEXT ·backwardDalphaAVX2F64(SB), NOSPLIT, $0-56
 	VXORPS      Y4, Y4, Y4
 	XORQ        BX, BX
 	TESTQ       $0x00000003, DX
-	JE          no_last_981
+	JE          no_last_989
 	MOVQ        DX, SI
 	SUBQ        $0x00000004, SI
-	JL          no_last_981
+	JL          no_last_989
 	VMOVUPD     (AX)(SI*8), Y5
 	VMOVUPD     (CX)(SI*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -11461,13 +11545,13 @@ TEXT ·backwardDalphaAVX2F64(SB), NOSPLIT, $0-56
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y1
 
-no_last_981:
+no_last_989:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-unrolled_976:
+unrolled_984:
 	CMPQ        BX, SI
-	JGT         single_977
+	JGT         single_985
 	VMOVUPD     (AX)(BX*8), Y5
 	VMOVUPD     (CX)(BX*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -11493,15 +11577,15 @@ unrolled_976:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y4
 	ADDQ        $0x00000010, BX
-	JMP         unrolled_976
+	JMP         unrolled_984
 
-single_977:
+single_985:
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-single_loop_978:
+single_loop_986:
 	CMPQ        BX, SI
-	JGT         remainder_979
+	JGT         remainder_987
 	VMOVUPD     (AX)(BX*8), Y5
 	VMOVUPD     (CX)(BX*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -11509,17 +11593,17 @@ single_loop_978:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y1
 	ADDQ        $0x00000004, BX
-	JMP         single_loop_978
+	JMP         single_loop_986
 
-remainder_979:
+remainder_987:
 	MOVQ DX, SI
 	SUBQ BX, SI
-	JE   span_done_980
+	JE   span_done_988
 	CMPQ DX, $0x00000004
-	JL   masked_982
-	JMP  span_done_980
+	JL   masked_990
+	JMP  span_done_988
 
-masked_982:
+masked_990:
 	MOVQ        SI, DX
 	SHLQ        $0x03, DX
 	NEGQ        DX
@@ -11532,7 +11616,7 @@ masked_982:
 	VANDNPD     Y5, Y0, Y0
 	VFMADD231PD Y0, Y6, Y1
 
-span_done_980:
+span_done_988:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -11563,19 +11647,19 @@ TEXT ·backwardPlanesDalphaAVX2F64(SB), NOSPLIT, $0-80
 	LEAQ    tailmask<>+0(SB), R11
 	VMOVDQU (R11)(R10*1), Y5
 
-plane_983:
+plane_991:
 	CMPQ        DX, $0x00
-	JE          planes_done_984
+	JE          planes_done_992
 	VXORPS      Y1, Y1, Y1
 	VXORPS      Y2, Y2, Y2
 	VXORPS      Y3, Y3, Y3
 	VXORPS      Y4, Y4, Y4
 	XORQ        R10, R10
 	TESTQ       $0x00000003, SI
-	JE          no_last_990
+	JE          no_last_998
 	MOVQ        SI, R11
 	SUBQ        $0x00000004, R11
-	JL          no_last_990
+	JL          no_last_998
 	VMOVUPD     (AX)(R11*8), Y6
 	VMOVUPD     (CX)(R11*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -11584,13 +11668,13 @@ plane_983:
 	VANDNPD     Y7, Y8, Y7
 	VFMADD231PD Y7, Y6, Y1
 
-no_last_990:
+no_last_998:
 	MOVQ SI, R11
 	SUBQ $0x00000010, R11
 
-unrolled_985:
+unrolled_993:
 	CMPQ        R10, R11
-	JGT         single_986
+	JGT         single_994
 	VMOVUPD     (AX)(R10*8), Y6
 	VMOVUPD     (CX)(R10*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -11616,15 +11700,15 @@ unrolled_985:
 	VANDNPD     Y7, Y8, Y7
 	VFMADD231PD Y7, Y6, Y4
 	ADDQ        $0x00000010, R10
-	JMP         unrolled_985
+	JMP         unrolled_993
 
-single_986:
+single_994:
 	MOVQ SI, R11
 	SUBQ $0x00000004, R11
 
-single_loop_987:
+single_loop_995:
 	CMPQ        R10, R11
-	JGT         remainder_988
+	JGT         remainder_996
 	VMOVUPD     (AX)(R10*8), Y6
 	VMOVUPD     (CX)(R10*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -11632,17 +11716,17 @@ single_loop_987:
 	VANDNPD     Y7, Y8, Y7
 	VFMADD231PD Y7, Y6, Y1
 	ADDQ        $0x00000004, R10
-	JMP         single_loop_987
+	JMP         single_loop_995
 
-remainder_988:
+remainder_996:
 	MOVQ SI, R11
 	SUBQ R10, R11
-	JE   span_done_989
+	JE   span_done_997
 	CMPQ SI, $0x00000004
-	JL   masked_991
-	JMP  span_done_989
+	JL   masked_999
+	JMP  span_done_997
 
-masked_991:
+masked_999:
 	SHLQ        $0x03, R11
 	NEGQ        R11
 	LEAQ        tailmask<>+32(SB), R12
@@ -11654,7 +11738,7 @@ masked_991:
 	VANDNPD     Y6, Y8, Y6
 	VFMADD231PD Y6, Y7, Y1
 
-span_done_989:
+span_done_997:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -11668,14 +11752,14 @@ span_done_989:
 	ADDQ         R8, CX
 	INCQ         R9
 	CMPQ         R9, DI
-	JNE          same_pass_992
+	JNE          same_pass_1000
 	XORQ         R9, R9
 
-same_pass_992:
+same_pass_1000:
 	SUBQ SI, DX
-	JMP  plane_983
+	JMP  plane_991
 
-planes_done_984:
+planes_done_992:
 	VZEROUPPER
 	RET
 
@@ -11691,18 +11775,18 @@ TEXT ·backwardPatternDalphaAVX2F64(SB), NOSPLIT, $0-72
 	MOVQ   SI, DI
 	SHLQ   $0x03, DI
 
-row_993:
+row_1001:
 	CMPQ        DX, $0x00
-	JE          rows_done_994
+	JE          rows_done_1002
 	MOVQ        SI, DI
 	CMPQ        DX, DI
 	CMOVQLT     DX, DI
 	XORQ        R8, R8
 	TESTQ       $0x00000003, DI
-	JE          no_last_1000
+	JE          no_last_1008
 	MOVQ        DI, R9
 	SUBQ        $0x00000004, R9
-	JL          no_last_1000
+	JL          no_last_1008
 	VMOVUPD     (AX)(R9*8), Y1
 	VMOVUPD     (CX)(R9*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -11718,13 +11802,13 @@ row_993:
 	VFMADD231PD Y2, Y1, Y3
 	VMOVUPD     Y3, (BX)(R9*8)
 
-no_last_1000:
+no_last_1008:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-unrolled_995:
+unrolled_1003:
 	CMPQ        R8, R9
-	JGT         single_996
+	JGT         single_1004
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (CX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -11758,15 +11842,15 @@ unrolled_995:
 	VFMADD231PD Y2, Y1, Y3
 	VMOVUPD     Y3, 96(BX)(R8*8)
 	ADDQ        $0x00000010, R8
-	JMP         unrolled_995
+	JMP         unrolled_1003
 
-single_996:
+single_1004:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 
-single_loop_997:
+single_loop_1005:
 	CMPQ        R8, R9
-	JGT         remainder_998
+	JGT         remainder_1006
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (CX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -11776,17 +11860,17 @@ single_loop_997:
 	VFMADD231PD Y2, Y1, Y3
 	VMOVUPD     Y3, (BX)(R8*8)
 	ADDQ        $0x00000004, R8
-	JMP         single_loop_997
+	JMP         single_loop_1005
 
-remainder_998:
+remainder_1006:
 	MOVQ DI, R9
 	SUBQ R8, R9
-	JE   span_done_999
+	JE   span_done_1007
 	CMPQ DI, $0x00000004
-	JL   masked_1001
-	JMP  span_done_999
+	JL   masked_1009
+	JMP  span_done_1007
 
-masked_1001:
+masked_1009:
 	SHLQ        $0x03, R9
 	NEGQ        R9
 	LEAQ        tailmask<>+32(SB), R10
@@ -11800,15 +11884,15 @@ masked_1001:
 	VFMADD231PD Y1, Y2, Y3
 	VMOVUPD     Y3, (BX)(R8*8)
 
-span_done_999:
+span_done_1007:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_993
+	JMP  row_1001
 
-rows_done_994:
+rows_done_1002:
 	VZEROUPPER
 	RET
 
@@ -11826,36 +11910,36 @@ TEXT ·backwardRingDalphaAVX2F64(SB), $1024-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x0000005c
-	JA     ring_segmented_1002
+	JA     ring_segmented_1010
 	MOVQ   DI, SI
 
-ring_len_1003:
+ring_len_1011:
 	CMPQ SI, $0x00000004
-	JAE  ring_len_done_1004
+	JAE  ring_len_done_1012
 	ADDQ DI, SI
-	JMP  ring_len_1003
+	JMP  ring_len_1011
 
-ring_len_done_1004:
+ring_len_done_1012:
 	MOVQ SI, 960(SP)
 	MOVQ $0x00000004, DI
 
-ring_step_1005:
+ring_step_1013:
 	CMPQ DI, SI
-	JB   ring_step_done_1006
+	JB   ring_step_done_1014
 	SUBQ SI, DI
-	JMP  ring_step_1005
+	JMP  ring_step_1013
 
-ring_step_done_1006:
+ring_step_done_1014:
 	MOVQ DI, 968(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1007:
+ring_step_1015:
 	CMPQ DI, SI
-	JB   ring_step_done_1008
+	JB   ring_step_done_1016
 	SUBQ SI, DI
-	JMP  ring_step_1007
+	JMP  ring_step_1015
 
-ring_step_done_1008:
+ring_step_done_1016:
 	MOVQ    DI, 976(SP)
 	MOVQ    BX, DI
 	LEAQ    16(SI), SI
@@ -11877,22 +11961,22 @@ ring_step_done_1008:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1009:
+sums_zero_1017:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1010
+	JAE     sums_zeroed_1018
 	VMOVUPD Y0, (CX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_zero_1009
+	JMP     sums_zero_1017
 
-sums_zeroed_1010:
+sums_zeroed_1018:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
 
-unrolled_1011:
+unrolled_1019:
 	CMPQ        DI, R8
-	JGT         single_1012
+	JGT         single_1020
 	VMOVUPD     (AX)(DI*8), Y1
 	VMOVUPD     (DX)(DI*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -11930,15 +12014,15 @@ unrolled_1011:
 	SUBQ        960(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000010, DI
-	JMP         unrolled_1011
+	JMP         unrolled_1019
 
-single_1012:
+single_1020:
 	MOVQ BX, R8
 	SUBQ $0x00000004, R8
 
-single_loop_1013:
+single_loop_1021:
 	CMPQ        DI, R8
-	JGT         remainder_1014
+	JGT         remainder_1022
 	VMOVUPD     (AX)(DI*8), Y1
 	VMOVUPD     (DX)(DI*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -11952,11 +12036,11 @@ single_loop_1013:
 	SUBQ        960(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000004, DI
-	JMP         single_loop_1013
+	JMP         single_loop_1021
 
-remainder_1014:
+remainder_1022:
 	SUBQ        DI, BX
-	JE          span_done_1015
+	JE          span_done_1023
 	SHLQ        $0x03, BX
 	NEGQ        BX
 	LEAQ        tailmask<>+32(SB), R8
@@ -11970,93 +12054,93 @@ remainder_1014:
 	VFMADD231PD Y0, Y2, Y1
 	VMOVUPD     Y1, (CX)(SI*8)
 
-span_done_1015:
+span_done_1023:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  960(SP), BX
 	MOVQ  1000(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_1017
+	JLE   fold_ext_done_1025
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_1018
+	JA    fold_ext_scalar_1026
 	ADDQ  $0x00000003, SI
 	ANDQ  $-4, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_1016:
+fold_ext_1024:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_1017
+	JBE     fold_ext_done_1025
 	SUBQ    $0x00000004, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Y0
 	VADDPD  (CX)(SI*8), Y0, Y0
 	VMOVUPD Y0, (CX)(DI*8)
-	JMP     fold_ext_1016
+	JMP     fold_ext_1024
 
-fold_ext_scalar_1018:
+fold_ext_scalar_1026:
 	MOVQ 1000(SP), SI
 
-fold_ext_element_1019:
+fold_ext_element_1027:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_1020
+	JBE    fold_ext_element_done_1028
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_1019
+	JMP    fold_ext_element_1027
 
-fold_ext_element_done_1020:
-fold_ext_done_1017:
-fold_1021:
+fold_ext_element_done_1028:
+fold_ext_done_1025:
+fold_1029:
 	CMPQ   BX, AX
-	JBE    fold_done_1022
+	JBE    fold_done_1030
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_1021
+	JMP    fold_1029
 
-fold_done_1022:
+fold_done_1030:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1023
+	JNE  sums_planes_1031
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000004, BX
 
-sums_vector_1025:
+sums_vector_1033:
 	CMPQ    AX, BX
-	JGT     sums_scalar_1026
+	JGT     sums_scalar_1034
 	VMOVUPD (DX)(AX*8), Y0
 	VADDPD  (CX)(AX*8), Y0, Y0
 	VMOVUPD Y0, (DX)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     sums_vector_1025
+	JMP     sums_vector_1033
 
-sums_scalar_1026:
+sums_scalar_1034:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_1024
+	JE     sums_done_1032
 	VMOVSD (CX)(AX*8), X0
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_1026
+	JMP    sums_scalar_1034
 
-sums_planes_1023:
+sums_planes_1031:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1027:
+sums_group_1035:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_1029
+	JB     sums_single_1037
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -12065,7 +12149,7 @@ sums_group_1027:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_1028:
+sums_group_plane_1036:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -12074,7 +12158,7 @@ sums_group_plane_1028:
 	ADDQ   $0x08, R9
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_group_plane_1028
+	JB     sums_group_plane_1036
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	VADDSD 8(DX)(AX*8), X1, X1
@@ -12087,29 +12171,29 @@ sums_group_plane_1028:
 	SHRQ   $0x01, BX
 	ADDQ   BX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_1027
+	JMP    sums_group_1035
 
-sums_single_1029:
+sums_single_1037:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_1024
+	JE     sums_done_1032
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_1030:
+sums_single_plane_1038:
 	VADDSD (CX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_single_plane_1030
+	JB     sums_single_plane_1038
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_1029
+	JMP    sums_single_1037
 
-sums_done_1024:
+sums_done_1032:
 	JMP ring_finished_backwardDalphaAVX2F64
 
-ring_segmented_1002:
+ring_segmented_1010:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x0000005c
 	JA   ring_finished_backwardDalphaAVX2F64
@@ -12119,7 +12203,7 @@ ring_segmented_1002:
 	MOVQ AX, 992(SP)
 	MOVQ $0x00000000, 984(SP)
 
-ring_block_1032:
+ring_block_1040:
 	MOVQ    984(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -12134,33 +12218,33 @@ ring_block_1032:
 	MOVQ    BX, 1016(SP)
 	MOVQ    BX, SI
 
-ring_len_1033:
+ring_len_1041:
 	CMPQ SI, $0x00000004
-	JAE  ring_len_done_1034
+	JAE  ring_len_done_1042
 	ADDQ BX, SI
-	JMP  ring_len_1033
+	JMP  ring_len_1041
 
-ring_len_done_1034:
+ring_len_done_1042:
 	MOVQ SI, 960(SP)
 	MOVQ $0x00000004, DI
 
-ring_step_1035:
+ring_step_1043:
 	CMPQ DI, SI
-	JB   ring_step_done_1036
+	JB   ring_step_done_1044
 	SUBQ SI, DI
-	JMP  ring_step_1035
+	JMP  ring_step_1043
 
-ring_step_done_1036:
+ring_step_done_1044:
 	MOVQ DI, 968(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1037:
+ring_step_1045:
 	CMPQ DI, SI
-	JB   ring_step_done_1038
+	JB   ring_step_done_1046
 	SUBQ SI, DI
-	JMP  ring_step_1037
+	JMP  ring_step_1045
 
-ring_step_done_1038:
+ring_step_done_1046:
 	MOVQ    DI, 976(SP)
 	LEAQ    16(SI), SI
 	CMPQ    BX, SI
@@ -12189,26 +12273,26 @@ ring_step_done_1038:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1039:
+sums_zero_1047:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1040
+	JAE     sums_zeroed_1048
 	VMOVUPD Y0, (CX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_zero_1039
+	JMP     sums_zero_1047
 
-sums_zeroed_1040:
-ring_row_1041:
+sums_zeroed_1048:
+ring_row_1049:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_1042
+	JE   ring_rows_done_1050
 	XORQ SI, SI
 	MOVQ 1016(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-unrolled_1043:
+unrolled_1051:
 	CMPQ        R8, R9
-	JGT         single_1044
+	JGT         single_1052
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (DX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -12246,15 +12330,15 @@ unrolled_1043:
 	SUBQ        960(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000010, R8
-	JMP         unrolled_1043
+	JMP         unrolled_1051
 
-single_1044:
+single_1052:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 
-single_loop_1045:
+single_loop_1053:
 	CMPQ        R8, R9
-	JGT         remainder_1046
+	JGT         remainder_1054
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (DX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -12268,11 +12352,11 @@ single_loop_1045:
 	SUBQ        960(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000004, R8
-	JMP         single_loop_1045
+	JMP         single_loop_1053
 
-remainder_1046:
+remainder_1054:
 	SUBQ        R8, DI
-	JE          span_done_1047
+	JE          span_done_1055
 	SHLQ        $0x03, DI
 	NEGQ        DI
 	LEAQ        tailmask<>+32(SB), R9
@@ -12286,16 +12370,16 @@ remainder_1046:
 	VFMADD231PD Y1, Y2, Y3
 	VMOVUPD     Y3, (CX)(SI*8)
 
-span_done_1047:
+span_done_1055:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x03, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_1041
+	JMP   ring_row_1049
 
-ring_rows_done_1042:
+ring_rows_done_1050:
 	MOVQ 984(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -12303,86 +12387,86 @@ ring_rows_done_1042:
 	MOVQ 960(SP), SI
 	MOVQ 1000(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_1049
+	JLE  fold_ext_done_1057
 	CMPQ DI, SI
-	JA   fold_ext_scalar_1050
+	JA   fold_ext_scalar_1058
 	ADDQ $0x00000003, DI
 	ANDQ $-4, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_1048:
+fold_ext_1056:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_1049
+	JBE     fold_ext_done_1057
 	SUBQ    $0x00000004, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Y1
 	VADDPD  (CX)(DI*8), Y1, Y1
 	VMOVUPD Y1, (CX)(R8*8)
-	JMP     fold_ext_1048
+	JMP     fold_ext_1056
 
-fold_ext_scalar_1050:
+fold_ext_scalar_1058:
 	MOVQ 1000(SP), DI
 
-fold_ext_element_1051:
+fold_ext_element_1059:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_1052
+	JBE    fold_ext_element_done_1060
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_1051
+	JMP    fold_ext_element_1059
 
-fold_ext_element_done_1052:
-fold_ext_done_1049:
-fold_1053:
+fold_ext_element_done_1060:
+fold_ext_done_1057:
+fold_1061:
 	CMPQ   SI, BX
-	JBE    fold_done_1054
+	JBE    fold_done_1062
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_1053
+	JMP    fold_1061
 
-fold_done_1054:
+fold_done_1062:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1055
+	JNE  sums_planes_1063
 	MOVQ 1008(SP), SI
 	SUBQ $0x00000004, SI
 
-sums_vector_1057:
+sums_vector_1065:
 	CMPQ    BX, SI
-	JGT     sums_scalar_1058
+	JGT     sums_scalar_1066
 	VMOVUPD (DX)(BX*8), Y1
 	VADDPD  (CX)(BX*8), Y1, Y1
 	VMOVUPD Y1, (DX)(BX*8)
 	ADDQ    $0x00000004, BX
-	JMP     sums_vector_1057
+	JMP     sums_vector_1065
 
-sums_scalar_1058:
+sums_scalar_1066:
 	CMPQ   BX, 1008(SP)
-	JE     sums_done_1056
+	JE     sums_done_1064
 	VMOVSD (CX)(BX*8), X1
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_scalar_1058
+	JMP    sums_scalar_1066
 
-sums_planes_1055:
+sums_planes_1063:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_1059:
+sums_group_1067:
 	MOVQ   1008(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_1061
+	JB     sums_single_1069
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -12391,7 +12475,7 @@ sums_group_1059:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_1060:
+sums_group_plane_1068:
 	VADDSD (R9), X1, X1
 	VADDSD (R9)(R8*1), X2, X2
 	VADDSD (R10), X3, X3
@@ -12400,7 +12484,7 @@ sums_group_plane_1060:
 	ADDQ   $0x08, R10
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_group_plane_1060
+	JB     sums_group_plane_1068
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	VADDSD 8(DX)(BX*8), X2, X2
@@ -12413,29 +12497,29 @@ sums_group_plane_1060:
 	SHRQ   $0x01, SI
 	ADDQ   SI, DI
 	ADDQ   $0x00000004, BX
-	JMP    sums_group_1059
+	JMP    sums_group_1067
 
-sums_single_1061:
+sums_single_1069:
 	CMPQ   BX, 1008(SP)
-	JE     sums_done_1056
+	JE     sums_done_1064
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_1062:
+sums_single_plane_1070:
 	VADDSD (CX)(DI*8), X1, X1
 	INCQ   DI
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_single_plane_1062
+	JB     sums_single_plane_1070
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_single_1061
+	JMP    sums_single_1069
 
-sums_done_1056:
+sums_done_1064:
 	ADDQ 1008(SP), AX
 	MOVQ AX, 984(SP)
-	JMP  ring_block_1032
+	JMP  ring_block_1040
 
 ring_finished_backwardDalphaAVX2F64:
 	VZEROUPPER
@@ -12454,21 +12538,21 @@ TEXT ·backwardRowsAVX2F32(SB), $1640-120
 	MOVQ   AX, 1624(SP)
 	MOVQ   dalpha_base+96(FP), R10
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_1064
+	JBE    rows_chunk_sized_1072
 	MOVQ   DI, AX
 
-rows_double_1063:
+rows_double_1071:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_1064
+	JA   rows_chunk_sized_1072
 	SHLQ $0x01, AX
-	JMP  rows_double_1063
+	JMP  rows_double_1071
 
-rows_chunk_sized_1064:
+rows_chunk_sized_1072:
 	MOVQ AX, 1632(SP)
 	XORQ AX, AX
 	MOVQ AX, 1600(SP)
 
-rows_group_1065:
+rows_group_1073:
 	MOVQ    1600(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, SI
@@ -12477,7 +12561,7 @@ rows_group_1065:
 	XORQ    AX, AX
 	MOVQ    AX, 1616(SP)
 
-rows_chunk_1066:
+rows_chunk_1074:
 	MOVQ    x_base+48(FP), R8
 	MOVQ    1632(SP), AX
 	ADDQ    1616(SP), AX
@@ -12486,15 +12570,15 @@ rows_chunk_1066:
 	ADDQ    AX, R8
 	MOVQ    1600(SP), R9
 
-rows_block_1067:
+rows_block_1075:
 	MOVQ    1608(SP), AX
 	SUBQ    $0x00000020, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_1068
+	JGT     rows_blocks_done_1076
 	MOVQ    R9, R11
 	SUBQ    1600(SP), R11
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_1069
+	JE      rows_first_1077
 	VMOVUPS (SP)(R11*8), Y1
 	VMOVUPS 32(SP)(R11*8), Y2
 	VMOVUPS 64(SP)(R11*8), Y3
@@ -12503,9 +12587,9 @@ rows_block_1067:
 	VMOVUPS 160(SP)(R11*8), Y6
 	VMOVUPS 192(SP)(R11*8), Y7
 	VMOVUPS 224(SP)(R11*8), Y8
-	JMP     rows_loaded_1070
+	JMP     rows_loaded_1078
 
-rows_first_1069:
+rows_first_1077:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -12515,7 +12599,7 @@ rows_first_1069:
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
 
-rows_loaded_1070:
+rows_loaded_1078:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -12524,7 +12608,7 @@ rows_loaded_1070:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_1071:
+rows_row_1079:
 	VCVTPS2PD   (DX)(R9*4), Y9
 	VCVTPS2PD   (BX)(R9*4), Y10
 	VCMPPD      $0x1e, Y0, Y9, Y11
@@ -12601,11 +12685,11 @@ rows_row_1071:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_1071
+	JB          rows_row_1079
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_1072
+	JE          rows_stored_1080
 	VMOVUPS     Y1, (SP)(R11*8)
 	VMOVUPS     Y2, 32(SP)(R11*8)
 	VMOVUPS     Y3, 64(SP)(R11*8)
@@ -12614,9 +12698,9 @@ rows_row_1071:
 	VMOVUPS     Y6, 160(SP)(R11*8)
 	VMOVUPS     Y7, 192(SP)(R11*8)
 	VMOVUPS     Y8, 224(SP)(R11*8)
-	JMP         rows_added_1073
+	JMP         rows_added_1081
 
-rows_stored_1072:
+rows_stored_1080:
 	VCVTPS2PD  (R10)(R9*4), Y9
 	VADDPD     Y1, Y9, Y9
 	VCVTPD2PSY Y9, X1
@@ -12650,29 +12734,29 @@ rows_stored_1072:
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, 112(R10)(R9*4)
 
-rows_added_1073:
+rows_added_1081:
 	ADDQ $0x00000020, R9
-	JMP  rows_block_1067
+	JMP  rows_block_1075
 
-rows_blocks_done_1068:
-rows_block_1074:
+rows_blocks_done_1076:
+rows_block_1082:
 	MOVQ    1608(SP), AX
 	SUBQ    $0x00000008, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_1075
+	JGT     rows_blocks_done_1083
 	MOVQ    R9, R11
 	SUBQ    1600(SP), R11
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_1076
+	JE      rows_first_1084
 	VMOVUPS (SP)(R11*8), Y1
 	VMOVUPS 32(SP)(R11*8), Y2
-	JMP     rows_loaded_1077
+	JMP     rows_loaded_1085
 
-rows_first_1076:
+rows_first_1084:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_1077:
+rows_loaded_1085:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -12681,7 +12765,7 @@ rows_loaded_1077:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_1078:
+rows_row_1086:
 	VCVTPS2PD   (DX)(R9*4), Y3
 	VCVTPS2PD   (BX)(R9*4), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -12704,16 +12788,16 @@ rows_row_1078:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_1078
+	JB          rows_row_1086
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_1079
+	JE          rows_stored_1087
 	VMOVUPS     Y1, (SP)(R11*8)
 	VMOVUPS     Y2, 32(SP)(R11*8)
-	JMP         rows_added_1080
+	JMP         rows_added_1088
 
-rows_stored_1079:
+rows_stored_1087:
 	VCVTPS2PD  (R10)(R9*4), Y3
 	VADDPD     Y1, Y3, Y3
 	VCVTPD2PSY Y3, X1
@@ -12723,13 +12807,13 @@ rows_stored_1079:
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, 16(R10)(R9*4)
 
-rows_added_1080:
+rows_added_1088:
 	ADDQ $0x00000008, R9
-	JMP  rows_block_1074
+	JMP  rows_block_1082
 
-rows_blocks_done_1075:
+rows_blocks_done_1083:
 	CMPQ         R9, 1608(SP)
-	JE           rows_chunk_done_1081
+	JE           rows_chunk_done_1089
 	MOVQ         SI, R9
 	SUBQ         $0x00000008, R9
 	MOVQ         SI, AX
@@ -12741,16 +12825,16 @@ rows_blocks_done_1075:
 	VEXTRACTF128 $0x01, Y3, X1
 	VPMOVSXDQ    X1, Y5
 	CMPQ         1616(SP), $0x00
-	JE           rows_first_1082
+	JE           rows_first_1090
 	VMOVUPS      1536(SP), Y1
 	VMOVUPS      1568(SP), Y2
-	JMP          rows_loaded_1083
+	JMP          rows_loaded_1091
 
-rows_first_1082:
+rows_first_1090:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_1083:
+rows_loaded_1091:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -12759,7 +12843,7 @@ rows_loaded_1083:
 	ADDQ R11, BX
 	ADDQ R11, AX
 
-rows_row_1084:
+rows_row_1092:
 	VCVTPS2PD   (DX)(R9*4), Y6
 	VCVTPS2PD   (BX)(R9*4), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -12785,16 +12869,16 @@ rows_row_1084:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_1084
+	JB          rows_row_1092
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_1085
+	JE          rows_stored_1093
 	VMOVUPS     Y1, 1536(SP)
 	VMOVUPS     Y2, 1568(SP)
-	JMP         rows_added_1086
+	JMP         rows_added_1094
 
-rows_stored_1085:
+rows_stored_1093:
 	VCVTPS2PD  (R10)(R9*4), Y3
 	VADDPD     Y1, Y3, Y3
 	VCVTPD2PSY Y3, X1
@@ -12804,17 +12888,17 @@ rows_stored_1085:
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, 16(R10)(R9*4)
 
-rows_added_1086:
-rows_chunk_done_1081:
+rows_added_1094:
+rows_chunk_done_1089:
 	MOVQ 1632(SP), AX
 	ADDQ 1616(SP), AX
 	MOVQ AX, 1616(SP)
 	CMPQ AX, 1624(SP)
-	JB   rows_chunk_1066
+	JB   rows_chunk_1074
 	MOVQ 1608(SP), AX
 	MOVQ AX, 1600(SP)
 	CMPQ AX, SI
-	JB   rows_group_1065
+	JB   rows_group_1073
 	VZEROUPPER
 	RET
 
@@ -12830,21 +12914,21 @@ TEXT ·backwardRowsDalphaAVX2F32(SB), $1640-72
 	MOVQ   AX, 1624(SP)
 	MOVQ   dalpha_base+48(FP), R8
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_1088
+	JBE    rows_chunk_sized_1096
 	MOVQ   BX, AX
 
-rows_double_1087:
+rows_double_1095:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_1088
+	JA   rows_chunk_sized_1096
 	SHLQ $0x01, AX
-	JMP  rows_double_1087
+	JMP  rows_double_1095
 
-rows_chunk_sized_1088:
+rows_chunk_sized_1096:
 	MOVQ AX, 1632(SP)
 	XORQ AX, AX
 	MOVQ AX, 1600(SP)
 
-rows_group_1089:
+rows_group_1097:
 	MOVQ    1600(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, DX
@@ -12853,7 +12937,7 @@ rows_group_1089:
 	XORQ    AX, AX
 	MOVQ    AX, 1616(SP)
 
-rows_chunk_1090:
+rows_chunk_1098:
 	MOVQ    x_base+24(FP), SI
 	MOVQ    1632(SP), AX
 	ADDQ    1616(SP), AX
@@ -12862,15 +12946,15 @@ rows_chunk_1090:
 	ADDQ    AX, SI
 	MOVQ    1600(SP), DI
 
-rows_block_1091:
+rows_block_1099:
 	MOVQ    1608(SP), AX
 	SUBQ    $0x00000020, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_1092
+	JGT     rows_blocks_done_1100
 	MOVQ    DI, R9
 	SUBQ    1600(SP), R9
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_1093
+	JE      rows_first_1101
 	VMOVUPS (SP)(R9*8), Y1
 	VMOVUPS 32(SP)(R9*8), Y2
 	VMOVUPS 64(SP)(R9*8), Y3
@@ -12879,9 +12963,9 @@ rows_block_1091:
 	VMOVUPS 160(SP)(R9*8), Y6
 	VMOVUPS 192(SP)(R9*8), Y7
 	VMOVUPS 224(SP)(R9*8), Y8
-	JMP     rows_loaded_1094
+	JMP     rows_loaded_1102
 
-rows_first_1093:
+rows_first_1101:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -12891,14 +12975,14 @@ rows_first_1093:
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
 
-rows_loaded_1094:
+rows_loaded_1102:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1616(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_1095:
+rows_row_1103:
 	VCVTPS2PD   (AX)(DI*4), Y9
 	VCVTPS2PD   (CX)(DI*4), Y10
 	VCMPPD      $0x1e, Y0, Y9, Y11
@@ -12950,11 +13034,11 @@ rows_row_1095:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_1095
+	JB          rows_row_1103
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_1096
+	JE          rows_stored_1104
 	VMOVUPS     Y1, (SP)(R9*8)
 	VMOVUPS     Y2, 32(SP)(R9*8)
 	VMOVUPS     Y3, 64(SP)(R9*8)
@@ -12963,9 +13047,9 @@ rows_row_1095:
 	VMOVUPS     Y6, 160(SP)(R9*8)
 	VMOVUPS     Y7, 192(SP)(R9*8)
 	VMOVUPS     Y8, 224(SP)(R9*8)
-	JMP         rows_added_1097
+	JMP         rows_added_1105
 
-rows_stored_1096:
+rows_stored_1104:
 	VCVTPS2PD  (R8)(DI*4), Y9
 	VADDPD     Y1, Y9, Y9
 	VCVTPD2PSY Y9, X1
@@ -12999,36 +13083,36 @@ rows_stored_1096:
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, 112(R8)(DI*4)
 
-rows_added_1097:
+rows_added_1105:
 	ADDQ $0x00000020, DI
-	JMP  rows_block_1091
+	JMP  rows_block_1099
 
-rows_blocks_done_1092:
-rows_block_1098:
+rows_blocks_done_1100:
+rows_block_1106:
 	MOVQ    1608(SP), AX
 	SUBQ    $0x00000008, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_1099
+	JGT     rows_blocks_done_1107
 	MOVQ    DI, R9
 	SUBQ    1600(SP), R9
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_1100
+	JE      rows_first_1108
 	VMOVUPS (SP)(R9*8), Y1
 	VMOVUPS 32(SP)(R9*8), Y2
-	JMP     rows_loaded_1101
+	JMP     rows_loaded_1109
 
-rows_first_1100:
+rows_first_1108:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_1101:
+rows_loaded_1109:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1616(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_1102:
+rows_row_1110:
 	VCVTPS2PD   (AX)(DI*4), Y3
 	VCVTPS2PD   (CX)(DI*4), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -13044,16 +13128,16 @@ rows_row_1102:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_1102
+	JB          rows_row_1110
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_1103
+	JE          rows_stored_1111
 	VMOVUPS     Y1, (SP)(R9*8)
 	VMOVUPS     Y2, 32(SP)(R9*8)
-	JMP         rows_added_1104
+	JMP         rows_added_1112
 
-rows_stored_1103:
+rows_stored_1111:
 	VCVTPS2PD  (R8)(DI*4), Y3
 	VADDPD     Y1, Y3, Y3
 	VCVTPD2PSY Y3, X1
@@ -13063,13 +13147,13 @@ rows_stored_1103:
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, 16(R8)(DI*4)
 
-rows_added_1104:
+rows_added_1112:
 	ADDQ $0x00000008, DI
-	JMP  rows_block_1098
+	JMP  rows_block_1106
 
-rows_blocks_done_1099:
+rows_blocks_done_1107:
 	CMPQ         DI, 1608(SP)
-	JE           rows_chunk_done_1105
+	JE           rows_chunk_done_1113
 	MOVQ         DX, DI
 	SUBQ         $0x00000008, DI
 	MOVQ         DX, AX
@@ -13081,23 +13165,23 @@ rows_blocks_done_1099:
 	VEXTRACTF128 $0x01, Y1, X1
 	VPMOVSXDQ    X1, Y4
 	CMPQ         1616(SP), $0x00
-	JE           rows_first_1106
+	JE           rows_first_1114
 	VMOVUPS      1536(SP), Y1
 	VMOVUPS      1568(SP), Y2
-	JMP          rows_loaded_1107
+	JMP          rows_loaded_1115
 
-rows_first_1106:
+rows_first_1114:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_1107:
+rows_loaded_1115:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1616(SP), R9
 	ADDQ R9, AX
 	ADDQ R9, CX
 
-rows_row_1108:
+rows_row_1116:
 	VCVTPS2PD   (AX)(DI*4), Y5
 	VCVTPS2PD   (CX)(DI*4), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -13115,16 +13199,16 @@ rows_row_1108:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_1108
+	JB          rows_row_1116
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_1109
+	JE          rows_stored_1117
 	VMOVUPS     Y1, 1536(SP)
 	VMOVUPS     Y2, 1568(SP)
-	JMP         rows_added_1110
+	JMP         rows_added_1118
 
-rows_stored_1109:
+rows_stored_1117:
 	VCVTPS2PD  (R8)(DI*4), Y3
 	VADDPD     Y1, Y3, Y3
 	VCVTPD2PSY Y3, X1
@@ -13134,17 +13218,17 @@ rows_stored_1109:
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, 16(R8)(DI*4)
 
-rows_added_1110:
-rows_chunk_done_1105:
+rows_added_1118:
+rows_chunk_done_1113:
 	MOVQ 1632(SP), AX
 	ADDQ 1616(SP), AX
 	MOVQ AX, 1616(SP)
 	CMPQ AX, 1624(SP)
-	JB   rows_chunk_1090
+	JB   rows_chunk_1098
 	MOVQ 1608(SP), AX
 	MOVQ AX, 1600(SP)
 	CMPQ AX, DX
-	JB   rows_group_1089
+	JB   rows_group_1097
 	VZEROUPPER
 	RET
 
@@ -13161,21 +13245,21 @@ TEXT ·backwardRowsAVX2F64(SB), $1608-120
 	MOVQ   AX, 1592(SP)
 	MOVQ   dalpha_base+96(FP), R10
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_1112
+	JBE    rows_chunk_sized_1120
 	MOVQ   DI, AX
 
-rows_double_1111:
+rows_double_1119:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_1112
+	JA   rows_chunk_sized_1120
 	SHLQ $0x01, AX
-	JMP  rows_double_1111
+	JMP  rows_double_1119
 
-rows_chunk_sized_1112:
+rows_chunk_sized_1120:
 	MOVQ AX, 1600(SP)
 	XORQ AX, AX
 	MOVQ AX, 1568(SP)
 
-rows_group_1113:
+rows_group_1121:
 	MOVQ    1568(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, SI
@@ -13184,7 +13268,7 @@ rows_group_1113:
 	XORQ    AX, AX
 	MOVQ    AX, 1584(SP)
 
-rows_chunk_1114:
+rows_chunk_1122:
 	MOVQ    x_base+48(FP), R8
 	MOVQ    1600(SP), AX
 	ADDQ    1584(SP), AX
@@ -13193,28 +13277,28 @@ rows_chunk_1114:
 	ADDQ    AX, R8
 	MOVQ    1568(SP), R9
 
-rows_block_1115:
+rows_block_1123:
 	MOVQ    1576(SP), AX
 	SUBQ    $0x00000010, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_1116
+	JGT     rows_blocks_done_1124
 	MOVQ    R9, R11
 	SUBQ    1568(SP), R11
 	CMPQ    1584(SP), $0x00
-	JE      rows_first_1117
+	JE      rows_first_1125
 	VMOVUPD (SP)(R11*8), Y1
 	VMOVUPD 32(SP)(R11*8), Y2
 	VMOVUPD 64(SP)(R11*8), Y3
 	VMOVUPD 96(SP)(R11*8), Y4
-	JMP     rows_loaded_1118
+	JMP     rows_loaded_1126
 
-rows_first_1117:
+rows_first_1125:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 
-rows_loaded_1118:
+rows_loaded_1126:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -13223,7 +13307,7 @@ rows_loaded_1118:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_1119:
+rows_row_1127:
 	VMOVUPD     (DX)(R9*8), Y5
 	VMOVUPD     (BX)(R9*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -13264,18 +13348,18 @@ rows_row_1119:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_1119
+	JB          rows_row_1127
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1592(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_1120
+	JE          rows_stored_1128
 	VMOVUPD     Y1, (SP)(R11*8)
 	VMOVUPD     Y2, 32(SP)(R11*8)
 	VMOVUPD     Y3, 64(SP)(R11*8)
 	VMOVUPD     Y4, 96(SP)(R11*8)
-	JMP         rows_added_1121
+	JMP         rows_added_1129
 
-rows_stored_1120:
+rows_stored_1128:
 	VMOVUPD (R10)(R9*8), Y5
 	VADDPD  Y1, Y5, Y5
 	VMOVUPD Y5, (R10)(R9*8)
@@ -13289,27 +13373,27 @@ rows_stored_1120:
 	VADDPD  Y4, Y1, Y1
 	VMOVUPD Y1, 96(R10)(R9*8)
 
-rows_added_1121:
+rows_added_1129:
 	ADDQ $0x00000010, R9
-	JMP  rows_block_1115
+	JMP  rows_block_1123
 
-rows_blocks_done_1116:
-rows_block_1122:
+rows_blocks_done_1124:
+rows_block_1130:
 	MOVQ    1576(SP), AX
 	SUBQ    $0x00000004, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_1123
+	JGT     rows_blocks_done_1131
 	MOVQ    R9, R11
 	SUBQ    1568(SP), R11
 	CMPQ    1584(SP), $0x00
-	JE      rows_first_1124
+	JE      rows_first_1132
 	VMOVUPD (SP)(R11*8), Y1
-	JMP     rows_loaded_1125
+	JMP     rows_loaded_1133
 
-rows_first_1124:
+rows_first_1132:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_1125:
+rows_loaded_1133:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -13318,7 +13402,7 @@ rows_loaded_1125:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_1126:
+rows_row_1134:
 	VMOVUPD     (DX)(R9*8), Y2
 	VMOVUPD     (BX)(R9*8), Y3
 	VCMPPD      $0x1e, Y0, Y2, Y4
@@ -13332,26 +13416,26 @@ rows_row_1126:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_1126
+	JB          rows_row_1134
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1592(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_1127
+	JE          rows_stored_1135
 	VMOVUPD     Y1, (SP)(R11*8)
-	JMP         rows_added_1128
+	JMP         rows_added_1136
 
-rows_stored_1127:
+rows_stored_1135:
 	VMOVUPD (R10)(R9*8), Y2
 	VADDPD  Y1, Y2, Y2
 	VMOVUPD Y2, (R10)(R9*8)
 
-rows_added_1128:
+rows_added_1136:
 	ADDQ $0x00000004, R9
-	JMP  rows_block_1122
+	JMP  rows_block_1130
 
-rows_blocks_done_1123:
+rows_blocks_done_1131:
 	CMPQ    R9, 1576(SP)
-	JE      rows_chunk_done_1129
+	JE      rows_chunk_done_1137
 	MOVQ    SI, R9
 	SUBQ    $0x00000004, R9
 	MOVQ    SI, AX
@@ -13360,14 +13444,14 @@ rows_blocks_done_1123:
 	LEAQ    tailmask<>+0(SB), DX
 	VMOVDQU (DX)(AX*1), Y2
 	CMPQ    1584(SP), $0x00
-	JE      rows_first_1130
+	JE      rows_first_1138
 	VMOVUPD 1536(SP), Y1
-	JMP     rows_loaded_1131
+	JMP     rows_loaded_1139
 
-rows_first_1130:
+rows_first_1138:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_1131:
+rows_loaded_1139:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -13376,7 +13460,7 @@ rows_loaded_1131:
 	ADDQ R11, BX
 	ADDQ R11, AX
 
-rows_row_1132:
+rows_row_1140:
 	VMOVUPD     (DX)(R9*8), Y3
 	VMOVUPD     (BX)(R9*8), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -13392,30 +13476,30 @@ rows_row_1132:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_1132
+	JB          rows_row_1140
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1592(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_1133
+	JE          rows_stored_1141
 	VMOVUPD     Y1, 1536(SP)
-	JMP         rows_added_1134
+	JMP         rows_added_1142
 
-rows_stored_1133:
+rows_stored_1141:
 	VMOVUPD (R10)(R9*8), Y2
 	VADDPD  Y1, Y2, Y2
 	VMOVUPD Y2, (R10)(R9*8)
 
-rows_added_1134:
-rows_chunk_done_1129:
+rows_added_1142:
+rows_chunk_done_1137:
 	MOVQ 1600(SP), AX
 	ADDQ 1584(SP), AX
 	MOVQ AX, 1584(SP)
 	CMPQ AX, 1592(SP)
-	JB   rows_chunk_1114
+	JB   rows_chunk_1122
 	MOVQ 1576(SP), AX
 	MOVQ AX, 1568(SP)
 	CMPQ AX, SI
-	JB   rows_group_1113
+	JB   rows_group_1121
 	VZEROUPPER
 	RET
 
@@ -13431,21 +13515,21 @@ TEXT ·backwardRowsDalphaAVX2F64(SB), $1608-72
 	MOVQ   AX, 1592(SP)
 	MOVQ   dalpha_base+48(FP), R8
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_1136
+	JBE    rows_chunk_sized_1144
 	MOVQ   BX, AX
 
-rows_double_1135:
+rows_double_1143:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_1136
+	JA   rows_chunk_sized_1144
 	SHLQ $0x01, AX
-	JMP  rows_double_1135
+	JMP  rows_double_1143
 
-rows_chunk_sized_1136:
+rows_chunk_sized_1144:
 	MOVQ AX, 1600(SP)
 	XORQ AX, AX
 	MOVQ AX, 1568(SP)
 
-rows_group_1137:
+rows_group_1145:
 	MOVQ    1568(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, DX
@@ -13454,7 +13538,7 @@ rows_group_1137:
 	XORQ    AX, AX
 	MOVQ    AX, 1584(SP)
 
-rows_chunk_1138:
+rows_chunk_1146:
 	MOVQ    x_base+24(FP), SI
 	MOVQ    1600(SP), AX
 	ADDQ    1584(SP), AX
@@ -13463,35 +13547,35 @@ rows_chunk_1138:
 	ADDQ    AX, SI
 	MOVQ    1568(SP), DI
 
-rows_block_1139:
+rows_block_1147:
 	MOVQ    1576(SP), AX
 	SUBQ    $0x00000010, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_1140
+	JGT     rows_blocks_done_1148
 	MOVQ    DI, R9
 	SUBQ    1568(SP), R9
 	CMPQ    1584(SP), $0x00
-	JE      rows_first_1141
+	JE      rows_first_1149
 	VMOVUPD (SP)(R9*8), Y1
 	VMOVUPD 32(SP)(R9*8), Y2
 	VMOVUPD 64(SP)(R9*8), Y3
 	VMOVUPD 96(SP)(R9*8), Y4
-	JMP     rows_loaded_1142
+	JMP     rows_loaded_1150
 
-rows_first_1141:
+rows_first_1149:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 
-rows_loaded_1142:
+rows_loaded_1150:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1584(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_1143:
+rows_row_1151:
 	VMOVUPD     (AX)(DI*8), Y5
 	VMOVUPD     (CX)(DI*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -13519,18 +13603,18 @@ rows_row_1143:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_1143
+	JB          rows_row_1151
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1592(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_1144
+	JE          rows_stored_1152
 	VMOVUPD     Y1, (SP)(R9*8)
 	VMOVUPD     Y2, 32(SP)(R9*8)
 	VMOVUPD     Y3, 64(SP)(R9*8)
 	VMOVUPD     Y4, 96(SP)(R9*8)
-	JMP         rows_added_1145
+	JMP         rows_added_1153
 
-rows_stored_1144:
+rows_stored_1152:
 	VMOVUPD (R8)(DI*8), Y5
 	VADDPD  Y1, Y5, Y5
 	VMOVUPD Y5, (R8)(DI*8)
@@ -13544,34 +13628,34 @@ rows_stored_1144:
 	VADDPD  Y4, Y1, Y1
 	VMOVUPD Y1, 96(R8)(DI*8)
 
-rows_added_1145:
+rows_added_1153:
 	ADDQ $0x00000010, DI
-	JMP  rows_block_1139
+	JMP  rows_block_1147
 
-rows_blocks_done_1140:
-rows_block_1146:
+rows_blocks_done_1148:
+rows_block_1154:
 	MOVQ    1576(SP), AX
 	SUBQ    $0x00000004, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_1147
+	JGT     rows_blocks_done_1155
 	MOVQ    DI, R9
 	SUBQ    1568(SP), R9
 	CMPQ    1584(SP), $0x00
-	JE      rows_first_1148
+	JE      rows_first_1156
 	VMOVUPD (SP)(R9*8), Y1
-	JMP     rows_loaded_1149
+	JMP     rows_loaded_1157
 
-rows_first_1148:
+rows_first_1156:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_1149:
+rows_loaded_1157:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1584(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_1150:
+rows_row_1158:
 	VMOVUPD     (AX)(DI*8), Y2
 	VMOVUPD     (CX)(DI*8), Y3
 	VCMPPD      $0x1e, Y0, Y2, Y4
@@ -13581,26 +13665,26 @@ rows_row_1150:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_1150
+	JB          rows_row_1158
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1592(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_1151
+	JE          rows_stored_1159
 	VMOVUPD     Y1, (SP)(R9*8)
-	JMP         rows_added_1152
+	JMP         rows_added_1160
 
-rows_stored_1151:
+rows_stored_1159:
 	VMOVUPD (R8)(DI*8), Y2
 	VADDPD  Y1, Y2, Y2
 	VMOVUPD Y2, (R8)(DI*8)
 
-rows_added_1152:
+rows_added_1160:
 	ADDQ $0x00000004, DI
-	JMP  rows_block_1146
+	JMP  rows_block_1154
 
-rows_blocks_done_1147:
+rows_blocks_done_1155:
 	CMPQ    DI, 1576(SP)
-	JE      rows_chunk_done_1153
+	JE      rows_chunk_done_1161
 	MOVQ    DX, DI
 	SUBQ    $0x00000004, DI
 	MOVQ    DX, AX
@@ -13609,21 +13693,21 @@ rows_blocks_done_1147:
 	LEAQ    tailmask<>+0(SB), CX
 	VMOVDQU (CX)(AX*1), Y2
 	CMPQ    1584(SP), $0x00
-	JE      rows_first_1154
+	JE      rows_first_1162
 	VMOVUPD 1536(SP), Y1
-	JMP     rows_loaded_1155
+	JMP     rows_loaded_1163
 
-rows_first_1154:
+rows_first_1162:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_1155:
+rows_loaded_1163:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1584(SP), R9
 	ADDQ R9, AX
 	ADDQ R9, CX
 
-rows_row_1156:
+rows_row_1164:
 	VMOVUPD     (AX)(DI*8), Y3
 	VMOVUPD     (CX)(DI*8), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -13634,30 +13718,30 @@ rows_row_1156:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_1156
+	JB          rows_row_1164
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1592(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_1157
+	JE          rows_stored_1165
 	VMOVUPD     Y1, 1536(SP)
-	JMP         rows_added_1158
+	JMP         rows_added_1166
 
-rows_stored_1157:
+rows_stored_1165:
 	VMOVUPD (R8)(DI*8), Y2
 	VADDPD  Y1, Y2, Y2
 	VMOVUPD Y2, (R8)(DI*8)
 
-rows_added_1158:
-rows_chunk_done_1153:
+rows_added_1166:
+rows_chunk_done_1161:
 	MOVQ 1600(SP), AX
 	ADDQ 1584(SP), AX
 	MOVQ AX, 1584(SP)
 	CMPQ AX, 1592(SP)
-	JB   rows_chunk_1138
+	JB   rows_chunk_1146
 	MOVQ 1576(SP), AX
 	MOVQ AX, 1568(SP)
 	CMPQ AX, DX
-	JB   rows_group_1137
+	JB   rows_group_1145
 	VZEROUPPER
 	RET
 
@@ -14767,16 +14851,16 @@ TEXT ·forwardSmallPlanesAVX2F32(SB), NOSPLIT, $0-80
 	SHRQ   $0x01, SI
 	ADDQ   SI, BX
 
-sp_row_1159:
+sp_row_1167:
 	TESTQ DX, DX
-	JE    sp_done_1162
+	JE    sp_done_1170
 	XORQ  R8, R8
 	MOVQ  alpha_len+56(FP), R9
 	MOVQ  alpha_base+48(FP), SI
 
-sp_pairs_1163:
+sp_pairs_1171:
 	CMPQ    R9, $0x00000010
-	JB      sp_group_1164
+	JB      sp_group_1172
 	VMOVUPS (SI), Y1
 	VMOVUPS 32(SI), Y2
 	MOVQ    DI, R11
@@ -14784,7 +14868,7 @@ sp_pairs_1163:
 	ADDQ    R8, R11
 	XORQ    R10, R10
 
-sp_pair_vector_1165:
+sp_pair_vector_1173:
 	VMOVUPS   (BX)(R10*1), Y3
 	VPERMPS   Y1, Y3, Y4
 	VMOVUPS   (CX)(R8*4), Y5
@@ -14802,21 +14886,21 @@ sp_pair_vector_1165:
 	ADDQ      $0x00000008, R11
 	ADDQ      $0x00000020, R10
 	CMPQ      R10, DI
-	JNE       sp_pair_vector_1165
+	JNE       sp_pair_vector_1173
 	MOVQ      R11, R8
 	ADDQ      $0x00000040, SI
 	SUBQ      $0x00000010, R9
-	JMP       sp_pairs_1163
+	JMP       sp_pairs_1171
 
-sp_group_1164:
+sp_group_1172:
 	CMPQ    R9, $0x00000008
-	JB      sp_partial_1160
+	JB      sp_partial_1168
 	VMOVUPS (SI), Y1
 	XORQ    R10, R10
 	CMPQ    R10, DI
-	JAE     sp_vectors_done_1167
+	JAE     sp_vectors_done_1175
 
-sp_vector_1166:
+sp_vector_1174:
 	VMOVUPS   (BX)(R10*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPS   (CX)(R8*4), Y3
@@ -14827,16 +14911,16 @@ sp_vector_1166:
 	ADDQ      $0x00000008, R8
 	ADDQ      $0x00000020, R10
 	CMPQ      R10, DI
-	JB        sp_vector_1166
+	JB        sp_vector_1174
 
-sp_vectors_done_1167:
+sp_vectors_done_1175:
 	ADDQ $0x00000020, SI
 	SUBQ $0x00000008, R9
-	JMP  sp_group_1164
+	JMP  sp_group_1172
 
-sp_partial_1160:
+sp_partial_1168:
 	TESTQ      R9, R9
-	JE         sp_row_done_1161
+	JE         sp_row_done_1169
 	MOVQ       R9, R10
 	SHLQ       $0x02, R10
 	NEGQ       R10
@@ -14850,9 +14934,9 @@ sp_partial_1160:
 	SHLQ       $0x05, SI
 	XORQ       R10, R10
 	CMPQ       R10, SI
-	JAE        sp_vectors_done_1169
+	JAE        sp_vectors_done_1177
 
-sp_vector_1168:
+sp_vector_1176:
 	VMOVUPS   (BX)(R10*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPS   (CX)(R8*4), Y3
@@ -14863,11 +14947,11 @@ sp_vector_1168:
 	ADDQ      $0x00000008, R8
 	ADDQ      $0x00000020, R10
 	CMPQ      R10, SI
-	JB        sp_vector_1168
+	JB        sp_vector_1176
 
-sp_vectors_done_1169:
+sp_vectors_done_1177:
 	ANDQ       $0x00000007, R9
-	JE         sp_row_done_1161
+	JE         sp_row_done_1169
 	MOVQ       R9, SI
 	SHLQ       $0x02, SI
 	NEGQ       SI
@@ -14882,14 +14966,14 @@ sp_vectors_done_1169:
 	VMASKMOVPS Y1, Y2, (AX)(R8*4)
 	ADDQ       R9, R8
 
-sp_row_done_1161:
+sp_row_done_1169:
 	SUBQ R8, DX
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
-	JMP  sp_row_1159
+	JMP  sp_row_1167
 
-sp_done_1162:
+sp_done_1170:
 	VZEROUPPER
 	RET
 
@@ -14920,11 +15004,11 @@ TEXT ·backwardSmallPlanesAVX2F32(SB), NOSPLIT, $16-128
 	MOVQ    dalpha_base+96(FP), R8
 	MOVQ    dalpha_len+104(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_1171
+	JE      sp_sum_fewer_1179
 
-sp_sum_channels_1170:
+sp_sum_channels_1178:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_1171
+	JB     sp_sum_fewer_1179
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -14935,18 +15019,18 @@ sp_sum_channels_1170:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_1172:
+sp_sum_row_1180:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1175
+	JAE  sp_sum_rows_done_1183
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_1173:
+sp_sum_vector_1181:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1174
+	JE          sp_sum_last_1182
 	VCVTPS2PD   (R11), Y10
 	VCVTPS2PD   (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -15000,9 +15084,9 @@ sp_sum_vector_1173:
 	ADDQ        $0x10, R14
 	ADDQ        $0x10, R15
 	DECQ        R13
-	JMP         sp_sum_vector_1173
+	JMP         sp_sum_vector_1181
 
-sp_sum_last_1174:
+sp_sum_last_1182:
 	VMASKMOVPS  (R11), X1, X10
 	VCVTPS2PD   X10, Y10
 	VMASKMOVPS  (R12), X1, X11
@@ -15068,9 +15152,9 @@ sp_sum_last_1174:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_1172
+	JMP         sp_sum_row_1180
 
-sp_sum_rows_done_1175:
+sp_sum_rows_done_1183:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -15103,12 +15187,12 @@ sp_sum_rows_done_1175:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_1170
+	JMP          sp_sum_channels_1178
 
-sp_sum_fewer_1171:
-sp_sum_channels_1177:
+sp_sum_fewer_1179:
+sp_sum_channels_1185:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_1178
+	JB     sp_sum_fewer_1186
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -15116,16 +15200,16 @@ sp_sum_channels_1177:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_1179:
+sp_sum_row_1187:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1182
+	JAE  sp_sum_rows_done_1190
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_1180:
+sp_sum_vector_1188:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1181
+	JE          sp_sum_last_1189
 	VCVTPS2PD   (R11), Y7
 	VCVTPS2PD   (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -15153,11 +15237,11 @@ sp_sum_vector_1180:
 	ADDQ        $0x10, R11
 	ADDQ        $0x10, R12
 	DECQ        R13
-	JMP         sp_sum_vector_1180
+	JMP         sp_sum_vector_1188
 
-sp_sum_last_1181:
+sp_sum_last_1189:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_1184
+	JNE         sp_sum_masked_1192
 	VMOVSS      (R11), X7
 	VMOVSS      (R11)(CX*1), X8
 	VMOVSS      (R11)(CX*2), X9
@@ -15178,9 +15262,9 @@ sp_sum_last_1181:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_1183
+	JMP         sp_sum_row_done_1191
 
-sp_sum_masked_1184:
+sp_sum_masked_1192:
 	VMASKMOVPS  (R11), X1, X7
 	VCVTPS2PD   X7, Y7
 	VMASKMOVPS  (R12), X1, X8
@@ -15214,11 +15298,11 @@ sp_sum_masked_1184:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_1183:
+sp_sum_row_done_1191:
 	ADDQ AX, R10
-	JMP  sp_sum_row_1179
+	JMP  sp_sum_row_1187
 
-sp_sum_rows_done_1182:
+sp_sum_rows_done_1190:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -15238,25 +15322,25 @@ sp_sum_rows_done_1182:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x10, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_1177
+	JMP          sp_sum_channels_1185
 
-sp_sum_fewer_1178:
-sp_sum_channels_1185:
+sp_sum_fewer_1186:
+sp_sum_channels_1193:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_1186
+	JB     sp_sum_fewer_1194
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_1187:
+sp_sum_row_1195:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_1190
+	JAE  sp_sum_rows_done_1198
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_1188:
+sp_sum_vector_1196:
 	TESTQ       R12, R12
-	JE          sp_sum_last_1189
+	JE          sp_sum_last_1197
 	VCVTPS2PD   (R10), Y3
 	VCVTPS2PD   (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -15266,9 +15350,9 @@ sp_sum_vector_1188:
 	ADDQ        $0x10, R10
 	ADDQ        $0x10, R11
 	DECQ        R12
-	JMP         sp_sum_vector_1188
+	JMP         sp_sum_vector_1196
 
-sp_sum_last_1189:
+sp_sum_last_1197:
 	VMASKMOVPS  (R10), X1, X3
 	VCVTPS2PD   X3, Y3
 	VMASKMOVPS  (R11), X1, X4
@@ -15278,9 +15362,9 @@ sp_sum_last_1189:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_1187
+	JMP         sp_sum_row_1195
 
-sp_sum_rows_done_1190:
+sp_sum_rows_done_1198:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -15294,9 +15378,9 @@ sp_sum_rows_done_1190:
 	ADDQ         CX, DI
 	ADDQ         $0x04, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_1185
+	JMP          sp_sum_channels_1193
 
-sp_sum_fewer_1186:
+sp_sum_fewer_1194:
 	MOVQ  dx_base+0(FP), AX
 	MOVQ  x_base+48(FP), CX
 	MOVQ  dy_base+24(FP), DX
@@ -15310,16 +15394,16 @@ sp_sum_fewer_1186:
 	SHRQ  $0x01, DI
 	ADDQ  DI, SI
 
-sp_row_1192:
+sp_row_1200:
 	TESTQ BX, BX
-	JE    sp_done_1195
+	JE    sp_done_1203
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_1196:
+sp_pairs_1204:
 	CMPQ    R10, $0x00000010
-	JB      sp_group_1197
+	JB      sp_group_1205
 	VMOVUPS (DI), Y1
 	VMOVUPS 32(DI), Y2
 	MOVQ    R8, R12
@@ -15327,7 +15411,7 @@ sp_pairs_1196:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_1198:
+sp_pair_vector_1206:
 	VMOVUPS   (SI)(R11*1), Y3
 	VPERMPS   Y1, Y3, Y4
 	VMOVUPS   (CX)(R9*4), Y5
@@ -15347,21 +15431,21 @@ sp_pair_vector_1198:
 	ADDQ      $0x00000008, R12
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JNE       sp_pair_vector_1198
+	JNE       sp_pair_vector_1206
 	MOVQ      R12, R9
 	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000010, R10
-	JMP       sp_pairs_1196
+	JMP       sp_pairs_1204
 
-sp_group_1197:
+sp_group_1205:
 	CMPQ    R10, $0x00000008
-	JB      sp_partial_1193
+	JB      sp_partial_1201
 	VMOVUPS (DI), Y1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_1200
+	JAE     sp_vectors_done_1208
 
-sp_vector_1199:
+sp_vector_1207:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPS   (CX)(R9*4), Y3
@@ -15373,16 +15457,16 @@ sp_vector_1199:
 	ADDQ      $0x00000008, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JB        sp_vector_1199
+	JB        sp_vector_1207
 
-sp_vectors_done_1200:
+sp_vectors_done_1208:
 	ADDQ $0x00000020, DI
 	SUBQ $0x00000008, R10
-	JMP  sp_group_1197
+	JMP  sp_group_1205
 
-sp_partial_1193:
+sp_partial_1201:
 	TESTQ      R10, R10
-	JE         sp_row_done_1194
+	JE         sp_row_done_1202
 	MOVQ       R10, R11
 	SHLQ       $0x02, R11
 	NEGQ       R11
@@ -15396,9 +15480,9 @@ sp_partial_1193:
 	SHLQ       $0x05, DI
 	XORQ       R11, R11
 	CMPQ       R11, DI
-	JAE        sp_vectors_done_1202
+	JAE        sp_vectors_done_1210
 
-sp_vector_1201:
+sp_vector_1209:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPS   (CX)(R9*4), Y3
@@ -15410,11 +15494,11 @@ sp_vector_1201:
 	ADDQ      $0x00000008, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, DI
-	JB        sp_vector_1201
+	JB        sp_vector_1209
 
-sp_vectors_done_1202:
+sp_vectors_done_1210:
 	ANDQ       $0x00000007, R10
-	JE         sp_row_done_1194
+	JE         sp_row_done_1202
 	MOVQ       R10, DI
 	SHLQ       $0x02, DI
 	NEGQ       DI
@@ -15430,15 +15514,15 @@ sp_vectors_done_1202:
 	VMASKMOVPS Y1, Y2, (AX)(R9*4)
 	ADDQ       R10, R9
 
-sp_row_done_1194:
+sp_row_done_1202:
 	SUBQ R9, BX
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_1192
+	JMP  sp_row_1200
 
-sp_done_1195:
+sp_done_1203:
 	VZEROUPPER
 	RET
 
@@ -15459,16 +15543,16 @@ TEXT ·backwardSmallPlanesDxAVX2F32(SB), NOSPLIT, $0-104
 	SHRQ   $0x01, DI
 	ADDQ   DI, SI
 
-sp_row_1203:
+sp_row_1211:
 	TESTQ BX, BX
-	JE    sp_done_1206
+	JE    sp_done_1214
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_1207:
+sp_pairs_1215:
 	CMPQ    R10, $0x00000010
-	JB      sp_group_1208
+	JB      sp_group_1216
 	VMOVUPS (DI), Y1
 	VMOVUPS 32(DI), Y2
 	MOVQ    R8, R12
@@ -15476,7 +15560,7 @@ sp_pairs_1207:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_1209:
+sp_pair_vector_1217:
 	VMOVUPS   (SI)(R11*1), Y3
 	VPERMPS   Y1, Y3, Y4
 	VMOVUPS   (CX)(R9*4), Y5
@@ -15496,21 +15580,21 @@ sp_pair_vector_1209:
 	ADDQ      $0x00000008, R12
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JNE       sp_pair_vector_1209
+	JNE       sp_pair_vector_1217
 	MOVQ      R12, R9
 	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000010, R10
-	JMP       sp_pairs_1207
+	JMP       sp_pairs_1215
 
-sp_group_1208:
+sp_group_1216:
 	CMPQ    R10, $0x00000008
-	JB      sp_partial_1204
+	JB      sp_partial_1212
 	VMOVUPS (DI), Y1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_1211
+	JAE     sp_vectors_done_1219
 
-sp_vector_1210:
+sp_vector_1218:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPS   (CX)(R9*4), Y3
@@ -15522,16 +15606,16 @@ sp_vector_1210:
 	ADDQ      $0x00000008, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JB        sp_vector_1210
+	JB        sp_vector_1218
 
-sp_vectors_done_1211:
+sp_vectors_done_1219:
 	ADDQ $0x00000020, DI
 	SUBQ $0x00000008, R10
-	JMP  sp_group_1208
+	JMP  sp_group_1216
 
-sp_partial_1204:
+sp_partial_1212:
 	TESTQ      R10, R10
-	JE         sp_row_done_1205
+	JE         sp_row_done_1213
 	MOVQ       R10, R11
 	SHLQ       $0x02, R11
 	NEGQ       R11
@@ -15545,9 +15629,9 @@ sp_partial_1204:
 	SHLQ       $0x05, DI
 	XORQ       R11, R11
 	CMPQ       R11, DI
-	JAE        sp_vectors_done_1213
+	JAE        sp_vectors_done_1221
 
-sp_vector_1212:
+sp_vector_1220:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPS   (CX)(R9*4), Y3
@@ -15559,11 +15643,11 @@ sp_vector_1212:
 	ADDQ      $0x00000008, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, DI
-	JB        sp_vector_1212
+	JB        sp_vector_1220
 
-sp_vectors_done_1213:
+sp_vectors_done_1221:
 	ANDQ       $0x00000007, R10
-	JE         sp_row_done_1205
+	JE         sp_row_done_1213
 	MOVQ       R10, DI
 	SHLQ       $0x02, DI
 	NEGQ       DI
@@ -15579,15 +15663,15 @@ sp_vectors_done_1213:
 	VMASKMOVPS Y1, Y2, (AX)(R9*4)
 	ADDQ       R10, R9
 
-sp_row_done_1205:
+sp_row_done_1213:
 	SUBQ R9, BX
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_1203
+	JMP  sp_row_1211
 
-sp_done_1206:
+sp_done_1214:
 	VZEROUPPER
 	RET
 
@@ -15618,11 +15702,11 @@ TEXT ·backwardSmallPlanesDalphaAVX2F32(SB), NOSPLIT, $16-80
 	MOVQ    dalpha_base+48(FP), R8
 	MOVQ    dalpha_len+56(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_1215
+	JE      sp_sum_fewer_1223
 
-sp_sum_channels_1214:
+sp_sum_channels_1222:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_1215
+	JB     sp_sum_fewer_1223
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -15633,18 +15717,18 @@ sp_sum_channels_1214:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_1216:
+sp_sum_row_1224:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1219
+	JAE  sp_sum_rows_done_1227
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_1217:
+sp_sum_vector_1225:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1218
+	JE          sp_sum_last_1226
 	VCVTPS2PD   (R11), Y10
 	VCVTPS2PD   (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -15698,9 +15782,9 @@ sp_sum_vector_1217:
 	ADDQ        $0x10, R14
 	ADDQ        $0x10, R15
 	DECQ        R13
-	JMP         sp_sum_vector_1217
+	JMP         sp_sum_vector_1225
 
-sp_sum_last_1218:
+sp_sum_last_1226:
 	VMASKMOVPS  (R11), X1, X10
 	VCVTPS2PD   X10, Y10
 	VMASKMOVPS  (R12), X1, X11
@@ -15766,9 +15850,9 @@ sp_sum_last_1218:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_1216
+	JMP         sp_sum_row_1224
 
-sp_sum_rows_done_1219:
+sp_sum_rows_done_1227:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -15801,12 +15885,12 @@ sp_sum_rows_done_1219:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_1214
+	JMP          sp_sum_channels_1222
 
-sp_sum_fewer_1215:
-sp_sum_channels_1221:
+sp_sum_fewer_1223:
+sp_sum_channels_1229:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_1222
+	JB     sp_sum_fewer_1230
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -15814,16 +15898,16 @@ sp_sum_channels_1221:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_1223:
+sp_sum_row_1231:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1226
+	JAE  sp_sum_rows_done_1234
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_1224:
+sp_sum_vector_1232:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1225
+	JE          sp_sum_last_1233
 	VCVTPS2PD   (R11), Y7
 	VCVTPS2PD   (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -15851,11 +15935,11 @@ sp_sum_vector_1224:
 	ADDQ        $0x10, R11
 	ADDQ        $0x10, R12
 	DECQ        R13
-	JMP         sp_sum_vector_1224
+	JMP         sp_sum_vector_1232
 
-sp_sum_last_1225:
+sp_sum_last_1233:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_1228
+	JNE         sp_sum_masked_1236
 	VMOVSS      (R11), X7
 	VMOVSS      (R11)(CX*1), X8
 	VMOVSS      (R11)(CX*2), X9
@@ -15876,9 +15960,9 @@ sp_sum_last_1225:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_1227
+	JMP         sp_sum_row_done_1235
 
-sp_sum_masked_1228:
+sp_sum_masked_1236:
 	VMASKMOVPS  (R11), X1, X7
 	VCVTPS2PD   X7, Y7
 	VMASKMOVPS  (R12), X1, X8
@@ -15912,11 +15996,11 @@ sp_sum_masked_1228:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_1227:
+sp_sum_row_done_1235:
 	ADDQ AX, R10
-	JMP  sp_sum_row_1223
+	JMP  sp_sum_row_1231
 
-sp_sum_rows_done_1226:
+sp_sum_rows_done_1234:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -15936,25 +16020,25 @@ sp_sum_rows_done_1226:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x10, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_1221
+	JMP          sp_sum_channels_1229
 
-sp_sum_fewer_1222:
-sp_sum_channels_1229:
+sp_sum_fewer_1230:
+sp_sum_channels_1237:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_1230
+	JB     sp_sum_fewer_1238
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_1231:
+sp_sum_row_1239:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_1234
+	JAE  sp_sum_rows_done_1242
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_1232:
+sp_sum_vector_1240:
 	TESTQ       R12, R12
-	JE          sp_sum_last_1233
+	JE          sp_sum_last_1241
 	VCVTPS2PD   (R10), Y3
 	VCVTPS2PD   (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -15964,9 +16048,9 @@ sp_sum_vector_1232:
 	ADDQ        $0x10, R10
 	ADDQ        $0x10, R11
 	DECQ        R12
-	JMP         sp_sum_vector_1232
+	JMP         sp_sum_vector_1240
 
-sp_sum_last_1233:
+sp_sum_last_1241:
 	VMASKMOVPS  (R10), X1, X3
 	VCVTPS2PD   X3, Y3
 	VMASKMOVPS  (R11), X1, X4
@@ -15976,9 +16060,9 @@ sp_sum_last_1233:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_1231
+	JMP         sp_sum_row_1239
 
-sp_sum_rows_done_1234:
+sp_sum_rows_done_1242:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -15992,9 +16076,9 @@ sp_sum_rows_done_1234:
 	ADDQ         CX, DI
 	ADDQ         $0x04, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_1229
+	JMP          sp_sum_channels_1237
 
-sp_sum_fewer_1230:
+sp_sum_fewer_1238:
 	VZEROUPPER
 	RET
 
@@ -17104,16 +17188,16 @@ TEXT ·forwardSmallPlanesAVX2F64(SB), NOSPLIT, $0-80
 	SHRQ   $0x01, SI
 	ADDQ   SI, BX
 
-sp_row_1236:
+sp_row_1244:
 	TESTQ DX, DX
-	JE    sp_done_1239
+	JE    sp_done_1247
 	XORQ  R8, R8
 	MOVQ  alpha_len+56(FP), R9
 	MOVQ  alpha_base+48(FP), SI
 
-sp_pairs_1240:
+sp_pairs_1248:
 	CMPQ    R9, $0x00000008
-	JB      sp_group_1241
+	JB      sp_group_1249
 	VMOVUPD (SI), Y1
 	VMOVUPD 32(SI), Y2
 	MOVQ    DI, R11
@@ -17121,7 +17205,7 @@ sp_pairs_1240:
 	ADDQ    R8, R11
 	XORQ    R10, R10
 
-sp_pair_vector_1242:
+sp_pair_vector_1250:
 	VMOVUPS   (BX)(R10*1), Y3
 	VPERMPS   Y1, Y3, Y4
 	VMOVUPD   (CX)(R8*8), Y5
@@ -17139,21 +17223,21 @@ sp_pair_vector_1242:
 	ADDQ      $0x00000004, R11
 	ADDQ      $0x00000020, R10
 	CMPQ      R10, DI
-	JNE       sp_pair_vector_1242
+	JNE       sp_pair_vector_1250
 	MOVQ      R11, R8
 	ADDQ      $0x00000040, SI
 	SUBQ      $0x00000008, R9
-	JMP       sp_pairs_1240
+	JMP       sp_pairs_1248
 
-sp_group_1241:
+sp_group_1249:
 	CMPQ    R9, $0x00000004
-	JB      sp_partial_1237
+	JB      sp_partial_1245
 	VMOVUPD (SI), Y1
 	XORQ    R10, R10
 	CMPQ    R10, DI
-	JAE     sp_vectors_done_1244
+	JAE     sp_vectors_done_1252
 
-sp_vector_1243:
+sp_vector_1251:
 	VMOVUPS   (BX)(R10*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPD   (CX)(R8*8), Y3
@@ -17164,16 +17248,16 @@ sp_vector_1243:
 	ADDQ      $0x00000004, R8
 	ADDQ      $0x00000020, R10
 	CMPQ      R10, DI
-	JB        sp_vector_1243
+	JB        sp_vector_1251
 
-sp_vectors_done_1244:
+sp_vectors_done_1252:
 	ADDQ $0x00000020, SI
 	SUBQ $0x00000004, R9
-	JMP  sp_group_1241
+	JMP  sp_group_1249
 
-sp_partial_1237:
+sp_partial_1245:
 	TESTQ      R9, R9
-	JE         sp_row_done_1238
+	JE         sp_row_done_1246
 	MOVQ       R9, R10
 	SHLQ       $0x03, R10
 	NEGQ       R10
@@ -17187,9 +17271,9 @@ sp_partial_1237:
 	SHLQ       $0x05, SI
 	XORQ       R10, R10
 	CMPQ       R10, SI
-	JAE        sp_vectors_done_1246
+	JAE        sp_vectors_done_1254
 
-sp_vector_1245:
+sp_vector_1253:
 	VMOVUPS   (BX)(R10*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPD   (CX)(R8*8), Y3
@@ -17200,11 +17284,11 @@ sp_vector_1245:
 	ADDQ      $0x00000004, R8
 	ADDQ      $0x00000020, R10
 	CMPQ      R10, SI
-	JB        sp_vector_1245
+	JB        sp_vector_1253
 
-sp_vectors_done_1246:
+sp_vectors_done_1254:
 	ANDQ       $0x00000003, R9
-	JE         sp_row_done_1238
+	JE         sp_row_done_1246
 	MOVQ       R9, SI
 	SHLQ       $0x03, SI
 	NEGQ       SI
@@ -17219,14 +17303,14 @@ sp_vectors_done_1246:
 	VMASKMOVPD Y1, Y2, (AX)(R8*8)
 	ADDQ       R9, R8
 
-sp_row_done_1238:
+sp_row_done_1246:
 	SUBQ R8, DX
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
-	JMP  sp_row_1236
+	JMP  sp_row_1244
 
-sp_done_1239:
+sp_done_1247:
 	VZEROUPPER
 	RET
 
@@ -17257,11 +17341,11 @@ TEXT ·backwardSmallPlanesAVX2F64(SB), NOSPLIT, $16-128
 	MOVQ    dalpha_base+96(FP), R8
 	MOVQ    dalpha_len+104(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_1248
+	JE      sp_sum_fewer_1256
 
-sp_sum_channels_1247:
+sp_sum_channels_1255:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_1248
+	JB     sp_sum_fewer_1256
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -17272,18 +17356,18 @@ sp_sum_channels_1247:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_1249:
+sp_sum_row_1257:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1252
+	JAE  sp_sum_rows_done_1260
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_1250:
+sp_sum_vector_1258:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1251
+	JE          sp_sum_last_1259
 	VMOVUPD     (R11), Y10
 	VMOVUPD     (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -17337,9 +17421,9 @@ sp_sum_vector_1250:
 	ADDQ        $0x20, R14
 	ADDQ        $0x20, R15
 	DECQ        R13
-	JMP         sp_sum_vector_1250
+	JMP         sp_sum_vector_1258
 
-sp_sum_last_1251:
+sp_sum_last_1259:
 	VMASKMOVPD  (R11), Y1, Y10
 	VMASKMOVPD  (R12), Y1, Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -17389,9 +17473,9 @@ sp_sum_last_1251:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_1249
+	JMP         sp_sum_row_1257
 
-sp_sum_rows_done_1252:
+sp_sum_rows_done_1260:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -17422,12 +17506,12 @@ sp_sum_rows_done_1252:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x40, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_1247
+	JMP          sp_sum_channels_1255
 
-sp_sum_fewer_1248:
-sp_sum_channels_1254:
+sp_sum_fewer_1256:
+sp_sum_channels_1262:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_1255
+	JB     sp_sum_fewer_1263
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -17435,16 +17519,16 @@ sp_sum_channels_1254:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_1256:
+sp_sum_row_1264:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1259
+	JAE  sp_sum_rows_done_1267
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_1257:
+sp_sum_vector_1265:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1258
+	JE          sp_sum_last_1266
 	VMOVUPD     (R11), Y7
 	VMOVUPD     (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -17472,11 +17556,11 @@ sp_sum_vector_1257:
 	ADDQ        $0x20, R11
 	ADDQ        $0x20, R12
 	DECQ        R13
-	JMP         sp_sum_vector_1257
+	JMP         sp_sum_vector_1265
 
-sp_sum_last_1258:
+sp_sum_last_1266:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_1261
+	JNE         sp_sum_masked_1269
 	VMOVSD      (R11), X13
 	VMOVSD      (R11)(CX*1), X7
 	VMOVSD      (R11)(CX*2), X8
@@ -17495,9 +17579,9 @@ sp_sum_last_1258:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_1260
+	JMP         sp_sum_row_done_1268
 
-sp_sum_masked_1261:
+sp_sum_masked_1269:
 	VMASKMOVPD  (R11), Y1, Y7
 	VMASKMOVPD  (R12), Y1, Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -17523,11 +17607,11 @@ sp_sum_masked_1261:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_1260:
+sp_sum_row_done_1268:
 	ADDQ AX, R10
-	JMP  sp_sum_row_1256
+	JMP  sp_sum_row_1264
 
-sp_sum_rows_done_1259:
+sp_sum_rows_done_1267:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -17546,25 +17630,25 @@ sp_sum_rows_done_1259:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_1254
+	JMP          sp_sum_channels_1262
 
-sp_sum_fewer_1255:
-sp_sum_channels_1262:
+sp_sum_fewer_1263:
+sp_sum_channels_1270:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_1263
+	JB     sp_sum_fewer_1271
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_1264:
+sp_sum_row_1272:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_1267
+	JAE  sp_sum_rows_done_1275
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_1265:
+sp_sum_vector_1273:
 	TESTQ       R12, R12
-	JE          sp_sum_last_1266
+	JE          sp_sum_last_1274
 	VMOVUPD     (R10), Y3
 	VMOVUPD     (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -17574,9 +17658,9 @@ sp_sum_vector_1265:
 	ADDQ        $0x20, R10
 	ADDQ        $0x20, R11
 	DECQ        R12
-	JMP         sp_sum_vector_1265
+	JMP         sp_sum_vector_1273
 
-sp_sum_last_1266:
+sp_sum_last_1274:
 	VMASKMOVPD  (R10), Y1, Y3
 	VMASKMOVPD  (R11), Y1, Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -17584,9 +17668,9 @@ sp_sum_last_1266:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_1264
+	JMP         sp_sum_row_1272
 
-sp_sum_rows_done_1267:
+sp_sum_rows_done_1275:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -17597,9 +17681,9 @@ sp_sum_rows_done_1267:
 	ADDQ         CX, DI
 	ADDQ         $0x08, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_1262
+	JMP          sp_sum_channels_1270
 
-sp_sum_fewer_1263:
+sp_sum_fewer_1271:
 	MOVQ  dx_base+0(FP), AX
 	MOVQ  x_base+48(FP), CX
 	MOVQ  dy_base+24(FP), DX
@@ -17613,16 +17697,16 @@ sp_sum_fewer_1263:
 	SHRQ  $0x01, DI
 	ADDQ  DI, SI
 
-sp_row_1269:
+sp_row_1277:
 	TESTQ BX, BX
-	JE    sp_done_1272
+	JE    sp_done_1280
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_1273:
+sp_pairs_1281:
 	CMPQ    R10, $0x00000008
-	JB      sp_group_1274
+	JB      sp_group_1282
 	VMOVUPD (DI), Y1
 	VMOVUPD 32(DI), Y2
 	MOVQ    R8, R12
@@ -17630,7 +17714,7 @@ sp_pairs_1273:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_1275:
+sp_pair_vector_1283:
 	VMOVUPS   (SI)(R11*1), Y3
 	VPERMPS   Y1, Y3, Y4
 	VMOVUPD   (CX)(R9*8), Y5
@@ -17650,21 +17734,21 @@ sp_pair_vector_1275:
 	ADDQ      $0x00000004, R12
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JNE       sp_pair_vector_1275
+	JNE       sp_pair_vector_1283
 	MOVQ      R12, R9
 	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000008, R10
-	JMP       sp_pairs_1273
+	JMP       sp_pairs_1281
 
-sp_group_1274:
+sp_group_1282:
 	CMPQ    R10, $0x00000004
-	JB      sp_partial_1270
+	JB      sp_partial_1278
 	VMOVUPD (DI), Y1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_1277
+	JAE     sp_vectors_done_1285
 
-sp_vector_1276:
+sp_vector_1284:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPD   (CX)(R9*8), Y3
@@ -17676,16 +17760,16 @@ sp_vector_1276:
 	ADDQ      $0x00000004, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JB        sp_vector_1276
+	JB        sp_vector_1284
 
-sp_vectors_done_1277:
+sp_vectors_done_1285:
 	ADDQ $0x00000020, DI
 	SUBQ $0x00000004, R10
-	JMP  sp_group_1274
+	JMP  sp_group_1282
 
-sp_partial_1270:
+sp_partial_1278:
 	TESTQ      R10, R10
-	JE         sp_row_done_1271
+	JE         sp_row_done_1279
 	MOVQ       R10, R11
 	SHLQ       $0x03, R11
 	NEGQ       R11
@@ -17699,9 +17783,9 @@ sp_partial_1270:
 	SHLQ       $0x05, DI
 	XORQ       R11, R11
 	CMPQ       R11, DI
-	JAE        sp_vectors_done_1279
+	JAE        sp_vectors_done_1287
 
-sp_vector_1278:
+sp_vector_1286:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPD   (CX)(R9*8), Y3
@@ -17713,11 +17797,11 @@ sp_vector_1278:
 	ADDQ      $0x00000004, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, DI
-	JB        sp_vector_1278
+	JB        sp_vector_1286
 
-sp_vectors_done_1279:
+sp_vectors_done_1287:
 	ANDQ       $0x00000003, R10
-	JE         sp_row_done_1271
+	JE         sp_row_done_1279
 	MOVQ       R10, DI
 	SHLQ       $0x03, DI
 	NEGQ       DI
@@ -17733,15 +17817,15 @@ sp_vectors_done_1279:
 	VMASKMOVPD Y1, Y2, (AX)(R9*8)
 	ADDQ       R10, R9
 
-sp_row_done_1271:
+sp_row_done_1279:
 	SUBQ R9, BX
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_1269
+	JMP  sp_row_1277
 
-sp_done_1272:
+sp_done_1280:
 	VZEROUPPER
 	RET
 
@@ -17762,16 +17846,16 @@ TEXT ·backwardSmallPlanesDxAVX2F64(SB), NOSPLIT, $0-104
 	SHRQ   $0x01, DI
 	ADDQ   DI, SI
 
-sp_row_1280:
+sp_row_1288:
 	TESTQ BX, BX
-	JE    sp_done_1283
+	JE    sp_done_1291
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_1284:
+sp_pairs_1292:
 	CMPQ    R10, $0x00000008
-	JB      sp_group_1285
+	JB      sp_group_1293
 	VMOVUPD (DI), Y1
 	VMOVUPD 32(DI), Y2
 	MOVQ    R8, R12
@@ -17779,7 +17863,7 @@ sp_pairs_1284:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_1286:
+sp_pair_vector_1294:
 	VMOVUPS   (SI)(R11*1), Y3
 	VPERMPS   Y1, Y3, Y4
 	VMOVUPD   (CX)(R9*8), Y5
@@ -17799,21 +17883,21 @@ sp_pair_vector_1286:
 	ADDQ      $0x00000004, R12
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JNE       sp_pair_vector_1286
+	JNE       sp_pair_vector_1294
 	MOVQ      R12, R9
 	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000008, R10
-	JMP       sp_pairs_1284
+	JMP       sp_pairs_1292
 
-sp_group_1285:
+sp_group_1293:
 	CMPQ    R10, $0x00000004
-	JB      sp_partial_1281
+	JB      sp_partial_1289
 	VMOVUPD (DI), Y1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_1288
+	JAE     sp_vectors_done_1296
 
-sp_vector_1287:
+sp_vector_1295:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPD   (CX)(R9*8), Y3
@@ -17825,16 +17909,16 @@ sp_vector_1287:
 	ADDQ      $0x00000004, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JB        sp_vector_1287
+	JB        sp_vector_1295
 
-sp_vectors_done_1288:
+sp_vectors_done_1296:
 	ADDQ $0x00000020, DI
 	SUBQ $0x00000004, R10
-	JMP  sp_group_1285
+	JMP  sp_group_1293
 
-sp_partial_1281:
+sp_partial_1289:
 	TESTQ      R10, R10
-	JE         sp_row_done_1282
+	JE         sp_row_done_1290
 	MOVQ       R10, R11
 	SHLQ       $0x03, R11
 	NEGQ       R11
@@ -17848,9 +17932,9 @@ sp_partial_1281:
 	SHLQ       $0x05, DI
 	XORQ       R11, R11
 	CMPQ       R11, DI
-	JAE        sp_vectors_done_1290
+	JAE        sp_vectors_done_1298
 
-sp_vector_1289:
+sp_vector_1297:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPD   (CX)(R9*8), Y3
@@ -17862,11 +17946,11 @@ sp_vector_1289:
 	ADDQ      $0x00000004, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, DI
-	JB        sp_vector_1289
+	JB        sp_vector_1297
 
-sp_vectors_done_1290:
+sp_vectors_done_1298:
 	ANDQ       $0x00000003, R10
-	JE         sp_row_done_1282
+	JE         sp_row_done_1290
 	MOVQ       R10, DI
 	SHLQ       $0x03, DI
 	NEGQ       DI
@@ -17882,15 +17966,15 @@ sp_vectors_done_1290:
 	VMASKMOVPD Y1, Y2, (AX)(R9*8)
 	ADDQ       R10, R9
 
-sp_row_done_1282:
+sp_row_done_1290:
 	SUBQ R9, BX
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_1280
+	JMP  sp_row_1288
 
-sp_done_1283:
+sp_done_1291:
 	VZEROUPPER
 	RET
 
@@ -17921,11 +18005,11 @@ TEXT ·backwardSmallPlanesDalphaAVX2F64(SB), NOSPLIT, $16-80
 	MOVQ    dalpha_base+48(FP), R8
 	MOVQ    dalpha_len+56(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_1292
+	JE      sp_sum_fewer_1300
 
-sp_sum_channels_1291:
+sp_sum_channels_1299:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_1292
+	JB     sp_sum_fewer_1300
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -17936,18 +18020,18 @@ sp_sum_channels_1291:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_1293:
+sp_sum_row_1301:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1296
+	JAE  sp_sum_rows_done_1304
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_1294:
+sp_sum_vector_1302:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1295
+	JE          sp_sum_last_1303
 	VMOVUPD     (R11), Y10
 	VMOVUPD     (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -18001,9 +18085,9 @@ sp_sum_vector_1294:
 	ADDQ        $0x20, R14
 	ADDQ        $0x20, R15
 	DECQ        R13
-	JMP         sp_sum_vector_1294
+	JMP         sp_sum_vector_1302
 
-sp_sum_last_1295:
+sp_sum_last_1303:
 	VMASKMOVPD  (R11), Y1, Y10
 	VMASKMOVPD  (R12), Y1, Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -18053,9 +18137,9 @@ sp_sum_last_1295:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_1293
+	JMP         sp_sum_row_1301
 
-sp_sum_rows_done_1296:
+sp_sum_rows_done_1304:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -18086,12 +18170,12 @@ sp_sum_rows_done_1296:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x40, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_1291
+	JMP          sp_sum_channels_1299
 
-sp_sum_fewer_1292:
-sp_sum_channels_1298:
+sp_sum_fewer_1300:
+sp_sum_channels_1306:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_1299
+	JB     sp_sum_fewer_1307
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -18099,16 +18183,16 @@ sp_sum_channels_1298:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_1300:
+sp_sum_row_1308:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1303
+	JAE  sp_sum_rows_done_1311
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_1301:
+sp_sum_vector_1309:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1302
+	JE          sp_sum_last_1310
 	VMOVUPD     (R11), Y7
 	VMOVUPD     (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -18136,11 +18220,11 @@ sp_sum_vector_1301:
 	ADDQ        $0x20, R11
 	ADDQ        $0x20, R12
 	DECQ        R13
-	JMP         sp_sum_vector_1301
+	JMP         sp_sum_vector_1309
 
-sp_sum_last_1302:
+sp_sum_last_1310:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_1305
+	JNE         sp_sum_masked_1313
 	VMOVSD      (R11), X13
 	VMOVSD      (R11)(CX*1), X7
 	VMOVSD      (R11)(CX*2), X8
@@ -18159,9 +18243,9 @@ sp_sum_last_1302:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_1304
+	JMP         sp_sum_row_done_1312
 
-sp_sum_masked_1305:
+sp_sum_masked_1313:
 	VMASKMOVPD  (R11), Y1, Y7
 	VMASKMOVPD  (R12), Y1, Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -18187,11 +18271,11 @@ sp_sum_masked_1305:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_1304:
+sp_sum_row_done_1312:
 	ADDQ AX, R10
-	JMP  sp_sum_row_1300
+	JMP  sp_sum_row_1308
 
-sp_sum_rows_done_1303:
+sp_sum_rows_done_1311:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -18210,25 +18294,25 @@ sp_sum_rows_done_1303:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_1298
+	JMP          sp_sum_channels_1306
 
-sp_sum_fewer_1299:
-sp_sum_channels_1306:
+sp_sum_fewer_1307:
+sp_sum_channels_1314:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_1307
+	JB     sp_sum_fewer_1315
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_1308:
+sp_sum_row_1316:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_1311
+	JAE  sp_sum_rows_done_1319
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_1309:
+sp_sum_vector_1317:
 	TESTQ       R12, R12
-	JE          sp_sum_last_1310
+	JE          sp_sum_last_1318
 	VMOVUPD     (R10), Y3
 	VMOVUPD     (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -18238,9 +18322,9 @@ sp_sum_vector_1309:
 	ADDQ        $0x20, R10
 	ADDQ        $0x20, R11
 	DECQ        R12
-	JMP         sp_sum_vector_1309
+	JMP         sp_sum_vector_1317
 
-sp_sum_last_1310:
+sp_sum_last_1318:
 	VMASKMOVPD  (R10), Y1, Y3
 	VMASKMOVPD  (R11), Y1, Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -18248,9 +18332,9 @@ sp_sum_last_1310:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_1308
+	JMP         sp_sum_row_1316
 
-sp_sum_rows_done_1311:
+sp_sum_rows_done_1319:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -18261,9 +18345,9 @@ sp_sum_rows_done_1311:
 	ADDQ         CX, DI
 	ADDQ         $0x08, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_1306
+	JMP          sp_sum_channels_1314
 
-sp_sum_fewer_1307:
+sp_sum_fewer_1315:
 	VZEROUPPER
 	RET
 
@@ -18278,11 +18362,11 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	MOVQ         DX, BX
 	SHLQ         $0x02, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_1313
+	JB           cached_1321
 	CMPQ         AX, CX
-	JE           cached_1313
+	JE           cached_1321
 	CMPQ         AX, CX
-	JE           cached_1313
+	JE           cached_1321
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -18291,7 +18375,7 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_1315
+	JE           aligned_1323
 	MOVQ         SI, DI
 	MOVQ         $-1, R8
 	BZHIQ        DI, R8, DI
@@ -18302,13 +18386,13 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	VMOVUPS      Z2, K1, (AX)(BX*4)
 	MOVQ         SI, BX
 
-aligned_1315:
+aligned_1323:
 	MOVQ DX, SI
 	SUBQ $0x00000040, SI
 
-unrolled_1316:
+unrolled_1324:
 	CMPQ     BX, SI
-	JGT      single_1317
+	JGT      single_1325
 	VMOVUPS  (CX)(BX*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
@@ -18326,25 +18410,25 @@ unrolled_1316:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(BX*4)
 	ADDQ     $0x00000040, BX
-	JMP      unrolled_1316
+	JMP      unrolled_1324
 
-single_1317:
+single_1325:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_1318:
+single_loop_1326:
 	CMPQ     BX, SI
-	JGT      remainder_1319
+	JGT      remainder_1327
 	VMOVUPS  (CX)(BX*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(BX*4)
 	ADDQ     $0x00000010, BX
-	JMP      single_loop_1318
+	JMP      single_loop_1326
 
-remainder_1319:
+remainder_1327:
 	SUBQ      BX, DX
-	JE        span_done_1320
+	JE        span_done_1328
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -18353,18 +18437,18 @@ remainder_1319:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(BX*4)
 
-span_done_1320:
+span_done_1328:
 	SFENCE
-	JMP stored_1314
+	JMP stored_1322
 
-cached_1313:
+cached_1321:
 	XORQ BX, BX
 	MOVQ DX, SI
 	SUBQ $0x00000040, SI
 
-unrolled_1321:
+unrolled_1329:
 	CMPQ    BX, SI
-	JGT     single_1322
+	JGT     single_1330
 	VMOVUPS (CX)(BX*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
@@ -18382,25 +18466,25 @@ unrolled_1321:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(BX*4)
 	ADDQ    $0x00000040, BX
-	JMP     unrolled_1321
+	JMP     unrolled_1329
 
-single_1322:
+single_1330:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_1323:
+single_loop_1331:
 	CMPQ    BX, SI
-	JGT     remainder_1324
+	JGT     remainder_1332
 	VMOVUPS (CX)(BX*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(BX*4)
 	ADDQ    $0x00000010, BX
-	JMP     single_loop_1323
+	JMP     single_loop_1331
 
-remainder_1324:
+remainder_1332:
 	SUBQ      BX, DX
-	JE        span_done_1325
+	JE        span_done_1333
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -18409,8 +18493,8 @@ remainder_1324:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(BX*4)
 
-span_done_1325:
-stored_1314:
+span_done_1333:
+stored_1322:
 	VZEROUPPER
 	RET
 
@@ -18430,17 +18514,17 @@ TEXT ·forwardPlanesAVX512F32(SB), NOSPLIT, $0-80
 	MOVQ   DX, R10
 	SHLQ   $0x02, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_1326
+	JB     cached_1334
 	CMPQ   R8, $0x00000800
-	JB     cached_1326
+	JB     cached_1334
 	CMPQ   AX, CX
-	JE     cached_1326
+	JE     cached_1334
 	CMPQ   AX, CX
-	JE     cached_1326
+	JE     cached_1334
 
-plane_1328:
+plane_1336:
 	CMPQ         DX, $0x00
-	JE           planes_done_1329
+	JE           planes_done_1337
 	VBROADCASTSS (DI)(R9*4), Z1
 	XORQ         R10, R10
 	MOVQ         AX, R11
@@ -18450,7 +18534,7 @@ plane_1328:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_1330
+	JE           aligned_1338
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -18461,13 +18545,13 @@ plane_1328:
 	VMOVUPS      Z2, K1, (AX)(R10*4)
 	MOVQ         R11, R10
 
-aligned_1330:
+aligned_1338:
 	MOVQ BX, R11
 	SUBQ $0x00000040, R11
 
-unrolled_1331:
+unrolled_1339:
 	CMPQ     R10, R11
-	JGT      single_1332
+	JGT      single_1340
 	VMOVUPS  (CX)(R10*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
@@ -18485,94 +18569,21 @@ unrolled_1331:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(R10*4)
 	ADDQ     $0x00000040, R10
-	JMP      unrolled_1331
-
-single_1332:
-	MOVQ BX, R11
-	SUBQ $0x00000010, R11
-
-single_loop_1333:
-	CMPQ     R10, R11
-	JGT      remainder_1334
-	VMOVUPS  (CX)(R10*4), Z2
-	VCMPPS   $0x1a, Z0, Z2, K1
-	VMULPS   Z1, Z2, K1, Z2
-	VMOVNTPS Z2, (AX)(R10*4)
-	ADDQ     $0x00000010, R10
-	JMP      single_loop_1333
-
-remainder_1334:
-	MOVQ      BX, R11
-	SUBQ      R10, R11
-	JE        span_done_1335
-	MOVQ      $-1, R12
-	BZHIQ     R11, R12, R11
-	KMOVW     R11, K1
-	VMOVUPS.Z (CX)(R10*4), K1, Z2
-	VCMPPS    $0x1a, Z0, Z2, K1, K2
-	VMULPS    Z1, Z2, K2, Z2
-	VMOVUPS   Z2, K1, (AX)(R10*4)
-
-span_done_1335:
-	ADDQ R8, CX
-	ADDQ R8, AX
-	INCQ R9
-	CMPQ R9, SI
-	JNE  same_pass_1336
-	XORQ R9, R9
-
-same_pass_1336:
-	SUBQ BX, DX
-	JMP  plane_1328
-
-planes_done_1329:
-	SFENCE
-	JMP stored_1327
-
-cached_1326:
-plane_1337:
-	CMPQ         DX, $0x00
-	JE           planes_done_1338
-	VBROADCASTSS (DI)(R9*4), Z1
-	XORQ         R10, R10
-	MOVQ         BX, R11
-	SUBQ         $0x00000040, R11
-
-unrolled_1339:
-	CMPQ    R10, R11
-	JGT     single_1340
-	VMOVUPS (CX)(R10*4), Z2
-	VCMPPS  $0x1a, Z0, Z2, K1
-	VMULPS  Z1, Z2, K1, Z2
-	VMOVUPS Z2, (AX)(R10*4)
-	VMOVUPS 64(CX)(R10*4), Z2
-	VCMPPS  $0x1a, Z0, Z2, K1
-	VMULPS  Z1, Z2, K1, Z2
-	VMOVUPS Z2, 64(AX)(R10*4)
-	VMOVUPS 128(CX)(R10*4), Z2
-	VCMPPS  $0x1a, Z0, Z2, K1
-	VMULPS  Z1, Z2, K1, Z2
-	VMOVUPS Z2, 128(AX)(R10*4)
-	VMOVUPS 192(CX)(R10*4), Z2
-	VCMPPS  $0x1a, Z0, Z2, K1
-	VMULPS  Z1, Z2, K1, Z2
-	VMOVUPS Z2, 192(AX)(R10*4)
-	ADDQ    $0x00000040, R10
-	JMP     unrolled_1339
+	JMP      unrolled_1339
 
 single_1340:
 	MOVQ BX, R11
 	SUBQ $0x00000010, R11
 
 single_loop_1341:
-	CMPQ    R10, R11
-	JGT     remainder_1342
-	VMOVUPS (CX)(R10*4), Z2
-	VCMPPS  $0x1a, Z0, Z2, K1
-	VMULPS  Z1, Z2, K1, Z2
-	VMOVUPS Z2, (AX)(R10*4)
-	ADDQ    $0x00000010, R10
-	JMP     single_loop_1341
+	CMPQ     R10, R11
+	JGT      remainder_1342
+	VMOVUPS  (CX)(R10*4), Z2
+	VCMPPS   $0x1a, Z0, Z2, K1
+	VMULPS   Z1, Z2, K1, Z2
+	VMOVNTPS Z2, (AX)(R10*4)
+	ADDQ     $0x00000010, R10
+	JMP      single_loop_1341
 
 remainder_1342:
 	MOVQ      BX, R11
@@ -18596,10 +18607,83 @@ span_done_1343:
 
 same_pass_1344:
 	SUBQ BX, DX
-	JMP  plane_1337
+	JMP  plane_1336
 
-planes_done_1338:
-stored_1327:
+planes_done_1337:
+	SFENCE
+	JMP stored_1335
+
+cached_1334:
+plane_1345:
+	CMPQ         DX, $0x00
+	JE           planes_done_1346
+	VBROADCASTSS (DI)(R9*4), Z1
+	XORQ         R10, R10
+	MOVQ         BX, R11
+	SUBQ         $0x00000040, R11
+
+unrolled_1347:
+	CMPQ    R10, R11
+	JGT     single_1348
+	VMOVUPS (CX)(R10*4), Z2
+	VCMPPS  $0x1a, Z0, Z2, K1
+	VMULPS  Z1, Z2, K1, Z2
+	VMOVUPS Z2, (AX)(R10*4)
+	VMOVUPS 64(CX)(R10*4), Z2
+	VCMPPS  $0x1a, Z0, Z2, K1
+	VMULPS  Z1, Z2, K1, Z2
+	VMOVUPS Z2, 64(AX)(R10*4)
+	VMOVUPS 128(CX)(R10*4), Z2
+	VCMPPS  $0x1a, Z0, Z2, K1
+	VMULPS  Z1, Z2, K1, Z2
+	VMOVUPS Z2, 128(AX)(R10*4)
+	VMOVUPS 192(CX)(R10*4), Z2
+	VCMPPS  $0x1a, Z0, Z2, K1
+	VMULPS  Z1, Z2, K1, Z2
+	VMOVUPS Z2, 192(AX)(R10*4)
+	ADDQ    $0x00000040, R10
+	JMP     unrolled_1347
+
+single_1348:
+	MOVQ BX, R11
+	SUBQ $0x00000010, R11
+
+single_loop_1349:
+	CMPQ    R10, R11
+	JGT     remainder_1350
+	VMOVUPS (CX)(R10*4), Z2
+	VCMPPS  $0x1a, Z0, Z2, K1
+	VMULPS  Z1, Z2, K1, Z2
+	VMOVUPS Z2, (AX)(R10*4)
+	ADDQ    $0x00000010, R10
+	JMP     single_loop_1349
+
+remainder_1350:
+	MOVQ      BX, R11
+	SUBQ      R10, R11
+	JE        span_done_1351
+	MOVQ      $-1, R12
+	BZHIQ     R11, R12, R11
+	KMOVW     R11, K1
+	VMOVUPS.Z (CX)(R10*4), K1, Z2
+	VCMPPS    $0x1a, Z0, Z2, K1, K2
+	VMULPS    Z1, Z2, K2, Z2
+	VMOVUPS   Z2, K1, (AX)(R10*4)
+
+span_done_1351:
+	ADDQ R8, CX
+	ADDQ R8, AX
+	INCQ R9
+	CMPQ R9, SI
+	JNE  same_pass_1352
+	XORQ R9, R9
+
+same_pass_1352:
+	SUBQ BX, DX
+	JMP  plane_1345
+
+planes_done_1346:
+stored_1335:
 	VZEROUPPER
 	RET
 
@@ -18617,17 +18701,17 @@ TEXT ·forwardPatternAVX512F32(SB), NOSPLIT, $0-72
 	MOVQ   DX, R8
 	SHLQ   $0x02, R8
 	CMPQ   R8, ·streamThreshold+0(SB)
-	JB     cached_1345
+	JB     cached_1353
 	CMPQ   DI, $0x00000800
-	JB     cached_1345
+	JB     cached_1353
 	CMPQ   AX, CX
-	JE     cached_1345
+	JE     cached_1353
 	CMPQ   AX, CX
-	JE     cached_1345
+	JE     cached_1353
 
-row_1347:
+row_1355:
 	CMPQ      DX, $0x00
-	JE        rows_done_1348
+	JE        rows_done_1356
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
@@ -18639,7 +18723,7 @@ row_1347:
 	CMPQ      R9, DI
 	CMOVQGT   DI, R9
 	TESTQ     R9, R9
-	JE        aligned_1349
+	JE        aligned_1357
 	MOVQ      R9, R10
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
@@ -18650,13 +18734,13 @@ row_1347:
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 	MOVQ      R9, R8
 
-aligned_1349:
+aligned_1357:
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 
-unrolled_1350:
+unrolled_1358:
 	CMPQ     R8, R9
-	JGT      single_1351
+	JGT      single_1359
 	VMOVUPS  (CX)(R8*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMULPS   (BX)(R8*4), Z1, K1, Z1
@@ -18674,26 +18758,26 @@ unrolled_1350:
 	VMULPS   192(BX)(R8*4), Z1, K1, Z1
 	VMOVNTPS Z1, 192(AX)(R8*4)
 	ADDQ     $0x00000040, R8
-	JMP      unrolled_1350
+	JMP      unrolled_1358
 
-single_1351:
+single_1359:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1352:
+single_loop_1360:
 	CMPQ     R8, R9
-	JGT      remainder_1353
+	JGT      remainder_1361
 	VMOVUPS  (CX)(R8*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMULPS   (BX)(R8*4), Z1, K1, Z1
 	VMOVNTPS Z1, (AX)(R8*4)
 	ADDQ     $0x00000010, R8
-	JMP      single_loop_1352
+	JMP      single_loop_1360
 
-remainder_1353:
+remainder_1361:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1354
+	JE        span_done_1362
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -18702,22 +18786,22 @@ remainder_1353:
 	VMULPS    (BX)(R8*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 
-span_done_1354:
+span_done_1362:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_1347
+	JMP  row_1355
 
-rows_done_1348:
+rows_done_1356:
 	SFENCE
-	JMP stored_1346
+	JMP stored_1354
 
-cached_1345:
-row_1355:
+cached_1353:
+row_1363:
 	CMPQ    DX, $0x00
-	JE      rows_done_1356
+	JE      rows_done_1364
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -18725,9 +18809,9 @@ row_1355:
 	MOVQ    DI, R9
 	SUBQ    $0x00000040, R9
 
-unrolled_1357:
+unrolled_1365:
 	CMPQ    R8, R9
-	JGT     single_1358
+	JGT     single_1366
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
@@ -18745,26 +18829,26 @@ unrolled_1357:
 	VMULPS  192(BX)(R8*4), Z1, K1, Z1
 	VMOVUPS Z1, 192(AX)(R8*4)
 	ADDQ    $0x00000040, R8
-	JMP     unrolled_1357
+	JMP     unrolled_1365
 
-single_1358:
+single_1366:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1359:
+single_loop_1367:
 	CMPQ    R8, R9
-	JGT     remainder_1360
+	JGT     remainder_1368
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
 	VMOVUPS Z1, (AX)(R8*4)
 	ADDQ    $0x00000010, R8
-	JMP     single_loop_1359
+	JMP     single_loop_1367
 
-remainder_1360:
+remainder_1368:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1361
+	JE        span_done_1369
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -18773,16 +18857,16 @@ remainder_1360:
 	VMULPS    (BX)(R8*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 
-span_done_1361:
+span_done_1369:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_1355
+	JMP  row_1363
 
-rows_done_1356:
-stored_1346:
+rows_done_1364:
+stored_1354:
 	VZEROUPPER
 	RET
 
@@ -18801,36 +18885,36 @@ TEXT ·forwardRingAVX512F32(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x00000180
-	JA     ring_segmented_1362
+	JA     ring_segmented_1370
 	MOVQ   R8, R9
 
-ring_len_1363:
+ring_len_1371:
 	CMPQ R9, $0x00000010
-	JAE  ring_len_done_1364
+	JAE  ring_len_done_1372
 	ADDQ R8, R9
-	JMP  ring_len_1363
+	JMP  ring_len_1371
 
-ring_len_done_1364:
+ring_len_done_1372:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000010, R10
 
-ring_step_1365:
+ring_step_1373:
 	CMPQ R10, R9
-	JB   ring_step_done_1366
+	JB   ring_step_done_1374
 	SUBQ R9, R10
-	JMP  ring_step_1365
+	JMP  ring_step_1373
 
-ring_step_done_1366:
+ring_step_done_1374:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000040, R10
 
-ring_step_1367:
+ring_step_1375:
 	CMPQ R10, R9
-	JB   ring_step_done_1368
+	JB   ring_step_done_1376
 	SUBQ R9, R10
-	JMP  ring_step_1367
+	JMP  ring_step_1375
 
-ring_step_done_1368:
+ring_step_done_1376:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    64(R9), R9
@@ -18840,76 +18924,76 @@ ring_step_done_1368:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000010
-	JB      ring_short_1369
+	JB      ring_short_1377
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1370
+	JNE     ring_planes_1378
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_1372:
+ring_copy_1380:
 	CMPQ    AX, R10
-	JAE     ring_built_1371
+	JAE     ring_built_1379
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1373
+	JB      ring_copy_tail_1381
 	VMOVUPS (R9)(R8*4), Z1
 	VMOVUPS Z1, (DI)(AX*4)
 	ADDQ    $0x00000010, AX
 	ADDQ    $0x00000010, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_1372
+	JNE     ring_copy_1380
 	XORQ    R8, R8
-	JMP     ring_copy_1372
+	JMP     ring_copy_1380
 
-ring_copy_tail_1373:
+ring_copy_tail_1381:
 	VMOVUPS -64(R9)(DX*4), Z1
 	ADDQ    R11, AX
 	VMOVUPS Z1, -64(DI)(AX*4)
 	XORQ    R8, R8
-	JMP     ring_copy_1372
+	JMP     ring_copy_1380
 
-ring_planes_1370:
+ring_planes_1378:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1374
+	JA   ring_long_planes_1382
 	MOVQ R10, R12
 	SUBQ $0x00000010, R12
 
-ring_fill_1375:
+ring_fill_1383:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1376
+	JGT          ring_fill_last_1384
 	VBROADCASTSS (R9)(R8*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	VMOVUPS      Z1, 64(DI)(R11*4)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1377
+	JNE          ring_wrap_1385
 	XORQ         R8, R8
 
-ring_wrap_1377:
-	JMP ring_fill_1375
+ring_wrap_1385:
+	JMP ring_fill_1383
 
-ring_fill_last_1376:
+ring_fill_last_1384:
 	CMPQ         R11, R10
-	JAE          ring_built_1371
+	JAE          ring_built_1379
 	VBROADCASTSS (R9)(R8*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1378
+	JNE          ring_wrap_1386
 	XORQ         R8, R8
 
-ring_wrap_1378:
-	JMP ring_fill_last_1376
+ring_wrap_1386:
+	JMP ring_fill_last_1384
 
-ring_long_planes_1374:
-ring_channel_1379:
+ring_long_planes_1382:
+ring_channel_1387:
 	CMPQ         R11, R10
-	JAE          ring_built_1371
+	JAE          ring_built_1379
 	VBROADCASTSS (R9)(R8*4), Z1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -18917,65 +19001,65 @@ ring_channel_1379:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_1380:
+ring_plane_1388:
 	VMOVUPS Z1, (DI)(R13*4)
 	ADDQ    $0x00000010, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1380
+	JB      ring_plane_1388
 	INCQ    R8
 	CMPQ    R8, DX
-	JNE     ring_wrap_1381
+	JNE     ring_wrap_1389
 	XORQ    R8, R8
 
-ring_wrap_1381:
-	JMP ring_channel_1379
+ring_wrap_1389:
+	JMP ring_channel_1387
 
-ring_short_1369:
+ring_short_1377:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1382:
+ring_element_1390:
 	MOVL (R9)(R11*4), R14
 	MOVL R14, (DI)(R13*4)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_1383
+	JB   ring_element_next_1391
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1383
+	JB   ring_element_next_1391
 	XORQ R11, R11
 
-ring_element_next_1383:
+ring_element_next_1391:
 	INCQ    R13
 	CMPQ    R13, $0x00000010
-	JB      ring_element_1382
+	JB      ring_element_1390
 	VMOVUPS (DI), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000010
-	JE      ring_exact_1384
+	JE      ring_exact_1392
 	SUBQ    R8, AX
 
-ring_exact_1384:
+ring_exact_1392:
 	MOVQ AX, DX
 
-ring_repeat_1385:
+ring_repeat_1393:
 	CMPQ    DX, R10
-	JAE     ring_built_1371
+	JAE     ring_built_1379
 	VMOVUPS Z1, (DI)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1385
+	JMP     ring_repeat_1393
 
-ring_built_1371:
+ring_built_1379:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000040, R8
 
-unrolled_1386:
+unrolled_1394:
 	CMPQ    DX, R8
-	JGT     single_1387
+	JGT     single_1395
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -18997,15 +19081,15 @@ unrolled_1386:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000040, DX
-	JMP     unrolled_1386
+	JMP     unrolled_1394
 
-single_1387:
+single_1395:
 	MOVQ SI, R8
 	SUBQ $0x00000010, R8
 
-single_loop_1388:
+single_loop_1396:
 	CMPQ    DX, R8
-	JGT     remainder_1389
+	JGT     remainder_1397
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -19015,11 +19099,11 @@ single_loop_1388:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000010, DX
-	JMP     single_loop_1388
+	JMP     single_loop_1396
 
-remainder_1389:
+remainder_1397:
 	SUBQ      DX, SI
-	JE        span_done_1390
+	JE        span_done_1398
 	MOVQ      $-1, R8
 	BZHIQ     SI, R8, SI
 	KMOVW     SI, K1
@@ -19028,10 +19112,10 @@ remainder_1389:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(DX*4)
 
-span_done_1390:
+span_done_1398:
 	JMP ring_finished_forwardAVX512F32
 
-ring_segmented_1362:
+ring_segmented_1370:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x00000180
 	JA   ring_finished_forwardAVX512F32
@@ -19041,11 +19125,11 @@ ring_segmented_1362:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_1391
+	JE   ring_rows_1399
 
-ring_segment_1392:
+ring_segment_1400:
 	CMPQ    SI, $0x00
-	JE      ring_done_1393
+	JE      ring_done_1401
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -19062,33 +19146,33 @@ ring_segment_1392:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_1394:
+ring_len_1402:
 	CMPQ R11, $0x00000010
-	JAE  ring_len_done_1395
+	JAE  ring_len_done_1403
 	ADDQ R9, R11
-	JMP  ring_len_1394
+	JMP  ring_len_1402
 
-ring_len_done_1395:
+ring_len_done_1403:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_1396:
+ring_step_1404:
 	CMPQ R12, R11
-	JB   ring_step_done_1397
+	JB   ring_step_done_1405
 	SUBQ R11, R12
-	JMP  ring_step_1396
+	JMP  ring_step_1404
 
-ring_step_done_1397:
+ring_step_done_1405:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000040, R12
 
-ring_step_1398:
+ring_step_1406:
 	CMPQ R12, R11
-	JB   ring_step_done_1399
+	JB   ring_step_done_1407
 	SUBQ R11, R12
-	JMP  ring_step_1398
+	JMP  ring_step_1406
 
-ring_step_done_1399:
+ring_step_done_1407:
 	MOVQ    R12, 1936(SP)
 	LEAQ    64(R11), R11
 	CMPQ    R10, R11
@@ -19098,76 +19182,76 @@ ring_step_done_1399:
 	LEAQ    (R10)(AX*4), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000010
-	JB      ring_short_1400
+	JB      ring_short_1408
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1401
+	JNE     ring_planes_1409
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_1403:
+ring_copy_1411:
 	CMPQ    R8, AX
-	JAE     ring_built_1402
+	JAE     ring_built_1410
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1404
+	JB      ring_copy_tail_1412
 	VMOVUPS (R10)(R9*4), Z1
 	VMOVUPS Z1, (DI)(R8*4)
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1403
+	JNE     ring_copy_1411
 	XORQ    R9, R9
-	JMP     ring_copy_1403
+	JMP     ring_copy_1411
 
-ring_copy_tail_1404:
+ring_copy_tail_1412:
 	VMOVUPS -64(R10)(DX*4), Z1
 	ADDQ    R11, R8
 	VMOVUPS Z1, -64(DI)(R8*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1403
+	JMP     ring_copy_1411
 
-ring_planes_1401:
+ring_planes_1409:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000020
-	JA   ring_long_planes_1405
+	JA   ring_long_planes_1413
 	MOVQ AX, R12
 	SUBQ $0x00000010, R12
 
-ring_fill_1406:
+ring_fill_1414:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1407
+	JGT          ring_fill_last_1415
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	VMOVUPS      Z1, 64(DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1408
+	JNE          ring_wrap_1416
 	XORQ         R9, R9
 
-ring_wrap_1408:
-	JMP ring_fill_1406
+ring_wrap_1416:
+	JMP ring_fill_1414
 
-ring_fill_last_1407:
+ring_fill_last_1415:
 	CMPQ         R11, AX
-	JAE          ring_built_1402
+	JAE          ring_built_1410
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1409
+	JNE          ring_wrap_1417
 	XORQ         R9, R9
 
-ring_wrap_1409:
-	JMP ring_fill_last_1407
+ring_wrap_1417:
+	JMP ring_fill_last_1415
 
-ring_long_planes_1405:
-ring_channel_1410:
+ring_long_planes_1413:
+ring_channel_1418:
 	CMPQ         R11, AX
-	JAE          ring_built_1402
+	JAE          ring_built_1410
 	VBROADCASTSS (R10)(R9*4), Z1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -19175,66 +19259,66 @@ ring_channel_1410:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_1411:
+ring_plane_1419:
 	VMOVUPS Z1, (DI)(R13*4)
 	ADDQ    $0x00000010, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1411
+	JB      ring_plane_1419
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_1412
+	JNE     ring_wrap_1420
 	XORQ    R9, R9
 
-ring_wrap_1412:
-	JMP ring_channel_1410
+ring_wrap_1420:
+	JMP ring_channel_1418
 
-ring_short_1400:
+ring_short_1408:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1413:
+ring_element_1421:
 	MOVL (R10)(R11*4), R14
 	MOVL R14, (DI)(R13*4)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_1414
+	JB   ring_element_next_1422
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1414
+	JB   ring_element_next_1422
 	XORQ R11, R11
 
-ring_element_next_1414:
+ring_element_next_1422:
 	INCQ    R13
 	CMPQ    R13, $0x00000010
-	JB      ring_element_1413
+	JB      ring_element_1421
 	VMOVUPS (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1415
+	JE      ring_exact_1423
 	SUBQ    R9, DX
 
-ring_exact_1415:
+ring_exact_1423:
 	MOVQ DX, R8
 
-ring_repeat_1416:
+ring_repeat_1424:
 	CMPQ    R8, AX
-	JAE     ring_built_1402
+	JAE     ring_built_1410
 	VMOVUPS Z1, (DI)(R8*4)
 	ADDQ    DX, R8
-	JMP     ring_repeat_1416
+	JMP     ring_repeat_1424
 
-ring_built_1402:
+ring_built_1410:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000040, R9
 
-unrolled_1417:
+unrolled_1425:
 	CMPQ    R8, R9
-	JGT     single_1418
+	JGT     single_1426
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -19256,15 +19340,15 @@ unrolled_1417:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000040, R8
-	JMP     unrolled_1417
+	JMP     unrolled_1425
 
-single_1418:
+single_1426:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1419:
+single_loop_1427:
 	CMPQ    R8, R9
-	JGT     remainder_1420
+	JGT     remainder_1428
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -19274,11 +19358,11 @@ single_loop_1419:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000010, R8
-	JMP     single_loop_1419
+	JMP     single_loop_1427
 
-remainder_1420:
+remainder_1428:
 	SUBQ      R8, DX
-	JE        span_done_1421
+	JE        span_done_1429
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -19287,7 +19371,7 @@ remainder_1420:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-span_done_1421:
+span_done_1429:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -19298,18 +19382,18 @@ span_done_1421:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1422
+	JNE  ring_next_1430
 	XORQ AX, AX
 
-ring_next_1422:
+ring_next_1430:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1392
+	JMP  ring_segment_1400
 
-ring_done_1393:
+ring_done_1401:
 	JMP ring_finished_forwardAVX512F32
 
-ring_rows_1391:
-ring_block_1423:
+ring_rows_1399:
+ring_block_1431:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -19325,33 +19409,33 @@ ring_block_1423:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1424:
+ring_len_1432:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1425
+	JAE  ring_len_done_1433
 	ADDQ BX, SI
-	JMP  ring_len_1424
+	JMP  ring_len_1432
 
-ring_len_done_1425:
+ring_len_done_1433:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000010, R8
 
-ring_step_1426:
+ring_step_1434:
 	CMPQ R8, SI
-	JB   ring_step_done_1427
+	JB   ring_step_done_1435
 	SUBQ SI, R8
-	JMP  ring_step_1426
+	JMP  ring_step_1434
 
-ring_step_done_1427:
+ring_step_done_1435:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000040, R8
 
-ring_step_1428:
+ring_step_1436:
 	CMPQ R8, SI
-	JB   ring_step_done_1429
+	JB   ring_step_done_1437
 	SUBQ SI, R8
-	JMP  ring_step_1428
+	JMP  ring_step_1436
 
-ring_step_done_1429:
+ring_step_done_1437:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    64(SI), SI
@@ -19362,76 +19446,76 @@ ring_step_done_1429:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000010
-	JB      ring_short_1430
+	JB      ring_short_1438
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1431
+	JNE     ring_planes_1439
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1433:
+ring_copy_1441:
 	CMPQ    BX, R8
-	JAE     ring_built_1432
+	JAE     ring_built_1440
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000010
-	JB      ring_copy_tail_1434
+	JB      ring_copy_tail_1442
 	VMOVUPS (SI)(R9*4), Z1
 	VMOVUPS Z1, (DI)(BX*4)
 	ADDQ    $0x00000010, BX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1433
+	JNE     ring_copy_1441
 	XORQ    R9, R9
-	JMP     ring_copy_1433
+	JMP     ring_copy_1441
 
-ring_copy_tail_1434:
+ring_copy_tail_1442:
 	VMOVUPS -64(SI)(DX*4), Z1
 	ADDQ    R10, BX
 	VMOVUPS Z1, -64(DI)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1433
+	JMP     ring_copy_1441
 
-ring_planes_1431:
+ring_planes_1439:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000020
-	JA   ring_long_planes_1435
+	JA   ring_long_planes_1443
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
-ring_fill_1436:
+ring_fill_1444:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1437
+	JGT          ring_fill_last_1445
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (DI)(R9*4)
 	VMOVUPS      Z1, 64(DI)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1438
+	JNE          ring_wrap_1446
 	XORQ         BX, BX
 
-ring_wrap_1438:
-	JMP ring_fill_1436
+ring_wrap_1446:
+	JMP ring_fill_1444
 
-ring_fill_last_1437:
+ring_fill_last_1445:
 	CMPQ         R9, R8
-	JAE          ring_built_1432
+	JAE          ring_built_1440
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (DI)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1439
+	JNE          ring_wrap_1447
 	XORQ         BX, BX
 
-ring_wrap_1439:
-	JMP ring_fill_last_1437
+ring_wrap_1447:
+	JMP ring_fill_last_1445
 
-ring_long_planes_1435:
-ring_channel_1440:
+ring_long_planes_1443:
+ring_channel_1448:
 	CMPQ         R9, R8
-	JAE          ring_built_1432
+	JAE          ring_built_1440
 	VBROADCASTSS (SI)(BX*4), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -19439,57 +19523,57 @@ ring_channel_1440:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_1441:
+ring_plane_1449:
 	VMOVUPS Z1, (DI)(R11*4)
 	ADDQ    $0x00000010, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1441
+	JB      ring_plane_1449
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_1442
+	JNE     ring_wrap_1450
 	XORQ    BX, BX
 
-ring_wrap_1442:
-	JMP ring_channel_1440
+ring_wrap_1450:
+	JMP ring_channel_1448
 
-ring_short_1430:
+ring_short_1438:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1443:
+ring_element_1451:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (DI)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1444
+	JB   ring_element_next_1452
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1444
+	JB   ring_element_next_1452
 	XORQ R9, R9
 
-ring_element_next_1444:
+ring_element_next_1452:
 	INCQ    R11
 	CMPQ    R11, $0x00000010
-	JB      ring_element_1443
+	JB      ring_element_1451
 	VMOVUPS (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1445
+	JE      ring_exact_1453
 	SUBQ    BX, DX
 
-ring_exact_1445:
+ring_exact_1453:
 	MOVQ DX, BX
 
-ring_repeat_1446:
+ring_repeat_1454:
 	CMPQ    BX, R8
-	JAE     ring_built_1432
+	JAE     ring_built_1440
 	VMOVUPS Z1, (DI)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1446
+	JMP     ring_repeat_1454
 
-ring_built_1432:
+ring_built_1440:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+24(FP), BX
@@ -19498,18 +19582,18 @@ ring_built_1432:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_1447:
+ring_row_1455:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_1448
+	JE   ring_rows_done_1456
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000040, R9
 
-unrolled_1449:
+unrolled_1457:
 	CMPQ    R8, R9
-	JGT     single_1450
+	JGT     single_1458
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -19531,15 +19615,15 @@ unrolled_1449:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000040, R8
-	JMP     unrolled_1449
+	JMP     unrolled_1457
 
-single_1450:
+single_1458:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1451:
+single_loop_1459:
 	CMPQ    R8, R9
-	JGT     remainder_1452
+	JGT     remainder_1460
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -19549,11 +19633,11 @@ single_loop_1451:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000010, R8
-	JMP     single_loop_1451
+	JMP     single_loop_1459
 
-remainder_1452:
+remainder_1460:
 	SUBQ      R8, DX
-	JE        span_done_1453
+	JE        span_done_1461
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -19562,20 +19646,20 @@ remainder_1452:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-span_done_1453:
+span_done_1461:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x02, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_1447
+	JMP   ring_row_1455
 
-ring_rows_done_1448:
+ring_rows_done_1456:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1423
+	JMP  ring_block_1431
 
 ring_finished_forwardAVX512F32:
 	VZEROUPPER
@@ -19601,11 +19685,11 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1454
+	JB           cached_1462
 	CMPQ         AX, DX
-	JE           cached_1454
+	JE           cached_1462
 	CMPQ         AX, CX
-	JE           cached_1454
+	JE           cached_1462
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -19614,7 +19698,7 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1456
+	JE           aligned_1464
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -19633,13 +19717,13 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	VMOVUPS      Z10, K1, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_1456:
+aligned_1464:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_1457:
+unrolled_1465:
 	CMPQ        SI, DI
-	JGT         single_1458
+	JGT         single_1466
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -19689,15 +19773,15 @@ unrolled_1457:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
-	JMP         unrolled_1457
+	JMP         unrolled_1465
 
-single_1458:
+single_1466:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_1459:
+single_loop_1467:
 	CMPQ        SI, DI
-	JGT         remainder_1460
+	JGT         remainder_1468
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -19711,11 +19795,11 @@ single_loop_1459:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
-	JMP         single_loop_1459
+	JMP         single_loop_1467
 
-remainder_1460:
+remainder_1468:
 	SUBQ        SI, BX
-	JE          span_done_1461
+	JE          span_done_1469
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -19732,18 +19816,18 @@ remainder_1460:
 	VMULPS      Z9, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(SI*4)
 
-span_done_1461:
+span_done_1469:
 	SFENCE
-	JMP stored_1455
+	JMP stored_1463
 
-cached_1454:
+cached_1462:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_1462:
+unrolled_1470:
 	CMPQ        SI, DI
-	JGT         single_1463
+	JGT         single_1471
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -19793,15 +19877,15 @@ unrolled_1462:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
-	JMP         unrolled_1462
+	JMP         unrolled_1470
 
-single_1463:
+single_1471:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_1464:
+single_loop_1472:
 	CMPQ        SI, DI
-	JGT         remainder_1465
+	JGT         remainder_1473
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -19815,11 +19899,11 @@ single_loop_1464:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
-	JMP         single_loop_1464
+	JMP         single_loop_1472
 
-remainder_1465:
+remainder_1473:
 	SUBQ        SI, BX
-	JE          span_done_1466
+	JE          span_done_1474
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -19836,8 +19920,8 @@ remainder_1465:
 	VMULPS      Z9, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(SI*4)
 
-span_done_1466:
-stored_1455:
+span_done_1474:
+stored_1463:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -19873,17 +19957,17 @@ TEXT ·backwardPlanesAVX512F32(SB), NOSPLIT, $0-128
 	MOVQ   BX, R12
 	SHLQ   $0x02, R12
 	CMPQ   R12, ·streamThreshold+0(SB)
-	JB     cached_1467
+	JB     cached_1475
 	CMPQ   R10, $0x00000800
-	JB     cached_1467
+	JB     cached_1475
 	CMPQ   AX, DX
-	JE     cached_1467
+	JE     cached_1475
 	CMPQ   AX, CX
-	JE     cached_1467
+	JE     cached_1475
 
-plane_1469:
+plane_1477:
 	CMPQ         BX, $0x00
-	JE           planes_done_1470
+	JE           planes_done_1478
 	VBROADCASTSS (R9)(R11*4), Z9
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -19901,7 +19985,7 @@ plane_1469:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_1471
+	JE           aligned_1479
 	MOVQ         R13, R14
 	MOVQ         $-1, R15
 	BZHIQ        R14, R15, R14
@@ -19920,13 +20004,13 @@ plane_1469:
 	VMOVUPS      Z10, K1, (AX)(R12*4)
 	MOVQ         R13, R12
 
-aligned_1471:
+aligned_1479:
 	MOVQ DI, R13
 	SUBQ $0x00000040, R13
 
-unrolled_1472:
+unrolled_1480:
 	CMPQ        R12, R13
-	JGT         single_1473
+	JGT         single_1481
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -19976,151 +20060,6 @@ unrolled_1472:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, 192(AX)(R12*4)
 	ADDQ        $0x00000040, R12
-	JMP         unrolled_1472
-
-single_1473:
-	MOVQ DI, R13
-	SUBQ $0x00000010, R13
-
-single_loop_1474:
-	CMPQ        R12, R13
-	JGT         remainder_1475
-	VMOVUPS     (CX)(R12*4), Z10
-	VCMPPS      $0x1a, Z0, Z10, K1
-	VMOVUPS     (DX)(R12*4), Z10
-	VCVTPS2PD   (CX)(R12*4), Z11
-	VCVTPS2PD   (DX)(R12*4), Z12
-	VFMADD231PD Z12, Z11, K1, Z1
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   32(CX)(R12*4), Z11
-	VCVTPS2PD   32(DX)(R12*4), Z12
-	VFMADD231PD Z12, Z11, K2, Z2
-	VMULPS      Z9, Z10, K1, Z10
-	VMOVNTPS    Z10, (AX)(R12*4)
-	ADDQ        $0x00000010, R12
-	JMP         single_loop_1474
-
-remainder_1475:
-	MOVQ        DI, R13
-	SUBQ        R12, R13
-	JE          span_done_1476
-	MOVQ        $-1, R14
-	BZHIQ       R13, R14, R13
-	KMOVW       R13, K1
-	VMOVUPS.Z   (CX)(R12*4), K1, Z10
-	VCMPPS      $0x1a, Z0, Z10, K1, K2
-	VMOVUPS.Z   (DX)(R12*4), K1, Z10
-	VCVTPS2PD.Z (CX)(R12*4), K2, Z11
-	VCVTPS2PD.Z (DX)(R12*4), K2, Z12
-	VFMADD231PD Z12, Z11, K2, Z1
-	KSHIFTRW    $0x08, K2, K3
-	VCVTPS2PD.Z 32(CX)(R12*4), K3, Z11
-	VCVTPS2PD.Z 32(DX)(R12*4), K3, Z12
-	VFMADD231PD Z12, Z11, K3, Z2
-	VMULPS      Z9, Z10, K2, Z10
-	VMOVUPS     Z10, K1, (AX)(R12*4)
-
-span_done_1476:
-	VADDPD        Z2, Z1, Z1
-	VADDPD        Z4, Z3, Z3
-	VADDPD        Z6, Z5, Z5
-	VADDPD        Z8, Z7, Z7
-	VADDPD        Z3, Z1, Z1
-	VADDPD        Z7, Z5, Z5
-	VADDPD        Z5, Z1, Z1
-	VEXTRACTF64X4 $0x01, Z1, Y2
-	VADDPD        Y2, Y1, Y2
-	VEXTRACTF128  $0x01, Y2, X1
-	VADDPD        X1, X2, X1
-	VPERMILPD     $0x01, X1, X2
-	VADDSD        X2, X1, X1
-	VADDSD        (SI)(R11*8), X1, X1
-	VMOVSD        X1, (SI)(R11*8)
-	ADDQ          R10, CX
-	ADDQ          R10, DX
-	ADDQ          R10, AX
-	INCQ          R11
-	CMPQ          R11, R8
-	JNE           same_pass_1477
-	XORQ          R11, R11
-
-same_pass_1477:
-	SUBQ DI, BX
-	JMP  plane_1469
-
-planes_done_1470:
-	SFENCE
-	JMP stored_1468
-
-cached_1467:
-plane_1478:
-	CMPQ         BX, $0x00
-	JE           planes_done_1479
-	VBROADCASTSS (R9)(R11*4), Z9
-	VXORPS       Y1, Y1, Y1
-	VXORPS       Y2, Y2, Y2
-	VXORPS       Y3, Y3, Y3
-	VXORPS       Y4, Y4, Y4
-	VXORPS       Y5, Y5, Y5
-	VXORPS       Y6, Y6, Y6
-	VXORPS       Y7, Y7, Y7
-	VXORPS       Y8, Y8, Y8
-	XORQ         R12, R12
-	MOVQ         DI, R13
-	SUBQ         $0x00000040, R13
-
-unrolled_1480:
-	CMPQ        R12, R13
-	JGT         single_1481
-	VMOVUPS     (CX)(R12*4), Z10
-	VCMPPS      $0x1a, Z0, Z10, K1
-	VMOVUPS     (DX)(R12*4), Z10
-	VCVTPS2PD   (CX)(R12*4), Z11
-	VCVTPS2PD   (DX)(R12*4), Z12
-	VFMADD231PD Z12, Z11, K1, Z1
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   32(CX)(R12*4), Z11
-	VCVTPS2PD   32(DX)(R12*4), Z12
-	VFMADD231PD Z12, Z11, K2, Z2
-	VMULPS      Z9, Z10, K1, Z10
-	VMOVUPS     Z10, (AX)(R12*4)
-	VMOVUPS     64(CX)(R12*4), Z10
-	VCMPPS      $0x1a, Z0, Z10, K1
-	VMOVUPS     64(DX)(R12*4), Z10
-	VCVTPS2PD   64(CX)(R12*4), Z11
-	VCVTPS2PD   64(DX)(R12*4), Z12
-	VFMADD231PD Z12, Z11, K1, Z3
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   96(CX)(R12*4), Z11
-	VCVTPS2PD   96(DX)(R12*4), Z12
-	VFMADD231PD Z12, Z11, K2, Z4
-	VMULPS      Z9, Z10, K1, Z10
-	VMOVUPS     Z10, 64(AX)(R12*4)
-	VMOVUPS     128(CX)(R12*4), Z10
-	VCMPPS      $0x1a, Z0, Z10, K1
-	VMOVUPS     128(DX)(R12*4), Z10
-	VCVTPS2PD   128(CX)(R12*4), Z11
-	VCVTPS2PD   128(DX)(R12*4), Z12
-	VFMADD231PD Z12, Z11, K1, Z5
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   160(CX)(R12*4), Z11
-	VCVTPS2PD   160(DX)(R12*4), Z12
-	VFMADD231PD Z12, Z11, K2, Z6
-	VMULPS      Z9, Z10, K1, Z10
-	VMOVUPS     Z10, 128(AX)(R12*4)
-	VMOVUPS     192(CX)(R12*4), Z10
-	VCMPPS      $0x1a, Z0, Z10, K1
-	VMOVUPS     192(DX)(R12*4), Z10
-	VCVTPS2PD   192(CX)(R12*4), Z11
-	VCVTPS2PD   192(DX)(R12*4), Z12
-	VFMADD231PD Z12, Z11, K1, Z7
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   224(CX)(R12*4), Z11
-	VCVTPS2PD   224(DX)(R12*4), Z12
-	VFMADD231PD Z12, Z11, K2, Z8
-	VMULPS      Z9, Z10, K1, Z10
-	VMOVUPS     Z10, 192(AX)(R12*4)
-	ADDQ        $0x00000040, R12
 	JMP         unrolled_1480
 
 single_1481:
@@ -20141,7 +20080,7 @@ single_loop_1482:
 	VCVTPS2PD   32(DX)(R12*4), Z12
 	VFMADD231PD Z12, Z11, K2, Z2
 	VMULPS      Z9, Z10, K1, Z10
-	VMOVUPS     Z10, (AX)(R12*4)
+	VMOVNTPS    Z10, (AX)(R12*4)
 	ADDQ        $0x00000010, R12
 	JMP         single_loop_1482
 
@@ -20191,10 +20130,155 @@ span_done_1484:
 
 same_pass_1485:
 	SUBQ DI, BX
-	JMP  plane_1478
+	JMP  plane_1477
 
-planes_done_1479:
-stored_1468:
+planes_done_1478:
+	SFENCE
+	JMP stored_1476
+
+cached_1475:
+plane_1486:
+	CMPQ         BX, $0x00
+	JE           planes_done_1487
+	VBROADCASTSS (R9)(R11*4), Z9
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y2, Y2, Y2
+	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
+	VXORPS       Y5, Y5, Y5
+	VXORPS       Y6, Y6, Y6
+	VXORPS       Y7, Y7, Y7
+	VXORPS       Y8, Y8, Y8
+	XORQ         R12, R12
+	MOVQ         DI, R13
+	SUBQ         $0x00000040, R13
+
+unrolled_1488:
+	CMPQ        R12, R13
+	JGT         single_1489
+	VMOVUPS     (CX)(R12*4), Z10
+	VCMPPS      $0x1a, Z0, Z10, K1
+	VMOVUPS     (DX)(R12*4), Z10
+	VCVTPS2PD   (CX)(R12*4), Z11
+	VCVTPS2PD   (DX)(R12*4), Z12
+	VFMADD231PD Z12, Z11, K1, Z1
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   32(CX)(R12*4), Z11
+	VCVTPS2PD   32(DX)(R12*4), Z12
+	VFMADD231PD Z12, Z11, K2, Z2
+	VMULPS      Z9, Z10, K1, Z10
+	VMOVUPS     Z10, (AX)(R12*4)
+	VMOVUPS     64(CX)(R12*4), Z10
+	VCMPPS      $0x1a, Z0, Z10, K1
+	VMOVUPS     64(DX)(R12*4), Z10
+	VCVTPS2PD   64(CX)(R12*4), Z11
+	VCVTPS2PD   64(DX)(R12*4), Z12
+	VFMADD231PD Z12, Z11, K1, Z3
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   96(CX)(R12*4), Z11
+	VCVTPS2PD   96(DX)(R12*4), Z12
+	VFMADD231PD Z12, Z11, K2, Z4
+	VMULPS      Z9, Z10, K1, Z10
+	VMOVUPS     Z10, 64(AX)(R12*4)
+	VMOVUPS     128(CX)(R12*4), Z10
+	VCMPPS      $0x1a, Z0, Z10, K1
+	VMOVUPS     128(DX)(R12*4), Z10
+	VCVTPS2PD   128(CX)(R12*4), Z11
+	VCVTPS2PD   128(DX)(R12*4), Z12
+	VFMADD231PD Z12, Z11, K1, Z5
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   160(CX)(R12*4), Z11
+	VCVTPS2PD   160(DX)(R12*4), Z12
+	VFMADD231PD Z12, Z11, K2, Z6
+	VMULPS      Z9, Z10, K1, Z10
+	VMOVUPS     Z10, 128(AX)(R12*4)
+	VMOVUPS     192(CX)(R12*4), Z10
+	VCMPPS      $0x1a, Z0, Z10, K1
+	VMOVUPS     192(DX)(R12*4), Z10
+	VCVTPS2PD   192(CX)(R12*4), Z11
+	VCVTPS2PD   192(DX)(R12*4), Z12
+	VFMADD231PD Z12, Z11, K1, Z7
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   224(CX)(R12*4), Z11
+	VCVTPS2PD   224(DX)(R12*4), Z12
+	VFMADD231PD Z12, Z11, K2, Z8
+	VMULPS      Z9, Z10, K1, Z10
+	VMOVUPS     Z10, 192(AX)(R12*4)
+	ADDQ        $0x00000040, R12
+	JMP         unrolled_1488
+
+single_1489:
+	MOVQ DI, R13
+	SUBQ $0x00000010, R13
+
+single_loop_1490:
+	CMPQ        R12, R13
+	JGT         remainder_1491
+	VMOVUPS     (CX)(R12*4), Z10
+	VCMPPS      $0x1a, Z0, Z10, K1
+	VMOVUPS     (DX)(R12*4), Z10
+	VCVTPS2PD   (CX)(R12*4), Z11
+	VCVTPS2PD   (DX)(R12*4), Z12
+	VFMADD231PD Z12, Z11, K1, Z1
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   32(CX)(R12*4), Z11
+	VCVTPS2PD   32(DX)(R12*4), Z12
+	VFMADD231PD Z12, Z11, K2, Z2
+	VMULPS      Z9, Z10, K1, Z10
+	VMOVUPS     Z10, (AX)(R12*4)
+	ADDQ        $0x00000010, R12
+	JMP         single_loop_1490
+
+remainder_1491:
+	MOVQ        DI, R13
+	SUBQ        R12, R13
+	JE          span_done_1492
+	MOVQ        $-1, R14
+	BZHIQ       R13, R14, R13
+	KMOVW       R13, K1
+	VMOVUPS.Z   (CX)(R12*4), K1, Z10
+	VCMPPS      $0x1a, Z0, Z10, K1, K2
+	VMOVUPS.Z   (DX)(R12*4), K1, Z10
+	VCVTPS2PD.Z (CX)(R12*4), K2, Z11
+	VCVTPS2PD.Z (DX)(R12*4), K2, Z12
+	VFMADD231PD Z12, Z11, K2, Z1
+	KSHIFTRW    $0x08, K2, K3
+	VCVTPS2PD.Z 32(CX)(R12*4), K3, Z11
+	VCVTPS2PD.Z 32(DX)(R12*4), K3, Z12
+	VFMADD231PD Z12, Z11, K3, Z2
+	VMULPS      Z9, Z10, K2, Z10
+	VMOVUPS     Z10, K1, (AX)(R12*4)
+
+span_done_1492:
+	VADDPD        Z2, Z1, Z1
+	VADDPD        Z4, Z3, Z3
+	VADDPD        Z6, Z5, Z5
+	VADDPD        Z8, Z7, Z7
+	VADDPD        Z3, Z1, Z1
+	VADDPD        Z7, Z5, Z5
+	VADDPD        Z5, Z1, Z1
+	VEXTRACTF64X4 $0x01, Z1, Y2
+	VADDPD        Y2, Y1, Y2
+	VEXTRACTF128  $0x01, Y2, X1
+	VADDPD        X1, X2, X1
+	VPERMILPD     $0x01, X1, X2
+	VADDSD        X2, X1, X1
+	VADDSD        (SI)(R11*8), X1, X1
+	VMOVSD        X1, (SI)(R11*8)
+	ADDQ          R10, CX
+	ADDQ          R10, DX
+	ADDQ          R10, AX
+	INCQ          R11
+	CMPQ          R11, R8
+	JNE           same_pass_1493
+	XORQ          R11, R11
+
+same_pass_1493:
+	SUBQ DI, BX
+	JMP  plane_1486
+
+planes_done_1487:
+stored_1476:
 	VZEROUPPER
 	RET
 
@@ -20214,17 +20298,17 @@ TEXT ·backwardPatternAVX512F32(SB), NOSPLIT, $0-120
 	MOVQ   BX, R10
 	SHLQ   $0x02, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_1486
+	JB     cached_1494
 	CMPQ   R9, $0x00000800
-	JB     cached_1486
+	JB     cached_1494
 	CMPQ   AX, DX
-	JE     cached_1486
+	JE     cached_1494
 	CMPQ   AX, CX
-	JE     cached_1486
+	JE     cached_1494
 
-row_1488:
+row_1496:
 	CMPQ        BX, $0x00
-	JE          rows_done_1489
+	JE          rows_done_1497
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
@@ -20236,7 +20320,7 @@ row_1488:
 	CMPQ        R11, R9
 	CMOVQGT     R9, R11
 	TESTQ       R11, R11
-	JE          aligned_1490
+	JE          aligned_1498
 	MOVQ        R11, R12
 	MOVQ        $-1, R13
 	BZHIQ       R12, R13, R12
@@ -20259,13 +20343,13 @@ row_1488:
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 	MOVQ        R11, R10
 
-aligned_1490:
+aligned_1498:
 	MOVQ R9, R11
 	SUBQ $0x00000040, R11
 
-unrolled_1491:
+unrolled_1499:
 	CMPQ        R10, R11
-	JGT         single_1492
+	JGT         single_1500
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -20331,15 +20415,15 @@ unrolled_1491:
 	VMULPS      192(SI)(R10*4), Z1, K1, Z1
 	VMOVNTPS    Z1, 192(AX)(R10*4)
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_1491
+	JMP         unrolled_1499
 
-single_1492:
+single_1500:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1493:
+single_loop_1501:
 	CMPQ        R10, R11
-	JGT         remainder_1494
+	JGT         remainder_1502
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -20357,12 +20441,12 @@ single_loop_1493:
 	VMULPS      (SI)(R10*4), Z1, K1, Z1
 	VMOVNTPS    Z1, (AX)(R10*4)
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_1493
+	JMP         single_loop_1501
 
-remainder_1494:
+remainder_1502:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1495
+	JE          span_done_1503
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -20383,23 +20467,23 @@ remainder_1494:
 	VMULPS      (SI)(R10*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1495:
+span_done_1503:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_1488
+	JMP  row_1496
 
-rows_done_1489:
+rows_done_1497:
 	SFENCE
-	JMP stored_1487
+	JMP stored_1495
 
-cached_1486:
-row_1496:
+cached_1494:
+row_1504:
 	CMPQ    BX, $0x00
-	JE      rows_done_1497
+	JE      rows_done_1505
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -20407,9 +20491,9 @@ row_1496:
 	MOVQ    R9, R11
 	SUBQ    $0x00000040, R11
 
-unrolled_1498:
+unrolled_1506:
 	CMPQ        R10, R11
-	JGT         single_1499
+	JGT         single_1507
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -20475,15 +20559,15 @@ unrolled_1498:
 	VMULPS      192(SI)(R10*4), Z1, K1, Z1
 	VMOVUPS     Z1, 192(AX)(R10*4)
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_1498
+	JMP         unrolled_1506
 
-single_1499:
+single_1507:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1500:
+single_loop_1508:
 	CMPQ        R10, R11
-	JGT         remainder_1501
+	JGT         remainder_1509
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -20501,12 +20585,12 @@ single_loop_1500:
 	VMULPS      (SI)(R10*4), Z1, K1, Z1
 	VMOVUPS     Z1, (AX)(R10*4)
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_1500
+	JMP         single_loop_1508
 
-remainder_1501:
+remainder_1509:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1502
+	JE          span_done_1510
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -20527,17 +20611,17 @@ remainder_1501:
 	VMULPS      (SI)(R10*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1502:
+span_done_1510:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_1496
+	JMP  row_1504
 
-rows_done_1497:
-stored_1487:
+rows_done_1505:
+stored_1495:
 	VZEROUPPER
 	RET
 
@@ -20560,36 +20644,36 @@ TEXT ·backwardRingAVX512F32(SB), $1856-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x00000030
-	JA     ring_segmented_1503
+	JA     ring_segmented_1511
 	MOVQ   R10, R11
 
-ring_len_1504:
+ring_len_1512:
 	CMPQ R11, $0x00000010
-	JAE  ring_len_done_1505
+	JAE  ring_len_done_1513
 	ADDQ R10, R11
-	JMP  ring_len_1504
+	JMP  ring_len_1512
 
-ring_len_done_1505:
+ring_len_done_1513:
 	MOVQ R11, 1792(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_1506:
+ring_step_1514:
 	CMPQ R12, R11
-	JB   ring_step_done_1507
+	JB   ring_step_done_1515
 	SUBQ R11, R12
-	JMP  ring_step_1506
+	JMP  ring_step_1514
 
-ring_step_done_1507:
+ring_step_done_1515:
 	MOVQ R12, 1800(SP)
 	MOVQ $0x00000040, R12
 
-ring_step_1508:
+ring_step_1516:
 	CMPQ R12, R11
-	JB   ring_step_done_1509
+	JB   ring_step_done_1517
 	SUBQ R11, R12
-	JMP  ring_step_1508
+	JMP  ring_step_1516
 
-ring_step_done_1509:
+ring_step_done_1517:
 	MOVQ    R12, 1808(SP)
 	MOVQ    DI, R12
 	LEAQ    64(R11), R11
@@ -20599,76 +20683,76 @@ ring_step_done_1509:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1832(SP), R12
 	CMPQ    R10, $0x00000010
-	JB      ring_short_1510
+	JB      ring_short_1518
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1511
+	JNE     ring_planes_1519
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_1513:
+ring_copy_1521:
 	CMPQ    R8, R12
-	JAE     ring_built_1512
+	JAE     ring_built_1520
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000010
-	JB      ring_copy_tail_1514
+	JB      ring_copy_tail_1522
 	VMOVUPS (R11)(R10*4), Z1
 	VMOVUPS Z1, (CX)(R8*4)
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_1513
+	JNE     ring_copy_1521
 	XORQ    R10, R10
-	JMP     ring_copy_1513
+	JMP     ring_copy_1521
 
-ring_copy_tail_1514:
+ring_copy_tail_1522:
 	VMOVUPS -64(R11)(R9*4), Z1
 	ADDQ    R13, R8
 	VMOVUPS Z1, -64(CX)(R8*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1513
+	JMP     ring_copy_1521
 
-ring_planes_1511:
+ring_planes_1519:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000020
-	JA   ring_long_planes_1515
+	JA   ring_long_planes_1523
 	MOVQ R12, R14
 	SUBQ $0x00000010, R14
 
-ring_fill_1516:
+ring_fill_1524:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_1517
+	JGT          ring_fill_last_1525
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (CX)(R13*4)
 	VMOVUPS      Z1, 64(CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_1518
+	JNE          ring_wrap_1526
 	XORQ         R10, R10
 
-ring_wrap_1518:
-	JMP ring_fill_1516
+ring_wrap_1526:
+	JMP ring_fill_1524
 
-ring_fill_last_1517:
+ring_fill_last_1525:
 	CMPQ         R13, R12
-	JAE          ring_built_1512
+	JAE          ring_built_1520
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_1519
+	JNE          ring_wrap_1527
 	XORQ         R10, R10
 
-ring_wrap_1519:
-	JMP ring_fill_last_1517
+ring_wrap_1527:
+	JMP ring_fill_last_1525
 
-ring_long_planes_1515:
-ring_channel_1520:
+ring_long_planes_1523:
+ring_channel_1528:
 	CMPQ         R13, R12
-	JAE          ring_built_1512
+	JAE          ring_built_1520
 	VBROADCASTSS (R11)(R10*4), Z1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -20676,57 +20760,57 @@ ring_channel_1520:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_1521:
+ring_plane_1529:
 	VMOVUPS Z1, (CX)(R15*4)
 	ADDQ    $0x00000010, R15
 	CMPQ    R15, R14
-	JB      ring_plane_1521
+	JB      ring_plane_1529
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_1522
+	JNE     ring_wrap_1530
 	XORQ    R10, R10
 
-ring_wrap_1522:
-	JMP ring_channel_1520
+ring_wrap_1530:
+	JMP ring_channel_1528
 
-ring_short_1510:
+ring_short_1518:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_1523:
+ring_element_1531:
 	MOVL (R11)(R13*4), BP
 	MOVL BP, (CX)(R15*4)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_1524
+	JB   ring_element_next_1532
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_1524
+	JB   ring_element_next_1532
 	XORQ R13, R13
 
-ring_element_next_1524:
+ring_element_next_1532:
 	INCQ    R15
 	CMPQ    R15, $0x00000010
-	JB      ring_element_1523
+	JB      ring_element_1531
 	VMOVUPS (CX), Z1
 	MOVQ    1792(SP), R8
 	CMPQ    R8, $0x00000010
-	JE      ring_exact_1525
+	JE      ring_exact_1533
 	SUBQ    R10, R8
 
-ring_exact_1525:
+ring_exact_1533:
 	MOVQ R8, R9
 
-ring_repeat_1526:
+ring_repeat_1534:
 	CMPQ    R9, R12
-	JAE     ring_built_1512
+	JAE     ring_built_1520
 	VMOVUPS Z1, (CX)(R9*4)
 	ADDQ    R8, R9
-	JMP     ring_repeat_1526
+	JMP     ring_repeat_1534
 
-ring_built_1512:
+ring_built_1520:
 	MOVQ    1792(SP), R8
 	MOVQ    1832(SP), R9
 	MOVQ    R9, R10
@@ -20742,22 +20826,22 @@ ring_built_1512:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_1527:
+sums_zero_1535:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_1528
+	JAE     sums_zeroed_1536
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1527
+	JMP     sums_zero_1535
 
-sums_zeroed_1528:
+sums_zeroed_1536:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000040, R10
 
-unrolled_1529:
+unrolled_1537:
 	CMPQ        R9, R10
-	JGT         single_1530
+	JGT         single_1538
 	VMOVUPS     (DX)(R9*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R9*4), Z1
@@ -20827,15 +20911,15 @@ unrolled_1529:
 	SUBQ        1792(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000040, R9
-	JMP         unrolled_1529
+	JMP         unrolled_1537
 
-single_1530:
+single_1538:
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1531:
+single_loop_1539:
 	CMPQ        R9, R10
-	JGT         remainder_1532
+	JGT         remainder_1540
 	VMOVUPS     (DX)(R9*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R9*4), Z1
@@ -20857,11 +20941,11 @@ single_loop_1531:
 	SUBQ        1792(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000010, R9
-	JMP         single_loop_1531
+	JMP         single_loop_1539
 
-remainder_1532:
+remainder_1540:
 	SUBQ        R9, DI
-	JE          span_done_1533
+	JE          span_done_1541
 	MOVQ        $-1, R10
 	BZHIQ       DI, R10, DI
 	KMOVW       DI, K1
@@ -20882,78 +20966,78 @@ remainder_1532:
 	VMULPS      (CX)(R8*4), Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(R9*4)
 
-span_done_1533:
+span_done_1541:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1792(SP), DX
 	MOVQ  1832(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_1535
+	JLE   fold_ext_done_1543
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_1536
+	JA    fold_ext_scalar_1544
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_1534:
+fold_ext_1542:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_1535
+	JBE     fold_ext_done_1543
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Z0
 	VADDPD  (BX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (BX)(DI*8)
-	JMP     fold_ext_1534
+	JMP     fold_ext_1542
 
-fold_ext_scalar_1536:
+fold_ext_scalar_1544:
 	MOVQ 1832(SP), SI
 
-fold_ext_element_1537:
+fold_ext_element_1545:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_1538
+	JBE    fold_ext_element_done_1546
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_1537
+	JMP    fold_ext_element_1545
 
-fold_ext_element_done_1538:
-fold_ext_done_1535:
-fold_1539:
+fold_ext_element_done_1546:
+fold_ext_done_1543:
+fold_1547:
 	CMPQ   DX, AX
-	JBE    fold_done_1540
+	JBE    fold_done_1548
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_1539
+	JMP    fold_1547
 
-fold_done_1540:
+fold_done_1548:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1541
+	JNE  sums_planes_1549
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_1543:
+sums_vector_1551:
 	CMPQ      AX, DX
-	JGT       sums_scalar_1544
+	JGT       sums_scalar_1552
 	VCVTPS2PD (CX)(AX*4), Z0
 	VADDPD    (BX)(AX*8), Z0, Z0
 	VCVTPD2PS Z0, Y0
 	VMOVUPS   Y0, (CX)(AX*4)
 	ADDQ      $0x00000008, AX
-	JMP       sums_vector_1543
+	JMP       sums_vector_1551
 
-sums_scalar_1544:
+sums_scalar_1552:
 	CMPQ      AX, alpha_len+80(FP)
-	JE        sums_done_1542
+	JE        sums_done_1550
 	VMOVSD    (BX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
@@ -20961,18 +21045,18 @@ sums_scalar_1544:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_1544
+	JMP       sums_scalar_1552
 
-sums_planes_1541:
+sums_planes_1549:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1545:
+sums_group_1553:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_1547
+	JB     sums_single_1555
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -20981,7 +21065,7 @@ sums_group_1545:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_1546:
+sums_group_plane_1554:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -20990,7 +21074,7 @@ sums_group_plane_1546:
 	ADDQ      $0x08, R9
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_group_plane_1546
+	JB        sums_group_plane_1554
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (CX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -21015,32 +21099,32 @@ sums_group_plane_1546:
 	SHRQ      $0x01, DX
 	ADDQ      DX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_1545
+	JMP       sums_group_1553
 
-sums_single_1547:
+sums_single_1555:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_1542
+	JE     sums_done_1550
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_1548:
+sums_single_plane_1556:
 	VADDSD    (BX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_single_plane_1548
+	JB        sums_single_plane_1556
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_1547
+	JMP       sums_single_1555
 
-sums_done_1542:
+sums_done_1550:
 	JMP ring_finished_backwardAVX512F32
 
-ring_segmented_1503:
+ring_segmented_1511:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x00000030
 	JA   ring_finished_backwardAVX512F32
@@ -21050,7 +21134,7 @@ ring_segmented_1503:
 	MOVQ AX, 1824(SP)
 	MOVQ $0x00000000, 1816(SP)
 
-ring_block_1550:
+ring_block_1558:
 	MOVQ    1816(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -21066,33 +21150,33 @@ ring_block_1550:
 	MOVQ    DI, 1848(SP)
 	MOVQ    DI, R8
 
-ring_len_1551:
+ring_len_1559:
 	CMPQ R8, $0x00000010
-	JAE  ring_len_done_1552
+	JAE  ring_len_done_1560
 	ADDQ DI, R8
-	JMP  ring_len_1551
+	JMP  ring_len_1559
 
-ring_len_done_1552:
+ring_len_done_1560:
 	MOVQ R8, 1792(SP)
 	MOVQ $0x00000010, R9
 
-ring_step_1553:
+ring_step_1561:
 	CMPQ R9, R8
-	JB   ring_step_done_1554
+	JB   ring_step_done_1562
 	SUBQ R8, R9
-	JMP  ring_step_1553
+	JMP  ring_step_1561
 
-ring_step_done_1554:
+ring_step_done_1562:
 	MOVQ R9, 1800(SP)
 	MOVQ $0x00000040, R9
 
-ring_step_1555:
+ring_step_1563:
 	CMPQ R9, R8
-	JB   ring_step_done_1556
+	JB   ring_step_done_1564
 	SUBQ R8, R9
-	JMP  ring_step_1555
+	JMP  ring_step_1563
 
-ring_step_done_1556:
+ring_step_done_1564:
 	MOVQ    R9, 1808(SP)
 	MOVQ    DI, R9
 	LEAQ    64(R8), R8
@@ -21103,76 +21187,76 @@ ring_step_done_1556:
 	LEAQ    (R8)(DX*4), R8
 	MOVQ    1832(SP), R9
 	CMPQ    DI, $0x00000010
-	JB      ring_short_1557
+	JB      ring_short_1565
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1558
+	JNE     ring_planes_1566
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_1560:
+ring_copy_1568:
 	CMPQ    DI, R9
-	JAE     ring_built_1559
+	JAE     ring_built_1567
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1561
+	JB      ring_copy_tail_1569
 	VMOVUPS (R8)(R10*4), Z1
 	VMOVUPS Z1, (CX)(DI*4)
 	ADDQ    $0x00000010, DI
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_1560
+	JNE     ring_copy_1568
 	XORQ    R10, R10
-	JMP     ring_copy_1560
+	JMP     ring_copy_1568
 
-ring_copy_tail_1561:
+ring_copy_tail_1569:
 	VMOVUPS -64(R8)(SI*4), Z1
 	ADDQ    R11, DI
 	VMOVUPS Z1, -64(CX)(DI*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1560
+	JMP     ring_copy_1568
 
-ring_planes_1558:
+ring_planes_1566:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1562
+	JA   ring_long_planes_1570
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-ring_fill_1563:
+ring_fill_1571:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_1564
+	JGT          ring_fill_last_1572
 	VBROADCASTSS (R8)(DI*4), Z1
 	VMOVUPS      Z1, (CX)(R10*4)
 	VMOVUPS      Z1, 64(CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_1565
+	JNE          ring_wrap_1573
 	XORQ         DI, DI
 
-ring_wrap_1565:
-	JMP ring_fill_1563
+ring_wrap_1573:
+	JMP ring_fill_1571
 
-ring_fill_last_1564:
+ring_fill_last_1572:
 	CMPQ         R10, R9
-	JAE          ring_built_1559
+	JAE          ring_built_1567
 	VBROADCASTSS (R8)(DI*4), Z1
 	VMOVUPS      Z1, (CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_1566
+	JNE          ring_wrap_1574
 	XORQ         DI, DI
 
-ring_wrap_1566:
-	JMP ring_fill_last_1564
+ring_wrap_1574:
+	JMP ring_fill_last_1572
 
-ring_long_planes_1562:
-ring_channel_1567:
+ring_long_planes_1570:
+ring_channel_1575:
 	CMPQ         R10, R9
-	JAE          ring_built_1559
+	JAE          ring_built_1567
 	VBROADCASTSS (R8)(DI*4), Z1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -21180,57 +21264,57 @@ ring_channel_1567:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_1568:
+ring_plane_1576:
 	VMOVUPS Z1, (CX)(R12*4)
 	ADDQ    $0x00000010, R12
 	CMPQ    R12, R11
-	JB      ring_plane_1568
+	JB      ring_plane_1576
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_1569
+	JNE     ring_wrap_1577
 	XORQ    DI, DI
 
-ring_wrap_1569:
-	JMP ring_channel_1567
+ring_wrap_1577:
+	JMP ring_channel_1575
 
-ring_short_1557:
+ring_short_1565:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_1570:
+ring_element_1578:
 	MOVL (R8)(R10*4), R13
 	MOVL R13, (CX)(R12*4)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_1571
+	JB   ring_element_next_1579
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_1571
+	JB   ring_element_next_1579
 	XORQ R10, R10
 
-ring_element_next_1571:
+ring_element_next_1579:
 	INCQ    R12
 	CMPQ    R12, $0x00000010
-	JB      ring_element_1570
+	JB      ring_element_1578
 	VMOVUPS (CX), Z1
 	MOVQ    1792(SP), SI
 	CMPQ    SI, $0x00000010
-	JE      ring_exact_1572
+	JE      ring_exact_1580
 	SUBQ    DI, SI
 
-ring_exact_1572:
+ring_exact_1580:
 	MOVQ SI, DI
 
-ring_repeat_1573:
+ring_repeat_1581:
 	CMPQ    DI, R9
-	JAE     ring_built_1559
+	JAE     ring_built_1567
 	VMOVUPS Z1, (CX)(DI*4)
 	ADDQ    SI, DI
-	JMP     ring_repeat_1573
+	JMP     ring_repeat_1581
 
-ring_built_1559:
+ring_built_1567:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x02, DI
@@ -21256,26 +21340,26 @@ ring_built_1559:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_1574:
+sums_zero_1582:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_1575
+	JAE     sums_zeroed_1583
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1574
+	JMP     sums_zero_1582
 
-sums_zeroed_1575:
-ring_row_1576:
+sums_zeroed_1583:
+ring_row_1584:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1577
+	JE   ring_rows_done_1585
 	XORQ R8, R8
 	MOVQ 1848(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000040, R11
 
-unrolled_1578:
+unrolled_1586:
 	CMPQ        R10, R11
-	JGT         single_1579
+	JGT         single_1587
 	VMOVUPS     (DX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R10*4), Z1
@@ -21345,15 +21429,15 @@ unrolled_1578:
 	SUBQ        1792(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_1578
+	JMP         unrolled_1586
 
-single_1579:
+single_1587:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1580:
+single_loop_1588:
 	CMPQ        R10, R11
-	JGT         remainder_1581
+	JGT         remainder_1589
 	VMOVUPS     (DX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R10*4), Z1
@@ -21375,11 +21459,11 @@ single_loop_1580:
 	SUBQ        1792(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_1580
+	JMP         single_loop_1588
 
-remainder_1581:
+remainder_1589:
 	SUBQ        R10, R9
-	JE          span_done_1582
+	JE          span_done_1590
 	MOVQ        $-1, R11
 	BZHIQ       R9, R11, R9
 	KMOVW       R9, K1
@@ -21400,7 +21484,7 @@ remainder_1581:
 	VMULPS      (CX)(R8*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1582:
+span_done_1590:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -21408,9 +21492,9 @@ span_done_1582:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_1576
+	JMP   ring_row_1584
 
-ring_rows_done_1577:
+ring_rows_done_1585:
 	MOVQ 1816(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -21418,71 +21502,71 @@ ring_rows_done_1577:
 	MOVQ 1792(SP), DI
 	MOVQ 1832(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_1584
+	JLE  fold_ext_done_1592
 	CMPQ R8, DI
-	JA   fold_ext_scalar_1585
+	JA   fold_ext_scalar_1593
 	ADDQ $0x00000007, R8
 	ANDQ $-8, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_1583:
+fold_ext_1591:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_1584
+	JBE     fold_ext_done_1592
 	SUBQ    $0x00000008, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Z1
 	VADDPD  (BX)(R8*8), Z1, Z1
 	VMOVUPD Z1, (BX)(R9*8)
-	JMP     fold_ext_1583
+	JMP     fold_ext_1591
 
-fold_ext_scalar_1585:
+fold_ext_scalar_1593:
 	MOVQ 1832(SP), R8
 
-fold_ext_element_1586:
+fold_ext_element_1594:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_1587
+	JBE    fold_ext_element_done_1595
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_1586
+	JMP    fold_ext_element_1594
 
-fold_ext_element_done_1587:
-fold_ext_done_1584:
-fold_1588:
+fold_ext_element_done_1595:
+fold_ext_done_1592:
+fold_1596:
 	CMPQ   DI, SI
-	JBE    fold_done_1589
+	JBE    fold_done_1597
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_1588
+	JMP    fold_1596
 
-fold_done_1589:
+fold_done_1597:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1590
+	JNE  sums_planes_1598
 	MOVQ 1840(SP), DI
 	SUBQ $0x00000008, DI
 
-sums_vector_1592:
+sums_vector_1600:
 	CMPQ      SI, DI
-	JGT       sums_scalar_1593
+	JGT       sums_scalar_1601
 	VCVTPS2PD (DX)(SI*4), Z1
 	VADDPD    (BX)(SI*8), Z1, Z1
 	VCVTPD2PS Z1, Y1
 	VMOVUPS   Y1, (DX)(SI*4)
 	ADDQ      $0x00000008, SI
-	JMP       sums_vector_1592
+	JMP       sums_vector_1600
 
-sums_scalar_1593:
+sums_scalar_1601:
 	CMPQ      SI, 1840(SP)
-	JE        sums_done_1591
+	JE        sums_done_1599
 	VMOVSD    (BX)(SI*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
@@ -21490,18 +21574,18 @@ sums_scalar_1593:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_scalar_1593
+	JMP       sums_scalar_1601
 
-sums_planes_1590:
+sums_planes_1598:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_1594:
+sums_group_1602:
 	MOVQ   1840(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_1596
+	JB     sums_single_1604
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -21510,7 +21594,7 @@ sums_group_1594:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_1595:
+sums_group_plane_1603:
 	VADDSD    (R10), X1, X1
 	VADDSD    (R10)(R9*1), X2, X2
 	VADDSD    (R11), X3, X3
@@ -21519,7 +21603,7 @@ sums_group_plane_1595:
 	ADDQ      $0x08, R11
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_group_plane_1595
+	JB        sums_group_plane_1603
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(SI*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -21544,32 +21628,32 @@ sums_group_plane_1595:
 	SHRQ      $0x01, DI
 	ADDQ      DI, R8
 	ADDQ      $0x00000004, SI
-	JMP       sums_group_1594
+	JMP       sums_group_1602
 
-sums_single_1596:
+sums_single_1604:
 	CMPQ   SI, 1840(SP)
-	JE     sums_done_1591
+	JE     sums_done_1599
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_1597:
+sums_single_plane_1605:
 	VADDSD    (BX)(R8*8), X1, X1
 	INCQ      R8
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_single_plane_1597
+	JB        sums_single_plane_1605
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_single_1596
+	JMP       sums_single_1604
 
-sums_done_1591:
+sums_done_1599:
 	ADDQ 1840(SP), AX
 	MOVQ AX, 1816(SP)
-	JMP  ring_block_1550
+	JMP  ring_block_1558
 
 ring_finished_backwardAVX512F32:
 	VZEROUPPER
@@ -21587,11 +21671,11 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1598
+	JB           cached_1606
 	CMPQ         AX, DX
-	JE           cached_1598
+	JE           cached_1606
 	CMPQ         AX, CX
-	JE           cached_1598
+	JE           cached_1606
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -21600,7 +21684,7 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1600
+	JE           aligned_1608
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -21612,13 +21696,13 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	VMOVUPS      Z2, K1, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_1600:
+aligned_1608:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_1601:
+unrolled_1609:
 	CMPQ     SI, DI
-	JGT      single_1602
+	JGT      single_1610
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
@@ -21640,26 +21724,26 @@ unrolled_1601:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(SI*4)
 	ADDQ     $0x00000040, SI
-	JMP      unrolled_1601
+	JMP      unrolled_1609
 
-single_1602:
+single_1610:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_1603:
+single_loop_1611:
 	CMPQ     SI, DI
-	JGT      remainder_1604
+	JGT      remainder_1612
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(SI*4)
 	ADDQ     $0x00000010, SI
-	JMP      single_loop_1603
+	JMP      single_loop_1611
 
-remainder_1604:
+remainder_1612:
 	SUBQ      SI, BX
-	JE        span_done_1605
+	JE        span_done_1613
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -21669,18 +21753,18 @@ remainder_1604:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_1605:
+span_done_1613:
 	SFENCE
-	JMP stored_1599
+	JMP stored_1607
 
-cached_1598:
+cached_1606:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_1606:
+unrolled_1614:
 	CMPQ    SI, DI
-	JGT     single_1607
+	JGT     single_1615
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
@@ -21702,26 +21786,26 @@ unrolled_1606:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(SI*4)
 	ADDQ    $0x00000040, SI
-	JMP     unrolled_1606
+	JMP     unrolled_1614
 
-single_1607:
+single_1615:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_1608:
+single_loop_1616:
 	CMPQ    SI, DI
-	JGT     remainder_1609
+	JGT     remainder_1617
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(SI*4)
 	ADDQ    $0x00000010, SI
-	JMP     single_loop_1608
+	JMP     single_loop_1616
 
-remainder_1609:
+remainder_1617:
 	SUBQ      SI, BX
-	JE        span_done_1610
+	JE        span_done_1618
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -21731,8 +21815,8 @@ remainder_1609:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_1610:
-stored_1599:
+span_done_1618:
+stored_1607:
 	VZEROUPPER
 	RET
 
@@ -21753,17 +21837,17 @@ TEXT ·backwardPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	MOVQ   BX, R11
 	SHLQ   $0x02, R11
 	CMPQ   R11, ·streamThreshold+0(SB)
-	JB     cached_1611
+	JB     cached_1619
 	CMPQ   R9, $0x00000800
-	JB     cached_1611
+	JB     cached_1619
 	CMPQ   AX, DX
-	JE     cached_1611
+	JE     cached_1619
 	CMPQ   AX, CX
-	JE     cached_1611
+	JE     cached_1619
 
-plane_1613:
+plane_1621:
 	CMPQ         BX, $0x00
-	JE           planes_done_1614
+	JE           planes_done_1622
 	VBROADCASTSS (R8)(R10*4), Z1
 	XORQ         R11, R11
 	MOVQ         AX, R12
@@ -21773,7 +21857,7 @@ plane_1613:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_1615
+	JE           aligned_1623
 	MOVQ         R12, R13
 	MOVQ         $-1, R14
 	BZHIQ        R13, R14, R13
@@ -21785,13 +21869,13 @@ plane_1613:
 	VMOVUPS      Z2, K1, (AX)(R11*4)
 	MOVQ         R12, R11
 
-aligned_1615:
+aligned_1623:
 	MOVQ SI, R12
 	SUBQ $0x00000040, R12
 
-unrolled_1616:
+unrolled_1624:
 	CMPQ     R11, R12
-	JGT      single_1617
+	JGT      single_1625
 	VMOVUPS  (CX)(R11*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(R11*4), Z2
@@ -21813,102 +21897,22 @@ unrolled_1616:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(R11*4)
 	ADDQ     $0x00000040, R11
-	JMP      unrolled_1616
-
-single_1617:
-	MOVQ SI, R12
-	SUBQ $0x00000010, R12
-
-single_loop_1618:
-	CMPQ     R11, R12
-	JGT      remainder_1619
-	VMOVUPS  (CX)(R11*4), Z2
-	VCMPPS   $0x1a, Z0, Z2, K1
-	VMOVUPS  (DX)(R11*4), Z2
-	VMULPS   Z1, Z2, K1, Z2
-	VMOVNTPS Z2, (AX)(R11*4)
-	ADDQ     $0x00000010, R11
-	JMP      single_loop_1618
-
-remainder_1619:
-	MOVQ      SI, R12
-	SUBQ      R11, R12
-	JE        span_done_1620
-	MOVQ      $-1, R13
-	BZHIQ     R12, R13, R12
-	KMOVW     R12, K1
-	VMOVUPS.Z (CX)(R11*4), K1, Z2
-	VCMPPS    $0x1a, Z0, Z2, K1, K2
-	VMOVUPS.Z (DX)(R11*4), K1, Z2
-	VMULPS    Z1, Z2, K2, Z2
-	VMOVUPS   Z2, K1, (AX)(R11*4)
-
-span_done_1620:
-	ADDQ R9, CX
-	ADDQ R9, DX
-	ADDQ R9, AX
-	INCQ R10
-	CMPQ R10, DI
-	JNE  same_pass_1621
-	XORQ R10, R10
-
-same_pass_1621:
-	SUBQ SI, BX
-	JMP  plane_1613
-
-planes_done_1614:
-	SFENCE
-	JMP stored_1612
-
-cached_1611:
-plane_1622:
-	CMPQ         BX, $0x00
-	JE           planes_done_1623
-	VBROADCASTSS (R8)(R10*4), Z1
-	XORQ         R11, R11
-	MOVQ         SI, R12
-	SUBQ         $0x00000040, R12
-
-unrolled_1624:
-	CMPQ    R11, R12
-	JGT     single_1625
-	VMOVUPS (CX)(R11*4), Z2
-	VCMPPS  $0x1a, Z0, Z2, K1
-	VMOVUPS (DX)(R11*4), Z2
-	VMULPS  Z1, Z2, K1, Z2
-	VMOVUPS Z2, (AX)(R11*4)
-	VMOVUPS 64(CX)(R11*4), Z2
-	VCMPPS  $0x1a, Z0, Z2, K1
-	VMOVUPS 64(DX)(R11*4), Z2
-	VMULPS  Z1, Z2, K1, Z2
-	VMOVUPS Z2, 64(AX)(R11*4)
-	VMOVUPS 128(CX)(R11*4), Z2
-	VCMPPS  $0x1a, Z0, Z2, K1
-	VMOVUPS 128(DX)(R11*4), Z2
-	VMULPS  Z1, Z2, K1, Z2
-	VMOVUPS Z2, 128(AX)(R11*4)
-	VMOVUPS 192(CX)(R11*4), Z2
-	VCMPPS  $0x1a, Z0, Z2, K1
-	VMOVUPS 192(DX)(R11*4), Z2
-	VMULPS  Z1, Z2, K1, Z2
-	VMOVUPS Z2, 192(AX)(R11*4)
-	ADDQ    $0x00000040, R11
-	JMP     unrolled_1624
+	JMP      unrolled_1624
 
 single_1625:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 
 single_loop_1626:
-	CMPQ    R11, R12
-	JGT     remainder_1627
-	VMOVUPS (CX)(R11*4), Z2
-	VCMPPS  $0x1a, Z0, Z2, K1
-	VMOVUPS (DX)(R11*4), Z2
-	VMULPS  Z1, Z2, K1, Z2
-	VMOVUPS Z2, (AX)(R11*4)
-	ADDQ    $0x00000010, R11
-	JMP     single_loop_1626
+	CMPQ     R11, R12
+	JGT      remainder_1627
+	VMOVUPS  (CX)(R11*4), Z2
+	VCMPPS   $0x1a, Z0, Z2, K1
+	VMOVUPS  (DX)(R11*4), Z2
+	VMULPS   Z1, Z2, K1, Z2
+	VMOVNTPS Z2, (AX)(R11*4)
+	ADDQ     $0x00000010, R11
+	JMP      single_loop_1626
 
 remainder_1627:
 	MOVQ      SI, R12
@@ -21934,10 +21938,90 @@ span_done_1628:
 
 same_pass_1629:
 	SUBQ SI, BX
-	JMP  plane_1622
+	JMP  plane_1621
 
-planes_done_1623:
-stored_1612:
+planes_done_1622:
+	SFENCE
+	JMP stored_1620
+
+cached_1619:
+plane_1630:
+	CMPQ         BX, $0x00
+	JE           planes_done_1631
+	VBROADCASTSS (R8)(R10*4), Z1
+	XORQ         R11, R11
+	MOVQ         SI, R12
+	SUBQ         $0x00000040, R12
+
+unrolled_1632:
+	CMPQ    R11, R12
+	JGT     single_1633
+	VMOVUPS (CX)(R11*4), Z2
+	VCMPPS  $0x1a, Z0, Z2, K1
+	VMOVUPS (DX)(R11*4), Z2
+	VMULPS  Z1, Z2, K1, Z2
+	VMOVUPS Z2, (AX)(R11*4)
+	VMOVUPS 64(CX)(R11*4), Z2
+	VCMPPS  $0x1a, Z0, Z2, K1
+	VMOVUPS 64(DX)(R11*4), Z2
+	VMULPS  Z1, Z2, K1, Z2
+	VMOVUPS Z2, 64(AX)(R11*4)
+	VMOVUPS 128(CX)(R11*4), Z2
+	VCMPPS  $0x1a, Z0, Z2, K1
+	VMOVUPS 128(DX)(R11*4), Z2
+	VMULPS  Z1, Z2, K1, Z2
+	VMOVUPS Z2, 128(AX)(R11*4)
+	VMOVUPS 192(CX)(R11*4), Z2
+	VCMPPS  $0x1a, Z0, Z2, K1
+	VMOVUPS 192(DX)(R11*4), Z2
+	VMULPS  Z1, Z2, K1, Z2
+	VMOVUPS Z2, 192(AX)(R11*4)
+	ADDQ    $0x00000040, R11
+	JMP     unrolled_1632
+
+single_1633:
+	MOVQ SI, R12
+	SUBQ $0x00000010, R12
+
+single_loop_1634:
+	CMPQ    R11, R12
+	JGT     remainder_1635
+	VMOVUPS (CX)(R11*4), Z2
+	VCMPPS  $0x1a, Z0, Z2, K1
+	VMOVUPS (DX)(R11*4), Z2
+	VMULPS  Z1, Z2, K1, Z2
+	VMOVUPS Z2, (AX)(R11*4)
+	ADDQ    $0x00000010, R11
+	JMP     single_loop_1634
+
+remainder_1635:
+	MOVQ      SI, R12
+	SUBQ      R11, R12
+	JE        span_done_1636
+	MOVQ      $-1, R13
+	BZHIQ     R12, R13, R12
+	KMOVW     R12, K1
+	VMOVUPS.Z (CX)(R11*4), K1, Z2
+	VCMPPS    $0x1a, Z0, Z2, K1, K2
+	VMOVUPS.Z (DX)(R11*4), K1, Z2
+	VMULPS    Z1, Z2, K2, Z2
+	VMOVUPS   Z2, K1, (AX)(R11*4)
+
+span_done_1636:
+	ADDQ R9, CX
+	ADDQ R9, DX
+	ADDQ R9, AX
+	INCQ R10
+	CMPQ R10, DI
+	JNE  same_pass_1637
+	XORQ R10, R10
+
+same_pass_1637:
+	SUBQ SI, BX
+	JMP  plane_1630
+
+planes_done_1631:
+stored_1620:
 	VZEROUPPER
 	RET
 
@@ -21956,17 +22040,17 @@ TEXT ·backwardPatternDxAVX512F32(SB), NOSPLIT, $0-96
 	MOVQ   BX, R9
 	SHLQ   $0x02, R9
 	CMPQ   R9, ·streamThreshold+0(SB)
-	JB     cached_1630
+	JB     cached_1638
 	CMPQ   R8, $0x00000800
-	JB     cached_1630
+	JB     cached_1638
 	CMPQ   AX, DX
-	JE     cached_1630
+	JE     cached_1638
 	CMPQ   AX, CX
-	JE     cached_1630
+	JE     cached_1638
 
-row_1632:
+row_1640:
 	CMPQ      BX, $0x00
-	JE        rows_done_1633
+	JE        rows_done_1641
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
@@ -21978,7 +22062,7 @@ row_1632:
 	CMPQ      R10, R8
 	CMOVQGT   R8, R10
 	TESTQ     R10, R10
-	JE        aligned_1634
+	JE        aligned_1642
 	MOVQ      R10, R11
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
@@ -21990,13 +22074,13 @@ row_1632:
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 	MOVQ      R10, R9
 
-aligned_1634:
+aligned_1642:
 	MOVQ R8, R10
 	SUBQ $0x00000040, R10
 
-unrolled_1635:
+unrolled_1643:
 	CMPQ     R9, R10
-	JGT      single_1636
+	JGT      single_1644
 	VMOVUPS  (CX)(R9*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMOVUPS  (DX)(R9*4), Z1
@@ -22018,27 +22102,27 @@ unrolled_1635:
 	VMULPS   192(SI)(R9*4), Z1, K1, Z1
 	VMOVNTPS Z1, 192(AX)(R9*4)
 	ADDQ     $0x00000040, R9
-	JMP      unrolled_1635
+	JMP      unrolled_1643
 
-single_1636:
+single_1644:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1637:
+single_loop_1645:
 	CMPQ     R9, R10
-	JGT      remainder_1638
+	JGT      remainder_1646
 	VMOVUPS  (CX)(R9*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMOVUPS  (DX)(R9*4), Z1
 	VMULPS   (SI)(R9*4), Z1, K1, Z1
 	VMOVNTPS Z1, (AX)(R9*4)
 	ADDQ     $0x00000010, R9
-	JMP      single_loop_1637
+	JMP      single_loop_1645
 
-remainder_1638:
+remainder_1646:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_1639
+	JE        span_done_1647
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -22048,23 +22132,23 @@ remainder_1638:
 	VMULPS    (SI)(R9*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 
-span_done_1639:
+span_done_1647:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_1632
+	JMP  row_1640
 
-rows_done_1633:
+rows_done_1641:
 	SFENCE
-	JMP stored_1631
+	JMP stored_1639
 
-cached_1630:
-row_1640:
+cached_1638:
+row_1648:
 	CMPQ    BX, $0x00
-	JE      rows_done_1641
+	JE      rows_done_1649
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -22072,9 +22156,9 @@ row_1640:
 	MOVQ    R8, R10
 	SUBQ    $0x00000040, R10
 
-unrolled_1642:
+unrolled_1650:
 	CMPQ    R9, R10
-	JGT     single_1643
+	JGT     single_1651
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
@@ -22096,27 +22180,27 @@ unrolled_1642:
 	VMULPS  192(SI)(R9*4), Z1, K1, Z1
 	VMOVUPS Z1, 192(AX)(R9*4)
 	ADDQ    $0x00000040, R9
-	JMP     unrolled_1642
+	JMP     unrolled_1650
 
-single_1643:
+single_1651:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1644:
+single_loop_1652:
 	CMPQ    R9, R10
-	JGT     remainder_1645
+	JGT     remainder_1653
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
 	VMULPS  (SI)(R9*4), Z1, K1, Z1
 	VMOVUPS Z1, (AX)(R9*4)
 	ADDQ    $0x00000010, R9
-	JMP     single_loop_1644
+	JMP     single_loop_1652
 
-remainder_1645:
+remainder_1653:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_1646
+	JE        span_done_1654
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -22126,17 +22210,17 @@ remainder_1645:
 	VMULPS    (SI)(R9*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 
-span_done_1646:
+span_done_1654:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_1640
+	JMP  row_1648
 
-rows_done_1641:
-stored_1631:
+rows_done_1649:
+stored_1639:
 	VZEROUPPER
 	RET
 
@@ -22156,36 +22240,36 @@ TEXT ·backwardRingDxAVX512F32(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x00000180
-	JA     ring_segmented_1647
+	JA     ring_segmented_1655
 	MOVQ   R9, R10
 
-ring_len_1648:
+ring_len_1656:
 	CMPQ R10, $0x00000010
-	JAE  ring_len_done_1649
+	JAE  ring_len_done_1657
 	ADDQ R9, R10
-	JMP  ring_len_1648
+	JMP  ring_len_1656
 
-ring_len_done_1649:
+ring_len_done_1657:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000010, R11
 
-ring_step_1650:
+ring_step_1658:
 	CMPQ R11, R10
-	JB   ring_step_done_1651
+	JB   ring_step_done_1659
 	SUBQ R10, R11
-	JMP  ring_step_1650
+	JMP  ring_step_1658
 
-ring_step_done_1651:
+ring_step_done_1659:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000040, R11
 
-ring_step_1652:
+ring_step_1660:
 	CMPQ R11, R10
-	JB   ring_step_done_1653
+	JB   ring_step_done_1661
 	SUBQ R10, R11
-	JMP  ring_step_1652
+	JMP  ring_step_1660
 
-ring_step_done_1653:
+ring_step_done_1661:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    64(R10), R10
@@ -22195,76 +22279,76 @@ ring_step_done_1653:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000010
-	JB      ring_short_1654
+	JB      ring_short_1662
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1655
+	JNE     ring_planes_1663
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_1657:
+ring_copy_1665:
 	CMPQ    AX, R11
-	JAE     ring_built_1656
+	JAE     ring_built_1664
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000010
-	JB      ring_copy_tail_1658
+	JB      ring_copy_tail_1666
 	VMOVUPS (R10)(R9*4), Z1
 	VMOVUPS Z1, (R8)(AX*4)
 	ADDQ    $0x00000010, AX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1657
+	JNE     ring_copy_1665
 	XORQ    R9, R9
-	JMP     ring_copy_1657
+	JMP     ring_copy_1665
 
-ring_copy_tail_1658:
+ring_copy_tail_1666:
 	VMOVUPS -64(R10)(DX*4), Z1
 	ADDQ    R12, AX
 	VMOVUPS Z1, -64(R8)(AX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1657
+	JMP     ring_copy_1665
 
-ring_planes_1655:
+ring_planes_1663:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1659
+	JA   ring_long_planes_1667
 	MOVQ R11, R13
 	SUBQ $0x00000010, R13
 
-ring_fill_1660:
+ring_fill_1668:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_1661
+	JGT          ring_fill_last_1669
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	VMOVUPS      Z1, 64(R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1662
+	JNE          ring_wrap_1670
 	XORQ         R9, R9
 
-ring_wrap_1662:
-	JMP ring_fill_1660
+ring_wrap_1670:
+	JMP ring_fill_1668
 
-ring_fill_last_1661:
+ring_fill_last_1669:
 	CMPQ         R12, R11
-	JAE          ring_built_1656
+	JAE          ring_built_1664
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1663
+	JNE          ring_wrap_1671
 	XORQ         R9, R9
 
-ring_wrap_1663:
-	JMP ring_fill_last_1661
+ring_wrap_1671:
+	JMP ring_fill_last_1669
 
-ring_long_planes_1659:
-ring_channel_1664:
+ring_long_planes_1667:
+ring_channel_1672:
 	CMPQ         R12, R11
-	JAE          ring_built_1656
+	JAE          ring_built_1664
 	VBROADCASTSS (R10)(R9*4), Z1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -22272,65 +22356,65 @@ ring_channel_1664:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_1665:
+ring_plane_1673:
 	VMOVUPS Z1, (R8)(R14*4)
 	ADDQ    $0x00000010, R14
 	CMPQ    R14, R13
-	JB      ring_plane_1665
+	JB      ring_plane_1673
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_1666
+	JNE     ring_wrap_1674
 	XORQ    R9, R9
 
-ring_wrap_1666:
-	JMP ring_channel_1664
+ring_wrap_1674:
+	JMP ring_channel_1672
 
-ring_short_1654:
+ring_short_1662:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_1667:
+ring_element_1675:
 	MOVL (R10)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_1668
+	JB   ring_element_next_1676
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_1668
+	JB   ring_element_next_1676
 	XORQ R12, R12
 
-ring_element_next_1668:
+ring_element_next_1676:
 	INCQ    R14
 	CMPQ    R14, $0x00000010
-	JB      ring_element_1667
+	JB      ring_element_1675
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000010
-	JE      ring_exact_1669
+	JE      ring_exact_1677
 	SUBQ    R9, AX
 
-ring_exact_1669:
+ring_exact_1677:
 	MOVQ AX, DX
 
-ring_repeat_1670:
+ring_repeat_1678:
 	CMPQ    DX, R11
-	JAE     ring_built_1656
+	JAE     ring_built_1664
 	VMOVUPS Z1, (R8)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1670
+	JMP     ring_repeat_1678
 
-ring_built_1656:
+ring_built_1664:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 
-unrolled_1671:
+unrolled_1679:
 	CMPQ    DX, R9
-	JGT     single_1672
+	JGT     single_1680
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(DX*4), Z1
@@ -22356,15 +22440,15 @@ unrolled_1671:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000040, DX
-	JMP     unrolled_1671
+	JMP     unrolled_1679
 
-single_1672:
+single_1680:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1673:
+single_loop_1681:
 	CMPQ    DX, R9
-	JGT     remainder_1674
+	JGT     remainder_1682
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(DX*4), Z1
@@ -22375,11 +22459,11 @@ single_loop_1673:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000010, DX
-	JMP     single_loop_1673
+	JMP     single_loop_1681
 
-remainder_1674:
+remainder_1682:
 	SUBQ      DX, DI
-	JE        span_done_1675
+	JE        span_done_1683
 	MOVQ      $-1, R9
 	BZHIQ     DI, R9, DI
 	KMOVW     DI, K1
@@ -22389,10 +22473,10 @@ remainder_1674:
 	VMULPS    (R8)(AX*4), Z0, K2, Z0
 	VMOVUPS   Z0, K1, (CX)(DX*4)
 
-span_done_1675:
+span_done_1683:
 	JMP ring_finished_backwardDxAVX512F32
 
-ring_segmented_1647:
+ring_segmented_1655:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x00000180
 	JA   ring_finished_backwardDxAVX512F32
@@ -22402,11 +22486,11 @@ ring_segmented_1647:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_1676
+	JE   ring_rows_1684
 
-ring_segment_1677:
+ring_segment_1685:
 	CMPQ    DI, $0x00
-	JE      ring_done_1678
+	JE      ring_done_1686
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -22423,33 +22507,33 @@ ring_segment_1677:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_1679:
+ring_len_1687:
 	CMPQ R12, $0x00000010
-	JAE  ring_len_done_1680
+	JAE  ring_len_done_1688
 	ADDQ R10, R12
-	JMP  ring_len_1679
+	JMP  ring_len_1687
 
-ring_len_done_1680:
+ring_len_done_1688:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000010, R13
 
-ring_step_1681:
+ring_step_1689:
 	CMPQ R13, R12
-	JB   ring_step_done_1682
+	JB   ring_step_done_1690
 	SUBQ R12, R13
-	JMP  ring_step_1681
+	JMP  ring_step_1689
 
-ring_step_done_1682:
+ring_step_done_1690:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000040, R13
 
-ring_step_1683:
+ring_step_1691:
 	CMPQ R13, R12
-	JB   ring_step_done_1684
+	JB   ring_step_done_1692
 	SUBQ R12, R13
-	JMP  ring_step_1683
+	JMP  ring_step_1691
 
-ring_step_done_1684:
+ring_step_done_1692:
 	MOVQ    R13, 1936(SP)
 	LEAQ    64(R12), R12
 	CMPQ    R11, R12
@@ -22459,76 +22543,76 @@ ring_step_done_1684:
 	LEAQ    (R11)(AX*4), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000010
-	JB      ring_short_1685
+	JB      ring_short_1693
 	CMPQ    R9, $0x01
-	JNE     ring_planes_1686
+	JNE     ring_planes_1694
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_1688:
+ring_copy_1696:
 	CMPQ    R9, AX
-	JAE     ring_built_1687
+	JAE     ring_built_1695
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000010
-	JB      ring_copy_tail_1689
+	JB      ring_copy_tail_1697
 	VMOVUPS (R11)(R10*4), Z1
 	VMOVUPS Z1, (R8)(R9*4)
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_1688
+	JNE     ring_copy_1696
 	XORQ    R10, R10
-	JMP     ring_copy_1688
+	JMP     ring_copy_1696
 
-ring_copy_tail_1689:
+ring_copy_tail_1697:
 	VMOVUPS -64(R11)(DX*4), Z1
 	ADDQ    R12, R9
 	VMOVUPS Z1, -64(R8)(R9*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1688
+	JMP     ring_copy_1696
 
-ring_planes_1686:
+ring_planes_1694:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000020
-	JA   ring_long_planes_1690
+	JA   ring_long_planes_1698
 	MOVQ AX, R13
 	SUBQ $0x00000010, R13
 
-ring_fill_1691:
+ring_fill_1699:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_1692
+	JGT          ring_fill_last_1700
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	VMOVUPS      Z1, 64(R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_1693
+	JNE          ring_wrap_1701
 	XORQ         R10, R10
 
-ring_wrap_1693:
-	JMP ring_fill_1691
+ring_wrap_1701:
+	JMP ring_fill_1699
 
-ring_fill_last_1692:
+ring_fill_last_1700:
 	CMPQ         R12, AX
-	JAE          ring_built_1687
+	JAE          ring_built_1695
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_1694
+	JNE          ring_wrap_1702
 	XORQ         R10, R10
 
-ring_wrap_1694:
-	JMP ring_fill_last_1692
+ring_wrap_1702:
+	JMP ring_fill_last_1700
 
-ring_long_planes_1690:
-ring_channel_1695:
+ring_long_planes_1698:
+ring_channel_1703:
 	CMPQ         R12, AX
-	JAE          ring_built_1687
+	JAE          ring_built_1695
 	VBROADCASTSS (R11)(R10*4), Z1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -22536,66 +22620,66 @@ ring_channel_1695:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_1696:
+ring_plane_1704:
 	VMOVUPS Z1, (R8)(R14*4)
 	ADDQ    $0x00000010, R14
 	CMPQ    R14, R13
-	JB      ring_plane_1696
+	JB      ring_plane_1704
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_1697
+	JNE     ring_wrap_1705
 	XORQ    R10, R10
 
-ring_wrap_1697:
-	JMP ring_channel_1695
+ring_wrap_1705:
+	JMP ring_channel_1703
 
-ring_short_1685:
+ring_short_1693:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_1698:
+ring_element_1706:
 	MOVL (R11)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_1699
+	JB   ring_element_next_1707
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_1699
+	JB   ring_element_next_1707
 	XORQ R12, R12
 
-ring_element_next_1699:
+ring_element_next_1707:
 	INCQ    R14
 	CMPQ    R14, $0x00000010
-	JB      ring_element_1698
+	JB      ring_element_1706
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1700
+	JE      ring_exact_1708
 	SUBQ    R10, DX
 
-ring_exact_1700:
+ring_exact_1708:
 	MOVQ DX, R9
 
-ring_repeat_1701:
+ring_repeat_1709:
 	CMPQ    R9, AX
-	JAE     ring_built_1687
+	JAE     ring_built_1695
 	VMOVUPS Z1, (R8)(R9*4)
 	ADDQ    DX, R9
-	JMP     ring_repeat_1701
+	JMP     ring_repeat_1709
 
-ring_built_1687:
+ring_built_1695:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000040, R10
 
-unrolled_1702:
+unrolled_1710:
 	CMPQ    R9, R10
-	JGT     single_1703
+	JGT     single_1711
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -22621,15 +22705,15 @@ unrolled_1702:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000040, R9
-	JMP     unrolled_1702
+	JMP     unrolled_1710
 
-single_1703:
+single_1711:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1704:
+single_loop_1712:
 	CMPQ    R9, R10
-	JGT     remainder_1705
+	JGT     remainder_1713
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -22640,11 +22724,11 @@ single_loop_1704:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000010, R9
-	JMP     single_loop_1704
+	JMP     single_loop_1712
 
-remainder_1705:
+remainder_1713:
 	SUBQ      R9, DX
-	JE        span_done_1706
+	JE        span_done_1714
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -22654,7 +22738,7 @@ remainder_1705:
 	VMULPS    (R8)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R9*4)
 
-span_done_1706:
+span_done_1714:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -22666,18 +22750,18 @@ span_done_1706:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1707
+	JNE  ring_next_1715
 	XORQ AX, AX
 
-ring_next_1707:
+ring_next_1715:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1677
+	JMP  ring_segment_1685
 
-ring_done_1678:
+ring_done_1686:
 	JMP ring_finished_backwardDxAVX512F32
 
-ring_rows_1676:
-ring_block_1708:
+ring_rows_1684:
+ring_block_1716:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -22693,33 +22777,33 @@ ring_block_1708:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1709:
+ring_len_1717:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1710
+	JAE  ring_len_done_1718
 	ADDQ BX, SI
-	JMP  ring_len_1709
+	JMP  ring_len_1717
 
-ring_len_done_1710:
+ring_len_done_1718:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1711:
+ring_step_1719:
 	CMPQ DI, SI
-	JB   ring_step_done_1712
+	JB   ring_step_done_1720
 	SUBQ SI, DI
-	JMP  ring_step_1711
+	JMP  ring_step_1719
 
-ring_step_done_1712:
+ring_step_done_1720:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1713:
+ring_step_1721:
 	CMPQ DI, SI
-	JB   ring_step_done_1714
+	JB   ring_step_done_1722
 	SUBQ SI, DI
-	JMP  ring_step_1713
+	JMP  ring_step_1721
 
-ring_step_done_1714:
+ring_step_done_1722:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    64(SI), SI
@@ -22730,76 +22814,76 @@ ring_step_done_1714:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000010
-	JB      ring_short_1715
+	JB      ring_short_1723
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1716
+	JNE     ring_planes_1724
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1718:
+ring_copy_1726:
 	CMPQ    BX, DI
-	JAE     ring_built_1717
+	JAE     ring_built_1725
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000010
-	JB      ring_copy_tail_1719
+	JB      ring_copy_tail_1727
 	VMOVUPS (SI)(R9*4), Z1
 	VMOVUPS Z1, (R8)(BX*4)
 	ADDQ    $0x00000010, BX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1718
+	JNE     ring_copy_1726
 	XORQ    R9, R9
-	JMP     ring_copy_1718
+	JMP     ring_copy_1726
 
-ring_copy_tail_1719:
+ring_copy_tail_1727:
 	VMOVUPS -64(SI)(DX*4), Z1
 	ADDQ    R10, BX
 	VMOVUPS Z1, -64(R8)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1718
+	JMP     ring_copy_1726
 
-ring_planes_1716:
+ring_planes_1724:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000020
-	JA   ring_long_planes_1720
+	JA   ring_long_planes_1728
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 
-ring_fill_1721:
+ring_fill_1729:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1722
+	JGT          ring_fill_last_1730
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (R8)(R9*4)
 	VMOVUPS      Z1, 64(R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1723
+	JNE          ring_wrap_1731
 	XORQ         BX, BX
 
-ring_wrap_1723:
-	JMP ring_fill_1721
+ring_wrap_1731:
+	JMP ring_fill_1729
 
-ring_fill_last_1722:
+ring_fill_last_1730:
 	CMPQ         R9, DI
-	JAE          ring_built_1717
+	JAE          ring_built_1725
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1724
+	JNE          ring_wrap_1732
 	XORQ         BX, BX
 
-ring_wrap_1724:
-	JMP ring_fill_last_1722
+ring_wrap_1732:
+	JMP ring_fill_last_1730
 
-ring_long_planes_1720:
-ring_channel_1725:
+ring_long_planes_1728:
+ring_channel_1733:
 	CMPQ         R9, DI
-	JAE          ring_built_1717
+	JAE          ring_built_1725
 	VBROADCASTSS (SI)(BX*4), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -22807,57 +22891,57 @@ ring_channel_1725:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_1726:
+ring_plane_1734:
 	VMOVUPS Z1, (R8)(R11*4)
 	ADDQ    $0x00000010, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1726
+	JB      ring_plane_1734
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_1727
+	JNE     ring_wrap_1735
 	XORQ    BX, BX
 
-ring_wrap_1727:
-	JMP ring_channel_1725
+ring_wrap_1735:
+	JMP ring_channel_1733
 
-ring_short_1715:
+ring_short_1723:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1728:
+ring_element_1736:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (R8)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1729
+	JB   ring_element_next_1737
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1729
+	JB   ring_element_next_1737
 	XORQ R9, R9
 
-ring_element_next_1729:
+ring_element_next_1737:
 	INCQ    R11
 	CMPQ    R11, $0x00000010
-	JB      ring_element_1728
+	JB      ring_element_1736
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1730
+	JE      ring_exact_1738
 	SUBQ    BX, DX
 
-ring_exact_1730:
+ring_exact_1738:
 	MOVQ DX, BX
 
-ring_repeat_1731:
+ring_repeat_1739:
 	CMPQ    BX, DI
-	JAE     ring_built_1717
+	JAE     ring_built_1725
 	VMOVUPS Z1, (R8)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1731
+	JMP     ring_repeat_1739
 
-ring_built_1717:
+ring_built_1725:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+48(FP), BX
@@ -22868,18 +22952,18 @@ ring_built_1717:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_1732:
+ring_row_1740:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1733
+	JE   ring_rows_done_1741
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000040, R10
 
-unrolled_1734:
+unrolled_1742:
 	CMPQ    R9, R10
-	JGT     single_1735
+	JGT     single_1743
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -22905,15 +22989,15 @@ unrolled_1734:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000040, R9
-	JMP     unrolled_1734
+	JMP     unrolled_1742
 
-single_1735:
+single_1743:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1736:
+single_loop_1744:
 	CMPQ    R9, R10
-	JGT     remainder_1737
+	JGT     remainder_1745
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -22924,11 +23008,11 @@ single_loop_1736:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000010, R9
-	JMP     single_loop_1736
+	JMP     single_loop_1744
 
-remainder_1737:
+remainder_1745:
 	SUBQ      R9, DX
-	JE        span_done_1738
+	JE        span_done_1746
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -22938,7 +23022,7 @@ remainder_1737:
 	VMULPS    (R8)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R9*4)
 
-span_done_1738:
+span_done_1746:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -22946,13 +23030,13 @@ span_done_1738:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_1732
+	JMP   ring_row_1740
 
-ring_rows_done_1733:
+ring_rows_done_1741:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1708
+	JMP  ring_block_1716
 
 ring_finished_backwardDxAVX512F32:
 	VZEROUPPER
@@ -22977,9 +23061,9 @@ TEXT ·backwardDalphaAVX512F32(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000040, SI
 
-unrolled_1739:
+unrolled_1747:
 	CMPQ        BX, SI
-	JGT         single_1740
+	JGT         single_1748
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -23021,15 +23105,15 @@ unrolled_1739:
 	VCVTPS2PD   224(CX)(BX*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, BX
-	JMP         unrolled_1739
+	JMP         unrolled_1747
 
-single_1740:
+single_1748:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_1741:
+single_loop_1749:
 	CMPQ        BX, SI
-	JGT         remainder_1742
+	JGT         remainder_1750
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -23041,11 +23125,11 @@ single_loop_1741:
 	VCVTPS2PD   32(CX)(BX*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, BX
-	JMP         single_loop_1741
+	JMP         single_loop_1749
 
-remainder_1742:
+remainder_1750:
 	SUBQ        BX, DX
-	JE          span_done_1743
+	JE          span_done_1751
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -23060,7 +23144,7 @@ remainder_1742:
 	VCVTPS2PD.Z 32(CX)(BX*4), K1, Z9
 	VFMADD231PD Z9, Z0, K1, Z2
 
-span_done_1743:
+span_done_1751:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -23092,9 +23176,9 @@ TEXT ·backwardPlanesDalphaAVX512F32(SB), NOSPLIT, $0-80
 	SHLQ   $0x02, R8
 	XORQ   R9, R9
 
-plane_1744:
+plane_1752:
 	CMPQ   DX, $0x00
-	JE     planes_done_1745
+	JE     planes_done_1753
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -23107,9 +23191,9 @@ plane_1744:
 	MOVQ   SI, R11
 	SUBQ   $0x00000040, R11
 
-unrolled_1746:
+unrolled_1754:
 	CMPQ        R10, R11
-	JGT         single_1747
+	JGT         single_1755
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -23151,15 +23235,15 @@ unrolled_1746:
 	VCVTPS2PD   224(CX)(R10*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_1746
+	JMP         unrolled_1754
 
-single_1747:
+single_1755:
 	MOVQ SI, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1748:
+single_loop_1756:
 	CMPQ        R10, R11
-	JGT         remainder_1749
+	JGT         remainder_1757
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -23171,12 +23255,12 @@ single_loop_1748:
 	VCVTPS2PD   32(CX)(R10*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_1748
+	JMP         single_loop_1756
 
-remainder_1749:
+remainder_1757:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_1750
+	JE          span_done_1758
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -23191,7 +23275,7 @@ remainder_1749:
 	VCVTPS2PD.Z 32(CX)(R10*4), K1, Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 
-span_done_1750:
+span_done_1758:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -23211,14 +23295,14 @@ span_done_1750:
 	ADDQ          R8, CX
 	INCQ          R9
 	CMPQ          R9, DI
-	JNE           same_pass_1751
+	JNE           same_pass_1759
 	XORQ          R9, R9
 
-same_pass_1751:
+same_pass_1759:
 	SUBQ SI, DX
-	JMP  plane_1744
+	JMP  plane_1752
 
-planes_done_1745:
+planes_done_1753:
 	VZEROUPPER
 	RET
 
@@ -23234,9 +23318,9 @@ TEXT ·backwardPatternDalphaAVX512F32(SB), NOSPLIT, $0-72
 	MOVQ   SI, DI
 	SHLQ   $0x02, DI
 
-row_1752:
+row_1760:
 	CMPQ    DX, $0x00
-	JE      rows_done_1753
+	JE      rows_done_1761
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -23244,9 +23328,9 @@ row_1752:
 	MOVQ    DI, R9
 	SUBQ    $0x00000040, R9
 
-unrolled_1754:
+unrolled_1762:
 	CMPQ        R8, R9
-	JGT         single_1755
+	JGT         single_1763
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -23304,15 +23388,15 @@ unrolled_1754:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 448(BX)(R8*8)
 	ADDQ        $0x00000040, R8
-	JMP         unrolled_1754
+	JMP         unrolled_1762
 
-single_1755:
+single_1763:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1756:
+single_loop_1764:
 	CMPQ        R8, R9
-	JGT         remainder_1757
+	JGT         remainder_1765
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -23328,12 +23412,12 @@ single_loop_1756:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 	ADDQ        $0x00000010, R8
-	JMP         single_loop_1756
+	JMP         single_loop_1764
 
-remainder_1757:
+remainder_1765:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_1758
+	JE          span_done_1766
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -23352,15 +23436,15 @@ remainder_1757:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 
-span_done_1758:
+span_done_1766:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_1752
+	JMP  row_1760
 
-rows_done_1753:
+rows_done_1761:
 	VZEROUPPER
 	RET
 
@@ -23378,36 +23462,36 @@ TEXT ·backwardRingDalphaAVX512F32(SB), $1280-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x00000030
-	JA     ring_segmented_1759
+	JA     ring_segmented_1767
 	MOVQ   DI, SI
 
-ring_len_1760:
+ring_len_1768:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1761
+	JAE  ring_len_done_1769
 	ADDQ DI, SI
-	JMP  ring_len_1760
+	JMP  ring_len_1768
 
-ring_len_done_1761:
+ring_len_done_1769:
 	MOVQ SI, 1216(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1762:
+ring_step_1770:
 	CMPQ DI, SI
-	JB   ring_step_done_1763
+	JB   ring_step_done_1771
 	SUBQ SI, DI
-	JMP  ring_step_1762
+	JMP  ring_step_1770
 
-ring_step_done_1763:
+ring_step_done_1771:
 	MOVQ DI, 1224(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1764:
+ring_step_1772:
 	CMPQ DI, SI
-	JB   ring_step_done_1765
+	JB   ring_step_done_1773
 	SUBQ SI, DI
-	JMP  ring_step_1764
+	JMP  ring_step_1772
 
-ring_step_done_1765:
+ring_step_done_1773:
 	MOVQ    DI, 1232(SP)
 	MOVQ    BX, DI
 	LEAQ    64(SI), SI
@@ -23429,22 +23513,22 @@ ring_step_done_1765:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1766:
+sums_zero_1774:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1767
+	JAE     sums_zeroed_1775
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_1766
+	JMP     sums_zero_1774
 
-sums_zeroed_1767:
+sums_zeroed_1775:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000040, R8
 
-unrolled_1768:
+unrolled_1776:
 	CMPQ        DI, R8
-	JGT         single_1769
+	JGT         single_1777
 	VMOVUPS     (AX)(DI*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(DI*4), Z1
@@ -23506,15 +23590,15 @@ unrolled_1768:
 	SUBQ        1216(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000040, DI
-	JMP         unrolled_1768
+	JMP         unrolled_1776
 
-single_1769:
+single_1777:
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
 
-single_loop_1770:
+single_loop_1778:
 	CMPQ        DI, R8
-	JGT         remainder_1771
+	JGT         remainder_1779
 	VMOVUPS     (AX)(DI*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(DI*4), Z1
@@ -23534,11 +23618,11 @@ single_loop_1770:
 	SUBQ        1216(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000010, DI
-	JMP         single_loop_1770
+	JMP         single_loop_1778
 
-remainder_1771:
+remainder_1779:
 	SUBQ        DI, BX
-	JE          span_done_1772
+	JE          span_done_1780
 	MOVQ        $-1, R8
 	BZHIQ       BX, R8, BX
 	KMOVW       BX, K1
@@ -23557,78 +23641,78 @@ remainder_1771:
 	VFMADD231PD Z1, Z0, K1, Z2
 	VMOVUPD     Z2, K1, 64(CX)(SI*8)
 
-span_done_1772:
+span_done_1780:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  1216(SP), BX
 	MOVQ  1256(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_1774
+	JLE   fold_ext_done_1782
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_1775
+	JA    fold_ext_scalar_1783
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_1773:
+fold_ext_1781:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_1774
+	JBE     fold_ext_done_1782
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Z0
 	VADDPD  (CX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (CX)(DI*8)
-	JMP     fold_ext_1773
+	JMP     fold_ext_1781
 
-fold_ext_scalar_1775:
+fold_ext_scalar_1783:
 	MOVQ 1256(SP), SI
 
-fold_ext_element_1776:
+fold_ext_element_1784:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_1777
+	JBE    fold_ext_element_done_1785
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_1776
+	JMP    fold_ext_element_1784
 
-fold_ext_element_done_1777:
-fold_ext_done_1774:
-fold_1778:
+fold_ext_element_done_1785:
+fold_ext_done_1782:
+fold_1786:
 	CMPQ   BX, AX
-	JBE    fold_done_1779
+	JBE    fold_done_1787
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_1778
+	JMP    fold_1786
 
-fold_done_1779:
+fold_done_1787:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1780
+	JNE  sums_planes_1788
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000008, BX
 
-sums_vector_1782:
+sums_vector_1790:
 	CMPQ      AX, BX
-	JGT       sums_scalar_1783
+	JGT       sums_scalar_1791
 	VCVTPS2PD (DX)(AX*4), Z0
 	VADDPD    (CX)(AX*8), Z0, Z0
 	VCVTPD2PS Z0, Y0
 	VMOVUPS   Y0, (DX)(AX*4)
 	ADDQ      $0x00000008, AX
-	JMP       sums_vector_1782
+	JMP       sums_vector_1790
 
-sums_scalar_1783:
+sums_scalar_1791:
 	CMPQ      AX, dalpha_len+56(FP)
-	JE        sums_done_1781
+	JE        sums_done_1789
 	VMOVSD    (CX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
@@ -23636,18 +23720,18 @@ sums_scalar_1783:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_1783
+	JMP       sums_scalar_1791
 
-sums_planes_1780:
+sums_planes_1788:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1784:
+sums_group_1792:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_1786
+	JB     sums_single_1794
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -23656,7 +23740,7 @@ sums_group_1784:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_1785:
+sums_group_plane_1793:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -23665,7 +23749,7 @@ sums_group_plane_1785:
 	ADDQ      $0x08, R9
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_group_plane_1785
+	JB        sums_group_plane_1793
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (DX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -23690,32 +23774,32 @@ sums_group_plane_1785:
 	SHRQ      $0x01, BX
 	ADDQ      BX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_1784
+	JMP       sums_group_1792
 
-sums_single_1786:
+sums_single_1794:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_1781
+	JE     sums_done_1789
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_1787:
+sums_single_plane_1795:
 	VADDSD    (CX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_single_plane_1787
+	JB        sums_single_plane_1795
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_1786
+	JMP       sums_single_1794
 
-sums_done_1781:
+sums_done_1789:
 	JMP ring_finished_backwardDalphaAVX512F32
 
-ring_segmented_1759:
+ring_segmented_1767:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x00000030
 	JA   ring_finished_backwardDalphaAVX512F32
@@ -23725,7 +23809,7 @@ ring_segmented_1759:
 	MOVQ AX, 1248(SP)
 	MOVQ $0x00000000, 1240(SP)
 
-ring_block_1789:
+ring_block_1797:
 	MOVQ    1240(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -23740,33 +23824,33 @@ ring_block_1789:
 	MOVQ    BX, 1272(SP)
 	MOVQ    BX, SI
 
-ring_len_1790:
+ring_len_1798:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1791
+	JAE  ring_len_done_1799
 	ADDQ BX, SI
-	JMP  ring_len_1790
+	JMP  ring_len_1798
 
-ring_len_done_1791:
+ring_len_done_1799:
 	MOVQ SI, 1216(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1792:
+ring_step_1800:
 	CMPQ DI, SI
-	JB   ring_step_done_1793
+	JB   ring_step_done_1801
 	SUBQ SI, DI
-	JMP  ring_step_1792
+	JMP  ring_step_1800
 
-ring_step_done_1793:
+ring_step_done_1801:
 	MOVQ DI, 1224(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1794:
+ring_step_1802:
 	CMPQ DI, SI
-	JB   ring_step_done_1795
+	JB   ring_step_done_1803
 	SUBQ SI, DI
-	JMP  ring_step_1794
+	JMP  ring_step_1802
 
-ring_step_done_1795:
+ring_step_done_1803:
 	MOVQ    DI, 1232(SP)
 	LEAQ    64(SI), SI
 	CMPQ    BX, SI
@@ -23795,26 +23879,26 @@ ring_step_done_1795:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1796:
+sums_zero_1804:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1797
+	JAE     sums_zeroed_1805
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_1796
+	JMP     sums_zero_1804
 
-sums_zeroed_1797:
-ring_row_1798:
+sums_zeroed_1805:
+ring_row_1806:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_1799
+	JE   ring_rows_done_1807
 	XORQ SI, SI
 	MOVQ 1272(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 
-unrolled_1800:
+unrolled_1808:
 	CMPQ        R8, R9
-	JGT         single_1801
+	JGT         single_1809
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R8*4), Z1
@@ -23876,15 +23960,15 @@ unrolled_1800:
 	SUBQ        1216(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000040, R8
-	JMP         unrolled_1800
+	JMP         unrolled_1808
 
-single_1801:
+single_1809:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1802:
+single_loop_1810:
 	CMPQ        R8, R9
-	JGT         remainder_1803
+	JGT         remainder_1811
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R8*4), Z1
@@ -23904,11 +23988,11 @@ single_loop_1802:
 	SUBQ        1216(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000010, R8
-	JMP         single_loop_1802
+	JMP         single_loop_1810
 
-remainder_1803:
+remainder_1811:
 	SUBQ        R8, DI
-	JE          span_done_1804
+	JE          span_done_1812
 	MOVQ        $-1, R9
 	BZHIQ       DI, R9, DI
 	KMOVW       DI, K1
@@ -23927,16 +24011,16 @@ remainder_1803:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(CX)(SI*8)
 
-span_done_1804:
+span_done_1812:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x02, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_1798
+	JMP   ring_row_1806
 
-ring_rows_done_1799:
+ring_rows_done_1807:
 	MOVQ 1240(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -23944,71 +24028,71 @@ ring_rows_done_1799:
 	MOVQ 1216(SP), SI
 	MOVQ 1256(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_1806
+	JLE  fold_ext_done_1814
 	CMPQ DI, SI
-	JA   fold_ext_scalar_1807
+	JA   fold_ext_scalar_1815
 	ADDQ $0x00000007, DI
 	ANDQ $-8, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_1805:
+fold_ext_1813:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_1806
+	JBE     fold_ext_done_1814
 	SUBQ    $0x00000008, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Z1
 	VADDPD  (CX)(DI*8), Z1, Z1
 	VMOVUPD Z1, (CX)(R8*8)
-	JMP     fold_ext_1805
+	JMP     fold_ext_1813
 
-fold_ext_scalar_1807:
+fold_ext_scalar_1815:
 	MOVQ 1256(SP), DI
 
-fold_ext_element_1808:
+fold_ext_element_1816:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_1809
+	JBE    fold_ext_element_done_1817
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_1808
+	JMP    fold_ext_element_1816
 
-fold_ext_element_done_1809:
-fold_ext_done_1806:
-fold_1810:
+fold_ext_element_done_1817:
+fold_ext_done_1814:
+fold_1818:
 	CMPQ   SI, BX
-	JBE    fold_done_1811
+	JBE    fold_done_1819
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_1810
+	JMP    fold_1818
 
-fold_done_1811:
+fold_done_1819:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1812
+	JNE  sums_planes_1820
 	MOVQ 1264(SP), SI
 	SUBQ $0x00000008, SI
 
-sums_vector_1814:
+sums_vector_1822:
 	CMPQ      BX, SI
-	JGT       sums_scalar_1815
+	JGT       sums_scalar_1823
 	VCVTPS2PD (DX)(BX*4), Z1
 	VADDPD    (CX)(BX*8), Z1, Z1
 	VCVTPD2PS Z1, Y1
 	VMOVUPS   Y1, (DX)(BX*4)
 	ADDQ      $0x00000008, BX
-	JMP       sums_vector_1814
+	JMP       sums_vector_1822
 
-sums_scalar_1815:
+sums_scalar_1823:
 	CMPQ      BX, 1264(SP)
-	JE        sums_done_1813
+	JE        sums_done_1821
 	VMOVSD    (CX)(BX*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
@@ -24016,18 +24100,18 @@ sums_scalar_1815:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_scalar_1815
+	JMP       sums_scalar_1823
 
-sums_planes_1812:
+sums_planes_1820:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_1816:
+sums_group_1824:
 	MOVQ   1264(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_1818
+	JB     sums_single_1826
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -24036,7 +24120,7 @@ sums_group_1816:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_1817:
+sums_group_plane_1825:
 	VADDSD    (R9), X1, X1
 	VADDSD    (R9)(R8*1), X2, X2
 	VADDSD    (R10), X3, X3
@@ -24045,7 +24129,7 @@ sums_group_plane_1817:
 	ADDQ      $0x08, R10
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_group_plane_1817
+	JB        sums_group_plane_1825
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(BX*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -24070,32 +24154,32 @@ sums_group_plane_1817:
 	SHRQ      $0x01, SI
 	ADDQ      SI, DI
 	ADDQ      $0x00000004, BX
-	JMP       sums_group_1816
+	JMP       sums_group_1824
 
-sums_single_1818:
+sums_single_1826:
 	CMPQ   BX, 1264(SP)
-	JE     sums_done_1813
+	JE     sums_done_1821
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_1819:
+sums_single_plane_1827:
 	VADDSD    (CX)(DI*8), X1, X1
 	INCQ      DI
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_single_plane_1819
+	JB        sums_single_plane_1827
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_single_1818
+	JMP       sums_single_1826
 
-sums_done_1813:
+sums_done_1821:
 	ADDQ 1264(SP), AX
 	MOVQ AX, 1240(SP)
-	JMP  ring_block_1789
+	JMP  ring_block_1797
 
 ring_finished_backwardDalphaAVX512F32:
 	VZEROUPPER
@@ -24112,11 +24196,11 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	MOVQ         DX, BX
 	SHLQ         $0x03, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_1820
+	JB           cached_1828
 	CMPQ         AX, CX
-	JE           cached_1820
+	JE           cached_1828
 	CMPQ         AX, CX
-	JE           cached_1820
+	JE           cached_1828
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -24125,7 +24209,7 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_1822
+	JE           aligned_1830
 	MOVQ         SI, DI
 	MOVQ         $-1, R8
 	BZHIQ        DI, R8, DI
@@ -24136,13 +24220,13 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	VMOVUPD      Z2, K1, (AX)(BX*8)
 	MOVQ         SI, BX
 
-aligned_1822:
+aligned_1830:
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 
-unrolled_1823:
+unrolled_1831:
 	CMPQ     BX, SI
-	JGT      single_1824
+	JGT      single_1832
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
@@ -24160,25 +24244,25 @@ unrolled_1823:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(BX*8)
 	ADDQ     $0x00000020, BX
-	JMP      unrolled_1823
+	JMP      unrolled_1831
 
-single_1824:
+single_1832:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_1825:
+single_loop_1833:
 	CMPQ     BX, SI
-	JGT      remainder_1826
+	JGT      remainder_1834
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(BX*8)
 	ADDQ     $0x00000008, BX
-	JMP      single_loop_1825
+	JMP      single_loop_1833
 
-remainder_1826:
+remainder_1834:
 	SUBQ      BX, DX
-	JE        span_done_1827
+	JE        span_done_1835
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -24187,18 +24271,18 @@ remainder_1826:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_1827:
+span_done_1835:
 	SFENCE
-	JMP stored_1821
+	JMP stored_1829
 
-cached_1820:
+cached_1828:
 	XORQ BX, BX
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 
-unrolled_1828:
+unrolled_1836:
 	CMPQ    BX, SI
-	JGT     single_1829
+	JGT     single_1837
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -24216,25 +24300,25 @@ unrolled_1828:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(BX*8)
 	ADDQ    $0x00000020, BX
-	JMP     unrolled_1828
+	JMP     unrolled_1836
 
-single_1829:
+single_1837:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_1830:
+single_loop_1838:
 	CMPQ    BX, SI
-	JGT     remainder_1831
+	JGT     remainder_1839
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(BX*8)
 	ADDQ    $0x00000008, BX
-	JMP     single_loop_1830
+	JMP     single_loop_1838
 
-remainder_1831:
+remainder_1839:
 	SUBQ      BX, DX
-	JE        span_done_1832
+	JE        span_done_1840
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -24243,8 +24327,8 @@ remainder_1831:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_1832:
-stored_1821:
+span_done_1840:
+stored_1829:
 	VZEROUPPER
 	RET
 
@@ -24264,17 +24348,17 @@ TEXT ·forwardPlanesAVX512F64(SB), NOSPLIT, $0-80
 	MOVQ   DX, R10
 	SHLQ   $0x03, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_1833
+	JB     cached_1841
 	CMPQ   R8, $0x00000800
-	JB     cached_1833
+	JB     cached_1841
 	CMPQ   AX, CX
-	JE     cached_1833
+	JE     cached_1841
 	CMPQ   AX, CX
-	JE     cached_1833
+	JE     cached_1841
 
-plane_1835:
+plane_1843:
 	CMPQ         DX, $0x00
-	JE           planes_done_1836
+	JE           planes_done_1844
 	VBROADCASTSD (DI)(R9*8), Z1
 	XORQ         R10, R10
 	MOVQ         AX, R11
@@ -24284,7 +24368,7 @@ plane_1835:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_1837
+	JE           aligned_1845
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -24295,13 +24379,13 @@ plane_1835:
 	VMOVUPD      Z2, K1, (AX)(R10*8)
 	MOVQ         R11, R10
 
-aligned_1837:
+aligned_1845:
 	MOVQ BX, R11
 	SUBQ $0x00000020, R11
 
-unrolled_1838:
+unrolled_1846:
 	CMPQ     R10, R11
-	JGT      single_1839
+	JGT      single_1847
 	VMOVUPD  (CX)(R10*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
@@ -24319,94 +24403,21 @@ unrolled_1838:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(R10*8)
 	ADDQ     $0x00000020, R10
-	JMP      unrolled_1838
-
-single_1839:
-	MOVQ BX, R11
-	SUBQ $0x00000008, R11
-
-single_loop_1840:
-	CMPQ     R10, R11
-	JGT      remainder_1841
-	VMOVUPD  (CX)(R10*8), Z2
-	VCMPPD   $0x1a, Z0, Z2, K1
-	VMULPD   Z1, Z2, K1, Z2
-	VMOVNTPD Z2, (AX)(R10*8)
-	ADDQ     $0x00000008, R10
-	JMP      single_loop_1840
-
-remainder_1841:
-	MOVQ      BX, R11
-	SUBQ      R10, R11
-	JE        span_done_1842
-	MOVQ      $-1, R12
-	BZHIQ     R11, R12, R11
-	KMOVW     R11, K1
-	VMOVUPD.Z (CX)(R10*8), K1, Z2
-	VCMPPD    $0x1a, Z0, Z2, K1, K2
-	VMULPD    Z1, Z2, K2, Z2
-	VMOVUPD   Z2, K1, (AX)(R10*8)
-
-span_done_1842:
-	ADDQ R8, CX
-	ADDQ R8, AX
-	INCQ R9
-	CMPQ R9, SI
-	JNE  same_pass_1843
-	XORQ R9, R9
-
-same_pass_1843:
-	SUBQ BX, DX
-	JMP  plane_1835
-
-planes_done_1836:
-	SFENCE
-	JMP stored_1834
-
-cached_1833:
-plane_1844:
-	CMPQ         DX, $0x00
-	JE           planes_done_1845
-	VBROADCASTSD (DI)(R9*8), Z1
-	XORQ         R10, R10
-	MOVQ         BX, R11
-	SUBQ         $0x00000020, R11
-
-unrolled_1846:
-	CMPQ    R10, R11
-	JGT     single_1847
-	VMOVUPD (CX)(R10*8), Z2
-	VCMPPD  $0x1a, Z0, Z2, K1
-	VMULPD  Z1, Z2, K1, Z2
-	VMOVUPD Z2, (AX)(R10*8)
-	VMOVUPD 64(CX)(R10*8), Z2
-	VCMPPD  $0x1a, Z0, Z2, K1
-	VMULPD  Z1, Z2, K1, Z2
-	VMOVUPD Z2, 64(AX)(R10*8)
-	VMOVUPD 128(CX)(R10*8), Z2
-	VCMPPD  $0x1a, Z0, Z2, K1
-	VMULPD  Z1, Z2, K1, Z2
-	VMOVUPD Z2, 128(AX)(R10*8)
-	VMOVUPD 192(CX)(R10*8), Z2
-	VCMPPD  $0x1a, Z0, Z2, K1
-	VMULPD  Z1, Z2, K1, Z2
-	VMOVUPD Z2, 192(AX)(R10*8)
-	ADDQ    $0x00000020, R10
-	JMP     unrolled_1846
+	JMP      unrolled_1846
 
 single_1847:
 	MOVQ BX, R11
 	SUBQ $0x00000008, R11
 
 single_loop_1848:
-	CMPQ    R10, R11
-	JGT     remainder_1849
-	VMOVUPD (CX)(R10*8), Z2
-	VCMPPD  $0x1a, Z0, Z2, K1
-	VMULPD  Z1, Z2, K1, Z2
-	VMOVUPD Z2, (AX)(R10*8)
-	ADDQ    $0x00000008, R10
-	JMP     single_loop_1848
+	CMPQ     R10, R11
+	JGT      remainder_1849
+	VMOVUPD  (CX)(R10*8), Z2
+	VCMPPD   $0x1a, Z0, Z2, K1
+	VMULPD   Z1, Z2, K1, Z2
+	VMOVNTPD Z2, (AX)(R10*8)
+	ADDQ     $0x00000008, R10
+	JMP      single_loop_1848
 
 remainder_1849:
 	MOVQ      BX, R11
@@ -24430,10 +24441,83 @@ span_done_1850:
 
 same_pass_1851:
 	SUBQ BX, DX
-	JMP  plane_1844
+	JMP  plane_1843
 
-planes_done_1845:
-stored_1834:
+planes_done_1844:
+	SFENCE
+	JMP stored_1842
+
+cached_1841:
+plane_1852:
+	CMPQ         DX, $0x00
+	JE           planes_done_1853
+	VBROADCASTSD (DI)(R9*8), Z1
+	XORQ         R10, R10
+	MOVQ         BX, R11
+	SUBQ         $0x00000020, R11
+
+unrolled_1854:
+	CMPQ    R10, R11
+	JGT     single_1855
+	VMOVUPD (CX)(R10*8), Z2
+	VCMPPD  $0x1a, Z0, Z2, K1
+	VMULPD  Z1, Z2, K1, Z2
+	VMOVUPD Z2, (AX)(R10*8)
+	VMOVUPD 64(CX)(R10*8), Z2
+	VCMPPD  $0x1a, Z0, Z2, K1
+	VMULPD  Z1, Z2, K1, Z2
+	VMOVUPD Z2, 64(AX)(R10*8)
+	VMOVUPD 128(CX)(R10*8), Z2
+	VCMPPD  $0x1a, Z0, Z2, K1
+	VMULPD  Z1, Z2, K1, Z2
+	VMOVUPD Z2, 128(AX)(R10*8)
+	VMOVUPD 192(CX)(R10*8), Z2
+	VCMPPD  $0x1a, Z0, Z2, K1
+	VMULPD  Z1, Z2, K1, Z2
+	VMOVUPD Z2, 192(AX)(R10*8)
+	ADDQ    $0x00000020, R10
+	JMP     unrolled_1854
+
+single_1855:
+	MOVQ BX, R11
+	SUBQ $0x00000008, R11
+
+single_loop_1856:
+	CMPQ    R10, R11
+	JGT     remainder_1857
+	VMOVUPD (CX)(R10*8), Z2
+	VCMPPD  $0x1a, Z0, Z2, K1
+	VMULPD  Z1, Z2, K1, Z2
+	VMOVUPD Z2, (AX)(R10*8)
+	ADDQ    $0x00000008, R10
+	JMP     single_loop_1856
+
+remainder_1857:
+	MOVQ      BX, R11
+	SUBQ      R10, R11
+	JE        span_done_1858
+	MOVQ      $-1, R12
+	BZHIQ     R11, R12, R11
+	KMOVW     R11, K1
+	VMOVUPD.Z (CX)(R10*8), K1, Z2
+	VCMPPD    $0x1a, Z0, Z2, K1, K2
+	VMULPD    Z1, Z2, K2, Z2
+	VMOVUPD   Z2, K1, (AX)(R10*8)
+
+span_done_1858:
+	ADDQ R8, CX
+	ADDQ R8, AX
+	INCQ R9
+	CMPQ R9, SI
+	JNE  same_pass_1859
+	XORQ R9, R9
+
+same_pass_1859:
+	SUBQ BX, DX
+	JMP  plane_1852
+
+planes_done_1853:
+stored_1842:
 	VZEROUPPER
 	RET
 
@@ -24451,17 +24535,17 @@ TEXT ·forwardPatternAVX512F64(SB), NOSPLIT, $0-72
 	MOVQ   DX, R8
 	SHLQ   $0x03, R8
 	CMPQ   R8, ·streamThreshold+0(SB)
-	JB     cached_1852
+	JB     cached_1860
 	CMPQ   DI, $0x00000800
-	JB     cached_1852
+	JB     cached_1860
 	CMPQ   AX, CX
-	JE     cached_1852
+	JE     cached_1860
 	CMPQ   AX, CX
-	JE     cached_1852
+	JE     cached_1860
 
-row_1854:
+row_1862:
 	CMPQ      DX, $0x00
-	JE        rows_done_1855
+	JE        rows_done_1863
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
@@ -24473,7 +24557,7 @@ row_1854:
 	CMPQ      R9, DI
 	CMOVQGT   DI, R9
 	TESTQ     R9, R9
-	JE        aligned_1856
+	JE        aligned_1864
 	MOVQ      R9, R10
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
@@ -24484,13 +24568,13 @@ row_1854:
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 	MOVQ      R9, R8
 
-aligned_1856:
+aligned_1864:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-unrolled_1857:
+unrolled_1865:
 	CMPQ     R8, R9
-	JGT      single_1858
+	JGT      single_1866
 	VMOVUPD  (CX)(R8*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMULPD   (BX)(R8*8), Z1, K1, Z1
@@ -24508,26 +24592,26 @@ unrolled_1857:
 	VMULPD   192(BX)(R8*8), Z1, K1, Z1
 	VMOVNTPD Z1, 192(AX)(R8*8)
 	ADDQ     $0x00000020, R8
-	JMP      unrolled_1857
+	JMP      unrolled_1865
 
-single_1858:
+single_1866:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1859:
+single_loop_1867:
 	CMPQ     R8, R9
-	JGT      remainder_1860
+	JGT      remainder_1868
 	VMOVUPD  (CX)(R8*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMULPD   (BX)(R8*8), Z1, K1, Z1
 	VMOVNTPD Z1, (AX)(R8*8)
 	ADDQ     $0x00000008, R8
-	JMP      single_loop_1859
+	JMP      single_loop_1867
 
-remainder_1860:
+remainder_1868:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1861
+	JE        span_done_1869
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -24536,22 +24620,22 @@ remainder_1860:
 	VMULPD    (BX)(R8*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 
-span_done_1861:
+span_done_1869:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_1854
+	JMP  row_1862
 
-rows_done_1855:
+rows_done_1863:
 	SFENCE
-	JMP stored_1853
+	JMP stored_1861
 
-cached_1852:
-row_1862:
+cached_1860:
+row_1870:
 	CMPQ    DX, $0x00
-	JE      rows_done_1863
+	JE      rows_done_1871
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -24559,9 +24643,9 @@ row_1862:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_1864:
+unrolled_1872:
 	CMPQ    R8, R9
-	JGT     single_1865
+	JGT     single_1873
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
@@ -24579,26 +24663,26 @@ unrolled_1864:
 	VMULPD  192(BX)(R8*8), Z1, K1, Z1
 	VMOVUPD Z1, 192(AX)(R8*8)
 	ADDQ    $0x00000020, R8
-	JMP     unrolled_1864
+	JMP     unrolled_1872
 
-single_1865:
+single_1873:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1866:
+single_loop_1874:
 	CMPQ    R8, R9
-	JGT     remainder_1867
+	JGT     remainder_1875
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
 	VMOVUPD Z1, (AX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     single_loop_1866
+	JMP     single_loop_1874
 
-remainder_1867:
+remainder_1875:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1868
+	JE        span_done_1876
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -24607,16 +24691,16 @@ remainder_1867:
 	VMULPD    (BX)(R8*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 
-span_done_1868:
+span_done_1876:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_1862
+	JMP  row_1870
 
-rows_done_1863:
-stored_1853:
+rows_done_1871:
+stored_1861:
 	VZEROUPPER
 	RET
 
@@ -24635,36 +24719,36 @@ TEXT ·forwardRingAVX512F64(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x000000c0
-	JA     ring_segmented_1869
+	JA     ring_segmented_1877
 	MOVQ   R8, R9
 
-ring_len_1870:
+ring_len_1878:
 	CMPQ R9, $0x00000008
-	JAE  ring_len_done_1871
+	JAE  ring_len_done_1879
 	ADDQ R8, R9
-	JMP  ring_len_1870
+	JMP  ring_len_1878
 
-ring_len_done_1871:
+ring_len_done_1879:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000008, R10
 
-ring_step_1872:
+ring_step_1880:
 	CMPQ R10, R9
-	JB   ring_step_done_1873
+	JB   ring_step_done_1881
 	SUBQ R9, R10
-	JMP  ring_step_1872
+	JMP  ring_step_1880
 
-ring_step_done_1873:
+ring_step_done_1881:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000020, R10
 
-ring_step_1874:
+ring_step_1882:
 	CMPQ R10, R9
-	JB   ring_step_done_1875
+	JB   ring_step_done_1883
 	SUBQ R9, R10
-	JMP  ring_step_1874
+	JMP  ring_step_1882
 
-ring_step_done_1875:
+ring_step_done_1883:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    32(R9), R9
@@ -24674,76 +24758,76 @@ ring_step_done_1875:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000008
-	JB      ring_short_1876
+	JB      ring_short_1884
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1877
+	JNE     ring_planes_1885
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_1879:
+ring_copy_1887:
 	CMPQ    AX, R10
-	JAE     ring_built_1878
+	JAE     ring_built_1886
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_1880
+	JB      ring_copy_tail_1888
 	VMOVUPD (R9)(R8*8), Z1
 	VMOVUPD Z1, (DI)(AX*8)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_1879
+	JNE     ring_copy_1887
 	XORQ    R8, R8
-	JMP     ring_copy_1879
+	JMP     ring_copy_1887
 
-ring_copy_tail_1880:
+ring_copy_tail_1888:
 	VMOVUPD -64(R9)(DX*8), Z1
 	ADDQ    R11, AX
 	VMOVUPD Z1, -64(DI)(AX*8)
 	XORQ    R8, R8
-	JMP     ring_copy_1879
+	JMP     ring_copy_1887
 
-ring_planes_1877:
+ring_planes_1885:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_1881
+	JA   ring_long_planes_1889
 	MOVQ R10, R12
 	SUBQ $0x00000008, R12
 
-ring_fill_1882:
+ring_fill_1890:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1883
+	JGT          ring_fill_last_1891
 	VBROADCASTSD (R9)(R8*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	VMOVUPD      Z1, 64(DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1884
+	JNE          ring_wrap_1892
 	XORQ         R8, R8
 
-ring_wrap_1884:
-	JMP ring_fill_1882
+ring_wrap_1892:
+	JMP ring_fill_1890
 
-ring_fill_last_1883:
+ring_fill_last_1891:
 	CMPQ         R11, R10
-	JAE          ring_built_1878
+	JAE          ring_built_1886
 	VBROADCASTSD (R9)(R8*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1885
+	JNE          ring_wrap_1893
 	XORQ         R8, R8
 
-ring_wrap_1885:
-	JMP ring_fill_last_1883
+ring_wrap_1893:
+	JMP ring_fill_last_1891
 
-ring_long_planes_1881:
-ring_channel_1886:
+ring_long_planes_1889:
+ring_channel_1894:
 	CMPQ         R11, R10
-	JAE          ring_built_1878
+	JAE          ring_built_1886
 	VBROADCASTSD (R9)(R8*8), Z1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -24751,65 +24835,65 @@ ring_channel_1886:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_1887:
+ring_plane_1895:
 	VMOVUPD Z1, (DI)(R13*8)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1887
+	JB      ring_plane_1895
 	INCQ    R8
 	CMPQ    R8, DX
-	JNE     ring_wrap_1888
+	JNE     ring_wrap_1896
 	XORQ    R8, R8
 
-ring_wrap_1888:
-	JMP ring_channel_1886
+ring_wrap_1896:
+	JMP ring_channel_1894
 
-ring_short_1876:
+ring_short_1884:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1889:
+ring_element_1897:
 	MOVQ (R9)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_1890
+	JB   ring_element_next_1898
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1890
+	JB   ring_element_next_1898
 	XORQ R11, R11
 
-ring_element_next_1890:
+ring_element_next_1898:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_1889
+	JB      ring_element_1897
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000008
-	JE      ring_exact_1891
+	JE      ring_exact_1899
 	SUBQ    R8, AX
 
-ring_exact_1891:
+ring_exact_1899:
 	MOVQ AX, DX
 
-ring_repeat_1892:
+ring_repeat_1900:
 	CMPQ    DX, R10
-	JAE     ring_built_1878
+	JAE     ring_built_1886
 	VMOVUPD Z1, (DI)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1892
+	JMP     ring_repeat_1900
 
-ring_built_1878:
+ring_built_1886:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000020, R8
 
-unrolled_1893:
+unrolled_1901:
 	CMPQ    DX, R8
-	JGT     single_1894
+	JGT     single_1902
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -24831,15 +24915,15 @@ unrolled_1893:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000020, DX
-	JMP     unrolled_1893
+	JMP     unrolled_1901
 
-single_1894:
+single_1902:
 	MOVQ SI, R8
 	SUBQ $0x00000008, R8
 
-single_loop_1895:
+single_loop_1903:
 	CMPQ    DX, R8
-	JGT     remainder_1896
+	JGT     remainder_1904
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -24849,11 +24933,11 @@ single_loop_1895:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000008, DX
-	JMP     single_loop_1895
+	JMP     single_loop_1903
 
-remainder_1896:
+remainder_1904:
 	SUBQ      DX, SI
-	JE        span_done_1897
+	JE        span_done_1905
 	MOVQ      $-1, R8
 	BZHIQ     SI, R8, SI
 	KMOVW     SI, K1
@@ -24862,10 +24946,10 @@ remainder_1896:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(DX*8)
 
-span_done_1897:
+span_done_1905:
 	JMP ring_finished_forwardAVX512F64
 
-ring_segmented_1869:
+ring_segmented_1877:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x000000c0
 	JA   ring_finished_forwardAVX512F64
@@ -24875,11 +24959,11 @@ ring_segmented_1869:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_1898
+	JE   ring_rows_1906
 
-ring_segment_1899:
+ring_segment_1907:
 	CMPQ    SI, $0x00
-	JE      ring_done_1900
+	JE      ring_done_1908
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -24896,33 +24980,33 @@ ring_segment_1899:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_1901:
+ring_len_1909:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_1902
+	JAE  ring_len_done_1910
 	ADDQ R9, R11
-	JMP  ring_len_1901
+	JMP  ring_len_1909
 
-ring_len_done_1902:
+ring_len_done_1910:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_1903:
+ring_step_1911:
 	CMPQ R12, R11
-	JB   ring_step_done_1904
+	JB   ring_step_done_1912
 	SUBQ R11, R12
-	JMP  ring_step_1903
+	JMP  ring_step_1911
 
-ring_step_done_1904:
+ring_step_done_1912:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_1905:
+ring_step_1913:
 	CMPQ R12, R11
-	JB   ring_step_done_1906
+	JB   ring_step_done_1914
 	SUBQ R11, R12
-	JMP  ring_step_1905
+	JMP  ring_step_1913
 
-ring_step_done_1906:
+ring_step_done_1914:
 	MOVQ    R12, 1936(SP)
 	LEAQ    32(R11), R11
 	CMPQ    R10, R11
@@ -24932,76 +25016,76 @@ ring_step_done_1906:
 	LEAQ    (R10)(AX*8), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000008
-	JB      ring_short_1907
+	JB      ring_short_1915
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1908
+	JNE     ring_planes_1916
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_1910:
+ring_copy_1918:
 	CMPQ    R8, AX
-	JAE     ring_built_1909
+	JAE     ring_built_1917
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_1911
+	JB      ring_copy_tail_1919
 	VMOVUPD (R10)(R9*8), Z1
 	VMOVUPD Z1, (DI)(R8*8)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1910
+	JNE     ring_copy_1918
 	XORQ    R9, R9
-	JMP     ring_copy_1910
+	JMP     ring_copy_1918
 
-ring_copy_tail_1911:
+ring_copy_tail_1919:
 	VMOVUPD -64(R10)(DX*8), Z1
 	ADDQ    R11, R8
 	VMOVUPD Z1, -64(DI)(R8*8)
 	XORQ    R9, R9
-	JMP     ring_copy_1910
+	JMP     ring_copy_1918
 
-ring_planes_1908:
+ring_planes_1916:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_1912
+	JA   ring_long_planes_1920
 	MOVQ AX, R12
 	SUBQ $0x00000008, R12
 
-ring_fill_1913:
+ring_fill_1921:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1914
+	JGT          ring_fill_last_1922
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	VMOVUPD      Z1, 64(DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1915
+	JNE          ring_wrap_1923
 	XORQ         R9, R9
 
-ring_wrap_1915:
-	JMP ring_fill_1913
+ring_wrap_1923:
+	JMP ring_fill_1921
 
-ring_fill_last_1914:
+ring_fill_last_1922:
 	CMPQ         R11, AX
-	JAE          ring_built_1909
+	JAE          ring_built_1917
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1916
+	JNE          ring_wrap_1924
 	XORQ         R9, R9
 
-ring_wrap_1916:
-	JMP ring_fill_last_1914
+ring_wrap_1924:
+	JMP ring_fill_last_1922
 
-ring_long_planes_1912:
-ring_channel_1917:
+ring_long_planes_1920:
+ring_channel_1925:
 	CMPQ         R11, AX
-	JAE          ring_built_1909
+	JAE          ring_built_1917
 	VBROADCASTSD (R10)(R9*8), Z1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -25009,66 +25093,66 @@ ring_channel_1917:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_1918:
+ring_plane_1926:
 	VMOVUPD Z1, (DI)(R13*8)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1918
+	JB      ring_plane_1926
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_1919
+	JNE     ring_wrap_1927
 	XORQ    R9, R9
 
-ring_wrap_1919:
-	JMP ring_channel_1917
+ring_wrap_1927:
+	JMP ring_channel_1925
 
-ring_short_1907:
+ring_short_1915:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1920:
+ring_element_1928:
 	MOVQ (R10)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_1921
+	JB   ring_element_next_1929
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1921
+	JB   ring_element_next_1929
 	XORQ R11, R11
 
-ring_element_next_1921:
+ring_element_next_1929:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_1920
+	JB      ring_element_1928
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_1922
+	JE      ring_exact_1930
 	SUBQ    R9, DX
 
-ring_exact_1922:
+ring_exact_1930:
 	MOVQ DX, R8
 
-ring_repeat_1923:
+ring_repeat_1931:
 	CMPQ    R8, AX
-	JAE     ring_built_1909
+	JAE     ring_built_1917
 	VMOVUPD Z1, (DI)(R8*8)
 	ADDQ    DX, R8
-	JMP     ring_repeat_1923
+	JMP     ring_repeat_1931
 
-ring_built_1909:
+ring_built_1917:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 
-unrolled_1924:
+unrolled_1932:
 	CMPQ    R8, R9
-	JGT     single_1925
+	JGT     single_1933
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -25090,15 +25174,15 @@ unrolled_1924:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000020, R8
-	JMP     unrolled_1924
+	JMP     unrolled_1932
 
-single_1925:
+single_1933:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1926:
+single_loop_1934:
 	CMPQ    R8, R9
-	JGT     remainder_1927
+	JGT     remainder_1935
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -25108,11 +25192,11 @@ single_loop_1926:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000008, R8
-	JMP     single_loop_1926
+	JMP     single_loop_1934
 
-remainder_1927:
+remainder_1935:
 	SUBQ      R8, DX
-	JE        span_done_1928
+	JE        span_done_1936
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -25121,7 +25205,7 @@ remainder_1927:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R8*8)
 
-span_done_1928:
+span_done_1936:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -25132,18 +25216,18 @@ span_done_1928:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1929
+	JNE  ring_next_1937
 	XORQ AX, AX
 
-ring_next_1929:
+ring_next_1937:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1899
+	JMP  ring_segment_1907
 
-ring_done_1900:
+ring_done_1908:
 	JMP ring_finished_forwardAVX512F64
 
-ring_rows_1898:
-ring_block_1930:
+ring_rows_1906:
+ring_block_1938:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -25159,33 +25243,33 @@ ring_block_1930:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1931:
+ring_len_1939:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_1932
+	JAE  ring_len_done_1940
 	ADDQ BX, SI
-	JMP  ring_len_1931
+	JMP  ring_len_1939
 
-ring_len_done_1932:
+ring_len_done_1940:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, R8
 
-ring_step_1933:
+ring_step_1941:
 	CMPQ R8, SI
-	JB   ring_step_done_1934
+	JB   ring_step_done_1942
 	SUBQ SI, R8
-	JMP  ring_step_1933
+	JMP  ring_step_1941
 
-ring_step_done_1934:
+ring_step_done_1942:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000020, R8
 
-ring_step_1935:
+ring_step_1943:
 	CMPQ R8, SI
-	JB   ring_step_done_1936
+	JB   ring_step_done_1944
 	SUBQ SI, R8
-	JMP  ring_step_1935
+	JMP  ring_step_1943
 
-ring_step_done_1936:
+ring_step_done_1944:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    32(SI), SI
@@ -25196,76 +25280,76 @@ ring_step_done_1936:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000008
-	JB      ring_short_1937
+	JB      ring_short_1945
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1938
+	JNE     ring_planes_1946
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1940:
+ring_copy_1948:
 	CMPQ    BX, R8
-	JAE     ring_built_1939
+	JAE     ring_built_1947
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_1941
+	JB      ring_copy_tail_1949
 	VMOVUPD (SI)(R9*8), Z1
 	VMOVUPD Z1, (DI)(BX*8)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1940
+	JNE     ring_copy_1948
 	XORQ    R9, R9
-	JMP     ring_copy_1940
+	JMP     ring_copy_1948
 
-ring_copy_tail_1941:
+ring_copy_tail_1949:
 	VMOVUPD -64(SI)(DX*8), Z1
 	ADDQ    R10, BX
 	VMOVUPD Z1, -64(DI)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_1940
+	JMP     ring_copy_1948
 
-ring_planes_1938:
+ring_planes_1946:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_1942
+	JA   ring_long_planes_1950
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_1943:
+ring_fill_1951:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1944
+	JGT          ring_fill_last_1952
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (DI)(R9*8)
 	VMOVUPD      Z1, 64(DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1945
+	JNE          ring_wrap_1953
 	XORQ         BX, BX
 
-ring_wrap_1945:
-	JMP ring_fill_1943
+ring_wrap_1953:
+	JMP ring_fill_1951
 
-ring_fill_last_1944:
+ring_fill_last_1952:
 	CMPQ         R9, R8
-	JAE          ring_built_1939
+	JAE          ring_built_1947
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1946
+	JNE          ring_wrap_1954
 	XORQ         BX, BX
 
-ring_wrap_1946:
-	JMP ring_fill_last_1944
+ring_wrap_1954:
+	JMP ring_fill_last_1952
 
-ring_long_planes_1942:
-ring_channel_1947:
+ring_long_planes_1950:
+ring_channel_1955:
 	CMPQ         R9, R8
-	JAE          ring_built_1939
+	JAE          ring_built_1947
 	VBROADCASTSD (SI)(BX*8), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -25273,57 +25357,57 @@ ring_channel_1947:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_1948:
+ring_plane_1956:
 	VMOVUPD Z1, (DI)(R11*8)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1948
+	JB      ring_plane_1956
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_1949
+	JNE     ring_wrap_1957
 	XORQ    BX, BX
 
-ring_wrap_1949:
-	JMP ring_channel_1947
+ring_wrap_1957:
+	JMP ring_channel_1955
 
-ring_short_1937:
+ring_short_1945:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1950:
+ring_element_1958:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (DI)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1951
+	JB   ring_element_next_1959
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1951
+	JB   ring_element_next_1959
 	XORQ R9, R9
 
-ring_element_next_1951:
+ring_element_next_1959:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_1950
+	JB      ring_element_1958
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_1952
+	JE      ring_exact_1960
 	SUBQ    BX, DX
 
-ring_exact_1952:
+ring_exact_1960:
 	MOVQ DX, BX
 
-ring_repeat_1953:
+ring_repeat_1961:
 	CMPQ    BX, R8
-	JAE     ring_built_1939
+	JAE     ring_built_1947
 	VMOVUPD Z1, (DI)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1953
+	JMP     ring_repeat_1961
 
-ring_built_1939:
+ring_built_1947:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+24(FP), BX
@@ -25332,18 +25416,18 @@ ring_built_1939:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_1954:
+ring_row_1962:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_1955
+	JE   ring_rows_done_1963
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 
-unrolled_1956:
+unrolled_1964:
 	CMPQ    R8, R9
-	JGT     single_1957
+	JGT     single_1965
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -25365,15 +25449,15 @@ unrolled_1956:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000020, R8
-	JMP     unrolled_1956
+	JMP     unrolled_1964
 
-single_1957:
+single_1965:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1958:
+single_loop_1966:
 	CMPQ    R8, R9
-	JGT     remainder_1959
+	JGT     remainder_1967
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -25383,11 +25467,11 @@ single_loop_1958:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000008, R8
-	JMP     single_loop_1958
+	JMP     single_loop_1966
 
-remainder_1959:
+remainder_1967:
 	SUBQ      R8, DX
-	JE        span_done_1960
+	JE        span_done_1968
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -25396,20 +25480,20 @@ remainder_1959:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R8*8)
 
-span_done_1960:
+span_done_1968:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x03, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_1954
+	JMP   ring_row_1962
 
-ring_rows_done_1955:
+ring_rows_done_1963:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1930
+	JMP  ring_block_1938
 
 ring_finished_forwardAVX512F64:
 	VZEROUPPER
@@ -25431,11 +25515,11 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1961
+	JB           cached_1969
 	CMPQ         AX, DX
-	JE           cached_1961
+	JE           cached_1969
 	CMPQ         AX, CX
-	JE           cached_1961
+	JE           cached_1969
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -25444,7 +25528,7 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1963
+	JE           aligned_1971
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -25457,13 +25541,13 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	VMOVUPD      Z7, K1, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_1963:
+aligned_1971:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_1964:
+unrolled_1972:
 	CMPQ        SI, DI
-	JGT         single_1965
+	JGT         single_1973
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -25489,15 +25573,15 @@ unrolled_1964:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
-	JMP         unrolled_1964
+	JMP         unrolled_1972
 
-single_1965:
+single_1973:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_1966:
+single_loop_1974:
 	CMPQ        SI, DI
-	JGT         remainder_1967
+	JGT         remainder_1975
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -25505,11 +25589,11 @@ single_loop_1966:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
-	JMP         single_loop_1966
+	JMP         single_loop_1974
 
-remainder_1967:
+remainder_1975:
 	SUBQ        SI, BX
-	JE          span_done_1968
+	JE          span_done_1976
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -25520,18 +25604,18 @@ remainder_1967:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_1968:
+span_done_1976:
 	SFENCE
-	JMP stored_1962
+	JMP stored_1970
 
-cached_1961:
+cached_1969:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_1969:
+unrolled_1977:
 	CMPQ        SI, DI
-	JGT         single_1970
+	JGT         single_1978
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -25557,15 +25641,15 @@ unrolled_1969:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
-	JMP         unrolled_1969
+	JMP         unrolled_1977
 
-single_1970:
+single_1978:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_1971:
+single_loop_1979:
 	CMPQ        SI, DI
-	JGT         remainder_1972
+	JGT         remainder_1980
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -25573,11 +25657,11 @@ single_loop_1971:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
-	JMP         single_loop_1971
+	JMP         single_loop_1979
 
-remainder_1972:
+remainder_1980:
 	SUBQ        SI, BX
-	JE          span_done_1973
+	JE          span_done_1981
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -25588,8 +25672,8 @@ remainder_1972:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_1973:
-stored_1962:
+span_done_1981:
+stored_1970:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -25621,17 +25705,17 @@ TEXT ·backwardPlanesAVX512F64(SB), NOSPLIT, $0-128
 	MOVQ   BX, R12
 	SHLQ   $0x03, R12
 	CMPQ   R12, ·streamThreshold+0(SB)
-	JB     cached_1974
+	JB     cached_1982
 	CMPQ   R10, $0x00000800
-	JB     cached_1974
+	JB     cached_1982
 	CMPQ   AX, DX
-	JE     cached_1974
+	JE     cached_1982
 	CMPQ   AX, CX
-	JE     cached_1974
+	JE     cached_1982
 
-plane_1976:
+plane_1984:
 	CMPQ         BX, $0x00
-	JE           planes_done_1977
+	JE           planes_done_1985
 	VBROADCASTSD (R9)(R11*8), Z5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -25645,7 +25729,7 @@ plane_1976:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_1978
+	JE           aligned_1986
 	MOVQ         R13, R14
 	MOVQ         $-1, R15
 	BZHIQ        R14, R15, R14
@@ -25658,13 +25742,13 @@ plane_1976:
 	VMOVUPD      Z7, K1, (AX)(R12*8)
 	MOVQ         R13, R12
 
-aligned_1978:
+aligned_1986:
 	MOVQ DI, R13
 	SUBQ $0x00000020, R13
 
-unrolled_1979:
+unrolled_1987:
 	CMPQ        R12, R13
-	JGT         single_1980
+	JGT         single_1988
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -25690,107 +25774,6 @@ unrolled_1979:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, 192(AX)(R12*8)
 	ADDQ        $0x00000020, R12
-	JMP         unrolled_1979
-
-single_1980:
-	MOVQ DI, R13
-	SUBQ $0x00000008, R13
-
-single_loop_1981:
-	CMPQ        R12, R13
-	JGT         remainder_1982
-	VMOVUPD     (CX)(R12*8), Z6
-	VCMPPD      $0x1a, Z0, Z6, K1
-	VMOVUPD     (DX)(R12*8), Z7
-	VFMADD231PD Z7, Z6, K1, Z1
-	VMULPD      Z5, Z7, K1, Z7
-	VMOVNTPD    Z7, (AX)(R12*8)
-	ADDQ        $0x00000008, R12
-	JMP         single_loop_1981
-
-remainder_1982:
-	MOVQ        DI, R13
-	SUBQ        R12, R13
-	JE          span_done_1983
-	MOVQ        $-1, R14
-	BZHIQ       R13, R14, R13
-	KMOVW       R13, K1
-	VMOVUPD.Z   (CX)(R12*8), K1, Z6
-	VCMPPD      $0x1a, Z0, Z6, K1, K2
-	VMOVUPD.Z   (DX)(R12*8), K1, Z7
-	VFMADD231PD Z7, Z6, K2, Z1
-	VMULPD      Z5, Z7, K2, Z7
-	VMOVUPD     Z7, K1, (AX)(R12*8)
-
-span_done_1983:
-	VADDPD        Z2, Z1, Z1
-	VADDPD        Z4, Z3, Z3
-	VADDPD        Z3, Z1, Z1
-	VEXTRACTF64X4 $0x01, Z1, Y2
-	VADDPD        Y2, Y1, Y2
-	VEXTRACTF128  $0x01, Y2, X1
-	VADDPD        X1, X2, X1
-	VPERMILPD     $0x01, X1, X2
-	VADDSD        X2, X1, X1
-	VADDSD        (SI)(R11*8), X1, X1
-	VMOVSD        X1, (SI)(R11*8)
-	ADDQ          R10, CX
-	ADDQ          R10, DX
-	ADDQ          R10, AX
-	INCQ          R11
-	CMPQ          R11, R8
-	JNE           same_pass_1984
-	XORQ          R11, R11
-
-same_pass_1984:
-	SUBQ DI, BX
-	JMP  plane_1976
-
-planes_done_1977:
-	SFENCE
-	JMP stored_1975
-
-cached_1974:
-plane_1985:
-	CMPQ         BX, $0x00
-	JE           planes_done_1986
-	VBROADCASTSD (R9)(R11*8), Z5
-	VXORPS       Y1, Y1, Y1
-	VXORPS       Y2, Y2, Y2
-	VXORPS       Y3, Y3, Y3
-	VXORPS       Y4, Y4, Y4
-	XORQ         R12, R12
-	MOVQ         DI, R13
-	SUBQ         $0x00000020, R13
-
-unrolled_1987:
-	CMPQ        R12, R13
-	JGT         single_1988
-	VMOVUPD     (CX)(R12*8), Z6
-	VCMPPD      $0x1a, Z0, Z6, K1
-	VMOVUPD     (DX)(R12*8), Z7
-	VFMADD231PD Z7, Z6, K1, Z1
-	VMULPD      Z5, Z7, K1, Z7
-	VMOVUPD     Z7, (AX)(R12*8)
-	VMOVUPD     64(CX)(R12*8), Z6
-	VCMPPD      $0x1a, Z0, Z6, K1
-	VMOVUPD     64(DX)(R12*8), Z7
-	VFMADD231PD Z7, Z6, K1, Z2
-	VMULPD      Z5, Z7, K1, Z7
-	VMOVUPD     Z7, 64(AX)(R12*8)
-	VMOVUPD     128(CX)(R12*8), Z6
-	VCMPPD      $0x1a, Z0, Z6, K1
-	VMOVUPD     128(DX)(R12*8), Z7
-	VFMADD231PD Z7, Z6, K1, Z3
-	VMULPD      Z5, Z7, K1, Z7
-	VMOVUPD     Z7, 128(AX)(R12*8)
-	VMOVUPD     192(CX)(R12*8), Z6
-	VCMPPD      $0x1a, Z0, Z6, K1
-	VMOVUPD     192(DX)(R12*8), Z7
-	VFMADD231PD Z7, Z6, K1, Z4
-	VMULPD      Z5, Z7, K1, Z7
-	VMOVUPD     Z7, 192(AX)(R12*8)
-	ADDQ        $0x00000020, R12
 	JMP         unrolled_1987
 
 single_1988:
@@ -25805,7 +25788,7 @@ single_loop_1989:
 	VMOVUPD     (DX)(R12*8), Z7
 	VFMADD231PD Z7, Z6, K1, Z1
 	VMULPD      Z5, Z7, K1, Z7
-	VMOVUPD     Z7, (AX)(R12*8)
+	VMOVNTPD    Z7, (AX)(R12*8)
 	ADDQ        $0x00000008, R12
 	JMP         single_loop_1989
 
@@ -25845,10 +25828,111 @@ span_done_1991:
 
 same_pass_1992:
 	SUBQ DI, BX
-	JMP  plane_1985
+	JMP  plane_1984
 
-planes_done_1986:
-stored_1975:
+planes_done_1985:
+	SFENCE
+	JMP stored_1983
+
+cached_1982:
+plane_1993:
+	CMPQ         BX, $0x00
+	JE           planes_done_1994
+	VBROADCASTSD (R9)(R11*8), Z5
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y2, Y2, Y2
+	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
+	XORQ         R12, R12
+	MOVQ         DI, R13
+	SUBQ         $0x00000020, R13
+
+unrolled_1995:
+	CMPQ        R12, R13
+	JGT         single_1996
+	VMOVUPD     (CX)(R12*8), Z6
+	VCMPPD      $0x1a, Z0, Z6, K1
+	VMOVUPD     (DX)(R12*8), Z7
+	VFMADD231PD Z7, Z6, K1, Z1
+	VMULPD      Z5, Z7, K1, Z7
+	VMOVUPD     Z7, (AX)(R12*8)
+	VMOVUPD     64(CX)(R12*8), Z6
+	VCMPPD      $0x1a, Z0, Z6, K1
+	VMOVUPD     64(DX)(R12*8), Z7
+	VFMADD231PD Z7, Z6, K1, Z2
+	VMULPD      Z5, Z7, K1, Z7
+	VMOVUPD     Z7, 64(AX)(R12*8)
+	VMOVUPD     128(CX)(R12*8), Z6
+	VCMPPD      $0x1a, Z0, Z6, K1
+	VMOVUPD     128(DX)(R12*8), Z7
+	VFMADD231PD Z7, Z6, K1, Z3
+	VMULPD      Z5, Z7, K1, Z7
+	VMOVUPD     Z7, 128(AX)(R12*8)
+	VMOVUPD     192(CX)(R12*8), Z6
+	VCMPPD      $0x1a, Z0, Z6, K1
+	VMOVUPD     192(DX)(R12*8), Z7
+	VFMADD231PD Z7, Z6, K1, Z4
+	VMULPD      Z5, Z7, K1, Z7
+	VMOVUPD     Z7, 192(AX)(R12*8)
+	ADDQ        $0x00000020, R12
+	JMP         unrolled_1995
+
+single_1996:
+	MOVQ DI, R13
+	SUBQ $0x00000008, R13
+
+single_loop_1997:
+	CMPQ        R12, R13
+	JGT         remainder_1998
+	VMOVUPD     (CX)(R12*8), Z6
+	VCMPPD      $0x1a, Z0, Z6, K1
+	VMOVUPD     (DX)(R12*8), Z7
+	VFMADD231PD Z7, Z6, K1, Z1
+	VMULPD      Z5, Z7, K1, Z7
+	VMOVUPD     Z7, (AX)(R12*8)
+	ADDQ        $0x00000008, R12
+	JMP         single_loop_1997
+
+remainder_1998:
+	MOVQ        DI, R13
+	SUBQ        R12, R13
+	JE          span_done_1999
+	MOVQ        $-1, R14
+	BZHIQ       R13, R14, R13
+	KMOVW       R13, K1
+	VMOVUPD.Z   (CX)(R12*8), K1, Z6
+	VCMPPD      $0x1a, Z0, Z6, K1, K2
+	VMOVUPD.Z   (DX)(R12*8), K1, Z7
+	VFMADD231PD Z7, Z6, K2, Z1
+	VMULPD      Z5, Z7, K2, Z7
+	VMOVUPD     Z7, K1, (AX)(R12*8)
+
+span_done_1999:
+	VADDPD        Z2, Z1, Z1
+	VADDPD        Z4, Z3, Z3
+	VADDPD        Z3, Z1, Z1
+	VEXTRACTF64X4 $0x01, Z1, Y2
+	VADDPD        Y2, Y1, Y2
+	VEXTRACTF128  $0x01, Y2, X1
+	VADDPD        X1, X2, X1
+	VPERMILPD     $0x01, X1, X2
+	VADDSD        X2, X1, X1
+	VADDSD        (SI)(R11*8), X1, X1
+	VMOVSD        X1, (SI)(R11*8)
+	ADDQ          R10, CX
+	ADDQ          R10, DX
+	ADDQ          R10, AX
+	INCQ          R11
+	CMPQ          R11, R8
+	JNE           same_pass_2000
+	XORQ          R11, R11
+
+same_pass_2000:
+	SUBQ DI, BX
+	JMP  plane_1993
+
+planes_done_1994:
+stored_1983:
 	VZEROUPPER
 	RET
 
@@ -25868,17 +25952,17 @@ TEXT ·backwardPatternAVX512F64(SB), NOSPLIT, $0-120
 	MOVQ   BX, R10
 	SHLQ   $0x03, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_1993
+	JB     cached_2001
 	CMPQ   R9, $0x00000800
-	JB     cached_1993
+	JB     cached_2001
 	CMPQ   AX, DX
-	JE     cached_1993
+	JE     cached_2001
 	CMPQ   AX, CX
-	JE     cached_1993
+	JE     cached_2001
 
-row_1995:
+row_2003:
 	CMPQ        BX, $0x00
-	JE          rows_done_1996
+	JE          rows_done_2004
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
@@ -25890,7 +25974,7 @@ row_1995:
 	CMPQ        R11, R9
 	CMOVQGT     R9, R11
 	TESTQ       R11, R11
-	JE          aligned_1997
+	JE          aligned_2005
 	MOVQ        R11, R12
 	MOVQ        $-1, R13
 	BZHIQ       R12, R13, R12
@@ -25905,13 +25989,13 @@ row_1995:
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 	MOVQ        R11, R10
 
-aligned_1997:
+aligned_2005:
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 
-unrolled_1998:
+unrolled_2006:
 	CMPQ        R10, R11
-	JGT         single_1999
+	JGT         single_2007
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -25945,15 +26029,15 @@ unrolled_1998:
 	VMULPD      192(SI)(R10*8), Z2, K1, Z2
 	VMOVNTPD    Z2, 192(AX)(R10*8)
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_1998
+	JMP         unrolled_2006
 
-single_1999:
+single_2007:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_2000:
+single_loop_2008:
 	CMPQ        R10, R11
-	JGT         remainder_2001
+	JGT         remainder_2009
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -25963,12 +26047,12 @@ single_loop_2000:
 	VMULPD      (SI)(R10*8), Z2, K1, Z2
 	VMOVNTPD    Z2, (AX)(R10*8)
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_2000
+	JMP         single_loop_2008
 
-remainder_2001:
+remainder_2009:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_2002
+	JE          span_done_2010
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -25981,23 +26065,23 @@ remainder_2001:
 	VMULPD      (SI)(R10*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_2002:
+span_done_2010:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_1995
+	JMP  row_2003
 
-rows_done_1996:
+rows_done_2004:
 	SFENCE
-	JMP stored_1994
+	JMP stored_2002
 
-cached_1993:
-row_2003:
+cached_2001:
+row_2011:
 	CMPQ    BX, $0x00
-	JE      rows_done_2004
+	JE      rows_done_2012
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -26005,9 +26089,9 @@ row_2003:
 	MOVQ    R9, R11
 	SUBQ    $0x00000020, R11
 
-unrolled_2005:
+unrolled_2013:
 	CMPQ        R10, R11
-	JGT         single_2006
+	JGT         single_2014
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -26041,15 +26125,15 @@ unrolled_2005:
 	VMULPD      192(SI)(R10*8), Z2, K1, Z2
 	VMOVUPD     Z2, 192(AX)(R10*8)
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_2005
+	JMP         unrolled_2013
 
-single_2006:
+single_2014:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_2007:
+single_loop_2015:
 	CMPQ        R10, R11
-	JGT         remainder_2008
+	JGT         remainder_2016
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -26059,12 +26143,12 @@ single_loop_2007:
 	VMULPD      (SI)(R10*8), Z2, K1, Z2
 	VMOVUPD     Z2, (AX)(R10*8)
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_2007
+	JMP         single_loop_2015
 
-remainder_2008:
+remainder_2016:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_2009
+	JE          span_done_2017
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -26077,17 +26161,17 @@ remainder_2008:
 	VMULPD      (SI)(R10*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_2009:
+span_done_2017:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_2003
+	JMP  row_2011
 
-rows_done_2004:
-stored_1994:
+rows_done_2012:
+stored_2002:
 	VZEROUPPER
 	RET
 
@@ -26110,36 +26194,36 @@ TEXT ·backwardRingAVX512F64(SB), $1920-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x00000040
-	JA     ring_segmented_2010
+	JA     ring_segmented_2018
 	MOVQ   R10, R11
 
-ring_len_2011:
+ring_len_2019:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_2012
+	JAE  ring_len_done_2020
 	ADDQ R10, R11
-	JMP  ring_len_2011
+	JMP  ring_len_2019
 
-ring_len_done_2012:
+ring_len_done_2020:
 	MOVQ R11, 1856(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_2013:
+ring_step_2021:
 	CMPQ R12, R11
-	JB   ring_step_done_2014
+	JB   ring_step_done_2022
 	SUBQ R11, R12
-	JMP  ring_step_2013
+	JMP  ring_step_2021
 
-ring_step_done_2014:
+ring_step_done_2022:
 	MOVQ R12, 1864(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_2015:
+ring_step_2023:
 	CMPQ R12, R11
-	JB   ring_step_done_2016
+	JB   ring_step_done_2024
 	SUBQ R11, R12
-	JMP  ring_step_2015
+	JMP  ring_step_2023
 
-ring_step_done_2016:
+ring_step_done_2024:
 	MOVQ    R12, 1872(SP)
 	MOVQ    DI, R12
 	LEAQ    32(R11), R11
@@ -26149,76 +26233,76 @@ ring_step_done_2016:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1896(SP), R12
 	CMPQ    R10, $0x00000008
-	JB      ring_short_2017
+	JB      ring_short_2025
 	CMPQ    R8, $0x01
-	JNE     ring_planes_2018
+	JNE     ring_planes_2026
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_2020:
+ring_copy_2028:
 	CMPQ    R8, R12
-	JAE     ring_built_2019
+	JAE     ring_built_2027
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000008
-	JB      ring_copy_tail_2021
+	JB      ring_copy_tail_2029
 	VMOVUPD (R11)(R10*8), Z1
 	VMOVUPD Z1, (CX)(R8*8)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_2020
+	JNE     ring_copy_2028
 	XORQ    R10, R10
-	JMP     ring_copy_2020
+	JMP     ring_copy_2028
 
-ring_copy_tail_2021:
+ring_copy_tail_2029:
 	VMOVUPD -64(R11)(R9*8), Z1
 	ADDQ    R13, R8
 	VMOVUPD Z1, -64(CX)(R8*8)
 	XORQ    R10, R10
-	JMP     ring_copy_2020
+	JMP     ring_copy_2028
 
-ring_planes_2018:
+ring_planes_2026:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_2022
+	JA   ring_long_planes_2030
 	MOVQ R12, R14
 	SUBQ $0x00000008, R14
 
-ring_fill_2023:
+ring_fill_2031:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_2024
+	JGT          ring_fill_last_2032
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (CX)(R13*8)
 	VMOVUPD      Z1, 64(CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_2025
+	JNE          ring_wrap_2033
 	XORQ         R10, R10
 
-ring_wrap_2025:
-	JMP ring_fill_2023
+ring_wrap_2033:
+	JMP ring_fill_2031
 
-ring_fill_last_2024:
+ring_fill_last_2032:
 	CMPQ         R13, R12
-	JAE          ring_built_2019
+	JAE          ring_built_2027
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_2026
+	JNE          ring_wrap_2034
 	XORQ         R10, R10
 
-ring_wrap_2026:
-	JMP ring_fill_last_2024
+ring_wrap_2034:
+	JMP ring_fill_last_2032
 
-ring_long_planes_2022:
-ring_channel_2027:
+ring_long_planes_2030:
+ring_channel_2035:
 	CMPQ         R13, R12
-	JAE          ring_built_2019
+	JAE          ring_built_2027
 	VBROADCASTSD (R11)(R10*8), Z1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -26226,57 +26310,57 @@ ring_channel_2027:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_2028:
+ring_plane_2036:
 	VMOVUPD Z1, (CX)(R15*8)
 	ADDQ    $0x00000008, R15
 	CMPQ    R15, R14
-	JB      ring_plane_2028
+	JB      ring_plane_2036
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_2029
+	JNE     ring_wrap_2037
 	XORQ    R10, R10
 
-ring_wrap_2029:
-	JMP ring_channel_2027
+ring_wrap_2037:
+	JMP ring_channel_2035
 
-ring_short_2017:
+ring_short_2025:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_2030:
+ring_element_2038:
 	MOVQ (R11)(R13*8), BP
 	MOVQ BP, (CX)(R15*8)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_2031
+	JB   ring_element_next_2039
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_2031
+	JB   ring_element_next_2039
 	XORQ R13, R13
 
-ring_element_next_2031:
+ring_element_next_2039:
 	INCQ    R15
 	CMPQ    R15, $0x00000008
-	JB      ring_element_2030
+	JB      ring_element_2038
 	VMOVUPD (CX), Z1
 	MOVQ    1856(SP), R8
 	CMPQ    R8, $0x00000008
-	JE      ring_exact_2032
+	JE      ring_exact_2040
 	SUBQ    R10, R8
 
-ring_exact_2032:
+ring_exact_2040:
 	MOVQ R8, R9
 
-ring_repeat_2033:
+ring_repeat_2041:
 	CMPQ    R9, R12
-	JAE     ring_built_2019
+	JAE     ring_built_2027
 	VMOVUPD Z1, (CX)(R9*8)
 	ADDQ    R8, R9
-	JMP     ring_repeat_2033
+	JMP     ring_repeat_2041
 
-ring_built_2019:
+ring_built_2027:
 	MOVQ    1856(SP), R8
 	MOVQ    1896(SP), R9
 	MOVQ    R9, R10
@@ -26292,22 +26376,22 @@ ring_built_2019:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_2034:
+sums_zero_2042:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_2035
+	JAE     sums_zeroed_2043
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_2034
+	JMP     sums_zero_2042
 
-sums_zeroed_2035:
+sums_zeroed_2043:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000020, R10
 
-unrolled_2036:
+unrolled_2044:
 	CMPQ        R9, R10
-	JGT         single_2037
+	JGT         single_2045
 	VMOVUPD     (DX)(R9*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R9*8), Z2
@@ -26345,15 +26429,15 @@ unrolled_2036:
 	SUBQ        1856(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000020, R9
-	JMP         unrolled_2036
+	JMP         unrolled_2044
 
-single_2037:
+single_2045:
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-single_loop_2038:
+single_loop_2046:
 	CMPQ        R9, R10
-	JGT         remainder_2039
+	JGT         remainder_2047
 	VMOVUPD     (DX)(R9*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R9*8), Z2
@@ -26367,11 +26451,11 @@ single_loop_2038:
 	SUBQ        1856(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000008, R9
-	JMP         single_loop_2038
+	JMP         single_loop_2046
 
-remainder_2039:
+remainder_2047:
 	SUBQ        R9, DI
-	JE          span_done_2040
+	JE          span_done_2048
 	MOVQ        $-1, R10
 	BZHIQ       DI, R10, DI
 	KMOVW       DI, K1
@@ -26384,93 +26468,93 @@ remainder_2039:
 	VMULPD      (CX)(R8*8), Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(R9*8)
 
-span_done_2040:
+span_done_2048:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1856(SP), DX
 	MOVQ  1896(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_2042
+	JLE   fold_ext_done_2050
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_2043
+	JA    fold_ext_scalar_2051
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_2041:
+fold_ext_2049:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_2042
+	JBE     fold_ext_done_2050
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Z0
 	VADDPD  (BX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (BX)(DI*8)
-	JMP     fold_ext_2041
+	JMP     fold_ext_2049
 
-fold_ext_scalar_2043:
+fold_ext_scalar_2051:
 	MOVQ 1896(SP), SI
 
-fold_ext_element_2044:
+fold_ext_element_2052:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_2045
+	JBE    fold_ext_element_done_2053
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_2044
+	JMP    fold_ext_element_2052
 
-fold_ext_element_done_2045:
-fold_ext_done_2042:
-fold_2046:
+fold_ext_element_done_2053:
+fold_ext_done_2050:
+fold_2054:
 	CMPQ   DX, AX
-	JBE    fold_done_2047
+	JBE    fold_done_2055
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_2046
+	JMP    fold_2054
 
-fold_done_2047:
+fold_done_2055:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_2048
+	JNE  sums_planes_2056
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_2050:
+sums_vector_2058:
 	CMPQ    AX, DX
-	JGT     sums_scalar_2051
+	JGT     sums_scalar_2059
 	VMOVUPD (CX)(AX*8), Z0
 	VADDPD  (BX)(AX*8), Z0, Z0
 	VMOVUPD Z0, (CX)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_vector_2050
+	JMP     sums_vector_2058
 
-sums_scalar_2051:
+sums_scalar_2059:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_2049
+	JE     sums_done_2057
 	VMOVSD (BX)(AX*8), X0
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_2051
+	JMP    sums_scalar_2059
 
-sums_planes_2048:
+sums_planes_2056:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_2052:
+sums_group_2060:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_2054
+	JB     sums_single_2062
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -26479,7 +26563,7 @@ sums_group_2052:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_2053:
+sums_group_plane_2061:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -26488,7 +26572,7 @@ sums_group_plane_2053:
 	ADDQ   $0x08, R9
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_group_plane_2053
+	JB     sums_group_plane_2061
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	VADDSD 8(CX)(AX*8), X1, X1
@@ -26501,29 +26585,29 @@ sums_group_plane_2053:
 	SHRQ   $0x01, DX
 	ADDQ   DX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_2052
+	JMP    sums_group_2060
 
-sums_single_2054:
+sums_single_2062:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_2049
+	JE     sums_done_2057
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_2055:
+sums_single_plane_2063:
 	VADDSD (BX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_single_plane_2055
+	JB     sums_single_plane_2063
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_2054
+	JMP    sums_single_2062
 
-sums_done_2049:
+sums_done_2057:
 	JMP ring_finished_backwardAVX512F64
 
-ring_segmented_2010:
+ring_segmented_2018:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x00000040
 	JA   ring_finished_backwardAVX512F64
@@ -26533,7 +26617,7 @@ ring_segmented_2010:
 	MOVQ AX, 1888(SP)
 	MOVQ $0x00000000, 1880(SP)
 
-ring_block_2057:
+ring_block_2065:
 	MOVQ    1880(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -26549,33 +26633,33 @@ ring_block_2057:
 	MOVQ    DI, 1912(SP)
 	MOVQ    DI, R8
 
-ring_len_2058:
+ring_len_2066:
 	CMPQ R8, $0x00000008
-	JAE  ring_len_done_2059
+	JAE  ring_len_done_2067
 	ADDQ DI, R8
-	JMP  ring_len_2058
+	JMP  ring_len_2066
 
-ring_len_done_2059:
+ring_len_done_2067:
 	MOVQ R8, 1856(SP)
 	MOVQ $0x00000008, R9
 
-ring_step_2060:
+ring_step_2068:
 	CMPQ R9, R8
-	JB   ring_step_done_2061
+	JB   ring_step_done_2069
 	SUBQ R8, R9
-	JMP  ring_step_2060
+	JMP  ring_step_2068
 
-ring_step_done_2061:
+ring_step_done_2069:
 	MOVQ R9, 1864(SP)
 	MOVQ $0x00000020, R9
 
-ring_step_2062:
+ring_step_2070:
 	CMPQ R9, R8
-	JB   ring_step_done_2063
+	JB   ring_step_done_2071
 	SUBQ R8, R9
-	JMP  ring_step_2062
+	JMP  ring_step_2070
 
-ring_step_done_2063:
+ring_step_done_2071:
 	MOVQ    R9, 1872(SP)
 	MOVQ    DI, R9
 	LEAQ    32(R8), R8
@@ -26586,76 +26670,76 @@ ring_step_done_2063:
 	LEAQ    (R8)(DX*8), R8
 	MOVQ    1896(SP), R9
 	CMPQ    DI, $0x00000008
-	JB      ring_short_2064
+	JB      ring_short_2072
 	CMPQ    AX, $0x01
-	JNE     ring_planes_2065
+	JNE     ring_planes_2073
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_2067:
+ring_copy_2075:
 	CMPQ    DI, R9
-	JAE     ring_built_2066
+	JAE     ring_built_2074
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_2068
+	JB      ring_copy_tail_2076
 	VMOVUPD (R8)(R10*8), Z1
 	VMOVUPD Z1, (CX)(DI*8)
 	ADDQ    $0x00000008, DI
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_2067
+	JNE     ring_copy_2075
 	XORQ    R10, R10
-	JMP     ring_copy_2067
+	JMP     ring_copy_2075
 
-ring_copy_tail_2068:
+ring_copy_tail_2076:
 	VMOVUPD -64(R8)(SI*8), Z1
 	ADDQ    R11, DI
 	VMOVUPD Z1, -64(CX)(DI*8)
 	XORQ    R10, R10
-	JMP     ring_copy_2067
+	JMP     ring_copy_2075
 
-ring_planes_2065:
+ring_planes_2073:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_2069
+	JA   ring_long_planes_2077
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-ring_fill_2070:
+ring_fill_2078:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_2071
+	JGT          ring_fill_last_2079
 	VBROADCASTSD (R8)(DI*8), Z1
 	VMOVUPD      Z1, (CX)(R10*8)
 	VMOVUPD      Z1, 64(CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_2072
+	JNE          ring_wrap_2080
 	XORQ         DI, DI
 
-ring_wrap_2072:
-	JMP ring_fill_2070
+ring_wrap_2080:
+	JMP ring_fill_2078
 
-ring_fill_last_2071:
+ring_fill_last_2079:
 	CMPQ         R10, R9
-	JAE          ring_built_2066
+	JAE          ring_built_2074
 	VBROADCASTSD (R8)(DI*8), Z1
 	VMOVUPD      Z1, (CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_2073
+	JNE          ring_wrap_2081
 	XORQ         DI, DI
 
-ring_wrap_2073:
-	JMP ring_fill_last_2071
+ring_wrap_2081:
+	JMP ring_fill_last_2079
 
-ring_long_planes_2069:
-ring_channel_2074:
+ring_long_planes_2077:
+ring_channel_2082:
 	CMPQ         R10, R9
-	JAE          ring_built_2066
+	JAE          ring_built_2074
 	VBROADCASTSD (R8)(DI*8), Z1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -26663,57 +26747,57 @@ ring_channel_2074:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_2075:
+ring_plane_2083:
 	VMOVUPD Z1, (CX)(R12*8)
 	ADDQ    $0x00000008, R12
 	CMPQ    R12, R11
-	JB      ring_plane_2075
+	JB      ring_plane_2083
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_2076
+	JNE     ring_wrap_2084
 	XORQ    DI, DI
 
-ring_wrap_2076:
-	JMP ring_channel_2074
+ring_wrap_2084:
+	JMP ring_channel_2082
 
-ring_short_2064:
+ring_short_2072:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_2077:
+ring_element_2085:
 	MOVQ (R8)(R10*8), R13
 	MOVQ R13, (CX)(R12*8)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_2078
+	JB   ring_element_next_2086
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_2078
+	JB   ring_element_next_2086
 	XORQ R10, R10
 
-ring_element_next_2078:
+ring_element_next_2086:
 	INCQ    R12
 	CMPQ    R12, $0x00000008
-	JB      ring_element_2077
+	JB      ring_element_2085
 	VMOVUPD (CX), Z1
 	MOVQ    1856(SP), SI
 	CMPQ    SI, $0x00000008
-	JE      ring_exact_2079
+	JE      ring_exact_2087
 	SUBQ    DI, SI
 
-ring_exact_2079:
+ring_exact_2087:
 	MOVQ SI, DI
 
-ring_repeat_2080:
+ring_repeat_2088:
 	CMPQ    DI, R9
-	JAE     ring_built_2066
+	JAE     ring_built_2074
 	VMOVUPD Z1, (CX)(DI*8)
 	ADDQ    SI, DI
-	JMP     ring_repeat_2080
+	JMP     ring_repeat_2088
 
-ring_built_2066:
+ring_built_2074:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x03, DI
@@ -26739,26 +26823,26 @@ ring_built_2066:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_2081:
+sums_zero_2089:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_2082
+	JAE     sums_zeroed_2090
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_2081
+	JMP     sums_zero_2089
 
-sums_zeroed_2082:
-ring_row_2083:
+sums_zeroed_2090:
+ring_row_2091:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_2084
+	JE   ring_rows_done_2092
 	XORQ R8, R8
 	MOVQ 1912(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 
-unrolled_2085:
+unrolled_2093:
 	CMPQ        R10, R11
-	JGT         single_2086
+	JGT         single_2094
 	VMOVUPD     (DX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R10*8), Z2
@@ -26796,15 +26880,15 @@ unrolled_2085:
 	SUBQ        1856(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_2085
+	JMP         unrolled_2093
 
-single_2086:
+single_2094:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_2087:
+single_loop_2095:
 	CMPQ        R10, R11
-	JGT         remainder_2088
+	JGT         remainder_2096
 	VMOVUPD     (DX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R10*8), Z2
@@ -26818,11 +26902,11 @@ single_loop_2087:
 	SUBQ        1856(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_2087
+	JMP         single_loop_2095
 
-remainder_2088:
+remainder_2096:
 	SUBQ        R10, R9
-	JE          span_done_2089
+	JE          span_done_2097
 	MOVQ        $-1, R11
 	BZHIQ       R9, R11, R9
 	KMOVW       R9, K1
@@ -26835,7 +26919,7 @@ remainder_2088:
 	VMULPD      (CX)(R8*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_2089:
+span_done_2097:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -26843,9 +26927,9 @@ span_done_2089:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_2083
+	JMP   ring_row_2091
 
-ring_rows_done_2084:
+ring_rows_done_2092:
 	MOVQ 1880(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -26853,86 +26937,86 @@ ring_rows_done_2084:
 	MOVQ 1856(SP), DI
 	MOVQ 1896(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_2091
+	JLE  fold_ext_done_2099
 	CMPQ R8, DI
-	JA   fold_ext_scalar_2092
+	JA   fold_ext_scalar_2100
 	ADDQ $0x00000007, R8
 	ANDQ $-8, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_2090:
+fold_ext_2098:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_2091
+	JBE     fold_ext_done_2099
 	SUBQ    $0x00000008, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Z1
 	VADDPD  (BX)(R8*8), Z1, Z1
 	VMOVUPD Z1, (BX)(R9*8)
-	JMP     fold_ext_2090
+	JMP     fold_ext_2098
 
-fold_ext_scalar_2092:
+fold_ext_scalar_2100:
 	MOVQ 1896(SP), R8
 
-fold_ext_element_2093:
+fold_ext_element_2101:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_2094
+	JBE    fold_ext_element_done_2102
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_2093
+	JMP    fold_ext_element_2101
 
-fold_ext_element_done_2094:
-fold_ext_done_2091:
-fold_2095:
+fold_ext_element_done_2102:
+fold_ext_done_2099:
+fold_2103:
 	CMPQ   DI, SI
-	JBE    fold_done_2096
+	JBE    fold_done_2104
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_2095
+	JMP    fold_2103
 
-fold_done_2096:
+fold_done_2104:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_2097
+	JNE  sums_planes_2105
 	MOVQ 1904(SP), DI
 	SUBQ $0x00000008, DI
 
-sums_vector_2099:
+sums_vector_2107:
 	CMPQ    SI, DI
-	JGT     sums_scalar_2100
+	JGT     sums_scalar_2108
 	VMOVUPD (DX)(SI*8), Z1
 	VADDPD  (BX)(SI*8), Z1, Z1
 	VMOVUPD Z1, (DX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_vector_2099
+	JMP     sums_vector_2107
 
-sums_scalar_2100:
+sums_scalar_2108:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_2098
+	JE     sums_done_2106
 	VMOVSD (BX)(SI*8), X1
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_scalar_2100
+	JMP    sums_scalar_2108
 
-sums_planes_2097:
+sums_planes_2105:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_2101:
+sums_group_2109:
 	MOVQ   1904(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_2103
+	JB     sums_single_2111
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -26941,7 +27025,7 @@ sums_group_2101:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_2102:
+sums_group_plane_2110:
 	VADDSD (R10), X1, X1
 	VADDSD (R10)(R9*1), X2, X2
 	VADDSD (R11), X3, X3
@@ -26950,7 +27034,7 @@ sums_group_plane_2102:
 	ADDQ   $0x08, R11
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_group_plane_2102
+	JB     sums_group_plane_2110
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	VADDSD 8(DX)(SI*8), X2, X2
@@ -26963,29 +27047,29 @@ sums_group_plane_2102:
 	SHRQ   $0x01, DI
 	ADDQ   DI, R8
 	ADDQ   $0x00000004, SI
-	JMP    sums_group_2101
+	JMP    sums_group_2109
 
-sums_single_2103:
+sums_single_2111:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_2098
+	JE     sums_done_2106
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_2104:
+sums_single_plane_2112:
 	VADDSD (BX)(R8*8), X1, X1
 	INCQ   R8
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_single_plane_2104
+	JB     sums_single_plane_2112
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_single_2103
+	JMP    sums_single_2111
 
-sums_done_2098:
+sums_done_2106:
 	ADDQ 1904(SP), AX
 	MOVQ AX, 1880(SP)
-	JMP  ring_block_2057
+	JMP  ring_block_2065
 
 ring_finished_backwardAVX512F64:
 	VZEROUPPER
@@ -27003,11 +27087,11 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_2105
+	JB           cached_2113
 	CMPQ         AX, DX
-	JE           cached_2105
+	JE           cached_2113
 	CMPQ         AX, CX
-	JE           cached_2105
+	JE           cached_2113
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -27016,7 +27100,7 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_2107
+	JE           aligned_2115
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -27028,13 +27112,13 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	VMOVUPD      Z2, K1, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_2107:
+aligned_2115:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_2108:
+unrolled_2116:
 	CMPQ     SI, DI
-	JGT      single_2109
+	JGT      single_2117
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
@@ -27056,26 +27140,26 @@ unrolled_2108:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(SI*8)
 	ADDQ     $0x00000020, SI
-	JMP      unrolled_2108
+	JMP      unrolled_2116
 
-single_2109:
+single_2117:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_2110:
+single_loop_2118:
 	CMPQ     SI, DI
-	JGT      remainder_2111
+	JGT      remainder_2119
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(SI*8)
 	ADDQ     $0x00000008, SI
-	JMP      single_loop_2110
+	JMP      single_loop_2118
 
-remainder_2111:
+remainder_2119:
 	SUBQ      SI, BX
-	JE        span_done_2112
+	JE        span_done_2120
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -27085,18 +27169,18 @@ remainder_2111:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_2112:
+span_done_2120:
 	SFENCE
-	JMP stored_2106
+	JMP stored_2114
 
-cached_2105:
+cached_2113:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_2113:
+unrolled_2121:
 	CMPQ    SI, DI
-	JGT     single_2114
+	JGT     single_2122
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
@@ -27118,26 +27202,26 @@ unrolled_2113:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(SI*8)
 	ADDQ    $0x00000020, SI
-	JMP     unrolled_2113
+	JMP     unrolled_2121
 
-single_2114:
+single_2122:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_2115:
+single_loop_2123:
 	CMPQ    SI, DI
-	JGT     remainder_2116
+	JGT     remainder_2124
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     single_loop_2115
+	JMP     single_loop_2123
 
-remainder_2116:
+remainder_2124:
 	SUBQ      SI, BX
-	JE        span_done_2117
+	JE        span_done_2125
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -27147,8 +27231,8 @@ remainder_2116:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_2117:
-stored_2106:
+span_done_2125:
+stored_2114:
 	VZEROUPPER
 	RET
 
@@ -27169,17 +27253,17 @@ TEXT ·backwardPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	MOVQ   BX, R11
 	SHLQ   $0x03, R11
 	CMPQ   R11, ·streamThreshold+0(SB)
-	JB     cached_2118
+	JB     cached_2126
 	CMPQ   R9, $0x00000800
-	JB     cached_2118
+	JB     cached_2126
 	CMPQ   AX, DX
-	JE     cached_2118
+	JE     cached_2126
 	CMPQ   AX, CX
-	JE     cached_2118
+	JE     cached_2126
 
-plane_2120:
+plane_2128:
 	CMPQ         BX, $0x00
-	JE           planes_done_2121
+	JE           planes_done_2129
 	VBROADCASTSD (R8)(R10*8), Z1
 	XORQ         R11, R11
 	MOVQ         AX, R12
@@ -27189,7 +27273,7 @@ plane_2120:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_2122
+	JE           aligned_2130
 	MOVQ         R12, R13
 	MOVQ         $-1, R14
 	BZHIQ        R13, R14, R13
@@ -27201,13 +27285,13 @@ plane_2120:
 	VMOVUPD      Z2, K1, (AX)(R11*8)
 	MOVQ         R12, R11
 
-aligned_2122:
+aligned_2130:
 	MOVQ SI, R12
 	SUBQ $0x00000020, R12
 
-unrolled_2123:
+unrolled_2131:
 	CMPQ     R11, R12
-	JGT      single_2124
+	JGT      single_2132
 	VMOVUPD  (CX)(R11*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(R11*8), Z2
@@ -27229,102 +27313,22 @@ unrolled_2123:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(R11*8)
 	ADDQ     $0x00000020, R11
-	JMP      unrolled_2123
-
-single_2124:
-	MOVQ SI, R12
-	SUBQ $0x00000008, R12
-
-single_loop_2125:
-	CMPQ     R11, R12
-	JGT      remainder_2126
-	VMOVUPD  (CX)(R11*8), Z2
-	VCMPPD   $0x1a, Z0, Z2, K1
-	VMOVUPD  (DX)(R11*8), Z2
-	VMULPD   Z1, Z2, K1, Z2
-	VMOVNTPD Z2, (AX)(R11*8)
-	ADDQ     $0x00000008, R11
-	JMP      single_loop_2125
-
-remainder_2126:
-	MOVQ      SI, R12
-	SUBQ      R11, R12
-	JE        span_done_2127
-	MOVQ      $-1, R13
-	BZHIQ     R12, R13, R12
-	KMOVW     R12, K1
-	VMOVUPD.Z (CX)(R11*8), K1, Z2
-	VCMPPD    $0x1a, Z0, Z2, K1, K2
-	VMOVUPD.Z (DX)(R11*8), K1, Z2
-	VMULPD    Z1, Z2, K2, Z2
-	VMOVUPD   Z2, K1, (AX)(R11*8)
-
-span_done_2127:
-	ADDQ R9, CX
-	ADDQ R9, DX
-	ADDQ R9, AX
-	INCQ R10
-	CMPQ R10, DI
-	JNE  same_pass_2128
-	XORQ R10, R10
-
-same_pass_2128:
-	SUBQ SI, BX
-	JMP  plane_2120
-
-planes_done_2121:
-	SFENCE
-	JMP stored_2119
-
-cached_2118:
-plane_2129:
-	CMPQ         BX, $0x00
-	JE           planes_done_2130
-	VBROADCASTSD (R8)(R10*8), Z1
-	XORQ         R11, R11
-	MOVQ         SI, R12
-	SUBQ         $0x00000020, R12
-
-unrolled_2131:
-	CMPQ    R11, R12
-	JGT     single_2132
-	VMOVUPD (CX)(R11*8), Z2
-	VCMPPD  $0x1a, Z0, Z2, K1
-	VMOVUPD (DX)(R11*8), Z2
-	VMULPD  Z1, Z2, K1, Z2
-	VMOVUPD Z2, (AX)(R11*8)
-	VMOVUPD 64(CX)(R11*8), Z2
-	VCMPPD  $0x1a, Z0, Z2, K1
-	VMOVUPD 64(DX)(R11*8), Z2
-	VMULPD  Z1, Z2, K1, Z2
-	VMOVUPD Z2, 64(AX)(R11*8)
-	VMOVUPD 128(CX)(R11*8), Z2
-	VCMPPD  $0x1a, Z0, Z2, K1
-	VMOVUPD 128(DX)(R11*8), Z2
-	VMULPD  Z1, Z2, K1, Z2
-	VMOVUPD Z2, 128(AX)(R11*8)
-	VMOVUPD 192(CX)(R11*8), Z2
-	VCMPPD  $0x1a, Z0, Z2, K1
-	VMOVUPD 192(DX)(R11*8), Z2
-	VMULPD  Z1, Z2, K1, Z2
-	VMOVUPD Z2, 192(AX)(R11*8)
-	ADDQ    $0x00000020, R11
-	JMP     unrolled_2131
+	JMP      unrolled_2131
 
 single_2132:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 
 single_loop_2133:
-	CMPQ    R11, R12
-	JGT     remainder_2134
-	VMOVUPD (CX)(R11*8), Z2
-	VCMPPD  $0x1a, Z0, Z2, K1
-	VMOVUPD (DX)(R11*8), Z2
-	VMULPD  Z1, Z2, K1, Z2
-	VMOVUPD Z2, (AX)(R11*8)
-	ADDQ    $0x00000008, R11
-	JMP     single_loop_2133
+	CMPQ     R11, R12
+	JGT      remainder_2134
+	VMOVUPD  (CX)(R11*8), Z2
+	VCMPPD   $0x1a, Z0, Z2, K1
+	VMOVUPD  (DX)(R11*8), Z2
+	VMULPD   Z1, Z2, K1, Z2
+	VMOVNTPD Z2, (AX)(R11*8)
+	ADDQ     $0x00000008, R11
+	JMP      single_loop_2133
 
 remainder_2134:
 	MOVQ      SI, R12
@@ -27350,10 +27354,90 @@ span_done_2135:
 
 same_pass_2136:
 	SUBQ SI, BX
-	JMP  plane_2129
+	JMP  plane_2128
 
-planes_done_2130:
-stored_2119:
+planes_done_2129:
+	SFENCE
+	JMP stored_2127
+
+cached_2126:
+plane_2137:
+	CMPQ         BX, $0x00
+	JE           planes_done_2138
+	VBROADCASTSD (R8)(R10*8), Z1
+	XORQ         R11, R11
+	MOVQ         SI, R12
+	SUBQ         $0x00000020, R12
+
+unrolled_2139:
+	CMPQ    R11, R12
+	JGT     single_2140
+	VMOVUPD (CX)(R11*8), Z2
+	VCMPPD  $0x1a, Z0, Z2, K1
+	VMOVUPD (DX)(R11*8), Z2
+	VMULPD  Z1, Z2, K1, Z2
+	VMOVUPD Z2, (AX)(R11*8)
+	VMOVUPD 64(CX)(R11*8), Z2
+	VCMPPD  $0x1a, Z0, Z2, K1
+	VMOVUPD 64(DX)(R11*8), Z2
+	VMULPD  Z1, Z2, K1, Z2
+	VMOVUPD Z2, 64(AX)(R11*8)
+	VMOVUPD 128(CX)(R11*8), Z2
+	VCMPPD  $0x1a, Z0, Z2, K1
+	VMOVUPD 128(DX)(R11*8), Z2
+	VMULPD  Z1, Z2, K1, Z2
+	VMOVUPD Z2, 128(AX)(R11*8)
+	VMOVUPD 192(CX)(R11*8), Z2
+	VCMPPD  $0x1a, Z0, Z2, K1
+	VMOVUPD 192(DX)(R11*8), Z2
+	VMULPD  Z1, Z2, K1, Z2
+	VMOVUPD Z2, 192(AX)(R11*8)
+	ADDQ    $0x00000020, R11
+	JMP     unrolled_2139
+
+single_2140:
+	MOVQ SI, R12
+	SUBQ $0x00000008, R12
+
+single_loop_2141:
+	CMPQ    R11, R12
+	JGT     remainder_2142
+	VMOVUPD (CX)(R11*8), Z2
+	VCMPPD  $0x1a, Z0, Z2, K1
+	VMOVUPD (DX)(R11*8), Z2
+	VMULPD  Z1, Z2, K1, Z2
+	VMOVUPD Z2, (AX)(R11*8)
+	ADDQ    $0x00000008, R11
+	JMP     single_loop_2141
+
+remainder_2142:
+	MOVQ      SI, R12
+	SUBQ      R11, R12
+	JE        span_done_2143
+	MOVQ      $-1, R13
+	BZHIQ     R12, R13, R12
+	KMOVW     R12, K1
+	VMOVUPD.Z (CX)(R11*8), K1, Z2
+	VCMPPD    $0x1a, Z0, Z2, K1, K2
+	VMOVUPD.Z (DX)(R11*8), K1, Z2
+	VMULPD    Z1, Z2, K2, Z2
+	VMOVUPD   Z2, K1, (AX)(R11*8)
+
+span_done_2143:
+	ADDQ R9, CX
+	ADDQ R9, DX
+	ADDQ R9, AX
+	INCQ R10
+	CMPQ R10, DI
+	JNE  same_pass_2144
+	XORQ R10, R10
+
+same_pass_2144:
+	SUBQ SI, BX
+	JMP  plane_2137
+
+planes_done_2138:
+stored_2127:
 	VZEROUPPER
 	RET
 
@@ -27372,17 +27456,17 @@ TEXT ·backwardPatternDxAVX512F64(SB), NOSPLIT, $0-96
 	MOVQ   BX, R9
 	SHLQ   $0x03, R9
 	CMPQ   R9, ·streamThreshold+0(SB)
-	JB     cached_2137
+	JB     cached_2145
 	CMPQ   R8, $0x00000800
-	JB     cached_2137
+	JB     cached_2145
 	CMPQ   AX, DX
-	JE     cached_2137
+	JE     cached_2145
 	CMPQ   AX, CX
-	JE     cached_2137
+	JE     cached_2145
 
-row_2139:
+row_2147:
 	CMPQ      BX, $0x00
-	JE        rows_done_2140
+	JE        rows_done_2148
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
@@ -27394,7 +27478,7 @@ row_2139:
 	CMPQ      R10, R8
 	CMOVQGT   R8, R10
 	TESTQ     R10, R10
-	JE        aligned_2141
+	JE        aligned_2149
 	MOVQ      R10, R11
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
@@ -27406,13 +27490,13 @@ row_2139:
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 	MOVQ      R10, R9
 
-aligned_2141:
+aligned_2149:
 	MOVQ R8, R10
 	SUBQ $0x00000020, R10
 
-unrolled_2142:
+unrolled_2150:
 	CMPQ     R9, R10
-	JGT      single_2143
+	JGT      single_2151
 	VMOVUPD  (CX)(R9*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMOVUPD  (DX)(R9*8), Z1
@@ -27434,27 +27518,27 @@ unrolled_2142:
 	VMULPD   192(SI)(R9*8), Z1, K1, Z1
 	VMOVNTPD Z1, 192(AX)(R9*8)
 	ADDQ     $0x00000020, R9
-	JMP      unrolled_2142
+	JMP      unrolled_2150
 
-single_2143:
+single_2151:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-single_loop_2144:
+single_loop_2152:
 	CMPQ     R9, R10
-	JGT      remainder_2145
+	JGT      remainder_2153
 	VMOVUPD  (CX)(R9*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMOVUPD  (DX)(R9*8), Z1
 	VMULPD   (SI)(R9*8), Z1, K1, Z1
 	VMOVNTPD Z1, (AX)(R9*8)
 	ADDQ     $0x00000008, R9
-	JMP      single_loop_2144
+	JMP      single_loop_2152
 
-remainder_2145:
+remainder_2153:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_2146
+	JE        span_done_2154
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -27464,23 +27548,23 @@ remainder_2145:
 	VMULPD    (SI)(R9*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 
-span_done_2146:
+span_done_2154:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_2139
+	JMP  row_2147
 
-rows_done_2140:
+rows_done_2148:
 	SFENCE
-	JMP stored_2138
+	JMP stored_2146
 
-cached_2137:
-row_2147:
+cached_2145:
+row_2155:
 	CMPQ    BX, $0x00
-	JE      rows_done_2148
+	JE      rows_done_2156
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -27488,9 +27572,9 @@ row_2147:
 	MOVQ    R8, R10
 	SUBQ    $0x00000020, R10
 
-unrolled_2149:
+unrolled_2157:
 	CMPQ    R9, R10
-	JGT     single_2150
+	JGT     single_2158
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
@@ -27512,27 +27596,27 @@ unrolled_2149:
 	VMULPD  192(SI)(R9*8), Z1, K1, Z1
 	VMOVUPD Z1, 192(AX)(R9*8)
 	ADDQ    $0x00000020, R9
-	JMP     unrolled_2149
+	JMP     unrolled_2157
 
-single_2150:
+single_2158:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-single_loop_2151:
+single_loop_2159:
 	CMPQ    R9, R10
-	JGT     remainder_2152
+	JGT     remainder_2160
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
 	VMULPD  (SI)(R9*8), Z1, K1, Z1
 	VMOVUPD Z1, (AX)(R9*8)
 	ADDQ    $0x00000008, R9
-	JMP     single_loop_2151
+	JMP     single_loop_2159
 
-remainder_2152:
+remainder_2160:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_2153
+	JE        span_done_2161
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -27542,17 +27626,17 @@ remainder_2152:
 	VMULPD    (SI)(R9*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 
-span_done_2153:
+span_done_2161:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_2147
+	JMP  row_2155
 
-rows_done_2148:
-stored_2138:
+rows_done_2156:
+stored_2146:
 	VZEROUPPER
 	RET
 
@@ -27572,36 +27656,36 @@ TEXT ·backwardRingDxAVX512F64(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x000000c0
-	JA     ring_segmented_2154
+	JA     ring_segmented_2162
 	MOVQ   R9, R10
 
-ring_len_2155:
+ring_len_2163:
 	CMPQ R10, $0x00000008
-	JAE  ring_len_done_2156
+	JAE  ring_len_done_2164
 	ADDQ R9, R10
-	JMP  ring_len_2155
+	JMP  ring_len_2163
 
-ring_len_done_2156:
+ring_len_done_2164:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000008, R11
 
-ring_step_2157:
+ring_step_2165:
 	CMPQ R11, R10
-	JB   ring_step_done_2158
+	JB   ring_step_done_2166
 	SUBQ R10, R11
-	JMP  ring_step_2157
+	JMP  ring_step_2165
 
-ring_step_done_2158:
+ring_step_done_2166:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000020, R11
 
-ring_step_2159:
+ring_step_2167:
 	CMPQ R11, R10
-	JB   ring_step_done_2160
+	JB   ring_step_done_2168
 	SUBQ R10, R11
-	JMP  ring_step_2159
+	JMP  ring_step_2167
 
-ring_step_done_2160:
+ring_step_done_2168:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    32(R10), R10
@@ -27611,76 +27695,76 @@ ring_step_done_2160:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000008
-	JB      ring_short_2161
+	JB      ring_short_2169
 	CMPQ    AX, $0x01
-	JNE     ring_planes_2162
+	JNE     ring_planes_2170
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_2164:
+ring_copy_2172:
 	CMPQ    AX, R11
-	JAE     ring_built_2163
+	JAE     ring_built_2171
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_2165
+	JB      ring_copy_tail_2173
 	VMOVUPD (R10)(R9*8), Z1
 	VMOVUPD Z1, (R8)(AX*8)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_2164
+	JNE     ring_copy_2172
 	XORQ    R9, R9
-	JMP     ring_copy_2164
+	JMP     ring_copy_2172
 
-ring_copy_tail_2165:
+ring_copy_tail_2173:
 	VMOVUPD -64(R10)(DX*8), Z1
 	ADDQ    R12, AX
 	VMOVUPD Z1, -64(R8)(AX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_2164
+	JMP     ring_copy_2172
 
-ring_planes_2162:
+ring_planes_2170:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_2166
+	JA   ring_long_planes_2174
 	MOVQ R11, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_2167:
+ring_fill_2175:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_2168
+	JGT          ring_fill_last_2176
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	VMOVUPD      Z1, 64(R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_2169
+	JNE          ring_wrap_2177
 	XORQ         R9, R9
 
-ring_wrap_2169:
-	JMP ring_fill_2167
+ring_wrap_2177:
+	JMP ring_fill_2175
 
-ring_fill_last_2168:
+ring_fill_last_2176:
 	CMPQ         R12, R11
-	JAE          ring_built_2163
+	JAE          ring_built_2171
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_2170
+	JNE          ring_wrap_2178
 	XORQ         R9, R9
 
-ring_wrap_2170:
-	JMP ring_fill_last_2168
+ring_wrap_2178:
+	JMP ring_fill_last_2176
 
-ring_long_planes_2166:
-ring_channel_2171:
+ring_long_planes_2174:
+ring_channel_2179:
 	CMPQ         R12, R11
-	JAE          ring_built_2163
+	JAE          ring_built_2171
 	VBROADCASTSD (R10)(R9*8), Z1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -27688,65 +27772,65 @@ ring_channel_2171:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_2172:
+ring_plane_2180:
 	VMOVUPD Z1, (R8)(R14*8)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_2172
+	JB      ring_plane_2180
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_2173
+	JNE     ring_wrap_2181
 	XORQ    R9, R9
 
-ring_wrap_2173:
-	JMP ring_channel_2171
+ring_wrap_2181:
+	JMP ring_channel_2179
 
-ring_short_2161:
+ring_short_2169:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_2174:
+ring_element_2182:
 	MOVQ (R10)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_2175
+	JB   ring_element_next_2183
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_2175
+	JB   ring_element_next_2183
 	XORQ R12, R12
 
-ring_element_next_2175:
+ring_element_next_2183:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_2174
+	JB      ring_element_2182
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000008
-	JE      ring_exact_2176
+	JE      ring_exact_2184
 	SUBQ    R9, AX
 
-ring_exact_2176:
+ring_exact_2184:
 	MOVQ AX, DX
 
-ring_repeat_2177:
+ring_repeat_2185:
 	CMPQ    DX, R11
-	JAE     ring_built_2163
+	JAE     ring_built_2171
 	VMOVUPD Z1, (R8)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_2177
+	JMP     ring_repeat_2185
 
-ring_built_2163:
+ring_built_2171:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-unrolled_2178:
+unrolled_2186:
 	CMPQ    DX, R9
-	JGT     single_2179
+	JGT     single_2187
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(DX*8), Z1
@@ -27772,15 +27856,15 @@ unrolled_2178:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000020, DX
-	JMP     unrolled_2178
+	JMP     unrolled_2186
 
-single_2179:
+single_2187:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_2180:
+single_loop_2188:
 	CMPQ    DX, R9
-	JGT     remainder_2181
+	JGT     remainder_2189
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(DX*8), Z1
@@ -27791,11 +27875,11 @@ single_loop_2180:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000008, DX
-	JMP     single_loop_2180
+	JMP     single_loop_2188
 
-remainder_2181:
+remainder_2189:
 	SUBQ      DX, DI
-	JE        span_done_2182
+	JE        span_done_2190
 	MOVQ      $-1, R9
 	BZHIQ     DI, R9, DI
 	KMOVW     DI, K1
@@ -27805,10 +27889,10 @@ remainder_2181:
 	VMULPD    (R8)(AX*8), Z0, K2, Z0
 	VMOVUPD   Z0, K1, (CX)(DX*8)
 
-span_done_2182:
+span_done_2190:
 	JMP ring_finished_backwardDxAVX512F64
 
-ring_segmented_2154:
+ring_segmented_2162:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x000000c0
 	JA   ring_finished_backwardDxAVX512F64
@@ -27818,11 +27902,11 @@ ring_segmented_2154:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_2183
+	JE   ring_rows_2191
 
-ring_segment_2184:
+ring_segment_2192:
 	CMPQ    DI, $0x00
-	JE      ring_done_2185
+	JE      ring_done_2193
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -27839,33 +27923,33 @@ ring_segment_2184:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_2186:
+ring_len_2194:
 	CMPQ R12, $0x00000008
-	JAE  ring_len_done_2187
+	JAE  ring_len_done_2195
 	ADDQ R10, R12
-	JMP  ring_len_2186
+	JMP  ring_len_2194
 
-ring_len_done_2187:
+ring_len_done_2195:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000008, R13
 
-ring_step_2188:
+ring_step_2196:
 	CMPQ R13, R12
-	JB   ring_step_done_2189
+	JB   ring_step_done_2197
 	SUBQ R12, R13
-	JMP  ring_step_2188
+	JMP  ring_step_2196
 
-ring_step_done_2189:
+ring_step_done_2197:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000020, R13
 
-ring_step_2190:
+ring_step_2198:
 	CMPQ R13, R12
-	JB   ring_step_done_2191
+	JB   ring_step_done_2199
 	SUBQ R12, R13
-	JMP  ring_step_2190
+	JMP  ring_step_2198
 
-ring_step_done_2191:
+ring_step_done_2199:
 	MOVQ    R13, 1936(SP)
 	LEAQ    32(R12), R12
 	CMPQ    R11, R12
@@ -27875,76 +27959,76 @@ ring_step_done_2191:
 	LEAQ    (R11)(AX*8), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000008
-	JB      ring_short_2192
+	JB      ring_short_2200
 	CMPQ    R9, $0x01
-	JNE     ring_planes_2193
+	JNE     ring_planes_2201
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_2195:
+ring_copy_2203:
 	CMPQ    R9, AX
-	JAE     ring_built_2194
+	JAE     ring_built_2202
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_2196
+	JB      ring_copy_tail_2204
 	VMOVUPD (R11)(R10*8), Z1
 	VMOVUPD Z1, (R8)(R9*8)
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_2195
+	JNE     ring_copy_2203
 	XORQ    R10, R10
-	JMP     ring_copy_2195
+	JMP     ring_copy_2203
 
-ring_copy_tail_2196:
+ring_copy_tail_2204:
 	VMOVUPD -64(R11)(DX*8), Z1
 	ADDQ    R12, R9
 	VMOVUPD Z1, -64(R8)(R9*8)
 	XORQ    R10, R10
-	JMP     ring_copy_2195
+	JMP     ring_copy_2203
 
-ring_planes_2193:
+ring_planes_2201:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000010
-	JA   ring_long_planes_2197
+	JA   ring_long_planes_2205
 	MOVQ AX, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_2198:
+ring_fill_2206:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_2199
+	JGT          ring_fill_last_2207
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	VMOVUPD      Z1, 64(R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_2200
+	JNE          ring_wrap_2208
 	XORQ         R10, R10
 
-ring_wrap_2200:
-	JMP ring_fill_2198
+ring_wrap_2208:
+	JMP ring_fill_2206
 
-ring_fill_last_2199:
+ring_fill_last_2207:
 	CMPQ         R12, AX
-	JAE          ring_built_2194
+	JAE          ring_built_2202
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_2201
+	JNE          ring_wrap_2209
 	XORQ         R10, R10
 
-ring_wrap_2201:
-	JMP ring_fill_last_2199
+ring_wrap_2209:
+	JMP ring_fill_last_2207
 
-ring_long_planes_2197:
-ring_channel_2202:
+ring_long_planes_2205:
+ring_channel_2210:
 	CMPQ         R12, AX
-	JAE          ring_built_2194
+	JAE          ring_built_2202
 	VBROADCASTSD (R11)(R10*8), Z1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -27952,66 +28036,66 @@ ring_channel_2202:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_2203:
+ring_plane_2211:
 	VMOVUPD Z1, (R8)(R14*8)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_2203
+	JB      ring_plane_2211
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_2204
+	JNE     ring_wrap_2212
 	XORQ    R10, R10
 
-ring_wrap_2204:
-	JMP ring_channel_2202
+ring_wrap_2212:
+	JMP ring_channel_2210
 
-ring_short_2192:
+ring_short_2200:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_2205:
+ring_element_2213:
 	MOVQ (R11)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_2206
+	JB   ring_element_next_2214
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_2206
+	JB   ring_element_next_2214
 	XORQ R12, R12
 
-ring_element_next_2206:
+ring_element_next_2214:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_2205
+	JB      ring_element_2213
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_2207
+	JE      ring_exact_2215
 	SUBQ    R10, DX
 
-ring_exact_2207:
+ring_exact_2215:
 	MOVQ DX, R9
 
-ring_repeat_2208:
+ring_repeat_2216:
 	CMPQ    R9, AX
-	JAE     ring_built_2194
+	JAE     ring_built_2202
 	VMOVUPD Z1, (R8)(R9*8)
 	ADDQ    DX, R9
-	JMP     ring_repeat_2208
+	JMP     ring_repeat_2216
 
-ring_built_2194:
+ring_built_2202:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 
-unrolled_2209:
+unrolled_2217:
 	CMPQ    R9, R10
-	JGT     single_2210
+	JGT     single_2218
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -28037,15 +28121,15 @@ unrolled_2209:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000020, R9
-	JMP     unrolled_2209
+	JMP     unrolled_2217
 
-single_2210:
+single_2218:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-single_loop_2211:
+single_loop_2219:
 	CMPQ    R9, R10
-	JGT     remainder_2212
+	JGT     remainder_2220
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -28056,11 +28140,11 @@ single_loop_2211:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000008, R9
-	JMP     single_loop_2211
+	JMP     single_loop_2219
 
-remainder_2212:
+remainder_2220:
 	SUBQ      R9, DX
-	JE        span_done_2213
+	JE        span_done_2221
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -28070,7 +28154,7 @@ remainder_2212:
 	VMULPD    (R8)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R9*8)
 
-span_done_2213:
+span_done_2221:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -28082,18 +28166,18 @@ span_done_2213:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_2214
+	JNE  ring_next_2222
 	XORQ AX, AX
 
-ring_next_2214:
+ring_next_2222:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_2184
+	JMP  ring_segment_2192
 
-ring_done_2185:
+ring_done_2193:
 	JMP ring_finished_backwardDxAVX512F64
 
-ring_rows_2183:
-ring_block_2215:
+ring_rows_2191:
+ring_block_2223:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -28109,33 +28193,33 @@ ring_block_2215:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_2216:
+ring_len_2224:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2217
+	JAE  ring_len_done_2225
 	ADDQ BX, SI
-	JMP  ring_len_2216
+	JMP  ring_len_2224
 
-ring_len_done_2217:
+ring_len_done_2225:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_2218:
+ring_step_2226:
 	CMPQ DI, SI
-	JB   ring_step_done_2219
+	JB   ring_step_done_2227
 	SUBQ SI, DI
-	JMP  ring_step_2218
+	JMP  ring_step_2226
 
-ring_step_done_2219:
+ring_step_done_2227:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_2220:
+ring_step_2228:
 	CMPQ DI, SI
-	JB   ring_step_done_2221
+	JB   ring_step_done_2229
 	SUBQ SI, DI
-	JMP  ring_step_2220
+	JMP  ring_step_2228
 
-ring_step_done_2221:
+ring_step_done_2229:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -28146,76 +28230,76 @@ ring_step_done_2221:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000008
-	JB      ring_short_2222
+	JB      ring_short_2230
 	CMPQ    CX, $0x01
-	JNE     ring_planes_2223
+	JNE     ring_planes_2231
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_2225:
+ring_copy_2233:
 	CMPQ    BX, DI
-	JAE     ring_built_2224
+	JAE     ring_built_2232
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_2226
+	JB      ring_copy_tail_2234
 	VMOVUPD (SI)(R9*8), Z1
 	VMOVUPD Z1, (R8)(BX*8)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_2225
+	JNE     ring_copy_2233
 	XORQ    R9, R9
-	JMP     ring_copy_2225
+	JMP     ring_copy_2233
 
-ring_copy_tail_2226:
+ring_copy_tail_2234:
 	VMOVUPD -64(SI)(DX*8), Z1
 	ADDQ    R10, BX
 	VMOVUPD Z1, -64(R8)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_2225
+	JMP     ring_copy_2233
 
-ring_planes_2223:
+ring_planes_2231:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_2227
+	JA   ring_long_planes_2235
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_2228:
+ring_fill_2236:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_2229
+	JGT          ring_fill_last_2237
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (R8)(R9*8)
 	VMOVUPD      Z1, 64(R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_2230
+	JNE          ring_wrap_2238
 	XORQ         BX, BX
 
-ring_wrap_2230:
-	JMP ring_fill_2228
+ring_wrap_2238:
+	JMP ring_fill_2236
 
-ring_fill_last_2229:
+ring_fill_last_2237:
 	CMPQ         R9, DI
-	JAE          ring_built_2224
+	JAE          ring_built_2232
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_2231
+	JNE          ring_wrap_2239
 	XORQ         BX, BX
 
-ring_wrap_2231:
-	JMP ring_fill_last_2229
+ring_wrap_2239:
+	JMP ring_fill_last_2237
 
-ring_long_planes_2227:
-ring_channel_2232:
+ring_long_planes_2235:
+ring_channel_2240:
 	CMPQ         R9, DI
-	JAE          ring_built_2224
+	JAE          ring_built_2232
 	VBROADCASTSD (SI)(BX*8), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -28223,57 +28307,57 @@ ring_channel_2232:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_2233:
+ring_plane_2241:
 	VMOVUPD Z1, (R8)(R11*8)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_2233
+	JB      ring_plane_2241
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_2234
+	JNE     ring_wrap_2242
 	XORQ    BX, BX
 
-ring_wrap_2234:
-	JMP ring_channel_2232
+ring_wrap_2242:
+	JMP ring_channel_2240
 
-ring_short_2222:
+ring_short_2230:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_2235:
+ring_element_2243:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (R8)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_2236
+	JB   ring_element_next_2244
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_2236
+	JB   ring_element_next_2244
 	XORQ R9, R9
 
-ring_element_next_2236:
+ring_element_next_2244:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_2235
+	JB      ring_element_2243
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_2237
+	JE      ring_exact_2245
 	SUBQ    BX, DX
 
-ring_exact_2237:
+ring_exact_2245:
 	MOVQ DX, BX
 
-ring_repeat_2238:
+ring_repeat_2246:
 	CMPQ    BX, DI
-	JAE     ring_built_2224
+	JAE     ring_built_2232
 	VMOVUPD Z1, (R8)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_2238
+	JMP     ring_repeat_2246
 
-ring_built_2224:
+ring_built_2232:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+48(FP), BX
@@ -28284,18 +28368,18 @@ ring_built_2224:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_2239:
+ring_row_2247:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_2240
+	JE   ring_rows_done_2248
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 
-unrolled_2241:
+unrolled_2249:
 	CMPQ    R9, R10
-	JGT     single_2242
+	JGT     single_2250
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -28321,15 +28405,15 @@ unrolled_2241:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000020, R9
-	JMP     unrolled_2241
+	JMP     unrolled_2249
 
-single_2242:
+single_2250:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-single_loop_2243:
+single_loop_2251:
 	CMPQ    R9, R10
-	JGT     remainder_2244
+	JGT     remainder_2252
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -28340,11 +28424,11 @@ single_loop_2243:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000008, R9
-	JMP     single_loop_2243
+	JMP     single_loop_2251
 
-remainder_2244:
+remainder_2252:
 	SUBQ      R9, DX
-	JE        span_done_2245
+	JE        span_done_2253
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -28354,7 +28438,7 @@ remainder_2244:
 	VMULPD    (R8)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R9*8)
 
-span_done_2245:
+span_done_2253:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -28362,13 +28446,13 @@ span_done_2245:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_2239
+	JMP   ring_row_2247
 
-ring_rows_done_2240:
+ring_rows_done_2248:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_2215
+	JMP  ring_block_2223
 
 ring_finished_backwardDxAVX512F64:
 	VZEROUPPER
@@ -28389,9 +28473,9 @@ TEXT ·backwardDalphaAVX512F64(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000020, SI
 
-unrolled_2246:
+unrolled_2254:
 	CMPQ        BX, SI
-	JGT         single_2247
+	JGT         single_2255
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
@@ -28409,25 +28493,25 @@ unrolled_2246:
 	VMOVUPD     192(CX)(BX*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, BX
-	JMP         unrolled_2246
+	JMP         unrolled_2254
 
-single_2247:
+single_2255:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_2248:
+single_loop_2256:
 	CMPQ        BX, SI
-	JGT         remainder_2249
+	JGT         remainder_2257
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, BX
-	JMP         single_loop_2248
+	JMP         single_loop_2256
 
-remainder_2249:
+remainder_2257:
 	SUBQ        BX, DX
-	JE          span_done_2250
+	JE          span_done_2258
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -28436,7 +28520,7 @@ remainder_2249:
 	VMOVUPD.Z   (CX)(BX*8), K1, Z0
 	VFMADD231PD Z0, Z5, K2, Z1
 
-span_done_2250:
+span_done_2258:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -28464,9 +28548,9 @@ TEXT ·backwardPlanesDalphaAVX512F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
 
-plane_2251:
+plane_2259:
 	CMPQ   DX, $0x00
-	JE     planes_done_2252
+	JE     planes_done_2260
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -28475,9 +28559,9 @@ plane_2251:
 	MOVQ   SI, R11
 	SUBQ   $0x00000020, R11
 
-unrolled_2253:
+unrolled_2261:
 	CMPQ        R10, R11
-	JGT         single_2254
+	JGT         single_2262
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
@@ -28495,26 +28579,26 @@ unrolled_2253:
 	VMOVUPD     192(CX)(R10*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_2253
+	JMP         unrolled_2261
 
-single_2254:
+single_2262:
 	MOVQ SI, R11
 	SUBQ $0x00000008, R11
 
-single_loop_2255:
+single_loop_2263:
 	CMPQ        R10, R11
-	JGT         remainder_2256
+	JGT         remainder_2264
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_2255
+	JMP         single_loop_2263
 
-remainder_2256:
+remainder_2264:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_2257
+	JE          span_done_2265
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -28523,7 +28607,7 @@ remainder_2256:
 	VMOVUPD.Z   (CX)(R10*8), K1, Z6
 	VFMADD231PD Z6, Z5, K2, Z1
 
-span_done_2257:
+span_done_2265:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -28539,14 +28623,14 @@ span_done_2257:
 	ADDQ          R8, CX
 	INCQ          R9
 	CMPQ          R9, DI
-	JNE           same_pass_2258
+	JNE           same_pass_2266
 	XORQ          R9, R9
 
-same_pass_2258:
+same_pass_2266:
 	SUBQ SI, DX
-	JMP  plane_2251
+	JMP  plane_2259
 
-planes_done_2252:
+planes_done_2260:
 	VZEROUPPER
 	RET
 
@@ -28562,9 +28646,9 @@ TEXT ·backwardPatternDalphaAVX512F64(SB), NOSPLIT, $0-72
 	MOVQ   SI, DI
 	SHLQ   $0x03, DI
 
-row_2259:
+row_2267:
 	CMPQ    DX, $0x00
-	JE      rows_done_2260
+	JE      rows_done_2268
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -28572,9 +28656,9 @@ row_2259:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_2261:
+unrolled_2269:
 	CMPQ        R8, R9
-	JGT         single_2262
+	JGT         single_2270
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -28600,15 +28684,15 @@ unrolled_2261:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 192(BX)(R8*8)
 	ADDQ        $0x00000020, R8
-	JMP         unrolled_2261
+	JMP         unrolled_2269
 
-single_2262:
+single_2270:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_2263:
+single_loop_2271:
 	CMPQ        R8, R9
-	JGT         remainder_2264
+	JGT         remainder_2272
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -28616,12 +28700,12 @@ single_loop_2263:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, (BX)(R8*8)
 	ADDQ        $0x00000008, R8
-	JMP         single_loop_2263
+	JMP         single_loop_2271
 
-remainder_2264:
+remainder_2272:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_2265
+	JE          span_done_2273
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -28632,15 +28716,15 @@ remainder_2264:
 	VFMADD231PD Z2, Z1, K2, Z3
 	VMOVUPD     Z3, K2, (BX)(R8*8)
 
-span_done_2265:
+span_done_2273:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_2259
+	JMP  row_2267
 
-rows_done_2260:
+rows_done_2268:
 	VZEROUPPER
 	RET
 
@@ -28658,36 +28742,36 @@ TEXT ·backwardRingDalphaAVX512F64(SB), $1024-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x00000040
-	JA     ring_segmented_2266
+	JA     ring_segmented_2274
 	MOVQ   DI, SI
 
-ring_len_2267:
+ring_len_2275:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2268
+	JAE  ring_len_done_2276
 	ADDQ DI, SI
-	JMP  ring_len_2267
+	JMP  ring_len_2275
 
-ring_len_done_2268:
+ring_len_done_2276:
 	MOVQ SI, 960(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_2269:
+ring_step_2277:
 	CMPQ DI, SI
-	JB   ring_step_done_2270
+	JB   ring_step_done_2278
 	SUBQ SI, DI
-	JMP  ring_step_2269
+	JMP  ring_step_2277
 
-ring_step_done_2270:
+ring_step_done_2278:
 	MOVQ DI, 968(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_2271:
+ring_step_2279:
 	CMPQ DI, SI
-	JB   ring_step_done_2272
+	JB   ring_step_done_2280
 	SUBQ SI, DI
-	JMP  ring_step_2271
+	JMP  ring_step_2279
 
-ring_step_done_2272:
+ring_step_done_2280:
 	MOVQ    DI, 976(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -28709,22 +28793,22 @@ ring_step_done_2272:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_2273:
+sums_zero_2281:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_2274
+	JAE     sums_zeroed_2282
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_2273
+	JMP     sums_zero_2281
 
-sums_zeroed_2274:
+sums_zeroed_2282:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
 
-unrolled_2275:
+unrolled_2283:
 	CMPQ        DI, R8
-	JGT         single_2276
+	JGT         single_2284
 	VMOVUPD     (AX)(DI*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(DI*8), Z2
@@ -28754,15 +28838,15 @@ unrolled_2275:
 	SUBQ        960(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000020, DI
-	JMP         unrolled_2275
+	JMP         unrolled_2283
 
-single_2276:
+single_2284:
 	MOVQ BX, R8
 	SUBQ $0x00000008, R8
 
-single_loop_2277:
+single_loop_2285:
 	CMPQ        DI, R8
-	JGT         remainder_2278
+	JGT         remainder_2286
 	VMOVUPD     (AX)(DI*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(DI*8), Z2
@@ -28774,11 +28858,11 @@ single_loop_2277:
 	SUBQ        960(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000008, DI
-	JMP         single_loop_2277
+	JMP         single_loop_2285
 
-remainder_2278:
+remainder_2286:
 	SUBQ        DI, BX
-	JE          span_done_2279
+	JE          span_done_2287
 	MOVQ        $-1, R8
 	BZHIQ       BX, R8, BX
 	KMOVW       BX, K1
@@ -28789,93 +28873,93 @@ remainder_2278:
 	VFMADD231PD Z0, Z1, K2, Z2
 	VMOVUPD     Z2, K2, (CX)(SI*8)
 
-span_done_2279:
+span_done_2287:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  960(SP), BX
 	MOVQ  1000(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_2281
+	JLE   fold_ext_done_2289
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_2282
+	JA    fold_ext_scalar_2290
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_2280:
+fold_ext_2288:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_2281
+	JBE     fold_ext_done_2289
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Z0
 	VADDPD  (CX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (CX)(DI*8)
-	JMP     fold_ext_2280
+	JMP     fold_ext_2288
 
-fold_ext_scalar_2282:
+fold_ext_scalar_2290:
 	MOVQ 1000(SP), SI
 
-fold_ext_element_2283:
+fold_ext_element_2291:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_2284
+	JBE    fold_ext_element_done_2292
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_2283
+	JMP    fold_ext_element_2291
 
-fold_ext_element_done_2284:
-fold_ext_done_2281:
-fold_2285:
+fold_ext_element_done_2292:
+fold_ext_done_2289:
+fold_2293:
 	CMPQ   BX, AX
-	JBE    fold_done_2286
+	JBE    fold_done_2294
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_2285
+	JMP    fold_2293
 
-fold_done_2286:
+fold_done_2294:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_2287
+	JNE  sums_planes_2295
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000008, BX
 
-sums_vector_2289:
+sums_vector_2297:
 	CMPQ    AX, BX
-	JGT     sums_scalar_2290
+	JGT     sums_scalar_2298
 	VMOVUPD (DX)(AX*8), Z0
 	VADDPD  (CX)(AX*8), Z0, Z0
 	VMOVUPD Z0, (DX)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_vector_2289
+	JMP     sums_vector_2297
 
-sums_scalar_2290:
+sums_scalar_2298:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_2288
+	JE     sums_done_2296
 	VMOVSD (CX)(AX*8), X0
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_2290
+	JMP    sums_scalar_2298
 
-sums_planes_2287:
+sums_planes_2295:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_2291:
+sums_group_2299:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_2293
+	JB     sums_single_2301
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -28884,7 +28968,7 @@ sums_group_2291:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_2292:
+sums_group_plane_2300:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -28893,7 +28977,7 @@ sums_group_plane_2292:
 	ADDQ   $0x08, R9
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_group_plane_2292
+	JB     sums_group_plane_2300
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	VADDSD 8(DX)(AX*8), X1, X1
@@ -28906,29 +28990,29 @@ sums_group_plane_2292:
 	SHRQ   $0x01, BX
 	ADDQ   BX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_2291
+	JMP    sums_group_2299
 
-sums_single_2293:
+sums_single_2301:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_2288
+	JE     sums_done_2296
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_2294:
+sums_single_plane_2302:
 	VADDSD (CX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_single_plane_2294
+	JB     sums_single_plane_2302
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_2293
+	JMP    sums_single_2301
 
-sums_done_2288:
+sums_done_2296:
 	JMP ring_finished_backwardDalphaAVX512F64
 
-ring_segmented_2266:
+ring_segmented_2274:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x00000040
 	JA   ring_finished_backwardDalphaAVX512F64
@@ -28938,7 +29022,7 @@ ring_segmented_2266:
 	MOVQ AX, 992(SP)
 	MOVQ $0x00000000, 984(SP)
 
-ring_block_2296:
+ring_block_2304:
 	MOVQ    984(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -28953,33 +29037,33 @@ ring_block_2296:
 	MOVQ    BX, 1016(SP)
 	MOVQ    BX, SI
 
-ring_len_2297:
+ring_len_2305:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2298
+	JAE  ring_len_done_2306
 	ADDQ BX, SI
-	JMP  ring_len_2297
+	JMP  ring_len_2305
 
-ring_len_done_2298:
+ring_len_done_2306:
 	MOVQ SI, 960(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_2299:
+ring_step_2307:
 	CMPQ DI, SI
-	JB   ring_step_done_2300
+	JB   ring_step_done_2308
 	SUBQ SI, DI
-	JMP  ring_step_2299
+	JMP  ring_step_2307
 
-ring_step_done_2300:
+ring_step_done_2308:
 	MOVQ DI, 968(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_2301:
+ring_step_2309:
 	CMPQ DI, SI
-	JB   ring_step_done_2302
+	JB   ring_step_done_2310
 	SUBQ SI, DI
-	JMP  ring_step_2301
+	JMP  ring_step_2309
 
-ring_step_done_2302:
+ring_step_done_2310:
 	MOVQ    DI, 976(SP)
 	LEAQ    32(SI), SI
 	CMPQ    BX, SI
@@ -29008,26 +29092,26 @@ ring_step_done_2302:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_2303:
+sums_zero_2311:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_2304
+	JAE     sums_zeroed_2312
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_2303
+	JMP     sums_zero_2311
 
-sums_zeroed_2304:
-ring_row_2305:
+sums_zeroed_2312:
+ring_row_2313:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_2306
+	JE   ring_rows_done_2314
 	XORQ SI, SI
 	MOVQ 1016(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-unrolled_2307:
+unrolled_2315:
 	CMPQ        R8, R9
-	JGT         single_2308
+	JGT         single_2316
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R8*8), Z2
@@ -29057,15 +29141,15 @@ unrolled_2307:
 	SUBQ        960(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000020, R8
-	JMP         unrolled_2307
+	JMP         unrolled_2315
 
-single_2308:
+single_2316:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_2309:
+single_loop_2317:
 	CMPQ        R8, R9
-	JGT         remainder_2310
+	JGT         remainder_2318
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R8*8), Z2
@@ -29077,11 +29161,11 @@ single_loop_2309:
 	SUBQ        960(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000008, R8
-	JMP         single_loop_2309
+	JMP         single_loop_2317
 
-remainder_2310:
+remainder_2318:
 	SUBQ        R8, DI
-	JE          span_done_2311
+	JE          span_done_2319
 	MOVQ        $-1, R9
 	BZHIQ       DI, R9, DI
 	KMOVW       DI, K1
@@ -29092,16 +29176,16 @@ remainder_2310:
 	VFMADD231PD Z2, Z1, K2, Z3
 	VMOVUPD     Z3, K2, (CX)(SI*8)
 
-span_done_2311:
+span_done_2319:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x03, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_2305
+	JMP   ring_row_2313
 
-ring_rows_done_2306:
+ring_rows_done_2314:
 	MOVQ 984(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -29109,86 +29193,86 @@ ring_rows_done_2306:
 	MOVQ 960(SP), SI
 	MOVQ 1000(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_2313
+	JLE  fold_ext_done_2321
 	CMPQ DI, SI
-	JA   fold_ext_scalar_2314
+	JA   fold_ext_scalar_2322
 	ADDQ $0x00000007, DI
 	ANDQ $-8, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_2312:
+fold_ext_2320:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_2313
+	JBE     fold_ext_done_2321
 	SUBQ    $0x00000008, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Z1
 	VADDPD  (CX)(DI*8), Z1, Z1
 	VMOVUPD Z1, (CX)(R8*8)
-	JMP     fold_ext_2312
+	JMP     fold_ext_2320
 
-fold_ext_scalar_2314:
+fold_ext_scalar_2322:
 	MOVQ 1000(SP), DI
 
-fold_ext_element_2315:
+fold_ext_element_2323:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_2316
+	JBE    fold_ext_element_done_2324
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_2315
+	JMP    fold_ext_element_2323
 
-fold_ext_element_done_2316:
-fold_ext_done_2313:
-fold_2317:
+fold_ext_element_done_2324:
+fold_ext_done_2321:
+fold_2325:
 	CMPQ   SI, BX
-	JBE    fold_done_2318
+	JBE    fold_done_2326
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_2317
+	JMP    fold_2325
 
-fold_done_2318:
+fold_done_2326:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_2319
+	JNE  sums_planes_2327
 	MOVQ 1008(SP), SI
 	SUBQ $0x00000008, SI
 
-sums_vector_2321:
+sums_vector_2329:
 	CMPQ    BX, SI
-	JGT     sums_scalar_2322
+	JGT     sums_scalar_2330
 	VMOVUPD (DX)(BX*8), Z1
 	VADDPD  (CX)(BX*8), Z1, Z1
 	VMOVUPD Z1, (DX)(BX*8)
 	ADDQ    $0x00000008, BX
-	JMP     sums_vector_2321
+	JMP     sums_vector_2329
 
-sums_scalar_2322:
+sums_scalar_2330:
 	CMPQ   BX, 1008(SP)
-	JE     sums_done_2320
+	JE     sums_done_2328
 	VMOVSD (CX)(BX*8), X1
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_scalar_2322
+	JMP    sums_scalar_2330
 
-sums_planes_2319:
+sums_planes_2327:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_2323:
+sums_group_2331:
 	MOVQ   1008(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_2325
+	JB     sums_single_2333
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -29197,7 +29281,7 @@ sums_group_2323:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_2324:
+sums_group_plane_2332:
 	VADDSD (R9), X1, X1
 	VADDSD (R9)(R8*1), X2, X2
 	VADDSD (R10), X3, X3
@@ -29206,7 +29290,7 @@ sums_group_plane_2324:
 	ADDQ   $0x08, R10
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_group_plane_2324
+	JB     sums_group_plane_2332
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	VADDSD 8(DX)(BX*8), X2, X2
@@ -29219,29 +29303,29 @@ sums_group_plane_2324:
 	SHRQ   $0x01, SI
 	ADDQ   SI, DI
 	ADDQ   $0x00000004, BX
-	JMP    sums_group_2323
+	JMP    sums_group_2331
 
-sums_single_2325:
+sums_single_2333:
 	CMPQ   BX, 1008(SP)
-	JE     sums_done_2320
+	JE     sums_done_2328
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_2326:
+sums_single_plane_2334:
 	VADDSD (CX)(DI*8), X1, X1
 	INCQ   DI
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_single_plane_2326
+	JB     sums_single_plane_2334
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_single_2325
+	JMP    sums_single_2333
 
-sums_done_2320:
+sums_done_2328:
 	ADDQ 1008(SP), AX
 	MOVQ AX, 984(SP)
-	JMP  ring_block_2296
+	JMP  ring_block_2304
 
 ring_finished_backwardDalphaAVX512F64:
 	VZEROUPPER
@@ -29260,21 +29344,21 @@ TEXT ·backwardRowsAVX512F32(SB), $1704-120
 	MOVQ   AX, 1688(SP)
 	MOVQ   dalpha_base+96(FP), R10
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2328
+	JBE    rows_chunk_sized_2336
 	MOVQ   DI, AX
 
-rows_double_2327:
+rows_double_2335:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2328
+	JA   rows_chunk_sized_2336
 	SHLQ $0x01, AX
-	JMP  rows_double_2327
+	JMP  rows_double_2335
 
-rows_chunk_sized_2328:
+rows_chunk_sized_2336:
 	MOVQ AX, 1696(SP)
 	XORQ AX, AX
 	MOVQ AX, 1664(SP)
 
-rows_group_2329:
+rows_group_2337:
 	MOVQ    1664(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, SI
@@ -29283,7 +29367,7 @@ rows_group_2329:
 	XORQ    AX, AX
 	MOVQ    AX, 1680(SP)
 
-rows_chunk_2330:
+rows_chunk_2338:
 	MOVQ    x_base+48(FP), R8
 	MOVQ    1696(SP), AX
 	ADDQ    1680(SP), AX
@@ -29292,15 +29376,15 @@ rows_chunk_2330:
 	ADDQ    AX, R8
 	MOVQ    1664(SP), R9
 
-rows_block_2331:
+rows_block_2339:
 	MOVQ    1672(SP), AX
 	SUBQ    $0x00000040, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2332
+	JGT     rows_blocks_done_2340
 	MOVQ    R9, R11
 	SUBQ    1664(SP), R11
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2333
+	JE      rows_first_2341
 	VMOVUPS (SP)(R11*8), Z1
 	VMOVUPS 64(SP)(R11*8), Z2
 	VMOVUPS 128(SP)(R11*8), Z3
@@ -29309,9 +29393,9 @@ rows_block_2331:
 	VMOVUPS 320(SP)(R11*8), Z6
 	VMOVUPS 384(SP)(R11*8), Z7
 	VMOVUPS 448(SP)(R11*8), Z8
-	JMP     rows_loaded_2334
+	JMP     rows_loaded_2342
 
-rows_first_2333:
+rows_first_2341:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -29321,7 +29405,7 @@ rows_first_2333:
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
 
-rows_loaded_2334:
+rows_loaded_2342:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -29330,7 +29414,7 @@ rows_loaded_2334:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2335:
+rows_row_2343:
 	VMOVUPS     (DX)(R9*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (BX)(R9*4), Z9
@@ -29383,11 +29467,11 @@ rows_row_2335:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2335
+	JB          rows_row_2343
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2336
+	JE          rows_stored_2344
 	VMOVUPS     Z1, (SP)(R11*8)
 	VMOVUPS     Z2, 64(SP)(R11*8)
 	VMOVUPS     Z3, 128(SP)(R11*8)
@@ -29396,9 +29480,9 @@ rows_row_2335:
 	VMOVUPS     Z6, 320(SP)(R11*8)
 	VMOVUPS     Z7, 384(SP)(R11*8)
 	VMOVUPS     Z8, 448(SP)(R11*8)
-	JMP         rows_added_2337
+	JMP         rows_added_2345
 
-rows_stored_2336:
+rows_stored_2344:
 	VCVTPS2PD (R10)(R9*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -29432,29 +29516,29 @@ rows_stored_2336:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 224(R10)(R9*4)
 
-rows_added_2337:
+rows_added_2345:
 	ADDQ $0x00000040, R9
-	JMP  rows_block_2331
+	JMP  rows_block_2339
 
-rows_blocks_done_2332:
-rows_block_2338:
+rows_blocks_done_2340:
+rows_block_2346:
 	MOVQ    1672(SP), AX
 	SUBQ    $0x00000010, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2339
+	JGT     rows_blocks_done_2347
 	MOVQ    R9, R11
 	SUBQ    1664(SP), R11
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2340
+	JE      rows_first_2348
 	VMOVUPS (SP)(R11*8), Z1
 	VMOVUPS 64(SP)(R11*8), Z2
-	JMP     rows_loaded_2341
+	JMP     rows_loaded_2349
 
-rows_first_2340:
+rows_first_2348:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2341:
+rows_loaded_2349:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -29463,7 +29547,7 @@ rows_loaded_2341:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2342:
+rows_row_2350:
 	VMOVUPS     (DX)(R9*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (BX)(R9*4), Z9
@@ -29480,16 +29564,16 @@ rows_row_2342:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2342
+	JB          rows_row_2350
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2343
+	JE          rows_stored_2351
 	VMOVUPS     Z1, (SP)(R11*8)
 	VMOVUPS     Z2, 64(SP)(R11*8)
-	JMP         rows_added_2344
+	JMP         rows_added_2352
 
-rows_stored_2343:
+rows_stored_2351:
 	VCVTPS2PD (R10)(R9*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -29499,29 +29583,29 @@ rows_stored_2343:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 32(R10)(R9*4)
 
-rows_added_2344:
+rows_added_2352:
 	ADDQ $0x00000010, R9
-	JMP  rows_block_2338
+	JMP  rows_block_2346
 
-rows_blocks_done_2339:
+rows_blocks_done_2347:
 	CMPQ    R9, 1672(SP)
-	JE      rows_chunk_done_2345
+	JE      rows_chunk_done_2353
 	MOVQ    SI, AX
 	SUBQ    R9, AX
 	MOVQ    $-1, DX
 	BZHIQ   AX, DX, AX
 	KMOVW   AX, K1
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2346
+	JE      rows_first_2354
 	VMOVUPS 1536(SP), Z1
 	VMOVUPS 1600(SP), Z2
-	JMP     rows_loaded_2347
+	JMP     rows_loaded_2355
 
-rows_first_2346:
+rows_first_2354:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2347:
+rows_loaded_2355:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -29530,7 +29614,7 @@ rows_loaded_2347:
 	ADDQ R11, BX
 	ADDQ R11, AX
 
-rows_row_2348:
+rows_row_2356:
 	VMOVUPS.Z   (DX)(R9*4), K1, Z9
 	VCMPPS      $0x1a, Z0, Z9, K1, K2
 	VMOVUPS.Z   (BX)(R9*4), K1, Z9
@@ -29547,16 +29631,16 @@ rows_row_2348:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2348
+	JB          rows_row_2356
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2349
+	JE          rows_stored_2357
 	VMOVUPS     Z1, 1536(SP)
 	VMOVUPS     Z2, 1600(SP)
-	JMP         rows_added_2350
+	JMP         rows_added_2358
 
-rows_stored_2349:
+rows_stored_2357:
 	VCVTPS2PD.Z  (R10)(R9*4), K1, Z9
 	VADDPD       Z1, Z9, Z9
 	VCVTPD2PS    Z9, Y10
@@ -29567,17 +29651,17 @@ rows_stored_2349:
 	VINSERTF64X4 $0x01, Y1, Z10, Z9
 	VMOVUPS      Z9, K1, (R10)(R9*4)
 
-rows_added_2350:
-rows_chunk_done_2345:
+rows_added_2358:
+rows_chunk_done_2353:
 	MOVQ 1696(SP), AX
 	ADDQ 1680(SP), AX
 	MOVQ AX, 1680(SP)
 	CMPQ AX, 1688(SP)
-	JB   rows_chunk_2330
+	JB   rows_chunk_2338
 	MOVQ 1672(SP), AX
 	MOVQ AX, 1664(SP)
 	CMPQ AX, SI
-	JB   rows_group_2329
+	JB   rows_group_2337
 	VZEROUPPER
 	RET
 
@@ -29593,21 +29677,21 @@ TEXT ·backwardRowsDalphaAVX512F32(SB), $1704-72
 	MOVQ   AX, 1688(SP)
 	MOVQ   dalpha_base+48(FP), R8
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2352
+	JBE    rows_chunk_sized_2360
 	MOVQ   BX, AX
 
-rows_double_2351:
+rows_double_2359:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2352
+	JA   rows_chunk_sized_2360
 	SHLQ $0x01, AX
-	JMP  rows_double_2351
+	JMP  rows_double_2359
 
-rows_chunk_sized_2352:
+rows_chunk_sized_2360:
 	MOVQ AX, 1696(SP)
 	XORQ AX, AX
 	MOVQ AX, 1664(SP)
 
-rows_group_2353:
+rows_group_2361:
 	MOVQ    1664(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, DX
@@ -29616,7 +29700,7 @@ rows_group_2353:
 	XORQ    AX, AX
 	MOVQ    AX, 1680(SP)
 
-rows_chunk_2354:
+rows_chunk_2362:
 	MOVQ    x_base+24(FP), SI
 	MOVQ    1696(SP), AX
 	ADDQ    1680(SP), AX
@@ -29625,15 +29709,15 @@ rows_chunk_2354:
 	ADDQ    AX, SI
 	MOVQ    1664(SP), DI
 
-rows_block_2355:
+rows_block_2363:
 	MOVQ    1672(SP), AX
 	SUBQ    $0x00000040, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2356
+	JGT     rows_blocks_done_2364
 	MOVQ    DI, R9
 	SUBQ    1664(SP), R9
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2357
+	JE      rows_first_2365
 	VMOVUPS (SP)(R9*8), Z1
 	VMOVUPS 64(SP)(R9*8), Z2
 	VMOVUPS 128(SP)(R9*8), Z3
@@ -29642,9 +29726,9 @@ rows_block_2355:
 	VMOVUPS 320(SP)(R9*8), Z6
 	VMOVUPS 384(SP)(R9*8), Z7
 	VMOVUPS 448(SP)(R9*8), Z8
-	JMP     rows_loaded_2358
+	JMP     rows_loaded_2366
 
-rows_first_2357:
+rows_first_2365:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -29654,14 +29738,14 @@ rows_first_2357:
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
 
-rows_loaded_2358:
+rows_loaded_2366:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2359:
+rows_row_2367:
 	VMOVUPS     (AX)(DI*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(DI*4), Z9
@@ -29705,11 +29789,11 @@ rows_row_2359:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2359
+	JB          rows_row_2367
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2360
+	JE          rows_stored_2368
 	VMOVUPS     Z1, (SP)(R9*8)
 	VMOVUPS     Z2, 64(SP)(R9*8)
 	VMOVUPS     Z3, 128(SP)(R9*8)
@@ -29718,9 +29802,9 @@ rows_row_2359:
 	VMOVUPS     Z6, 320(SP)(R9*8)
 	VMOVUPS     Z7, 384(SP)(R9*8)
 	VMOVUPS     Z8, 448(SP)(R9*8)
-	JMP         rows_added_2361
+	JMP         rows_added_2369
 
-rows_stored_2360:
+rows_stored_2368:
 	VCVTPS2PD (R8)(DI*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -29754,36 +29838,36 @@ rows_stored_2360:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 224(R8)(DI*4)
 
-rows_added_2361:
+rows_added_2369:
 	ADDQ $0x00000040, DI
-	JMP  rows_block_2355
+	JMP  rows_block_2363
 
-rows_blocks_done_2356:
-rows_block_2362:
+rows_blocks_done_2364:
+rows_block_2370:
 	MOVQ    1672(SP), AX
 	SUBQ    $0x00000010, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2363
+	JGT     rows_blocks_done_2371
 	MOVQ    DI, R9
 	SUBQ    1664(SP), R9
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2364
+	JE      rows_first_2372
 	VMOVUPS (SP)(R9*8), Z1
 	VMOVUPS 64(SP)(R9*8), Z2
-	JMP     rows_loaded_2365
+	JMP     rows_loaded_2373
 
-rows_first_2364:
+rows_first_2372:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2365:
+rows_loaded_2373:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2366:
+rows_row_2374:
 	VMOVUPS     (AX)(DI*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(DI*4), Z9
@@ -29797,16 +29881,16 @@ rows_row_2366:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2366
+	JB          rows_row_2374
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2367
+	JE          rows_stored_2375
 	VMOVUPS     Z1, (SP)(R9*8)
 	VMOVUPS     Z2, 64(SP)(R9*8)
-	JMP         rows_added_2368
+	JMP         rows_added_2376
 
-rows_stored_2367:
+rows_stored_2375:
 	VCVTPS2PD (R8)(DI*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -29816,36 +29900,36 @@ rows_stored_2367:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 32(R8)(DI*4)
 
-rows_added_2368:
+rows_added_2376:
 	ADDQ $0x00000010, DI
-	JMP  rows_block_2362
+	JMP  rows_block_2370
 
-rows_blocks_done_2363:
+rows_blocks_done_2371:
 	CMPQ    DI, 1672(SP)
-	JE      rows_chunk_done_2369
+	JE      rows_chunk_done_2377
 	MOVQ    DX, AX
 	SUBQ    DI, AX
 	MOVQ    $-1, CX
 	BZHIQ   AX, CX, AX
 	KMOVW   AX, K1
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2370
+	JE      rows_first_2378
 	VMOVUPS 1536(SP), Z1
 	VMOVUPS 1600(SP), Z2
-	JMP     rows_loaded_2371
+	JMP     rows_loaded_2379
 
-rows_first_2370:
+rows_first_2378:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2371:
+rows_loaded_2379:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R9
 	ADDQ R9, AX
 	ADDQ R9, CX
 
-rows_row_2372:
+rows_row_2380:
 	VMOVUPS.Z   (AX)(DI*4), K1, Z9
 	VCMPPS      $0x1a, Z0, Z9, K1, K2
 	VMOVUPS.Z   (CX)(DI*4), K1, Z9
@@ -29859,16 +29943,16 @@ rows_row_2372:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2372
+	JB          rows_row_2380
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2373
+	JE          rows_stored_2381
 	VMOVUPS     Z1, 1536(SP)
 	VMOVUPS     Z2, 1600(SP)
-	JMP         rows_added_2374
+	JMP         rows_added_2382
 
-rows_stored_2373:
+rows_stored_2381:
 	VCVTPS2PD.Z  (R8)(DI*4), K1, Z9
 	VADDPD       Z1, Z9, Z9
 	VCVTPD2PS    Z9, Y10
@@ -29879,17 +29963,17 @@ rows_stored_2373:
 	VINSERTF64X4 $0x01, Y1, Z10, Z9
 	VMOVUPS      Z9, K1, (R8)(DI*4)
 
-rows_added_2374:
-rows_chunk_done_2369:
+rows_added_2382:
+rows_chunk_done_2377:
 	MOVQ 1696(SP), AX
 	ADDQ 1680(SP), AX
 	MOVQ AX, 1680(SP)
 	CMPQ AX, 1688(SP)
-	JB   rows_chunk_2354
+	JB   rows_chunk_2362
 	MOVQ 1672(SP), AX
 	MOVQ AX, 1664(SP)
 	CMPQ AX, DX
-	JB   rows_group_2353
+	JB   rows_group_2361
 	VZEROUPPER
 	RET
 
@@ -29906,21 +29990,21 @@ TEXT ·backwardRowsAVX512F64(SB), $1640-120
 	MOVQ   AX, 1624(SP)
 	MOVQ   dalpha_base+96(FP), R10
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2376
+	JBE    rows_chunk_sized_2384
 	MOVQ   DI, AX
 
-rows_double_2375:
+rows_double_2383:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2376
+	JA   rows_chunk_sized_2384
 	SHLQ $0x01, AX
-	JMP  rows_double_2375
+	JMP  rows_double_2383
 
-rows_chunk_sized_2376:
+rows_chunk_sized_2384:
 	MOVQ AX, 1632(SP)
 	XORQ AX, AX
 	MOVQ AX, 1600(SP)
 
-rows_group_2377:
+rows_group_2385:
 	MOVQ    1600(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, SI
@@ -29929,7 +30013,7 @@ rows_group_2377:
 	XORQ    AX, AX
 	MOVQ    AX, 1616(SP)
 
-rows_chunk_2378:
+rows_chunk_2386:
 	MOVQ    x_base+48(FP), R8
 	MOVQ    1632(SP), AX
 	ADDQ    1616(SP), AX
@@ -29938,28 +30022,28 @@ rows_chunk_2378:
 	ADDQ    AX, R8
 	MOVQ    1600(SP), R9
 
-rows_block_2379:
+rows_block_2387:
 	MOVQ    1608(SP), AX
 	SUBQ    $0x00000020, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2380
+	JGT     rows_blocks_done_2388
 	MOVQ    R9, R11
 	SUBQ    1600(SP), R11
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_2381
+	JE      rows_first_2389
 	VMOVUPD (SP)(R11*8), Z1
 	VMOVUPD 64(SP)(R11*8), Z2
 	VMOVUPD 128(SP)(R11*8), Z3
 	VMOVUPD 192(SP)(R11*8), Z4
-	JMP     rows_loaded_2382
+	JMP     rows_loaded_2390
 
-rows_first_2381:
+rows_first_2389:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 
-rows_loaded_2382:
+rows_loaded_2390:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -29968,7 +30052,7 @@ rows_loaded_2382:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2383:
+rows_row_2391:
 	VMOVUPD     (DX)(R9*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (BX)(R9*8), Z6
@@ -29997,18 +30081,18 @@ rows_row_2383:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2383
+	JB          rows_row_2391
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2384
+	JE          rows_stored_2392
 	VMOVUPD     Z1, (SP)(R11*8)
 	VMOVUPD     Z2, 64(SP)(R11*8)
 	VMOVUPD     Z3, 128(SP)(R11*8)
 	VMOVUPD     Z4, 192(SP)(R11*8)
-	JMP         rows_added_2385
+	JMP         rows_added_2393
 
-rows_stored_2384:
+rows_stored_2392:
 	VMOVUPD (R10)(R9*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R10)(R9*8)
@@ -30022,27 +30106,27 @@ rows_stored_2384:
 	VADDPD  Z4, Z5, Z5
 	VMOVUPD Z5, 192(R10)(R9*8)
 
-rows_added_2385:
+rows_added_2393:
 	ADDQ $0x00000020, R9
-	JMP  rows_block_2379
+	JMP  rows_block_2387
 
-rows_blocks_done_2380:
-rows_block_2386:
+rows_blocks_done_2388:
+rows_block_2394:
 	MOVQ    1608(SP), AX
 	SUBQ    $0x00000008, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2387
+	JGT     rows_blocks_done_2395
 	MOVQ    R9, R11
 	SUBQ    1600(SP), R11
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_2388
+	JE      rows_first_2396
 	VMOVUPD (SP)(R11*8), Z1
-	JMP     rows_loaded_2389
+	JMP     rows_loaded_2397
 
-rows_first_2388:
+rows_first_2396:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2389:
+rows_loaded_2397:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -30051,7 +30135,7 @@ rows_loaded_2389:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2390:
+rows_row_2398:
 	VMOVUPD     (DX)(R9*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (BX)(R9*8), Z6
@@ -30062,40 +30146,40 @@ rows_row_2390:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2390
+	JB          rows_row_2398
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2391
+	JE          rows_stored_2399
 	VMOVUPD     Z1, (SP)(R11*8)
-	JMP         rows_added_2392
+	JMP         rows_added_2400
 
-rows_stored_2391:
+rows_stored_2399:
 	VMOVUPD (R10)(R9*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R10)(R9*8)
 
-rows_added_2392:
+rows_added_2400:
 	ADDQ $0x00000008, R9
-	JMP  rows_block_2386
+	JMP  rows_block_2394
 
-rows_blocks_done_2387:
+rows_blocks_done_2395:
 	CMPQ    R9, 1608(SP)
-	JE      rows_chunk_done_2393
+	JE      rows_chunk_done_2401
 	MOVQ    SI, AX
 	SUBQ    R9, AX
 	MOVQ    $-1, DX
 	BZHIQ   AX, DX, AX
 	KMOVW   AX, K1
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_2394
+	JE      rows_first_2402
 	VMOVUPD 1536(SP), Z1
-	JMP     rows_loaded_2395
+	JMP     rows_loaded_2403
 
-rows_first_2394:
+rows_first_2402:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2395:
+rows_loaded_2403:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -30104,7 +30188,7 @@ rows_loaded_2395:
 	ADDQ R11, BX
 	ADDQ R11, AX
 
-rows_row_2396:
+rows_row_2404:
 	VMOVUPD.Z   (DX)(R9*8), K1, Z5
 	VCMPPD      $0x1a, Z0, Z5, K1, K2
 	VMOVUPD.Z   (BX)(R9*8), K1, Z6
@@ -30115,30 +30199,30 @@ rows_row_2396:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2396
+	JB          rows_row_2404
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2397
+	JE          rows_stored_2405
 	VMOVUPD     Z1, 1536(SP)
-	JMP         rows_added_2398
+	JMP         rows_added_2406
 
-rows_stored_2397:
+rows_stored_2405:
 	VMOVUPD.Z (R10)(R9*8), K1, Z5
 	VADDPD    Z1, Z5, Z5
 	VMOVUPD   Z5, K1, (R10)(R9*8)
 
-rows_added_2398:
-rows_chunk_done_2393:
+rows_added_2406:
+rows_chunk_done_2401:
 	MOVQ 1632(SP), AX
 	ADDQ 1616(SP), AX
 	MOVQ AX, 1616(SP)
 	CMPQ AX, 1624(SP)
-	JB   rows_chunk_2378
+	JB   rows_chunk_2386
 	MOVQ 1608(SP), AX
 	MOVQ AX, 1600(SP)
 	CMPQ AX, SI
-	JB   rows_group_2377
+	JB   rows_group_2385
 	VZEROUPPER
 	RET
 
@@ -30154,21 +30238,21 @@ TEXT ·backwardRowsDalphaAVX512F64(SB), $1640-72
 	MOVQ   AX, 1624(SP)
 	MOVQ   dalpha_base+48(FP), R8
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2400
+	JBE    rows_chunk_sized_2408
 	MOVQ   BX, AX
 
-rows_double_2399:
+rows_double_2407:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2400
+	JA   rows_chunk_sized_2408
 	SHLQ $0x01, AX
-	JMP  rows_double_2399
+	JMP  rows_double_2407
 
-rows_chunk_sized_2400:
+rows_chunk_sized_2408:
 	MOVQ AX, 1632(SP)
 	XORQ AX, AX
 	MOVQ AX, 1600(SP)
 
-rows_group_2401:
+rows_group_2409:
 	MOVQ    1600(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, DX
@@ -30177,7 +30261,7 @@ rows_group_2401:
 	XORQ    AX, AX
 	MOVQ    AX, 1616(SP)
 
-rows_chunk_2402:
+rows_chunk_2410:
 	MOVQ    x_base+24(FP), SI
 	MOVQ    1632(SP), AX
 	ADDQ    1616(SP), AX
@@ -30186,35 +30270,35 @@ rows_chunk_2402:
 	ADDQ    AX, SI
 	MOVQ    1600(SP), DI
 
-rows_block_2403:
+rows_block_2411:
 	MOVQ    1608(SP), AX
 	SUBQ    $0x00000020, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2404
+	JGT     rows_blocks_done_2412
 	MOVQ    DI, R9
 	SUBQ    1600(SP), R9
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_2405
+	JE      rows_first_2413
 	VMOVUPD (SP)(R9*8), Z1
 	VMOVUPD 64(SP)(R9*8), Z2
 	VMOVUPD 128(SP)(R9*8), Z3
 	VMOVUPD 192(SP)(R9*8), Z4
-	JMP     rows_loaded_2406
+	JMP     rows_loaded_2414
 
-rows_first_2405:
+rows_first_2413:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 
-rows_loaded_2406:
+rows_loaded_2414:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1616(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2407:
+rows_row_2415:
 	VMOVUPD     (AX)(DI*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(DI*8), Z6
@@ -30234,18 +30318,18 @@ rows_row_2407:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2407
+	JB          rows_row_2415
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2408
+	JE          rows_stored_2416
 	VMOVUPD     Z1, (SP)(R9*8)
 	VMOVUPD     Z2, 64(SP)(R9*8)
 	VMOVUPD     Z3, 128(SP)(R9*8)
 	VMOVUPD     Z4, 192(SP)(R9*8)
-	JMP         rows_added_2409
+	JMP         rows_added_2417
 
-rows_stored_2408:
+rows_stored_2416:
 	VMOVUPD (R8)(DI*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R8)(DI*8)
@@ -30259,34 +30343,34 @@ rows_stored_2408:
 	VADDPD  Z4, Z5, Z5
 	VMOVUPD Z5, 192(R8)(DI*8)
 
-rows_added_2409:
+rows_added_2417:
 	ADDQ $0x00000020, DI
-	JMP  rows_block_2403
+	JMP  rows_block_2411
 
-rows_blocks_done_2404:
-rows_block_2410:
+rows_blocks_done_2412:
+rows_block_2418:
 	MOVQ    1608(SP), AX
 	SUBQ    $0x00000008, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2411
+	JGT     rows_blocks_done_2419
 	MOVQ    DI, R9
 	SUBQ    1600(SP), R9
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_2412
+	JE      rows_first_2420
 	VMOVUPD (SP)(R9*8), Z1
-	JMP     rows_loaded_2413
+	JMP     rows_loaded_2421
 
-rows_first_2412:
+rows_first_2420:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2413:
+rows_loaded_2421:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1616(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2414:
+rows_row_2422:
 	VMOVUPD     (AX)(DI*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(DI*8), Z6
@@ -30294,47 +30378,47 @@ rows_row_2414:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2414
+	JB          rows_row_2422
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2415
+	JE          rows_stored_2423
 	VMOVUPD     Z1, (SP)(R9*8)
-	JMP         rows_added_2416
+	JMP         rows_added_2424
 
-rows_stored_2415:
+rows_stored_2423:
 	VMOVUPD (R8)(DI*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R8)(DI*8)
 
-rows_added_2416:
+rows_added_2424:
 	ADDQ $0x00000008, DI
-	JMP  rows_block_2410
+	JMP  rows_block_2418
 
-rows_blocks_done_2411:
+rows_blocks_done_2419:
 	CMPQ    DI, 1608(SP)
-	JE      rows_chunk_done_2417
+	JE      rows_chunk_done_2425
 	MOVQ    DX, AX
 	SUBQ    DI, AX
 	MOVQ    $-1, CX
 	BZHIQ   AX, CX, AX
 	KMOVW   AX, K1
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_2418
+	JE      rows_first_2426
 	VMOVUPD 1536(SP), Z1
-	JMP     rows_loaded_2419
+	JMP     rows_loaded_2427
 
-rows_first_2418:
+rows_first_2426:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2419:
+rows_loaded_2427:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1616(SP), R9
 	ADDQ R9, AX
 	ADDQ R9, CX
 
-rows_row_2420:
+rows_row_2428:
 	VMOVUPD.Z   (AX)(DI*8), K1, Z5
 	VCMPPD      $0x1a, Z0, Z5, K1, K2
 	VMOVUPD.Z   (CX)(DI*8), K1, Z6
@@ -30342,30 +30426,30 @@ rows_row_2420:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2420
+	JB          rows_row_2428
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2421
+	JE          rows_stored_2429
 	VMOVUPD     Z1, 1536(SP)
-	JMP         rows_added_2422
+	JMP         rows_added_2430
 
-rows_stored_2421:
+rows_stored_2429:
 	VMOVUPD.Z (R8)(DI*8), K1, Z5
 	VADDPD    Z1, Z5, Z5
 	VMOVUPD   Z5, K1, (R8)(DI*8)
 
-rows_added_2422:
-rows_chunk_done_2417:
+rows_added_2430:
+rows_chunk_done_2425:
 	MOVQ 1632(SP), AX
 	ADDQ 1616(SP), AX
 	MOVQ AX, 1616(SP)
 	CMPQ AX, 1624(SP)
-	JB   rows_chunk_2402
+	JB   rows_chunk_2410
 	MOVQ 1608(SP), AX
 	MOVQ AX, 1600(SP)
 	CMPQ AX, DX
-	JB   rows_group_2401
+	JB   rows_group_2409
 	VZEROUPPER
 	RET
 
@@ -32563,16 +32647,16 @@ TEXT ·forwardSmallPlanesAVX512F32(SB), NOSPLIT, $0-80
 	SHRQ   $0x01, SI
 	ADDQ   SI, BX
 
-sp_row_2423:
+sp_row_2431:
 	TESTQ DX, DX
-	JE    sp_done_2426
+	JE    sp_done_2434
 	XORQ  R8, R8
 	MOVQ  alpha_len+56(FP), R9
 	MOVQ  alpha_base+48(FP), SI
 
-sp_pairs_2427:
+sp_pairs_2435:
 	CMPQ    R9, $0x00000020
-	JB      sp_group_2428
+	JB      sp_group_2436
 	VMOVUPS (SI), Z1
 	VMOVUPS 64(SI), Z2
 	MOVQ    DI, R11
@@ -32580,7 +32664,7 @@ sp_pairs_2427:
 	ADDQ    R8, R11
 	XORQ    R10, R10
 
-sp_pair_vector_2429:
+sp_pair_vector_2437:
 	VMOVUPS (BX)(R10*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPS (CX)(R8*4), Z5
@@ -32596,21 +32680,21 @@ sp_pair_vector_2429:
 	ADDQ    $0x00000010, R11
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JNE     sp_pair_vector_2429
+	JNE     sp_pair_vector_2437
 	MOVQ    R11, R8
 	ADDQ    $0x00000080, SI
 	SUBQ    $0x00000020, R9
-	JMP     sp_pairs_2427
+	JMP     sp_pairs_2435
 
-sp_group_2428:
+sp_group_2436:
 	CMPQ    R9, $0x00000010
-	JB      sp_partial_2424
+	JB      sp_partial_2432
 	VMOVUPS (SI), Z1
 	XORQ    R10, R10
 	CMPQ    R10, DI
-	JAE     sp_vectors_done_2431
+	JAE     sp_vectors_done_2439
 
-sp_vector_2430:
+sp_vector_2438:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R8*4), Z3
@@ -32620,16 +32704,16 @@ sp_vector_2430:
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JB      sp_vector_2430
+	JB      sp_vector_2438
 
-sp_vectors_done_2431:
+sp_vectors_done_2439:
 	ADDQ $0x00000040, SI
 	SUBQ $0x00000010, R9
-	JMP  sp_group_2428
+	JMP  sp_group_2436
 
-sp_partial_2424:
+sp_partial_2432:
 	TESTQ     R9, R9
-	JE        sp_row_done_2425
+	JE        sp_row_done_2433
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R10
 	KMOVW     R10, K1
@@ -32641,9 +32725,9 @@ sp_partial_2424:
 	SHLQ      $0x06, SI
 	XORQ      R10, R10
 	CMPQ      R10, SI
-	JAE       sp_vectors_done_2433
+	JAE       sp_vectors_done_2441
 
-sp_vector_2432:
+sp_vector_2440:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R8*4), Z3
@@ -32653,11 +32737,11 @@ sp_vector_2432:
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, SI
-	JB      sp_vector_2432
+	JB      sp_vector_2440
 
-sp_vectors_done_2433:
+sp_vectors_done_2441:
 	ANDQ      $0x0000000f, R9
-	JE        sp_row_done_2425
+	JE        sp_row_done_2433
 	MOVQ      $-1, SI
 	BZHIQ     R9, SI, SI
 	KMOVW     SI, K1
@@ -32669,14 +32753,14 @@ sp_vectors_done_2433:
 	VMOVUPS   Z2, K1, (AX)(R8*4)
 	ADDQ      R9, R8
 
-sp_row_done_2425:
+sp_row_done_2433:
 	SUBQ R8, DX
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
-	JMP  sp_row_2423
+	JMP  sp_row_2431
 
-sp_done_2426:
+sp_done_2434:
 	VZEROUPPER
 	RET
 
@@ -32707,11 +32791,11 @@ TEXT ·backwardSmallPlanesAVX512F32(SB), NOSPLIT, $16-128
 	MOVQ    dalpha_base+96(FP), R8
 	MOVQ    dalpha_len+104(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_2435
+	JE      sp_sum_fewer_2443
 
-sp_sum_channels_2434:
+sp_sum_channels_2442:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2435
+	JB     sp_sum_fewer_2443
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -32722,18 +32806,18 @@ sp_sum_channels_2434:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2436:
+sp_sum_row_2444:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2439
+	JAE  sp_sum_rows_done_2447
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2437:
+sp_sum_vector_2445:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2438
+	JE          sp_sum_last_2446
 	VCVTPS2PD   (R11), Y10
 	VCVTPS2PD   (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -32787,9 +32871,9 @@ sp_sum_vector_2437:
 	ADDQ        $0x10, R14
 	ADDQ        $0x10, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2437
+	JMP         sp_sum_vector_2445
 
-sp_sum_last_2438:
+sp_sum_last_2446:
 	VMASKMOVPS  (R11), X1, X10
 	VCVTPS2PD   X10, Y10
 	VMASKMOVPS  (R12), X1, X11
@@ -32855,9 +32939,9 @@ sp_sum_last_2438:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2436
+	JMP         sp_sum_row_2444
 
-sp_sum_rows_done_2439:
+sp_sum_rows_done_2447:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -32890,12 +32974,12 @@ sp_sum_rows_done_2439:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2434
+	JMP          sp_sum_channels_2442
 
-sp_sum_fewer_2435:
-sp_sum_channels_2441:
+sp_sum_fewer_2443:
+sp_sum_channels_2449:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2442
+	JB     sp_sum_fewer_2450
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -32903,16 +32987,16 @@ sp_sum_channels_2441:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_2443:
+sp_sum_row_2451:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2446
+	JAE  sp_sum_rows_done_2454
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2444:
+sp_sum_vector_2452:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2445
+	JE          sp_sum_last_2453
 	VCVTPS2PD   (R11), Y7
 	VCVTPS2PD   (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -32940,11 +33024,11 @@ sp_sum_vector_2444:
 	ADDQ        $0x10, R11
 	ADDQ        $0x10, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2444
+	JMP         sp_sum_vector_2452
 
-sp_sum_last_2445:
+sp_sum_last_2453:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_2448
+	JNE         sp_sum_masked_2456
 	VMOVSS      (R11), X7
 	VMOVSS      (R11)(CX*1), X8
 	VMOVSS      (R11)(CX*2), X9
@@ -32965,9 +33049,9 @@ sp_sum_last_2445:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_2447
+	JMP         sp_sum_row_done_2455
 
-sp_sum_masked_2448:
+sp_sum_masked_2456:
 	VMASKMOVPS  (R11), X1, X7
 	VCVTPS2PD   X7, Y7
 	VMASKMOVPS  (R12), X1, X8
@@ -33001,11 +33085,11 @@ sp_sum_masked_2448:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_2447:
+sp_sum_row_done_2455:
 	ADDQ AX, R10
-	JMP  sp_sum_row_2443
+	JMP  sp_sum_row_2451
 
-sp_sum_rows_done_2446:
+sp_sum_rows_done_2454:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -33025,25 +33109,25 @@ sp_sum_rows_done_2446:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x10, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2441
+	JMP          sp_sum_channels_2449
 
-sp_sum_fewer_2442:
-sp_sum_channels_2449:
+sp_sum_fewer_2450:
+sp_sum_channels_2457:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2450
+	JB     sp_sum_fewer_2458
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2451:
+sp_sum_row_2459:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2454
+	JAE  sp_sum_rows_done_2462
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2452:
+sp_sum_vector_2460:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2453
+	JE          sp_sum_last_2461
 	VCVTPS2PD   (R10), Y3
 	VCVTPS2PD   (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -33053,9 +33137,9 @@ sp_sum_vector_2452:
 	ADDQ        $0x10, R10
 	ADDQ        $0x10, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2452
+	JMP         sp_sum_vector_2460
 
-sp_sum_last_2453:
+sp_sum_last_2461:
 	VMASKMOVPS  (R10), X1, X3
 	VCVTPS2PD   X3, Y3
 	VMASKMOVPS  (R11), X1, X4
@@ -33065,9 +33149,9 @@ sp_sum_last_2453:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2451
+	JMP         sp_sum_row_2459
 
-sp_sum_rows_done_2454:
+sp_sum_rows_done_2462:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -33081,9 +33165,9 @@ sp_sum_rows_done_2454:
 	ADDQ         CX, DI
 	ADDQ         $0x04, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2449
+	JMP          sp_sum_channels_2457
 
-sp_sum_fewer_2450:
+sp_sum_fewer_2458:
 	MOVQ  dx_base+0(FP), AX
 	MOVQ  x_base+48(FP), CX
 	MOVQ  dy_base+24(FP), DX
@@ -33097,16 +33181,16 @@ sp_sum_fewer_2450:
 	SHRQ  $0x01, DI
 	ADDQ  DI, SI
 
-sp_row_2456:
+sp_row_2464:
 	TESTQ BX, BX
-	JE    sp_done_2459
+	JE    sp_done_2467
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2460:
+sp_pairs_2468:
 	CMPQ    R10, $0x00000020
-	JB      sp_group_2461
+	JB      sp_group_2469
 	VMOVUPS (DI), Z1
 	VMOVUPS 64(DI), Z2
 	MOVQ    R8, R12
@@ -33114,7 +33198,7 @@ sp_pairs_2460:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2462:
+sp_pair_vector_2470:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPS (CX)(R9*4), Z5
@@ -33132,21 +33216,21 @@ sp_pair_vector_2462:
 	ADDQ    $0x00000010, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2462
+	JNE     sp_pair_vector_2470
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000020, R10
-	JMP     sp_pairs_2460
+	JMP     sp_pairs_2468
 
-sp_group_2461:
+sp_group_2469:
 	CMPQ    R10, $0x00000010
-	JB      sp_partial_2457
+	JB      sp_partial_2465
 	VMOVUPS (DI), Z1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_2464
+	JAE     sp_vectors_done_2472
 
-sp_vector_2463:
+sp_vector_2471:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -33157,16 +33241,16 @@ sp_vector_2463:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JB      sp_vector_2463
+	JB      sp_vector_2471
 
-sp_vectors_done_2464:
+sp_vectors_done_2472:
 	ADDQ $0x00000040, DI
 	SUBQ $0x00000010, R10
-	JMP  sp_group_2461
+	JMP  sp_group_2469
 
-sp_partial_2457:
+sp_partial_2465:
 	TESTQ     R10, R10
-	JE        sp_row_done_2458
+	JE        sp_row_done_2466
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -33178,9 +33262,9 @@ sp_partial_2457:
 	SHLQ      $0x06, DI
 	XORQ      R11, R11
 	CMPQ      R11, DI
-	JAE       sp_vectors_done_2466
+	JAE       sp_vectors_done_2474
 
-sp_vector_2465:
+sp_vector_2473:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -33191,11 +33275,11 @@ sp_vector_2465:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, DI
-	JB      sp_vector_2465
+	JB      sp_vector_2473
 
-sp_vectors_done_2466:
+sp_vectors_done_2474:
 	ANDQ      $0x0000000f, R10
-	JE        sp_row_done_2458
+	JE        sp_row_done_2466
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -33208,15 +33292,15 @@ sp_vectors_done_2466:
 	VMOVUPS   Z2, K1, (AX)(R9*4)
 	ADDQ      R10, R9
 
-sp_row_done_2458:
+sp_row_done_2466:
 	SUBQ R9, BX
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2456
+	JMP  sp_row_2464
 
-sp_done_2459:
+sp_done_2467:
 	VZEROUPPER
 	RET
 
@@ -33237,16 +33321,16 @@ TEXT ·backwardSmallPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	SHRQ   $0x01, DI
 	ADDQ   DI, SI
 
-sp_row_2467:
+sp_row_2475:
 	TESTQ BX, BX
-	JE    sp_done_2470
+	JE    sp_done_2478
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2471:
+sp_pairs_2479:
 	CMPQ    R10, $0x00000020
-	JB      sp_group_2472
+	JB      sp_group_2480
 	VMOVUPS (DI), Z1
 	VMOVUPS 64(DI), Z2
 	MOVQ    R8, R12
@@ -33254,7 +33338,7 @@ sp_pairs_2471:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2473:
+sp_pair_vector_2481:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPS (CX)(R9*4), Z5
@@ -33272,21 +33356,21 @@ sp_pair_vector_2473:
 	ADDQ    $0x00000010, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2473
+	JNE     sp_pair_vector_2481
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000020, R10
-	JMP     sp_pairs_2471
+	JMP     sp_pairs_2479
 
-sp_group_2472:
+sp_group_2480:
 	CMPQ    R10, $0x00000010
-	JB      sp_partial_2468
+	JB      sp_partial_2476
 	VMOVUPS (DI), Z1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_2475
+	JAE     sp_vectors_done_2483
 
-sp_vector_2474:
+sp_vector_2482:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -33297,16 +33381,16 @@ sp_vector_2474:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JB      sp_vector_2474
+	JB      sp_vector_2482
 
-sp_vectors_done_2475:
+sp_vectors_done_2483:
 	ADDQ $0x00000040, DI
 	SUBQ $0x00000010, R10
-	JMP  sp_group_2472
+	JMP  sp_group_2480
 
-sp_partial_2468:
+sp_partial_2476:
 	TESTQ     R10, R10
-	JE        sp_row_done_2469
+	JE        sp_row_done_2477
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -33318,9 +33402,9 @@ sp_partial_2468:
 	SHLQ      $0x06, DI
 	XORQ      R11, R11
 	CMPQ      R11, DI
-	JAE       sp_vectors_done_2477
+	JAE       sp_vectors_done_2485
 
-sp_vector_2476:
+sp_vector_2484:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -33331,11 +33415,11 @@ sp_vector_2476:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, DI
-	JB      sp_vector_2476
+	JB      sp_vector_2484
 
-sp_vectors_done_2477:
+sp_vectors_done_2485:
 	ANDQ      $0x0000000f, R10
-	JE        sp_row_done_2469
+	JE        sp_row_done_2477
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -33348,15 +33432,15 @@ sp_vectors_done_2477:
 	VMOVUPS   Z2, K1, (AX)(R9*4)
 	ADDQ      R10, R9
 
-sp_row_done_2469:
+sp_row_done_2477:
 	SUBQ R9, BX
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2467
+	JMP  sp_row_2475
 
-sp_done_2470:
+sp_done_2478:
 	VZEROUPPER
 	RET
 
@@ -33387,11 +33471,11 @@ TEXT ·backwardSmallPlanesDalphaAVX512F32(SB), NOSPLIT, $16-80
 	MOVQ    dalpha_base+48(FP), R8
 	MOVQ    dalpha_len+56(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_2479
+	JE      sp_sum_fewer_2487
 
-sp_sum_channels_2478:
+sp_sum_channels_2486:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2479
+	JB     sp_sum_fewer_2487
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -33402,18 +33486,18 @@ sp_sum_channels_2478:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2480:
+sp_sum_row_2488:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2483
+	JAE  sp_sum_rows_done_2491
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2481:
+sp_sum_vector_2489:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2482
+	JE          sp_sum_last_2490
 	VCVTPS2PD   (R11), Y10
 	VCVTPS2PD   (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -33467,9 +33551,9 @@ sp_sum_vector_2481:
 	ADDQ        $0x10, R14
 	ADDQ        $0x10, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2481
+	JMP         sp_sum_vector_2489
 
-sp_sum_last_2482:
+sp_sum_last_2490:
 	VMASKMOVPS  (R11), X1, X10
 	VCVTPS2PD   X10, Y10
 	VMASKMOVPS  (R12), X1, X11
@@ -33535,9 +33619,9 @@ sp_sum_last_2482:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2480
+	JMP         sp_sum_row_2488
 
-sp_sum_rows_done_2483:
+sp_sum_rows_done_2491:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -33570,12 +33654,12 @@ sp_sum_rows_done_2483:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2478
+	JMP          sp_sum_channels_2486
 
-sp_sum_fewer_2479:
-sp_sum_channels_2485:
+sp_sum_fewer_2487:
+sp_sum_channels_2493:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2486
+	JB     sp_sum_fewer_2494
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -33583,16 +33667,16 @@ sp_sum_channels_2485:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_2487:
+sp_sum_row_2495:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2490
+	JAE  sp_sum_rows_done_2498
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2488:
+sp_sum_vector_2496:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2489
+	JE          sp_sum_last_2497
 	VCVTPS2PD   (R11), Y7
 	VCVTPS2PD   (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -33620,11 +33704,11 @@ sp_sum_vector_2488:
 	ADDQ        $0x10, R11
 	ADDQ        $0x10, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2488
+	JMP         sp_sum_vector_2496
 
-sp_sum_last_2489:
+sp_sum_last_2497:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_2492
+	JNE         sp_sum_masked_2500
 	VMOVSS      (R11), X7
 	VMOVSS      (R11)(CX*1), X8
 	VMOVSS      (R11)(CX*2), X9
@@ -33645,9 +33729,9 @@ sp_sum_last_2489:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_2491
+	JMP         sp_sum_row_done_2499
 
-sp_sum_masked_2492:
+sp_sum_masked_2500:
 	VMASKMOVPS  (R11), X1, X7
 	VCVTPS2PD   X7, Y7
 	VMASKMOVPS  (R12), X1, X8
@@ -33681,11 +33765,11 @@ sp_sum_masked_2492:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_2491:
+sp_sum_row_done_2499:
 	ADDQ AX, R10
-	JMP  sp_sum_row_2487
+	JMP  sp_sum_row_2495
 
-sp_sum_rows_done_2490:
+sp_sum_rows_done_2498:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -33705,25 +33789,25 @@ sp_sum_rows_done_2490:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x10, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2485
+	JMP          sp_sum_channels_2493
 
-sp_sum_fewer_2486:
-sp_sum_channels_2493:
+sp_sum_fewer_2494:
+sp_sum_channels_2501:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2494
+	JB     sp_sum_fewer_2502
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2495:
+sp_sum_row_2503:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2498
+	JAE  sp_sum_rows_done_2506
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2496:
+sp_sum_vector_2504:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2497
+	JE          sp_sum_last_2505
 	VCVTPS2PD   (R10), Y3
 	VCVTPS2PD   (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -33733,9 +33817,9 @@ sp_sum_vector_2496:
 	ADDQ        $0x10, R10
 	ADDQ        $0x10, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2496
+	JMP         sp_sum_vector_2504
 
-sp_sum_last_2497:
+sp_sum_last_2505:
 	VMASKMOVPS  (R10), X1, X3
 	VCVTPS2PD   X3, Y3
 	VMASKMOVPS  (R11), X1, X4
@@ -33745,9 +33829,9 @@ sp_sum_last_2497:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2495
+	JMP         sp_sum_row_2503
 
-sp_sum_rows_done_2498:
+sp_sum_rows_done_2506:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -33761,9 +33845,9 @@ sp_sum_rows_done_2498:
 	ADDQ         CX, DI
 	ADDQ         $0x04, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2493
+	JMP          sp_sum_channels_2501
 
-sp_sum_fewer_2494:
+sp_sum_fewer_2502:
 	VZEROUPPER
 	RET
 
@@ -35961,16 +36045,16 @@ TEXT ·forwardSmallPlanesAVX512F64(SB), NOSPLIT, $0-80
 	SHRQ   $0x01, SI
 	ADDQ   SI, BX
 
-sp_row_2500:
+sp_row_2508:
 	TESTQ DX, DX
-	JE    sp_done_2503
+	JE    sp_done_2511
 	XORQ  R8, R8
 	MOVQ  alpha_len+56(FP), R9
 	MOVQ  alpha_base+48(FP), SI
 
-sp_pairs_2504:
+sp_pairs_2512:
 	CMPQ    R9, $0x00000010
-	JB      sp_group_2505
+	JB      sp_group_2513
 	VMOVUPD (SI), Z1
 	VMOVUPD 64(SI), Z2
 	MOVQ    DI, R11
@@ -35978,7 +36062,7 @@ sp_pairs_2504:
 	ADDQ    R8, R11
 	XORQ    R10, R10
 
-sp_pair_vector_2506:
+sp_pair_vector_2514:
 	VMOVUPS (BX)(R10*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPD (CX)(R8*8), Z5
@@ -35994,21 +36078,21 @@ sp_pair_vector_2506:
 	ADDQ    $0x00000008, R11
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JNE     sp_pair_vector_2506
+	JNE     sp_pair_vector_2514
 	MOVQ    R11, R8
 	ADDQ    $0x00000080, SI
 	SUBQ    $0x00000010, R9
-	JMP     sp_pairs_2504
+	JMP     sp_pairs_2512
 
-sp_group_2505:
+sp_group_2513:
 	CMPQ    R9, $0x00000008
-	JB      sp_partial_2501
+	JB      sp_partial_2509
 	VMOVUPD (SI), Z1
 	XORQ    R10, R10
 	CMPQ    R10, DI
-	JAE     sp_vectors_done_2508
+	JAE     sp_vectors_done_2516
 
-sp_vector_2507:
+sp_vector_2515:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R8*8), Z3
@@ -36018,16 +36102,16 @@ sp_vector_2507:
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JB      sp_vector_2507
+	JB      sp_vector_2515
 
-sp_vectors_done_2508:
+sp_vectors_done_2516:
 	ADDQ $0x00000040, SI
 	SUBQ $0x00000008, R9
-	JMP  sp_group_2505
+	JMP  sp_group_2513
 
-sp_partial_2501:
+sp_partial_2509:
 	TESTQ     R9, R9
-	JE        sp_row_done_2502
+	JE        sp_row_done_2510
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R10
 	KMOVW     R10, K1
@@ -36039,9 +36123,9 @@ sp_partial_2501:
 	SHLQ      $0x06, SI
 	XORQ      R10, R10
 	CMPQ      R10, SI
-	JAE       sp_vectors_done_2510
+	JAE       sp_vectors_done_2518
 
-sp_vector_2509:
+sp_vector_2517:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R8*8), Z3
@@ -36051,11 +36135,11 @@ sp_vector_2509:
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, SI
-	JB      sp_vector_2509
+	JB      sp_vector_2517
 
-sp_vectors_done_2510:
+sp_vectors_done_2518:
 	ANDQ      $0x00000007, R9
-	JE        sp_row_done_2502
+	JE        sp_row_done_2510
 	MOVQ      $-1, SI
 	BZHIQ     R9, SI, SI
 	KMOVW     SI, K1
@@ -36067,14 +36151,14 @@ sp_vectors_done_2510:
 	VMOVUPD   Z2, K1, (AX)(R8*8)
 	ADDQ      R9, R8
 
-sp_row_done_2502:
+sp_row_done_2510:
 	SUBQ R8, DX
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
-	JMP  sp_row_2500
+	JMP  sp_row_2508
 
-sp_done_2503:
+sp_done_2511:
 	VZEROUPPER
 	RET
 
@@ -36105,11 +36189,11 @@ TEXT ·backwardSmallPlanesAVX512F64(SB), NOSPLIT, $16-128
 	MOVQ    dalpha_base+96(FP), R8
 	MOVQ    dalpha_len+104(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_2512
+	JE      sp_sum_fewer_2520
 
-sp_sum_channels_2511:
+sp_sum_channels_2519:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2512
+	JB     sp_sum_fewer_2520
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -36120,18 +36204,18 @@ sp_sum_channels_2511:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2513:
+sp_sum_row_2521:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2516
+	JAE  sp_sum_rows_done_2524
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2514:
+sp_sum_vector_2522:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2515
+	JE          sp_sum_last_2523
 	VMOVUPD     (R11), Y10
 	VMOVUPD     (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -36185,9 +36269,9 @@ sp_sum_vector_2514:
 	ADDQ        $0x20, R14
 	ADDQ        $0x20, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2514
+	JMP         sp_sum_vector_2522
 
-sp_sum_last_2515:
+sp_sum_last_2523:
 	VMASKMOVPD  (R11), Y1, Y10
 	VMASKMOVPD  (R12), Y1, Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -36237,9 +36321,9 @@ sp_sum_last_2515:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2513
+	JMP         sp_sum_row_2521
 
-sp_sum_rows_done_2516:
+sp_sum_rows_done_2524:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -36270,12 +36354,12 @@ sp_sum_rows_done_2516:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x40, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2511
+	JMP          sp_sum_channels_2519
 
-sp_sum_fewer_2512:
-sp_sum_channels_2518:
+sp_sum_fewer_2520:
+sp_sum_channels_2526:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2519
+	JB     sp_sum_fewer_2527
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -36283,16 +36367,16 @@ sp_sum_channels_2518:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_2520:
+sp_sum_row_2528:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2523
+	JAE  sp_sum_rows_done_2531
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2521:
+sp_sum_vector_2529:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2522
+	JE          sp_sum_last_2530
 	VMOVUPD     (R11), Y7
 	VMOVUPD     (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -36320,11 +36404,11 @@ sp_sum_vector_2521:
 	ADDQ        $0x20, R11
 	ADDQ        $0x20, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2521
+	JMP         sp_sum_vector_2529
 
-sp_sum_last_2522:
+sp_sum_last_2530:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_2525
+	JNE         sp_sum_masked_2533
 	VMOVSD      (R11), X13
 	VMOVSD      (R11)(CX*1), X7
 	VMOVSD      (R11)(CX*2), X8
@@ -36343,9 +36427,9 @@ sp_sum_last_2522:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_2524
+	JMP         sp_sum_row_done_2532
 
-sp_sum_masked_2525:
+sp_sum_masked_2533:
 	VMASKMOVPD  (R11), Y1, Y7
 	VMASKMOVPD  (R12), Y1, Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -36371,11 +36455,11 @@ sp_sum_masked_2525:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_2524:
+sp_sum_row_done_2532:
 	ADDQ AX, R10
-	JMP  sp_sum_row_2520
+	JMP  sp_sum_row_2528
 
-sp_sum_rows_done_2523:
+sp_sum_rows_done_2531:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -36394,25 +36478,25 @@ sp_sum_rows_done_2523:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2518
+	JMP          sp_sum_channels_2526
 
-sp_sum_fewer_2519:
-sp_sum_channels_2526:
+sp_sum_fewer_2527:
+sp_sum_channels_2534:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2527
+	JB     sp_sum_fewer_2535
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2528:
+sp_sum_row_2536:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2531
+	JAE  sp_sum_rows_done_2539
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2529:
+sp_sum_vector_2537:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2530
+	JE          sp_sum_last_2538
 	VMOVUPD     (R10), Y3
 	VMOVUPD     (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -36422,9 +36506,9 @@ sp_sum_vector_2529:
 	ADDQ        $0x20, R10
 	ADDQ        $0x20, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2529
+	JMP         sp_sum_vector_2537
 
-sp_sum_last_2530:
+sp_sum_last_2538:
 	VMASKMOVPD  (R10), Y1, Y3
 	VMASKMOVPD  (R11), Y1, Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -36432,9 +36516,9 @@ sp_sum_last_2530:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2528
+	JMP         sp_sum_row_2536
 
-sp_sum_rows_done_2531:
+sp_sum_rows_done_2539:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -36445,9 +36529,9 @@ sp_sum_rows_done_2531:
 	ADDQ         CX, DI
 	ADDQ         $0x08, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2526
+	JMP          sp_sum_channels_2534
 
-sp_sum_fewer_2527:
+sp_sum_fewer_2535:
 	MOVQ  dx_base+0(FP), AX
 	MOVQ  x_base+48(FP), CX
 	MOVQ  dy_base+24(FP), DX
@@ -36461,16 +36545,16 @@ sp_sum_fewer_2527:
 	SHRQ  $0x01, DI
 	ADDQ  DI, SI
 
-sp_row_2533:
+sp_row_2541:
 	TESTQ BX, BX
-	JE    sp_done_2536
+	JE    sp_done_2544
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2537:
+sp_pairs_2545:
 	CMPQ    R10, $0x00000010
-	JB      sp_group_2538
+	JB      sp_group_2546
 	VMOVUPD (DI), Z1
 	VMOVUPD 64(DI), Z2
 	MOVQ    R8, R12
@@ -36478,7 +36562,7 @@ sp_pairs_2537:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2539:
+sp_pair_vector_2547:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPD (CX)(R9*8), Z5
@@ -36496,21 +36580,21 @@ sp_pair_vector_2539:
 	ADDQ    $0x00000008, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2539
+	JNE     sp_pair_vector_2547
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000010, R10
-	JMP     sp_pairs_2537
+	JMP     sp_pairs_2545
 
-sp_group_2538:
+sp_group_2546:
 	CMPQ    R10, $0x00000008
-	JB      sp_partial_2534
+	JB      sp_partial_2542
 	VMOVUPD (DI), Z1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_2541
+	JAE     sp_vectors_done_2549
 
-sp_vector_2540:
+sp_vector_2548:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -36521,16 +36605,16 @@ sp_vector_2540:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JB      sp_vector_2540
+	JB      sp_vector_2548
 
-sp_vectors_done_2541:
+sp_vectors_done_2549:
 	ADDQ $0x00000040, DI
 	SUBQ $0x00000008, R10
-	JMP  sp_group_2538
+	JMP  sp_group_2546
 
-sp_partial_2534:
+sp_partial_2542:
 	TESTQ     R10, R10
-	JE        sp_row_done_2535
+	JE        sp_row_done_2543
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -36542,9 +36626,9 @@ sp_partial_2534:
 	SHLQ      $0x06, DI
 	XORQ      R11, R11
 	CMPQ      R11, DI
-	JAE       sp_vectors_done_2543
+	JAE       sp_vectors_done_2551
 
-sp_vector_2542:
+sp_vector_2550:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -36555,11 +36639,11 @@ sp_vector_2542:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, DI
-	JB      sp_vector_2542
+	JB      sp_vector_2550
 
-sp_vectors_done_2543:
+sp_vectors_done_2551:
 	ANDQ      $0x00000007, R10
-	JE        sp_row_done_2535
+	JE        sp_row_done_2543
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -36572,15 +36656,15 @@ sp_vectors_done_2543:
 	VMOVUPD   Z2, K1, (AX)(R9*8)
 	ADDQ      R10, R9
 
-sp_row_done_2535:
+sp_row_done_2543:
 	SUBQ R9, BX
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2533
+	JMP  sp_row_2541
 
-sp_done_2536:
+sp_done_2544:
 	VZEROUPPER
 	RET
 
@@ -36601,16 +36685,16 @@ TEXT ·backwardSmallPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	SHRQ   $0x01, DI
 	ADDQ   DI, SI
 
-sp_row_2544:
+sp_row_2552:
 	TESTQ BX, BX
-	JE    sp_done_2547
+	JE    sp_done_2555
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2548:
+sp_pairs_2556:
 	CMPQ    R10, $0x00000010
-	JB      sp_group_2549
+	JB      sp_group_2557
 	VMOVUPD (DI), Z1
 	VMOVUPD 64(DI), Z2
 	MOVQ    R8, R12
@@ -36618,7 +36702,7 @@ sp_pairs_2548:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2550:
+sp_pair_vector_2558:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPD (CX)(R9*8), Z5
@@ -36636,21 +36720,21 @@ sp_pair_vector_2550:
 	ADDQ    $0x00000008, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2550
+	JNE     sp_pair_vector_2558
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000010, R10
-	JMP     sp_pairs_2548
+	JMP     sp_pairs_2556
 
-sp_group_2549:
+sp_group_2557:
 	CMPQ    R10, $0x00000008
-	JB      sp_partial_2545
+	JB      sp_partial_2553
 	VMOVUPD (DI), Z1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_2552
+	JAE     sp_vectors_done_2560
 
-sp_vector_2551:
+sp_vector_2559:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -36661,16 +36745,16 @@ sp_vector_2551:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JB      sp_vector_2551
+	JB      sp_vector_2559
 
-sp_vectors_done_2552:
+sp_vectors_done_2560:
 	ADDQ $0x00000040, DI
 	SUBQ $0x00000008, R10
-	JMP  sp_group_2549
+	JMP  sp_group_2557
 
-sp_partial_2545:
+sp_partial_2553:
 	TESTQ     R10, R10
-	JE        sp_row_done_2546
+	JE        sp_row_done_2554
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -36682,9 +36766,9 @@ sp_partial_2545:
 	SHLQ      $0x06, DI
 	XORQ      R11, R11
 	CMPQ      R11, DI
-	JAE       sp_vectors_done_2554
+	JAE       sp_vectors_done_2562
 
-sp_vector_2553:
+sp_vector_2561:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -36695,11 +36779,11 @@ sp_vector_2553:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, DI
-	JB      sp_vector_2553
+	JB      sp_vector_2561
 
-sp_vectors_done_2554:
+sp_vectors_done_2562:
 	ANDQ      $0x00000007, R10
-	JE        sp_row_done_2546
+	JE        sp_row_done_2554
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -36712,15 +36796,15 @@ sp_vectors_done_2554:
 	VMOVUPD   Z2, K1, (AX)(R9*8)
 	ADDQ      R10, R9
 
-sp_row_done_2546:
+sp_row_done_2554:
 	SUBQ R9, BX
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2544
+	JMP  sp_row_2552
 
-sp_done_2547:
+sp_done_2555:
 	VZEROUPPER
 	RET
 
@@ -36751,11 +36835,11 @@ TEXT ·backwardSmallPlanesDalphaAVX512F64(SB), NOSPLIT, $16-80
 	MOVQ    dalpha_base+48(FP), R8
 	MOVQ    dalpha_len+56(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_2556
+	JE      sp_sum_fewer_2564
 
-sp_sum_channels_2555:
+sp_sum_channels_2563:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2556
+	JB     sp_sum_fewer_2564
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -36766,18 +36850,18 @@ sp_sum_channels_2555:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2557:
+sp_sum_row_2565:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2560
+	JAE  sp_sum_rows_done_2568
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2558:
+sp_sum_vector_2566:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2559
+	JE          sp_sum_last_2567
 	VMOVUPD     (R11), Y10
 	VMOVUPD     (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -36831,9 +36915,9 @@ sp_sum_vector_2558:
 	ADDQ        $0x20, R14
 	ADDQ        $0x20, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2558
+	JMP         sp_sum_vector_2566
 
-sp_sum_last_2559:
+sp_sum_last_2567:
 	VMASKMOVPD  (R11), Y1, Y10
 	VMASKMOVPD  (R12), Y1, Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -36883,9 +36967,9 @@ sp_sum_last_2559:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2557
+	JMP         sp_sum_row_2565
 
-sp_sum_rows_done_2560:
+sp_sum_rows_done_2568:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -36916,12 +37000,12 @@ sp_sum_rows_done_2560:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x40, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2555
+	JMP          sp_sum_channels_2563
 
-sp_sum_fewer_2556:
-sp_sum_channels_2562:
+sp_sum_fewer_2564:
+sp_sum_channels_2570:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2563
+	JB     sp_sum_fewer_2571
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -36929,16 +37013,16 @@ sp_sum_channels_2562:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_2564:
+sp_sum_row_2572:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2567
+	JAE  sp_sum_rows_done_2575
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2565:
+sp_sum_vector_2573:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2566
+	JE          sp_sum_last_2574
 	VMOVUPD     (R11), Y7
 	VMOVUPD     (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -36966,11 +37050,11 @@ sp_sum_vector_2565:
 	ADDQ        $0x20, R11
 	ADDQ        $0x20, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2565
+	JMP         sp_sum_vector_2573
 
-sp_sum_last_2566:
+sp_sum_last_2574:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_2569
+	JNE         sp_sum_masked_2577
 	VMOVSD      (R11), X13
 	VMOVSD      (R11)(CX*1), X7
 	VMOVSD      (R11)(CX*2), X8
@@ -36989,9 +37073,9 @@ sp_sum_last_2566:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_2568
+	JMP         sp_sum_row_done_2576
 
-sp_sum_masked_2569:
+sp_sum_masked_2577:
 	VMASKMOVPD  (R11), Y1, Y7
 	VMASKMOVPD  (R12), Y1, Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -37017,11 +37101,11 @@ sp_sum_masked_2569:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_2568:
+sp_sum_row_done_2576:
 	ADDQ AX, R10
-	JMP  sp_sum_row_2564
+	JMP  sp_sum_row_2572
 
-sp_sum_rows_done_2567:
+sp_sum_rows_done_2575:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -37040,25 +37124,25 @@ sp_sum_rows_done_2567:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2562
+	JMP          sp_sum_channels_2570
 
-sp_sum_fewer_2563:
-sp_sum_channels_2570:
+sp_sum_fewer_2571:
+sp_sum_channels_2578:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2571
+	JB     sp_sum_fewer_2579
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2572:
+sp_sum_row_2580:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2575
+	JAE  sp_sum_rows_done_2583
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2573:
+sp_sum_vector_2581:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2574
+	JE          sp_sum_last_2582
 	VMOVUPD     (R10), Y3
 	VMOVUPD     (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -37068,9 +37152,9 @@ sp_sum_vector_2573:
 	ADDQ        $0x20, R10
 	ADDQ        $0x20, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2573
+	JMP         sp_sum_vector_2581
 
-sp_sum_last_2574:
+sp_sum_last_2582:
 	VMASKMOVPD  (R10), Y1, Y3
 	VMASKMOVPD  (R11), Y1, Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -37078,9 +37162,9 @@ sp_sum_last_2574:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2572
+	JMP         sp_sum_row_2580
 
-sp_sum_rows_done_2575:
+sp_sum_rows_done_2583:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -37091,9 +37175,9 @@ sp_sum_rows_done_2575:
 	ADDQ         CX, DI
 	ADDQ         $0x08, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2570
+	JMP          sp_sum_channels_2578
 
-sp_sum_fewer_2571:
+sp_sum_fewer_2579:
 	VZEROUPPER
 	RET
 
@@ -37107,19 +37191,19 @@ TEXT ·addSumsAVX2F32(SB), NOSPLIT, $0-48
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-sums_vector_2578:
+sums_vector_2586:
 	CMPQ       BX, SI
-	JGT        sums_scalar_2579
+	JGT        sums_scalar_2587
 	VCVTPS2PD  (AX)(BX*4), Y0
 	VADDPD     (CX)(BX*8), Y0, Y0
 	VCVTPD2PSY Y0, X0
 	VMOVUPS    X0, (AX)(BX*4)
 	ADDQ       $0x00000004, BX
-	JMP        sums_vector_2578
+	JMP        sums_vector_2586
 
-sums_scalar_2579:
+sums_scalar_2587:
 	CMPQ      BX, DX
-	JE        add_done_2577
+	JE        add_done_2585
 	VMOVSD    (CX)(BX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (AX)(BX*4), X1, X1
@@ -37127,9 +37211,9 @@ sums_scalar_2579:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (AX)(BX*4)
 	INCQ      BX
-	JMP       sums_scalar_2579
+	JMP       sums_scalar_2587
 
-add_done_2577:
+add_done_2585:
 	VZEROUPPER
 	RET
 
@@ -37143,24 +37227,24 @@ TEXT ·addSumsAVX2F64(SB), NOSPLIT, $0-48
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-sums_vector_2581:
+sums_vector_2589:
 	CMPQ    BX, SI
-	JGT     sums_scalar_2582
+	JGT     sums_scalar_2590
 	VMOVUPD (AX)(BX*8), Y0
 	VADDPD  (CX)(BX*8), Y0, Y0
 	VMOVUPD Y0, (AX)(BX*8)
 	ADDQ    $0x00000004, BX
-	JMP     sums_vector_2581
+	JMP     sums_vector_2589
 
-sums_scalar_2582:
+sums_scalar_2590:
 	CMPQ   BX, DX
-	JE     add_done_2580
+	JE     add_done_2588
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (AX)(BX*8), X0, X0
 	VMOVSD X0, (AX)(BX*8)
 	INCQ   BX
-	JMP    sums_scalar_2582
+	JMP    sums_scalar_2590
 
-add_done_2580:
+add_done_2588:
 	VZEROUPPER
 	RET
