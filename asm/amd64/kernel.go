@@ -176,36 +176,48 @@ func (k *kernel) uniform() {
 	}
 }
 
-// shortSpan does a slice of one to two vectors (the commonest small call,
-// a layer of 16 float32, is two) without a slope gradient as two vectors,
-// the last computed before the first is stored (the output may be the
-// input) and stored after it, and jumps to the label it returns; longer
-// and shorter slices fall through to the general span. It is for an
-// overlapper's kernels, whose general span takes about twice as long
-// there: its loop tests and the branches around its remainder (forward,
-// 16 float32: 7.7 ns against 4.2-4.6 ns a call, copy() 4.3-5.3). It
-// returns "" where it emits nothing.
+// shortSpan does a slice of one to two vectors without a slope gradient
+// (the commonest small call, a layer of 16 float32, is two) before the
+// stream test, and jumps to the label it returns; "" where it emits
+// nothing (see twoVectors).
 func (k *kernel) shortSpan() string {
-	o, ok := k.isa.(overlapper)
-	if !ok || k.v.Dalpha {
+	if !k.shortSpans() {
 		return ""
 	}
+	done := newLabel("short_done")
+	k.twoVectors(k.n, done)
+	return done
+}
+
+// shortSpans reports whether spans of one to two vectors run as two
+// vectors (twoVectors): an overlapper's, without slope gradients, where
+// the span ends with its last vector (overlapsTail).
+func (k *kernel) shortSpans() bool {
+	return k.overlapsTail() && !k.v.Dalpha
+}
+
+// twoVectors does a span of n elements, one to two vectors, as two vectors,
+// the last computed before the first is stored (the output may be the
+// input) and stored after it, and jumps to done; other spans fall through.
+// The general span took about twice as long there, in its loop tests and
+// the branches around its remainder (forward, 16 float32: 7.7 ns a call
+// against 4.2-4.6 ns, copy() 4.3-5.3).
+func (k *kernel) twoVectors(n GPVirtual, done string) {
 	w := k.lanes()
-	general, done := newLabel("general"), newLabel("short_done")
-	CMPQ(k.n, U32(2*w))
+	general := newLabel("general")
+	CMPQ(n, U32(2*w))
 	JA(LabelRef(general))
-	CMPQ(k.n, U32(w))
+	CMPQ(n, U32(w))
 	JB(LabelRef(general))
 	lastAt, first := GP64(), GP64()
-	MOVQ(k.n, lastAt)
+	MOVQ(n, lastAt)
 	SUBQ(U32(w), lastAt)
-	last := o.last(k, lastAt, k.n)
+	last := k.isa.(overlapper).last(k, lastAt, n)
 	XORQ(first, first)
 	k.isa.step(k, first, 0, nil)
 	k.store(last, k.at(k.out, lastAt, 0))
 	JMP(LabelRef(done))
 	Label(general)
-	return done
 }
 
 // planar: runs of inner elements, the c-th using alpha[c] and adding its sum
@@ -374,6 +386,12 @@ func (k *kernel) span(n GPVirtual) {
 	}
 	unrolled, single, singleLoop, remainder, done :=
 		newLabel("unrolled"), newLabel("single"), newLabel("single_loop"), newLabel("remainder"), newLabel("span_done")
+
+	// The shared kernels test for short slices before the stream test
+	// (shortSpan); rows and planes here.
+	if k.shortSpans() && k.l != spec.Shared {
+		k.twoVectors(n, done)
+	}
 
 	// An overlapper's last full vector, where the span has a remainder.
 	var last VecVirtual
