@@ -31,9 +31,9 @@ TEXT ·forwardAVX2F32(SB), NOSPLIT, $0-52
 	VXORPS       Y0, Y0, Y0
 	VBROADCASTSS alpha+48(FP), Y1
 	CMPQ         DX, $0x00000010
-	JA           general_1
+	JA           general_2
 	CMPQ         DX, $0x00000008
-	JB           general_1
+	JB           general_2
 	SUBQ         $0x00000008, DX
 	VMOVUPS      (CX)(DX*4), Y2
 	VCMPPS       $0x1e, Y0, Y2, Y3
@@ -46,9 +46,9 @@ TEXT ·forwardAVX2F32(SB), NOSPLIT, $0-52
 	VBLENDVPS    Y0, Y2, Y1, Y1
 	VMOVUPS      Y1, (AX)(BX*4)
 	VMOVUPS      Y4, (AX)(DX*4)
-	JMP          short_done_2
+	JMP          short_done_1
 
-general_1:
+general_2:
 	MOVQ       DX, BX
 	SHLQ       $0x02, BX
 	CMPQ       BX, ·streamThreshold+0(SB)
@@ -220,7 +220,7 @@ masked_17:
 
 span_done_15:
 stored_4:
-short_done_2:
+short_done_1:
 	VZEROUPPER
 	RET
 
@@ -354,17 +354,37 @@ plane_29:
 	JE           planes_done_30
 	VBROADCASTSS (DI)(R9*4), Y1
 	XORQ         R10, R10
-	TESTQ        $0x00000007, BX
-	JE           no_last_36
-	MOVQ         BX, R11
-	SUBQ         $0x00000008, R11
-	JL           no_last_36
-	VMOVUPS      (CX)(R11*4), Y2
+	CMPQ         BX, $0x00000010
+	JA           general_36
+	CMPQ         BX, $0x00000008
+	JB           general_36
+	MOVQ         BX, R10
+	SUBQ         $0x00000008, R10
+	VMOVUPS      (CX)(R10*4), Y2
 	VCMPPS       $0x1e, Y0, Y2, Y3
 	VMULPS       Y1, Y2, Y4
 	VBLENDVPS    Y3, Y2, Y4, Y4
+	XORQ         R12, R12
+	VMOVUPS      (CX)(R12*4), Y2
+	VCMPPS       $0x1e, Y0, Y2, Y3
+	VMULPS       Y1, Y2, Y1
+	VBLENDVPS    Y3, Y2, Y1, Y1
+	VMOVUPS      Y1, (AX)(R12*4)
+	VMOVUPS      Y4, (AX)(R10*4)
+	JMP          span_done_35
 
-no_last_36:
+general_36:
+	TESTQ     $0x00000007, BX
+	JE        no_last_37
+	MOVQ      BX, R11
+	SUBQ      $0x00000008, R11
+	JL        no_last_37
+	VMOVUPS   (CX)(R11*4), Y2
+	VCMPPS    $0x1e, Y0, Y2, Y3
+	VMULPS    Y1, Y2, Y5
+	VBLENDVPS Y3, Y2, Y5, Y5
+
+no_last_37:
 	MOVQ BX, R12
 	SUBQ $0x00000020, R12
 
@@ -373,24 +393,24 @@ unrolled_31:
 	JGT       single_32
 	VMOVUPS   (CX)(R10*4), Y2
 	VCMPPS    $0x1e, Y0, Y2, Y3
-	VMULPS    Y1, Y2, Y5
-	VBLENDVPS Y3, Y2, Y5, Y5
-	VMOVUPS   Y5, (AX)(R10*4)
+	VMULPS    Y1, Y2, Y4
+	VBLENDVPS Y3, Y2, Y4, Y4
+	VMOVUPS   Y4, (AX)(R10*4)
 	VMOVUPS   32(CX)(R10*4), Y2
 	VCMPPS    $0x1e, Y0, Y2, Y3
-	VMULPS    Y1, Y2, Y5
-	VBLENDVPS Y3, Y2, Y5, Y5
-	VMOVUPS   Y5, 32(AX)(R10*4)
+	VMULPS    Y1, Y2, Y4
+	VBLENDVPS Y3, Y2, Y4, Y4
+	VMOVUPS   Y4, 32(AX)(R10*4)
 	VMOVUPS   64(CX)(R10*4), Y2
 	VCMPPS    $0x1e, Y0, Y2, Y3
-	VMULPS    Y1, Y2, Y5
-	VBLENDVPS Y3, Y2, Y5, Y5
-	VMOVUPS   Y5, 64(AX)(R10*4)
+	VMULPS    Y1, Y2, Y4
+	VBLENDVPS Y3, Y2, Y4, Y4
+	VMOVUPS   Y4, 64(AX)(R10*4)
 	VMOVUPS   96(CX)(R10*4), Y2
 	VCMPPS    $0x1e, Y0, Y2, Y3
-	VMULPS    Y1, Y2, Y5
-	VBLENDVPS Y3, Y2, Y5, Y5
-	VMOVUPS   Y5, 96(AX)(R10*4)
+	VMULPS    Y1, Y2, Y4
+	VBLENDVPS Y3, Y2, Y4, Y4
+	VMOVUPS   Y4, 96(AX)(R10*4)
 	ADDQ      $0x00000020, R10
 	JMP       unrolled_31
 
@@ -403,9 +423,9 @@ single_loop_33:
 	JGT       remainder_34
 	VMOVUPS   (CX)(R10*4), Y2
 	VCMPPS    $0x1e, Y0, Y2, Y3
-	VMULPS    Y1, Y2, Y5
-	VBLENDVPS Y3, Y2, Y5, Y5
-	VMOVUPS   Y5, (AX)(R10*4)
+	VMULPS    Y1, Y2, Y4
+	VBLENDVPS Y3, Y2, Y4, Y4
+	VMOVUPS   Y4, (AX)(R10*4)
 	ADDQ      $0x00000008, R10
 	JMP       single_loop_33
 
@@ -414,19 +434,19 @@ remainder_34:
 	SUBQ    R10, R12
 	JE      span_done_35
 	CMPQ    BX, $0x00000008
-	JL      masked_37
-	VMOVUPS Y4, (AX)(R11*4)
+	JL      masked_38
+	VMOVUPS Y5, (AX)(R11*4)
 	JMP     span_done_35
 
-masked_37:
+masked_38:
 	SHLQ       $0x02, R12
 	NEGQ       R12
 	LEAQ       tailmask<>+32(SB), R13
 	VMOVDQU    (R13)(R12*1), Y2
 	VMASKMOVPS (CX)(R10*4), Y2, Y3
-	VCMPPS     $0x1e, Y0, Y3, Y5
+	VCMPPS     $0x1e, Y0, Y3, Y4
 	VMULPS     Y1, Y3, Y1
-	VBLENDVPS  Y5, Y3, Y1, Y1
+	VBLENDVPS  Y4, Y3, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(R10*4)
 
 span_done_35:
@@ -434,10 +454,10 @@ span_done_35:
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_38
+	JNE  same_pass_39
 	XORQ R9, R9
 
-same_pass_38:
+same_pass_39:
 	SUBQ BX, DX
 	JMP  plane_29
 
@@ -460,17 +480,17 @@ TEXT ·forwardPatternAVX2F32(SB), NOSPLIT, $0-72
 	MOVQ   DX, R8
 	SHLQ   $0x02, R8
 	CMPQ   R8, ·streamThreshold+0(SB)
-	JB     cached_39
+	JB     cached_40
 	CMPQ   DI, $0x00000800
-	JB     cached_39
+	JB     cached_40
 	CMPQ   AX, CX
-	JE     cached_39
+	JE     cached_40
 	CMPQ   AX, CX
-	JE     cached_39
+	JE     cached_40
 
-row_41:
+row_42:
 	CMPQ       DX, $0x00
-	JE         rows_done_42
+	JE         rows_done_43
 	MOVQ       SI, DI
 	CMPQ       DX, DI
 	CMOVQLT    DX, DI
@@ -482,7 +502,7 @@ row_41:
 	CMPQ       R9, DI
 	CMOVQGT    DI, R9
 	TESTQ      R9, R9
-	JE         aligned_43
+	JE         aligned_44
 	MOVQ       R9, R10
 	SHLQ       $0x02, R10
 	NEGQ       R10
@@ -496,13 +516,13 @@ row_41:
 	VMASKMOVPS Y4, Y1, (AX)(R8*4)
 	MOVQ       R9, R8
 
-aligned_43:
+aligned_44:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-unrolled_44:
+unrolled_45:
 	CMPQ      R8, R9
-	JGT       single_45
+	JGT       single_46
 	VMOVUPS   (CX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (BX)(R8*4), Y1, Y3
@@ -524,27 +544,27 @@ unrolled_44:
 	VBLENDVPS Y2, Y1, Y3, Y3
 	VMOVNTPS  Y3, 96(AX)(R8*4)
 	ADDQ      $0x00000020, R8
-	JMP       unrolled_44
+	JMP       unrolled_45
 
-single_45:
+single_46:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_46:
+single_loop_47:
 	CMPQ      R8, R9
-	JGT       remainder_47
+	JGT       remainder_48
 	VMOVUPS   (CX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (BX)(R8*4), Y1, Y3
 	VBLENDVPS Y2, Y1, Y3, Y3
 	VMOVNTPS  Y3, (AX)(R8*4)
 	ADDQ      $0x00000008, R8
-	JMP       single_loop_46
+	JMP       single_loop_47
 
-remainder_47:
+remainder_48:
 	MOVQ       DI, R9
 	SUBQ       R8, R9
-	JE         span_done_48
+	JE         span_done_49
 	SHLQ       $0x02, R9
 	NEGQ       R9
 	LEAQ       tailmask<>+32(SB), R10
@@ -556,112 +576,132 @@ remainder_47:
 	VBLENDVPS  Y3, Y2, Y4, Y4
 	VMASKMOVPS Y4, Y1, (AX)(R8*4)
 
-span_done_48:
+span_done_49:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_41
+	JMP  row_42
 
-rows_done_42:
+rows_done_43:
 	SFENCE
-	JMP stored_40
+	JMP stored_41
 
-cached_39:
-row_49:
+cached_40:
+row_50:
 	CMPQ      DX, $0x00
-	JE        rows_done_50
+	JE        rows_done_51
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
 	XORQ      R8, R8
+	CMPQ      DI, $0x00000010
+	JA        general_57
+	CMPQ      DI, $0x00000008
+	JB        general_57
+	MOVQ      DI, R8
+	SUBQ      $0x00000008, R8
+	VMOVUPS   (CX)(R8*4), Y1
+	VCMPPS    $0x1e, Y0, Y1, Y2
+	VMULPS    (BX)(R8*4), Y1, Y3
+	VBLENDVPS Y2, Y1, Y3, Y3
+	XORQ      R10, R10
+	VMOVUPS   (CX)(R10*4), Y1
+	VCMPPS    $0x1e, Y0, Y1, Y2
+	VMULPS    (BX)(R10*4), Y1, Y5
+	VBLENDVPS Y2, Y1, Y5, Y5
+	VMOVUPS   Y5, (AX)(R10*4)
+	VMOVUPS   Y3, (AX)(R8*4)
+	JMP       span_done_56
+
+general_57:
 	TESTQ     $0x00000007, DI
-	JE        no_last_56
+	JE        no_last_58
 	MOVQ      DI, R9
 	SUBQ      $0x00000008, R9
-	JL        no_last_56
+	JL        no_last_58
 	VMOVUPS   (CX)(R9*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
-	VMULPS    (BX)(R9*4), Y1, Y3
-	VBLENDVPS Y2, Y1, Y3, Y3
+	VMULPS    (BX)(R9*4), Y1, Y4
+	VBLENDVPS Y2, Y1, Y4, Y4
 
-no_last_56:
+no_last_58:
 	MOVQ DI, R10
 	SUBQ $0x00000020, R10
 
-unrolled_51:
+unrolled_52:
 	CMPQ      R8, R10
-	JGT       single_52
+	JGT       single_53
 	VMOVUPS   (CX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
-	VMULPS    (BX)(R8*4), Y1, Y4
-	VBLENDVPS Y2, Y1, Y4, Y4
-	VMOVUPS   Y4, (AX)(R8*4)
+	VMULPS    (BX)(R8*4), Y1, Y3
+	VBLENDVPS Y2, Y1, Y3, Y3
+	VMOVUPS   Y3, (AX)(R8*4)
 	VMOVUPS   32(CX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
-	VMULPS    32(BX)(R8*4), Y1, Y4
-	VBLENDVPS Y2, Y1, Y4, Y4
-	VMOVUPS   Y4, 32(AX)(R8*4)
+	VMULPS    32(BX)(R8*4), Y1, Y3
+	VBLENDVPS Y2, Y1, Y3, Y3
+	VMOVUPS   Y3, 32(AX)(R8*4)
 	VMOVUPS   64(CX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
-	VMULPS    64(BX)(R8*4), Y1, Y4
-	VBLENDVPS Y2, Y1, Y4, Y4
-	VMOVUPS   Y4, 64(AX)(R8*4)
+	VMULPS    64(BX)(R8*4), Y1, Y3
+	VBLENDVPS Y2, Y1, Y3, Y3
+	VMOVUPS   Y3, 64(AX)(R8*4)
 	VMOVUPS   96(CX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
-	VMULPS    96(BX)(R8*4), Y1, Y4
-	VBLENDVPS Y2, Y1, Y4, Y4
-	VMOVUPS   Y4, 96(AX)(R8*4)
+	VMULPS    96(BX)(R8*4), Y1, Y3
+	VBLENDVPS Y2, Y1, Y3, Y3
+	VMOVUPS   Y3, 96(AX)(R8*4)
 	ADDQ      $0x00000020, R8
-	JMP       unrolled_51
+	JMP       unrolled_52
 
-single_52:
+single_53:
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-single_loop_53:
+single_loop_54:
 	CMPQ      R8, R10
-	JGT       remainder_54
+	JGT       remainder_55
 	VMOVUPS   (CX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
-	VMULPS    (BX)(R8*4), Y1, Y4
-	VBLENDVPS Y2, Y1, Y4, Y4
-	VMOVUPS   Y4, (AX)(R8*4)
+	VMULPS    (BX)(R8*4), Y1, Y3
+	VBLENDVPS Y2, Y1, Y3, Y3
+	VMOVUPS   Y3, (AX)(R8*4)
 	ADDQ      $0x00000008, R8
-	JMP       single_loop_53
+	JMP       single_loop_54
 
-remainder_54:
+remainder_55:
 	MOVQ    DI, R10
 	SUBQ    R8, R10
-	JE      span_done_55
+	JE      span_done_56
 	CMPQ    DI, $0x00000008
-	JL      masked_57
-	VMOVUPS Y3, (AX)(R9*4)
-	JMP     span_done_55
+	JL      masked_59
+	VMOVUPS Y4, (AX)(R9*4)
+	JMP     span_done_56
 
-masked_57:
+masked_59:
 	SHLQ       $0x02, R10
 	NEGQ       R10
 	LEAQ       tailmask<>+32(SB), R11
 	VMOVDQU    (R11)(R10*1), Y1
 	VMASKMOVPS (CX)(R8*4), Y1, Y2
-	VCMPPS     $0x1e, Y0, Y2, Y4
+	VCMPPS     $0x1e, Y0, Y2, Y3
 	VMASKMOVPS (BX)(R8*4), Y1, Y5
 	VMULPS     Y5, Y2, Y5
-	VBLENDVPS  Y4, Y2, Y5, Y5
+	VBLENDVPS  Y3, Y2, Y5, Y5
 	VMASKMOVPS Y5, Y1, (AX)(R8*4)
 
-span_done_55:
+span_done_56:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_49
+	JMP  row_50
 
-rows_done_50:
-stored_40:
+rows_done_51:
+stored_41:
 	VZEROUPPER
 	RET
 
@@ -680,28 +720,18 @@ TEXT ·forwardRingAVX2F32(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x000001b0
-	JA     ring_segmented_58
+	JA     ring_segmented_60
 	MOVQ   R8, R9
 
-ring_len_59:
+ring_len_61:
 	CMPQ R9, $0x00000008
-	JAE  ring_len_done_60
+	JAE  ring_len_done_62
 	ADDQ R8, R9
-	JMP  ring_len_59
+	JMP  ring_len_61
 
-ring_len_done_60:
+ring_len_done_62:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000008, R10
-
-ring_step_61:
-	CMPQ R10, R9
-	JB   ring_step_done_62
-	SUBQ R9, R10
-	JMP  ring_step_61
-
-ring_step_done_62:
-	MOVQ R10, 1928(SP)
-	MOVQ $0x00000020, R10
 
 ring_step_63:
 	CMPQ R10, R9
@@ -710,6 +740,16 @@ ring_step_63:
 	JMP  ring_step_63
 
 ring_step_done_64:
+	MOVQ R10, 1928(SP)
+	MOVQ $0x00000020, R10
+
+ring_step_65:
+	CMPQ R10, R9
+	JB   ring_step_done_66
+	SUBQ R9, R10
+	JMP  ring_step_65
+
+ring_step_done_66:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    32(R9), R9
@@ -719,76 +759,76 @@ ring_step_done_64:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000008
-	JB      ring_short_65
+	JB      ring_short_67
 	CMPQ    AX, $0x01
-	JNE     ring_planes_66
+	JNE     ring_planes_68
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_68:
+ring_copy_70:
 	CMPQ    AX, R10
-	JAE     ring_built_67
+	JAE     ring_built_69
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_69
+	JB      ring_copy_tail_71
 	VMOVUPS (R9)(R8*4), Y1
 	VMOVUPS Y1, (DI)(AX*4)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_68
+	JNE     ring_copy_70
 	XORQ    R8, R8
-	JMP     ring_copy_68
+	JMP     ring_copy_70
 
-ring_copy_tail_69:
+ring_copy_tail_71:
 	VMOVUPS -32(R9)(DX*4), Y1
 	ADDQ    R11, AX
 	VMOVUPS Y1, -32(DI)(AX*4)
 	XORQ    R8, R8
-	JMP     ring_copy_68
+	JMP     ring_copy_70
 
-ring_planes_66:
+ring_planes_68:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_70
+	JA   ring_long_planes_72
 	MOVQ R10, R12
 	SUBQ $0x00000008, R12
 
-ring_fill_71:
+ring_fill_73:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_72
+	JGT          ring_fill_last_74
 	VBROADCASTSS (R9)(R8*4), Y1
 	VMOVUPS      Y1, (DI)(R11*4)
 	VMOVUPS      Y1, 32(DI)(R11*4)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_73
+	JNE          ring_wrap_75
 	XORQ         R8, R8
 
-ring_wrap_73:
-	JMP ring_fill_71
+ring_wrap_75:
+	JMP ring_fill_73
 
-ring_fill_last_72:
+ring_fill_last_74:
 	CMPQ         R11, R10
-	JAE          ring_built_67
+	JAE          ring_built_69
 	VBROADCASTSS (R9)(R8*4), Y1
 	VMOVUPS      Y1, (DI)(R11*4)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_74
+	JNE          ring_wrap_76
 	XORQ         R8, R8
 
-ring_wrap_74:
-	JMP ring_fill_last_72
+ring_wrap_76:
+	JMP ring_fill_last_74
 
-ring_long_planes_70:
-ring_channel_75:
+ring_long_planes_72:
+ring_channel_77:
 	CMPQ         R11, R10
-	JAE          ring_built_67
+	JAE          ring_built_69
 	VBROADCASTSS (R9)(R8*4), Y1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -796,65 +836,65 @@ ring_channel_75:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_76:
+ring_plane_78:
 	VMOVUPS Y1, (DI)(R13*4)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_76
+	JB      ring_plane_78
 	INCQ    R8
 	CMPQ    R8, DX
-	JNE     ring_wrap_77
+	JNE     ring_wrap_79
 	XORQ    R8, R8
 
-ring_wrap_77:
-	JMP ring_channel_75
+ring_wrap_79:
+	JMP ring_channel_77
 
-ring_short_65:
+ring_short_67:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_78:
+ring_element_80:
 	MOVL (R9)(R11*4), R14
 	MOVL R14, (DI)(R13*4)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_79
+	JB   ring_element_next_81
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_79
+	JB   ring_element_next_81
 	XORQ R11, R11
 
-ring_element_next_79:
+ring_element_next_81:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_78
+	JB      ring_element_80
 	VMOVUPS (DI), Y1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000008
-	JE      ring_exact_80
+	JE      ring_exact_82
 	SUBQ    R8, AX
 
-ring_exact_80:
+ring_exact_82:
 	MOVQ AX, DX
 
-ring_repeat_81:
+ring_repeat_83:
 	CMPQ    DX, R10
-	JAE     ring_built_67
+	JAE     ring_built_69
 	VMOVUPS Y1, (DI)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_81
+	JMP     ring_repeat_83
 
-ring_built_67:
+ring_built_69:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000020, R8
 
-unrolled_82:
+unrolled_84:
 	CMPQ      DX, R8
-	JGT       single_83
+	JGT       single_85
 	VMOVUPS   (BX)(DX*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -880,15 +920,15 @@ unrolled_82:
 	SUBQ      1920(SP), R9
 	CMOVQCC   R9, AX
 	ADDQ      $0x00000020, DX
-	JMP       unrolled_82
+	JMP       unrolled_84
 
-single_83:
+single_85:
 	MOVQ SI, R8
 	SUBQ $0x00000008, R8
 
-single_loop_84:
+single_loop_86:
 	CMPQ      DX, R8
-	JGT       remainder_85
+	JGT       remainder_87
 	VMOVUPS   (BX)(DX*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -899,11 +939,11 @@ single_loop_84:
 	SUBQ      1920(SP), R9
 	CMOVQCC   R9, AX
 	ADDQ      $0x00000008, DX
-	JMP       single_loop_84
+	JMP       single_loop_86
 
-remainder_85:
+remainder_87:
 	SUBQ       DX, SI
-	JE         span_done_86
+	JE         span_done_88
 	SHLQ       $0x02, SI
 	NEGQ       SI
 	LEAQ       tailmask<>+32(SB), R8
@@ -915,10 +955,10 @@ remainder_85:
 	VBLENDVPS  Y0, Y2, Y3, Y3
 	VMASKMOVPS Y3, Y1, (CX)(DX*4)
 
-span_done_86:
+span_done_88:
 	JMP ring_finished_forwardAVX2F32
 
-ring_segmented_58:
+ring_segmented_60:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x000001b0
 	JA   ring_finished_forwardAVX2F32
@@ -928,11 +968,11 @@ ring_segmented_58:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_87
+	JE   ring_rows_89
 
-ring_segment_88:
+ring_segment_90:
 	CMPQ    SI, $0x00
-	JE      ring_done_89
+	JE      ring_done_91
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -949,25 +989,15 @@ ring_segment_88:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_90:
+ring_len_92:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_91
+	JAE  ring_len_done_93
 	ADDQ R9, R11
-	JMP  ring_len_90
+	JMP  ring_len_92
 
-ring_len_done_91:
+ring_len_done_93:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000008, R12
-
-ring_step_92:
-	CMPQ R12, R11
-	JB   ring_step_done_93
-	SUBQ R11, R12
-	JMP  ring_step_92
-
-ring_step_done_93:
-	MOVQ R12, 1928(SP)
-	MOVQ $0x00000020, R12
 
 ring_step_94:
 	CMPQ R12, R11
@@ -976,6 +1006,16 @@ ring_step_94:
 	JMP  ring_step_94
 
 ring_step_done_95:
+	MOVQ R12, 1928(SP)
+	MOVQ $0x00000020, R12
+
+ring_step_96:
+	CMPQ R12, R11
+	JB   ring_step_done_97
+	SUBQ R11, R12
+	JMP  ring_step_96
+
+ring_step_done_97:
 	MOVQ    R12, 1936(SP)
 	LEAQ    32(R11), R11
 	CMPQ    R10, R11
@@ -985,76 +1025,76 @@ ring_step_done_95:
 	LEAQ    (R10)(AX*4), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000008
-	JB      ring_short_96
+	JB      ring_short_98
 	CMPQ    R8, $0x01
-	JNE     ring_planes_97
+	JNE     ring_planes_99
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_99:
+ring_copy_101:
 	CMPQ    R8, AX
-	JAE     ring_built_98
+	JAE     ring_built_100
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_100
+	JB      ring_copy_tail_102
 	VMOVUPS (R10)(R9*4), Y1
 	VMOVUPS Y1, (DI)(R8*4)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_99
+	JNE     ring_copy_101
 	XORQ    R9, R9
-	JMP     ring_copy_99
+	JMP     ring_copy_101
 
-ring_copy_tail_100:
+ring_copy_tail_102:
 	VMOVUPS -32(R10)(DX*4), Y1
 	ADDQ    R11, R8
 	VMOVUPS Y1, -32(DI)(R8*4)
 	XORQ    R9, R9
-	JMP     ring_copy_99
+	JMP     ring_copy_101
 
-ring_planes_97:
+ring_planes_99:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_101
+	JA   ring_long_planes_103
 	MOVQ AX, R12
 	SUBQ $0x00000008, R12
 
-ring_fill_102:
+ring_fill_104:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_103
+	JGT          ring_fill_last_105
 	VBROADCASTSS (R10)(R9*4), Y1
 	VMOVUPS      Y1, (DI)(R11*4)
 	VMOVUPS      Y1, 32(DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_104
+	JNE          ring_wrap_106
 	XORQ         R9, R9
 
-ring_wrap_104:
-	JMP ring_fill_102
+ring_wrap_106:
+	JMP ring_fill_104
 
-ring_fill_last_103:
+ring_fill_last_105:
 	CMPQ         R11, AX
-	JAE          ring_built_98
+	JAE          ring_built_100
 	VBROADCASTSS (R10)(R9*4), Y1
 	VMOVUPS      Y1, (DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_105
+	JNE          ring_wrap_107
 	XORQ         R9, R9
 
-ring_wrap_105:
-	JMP ring_fill_last_103
+ring_wrap_107:
+	JMP ring_fill_last_105
 
-ring_long_planes_101:
-ring_channel_106:
+ring_long_planes_103:
+ring_channel_108:
 	CMPQ         R11, AX
-	JAE          ring_built_98
+	JAE          ring_built_100
 	VBROADCASTSS (R10)(R9*4), Y1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -1062,66 +1102,66 @@ ring_channel_106:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_107:
+ring_plane_109:
 	VMOVUPS Y1, (DI)(R13*4)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_107
+	JB      ring_plane_109
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_108
+	JNE     ring_wrap_110
 	XORQ    R9, R9
 
-ring_wrap_108:
-	JMP ring_channel_106
+ring_wrap_110:
+	JMP ring_channel_108
 
-ring_short_96:
+ring_short_98:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_109:
+ring_element_111:
 	MOVL (R10)(R11*4), R14
 	MOVL R14, (DI)(R13*4)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_110
+	JB   ring_element_next_112
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_110
+	JB   ring_element_next_112
 	XORQ R11, R11
 
-ring_element_next_110:
+ring_element_next_112:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_109
+	JB      ring_element_111
 	VMOVUPS (DI), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_111
+	JE      ring_exact_113
 	SUBQ    R9, DX
 
-ring_exact_111:
+ring_exact_113:
 	MOVQ DX, R8
 
-ring_repeat_112:
+ring_repeat_114:
 	CMPQ    R8, AX
-	JAE     ring_built_98
+	JAE     ring_built_100
 	VMOVUPS Y1, (DI)(R8*4)
 	ADDQ    DX, R8
-	JMP     ring_repeat_112
+	JMP     ring_repeat_114
 
-ring_built_98:
+ring_built_100:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 
-unrolled_113:
+unrolled_115:
 	CMPQ      R8, R9
-	JGT       single_114
+	JGT       single_116
 	VMOVUPS   (BX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -1147,15 +1187,15 @@ unrolled_113:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000020, R8
-	JMP       unrolled_113
+	JMP       unrolled_115
 
-single_114:
+single_116:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-single_loop_115:
+single_loop_117:
 	CMPQ      R8, R9
-	JGT       remainder_116
+	JGT       remainder_118
 	VMOVUPS   (BX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -1166,11 +1206,11 @@ single_loop_115:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000008, R8
-	JMP       single_loop_115
+	JMP       single_loop_117
 
-remainder_116:
+remainder_118:
 	SUBQ       R8, DX
-	JE         span_done_117
+	JE         span_done_119
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R9
@@ -1182,7 +1222,7 @@ remainder_116:
 	VBLENDVPS  Y3, Y2, Y4, Y4
 	VMASKMOVPS Y4, Y1, (CX)(R8*4)
 
-span_done_117:
+span_done_119:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -1193,18 +1233,18 @@ span_done_117:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_118
+	JNE  ring_next_120
 	XORQ AX, AX
 
-ring_next_118:
+ring_next_120:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_88
+	JMP  ring_segment_90
 
-ring_done_89:
+ring_done_91:
 	JMP ring_finished_forwardAVX2F32
 
-ring_rows_87:
-ring_block_119:
+ring_rows_89:
+ring_block_121:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -1220,25 +1260,15 @@ ring_block_119:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_120:
+ring_len_122:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_121
+	JAE  ring_len_done_123
 	ADDQ BX, SI
-	JMP  ring_len_120
+	JMP  ring_len_122
 
-ring_len_done_121:
+ring_len_done_123:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, R8
-
-ring_step_122:
-	CMPQ R8, SI
-	JB   ring_step_done_123
-	SUBQ SI, R8
-	JMP  ring_step_122
-
-ring_step_done_123:
-	MOVQ R8, 1928(SP)
-	MOVQ $0x00000020, R8
 
 ring_step_124:
 	CMPQ R8, SI
@@ -1247,6 +1277,16 @@ ring_step_124:
 	JMP  ring_step_124
 
 ring_step_done_125:
+	MOVQ R8, 1928(SP)
+	MOVQ $0x00000020, R8
+
+ring_step_126:
+	CMPQ R8, SI
+	JB   ring_step_done_127
+	SUBQ SI, R8
+	JMP  ring_step_126
+
+ring_step_done_127:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    32(SI), SI
@@ -1257,76 +1297,76 @@ ring_step_done_125:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000008
-	JB      ring_short_126
+	JB      ring_short_128
 	CMPQ    CX, $0x01
-	JNE     ring_planes_127
+	JNE     ring_planes_129
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_129:
+ring_copy_131:
 	CMPQ    BX, R8
-	JAE     ring_built_128
+	JAE     ring_built_130
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_130
+	JB      ring_copy_tail_132
 	VMOVUPS (SI)(R9*4), Y1
 	VMOVUPS Y1, (DI)(BX*4)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_129
+	JNE     ring_copy_131
 	XORQ    R9, R9
-	JMP     ring_copy_129
+	JMP     ring_copy_131
 
-ring_copy_tail_130:
+ring_copy_tail_132:
 	VMOVUPS -32(SI)(DX*4), Y1
 	ADDQ    R10, BX
 	VMOVUPS Y1, -32(DI)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_129
+	JMP     ring_copy_131
 
-ring_planes_127:
+ring_planes_129:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_131
+	JA   ring_long_planes_133
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_132:
+ring_fill_134:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_133
+	JGT          ring_fill_last_135
 	VBROADCASTSS (SI)(BX*4), Y1
 	VMOVUPS      Y1, (DI)(R9*4)
 	VMOVUPS      Y1, 32(DI)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_134
+	JNE          ring_wrap_136
 	XORQ         BX, BX
 
-ring_wrap_134:
-	JMP ring_fill_132
+ring_wrap_136:
+	JMP ring_fill_134
 
-ring_fill_last_133:
+ring_fill_last_135:
 	CMPQ         R9, R8
-	JAE          ring_built_128
+	JAE          ring_built_130
 	VBROADCASTSS (SI)(BX*4), Y1
 	VMOVUPS      Y1, (DI)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_135
+	JNE          ring_wrap_137
 	XORQ         BX, BX
 
-ring_wrap_135:
-	JMP ring_fill_last_133
+ring_wrap_137:
+	JMP ring_fill_last_135
 
-ring_long_planes_131:
-ring_channel_136:
+ring_long_planes_133:
+ring_channel_138:
 	CMPQ         R9, R8
-	JAE          ring_built_128
+	JAE          ring_built_130
 	VBROADCASTSS (SI)(BX*4), Y1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -1334,57 +1374,57 @@ ring_channel_136:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_137:
+ring_plane_139:
 	VMOVUPS Y1, (DI)(R11*4)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_137
+	JB      ring_plane_139
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_138
+	JNE     ring_wrap_140
 	XORQ    BX, BX
 
-ring_wrap_138:
-	JMP ring_channel_136
+ring_wrap_140:
+	JMP ring_channel_138
 
-ring_short_126:
+ring_short_128:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_139:
+ring_element_141:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (DI)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_140
+	JB   ring_element_next_142
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_140
+	JB   ring_element_next_142
 	XORQ R9, R9
 
-ring_element_next_140:
+ring_element_next_142:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_139
+	JB      ring_element_141
 	VMOVUPS (DI), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_141
+	JE      ring_exact_143
 	SUBQ    BX, DX
 
-ring_exact_141:
+ring_exact_143:
 	MOVQ DX, BX
 
-ring_repeat_142:
+ring_repeat_144:
 	CMPQ    BX, R8
-	JAE     ring_built_128
+	JAE     ring_built_130
 	VMOVUPS Y1, (DI)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_142
+	JMP     ring_repeat_144
 
-ring_built_128:
+ring_built_130:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+24(FP), BX
@@ -1393,18 +1433,18 @@ ring_built_128:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_143:
+ring_row_145:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_144
+	JE   ring_rows_done_146
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 
-unrolled_145:
+unrolled_147:
 	CMPQ      R8, R9
-	JGT       single_146
+	JGT       single_148
 	VMOVUPS   (BX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -1430,15 +1470,15 @@ unrolled_145:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000020, R8
-	JMP       unrolled_145
+	JMP       unrolled_147
 
-single_146:
+single_148:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-single_loop_147:
+single_loop_149:
 	CMPQ      R8, R9
-	JGT       remainder_148
+	JGT       remainder_150
 	VMOVUPS   (BX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -1449,11 +1489,11 @@ single_loop_147:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000008, R8
-	JMP       single_loop_147
+	JMP       single_loop_149
 
-remainder_148:
+remainder_150:
 	SUBQ       R8, DX
-	JE         span_done_149
+	JE         span_done_151
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R9
@@ -1465,20 +1505,20 @@ remainder_148:
 	VBLENDVPS  Y3, Y2, Y4, Y4
 	VMASKMOVPS Y4, Y1, (CX)(R8*4)
 
-span_done_149:
+span_done_151:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x02, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_143
+	JMP   ring_row_145
 
-ring_rows_done_144:
+ring_rows_done_146:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_119
+	JMP  ring_block_121
 
 ring_finished_forwardAVX2F32:
 	VZEROUPPER
@@ -1500,11 +1540,11 @@ TEXT ·backwardAVX2F32(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_150
+	JB           cached_152
 	CMPQ         AX, DX
-	JE           cached_150
+	JE           cached_152
 	CMPQ         AX, CX
-	JE           cached_150
+	JE           cached_152
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -1513,7 +1553,7 @@ TEXT ·backwardAVX2F32(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_152
+	JE           aligned_154
 	MOVQ         DI, R8
 	SHLQ         $0x02, R8
 	NEGQ         R8
@@ -1537,13 +1577,13 @@ TEXT ·backwardAVX2F32(SB), NOSPLIT, $0-88
 	VMASKMOVPS   Y7, Y6, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_152:
+aligned_154:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_153:
+unrolled_155:
 	CMPQ        SI, DI
-	JGT         single_154
+	JGT         single_156
 	VCVTPS2PD   (CX)(SI*4), Y6
 	VCVTPS2PD   (DX)(SI*4), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -1617,15 +1657,15 @@ unrolled_153:
 	VBLENDVPS   Y6, Y7, Y8, Y8
 	VMOVNTPS    Y8, 96(AX)(SI*4)
 	ADDQ        $0x00000020, SI
-	JMP         unrolled_153
+	JMP         unrolled_155
 
-single_154:
+single_156:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_155:
+single_loop_157:
 	CMPQ        SI, DI
-	JGT         remainder_156
+	JGT         remainder_158
 	VCVTPS2PD   (CX)(SI*4), Y6
 	VCVTPS2PD   (DX)(SI*4), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -1645,11 +1685,11 @@ single_loop_155:
 	VBLENDVPS   Y6, Y7, Y8, Y8
 	VMOVNTPS    Y8, (AX)(SI*4)
 	ADDQ        $0x00000008, SI
-	JMP         single_loop_155
+	JMP         single_loop_157
 
-remainder_156:
+remainder_158:
 	SUBQ         SI, BX
-	JE           span_done_157
+	JE           span_done_159
 	SHLQ         $0x02, BX
 	NEGQ         BX
 	LEAQ         tailmask<>+32(SB), DI
@@ -1671,17 +1711,17 @@ remainder_156:
 	VBLENDVPS    Y0, Y8, Y5, Y5
 	VMASKMOVPS   Y5, Y6, (AX)(SI*4)
 
-span_done_157:
+span_done_159:
 	SFENCE
-	JMP stored_151
+	JMP stored_153
 
-cached_150:
+cached_152:
 	XORQ         SI, SI
 	TESTQ        $0x00000007, BX
-	JE           no_last_163
+	JE           no_last_165
 	MOVQ         BX, DI
 	SUBQ         $0x00000008, DI
-	JL           no_last_163
+	JL           no_last_165
 	VMOVUPS      (CX)(DI*4), Y6
 	VMOVUPS      (DX)(DI*4), Y7
 	VCMPPS       $0x1e, Y0, Y6, Y8
@@ -1704,13 +1744,13 @@ cached_150:
 	VMULPS       Y5, Y7, Y6
 	VBLENDVPS    Y8, Y7, Y6, Y6
 
-no_last_163:
+no_last_165:
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
 
-unrolled_158:
+unrolled_160:
 	CMPQ        SI, R8
-	JGT         single_159
+	JGT         single_161
 	VCVTPS2PD   (CX)(SI*4), Y7
 	VCVTPS2PD   (DX)(SI*4), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -1784,15 +1824,15 @@ unrolled_158:
 	VBLENDVPS   Y7, Y8, Y9, Y9
 	VMOVUPS     Y9, 96(AX)(SI*4)
 	ADDQ        $0x00000020, SI
-	JMP         unrolled_158
+	JMP         unrolled_160
 
-single_159:
+single_161:
 	MOVQ BX, R8
 	SUBQ $0x00000008, R8
 
-single_loop_160:
+single_loop_162:
 	CMPQ        SI, R8
-	JGT         remainder_161
+	JGT         remainder_163
 	VCVTPS2PD   (CX)(SI*4), Y7
 	VCVTPS2PD   (DX)(SI*4), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -1812,18 +1852,18 @@ single_loop_160:
 	VBLENDVPS   Y7, Y8, Y9, Y9
 	VMOVUPS     Y9, (AX)(SI*4)
 	ADDQ        $0x00000008, SI
-	JMP         single_loop_160
+	JMP         single_loop_162
 
-remainder_161:
+remainder_163:
 	MOVQ    BX, R8
 	SUBQ    SI, R8
-	JE      span_done_162
+	JE      span_done_164
 	CMPQ    BX, $0x00000008
-	JL      masked_164
+	JL      masked_166
 	VMOVUPS Y6, (AX)(DI*4)
-	JMP     span_done_162
+	JMP     span_done_164
 
-masked_164:
+masked_166:
 	MOVQ         R8, BX
 	SHLQ         $0x02, BX
 	NEGQ         BX
@@ -1846,8 +1886,8 @@ masked_164:
 	VBLENDVPS    Y0, Y8, Y5, Y5
 	VMASKMOVPS   Y5, Y6, (AX)(SI*4)
 
-span_done_162:
-stored_151:
+span_done_164:
+stored_153:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -1885,17 +1925,17 @@ TEXT ·backwardPlanesAVX2F32(SB), NOSPLIT, $0-128
 	MOVQ         BX, R12
 	SHLQ         $0x02, R12
 	CMPQ         R12, ·streamThreshold+0(SB)
-	JB           cached_165
+	JB           cached_167
 	CMPQ         R10, $0x00000800
-	JB           cached_165
+	JB           cached_167
 	CMPQ         AX, DX
-	JE           cached_165
+	JE           cached_167
 	CMPQ         AX, CX
-	JE           cached_165
+	JE           cached_167
 
-plane_167:
+plane_169:
 	CMPQ         BX, $0x00
-	JE           planes_done_168
+	JE           planes_done_170
 	VBROADCASTSS (R9)(R11*4), Y5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -1909,7 +1949,7 @@ plane_167:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_169
+	JE           aligned_171
 	MOVQ         R13, R14
 	SHLQ         $0x02, R14
 	NEGQ         R14
@@ -1933,13 +1973,13 @@ plane_167:
 	VMASKMOVPS   Y7, Y6, (AX)(R12*4)
 	MOVQ         R13, R12
 
-aligned_169:
+aligned_171:
 	MOVQ DI, R13
 	SUBQ $0x00000020, R13
 
-unrolled_170:
+unrolled_172:
 	CMPQ        R12, R13
-	JGT         single_171
+	JGT         single_173
 	VCVTPS2PD   (CX)(R12*4), Y6
 	VCVTPS2PD   (DX)(R12*4), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -2013,15 +2053,15 @@ unrolled_170:
 	VBLENDVPS   Y6, Y7, Y8, Y8
 	VMOVNTPS    Y8, 96(AX)(R12*4)
 	ADDQ        $0x00000020, R12
-	JMP         unrolled_170
+	JMP         unrolled_172
 
-single_171:
+single_173:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 
-single_loop_172:
+single_loop_174:
 	CMPQ        R12, R13
-	JGT         remainder_173
+	JGT         remainder_175
 	VCVTPS2PD   (CX)(R12*4), Y6
 	VCVTPS2PD   (DX)(R12*4), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -2041,12 +2081,12 @@ single_loop_172:
 	VBLENDVPS   Y6, Y7, Y8, Y8
 	VMOVNTPS    Y8, (AX)(R12*4)
 	ADDQ        $0x00000008, R12
-	JMP         single_loop_172
+	JMP         single_loop_174
 
-remainder_173:
+remainder_175:
 	MOVQ         DI, R13
 	SUBQ         R12, R13
-	JE           span_done_174
+	JE           span_done_176
 	SHLQ         $0x02, R13
 	NEGQ         R13
 	LEAQ         tailmask<>+32(SB), R14
@@ -2068,7 +2108,7 @@ remainder_173:
 	VBLENDVPS    Y9, Y8, Y5, Y5
 	VMASKMOVPS   Y5, Y6, (AX)(R12*4)
 
-span_done_174:
+span_done_176:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -2083,21 +2123,21 @@ span_done_174:
 	ADDQ         R10, AX
 	INCQ         R11
 	CMPQ         R11, R8
-	JNE          same_pass_175
+	JNE          same_pass_177
 	XORQ         R11, R11
 
-same_pass_175:
+same_pass_177:
 	SUBQ DI, BX
-	JMP  plane_167
+	JMP  plane_169
 
-planes_done_168:
+planes_done_170:
 	SFENCE
-	JMP stored_166
+	JMP stored_168
 
-cached_165:
-plane_176:
+cached_167:
+plane_178:
 	CMPQ         BX, $0x00
-	JE           planes_done_177
+	JE           planes_done_179
 	VBROADCASTSS (R9)(R11*4), Y7
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -2105,10 +2145,10 @@ plane_176:
 	VXORPS       Y4, Y4, Y4
 	XORQ         R12, R12
 	TESTQ        $0x00000007, DI
-	JE           no_last_183
+	JE           no_last_185
 	MOVQ         DI, R14
 	SUBQ         $0x00000008, R14
-	JL           no_last_183
+	JL           no_last_185
 	VCVTPS2PD    (CX)(R14*4), Y8
 	VCVTPS2PD    (DX)(R14*4), Y9
 	VCMPPD       $0x1e, Y0, Y8, Y10
@@ -2129,13 +2169,13 @@ plane_176:
 	VMULPS       Y7, Y9, Y10
 	VBLENDVPS    Y8, Y9, Y10, Y10
 
-no_last_183:
+no_last_185:
 	MOVQ DI, R13
 	SUBQ $0x00000020, R13
 
-unrolled_178:
+unrolled_180:
 	CMPQ        R12, R13
-	JGT         single_179
+	JGT         single_181
 	VCVTPS2PD   (CX)(R12*4), Y8
 	VCVTPS2PD   (DX)(R12*4), Y9
 	VCMPPD      $0x1e, Y0, Y8, Y11
@@ -2209,15 +2249,15 @@ unrolled_178:
 	VBLENDVPS   Y8, Y9, Y11, Y11
 	VMOVUPS     Y11, 96(AX)(R12*4)
 	ADDQ        $0x00000020, R12
-	JMP         unrolled_178
+	JMP         unrolled_180
 
-single_179:
+single_181:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 
-single_loop_180:
+single_loop_182:
 	CMPQ        R12, R13
-	JGT         remainder_181
+	JGT         remainder_183
 	VCVTPS2PD   (CX)(R12*4), Y8
 	VCVTPS2PD   (DX)(R12*4), Y9
 	VCMPPD      $0x1e, Y0, Y8, Y11
@@ -2237,18 +2277,18 @@ single_loop_180:
 	VBLENDVPS   Y8, Y9, Y11, Y11
 	VMOVUPS     Y11, (AX)(R12*4)
 	ADDQ        $0x00000008, R12
-	JMP         single_loop_180
+	JMP         single_loop_182
 
-remainder_181:
+remainder_183:
 	MOVQ    DI, R13
 	SUBQ    R12, R13
-	JE      span_done_182
+	JE      span_done_184
 	CMPQ    DI, $0x00000008
-	JL      masked_184
+	JL      masked_186
 	VMOVUPS Y10, (AX)(R14*4)
-	JMP     span_done_182
+	JMP     span_done_184
 
-masked_184:
+masked_186:
 	SHLQ         $0x02, R13
 	NEGQ         R13
 	LEAQ         tailmask<>+32(SB), R15
@@ -2270,7 +2310,7 @@ masked_184:
 	VBLENDVPS    Y12, Y11, Y7, Y7
 	VMASKMOVPS   Y7, Y8, (AX)(R12*4)
 
-span_done_182:
+span_done_184:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -2285,15 +2325,15 @@ span_done_182:
 	ADDQ         R10, AX
 	INCQ         R11
 	CMPQ         R11, R8
-	JNE          same_pass_185
+	JNE          same_pass_187
 	XORQ         R11, R11
 
-same_pass_185:
+same_pass_187:
 	SUBQ DI, BX
-	JMP  plane_176
+	JMP  plane_178
 
-planes_done_177:
-stored_166:
+planes_done_179:
+stored_168:
 	VZEROUPPER
 	RET
 
@@ -2313,17 +2353,17 @@ TEXT ·backwardPatternAVX2F32(SB), NOSPLIT, $0-120
 	MOVQ   BX, R10
 	SHLQ   $0x02, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_186
+	JB     cached_188
 	CMPQ   R9, $0x00000800
-	JB     cached_186
+	JB     cached_188
 	CMPQ   AX, DX
-	JE     cached_186
+	JE     cached_188
 	CMPQ   AX, CX
-	JE     cached_186
+	JE     cached_188
 
-row_188:
+row_190:
 	CMPQ         BX, $0x00
-	JE           rows_done_189
+	JE           rows_done_191
 	MOVQ         R8, R9
 	CMPQ         BX, R9
 	CMOVQLT      BX, R9
@@ -2335,7 +2375,7 @@ row_188:
 	CMPQ         R11, R9
 	CMOVQGT      R9, R11
 	TESTQ        R11, R11
-	JE           aligned_190
+	JE           aligned_192
 	MOVQ         R11, R12
 	SHLQ         $0x02, R12
 	NEGQ         R12
@@ -2364,13 +2404,13 @@ row_188:
 	VMASKMOVPS   Y2, Y1, (AX)(R10*4)
 	MOVQ         R11, R10
 
-aligned_190:
+aligned_192:
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 
-unrolled_191:
+unrolled_193:
 	CMPQ        R10, R11
-	JGT         single_192
+	JGT         single_194
 	VCVTPS2PD   (CX)(R10*4), Y1
 	VCVTPS2PD   (DX)(R10*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -2460,15 +2500,15 @@ unrolled_191:
 	VBLENDVPS   Y1, Y2, Y3, Y3
 	VMOVNTPS    Y3, 96(AX)(R10*4)
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_191
+	JMP         unrolled_193
 
-single_192:
+single_194:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_193:
+single_loop_195:
 	CMPQ        R10, R11
-	JGT         remainder_194
+	JGT         remainder_196
 	VCVTPS2PD   (CX)(R10*4), Y1
 	VCVTPS2PD   (DX)(R10*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -2492,12 +2532,12 @@ single_loop_193:
 	VBLENDVPS   Y1, Y2, Y3, Y3
 	VMOVNTPS    Y3, (AX)(R10*4)
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_193
+	JMP         single_loop_195
 
-remainder_194:
+remainder_196:
 	MOVQ         R9, R11
 	SUBQ         R10, R11
-	JE           span_done_195
+	JE           span_done_197
 	SHLQ         $0x02, R11
 	NEGQ         R11
 	LEAQ         tailmask<>+32(SB), R12
@@ -2524,32 +2564,32 @@ remainder_194:
 	VBLENDVPS    Y4, Y3, Y2, Y2
 	VMASKMOVPS   Y2, Y1, (AX)(R10*4)
 
-span_done_195:
+span_done_197:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_188
+	JMP  row_190
 
-rows_done_189:
+rows_done_191:
 	SFENCE
-	JMP stored_187
+	JMP stored_189
 
-cached_186:
-row_196:
+cached_188:
+row_198:
 	CMPQ         BX, $0x00
-	JE           rows_done_197
+	JE           rows_done_199
 	MOVQ         R8, R9
 	CMPQ         BX, R9
 	CMOVQLT      BX, R9
 	XORQ         R10, R10
 	TESTQ        $0x00000007, R9
-	JE           no_last_203
+	JE           no_last_205
 	MOVQ         R9, R11
 	SUBQ         $0x00000008, R11
-	JL           no_last_203
+	JL           no_last_205
 	VMOVUPS      (CX)(R11*4), Y1
 	VMOVUPS      (DX)(R11*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -2576,13 +2616,13 @@ row_196:
 	VMULPS       (SI)(R11*4), Y2, Y1
 	VBLENDVPS    Y3, Y2, Y1, Y1
 
-no_last_203:
+no_last_205:
 	MOVQ R9, R12
 	SUBQ $0x00000020, R12
 
-unrolled_198:
+unrolled_200:
 	CMPQ        R10, R12
-	JGT         single_199
+	JGT         single_201
 	VCVTPS2PD   (CX)(R10*4), Y2
 	VCVTPS2PD   (DX)(R10*4), Y3
 	VCMPPD      $0x1e, Y0, Y2, Y4
@@ -2672,15 +2712,15 @@ unrolled_198:
 	VBLENDVPS   Y2, Y3, Y4, Y4
 	VMOVUPS     Y4, 96(AX)(R10*4)
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_198
+	JMP         unrolled_200
 
-single_199:
+single_201:
 	MOVQ R9, R12
 	SUBQ $0x00000008, R12
 
-single_loop_200:
+single_loop_202:
 	CMPQ        R10, R12
-	JGT         remainder_201
+	JGT         remainder_203
 	VCVTPS2PD   (CX)(R10*4), Y2
 	VCVTPS2PD   (DX)(R10*4), Y3
 	VCMPPD      $0x1e, Y0, Y2, Y4
@@ -2704,18 +2744,18 @@ single_loop_200:
 	VBLENDVPS   Y2, Y3, Y4, Y4
 	VMOVUPS     Y4, (AX)(R10*4)
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_200
+	JMP         single_loop_202
 
-remainder_201:
+remainder_203:
 	MOVQ    R9, R12
 	SUBQ    R10, R12
-	JE      span_done_202
+	JE      span_done_204
 	CMPQ    R9, $0x00000008
-	JL      masked_204
+	JL      masked_206
 	VMOVUPS Y1, (AX)(R11*4)
-	JMP     span_done_202
+	JMP     span_done_204
 
-masked_204:
+masked_206:
 	SHLQ         $0x02, R12
 	NEGQ         R12
 	LEAQ         tailmask<>+32(SB), R13
@@ -2742,17 +2782,17 @@ masked_204:
 	VBLENDVPS    Y5, Y4, Y3, Y3
 	VMASKMOVPS   Y3, Y2, (AX)(R10*4)
 
-span_done_202:
+span_done_204:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_196
+	JMP  row_198
 
-rows_done_197:
-stored_187:
+rows_done_199:
+stored_189:
 	VZEROUPPER
 	RET
 
@@ -2775,28 +2815,18 @@ TEXT ·backwardRingAVX2F32(SB), $1920-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x00000068
-	JA     ring_segmented_205
+	JA     ring_segmented_207
 	MOVQ   R10, R11
 
-ring_len_206:
+ring_len_208:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_207
+	JAE  ring_len_done_209
 	ADDQ R10, R11
-	JMP  ring_len_206
+	JMP  ring_len_208
 
-ring_len_done_207:
+ring_len_done_209:
 	MOVQ R11, 1856(SP)
 	MOVQ $0x00000008, R12
-
-ring_step_208:
-	CMPQ R12, R11
-	JB   ring_step_done_209
-	SUBQ R11, R12
-	JMP  ring_step_208
-
-ring_step_done_209:
-	MOVQ R12, 1864(SP)
-	MOVQ $0x00000020, R12
 
 ring_step_210:
 	CMPQ R12, R11
@@ -2805,6 +2835,16 @@ ring_step_210:
 	JMP  ring_step_210
 
 ring_step_done_211:
+	MOVQ R12, 1864(SP)
+	MOVQ $0x00000020, R12
+
+ring_step_212:
+	CMPQ R12, R11
+	JB   ring_step_done_213
+	SUBQ R11, R12
+	JMP  ring_step_212
+
+ring_step_done_213:
 	MOVQ    R12, 1872(SP)
 	MOVQ    DI, R12
 	LEAQ    32(R11), R11
@@ -2814,76 +2854,76 @@ ring_step_done_211:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1896(SP), R12
 	CMPQ    R10, $0x00000008
-	JB      ring_short_212
+	JB      ring_short_214
 	CMPQ    R8, $0x01
-	JNE     ring_planes_213
+	JNE     ring_planes_215
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_215:
+ring_copy_217:
 	CMPQ    R8, R12
-	JAE     ring_built_214
+	JAE     ring_built_216
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000008
-	JB      ring_copy_tail_216
+	JB      ring_copy_tail_218
 	VMOVUPS (R11)(R10*4), Y1
 	VMOVUPS Y1, (CX)(R8*4)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_215
+	JNE     ring_copy_217
 	XORQ    R10, R10
-	JMP     ring_copy_215
+	JMP     ring_copy_217
 
-ring_copy_tail_216:
+ring_copy_tail_218:
 	VMOVUPS -32(R11)(R9*4), Y1
 	ADDQ    R13, R8
 	VMOVUPS Y1, -32(CX)(R8*4)
 	XORQ    R10, R10
-	JMP     ring_copy_215
+	JMP     ring_copy_217
 
-ring_planes_213:
+ring_planes_215:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_217
+	JA   ring_long_planes_219
 	MOVQ R12, R14
 	SUBQ $0x00000008, R14
 
-ring_fill_218:
+ring_fill_220:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_219
+	JGT          ring_fill_last_221
 	VBROADCASTSS (R11)(R10*4), Y1
 	VMOVUPS      Y1, (CX)(R13*4)
 	VMOVUPS      Y1, 32(CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_220
+	JNE          ring_wrap_222
 	XORQ         R10, R10
 
-ring_wrap_220:
-	JMP ring_fill_218
+ring_wrap_222:
+	JMP ring_fill_220
 
-ring_fill_last_219:
+ring_fill_last_221:
 	CMPQ         R13, R12
-	JAE          ring_built_214
+	JAE          ring_built_216
 	VBROADCASTSS (R11)(R10*4), Y1
 	VMOVUPS      Y1, (CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_221
+	JNE          ring_wrap_223
 	XORQ         R10, R10
 
-ring_wrap_221:
-	JMP ring_fill_last_219
+ring_wrap_223:
+	JMP ring_fill_last_221
 
-ring_long_planes_217:
-ring_channel_222:
+ring_long_planes_219:
+ring_channel_224:
 	CMPQ         R13, R12
-	JAE          ring_built_214
+	JAE          ring_built_216
 	VBROADCASTSS (R11)(R10*4), Y1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -2891,57 +2931,57 @@ ring_channel_222:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_223:
+ring_plane_225:
 	VMOVUPS Y1, (CX)(R15*4)
 	ADDQ    $0x00000008, R15
 	CMPQ    R15, R14
-	JB      ring_plane_223
+	JB      ring_plane_225
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_224
+	JNE     ring_wrap_226
 	XORQ    R10, R10
 
-ring_wrap_224:
-	JMP ring_channel_222
+ring_wrap_226:
+	JMP ring_channel_224
 
-ring_short_212:
+ring_short_214:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_225:
+ring_element_227:
 	MOVL (R11)(R13*4), BP
 	MOVL BP, (CX)(R15*4)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_226
+	JB   ring_element_next_228
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_226
+	JB   ring_element_next_228
 	XORQ R13, R13
 
-ring_element_next_226:
+ring_element_next_228:
 	INCQ    R15
 	CMPQ    R15, $0x00000008
-	JB      ring_element_225
+	JB      ring_element_227
 	VMOVUPS (CX), Y1
 	MOVQ    1856(SP), R8
 	CMPQ    R8, $0x00000008
-	JE      ring_exact_227
+	JE      ring_exact_229
 	SUBQ    R10, R8
 
-ring_exact_227:
+ring_exact_229:
 	MOVQ R8, R9
 
-ring_repeat_228:
+ring_repeat_230:
 	CMPQ    R9, R12
-	JAE     ring_built_214
+	JAE     ring_built_216
 	VMOVUPS Y1, (CX)(R9*4)
 	ADDQ    R8, R9
-	JMP     ring_repeat_228
+	JMP     ring_repeat_230
 
-ring_built_214:
+ring_built_216:
 	MOVQ    1856(SP), R8
 	MOVQ    1896(SP), R9
 	MOVQ    R9, R10
@@ -2957,22 +2997,22 @@ ring_built_214:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_229:
+sums_zero_231:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_230
+	JAE     sums_zeroed_232
 	VMOVUPD Y0, (BX)(R8*8)
 	ADDQ    $0x00000004, R8
-	JMP     sums_zero_229
+	JMP     sums_zero_231
 
-sums_zeroed_230:
+sums_zeroed_232:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000020, R10
 
-unrolled_231:
+unrolled_233:
 	CMPQ        R9, R10
-	JGT         single_232
+	JGT         single_234
 	VCVTPS2PD   (DX)(R9*4), Y1
 	VCVTPS2PD   (SI)(R9*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -3066,15 +3106,15 @@ unrolled_231:
 	SUBQ        1856(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000020, R9
-	JMP         unrolled_231
+	JMP         unrolled_233
 
-single_232:
+single_234:
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-single_loop_233:
+single_loop_235:
 	CMPQ        R9, R10
-	JGT         remainder_234
+	JGT         remainder_236
 	VCVTPS2PD   (DX)(R9*4), Y1
 	VCVTPS2PD   (SI)(R9*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -3102,11 +3142,11 @@ single_loop_233:
 	SUBQ        1856(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000008, R9
-	JMP         single_loop_233
+	JMP         single_loop_235
 
-remainder_234:
+remainder_236:
 	SUBQ         R9, DI
-	JE           span_done_235
+	JE           span_done_237
 	SHLQ         $0x02, DI
 	NEGQ         DI
 	LEAQ         tailmask<>+32(SB), R10
@@ -3133,78 +3173,78 @@ remainder_234:
 	VBLENDVPS    Y0, Y3, Y2, Y2
 	VMASKMOVPS   Y2, Y1, (AX)(R9*4)
 
-span_done_235:
+span_done_237:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1856(SP), DX
 	MOVQ  1896(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_237
+	JLE   fold_ext_done_239
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_238
+	JA    fold_ext_scalar_240
 	ADDQ  $0x00000003, SI
 	ANDQ  $-4, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_236:
+fold_ext_238:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_237
+	JBE     fold_ext_done_239
 	SUBQ    $0x00000004, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Y0
 	VADDPD  (BX)(SI*8), Y0, Y0
 	VMOVUPD Y0, (BX)(DI*8)
-	JMP     fold_ext_236
+	JMP     fold_ext_238
 
-fold_ext_scalar_238:
+fold_ext_scalar_240:
 	MOVQ 1896(SP), SI
 
-fold_ext_element_239:
+fold_ext_element_241:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_240
+	JBE    fold_ext_element_done_242
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_239
+	JMP    fold_ext_element_241
 
-fold_ext_element_done_240:
-fold_ext_done_237:
-fold_241:
+fold_ext_element_done_242:
+fold_ext_done_239:
+fold_243:
 	CMPQ   DX, AX
-	JBE    fold_done_242
+	JBE    fold_done_244
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_241
+	JMP    fold_243
 
-fold_done_242:
+fold_done_244:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_243
+	JNE  sums_planes_245
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000004, DX
 
-sums_vector_245:
+sums_vector_247:
 	CMPQ       AX, DX
-	JGT        sums_scalar_246
+	JGT        sums_scalar_248
 	VCVTPS2PD  (CX)(AX*4), Y0
 	VADDPD     (BX)(AX*8), Y0, Y0
 	VCVTPD2PSY Y0, X0
 	VMOVUPS    X0, (CX)(AX*4)
 	ADDQ       $0x00000004, AX
-	JMP        sums_vector_245
+	JMP        sums_vector_247
 
-sums_scalar_246:
+sums_scalar_248:
 	CMPQ      AX, alpha_len+80(FP)
-	JE        sums_done_244
+	JE        sums_done_246
 	VMOVSD    (BX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
@@ -3212,18 +3252,18 @@ sums_scalar_246:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_246
+	JMP       sums_scalar_248
 
-sums_planes_243:
+sums_planes_245:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_247:
+sums_group_249:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_249
+	JB     sums_single_251
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -3232,7 +3272,7 @@ sums_group_247:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_248:
+sums_group_plane_250:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -3241,7 +3281,7 @@ sums_group_plane_248:
 	ADDQ      $0x08, R9
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_group_plane_248
+	JB        sums_group_plane_250
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (CX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -3266,32 +3306,32 @@ sums_group_plane_248:
 	SHRQ      $0x01, DX
 	ADDQ      DX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_247
+	JMP       sums_group_249
 
-sums_single_249:
+sums_single_251:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_244
+	JE     sums_done_246
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_250:
+sums_single_plane_252:
 	VADDSD    (BX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_single_plane_250
+	JB        sums_single_plane_252
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_249
+	JMP       sums_single_251
 
-sums_done_244:
+sums_done_246:
 	JMP ring_finished_backwardAVX2F32
 
-ring_segmented_205:
+ring_segmented_207:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x00000068
 	JA   ring_finished_backwardAVX2F32
@@ -3301,7 +3341,7 @@ ring_segmented_205:
 	MOVQ AX, 1888(SP)
 	MOVQ $0x00000000, 1880(SP)
 
-ring_block_252:
+ring_block_254:
 	MOVQ    1880(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -3317,25 +3357,15 @@ ring_block_252:
 	MOVQ    DI, 1912(SP)
 	MOVQ    DI, R8
 
-ring_len_253:
+ring_len_255:
 	CMPQ R8, $0x00000008
-	JAE  ring_len_done_254
+	JAE  ring_len_done_256
 	ADDQ DI, R8
-	JMP  ring_len_253
+	JMP  ring_len_255
 
-ring_len_done_254:
+ring_len_done_256:
 	MOVQ R8, 1856(SP)
 	MOVQ $0x00000008, R9
-
-ring_step_255:
-	CMPQ R9, R8
-	JB   ring_step_done_256
-	SUBQ R8, R9
-	JMP  ring_step_255
-
-ring_step_done_256:
-	MOVQ R9, 1864(SP)
-	MOVQ $0x00000020, R9
 
 ring_step_257:
 	CMPQ R9, R8
@@ -3344,6 +3374,16 @@ ring_step_257:
 	JMP  ring_step_257
 
 ring_step_done_258:
+	MOVQ R9, 1864(SP)
+	MOVQ $0x00000020, R9
+
+ring_step_259:
+	CMPQ R9, R8
+	JB   ring_step_done_260
+	SUBQ R8, R9
+	JMP  ring_step_259
+
+ring_step_done_260:
 	MOVQ    R9, 1872(SP)
 	MOVQ    DI, R9
 	LEAQ    32(R8), R8
@@ -3354,76 +3394,76 @@ ring_step_done_258:
 	LEAQ    (R8)(DX*4), R8
 	MOVQ    1896(SP), R9
 	CMPQ    DI, $0x00000008
-	JB      ring_short_259
+	JB      ring_short_261
 	CMPQ    AX, $0x01
-	JNE     ring_planes_260
+	JNE     ring_planes_262
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_262:
+ring_copy_264:
 	CMPQ    DI, R9
-	JAE     ring_built_261
+	JAE     ring_built_263
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_263
+	JB      ring_copy_tail_265
 	VMOVUPS (R8)(R10*4), Y1
 	VMOVUPS Y1, (CX)(DI*4)
 	ADDQ    $0x00000008, DI
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_262
+	JNE     ring_copy_264
 	XORQ    R10, R10
-	JMP     ring_copy_262
+	JMP     ring_copy_264
 
-ring_copy_tail_263:
+ring_copy_tail_265:
 	VMOVUPS -32(R8)(SI*4), Y1
 	ADDQ    R11, DI
 	VMOVUPS Y1, -32(CX)(DI*4)
 	XORQ    R10, R10
-	JMP     ring_copy_262
+	JMP     ring_copy_264
 
-ring_planes_260:
+ring_planes_262:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_264
+	JA   ring_long_planes_266
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-ring_fill_265:
+ring_fill_267:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_266
+	JGT          ring_fill_last_268
 	VBROADCASTSS (R8)(DI*4), Y1
 	VMOVUPS      Y1, (CX)(R10*4)
 	VMOVUPS      Y1, 32(CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_267
+	JNE          ring_wrap_269
 	XORQ         DI, DI
 
-ring_wrap_267:
-	JMP ring_fill_265
+ring_wrap_269:
+	JMP ring_fill_267
 
-ring_fill_last_266:
+ring_fill_last_268:
 	CMPQ         R10, R9
-	JAE          ring_built_261
+	JAE          ring_built_263
 	VBROADCASTSS (R8)(DI*4), Y1
 	VMOVUPS      Y1, (CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_268
+	JNE          ring_wrap_270
 	XORQ         DI, DI
 
-ring_wrap_268:
-	JMP ring_fill_last_266
+ring_wrap_270:
+	JMP ring_fill_last_268
 
-ring_long_planes_264:
-ring_channel_269:
+ring_long_planes_266:
+ring_channel_271:
 	CMPQ         R10, R9
-	JAE          ring_built_261
+	JAE          ring_built_263
 	VBROADCASTSS (R8)(DI*4), Y1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -3431,57 +3471,57 @@ ring_channel_269:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_270:
+ring_plane_272:
 	VMOVUPS Y1, (CX)(R12*4)
 	ADDQ    $0x00000008, R12
 	CMPQ    R12, R11
-	JB      ring_plane_270
+	JB      ring_plane_272
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_271
+	JNE     ring_wrap_273
 	XORQ    DI, DI
 
-ring_wrap_271:
-	JMP ring_channel_269
+ring_wrap_273:
+	JMP ring_channel_271
 
-ring_short_259:
+ring_short_261:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_272:
+ring_element_274:
 	MOVL (R8)(R10*4), R13
 	MOVL R13, (CX)(R12*4)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_273
+	JB   ring_element_next_275
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_273
+	JB   ring_element_next_275
 	XORQ R10, R10
 
-ring_element_next_273:
+ring_element_next_275:
 	INCQ    R12
 	CMPQ    R12, $0x00000008
-	JB      ring_element_272
+	JB      ring_element_274
 	VMOVUPS (CX), Y1
 	MOVQ    1856(SP), SI
 	CMPQ    SI, $0x00000008
-	JE      ring_exact_274
+	JE      ring_exact_276
 	SUBQ    DI, SI
 
-ring_exact_274:
+ring_exact_276:
 	MOVQ SI, DI
 
-ring_repeat_275:
+ring_repeat_277:
 	CMPQ    DI, R9
-	JAE     ring_built_261
+	JAE     ring_built_263
 	VMOVUPS Y1, (CX)(DI*4)
 	ADDQ    SI, DI
-	JMP     ring_repeat_275
+	JMP     ring_repeat_277
 
-ring_built_261:
+ring_built_263:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x02, DI
@@ -3507,26 +3547,26 @@ ring_built_261:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_276:
+sums_zero_278:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_277
+	JAE     sums_zeroed_279
 	VMOVUPD Y0, (BX)(R8*8)
 	ADDQ    $0x00000004, R8
-	JMP     sums_zero_276
+	JMP     sums_zero_278
 
-sums_zeroed_277:
-ring_row_278:
+sums_zeroed_279:
+ring_row_280:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_279
+	JE   ring_rows_done_281
 	XORQ R8, R8
 	MOVQ 1912(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 
-unrolled_280:
+unrolled_282:
 	CMPQ        R10, R11
-	JGT         single_281
+	JGT         single_283
 	VCVTPS2PD   (DX)(R10*4), Y1
 	VCVTPS2PD   (SI)(R10*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -3620,15 +3660,15 @@ unrolled_280:
 	SUBQ        1856(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_280
+	JMP         unrolled_282
 
-single_281:
+single_283:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_282:
+single_loop_284:
 	CMPQ        R10, R11
-	JGT         remainder_283
+	JGT         remainder_285
 	VCVTPS2PD   (DX)(R10*4), Y1
 	VCVTPS2PD   (SI)(R10*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -3656,11 +3696,11 @@ single_loop_282:
 	SUBQ        1856(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_282
+	JMP         single_loop_284
 
-remainder_283:
+remainder_285:
 	SUBQ         R10, R9
-	JE           span_done_284
+	JE           span_done_286
 	SHLQ         $0x02, R9
 	NEGQ         R9
 	LEAQ         tailmask<>+32(SB), R11
@@ -3687,7 +3727,7 @@ remainder_283:
 	VBLENDVPS    Y4, Y3, Y2, Y2
 	VMASKMOVPS   Y2, Y1, (AX)(R10*4)
 
-span_done_284:
+span_done_286:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -3695,9 +3735,9 @@ span_done_284:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_278
+	JMP   ring_row_280
 
-ring_rows_done_279:
+ring_rows_done_281:
 	MOVQ 1880(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -3705,71 +3745,71 @@ ring_rows_done_279:
 	MOVQ 1856(SP), DI
 	MOVQ 1896(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_286
+	JLE  fold_ext_done_288
 	CMPQ R8, DI
-	JA   fold_ext_scalar_287
+	JA   fold_ext_scalar_289
 	ADDQ $0x00000003, R8
 	ANDQ $-4, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_285:
+fold_ext_287:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_286
+	JBE     fold_ext_done_288
 	SUBQ    $0x00000004, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Y1
 	VADDPD  (BX)(R8*8), Y1, Y1
 	VMOVUPD Y1, (BX)(R9*8)
-	JMP     fold_ext_285
+	JMP     fold_ext_287
 
-fold_ext_scalar_287:
+fold_ext_scalar_289:
 	MOVQ 1896(SP), R8
 
-fold_ext_element_288:
+fold_ext_element_290:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_289
+	JBE    fold_ext_element_done_291
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_288
+	JMP    fold_ext_element_290
 
-fold_ext_element_done_289:
-fold_ext_done_286:
-fold_290:
+fold_ext_element_done_291:
+fold_ext_done_288:
+fold_292:
 	CMPQ   DI, SI
-	JBE    fold_done_291
+	JBE    fold_done_293
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_290
+	JMP    fold_292
 
-fold_done_291:
+fold_done_293:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_292
+	JNE  sums_planes_294
 	MOVQ 1904(SP), DI
 	SUBQ $0x00000004, DI
 
-sums_vector_294:
+sums_vector_296:
 	CMPQ       SI, DI
-	JGT        sums_scalar_295
+	JGT        sums_scalar_297
 	VCVTPS2PD  (DX)(SI*4), Y1
 	VADDPD     (BX)(SI*8), Y1, Y1
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, (DX)(SI*4)
 	ADDQ       $0x00000004, SI
-	JMP        sums_vector_294
+	JMP        sums_vector_296
 
-sums_scalar_295:
+sums_scalar_297:
 	CMPQ      SI, 1904(SP)
-	JE        sums_done_293
+	JE        sums_done_295
 	VMOVSD    (BX)(SI*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
@@ -3777,18 +3817,18 @@ sums_scalar_295:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_scalar_295
+	JMP       sums_scalar_297
 
-sums_planes_292:
+sums_planes_294:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_296:
+sums_group_298:
 	MOVQ   1904(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_298
+	JB     sums_single_300
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -3797,7 +3837,7 @@ sums_group_296:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_297:
+sums_group_plane_299:
 	VADDSD    (R10), X1, X1
 	VADDSD    (R10)(R9*1), X2, X2
 	VADDSD    (R11), X3, X3
@@ -3806,7 +3846,7 @@ sums_group_plane_297:
 	ADDQ      $0x08, R11
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_group_plane_297
+	JB        sums_group_plane_299
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(SI*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -3831,32 +3871,32 @@ sums_group_plane_297:
 	SHRQ      $0x01, DI
 	ADDQ      DI, R8
 	ADDQ      $0x00000004, SI
-	JMP       sums_group_296
+	JMP       sums_group_298
 
-sums_single_298:
+sums_single_300:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_293
+	JE     sums_done_295
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_299:
+sums_single_plane_301:
 	VADDSD    (BX)(R8*8), X1, X1
 	INCQ      R8
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_single_plane_299
+	JB        sums_single_plane_301
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_single_298
+	JMP       sums_single_300
 
-sums_done_293:
+sums_done_295:
 	ADDQ 1904(SP), AX
 	MOVQ AX, 1880(SP)
-	JMP  ring_block_252
+	JMP  ring_block_254
 
 ring_finished_backwardAVX2F32:
 	VZEROUPPER
@@ -3872,9 +3912,9 @@ TEXT ·backwardDxAVX2F32(SB), NOSPLIT, $0-76
 	VXORPS       Y0, Y0, Y0
 	VBROADCASTSS alpha+72(FP), Y1
 	CMPQ         BX, $0x00000010
-	JA           general_300
+	JA           general_303
 	CMPQ         BX, $0x00000008
-	JB           general_300
+	JB           general_303
 	SUBQ         $0x00000008, BX
 	VMOVUPS      (CX)(BX*4), Y2
 	VMOVUPS      (DX)(BX*4), Y3
@@ -3889,17 +3929,17 @@ TEXT ·backwardDxAVX2F32(SB), NOSPLIT, $0-76
 	VBLENDVPS    Y0, Y3, Y1, Y1
 	VMOVUPS      Y1, (AX)(SI*4)
 	VMOVUPS      Y4, (AX)(BX*4)
-	JMP          short_done_301
+	JMP          short_done_302
 
-general_300:
+general_303:
 	MOVQ       BX, SI
 	SHLQ       $0x02, SI
 	CMPQ       SI, ·streamThreshold+0(SB)
-	JB         cached_302
+	JB         cached_304
 	CMPQ       AX, DX
-	JE         cached_302
+	JE         cached_304
 	CMPQ       AX, CX
-	JE         cached_302
+	JE         cached_304
 	XORQ       SI, SI
 	MOVQ       AX, DI
 	NEGQ       DI
@@ -3908,7 +3948,7 @@ general_300:
 	CMPQ       DI, BX
 	CMOVQGT    BX, DI
 	TESTQ      DI, DI
-	JE         aligned_304
+	JE         aligned_306
 	MOVQ       DI, R8
 	SHLQ       $0x02, R8
 	NEGQ       R8
@@ -3922,13 +3962,13 @@ general_300:
 	VMASKMOVPS Y5, Y2, (AX)(SI*4)
 	MOVQ       DI, SI
 
-aligned_304:
+aligned_306:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_305:
+unrolled_307:
 	CMPQ      SI, DI
-	JGT       single_306
+	JGT       single_308
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -3954,15 +3994,15 @@ unrolled_305:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVNTPS  Y4, 96(AX)(SI*4)
 	ADDQ      $0x00000020, SI
-	JMP       unrolled_305
+	JMP       unrolled_307
 
-single_306:
+single_308:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_307:
+single_loop_309:
 	CMPQ      SI, DI
-	JGT       remainder_308
+	JGT       remainder_310
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -3970,11 +4010,11 @@ single_loop_307:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVNTPS  Y4, (AX)(SI*4)
 	ADDQ      $0x00000008, SI
-	JMP       single_loop_307
+	JMP       single_loop_309
 
-remainder_308:
+remainder_310:
 	SUBQ       SI, BX
-	JE         span_done_309
+	JE         span_done_311
 	SHLQ       $0x02, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -3986,30 +4026,30 @@ remainder_308:
 	VBLENDVPS  Y0, Y4, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(SI*4)
 
-span_done_309:
+span_done_311:
 	SFENCE
-	JMP stored_303
+	JMP stored_305
 
-cached_302:
+cached_304:
 	XORQ      SI, SI
 	TESTQ     $0x00000007, BX
-	JE        no_last_315
+	JE        no_last_317
 	MOVQ      BX, DI
 	SUBQ      $0x00000008, DI
-	JL        no_last_315
+	JL        no_last_317
 	VMOVUPS   (CX)(DI*4), Y2
 	VMOVUPS   (DX)(DI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
 	VMULPS    Y1, Y3, Y4
 	VBLENDVPS Y2, Y3, Y4, Y4
 
-no_last_315:
+no_last_317:
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
 
-unrolled_310:
+unrolled_312:
 	CMPQ      SI, R8
-	JGT       single_311
+	JGT       single_313
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -4035,15 +4075,15 @@ unrolled_310:
 	VBLENDVPS Y2, Y3, Y5, Y5
 	VMOVUPS   Y5, 96(AX)(SI*4)
 	ADDQ      $0x00000020, SI
-	JMP       unrolled_310
+	JMP       unrolled_312
 
-single_311:
+single_313:
 	MOVQ BX, R8
 	SUBQ $0x00000008, R8
 
-single_loop_312:
+single_loop_314:
 	CMPQ      SI, R8
-	JGT       remainder_313
+	JGT       remainder_315
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -4051,18 +4091,18 @@ single_loop_312:
 	VBLENDVPS Y2, Y3, Y5, Y5
 	VMOVUPS   Y5, (AX)(SI*4)
 	ADDQ      $0x00000008, SI
-	JMP       single_loop_312
+	JMP       single_loop_314
 
-remainder_313:
+remainder_315:
 	MOVQ    BX, R8
 	SUBQ    SI, R8
-	JE      span_done_314
+	JE      span_done_316
 	CMPQ    BX, $0x00000008
-	JL      masked_316
+	JL      masked_318
 	VMOVUPS Y4, (AX)(DI*4)
-	JMP     span_done_314
+	JMP     span_done_316
 
-masked_316:
+masked_318:
 	MOVQ       R8, BX
 	SHLQ       $0x02, BX
 	NEGQ       BX
@@ -4075,9 +4115,9 @@ masked_316:
 	VBLENDVPS  Y0, Y4, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(SI*4)
 
-span_done_314:
-stored_303:
-short_done_301:
+span_done_316:
+stored_305:
+short_done_302:
 	VZEROUPPER
 	RET
 
@@ -4098,17 +4138,17 @@ TEXT ·backwardPlanesDxAVX2F32(SB), NOSPLIT, $0-104
 	MOVQ   BX, R11
 	SHLQ   $0x02, R11
 	CMPQ   R11, ·streamThreshold+0(SB)
-	JB     cached_317
+	JB     cached_319
 	CMPQ   R9, $0x00000800
-	JB     cached_317
+	JB     cached_319
 	CMPQ   AX, DX
-	JE     cached_317
+	JE     cached_319
 	CMPQ   AX, CX
-	JE     cached_317
+	JE     cached_319
 
-plane_319:
+plane_321:
 	CMPQ         BX, $0x00
-	JE           planes_done_320
+	JE           planes_done_322
 	VBROADCASTSS (R8)(R10*4), Y1
 	XORQ         R11, R11
 	MOVQ         AX, R12
@@ -4118,7 +4158,7 @@ plane_319:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_321
+	JE           aligned_323
 	MOVQ         R12, R13
 	SHLQ         $0x02, R13
 	NEGQ         R13
@@ -4132,13 +4172,13 @@ plane_319:
 	VMASKMOVPS   Y5, Y2, (AX)(R11*4)
 	MOVQ         R12, R11
 
-aligned_321:
+aligned_323:
 	MOVQ SI, R12
 	SUBQ $0x00000020, R12
 
-unrolled_322:
+unrolled_324:
 	CMPQ      R11, R12
-	JGT       single_323
+	JGT       single_325
 	VMOVUPS   (CX)(R11*4), Y2
 	VMOVUPS   (DX)(R11*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -4164,15 +4204,15 @@ unrolled_322:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVNTPS  Y4, 96(AX)(R11*4)
 	ADDQ      $0x00000020, R11
-	JMP       unrolled_322
+	JMP       unrolled_324
 
-single_323:
+single_325:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 
-single_loop_324:
+single_loop_326:
 	CMPQ      R11, R12
-	JGT       remainder_325
+	JGT       remainder_327
 	VMOVUPS   (CX)(R11*4), Y2
 	VMOVUPS   (DX)(R11*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -4180,12 +4220,12 @@ single_loop_324:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVNTPS  Y4, (AX)(R11*4)
 	ADDQ      $0x00000008, R11
-	JMP       single_loop_324
+	JMP       single_loop_326
 
-remainder_325:
+remainder_327:
 	MOVQ       SI, R12
 	SUBQ       R11, R12
-	JE         span_done_326
+	JE         span_done_328
 	SHLQ       $0x02, R12
 	NEGQ       R12
 	LEAQ       tailmask<>+32(SB), R13
@@ -4197,47 +4237,69 @@ remainder_325:
 	VBLENDVPS  Y3, Y4, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(R11*4)
 
-span_done_326:
+span_done_328:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_327
+	JNE  same_pass_329
 	XORQ R10, R10
 
-same_pass_327:
+same_pass_329:
 	SUBQ SI, BX
-	JMP  plane_319
+	JMP  plane_321
 
-planes_done_320:
+planes_done_322:
 	SFENCE
-	JMP stored_318
+	JMP stored_320
 
-cached_317:
-plane_328:
+cached_319:
+plane_330:
 	CMPQ         BX, $0x00
-	JE           planes_done_329
+	JE           planes_done_331
 	VBROADCASTSS (R8)(R10*4), Y1
 	XORQ         R11, R11
-	TESTQ        $0x00000007, SI
-	JE           no_last_335
-	MOVQ         SI, R12
-	SUBQ         $0x00000008, R12
-	JL           no_last_335
-	VMOVUPS      (CX)(R12*4), Y2
-	VMOVUPS      (DX)(R12*4), Y3
+	CMPQ         SI, $0x00000010
+	JA           general_337
+	CMPQ         SI, $0x00000008
+	JB           general_337
+	MOVQ         SI, R11
+	SUBQ         $0x00000008, R11
+	VMOVUPS      (CX)(R11*4), Y2
+	VMOVUPS      (DX)(R11*4), Y3
 	VCMPPS       $0x1e, Y0, Y2, Y2
-	VMULPS       Y1, Y3, Y4
-	VBLENDVPS    Y2, Y3, Y4, Y4
+	VMULPS       Y1, Y3, Y5
+	VBLENDVPS    Y2, Y3, Y5, Y5
+	XORQ         R13, R13
+	VMOVUPS      (CX)(R13*4), Y2
+	VMOVUPS      (DX)(R13*4), Y3
+	VCMPPS       $0x1e, Y0, Y2, Y2
+	VMULPS       Y1, Y3, Y1
+	VBLENDVPS    Y2, Y3, Y1, Y1
+	VMOVUPS      Y1, (AX)(R13*4)
+	VMOVUPS      Y5, (AX)(R11*4)
+	JMP          span_done_336
 
-no_last_335:
+general_337:
+	TESTQ     $0x00000007, SI
+	JE        no_last_338
+	MOVQ      SI, R12
+	SUBQ      $0x00000008, R12
+	JL        no_last_338
+	VMOVUPS   (CX)(R12*4), Y3
+	VMOVUPS   (DX)(R12*4), Y2
+	VCMPPS    $0x1e, Y0, Y3, Y3
+	VMULPS    Y1, Y2, Y4
+	VBLENDVPS Y3, Y2, Y4, Y4
+
+no_last_338:
 	MOVQ SI, R13
 	SUBQ $0x00000020, R13
 
-unrolled_330:
+unrolled_332:
 	CMPQ      R11, R13
-	JGT       single_331
+	JGT       single_333
 	VMOVUPS   (CX)(R11*4), Y2
 	VMOVUPS   (DX)(R11*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -4263,15 +4325,15 @@ unrolled_330:
 	VBLENDVPS Y2, Y3, Y5, Y5
 	VMOVUPS   Y5, 96(AX)(R11*4)
 	ADDQ      $0x00000020, R11
-	JMP       unrolled_330
+	JMP       unrolled_332
 
-single_331:
+single_333:
 	MOVQ SI, R13
 	SUBQ $0x00000008, R13
 
-single_loop_332:
+single_loop_334:
 	CMPQ      R11, R13
-	JGT       remainder_333
+	JGT       remainder_335
 	VMOVUPS   (CX)(R11*4), Y2
 	VMOVUPS   (DX)(R11*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -4279,18 +4341,18 @@ single_loop_332:
 	VBLENDVPS Y2, Y3, Y5, Y5
 	VMOVUPS   Y5, (AX)(R11*4)
 	ADDQ      $0x00000008, R11
-	JMP       single_loop_332
+	JMP       single_loop_334
 
-remainder_333:
+remainder_335:
 	MOVQ    SI, R13
 	SUBQ    R11, R13
-	JE      span_done_334
+	JE      span_done_336
 	CMPQ    SI, $0x00000008
-	JL      masked_336
+	JL      masked_339
 	VMOVUPS Y4, (AX)(R12*4)
-	JMP     span_done_334
+	JMP     span_done_336
 
-masked_336:
+masked_339:
 	SHLQ       $0x02, R13
 	NEGQ       R13
 	LEAQ       tailmask<>+32(SB), R14
@@ -4302,21 +4364,21 @@ masked_336:
 	VBLENDVPS  Y3, Y5, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(R11*4)
 
-span_done_334:
+span_done_336:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_337
+	JNE  same_pass_340
 	XORQ R10, R10
 
-same_pass_337:
+same_pass_340:
 	SUBQ SI, BX
-	JMP  plane_328
+	JMP  plane_330
 
-planes_done_329:
-stored_318:
+planes_done_331:
+stored_320:
 	VZEROUPPER
 	RET
 
@@ -4335,17 +4397,17 @@ TEXT ·backwardPatternDxAVX2F32(SB), NOSPLIT, $0-96
 	MOVQ   BX, R9
 	SHLQ   $0x02, R9
 	CMPQ   R9, ·streamThreshold+0(SB)
-	JB     cached_338
+	JB     cached_341
 	CMPQ   R8, $0x00000800
-	JB     cached_338
+	JB     cached_341
 	CMPQ   AX, DX
-	JE     cached_338
+	JE     cached_341
 	CMPQ   AX, CX
-	JE     cached_338
+	JE     cached_341
 
-row_340:
+row_343:
 	CMPQ       BX, $0x00
-	JE         rows_done_341
+	JE         rows_done_344
 	MOVQ       DI, R8
 	CMPQ       BX, R8
 	CMOVQLT    BX, R8
@@ -4357,7 +4419,7 @@ row_340:
 	CMPQ       R10, R8
 	CMOVQGT    R8, R10
 	TESTQ      R10, R10
-	JE         aligned_342
+	JE         aligned_345
 	MOVQ       R10, R11
 	SHLQ       $0x02, R11
 	NEGQ       R11
@@ -4372,13 +4434,13 @@ row_340:
 	VMASKMOVPS Y4, Y1, (AX)(R9*4)
 	MOVQ       R10, R9
 
-aligned_342:
+aligned_345:
 	MOVQ R8, R10
 	SUBQ $0x00000020, R10
 
-unrolled_343:
+unrolled_346:
 	CMPQ      R9, R10
-	JGT       single_344
+	JGT       single_347
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -4404,15 +4466,15 @@ unrolled_343:
 	VBLENDVPS Y1, Y2, Y3, Y3
 	VMOVNTPS  Y3, 96(AX)(R9*4)
 	ADDQ      $0x00000020, R9
-	JMP       unrolled_343
+	JMP       unrolled_346
 
-single_344:
+single_347:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-single_loop_345:
+single_loop_348:
 	CMPQ      R9, R10
-	JGT       remainder_346
+	JGT       remainder_349
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -4420,12 +4482,12 @@ single_loop_345:
 	VBLENDVPS Y1, Y2, Y3, Y3
 	VMOVNTPS  Y3, (AX)(R9*4)
 	ADDQ      $0x00000008, R9
-	JMP       single_loop_345
+	JMP       single_loop_348
 
-remainder_346:
+remainder_349:
 	MOVQ       R8, R10
 	SUBQ       R9, R10
-	JE         span_done_347
+	JE         span_done_350
 	SHLQ       $0x02, R10
 	NEGQ       R10
 	LEAQ       tailmask<>+32(SB), R11
@@ -4438,45 +4500,67 @@ remainder_346:
 	VBLENDVPS  Y2, Y3, Y4, Y4
 	VMASKMOVPS Y4, Y1, (AX)(R9*4)
 
-span_done_347:
+span_done_350:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_340
+	JMP  row_343
 
-rows_done_341:
+rows_done_344:
 	SFENCE
-	JMP stored_339
+	JMP stored_342
 
-cached_338:
-row_348:
+cached_341:
+row_351:
 	CMPQ      BX, $0x00
-	JE        rows_done_349
+	JE        rows_done_352
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
 	XORQ      R9, R9
+	CMPQ      R8, $0x00000010
+	JA        general_358
+	CMPQ      R8, $0x00000008
+	JB        general_358
+	MOVQ      R8, R9
+	SUBQ      $0x00000008, R9
+	VMOVUPS   (CX)(R9*4), Y1
+	VMOVUPS   (DX)(R9*4), Y2
+	VCMPPS    $0x1e, Y0, Y1, Y1
+	VMULPS    (SI)(R9*4), Y2, Y4
+	VBLENDVPS Y1, Y2, Y4, Y4
+	XORQ      R11, R11
+	VMOVUPS   (CX)(R11*4), Y1
+	VMOVUPS   (DX)(R11*4), Y2
+	VCMPPS    $0x1e, Y0, Y1, Y1
+	VMULPS    (SI)(R11*4), Y2, Y5
+	VBLENDVPS Y1, Y2, Y5, Y5
+	VMOVUPS   Y5, (AX)(R11*4)
+	VMOVUPS   Y4, (AX)(R9*4)
+	JMP       span_done_357
+
+general_358:
 	TESTQ     $0x00000007, R8
-	JE        no_last_355
+	JE        no_last_359
 	MOVQ      R8, R10
 	SUBQ      $0x00000008, R10
-	JL        no_last_355
-	VMOVUPS   (CX)(R10*4), Y1
-	VMOVUPS   (DX)(R10*4), Y2
-	VCMPPS    $0x1e, Y0, Y1, Y1
-	VMULPS    (SI)(R10*4), Y2, Y3
-	VBLENDVPS Y1, Y2, Y3, Y3
+	JL        no_last_359
+	VMOVUPS   (CX)(R10*4), Y2
+	VMOVUPS   (DX)(R10*4), Y1
+	VCMPPS    $0x1e, Y0, Y2, Y2
+	VMULPS    (SI)(R10*4), Y1, Y3
+	VBLENDVPS Y2, Y1, Y3, Y3
 
-no_last_355:
+no_last_359:
 	MOVQ R8, R11
 	SUBQ $0x00000020, R11
 
-unrolled_350:
+unrolled_353:
 	CMPQ      R9, R11
-	JGT       single_351
+	JGT       single_354
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -4502,15 +4586,15 @@ unrolled_350:
 	VBLENDVPS Y1, Y2, Y4, Y4
 	VMOVUPS   Y4, 96(AX)(R9*4)
 	ADDQ      $0x00000020, R9
-	JMP       unrolled_350
+	JMP       unrolled_353
 
-single_351:
+single_354:
 	MOVQ R8, R11
 	SUBQ $0x00000008, R11
 
-single_loop_352:
+single_loop_355:
 	CMPQ      R9, R11
-	JGT       remainder_353
+	JGT       remainder_356
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -4518,18 +4602,18 @@ single_loop_352:
 	VBLENDVPS Y1, Y2, Y4, Y4
 	VMOVUPS   Y4, (AX)(R9*4)
 	ADDQ      $0x00000008, R9
-	JMP       single_loop_352
+	JMP       single_loop_355
 
-remainder_353:
+remainder_356:
 	MOVQ    R8, R11
 	SUBQ    R9, R11
-	JE      span_done_354
+	JE      span_done_357
 	CMPQ    R8, $0x00000008
-	JL      masked_356
+	JL      masked_360
 	VMOVUPS Y3, (AX)(R10*4)
-	JMP     span_done_354
+	JMP     span_done_357
 
-masked_356:
+masked_360:
 	SHLQ       $0x02, R11
 	NEGQ       R11
 	LEAQ       tailmask<>+32(SB), R12
@@ -4542,17 +4626,17 @@ masked_356:
 	VBLENDVPS  Y2, Y4, Y5, Y5
 	VMASKMOVPS Y5, Y1, (AX)(R9*4)
 
-span_done_354:
+span_done_357:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_348
+	JMP  row_351
 
-rows_done_349:
-stored_339:
+rows_done_352:
+stored_342:
 	VZEROUPPER
 	RET
 
@@ -4572,36 +4656,36 @@ TEXT ·backwardRingDxAVX2F32(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x000001b0
-	JA     ring_segmented_357
+	JA     ring_segmented_361
 	MOVQ   R9, R10
 
-ring_len_358:
+ring_len_362:
 	CMPQ R10, $0x00000008
-	JAE  ring_len_done_359
+	JAE  ring_len_done_363
 	ADDQ R9, R10
-	JMP  ring_len_358
+	JMP  ring_len_362
 
-ring_len_done_359:
+ring_len_done_363:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000008, R11
 
-ring_step_360:
+ring_step_364:
 	CMPQ R11, R10
-	JB   ring_step_done_361
+	JB   ring_step_done_365
 	SUBQ R10, R11
-	JMP  ring_step_360
+	JMP  ring_step_364
 
-ring_step_done_361:
+ring_step_done_365:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000020, R11
 
-ring_step_362:
+ring_step_366:
 	CMPQ R11, R10
-	JB   ring_step_done_363
+	JB   ring_step_done_367
 	SUBQ R10, R11
-	JMP  ring_step_362
+	JMP  ring_step_366
 
-ring_step_done_363:
+ring_step_done_367:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    32(R10), R10
@@ -4611,76 +4695,76 @@ ring_step_done_363:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000008
-	JB      ring_short_364
+	JB      ring_short_368
 	CMPQ    AX, $0x01
-	JNE     ring_planes_365
+	JNE     ring_planes_369
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_367:
+ring_copy_371:
 	CMPQ    AX, R11
-	JAE     ring_built_366
+	JAE     ring_built_370
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_368
+	JB      ring_copy_tail_372
 	VMOVUPS (R10)(R9*4), Y1
 	VMOVUPS Y1, (R8)(AX*4)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_367
+	JNE     ring_copy_371
 	XORQ    R9, R9
-	JMP     ring_copy_367
+	JMP     ring_copy_371
 
-ring_copy_tail_368:
+ring_copy_tail_372:
 	VMOVUPS -32(R10)(DX*4), Y1
 	ADDQ    R12, AX
 	VMOVUPS Y1, -32(R8)(AX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_367
+	JMP     ring_copy_371
 
-ring_planes_365:
+ring_planes_369:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_369
+	JA   ring_long_planes_373
 	MOVQ R11, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_370:
+ring_fill_374:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_371
+	JGT          ring_fill_last_375
 	VBROADCASTSS (R10)(R9*4), Y1
 	VMOVUPS      Y1, (R8)(R12*4)
 	VMOVUPS      Y1, 32(R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_372
+	JNE          ring_wrap_376
 	XORQ         R9, R9
 
-ring_wrap_372:
-	JMP ring_fill_370
+ring_wrap_376:
+	JMP ring_fill_374
 
-ring_fill_last_371:
+ring_fill_last_375:
 	CMPQ         R12, R11
-	JAE          ring_built_366
+	JAE          ring_built_370
 	VBROADCASTSS (R10)(R9*4), Y1
 	VMOVUPS      Y1, (R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_373
+	JNE          ring_wrap_377
 	XORQ         R9, R9
 
-ring_wrap_373:
-	JMP ring_fill_last_371
+ring_wrap_377:
+	JMP ring_fill_last_375
 
-ring_long_planes_369:
-ring_channel_374:
+ring_long_planes_373:
+ring_channel_378:
 	CMPQ         R12, R11
-	JAE          ring_built_366
+	JAE          ring_built_370
 	VBROADCASTSS (R10)(R9*4), Y1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -4688,65 +4772,65 @@ ring_channel_374:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_375:
+ring_plane_379:
 	VMOVUPS Y1, (R8)(R14*4)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_375
+	JB      ring_plane_379
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_376
+	JNE     ring_wrap_380
 	XORQ    R9, R9
 
-ring_wrap_376:
-	JMP ring_channel_374
+ring_wrap_380:
+	JMP ring_channel_378
 
-ring_short_364:
+ring_short_368:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_377:
+ring_element_381:
 	MOVL (R10)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_378
+	JB   ring_element_next_382
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_378
+	JB   ring_element_next_382
 	XORQ R12, R12
 
-ring_element_next_378:
+ring_element_next_382:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_377
+	JB      ring_element_381
 	VMOVUPS (R8), Y1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000008
-	JE      ring_exact_379
+	JE      ring_exact_383
 	SUBQ    R9, AX
 
-ring_exact_379:
+ring_exact_383:
 	MOVQ AX, DX
 
-ring_repeat_380:
+ring_repeat_384:
 	CMPQ    DX, R11
-	JAE     ring_built_366
+	JAE     ring_built_370
 	VMOVUPS Y1, (R8)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_380
+	JMP     ring_repeat_384
 
-ring_built_366:
+ring_built_370:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-unrolled_381:
+unrolled_385:
 	CMPQ      DX, R9
-	JGT       single_382
+	JGT       single_386
 	VMOVUPS   (BX)(DX*4), Y1
 	VMOVUPS   (SI)(DX*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -4776,15 +4860,15 @@ unrolled_381:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000020, DX
-	JMP       unrolled_381
+	JMP       unrolled_385
 
-single_382:
+single_386:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_383:
+single_loop_387:
 	CMPQ      DX, R9
-	JGT       remainder_384
+	JGT       remainder_388
 	VMOVUPS   (BX)(DX*4), Y1
 	VMOVUPS   (SI)(DX*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -4796,11 +4880,11 @@ single_loop_383:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000008, DX
-	JMP       single_loop_383
+	JMP       single_loop_387
 
-remainder_384:
+remainder_388:
 	SUBQ       DX, DI
-	JE         span_done_385
+	JE         span_done_389
 	SHLQ       $0x02, DI
 	NEGQ       DI
 	LEAQ       tailmask<>+32(SB), R9
@@ -4813,10 +4897,10 @@ remainder_384:
 	VBLENDVPS  Y0, Y3, Y2, Y2
 	VMASKMOVPS Y2, Y1, (CX)(DX*4)
 
-span_done_385:
+span_done_389:
 	JMP ring_finished_backwardDxAVX2F32
 
-ring_segmented_357:
+ring_segmented_361:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x000001b0
 	JA   ring_finished_backwardDxAVX2F32
@@ -4826,11 +4910,11 @@ ring_segmented_357:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_386
+	JE   ring_rows_390
 
-ring_segment_387:
+ring_segment_391:
 	CMPQ    DI, $0x00
-	JE      ring_done_388
+	JE      ring_done_392
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -4847,33 +4931,33 @@ ring_segment_387:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_389:
+ring_len_393:
 	CMPQ R12, $0x00000008
-	JAE  ring_len_done_390
+	JAE  ring_len_done_394
 	ADDQ R10, R12
-	JMP  ring_len_389
+	JMP  ring_len_393
 
-ring_len_done_390:
+ring_len_done_394:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000008, R13
 
-ring_step_391:
+ring_step_395:
 	CMPQ R13, R12
-	JB   ring_step_done_392
+	JB   ring_step_done_396
 	SUBQ R12, R13
-	JMP  ring_step_391
+	JMP  ring_step_395
 
-ring_step_done_392:
+ring_step_done_396:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000020, R13
 
-ring_step_393:
+ring_step_397:
 	CMPQ R13, R12
-	JB   ring_step_done_394
+	JB   ring_step_done_398
 	SUBQ R12, R13
-	JMP  ring_step_393
+	JMP  ring_step_397
 
-ring_step_done_394:
+ring_step_done_398:
 	MOVQ    R13, 1936(SP)
 	LEAQ    32(R12), R12
 	CMPQ    R11, R12
@@ -4883,76 +4967,76 @@ ring_step_done_394:
 	LEAQ    (R11)(AX*4), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000008
-	JB      ring_short_395
+	JB      ring_short_399
 	CMPQ    R9, $0x01
-	JNE     ring_planes_396
+	JNE     ring_planes_400
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_398:
+ring_copy_402:
 	CMPQ    R9, AX
-	JAE     ring_built_397
+	JAE     ring_built_401
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_399
+	JB      ring_copy_tail_403
 	VMOVUPS (R11)(R10*4), Y1
 	VMOVUPS Y1, (R8)(R9*4)
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_398
+	JNE     ring_copy_402
 	XORQ    R10, R10
-	JMP     ring_copy_398
+	JMP     ring_copy_402
 
-ring_copy_tail_399:
+ring_copy_tail_403:
 	VMOVUPS -32(R11)(DX*4), Y1
 	ADDQ    R12, R9
 	VMOVUPS Y1, -32(R8)(R9*4)
 	XORQ    R10, R10
-	JMP     ring_copy_398
+	JMP     ring_copy_402
 
-ring_planes_396:
+ring_planes_400:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000010
-	JA   ring_long_planes_400
+	JA   ring_long_planes_404
 	MOVQ AX, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_401:
+ring_fill_405:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_402
+	JGT          ring_fill_last_406
 	VBROADCASTSS (R11)(R10*4), Y1
 	VMOVUPS      Y1, (R8)(R12*4)
 	VMOVUPS      Y1, 32(R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_403
+	JNE          ring_wrap_407
 	XORQ         R10, R10
 
-ring_wrap_403:
-	JMP ring_fill_401
+ring_wrap_407:
+	JMP ring_fill_405
 
-ring_fill_last_402:
+ring_fill_last_406:
 	CMPQ         R12, AX
-	JAE          ring_built_397
+	JAE          ring_built_401
 	VBROADCASTSS (R11)(R10*4), Y1
 	VMOVUPS      Y1, (R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_404
+	JNE          ring_wrap_408
 	XORQ         R10, R10
 
-ring_wrap_404:
-	JMP ring_fill_last_402
+ring_wrap_408:
+	JMP ring_fill_last_406
 
-ring_long_planes_400:
-ring_channel_405:
+ring_long_planes_404:
+ring_channel_409:
 	CMPQ         R12, AX
-	JAE          ring_built_397
+	JAE          ring_built_401
 	VBROADCASTSS (R11)(R10*4), Y1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -4960,66 +5044,66 @@ ring_channel_405:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_406:
+ring_plane_410:
 	VMOVUPS Y1, (R8)(R14*4)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_406
+	JB      ring_plane_410
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_407
+	JNE     ring_wrap_411
 	XORQ    R10, R10
 
-ring_wrap_407:
-	JMP ring_channel_405
+ring_wrap_411:
+	JMP ring_channel_409
 
-ring_short_395:
+ring_short_399:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_408:
+ring_element_412:
 	MOVL (R11)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_409
+	JB   ring_element_next_413
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_409
+	JB   ring_element_next_413
 	XORQ R12, R12
 
-ring_element_next_409:
+ring_element_next_413:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_408
+	JB      ring_element_412
 	VMOVUPS (R8), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_410
+	JE      ring_exact_414
 	SUBQ    R10, DX
 
-ring_exact_410:
+ring_exact_414:
 	MOVQ DX, R9
 
-ring_repeat_411:
+ring_repeat_415:
 	CMPQ    R9, AX
-	JAE     ring_built_397
+	JAE     ring_built_401
 	VMOVUPS Y1, (R8)(R9*4)
 	ADDQ    DX, R9
-	JMP     ring_repeat_411
+	JMP     ring_repeat_415
 
-ring_built_397:
+ring_built_401:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 
-unrolled_412:
+unrolled_416:
 	CMPQ      R9, R10
-	JGT       single_413
+	JGT       single_417
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -5049,15 +5133,15 @@ unrolled_412:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000020, R9
-	JMP       unrolled_412
+	JMP       unrolled_416
 
-single_413:
+single_417:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-single_loop_414:
+single_loop_418:
 	CMPQ      R9, R10
-	JGT       remainder_415
+	JGT       remainder_419
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -5069,11 +5153,11 @@ single_loop_414:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000008, R9
-	JMP       single_loop_414
+	JMP       single_loop_418
 
-remainder_415:
+remainder_419:
 	SUBQ       R9, DX
-	JE         span_done_416
+	JE         span_done_420
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
@@ -5086,7 +5170,7 @@ remainder_415:
 	VBLENDVPS  Y2, Y3, Y4, Y4
 	VMASKMOVPS Y4, Y1, (CX)(R9*4)
 
-span_done_416:
+span_done_420:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -5098,18 +5182,18 @@ span_done_416:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_417
+	JNE  ring_next_421
 	XORQ AX, AX
 
-ring_next_417:
+ring_next_421:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_387
+	JMP  ring_segment_391
 
-ring_done_388:
+ring_done_392:
 	JMP ring_finished_backwardDxAVX2F32
 
-ring_rows_386:
-ring_block_418:
+ring_rows_390:
+ring_block_422:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -5125,33 +5209,33 @@ ring_block_418:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_419:
+ring_len_423:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_420
+	JAE  ring_len_done_424
 	ADDQ BX, SI
-	JMP  ring_len_419
+	JMP  ring_len_423
 
-ring_len_done_420:
+ring_len_done_424:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_421:
+ring_step_425:
 	CMPQ DI, SI
-	JB   ring_step_done_422
+	JB   ring_step_done_426
 	SUBQ SI, DI
-	JMP  ring_step_421
+	JMP  ring_step_425
 
-ring_step_done_422:
+ring_step_done_426:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_423:
+ring_step_427:
 	CMPQ DI, SI
-	JB   ring_step_done_424
+	JB   ring_step_done_428
 	SUBQ SI, DI
-	JMP  ring_step_423
+	JMP  ring_step_427
 
-ring_step_done_424:
+ring_step_done_428:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -5162,76 +5246,76 @@ ring_step_done_424:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000008
-	JB      ring_short_425
+	JB      ring_short_429
 	CMPQ    CX, $0x01
-	JNE     ring_planes_426
+	JNE     ring_planes_430
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_428:
+ring_copy_432:
 	CMPQ    BX, DI
-	JAE     ring_built_427
+	JAE     ring_built_431
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_429
+	JB      ring_copy_tail_433
 	VMOVUPS (SI)(R9*4), Y1
 	VMOVUPS Y1, (R8)(BX*4)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_428
+	JNE     ring_copy_432
 	XORQ    R9, R9
-	JMP     ring_copy_428
+	JMP     ring_copy_432
 
-ring_copy_tail_429:
+ring_copy_tail_433:
 	VMOVUPS -32(SI)(DX*4), Y1
 	ADDQ    R10, BX
 	VMOVUPS Y1, -32(R8)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_428
+	JMP     ring_copy_432
 
-ring_planes_426:
+ring_planes_430:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_430
+	JA   ring_long_planes_434
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_431:
+ring_fill_435:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_432
+	JGT          ring_fill_last_436
 	VBROADCASTSS (SI)(BX*4), Y1
 	VMOVUPS      Y1, (R8)(R9*4)
 	VMOVUPS      Y1, 32(R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_433
+	JNE          ring_wrap_437
 	XORQ         BX, BX
 
-ring_wrap_433:
-	JMP ring_fill_431
+ring_wrap_437:
+	JMP ring_fill_435
 
-ring_fill_last_432:
+ring_fill_last_436:
 	CMPQ         R9, DI
-	JAE          ring_built_427
+	JAE          ring_built_431
 	VBROADCASTSS (SI)(BX*4), Y1
 	VMOVUPS      Y1, (R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_434
+	JNE          ring_wrap_438
 	XORQ         BX, BX
 
-ring_wrap_434:
-	JMP ring_fill_last_432
+ring_wrap_438:
+	JMP ring_fill_last_436
 
-ring_long_planes_430:
-ring_channel_435:
+ring_long_planes_434:
+ring_channel_439:
 	CMPQ         R9, DI
-	JAE          ring_built_427
+	JAE          ring_built_431
 	VBROADCASTSS (SI)(BX*4), Y1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -5239,57 +5323,57 @@ ring_channel_435:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_436:
+ring_plane_440:
 	VMOVUPS Y1, (R8)(R11*4)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_436
+	JB      ring_plane_440
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_437
+	JNE     ring_wrap_441
 	XORQ    BX, BX
 
-ring_wrap_437:
-	JMP ring_channel_435
+ring_wrap_441:
+	JMP ring_channel_439
 
-ring_short_425:
+ring_short_429:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_438:
+ring_element_442:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (R8)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_439
+	JB   ring_element_next_443
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_439
+	JB   ring_element_next_443
 	XORQ R9, R9
 
-ring_element_next_439:
+ring_element_next_443:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_438
+	JB      ring_element_442
 	VMOVUPS (R8), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_440
+	JE      ring_exact_444
 	SUBQ    BX, DX
 
-ring_exact_440:
+ring_exact_444:
 	MOVQ DX, BX
 
-ring_repeat_441:
+ring_repeat_445:
 	CMPQ    BX, DI
-	JAE     ring_built_427
+	JAE     ring_built_431
 	VMOVUPS Y1, (R8)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_441
+	JMP     ring_repeat_445
 
-ring_built_427:
+ring_built_431:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+48(FP), BX
@@ -5300,18 +5384,18 @@ ring_built_427:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_442:
+ring_row_446:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_443
+	JE   ring_rows_done_447
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 
-unrolled_444:
+unrolled_448:
 	CMPQ      R9, R10
-	JGT       single_445
+	JGT       single_449
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -5341,15 +5425,15 @@ unrolled_444:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000020, R9
-	JMP       unrolled_444
+	JMP       unrolled_448
 
-single_445:
+single_449:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-single_loop_446:
+single_loop_450:
 	CMPQ      R9, R10
-	JGT       remainder_447
+	JGT       remainder_451
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -5361,11 +5445,11 @@ single_loop_446:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000008, R9
-	JMP       single_loop_446
+	JMP       single_loop_450
 
-remainder_447:
+remainder_451:
 	SUBQ       R9, DX
-	JE         span_done_448
+	JE         span_done_452
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
@@ -5378,7 +5462,7 @@ remainder_447:
 	VBLENDVPS  Y2, Y3, Y4, Y4
 	VMASKMOVPS Y4, Y1, (CX)(R9*4)
 
-span_done_448:
+span_done_452:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -5386,13 +5470,13 @@ span_done_448:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_442
+	JMP   ring_row_446
 
-ring_rows_done_443:
+ring_rows_done_447:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_418
+	JMP  ring_block_422
 
 ring_finished_backwardDxAVX2F32:
 	VZEROUPPER
@@ -5411,10 +5495,10 @@ TEXT ·backwardDalphaAVX2F32(SB), NOSPLIT, $0-56
 	VXORPS       Y4, Y4, Y4
 	XORQ         BX, BX
 	TESTQ        $0x00000007, DX
-	JE           no_last_454
+	JE           no_last_458
 	MOVQ         DX, SI
 	SUBQ         $0x00000008, SI
-	JL           no_last_454
+	JL           no_last_458
 	VMOVUPS      (AX)(SI*4), Y5
 	VMOVUPS      (CX)(SI*4), Y6
 	VCMPPS       $0x1e, Y0, Y5, Y7
@@ -5435,13 +5519,13 @@ TEXT ·backwardDalphaAVX2F32(SB), NOSPLIT, $0-56
 	VCVTPS2PD    X6, Y6
 	VFMADD231PD  Y6, Y5, Y2
 
-no_last_454:
+no_last_458:
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 
-unrolled_449:
+unrolled_453:
 	CMPQ        BX, SI
-	JGT         single_450
+	JGT         single_454
 	VCVTPS2PD   (AX)(BX*4), Y5
 	VCVTPS2PD   (CX)(BX*4), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -5491,15 +5575,15 @@ unrolled_449:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y4
 	ADDQ        $0x00000020, BX
-	JMP         unrolled_449
+	JMP         unrolled_453
 
-single_450:
+single_454:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_451:
+single_loop_455:
 	CMPQ        BX, SI
-	JGT         remainder_452
+	JGT         remainder_456
 	VCVTPS2PD   (AX)(BX*4), Y5
 	VCVTPS2PD   (CX)(BX*4), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -5513,17 +5597,17 @@ single_loop_451:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y2
 	ADDQ        $0x00000008, BX
-	JMP         single_loop_451
+	JMP         single_loop_455
 
-remainder_452:
+remainder_456:
 	MOVQ DX, SI
 	SUBQ BX, SI
-	JE   span_done_453
+	JE   span_done_457
 	CMPQ DX, $0x00000008
-	JL   masked_455
-	JMP  span_done_453
+	JL   masked_459
+	JMP  span_done_457
 
-masked_455:
+masked_459:
 	MOVQ         SI, DX
 	SHLQ         $0x02, DX
 	NEGQ         DX
@@ -5543,7 +5627,7 @@ masked_455:
 	VCVTPS2PD    X0, Y0
 	VFMADD231PD  Y0, Y5, Y2
 
-span_done_453:
+span_done_457:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -5577,19 +5661,19 @@ TEXT ·backwardPlanesDalphaAVX2F32(SB), NOSPLIT, $0-80
 	VEXTRACTF128 $0x01, Y1, X1
 	VPMOVSXDQ    X1, Y6
 
-plane_456:
+plane_460:
 	CMPQ        DX, $0x00
-	JE          planes_done_457
+	JE          planes_done_461
 	VXORPS      Y1, Y1, Y1
 	VXORPS      Y2, Y2, Y2
 	VXORPS      Y3, Y3, Y3
 	VXORPS      Y4, Y4, Y4
 	XORQ        R10, R10
 	TESTQ       $0x00000007, SI
-	JE          no_last_463
+	JE          no_last_467
 	MOVQ        SI, R11
 	SUBQ        $0x00000008, R11
-	JL          no_last_463
+	JL          no_last_467
 	VCVTPS2PD   (AX)(R11*4), Y7
 	VCVTPS2PD   (CX)(R11*4), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -5605,13 +5689,13 @@ plane_456:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y2
 
-no_last_463:
+no_last_467:
 	MOVQ SI, R11
 	SUBQ $0x00000020, R11
 
-unrolled_458:
+unrolled_462:
 	CMPQ        R10, R11
-	JGT         single_459
+	JGT         single_463
 	VCVTPS2PD   (AX)(R10*4), Y7
 	VCVTPS2PD   (CX)(R10*4), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -5661,15 +5745,15 @@ unrolled_458:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y4
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_458
+	JMP         unrolled_462
 
-single_459:
+single_463:
 	MOVQ SI, R11
 	SUBQ $0x00000008, R11
 
-single_loop_460:
+single_loop_464:
 	CMPQ        R10, R11
-	JGT         remainder_461
+	JGT         remainder_465
 	VCVTPS2PD   (AX)(R10*4), Y7
 	VCVTPS2PD   (CX)(R10*4), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -5683,17 +5767,17 @@ single_loop_460:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y2
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_460
+	JMP         single_loop_464
 
-remainder_461:
+remainder_465:
 	MOVQ SI, R11
 	SUBQ R10, R11
-	JE   span_done_462
+	JE   span_done_466
 	CMPQ SI, $0x00000008
-	JL   masked_464
-	JMP  span_done_462
+	JL   masked_468
+	JMP  span_done_466
 
-masked_464:
+masked_468:
 	SHLQ         $0x02, R11
 	NEGQ         R11
 	LEAQ         tailmask<>+32(SB), R12
@@ -5712,7 +5796,7 @@ masked_464:
 	VCVTPS2PD    X7, Y7
 	VFMADD231PD  Y7, Y8, Y2
 
-span_done_462:
+span_done_466:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -5726,14 +5810,14 @@ span_done_462:
 	ADDQ         R8, CX
 	INCQ         R9
 	CMPQ         R9, DI
-	JNE          same_pass_465
+	JNE          same_pass_469
 	XORQ         R9, R9
 
-same_pass_465:
+same_pass_469:
 	SUBQ SI, DX
-	JMP  plane_456
+	JMP  plane_460
 
-planes_done_457:
+planes_done_461:
 	VZEROUPPER
 	RET
 
@@ -5749,18 +5833,18 @@ TEXT ·backwardPatternDalphaAVX2F32(SB), NOSPLIT, $0-72
 	MOVQ   SI, DI
 	SHLQ   $0x02, DI
 
-row_466:
+row_470:
 	CMPQ         DX, $0x00
-	JE           rows_done_467
+	JE           rows_done_471
 	MOVQ         SI, DI
 	CMPQ         DX, DI
 	CMOVQLT      DX, DI
 	XORQ         R8, R8
 	TESTQ        $0x00000007, DI
-	JE           no_last_473
+	JE           no_last_477
 	MOVQ         DI, R9
 	SUBQ         $0x00000008, R9
-	JL           no_last_473
+	JL           no_last_477
 	VMOVUPS      (AX)(R9*4), Y1
 	VMOVUPS      (CX)(R9*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -5785,13 +5869,13 @@ row_466:
 	VFMADD231PD  Y2, Y1, Y3
 	VMOVUPD      Y3, 32(BX)(R9*8)
 
-no_last_473:
+no_last_477:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-unrolled_468:
+unrolled_472:
 	CMPQ        R8, R9
-	JGT         single_469
+	JGT         single_473
 	VCVTPS2PD   (AX)(R8*4), Y1
 	VCVTPS2PD   (CX)(R8*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -5857,15 +5941,15 @@ unrolled_468:
 	VFMADD231PD Y2, Y1, Y3
 	VMOVUPD     Y3, 224(BX)(R8*8)
 	ADDQ        $0x00000020, R8
-	JMP         unrolled_468
+	JMP         unrolled_472
 
-single_469:
+single_473:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_470:
+single_loop_474:
 	CMPQ        R8, R9
-	JGT         remainder_471
+	JGT         remainder_475
 	VCVTPS2PD   (AX)(R8*4), Y1
 	VCVTPS2PD   (CX)(R8*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -5883,17 +5967,17 @@ single_loop_470:
 	VFMADD231PD Y2, Y1, Y3
 	VMOVUPD     Y3, 32(BX)(R8*8)
 	ADDQ        $0x00000008, R8
-	JMP         single_loop_470
+	JMP         single_loop_474
 
-remainder_471:
+remainder_475:
 	MOVQ DI, R9
 	SUBQ R8, R9
-	JE   span_done_472
+	JE   span_done_476
 	CMPQ DI, $0x00000008
-	JL   masked_474
-	JMP  span_done_472
+	JL   masked_478
+	JMP  span_done_476
 
-masked_474:
+masked_478:
 	SHLQ         $0x02, R9
 	NEGQ         R9
 	LEAQ         tailmask<>+32(SB), R10
@@ -5916,15 +6000,15 @@ masked_474:
 	VFMADD231PD  Y1, Y2, Y3
 	VMOVUPD      Y3, 32(BX)(R8*8)
 
-span_done_472:
+span_done_476:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_466
+	JMP  row_470
 
-rows_done_467:
+rows_done_471:
 	VZEROUPPER
 	RET
 
@@ -5942,36 +6026,36 @@ TEXT ·backwardRingDalphaAVX2F32(SB), $1312-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x00000068
-	JA     ring_segmented_475
+	JA     ring_segmented_479
 	MOVQ   DI, SI
 
-ring_len_476:
+ring_len_480:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_477
+	JAE  ring_len_done_481
 	ADDQ DI, SI
-	JMP  ring_len_476
+	JMP  ring_len_480
 
-ring_len_done_477:
+ring_len_done_481:
 	MOVQ SI, 1248(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_478:
+ring_step_482:
 	CMPQ DI, SI
-	JB   ring_step_done_479
+	JB   ring_step_done_483
 	SUBQ SI, DI
-	JMP  ring_step_478
+	JMP  ring_step_482
 
-ring_step_done_479:
+ring_step_done_483:
 	MOVQ DI, 1256(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_480:
+ring_step_484:
 	CMPQ DI, SI
-	JB   ring_step_done_481
+	JB   ring_step_done_485
 	SUBQ SI, DI
-	JMP  ring_step_480
+	JMP  ring_step_484
 
-ring_step_done_481:
+ring_step_done_485:
 	MOVQ    DI, 1264(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -5993,22 +6077,22 @@ ring_step_done_481:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_482:
+sums_zero_486:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_483
+	JAE     sums_zeroed_487
 	VMOVUPD Y0, (CX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_zero_482
+	JMP     sums_zero_486
 
-sums_zeroed_483:
+sums_zeroed_487:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
 
-unrolled_484:
+unrolled_488:
 	CMPQ        DI, R8
-	JGT         single_485
+	JGT         single_489
 	VCVTPS2PD   (AX)(DI*4), Y1
 	VCVTPS2PD   (DX)(DI*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -6078,15 +6162,15 @@ unrolled_484:
 	SUBQ        1248(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000020, DI
-	JMP         unrolled_484
+	JMP         unrolled_488
 
-single_485:
+single_489:
 	MOVQ BX, R8
 	SUBQ $0x00000008, R8
 
-single_loop_486:
+single_loop_490:
 	CMPQ        DI, R8
-	JGT         remainder_487
+	JGT         remainder_491
 	VCVTPS2PD   (AX)(DI*4), Y1
 	VCVTPS2PD   (DX)(DI*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -6108,11 +6192,11 @@ single_loop_486:
 	SUBQ        1248(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000008, DI
-	JMP         single_loop_486
+	JMP         single_loop_490
 
-remainder_487:
+remainder_491:
 	SUBQ         DI, BX
-	JE           span_done_488
+	JE           span_done_492
 	SHLQ         $0x02, BX
 	NEGQ         BX
 	LEAQ         tailmask<>+32(SB), R8
@@ -6135,78 +6219,78 @@ remainder_487:
 	VFMADD231PD  Y0, Y1, Y2
 	VMOVUPD      Y2, 32(CX)(SI*8)
 
-span_done_488:
+span_done_492:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  1248(SP), BX
 	MOVQ  1288(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_490
+	JLE   fold_ext_done_494
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_491
+	JA    fold_ext_scalar_495
 	ADDQ  $0x00000003, SI
 	ANDQ  $-4, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_489:
+fold_ext_493:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_490
+	JBE     fold_ext_done_494
 	SUBQ    $0x00000004, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Y0
 	VADDPD  (CX)(SI*8), Y0, Y0
 	VMOVUPD Y0, (CX)(DI*8)
-	JMP     fold_ext_489
+	JMP     fold_ext_493
 
-fold_ext_scalar_491:
+fold_ext_scalar_495:
 	MOVQ 1288(SP), SI
 
-fold_ext_element_492:
+fold_ext_element_496:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_493
+	JBE    fold_ext_element_done_497
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_492
+	JMP    fold_ext_element_496
 
-fold_ext_element_done_493:
-fold_ext_done_490:
-fold_494:
+fold_ext_element_done_497:
+fold_ext_done_494:
+fold_498:
 	CMPQ   BX, AX
-	JBE    fold_done_495
+	JBE    fold_done_499
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_494
+	JMP    fold_498
 
-fold_done_495:
+fold_done_499:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_496
+	JNE  sums_planes_500
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000004, BX
 
-sums_vector_498:
+sums_vector_502:
 	CMPQ       AX, BX
-	JGT        sums_scalar_499
+	JGT        sums_scalar_503
 	VCVTPS2PD  (DX)(AX*4), Y0
 	VADDPD     (CX)(AX*8), Y0, Y0
 	VCVTPD2PSY Y0, X0
 	VMOVUPS    X0, (DX)(AX*4)
 	ADDQ       $0x00000004, AX
-	JMP        sums_vector_498
+	JMP        sums_vector_502
 
-sums_scalar_499:
+sums_scalar_503:
 	CMPQ      AX, dalpha_len+56(FP)
-	JE        sums_done_497
+	JE        sums_done_501
 	VMOVSD    (CX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
@@ -6214,18 +6298,18 @@ sums_scalar_499:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_499
+	JMP       sums_scalar_503
 
-sums_planes_496:
+sums_planes_500:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_500:
+sums_group_504:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_502
+	JB     sums_single_506
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -6234,7 +6318,7 @@ sums_group_500:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_501:
+sums_group_plane_505:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -6243,7 +6327,7 @@ sums_group_plane_501:
 	ADDQ      $0x08, R9
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_group_plane_501
+	JB        sums_group_plane_505
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (DX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -6268,32 +6352,32 @@ sums_group_plane_501:
 	SHRQ      $0x01, BX
 	ADDQ      BX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_500
+	JMP       sums_group_504
 
-sums_single_502:
+sums_single_506:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_497
+	JE     sums_done_501
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_503:
+sums_single_plane_507:
 	VADDSD    (CX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_single_plane_503
+	JB        sums_single_plane_507
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_502
+	JMP       sums_single_506
 
-sums_done_497:
+sums_done_501:
 	JMP ring_finished_backwardDalphaAVX2F32
 
-ring_segmented_475:
+ring_segmented_479:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x00000068
 	JA   ring_finished_backwardDalphaAVX2F32
@@ -6303,7 +6387,7 @@ ring_segmented_475:
 	MOVQ AX, 1280(SP)
 	MOVQ $0x00000000, 1272(SP)
 
-ring_block_505:
+ring_block_509:
 	MOVQ    1272(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -6318,33 +6402,33 @@ ring_block_505:
 	MOVQ    BX, 1304(SP)
 	MOVQ    BX, SI
 
-ring_len_506:
+ring_len_510:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_507
+	JAE  ring_len_done_511
 	ADDQ BX, SI
-	JMP  ring_len_506
+	JMP  ring_len_510
 
-ring_len_done_507:
+ring_len_done_511:
 	MOVQ SI, 1248(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_508:
+ring_step_512:
 	CMPQ DI, SI
-	JB   ring_step_done_509
+	JB   ring_step_done_513
 	SUBQ SI, DI
-	JMP  ring_step_508
+	JMP  ring_step_512
 
-ring_step_done_509:
+ring_step_done_513:
 	MOVQ DI, 1256(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_510:
+ring_step_514:
 	CMPQ DI, SI
-	JB   ring_step_done_511
+	JB   ring_step_done_515
 	SUBQ SI, DI
-	JMP  ring_step_510
+	JMP  ring_step_514
 
-ring_step_done_511:
+ring_step_done_515:
 	MOVQ    DI, 1264(SP)
 	LEAQ    32(SI), SI
 	CMPQ    BX, SI
@@ -6373,26 +6457,26 @@ ring_step_done_511:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_512:
+sums_zero_516:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_513
+	JAE     sums_zeroed_517
 	VMOVUPD Y0, (CX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_zero_512
+	JMP     sums_zero_516
 
-sums_zeroed_513:
-ring_row_514:
+sums_zeroed_517:
+ring_row_518:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_515
+	JE   ring_rows_done_519
 	XORQ SI, SI
 	MOVQ 1304(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-unrolled_516:
+unrolled_520:
 	CMPQ        R8, R9
-	JGT         single_517
+	JGT         single_521
 	VCVTPS2PD   (AX)(R8*4), Y1
 	VCVTPS2PD   (DX)(R8*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -6462,15 +6546,15 @@ unrolled_516:
 	SUBQ        1248(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000020, R8
-	JMP         unrolled_516
+	JMP         unrolled_520
 
-single_517:
+single_521:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_518:
+single_loop_522:
 	CMPQ        R8, R9
-	JGT         remainder_519
+	JGT         remainder_523
 	VCVTPS2PD   (AX)(R8*4), Y1
 	VCVTPS2PD   (DX)(R8*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -6492,11 +6576,11 @@ single_loop_518:
 	SUBQ        1248(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000008, R8
-	JMP         single_loop_518
+	JMP         single_loop_522
 
-remainder_519:
+remainder_523:
 	SUBQ         R8, DI
-	JE           span_done_520
+	JE           span_done_524
 	SHLQ         $0x02, DI
 	NEGQ         DI
 	LEAQ         tailmask<>+32(SB), R9
@@ -6519,16 +6603,16 @@ remainder_519:
 	VFMADD231PD  Y1, Y2, Y3
 	VMOVUPD      Y3, 32(CX)(SI*8)
 
-span_done_520:
+span_done_524:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x02, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_514
+	JMP   ring_row_518
 
-ring_rows_done_515:
+ring_rows_done_519:
 	MOVQ 1272(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -6536,71 +6620,71 @@ ring_rows_done_515:
 	MOVQ 1248(SP), SI
 	MOVQ 1288(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_522
+	JLE  fold_ext_done_526
 	CMPQ DI, SI
-	JA   fold_ext_scalar_523
+	JA   fold_ext_scalar_527
 	ADDQ $0x00000003, DI
 	ANDQ $-4, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_521:
+fold_ext_525:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_522
+	JBE     fold_ext_done_526
 	SUBQ    $0x00000004, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Y1
 	VADDPD  (CX)(DI*8), Y1, Y1
 	VMOVUPD Y1, (CX)(R8*8)
-	JMP     fold_ext_521
+	JMP     fold_ext_525
 
-fold_ext_scalar_523:
+fold_ext_scalar_527:
 	MOVQ 1288(SP), DI
 
-fold_ext_element_524:
+fold_ext_element_528:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_525
+	JBE    fold_ext_element_done_529
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_524
+	JMP    fold_ext_element_528
 
-fold_ext_element_done_525:
-fold_ext_done_522:
-fold_526:
+fold_ext_element_done_529:
+fold_ext_done_526:
+fold_530:
 	CMPQ   SI, BX
-	JBE    fold_done_527
+	JBE    fold_done_531
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_526
+	JMP    fold_530
 
-fold_done_527:
+fold_done_531:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_528
+	JNE  sums_planes_532
 	MOVQ 1296(SP), SI
 	SUBQ $0x00000004, SI
 
-sums_vector_530:
+sums_vector_534:
 	CMPQ       BX, SI
-	JGT        sums_scalar_531
+	JGT        sums_scalar_535
 	VCVTPS2PD  (DX)(BX*4), Y1
 	VADDPD     (CX)(BX*8), Y1, Y1
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, (DX)(BX*4)
 	ADDQ       $0x00000004, BX
-	JMP        sums_vector_530
+	JMP        sums_vector_534
 
-sums_scalar_531:
+sums_scalar_535:
 	CMPQ      BX, 1296(SP)
-	JE        sums_done_529
+	JE        sums_done_533
 	VMOVSD    (CX)(BX*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
@@ -6608,18 +6692,18 @@ sums_scalar_531:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_scalar_531
+	JMP       sums_scalar_535
 
-sums_planes_528:
+sums_planes_532:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_532:
+sums_group_536:
 	MOVQ   1296(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_534
+	JB     sums_single_538
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -6628,7 +6712,7 @@ sums_group_532:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_533:
+sums_group_plane_537:
 	VADDSD    (R9), X1, X1
 	VADDSD    (R9)(R8*1), X2, X2
 	VADDSD    (R10), X3, X3
@@ -6637,7 +6721,7 @@ sums_group_plane_533:
 	ADDQ      $0x08, R10
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_group_plane_533
+	JB        sums_group_plane_537
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(BX*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -6662,32 +6746,32 @@ sums_group_plane_533:
 	SHRQ      $0x01, SI
 	ADDQ      SI, DI
 	ADDQ      $0x00000004, BX
-	JMP       sums_group_532
+	JMP       sums_group_536
 
-sums_single_534:
+sums_single_538:
 	CMPQ   BX, 1296(SP)
-	JE     sums_done_529
+	JE     sums_done_533
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_535:
+sums_single_plane_539:
 	VADDSD    (CX)(DI*8), X1, X1
 	INCQ      DI
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_single_plane_535
+	JB        sums_single_plane_539
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_single_534
+	JMP       sums_single_538
 
-sums_done_529:
+sums_done_533:
 	ADDQ 1296(SP), AX
 	MOVQ AX, 1272(SP)
-	JMP  ring_block_505
+	JMP  ring_block_509
 
 ring_finished_backwardDalphaAVX2F32:
 	VZEROUPPER
@@ -6702,9 +6786,9 @@ TEXT ·forwardAVX2F64(SB), NOSPLIT, $0-56
 	VXORPS       Y0, Y0, Y0
 	VBROADCASTSD alpha+48(FP), Y1
 	CMPQ         DX, $0x00000008
-	JA           general_536
+	JA           general_541
 	CMPQ         DX, $0x00000004
-	JB           general_536
+	JB           general_541
 	SUBQ         $0x00000004, DX
 	VMOVUPD      (CX)(DX*8), Y2
 	VCMPPD       $0x1e, Y0, Y2, Y3
@@ -6717,17 +6801,17 @@ TEXT ·forwardAVX2F64(SB), NOSPLIT, $0-56
 	VBLENDVPD    Y0, Y2, Y1, Y1
 	VMOVUPD      Y1, (AX)(BX*8)
 	VMOVUPD      Y4, (AX)(DX*8)
-	JMP          short_done_537
+	JMP          short_done_540
 
-general_536:
+general_541:
 	MOVQ       DX, BX
 	SHLQ       $0x03, BX
 	CMPQ       BX, ·streamThreshold+0(SB)
-	JB         cached_538
+	JB         cached_542
 	CMPQ       AX, CX
-	JE         cached_538
+	JE         cached_542
 	CMPQ       AX, CX
-	JE         cached_538
+	JE         cached_542
 	XORQ       BX, BX
 	MOVQ       AX, SI
 	NEGQ       SI
@@ -6736,7 +6820,7 @@ general_536:
 	CMPQ       SI, DX
 	CMOVQGT    DX, SI
 	TESTQ      SI, SI
-	JE         aligned_540
+	JE         aligned_544
 	MOVQ       SI, DI
 	SHLQ       $0x03, DI
 	NEGQ       DI
@@ -6749,13 +6833,13 @@ general_536:
 	VMASKMOVPD Y5, Y2, (AX)(BX*8)
 	MOVQ       SI, BX
 
-aligned_540:
+aligned_544:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-unrolled_541:
+unrolled_545:
 	CMPQ      BX, SI
-	JGT       single_542
+	JGT       single_546
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
@@ -6777,26 +6861,26 @@ unrolled_541:
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVNTPD  Y4, 96(AX)(BX*8)
 	ADDQ      $0x00000010, BX
-	JMP       unrolled_541
+	JMP       unrolled_545
 
-single_542:
+single_546:
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-single_loop_543:
+single_loop_547:
 	CMPQ      BX, SI
-	JGT       remainder_544
+	JGT       remainder_548
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVNTPD  Y4, (AX)(BX*8)
 	ADDQ      $0x00000004, BX
-	JMP       single_loop_543
+	JMP       single_loop_547
 
-remainder_544:
+remainder_548:
 	SUBQ       BX, DX
-	JE         span_done_545
+	JE         span_done_549
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), SI
@@ -6807,29 +6891,29 @@ remainder_544:
 	VBLENDVPD  Y0, Y3, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(BX*8)
 
-span_done_545:
+span_done_549:
 	SFENCE
-	JMP stored_539
+	JMP stored_543
 
-cached_538:
+cached_542:
 	XORQ      BX, BX
 	TESTQ     $0x00000003, DX
-	JE        no_last_551
+	JE        no_last_555
 	MOVQ      DX, SI
 	SUBQ      $0x00000004, SI
-	JL        no_last_551
+	JL        no_last_555
 	VMOVUPD   (CX)(SI*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
 	VBLENDVPD Y3, Y2, Y4, Y4
 
-no_last_551:
+no_last_555:
 	MOVQ DX, DI
 	SUBQ $0x00000010, DI
 
-unrolled_546:
+unrolled_550:
 	CMPQ      BX, DI
-	JGT       single_547
+	JGT       single_551
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y5
@@ -6851,33 +6935,33 @@ unrolled_546:
 	VBLENDVPD Y3, Y2, Y5, Y5
 	VMOVUPD   Y5, 96(AX)(BX*8)
 	ADDQ      $0x00000010, BX
-	JMP       unrolled_546
+	JMP       unrolled_550
 
-single_547:
+single_551:
 	MOVQ DX, DI
 	SUBQ $0x00000004, DI
 
-single_loop_548:
+single_loop_552:
 	CMPQ      BX, DI
-	JGT       remainder_549
+	JGT       remainder_553
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y5
 	VBLENDVPD Y3, Y2, Y5, Y5
 	VMOVUPD   Y5, (AX)(BX*8)
 	ADDQ      $0x00000004, BX
-	JMP       single_loop_548
+	JMP       single_loop_552
 
-remainder_549:
+remainder_553:
 	MOVQ    DX, DI
 	SUBQ    BX, DI
-	JE      span_done_550
+	JE      span_done_554
 	CMPQ    DX, $0x00000004
-	JL      masked_552
+	JL      masked_556
 	VMOVUPD Y4, (AX)(SI*8)
-	JMP     span_done_550
+	JMP     span_done_554
 
-masked_552:
+masked_556:
 	MOVQ       DI, DX
 	SHLQ       $0x03, DX
 	NEGQ       DX
@@ -6889,9 +6973,9 @@ masked_552:
 	VBLENDVPD  Y0, Y3, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(BX*8)
 
-span_done_550:
-stored_539:
-short_done_537:
+span_done_554:
+stored_543:
+short_done_540:
 	VZEROUPPER
 	RET
 
@@ -6911,17 +6995,17 @@ TEXT ·forwardPlanesAVX2F64(SB), NOSPLIT, $0-80
 	MOVQ   DX, R10
 	SHLQ   $0x03, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_553
+	JB     cached_557
 	CMPQ   R8, $0x00000800
-	JB     cached_553
+	JB     cached_557
 	CMPQ   AX, CX
-	JE     cached_553
+	JE     cached_557
 	CMPQ   AX, CX
-	JE     cached_553
+	JE     cached_557
 
-plane_555:
+plane_559:
 	CMPQ         DX, $0x00
-	JE           planes_done_556
+	JE           planes_done_560
 	VBROADCASTSD (DI)(R9*8), Y1
 	XORQ         R10, R10
 	MOVQ         AX, R11
@@ -6931,7 +7015,7 @@ plane_555:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_557
+	JE           aligned_561
 	MOVQ         R11, R12
 	SHLQ         $0x03, R12
 	NEGQ         R12
@@ -6944,13 +7028,13 @@ plane_555:
 	VMASKMOVPD   Y5, Y2, (AX)(R10*8)
 	MOVQ         R11, R10
 
-aligned_557:
+aligned_561:
 	MOVQ BX, R11
 	SUBQ $0x00000010, R11
 
-unrolled_558:
+unrolled_562:
 	CMPQ      R10, R11
-	JGT       single_559
+	JGT       single_563
 	VMOVUPD   (CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
@@ -6972,27 +7056,27 @@ unrolled_558:
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVNTPD  Y4, 96(AX)(R10*8)
 	ADDQ      $0x00000010, R10
-	JMP       unrolled_558
+	JMP       unrolled_562
 
-single_559:
+single_563:
 	MOVQ BX, R11
 	SUBQ $0x00000004, R11
 
-single_loop_560:
+single_loop_564:
 	CMPQ      R10, R11
-	JGT       remainder_561
+	JGT       remainder_565
 	VMOVUPD   (CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVNTPD  Y4, (AX)(R10*8)
 	ADDQ      $0x00000004, R10
-	JMP       single_loop_560
+	JMP       single_loop_564
 
-remainder_561:
+remainder_565:
 	MOVQ       BX, R11
 	SUBQ       R10, R11
-	JE         span_done_562
+	JE         span_done_566
 	SHLQ       $0x03, R11
 	NEGQ       R11
 	LEAQ       tailmask<>+32(SB), R12
@@ -7003,117 +7087,137 @@ remainder_561:
 	VBLENDVPD  Y4, Y3, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(R10*8)
 
-span_done_562:
+span_done_566:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_563
+	JNE  same_pass_567
 	XORQ R9, R9
 
-same_pass_563:
+same_pass_567:
 	SUBQ BX, DX
-	JMP  plane_555
+	JMP  plane_559
 
-planes_done_556:
+planes_done_560:
 	SFENCE
-	JMP stored_554
+	JMP stored_558
 
-cached_553:
-plane_564:
+cached_557:
+plane_568:
 	CMPQ         DX, $0x00
-	JE           planes_done_565
+	JE           planes_done_569
 	VBROADCASTSD (DI)(R9*8), Y1
 	XORQ         R10, R10
-	TESTQ        $0x00000003, BX
-	JE           no_last_571
-	MOVQ         BX, R11
-	SUBQ         $0x00000004, R11
-	JL           no_last_571
-	VMOVUPD      (CX)(R11*8), Y2
+	CMPQ         BX, $0x00000008
+	JA           general_575
+	CMPQ         BX, $0x00000004
+	JB           general_575
+	MOVQ         BX, R10
+	SUBQ         $0x00000004, R10
+	VMOVUPD      (CX)(R10*8), Y2
 	VCMPPD       $0x1e, Y0, Y2, Y3
 	VMULPD       Y1, Y2, Y4
 	VBLENDVPD    Y3, Y2, Y4, Y4
+	XORQ         R12, R12
+	VMOVUPD      (CX)(R12*8), Y2
+	VCMPPD       $0x1e, Y0, Y2, Y3
+	VMULPD       Y1, Y2, Y1
+	VBLENDVPD    Y3, Y2, Y1, Y1
+	VMOVUPD      Y1, (AX)(R12*8)
+	VMOVUPD      Y4, (AX)(R10*8)
+	JMP          span_done_574
 
-no_last_571:
+general_575:
+	TESTQ     $0x00000003, BX
+	JE        no_last_576
+	MOVQ      BX, R11
+	SUBQ      $0x00000004, R11
+	JL        no_last_576
+	VMOVUPD   (CX)(R11*8), Y2
+	VCMPPD    $0x1e, Y0, Y2, Y3
+	VMULPD    Y1, Y2, Y5
+	VBLENDVPD Y3, Y2, Y5, Y5
+
+no_last_576:
 	MOVQ BX, R12
 	SUBQ $0x00000010, R12
 
-unrolled_566:
+unrolled_570:
 	CMPQ      R10, R12
-	JGT       single_567
+	JGT       single_571
 	VMOVUPD   (CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
-	VMULPD    Y1, Y2, Y5
-	VBLENDVPD Y3, Y2, Y5, Y5
-	VMOVUPD   Y5, (AX)(R10*8)
+	VMULPD    Y1, Y2, Y4
+	VBLENDVPD Y3, Y2, Y4, Y4
+	VMOVUPD   Y4, (AX)(R10*8)
 	VMOVUPD   32(CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
-	VMULPD    Y1, Y2, Y5
-	VBLENDVPD Y3, Y2, Y5, Y5
-	VMOVUPD   Y5, 32(AX)(R10*8)
+	VMULPD    Y1, Y2, Y4
+	VBLENDVPD Y3, Y2, Y4, Y4
+	VMOVUPD   Y4, 32(AX)(R10*8)
 	VMOVUPD   64(CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
-	VMULPD    Y1, Y2, Y5
-	VBLENDVPD Y3, Y2, Y5, Y5
-	VMOVUPD   Y5, 64(AX)(R10*8)
+	VMULPD    Y1, Y2, Y4
+	VBLENDVPD Y3, Y2, Y4, Y4
+	VMOVUPD   Y4, 64(AX)(R10*8)
 	VMOVUPD   96(CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
-	VMULPD    Y1, Y2, Y5
-	VBLENDVPD Y3, Y2, Y5, Y5
-	VMOVUPD   Y5, 96(AX)(R10*8)
+	VMULPD    Y1, Y2, Y4
+	VBLENDVPD Y3, Y2, Y4, Y4
+	VMOVUPD   Y4, 96(AX)(R10*8)
 	ADDQ      $0x00000010, R10
-	JMP       unrolled_566
+	JMP       unrolled_570
 
-single_567:
+single_571:
 	MOVQ BX, R12
 	SUBQ $0x00000004, R12
 
-single_loop_568:
+single_loop_572:
 	CMPQ      R10, R12
-	JGT       remainder_569
+	JGT       remainder_573
 	VMOVUPD   (CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
-	VMULPD    Y1, Y2, Y5
-	VBLENDVPD Y3, Y2, Y5, Y5
-	VMOVUPD   Y5, (AX)(R10*8)
+	VMULPD    Y1, Y2, Y4
+	VBLENDVPD Y3, Y2, Y4, Y4
+	VMOVUPD   Y4, (AX)(R10*8)
 	ADDQ      $0x00000004, R10
-	JMP       single_loop_568
+	JMP       single_loop_572
 
-remainder_569:
+remainder_573:
 	MOVQ    BX, R12
 	SUBQ    R10, R12
-	JE      span_done_570
+	JE      span_done_574
 	CMPQ    BX, $0x00000004
-	JL      masked_572
-	VMOVUPD Y4, (AX)(R11*8)
-	JMP     span_done_570
+	JL      masked_577
+	VMOVUPD Y5, (AX)(R11*8)
+	JMP     span_done_574
 
-masked_572:
+masked_577:
 	SHLQ       $0x03, R12
 	NEGQ       R12
 	LEAQ       tailmask<>+32(SB), R13
 	VMOVDQU    (R13)(R12*1), Y2
 	VMASKMOVPD (CX)(R10*8), Y2, Y3
-	VCMPPD     $0x1e, Y0, Y3, Y5
+	VCMPPD     $0x1e, Y0, Y3, Y4
 	VMULPD     Y1, Y3, Y1
-	VBLENDVPD  Y5, Y3, Y1, Y1
+	VBLENDVPD  Y4, Y3, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(R10*8)
 
-span_done_570:
+span_done_574:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_573
+	JNE  same_pass_578
 	XORQ R9, R9
 
-same_pass_573:
+same_pass_578:
 	SUBQ BX, DX
-	JMP  plane_564
+	JMP  plane_568
 
-planes_done_565:
-stored_554:
+planes_done_569:
+stored_558:
 	VZEROUPPER
 	RET
 
@@ -7131,17 +7235,17 @@ TEXT ·forwardPatternAVX2F64(SB), NOSPLIT, $0-72
 	MOVQ   DX, R8
 	SHLQ   $0x03, R8
 	CMPQ   R8, ·streamThreshold+0(SB)
-	JB     cached_574
+	JB     cached_579
 	CMPQ   DI, $0x00000800
-	JB     cached_574
+	JB     cached_579
 	CMPQ   AX, CX
-	JE     cached_574
+	JE     cached_579
 	CMPQ   AX, CX
-	JE     cached_574
+	JE     cached_579
 
-row_576:
+row_581:
 	CMPQ       DX, $0x00
-	JE         rows_done_577
+	JE         rows_done_582
 	MOVQ       SI, DI
 	CMPQ       DX, DI
 	CMOVQLT    DX, DI
@@ -7153,7 +7257,7 @@ row_576:
 	CMPQ       R9, DI
 	CMOVQGT    DI, R9
 	TESTQ      R9, R9
-	JE         aligned_578
+	JE         aligned_583
 	MOVQ       R9, R10
 	SHLQ       $0x03, R10
 	NEGQ       R10
@@ -7167,13 +7271,13 @@ row_576:
 	VMASKMOVPD Y4, Y1, (AX)(R8*8)
 	MOVQ       R9, R8
 
-aligned_578:
+aligned_583:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-unrolled_579:
+unrolled_584:
 	CMPQ      R8, R9
-	JGT       single_580
+	JGT       single_585
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y3
@@ -7195,27 +7299,27 @@ unrolled_579:
 	VBLENDVPD Y2, Y1, Y3, Y3
 	VMOVNTPD  Y3, 96(AX)(R8*8)
 	ADDQ      $0x00000010, R8
-	JMP       unrolled_579
+	JMP       unrolled_584
 
-single_580:
+single_585:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 
-single_loop_581:
+single_loop_586:
 	CMPQ      R8, R9
-	JGT       remainder_582
+	JGT       remainder_587
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y3
 	VBLENDVPD Y2, Y1, Y3, Y3
 	VMOVNTPD  Y3, (AX)(R8*8)
 	ADDQ      $0x00000004, R8
-	JMP       single_loop_581
+	JMP       single_loop_586
 
-remainder_582:
+remainder_587:
 	MOVQ       DI, R9
 	SUBQ       R8, R9
-	JE         span_done_583
+	JE         span_done_588
 	SHLQ       $0x03, R9
 	NEGQ       R9
 	LEAQ       tailmask<>+32(SB), R10
@@ -7227,112 +7331,132 @@ remainder_582:
 	VBLENDVPD  Y3, Y2, Y4, Y4
 	VMASKMOVPD Y4, Y1, (AX)(R8*8)
 
-span_done_583:
+span_done_588:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_576
+	JMP  row_581
 
-rows_done_577:
+rows_done_582:
 	SFENCE
-	JMP stored_575
+	JMP stored_580
 
-cached_574:
-row_584:
+cached_579:
+row_589:
 	CMPQ      DX, $0x00
-	JE        rows_done_585
+	JE        rows_done_590
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
 	XORQ      R8, R8
+	CMPQ      DI, $0x00000008
+	JA        general_596
+	CMPQ      DI, $0x00000004
+	JB        general_596
+	MOVQ      DI, R8
+	SUBQ      $0x00000004, R8
+	VMOVUPD   (CX)(R8*8), Y1
+	VCMPPD    $0x1e, Y0, Y1, Y2
+	VMULPD    (BX)(R8*8), Y1, Y3
+	VBLENDVPD Y2, Y1, Y3, Y3
+	XORQ      R10, R10
+	VMOVUPD   (CX)(R10*8), Y1
+	VCMPPD    $0x1e, Y0, Y1, Y2
+	VMULPD    (BX)(R10*8), Y1, Y5
+	VBLENDVPD Y2, Y1, Y5, Y5
+	VMOVUPD   Y5, (AX)(R10*8)
+	VMOVUPD   Y3, (AX)(R8*8)
+	JMP       span_done_595
+
+general_596:
 	TESTQ     $0x00000003, DI
-	JE        no_last_591
+	JE        no_last_597
 	MOVQ      DI, R9
 	SUBQ      $0x00000004, R9
-	JL        no_last_591
+	JL        no_last_597
 	VMOVUPD   (CX)(R9*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
-	VMULPD    (BX)(R9*8), Y1, Y3
-	VBLENDVPD Y2, Y1, Y3, Y3
+	VMULPD    (BX)(R9*8), Y1, Y4
+	VBLENDVPD Y2, Y1, Y4, Y4
 
-no_last_591:
+no_last_597:
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 
-unrolled_586:
+unrolled_591:
 	CMPQ      R8, R10
-	JGT       single_587
+	JGT       single_592
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
-	VMULPD    (BX)(R8*8), Y1, Y4
-	VBLENDVPD Y2, Y1, Y4, Y4
-	VMOVUPD   Y4, (AX)(R8*8)
+	VMULPD    (BX)(R8*8), Y1, Y3
+	VBLENDVPD Y2, Y1, Y3, Y3
+	VMOVUPD   Y3, (AX)(R8*8)
 	VMOVUPD   32(CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
-	VMULPD    32(BX)(R8*8), Y1, Y4
-	VBLENDVPD Y2, Y1, Y4, Y4
-	VMOVUPD   Y4, 32(AX)(R8*8)
+	VMULPD    32(BX)(R8*8), Y1, Y3
+	VBLENDVPD Y2, Y1, Y3, Y3
+	VMOVUPD   Y3, 32(AX)(R8*8)
 	VMOVUPD   64(CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
-	VMULPD    64(BX)(R8*8), Y1, Y4
-	VBLENDVPD Y2, Y1, Y4, Y4
-	VMOVUPD   Y4, 64(AX)(R8*8)
+	VMULPD    64(BX)(R8*8), Y1, Y3
+	VBLENDVPD Y2, Y1, Y3, Y3
+	VMOVUPD   Y3, 64(AX)(R8*8)
 	VMOVUPD   96(CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
-	VMULPD    96(BX)(R8*8), Y1, Y4
-	VBLENDVPD Y2, Y1, Y4, Y4
-	VMOVUPD   Y4, 96(AX)(R8*8)
+	VMULPD    96(BX)(R8*8), Y1, Y3
+	VBLENDVPD Y2, Y1, Y3, Y3
+	VMOVUPD   Y3, 96(AX)(R8*8)
 	ADDQ      $0x00000010, R8
-	JMP       unrolled_586
+	JMP       unrolled_591
 
-single_587:
+single_592:
 	MOVQ DI, R10
 	SUBQ $0x00000004, R10
 
-single_loop_588:
+single_loop_593:
 	CMPQ      R8, R10
-	JGT       remainder_589
+	JGT       remainder_594
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
-	VMULPD    (BX)(R8*8), Y1, Y4
-	VBLENDVPD Y2, Y1, Y4, Y4
-	VMOVUPD   Y4, (AX)(R8*8)
+	VMULPD    (BX)(R8*8), Y1, Y3
+	VBLENDVPD Y2, Y1, Y3, Y3
+	VMOVUPD   Y3, (AX)(R8*8)
 	ADDQ      $0x00000004, R8
-	JMP       single_loop_588
+	JMP       single_loop_593
 
-remainder_589:
+remainder_594:
 	MOVQ    DI, R10
 	SUBQ    R8, R10
-	JE      span_done_590
+	JE      span_done_595
 	CMPQ    DI, $0x00000004
-	JL      masked_592
-	VMOVUPD Y3, (AX)(R9*8)
-	JMP     span_done_590
+	JL      masked_598
+	VMOVUPD Y4, (AX)(R9*8)
+	JMP     span_done_595
 
-masked_592:
+masked_598:
 	SHLQ       $0x03, R10
 	NEGQ       R10
 	LEAQ       tailmask<>+32(SB), R11
 	VMOVDQU    (R11)(R10*1), Y1
 	VMASKMOVPD (CX)(R8*8), Y1, Y2
-	VCMPPD     $0x1e, Y0, Y2, Y4
+	VCMPPD     $0x1e, Y0, Y2, Y3
 	VMASKMOVPD (BX)(R8*8), Y1, Y5
 	VMULPD     Y5, Y2, Y5
-	VBLENDVPD  Y4, Y2, Y5, Y5
+	VBLENDVPD  Y3, Y2, Y5, Y5
 	VMASKMOVPD Y5, Y1, (AX)(R8*8)
 
-span_done_590:
+span_done_595:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_584
+	JMP  row_589
 
-rows_done_585:
-stored_575:
+rows_done_590:
+stored_580:
 	VZEROUPPER
 	RET
 
@@ -7351,36 +7475,36 @@ TEXT ·forwardRingAVX2F64(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x000000d8
-	JA     ring_segmented_593
+	JA     ring_segmented_599
 	MOVQ   R8, R9
 
-ring_len_594:
+ring_len_600:
 	CMPQ R9, $0x00000004
-	JAE  ring_len_done_595
+	JAE  ring_len_done_601
 	ADDQ R8, R9
-	JMP  ring_len_594
+	JMP  ring_len_600
 
-ring_len_done_595:
+ring_len_done_601:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000004, R10
 
-ring_step_596:
+ring_step_602:
 	CMPQ R10, R9
-	JB   ring_step_done_597
+	JB   ring_step_done_603
 	SUBQ R9, R10
-	JMP  ring_step_596
+	JMP  ring_step_602
 
-ring_step_done_597:
+ring_step_done_603:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000010, R10
 
-ring_step_598:
+ring_step_604:
 	CMPQ R10, R9
-	JB   ring_step_done_599
+	JB   ring_step_done_605
 	SUBQ R9, R10
-	JMP  ring_step_598
+	JMP  ring_step_604
 
-ring_step_done_599:
+ring_step_done_605:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    16(R9), R9
@@ -7390,76 +7514,76 @@ ring_step_done_599:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000004
-	JB      ring_short_600
+	JB      ring_short_606
 	CMPQ    AX, $0x01
-	JNE     ring_planes_601
+	JNE     ring_planes_607
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_603:
+ring_copy_609:
 	CMPQ    AX, R10
-	JAE     ring_built_602
+	JAE     ring_built_608
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000004
-	JB      ring_copy_tail_604
+	JB      ring_copy_tail_610
 	VMOVUPD (R9)(R8*8), Y1
 	VMOVUPD Y1, (DI)(AX*8)
 	ADDQ    $0x00000004, AX
 	ADDQ    $0x00000004, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_603
+	JNE     ring_copy_609
 	XORQ    R8, R8
-	JMP     ring_copy_603
+	JMP     ring_copy_609
 
-ring_copy_tail_604:
+ring_copy_tail_610:
 	VMOVUPD -32(R9)(DX*8), Y1
 	ADDQ    R11, AX
 	VMOVUPD Y1, -32(DI)(AX*8)
 	XORQ    R8, R8
-	JMP     ring_copy_603
+	JMP     ring_copy_609
 
-ring_planes_601:
+ring_planes_607:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000008
-	JA   ring_long_planes_605
+	JA   ring_long_planes_611
 	MOVQ R10, R12
 	SUBQ $0x00000004, R12
 
-ring_fill_606:
+ring_fill_612:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_607
+	JGT          ring_fill_last_613
 	VBROADCASTSD (R9)(R8*8), Y1
 	VMOVUPD      Y1, (DI)(R11*8)
 	VMOVUPD      Y1, 32(DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_608
+	JNE          ring_wrap_614
 	XORQ         R8, R8
 
-ring_wrap_608:
-	JMP ring_fill_606
+ring_wrap_614:
+	JMP ring_fill_612
 
-ring_fill_last_607:
+ring_fill_last_613:
 	CMPQ         R11, R10
-	JAE          ring_built_602
+	JAE          ring_built_608
 	VBROADCASTSD (R9)(R8*8), Y1
 	VMOVUPD      Y1, (DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_609
+	JNE          ring_wrap_615
 	XORQ         R8, R8
 
-ring_wrap_609:
-	JMP ring_fill_last_607
+ring_wrap_615:
+	JMP ring_fill_last_613
 
-ring_long_planes_605:
-ring_channel_610:
+ring_long_planes_611:
+ring_channel_616:
 	CMPQ         R11, R10
-	JAE          ring_built_602
+	JAE          ring_built_608
 	VBROADCASTSD (R9)(R8*8), Y1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -7467,65 +7591,65 @@ ring_channel_610:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_611:
+ring_plane_617:
 	VMOVUPD Y1, (DI)(R13*8)
 	ADDQ    $0x00000004, R13
 	CMPQ    R13, R12
-	JB      ring_plane_611
+	JB      ring_plane_617
 	INCQ    R8
 	CMPQ    R8, DX
-	JNE     ring_wrap_612
+	JNE     ring_wrap_618
 	XORQ    R8, R8
 
-ring_wrap_612:
-	JMP ring_channel_610
+ring_wrap_618:
+	JMP ring_channel_616
 
-ring_short_600:
+ring_short_606:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_613:
+ring_element_619:
 	MOVQ (R9)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_614
+	JB   ring_element_next_620
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_614
+	JB   ring_element_next_620
 	XORQ R11, R11
 
-ring_element_next_614:
+ring_element_next_620:
 	INCQ    R13
 	CMPQ    R13, $0x00000004
-	JB      ring_element_613
+	JB      ring_element_619
 	VMOVUPD (DI), Y1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000004
-	JE      ring_exact_615
+	JE      ring_exact_621
 	SUBQ    R8, AX
 
-ring_exact_615:
+ring_exact_621:
 	MOVQ AX, DX
 
-ring_repeat_616:
+ring_repeat_622:
 	CMPQ    DX, R10
-	JAE     ring_built_602
+	JAE     ring_built_608
 	VMOVUPD Y1, (DI)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_616
+	JMP     ring_repeat_622
 
-ring_built_602:
+ring_built_608:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000010, R8
 
-unrolled_617:
+unrolled_623:
 	CMPQ      DX, R8
-	JGT       single_618
+	JGT       single_624
 	VMOVUPD   (BX)(DX*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -7551,15 +7675,15 @@ unrolled_617:
 	SUBQ      1920(SP), R9
 	CMOVQCC   R9, AX
 	ADDQ      $0x00000010, DX
-	JMP       unrolled_617
+	JMP       unrolled_623
 
-single_618:
+single_624:
 	MOVQ SI, R8
 	SUBQ $0x00000004, R8
 
-single_loop_619:
+single_loop_625:
 	CMPQ      DX, R8
-	JGT       remainder_620
+	JGT       remainder_626
 	VMOVUPD   (BX)(DX*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -7570,11 +7694,11 @@ single_loop_619:
 	SUBQ      1920(SP), R9
 	CMOVQCC   R9, AX
 	ADDQ      $0x00000004, DX
-	JMP       single_loop_619
+	JMP       single_loop_625
 
-remainder_620:
+remainder_626:
 	SUBQ       DX, SI
-	JE         span_done_621
+	JE         span_done_627
 	SHLQ       $0x03, SI
 	NEGQ       SI
 	LEAQ       tailmask<>+32(SB), R8
@@ -7586,10 +7710,10 @@ remainder_620:
 	VBLENDVPD  Y0, Y2, Y3, Y3
 	VMASKMOVPD Y3, Y1, (CX)(DX*8)
 
-span_done_621:
+span_done_627:
 	JMP ring_finished_forwardAVX2F64
 
-ring_segmented_593:
+ring_segmented_599:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x000000d8
 	JA   ring_finished_forwardAVX2F64
@@ -7599,11 +7723,11 @@ ring_segmented_593:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_622
+	JE   ring_rows_628
 
-ring_segment_623:
+ring_segment_629:
 	CMPQ    SI, $0x00
-	JE      ring_done_624
+	JE      ring_done_630
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -7620,33 +7744,33 @@ ring_segment_623:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_625:
+ring_len_631:
 	CMPQ R11, $0x00000004
-	JAE  ring_len_done_626
+	JAE  ring_len_done_632
 	ADDQ R9, R11
-	JMP  ring_len_625
+	JMP  ring_len_631
 
-ring_len_done_626:
+ring_len_done_632:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000004, R12
 
-ring_step_627:
+ring_step_633:
 	CMPQ R12, R11
-	JB   ring_step_done_628
+	JB   ring_step_done_634
 	SUBQ R11, R12
-	JMP  ring_step_627
+	JMP  ring_step_633
 
-ring_step_done_628:
+ring_step_done_634:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_629:
+ring_step_635:
 	CMPQ R12, R11
-	JB   ring_step_done_630
+	JB   ring_step_done_636
 	SUBQ R11, R12
-	JMP  ring_step_629
+	JMP  ring_step_635
 
-ring_step_done_630:
+ring_step_done_636:
 	MOVQ    R12, 1936(SP)
 	LEAQ    16(R11), R11
 	CMPQ    R10, R11
@@ -7656,76 +7780,76 @@ ring_step_done_630:
 	LEAQ    (R10)(AX*8), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000004
-	JB      ring_short_631
+	JB      ring_short_637
 	CMPQ    R8, $0x01
-	JNE     ring_planes_632
+	JNE     ring_planes_638
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_634:
+ring_copy_640:
 	CMPQ    R8, AX
-	JAE     ring_built_633
+	JAE     ring_built_639
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000004
-	JB      ring_copy_tail_635
+	JB      ring_copy_tail_641
 	VMOVUPD (R10)(R9*8), Y1
 	VMOVUPD Y1, (DI)(R8*8)
 	ADDQ    $0x00000004, R8
 	ADDQ    $0x00000004, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_634
+	JNE     ring_copy_640
 	XORQ    R9, R9
-	JMP     ring_copy_634
+	JMP     ring_copy_640
 
-ring_copy_tail_635:
+ring_copy_tail_641:
 	VMOVUPD -32(R10)(DX*8), Y1
 	ADDQ    R11, R8
 	VMOVUPD Y1, -32(DI)(R8*8)
 	XORQ    R9, R9
-	JMP     ring_copy_634
+	JMP     ring_copy_640
 
-ring_planes_632:
+ring_planes_638:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000008
-	JA   ring_long_planes_636
+	JA   ring_long_planes_642
 	MOVQ AX, R12
 	SUBQ $0x00000004, R12
 
-ring_fill_637:
+ring_fill_643:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_638
+	JGT          ring_fill_last_644
 	VBROADCASTSD (R10)(R9*8), Y1
 	VMOVUPD      Y1, (DI)(R11*8)
 	VMOVUPD      Y1, 32(DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_639
+	JNE          ring_wrap_645
 	XORQ         R9, R9
 
-ring_wrap_639:
-	JMP ring_fill_637
+ring_wrap_645:
+	JMP ring_fill_643
 
-ring_fill_last_638:
+ring_fill_last_644:
 	CMPQ         R11, AX
-	JAE          ring_built_633
+	JAE          ring_built_639
 	VBROADCASTSD (R10)(R9*8), Y1
 	VMOVUPD      Y1, (DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_640
+	JNE          ring_wrap_646
 	XORQ         R9, R9
 
-ring_wrap_640:
-	JMP ring_fill_last_638
+ring_wrap_646:
+	JMP ring_fill_last_644
 
-ring_long_planes_636:
-ring_channel_641:
+ring_long_planes_642:
+ring_channel_647:
 	CMPQ         R11, AX
-	JAE          ring_built_633
+	JAE          ring_built_639
 	VBROADCASTSD (R10)(R9*8), Y1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -7733,66 +7857,66 @@ ring_channel_641:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_642:
+ring_plane_648:
 	VMOVUPD Y1, (DI)(R13*8)
 	ADDQ    $0x00000004, R13
 	CMPQ    R13, R12
-	JB      ring_plane_642
+	JB      ring_plane_648
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_643
+	JNE     ring_wrap_649
 	XORQ    R9, R9
 
-ring_wrap_643:
-	JMP ring_channel_641
+ring_wrap_649:
+	JMP ring_channel_647
 
-ring_short_631:
+ring_short_637:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_644:
+ring_element_650:
 	MOVQ (R10)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_645
+	JB   ring_element_next_651
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_645
+	JB   ring_element_next_651
 	XORQ R11, R11
 
-ring_element_next_645:
+ring_element_next_651:
 	INCQ    R13
 	CMPQ    R13, $0x00000004
-	JB      ring_element_644
+	JB      ring_element_650
 	VMOVUPD (DI), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000004
-	JE      ring_exact_646
+	JE      ring_exact_652
 	SUBQ    R9, DX
 
-ring_exact_646:
+ring_exact_652:
 	MOVQ DX, R8
 
-ring_repeat_647:
+ring_repeat_653:
 	CMPQ    R8, AX
-	JAE     ring_built_633
+	JAE     ring_built_639
 	VMOVUPD Y1, (DI)(R8*8)
 	ADDQ    DX, R8
-	JMP     ring_repeat_647
+	JMP     ring_repeat_653
 
-ring_built_633:
+ring_built_639:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-unrolled_648:
+unrolled_654:
 	CMPQ      R8, R9
-	JGT       single_649
+	JGT       single_655
 	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -7818,15 +7942,15 @@ unrolled_648:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000010, R8
-	JMP       unrolled_648
+	JMP       unrolled_654
 
-single_649:
+single_655:
 	MOVQ DX, R9
 	SUBQ $0x00000004, R9
 
-single_loop_650:
+single_loop_656:
 	CMPQ      R8, R9
-	JGT       remainder_651
+	JGT       remainder_657
 	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -7837,11 +7961,11 @@ single_loop_650:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000004, R8
-	JMP       single_loop_650
+	JMP       single_loop_656
 
-remainder_651:
+remainder_657:
 	SUBQ       R8, DX
-	JE         span_done_652
+	JE         span_done_658
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R9
@@ -7853,7 +7977,7 @@ remainder_651:
 	VBLENDVPD  Y3, Y2, Y4, Y4
 	VMASKMOVPD Y4, Y1, (CX)(R8*8)
 
-span_done_652:
+span_done_658:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -7864,18 +7988,18 @@ span_done_652:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_653
+	JNE  ring_next_659
 	XORQ AX, AX
 
-ring_next_653:
+ring_next_659:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_623
+	JMP  ring_segment_629
 
-ring_done_624:
+ring_done_630:
 	JMP ring_finished_forwardAVX2F64
 
-ring_rows_622:
-ring_block_654:
+ring_rows_628:
+ring_block_660:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -7891,33 +8015,33 @@ ring_block_654:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_655:
+ring_len_661:
 	CMPQ SI, $0x00000004
-	JAE  ring_len_done_656
+	JAE  ring_len_done_662
 	ADDQ BX, SI
-	JMP  ring_len_655
+	JMP  ring_len_661
 
-ring_len_done_656:
+ring_len_done_662:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000004, R8
 
-ring_step_657:
+ring_step_663:
 	CMPQ R8, SI
-	JB   ring_step_done_658
+	JB   ring_step_done_664
 	SUBQ SI, R8
-	JMP  ring_step_657
+	JMP  ring_step_663
 
-ring_step_done_658:
+ring_step_done_664:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000010, R8
 
-ring_step_659:
+ring_step_665:
 	CMPQ R8, SI
-	JB   ring_step_done_660
+	JB   ring_step_done_666
 	SUBQ SI, R8
-	JMP  ring_step_659
+	JMP  ring_step_665
 
-ring_step_done_660:
+ring_step_done_666:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    16(SI), SI
@@ -7928,76 +8052,76 @@ ring_step_done_660:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000004
-	JB      ring_short_661
+	JB      ring_short_667
 	CMPQ    CX, $0x01
-	JNE     ring_planes_662
+	JNE     ring_planes_668
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_664:
+ring_copy_670:
 	CMPQ    BX, R8
-	JAE     ring_built_663
+	JAE     ring_built_669
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000004
-	JB      ring_copy_tail_665
+	JB      ring_copy_tail_671
 	VMOVUPD (SI)(R9*8), Y1
 	VMOVUPD Y1, (DI)(BX*8)
 	ADDQ    $0x00000004, BX
 	ADDQ    $0x00000004, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_664
+	JNE     ring_copy_670
 	XORQ    R9, R9
-	JMP     ring_copy_664
+	JMP     ring_copy_670
 
-ring_copy_tail_665:
+ring_copy_tail_671:
 	VMOVUPD -32(SI)(DX*8), Y1
 	ADDQ    R10, BX
 	VMOVUPD Y1, -32(DI)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_664
+	JMP     ring_copy_670
 
-ring_planes_662:
+ring_planes_668:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000008
-	JA   ring_long_planes_666
+	JA   ring_long_planes_672
 	MOVQ R8, R10
 	SUBQ $0x00000004, R10
 
-ring_fill_667:
+ring_fill_673:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_668
+	JGT          ring_fill_last_674
 	VBROADCASTSD (SI)(BX*8), Y1
 	VMOVUPD      Y1, (DI)(R9*8)
 	VMOVUPD      Y1, 32(DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_669
+	JNE          ring_wrap_675
 	XORQ         BX, BX
 
-ring_wrap_669:
-	JMP ring_fill_667
+ring_wrap_675:
+	JMP ring_fill_673
 
-ring_fill_last_668:
+ring_fill_last_674:
 	CMPQ         R9, R8
-	JAE          ring_built_663
+	JAE          ring_built_669
 	VBROADCASTSD (SI)(BX*8), Y1
 	VMOVUPD      Y1, (DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_670
+	JNE          ring_wrap_676
 	XORQ         BX, BX
 
-ring_wrap_670:
-	JMP ring_fill_last_668
+ring_wrap_676:
+	JMP ring_fill_last_674
 
-ring_long_planes_666:
-ring_channel_671:
+ring_long_planes_672:
+ring_channel_677:
 	CMPQ         R9, R8
-	JAE          ring_built_663
+	JAE          ring_built_669
 	VBROADCASTSD (SI)(BX*8), Y1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -8005,57 +8129,57 @@ ring_channel_671:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_672:
+ring_plane_678:
 	VMOVUPD Y1, (DI)(R11*8)
 	ADDQ    $0x00000004, R11
 	CMPQ    R11, R10
-	JB      ring_plane_672
+	JB      ring_plane_678
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_673
+	JNE     ring_wrap_679
 	XORQ    BX, BX
 
-ring_wrap_673:
-	JMP ring_channel_671
+ring_wrap_679:
+	JMP ring_channel_677
 
-ring_short_661:
+ring_short_667:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_674:
+ring_element_680:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (DI)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_675
+	JB   ring_element_next_681
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_675
+	JB   ring_element_next_681
 	XORQ R9, R9
 
-ring_element_next_675:
+ring_element_next_681:
 	INCQ    R11
 	CMPQ    R11, $0x00000004
-	JB      ring_element_674
+	JB      ring_element_680
 	VMOVUPD (DI), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000004
-	JE      ring_exact_676
+	JE      ring_exact_682
 	SUBQ    BX, DX
 
-ring_exact_676:
+ring_exact_682:
 	MOVQ DX, BX
 
-ring_repeat_677:
+ring_repeat_683:
 	CMPQ    BX, R8
-	JAE     ring_built_663
+	JAE     ring_built_669
 	VMOVUPD Y1, (DI)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_677
+	JMP     ring_repeat_683
 
-ring_built_663:
+ring_built_669:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+24(FP), BX
@@ -8064,18 +8188,18 @@ ring_built_663:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_678:
+ring_row_684:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_679
+	JE   ring_rows_done_685
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-unrolled_680:
+unrolled_686:
 	CMPQ      R8, R9
-	JGT       single_681
+	JGT       single_687
 	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -8101,15 +8225,15 @@ unrolled_680:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000010, R8
-	JMP       unrolled_680
+	JMP       unrolled_686
 
-single_681:
+single_687:
 	MOVQ DX, R9
 	SUBQ $0x00000004, R9
 
-single_loop_682:
+single_loop_688:
 	CMPQ      R8, R9
-	JGT       remainder_683
+	JGT       remainder_689
 	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -8120,11 +8244,11 @@ single_loop_682:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000004, R8
-	JMP       single_loop_682
+	JMP       single_loop_688
 
-remainder_683:
+remainder_689:
 	SUBQ       R8, DX
-	JE         span_done_684
+	JE         span_done_690
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R9
@@ -8136,20 +8260,20 @@ remainder_683:
 	VBLENDVPD  Y3, Y2, Y4, Y4
 	VMASKMOVPD Y4, Y1, (CX)(R8*8)
 
-span_done_684:
+span_done_690:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x03, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_678
+	JMP   ring_row_684
 
-ring_rows_done_679:
+ring_rows_done_685:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_654
+	JMP  ring_block_660
 
 ring_finished_forwardAVX2F64:
 	VZEROUPPER
@@ -8171,11 +8295,11 @@ TEXT ·backwardAVX2F64(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_685
+	JB           cached_691
 	CMPQ         AX, DX
-	JE           cached_685
+	JE           cached_691
 	CMPQ         AX, CX
-	JE           cached_685
+	JE           cached_691
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -8184,7 +8308,7 @@ TEXT ·backwardAVX2F64(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_687
+	JE           aligned_693
 	MOVQ         DI, R8
 	SHLQ         $0x03, R8
 	NEGQ         R8
@@ -8201,13 +8325,13 @@ TEXT ·backwardAVX2F64(SB), NOSPLIT, $0-88
 	VMASKMOVPD   Y7, Y6, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_687:
+aligned_693:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-unrolled_688:
+unrolled_694:
 	CMPQ        SI, DI
-	JGT         single_689
+	JGT         single_695
 	VMOVUPD     (CX)(SI*8), Y6
 	VMOVUPD     (DX)(SI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -8245,15 +8369,15 @@ unrolled_688:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVNTPD    Y6, 96(AX)(SI*8)
 	ADDQ        $0x00000010, SI
-	JMP         unrolled_688
+	JMP         unrolled_694
 
-single_689:
+single_695:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
 
-single_loop_690:
+single_loop_696:
 	CMPQ        SI, DI
-	JGT         remainder_691
+	JGT         remainder_697
 	VMOVUPD     (CX)(SI*8), Y6
 	VMOVUPD     (DX)(SI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -8264,11 +8388,11 @@ single_loop_690:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVNTPD    Y6, (AX)(SI*8)
 	ADDQ        $0x00000004, SI
-	JMP         single_loop_690
+	JMP         single_loop_696
 
-remainder_691:
+remainder_697:
 	SUBQ        SI, BX
-	JE          span_done_692
+	JE          span_done_698
 	SHLQ        $0x03, BX
 	NEGQ        BX
 	LEAQ        tailmask<>+32(SB), DI
@@ -8283,17 +8407,17 @@ remainder_691:
 	VBLENDVPD   Y0, Y8, Y5, Y5
 	VMASKMOVPD  Y5, Y6, (AX)(SI*8)
 
-span_done_692:
+span_done_698:
 	SFENCE
-	JMP stored_686
+	JMP stored_692
 
-cached_685:
+cached_691:
 	XORQ        SI, SI
 	TESTQ       $0x00000003, BX
-	JE          no_last_698
+	JE          no_last_704
 	MOVQ        BX, DI
 	SUBQ        $0x00000004, DI
-	JL          no_last_698
+	JL          no_last_704
 	VMOVUPD     (CX)(DI*8), Y6
 	VMOVUPD     (DX)(DI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -8309,13 +8433,13 @@ cached_685:
 	VMULPD      Y5, Y7, Y6
 	VBLENDVPD   Y8, Y7, Y6, Y6
 
-no_last_698:
+no_last_704:
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
 
-unrolled_693:
+unrolled_699:
 	CMPQ        SI, R8
-	JGT         single_694
+	JGT         single_700
 	VMOVUPD     (CX)(SI*8), Y7
 	VMOVUPD     (DX)(SI*8), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -8353,15 +8477,15 @@ unrolled_693:
 	VBLENDVPD   Y9, Y8, Y7, Y7
 	VMOVUPD     Y7, 96(AX)(SI*8)
 	ADDQ        $0x00000010, SI
-	JMP         unrolled_693
+	JMP         unrolled_699
 
-single_694:
+single_700:
 	MOVQ BX, R8
 	SUBQ $0x00000004, R8
 
-single_loop_695:
+single_loop_701:
 	CMPQ        SI, R8
-	JGT         remainder_696
+	JGT         remainder_702
 	VMOVUPD     (CX)(SI*8), Y7
 	VMOVUPD     (DX)(SI*8), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -8372,18 +8496,18 @@ single_loop_695:
 	VBLENDVPD   Y9, Y8, Y7, Y7
 	VMOVUPD     Y7, (AX)(SI*8)
 	ADDQ        $0x00000004, SI
-	JMP         single_loop_695
+	JMP         single_loop_701
 
-remainder_696:
+remainder_702:
 	MOVQ    BX, R8
 	SUBQ    SI, R8
-	JE      span_done_697
+	JE      span_done_703
 	CMPQ    BX, $0x00000004
-	JL      masked_699
+	JL      masked_705
 	VMOVUPD Y6, (AX)(DI*8)
-	JMP     span_done_697
+	JMP     span_done_703
 
-masked_699:
+masked_705:
 	MOVQ        R8, BX
 	SHLQ        $0x03, BX
 	NEGQ        BX
@@ -8399,8 +8523,8 @@ masked_699:
 	VBLENDVPD   Y0, Y8, Y5, Y5
 	VMASKMOVPD  Y5, Y6, (AX)(SI*8)
 
-span_done_697:
-stored_686:
+span_done_703:
+stored_692:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -8435,17 +8559,17 @@ TEXT ·backwardPlanesAVX2F64(SB), NOSPLIT, $0-128
 	MOVQ    BX, R12
 	SHLQ    $0x03, R12
 	CMPQ    R12, ·streamThreshold+0(SB)
-	JB      cached_700
+	JB      cached_706
 	CMPQ    R10, $0x00000800
-	JB      cached_700
+	JB      cached_706
 	CMPQ    AX, DX
-	JE      cached_700
+	JE      cached_706
 	CMPQ    AX, CX
-	JE      cached_700
+	JE      cached_706
 
-plane_702:
+plane_708:
 	CMPQ         BX, $0x00
-	JE           planes_done_703
+	JE           planes_done_709
 	VBROADCASTSD (R9)(R11*8), Y5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -8459,7 +8583,7 @@ plane_702:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_704
+	JE           aligned_710
 	MOVQ         R13, R14
 	SHLQ         $0x03, R14
 	NEGQ         R14
@@ -8476,13 +8600,13 @@ plane_702:
 	VMASKMOVPD   Y7, Y6, (AX)(R12*8)
 	MOVQ         R13, R12
 
-aligned_704:
+aligned_710:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 
-unrolled_705:
+unrolled_711:
 	CMPQ        R12, R13
-	JGT         single_706
+	JGT         single_712
 	VMOVUPD     (CX)(R12*8), Y6
 	VMOVUPD     (DX)(R12*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -8520,15 +8644,15 @@ unrolled_705:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVNTPD    Y6, 96(AX)(R12*8)
 	ADDQ        $0x00000010, R12
-	JMP         unrolled_705
+	JMP         unrolled_711
 
-single_706:
+single_712:
 	MOVQ DI, R13
 	SUBQ $0x00000004, R13
 
-single_loop_707:
+single_loop_713:
 	CMPQ        R12, R13
-	JGT         remainder_708
+	JGT         remainder_714
 	VMOVUPD     (CX)(R12*8), Y6
 	VMOVUPD     (DX)(R12*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -8539,12 +8663,12 @@ single_loop_707:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVNTPD    Y6, (AX)(R12*8)
 	ADDQ        $0x00000004, R12
-	JMP         single_loop_707
+	JMP         single_loop_713
 
-remainder_708:
+remainder_714:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_709
+	JE          span_done_715
 	SHLQ        $0x03, R13
 	NEGQ        R13
 	LEAQ        tailmask<>+32(SB), R14
@@ -8559,7 +8683,7 @@ remainder_708:
 	VBLENDVPD   Y9, Y8, Y5, Y5
 	VMASKMOVPD  Y5, Y6, (AX)(R12*8)
 
-span_done_709:
+span_done_715:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -8574,21 +8698,21 @@ span_done_709:
 	ADDQ         R10, AX
 	INCQ         R11
 	CMPQ         R11, R8
-	JNE          same_pass_710
+	JNE          same_pass_716
 	XORQ         R11, R11
 
-same_pass_710:
+same_pass_716:
 	SUBQ DI, BX
-	JMP  plane_702
+	JMP  plane_708
 
-planes_done_703:
+planes_done_709:
 	SFENCE
-	JMP stored_701
+	JMP stored_707
 
-cached_700:
-plane_711:
+cached_706:
+plane_717:
 	CMPQ         BX, $0x00
-	JE           planes_done_712
+	JE           planes_done_718
 	VBROADCASTSD (R9)(R11*8), Y6
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -8596,10 +8720,10 @@ plane_711:
 	VXORPS       Y4, Y4, Y4
 	XORQ         R12, R12
 	TESTQ        $0x00000003, DI
-	JE           no_last_718
+	JE           no_last_724
 	MOVQ         DI, R14
 	SUBQ         $0x00000004, R14
-	JL           no_last_718
+	JL           no_last_724
 	VMOVUPD      (CX)(R14*8), Y7
 	VMOVUPD      (DX)(R14*8), Y8
 	VCMPPD       $0x1e, Y0, Y7, Y9
@@ -8610,13 +8734,13 @@ plane_711:
 	VMULPD       Y6, Y8, Y7
 	VBLENDVPD    Y9, Y8, Y7, Y7
 
-no_last_718:
+no_last_724:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 
-unrolled_713:
+unrolled_719:
 	CMPQ        R12, R13
-	JGT         single_714
+	JGT         single_720
 	VMOVUPD     (CX)(R12*8), Y8
 	VMOVUPD     (DX)(R12*8), Y9
 	VCMPPD      $0x1e, Y0, Y8, Y10
@@ -8654,15 +8778,15 @@ unrolled_713:
 	VBLENDVPD   Y10, Y9, Y8, Y8
 	VMOVUPD     Y8, 96(AX)(R12*8)
 	ADDQ        $0x00000010, R12
-	JMP         unrolled_713
+	JMP         unrolled_719
 
-single_714:
+single_720:
 	MOVQ DI, R13
 	SUBQ $0x00000004, R13
 
-single_loop_715:
+single_loop_721:
 	CMPQ        R12, R13
-	JGT         remainder_716
+	JGT         remainder_722
 	VMOVUPD     (CX)(R12*8), Y8
 	VMOVUPD     (DX)(R12*8), Y9
 	VCMPPD      $0x1e, Y0, Y8, Y10
@@ -8673,18 +8797,18 @@ single_loop_715:
 	VBLENDVPD   Y10, Y9, Y8, Y8
 	VMOVUPD     Y8, (AX)(R12*8)
 	ADDQ        $0x00000004, R12
-	JMP         single_loop_715
+	JMP         single_loop_721
 
-remainder_716:
+remainder_722:
 	MOVQ    DI, R13
 	SUBQ    R12, R13
-	JE      span_done_717
+	JE      span_done_723
 	CMPQ    DI, $0x00000004
-	JL      masked_719
+	JL      masked_725
 	VMOVUPD Y7, (AX)(R14*8)
-	JMP     span_done_717
+	JMP     span_done_723
 
-masked_719:
+masked_725:
 	SHLQ        $0x03, R13
 	NEGQ        R13
 	LEAQ        tailmask<>+32(SB), R15
@@ -8699,7 +8823,7 @@ masked_719:
 	VBLENDVPD   Y11, Y10, Y6, Y6
 	VMASKMOVPD  Y6, Y8, (AX)(R12*8)
 
-span_done_717:
+span_done_723:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -8714,15 +8838,15 @@ span_done_717:
 	ADDQ         R10, AX
 	INCQ         R11
 	CMPQ         R11, R8
-	JNE          same_pass_720
+	JNE          same_pass_726
 	XORQ         R11, R11
 
-same_pass_720:
+same_pass_726:
 	SUBQ DI, BX
-	JMP  plane_711
+	JMP  plane_717
 
-planes_done_712:
-stored_701:
+planes_done_718:
+stored_707:
 	VZEROUPPER
 	RET
 
@@ -8742,17 +8866,17 @@ TEXT ·backwardPatternAVX2F64(SB), NOSPLIT, $0-120
 	MOVQ   BX, R10
 	SHLQ   $0x03, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_721
+	JB     cached_727
 	CMPQ   R9, $0x00000800
-	JB     cached_721
+	JB     cached_727
 	CMPQ   AX, DX
-	JE     cached_721
+	JE     cached_727
 	CMPQ   AX, CX
-	JE     cached_721
+	JE     cached_727
 
-row_723:
+row_729:
 	CMPQ        BX, $0x00
-	JE          rows_done_724
+	JE          rows_done_730
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
@@ -8764,7 +8888,7 @@ row_723:
 	CMPQ        R11, R9
 	CMOVQGT     R9, R11
 	TESTQ       R11, R11
-	JE          aligned_725
+	JE          aligned_731
 	MOVQ        R11, R12
 	SHLQ        $0x03, R12
 	NEGQ        R12
@@ -8784,13 +8908,13 @@ row_723:
 	VMASKMOVPD  Y2, Y1, (AX)(R10*8)
 	MOVQ        R11, R10
 
-aligned_725:
+aligned_731:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-unrolled_726:
+unrolled_732:
 	CMPQ        R10, R11
-	JGT         single_727
+	JGT         single_733
 	VMOVUPD     (CX)(R10*8), Y1
 	VMOVUPD     (DX)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -8836,15 +8960,15 @@ unrolled_726:
 	VBLENDVPD   Y3, Y2, Y1, Y1
 	VMOVNTPD    Y1, 96(AX)(R10*8)
 	ADDQ        $0x00000010, R10
-	JMP         unrolled_726
+	JMP         unrolled_732
 
-single_727:
+single_733:
 	MOVQ R9, R11
 	SUBQ $0x00000004, R11
 
-single_loop_728:
+single_loop_734:
 	CMPQ        R10, R11
-	JGT         remainder_729
+	JGT         remainder_735
 	VMOVUPD     (CX)(R10*8), Y1
 	VMOVUPD     (DX)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -8857,12 +8981,12 @@ single_loop_728:
 	VBLENDVPD   Y3, Y2, Y1, Y1
 	VMOVNTPD    Y1, (AX)(R10*8)
 	ADDQ        $0x00000004, R10
-	JMP         single_loop_728
+	JMP         single_loop_734
 
-remainder_729:
+remainder_735:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_730
+	JE          span_done_736
 	SHLQ        $0x03, R11
 	NEGQ        R11
 	LEAQ        tailmask<>+32(SB), R12
@@ -8880,32 +9004,32 @@ remainder_729:
 	VBLENDVPD   Y4, Y3, Y2, Y2
 	VMASKMOVPD  Y2, Y1, (AX)(R10*8)
 
-span_done_730:
+span_done_736:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_723
+	JMP  row_729
 
-rows_done_724:
+rows_done_730:
 	SFENCE
-	JMP stored_722
+	JMP stored_728
 
-cached_721:
-row_731:
+cached_727:
+row_737:
 	CMPQ        BX, $0x00
-	JE          rows_done_732
+	JE          rows_done_738
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
 	XORQ        R10, R10
 	TESTQ       $0x00000003, R9
-	JE          no_last_738
+	JE          no_last_744
 	MOVQ        R9, R11
 	SUBQ        $0x00000004, R11
-	JL          no_last_738
+	JL          no_last_744
 	VMOVUPD     (CX)(R11*8), Y1
 	VMOVUPD     (DX)(R11*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -8923,13 +9047,13 @@ row_731:
 	VMULPD      (SI)(R11*8), Y2, Y1
 	VBLENDVPD   Y3, Y2, Y1, Y1
 
-no_last_738:
+no_last_744:
 	MOVQ R9, R12
 	SUBQ $0x00000010, R12
 
-unrolled_733:
+unrolled_739:
 	CMPQ        R10, R12
-	JGT         single_734
+	JGT         single_740
 	VMOVUPD     (CX)(R10*8), Y2
 	VMOVUPD     (DX)(R10*8), Y3
 	VCMPPD      $0x1e, Y0, Y2, Y4
@@ -8975,15 +9099,15 @@ unrolled_733:
 	VBLENDVPD   Y4, Y3, Y2, Y2
 	VMOVUPD     Y2, 96(AX)(R10*8)
 	ADDQ        $0x00000010, R10
-	JMP         unrolled_733
+	JMP         unrolled_739
 
-single_734:
+single_740:
 	MOVQ R9, R12
 	SUBQ $0x00000004, R12
 
-single_loop_735:
+single_loop_741:
 	CMPQ        R10, R12
-	JGT         remainder_736
+	JGT         remainder_742
 	VMOVUPD     (CX)(R10*8), Y2
 	VMOVUPD     (DX)(R10*8), Y3
 	VCMPPD      $0x1e, Y0, Y2, Y4
@@ -8996,18 +9120,18 @@ single_loop_735:
 	VBLENDVPD   Y4, Y3, Y2, Y2
 	VMOVUPD     Y2, (AX)(R10*8)
 	ADDQ        $0x00000004, R10
-	JMP         single_loop_735
+	JMP         single_loop_741
 
-remainder_736:
+remainder_742:
 	MOVQ    R9, R12
 	SUBQ    R10, R12
-	JE      span_done_737
+	JE      span_done_743
 	CMPQ    R9, $0x00000004
-	JL      masked_739
+	JL      masked_745
 	VMOVUPD Y1, (AX)(R11*8)
-	JMP     span_done_737
+	JMP     span_done_743
 
-masked_739:
+masked_745:
 	SHLQ        $0x03, R12
 	NEGQ        R12
 	LEAQ        tailmask<>+32(SB), R13
@@ -9025,17 +9149,17 @@ masked_739:
 	VBLENDVPD   Y5, Y4, Y3, Y3
 	VMASKMOVPD  Y3, Y2, (AX)(R10*8)
 
-span_done_737:
+span_done_743:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_731
+	JMP  row_737
 
-rows_done_732:
-stored_722:
+rows_done_738:
+stored_728:
 	VZEROUPPER
 	RET
 
@@ -9058,36 +9182,36 @@ TEXT ·backwardRingAVX2F64(SB), $1952-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x0000005c
-	JA     ring_segmented_740
+	JA     ring_segmented_746
 	MOVQ   R10, R11
 
-ring_len_741:
+ring_len_747:
 	CMPQ R11, $0x00000004
-	JAE  ring_len_done_742
+	JAE  ring_len_done_748
 	ADDQ R10, R11
-	JMP  ring_len_741
+	JMP  ring_len_747
 
-ring_len_done_742:
+ring_len_done_748:
 	MOVQ R11, 1888(SP)
 	MOVQ $0x00000004, R12
 
-ring_step_743:
+ring_step_749:
 	CMPQ R12, R11
-	JB   ring_step_done_744
+	JB   ring_step_done_750
 	SUBQ R11, R12
-	JMP  ring_step_743
+	JMP  ring_step_749
 
-ring_step_done_744:
+ring_step_done_750:
 	MOVQ R12, 1896(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_745:
+ring_step_751:
 	CMPQ R12, R11
-	JB   ring_step_done_746
+	JB   ring_step_done_752
 	SUBQ R11, R12
-	JMP  ring_step_745
+	JMP  ring_step_751
 
-ring_step_done_746:
+ring_step_done_752:
 	MOVQ    R12, 1904(SP)
 	MOVQ    DI, R12
 	LEAQ    16(R11), R11
@@ -9097,76 +9221,76 @@ ring_step_done_746:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1928(SP), R12
 	CMPQ    R10, $0x00000004
-	JB      ring_short_747
+	JB      ring_short_753
 	CMPQ    R8, $0x01
-	JNE     ring_planes_748
+	JNE     ring_planes_754
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_750:
+ring_copy_756:
 	CMPQ    R8, R12
-	JAE     ring_built_749
+	JAE     ring_built_755
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000004
-	JB      ring_copy_tail_751
+	JB      ring_copy_tail_757
 	VMOVUPD (R11)(R10*8), Y1
 	VMOVUPD Y1, (CX)(R8*8)
 	ADDQ    $0x00000004, R8
 	ADDQ    $0x00000004, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_750
+	JNE     ring_copy_756
 	XORQ    R10, R10
-	JMP     ring_copy_750
+	JMP     ring_copy_756
 
-ring_copy_tail_751:
+ring_copy_tail_757:
 	VMOVUPD -32(R11)(R9*8), Y1
 	ADDQ    R13, R8
 	VMOVUPD Y1, -32(CX)(R8*8)
 	XORQ    R10, R10
-	JMP     ring_copy_750
+	JMP     ring_copy_756
 
-ring_planes_748:
+ring_planes_754:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000008
-	JA   ring_long_planes_752
+	JA   ring_long_planes_758
 	MOVQ R12, R14
 	SUBQ $0x00000004, R14
 
-ring_fill_753:
+ring_fill_759:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_754
+	JGT          ring_fill_last_760
 	VBROADCASTSD (R11)(R10*8), Y1
 	VMOVUPD      Y1, (CX)(R13*8)
 	VMOVUPD      Y1, 32(CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_755
+	JNE          ring_wrap_761
 	XORQ         R10, R10
 
-ring_wrap_755:
-	JMP ring_fill_753
+ring_wrap_761:
+	JMP ring_fill_759
 
-ring_fill_last_754:
+ring_fill_last_760:
 	CMPQ         R13, R12
-	JAE          ring_built_749
+	JAE          ring_built_755
 	VBROADCASTSD (R11)(R10*8), Y1
 	VMOVUPD      Y1, (CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_756
+	JNE          ring_wrap_762
 	XORQ         R10, R10
 
-ring_wrap_756:
-	JMP ring_fill_last_754
+ring_wrap_762:
+	JMP ring_fill_last_760
 
-ring_long_planes_752:
-ring_channel_757:
+ring_long_planes_758:
+ring_channel_763:
 	CMPQ         R13, R12
-	JAE          ring_built_749
+	JAE          ring_built_755
 	VBROADCASTSD (R11)(R10*8), Y1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -9174,57 +9298,57 @@ ring_channel_757:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_758:
+ring_plane_764:
 	VMOVUPD Y1, (CX)(R15*8)
 	ADDQ    $0x00000004, R15
 	CMPQ    R15, R14
-	JB      ring_plane_758
+	JB      ring_plane_764
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_759
+	JNE     ring_wrap_765
 	XORQ    R10, R10
 
-ring_wrap_759:
-	JMP ring_channel_757
+ring_wrap_765:
+	JMP ring_channel_763
 
-ring_short_747:
+ring_short_753:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_760:
+ring_element_766:
 	MOVQ (R11)(R13*8), BP
 	MOVQ BP, (CX)(R15*8)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_761
+	JB   ring_element_next_767
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_761
+	JB   ring_element_next_767
 	XORQ R13, R13
 
-ring_element_next_761:
+ring_element_next_767:
 	INCQ    R15
 	CMPQ    R15, $0x00000004
-	JB      ring_element_760
+	JB      ring_element_766
 	VMOVUPD (CX), Y1
 	MOVQ    1888(SP), R8
 	CMPQ    R8, $0x00000004
-	JE      ring_exact_762
+	JE      ring_exact_768
 	SUBQ    R10, R8
 
-ring_exact_762:
+ring_exact_768:
 	MOVQ R8, R9
 
-ring_repeat_763:
+ring_repeat_769:
 	CMPQ    R9, R12
-	JAE     ring_built_749
+	JAE     ring_built_755
 	VMOVUPD Y1, (CX)(R9*8)
 	ADDQ    R8, R9
-	JMP     ring_repeat_763
+	JMP     ring_repeat_769
 
-ring_built_749:
+ring_built_755:
 	MOVQ    1888(SP), R8
 	MOVQ    1928(SP), R9
 	MOVQ    R9, R10
@@ -9240,22 +9364,22 @@ ring_built_749:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_764:
+sums_zero_770:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_765
+	JAE     sums_zeroed_771
 	VMOVUPD Y0, (BX)(R8*8)
 	ADDQ    $0x00000004, R8
-	JMP     sums_zero_764
+	JMP     sums_zero_770
 
-sums_zeroed_765:
+sums_zeroed_771:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 
-unrolled_766:
+unrolled_772:
 	CMPQ        R9, R10
-	JGT         single_767
+	JGT         single_773
 	VMOVUPD     (DX)(R9*8), Y1
 	VMOVUPD     (SI)(R9*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -9305,15 +9429,15 @@ unrolled_766:
 	SUBQ        1888(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000010, R9
-	JMP         unrolled_766
+	JMP         unrolled_772
 
-single_767:
+single_773:
 	MOVQ DI, R10
 	SUBQ $0x00000004, R10
 
-single_loop_768:
+single_loop_774:
 	CMPQ        R9, R10
-	JGT         remainder_769
+	JGT         remainder_775
 	VMOVUPD     (DX)(R9*8), Y1
 	VMOVUPD     (SI)(R9*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -9330,11 +9454,11 @@ single_loop_768:
 	SUBQ        1888(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000004, R9
-	JMP         single_loop_768
+	JMP         single_loop_774
 
-remainder_769:
+remainder_775:
 	SUBQ        R9, DI
-	JE          span_done_770
+	JE          span_done_776
 	SHLQ        $0x03, DI
 	NEGQ        DI
 	LEAQ        tailmask<>+32(SB), R10
@@ -9352,93 +9476,93 @@ remainder_769:
 	VBLENDVPD   Y0, Y3, Y2, Y2
 	VMASKMOVPD  Y2, Y1, (AX)(R9*8)
 
-span_done_770:
+span_done_776:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1888(SP), DX
 	MOVQ  1928(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_772
+	JLE   fold_ext_done_778
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_773
+	JA    fold_ext_scalar_779
 	ADDQ  $0x00000003, SI
 	ANDQ  $-4, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_771:
+fold_ext_777:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_772
+	JBE     fold_ext_done_778
 	SUBQ    $0x00000004, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Y0
 	VADDPD  (BX)(SI*8), Y0, Y0
 	VMOVUPD Y0, (BX)(DI*8)
-	JMP     fold_ext_771
+	JMP     fold_ext_777
 
-fold_ext_scalar_773:
+fold_ext_scalar_779:
 	MOVQ 1928(SP), SI
 
-fold_ext_element_774:
+fold_ext_element_780:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_775
+	JBE    fold_ext_element_done_781
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_774
+	JMP    fold_ext_element_780
 
-fold_ext_element_done_775:
-fold_ext_done_772:
-fold_776:
+fold_ext_element_done_781:
+fold_ext_done_778:
+fold_782:
 	CMPQ   DX, AX
-	JBE    fold_done_777
+	JBE    fold_done_783
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_776
+	JMP    fold_782
 
-fold_done_777:
+fold_done_783:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_778
+	JNE  sums_planes_784
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000004, DX
 
-sums_vector_780:
+sums_vector_786:
 	CMPQ    AX, DX
-	JGT     sums_scalar_781
+	JGT     sums_scalar_787
 	VMOVUPD (CX)(AX*8), Y0
 	VADDPD  (BX)(AX*8), Y0, Y0
 	VMOVUPD Y0, (CX)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     sums_vector_780
+	JMP     sums_vector_786
 
-sums_scalar_781:
+sums_scalar_787:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_779
+	JE     sums_done_785
 	VMOVSD (BX)(AX*8), X0
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_781
+	JMP    sums_scalar_787
 
-sums_planes_778:
+sums_planes_784:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_782:
+sums_group_788:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_784
+	JB     sums_single_790
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -9447,7 +9571,7 @@ sums_group_782:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_783:
+sums_group_plane_789:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -9456,7 +9580,7 @@ sums_group_plane_783:
 	ADDQ   $0x08, R9
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_group_plane_783
+	JB     sums_group_plane_789
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	VADDSD 8(CX)(AX*8), X1, X1
@@ -9469,29 +9593,29 @@ sums_group_plane_783:
 	SHRQ   $0x01, DX
 	ADDQ   DX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_782
+	JMP    sums_group_788
 
-sums_single_784:
+sums_single_790:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_779
+	JE     sums_done_785
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_785:
+sums_single_plane_791:
 	VADDSD (BX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_single_plane_785
+	JB     sums_single_plane_791
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_784
+	JMP    sums_single_790
 
-sums_done_779:
+sums_done_785:
 	JMP ring_finished_backwardAVX2F64
 
-ring_segmented_740:
+ring_segmented_746:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x0000005c
 	JA   ring_finished_backwardAVX2F64
@@ -9501,7 +9625,7 @@ ring_segmented_740:
 	MOVQ AX, 1920(SP)
 	MOVQ $0x00000000, 1912(SP)
 
-ring_block_787:
+ring_block_793:
 	MOVQ    1912(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -9517,33 +9641,33 @@ ring_block_787:
 	MOVQ    DI, 1944(SP)
 	MOVQ    DI, R8
 
-ring_len_788:
+ring_len_794:
 	CMPQ R8, $0x00000004
-	JAE  ring_len_done_789
+	JAE  ring_len_done_795
 	ADDQ DI, R8
-	JMP  ring_len_788
+	JMP  ring_len_794
 
-ring_len_done_789:
+ring_len_done_795:
 	MOVQ R8, 1888(SP)
 	MOVQ $0x00000004, R9
 
-ring_step_790:
+ring_step_796:
 	CMPQ R9, R8
-	JB   ring_step_done_791
+	JB   ring_step_done_797
 	SUBQ R8, R9
-	JMP  ring_step_790
+	JMP  ring_step_796
 
-ring_step_done_791:
+ring_step_done_797:
 	MOVQ R9, 1896(SP)
 	MOVQ $0x00000010, R9
 
-ring_step_792:
+ring_step_798:
 	CMPQ R9, R8
-	JB   ring_step_done_793
+	JB   ring_step_done_799
 	SUBQ R8, R9
-	JMP  ring_step_792
+	JMP  ring_step_798
 
-ring_step_done_793:
+ring_step_done_799:
 	MOVQ    R9, 1904(SP)
 	MOVQ    DI, R9
 	LEAQ    16(R8), R8
@@ -9554,76 +9678,76 @@ ring_step_done_793:
 	LEAQ    (R8)(DX*8), R8
 	MOVQ    1928(SP), R9
 	CMPQ    DI, $0x00000004
-	JB      ring_short_794
+	JB      ring_short_800
 	CMPQ    AX, $0x01
-	JNE     ring_planes_795
+	JNE     ring_planes_801
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_797:
+ring_copy_803:
 	CMPQ    DI, R9
-	JAE     ring_built_796
+	JAE     ring_built_802
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000004
-	JB      ring_copy_tail_798
+	JB      ring_copy_tail_804
 	VMOVUPD (R8)(R10*8), Y1
 	VMOVUPD Y1, (CX)(DI*8)
 	ADDQ    $0x00000004, DI
 	ADDQ    $0x00000004, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_797
+	JNE     ring_copy_803
 	XORQ    R10, R10
-	JMP     ring_copy_797
+	JMP     ring_copy_803
 
-ring_copy_tail_798:
+ring_copy_tail_804:
 	VMOVUPD -32(R8)(SI*8), Y1
 	ADDQ    R11, DI
 	VMOVUPD Y1, -32(CX)(DI*8)
 	XORQ    R10, R10
-	JMP     ring_copy_797
+	JMP     ring_copy_803
 
-ring_planes_795:
+ring_planes_801:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000008
-	JA   ring_long_planes_799
+	JA   ring_long_planes_805
 	MOVQ R9, R11
 	SUBQ $0x00000004, R11
 
-ring_fill_800:
+ring_fill_806:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_801
+	JGT          ring_fill_last_807
 	VBROADCASTSD (R8)(DI*8), Y1
 	VMOVUPD      Y1, (CX)(R10*8)
 	VMOVUPD      Y1, 32(CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_802
+	JNE          ring_wrap_808
 	XORQ         DI, DI
 
-ring_wrap_802:
-	JMP ring_fill_800
+ring_wrap_808:
+	JMP ring_fill_806
 
-ring_fill_last_801:
+ring_fill_last_807:
 	CMPQ         R10, R9
-	JAE          ring_built_796
+	JAE          ring_built_802
 	VBROADCASTSD (R8)(DI*8), Y1
 	VMOVUPD      Y1, (CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_803
+	JNE          ring_wrap_809
 	XORQ         DI, DI
 
-ring_wrap_803:
-	JMP ring_fill_last_801
+ring_wrap_809:
+	JMP ring_fill_last_807
 
-ring_long_planes_799:
-ring_channel_804:
+ring_long_planes_805:
+ring_channel_810:
 	CMPQ         R10, R9
-	JAE          ring_built_796
+	JAE          ring_built_802
 	VBROADCASTSD (R8)(DI*8), Y1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -9631,57 +9755,57 @@ ring_channel_804:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_805:
+ring_plane_811:
 	VMOVUPD Y1, (CX)(R12*8)
 	ADDQ    $0x00000004, R12
 	CMPQ    R12, R11
-	JB      ring_plane_805
+	JB      ring_plane_811
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_806
+	JNE     ring_wrap_812
 	XORQ    DI, DI
 
-ring_wrap_806:
-	JMP ring_channel_804
+ring_wrap_812:
+	JMP ring_channel_810
 
-ring_short_794:
+ring_short_800:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_807:
+ring_element_813:
 	MOVQ (R8)(R10*8), R13
 	MOVQ R13, (CX)(R12*8)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_808
+	JB   ring_element_next_814
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_808
+	JB   ring_element_next_814
 	XORQ R10, R10
 
-ring_element_next_808:
+ring_element_next_814:
 	INCQ    R12
 	CMPQ    R12, $0x00000004
-	JB      ring_element_807
+	JB      ring_element_813
 	VMOVUPD (CX), Y1
 	MOVQ    1888(SP), SI
 	CMPQ    SI, $0x00000004
-	JE      ring_exact_809
+	JE      ring_exact_815
 	SUBQ    DI, SI
 
-ring_exact_809:
+ring_exact_815:
 	MOVQ SI, DI
 
-ring_repeat_810:
+ring_repeat_816:
 	CMPQ    DI, R9
-	JAE     ring_built_796
+	JAE     ring_built_802
 	VMOVUPD Y1, (CX)(DI*8)
 	ADDQ    SI, DI
-	JMP     ring_repeat_810
+	JMP     ring_repeat_816
 
-ring_built_796:
+ring_built_802:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x03, DI
@@ -9707,26 +9831,26 @@ ring_built_796:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_811:
+sums_zero_817:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_812
+	JAE     sums_zeroed_818
 	VMOVUPD Y0, (BX)(R8*8)
 	ADDQ    $0x00000004, R8
-	JMP     sums_zero_811
+	JMP     sums_zero_817
 
-sums_zeroed_812:
-ring_row_813:
+sums_zeroed_818:
+ring_row_819:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_814
+	JE   ring_rows_done_820
 	XORQ R8, R8
 	MOVQ 1944(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-unrolled_815:
+unrolled_821:
 	CMPQ        R10, R11
-	JGT         single_816
+	JGT         single_822
 	VMOVUPD     (DX)(R10*8), Y1
 	VMOVUPD     (SI)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -9776,15 +9900,15 @@ unrolled_815:
 	SUBQ        1888(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000010, R10
-	JMP         unrolled_815
+	JMP         unrolled_821
 
-single_816:
+single_822:
 	MOVQ R9, R11
 	SUBQ $0x00000004, R11
 
-single_loop_817:
+single_loop_823:
 	CMPQ        R10, R11
-	JGT         remainder_818
+	JGT         remainder_824
 	VMOVUPD     (DX)(R10*8), Y1
 	VMOVUPD     (SI)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -9801,11 +9925,11 @@ single_loop_817:
 	SUBQ        1888(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000004, R10
-	JMP         single_loop_817
+	JMP         single_loop_823
 
-remainder_818:
+remainder_824:
 	SUBQ        R10, R9
-	JE          span_done_819
+	JE          span_done_825
 	SHLQ        $0x03, R9
 	NEGQ        R9
 	LEAQ        tailmask<>+32(SB), R11
@@ -9823,7 +9947,7 @@ remainder_818:
 	VBLENDVPD   Y4, Y3, Y2, Y2
 	VMASKMOVPD  Y2, Y1, (AX)(R10*8)
 
-span_done_819:
+span_done_825:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -9831,9 +9955,9 @@ span_done_819:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_813
+	JMP   ring_row_819
 
-ring_rows_done_814:
+ring_rows_done_820:
 	MOVQ 1912(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -9841,86 +9965,86 @@ ring_rows_done_814:
 	MOVQ 1888(SP), DI
 	MOVQ 1928(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_821
+	JLE  fold_ext_done_827
 	CMPQ R8, DI
-	JA   fold_ext_scalar_822
+	JA   fold_ext_scalar_828
 	ADDQ $0x00000003, R8
 	ANDQ $-4, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_820:
+fold_ext_826:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_821
+	JBE     fold_ext_done_827
 	SUBQ    $0x00000004, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Y1
 	VADDPD  (BX)(R8*8), Y1, Y1
 	VMOVUPD Y1, (BX)(R9*8)
-	JMP     fold_ext_820
+	JMP     fold_ext_826
 
-fold_ext_scalar_822:
+fold_ext_scalar_828:
 	MOVQ 1928(SP), R8
 
-fold_ext_element_823:
+fold_ext_element_829:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_824
+	JBE    fold_ext_element_done_830
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_823
+	JMP    fold_ext_element_829
 
-fold_ext_element_done_824:
-fold_ext_done_821:
-fold_825:
+fold_ext_element_done_830:
+fold_ext_done_827:
+fold_831:
 	CMPQ   DI, SI
-	JBE    fold_done_826
+	JBE    fold_done_832
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_825
+	JMP    fold_831
 
-fold_done_826:
+fold_done_832:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_827
+	JNE  sums_planes_833
 	MOVQ 1936(SP), DI
 	SUBQ $0x00000004, DI
 
-sums_vector_829:
+sums_vector_835:
 	CMPQ    SI, DI
-	JGT     sums_scalar_830
+	JGT     sums_scalar_836
 	VMOVUPD (DX)(SI*8), Y1
 	VADDPD  (BX)(SI*8), Y1, Y1
 	VMOVUPD Y1, (DX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_vector_829
+	JMP     sums_vector_835
 
-sums_scalar_830:
+sums_scalar_836:
 	CMPQ   SI, 1936(SP)
-	JE     sums_done_828
+	JE     sums_done_834
 	VMOVSD (BX)(SI*8), X1
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_scalar_830
+	JMP    sums_scalar_836
 
-sums_planes_827:
+sums_planes_833:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_831:
+sums_group_837:
 	MOVQ   1936(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_833
+	JB     sums_single_839
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -9929,7 +10053,7 @@ sums_group_831:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_832:
+sums_group_plane_838:
 	VADDSD (R10), X1, X1
 	VADDSD (R10)(R9*1), X2, X2
 	VADDSD (R11), X3, X3
@@ -9938,7 +10062,7 @@ sums_group_plane_832:
 	ADDQ   $0x08, R11
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_group_plane_832
+	JB     sums_group_plane_838
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	VADDSD 8(DX)(SI*8), X2, X2
@@ -9951,29 +10075,29 @@ sums_group_plane_832:
 	SHRQ   $0x01, DI
 	ADDQ   DI, R8
 	ADDQ   $0x00000004, SI
-	JMP    sums_group_831
+	JMP    sums_group_837
 
-sums_single_833:
+sums_single_839:
 	CMPQ   SI, 1936(SP)
-	JE     sums_done_828
+	JE     sums_done_834
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_834:
+sums_single_plane_840:
 	VADDSD (BX)(R8*8), X1, X1
 	INCQ   R8
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_single_plane_834
+	JB     sums_single_plane_840
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_single_833
+	JMP    sums_single_839
 
-sums_done_828:
+sums_done_834:
 	ADDQ 1936(SP), AX
 	MOVQ AX, 1912(SP)
-	JMP  ring_block_787
+	JMP  ring_block_793
 
 ring_finished_backwardAVX2F64:
 	VZEROUPPER
@@ -9989,9 +10113,9 @@ TEXT ·backwardDxAVX2F64(SB), NOSPLIT, $0-80
 	VXORPS       Y0, Y0, Y0
 	VBROADCASTSD alpha+72(FP), Y1
 	CMPQ         BX, $0x00000008
-	JA           general_835
+	JA           general_842
 	CMPQ         BX, $0x00000004
-	JB           general_835
+	JB           general_842
 	SUBQ         $0x00000004, BX
 	VMOVUPD      (CX)(BX*8), Y2
 	VMOVUPD      (DX)(BX*8), Y3
@@ -10006,17 +10130,17 @@ TEXT ·backwardDxAVX2F64(SB), NOSPLIT, $0-80
 	VBLENDVPD    Y0, Y3, Y1, Y1
 	VMOVUPD      Y1, (AX)(SI*8)
 	VMOVUPD      Y4, (AX)(BX*8)
-	JMP          short_done_836
+	JMP          short_done_841
 
-general_835:
+general_842:
 	MOVQ       BX, SI
 	SHLQ       $0x03, SI
 	CMPQ       SI, ·streamThreshold+0(SB)
-	JB         cached_837
+	JB         cached_843
 	CMPQ       AX, DX
-	JE         cached_837
+	JE         cached_843
 	CMPQ       AX, CX
-	JE         cached_837
+	JE         cached_843
 	XORQ       SI, SI
 	MOVQ       AX, DI
 	NEGQ       DI
@@ -10025,7 +10149,7 @@ general_835:
 	CMPQ       DI, BX
 	CMOVQGT    BX, DI
 	TESTQ      DI, DI
-	JE         aligned_839
+	JE         aligned_845
 	MOVQ       DI, R8
 	SHLQ       $0x03, R8
 	NEGQ       R8
@@ -10039,13 +10163,13 @@ general_835:
 	VMASKMOVPD Y5, Y2, (AX)(SI*8)
 	MOVQ       DI, SI
 
-aligned_839:
+aligned_845:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-unrolled_840:
+unrolled_846:
 	CMPQ      SI, DI
-	JGT       single_841
+	JGT       single_847
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -10071,15 +10195,15 @@ unrolled_840:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVNTPD  Y4, 96(AX)(SI*8)
 	ADDQ      $0x00000010, SI
-	JMP       unrolled_840
+	JMP       unrolled_846
 
-single_841:
+single_847:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
 
-single_loop_842:
+single_loop_848:
 	CMPQ      SI, DI
-	JGT       remainder_843
+	JGT       remainder_849
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -10087,11 +10211,11 @@ single_loop_842:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVNTPD  Y4, (AX)(SI*8)
 	ADDQ      $0x00000004, SI
-	JMP       single_loop_842
+	JMP       single_loop_848
 
-remainder_843:
+remainder_849:
 	SUBQ       SI, BX
-	JE         span_done_844
+	JE         span_done_850
 	SHLQ       $0x03, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -10103,30 +10227,30 @@ remainder_843:
 	VBLENDVPD  Y0, Y4, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(SI*8)
 
-span_done_844:
+span_done_850:
 	SFENCE
-	JMP stored_838
+	JMP stored_844
 
-cached_837:
+cached_843:
 	XORQ      SI, SI
 	TESTQ     $0x00000003, BX
-	JE        no_last_850
+	JE        no_last_856
 	MOVQ      BX, DI
 	SUBQ      $0x00000004, DI
-	JL        no_last_850
+	JL        no_last_856
 	VMOVUPD   (CX)(DI*8), Y2
 	VMOVUPD   (DX)(DI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
 	VMULPD    Y1, Y3, Y4
 	VBLENDVPD Y2, Y3, Y4, Y4
 
-no_last_850:
+no_last_856:
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
 
-unrolled_845:
+unrolled_851:
 	CMPQ      SI, R8
-	JGT       single_846
+	JGT       single_852
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -10152,15 +10276,15 @@ unrolled_845:
 	VBLENDVPD Y2, Y3, Y5, Y5
 	VMOVUPD   Y5, 96(AX)(SI*8)
 	ADDQ      $0x00000010, SI
-	JMP       unrolled_845
+	JMP       unrolled_851
 
-single_846:
+single_852:
 	MOVQ BX, R8
 	SUBQ $0x00000004, R8
 
-single_loop_847:
+single_loop_853:
 	CMPQ      SI, R8
-	JGT       remainder_848
+	JGT       remainder_854
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -10168,18 +10292,18 @@ single_loop_847:
 	VBLENDVPD Y2, Y3, Y5, Y5
 	VMOVUPD   Y5, (AX)(SI*8)
 	ADDQ      $0x00000004, SI
-	JMP       single_loop_847
+	JMP       single_loop_853
 
-remainder_848:
+remainder_854:
 	MOVQ    BX, R8
 	SUBQ    SI, R8
-	JE      span_done_849
+	JE      span_done_855
 	CMPQ    BX, $0x00000004
-	JL      masked_851
+	JL      masked_857
 	VMOVUPD Y4, (AX)(DI*8)
-	JMP     span_done_849
+	JMP     span_done_855
 
-masked_851:
+masked_857:
 	MOVQ       R8, BX
 	SHLQ       $0x03, BX
 	NEGQ       BX
@@ -10192,9 +10316,9 @@ masked_851:
 	VBLENDVPD  Y0, Y4, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(SI*8)
 
-span_done_849:
-stored_838:
-short_done_836:
+span_done_855:
+stored_844:
+short_done_841:
 	VZEROUPPER
 	RET
 
@@ -10215,17 +10339,17 @@ TEXT ·backwardPlanesDxAVX2F64(SB), NOSPLIT, $0-104
 	MOVQ   BX, R11
 	SHLQ   $0x03, R11
 	CMPQ   R11, ·streamThreshold+0(SB)
-	JB     cached_852
+	JB     cached_858
 	CMPQ   R9, $0x00000800
-	JB     cached_852
+	JB     cached_858
 	CMPQ   AX, DX
-	JE     cached_852
+	JE     cached_858
 	CMPQ   AX, CX
-	JE     cached_852
+	JE     cached_858
 
-plane_854:
+plane_860:
 	CMPQ         BX, $0x00
-	JE           planes_done_855
+	JE           planes_done_861
 	VBROADCASTSD (R8)(R10*8), Y1
 	XORQ         R11, R11
 	MOVQ         AX, R12
@@ -10235,7 +10359,7 @@ plane_854:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_856
+	JE           aligned_862
 	MOVQ         R12, R13
 	SHLQ         $0x03, R13
 	NEGQ         R13
@@ -10249,13 +10373,13 @@ plane_854:
 	VMASKMOVPD   Y5, Y2, (AX)(R11*8)
 	MOVQ         R12, R11
 
-aligned_856:
+aligned_862:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 
-unrolled_857:
+unrolled_863:
 	CMPQ      R11, R12
-	JGT       single_858
+	JGT       single_864
 	VMOVUPD   (CX)(R11*8), Y2
 	VMOVUPD   (DX)(R11*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -10281,15 +10405,15 @@ unrolled_857:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVNTPD  Y4, 96(AX)(R11*8)
 	ADDQ      $0x00000010, R11
-	JMP       unrolled_857
+	JMP       unrolled_863
 
-single_858:
+single_864:
 	MOVQ SI, R12
 	SUBQ $0x00000004, R12
 
-single_loop_859:
+single_loop_865:
 	CMPQ      R11, R12
-	JGT       remainder_860
+	JGT       remainder_866
 	VMOVUPD   (CX)(R11*8), Y2
 	VMOVUPD   (DX)(R11*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -10297,12 +10421,12 @@ single_loop_859:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVNTPD  Y4, (AX)(R11*8)
 	ADDQ      $0x00000004, R11
-	JMP       single_loop_859
+	JMP       single_loop_865
 
-remainder_860:
+remainder_866:
 	MOVQ       SI, R12
 	SUBQ       R11, R12
-	JE         span_done_861
+	JE         span_done_867
 	SHLQ       $0x03, R12
 	NEGQ       R12
 	LEAQ       tailmask<>+32(SB), R13
@@ -10314,47 +10438,69 @@ remainder_860:
 	VBLENDVPD  Y3, Y4, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(R11*8)
 
-span_done_861:
+span_done_867:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_862
+	JNE  same_pass_868
 	XORQ R10, R10
 
-same_pass_862:
+same_pass_868:
 	SUBQ SI, BX
-	JMP  plane_854
+	JMP  plane_860
 
-planes_done_855:
+planes_done_861:
 	SFENCE
-	JMP stored_853
+	JMP stored_859
 
-cached_852:
-plane_863:
+cached_858:
+plane_869:
 	CMPQ         BX, $0x00
-	JE           planes_done_864
+	JE           planes_done_870
 	VBROADCASTSD (R8)(R10*8), Y1
 	XORQ         R11, R11
-	TESTQ        $0x00000003, SI
-	JE           no_last_870
-	MOVQ         SI, R12
-	SUBQ         $0x00000004, R12
-	JL           no_last_870
-	VMOVUPD      (CX)(R12*8), Y2
-	VMOVUPD      (DX)(R12*8), Y3
+	CMPQ         SI, $0x00000008
+	JA           general_876
+	CMPQ         SI, $0x00000004
+	JB           general_876
+	MOVQ         SI, R11
+	SUBQ         $0x00000004, R11
+	VMOVUPD      (CX)(R11*8), Y2
+	VMOVUPD      (DX)(R11*8), Y3
 	VCMPPD       $0x1e, Y0, Y2, Y2
-	VMULPD       Y1, Y3, Y4
-	VBLENDVPD    Y2, Y3, Y4, Y4
+	VMULPD       Y1, Y3, Y5
+	VBLENDVPD    Y2, Y3, Y5, Y5
+	XORQ         R13, R13
+	VMOVUPD      (CX)(R13*8), Y2
+	VMOVUPD      (DX)(R13*8), Y3
+	VCMPPD       $0x1e, Y0, Y2, Y2
+	VMULPD       Y1, Y3, Y1
+	VBLENDVPD    Y2, Y3, Y1, Y1
+	VMOVUPD      Y1, (AX)(R13*8)
+	VMOVUPD      Y5, (AX)(R11*8)
+	JMP          span_done_875
 
-no_last_870:
+general_876:
+	TESTQ     $0x00000003, SI
+	JE        no_last_877
+	MOVQ      SI, R12
+	SUBQ      $0x00000004, R12
+	JL        no_last_877
+	VMOVUPD   (CX)(R12*8), Y3
+	VMOVUPD   (DX)(R12*8), Y2
+	VCMPPD    $0x1e, Y0, Y3, Y3
+	VMULPD    Y1, Y2, Y4
+	VBLENDVPD Y3, Y2, Y4, Y4
+
+no_last_877:
 	MOVQ SI, R13
 	SUBQ $0x00000010, R13
 
-unrolled_865:
+unrolled_871:
 	CMPQ      R11, R13
-	JGT       single_866
+	JGT       single_872
 	VMOVUPD   (CX)(R11*8), Y2
 	VMOVUPD   (DX)(R11*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -10380,15 +10526,15 @@ unrolled_865:
 	VBLENDVPD Y2, Y3, Y5, Y5
 	VMOVUPD   Y5, 96(AX)(R11*8)
 	ADDQ      $0x00000010, R11
-	JMP       unrolled_865
+	JMP       unrolled_871
 
-single_866:
+single_872:
 	MOVQ SI, R13
 	SUBQ $0x00000004, R13
 
-single_loop_867:
+single_loop_873:
 	CMPQ      R11, R13
-	JGT       remainder_868
+	JGT       remainder_874
 	VMOVUPD   (CX)(R11*8), Y2
 	VMOVUPD   (DX)(R11*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -10396,18 +10542,18 @@ single_loop_867:
 	VBLENDVPD Y2, Y3, Y5, Y5
 	VMOVUPD   Y5, (AX)(R11*8)
 	ADDQ      $0x00000004, R11
-	JMP       single_loop_867
+	JMP       single_loop_873
 
-remainder_868:
+remainder_874:
 	MOVQ    SI, R13
 	SUBQ    R11, R13
-	JE      span_done_869
+	JE      span_done_875
 	CMPQ    SI, $0x00000004
-	JL      masked_871
+	JL      masked_878
 	VMOVUPD Y4, (AX)(R12*8)
-	JMP     span_done_869
+	JMP     span_done_875
 
-masked_871:
+masked_878:
 	SHLQ       $0x03, R13
 	NEGQ       R13
 	LEAQ       tailmask<>+32(SB), R14
@@ -10419,21 +10565,21 @@ masked_871:
 	VBLENDVPD  Y3, Y5, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(R11*8)
 
-span_done_869:
+span_done_875:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_872
+	JNE  same_pass_879
 	XORQ R10, R10
 
-same_pass_872:
+same_pass_879:
 	SUBQ SI, BX
-	JMP  plane_863
+	JMP  plane_869
 
-planes_done_864:
-stored_853:
+planes_done_870:
+stored_859:
 	VZEROUPPER
 	RET
 
@@ -10452,17 +10598,17 @@ TEXT ·backwardPatternDxAVX2F64(SB), NOSPLIT, $0-96
 	MOVQ   BX, R9
 	SHLQ   $0x03, R9
 	CMPQ   R9, ·streamThreshold+0(SB)
-	JB     cached_873
+	JB     cached_880
 	CMPQ   R8, $0x00000800
-	JB     cached_873
+	JB     cached_880
 	CMPQ   AX, DX
-	JE     cached_873
+	JE     cached_880
 	CMPQ   AX, CX
-	JE     cached_873
+	JE     cached_880
 
-row_875:
+row_882:
 	CMPQ       BX, $0x00
-	JE         rows_done_876
+	JE         rows_done_883
 	MOVQ       DI, R8
 	CMPQ       BX, R8
 	CMOVQLT    BX, R8
@@ -10474,7 +10620,7 @@ row_875:
 	CMPQ       R10, R8
 	CMOVQGT    R8, R10
 	TESTQ      R10, R10
-	JE         aligned_877
+	JE         aligned_884
 	MOVQ       R10, R11
 	SHLQ       $0x03, R11
 	NEGQ       R11
@@ -10489,13 +10635,13 @@ row_875:
 	VMASKMOVPD Y4, Y1, (AX)(R9*8)
 	MOVQ       R10, R9
 
-aligned_877:
+aligned_884:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
-unrolled_878:
+unrolled_885:
 	CMPQ      R9, R10
-	JGT       single_879
+	JGT       single_886
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -10521,15 +10667,15 @@ unrolled_878:
 	VBLENDVPD Y1, Y2, Y3, Y3
 	VMOVNTPD  Y3, 96(AX)(R9*8)
 	ADDQ      $0x00000010, R9
-	JMP       unrolled_878
+	JMP       unrolled_885
 
-single_879:
+single_886:
 	MOVQ R8, R10
 	SUBQ $0x00000004, R10
 
-single_loop_880:
+single_loop_887:
 	CMPQ      R9, R10
-	JGT       remainder_881
+	JGT       remainder_888
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -10537,12 +10683,12 @@ single_loop_880:
 	VBLENDVPD Y1, Y2, Y3, Y3
 	VMOVNTPD  Y3, (AX)(R9*8)
 	ADDQ      $0x00000004, R9
-	JMP       single_loop_880
+	JMP       single_loop_887
 
-remainder_881:
+remainder_888:
 	MOVQ       R8, R10
 	SUBQ       R9, R10
-	JE         span_done_882
+	JE         span_done_889
 	SHLQ       $0x03, R10
 	NEGQ       R10
 	LEAQ       tailmask<>+32(SB), R11
@@ -10555,45 +10701,67 @@ remainder_881:
 	VBLENDVPD  Y2, Y3, Y4, Y4
 	VMASKMOVPD Y4, Y1, (AX)(R9*8)
 
-span_done_882:
+span_done_889:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_875
+	JMP  row_882
 
-rows_done_876:
+rows_done_883:
 	SFENCE
-	JMP stored_874
+	JMP stored_881
 
-cached_873:
-row_883:
+cached_880:
+row_890:
 	CMPQ      BX, $0x00
-	JE        rows_done_884
+	JE        rows_done_891
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
 	XORQ      R9, R9
+	CMPQ      R8, $0x00000008
+	JA        general_897
+	CMPQ      R8, $0x00000004
+	JB        general_897
+	MOVQ      R8, R9
+	SUBQ      $0x00000004, R9
+	VMOVUPD   (CX)(R9*8), Y1
+	VMOVUPD   (DX)(R9*8), Y2
+	VCMPPD    $0x1e, Y0, Y1, Y1
+	VMULPD    (SI)(R9*8), Y2, Y4
+	VBLENDVPD Y1, Y2, Y4, Y4
+	XORQ      R11, R11
+	VMOVUPD   (CX)(R11*8), Y1
+	VMOVUPD   (DX)(R11*8), Y2
+	VCMPPD    $0x1e, Y0, Y1, Y1
+	VMULPD    (SI)(R11*8), Y2, Y5
+	VBLENDVPD Y1, Y2, Y5, Y5
+	VMOVUPD   Y5, (AX)(R11*8)
+	VMOVUPD   Y4, (AX)(R9*8)
+	JMP       span_done_896
+
+general_897:
 	TESTQ     $0x00000003, R8
-	JE        no_last_890
+	JE        no_last_898
 	MOVQ      R8, R10
 	SUBQ      $0x00000004, R10
-	JL        no_last_890
-	VMOVUPD   (CX)(R10*8), Y1
-	VMOVUPD   (DX)(R10*8), Y2
-	VCMPPD    $0x1e, Y0, Y1, Y1
-	VMULPD    (SI)(R10*8), Y2, Y3
-	VBLENDVPD Y1, Y2, Y3, Y3
+	JL        no_last_898
+	VMOVUPD   (CX)(R10*8), Y2
+	VMOVUPD   (DX)(R10*8), Y1
+	VCMPPD    $0x1e, Y0, Y2, Y2
+	VMULPD    (SI)(R10*8), Y1, Y3
+	VBLENDVPD Y2, Y1, Y3, Y3
 
-no_last_890:
+no_last_898:
 	MOVQ R8, R11
 	SUBQ $0x00000010, R11
 
-unrolled_885:
+unrolled_892:
 	CMPQ      R9, R11
-	JGT       single_886
+	JGT       single_893
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -10619,15 +10787,15 @@ unrolled_885:
 	VBLENDVPD Y1, Y2, Y4, Y4
 	VMOVUPD   Y4, 96(AX)(R9*8)
 	ADDQ      $0x00000010, R9
-	JMP       unrolled_885
+	JMP       unrolled_892
 
-single_886:
+single_893:
 	MOVQ R8, R11
 	SUBQ $0x00000004, R11
 
-single_loop_887:
+single_loop_894:
 	CMPQ      R9, R11
-	JGT       remainder_888
+	JGT       remainder_895
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -10635,18 +10803,18 @@ single_loop_887:
 	VBLENDVPD Y1, Y2, Y4, Y4
 	VMOVUPD   Y4, (AX)(R9*8)
 	ADDQ      $0x00000004, R9
-	JMP       single_loop_887
+	JMP       single_loop_894
 
-remainder_888:
+remainder_895:
 	MOVQ    R8, R11
 	SUBQ    R9, R11
-	JE      span_done_889
+	JE      span_done_896
 	CMPQ    R8, $0x00000004
-	JL      masked_891
+	JL      masked_899
 	VMOVUPD Y3, (AX)(R10*8)
-	JMP     span_done_889
+	JMP     span_done_896
 
-masked_891:
+masked_899:
 	SHLQ       $0x03, R11
 	NEGQ       R11
 	LEAQ       tailmask<>+32(SB), R12
@@ -10659,17 +10827,17 @@ masked_891:
 	VBLENDVPD  Y2, Y4, Y5, Y5
 	VMASKMOVPD Y5, Y1, (AX)(R9*8)
 
-span_done_889:
+span_done_896:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_883
+	JMP  row_890
 
-rows_done_884:
-stored_874:
+rows_done_891:
+stored_881:
 	VZEROUPPER
 	RET
 
@@ -10689,36 +10857,36 @@ TEXT ·backwardRingDxAVX2F64(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x000000d8
-	JA     ring_segmented_892
+	JA     ring_segmented_900
 	MOVQ   R9, R10
 
-ring_len_893:
+ring_len_901:
 	CMPQ R10, $0x00000004
-	JAE  ring_len_done_894
+	JAE  ring_len_done_902
 	ADDQ R9, R10
-	JMP  ring_len_893
+	JMP  ring_len_901
 
-ring_len_done_894:
+ring_len_done_902:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000004, R11
 
-ring_step_895:
+ring_step_903:
 	CMPQ R11, R10
-	JB   ring_step_done_896
+	JB   ring_step_done_904
 	SUBQ R10, R11
-	JMP  ring_step_895
+	JMP  ring_step_903
 
-ring_step_done_896:
+ring_step_done_904:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000010, R11
 
-ring_step_897:
+ring_step_905:
 	CMPQ R11, R10
-	JB   ring_step_done_898
+	JB   ring_step_done_906
 	SUBQ R10, R11
-	JMP  ring_step_897
+	JMP  ring_step_905
 
-ring_step_done_898:
+ring_step_done_906:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    16(R10), R10
@@ -10728,76 +10896,76 @@ ring_step_done_898:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000004
-	JB      ring_short_899
+	JB      ring_short_907
 	CMPQ    AX, $0x01
-	JNE     ring_planes_900
+	JNE     ring_planes_908
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_902:
+ring_copy_910:
 	CMPQ    AX, R11
-	JAE     ring_built_901
+	JAE     ring_built_909
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000004
-	JB      ring_copy_tail_903
+	JB      ring_copy_tail_911
 	VMOVUPD (R10)(R9*8), Y1
 	VMOVUPD Y1, (R8)(AX*8)
 	ADDQ    $0x00000004, AX
 	ADDQ    $0x00000004, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_902
+	JNE     ring_copy_910
 	XORQ    R9, R9
-	JMP     ring_copy_902
+	JMP     ring_copy_910
 
-ring_copy_tail_903:
+ring_copy_tail_911:
 	VMOVUPD -32(R10)(DX*8), Y1
 	ADDQ    R12, AX
 	VMOVUPD Y1, -32(R8)(AX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_902
+	JMP     ring_copy_910
 
-ring_planes_900:
+ring_planes_908:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000008
-	JA   ring_long_planes_904
+	JA   ring_long_planes_912
 	MOVQ R11, R13
 	SUBQ $0x00000004, R13
 
-ring_fill_905:
+ring_fill_913:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_906
+	JGT          ring_fill_last_914
 	VBROADCASTSD (R10)(R9*8), Y1
 	VMOVUPD      Y1, (R8)(R12*8)
 	VMOVUPD      Y1, 32(R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_907
+	JNE          ring_wrap_915
 	XORQ         R9, R9
 
-ring_wrap_907:
-	JMP ring_fill_905
+ring_wrap_915:
+	JMP ring_fill_913
 
-ring_fill_last_906:
+ring_fill_last_914:
 	CMPQ         R12, R11
-	JAE          ring_built_901
+	JAE          ring_built_909
 	VBROADCASTSD (R10)(R9*8), Y1
 	VMOVUPD      Y1, (R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_908
+	JNE          ring_wrap_916
 	XORQ         R9, R9
 
-ring_wrap_908:
-	JMP ring_fill_last_906
+ring_wrap_916:
+	JMP ring_fill_last_914
 
-ring_long_planes_904:
-ring_channel_909:
+ring_long_planes_912:
+ring_channel_917:
 	CMPQ         R12, R11
-	JAE          ring_built_901
+	JAE          ring_built_909
 	VBROADCASTSD (R10)(R9*8), Y1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -10805,65 +10973,65 @@ ring_channel_909:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_910:
+ring_plane_918:
 	VMOVUPD Y1, (R8)(R14*8)
 	ADDQ    $0x00000004, R14
 	CMPQ    R14, R13
-	JB      ring_plane_910
+	JB      ring_plane_918
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_911
+	JNE     ring_wrap_919
 	XORQ    R9, R9
 
-ring_wrap_911:
-	JMP ring_channel_909
+ring_wrap_919:
+	JMP ring_channel_917
 
-ring_short_899:
+ring_short_907:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_912:
+ring_element_920:
 	MOVQ (R10)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_913
+	JB   ring_element_next_921
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_913
+	JB   ring_element_next_921
 	XORQ R12, R12
 
-ring_element_next_913:
+ring_element_next_921:
 	INCQ    R14
 	CMPQ    R14, $0x00000004
-	JB      ring_element_912
+	JB      ring_element_920
 	VMOVUPD (R8), Y1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000004
-	JE      ring_exact_914
+	JE      ring_exact_922
 	SUBQ    R9, AX
 
-ring_exact_914:
+ring_exact_922:
 	MOVQ AX, DX
 
-ring_repeat_915:
+ring_repeat_923:
 	CMPQ    DX, R11
-	JAE     ring_built_901
+	JAE     ring_built_909
 	VMOVUPD Y1, (R8)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_915
+	JMP     ring_repeat_923
 
-ring_built_901:
+ring_built_909:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-unrolled_916:
+unrolled_924:
 	CMPQ      DX, R9
-	JGT       single_917
+	JGT       single_925
 	VMOVUPD   (BX)(DX*8), Y1
 	VMOVUPD   (SI)(DX*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -10893,15 +11061,15 @@ unrolled_916:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000010, DX
-	JMP       unrolled_916
+	JMP       unrolled_924
 
-single_917:
+single_925:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 
-single_loop_918:
+single_loop_926:
 	CMPQ      DX, R9
-	JGT       remainder_919
+	JGT       remainder_927
 	VMOVUPD   (BX)(DX*8), Y1
 	VMOVUPD   (SI)(DX*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -10913,11 +11081,11 @@ single_loop_918:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000004, DX
-	JMP       single_loop_918
+	JMP       single_loop_926
 
-remainder_919:
+remainder_927:
 	SUBQ       DX, DI
-	JE         span_done_920
+	JE         span_done_928
 	SHLQ       $0x03, DI
 	NEGQ       DI
 	LEAQ       tailmask<>+32(SB), R9
@@ -10930,10 +11098,10 @@ remainder_919:
 	VBLENDVPD  Y0, Y3, Y2, Y2
 	VMASKMOVPD Y2, Y1, (CX)(DX*8)
 
-span_done_920:
+span_done_928:
 	JMP ring_finished_backwardDxAVX2F64
 
-ring_segmented_892:
+ring_segmented_900:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x000000d8
 	JA   ring_finished_backwardDxAVX2F64
@@ -10943,11 +11111,11 @@ ring_segmented_892:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_921
+	JE   ring_rows_929
 
-ring_segment_922:
+ring_segment_930:
 	CMPQ    DI, $0x00
-	JE      ring_done_923
+	JE      ring_done_931
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -10964,33 +11132,33 @@ ring_segment_922:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_924:
+ring_len_932:
 	CMPQ R12, $0x00000004
-	JAE  ring_len_done_925
+	JAE  ring_len_done_933
 	ADDQ R10, R12
-	JMP  ring_len_924
+	JMP  ring_len_932
 
-ring_len_done_925:
+ring_len_done_933:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000004, R13
 
-ring_step_926:
+ring_step_934:
 	CMPQ R13, R12
-	JB   ring_step_done_927
+	JB   ring_step_done_935
 	SUBQ R12, R13
-	JMP  ring_step_926
+	JMP  ring_step_934
 
-ring_step_done_927:
+ring_step_done_935:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000010, R13
 
-ring_step_928:
+ring_step_936:
 	CMPQ R13, R12
-	JB   ring_step_done_929
+	JB   ring_step_done_937
 	SUBQ R12, R13
-	JMP  ring_step_928
+	JMP  ring_step_936
 
-ring_step_done_929:
+ring_step_done_937:
 	MOVQ    R13, 1936(SP)
 	LEAQ    16(R12), R12
 	CMPQ    R11, R12
@@ -11000,76 +11168,76 @@ ring_step_done_929:
 	LEAQ    (R11)(AX*8), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000004
-	JB      ring_short_930
+	JB      ring_short_938
 	CMPQ    R9, $0x01
-	JNE     ring_planes_931
+	JNE     ring_planes_939
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_933:
+ring_copy_941:
 	CMPQ    R9, AX
-	JAE     ring_built_932
+	JAE     ring_built_940
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000004
-	JB      ring_copy_tail_934
+	JB      ring_copy_tail_942
 	VMOVUPD (R11)(R10*8), Y1
 	VMOVUPD Y1, (R8)(R9*8)
 	ADDQ    $0x00000004, R9
 	ADDQ    $0x00000004, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_933
+	JNE     ring_copy_941
 	XORQ    R10, R10
-	JMP     ring_copy_933
+	JMP     ring_copy_941
 
-ring_copy_tail_934:
+ring_copy_tail_942:
 	VMOVUPD -32(R11)(DX*8), Y1
 	ADDQ    R12, R9
 	VMOVUPD Y1, -32(R8)(R9*8)
 	XORQ    R10, R10
-	JMP     ring_copy_933
+	JMP     ring_copy_941
 
-ring_planes_931:
+ring_planes_939:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000008
-	JA   ring_long_planes_935
+	JA   ring_long_planes_943
 	MOVQ AX, R13
 	SUBQ $0x00000004, R13
 
-ring_fill_936:
+ring_fill_944:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_937
+	JGT          ring_fill_last_945
 	VBROADCASTSD (R11)(R10*8), Y1
 	VMOVUPD      Y1, (R8)(R12*8)
 	VMOVUPD      Y1, 32(R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_938
+	JNE          ring_wrap_946
 	XORQ         R10, R10
 
-ring_wrap_938:
-	JMP ring_fill_936
+ring_wrap_946:
+	JMP ring_fill_944
 
-ring_fill_last_937:
+ring_fill_last_945:
 	CMPQ         R12, AX
-	JAE          ring_built_932
+	JAE          ring_built_940
 	VBROADCASTSD (R11)(R10*8), Y1
 	VMOVUPD      Y1, (R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_939
+	JNE          ring_wrap_947
 	XORQ         R10, R10
 
-ring_wrap_939:
-	JMP ring_fill_last_937
+ring_wrap_947:
+	JMP ring_fill_last_945
 
-ring_long_planes_935:
-ring_channel_940:
+ring_long_planes_943:
+ring_channel_948:
 	CMPQ         R12, AX
-	JAE          ring_built_932
+	JAE          ring_built_940
 	VBROADCASTSD (R11)(R10*8), Y1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -11077,66 +11245,66 @@ ring_channel_940:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_941:
+ring_plane_949:
 	VMOVUPD Y1, (R8)(R14*8)
 	ADDQ    $0x00000004, R14
 	CMPQ    R14, R13
-	JB      ring_plane_941
+	JB      ring_plane_949
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_942
+	JNE     ring_wrap_950
 	XORQ    R10, R10
 
-ring_wrap_942:
-	JMP ring_channel_940
+ring_wrap_950:
+	JMP ring_channel_948
 
-ring_short_930:
+ring_short_938:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_943:
+ring_element_951:
 	MOVQ (R11)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_944
+	JB   ring_element_next_952
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_944
+	JB   ring_element_next_952
 	XORQ R12, R12
 
-ring_element_next_944:
+ring_element_next_952:
 	INCQ    R14
 	CMPQ    R14, $0x00000004
-	JB      ring_element_943
+	JB      ring_element_951
 	VMOVUPD (R8), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000004
-	JE      ring_exact_945
+	JE      ring_exact_953
 	SUBQ    R10, DX
 
-ring_exact_945:
+ring_exact_953:
 	MOVQ DX, R9
 
-ring_repeat_946:
+ring_repeat_954:
 	CMPQ    R9, AX
-	JAE     ring_built_932
+	JAE     ring_built_940
 	VMOVUPD Y1, (R8)(R9*8)
 	ADDQ    DX, R9
-	JMP     ring_repeat_946
+	JMP     ring_repeat_954
 
-ring_built_932:
+ring_built_940:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 
-unrolled_947:
+unrolled_955:
 	CMPQ      R9, R10
-	JGT       single_948
+	JGT       single_956
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -11166,15 +11334,15 @@ unrolled_947:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000010, R9
-	JMP       unrolled_947
+	JMP       unrolled_955
 
-single_948:
+single_956:
 	MOVQ DX, R10
 	SUBQ $0x00000004, R10
 
-single_loop_949:
+single_loop_957:
 	CMPQ      R9, R10
-	JGT       remainder_950
+	JGT       remainder_958
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -11186,11 +11354,11 @@ single_loop_949:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000004, R9
-	JMP       single_loop_949
+	JMP       single_loop_957
 
-remainder_950:
+remainder_958:
 	SUBQ       R9, DX
-	JE         span_done_951
+	JE         span_done_959
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
@@ -11203,7 +11371,7 @@ remainder_950:
 	VBLENDVPD  Y2, Y3, Y4, Y4
 	VMASKMOVPD Y4, Y1, (CX)(R9*8)
 
-span_done_951:
+span_done_959:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -11215,18 +11383,18 @@ span_done_951:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_952
+	JNE  ring_next_960
 	XORQ AX, AX
 
-ring_next_952:
+ring_next_960:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_922
+	JMP  ring_segment_930
 
-ring_done_923:
+ring_done_931:
 	JMP ring_finished_backwardDxAVX2F64
 
-ring_rows_921:
-ring_block_953:
+ring_rows_929:
+ring_block_961:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -11242,33 +11410,33 @@ ring_block_953:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_954:
+ring_len_962:
 	CMPQ SI, $0x00000004
-	JAE  ring_len_done_955
+	JAE  ring_len_done_963
 	ADDQ BX, SI
-	JMP  ring_len_954
+	JMP  ring_len_962
 
-ring_len_done_955:
+ring_len_done_963:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000004, DI
 
-ring_step_956:
+ring_step_964:
 	CMPQ DI, SI
-	JB   ring_step_done_957
+	JB   ring_step_done_965
 	SUBQ SI, DI
-	JMP  ring_step_956
+	JMP  ring_step_964
 
-ring_step_done_957:
+ring_step_done_965:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_958:
+ring_step_966:
 	CMPQ DI, SI
-	JB   ring_step_done_959
+	JB   ring_step_done_967
 	SUBQ SI, DI
-	JMP  ring_step_958
+	JMP  ring_step_966
 
-ring_step_done_959:
+ring_step_done_967:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    16(SI), SI
@@ -11279,76 +11447,76 @@ ring_step_done_959:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000004
-	JB      ring_short_960
+	JB      ring_short_968
 	CMPQ    CX, $0x01
-	JNE     ring_planes_961
+	JNE     ring_planes_969
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_963:
+ring_copy_971:
 	CMPQ    BX, DI
-	JAE     ring_built_962
+	JAE     ring_built_970
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000004
-	JB      ring_copy_tail_964
+	JB      ring_copy_tail_972
 	VMOVUPD (SI)(R9*8), Y1
 	VMOVUPD Y1, (R8)(BX*8)
 	ADDQ    $0x00000004, BX
 	ADDQ    $0x00000004, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_963
+	JNE     ring_copy_971
 	XORQ    R9, R9
-	JMP     ring_copy_963
+	JMP     ring_copy_971
 
-ring_copy_tail_964:
+ring_copy_tail_972:
 	VMOVUPD -32(SI)(DX*8), Y1
 	ADDQ    R10, BX
 	VMOVUPD Y1, -32(R8)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_963
+	JMP     ring_copy_971
 
-ring_planes_961:
+ring_planes_969:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000008
-	JA   ring_long_planes_965
+	JA   ring_long_planes_973
 	MOVQ DI, R10
 	SUBQ $0x00000004, R10
 
-ring_fill_966:
+ring_fill_974:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_967
+	JGT          ring_fill_last_975
 	VBROADCASTSD (SI)(BX*8), Y1
 	VMOVUPD      Y1, (R8)(R9*8)
 	VMOVUPD      Y1, 32(R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_968
+	JNE          ring_wrap_976
 	XORQ         BX, BX
 
-ring_wrap_968:
-	JMP ring_fill_966
+ring_wrap_976:
+	JMP ring_fill_974
 
-ring_fill_last_967:
+ring_fill_last_975:
 	CMPQ         R9, DI
-	JAE          ring_built_962
+	JAE          ring_built_970
 	VBROADCASTSD (SI)(BX*8), Y1
 	VMOVUPD      Y1, (R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_969
+	JNE          ring_wrap_977
 	XORQ         BX, BX
 
-ring_wrap_969:
-	JMP ring_fill_last_967
+ring_wrap_977:
+	JMP ring_fill_last_975
 
-ring_long_planes_965:
-ring_channel_970:
+ring_long_planes_973:
+ring_channel_978:
 	CMPQ         R9, DI
-	JAE          ring_built_962
+	JAE          ring_built_970
 	VBROADCASTSD (SI)(BX*8), Y1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -11356,57 +11524,57 @@ ring_channel_970:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_971:
+ring_plane_979:
 	VMOVUPD Y1, (R8)(R11*8)
 	ADDQ    $0x00000004, R11
 	CMPQ    R11, R10
-	JB      ring_plane_971
+	JB      ring_plane_979
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_972
+	JNE     ring_wrap_980
 	XORQ    BX, BX
 
-ring_wrap_972:
-	JMP ring_channel_970
+ring_wrap_980:
+	JMP ring_channel_978
 
-ring_short_960:
+ring_short_968:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_973:
+ring_element_981:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (R8)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_974
+	JB   ring_element_next_982
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_974
+	JB   ring_element_next_982
 	XORQ R9, R9
 
-ring_element_next_974:
+ring_element_next_982:
 	INCQ    R11
 	CMPQ    R11, $0x00000004
-	JB      ring_element_973
+	JB      ring_element_981
 	VMOVUPD (R8), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000004
-	JE      ring_exact_975
+	JE      ring_exact_983
 	SUBQ    BX, DX
 
-ring_exact_975:
+ring_exact_983:
 	MOVQ DX, BX
 
-ring_repeat_976:
+ring_repeat_984:
 	CMPQ    BX, DI
-	JAE     ring_built_962
+	JAE     ring_built_970
 	VMOVUPD Y1, (R8)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_976
+	JMP     ring_repeat_984
 
-ring_built_962:
+ring_built_970:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+48(FP), BX
@@ -11417,18 +11585,18 @@ ring_built_962:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_977:
+ring_row_985:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_978
+	JE   ring_rows_done_986
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 
-unrolled_979:
+unrolled_987:
 	CMPQ      R9, R10
-	JGT       single_980
+	JGT       single_988
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -11458,15 +11626,15 @@ unrolled_979:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000010, R9
-	JMP       unrolled_979
+	JMP       unrolled_987
 
-single_980:
+single_988:
 	MOVQ DX, R10
 	SUBQ $0x00000004, R10
 
-single_loop_981:
+single_loop_989:
 	CMPQ      R9, R10
-	JGT       remainder_982
+	JGT       remainder_990
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -11478,11 +11646,11 @@ single_loop_981:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000004, R9
-	JMP       single_loop_981
+	JMP       single_loop_989
 
-remainder_982:
+remainder_990:
 	SUBQ       R9, DX
-	JE         span_done_983
+	JE         span_done_991
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
@@ -11495,7 +11663,7 @@ remainder_982:
 	VBLENDVPD  Y2, Y3, Y4, Y4
 	VMASKMOVPD Y4, Y1, (CX)(R9*8)
 
-span_done_983:
+span_done_991:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -11503,13 +11671,13 @@ span_done_983:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_977
+	JMP   ring_row_985
 
-ring_rows_done_978:
+ring_rows_done_986:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_953
+	JMP  ring_block_961
 
 ring_finished_backwardDxAVX2F64:
 	VZEROUPPER
@@ -11528,10 +11696,10 @@ TEXT ·backwardDalphaAVX2F64(SB), NOSPLIT, $0-56
 	VXORPS      Y4, Y4, Y4
 	XORQ        BX, BX
 	TESTQ       $0x00000003, DX
-	JE          no_last_989
+	JE          no_last_997
 	MOVQ        DX, SI
 	SUBQ        $0x00000004, SI
-	JL          no_last_989
+	JL          no_last_997
 	VMOVUPD     (AX)(SI*8), Y5
 	VMOVUPD     (CX)(SI*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -11545,13 +11713,13 @@ TEXT ·backwardDalphaAVX2F64(SB), NOSPLIT, $0-56
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y1
 
-no_last_989:
+no_last_997:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-unrolled_984:
+unrolled_992:
 	CMPQ        BX, SI
-	JGT         single_985
+	JGT         single_993
 	VMOVUPD     (AX)(BX*8), Y5
 	VMOVUPD     (CX)(BX*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -11577,15 +11745,15 @@ unrolled_984:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y4
 	ADDQ        $0x00000010, BX
-	JMP         unrolled_984
+	JMP         unrolled_992
 
-single_985:
+single_993:
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-single_loop_986:
+single_loop_994:
 	CMPQ        BX, SI
-	JGT         remainder_987
+	JGT         remainder_995
 	VMOVUPD     (AX)(BX*8), Y5
 	VMOVUPD     (CX)(BX*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -11593,17 +11761,17 @@ single_loop_986:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y1
 	ADDQ        $0x00000004, BX
-	JMP         single_loop_986
+	JMP         single_loop_994
 
-remainder_987:
+remainder_995:
 	MOVQ DX, SI
 	SUBQ BX, SI
-	JE   span_done_988
+	JE   span_done_996
 	CMPQ DX, $0x00000004
-	JL   masked_990
-	JMP  span_done_988
+	JL   masked_998
+	JMP  span_done_996
 
-masked_990:
+masked_998:
 	MOVQ        SI, DX
 	SHLQ        $0x03, DX
 	NEGQ        DX
@@ -11616,7 +11784,7 @@ masked_990:
 	VANDNPD     Y5, Y0, Y0
 	VFMADD231PD Y0, Y6, Y1
 
-span_done_988:
+span_done_996:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -11647,19 +11815,19 @@ TEXT ·backwardPlanesDalphaAVX2F64(SB), NOSPLIT, $0-80
 	LEAQ    tailmask<>+0(SB), R11
 	VMOVDQU (R11)(R10*1), Y5
 
-plane_991:
+plane_999:
 	CMPQ        DX, $0x00
-	JE          planes_done_992
+	JE          planes_done_1000
 	VXORPS      Y1, Y1, Y1
 	VXORPS      Y2, Y2, Y2
 	VXORPS      Y3, Y3, Y3
 	VXORPS      Y4, Y4, Y4
 	XORQ        R10, R10
 	TESTQ       $0x00000003, SI
-	JE          no_last_998
+	JE          no_last_1006
 	MOVQ        SI, R11
 	SUBQ        $0x00000004, R11
-	JL          no_last_998
+	JL          no_last_1006
 	VMOVUPD     (AX)(R11*8), Y6
 	VMOVUPD     (CX)(R11*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -11668,13 +11836,13 @@ plane_991:
 	VANDNPD     Y7, Y8, Y7
 	VFMADD231PD Y7, Y6, Y1
 
-no_last_998:
+no_last_1006:
 	MOVQ SI, R11
 	SUBQ $0x00000010, R11
 
-unrolled_993:
+unrolled_1001:
 	CMPQ        R10, R11
-	JGT         single_994
+	JGT         single_1002
 	VMOVUPD     (AX)(R10*8), Y6
 	VMOVUPD     (CX)(R10*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -11700,15 +11868,15 @@ unrolled_993:
 	VANDNPD     Y7, Y8, Y7
 	VFMADD231PD Y7, Y6, Y4
 	ADDQ        $0x00000010, R10
-	JMP         unrolled_993
+	JMP         unrolled_1001
 
-single_994:
+single_1002:
 	MOVQ SI, R11
 	SUBQ $0x00000004, R11
 
-single_loop_995:
+single_loop_1003:
 	CMPQ        R10, R11
-	JGT         remainder_996
+	JGT         remainder_1004
 	VMOVUPD     (AX)(R10*8), Y6
 	VMOVUPD     (CX)(R10*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -11716,17 +11884,17 @@ single_loop_995:
 	VANDNPD     Y7, Y8, Y7
 	VFMADD231PD Y7, Y6, Y1
 	ADDQ        $0x00000004, R10
-	JMP         single_loop_995
+	JMP         single_loop_1003
 
-remainder_996:
+remainder_1004:
 	MOVQ SI, R11
 	SUBQ R10, R11
-	JE   span_done_997
+	JE   span_done_1005
 	CMPQ SI, $0x00000004
-	JL   masked_999
-	JMP  span_done_997
+	JL   masked_1007
+	JMP  span_done_1005
 
-masked_999:
+masked_1007:
 	SHLQ        $0x03, R11
 	NEGQ        R11
 	LEAQ        tailmask<>+32(SB), R12
@@ -11738,7 +11906,7 @@ masked_999:
 	VANDNPD     Y6, Y8, Y6
 	VFMADD231PD Y6, Y7, Y1
 
-span_done_997:
+span_done_1005:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -11752,14 +11920,14 @@ span_done_997:
 	ADDQ         R8, CX
 	INCQ         R9
 	CMPQ         R9, DI
-	JNE          same_pass_1000
+	JNE          same_pass_1008
 	XORQ         R9, R9
 
-same_pass_1000:
+same_pass_1008:
 	SUBQ SI, DX
-	JMP  plane_991
+	JMP  plane_999
 
-planes_done_992:
+planes_done_1000:
 	VZEROUPPER
 	RET
 
@@ -11775,18 +11943,18 @@ TEXT ·backwardPatternDalphaAVX2F64(SB), NOSPLIT, $0-72
 	MOVQ   SI, DI
 	SHLQ   $0x03, DI
 
-row_1001:
+row_1009:
 	CMPQ        DX, $0x00
-	JE          rows_done_1002
+	JE          rows_done_1010
 	MOVQ        SI, DI
 	CMPQ        DX, DI
 	CMOVQLT     DX, DI
 	XORQ        R8, R8
 	TESTQ       $0x00000003, DI
-	JE          no_last_1008
+	JE          no_last_1016
 	MOVQ        DI, R9
 	SUBQ        $0x00000004, R9
-	JL          no_last_1008
+	JL          no_last_1016
 	VMOVUPD     (AX)(R9*8), Y1
 	VMOVUPD     (CX)(R9*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -11802,13 +11970,13 @@ row_1001:
 	VFMADD231PD Y2, Y1, Y3
 	VMOVUPD     Y3, (BX)(R9*8)
 
-no_last_1008:
+no_last_1016:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-unrolled_1003:
+unrolled_1011:
 	CMPQ        R8, R9
-	JGT         single_1004
+	JGT         single_1012
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (CX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -11842,15 +12010,15 @@ unrolled_1003:
 	VFMADD231PD Y2, Y1, Y3
 	VMOVUPD     Y3, 96(BX)(R8*8)
 	ADDQ        $0x00000010, R8
-	JMP         unrolled_1003
+	JMP         unrolled_1011
 
-single_1004:
+single_1012:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 
-single_loop_1005:
+single_loop_1013:
 	CMPQ        R8, R9
-	JGT         remainder_1006
+	JGT         remainder_1014
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (CX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -11860,17 +12028,17 @@ single_loop_1005:
 	VFMADD231PD Y2, Y1, Y3
 	VMOVUPD     Y3, (BX)(R8*8)
 	ADDQ        $0x00000004, R8
-	JMP         single_loop_1005
+	JMP         single_loop_1013
 
-remainder_1006:
+remainder_1014:
 	MOVQ DI, R9
 	SUBQ R8, R9
-	JE   span_done_1007
+	JE   span_done_1015
 	CMPQ DI, $0x00000004
-	JL   masked_1009
-	JMP  span_done_1007
+	JL   masked_1017
+	JMP  span_done_1015
 
-masked_1009:
+masked_1017:
 	SHLQ        $0x03, R9
 	NEGQ        R9
 	LEAQ        tailmask<>+32(SB), R10
@@ -11884,15 +12052,15 @@ masked_1009:
 	VFMADD231PD Y1, Y2, Y3
 	VMOVUPD     Y3, (BX)(R8*8)
 
-span_done_1007:
+span_done_1015:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_1001
+	JMP  row_1009
 
-rows_done_1002:
+rows_done_1010:
 	VZEROUPPER
 	RET
 
@@ -11910,36 +12078,36 @@ TEXT ·backwardRingDalphaAVX2F64(SB), $1024-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x0000005c
-	JA     ring_segmented_1010
+	JA     ring_segmented_1018
 	MOVQ   DI, SI
 
-ring_len_1011:
+ring_len_1019:
 	CMPQ SI, $0x00000004
-	JAE  ring_len_done_1012
+	JAE  ring_len_done_1020
 	ADDQ DI, SI
-	JMP  ring_len_1011
+	JMP  ring_len_1019
 
-ring_len_done_1012:
+ring_len_done_1020:
 	MOVQ SI, 960(SP)
 	MOVQ $0x00000004, DI
 
-ring_step_1013:
+ring_step_1021:
 	CMPQ DI, SI
-	JB   ring_step_done_1014
+	JB   ring_step_done_1022
 	SUBQ SI, DI
-	JMP  ring_step_1013
+	JMP  ring_step_1021
 
-ring_step_done_1014:
+ring_step_done_1022:
 	MOVQ DI, 968(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1015:
+ring_step_1023:
 	CMPQ DI, SI
-	JB   ring_step_done_1016
+	JB   ring_step_done_1024
 	SUBQ SI, DI
-	JMP  ring_step_1015
+	JMP  ring_step_1023
 
-ring_step_done_1016:
+ring_step_done_1024:
 	MOVQ    DI, 976(SP)
 	MOVQ    BX, DI
 	LEAQ    16(SI), SI
@@ -11961,22 +12129,22 @@ ring_step_done_1016:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1017:
+sums_zero_1025:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1018
+	JAE     sums_zeroed_1026
 	VMOVUPD Y0, (CX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_zero_1017
+	JMP     sums_zero_1025
 
-sums_zeroed_1018:
+sums_zeroed_1026:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
 
-unrolled_1019:
+unrolled_1027:
 	CMPQ        DI, R8
-	JGT         single_1020
+	JGT         single_1028
 	VMOVUPD     (AX)(DI*8), Y1
 	VMOVUPD     (DX)(DI*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -12014,15 +12182,15 @@ unrolled_1019:
 	SUBQ        960(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000010, DI
-	JMP         unrolled_1019
+	JMP         unrolled_1027
 
-single_1020:
+single_1028:
 	MOVQ BX, R8
 	SUBQ $0x00000004, R8
 
-single_loop_1021:
+single_loop_1029:
 	CMPQ        DI, R8
-	JGT         remainder_1022
+	JGT         remainder_1030
 	VMOVUPD     (AX)(DI*8), Y1
 	VMOVUPD     (DX)(DI*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -12036,11 +12204,11 @@ single_loop_1021:
 	SUBQ        960(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000004, DI
-	JMP         single_loop_1021
+	JMP         single_loop_1029
 
-remainder_1022:
+remainder_1030:
 	SUBQ        DI, BX
-	JE          span_done_1023
+	JE          span_done_1031
 	SHLQ        $0x03, BX
 	NEGQ        BX
 	LEAQ        tailmask<>+32(SB), R8
@@ -12054,93 +12222,93 @@ remainder_1022:
 	VFMADD231PD Y0, Y2, Y1
 	VMOVUPD     Y1, (CX)(SI*8)
 
-span_done_1023:
+span_done_1031:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  960(SP), BX
 	MOVQ  1000(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_1025
+	JLE   fold_ext_done_1033
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_1026
+	JA    fold_ext_scalar_1034
 	ADDQ  $0x00000003, SI
 	ANDQ  $-4, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_1024:
+fold_ext_1032:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_1025
+	JBE     fold_ext_done_1033
 	SUBQ    $0x00000004, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Y0
 	VADDPD  (CX)(SI*8), Y0, Y0
 	VMOVUPD Y0, (CX)(DI*8)
-	JMP     fold_ext_1024
+	JMP     fold_ext_1032
 
-fold_ext_scalar_1026:
+fold_ext_scalar_1034:
 	MOVQ 1000(SP), SI
 
-fold_ext_element_1027:
+fold_ext_element_1035:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_1028
+	JBE    fold_ext_element_done_1036
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_1027
+	JMP    fold_ext_element_1035
 
-fold_ext_element_done_1028:
-fold_ext_done_1025:
-fold_1029:
+fold_ext_element_done_1036:
+fold_ext_done_1033:
+fold_1037:
 	CMPQ   BX, AX
-	JBE    fold_done_1030
+	JBE    fold_done_1038
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_1029
+	JMP    fold_1037
 
-fold_done_1030:
+fold_done_1038:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1031
+	JNE  sums_planes_1039
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000004, BX
 
-sums_vector_1033:
+sums_vector_1041:
 	CMPQ    AX, BX
-	JGT     sums_scalar_1034
+	JGT     sums_scalar_1042
 	VMOVUPD (DX)(AX*8), Y0
 	VADDPD  (CX)(AX*8), Y0, Y0
 	VMOVUPD Y0, (DX)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     sums_vector_1033
+	JMP     sums_vector_1041
 
-sums_scalar_1034:
+sums_scalar_1042:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_1032
+	JE     sums_done_1040
 	VMOVSD (CX)(AX*8), X0
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_1034
+	JMP    sums_scalar_1042
 
-sums_planes_1031:
+sums_planes_1039:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1035:
+sums_group_1043:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_1037
+	JB     sums_single_1045
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -12149,7 +12317,7 @@ sums_group_1035:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_1036:
+sums_group_plane_1044:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -12158,7 +12326,7 @@ sums_group_plane_1036:
 	ADDQ   $0x08, R9
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_group_plane_1036
+	JB     sums_group_plane_1044
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	VADDSD 8(DX)(AX*8), X1, X1
@@ -12171,29 +12339,29 @@ sums_group_plane_1036:
 	SHRQ   $0x01, BX
 	ADDQ   BX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_1035
+	JMP    sums_group_1043
 
-sums_single_1037:
+sums_single_1045:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_1032
+	JE     sums_done_1040
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_1038:
+sums_single_plane_1046:
 	VADDSD (CX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_single_plane_1038
+	JB     sums_single_plane_1046
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_1037
+	JMP    sums_single_1045
 
-sums_done_1032:
+sums_done_1040:
 	JMP ring_finished_backwardDalphaAVX2F64
 
-ring_segmented_1010:
+ring_segmented_1018:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x0000005c
 	JA   ring_finished_backwardDalphaAVX2F64
@@ -12203,7 +12371,7 @@ ring_segmented_1010:
 	MOVQ AX, 992(SP)
 	MOVQ $0x00000000, 984(SP)
 
-ring_block_1040:
+ring_block_1048:
 	MOVQ    984(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -12218,33 +12386,33 @@ ring_block_1040:
 	MOVQ    BX, 1016(SP)
 	MOVQ    BX, SI
 
-ring_len_1041:
+ring_len_1049:
 	CMPQ SI, $0x00000004
-	JAE  ring_len_done_1042
+	JAE  ring_len_done_1050
 	ADDQ BX, SI
-	JMP  ring_len_1041
+	JMP  ring_len_1049
 
-ring_len_done_1042:
+ring_len_done_1050:
 	MOVQ SI, 960(SP)
 	MOVQ $0x00000004, DI
 
-ring_step_1043:
+ring_step_1051:
 	CMPQ DI, SI
-	JB   ring_step_done_1044
+	JB   ring_step_done_1052
 	SUBQ SI, DI
-	JMP  ring_step_1043
+	JMP  ring_step_1051
 
-ring_step_done_1044:
+ring_step_done_1052:
 	MOVQ DI, 968(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1045:
+ring_step_1053:
 	CMPQ DI, SI
-	JB   ring_step_done_1046
+	JB   ring_step_done_1054
 	SUBQ SI, DI
-	JMP  ring_step_1045
+	JMP  ring_step_1053
 
-ring_step_done_1046:
+ring_step_done_1054:
 	MOVQ    DI, 976(SP)
 	LEAQ    16(SI), SI
 	CMPQ    BX, SI
@@ -12273,26 +12441,26 @@ ring_step_done_1046:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1047:
+sums_zero_1055:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1048
+	JAE     sums_zeroed_1056
 	VMOVUPD Y0, (CX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_zero_1047
+	JMP     sums_zero_1055
 
-sums_zeroed_1048:
-ring_row_1049:
+sums_zeroed_1056:
+ring_row_1057:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_1050
+	JE   ring_rows_done_1058
 	XORQ SI, SI
 	MOVQ 1016(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-unrolled_1051:
+unrolled_1059:
 	CMPQ        R8, R9
-	JGT         single_1052
+	JGT         single_1060
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (DX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -12330,15 +12498,15 @@ unrolled_1051:
 	SUBQ        960(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000010, R8
-	JMP         unrolled_1051
+	JMP         unrolled_1059
 
-single_1052:
+single_1060:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 
-single_loop_1053:
+single_loop_1061:
 	CMPQ        R8, R9
-	JGT         remainder_1054
+	JGT         remainder_1062
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (DX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -12352,11 +12520,11 @@ single_loop_1053:
 	SUBQ        960(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000004, R8
-	JMP         single_loop_1053
+	JMP         single_loop_1061
 
-remainder_1054:
+remainder_1062:
 	SUBQ        R8, DI
-	JE          span_done_1055
+	JE          span_done_1063
 	SHLQ        $0x03, DI
 	NEGQ        DI
 	LEAQ        tailmask<>+32(SB), R9
@@ -12370,16 +12538,16 @@ remainder_1054:
 	VFMADD231PD Y1, Y2, Y3
 	VMOVUPD     Y3, (CX)(SI*8)
 
-span_done_1055:
+span_done_1063:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x03, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_1049
+	JMP   ring_row_1057
 
-ring_rows_done_1050:
+ring_rows_done_1058:
 	MOVQ 984(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -12387,86 +12555,86 @@ ring_rows_done_1050:
 	MOVQ 960(SP), SI
 	MOVQ 1000(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_1057
+	JLE  fold_ext_done_1065
 	CMPQ DI, SI
-	JA   fold_ext_scalar_1058
+	JA   fold_ext_scalar_1066
 	ADDQ $0x00000003, DI
 	ANDQ $-4, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_1056:
+fold_ext_1064:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_1057
+	JBE     fold_ext_done_1065
 	SUBQ    $0x00000004, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Y1
 	VADDPD  (CX)(DI*8), Y1, Y1
 	VMOVUPD Y1, (CX)(R8*8)
-	JMP     fold_ext_1056
+	JMP     fold_ext_1064
 
-fold_ext_scalar_1058:
+fold_ext_scalar_1066:
 	MOVQ 1000(SP), DI
 
-fold_ext_element_1059:
+fold_ext_element_1067:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_1060
+	JBE    fold_ext_element_done_1068
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_1059
+	JMP    fold_ext_element_1067
 
-fold_ext_element_done_1060:
-fold_ext_done_1057:
-fold_1061:
+fold_ext_element_done_1068:
+fold_ext_done_1065:
+fold_1069:
 	CMPQ   SI, BX
-	JBE    fold_done_1062
+	JBE    fold_done_1070
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_1061
+	JMP    fold_1069
 
-fold_done_1062:
+fold_done_1070:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1063
+	JNE  sums_planes_1071
 	MOVQ 1008(SP), SI
 	SUBQ $0x00000004, SI
 
-sums_vector_1065:
+sums_vector_1073:
 	CMPQ    BX, SI
-	JGT     sums_scalar_1066
+	JGT     sums_scalar_1074
 	VMOVUPD (DX)(BX*8), Y1
 	VADDPD  (CX)(BX*8), Y1, Y1
 	VMOVUPD Y1, (DX)(BX*8)
 	ADDQ    $0x00000004, BX
-	JMP     sums_vector_1065
+	JMP     sums_vector_1073
 
-sums_scalar_1066:
+sums_scalar_1074:
 	CMPQ   BX, 1008(SP)
-	JE     sums_done_1064
+	JE     sums_done_1072
 	VMOVSD (CX)(BX*8), X1
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_scalar_1066
+	JMP    sums_scalar_1074
 
-sums_planes_1063:
+sums_planes_1071:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_1067:
+sums_group_1075:
 	MOVQ   1008(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_1069
+	JB     sums_single_1077
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -12475,7 +12643,7 @@ sums_group_1067:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_1068:
+sums_group_plane_1076:
 	VADDSD (R9), X1, X1
 	VADDSD (R9)(R8*1), X2, X2
 	VADDSD (R10), X3, X3
@@ -12484,7 +12652,7 @@ sums_group_plane_1068:
 	ADDQ   $0x08, R10
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_group_plane_1068
+	JB     sums_group_plane_1076
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	VADDSD 8(DX)(BX*8), X2, X2
@@ -12497,29 +12665,29 @@ sums_group_plane_1068:
 	SHRQ   $0x01, SI
 	ADDQ   SI, DI
 	ADDQ   $0x00000004, BX
-	JMP    sums_group_1067
+	JMP    sums_group_1075
 
-sums_single_1069:
+sums_single_1077:
 	CMPQ   BX, 1008(SP)
-	JE     sums_done_1064
+	JE     sums_done_1072
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_1070:
+sums_single_plane_1078:
 	VADDSD (CX)(DI*8), X1, X1
 	INCQ   DI
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_single_plane_1070
+	JB     sums_single_plane_1078
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_single_1069
+	JMP    sums_single_1077
 
-sums_done_1064:
+sums_done_1072:
 	ADDQ 1008(SP), AX
 	MOVQ AX, 984(SP)
-	JMP  ring_block_1040
+	JMP  ring_block_1048
 
 ring_finished_backwardDalphaAVX2F64:
 	VZEROUPPER
@@ -12538,21 +12706,21 @@ TEXT ·backwardRowsAVX2F32(SB), $1640-120
 	MOVQ   AX, 1624(SP)
 	MOVQ   dalpha_base+96(FP), R10
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_1072
+	JBE    rows_chunk_sized_1080
 	MOVQ   DI, AX
 
-rows_double_1071:
+rows_double_1079:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_1072
+	JA   rows_chunk_sized_1080
 	SHLQ $0x01, AX
-	JMP  rows_double_1071
+	JMP  rows_double_1079
 
-rows_chunk_sized_1072:
+rows_chunk_sized_1080:
 	MOVQ AX, 1632(SP)
 	XORQ AX, AX
 	MOVQ AX, 1600(SP)
 
-rows_group_1073:
+rows_group_1081:
 	MOVQ    1600(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, SI
@@ -12561,7 +12729,7 @@ rows_group_1073:
 	XORQ    AX, AX
 	MOVQ    AX, 1616(SP)
 
-rows_chunk_1074:
+rows_chunk_1082:
 	MOVQ    x_base+48(FP), R8
 	MOVQ    1632(SP), AX
 	ADDQ    1616(SP), AX
@@ -12570,15 +12738,15 @@ rows_chunk_1074:
 	ADDQ    AX, R8
 	MOVQ    1600(SP), R9
 
-rows_block_1075:
+rows_block_1083:
 	MOVQ    1608(SP), AX
 	SUBQ    $0x00000020, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_1076
+	JGT     rows_blocks_done_1084
 	MOVQ    R9, R11
 	SUBQ    1600(SP), R11
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_1077
+	JE      rows_first_1085
 	VMOVUPS (SP)(R11*8), Y1
 	VMOVUPS 32(SP)(R11*8), Y2
 	VMOVUPS 64(SP)(R11*8), Y3
@@ -12587,9 +12755,9 @@ rows_block_1075:
 	VMOVUPS 160(SP)(R11*8), Y6
 	VMOVUPS 192(SP)(R11*8), Y7
 	VMOVUPS 224(SP)(R11*8), Y8
-	JMP     rows_loaded_1078
+	JMP     rows_loaded_1086
 
-rows_first_1077:
+rows_first_1085:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -12599,7 +12767,7 @@ rows_first_1077:
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
 
-rows_loaded_1078:
+rows_loaded_1086:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -12608,7 +12776,7 @@ rows_loaded_1078:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_1079:
+rows_row_1087:
 	VCVTPS2PD   (DX)(R9*4), Y9
 	VCVTPS2PD   (BX)(R9*4), Y10
 	VCMPPD      $0x1e, Y0, Y9, Y11
@@ -12685,11 +12853,11 @@ rows_row_1079:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_1079
+	JB          rows_row_1087
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_1080
+	JE          rows_stored_1088
 	VMOVUPS     Y1, (SP)(R11*8)
 	VMOVUPS     Y2, 32(SP)(R11*8)
 	VMOVUPS     Y3, 64(SP)(R11*8)
@@ -12698,9 +12866,9 @@ rows_row_1079:
 	VMOVUPS     Y6, 160(SP)(R11*8)
 	VMOVUPS     Y7, 192(SP)(R11*8)
 	VMOVUPS     Y8, 224(SP)(R11*8)
-	JMP         rows_added_1081
+	JMP         rows_added_1089
 
-rows_stored_1080:
+rows_stored_1088:
 	VCVTPS2PD  (R10)(R9*4), Y9
 	VADDPD     Y1, Y9, Y9
 	VCVTPD2PSY Y9, X1
@@ -12734,29 +12902,29 @@ rows_stored_1080:
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, 112(R10)(R9*4)
 
-rows_added_1081:
+rows_added_1089:
 	ADDQ $0x00000020, R9
-	JMP  rows_block_1075
+	JMP  rows_block_1083
 
-rows_blocks_done_1076:
-rows_block_1082:
+rows_blocks_done_1084:
+rows_block_1090:
 	MOVQ    1608(SP), AX
 	SUBQ    $0x00000008, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_1083
+	JGT     rows_blocks_done_1091
 	MOVQ    R9, R11
 	SUBQ    1600(SP), R11
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_1084
+	JE      rows_first_1092
 	VMOVUPS (SP)(R11*8), Y1
 	VMOVUPS 32(SP)(R11*8), Y2
-	JMP     rows_loaded_1085
+	JMP     rows_loaded_1093
 
-rows_first_1084:
+rows_first_1092:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_1085:
+rows_loaded_1093:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -12765,7 +12933,7 @@ rows_loaded_1085:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_1086:
+rows_row_1094:
 	VCVTPS2PD   (DX)(R9*4), Y3
 	VCVTPS2PD   (BX)(R9*4), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -12788,16 +12956,16 @@ rows_row_1086:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_1086
+	JB          rows_row_1094
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_1087
+	JE          rows_stored_1095
 	VMOVUPS     Y1, (SP)(R11*8)
 	VMOVUPS     Y2, 32(SP)(R11*8)
-	JMP         rows_added_1088
+	JMP         rows_added_1096
 
-rows_stored_1087:
+rows_stored_1095:
 	VCVTPS2PD  (R10)(R9*4), Y3
 	VADDPD     Y1, Y3, Y3
 	VCVTPD2PSY Y3, X1
@@ -12807,13 +12975,13 @@ rows_stored_1087:
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, 16(R10)(R9*4)
 
-rows_added_1088:
+rows_added_1096:
 	ADDQ $0x00000008, R9
-	JMP  rows_block_1082
+	JMP  rows_block_1090
 
-rows_blocks_done_1083:
+rows_blocks_done_1091:
 	CMPQ         R9, 1608(SP)
-	JE           rows_chunk_done_1089
+	JE           rows_chunk_done_1097
 	MOVQ         SI, R9
 	SUBQ         $0x00000008, R9
 	MOVQ         SI, AX
@@ -12825,16 +12993,16 @@ rows_blocks_done_1083:
 	VEXTRACTF128 $0x01, Y3, X1
 	VPMOVSXDQ    X1, Y5
 	CMPQ         1616(SP), $0x00
-	JE           rows_first_1090
+	JE           rows_first_1098
 	VMOVUPS      1536(SP), Y1
 	VMOVUPS      1568(SP), Y2
-	JMP          rows_loaded_1091
+	JMP          rows_loaded_1099
 
-rows_first_1090:
+rows_first_1098:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_1091:
+rows_loaded_1099:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -12843,7 +13011,7 @@ rows_loaded_1091:
 	ADDQ R11, BX
 	ADDQ R11, AX
 
-rows_row_1092:
+rows_row_1100:
 	VCVTPS2PD   (DX)(R9*4), Y6
 	VCVTPS2PD   (BX)(R9*4), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -12869,16 +13037,16 @@ rows_row_1092:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_1092
+	JB          rows_row_1100
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_1093
+	JE          rows_stored_1101
 	VMOVUPS     Y1, 1536(SP)
 	VMOVUPS     Y2, 1568(SP)
-	JMP         rows_added_1094
+	JMP         rows_added_1102
 
-rows_stored_1093:
+rows_stored_1101:
 	VCVTPS2PD  (R10)(R9*4), Y3
 	VADDPD     Y1, Y3, Y3
 	VCVTPD2PSY Y3, X1
@@ -12888,17 +13056,17 @@ rows_stored_1093:
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, 16(R10)(R9*4)
 
-rows_added_1094:
-rows_chunk_done_1089:
+rows_added_1102:
+rows_chunk_done_1097:
 	MOVQ 1632(SP), AX
 	ADDQ 1616(SP), AX
 	MOVQ AX, 1616(SP)
 	CMPQ AX, 1624(SP)
-	JB   rows_chunk_1074
+	JB   rows_chunk_1082
 	MOVQ 1608(SP), AX
 	MOVQ AX, 1600(SP)
 	CMPQ AX, SI
-	JB   rows_group_1073
+	JB   rows_group_1081
 	VZEROUPPER
 	RET
 
@@ -12914,21 +13082,21 @@ TEXT ·backwardRowsDalphaAVX2F32(SB), $1640-72
 	MOVQ   AX, 1624(SP)
 	MOVQ   dalpha_base+48(FP), R8
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_1096
+	JBE    rows_chunk_sized_1104
 	MOVQ   BX, AX
 
-rows_double_1095:
+rows_double_1103:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_1096
+	JA   rows_chunk_sized_1104
 	SHLQ $0x01, AX
-	JMP  rows_double_1095
+	JMP  rows_double_1103
 
-rows_chunk_sized_1096:
+rows_chunk_sized_1104:
 	MOVQ AX, 1632(SP)
 	XORQ AX, AX
 	MOVQ AX, 1600(SP)
 
-rows_group_1097:
+rows_group_1105:
 	MOVQ    1600(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, DX
@@ -12937,7 +13105,7 @@ rows_group_1097:
 	XORQ    AX, AX
 	MOVQ    AX, 1616(SP)
 
-rows_chunk_1098:
+rows_chunk_1106:
 	MOVQ    x_base+24(FP), SI
 	MOVQ    1632(SP), AX
 	ADDQ    1616(SP), AX
@@ -12946,15 +13114,15 @@ rows_chunk_1098:
 	ADDQ    AX, SI
 	MOVQ    1600(SP), DI
 
-rows_block_1099:
+rows_block_1107:
 	MOVQ    1608(SP), AX
 	SUBQ    $0x00000020, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_1100
+	JGT     rows_blocks_done_1108
 	MOVQ    DI, R9
 	SUBQ    1600(SP), R9
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_1101
+	JE      rows_first_1109
 	VMOVUPS (SP)(R9*8), Y1
 	VMOVUPS 32(SP)(R9*8), Y2
 	VMOVUPS 64(SP)(R9*8), Y3
@@ -12963,9 +13131,9 @@ rows_block_1099:
 	VMOVUPS 160(SP)(R9*8), Y6
 	VMOVUPS 192(SP)(R9*8), Y7
 	VMOVUPS 224(SP)(R9*8), Y8
-	JMP     rows_loaded_1102
+	JMP     rows_loaded_1110
 
-rows_first_1101:
+rows_first_1109:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -12975,14 +13143,14 @@ rows_first_1101:
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
 
-rows_loaded_1102:
+rows_loaded_1110:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1616(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_1103:
+rows_row_1111:
 	VCVTPS2PD   (AX)(DI*4), Y9
 	VCVTPS2PD   (CX)(DI*4), Y10
 	VCMPPD      $0x1e, Y0, Y9, Y11
@@ -13034,11 +13202,11 @@ rows_row_1103:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_1103
+	JB          rows_row_1111
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_1104
+	JE          rows_stored_1112
 	VMOVUPS     Y1, (SP)(R9*8)
 	VMOVUPS     Y2, 32(SP)(R9*8)
 	VMOVUPS     Y3, 64(SP)(R9*8)
@@ -13047,9 +13215,9 @@ rows_row_1103:
 	VMOVUPS     Y6, 160(SP)(R9*8)
 	VMOVUPS     Y7, 192(SP)(R9*8)
 	VMOVUPS     Y8, 224(SP)(R9*8)
-	JMP         rows_added_1105
+	JMP         rows_added_1113
 
-rows_stored_1104:
+rows_stored_1112:
 	VCVTPS2PD  (R8)(DI*4), Y9
 	VADDPD     Y1, Y9, Y9
 	VCVTPD2PSY Y9, X1
@@ -13083,36 +13251,36 @@ rows_stored_1104:
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, 112(R8)(DI*4)
 
-rows_added_1105:
+rows_added_1113:
 	ADDQ $0x00000020, DI
-	JMP  rows_block_1099
+	JMP  rows_block_1107
 
-rows_blocks_done_1100:
-rows_block_1106:
+rows_blocks_done_1108:
+rows_block_1114:
 	MOVQ    1608(SP), AX
 	SUBQ    $0x00000008, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_1107
+	JGT     rows_blocks_done_1115
 	MOVQ    DI, R9
 	SUBQ    1600(SP), R9
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_1108
+	JE      rows_first_1116
 	VMOVUPS (SP)(R9*8), Y1
 	VMOVUPS 32(SP)(R9*8), Y2
-	JMP     rows_loaded_1109
+	JMP     rows_loaded_1117
 
-rows_first_1108:
+rows_first_1116:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_1109:
+rows_loaded_1117:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1616(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_1110:
+rows_row_1118:
 	VCVTPS2PD   (AX)(DI*4), Y3
 	VCVTPS2PD   (CX)(DI*4), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -13128,16 +13296,16 @@ rows_row_1110:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_1110
+	JB          rows_row_1118
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_1111
+	JE          rows_stored_1119
 	VMOVUPS     Y1, (SP)(R9*8)
 	VMOVUPS     Y2, 32(SP)(R9*8)
-	JMP         rows_added_1112
+	JMP         rows_added_1120
 
-rows_stored_1111:
+rows_stored_1119:
 	VCVTPS2PD  (R8)(DI*4), Y3
 	VADDPD     Y1, Y3, Y3
 	VCVTPD2PSY Y3, X1
@@ -13147,13 +13315,13 @@ rows_stored_1111:
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, 16(R8)(DI*4)
 
-rows_added_1112:
+rows_added_1120:
 	ADDQ $0x00000008, DI
-	JMP  rows_block_1106
+	JMP  rows_block_1114
 
-rows_blocks_done_1107:
+rows_blocks_done_1115:
 	CMPQ         DI, 1608(SP)
-	JE           rows_chunk_done_1113
+	JE           rows_chunk_done_1121
 	MOVQ         DX, DI
 	SUBQ         $0x00000008, DI
 	MOVQ         DX, AX
@@ -13165,23 +13333,23 @@ rows_blocks_done_1107:
 	VEXTRACTF128 $0x01, Y1, X1
 	VPMOVSXDQ    X1, Y4
 	CMPQ         1616(SP), $0x00
-	JE           rows_first_1114
+	JE           rows_first_1122
 	VMOVUPS      1536(SP), Y1
 	VMOVUPS      1568(SP), Y2
-	JMP          rows_loaded_1115
+	JMP          rows_loaded_1123
 
-rows_first_1114:
+rows_first_1122:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_1115:
+rows_loaded_1123:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1616(SP), R9
 	ADDQ R9, AX
 	ADDQ R9, CX
 
-rows_row_1116:
+rows_row_1124:
 	VCVTPS2PD   (AX)(DI*4), Y5
 	VCVTPS2PD   (CX)(DI*4), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -13199,16 +13367,16 @@ rows_row_1116:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_1116
+	JB          rows_row_1124
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_1117
+	JE          rows_stored_1125
 	VMOVUPS     Y1, 1536(SP)
 	VMOVUPS     Y2, 1568(SP)
-	JMP         rows_added_1118
+	JMP         rows_added_1126
 
-rows_stored_1117:
+rows_stored_1125:
 	VCVTPS2PD  (R8)(DI*4), Y3
 	VADDPD     Y1, Y3, Y3
 	VCVTPD2PSY Y3, X1
@@ -13218,17 +13386,17 @@ rows_stored_1117:
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, 16(R8)(DI*4)
 
-rows_added_1118:
-rows_chunk_done_1113:
+rows_added_1126:
+rows_chunk_done_1121:
 	MOVQ 1632(SP), AX
 	ADDQ 1616(SP), AX
 	MOVQ AX, 1616(SP)
 	CMPQ AX, 1624(SP)
-	JB   rows_chunk_1098
+	JB   rows_chunk_1106
 	MOVQ 1608(SP), AX
 	MOVQ AX, 1600(SP)
 	CMPQ AX, DX
-	JB   rows_group_1097
+	JB   rows_group_1105
 	VZEROUPPER
 	RET
 
@@ -13245,21 +13413,21 @@ TEXT ·backwardRowsAVX2F64(SB), $1608-120
 	MOVQ   AX, 1592(SP)
 	MOVQ   dalpha_base+96(FP), R10
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_1120
+	JBE    rows_chunk_sized_1128
 	MOVQ   DI, AX
 
-rows_double_1119:
+rows_double_1127:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_1120
+	JA   rows_chunk_sized_1128
 	SHLQ $0x01, AX
-	JMP  rows_double_1119
+	JMP  rows_double_1127
 
-rows_chunk_sized_1120:
+rows_chunk_sized_1128:
 	MOVQ AX, 1600(SP)
 	XORQ AX, AX
 	MOVQ AX, 1568(SP)
 
-rows_group_1121:
+rows_group_1129:
 	MOVQ    1568(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, SI
@@ -13268,7 +13436,7 @@ rows_group_1121:
 	XORQ    AX, AX
 	MOVQ    AX, 1584(SP)
 
-rows_chunk_1122:
+rows_chunk_1130:
 	MOVQ    x_base+48(FP), R8
 	MOVQ    1600(SP), AX
 	ADDQ    1584(SP), AX
@@ -13277,28 +13445,28 @@ rows_chunk_1122:
 	ADDQ    AX, R8
 	MOVQ    1568(SP), R9
 
-rows_block_1123:
+rows_block_1131:
 	MOVQ    1576(SP), AX
 	SUBQ    $0x00000010, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_1124
+	JGT     rows_blocks_done_1132
 	MOVQ    R9, R11
 	SUBQ    1568(SP), R11
 	CMPQ    1584(SP), $0x00
-	JE      rows_first_1125
+	JE      rows_first_1133
 	VMOVUPD (SP)(R11*8), Y1
 	VMOVUPD 32(SP)(R11*8), Y2
 	VMOVUPD 64(SP)(R11*8), Y3
 	VMOVUPD 96(SP)(R11*8), Y4
-	JMP     rows_loaded_1126
+	JMP     rows_loaded_1134
 
-rows_first_1125:
+rows_first_1133:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 
-rows_loaded_1126:
+rows_loaded_1134:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -13307,7 +13475,7 @@ rows_loaded_1126:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_1127:
+rows_row_1135:
 	VMOVUPD     (DX)(R9*8), Y5
 	VMOVUPD     (BX)(R9*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -13348,18 +13516,18 @@ rows_row_1127:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_1127
+	JB          rows_row_1135
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1592(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_1128
+	JE          rows_stored_1136
 	VMOVUPD     Y1, (SP)(R11*8)
 	VMOVUPD     Y2, 32(SP)(R11*8)
 	VMOVUPD     Y3, 64(SP)(R11*8)
 	VMOVUPD     Y4, 96(SP)(R11*8)
-	JMP         rows_added_1129
+	JMP         rows_added_1137
 
-rows_stored_1128:
+rows_stored_1136:
 	VMOVUPD (R10)(R9*8), Y5
 	VADDPD  Y1, Y5, Y5
 	VMOVUPD Y5, (R10)(R9*8)
@@ -13373,27 +13541,27 @@ rows_stored_1128:
 	VADDPD  Y4, Y1, Y1
 	VMOVUPD Y1, 96(R10)(R9*8)
 
-rows_added_1129:
+rows_added_1137:
 	ADDQ $0x00000010, R9
-	JMP  rows_block_1123
+	JMP  rows_block_1131
 
-rows_blocks_done_1124:
-rows_block_1130:
+rows_blocks_done_1132:
+rows_block_1138:
 	MOVQ    1576(SP), AX
 	SUBQ    $0x00000004, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_1131
+	JGT     rows_blocks_done_1139
 	MOVQ    R9, R11
 	SUBQ    1568(SP), R11
 	CMPQ    1584(SP), $0x00
-	JE      rows_first_1132
+	JE      rows_first_1140
 	VMOVUPD (SP)(R11*8), Y1
-	JMP     rows_loaded_1133
+	JMP     rows_loaded_1141
 
-rows_first_1132:
+rows_first_1140:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_1133:
+rows_loaded_1141:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -13402,7 +13570,7 @@ rows_loaded_1133:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_1134:
+rows_row_1142:
 	VMOVUPD     (DX)(R9*8), Y2
 	VMOVUPD     (BX)(R9*8), Y3
 	VCMPPD      $0x1e, Y0, Y2, Y4
@@ -13416,26 +13584,26 @@ rows_row_1134:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_1134
+	JB          rows_row_1142
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1592(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_1135
+	JE          rows_stored_1143
 	VMOVUPD     Y1, (SP)(R11*8)
-	JMP         rows_added_1136
+	JMP         rows_added_1144
 
-rows_stored_1135:
+rows_stored_1143:
 	VMOVUPD (R10)(R9*8), Y2
 	VADDPD  Y1, Y2, Y2
 	VMOVUPD Y2, (R10)(R9*8)
 
-rows_added_1136:
+rows_added_1144:
 	ADDQ $0x00000004, R9
-	JMP  rows_block_1130
+	JMP  rows_block_1138
 
-rows_blocks_done_1131:
+rows_blocks_done_1139:
 	CMPQ    R9, 1576(SP)
-	JE      rows_chunk_done_1137
+	JE      rows_chunk_done_1145
 	MOVQ    SI, R9
 	SUBQ    $0x00000004, R9
 	MOVQ    SI, AX
@@ -13444,14 +13612,14 @@ rows_blocks_done_1131:
 	LEAQ    tailmask<>+0(SB), DX
 	VMOVDQU (DX)(AX*1), Y2
 	CMPQ    1584(SP), $0x00
-	JE      rows_first_1138
+	JE      rows_first_1146
 	VMOVUPD 1536(SP), Y1
-	JMP     rows_loaded_1139
+	JMP     rows_loaded_1147
 
-rows_first_1138:
+rows_first_1146:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_1139:
+rows_loaded_1147:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -13460,7 +13628,7 @@ rows_loaded_1139:
 	ADDQ R11, BX
 	ADDQ R11, AX
 
-rows_row_1140:
+rows_row_1148:
 	VMOVUPD     (DX)(R9*8), Y3
 	VMOVUPD     (BX)(R9*8), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -13476,30 +13644,30 @@ rows_row_1140:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_1140
+	JB          rows_row_1148
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1592(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_1141
+	JE          rows_stored_1149
 	VMOVUPD     Y1, 1536(SP)
-	JMP         rows_added_1142
+	JMP         rows_added_1150
 
-rows_stored_1141:
+rows_stored_1149:
 	VMOVUPD (R10)(R9*8), Y2
 	VADDPD  Y1, Y2, Y2
 	VMOVUPD Y2, (R10)(R9*8)
 
-rows_added_1142:
-rows_chunk_done_1137:
+rows_added_1150:
+rows_chunk_done_1145:
 	MOVQ 1600(SP), AX
 	ADDQ 1584(SP), AX
 	MOVQ AX, 1584(SP)
 	CMPQ AX, 1592(SP)
-	JB   rows_chunk_1122
+	JB   rows_chunk_1130
 	MOVQ 1576(SP), AX
 	MOVQ AX, 1568(SP)
 	CMPQ AX, SI
-	JB   rows_group_1121
+	JB   rows_group_1129
 	VZEROUPPER
 	RET
 
@@ -13515,21 +13683,21 @@ TEXT ·backwardRowsDalphaAVX2F64(SB), $1608-72
 	MOVQ   AX, 1592(SP)
 	MOVQ   dalpha_base+48(FP), R8
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_1144
+	JBE    rows_chunk_sized_1152
 	MOVQ   BX, AX
 
-rows_double_1143:
+rows_double_1151:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_1144
+	JA   rows_chunk_sized_1152
 	SHLQ $0x01, AX
-	JMP  rows_double_1143
+	JMP  rows_double_1151
 
-rows_chunk_sized_1144:
+rows_chunk_sized_1152:
 	MOVQ AX, 1600(SP)
 	XORQ AX, AX
 	MOVQ AX, 1568(SP)
 
-rows_group_1145:
+rows_group_1153:
 	MOVQ    1568(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, DX
@@ -13538,7 +13706,7 @@ rows_group_1145:
 	XORQ    AX, AX
 	MOVQ    AX, 1584(SP)
 
-rows_chunk_1146:
+rows_chunk_1154:
 	MOVQ    x_base+24(FP), SI
 	MOVQ    1600(SP), AX
 	ADDQ    1584(SP), AX
@@ -13547,35 +13715,35 @@ rows_chunk_1146:
 	ADDQ    AX, SI
 	MOVQ    1568(SP), DI
 
-rows_block_1147:
+rows_block_1155:
 	MOVQ    1576(SP), AX
 	SUBQ    $0x00000010, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_1148
+	JGT     rows_blocks_done_1156
 	MOVQ    DI, R9
 	SUBQ    1568(SP), R9
 	CMPQ    1584(SP), $0x00
-	JE      rows_first_1149
+	JE      rows_first_1157
 	VMOVUPD (SP)(R9*8), Y1
 	VMOVUPD 32(SP)(R9*8), Y2
 	VMOVUPD 64(SP)(R9*8), Y3
 	VMOVUPD 96(SP)(R9*8), Y4
-	JMP     rows_loaded_1150
+	JMP     rows_loaded_1158
 
-rows_first_1149:
+rows_first_1157:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 
-rows_loaded_1150:
+rows_loaded_1158:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1584(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_1151:
+rows_row_1159:
 	VMOVUPD     (AX)(DI*8), Y5
 	VMOVUPD     (CX)(DI*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -13603,18 +13771,18 @@ rows_row_1151:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_1151
+	JB          rows_row_1159
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1592(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_1152
+	JE          rows_stored_1160
 	VMOVUPD     Y1, (SP)(R9*8)
 	VMOVUPD     Y2, 32(SP)(R9*8)
 	VMOVUPD     Y3, 64(SP)(R9*8)
 	VMOVUPD     Y4, 96(SP)(R9*8)
-	JMP         rows_added_1153
+	JMP         rows_added_1161
 
-rows_stored_1152:
+rows_stored_1160:
 	VMOVUPD (R8)(DI*8), Y5
 	VADDPD  Y1, Y5, Y5
 	VMOVUPD Y5, (R8)(DI*8)
@@ -13628,34 +13796,34 @@ rows_stored_1152:
 	VADDPD  Y4, Y1, Y1
 	VMOVUPD Y1, 96(R8)(DI*8)
 
-rows_added_1153:
+rows_added_1161:
 	ADDQ $0x00000010, DI
-	JMP  rows_block_1147
+	JMP  rows_block_1155
 
-rows_blocks_done_1148:
-rows_block_1154:
+rows_blocks_done_1156:
+rows_block_1162:
 	MOVQ    1576(SP), AX
 	SUBQ    $0x00000004, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_1155
+	JGT     rows_blocks_done_1163
 	MOVQ    DI, R9
 	SUBQ    1568(SP), R9
 	CMPQ    1584(SP), $0x00
-	JE      rows_first_1156
+	JE      rows_first_1164
 	VMOVUPD (SP)(R9*8), Y1
-	JMP     rows_loaded_1157
+	JMP     rows_loaded_1165
 
-rows_first_1156:
+rows_first_1164:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_1157:
+rows_loaded_1165:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1584(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_1158:
+rows_row_1166:
 	VMOVUPD     (AX)(DI*8), Y2
 	VMOVUPD     (CX)(DI*8), Y3
 	VCMPPD      $0x1e, Y0, Y2, Y4
@@ -13665,26 +13833,26 @@ rows_row_1158:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_1158
+	JB          rows_row_1166
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1592(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_1159
+	JE          rows_stored_1167
 	VMOVUPD     Y1, (SP)(R9*8)
-	JMP         rows_added_1160
+	JMP         rows_added_1168
 
-rows_stored_1159:
+rows_stored_1167:
 	VMOVUPD (R8)(DI*8), Y2
 	VADDPD  Y1, Y2, Y2
 	VMOVUPD Y2, (R8)(DI*8)
 
-rows_added_1160:
+rows_added_1168:
 	ADDQ $0x00000004, DI
-	JMP  rows_block_1154
+	JMP  rows_block_1162
 
-rows_blocks_done_1155:
+rows_blocks_done_1163:
 	CMPQ    DI, 1576(SP)
-	JE      rows_chunk_done_1161
+	JE      rows_chunk_done_1169
 	MOVQ    DX, DI
 	SUBQ    $0x00000004, DI
 	MOVQ    DX, AX
@@ -13693,21 +13861,21 @@ rows_blocks_done_1155:
 	LEAQ    tailmask<>+0(SB), CX
 	VMOVDQU (CX)(AX*1), Y2
 	CMPQ    1584(SP), $0x00
-	JE      rows_first_1162
+	JE      rows_first_1170
 	VMOVUPD 1536(SP), Y1
-	JMP     rows_loaded_1163
+	JMP     rows_loaded_1171
 
-rows_first_1162:
+rows_first_1170:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_1163:
+rows_loaded_1171:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1584(SP), R9
 	ADDQ R9, AX
 	ADDQ R9, CX
 
-rows_row_1164:
+rows_row_1172:
 	VMOVUPD     (AX)(DI*8), Y3
 	VMOVUPD     (CX)(DI*8), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -13718,30 +13886,30 @@ rows_row_1164:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_1164
+	JB          rows_row_1172
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1592(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_1165
+	JE          rows_stored_1173
 	VMOVUPD     Y1, 1536(SP)
-	JMP         rows_added_1166
+	JMP         rows_added_1174
 
-rows_stored_1165:
+rows_stored_1173:
 	VMOVUPD (R8)(DI*8), Y2
 	VADDPD  Y1, Y2, Y2
 	VMOVUPD Y2, (R8)(DI*8)
 
-rows_added_1166:
-rows_chunk_done_1161:
+rows_added_1174:
+rows_chunk_done_1169:
 	MOVQ 1600(SP), AX
 	ADDQ 1584(SP), AX
 	MOVQ AX, 1584(SP)
 	CMPQ AX, 1592(SP)
-	JB   rows_chunk_1146
+	JB   rows_chunk_1154
 	MOVQ 1576(SP), AX
 	MOVQ AX, 1568(SP)
 	CMPQ AX, DX
-	JB   rows_group_1145
+	JB   rows_group_1153
 	VZEROUPPER
 	RET
 
@@ -14851,16 +15019,16 @@ TEXT ·forwardSmallPlanesAVX2F32(SB), NOSPLIT, $0-80
 	SHRQ   $0x01, SI
 	ADDQ   SI, BX
 
-sp_row_1167:
+sp_row_1175:
 	TESTQ DX, DX
-	JE    sp_done_1170
+	JE    sp_done_1178
 	XORQ  R8, R8
 	MOVQ  alpha_len+56(FP), R9
 	MOVQ  alpha_base+48(FP), SI
 
-sp_pairs_1171:
+sp_pairs_1179:
 	CMPQ    R9, $0x00000010
-	JB      sp_group_1172
+	JB      sp_group_1180
 	VMOVUPS (SI), Y1
 	VMOVUPS 32(SI), Y2
 	MOVQ    DI, R11
@@ -14868,7 +15036,7 @@ sp_pairs_1171:
 	ADDQ    R8, R11
 	XORQ    R10, R10
 
-sp_pair_vector_1173:
+sp_pair_vector_1181:
 	VMOVUPS   (BX)(R10*1), Y3
 	VPERMPS   Y1, Y3, Y4
 	VMOVUPS   (CX)(R8*4), Y5
@@ -14886,21 +15054,21 @@ sp_pair_vector_1173:
 	ADDQ      $0x00000008, R11
 	ADDQ      $0x00000020, R10
 	CMPQ      R10, DI
-	JNE       sp_pair_vector_1173
+	JNE       sp_pair_vector_1181
 	MOVQ      R11, R8
 	ADDQ      $0x00000040, SI
 	SUBQ      $0x00000010, R9
-	JMP       sp_pairs_1171
+	JMP       sp_pairs_1179
 
-sp_group_1172:
+sp_group_1180:
 	CMPQ    R9, $0x00000008
-	JB      sp_partial_1168
+	JB      sp_partial_1176
 	VMOVUPS (SI), Y1
 	XORQ    R10, R10
 	CMPQ    R10, DI
-	JAE     sp_vectors_done_1175
+	JAE     sp_vectors_done_1183
 
-sp_vector_1174:
+sp_vector_1182:
 	VMOVUPS   (BX)(R10*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPS   (CX)(R8*4), Y3
@@ -14911,16 +15079,16 @@ sp_vector_1174:
 	ADDQ      $0x00000008, R8
 	ADDQ      $0x00000020, R10
 	CMPQ      R10, DI
-	JB        sp_vector_1174
+	JB        sp_vector_1182
 
-sp_vectors_done_1175:
+sp_vectors_done_1183:
 	ADDQ $0x00000020, SI
 	SUBQ $0x00000008, R9
-	JMP  sp_group_1172
+	JMP  sp_group_1180
 
-sp_partial_1168:
+sp_partial_1176:
 	TESTQ      R9, R9
-	JE         sp_row_done_1169
+	JE         sp_row_done_1177
 	MOVQ       R9, R10
 	SHLQ       $0x02, R10
 	NEGQ       R10
@@ -14934,9 +15102,9 @@ sp_partial_1168:
 	SHLQ       $0x05, SI
 	XORQ       R10, R10
 	CMPQ       R10, SI
-	JAE        sp_vectors_done_1177
+	JAE        sp_vectors_done_1185
 
-sp_vector_1176:
+sp_vector_1184:
 	VMOVUPS   (BX)(R10*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPS   (CX)(R8*4), Y3
@@ -14947,11 +15115,11 @@ sp_vector_1176:
 	ADDQ      $0x00000008, R8
 	ADDQ      $0x00000020, R10
 	CMPQ      R10, SI
-	JB        sp_vector_1176
+	JB        sp_vector_1184
 
-sp_vectors_done_1177:
+sp_vectors_done_1185:
 	ANDQ       $0x00000007, R9
-	JE         sp_row_done_1169
+	JE         sp_row_done_1177
 	MOVQ       R9, SI
 	SHLQ       $0x02, SI
 	NEGQ       SI
@@ -14966,14 +15134,14 @@ sp_vectors_done_1177:
 	VMASKMOVPS Y1, Y2, (AX)(R8*4)
 	ADDQ       R9, R8
 
-sp_row_done_1169:
+sp_row_done_1177:
 	SUBQ R8, DX
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
-	JMP  sp_row_1167
+	JMP  sp_row_1175
 
-sp_done_1170:
+sp_done_1178:
 	VZEROUPPER
 	RET
 
@@ -15004,11 +15172,11 @@ TEXT ·backwardSmallPlanesAVX2F32(SB), NOSPLIT, $16-128
 	MOVQ    dalpha_base+96(FP), R8
 	MOVQ    dalpha_len+104(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_1179
+	JE      sp_sum_fewer_1187
 
-sp_sum_channels_1178:
+sp_sum_channels_1186:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_1179
+	JB     sp_sum_fewer_1187
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -15019,18 +15187,18 @@ sp_sum_channels_1178:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_1180:
+sp_sum_row_1188:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1183
+	JAE  sp_sum_rows_done_1191
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_1181:
+sp_sum_vector_1189:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1182
+	JE          sp_sum_last_1190
 	VCVTPS2PD   (R11), Y10
 	VCVTPS2PD   (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -15084,9 +15252,9 @@ sp_sum_vector_1181:
 	ADDQ        $0x10, R14
 	ADDQ        $0x10, R15
 	DECQ        R13
-	JMP         sp_sum_vector_1181
+	JMP         sp_sum_vector_1189
 
-sp_sum_last_1182:
+sp_sum_last_1190:
 	VMASKMOVPS  (R11), X1, X10
 	VCVTPS2PD   X10, Y10
 	VMASKMOVPS  (R12), X1, X11
@@ -15152,9 +15320,9 @@ sp_sum_last_1182:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_1180
+	JMP         sp_sum_row_1188
 
-sp_sum_rows_done_1183:
+sp_sum_rows_done_1191:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -15187,12 +15355,12 @@ sp_sum_rows_done_1183:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_1178
+	JMP          sp_sum_channels_1186
 
-sp_sum_fewer_1179:
-sp_sum_channels_1185:
+sp_sum_fewer_1187:
+sp_sum_channels_1193:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_1186
+	JB     sp_sum_fewer_1194
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -15200,16 +15368,16 @@ sp_sum_channels_1185:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_1187:
+sp_sum_row_1195:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1190
+	JAE  sp_sum_rows_done_1198
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_1188:
+sp_sum_vector_1196:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1189
+	JE          sp_sum_last_1197
 	VCVTPS2PD   (R11), Y7
 	VCVTPS2PD   (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -15237,11 +15405,11 @@ sp_sum_vector_1188:
 	ADDQ        $0x10, R11
 	ADDQ        $0x10, R12
 	DECQ        R13
-	JMP         sp_sum_vector_1188
+	JMP         sp_sum_vector_1196
 
-sp_sum_last_1189:
+sp_sum_last_1197:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_1192
+	JNE         sp_sum_masked_1200
 	VMOVSS      (R11), X7
 	VMOVSS      (R11)(CX*1), X8
 	VMOVSS      (R11)(CX*2), X9
@@ -15262,9 +15430,9 @@ sp_sum_last_1189:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_1191
+	JMP         sp_sum_row_done_1199
 
-sp_sum_masked_1192:
+sp_sum_masked_1200:
 	VMASKMOVPS  (R11), X1, X7
 	VCVTPS2PD   X7, Y7
 	VMASKMOVPS  (R12), X1, X8
@@ -15298,11 +15466,11 @@ sp_sum_masked_1192:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_1191:
+sp_sum_row_done_1199:
 	ADDQ AX, R10
-	JMP  sp_sum_row_1187
+	JMP  sp_sum_row_1195
 
-sp_sum_rows_done_1190:
+sp_sum_rows_done_1198:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -15322,25 +15490,25 @@ sp_sum_rows_done_1190:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x10, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_1185
+	JMP          sp_sum_channels_1193
 
-sp_sum_fewer_1186:
-sp_sum_channels_1193:
+sp_sum_fewer_1194:
+sp_sum_channels_1201:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_1194
+	JB     sp_sum_fewer_1202
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_1195:
+sp_sum_row_1203:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_1198
+	JAE  sp_sum_rows_done_1206
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_1196:
+sp_sum_vector_1204:
 	TESTQ       R12, R12
-	JE          sp_sum_last_1197
+	JE          sp_sum_last_1205
 	VCVTPS2PD   (R10), Y3
 	VCVTPS2PD   (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -15350,9 +15518,9 @@ sp_sum_vector_1196:
 	ADDQ        $0x10, R10
 	ADDQ        $0x10, R11
 	DECQ        R12
-	JMP         sp_sum_vector_1196
+	JMP         sp_sum_vector_1204
 
-sp_sum_last_1197:
+sp_sum_last_1205:
 	VMASKMOVPS  (R10), X1, X3
 	VCVTPS2PD   X3, Y3
 	VMASKMOVPS  (R11), X1, X4
@@ -15362,9 +15530,9 @@ sp_sum_last_1197:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_1195
+	JMP         sp_sum_row_1203
 
-sp_sum_rows_done_1198:
+sp_sum_rows_done_1206:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -15378,9 +15546,9 @@ sp_sum_rows_done_1198:
 	ADDQ         CX, DI
 	ADDQ         $0x04, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_1193
+	JMP          sp_sum_channels_1201
 
-sp_sum_fewer_1194:
+sp_sum_fewer_1202:
 	MOVQ  dx_base+0(FP), AX
 	MOVQ  x_base+48(FP), CX
 	MOVQ  dy_base+24(FP), DX
@@ -15394,16 +15562,16 @@ sp_sum_fewer_1194:
 	SHRQ  $0x01, DI
 	ADDQ  DI, SI
 
-sp_row_1200:
+sp_row_1208:
 	TESTQ BX, BX
-	JE    sp_done_1203
+	JE    sp_done_1211
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_1204:
+sp_pairs_1212:
 	CMPQ    R10, $0x00000010
-	JB      sp_group_1205
+	JB      sp_group_1213
 	VMOVUPS (DI), Y1
 	VMOVUPS 32(DI), Y2
 	MOVQ    R8, R12
@@ -15411,7 +15579,7 @@ sp_pairs_1204:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_1206:
+sp_pair_vector_1214:
 	VMOVUPS   (SI)(R11*1), Y3
 	VPERMPS   Y1, Y3, Y4
 	VMOVUPS   (CX)(R9*4), Y5
@@ -15431,21 +15599,21 @@ sp_pair_vector_1206:
 	ADDQ      $0x00000008, R12
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JNE       sp_pair_vector_1206
+	JNE       sp_pair_vector_1214
 	MOVQ      R12, R9
 	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000010, R10
-	JMP       sp_pairs_1204
+	JMP       sp_pairs_1212
 
-sp_group_1205:
+sp_group_1213:
 	CMPQ    R10, $0x00000008
-	JB      sp_partial_1201
+	JB      sp_partial_1209
 	VMOVUPS (DI), Y1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_1208
+	JAE     sp_vectors_done_1216
 
-sp_vector_1207:
+sp_vector_1215:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPS   (CX)(R9*4), Y3
@@ -15457,16 +15625,16 @@ sp_vector_1207:
 	ADDQ      $0x00000008, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JB        sp_vector_1207
+	JB        sp_vector_1215
 
-sp_vectors_done_1208:
+sp_vectors_done_1216:
 	ADDQ $0x00000020, DI
 	SUBQ $0x00000008, R10
-	JMP  sp_group_1205
+	JMP  sp_group_1213
 
-sp_partial_1201:
+sp_partial_1209:
 	TESTQ      R10, R10
-	JE         sp_row_done_1202
+	JE         sp_row_done_1210
 	MOVQ       R10, R11
 	SHLQ       $0x02, R11
 	NEGQ       R11
@@ -15480,9 +15648,9 @@ sp_partial_1201:
 	SHLQ       $0x05, DI
 	XORQ       R11, R11
 	CMPQ       R11, DI
-	JAE        sp_vectors_done_1210
+	JAE        sp_vectors_done_1218
 
-sp_vector_1209:
+sp_vector_1217:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPS   (CX)(R9*4), Y3
@@ -15494,11 +15662,11 @@ sp_vector_1209:
 	ADDQ      $0x00000008, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, DI
-	JB        sp_vector_1209
+	JB        sp_vector_1217
 
-sp_vectors_done_1210:
+sp_vectors_done_1218:
 	ANDQ       $0x00000007, R10
-	JE         sp_row_done_1202
+	JE         sp_row_done_1210
 	MOVQ       R10, DI
 	SHLQ       $0x02, DI
 	NEGQ       DI
@@ -15514,15 +15682,15 @@ sp_vectors_done_1210:
 	VMASKMOVPS Y1, Y2, (AX)(R9*4)
 	ADDQ       R10, R9
 
-sp_row_done_1202:
+sp_row_done_1210:
 	SUBQ R9, BX
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_1200
+	JMP  sp_row_1208
 
-sp_done_1203:
+sp_done_1211:
 	VZEROUPPER
 	RET
 
@@ -15543,16 +15711,16 @@ TEXT ·backwardSmallPlanesDxAVX2F32(SB), NOSPLIT, $0-104
 	SHRQ   $0x01, DI
 	ADDQ   DI, SI
 
-sp_row_1211:
+sp_row_1219:
 	TESTQ BX, BX
-	JE    sp_done_1214
+	JE    sp_done_1222
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_1215:
+sp_pairs_1223:
 	CMPQ    R10, $0x00000010
-	JB      sp_group_1216
+	JB      sp_group_1224
 	VMOVUPS (DI), Y1
 	VMOVUPS 32(DI), Y2
 	MOVQ    R8, R12
@@ -15560,7 +15728,7 @@ sp_pairs_1215:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_1217:
+sp_pair_vector_1225:
 	VMOVUPS   (SI)(R11*1), Y3
 	VPERMPS   Y1, Y3, Y4
 	VMOVUPS   (CX)(R9*4), Y5
@@ -15580,21 +15748,21 @@ sp_pair_vector_1217:
 	ADDQ      $0x00000008, R12
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JNE       sp_pair_vector_1217
+	JNE       sp_pair_vector_1225
 	MOVQ      R12, R9
 	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000010, R10
-	JMP       sp_pairs_1215
+	JMP       sp_pairs_1223
 
-sp_group_1216:
+sp_group_1224:
 	CMPQ    R10, $0x00000008
-	JB      sp_partial_1212
+	JB      sp_partial_1220
 	VMOVUPS (DI), Y1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_1219
+	JAE     sp_vectors_done_1227
 
-sp_vector_1218:
+sp_vector_1226:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPS   (CX)(R9*4), Y3
@@ -15606,16 +15774,16 @@ sp_vector_1218:
 	ADDQ      $0x00000008, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JB        sp_vector_1218
+	JB        sp_vector_1226
 
-sp_vectors_done_1219:
+sp_vectors_done_1227:
 	ADDQ $0x00000020, DI
 	SUBQ $0x00000008, R10
-	JMP  sp_group_1216
+	JMP  sp_group_1224
 
-sp_partial_1212:
+sp_partial_1220:
 	TESTQ      R10, R10
-	JE         sp_row_done_1213
+	JE         sp_row_done_1221
 	MOVQ       R10, R11
 	SHLQ       $0x02, R11
 	NEGQ       R11
@@ -15629,9 +15797,9 @@ sp_partial_1212:
 	SHLQ       $0x05, DI
 	XORQ       R11, R11
 	CMPQ       R11, DI
-	JAE        sp_vectors_done_1221
+	JAE        sp_vectors_done_1229
 
-sp_vector_1220:
+sp_vector_1228:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPS   (CX)(R9*4), Y3
@@ -15643,11 +15811,11 @@ sp_vector_1220:
 	ADDQ      $0x00000008, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, DI
-	JB        sp_vector_1220
+	JB        sp_vector_1228
 
-sp_vectors_done_1221:
+sp_vectors_done_1229:
 	ANDQ       $0x00000007, R10
-	JE         sp_row_done_1213
+	JE         sp_row_done_1221
 	MOVQ       R10, DI
 	SHLQ       $0x02, DI
 	NEGQ       DI
@@ -15663,15 +15831,15 @@ sp_vectors_done_1221:
 	VMASKMOVPS Y1, Y2, (AX)(R9*4)
 	ADDQ       R10, R9
 
-sp_row_done_1213:
+sp_row_done_1221:
 	SUBQ R9, BX
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_1211
+	JMP  sp_row_1219
 
-sp_done_1214:
+sp_done_1222:
 	VZEROUPPER
 	RET
 
@@ -15702,11 +15870,11 @@ TEXT ·backwardSmallPlanesDalphaAVX2F32(SB), NOSPLIT, $16-80
 	MOVQ    dalpha_base+48(FP), R8
 	MOVQ    dalpha_len+56(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_1223
+	JE      sp_sum_fewer_1231
 
-sp_sum_channels_1222:
+sp_sum_channels_1230:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_1223
+	JB     sp_sum_fewer_1231
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -15717,18 +15885,18 @@ sp_sum_channels_1222:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_1224:
+sp_sum_row_1232:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1227
+	JAE  sp_sum_rows_done_1235
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_1225:
+sp_sum_vector_1233:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1226
+	JE          sp_sum_last_1234
 	VCVTPS2PD   (R11), Y10
 	VCVTPS2PD   (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -15782,9 +15950,9 @@ sp_sum_vector_1225:
 	ADDQ        $0x10, R14
 	ADDQ        $0x10, R15
 	DECQ        R13
-	JMP         sp_sum_vector_1225
+	JMP         sp_sum_vector_1233
 
-sp_sum_last_1226:
+sp_sum_last_1234:
 	VMASKMOVPS  (R11), X1, X10
 	VCVTPS2PD   X10, Y10
 	VMASKMOVPS  (R12), X1, X11
@@ -15850,9 +16018,9 @@ sp_sum_last_1226:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_1224
+	JMP         sp_sum_row_1232
 
-sp_sum_rows_done_1227:
+sp_sum_rows_done_1235:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -15885,12 +16053,12 @@ sp_sum_rows_done_1227:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_1222
+	JMP          sp_sum_channels_1230
 
-sp_sum_fewer_1223:
-sp_sum_channels_1229:
+sp_sum_fewer_1231:
+sp_sum_channels_1237:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_1230
+	JB     sp_sum_fewer_1238
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -15898,16 +16066,16 @@ sp_sum_channels_1229:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_1231:
+sp_sum_row_1239:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1234
+	JAE  sp_sum_rows_done_1242
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_1232:
+sp_sum_vector_1240:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1233
+	JE          sp_sum_last_1241
 	VCVTPS2PD   (R11), Y7
 	VCVTPS2PD   (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -15935,11 +16103,11 @@ sp_sum_vector_1232:
 	ADDQ        $0x10, R11
 	ADDQ        $0x10, R12
 	DECQ        R13
-	JMP         sp_sum_vector_1232
+	JMP         sp_sum_vector_1240
 
-sp_sum_last_1233:
+sp_sum_last_1241:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_1236
+	JNE         sp_sum_masked_1244
 	VMOVSS      (R11), X7
 	VMOVSS      (R11)(CX*1), X8
 	VMOVSS      (R11)(CX*2), X9
@@ -15960,9 +16128,9 @@ sp_sum_last_1233:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_1235
+	JMP         sp_sum_row_done_1243
 
-sp_sum_masked_1236:
+sp_sum_masked_1244:
 	VMASKMOVPS  (R11), X1, X7
 	VCVTPS2PD   X7, Y7
 	VMASKMOVPS  (R12), X1, X8
@@ -15996,11 +16164,11 @@ sp_sum_masked_1236:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_1235:
+sp_sum_row_done_1243:
 	ADDQ AX, R10
-	JMP  sp_sum_row_1231
+	JMP  sp_sum_row_1239
 
-sp_sum_rows_done_1234:
+sp_sum_rows_done_1242:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -16020,25 +16188,25 @@ sp_sum_rows_done_1234:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x10, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_1229
+	JMP          sp_sum_channels_1237
 
-sp_sum_fewer_1230:
-sp_sum_channels_1237:
+sp_sum_fewer_1238:
+sp_sum_channels_1245:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_1238
+	JB     sp_sum_fewer_1246
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_1239:
+sp_sum_row_1247:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_1242
+	JAE  sp_sum_rows_done_1250
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_1240:
+sp_sum_vector_1248:
 	TESTQ       R12, R12
-	JE          sp_sum_last_1241
+	JE          sp_sum_last_1249
 	VCVTPS2PD   (R10), Y3
 	VCVTPS2PD   (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -16048,9 +16216,9 @@ sp_sum_vector_1240:
 	ADDQ        $0x10, R10
 	ADDQ        $0x10, R11
 	DECQ        R12
-	JMP         sp_sum_vector_1240
+	JMP         sp_sum_vector_1248
 
-sp_sum_last_1241:
+sp_sum_last_1249:
 	VMASKMOVPS  (R10), X1, X3
 	VCVTPS2PD   X3, Y3
 	VMASKMOVPS  (R11), X1, X4
@@ -16060,9 +16228,9 @@ sp_sum_last_1241:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_1239
+	JMP         sp_sum_row_1247
 
-sp_sum_rows_done_1242:
+sp_sum_rows_done_1250:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -16076,9 +16244,9 @@ sp_sum_rows_done_1242:
 	ADDQ         CX, DI
 	ADDQ         $0x04, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_1237
+	JMP          sp_sum_channels_1245
 
-sp_sum_fewer_1238:
+sp_sum_fewer_1246:
 	VZEROUPPER
 	RET
 
@@ -17188,16 +17356,16 @@ TEXT ·forwardSmallPlanesAVX2F64(SB), NOSPLIT, $0-80
 	SHRQ   $0x01, SI
 	ADDQ   SI, BX
 
-sp_row_1244:
+sp_row_1252:
 	TESTQ DX, DX
-	JE    sp_done_1247
+	JE    sp_done_1255
 	XORQ  R8, R8
 	MOVQ  alpha_len+56(FP), R9
 	MOVQ  alpha_base+48(FP), SI
 
-sp_pairs_1248:
+sp_pairs_1256:
 	CMPQ    R9, $0x00000008
-	JB      sp_group_1249
+	JB      sp_group_1257
 	VMOVUPD (SI), Y1
 	VMOVUPD 32(SI), Y2
 	MOVQ    DI, R11
@@ -17205,7 +17373,7 @@ sp_pairs_1248:
 	ADDQ    R8, R11
 	XORQ    R10, R10
 
-sp_pair_vector_1250:
+sp_pair_vector_1258:
 	VMOVUPS   (BX)(R10*1), Y3
 	VPERMPS   Y1, Y3, Y4
 	VMOVUPD   (CX)(R8*8), Y5
@@ -17223,21 +17391,21 @@ sp_pair_vector_1250:
 	ADDQ      $0x00000004, R11
 	ADDQ      $0x00000020, R10
 	CMPQ      R10, DI
-	JNE       sp_pair_vector_1250
+	JNE       sp_pair_vector_1258
 	MOVQ      R11, R8
 	ADDQ      $0x00000040, SI
 	SUBQ      $0x00000008, R9
-	JMP       sp_pairs_1248
+	JMP       sp_pairs_1256
 
-sp_group_1249:
+sp_group_1257:
 	CMPQ    R9, $0x00000004
-	JB      sp_partial_1245
+	JB      sp_partial_1253
 	VMOVUPD (SI), Y1
 	XORQ    R10, R10
 	CMPQ    R10, DI
-	JAE     sp_vectors_done_1252
+	JAE     sp_vectors_done_1260
 
-sp_vector_1251:
+sp_vector_1259:
 	VMOVUPS   (BX)(R10*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPD   (CX)(R8*8), Y3
@@ -17248,16 +17416,16 @@ sp_vector_1251:
 	ADDQ      $0x00000004, R8
 	ADDQ      $0x00000020, R10
 	CMPQ      R10, DI
-	JB        sp_vector_1251
+	JB        sp_vector_1259
 
-sp_vectors_done_1252:
+sp_vectors_done_1260:
 	ADDQ $0x00000020, SI
 	SUBQ $0x00000004, R9
-	JMP  sp_group_1249
+	JMP  sp_group_1257
 
-sp_partial_1245:
+sp_partial_1253:
 	TESTQ      R9, R9
-	JE         sp_row_done_1246
+	JE         sp_row_done_1254
 	MOVQ       R9, R10
 	SHLQ       $0x03, R10
 	NEGQ       R10
@@ -17271,9 +17439,9 @@ sp_partial_1245:
 	SHLQ       $0x05, SI
 	XORQ       R10, R10
 	CMPQ       R10, SI
-	JAE        sp_vectors_done_1254
+	JAE        sp_vectors_done_1262
 
-sp_vector_1253:
+sp_vector_1261:
 	VMOVUPS   (BX)(R10*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPD   (CX)(R8*8), Y3
@@ -17284,11 +17452,11 @@ sp_vector_1253:
 	ADDQ      $0x00000004, R8
 	ADDQ      $0x00000020, R10
 	CMPQ      R10, SI
-	JB        sp_vector_1253
+	JB        sp_vector_1261
 
-sp_vectors_done_1254:
+sp_vectors_done_1262:
 	ANDQ       $0x00000003, R9
-	JE         sp_row_done_1246
+	JE         sp_row_done_1254
 	MOVQ       R9, SI
 	SHLQ       $0x03, SI
 	NEGQ       SI
@@ -17303,14 +17471,14 @@ sp_vectors_done_1254:
 	VMASKMOVPD Y1, Y2, (AX)(R8*8)
 	ADDQ       R9, R8
 
-sp_row_done_1246:
+sp_row_done_1254:
 	SUBQ R8, DX
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
-	JMP  sp_row_1244
+	JMP  sp_row_1252
 
-sp_done_1247:
+sp_done_1255:
 	VZEROUPPER
 	RET
 
@@ -17341,11 +17509,11 @@ TEXT ·backwardSmallPlanesAVX2F64(SB), NOSPLIT, $16-128
 	MOVQ    dalpha_base+96(FP), R8
 	MOVQ    dalpha_len+104(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_1256
+	JE      sp_sum_fewer_1264
 
-sp_sum_channels_1255:
+sp_sum_channels_1263:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_1256
+	JB     sp_sum_fewer_1264
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -17356,18 +17524,18 @@ sp_sum_channels_1255:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_1257:
+sp_sum_row_1265:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1260
+	JAE  sp_sum_rows_done_1268
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_1258:
+sp_sum_vector_1266:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1259
+	JE          sp_sum_last_1267
 	VMOVUPD     (R11), Y10
 	VMOVUPD     (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -17421,9 +17589,9 @@ sp_sum_vector_1258:
 	ADDQ        $0x20, R14
 	ADDQ        $0x20, R15
 	DECQ        R13
-	JMP         sp_sum_vector_1258
+	JMP         sp_sum_vector_1266
 
-sp_sum_last_1259:
+sp_sum_last_1267:
 	VMASKMOVPD  (R11), Y1, Y10
 	VMASKMOVPD  (R12), Y1, Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -17473,9 +17641,9 @@ sp_sum_last_1259:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_1257
+	JMP         sp_sum_row_1265
 
-sp_sum_rows_done_1260:
+sp_sum_rows_done_1268:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -17506,12 +17674,12 @@ sp_sum_rows_done_1260:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x40, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_1255
+	JMP          sp_sum_channels_1263
 
-sp_sum_fewer_1256:
-sp_sum_channels_1262:
+sp_sum_fewer_1264:
+sp_sum_channels_1270:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_1263
+	JB     sp_sum_fewer_1271
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -17519,16 +17687,16 @@ sp_sum_channels_1262:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_1264:
+sp_sum_row_1272:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1267
+	JAE  sp_sum_rows_done_1275
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_1265:
+sp_sum_vector_1273:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1266
+	JE          sp_sum_last_1274
 	VMOVUPD     (R11), Y7
 	VMOVUPD     (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -17556,11 +17724,11 @@ sp_sum_vector_1265:
 	ADDQ        $0x20, R11
 	ADDQ        $0x20, R12
 	DECQ        R13
-	JMP         sp_sum_vector_1265
+	JMP         sp_sum_vector_1273
 
-sp_sum_last_1266:
+sp_sum_last_1274:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_1269
+	JNE         sp_sum_masked_1277
 	VMOVSD      (R11), X13
 	VMOVSD      (R11)(CX*1), X7
 	VMOVSD      (R11)(CX*2), X8
@@ -17579,9 +17747,9 @@ sp_sum_last_1266:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_1268
+	JMP         sp_sum_row_done_1276
 
-sp_sum_masked_1269:
+sp_sum_masked_1277:
 	VMASKMOVPD  (R11), Y1, Y7
 	VMASKMOVPD  (R12), Y1, Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -17607,11 +17775,11 @@ sp_sum_masked_1269:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_1268:
+sp_sum_row_done_1276:
 	ADDQ AX, R10
-	JMP  sp_sum_row_1264
+	JMP  sp_sum_row_1272
 
-sp_sum_rows_done_1267:
+sp_sum_rows_done_1275:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -17630,25 +17798,25 @@ sp_sum_rows_done_1267:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_1262
+	JMP          sp_sum_channels_1270
 
-sp_sum_fewer_1263:
-sp_sum_channels_1270:
+sp_sum_fewer_1271:
+sp_sum_channels_1278:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_1271
+	JB     sp_sum_fewer_1279
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_1272:
+sp_sum_row_1280:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_1275
+	JAE  sp_sum_rows_done_1283
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_1273:
+sp_sum_vector_1281:
 	TESTQ       R12, R12
-	JE          sp_sum_last_1274
+	JE          sp_sum_last_1282
 	VMOVUPD     (R10), Y3
 	VMOVUPD     (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -17658,9 +17826,9 @@ sp_sum_vector_1273:
 	ADDQ        $0x20, R10
 	ADDQ        $0x20, R11
 	DECQ        R12
-	JMP         sp_sum_vector_1273
+	JMP         sp_sum_vector_1281
 
-sp_sum_last_1274:
+sp_sum_last_1282:
 	VMASKMOVPD  (R10), Y1, Y3
 	VMASKMOVPD  (R11), Y1, Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -17668,9 +17836,9 @@ sp_sum_last_1274:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_1272
+	JMP         sp_sum_row_1280
 
-sp_sum_rows_done_1275:
+sp_sum_rows_done_1283:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -17681,9 +17849,9 @@ sp_sum_rows_done_1275:
 	ADDQ         CX, DI
 	ADDQ         $0x08, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_1270
+	JMP          sp_sum_channels_1278
 
-sp_sum_fewer_1271:
+sp_sum_fewer_1279:
 	MOVQ  dx_base+0(FP), AX
 	MOVQ  x_base+48(FP), CX
 	MOVQ  dy_base+24(FP), DX
@@ -17697,16 +17865,16 @@ sp_sum_fewer_1271:
 	SHRQ  $0x01, DI
 	ADDQ  DI, SI
 
-sp_row_1277:
+sp_row_1285:
 	TESTQ BX, BX
-	JE    sp_done_1280
+	JE    sp_done_1288
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_1281:
+sp_pairs_1289:
 	CMPQ    R10, $0x00000008
-	JB      sp_group_1282
+	JB      sp_group_1290
 	VMOVUPD (DI), Y1
 	VMOVUPD 32(DI), Y2
 	MOVQ    R8, R12
@@ -17714,7 +17882,7 @@ sp_pairs_1281:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_1283:
+sp_pair_vector_1291:
 	VMOVUPS   (SI)(R11*1), Y3
 	VPERMPS   Y1, Y3, Y4
 	VMOVUPD   (CX)(R9*8), Y5
@@ -17734,21 +17902,21 @@ sp_pair_vector_1283:
 	ADDQ      $0x00000004, R12
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JNE       sp_pair_vector_1283
+	JNE       sp_pair_vector_1291
 	MOVQ      R12, R9
 	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000008, R10
-	JMP       sp_pairs_1281
+	JMP       sp_pairs_1289
 
-sp_group_1282:
+sp_group_1290:
 	CMPQ    R10, $0x00000004
-	JB      sp_partial_1278
+	JB      sp_partial_1286
 	VMOVUPD (DI), Y1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_1285
+	JAE     sp_vectors_done_1293
 
-sp_vector_1284:
+sp_vector_1292:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPD   (CX)(R9*8), Y3
@@ -17760,16 +17928,16 @@ sp_vector_1284:
 	ADDQ      $0x00000004, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JB        sp_vector_1284
+	JB        sp_vector_1292
 
-sp_vectors_done_1285:
+sp_vectors_done_1293:
 	ADDQ $0x00000020, DI
 	SUBQ $0x00000004, R10
-	JMP  sp_group_1282
+	JMP  sp_group_1290
 
-sp_partial_1278:
+sp_partial_1286:
 	TESTQ      R10, R10
-	JE         sp_row_done_1279
+	JE         sp_row_done_1287
 	MOVQ       R10, R11
 	SHLQ       $0x03, R11
 	NEGQ       R11
@@ -17783,9 +17951,9 @@ sp_partial_1278:
 	SHLQ       $0x05, DI
 	XORQ       R11, R11
 	CMPQ       R11, DI
-	JAE        sp_vectors_done_1287
+	JAE        sp_vectors_done_1295
 
-sp_vector_1286:
+sp_vector_1294:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPD   (CX)(R9*8), Y3
@@ -17797,11 +17965,11 @@ sp_vector_1286:
 	ADDQ      $0x00000004, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, DI
-	JB        sp_vector_1286
+	JB        sp_vector_1294
 
-sp_vectors_done_1287:
+sp_vectors_done_1295:
 	ANDQ       $0x00000003, R10
-	JE         sp_row_done_1279
+	JE         sp_row_done_1287
 	MOVQ       R10, DI
 	SHLQ       $0x03, DI
 	NEGQ       DI
@@ -17817,15 +17985,15 @@ sp_vectors_done_1287:
 	VMASKMOVPD Y1, Y2, (AX)(R9*8)
 	ADDQ       R10, R9
 
-sp_row_done_1279:
+sp_row_done_1287:
 	SUBQ R9, BX
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_1277
+	JMP  sp_row_1285
 
-sp_done_1280:
+sp_done_1288:
 	VZEROUPPER
 	RET
 
@@ -17846,16 +18014,16 @@ TEXT ·backwardSmallPlanesDxAVX2F64(SB), NOSPLIT, $0-104
 	SHRQ   $0x01, DI
 	ADDQ   DI, SI
 
-sp_row_1288:
+sp_row_1296:
 	TESTQ BX, BX
-	JE    sp_done_1291
+	JE    sp_done_1299
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_1292:
+sp_pairs_1300:
 	CMPQ    R10, $0x00000008
-	JB      sp_group_1293
+	JB      sp_group_1301
 	VMOVUPD (DI), Y1
 	VMOVUPD 32(DI), Y2
 	MOVQ    R8, R12
@@ -17863,7 +18031,7 @@ sp_pairs_1292:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_1294:
+sp_pair_vector_1302:
 	VMOVUPS   (SI)(R11*1), Y3
 	VPERMPS   Y1, Y3, Y4
 	VMOVUPD   (CX)(R9*8), Y5
@@ -17883,21 +18051,21 @@ sp_pair_vector_1294:
 	ADDQ      $0x00000004, R12
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JNE       sp_pair_vector_1294
+	JNE       sp_pair_vector_1302
 	MOVQ      R12, R9
 	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000008, R10
-	JMP       sp_pairs_1292
+	JMP       sp_pairs_1300
 
-sp_group_1293:
+sp_group_1301:
 	CMPQ    R10, $0x00000004
-	JB      sp_partial_1289
+	JB      sp_partial_1297
 	VMOVUPD (DI), Y1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_1296
+	JAE     sp_vectors_done_1304
 
-sp_vector_1295:
+sp_vector_1303:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPD   (CX)(R9*8), Y3
@@ -17909,16 +18077,16 @@ sp_vector_1295:
 	ADDQ      $0x00000004, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JB        sp_vector_1295
+	JB        sp_vector_1303
 
-sp_vectors_done_1296:
+sp_vectors_done_1304:
 	ADDQ $0x00000020, DI
 	SUBQ $0x00000004, R10
-	JMP  sp_group_1293
+	JMP  sp_group_1301
 
-sp_partial_1289:
+sp_partial_1297:
 	TESTQ      R10, R10
-	JE         sp_row_done_1290
+	JE         sp_row_done_1298
 	MOVQ       R10, R11
 	SHLQ       $0x03, R11
 	NEGQ       R11
@@ -17932,9 +18100,9 @@ sp_partial_1289:
 	SHLQ       $0x05, DI
 	XORQ       R11, R11
 	CMPQ       R11, DI
-	JAE        sp_vectors_done_1298
+	JAE        sp_vectors_done_1306
 
-sp_vector_1297:
+sp_vector_1305:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPD   (CX)(R9*8), Y3
@@ -17946,11 +18114,11 @@ sp_vector_1297:
 	ADDQ      $0x00000004, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, DI
-	JB        sp_vector_1297
+	JB        sp_vector_1305
 
-sp_vectors_done_1298:
+sp_vectors_done_1306:
 	ANDQ       $0x00000003, R10
-	JE         sp_row_done_1290
+	JE         sp_row_done_1298
 	MOVQ       R10, DI
 	SHLQ       $0x03, DI
 	NEGQ       DI
@@ -17966,15 +18134,15 @@ sp_vectors_done_1298:
 	VMASKMOVPD Y1, Y2, (AX)(R9*8)
 	ADDQ       R10, R9
 
-sp_row_done_1290:
+sp_row_done_1298:
 	SUBQ R9, BX
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_1288
+	JMP  sp_row_1296
 
-sp_done_1291:
+sp_done_1299:
 	VZEROUPPER
 	RET
 
@@ -18005,11 +18173,11 @@ TEXT ·backwardSmallPlanesDalphaAVX2F64(SB), NOSPLIT, $16-80
 	MOVQ    dalpha_base+48(FP), R8
 	MOVQ    dalpha_len+56(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_1300
+	JE      sp_sum_fewer_1308
 
-sp_sum_channels_1299:
+sp_sum_channels_1307:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_1300
+	JB     sp_sum_fewer_1308
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -18020,18 +18188,18 @@ sp_sum_channels_1299:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_1301:
+sp_sum_row_1309:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1304
+	JAE  sp_sum_rows_done_1312
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_1302:
+sp_sum_vector_1310:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1303
+	JE          sp_sum_last_1311
 	VMOVUPD     (R11), Y10
 	VMOVUPD     (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -18085,9 +18253,9 @@ sp_sum_vector_1302:
 	ADDQ        $0x20, R14
 	ADDQ        $0x20, R15
 	DECQ        R13
-	JMP         sp_sum_vector_1302
+	JMP         sp_sum_vector_1310
 
-sp_sum_last_1303:
+sp_sum_last_1311:
 	VMASKMOVPD  (R11), Y1, Y10
 	VMASKMOVPD  (R12), Y1, Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -18137,9 +18305,9 @@ sp_sum_last_1303:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_1301
+	JMP         sp_sum_row_1309
 
-sp_sum_rows_done_1304:
+sp_sum_rows_done_1312:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -18170,12 +18338,12 @@ sp_sum_rows_done_1304:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x40, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_1299
+	JMP          sp_sum_channels_1307
 
-sp_sum_fewer_1300:
-sp_sum_channels_1306:
+sp_sum_fewer_1308:
+sp_sum_channels_1314:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_1307
+	JB     sp_sum_fewer_1315
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -18183,16 +18351,16 @@ sp_sum_channels_1306:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_1308:
+sp_sum_row_1316:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1311
+	JAE  sp_sum_rows_done_1319
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_1309:
+sp_sum_vector_1317:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1310
+	JE          sp_sum_last_1318
 	VMOVUPD     (R11), Y7
 	VMOVUPD     (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -18220,11 +18388,11 @@ sp_sum_vector_1309:
 	ADDQ        $0x20, R11
 	ADDQ        $0x20, R12
 	DECQ        R13
-	JMP         sp_sum_vector_1309
+	JMP         sp_sum_vector_1317
 
-sp_sum_last_1310:
+sp_sum_last_1318:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_1313
+	JNE         sp_sum_masked_1321
 	VMOVSD      (R11), X13
 	VMOVSD      (R11)(CX*1), X7
 	VMOVSD      (R11)(CX*2), X8
@@ -18243,9 +18411,9 @@ sp_sum_last_1310:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_1312
+	JMP         sp_sum_row_done_1320
 
-sp_sum_masked_1313:
+sp_sum_masked_1321:
 	VMASKMOVPD  (R11), Y1, Y7
 	VMASKMOVPD  (R12), Y1, Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -18271,11 +18439,11 @@ sp_sum_masked_1313:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_1312:
+sp_sum_row_done_1320:
 	ADDQ AX, R10
-	JMP  sp_sum_row_1308
+	JMP  sp_sum_row_1316
 
-sp_sum_rows_done_1311:
+sp_sum_rows_done_1319:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -18294,25 +18462,25 @@ sp_sum_rows_done_1311:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_1306
+	JMP          sp_sum_channels_1314
 
-sp_sum_fewer_1307:
-sp_sum_channels_1314:
+sp_sum_fewer_1315:
+sp_sum_channels_1322:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_1315
+	JB     sp_sum_fewer_1323
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_1316:
+sp_sum_row_1324:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_1319
+	JAE  sp_sum_rows_done_1327
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_1317:
+sp_sum_vector_1325:
 	TESTQ       R12, R12
-	JE          sp_sum_last_1318
+	JE          sp_sum_last_1326
 	VMOVUPD     (R10), Y3
 	VMOVUPD     (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -18322,9 +18490,9 @@ sp_sum_vector_1317:
 	ADDQ        $0x20, R10
 	ADDQ        $0x20, R11
 	DECQ        R12
-	JMP         sp_sum_vector_1317
+	JMP         sp_sum_vector_1325
 
-sp_sum_last_1318:
+sp_sum_last_1326:
 	VMASKMOVPD  (R10), Y1, Y3
 	VMASKMOVPD  (R11), Y1, Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -18332,9 +18500,9 @@ sp_sum_last_1318:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_1316
+	JMP         sp_sum_row_1324
 
-sp_sum_rows_done_1319:
+sp_sum_rows_done_1327:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -18345,9 +18513,9 @@ sp_sum_rows_done_1319:
 	ADDQ         CX, DI
 	ADDQ         $0x08, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_1314
+	JMP          sp_sum_channels_1322
 
-sp_sum_fewer_1315:
+sp_sum_fewer_1323:
 	VZEROUPPER
 	RET
 
@@ -18362,11 +18530,11 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	MOVQ         DX, BX
 	SHLQ         $0x02, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_1321
+	JB           cached_1329
 	CMPQ         AX, CX
-	JE           cached_1321
+	JE           cached_1329
 	CMPQ         AX, CX
-	JE           cached_1321
+	JE           cached_1329
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -18375,7 +18543,7 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_1323
+	JE           aligned_1331
 	MOVQ         SI, DI
 	MOVQ         $-1, R8
 	BZHIQ        DI, R8, DI
@@ -18386,13 +18554,13 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	VMOVUPS      Z2, K1, (AX)(BX*4)
 	MOVQ         SI, BX
 
-aligned_1323:
+aligned_1331:
 	MOVQ DX, SI
 	SUBQ $0x00000040, SI
 
-unrolled_1324:
+unrolled_1332:
 	CMPQ     BX, SI
-	JGT      single_1325
+	JGT      single_1333
 	VMOVUPS  (CX)(BX*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
@@ -18410,25 +18578,25 @@ unrolled_1324:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(BX*4)
 	ADDQ     $0x00000040, BX
-	JMP      unrolled_1324
+	JMP      unrolled_1332
 
-single_1325:
+single_1333:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_1326:
+single_loop_1334:
 	CMPQ     BX, SI
-	JGT      remainder_1327
+	JGT      remainder_1335
 	VMOVUPS  (CX)(BX*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(BX*4)
 	ADDQ     $0x00000010, BX
-	JMP      single_loop_1326
+	JMP      single_loop_1334
 
-remainder_1327:
+remainder_1335:
 	SUBQ      BX, DX
-	JE        span_done_1328
+	JE        span_done_1336
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -18437,18 +18605,18 @@ remainder_1327:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(BX*4)
 
-span_done_1328:
+span_done_1336:
 	SFENCE
-	JMP stored_1322
+	JMP stored_1330
 
-cached_1321:
+cached_1329:
 	XORQ BX, BX
 	MOVQ DX, SI
 	SUBQ $0x00000040, SI
 
-unrolled_1329:
+unrolled_1337:
 	CMPQ    BX, SI
-	JGT     single_1330
+	JGT     single_1338
 	VMOVUPS (CX)(BX*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
@@ -18466,25 +18634,25 @@ unrolled_1329:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(BX*4)
 	ADDQ    $0x00000040, BX
-	JMP     unrolled_1329
+	JMP     unrolled_1337
 
-single_1330:
+single_1338:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_1331:
+single_loop_1339:
 	CMPQ    BX, SI
-	JGT     remainder_1332
+	JGT     remainder_1340
 	VMOVUPS (CX)(BX*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(BX*4)
 	ADDQ    $0x00000010, BX
-	JMP     single_loop_1331
+	JMP     single_loop_1339
 
-remainder_1332:
+remainder_1340:
 	SUBQ      BX, DX
-	JE        span_done_1333
+	JE        span_done_1341
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -18493,8 +18661,8 @@ remainder_1332:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(BX*4)
 
-span_done_1333:
-stored_1322:
+span_done_1341:
+stored_1330:
 	VZEROUPPER
 	RET
 
@@ -18514,17 +18682,17 @@ TEXT ·forwardPlanesAVX512F32(SB), NOSPLIT, $0-80
 	MOVQ   DX, R10
 	SHLQ   $0x02, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_1334
+	JB     cached_1342
 	CMPQ   R8, $0x00000800
-	JB     cached_1334
+	JB     cached_1342
 	CMPQ   AX, CX
-	JE     cached_1334
+	JE     cached_1342
 	CMPQ   AX, CX
-	JE     cached_1334
+	JE     cached_1342
 
-plane_1336:
+plane_1344:
 	CMPQ         DX, $0x00
-	JE           planes_done_1337
+	JE           planes_done_1345
 	VBROADCASTSS (DI)(R9*4), Z1
 	XORQ         R10, R10
 	MOVQ         AX, R11
@@ -18534,7 +18702,7 @@ plane_1336:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_1338
+	JE           aligned_1346
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -18545,13 +18713,13 @@ plane_1336:
 	VMOVUPS      Z2, K1, (AX)(R10*4)
 	MOVQ         R11, R10
 
-aligned_1338:
+aligned_1346:
 	MOVQ BX, R11
 	SUBQ $0x00000040, R11
 
-unrolled_1339:
+unrolled_1347:
 	CMPQ     R10, R11
-	JGT      single_1340
+	JGT      single_1348
 	VMOVUPS  (CX)(R10*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
@@ -18569,94 +18737,21 @@ unrolled_1339:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(R10*4)
 	ADDQ     $0x00000040, R10
-	JMP      unrolled_1339
-
-single_1340:
-	MOVQ BX, R11
-	SUBQ $0x00000010, R11
-
-single_loop_1341:
-	CMPQ     R10, R11
-	JGT      remainder_1342
-	VMOVUPS  (CX)(R10*4), Z2
-	VCMPPS   $0x1a, Z0, Z2, K1
-	VMULPS   Z1, Z2, K1, Z2
-	VMOVNTPS Z2, (AX)(R10*4)
-	ADDQ     $0x00000010, R10
-	JMP      single_loop_1341
-
-remainder_1342:
-	MOVQ      BX, R11
-	SUBQ      R10, R11
-	JE        span_done_1343
-	MOVQ      $-1, R12
-	BZHIQ     R11, R12, R11
-	KMOVW     R11, K1
-	VMOVUPS.Z (CX)(R10*4), K1, Z2
-	VCMPPS    $0x1a, Z0, Z2, K1, K2
-	VMULPS    Z1, Z2, K2, Z2
-	VMOVUPS   Z2, K1, (AX)(R10*4)
-
-span_done_1343:
-	ADDQ R8, CX
-	ADDQ R8, AX
-	INCQ R9
-	CMPQ R9, SI
-	JNE  same_pass_1344
-	XORQ R9, R9
-
-same_pass_1344:
-	SUBQ BX, DX
-	JMP  plane_1336
-
-planes_done_1337:
-	SFENCE
-	JMP stored_1335
-
-cached_1334:
-plane_1345:
-	CMPQ         DX, $0x00
-	JE           planes_done_1346
-	VBROADCASTSS (DI)(R9*4), Z1
-	XORQ         R10, R10
-	MOVQ         BX, R11
-	SUBQ         $0x00000040, R11
-
-unrolled_1347:
-	CMPQ    R10, R11
-	JGT     single_1348
-	VMOVUPS (CX)(R10*4), Z2
-	VCMPPS  $0x1a, Z0, Z2, K1
-	VMULPS  Z1, Z2, K1, Z2
-	VMOVUPS Z2, (AX)(R10*4)
-	VMOVUPS 64(CX)(R10*4), Z2
-	VCMPPS  $0x1a, Z0, Z2, K1
-	VMULPS  Z1, Z2, K1, Z2
-	VMOVUPS Z2, 64(AX)(R10*4)
-	VMOVUPS 128(CX)(R10*4), Z2
-	VCMPPS  $0x1a, Z0, Z2, K1
-	VMULPS  Z1, Z2, K1, Z2
-	VMOVUPS Z2, 128(AX)(R10*4)
-	VMOVUPS 192(CX)(R10*4), Z2
-	VCMPPS  $0x1a, Z0, Z2, K1
-	VMULPS  Z1, Z2, K1, Z2
-	VMOVUPS Z2, 192(AX)(R10*4)
-	ADDQ    $0x00000040, R10
-	JMP     unrolled_1347
+	JMP      unrolled_1347
 
 single_1348:
 	MOVQ BX, R11
 	SUBQ $0x00000010, R11
 
 single_loop_1349:
-	CMPQ    R10, R11
-	JGT     remainder_1350
-	VMOVUPS (CX)(R10*4), Z2
-	VCMPPS  $0x1a, Z0, Z2, K1
-	VMULPS  Z1, Z2, K1, Z2
-	VMOVUPS Z2, (AX)(R10*4)
-	ADDQ    $0x00000010, R10
-	JMP     single_loop_1349
+	CMPQ     R10, R11
+	JGT      remainder_1350
+	VMOVUPS  (CX)(R10*4), Z2
+	VCMPPS   $0x1a, Z0, Z2, K1
+	VMULPS   Z1, Z2, K1, Z2
+	VMOVNTPS Z2, (AX)(R10*4)
+	ADDQ     $0x00000010, R10
+	JMP      single_loop_1349
 
 remainder_1350:
 	MOVQ      BX, R11
@@ -18680,10 +18775,83 @@ span_done_1351:
 
 same_pass_1352:
 	SUBQ BX, DX
-	JMP  plane_1345
+	JMP  plane_1344
 
-planes_done_1346:
-stored_1335:
+planes_done_1345:
+	SFENCE
+	JMP stored_1343
+
+cached_1342:
+plane_1353:
+	CMPQ         DX, $0x00
+	JE           planes_done_1354
+	VBROADCASTSS (DI)(R9*4), Z1
+	XORQ         R10, R10
+	MOVQ         BX, R11
+	SUBQ         $0x00000040, R11
+
+unrolled_1355:
+	CMPQ    R10, R11
+	JGT     single_1356
+	VMOVUPS (CX)(R10*4), Z2
+	VCMPPS  $0x1a, Z0, Z2, K1
+	VMULPS  Z1, Z2, K1, Z2
+	VMOVUPS Z2, (AX)(R10*4)
+	VMOVUPS 64(CX)(R10*4), Z2
+	VCMPPS  $0x1a, Z0, Z2, K1
+	VMULPS  Z1, Z2, K1, Z2
+	VMOVUPS Z2, 64(AX)(R10*4)
+	VMOVUPS 128(CX)(R10*4), Z2
+	VCMPPS  $0x1a, Z0, Z2, K1
+	VMULPS  Z1, Z2, K1, Z2
+	VMOVUPS Z2, 128(AX)(R10*4)
+	VMOVUPS 192(CX)(R10*4), Z2
+	VCMPPS  $0x1a, Z0, Z2, K1
+	VMULPS  Z1, Z2, K1, Z2
+	VMOVUPS Z2, 192(AX)(R10*4)
+	ADDQ    $0x00000040, R10
+	JMP     unrolled_1355
+
+single_1356:
+	MOVQ BX, R11
+	SUBQ $0x00000010, R11
+
+single_loop_1357:
+	CMPQ    R10, R11
+	JGT     remainder_1358
+	VMOVUPS (CX)(R10*4), Z2
+	VCMPPS  $0x1a, Z0, Z2, K1
+	VMULPS  Z1, Z2, K1, Z2
+	VMOVUPS Z2, (AX)(R10*4)
+	ADDQ    $0x00000010, R10
+	JMP     single_loop_1357
+
+remainder_1358:
+	MOVQ      BX, R11
+	SUBQ      R10, R11
+	JE        span_done_1359
+	MOVQ      $-1, R12
+	BZHIQ     R11, R12, R11
+	KMOVW     R11, K1
+	VMOVUPS.Z (CX)(R10*4), K1, Z2
+	VCMPPS    $0x1a, Z0, Z2, K1, K2
+	VMULPS    Z1, Z2, K2, Z2
+	VMOVUPS   Z2, K1, (AX)(R10*4)
+
+span_done_1359:
+	ADDQ R8, CX
+	ADDQ R8, AX
+	INCQ R9
+	CMPQ R9, SI
+	JNE  same_pass_1360
+	XORQ R9, R9
+
+same_pass_1360:
+	SUBQ BX, DX
+	JMP  plane_1353
+
+planes_done_1354:
+stored_1343:
 	VZEROUPPER
 	RET
 
@@ -18701,17 +18869,17 @@ TEXT ·forwardPatternAVX512F32(SB), NOSPLIT, $0-72
 	MOVQ   DX, R8
 	SHLQ   $0x02, R8
 	CMPQ   R8, ·streamThreshold+0(SB)
-	JB     cached_1353
+	JB     cached_1361
 	CMPQ   DI, $0x00000800
-	JB     cached_1353
+	JB     cached_1361
 	CMPQ   AX, CX
-	JE     cached_1353
+	JE     cached_1361
 	CMPQ   AX, CX
-	JE     cached_1353
+	JE     cached_1361
 
-row_1355:
+row_1363:
 	CMPQ      DX, $0x00
-	JE        rows_done_1356
+	JE        rows_done_1364
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
@@ -18723,7 +18891,7 @@ row_1355:
 	CMPQ      R9, DI
 	CMOVQGT   DI, R9
 	TESTQ     R9, R9
-	JE        aligned_1357
+	JE        aligned_1365
 	MOVQ      R9, R10
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
@@ -18734,13 +18902,13 @@ row_1355:
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 	MOVQ      R9, R8
 
-aligned_1357:
+aligned_1365:
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 
-unrolled_1358:
+unrolled_1366:
 	CMPQ     R8, R9
-	JGT      single_1359
+	JGT      single_1367
 	VMOVUPS  (CX)(R8*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMULPS   (BX)(R8*4), Z1, K1, Z1
@@ -18758,26 +18926,26 @@ unrolled_1358:
 	VMULPS   192(BX)(R8*4), Z1, K1, Z1
 	VMOVNTPS Z1, 192(AX)(R8*4)
 	ADDQ     $0x00000040, R8
-	JMP      unrolled_1358
+	JMP      unrolled_1366
 
-single_1359:
+single_1367:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1360:
+single_loop_1368:
 	CMPQ     R8, R9
-	JGT      remainder_1361
+	JGT      remainder_1369
 	VMOVUPS  (CX)(R8*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMULPS   (BX)(R8*4), Z1, K1, Z1
 	VMOVNTPS Z1, (AX)(R8*4)
 	ADDQ     $0x00000010, R8
-	JMP      single_loop_1360
+	JMP      single_loop_1368
 
-remainder_1361:
+remainder_1369:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1362
+	JE        span_done_1370
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -18786,22 +18954,22 @@ remainder_1361:
 	VMULPS    (BX)(R8*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 
-span_done_1362:
+span_done_1370:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_1355
+	JMP  row_1363
 
-rows_done_1356:
+rows_done_1364:
 	SFENCE
-	JMP stored_1354
+	JMP stored_1362
 
-cached_1353:
-row_1363:
+cached_1361:
+row_1371:
 	CMPQ    DX, $0x00
-	JE      rows_done_1364
+	JE      rows_done_1372
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -18809,9 +18977,9 @@ row_1363:
 	MOVQ    DI, R9
 	SUBQ    $0x00000040, R9
 
-unrolled_1365:
+unrolled_1373:
 	CMPQ    R8, R9
-	JGT     single_1366
+	JGT     single_1374
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
@@ -18829,26 +18997,26 @@ unrolled_1365:
 	VMULPS  192(BX)(R8*4), Z1, K1, Z1
 	VMOVUPS Z1, 192(AX)(R8*4)
 	ADDQ    $0x00000040, R8
-	JMP     unrolled_1365
+	JMP     unrolled_1373
 
-single_1366:
+single_1374:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1367:
+single_loop_1375:
 	CMPQ    R8, R9
-	JGT     remainder_1368
+	JGT     remainder_1376
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
 	VMOVUPS Z1, (AX)(R8*4)
 	ADDQ    $0x00000010, R8
-	JMP     single_loop_1367
+	JMP     single_loop_1375
 
-remainder_1368:
+remainder_1376:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1369
+	JE        span_done_1377
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -18857,16 +19025,16 @@ remainder_1368:
 	VMULPS    (BX)(R8*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 
-span_done_1369:
+span_done_1377:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_1363
+	JMP  row_1371
 
-rows_done_1364:
-stored_1354:
+rows_done_1372:
+stored_1362:
 	VZEROUPPER
 	RET
 
@@ -18885,36 +19053,36 @@ TEXT ·forwardRingAVX512F32(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x00000180
-	JA     ring_segmented_1370
+	JA     ring_segmented_1378
 	MOVQ   R8, R9
 
-ring_len_1371:
+ring_len_1379:
 	CMPQ R9, $0x00000010
-	JAE  ring_len_done_1372
+	JAE  ring_len_done_1380
 	ADDQ R8, R9
-	JMP  ring_len_1371
+	JMP  ring_len_1379
 
-ring_len_done_1372:
+ring_len_done_1380:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000010, R10
 
-ring_step_1373:
+ring_step_1381:
 	CMPQ R10, R9
-	JB   ring_step_done_1374
+	JB   ring_step_done_1382
 	SUBQ R9, R10
-	JMP  ring_step_1373
+	JMP  ring_step_1381
 
-ring_step_done_1374:
+ring_step_done_1382:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000040, R10
 
-ring_step_1375:
+ring_step_1383:
 	CMPQ R10, R9
-	JB   ring_step_done_1376
+	JB   ring_step_done_1384
 	SUBQ R9, R10
-	JMP  ring_step_1375
+	JMP  ring_step_1383
 
-ring_step_done_1376:
+ring_step_done_1384:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    64(R9), R9
@@ -18924,76 +19092,76 @@ ring_step_done_1376:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000010
-	JB      ring_short_1377
+	JB      ring_short_1385
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1378
+	JNE     ring_planes_1386
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_1380:
+ring_copy_1388:
 	CMPQ    AX, R10
-	JAE     ring_built_1379
+	JAE     ring_built_1387
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1381
+	JB      ring_copy_tail_1389
 	VMOVUPS (R9)(R8*4), Z1
 	VMOVUPS Z1, (DI)(AX*4)
 	ADDQ    $0x00000010, AX
 	ADDQ    $0x00000010, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_1380
+	JNE     ring_copy_1388
 	XORQ    R8, R8
-	JMP     ring_copy_1380
+	JMP     ring_copy_1388
 
-ring_copy_tail_1381:
+ring_copy_tail_1389:
 	VMOVUPS -64(R9)(DX*4), Z1
 	ADDQ    R11, AX
 	VMOVUPS Z1, -64(DI)(AX*4)
 	XORQ    R8, R8
-	JMP     ring_copy_1380
+	JMP     ring_copy_1388
 
-ring_planes_1378:
+ring_planes_1386:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1382
+	JA   ring_long_planes_1390
 	MOVQ R10, R12
 	SUBQ $0x00000010, R12
 
-ring_fill_1383:
+ring_fill_1391:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1384
+	JGT          ring_fill_last_1392
 	VBROADCASTSS (R9)(R8*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	VMOVUPS      Z1, 64(DI)(R11*4)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1385
+	JNE          ring_wrap_1393
 	XORQ         R8, R8
 
-ring_wrap_1385:
-	JMP ring_fill_1383
+ring_wrap_1393:
+	JMP ring_fill_1391
 
-ring_fill_last_1384:
+ring_fill_last_1392:
 	CMPQ         R11, R10
-	JAE          ring_built_1379
+	JAE          ring_built_1387
 	VBROADCASTSS (R9)(R8*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1386
+	JNE          ring_wrap_1394
 	XORQ         R8, R8
 
-ring_wrap_1386:
-	JMP ring_fill_last_1384
+ring_wrap_1394:
+	JMP ring_fill_last_1392
 
-ring_long_planes_1382:
-ring_channel_1387:
+ring_long_planes_1390:
+ring_channel_1395:
 	CMPQ         R11, R10
-	JAE          ring_built_1379
+	JAE          ring_built_1387
 	VBROADCASTSS (R9)(R8*4), Z1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -19001,65 +19169,65 @@ ring_channel_1387:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_1388:
+ring_plane_1396:
 	VMOVUPS Z1, (DI)(R13*4)
 	ADDQ    $0x00000010, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1388
+	JB      ring_plane_1396
 	INCQ    R8
 	CMPQ    R8, DX
-	JNE     ring_wrap_1389
+	JNE     ring_wrap_1397
 	XORQ    R8, R8
 
-ring_wrap_1389:
-	JMP ring_channel_1387
+ring_wrap_1397:
+	JMP ring_channel_1395
 
-ring_short_1377:
+ring_short_1385:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1390:
+ring_element_1398:
 	MOVL (R9)(R11*4), R14
 	MOVL R14, (DI)(R13*4)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_1391
+	JB   ring_element_next_1399
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1391
+	JB   ring_element_next_1399
 	XORQ R11, R11
 
-ring_element_next_1391:
+ring_element_next_1399:
 	INCQ    R13
 	CMPQ    R13, $0x00000010
-	JB      ring_element_1390
+	JB      ring_element_1398
 	VMOVUPS (DI), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000010
-	JE      ring_exact_1392
+	JE      ring_exact_1400
 	SUBQ    R8, AX
 
-ring_exact_1392:
+ring_exact_1400:
 	MOVQ AX, DX
 
-ring_repeat_1393:
+ring_repeat_1401:
 	CMPQ    DX, R10
-	JAE     ring_built_1379
+	JAE     ring_built_1387
 	VMOVUPS Z1, (DI)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1393
+	JMP     ring_repeat_1401
 
-ring_built_1379:
+ring_built_1387:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000040, R8
 
-unrolled_1394:
+unrolled_1402:
 	CMPQ    DX, R8
-	JGT     single_1395
+	JGT     single_1403
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -19081,15 +19249,15 @@ unrolled_1394:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000040, DX
-	JMP     unrolled_1394
+	JMP     unrolled_1402
 
-single_1395:
+single_1403:
 	MOVQ SI, R8
 	SUBQ $0x00000010, R8
 
-single_loop_1396:
+single_loop_1404:
 	CMPQ    DX, R8
-	JGT     remainder_1397
+	JGT     remainder_1405
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -19099,11 +19267,11 @@ single_loop_1396:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000010, DX
-	JMP     single_loop_1396
+	JMP     single_loop_1404
 
-remainder_1397:
+remainder_1405:
 	SUBQ      DX, SI
-	JE        span_done_1398
+	JE        span_done_1406
 	MOVQ      $-1, R8
 	BZHIQ     SI, R8, SI
 	KMOVW     SI, K1
@@ -19112,10 +19280,10 @@ remainder_1397:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(DX*4)
 
-span_done_1398:
+span_done_1406:
 	JMP ring_finished_forwardAVX512F32
 
-ring_segmented_1370:
+ring_segmented_1378:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x00000180
 	JA   ring_finished_forwardAVX512F32
@@ -19125,11 +19293,11 @@ ring_segmented_1370:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_1399
+	JE   ring_rows_1407
 
-ring_segment_1400:
+ring_segment_1408:
 	CMPQ    SI, $0x00
-	JE      ring_done_1401
+	JE      ring_done_1409
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -19146,33 +19314,33 @@ ring_segment_1400:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_1402:
+ring_len_1410:
 	CMPQ R11, $0x00000010
-	JAE  ring_len_done_1403
+	JAE  ring_len_done_1411
 	ADDQ R9, R11
-	JMP  ring_len_1402
+	JMP  ring_len_1410
 
-ring_len_done_1403:
+ring_len_done_1411:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_1404:
+ring_step_1412:
 	CMPQ R12, R11
-	JB   ring_step_done_1405
+	JB   ring_step_done_1413
 	SUBQ R11, R12
-	JMP  ring_step_1404
+	JMP  ring_step_1412
 
-ring_step_done_1405:
+ring_step_done_1413:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000040, R12
 
-ring_step_1406:
+ring_step_1414:
 	CMPQ R12, R11
-	JB   ring_step_done_1407
+	JB   ring_step_done_1415
 	SUBQ R11, R12
-	JMP  ring_step_1406
+	JMP  ring_step_1414
 
-ring_step_done_1407:
+ring_step_done_1415:
 	MOVQ    R12, 1936(SP)
 	LEAQ    64(R11), R11
 	CMPQ    R10, R11
@@ -19182,76 +19350,76 @@ ring_step_done_1407:
 	LEAQ    (R10)(AX*4), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000010
-	JB      ring_short_1408
+	JB      ring_short_1416
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1409
+	JNE     ring_planes_1417
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_1411:
+ring_copy_1419:
 	CMPQ    R8, AX
-	JAE     ring_built_1410
+	JAE     ring_built_1418
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1412
+	JB      ring_copy_tail_1420
 	VMOVUPS (R10)(R9*4), Z1
 	VMOVUPS Z1, (DI)(R8*4)
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1411
+	JNE     ring_copy_1419
 	XORQ    R9, R9
-	JMP     ring_copy_1411
+	JMP     ring_copy_1419
 
-ring_copy_tail_1412:
+ring_copy_tail_1420:
 	VMOVUPS -64(R10)(DX*4), Z1
 	ADDQ    R11, R8
 	VMOVUPS Z1, -64(DI)(R8*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1411
+	JMP     ring_copy_1419
 
-ring_planes_1409:
+ring_planes_1417:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000020
-	JA   ring_long_planes_1413
+	JA   ring_long_planes_1421
 	MOVQ AX, R12
 	SUBQ $0x00000010, R12
 
-ring_fill_1414:
+ring_fill_1422:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1415
+	JGT          ring_fill_last_1423
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	VMOVUPS      Z1, 64(DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1416
+	JNE          ring_wrap_1424
 	XORQ         R9, R9
 
-ring_wrap_1416:
-	JMP ring_fill_1414
+ring_wrap_1424:
+	JMP ring_fill_1422
 
-ring_fill_last_1415:
+ring_fill_last_1423:
 	CMPQ         R11, AX
-	JAE          ring_built_1410
+	JAE          ring_built_1418
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1417
+	JNE          ring_wrap_1425
 	XORQ         R9, R9
 
-ring_wrap_1417:
-	JMP ring_fill_last_1415
+ring_wrap_1425:
+	JMP ring_fill_last_1423
 
-ring_long_planes_1413:
-ring_channel_1418:
+ring_long_planes_1421:
+ring_channel_1426:
 	CMPQ         R11, AX
-	JAE          ring_built_1410
+	JAE          ring_built_1418
 	VBROADCASTSS (R10)(R9*4), Z1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -19259,66 +19427,66 @@ ring_channel_1418:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_1419:
+ring_plane_1427:
 	VMOVUPS Z1, (DI)(R13*4)
 	ADDQ    $0x00000010, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1419
+	JB      ring_plane_1427
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_1420
+	JNE     ring_wrap_1428
 	XORQ    R9, R9
 
-ring_wrap_1420:
-	JMP ring_channel_1418
+ring_wrap_1428:
+	JMP ring_channel_1426
 
-ring_short_1408:
+ring_short_1416:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1421:
+ring_element_1429:
 	MOVL (R10)(R11*4), R14
 	MOVL R14, (DI)(R13*4)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_1422
+	JB   ring_element_next_1430
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1422
+	JB   ring_element_next_1430
 	XORQ R11, R11
 
-ring_element_next_1422:
+ring_element_next_1430:
 	INCQ    R13
 	CMPQ    R13, $0x00000010
-	JB      ring_element_1421
+	JB      ring_element_1429
 	VMOVUPS (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1423
+	JE      ring_exact_1431
 	SUBQ    R9, DX
 
-ring_exact_1423:
+ring_exact_1431:
 	MOVQ DX, R8
 
-ring_repeat_1424:
+ring_repeat_1432:
 	CMPQ    R8, AX
-	JAE     ring_built_1410
+	JAE     ring_built_1418
 	VMOVUPS Z1, (DI)(R8*4)
 	ADDQ    DX, R8
-	JMP     ring_repeat_1424
+	JMP     ring_repeat_1432
 
-ring_built_1410:
+ring_built_1418:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000040, R9
 
-unrolled_1425:
+unrolled_1433:
 	CMPQ    R8, R9
-	JGT     single_1426
+	JGT     single_1434
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -19340,15 +19508,15 @@ unrolled_1425:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000040, R8
-	JMP     unrolled_1425
+	JMP     unrolled_1433
 
-single_1426:
+single_1434:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1427:
+single_loop_1435:
 	CMPQ    R8, R9
-	JGT     remainder_1428
+	JGT     remainder_1436
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -19358,11 +19526,11 @@ single_loop_1427:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000010, R8
-	JMP     single_loop_1427
+	JMP     single_loop_1435
 
-remainder_1428:
+remainder_1436:
 	SUBQ      R8, DX
-	JE        span_done_1429
+	JE        span_done_1437
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -19371,7 +19539,7 @@ remainder_1428:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-span_done_1429:
+span_done_1437:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -19382,18 +19550,18 @@ span_done_1429:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1430
+	JNE  ring_next_1438
 	XORQ AX, AX
 
-ring_next_1430:
+ring_next_1438:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1400
+	JMP  ring_segment_1408
 
-ring_done_1401:
+ring_done_1409:
 	JMP ring_finished_forwardAVX512F32
 
-ring_rows_1399:
-ring_block_1431:
+ring_rows_1407:
+ring_block_1439:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -19409,33 +19577,33 @@ ring_block_1431:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1432:
+ring_len_1440:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1433
+	JAE  ring_len_done_1441
 	ADDQ BX, SI
-	JMP  ring_len_1432
+	JMP  ring_len_1440
 
-ring_len_done_1433:
+ring_len_done_1441:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000010, R8
 
-ring_step_1434:
+ring_step_1442:
 	CMPQ R8, SI
-	JB   ring_step_done_1435
+	JB   ring_step_done_1443
 	SUBQ SI, R8
-	JMP  ring_step_1434
+	JMP  ring_step_1442
 
-ring_step_done_1435:
+ring_step_done_1443:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000040, R8
 
-ring_step_1436:
+ring_step_1444:
 	CMPQ R8, SI
-	JB   ring_step_done_1437
+	JB   ring_step_done_1445
 	SUBQ SI, R8
-	JMP  ring_step_1436
+	JMP  ring_step_1444
 
-ring_step_done_1437:
+ring_step_done_1445:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    64(SI), SI
@@ -19446,76 +19614,76 @@ ring_step_done_1437:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000010
-	JB      ring_short_1438
+	JB      ring_short_1446
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1439
+	JNE     ring_planes_1447
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1441:
+ring_copy_1449:
 	CMPQ    BX, R8
-	JAE     ring_built_1440
+	JAE     ring_built_1448
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000010
-	JB      ring_copy_tail_1442
+	JB      ring_copy_tail_1450
 	VMOVUPS (SI)(R9*4), Z1
 	VMOVUPS Z1, (DI)(BX*4)
 	ADDQ    $0x00000010, BX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1441
+	JNE     ring_copy_1449
 	XORQ    R9, R9
-	JMP     ring_copy_1441
+	JMP     ring_copy_1449
 
-ring_copy_tail_1442:
+ring_copy_tail_1450:
 	VMOVUPS -64(SI)(DX*4), Z1
 	ADDQ    R10, BX
 	VMOVUPS Z1, -64(DI)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1441
+	JMP     ring_copy_1449
 
-ring_planes_1439:
+ring_planes_1447:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000020
-	JA   ring_long_planes_1443
+	JA   ring_long_planes_1451
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
-ring_fill_1444:
+ring_fill_1452:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1445
+	JGT          ring_fill_last_1453
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (DI)(R9*4)
 	VMOVUPS      Z1, 64(DI)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1446
+	JNE          ring_wrap_1454
 	XORQ         BX, BX
 
-ring_wrap_1446:
-	JMP ring_fill_1444
+ring_wrap_1454:
+	JMP ring_fill_1452
 
-ring_fill_last_1445:
+ring_fill_last_1453:
 	CMPQ         R9, R8
-	JAE          ring_built_1440
+	JAE          ring_built_1448
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (DI)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1447
+	JNE          ring_wrap_1455
 	XORQ         BX, BX
 
-ring_wrap_1447:
-	JMP ring_fill_last_1445
+ring_wrap_1455:
+	JMP ring_fill_last_1453
 
-ring_long_planes_1443:
-ring_channel_1448:
+ring_long_planes_1451:
+ring_channel_1456:
 	CMPQ         R9, R8
-	JAE          ring_built_1440
+	JAE          ring_built_1448
 	VBROADCASTSS (SI)(BX*4), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -19523,57 +19691,57 @@ ring_channel_1448:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_1449:
+ring_plane_1457:
 	VMOVUPS Z1, (DI)(R11*4)
 	ADDQ    $0x00000010, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1449
+	JB      ring_plane_1457
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_1450
+	JNE     ring_wrap_1458
 	XORQ    BX, BX
 
-ring_wrap_1450:
-	JMP ring_channel_1448
+ring_wrap_1458:
+	JMP ring_channel_1456
 
-ring_short_1438:
+ring_short_1446:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1451:
+ring_element_1459:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (DI)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1452
+	JB   ring_element_next_1460
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1452
+	JB   ring_element_next_1460
 	XORQ R9, R9
 
-ring_element_next_1452:
+ring_element_next_1460:
 	INCQ    R11
 	CMPQ    R11, $0x00000010
-	JB      ring_element_1451
+	JB      ring_element_1459
 	VMOVUPS (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1453
+	JE      ring_exact_1461
 	SUBQ    BX, DX
 
-ring_exact_1453:
+ring_exact_1461:
 	MOVQ DX, BX
 
-ring_repeat_1454:
+ring_repeat_1462:
 	CMPQ    BX, R8
-	JAE     ring_built_1440
+	JAE     ring_built_1448
 	VMOVUPS Z1, (DI)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1454
+	JMP     ring_repeat_1462
 
-ring_built_1440:
+ring_built_1448:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+24(FP), BX
@@ -19582,18 +19750,18 @@ ring_built_1440:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_1455:
+ring_row_1463:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_1456
+	JE   ring_rows_done_1464
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000040, R9
 
-unrolled_1457:
+unrolled_1465:
 	CMPQ    R8, R9
-	JGT     single_1458
+	JGT     single_1466
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -19615,15 +19783,15 @@ unrolled_1457:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000040, R8
-	JMP     unrolled_1457
+	JMP     unrolled_1465
 
-single_1458:
+single_1466:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1459:
+single_loop_1467:
 	CMPQ    R8, R9
-	JGT     remainder_1460
+	JGT     remainder_1468
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -19633,11 +19801,11 @@ single_loop_1459:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000010, R8
-	JMP     single_loop_1459
+	JMP     single_loop_1467
 
-remainder_1460:
+remainder_1468:
 	SUBQ      R8, DX
-	JE        span_done_1461
+	JE        span_done_1469
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -19646,20 +19814,20 @@ remainder_1460:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-span_done_1461:
+span_done_1469:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x02, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_1455
+	JMP   ring_row_1463
 
-ring_rows_done_1456:
+ring_rows_done_1464:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1431
+	JMP  ring_block_1439
 
 ring_finished_forwardAVX512F32:
 	VZEROUPPER
@@ -19685,11 +19853,11 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1462
+	JB           cached_1470
 	CMPQ         AX, DX
-	JE           cached_1462
+	JE           cached_1470
 	CMPQ         AX, CX
-	JE           cached_1462
+	JE           cached_1470
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -19698,7 +19866,7 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1464
+	JE           aligned_1472
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -19717,13 +19885,13 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	VMOVUPS      Z10, K1, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_1464:
+aligned_1472:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_1465:
+unrolled_1473:
 	CMPQ        SI, DI
-	JGT         single_1466
+	JGT         single_1474
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -19773,15 +19941,15 @@ unrolled_1465:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
-	JMP         unrolled_1465
+	JMP         unrolled_1473
 
-single_1466:
+single_1474:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_1467:
+single_loop_1475:
 	CMPQ        SI, DI
-	JGT         remainder_1468
+	JGT         remainder_1476
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -19795,11 +19963,11 @@ single_loop_1467:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
-	JMP         single_loop_1467
+	JMP         single_loop_1475
 
-remainder_1468:
+remainder_1476:
 	SUBQ        SI, BX
-	JE          span_done_1469
+	JE          span_done_1477
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -19816,18 +19984,18 @@ remainder_1468:
 	VMULPS      Z9, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(SI*4)
 
-span_done_1469:
+span_done_1477:
 	SFENCE
-	JMP stored_1463
+	JMP stored_1471
 
-cached_1462:
+cached_1470:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_1470:
+unrolled_1478:
 	CMPQ        SI, DI
-	JGT         single_1471
+	JGT         single_1479
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -19877,15 +20045,15 @@ unrolled_1470:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
-	JMP         unrolled_1470
+	JMP         unrolled_1478
 
-single_1471:
+single_1479:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_1472:
+single_loop_1480:
 	CMPQ        SI, DI
-	JGT         remainder_1473
+	JGT         remainder_1481
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -19899,11 +20067,11 @@ single_loop_1472:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
-	JMP         single_loop_1472
+	JMP         single_loop_1480
 
-remainder_1473:
+remainder_1481:
 	SUBQ        SI, BX
-	JE          span_done_1474
+	JE          span_done_1482
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -19920,8 +20088,8 @@ remainder_1473:
 	VMULPS      Z9, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(SI*4)
 
-span_done_1474:
-stored_1463:
+span_done_1482:
+stored_1471:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -19957,17 +20125,17 @@ TEXT ·backwardPlanesAVX512F32(SB), NOSPLIT, $0-128
 	MOVQ   BX, R12
 	SHLQ   $0x02, R12
 	CMPQ   R12, ·streamThreshold+0(SB)
-	JB     cached_1475
+	JB     cached_1483
 	CMPQ   R10, $0x00000800
-	JB     cached_1475
+	JB     cached_1483
 	CMPQ   AX, DX
-	JE     cached_1475
+	JE     cached_1483
 	CMPQ   AX, CX
-	JE     cached_1475
+	JE     cached_1483
 
-plane_1477:
+plane_1485:
 	CMPQ         BX, $0x00
-	JE           planes_done_1478
+	JE           planes_done_1486
 	VBROADCASTSS (R9)(R11*4), Z9
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -19985,7 +20153,7 @@ plane_1477:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_1479
+	JE           aligned_1487
 	MOVQ         R13, R14
 	MOVQ         $-1, R15
 	BZHIQ        R14, R15, R14
@@ -20004,13 +20172,13 @@ plane_1477:
 	VMOVUPS      Z10, K1, (AX)(R12*4)
 	MOVQ         R13, R12
 
-aligned_1479:
+aligned_1487:
 	MOVQ DI, R13
 	SUBQ $0x00000040, R13
 
-unrolled_1480:
+unrolled_1488:
 	CMPQ        R12, R13
-	JGT         single_1481
+	JGT         single_1489
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -20060,151 +20228,6 @@ unrolled_1480:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, 192(AX)(R12*4)
 	ADDQ        $0x00000040, R12
-	JMP         unrolled_1480
-
-single_1481:
-	MOVQ DI, R13
-	SUBQ $0x00000010, R13
-
-single_loop_1482:
-	CMPQ        R12, R13
-	JGT         remainder_1483
-	VMOVUPS     (CX)(R12*4), Z10
-	VCMPPS      $0x1a, Z0, Z10, K1
-	VMOVUPS     (DX)(R12*4), Z10
-	VCVTPS2PD   (CX)(R12*4), Z11
-	VCVTPS2PD   (DX)(R12*4), Z12
-	VFMADD231PD Z12, Z11, K1, Z1
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   32(CX)(R12*4), Z11
-	VCVTPS2PD   32(DX)(R12*4), Z12
-	VFMADD231PD Z12, Z11, K2, Z2
-	VMULPS      Z9, Z10, K1, Z10
-	VMOVNTPS    Z10, (AX)(R12*4)
-	ADDQ        $0x00000010, R12
-	JMP         single_loop_1482
-
-remainder_1483:
-	MOVQ        DI, R13
-	SUBQ        R12, R13
-	JE          span_done_1484
-	MOVQ        $-1, R14
-	BZHIQ       R13, R14, R13
-	KMOVW       R13, K1
-	VMOVUPS.Z   (CX)(R12*4), K1, Z10
-	VCMPPS      $0x1a, Z0, Z10, K1, K2
-	VMOVUPS.Z   (DX)(R12*4), K1, Z10
-	VCVTPS2PD.Z (CX)(R12*4), K2, Z11
-	VCVTPS2PD.Z (DX)(R12*4), K2, Z12
-	VFMADD231PD Z12, Z11, K2, Z1
-	KSHIFTRW    $0x08, K2, K3
-	VCVTPS2PD.Z 32(CX)(R12*4), K3, Z11
-	VCVTPS2PD.Z 32(DX)(R12*4), K3, Z12
-	VFMADD231PD Z12, Z11, K3, Z2
-	VMULPS      Z9, Z10, K2, Z10
-	VMOVUPS     Z10, K1, (AX)(R12*4)
-
-span_done_1484:
-	VADDPD        Z2, Z1, Z1
-	VADDPD        Z4, Z3, Z3
-	VADDPD        Z6, Z5, Z5
-	VADDPD        Z8, Z7, Z7
-	VADDPD        Z3, Z1, Z1
-	VADDPD        Z7, Z5, Z5
-	VADDPD        Z5, Z1, Z1
-	VEXTRACTF64X4 $0x01, Z1, Y2
-	VADDPD        Y2, Y1, Y2
-	VEXTRACTF128  $0x01, Y2, X1
-	VADDPD        X1, X2, X1
-	VPERMILPD     $0x01, X1, X2
-	VADDSD        X2, X1, X1
-	VADDSD        (SI)(R11*8), X1, X1
-	VMOVSD        X1, (SI)(R11*8)
-	ADDQ          R10, CX
-	ADDQ          R10, DX
-	ADDQ          R10, AX
-	INCQ          R11
-	CMPQ          R11, R8
-	JNE           same_pass_1485
-	XORQ          R11, R11
-
-same_pass_1485:
-	SUBQ DI, BX
-	JMP  plane_1477
-
-planes_done_1478:
-	SFENCE
-	JMP stored_1476
-
-cached_1475:
-plane_1486:
-	CMPQ         BX, $0x00
-	JE           planes_done_1487
-	VBROADCASTSS (R9)(R11*4), Z9
-	VXORPS       Y1, Y1, Y1
-	VXORPS       Y2, Y2, Y2
-	VXORPS       Y3, Y3, Y3
-	VXORPS       Y4, Y4, Y4
-	VXORPS       Y5, Y5, Y5
-	VXORPS       Y6, Y6, Y6
-	VXORPS       Y7, Y7, Y7
-	VXORPS       Y8, Y8, Y8
-	XORQ         R12, R12
-	MOVQ         DI, R13
-	SUBQ         $0x00000040, R13
-
-unrolled_1488:
-	CMPQ        R12, R13
-	JGT         single_1489
-	VMOVUPS     (CX)(R12*4), Z10
-	VCMPPS      $0x1a, Z0, Z10, K1
-	VMOVUPS     (DX)(R12*4), Z10
-	VCVTPS2PD   (CX)(R12*4), Z11
-	VCVTPS2PD   (DX)(R12*4), Z12
-	VFMADD231PD Z12, Z11, K1, Z1
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   32(CX)(R12*4), Z11
-	VCVTPS2PD   32(DX)(R12*4), Z12
-	VFMADD231PD Z12, Z11, K2, Z2
-	VMULPS      Z9, Z10, K1, Z10
-	VMOVUPS     Z10, (AX)(R12*4)
-	VMOVUPS     64(CX)(R12*4), Z10
-	VCMPPS      $0x1a, Z0, Z10, K1
-	VMOVUPS     64(DX)(R12*4), Z10
-	VCVTPS2PD   64(CX)(R12*4), Z11
-	VCVTPS2PD   64(DX)(R12*4), Z12
-	VFMADD231PD Z12, Z11, K1, Z3
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   96(CX)(R12*4), Z11
-	VCVTPS2PD   96(DX)(R12*4), Z12
-	VFMADD231PD Z12, Z11, K2, Z4
-	VMULPS      Z9, Z10, K1, Z10
-	VMOVUPS     Z10, 64(AX)(R12*4)
-	VMOVUPS     128(CX)(R12*4), Z10
-	VCMPPS      $0x1a, Z0, Z10, K1
-	VMOVUPS     128(DX)(R12*4), Z10
-	VCVTPS2PD   128(CX)(R12*4), Z11
-	VCVTPS2PD   128(DX)(R12*4), Z12
-	VFMADD231PD Z12, Z11, K1, Z5
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   160(CX)(R12*4), Z11
-	VCVTPS2PD   160(DX)(R12*4), Z12
-	VFMADD231PD Z12, Z11, K2, Z6
-	VMULPS      Z9, Z10, K1, Z10
-	VMOVUPS     Z10, 128(AX)(R12*4)
-	VMOVUPS     192(CX)(R12*4), Z10
-	VCMPPS      $0x1a, Z0, Z10, K1
-	VMOVUPS     192(DX)(R12*4), Z10
-	VCVTPS2PD   192(CX)(R12*4), Z11
-	VCVTPS2PD   192(DX)(R12*4), Z12
-	VFMADD231PD Z12, Z11, K1, Z7
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   224(CX)(R12*4), Z11
-	VCVTPS2PD   224(DX)(R12*4), Z12
-	VFMADD231PD Z12, Z11, K2, Z8
-	VMULPS      Z9, Z10, K1, Z10
-	VMOVUPS     Z10, 192(AX)(R12*4)
-	ADDQ        $0x00000040, R12
 	JMP         unrolled_1488
 
 single_1489:
@@ -20225,7 +20248,7 @@ single_loop_1490:
 	VCVTPS2PD   32(DX)(R12*4), Z12
 	VFMADD231PD Z12, Z11, K2, Z2
 	VMULPS      Z9, Z10, K1, Z10
-	VMOVUPS     Z10, (AX)(R12*4)
+	VMOVNTPS    Z10, (AX)(R12*4)
 	ADDQ        $0x00000010, R12
 	JMP         single_loop_1490
 
@@ -20275,10 +20298,155 @@ span_done_1492:
 
 same_pass_1493:
 	SUBQ DI, BX
-	JMP  plane_1486
+	JMP  plane_1485
 
-planes_done_1487:
-stored_1476:
+planes_done_1486:
+	SFENCE
+	JMP stored_1484
+
+cached_1483:
+plane_1494:
+	CMPQ         BX, $0x00
+	JE           planes_done_1495
+	VBROADCASTSS (R9)(R11*4), Z9
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y2, Y2, Y2
+	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
+	VXORPS       Y5, Y5, Y5
+	VXORPS       Y6, Y6, Y6
+	VXORPS       Y7, Y7, Y7
+	VXORPS       Y8, Y8, Y8
+	XORQ         R12, R12
+	MOVQ         DI, R13
+	SUBQ         $0x00000040, R13
+
+unrolled_1496:
+	CMPQ        R12, R13
+	JGT         single_1497
+	VMOVUPS     (CX)(R12*4), Z10
+	VCMPPS      $0x1a, Z0, Z10, K1
+	VMOVUPS     (DX)(R12*4), Z10
+	VCVTPS2PD   (CX)(R12*4), Z11
+	VCVTPS2PD   (DX)(R12*4), Z12
+	VFMADD231PD Z12, Z11, K1, Z1
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   32(CX)(R12*4), Z11
+	VCVTPS2PD   32(DX)(R12*4), Z12
+	VFMADD231PD Z12, Z11, K2, Z2
+	VMULPS      Z9, Z10, K1, Z10
+	VMOVUPS     Z10, (AX)(R12*4)
+	VMOVUPS     64(CX)(R12*4), Z10
+	VCMPPS      $0x1a, Z0, Z10, K1
+	VMOVUPS     64(DX)(R12*4), Z10
+	VCVTPS2PD   64(CX)(R12*4), Z11
+	VCVTPS2PD   64(DX)(R12*4), Z12
+	VFMADD231PD Z12, Z11, K1, Z3
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   96(CX)(R12*4), Z11
+	VCVTPS2PD   96(DX)(R12*4), Z12
+	VFMADD231PD Z12, Z11, K2, Z4
+	VMULPS      Z9, Z10, K1, Z10
+	VMOVUPS     Z10, 64(AX)(R12*4)
+	VMOVUPS     128(CX)(R12*4), Z10
+	VCMPPS      $0x1a, Z0, Z10, K1
+	VMOVUPS     128(DX)(R12*4), Z10
+	VCVTPS2PD   128(CX)(R12*4), Z11
+	VCVTPS2PD   128(DX)(R12*4), Z12
+	VFMADD231PD Z12, Z11, K1, Z5
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   160(CX)(R12*4), Z11
+	VCVTPS2PD   160(DX)(R12*4), Z12
+	VFMADD231PD Z12, Z11, K2, Z6
+	VMULPS      Z9, Z10, K1, Z10
+	VMOVUPS     Z10, 128(AX)(R12*4)
+	VMOVUPS     192(CX)(R12*4), Z10
+	VCMPPS      $0x1a, Z0, Z10, K1
+	VMOVUPS     192(DX)(R12*4), Z10
+	VCVTPS2PD   192(CX)(R12*4), Z11
+	VCVTPS2PD   192(DX)(R12*4), Z12
+	VFMADD231PD Z12, Z11, K1, Z7
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   224(CX)(R12*4), Z11
+	VCVTPS2PD   224(DX)(R12*4), Z12
+	VFMADD231PD Z12, Z11, K2, Z8
+	VMULPS      Z9, Z10, K1, Z10
+	VMOVUPS     Z10, 192(AX)(R12*4)
+	ADDQ        $0x00000040, R12
+	JMP         unrolled_1496
+
+single_1497:
+	MOVQ DI, R13
+	SUBQ $0x00000010, R13
+
+single_loop_1498:
+	CMPQ        R12, R13
+	JGT         remainder_1499
+	VMOVUPS     (CX)(R12*4), Z10
+	VCMPPS      $0x1a, Z0, Z10, K1
+	VMOVUPS     (DX)(R12*4), Z10
+	VCVTPS2PD   (CX)(R12*4), Z11
+	VCVTPS2PD   (DX)(R12*4), Z12
+	VFMADD231PD Z12, Z11, K1, Z1
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   32(CX)(R12*4), Z11
+	VCVTPS2PD   32(DX)(R12*4), Z12
+	VFMADD231PD Z12, Z11, K2, Z2
+	VMULPS      Z9, Z10, K1, Z10
+	VMOVUPS     Z10, (AX)(R12*4)
+	ADDQ        $0x00000010, R12
+	JMP         single_loop_1498
+
+remainder_1499:
+	MOVQ        DI, R13
+	SUBQ        R12, R13
+	JE          span_done_1500
+	MOVQ        $-1, R14
+	BZHIQ       R13, R14, R13
+	KMOVW       R13, K1
+	VMOVUPS.Z   (CX)(R12*4), K1, Z10
+	VCMPPS      $0x1a, Z0, Z10, K1, K2
+	VMOVUPS.Z   (DX)(R12*4), K1, Z10
+	VCVTPS2PD.Z (CX)(R12*4), K2, Z11
+	VCVTPS2PD.Z (DX)(R12*4), K2, Z12
+	VFMADD231PD Z12, Z11, K2, Z1
+	KSHIFTRW    $0x08, K2, K3
+	VCVTPS2PD.Z 32(CX)(R12*4), K3, Z11
+	VCVTPS2PD.Z 32(DX)(R12*4), K3, Z12
+	VFMADD231PD Z12, Z11, K3, Z2
+	VMULPS      Z9, Z10, K2, Z10
+	VMOVUPS     Z10, K1, (AX)(R12*4)
+
+span_done_1500:
+	VADDPD        Z2, Z1, Z1
+	VADDPD        Z4, Z3, Z3
+	VADDPD        Z6, Z5, Z5
+	VADDPD        Z8, Z7, Z7
+	VADDPD        Z3, Z1, Z1
+	VADDPD        Z7, Z5, Z5
+	VADDPD        Z5, Z1, Z1
+	VEXTRACTF64X4 $0x01, Z1, Y2
+	VADDPD        Y2, Y1, Y2
+	VEXTRACTF128  $0x01, Y2, X1
+	VADDPD        X1, X2, X1
+	VPERMILPD     $0x01, X1, X2
+	VADDSD        X2, X1, X1
+	VADDSD        (SI)(R11*8), X1, X1
+	VMOVSD        X1, (SI)(R11*8)
+	ADDQ          R10, CX
+	ADDQ          R10, DX
+	ADDQ          R10, AX
+	INCQ          R11
+	CMPQ          R11, R8
+	JNE           same_pass_1501
+	XORQ          R11, R11
+
+same_pass_1501:
+	SUBQ DI, BX
+	JMP  plane_1494
+
+planes_done_1495:
+stored_1484:
 	VZEROUPPER
 	RET
 
@@ -20298,17 +20466,17 @@ TEXT ·backwardPatternAVX512F32(SB), NOSPLIT, $0-120
 	MOVQ   BX, R10
 	SHLQ   $0x02, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_1494
+	JB     cached_1502
 	CMPQ   R9, $0x00000800
-	JB     cached_1494
+	JB     cached_1502
 	CMPQ   AX, DX
-	JE     cached_1494
+	JE     cached_1502
 	CMPQ   AX, CX
-	JE     cached_1494
+	JE     cached_1502
 
-row_1496:
+row_1504:
 	CMPQ        BX, $0x00
-	JE          rows_done_1497
+	JE          rows_done_1505
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
@@ -20320,7 +20488,7 @@ row_1496:
 	CMPQ        R11, R9
 	CMOVQGT     R9, R11
 	TESTQ       R11, R11
-	JE          aligned_1498
+	JE          aligned_1506
 	MOVQ        R11, R12
 	MOVQ        $-1, R13
 	BZHIQ       R12, R13, R12
@@ -20343,13 +20511,13 @@ row_1496:
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 	MOVQ        R11, R10
 
-aligned_1498:
+aligned_1506:
 	MOVQ R9, R11
 	SUBQ $0x00000040, R11
 
-unrolled_1499:
+unrolled_1507:
 	CMPQ        R10, R11
-	JGT         single_1500
+	JGT         single_1508
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -20415,15 +20583,15 @@ unrolled_1499:
 	VMULPS      192(SI)(R10*4), Z1, K1, Z1
 	VMOVNTPS    Z1, 192(AX)(R10*4)
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_1499
+	JMP         unrolled_1507
 
-single_1500:
+single_1508:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1501:
+single_loop_1509:
 	CMPQ        R10, R11
-	JGT         remainder_1502
+	JGT         remainder_1510
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -20441,12 +20609,12 @@ single_loop_1501:
 	VMULPS      (SI)(R10*4), Z1, K1, Z1
 	VMOVNTPS    Z1, (AX)(R10*4)
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_1501
+	JMP         single_loop_1509
 
-remainder_1502:
+remainder_1510:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1503
+	JE          span_done_1511
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -20467,23 +20635,23 @@ remainder_1502:
 	VMULPS      (SI)(R10*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1503:
+span_done_1511:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_1496
+	JMP  row_1504
 
-rows_done_1497:
+rows_done_1505:
 	SFENCE
-	JMP stored_1495
+	JMP stored_1503
 
-cached_1494:
-row_1504:
+cached_1502:
+row_1512:
 	CMPQ    BX, $0x00
-	JE      rows_done_1505
+	JE      rows_done_1513
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -20491,9 +20659,9 @@ row_1504:
 	MOVQ    R9, R11
 	SUBQ    $0x00000040, R11
 
-unrolled_1506:
+unrolled_1514:
 	CMPQ        R10, R11
-	JGT         single_1507
+	JGT         single_1515
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -20559,15 +20727,15 @@ unrolled_1506:
 	VMULPS      192(SI)(R10*4), Z1, K1, Z1
 	VMOVUPS     Z1, 192(AX)(R10*4)
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_1506
+	JMP         unrolled_1514
 
-single_1507:
+single_1515:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1508:
+single_loop_1516:
 	CMPQ        R10, R11
-	JGT         remainder_1509
+	JGT         remainder_1517
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -20585,12 +20753,12 @@ single_loop_1508:
 	VMULPS      (SI)(R10*4), Z1, K1, Z1
 	VMOVUPS     Z1, (AX)(R10*4)
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_1508
+	JMP         single_loop_1516
 
-remainder_1509:
+remainder_1517:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1510
+	JE          span_done_1518
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -20611,17 +20779,17 @@ remainder_1509:
 	VMULPS      (SI)(R10*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1510:
+span_done_1518:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_1504
+	JMP  row_1512
 
-rows_done_1505:
-stored_1495:
+rows_done_1513:
+stored_1503:
 	VZEROUPPER
 	RET
 
@@ -20644,36 +20812,36 @@ TEXT ·backwardRingAVX512F32(SB), $1856-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x00000030
-	JA     ring_segmented_1511
+	JA     ring_segmented_1519
 	MOVQ   R10, R11
 
-ring_len_1512:
+ring_len_1520:
 	CMPQ R11, $0x00000010
-	JAE  ring_len_done_1513
+	JAE  ring_len_done_1521
 	ADDQ R10, R11
-	JMP  ring_len_1512
+	JMP  ring_len_1520
 
-ring_len_done_1513:
+ring_len_done_1521:
 	MOVQ R11, 1792(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_1514:
+ring_step_1522:
 	CMPQ R12, R11
-	JB   ring_step_done_1515
+	JB   ring_step_done_1523
 	SUBQ R11, R12
-	JMP  ring_step_1514
+	JMP  ring_step_1522
 
-ring_step_done_1515:
+ring_step_done_1523:
 	MOVQ R12, 1800(SP)
 	MOVQ $0x00000040, R12
 
-ring_step_1516:
+ring_step_1524:
 	CMPQ R12, R11
-	JB   ring_step_done_1517
+	JB   ring_step_done_1525
 	SUBQ R11, R12
-	JMP  ring_step_1516
+	JMP  ring_step_1524
 
-ring_step_done_1517:
+ring_step_done_1525:
 	MOVQ    R12, 1808(SP)
 	MOVQ    DI, R12
 	LEAQ    64(R11), R11
@@ -20683,76 +20851,76 @@ ring_step_done_1517:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1832(SP), R12
 	CMPQ    R10, $0x00000010
-	JB      ring_short_1518
+	JB      ring_short_1526
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1519
+	JNE     ring_planes_1527
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_1521:
+ring_copy_1529:
 	CMPQ    R8, R12
-	JAE     ring_built_1520
+	JAE     ring_built_1528
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000010
-	JB      ring_copy_tail_1522
+	JB      ring_copy_tail_1530
 	VMOVUPS (R11)(R10*4), Z1
 	VMOVUPS Z1, (CX)(R8*4)
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_1521
+	JNE     ring_copy_1529
 	XORQ    R10, R10
-	JMP     ring_copy_1521
+	JMP     ring_copy_1529
 
-ring_copy_tail_1522:
+ring_copy_tail_1530:
 	VMOVUPS -64(R11)(R9*4), Z1
 	ADDQ    R13, R8
 	VMOVUPS Z1, -64(CX)(R8*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1521
+	JMP     ring_copy_1529
 
-ring_planes_1519:
+ring_planes_1527:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000020
-	JA   ring_long_planes_1523
+	JA   ring_long_planes_1531
 	MOVQ R12, R14
 	SUBQ $0x00000010, R14
 
-ring_fill_1524:
+ring_fill_1532:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_1525
+	JGT          ring_fill_last_1533
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (CX)(R13*4)
 	VMOVUPS      Z1, 64(CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_1526
+	JNE          ring_wrap_1534
 	XORQ         R10, R10
 
-ring_wrap_1526:
-	JMP ring_fill_1524
+ring_wrap_1534:
+	JMP ring_fill_1532
 
-ring_fill_last_1525:
+ring_fill_last_1533:
 	CMPQ         R13, R12
-	JAE          ring_built_1520
+	JAE          ring_built_1528
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_1527
+	JNE          ring_wrap_1535
 	XORQ         R10, R10
 
-ring_wrap_1527:
-	JMP ring_fill_last_1525
+ring_wrap_1535:
+	JMP ring_fill_last_1533
 
-ring_long_planes_1523:
-ring_channel_1528:
+ring_long_planes_1531:
+ring_channel_1536:
 	CMPQ         R13, R12
-	JAE          ring_built_1520
+	JAE          ring_built_1528
 	VBROADCASTSS (R11)(R10*4), Z1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -20760,57 +20928,57 @@ ring_channel_1528:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_1529:
+ring_plane_1537:
 	VMOVUPS Z1, (CX)(R15*4)
 	ADDQ    $0x00000010, R15
 	CMPQ    R15, R14
-	JB      ring_plane_1529
+	JB      ring_plane_1537
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_1530
+	JNE     ring_wrap_1538
 	XORQ    R10, R10
 
-ring_wrap_1530:
-	JMP ring_channel_1528
+ring_wrap_1538:
+	JMP ring_channel_1536
 
-ring_short_1518:
+ring_short_1526:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_1531:
+ring_element_1539:
 	MOVL (R11)(R13*4), BP
 	MOVL BP, (CX)(R15*4)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_1532
+	JB   ring_element_next_1540
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_1532
+	JB   ring_element_next_1540
 	XORQ R13, R13
 
-ring_element_next_1532:
+ring_element_next_1540:
 	INCQ    R15
 	CMPQ    R15, $0x00000010
-	JB      ring_element_1531
+	JB      ring_element_1539
 	VMOVUPS (CX), Z1
 	MOVQ    1792(SP), R8
 	CMPQ    R8, $0x00000010
-	JE      ring_exact_1533
+	JE      ring_exact_1541
 	SUBQ    R10, R8
 
-ring_exact_1533:
+ring_exact_1541:
 	MOVQ R8, R9
 
-ring_repeat_1534:
+ring_repeat_1542:
 	CMPQ    R9, R12
-	JAE     ring_built_1520
+	JAE     ring_built_1528
 	VMOVUPS Z1, (CX)(R9*4)
 	ADDQ    R8, R9
-	JMP     ring_repeat_1534
+	JMP     ring_repeat_1542
 
-ring_built_1520:
+ring_built_1528:
 	MOVQ    1792(SP), R8
 	MOVQ    1832(SP), R9
 	MOVQ    R9, R10
@@ -20826,22 +20994,22 @@ ring_built_1520:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_1535:
+sums_zero_1543:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_1536
+	JAE     sums_zeroed_1544
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1535
+	JMP     sums_zero_1543
 
-sums_zeroed_1536:
+sums_zeroed_1544:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000040, R10
 
-unrolled_1537:
+unrolled_1545:
 	CMPQ        R9, R10
-	JGT         single_1538
+	JGT         single_1546
 	VMOVUPS     (DX)(R9*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R9*4), Z1
@@ -20911,15 +21079,15 @@ unrolled_1537:
 	SUBQ        1792(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000040, R9
-	JMP         unrolled_1537
+	JMP         unrolled_1545
 
-single_1538:
+single_1546:
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1539:
+single_loop_1547:
 	CMPQ        R9, R10
-	JGT         remainder_1540
+	JGT         remainder_1548
 	VMOVUPS     (DX)(R9*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R9*4), Z1
@@ -20941,11 +21109,11 @@ single_loop_1539:
 	SUBQ        1792(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000010, R9
-	JMP         single_loop_1539
+	JMP         single_loop_1547
 
-remainder_1540:
+remainder_1548:
 	SUBQ        R9, DI
-	JE          span_done_1541
+	JE          span_done_1549
 	MOVQ        $-1, R10
 	BZHIQ       DI, R10, DI
 	KMOVW       DI, K1
@@ -20966,78 +21134,78 @@ remainder_1540:
 	VMULPS      (CX)(R8*4), Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(R9*4)
 
-span_done_1541:
+span_done_1549:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1792(SP), DX
 	MOVQ  1832(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_1543
+	JLE   fold_ext_done_1551
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_1544
+	JA    fold_ext_scalar_1552
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_1542:
+fold_ext_1550:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_1543
+	JBE     fold_ext_done_1551
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Z0
 	VADDPD  (BX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (BX)(DI*8)
-	JMP     fold_ext_1542
+	JMP     fold_ext_1550
 
-fold_ext_scalar_1544:
+fold_ext_scalar_1552:
 	MOVQ 1832(SP), SI
 
-fold_ext_element_1545:
+fold_ext_element_1553:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_1546
+	JBE    fold_ext_element_done_1554
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_1545
+	JMP    fold_ext_element_1553
 
-fold_ext_element_done_1546:
-fold_ext_done_1543:
-fold_1547:
+fold_ext_element_done_1554:
+fold_ext_done_1551:
+fold_1555:
 	CMPQ   DX, AX
-	JBE    fold_done_1548
+	JBE    fold_done_1556
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_1547
+	JMP    fold_1555
 
-fold_done_1548:
+fold_done_1556:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1549
+	JNE  sums_planes_1557
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_1551:
+sums_vector_1559:
 	CMPQ      AX, DX
-	JGT       sums_scalar_1552
+	JGT       sums_scalar_1560
 	VCVTPS2PD (CX)(AX*4), Z0
 	VADDPD    (BX)(AX*8), Z0, Z0
 	VCVTPD2PS Z0, Y0
 	VMOVUPS   Y0, (CX)(AX*4)
 	ADDQ      $0x00000008, AX
-	JMP       sums_vector_1551
+	JMP       sums_vector_1559
 
-sums_scalar_1552:
+sums_scalar_1560:
 	CMPQ      AX, alpha_len+80(FP)
-	JE        sums_done_1550
+	JE        sums_done_1558
 	VMOVSD    (BX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
@@ -21045,18 +21213,18 @@ sums_scalar_1552:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_1552
+	JMP       sums_scalar_1560
 
-sums_planes_1549:
+sums_planes_1557:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1553:
+sums_group_1561:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_1555
+	JB     sums_single_1563
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -21065,7 +21233,7 @@ sums_group_1553:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_1554:
+sums_group_plane_1562:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -21074,7 +21242,7 @@ sums_group_plane_1554:
 	ADDQ      $0x08, R9
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_group_plane_1554
+	JB        sums_group_plane_1562
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (CX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -21099,32 +21267,32 @@ sums_group_plane_1554:
 	SHRQ      $0x01, DX
 	ADDQ      DX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_1553
+	JMP       sums_group_1561
 
-sums_single_1555:
+sums_single_1563:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_1550
+	JE     sums_done_1558
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_1556:
+sums_single_plane_1564:
 	VADDSD    (BX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_single_plane_1556
+	JB        sums_single_plane_1564
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_1555
+	JMP       sums_single_1563
 
-sums_done_1550:
+sums_done_1558:
 	JMP ring_finished_backwardAVX512F32
 
-ring_segmented_1511:
+ring_segmented_1519:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x00000030
 	JA   ring_finished_backwardAVX512F32
@@ -21134,7 +21302,7 @@ ring_segmented_1511:
 	MOVQ AX, 1824(SP)
 	MOVQ $0x00000000, 1816(SP)
 
-ring_block_1558:
+ring_block_1566:
 	MOVQ    1816(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -21150,33 +21318,33 @@ ring_block_1558:
 	MOVQ    DI, 1848(SP)
 	MOVQ    DI, R8
 
-ring_len_1559:
+ring_len_1567:
 	CMPQ R8, $0x00000010
-	JAE  ring_len_done_1560
+	JAE  ring_len_done_1568
 	ADDQ DI, R8
-	JMP  ring_len_1559
+	JMP  ring_len_1567
 
-ring_len_done_1560:
+ring_len_done_1568:
 	MOVQ R8, 1792(SP)
 	MOVQ $0x00000010, R9
 
-ring_step_1561:
+ring_step_1569:
 	CMPQ R9, R8
-	JB   ring_step_done_1562
+	JB   ring_step_done_1570
 	SUBQ R8, R9
-	JMP  ring_step_1561
+	JMP  ring_step_1569
 
-ring_step_done_1562:
+ring_step_done_1570:
 	MOVQ R9, 1800(SP)
 	MOVQ $0x00000040, R9
 
-ring_step_1563:
+ring_step_1571:
 	CMPQ R9, R8
-	JB   ring_step_done_1564
+	JB   ring_step_done_1572
 	SUBQ R8, R9
-	JMP  ring_step_1563
+	JMP  ring_step_1571
 
-ring_step_done_1564:
+ring_step_done_1572:
 	MOVQ    R9, 1808(SP)
 	MOVQ    DI, R9
 	LEAQ    64(R8), R8
@@ -21187,76 +21355,76 @@ ring_step_done_1564:
 	LEAQ    (R8)(DX*4), R8
 	MOVQ    1832(SP), R9
 	CMPQ    DI, $0x00000010
-	JB      ring_short_1565
+	JB      ring_short_1573
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1566
+	JNE     ring_planes_1574
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_1568:
+ring_copy_1576:
 	CMPQ    DI, R9
-	JAE     ring_built_1567
+	JAE     ring_built_1575
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1569
+	JB      ring_copy_tail_1577
 	VMOVUPS (R8)(R10*4), Z1
 	VMOVUPS Z1, (CX)(DI*4)
 	ADDQ    $0x00000010, DI
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_1568
+	JNE     ring_copy_1576
 	XORQ    R10, R10
-	JMP     ring_copy_1568
+	JMP     ring_copy_1576
 
-ring_copy_tail_1569:
+ring_copy_tail_1577:
 	VMOVUPS -64(R8)(SI*4), Z1
 	ADDQ    R11, DI
 	VMOVUPS Z1, -64(CX)(DI*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1568
+	JMP     ring_copy_1576
 
-ring_planes_1566:
+ring_planes_1574:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1570
+	JA   ring_long_planes_1578
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-ring_fill_1571:
+ring_fill_1579:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_1572
+	JGT          ring_fill_last_1580
 	VBROADCASTSS (R8)(DI*4), Z1
 	VMOVUPS      Z1, (CX)(R10*4)
 	VMOVUPS      Z1, 64(CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_1573
+	JNE          ring_wrap_1581
 	XORQ         DI, DI
 
-ring_wrap_1573:
-	JMP ring_fill_1571
+ring_wrap_1581:
+	JMP ring_fill_1579
 
-ring_fill_last_1572:
+ring_fill_last_1580:
 	CMPQ         R10, R9
-	JAE          ring_built_1567
+	JAE          ring_built_1575
 	VBROADCASTSS (R8)(DI*4), Z1
 	VMOVUPS      Z1, (CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_1574
+	JNE          ring_wrap_1582
 	XORQ         DI, DI
 
-ring_wrap_1574:
-	JMP ring_fill_last_1572
+ring_wrap_1582:
+	JMP ring_fill_last_1580
 
-ring_long_planes_1570:
-ring_channel_1575:
+ring_long_planes_1578:
+ring_channel_1583:
 	CMPQ         R10, R9
-	JAE          ring_built_1567
+	JAE          ring_built_1575
 	VBROADCASTSS (R8)(DI*4), Z1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -21264,57 +21432,57 @@ ring_channel_1575:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_1576:
+ring_plane_1584:
 	VMOVUPS Z1, (CX)(R12*4)
 	ADDQ    $0x00000010, R12
 	CMPQ    R12, R11
-	JB      ring_plane_1576
+	JB      ring_plane_1584
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_1577
+	JNE     ring_wrap_1585
 	XORQ    DI, DI
 
-ring_wrap_1577:
-	JMP ring_channel_1575
+ring_wrap_1585:
+	JMP ring_channel_1583
 
-ring_short_1565:
+ring_short_1573:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_1578:
+ring_element_1586:
 	MOVL (R8)(R10*4), R13
 	MOVL R13, (CX)(R12*4)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_1579
+	JB   ring_element_next_1587
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_1579
+	JB   ring_element_next_1587
 	XORQ R10, R10
 
-ring_element_next_1579:
+ring_element_next_1587:
 	INCQ    R12
 	CMPQ    R12, $0x00000010
-	JB      ring_element_1578
+	JB      ring_element_1586
 	VMOVUPS (CX), Z1
 	MOVQ    1792(SP), SI
 	CMPQ    SI, $0x00000010
-	JE      ring_exact_1580
+	JE      ring_exact_1588
 	SUBQ    DI, SI
 
-ring_exact_1580:
+ring_exact_1588:
 	MOVQ SI, DI
 
-ring_repeat_1581:
+ring_repeat_1589:
 	CMPQ    DI, R9
-	JAE     ring_built_1567
+	JAE     ring_built_1575
 	VMOVUPS Z1, (CX)(DI*4)
 	ADDQ    SI, DI
-	JMP     ring_repeat_1581
+	JMP     ring_repeat_1589
 
-ring_built_1567:
+ring_built_1575:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x02, DI
@@ -21340,26 +21508,26 @@ ring_built_1567:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_1582:
+sums_zero_1590:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_1583
+	JAE     sums_zeroed_1591
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1582
+	JMP     sums_zero_1590
 
-sums_zeroed_1583:
-ring_row_1584:
+sums_zeroed_1591:
+ring_row_1592:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1585
+	JE   ring_rows_done_1593
 	XORQ R8, R8
 	MOVQ 1848(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000040, R11
 
-unrolled_1586:
+unrolled_1594:
 	CMPQ        R10, R11
-	JGT         single_1587
+	JGT         single_1595
 	VMOVUPS     (DX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R10*4), Z1
@@ -21429,15 +21597,15 @@ unrolled_1586:
 	SUBQ        1792(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_1586
+	JMP         unrolled_1594
 
-single_1587:
+single_1595:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1588:
+single_loop_1596:
 	CMPQ        R10, R11
-	JGT         remainder_1589
+	JGT         remainder_1597
 	VMOVUPS     (DX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R10*4), Z1
@@ -21459,11 +21627,11 @@ single_loop_1588:
 	SUBQ        1792(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_1588
+	JMP         single_loop_1596
 
-remainder_1589:
+remainder_1597:
 	SUBQ        R10, R9
-	JE          span_done_1590
+	JE          span_done_1598
 	MOVQ        $-1, R11
 	BZHIQ       R9, R11, R9
 	KMOVW       R9, K1
@@ -21484,7 +21652,7 @@ remainder_1589:
 	VMULPS      (CX)(R8*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1590:
+span_done_1598:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -21492,9 +21660,9 @@ span_done_1590:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_1584
+	JMP   ring_row_1592
 
-ring_rows_done_1585:
+ring_rows_done_1593:
 	MOVQ 1816(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -21502,71 +21670,71 @@ ring_rows_done_1585:
 	MOVQ 1792(SP), DI
 	MOVQ 1832(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_1592
+	JLE  fold_ext_done_1600
 	CMPQ R8, DI
-	JA   fold_ext_scalar_1593
+	JA   fold_ext_scalar_1601
 	ADDQ $0x00000007, R8
 	ANDQ $-8, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_1591:
+fold_ext_1599:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_1592
+	JBE     fold_ext_done_1600
 	SUBQ    $0x00000008, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Z1
 	VADDPD  (BX)(R8*8), Z1, Z1
 	VMOVUPD Z1, (BX)(R9*8)
-	JMP     fold_ext_1591
+	JMP     fold_ext_1599
 
-fold_ext_scalar_1593:
+fold_ext_scalar_1601:
 	MOVQ 1832(SP), R8
 
-fold_ext_element_1594:
+fold_ext_element_1602:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_1595
+	JBE    fold_ext_element_done_1603
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_1594
+	JMP    fold_ext_element_1602
 
-fold_ext_element_done_1595:
-fold_ext_done_1592:
-fold_1596:
+fold_ext_element_done_1603:
+fold_ext_done_1600:
+fold_1604:
 	CMPQ   DI, SI
-	JBE    fold_done_1597
+	JBE    fold_done_1605
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_1596
+	JMP    fold_1604
 
-fold_done_1597:
+fold_done_1605:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1598
+	JNE  sums_planes_1606
 	MOVQ 1840(SP), DI
 	SUBQ $0x00000008, DI
 
-sums_vector_1600:
+sums_vector_1608:
 	CMPQ      SI, DI
-	JGT       sums_scalar_1601
+	JGT       sums_scalar_1609
 	VCVTPS2PD (DX)(SI*4), Z1
 	VADDPD    (BX)(SI*8), Z1, Z1
 	VCVTPD2PS Z1, Y1
 	VMOVUPS   Y1, (DX)(SI*4)
 	ADDQ      $0x00000008, SI
-	JMP       sums_vector_1600
+	JMP       sums_vector_1608
 
-sums_scalar_1601:
+sums_scalar_1609:
 	CMPQ      SI, 1840(SP)
-	JE        sums_done_1599
+	JE        sums_done_1607
 	VMOVSD    (BX)(SI*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
@@ -21574,18 +21742,18 @@ sums_scalar_1601:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_scalar_1601
+	JMP       sums_scalar_1609
 
-sums_planes_1598:
+sums_planes_1606:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_1602:
+sums_group_1610:
 	MOVQ   1840(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_1604
+	JB     sums_single_1612
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -21594,7 +21762,7 @@ sums_group_1602:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_1603:
+sums_group_plane_1611:
 	VADDSD    (R10), X1, X1
 	VADDSD    (R10)(R9*1), X2, X2
 	VADDSD    (R11), X3, X3
@@ -21603,7 +21771,7 @@ sums_group_plane_1603:
 	ADDQ      $0x08, R11
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_group_plane_1603
+	JB        sums_group_plane_1611
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(SI*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -21628,32 +21796,32 @@ sums_group_plane_1603:
 	SHRQ      $0x01, DI
 	ADDQ      DI, R8
 	ADDQ      $0x00000004, SI
-	JMP       sums_group_1602
+	JMP       sums_group_1610
 
-sums_single_1604:
+sums_single_1612:
 	CMPQ   SI, 1840(SP)
-	JE     sums_done_1599
+	JE     sums_done_1607
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_1605:
+sums_single_plane_1613:
 	VADDSD    (BX)(R8*8), X1, X1
 	INCQ      R8
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_single_plane_1605
+	JB        sums_single_plane_1613
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_single_1604
+	JMP       sums_single_1612
 
-sums_done_1599:
+sums_done_1607:
 	ADDQ 1840(SP), AX
 	MOVQ AX, 1816(SP)
-	JMP  ring_block_1558
+	JMP  ring_block_1566
 
 ring_finished_backwardAVX512F32:
 	VZEROUPPER
@@ -21671,11 +21839,11 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1606
+	JB           cached_1614
 	CMPQ         AX, DX
-	JE           cached_1606
+	JE           cached_1614
 	CMPQ         AX, CX
-	JE           cached_1606
+	JE           cached_1614
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -21684,7 +21852,7 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1608
+	JE           aligned_1616
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -21696,13 +21864,13 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	VMOVUPS      Z2, K1, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_1608:
+aligned_1616:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_1609:
+unrolled_1617:
 	CMPQ     SI, DI
-	JGT      single_1610
+	JGT      single_1618
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
@@ -21724,26 +21892,26 @@ unrolled_1609:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(SI*4)
 	ADDQ     $0x00000040, SI
-	JMP      unrolled_1609
+	JMP      unrolled_1617
 
-single_1610:
+single_1618:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_1611:
+single_loop_1619:
 	CMPQ     SI, DI
-	JGT      remainder_1612
+	JGT      remainder_1620
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(SI*4)
 	ADDQ     $0x00000010, SI
-	JMP      single_loop_1611
+	JMP      single_loop_1619
 
-remainder_1612:
+remainder_1620:
 	SUBQ      SI, BX
-	JE        span_done_1613
+	JE        span_done_1621
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -21753,18 +21921,18 @@ remainder_1612:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_1613:
+span_done_1621:
 	SFENCE
-	JMP stored_1607
+	JMP stored_1615
 
-cached_1606:
+cached_1614:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-unrolled_1614:
+unrolled_1622:
 	CMPQ    SI, DI
-	JGT     single_1615
+	JGT     single_1623
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
@@ -21786,26 +21954,26 @@ unrolled_1614:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(SI*4)
 	ADDQ    $0x00000040, SI
-	JMP     unrolled_1614
+	JMP     unrolled_1622
 
-single_1615:
+single_1623:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_1616:
+single_loop_1624:
 	CMPQ    SI, DI
-	JGT     remainder_1617
+	JGT     remainder_1625
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(SI*4)
 	ADDQ    $0x00000010, SI
-	JMP     single_loop_1616
+	JMP     single_loop_1624
 
-remainder_1617:
+remainder_1625:
 	SUBQ      SI, BX
-	JE        span_done_1618
+	JE        span_done_1626
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -21815,8 +21983,8 @@ remainder_1617:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_1618:
-stored_1607:
+span_done_1626:
+stored_1615:
 	VZEROUPPER
 	RET
 
@@ -21837,17 +22005,17 @@ TEXT ·backwardPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	MOVQ   BX, R11
 	SHLQ   $0x02, R11
 	CMPQ   R11, ·streamThreshold+0(SB)
-	JB     cached_1619
+	JB     cached_1627
 	CMPQ   R9, $0x00000800
-	JB     cached_1619
+	JB     cached_1627
 	CMPQ   AX, DX
-	JE     cached_1619
+	JE     cached_1627
 	CMPQ   AX, CX
-	JE     cached_1619
+	JE     cached_1627
 
-plane_1621:
+plane_1629:
 	CMPQ         BX, $0x00
-	JE           planes_done_1622
+	JE           planes_done_1630
 	VBROADCASTSS (R8)(R10*4), Z1
 	XORQ         R11, R11
 	MOVQ         AX, R12
@@ -21857,7 +22025,7 @@ plane_1621:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_1623
+	JE           aligned_1631
 	MOVQ         R12, R13
 	MOVQ         $-1, R14
 	BZHIQ        R13, R14, R13
@@ -21869,13 +22037,13 @@ plane_1621:
 	VMOVUPS      Z2, K1, (AX)(R11*4)
 	MOVQ         R12, R11
 
-aligned_1623:
+aligned_1631:
 	MOVQ SI, R12
 	SUBQ $0x00000040, R12
 
-unrolled_1624:
+unrolled_1632:
 	CMPQ     R11, R12
-	JGT      single_1625
+	JGT      single_1633
 	VMOVUPS  (CX)(R11*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(R11*4), Z2
@@ -21897,102 +22065,22 @@ unrolled_1624:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(R11*4)
 	ADDQ     $0x00000040, R11
-	JMP      unrolled_1624
-
-single_1625:
-	MOVQ SI, R12
-	SUBQ $0x00000010, R12
-
-single_loop_1626:
-	CMPQ     R11, R12
-	JGT      remainder_1627
-	VMOVUPS  (CX)(R11*4), Z2
-	VCMPPS   $0x1a, Z0, Z2, K1
-	VMOVUPS  (DX)(R11*4), Z2
-	VMULPS   Z1, Z2, K1, Z2
-	VMOVNTPS Z2, (AX)(R11*4)
-	ADDQ     $0x00000010, R11
-	JMP      single_loop_1626
-
-remainder_1627:
-	MOVQ      SI, R12
-	SUBQ      R11, R12
-	JE        span_done_1628
-	MOVQ      $-1, R13
-	BZHIQ     R12, R13, R12
-	KMOVW     R12, K1
-	VMOVUPS.Z (CX)(R11*4), K1, Z2
-	VCMPPS    $0x1a, Z0, Z2, K1, K2
-	VMOVUPS.Z (DX)(R11*4), K1, Z2
-	VMULPS    Z1, Z2, K2, Z2
-	VMOVUPS   Z2, K1, (AX)(R11*4)
-
-span_done_1628:
-	ADDQ R9, CX
-	ADDQ R9, DX
-	ADDQ R9, AX
-	INCQ R10
-	CMPQ R10, DI
-	JNE  same_pass_1629
-	XORQ R10, R10
-
-same_pass_1629:
-	SUBQ SI, BX
-	JMP  plane_1621
-
-planes_done_1622:
-	SFENCE
-	JMP stored_1620
-
-cached_1619:
-plane_1630:
-	CMPQ         BX, $0x00
-	JE           planes_done_1631
-	VBROADCASTSS (R8)(R10*4), Z1
-	XORQ         R11, R11
-	MOVQ         SI, R12
-	SUBQ         $0x00000040, R12
-
-unrolled_1632:
-	CMPQ    R11, R12
-	JGT     single_1633
-	VMOVUPS (CX)(R11*4), Z2
-	VCMPPS  $0x1a, Z0, Z2, K1
-	VMOVUPS (DX)(R11*4), Z2
-	VMULPS  Z1, Z2, K1, Z2
-	VMOVUPS Z2, (AX)(R11*4)
-	VMOVUPS 64(CX)(R11*4), Z2
-	VCMPPS  $0x1a, Z0, Z2, K1
-	VMOVUPS 64(DX)(R11*4), Z2
-	VMULPS  Z1, Z2, K1, Z2
-	VMOVUPS Z2, 64(AX)(R11*4)
-	VMOVUPS 128(CX)(R11*4), Z2
-	VCMPPS  $0x1a, Z0, Z2, K1
-	VMOVUPS 128(DX)(R11*4), Z2
-	VMULPS  Z1, Z2, K1, Z2
-	VMOVUPS Z2, 128(AX)(R11*4)
-	VMOVUPS 192(CX)(R11*4), Z2
-	VCMPPS  $0x1a, Z0, Z2, K1
-	VMOVUPS 192(DX)(R11*4), Z2
-	VMULPS  Z1, Z2, K1, Z2
-	VMOVUPS Z2, 192(AX)(R11*4)
-	ADDQ    $0x00000040, R11
-	JMP     unrolled_1632
+	JMP      unrolled_1632
 
 single_1633:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 
 single_loop_1634:
-	CMPQ    R11, R12
-	JGT     remainder_1635
-	VMOVUPS (CX)(R11*4), Z2
-	VCMPPS  $0x1a, Z0, Z2, K1
-	VMOVUPS (DX)(R11*4), Z2
-	VMULPS  Z1, Z2, K1, Z2
-	VMOVUPS Z2, (AX)(R11*4)
-	ADDQ    $0x00000010, R11
-	JMP     single_loop_1634
+	CMPQ     R11, R12
+	JGT      remainder_1635
+	VMOVUPS  (CX)(R11*4), Z2
+	VCMPPS   $0x1a, Z0, Z2, K1
+	VMOVUPS  (DX)(R11*4), Z2
+	VMULPS   Z1, Z2, K1, Z2
+	VMOVNTPS Z2, (AX)(R11*4)
+	ADDQ     $0x00000010, R11
+	JMP      single_loop_1634
 
 remainder_1635:
 	MOVQ      SI, R12
@@ -22018,10 +22106,90 @@ span_done_1636:
 
 same_pass_1637:
 	SUBQ SI, BX
-	JMP  plane_1630
+	JMP  plane_1629
 
-planes_done_1631:
-stored_1620:
+planes_done_1630:
+	SFENCE
+	JMP stored_1628
+
+cached_1627:
+plane_1638:
+	CMPQ         BX, $0x00
+	JE           planes_done_1639
+	VBROADCASTSS (R8)(R10*4), Z1
+	XORQ         R11, R11
+	MOVQ         SI, R12
+	SUBQ         $0x00000040, R12
+
+unrolled_1640:
+	CMPQ    R11, R12
+	JGT     single_1641
+	VMOVUPS (CX)(R11*4), Z2
+	VCMPPS  $0x1a, Z0, Z2, K1
+	VMOVUPS (DX)(R11*4), Z2
+	VMULPS  Z1, Z2, K1, Z2
+	VMOVUPS Z2, (AX)(R11*4)
+	VMOVUPS 64(CX)(R11*4), Z2
+	VCMPPS  $0x1a, Z0, Z2, K1
+	VMOVUPS 64(DX)(R11*4), Z2
+	VMULPS  Z1, Z2, K1, Z2
+	VMOVUPS Z2, 64(AX)(R11*4)
+	VMOVUPS 128(CX)(R11*4), Z2
+	VCMPPS  $0x1a, Z0, Z2, K1
+	VMOVUPS 128(DX)(R11*4), Z2
+	VMULPS  Z1, Z2, K1, Z2
+	VMOVUPS Z2, 128(AX)(R11*4)
+	VMOVUPS 192(CX)(R11*4), Z2
+	VCMPPS  $0x1a, Z0, Z2, K1
+	VMOVUPS 192(DX)(R11*4), Z2
+	VMULPS  Z1, Z2, K1, Z2
+	VMOVUPS Z2, 192(AX)(R11*4)
+	ADDQ    $0x00000040, R11
+	JMP     unrolled_1640
+
+single_1641:
+	MOVQ SI, R12
+	SUBQ $0x00000010, R12
+
+single_loop_1642:
+	CMPQ    R11, R12
+	JGT     remainder_1643
+	VMOVUPS (CX)(R11*4), Z2
+	VCMPPS  $0x1a, Z0, Z2, K1
+	VMOVUPS (DX)(R11*4), Z2
+	VMULPS  Z1, Z2, K1, Z2
+	VMOVUPS Z2, (AX)(R11*4)
+	ADDQ    $0x00000010, R11
+	JMP     single_loop_1642
+
+remainder_1643:
+	MOVQ      SI, R12
+	SUBQ      R11, R12
+	JE        span_done_1644
+	MOVQ      $-1, R13
+	BZHIQ     R12, R13, R12
+	KMOVW     R12, K1
+	VMOVUPS.Z (CX)(R11*4), K1, Z2
+	VCMPPS    $0x1a, Z0, Z2, K1, K2
+	VMOVUPS.Z (DX)(R11*4), K1, Z2
+	VMULPS    Z1, Z2, K2, Z2
+	VMOVUPS   Z2, K1, (AX)(R11*4)
+
+span_done_1644:
+	ADDQ R9, CX
+	ADDQ R9, DX
+	ADDQ R9, AX
+	INCQ R10
+	CMPQ R10, DI
+	JNE  same_pass_1645
+	XORQ R10, R10
+
+same_pass_1645:
+	SUBQ SI, BX
+	JMP  plane_1638
+
+planes_done_1639:
+stored_1628:
 	VZEROUPPER
 	RET
 
@@ -22040,17 +22208,17 @@ TEXT ·backwardPatternDxAVX512F32(SB), NOSPLIT, $0-96
 	MOVQ   BX, R9
 	SHLQ   $0x02, R9
 	CMPQ   R9, ·streamThreshold+0(SB)
-	JB     cached_1638
+	JB     cached_1646
 	CMPQ   R8, $0x00000800
-	JB     cached_1638
+	JB     cached_1646
 	CMPQ   AX, DX
-	JE     cached_1638
+	JE     cached_1646
 	CMPQ   AX, CX
-	JE     cached_1638
+	JE     cached_1646
 
-row_1640:
+row_1648:
 	CMPQ      BX, $0x00
-	JE        rows_done_1641
+	JE        rows_done_1649
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
@@ -22062,7 +22230,7 @@ row_1640:
 	CMPQ      R10, R8
 	CMOVQGT   R8, R10
 	TESTQ     R10, R10
-	JE        aligned_1642
+	JE        aligned_1650
 	MOVQ      R10, R11
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
@@ -22074,13 +22242,13 @@ row_1640:
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 	MOVQ      R10, R9
 
-aligned_1642:
+aligned_1650:
 	MOVQ R8, R10
 	SUBQ $0x00000040, R10
 
-unrolled_1643:
+unrolled_1651:
 	CMPQ     R9, R10
-	JGT      single_1644
+	JGT      single_1652
 	VMOVUPS  (CX)(R9*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMOVUPS  (DX)(R9*4), Z1
@@ -22102,27 +22270,27 @@ unrolled_1643:
 	VMULPS   192(SI)(R9*4), Z1, K1, Z1
 	VMOVNTPS Z1, 192(AX)(R9*4)
 	ADDQ     $0x00000040, R9
-	JMP      unrolled_1643
+	JMP      unrolled_1651
 
-single_1644:
+single_1652:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1645:
+single_loop_1653:
 	CMPQ     R9, R10
-	JGT      remainder_1646
+	JGT      remainder_1654
 	VMOVUPS  (CX)(R9*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMOVUPS  (DX)(R9*4), Z1
 	VMULPS   (SI)(R9*4), Z1, K1, Z1
 	VMOVNTPS Z1, (AX)(R9*4)
 	ADDQ     $0x00000010, R9
-	JMP      single_loop_1645
+	JMP      single_loop_1653
 
-remainder_1646:
+remainder_1654:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_1647
+	JE        span_done_1655
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -22132,23 +22300,23 @@ remainder_1646:
 	VMULPS    (SI)(R9*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 
-span_done_1647:
+span_done_1655:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_1640
+	JMP  row_1648
 
-rows_done_1641:
+rows_done_1649:
 	SFENCE
-	JMP stored_1639
+	JMP stored_1647
 
-cached_1638:
-row_1648:
+cached_1646:
+row_1656:
 	CMPQ    BX, $0x00
-	JE      rows_done_1649
+	JE      rows_done_1657
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -22156,9 +22324,9 @@ row_1648:
 	MOVQ    R8, R10
 	SUBQ    $0x00000040, R10
 
-unrolled_1650:
+unrolled_1658:
 	CMPQ    R9, R10
-	JGT     single_1651
+	JGT     single_1659
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
@@ -22180,27 +22348,27 @@ unrolled_1650:
 	VMULPS  192(SI)(R9*4), Z1, K1, Z1
 	VMOVUPS Z1, 192(AX)(R9*4)
 	ADDQ    $0x00000040, R9
-	JMP     unrolled_1650
+	JMP     unrolled_1658
 
-single_1651:
+single_1659:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1652:
+single_loop_1660:
 	CMPQ    R9, R10
-	JGT     remainder_1653
+	JGT     remainder_1661
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
 	VMULPS  (SI)(R9*4), Z1, K1, Z1
 	VMOVUPS Z1, (AX)(R9*4)
 	ADDQ    $0x00000010, R9
-	JMP     single_loop_1652
+	JMP     single_loop_1660
 
-remainder_1653:
+remainder_1661:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_1654
+	JE        span_done_1662
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -22210,17 +22378,17 @@ remainder_1653:
 	VMULPS    (SI)(R9*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 
-span_done_1654:
+span_done_1662:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_1648
+	JMP  row_1656
 
-rows_done_1649:
-stored_1639:
+rows_done_1657:
+stored_1647:
 	VZEROUPPER
 	RET
 
@@ -22240,36 +22408,36 @@ TEXT ·backwardRingDxAVX512F32(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x00000180
-	JA     ring_segmented_1655
+	JA     ring_segmented_1663
 	MOVQ   R9, R10
 
-ring_len_1656:
+ring_len_1664:
 	CMPQ R10, $0x00000010
-	JAE  ring_len_done_1657
+	JAE  ring_len_done_1665
 	ADDQ R9, R10
-	JMP  ring_len_1656
+	JMP  ring_len_1664
 
-ring_len_done_1657:
+ring_len_done_1665:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000010, R11
 
-ring_step_1658:
+ring_step_1666:
 	CMPQ R11, R10
-	JB   ring_step_done_1659
+	JB   ring_step_done_1667
 	SUBQ R10, R11
-	JMP  ring_step_1658
+	JMP  ring_step_1666
 
-ring_step_done_1659:
+ring_step_done_1667:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000040, R11
 
-ring_step_1660:
+ring_step_1668:
 	CMPQ R11, R10
-	JB   ring_step_done_1661
+	JB   ring_step_done_1669
 	SUBQ R10, R11
-	JMP  ring_step_1660
+	JMP  ring_step_1668
 
-ring_step_done_1661:
+ring_step_done_1669:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    64(R10), R10
@@ -22279,76 +22447,76 @@ ring_step_done_1661:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000010
-	JB      ring_short_1662
+	JB      ring_short_1670
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1663
+	JNE     ring_planes_1671
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_1665:
+ring_copy_1673:
 	CMPQ    AX, R11
-	JAE     ring_built_1664
+	JAE     ring_built_1672
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000010
-	JB      ring_copy_tail_1666
+	JB      ring_copy_tail_1674
 	VMOVUPS (R10)(R9*4), Z1
 	VMOVUPS Z1, (R8)(AX*4)
 	ADDQ    $0x00000010, AX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1665
+	JNE     ring_copy_1673
 	XORQ    R9, R9
-	JMP     ring_copy_1665
+	JMP     ring_copy_1673
 
-ring_copy_tail_1666:
+ring_copy_tail_1674:
 	VMOVUPS -64(R10)(DX*4), Z1
 	ADDQ    R12, AX
 	VMOVUPS Z1, -64(R8)(AX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1665
+	JMP     ring_copy_1673
 
-ring_planes_1663:
+ring_planes_1671:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1667
+	JA   ring_long_planes_1675
 	MOVQ R11, R13
 	SUBQ $0x00000010, R13
 
-ring_fill_1668:
+ring_fill_1676:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_1669
+	JGT          ring_fill_last_1677
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	VMOVUPS      Z1, 64(R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1670
+	JNE          ring_wrap_1678
 	XORQ         R9, R9
 
-ring_wrap_1670:
-	JMP ring_fill_1668
+ring_wrap_1678:
+	JMP ring_fill_1676
 
-ring_fill_last_1669:
+ring_fill_last_1677:
 	CMPQ         R12, R11
-	JAE          ring_built_1664
+	JAE          ring_built_1672
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1671
+	JNE          ring_wrap_1679
 	XORQ         R9, R9
 
-ring_wrap_1671:
-	JMP ring_fill_last_1669
+ring_wrap_1679:
+	JMP ring_fill_last_1677
 
-ring_long_planes_1667:
-ring_channel_1672:
+ring_long_planes_1675:
+ring_channel_1680:
 	CMPQ         R12, R11
-	JAE          ring_built_1664
+	JAE          ring_built_1672
 	VBROADCASTSS (R10)(R9*4), Z1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -22356,65 +22524,65 @@ ring_channel_1672:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_1673:
+ring_plane_1681:
 	VMOVUPS Z1, (R8)(R14*4)
 	ADDQ    $0x00000010, R14
 	CMPQ    R14, R13
-	JB      ring_plane_1673
+	JB      ring_plane_1681
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_1674
+	JNE     ring_wrap_1682
 	XORQ    R9, R9
 
-ring_wrap_1674:
-	JMP ring_channel_1672
+ring_wrap_1682:
+	JMP ring_channel_1680
 
-ring_short_1662:
+ring_short_1670:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_1675:
+ring_element_1683:
 	MOVL (R10)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_1676
+	JB   ring_element_next_1684
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_1676
+	JB   ring_element_next_1684
 	XORQ R12, R12
 
-ring_element_next_1676:
+ring_element_next_1684:
 	INCQ    R14
 	CMPQ    R14, $0x00000010
-	JB      ring_element_1675
+	JB      ring_element_1683
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000010
-	JE      ring_exact_1677
+	JE      ring_exact_1685
 	SUBQ    R9, AX
 
-ring_exact_1677:
+ring_exact_1685:
 	MOVQ AX, DX
 
-ring_repeat_1678:
+ring_repeat_1686:
 	CMPQ    DX, R11
-	JAE     ring_built_1664
+	JAE     ring_built_1672
 	VMOVUPS Z1, (R8)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1678
+	JMP     ring_repeat_1686
 
-ring_built_1664:
+ring_built_1672:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 
-unrolled_1679:
+unrolled_1687:
 	CMPQ    DX, R9
-	JGT     single_1680
+	JGT     single_1688
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(DX*4), Z1
@@ -22440,15 +22608,15 @@ unrolled_1679:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000040, DX
-	JMP     unrolled_1679
+	JMP     unrolled_1687
 
-single_1680:
+single_1688:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1681:
+single_loop_1689:
 	CMPQ    DX, R9
-	JGT     remainder_1682
+	JGT     remainder_1690
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(DX*4), Z1
@@ -22459,11 +22627,11 @@ single_loop_1681:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000010, DX
-	JMP     single_loop_1681
+	JMP     single_loop_1689
 
-remainder_1682:
+remainder_1690:
 	SUBQ      DX, DI
-	JE        span_done_1683
+	JE        span_done_1691
 	MOVQ      $-1, R9
 	BZHIQ     DI, R9, DI
 	KMOVW     DI, K1
@@ -22473,10 +22641,10 @@ remainder_1682:
 	VMULPS    (R8)(AX*4), Z0, K2, Z0
 	VMOVUPS   Z0, K1, (CX)(DX*4)
 
-span_done_1683:
+span_done_1691:
 	JMP ring_finished_backwardDxAVX512F32
 
-ring_segmented_1655:
+ring_segmented_1663:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x00000180
 	JA   ring_finished_backwardDxAVX512F32
@@ -22486,11 +22654,11 @@ ring_segmented_1655:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_1684
+	JE   ring_rows_1692
 
-ring_segment_1685:
+ring_segment_1693:
 	CMPQ    DI, $0x00
-	JE      ring_done_1686
+	JE      ring_done_1694
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -22507,33 +22675,33 @@ ring_segment_1685:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_1687:
+ring_len_1695:
 	CMPQ R12, $0x00000010
-	JAE  ring_len_done_1688
+	JAE  ring_len_done_1696
 	ADDQ R10, R12
-	JMP  ring_len_1687
+	JMP  ring_len_1695
 
-ring_len_done_1688:
+ring_len_done_1696:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000010, R13
 
-ring_step_1689:
+ring_step_1697:
 	CMPQ R13, R12
-	JB   ring_step_done_1690
+	JB   ring_step_done_1698
 	SUBQ R12, R13
-	JMP  ring_step_1689
+	JMP  ring_step_1697
 
-ring_step_done_1690:
+ring_step_done_1698:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000040, R13
 
-ring_step_1691:
+ring_step_1699:
 	CMPQ R13, R12
-	JB   ring_step_done_1692
+	JB   ring_step_done_1700
 	SUBQ R12, R13
-	JMP  ring_step_1691
+	JMP  ring_step_1699
 
-ring_step_done_1692:
+ring_step_done_1700:
 	MOVQ    R13, 1936(SP)
 	LEAQ    64(R12), R12
 	CMPQ    R11, R12
@@ -22543,76 +22711,76 @@ ring_step_done_1692:
 	LEAQ    (R11)(AX*4), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000010
-	JB      ring_short_1693
+	JB      ring_short_1701
 	CMPQ    R9, $0x01
-	JNE     ring_planes_1694
+	JNE     ring_planes_1702
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_1696:
+ring_copy_1704:
 	CMPQ    R9, AX
-	JAE     ring_built_1695
+	JAE     ring_built_1703
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000010
-	JB      ring_copy_tail_1697
+	JB      ring_copy_tail_1705
 	VMOVUPS (R11)(R10*4), Z1
 	VMOVUPS Z1, (R8)(R9*4)
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_1696
+	JNE     ring_copy_1704
 	XORQ    R10, R10
-	JMP     ring_copy_1696
+	JMP     ring_copy_1704
 
-ring_copy_tail_1697:
+ring_copy_tail_1705:
 	VMOVUPS -64(R11)(DX*4), Z1
 	ADDQ    R12, R9
 	VMOVUPS Z1, -64(R8)(R9*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1696
+	JMP     ring_copy_1704
 
-ring_planes_1694:
+ring_planes_1702:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000020
-	JA   ring_long_planes_1698
+	JA   ring_long_planes_1706
 	MOVQ AX, R13
 	SUBQ $0x00000010, R13
 
-ring_fill_1699:
+ring_fill_1707:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_1700
+	JGT          ring_fill_last_1708
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	VMOVUPS      Z1, 64(R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_1701
+	JNE          ring_wrap_1709
 	XORQ         R10, R10
 
-ring_wrap_1701:
-	JMP ring_fill_1699
+ring_wrap_1709:
+	JMP ring_fill_1707
 
-ring_fill_last_1700:
+ring_fill_last_1708:
 	CMPQ         R12, AX
-	JAE          ring_built_1695
+	JAE          ring_built_1703
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_1702
+	JNE          ring_wrap_1710
 	XORQ         R10, R10
 
-ring_wrap_1702:
-	JMP ring_fill_last_1700
+ring_wrap_1710:
+	JMP ring_fill_last_1708
 
-ring_long_planes_1698:
-ring_channel_1703:
+ring_long_planes_1706:
+ring_channel_1711:
 	CMPQ         R12, AX
-	JAE          ring_built_1695
+	JAE          ring_built_1703
 	VBROADCASTSS (R11)(R10*4), Z1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -22620,66 +22788,66 @@ ring_channel_1703:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_1704:
+ring_plane_1712:
 	VMOVUPS Z1, (R8)(R14*4)
 	ADDQ    $0x00000010, R14
 	CMPQ    R14, R13
-	JB      ring_plane_1704
+	JB      ring_plane_1712
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_1705
+	JNE     ring_wrap_1713
 	XORQ    R10, R10
 
-ring_wrap_1705:
-	JMP ring_channel_1703
+ring_wrap_1713:
+	JMP ring_channel_1711
 
-ring_short_1693:
+ring_short_1701:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_1706:
+ring_element_1714:
 	MOVL (R11)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_1707
+	JB   ring_element_next_1715
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_1707
+	JB   ring_element_next_1715
 	XORQ R12, R12
 
-ring_element_next_1707:
+ring_element_next_1715:
 	INCQ    R14
 	CMPQ    R14, $0x00000010
-	JB      ring_element_1706
+	JB      ring_element_1714
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1708
+	JE      ring_exact_1716
 	SUBQ    R10, DX
 
-ring_exact_1708:
+ring_exact_1716:
 	MOVQ DX, R9
 
-ring_repeat_1709:
+ring_repeat_1717:
 	CMPQ    R9, AX
-	JAE     ring_built_1695
+	JAE     ring_built_1703
 	VMOVUPS Z1, (R8)(R9*4)
 	ADDQ    DX, R9
-	JMP     ring_repeat_1709
+	JMP     ring_repeat_1717
 
-ring_built_1695:
+ring_built_1703:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000040, R10
 
-unrolled_1710:
+unrolled_1718:
 	CMPQ    R9, R10
-	JGT     single_1711
+	JGT     single_1719
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -22705,15 +22873,15 @@ unrolled_1710:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000040, R9
-	JMP     unrolled_1710
+	JMP     unrolled_1718
 
-single_1711:
+single_1719:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1712:
+single_loop_1720:
 	CMPQ    R9, R10
-	JGT     remainder_1713
+	JGT     remainder_1721
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -22724,11 +22892,11 @@ single_loop_1712:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000010, R9
-	JMP     single_loop_1712
+	JMP     single_loop_1720
 
-remainder_1713:
+remainder_1721:
 	SUBQ      R9, DX
-	JE        span_done_1714
+	JE        span_done_1722
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -22738,7 +22906,7 @@ remainder_1713:
 	VMULPS    (R8)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R9*4)
 
-span_done_1714:
+span_done_1722:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -22750,18 +22918,18 @@ span_done_1714:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1715
+	JNE  ring_next_1723
 	XORQ AX, AX
 
-ring_next_1715:
+ring_next_1723:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1685
+	JMP  ring_segment_1693
 
-ring_done_1686:
+ring_done_1694:
 	JMP ring_finished_backwardDxAVX512F32
 
-ring_rows_1684:
-ring_block_1716:
+ring_rows_1692:
+ring_block_1724:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -22777,33 +22945,33 @@ ring_block_1716:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1717:
+ring_len_1725:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1718
+	JAE  ring_len_done_1726
 	ADDQ BX, SI
-	JMP  ring_len_1717
+	JMP  ring_len_1725
 
-ring_len_done_1718:
+ring_len_done_1726:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1719:
+ring_step_1727:
 	CMPQ DI, SI
-	JB   ring_step_done_1720
+	JB   ring_step_done_1728
 	SUBQ SI, DI
-	JMP  ring_step_1719
+	JMP  ring_step_1727
 
-ring_step_done_1720:
+ring_step_done_1728:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1721:
+ring_step_1729:
 	CMPQ DI, SI
-	JB   ring_step_done_1722
+	JB   ring_step_done_1730
 	SUBQ SI, DI
-	JMP  ring_step_1721
+	JMP  ring_step_1729
 
-ring_step_done_1722:
+ring_step_done_1730:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    64(SI), SI
@@ -22814,76 +22982,76 @@ ring_step_done_1722:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000010
-	JB      ring_short_1723
+	JB      ring_short_1731
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1724
+	JNE     ring_planes_1732
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1726:
+ring_copy_1734:
 	CMPQ    BX, DI
-	JAE     ring_built_1725
+	JAE     ring_built_1733
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000010
-	JB      ring_copy_tail_1727
+	JB      ring_copy_tail_1735
 	VMOVUPS (SI)(R9*4), Z1
 	VMOVUPS Z1, (R8)(BX*4)
 	ADDQ    $0x00000010, BX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1726
+	JNE     ring_copy_1734
 	XORQ    R9, R9
-	JMP     ring_copy_1726
+	JMP     ring_copy_1734
 
-ring_copy_tail_1727:
+ring_copy_tail_1735:
 	VMOVUPS -64(SI)(DX*4), Z1
 	ADDQ    R10, BX
 	VMOVUPS Z1, -64(R8)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1726
+	JMP     ring_copy_1734
 
-ring_planes_1724:
+ring_planes_1732:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000020
-	JA   ring_long_planes_1728
+	JA   ring_long_planes_1736
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 
-ring_fill_1729:
+ring_fill_1737:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1730
+	JGT          ring_fill_last_1738
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (R8)(R9*4)
 	VMOVUPS      Z1, 64(R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1731
+	JNE          ring_wrap_1739
 	XORQ         BX, BX
 
-ring_wrap_1731:
-	JMP ring_fill_1729
+ring_wrap_1739:
+	JMP ring_fill_1737
 
-ring_fill_last_1730:
+ring_fill_last_1738:
 	CMPQ         R9, DI
-	JAE          ring_built_1725
+	JAE          ring_built_1733
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1732
+	JNE          ring_wrap_1740
 	XORQ         BX, BX
 
-ring_wrap_1732:
-	JMP ring_fill_last_1730
+ring_wrap_1740:
+	JMP ring_fill_last_1738
 
-ring_long_planes_1728:
-ring_channel_1733:
+ring_long_planes_1736:
+ring_channel_1741:
 	CMPQ         R9, DI
-	JAE          ring_built_1725
+	JAE          ring_built_1733
 	VBROADCASTSS (SI)(BX*4), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -22891,57 +23059,57 @@ ring_channel_1733:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_1734:
+ring_plane_1742:
 	VMOVUPS Z1, (R8)(R11*4)
 	ADDQ    $0x00000010, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1734
+	JB      ring_plane_1742
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_1735
+	JNE     ring_wrap_1743
 	XORQ    BX, BX
 
-ring_wrap_1735:
-	JMP ring_channel_1733
+ring_wrap_1743:
+	JMP ring_channel_1741
 
-ring_short_1723:
+ring_short_1731:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1736:
+ring_element_1744:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (R8)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1737
+	JB   ring_element_next_1745
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1737
+	JB   ring_element_next_1745
 	XORQ R9, R9
 
-ring_element_next_1737:
+ring_element_next_1745:
 	INCQ    R11
 	CMPQ    R11, $0x00000010
-	JB      ring_element_1736
+	JB      ring_element_1744
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1738
+	JE      ring_exact_1746
 	SUBQ    BX, DX
 
-ring_exact_1738:
+ring_exact_1746:
 	MOVQ DX, BX
 
-ring_repeat_1739:
+ring_repeat_1747:
 	CMPQ    BX, DI
-	JAE     ring_built_1725
+	JAE     ring_built_1733
 	VMOVUPS Z1, (R8)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1739
+	JMP     ring_repeat_1747
 
-ring_built_1725:
+ring_built_1733:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+48(FP), BX
@@ -22952,18 +23120,18 @@ ring_built_1725:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_1740:
+ring_row_1748:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1741
+	JE   ring_rows_done_1749
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000040, R10
 
-unrolled_1742:
+unrolled_1750:
 	CMPQ    R9, R10
-	JGT     single_1743
+	JGT     single_1751
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -22989,15 +23157,15 @@ unrolled_1742:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000040, R9
-	JMP     unrolled_1742
+	JMP     unrolled_1750
 
-single_1743:
+single_1751:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1744:
+single_loop_1752:
 	CMPQ    R9, R10
-	JGT     remainder_1745
+	JGT     remainder_1753
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -23008,11 +23176,11 @@ single_loop_1744:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000010, R9
-	JMP     single_loop_1744
+	JMP     single_loop_1752
 
-remainder_1745:
+remainder_1753:
 	SUBQ      R9, DX
-	JE        span_done_1746
+	JE        span_done_1754
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -23022,7 +23190,7 @@ remainder_1745:
 	VMULPS    (R8)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R9*4)
 
-span_done_1746:
+span_done_1754:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -23030,13 +23198,13 @@ span_done_1746:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_1740
+	JMP   ring_row_1748
 
-ring_rows_done_1741:
+ring_rows_done_1749:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1716
+	JMP  ring_block_1724
 
 ring_finished_backwardDxAVX512F32:
 	VZEROUPPER
@@ -23061,9 +23229,9 @@ TEXT ·backwardDalphaAVX512F32(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000040, SI
 
-unrolled_1747:
+unrolled_1755:
 	CMPQ        BX, SI
-	JGT         single_1748
+	JGT         single_1756
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -23105,15 +23273,15 @@ unrolled_1747:
 	VCVTPS2PD   224(CX)(BX*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, BX
-	JMP         unrolled_1747
+	JMP         unrolled_1755
 
-single_1748:
+single_1756:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_1749:
+single_loop_1757:
 	CMPQ        BX, SI
-	JGT         remainder_1750
+	JGT         remainder_1758
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -23125,11 +23293,11 @@ single_loop_1749:
 	VCVTPS2PD   32(CX)(BX*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, BX
-	JMP         single_loop_1749
+	JMP         single_loop_1757
 
-remainder_1750:
+remainder_1758:
 	SUBQ        BX, DX
-	JE          span_done_1751
+	JE          span_done_1759
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -23144,7 +23312,7 @@ remainder_1750:
 	VCVTPS2PD.Z 32(CX)(BX*4), K1, Z9
 	VFMADD231PD Z9, Z0, K1, Z2
 
-span_done_1751:
+span_done_1759:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -23176,9 +23344,9 @@ TEXT ·backwardPlanesDalphaAVX512F32(SB), NOSPLIT, $0-80
 	SHLQ   $0x02, R8
 	XORQ   R9, R9
 
-plane_1752:
+plane_1760:
 	CMPQ   DX, $0x00
-	JE     planes_done_1753
+	JE     planes_done_1761
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -23191,9 +23359,9 @@ plane_1752:
 	MOVQ   SI, R11
 	SUBQ   $0x00000040, R11
 
-unrolled_1754:
+unrolled_1762:
 	CMPQ        R10, R11
-	JGT         single_1755
+	JGT         single_1763
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -23235,15 +23403,15 @@ unrolled_1754:
 	VCVTPS2PD   224(CX)(R10*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_1754
+	JMP         unrolled_1762
 
-single_1755:
+single_1763:
 	MOVQ SI, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1756:
+single_loop_1764:
 	CMPQ        R10, R11
-	JGT         remainder_1757
+	JGT         remainder_1765
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -23255,12 +23423,12 @@ single_loop_1756:
 	VCVTPS2PD   32(CX)(R10*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_1756
+	JMP         single_loop_1764
 
-remainder_1757:
+remainder_1765:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_1758
+	JE          span_done_1766
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -23275,7 +23443,7 @@ remainder_1757:
 	VCVTPS2PD.Z 32(CX)(R10*4), K1, Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 
-span_done_1758:
+span_done_1766:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -23295,14 +23463,14 @@ span_done_1758:
 	ADDQ          R8, CX
 	INCQ          R9
 	CMPQ          R9, DI
-	JNE           same_pass_1759
+	JNE           same_pass_1767
 	XORQ          R9, R9
 
-same_pass_1759:
+same_pass_1767:
 	SUBQ SI, DX
-	JMP  plane_1752
+	JMP  plane_1760
 
-planes_done_1753:
+planes_done_1761:
 	VZEROUPPER
 	RET
 
@@ -23318,9 +23486,9 @@ TEXT ·backwardPatternDalphaAVX512F32(SB), NOSPLIT, $0-72
 	MOVQ   SI, DI
 	SHLQ   $0x02, DI
 
-row_1760:
+row_1768:
 	CMPQ    DX, $0x00
-	JE      rows_done_1761
+	JE      rows_done_1769
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -23328,9 +23496,9 @@ row_1760:
 	MOVQ    DI, R9
 	SUBQ    $0x00000040, R9
 
-unrolled_1762:
+unrolled_1770:
 	CMPQ        R8, R9
-	JGT         single_1763
+	JGT         single_1771
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -23388,15 +23556,15 @@ unrolled_1762:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 448(BX)(R8*8)
 	ADDQ        $0x00000040, R8
-	JMP         unrolled_1762
+	JMP         unrolled_1770
 
-single_1763:
+single_1771:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1764:
+single_loop_1772:
 	CMPQ        R8, R9
-	JGT         remainder_1765
+	JGT         remainder_1773
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -23412,12 +23580,12 @@ single_loop_1764:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 	ADDQ        $0x00000010, R8
-	JMP         single_loop_1764
+	JMP         single_loop_1772
 
-remainder_1765:
+remainder_1773:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_1766
+	JE          span_done_1774
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -23436,15 +23604,15 @@ remainder_1765:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 
-span_done_1766:
+span_done_1774:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_1760
+	JMP  row_1768
 
-rows_done_1761:
+rows_done_1769:
 	VZEROUPPER
 	RET
 
@@ -23462,36 +23630,36 @@ TEXT ·backwardRingDalphaAVX512F32(SB), $1280-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x00000030
-	JA     ring_segmented_1767
+	JA     ring_segmented_1775
 	MOVQ   DI, SI
 
-ring_len_1768:
+ring_len_1776:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1769
+	JAE  ring_len_done_1777
 	ADDQ DI, SI
-	JMP  ring_len_1768
+	JMP  ring_len_1776
 
-ring_len_done_1769:
+ring_len_done_1777:
 	MOVQ SI, 1216(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1770:
+ring_step_1778:
 	CMPQ DI, SI
-	JB   ring_step_done_1771
+	JB   ring_step_done_1779
 	SUBQ SI, DI
-	JMP  ring_step_1770
+	JMP  ring_step_1778
 
-ring_step_done_1771:
+ring_step_done_1779:
 	MOVQ DI, 1224(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1772:
+ring_step_1780:
 	CMPQ DI, SI
-	JB   ring_step_done_1773
+	JB   ring_step_done_1781
 	SUBQ SI, DI
-	JMP  ring_step_1772
+	JMP  ring_step_1780
 
-ring_step_done_1773:
+ring_step_done_1781:
 	MOVQ    DI, 1232(SP)
 	MOVQ    BX, DI
 	LEAQ    64(SI), SI
@@ -23513,22 +23681,22 @@ ring_step_done_1773:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1774:
+sums_zero_1782:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1775
+	JAE     sums_zeroed_1783
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_1774
+	JMP     sums_zero_1782
 
-sums_zeroed_1775:
+sums_zeroed_1783:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000040, R8
 
-unrolled_1776:
+unrolled_1784:
 	CMPQ        DI, R8
-	JGT         single_1777
+	JGT         single_1785
 	VMOVUPS     (AX)(DI*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(DI*4), Z1
@@ -23590,15 +23758,15 @@ unrolled_1776:
 	SUBQ        1216(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000040, DI
-	JMP         unrolled_1776
+	JMP         unrolled_1784
 
-single_1777:
+single_1785:
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
 
-single_loop_1778:
+single_loop_1786:
 	CMPQ        DI, R8
-	JGT         remainder_1779
+	JGT         remainder_1787
 	VMOVUPS     (AX)(DI*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(DI*4), Z1
@@ -23618,11 +23786,11 @@ single_loop_1778:
 	SUBQ        1216(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000010, DI
-	JMP         single_loop_1778
+	JMP         single_loop_1786
 
-remainder_1779:
+remainder_1787:
 	SUBQ        DI, BX
-	JE          span_done_1780
+	JE          span_done_1788
 	MOVQ        $-1, R8
 	BZHIQ       BX, R8, BX
 	KMOVW       BX, K1
@@ -23641,78 +23809,78 @@ remainder_1779:
 	VFMADD231PD Z1, Z0, K1, Z2
 	VMOVUPD     Z2, K1, 64(CX)(SI*8)
 
-span_done_1780:
+span_done_1788:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  1216(SP), BX
 	MOVQ  1256(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_1782
+	JLE   fold_ext_done_1790
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_1783
+	JA    fold_ext_scalar_1791
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_1781:
+fold_ext_1789:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_1782
+	JBE     fold_ext_done_1790
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Z0
 	VADDPD  (CX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (CX)(DI*8)
-	JMP     fold_ext_1781
+	JMP     fold_ext_1789
 
-fold_ext_scalar_1783:
+fold_ext_scalar_1791:
 	MOVQ 1256(SP), SI
 
-fold_ext_element_1784:
+fold_ext_element_1792:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_1785
+	JBE    fold_ext_element_done_1793
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_1784
+	JMP    fold_ext_element_1792
 
-fold_ext_element_done_1785:
-fold_ext_done_1782:
-fold_1786:
+fold_ext_element_done_1793:
+fold_ext_done_1790:
+fold_1794:
 	CMPQ   BX, AX
-	JBE    fold_done_1787
+	JBE    fold_done_1795
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_1786
+	JMP    fold_1794
 
-fold_done_1787:
+fold_done_1795:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1788
+	JNE  sums_planes_1796
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000008, BX
 
-sums_vector_1790:
+sums_vector_1798:
 	CMPQ      AX, BX
-	JGT       sums_scalar_1791
+	JGT       sums_scalar_1799
 	VCVTPS2PD (DX)(AX*4), Z0
 	VADDPD    (CX)(AX*8), Z0, Z0
 	VCVTPD2PS Z0, Y0
 	VMOVUPS   Y0, (DX)(AX*4)
 	ADDQ      $0x00000008, AX
-	JMP       sums_vector_1790
+	JMP       sums_vector_1798
 
-sums_scalar_1791:
+sums_scalar_1799:
 	CMPQ      AX, dalpha_len+56(FP)
-	JE        sums_done_1789
+	JE        sums_done_1797
 	VMOVSD    (CX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
@@ -23720,18 +23888,18 @@ sums_scalar_1791:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_1791
+	JMP       sums_scalar_1799
 
-sums_planes_1788:
+sums_planes_1796:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1792:
+sums_group_1800:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_1794
+	JB     sums_single_1802
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -23740,7 +23908,7 @@ sums_group_1792:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_1793:
+sums_group_plane_1801:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -23749,7 +23917,7 @@ sums_group_plane_1793:
 	ADDQ      $0x08, R9
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_group_plane_1793
+	JB        sums_group_plane_1801
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (DX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -23774,32 +23942,32 @@ sums_group_plane_1793:
 	SHRQ      $0x01, BX
 	ADDQ      BX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_1792
+	JMP       sums_group_1800
 
-sums_single_1794:
+sums_single_1802:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_1789
+	JE     sums_done_1797
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_1795:
+sums_single_plane_1803:
 	VADDSD    (CX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_single_plane_1795
+	JB        sums_single_plane_1803
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_1794
+	JMP       sums_single_1802
 
-sums_done_1789:
+sums_done_1797:
 	JMP ring_finished_backwardDalphaAVX512F32
 
-ring_segmented_1767:
+ring_segmented_1775:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x00000030
 	JA   ring_finished_backwardDalphaAVX512F32
@@ -23809,7 +23977,7 @@ ring_segmented_1767:
 	MOVQ AX, 1248(SP)
 	MOVQ $0x00000000, 1240(SP)
 
-ring_block_1797:
+ring_block_1805:
 	MOVQ    1240(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -23824,33 +23992,33 @@ ring_block_1797:
 	MOVQ    BX, 1272(SP)
 	MOVQ    BX, SI
 
-ring_len_1798:
+ring_len_1806:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1799
+	JAE  ring_len_done_1807
 	ADDQ BX, SI
-	JMP  ring_len_1798
+	JMP  ring_len_1806
 
-ring_len_done_1799:
+ring_len_done_1807:
 	MOVQ SI, 1216(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1800:
+ring_step_1808:
 	CMPQ DI, SI
-	JB   ring_step_done_1801
+	JB   ring_step_done_1809
 	SUBQ SI, DI
-	JMP  ring_step_1800
+	JMP  ring_step_1808
 
-ring_step_done_1801:
+ring_step_done_1809:
 	MOVQ DI, 1224(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1802:
+ring_step_1810:
 	CMPQ DI, SI
-	JB   ring_step_done_1803
+	JB   ring_step_done_1811
 	SUBQ SI, DI
-	JMP  ring_step_1802
+	JMP  ring_step_1810
 
-ring_step_done_1803:
+ring_step_done_1811:
 	MOVQ    DI, 1232(SP)
 	LEAQ    64(SI), SI
 	CMPQ    BX, SI
@@ -23879,26 +24047,26 @@ ring_step_done_1803:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1804:
+sums_zero_1812:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1805
+	JAE     sums_zeroed_1813
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_1804
+	JMP     sums_zero_1812
 
-sums_zeroed_1805:
-ring_row_1806:
+sums_zeroed_1813:
+ring_row_1814:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_1807
+	JE   ring_rows_done_1815
 	XORQ SI, SI
 	MOVQ 1272(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 
-unrolled_1808:
+unrolled_1816:
 	CMPQ        R8, R9
-	JGT         single_1809
+	JGT         single_1817
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R8*4), Z1
@@ -23960,15 +24128,15 @@ unrolled_1808:
 	SUBQ        1216(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000040, R8
-	JMP         unrolled_1808
+	JMP         unrolled_1816
 
-single_1809:
+single_1817:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1810:
+single_loop_1818:
 	CMPQ        R8, R9
-	JGT         remainder_1811
+	JGT         remainder_1819
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R8*4), Z1
@@ -23988,11 +24156,11 @@ single_loop_1810:
 	SUBQ        1216(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000010, R8
-	JMP         single_loop_1810
+	JMP         single_loop_1818
 
-remainder_1811:
+remainder_1819:
 	SUBQ        R8, DI
-	JE          span_done_1812
+	JE          span_done_1820
 	MOVQ        $-1, R9
 	BZHIQ       DI, R9, DI
 	KMOVW       DI, K1
@@ -24011,16 +24179,16 @@ remainder_1811:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(CX)(SI*8)
 
-span_done_1812:
+span_done_1820:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x02, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_1806
+	JMP   ring_row_1814
 
-ring_rows_done_1807:
+ring_rows_done_1815:
 	MOVQ 1240(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -24028,71 +24196,71 @@ ring_rows_done_1807:
 	MOVQ 1216(SP), SI
 	MOVQ 1256(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_1814
+	JLE  fold_ext_done_1822
 	CMPQ DI, SI
-	JA   fold_ext_scalar_1815
+	JA   fold_ext_scalar_1823
 	ADDQ $0x00000007, DI
 	ANDQ $-8, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_1813:
+fold_ext_1821:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_1814
+	JBE     fold_ext_done_1822
 	SUBQ    $0x00000008, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Z1
 	VADDPD  (CX)(DI*8), Z1, Z1
 	VMOVUPD Z1, (CX)(R8*8)
-	JMP     fold_ext_1813
+	JMP     fold_ext_1821
 
-fold_ext_scalar_1815:
+fold_ext_scalar_1823:
 	MOVQ 1256(SP), DI
 
-fold_ext_element_1816:
+fold_ext_element_1824:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_1817
+	JBE    fold_ext_element_done_1825
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_1816
+	JMP    fold_ext_element_1824
 
-fold_ext_element_done_1817:
-fold_ext_done_1814:
-fold_1818:
+fold_ext_element_done_1825:
+fold_ext_done_1822:
+fold_1826:
 	CMPQ   SI, BX
-	JBE    fold_done_1819
+	JBE    fold_done_1827
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_1818
+	JMP    fold_1826
 
-fold_done_1819:
+fold_done_1827:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1820
+	JNE  sums_planes_1828
 	MOVQ 1264(SP), SI
 	SUBQ $0x00000008, SI
 
-sums_vector_1822:
+sums_vector_1830:
 	CMPQ      BX, SI
-	JGT       sums_scalar_1823
+	JGT       sums_scalar_1831
 	VCVTPS2PD (DX)(BX*4), Z1
 	VADDPD    (CX)(BX*8), Z1, Z1
 	VCVTPD2PS Z1, Y1
 	VMOVUPS   Y1, (DX)(BX*4)
 	ADDQ      $0x00000008, BX
-	JMP       sums_vector_1822
+	JMP       sums_vector_1830
 
-sums_scalar_1823:
+sums_scalar_1831:
 	CMPQ      BX, 1264(SP)
-	JE        sums_done_1821
+	JE        sums_done_1829
 	VMOVSD    (CX)(BX*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
@@ -24100,18 +24268,18 @@ sums_scalar_1823:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_scalar_1823
+	JMP       sums_scalar_1831
 
-sums_planes_1820:
+sums_planes_1828:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_1824:
+sums_group_1832:
 	MOVQ   1264(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_1826
+	JB     sums_single_1834
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -24120,7 +24288,7 @@ sums_group_1824:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_1825:
+sums_group_plane_1833:
 	VADDSD    (R9), X1, X1
 	VADDSD    (R9)(R8*1), X2, X2
 	VADDSD    (R10), X3, X3
@@ -24129,7 +24297,7 @@ sums_group_plane_1825:
 	ADDQ      $0x08, R10
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_group_plane_1825
+	JB        sums_group_plane_1833
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(BX*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -24154,32 +24322,32 @@ sums_group_plane_1825:
 	SHRQ      $0x01, SI
 	ADDQ      SI, DI
 	ADDQ      $0x00000004, BX
-	JMP       sums_group_1824
+	JMP       sums_group_1832
 
-sums_single_1826:
+sums_single_1834:
 	CMPQ   BX, 1264(SP)
-	JE     sums_done_1821
+	JE     sums_done_1829
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_1827:
+sums_single_plane_1835:
 	VADDSD    (CX)(DI*8), X1, X1
 	INCQ      DI
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_single_plane_1827
+	JB        sums_single_plane_1835
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_single_1826
+	JMP       sums_single_1834
 
-sums_done_1821:
+sums_done_1829:
 	ADDQ 1264(SP), AX
 	MOVQ AX, 1240(SP)
-	JMP  ring_block_1797
+	JMP  ring_block_1805
 
 ring_finished_backwardDalphaAVX512F32:
 	VZEROUPPER
@@ -24196,11 +24364,11 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	MOVQ         DX, BX
 	SHLQ         $0x03, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_1828
+	JB           cached_1836
 	CMPQ         AX, CX
-	JE           cached_1828
+	JE           cached_1836
 	CMPQ         AX, CX
-	JE           cached_1828
+	JE           cached_1836
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -24209,7 +24377,7 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_1830
+	JE           aligned_1838
 	MOVQ         SI, DI
 	MOVQ         $-1, R8
 	BZHIQ        DI, R8, DI
@@ -24220,13 +24388,13 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	VMOVUPD      Z2, K1, (AX)(BX*8)
 	MOVQ         SI, BX
 
-aligned_1830:
+aligned_1838:
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 
-unrolled_1831:
+unrolled_1839:
 	CMPQ     BX, SI
-	JGT      single_1832
+	JGT      single_1840
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
@@ -24244,25 +24412,25 @@ unrolled_1831:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(BX*8)
 	ADDQ     $0x00000020, BX
-	JMP      unrolled_1831
+	JMP      unrolled_1839
 
-single_1832:
+single_1840:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_1833:
+single_loop_1841:
 	CMPQ     BX, SI
-	JGT      remainder_1834
+	JGT      remainder_1842
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(BX*8)
 	ADDQ     $0x00000008, BX
-	JMP      single_loop_1833
+	JMP      single_loop_1841
 
-remainder_1834:
+remainder_1842:
 	SUBQ      BX, DX
-	JE        span_done_1835
+	JE        span_done_1843
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -24271,18 +24439,18 @@ remainder_1834:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_1835:
+span_done_1843:
 	SFENCE
-	JMP stored_1829
+	JMP stored_1837
 
-cached_1828:
+cached_1836:
 	XORQ BX, BX
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 
-unrolled_1836:
+unrolled_1844:
 	CMPQ    BX, SI
-	JGT     single_1837
+	JGT     single_1845
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -24300,25 +24468,25 @@ unrolled_1836:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(BX*8)
 	ADDQ    $0x00000020, BX
-	JMP     unrolled_1836
+	JMP     unrolled_1844
 
-single_1837:
+single_1845:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_1838:
+single_loop_1846:
 	CMPQ    BX, SI
-	JGT     remainder_1839
+	JGT     remainder_1847
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(BX*8)
 	ADDQ    $0x00000008, BX
-	JMP     single_loop_1838
+	JMP     single_loop_1846
 
-remainder_1839:
+remainder_1847:
 	SUBQ      BX, DX
-	JE        span_done_1840
+	JE        span_done_1848
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -24327,8 +24495,8 @@ remainder_1839:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_1840:
-stored_1829:
+span_done_1848:
+stored_1837:
 	VZEROUPPER
 	RET
 
@@ -24348,17 +24516,17 @@ TEXT ·forwardPlanesAVX512F64(SB), NOSPLIT, $0-80
 	MOVQ   DX, R10
 	SHLQ   $0x03, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_1841
+	JB     cached_1849
 	CMPQ   R8, $0x00000800
-	JB     cached_1841
+	JB     cached_1849
 	CMPQ   AX, CX
-	JE     cached_1841
+	JE     cached_1849
 	CMPQ   AX, CX
-	JE     cached_1841
+	JE     cached_1849
 
-plane_1843:
+plane_1851:
 	CMPQ         DX, $0x00
-	JE           planes_done_1844
+	JE           planes_done_1852
 	VBROADCASTSD (DI)(R9*8), Z1
 	XORQ         R10, R10
 	MOVQ         AX, R11
@@ -24368,7 +24536,7 @@ plane_1843:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_1845
+	JE           aligned_1853
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -24379,13 +24547,13 @@ plane_1843:
 	VMOVUPD      Z2, K1, (AX)(R10*8)
 	MOVQ         R11, R10
 
-aligned_1845:
+aligned_1853:
 	MOVQ BX, R11
 	SUBQ $0x00000020, R11
 
-unrolled_1846:
+unrolled_1854:
 	CMPQ     R10, R11
-	JGT      single_1847
+	JGT      single_1855
 	VMOVUPD  (CX)(R10*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
@@ -24403,94 +24571,21 @@ unrolled_1846:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(R10*8)
 	ADDQ     $0x00000020, R10
-	JMP      unrolled_1846
-
-single_1847:
-	MOVQ BX, R11
-	SUBQ $0x00000008, R11
-
-single_loop_1848:
-	CMPQ     R10, R11
-	JGT      remainder_1849
-	VMOVUPD  (CX)(R10*8), Z2
-	VCMPPD   $0x1a, Z0, Z2, K1
-	VMULPD   Z1, Z2, K1, Z2
-	VMOVNTPD Z2, (AX)(R10*8)
-	ADDQ     $0x00000008, R10
-	JMP      single_loop_1848
-
-remainder_1849:
-	MOVQ      BX, R11
-	SUBQ      R10, R11
-	JE        span_done_1850
-	MOVQ      $-1, R12
-	BZHIQ     R11, R12, R11
-	KMOVW     R11, K1
-	VMOVUPD.Z (CX)(R10*8), K1, Z2
-	VCMPPD    $0x1a, Z0, Z2, K1, K2
-	VMULPD    Z1, Z2, K2, Z2
-	VMOVUPD   Z2, K1, (AX)(R10*8)
-
-span_done_1850:
-	ADDQ R8, CX
-	ADDQ R8, AX
-	INCQ R9
-	CMPQ R9, SI
-	JNE  same_pass_1851
-	XORQ R9, R9
-
-same_pass_1851:
-	SUBQ BX, DX
-	JMP  plane_1843
-
-planes_done_1844:
-	SFENCE
-	JMP stored_1842
-
-cached_1841:
-plane_1852:
-	CMPQ         DX, $0x00
-	JE           planes_done_1853
-	VBROADCASTSD (DI)(R9*8), Z1
-	XORQ         R10, R10
-	MOVQ         BX, R11
-	SUBQ         $0x00000020, R11
-
-unrolled_1854:
-	CMPQ    R10, R11
-	JGT     single_1855
-	VMOVUPD (CX)(R10*8), Z2
-	VCMPPD  $0x1a, Z0, Z2, K1
-	VMULPD  Z1, Z2, K1, Z2
-	VMOVUPD Z2, (AX)(R10*8)
-	VMOVUPD 64(CX)(R10*8), Z2
-	VCMPPD  $0x1a, Z0, Z2, K1
-	VMULPD  Z1, Z2, K1, Z2
-	VMOVUPD Z2, 64(AX)(R10*8)
-	VMOVUPD 128(CX)(R10*8), Z2
-	VCMPPD  $0x1a, Z0, Z2, K1
-	VMULPD  Z1, Z2, K1, Z2
-	VMOVUPD Z2, 128(AX)(R10*8)
-	VMOVUPD 192(CX)(R10*8), Z2
-	VCMPPD  $0x1a, Z0, Z2, K1
-	VMULPD  Z1, Z2, K1, Z2
-	VMOVUPD Z2, 192(AX)(R10*8)
-	ADDQ    $0x00000020, R10
-	JMP     unrolled_1854
+	JMP      unrolled_1854
 
 single_1855:
 	MOVQ BX, R11
 	SUBQ $0x00000008, R11
 
 single_loop_1856:
-	CMPQ    R10, R11
-	JGT     remainder_1857
-	VMOVUPD (CX)(R10*8), Z2
-	VCMPPD  $0x1a, Z0, Z2, K1
-	VMULPD  Z1, Z2, K1, Z2
-	VMOVUPD Z2, (AX)(R10*8)
-	ADDQ    $0x00000008, R10
-	JMP     single_loop_1856
+	CMPQ     R10, R11
+	JGT      remainder_1857
+	VMOVUPD  (CX)(R10*8), Z2
+	VCMPPD   $0x1a, Z0, Z2, K1
+	VMULPD   Z1, Z2, K1, Z2
+	VMOVNTPD Z2, (AX)(R10*8)
+	ADDQ     $0x00000008, R10
+	JMP      single_loop_1856
 
 remainder_1857:
 	MOVQ      BX, R11
@@ -24514,10 +24609,83 @@ span_done_1858:
 
 same_pass_1859:
 	SUBQ BX, DX
-	JMP  plane_1852
+	JMP  plane_1851
 
-planes_done_1853:
-stored_1842:
+planes_done_1852:
+	SFENCE
+	JMP stored_1850
+
+cached_1849:
+plane_1860:
+	CMPQ         DX, $0x00
+	JE           planes_done_1861
+	VBROADCASTSD (DI)(R9*8), Z1
+	XORQ         R10, R10
+	MOVQ         BX, R11
+	SUBQ         $0x00000020, R11
+
+unrolled_1862:
+	CMPQ    R10, R11
+	JGT     single_1863
+	VMOVUPD (CX)(R10*8), Z2
+	VCMPPD  $0x1a, Z0, Z2, K1
+	VMULPD  Z1, Z2, K1, Z2
+	VMOVUPD Z2, (AX)(R10*8)
+	VMOVUPD 64(CX)(R10*8), Z2
+	VCMPPD  $0x1a, Z0, Z2, K1
+	VMULPD  Z1, Z2, K1, Z2
+	VMOVUPD Z2, 64(AX)(R10*8)
+	VMOVUPD 128(CX)(R10*8), Z2
+	VCMPPD  $0x1a, Z0, Z2, K1
+	VMULPD  Z1, Z2, K1, Z2
+	VMOVUPD Z2, 128(AX)(R10*8)
+	VMOVUPD 192(CX)(R10*8), Z2
+	VCMPPD  $0x1a, Z0, Z2, K1
+	VMULPD  Z1, Z2, K1, Z2
+	VMOVUPD Z2, 192(AX)(R10*8)
+	ADDQ    $0x00000020, R10
+	JMP     unrolled_1862
+
+single_1863:
+	MOVQ BX, R11
+	SUBQ $0x00000008, R11
+
+single_loop_1864:
+	CMPQ    R10, R11
+	JGT     remainder_1865
+	VMOVUPD (CX)(R10*8), Z2
+	VCMPPD  $0x1a, Z0, Z2, K1
+	VMULPD  Z1, Z2, K1, Z2
+	VMOVUPD Z2, (AX)(R10*8)
+	ADDQ    $0x00000008, R10
+	JMP     single_loop_1864
+
+remainder_1865:
+	MOVQ      BX, R11
+	SUBQ      R10, R11
+	JE        span_done_1866
+	MOVQ      $-1, R12
+	BZHIQ     R11, R12, R11
+	KMOVW     R11, K1
+	VMOVUPD.Z (CX)(R10*8), K1, Z2
+	VCMPPD    $0x1a, Z0, Z2, K1, K2
+	VMULPD    Z1, Z2, K2, Z2
+	VMOVUPD   Z2, K1, (AX)(R10*8)
+
+span_done_1866:
+	ADDQ R8, CX
+	ADDQ R8, AX
+	INCQ R9
+	CMPQ R9, SI
+	JNE  same_pass_1867
+	XORQ R9, R9
+
+same_pass_1867:
+	SUBQ BX, DX
+	JMP  plane_1860
+
+planes_done_1861:
+stored_1850:
 	VZEROUPPER
 	RET
 
@@ -24535,17 +24703,17 @@ TEXT ·forwardPatternAVX512F64(SB), NOSPLIT, $0-72
 	MOVQ   DX, R8
 	SHLQ   $0x03, R8
 	CMPQ   R8, ·streamThreshold+0(SB)
-	JB     cached_1860
+	JB     cached_1868
 	CMPQ   DI, $0x00000800
-	JB     cached_1860
+	JB     cached_1868
 	CMPQ   AX, CX
-	JE     cached_1860
+	JE     cached_1868
 	CMPQ   AX, CX
-	JE     cached_1860
+	JE     cached_1868
 
-row_1862:
+row_1870:
 	CMPQ      DX, $0x00
-	JE        rows_done_1863
+	JE        rows_done_1871
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
@@ -24557,7 +24725,7 @@ row_1862:
 	CMPQ      R9, DI
 	CMOVQGT   DI, R9
 	TESTQ     R9, R9
-	JE        aligned_1864
+	JE        aligned_1872
 	MOVQ      R9, R10
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
@@ -24568,13 +24736,13 @@ row_1862:
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 	MOVQ      R9, R8
 
-aligned_1864:
+aligned_1872:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-unrolled_1865:
+unrolled_1873:
 	CMPQ     R8, R9
-	JGT      single_1866
+	JGT      single_1874
 	VMOVUPD  (CX)(R8*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMULPD   (BX)(R8*8), Z1, K1, Z1
@@ -24592,26 +24760,26 @@ unrolled_1865:
 	VMULPD   192(BX)(R8*8), Z1, K1, Z1
 	VMOVNTPD Z1, 192(AX)(R8*8)
 	ADDQ     $0x00000020, R8
-	JMP      unrolled_1865
+	JMP      unrolled_1873
 
-single_1866:
+single_1874:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1867:
+single_loop_1875:
 	CMPQ     R8, R9
-	JGT      remainder_1868
+	JGT      remainder_1876
 	VMOVUPD  (CX)(R8*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMULPD   (BX)(R8*8), Z1, K1, Z1
 	VMOVNTPD Z1, (AX)(R8*8)
 	ADDQ     $0x00000008, R8
-	JMP      single_loop_1867
+	JMP      single_loop_1875
 
-remainder_1868:
+remainder_1876:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1869
+	JE        span_done_1877
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -24620,22 +24788,22 @@ remainder_1868:
 	VMULPD    (BX)(R8*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 
-span_done_1869:
+span_done_1877:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_1862
+	JMP  row_1870
 
-rows_done_1863:
+rows_done_1871:
 	SFENCE
-	JMP stored_1861
+	JMP stored_1869
 
-cached_1860:
-row_1870:
+cached_1868:
+row_1878:
 	CMPQ    DX, $0x00
-	JE      rows_done_1871
+	JE      rows_done_1879
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -24643,9 +24811,9 @@ row_1870:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_1872:
+unrolled_1880:
 	CMPQ    R8, R9
-	JGT     single_1873
+	JGT     single_1881
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
@@ -24663,26 +24831,26 @@ unrolled_1872:
 	VMULPD  192(BX)(R8*8), Z1, K1, Z1
 	VMOVUPD Z1, 192(AX)(R8*8)
 	ADDQ    $0x00000020, R8
-	JMP     unrolled_1872
+	JMP     unrolled_1880
 
-single_1873:
+single_1881:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1874:
+single_loop_1882:
 	CMPQ    R8, R9
-	JGT     remainder_1875
+	JGT     remainder_1883
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
 	VMOVUPD Z1, (AX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     single_loop_1874
+	JMP     single_loop_1882
 
-remainder_1875:
+remainder_1883:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1876
+	JE        span_done_1884
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -24691,16 +24859,16 @@ remainder_1875:
 	VMULPD    (BX)(R8*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 
-span_done_1876:
+span_done_1884:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_1870
+	JMP  row_1878
 
-rows_done_1871:
-stored_1861:
+rows_done_1879:
+stored_1869:
 	VZEROUPPER
 	RET
 
@@ -24719,36 +24887,36 @@ TEXT ·forwardRingAVX512F64(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x000000c0
-	JA     ring_segmented_1877
+	JA     ring_segmented_1885
 	MOVQ   R8, R9
 
-ring_len_1878:
+ring_len_1886:
 	CMPQ R9, $0x00000008
-	JAE  ring_len_done_1879
+	JAE  ring_len_done_1887
 	ADDQ R8, R9
-	JMP  ring_len_1878
+	JMP  ring_len_1886
 
-ring_len_done_1879:
+ring_len_done_1887:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000008, R10
 
-ring_step_1880:
+ring_step_1888:
 	CMPQ R10, R9
-	JB   ring_step_done_1881
+	JB   ring_step_done_1889
 	SUBQ R9, R10
-	JMP  ring_step_1880
+	JMP  ring_step_1888
 
-ring_step_done_1881:
+ring_step_done_1889:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000020, R10
 
-ring_step_1882:
+ring_step_1890:
 	CMPQ R10, R9
-	JB   ring_step_done_1883
+	JB   ring_step_done_1891
 	SUBQ R9, R10
-	JMP  ring_step_1882
+	JMP  ring_step_1890
 
-ring_step_done_1883:
+ring_step_done_1891:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    32(R9), R9
@@ -24758,76 +24926,76 @@ ring_step_done_1883:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000008
-	JB      ring_short_1884
+	JB      ring_short_1892
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1885
+	JNE     ring_planes_1893
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_1887:
+ring_copy_1895:
 	CMPQ    AX, R10
-	JAE     ring_built_1886
+	JAE     ring_built_1894
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_1888
+	JB      ring_copy_tail_1896
 	VMOVUPD (R9)(R8*8), Z1
 	VMOVUPD Z1, (DI)(AX*8)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_1887
+	JNE     ring_copy_1895
 	XORQ    R8, R8
-	JMP     ring_copy_1887
+	JMP     ring_copy_1895
 
-ring_copy_tail_1888:
+ring_copy_tail_1896:
 	VMOVUPD -64(R9)(DX*8), Z1
 	ADDQ    R11, AX
 	VMOVUPD Z1, -64(DI)(AX*8)
 	XORQ    R8, R8
-	JMP     ring_copy_1887
+	JMP     ring_copy_1895
 
-ring_planes_1885:
+ring_planes_1893:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_1889
+	JA   ring_long_planes_1897
 	MOVQ R10, R12
 	SUBQ $0x00000008, R12
 
-ring_fill_1890:
+ring_fill_1898:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1891
+	JGT          ring_fill_last_1899
 	VBROADCASTSD (R9)(R8*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	VMOVUPD      Z1, 64(DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1892
+	JNE          ring_wrap_1900
 	XORQ         R8, R8
 
-ring_wrap_1892:
-	JMP ring_fill_1890
+ring_wrap_1900:
+	JMP ring_fill_1898
 
-ring_fill_last_1891:
+ring_fill_last_1899:
 	CMPQ         R11, R10
-	JAE          ring_built_1886
+	JAE          ring_built_1894
 	VBROADCASTSD (R9)(R8*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1893
+	JNE          ring_wrap_1901
 	XORQ         R8, R8
 
-ring_wrap_1893:
-	JMP ring_fill_last_1891
+ring_wrap_1901:
+	JMP ring_fill_last_1899
 
-ring_long_planes_1889:
-ring_channel_1894:
+ring_long_planes_1897:
+ring_channel_1902:
 	CMPQ         R11, R10
-	JAE          ring_built_1886
+	JAE          ring_built_1894
 	VBROADCASTSD (R9)(R8*8), Z1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -24835,65 +25003,65 @@ ring_channel_1894:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_1895:
+ring_plane_1903:
 	VMOVUPD Z1, (DI)(R13*8)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1895
+	JB      ring_plane_1903
 	INCQ    R8
 	CMPQ    R8, DX
-	JNE     ring_wrap_1896
+	JNE     ring_wrap_1904
 	XORQ    R8, R8
 
-ring_wrap_1896:
-	JMP ring_channel_1894
+ring_wrap_1904:
+	JMP ring_channel_1902
 
-ring_short_1884:
+ring_short_1892:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1897:
+ring_element_1905:
 	MOVQ (R9)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_1898
+	JB   ring_element_next_1906
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1898
+	JB   ring_element_next_1906
 	XORQ R11, R11
 
-ring_element_next_1898:
+ring_element_next_1906:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_1897
+	JB      ring_element_1905
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000008
-	JE      ring_exact_1899
+	JE      ring_exact_1907
 	SUBQ    R8, AX
 
-ring_exact_1899:
+ring_exact_1907:
 	MOVQ AX, DX
 
-ring_repeat_1900:
+ring_repeat_1908:
 	CMPQ    DX, R10
-	JAE     ring_built_1886
+	JAE     ring_built_1894
 	VMOVUPD Z1, (DI)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1900
+	JMP     ring_repeat_1908
 
-ring_built_1886:
+ring_built_1894:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000020, R8
 
-unrolled_1901:
+unrolled_1909:
 	CMPQ    DX, R8
-	JGT     single_1902
+	JGT     single_1910
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -24915,15 +25083,15 @@ unrolled_1901:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000020, DX
-	JMP     unrolled_1901
+	JMP     unrolled_1909
 
-single_1902:
+single_1910:
 	MOVQ SI, R8
 	SUBQ $0x00000008, R8
 
-single_loop_1903:
+single_loop_1911:
 	CMPQ    DX, R8
-	JGT     remainder_1904
+	JGT     remainder_1912
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -24933,11 +25101,11 @@ single_loop_1903:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000008, DX
-	JMP     single_loop_1903
+	JMP     single_loop_1911
 
-remainder_1904:
+remainder_1912:
 	SUBQ      DX, SI
-	JE        span_done_1905
+	JE        span_done_1913
 	MOVQ      $-1, R8
 	BZHIQ     SI, R8, SI
 	KMOVW     SI, K1
@@ -24946,10 +25114,10 @@ remainder_1904:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(DX*8)
 
-span_done_1905:
+span_done_1913:
 	JMP ring_finished_forwardAVX512F64
 
-ring_segmented_1877:
+ring_segmented_1885:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x000000c0
 	JA   ring_finished_forwardAVX512F64
@@ -24959,11 +25127,11 @@ ring_segmented_1877:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_1906
+	JE   ring_rows_1914
 
-ring_segment_1907:
+ring_segment_1915:
 	CMPQ    SI, $0x00
-	JE      ring_done_1908
+	JE      ring_done_1916
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -24980,33 +25148,33 @@ ring_segment_1907:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_1909:
+ring_len_1917:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_1910
+	JAE  ring_len_done_1918
 	ADDQ R9, R11
-	JMP  ring_len_1909
+	JMP  ring_len_1917
 
-ring_len_done_1910:
+ring_len_done_1918:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_1911:
+ring_step_1919:
 	CMPQ R12, R11
-	JB   ring_step_done_1912
+	JB   ring_step_done_1920
 	SUBQ R11, R12
-	JMP  ring_step_1911
+	JMP  ring_step_1919
 
-ring_step_done_1912:
+ring_step_done_1920:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_1913:
+ring_step_1921:
 	CMPQ R12, R11
-	JB   ring_step_done_1914
+	JB   ring_step_done_1922
 	SUBQ R11, R12
-	JMP  ring_step_1913
+	JMP  ring_step_1921
 
-ring_step_done_1914:
+ring_step_done_1922:
 	MOVQ    R12, 1936(SP)
 	LEAQ    32(R11), R11
 	CMPQ    R10, R11
@@ -25016,76 +25184,76 @@ ring_step_done_1914:
 	LEAQ    (R10)(AX*8), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000008
-	JB      ring_short_1915
+	JB      ring_short_1923
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1916
+	JNE     ring_planes_1924
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_1918:
+ring_copy_1926:
 	CMPQ    R8, AX
-	JAE     ring_built_1917
+	JAE     ring_built_1925
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_1919
+	JB      ring_copy_tail_1927
 	VMOVUPD (R10)(R9*8), Z1
 	VMOVUPD Z1, (DI)(R8*8)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1918
+	JNE     ring_copy_1926
 	XORQ    R9, R9
-	JMP     ring_copy_1918
+	JMP     ring_copy_1926
 
-ring_copy_tail_1919:
+ring_copy_tail_1927:
 	VMOVUPD -64(R10)(DX*8), Z1
 	ADDQ    R11, R8
 	VMOVUPD Z1, -64(DI)(R8*8)
 	XORQ    R9, R9
-	JMP     ring_copy_1918
+	JMP     ring_copy_1926
 
-ring_planes_1916:
+ring_planes_1924:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_1920
+	JA   ring_long_planes_1928
 	MOVQ AX, R12
 	SUBQ $0x00000008, R12
 
-ring_fill_1921:
+ring_fill_1929:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1922
+	JGT          ring_fill_last_1930
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	VMOVUPD      Z1, 64(DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1923
+	JNE          ring_wrap_1931
 	XORQ         R9, R9
 
-ring_wrap_1923:
-	JMP ring_fill_1921
+ring_wrap_1931:
+	JMP ring_fill_1929
 
-ring_fill_last_1922:
+ring_fill_last_1930:
 	CMPQ         R11, AX
-	JAE          ring_built_1917
+	JAE          ring_built_1925
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1924
+	JNE          ring_wrap_1932
 	XORQ         R9, R9
 
-ring_wrap_1924:
-	JMP ring_fill_last_1922
+ring_wrap_1932:
+	JMP ring_fill_last_1930
 
-ring_long_planes_1920:
-ring_channel_1925:
+ring_long_planes_1928:
+ring_channel_1933:
 	CMPQ         R11, AX
-	JAE          ring_built_1917
+	JAE          ring_built_1925
 	VBROADCASTSD (R10)(R9*8), Z1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -25093,66 +25261,66 @@ ring_channel_1925:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_1926:
+ring_plane_1934:
 	VMOVUPD Z1, (DI)(R13*8)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1926
+	JB      ring_plane_1934
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_1927
+	JNE     ring_wrap_1935
 	XORQ    R9, R9
 
-ring_wrap_1927:
-	JMP ring_channel_1925
+ring_wrap_1935:
+	JMP ring_channel_1933
 
-ring_short_1915:
+ring_short_1923:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1928:
+ring_element_1936:
 	MOVQ (R10)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_1929
+	JB   ring_element_next_1937
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1929
+	JB   ring_element_next_1937
 	XORQ R11, R11
 
-ring_element_next_1929:
+ring_element_next_1937:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_1928
+	JB      ring_element_1936
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_1930
+	JE      ring_exact_1938
 	SUBQ    R9, DX
 
-ring_exact_1930:
+ring_exact_1938:
 	MOVQ DX, R8
 
-ring_repeat_1931:
+ring_repeat_1939:
 	CMPQ    R8, AX
-	JAE     ring_built_1917
+	JAE     ring_built_1925
 	VMOVUPD Z1, (DI)(R8*8)
 	ADDQ    DX, R8
-	JMP     ring_repeat_1931
+	JMP     ring_repeat_1939
 
-ring_built_1917:
+ring_built_1925:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 
-unrolled_1932:
+unrolled_1940:
 	CMPQ    R8, R9
-	JGT     single_1933
+	JGT     single_1941
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -25174,15 +25342,15 @@ unrolled_1932:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000020, R8
-	JMP     unrolled_1932
+	JMP     unrolled_1940
 
-single_1933:
+single_1941:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1934:
+single_loop_1942:
 	CMPQ    R8, R9
-	JGT     remainder_1935
+	JGT     remainder_1943
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -25192,11 +25360,11 @@ single_loop_1934:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000008, R8
-	JMP     single_loop_1934
+	JMP     single_loop_1942
 
-remainder_1935:
+remainder_1943:
 	SUBQ      R8, DX
-	JE        span_done_1936
+	JE        span_done_1944
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -25205,7 +25373,7 @@ remainder_1935:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R8*8)
 
-span_done_1936:
+span_done_1944:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -25216,18 +25384,18 @@ span_done_1936:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1937
+	JNE  ring_next_1945
 	XORQ AX, AX
 
-ring_next_1937:
+ring_next_1945:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1907
+	JMP  ring_segment_1915
 
-ring_done_1908:
+ring_done_1916:
 	JMP ring_finished_forwardAVX512F64
 
-ring_rows_1906:
-ring_block_1938:
+ring_rows_1914:
+ring_block_1946:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -25243,33 +25411,33 @@ ring_block_1938:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1939:
+ring_len_1947:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_1940
+	JAE  ring_len_done_1948
 	ADDQ BX, SI
-	JMP  ring_len_1939
+	JMP  ring_len_1947
 
-ring_len_done_1940:
+ring_len_done_1948:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, R8
 
-ring_step_1941:
+ring_step_1949:
 	CMPQ R8, SI
-	JB   ring_step_done_1942
+	JB   ring_step_done_1950
 	SUBQ SI, R8
-	JMP  ring_step_1941
+	JMP  ring_step_1949
 
-ring_step_done_1942:
+ring_step_done_1950:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000020, R8
 
-ring_step_1943:
+ring_step_1951:
 	CMPQ R8, SI
-	JB   ring_step_done_1944
+	JB   ring_step_done_1952
 	SUBQ SI, R8
-	JMP  ring_step_1943
+	JMP  ring_step_1951
 
-ring_step_done_1944:
+ring_step_done_1952:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    32(SI), SI
@@ -25280,76 +25448,76 @@ ring_step_done_1944:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000008
-	JB      ring_short_1945
+	JB      ring_short_1953
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1946
+	JNE     ring_planes_1954
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1948:
+ring_copy_1956:
 	CMPQ    BX, R8
-	JAE     ring_built_1947
+	JAE     ring_built_1955
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_1949
+	JB      ring_copy_tail_1957
 	VMOVUPD (SI)(R9*8), Z1
 	VMOVUPD Z1, (DI)(BX*8)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1948
+	JNE     ring_copy_1956
 	XORQ    R9, R9
-	JMP     ring_copy_1948
+	JMP     ring_copy_1956
 
-ring_copy_tail_1949:
+ring_copy_tail_1957:
 	VMOVUPD -64(SI)(DX*8), Z1
 	ADDQ    R10, BX
 	VMOVUPD Z1, -64(DI)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_1948
+	JMP     ring_copy_1956
 
-ring_planes_1946:
+ring_planes_1954:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_1950
+	JA   ring_long_planes_1958
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_1951:
+ring_fill_1959:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1952
+	JGT          ring_fill_last_1960
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (DI)(R9*8)
 	VMOVUPD      Z1, 64(DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1953
+	JNE          ring_wrap_1961
 	XORQ         BX, BX
 
-ring_wrap_1953:
-	JMP ring_fill_1951
+ring_wrap_1961:
+	JMP ring_fill_1959
 
-ring_fill_last_1952:
+ring_fill_last_1960:
 	CMPQ         R9, R8
-	JAE          ring_built_1947
+	JAE          ring_built_1955
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1954
+	JNE          ring_wrap_1962
 	XORQ         BX, BX
 
-ring_wrap_1954:
-	JMP ring_fill_last_1952
+ring_wrap_1962:
+	JMP ring_fill_last_1960
 
-ring_long_planes_1950:
-ring_channel_1955:
+ring_long_planes_1958:
+ring_channel_1963:
 	CMPQ         R9, R8
-	JAE          ring_built_1947
+	JAE          ring_built_1955
 	VBROADCASTSD (SI)(BX*8), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -25357,57 +25525,57 @@ ring_channel_1955:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_1956:
+ring_plane_1964:
 	VMOVUPD Z1, (DI)(R11*8)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1956
+	JB      ring_plane_1964
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_1957
+	JNE     ring_wrap_1965
 	XORQ    BX, BX
 
-ring_wrap_1957:
-	JMP ring_channel_1955
+ring_wrap_1965:
+	JMP ring_channel_1963
 
-ring_short_1945:
+ring_short_1953:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1958:
+ring_element_1966:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (DI)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1959
+	JB   ring_element_next_1967
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1959
+	JB   ring_element_next_1967
 	XORQ R9, R9
 
-ring_element_next_1959:
+ring_element_next_1967:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_1958
+	JB      ring_element_1966
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_1960
+	JE      ring_exact_1968
 	SUBQ    BX, DX
 
-ring_exact_1960:
+ring_exact_1968:
 	MOVQ DX, BX
 
-ring_repeat_1961:
+ring_repeat_1969:
 	CMPQ    BX, R8
-	JAE     ring_built_1947
+	JAE     ring_built_1955
 	VMOVUPD Z1, (DI)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1961
+	JMP     ring_repeat_1969
 
-ring_built_1947:
+ring_built_1955:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+24(FP), BX
@@ -25416,18 +25584,18 @@ ring_built_1947:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_1962:
+ring_row_1970:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_1963
+	JE   ring_rows_done_1971
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 
-unrolled_1964:
+unrolled_1972:
 	CMPQ    R8, R9
-	JGT     single_1965
+	JGT     single_1973
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -25449,15 +25617,15 @@ unrolled_1964:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000020, R8
-	JMP     unrolled_1964
+	JMP     unrolled_1972
 
-single_1965:
+single_1973:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1966:
+single_loop_1974:
 	CMPQ    R8, R9
-	JGT     remainder_1967
+	JGT     remainder_1975
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -25467,11 +25635,11 @@ single_loop_1966:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000008, R8
-	JMP     single_loop_1966
+	JMP     single_loop_1974
 
-remainder_1967:
+remainder_1975:
 	SUBQ      R8, DX
-	JE        span_done_1968
+	JE        span_done_1976
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -25480,20 +25648,20 @@ remainder_1967:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R8*8)
 
-span_done_1968:
+span_done_1976:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x03, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_1962
+	JMP   ring_row_1970
 
-ring_rows_done_1963:
+ring_rows_done_1971:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1938
+	JMP  ring_block_1946
 
 ring_finished_forwardAVX512F64:
 	VZEROUPPER
@@ -25515,11 +25683,11 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1969
+	JB           cached_1977
 	CMPQ         AX, DX
-	JE           cached_1969
+	JE           cached_1977
 	CMPQ         AX, CX
-	JE           cached_1969
+	JE           cached_1977
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -25528,7 +25696,7 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1971
+	JE           aligned_1979
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -25541,13 +25709,13 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	VMOVUPD      Z7, K1, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_1971:
+aligned_1979:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_1972:
+unrolled_1980:
 	CMPQ        SI, DI
-	JGT         single_1973
+	JGT         single_1981
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -25573,15 +25741,15 @@ unrolled_1972:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
-	JMP         unrolled_1972
+	JMP         unrolled_1980
 
-single_1973:
+single_1981:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_1974:
+single_loop_1982:
 	CMPQ        SI, DI
-	JGT         remainder_1975
+	JGT         remainder_1983
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -25589,11 +25757,11 @@ single_loop_1974:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
-	JMP         single_loop_1974
+	JMP         single_loop_1982
 
-remainder_1975:
+remainder_1983:
 	SUBQ        SI, BX
-	JE          span_done_1976
+	JE          span_done_1984
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -25604,18 +25772,18 @@ remainder_1975:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_1976:
+span_done_1984:
 	SFENCE
-	JMP stored_1970
+	JMP stored_1978
 
-cached_1969:
+cached_1977:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_1977:
+unrolled_1985:
 	CMPQ        SI, DI
-	JGT         single_1978
+	JGT         single_1986
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -25641,15 +25809,15 @@ unrolled_1977:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
-	JMP         unrolled_1977
+	JMP         unrolled_1985
 
-single_1978:
+single_1986:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_1979:
+single_loop_1987:
 	CMPQ        SI, DI
-	JGT         remainder_1980
+	JGT         remainder_1988
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -25657,11 +25825,11 @@ single_loop_1979:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
-	JMP         single_loop_1979
+	JMP         single_loop_1987
 
-remainder_1980:
+remainder_1988:
 	SUBQ        SI, BX
-	JE          span_done_1981
+	JE          span_done_1989
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -25672,8 +25840,8 @@ remainder_1980:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_1981:
-stored_1970:
+span_done_1989:
+stored_1978:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -25705,17 +25873,17 @@ TEXT ·backwardPlanesAVX512F64(SB), NOSPLIT, $0-128
 	MOVQ   BX, R12
 	SHLQ   $0x03, R12
 	CMPQ   R12, ·streamThreshold+0(SB)
-	JB     cached_1982
+	JB     cached_1990
 	CMPQ   R10, $0x00000800
-	JB     cached_1982
+	JB     cached_1990
 	CMPQ   AX, DX
-	JE     cached_1982
+	JE     cached_1990
 	CMPQ   AX, CX
-	JE     cached_1982
+	JE     cached_1990
 
-plane_1984:
+plane_1992:
 	CMPQ         BX, $0x00
-	JE           planes_done_1985
+	JE           planes_done_1993
 	VBROADCASTSD (R9)(R11*8), Z5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -25729,7 +25897,7 @@ plane_1984:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_1986
+	JE           aligned_1994
 	MOVQ         R13, R14
 	MOVQ         $-1, R15
 	BZHIQ        R14, R15, R14
@@ -25742,13 +25910,13 @@ plane_1984:
 	VMOVUPD      Z7, K1, (AX)(R12*8)
 	MOVQ         R13, R12
 
-aligned_1986:
+aligned_1994:
 	MOVQ DI, R13
 	SUBQ $0x00000020, R13
 
-unrolled_1987:
+unrolled_1995:
 	CMPQ        R12, R13
-	JGT         single_1988
+	JGT         single_1996
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -25774,107 +25942,6 @@ unrolled_1987:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, 192(AX)(R12*8)
 	ADDQ        $0x00000020, R12
-	JMP         unrolled_1987
-
-single_1988:
-	MOVQ DI, R13
-	SUBQ $0x00000008, R13
-
-single_loop_1989:
-	CMPQ        R12, R13
-	JGT         remainder_1990
-	VMOVUPD     (CX)(R12*8), Z6
-	VCMPPD      $0x1a, Z0, Z6, K1
-	VMOVUPD     (DX)(R12*8), Z7
-	VFMADD231PD Z7, Z6, K1, Z1
-	VMULPD      Z5, Z7, K1, Z7
-	VMOVNTPD    Z7, (AX)(R12*8)
-	ADDQ        $0x00000008, R12
-	JMP         single_loop_1989
-
-remainder_1990:
-	MOVQ        DI, R13
-	SUBQ        R12, R13
-	JE          span_done_1991
-	MOVQ        $-1, R14
-	BZHIQ       R13, R14, R13
-	KMOVW       R13, K1
-	VMOVUPD.Z   (CX)(R12*8), K1, Z6
-	VCMPPD      $0x1a, Z0, Z6, K1, K2
-	VMOVUPD.Z   (DX)(R12*8), K1, Z7
-	VFMADD231PD Z7, Z6, K2, Z1
-	VMULPD      Z5, Z7, K2, Z7
-	VMOVUPD     Z7, K1, (AX)(R12*8)
-
-span_done_1991:
-	VADDPD        Z2, Z1, Z1
-	VADDPD        Z4, Z3, Z3
-	VADDPD        Z3, Z1, Z1
-	VEXTRACTF64X4 $0x01, Z1, Y2
-	VADDPD        Y2, Y1, Y2
-	VEXTRACTF128  $0x01, Y2, X1
-	VADDPD        X1, X2, X1
-	VPERMILPD     $0x01, X1, X2
-	VADDSD        X2, X1, X1
-	VADDSD        (SI)(R11*8), X1, X1
-	VMOVSD        X1, (SI)(R11*8)
-	ADDQ          R10, CX
-	ADDQ          R10, DX
-	ADDQ          R10, AX
-	INCQ          R11
-	CMPQ          R11, R8
-	JNE           same_pass_1992
-	XORQ          R11, R11
-
-same_pass_1992:
-	SUBQ DI, BX
-	JMP  plane_1984
-
-planes_done_1985:
-	SFENCE
-	JMP stored_1983
-
-cached_1982:
-plane_1993:
-	CMPQ         BX, $0x00
-	JE           planes_done_1994
-	VBROADCASTSD (R9)(R11*8), Z5
-	VXORPS       Y1, Y1, Y1
-	VXORPS       Y2, Y2, Y2
-	VXORPS       Y3, Y3, Y3
-	VXORPS       Y4, Y4, Y4
-	XORQ         R12, R12
-	MOVQ         DI, R13
-	SUBQ         $0x00000020, R13
-
-unrolled_1995:
-	CMPQ        R12, R13
-	JGT         single_1996
-	VMOVUPD     (CX)(R12*8), Z6
-	VCMPPD      $0x1a, Z0, Z6, K1
-	VMOVUPD     (DX)(R12*8), Z7
-	VFMADD231PD Z7, Z6, K1, Z1
-	VMULPD      Z5, Z7, K1, Z7
-	VMOVUPD     Z7, (AX)(R12*8)
-	VMOVUPD     64(CX)(R12*8), Z6
-	VCMPPD      $0x1a, Z0, Z6, K1
-	VMOVUPD     64(DX)(R12*8), Z7
-	VFMADD231PD Z7, Z6, K1, Z2
-	VMULPD      Z5, Z7, K1, Z7
-	VMOVUPD     Z7, 64(AX)(R12*8)
-	VMOVUPD     128(CX)(R12*8), Z6
-	VCMPPD      $0x1a, Z0, Z6, K1
-	VMOVUPD     128(DX)(R12*8), Z7
-	VFMADD231PD Z7, Z6, K1, Z3
-	VMULPD      Z5, Z7, K1, Z7
-	VMOVUPD     Z7, 128(AX)(R12*8)
-	VMOVUPD     192(CX)(R12*8), Z6
-	VCMPPD      $0x1a, Z0, Z6, K1
-	VMOVUPD     192(DX)(R12*8), Z7
-	VFMADD231PD Z7, Z6, K1, Z4
-	VMULPD      Z5, Z7, K1, Z7
-	VMOVUPD     Z7, 192(AX)(R12*8)
-	ADDQ        $0x00000020, R12
 	JMP         unrolled_1995
 
 single_1996:
@@ -25889,7 +25956,7 @@ single_loop_1997:
 	VMOVUPD     (DX)(R12*8), Z7
 	VFMADD231PD Z7, Z6, K1, Z1
 	VMULPD      Z5, Z7, K1, Z7
-	VMOVUPD     Z7, (AX)(R12*8)
+	VMOVNTPD    Z7, (AX)(R12*8)
 	ADDQ        $0x00000008, R12
 	JMP         single_loop_1997
 
@@ -25929,10 +25996,111 @@ span_done_1999:
 
 same_pass_2000:
 	SUBQ DI, BX
-	JMP  plane_1993
+	JMP  plane_1992
 
-planes_done_1994:
-stored_1983:
+planes_done_1993:
+	SFENCE
+	JMP stored_1991
+
+cached_1990:
+plane_2001:
+	CMPQ         BX, $0x00
+	JE           planes_done_2002
+	VBROADCASTSD (R9)(R11*8), Z5
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y2, Y2, Y2
+	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
+	XORQ         R12, R12
+	MOVQ         DI, R13
+	SUBQ         $0x00000020, R13
+
+unrolled_2003:
+	CMPQ        R12, R13
+	JGT         single_2004
+	VMOVUPD     (CX)(R12*8), Z6
+	VCMPPD      $0x1a, Z0, Z6, K1
+	VMOVUPD     (DX)(R12*8), Z7
+	VFMADD231PD Z7, Z6, K1, Z1
+	VMULPD      Z5, Z7, K1, Z7
+	VMOVUPD     Z7, (AX)(R12*8)
+	VMOVUPD     64(CX)(R12*8), Z6
+	VCMPPD      $0x1a, Z0, Z6, K1
+	VMOVUPD     64(DX)(R12*8), Z7
+	VFMADD231PD Z7, Z6, K1, Z2
+	VMULPD      Z5, Z7, K1, Z7
+	VMOVUPD     Z7, 64(AX)(R12*8)
+	VMOVUPD     128(CX)(R12*8), Z6
+	VCMPPD      $0x1a, Z0, Z6, K1
+	VMOVUPD     128(DX)(R12*8), Z7
+	VFMADD231PD Z7, Z6, K1, Z3
+	VMULPD      Z5, Z7, K1, Z7
+	VMOVUPD     Z7, 128(AX)(R12*8)
+	VMOVUPD     192(CX)(R12*8), Z6
+	VCMPPD      $0x1a, Z0, Z6, K1
+	VMOVUPD     192(DX)(R12*8), Z7
+	VFMADD231PD Z7, Z6, K1, Z4
+	VMULPD      Z5, Z7, K1, Z7
+	VMOVUPD     Z7, 192(AX)(R12*8)
+	ADDQ        $0x00000020, R12
+	JMP         unrolled_2003
+
+single_2004:
+	MOVQ DI, R13
+	SUBQ $0x00000008, R13
+
+single_loop_2005:
+	CMPQ        R12, R13
+	JGT         remainder_2006
+	VMOVUPD     (CX)(R12*8), Z6
+	VCMPPD      $0x1a, Z0, Z6, K1
+	VMOVUPD     (DX)(R12*8), Z7
+	VFMADD231PD Z7, Z6, K1, Z1
+	VMULPD      Z5, Z7, K1, Z7
+	VMOVUPD     Z7, (AX)(R12*8)
+	ADDQ        $0x00000008, R12
+	JMP         single_loop_2005
+
+remainder_2006:
+	MOVQ        DI, R13
+	SUBQ        R12, R13
+	JE          span_done_2007
+	MOVQ        $-1, R14
+	BZHIQ       R13, R14, R13
+	KMOVW       R13, K1
+	VMOVUPD.Z   (CX)(R12*8), K1, Z6
+	VCMPPD      $0x1a, Z0, Z6, K1, K2
+	VMOVUPD.Z   (DX)(R12*8), K1, Z7
+	VFMADD231PD Z7, Z6, K2, Z1
+	VMULPD      Z5, Z7, K2, Z7
+	VMOVUPD     Z7, K1, (AX)(R12*8)
+
+span_done_2007:
+	VADDPD        Z2, Z1, Z1
+	VADDPD        Z4, Z3, Z3
+	VADDPD        Z3, Z1, Z1
+	VEXTRACTF64X4 $0x01, Z1, Y2
+	VADDPD        Y2, Y1, Y2
+	VEXTRACTF128  $0x01, Y2, X1
+	VADDPD        X1, X2, X1
+	VPERMILPD     $0x01, X1, X2
+	VADDSD        X2, X1, X1
+	VADDSD        (SI)(R11*8), X1, X1
+	VMOVSD        X1, (SI)(R11*8)
+	ADDQ          R10, CX
+	ADDQ          R10, DX
+	ADDQ          R10, AX
+	INCQ          R11
+	CMPQ          R11, R8
+	JNE           same_pass_2008
+	XORQ          R11, R11
+
+same_pass_2008:
+	SUBQ DI, BX
+	JMP  plane_2001
+
+planes_done_2002:
+stored_1991:
 	VZEROUPPER
 	RET
 
@@ -25952,17 +26120,17 @@ TEXT ·backwardPatternAVX512F64(SB), NOSPLIT, $0-120
 	MOVQ   BX, R10
 	SHLQ   $0x03, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_2001
+	JB     cached_2009
 	CMPQ   R9, $0x00000800
-	JB     cached_2001
+	JB     cached_2009
 	CMPQ   AX, DX
-	JE     cached_2001
+	JE     cached_2009
 	CMPQ   AX, CX
-	JE     cached_2001
+	JE     cached_2009
 
-row_2003:
+row_2011:
 	CMPQ        BX, $0x00
-	JE          rows_done_2004
+	JE          rows_done_2012
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
@@ -25974,7 +26142,7 @@ row_2003:
 	CMPQ        R11, R9
 	CMOVQGT     R9, R11
 	TESTQ       R11, R11
-	JE          aligned_2005
+	JE          aligned_2013
 	MOVQ        R11, R12
 	MOVQ        $-1, R13
 	BZHIQ       R12, R13, R12
@@ -25989,13 +26157,13 @@ row_2003:
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 	MOVQ        R11, R10
 
-aligned_2005:
+aligned_2013:
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 
-unrolled_2006:
+unrolled_2014:
 	CMPQ        R10, R11
-	JGT         single_2007
+	JGT         single_2015
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -26029,15 +26197,15 @@ unrolled_2006:
 	VMULPD      192(SI)(R10*8), Z2, K1, Z2
 	VMOVNTPD    Z2, 192(AX)(R10*8)
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_2006
+	JMP         unrolled_2014
 
-single_2007:
+single_2015:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_2008:
+single_loop_2016:
 	CMPQ        R10, R11
-	JGT         remainder_2009
+	JGT         remainder_2017
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -26047,12 +26215,12 @@ single_loop_2008:
 	VMULPD      (SI)(R10*8), Z2, K1, Z2
 	VMOVNTPD    Z2, (AX)(R10*8)
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_2008
+	JMP         single_loop_2016
 
-remainder_2009:
+remainder_2017:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_2010
+	JE          span_done_2018
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -26065,23 +26233,23 @@ remainder_2009:
 	VMULPD      (SI)(R10*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_2010:
+span_done_2018:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_2003
+	JMP  row_2011
 
-rows_done_2004:
+rows_done_2012:
 	SFENCE
-	JMP stored_2002
+	JMP stored_2010
 
-cached_2001:
-row_2011:
+cached_2009:
+row_2019:
 	CMPQ    BX, $0x00
-	JE      rows_done_2012
+	JE      rows_done_2020
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -26089,9 +26257,9 @@ row_2011:
 	MOVQ    R9, R11
 	SUBQ    $0x00000020, R11
 
-unrolled_2013:
+unrolled_2021:
 	CMPQ        R10, R11
-	JGT         single_2014
+	JGT         single_2022
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -26125,15 +26293,15 @@ unrolled_2013:
 	VMULPD      192(SI)(R10*8), Z2, K1, Z2
 	VMOVUPD     Z2, 192(AX)(R10*8)
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_2013
+	JMP         unrolled_2021
 
-single_2014:
+single_2022:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_2015:
+single_loop_2023:
 	CMPQ        R10, R11
-	JGT         remainder_2016
+	JGT         remainder_2024
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -26143,12 +26311,12 @@ single_loop_2015:
 	VMULPD      (SI)(R10*8), Z2, K1, Z2
 	VMOVUPD     Z2, (AX)(R10*8)
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_2015
+	JMP         single_loop_2023
 
-remainder_2016:
+remainder_2024:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_2017
+	JE          span_done_2025
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -26161,17 +26329,17 @@ remainder_2016:
 	VMULPD      (SI)(R10*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_2017:
+span_done_2025:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_2011
+	JMP  row_2019
 
-rows_done_2012:
-stored_2002:
+rows_done_2020:
+stored_2010:
 	VZEROUPPER
 	RET
 
@@ -26194,36 +26362,36 @@ TEXT ·backwardRingAVX512F64(SB), $1920-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x00000040
-	JA     ring_segmented_2018
+	JA     ring_segmented_2026
 	MOVQ   R10, R11
 
-ring_len_2019:
+ring_len_2027:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_2020
+	JAE  ring_len_done_2028
 	ADDQ R10, R11
-	JMP  ring_len_2019
+	JMP  ring_len_2027
 
-ring_len_done_2020:
+ring_len_done_2028:
 	MOVQ R11, 1856(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_2021:
+ring_step_2029:
 	CMPQ R12, R11
-	JB   ring_step_done_2022
+	JB   ring_step_done_2030
 	SUBQ R11, R12
-	JMP  ring_step_2021
+	JMP  ring_step_2029
 
-ring_step_done_2022:
+ring_step_done_2030:
 	MOVQ R12, 1864(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_2023:
+ring_step_2031:
 	CMPQ R12, R11
-	JB   ring_step_done_2024
+	JB   ring_step_done_2032
 	SUBQ R11, R12
-	JMP  ring_step_2023
+	JMP  ring_step_2031
 
-ring_step_done_2024:
+ring_step_done_2032:
 	MOVQ    R12, 1872(SP)
 	MOVQ    DI, R12
 	LEAQ    32(R11), R11
@@ -26233,76 +26401,76 @@ ring_step_done_2024:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1896(SP), R12
 	CMPQ    R10, $0x00000008
-	JB      ring_short_2025
+	JB      ring_short_2033
 	CMPQ    R8, $0x01
-	JNE     ring_planes_2026
+	JNE     ring_planes_2034
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_2028:
+ring_copy_2036:
 	CMPQ    R8, R12
-	JAE     ring_built_2027
+	JAE     ring_built_2035
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000008
-	JB      ring_copy_tail_2029
+	JB      ring_copy_tail_2037
 	VMOVUPD (R11)(R10*8), Z1
 	VMOVUPD Z1, (CX)(R8*8)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_2028
+	JNE     ring_copy_2036
 	XORQ    R10, R10
-	JMP     ring_copy_2028
+	JMP     ring_copy_2036
 
-ring_copy_tail_2029:
+ring_copy_tail_2037:
 	VMOVUPD -64(R11)(R9*8), Z1
 	ADDQ    R13, R8
 	VMOVUPD Z1, -64(CX)(R8*8)
 	XORQ    R10, R10
-	JMP     ring_copy_2028
+	JMP     ring_copy_2036
 
-ring_planes_2026:
+ring_planes_2034:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_2030
+	JA   ring_long_planes_2038
 	MOVQ R12, R14
 	SUBQ $0x00000008, R14
 
-ring_fill_2031:
+ring_fill_2039:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_2032
+	JGT          ring_fill_last_2040
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (CX)(R13*8)
 	VMOVUPD      Z1, 64(CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_2033
+	JNE          ring_wrap_2041
 	XORQ         R10, R10
 
-ring_wrap_2033:
-	JMP ring_fill_2031
+ring_wrap_2041:
+	JMP ring_fill_2039
 
-ring_fill_last_2032:
+ring_fill_last_2040:
 	CMPQ         R13, R12
-	JAE          ring_built_2027
+	JAE          ring_built_2035
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_2034
+	JNE          ring_wrap_2042
 	XORQ         R10, R10
 
-ring_wrap_2034:
-	JMP ring_fill_last_2032
+ring_wrap_2042:
+	JMP ring_fill_last_2040
 
-ring_long_planes_2030:
-ring_channel_2035:
+ring_long_planes_2038:
+ring_channel_2043:
 	CMPQ         R13, R12
-	JAE          ring_built_2027
+	JAE          ring_built_2035
 	VBROADCASTSD (R11)(R10*8), Z1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -26310,57 +26478,57 @@ ring_channel_2035:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_2036:
+ring_plane_2044:
 	VMOVUPD Z1, (CX)(R15*8)
 	ADDQ    $0x00000008, R15
 	CMPQ    R15, R14
-	JB      ring_plane_2036
+	JB      ring_plane_2044
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_2037
+	JNE     ring_wrap_2045
 	XORQ    R10, R10
 
-ring_wrap_2037:
-	JMP ring_channel_2035
+ring_wrap_2045:
+	JMP ring_channel_2043
 
-ring_short_2025:
+ring_short_2033:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_2038:
+ring_element_2046:
 	MOVQ (R11)(R13*8), BP
 	MOVQ BP, (CX)(R15*8)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_2039
+	JB   ring_element_next_2047
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_2039
+	JB   ring_element_next_2047
 	XORQ R13, R13
 
-ring_element_next_2039:
+ring_element_next_2047:
 	INCQ    R15
 	CMPQ    R15, $0x00000008
-	JB      ring_element_2038
+	JB      ring_element_2046
 	VMOVUPD (CX), Z1
 	MOVQ    1856(SP), R8
 	CMPQ    R8, $0x00000008
-	JE      ring_exact_2040
+	JE      ring_exact_2048
 	SUBQ    R10, R8
 
-ring_exact_2040:
+ring_exact_2048:
 	MOVQ R8, R9
 
-ring_repeat_2041:
+ring_repeat_2049:
 	CMPQ    R9, R12
-	JAE     ring_built_2027
+	JAE     ring_built_2035
 	VMOVUPD Z1, (CX)(R9*8)
 	ADDQ    R8, R9
-	JMP     ring_repeat_2041
+	JMP     ring_repeat_2049
 
-ring_built_2027:
+ring_built_2035:
 	MOVQ    1856(SP), R8
 	MOVQ    1896(SP), R9
 	MOVQ    R9, R10
@@ -26376,22 +26544,22 @@ ring_built_2027:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_2042:
+sums_zero_2050:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_2043
+	JAE     sums_zeroed_2051
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_2042
+	JMP     sums_zero_2050
 
-sums_zeroed_2043:
+sums_zeroed_2051:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000020, R10
 
-unrolled_2044:
+unrolled_2052:
 	CMPQ        R9, R10
-	JGT         single_2045
+	JGT         single_2053
 	VMOVUPD     (DX)(R9*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R9*8), Z2
@@ -26429,15 +26597,15 @@ unrolled_2044:
 	SUBQ        1856(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000020, R9
-	JMP         unrolled_2044
+	JMP         unrolled_2052
 
-single_2045:
+single_2053:
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-single_loop_2046:
+single_loop_2054:
 	CMPQ        R9, R10
-	JGT         remainder_2047
+	JGT         remainder_2055
 	VMOVUPD     (DX)(R9*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R9*8), Z2
@@ -26451,11 +26619,11 @@ single_loop_2046:
 	SUBQ        1856(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000008, R9
-	JMP         single_loop_2046
+	JMP         single_loop_2054
 
-remainder_2047:
+remainder_2055:
 	SUBQ        R9, DI
-	JE          span_done_2048
+	JE          span_done_2056
 	MOVQ        $-1, R10
 	BZHIQ       DI, R10, DI
 	KMOVW       DI, K1
@@ -26468,93 +26636,93 @@ remainder_2047:
 	VMULPD      (CX)(R8*8), Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(R9*8)
 
-span_done_2048:
+span_done_2056:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1856(SP), DX
 	MOVQ  1896(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_2050
+	JLE   fold_ext_done_2058
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_2051
+	JA    fold_ext_scalar_2059
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_2049:
+fold_ext_2057:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_2050
+	JBE     fold_ext_done_2058
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Z0
 	VADDPD  (BX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (BX)(DI*8)
-	JMP     fold_ext_2049
+	JMP     fold_ext_2057
 
-fold_ext_scalar_2051:
+fold_ext_scalar_2059:
 	MOVQ 1896(SP), SI
 
-fold_ext_element_2052:
+fold_ext_element_2060:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_2053
+	JBE    fold_ext_element_done_2061
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_2052
+	JMP    fold_ext_element_2060
 
-fold_ext_element_done_2053:
-fold_ext_done_2050:
-fold_2054:
+fold_ext_element_done_2061:
+fold_ext_done_2058:
+fold_2062:
 	CMPQ   DX, AX
-	JBE    fold_done_2055
+	JBE    fold_done_2063
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_2054
+	JMP    fold_2062
 
-fold_done_2055:
+fold_done_2063:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_2056
+	JNE  sums_planes_2064
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_2058:
+sums_vector_2066:
 	CMPQ    AX, DX
-	JGT     sums_scalar_2059
+	JGT     sums_scalar_2067
 	VMOVUPD (CX)(AX*8), Z0
 	VADDPD  (BX)(AX*8), Z0, Z0
 	VMOVUPD Z0, (CX)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_vector_2058
+	JMP     sums_vector_2066
 
-sums_scalar_2059:
+sums_scalar_2067:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_2057
+	JE     sums_done_2065
 	VMOVSD (BX)(AX*8), X0
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_2059
+	JMP    sums_scalar_2067
 
-sums_planes_2056:
+sums_planes_2064:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_2060:
+sums_group_2068:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_2062
+	JB     sums_single_2070
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -26563,7 +26731,7 @@ sums_group_2060:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_2061:
+sums_group_plane_2069:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -26572,7 +26740,7 @@ sums_group_plane_2061:
 	ADDQ   $0x08, R9
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_group_plane_2061
+	JB     sums_group_plane_2069
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	VADDSD 8(CX)(AX*8), X1, X1
@@ -26585,29 +26753,29 @@ sums_group_plane_2061:
 	SHRQ   $0x01, DX
 	ADDQ   DX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_2060
+	JMP    sums_group_2068
 
-sums_single_2062:
+sums_single_2070:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_2057
+	JE     sums_done_2065
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_2063:
+sums_single_plane_2071:
 	VADDSD (BX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_single_plane_2063
+	JB     sums_single_plane_2071
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_2062
+	JMP    sums_single_2070
 
-sums_done_2057:
+sums_done_2065:
 	JMP ring_finished_backwardAVX512F64
 
-ring_segmented_2018:
+ring_segmented_2026:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x00000040
 	JA   ring_finished_backwardAVX512F64
@@ -26617,7 +26785,7 @@ ring_segmented_2018:
 	MOVQ AX, 1888(SP)
 	MOVQ $0x00000000, 1880(SP)
 
-ring_block_2065:
+ring_block_2073:
 	MOVQ    1880(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -26633,33 +26801,33 @@ ring_block_2065:
 	MOVQ    DI, 1912(SP)
 	MOVQ    DI, R8
 
-ring_len_2066:
+ring_len_2074:
 	CMPQ R8, $0x00000008
-	JAE  ring_len_done_2067
+	JAE  ring_len_done_2075
 	ADDQ DI, R8
-	JMP  ring_len_2066
+	JMP  ring_len_2074
 
-ring_len_done_2067:
+ring_len_done_2075:
 	MOVQ R8, 1856(SP)
 	MOVQ $0x00000008, R9
 
-ring_step_2068:
+ring_step_2076:
 	CMPQ R9, R8
-	JB   ring_step_done_2069
+	JB   ring_step_done_2077
 	SUBQ R8, R9
-	JMP  ring_step_2068
+	JMP  ring_step_2076
 
-ring_step_done_2069:
+ring_step_done_2077:
 	MOVQ R9, 1864(SP)
 	MOVQ $0x00000020, R9
 
-ring_step_2070:
+ring_step_2078:
 	CMPQ R9, R8
-	JB   ring_step_done_2071
+	JB   ring_step_done_2079
 	SUBQ R8, R9
-	JMP  ring_step_2070
+	JMP  ring_step_2078
 
-ring_step_done_2071:
+ring_step_done_2079:
 	MOVQ    R9, 1872(SP)
 	MOVQ    DI, R9
 	LEAQ    32(R8), R8
@@ -26670,76 +26838,76 @@ ring_step_done_2071:
 	LEAQ    (R8)(DX*8), R8
 	MOVQ    1896(SP), R9
 	CMPQ    DI, $0x00000008
-	JB      ring_short_2072
+	JB      ring_short_2080
 	CMPQ    AX, $0x01
-	JNE     ring_planes_2073
+	JNE     ring_planes_2081
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_2075:
+ring_copy_2083:
 	CMPQ    DI, R9
-	JAE     ring_built_2074
+	JAE     ring_built_2082
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_2076
+	JB      ring_copy_tail_2084
 	VMOVUPD (R8)(R10*8), Z1
 	VMOVUPD Z1, (CX)(DI*8)
 	ADDQ    $0x00000008, DI
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_2075
+	JNE     ring_copy_2083
 	XORQ    R10, R10
-	JMP     ring_copy_2075
+	JMP     ring_copy_2083
 
-ring_copy_tail_2076:
+ring_copy_tail_2084:
 	VMOVUPD -64(R8)(SI*8), Z1
 	ADDQ    R11, DI
 	VMOVUPD Z1, -64(CX)(DI*8)
 	XORQ    R10, R10
-	JMP     ring_copy_2075
+	JMP     ring_copy_2083
 
-ring_planes_2073:
+ring_planes_2081:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_2077
+	JA   ring_long_planes_2085
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-ring_fill_2078:
+ring_fill_2086:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_2079
+	JGT          ring_fill_last_2087
 	VBROADCASTSD (R8)(DI*8), Z1
 	VMOVUPD      Z1, (CX)(R10*8)
 	VMOVUPD      Z1, 64(CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_2080
+	JNE          ring_wrap_2088
 	XORQ         DI, DI
 
-ring_wrap_2080:
-	JMP ring_fill_2078
+ring_wrap_2088:
+	JMP ring_fill_2086
 
-ring_fill_last_2079:
+ring_fill_last_2087:
 	CMPQ         R10, R9
-	JAE          ring_built_2074
+	JAE          ring_built_2082
 	VBROADCASTSD (R8)(DI*8), Z1
 	VMOVUPD      Z1, (CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_2081
+	JNE          ring_wrap_2089
 	XORQ         DI, DI
 
-ring_wrap_2081:
-	JMP ring_fill_last_2079
+ring_wrap_2089:
+	JMP ring_fill_last_2087
 
-ring_long_planes_2077:
-ring_channel_2082:
+ring_long_planes_2085:
+ring_channel_2090:
 	CMPQ         R10, R9
-	JAE          ring_built_2074
+	JAE          ring_built_2082
 	VBROADCASTSD (R8)(DI*8), Z1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -26747,57 +26915,57 @@ ring_channel_2082:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_2083:
+ring_plane_2091:
 	VMOVUPD Z1, (CX)(R12*8)
 	ADDQ    $0x00000008, R12
 	CMPQ    R12, R11
-	JB      ring_plane_2083
+	JB      ring_plane_2091
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_2084
+	JNE     ring_wrap_2092
 	XORQ    DI, DI
 
-ring_wrap_2084:
-	JMP ring_channel_2082
+ring_wrap_2092:
+	JMP ring_channel_2090
 
-ring_short_2072:
+ring_short_2080:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_2085:
+ring_element_2093:
 	MOVQ (R8)(R10*8), R13
 	MOVQ R13, (CX)(R12*8)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_2086
+	JB   ring_element_next_2094
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_2086
+	JB   ring_element_next_2094
 	XORQ R10, R10
 
-ring_element_next_2086:
+ring_element_next_2094:
 	INCQ    R12
 	CMPQ    R12, $0x00000008
-	JB      ring_element_2085
+	JB      ring_element_2093
 	VMOVUPD (CX), Z1
 	MOVQ    1856(SP), SI
 	CMPQ    SI, $0x00000008
-	JE      ring_exact_2087
+	JE      ring_exact_2095
 	SUBQ    DI, SI
 
-ring_exact_2087:
+ring_exact_2095:
 	MOVQ SI, DI
 
-ring_repeat_2088:
+ring_repeat_2096:
 	CMPQ    DI, R9
-	JAE     ring_built_2074
+	JAE     ring_built_2082
 	VMOVUPD Z1, (CX)(DI*8)
 	ADDQ    SI, DI
-	JMP     ring_repeat_2088
+	JMP     ring_repeat_2096
 
-ring_built_2074:
+ring_built_2082:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x03, DI
@@ -26823,26 +26991,26 @@ ring_built_2074:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_2089:
+sums_zero_2097:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_2090
+	JAE     sums_zeroed_2098
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_2089
+	JMP     sums_zero_2097
 
-sums_zeroed_2090:
-ring_row_2091:
+sums_zeroed_2098:
+ring_row_2099:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_2092
+	JE   ring_rows_done_2100
 	XORQ R8, R8
 	MOVQ 1912(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 
-unrolled_2093:
+unrolled_2101:
 	CMPQ        R10, R11
-	JGT         single_2094
+	JGT         single_2102
 	VMOVUPD     (DX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R10*8), Z2
@@ -26880,15 +27048,15 @@ unrolled_2093:
 	SUBQ        1856(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_2093
+	JMP         unrolled_2101
 
-single_2094:
+single_2102:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_2095:
+single_loop_2103:
 	CMPQ        R10, R11
-	JGT         remainder_2096
+	JGT         remainder_2104
 	VMOVUPD     (DX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R10*8), Z2
@@ -26902,11 +27070,11 @@ single_loop_2095:
 	SUBQ        1856(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_2095
+	JMP         single_loop_2103
 
-remainder_2096:
+remainder_2104:
 	SUBQ        R10, R9
-	JE          span_done_2097
+	JE          span_done_2105
 	MOVQ        $-1, R11
 	BZHIQ       R9, R11, R9
 	KMOVW       R9, K1
@@ -26919,7 +27087,7 @@ remainder_2096:
 	VMULPD      (CX)(R8*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_2097:
+span_done_2105:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -26927,9 +27095,9 @@ span_done_2097:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_2091
+	JMP   ring_row_2099
 
-ring_rows_done_2092:
+ring_rows_done_2100:
 	MOVQ 1880(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -26937,86 +27105,86 @@ ring_rows_done_2092:
 	MOVQ 1856(SP), DI
 	MOVQ 1896(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_2099
+	JLE  fold_ext_done_2107
 	CMPQ R8, DI
-	JA   fold_ext_scalar_2100
+	JA   fold_ext_scalar_2108
 	ADDQ $0x00000007, R8
 	ANDQ $-8, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_2098:
+fold_ext_2106:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_2099
+	JBE     fold_ext_done_2107
 	SUBQ    $0x00000008, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Z1
 	VADDPD  (BX)(R8*8), Z1, Z1
 	VMOVUPD Z1, (BX)(R9*8)
-	JMP     fold_ext_2098
+	JMP     fold_ext_2106
 
-fold_ext_scalar_2100:
+fold_ext_scalar_2108:
 	MOVQ 1896(SP), R8
 
-fold_ext_element_2101:
+fold_ext_element_2109:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_2102
+	JBE    fold_ext_element_done_2110
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_2101
+	JMP    fold_ext_element_2109
 
-fold_ext_element_done_2102:
-fold_ext_done_2099:
-fold_2103:
+fold_ext_element_done_2110:
+fold_ext_done_2107:
+fold_2111:
 	CMPQ   DI, SI
-	JBE    fold_done_2104
+	JBE    fold_done_2112
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_2103
+	JMP    fold_2111
 
-fold_done_2104:
+fold_done_2112:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_2105
+	JNE  sums_planes_2113
 	MOVQ 1904(SP), DI
 	SUBQ $0x00000008, DI
 
-sums_vector_2107:
+sums_vector_2115:
 	CMPQ    SI, DI
-	JGT     sums_scalar_2108
+	JGT     sums_scalar_2116
 	VMOVUPD (DX)(SI*8), Z1
 	VADDPD  (BX)(SI*8), Z1, Z1
 	VMOVUPD Z1, (DX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_vector_2107
+	JMP     sums_vector_2115
 
-sums_scalar_2108:
+sums_scalar_2116:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_2106
+	JE     sums_done_2114
 	VMOVSD (BX)(SI*8), X1
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_scalar_2108
+	JMP    sums_scalar_2116
 
-sums_planes_2105:
+sums_planes_2113:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_2109:
+sums_group_2117:
 	MOVQ   1904(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_2111
+	JB     sums_single_2119
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -27025,7 +27193,7 @@ sums_group_2109:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_2110:
+sums_group_plane_2118:
 	VADDSD (R10), X1, X1
 	VADDSD (R10)(R9*1), X2, X2
 	VADDSD (R11), X3, X3
@@ -27034,7 +27202,7 @@ sums_group_plane_2110:
 	ADDQ   $0x08, R11
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_group_plane_2110
+	JB     sums_group_plane_2118
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	VADDSD 8(DX)(SI*8), X2, X2
@@ -27047,29 +27215,29 @@ sums_group_plane_2110:
 	SHRQ   $0x01, DI
 	ADDQ   DI, R8
 	ADDQ   $0x00000004, SI
-	JMP    sums_group_2109
+	JMP    sums_group_2117
 
-sums_single_2111:
+sums_single_2119:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_2106
+	JE     sums_done_2114
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_2112:
+sums_single_plane_2120:
 	VADDSD (BX)(R8*8), X1, X1
 	INCQ   R8
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_single_plane_2112
+	JB     sums_single_plane_2120
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_single_2111
+	JMP    sums_single_2119
 
-sums_done_2106:
+sums_done_2114:
 	ADDQ 1904(SP), AX
 	MOVQ AX, 1880(SP)
-	JMP  ring_block_2065
+	JMP  ring_block_2073
 
 ring_finished_backwardAVX512F64:
 	VZEROUPPER
@@ -27087,11 +27255,11 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_2113
+	JB           cached_2121
 	CMPQ         AX, DX
-	JE           cached_2113
+	JE           cached_2121
 	CMPQ         AX, CX
-	JE           cached_2113
+	JE           cached_2121
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -27100,7 +27268,7 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_2115
+	JE           aligned_2123
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -27112,13 +27280,13 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	VMOVUPD      Z2, K1, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_2115:
+aligned_2123:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_2116:
+unrolled_2124:
 	CMPQ     SI, DI
-	JGT      single_2117
+	JGT      single_2125
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
@@ -27140,26 +27308,26 @@ unrolled_2116:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(SI*8)
 	ADDQ     $0x00000020, SI
-	JMP      unrolled_2116
+	JMP      unrolled_2124
 
-single_2117:
+single_2125:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_2118:
+single_loop_2126:
 	CMPQ     SI, DI
-	JGT      remainder_2119
+	JGT      remainder_2127
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(SI*8)
 	ADDQ     $0x00000008, SI
-	JMP      single_loop_2118
+	JMP      single_loop_2126
 
-remainder_2119:
+remainder_2127:
 	SUBQ      SI, BX
-	JE        span_done_2120
+	JE        span_done_2128
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -27169,18 +27337,18 @@ remainder_2119:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_2120:
+span_done_2128:
 	SFENCE
-	JMP stored_2114
+	JMP stored_2122
 
-cached_2113:
+cached_2121:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-unrolled_2121:
+unrolled_2129:
 	CMPQ    SI, DI
-	JGT     single_2122
+	JGT     single_2130
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
@@ -27202,26 +27370,26 @@ unrolled_2121:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(SI*8)
 	ADDQ    $0x00000020, SI
-	JMP     unrolled_2121
+	JMP     unrolled_2129
 
-single_2122:
+single_2130:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_2123:
+single_loop_2131:
 	CMPQ    SI, DI
-	JGT     remainder_2124
+	JGT     remainder_2132
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     single_loop_2123
+	JMP     single_loop_2131
 
-remainder_2124:
+remainder_2132:
 	SUBQ      SI, BX
-	JE        span_done_2125
+	JE        span_done_2133
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -27231,8 +27399,8 @@ remainder_2124:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_2125:
-stored_2114:
+span_done_2133:
+stored_2122:
 	VZEROUPPER
 	RET
 
@@ -27253,17 +27421,17 @@ TEXT ·backwardPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	MOVQ   BX, R11
 	SHLQ   $0x03, R11
 	CMPQ   R11, ·streamThreshold+0(SB)
-	JB     cached_2126
+	JB     cached_2134
 	CMPQ   R9, $0x00000800
-	JB     cached_2126
+	JB     cached_2134
 	CMPQ   AX, DX
-	JE     cached_2126
+	JE     cached_2134
 	CMPQ   AX, CX
-	JE     cached_2126
+	JE     cached_2134
 
-plane_2128:
+plane_2136:
 	CMPQ         BX, $0x00
-	JE           planes_done_2129
+	JE           planes_done_2137
 	VBROADCASTSD (R8)(R10*8), Z1
 	XORQ         R11, R11
 	MOVQ         AX, R12
@@ -27273,7 +27441,7 @@ plane_2128:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_2130
+	JE           aligned_2138
 	MOVQ         R12, R13
 	MOVQ         $-1, R14
 	BZHIQ        R13, R14, R13
@@ -27285,13 +27453,13 @@ plane_2128:
 	VMOVUPD      Z2, K1, (AX)(R11*8)
 	MOVQ         R12, R11
 
-aligned_2130:
+aligned_2138:
 	MOVQ SI, R12
 	SUBQ $0x00000020, R12
 
-unrolled_2131:
+unrolled_2139:
 	CMPQ     R11, R12
-	JGT      single_2132
+	JGT      single_2140
 	VMOVUPD  (CX)(R11*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(R11*8), Z2
@@ -27313,102 +27481,22 @@ unrolled_2131:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(R11*8)
 	ADDQ     $0x00000020, R11
-	JMP      unrolled_2131
-
-single_2132:
-	MOVQ SI, R12
-	SUBQ $0x00000008, R12
-
-single_loop_2133:
-	CMPQ     R11, R12
-	JGT      remainder_2134
-	VMOVUPD  (CX)(R11*8), Z2
-	VCMPPD   $0x1a, Z0, Z2, K1
-	VMOVUPD  (DX)(R11*8), Z2
-	VMULPD   Z1, Z2, K1, Z2
-	VMOVNTPD Z2, (AX)(R11*8)
-	ADDQ     $0x00000008, R11
-	JMP      single_loop_2133
-
-remainder_2134:
-	MOVQ      SI, R12
-	SUBQ      R11, R12
-	JE        span_done_2135
-	MOVQ      $-1, R13
-	BZHIQ     R12, R13, R12
-	KMOVW     R12, K1
-	VMOVUPD.Z (CX)(R11*8), K1, Z2
-	VCMPPD    $0x1a, Z0, Z2, K1, K2
-	VMOVUPD.Z (DX)(R11*8), K1, Z2
-	VMULPD    Z1, Z2, K2, Z2
-	VMOVUPD   Z2, K1, (AX)(R11*8)
-
-span_done_2135:
-	ADDQ R9, CX
-	ADDQ R9, DX
-	ADDQ R9, AX
-	INCQ R10
-	CMPQ R10, DI
-	JNE  same_pass_2136
-	XORQ R10, R10
-
-same_pass_2136:
-	SUBQ SI, BX
-	JMP  plane_2128
-
-planes_done_2129:
-	SFENCE
-	JMP stored_2127
-
-cached_2126:
-plane_2137:
-	CMPQ         BX, $0x00
-	JE           planes_done_2138
-	VBROADCASTSD (R8)(R10*8), Z1
-	XORQ         R11, R11
-	MOVQ         SI, R12
-	SUBQ         $0x00000020, R12
-
-unrolled_2139:
-	CMPQ    R11, R12
-	JGT     single_2140
-	VMOVUPD (CX)(R11*8), Z2
-	VCMPPD  $0x1a, Z0, Z2, K1
-	VMOVUPD (DX)(R11*8), Z2
-	VMULPD  Z1, Z2, K1, Z2
-	VMOVUPD Z2, (AX)(R11*8)
-	VMOVUPD 64(CX)(R11*8), Z2
-	VCMPPD  $0x1a, Z0, Z2, K1
-	VMOVUPD 64(DX)(R11*8), Z2
-	VMULPD  Z1, Z2, K1, Z2
-	VMOVUPD Z2, 64(AX)(R11*8)
-	VMOVUPD 128(CX)(R11*8), Z2
-	VCMPPD  $0x1a, Z0, Z2, K1
-	VMOVUPD 128(DX)(R11*8), Z2
-	VMULPD  Z1, Z2, K1, Z2
-	VMOVUPD Z2, 128(AX)(R11*8)
-	VMOVUPD 192(CX)(R11*8), Z2
-	VCMPPD  $0x1a, Z0, Z2, K1
-	VMOVUPD 192(DX)(R11*8), Z2
-	VMULPD  Z1, Z2, K1, Z2
-	VMOVUPD Z2, 192(AX)(R11*8)
-	ADDQ    $0x00000020, R11
-	JMP     unrolled_2139
+	JMP      unrolled_2139
 
 single_2140:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 
 single_loop_2141:
-	CMPQ    R11, R12
-	JGT     remainder_2142
-	VMOVUPD (CX)(R11*8), Z2
-	VCMPPD  $0x1a, Z0, Z2, K1
-	VMOVUPD (DX)(R11*8), Z2
-	VMULPD  Z1, Z2, K1, Z2
-	VMOVUPD Z2, (AX)(R11*8)
-	ADDQ    $0x00000008, R11
-	JMP     single_loop_2141
+	CMPQ     R11, R12
+	JGT      remainder_2142
+	VMOVUPD  (CX)(R11*8), Z2
+	VCMPPD   $0x1a, Z0, Z2, K1
+	VMOVUPD  (DX)(R11*8), Z2
+	VMULPD   Z1, Z2, K1, Z2
+	VMOVNTPD Z2, (AX)(R11*8)
+	ADDQ     $0x00000008, R11
+	JMP      single_loop_2141
 
 remainder_2142:
 	MOVQ      SI, R12
@@ -27434,10 +27522,90 @@ span_done_2143:
 
 same_pass_2144:
 	SUBQ SI, BX
-	JMP  plane_2137
+	JMP  plane_2136
 
-planes_done_2138:
-stored_2127:
+planes_done_2137:
+	SFENCE
+	JMP stored_2135
+
+cached_2134:
+plane_2145:
+	CMPQ         BX, $0x00
+	JE           planes_done_2146
+	VBROADCASTSD (R8)(R10*8), Z1
+	XORQ         R11, R11
+	MOVQ         SI, R12
+	SUBQ         $0x00000020, R12
+
+unrolled_2147:
+	CMPQ    R11, R12
+	JGT     single_2148
+	VMOVUPD (CX)(R11*8), Z2
+	VCMPPD  $0x1a, Z0, Z2, K1
+	VMOVUPD (DX)(R11*8), Z2
+	VMULPD  Z1, Z2, K1, Z2
+	VMOVUPD Z2, (AX)(R11*8)
+	VMOVUPD 64(CX)(R11*8), Z2
+	VCMPPD  $0x1a, Z0, Z2, K1
+	VMOVUPD 64(DX)(R11*8), Z2
+	VMULPD  Z1, Z2, K1, Z2
+	VMOVUPD Z2, 64(AX)(R11*8)
+	VMOVUPD 128(CX)(R11*8), Z2
+	VCMPPD  $0x1a, Z0, Z2, K1
+	VMOVUPD 128(DX)(R11*8), Z2
+	VMULPD  Z1, Z2, K1, Z2
+	VMOVUPD Z2, 128(AX)(R11*8)
+	VMOVUPD 192(CX)(R11*8), Z2
+	VCMPPD  $0x1a, Z0, Z2, K1
+	VMOVUPD 192(DX)(R11*8), Z2
+	VMULPD  Z1, Z2, K1, Z2
+	VMOVUPD Z2, 192(AX)(R11*8)
+	ADDQ    $0x00000020, R11
+	JMP     unrolled_2147
+
+single_2148:
+	MOVQ SI, R12
+	SUBQ $0x00000008, R12
+
+single_loop_2149:
+	CMPQ    R11, R12
+	JGT     remainder_2150
+	VMOVUPD (CX)(R11*8), Z2
+	VCMPPD  $0x1a, Z0, Z2, K1
+	VMOVUPD (DX)(R11*8), Z2
+	VMULPD  Z1, Z2, K1, Z2
+	VMOVUPD Z2, (AX)(R11*8)
+	ADDQ    $0x00000008, R11
+	JMP     single_loop_2149
+
+remainder_2150:
+	MOVQ      SI, R12
+	SUBQ      R11, R12
+	JE        span_done_2151
+	MOVQ      $-1, R13
+	BZHIQ     R12, R13, R12
+	KMOVW     R12, K1
+	VMOVUPD.Z (CX)(R11*8), K1, Z2
+	VCMPPD    $0x1a, Z0, Z2, K1, K2
+	VMOVUPD.Z (DX)(R11*8), K1, Z2
+	VMULPD    Z1, Z2, K2, Z2
+	VMOVUPD   Z2, K1, (AX)(R11*8)
+
+span_done_2151:
+	ADDQ R9, CX
+	ADDQ R9, DX
+	ADDQ R9, AX
+	INCQ R10
+	CMPQ R10, DI
+	JNE  same_pass_2152
+	XORQ R10, R10
+
+same_pass_2152:
+	SUBQ SI, BX
+	JMP  plane_2145
+
+planes_done_2146:
+stored_2135:
 	VZEROUPPER
 	RET
 
@@ -27456,17 +27624,17 @@ TEXT ·backwardPatternDxAVX512F64(SB), NOSPLIT, $0-96
 	MOVQ   BX, R9
 	SHLQ   $0x03, R9
 	CMPQ   R9, ·streamThreshold+0(SB)
-	JB     cached_2145
+	JB     cached_2153
 	CMPQ   R8, $0x00000800
-	JB     cached_2145
+	JB     cached_2153
 	CMPQ   AX, DX
-	JE     cached_2145
+	JE     cached_2153
 	CMPQ   AX, CX
-	JE     cached_2145
+	JE     cached_2153
 
-row_2147:
+row_2155:
 	CMPQ      BX, $0x00
-	JE        rows_done_2148
+	JE        rows_done_2156
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
@@ -27478,7 +27646,7 @@ row_2147:
 	CMPQ      R10, R8
 	CMOVQGT   R8, R10
 	TESTQ     R10, R10
-	JE        aligned_2149
+	JE        aligned_2157
 	MOVQ      R10, R11
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
@@ -27490,13 +27658,13 @@ row_2147:
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 	MOVQ      R10, R9
 
-aligned_2149:
+aligned_2157:
 	MOVQ R8, R10
 	SUBQ $0x00000020, R10
 
-unrolled_2150:
+unrolled_2158:
 	CMPQ     R9, R10
-	JGT      single_2151
+	JGT      single_2159
 	VMOVUPD  (CX)(R9*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMOVUPD  (DX)(R9*8), Z1
@@ -27518,27 +27686,27 @@ unrolled_2150:
 	VMULPD   192(SI)(R9*8), Z1, K1, Z1
 	VMOVNTPD Z1, 192(AX)(R9*8)
 	ADDQ     $0x00000020, R9
-	JMP      unrolled_2150
+	JMP      unrolled_2158
 
-single_2151:
+single_2159:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-single_loop_2152:
+single_loop_2160:
 	CMPQ     R9, R10
-	JGT      remainder_2153
+	JGT      remainder_2161
 	VMOVUPD  (CX)(R9*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMOVUPD  (DX)(R9*8), Z1
 	VMULPD   (SI)(R9*8), Z1, K1, Z1
 	VMOVNTPD Z1, (AX)(R9*8)
 	ADDQ     $0x00000008, R9
-	JMP      single_loop_2152
+	JMP      single_loop_2160
 
-remainder_2153:
+remainder_2161:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_2154
+	JE        span_done_2162
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -27548,23 +27716,23 @@ remainder_2153:
 	VMULPD    (SI)(R9*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 
-span_done_2154:
+span_done_2162:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_2147
+	JMP  row_2155
 
-rows_done_2148:
+rows_done_2156:
 	SFENCE
-	JMP stored_2146
+	JMP stored_2154
 
-cached_2145:
-row_2155:
+cached_2153:
+row_2163:
 	CMPQ    BX, $0x00
-	JE      rows_done_2156
+	JE      rows_done_2164
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -27572,9 +27740,9 @@ row_2155:
 	MOVQ    R8, R10
 	SUBQ    $0x00000020, R10
 
-unrolled_2157:
+unrolled_2165:
 	CMPQ    R9, R10
-	JGT     single_2158
+	JGT     single_2166
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
@@ -27596,27 +27764,27 @@ unrolled_2157:
 	VMULPD  192(SI)(R9*8), Z1, K1, Z1
 	VMOVUPD Z1, 192(AX)(R9*8)
 	ADDQ    $0x00000020, R9
-	JMP     unrolled_2157
+	JMP     unrolled_2165
 
-single_2158:
+single_2166:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-single_loop_2159:
+single_loop_2167:
 	CMPQ    R9, R10
-	JGT     remainder_2160
+	JGT     remainder_2168
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
 	VMULPD  (SI)(R9*8), Z1, K1, Z1
 	VMOVUPD Z1, (AX)(R9*8)
 	ADDQ    $0x00000008, R9
-	JMP     single_loop_2159
+	JMP     single_loop_2167
 
-remainder_2160:
+remainder_2168:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_2161
+	JE        span_done_2169
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -27626,17 +27794,17 @@ remainder_2160:
 	VMULPD    (SI)(R9*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 
-span_done_2161:
+span_done_2169:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_2155
+	JMP  row_2163
 
-rows_done_2156:
-stored_2146:
+rows_done_2164:
+stored_2154:
 	VZEROUPPER
 	RET
 
@@ -27656,36 +27824,36 @@ TEXT ·backwardRingDxAVX512F64(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x000000c0
-	JA     ring_segmented_2162
+	JA     ring_segmented_2170
 	MOVQ   R9, R10
 
-ring_len_2163:
+ring_len_2171:
 	CMPQ R10, $0x00000008
-	JAE  ring_len_done_2164
+	JAE  ring_len_done_2172
 	ADDQ R9, R10
-	JMP  ring_len_2163
+	JMP  ring_len_2171
 
-ring_len_done_2164:
+ring_len_done_2172:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000008, R11
 
-ring_step_2165:
+ring_step_2173:
 	CMPQ R11, R10
-	JB   ring_step_done_2166
+	JB   ring_step_done_2174
 	SUBQ R10, R11
-	JMP  ring_step_2165
+	JMP  ring_step_2173
 
-ring_step_done_2166:
+ring_step_done_2174:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000020, R11
 
-ring_step_2167:
+ring_step_2175:
 	CMPQ R11, R10
-	JB   ring_step_done_2168
+	JB   ring_step_done_2176
 	SUBQ R10, R11
-	JMP  ring_step_2167
+	JMP  ring_step_2175
 
-ring_step_done_2168:
+ring_step_done_2176:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    32(R10), R10
@@ -27695,76 +27863,76 @@ ring_step_done_2168:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000008
-	JB      ring_short_2169
+	JB      ring_short_2177
 	CMPQ    AX, $0x01
-	JNE     ring_planes_2170
+	JNE     ring_planes_2178
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_2172:
+ring_copy_2180:
 	CMPQ    AX, R11
-	JAE     ring_built_2171
+	JAE     ring_built_2179
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_2173
+	JB      ring_copy_tail_2181
 	VMOVUPD (R10)(R9*8), Z1
 	VMOVUPD Z1, (R8)(AX*8)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_2172
+	JNE     ring_copy_2180
 	XORQ    R9, R9
-	JMP     ring_copy_2172
+	JMP     ring_copy_2180
 
-ring_copy_tail_2173:
+ring_copy_tail_2181:
 	VMOVUPD -64(R10)(DX*8), Z1
 	ADDQ    R12, AX
 	VMOVUPD Z1, -64(R8)(AX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_2172
+	JMP     ring_copy_2180
 
-ring_planes_2170:
+ring_planes_2178:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_2174
+	JA   ring_long_planes_2182
 	MOVQ R11, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_2175:
+ring_fill_2183:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_2176
+	JGT          ring_fill_last_2184
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	VMOVUPD      Z1, 64(R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_2177
+	JNE          ring_wrap_2185
 	XORQ         R9, R9
 
-ring_wrap_2177:
-	JMP ring_fill_2175
+ring_wrap_2185:
+	JMP ring_fill_2183
 
-ring_fill_last_2176:
+ring_fill_last_2184:
 	CMPQ         R12, R11
-	JAE          ring_built_2171
+	JAE          ring_built_2179
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_2178
+	JNE          ring_wrap_2186
 	XORQ         R9, R9
 
-ring_wrap_2178:
-	JMP ring_fill_last_2176
+ring_wrap_2186:
+	JMP ring_fill_last_2184
 
-ring_long_planes_2174:
-ring_channel_2179:
+ring_long_planes_2182:
+ring_channel_2187:
 	CMPQ         R12, R11
-	JAE          ring_built_2171
+	JAE          ring_built_2179
 	VBROADCASTSD (R10)(R9*8), Z1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -27772,65 +27940,65 @@ ring_channel_2179:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_2180:
+ring_plane_2188:
 	VMOVUPD Z1, (R8)(R14*8)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_2180
+	JB      ring_plane_2188
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_2181
+	JNE     ring_wrap_2189
 	XORQ    R9, R9
 
-ring_wrap_2181:
-	JMP ring_channel_2179
+ring_wrap_2189:
+	JMP ring_channel_2187
 
-ring_short_2169:
+ring_short_2177:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_2182:
+ring_element_2190:
 	MOVQ (R10)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_2183
+	JB   ring_element_next_2191
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_2183
+	JB   ring_element_next_2191
 	XORQ R12, R12
 
-ring_element_next_2183:
+ring_element_next_2191:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_2182
+	JB      ring_element_2190
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000008
-	JE      ring_exact_2184
+	JE      ring_exact_2192
 	SUBQ    R9, AX
 
-ring_exact_2184:
+ring_exact_2192:
 	MOVQ AX, DX
 
-ring_repeat_2185:
+ring_repeat_2193:
 	CMPQ    DX, R11
-	JAE     ring_built_2171
+	JAE     ring_built_2179
 	VMOVUPD Z1, (R8)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_2185
+	JMP     ring_repeat_2193
 
-ring_built_2171:
+ring_built_2179:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-unrolled_2186:
+unrolled_2194:
 	CMPQ    DX, R9
-	JGT     single_2187
+	JGT     single_2195
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(DX*8), Z1
@@ -27856,15 +28024,15 @@ unrolled_2186:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000020, DX
-	JMP     unrolled_2186
+	JMP     unrolled_2194
 
-single_2187:
+single_2195:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_2188:
+single_loop_2196:
 	CMPQ    DX, R9
-	JGT     remainder_2189
+	JGT     remainder_2197
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(DX*8), Z1
@@ -27875,11 +28043,11 @@ single_loop_2188:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000008, DX
-	JMP     single_loop_2188
+	JMP     single_loop_2196
 
-remainder_2189:
+remainder_2197:
 	SUBQ      DX, DI
-	JE        span_done_2190
+	JE        span_done_2198
 	MOVQ      $-1, R9
 	BZHIQ     DI, R9, DI
 	KMOVW     DI, K1
@@ -27889,10 +28057,10 @@ remainder_2189:
 	VMULPD    (R8)(AX*8), Z0, K2, Z0
 	VMOVUPD   Z0, K1, (CX)(DX*8)
 
-span_done_2190:
+span_done_2198:
 	JMP ring_finished_backwardDxAVX512F64
 
-ring_segmented_2162:
+ring_segmented_2170:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x000000c0
 	JA   ring_finished_backwardDxAVX512F64
@@ -27902,11 +28070,11 @@ ring_segmented_2162:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_2191
+	JE   ring_rows_2199
 
-ring_segment_2192:
+ring_segment_2200:
 	CMPQ    DI, $0x00
-	JE      ring_done_2193
+	JE      ring_done_2201
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -27923,33 +28091,33 @@ ring_segment_2192:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_2194:
+ring_len_2202:
 	CMPQ R12, $0x00000008
-	JAE  ring_len_done_2195
+	JAE  ring_len_done_2203
 	ADDQ R10, R12
-	JMP  ring_len_2194
+	JMP  ring_len_2202
 
-ring_len_done_2195:
+ring_len_done_2203:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000008, R13
 
-ring_step_2196:
+ring_step_2204:
 	CMPQ R13, R12
-	JB   ring_step_done_2197
+	JB   ring_step_done_2205
 	SUBQ R12, R13
-	JMP  ring_step_2196
+	JMP  ring_step_2204
 
-ring_step_done_2197:
+ring_step_done_2205:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000020, R13
 
-ring_step_2198:
+ring_step_2206:
 	CMPQ R13, R12
-	JB   ring_step_done_2199
+	JB   ring_step_done_2207
 	SUBQ R12, R13
-	JMP  ring_step_2198
+	JMP  ring_step_2206
 
-ring_step_done_2199:
+ring_step_done_2207:
 	MOVQ    R13, 1936(SP)
 	LEAQ    32(R12), R12
 	CMPQ    R11, R12
@@ -27959,76 +28127,76 @@ ring_step_done_2199:
 	LEAQ    (R11)(AX*8), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000008
-	JB      ring_short_2200
+	JB      ring_short_2208
 	CMPQ    R9, $0x01
-	JNE     ring_planes_2201
+	JNE     ring_planes_2209
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_2203:
+ring_copy_2211:
 	CMPQ    R9, AX
-	JAE     ring_built_2202
+	JAE     ring_built_2210
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_2204
+	JB      ring_copy_tail_2212
 	VMOVUPD (R11)(R10*8), Z1
 	VMOVUPD Z1, (R8)(R9*8)
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_2203
+	JNE     ring_copy_2211
 	XORQ    R10, R10
-	JMP     ring_copy_2203
+	JMP     ring_copy_2211
 
-ring_copy_tail_2204:
+ring_copy_tail_2212:
 	VMOVUPD -64(R11)(DX*8), Z1
 	ADDQ    R12, R9
 	VMOVUPD Z1, -64(R8)(R9*8)
 	XORQ    R10, R10
-	JMP     ring_copy_2203
+	JMP     ring_copy_2211
 
-ring_planes_2201:
+ring_planes_2209:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000010
-	JA   ring_long_planes_2205
+	JA   ring_long_planes_2213
 	MOVQ AX, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_2206:
+ring_fill_2214:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_2207
+	JGT          ring_fill_last_2215
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	VMOVUPD      Z1, 64(R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_2208
+	JNE          ring_wrap_2216
 	XORQ         R10, R10
 
-ring_wrap_2208:
-	JMP ring_fill_2206
+ring_wrap_2216:
+	JMP ring_fill_2214
 
-ring_fill_last_2207:
+ring_fill_last_2215:
 	CMPQ         R12, AX
-	JAE          ring_built_2202
+	JAE          ring_built_2210
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_2209
+	JNE          ring_wrap_2217
 	XORQ         R10, R10
 
-ring_wrap_2209:
-	JMP ring_fill_last_2207
+ring_wrap_2217:
+	JMP ring_fill_last_2215
 
-ring_long_planes_2205:
-ring_channel_2210:
+ring_long_planes_2213:
+ring_channel_2218:
 	CMPQ         R12, AX
-	JAE          ring_built_2202
+	JAE          ring_built_2210
 	VBROADCASTSD (R11)(R10*8), Z1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -28036,66 +28204,66 @@ ring_channel_2210:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_2211:
+ring_plane_2219:
 	VMOVUPD Z1, (R8)(R14*8)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_2211
+	JB      ring_plane_2219
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_2212
+	JNE     ring_wrap_2220
 	XORQ    R10, R10
 
-ring_wrap_2212:
-	JMP ring_channel_2210
+ring_wrap_2220:
+	JMP ring_channel_2218
 
-ring_short_2200:
+ring_short_2208:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_2213:
+ring_element_2221:
 	MOVQ (R11)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_2214
+	JB   ring_element_next_2222
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_2214
+	JB   ring_element_next_2222
 	XORQ R12, R12
 
-ring_element_next_2214:
+ring_element_next_2222:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_2213
+	JB      ring_element_2221
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_2215
+	JE      ring_exact_2223
 	SUBQ    R10, DX
 
-ring_exact_2215:
+ring_exact_2223:
 	MOVQ DX, R9
 
-ring_repeat_2216:
+ring_repeat_2224:
 	CMPQ    R9, AX
-	JAE     ring_built_2202
+	JAE     ring_built_2210
 	VMOVUPD Z1, (R8)(R9*8)
 	ADDQ    DX, R9
-	JMP     ring_repeat_2216
+	JMP     ring_repeat_2224
 
-ring_built_2202:
+ring_built_2210:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 
-unrolled_2217:
+unrolled_2225:
 	CMPQ    R9, R10
-	JGT     single_2218
+	JGT     single_2226
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -28121,15 +28289,15 @@ unrolled_2217:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000020, R9
-	JMP     unrolled_2217
+	JMP     unrolled_2225
 
-single_2218:
+single_2226:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-single_loop_2219:
+single_loop_2227:
 	CMPQ    R9, R10
-	JGT     remainder_2220
+	JGT     remainder_2228
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -28140,11 +28308,11 @@ single_loop_2219:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000008, R9
-	JMP     single_loop_2219
+	JMP     single_loop_2227
 
-remainder_2220:
+remainder_2228:
 	SUBQ      R9, DX
-	JE        span_done_2221
+	JE        span_done_2229
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -28154,7 +28322,7 @@ remainder_2220:
 	VMULPD    (R8)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R9*8)
 
-span_done_2221:
+span_done_2229:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -28166,18 +28334,18 @@ span_done_2221:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_2222
+	JNE  ring_next_2230
 	XORQ AX, AX
 
-ring_next_2222:
+ring_next_2230:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_2192
+	JMP  ring_segment_2200
 
-ring_done_2193:
+ring_done_2201:
 	JMP ring_finished_backwardDxAVX512F64
 
-ring_rows_2191:
-ring_block_2223:
+ring_rows_2199:
+ring_block_2231:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -28193,33 +28361,33 @@ ring_block_2223:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_2224:
+ring_len_2232:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2225
+	JAE  ring_len_done_2233
 	ADDQ BX, SI
-	JMP  ring_len_2224
+	JMP  ring_len_2232
 
-ring_len_done_2225:
+ring_len_done_2233:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_2226:
+ring_step_2234:
 	CMPQ DI, SI
-	JB   ring_step_done_2227
+	JB   ring_step_done_2235
 	SUBQ SI, DI
-	JMP  ring_step_2226
+	JMP  ring_step_2234
 
-ring_step_done_2227:
+ring_step_done_2235:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_2228:
+ring_step_2236:
 	CMPQ DI, SI
-	JB   ring_step_done_2229
+	JB   ring_step_done_2237
 	SUBQ SI, DI
-	JMP  ring_step_2228
+	JMP  ring_step_2236
 
-ring_step_done_2229:
+ring_step_done_2237:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -28230,76 +28398,76 @@ ring_step_done_2229:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000008
-	JB      ring_short_2230
+	JB      ring_short_2238
 	CMPQ    CX, $0x01
-	JNE     ring_planes_2231
+	JNE     ring_planes_2239
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_2233:
+ring_copy_2241:
 	CMPQ    BX, DI
-	JAE     ring_built_2232
+	JAE     ring_built_2240
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_2234
+	JB      ring_copy_tail_2242
 	VMOVUPD (SI)(R9*8), Z1
 	VMOVUPD Z1, (R8)(BX*8)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_2233
+	JNE     ring_copy_2241
 	XORQ    R9, R9
-	JMP     ring_copy_2233
+	JMP     ring_copy_2241
 
-ring_copy_tail_2234:
+ring_copy_tail_2242:
 	VMOVUPD -64(SI)(DX*8), Z1
 	ADDQ    R10, BX
 	VMOVUPD Z1, -64(R8)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_2233
+	JMP     ring_copy_2241
 
-ring_planes_2231:
+ring_planes_2239:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_2235
+	JA   ring_long_planes_2243
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_2236:
+ring_fill_2244:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_2237
+	JGT          ring_fill_last_2245
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (R8)(R9*8)
 	VMOVUPD      Z1, 64(R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_2238
+	JNE          ring_wrap_2246
 	XORQ         BX, BX
 
-ring_wrap_2238:
-	JMP ring_fill_2236
+ring_wrap_2246:
+	JMP ring_fill_2244
 
-ring_fill_last_2237:
+ring_fill_last_2245:
 	CMPQ         R9, DI
-	JAE          ring_built_2232
+	JAE          ring_built_2240
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_2239
+	JNE          ring_wrap_2247
 	XORQ         BX, BX
 
-ring_wrap_2239:
-	JMP ring_fill_last_2237
+ring_wrap_2247:
+	JMP ring_fill_last_2245
 
-ring_long_planes_2235:
-ring_channel_2240:
+ring_long_planes_2243:
+ring_channel_2248:
 	CMPQ         R9, DI
-	JAE          ring_built_2232
+	JAE          ring_built_2240
 	VBROADCASTSD (SI)(BX*8), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -28307,57 +28475,57 @@ ring_channel_2240:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_2241:
+ring_plane_2249:
 	VMOVUPD Z1, (R8)(R11*8)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_2241
+	JB      ring_plane_2249
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_2242
+	JNE     ring_wrap_2250
 	XORQ    BX, BX
 
-ring_wrap_2242:
-	JMP ring_channel_2240
+ring_wrap_2250:
+	JMP ring_channel_2248
 
-ring_short_2230:
+ring_short_2238:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_2243:
+ring_element_2251:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (R8)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_2244
+	JB   ring_element_next_2252
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_2244
+	JB   ring_element_next_2252
 	XORQ R9, R9
 
-ring_element_next_2244:
+ring_element_next_2252:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_2243
+	JB      ring_element_2251
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_2245
+	JE      ring_exact_2253
 	SUBQ    BX, DX
 
-ring_exact_2245:
+ring_exact_2253:
 	MOVQ DX, BX
 
-ring_repeat_2246:
+ring_repeat_2254:
 	CMPQ    BX, DI
-	JAE     ring_built_2232
+	JAE     ring_built_2240
 	VMOVUPD Z1, (R8)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_2246
+	JMP     ring_repeat_2254
 
-ring_built_2232:
+ring_built_2240:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+48(FP), BX
@@ -28368,18 +28536,18 @@ ring_built_2232:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_2247:
+ring_row_2255:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_2248
+	JE   ring_rows_done_2256
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 
-unrolled_2249:
+unrolled_2257:
 	CMPQ    R9, R10
-	JGT     single_2250
+	JGT     single_2258
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -28405,15 +28573,15 @@ unrolled_2249:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000020, R9
-	JMP     unrolled_2249
+	JMP     unrolled_2257
 
-single_2250:
+single_2258:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-single_loop_2251:
+single_loop_2259:
 	CMPQ    R9, R10
-	JGT     remainder_2252
+	JGT     remainder_2260
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -28424,11 +28592,11 @@ single_loop_2251:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000008, R9
-	JMP     single_loop_2251
+	JMP     single_loop_2259
 
-remainder_2252:
+remainder_2260:
 	SUBQ      R9, DX
-	JE        span_done_2253
+	JE        span_done_2261
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -28438,7 +28606,7 @@ remainder_2252:
 	VMULPD    (R8)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R9*8)
 
-span_done_2253:
+span_done_2261:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -28446,13 +28614,13 @@ span_done_2253:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_2247
+	JMP   ring_row_2255
 
-ring_rows_done_2248:
+ring_rows_done_2256:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_2223
+	JMP  ring_block_2231
 
 ring_finished_backwardDxAVX512F64:
 	VZEROUPPER
@@ -28473,9 +28641,9 @@ TEXT ·backwardDalphaAVX512F64(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000020, SI
 
-unrolled_2254:
+unrolled_2262:
 	CMPQ        BX, SI
-	JGT         single_2255
+	JGT         single_2263
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
@@ -28493,25 +28661,25 @@ unrolled_2254:
 	VMOVUPD     192(CX)(BX*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, BX
-	JMP         unrolled_2254
+	JMP         unrolled_2262
 
-single_2255:
+single_2263:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_2256:
+single_loop_2264:
 	CMPQ        BX, SI
-	JGT         remainder_2257
+	JGT         remainder_2265
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, BX
-	JMP         single_loop_2256
+	JMP         single_loop_2264
 
-remainder_2257:
+remainder_2265:
 	SUBQ        BX, DX
-	JE          span_done_2258
+	JE          span_done_2266
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -28520,7 +28688,7 @@ remainder_2257:
 	VMOVUPD.Z   (CX)(BX*8), K1, Z0
 	VFMADD231PD Z0, Z5, K2, Z1
 
-span_done_2258:
+span_done_2266:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -28548,9 +28716,9 @@ TEXT ·backwardPlanesDalphaAVX512F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
 
-plane_2259:
+plane_2267:
 	CMPQ   DX, $0x00
-	JE     planes_done_2260
+	JE     planes_done_2268
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -28559,9 +28727,9 @@ plane_2259:
 	MOVQ   SI, R11
 	SUBQ   $0x00000020, R11
 
-unrolled_2261:
+unrolled_2269:
 	CMPQ        R10, R11
-	JGT         single_2262
+	JGT         single_2270
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
@@ -28579,26 +28747,26 @@ unrolled_2261:
 	VMOVUPD     192(CX)(R10*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_2261
+	JMP         unrolled_2269
 
-single_2262:
+single_2270:
 	MOVQ SI, R11
 	SUBQ $0x00000008, R11
 
-single_loop_2263:
+single_loop_2271:
 	CMPQ        R10, R11
-	JGT         remainder_2264
+	JGT         remainder_2272
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_2263
+	JMP         single_loop_2271
 
-remainder_2264:
+remainder_2272:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_2265
+	JE          span_done_2273
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -28607,7 +28775,7 @@ remainder_2264:
 	VMOVUPD.Z   (CX)(R10*8), K1, Z6
 	VFMADD231PD Z6, Z5, K2, Z1
 
-span_done_2265:
+span_done_2273:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -28623,14 +28791,14 @@ span_done_2265:
 	ADDQ          R8, CX
 	INCQ          R9
 	CMPQ          R9, DI
-	JNE           same_pass_2266
+	JNE           same_pass_2274
 	XORQ          R9, R9
 
-same_pass_2266:
+same_pass_2274:
 	SUBQ SI, DX
-	JMP  plane_2259
+	JMP  plane_2267
 
-planes_done_2260:
+planes_done_2268:
 	VZEROUPPER
 	RET
 
@@ -28646,9 +28814,9 @@ TEXT ·backwardPatternDalphaAVX512F64(SB), NOSPLIT, $0-72
 	MOVQ   SI, DI
 	SHLQ   $0x03, DI
 
-row_2267:
+row_2275:
 	CMPQ    DX, $0x00
-	JE      rows_done_2268
+	JE      rows_done_2276
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -28656,9 +28824,9 @@ row_2267:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_2269:
+unrolled_2277:
 	CMPQ        R8, R9
-	JGT         single_2270
+	JGT         single_2278
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -28684,15 +28852,15 @@ unrolled_2269:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 192(BX)(R8*8)
 	ADDQ        $0x00000020, R8
-	JMP         unrolled_2269
+	JMP         unrolled_2277
 
-single_2270:
+single_2278:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_2271:
+single_loop_2279:
 	CMPQ        R8, R9
-	JGT         remainder_2272
+	JGT         remainder_2280
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -28700,12 +28868,12 @@ single_loop_2271:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, (BX)(R8*8)
 	ADDQ        $0x00000008, R8
-	JMP         single_loop_2271
+	JMP         single_loop_2279
 
-remainder_2272:
+remainder_2280:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_2273
+	JE          span_done_2281
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -28716,15 +28884,15 @@ remainder_2272:
 	VFMADD231PD Z2, Z1, K2, Z3
 	VMOVUPD     Z3, K2, (BX)(R8*8)
 
-span_done_2273:
+span_done_2281:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_2267
+	JMP  row_2275
 
-rows_done_2268:
+rows_done_2276:
 	VZEROUPPER
 	RET
 
@@ -28742,36 +28910,36 @@ TEXT ·backwardRingDalphaAVX512F64(SB), $1024-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x00000040
-	JA     ring_segmented_2274
+	JA     ring_segmented_2282
 	MOVQ   DI, SI
 
-ring_len_2275:
+ring_len_2283:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2276
+	JAE  ring_len_done_2284
 	ADDQ DI, SI
-	JMP  ring_len_2275
+	JMP  ring_len_2283
 
-ring_len_done_2276:
+ring_len_done_2284:
 	MOVQ SI, 960(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_2277:
+ring_step_2285:
 	CMPQ DI, SI
-	JB   ring_step_done_2278
+	JB   ring_step_done_2286
 	SUBQ SI, DI
-	JMP  ring_step_2277
+	JMP  ring_step_2285
 
-ring_step_done_2278:
+ring_step_done_2286:
 	MOVQ DI, 968(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_2279:
+ring_step_2287:
 	CMPQ DI, SI
-	JB   ring_step_done_2280
+	JB   ring_step_done_2288
 	SUBQ SI, DI
-	JMP  ring_step_2279
+	JMP  ring_step_2287
 
-ring_step_done_2280:
+ring_step_done_2288:
 	MOVQ    DI, 976(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -28793,22 +28961,22 @@ ring_step_done_2280:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_2281:
+sums_zero_2289:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_2282
+	JAE     sums_zeroed_2290
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_2281
+	JMP     sums_zero_2289
 
-sums_zeroed_2282:
+sums_zeroed_2290:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
 
-unrolled_2283:
+unrolled_2291:
 	CMPQ        DI, R8
-	JGT         single_2284
+	JGT         single_2292
 	VMOVUPD     (AX)(DI*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(DI*8), Z2
@@ -28838,15 +29006,15 @@ unrolled_2283:
 	SUBQ        960(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000020, DI
-	JMP         unrolled_2283
+	JMP         unrolled_2291
 
-single_2284:
+single_2292:
 	MOVQ BX, R8
 	SUBQ $0x00000008, R8
 
-single_loop_2285:
+single_loop_2293:
 	CMPQ        DI, R8
-	JGT         remainder_2286
+	JGT         remainder_2294
 	VMOVUPD     (AX)(DI*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(DI*8), Z2
@@ -28858,11 +29026,11 @@ single_loop_2285:
 	SUBQ        960(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000008, DI
-	JMP         single_loop_2285
+	JMP         single_loop_2293
 
-remainder_2286:
+remainder_2294:
 	SUBQ        DI, BX
-	JE          span_done_2287
+	JE          span_done_2295
 	MOVQ        $-1, R8
 	BZHIQ       BX, R8, BX
 	KMOVW       BX, K1
@@ -28873,93 +29041,93 @@ remainder_2286:
 	VFMADD231PD Z0, Z1, K2, Z2
 	VMOVUPD     Z2, K2, (CX)(SI*8)
 
-span_done_2287:
+span_done_2295:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  960(SP), BX
 	MOVQ  1000(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_2289
+	JLE   fold_ext_done_2297
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_2290
+	JA    fold_ext_scalar_2298
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_2288:
+fold_ext_2296:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_2289
+	JBE     fold_ext_done_2297
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Z0
 	VADDPD  (CX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (CX)(DI*8)
-	JMP     fold_ext_2288
+	JMP     fold_ext_2296
 
-fold_ext_scalar_2290:
+fold_ext_scalar_2298:
 	MOVQ 1000(SP), SI
 
-fold_ext_element_2291:
+fold_ext_element_2299:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_2292
+	JBE    fold_ext_element_done_2300
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_2291
+	JMP    fold_ext_element_2299
 
-fold_ext_element_done_2292:
-fold_ext_done_2289:
-fold_2293:
+fold_ext_element_done_2300:
+fold_ext_done_2297:
+fold_2301:
 	CMPQ   BX, AX
-	JBE    fold_done_2294
+	JBE    fold_done_2302
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_2293
+	JMP    fold_2301
 
-fold_done_2294:
+fold_done_2302:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_2295
+	JNE  sums_planes_2303
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000008, BX
 
-sums_vector_2297:
+sums_vector_2305:
 	CMPQ    AX, BX
-	JGT     sums_scalar_2298
+	JGT     sums_scalar_2306
 	VMOVUPD (DX)(AX*8), Z0
 	VADDPD  (CX)(AX*8), Z0, Z0
 	VMOVUPD Z0, (DX)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_vector_2297
+	JMP     sums_vector_2305
 
-sums_scalar_2298:
+sums_scalar_2306:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_2296
+	JE     sums_done_2304
 	VMOVSD (CX)(AX*8), X0
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_2298
+	JMP    sums_scalar_2306
 
-sums_planes_2295:
+sums_planes_2303:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_2299:
+sums_group_2307:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_2301
+	JB     sums_single_2309
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -28968,7 +29136,7 @@ sums_group_2299:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_2300:
+sums_group_plane_2308:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -28977,7 +29145,7 @@ sums_group_plane_2300:
 	ADDQ   $0x08, R9
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_group_plane_2300
+	JB     sums_group_plane_2308
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	VADDSD 8(DX)(AX*8), X1, X1
@@ -28990,29 +29158,29 @@ sums_group_plane_2300:
 	SHRQ   $0x01, BX
 	ADDQ   BX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_2299
+	JMP    sums_group_2307
 
-sums_single_2301:
+sums_single_2309:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_2296
+	JE     sums_done_2304
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_2302:
+sums_single_plane_2310:
 	VADDSD (CX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_single_plane_2302
+	JB     sums_single_plane_2310
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_2301
+	JMP    sums_single_2309
 
-sums_done_2296:
+sums_done_2304:
 	JMP ring_finished_backwardDalphaAVX512F64
 
-ring_segmented_2274:
+ring_segmented_2282:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x00000040
 	JA   ring_finished_backwardDalphaAVX512F64
@@ -29022,7 +29190,7 @@ ring_segmented_2274:
 	MOVQ AX, 992(SP)
 	MOVQ $0x00000000, 984(SP)
 
-ring_block_2304:
+ring_block_2312:
 	MOVQ    984(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -29037,33 +29205,33 @@ ring_block_2304:
 	MOVQ    BX, 1016(SP)
 	MOVQ    BX, SI
 
-ring_len_2305:
+ring_len_2313:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2306
+	JAE  ring_len_done_2314
 	ADDQ BX, SI
-	JMP  ring_len_2305
+	JMP  ring_len_2313
 
-ring_len_done_2306:
+ring_len_done_2314:
 	MOVQ SI, 960(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_2307:
+ring_step_2315:
 	CMPQ DI, SI
-	JB   ring_step_done_2308
+	JB   ring_step_done_2316
 	SUBQ SI, DI
-	JMP  ring_step_2307
+	JMP  ring_step_2315
 
-ring_step_done_2308:
+ring_step_done_2316:
 	MOVQ DI, 968(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_2309:
+ring_step_2317:
 	CMPQ DI, SI
-	JB   ring_step_done_2310
+	JB   ring_step_done_2318
 	SUBQ SI, DI
-	JMP  ring_step_2309
+	JMP  ring_step_2317
 
-ring_step_done_2310:
+ring_step_done_2318:
 	MOVQ    DI, 976(SP)
 	LEAQ    32(SI), SI
 	CMPQ    BX, SI
@@ -29092,26 +29260,26 @@ ring_step_done_2310:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_2311:
+sums_zero_2319:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_2312
+	JAE     sums_zeroed_2320
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_2311
+	JMP     sums_zero_2319
 
-sums_zeroed_2312:
-ring_row_2313:
+sums_zeroed_2320:
+ring_row_2321:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_2314
+	JE   ring_rows_done_2322
 	XORQ SI, SI
 	MOVQ 1016(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-unrolled_2315:
+unrolled_2323:
 	CMPQ        R8, R9
-	JGT         single_2316
+	JGT         single_2324
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R8*8), Z2
@@ -29141,15 +29309,15 @@ unrolled_2315:
 	SUBQ        960(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000020, R8
-	JMP         unrolled_2315
+	JMP         unrolled_2323
 
-single_2316:
+single_2324:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_2317:
+single_loop_2325:
 	CMPQ        R8, R9
-	JGT         remainder_2318
+	JGT         remainder_2326
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R8*8), Z2
@@ -29161,11 +29329,11 @@ single_loop_2317:
 	SUBQ        960(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000008, R8
-	JMP         single_loop_2317
+	JMP         single_loop_2325
 
-remainder_2318:
+remainder_2326:
 	SUBQ        R8, DI
-	JE          span_done_2319
+	JE          span_done_2327
 	MOVQ        $-1, R9
 	BZHIQ       DI, R9, DI
 	KMOVW       DI, K1
@@ -29176,16 +29344,16 @@ remainder_2318:
 	VFMADD231PD Z2, Z1, K2, Z3
 	VMOVUPD     Z3, K2, (CX)(SI*8)
 
-span_done_2319:
+span_done_2327:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x03, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_2313
+	JMP   ring_row_2321
 
-ring_rows_done_2314:
+ring_rows_done_2322:
 	MOVQ 984(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -29193,86 +29361,86 @@ ring_rows_done_2314:
 	MOVQ 960(SP), SI
 	MOVQ 1000(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_2321
+	JLE  fold_ext_done_2329
 	CMPQ DI, SI
-	JA   fold_ext_scalar_2322
+	JA   fold_ext_scalar_2330
 	ADDQ $0x00000007, DI
 	ANDQ $-8, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_2320:
+fold_ext_2328:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_2321
+	JBE     fold_ext_done_2329
 	SUBQ    $0x00000008, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Z1
 	VADDPD  (CX)(DI*8), Z1, Z1
 	VMOVUPD Z1, (CX)(R8*8)
-	JMP     fold_ext_2320
+	JMP     fold_ext_2328
 
-fold_ext_scalar_2322:
+fold_ext_scalar_2330:
 	MOVQ 1000(SP), DI
 
-fold_ext_element_2323:
+fold_ext_element_2331:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_2324
+	JBE    fold_ext_element_done_2332
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_2323
+	JMP    fold_ext_element_2331
 
-fold_ext_element_done_2324:
-fold_ext_done_2321:
-fold_2325:
+fold_ext_element_done_2332:
+fold_ext_done_2329:
+fold_2333:
 	CMPQ   SI, BX
-	JBE    fold_done_2326
+	JBE    fold_done_2334
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_2325
+	JMP    fold_2333
 
-fold_done_2326:
+fold_done_2334:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_2327
+	JNE  sums_planes_2335
 	MOVQ 1008(SP), SI
 	SUBQ $0x00000008, SI
 
-sums_vector_2329:
+sums_vector_2337:
 	CMPQ    BX, SI
-	JGT     sums_scalar_2330
+	JGT     sums_scalar_2338
 	VMOVUPD (DX)(BX*8), Z1
 	VADDPD  (CX)(BX*8), Z1, Z1
 	VMOVUPD Z1, (DX)(BX*8)
 	ADDQ    $0x00000008, BX
-	JMP     sums_vector_2329
+	JMP     sums_vector_2337
 
-sums_scalar_2330:
+sums_scalar_2338:
 	CMPQ   BX, 1008(SP)
-	JE     sums_done_2328
+	JE     sums_done_2336
 	VMOVSD (CX)(BX*8), X1
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_scalar_2330
+	JMP    sums_scalar_2338
 
-sums_planes_2327:
+sums_planes_2335:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_2331:
+sums_group_2339:
 	MOVQ   1008(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_2333
+	JB     sums_single_2341
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -29281,7 +29449,7 @@ sums_group_2331:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_2332:
+sums_group_plane_2340:
 	VADDSD (R9), X1, X1
 	VADDSD (R9)(R8*1), X2, X2
 	VADDSD (R10), X3, X3
@@ -29290,7 +29458,7 @@ sums_group_plane_2332:
 	ADDQ   $0x08, R10
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_group_plane_2332
+	JB     sums_group_plane_2340
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	VADDSD 8(DX)(BX*8), X2, X2
@@ -29303,29 +29471,29 @@ sums_group_plane_2332:
 	SHRQ   $0x01, SI
 	ADDQ   SI, DI
 	ADDQ   $0x00000004, BX
-	JMP    sums_group_2331
+	JMP    sums_group_2339
 
-sums_single_2333:
+sums_single_2341:
 	CMPQ   BX, 1008(SP)
-	JE     sums_done_2328
+	JE     sums_done_2336
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_2334:
+sums_single_plane_2342:
 	VADDSD (CX)(DI*8), X1, X1
 	INCQ   DI
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_single_plane_2334
+	JB     sums_single_plane_2342
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_single_2333
+	JMP    sums_single_2341
 
-sums_done_2328:
+sums_done_2336:
 	ADDQ 1008(SP), AX
 	MOVQ AX, 984(SP)
-	JMP  ring_block_2304
+	JMP  ring_block_2312
 
 ring_finished_backwardDalphaAVX512F64:
 	VZEROUPPER
@@ -29344,21 +29512,21 @@ TEXT ·backwardRowsAVX512F32(SB), $1704-120
 	MOVQ   AX, 1688(SP)
 	MOVQ   dalpha_base+96(FP), R10
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2336
+	JBE    rows_chunk_sized_2344
 	MOVQ   DI, AX
 
-rows_double_2335:
+rows_double_2343:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2336
+	JA   rows_chunk_sized_2344
 	SHLQ $0x01, AX
-	JMP  rows_double_2335
+	JMP  rows_double_2343
 
-rows_chunk_sized_2336:
+rows_chunk_sized_2344:
 	MOVQ AX, 1696(SP)
 	XORQ AX, AX
 	MOVQ AX, 1664(SP)
 
-rows_group_2337:
+rows_group_2345:
 	MOVQ    1664(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, SI
@@ -29367,7 +29535,7 @@ rows_group_2337:
 	XORQ    AX, AX
 	MOVQ    AX, 1680(SP)
 
-rows_chunk_2338:
+rows_chunk_2346:
 	MOVQ    x_base+48(FP), R8
 	MOVQ    1696(SP), AX
 	ADDQ    1680(SP), AX
@@ -29376,15 +29544,15 @@ rows_chunk_2338:
 	ADDQ    AX, R8
 	MOVQ    1664(SP), R9
 
-rows_block_2339:
+rows_block_2347:
 	MOVQ    1672(SP), AX
 	SUBQ    $0x00000040, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2340
+	JGT     rows_blocks_done_2348
 	MOVQ    R9, R11
 	SUBQ    1664(SP), R11
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2341
+	JE      rows_first_2349
 	VMOVUPS (SP)(R11*8), Z1
 	VMOVUPS 64(SP)(R11*8), Z2
 	VMOVUPS 128(SP)(R11*8), Z3
@@ -29393,9 +29561,9 @@ rows_block_2339:
 	VMOVUPS 320(SP)(R11*8), Z6
 	VMOVUPS 384(SP)(R11*8), Z7
 	VMOVUPS 448(SP)(R11*8), Z8
-	JMP     rows_loaded_2342
+	JMP     rows_loaded_2350
 
-rows_first_2341:
+rows_first_2349:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -29405,7 +29573,7 @@ rows_first_2341:
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
 
-rows_loaded_2342:
+rows_loaded_2350:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -29414,7 +29582,7 @@ rows_loaded_2342:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2343:
+rows_row_2351:
 	VMOVUPS     (DX)(R9*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (BX)(R9*4), Z9
@@ -29467,11 +29635,11 @@ rows_row_2343:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2343
+	JB          rows_row_2351
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2344
+	JE          rows_stored_2352
 	VMOVUPS     Z1, (SP)(R11*8)
 	VMOVUPS     Z2, 64(SP)(R11*8)
 	VMOVUPS     Z3, 128(SP)(R11*8)
@@ -29480,9 +29648,9 @@ rows_row_2343:
 	VMOVUPS     Z6, 320(SP)(R11*8)
 	VMOVUPS     Z7, 384(SP)(R11*8)
 	VMOVUPS     Z8, 448(SP)(R11*8)
-	JMP         rows_added_2345
+	JMP         rows_added_2353
 
-rows_stored_2344:
+rows_stored_2352:
 	VCVTPS2PD (R10)(R9*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -29516,29 +29684,29 @@ rows_stored_2344:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 224(R10)(R9*4)
 
-rows_added_2345:
+rows_added_2353:
 	ADDQ $0x00000040, R9
-	JMP  rows_block_2339
+	JMP  rows_block_2347
 
-rows_blocks_done_2340:
-rows_block_2346:
+rows_blocks_done_2348:
+rows_block_2354:
 	MOVQ    1672(SP), AX
 	SUBQ    $0x00000010, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2347
+	JGT     rows_blocks_done_2355
 	MOVQ    R9, R11
 	SUBQ    1664(SP), R11
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2348
+	JE      rows_first_2356
 	VMOVUPS (SP)(R11*8), Z1
 	VMOVUPS 64(SP)(R11*8), Z2
-	JMP     rows_loaded_2349
+	JMP     rows_loaded_2357
 
-rows_first_2348:
+rows_first_2356:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2349:
+rows_loaded_2357:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -29547,7 +29715,7 @@ rows_loaded_2349:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2350:
+rows_row_2358:
 	VMOVUPS     (DX)(R9*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (BX)(R9*4), Z9
@@ -29564,16 +29732,16 @@ rows_row_2350:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2350
+	JB          rows_row_2358
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2351
+	JE          rows_stored_2359
 	VMOVUPS     Z1, (SP)(R11*8)
 	VMOVUPS     Z2, 64(SP)(R11*8)
-	JMP         rows_added_2352
+	JMP         rows_added_2360
 
-rows_stored_2351:
+rows_stored_2359:
 	VCVTPS2PD (R10)(R9*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -29583,29 +29751,29 @@ rows_stored_2351:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 32(R10)(R9*4)
 
-rows_added_2352:
+rows_added_2360:
 	ADDQ $0x00000010, R9
-	JMP  rows_block_2346
+	JMP  rows_block_2354
 
-rows_blocks_done_2347:
+rows_blocks_done_2355:
 	CMPQ    R9, 1672(SP)
-	JE      rows_chunk_done_2353
+	JE      rows_chunk_done_2361
 	MOVQ    SI, AX
 	SUBQ    R9, AX
 	MOVQ    $-1, DX
 	BZHIQ   AX, DX, AX
 	KMOVW   AX, K1
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2354
+	JE      rows_first_2362
 	VMOVUPS 1536(SP), Z1
 	VMOVUPS 1600(SP), Z2
-	JMP     rows_loaded_2355
+	JMP     rows_loaded_2363
 
-rows_first_2354:
+rows_first_2362:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2355:
+rows_loaded_2363:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -29614,7 +29782,7 @@ rows_loaded_2355:
 	ADDQ R11, BX
 	ADDQ R11, AX
 
-rows_row_2356:
+rows_row_2364:
 	VMOVUPS.Z   (DX)(R9*4), K1, Z9
 	VCMPPS      $0x1a, Z0, Z9, K1, K2
 	VMOVUPS.Z   (BX)(R9*4), K1, Z9
@@ -29631,16 +29799,16 @@ rows_row_2356:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2356
+	JB          rows_row_2364
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2357
+	JE          rows_stored_2365
 	VMOVUPS     Z1, 1536(SP)
 	VMOVUPS     Z2, 1600(SP)
-	JMP         rows_added_2358
+	JMP         rows_added_2366
 
-rows_stored_2357:
+rows_stored_2365:
 	VCVTPS2PD.Z  (R10)(R9*4), K1, Z9
 	VADDPD       Z1, Z9, Z9
 	VCVTPD2PS    Z9, Y10
@@ -29651,17 +29819,17 @@ rows_stored_2357:
 	VINSERTF64X4 $0x01, Y1, Z10, Z9
 	VMOVUPS      Z9, K1, (R10)(R9*4)
 
-rows_added_2358:
-rows_chunk_done_2353:
+rows_added_2366:
+rows_chunk_done_2361:
 	MOVQ 1696(SP), AX
 	ADDQ 1680(SP), AX
 	MOVQ AX, 1680(SP)
 	CMPQ AX, 1688(SP)
-	JB   rows_chunk_2338
+	JB   rows_chunk_2346
 	MOVQ 1672(SP), AX
 	MOVQ AX, 1664(SP)
 	CMPQ AX, SI
-	JB   rows_group_2337
+	JB   rows_group_2345
 	VZEROUPPER
 	RET
 
@@ -29677,21 +29845,21 @@ TEXT ·backwardRowsDalphaAVX512F32(SB), $1704-72
 	MOVQ   AX, 1688(SP)
 	MOVQ   dalpha_base+48(FP), R8
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2360
+	JBE    rows_chunk_sized_2368
 	MOVQ   BX, AX
 
-rows_double_2359:
+rows_double_2367:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2360
+	JA   rows_chunk_sized_2368
 	SHLQ $0x01, AX
-	JMP  rows_double_2359
+	JMP  rows_double_2367
 
-rows_chunk_sized_2360:
+rows_chunk_sized_2368:
 	MOVQ AX, 1696(SP)
 	XORQ AX, AX
 	MOVQ AX, 1664(SP)
 
-rows_group_2361:
+rows_group_2369:
 	MOVQ    1664(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, DX
@@ -29700,7 +29868,7 @@ rows_group_2361:
 	XORQ    AX, AX
 	MOVQ    AX, 1680(SP)
 
-rows_chunk_2362:
+rows_chunk_2370:
 	MOVQ    x_base+24(FP), SI
 	MOVQ    1696(SP), AX
 	ADDQ    1680(SP), AX
@@ -29709,15 +29877,15 @@ rows_chunk_2362:
 	ADDQ    AX, SI
 	MOVQ    1664(SP), DI
 
-rows_block_2363:
+rows_block_2371:
 	MOVQ    1672(SP), AX
 	SUBQ    $0x00000040, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2364
+	JGT     rows_blocks_done_2372
 	MOVQ    DI, R9
 	SUBQ    1664(SP), R9
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2365
+	JE      rows_first_2373
 	VMOVUPS (SP)(R9*8), Z1
 	VMOVUPS 64(SP)(R9*8), Z2
 	VMOVUPS 128(SP)(R9*8), Z3
@@ -29726,9 +29894,9 @@ rows_block_2363:
 	VMOVUPS 320(SP)(R9*8), Z6
 	VMOVUPS 384(SP)(R9*8), Z7
 	VMOVUPS 448(SP)(R9*8), Z8
-	JMP     rows_loaded_2366
+	JMP     rows_loaded_2374
 
-rows_first_2365:
+rows_first_2373:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -29738,14 +29906,14 @@ rows_first_2365:
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
 
-rows_loaded_2366:
+rows_loaded_2374:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2367:
+rows_row_2375:
 	VMOVUPS     (AX)(DI*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(DI*4), Z9
@@ -29789,11 +29957,11 @@ rows_row_2367:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2367
+	JB          rows_row_2375
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2368
+	JE          rows_stored_2376
 	VMOVUPS     Z1, (SP)(R9*8)
 	VMOVUPS     Z2, 64(SP)(R9*8)
 	VMOVUPS     Z3, 128(SP)(R9*8)
@@ -29802,9 +29970,9 @@ rows_row_2367:
 	VMOVUPS     Z6, 320(SP)(R9*8)
 	VMOVUPS     Z7, 384(SP)(R9*8)
 	VMOVUPS     Z8, 448(SP)(R9*8)
-	JMP         rows_added_2369
+	JMP         rows_added_2377
 
-rows_stored_2368:
+rows_stored_2376:
 	VCVTPS2PD (R8)(DI*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -29838,36 +30006,36 @@ rows_stored_2368:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 224(R8)(DI*4)
 
-rows_added_2369:
+rows_added_2377:
 	ADDQ $0x00000040, DI
-	JMP  rows_block_2363
+	JMP  rows_block_2371
 
-rows_blocks_done_2364:
-rows_block_2370:
+rows_blocks_done_2372:
+rows_block_2378:
 	MOVQ    1672(SP), AX
 	SUBQ    $0x00000010, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2371
+	JGT     rows_blocks_done_2379
 	MOVQ    DI, R9
 	SUBQ    1664(SP), R9
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2372
+	JE      rows_first_2380
 	VMOVUPS (SP)(R9*8), Z1
 	VMOVUPS 64(SP)(R9*8), Z2
-	JMP     rows_loaded_2373
+	JMP     rows_loaded_2381
 
-rows_first_2372:
+rows_first_2380:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2373:
+rows_loaded_2381:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2374:
+rows_row_2382:
 	VMOVUPS     (AX)(DI*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(DI*4), Z9
@@ -29881,16 +30049,16 @@ rows_row_2374:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2374
+	JB          rows_row_2382
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2375
+	JE          rows_stored_2383
 	VMOVUPS     Z1, (SP)(R9*8)
 	VMOVUPS     Z2, 64(SP)(R9*8)
-	JMP         rows_added_2376
+	JMP         rows_added_2384
 
-rows_stored_2375:
+rows_stored_2383:
 	VCVTPS2PD (R8)(DI*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -29900,36 +30068,36 @@ rows_stored_2375:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 32(R8)(DI*4)
 
-rows_added_2376:
+rows_added_2384:
 	ADDQ $0x00000010, DI
-	JMP  rows_block_2370
+	JMP  rows_block_2378
 
-rows_blocks_done_2371:
+rows_blocks_done_2379:
 	CMPQ    DI, 1672(SP)
-	JE      rows_chunk_done_2377
+	JE      rows_chunk_done_2385
 	MOVQ    DX, AX
 	SUBQ    DI, AX
 	MOVQ    $-1, CX
 	BZHIQ   AX, CX, AX
 	KMOVW   AX, K1
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2378
+	JE      rows_first_2386
 	VMOVUPS 1536(SP), Z1
 	VMOVUPS 1600(SP), Z2
-	JMP     rows_loaded_2379
+	JMP     rows_loaded_2387
 
-rows_first_2378:
+rows_first_2386:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2379:
+rows_loaded_2387:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R9
 	ADDQ R9, AX
 	ADDQ R9, CX
 
-rows_row_2380:
+rows_row_2388:
 	VMOVUPS.Z   (AX)(DI*4), K1, Z9
 	VCMPPS      $0x1a, Z0, Z9, K1, K2
 	VMOVUPS.Z   (CX)(DI*4), K1, Z9
@@ -29943,16 +30111,16 @@ rows_row_2380:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2380
+	JB          rows_row_2388
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2381
+	JE          rows_stored_2389
 	VMOVUPS     Z1, 1536(SP)
 	VMOVUPS     Z2, 1600(SP)
-	JMP         rows_added_2382
+	JMP         rows_added_2390
 
-rows_stored_2381:
+rows_stored_2389:
 	VCVTPS2PD.Z  (R8)(DI*4), K1, Z9
 	VADDPD       Z1, Z9, Z9
 	VCVTPD2PS    Z9, Y10
@@ -29963,17 +30131,17 @@ rows_stored_2381:
 	VINSERTF64X4 $0x01, Y1, Z10, Z9
 	VMOVUPS      Z9, K1, (R8)(DI*4)
 
-rows_added_2382:
-rows_chunk_done_2377:
+rows_added_2390:
+rows_chunk_done_2385:
 	MOVQ 1696(SP), AX
 	ADDQ 1680(SP), AX
 	MOVQ AX, 1680(SP)
 	CMPQ AX, 1688(SP)
-	JB   rows_chunk_2362
+	JB   rows_chunk_2370
 	MOVQ 1672(SP), AX
 	MOVQ AX, 1664(SP)
 	CMPQ AX, DX
-	JB   rows_group_2361
+	JB   rows_group_2369
 	VZEROUPPER
 	RET
 
@@ -29990,21 +30158,21 @@ TEXT ·backwardRowsAVX512F64(SB), $1640-120
 	MOVQ   AX, 1624(SP)
 	MOVQ   dalpha_base+96(FP), R10
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2384
+	JBE    rows_chunk_sized_2392
 	MOVQ   DI, AX
 
-rows_double_2383:
+rows_double_2391:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2384
+	JA   rows_chunk_sized_2392
 	SHLQ $0x01, AX
-	JMP  rows_double_2383
+	JMP  rows_double_2391
 
-rows_chunk_sized_2384:
+rows_chunk_sized_2392:
 	MOVQ AX, 1632(SP)
 	XORQ AX, AX
 	MOVQ AX, 1600(SP)
 
-rows_group_2385:
+rows_group_2393:
 	MOVQ    1600(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, SI
@@ -30013,7 +30181,7 @@ rows_group_2385:
 	XORQ    AX, AX
 	MOVQ    AX, 1616(SP)
 
-rows_chunk_2386:
+rows_chunk_2394:
 	MOVQ    x_base+48(FP), R8
 	MOVQ    1632(SP), AX
 	ADDQ    1616(SP), AX
@@ -30022,28 +30190,28 @@ rows_chunk_2386:
 	ADDQ    AX, R8
 	MOVQ    1600(SP), R9
 
-rows_block_2387:
+rows_block_2395:
 	MOVQ    1608(SP), AX
 	SUBQ    $0x00000020, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2388
+	JGT     rows_blocks_done_2396
 	MOVQ    R9, R11
 	SUBQ    1600(SP), R11
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_2389
+	JE      rows_first_2397
 	VMOVUPD (SP)(R11*8), Z1
 	VMOVUPD 64(SP)(R11*8), Z2
 	VMOVUPD 128(SP)(R11*8), Z3
 	VMOVUPD 192(SP)(R11*8), Z4
-	JMP     rows_loaded_2390
+	JMP     rows_loaded_2398
 
-rows_first_2389:
+rows_first_2397:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 
-rows_loaded_2390:
+rows_loaded_2398:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -30052,7 +30220,7 @@ rows_loaded_2390:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2391:
+rows_row_2399:
 	VMOVUPD     (DX)(R9*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (BX)(R9*8), Z6
@@ -30081,18 +30249,18 @@ rows_row_2391:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2391
+	JB          rows_row_2399
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2392
+	JE          rows_stored_2400
 	VMOVUPD     Z1, (SP)(R11*8)
 	VMOVUPD     Z2, 64(SP)(R11*8)
 	VMOVUPD     Z3, 128(SP)(R11*8)
 	VMOVUPD     Z4, 192(SP)(R11*8)
-	JMP         rows_added_2393
+	JMP         rows_added_2401
 
-rows_stored_2392:
+rows_stored_2400:
 	VMOVUPD (R10)(R9*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R10)(R9*8)
@@ -30106,27 +30274,27 @@ rows_stored_2392:
 	VADDPD  Z4, Z5, Z5
 	VMOVUPD Z5, 192(R10)(R9*8)
 
-rows_added_2393:
+rows_added_2401:
 	ADDQ $0x00000020, R9
-	JMP  rows_block_2387
+	JMP  rows_block_2395
 
-rows_blocks_done_2388:
-rows_block_2394:
+rows_blocks_done_2396:
+rows_block_2402:
 	MOVQ    1608(SP), AX
 	SUBQ    $0x00000008, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2395
+	JGT     rows_blocks_done_2403
 	MOVQ    R9, R11
 	SUBQ    1600(SP), R11
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_2396
+	JE      rows_first_2404
 	VMOVUPD (SP)(R11*8), Z1
-	JMP     rows_loaded_2397
+	JMP     rows_loaded_2405
 
-rows_first_2396:
+rows_first_2404:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2397:
+rows_loaded_2405:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -30135,7 +30303,7 @@ rows_loaded_2397:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2398:
+rows_row_2406:
 	VMOVUPD     (DX)(R9*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (BX)(R9*8), Z6
@@ -30146,40 +30314,40 @@ rows_row_2398:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2398
+	JB          rows_row_2406
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2399
+	JE          rows_stored_2407
 	VMOVUPD     Z1, (SP)(R11*8)
-	JMP         rows_added_2400
+	JMP         rows_added_2408
 
-rows_stored_2399:
+rows_stored_2407:
 	VMOVUPD (R10)(R9*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R10)(R9*8)
 
-rows_added_2400:
+rows_added_2408:
 	ADDQ $0x00000008, R9
-	JMP  rows_block_2394
+	JMP  rows_block_2402
 
-rows_blocks_done_2395:
+rows_blocks_done_2403:
 	CMPQ    R9, 1608(SP)
-	JE      rows_chunk_done_2401
+	JE      rows_chunk_done_2409
 	MOVQ    SI, AX
 	SUBQ    R9, AX
 	MOVQ    $-1, DX
 	BZHIQ   AX, DX, AX
 	KMOVW   AX, K1
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_2402
+	JE      rows_first_2410
 	VMOVUPD 1536(SP), Z1
-	JMP     rows_loaded_2403
+	JMP     rows_loaded_2411
 
-rows_first_2402:
+rows_first_2410:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2403:
+rows_loaded_2411:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -30188,7 +30356,7 @@ rows_loaded_2403:
 	ADDQ R11, BX
 	ADDQ R11, AX
 
-rows_row_2404:
+rows_row_2412:
 	VMOVUPD.Z   (DX)(R9*8), K1, Z5
 	VCMPPD      $0x1a, Z0, Z5, K1, K2
 	VMOVUPD.Z   (BX)(R9*8), K1, Z6
@@ -30199,30 +30367,30 @@ rows_row_2404:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2404
+	JB          rows_row_2412
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2405
+	JE          rows_stored_2413
 	VMOVUPD     Z1, 1536(SP)
-	JMP         rows_added_2406
+	JMP         rows_added_2414
 
-rows_stored_2405:
+rows_stored_2413:
 	VMOVUPD.Z (R10)(R9*8), K1, Z5
 	VADDPD    Z1, Z5, Z5
 	VMOVUPD   Z5, K1, (R10)(R9*8)
 
-rows_added_2406:
-rows_chunk_done_2401:
+rows_added_2414:
+rows_chunk_done_2409:
 	MOVQ 1632(SP), AX
 	ADDQ 1616(SP), AX
 	MOVQ AX, 1616(SP)
 	CMPQ AX, 1624(SP)
-	JB   rows_chunk_2386
+	JB   rows_chunk_2394
 	MOVQ 1608(SP), AX
 	MOVQ AX, 1600(SP)
 	CMPQ AX, SI
-	JB   rows_group_2385
+	JB   rows_group_2393
 	VZEROUPPER
 	RET
 
@@ -30238,21 +30406,21 @@ TEXT ·backwardRowsDalphaAVX512F64(SB), $1640-72
 	MOVQ   AX, 1624(SP)
 	MOVQ   dalpha_base+48(FP), R8
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2408
+	JBE    rows_chunk_sized_2416
 	MOVQ   BX, AX
 
-rows_double_2407:
+rows_double_2415:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2408
+	JA   rows_chunk_sized_2416
 	SHLQ $0x01, AX
-	JMP  rows_double_2407
+	JMP  rows_double_2415
 
-rows_chunk_sized_2408:
+rows_chunk_sized_2416:
 	MOVQ AX, 1632(SP)
 	XORQ AX, AX
 	MOVQ AX, 1600(SP)
 
-rows_group_2409:
+rows_group_2417:
 	MOVQ    1600(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, DX
@@ -30261,7 +30429,7 @@ rows_group_2409:
 	XORQ    AX, AX
 	MOVQ    AX, 1616(SP)
 
-rows_chunk_2410:
+rows_chunk_2418:
 	MOVQ    x_base+24(FP), SI
 	MOVQ    1632(SP), AX
 	ADDQ    1616(SP), AX
@@ -30270,35 +30438,35 @@ rows_chunk_2410:
 	ADDQ    AX, SI
 	MOVQ    1600(SP), DI
 
-rows_block_2411:
+rows_block_2419:
 	MOVQ    1608(SP), AX
 	SUBQ    $0x00000020, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2412
+	JGT     rows_blocks_done_2420
 	MOVQ    DI, R9
 	SUBQ    1600(SP), R9
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_2413
+	JE      rows_first_2421
 	VMOVUPD (SP)(R9*8), Z1
 	VMOVUPD 64(SP)(R9*8), Z2
 	VMOVUPD 128(SP)(R9*8), Z3
 	VMOVUPD 192(SP)(R9*8), Z4
-	JMP     rows_loaded_2414
+	JMP     rows_loaded_2422
 
-rows_first_2413:
+rows_first_2421:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 
-rows_loaded_2414:
+rows_loaded_2422:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1616(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2415:
+rows_row_2423:
 	VMOVUPD     (AX)(DI*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(DI*8), Z6
@@ -30318,18 +30486,18 @@ rows_row_2415:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2415
+	JB          rows_row_2423
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2416
+	JE          rows_stored_2424
 	VMOVUPD     Z1, (SP)(R9*8)
 	VMOVUPD     Z2, 64(SP)(R9*8)
 	VMOVUPD     Z3, 128(SP)(R9*8)
 	VMOVUPD     Z4, 192(SP)(R9*8)
-	JMP         rows_added_2417
+	JMP         rows_added_2425
 
-rows_stored_2416:
+rows_stored_2424:
 	VMOVUPD (R8)(DI*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R8)(DI*8)
@@ -30343,34 +30511,34 @@ rows_stored_2416:
 	VADDPD  Z4, Z5, Z5
 	VMOVUPD Z5, 192(R8)(DI*8)
 
-rows_added_2417:
+rows_added_2425:
 	ADDQ $0x00000020, DI
-	JMP  rows_block_2411
+	JMP  rows_block_2419
 
-rows_blocks_done_2412:
-rows_block_2418:
+rows_blocks_done_2420:
+rows_block_2426:
 	MOVQ    1608(SP), AX
 	SUBQ    $0x00000008, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2419
+	JGT     rows_blocks_done_2427
 	MOVQ    DI, R9
 	SUBQ    1600(SP), R9
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_2420
+	JE      rows_first_2428
 	VMOVUPD (SP)(R9*8), Z1
-	JMP     rows_loaded_2421
+	JMP     rows_loaded_2429
 
-rows_first_2420:
+rows_first_2428:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2421:
+rows_loaded_2429:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1616(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2422:
+rows_row_2430:
 	VMOVUPD     (AX)(DI*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(DI*8), Z6
@@ -30378,47 +30546,47 @@ rows_row_2422:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2422
+	JB          rows_row_2430
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2423
+	JE          rows_stored_2431
 	VMOVUPD     Z1, (SP)(R9*8)
-	JMP         rows_added_2424
+	JMP         rows_added_2432
 
-rows_stored_2423:
+rows_stored_2431:
 	VMOVUPD (R8)(DI*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R8)(DI*8)
 
-rows_added_2424:
+rows_added_2432:
 	ADDQ $0x00000008, DI
-	JMP  rows_block_2418
+	JMP  rows_block_2426
 
-rows_blocks_done_2419:
+rows_blocks_done_2427:
 	CMPQ    DI, 1608(SP)
-	JE      rows_chunk_done_2425
+	JE      rows_chunk_done_2433
 	MOVQ    DX, AX
 	SUBQ    DI, AX
 	MOVQ    $-1, CX
 	BZHIQ   AX, CX, AX
 	KMOVW   AX, K1
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_2426
+	JE      rows_first_2434
 	VMOVUPD 1536(SP), Z1
-	JMP     rows_loaded_2427
+	JMP     rows_loaded_2435
 
-rows_first_2426:
+rows_first_2434:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2427:
+rows_loaded_2435:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1616(SP), R9
 	ADDQ R9, AX
 	ADDQ R9, CX
 
-rows_row_2428:
+rows_row_2436:
 	VMOVUPD.Z   (AX)(DI*8), K1, Z5
 	VCMPPD      $0x1a, Z0, Z5, K1, K2
 	VMOVUPD.Z   (CX)(DI*8), K1, Z6
@@ -30426,30 +30594,30 @@ rows_row_2428:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2428
+	JB          rows_row_2436
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2429
+	JE          rows_stored_2437
 	VMOVUPD     Z1, 1536(SP)
-	JMP         rows_added_2430
+	JMP         rows_added_2438
 
-rows_stored_2429:
+rows_stored_2437:
 	VMOVUPD.Z (R8)(DI*8), K1, Z5
 	VADDPD    Z1, Z5, Z5
 	VMOVUPD   Z5, K1, (R8)(DI*8)
 
-rows_added_2430:
-rows_chunk_done_2425:
+rows_added_2438:
+rows_chunk_done_2433:
 	MOVQ 1632(SP), AX
 	ADDQ 1616(SP), AX
 	MOVQ AX, 1616(SP)
 	CMPQ AX, 1624(SP)
-	JB   rows_chunk_2410
+	JB   rows_chunk_2418
 	MOVQ 1608(SP), AX
 	MOVQ AX, 1600(SP)
 	CMPQ AX, DX
-	JB   rows_group_2409
+	JB   rows_group_2417
 	VZEROUPPER
 	RET
 
@@ -32647,16 +32815,16 @@ TEXT ·forwardSmallPlanesAVX512F32(SB), NOSPLIT, $0-80
 	SHRQ   $0x01, SI
 	ADDQ   SI, BX
 
-sp_row_2431:
+sp_row_2439:
 	TESTQ DX, DX
-	JE    sp_done_2434
+	JE    sp_done_2442
 	XORQ  R8, R8
 	MOVQ  alpha_len+56(FP), R9
 	MOVQ  alpha_base+48(FP), SI
 
-sp_pairs_2435:
+sp_pairs_2443:
 	CMPQ    R9, $0x00000020
-	JB      sp_group_2436
+	JB      sp_group_2444
 	VMOVUPS (SI), Z1
 	VMOVUPS 64(SI), Z2
 	MOVQ    DI, R11
@@ -32664,7 +32832,7 @@ sp_pairs_2435:
 	ADDQ    R8, R11
 	XORQ    R10, R10
 
-sp_pair_vector_2437:
+sp_pair_vector_2445:
 	VMOVUPS (BX)(R10*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPS (CX)(R8*4), Z5
@@ -32680,21 +32848,21 @@ sp_pair_vector_2437:
 	ADDQ    $0x00000010, R11
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JNE     sp_pair_vector_2437
+	JNE     sp_pair_vector_2445
 	MOVQ    R11, R8
 	ADDQ    $0x00000080, SI
 	SUBQ    $0x00000020, R9
-	JMP     sp_pairs_2435
+	JMP     sp_pairs_2443
 
-sp_group_2436:
+sp_group_2444:
 	CMPQ    R9, $0x00000010
-	JB      sp_partial_2432
+	JB      sp_partial_2440
 	VMOVUPS (SI), Z1
 	XORQ    R10, R10
 	CMPQ    R10, DI
-	JAE     sp_vectors_done_2439
+	JAE     sp_vectors_done_2447
 
-sp_vector_2438:
+sp_vector_2446:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R8*4), Z3
@@ -32704,16 +32872,16 @@ sp_vector_2438:
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JB      sp_vector_2438
+	JB      sp_vector_2446
 
-sp_vectors_done_2439:
+sp_vectors_done_2447:
 	ADDQ $0x00000040, SI
 	SUBQ $0x00000010, R9
-	JMP  sp_group_2436
+	JMP  sp_group_2444
 
-sp_partial_2432:
+sp_partial_2440:
 	TESTQ     R9, R9
-	JE        sp_row_done_2433
+	JE        sp_row_done_2441
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R10
 	KMOVW     R10, K1
@@ -32725,9 +32893,9 @@ sp_partial_2432:
 	SHLQ      $0x06, SI
 	XORQ      R10, R10
 	CMPQ      R10, SI
-	JAE       sp_vectors_done_2441
+	JAE       sp_vectors_done_2449
 
-sp_vector_2440:
+sp_vector_2448:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R8*4), Z3
@@ -32737,11 +32905,11 @@ sp_vector_2440:
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, SI
-	JB      sp_vector_2440
+	JB      sp_vector_2448
 
-sp_vectors_done_2441:
+sp_vectors_done_2449:
 	ANDQ      $0x0000000f, R9
-	JE        sp_row_done_2433
+	JE        sp_row_done_2441
 	MOVQ      $-1, SI
 	BZHIQ     R9, SI, SI
 	KMOVW     SI, K1
@@ -32753,14 +32921,14 @@ sp_vectors_done_2441:
 	VMOVUPS   Z2, K1, (AX)(R8*4)
 	ADDQ      R9, R8
 
-sp_row_done_2433:
+sp_row_done_2441:
 	SUBQ R8, DX
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
-	JMP  sp_row_2431
+	JMP  sp_row_2439
 
-sp_done_2434:
+sp_done_2442:
 	VZEROUPPER
 	RET
 
@@ -32791,11 +32959,11 @@ TEXT ·backwardSmallPlanesAVX512F32(SB), NOSPLIT, $16-128
 	MOVQ    dalpha_base+96(FP), R8
 	MOVQ    dalpha_len+104(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_2443
+	JE      sp_sum_fewer_2451
 
-sp_sum_channels_2442:
+sp_sum_channels_2450:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2443
+	JB     sp_sum_fewer_2451
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -32806,18 +32974,18 @@ sp_sum_channels_2442:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2444:
+sp_sum_row_2452:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2447
+	JAE  sp_sum_rows_done_2455
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2445:
+sp_sum_vector_2453:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2446
+	JE          sp_sum_last_2454
 	VCVTPS2PD   (R11), Y10
 	VCVTPS2PD   (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -32871,9 +33039,9 @@ sp_sum_vector_2445:
 	ADDQ        $0x10, R14
 	ADDQ        $0x10, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2445
+	JMP         sp_sum_vector_2453
 
-sp_sum_last_2446:
+sp_sum_last_2454:
 	VMASKMOVPS  (R11), X1, X10
 	VCVTPS2PD   X10, Y10
 	VMASKMOVPS  (R12), X1, X11
@@ -32939,9 +33107,9 @@ sp_sum_last_2446:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2444
+	JMP         sp_sum_row_2452
 
-sp_sum_rows_done_2447:
+sp_sum_rows_done_2455:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -32974,12 +33142,12 @@ sp_sum_rows_done_2447:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2442
+	JMP          sp_sum_channels_2450
 
-sp_sum_fewer_2443:
-sp_sum_channels_2449:
+sp_sum_fewer_2451:
+sp_sum_channels_2457:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2450
+	JB     sp_sum_fewer_2458
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -32987,16 +33155,16 @@ sp_sum_channels_2449:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_2451:
+sp_sum_row_2459:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2454
+	JAE  sp_sum_rows_done_2462
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2452:
+sp_sum_vector_2460:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2453
+	JE          sp_sum_last_2461
 	VCVTPS2PD   (R11), Y7
 	VCVTPS2PD   (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -33024,11 +33192,11 @@ sp_sum_vector_2452:
 	ADDQ        $0x10, R11
 	ADDQ        $0x10, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2452
+	JMP         sp_sum_vector_2460
 
-sp_sum_last_2453:
+sp_sum_last_2461:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_2456
+	JNE         sp_sum_masked_2464
 	VMOVSS      (R11), X7
 	VMOVSS      (R11)(CX*1), X8
 	VMOVSS      (R11)(CX*2), X9
@@ -33049,9 +33217,9 @@ sp_sum_last_2453:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_2455
+	JMP         sp_sum_row_done_2463
 
-sp_sum_masked_2456:
+sp_sum_masked_2464:
 	VMASKMOVPS  (R11), X1, X7
 	VCVTPS2PD   X7, Y7
 	VMASKMOVPS  (R12), X1, X8
@@ -33085,11 +33253,11 @@ sp_sum_masked_2456:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_2455:
+sp_sum_row_done_2463:
 	ADDQ AX, R10
-	JMP  sp_sum_row_2451
+	JMP  sp_sum_row_2459
 
-sp_sum_rows_done_2454:
+sp_sum_rows_done_2462:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -33109,25 +33277,25 @@ sp_sum_rows_done_2454:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x10, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2449
+	JMP          sp_sum_channels_2457
 
-sp_sum_fewer_2450:
-sp_sum_channels_2457:
+sp_sum_fewer_2458:
+sp_sum_channels_2465:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2458
+	JB     sp_sum_fewer_2466
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2459:
+sp_sum_row_2467:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2462
+	JAE  sp_sum_rows_done_2470
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2460:
+sp_sum_vector_2468:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2461
+	JE          sp_sum_last_2469
 	VCVTPS2PD   (R10), Y3
 	VCVTPS2PD   (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -33137,9 +33305,9 @@ sp_sum_vector_2460:
 	ADDQ        $0x10, R10
 	ADDQ        $0x10, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2460
+	JMP         sp_sum_vector_2468
 
-sp_sum_last_2461:
+sp_sum_last_2469:
 	VMASKMOVPS  (R10), X1, X3
 	VCVTPS2PD   X3, Y3
 	VMASKMOVPS  (R11), X1, X4
@@ -33149,9 +33317,9 @@ sp_sum_last_2461:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2459
+	JMP         sp_sum_row_2467
 
-sp_sum_rows_done_2462:
+sp_sum_rows_done_2470:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -33165,9 +33333,9 @@ sp_sum_rows_done_2462:
 	ADDQ         CX, DI
 	ADDQ         $0x04, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2457
+	JMP          sp_sum_channels_2465
 
-sp_sum_fewer_2458:
+sp_sum_fewer_2466:
 	MOVQ  dx_base+0(FP), AX
 	MOVQ  x_base+48(FP), CX
 	MOVQ  dy_base+24(FP), DX
@@ -33181,16 +33349,16 @@ sp_sum_fewer_2458:
 	SHRQ  $0x01, DI
 	ADDQ  DI, SI
 
-sp_row_2464:
+sp_row_2472:
 	TESTQ BX, BX
-	JE    sp_done_2467
+	JE    sp_done_2475
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2468:
+sp_pairs_2476:
 	CMPQ    R10, $0x00000020
-	JB      sp_group_2469
+	JB      sp_group_2477
 	VMOVUPS (DI), Z1
 	VMOVUPS 64(DI), Z2
 	MOVQ    R8, R12
@@ -33198,7 +33366,7 @@ sp_pairs_2468:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2470:
+sp_pair_vector_2478:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPS (CX)(R9*4), Z5
@@ -33216,21 +33384,21 @@ sp_pair_vector_2470:
 	ADDQ    $0x00000010, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2470
+	JNE     sp_pair_vector_2478
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000020, R10
-	JMP     sp_pairs_2468
+	JMP     sp_pairs_2476
 
-sp_group_2469:
+sp_group_2477:
 	CMPQ    R10, $0x00000010
-	JB      sp_partial_2465
+	JB      sp_partial_2473
 	VMOVUPS (DI), Z1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_2472
+	JAE     sp_vectors_done_2480
 
-sp_vector_2471:
+sp_vector_2479:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -33241,16 +33409,16 @@ sp_vector_2471:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JB      sp_vector_2471
+	JB      sp_vector_2479
 
-sp_vectors_done_2472:
+sp_vectors_done_2480:
 	ADDQ $0x00000040, DI
 	SUBQ $0x00000010, R10
-	JMP  sp_group_2469
+	JMP  sp_group_2477
 
-sp_partial_2465:
+sp_partial_2473:
 	TESTQ     R10, R10
-	JE        sp_row_done_2466
+	JE        sp_row_done_2474
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -33262,9 +33430,9 @@ sp_partial_2465:
 	SHLQ      $0x06, DI
 	XORQ      R11, R11
 	CMPQ      R11, DI
-	JAE       sp_vectors_done_2474
+	JAE       sp_vectors_done_2482
 
-sp_vector_2473:
+sp_vector_2481:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -33275,11 +33443,11 @@ sp_vector_2473:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, DI
-	JB      sp_vector_2473
+	JB      sp_vector_2481
 
-sp_vectors_done_2474:
+sp_vectors_done_2482:
 	ANDQ      $0x0000000f, R10
-	JE        sp_row_done_2466
+	JE        sp_row_done_2474
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -33292,15 +33460,15 @@ sp_vectors_done_2474:
 	VMOVUPS   Z2, K1, (AX)(R9*4)
 	ADDQ      R10, R9
 
-sp_row_done_2466:
+sp_row_done_2474:
 	SUBQ R9, BX
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2464
+	JMP  sp_row_2472
 
-sp_done_2467:
+sp_done_2475:
 	VZEROUPPER
 	RET
 
@@ -33321,16 +33489,16 @@ TEXT ·backwardSmallPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	SHRQ   $0x01, DI
 	ADDQ   DI, SI
 
-sp_row_2475:
+sp_row_2483:
 	TESTQ BX, BX
-	JE    sp_done_2478
+	JE    sp_done_2486
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2479:
+sp_pairs_2487:
 	CMPQ    R10, $0x00000020
-	JB      sp_group_2480
+	JB      sp_group_2488
 	VMOVUPS (DI), Z1
 	VMOVUPS 64(DI), Z2
 	MOVQ    R8, R12
@@ -33338,7 +33506,7 @@ sp_pairs_2479:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2481:
+sp_pair_vector_2489:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPS (CX)(R9*4), Z5
@@ -33356,21 +33524,21 @@ sp_pair_vector_2481:
 	ADDQ    $0x00000010, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2481
+	JNE     sp_pair_vector_2489
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000020, R10
-	JMP     sp_pairs_2479
+	JMP     sp_pairs_2487
 
-sp_group_2480:
+sp_group_2488:
 	CMPQ    R10, $0x00000010
-	JB      sp_partial_2476
+	JB      sp_partial_2484
 	VMOVUPS (DI), Z1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_2483
+	JAE     sp_vectors_done_2491
 
-sp_vector_2482:
+sp_vector_2490:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -33381,16 +33549,16 @@ sp_vector_2482:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JB      sp_vector_2482
+	JB      sp_vector_2490
 
-sp_vectors_done_2483:
+sp_vectors_done_2491:
 	ADDQ $0x00000040, DI
 	SUBQ $0x00000010, R10
-	JMP  sp_group_2480
+	JMP  sp_group_2488
 
-sp_partial_2476:
+sp_partial_2484:
 	TESTQ     R10, R10
-	JE        sp_row_done_2477
+	JE        sp_row_done_2485
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -33402,9 +33570,9 @@ sp_partial_2476:
 	SHLQ      $0x06, DI
 	XORQ      R11, R11
 	CMPQ      R11, DI
-	JAE       sp_vectors_done_2485
+	JAE       sp_vectors_done_2493
 
-sp_vector_2484:
+sp_vector_2492:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -33415,11 +33583,11 @@ sp_vector_2484:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, DI
-	JB      sp_vector_2484
+	JB      sp_vector_2492
 
-sp_vectors_done_2485:
+sp_vectors_done_2493:
 	ANDQ      $0x0000000f, R10
-	JE        sp_row_done_2477
+	JE        sp_row_done_2485
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -33432,15 +33600,15 @@ sp_vectors_done_2485:
 	VMOVUPS   Z2, K1, (AX)(R9*4)
 	ADDQ      R10, R9
 
-sp_row_done_2477:
+sp_row_done_2485:
 	SUBQ R9, BX
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2475
+	JMP  sp_row_2483
 
-sp_done_2478:
+sp_done_2486:
 	VZEROUPPER
 	RET
 
@@ -33471,11 +33639,11 @@ TEXT ·backwardSmallPlanesDalphaAVX512F32(SB), NOSPLIT, $16-80
 	MOVQ    dalpha_base+48(FP), R8
 	MOVQ    dalpha_len+56(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_2487
+	JE      sp_sum_fewer_2495
 
-sp_sum_channels_2486:
+sp_sum_channels_2494:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2487
+	JB     sp_sum_fewer_2495
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -33486,18 +33654,18 @@ sp_sum_channels_2486:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2488:
+sp_sum_row_2496:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2491
+	JAE  sp_sum_rows_done_2499
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2489:
+sp_sum_vector_2497:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2490
+	JE          sp_sum_last_2498
 	VCVTPS2PD   (R11), Y10
 	VCVTPS2PD   (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -33551,9 +33719,9 @@ sp_sum_vector_2489:
 	ADDQ        $0x10, R14
 	ADDQ        $0x10, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2489
+	JMP         sp_sum_vector_2497
 
-sp_sum_last_2490:
+sp_sum_last_2498:
 	VMASKMOVPS  (R11), X1, X10
 	VCVTPS2PD   X10, Y10
 	VMASKMOVPS  (R12), X1, X11
@@ -33619,9 +33787,9 @@ sp_sum_last_2490:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2488
+	JMP         sp_sum_row_2496
 
-sp_sum_rows_done_2491:
+sp_sum_rows_done_2499:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -33654,12 +33822,12 @@ sp_sum_rows_done_2491:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2486
+	JMP          sp_sum_channels_2494
 
-sp_sum_fewer_2487:
-sp_sum_channels_2493:
+sp_sum_fewer_2495:
+sp_sum_channels_2501:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2494
+	JB     sp_sum_fewer_2502
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -33667,16 +33835,16 @@ sp_sum_channels_2493:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_2495:
+sp_sum_row_2503:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2498
+	JAE  sp_sum_rows_done_2506
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2496:
+sp_sum_vector_2504:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2497
+	JE          sp_sum_last_2505
 	VCVTPS2PD   (R11), Y7
 	VCVTPS2PD   (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -33704,11 +33872,11 @@ sp_sum_vector_2496:
 	ADDQ        $0x10, R11
 	ADDQ        $0x10, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2496
+	JMP         sp_sum_vector_2504
 
-sp_sum_last_2497:
+sp_sum_last_2505:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_2500
+	JNE         sp_sum_masked_2508
 	VMOVSS      (R11), X7
 	VMOVSS      (R11)(CX*1), X8
 	VMOVSS      (R11)(CX*2), X9
@@ -33729,9 +33897,9 @@ sp_sum_last_2497:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_2499
+	JMP         sp_sum_row_done_2507
 
-sp_sum_masked_2500:
+sp_sum_masked_2508:
 	VMASKMOVPS  (R11), X1, X7
 	VCVTPS2PD   X7, Y7
 	VMASKMOVPS  (R12), X1, X8
@@ -33765,11 +33933,11 @@ sp_sum_masked_2500:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_2499:
+sp_sum_row_done_2507:
 	ADDQ AX, R10
-	JMP  sp_sum_row_2495
+	JMP  sp_sum_row_2503
 
-sp_sum_rows_done_2498:
+sp_sum_rows_done_2506:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -33789,25 +33957,25 @@ sp_sum_rows_done_2498:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x10, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2493
+	JMP          sp_sum_channels_2501
 
-sp_sum_fewer_2494:
-sp_sum_channels_2501:
+sp_sum_fewer_2502:
+sp_sum_channels_2509:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2502
+	JB     sp_sum_fewer_2510
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2503:
+sp_sum_row_2511:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2506
+	JAE  sp_sum_rows_done_2514
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2504:
+sp_sum_vector_2512:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2505
+	JE          sp_sum_last_2513
 	VCVTPS2PD   (R10), Y3
 	VCVTPS2PD   (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -33817,9 +33985,9 @@ sp_sum_vector_2504:
 	ADDQ        $0x10, R10
 	ADDQ        $0x10, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2504
+	JMP         sp_sum_vector_2512
 
-sp_sum_last_2505:
+sp_sum_last_2513:
 	VMASKMOVPS  (R10), X1, X3
 	VCVTPS2PD   X3, Y3
 	VMASKMOVPS  (R11), X1, X4
@@ -33829,9 +33997,9 @@ sp_sum_last_2505:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2503
+	JMP         sp_sum_row_2511
 
-sp_sum_rows_done_2506:
+sp_sum_rows_done_2514:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -33845,9 +34013,9 @@ sp_sum_rows_done_2506:
 	ADDQ         CX, DI
 	ADDQ         $0x04, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2501
+	JMP          sp_sum_channels_2509
 
-sp_sum_fewer_2502:
+sp_sum_fewer_2510:
 	VZEROUPPER
 	RET
 
@@ -36045,16 +36213,16 @@ TEXT ·forwardSmallPlanesAVX512F64(SB), NOSPLIT, $0-80
 	SHRQ   $0x01, SI
 	ADDQ   SI, BX
 
-sp_row_2508:
+sp_row_2516:
 	TESTQ DX, DX
-	JE    sp_done_2511
+	JE    sp_done_2519
 	XORQ  R8, R8
 	MOVQ  alpha_len+56(FP), R9
 	MOVQ  alpha_base+48(FP), SI
 
-sp_pairs_2512:
+sp_pairs_2520:
 	CMPQ    R9, $0x00000010
-	JB      sp_group_2513
+	JB      sp_group_2521
 	VMOVUPD (SI), Z1
 	VMOVUPD 64(SI), Z2
 	MOVQ    DI, R11
@@ -36062,7 +36230,7 @@ sp_pairs_2512:
 	ADDQ    R8, R11
 	XORQ    R10, R10
 
-sp_pair_vector_2514:
+sp_pair_vector_2522:
 	VMOVUPS (BX)(R10*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPD (CX)(R8*8), Z5
@@ -36078,21 +36246,21 @@ sp_pair_vector_2514:
 	ADDQ    $0x00000008, R11
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JNE     sp_pair_vector_2514
+	JNE     sp_pair_vector_2522
 	MOVQ    R11, R8
 	ADDQ    $0x00000080, SI
 	SUBQ    $0x00000010, R9
-	JMP     sp_pairs_2512
+	JMP     sp_pairs_2520
 
-sp_group_2513:
+sp_group_2521:
 	CMPQ    R9, $0x00000008
-	JB      sp_partial_2509
+	JB      sp_partial_2517
 	VMOVUPD (SI), Z1
 	XORQ    R10, R10
 	CMPQ    R10, DI
-	JAE     sp_vectors_done_2516
+	JAE     sp_vectors_done_2524
 
-sp_vector_2515:
+sp_vector_2523:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R8*8), Z3
@@ -36102,16 +36270,16 @@ sp_vector_2515:
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JB      sp_vector_2515
+	JB      sp_vector_2523
 
-sp_vectors_done_2516:
+sp_vectors_done_2524:
 	ADDQ $0x00000040, SI
 	SUBQ $0x00000008, R9
-	JMP  sp_group_2513
+	JMP  sp_group_2521
 
-sp_partial_2509:
+sp_partial_2517:
 	TESTQ     R9, R9
-	JE        sp_row_done_2510
+	JE        sp_row_done_2518
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R10
 	KMOVW     R10, K1
@@ -36123,9 +36291,9 @@ sp_partial_2509:
 	SHLQ      $0x06, SI
 	XORQ      R10, R10
 	CMPQ      R10, SI
-	JAE       sp_vectors_done_2518
+	JAE       sp_vectors_done_2526
 
-sp_vector_2517:
+sp_vector_2525:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R8*8), Z3
@@ -36135,11 +36303,11 @@ sp_vector_2517:
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, SI
-	JB      sp_vector_2517
+	JB      sp_vector_2525
 
-sp_vectors_done_2518:
+sp_vectors_done_2526:
 	ANDQ      $0x00000007, R9
-	JE        sp_row_done_2510
+	JE        sp_row_done_2518
 	MOVQ      $-1, SI
 	BZHIQ     R9, SI, SI
 	KMOVW     SI, K1
@@ -36151,14 +36319,14 @@ sp_vectors_done_2518:
 	VMOVUPD   Z2, K1, (AX)(R8*8)
 	ADDQ      R9, R8
 
-sp_row_done_2510:
+sp_row_done_2518:
 	SUBQ R8, DX
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
-	JMP  sp_row_2508
+	JMP  sp_row_2516
 
-sp_done_2511:
+sp_done_2519:
 	VZEROUPPER
 	RET
 
@@ -36189,11 +36357,11 @@ TEXT ·backwardSmallPlanesAVX512F64(SB), NOSPLIT, $16-128
 	MOVQ    dalpha_base+96(FP), R8
 	MOVQ    dalpha_len+104(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_2520
+	JE      sp_sum_fewer_2528
 
-sp_sum_channels_2519:
+sp_sum_channels_2527:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2520
+	JB     sp_sum_fewer_2528
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -36204,18 +36372,18 @@ sp_sum_channels_2519:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2521:
+sp_sum_row_2529:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2524
+	JAE  sp_sum_rows_done_2532
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2522:
+sp_sum_vector_2530:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2523
+	JE          sp_sum_last_2531
 	VMOVUPD     (R11), Y10
 	VMOVUPD     (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -36269,9 +36437,9 @@ sp_sum_vector_2522:
 	ADDQ        $0x20, R14
 	ADDQ        $0x20, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2522
+	JMP         sp_sum_vector_2530
 
-sp_sum_last_2523:
+sp_sum_last_2531:
 	VMASKMOVPD  (R11), Y1, Y10
 	VMASKMOVPD  (R12), Y1, Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -36321,9 +36489,9 @@ sp_sum_last_2523:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2521
+	JMP         sp_sum_row_2529
 
-sp_sum_rows_done_2524:
+sp_sum_rows_done_2532:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -36354,12 +36522,12 @@ sp_sum_rows_done_2524:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x40, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2519
+	JMP          sp_sum_channels_2527
 
-sp_sum_fewer_2520:
-sp_sum_channels_2526:
+sp_sum_fewer_2528:
+sp_sum_channels_2534:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2527
+	JB     sp_sum_fewer_2535
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -36367,16 +36535,16 @@ sp_sum_channels_2526:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_2528:
+sp_sum_row_2536:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2531
+	JAE  sp_sum_rows_done_2539
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2529:
+sp_sum_vector_2537:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2530
+	JE          sp_sum_last_2538
 	VMOVUPD     (R11), Y7
 	VMOVUPD     (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -36404,11 +36572,11 @@ sp_sum_vector_2529:
 	ADDQ        $0x20, R11
 	ADDQ        $0x20, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2529
+	JMP         sp_sum_vector_2537
 
-sp_sum_last_2530:
+sp_sum_last_2538:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_2533
+	JNE         sp_sum_masked_2541
 	VMOVSD      (R11), X13
 	VMOVSD      (R11)(CX*1), X7
 	VMOVSD      (R11)(CX*2), X8
@@ -36427,9 +36595,9 @@ sp_sum_last_2530:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_2532
+	JMP         sp_sum_row_done_2540
 
-sp_sum_masked_2533:
+sp_sum_masked_2541:
 	VMASKMOVPD  (R11), Y1, Y7
 	VMASKMOVPD  (R12), Y1, Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -36455,11 +36623,11 @@ sp_sum_masked_2533:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_2532:
+sp_sum_row_done_2540:
 	ADDQ AX, R10
-	JMP  sp_sum_row_2528
+	JMP  sp_sum_row_2536
 
-sp_sum_rows_done_2531:
+sp_sum_rows_done_2539:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -36478,25 +36646,25 @@ sp_sum_rows_done_2531:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2526
+	JMP          sp_sum_channels_2534
 
-sp_sum_fewer_2527:
-sp_sum_channels_2534:
+sp_sum_fewer_2535:
+sp_sum_channels_2542:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2535
+	JB     sp_sum_fewer_2543
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2536:
+sp_sum_row_2544:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2539
+	JAE  sp_sum_rows_done_2547
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2537:
+sp_sum_vector_2545:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2538
+	JE          sp_sum_last_2546
 	VMOVUPD     (R10), Y3
 	VMOVUPD     (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -36506,9 +36674,9 @@ sp_sum_vector_2537:
 	ADDQ        $0x20, R10
 	ADDQ        $0x20, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2537
+	JMP         sp_sum_vector_2545
 
-sp_sum_last_2538:
+sp_sum_last_2546:
 	VMASKMOVPD  (R10), Y1, Y3
 	VMASKMOVPD  (R11), Y1, Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -36516,9 +36684,9 @@ sp_sum_last_2538:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2536
+	JMP         sp_sum_row_2544
 
-sp_sum_rows_done_2539:
+sp_sum_rows_done_2547:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -36529,9 +36697,9 @@ sp_sum_rows_done_2539:
 	ADDQ         CX, DI
 	ADDQ         $0x08, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2534
+	JMP          sp_sum_channels_2542
 
-sp_sum_fewer_2535:
+sp_sum_fewer_2543:
 	MOVQ  dx_base+0(FP), AX
 	MOVQ  x_base+48(FP), CX
 	MOVQ  dy_base+24(FP), DX
@@ -36545,16 +36713,16 @@ sp_sum_fewer_2535:
 	SHRQ  $0x01, DI
 	ADDQ  DI, SI
 
-sp_row_2541:
+sp_row_2549:
 	TESTQ BX, BX
-	JE    sp_done_2544
+	JE    sp_done_2552
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2545:
+sp_pairs_2553:
 	CMPQ    R10, $0x00000010
-	JB      sp_group_2546
+	JB      sp_group_2554
 	VMOVUPD (DI), Z1
 	VMOVUPD 64(DI), Z2
 	MOVQ    R8, R12
@@ -36562,7 +36730,7 @@ sp_pairs_2545:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2547:
+sp_pair_vector_2555:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPD (CX)(R9*8), Z5
@@ -36580,21 +36748,21 @@ sp_pair_vector_2547:
 	ADDQ    $0x00000008, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2547
+	JNE     sp_pair_vector_2555
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000010, R10
-	JMP     sp_pairs_2545
+	JMP     sp_pairs_2553
 
-sp_group_2546:
+sp_group_2554:
 	CMPQ    R10, $0x00000008
-	JB      sp_partial_2542
+	JB      sp_partial_2550
 	VMOVUPD (DI), Z1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_2549
+	JAE     sp_vectors_done_2557
 
-sp_vector_2548:
+sp_vector_2556:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -36605,16 +36773,16 @@ sp_vector_2548:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JB      sp_vector_2548
+	JB      sp_vector_2556
 
-sp_vectors_done_2549:
+sp_vectors_done_2557:
 	ADDQ $0x00000040, DI
 	SUBQ $0x00000008, R10
-	JMP  sp_group_2546
+	JMP  sp_group_2554
 
-sp_partial_2542:
+sp_partial_2550:
 	TESTQ     R10, R10
-	JE        sp_row_done_2543
+	JE        sp_row_done_2551
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -36626,9 +36794,9 @@ sp_partial_2542:
 	SHLQ      $0x06, DI
 	XORQ      R11, R11
 	CMPQ      R11, DI
-	JAE       sp_vectors_done_2551
+	JAE       sp_vectors_done_2559
 
-sp_vector_2550:
+sp_vector_2558:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -36639,11 +36807,11 @@ sp_vector_2550:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, DI
-	JB      sp_vector_2550
+	JB      sp_vector_2558
 
-sp_vectors_done_2551:
+sp_vectors_done_2559:
 	ANDQ      $0x00000007, R10
-	JE        sp_row_done_2543
+	JE        sp_row_done_2551
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -36656,15 +36824,15 @@ sp_vectors_done_2551:
 	VMOVUPD   Z2, K1, (AX)(R9*8)
 	ADDQ      R10, R9
 
-sp_row_done_2543:
+sp_row_done_2551:
 	SUBQ R9, BX
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2541
+	JMP  sp_row_2549
 
-sp_done_2544:
+sp_done_2552:
 	VZEROUPPER
 	RET
 
@@ -36685,16 +36853,16 @@ TEXT ·backwardSmallPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	SHRQ   $0x01, DI
 	ADDQ   DI, SI
 
-sp_row_2552:
+sp_row_2560:
 	TESTQ BX, BX
-	JE    sp_done_2555
+	JE    sp_done_2563
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2556:
+sp_pairs_2564:
 	CMPQ    R10, $0x00000010
-	JB      sp_group_2557
+	JB      sp_group_2565
 	VMOVUPD (DI), Z1
 	VMOVUPD 64(DI), Z2
 	MOVQ    R8, R12
@@ -36702,7 +36870,7 @@ sp_pairs_2556:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2558:
+sp_pair_vector_2566:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPD (CX)(R9*8), Z5
@@ -36720,21 +36888,21 @@ sp_pair_vector_2558:
 	ADDQ    $0x00000008, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2558
+	JNE     sp_pair_vector_2566
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000010, R10
-	JMP     sp_pairs_2556
+	JMP     sp_pairs_2564
 
-sp_group_2557:
+sp_group_2565:
 	CMPQ    R10, $0x00000008
-	JB      sp_partial_2553
+	JB      sp_partial_2561
 	VMOVUPD (DI), Z1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_2560
+	JAE     sp_vectors_done_2568
 
-sp_vector_2559:
+sp_vector_2567:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -36745,16 +36913,16 @@ sp_vector_2559:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JB      sp_vector_2559
+	JB      sp_vector_2567
 
-sp_vectors_done_2560:
+sp_vectors_done_2568:
 	ADDQ $0x00000040, DI
 	SUBQ $0x00000008, R10
-	JMP  sp_group_2557
+	JMP  sp_group_2565
 
-sp_partial_2553:
+sp_partial_2561:
 	TESTQ     R10, R10
-	JE        sp_row_done_2554
+	JE        sp_row_done_2562
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -36766,9 +36934,9 @@ sp_partial_2553:
 	SHLQ      $0x06, DI
 	XORQ      R11, R11
 	CMPQ      R11, DI
-	JAE       sp_vectors_done_2562
+	JAE       sp_vectors_done_2570
 
-sp_vector_2561:
+sp_vector_2569:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -36779,11 +36947,11 @@ sp_vector_2561:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, DI
-	JB      sp_vector_2561
+	JB      sp_vector_2569
 
-sp_vectors_done_2562:
+sp_vectors_done_2570:
 	ANDQ      $0x00000007, R10
-	JE        sp_row_done_2554
+	JE        sp_row_done_2562
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -36796,15 +36964,15 @@ sp_vectors_done_2562:
 	VMOVUPD   Z2, K1, (AX)(R9*8)
 	ADDQ      R10, R9
 
-sp_row_done_2554:
+sp_row_done_2562:
 	SUBQ R9, BX
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2552
+	JMP  sp_row_2560
 
-sp_done_2555:
+sp_done_2563:
 	VZEROUPPER
 	RET
 
@@ -36835,11 +37003,11 @@ TEXT ·backwardSmallPlanesDalphaAVX512F64(SB), NOSPLIT, $16-80
 	MOVQ    dalpha_base+48(FP), R8
 	MOVQ    dalpha_len+56(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_2564
+	JE      sp_sum_fewer_2572
 
-sp_sum_channels_2563:
+sp_sum_channels_2571:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2564
+	JB     sp_sum_fewer_2572
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -36850,18 +37018,18 @@ sp_sum_channels_2563:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2565:
+sp_sum_row_2573:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2568
+	JAE  sp_sum_rows_done_2576
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2566:
+sp_sum_vector_2574:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2567
+	JE          sp_sum_last_2575
 	VMOVUPD     (R11), Y10
 	VMOVUPD     (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -36915,9 +37083,9 @@ sp_sum_vector_2566:
 	ADDQ        $0x20, R14
 	ADDQ        $0x20, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2566
+	JMP         sp_sum_vector_2574
 
-sp_sum_last_2567:
+sp_sum_last_2575:
 	VMASKMOVPD  (R11), Y1, Y10
 	VMASKMOVPD  (R12), Y1, Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -36967,9 +37135,9 @@ sp_sum_last_2567:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2565
+	JMP         sp_sum_row_2573
 
-sp_sum_rows_done_2568:
+sp_sum_rows_done_2576:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -37000,12 +37168,12 @@ sp_sum_rows_done_2568:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x40, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2563
+	JMP          sp_sum_channels_2571
 
-sp_sum_fewer_2564:
-sp_sum_channels_2570:
+sp_sum_fewer_2572:
+sp_sum_channels_2578:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2571
+	JB     sp_sum_fewer_2579
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -37013,16 +37181,16 @@ sp_sum_channels_2570:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_2572:
+sp_sum_row_2580:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2575
+	JAE  sp_sum_rows_done_2583
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2573:
+sp_sum_vector_2581:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2574
+	JE          sp_sum_last_2582
 	VMOVUPD     (R11), Y7
 	VMOVUPD     (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -37050,11 +37218,11 @@ sp_sum_vector_2573:
 	ADDQ        $0x20, R11
 	ADDQ        $0x20, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2573
+	JMP         sp_sum_vector_2581
 
-sp_sum_last_2574:
+sp_sum_last_2582:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_2577
+	JNE         sp_sum_masked_2585
 	VMOVSD      (R11), X13
 	VMOVSD      (R11)(CX*1), X7
 	VMOVSD      (R11)(CX*2), X8
@@ -37073,9 +37241,9 @@ sp_sum_last_2574:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_2576
+	JMP         sp_sum_row_done_2584
 
-sp_sum_masked_2577:
+sp_sum_masked_2585:
 	VMASKMOVPD  (R11), Y1, Y7
 	VMASKMOVPD  (R12), Y1, Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -37101,11 +37269,11 @@ sp_sum_masked_2577:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_2576:
+sp_sum_row_done_2584:
 	ADDQ AX, R10
-	JMP  sp_sum_row_2572
+	JMP  sp_sum_row_2580
 
-sp_sum_rows_done_2575:
+sp_sum_rows_done_2583:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -37124,25 +37292,25 @@ sp_sum_rows_done_2575:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2570
+	JMP          sp_sum_channels_2578
 
-sp_sum_fewer_2571:
-sp_sum_channels_2578:
+sp_sum_fewer_2579:
+sp_sum_channels_2586:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2579
+	JB     sp_sum_fewer_2587
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2580:
+sp_sum_row_2588:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2583
+	JAE  sp_sum_rows_done_2591
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2581:
+sp_sum_vector_2589:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2582
+	JE          sp_sum_last_2590
 	VMOVUPD     (R10), Y3
 	VMOVUPD     (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -37152,9 +37320,9 @@ sp_sum_vector_2581:
 	ADDQ        $0x20, R10
 	ADDQ        $0x20, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2581
+	JMP         sp_sum_vector_2589
 
-sp_sum_last_2582:
+sp_sum_last_2590:
 	VMASKMOVPD  (R10), Y1, Y3
 	VMASKMOVPD  (R11), Y1, Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -37162,9 +37330,9 @@ sp_sum_last_2582:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2580
+	JMP         sp_sum_row_2588
 
-sp_sum_rows_done_2583:
+sp_sum_rows_done_2591:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -37175,9 +37343,9 @@ sp_sum_rows_done_2583:
 	ADDQ         CX, DI
 	ADDQ         $0x08, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2578
+	JMP          sp_sum_channels_2586
 
-sp_sum_fewer_2579:
+sp_sum_fewer_2587:
 	VZEROUPPER
 	RET
 
@@ -37191,19 +37359,19 @@ TEXT ·addSumsAVX2F32(SB), NOSPLIT, $0-48
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-sums_vector_2586:
+sums_vector_2594:
 	CMPQ       BX, SI
-	JGT        sums_scalar_2587
+	JGT        sums_scalar_2595
 	VCVTPS2PD  (AX)(BX*4), Y0
 	VADDPD     (CX)(BX*8), Y0, Y0
 	VCVTPD2PSY Y0, X0
 	VMOVUPS    X0, (AX)(BX*4)
 	ADDQ       $0x00000004, BX
-	JMP        sums_vector_2586
+	JMP        sums_vector_2594
 
-sums_scalar_2587:
+sums_scalar_2595:
 	CMPQ      BX, DX
-	JE        add_done_2585
+	JE        add_done_2593
 	VMOVSD    (CX)(BX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (AX)(BX*4), X1, X1
@@ -37211,9 +37379,9 @@ sums_scalar_2587:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (AX)(BX*4)
 	INCQ      BX
-	JMP       sums_scalar_2587
+	JMP       sums_scalar_2595
 
-add_done_2585:
+add_done_2593:
 	VZEROUPPER
 	RET
 
@@ -37227,24 +37395,24 @@ TEXT ·addSumsAVX2F64(SB), NOSPLIT, $0-48
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-sums_vector_2589:
+sums_vector_2597:
 	CMPQ    BX, SI
-	JGT     sums_scalar_2590
+	JGT     sums_scalar_2598
 	VMOVUPD (AX)(BX*8), Y0
 	VADDPD  (CX)(BX*8), Y0, Y0
 	VMOVUPD Y0, (AX)(BX*8)
 	ADDQ    $0x00000004, BX
-	JMP     sums_vector_2589
+	JMP     sums_vector_2597
 
-sums_scalar_2590:
+sums_scalar_2598:
 	CMPQ   BX, DX
-	JE     add_done_2588
+	JE     add_done_2596
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (AX)(BX*8), X0, X0
 	VMOVSD X0, (AX)(BX*8)
 	INCQ   BX
-	JMP    sums_scalar_2590
+	JMP    sums_scalar_2598
 
-add_done_2588:
+add_done_2596:
 	VZEROUPPER
 	RET
