@@ -3,19 +3,31 @@ package prelu
 import "unsafe"
 
 func backward[T Float](isa isaID, dx, dy, x []T, alpha T) T {
-	if len(dy) != len(x) || dx != nil && (len(dx) != len(x) || partlyOverlaps(dx, dy) || partlyOverlaps(dx, x)) {
-		backwardMisuse(dx, dy, x)
-	}
-	if len(x) == 0 {
-		return 0
+	// As forward: one test and one call on the fast path.
+	if len(dy) != len(x) || dx != nil && (len(dx) != len(x) || partlyOverlaps(dx, dy) || partlyOverlaps(dx, x)) || large[T](len(x)) {
+		return backwardOutOfLine(isa, dx, dy, x, alpha)
 	}
 	raceRead(dy)
 	raceRead(x)
 	raceWrite(dx)
-	if large[T](len(x)) {
-		if total, ok := runLarge(isa, backwardOp(dx != nil, true), dx, dy, x, nil, nil, alpha, 1); ok {
-			return T(total)
-		}
+	if dx == nil {
+		return T(backwardDalphaKernel(isa, dy, x)) // the kernels take n = 0
+	}
+	return T(backwardKernel(isa, dx, dy, x, alpha))
+}
+
+// backwardOutOfLine is backward's misuse and large calls.
+//
+//go:noinline
+func backwardOutOfLine[T Float](isa isaID, dx, dy, x []T, alpha T) T {
+	if len(dy) != len(x) || dx != nil && (len(dx) != len(x) || partlyOverlaps(dx, dy) || partlyOverlaps(dx, x)) {
+		backwardMisuse(dx, dy, x)
+	}
+	raceRead(dy)
+	raceRead(x)
+	raceWrite(dx)
+	if total, ok := runLarge(isa, backwardOp(dx != nil, true), dx, dy, x, nil, nil, alpha, 1); ok {
+		return T(total)
 	}
 	return T(backwardOf(isa, dx, dy, x, alpha))
 }

@@ -3,20 +3,30 @@ package prelu
 // forward is Forward on a given implementation: the tests call it once per
 // ISA, the exported function with the one chosen at init.
 func forward[T Float](isa isaID, dst, x []T, alpha T) {
-	// One test on the fast path, the messages out of line: the call then
-	// costs little more than the kernel's.
-	if len(dst) != len(x) || partlyOverlaps(dst, x) {
-		forwardMisuse(dst, x)
-	}
-	if len(x) == 0 {
+	// One test and one call on the fast path; misuse and large calls out
+	// of line, so that nothing is kept across a call (A/B, shared n = 16:
+	// see forwardOutOfLine).
+	if len(dst) != len(x) || partlyOverlaps(dst, x) || large[T](len(x)) {
+		forwardOutOfLine(isa, dst, x, alpha)
 		return
 	}
 	raceRead(x)
 	raceWrite(dst)
-	if large[T](len(x)) {
-		if _, ok := runLarge(isa, opForward, dst, nil, x, nil, nil, alpha, 1); ok {
-			return
-		}
+	forwardKernel(isa, dst, x, alpha) // the kernels take n = 0
+}
+
+// forwardOutOfLine is forward's misuse and large calls. With them in
+// line, forward spilled all nine words of its arguments on every call.
+//
+//go:noinline
+func forwardOutOfLine[T Float](isa isaID, dst, x []T, alpha T) {
+	if len(dst) != len(x) || partlyOverlaps(dst, x) {
+		forwardMisuse(dst, x)
+	}
+	raceRead(x)
+	raceWrite(dst)
+	if _, ok := runLarge(isa, opForward, dst, nil, x, nil, nil, alpha, 1); ok {
+		return
 	}
 	forwardKernel(isa, dst, x, alpha)
 }
