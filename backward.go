@@ -4,8 +4,9 @@ import "unsafe"
 
 func backward[T Float](isa isaID, dx, dy, x []T, alpha T) T {
 	// As forward: one test and one call on the fast path.
-	if len(dy) != len(x) || dx != nil && (len(dx) != len(x) || partlyOverlaps(dx, dy) || partlyOverlaps(dx, x)) || large[T](len(x)) {
-		return backwardOutOfLine(isa, dx, dy, x, alpha)
+	misused := len(dy) != len(x) || dx != nil && (len(dx) != len(x) || partlyOverlaps(dx, dy) || partlyOverlaps(dx, x))
+	if misused || large[T](len(x)) {
+		return backwardOutOfLine(isa, misused, dx, dy, x, alpha)
 	}
 	raceRead(dy)
 	raceRead(x)
@@ -19,8 +20,8 @@ func backward[T Float](isa isaID, dx, dy, x []T, alpha T) T {
 // backwardOutOfLine is backward's misuse and large calls.
 //
 //go:noinline
-func backwardOutOfLine[T Float](isa isaID, dx, dy, x []T, alpha T) T {
-	if len(dy) != len(x) || dx != nil && (len(dx) != len(x) || partlyOverlaps(dx, dy) || partlyOverlaps(dx, x)) {
+func backwardOutOfLine[T Float](isa isaID, misused bool, dx, dy, x []T, alpha T) T {
+	if misused {
 		backwardMisuse(dx, dy, x)
 	}
 	raceRead(dy)
@@ -53,12 +54,11 @@ func backwardMisuse[T Float](dx, dy, x []T) {
 }
 
 func backwardChannels[T Float](isa isaID, dx, dalpha, dy, x, alpha []T, inner int) {
-	if len(dy) != len(x) || !layoutOK(len(x), len(alpha), inner) ||
+	misused := len(dy) != len(x) || !layoutOK(len(x), len(alpha), inner) ||
 		dx != nil && (len(dx) != len(x) || partlyOverlaps(dx, dy) || partlyOverlaps(dx, x) || overlaps(dx, alpha) || overlaps(dx, dalpha)) ||
-		dalpha != nil && (len(dalpha) != len(alpha) || overlaps(dalpha, dy) || overlaps(dalpha, x) || overlaps(dalpha, alpha)) {
-		backwardChannelsMisuse(dx, dalpha, dy, x, alpha, inner)
-	}
-	if len(x) == 0 || dx == nil && dalpha == nil {
+		dalpha != nil && (len(dalpha) != len(alpha) || overlaps(dalpha, dy) || overlaps(dalpha, x) || overlaps(dalpha, alpha))
+	if misused || len(x) == 0 || dx == nil && dalpha == nil || large[T](len(x)) {
+		backwardChannelsOutOfLine(isa, misused, dx, dalpha, dy, x, alpha, inner)
 		return
 	}
 	raceRead(dy)
@@ -66,11 +66,6 @@ func backwardChannels[T Float](isa isaID, dx, dalpha, dy, x, alpha []T, inner in
 	raceRead(alpha)
 	raceWrite(dx)
 	raceWrite(dalpha)
-	if large[T](len(x)) {
-		if _, ok := runLarge(isa, backwardOp(dx != nil, dalpha != nil), dx, dy, x, alpha, dalpha, 0, inner); ok {
-			return
-		}
-	}
 	switch {
 	case len(alpha) == 1 && dalpha == nil:
 		// A frozen shared slope, straight to its kernel: through
@@ -98,6 +93,28 @@ func backwardChannels[T Float](isa isaID, dx, dalpha, dy, x, alpha []T, inner in
 	default:
 		backwardChannelsOf(isa, dx, dalpha, dy, x, alpha, inner)
 	}
+}
+
+// backwardChannelsOutOfLine is backwardChannels' misuse, empty and large
+// calls (see forwardOutOfLine).
+//
+//go:noinline
+func backwardChannelsOutOfLine[T Float](isa isaID, misused bool, dx, dalpha, dy, x, alpha []T, inner int) {
+	if misused {
+		backwardChannelsMisuse(dx, dalpha, dy, x, alpha, inner)
+	}
+	if len(x) == 0 || dx == nil && dalpha == nil {
+		return
+	}
+	raceRead(dy)
+	raceRead(x)
+	raceRead(alpha)
+	raceWrite(dx)
+	raceWrite(dalpha)
+	if _, ok := runLarge(isa, backwardOp(dx != nil, dalpha != nil), dx, dy, x, alpha, dalpha, 0, inner); ok {
+		return
+	}
+	backwardChannelsOf(isa, dx, dalpha, dy, x, alpha, inner)
 }
 
 // backwardOneSlope is BackwardChannels with a single slope: the shared-slope

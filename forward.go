@@ -6,8 +6,9 @@ func forward[T Float](isa isaID, dst, x []T, alpha T) {
 	// One test and one call on the fast path; misuse and large calls out
 	// of line, so that nothing is kept across a call (A/B, shared n = 16:
 	// see forwardOutOfLine).
-	if len(dst) != len(x) || partlyOverlaps(dst, x) || large[T](len(x)) {
-		forwardOutOfLine(isa, dst, x, alpha)
+	misused := len(dst) != len(x) || partlyOverlaps(dst, x)
+	if misused || large[T](len(x)) {
+		forwardOutOfLine(isa, misused, dst, x, alpha)
 		return
 	}
 	raceRead(x)
@@ -19,8 +20,8 @@ func forward[T Float](isa isaID, dst, x []T, alpha T) {
 // line, forward spilled all nine words of its arguments on every call.
 //
 //go:noinline
-func forwardOutOfLine[T Float](isa isaID, dst, x []T, alpha T) {
-	if len(dst) != len(x) || partlyOverlaps(dst, x) {
+func forwardOutOfLine[T Float](isa isaID, misused bool, dst, x []T, alpha T) {
+	if misused {
 		forwardMisuse(dst, x)
 	}
 	raceRead(x)
@@ -32,20 +33,14 @@ func forwardOutOfLine[T Float](isa isaID, dst, x []T, alpha T) {
 }
 
 func forwardChannels[T Float](isa isaID, dst, x, alpha []T, inner int) {
-	if len(dst) != len(x) || partlyOverlaps(dst, x) || overlaps(dst, alpha) || !layoutOK(len(x), len(alpha), inner) {
-		forwardChannelsMisuse(dst, x, alpha, inner)
-	}
-	if len(x) == 0 {
+	misused := len(dst) != len(x) || partlyOverlaps(dst, x) || overlaps(dst, alpha) || !layoutOK(len(x), len(alpha), inner)
+	if misused || len(x) == 0 || large[T](len(x)) {
+		forwardChannelsOutOfLine(isa, misused, dst, x, alpha, inner)
 		return
 	}
 	raceRead(x)
 	raceRead(alpha)
 	raceWrite(dst)
-	if large[T](len(x)) {
-		if _, ok := runLarge(isa, opForward, dst, nil, x, alpha, nil, 0, inner); ok {
-			return
-		}
-	}
 	switch {
 	case len(alpha) == 1:
 		forwardKernel(isa, dst, x, alpha[0]) // one slope, without a plan (see backwardChannels)
@@ -58,6 +53,26 @@ func forwardChannels[T Float](isa isaID, dst, x, alpha []T, inner int) {
 	default:
 		forwardChannelsOf(isa, dst, x, alpha, inner)
 	}
+}
+
+// forwardChannelsOutOfLine is forwardChannels' misuse, empty and large
+// calls (see forwardOutOfLine).
+//
+//go:noinline
+func forwardChannelsOutOfLine[T Float](isa isaID, misused bool, dst, x, alpha []T, inner int) {
+	if misused {
+		forwardChannelsMisuse(dst, x, alpha, inner)
+	}
+	if len(x) == 0 {
+		return
+	}
+	raceRead(x)
+	raceRead(alpha)
+	raceWrite(dst)
+	if _, ok := runLarge(isa, opForward, dst, nil, x, alpha, nil, 0, inner); ok {
+		return
+	}
+	forwardChannelsOf(isa, dst, x, alpha, inner)
 }
 
 // forwardChannelsOf runs the kernel the plan chooses.
