@@ -107,6 +107,14 @@ func misused() {
 	panic("prelu: internal error: an argument check failed without its message")
 }
 
+// straddles reports whether two slices of the same length, bytes long,
+// overlap without being the same slice: partlyOverlaps for equal lengths,
+// cheap enough for forwardOK to inline.
+func straddles(a, b unsafe.Pointer, bytes uintptr) bool {
+	pa, pb := uintptr(a), uintptr(b)
+	return pa != pb && pa < pb+bytes && pb < pa+bytes
+}
+
 // partlyOverlaps reports whether out and in share memory without being
 // the very same slice: the one overlap an output may have with an input.
 // It is small enough to inline into the exported functions' fast path.

@@ -344,6 +344,29 @@ func backwardSmallPlanesDalphaKernel[E Float](isa isaID, dy []E, x []E, dalpha [
 	backwardSmallPlanesDalphaGeneric(dy, x, dalpha, inner)
 }
 
+// forwardEntry is forwardKernel behind forwardOK's checks, the calls they do not pass
+// handed to forwardOutOfLine.
+func forwardEntry[E Float](isa isaID, dst []E, x []E, alpha E) {
+	if !forwardOK(dst, x, alpha) {
+		forwardOutOfLine(isa, dst, x, alpha)
+		return
+	}
+	if isFloat32[E]() {
+		switch isa {
+		case isaNEON:
+			forwardNEONF32(as[float32](dst), as[float32](x), float32(alpha))
+			return
+		}
+	} else {
+		switch isa {
+		case isaNEON:
+			forwardNEONF64(as[float64](dst), as[float64](x), float64(alpha))
+			return
+		}
+	}
+	forwardGeneric(dst, x, alpha)
+}
+
 // ringLimits[isa][size == 8][sums] is the longest period (channels*inner)
 // that isa's Ring kernels take, without slope gradients (forward, dx)
 // or with them (the fused kernel's limit): the frame holds the ring.

@@ -114,6 +114,16 @@ func backwardSmallPlanesDalphaKernel[E Float](isa isaID, dy []E, x []E, dalpha [
 	backwardSmallPlanesDalphaGeneric(dy, x, dalpha, inner)
 }
 
+// forwardEntry is forwardKernel behind forwardOK's checks, the calls they do not pass
+// handed to forwardOutOfLine.
+func forwardEntry[E Float](isa isaID, dst []E, x []E, alpha E) {
+	if !forwardOK(dst, x, alpha) {
+		forwardOutOfLine(isa, dst, x, alpha)
+		return
+	}
+	forwardGeneric(dst, x, alpha)
+}
+
 // ringLimits[isa][size == 8][sums] is the longest period (channels*inner)
 // that isa's Ring kernels take, without slope gradients (forward, dx)
 // or with them (the fused kernel's limit): the frame holds the ring.

@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/require"
 )
@@ -116,4 +117,19 @@ func TestValidEdgeCases(t *testing.T) {
 		forwardChannels(isa, dst, x, []float32{0.5}, 3)
 		require.Equal(t, []float32{-0.5, 2, -1.5}, dst)
 	})
+}
+
+// TestStraddles checks forwardOK's overlap test against partlyOverlaps for
+// slices of equal length at every offset in a buffer, both ways round.
+func TestStraddles(t *testing.T) {
+	buf := make([]float32, 16)
+	for n := 0; n <= 5; n++ {
+		for i := 0; i+n <= len(buf); i++ {
+			for j := 0; j+n <= len(buf); j++ {
+				out, in := buf[i:i+n], buf[j:j+n]
+				got := straddles(unsafe.Pointer(unsafe.SliceData(out)), unsafe.Pointer(unsafe.SliceData(in)), uintptr(n)*4)
+				require.Equal(t, partlyOverlaps(out, in), got, "n=%d at %d and %d", n, i, j)
+			}
+		}
+	}
 }

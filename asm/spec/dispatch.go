@@ -53,6 +53,9 @@ func WriteDispatch(path, generator, constraint string, isas []ISA) error {
 			writeShim(&b, k, having(isas, func(isa ISA) bool { return isa.SmallPlanes }))
 		}
 	}
+	for _, k := range Entries() {
+		writeEntry(&b, k, isas)
+	}
 	writeRingLimit(&b, isas)
 	isaTable(&b, isas, "rowsKernels", "says whether isa has Rows kernels (the pure-Go twins\n// serve the others, which the planner does not send there).",
 		false, func(isa ISA) bool { return isa.Rows })
@@ -79,11 +82,49 @@ func having(isas []ISA, has func(ISA) bool) []ISA {
 	return some
 }
 
+// Entries lists the kernels that an exported function reaches through an
+// entry (writeEntry): Forward's. (Backward's fused kernel through one lost
+// more on the slope gradient alone, which then took the out-of-line path,
+// than it won: A/B, shared n = 16, dalpha-only +62%.)
+func Entries() []Kernel {
+	return []Kernel{{Elems[0], Variants[0], Shared}}
+}
+
+// writeEntry writes k's entry: its shim behind the exported function's
+// checks, <base>OK (hand-written, small enough to inline), with the calls
+// they do not pass (misuse, large calls) handed to <base>OutOfLine, so that
+// an exported call runs one Go function before its kernel, not two (the
+// function, then the shim: about 2.5 ns a call).
+func writeEntry(b *bytes.Buffer, k Kernel, isas []ISA) {
+	var names []string
+	for _, p := range k.Params() {
+		names = append(names, p.Name)
+	}
+	all := strings.Join(names, ", ")
+	fmt.Fprintf(b, "\n// %sEntry is %sKernel behind %sOK's checks, the calls they do not pass\n// handed to %sOutOfLine.\n", k.Base(), k.Base(), k.Base(), k.Base())
+	ret := ""
+	if k.Returns() {
+		ret = "return "
+	}
+	guard := fmt.Sprintf("if !%sOK(%s) {\n%s%sOutOfLine(isa, %s)\n", k.Base(), all, ret, k.Base(), all)
+	if ret == "" {
+		guard += "return\n"
+	}
+	guard += "}\n"
+	writeDispatcher(b, k, isas, k.Base()+"Entry", guard)
+}
+
 func writeShim(b *bytes.Buffer, k Kernel, isas []ISA) {
+	fmt.Fprintf(b, "\n// %sKernel runs %s on isa's kernel, or the pure-Go one.\n", k.Base(), k.Base())
+	writeDispatcher(b, k, isas, k.Base()+"Kernel", "")
+}
+
+// writeDispatcher writes the function name, with k's parameters after isa,
+// that runs guard, then k on isa's kernel, or the pure-Go one.
+func writeDispatcher(b *bytes.Buffer, k Kernel, isas []ISA, name, guard string) {
 	sig := strings.TrimPrefix(k.Signature("E"), "func")
 	open, close := strings.Index(sig, "("), strings.Index(sig, ")")
-	fmt.Fprintf(b, "\n// %sKernel runs %s on isa's kernel, or the pure-Go one.\n", k.Base(), k.Base())
-	fmt.Fprintf(b, "func %sKernel[E Float](isa isaID, %s%s {\n", k.Base(), sig[open+1:close], sig[close:])
+	fmt.Fprintf(b, "func %s[E Float](isa isaID, %s%s {\n%s", name, sig[open+1:close], sig[close:], guard)
 	ret := ""
 	if k.Returns() {
 		ret = "return "
