@@ -54,14 +54,19 @@ func backwardMisuse[T Float](dx, dy, x []T) {
 }
 
 func backwardChannels[T Float](isa isaID, dx, dalpha, dy, x, alpha []T, inner int) {
-	if n := len(x); inner == 1 && n == len(alpha) && dalpha == nil && len(dx) == n && len(dy) == n && n > 0 &&
+	if n := len(x); inner == 1 && (n == len(alpha) || len(alpha) == 1) && dalpha == nil && len(dx) == n && len(dy) == n && n > 0 &&
 		!partlyOverlaps(dx, dy) && !partlyOverlaps(dx, x) && !overlaps(dx, alpha) && !large[T](n) {
-		// dx of a single channel-last row, first (see forwardChannels).
+		// dx of a single channel-last row, or with one (frozen) slope,
+		// first (see forwardChannels).
 		raceRead(dy)
 		raceRead(x)
 		raceRead(alpha)
 		raceWrite(dx)
-		backwardPatternDxKernel(isa, dx, dy, x, alpha)
+		if len(alpha) == 1 {
+			backwardDxKernel(isa, dx, dy, x, alpha[0])
+		} else {
+			backwardPatternDxKernel(isa, dx, dy, x, alpha)
+		}
 		return
 	}
 	misused := len(dy) != len(x) || !layoutOK(len(x), len(alpha), inner) ||

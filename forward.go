@@ -51,15 +51,21 @@ func forwardOutOfLine[T Float](isa isaID, dst, x []T, alpha T) {
 }
 
 func forwardChannels[T Float](isa isaID, dst, x, alpha []T, inner int) {
-	if n := len(x); inner == 1 && n == len(alpha) && len(dst) == n && n > 0 && !partlyOverlaps(dst, x) && !overlaps(dst, alpha) && !large[T](n) {
+	if n := len(x); inner == 1 && (n == len(alpha) || len(alpha) == 1) && len(dst) == n && n > 0 &&
+		!partlyOverlaps(dst, x) && !overlaps(dst, alpha) && !large[T](n) {
 		// A single channel-last row (a fully connected layer at batch
-		// 1), first: it needs fewer checks (no layoutOK), and every plan
-		// gives it the pattern kernel (patternFirst). FC 1x16 forward
-		// 13.6 -> 11.4 ns a call, 1x128 18.8 -> 16.7 (interleaved rounds).
+		// 1), or one slope, first: they need fewer checks (no layoutOK),
+		// and every plan gives them these kernels (patternFirst). FC 1x16
+		// forward 13.6 -> 11.4 ns a call, 1x128 18.8 -> 16.7
+		// (interleaved rounds).
 		raceRead(x)
 		raceRead(alpha)
 		raceWrite(dst)
-		forwardPatternKernel(isa, dst, x, alpha)
+		if len(alpha) == 1 {
+			forwardKernel(isa, dst, x, alpha[0])
+		} else {
+			forwardPatternKernel(isa, dst, x, alpha)
+		}
 		return
 	}
 	misused := len(dst) != len(x) || partlyOverlaps(dst, x) || overlaps(dst, alpha) || !layoutOK(len(x), len(alpha), inner)
