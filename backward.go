@@ -58,10 +58,7 @@ func backwardChannels[T Float](isa isaID, dx, dalpha, dy, x, alpha []T, inner in
 		!partlyOverlaps(dx, dy) && !partlyOverlaps(dx, x) && !overlaps(dx, alpha) && !large[T](n) {
 		// dx of a single channel-last row, or with one (frozen) slope,
 		// first (see forwardChannels).
-		raceRead(dy)
-		raceRead(x)
-		raceRead(alpha)
-		raceWrite(dx)
+		raceChannels(dx, nil, dy, x, alpha)
 		if len(alpha) == 1 {
 			backwardDxKernel(isa, dx, dy, x, alpha[0])
 		} else {
@@ -76,11 +73,7 @@ func backwardChannels[T Float](isa isaID, dx, dalpha, dy, x, alpha []T, inner in
 		backwardChannelsOutOfLine(isa, misused, dx, dalpha, dy, x, alpha, inner)
 		return
 	}
-	raceRead(dy)
-	raceRead(x)
-	raceRead(alpha)
-	raceWrite(dx)
-	raceWrite(dalpha)
+	raceChannels(dx, dalpha, dy, x, alpha)
 	switch {
 	case len(alpha) == 1 && dalpha == nil:
 		// A frozen shared slope, straight to its kernel: through
@@ -110,6 +103,16 @@ func backwardChannels[T Float](isa isaID, dx, dalpha, dy, x, alpha []T, inner in
 	}
 }
 
+// raceChannels tells the race detector what a BackwardChannels call reads
+// and writes (nothing, without -race).
+func raceChannels[T Float](dx, dalpha, dy, x, alpha []T) {
+	raceRead(dy)
+	raceRead(x)
+	raceRead(alpha)
+	raceWrite(dx)
+	raceWrite(dalpha)
+}
+
 // backwardChannelsOutOfLine is backwardChannels' misuse, empty and large
 // calls (see forwardOutOfLine).
 //
@@ -121,11 +124,7 @@ func backwardChannelsOutOfLine[T Float](isa isaID, misused bool, dx, dalpha, dy,
 	if len(x) == 0 || dx == nil && dalpha == nil {
 		return
 	}
-	raceRead(dy)
-	raceRead(x)
-	raceRead(alpha)
-	raceWrite(dx)
-	raceWrite(dalpha)
+	raceChannels(dx, dalpha, dy, x, alpha)
 	if _, ok := runLarge(isa, backwardOp(dx != nil, dalpha != nil), dx, dy, x, alpha, dalpha, 0, inner); ok {
 		return
 	}
