@@ -82,6 +82,8 @@ aligned_5:
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 
+	PCALIGN 
+
 unrolled_6:
 	CMPQ      BX, SI
 	JGT       single_7
@@ -155,6 +157,8 @@ cached_3:
 no_last_16:
 	MOVQ DX, DI
 	SUBQ $0x00000020, DI
+
+	PCALIGN 
 
 unrolled_11:
 	CMPQ      BX, DI
@@ -277,6 +281,8 @@ aligned_22:
 	MOVQ BX, R11
 	SUBQ $0x00000020, R11
 
+	PCALIGN 
+
 unrolled_23:
 	CMPQ      R10, R11
 	JGT       single_24
@@ -387,6 +393,8 @@ general_36:
 no_last_37:
 	MOVQ BX, R12
 	SUBQ $0x00000020, R12
+
+	PCALIGN 
 
 unrolled_31:
 	CMPQ      R10, R12
@@ -520,6 +528,8 @@ aligned_44:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
+	PCALIGN 
+
 unrolled_45:
 	CMPQ      R8, R9
 	JGT       single_46
@@ -629,6 +639,8 @@ general_57:
 no_last_58:
 	MOVQ DI, R10
 	SUBQ $0x00000020, R10
+
+	PCALIGN 
 
 unrolled_52:
 	CMPQ      R8, R10
@@ -891,6 +903,8 @@ ring_built_69:
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000020, R8
+
+	PCALIGN 
 
 unrolled_84:
 	CMPQ      DX, R8
@@ -1158,6 +1172,8 @@ ring_built_100:
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
+
+	PCALIGN 
 
 unrolled_115:
 	CMPQ      R8, R9
@@ -1442,6 +1458,8 @@ ring_row_145:
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 
+	PCALIGN 
+
 unrolled_147:
 	CMPQ      R8, R9
 	JGT       single_148
@@ -1580,6 +1598,8 @@ TEXT ·backwardAVX2F32(SB), NOSPLIT, $0-88
 aligned_154:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
+
+	PCALIGN 
 
 unrolled_155:
 	CMPQ        SI, DI
@@ -1747,6 +1767,8 @@ cached_152:
 no_last_165:
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
+
+	PCALIGN 
 
 unrolled_160:
 	CMPQ        SI, R8
@@ -1977,6 +1999,8 @@ aligned_171:
 	MOVQ DI, R13
 	SUBQ $0x00000020, R13
 
+	PCALIGN 
+
 unrolled_172:
 	CMPQ        R12, R13
 	JGT         single_173
@@ -2172,6 +2196,8 @@ plane_178:
 no_last_185:
 	MOVQ DI, R13
 	SUBQ $0x00000020, R13
+
+	PCALIGN 
 
 unrolled_180:
 	CMPQ        R12, R13
@@ -2408,6 +2434,8 @@ aligned_192:
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 
+	PCALIGN 
+
 unrolled_193:
 	CMPQ        R10, R11
 	JGT         single_194
@@ -2619,6 +2647,8 @@ row_198:
 no_last_205:
 	MOVQ R9, R12
 	SUBQ $0x00000020, R12
+
+	PCALIGN 
 
 unrolled_200:
 	CMPQ        R10, R12
@@ -3009,6 +3039,8 @@ sums_zeroed_232:
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000020, R10
+
+	PCALIGN 
 
 unrolled_233:
 	CMPQ        R9, R10
@@ -3564,6 +3596,8 @@ ring_row_280:
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 
+	PCALIGN 
+
 unrolled_282:
 	CMPQ        R10, R11
 	JGT         single_283
@@ -3966,6 +4000,8 @@ aligned_306:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
+	PCALIGN 
+
 unrolled_307:
 	CMPQ      SI, DI
 	JGT       single_308
@@ -4046,6 +4082,8 @@ cached_304:
 no_last_317:
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
+
+	PCALIGN 
 
 unrolled_312:
 	CMPQ      SI, R8
@@ -4176,6 +4214,8 @@ aligned_323:
 	MOVQ SI, R12
 	SUBQ $0x00000020, R12
 
+	PCALIGN 
+
 unrolled_324:
 	CMPQ      R11, R12
 	JGT       single_325
@@ -4296,6 +4336,8 @@ general_337:
 no_last_338:
 	MOVQ SI, R13
 	SUBQ $0x00000020, R13
+
+	PCALIGN 
 
 unrolled_332:
 	CMPQ      R11, R13
@@ -4438,6 +4480,8 @@ aligned_345:
 	MOVQ R8, R10
 	SUBQ $0x00000020, R10
 
+	PCALIGN 
+
 unrolled_346:
 	CMPQ      R9, R10
 	JGT       single_347
@@ -4557,6 +4601,8 @@ general_358:
 no_last_359:
 	MOVQ R8, R11
 	SUBQ $0x00000020, R11
+
+	PCALIGN 
 
 unrolled_353:
 	CMPQ      R9, R11
@@ -4827,6 +4873,8 @@ ring_built_370:
 	XORQ DX, DX
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
+
+	PCALIGN 
 
 unrolled_385:
 	CMPQ      DX, R9
@@ -5100,6 +5148,8 @@ ring_built_401:
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
+
+	PCALIGN 
 
 unrolled_416:
 	CMPQ      R9, R10
@@ -5393,6 +5443,8 @@ ring_row_446:
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 
+	PCALIGN 
+
 unrolled_448:
 	CMPQ      R9, R10
 	JGT       single_449
@@ -5522,6 +5574,8 @@ TEXT ·backwardDalphaAVX2F32(SB), NOSPLIT, $0-56
 no_last_458:
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
+
+	PCALIGN 
 
 unrolled_453:
 	CMPQ        BX, SI
@@ -5692,6 +5746,8 @@ plane_460:
 no_last_467:
 	MOVQ SI, R11
 	SUBQ $0x00000020, R11
+
+	PCALIGN 
 
 unrolled_462:
 	CMPQ        R10, R11
@@ -5872,6 +5928,8 @@ row_470:
 no_last_477:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
+
+	PCALIGN 
 
 unrolled_472:
 	CMPQ        R8, R9
@@ -6089,6 +6147,8 @@ sums_zeroed_487:
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
+
+	PCALIGN 
 
 unrolled_488:
 	CMPQ        DI, R8
@@ -6474,6 +6534,8 @@ ring_row_518:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
+	PCALIGN 
+
 unrolled_520:
 	CMPQ        R8, R9
 	JGT         single_521
@@ -6837,6 +6899,8 @@ aligned_544:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
+	PCALIGN 
+
 unrolled_545:
 	CMPQ      BX, SI
 	JGT       single_546
@@ -6910,6 +6974,8 @@ cached_542:
 no_last_555:
 	MOVQ DX, DI
 	SUBQ $0x00000010, DI
+
+	PCALIGN 
 
 unrolled_550:
 	CMPQ      BX, DI
@@ -7032,6 +7098,8 @@ aligned_561:
 	MOVQ BX, R11
 	SUBQ $0x00000010, R11
 
+	PCALIGN 
+
 unrolled_562:
 	CMPQ      R10, R11
 	JGT       single_563
@@ -7142,6 +7210,8 @@ general_575:
 no_last_576:
 	MOVQ BX, R12
 	SUBQ $0x00000010, R12
+
+	PCALIGN 
 
 unrolled_570:
 	CMPQ      R10, R12
@@ -7275,6 +7345,8 @@ aligned_583:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
+	PCALIGN 
+
 unrolled_584:
 	CMPQ      R8, R9
 	JGT       single_585
@@ -7384,6 +7456,8 @@ general_596:
 no_last_597:
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
+
+	PCALIGN 
 
 unrolled_591:
 	CMPQ      R8, R10
@@ -7646,6 +7720,8 @@ ring_built_608:
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000010, R8
+
+	PCALIGN 
 
 unrolled_623:
 	CMPQ      DX, R8
@@ -7913,6 +7989,8 @@ ring_built_639:
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
+
+	PCALIGN 
 
 unrolled_654:
 	CMPQ      R8, R9
@@ -8197,6 +8275,8 @@ ring_row_684:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
+	PCALIGN 
+
 unrolled_686:
 	CMPQ      R8, R9
 	JGT       single_687
@@ -8329,6 +8409,8 @@ aligned_693:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
+	PCALIGN 
+
 unrolled_694:
 	CMPQ        SI, DI
 	JGT         single_695
@@ -8436,6 +8518,8 @@ cached_691:
 no_last_704:
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
+
+	PCALIGN 
 
 unrolled_699:
 	CMPQ        SI, R8
@@ -8604,6 +8688,8 @@ aligned_710:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 
+	PCALIGN 
+
 unrolled_711:
 	CMPQ        R12, R13
 	JGT         single_712
@@ -8737,6 +8823,8 @@ plane_717:
 no_last_724:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
+
+	PCALIGN 
 
 unrolled_719:
 	CMPQ        R12, R13
@@ -8912,6 +9000,8 @@ aligned_731:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
+	PCALIGN 
+
 unrolled_732:
 	CMPQ        R10, R11
 	JGT         single_733
@@ -9050,6 +9140,8 @@ row_737:
 no_last_744:
 	MOVQ R9, R12
 	SUBQ $0x00000010, R12
+
+	PCALIGN 
 
 unrolled_739:
 	CMPQ        R10, R12
@@ -9376,6 +9468,8 @@ sums_zeroed_771:
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
+
+	PCALIGN 
 
 unrolled_772:
 	CMPQ        R9, R10
@@ -9848,6 +9942,8 @@ ring_row_819:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
+	PCALIGN 
+
 unrolled_821:
 	CMPQ        R10, R11
 	JGT         single_822
@@ -10167,6 +10263,8 @@ aligned_845:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
+	PCALIGN 
+
 unrolled_846:
 	CMPQ      SI, DI
 	JGT       single_847
@@ -10247,6 +10345,8 @@ cached_843:
 no_last_856:
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
+
+	PCALIGN 
 
 unrolled_851:
 	CMPQ      SI, R8
@@ -10377,6 +10477,8 @@ aligned_862:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 
+	PCALIGN 
+
 unrolled_863:
 	CMPQ      R11, R12
 	JGT       single_864
@@ -10497,6 +10599,8 @@ general_876:
 no_last_877:
 	MOVQ SI, R13
 	SUBQ $0x00000010, R13
+
+	PCALIGN 
 
 unrolled_871:
 	CMPQ      R11, R13
@@ -10639,6 +10743,8 @@ aligned_884:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
+	PCALIGN 
+
 unrolled_885:
 	CMPQ      R9, R10
 	JGT       single_886
@@ -10758,6 +10864,8 @@ general_897:
 no_last_898:
 	MOVQ R8, R11
 	SUBQ $0x00000010, R11
+
+	PCALIGN 
 
 unrolled_892:
 	CMPQ      R9, R11
@@ -11028,6 +11136,8 @@ ring_built_909:
 	XORQ DX, DX
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
+
+	PCALIGN 
 
 unrolled_924:
 	CMPQ      DX, R9
@@ -11301,6 +11411,8 @@ ring_built_940:
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
+
+	PCALIGN 
 
 unrolled_955:
 	CMPQ      R9, R10
@@ -11594,6 +11706,8 @@ ring_row_985:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 
+	PCALIGN 
+
 unrolled_987:
 	CMPQ      R9, R10
 	JGT       single_988
@@ -11717,6 +11831,8 @@ no_last_997:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
+	PCALIGN 
+
 unrolled_992:
 	CMPQ        BX, SI
 	JGT         single_993
@@ -11839,6 +11955,8 @@ plane_999:
 no_last_1006:
 	MOVQ SI, R11
 	SUBQ $0x00000010, R11
+
+	PCALIGN 
 
 unrolled_1001:
 	CMPQ        R10, R11
@@ -11973,6 +12091,8 @@ row_1009:
 no_last_1016:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
+
+	PCALIGN 
 
 unrolled_1011:
 	CMPQ        R8, R9
@@ -12141,6 +12261,8 @@ sums_zeroed_1026:
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
+
+	PCALIGN 
 
 unrolled_1027:
 	CMPQ        DI, R8
@@ -12457,6 +12579,8 @@ ring_row_1057:
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
+
+	PCALIGN 
 
 unrolled_1059:
 	CMPQ        R8, R9
@@ -18558,6 +18682,8 @@ aligned_1331:
 	MOVQ DX, SI
 	SUBQ $0x00000040, SI
 
+	PCALIGN 
+
 unrolled_1332:
 	CMPQ     BX, SI
 	JGT      single_1333
@@ -18613,6 +18739,8 @@ cached_1329:
 	XORQ BX, BX
 	MOVQ DX, SI
 	SUBQ $0x00000040, SI
+
+	PCALIGN 
 
 unrolled_1337:
 	CMPQ    BX, SI
@@ -18717,6 +18845,8 @@ aligned_1346:
 	MOVQ BX, R11
 	SUBQ $0x00000040, R11
 
+	PCALIGN 
+
 unrolled_1347:
 	CMPQ     R10, R11
 	JGT      single_1348
@@ -18789,6 +18919,8 @@ plane_1353:
 	XORQ         R10, R10
 	MOVQ         BX, R11
 	SUBQ         $0x00000040, R11
+
+	PCALIGN 
 
 unrolled_1355:
 	CMPQ    R10, R11
@@ -18906,6 +19038,8 @@ aligned_1365:
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 
+	PCALIGN 
+
 unrolled_1366:
 	CMPQ     R8, R9
 	JGT      single_1367
@@ -18976,6 +19110,8 @@ row_1371:
 	XORQ    R8, R8
 	MOVQ    DI, R9
 	SUBQ    $0x00000040, R9
+
+	PCALIGN 
 
 unrolled_1373:
 	CMPQ    R8, R9
@@ -19224,6 +19360,8 @@ ring_built_1387:
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000040, R8
+
+	PCALIGN 
 
 unrolled_1402:
 	CMPQ    DX, R8
@@ -19483,6 +19621,8 @@ ring_built_1418:
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000040, R9
+
+	PCALIGN 
 
 unrolled_1433:
 	CMPQ    R8, R9
@@ -19759,6 +19899,8 @@ ring_row_1463:
 	MOVQ DX, R9
 	SUBQ $0x00000040, R9
 
+	PCALIGN 
+
 unrolled_1465:
 	CMPQ    R8, R9
 	JGT     single_1466
@@ -19889,6 +20031,8 @@ aligned_1472:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
+	PCALIGN 
+
 unrolled_1473:
 	CMPQ        SI, DI
 	JGT         single_1474
@@ -19992,6 +20136,8 @@ cached_1470:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
+
+	PCALIGN 
 
 unrolled_1478:
 	CMPQ        SI, DI
@@ -20176,6 +20322,8 @@ aligned_1487:
 	MOVQ DI, R13
 	SUBQ $0x00000040, R13
 
+	PCALIGN 
+
 unrolled_1488:
 	CMPQ        R12, R13
 	JGT         single_1489
@@ -20320,6 +20468,8 @@ plane_1494:
 	XORQ         R12, R12
 	MOVQ         DI, R13
 	SUBQ         $0x00000040, R13
+
+	PCALIGN 
 
 unrolled_1496:
 	CMPQ        R12, R13
@@ -20515,6 +20665,8 @@ aligned_1506:
 	MOVQ R9, R11
 	SUBQ $0x00000040, R11
 
+	PCALIGN 
+
 unrolled_1507:
 	CMPQ        R10, R11
 	JGT         single_1508
@@ -20658,6 +20810,8 @@ row_1512:
 	XORQ    R10, R10
 	MOVQ    R9, R11
 	SUBQ    $0x00000040, R11
+
+	PCALIGN 
 
 unrolled_1514:
 	CMPQ        R10, R11
@@ -21006,6 +21160,8 @@ sums_zeroed_1544:
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000040, R10
+
+	PCALIGN 
 
 unrolled_1545:
 	CMPQ        R9, R10
@@ -21525,6 +21681,8 @@ ring_row_1592:
 	MOVQ R9, R11
 	SUBQ $0x00000040, R11
 
+	PCALIGN 
+
 unrolled_1594:
 	CMPQ        R10, R11
 	JGT         single_1595
@@ -21868,6 +22026,8 @@ aligned_1616:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
+	PCALIGN 
+
 unrolled_1617:
 	CMPQ     SI, DI
 	JGT      single_1618
@@ -21929,6 +22089,8 @@ cached_1614:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
+
+	PCALIGN 
 
 unrolled_1622:
 	CMPQ    SI, DI
@@ -22041,6 +22203,8 @@ aligned_1631:
 	MOVQ SI, R12
 	SUBQ $0x00000040, R12
 
+	PCALIGN 
+
 unrolled_1632:
 	CMPQ     R11, R12
 	JGT      single_1633
@@ -22120,6 +22284,8 @@ plane_1638:
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000040, R12
+
+	PCALIGN 
 
 unrolled_1640:
 	CMPQ    R11, R12
@@ -22246,6 +22412,8 @@ aligned_1650:
 	MOVQ R8, R10
 	SUBQ $0x00000040, R10
 
+	PCALIGN 
+
 unrolled_1651:
 	CMPQ     R9, R10
 	JGT      single_1652
@@ -22323,6 +22491,8 @@ row_1656:
 	XORQ    R9, R9
 	MOVQ    R8, R10
 	SUBQ    $0x00000040, R10
+
+	PCALIGN 
 
 unrolled_1658:
 	CMPQ    R9, R10
@@ -22579,6 +22749,8 @@ ring_built_1672:
 	XORQ DX, DX
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
+
+	PCALIGN 
 
 unrolled_1687:
 	CMPQ    DX, R9
@@ -22844,6 +23016,8 @@ ring_built_1703:
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000040, R10
+
+	PCALIGN 
 
 unrolled_1718:
 	CMPQ    R9, R10
@@ -23129,6 +23303,8 @@ ring_row_1748:
 	MOVQ DX, R10
 	SUBQ $0x00000040, R10
 
+	PCALIGN 
+
 unrolled_1750:
 	CMPQ    R9, R10
 	JGT     single_1751
@@ -23228,6 +23404,8 @@ TEXT ·backwardDalphaAVX512F32(SB), NOSPLIT, $0-56
 	XORQ   BX, BX
 	MOVQ   DX, SI
 	SUBQ   $0x00000040, SI
+
+	PCALIGN 
 
 unrolled_1755:
 	CMPQ        BX, SI
@@ -23358,6 +23536,8 @@ plane_1760:
 	XORQ   R10, R10
 	MOVQ   SI, R11
 	SUBQ   $0x00000040, R11
+
+	PCALIGN 
 
 unrolled_1762:
 	CMPQ        R10, R11
@@ -23495,6 +23675,8 @@ row_1768:
 	XORQ    R8, R8
 	MOVQ    DI, R9
 	SUBQ    $0x00000040, R9
+
+	PCALIGN 
 
 unrolled_1770:
 	CMPQ        R8, R9
@@ -23693,6 +23875,8 @@ sums_zeroed_1783:
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000040, R8
+
+	PCALIGN 
 
 unrolled_1784:
 	CMPQ        DI, R8
@@ -24064,6 +24248,8 @@ ring_row_1814:
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 
+	PCALIGN 
+
 unrolled_1816:
 	CMPQ        R8, R9
 	JGT         single_1817
@@ -24392,6 +24578,8 @@ aligned_1838:
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 
+	PCALIGN 
+
 unrolled_1839:
 	CMPQ     BX, SI
 	JGT      single_1840
@@ -24447,6 +24635,8 @@ cached_1836:
 	XORQ BX, BX
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
+
+	PCALIGN 
 
 unrolled_1844:
 	CMPQ    BX, SI
@@ -24551,6 +24741,8 @@ aligned_1853:
 	MOVQ BX, R11
 	SUBQ $0x00000020, R11
 
+	PCALIGN 
+
 unrolled_1854:
 	CMPQ     R10, R11
 	JGT      single_1855
@@ -24623,6 +24815,8 @@ plane_1860:
 	XORQ         R10, R10
 	MOVQ         BX, R11
 	SUBQ         $0x00000020, R11
+
+	PCALIGN 
 
 unrolled_1862:
 	CMPQ    R10, R11
@@ -24740,6 +24934,8 @@ aligned_1872:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
+	PCALIGN 
+
 unrolled_1873:
 	CMPQ     R8, R9
 	JGT      single_1874
@@ -24810,6 +25006,8 @@ row_1878:
 	XORQ    R8, R8
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
+
+	PCALIGN 
 
 unrolled_1880:
 	CMPQ    R8, R9
@@ -25058,6 +25256,8 @@ ring_built_1894:
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000020, R8
+
+	PCALIGN 
 
 unrolled_1909:
 	CMPQ    DX, R8
@@ -25317,6 +25517,8 @@ ring_built_1925:
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
+
+	PCALIGN 
 
 unrolled_1940:
 	CMPQ    R8, R9
@@ -25593,6 +25795,8 @@ ring_row_1970:
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 
+	PCALIGN 
+
 unrolled_1972:
 	CMPQ    R8, R9
 	JGT     single_1973
@@ -25713,6 +25917,8 @@ aligned_1979:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
+	PCALIGN 
+
 unrolled_1980:
 	CMPQ        SI, DI
 	JGT         single_1981
@@ -25780,6 +25986,8 @@ cached_1977:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
+
+	PCALIGN 
 
 unrolled_1985:
 	CMPQ        SI, DI
@@ -25914,6 +26122,8 @@ aligned_1994:
 	MOVQ DI, R13
 	SUBQ $0x00000020, R13
 
+	PCALIGN 
+
 unrolled_1995:
 	CMPQ        R12, R13
 	JGT         single_1996
@@ -26014,6 +26224,8 @@ plane_2001:
 	XORQ         R12, R12
 	MOVQ         DI, R13
 	SUBQ         $0x00000020, R13
+
+	PCALIGN 
 
 unrolled_2003:
 	CMPQ        R12, R13
@@ -26161,6 +26373,8 @@ aligned_2013:
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 
+	PCALIGN 
+
 unrolled_2014:
 	CMPQ        R10, R11
 	JGT         single_2015
@@ -26256,6 +26470,8 @@ row_2019:
 	XORQ    R10, R10
 	MOVQ    R9, R11
 	SUBQ    $0x00000020, R11
+
+	PCALIGN 
 
 unrolled_2021:
 	CMPQ        R10, R11
@@ -26556,6 +26772,8 @@ sums_zeroed_2051:
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000020, R10
+
+	PCALIGN 
 
 unrolled_2052:
 	CMPQ        R9, R10
@@ -27008,6 +27226,8 @@ ring_row_2099:
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 
+	PCALIGN 
+
 unrolled_2101:
 	CMPQ        R10, R11
 	JGT         single_2102
@@ -27284,6 +27504,8 @@ aligned_2123:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
+	PCALIGN 
+
 unrolled_2124:
 	CMPQ     SI, DI
 	JGT      single_2125
@@ -27345,6 +27567,8 @@ cached_2121:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
+
+	PCALIGN 
 
 unrolled_2129:
 	CMPQ    SI, DI
@@ -27457,6 +27681,8 @@ aligned_2138:
 	MOVQ SI, R12
 	SUBQ $0x00000020, R12
 
+	PCALIGN 
+
 unrolled_2139:
 	CMPQ     R11, R12
 	JGT      single_2140
@@ -27536,6 +27762,8 @@ plane_2145:
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000020, R12
+
+	PCALIGN 
 
 unrolled_2147:
 	CMPQ    R11, R12
@@ -27662,6 +27890,8 @@ aligned_2157:
 	MOVQ R8, R10
 	SUBQ $0x00000020, R10
 
+	PCALIGN 
+
 unrolled_2158:
 	CMPQ     R9, R10
 	JGT      single_2159
@@ -27739,6 +27969,8 @@ row_2163:
 	XORQ    R9, R9
 	MOVQ    R8, R10
 	SUBQ    $0x00000020, R10
+
+	PCALIGN 
 
 unrolled_2165:
 	CMPQ    R9, R10
@@ -27995,6 +28227,8 @@ ring_built_2179:
 	XORQ DX, DX
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
+
+	PCALIGN 
 
 unrolled_2194:
 	CMPQ    DX, R9
@@ -28260,6 +28494,8 @@ ring_built_2210:
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
+
+	PCALIGN 
 
 unrolled_2225:
 	CMPQ    R9, R10
@@ -28545,6 +28781,8 @@ ring_row_2255:
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 
+	PCALIGN 
+
 unrolled_2257:
 	CMPQ    R9, R10
 	JGT     single_2258
@@ -28641,6 +28879,8 @@ TEXT ·backwardDalphaAVX512F64(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000020, SI
 
+	PCALIGN 
+
 unrolled_2262:
 	CMPQ        BX, SI
 	JGT         single_2263
@@ -28726,6 +28966,8 @@ plane_2267:
 	XORQ   R10, R10
 	MOVQ   SI, R11
 	SUBQ   $0x00000020, R11
+
+	PCALIGN 
 
 unrolled_2269:
 	CMPQ        R10, R11
@@ -28823,6 +29065,8 @@ row_2275:
 	XORQ    R8, R8
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
+
+	PCALIGN 
 
 unrolled_2277:
 	CMPQ        R8, R9
@@ -28973,6 +29217,8 @@ sums_zeroed_2290:
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
+
+	PCALIGN 
 
 unrolled_2291:
 	CMPQ        DI, R8
@@ -29276,6 +29522,8 @@ ring_row_2321:
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
+
+	PCALIGN 
 
 unrolled_2323:
 	CMPQ        R8, R9

@@ -48,7 +48,7 @@ func init() {
 	}
 	register(func(m *Machine, in *Inst) error { m.ret = true; return nil }, "RET")
 	nop := func(m *Machine, in *Inst) error { return nil }
-	register(nop, "NOP", "SFENCE", "LFENCE", "MFENCE", "PREFETCHT0", "PREFETCHT1", "PREFETCHT2", "PREFETCHNTA", "PAUSE")
+	register(nop, "NOP", "PCALIGN", "SFENCE", "LFENCE", "MFENCE", "PREFETCHT0", "PREFETCHT1", "PREFETCHT2", "PREFETCHNTA", "PAUSE")
 
 	for suf, n := range sizeSuffix {
 		n := n
