@@ -82,7 +82,7 @@ aligned_5:
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_6:
 	CMPQ      BX, SI
@@ -158,7 +158,7 @@ no_last_16:
 	MOVQ DX, DI
 	SUBQ $0x00000020, DI
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_11:
 	CMPQ      BX, DI
@@ -281,7 +281,7 @@ aligned_22:
 	MOVQ BX, R11
 	SUBQ $0x00000020, R11
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_23:
 	CMPQ      R10, R11
@@ -394,7 +394,7 @@ no_last_37:
 	MOVQ BX, R12
 	SUBQ $0x00000020, R12
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_31:
 	CMPQ      R10, R12
@@ -528,7 +528,7 @@ aligned_44:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_45:
 	CMPQ      R8, R9
@@ -640,7 +640,7 @@ no_last_58:
 	MOVQ DI, R10
 	SUBQ $0x00000020, R10
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_52:
 	CMPQ      R8, R10
@@ -904,7 +904,7 @@ ring_built_69:
 	MOVQ SI, R8
 	SUBQ $0x00000020, R8
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_84:
 	CMPQ      DX, R8
@@ -1173,7 +1173,7 @@ ring_built_100:
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_115:
 	CMPQ      R8, R9
@@ -1458,7 +1458,7 @@ ring_row_145:
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_147:
 	CMPQ      R8, R9
@@ -1599,7 +1599,7 @@ aligned_154:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_155:
 	CMPQ        SI, DI
@@ -1768,7 +1768,7 @@ no_last_165:
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_160:
 	CMPQ        SI, R8
@@ -1999,7 +1999,7 @@ aligned_171:
 	MOVQ DI, R13
 	SUBQ $0x00000020, R13
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_172:
 	CMPQ        R12, R13
@@ -2197,7 +2197,7 @@ no_last_185:
 	MOVQ DI, R13
 	SUBQ $0x00000020, R13
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_180:
 	CMPQ        R12, R13
@@ -2434,7 +2434,7 @@ aligned_192:
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_193:
 	CMPQ        R10, R11
@@ -2648,7 +2648,7 @@ no_last_205:
 	MOVQ R9, R12
 	SUBQ $0x00000020, R12
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_200:
 	CMPQ        R10, R12
@@ -3040,7 +3040,7 @@ sums_zeroed_232:
 	MOVQ DI, R10
 	SUBQ $0x00000020, R10
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_233:
 	CMPQ        R9, R10
@@ -3596,7 +3596,7 @@ ring_row_280:
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_282:
 	CMPQ        R10, R11
@@ -4000,7 +4000,7 @@ aligned_306:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_307:
 	CMPQ      SI, DI
@@ -4083,7 +4083,7 @@ no_last_317:
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_312:
 	CMPQ      SI, R8
@@ -4214,7 +4214,7 @@ aligned_323:
 	MOVQ SI, R12
 	SUBQ $0x00000020, R12
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_324:
 	CMPQ      R11, R12
@@ -4337,7 +4337,7 @@ no_last_338:
 	MOVQ SI, R13
 	SUBQ $0x00000020, R13
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_332:
 	CMPQ      R11, R13
@@ -4480,7 +4480,7 @@ aligned_345:
 	MOVQ R8, R10
 	SUBQ $0x00000020, R10
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_346:
 	CMPQ      R9, R10
@@ -4602,7 +4602,7 @@ no_last_359:
 	MOVQ R8, R11
 	SUBQ $0x00000020, R11
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_353:
 	CMPQ      R9, R11
@@ -4874,7 +4874,7 @@ ring_built_370:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_385:
 	CMPQ      DX, R9
@@ -5149,7 +5149,7 @@ ring_built_401:
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_416:
 	CMPQ      R9, R10
@@ -5443,7 +5443,7 @@ ring_row_446:
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_448:
 	CMPQ      R9, R10
@@ -5575,7 +5575,7 @@ no_last_458:
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_453:
 	CMPQ        BX, SI
@@ -5747,7 +5747,7 @@ no_last_467:
 	MOVQ SI, R11
 	SUBQ $0x00000020, R11
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_462:
 	CMPQ        R10, R11
@@ -5929,7 +5929,7 @@ no_last_477:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_472:
 	CMPQ        R8, R9
@@ -6148,7 +6148,7 @@ sums_zeroed_487:
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_488:
 	CMPQ        DI, R8
@@ -6534,7 +6534,7 @@ ring_row_518:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_520:
 	CMPQ        R8, R9
@@ -6899,7 +6899,7 @@ aligned_544:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_545:
 	CMPQ      BX, SI
@@ -6975,7 +6975,7 @@ no_last_555:
 	MOVQ DX, DI
 	SUBQ $0x00000010, DI
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_550:
 	CMPQ      BX, DI
@@ -7098,7 +7098,7 @@ aligned_561:
 	MOVQ BX, R11
 	SUBQ $0x00000010, R11
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_562:
 	CMPQ      R10, R11
@@ -7211,7 +7211,7 @@ no_last_576:
 	MOVQ BX, R12
 	SUBQ $0x00000010, R12
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_570:
 	CMPQ      R10, R12
@@ -7345,7 +7345,7 @@ aligned_583:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_584:
 	CMPQ      R8, R9
@@ -7457,7 +7457,7 @@ no_last_597:
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_591:
 	CMPQ      R8, R10
@@ -7721,7 +7721,7 @@ ring_built_608:
 	MOVQ SI, R8
 	SUBQ $0x00000010, R8
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_623:
 	CMPQ      DX, R8
@@ -7990,7 +7990,7 @@ ring_built_639:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_654:
 	CMPQ      R8, R9
@@ -8275,7 +8275,7 @@ ring_row_684:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_686:
 	CMPQ      R8, R9
@@ -8409,7 +8409,7 @@ aligned_693:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_694:
 	CMPQ        SI, DI
@@ -8519,7 +8519,7 @@ no_last_704:
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_699:
 	CMPQ        SI, R8
@@ -8688,7 +8688,7 @@ aligned_710:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_711:
 	CMPQ        R12, R13
@@ -8824,7 +8824,7 @@ no_last_724:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_719:
 	CMPQ        R12, R13
@@ -9000,7 +9000,7 @@ aligned_731:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_732:
 	CMPQ        R10, R11
@@ -9141,7 +9141,7 @@ no_last_744:
 	MOVQ R9, R12
 	SUBQ $0x00000010, R12
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_739:
 	CMPQ        R10, R12
@@ -9469,7 +9469,7 @@ sums_zeroed_771:
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_772:
 	CMPQ        R9, R10
@@ -9942,7 +9942,7 @@ ring_row_819:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_821:
 	CMPQ        R10, R11
@@ -10263,7 +10263,7 @@ aligned_845:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_846:
 	CMPQ      SI, DI
@@ -10346,7 +10346,7 @@ no_last_856:
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_851:
 	CMPQ      SI, R8
@@ -10477,7 +10477,7 @@ aligned_862:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_863:
 	CMPQ      R11, R12
@@ -10600,7 +10600,7 @@ no_last_877:
 	MOVQ SI, R13
 	SUBQ $0x00000010, R13
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_871:
 	CMPQ      R11, R13
@@ -10743,7 +10743,7 @@ aligned_884:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_885:
 	CMPQ      R9, R10
@@ -10865,7 +10865,7 @@ no_last_898:
 	MOVQ R8, R11
 	SUBQ $0x00000010, R11
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_892:
 	CMPQ      R9, R11
@@ -11137,7 +11137,7 @@ ring_built_909:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_924:
 	CMPQ      DX, R9
@@ -11412,7 +11412,7 @@ ring_built_940:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_955:
 	CMPQ      R9, R10
@@ -11706,7 +11706,7 @@ ring_row_985:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_987:
 	CMPQ      R9, R10
@@ -11831,7 +11831,7 @@ no_last_997:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_992:
 	CMPQ        BX, SI
@@ -11956,7 +11956,7 @@ no_last_1006:
 	MOVQ SI, R11
 	SUBQ $0x00000010, R11
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_1001:
 	CMPQ        R10, R11
@@ -12092,7 +12092,7 @@ no_last_1016:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_1011:
 	CMPQ        R8, R9
@@ -12262,7 +12262,7 @@ sums_zeroed_1026:
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_1027:
 	CMPQ        DI, R8
@@ -12580,7 +12580,7 @@ ring_row_1057:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_1059:
 	CMPQ        R8, R9
@@ -18682,7 +18682,7 @@ aligned_1331:
 	MOVQ DX, SI
 	SUBQ $0x00000040, SI
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_1332:
 	CMPQ     BX, SI
@@ -18740,7 +18740,7 @@ cached_1329:
 	MOVQ DX, SI
 	SUBQ $0x00000040, SI
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_1337:
 	CMPQ    BX, SI
@@ -18845,7 +18845,7 @@ aligned_1346:
 	MOVQ BX, R11
 	SUBQ $0x00000040, R11
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_1347:
 	CMPQ     R10, R11
@@ -18920,7 +18920,7 @@ plane_1353:
 	MOVQ         BX, R11
 	SUBQ         $0x00000040, R11
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_1355:
 	CMPQ    R10, R11
@@ -19038,7 +19038,7 @@ aligned_1365:
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_1366:
 	CMPQ     R8, R9
@@ -19111,7 +19111,7 @@ row_1371:
 	MOVQ    DI, R9
 	SUBQ    $0x00000040, R9
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_1373:
 	CMPQ    R8, R9
@@ -19361,7 +19361,7 @@ ring_built_1387:
 	MOVQ SI, R8
 	SUBQ $0x00000040, R8
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_1402:
 	CMPQ    DX, R8
@@ -19622,7 +19622,7 @@ ring_built_1418:
 	MOVQ DX, R9
 	SUBQ $0x00000040, R9
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_1433:
 	CMPQ    R8, R9
@@ -19899,7 +19899,7 @@ ring_row_1463:
 	MOVQ DX, R9
 	SUBQ $0x00000040, R9
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_1465:
 	CMPQ    R8, R9
@@ -20031,7 +20031,7 @@ aligned_1472:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_1473:
 	CMPQ        SI, DI
@@ -20137,7 +20137,7 @@ cached_1470:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_1478:
 	CMPQ        SI, DI
@@ -20322,7 +20322,7 @@ aligned_1487:
 	MOVQ DI, R13
 	SUBQ $0x00000040, R13
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_1488:
 	CMPQ        R12, R13
@@ -20469,7 +20469,7 @@ plane_1494:
 	MOVQ         DI, R13
 	SUBQ         $0x00000040, R13
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_1496:
 	CMPQ        R12, R13
@@ -20665,7 +20665,7 @@ aligned_1506:
 	MOVQ R9, R11
 	SUBQ $0x00000040, R11
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_1507:
 	CMPQ        R10, R11
@@ -20811,7 +20811,7 @@ row_1512:
 	MOVQ    R9, R11
 	SUBQ    $0x00000040, R11
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_1514:
 	CMPQ        R10, R11
@@ -21161,7 +21161,7 @@ sums_zeroed_1544:
 	MOVQ DI, R10
 	SUBQ $0x00000040, R10
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_1545:
 	CMPQ        R9, R10
@@ -21681,7 +21681,7 @@ ring_row_1592:
 	MOVQ R9, R11
 	SUBQ $0x00000040, R11
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_1594:
 	CMPQ        R10, R11
@@ -22026,7 +22026,7 @@ aligned_1616:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_1617:
 	CMPQ     SI, DI
@@ -22090,7 +22090,7 @@ cached_1614:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_1622:
 	CMPQ    SI, DI
@@ -22203,7 +22203,7 @@ aligned_1631:
 	MOVQ SI, R12
 	SUBQ $0x00000040, R12
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_1632:
 	CMPQ     R11, R12
@@ -22285,7 +22285,7 @@ plane_1638:
 	MOVQ         SI, R12
 	SUBQ         $0x00000040, R12
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_1640:
 	CMPQ    R11, R12
@@ -22412,7 +22412,7 @@ aligned_1650:
 	MOVQ R8, R10
 	SUBQ $0x00000040, R10
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_1651:
 	CMPQ     R9, R10
@@ -22492,7 +22492,7 @@ row_1656:
 	MOVQ    R8, R10
 	SUBQ    $0x00000040, R10
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_1658:
 	CMPQ    R9, R10
@@ -22750,7 +22750,7 @@ ring_built_1672:
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_1687:
 	CMPQ    DX, R9
@@ -23017,7 +23017,7 @@ ring_built_1703:
 	MOVQ DX, R10
 	SUBQ $0x00000040, R10
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_1718:
 	CMPQ    R9, R10
@@ -23303,7 +23303,7 @@ ring_row_1748:
 	MOVQ DX, R10
 	SUBQ $0x00000040, R10
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_1750:
 	CMPQ    R9, R10
@@ -23405,7 +23405,7 @@ TEXT ·backwardDalphaAVX512F32(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000040, SI
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_1755:
 	CMPQ        BX, SI
@@ -23537,7 +23537,7 @@ plane_1760:
 	MOVQ   SI, R11
 	SUBQ   $0x00000040, R11
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_1762:
 	CMPQ        R10, R11
@@ -23676,7 +23676,7 @@ row_1768:
 	MOVQ    DI, R9
 	SUBQ    $0x00000040, R9
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_1770:
 	CMPQ        R8, R9
@@ -23876,7 +23876,7 @@ sums_zeroed_1783:
 	MOVQ BX, R8
 	SUBQ $0x00000040, R8
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_1784:
 	CMPQ        DI, R8
@@ -24248,7 +24248,7 @@ ring_row_1814:
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_1816:
 	CMPQ        R8, R9
@@ -24578,7 +24578,7 @@ aligned_1838:
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_1839:
 	CMPQ     BX, SI
@@ -24636,7 +24636,7 @@ cached_1836:
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_1844:
 	CMPQ    BX, SI
@@ -24741,7 +24741,7 @@ aligned_1853:
 	MOVQ BX, R11
 	SUBQ $0x00000020, R11
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_1854:
 	CMPQ     R10, R11
@@ -24816,7 +24816,7 @@ plane_1860:
 	MOVQ         BX, R11
 	SUBQ         $0x00000020, R11
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_1862:
 	CMPQ    R10, R11
@@ -24934,7 +24934,7 @@ aligned_1872:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_1873:
 	CMPQ     R8, R9
@@ -25007,7 +25007,7 @@ row_1878:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_1880:
 	CMPQ    R8, R9
@@ -25257,7 +25257,7 @@ ring_built_1894:
 	MOVQ SI, R8
 	SUBQ $0x00000020, R8
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_1909:
 	CMPQ    DX, R8
@@ -25518,7 +25518,7 @@ ring_built_1925:
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_1940:
 	CMPQ    R8, R9
@@ -25795,7 +25795,7 @@ ring_row_1970:
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_1972:
 	CMPQ    R8, R9
@@ -25917,7 +25917,7 @@ aligned_1979:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_1980:
 	CMPQ        SI, DI
@@ -25987,7 +25987,7 @@ cached_1977:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_1985:
 	CMPQ        SI, DI
@@ -26122,7 +26122,7 @@ aligned_1994:
 	MOVQ DI, R13
 	SUBQ $0x00000020, R13
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_1995:
 	CMPQ        R12, R13
@@ -26225,7 +26225,7 @@ plane_2001:
 	MOVQ         DI, R13
 	SUBQ         $0x00000020, R13
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_2003:
 	CMPQ        R12, R13
@@ -26373,7 +26373,7 @@ aligned_2013:
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_2014:
 	CMPQ        R10, R11
@@ -26471,7 +26471,7 @@ row_2019:
 	MOVQ    R9, R11
 	SUBQ    $0x00000020, R11
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_2021:
 	CMPQ        R10, R11
@@ -26773,7 +26773,7 @@ sums_zeroed_2051:
 	MOVQ DI, R10
 	SUBQ $0x00000020, R10
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_2052:
 	CMPQ        R9, R10
@@ -27226,7 +27226,7 @@ ring_row_2099:
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_2101:
 	CMPQ        R10, R11
@@ -27504,7 +27504,7 @@ aligned_2123:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_2124:
 	CMPQ     SI, DI
@@ -27568,7 +27568,7 @@ cached_2121:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_2129:
 	CMPQ    SI, DI
@@ -27681,7 +27681,7 @@ aligned_2138:
 	MOVQ SI, R12
 	SUBQ $0x00000020, R12
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_2139:
 	CMPQ     R11, R12
@@ -27763,7 +27763,7 @@ plane_2145:
 	MOVQ         SI, R12
 	SUBQ         $0x00000020, R12
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_2147:
 	CMPQ    R11, R12
@@ -27890,7 +27890,7 @@ aligned_2157:
 	MOVQ R8, R10
 	SUBQ $0x00000020, R10
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_2158:
 	CMPQ     R9, R10
@@ -27970,7 +27970,7 @@ row_2163:
 	MOVQ    R8, R10
 	SUBQ    $0x00000020, R10
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_2165:
 	CMPQ    R9, R10
@@ -28228,7 +28228,7 @@ ring_built_2179:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_2194:
 	CMPQ    DX, R9
@@ -28495,7 +28495,7 @@ ring_built_2210:
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_2225:
 	CMPQ    R9, R10
@@ -28781,7 +28781,7 @@ ring_row_2255:
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_2257:
 	CMPQ    R9, R10
@@ -28879,7 +28879,7 @@ TEXT ·backwardDalphaAVX512F64(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000020, SI
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_2262:
 	CMPQ        BX, SI
@@ -28967,7 +28967,7 @@ plane_2267:
 	MOVQ   SI, R11
 	SUBQ   $0x00000020, R11
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_2269:
 	CMPQ        R10, R11
@@ -29066,7 +29066,7 @@ row_2275:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_2277:
 	CMPQ        R8, R9
@@ -29218,7 +29218,7 @@ sums_zeroed_2290:
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_2291:
 	CMPQ        DI, R8
@@ -29523,7 +29523,7 @@ ring_row_2321:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-	PCALIGN 
+	PCALIGN $64
 
 unrolled_2323:
 	CMPQ        R8, R9
