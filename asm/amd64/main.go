@@ -15,6 +15,7 @@ import (
 	"log"
 	"os"
 	"regexp"
+	"strings"
 
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
@@ -52,20 +53,34 @@ func main() {
 	}
 }
 
-// alignLoops puts each unrolled loop's head on a 64-byte boundary: where
-// avo's code happens to place a loop moved the forward loop between 1.0
-// and 1.4 cycles per vector on Zen 3 (docs/pipes), and the two-vector path
-// ahead of the pattern kernels' loop made FC 4x256 forward 1.6x -> 2.5x
-// copy() (four runs each); aligned, 166 -> 139 ns (A/B, 8 rounds,
-// p = 0.021). Avo has no PCALIGN, so it is added to the written file; the
-// padding runs once, on the way into the loop.
+// alignLoops puts the unrolled loop's head of each shared-slope kernel on
+// a 64-byte boundary: where avo's code happens to place a loop moved the
+// forward loop between 1.0 and 1.4 cycles per vector on Zen 3
+// (docs/pipes). Aligned, A/B, 8 rounds: shared 1000 forward 104 -> 89 ns
+// (p = 0.010). Only there: the padding runs on the way into the loop, once
+// per call in these kernels but once per row or plane in the others, where
+// it cost more than it won (FC 4x64 forward 2.5x -> 3.2x copy(), FC 32x10
+// dx-only 4.7x -> 5.9x, medians of four interleaved runs of the networks
+// suite). Avo has no PCALIGN, so it is added to the written file.
 func alignLoops(path string) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return err
 	}
-	aligned := regexp.MustCompile(`(?m)^(unrolled_\d+:)$`).ReplaceAll(b, []byte("\tPCALIGN $$64\n\n$1"))
-	return os.WriteFile(path, aligned, 0o644)
+	shared := regexp.MustCompile(`^TEXT ·(forward|backward)(Dx|Dalpha)?(AVX2|AVX512)F(32|64)\(SB\)`)
+	head := regexp.MustCompile(`^unrolled_\d+:$`)
+	var out []string
+	inShared := false
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "TEXT ") {
+			inShared = shared.MatchString(line)
+		}
+		if inShared && head.MatchString(line) {
+			out = append(out, "\tPCALIGN $64", "")
+		}
+		out = append(out, line)
+	}
+	return os.WriteFile(path, []byte(strings.Join(out, "\n")), 0o644)
 }
 
 // generate emits one kernel.
