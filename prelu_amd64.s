@@ -281,8 +281,6 @@ aligned_22:
 	MOVQ BX, R11
 	SUBQ $0x00000020, R11
 
-	PCALIGN $64
-
 unrolled_23:
 	CMPQ      R10, R11
 	JGT       single_24
@@ -393,8 +391,6 @@ general_36:
 no_last_37:
 	MOVQ BX, R12
 	SUBQ $0x00000020, R12
-
-	PCALIGN $64
 
 unrolled_31:
 	CMPQ      R10, R12
@@ -528,8 +524,6 @@ aligned_44:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-	PCALIGN $64
-
 unrolled_45:
 	CMPQ      R8, R9
 	JGT       single_46
@@ -639,8 +633,6 @@ general_57:
 no_last_58:
 	MOVQ DI, R10
 	SUBQ $0x00000020, R10
-
-	PCALIGN $64
 
 unrolled_52:
 	CMPQ      R8, R10
@@ -903,8 +895,6 @@ ring_built_69:
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000020, R8
-
-	PCALIGN $64
 
 unrolled_84:
 	CMPQ      DX, R8
@@ -1172,8 +1162,6 @@ ring_built_100:
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
-
-	PCALIGN $64
 
 unrolled_115:
 	CMPQ      R8, R9
@@ -1457,8 +1445,6 @@ ring_row_145:
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
-
-	PCALIGN $64
 
 unrolled_147:
 	CMPQ      R8, R9
@@ -1999,8 +1985,6 @@ aligned_171:
 	MOVQ DI, R13
 	SUBQ $0x00000020, R13
 
-	PCALIGN $64
-
 unrolled_172:
 	CMPQ        R12, R13
 	JGT         single_173
@@ -2196,8 +2180,6 @@ plane_178:
 no_last_185:
 	MOVQ DI, R13
 	SUBQ $0x00000020, R13
-
-	PCALIGN $64
 
 unrolled_180:
 	CMPQ        R12, R13
@@ -2434,8 +2416,6 @@ aligned_192:
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 
-	PCALIGN $64
-
 unrolled_193:
 	CMPQ        R10, R11
 	JGT         single_194
@@ -2647,8 +2627,6 @@ row_198:
 no_last_205:
 	MOVQ R9, R12
 	SUBQ $0x00000020, R12
-
-	PCALIGN $64
 
 unrolled_200:
 	CMPQ        R10, R12
@@ -3039,8 +3017,6 @@ sums_zeroed_232:
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000020, R10
-
-	PCALIGN $64
 
 unrolled_233:
 	CMPQ        R9, R10
@@ -3595,8 +3571,6 @@ ring_row_280:
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
-
-	PCALIGN $64
 
 unrolled_282:
 	CMPQ        R10, R11
@@ -4214,8 +4188,6 @@ aligned_323:
 	MOVQ SI, R12
 	SUBQ $0x00000020, R12
 
-	PCALIGN $64
-
 unrolled_324:
 	CMPQ      R11, R12
 	JGT       single_325
@@ -4336,8 +4308,6 @@ general_337:
 no_last_338:
 	MOVQ SI, R13
 	SUBQ $0x00000020, R13
-
-	PCALIGN $64
 
 unrolled_332:
 	CMPQ      R11, R13
@@ -4480,8 +4450,6 @@ aligned_345:
 	MOVQ R8, R10
 	SUBQ $0x00000020, R10
 
-	PCALIGN $64
-
 unrolled_346:
 	CMPQ      R9, R10
 	JGT       single_347
@@ -4601,8 +4569,6 @@ general_358:
 no_last_359:
 	MOVQ R8, R11
 	SUBQ $0x00000020, R11
-
-	PCALIGN $64
 
 unrolled_353:
 	CMPQ      R9, R11
@@ -4873,8 +4839,6 @@ ring_built_370:
 	XORQ DX, DX
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
-
-	PCALIGN $64
 
 unrolled_385:
 	CMPQ      DX, R9
@@ -5148,8 +5112,6 @@ ring_built_401:
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
-
-	PCALIGN $64
 
 unrolled_416:
 	CMPQ      R9, R10
@@ -5442,8 +5404,6 @@ ring_row_446:
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
-
-	PCALIGN $64
 
 unrolled_448:
 	CMPQ      R9, R10
@@ -5747,8 +5707,6 @@ no_last_467:
 	MOVQ SI, R11
 	SUBQ $0x00000020, R11
 
-	PCALIGN $64
-
 unrolled_462:
 	CMPQ        R10, R11
 	JGT         single_463
@@ -5928,8 +5886,6 @@ row_470:
 no_last_477:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
-
-	PCALIGN $64
 
 unrolled_472:
 	CMPQ        R8, R9
@@ -6147,8 +6103,6 @@ sums_zeroed_487:
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
-
-	PCALIGN $64
 
 unrolled_488:
 	CMPQ        DI, R8
@@ -6533,8 +6487,6 @@ ring_row_518:
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
-
-	PCALIGN $64
 
 unrolled_520:
 	CMPQ        R8, R9
@@ -7098,8 +7050,6 @@ aligned_561:
 	MOVQ BX, R11
 	SUBQ $0x00000010, R11
 
-	PCALIGN $64
-
 unrolled_562:
 	CMPQ      R10, R11
 	JGT       single_563
@@ -7210,8 +7160,6 @@ general_575:
 no_last_576:
 	MOVQ BX, R12
 	SUBQ $0x00000010, R12
-
-	PCALIGN $64
 
 unrolled_570:
 	CMPQ      R10, R12
@@ -7345,8 +7293,6 @@ aligned_583:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-	PCALIGN $64
-
 unrolled_584:
 	CMPQ      R8, R9
 	JGT       single_585
@@ -7456,8 +7402,6 @@ general_596:
 no_last_597:
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
-
-	PCALIGN $64
 
 unrolled_591:
 	CMPQ      R8, R10
@@ -7720,8 +7664,6 @@ ring_built_608:
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000010, R8
-
-	PCALIGN $64
 
 unrolled_623:
 	CMPQ      DX, R8
@@ -7989,8 +7931,6 @@ ring_built_639:
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
-
-	PCALIGN $64
 
 unrolled_654:
 	CMPQ      R8, R9
@@ -8274,8 +8214,6 @@ ring_row_684:
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
-
-	PCALIGN $64
 
 unrolled_686:
 	CMPQ      R8, R9
@@ -8688,8 +8626,6 @@ aligned_710:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 
-	PCALIGN $64
-
 unrolled_711:
 	CMPQ        R12, R13
 	JGT         single_712
@@ -8823,8 +8759,6 @@ plane_717:
 no_last_724:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
-
-	PCALIGN $64
 
 unrolled_719:
 	CMPQ        R12, R13
@@ -9000,8 +8934,6 @@ aligned_731:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-	PCALIGN $64
-
 unrolled_732:
 	CMPQ        R10, R11
 	JGT         single_733
@@ -9140,8 +9072,6 @@ row_737:
 no_last_744:
 	MOVQ R9, R12
 	SUBQ $0x00000010, R12
-
-	PCALIGN $64
 
 unrolled_739:
 	CMPQ        R10, R12
@@ -9468,8 +9398,6 @@ sums_zeroed_771:
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
-
-	PCALIGN $64
 
 unrolled_772:
 	CMPQ        R9, R10
@@ -9941,8 +9869,6 @@ ring_row_819:
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
-
-	PCALIGN $64
 
 unrolled_821:
 	CMPQ        R10, R11
@@ -10477,8 +10403,6 @@ aligned_862:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 
-	PCALIGN $64
-
 unrolled_863:
 	CMPQ      R11, R12
 	JGT       single_864
@@ -10599,8 +10523,6 @@ general_876:
 no_last_877:
 	MOVQ SI, R13
 	SUBQ $0x00000010, R13
-
-	PCALIGN $64
 
 unrolled_871:
 	CMPQ      R11, R13
@@ -10743,8 +10665,6 @@ aligned_884:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
-	PCALIGN $64
-
 unrolled_885:
 	CMPQ      R9, R10
 	JGT       single_886
@@ -10864,8 +10784,6 @@ general_897:
 no_last_898:
 	MOVQ R8, R11
 	SUBQ $0x00000010, R11
-
-	PCALIGN $64
 
 unrolled_892:
 	CMPQ      R9, R11
@@ -11136,8 +11054,6 @@ ring_built_909:
 	XORQ DX, DX
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
-
-	PCALIGN $64
 
 unrolled_924:
 	CMPQ      DX, R9
@@ -11411,8 +11327,6 @@ ring_built_940:
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
-
-	PCALIGN $64
 
 unrolled_955:
 	CMPQ      R9, R10
@@ -11706,8 +11620,6 @@ ring_row_985:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 
-	PCALIGN $64
-
 unrolled_987:
 	CMPQ      R9, R10
 	JGT       single_988
@@ -11956,8 +11868,6 @@ no_last_1006:
 	MOVQ SI, R11
 	SUBQ $0x00000010, R11
 
-	PCALIGN $64
-
 unrolled_1001:
 	CMPQ        R10, R11
 	JGT         single_1002
@@ -12091,8 +12001,6 @@ row_1009:
 no_last_1016:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
-
-	PCALIGN $64
 
 unrolled_1011:
 	CMPQ        R8, R9
@@ -12261,8 +12169,6 @@ sums_zeroed_1026:
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
-
-	PCALIGN $64
 
 unrolled_1027:
 	CMPQ        DI, R8
@@ -12579,8 +12485,6 @@ ring_row_1057:
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
-
-	PCALIGN $64
 
 unrolled_1059:
 	CMPQ        R8, R9
@@ -18845,8 +18749,6 @@ aligned_1346:
 	MOVQ BX, R11
 	SUBQ $0x00000040, R11
 
-	PCALIGN $64
-
 unrolled_1347:
 	CMPQ     R10, R11
 	JGT      single_1348
@@ -18919,8 +18821,6 @@ plane_1353:
 	XORQ         R10, R10
 	MOVQ         BX, R11
 	SUBQ         $0x00000040, R11
-
-	PCALIGN $64
 
 unrolled_1355:
 	CMPQ    R10, R11
@@ -19038,8 +18938,6 @@ aligned_1365:
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 
-	PCALIGN $64
-
 unrolled_1366:
 	CMPQ     R8, R9
 	JGT      single_1367
@@ -19110,8 +19008,6 @@ row_1371:
 	XORQ    R8, R8
 	MOVQ    DI, R9
 	SUBQ    $0x00000040, R9
-
-	PCALIGN $64
 
 unrolled_1373:
 	CMPQ    R8, R9
@@ -19360,8 +19256,6 @@ ring_built_1387:
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000040, R8
-
-	PCALIGN $64
 
 unrolled_1402:
 	CMPQ    DX, R8
@@ -19621,8 +19515,6 @@ ring_built_1418:
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000040, R9
-
-	PCALIGN $64
 
 unrolled_1433:
 	CMPQ    R8, R9
@@ -19898,8 +19790,6 @@ ring_row_1463:
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000040, R9
-
-	PCALIGN $64
 
 unrolled_1465:
 	CMPQ    R8, R9
@@ -20322,8 +20212,6 @@ aligned_1487:
 	MOVQ DI, R13
 	SUBQ $0x00000040, R13
 
-	PCALIGN $64
-
 unrolled_1488:
 	CMPQ        R12, R13
 	JGT         single_1489
@@ -20468,8 +20356,6 @@ plane_1494:
 	XORQ         R12, R12
 	MOVQ         DI, R13
 	SUBQ         $0x00000040, R13
-
-	PCALIGN $64
 
 unrolled_1496:
 	CMPQ        R12, R13
@@ -20665,8 +20551,6 @@ aligned_1506:
 	MOVQ R9, R11
 	SUBQ $0x00000040, R11
 
-	PCALIGN $64
-
 unrolled_1507:
 	CMPQ        R10, R11
 	JGT         single_1508
@@ -20810,8 +20694,6 @@ row_1512:
 	XORQ    R10, R10
 	MOVQ    R9, R11
 	SUBQ    $0x00000040, R11
-
-	PCALIGN $64
 
 unrolled_1514:
 	CMPQ        R10, R11
@@ -21160,8 +21042,6 @@ sums_zeroed_1544:
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000040, R10
-
-	PCALIGN $64
 
 unrolled_1545:
 	CMPQ        R9, R10
@@ -21680,8 +21560,6 @@ ring_row_1592:
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000040, R11
-
-	PCALIGN $64
 
 unrolled_1594:
 	CMPQ        R10, R11
@@ -22203,8 +22081,6 @@ aligned_1631:
 	MOVQ SI, R12
 	SUBQ $0x00000040, R12
 
-	PCALIGN $64
-
 unrolled_1632:
 	CMPQ     R11, R12
 	JGT      single_1633
@@ -22284,8 +22160,6 @@ plane_1638:
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000040, R12
-
-	PCALIGN $64
 
 unrolled_1640:
 	CMPQ    R11, R12
@@ -22412,8 +22286,6 @@ aligned_1650:
 	MOVQ R8, R10
 	SUBQ $0x00000040, R10
 
-	PCALIGN $64
-
 unrolled_1651:
 	CMPQ     R9, R10
 	JGT      single_1652
@@ -22491,8 +22363,6 @@ row_1656:
 	XORQ    R9, R9
 	MOVQ    R8, R10
 	SUBQ    $0x00000040, R10
-
-	PCALIGN $64
 
 unrolled_1658:
 	CMPQ    R9, R10
@@ -22749,8 +22619,6 @@ ring_built_1672:
 	XORQ DX, DX
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
-
-	PCALIGN $64
 
 unrolled_1687:
 	CMPQ    DX, R9
@@ -23016,8 +22884,6 @@ ring_built_1703:
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000040, R10
-
-	PCALIGN $64
 
 unrolled_1718:
 	CMPQ    R9, R10
@@ -23303,8 +23169,6 @@ ring_row_1748:
 	MOVQ DX, R10
 	SUBQ $0x00000040, R10
 
-	PCALIGN $64
-
 unrolled_1750:
 	CMPQ    R9, R10
 	JGT     single_1751
@@ -23537,8 +23401,6 @@ plane_1760:
 	MOVQ   SI, R11
 	SUBQ   $0x00000040, R11
 
-	PCALIGN $64
-
 unrolled_1762:
 	CMPQ        R10, R11
 	JGT         single_1763
@@ -23675,8 +23537,6 @@ row_1768:
 	XORQ    R8, R8
 	MOVQ    DI, R9
 	SUBQ    $0x00000040, R9
-
-	PCALIGN $64
 
 unrolled_1770:
 	CMPQ        R8, R9
@@ -23875,8 +23735,6 @@ sums_zeroed_1783:
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000040, R8
-
-	PCALIGN $64
 
 unrolled_1784:
 	CMPQ        DI, R8
@@ -24247,8 +24105,6 @@ ring_row_1814:
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
-
-	PCALIGN $64
 
 unrolled_1816:
 	CMPQ        R8, R9
@@ -24741,8 +24597,6 @@ aligned_1853:
 	MOVQ BX, R11
 	SUBQ $0x00000020, R11
 
-	PCALIGN $64
-
 unrolled_1854:
 	CMPQ     R10, R11
 	JGT      single_1855
@@ -24815,8 +24669,6 @@ plane_1860:
 	XORQ         R10, R10
 	MOVQ         BX, R11
 	SUBQ         $0x00000020, R11
-
-	PCALIGN $64
 
 unrolled_1862:
 	CMPQ    R10, R11
@@ -24934,8 +24786,6 @@ aligned_1872:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-	PCALIGN $64
-
 unrolled_1873:
 	CMPQ     R8, R9
 	JGT      single_1874
@@ -25006,8 +24856,6 @@ row_1878:
 	XORQ    R8, R8
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
-
-	PCALIGN $64
 
 unrolled_1880:
 	CMPQ    R8, R9
@@ -25256,8 +25104,6 @@ ring_built_1894:
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000020, R8
-
-	PCALIGN $64
 
 unrolled_1909:
 	CMPQ    DX, R8
@@ -25517,8 +25363,6 @@ ring_built_1925:
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
-
-	PCALIGN $64
 
 unrolled_1940:
 	CMPQ    R8, R9
@@ -25794,8 +25638,6 @@ ring_row_1970:
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
-
-	PCALIGN $64
 
 unrolled_1972:
 	CMPQ    R8, R9
@@ -26122,8 +25964,6 @@ aligned_1994:
 	MOVQ DI, R13
 	SUBQ $0x00000020, R13
 
-	PCALIGN $64
-
 unrolled_1995:
 	CMPQ        R12, R13
 	JGT         single_1996
@@ -26224,8 +26064,6 @@ plane_2001:
 	XORQ         R12, R12
 	MOVQ         DI, R13
 	SUBQ         $0x00000020, R13
-
-	PCALIGN $64
 
 unrolled_2003:
 	CMPQ        R12, R13
@@ -26373,8 +26211,6 @@ aligned_2013:
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 
-	PCALIGN $64
-
 unrolled_2014:
 	CMPQ        R10, R11
 	JGT         single_2015
@@ -26470,8 +26306,6 @@ row_2019:
 	XORQ    R10, R10
 	MOVQ    R9, R11
 	SUBQ    $0x00000020, R11
-
-	PCALIGN $64
 
 unrolled_2021:
 	CMPQ        R10, R11
@@ -26772,8 +26606,6 @@ sums_zeroed_2051:
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000020, R10
-
-	PCALIGN $64
 
 unrolled_2052:
 	CMPQ        R9, R10
@@ -27225,8 +27057,6 @@ ring_row_2099:
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
-
-	PCALIGN $64
 
 unrolled_2101:
 	CMPQ        R10, R11
@@ -27681,8 +27511,6 @@ aligned_2138:
 	MOVQ SI, R12
 	SUBQ $0x00000020, R12
 
-	PCALIGN $64
-
 unrolled_2139:
 	CMPQ     R11, R12
 	JGT      single_2140
@@ -27762,8 +27590,6 @@ plane_2145:
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000020, R12
-
-	PCALIGN $64
 
 unrolled_2147:
 	CMPQ    R11, R12
@@ -27890,8 +27716,6 @@ aligned_2157:
 	MOVQ R8, R10
 	SUBQ $0x00000020, R10
 
-	PCALIGN $64
-
 unrolled_2158:
 	CMPQ     R9, R10
 	JGT      single_2159
@@ -27969,8 +27793,6 @@ row_2163:
 	XORQ    R9, R9
 	MOVQ    R8, R10
 	SUBQ    $0x00000020, R10
-
-	PCALIGN $64
 
 unrolled_2165:
 	CMPQ    R9, R10
@@ -28227,8 +28049,6 @@ ring_built_2179:
 	XORQ DX, DX
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
-
-	PCALIGN $64
 
 unrolled_2194:
 	CMPQ    DX, R9
@@ -28494,8 +28314,6 @@ ring_built_2210:
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
-
-	PCALIGN $64
 
 unrolled_2225:
 	CMPQ    R9, R10
@@ -28781,8 +28599,6 @@ ring_row_2255:
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 
-	PCALIGN $64
-
 unrolled_2257:
 	CMPQ    R9, R10
 	JGT     single_2258
@@ -28967,8 +28783,6 @@ plane_2267:
 	MOVQ   SI, R11
 	SUBQ   $0x00000020, R11
 
-	PCALIGN $64
-
 unrolled_2269:
 	CMPQ        R10, R11
 	JGT         single_2270
@@ -29065,8 +28879,6 @@ row_2275:
 	XORQ    R8, R8
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
-
-	PCALIGN $64
 
 unrolled_2277:
 	CMPQ        R8, R9
@@ -29217,8 +29029,6 @@ sums_zeroed_2290:
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
-
-	PCALIGN $64
 
 unrolled_2291:
 	CMPQ        DI, R8
@@ -29522,8 +29332,6 @@ ring_row_2321:
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
-
-	PCALIGN $64
 
 unrolled_2323:
 	CMPQ        R8, R9
