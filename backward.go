@@ -8,9 +8,7 @@ func backward[T Float](isa isaID, dx, dy, x []T, alpha T) T {
 	if misused || large[T](len(x)) {
 		return backwardOutOfLine(isa, misused, dx, dy, x, alpha)
 	}
-	raceRead(dy)
-	raceRead(x)
-	raceWrite(dx)
+	raceCall(dx, nil, dy, x, nil)
 	if dx == nil {
 		return T(backwardDalphaKernel(isa, dy, x)) // the kernels take n = 0
 	}
@@ -24,9 +22,7 @@ func backwardOutOfLine[T Float](isa isaID, misused bool, dx, dy, x []T, alpha T)
 	if misused {
 		backwardMisuse(dx, dy, x)
 	}
-	raceRead(dy)
-	raceRead(x)
-	raceWrite(dx)
+	raceCall(dx, nil, dy, x, nil)
 	if total, ok := runLarge(isa, backwardOp(dx != nil, true), dx, dy, x, nil, nil, alpha, 1); ok {
 		return T(total)
 	}
@@ -58,7 +54,7 @@ func backwardChannels[T Float](isa isaID, dx, dalpha, dy, x, alpha []T, inner in
 		!partlyOverlaps(dx, dy) && !partlyOverlaps(dx, x) && !overlaps(dx, alpha) && !large[T](n) {
 		// dx of a single channel-last row, or with one (frozen) slope,
 		// first (see forwardChannels).
-		raceChannels(dx, nil, dy, x, alpha)
+		raceCall(dx, nil, dy, x, alpha)
 		if len(alpha) == 1 {
 			backwardDxKernel(isa, dx, dy, x, alpha[0])
 		} else {
@@ -73,7 +69,7 @@ func backwardChannels[T Float](isa isaID, dx, dalpha, dy, x, alpha []T, inner in
 		backwardChannelsOutOfLine(isa, misused, dx, dalpha, dy, x, alpha, inner)
 		return
 	}
-	raceChannels(dx, dalpha, dy, x, alpha)
+	raceCall(dx, dalpha, dy, x, alpha)
 	switch {
 	case len(alpha) == 1 && dalpha == nil:
 		// A frozen shared slope, straight to its kernel: through
@@ -103,16 +99,6 @@ func backwardChannels[T Float](isa isaID, dx, dalpha, dy, x, alpha []T, inner in
 	}
 }
 
-// raceChannels tells the race detector what a BackwardChannels call reads
-// and writes (nothing, without -race).
-func raceChannels[T Float](dx, dalpha, dy, x, alpha []T) {
-	raceRead(dy)
-	raceRead(x)
-	raceRead(alpha)
-	raceWrite(dx)
-	raceWrite(dalpha)
-}
-
 // backwardChannelsOutOfLine is backwardChannels' misuse, empty and large
 // calls (see forwardOutOfLine).
 //
@@ -124,7 +110,7 @@ func backwardChannelsOutOfLine[T Float](isa isaID, misused bool, dx, dalpha, dy,
 	if len(x) == 0 || dx == nil && dalpha == nil {
 		return
 	}
-	raceChannels(dx, dalpha, dy, x, alpha)
+	raceCall(dx, dalpha, dy, x, alpha)
 	if _, ok := runLarge(isa, backwardOp(dx != nil, dalpha != nil), dx, dy, x, alpha, dalpha, 0, inner); ok {
 		return
 	}

@@ -107,6 +107,17 @@ func misused() {
 	panic("prelu: internal error: an argument check failed without its message")
 }
 
+// raceCall tells the race detector what a call reads (dy, x, alpha) and
+// writes (out: dst or dx; dalpha); nil slices are nothing, and without
+// -race the whole call compiles away.
+func raceCall[T Float](out, dalpha, dy, x, alpha []T) {
+	raceRead(dy)
+	raceRead(x)
+	raceRead(alpha)
+	raceWrite(out)
+	raceWrite(dalpha)
+}
+
 // straddles reports whether two slices of the same length, bytes long,
 // overlap without being the same slice: partlyOverlaps for equal lengths,
 // cheap enough for forwardOK to inline.

@@ -28,8 +28,7 @@ func forwardOK[T Float](dst, x []T, alpha T) bool {
 		return false
 	}
 	if raceEnabled { // a constant: the inliner counts no calls without -race
-		raceRead(x)
-		raceWrite(dst)
+		raceCall(dst, nil, nil, x, nil)
 	}
 	return true
 }
@@ -42,8 +41,7 @@ func forwardOutOfLine[T Float](isa isaID, dst, x []T, alpha T) {
 	if forwardMisused(dst, x) {
 		forwardMisuse(dst, x)
 	}
-	raceRead(x)
-	raceWrite(dst)
+	raceCall(dst, nil, nil, x, nil)
 	if _, ok := runLarge(isa, opForward, dst, nil, x, nil, nil, alpha, 1); ok {
 		return
 	}
@@ -58,9 +56,7 @@ func forwardChannels[T Float](isa isaID, dst, x, alpha []T, inner int) {
 		// and every plan gives them these kernels (patternFirst). FC 1x16
 		// forward 13.6 -> 11.4 ns a call, 1x128 18.8 -> 16.7
 		// (interleaved rounds).
-		raceRead(x)
-		raceRead(alpha)
-		raceWrite(dst)
+		raceCall(dst, nil, nil, x, alpha)
 		if len(alpha) == 1 {
 			forwardKernel(isa, dst, x, alpha[0])
 		} else {
@@ -73,9 +69,7 @@ func forwardChannels[T Float](isa isaID, dst, x, alpha []T, inner int) {
 		forwardChannelsOutOfLine(isa, misused, dst, x, alpha, inner)
 		return
 	}
-	raceRead(x)
-	raceRead(alpha)
-	raceWrite(dst)
+	raceCall(dst, nil, nil, x, alpha)
 	switch {
 	case len(alpha) == 1:
 		forwardKernel(isa, dst, x, alpha[0]) // one slope, without a plan (see backwardChannels)
@@ -101,9 +95,7 @@ func forwardChannelsOutOfLine[T Float](isa isaID, misused bool, dst, x, alpha []
 	if len(x) == 0 {
 		return
 	}
-	raceRead(x)
-	raceRead(alpha)
-	raceWrite(dst)
+	raceCall(dst, nil, nil, x, alpha)
 	if _, ok := runLarge(isa, opForward, dst, nil, x, alpha, nil, 0, inner); ok {
 		return
 	}
