@@ -96,11 +96,7 @@ func Entries() []Kernel {
 // an exported call runs one Go function before its kernel, not two (the
 // function, then the shim: about 2.5 ns a call).
 func writeEntry(b *bytes.Buffer, k Kernel, isas []ISA) {
-	var names []string
-	for _, p := range k.Params() {
-		names = append(names, p.Name)
-	}
-	all := strings.Join(names, ", ")
+	all := paramNames(k)
 	fmt.Fprintf(b, "\n// %sEntry is %sKernel behind %sOK's checks, the calls they do not pass\n// handed to %sOutOfLine.\n", k.Base(), k.Base(), k.Base(), k.Base())
 	ret := ""
 	if k.Returns() {
@@ -151,11 +147,17 @@ func writeDispatcher(b *bytes.Buffer, k Kernel, isas []ISA, name, guard string) 
 		}
 		fmt.Fprintf(b, "}\n")
 	}
+	fmt.Fprintf(b, "%s%sGeneric(%s)\n}\n", ret, k.Base(), paramNames(k))
+}
+
+// paramNames lists k's parameters' names, comma-separated: the arguments
+// that pass a dispatcher's parameters on.
+func paramNames(k Kernel) string {
 	var names []string
 	for _, p := range k.Params() {
 		names = append(names, p.Name)
 	}
-	fmt.Fprintf(b, "%s%sGeneric(%s)\n}\n", ret, k.Base(), strings.Join(names, ", "))
+	return strings.Join(names, ", ")
 }
 
 // args converts the generic arguments to the kernel's concrete types.
