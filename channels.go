@@ -13,7 +13,7 @@ import "unsafe"
 //     against the vector width. Its float64 sums stay in the frame too.
 //     Longer periods of small planes run in segments of planes, or, with
 //     slope gradients, in blocks of channels over every row (see
-//     ringFits).
+//     ringSegmentsFit).
 //   - Pattern, for channel-last rows longer than that: the slopes
 //     themselves are the pattern, one row of C at a time.
 //   - Planes, for planes of many channels: one broadcast slope per plane.
@@ -60,20 +60,30 @@ const (
 )
 
 // planChannels chooses the kernel for n elements of the layout, with slope
-// gradients (sums) or without (forward, or dx only).
+// gradients (sums) or without (forward, or dx only). It calls nothing on
+// the commonest paths (a call cost about 3 ns of FC 32x10's 51: interleaved
+// rounds).
 func planChannels[E Float](isa isaID, n, channels, inner int, sums bool) plan {
+	size := sizeOf[E]()
+	period := channels * inner // no overflow: at most n
 	switch {
 	case channels == 1:
 		return planShared
-	case !sums && patternFirst(isa, n, channels, inner, sizeOf[E]()):
+	case !sums && patternFirst(isa, n, channels, inner, size):
 		return planPattern
-	case sums && rowsFirst(isa, n, channels, inner, sizeOf[E]()):
+	case sums && rowsFirst(isa, n, channels, inner, size):
 		return planRows
-	case smallPlanesFit(isa, n, channels, inner, sizeOf[E](), sums):
+	case smallPlanesFit(isa, n, channels, inner, size, sums):
 		return planSmallPlanes
-	case expandFits[E](isa, n, channels, inner, sums):
-		return planExpanded
-	case ringFits[E](isa, n, channels, inner, sums):
+	case period <= ringLimit(isa, size, sums):
+		// A short period: the Ring kernel expands it once. (A single
+		// channel-last row without sums, which is the slopes themselves,
+		// took the pattern kernel above.)
+		return planRing
+	case ringSegmentsFit(isa, n, channels, inner, size, sums):
+		if expandFits(n, period, inner, size) {
+			return planExpanded
+		}
 		return planRing
 	case sums:
 		return planSums
@@ -99,31 +109,23 @@ func rowsFirst(isa isaID, n, channels, inner, size int) bool {
 	return inner == 1 && rowsFit(isa, n, channels, size)
 }
 
-// ringFits reports whether isa's Ring kernel takes the layout: a period
-// of channels*inner elements of at most ringLimit, or planes of at most
-// ringPlaneBytes bytes, which the Ring kernel runs in segments of whole
-// planes. Slope gradients (sums) take the limit of the fused kernel, so
-// that the gradient comes out the same whether dx is computed or not; past
-// the limit only in blocks of at least minSegment planes, each over every
-// row before its sums are added (so that each channel's sum is added
+// ringSegmentsFit reports whether isa's Ring kernel takes a layout whose
+// period of channels*inner elements is longer than its limit: planes of at
+// most ringPlaneBytes bytes, which the Ring kernel runs in segments of
+// whole planes. Slope gradients (sums) take the limit of the fused kernel,
+// so that the gradient comes out the same whether dx is computed or not;
+// past the limit only in blocks of at least minSegment planes, each over
+// every row before its sums are added (so that each channel's sum is added
 // once), and over several rows only where the ISA's kernels do that (each
 // block folds its sums: 64 planes of 49 took 5.9 us in blocks of two
-// against 1.5 us on the planes kernel). Without sums, a single period of
-// channel-last data is the slopes themselves: the pattern kernel reads
-// them in place, with nothing to expand.
-func ringFits[E Float](isa isaID, n, channels, inner int, sums bool) bool {
-	period := channels * inner // no overflow: at most n
-	if inner == 1 && n == period && !sums {
-		return false // planChannels gives it the pattern kernel first
-	}
-	limit := ringLimit(isa, sizeOf[E](), sums)
-	if period <= limit {
-		return true
-	}
+// against 1.5 us on the planes kernel). Without sums, channel-last rows
+// are the slopes themselves: the pattern kernel reads them in place, with
+// nothing to expand.
+func ringSegmentsFit(isa isaID, n, channels, inner, size int, sums bool) bool {
+	period, limit := channels*inner, ringLimit(isa, size, sums)
 	if inner == 1 {
-		// Rows longer than the limit, with sums (without, the pattern
-		// kernel reads the slopes in place): in blocks of channels over
-		// every row, where the buffered sums would need blocks too.
+		// Rows longer than the limit, with sums: in blocks of channels
+		// over every row, where the buffered sums would need blocks too.
 		// Measured on AVX2, float32, backward, rows x channels, Ring
 		// rows against buffered sums: 32x512 7.2 vs 9.4 us, 49x512 11.7
 		// vs 15.9, 196x256 24.5 vs 26.0, 1x512 0.5 vs 0.9; but 784x128
@@ -137,7 +139,7 @@ func ringFits[E Float](isa isaID, n, channels, inner int, sums bool) bool {
 		// AVX2: 4.1 us on the planes kernel).
 		return inner*minSegment <= limit && (n == period || ringPlaneRows[isa])
 	}
-	return inner <= limit && inner*sizeOf[E]() <= ringPlaneBytes[isa][sizeOf[E]()>>3]
+	return inner <= limit && inner*size <= ringPlaneBytes[isa][size>>3]
 }
 
 // ringPlaneBytes[isa][size == 8] is the longest plane, in bytes, that

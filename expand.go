@@ -35,13 +35,11 @@ const expandElems = 4096
 // 23.0; 64 of 3 at 24K 26.6 vs 23.6, 48K 37 vs 59.
 var expandMinBytes = 192 << 10
 
-// expandFits reports whether the Expanded plan takes the layout: the Ring
-// kernel would take it in segments (the period over its limit) over
-// several rows, and x is large.
-func expandFits[E Float](isa isaID, n, channels, inner int, sums bool) bool {
-	period := channels * inner
-	return inner > 1 && n > period && n*sizeOf[E]() >= expandMinBytes &&
-		period > ringLimit(isa, sizeOf[E](), sums) && ringFits[E](isa, n, channels, inner, sums)
+// expandFits reports whether the Expanded plan takes a layout that the
+// Ring kernel would take in segments (its period over the limit): planes,
+// over several rows, and x is large.
+func expandFits(n, period, inner, size int) bool {
+	return inner > 1 && n > period && n*size >= expandMinBytes
 }
 
 // expansion is the pooled buffers of one call: the pattern in either type,

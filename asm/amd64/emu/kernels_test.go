@@ -149,7 +149,7 @@ func genCases(k spec.Kernel, isa string, vecBytes int, long bool) []kcase {
 		case spec.Ring:
 			limit := spec.RingKernelLimit(vecBytes, k.Size, k.Variant)
 			if r == 0 {
-				// Every plane size that the library's ringFits sends to a
+				// Every plane size that the library's ringSegmentsFit sends to a
 				// Ring kernel in segments (inner > 1, shorter than four
 				// vectors and at most the limit, as the spec requires),
 				// with the shortest period over the limit: one period (as
