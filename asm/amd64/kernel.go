@@ -291,6 +291,9 @@ func (k *kernel) patterned() {
 	MOVQ(period, rowBytes)
 	SHLQ(U8(log2(k.e.Size)), rowBytes)
 	k.streamOrNot(rowBytes, func() {
+		if !k.stream && k.shortSpans() {
+			k.shortRows(period, rowBytes)
+		}
 		loop, done := newLabel("row"), newLabel("rows_done")
 		Label(loop)
 		CMPQ(k.n, U8(0))
@@ -306,6 +309,33 @@ func (k *kernel) patterned() {
 		JMP(LabelRef(loop))
 		Label(done)
 	})
+}
+
+// shortRows does whole rows of one to two vectors (FC layers of 8 to 16
+// float32 channels at batch > 1) as twoVectors does a span, with the
+// row's tests made once for all of them; it falls through to the general
+// row loop with what is left (a shorter last row, or none).
+func (k *kernel) shortRows(period, rowBytes GPVirtual) {
+	w := k.lanes()
+	loop, done := newLabel("short_row"), newLabel("short_rows_done")
+	CMPQ(period, U32(2*w))
+	JA(LabelRef(done))
+	CMPQ(period, U32(w))
+	JB(LabelRef(done))
+	lastAt, first := GP64(), GP64()
+	MOVQ(period, lastAt)
+	SUBQ(U32(w), lastAt)
+	XORQ(first, first)
+	Label(loop)
+	CMPQ(k.n, period)
+	JB(LabelRef(done))
+	last := k.isa.(overlapper).last(k, lastAt, period)
+	k.isa.step(k, first, 0, nil)
+	k.store(last, k.at(k.out, lastAt, 0))
+	k.advance(rowBytes)
+	SUBQ(period, k.n)
+	JMP(LabelRef(loop))
+	Label(done)
 }
 
 // streamOr emits body twice and runs the first, with non-temporal stores,
